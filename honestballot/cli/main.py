@@ -1,0 +1,38 @@
+"""The ``honestballot`` command: one group, with a sub-group per role."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from honestballot import __version__
+from honestballot.errors import HonestBallotError
+
+
+@click.group()
+@click.version_option(__version__, prog_name="honestballot")
+def cli() -> None:
+    """Verifiable, coercion-resistant online elections."""
+
+
+def _register() -> None:
+    from honestballot.audit.cli import audit_command, synth_roll_command
+
+    cli.add_command(audit_command)
+    cli.add_command(synth_roll_command)
+
+
+def main() -> None:
+    _register()
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except HonestBallotError as exc:
+        click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(2)
