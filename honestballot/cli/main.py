@@ -26,7 +26,7 @@ def _register() -> None:
 def main() -> None:
     _register()
     try:
-        cli(standalone_mode=False)
+        rv = cli(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
@@ -36,3 +36,5 @@ def main() -> None:
     except HonestBallotError as exc:
         click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(2)
+    if isinstance(rv, int) and rv:
+        sys.exit(rv)

@@ -19,6 +19,7 @@ than an error, and the identity input is handled here without calling C.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Final
 
@@ -209,8 +210,9 @@ def base_mul(scalar: Scalar) -> Point:
     return GENERATOR * scalar
 
 
+@functools.lru_cache(maxsize=4096)
 def small_multiple(m: int) -> Point:
-    """``m * B`` for a (possibly negative) integer ``m``."""
+    """``m * B`` for a (possibly negative) integer ``m`` (cached: ballots reuse 1*B, 2*B...)."""
     return GENERATOR * Scalar.of(m)
 
 

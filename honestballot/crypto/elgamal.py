@@ -1,0 +1,73 @@
+"""Exponential ElGamal over ristretto255.
+
+A message ``m`` (a small non-negative integer: a 0/1 selection or a count) is
+encrypted under public key ``H = x*G`` with randomness ``r`` as::
+
+    alpha = r*G,   beta = r*H + m*G
+
+Ciphertexts add component-wise, which adds the plaintexts; that is how the tally
+is formed without decrypting any single ballot.  Decryption yields ``m*G``; the
+integer ``m`` is then recovered by :mod:`honestballot.crypto.dlog`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from honestballot.crypto.group import IDENTITY, Point, Scalar, base_mul, small_multiple
+
+
+@dataclass(frozen=True, slots=True)
+class Ciphertext:
+    alpha: Point
+    beta: Point
+
+    def __add__(self, other: Ciphertext) -> Ciphertext:
+        return Ciphertext(self.alpha + other.alpha, self.beta + other.beta)
+
+    def __sub__(self, other: Ciphertext) -> Ciphertext:
+        return Ciphertext(self.alpha - other.alpha, self.beta - other.beta)
+
+    def scale(self, k: Scalar) -> Ciphertext:
+        """The encryption of ``k*m`` (same randomness scaled by k)."""
+        return Ciphertext(self.alpha * k, self.beta * k)
+
+    def minus_plaintext(self, m: int) -> Ciphertext:
+        """``(alpha, beta - m*G)``: an encryption of zero iff this encrypts ``m``."""
+        if m == 0:
+            return self
+        return Ciphertext(self.alpha, self.beta - small_multiple(m))
+
+
+ZERO_CIPHERTEXT = Ciphertext(IDENTITY, IDENTITY)
+
+
+def encrypt(public_key: Point, message: int, randomness: Scalar) -> Ciphertext:
+    """Encrypt the integer ``message`` with the given randomness (which the caller keeps
+    only as long as a proof or a Benaloh audit needs it)."""
+    alpha = base_mul(randomness)
+    beta = public_key * randomness
+    if message:
+        beta = beta + small_multiple(message)
+    return Ciphertext(alpha, beta)
+
+
+def aggregate(ciphertexts: Iterable[Ciphertext]) -> Ciphertext:
+    """The homomorphic sum of ciphertexts (the encryption of the sum of plaintexts)."""
+    alpha = IDENTITY
+    beta = IDENTITY
+    for ct in ciphertexts:
+        alpha = alpha + ct.alpha
+        beta = beta + ct.beta
+    return Ciphertext(alpha, beta)
+
+
+def decrypt_to_point(secret_key: Scalar, ct: Ciphertext) -> Point:
+    """``beta - x*alpha = m*G`` (for tests and audits; elections decrypt by threshold)."""
+    return ct.beta - ct.alpha * secret_key
+
+
+def plaintext_point_from_randomness(public_key: Point, ct: Ciphertext, r: Scalar) -> Point:
+    """``beta - r*H = m*G``: what a revealed randomness says a ciphertext encrypts."""
+    return ct.beta - public_key * r

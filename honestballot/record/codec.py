@@ -1,0 +1,194 @@
+"""Strict JSON codec shared by every record object.
+
+Conventions (documented in docs/record-format.md):
+
+* points and scalars are lowercase hex of their 32-byte canonical encodings;
+* hashes are lowercase hex; integers are JSON integers; no floats anywhere;
+* every object is a JSON object with exactly the documented keys: a missing key,
+  an extra key, or a value of the wrong type is a :class:`RecordFormatError` that
+  names the path of the offending field (``ballot.contests[0].options[2].alpha``);
+* canonical bytes of an object (for hashing and signing) are
+  ``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``
+  encoded as UTF-8.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeVar
+
+from honestballot.crypto.group import Point, Scalar
+from honestballot.errors import EncodingError, RecordFormatError
+
+#: The largest single JSON document accepted (a ballot or a trustee file).
+MAX_DOCUMENT_BYTES: Final = 1 << 20
+
+T = TypeVar("T")
+
+JsonObject = dict[str, Any]
+
+
+def canonical_bytes(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _no_float(value: str) -> Any:
+    raise RecordFormatError(f"floating-point number {value!r} is not allowed in a record")
+
+
+def _no_constant(value: str) -> Any:
+    raise RecordFormatError(f"{value} is not valid JSON")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise RecordFormatError(f"duplicate key {k!r}")
+        out[k] = v
+    return out
+
+
+def parse_json(
+    data: bytes | str, *, limit: int = MAX_DOCUMENT_BYTES, what: str = "document"
+) -> Any:
+    """Parse JSON strictly: size limit, no floats/NaN, no duplicate keys."""
+    raw = data.encode() if isinstance(data, str) else data
+    if len(raw) > limit:
+        raise RecordFormatError(f"{what} is {len(raw)} bytes, over the {limit}-byte limit")
+    try:
+        return json.loads(
+            raw,
+            parse_float=_no_float,
+            parse_constant=_no_constant,
+            object_pairs_hook=_unique_keys,
+        )
+    except RecordFormatError:
+        raise
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RecordFormatError(f"{what} is not valid JSON: {exc}") from None
+
+
+class Reader:
+    """Walks one JSON object, checking keys and types and naming the path on error."""
+
+    def __init__(self, obj: Any, path: str) -> None:
+        if not isinstance(obj, dict):
+            raise RecordFormatError(f"{path}: expected an object, got {type(obj).__name__}")
+        self.obj: Mapping[str, Any] = obj
+        self.path = path
+        self._seen: set[str] = set()
+
+    def _get(self, key: str) -> Any:
+        if key not in self.obj:
+            raise RecordFormatError(f"{self.path}: missing field {key!r}")
+        self._seen.add(key)
+        return self.obj[key]
+
+    def has(self, key: str) -> bool:
+        return key in self.obj
+
+    def str(self, key: str, *, max_len: int = 10_000) -> str:
+        v = self._get(key)
+        if not isinstance(v, str):
+            raise RecordFormatError(f"{self.path}.{key}: expected a string")
+        if len(v) > max_len:
+            raise RecordFormatError(f"{self.path}.{key}: longer than {max_len} characters")
+        return v
+
+    def int(self, key: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+        v = self._get(key)
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise RecordFormatError(f"{self.path}.{key}: expected an integer")
+        if minimum is not None and v < minimum:
+            raise RecordFormatError(f"{self.path}.{key}: {v} is below the minimum {minimum}")
+        if maximum is not None and v > maximum:
+            raise RecordFormatError(f"{self.path}.{key}: {v} is above the maximum {maximum}")
+        return v
+
+    def bool(self, key: str) -> bool:
+        v = self._get(key)
+        if not isinstance(v, bool):
+            raise RecordFormatError(f"{self.path}.{key}: expected true or false")
+        return v
+
+    def point(self, key: str, *, allow_identity: bool = False) -> Point:
+        return decode_point(self._get(key), f"{self.path}.{key}", allow_identity=allow_identity)
+
+    def scalar(self, key: str) -> Scalar:
+        return decode_scalar(self._get(key), f"{self.path}.{key}")
+
+    def hexbytes(self, key: str, length: int | None = None) -> bytes:
+        return decode_hex(self._get(key), f"{self.path}.{key}", length)
+
+    def obj_(self, key: str) -> Reader:
+        return Reader(self._get(key), f"{self.path}.{key}")
+
+    def raw(self, key: str) -> Any:
+        return self._get(key)
+
+    def list(self, key: str, *, max_items: int = 100_000) -> list[Any]:
+        v = self._get(key)
+        if not isinstance(v, list):
+            raise RecordFormatError(f"{self.path}.{key}: expected a list")
+        if len(v) > max_items:
+            raise RecordFormatError(f"{self.path}.{key}: more than {max_items} items")
+        return v
+
+    def items(
+        self, key: str, parse: Callable[[Any, str], T], *, max_items: int = 100_000
+    ) -> list[T]:
+        """Parse each element of the list ``key`` with ``parse(value, path)``."""
+        return [
+            parse(item, f"{self.path}.{key}[{i}]")
+            for i, item in enumerate(self.list(key, max_items=max_items))
+        ]
+
+    def done(self) -> None:
+        """Reject any key that was not read."""
+        extra = sorted(set(self.obj) - self._seen)
+        if extra:
+            raise RecordFormatError(f"{self.path}: unexpected field(s) {', '.join(extra)}")
+
+
+def decode_hex(value: Any, path: str, length: int | None = None) -> bytes:
+    if not isinstance(value, str):
+        raise RecordFormatError(f"{path}: expected a hex string")
+    if value != value.lower():
+        raise RecordFormatError(f"{path}: hex must be lowercase")
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raise RecordFormatError(f"{path}: not valid hex") from None
+    if length is not None and len(raw) != length:
+        raise RecordFormatError(f"{path}: expected {length} bytes, got {len(raw)}")
+    return raw
+
+
+def decode_point(value: Any, path: str, *, allow_identity: bool = False) -> Point:
+    raw = decode_hex(value, path, 32)
+    try:
+        return Point.decode(raw, allow_identity=allow_identity)
+    except EncodingError as exc:
+        raise RecordFormatError(f"{path}: {exc}") from None
+
+
+def decode_scalar(value: Any, path: str) -> Scalar:
+    raw = decode_hex(value, path, 32)
+    try:
+        return Scalar.decode(raw)
+    except EncodingError as exc:
+        raise RecordFormatError(f"{path}: {exc}") from None
+
+
+def read_version(r: Reader, kind: str, supported: int) -> None:
+    """Every top-level record object carries ``"type"`` and ``"version"``."""
+    t = r.str("type", max_len=64)
+    if t != kind:
+        raise RecordFormatError(f"{r.path}: expected a {kind!r} object, got {t!r}")
+    v = r.int("version")
+    if v != supported:
+        raise RecordFormatError(
+            f"{r.path}: unsupported {kind} version {v} (supported: {supported})"
+        )
