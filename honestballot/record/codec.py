@@ -89,7 +89,7 @@ class Reader:
     def has(self, key: str) -> bool:
         return key in self.obj
 
-    def str(self, key: str, *, max_len: int = 10_000) -> str:
+    def text(self, key: str, *, max_len: int = 10_000) -> str:
         v = self._get(key)
         if not isinstance(v, str):
             raise RecordFormatError(f"{self.path}.{key}: expected a string")
@@ -97,7 +97,7 @@ class Reader:
             raise RecordFormatError(f"{self.path}.{key}: longer than {max_len} characters")
         return v
 
-    def int(self, key: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    def integer(self, key: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
         v = self._get(key)
         if not isinstance(v, int) or isinstance(v, bool):
             raise RecordFormatError(f"{self.path}.{key}: expected an integer")
@@ -107,7 +107,7 @@ class Reader:
             raise RecordFormatError(f"{self.path}.{key}: {v} is above the maximum {maximum}")
         return v
 
-    def bool(self, key: str) -> bool:
+    def boolean(self, key: str) -> bool:
         v = self._get(key)
         if not isinstance(v, bool):
             raise RecordFormatError(f"{self.path}.{key}: expected true or false")
@@ -122,13 +122,13 @@ class Reader:
     def hexbytes(self, key: str, length: int | None = None) -> bytes:
         return decode_hex(self._get(key), f"{self.path}.{key}", length)
 
-    def obj_(self, key: str) -> Reader:
+    def child(self, key: str) -> Reader:
         return Reader(self._get(key), f"{self.path}.{key}")
 
     def raw(self, key: str) -> Any:
         return self._get(key)
 
-    def list(self, key: str, *, max_items: int = 100_000) -> list[Any]:
+    def array(self, key: str, *, max_items: int = 100_000) -> list[Any]:
         v = self._get(key)
         if not isinstance(v, list):
             raise RecordFormatError(f"{self.path}.{key}: expected a list")
@@ -142,7 +142,7 @@ class Reader:
         """Parse each element of the list ``key`` with ``parse(value, path)``."""
         return [
             parse(item, f"{self.path}.{key}[{i}]")
-            for i, item in enumerate(self.list(key, max_items=max_items))
+            for i, item in enumerate(self.array(key, max_items=max_items))
         ]
 
     def done(self) -> None:
@@ -184,10 +184,10 @@ def decode_scalar(value: Any, path: str) -> Scalar:
 
 def read_version(r: Reader, kind: str, supported: int) -> None:
     """Every top-level record object carries ``"type"`` and ``"version"``."""
-    t = r.str("type", max_len=64)
+    t = r.text("type", max_len=64)
     if t != kind:
         raise RecordFormatError(f"{r.path}: expected a {kind!r} object, got {t!r}")
-    v = r.int("version")
+    v = r.integer("version")
     if v != supported:
         raise RecordFormatError(
             f"{r.path}: unsupported {kind} version {v} (supported: {supported})"
