@@ -1,0 +1,279 @@
+"""Encrypted ballots: encryption on the voter's device, proofs, signature, checks.
+
+A ballot holds, for each contest, one exponential-ElGamal ciphertext per option
+(see :attr:`Contest.options`), a disjunctive proof per option that it encrypts 0
+or 1, and one disjunctive proof that ``T = S + max*e`` lies in the contest's
+admissible range (see :mod:`honestballot.protocol.manifest`).  Every challenge
+binds the election's base hash, the voter's public credential, the contest and
+option ids.  The ballot is signed with the credential key over its content hash.
+
+The tracking code is a hash of the whole signed ballot; it is what the voter
+writes down and looks up on the board.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from honestballot.crypto import elgamal
+from honestballot.crypto.chaum_pedersen import (
+    DisjunctiveProof,
+    prove_encrypts_one_of,
+    verify_encrypts_one_of,
+)
+from honestballot.crypto.elgamal import Ciphertext
+from honestballot.crypto.group import Point, Scalar
+from honestballot.crypto.hashing import Part, hash_bytes
+from honestballot.crypto.randomness import Randomness, random_scalar
+from honestballot.crypto.schnorr import SchnorrProof, sign, verify_signature
+from honestballot.errors import InvalidBallot, InvalidProof
+from honestballot.protocol.credential import VoterCredential
+from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.manifest import Contest
+
+OPTION_TAG = "ballot/option"
+SELECTION_TAG = "ballot/selection"
+SIGNATURE_TAG = "ballot/signature"
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptedContest:
+    contest_id: str
+    ciphertexts: tuple[Ciphertext, ...]
+    option_proofs: tuple[DisjunctiveProof, ...]
+    selection_proof: DisjunctiveProof
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptedBallot:
+    election_hash: bytes
+    credential: Point
+    contests: tuple[EncryptedContest, ...]
+    signature: SchnorrProof
+
+    def content_hash(self) -> bytes:
+        return ballot_content_hash(self.election_hash, self.credential, self.contests)
+
+    def tracking_hash(self) -> bytes:
+        sig = self.signature
+        return hash_bytes("ballot/tracking", self.content_hash(), sig.challenge, sig.response)
+
+    def tracking_code(self) -> str:
+        return tracking_code(self.tracking_hash())
+
+
+def tracking_code(tracking_hash: bytes) -> str:
+    """A short, readable form of a tracking hash: 16 base32 characters (80 bits)."""
+    text = base64.b32encode(tracking_hash[:10]).decode()
+    return "-".join(text[i : i + 4] for i in range(0, 16, 4))
+
+
+def _proof_parts(p: DisjunctiveProof) -> tuple[Part, ...]:
+    return (tuple(p.challenges), tuple(p.responses))
+
+
+def ballot_content_hash(
+    election_hash: bytes, credential: Point, contests: Sequence[EncryptedContest]
+) -> bytes:
+    parts: list[Part] = []
+    for ec in contests:
+        parts.append(
+            (
+                ec.contest_id,
+                tuple((ct.alpha, ct.beta) for ct in ec.ciphertexts),
+                tuple(_proof_parts(p) for p in ec.option_proofs),
+                _proof_parts(ec.selection_proof),
+            )
+        )
+    return hash_bytes("ballot/content", election_hash, credential, tuple(parts))
+
+
+@dataclass(frozen=True, slots=True)
+class ContestOpening:
+    """The plaintexts and randomness of one contest (revealed only by a Benaloh audit)."""
+
+    contest_id: str
+    plaintexts: tuple[int, ...]
+    randomness: tuple[Scalar, ...] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class BallotOpening:
+    contests: tuple[ContestOpening, ...] = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "BallotOpening(<hidden>)"
+
+
+def _selection_ciphertext(contest: Contest, cts: Sequence[Ciphertext]) -> Ciphertext:
+    """``T = S + max*e`` computed homomorphically from the option ciphertexts."""
+    plain = elgamal.aggregate(
+        ct for ct, o in zip(cts, contest.options, strict=True) if not o.exclusive
+    )
+    excl = [ct for ct, o in zip(cts, contest.options, strict=True) if o.exclusive]
+    if not excl:
+        return plain
+    e = elgamal.aggregate(excl)
+    weight = contest.max_selections
+    if weight <= 3:
+        scaled = e
+        for _ in range(weight - 1):
+            scaled = scaled + e
+    else:
+        scaled = e.scale(Scalar(weight))
+    return plain + scaled
+
+
+def encrypt_ballot(
+    ctx: ElectionContext,
+    credential: VoterCredential,
+    selections: Mapping[str, frozenset[str] | set[str]],
+    rng: Randomness,
+) -> tuple[EncryptedBallot, BallotOpening]:
+    """Encrypt a voter's choices.  ``selections`` maps every contest id to its chosen
+    option ids; an invalid choice raises before anything is encrypted."""
+    manifest = ctx.manifest
+    unknown = set(selections) - {c.id for c in manifest.contests}
+    if unknown:
+        raise InvalidBallot(f"unknown contest(s) {sorted(unknown)}")
+    for contest in manifest.contests:
+        if contest.id not in selections:
+            raise InvalidBallot(f"no choice given for contest {contest.id}")
+        contest.check_selection(frozenset(selections[contest.id]))
+
+    enc_contests: list[EncryptedContest] = []
+    openings: list[ContestOpening] = []
+    for contest in manifest.contests:
+        chosen = selections[contest.id]
+        plaintexts = tuple(1 if o.id in chosen else 0 for o in contest.options)
+        rs = tuple(random_scalar(rng) for _ in contest.options)
+        cts = tuple(
+            elgamal.encrypt(ctx.public_key, m, r) for m, r in zip(plaintexts, rs, strict=True)
+        )
+        option_proofs = tuple(
+            prove_encrypts_one_of(
+                OPTION_TAG,
+                (ctx.base_hash, credential.public, contest.id, option.id),
+                ctx.public_key,
+                ct,
+                (0, 1),
+                m,
+                r,
+                rng,
+            )
+            for option, ct, m, r in zip(contest.options, cts, plaintexts, rs, strict=True)
+        )
+        total_plain = 0
+        total_r = Scalar(0)
+        for option, m, r in zip(contest.options, plaintexts, rs, strict=True):
+            w = contest.exclusive_weight(option)
+            total_plain += w * m
+            total_r = total_r + Scalar(w) * r
+        selection_proof = prove_encrypts_one_of(
+            SELECTION_TAG,
+            (ctx.base_hash, credential.public, contest.id),
+            ctx.public_key,
+            _selection_ciphertext(contest, cts),
+            contest.selection_range,
+            total_plain,
+            total_r,
+            rng,
+        )
+        enc_contests.append(EncryptedContest(contest.id, cts, option_proofs, selection_proof))
+        openings.append(ContestOpening(contest.id, plaintexts, rs))
+
+    content = ballot_content_hash(ctx.base_hash, credential.public, enc_contests)
+    signature = sign(
+        SIGNATURE_TAG, (ctx.base_hash, credential.public), content, credential.secret, rng
+    )
+    ballot = EncryptedBallot(ctx.base_hash, credential.public, tuple(enc_contests), signature)
+    return ballot, BallotOpening(tuple(openings))
+
+
+def verify_ballot(ctx: ElectionContext, ballot: EncryptedBallot) -> None:
+    """Check a ballot completely; raise :class:`InvalidBallot` naming what is wrong."""
+    if ballot.election_hash != ctx.base_hash:
+        raise InvalidBallot("the ballot was made for another election (base hash differs)")
+    if ballot.credential.is_identity():
+        raise InvalidBallot("the ballot's credential is the identity")
+    contests = ctx.manifest.contests
+    if [c.contest_id for c in ballot.contests] != [c.id for c in contests]:
+        raise InvalidBallot(
+            "the ballot's contests do not match the manifest: "
+            f"got {[c.contest_id for c in ballot.contests]}, expected {[c.id for c in contests]}"
+        )
+    try:
+        verify_signature(
+            SIGNATURE_TAG,
+            (ctx.base_hash, ballot.credential),
+            ballot.content_hash(),
+            ballot.credential,
+            ballot.signature,
+            "ballot signature",
+        )
+        for contest, ec in zip(contests, ballot.contests, strict=True):
+            _verify_contest(ctx, ballot.credential, contest, ec)
+    except InvalidProof as exc:
+        raise InvalidBallot(str(exc)) from None
+
+
+def _verify_contest(
+    ctx: ElectionContext, credential: Point, contest: Contest, ec: EncryptedContest
+) -> None:
+    n = len(contest.options)
+    if len(ec.ciphertexts) != n or len(ec.option_proofs) != n:
+        raise InvalidBallot(
+            f"contest {contest.id}: {len(ec.ciphertexts)} ciphertexts and "
+            f"{len(ec.option_proofs)} proofs for {n} options"
+        )
+    for option, ct, proof in zip(contest.options, ec.ciphertexts, ec.option_proofs, strict=True):
+        if ct.alpha.is_identity():
+            raise InvalidBallot(f"contest {contest.id}, option {option.id}: alpha is the identity")
+        verify_encrypts_one_of(
+            OPTION_TAG,
+            (ctx.base_hash, credential, contest.id, option.id),
+            ctx.public_key,
+            ct,
+            (0, 1),
+            proof,
+            f"contest {contest.id}, option {option.id}: not an encryption of 0 or 1",
+        )
+    verify_encrypts_one_of(
+        SELECTION_TAG,
+        (ctx.base_hash, credential, contest.id),
+        ctx.public_key,
+        _selection_ciphertext(contest, ec.ciphertexts),
+        contest.selection_range,
+        ec.selection_proof,
+        f"contest {contest.id}: number of selections outside "
+        f"[{contest.min_selections}, {contest.max_selections}] or exclusive option combined",
+    )
+
+
+def check_opening(
+    ctx: ElectionContext, ballot: EncryptedBallot, opening: BallotOpening
+) -> dict[str, frozenset[str]]:
+    """Benaloh audit: check that ``opening`` explains every ciphertext of ``ballot``
+    and return the choices it encrypts.  Raises :class:`InvalidBallot` otherwise."""
+    if [o.contest_id for o in opening.contests] != [c.contest_id for c in ballot.contests]:
+        raise InvalidBallot("the audit opening does not cover the ballot's contests")
+    choices: dict[str, frozenset[str]] = {}
+    for contest, ec, op in zip(
+        ctx.manifest.contests, ballot.contests, opening.contests, strict=True
+    ):
+        if len(op.plaintexts) != len(ec.ciphertexts) or len(op.randomness) != len(ec.ciphertexts):
+            raise InvalidBallot(f"contest {contest.id}: the opening has the wrong length")
+        for option, ct, m, r in zip(
+            contest.options, ec.ciphertexts, op.plaintexts, op.randomness, strict=True
+        ):
+            if m not in (0, 1) or elgamal.encrypt(ctx.public_key, m, r) != ct:
+                raise InvalidBallot(
+                    f"contest {contest.id}, option {option.id}: "
+                    "the opening does not match the ciphertext"
+                )
+        choices[contest.id] = frozenset(
+            o.id for o, m in zip(contest.options, op.plaintexts, strict=True) if m == 1
+        )
+    return choices

@@ -1,0 +1,202 @@
+"""The election manifest: contests, options, selection rules, units.
+
+Selection rules, per contest, with ``S`` the number of ordinary options selected
+and ``e`` the number of exclusive options selected ("against all", "blank"):
+
+* "against all" (optional) is exclusive: selecting it with anything else is invalid;
+* when ``min_selections == 0`` the contest has an explicit "blank" option, also
+  exclusive, so abstaining is a deliberate, counted choice and every valid ballot
+  selects something;
+* otherwise ``min_selections <= S <= max_selections``.
+
+All of this is one linear statement a ballot proves in zero knowledge::
+
+    T = S + max_selections * e   lies in   [lower, max_selections]
+
+with ``lower = max(min_selections, 1)`` when the contest has an exclusive option,
+else ``min_selections``.  (With ``e = 1`` and ``S = 0``, ``T = max``; any extra
+selection pushes ``T`` past ``max``; two exclusive options give ``2*max``; with a
+blank option, ``S = e = 0`` gives ``T = 0 < 1``.)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from honestballot.errors import RecordFormatError
+
+LANGUAGES: Final = ("ru", "kk", "en")
+AGAINST_ALL: Final = "against-all"
+BLANK: Final = "blank"
+RESERVED_IDS: Final = frozenset({AGAINST_ALL, BLANK})
+MAX_CONTESTS: Final = 50
+MAX_OPTIONS: Final = 200
+MAX_UNITS: Final = 100_000
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+_EXCLUSIVE_LABELS: Final = {
+    AGAINST_ALL: {"ru": "Против всех", "kk": "Барлығына қарсы", "en": "Against all"},
+    BLANK: {"ru": "Пустой бюллетень", "kk": "Бос бюллетень", "en": "Blank vote"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A text in Russian, Kazakh and English."""
+
+    ru: str
+    kk: str
+    en: str
+
+    def get(self, language: str) -> str:
+        return {"ru": self.ru, "kk": self.kk, "en": self.en}.get(language, self.en)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    id: str
+    label: Label
+    exclusive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Contest:
+    id: str
+    title: Label
+    candidates: tuple[Option, ...]
+    min_selections: int
+    max_selections: int
+    against_all: bool
+
+    @property
+    def options(self) -> tuple[Option, ...]:
+        """Every encrypted option, in ballot order: candidates, then exclusive ones."""
+        extra: list[Option] = []
+        if self.against_all:
+            extra.append(Option(AGAINST_ALL, Label(**_EXCLUSIVE_LABELS[AGAINST_ALL]), True))
+        if self.min_selections == 0:
+            extra.append(Option(BLANK, Label(**_EXCLUSIVE_LABELS[BLANK]), True))
+        return self.candidates + tuple(extra)
+
+    @property
+    def has_exclusive(self) -> bool:
+        return self.against_all or self.min_selections == 0
+
+    @property
+    def selection_range(self) -> tuple[int, ...]:
+        """The admissible values of ``T = S + max * e`` (see the module docstring)."""
+        lower = max(self.min_selections, 1) if self.has_exclusive else self.min_selections
+        return tuple(range(lower, self.max_selections + 1))
+
+    def exclusive_weight(self, option: Option) -> int:
+        """The weight of an option in ``T``: 1 for a candidate, ``max`` for an exclusive one."""
+        return self.max_selections if option.exclusive else 1
+
+    def check_selection(self, selected: frozenset[str]) -> None:
+        """Raise :class:`InvalidSelection` unless ``selected`` obeys this contest's rules."""
+        known = {o.id for o in self.options}
+        unknown = selected - known
+        if unknown:
+            raise InvalidSelection(f"contest {self.id}: unknown option(s) {sorted(unknown)}")
+        exclusive = [o.id for o in self.options if o.exclusive and o.id in selected]
+        if exclusive and len(selected) > 1:
+            raise InvalidSelection(
+                f"contest {self.id}: {exclusive[0]!r} cannot be combined with other choices"
+            )
+        if exclusive:
+            return
+        if len(selected) > self.max_selections:
+            raise InvalidSelection(
+                f"contest {self.id}: {len(selected)} selections, at most "
+                f"{self.max_selections} allowed (over-vote)"
+            )
+        # min_selections == 0 means an explicit blank option, so one choice is always needed.
+        lower = max(self.min_selections, 1)
+        if len(selected) < lower:
+            hint = " (choose 'blank' to abstain)" if self.min_selections == 0 else ""
+            raise InvalidSelection(
+                f"contest {self.id}: {len(selected)} selections, at least {lower} required{hint}"
+            )
+
+
+class InvalidSelection(RecordFormatError):
+    """A plaintext choice that breaks a contest's rules (raised on the voter's device)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: str
+    name: Label
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    election_id: str
+    title: Label
+    contests: tuple[Contest, ...]
+    units: tuple[Unit, ...]
+    min_unit_size: int
+
+    def __post_init__(self) -> None:
+        validate_manifest(self)
+
+    def contest(self, contest_id: str) -> Contest:
+        for c in self.contests:
+            if c.id == contest_id:
+                return c
+        raise RecordFormatError(f"unknown contest {contest_id!r}")
+
+    def unit_ids(self) -> frozenset[str]:
+        return frozenset(u.id for u in self.units)
+
+
+def _check_id(value: str, what: str) -> None:
+    if not _ID.match(value):
+        raise RecordFormatError(
+            f"{what} {value!r}: ids are 1-64 characters of a-z, 0-9, '-' and '_'"
+        )
+
+
+def validate_manifest(m: Manifest) -> None:
+    """Raise :class:`RecordFormatError` naming the first rule the manifest breaks."""
+    _check_id(m.election_id, "election id")
+    if not 1 <= len(m.contests) <= MAX_CONTESTS:
+        raise RecordFormatError(f"a manifest has 1 to {MAX_CONTESTS} contests")
+    if not 1 <= len(m.units) <= MAX_UNITS:
+        raise RecordFormatError(f"a manifest has 1 to {MAX_UNITS} units")
+    if m.min_unit_size < 1:
+        raise RecordFormatError("min_unit_size must be at least 1")
+    _unique([c.id for c in m.contests], "contest")
+    _unique([u.id for u in m.units], "unit")
+    for u in m.units:
+        _check_id(u.id, "unit id")
+    for c in m.contests:
+        _check_id(c.id, "contest id")
+        if not 1 <= len(c.candidates) <= MAX_OPTIONS:
+            raise RecordFormatError(f"contest {c.id}: 1 to {MAX_OPTIONS} options")
+        _unique([o.id for o in c.candidates], f"contest {c.id}: option")
+        for o in c.candidates:
+            _check_id(o.id, f"contest {c.id}: option id")
+            if o.id in RESERVED_IDS:
+                raise RecordFormatError(
+                    f"contest {c.id}: option id {o.id!r} is reserved; "
+                    "use the contest's against_all flag or min_selections = 0"
+                )
+            if o.exclusive:
+                raise RecordFormatError(f"contest {c.id}: candidates cannot be exclusive")
+        if not 0 <= c.min_selections <= c.max_selections:
+            raise RecordFormatError(f"contest {c.id}: need 0 <= min_selections <= max_selections")
+        if not 1 <= c.max_selections <= len(c.candidates):
+            raise RecordFormatError(
+                f"contest {c.id}: max_selections must be between 1 and the number of options"
+            )
+
+
+def _unique(ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise RecordFormatError(f"duplicate {what} id {i!r}")
+        seen.add(i)
