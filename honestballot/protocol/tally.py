@@ -1,0 +1,68 @@
+"""The encrypted tally: homomorphic sums of the counted ballots.
+
+Ballots are summed per unit first; the election-wide total of each option is the
+sum of its unit sums (units partition the counted ballots), so the whole tally
+costs one pass of point additions.  A unit's sums are published -- and so ever
+decrypted -- only when at least ``min_unit_size`` ballots are counted in it;
+smaller units appear only inside the totals.
+
+Entry ids: ``contest/option`` for totals, ``contest/option@unit`` per unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from honestballot.crypto.elgamal import ZERO_CIPHERTEXT, Ciphertext
+from honestballot.protocol.ballot import EncryptedBallot
+from honestballot.protocol.decryption import EncryptedTally, TallyEntry
+from honestballot.protocol.manifest import Manifest
+
+
+@dataclass(frozen=True, slots=True)
+class CountedTally:
+    tally: EncryptedTally
+    #: (unit id, number of counted ballots) for every unit of the manifest, in order
+    counted_per_unit: tuple[tuple[str, int], ...]
+
+    @property
+    def ballots_counted(self) -> int:
+        return sum(n for _, n in self.counted_per_unit)
+
+
+def entry_id(contest_id: str, option_id: str, unit: str | None = None) -> str:
+    return f"{contest_id}/{option_id}" + (f"@{unit}" if unit is not None else "")
+
+
+def compute_tally(
+    manifest: Manifest, election_hash: bytes, counted: Iterable[tuple[str, EncryptedBallot]]
+) -> CountedTally:
+    """Sum the counted ballots, given as ``(unit id, ballot)`` pairs."""
+    slots = [(c.id, o.id) for c in manifest.contests for o in c.options]
+    per_unit: dict[str, list[Ciphertext]] = {
+        u.id: [ZERO_CIPHERTEXT] * len(slots) for u in manifest.units
+    }
+    counts = dict.fromkeys(per_unit, 0)
+    for unit, ballot in counted:
+        acc = per_unit[unit]
+        i = 0
+        for ec in ballot.contests:
+            for ct in ec.ciphertexts:
+                acc[i] = acc[i] + ct
+                i += 1
+        counts[unit] += 1
+    totals = [ZERO_CIPHERTEXT] * len(slots)
+    for sums in per_unit.values():
+        totals = [t + s for t, s in zip(totals, sums, strict=True)]
+    entries = [TallyEntry(entry_id(c, o), ct) for (c, o), ct in zip(slots, totals, strict=True)]
+    for u in manifest.units:
+        if counts[u.id] >= manifest.min_unit_size:
+            entries += [
+                TallyEntry(entry_id(c, o, u.id), ct)
+                for (c, o), ct in zip(slots, per_unit[u.id], strict=True)
+            ]
+    return CountedTally(
+        EncryptedTally(election_hash, tuple(entries)),
+        tuple((u.id, counts[u.id]) for u in manifest.units),
+    )

@@ -1,0 +1,321 @@
+"""Persistence of elections and their boards in SQL (SQLite by default, PostgreSQL).
+
+The board is append-only: rows of ``events`` are inserted, never updated or
+deleted.  Every append happens inside one transaction that first locks the
+election's row (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` on
+PostgreSQL), so sequence numbers are dense and two casts never interleave.  A
+transaction commits before the caller hands a receipt to a voter; SQLite runs
+with ``synchronous=FULL`` so a committed ballot survives a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Engine,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+
+metadata = MetaData()
+
+elections = Table(
+    "elections",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("phase", String(16), nullable=False),
+    Column("manifest", Text, nullable=False),
+    Column("context", Text, nullable=False),
+    Column("board_secret", String(64), nullable=False),
+    Column("next_seq", Integer, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(32), nullable=False),
+    Column("time_ms", Integer, nullable=False),
+    Column("line", LargeBinary, nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Column("tracking_hash", LargeBinary(32), nullable=True),
+    Index("events_tracking", "election_id", "tracking_hash", unique=True),
+)
+
+tree_heads = Table(
+    "tree_heads",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("size", Integer, primary_key=True, autoincrement=False),
+    Column("line", Text, nullable=False),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("credential", LargeBinary(32), primary_key=True),
+    Column("unit", String(64), nullable=False),
+    Column("latest_tracking", LargeBinary(32), nullable=True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    seq: int
+    kind: str
+    time_ms: int
+    line: bytes
+    leaf_hash: bytes
+    tracking_hash: bytes | None
+
+
+def default_url(path: str = "honestballot.sqlite") -> str:
+    return f"sqlite:///{path}"
+
+
+class SqlStore:
+    """All reads and writes of election state go through this class."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine: Engine = create_engine(url, connect_args={"timeout": 60})
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin_immediate)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self, election_id: str | None = None) -> Iterator[Connection]:
+        """A write transaction; with ``election_id``, the election's row is locked first."""
+        with self.engine.begin() as conn:
+            if election_id is not None and not self.is_sqlite:
+                conn.execute(
+                    select(elections.c.election_id)
+                    .where(elections.c.election_id == election_id)
+                    .with_for_update()
+                )
+            yield conn
+
+    # -- elections -------------------------------------------------------------------------
+
+    def insert_election(
+        self, conn: Connection, election_id: str, manifest: str, context: str, board_secret: str
+    ) -> None:
+        conn.execute(
+            elections.insert().values(
+                election_id=election_id,
+                phase="setup",
+                manifest=manifest,
+                context=context,
+                board_secret=board_secret,
+                next_seq=0,
+            )
+        )
+
+    def election_row(self, conn: Connection, election_id: str) -> dict[str, Any] | None:
+        row = (
+            conn.execute(select(elections).where(elections.c.election_id == election_id))
+            .mappings()
+            .first()
+        )
+        return dict(row) if row is not None else None
+
+    def set_phase(self, conn: Connection, election_id: str, phase: str) -> None:
+        conn.execute(
+            update(elections).where(elections.c.election_id == election_id).values(phase=phase)
+        )
+
+    def list_elections(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(select(elections.c.election_id))]
+
+    # -- events ----------------------------------------------------------------------------
+
+    def append_event(
+        self,
+        conn: Connection,
+        election_id: str,
+        seq: int,
+        kind: str,
+        time_ms: int,
+        line: bytes,
+        leaf_hash: bytes,
+        tracking_hash: bytes | None = None,
+    ) -> None:
+        conn.execute(
+            events.insert().values(
+                election_id=election_id,
+                seq=seq,
+                kind=kind,
+                time_ms=time_ms,
+                line=line,
+                leaf_hash=leaf_hash,
+                tracking_hash=tracking_hash,
+            )
+        )
+        conn.execute(
+            update(elections).where(elections.c.election_id == election_id).values(next_seq=seq + 1)
+        )
+
+    def next_seq(self, conn: Connection, election_id: str) -> int:
+        return int(
+            conn.execute(
+                select(elections.c.next_seq).where(elections.c.election_id == election_id)
+            ).scalar_one()
+        )
+
+    def event_by_tracking(
+        self, conn: Connection, election_id: str, tracking_hash: bytes
+    ) -> StoredEvent | None:
+        row = (
+            conn.execute(
+                select(events).where(
+                    events.c.election_id == election_id, events.c.tracking_hash == tracking_hash
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return _stored(row) if row is not None else None
+
+    def events_by_tracking_prefix(self, election_id: str, prefix: bytes) -> list[StoredEvent]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(events).where(
+                    events.c.election_id == election_id,
+                    events.c.tracking_hash >= prefix,
+                    events.c.tracking_hash < prefix + b"\xff" * (32 - len(prefix)) + b"\xff",
+                )
+            ).mappings()
+            return [_stored(r) for r in rows if bytes(r["tracking_hash"]).startswith(prefix)]
+
+    def iter_events(
+        self, election_id: str, *, kinds: tuple[str, ...] = ()
+    ) -> Iterator[StoredEvent]:
+        with self.engine.connect() as conn:
+            q = select(events).where(events.c.election_id == election_id)
+            if kinds:
+                q = q.where(events.c.kind.in_(kinds))
+            for row in (
+                conn.execution_options(yield_per=2000).execute(q.order_by(events.c.seq)).mappings()
+            ):
+                yield _stored(row)
+
+    def leaf_hashes(self, election_id: str) -> list[bytes]:
+        with self.engine.connect() as conn:
+            q = (
+                select(events.c.leaf_hash)
+                .where(events.c.election_id == election_id)
+                .order_by(events.c.seq)
+            )
+            return [bytes(r[0]) for r in conn.execute(q)]
+
+    # -- credentials -----------------------------------------------------------------------
+
+    def insert_credential(
+        self, conn: Connection, election_id: str, credential: bytes, unit: str
+    ) -> None:
+        conn.execute(
+            credentials.insert().values(election_id=election_id, credential=credential, unit=unit)
+        )
+
+    def credential_row(
+        self, conn: Connection, election_id: str, credential: bytes
+    ) -> dict[str, Any] | None:
+        row = (
+            conn.execute(
+                select(credentials).where(
+                    credentials.c.election_id == election_id, credentials.c.credential == credential
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return dict(row) if row is not None else None
+
+    def set_latest(
+        self, conn: Connection, election_id: str, credential: bytes, tracking: bytes
+    ) -> None:
+        conn.execute(
+            update(credentials)
+            .where(credentials.c.election_id == election_id, credentials.c.credential == credential)
+            .values(latest_tracking=tracking)
+        )
+
+    def counted_ballots(self, election_id: str) -> Iterator[tuple[str, bytes]]:
+        """(unit, event line) of the ballot that counts for each credential."""
+        with self.engine.connect() as conn:
+            q = (
+                select(credentials.c.unit, events.c.line)
+                .join(
+                    events,
+                    (events.c.election_id == credentials.c.election_id)
+                    & (events.c.tracking_hash == credentials.c.latest_tracking),
+                )
+                .where(credentials.c.election_id == election_id)
+                .order_by(events.c.seq)
+            )
+            for unit, line in conn.execution_options(yield_per=2000).execute(q):
+                yield unit, bytes(line)
+
+    # -- tree heads ------------------------------------------------------------------------
+
+    def insert_tree_head(self, conn: Connection, election_id: str, size: int, line: str) -> None:
+        conn.execute(tree_heads.insert().values(election_id=election_id, size=size, line=line))
+
+    def tree_head_lines(self, election_id: str) -> list[tuple[int, str]]:
+        with self.engine.connect() as conn:
+            q = (
+                select(tree_heads.c.size, tree_heads.c.line)
+                .where(tree_heads.c.election_id == election_id)
+                .order_by(tree_heads.c.size)
+            )
+            return [(int(s), str(line)) for s, line in conn.execute(q)]
+
+
+def _stored(row: Any) -> StoredEvent:
+    th = row["tracking_hash"]
+    return StoredEvent(
+        seq=int(row["seq"]),
+        kind=str(row["kind"]),
+        time_ms=int(row["time_ms"]),
+        line=bytes(row["line"]),
+        leaf_hash=bytes(row["leaf_hash"]),
+        tracking_hash=bytes(th) if th is not None else None,
+    )
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # let the "begin" listener issue BEGIN IMMEDIATE
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _sqlite_begin_immediate(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
