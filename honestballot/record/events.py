@@ -13,6 +13,7 @@ turns a parsed line into the typed event the board rules replay.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Final
 
 from honestballot.crypto.group import Point, Scalar
@@ -45,7 +46,7 @@ class EventLine:
     seq: int
     time_ms: int
     kind: str
-    body: JsonObject
+    body: Mapping[str, Any]
 
     def to_json(self) -> JsonObject:
         return {

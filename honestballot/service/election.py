@@ -1,0 +1,399 @@
+"""Election use cases: create, register credentials, open, cast, audit, close, tally.
+
+Each use case checks its input completely *before* it opens a write transaction
+(parsing, proofs, signatures), then re-checks the election's state under the
+election's row lock and appends events.  Nothing invalid is ever stored: a
+failed check raises before the transaction, and a failure inside the
+transaction rolls it back.  A cast returns its receipt only after the commit.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from honestballot.crypto.dlog import DiscreteLogTable
+from honestballot.crypto.group import Point, Scalar, base_mul
+from honestballot.crypto.hashing import hash_bytes
+from honestballot.crypto.merkle import MerkleTree, leaf_hash
+from honestballot.crypto.randomness import Randomness, random_nonzero_scalar
+from honestballot.entropy import SYSTEM_RANDOMNESS
+from honestballot.errors import BallotRejected, InvalidShare, ProtocolError
+from honestballot.protocol.ballot import (
+    BallotOpening,
+    EncryptedBallot,
+    check_opening,
+    verify_ballot,
+)
+from honestballot.protocol.decryption import (
+    DecryptionShare,
+    EncryptedTally,
+    combine_valid_shares,
+    verify_decryption_share,
+)
+from honestballot.protocol.dkg_verify import ElectionKey, verify_election_key
+from honestballot.protocol.election import ElectionContext, manifest_hash
+from honestballot.protocol.manifest import Manifest
+from honestballot.protocol.tally import compute_tally
+from honestballot.record.ballot import (
+    ballot_from_json,
+    ballot_to_json,
+    load_ballot,
+    opening_to_json,
+)
+from honestballot.record.codec import canonical_bytes, parse_json
+from honestballot.record.events import EventLine, SignedTreeHead, sign_tree_head
+from honestballot.record.manifest import manifest_from_json, manifest_to_json
+from honestballot.record.trustee import (
+    decode_decryption_share,
+    decode_election_key,
+    decode_encrypted_tally,
+    encode_decryption_share,
+    encode_election_key,
+)
+from honestballot.store.sql import SqlStore
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What a voter gets back after a cast: enough to find the ballot on the board."""
+
+    election_id: str
+    seq: int
+    tracking_code: str
+    tracking_hash: str
+    superseded: str | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "election_id": self.election_id,
+            "seq": self.seq,
+            "tracking_code": self.tracking_code,
+            "tracking_hash": self.tracking_hash,
+            "superseded": self.superseded,
+        }
+
+
+def election_key_hash(key: ElectionKey) -> bytes:
+    return hash_bytes("election-key", canonical_bytes(encode_election_key(key)))
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class ElectionService:
+    def __init__(
+        self,
+        store: SqlStore,
+        rng: Randomness = SYSTEM_RANDOMNESS,
+        clock: Callable[[], int] = _now_ms,
+    ) -> None:
+        self.store = store
+        self.rng = rng
+        self.clock = clock
+        self._contexts: dict[str, tuple[ElectionContext, ElectionKey]] = {}
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def context(self, election_id: str) -> ElectionContext:
+        return self._load(election_id)[0]
+
+    def election_key(self, election_id: str) -> ElectionKey:
+        return self._load(election_id)[1]
+
+    def _load(self, election_id: str) -> tuple[ElectionContext, ElectionKey]:
+        cached = self._contexts.get(election_id)
+        if cached is not None:
+            return cached
+        with self.store.engine.connect() as conn:
+            row = self.store.election_row(conn, election_id)
+        if row is None:
+            raise ProtocolError(f"no election {election_id!r} in this store")
+        manifest = manifest_from_json(json.loads(row["manifest"]))
+        key = decode_election_key(json.loads(row["context"]))
+        ctx = ElectionContext.create(manifest, key.public_key, election_key_hash(key))
+        self._contexts[election_id] = (ctx, key)
+        return ctx, key
+
+    def phase(self, election_id: str) -> str:
+        with self.store.engine.connect() as conn:
+            row = self.store.election_row(conn, election_id)
+        if row is None:
+            raise ProtocolError(f"no election {election_id!r} in this store")
+        return str(row["phase"])
+
+    def _locked_phase(self, conn: Connection, election_id: str, *allowed: str, what: str) -> None:
+        row = self.store.election_row(conn, election_id)
+        if row is None:
+            raise ProtocolError(f"no election {election_id!r} in this store")
+        if row["phase"] not in allowed:
+            raise ProtocolError(f"{what} is not allowed: the election is in phase {row['phase']}")
+
+    def _append(
+        self,
+        conn: Connection,
+        election_id: str,
+        kind: str,
+        body: Mapping[str, Any],
+        tracking_hash: bytes | None = None,
+    ) -> int:
+        seq = self.store.next_seq(conn, election_id)
+        now = self.clock()
+        line = EventLine(seq, now, kind, body).canonical()
+        self.store.append_event(
+            conn, election_id, seq, kind, now, line, leaf_hash(line), tracking_hash
+        )
+        return seq
+
+    # -- setup -----------------------------------------------------------------------------
+
+    def create(self, manifest: Manifest, key: ElectionKey) -> ElectionContext:
+        """Create the election from its manifest and the trustees' key ceremony."""
+        verify_election_key(key)
+        if key.ceremony.manifest_hash != manifest_hash(manifest):
+            raise ProtocolError("the key ceremony was run for another manifest")
+        if key.ceremony.election_id != manifest.election_id:
+            raise ProtocolError("the key ceremony was run for another election id")
+        board_secret = random_nonzero_scalar(self.rng)
+        board_key = base_mul(board_secret)
+        key_json = encode_election_key(key)
+        with self.store.transaction() as conn:
+            if self.store.election_row(conn, manifest.election_id) is not None:
+                raise ProtocolError(f"election {manifest.election_id!r} already exists")
+            self.store.insert_election(
+                conn,
+                manifest.election_id,
+                json.dumps(manifest_to_json(manifest)),
+                json.dumps(key_json),
+                board_secret.hex(),
+            )
+            body = {
+                "manifest": manifest_to_json(manifest),
+                "election_key": key_json,
+                "board_key": board_key.hex(),
+            }
+            self._append(conn, manifest.election_id, "setup", body)
+        self.publish_tree_head(manifest.election_id)
+        return self.context(manifest.election_id)
+
+    def register_credential(self, election_id: str, credential: Point, unit: str) -> None:
+        """Add a voter's public credential (made on the voter's device) to the roll."""
+        ctx = self.context(election_id)
+        if unit not in ctx.manifest.unit_ids():
+            raise ProtocolError(f"unknown unit {unit!r}")
+        if credential.is_identity():
+            raise ProtocolError("a credential cannot be the identity")
+        with self.store.transaction(election_id) as conn:
+            self._locked_phase(conn, election_id, "setup", "open", what="registering a credential")
+            if self.store.credential_row(conn, election_id, credential.data) is not None:
+                raise ProtocolError("this credential is already registered")
+            self.store.insert_credential(conn, election_id, credential.data, unit)
+            self._append(
+                conn, election_id, "credential", {"credential": credential.hex(), "unit": unit}
+            )
+
+    def register_credentials(self, election_id: str, items: Iterable[tuple[Point, str]]) -> int:
+        n = 0
+        for credential, unit in items:
+            self.register_credential(election_id, credential, unit)
+            n += 1
+        return n
+
+    def open(self, election_id: str) -> None:
+        self._transition(election_id, "setup", "open", "open")
+
+    def close(self, election_id: str) -> None:
+        self._transition(election_id, "open", "closed", "close")
+
+    def _transition(self, election_id: str, before: str, after: str, kind: str) -> None:
+        with self.store.transaction(election_id) as conn:
+            self._locked_phase(conn, election_id, before, what=kind)
+            self._append(conn, election_id, kind, {})
+            self.store.set_phase(conn, election_id, after)
+        self.publish_tree_head(election_id)
+
+    # -- voting ----------------------------------------------------------------------------
+
+    def cast(self, election_id: str, ballot_json: bytes | str) -> Receipt:
+        """Verify and append a ballot; idempotent for a retried submission of the
+        latest ballot; a replay of an older one is refused."""
+        ctx = self.context(election_id)
+        ballot = load_ballot(ballot_json)
+        verify_ballot(ctx, ballot)
+        tracking = ballot.tracking_hash()
+        body = {"ballot": ballot_to_json(ballot)}
+        with self.store.transaction(election_id) as conn:
+            self._locked_phase(conn, election_id, "open", what="casting a ballot")
+            cred = self.store.credential_row(conn, election_id, ballot.credential.data)
+            if cred is None:
+                raise BallotRejected("the ballot's credential is not registered in this election")
+            existing = self.store.event_by_tracking(conn, election_id, tracking)
+            if existing is not None:
+                if existing.kind == "ballot" and cred["latest_tracking"] == tracking:
+                    return self._receipt(election_id, existing.seq, ballot, None)
+                raise BallotRejected(
+                    "this ballot was already "
+                    + ("audited" if existing.kind == "audit" else "cast and replaced")
+                    + " and cannot be cast again"
+                )
+            seq = self._append(conn, election_id, "ballot", body, tracking)
+            previous = cred["latest_tracking"]
+            if previous is not None:
+                self._append(
+                    conn,
+                    election_id,
+                    "superseded",
+                    {"old": bytes(previous).hex(), "new": tracking.hex()},
+                )
+            self.store.set_latest(conn, election_id, ballot.credential.data, tracking)
+        return self._receipt(election_id, seq, ballot, bytes(previous) if previous else None)
+
+    @staticmethod
+    def _receipt(
+        election_id: str, seq: int, ballot: EncryptedBallot, previous: bytes | None
+    ) -> Receipt:
+        return Receipt(
+            election_id,
+            seq,
+            ballot.tracking_code(),
+            ballot.tracking_hash().hex(),
+            previous.hex() if previous else None,
+        )
+
+    def audit(
+        self, election_id: str, ballot: EncryptedBallot, opening: BallotOpening
+    ) -> dict[str, frozenset[str]]:
+        """Benaloh challenge: publish a spoiled ballot with its opening; it never counts."""
+        ctx = self.context(election_id)
+        verify_ballot(ctx, ballot)
+        choices = check_opening(ctx, ballot, opening)
+        tracking = ballot.tracking_hash()
+        with self.store.transaction(election_id) as conn:
+            self._locked_phase(conn, election_id, "open", what="auditing a ballot")
+            if self.store.credential_row(conn, election_id, ballot.credential.data) is None:
+                raise BallotRejected("the ballot's credential is not registered in this election")
+            if self.store.event_by_tracking(conn, election_id, tracking) is not None:
+                raise BallotRejected("this ballot is already on the board and cannot be audited")
+            body = {"ballot": ballot_to_json(ballot), "opening": opening_to_json(opening)}
+            self._append(conn, election_id, "audit", body, tracking)
+        return choices
+
+    # -- tally -----------------------------------------------------------------------------
+
+    def tally(self, election_id: str) -> EncryptedTally:
+        """Sum the counted ballots and publish the encrypted tally (after close)."""
+        ctx = self.context(election_id)
+        if self.phase(election_id) != "closed":
+            raise ProtocolError("the tally is computed only after the election is closed")
+        counted = (
+            (unit, ballot_from_json(parse_json(line, limit=1 << 24)["body"]["ballot"]))
+            for unit, line in self.store.counted_ballots(election_id)
+        )
+        result = compute_tally(ctx.manifest, ctx.base_hash, counted)
+        body = {
+            "tally": result.tally.to_object(),
+            "counted_per_unit": [{"unit": u, "ballots": n} for u, n in result.counted_per_unit],
+        }
+        with self.store.transaction(election_id) as conn:
+            self._locked_phase(conn, election_id, "closed", what="publishing the tally")
+            self._append(conn, election_id, "tally", body)
+            self.store.set_phase(conn, election_id, "tallied")
+        self.publish_tree_head(election_id)
+        return result.tally
+
+    def encrypted_tally(self, election_id: str) -> tuple[EncryptedTally, list[tuple[str, int]]]:
+        for ev in self.store.iter_events(election_id, kinds=("tally",)):
+            body = parse_json(ev.line, limit=1 << 28)["body"]
+            counts = [(str(c["unit"]), int(c["ballots"])) for c in body["counted_per_unit"]]
+            return decode_encrypted_tally(body["tally"]), counts
+        raise ProtocolError("no tally has been published yet")
+
+    def submit_decryption_share(self, election_id: str, share_json: bytes | str) -> DecryptionShare:
+        """Accept a trustee's decryption share only if every proof in it verifies."""
+        key = self.election_key(election_id)
+        tally, _ = self.encrypted_tally(election_id)
+        share = decode_decryption_share(parse_json(share_json, limit=1 << 28), "decryption share")
+        verify_decryption_share(key, tally, share)
+        with self.store.transaction(election_id) as conn:
+            self._locked_phase(conn, election_id, "tallied", what="publishing a decryption share")
+            for ev in self.store.iter_events(election_id, kinds=("decryption-share",)):
+                if parse_json(ev.line, limit=1 << 28)["body"]["share"]["trustee"] == share.trustee:
+                    raise InvalidShare(f"trustee {share.trustee} has already published a share")
+            self._append(
+                conn, election_id, "decryption-share", {"share": encode_decryption_share(share)}
+            )
+        return share
+
+    def publish_result(
+        self, election_id: str, rejected: Iterable[tuple[int, str]] = ()
+    ) -> dict[str, int]:
+        """Combine the published shares (any k), recover the counts, publish the result."""
+        key = self.election_key(election_id)
+        tally, counts_per_unit = self.encrypted_tally(election_id)
+        shares = [
+            decode_decryption_share(parse_json(ev.line, limit=1 << 28)["body"]["share"], "share")
+            for ev in self.store.iter_events(election_id, kinds=("decryption-share",))
+        ]
+        decrypted = combine_valid_shares(key, tally, shares)
+        table = DiscreteLogTable(max(1, sum(n for _, n in counts_per_unit)))
+        counts = {e.id: table.solve(e.plaintext) for e in decrypted.entries}
+        body = {
+            "counts": [{"id": i, "count": c} for i, c in counts.items()],
+            "trustees": list(decrypted.trustees),
+            "rejected_shares": [
+                {"trustee": t, "reason": r}
+                for t, r in [*rejected, *((x.trustee, x.reason) for x in decrypted.rejected)]
+            ],
+        }
+        with self.store.transaction(election_id) as conn:
+            self._locked_phase(conn, election_id, "tallied", what="publishing the result")
+            self._append(conn, election_id, "result", body)
+            self.store.set_phase(conn, election_id, "done")
+        self.publish_tree_head(election_id)
+        return counts
+
+    # -- the log ---------------------------------------------------------------------------
+
+    def tree(self, election_id: str) -> MerkleTree:
+        return MerkleTree(self.store.leaf_hashes(election_id))
+
+    def publish_tree_head(self, election_id: str) -> SignedTreeHead:
+        """Sign the current tree head with the board key and store it."""
+        tree = self.tree(election_id)
+        with self.store.engine.connect() as conn:
+            row = self.store.election_row(conn, election_id)
+        assert row is not None
+        secret = Scalar.decode(bytes.fromhex(row["board_secret"]))
+        head = tree.tree_head(tree.size, self.clock())
+        sth = sign_tree_head(head, election_id, secret, base_mul(secret), self.rng)
+        existing = {size for size, _ in self.store.tree_head_lines(election_id)}
+        if head.size not in existing:
+            with self.store.transaction(election_id) as conn:
+                self.store.insert_tree_head(conn, election_id, head.size, json.dumps(sth.to_json()))
+        return sth
+
+    def latest_tree_head(self, election_id: str) -> dict[str, object]:
+        lines = self.store.tree_head_lines(election_id)
+        if not lines:
+            raise ProtocolError("no tree head published yet")
+        return dict(json.loads(lines[-1][1]))
+
+    def export_record(self, election_id: str, path: str) -> int:
+        """Write the election record (JSON Lines): header, events, tree heads in order."""
+        heads = dict(self.store.tree_head_lines(election_id))
+        n = 0
+        with open(path, "wb") as out:
+            header = {"type": "election-record", "version": 1, "election_id": election_id}
+            out.write(canonical_bytes(header) + b"\n")
+            for ev in self.store.iter_events(election_id):
+                out.write(ev.line + b"\n")
+                n += 1
+                if n in heads:
+                    out.write(canonical_bytes(json.loads(heads[n])) + b"\n")
+        return n
