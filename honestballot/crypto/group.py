@@ -42,11 +42,16 @@ class Scalar:
     value: int
 
     def __init__(self, value: int) -> None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise EncodingError(f"a scalar is an integer, not {type(value).__name__}")
         if not 0 <= value < L:
             raise EncodingError(f"scalar out of range [0, L): {value}")
         object.__setattr__(self, "value", value)
 
     def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Scalar is immutable")
+
+    def __delattr__(self, name: str) -> None:
         raise AttributeError("Scalar is immutable")
 
     @classmethod
@@ -125,6 +130,9 @@ class Point:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Point is immutable")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Point is immutable")
+
     @classmethod
     def decode(cls, data: bytes, *, allow_identity: bool = False) -> Point:
         """Decode a canonical encoding; reject anything else.
@@ -138,7 +146,9 @@ class Point:
             if allow_identity:
                 return IDENTITY
             raise EncodingError("the identity element is not allowed here")
-        if not rbcl.crypto_core_ristretto255_is_valid_point(data):
+        # RFC 9496 4.3.1: the encoding is a non-negative field element below p, so bit 255
+        # must be clear; the bundled libsodium ignores that bit, so we check it here.
+        if data[31] & 0x80 or not rbcl.crypto_core_ristretto255_is_valid_point(data):
             raise EncodingError("not a canonical ristretto255 encoding")
         return cls(data, _trusted=True)
 

@@ -15,6 +15,7 @@ Conventions (documented in docs/record-format.md):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
@@ -25,6 +26,9 @@ from honestballot.errors import EncodingError, RecordFormatError
 MAX_DOCUMENT_BYTES: Final = 1 << 20
 
 T = TypeVar("T")
+
+_LOWER_HEX: Final = re.compile(r"(?:[0-9a-f]{2})*")
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 
 JsonObject = dict[str, Any]
 
@@ -54,20 +58,29 @@ def parse_json(
     data: bytes | str, *, limit: int = MAX_DOCUMENT_BYTES, what: str = "document"
 ) -> Any:
     """Parse JSON strictly: size limit, no floats/NaN, no duplicate keys."""
-    raw = data.encode() if isinstance(data, str) else data
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if len(raw) > limit:
         raise RecordFormatError(f"{what} is {len(raw)} bytes, over the {limit}-byte limit")
     try:
-        return json.loads(
-            raw,
+        text = raw.decode("utf-8")  # strict: no BOM-less UTF-16/32, no encoded surrogates
+        obj = json.loads(
+            text,
             parse_float=_no_float,
             parse_constant=_no_constant,
             object_pairs_hook=_unique_keys,
         )
     except RecordFormatError:
         raise
+    except RecursionError:
+        raise RecordFormatError(f"{what} is nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise RecordFormatError(f"{what} is not valid JSON: {exc}") from None
+    if _SURROGATE_ESCAPE.search(text):
+        try:
+            canonical_bytes(obj)
+        except UnicodeEncodeError:
+            raise RecordFormatError(f"{what} contains a lone UTF-16 surrogate") from None
+    return obj
 
 
 class Reader:
@@ -155,8 +168,8 @@ class Reader:
 def decode_hex(value: Any, path: str, length: int | None = None) -> bytes:
     if not isinstance(value, str):
         raise RecordFormatError(f"{path}: expected a hex string")
-    if value != value.lower():
-        raise RecordFormatError(f"{path}: hex must be lowercase")
+    if not _LOWER_HEX.fullmatch(value):
+        raise RecordFormatError(f"{path}: hex must be lowercase 0-9a-f with no spaces")
     try:
         raw = bytes.fromhex(value)
     except ValueError:

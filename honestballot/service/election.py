@@ -19,7 +19,6 @@ from sqlalchemy.engine import Connection
 
 from honestballot.crypto.dlog import DiscreteLogTable
 from honestballot.crypto.group import Point, Scalar, base_mul
-from honestballot.crypto.hashing import hash_bytes
 from honestballot.crypto.merkle import MerkleTree, leaf_hash
 from honestballot.crypto.randomness import Randomness, random_nonzero_scalar
 from honestballot.entropy import SYSTEM_RANDOMNESS
@@ -49,6 +48,7 @@ from honestballot.record.ballot import (
 from honestballot.record.codec import canonical_bytes, parse_json
 from honestballot.record.events import EventLine, SignedTreeHead, sign_tree_head
 from honestballot.record.manifest import manifest_from_json, manifest_to_json
+from honestballot.record.setup import election_key_hash
 from honestballot.record.trustee import (
     decode_decryption_share,
     decode_election_key,
@@ -77,10 +77,6 @@ class Receipt:
             "tracking_hash": self.tracking_hash,
             "superseded": self.superseded,
         }
-
-
-def election_key_hash(key: ElectionKey) -> bytes:
-    return hash_bytes("election-key", canonical_bytes(encode_election_key(key)))
 
 
 def _now_ms() -> int:

@@ -265,6 +265,14 @@ class SqlStore:
             .values(latest_tracking=tracking)
         )
 
+    def is_latest(self, election_id: str, tracking: bytes) -> bool:
+        with self.engine.connect() as conn:
+            q = select(credentials.c.credential).where(
+                credentials.c.election_id == election_id,
+                credentials.c.latest_tracking == tracking,
+            )
+            return conn.execute(q).first() is not None
+
     def counted_ballots(self, election_id: str) -> Iterator[tuple[str, bytes]]:
         """(unit, event line) of the ballot that counts for each credential."""
         with self.engine.connect() as conn:

@@ -25,7 +25,6 @@ from typing import Any
 
 from honestballot.crypto.dlog import DiscreteLogTable
 from honestballot.crypto.group import Point
-from honestballot.crypto.hashing import hash_bytes
 from honestballot.crypto.merkle import MerkleTree, leaf_hash
 from honestballot.errors import HonestBallotError
 from honestballot.protocol.ballot import EncryptedBallot, check_opening, verify_ballot
@@ -35,8 +34,8 @@ from honestballot.protocol.decryption import (
     combine_valid_shares,
     verify_decryption_share,
 )
-from honestballot.protocol.dkg_verify import ElectionKey, verify_election_key
-from honestballot.protocol.election import ElectionContext, manifest_hash
+from honestballot.protocol.dkg_verify import ElectionKey
+from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.tally import compute_tally
 from honestballot.record.ballot import ballot_from_json, opening_from_json
 from honestballot.record.codec import Reader, canonical_bytes, parse_json
@@ -47,12 +46,10 @@ from honestballot.record.events import (
     event_from_json,
     tree_head_from_json,
 )
-from honestballot.record.manifest import manifest_from_json
+from honestballot.record.setup import context_from_setup
 from honestballot.record.trustee import (
     decode_decryption_share,
-    decode_election_key,
     decode_encrypted_tally,
-    encode_election_key,
 )
 
 MAX_LINE_BYTES = 64 << 20
@@ -172,7 +169,9 @@ _WORKER_CTX: ElectionContext | None = None
 
 def _init_worker(setup_body: bytes) -> None:
     global _WORKER_CTX
-    _WORKER_CTX = _context_from_setup(parse_json(setup_body, limit=MAX_LINE_BYTES))[0]
+    _WORKER_CTX = context_from_setup(
+        parse_json(setup_body, limit=MAX_LINE_BYTES), check_ceremony=False
+    )[0]
 
 
 def _verify_chunk(items: list[tuple[int, Any]]) -> list[tuple[int, str]]:
@@ -188,16 +187,6 @@ def _verify_items(ctx: ElectionContext, items: list[tuple[int, Any]]) -> list[tu
         except HonestBallotError as exc:
             errors.append((seq, str(exc)))
     return errors
-
-
-def _context_from_setup(body: Any) -> tuple[ElectionContext, ElectionKey, Point]:
-    r = Reader(body, "setup")
-    manifest = manifest_from_json(r.raw("manifest"), "setup.manifest")
-    key = decode_election_key(r.raw("election_key"), "setup.election_key")
-    board_key = r.point("board_key")
-    r.done()
-    key_hash = hash_bytes("election-key", canonical_bytes(encode_election_key(key)))
-    return ElectionContext.create(manifest, key.public_key, key_hash), key, board_key
 
 
 def _chunks(items: list[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
@@ -233,10 +222,7 @@ def verify_record(lines: Iterable[bytes], *, workers: int | None = None) -> Repo
     setup_line = parsed.events[0][0]
     setup_raw = canonical_bytes(dict(setup_line.body))
     try:
-        ctx, key, board_key = _context_from_setup(setup_line.body)
-        verify_election_key(key)
-        if key.ceremony.manifest_hash != manifest_hash(ctx.manifest):
-            raise HonestBallotError("the key ceremony was run for another manifest")
+        ctx, key, board_key = context_from_setup(setup_line.body)
         if ctx.manifest.election_id != report.election_id:
             raise HonestBallotError("the header's election id differs from the manifest's")
     except HonestBallotError as exc:

@@ -1,0 +1,152 @@
+"""Organiser commands: ``honestballot election ...``.
+
+The organiser creates the election from a manifest and the trustees' finished
+key ceremony, registers voters' public credentials, opens, closes, tallies,
+publishes decryption shares the trustees hand in, and publishes the result.
+None of these commands can see a vote or a credential's secret.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from honestballot.cli.common import database_option, echo_json, open_service, read_bytes
+from honestballot.crypto.group import Point
+from honestballot.protocol.election import manifest_hash
+from honestballot.record.codec import decode_point, parse_json
+from honestballot.record.manifest import load_manifest
+from honestballot.record.trustee import decode_election_key, encode_encrypted_tally
+
+
+@click.group("election")
+def election_group() -> None:
+    """Organiser: create, register credentials, open, close, tally, publish."""
+
+
+@election_group.command("manifest-hash")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False))
+def manifest_hash_command(manifest: str) -> None:
+    """Print the manifest hash the trustees' key ceremony must be run for."""
+    click.echo(manifest_hash(load_manifest(read_bytes(manifest))).hex())
+
+
+@election_group.command("create")
+@click.option("--manifest", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--election-key",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The election-key.json produced by 'honestballot trustee finalize'.",
+)
+@database_option
+def create(manifest: str, election_key: str, database: str) -> None:
+    """Create an election from its manifest and the trustees' key ceremony."""
+    m = load_manifest(read_bytes(manifest))
+    key = decode_election_key(parse_json(read_bytes(election_key), limit=64 << 20), "election-key")
+    ctx = open_service(database).create(m, key)
+    click.echo(f"created election {m.election_id}; base hash {ctx.base_hash.hex()}")
+
+
+@election_group.command("info")
+@click.argument("election_id")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the public setup to this file.")
+@database_option
+def info(election_id: str, out: str | None, database: str) -> None:
+    """Show (or write) the public setup a voter's device encrypts against."""
+    service = open_service(database)
+    for ev in service.store.iter_events(election_id, kinds=("setup",)):
+        body = parse_json(ev.line, limit=64 << 20)["body"]
+        if out:
+            Path(out).write_text(json.dumps(body, ensure_ascii=False, indent=1))
+            click.echo(f"wrote {out}")
+        else:
+            click.echo(
+                f"election {election_id}: phase {service.phase(election_id)}, "
+                f"base hash {service.context(election_id).base_hash.hex()}"
+            )
+        return
+    raise click.ClickException(f"no election {election_id!r}")
+
+
+@election_group.command("register")
+@click.argument("election_id")
+@click.option("--credential", required=True, help="The voter's public credential (hex).")
+@click.option("--unit", required=True)
+@database_option
+def register(election_id: str, credential: str, unit: str, database: str) -> None:
+    """Register a voter's public credential (made on the voter's device) in a unit."""
+    point: Point = decode_point(credential, "credential")
+    open_service(database).register_credential(election_id, point, unit)
+    click.echo("registered")
+
+
+@election_group.command("open")
+@click.argument("election_id")
+@database_option
+def open_(election_id: str, database: str) -> None:
+    """Open the election for voting."""
+    open_service(database).open(election_id)
+    click.echo(f"election {election_id} is open")
+
+
+@election_group.command("close")
+@click.argument("election_id")
+@database_option
+def close(election_id: str, database: str) -> None:
+    """Close the election: no ballot is accepted afterwards."""
+    open_service(database).close(election_id)
+    click.echo(f"election {election_id} is closed")
+
+
+@election_group.command("tally")
+@click.argument("election_id")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Write the encrypted tally here for the trustees' 'honestballot trustee decrypt'.",
+)
+@database_option
+def tally(election_id: str, out: str | None, database: str) -> None:
+    """Sum the counted ballots homomorphically and publish the encrypted tally."""
+    service = open_service(database)
+    t = service.tally(election_id)
+    if out:
+        Path(out).write_text(json.dumps(encode_encrypted_tally(t), indent=1))
+    click.echo(
+        f"encrypted tally published with {len(t.entries)} entries"
+        + (f"; written to {out}" if out else "")
+    )
+
+
+@election_group.command("add-share")
+@click.argument("election_id")
+@click.argument("share", type=click.Path(exists=True, dir_okay=False))
+@database_option
+def add_share(election_id: str, share: str, database: str) -> None:
+    """Publish a trustee's decryption share after checking every proof in it."""
+    s = open_service(database).submit_decryption_share(election_id, read_bytes(share))
+    click.echo(f"decryption share of trustee {s.trustee} verified and published")
+
+
+@election_group.command("result")
+@click.argument("election_id")
+@database_option
+def result(election_id: str, database: str) -> None:
+    """Combine k decryption shares and publish the result."""
+    counts = open_service(database).publish_result(election_id)
+    echo_json(counts)
+
+
+@election_group.command("export")
+@click.argument("election_id")
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+@database_option
+def export(election_id: str, out: str, database: str) -> None:
+    """Write the public election record (JSON Lines) for anyone to verify."""
+    service = open_service(database)
+    service.publish_tree_head(election_id)
+    n = service.export_record(election_id, out)
+    click.echo(f"wrote {n} events to {out}")

@@ -1,0 +1,92 @@
+"""Observer commands: ``honestballot verify`` and ``honestballot log ...``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from honestballot.cli.common import read_bytes
+from honestballot.crypto.merkle import MerkleTree, leaf_hash, verify_consistency
+from honestballot.errors import LogError
+from honestballot.record.codec import parse_json
+from honestballot.record.events import tree_head_from_json
+from honestballot.verify.verifier import Report, verify_record_file
+
+
+def print_report(report: Report, console: Console) -> None:
+    console.print(f"[bold]Election record {report.election_id}[/bold]")
+    for check in report.checks:
+        mark = "[green]PASS[/green]" if check.passed else "[red]FAIL[/red]"
+        console.print(f"  {mark} {check.name}: {check.detail}")
+    if report.stats:
+        console.print(
+            "  " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report.stats.items())
+        )
+    if report.counts:
+        table = Table(title="Result (recomputed from the record)")
+        table.add_column("entry")
+        table.add_column("count", justify="right")
+        for entry, count in report.counts.items():
+            table.add_row(entry, str(count))
+        console.print(table)
+    if report.passed:
+        console.print("[bold green]VERIFIED[/bold green]: every check passed")
+    else:
+        names = ", ".join(c.name for c in report.failures)
+        console.print(
+            f"[bold red]NOT VERIFIED[/bold red]: {len(report.failures)} failed check(s): {names}"
+        )
+
+
+@click.command("verify")
+@click.argument("record", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--workers", type=int, default=None, help="Processes for ballot proofs (default: all cores)."
+)
+def verify_command(record: str, workers: int | None) -> None:
+    """Recompute and check everything in an election record; exit 1 if any check fails."""
+    report = verify_record_file(record, workers=workers)
+    print_report(report, Console(highlight=False))
+    if not report.passed:
+        sys.exit(1)
+
+
+@click.group("log")
+def log_group() -> None:
+    """Observer: monitor the board's transparency log."""
+
+
+@log_group.command("consistency")
+@click.option("--record", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--old-head",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A tree head you saved earlier (JSON).",
+)
+def consistency(record: str, old_head: str) -> None:
+    """Prove that the record's log extends an earlier tree head without removals."""
+    old = tree_head_from_json(parse_json(read_bytes(old_head)), "old head").head
+    tree = MerkleTree()
+    with open(record, "rb") as f:
+        next(f)
+        for raw in f:
+            obj = parse_json(raw.rstrip(b"\n"), limit=64 << 20)
+            if obj.get("type") == "event":
+                tree.append_hash(leaf_hash(raw.rstrip(b"\n")))
+    if old.size > tree.size:
+        raise click.ClickException(
+            f"the record has {tree.size} entries, fewer than the old head's {old.size}"
+        )
+    proof = tree.consistency_proof(old.size, tree.size) if old.size else []
+    try:
+        verify_consistency(old.size, tree.size, old.root, tree.root(), proof)
+    except LogError as exc:
+        raise click.ClickException(f"NOT CONSISTENT: {exc}") from None
+    click.echo(
+        f"consistent: the log of size {tree.size} extends the old head of size {old.size} "
+        f"(proof of {len(proof)} hashes)"
+    )

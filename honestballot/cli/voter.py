@@ -1,0 +1,194 @@
+"""Voter commands: ``honestballot voter ...``.
+
+``credential`` makes the voter's signing key on the voter's own machine;
+``encrypt`` encrypts and proves a ballot locally against the public setup;
+``audit`` (Benaloh challenge) opens an encrypted ballot to show what it
+encrypts and posts it as spoiled; ``cast`` submits; ``check`` finds a tracking
+code on the board and verifies its inclusion proof against a signed tree head.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import click
+
+from honestballot.cli.common import (
+    database_option,
+    echo_json,
+    open_service,
+    read_bytes,
+    write_secret,
+)
+from honestballot.crypto.merkle import verify_inclusion
+from honestballot.entropy import SYSTEM_RANDOMNESS
+from honestballot.errors import LogError
+from honestballot.protocol.ballot import check_opening, encrypt_ballot
+from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.record.ballot import (
+    ballot_to_json,
+    load_ballot,
+    opening_from_json,
+    opening_to_json,
+)
+from honestballot.record.codec import parse_json
+from honestballot.record.events import tree_head_from_json
+from honestballot.record.setup import context_from_setup
+
+
+@click.group("voter")
+def voter_group() -> None:
+    """Voter: make a credential, encrypt, audit, cast, check the board."""
+
+
+@voter_group.command("credential")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Where to keep the secret credential (mode 0600).",
+)
+def credential(out: str) -> None:
+    """Make a new credential on this device; print its public part to register."""
+    cred = generate_credential(SYSTEM_RANDOMNESS)
+    write_secret(
+        out, json.dumps({"type": "voter-credential", "version": 1, "code": cred.to_code()})
+    )
+    click.echo(f"public credential (give this to the organiser): {cred.public.hex()}")
+    click.echo(f"secret kept in {out}; print its code to carry it to another device")
+
+
+def _load_credential(path: str) -> VoterCredential:
+    obj = parse_json(read_bytes(path), limit=4096, what="credential file")
+    if not isinstance(obj, dict) or obj.get("type") != "voter-credential":
+        raise click.ClickException(f"{path} is not a voter credential file")
+    return VoterCredential.from_code(str(obj.get("code", "")))
+
+
+def _parse_choices(choices: tuple[str, ...]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for item in choices:
+        if "=" not in item:
+            raise click.BadParameter(
+                f"{item!r}: use CONTEST=OPTION[,OPTION...]", param_hint="--choice"
+            )
+        contest, options = item.split("=", 1)
+        out.setdefault(contest, set()).update(o for o in options.split(",") if o)
+    return out
+
+
+@voter_group.command("encrypt")
+@click.option(
+    "--setup",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The election's public setup (from 'election info --out').",
+)
+@click.option("--credential", "credential_path", required=True, type=click.Path(exists=True))
+@click.option(
+    "--choice",
+    "choices",
+    multiple=True,
+    required=True,
+    help="CONTEST=OPTION[,OPTION...]; repeat per contest.",
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--opening-out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Secret: needed only to audit this ballot; delete it if you cast.",
+)
+def encrypt(
+    setup: str, credential_path: str, choices: tuple[str, ...], out: str, opening_out: str
+) -> None:
+    """Encrypt and prove a ballot on this device."""
+    ctx, _, _ = context_from_setup(parse_json(read_bytes(setup), limit=64 << 20))
+    cred = _load_credential(credential_path)
+    ballot, opening = encrypt_ballot(ctx, cred, _parse_choices(choices), SYSTEM_RANDOMNESS)
+    Path(out).write_text(json.dumps(ballot_to_json(ballot)))
+    write_secret(opening_out, json.dumps(opening_to_json(opening)))
+    click.echo(f"tracking code {ballot.tracking_code()}: now either cast it or audit it")
+
+
+@voter_group.command("audit")
+@click.argument("election_id")
+@click.option("--ballot", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--opening", required=True, type=click.Path(exists=True, dir_okay=False))
+@database_option
+def audit(election_id: str, ballot: str, opening: str, database: str) -> None:
+    """Benaloh challenge: reveal what the ballot encrypts and post it as spoiled.
+    The audited ballot never counts; encrypt a fresh one to vote."""
+    service = open_service(database)
+    b = load_ballot(read_bytes(ballot))
+    o = opening_from_json(parse_json(read_bytes(opening)))
+    choices = service.audit(election_id, b, o)
+    echo_json({k: sorted(v) for k, v in choices.items()})
+    click.echo("audited ballot posted to the board; it will not be counted")
+
+
+@voter_group.command("check-audit")
+@click.option("--setup", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--ballot", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--opening", required=True, type=click.Path(exists=True, dir_okay=False))
+def check_audit(setup: str, ballot: str, opening: str) -> None:
+    """Anyone: check an audited ballot's opening offline and print what it encrypts."""
+    ctx, _, _ = context_from_setup(parse_json(read_bytes(setup), limit=64 << 20))
+    choices = check_opening(
+        ctx, load_ballot(read_bytes(ballot)), opening_from_json(parse_json(read_bytes(opening)))
+    )
+    echo_json({k: sorted(v) for k, v in choices.items()})
+
+
+@voter_group.command("cast")
+@click.argument("election_id")
+@click.option("--ballot", required=True, type=click.Path(exists=True, dir_okay=False))
+@database_option
+def cast(election_id: str, ballot: str, database: str) -> None:
+    """Cast a ballot; prints the receipt with the tracking code."""
+    receipt = open_service(database).cast(election_id, read_bytes(ballot))
+    echo_json(receipt.to_json())
+
+
+@voter_group.command("check")
+@click.argument("election_id")
+@click.option("--tracking", required=True, help="The tracking code (e.g. ABCD-EFGH-IJKL-MNOP).")
+@database_option
+def check(election_id: str, tracking: str, database: str) -> None:
+    """Find a ballot by tracking code and verify its inclusion in the signed log."""
+    service = open_service(database)
+    code = tracking.replace("-", "").upper()
+    try:
+        prefix = base64.b32decode(code)
+    except ValueError:
+        raise click.BadParameter("not a tracking code", param_hint="--tracking") from None
+    matches = service.store.events_by_tracking_prefix(election_id, prefix)
+    if not matches:
+        raise click.ClickException("no ballot with this tracking code is on the board")
+    ev = matches[0]
+    sth_json = service.latest_tree_head(election_id)
+    sth = tree_head_from_json(sth_json, "tree head")
+    tree = service.tree(election_id)
+    setup_body = parse_json(
+        next(service.store.iter_events(election_id, kinds=("setup",))).line, limit=64 << 20
+    )["body"]
+    _, _, board_key = context_from_setup(setup_body, check_ceremony=False)
+    sth.verify(election_id, board_key)
+    proof = tree.inclusion_proof(ev.seq, sth.head.size)
+    try:
+        verify_inclusion(ev.leaf_hash, ev.seq, sth.head.size, proof, sth.head.root)
+    except LogError as exc:
+        raise click.ClickException(f"inclusion proof failed: {exc}") from None
+    if ev.kind == "audit":
+        status = "audited (spoiled, not counted)"
+    elif ev.tracking_hash is not None and service.store.is_latest(election_id, ev.tracking_hash):
+        status = "the latest ballot of its credential: this is the one that counts"
+    else:
+        status = "superseded by a later ballot of the same credential"
+    click.echo(f"ballot {tracking} is entry {ev.seq} of the board ({ev.kind}); {status}")
+    click.echo(
+        f"inclusion proof of {len(proof)} hashes verified against the signed tree head "
+        f"of size {sth.head.size}, root {sth.head.root.hex()}"
+    )

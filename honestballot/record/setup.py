@@ -1,0 +1,44 @@
+"""The setup event's body: manifest, election key (ceremony transcript), board key.
+
+This is also the file a voter's device encrypts against (``election info --out``):
+from it the device recomputes the base hash itself instead of trusting a server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from honestballot.crypto.group import Point
+from honestballot.crypto.hashing import hash_bytes
+from honestballot.errors import ProtocolError
+from honestballot.protocol.dkg_verify import ElectionKey, verify_election_key
+from honestballot.protocol.election import ElectionContext, manifest_hash
+from honestballot.record.codec import Reader, canonical_bytes
+from honestballot.record.manifest import manifest_from_json
+from honestballot.record.trustee import decode_election_key, encode_election_key
+
+
+def election_key_hash(key: ElectionKey) -> bytes:
+    return hash_bytes("election-key", canonical_bytes(encode_election_key(key)))
+
+
+def context_from_setup(
+    body: Any, *, check_ceremony: bool = True
+) -> tuple[ElectionContext, ElectionKey, Point]:
+    """Parse a setup body and derive the election context from it.
+
+    With ``check_ceremony`` the trustees' whole key ceremony is re-verified and
+    must have been run for this very manifest."""
+    r = Reader(body, "setup")
+    manifest = manifest_from_json(r.raw("manifest"), "setup.manifest")
+    key = decode_election_key(r.raw("election_key"), "setup.election_key")
+    board_key = r.point("board_key")
+    r.done()
+    if check_ceremony:
+        verify_election_key(key)
+        if key.ceremony.manifest_hash != manifest_hash(manifest):
+            raise ProtocolError("the key ceremony was run for another manifest")
+        if key.ceremony.election_id != manifest.election_id:
+            raise ProtocolError("the key ceremony was run for another election id")
+    ctx = ElectionContext.create(manifest, key.public_key, election_key_hash(key))
+    return ctx, key, board_key
