@@ -18,9 +18,23 @@ def cli() -> None:
 
 def _register() -> None:
     from honestballot.audit.cli import audit_command, synth_roll_command
+    from honestballot.cli.demo import demo_command
+    from honestballot.cli.election import election_group
+    from honestballot.cli.observer import log_group, verify_command
+    from honestballot.cli.trustee import trustee_group
+    from honestballot.cli.voter import voter_group
 
-    cli.add_command(audit_command)
-    cli.add_command(synth_roll_command)
+    for command in (
+        demo_command,
+        election_group,
+        trustee_group,
+        voter_group,
+        verify_command,
+        log_group,
+        audit_command,
+        synth_roll_command,
+    ):
+        cli.add_command(command)
 
 
 def main() -> None:

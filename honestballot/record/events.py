@@ -12,8 +12,8 @@ turns a parsed line into the typed event the board rules replay.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 from honestballot.crypto.group import Point, Scalar

@@ -318,7 +318,7 @@ class ElectionService:
         verify_decryption_share(key, tally, share)
         with self.store.transaction(election_id) as conn:
             self._locked_phase(conn, election_id, "tallied", what="publishing a decryption share")
-            for ev in self.store.iter_events(election_id, kinds=("decryption-share",)):
+            for ev in self.store.iter_events(election_id, kinds=("decryption-share",), conn=conn):
                 if parse_json(ev.line, limit=1 << 28)["body"]["share"]["trustee"] == share.trustee:
                     raise InvalidShare(f"trustee {share.trustee} has already published a share")
             self._append(

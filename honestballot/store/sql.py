@@ -99,7 +99,7 @@ class SqlStore:
         if self.is_sqlite:
             self.engine: Engine = create_engine(url, connect_args={"timeout": 60})
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "begin", _sqlite_begin_immediate)
+            event.listen(self.engine, "begin", _sqlite_begin)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
         metadata.create_all(self.engine)
@@ -110,7 +110,7 @@ class SqlStore:
     @contextmanager
     def transaction(self, election_id: str | None = None) -> Iterator[Connection]:
         """A write transaction; with ``election_id``, the election's row is locked first."""
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn, conn.execution_options(write=True).begin():
             if election_id is not None and not self.is_sqlite:
                 conn.execute(
                     select(elections.c.election_id)
@@ -213,15 +213,19 @@ class SqlStore:
             return [_stored(r) for r in rows if bytes(r["tracking_hash"]).startswith(prefix)]
 
     def iter_events(
-        self, election_id: str, *, kinds: tuple[str, ...] = ()
+        self, election_id: str, *, kinds: tuple[str, ...] = (), conn: Connection | None = None
     ) -> Iterator[StoredEvent]:
-        with self.engine.connect() as conn:
-            q = select(events).where(events.c.election_id == election_id)
-            if kinds:
-                q = q.where(events.c.kind.in_(kinds))
-            for row in (
-                conn.execution_options(yield_per=2000).execute(q.order_by(events.c.seq)).mappings()
-            ):
+        """Events in order; pass ``conn`` to read inside an open transaction."""
+        q = select(events).where(events.c.election_id == election_id)
+        if kinds:
+            q = q.where(events.c.kind.in_(kinds))
+        q = q.order_by(events.c.seq)
+        if conn is not None:
+            for row in conn.execute(q).mappings():
+                yield _stored(row)
+            return
+        with self.engine.connect() as own:
+            for row in own.execution_options(yield_per=2000).execute(q).mappings():
                 yield _stored(row)
 
     def leaf_hashes(self, election_id: str) -> list[bytes]:
@@ -325,5 +329,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _sqlite_begin_immediate(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers take SQLite's write lock at BEGIN, so two appends never race for a
+    # sequence number; readers start a deferred transaction and never block them (WAL).
+    immediate = conn.get_execution_options().get("write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,254 @@
+"""``honestballot trustee ...``: the key ceremony and threshold decryption, one command
+per step, exchanging public files only.  Secret files are written with mode 0600.
+
+Order: ``ceremony`` (organiser) -> ``init`` -> ``deal`` -> ``check`` -> ``finalize``
+(anyone) -> ``accept-key`` -> ... election ... -> ``decrypt`` -> ``combine`` (anyone).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from honestballot.crypto.dlog import DiscreteLogTable
+from honestballot.entropy import SYSTEM_RANDOMNESS
+from honestballot.errors import HonestBallotError, ProtocolError
+from honestballot.protocol.decryption import combine_valid_shares, create_decryption_share
+from honestballot.protocol.dkg import (
+    check_deals,
+    create_deal,
+    create_trustee,
+    publics_by_index,
+)
+from honestballot.protocol.dkg_verify import (
+    accept_election_key,
+    verify_ceremony,
+    verify_election_key,
+)
+from honestballot.record import trustee as rec
+from honestballot.record.codec import JsonObject
+
+T = TypeVar("T")
+
+_in_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+_out_file = click.Path(dir_okay=False, path_type=Path)
+
+
+def _read(path: Path, decode: Callable[[Any, str], T], *, large: bool = False) -> T:
+    return rec.load(path.read_bytes(), decode, path.name, large=large)
+
+
+def _write_public(path: Path, obj: JsonObject) -> None:
+    path.write_bytes(rec.to_bytes(obj))
+    click.echo(f"wrote {path}")
+
+
+def _write_secret(path: Path, obj: JsonObject, *, create: bool) -> None:
+    """Write atomically with mode 0600; refuse to overwrite when ``create``."""
+    if create and path.exists():
+        raise ProtocolError(f"{path} exists: refusing to overwrite a trustee secret")
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, rec.to_bytes(obj))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    click.echo(f"wrote {path} (SECRET: keep it on this machine)")
+
+
+#: Options that take several files: ``--publics a b c`` as well as ``--publics a --publics b``.
+_MULTI_FILE_OPTIONS = frozenset({"--publics", "--deals", "--complaints", "--shares"})
+
+
+class _MultiFileCommand(click.Command):
+    """Rewrites ``--publics a b c`` to ``--publics a --publics b --publics c`` before click
+    parses it (click options take a fixed number of values)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        fixed: list[str] = []
+        current: str | None = None
+        for arg in args:
+            if arg.startswith("-"):
+                current = arg if arg in _MULTI_FILE_OPTIONS else None
+                fixed.append(arg)
+            elif current is not None and fixed[-1] != current:
+                fixed += [current, arg]
+            else:
+                fixed.append(arg)
+        return super().parse_args(ctx, fixed)
+
+
+@click.group("trustee")
+def trustee_group() -> None:
+    """Key ceremony (k-of-n DKG) and threshold decryption for trustees."""
+
+
+@trustee_group.command("ceremony")
+@click.option("--election-id", required=True)
+@click.option("--manifest-hash", required=True, help="64 hex digits")
+@click.option("--trustees", "n", type=int, required=True)
+@click.option("--threshold", "k", type=int, required=True)
+@click.option("--out", type=_out_file, required=True)
+def ceremony_command(election_id: str, manifest_hash: str, n: int, k: int, out: Path) -> None:
+    """(Organiser) publish the key-ceremony object."""
+    obj = {
+        "type": "key-ceremony",
+        "version": 1,
+        "election_id": election_id,
+        "manifest_hash": manifest_hash,
+        "trustees": n,
+        "threshold": k,
+    }
+    c = rec.decode_ceremony(obj, "ceremony")  # the same strict checks as any reader
+    _write_public(out, rec.encode_ceremony(c))
+    click.echo(f"ceremony hash {c.hash.hex()}")
+
+
+@trustee_group.command("init")
+@click.option("--ceremony", "ceremony_path", type=_in_file, required=True)
+@click.option("--index", type=int, required=True)
+@click.option("--name", required=True)
+@click.option("--secret", type=_out_file, required=True)
+@click.option("--public-out", type=_out_file, required=True)
+def init_command(
+    ceremony_path: Path, index: int, name: str, secret: Path, public_out: Path
+) -> None:
+    """Create this trustee's communication key (secret file + public file)."""
+    c = _read(ceremony_path, rec.decode_ceremony)
+    s, p = create_trustee(c, index, name, SYSTEM_RANDOMNESS)
+    _write_secret(secret, rec.encode_trustee_secret(s), create=True)
+    _write_public(public_out, rec.encode_trustee_public(p))
+
+
+@trustee_group.command("deal", cls=_MultiFileCommand)
+@click.option("--secret", type=_in_file, required=True)
+@click.option("--publics", type=_in_file, multiple=True, required=True)
+@click.option("--out", type=_out_file, required=True)
+def deal_command(secret: Path, publics: tuple[Path, ...], out: Path) -> None:
+    """Publish commitments and encrypted shares for every other trustee."""
+    s = _read(secret, rec.decode_trustee_secret)
+    pubs = [_read(p, rec.decode_trustee_public) for p in publics]
+    s2, deal = create_deal(s, pubs, SYSTEM_RANDOMNESS)
+    if s2 != s:
+        _write_secret(secret, rec.encode_trustee_secret(s2), create=False)
+    _write_public(out, rec.encode_deal(deal))
+
+
+@trustee_group.command("check", cls=_MultiFileCommand)
+@click.option("--secret", type=_in_file, required=True)
+@click.option("--publics", type=_in_file, multiple=True, required=True)
+@click.option("--deals", type=_in_file, multiple=True, required=True)
+@click.option("--out", type=_out_file, required=True)
+def check_command(
+    secret: Path, publics: tuple[Path, ...], deals: tuple[Path, ...], out: Path
+) -> None:
+    """Check the shares addressed to this trustee; publish complaints (maybe none)."""
+    s = _read(secret, rec.decode_trustee_secret)
+    publics_by_index(s.ceremony, [_read(p, rec.decode_trustee_public) for p in publics])
+    ds = [_read(d, rec.decode_deal) for d in deals]
+    complaints = check_deals(s, ds, SYSTEM_RANDOMNESS)
+    _write_public(out, rec.encode_complaints(s.ceremony.hash, s.index, complaints))
+    for c in complaints:
+        click.echo(f"complaint against dealer {c.dealer}: its share does not check out")
+    if not complaints:
+        click.echo("all shares check out")
+
+
+@trustee_group.command("finalize", cls=_MultiFileCommand)
+@click.option("--ceremony", "ceremony_path", type=_in_file, required=True)
+@click.option("--publics", type=_in_file, multiple=True, required=True)
+@click.option("--deals", type=_in_file, multiple=True, required=True)
+@click.option("--complaints", type=_in_file, multiple=True)
+@click.option("--out", type=_out_file, required=True)
+def finalize_command(
+    ceremony_path: Path,
+    publics: tuple[Path, ...],
+    deals: tuple[Path, ...],
+    complaints: tuple[Path, ...],
+    out: Path,
+) -> None:
+    """(Anyone) rule on complaints, compute QUAL, the election key and every X_l."""
+    c = _read(ceremony_path, rec.decode_ceremony)
+    key = verify_ceremony(
+        c,
+        [_read(p, rec.decode_trustee_public) for p in publics],
+        [_read(d, rec.decode_deal) for d in deals],
+        [x for f in complaints for x in _read(f, rec.decode_complaints)],
+    )
+    _write_public(out, rec.encode_election_key(key))
+    for r in key.rulings:
+        click.echo(f"complaint of trustee {r.complainant} against {r.dealer}: {r.reason}")
+    click.echo(f"qualified dealers {list(key.qualified)}; public key {key.public_key.hex()}")
+
+
+@trustee_group.command("accept-key", cls=_MultiFileCommand)
+@click.option("--secret", type=_in_file, required=True)
+@click.option("--election-key", "key_path", type=_in_file, required=True)
+@click.option("--deals", type=_in_file, multiple=True, help="must equal the key's deals")
+def accept_key_command(secret: Path, key_path: Path, deals: tuple[Path, ...]) -> None:
+    """Re-verify the election key, derive this trustee's share x_l and check x_l*G = X_l."""
+    s = _read(secret, rec.decode_trustee_secret)
+    key = _read(key_path, rec.decode_election_key, large=True)
+    if deals:
+        given = sorted((_read(d, rec.decode_deal) for d in deals), key=lambda d: d.dealer)
+        if tuple(given) != key.deals:
+            raise ProtocolError("the given deal files differ from the deals in the election key")
+    s2 = accept_election_key(s, key)
+    _write_secret(secret, rec.encode_trustee_secret(s2), create=False)
+    click.echo(f"trustee {s.index}: key share accepted (matches X_{s.index})")
+
+
+@trustee_group.command("decrypt")
+@click.option("--secret", type=_in_file, required=True)
+@click.option("--tally", type=_in_file, required=True)
+@click.option("--out", type=_out_file, required=True)
+def decrypt_command(secret: Path, tally: Path, out: Path) -> None:
+    """Publish this trustee's decryption share of the encrypted tally, with proofs."""
+    s = _read(secret, rec.decode_trustee_secret)
+    t = _read(tally, rec.decode_encrypted_tally, large=True)
+    share = create_decryption_share(s, t, SYSTEM_RANDOMNESS)
+    _write_public(out, rec.encode_decryption_share(share))
+
+
+@trustee_group.command("combine", cls=_MultiFileCommand)
+@click.option("--election-key", "key_path", type=_in_file, required=True)
+@click.option("--tally", type=_in_file, required=True)
+@click.option("--shares", type=_in_file, multiple=True, required=True)
+@click.option("--max-count", type=click.IntRange(min=0), default=None)
+@click.option("--out", type=_out_file, required=True)
+def combine_command(
+    key_path: Path, tally: Path, shares: tuple[Path, ...], max_count: int | None, out: Path
+) -> None:
+    """(Anyone) check every share, drop and name bad ones, combine k valid ones."""
+    key = _read(key_path, rec.decode_election_key, large=True)
+    verify_election_key(key)
+    t = _read(tally, rec.decode_encrypted_tally, large=True)
+    parsed = []
+    unreadable: list[tuple[str, str]] = []
+    for f in shares:
+        try:
+            parsed.append(_read(f, rec.decode_decryption_share, large=True))
+        except HonestBallotError as exc:
+            unreadable.append((f.name, f"{type(exc).__name__}: {exc}"))
+    try:
+        result = combine_valid_shares(key, t, parsed)
+    except ProtocolError as exc:
+        extra = "".join(f"; unreadable {src}: {why}" for src, why in unreadable)
+        raise ProtocolError(f"{exc}{extra}") from None
+    counts = None
+    if max_count is not None:
+        table = DiscreteLogTable(max_count)
+        counts = {e.id: table.solve(e.plaintext) for e in result.entries}
+    _write_public(out, rec.encode_decrypted_tally(result, counts, unreadable))
+    click.echo(f"combined shares of trustees {list(result.trustees)}")
+    for source, reason in unreadable:
+        click.echo(f"rejected {source}: {reason}")
+    for r in result.rejected:
+        click.echo(f"rejected share of trustee {r.trustee}: {r.reason}")

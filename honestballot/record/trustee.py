@@ -1,0 +1,448 @@
+"""Wire format of the key ceremony and threshold decryption (see docs/trustees.md).
+
+Every top-level object has ``"type"`` and ``"version"`` (1).  ``encode_*`` turns a
+protocol value into a JSON object; ``decode_*`` parses one strictly through
+:class:`~honestballot.record.codec.Reader` (a missing, extra or ill-typed field raises
+:class:`RecordFormatError` naming its path); :func:`load` parses bytes with a size limit.
+Proofs are ``{"c": hex, "s": hex}`` (challenge, response) for Schnorr and
+Chaum--Pedersen alike.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
+
+from honestballot.crypto.chaum_pedersen import EqualityProof
+from honestballot.crypto.elgamal import Ciphertext
+from honestballot.crypto.group import Point, Scalar
+from honestballot.crypto.schnorr import SchnorrProof
+from honestballot.crypto.share_encryption import CIPHERTEXT_LEN, EncryptedShare
+from honestballot.errors import RecordFormatError
+from honestballot.protocol.decryption import (
+    DecryptedTally,
+    DecryptionShare,
+    EncryptedTally,
+    ShareEntry,
+    TallyEntry,
+)
+from honestballot.protocol.dkg import (
+    MAX_TRUSTEES,
+    Ceremony,
+    Complaint,
+    Deal,
+    DealtShare,
+    TrusteePublic,
+    TrusteeSecret,
+)
+from honestballot.protocol.dkg_verify import ComplaintRuling, ElectionKey
+from honestballot.record.codec import (
+    JsonObject,
+    Reader,
+    decode_point,
+    decode_scalar,
+    parse_json,
+    read_version,
+)
+
+#: Tallies, decryption shares and election keys may be larger than one ballot.
+LARGE_DOCUMENT_BYTES: Final = 32 << 20
+MAX_ENTRIES: Final = 100_000
+_ID_LEN: Final = 256
+
+
+def to_bytes(obj: JsonObject) -> bytes:
+    """Readable, deterministic file contents (sorted keys, 2-space indent, final newline)."""
+    return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def _proof(c: Scalar, s: Scalar) -> JsonObject:
+    return {"c": c.hex(), "s": s.hex()}
+
+
+def _read_proof(r: Reader, key: str) -> tuple[Scalar, Scalar]:
+    p = r.child(key)
+    c, s = p.scalar("c"), p.scalar("s")
+    p.done()
+    return c, s
+
+
+def _trustee(r: Reader, key: str, n: int = MAX_TRUSTEES) -> int:
+    return r.integer(key, minimum=1, maximum=n)
+
+
+# -- ceremony -----------------------------------------------------------------------
+
+
+def encode_ceremony(c: Ceremony) -> JsonObject:
+    return c.to_object()
+
+
+def decode_ceremony(obj: Any, path: str = "ceremony") -> Ceremony:
+    r = Reader(obj, path)
+    read_version(r, "key-ceremony", 1)
+    election_id = r.text("election_id", max_len=_ID_LEN)
+    manifest_hash = r.hexbytes("manifest_hash", 32)
+    n = _trustee(r, "trustees")
+    k = r.integer("threshold", minimum=1, maximum=n)
+    r.done()
+    return Ceremony(election_id, manifest_hash, n, k)
+
+
+# -- trustee public key -------------------------------------------------------------
+
+
+def encode_trustee_public(p: TrusteePublic) -> JsonObject:
+    return {
+        "type": "trustee-public",
+        "version": 1,
+        "ceremony": p.ceremony_hash.hex(),
+        "trustee": p.index,
+        "name": p.name,
+        "communication_key": p.communication_key.hex(),
+        "proof": _proof(p.proof.challenge, p.proof.response),
+    }
+
+
+def decode_trustee_public(obj: Any, path: str = "trustee_public") -> TrusteePublic:
+    r = Reader(obj, path)
+    read_version(r, "trustee-public", 1)
+    out = TrusteePublic(
+        r.hexbytes("ceremony", 32),
+        _trustee(r, "trustee"),
+        r.text("name", max_len=_ID_LEN),
+        r.point("communication_key"),
+        SchnorrProof(*_read_proof(r, "proof")),
+    )
+    r.done()
+    return out
+
+
+# -- deal ---------------------------------------------------------------------------
+
+
+def encode_deal(d: Deal) -> JsonObject:
+    return {
+        "type": "trustee-deal",
+        "version": 1,
+        "ceremony": d.ceremony_hash.hex(),
+        "dealer": d.dealer,
+        "commitments": [c.hex() for c in d.commitments],
+        "proof": _proof(d.proof.challenge, d.proof.response),
+        "shares": [
+            {
+                "recipient": s.recipient,
+                "ephemeral": s.encrypted.ephemeral.hex(),
+                "ciphertext": s.encrypted.ciphertext.hex(),
+            }
+            for s in d.shares
+        ],
+    }
+
+
+def _decode_dealt_share(obj: Any, path: str) -> DealtShare:
+    r = Reader(obj, path)
+    out = DealtShare(
+        _trustee(r, "recipient"),
+        EncryptedShare(r.point("ephemeral"), r.hexbytes("ciphertext", CIPHERTEXT_LEN)),
+    )
+    r.done()
+    return out
+
+
+def _decode_commitment(obj: Any, path: str) -> Point:
+    # Only C_0 must be a non-identity point (checked by its proof of knowledge).
+    return decode_point(obj, path, allow_identity=True)
+
+
+def decode_deal(obj: Any, path: str = "deal") -> Deal:
+    r = Reader(obj, path)
+    read_version(r, "trustee-deal", 1)
+    out = Deal(
+        r.hexbytes("ceremony", 32),
+        _trustee(r, "dealer"),
+        tuple(r.items("commitments", _decode_commitment, max_items=MAX_TRUSTEES)),
+        SchnorrProof(*_read_proof(r, "proof")),
+        tuple(r.items("shares", _decode_dealt_share, max_items=MAX_TRUSTEES)),
+    )
+    r.done()
+    return out
+
+
+# -- complaints ---------------------------------------------------------------------
+
+
+def encode_complaints(
+    ceremony_hash: bytes, complainant: int, complaints: tuple[Complaint, ...] | list[Complaint]
+) -> JsonObject:
+    """One trustee's ``trustee-complaints`` file (possibly with an empty list)."""
+    for c in complaints:
+        if c.complainant != complainant or c.ceremony_hash != ceremony_hash:
+            raise ValueError("every complaint in a file must be by one trustee, one ceremony")
+    return {
+        "type": "trustee-complaints",
+        "version": 1,
+        "ceremony": ceremony_hash.hex(),
+        "complainant": complainant,
+        "complaints": [
+            {
+                "dealer": c.dealer,
+                "dh_point": c.dh_point.hex(),
+                "proof": _proof(c.proof.challenge, c.proof.response),
+            }
+            for c in complaints
+        ],
+    }
+
+
+def decode_complaints(obj: Any, path: str = "complaints") -> tuple[Complaint, ...]:
+    r = Reader(obj, path)
+    read_version(r, "trustee-complaints", 1)
+    ceremony_hash = r.hexbytes("ceremony", 32)
+    complainant = _trustee(r, "complainant")
+
+    def one(item: Any, p: str) -> Complaint:
+        cr = Reader(item, p)
+        out = Complaint(
+            ceremony_hash,
+            complainant,
+            _trustee(cr, "dealer"),
+            cr.point("dh_point"),
+            EqualityProof(*_read_proof(cr, "proof")),
+        )
+        cr.done()
+        return out
+
+    complaints = tuple(r.items("complaints", one, max_items=MAX_TRUSTEES))
+    r.done()
+    return complaints
+
+
+# -- election key -------------------------------------------------------------------
+
+
+def encode_election_key(k: ElectionKey) -> JsonObject:
+    by_complainant: dict[int, list[Complaint]] = {}
+    for c in k.complaints:
+        by_complainant.setdefault(c.complainant, []).append(c)
+    h = k.ceremony.hash
+    return {
+        "type": "election-key",
+        "version": 1,
+        "ceremony": encode_ceremony(k.ceremony),
+        "trustee_publics": [encode_trustee_public(p) for p in k.publics],
+        "deals": [encode_deal(d) for d in k.deals],
+        "complaints": [encode_complaints(h, i, cs) for i, cs in sorted(by_complainant.items())],
+        "rulings": [
+            {
+                "complainant": r.complainant,
+                "dealer": r.dealer,
+                "upheld": r.upheld,
+                "reason": r.reason,
+            }
+            for r in k.rulings
+        ],
+        "qualified": list(k.qualified),
+        "public_key": k.public_key.hex(),
+        "verification_keys": [
+            {"trustee": i, "key": x.hex()} for i, x in enumerate(k.verification_keys, start=1)
+        ],
+    }
+
+
+def _decode_ruling(obj: Any, path: str) -> ComplaintRuling:
+    r = Reader(obj, path)
+    out = ComplaintRuling(
+        _trustee(r, "complainant"),
+        _trustee(r, "dealer"),
+        r.boolean("upheld"),
+        r.text("reason", max_len=2000),
+    )
+    r.done()
+    return out
+
+
+def _decode_verification_key(obj: Any, path: str) -> tuple[int, Point]:
+    r = Reader(obj, path)
+    out = (_trustee(r, "trustee"), r.point("key", allow_identity=True))
+    r.done()
+    return out
+
+
+def _decode_qualified(obj: Any, path: str) -> int:
+    if not isinstance(obj, int) or isinstance(obj, bool) or not 1 <= obj <= MAX_TRUSTEES:
+        raise RecordFormatError(f"{path}: expected a trustee index")
+    return obj
+
+
+def decode_election_key(obj: Any, path: str = "election_key") -> ElectionKey:
+    """Parse only; call :func:`~honestballot.protocol.dkg_verify.verify_election_key`
+    to re-check the ceremony and the stated outcome."""
+    r = Reader(obj, path)
+    read_version(r, "election-key", 1)
+    ceremony = decode_ceremony(r.raw("ceremony"), f"{path}.ceremony")
+    publics = r.items("trustee_publics", decode_trustee_public, max_items=MAX_TRUSTEES)
+    deals = r.items("deals", decode_deal, max_items=MAX_TRUSTEES)
+    complaint_files = r.items("complaints", decode_complaints, max_items=MAX_TRUSTEES)
+    rulings = r.items("rulings", _decode_ruling, max_items=MAX_TRUSTEES * MAX_TRUSTEES)
+    qualified = r.items("qualified", _decode_qualified, max_items=MAX_TRUSTEES)
+    public_key = r.point("public_key", allow_identity=True)
+    vks = r.items("verification_keys", _decode_verification_key, max_items=MAX_TRUSTEES)
+    r.done()
+    if [i for i, _ in vks] != list(range(1, ceremony.trustees + 1)):
+        raise RecordFormatError(f"{path}.verification_keys: must list trustees 1..n in order")
+    return ElectionKey(
+        ceremony=ceremony,
+        publics=tuple(publics),
+        deals=tuple(deals),
+        complaints=tuple(c for cs in complaint_files for c in cs),
+        rulings=tuple(rulings),
+        qualified=tuple(qualified),
+        public_key=public_key,
+        verification_keys=tuple(x for _, x in vks),
+    )
+
+
+# -- the trustee's secret file ------------------------------------------------------
+
+
+def encode_trustee_secret(s: TrusteeSecret) -> JsonObject:
+    """The SECRET file: write it with mode 0600 and never publish it."""
+    return {
+        "type": "trustee-secret",
+        "version": 1,
+        "ceremony": encode_ceremony(s.ceremony),
+        "trustee": s.index,
+        "name": s.name,
+        "communication_secret": s.communication_secret.hex(),
+        "polynomial": None if s.polynomial is None else [a.hex() for a in s.polynomial],
+        "key_share": None if s.key_share is None else s.key_share.hex(),
+    }
+
+
+def decode_trustee_secret(obj: Any, path: str = "trustee_secret") -> TrusteeSecret:
+    r = Reader(obj, path)
+    read_version(r, "trustee-secret", 1)
+    ceremony = decode_ceremony(r.raw("ceremony"), f"{path}.ceremony")
+    index = _trustee(r, "trustee", ceremony.trustees)
+    name = r.text("name", max_len=_ID_LEN)
+    comm = r.scalar("communication_secret")
+    poly = None
+    if r.raw("polynomial") is not None:
+        poly = tuple(r.items("polynomial", decode_scalar, max_items=MAX_TRUSTEES))
+        if len(poly) != ceremony.threshold:
+            raise RecordFormatError(f"{path}.polynomial: expected {ceremony.threshold} items")
+    share = None if r.raw("key_share") is None else r.scalar("key_share")
+    r.done()
+    return TrusteeSecret(ceremony, index, name, comm, poly, share)
+
+
+# -- tallies and decryption shares --------------------------------------------------
+
+
+def encode_encrypted_tally(t: EncryptedTally) -> JsonObject:
+    return t.to_object()
+
+
+def decode_encrypted_tally(obj: Any, path: str = "tally") -> EncryptedTally:
+    r = Reader(obj, path)
+    read_version(r, "encrypted-tally", 1)
+    election = r.hexbytes("election", 32)
+
+    def entry(item: Any, p: str) -> TallyEntry:
+        er = Reader(item, p)
+        out = TallyEntry(
+            er.text("id", max_len=_ID_LEN),
+            Ciphertext(
+                er.point("alpha", allow_identity=True), er.point("beta", allow_identity=True)
+            ),
+        )
+        er.done()
+        return out
+
+    entries = tuple(r.items("entries", entry, max_items=MAX_ENTRIES))
+    r.done()
+    if len({e.id for e in entries}) != len(entries):
+        raise RecordFormatError(f"{path}.entries: ids are not unique")
+    return EncryptedTally(election, entries)
+
+
+def encode_decryption_share(s: DecryptionShare) -> JsonObject:
+    return {
+        "type": "decryption-share",
+        "version": 1,
+        "election": s.election.hex(),
+        "trustee": s.trustee,
+        "tally": s.tally_hash.hex(),
+        "entries": [
+            {
+                "id": e.id,
+                "share": e.share.hex(),
+                "proof": _proof(e.proof.challenge, e.proof.response),
+            }
+            for e in s.entries
+        ],
+    }
+
+
+def decode_decryption_share(obj: Any, path: str = "decryption_share") -> DecryptionShare:
+    r = Reader(obj, path)
+    read_version(r, "decryption-share", 1)
+    election = r.hexbytes("election", 32)
+    trustee = _trustee(r, "trustee")
+    tally_hash = r.hexbytes("tally", 32)
+
+    def entry(item: Any, p: str) -> ShareEntry:
+        er = Reader(item, p)
+        out = ShareEntry(
+            er.text("id", max_len=_ID_LEN),
+            er.point("share", allow_identity=True),
+            EqualityProof(*_read_proof(er, "proof")),
+        )
+        er.done()
+        return out
+
+    entries = tuple(r.items("entries", entry, max_items=MAX_ENTRIES))
+    r.done()
+    return DecryptionShare(election, trustee, tally_hash, entries)
+
+
+def encode_decrypted_tally(
+    d: DecryptedTally,
+    counts: dict[str, int] | None = None,
+    unreadable: list[tuple[str, str]] | None = None,
+) -> JsonObject:
+    """The ``decrypted-tally`` object; ``unreadable`` lists (file, reason) for share files
+    that did not even parse (their trustee is then ``null``)."""
+    rejected: list[JsonObject] = [
+        {"trustee": None, "reason": f"{source}: {reason}"} for source, reason in unreadable or []
+    ]
+    rejected += [{"trustee": r.trustee, "reason": r.reason} for r in d.rejected]
+    return {
+        "type": "decrypted-tally",
+        "version": 1,
+        "election": d.election.hex(),
+        "tally": d.tally_hash.hex(),
+        "trustees_used": list(d.trustees),
+        "rejected_shares": rejected,
+        "entries": [
+            {
+                "id": e.id,
+                "plaintext": e.plaintext.hex(),
+                "count": None if counts is None else counts[e.id],
+            }
+            for e in d.entries
+        ],
+    }
+
+
+T = TypeVar("T")
+
+
+def load(
+    data: bytes | str, decode: Callable[[Any, str], T], what: str, *, large: bool = False
+) -> T:
+    """``decode(parse_json(data))`` with the right size limit; ``what`` names the file."""
+    limit = LARGE_DOCUMENT_BYTES if large else 1 << 20
+    return decode(parse_json(data, limit=limit, what=what), what)

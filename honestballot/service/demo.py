@@ -1,0 +1,294 @@
+"""A whole election, end to end, on the embedded store: what ``honestballot demo`` runs.
+
+Three trustees run the key ceremony (threshold 2) exchanging public files; 1,000
+voters make credentials on their own devices and cast ballots; some vote again,
+some audit a ballot first; an over-vote and a ballot copied from the board are
+refused; the election closes; trustees 1 and 3 decrypt (trustee 2 is absent and
+a corrupted share is refused and named); the result is published, the record
+exported and verified by the independent verifier.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from honestballot.crypto import elgamal
+from honestballot.crypto.chaum_pedersen import prove_encrypts_one_of
+from honestballot.crypto.group import Point, Scalar
+from honestballot.crypto.randomness import Randomness, random_scalar
+from honestballot.crypto.schnorr import sign
+from honestballot.errors import HonestBallotError
+from honestballot.protocol.ballot import (
+    OPTION_TAG,
+    SELECTION_TAG,
+    SIGNATURE_TAG,
+    EncryptedBallot,
+    EncryptedContest,
+    ballot_content_hash,
+    encrypt_ballot,
+)
+from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.decryption import create_decryption_share
+from honestballot.protocol.dkg import Ceremony, check_deals, create_deal, create_trustee
+from honestballot.protocol.dkg_verify import ElectionKey, accept_election_key, verify_ceremony
+from honestballot.protocol.election import ElectionContext, manifest_hash
+from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.record.ballot import ballot_to_json
+from honestballot.record.trustee import (
+    encode_deal,
+    encode_decryption_share,
+    encode_election_key,
+    encode_trustee_public,
+)
+from honestballot.service.election import ElectionService
+from honestballot.store.sql import SqlStore
+
+Progress = Callable[[str, int, int], None]
+
+
+def demo_manifest(election_id: str = "demo-primary") -> Manifest:
+    def lab(ru: str, kk: str, en: str) -> Label:
+        return Label(ru, kk, en)
+
+    chair = Contest(
+        "chair",
+        lab("Председатель", "Төраға", "Chair"),
+        tuple(
+            Option(f"cand-{i}", lab(f"Кандидат {i}", f"Үміткер {i}", f"Candidate {i}"))
+            for i in range(1, 6)
+        ),
+        1,
+        1,
+        True,
+    )
+    council = Contest(
+        "council",
+        lab("Совет", "Кеңес", "Council"),
+        tuple(
+            Option(f"member-{i}", lab(f"Член {i}", f"Мүше {i}", f"Member {i}")) for i in range(1, 7)
+        ),
+        0,
+        3,
+        False,
+    )
+    units = (
+        *(
+            Unit(f"station-{i}", lab(f"Участок {i}", f"Учаске {i}", f"Station {i}"))
+            for i in range(1, 5)
+        ),
+        Unit("station-small", lab("Малый участок", "Шағын учаске", "Small station")),
+    )
+    return Manifest(
+        election_id,
+        lab("Демонстрационные праймериз", "Демонстрациялық праймериз", "Demo primary"),
+        (chair, council),
+        units,
+        50,
+    )
+
+
+@dataclass
+class DemoOutcome:
+    election_id: str
+    record_path: Path
+    database_url: str
+    cast: int = 0
+    revotes: int = 0
+    audited: int = 0
+    rejected: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def run_key_ceremony(
+    manifest: Manifest, directory: Path, rng: Randomness, n: int = 3, k: int = 2
+) -> tuple[ElectionKey, list[object]]:
+    """The trustees' ceremony, each step writing the public file it would publish."""
+    ceremony = Ceremony(manifest.election_id, manifest_hash(manifest), n, k)
+    trustees = [create_trustee(ceremony, i, f"Trustee {i}", rng) for i in range(1, n + 1)]
+    publics = [p for _, p in trustees]
+    secrets_ = [s for s, _ in trustees]
+    deals = []
+    for i, secret in enumerate(secrets_):
+        secrets_[i], deal = create_deal(secret, publics, rng)
+        deals.append(deal)
+        (directory / f"trustee-{i + 1}.public.json").write_text(
+            json.dumps(encode_trustee_public(publics[i]))
+        )
+        (directory / f"deal-{i + 1}.json").write_text(json.dumps(encode_deal(deal)))
+    complaints = [c for s in secrets_ for c in check_deals(s, deals, rng)]
+    key = verify_ceremony(ceremony, publics, deals, complaints)
+    (directory / "election-key.json").write_text(json.dumps(encode_election_key(key)))
+    accepted: list[object] = [accept_election_key(s, key) for s in secrets_]
+    return key, accepted
+
+
+def forge_overvote(ctx: ElectionContext, cred: VoterCredential, rng: Randomness) -> EncryptedBallot:
+    """A cheating client: two candidates selected in a vote-for-one contest, each with a
+    valid 0/1 proof, and a selection proof made for a *different* ciphertext (no honest
+    proof exists for a count of 2)."""
+    contests = []
+    for contest in ctx.manifest.contests:
+        chosen = {contest.candidates[0].id, contest.candidates[1].id}
+        if contest.id != "chair":
+            chosen = {contest.candidates[0].id}
+        plain = [1 if o.id in chosen else 0 for o in contest.options]
+        rs = [random_scalar(rng) for _ in plain]
+        cts = [elgamal.encrypt(ctx.public_key, m, r) for m, r in zip(plain, rs, strict=True)]
+        proofs = tuple(
+            prove_encrypts_one_of(
+                OPTION_TAG,
+                (ctx.base_hash, cred.public, contest.id, o.id),
+                ctx.public_key,
+                ct,
+                (0, 1),
+                m,
+                r,
+                rng,
+            )
+            for o, ct, m, r in zip(contest.options, cts, plain, rs, strict=True)
+        )
+        decoy_r = random_scalar(rng)
+        decoy = elgamal.encrypt(ctx.public_key, contest.selection_range[0], decoy_r)
+        sel = prove_encrypts_one_of(
+            SELECTION_TAG,
+            (ctx.base_hash, cred.public, contest.id),
+            ctx.public_key,
+            decoy,
+            contest.selection_range,
+            contest.selection_range[0],
+            decoy_r,
+            rng,
+        )
+        contests.append(EncryptedContest(contest.id, tuple(cts), proofs, sel))
+    content = ballot_content_hash(ctx.base_hash, cred.public, contests)
+    sig = sign(SIGNATURE_TAG, (ctx.base_hash, cred.public), content, cred.secret, rng)
+    return EncryptedBallot(ctx.base_hash, cred.public, tuple(contests), sig)
+
+
+def copy_ballot(
+    original: EncryptedBallot, thief: VoterCredential, rng: Randomness
+) -> EncryptedBallot:
+    """Someone copies a ballot from the board and re-signs it with their own credential."""
+    content = ballot_content_hash(original.election_hash, thief.public, original.contests)
+    sig = sign(SIGNATURE_TAG, (original.election_hash, thief.public), content, thief.secret, rng)
+    return EncryptedBallot(original.election_hash, thief.public, original.contests, sig)
+
+
+def _random_choice(ctx: ElectionContext, pick: random.Random) -> dict[str, set[str]]:
+    choice: dict[str, set[str]] = {}
+    for contest in ctx.manifest.contests:
+        roll = pick.random()
+        exclusive = [o.id for o in contest.options if o.exclusive]
+        if exclusive and roll < 0.06:
+            choice[contest.id] = {pick.choice(exclusive)}
+            continue
+        weights = [1.0 / (i + 1) for i in range(len(contest.candidates))]
+        n = pick.randint(max(contest.min_selections, 1), contest.max_selections)
+        chosen: set[str] = set()
+        while len(chosen) < n:
+            chosen.add(pick.choices([o.id for o in contest.candidates], weights)[0])
+        choice[contest.id] = chosen
+    return choice
+
+
+def run_demo(
+    directory: Path,
+    rng: Randomness,
+    *,
+    voters: int = 1000,
+    seed: int = 2026,
+    progress: Progress | None = None,
+) -> DemoOutcome:
+    directory.mkdir(parents=True, exist_ok=True)
+    report = progress or (lambda _stage, _done, _total: None)
+    pick = random.Random(seed)
+    manifest = demo_manifest()
+    db = directory / "honestballot.sqlite"
+    if db.exists():
+        db.unlink()
+    url = f"sqlite:///{db}"
+    service = ElectionService(SqlStore(url), rng)
+    outcome = DemoOutcome(manifest.election_id, directory / "record.jsonl", url)
+
+    report("key ceremony (3 trustees, threshold 2)", 0, 1)
+    key, trustee_secrets = run_key_ceremony(manifest, directory, rng)
+    report("key ceremony (3 trustees, threshold 2)", 1, 1)
+    ctx = service.create(manifest, key)
+    eid = manifest.election_id
+
+    creds: list[VoterCredential] = []
+    units = [u.id for u in manifest.units if u.id != "station-small"]
+    for i in range(voters):
+        cred = generate_credential(rng)
+        unit = "station-small" if i % 100 == 0 else units[i % len(units)]
+        service.register_credential(eid, cred.public, unit)
+        creds.append(cred)
+        report("voters register credentials made on their devices", i + 1, voters)
+    service.open(eid)
+
+    first_ballot: EncryptedBallot | None = None
+    for i, cred in enumerate(creds):
+        if pick.random() < 0.02:
+            spoiled, opening = encrypt_ballot(ctx, cred, _random_choice(ctx, pick), rng)
+            service.audit(eid, spoiled, opening)
+            outcome.audited += 1
+        ballot, _ = encrypt_ballot(ctx, cred, _random_choice(ctx, pick), rng)
+        service.cast(eid, json.dumps(ballot_to_json(ballot)))
+        first_ballot = first_ballot or ballot
+        outcome.cast += 1
+        if i % 200 == 199:
+            service.publish_tree_head(eid)
+        report("voters encrypt, prove and cast", i + 1, len(creds))
+    revoters = pick.sample(creds, max(1, voters // 10))
+    for j, cred in enumerate(revoters):
+        ballot, _ = encrypt_ballot(ctx, cred, _random_choice(ctx, pick), rng)
+        receipt = service.cast(eid, json.dumps(ballot_to_json(ballot)))
+        assert receipt.superseded is not None
+        outcome.revotes += 1
+        report("some voters vote again (only the last ballot counts)", j + 1, len(revoters))
+
+    attacks = [
+        ("over-vote (two candidates for chair)", forge_overvote(ctx, creds[1], rng)),
+    ]
+    if first_ballot is not None:
+        attacks.append(
+            (
+                "ballot copied from the board under another credential",
+                copy_ballot(first_ballot, creds[2], rng),
+            )
+        )
+    for what, bad in attacks:
+        try:
+            service.cast(eid, json.dumps(ballot_to_json(bad)))
+            raise AssertionError(f"{what} was accepted")
+        except HonestBallotError as exc:
+            outcome.rejected.append(f"{what}: refused: {exc}")
+
+    service.close(eid)
+    report("tally: homomorphic sums per unit", 0, 1)
+    tally = service.tally(eid)
+    report("tally: homomorphic sums per unit", 1, 1)
+    present = [trustee_secrets[0], trustee_secrets[2]]
+    for s in present:
+        share = create_decryption_share(s, tally, rng)  # type: ignore[arg-type]
+        share_json = encode_decryption_share(share)
+        if share.trustee == 3:
+            corrupted = json.loads(json.dumps(share_json))
+            corrupted["entries"][0]["share"] = share_json["entries"][1]["share"]
+            try:
+                service.submit_decryption_share(eid, json.dumps(corrupted))
+                raise AssertionError("a corrupted decryption share was accepted")
+            except HonestBallotError as exc:
+                outcome.rejected.append(f"corrupted decryption share of trustee 3: refused: {exc}")
+        service.submit_decryption_share(eid, json.dumps(share_json))
+        report("trustees 1 and 3 decrypt (trustee 2 absent)", present.index(s) + 1, len(present))
+    outcome.counts = service.publish_result(eid)
+    service.export_record(eid, str(outcome.record_path))
+    return outcome
+
+
+__all__ = ["DemoOutcome", "Point", "Scalar", "demo_manifest", "run_demo"]
