@@ -28,7 +28,7 @@ from honestballot.crypto.group import Point
 from honestballot.crypto.merkle import MerkleTree, leaf_hash
 from honestballot.errors import HonestBallotError
 from honestballot.protocol.ballot import EncryptedBallot, check_opening, verify_ballot
-from honestballot.protocol.board import BoardRules
+from honestballot.protocol.board import AuditEvent, BallotEvent, BoardRules
 from honestballot.protocol.decryption import (
     DecryptionShare,
     combine_valid_shares,
@@ -234,10 +234,15 @@ def verify_record(lines: Iterable[bytes], *, workers: int | None = None) -> Repo
         f"qualified trustees {list(key.qualified)}",
     )
     _check_log(parsed, report.election_id, board_key, report)
-    rules = _replay(parsed, report)
+    ballots, audits = _collect_ballots(parsed)
+    try:
+        decoded = _decode_ballots(parsed)
+    except HonestBallotError as exc:
+        report.fail("record.format", str(exc))
+        return report
+    rules = _replay(parsed, decoded, report)
     if rules is None:
         return report
-    ballots, audits = _collect_ballots(parsed)
     report.stats.update(
         ballots_cast=len(ballots),
         ballots_audited=len(audits),
@@ -247,15 +252,22 @@ def verify_record(lines: Iterable[bytes], *, workers: int | None = None) -> Repo
     )
     _check_ballots(ctx, setup_raw, ballots, audits, report, workers or os.cpu_count() or 1)
     _check_audits(ctx, audits, report)
-    _check_tally_and_result(ctx, key, parsed, rules, ballots, report)
+    _check_tally_and_result(ctx, key, parsed, rules, decoded, report)
     return report
 
 
-def _replay(parsed: _Parsed, report: Report) -> BoardRules | None:
+def _replay(
+    parsed: _Parsed, ballots: dict[int, tuple[EncryptedBallot, bytes]], report: Report
+) -> BoardRules | None:
     rules = BoardRules()
     try:
         for ev, _ in parsed.events:
-            rules.apply(board_event(ev, f"event {ev.seq}"))
+            if ev.kind in ("ballot", "audit"):
+                ballot, tracking = ballots[ev.seq]
+                kind = BallotEvent if ev.kind == "ballot" else AuditEvent
+                rules.apply(kind(ballot.credential, tracking))
+            else:
+                rules.apply(board_event(ev, f"event {ev.seq}"))
         if rules.pending_supersede is not None:
             raise HonestBallotError(
                 "the last ballot replaced another but no superseded event follows"
@@ -269,6 +281,20 @@ def _replay(parsed: _Parsed, report: Report) -> BoardRules | None:
         f"{len(rules.audited)} audited, no replays",
     )
     return rules
+
+
+def _decode_ballots(parsed: _Parsed) -> dict[int, tuple[EncryptedBallot, bytes]]:
+    """Every cast and audited ballot, parsed once, with its tracking hash."""
+    out: dict[int, tuple[EncryptedBallot, bytes]] = {}
+    for ev, _ in parsed.events:
+        if ev.kind in ("ballot", "audit"):
+            body = Reader(ev.body, f"event {ev.seq}.body")
+            ballot = ballot_from_json(body.raw("ballot"), f"event {ev.seq}.body.ballot")
+            if ev.kind == "audit":
+                body.raw("opening")
+            body.done()
+            out[ev.seq] = (ballot, ballot.tracking_hash())
+    return out
 
 
 def _collect_ballots(parsed: _Parsed) -> tuple[dict[int, Any], dict[int, Any]]:
@@ -318,7 +344,7 @@ def _check_tally_and_result(
     key: ElectionKey,
     parsed: _Parsed,
     rules: BoardRules,
-    ballots: dict[int, Any],
+    decoded: dict[int, tuple[EncryptedBallot, bytes]],
     report: Report,
 ) -> None:
     by_kind: dict[str, list[EventLine]] = {}
@@ -337,16 +363,8 @@ def _check_tally_and_result(
     except (HonestBallotError, KeyError, TypeError) as exc:
         report.fail("tally.aggregation", f"the tally event is malformed: {exc}")
         return
-    tracking_to_seq: dict[bytes, int] = {}
-    parsed_ballots: dict[int, EncryptedBallot] = {}
-    for seq, obj in ballots.items():
-        b = ballot_from_json(obj, f"event {seq}.ballot")
-        parsed_ballots[seq] = b
-        tracking_to_seq[b.tracking_hash()] = seq
-    counted = [
-        (rules.credential_unit[cred], parsed_ballots[tracking_to_seq[th]])
-        for cred, th in rules.latest.items()
-    ]
+    by_tracking = {tracking: ballot for ballot, tracking in decoded.values()}
+    counted = [(rules.credential_unit[cred], by_tracking[th]) for cred, th in rules.latest.items()]
     recomputed = compute_tally(ctx.manifest, ctx.base_hash, counted)
     if recomputed.tally != published:
         diff = _tally_difference(recomputed.tally.to_object(), published.to_object())
