@@ -1,0 +1,88 @@
+"""Benchmark the roll audit: rows per second and peak memory.
+
+    python benchmarks/bench_audit.py --rows 1000000
+    python benchmarks/bench_audit.py --rows 10000000 --format parquet
+
+The synthetic roll is generated first (not timed) with honestballot.audit.synth; the
+audit then runs in a fresh child process so that its peak RSS (getrusage of the
+children) counts the audit alone. Figures go to docs/performance.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD = """
+import json, sys, time
+from pathlib import Path
+from honestballot.audit.config import AuditConfig, ClosedWindow
+from honestballot.audit.engine import run_audit
+roll, windows, threads = Path(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
+cfg = AuditConfig(closed_windows=tuple(ClosedWindow.parse(w) for w in windows))
+t = time.perf_counter()
+result = run_audit(roll, None, cfg, "skip", threads or None)
+elapsed = time.perf_counter() - t
+print(json.dumps({"seconds": elapsed, "rows": result.rows_read["roll"],
+                  "findings": sum(f.count for f in result.findings)}))
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=0, help="0 = all cores")
+    parser.add_argument("--data-dir", type=Path, help="keep/reuse generated data here")
+    args = parser.parse_args()
+
+    from honestballot.audit.synth import generate
+
+    tmp = None
+    if args.data_dir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="hb-bench-")
+        data_dir = Path(tmp.name)
+    else:
+        data_dir = args.data_dir
+    roll = data_dir / f"roll.{args.format}"
+    truth = data_dir / "truth.json"
+    started = time.perf_counter()
+    if not roll.exists() or json.loads(truth.read_text())["rows"] != args.rows:
+        generate(data_dir, args.rows, args.seed, with_activity=False, fmt=args.format)
+    generated = time.perf_counter() - started
+    windows = json.loads(truth.read_text())["closed_windows"]
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(roll), json.dumps(windows), str(args.threads)],
+        check=True, capture_output=True, text=True,
+    )
+    child = json.loads(out.stdout.strip().splitlines()[-1])
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    report = {
+        "rows": child["rows"],
+        "format": args.format,
+        "file_mib": round(roll.stat().st_size / 2**20, 1),
+        "generate_seconds": round(generated, 2),
+        "audit_seconds": round(child["seconds"], 2),
+        "rows_per_second": round(child["rows"] / child["seconds"]),
+        "peak_rss_mib": round(peak_kib / 1024),
+        "findings_records": child["findings"],
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+    print(json.dumps(report, indent=2))
+    if tmp is not None:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

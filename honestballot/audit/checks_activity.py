@@ -1,0 +1,254 @@
+"""Checks on the sign-in and cast log (table ``activity``) read against the roll.
+
+Devices and sessions that sign in many voters, one-time codes for many voters
+delivered to one contact, ballots cast in bursts from one address, device or
+organisation, and organisations whose turnout curve departs from everyone else's.
+
+A shared network address is a signal, never proof: an address burst is reported
+only when one organisation's voters dominate it *and* it is far denser than that
+organisation's own use of the address over the whole vote (see :func:`check_cast_bursts`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from honestballot.audit.checks_roll import cluster_findings, cluster_sizes
+from honestballot.audit.collect import collect, scalar
+from honestballot.audit.config import AuditConfig, ClusterTiers
+from honestballot.audit.findings import Finding, Severity
+
+NO_ORG = "(no organisation)"
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """``act``: every event with the voter's organisation, name and operator from the roll."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE act AS SELECT a.*, r.name, r.operator, "
+        f"coalesce(r.organisation, '{NO_ORG}') AS organisation, r.national_id IS NOT NULL "
+        f"AS on_roll FROM activity a LEFT JOIN (SELECT national_id, any_value(name) AS name, "
+        f"any_value(organisation) AS organisation, any_value(operator) AS operator "
+        f"FROM roll GROUP BY national_id) r ON a.voter = r.national_id"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW act_voters AS SELECT line, voter AS national_id, name, "
+        "organisation, operator, event, device, session, contact, address, time FROM act"
+    )
+
+
+def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+    unknown = collect(
+        con,
+        check="activity.unknown_voter",
+        severity=Severity.HIGH,
+        title="Log events for voters who are not on the roll",
+        rule="activity voter has no row in the roll",
+        sql="SELECT voter AS grp, line, voter, NULL AS name, event || ' at ' || time "
+        "AS detail FROM act WHERE NOT on_roll",
+        cap=cfg.max_records,
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW signins AS SELECT * FROM act_voters "
+        "WHERE event = 'signed-in'"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW codes AS SELECT * FROM act_voters "
+        "WHERE event = 'code-requested'"
+    )
+    out = [unknown]
+    out += cluster_findings(
+        con, source="signins", key="device", check="device.many_voters",
+        noun="device", tiers=cfg.device_tiers, cap=cfg.max_records,
+    )
+    out += cluster_findings(
+        con, source="signins", key="session", check="session.many_voters",
+        noun="session", tiers=ClusterTiers(2, 2, 2), cap=cfg.max_records,
+    )
+    out += cluster_findings(
+        con, source="codes", key="contact", check="code.shared_contact",
+        noun="code delivery contact", tiers=cfg.contact_tiers, cap=cfg.max_records,
+    )
+    return out
+
+
+def _span_minutes(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
+    span = scalar(
+        con,
+        "SELECT date_diff('second', min(time), max(time)) / 60.0 FROM act "
+        "WHERE event = 'ballot-cast'",
+    )
+    return max(float(span) if isinstance(span, int | float) else 0.0,
+               float(cfg.cast_window_minutes))
+
+
+def _burst_sql(partition: str, w: int, span: float) -> str:
+    """Casts with per-window distinct-voter counts over ``partition`` (a column list)."""
+    frame = f"RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW"
+    ahead = f"RANGE BETWEEN CURRENT ROW AND INTERVAL {w} MINUTE FOLLOWING"
+    return f"""WITH c AS (
+            SELECT line, time, voter, name, address, device, organisation FROM act
+            WHERE event = 'ballot-cast'),
+        w AS (SELECT *,
+            count(DISTINCT voter) OVER (PARTITION BY {partition} ORDER BY time {frame}) AS n_key,
+            count(DISTINCT voter) OVER (PARTITION BY address ORDER BY time {frame}) AS n_addr,
+            count(DISTINCT voter) OVER (PARTITION BY {partition}) AS total
+            FROM c),
+        m AS (SELECT *, max(n_key) OVER (PARTITION BY {partition} ORDER BY time {ahead})
+            AS reach FROM w),
+        k AS (SELECT {partition}, max(n_key) AS peak, arg_max(n_addr, n_key) AS addr_at_peak,
+            any_value(total) AS total FROM w GROUP BY ALL),
+        s AS (SELECT *, peak / (total * {w} / {span}) AS lift,
+            peak * peak / addr_at_peak AS score FROM k)
+        SELECT * FROM m JOIN s USING ({partition})"""
+
+
+def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+    w = cfg.cast_window_minutes
+    span = _span_minutes(con, cfg)
+    lift = cfg.cast_min_lift
+    by_address = _burst_sql("address, organisation", w, span)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE bursts_addr AS {by_address} WHERE address IS NOT NULL"
+    )
+    address_rule = (
+        f"one organisation's voters cast >= {cfg.cast_min_address} ballots from one address "
+        f"within {w} min, at >= {lift}x that organisation's average rate at the address "
+        f"(lift); score = peak x (peak / all voters at the address in that window); "
+        f"medium if score >= {cfg.address_medium_score}, high if >= {cfg.address_high_score}"
+    )
+    detail = (
+        "'cast ' || time || ' from ' || address || '; peak ' || peak || ' in ' || "
+        f"{w} || ' min; lift ' || round(lift, 1) || '; score ' || round(score, 1)"
+    )
+    base = (
+        f"SELECT address || ' / ' || organisation AS grp, line, voter, name, {detail} "
+        f"AS detail, organisation, address FROM bursts_addr WHERE reach >= "
+        f"{cfg.cast_min_address} AND lift >= {lift} AND score >= {cfg.address_medium_score}"
+    )
+    out = [
+        collect(
+            con, check="cast.address_burst", severity=Severity.HIGH,
+            title="Ballot bursts from one address, dominated by one organisation",
+            rule=address_rule, sql=f"{base} AND score >= {cfg.address_high_score}",
+            cap=cfg.max_records, unit="ballots",
+        ),
+        collect(
+            con, check="cast.address_burst", severity=Severity.MEDIUM,
+            title="Ballot bursts from one address, shared with other traffic",
+            rule=address_rule, sql=f"{base} AND score < {cfg.address_high_score}",
+            cap=cfg.max_records, unit="ballots",
+        ),
+    ]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE bursts_dev AS {_burst_sql('device', w, span)} "
+        f"WHERE device IS NOT NULL"
+    )
+    out.append(collect(
+        con, check="cast.device_burst", severity=Severity.HIGH,
+        title=f"Ballots for {cfg.cast_min_device}+ voters cast from one device within {w} min",
+        rule=f">= {cfg.cast_min_device} distinct voters' ballots from one device in {w} min",
+        sql=f"SELECT device AS grp, line, voter, name, 'cast ' || time || '; ' || peak || "
+        f"' voters in ' || {w} || ' min' AS detail, organisation, device FROM bursts_dev "
+        f"WHERE reach >= {cfg.cast_min_device}",
+        cap=cfg.max_records, unit="ballots",
+    ))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE bursts_org AS {_burst_sql('organisation', w, span)} "
+        f"WHERE organisation <> '{NO_ORG}'"
+    )
+    out.append(collect(
+        con, check="cast.organisation_burst", severity=Severity.MEDIUM,
+        title="Ballot bursts from one organisation",
+        rule=f">= {cfg.cast_min_org} of one organisation's voters cast within {w} min, "
+        f"at >= {lift}x the organisation's average rate",
+        sql=f"SELECT organisation AS grp, line, voter, name, 'cast ' || time || '; peak ' || "
+        f"peak || ' in ' || {w} || ' min; lift ' || round(lift, 1) AS detail, organisation "
+        f"FROM bursts_org WHERE reach >= {cfg.cast_min_org} AND lift >= {lift}",
+        cap=cfg.max_records, unit="ballots",
+    ))
+    return out
+
+
+def check_turnout_curves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+    """Hour-of-day distribution of each organisation's voters against all the others."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE curve AS
+        WITH first_cast AS (SELECT voter, organisation, min(time) AS t FROM act
+            WHERE event = 'ballot-cast' AND organisation <> '{NO_ORG}' GROUP BY ALL),
+        h AS (SELECT organisation, hour(t) AS hr, count(*) AS n FROM first_cast GROUP BY ALL),
+        tot AS (SELECT organisation, sum(n) AS n_org FROM h GROUP BY ALL),
+        allh AS (SELECT hr, sum(n) AS n_all FROM h GROUP BY ALL),
+        grid AS (SELECT organisation, n_org, hr, n_all FROM tot, allh),
+        g AS (SELECT grid.*, coalesce(h.n, 0) AS n FROM grid
+            LEFT JOIN h USING (organisation, hr)),
+        everyone AS (SELECT sum(n) AS n_total FROM h)
+        SELECT organisation, hr, n, n_org, n / n_org AS p,
+            (n_all - n) / nullif(n_total - n_org, 0) AS q
+        FROM g, everyone"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE curve_score AS
+        SELECT organisation, any_value(n_org) AS voters, 0.5 * sum(abs(p - q)) AS tvd,
+            arg_max(hr, p) AS peak_hour, max(p) AS peak_p, arg_max(q, p) AS rest_p
+        FROM curve GROUP BY organisation HAVING any_value(n_org) >= {cfg.curve_min_voters}"""
+    )
+    rule = (
+        f"organisations with >= {cfg.curve_min_voters} voters: total variation distance "
+        f"between their hour-of-day turnout and everyone else's; medium >= "
+        f"{cfg.curve_medium_tvd}, high >= {cfg.curve_high_tvd}"
+    )
+    out = []
+    for severity, lo, hi in (
+        (Severity.HIGH, cfg.curve_high_tvd, 2.0),
+        (Severity.MEDIUM, cfg.curve_medium_tvd, cfg.curve_high_tvd),
+    ):
+        out.append(collect(
+            con, check="turnout.abnormal_curve", severity=severity,
+            title="Organisations whose turnout curve departs from the rest",
+            rule=rule,
+            sql=f"SELECT organisation AS grp, NULL::BIGINT AS line, NULL AS voter, "
+            f"organisation AS name, 'distance ' || round(tvd, 2) || '; ' || "
+            f"round(100 * peak_p) || '% of its ' || voters || ' voters at ' || peak_hour || "
+            f"':00 vs ' || round(100 * rest_p) || '% of the rest' AS detail, voters "
+            f"FROM curve_score WHERE tvd >= {lo} AND tvd < {hi}",
+            cap=cfg.max_records, unit="organisations", order="grp",
+        ))
+    return out
+
+
+def turnout_series(con: duckdb.DuckDBPyConnection, flagged: list[str]) -> dict[str, Any]:
+    """Hour-of-day turnout shares: everyone, flagged organisations, and the largest others."""
+    largest = [str(r[0]) for r in con.execute(
+        "SELECT organisation FROM curve_score ORDER BY voters DESC LIMIT 3").fetchall()]
+    chosen = list(dict.fromkeys(flagged[:6] + [o for o in largest if o not in flagged][:2]))
+    series: dict[str, list[float]] = {}
+    overall = con.execute(
+        "SELECT hr, sum(n) / (SELECT sum(n) FROM curve) FROM curve GROUP BY hr"
+    ).fetchall()
+    series["all voters"] = _by_hour(overall)
+    for org in chosen:
+        rows = con.execute("SELECT hr, p FROM curve WHERE organisation = ?", [org]).fetchall()
+        series[org] = _by_hour(rows)
+    return {"series": series, "flagged": flagged}
+
+
+def _by_hour(rows: list[Any]) -> list[float]:
+    out = [0.0] * 24
+    for hr, share in rows:
+        out[int(hr)] = float(share or 0.0)
+    return out
+
+
+def run_activity_checks(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+    prepare(con)
+    return (
+        check_identity_sharing(con, cfg)
+        + check_cast_bursts(con, cfg)
+        + check_turnout_curves(con, cfg)
+    )
+
+
+def device_cluster_sizes(con: duckdb.DuckDBPyConnection) -> list[list[int]]:
+    return cluster_sizes(con, "signins", "device")

@@ -1,0 +1,268 @@
+"""Checks on the voter roll alone (table ``roll``, see :mod:`schema`).
+
+National IDs (check digit, duplicates, IIN birth date), impossible birth dates,
+voters sharing a phone or e-mail, enrolments in closed windows, unconfirmed
+identities, and enrolment bursts per operator. The national ID is the only hard
+uniqueness rule; a shared phone or e-mail is graded by cluster size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import duckdb
+
+from honestballot.audit.collect import collect, scalar
+from honestballot.audit.config import AuditConfig, ClusterTiers
+from honestballot.audit.findings import Finding, Severity
+from honestballot.audit.ids import sql_id_check
+
+_KIND = "coalesce(id_kind, CASE length(national_id) WHEN 12 THEN 'iin' WHEN 11 THEN 'snils' END)"
+_BASE = "grp, line, national_id AS voter, name"
+
+
+def check_ids(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE roll_idcheck AS SELECT * FROM ("
+        + sql_id_check("roll", "national_id", _KIND, "line, birth_date")
+        + ") WHERE problem IS NOT NULL OR iin_date <> birth_date"
+    )
+    bad_digit = collect(
+        con,
+        check="id.check_digit",
+        severity=Severity.HIGH,
+        title="National IDs that fail their check (IIN or SNILS)",
+        rule="IIN control digit (weights 1..11, then 3..11,1,2, mod 11), century digit "
+        "and encoded date; SNILS checksum mod 101 above 001-001-998; kind from id_kind "
+        "or length (12 = IIN, 11 = SNILS)",
+        sql="SELECT NULL AS grp, line, national_id AS voter, name, "
+        "coalesce(kind, 'unknown kind') || ': ' || problem AS detail FROM roll "
+        "JOIN roll_idcheck USING (line) WHERE problem IS NOT NULL",
+        cap=cfg.max_records,
+    )
+    duplicate = collect(
+        con,
+        check="id.duplicate",
+        severity=Severity.CRITICAL,
+        title="National IDs that appear on more than one row",
+        rule="the national ID is the one hard uniqueness rule: any repeat is a finding",
+        sql="WITH d AS (SELECT national_id AS grp, count(*) AS n FROM roll GROUP BY 1 "
+        "HAVING count(*) > 1) SELECT d.grp, line, national_id AS voter, name, "
+        "'ID on ' || n || ' rows' AS detail, organisation, operator "
+        "FROM roll JOIN d ON roll.national_id = d.grp",
+        cap=cfg.max_records,
+    )
+    mismatch = collect(
+        con,
+        check="id.birth_date_mismatch",
+        severity=Severity.MEDIUM,
+        title="IINs whose encoded birth date differs from the roll's birth date",
+        rule="valid IIN, YYMMDD + century digit != birth_date",
+        sql="SELECT NULL AS grp, line, national_id AS voter, name, "
+        "'IIN says ' || iin_date || ', roll says ' || r.birth_date AS detail FROM roll r "
+        "JOIN roll_idcheck USING (line) WHERE iin_date <> r.birth_date",
+        cap=cfg.max_records,
+    )
+    return [bad_digit, duplicate, mismatch]
+
+
+def reference_day(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> dt.date:
+    if cfg.as_of is not None:
+        return cfg.as_of
+    latest = scalar(con, "SELECT max(enrolled_at)::DATE FROM roll")
+    return latest if isinstance(latest, dt.date) else dt.date.today()
+
+
+def check_birth_dates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+    day = reference_day(con, cfg).isoformat()
+    impossible = collect(
+        con,
+        check="roll.impossible_birth_date",
+        severity=Severity.HIGH,
+        title="Birth dates that cannot be real (no such day, or after the reference day)",
+        rule=f"birth_date is not a calendar date, or later than {day}",
+        sql=f"SELECT {_BASE}, CASE WHEN birth_date IS NULL THEN 'no such calendar date' "
+        f"ELSE 'born ' || birth_date || ', after ' || DATE '{day}' END AS detail FROM "
+        f"(SELECT *, NULL AS grp FROM roll) WHERE birth_date IS NULL OR birth_date > DATE '{day}'",
+        cap=cfg.max_records,
+    )
+    age = collect(
+        con,
+        check="roll.implausible_age",
+        severity=Severity.MEDIUM,
+        title=f"Voters younger than {cfg.min_age} or older than {cfg.max_age}",
+        rule=f"age on {day} outside {cfg.min_age}..{cfg.max_age} years",
+        sql=f"SELECT {_BASE}, 'born ' || birth_date AS detail FROM "
+        f"(SELECT *, NULL AS grp FROM roll) WHERE birth_date <= DATE '{day}' AND "
+        f"(birth_date > DATE '{day}' - INTERVAL {cfg.min_age} YEAR "
+        f"OR birth_date < DATE '{day}' - INTERVAL {cfg.max_age} YEAR)",
+        cap=cfg.max_records,
+    )
+    return [impossible, age]
+
+
+def _candidates(source: str, key: str, low: int) -> str:
+    """Keys on at least ``low`` rows: a cheap superset of clusters of ``low`` voters."""
+    return (f"SELECT {key} FROM {source} WHERE {key} IS NOT NULL GROUP BY {key} "
+            f"HAVING count(*) >= {low}")
+
+
+def cluster_findings(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str,
+    key: str,
+    check: str,
+    noun: str,
+    tiers: ClusterTiers,
+    cap: int,
+) -> list[Finding]:
+    """Graded clusters of distinct voters sharing ``key`` in ``source`` (roll-shaped rows).
+
+    Each record names the cluster's size and the organisations and operators it spans.
+    """
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _clusters AS SELECT {key} AS grp, "
+        f"count(DISTINCT national_id) AS size, "
+        f"count(DISTINCT organisation) AS orgs, count(DISTINCT operator) AS ops, "
+        f"array_to_string(list_sort(list_distinct(list(organisation)))[1:3], ', ') AS org_list, "
+        f"array_to_string(list_sort(list_distinct(list(operator)))[1:3], ', ') AS op_list "
+        f"FROM {source} WHERE {key} IN ({_candidates(source, key, tiers.low)}) GROUP BY 1 "
+        f"HAVING count(DISTINCT national_id) >= {tiers.low}"
+    )
+    bands = [
+        (Severity.HIGH, tiers.high, 1 << 62),
+        (Severity.MEDIUM, tiers.medium, tiers.high),
+        (Severity.LOW, tiers.low, tiers.medium),
+    ]
+    out = []
+    for severity, lo, hi in bands:
+        if lo >= hi:
+            continue
+        out.append(
+            collect(
+                con,
+                check=check,
+                severity=severity,
+                title=f"Voters sharing one {noun} (clusters of {lo}"
+                + ("+" if hi > 1 << 61 else "" if hi - 1 == lo else f"-{hi - 1}")
+                + " voters)",
+                rule=f"distinct national IDs per {noun}: low >= {tiers.low}, "
+                f"medium >= {tiers.medium}, high >= {tiers.high}",
+                sql=f"SELECT c.grp, s.line, s.national_id AS voter, s.name, "
+                f"'cluster of ' || c.size || '; organisations (' || c.orgs || '): ' || "
+                f"coalesce(c.org_list, '') || '; operators (' || c.ops || '): ' || "
+                f"coalesce(c.op_list, '') AS detail, s.organisation, s.operator "
+                f"FROM {source} s JOIN _clusters c ON s.{key} = c.grp "
+                f"WHERE c.size >= {lo} AND c.size < {hi}",
+                cap=cap,
+                unit="voters",
+            )
+        )
+    return out
+
+
+def cluster_sizes(con: duckdb.DuckDBPyConnection, source: str, key: str) -> list[list[int]]:
+    """``[size, clusters]`` pairs for clusters of two or more voters (for the chart)."""
+    rows = con.execute(
+        f"SELECT size, count(*) FROM (SELECT count(DISTINCT national_id) AS size "
+        f"FROM {source} WHERE {key} IN ({_candidates(source, key, 2)}) GROUP BY {key}) "
+        f"WHERE size >= 2 "
+        f"GROUP BY size ORDER BY size"
+    ).fetchall()
+    return [[int(s), int(n)] for s, n in rows]
+
+
+def check_contacts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+    return cluster_findings(
+        con, source="roll", key="phone", check="contact.shared_phone", noun="phone number",
+        tiers=cfg.phone_tiers, cap=cfg.max_records,
+    ) + cluster_findings(
+        con, source="roll", key="email", check="contact.shared_email", noun="e-mail address",
+        tiers=cfg.email_tiers, cap=cfg.max_records,
+    )
+
+
+def _in_windows(cfg: AuditConfig) -> str:
+    if not cfg.closed_windows:
+        return "FALSE"
+    return "(" + " OR ".join(
+        f"(enrolled_at >= TIMESTAMP '{w.start.isoformat(sep=' ')}' "
+        f"AND enrolled_at < TIMESTAMP '{w.end.isoformat(sep=' ')}')"
+        for w in cfg.closed_windows
+    ) + ")"
+
+
+def check_enrolment(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+    inside = _in_windows(cfg)
+    windows = ", ".join(f"{w.start:%Y-%m-%d %H:%M}/{w.end:%Y-%m-%d %H:%M}"
+                        for w in cfg.closed_windows) or "none configured"
+    out = []
+    for severity, confirmed in ((Severity.CRITICAL, False), (Severity.HIGH, True)):
+        state = "confirmed" if confirmed else "never confirmed"
+        out.append(collect(
+            con,
+            check="enrol.closed_window",
+            severity=severity,
+            title=f"Enrolled while enrolment was closed ({state})",
+            rule=f"enrolled_at inside a closed window ({windows})",
+            sql=f"SELECT operator AS grp, line, national_id AS voter, name, "
+            f"'enrolled ' || enrolled_at || ' by ' || coalesce(operator, 'self') AS detail, "
+            f"organisation, operator FROM roll WHERE {inside} AND confirmed = {confirmed}",
+            cap=cfg.max_records,
+        ))
+    out.append(collect(
+        con,
+        check="enrol.unconfirmed",
+        severity=Severity.MEDIUM,
+        title="Identities never confirmed",
+        rule="confirmed is false",
+        sql="SELECT organisation AS grp, line, national_id AS voter, name, "
+        "'unconfirmed; enrolled ' || enrolled_at AS detail, organisation, operator "
+        "FROM roll WHERE NOT confirmed",
+        cap=cfg.max_records,
+    ))
+    w = cfg.burst_window_minutes
+    out.append(collect(
+        con,
+        check="enrol.operator_burst",
+        severity=Severity.HIGH,
+        title=f"Operators enrolling {cfg.burst_min_enrolments}+ members within {w} minutes",
+        rule=f">= {cfg.burst_min_enrolments} enrolments by one operator in any {w}-minute "
+        "window; every record inside such a window is listed",
+        sql=f"""WITH counted AS (
+            SELECT *, count(*) OVER (PARTITION BY operator ORDER BY enrolled_at
+                RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW) AS n_back
+            FROM roll WHERE operator IS NOT NULL),
+        marked AS (
+            SELECT *, max(n_back) OVER (PARTITION BY operator ORDER BY enrolled_at
+                RANGE BETWEEN CURRENT ROW AND INTERVAL {w} MINUTE FOLLOWING) AS peak
+            FROM counted)
+        SELECT operator AS grp, line, national_id AS voter, name,
+            'enrolled ' || enrolled_at || '; ' || peak || ' in ' || {w} || ' min'
+            AS detail, organisation, operator, enrolled_at
+        FROM marked WHERE peak >= {cfg.burst_min_enrolments}""",
+        cap=cfg.max_records,
+    ))
+    return out
+
+
+def enrolment_series(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Enrolments per hour or per day (whichever gives a readable chart)."""
+    span = scalar(con, "SELECT date_diff('hour', min(enrolled_at), max(enrolled_at)) FROM roll")
+    unit = "hour" if isinstance(span, int) and span <= 96 else "day"
+    rows = con.execute(
+        f"SELECT date_trunc('{unit}', enrolled_at) AS t, count(*) FROM roll "
+        f"GROUP BY t ORDER BY t"
+    ).fetchall()
+    return {"unit": unit, "points": [[t.isoformat(), int(n)] for t, n in rows]}
+
+
+def run_roll_checks(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+    return (
+        check_ids(con, cfg)
+        + check_birth_dates(con, cfg)
+        + check_contacts(con, cfg)
+        + check_enrolment(con, cfg)
+    )

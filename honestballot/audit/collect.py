@@ -1,0 +1,61 @@
+"""Turning a SQL query over flagged rows into a :class:`Finding`.
+
+Every check writes one query whose rows are the records involved, with at least the
+columns ``grp`` (the cluster, burst or group key, or NULL), ``line``, ``voter``,
+``name`` and ``detail``. The query runs once into a temporary table so that the
+count stays exact while the listed records are capped.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from honestballot.audit.findings import Finding, Severity
+
+
+def collect(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    check: str,
+    severity: Severity,
+    title: str,
+    rule: str,
+    sql: str,
+    cap: int,
+    unit: str = "records",
+    order: str = "grp, line",
+) -> Finding:
+    """Run ``sql`` and package its rows as one finding (possibly with count 0)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _finding AS {sql}")
+    stats = con.execute("SELECT count(*), count(DISTINCT grp) FROM _finding").fetchone()
+    count, groups = (int(stats[0]), int(stats[1])) if stats else (0, 0)
+    cursor = con.execute(f"SELECT * FROM _finding ORDER BY {order} LIMIT {int(cap)}")
+    names = [d[0] for d in cursor.description or ()]
+    records = tuple(
+        {("group" if k == "grp" else k): _plain(v) for k, v in zip(names, row, strict=True)}
+        for row in cursor.fetchall()
+    )
+    con.execute("DROP TABLE _finding")
+    return Finding(
+        check=check,
+        severity=severity,
+        title=title,
+        count=count,
+        unit=unit,
+        records=records,
+        groups=groups,
+        rule=rule,
+    )
+
+
+def _plain(value: object) -> object:
+    """JSON-friendly values: dates and times become ISO strings."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    iso = getattr(value, "isoformat", None)
+    return iso() if callable(iso) else str(value)
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> object:
+    row = con.execute(sql).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,79 @@
+"""The audit's thresholds, in one place, each with the reason for its default.
+
+Every number here is documented in docs/audit.md; the CLI exposes the ones an
+organiser is likely to change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from honestballot.audit.findings import AuditInputError
+
+
+@dataclass(frozen=True)
+class ClosedWindow:
+    """A period in which enrolment was suspended: ``start <= t < end``."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    @classmethod
+    def parse(cls, text: str) -> ClosedWindow:
+        """``START/END`` in ISO 8601 local time, e.g. ``2024-03-01T00:00/2024-03-15T00:00``."""
+        try:
+            start_text, end_text = text.split("/")
+            start = dt.datetime.fromisoformat(start_text.strip())
+            end = dt.datetime.fromisoformat(end_text.strip())
+        except ValueError as exc:
+            raise AuditInputError(
+                f"closed window {text!r}: expected START/END in ISO 8601 ({exc})"
+            ) from exc
+        if start.tzinfo is not None or end.tzinfo is not None:
+            raise AuditInputError(f"closed window {text!r}: use local time without an offset")
+        if end <= start:
+            raise AuditInputError(f"closed window {text!r}: END must be after START")
+        return cls(start, end)
+
+
+@dataclass(frozen=True)
+class ClusterTiers:
+    """Cluster sizes (distinct voters) at which a shared key is low / medium / high."""
+
+    low: int
+    medium: int
+    high: int
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    closed_windows: tuple[ClosedWindow, ...] = ()
+    # Birth dates: the reference day defaults to the latest enrolment in the roll.
+    as_of: dt.date | None = None
+    min_age: int = 16
+    max_age: int = 120
+    # Two voters on one phone is usually a couple; ten is an administrator.
+    phone_tiers: ClusterTiers = field(default_factory=lambda: ClusterTiers(2, 3, 10))
+    email_tiers: ClusterTiers = field(default_factory=lambda: ClusterTiers(2, 3, 10))
+    # Devices that signed in several voters (a family shares a tablet; a boss does not).
+    device_tiers: ClusterTiers = field(default_factory=lambda: ClusterTiers(2, 3, 6))
+    # One-time codes for several voters delivered to one phone or mailbox.
+    contact_tiers: ClusterTiers = field(default_factory=lambda: ClusterTiers(2, 3, 6))
+    # Enrolment bursts: this many enrolments by one operator within the window.
+    burst_window_minutes: int = 10
+    burst_min_enrolments: int = 25
+    # Ballot bursts from one address / device / organisation.
+    cast_window_minutes: int = 15
+    cast_min_address: int = 10
+    cast_min_device: int = 3
+    cast_min_org: int = 20
+    cast_min_lift: float = 5.0
+    address_medium_score: float = 5.0
+    address_high_score: float = 20.0
+    # Turnout curves: organisations with at least this many voters are compared.
+    curve_min_voters: int = 40
+    curve_medium_tvd: float = 0.35
+    curve_high_tvd: float = 0.5
+    # The cap on records listed per finding (counts are always exact).
+    max_records: int = 100_000

@@ -1,0 +1,63 @@
+"""Precision and recall of each check against a synthetic ground-truth file.
+
+A check's prediction is the set of keys (roll line, voter, or organisation, as the
+truth file says) of the records it reported at or above ``min_severity``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from honestballot.audit.findings import AuditResult, Severity
+
+
+@dataclass(frozen=True)
+class Score:
+    check: str
+    truth: int
+    predicted: int
+    true_positives: int
+
+    @property
+    def precision(self) -> float:
+        return self.true_positives / self.predicted if self.predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_positives / self.truth if self.truth else 1.0
+
+
+def _key(record: dict[str, Any] | Any, key: str) -> str | None:
+    value = record.get("group") if key == "organisation" else record.get(key)
+    return None if value is None else str(value)
+
+
+def score(result: AuditResult, truth_path: Path,
+          min_severity: Severity = Severity.MEDIUM) -> dict[str, Score]:
+    truth = json.loads(truth_path.read_text("utf-8"))["checks"]
+    out: dict[str, Score] = {}
+    for check, spec in truth.items():
+        key = spec["key"]
+        expected = {str(v) for v in spec["values"]}
+        predicted: set[str] = set()
+        for finding in result.findings:
+            if finding.check != check or finding.severity < min_severity:
+                continue
+            if finding.truncated:
+                raise ValueError(f"{check}: records were capped; raise max_records to score")
+            predicted |= {k for r in finding.records if (k := _key(r, key)) is not None}
+        out[check] = Score(check, len(expected), len(predicted), len(expected & predicted))
+    return out
+
+
+def format_table(scores: dict[str, Score]) -> str:
+    """A Markdown table of the scores, for docs/audit.md."""
+    lines = ["| check | injected | reported | precision | recall |", "|---|---:|---:|---:|---:|"]
+    for s in scores.values():
+        lines.append(
+            f"| `{s.check}` | {s.truth} | {s.predicted} | {s.precision:.3f} | {s.recall:.3f} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,113 @@
+"""Bad input: missing columns, malformed rows with line numbers, skip versus fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import ROLL_HEADER, roll_row, write_csv
+
+from honestballot.audit.engine import run_audit
+from honestballot.audit.findings import AuditInputError, BadRowsError
+from honestballot.audit.schema import ROLL_COLUMNS, load_table
+from honestballot.errors import EncodingError, HonestBallotError
+
+
+def _line(row: dict[str, object]) -> str:
+    return ",".join(str(row[k]) for k in ROLL_HEADER)
+
+
+def _messy_roll(tmp_path: Path) -> Path:
+    good = [roll_row(i) for i in range(6)]
+    lines = [",".join(ROLL_HEADER)]
+    lines.append(_line(good[0]))                                     # line 2: good
+    lines.append(_line(good[1]).rsplit(",", 1)[0])                   # line 3: a column short
+    lines.append(_line(good[2]))                                     # line 4: good
+    lines.append("")                                                 # line 5: empty
+    lines.append(_line({**good[3], "enrolled_at": "yesterday"}))     # line 6: bad time
+    lines.append(_line(good[4]) + ",extra")                          # line 7: a column too many
+    lines.append(_line({**good[5], "confirmed": "maybe", "email": "nobody"}))  # line 8
+    lines.append(_line(roll_row(7)))                                 # line 9: good
+    path = tmp_path / "messy.csv"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path
+
+
+def test_missing_column_is_named(tmp_path: Path) -> None:
+    header = [h for h in ROLL_HEADER if h != "phone"]
+    path = write_csv(tmp_path / "roll.csv", header, [roll_row(1)])
+    with pytest.raises(AuditInputError, match=r"missing required column.*phone"):
+        run_audit(path)
+
+
+def test_malformed_rows_are_listed_with_line_numbers(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    loaded, bad = load_table(con, _messy_roll(tmp_path), ROLL_COLUMNS, "roll", "skip")
+    assert loaded == 3
+    assert [b.line for b in bad] == [3, 5, 6, 7, 8]
+    reasons = {b.line: b.reason for b in bad}
+    assert "missing columns" in reasons[3]
+    assert "empty line" in reasons[5]
+    assert reasons[6].startswith("enrolled_at")
+    assert "too many columns" in reasons[7]
+    assert "confirmed" in reasons[8] and "email" in reasons[8]
+    # The surviving rows keep their own line numbers, past the skipped ones.
+    lines = [r[0] for r in con.execute("SELECT line FROM roll ORDER BY line").fetchall()]
+    names = [r[0] for r in con.execute("SELECT name FROM roll ORDER BY line").fetchall()]
+    assert lines == [2, 4, 9]
+    assert names == ["Person 0", "Person 2", "Person 7"]
+
+
+def test_skip_reports_the_rows_and_fail_stops(tmp_path: Path) -> None:
+    path = _messy_roll(tmp_path)
+    result = run_audit(path, on_bad_row="skip")
+    assert result.rows_read["roll"] == 3
+    skipped = [f for f in result.findings if f.check == "input.bad_row"]
+    assert skipped and skipped[0].count == 5
+    assert [r["line"] for r in skipped[0].records] == [3, 5, 6, 7, 8]
+    with pytest.raises(BadRowsError) as info:
+        run_audit(path, on_bad_row="fail")
+    assert isinstance(info.value, HonestBallotError)
+    assert f"{path}:3" in str(info.value)
+    assert len(info.value.bad_rows) == 5
+
+
+def test_header_not_utf8_is_an_encoding_error(tmp_path: Path) -> None:
+    path = tmp_path / "roll.csv"
+    path.write_bytes(b"national_id,n\xffame\n1,2\n")
+    with pytest.raises(EncodingError, match="not UTF-8"):
+        run_audit(path)
+
+
+def test_invalid_utf8_row_is_a_bad_row(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "roll.csv", ROLL_HEADER, [roll_row(i) for i in range(3)])
+    data = path.read_bytes().splitlines()
+    data[2] = data[2].replace(b"Person 1", b"Person \xff")
+    path.write_bytes(b"\n".join(data) + b"\n")
+    result = run_audit(path)
+    assert [(b.line, b.reason) for b in result.bad_rows] == [(3, "csv: invalid encoding")]
+
+
+def test_semicolon_csv_and_parquet_load_the_same(tmp_path: Path) -> None:
+    rows = [roll_row(i) for i in range(5)]
+    comma = write_csv(tmp_path / "roll.csv", ROLL_HEADER, rows)
+    semi = tmp_path / "semi.csv"
+    semi.write_text(comma.read_text("utf-8").replace(",", ";"), "utf-8")
+    parquet = tmp_path / "roll.parquet"
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM read_csv('{comma}', all_varchar=true)) TO '{parquet}' "
+        "(FORMAT PARQUET)"
+    )
+    counts = [run_audit(p).rows_read["roll"] for p in (comma, semi, parquet)]
+    assert counts == [5, 5, 5]
+
+
+def test_missing_file_and_unknown_id_kind(tmp_path: Path) -> None:
+    with pytest.raises(AuditInputError, match="no such file"):
+        run_audit(tmp_path / "absent.csv")
+    header = (*ROLL_HEADER, "id_kind")
+    path = write_csv(tmp_path / "roll.csv", header,
+                     [roll_row(1, id_kind="iin"), roll_row(2, id_kind="passport")])
+    result = run_audit(path)
+    assert [(b.line, b.reason) for b in result.bad_rows] == [(3, "id_kind: not iin or snils")]
