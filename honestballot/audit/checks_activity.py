@@ -50,8 +50,7 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         cap=cfg.max_records,
     )
     con.execute(
-        "CREATE OR REPLACE TEMP VIEW signins AS SELECT * FROM act_voters "
-        "WHERE event = 'signed-in'"
+        "CREATE OR REPLACE TEMP VIEW signins AS SELECT * FROM act_voters WHERE event = 'signed-in'"
     )
     con.execute(
         "CREATE OR REPLACE TEMP VIEW codes AS SELECT * FROM act_voters "
@@ -59,16 +58,31 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
     )
     out = [unknown]
     out += cluster_findings(
-        con, source="signins", key="device", check="device.many_voters",
-        noun="device", tiers=cfg.device_tiers, cap=cfg.max_records,
+        con,
+        source="signins",
+        key="device",
+        check="device.many_voters",
+        noun="device",
+        tiers=cfg.device_tiers,
+        cap=cfg.max_records,
     )
     out += cluster_findings(
-        con, source="signins", key="session", check="session.many_voters",
-        noun="session", tiers=ClusterTiers(2, 2, 2), cap=cfg.max_records,
+        con,
+        source="signins",
+        key="session",
+        check="session.many_voters",
+        noun="session",
+        tiers=ClusterTiers(2, 2, 2),
+        cap=cfg.max_records,
     )
     out += cluster_findings(
-        con, source="codes", key="contact", check="code.shared_contact",
-        noun="code delivery contact", tiers=cfg.contact_tiers, cap=cfg.max_records,
+        con,
+        source="codes",
+        key="contact",
+        check="code.shared_contact",
+        noun="code delivery contact",
+        tiers=cfg.contact_tiers,
+        cap=cfg.max_records,
     )
     return out
 
@@ -79,8 +93,9 @@ def _span_minutes(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
         "SELECT date_diff('second', min(time), max(time)) / 60.0 FROM act "
         "WHERE event = 'ballot-cast'",
     )
-    return max(float(span) if isinstance(span, int | float) else 0.0,
-               float(cfg.cast_window_minutes))
+    return max(
+        float(span) if isinstance(span, int | float) else 0.0, float(cfg.cast_window_minutes)
+    )
 
 
 def _burst_sql(partition: str, w: int, span: float) -> str:
@@ -129,45 +144,63 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
     )
     out = [
         collect(
-            con, check="cast.address_burst", severity=Severity.HIGH,
+            con,
+            check="cast.address_burst",
+            severity=Severity.HIGH,
             title="Ballot bursts from one address, dominated by one organisation",
-            rule=address_rule, sql=f"{base} AND score >= {cfg.address_high_score}",
-            cap=cfg.max_records, unit="ballots",
+            rule=address_rule,
+            sql=f"{base} AND score >= {cfg.address_high_score}",
+            cap=cfg.max_records,
+            unit="ballots",
         ),
         collect(
-            con, check="cast.address_burst", severity=Severity.MEDIUM,
+            con,
+            check="cast.address_burst",
+            severity=Severity.MEDIUM,
             title="Ballot bursts from one address, shared with other traffic",
-            rule=address_rule, sql=f"{base} AND score < {cfg.address_high_score}",
-            cap=cfg.max_records, unit="ballots",
+            rule=address_rule,
+            sql=f"{base} AND score < {cfg.address_high_score}",
+            cap=cfg.max_records,
+            unit="ballots",
         ),
     ]
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE bursts_dev AS {_burst_sql('device', w, span)} "
         f"WHERE device IS NOT NULL"
     )
-    out.append(collect(
-        con, check="cast.device_burst", severity=Severity.HIGH,
-        title=f"Ballots for {cfg.cast_min_device}+ voters cast from one device within {w} min",
-        rule=f">= {cfg.cast_min_device} distinct voters' ballots from one device in {w} min",
-        sql=f"SELECT device AS grp, line, voter, name, 'cast ' || time || '; ' || peak || "
-        f"' voters in ' || {w} || ' min' AS detail, organisation, device FROM bursts_dev "
-        f"WHERE reach >= {cfg.cast_min_device}",
-        cap=cfg.max_records, unit="ballots",
-    ))
+    out.append(
+        collect(
+            con,
+            check="cast.device_burst",
+            severity=Severity.HIGH,
+            title=f"Ballots for {cfg.cast_min_device}+ voters cast from one device within {w} min",
+            rule=f">= {cfg.cast_min_device} distinct voters' ballots from one device in {w} min",
+            sql=f"SELECT device AS grp, line, voter, name, 'cast ' || time || '; ' || peak || "
+            f"' voters in ' || {w} || ' min' AS detail, organisation, device FROM bursts_dev "
+            f"WHERE reach >= {cfg.cast_min_device}",
+            cap=cfg.max_records,
+            unit="ballots",
+        )
+    )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE bursts_org AS {_burst_sql('organisation', w, span)} "
         f"WHERE organisation <> '{NO_ORG}'"
     )
-    out.append(collect(
-        con, check="cast.organisation_burst", severity=Severity.MEDIUM,
-        title="Ballot bursts from one organisation",
-        rule=f">= {cfg.cast_min_org} of one organisation's voters cast within {w} min, "
-        f"at >= {lift}x the organisation's average rate",
-        sql=f"SELECT organisation AS grp, line, voter, name, 'cast ' || time || '; peak ' || "
-        f"peak || ' in ' || {w} || ' min; lift ' || round(lift, 1) AS detail, organisation "
-        f"FROM bursts_org WHERE reach >= {cfg.cast_min_org} AND lift >= {lift}",
-        cap=cfg.max_records, unit="ballots",
-    ))
+    out.append(
+        collect(
+            con,
+            check="cast.organisation_burst",
+            severity=Severity.MEDIUM,
+            title="Ballot bursts from one organisation",
+            rule=f">= {cfg.cast_min_org} of one organisation's voters cast within {w} min, "
+            f"at >= {lift}x the organisation's average rate",
+            sql=f"SELECT organisation AS grp, line, voter, name, 'cast ' || time || '; peak ' || "
+            f"peak || ' in ' || {w} || ' min; lift ' || round(lift, 1) AS detail, organisation "
+            f"FROM bursts_org WHERE reach >= {cfg.cast_min_org} AND lift >= {lift}",
+            cap=cfg.max_records,
+            unit="ballots",
+        )
+    )
     return out
 
 
@@ -204,24 +237,34 @@ def check_turnout_curves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> li
         (Severity.HIGH, cfg.curve_high_tvd, 2.0),
         (Severity.MEDIUM, cfg.curve_medium_tvd, cfg.curve_high_tvd),
     ):
-        out.append(collect(
-            con, check="turnout.abnormal_curve", severity=severity,
-            title="Organisations whose turnout curve departs from the rest",
-            rule=rule,
-            sql=f"SELECT organisation AS grp, NULL::BIGINT AS line, NULL AS voter, "
-            f"organisation AS name, 'distance ' || round(tvd, 2) || '; ' || "
-            f"round(100 * peak_p) || '% of its ' || voters || ' voters at ' || peak_hour || "
-            f"':00 vs ' || round(100 * rest_p) || '% of the rest' AS detail, voters "
-            f"FROM curve_score WHERE tvd >= {lo} AND tvd < {hi}",
-            cap=cfg.max_records, unit="organisations", order="grp",
-        ))
+        out.append(
+            collect(
+                con,
+                check="turnout.abnormal_curve",
+                severity=severity,
+                title="Organisations whose turnout curve departs from the rest",
+                rule=rule,
+                sql=f"SELECT organisation AS grp, NULL::BIGINT AS line, NULL AS voter, "
+                f"organisation AS name, 'distance ' || round(tvd, 2) || '; ' || "
+                f"round(100 * peak_p) || '% of its ' || voters || ' voters at ' || peak_hour || "
+                f"':00 vs ' || round(100 * rest_p) || '% of the rest' AS detail, voters "
+                f"FROM curve_score WHERE tvd >= {lo} AND tvd < {hi}",
+                cap=cfg.max_records,
+                unit="organisations",
+                order="grp",
+            )
+        )
     return out
 
 
 def turnout_series(con: duckdb.DuckDBPyConnection, flagged: list[str]) -> dict[str, Any]:
     """Hour-of-day turnout shares: everyone, flagged organisations, and the largest others."""
-    largest = [str(r[0]) for r in con.execute(
-        "SELECT organisation FROM curve_score ORDER BY voters DESC LIMIT 3").fetchall()]
+    largest = [
+        str(r[0])
+        for r in con.execute(
+            "SELECT organisation FROM curve_score ORDER BY voters DESC LIMIT 3"
+        ).fetchall()
+    ]
     chosen = list(dict.fromkeys(flagged[:6] + [o for o in largest if o not in flagged][:2]))
     series: dict[str, list[float]] = {}
     overall = con.execute(

@@ -104,8 +104,10 @@ def check_birth_dates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
 
 def _candidates(source: str, key: str, low: int) -> str:
     """Keys on at least ``low`` rows: a cheap superset of clusters of ``low`` voters."""
-    return (f"SELECT {key} FROM {source} WHERE {key} IS NOT NULL GROUP BY {key} "
-            f"HAVING count(*) >= {low}")
+    return (
+        f"SELECT {key} FROM {source} WHERE {key} IS NOT NULL GROUP BY {key} "
+        f"HAVING count(*) >= {low}"
+    )
 
 
 def cluster_findings(
@@ -176,62 +178,83 @@ def cluster_sizes(con: duckdb.DuckDBPyConnection, source: str, key: str) -> list
 
 def check_contacts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
     return cluster_findings(
-        con, source="roll", key="phone", check="contact.shared_phone", noun="phone number",
-        tiers=cfg.phone_tiers, cap=cfg.max_records,
+        con,
+        source="roll",
+        key="phone",
+        check="contact.shared_phone",
+        noun="phone number",
+        tiers=cfg.phone_tiers,
+        cap=cfg.max_records,
     ) + cluster_findings(
-        con, source="roll", key="email", check="contact.shared_email", noun="e-mail address",
-        tiers=cfg.email_tiers, cap=cfg.max_records,
+        con,
+        source="roll",
+        key="email",
+        check="contact.shared_email",
+        noun="e-mail address",
+        tiers=cfg.email_tiers,
+        cap=cfg.max_records,
     )
 
 
 def _in_windows(cfg: AuditConfig) -> str:
     if not cfg.closed_windows:
         return "FALSE"
-    return "(" + " OR ".join(
-        f"(enrolled_at >= TIMESTAMP '{w.start.isoformat(sep=' ')}' "
-        f"AND enrolled_at < TIMESTAMP '{w.end.isoformat(sep=' ')}')"
-        for w in cfg.closed_windows
-    ) + ")"
+    return (
+        "("
+        + " OR ".join(
+            f"(enrolled_at >= TIMESTAMP '{w.start.isoformat(sep=' ')}' "
+            f"AND enrolled_at < TIMESTAMP '{w.end.isoformat(sep=' ')}')"
+            for w in cfg.closed_windows
+        )
+        + ")"
+    )
 
 
 def check_enrolment(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
     inside = _in_windows(cfg)
-    windows = ", ".join(f"{w.start:%Y-%m-%d %H:%M}/{w.end:%Y-%m-%d %H:%M}"
-                        for w in cfg.closed_windows) or "none configured"
+    windows = (
+        ", ".join(f"{w.start:%Y-%m-%d %H:%M}/{w.end:%Y-%m-%d %H:%M}" for w in cfg.closed_windows)
+        or "none configured"
+    )
     out = []
     for severity, confirmed in ((Severity.CRITICAL, False), (Severity.HIGH, True)):
         state = "confirmed" if confirmed else "never confirmed"
-        out.append(collect(
+        out.append(
+            collect(
+                con,
+                check="enrol.closed_window",
+                severity=severity,
+                title=f"Enrolled while enrolment was closed ({state})",
+                rule=f"enrolled_at inside a closed window ({windows})",
+                sql=f"SELECT operator AS grp, line, national_id AS voter, name, "
+                f"'enrolled ' || enrolled_at || ' by ' || coalesce(operator, 'self') AS detail, "
+                f"organisation, operator FROM roll WHERE {inside} AND confirmed = {confirmed}",
+                cap=cfg.max_records,
+            )
+        )
+    out.append(
+        collect(
             con,
-            check="enrol.closed_window",
-            severity=severity,
-            title=f"Enrolled while enrolment was closed ({state})",
-            rule=f"enrolled_at inside a closed window ({windows})",
-            sql=f"SELECT operator AS grp, line, national_id AS voter, name, "
-            f"'enrolled ' || enrolled_at || ' by ' || coalesce(operator, 'self') AS detail, "
-            f"organisation, operator FROM roll WHERE {inside} AND confirmed = {confirmed}",
+            check="enrol.unconfirmed",
+            severity=Severity.MEDIUM,
+            title="Identities never confirmed",
+            rule="confirmed is false",
+            sql="SELECT organisation AS grp, line, national_id AS voter, name, "
+            "'unconfirmed; enrolled ' || enrolled_at AS detail, organisation, operator "
+            "FROM roll WHERE NOT confirmed",
             cap=cfg.max_records,
-        ))
-    out.append(collect(
-        con,
-        check="enrol.unconfirmed",
-        severity=Severity.MEDIUM,
-        title="Identities never confirmed",
-        rule="confirmed is false",
-        sql="SELECT organisation AS grp, line, national_id AS voter, name, "
-        "'unconfirmed; enrolled ' || enrolled_at AS detail, organisation, operator "
-        "FROM roll WHERE NOT confirmed",
-        cap=cfg.max_records,
-    ))
+        )
+    )
     w = cfg.burst_window_minutes
-    out.append(collect(
-        con,
-        check="enrol.operator_burst",
-        severity=Severity.HIGH,
-        title=f"Operators enrolling {cfg.burst_min_enrolments}+ members within {w} minutes",
-        rule=f">= {cfg.burst_min_enrolments} enrolments by one operator in any {w}-minute "
-        "window; every record inside such a window is listed",
-        sql=f"""WITH counted AS (
+    out.append(
+        collect(
+            con,
+            check="enrol.operator_burst",
+            severity=Severity.HIGH,
+            title=f"Operators enrolling {cfg.burst_min_enrolments}+ members within {w} minutes",
+            rule=f">= {cfg.burst_min_enrolments} enrolments by one operator in any {w}-minute "
+            "window; every record inside such a window is listed",
+            sql=f"""WITH counted AS (
             SELECT *, count(*) OVER (PARTITION BY operator ORDER BY enrolled_at
                 RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW) AS n_back
             FROM roll WHERE operator IS NOT NULL),
@@ -243,8 +266,9 @@ def check_enrolment(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Fi
             'enrolled ' || enrolled_at || '; ' || peak || ' in ' || {w} || ' min'
             AS detail, organisation, operator, enrolled_at
         FROM marked WHERE peak >= {cfg.burst_min_enrolments}""",
-        cap=cfg.max_records,
-    ))
+            cap=cfg.max_records,
+        )
+    )
     return out
 
 
@@ -253,8 +277,7 @@ def enrolment_series(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     span = scalar(con, "SELECT date_diff('hour', min(enrolled_at), max(enrolled_at)) FROM roll")
     unit = "hour" if isinstance(span, int) and span <= 96 else "day"
     rows = con.execute(
-        f"SELECT date_trunc('{unit}', enrolled_at) AS t, count(*) FROM roll "
-        f"GROUP BY t ORDER BY t"
+        f"SELECT date_trunc('{unit}', enrolled_at) AS t, count(*) FROM roll GROUP BY t ORDER BY t"
     ).fetchall()
     return {"unit": unit, "points": [[t.isoformat(), int(n)] for t, n in rows]}
 

@@ -30,31 +30,68 @@ _SEVERITIES = [s.label for s in Severity]
 
 @click.command("audit")
 @click.argument("roll", type=click.Path(path_type=Path))
-@click.option("--activity", type=click.Path(path_type=Path),
-              help="Sign-in and cast log (CSV or Parquet), see docs/audit.md.")
-@click.option("--closed-window", "closed_windows", multiple=True, metavar="START/END",
-              help="Period when enrolment was closed, ISO local time; repeatable.")
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Reference day for birth dates (default: latest enrolment).")
+@click.option(
+    "--activity",
+    type=click.Path(path_type=Path),
+    help="Sign-in and cast log (CSV or Parquet), see docs/audit.md.",
+)
+@click.option(
+    "--closed-window",
+    "closed_windows",
+    multiple=True,
+    metavar="START/END",
+    help="Period when enrolment was closed, ISO local time; repeatable.",
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Reference day for birth dates (default: latest enrolment).",
+)
 @click.option("--min-age", type=int, default=16, show_default=True)
-@click.option("--html", "html_out", type=click.Path(path_type=Path),
-              help="Organiser's HTML report (names records).")
-@click.option("--json", "json_out", type=click.Path(path_type=Path),
-              help="Organiser's findings as JSON (with records).")
-@click.option("--csv", "csv_out", type=click.Path(path_type=Path),
-              help="One line per (finding, record).")
-@click.option("--observer-json", type=click.Path(path_type=Path),
-              help="Counts only, safe to publish.")
-@click.option("--observer-html", type=click.Path(path_type=Path),
-              help="HTML report with counts and charts only, safe to publish.")
-@click.option("--fail-on", type=click.Choice(_SEVERITIES), default="high", show_default=True,
-              help="Exit 1 if any finding is at or above this severity.")
-@click.option("--on-bad-row", type=click.Choice(["skip", "fail"]), default="skip",
-              show_default=True, help="Skip malformed rows (listed) or stop the run.")
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(path_type=Path),
+    help="Organiser's HTML report (names records).",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(path_type=Path),
+    help="Organiser's findings as JSON (with records).",
+)
+@click.option(
+    "--csv", "csv_out", type=click.Path(path_type=Path), help="One line per (finding, record)."
+)
+@click.option(
+    "--observer-json", type=click.Path(path_type=Path), help="Counts only, safe to publish."
+)
+@click.option(
+    "--observer-html",
+    type=click.Path(path_type=Path),
+    help="HTML report with counts and charts only, safe to publish.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(_SEVERITIES),
+    default="high",
+    show_default=True,
+    help="Exit 1 if any finding is at or above this severity.",
+)
+@click.option(
+    "--on-bad-row",
+    type=click.Choice(["skip", "fail"]),
+    default="skip",
+    show_default=True,
+    help="Skip malformed rows (listed) or stop the run.",
+)
 @click.option("--threads", type=int, help="DuckDB threads (default: all cores).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("--score-against", type=click.Path(path_type=Path),
-              help="A synth-roll truth.json: print each check's precision and recall.")
+@click.option(
+    "--score-against",
+    type=click.Path(path_type=Path),
+    help="A synth-roll truth.json: print each check's precision and recall.",
+)
 def audit_command(
     roll: Path,
     activity: Path | None,
@@ -79,8 +116,7 @@ def audit_command(
         as_of=as_of.date() if as_of else None,
         min_age=min_age,
     )
-    result = run_audit(roll, activity, config, "fail" if on_bad_row == "fail" else "skip",
-                       threads)
+    result = run_audit(roll, activity, config, "fail" if on_bad_row == "fail" else "skip", threads)
     if html_out:
         html_out.write_text(render(result, observer=False, fail_on=threshold), "utf-8")
     if observer_html:
@@ -96,14 +132,20 @@ def audit_command(
         click.echo(format_table(score(result, score_against, Severity.MEDIUM)))
     if not quiet:
         rows = ", ".join(f"{k} {v:,}" for k, v in result.rows_read.items())
-        click.echo(f"audited {rows} rows in {result.elapsed_seconds:.1f} s; "
-                   f"{len(result.bad_rows)} malformed row(s) skipped")
+        click.echo(
+            f"audited {rows} rows in {result.elapsed_seconds:.1f} s; "
+            f"{len(result.bad_rows)} malformed row(s) skipped"
+        )
         for f in result.findings:
             if f.count:
-                click.echo(f"  {f.severity.label:<8} {f.check:<26} {f.count:>9,} {f.unit}"
-                           f"  {f.title}")
-        click.echo(f"exit {code}: " + ("findings at or above " if code else "nothing at or above ")
-                   + threshold.label)
+                click.echo(
+                    f"  {f.severity.label:<8} {f.check:<26} {f.count:>9,} {f.unit}  {f.title}"
+                )
+        click.echo(
+            f"exit {code}: "
+            + ("findings at or above " if code else "nothing at or above ")
+            + threshold.label
+        )
     return code
 
 
@@ -111,13 +153,24 @@ def audit_command(
 @click.argument("out_dir", type=click.Path(path_type=Path))
 @click.option("--rows", type=int, default=20000, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv",
-              show_default=True, help="Format of the roll (the activity log is CSV).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="Format of the roll (the activity log is CSV).",
+)
 @click.option("--no-activity", is_flag=True, help="Write the roll and truth only.")
 def synth_roll_command(out_dir: Path, rows: int, seed: int, fmt: str, no_activity: bool) -> int:
     """Write a synthetic roll, activity log and ground truth into OUT_DIR."""
-    paths = generate(out_dir, rows, seed, with_activity=not no_activity,
-                     fmt="parquet" if fmt == "parquet" else "csv")
+    paths = generate(
+        out_dir,
+        rows,
+        seed,
+        with_activity=not no_activity,
+        fmt="parquet" if fmt == "parquet" else "csv",
+    )
     truth = json.loads(paths.truth.read_text("utf-8"))
     click.echo(f"roll: {paths.roll}")
     if paths.activity:

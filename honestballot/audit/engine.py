@@ -78,8 +78,12 @@ def run_audit(
             assert isinstance(clusters, dict)
             clusters["device"] = device_cluster_sizes(con)
             flagged = sorted(
-                {str(r["group"]) for f in findings if f.check == "turnout.abnormal_curve"
-                 for r in f.records}
+                {
+                    str(r["group"])
+                    for f in findings
+                    if f.check == "turnout.abnormal_curve"
+                    for r in f.records
+                }
             )
             series["turnout"] = turnout_series(con, flagged)
     finally:

@@ -139,10 +139,7 @@ def sql_iin_control(col: str) -> str:
     """SQL: the IIN control digit of 12-digit ``col`` (-1 when not issued)."""
     first = f"(({_weighted_sum(col, IIN_WEIGHTS_1)}) % 11)"
     second = f"(({_weighted_sum(col, IIN_WEIGHTS_2)}) % 11)"
-    return (
-        f"CASE WHEN {first} < 10 THEN {first} "
-        f"WHEN {second} < 10 THEN {second} ELSE -1 END"
-    )
+    return f"CASE WHEN {first} < 10 THEN {first} WHEN {second} < 10 THEN {second} ELSE -1 END"
 
 
 def sql_iin_birth_date(col: str) -> str:
@@ -151,9 +148,7 @@ def sql_iin_birth_date(col: str) -> str:
         f"CASE substr({col}, 7, 1) WHEN '1' THEN 18 WHEN '2' THEN 18 WHEN '3' THEN 19 "
         f"WHEN '4' THEN 19 WHEN '5' THEN 20 WHEN '6' THEN 20 END"
     )
-    return (
-        f"try_strptime(({century})::VARCHAR || substr({col}, 1, 6), '%Y%m%d')::DATE"
-    )
+    return f"try_strptime(({century})::VARCHAR || substr({col}, 1, 6), '%Y%m%d')::DATE"
 
 
 def sql_snils_checksum(col: str) -> str:
@@ -169,9 +164,7 @@ def _num_digit(num: str, i: int, length: int) -> str:
 
 
 def _num_weighted(num: str, weights: tuple[int, ...], length: int) -> str:
-    return " + ".join(
-        f"{w} * {_num_digit(num, i, length)}" for i, w in enumerate(weights, start=1)
-    )
+    return " + ".join(f"{w} * {_num_digit(num, i, length)}" for i, w in enumerate(weights, start=1))
 
 
 def sql_id_check(source: str, id_col: str, kind_sql: str, keep: str) -> str:
@@ -207,7 +200,7 @@ def sql_id_check(source: str, id_col: str, kind_sql: str, keep: str) -> str:
         CASE WHEN kind = 'snils' AND len = 11 THEN
             (CASE WHEN {ss} > 101 THEN {ss} % 101 ELSE {ss} END) END AS ss_r,
         CASE WHEN kind = 'iin' AND len = 12 THEN
-            CAST(CASE {_num_digit('num', 7, 12)} WHEN 1 THEN 1800 WHEN 2 THEN 1800
+            CAST(CASE {_num_digit("num", 7, 12)} WHEN 1 THEN 1800 WHEN 2 THEN 1800
             WHEN 3 THEN 1900 WHEN 4 THEN 1900 WHEN 5 THEN 2000 WHEN 6 THEN 2000 END
             + num // 10000000000 AS INTEGER) END AS yy,
         CAST((num // 100000000) % 100 AS INTEGER) AS mm,

@@ -18,8 +18,11 @@ from honestballot.audit.svg import bar_chart, line_chart
 SHOWN_RECORDS = 200
 _BANDS = ((2, 2), (3, 3), (4, 5), (6, 9), (10, 19), (20, 49), (50, 99), (100, 1 << 62))
 _COLOURS = {
-    Severity.CRITICAL: "#7b1010", Severity.HIGH: "#c0392b", Severity.MEDIUM: "#d4880f",
-    Severity.LOW: "#1f5fa8", Severity.INFO: "#666",
+    Severity.CRITICAL: "#7b1010",
+    Severity.HIGH: "#c0392b",
+    Severity.MEDIUM: "#d4880f",
+    Severity.LOW: "#1f5fa8",
+    Severity.INFO: "#666",
 }
 _CSS = """body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222;padding:0 1em}
 table{border-collapse:collapse;margin:.5em 0;font-size:13px}td,th{border:1px solid #ccc;
@@ -37,8 +40,13 @@ def _cluster_chart(name: str, pairs: list[list[int]]) -> str:
         (_band_label(lo, hi), float(sum(n for size, n in pairs if lo <= size <= hi)))
         for lo, hi in _BANDS
     ]
-    return bar_chart(bars, f"Voters sharing one {name}: clusters by size",
-                     "voters in the cluster", "clusters", log_scale=True)
+    return bar_chart(
+        bars,
+        f"Voters sharing one {name}: clusters by size",
+        "voters in the cluster",
+        "clusters",
+        log_scale=True,
+    )
 
 
 def _enrolment_chart(series: dict[str, Any]) -> str:
@@ -54,9 +62,14 @@ def _enrolment_chart(series: dict[str, Any]) -> str:
         for k in range(6):
             x = lo + (hi - lo) * k / 5
             ticks.append((x, dt.datetime.fromtimestamp(x).strftime("%Y-%m-%d")))
-    return line_chart({f"enrolments per {enrol.get('unit', 'day')}": pts},
-                      "Enrolments over time", ticks, "enrolments", shade,
-                      "enrolment closed")
+    return line_chart(
+        {f"enrolments per {enrol.get('unit', 'day')}": pts},
+        "Enrolments over time",
+        ticks,
+        "enrolments",
+        shade,
+        "enrolment closed",
+    )
 
 
 def _turnout_chart(turnout: dict[str, Any], observer: bool) -> str:
@@ -66,17 +79,20 @@ def _turnout_chart(turnout: dict[str, Any], observer: bool) -> str:
         flag = " (flagged)" if name in turnout.get("flagged", []) else ""
         series[shown + flag] = [(float(h), float(v)) for h, v in enumerate(values)]
     ticks = [(float(h), f"{h:02d}:00") for h in range(0, 24, 3)]
-    return line_chart(series, "Turnout by hour of day: share of each organisation's voters",
-                      ticks, "share")
+    return line_chart(
+        series, "Turnout by hour of day: share of each organisation's voters", ticks, "share"
+    )
 
 
 def _finding_row(f: Finding) -> str:
     css = ' class="zero"' if f.count == 0 else ""
     colour = _COLOURS[f.severity]
-    return (f"<tr{css}><td><span class=\"sev\" style=\"background:{colour}\">"
-            f"{f.severity.label}</span></td><td><code>{escape(f.check)}</code></td>"
-            f"<td>{escape(f.title)}</td><td>{f.count:,} {escape(f.unit)}</td>"
-            f"<td>{f.groups:,}</td></tr>")
+    return (
+        f'<tr{css}><td><span class="sev" style="background:{colour}">'
+        f"{f.severity.label}</span></td><td><code>{escape(f.check)}</code></td>"
+        f"<td>{escape(f.title)}</td><td>{f.count:,} {escape(f.unit)}</td>"
+        f"<td>{f.groups:,}</td></tr>"
+    )
 
 
 def _records_table(f: Finding) -> str:
@@ -86,26 +102,35 @@ def _records_table(f: Finding) -> str:
     keys = [k for k in shown[0] if k != "detail"] + ["detail"]
     head = "".join(f"<th>{escape(k)}</th>" for k in keys)
     rows = "".join(
-        "<tr>" + "".join(f"<td>{escape('' if r.get(k) is None else str(r.get(k)))}</td>"
-                         for k in keys) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{escape('' if r.get(k) is None else str(r.get(k)))}</td>" for k in keys)
+        + "</tr>"
         for r in shown
     )
-    more = (f"<p>{f.count - len(shown):,} more in the JSON/CSV output.</p>"
-            if f.count > len(shown) else "")
-    return (f"<details><summary>{escape(f.check)} ({f.severity.label}): "
-            f"{f.count:,} {escape(f.unit)} — show records</summary>"
-            f"<p>Rule: {escape(f.rule)}</p><table><tr>{head}</tr>{rows}</table>{more}</details>")
+    more = (
+        f"<p>{f.count - len(shown):,} more in the JSON/CSV output.</p>"
+        if f.count > len(shown)
+        else ""
+    )
+    return (
+        f"<details><summary>{escape(f.check)} ({f.severity.label}): "
+        f"{f.count:,} {escape(f.unit)} — show records</summary>"
+        f"<p>Rule: {escape(f.rule)}</p><table><tr>{head}</tr>{rows}</table>{more}</details>"
+    )
 
 
 def render(result: AuditResult, observer: bool = False, fail_on: Severity = Severity.HIGH) -> str:
     """The report as one HTML string (inline CSS and SVG; no script, no network)."""
     view = "observer (counts only)" if observer else "organiser (names records)"
     flagged = result.at_or_above(fail_on)
-    verdict = (f"{len(flagged)} finding(s) at or above <b>{fail_on.label}</b>"
-               if flagged else f"nothing at or above <b>{fail_on.label}</b>")
+    verdict = (
+        f"{len(flagged)} finding(s) at or above <b>{fail_on.label}</b>"
+        if flagged
+        else f"nothing at or above <b>{fail_on.label}</b>"
+    )
     rows_read = ", ".join(f"{k}: {v:,} rows" for k, v in result.rows_read.items())
     parts = [
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         "<title>honestballot integrity audit</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>Integrity audit of the voter roll and voting activity</h1>",
@@ -125,7 +150,9 @@ def render(result: AuditResult, observer: bool = False, fail_on: Severity = Seve
     if not observer:
         parts.append("<h2>Records behind each finding</h2>")
         parts += [_records_table(f) for f in result.findings if f.count]
-    parts.append("<p>Generated by <code>honestballot audit</code>. A shared address is a "
-                 "signal, never proof; only the national ID is a hard uniqueness rule.</p>")
+    parts.append(
+        "<p>Generated by <code>honestballot audit</code>. A shared address is a "
+        "signal, never proof; only the national ID is a hard uniqueness rule.</p>"
+    )
     parts.append("</body></html>")
     return "\n".join(parts)

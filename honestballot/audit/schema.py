@@ -225,11 +225,12 @@ def _sql_str(text: str) -> str:
 def _trimmed(names: list[str]) -> str:
     """Each column trimmed, empty as NULL: done once, while staging (DuckDB would
     otherwise repeat the trim at every later reference to the column)."""
-    return ", ".join(f"nullif(trim(\"{n}\"), '') AS \"{n}\"" for n in names)
+    return ", ".join(f'nullif(trim("{n}"), \'\') AS "{n}"' for n in names)
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: tuple[Column, ...],
-               table: str) -> tuple[list[str], list[BadRow]]:
+def _stage_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, spec: tuple[Column, ...], table: str
+) -> tuple[list[str], list[BadRow]]:
     names, delim = _read_header(path)
     _check_columns(path, names, spec)
     cols = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
@@ -243,14 +244,17 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: tuple[Column, .
         f"SELECT line, string_agg(DISTINCT error_type, ', '), any_value(csv_line) "
         f"FROM {table}_rej GROUP BY line ORDER BY line"
     ).fetchall()
-    bad = [BadRow(str(path), int(ln), f"csv: {kind.lower()}", str(text or ""))
-           for ln, kind, text in rejected]
+    bad = [
+        BadRow(str(path), int(ln), f"csv: {kind.lower()}", str(text or ""))
+        for ln, kind, text in rejected
+    ]
     bad += [BadRow(str(path), ln, "csv: empty line") for ln in _blank_lines(path)]
     return names, bad
 
 
-def _line_source(con: duckdb.DuckDBPyConnection, table: str, bad: list[BadRow],
-                 header: bool) -> tuple[str, str]:
+def _line_source(
+    con: duckdb.DuckDBPyConnection, table: str, bad: list[BadRow], header: bool
+) -> tuple[str, str]:
     """SQL for each staged row's line number, and the FROM clause it needs.
 
     Row ``k`` (1-based, in file order) of the staged table is on line ``k + 1`` of a CSV
@@ -271,8 +275,9 @@ def _line_source(con: duckdb.DuckDBPyConnection, table: str, bad: list[BadRow],
     )
 
 
-def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, spec: tuple[Column, ...],
-                   table: str) -> list[str]:
+def _stage_parquet(
+    con: duckdb.DuckDBPyConnection, path: Path, spec: tuple[Column, ...], table: str
+) -> list[str]:
     try:
         described = con.execute(
             f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(path))})"
@@ -282,8 +287,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, spec: tuple[Colum
     names = [str(r[0]).lower() for r in described]
     _check_columns(path, names, spec)
     casts = ", ".join(
-        f"nullif(trim(CAST(\"{r[0]}\" AS VARCHAR)), '') AS \"{str(r[0]).lower()}\""
-        for r in described
+        f'nullif(trim(CAST("{r[0]}" AS VARCHAR)), \'\') AS "{str(r[0]).lower()}"' for r in described
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {table}_raw AS SELECT {casts} "

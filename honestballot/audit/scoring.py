@@ -35,8 +35,9 @@ def _key(record: dict[str, Any] | Any, key: str) -> str | None:
     return None if value is None else str(value)
 
 
-def score(result: AuditResult, truth_path: Path,
-          min_severity: Severity = Severity.MEDIUM) -> dict[str, Score]:
+def score(
+    result: AuditResult, truth_path: Path, min_severity: Severity = Severity.MEDIUM
+) -> dict[str, Score]:
     truth = json.loads(truth_path.read_text("utf-8"))["checks"]
     out: dict[str, Score] = {}
     for check, spec in truth.items():

@@ -10,8 +10,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-PALETTE = ("#1f5fa8", "#c0392b", "#2e8b57", "#d4880f", "#7b4fa0", "#15868e", "#8c564b",
-           "#555555")
+PALETTE = ("#1f5fa8", "#c0392b", "#2e8b57", "#d4880f", "#7b4fa0", "#15868e", "#8c564b", "#555555")
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 28, 44
 
@@ -21,7 +20,7 @@ def _frame(title: str, body: list[str], height: int = HEIGHT) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
         f'width="{WIDTH}" height="{height}" role="img" aria-label="{escape(title)}" '
         f'font-family="sans-serif" font-size="11">'
-        f'<title>{escape(title)}</title>'
+        f"<title>{escape(title)}</title>"
         f'<text x="{LEFT}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>'
         + "".join(body)
         + "</svg>"
@@ -44,14 +43,21 @@ def _y_axis(top: float, y_max: float, plot_h: float, label: str) -> list[str]:
         v = y_max * k / 4
         y = TOP + plot_h - plot_h * k / 4
         text = f"{v:.0%}" if label == "share" else f"{v:,.0f}" if y_max >= 4 else f"{v:.1f}"
-        out.append(f'<line x1="{LEFT - 4}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
-                   f'stroke="#e4e4e4"/>')
+        out.append(
+            f'<line x1="{LEFT - 4}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
+            f'stroke="#e4e4e4"/>'
+        )
         out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{text}</text>')
     return out
 
 
-def bar_chart(bars: Sequence[tuple[str, float]], title: str, x_label: str, y_label: str,
-              log_scale: bool = False) -> str:
+def bar_chart(
+    bars: Sequence[tuple[str, float]],
+    title: str,
+    x_label: str,
+    y_label: str,
+    log_scale: bool = False,
+) -> str:
     """Labelled bars; with ``log_scale`` heights follow log10(1 + value), labels stay exact."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     if not bars:
@@ -67,19 +73,31 @@ def bar_chart(bars: Sequence[tuple[str, float]], title: str, x_label: str, y_lab
         bh = plot_h * h(value) / top
         x = LEFT + i * slot + slot * 0.15
         y = TOP + plot_h - bh
-        body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{bh:.1f}" '
-                    f'fill="{PALETTE[0]}"><title>{escape(label)}: {value:,.0f}</title></rect>')
-        body.append(f'<text x="{x + slot * 0.35:.1f}" y="{y - 3:.1f}" text-anchor="middle">'
-                    f"{value:,.0f}</text>")
-        body.append(f'<text x="{x + slot * 0.35:.1f}" y="{TOP + plot_h + 14}" '
-                    f'text-anchor="middle">{escape(label)}</text>')
-    body.append(f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
-                f'y2="{TOP + plot_h}" stroke="#333"/>')
-    body.append(f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 8}" text-anchor="middle">'
-                f"{escape(x_label)}</text>")
+        body.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{bh:.1f}" '
+            f'fill="{PALETTE[0]}"><title>{escape(label)}: {value:,.0f}</title></rect>'
+        )
+        body.append(
+            f'<text x="{x + slot * 0.35:.1f}" y="{y - 3:.1f}" text-anchor="middle">'
+            f"{value:,.0f}</text>"
+        )
+        body.append(
+            f'<text x="{x + slot * 0.35:.1f}" y="{TOP + plot_h + 14}" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
+    body.append(
+        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
+        f'y2="{TOP + plot_h}" stroke="#333"/>'
+    )
+    body.append(
+        f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 8}" text-anchor="middle">'
+        f"{escape(x_label)}</text>"
+    )
     note = f"{y_label} (log scale)" if log_scale else y_label
-    body.append(f'<text x="14" y="{TOP + plot_h / 2}" transform="rotate(-90 14 '
-                f'{TOP + plot_h / 2})" text-anchor="middle">{escape(note)}</text>')
+    body.append(
+        f'<text x="14" y="{TOP + plot_h / 2}" transform="rotate(-90 14 '
+        f'{TOP + plot_h / 2})" text-anchor="middle">{escape(note)}</text>'
+    )
     return _frame(title, body)
 
 
@@ -111,25 +129,37 @@ def line_chart(
 
     body: list[str] = []
     for a, b in shade:
-        body.append(f'<rect x="{px(a):.1f}" y="{TOP}" width="{max(px(b) - px(a), 1.5):.1f}" '
-                    f'height="{plot_h}" fill="#f4c7c3" opacity="0.7">'
-                    f"<title>{escape(shade_label)}</title></rect>")
+        body.append(
+            f'<rect x="{px(a):.1f}" y="{TOP}" width="{max(px(b) - px(a), 1.5):.1f}" '
+            f'height="{plot_h}" fill="#f4c7c3" opacity="0.7">'
+            f"<title>{escape(shade_label)}</title></rect>"
+        )
     body += _y_axis(y_max, y_max, plot_h, y_label)
-    body.append(f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
-                f'y2="{TOP + plot_h}" stroke="#333"/>')
+    body.append(
+        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
+        f'y2="{TOP + plot_h}" stroke="#333"/>'
+    )
     for x, label in ticks:
-        body.append(f'<text x="{px(x):.1f}" y="{TOP + plot_h + 14}" text-anchor="middle">'
-                    f"{escape(label)}</text>")
+        body.append(
+            f'<text x="{px(x):.1f}" y="{TOP + plot_h + 14}" text-anchor="middle">'
+            f"{escape(label)}</text>"
+        )
     for i, (name, pts) in enumerate(series.items()):
         colour = PALETTE[i % len(PALETTE)]
         path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in pts)
-        body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
-                    f'stroke-width="{2.2 if i else 1.6}"><title>{escape(name)}</title></polyline>')
+        body.append(
+            f'<polyline points="{path}" fill="none" stroke="{colour}" '
+            f'stroke-width="{2.2 if i else 1.6}"><title>{escape(name)}</title></polyline>'
+        )
         lx = LEFT + (i % 3) * 220
         ly = HEIGHT + 4 + 16 * (i // 3)
-        body.append(f'<rect x="{lx}" y="{ly - 9}" width="12" height="4" fill="{colour}"/>'
-                    f'<text x="{lx + 16}" y="{ly - 4}">{escape(name[:32])}</text>')
+        body.append(
+            f'<rect x="{lx}" y="{ly - 9}" width="12" height="4" fill="{colour}"/>'
+            f'<text x="{lx + 16}" y="{ly - 4}">{escape(name[:32])}</text>'
+        )
     if shade_label and shade:
-        body.append(f'<text x="{WIDTH - RIGHT}" y="16" text-anchor="end" fill="#a33">'
-                    f"shaded: {escape(shade_label)}</text>")
+        body.append(
+            f'<text x="{WIDTH - RIGHT}" y="16" text-anchor="end" fill="#a33">'
+            f"shaded: {escape(shade_label)}</text>"
+        )
     return _frame(title, body, height)

@@ -34,7 +34,6 @@ from honestballot.record.ballot import (
     opening_to_json,
 )
 from honestballot.record.codec import parse_json
-from honestballot.record.events import tree_head_from_json
 from honestballot.record.setup import context_from_setup
 
 
@@ -168,15 +167,12 @@ def check(election_id: str, tracking: str, database: str) -> None:
     if not matches:
         raise click.ClickException("no ballot with this tracking code is on the board")
     ev = matches[0]
-    sth_json = service.latest_tree_head(election_id)
-    sth = tree_head_from_json(sth_json, "tree head")
-    tree = service.tree(election_id)
-    setup_body = parse_json(
-        next(service.store.iter_events(election_id, kinds=("setup",))).line, limit=64 << 20
-    )["body"]
-    _, _, board_key = context_from_setup(setup_body, check_ceremony=False)
+    setup_line = next(service.store.iter_events(election_id, kinds=("setup",))).line
+    _, _, board_key = context_from_setup(
+        parse_json(setup_line, limit=64 << 20)["body"], check_ceremony=False
+    )
+    sth, proof = service.inclusion_proof(election_id, ev.seq)
     sth.verify(election_id, board_key)
-    proof = tree.inclusion_proof(ev.seq, sth.head.size)
     try:
         verify_inclusion(ev.leaf_hash, ev.seq, sth.head.size, proof, sth.head.root)
     except LogError as exc:

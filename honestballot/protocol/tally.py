@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from honestballot.crypto.elgamal import ZERO_CIPHERTEXT, Ciphertext
+from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot import EncryptedBallot
 from honestballot.protocol.decryption import EncryptedTally, TallyEntry
 from honestballot.protocol.manifest import Manifest
@@ -44,7 +45,10 @@ def compute_tally(
         u.id: [ZERO_CIPHERTEXT] * len(slots) for u in manifest.units
     }
     counts = dict.fromkeys(per_unit, 0)
+    shape = [len(c.options) for c in manifest.contests]
     for unit, ballot in counted:
+        if [len(ec.ciphertexts) for ec in ballot.contests] != shape:
+            raise ProtocolError("a counted ballot does not have the manifest's shape")
         acc = per_unit[unit]
         i = 0
         for ec in ballot.contests:

@@ -177,11 +177,20 @@ def board_event(line: EventLine, path: str) -> board.Event:
             Reader(b, p).done()
             return board.CloseEvent()
         case "tally":
+            r = Reader(b, p)
+            r.raw("tally")
+            r.raw("counted_per_unit")
+            r.done()
             return board.TallyEvent()
         case "decryption-share":
             r = Reader(b, p)
             share = Reader(r.raw("share"), f"{p}.share")
+            r.done()
             return board.DecryptionShareEvent(share.integer("trustee", minimum=1))
         case "result":
+            r = Reader(b, p)
+            for key in ("counts", "trustees", "rejected_shares"):
+                r.raw(key)
+            r.done()
             return board.ResultEvent()
     raise RecordFormatError(f"{p}: unknown event kind {line.kind!r}")

@@ -46,7 +46,12 @@ from honestballot.record.ballot import (
     opening_to_json,
 )
 from honestballot.record.codec import canonical_bytes, parse_json
-from honestballot.record.events import EventLine, SignedTreeHead, sign_tree_head
+from honestballot.record.events import (
+    EventLine,
+    SignedTreeHead,
+    sign_tree_head,
+    tree_head_from_json,
+)
 from honestballot.record.manifest import manifest_from_json, manifest_to_json
 from honestballot.record.setup import election_key_hash
 from honestballot.record.trustee import (
@@ -232,7 +237,11 @@ class ElectionService:
             existing = self.store.event_by_tracking(conn, election_id, tracking)
             if existing is not None:
                 if existing.kind == "ballot" and cred["latest_tracking"] == tracking:
-                    return self._receipt(election_id, existing.seq, ballot, None)
+                    following = self.store.event_at(conn, election_id, existing.seq + 1)
+                    replaced = None
+                    if following is not None and following.kind == "superseded":
+                        replaced = bytes.fromhex(parse_json(following.line)["body"]["old"])
+                    return self._receipt(election_id, existing.seq, ballot, replaced)
                 raise BallotRejected(
                     "this ballot was already "
                     + ("audited" if existing.kind == "audit" else "cast and replaced")
@@ -326,9 +335,7 @@ class ElectionService:
             )
         return share
 
-    def publish_result(
-        self, election_id: str, rejected: Iterable[tuple[int, str]] = ()
-    ) -> dict[str, int]:
+    def publish_result(self, election_id: str) -> dict[str, int]:
         """Combine the published shares (any k), recover the counts, publish the result."""
         key = self.election_key(election_id)
         tally, counts_per_unit = self.encrypted_tally(election_id)
@@ -344,7 +351,7 @@ class ElectionService:
             "trustees": list(decrypted.trustees),
             "rejected_shares": [
                 {"trustee": t, "reason": r}
-                for t, r in [*rejected, *((x.trustee, x.reason) for x in decrypted.rejected)]
+                for t, r in ((x.trustee, x.reason) for x in decrypted.rejected)
             ],
         }
         with self.store.transaction(election_id) as conn:
@@ -373,6 +380,17 @@ class ElectionService:
             with self.store.transaction(election_id) as conn:
                 self.store.insert_tree_head(conn, election_id, head.size, json.dumps(sth.to_json()))
         return sth
+
+    def inclusion_proof(self, election_id: str, seq: int) -> tuple[SignedTreeHead, list[bytes]]:
+        """A signed tree head covering entry ``seq`` (signing a new one if the latest
+        does not reach it yet) and the entry's inclusion proof against it."""
+        lines = self.store.tree_head_lines(election_id)
+        if lines and lines[-1][0] > seq:
+            sth = tree_head_from_json(json.loads(lines[-1][1]), "tree head")
+        else:
+            sth = self.publish_tree_head(election_id)
+        tree = self.tree(election_id)
+        return sth, tree.inclusion_proof(seq, sth.head.size)
 
     def latest_tree_head(self, election_id: str) -> dict[str, object]:
         lines = self.store.tree_head_lines(election_id)

@@ -180,6 +180,16 @@ class SqlStore:
             update(elections).where(elections.c.election_id == election_id).values(next_seq=seq + 1)
         )
 
+    def event_at(self, conn: Connection, election_id: str, seq: int) -> StoredEvent | None:
+        row = (
+            conn.execute(
+                select(events).where(events.c.election_id == election_id, events.c.seq == seq)
+            )
+            .mappings()
+            .first()
+        )
+        return _stored(row) if row is not None else None
+
     def next_seq(self, conn: Connection, election_id: str) -> int:
         return int(
             conn.execute(

@@ -151,6 +151,10 @@ def _check_log(parsed: _Parsed, election_id: str, board_key: Point, report: Repo
         if head.timestamp_ms < last_time:
             problems.append(f"tree head of size {head.size}: timestamp goes backwards")
         last_time = head.timestamp_ms
+    times = [ev.time_ms for ev, _ in parsed.events]
+    backwards = [i for i in range(1, len(times)) if times[i] < times[i - 1]]
+    if backwards:
+        problems.append(f"event times go backwards at events {backwards[:10]}")
     if not parsed.heads or parsed.heads[-1][1].head.size != tree.size:
         problems.append("no signed tree head covers the whole log")
     if problems:
@@ -250,9 +254,12 @@ def verify_record(lines: Iterable[bytes], *, workers: int | None = None) -> Repo
         ballots_counted=len(rules.latest),
         superseded=len(rules.superseded),
     )
-    _check_ballots(ctx, setup_raw, ballots, audits, report, workers or os.cpu_count() or 1)
+    invalid = _check_ballots(
+        ctx, setup_raw, ballots, audits, report, workers or os.cpu_count() or 1
+    )
     _check_audits(ctx, audits, report)
-    _check_tally_and_result(ctx, key, parsed, rules, decoded, report)
+    valid = {seq: b for seq, b in decoded.items() if seq not in invalid}
+    _check_tally_and_result(ctx, key, parsed, rules, valid, report)
     return report
 
 
@@ -315,7 +322,8 @@ def _check_ballots(
     audits: dict[int, Any],
     report: Report,
     workers: int,
-) -> None:
+) -> set[int]:
+    """Check every ballot's proofs; return the event numbers of the invalid ones."""
     items = list(ballots.items()) + [(s, a["ballot"]) for s, a in audits.items()]
     errors = _verify_ballots(ctx, setup_raw, items, workers)
     if errors:
@@ -323,6 +331,7 @@ def _check_ballots(
         report.fail("ballots.proofs", f"{len(errors)} of {len(items)} ballots invalid: {listed}")
     else:
         report.ok("ballots.proofs", f"all {len(items)} ballots' proofs and signatures verify")
+    return {seq for seq, _ in errors}
 
 
 def _check_audits(ctx: ElectionContext, audits: dict[int, Any], report: Report) -> None:
@@ -355,16 +364,21 @@ def _check_tally_and_result(
         return
     tally_body = by_kind["tally"][0].body
     try:
-        published = decode_encrypted_tally(tally_body["tally"], "tally")
-        published_counts = [
-            (Reader(c, "counted").text("unit"), Reader(c, "counted").integer("ballots"))
-            for c in tally_body["counted_per_unit"]
-        ]
-    except (HonestBallotError, KeyError, TypeError) as exc:
+        body = Reader(tally_body, "tally")
+        published = decode_encrypted_tally(body.raw("tally"), "tally.tally")
+        published_counts = body.items("counted_per_unit", _unit_count)
+        body.done()
+    except HonestBallotError as exc:
         report.fail("tally.aggregation", f"the tally event is malformed: {exc}")
         return
+    # Only ballots whose proofs verify are summed: an invalid counted ballot has already
+    # failed ballots.proofs, and a tally that included it cannot match this one.
     by_tracking = {tracking: ballot for ballot, tracking in decoded.values()}
-    counted = [(rules.credential_unit[cred], by_tracking[th]) for cred, th in rules.latest.items()]
+    counted = [
+        (rules.credential_unit[cred], by_tracking[th])
+        for cred, th in rules.latest.items()
+        if th in by_tracking
+    ]
     recomputed = compute_tally(ctx.manifest, ctx.base_hash, counted)
     if recomputed.tally != published:
         diff = _tally_difference(recomputed.tally.to_object(), published.to_object())
@@ -392,6 +406,13 @@ def _check_tally_and_result(
             f"no unit below {ctx.manifest.min_unit_size} ballots is broken out",
         )
     _check_shares_and_result(key, published, by_kind, recomputed.ballots_counted, report)
+
+
+def _unit_count(value: Any, path: str) -> tuple[str, int]:
+    r = Reader(value, path)
+    out = (r.text("unit", max_len=64), r.integer("ballots", minimum=0))
+    r.done()
+    return out
 
 
 def _tally_difference(a: dict[str, Any], b: dict[str, Any]) -> str:
@@ -431,22 +452,39 @@ def _check_shares_and_result(
         decrypted = combine_valid_shares(key, tally, shares)
         table = DiscreteLogTable(max(1, ballots_counted))
         recomputed = {e.id: table.solve(e.plaintext) for e in decrypted.entries}
-        published = {
-            Reader(c, "count").text("id"): Reader(c, "count").integer("count", minimum=0)
-            for c in body["counts"]
-        }
+        result = Reader(body, "result")
+        published_list = [
+            (Reader(c, "count").text("id"), Reader(c, "count").integer("count", minimum=0))
+            for c in result.array("counts")
+        ]
+        published_trustees = result.array("trustees")
+        published_rejected = result.array("rejected_shares")
+        result.done()
     except (HonestBallotError, KeyError, TypeError) as exc:
         report.fail("result.counts", f"the result cannot be recomputed: {exc}")
         return
     report.counts = recomputed
-    if published != recomputed:
-        wrong = [i for i in recomputed if published.get(i) != recomputed[i]]
-        extra = sorted(set(published) - set(recomputed))
-        report.fail(
-            "result.counts",
-            f"published counts differ from the decryption for {wrong[:10]}"
-            + (f"; unknown entries {extra[:10]}" if extra else ""),
+    problems: list[str] = []
+    ids = [i for i, _ in published_list]
+    if ids != list(recomputed):
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        problems.append(
+            "the result's entries are not exactly the tally's entries in order"
+            + (f" (duplicated: {dupes[:10]})" if dupes else "")
         )
+    wrong = [i for i, c in published_list if recomputed.get(i) != c]
+    if wrong:
+        problems.append(f"published counts differ from the decryption for {wrong[:10]}")
+    if published_trustees != list(decrypted.trustees):
+        problems.append(
+            f"the result names trustees {published_trustees}, "
+            f"but the shares combine as {list(decrypted.trustees)}"
+        )
+    expected_rejected = [{"trustee": r.trustee, "reason": r.reason} for r in decrypted.rejected]
+    if published_rejected != expected_rejected:
+        problems.append("the result's rejected shares differ from the shares on the board")
+    if problems:
+        report.fail("result.counts", "; ".join(problems))
     else:
         report.ok(
             "result.counts",

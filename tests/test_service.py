@@ -1,0 +1,573 @@
+"""ElectionService on a SQLite store: casting, re-voting, refusals, decryption, durability.
+
+Every refused input must leave the board exactly as it was: the helper
+:func:`assert_refused` counts the events before and after.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.errors import (
+    BallotRejected,
+    HonestBallotError,
+    InvalidBallot,
+    InvalidShare,
+    ProtocolError,
+    RecordFormatError,
+)
+from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot
+from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.decryption import create_decryption_share
+from honestballot.protocol.dkg import TrusteeSecret
+from honestballot.protocol.dkg_verify import ElectionKey
+from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.manifest import Manifest
+from honestballot.record.ballot import MAX_BALLOT_BYTES, ballot_to_json
+from honestballot.record.trustee import encode_decryption_share
+from honestballot.service.demo import copy_ballot, demo_manifest, forge_overvote, run_key_ceremony
+from honestballot.service.election import ElectionService, Receipt
+from honestballot.store.sql import SqlStore
+from honestballot.verify.verifier import verify_record
+
+ELECTION = "service-test"
+OTHER = "other-election"
+CHOICE = {"chair": {"cand-1"}, "council": {"member-1", "member-2"}}
+OTHER_CHOICE = {"chair": {"cand-2"}, "council": {"blank"}}
+
+
+@dataclass(frozen=True)
+class Ceremony:
+    manifest: Manifest
+    key: ElectionKey
+    secrets: list[TrusteeSecret]
+
+
+def _ceremony(election_id: str, directory: Path) -> Ceremony:
+    manifest = demo_manifest(election_id)
+    key, secrets = run_key_ceremony(manifest, directory, SeededRandomness(election_id))
+    return Ceremony(manifest, key, secrets)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def ceremonies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Ceremony]:
+    """The trustees' key ceremonies are independent of the store: run them once."""
+    return {eid: _ceremony(eid, tmp_path_factory.mktemp(eid)) for eid in (ELECTION, OTHER)}
+
+
+@dataclass
+class Election:
+    service: ElectionService
+    url: str
+    ctx: ElectionContext
+    voters: list[VoterCredential]
+    ceremony: Ceremony
+    rng: SeededRandomness
+
+    @property
+    def id(self) -> str:
+        return self.ctx.manifest.election_id
+
+    def events(self) -> int:
+        return sum(1 for _ in self.service.store.iter_events(self.id))
+
+    def kinds(self) -> list[str]:
+        return [ev.kind for ev in self.service.store.iter_events(self.id)]
+
+    def ballot(self, voter: int, choice: dict[str, set[str]] | None = None) -> EncryptedBallot:
+        return encrypt_ballot(self.ctx, self.voters[voter], choice or CHOICE, self.rng)[0]
+
+    def cast(self, ballot: EncryptedBallot) -> Receipt:
+        return self.service.cast(self.id, json.dumps(ballot_to_json(ballot)))
+
+    def decrypt_and_publish(self, trustees: tuple[int, ...] = (1, 3)) -> dict[str, int]:
+        tally = self.service.tally(self.id)
+        for t in trustees:
+            share = create_decryption_share(self.ceremony.secrets[t - 1], tally, self.rng)
+            self.service.submit_decryption_share(
+                self.id, json.dumps(encode_decryption_share(share))
+            )
+        return self.service.publish_result(self.id)
+
+
+def _election(
+    ceremony: Ceremony, directory: Path, seed: str, *, voters: int = 4, open_: bool = True
+) -> Election:
+    directory.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{directory / 'store.sqlite'}"
+    rng = SeededRandomness(seed)
+    service = ElectionService(SqlStore(url), rng)
+    ctx = service.create(ceremony.manifest, ceremony.key)
+    creds = [generate_credential(rng) for _ in range(voters)]
+    for i, cred in enumerate(creds):
+        service.register_credential(ctx.manifest.election_id, cred.public, f"station-{i % 4 + 1}")
+    if open_:
+        service.open(ctx.manifest.election_id)
+    return Election(service, url, ctx, creds, ceremony, rng)
+
+
+@pytest.fixture
+def election(ceremonies: dict[str, Ceremony], tmp_path: Path) -> Iterator[Election]:
+    e = _election(ceremonies[ELECTION], tmp_path, "service")
+    yield e
+    e.service.store.close()
+
+
+def assert_refused(
+    e: Election, payload: bytes | str, error: type[BaseException] | tuple[type[BaseException], ...]
+) -> BaseException:
+    """Cast ``payload``; it must raise ``error`` and append nothing to the board."""
+    before = e.events()
+    heads = e.service.store.tree_head_lines(e.id)
+    with pytest.raises(error) as info:
+        e.service.cast(e.id, payload)
+    assert e.events() == before, "a refused ballot changed the board"
+    assert e.service.store.tree_head_lines(e.id) == heads
+    return info.value
+
+
+def as_json(ballot: EncryptedBallot) -> str:
+    return json.dumps(ballot_to_json(ballot))
+
+
+# -- casting ---------------------------------------------------------------------------
+
+
+def test_cast_returns_a_receipt_for_the_committed_ballot(election: Election) -> None:
+    ballot = election.ballot(0)
+    before = election.events()
+    receipt = election.cast(ballot)
+    assert receipt.election_id == election.id
+    assert receipt.tracking_hash == ballot.tracking_hash().hex()
+    assert receipt.tracking_code == ballot.tracking_code()
+    assert receipt.superseded is None
+    assert receipt.seq == before
+    # another connection (another process, a restarted server) sees the ballot
+    other = SqlStore(election.url)
+    try:
+        stored = list(other.iter_events(election.id))
+        assert len(stored) == before + 1
+        assert stored[-1].seq == receipt.seq
+        assert stored[-1].kind == "ballot"
+        assert stored[-1].tracking_hash == ballot.tracking_hash()
+        assert other.is_latest(election.id, ballot.tracking_hash())
+    finally:
+        other.close()
+
+
+def test_an_identical_retry_returns_the_same_receipt_and_appends_nothing(
+    election: Election,
+) -> None:
+    payload = as_json(election.ballot(0))
+    first = election.service.cast(election.id, payload)
+    events = election.events()
+    again = election.service.cast(election.id, payload)
+    assert again == first
+    assert election.events() == events
+
+
+def test_a_revote_is_recorded_and_only_the_last_ballot_counts(election: Election) -> None:
+    first = election.ballot(0, CHOICE)
+    second = election.ballot(0, OTHER_CHOICE)
+    r1 = election.cast(first)
+    r2 = election.cast(second)
+    assert r2.superseded == r1.tracking_hash
+    assert election.kinds()[-3:] == ["ballot", "ballot", "superseded"]
+    superseded = json.loads(list(election.service.store.iter_events(election.id))[-1].line)
+    assert superseded["body"] == {"old": r1.tracking_hash, "new": r2.tracking_hash}
+    election.service.close(election.id)
+    counts = election.decrypt_and_publish()
+    assert counts["chair/cand-1"] == 0
+    assert counts["chair/cand-2"] == 1
+    assert counts["council/blank"] == 1
+    assert counts["council/member-1"] == 0
+
+
+def test_a_retry_of_a_revote_returns_the_same_receipt(election: Election) -> None:
+    """The voter whose connection dropped after a re-vote retries: the receipt must be the
+    one the first attempt produced, including what it superseded."""
+    election.cast(election.ballot(0, CHOICE))
+    latest = election.ballot(0, OTHER_CHOICE)
+    receipt = election.cast(latest)
+    events = election.events()
+    again = election.cast(latest)
+    assert election.events() == events
+    assert (again.seq, again.tracking_hash) == (receipt.seq, receipt.tracking_hash)
+    assert again == receipt
+
+
+def test_replaying_an_older_superseded_ballot_is_refused(election: Election) -> None:
+    old = election.ballot(0, CHOICE)
+    election.cast(old)
+    new = election.ballot(0, OTHER_CHOICE)
+    election.cast(new)
+    error = assert_refused(election, as_json(old), BallotRejected)
+    assert "replaced" in str(error)
+    # the newer ballot still counts
+    assert election.service.store.is_latest(election.id, new.tracking_hash())
+    assert not election.service.store.is_latest(election.id, old.tracking_hash())
+
+
+def test_casting_an_audited_ballot_is_refused(election: Election) -> None:
+    ballot, opening = encrypt_ballot(election.ctx, election.voters[1], CHOICE, election.rng)
+    choices = election.service.audit(election.id, ballot, opening)
+    assert choices == {k: frozenset(v) for k, v in CHOICE.items()}
+    error = assert_refused(election, as_json(ballot), BallotRejected)
+    assert "audited" in str(error)
+
+
+def test_auditing_a_cast_ballot_is_refused(election: Election) -> None:
+    ballot, opening = encrypt_ballot(election.ctx, election.voters[1], CHOICE, election.rng)
+    election.cast(ballot)
+    before = election.events()
+    with pytest.raises(BallotRejected):
+        election.service.audit(election.id, ballot, opening)
+    assert election.events() == before
+
+
+def test_an_unregistered_credential_is_refused(election: Election) -> None:
+    stranger = generate_credential(election.rng)
+    ballot = encrypt_ballot(election.ctx, stranger, CHOICE, election.rng)[0]
+    error = assert_refused(election, as_json(ballot), BallotRejected)
+    assert "not registered" in str(error)
+
+
+def test_an_overvote_is_refused(election: Election) -> None:
+    bad = forge_overvote(election.ctx, election.voters[1], election.rng)
+    assert_refused(election, as_json(bad), InvalidBallot)
+
+
+def test_a_ballot_copied_under_another_credential_is_refused(election: Election) -> None:
+    original = election.ballot(0)
+    election.cast(original)
+    stolen = copy_ballot(original, election.voters[2], election.rng)
+    assert_refused(election, as_json(stolen), InvalidBallot)
+
+
+def test_a_ballot_for_another_election_is_refused(
+    election: Election, ceremonies: dict[str, Ceremony], tmp_path: Path
+) -> None:
+    other = _election(ceremonies[OTHER], tmp_path / "other", "other")
+    try:
+        # the same voter key registered in both elections
+        election.service.register_credential(election.id, other.voters[0].public, "station-1")
+        foreign = other.ballot(0)
+        error = assert_refused(election, as_json(foreign), InvalidBallot)
+        assert "another election" in str(error)
+    finally:
+        other.service.store.close()
+
+
+def test_casting_before_the_election_opens_is_refused(
+    ceremonies: dict[str, Ceremony], tmp_path: Path
+) -> None:
+    e = _election(ceremonies[ELECTION], tmp_path, "setup-phase", open_=False)
+    try:
+        error = assert_refused(e, as_json(e.ballot(0)), ProtocolError)
+        assert "phase setup" in str(error)
+    finally:
+        e.service.store.close()
+
+
+def test_casting_after_the_election_closes_is_refused(election: Election) -> None:
+    ballot = election.ballot(0)
+    election.service.close(election.id)
+    error = assert_refused(election, as_json(ballot), ProtocolError)
+    assert "phase closed" in str(error)
+
+
+def test_an_unknown_election_is_refused(election: Election) -> None:
+    with pytest.raises(ProtocolError):
+        election.service.cast("no-such-election", as_json(election.ballot(0)))
+
+
+# -- malformed input -------------------------------------------------------------------
+
+
+def _mutate(e: Election, change: Any) -> str:
+    obj = ballot_to_json(e.ballot(0))
+    change(obj)
+    return json.dumps(obj)
+
+
+def _set_in(path: list[Any], value: Any) -> Any:
+    def change(obj: dict[str, Any]) -> None:
+        target: Any = obj
+        for p in path[:-1]:
+            target = target[p]
+        target[path[-1]] = value
+
+    return change
+
+
+NOT_CANONICAL_POINT = "ff" * 32  # above the field prime: no ristretto255 encoding
+NEGATIVE_POINT = "01" + "00" * 31  # low bit set: a "negative" field element is not canonical
+IDENTITY = "00" * 32
+BIG_SCALAR = "ff" * 32  # not reduced modulo the group order
+
+MALFORMED: dict[str, Any] = {
+    "not JSON": "this is not a ballot",
+    "truncated JSON": lambda e: as_json(e.ballot(0))[:-10],
+    "a JSON list": "[]",
+    "a JSON number": "42",
+    "empty": "",
+    "invalid UTF-8": b'{"type": "ballot\xff"}',
+    "a float": lambda e: _mutate(e, _set_in(["version"], 1.0)),
+    "a duplicate key": lambda e: as_json(e.ballot(0))[:-1] + ', "version": 1}',
+    "oversized": lambda e: as_json(e.ballot(0)) + " " * (MAX_BALLOT_BYTES + 1),
+    "wrong version": lambda e: _mutate(e, _set_in(["version"], 2)),
+    "wrong type": lambda e: _mutate(e, _set_in(["type"], "ballot-opening")),
+    "a missing field": lambda e: _mutate(e, lambda o: o.pop("signature")),
+    "an extra field": lambda e: _mutate(e, _set_in(["comment"], "hello")),
+    "unknown contest": lambda e: _mutate(e, _set_in(["contests", 1, "id"], "treasurer")),
+    "contests swapped": lambda e: _mutate(e, lambda o: o["contests"].reverse()),
+    "a contest missing": lambda e: _mutate(e, lambda o: o["contests"].pop()),
+    "a ciphertext missing": lambda e: _mutate(e, lambda o: o["contests"][0]["ciphertexts"].pop()),
+    "an extra ciphertext": lambda e: _mutate(
+        e, lambda o: o["contests"][0]["ciphertexts"].append(o["contests"][0]["ciphertexts"][0])
+    ),
+    "credential not a point": lambda e: _mutate(e, _set_in(["credential"], NOT_CANONICAL_POINT)),
+    "credential not canonical": lambda e: _mutate(e, _set_in(["credential"], NEGATIVE_POINT)),
+    "credential the identity": lambda e: _mutate(e, _set_in(["credential"], IDENTITY)),
+    "credential in upper case": lambda e: _mutate(
+        e, lambda o: o.update(credential=o["credential"].upper())
+    ),
+    "credential too short": lambda e: _mutate(
+        e, lambda o: o.update(credential=o["credential"][:62])
+    ),
+    "alpha not a point": lambda e: _mutate(
+        e, _set_in(["contests", 0, "ciphertexts", 0, "alpha"], NOT_CANONICAL_POINT)
+    ),
+    "alpha the identity": lambda e: _mutate(
+        e, _set_in(["contests", 0, "ciphertexts", 0, "alpha"], IDENTITY)
+    ),
+    "beta not canonical": lambda e: _mutate(
+        e, _set_in(["contests", 1, "ciphertexts", 2, "beta"], NEGATIVE_POINT)
+    ),
+    "a proof scalar not reduced": lambda e: _mutate(
+        e, _set_in(["contests", 0, "option_proofs", 0, "s", 0], BIG_SCALAR)
+    ),
+    "a signature scalar not reduced": lambda e: _mutate(e, _set_in(["signature", "c"], BIG_SCALAR)),
+    "a proof with one challenge less": lambda e: _mutate(
+        e, lambda o: o["contests"][1]["selection_proof"]["c"].pop()
+    ),
+    "election hash too short": lambda e: _mutate(e, lambda o: o.update(election=o["election"][2:])),
+    "a hex string with spaces": lambda e: _mutate(
+        e, lambda o: o.update(election=o["election"][:2] + " " + o["election"][3:])
+    ),
+    "a contest id of the wrong type": lambda e: _mutate(e, _set_in(["contests", 0, "id"], 7)),
+    "a signature that does not verify": lambda e: _mutate(
+        e, lambda o: o["signature"].update(c=o["contests"][0]["option_proofs"][0]["c"][0])
+    ),
+    "deeply nested": "[" * 100_000 + "]" * 100_000,
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_input_is_refused_and_stores_nothing(election: Election, case: str) -> None:
+    payload = MALFORMED[case]
+    if callable(payload):
+        payload = payload(election)
+    assert_refused(election, payload, (RecordFormatError, InvalidBallot))
+
+
+def test_an_oversized_ballot_is_refused_before_parsing(election: Election) -> None:
+    error = assert_refused(election, b"{" + b" " * MAX_BALLOT_BYTES + b"}", RecordFormatError)
+    assert "limit" in str(error)
+
+
+def test_a_failure_inside_the_transaction_rolls_everything_back(
+    election: Election, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ballot row is appended before the credential's latest ballot is set: if that
+    second write fails, the ballot must not stay on the board."""
+    first = election.ballot(0, CHOICE)
+    election.cast(first)
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(election.service.store, "set_latest", broken)
+    assert_refused(election, as_json(election.ballot(0, OTHER_CHOICE)), RuntimeError)
+    monkeypatch.undo()
+    assert election.service.store.is_latest(election.id, first.tracking_hash())
+
+
+# -- decryption and result -------------------------------------------------------------
+
+
+def _closed_and_tallied(e: Election) -> Any:
+    for i in range(len(e.voters)):
+        e.cast(e.ballot(i))
+    e.service.close(e.id)
+    return e.service.tally(e.id)
+
+
+def test_a_decryption_share_with_a_bad_proof_is_refused_and_named(election: Election) -> None:
+    tally = _closed_and_tallied(election)
+    share = encode_decryption_share(
+        create_decryption_share(election.ceremony.secrets[2], tally, election.rng)
+    )
+    corrupted = json.loads(json.dumps(share))
+    corrupted["entries"][0]["share"] = share["entries"][1]["share"]
+    before = election.events()
+    with pytest.raises(InvalidShare) as info:
+        election.service.submit_decryption_share(election.id, json.dumps(corrupted))
+    assert "trustee 3" in str(info.value)
+    assert corrupted["entries"][0]["id"] in str(info.value)
+    assert election.events() == before
+    # the honest share of the same trustee is then accepted
+    election.service.submit_decryption_share(election.id, json.dumps(share))
+    assert election.events() == before + 1
+
+
+def test_a_second_share_of_the_same_trustee_is_refused(election: Election) -> None:
+    tally = _closed_and_tallied(election)
+    secret = election.ceremony.secrets[0]
+    for attempt in range(2):
+        share = create_decryption_share(secret, tally, election.rng)
+        payload = json.dumps(encode_decryption_share(share))
+        if attempt == 0:
+            election.service.submit_decryption_share(election.id, payload)
+            before = election.events()
+        else:
+            with pytest.raises(InvalidShare, match="trustee 1"):
+                election.service.submit_decryption_share(election.id, payload)
+    assert election.events() == before
+
+
+def test_a_share_for_another_tally_is_refused(
+    election: Election, ceremonies: dict[str, Ceremony], tmp_path: Path
+) -> None:
+    _closed_and_tallied(election)
+    other = _election(ceremonies[ELECTION], tmp_path / "other", "other tally", voters=2)
+    try:
+        other_tally = _closed_and_tallied(other)
+        share = create_decryption_share(election.ceremony.secrets[0], other_tally, other.rng)
+        before = election.events()
+        with pytest.raises(InvalidShare, match="another tally"):
+            election.service.submit_decryption_share(
+                election.id, json.dumps(encode_decryption_share(share))
+            )
+        assert election.events() == before
+    finally:
+        other.service.store.close()
+
+
+def test_the_result_with_one_trustee_absent(election: Election, tmp_path: Path) -> None:
+    choices = [
+        {"chair": {"cand-1"}, "council": {"member-1"}},
+        {"chair": {"cand-1"}, "council": {"member-1", "member-3"}},
+        {"chair": {"against-all"}, "council": {"blank"}},
+        {"chair": {"cand-5"}, "council": {"member-2", "member-3", "member-6"}},
+    ]
+    for i, choice in enumerate(choices):
+        election.cast(election.ballot(i, choice))
+    election.service.close(election.id)
+    counts = election.decrypt_and_publish(trustees=(1, 3))  # trustee 2 is absent
+    assert counts["chair/cand-1"] == 2
+    assert counts["chair/against-all"] == 1
+    assert counts["chair/cand-5"] == 1
+    assert counts["council/member-1"] == 2
+    assert counts["council/member-3"] == 2
+    assert counts["council/blank"] == 1
+    assert sum(v for k, v in counts.items() if k.startswith("chair/") and "@" not in k) == 4
+    assert election.service.phase(election.id) == "done"
+    path = tmp_path / "record.jsonl"
+    election.service.export_record(election.id, str(path))
+    report = verify_record(path.read_bytes().splitlines(keepends=True), workers=1)
+    assert report.passed, [(c.name, c.detail) for c in report.failures]
+    assert report.counts == counts
+
+
+def test_the_result_needs_the_threshold(election: Election) -> None:
+    tally = _closed_and_tallied(election)
+    share = create_decryption_share(election.ceremony.secrets[1], tally, election.rng)
+    election.service.submit_decryption_share(
+        election.id, json.dumps(encode_decryption_share(share))
+    )
+    before = election.events()
+    with pytest.raises(ProtocolError, match="threshold"):
+        election.service.publish_result(election.id)
+    assert election.events() == before
+    assert election.service.phase(election.id) == "tallied"
+
+
+def test_the_tally_is_only_computed_after_close(election: Election) -> None:
+    with pytest.raises(ProtocolError):
+        election.service.tally(election.id)
+
+
+# -- durability ------------------------------------------------------------------------
+
+_CAST_AND_HANG = textwrap.dedent(
+    """
+    import json, sys, time
+    from honestballot.service.election import ElectionService
+    from honestballot.store.sql import SqlStore
+
+    url, election_id, ballot_path = sys.argv[1:4]
+    service = ElectionService(SqlStore(url))
+    receipt = service.cast(election_id, open(ballot_path, "rb").read())
+    print(json.dumps(receipt.to_json()), flush=True)
+    time.sleep(120)
+    """
+)
+
+
+def test_a_receipted_ballot_survives_the_process_being_killed(
+    election: Election, tmp_path: Path
+) -> None:
+    ballot = election.ballot(2)
+    ballot_path = tmp_path / "ballot.json"
+    ballot_path.write_text(as_json(ballot))
+    before = election.events()
+    election.service.store.close()
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CAST_AND_HANG, election.url, election.id, str(ballot_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        _, err = child.communicate(timeout=30)
+    assert line, f"the child printed no receipt: {err}"
+    assert child.returncode == -signal.SIGKILL
+    receipt = json.loads(line)
+    assert receipt["tracking_hash"] == ballot.tracking_hash().hex()
+
+    reopened = SqlStore(election.url)
+    try:
+        events = list(reopened.iter_events(election.id))
+        assert len(events) == before + 1
+        stored = events[receipt["seq"]]
+        assert stored.kind == "ballot"
+        assert stored.tracking_hash == ballot.tracking_hash()
+        assert reopened.is_latest(election.id, ballot.tracking_hash())
+        # the service on the reopened store treats a retry as the same ballot
+        again = ElectionService(reopened).cast(election.id, as_json(ballot))
+        assert again.seq == receipt["seq"]
+    finally:
+        reopened.close()
+
+
+def test_every_service_error_is_an_honestballot_error() -> None:
+    for error in (BallotRejected, InvalidBallot, InvalidShare, ProtocolError, RecordFormatError):
+        assert issubclass(error, HonestBallotError)

@@ -1,0 +1,792 @@
+"""Tamper suite for the independent verifier.
+
+One small election record is built per session; every test changes one thing in
+it and asserts the verifier refuses the record and names the right check.
+
+Two variants of every content change:
+
+* *plain*: only the event line changes, so the Merkle leaves change and
+  ``log.tree-heads`` must fail (unless an earlier check stops the run);
+* *re-signed*: the tree heads are recomputed and re-signed with the board's own
+  secret (a malicious server controls the board key), so the log check passes and
+  only the semantic check can catch the change.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honestballot.crypto.group import Scalar, base_mul
+from honestballot.crypto.merkle import MerkleTree, TreeHead, leaf_hash
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.ballot import encrypt_ballot
+from honestballot.protocol.credential import generate_credential
+from honestballot.protocol.decryption import create_decryption_share
+from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.record.ballot import ballot_from_json, ballot_to_json
+from honestballot.record.codec import canonical_bytes
+from honestballot.record.events import sign_tree_head
+from honestballot.record.trustee import encode_decryption_share
+from honestballot.service.demo import run_demo, run_key_ceremony
+from honestballot.service.election import ElectionService
+from honestballot.store.sql import SqlStore
+from honestballot.verify.verifier import Report, verify_record
+
+ELECTION_ID = "tamper-test"
+LOG = "log.tree-heads"
+EARLY = frozenset({"record.format", "setup"})  # checks that stop the run before the log
+
+
+# -- the election under test ----------------------------------------------------------
+
+
+def _label(en: str) -> Label:
+    return Label(f"{en} (рус)", f"{en} (қаз)", en)
+
+
+def small_manifest() -> Manifest:
+    """Two contests (one with against-all, one with blank), three units, min unit size 2:
+    north (3 voters) and south (2) are broken out, tiny (1) is not."""
+    mayor = Contest(
+        "mayor",
+        _label("Mayor"),
+        tuple(Option(f"c{i}", _label(f"Candidate {i}")) for i in (1, 2, 3)),
+        1,
+        1,
+        True,
+    )
+    council = Contest(
+        "council",
+        _label("Council"),
+        tuple(Option(f"m{i}", _label(f"Member {i}")) for i in (1, 2, 3)),
+        0,
+        2,
+        False,
+    )
+    units = (
+        Unit("north", _label("North")),
+        Unit("south", _label("South")),
+        Unit("tiny", _label("Tiny")),
+    )
+    return Manifest(ELECTION_ID, _label("Tamper test"), (mayor, council), units, 2)
+
+
+CHOICES: list[dict[str, set[str]]] = [
+    {"mayor": {"c1"}, "council": {"m1", "m2"}},
+    {"mayor": {"c2"}, "council": {"blank"}},
+    {"mayor": {"against-all"}, "council": {"m3"}},
+    {"mayor": {"c1"}, "council": {"m2"}},
+    {"mayor": {"c3"}, "council": {"m1", "m3"}},
+    {"mayor": {"c2"}, "council": {"m1"}},
+]
+UNITS = ["north", "north", "north", "south", "south", "tiny"]
+
+
+@dataclass(frozen=True)
+class Record:
+    lines: list[bytes]  # without the newline
+    board_secret: Scalar
+    election_id: str
+
+    def events(self) -> list[tuple[int, dict[str, Any]]]:
+        """(line index, parsed event) for every event line."""
+        out = []
+        for i, raw in enumerate(self.lines):
+            obj = json.loads(raw)
+            if obj.get("type") == "event":
+                out.append((i, obj))
+        return out
+
+    def line_of(self, kind: str, nth: int = 0) -> int:
+        return [i for i, ev in self.events() if ev["kind"] == kind][nth]
+
+
+def board_secret_of(url: str, election_id: str) -> Scalar:
+    store = SqlStore(url)
+    try:
+        with store.engine.connect() as conn:
+            row = store.election_row(conn, election_id)
+        assert row is not None
+        return Scalar.decode(bytes.fromhex(row["board_secret"]))
+    finally:
+        store.close()
+
+
+def build_small_election(directory: Path) -> Record:
+    manifest = small_manifest()
+    rng = SeededRandomness("tamper-suite")
+    key, secrets = run_key_ceremony(manifest, directory, rng)
+    url = f"sqlite:///{directory / 'store.sqlite'}"
+    clock = itertools.count(1_760_000_000_000, 1000).__next__
+    service = ElectionService(SqlStore(url), rng, clock=clock)
+    ctx = service.create(manifest, key)
+    creds = [generate_credential(rng) for _ in UNITS]
+    for cred, unit in zip(creds, UNITS, strict=True):
+        service.register_credential(ELECTION_ID, cred.public, unit)
+    service.open(ELECTION_ID)
+    spoiled, opening = encrypt_ballot(ctx, creds[0], CHOICES[1], rng)
+    service.audit(ELECTION_ID, spoiled, opening)
+    for cred, choice in zip(creds, CHOICES, strict=True):
+        ballot, _ = encrypt_ballot(ctx, cred, choice, rng)
+        service.cast(ELECTION_ID, json.dumps(ballot_to_json(ballot)))
+    service.publish_tree_head(ELECTION_ID)
+    revote, _ = encrypt_ballot(ctx, creds[3], CHOICES[4], rng)
+    assert service.cast(ELECTION_ID, json.dumps(ballot_to_json(revote))).superseded
+    service.close(ELECTION_ID)
+    tally = service.tally(ELECTION_ID)
+    for secret in (secrets[0], secrets[2]):  # trustee 2 is absent
+        share = create_decryption_share(secret, tally, rng)  # type: ignore[arg-type]
+        service.submit_decryption_share(ELECTION_ID, json.dumps(encode_decryption_share(share)))
+    service.publish_result(ELECTION_ID)
+    path = directory / "record.jsonl"
+    service.export_record(ELECTION_ID, str(path))
+    service.store.close()
+    return Record(path.read_bytes().splitlines(), board_secret_of(url, ELECTION_ID), ELECTION_ID)
+
+
+@pytest.fixture(scope="session")
+def record(tmp_path_factory: pytest.TempPathFactory) -> Record:
+    return build_small_election(tmp_path_factory.mktemp("tamper"))
+
+
+@pytest.fixture(scope="session")
+def demo_record(tmp_path_factory: pytest.TempPathFactory) -> Record:
+    directory = tmp_path_factory.mktemp("demo")
+    outcome = run_demo(directory, SeededRandomness("tamper-demo"), voters=20)
+    return Record(
+        outcome.record_path.read_bytes().splitlines(),
+        board_secret_of(outcome.database_url, outcome.election_id),
+        outcome.election_id,
+    )
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def verify(lines: list[bytes]) -> Report:
+    return verify_record([raw + b"\n" for raw in lines], workers=1)
+
+
+def failed(report: Report) -> set[str]:
+    return {c.name for c in report.failures}
+
+
+def describe(report: Report) -> str:
+    return "; ".join(f"{c.name}: {c.detail[:200]}" for c in report.failures) or "all passed"
+
+
+def resign(lines: list[bytes], election_id: str, secret: Scalar) -> list[bytes]:
+    """What a server holding the board key can do: recompute the Merkle tree over the
+    (changed) events and re-sign every tree head, each for the events before it."""
+    board_key = base_mul(secret)
+    rng = SeededRandomness("malicious board")
+    events = [raw for raw in lines[1:] if json.loads(raw).get("type") == "event"]
+    tree = MerkleTree(leaf_hash(raw) for raw in events)
+    out, position = [lines[0]], 0
+    for raw in lines[1:]:
+        obj = json.loads(raw)
+        if obj.get("type") == "tree-head":
+            head = TreeHead(
+                size=position, root=tree.root(position), timestamp_ms=obj["timestamp_ms"]
+            )
+            sth = sign_tree_head(head, election_id, secret, board_key, rng)
+            out.append(canonical_bytes(sth.to_json()))
+        else:
+            position += obj.get("type") == "event"
+            out.append(raw)
+    return out
+
+
+def renumber(lines: list[bytes]) -> list[bytes]:
+    """Give events dense sequence numbers again (after a line was dropped or copied)."""
+    out, seq = [], 0
+    for raw in lines:
+        obj = json.loads(raw)
+        if obj.get("type") == "event":
+            obj["seq"] = seq
+            seq += 1
+            raw = canonical_bytes(obj)
+        out.append(raw)
+    return out
+
+
+# -- generated field mutations --------------------------------------------------------
+
+Path_ = tuple[str | int, ...]
+
+
+def _flip_hex(value: str) -> str:
+    """Change one hex digit (the low nibble of the first byte) and stay lowercase hex."""
+    return value[0] + format(int(value[1], 16) ^ 0x2, "x") + value[2:]
+
+
+def _is_hex(value: str) -> bool:
+    return len(value) >= 32 and len(value) % 2 == 0 and all(c in "0123456789abcdef" for c in value)
+
+
+def _walk(value: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str, Callable[[Any], Any]]]:
+    """(path, operation, function giving the changed value) for every leaf and list."""
+    if isinstance(value, dict):
+        for key in sorted(value):
+            yield from _walk(value[key], (*path, key))
+    elif isinstance(value, list):
+        if value:
+            yield path, "drop-last", lambda v: v[:-1]
+            yield path, "duplicate", lambda v: [*v, v[-1]]
+        for i, item in enumerate(value):
+            yield from _walk(item, (*path, i))
+    elif isinstance(value, bool):
+        yield path, "flip", lambda v: not v
+    elif isinstance(value, int):
+        yield path, "plus-one", lambda v: v + 1
+    elif isinstance(value, str):
+        if _is_hex(value):
+            yield path, "hex-digit", _flip_hex
+        else:
+            yield path, "append-char", lambda v: v + "x"
+    # null: nothing to change
+
+
+def _set(obj: Any, path: Path_, change: Callable[[Any], Any]) -> Any:
+    if not path:
+        return change(obj)
+    copy = list(obj) if isinstance(obj, list) else dict(obj)
+    copy[path[0]] = _set(obj[path[0]], path[1:], change)  # type: ignore[index]
+    return copy
+
+
+def expected_checks(kind: str, path: Path_) -> frozenset[str]:
+    """The checks of which at least one must fail when ``path`` of a ``kind`` event changes
+    (the log check aside).  A change that leaves a field unparseable (a point that is not
+    on the curve, a list of proofs one short) may also be named ``record.format``."""
+    if path[0] in ("type", "seq", "kind"):
+        return frozenset({"record.format"})
+    if path[0] == "time_ms":
+        return frozenset({LOG})
+    return _semantic_checks(kind, path[1:]) | {"record.format"}
+
+
+def _semantic_checks(kind: str, body: Path_) -> frozenset[str]:
+    match kind:
+        case "setup":
+            if body[0] == "board_key":
+                return frozenset({"setup", LOG})
+            if body[0] == "manifest":
+                return frozenset({"setup"})
+            # the election key: the ceremony re-verification, and the base hash every
+            # ballot proof binds (e.g. for a deal's encrypted share, which no one else reads)
+            return frozenset({"setup", "ballots.proofs"})
+        case "credential" | "superseded":
+            return frozenset({"board.rules"})
+        case "ballot":
+            return frozenset({"board.rules", "ballots.proofs"})
+        case "audit":
+            if body[0] == "opening":
+                return frozenset({"audits.openings"})
+            return frozenset({"board.rules", "ballots.proofs", "audits.openings"})
+        case "tally":
+            return frozenset({"tally.aggregation"})
+        case "decryption-share":
+            return frozenset({"decryption.shares"})
+        case "result":
+            return frozenset({"result.counts"})
+    raise AssertionError(f"no expectation for {kind} {body}")
+
+
+def _resignable(kind: str, path: Path_) -> bool:
+    """Content whose only guard must not be the board's signature."""
+    if path[0] != "body":
+        return False
+    if kind == "setup":
+        return path[1] == "election_key"
+    return kind in ("credential", "ballot", "superseded", "audit", "tally", "decryption-share",
+                    "result")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FieldMutation:
+    line: int
+    seq: int
+    kind: str
+    path: Path_
+    op: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.seq}-{self.kind}:{'.'.join(map(str, self.path))}:{self.op}"
+
+    def apply(self, lines: list[bytes]) -> list[bytes]:
+        event = json.loads(lines[self.line])
+        for path, op, change in _walk(event):
+            if path == self.path and op == self.op:
+                out = list(lines)
+                out[self.line] = canonical_bytes(_set(event, path, change))
+                assert out[self.line] != lines[self.line]
+                return out
+        raise AssertionError(f"{self.id} not found")
+
+
+def _first_items_only(path: Path_) -> bool:
+    return all(p == 0 for p in path if isinstance(p, int))
+
+
+def field_mutations(rec: Record) -> list[FieldMutation]:
+    """A deterministic sample: the envelope (type, seq, kind, time_ms) of a few events;
+    every field of the credentials, the superseded event and three ballots (the replaced
+    one, its replacement and one plain counted ballot); for the setup, the audit, the
+    tally, the decryption shares and the result, every field reached through the first
+    item of each list plus a fixed random sample of the rest."""
+    pick = random.Random(2026)
+    events = rec.events()
+    ballot_seqs = [ev["seq"] for _, ev in events if ev["kind"] == "ballot"]
+    superseded = next(ev["body"] for _, ev in events if ev["kind"] == "superseded")
+    involved = {
+        ev["seq"]
+        for _, ev in events
+        if ev["kind"] == "ballot" and _tracking_of(ev) in (superseded["old"], superseded["new"])
+    }
+    assert len(involved) == 2
+    plain = next(s for s in ballot_seqs if s not in involved)
+    full_ballots = involved | {plain}
+    envelope_seqs = {0, 1, ballot_seqs[0], events[-1][1]["seq"]}
+    out: list[FieldMutation] = []
+    for line, ev in events:
+        kind, seq = ev["kind"], ev["seq"]
+        candidates = [
+            FieldMutation(line, seq, kind, path, op)
+            for path, op, _ in _walk(ev)
+            if path and path[0] != "body"
+        ]
+        out += [m for m in candidates if seq in envelope_seqs or m.path[0] == "seq"]
+        body = [FieldMutation(line, seq, kind, path, op) for path, op, _ in _walk(ev) if
+                path and path[0] == "body"]  # fmt: skip
+        if kind in ("credential", "superseded") or seq in full_ballots:
+            out += body
+        elif kind != "ballot":
+            first = [m for m in body if _first_items_only(m.path)]
+            rest = [m for m in body if not _first_items_only(m.path)]
+            out += first + pick.sample(rest, min(len(rest), 30 if kind == "setup" else 12))
+    return out
+
+
+def _tracking_of(event: dict[str, Any]) -> str:
+    return ballot_from_json(event["body"]["ballot"]).tracking_hash().hex()
+
+
+def _mutation_params() -> list[Any]:
+    """Built from a throwaway copy of the election so the ids are known at collection
+    time; the session fixture rebuilds the same record (the randomness is seeded and the
+    clock is fixed), which :func:`test_the_record_is_reproducible` checks."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = build_small_election(Path(tmp))
+    _REFERENCE.extend(rec.lines)
+    params = []
+    for m in field_mutations(rec):
+        params.append(pytest.param(m, False, id=m.id))
+        if _resignable(m.kind, m.path):
+            params.append(pytest.param(m, True, id=m.id + ":re-signed"))
+    return params
+
+
+_REFERENCE: list[bytes] = []
+MUTATIONS = _mutation_params()
+
+
+# -- tests -----------------------------------------------------------------------------
+
+
+def test_the_untouched_record_verifies(record: Record) -> None:
+    report = verify(record.lines)
+    assert report.passed, describe(report)
+    names = [c.name for c in report.checks]
+    for name in ("record.format", "setup", LOG, "board.rules", "ballots.proofs",
+                 "audits.openings", "tally.aggregation", "tally.min-unit-size",
+                 "decryption.shares", "result.counts"):  # fmt: skip
+        assert name in names
+    assert report.stats["ballots_cast"] == 7
+    assert report.stats["ballots_audited"] == 1
+    assert report.stats["superseded"] == 1
+    assert report.stats["ballots_counted"] == 6
+    # north (3 ballots) and south (2) are broken out; tiny (1) is below min_unit_size 2
+    assert report.counts["mayor/c1@north"] == 1
+    assert "council/m1@south" in report.counts
+    assert not any(entry.endswith("@tiny") for entry in report.counts)
+    # the re-vote of the fourth voter counts, not the first ballot
+    assert report.counts["mayor/c3"] == 2
+    assert report.counts["mayor/c1"] == 1
+
+
+def test_the_record_is_reproducible(record: Record) -> None:
+    assert record.lines == _REFERENCE
+
+
+def test_resigning_an_untouched_record_changes_nothing_that_matters(record: Record) -> None:
+    again = resign(record.lines, record.election_id, record.board_secret)
+    report = verify(again)
+    assert report.passed, describe(report)
+
+
+def test_the_demo_record_verifies(demo_record: Record) -> None:
+    report = verify(demo_record.lines)
+    assert report.passed, describe(report)
+    # min_unit_size is 50 in the demo manifest: with 20 voters no unit is broken out
+    assert report.counts and not any("@" in entry for entry in report.counts)
+
+
+@pytest.mark.parametrize(("mutation", "resigned"), MUTATIONS)
+def test_field_mutation_is_caught(record: Record, mutation: FieldMutation, resigned: bool) -> None:
+    lines = mutation.apply(record.lines)
+    if resigned:
+        lines = resign(lines, record.election_id, record.board_secret)
+    report = verify(lines)
+    names = failed(report)
+    assert not report.passed, f"{mutation.id} went unnoticed"
+    expected = expected_checks(mutation.kind, mutation.path)
+    if resigned:
+        assert LOG not in names or names & EARLY or expected & {LOG}, describe(report)
+        assert names & expected, f"expected one of {sorted(expected)}: {describe(report)}"
+    else:
+        assert LOG in names or names & EARLY, describe(report)
+        assert names & (expected | {LOG}), describe(report)
+        if expected != {LOG} and not names & EARLY:
+            # the verifier runs every check: the semantic one fails as well
+            assert names & expected, f"expected one of {sorted(expected)}: {describe(report)}"
+
+
+def test_the_sample_covers_every_kind_of_event(record: Record) -> None:
+    kinds = {p.values[0].kind for p in MUTATIONS}
+    assert kinds == {"setup", "credential", "open", "ballot", "superseded", "audit", "close",
+                     "tally", "decryption-share", "result"}  # fmt: skip
+    resigned = {p.values[0].kind for p in MUTATIONS if p.values[1]}
+    assert {"ballot", "superseded", "audit", "tally", "decryption-share", "result",
+            "setup"} <= resigned  # fmt: skip
+    assert 300 <= len(MUTATIONS) <= 1200
+
+
+# -- tree heads ------------------------------------------------------------------------
+
+
+def _head_lines(rec: Record) -> list[int]:
+    return [i for i, raw in enumerate(rec.lines) if json.loads(raw).get("type") == "tree-head"]
+
+
+HEAD_CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
+    "root": lambda h: h.update(root=_flip_hex(h["root"])),
+    "size-plus-one": lambda h: h.update(size=h["size"] + 1),
+    "size-minus-one": lambda h: h.update(size=h["size"] - 1),
+    "signature-c": lambda h: h["signature"].update(c=_flip_hex(h["signature"]["c"])),
+    "signature-s": lambda h: h["signature"].update(s=_flip_hex(h["signature"]["s"])),
+    "timestamp": lambda h: h.update(timestamp_ms=h["timestamp_ms"] + 1),
+}
+
+
+@pytest.mark.parametrize("which", ["first", "middle", "last"])
+@pytest.mark.parametrize("change", sorted(HEAD_CHANGES))
+def test_tree_head_mutation_is_caught(record: Record, change: str, which: str) -> None:
+    heads = _head_lines(record)
+    line = {"first": heads[0], "middle": heads[len(heads) // 2], "last": heads[-1]}[which]
+    head = json.loads(record.lines[line])
+    HEAD_CHANGES[change](head)
+    lines = list(record.lines)
+    lines[line] = canonical_bytes(head)
+    report = verify(lines)
+    assert not report.passed
+    # a head of size 0 with a non-empty root does not even parse
+    assert failed(report) in ({LOG}, {"record.format"}), describe(report)
+
+
+def test_a_tree_head_signed_with_another_key_is_caught(record: Record) -> None:
+    lines = resign(record.lines, record.election_id, Scalar(12345))
+    report = verify(lines)
+    assert failed(report) == {LOG}, describe(report)
+
+
+def test_a_tree_head_for_another_election_is_caught(record: Record) -> None:
+    lines = resign(record.lines, "another-election", record.board_secret)
+    report = verify(lines)
+    assert failed(report) == {LOG}, describe(report)
+
+
+def test_swapped_tree_heads_are_caught(record: Record) -> None:
+    heads = _head_lines(record)
+    lines = list(record.lines)
+    lines[heads[1]], lines[heads[2]] = lines[heads[2]], lines[heads[1]]
+    assert LOG in failed(verify(lines))
+
+
+def test_a_timestamp_going_backwards_is_caught_even_when_signed(record: Record) -> None:
+    heads = _head_lines(record)
+    lines = list(record.lines)
+    head = json.loads(lines[heads[-1]])
+    head["timestamp_ms"] = json.loads(lines[heads[0]])["timestamp_ms"] - 1
+    lines[heads[-1]] = canonical_bytes(head)
+    report = verify(resign(lines, record.election_id, record.board_secret))
+    assert failed(report) == {LOG}, describe(report)
+    assert "backwards" in report.failures[0].detail
+
+
+def test_dropping_the_last_tree_head_is_caught(record: Record) -> None:
+    lines = list(record.lines)
+    del lines[_head_lines(record)[-1]]
+    report = verify(lines)
+    assert failed(report) == {LOG}, describe(report)
+    assert "covers the whole log" in report.failures[0].detail
+
+
+# -- whole lines -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["setup", "credential", "open", "ballot", "superseded", "audit",
+                                  "close", "tally", "decryption-share", "result"])  # fmt: skip
+def test_dropping_an_event_line_is_caught(record: Record, kind: str) -> None:
+    lines = list(record.lines)
+    del lines[record.line_of(kind)]
+    report = verify(lines)
+    assert not report.passed
+    if kind == "result":  # the last event: no gap in seq, but the last head outgrows the log
+        assert failed(report) == {LOG}, describe(report)
+    else:
+        assert failed(report) & {"record.format", "setup"}, describe(report)
+
+
+# dropping an event, renumbering and re-signing: what the board's operator could do
+DROP_RESIGNED = {
+    "credential": {"board.rules"},  # its voter's ballot comes from an unknown credential
+    "open": {"board.rules"},
+    "ballot": {"board.rules", "tally.aggregation"},
+    "superseded": {"board.rules"},
+    "close": {"board.rules"},
+    "tally": {"board.rules"},
+    "decryption-share": {"result.counts", "board.rules"},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DROP_RESIGNED))
+def test_dropping_renumbering_and_resigning_is_caught(record: Record, kind: str) -> None:
+    lines = list(record.lines)
+    del lines[record.line_of(kind)]
+    report = verify(resign(renumber(lines), record.election_id, record.board_secret))
+    assert not report.passed, f"a {kind} event vanished from the board unnoticed"
+    assert failed(report) & DROP_RESIGNED[kind], describe(report)
+
+
+# adjacent events whose order the board rules fix (two ballots of different voters, or
+# two registrations, may legitimately appear in either order)
+SWAPS = [("open", 1), ("superseded", -1), ("close", 1), ("tally", 1), ("result", -1)]
+
+
+@pytest.mark.parametrize(("kind", "step"), SWAPS)
+def test_swapping_two_event_lines_is_caught(record: Record, kind: str, step: int) -> None:
+    lines = list(record.lines)
+    a = record.line_of(kind)
+    b = a + step
+    while json.loads(lines[b])["type"] != "event":
+        b += step
+    lines[a], lines[b] = lines[b], lines[a]
+    report = verify(lines)
+    assert failed(report) == {"record.format"}, describe(report)
+    # with the seq numbers put back in order and the heads re-signed, the board rules
+    # still see the events out of order
+    report = verify(resign(renumber(lines), record.election_id, record.board_secret))
+    # the event times, signed by the same key, also run backwards now
+    assert "board.rules" in failed(report), describe(report)
+    assert failed(report) <= {"board.rules", LOG}, describe(report)
+
+
+def test_duplicating_a_ballot_line_is_caught(record: Record) -> None:
+    line = record.line_of("ballot", 2)
+    lines = list(record.lines)
+    lines.insert(line + 1, lines[line])
+    report = verify(lines)
+    assert failed(report) == {"record.format"}, describe(report)
+    report = verify(resign(renumber(lines), record.election_id, record.board_secret))
+    assert failed(report) & {"board.rules"}, describe(report)
+    assert "replay" in describe(report)
+
+
+def test_duplicating_a_decryption_share_is_caught(record: Record) -> None:
+    line = record.line_of("decryption-share")
+    lines = list(record.lines)
+    lines.insert(line + 1, lines[line])
+    report = verify(resign(renumber(lines), record.election_id, record.board_secret))
+    assert "board.rules" in failed(report), describe(report)
+
+
+@pytest.mark.parametrize("cut", ["mid-line", "mid-event-line", "before-last-head", "header-only"])
+def test_truncating_the_file_is_caught(record: Record, cut: str) -> None:
+    data = b"\n".join(record.lines) + b"\n"
+    last_event = record.line_of("result")
+    match cut:
+        case "mid-line":
+            truncated = data[: len(data) // 2]
+        case "mid-event-line":
+            truncated = (
+                b"\n".join(record.lines[:last_event]) + b"\n" + record.lines[last_event][:50]
+            )
+        case "before-last-head":
+            truncated = b"\n".join(record.lines[: last_event + 1]) + b"\n"
+        case _:
+            truncated = record.lines[0] + b"\n"
+    report = verify_record(truncated.splitlines(keepends=True), workers=1)
+    assert not report.passed, describe(report)
+    assert failed(report) & {"record.format", "setup", LOG}, describe(report)
+
+
+def test_an_empty_file_is_caught() -> None:
+    report = verify_record([], workers=1)
+    assert failed(report) == {"record.format"}
+
+
+def test_a_record_cut_at_a_tree_head_is_an_unfinished_election(record: Record) -> None:
+    """A prefix ending at a signed tree head is a valid record of an election still in
+    progress; it must not present a result."""
+    close = record.line_of("close")
+    report = verify(record.lines[: close + 2])
+    assert report.passed, describe(report)
+    assert report.counts == {}
+    assert "result.counts" not in {c.name for c in report.checks}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("version", 2),
+        ("version", 0),
+        ("type", "election-recordx"),
+        ("election_id", "tamper-testx"),
+        ("extra", 1),
+    ],
+)
+def test_header_changes_are_caught(record: Record, field: str, value: Any) -> None:
+    header = json.loads(record.lines[0])
+    header[field] = value
+    lines = [canonical_bytes(header), *record.lines[1:]]
+    report = verify(lines)
+    assert not report.passed
+    assert failed(report) & {"record.format", "setup"}, describe(report)
+
+
+def test_a_non_canonical_event_line_is_caught(record: Record) -> None:
+    line = record.line_of("open")
+    lines = list(record.lines)
+    lines[line] = json.dumps(json.loads(lines[line]), indent=1).replace("\n", " ").encode()
+    assert failed(verify(lines)) == {"record.format"}
+
+
+# -- targeted attacks by a server that holds the board key ----------------------------
+
+
+def _edit(rec: Record, kind: str, change: Callable[[dict[str, Any]], None], nth: int = 0) -> Report:
+    line = rec.line_of(kind, nth)
+    event = json.loads(rec.lines[line])
+    change(event["body"])
+    lines = list(rec.lines)
+    lines[line] = canonical_bytes(event)
+    return verify(resign(lines, rec.election_id, rec.board_secret))
+
+
+def test_a_small_unit_broken_out_in_the_tally_is_caught(record: Record) -> None:
+    def break_out_tiny(body: dict[str, Any]) -> None:
+        entries = body["tally"]["entries"]
+        entries.append({**entries[0], "id": entries[0]["id"] + "@tiny"})
+
+    report = _edit(record, "tally", break_out_tiny)
+    assert {"tally.aggregation", "tally.min-unit-size"} <= failed(report), describe(report)
+
+
+def test_a_unit_size_inflated_to_reach_the_minimum_is_caught(record: Record) -> None:
+    def inflate(body: dict[str, Any]) -> None:
+        body["counted_per_unit"][2]["ballots"] = 2
+
+    assert "tally.aggregation" in failed(_edit(record, "tally", inflate))
+
+
+def test_moving_a_credential_to_another_unit_is_caught(record: Record) -> None:
+    """Registering a voter in another unit changes the per-unit sums."""
+
+    def move(body: dict[str, Any]) -> None:
+        body["unit"] = "north"
+
+    report = _edit(record, "credential", move, nth=5)  # the tiny unit's only voter
+    assert not report.passed
+    assert failed(report) & {"tally.aggregation"}, describe(report)
+
+
+def test_swapping_the_superseded_direction_is_caught(record: Record) -> None:
+    def swap(body: dict[str, Any]) -> None:
+        body["old"], body["new"] = body["new"], body["old"]
+
+    assert "board.rules" in failed(_edit(record, "superseded", swap))
+
+
+def test_a_result_with_a_duplicated_count_entry_is_caught(record: Record) -> None:
+    """A result listing one entry twice, first with a false count: a reader of the
+    published result sees the false count first."""
+
+    def duplicate(body: dict[str, Any]) -> None:
+        true = body["counts"][0]
+        body["counts"].insert(0, {"id": true["id"], "count": true["count"] + 100})
+
+    report = _edit(record, "result", duplicate)
+    assert "result.counts" in failed(report), describe(report)
+
+
+@pytest.mark.parametrize("kind", ["tally", "decryption-share", "result", "ballot", "superseded",
+                                  "credential", "audit"])  # fmt: skip
+def test_an_unexpected_field_in_an_event_body_is_caught(record: Record, kind: str) -> None:
+    """Every record object has exactly its documented keys (record/codec.py)."""
+
+    def add(body: dict[str, Any]) -> None:
+        body["note"] = "added by the server"
+
+    report = _edit(record, kind, add)
+    assert not report.passed, f"an extra field in the {kind} body went unnoticed"
+
+
+def test_a_result_naming_the_wrong_trustees_is_caught(record: Record) -> None:
+    def claim_trustee_2(body: dict[str, Any]) -> None:
+        body["trustees"] = [1, 2]
+
+    report = _edit(record, "result", claim_trustee_2)
+    assert "result.counts" in failed(report), describe(report)
+
+
+def test_a_result_hiding_a_rejected_share_is_caught(record: Record) -> None:
+    def invent_rejection(body: dict[str, Any]) -> None:
+        body["rejected_shares"] = [{"trustee": 2, "reason": "invented by the server"}]
+
+    report = _edit(record, "result", invent_rejection)
+    assert "result.counts" in failed(report), describe(report)
+
+
+# -- the demo record (min_unit_size 50, real clock) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kind", ["setup", "credential", "ballot", "superseded", "tally", "decryption-share", "result"]
+)
+def test_demo_record_first_field_mutations(demo_record: Record, kind: str) -> None:
+    line = demo_record.line_of(kind)
+    event = json.loads(demo_record.lines[line])
+    seq = event["seq"]
+    mutations = [
+        FieldMutation(line, seq, kind, path, op)
+        for path, op, _ in _walk(event)
+        if path and path[0] == "body" and _first_items_only(path) and op != "duplicate"
+    ][:3]
+    assert mutations
+    for m in mutations:
+        report = verify(resign(m.apply(demo_record.lines), demo_record.election_id,
+                               demo_record.board_secret))  # fmt: skip
+        assert not report.passed, m.id
+        assert failed(report) & expected_checks(kind, m.path), f"{m.id}: {describe(report)}"
