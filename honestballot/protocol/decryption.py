@@ -184,6 +184,13 @@ def combine_decryption(
         )
     for s in shares:
         verify_decryption_share(key, tally, s)
+    return _combine_verified(key, tally, shares)
+
+
+def _combine_verified(
+    key: ElectionKey, tally: EncryptedTally, shares: Sequence[DecryptionShare]
+) -> DecryptedTally:
+    """Lagrange-combine shares whose proofs have already been checked."""
     lambdas = lagrange_at_zero([s.trustee for s in shares], key.ceremony.trustees)
     entries = []
     for pos, t in enumerate(tally.entries):
@@ -216,7 +223,7 @@ def combine_valid_shares(
             f"only {len(valid)} valid decryption share(s), the threshold is {key.threshold} ({why})"
         )
     chosen = [valid[i] for i in sorted(valid)[: key.threshold]]
-    result = combine_decryption(key, tally, chosen)
+    result = _combine_verified(key, tally, chosen)
     return DecryptedTally(
         result.election, result.tally_hash, result.trustees, result.entries, tuple(rejected)
     )
