@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from honestballot.cli.common import read_bytes
+from honestballot.cli.common import database_option, open_service, read_bytes
 from honestballot.crypto.merkle import MerkleTree, leaf_hash, verify_consistency
 from honestballot.errors import LogError
-from honestballot.record.codec import parse_json
+from honestballot.record.codec import decode_point, parse_json
 from honestballot.record.events import tree_head_from_json
 from honestballot.verify.verifier import Report, verify_record_file
 
@@ -59,6 +61,20 @@ def log_group() -> None:
     """Observer: monitor the board's transparency log."""
 
 
+@log_group.command("head")
+@click.argument("election_id")
+@click.option("--out", type=click.Path(dir_okay=False), help="Save the signed tree head here.")
+@database_option
+def head(election_id: str, out: str | None, database: str) -> None:
+    """Print (or save) the latest signed tree head, to check consistency against later."""
+    sth = json.dumps(open_service(database).latest_tree_head(election_id), indent=1)
+    if out:
+        Path(out).write_text(sth)
+        click.echo(f"saved the signed tree head to {out}")
+    else:
+        click.echo(sth)
+
+
 @log_group.command("consistency")
 @click.option("--record", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option(
@@ -69,14 +85,23 @@ def log_group() -> None:
 )
 def consistency(record: str, old_head: str) -> None:
     """Prove that the record's log extends an earlier tree head without removals."""
-    old = tree_head_from_json(parse_json(read_bytes(old_head)), "old head").head
+    signed_old = tree_head_from_json(parse_json(read_bytes(old_head)), "old head")
+    old = signed_old.head
     tree = MerkleTree()
+    election_id, board_key = "", None
     with open(record, "rb") as f:
-        next(f)
+        header = parse_json(next(f).rstrip(b"\n"), limit=4096, what="record header")
+        election_id = str(header.get("election_id", ""))
         for raw in f:
-            obj = parse_json(raw.rstrip(b"\n"), limit=64 << 20)
+            line = raw.rstrip(b"\n")
+            obj = parse_json(line, limit=64 << 20)
             if obj.get("type") == "event":
-                tree.append_hash(leaf_hash(raw.rstrip(b"\n")))
+                if obj.get("kind") == "setup":
+                    board_key = decode_point(obj["body"]["board_key"], "setup.board_key")
+                tree.append_hash(leaf_hash(line))
+    if board_key is None:
+        raise click.ClickException("the record has no setup event")
+    signed_old.verify(election_id, board_key)
     if old.size > tree.size:
         raise click.ClickException(
             f"the record has {tree.size} entries, fewer than the old head's {old.size}"
