@@ -15,6 +15,7 @@ ASCII), L list (its length is the number of items, followed by the items).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from typing import Final, Union
 
@@ -55,6 +56,12 @@ def _tagged(tag: str, parts: Iterable[Part], algorithm: str) -> hashlib._Hash:
     for part in parts:
         _absorb(h, part)
     return h
+
+
+def canonical_json(obj: object) -> bytes:
+    """Canonical bytes of a JSON value (sorted keys, no spaces, UTF-8; RFC 8785 for the
+    float-free subset records use).  Hashes of record objects are taken over these."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def hash_bytes(tag: str, *parts: Part) -> bytes:

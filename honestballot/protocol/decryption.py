@@ -21,11 +21,11 @@ from typing import Any, Final
 from honestballot.crypto.chaum_pedersen import EqualityProof, prove_equality, verify_equality
 from honestballot.crypto.elgamal import Ciphertext
 from honestballot.crypto.group import Point, base_mul, sum_points
-from honestballot.crypto.hashing import hash_bytes
+from honestballot.crypto.hashing import canonical_json, hash_bytes
 from honestballot.crypto.polynomial import lagrange_at_zero
 from honestballot.crypto.randomness import Randomness
 from honestballot.errors import InvalidProof, InvalidShare, ProtocolError
-from honestballot.protocol.dkg import TrusteeSecret, canonical_json
+from honestballot.protocol.dkg import TrusteeSecret
 from honestballot.protocol.dkg_verify import ElectionKey
 
 TAG_DECRYPTION_SHARE: Final = "decryption-share"

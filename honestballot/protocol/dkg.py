@@ -20,14 +20,13 @@ is bound into every proof and every share encryption of the ceremony.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from honestballot.crypto.chaum_pedersen import EqualityProof, prove_equality
 from honestballot.crypto.group import Point, Scalar, base_mul
-from honestballot.crypto.hashing import hash_bytes
+from honestballot.crypto.hashing import canonical_json, hash_bytes
 from honestballot.crypto.polynomial import commit, evaluate, evaluate_commitments, random_polynomial
 from honestballot.crypto.randomness import Randomness, random_nonzero_scalar
 from honestballot.crypto.schnorr import SchnorrProof, prove_dlog, verify_dlog
@@ -46,12 +45,6 @@ MAX_TRUSTEES: Final = 32
 TAG_COMMUNICATION_KEY: Final = "dkg-communication-key"
 TAG_COEFFICIENT_POK: Final = "dkg-coefficient-pok"
 TAG_COMPLAINT: Final = "dkg-complaint"
-
-
-def canonical_json(obj: Any) -> bytes:
-    """The record layer's canonical bytes (sorted keys, no spaces, UTF-8); kept here so
-    the pure protocol can hash record objects without importing the record layer."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
 from honestballot.crypto.group import Point, Scalar
+from honestballot.crypto.hashing import canonical_json
 from honestballot.errors import EncodingError, RecordFormatError
 
 #: The largest single JSON document accepted (a ballot or a trustee file).
@@ -33,8 +34,7 @@ _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 JsonObject = dict[str, Any]
 
 
-def canonical_bytes(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+canonical_bytes = canonical_json
 
 
 def _no_float(value: str) -> Any:

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from honestballot.crypto import elgamal
 from honestballot.crypto.chaum_pedersen import prove_encrypts_one_of
-from honestballot.crypto.group import Point, Scalar
 from honestballot.crypto.randomness import Randomness, random_scalar
 from honestballot.crypto.schnorr import sign
 from honestballot.errors import HonestBallotError
@@ -291,4 +290,4 @@ def run_demo(
     return outcome
 
 
-__all__ = ["DemoOutcome", "Point", "Scalar", "demo_manifest", "run_demo"]
+__all__ = ["DemoOutcome", "demo_manifest", "run_demo"]
