@@ -49,3 +49,44 @@ class VerificationFailed(HonestBallotError):
     def __init__(self, failures: list[str]) -> None:
         self.failures = list(failures)
         super().__init__(f"{len(failures)} check(s) failed: " + "; ".join(failures[:5]))
+
+
+# -- the voting service ---------------------------------------------------------------------
+
+
+class InvalidInput(HonestBallotError):
+    """A request to the service that is malformed or breaks a rule (named in the message)."""
+
+
+class RollRejected(InvalidInput):
+    """A voter-roll import with problems; nothing of it was stored."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "; ".join(problems[:20])
+        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
+        super().__init__(f"the roll was not imported: {shown}{more}")
+
+
+class RateLimited(HonestBallotError):
+    """Too many requests for one contact or address; retry after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class SignInFailed(HonestBallotError):
+    """A one-time code that is wrong, expired or used up."""
+
+
+class NotSignedIn(HonestBallotError):
+    """A request that needs a signed-in voter or organiser and has none (or an expired one)."""
+
+
+class Forbidden(HonestBallotError):
+    """A signed-in party asking for something its role may not do."""
+
+
+class DeliveryFailed(HonestBallotError):
+    """A message (one-time code, cast notice) could not be handed to its channel."""

@@ -103,10 +103,16 @@ class Election:
 
 
 def _election(
-    ceremony: Ceremony, directory: Path, seed: str, *, voters: int = 4, open_: bool = True
+    ceremony: Ceremony,
+    directory: Path,
+    seed: str,
+    *,
+    voters: int = 4,
+    open_: bool = True,
+    url: str | None = None,
 ) -> Election:
     directory.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{directory / 'store.sqlite'}"
+    url = url or f"sqlite:///{directory / 'store.sqlite'}"
     rng = SeededRandomness(seed)
     service = ElectionService(SqlStore(url), rng)
     ctx = service.create(ceremony.manifest, ceremony.key)
@@ -119,8 +125,10 @@ def _election(
 
 
 @pytest.fixture
-def election(ceremonies: dict[str, Ceremony], tmp_path: Path) -> Iterator[Election]:
-    e = _election(ceremonies[ELECTION], tmp_path, "service")
+def election(
+    ceremonies: dict[str, Ceremony], tmp_path: Path, database_url: str
+) -> Iterator[Election]:
+    e = _election(ceremonies[ELECTION], tmp_path, "service", url=database_url)
     yield e
     e.service.store.close()
 
@@ -571,3 +579,75 @@ def test_a_receipted_ballot_survives_the_process_being_killed(
 def test_every_service_error_is_an_honestballot_error() -> None:
     for error in (BallotRejected, InvalidBallot, InvalidShare, ProtocolError, RecordFormatError):
         assert issubclass(error, HonestBallotError)
+
+
+# -- credential replacement and the roll summary ---------------------------------------
+
+
+def _record_report(election: Election, tmp_path: Path) -> Any:
+    path = tmp_path / "record.jsonl"
+    election.service.export_record(election.id, str(path))
+    return verify_record(path.read_bytes().splitlines(keepends=True), workers=1)
+
+
+def test_a_replaced_credential_stops_counting_and_cannot_cast(
+    election: Election, tmp_path: Path
+) -> None:
+    old = election.voters[0]
+    election.cast(election.ballot(0, {"chair": {"cand-1"}, "council": {"member-1"}}))
+    new = generate_credential(election.rng)
+    election.service.register_credential(election.id, new.public, "station-1", replaces=old.public)
+    assert_refused(election, as_json(election.ballot(0)), BallotRejected)
+    election.voters[0] = new
+    election.cast(election.ballot(0, {"chair": {"cand-2"}, "council": {"member-2"}}))
+    election.service.close(election.id)
+    counts = election.decrypt_and_publish()
+    assert counts["chair/cand-1"] == 0
+    assert counts["chair/cand-2"] == 1
+    report = _record_report(election, tmp_path)
+    assert report.passed, [(c.name, c.detail) for c in report.failures]
+    assert report.stats["credentials_replaced"] == 1
+    assert report.stats["ballots_counted"] == 1
+
+
+@pytest.mark.parametrize("case", ["unregistered", "other-unit", "twice"])
+def test_a_replacement_must_name_an_active_credential_of_the_same_unit(
+    election: Election, case: str
+) -> None:
+    old = election.voters[0].public
+    if case == "unregistered":
+        old = generate_credential(election.rng).public
+    if case == "twice":
+        first = generate_credential(election.rng).public
+        election.service.register_credential(election.id, first, "station-1", replaces=old)
+    unit = "station-2" if case == "other-unit" else "station-1"
+    before = election.events()
+    with pytest.raises(ProtocolError):
+        election.service.register_credential(
+            election.id, generate_credential(election.rng).public, unit, replaces=old
+        )
+    assert election.events() == before
+
+
+def test_the_roll_summary_is_posted_before_opening_and_verified(
+    ceremonies: dict[str, Ceremony], tmp_path: Path, database_url: str
+) -> None:
+    e = _election(ceremonies[ELECTION], tmp_path, "roll", open_=False, url=database_url)
+    try:
+        units = [u for u in e.ctx.manifest.unit_ids() if u != "station-small"]
+        body = {
+            "voters_per_unit": [
+                {"unit": u, "voters": 0 if u == "station-small" else 2}
+                for u in [*units, "station-small"]
+            ],
+            "contact_exceptions": 3,
+        }
+        e.service.open(e.id, roll=lambda _conn: body)
+        assert e.kinds()[-2:] == ["roll", "open"]
+        e.cast(e.ballot(1))
+        report = _record_report(e, tmp_path)
+        assert report.passed, [(c.name, c.detail) for c in report.failures]
+        rules = next(c for c in report.checks if c.name == "board.rules")
+        assert "3 shared-contact exceptions" in rules.detail
+    finally:
+        e.service.store.close()

@@ -9,7 +9,7 @@ of rules.
 
 Order of phases::
 
-    setup -> credential* -> open -> (credential | ballot [superseded] | audit)*
+    setup -> credential* -> [roll] -> open -> (credential | ballot [superseded] | audit)*
           -> close -> tally -> decryption-share* -> result
 
 Re-voting: a ballot from a credential that already has a counted ballot must be
@@ -17,6 +17,17 @@ followed immediately by a ``superseded`` event naming the old and the new
 tracking hash; the last ballot per credential is the one counted.  A ballot
 whose tracking hash is already on the board (a replay) is refused, as is one
 that was audited (its randomness is public).
+
+Credential replacement: a voter who lost a credential, or whose credential was
+taken by someone else, signs in again and registers a new one that *replaces*
+the old.  From then on the old credential is revoked: its ballots stop counting
+and it cannot cast again.  The service links old and new through its private
+roll; the board shows only the two public keys.
+
+The roll: the organiser's roll summary (voters per unit, and how many shared
+phone numbers or e-mail addresses were allowed as exceptions) is posted before
+opening.  Once it is on the board, no unit can ever hold more active
+credentials than it has voters on the roll.
 """
 
 from __future__ import annotations
@@ -47,6 +58,13 @@ class SetupEvent:
 class CredentialEvent:
     credential: Point
     unit: str
+    replaces: Point | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RollEvent:
+    voters_per_unit: tuple[tuple[str, int], ...]
+    contact_exceptions: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +113,7 @@ class ResultEvent:
 Event = (
     SetupEvent
     | CredentialEvent
+    | RollEvent
     | OpenEvent
     | BallotEvent
     | SupersededEvent
@@ -113,6 +132,11 @@ class BoardRules:
     phase: Phase = Phase.EMPTY
     unit_ids: frozenset[str] = frozenset()
     credential_unit: dict[Point, str] = field(default_factory=dict)
+    #: credentials replaced by a newer one: their ballots no longer count
+    revoked: set[Point] = field(default_factory=set)
+    #: unit -> voters on the roll, once the roll summary is on the board
+    roll: dict[str, int] | None = None
+    contact_exceptions: int = 0
     #: credential -> tracking hash of its latest ballot
     latest: dict[Point, bytes] = field(default_factory=dict)
     seen: set[bytes] = field(default_factory=set)
@@ -149,7 +173,21 @@ class BoardRules:
                     raise ProtocolError(f"credential registered in unknown unit {event.unit!r}")
                 if event.credential in self.credential_unit:
                     raise ProtocolError("credential registered twice")
+                if event.replaces is not None:
+                    self._revoke(event.replaces, event.unit)
                 self.credential_unit[event.credential] = event.unit
+                self._check_roll(event.unit)
+            case RollEvent():
+                self._require(Phase.SETUP, what="publishing the roll summary")
+                if self.roll is not None:
+                    raise ProtocolError("the roll summary is published once")
+                units = [u for u, _ in event.voters_per_unit]
+                if sorted(units) != sorted(self.unit_ids) or len(set(units)) != len(units):
+                    raise ProtocolError("the roll summary must list every unit once")
+                self.roll = dict(event.voters_per_unit)
+                self.contact_exceptions = event.contact_exceptions
+                for unit in self.roll:
+                    self._check_roll(unit)
             case OpenEvent():
                 self._require(Phase.SETUP, what="opening")
                 self.phase = Phase.OPEN
@@ -194,9 +232,36 @@ class BoardRules:
                 self._require(Phase.TALLIED, what="publishing the result")
                 self.phase = Phase.DONE
 
+    def _revoke(self, old: Point, unit: str) -> None:
+        if old not in self.credential_unit:
+            raise ProtocolError("a credential replaces one that is not registered")
+        if old in self.revoked:
+            raise ProtocolError("a credential replaces one that was already replaced")
+        if self.credential_unit[old] != unit:
+            raise ProtocolError("a replacement credential must stay in the same unit")
+        self.revoked.add(old)
+        self.latest.pop(old, None)
+
+    def active_in(self, unit: str) -> int:
+        return sum(
+            1 for c, u in self.credential_unit.items() if u == unit and c not in self.revoked
+        )
+
+    def _check_roll(self, unit: str) -> None:
+        if self.roll is None:
+            return
+        active = self.active_in(unit)
+        if active > self.roll[unit]:
+            raise ProtocolError(
+                f"unit {unit!r} has {active} active credentials but only "
+                f"{self.roll[unit]} voters on the roll"
+            )
+
     def _check_new_ballot(self, credential: Point, tracking_hash: bytes) -> None:
         if credential not in self.credential_unit:
             raise ProtocolError("ballot from a credential that is not registered")
+        if credential in self.revoked:
+            raise ProtocolError("ballot from a credential that was replaced by a newer one")
         if tracking_hash in self.seen:
             raise ProtocolError(
                 "this exact ballot is already on the board (a replay)"
@@ -204,5 +269,6 @@ class BoardRules:
             )
 
     def counted(self) -> dict[Point, bytes]:
-        """credential -> tracking hash of the ballot that counts (the last one cast)."""
+        """credential -> tracking hash of the ballot that counts (the last one cast by
+        each credential that was not replaced)."""
         return dict(self.latest)

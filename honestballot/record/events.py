@@ -29,6 +29,7 @@ from honestballot.record.manifest import manifest_from_json
 EVENT_KINDS: Final = (
     "setup",
     "credential",
+    "roll",
     "open",
     "ballot",
     "superseded",
@@ -135,6 +136,13 @@ def _hash32(value: Any, path: str) -> bytes:
     return decode_hex(value, path, 32)
 
 
+def _unit_voters(value: Any, path: str) -> tuple[str, int]:
+    r = Reader(value, path)
+    item = (r.text("unit", max_len=64), r.integer("voters", minimum=0))
+    r.done()
+    return item
+
+
 def board_event(line: EventLine, path: str) -> board.Event:
     """The typed event the board rules replay (only the fields the rules need).
 
@@ -149,9 +157,17 @@ def board_event(line: EventLine, path: str) -> board.Event:
             return board.SetupEvent(m.election_id, m.unit_ids())
         case "credential":
             r = Reader(b, p)
-            ev = board.CredentialEvent(r.point("credential"), r.text("unit", max_len=64))
+            credential = r.point("credential")
+            unit = r.text("unit", max_len=64)
+            replaces = r.point("replaces") if "replaces" in b else None
             r.done()
-            return ev
+            return board.CredentialEvent(credential, unit, replaces)
+        case "roll":
+            r = Reader(b, p)
+            per_unit = tuple(r.items("voters_per_unit", _unit_voters, max_items=10_000))
+            exceptions = r.integer("contact_exceptions", minimum=0)
+            r.done()
+            return board.RollEvent(per_unit, exceptions)
         case "open":
             Reader(b, p).done()
             return board.OpenEvent()

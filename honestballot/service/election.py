@@ -10,8 +10,9 @@ transaction rolls it back.  A cast returns its receipt only after the commit.
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +100,10 @@ class ElectionService:
         self.rng = rng
         self.clock = clock
         self._contexts: dict[str, tuple[ElectionContext, ElectionKey]] = {}
+        # A per-process copy of each election's Merkle tree, extended from the store's
+        # leaf hashes on use; another process builds its own, so nothing here is shared.
+        self._trees: dict[str, MerkleTree] = {}
+        self._tree_lock = threading.Lock()
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -183,21 +188,43 @@ class ElectionService:
         self.publish_tree_head(manifest.election_id)
         return self.context(manifest.election_id)
 
-    def register_credential(self, election_id: str, credential: Point, unit: str) -> None:
-        """Add a voter's public credential (made on the voter's device) to the roll."""
+    def register_credential(
+        self,
+        election_id: str,
+        credential: Point,
+        unit: str,
+        *,
+        replaces: Point | None = None,
+        within: Callable[[Connection], None] | None = None,
+    ) -> None:
+        """Add a voter's public credential (made on the voter's device) to the roll.
+
+        With ``replaces``, the new credential takes the place of an earlier one of the
+        same voter, which is revoked: its ballot stops counting.  ``within`` runs inside
+        the same transaction (the caller's own bookkeeping); if it raises, nothing is
+        stored."""
         ctx = self.context(election_id)
         if unit not in ctx.manifest.unit_ids():
             raise ProtocolError(f"unknown unit {unit!r}")
         if credential.is_identity():
             raise ProtocolError("a credential cannot be the identity")
+        body: dict[str, Any] = {"credential": credential.hex(), "unit": unit}
         with self.store.transaction(election_id) as conn:
             self._locked_phase(conn, election_id, "setup", "open", what="registering a credential")
             if self.store.credential_row(conn, election_id, credential.data) is not None:
                 raise ProtocolError("this credential is already registered")
+            if replaces is not None:
+                old = self.store.credential_row(conn, election_id, replaces.data)
+                if old is None or old["revoked"]:
+                    raise ProtocolError("the credential to replace is not an active one")
+                if old["unit"] != unit:
+                    raise ProtocolError("a replacement credential must stay in the same unit")
+                self.store.revoke_credential(conn, election_id, replaces.data)
+                body["replaces"] = replaces.hex()
             self.store.insert_credential(conn, election_id, credential.data, unit)
-            self._append(
-                conn, election_id, "credential", {"credential": credential.hex(), "unit": unit}
-            )
+            self._append(conn, election_id, "credential", body)
+            if within is not None:
+                within(conn)
 
     def register_credentials(self, election_id: str, items: Iterable[tuple[Point, str]]) -> int:
         n = 0
@@ -206,27 +233,61 @@ class ElectionService:
             n += 1
         return n
 
-    def open(self, election_id: str) -> None:
-        self._transition(election_id, "setup", "open", "open")
+    def open(
+        self, election_id: str, roll: Callable[[Connection], Mapping[str, Any]] | None = None
+    ) -> None:
+        """Open the election; with ``roll``, first post the roll summary it returns (read
+        inside the same transaction, so the roll cannot change in between)."""
+        self._transition(election_id, "setup", "open", "open", roll)
 
     def close(self, election_id: str) -> None:
         self._transition(election_id, "open", "closed", "close")
 
-    def _transition(self, election_id: str, before: str, after: str, kind: str) -> None:
+    def _transition(
+        self,
+        election_id: str,
+        before: str,
+        after: str,
+        kind: str,
+        roll: Callable[[Connection], Mapping[str, Any]] | None = None,
+    ) -> None:
         with self.store.transaction(election_id) as conn:
             self._locked_phase(conn, election_id, before, what=kind)
+            if roll is not None:
+                self._append(conn, election_id, "roll", roll(conn))
             self._append(conn, election_id, kind, {})
             self.store.set_phase(conn, election_id, after)
         self.publish_tree_head(election_id)
 
     # -- voting ----------------------------------------------------------------------------
 
-    def cast(self, election_id: str, ballot_json: bytes | str) -> Receipt:
+    def cast(
+        self,
+        election_id: str,
+        ballot_json: bytes | str,
+        *,
+        within: Callable[[Connection, EncryptedBallot, Receipt], None] | None = None,
+    ) -> Receipt:
         """Verify and append a ballot; idempotent for a retried submission of the
-        latest ballot; a replay of an older one is refused."""
+        latest ballot; a replay of an older one is refused.
+
+        ``within`` runs inside the cast's transaction after the ballot is appended (the
+        web layer checks the ballot's credential is the signed-in voter's, queues the cast
+        notice and logs the activity there); if it raises, nothing is stored."""
         ctx = self.context(election_id)
         ballot = load_ballot(ballot_json)
         verify_ballot(ctx, ballot)
+        return self.cast_verified(election_id, ballot, within=within)
+
+    def cast_verified(
+        self,
+        election_id: str,
+        ballot: EncryptedBallot,
+        *,
+        within: Callable[[Connection, EncryptedBallot, Receipt], None] | None = None,
+    ) -> Receipt:
+        """Append a ballot that :func:`verify_ballot` has already accepted for this
+        election (the web layer verifies in a worker pool, off the event loop)."""
         tracking = ballot.tracking_hash()
         body = {"ballot": ballot_to_json(ballot)}
         with self.store.transaction(election_id) as conn:
@@ -234,6 +295,10 @@ class ElectionService:
             cred = self.store.credential_row(conn, election_id, ballot.credential.data)
             if cred is None:
                 raise BallotRejected("the ballot's credential is not registered in this election")
+            if cred["revoked"]:
+                raise BallotRejected(
+                    "the ballot's credential was replaced by a newer one and can no longer vote"
+                )
             existing = self.store.event_by_tracking(conn, election_id, tracking)
             if existing is not None:
                 if existing.kind == "ballot" and cred["latest_tracking"] == tracking:
@@ -257,7 +322,10 @@ class ElectionService:
                     {"old": bytes(previous).hex(), "new": tracking.hex()},
                 )
             self.store.set_latest(conn, election_id, ballot.credential.data, tracking)
-        return self._receipt(election_id, seq, ballot, bytes(previous) if previous else None)
+            receipt = self._receipt(election_id, seq, ballot, bytes(previous) if previous else None)
+            if within is not None:
+                within(conn, ballot, receipt)
+        return receipt
 
     @staticmethod
     def _receipt(
@@ -364,50 +432,73 @@ class ElectionService:
     # -- the log ---------------------------------------------------------------------------
 
     def tree(self, election_id: str) -> MerkleTree:
-        return MerkleTree(self.store.leaf_hashes(election_id))
+        """The board's Merkle tree as far as the store has it, extended incrementally."""
+        with self._tree_lock:
+            tree = self._trees.get(election_id)
+            if tree is None:
+                tree = self._trees[election_id] = MerkleTree()
+            for leaf in self.store.leaf_hashes(election_id, start=tree.size):
+                tree.append_hash(leaf)
+            return tree
 
     def publish_tree_head(self, election_id: str) -> SignedTreeHead:
-        """Sign the current tree head with the board key and store it."""
+        """Sign the current tree head with the board key and store it (several processes
+        may do this at once: a head of a size already stored is not stored again)."""
         tree = self.tree(election_id)
+        size = tree.size
         with self.store.engine.connect() as conn:
             row = self.store.election_row(conn, election_id)
-        assert row is not None
+        if row is None:
+            raise ProtocolError(f"no election {election_id!r} in this store")
+        existing = self.store.tree_head_line(election_id, size)
+        if existing is not None:
+            return tree_head_from_json(json.loads(existing), "tree head")
         secret = Scalar.decode(bytes.fromhex(row["board_secret"]))
-        head = tree.tree_head(tree.size, self.clock())
+        head = tree.tree_head(size, self.clock())
         sth = sign_tree_head(head, election_id, secret, base_mul(secret), self.rng)
-        existing = {size for size, _ in self.store.tree_head_lines(election_id)}
-        if head.size not in existing:
-            with self.store.transaction(election_id) as conn:
-                self.store.insert_tree_head(conn, election_id, head.size, json.dumps(sth.to_json()))
+        with self.store.transaction(election_id) as conn:
+            stored = self.store.tree_head_line_in(conn, election_id, size)
+            if stored is not None:
+                return tree_head_from_json(json.loads(stored), "tree head")
+            self.store.insert_tree_head(conn, election_id, size, json.dumps(sth.to_json()))
         return sth
 
     def inclusion_proof(self, election_id: str, seq: int) -> tuple[SignedTreeHead, list[bytes]]:
         """A signed tree head covering entry ``seq`` (signing a new one if the latest
         does not reach it yet) and the entry's inclusion proof against it."""
-        lines = self.store.tree_head_lines(election_id)
-        if lines and lines[-1][0] > seq:
-            sth = tree_head_from_json(json.loads(lines[-1][1]), "tree head")
+        latest = self.store.latest_tree_head_line(election_id)
+        if latest is not None and latest[0] > seq:
+            sth = tree_head_from_json(json.loads(latest[1]), "tree head")
         else:
             sth = self.publish_tree_head(election_id)
         tree = self.tree(election_id)
         return sth, tree.inclusion_proof(seq, sth.head.size)
 
+    def consistency_proof(self, election_id: str, old_size: int, new_size: int) -> list[bytes]:
+        return self.tree(election_id).consistency_proof(old_size, new_size)
+
     def latest_tree_head(self, election_id: str) -> dict[str, object]:
-        lines = self.store.tree_head_lines(election_id)
-        if not lines:
+        latest = self.store.latest_tree_head_line(election_id)
+        if latest is None:
             raise ProtocolError("no tree head published yet")
-        return dict(json.loads(lines[-1][1]))
+        return dict(json.loads(latest[1]))
 
     def export_record(self, election_id: str, path: str) -> int:
         """Write the election record (JSON Lines): header, events, tree heads in order."""
-        heads = dict(self.store.tree_head_lines(election_id))
-        n = 0
         with open(path, "wb") as out:
-            header = {"type": "election-record", "version": 1, "election_id": election_id}
-            out.write(canonical_bytes(header) + b"\n")
-            for ev in self.store.iter_events(election_id):
-                out.write(ev.line + b"\n")
-                n += 1
-                if n in heads:
-                    out.write(canonical_bytes(json.loads(heads[n])) + b"\n")
-        return n
+            out.writelines(self.record_lines(election_id))
+        return self.tree(election_id).size
+
+    def record_lines(self, election_id: str) -> Iterator[bytes]:
+        """The election record line by line, up to a tree head signed now, so that a
+        record exported while voting goes on still ends with a head covering all of it."""
+        final = self.publish_tree_head(election_id).head.size
+        heads = dict(self.store.tree_head_lines(election_id))
+        header = {"type": "election-record", "version": 1, "election_id": election_id}
+        yield canonical_bytes(header) + b"\n"
+        for ev in self.store.iter_events(election_id):
+            if ev.seq >= final:
+                break
+            yield ev.line + b"\n"
+            if ev.seq + 1 in heads:
+                yield canonical_bytes(json.loads(heads[ev.seq + 1])) + b"\n"

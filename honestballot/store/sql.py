@@ -15,65 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Engine,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    event,
-    select,
-    update,
-)
+from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.engine import Connection
 
-metadata = MetaData()
-
-elections = Table(
-    "elections",
-    metadata,
-    Column("election_id", String(64), primary_key=True),
-    Column("phase", String(16), nullable=False),
-    Column("manifest", Text, nullable=False),
-    Column("context", Text, nullable=False),
-    Column("board_secret", String(64), nullable=False),
-    Column("next_seq", Integer, nullable=False),
-)
-
-events = Table(
-    "events",
-    metadata,
-    Column("election_id", String(64), primary_key=True),
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("kind", String(32), nullable=False),
-    Column("time_ms", Integer, nullable=False),
-    Column("line", LargeBinary, nullable=False),
-    Column("leaf_hash", LargeBinary(32), nullable=False),
-    Column("tracking_hash", LargeBinary(32), nullable=True),
-    Index("events_tracking", "election_id", "tracking_hash", unique=True),
-)
-
-tree_heads = Table(
-    "tree_heads",
-    metadata,
-    Column("election_id", String(64), primary_key=True),
-    Column("size", Integer, primary_key=True, autoincrement=False),
-    Column("line", Text, nullable=False),
-)
-
-credentials = Table(
-    "credentials",
-    metadata,
-    Column("election_id", String(64), primary_key=True),
-    Column("credential", LargeBinary(32), primary_key=True),
-    Column("unit", String(64), nullable=False),
-    Column("latest_tracking", LargeBinary(32), nullable=True),
-)
+from honestballot.store.migrate import upgrade
+from honestballot.store.schema import credentials, elections, events, tree_heads
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,19 +36,29 @@ def default_url(path: str = "honestballot.sqlite") -> str:
     return f"sqlite:///{path}"
 
 
+def engine_url(url: str) -> str:
+    """``postgresql://`` means the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 class SqlStore:
     """All reads and writes of election state go through this class."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.is_sqlite = url.startswith("sqlite")
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = engine_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine: Engine = create_engine(url, connect_args={"timeout": 60})
+            self.engine: Engine = create_engine(self.url, connect_args={"timeout": 60})
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True)
-        metadata.create_all(self.engine)
+            self.engine = create_engine(
+                self.url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
+            )
+        upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -238,11 +194,12 @@ class SqlStore:
             for row in own.execution_options(yield_per=2000).execute(q).mappings():
                 yield _stored(row)
 
-    def leaf_hashes(self, election_id: str) -> list[bytes]:
+    def leaf_hashes(self, election_id: str, start: int = 0) -> list[bytes]:
+        """Leaf hashes of entries ``start``, ``start + 1``, … in order."""
         with self.engine.connect() as conn:
             q = (
                 select(events.c.leaf_hash)
-                .where(events.c.election_id == election_id)
+                .where(events.c.election_id == election_id, events.c.seq >= start)
                 .order_by(events.c.seq)
             )
             return [bytes(r[0]) for r in conn.execute(q)]
@@ -253,7 +210,17 @@ class SqlStore:
         self, conn: Connection, election_id: str, credential: bytes, unit: str
     ) -> None:
         conn.execute(
-            credentials.insert().values(election_id=election_id, credential=credential, unit=unit)
+            credentials.insert().values(
+                election_id=election_id, credential=credential, unit=unit, revoked=False
+            )
+        )
+
+    def revoke_credential(self, conn: Connection, election_id: str, credential: bytes) -> None:
+        """A replaced credential: its ballot stops counting and it cannot cast again."""
+        conn.execute(
+            update(credentials)
+            .where(credentials.c.election_id == election_id, credentials.c.credential == credential)
+            .values(revoked=True, latest_tracking=None)
         )
 
     def credential_row(
@@ -307,6 +274,28 @@ class SqlStore:
 
     def insert_tree_head(self, conn: Connection, election_id: str, size: int, line: str) -> None:
         conn.execute(tree_heads.insert().values(election_id=election_id, size=size, line=line))
+
+    def latest_tree_head_line(self, election_id: str) -> tuple[int, str] | None:
+        with self.engine.connect() as conn:
+            q = (
+                select(tree_heads.c.size, tree_heads.c.line)
+                .where(tree_heads.c.election_id == election_id)
+                .order_by(tree_heads.c.size.desc())
+                .limit(1)
+            )
+            row = conn.execute(q).first()
+            return (int(row[0]), str(row[1])) if row is not None else None
+
+    def tree_head_line(self, election_id: str, size: int) -> str | None:
+        with self.engine.connect() as conn:
+            return self.tree_head_line_in(conn, election_id, size)
+
+    def tree_head_line_in(self, conn: Connection, election_id: str, size: int) -> str | None:
+        q = select(tree_heads.c.line).where(
+            tree_heads.c.election_id == election_id, tree_heads.c.size == size
+        )
+        value = conn.execute(q).scalar()
+        return str(value) if value is not None else None
 
     def tree_head_lines(self, election_id: str) -> list[tuple[int, str]]:
         with self.engine.connect() as conn:

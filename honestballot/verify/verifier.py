@@ -251,6 +251,7 @@ def verify_record(lines: Iterable[bytes], *, workers: int | None = None) -> Repo
         ballots_cast=len(ballots),
         ballots_audited=len(audits),
         credentials=len(rules.credential_unit),
+        credentials_replaced=len(rules.revoked),
         ballots_counted=len(rules.latest),
         superseded=len(rules.superseded),
     )
@@ -282,10 +283,17 @@ def _replay(
     except HonestBallotError as exc:
         report.fail("board.rules", f"event {ev.seq} ({ev.kind}): {exc}")
         return None
+    roll = (
+        f"; roll of {sum(rules.roll.values())} voters ({rules.contact_exceptions} shared-contact "
+        "exceptions), no unit over its roll"
+        if rules.roll is not None
+        else ""
+    )
     report.ok(
         "board.rules",
         f"phases in order; {rules.ballots_cast} ballots cast, {len(rules.superseded)} superseded, "
-        f"{len(rules.audited)} audited, no replays",
+        f"{len(rules.audited)} audited, {len(rules.revoked)} credentials replaced, "
+        f"no replays{roll}",
     )
     return rules
 

@@ -1,0 +1,193 @@
+"""The tables of the service's database (SQLAlchemy Core).
+
+Board tables (``elections``, ``events``, ``tree_heads``, ``credentials``) hold what
+becomes the public record.  The others are the service's private state: the roll
+(``voters``, ``contact_exceptions``), sign-in (``signin_codes``, ``rate_limits``),
+the notice outbox, anonymous reports, the operator's activity log and settings.
+Nothing here is kept in a process's memory, so several server processes can
+share one PostgreSQL database.
+
+The schema is created and changed only by the Alembic migrations in
+``honestballot/store/migrations``; a test checks that they produce exactly these
+tables.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# -- the board ---------------------------------------------------------------------------
+
+elections = Table(
+    "elections",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("phase", String(16), nullable=False),
+    Column("manifest", Text, nullable=False),
+    Column("context", Text, nullable=False),
+    Column("board_secret", String(64), nullable=False),
+    Column("next_seq", Integer, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(32), nullable=False),
+    Column("time_ms", BigInteger, nullable=False),
+    Column("line", LargeBinary, nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Column("tracking_hash", LargeBinary(32), nullable=True),
+    Index("events_tracking", "election_id", "tracking_hash", unique=True),
+)
+
+tree_heads = Table(
+    "tree_heads",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("size", Integer, primary_key=True, autoincrement=False),
+    Column("line", Text, nullable=False),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("credential", LargeBinary(32), primary_key=True),
+    Column("unit", String(64), nullable=False),
+    Column("latest_tracking", LargeBinary(32), nullable=True),
+    Column("revoked", Boolean, nullable=False, server_default="0"),
+)
+
+# -- the roll ----------------------------------------------------------------------------
+
+voters = Table(
+    "voters",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("voter_id", Integer, primary_key=True, autoincrement=False),
+    Column("national_id", String(64), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("phone", String(32), nullable=True),
+    Column("email", String(256), nullable=True),
+    Column("unit", String(64), nullable=False),
+    #: the voter's current public credential (registered from the voter's device)
+    Column("credential", LargeBinary(32), nullable=True),
+    Index("voters_national_id", "election_id", "national_id", unique=True),
+    Index("voters_phone", "election_id", "phone"),
+    Index("voters_email", "election_id", "email"),
+    Index("voters_credential", "election_id", "credential"),
+)
+
+contact_exceptions = Table(
+    "contact_exceptions",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("contact", String(256), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+)
+
+# -- sign-in -----------------------------------------------------------------------------
+
+signin_codes = Table(
+    "signin_codes",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("voter_id", Integer, primary_key=True, autoincrement=False),
+    #: HMAC of the code under the server secret: the code itself is never stored
+    Column("code_mac", LargeBinary(32), nullable=False),
+    Column("expires_ms", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+)
+
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("bucket", String(128), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True, autoincrement=False),
+    Column("count", Integer, nullable=False),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+organiser_tokens = Table(
+    "organiser_tokens",
+    metadata,
+    Column("token_mac", LargeBinary(32), primary_key=True),
+    Column("label", String(128), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+)
+
+# -- notices, reports, activity ------------------------------------------------------------
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("notice_id", Integer, primary_key=True, autoincrement=True),
+    Column("election_id", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("destination", String(256), nullable=False),
+    Column("subject", String(256), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("sent_ms", BigInteger, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_until_ms", BigInteger, nullable=False, server_default="0"),
+    Index("notices_pending", "sent_ms", "claimed_until_ms"),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("report_id", Integer, primary_key=True, autoincrement=True),
+    Column("election_id", String(64), nullable=False),
+    Column("what", Text, nullable=False),
+    Column("place", Text, nullable=False),
+    Column("happened", Text, nullable=False),
+    Column("attachment", LargeBinary, nullable=True),
+    Column("attachment_type", String(64), nullable=True),
+    Column("created_ms", BigInteger, nullable=False),
+    #: pending -> published | rejected (by the organiser, after removing personal data)
+    Column("status", String(16), nullable=False),
+    Column("published_text", Text, nullable=True),
+    Column("attachment_public", Boolean, nullable=False, server_default="0"),
+    Column("published_ms", BigInteger, nullable=True),
+    Index("reports_status", "election_id", "status"),
+)
+
+activity = Table(
+    "activity",
+    metadata,
+    Column("activity_id", Integer, primary_key=True, autoincrement=True),
+    Column("election_id", String(64), nullable=False),
+    Column("time_ms", BigInteger, nullable=False),
+    #: code-requested | signed-in | sign-in-failed | ballot-cast (docs/audit.md)
+    Column("event", String(32), nullable=False),
+    Column("voter", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("device", String(64), nullable=False),
+    Column("user_agent", String(512), nullable=False),
+    Column("contact", String(256), nullable=True),
+    Column("session", String(64), nullable=True),
+    Index("activity_election_time", "election_id", "time_ms"),
+)

@@ -1,0 +1,87 @@
+"""The board rules for credential replacement and the roll summary, replayed directly."""
+
+from __future__ import annotations
+
+import pytest
+
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.errors import ProtocolError
+from honestballot.protocol import board
+from honestballot.protocol.board import BoardRules
+
+RNG = SeededRandomness("board-rules")
+UNITS = frozenset({"u1", "u2"})
+
+
+def _credential() -> board.Point:
+    return base_mul(random_nonzero_scalar(RNG))
+
+
+def _rules(*events: board.Event) -> BoardRules:
+    rules = BoardRules()
+    rules.apply(board.SetupEvent("e", UNITS))
+    for ev in events:
+        rules.apply(ev)
+    return rules
+
+
+def test_a_revoked_credential_cannot_cast_and_its_ballot_stops_counting() -> None:
+    old, new = _credential(), _credential()
+    rules = _rules(board.CredentialEvent(old, "u1"), board.OpenEvent())
+    rules.apply(board.BallotEvent(old, b"\x01" * 32))
+    assert rules.counted() == {old: b"\x01" * 32}
+    rules.apply(board.CredentialEvent(new, "u1", replaces=old))
+    assert rules.counted() == {}
+    with pytest.raises(ProtocolError, match="replaced"):
+        rules.apply(board.BallotEvent(old, b"\x02" * 32))
+    rules.apply(board.BallotEvent(new, b"\x03" * 32))
+    assert rules.counted() == {new: b"\x03" * 32}
+
+
+@pytest.mark.parametrize("case", ["unregistered", "other-unit", "twice"])
+def test_a_replacement_must_name_an_active_credential_of_its_unit(case: str) -> None:
+    old = _credential()
+    rules = _rules(board.CredentialEvent(old, "u1"))
+    target = _credential() if case == "unregistered" else old
+    if case == "twice":
+        rules.apply(board.CredentialEvent(_credential(), "u1", replaces=old))
+    unit = "u2" if case == "other-unit" else "u1"
+    with pytest.raises(ProtocolError):
+        rules.apply(board.CredentialEvent(_credential(), unit, replaces=target))
+
+
+def test_no_unit_may_hold_more_active_credentials_than_its_roll() -> None:
+    first = _credential()
+    roll = board.RollEvent((("u1", 1), ("u2", 0)), 0)
+    rules = _rules(board.CredentialEvent(first, "u1"), roll, board.OpenEvent())
+    # a replacement keeps one active credential: allowed
+    second = _credential()
+    rules.apply(board.CredentialEvent(second, "u1", replaces=first))
+    with pytest.raises(ProtocolError, match="only 1 voters on the roll"):
+        rules.apply(board.CredentialEvent(_credential(), "u1"))
+    with pytest.raises(ProtocolError, match="only 0 voters"):
+        rules.apply(board.CredentialEvent(_credential(), "u2"))
+
+
+def test_a_roll_smaller_than_the_credentials_already_registered_is_refused() -> None:
+    creds = [board.CredentialEvent(_credential(), "u1") for _ in range(3)]
+    with pytest.raises(ProtocolError, match="3 active credentials"):
+        _rules(*creds, board.RollEvent((("u1", 2), ("u2", 5)), 0))
+
+
+@pytest.mark.parametrize(
+    "per_unit",
+    [(("u1", 1),), (("u1", 1), ("u1", 1)), (("u1", 1), ("u2", 1), ("u3", 1))],
+)
+def test_the_roll_must_list_every_unit_once(per_unit: tuple[tuple[str, int], ...]) -> None:
+    with pytest.raises(ProtocolError, match="every unit once"):
+        _rules(board.RollEvent(per_unit, 0))
+
+
+def test_the_roll_is_posted_once_and_only_before_opening() -> None:
+    roll = board.RollEvent((("u1", 1), ("u2", 1)), 0)
+    with pytest.raises(ProtocolError, match="once"):
+        _rules(roll, roll)
+    with pytest.raises(ProtocolError, match="not allowed in phase open"):
+        _rules(board.OpenEvent(), roll)
