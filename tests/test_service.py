@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from honestballot.crypto.merkle import verify_inclusion
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import (
     BallotRejected,
@@ -651,3 +652,25 @@ def test_the_roll_summary_is_posted_before_opening_and_verified(
         assert "3 shared-contact exceptions" in rules.detail
     finally:
         e.service.store.close()
+
+
+def test_an_inclusion_proof_waits_for_the_next_head_instead_of_signing_too_often(
+    election: Election,
+) -> None:
+    receipt = election.cast(election.ballot(0))
+    heads = len(election.service.store.tree_head_lines(election.id))
+    # the latest head is fresh and does not cover the ballot: no new head, come back later
+    assert election.service.inclusion_proof(election.id, receipt.seq, sign_after_ms=None) is None
+    assert (
+        election.service.inclusion_proof(election.id, receipt.seq, sign_after_ms=3_600_000)
+        is None
+    )
+    assert len(election.service.store.tree_head_lines(election.id)) == heads
+    # the periodic signer's head covers it
+    election.service.publish_tree_head(election.id)
+    found = election.service.inclusion_proof(election.id, receipt.seq, sign_after_ms=None)
+    assert found is not None
+    sth, proof = found
+    assert sth.head.size == receipt.seq + 1
+    leaf = election.service.store.leaf_hashes(election.id, start=receipt.seq)[0]
+    verify_inclusion(leaf, receipt.seq, sth.head.size, proof, sth.head.root)

@@ -21,6 +21,7 @@ def _register() -> None:
     from honestballot.cli.demo import demo_command
     from honestballot.cli.election import election_group
     from honestballot.cli.observer import log_group, verify_command
+    from honestballot.cli.serve import organiser_group, serve_command
     from honestballot.cli.trustee import trustee_group
     from honestballot.cli.voter import voter_group
 
@@ -33,6 +34,8 @@ def _register() -> None:
         log_group,
         audit_command,
         synth_roll_command,
+        serve_command,
+        organiser_group,
     ):
         cli.add_command(command)
 

@@ -171,7 +171,9 @@ def check(election_id: str, tracking: str, database: str) -> None:
     _, _, board_key = context_from_setup(
         parse_json(setup_line, limit=64 << 20)["body"], check_ceremony=False
     )
-    sth, proof = service.inclusion_proof(election_id, ev.seq)
+    found = service.inclusion_proof(election_id, ev.seq)
+    assert found is not None  # sign_after_ms=0: a head is signed when none covers it
+    sth, proof = found
     sth.verify(election_id, board_key)
     try:
         verify_inclusion(ev.leaf_hash, ev.seq, sth.head.size, proof, sth.head.root)

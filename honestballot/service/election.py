@@ -463,13 +463,23 @@ class ElectionService:
             self.store.insert_tree_head(conn, election_id, size, json.dumps(sth.to_json()))
         return sth
 
-    def inclusion_proof(self, election_id: str, seq: int) -> tuple[SignedTreeHead, list[bytes]]:
-        """A signed tree head covering entry ``seq`` (signing a new one if the latest
-        does not reach it yet) and the entry's inclusion proof against it."""
+    def inclusion_proof(
+        self, election_id: str, seq: int, *, sign_after_ms: int | None = 0
+    ) -> tuple[SignedTreeHead, list[bytes]] | None:
+        """A signed tree head covering entry ``seq`` and the entry's inclusion proof.
+
+        If the latest head does not reach the entry yet, a new head is signed when the
+        latest is at least ``sign_after_ms`` old (0: always); otherwise, or with
+        ``None``, the answer is None: the entry will be in the next periodic head.  This
+        bounds how often voters' receipt checks can make the board sign."""
         latest = self.store.latest_tree_head_line(election_id)
-        if latest is not None and latest[0] > seq:
-            sth = tree_head_from_json(json.loads(latest[1]), "tree head")
-        else:
+        sth = tree_head_from_json(json.loads(latest[1]), "tree head") if latest else None
+        if sth is None or sth.head.size <= seq:
+            old_enough = sth is None or (
+                sign_after_ms is not None and self.clock() - sth.head.timestamp_ms >= sign_after_ms
+            )
+            if not old_enough:
+                return None
             sth = self.publish_tree_head(election_id)
         tree = self.tree(election_id)
         return sth, tree.inclusion_proof(seq, sth.head.size)
@@ -489,10 +499,13 @@ class ElectionService:
             out.writelines(self.record_lines(election_id))
         return self.tree(election_id).size
 
-    def record_lines(self, election_id: str) -> Iterator[bytes]:
-        """The election record line by line, up to a tree head signed now, so that a
-        record exported while voting goes on still ends with a head covering all of it."""
-        final = self.publish_tree_head(election_id).head.size
+    def record_lines(self, election_id: str, *, fresh: bool = True) -> Iterator[bytes]:
+        """The election record line by line, ending with a signed tree head that covers
+        everything in it.  ``fresh`` signs a head now (an export); otherwise the record
+        stops at the latest head already signed (the web service signs one every few
+        seconds, so a download never takes the election's lock)."""
+        latest = None if fresh else self.store.latest_tree_head_line(election_id)
+        final = latest[0] if latest is not None else self.publish_tree_head(election_id).head.size
         heads = dict(self.store.tree_head_lines(election_id))
         header = {"type": "election-record", "version": 1, "election_id": election_id}
         yield canonical_bytes(header) + b"\n"

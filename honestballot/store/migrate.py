@@ -7,6 +7,7 @@ migration at once.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -15,6 +16,8 @@ from sqlalchemy import Engine, text
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK_ID = 0x486F6E6573744231  # "HonestB1"
+# Alembic's command API keeps module-level state: one upgrade at a time per process.
+_PROCESS_LOCK = threading.Lock()
 
 
 def alembic_config() -> Config:
@@ -25,7 +28,7 @@ def alembic_config() -> Config:
 
 def upgrade(engine: Engine) -> None:
     cfg = alembic_config()
-    with engine.connect() as conn:
+    with _PROCESS_LOCK, engine.connect() as conn:
         postgres = conn.dialect.name == "postgresql"
         if postgres:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_ID})

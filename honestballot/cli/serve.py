@@ -1,0 +1,103 @@
+"""``honestballot serve``: the web service under uvicorn; ``honestballot organiser token``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from honestballot.cli.common import database_option
+from honestballot.service.organisers import Organisers
+from honestballot.store.sql import SqlStore
+from honestballot.web.state import ServerConfig
+
+
+@click.command("serve")
+@database_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes; they share only the database (use PostgreSQL for more than one).",
+)
+@click.option(
+    "--sender",
+    default=lambda: os.environ.get("HONESTBALLOT_SENDER", "console"),
+    show_default="console",
+    help="Where codes and notices go: console, file:DIR, smtp://…, https://gateway…, route:…",
+)
+@click.option(
+    "--snapshots",
+    default="honestballot-snapshots",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of the static turnout snapshots.",
+)
+@click.option("--snapshot-interval", default=3.0, show_default=True, type=float)
+@click.option("--secure-cookies", is_flag=True, help="Send cookies over HTTPS only.")
+@click.option("--trust-proxy", is_flag=True, help="Take client addresses from X-Forwarded-For.")
+@click.option("--log-level", default="info", show_default=True)
+def serve_command(
+    database: str,
+    host: str,
+    port: int,
+    workers: int,
+    sender: str,
+    snapshots: Path,
+    snapshot_interval: float,
+    secure_cookies: bool,
+    trust_proxy: bool,
+    log_level: str,
+) -> None:
+    """Run the voting service (voter, organiser, trustee and observer pages and API)."""
+    import uvicorn
+
+    if workers > 1 and database.startswith("sqlite"):
+        click.echo(
+            "note: several workers on SQLite take turns at the write lock; "
+            "PostgreSQL is the production store",
+            err=True,
+        )
+    config = ServerConfig(
+        database_url=database,
+        sender=sender,
+        snapshot_dir=snapshots,
+        snapshot_interval_s=snapshot_interval,
+        secure_cookies=secure_cookies,
+        trust_proxy=trust_proxy,
+    )
+    SqlStore(database).close()  # migrate once before the workers start
+    os.environ.update(config.to_env())
+    click.echo(f"honestballot serving on http://{host}:{port} ({workers} worker(s))", err=True)
+    uvicorn.run(
+        "honestballot.web.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=trust_proxy,
+        server_header=False,
+    )
+
+
+@click.group("organiser")
+def organiser_group() -> None:
+    """Organiser access to the service."""
+
+
+@organiser_group.command("token")
+@database_option
+@click.argument("label")
+def organiser_token(database: str, label: str) -> None:
+    """Create an organiser token (printed once; only its MAC is stored)."""
+    store = SqlStore(database)
+    try:
+        token = Organisers(store).create_token(label)
+    finally:
+        store.close()
+    click.echo(str(token))

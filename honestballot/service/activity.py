@@ -1,0 +1,214 @@
+"""The operator's private activity log, and the exports the integrity audit reads.
+
+Every sign-in step and every cast is one row of ``activity``: when, what, for which
+national ID, from which address and device. The log never leaves the operator; the
+organiser runs ``honestballot audit ROLL --activity LOG`` (docs/audit.md) over the two
+CSV files written here, and publishes only the audit's observer-safe summary.
+
+The address and the device fingerprint are signals, never identities: carriers and
+offices put thousands of people behind one address, and one browser build with one
+language setting is shared by many.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from typing import IO
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from honestballot.errors import InvalidInput
+from honestballot.service.roll import normalize_contact, normalize_national_id
+from honestballot.store.schema import activity, voters
+from honestballot.store.sql import SqlStore
+
+EVENTS = ("code-requested", "signed-in", "sign-in-failed", "ballot-cast")
+ACTIVITY_COLUMNS = (
+    "time",
+    "event",
+    "voter",
+    "address",
+    "device",
+    "user_agent",
+    "contact",
+    "session",
+)
+ROLL_COLUMNS = (
+    "national_id",
+    "name",
+    "birth_date",
+    "phone",
+    "email",
+    "unit",
+    "organisation",
+    "operator",
+    "enrolled_at",
+    "confirmed",
+)
+_DEVICE_TAG = b"honestballot/v1/device-fingerprint"
+_EPOCH = dt.datetime(1970, 1, 1)
+#: a cell starting with one of these is a formula to a spreadsheet (CSV injection)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _fit(column: str, value: str) -> str:
+    length = getattr(activity.c[column].type, "length", None)
+    return value[: int(length)] if length else value
+
+
+def record_activity(
+    conn: Connection,
+    election_id: str,
+    *,
+    time_ms: int,
+    event: str,
+    voter: str,
+    address: str,
+    device: str,
+    user_agent: str,
+    contact: str | None = None,
+    session: str | None = None,
+) -> None:
+    """Add one event to the log inside the caller's open transaction.
+
+    ``voter`` is the national ID (as typed, for a failed sign-in), ``contact`` the phone
+    or e-mail a one-time code went to; both are normalised as on the roll when they can
+    be. Values longer than their column are cut.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown activity event {event!r}; expected one of {', '.join(EVENTS)}")
+    if contact is not None:
+        with suppress(ValueError):  # if it does not parse, kept as given
+            contact = normalize_contact(contact) or None
+    conn.execute(
+        activity.insert().values(
+            election_id=election_id,
+            time_ms=time_ms,
+            event=event,
+            voter=_fit("voter", normalize_national_id(voter)),
+            address=_fit("address", address.strip()),
+            device=_fit("device", device.strip()),
+            user_agent=_fit("user_agent", user_agent.strip()),
+            contact=_fit("contact", contact) if contact is not None else None,
+            session=_fit("session", session) if session is not None else None,
+        )
+    )
+
+
+def device_fingerprint(user_agent: str, accept_language: str, extra: str = "") -> str:
+    """16 hex characters that stay the same for one browser set-up: a signal, not an identity.
+
+    Each part is length-prefixed after a domain tag, so no two different inputs hash the
+    same text.
+    """
+    h = hashlib.sha256()
+    for part in (_DEVICE_TAG, user_agent.encode(), accept_language.encode(), extra.encode()):
+        h.update(len(part).to_bytes(4, "big") + part)
+    return h.hexdigest()[:16]
+
+
+def _utc_text(time_ms: int) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` in UTC without an offset (the audit refuses offsets)."""
+    return (_EPOCH + dt.timedelta(milliseconds=time_ms)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _cell(value: str | None) -> str:
+    """A value safe to open in a spreadsheet: text that would start a formula gets a ``'``."""
+    if not value:
+        return ""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _require_election(store: SqlStore, conn: Connection, election_id: str) -> None:
+    if store.election_row(conn, election_id) is None:
+        raise InvalidInput(f"no election {election_id!r}")
+
+
+def export_activity_csv(store: SqlStore, election_id: str, out: IO[str]) -> int:
+    """Write the log in the audit's activity format (docs/audit.md), by time; returns rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ACTIVITY_COLUMNS)
+    q = (
+        select(
+            activity.c.time_ms,
+            activity.c.event,
+            activity.c.voter,
+            activity.c.address,
+            activity.c.device,
+            activity.c.user_agent,
+            activity.c.contact,
+            activity.c.session,
+        )
+        .where(activity.c.election_id == election_id)
+        .order_by(activity.c.time_ms, activity.c.activity_id)
+    )
+    n = 0
+    with store.engine.connect() as conn:
+        _require_election(store, conn, election_id)
+        for time_ms, event, *texts in conn.execution_options(yield_per=5000).execute(q):
+            writer.writerow([_utc_text(int(time_ms)), event, *(_cell(t) for t in texts)])
+            n += 1
+    return n
+
+
+def export_roll_csv(
+    store: SqlStore,
+    election_id: str,
+    out: IO[str],
+    *,
+    clock: Callable[[], int] = _now_ms,
+) -> int:
+    """Write the roll in the audit's roll format (docs/audit.md), by voter id; returns rows.
+
+    The service knows less than the audit's format asks for, and writes no invented facts:
+
+    - ``birth_date`` is empty: the service never receives birth dates. The audit treats
+      an empty ``birth_date`` as a malformed row, so until it accepts an unknown birth date
+      every row is listed as ``birth_date: empty`` and left out of the roll checks.
+    - ``organisation`` is the voter's unit (the party branch the voter belongs to).
+    - ``operator`` is empty: the service does not know who enrolled a member upstream;
+      to the audit empty means self-enrolment, which never counts towards a burst.
+    - ``enrolled_at`` is the time the roll was frozen (the board's ``roll`` event) or,
+      before that, the time of this export: "on the roll as of", in UTC.
+    - ``confirmed`` is ``yes``: every voter is on the organiser's official roll.
+    """
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ROLL_COLUMNS)
+    frozen = [ev.time_ms for ev in store.iter_events(election_id, kinds=("roll",))]
+    as_of = _utc_text(frozen[0] if frozen else clock())
+    q = (
+        select(voters.c.national_id, voters.c.name, voters.c.phone, voters.c.email, voters.c.unit)
+        .where(voters.c.election_id == election_id)
+        .order_by(voters.c.voter_id)
+    )
+    n = 0
+    with store.engine.connect() as conn:
+        _require_election(store, conn, election_id)
+        rows = conn.execution_options(yield_per=5000).execute(q)
+        for national_id, name, phone, email, unit in rows:
+            writer.writerow(
+                [
+                    _cell(national_id),
+                    _cell(name),
+                    "",
+                    _cell(phone),
+                    _cell(email),
+                    _cell(unit),
+                    _cell(unit),
+                    "",
+                    as_of,
+                    "yes",
+                ]
+            )
+            n += 1
+    return n

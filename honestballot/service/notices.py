@@ -1,0 +1,400 @@
+"""Cast notices: every accepted ballot tells its voter, through a transactional outbox.
+
+A cast writes its notice into ``notices`` with :func:`enqueue_notice` *inside the cast's
+own transaction*, so a committed ballot always has its notice and a rolled-back cast has
+none.  Nothing is sent while that transaction is open: a slow or broken SMS gateway can
+neither block nor fail a cast.
+
+:class:`Outbox` delivers the queue, from any number of server processes at once:
+
+1. *claim* — in one short write transaction, select up to ``batch`` rows that are unsent
+   (``sent_ms IS NULL``), not claimed or backing off (``claimed_until_ms < now``) and not
+   given up (``attempts < max_attempts``), and set ``claimed_until_ms = now + lease``.  On
+   PostgreSQL the select is ``FOR UPDATE SKIP LOCKED``, so concurrent claimers take
+   disjoint rows; on SQLite the write transaction (``BEGIN IMMEDIATE``) serialises them.
+2. *send* — outside any transaction, one message at a time.  A notice is handed to the
+   sender only while this process's lease on it still has at least a safety margin left;
+   once the lease runs short the rest of the batch is released for another round, so a
+   lease can never expire under a notice that is being sent.
+3. *record* — ``sent_ms`` on success; on failure ``attempts + 1`` and
+   ``claimed_until_ms = now + backoff`` (30 s, doubling, at most 30 min), which is the
+   earliest next try.  Both updates apply only while the row still carries this
+   process's claim.
+
+So no notice is sent twice by two deliverers, provided the servers' clocks agree to
+within that margin (5 s by default; NTP does far better).  The one exception is a process
+that dies between the gateway accepting a message and step 3: after its lease expires the
+notice is sent again.  That is deliberate (a duplicate notice is harmless, a lost one hides
+a ballot cast in the voter's name).
+
+A notice holds no vote content (there is none to hold) and no secret: only the election,
+the time, a coarse device description and the tracking code.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
+
+from honestballot.errors import DeliveryFailed, InvalidInput
+from honestballot.service.senders import Channel, Message, Sender
+from honestballot.store.schema import notices
+from honestballot.store.sql import SqlStore
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE_MS: Final = 30_000
+BACKOFF_MAX_MS: Final = 30 * 60_000
+MAX_SUBJECT: Final = 256
+MAX_DESTINATION: Final = 256
+MAX_BODY: Final = 4_000
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+# -- the text ---------------------------------------------------------------------------------
+
+_UNKNOWN_DEVICE: Final = {"ru": "неизвестное устройство", "kk": "белгісіз құрылғы"}
+
+_SUBJECT: Final = {
+    "en": "Ballot cast: {title}",
+    "ru": "Подан бюллетень: {title}",
+    "kk": "Бюллетень тапсырылды: {title}",
+}
+
+_BODY: Final = {
+    "en": (
+        "A ballot was cast in {title} at {time} UTC from {device}. Tracking code: {code} "
+        "(find it on the public board). If this was not you, vote again — only your last "
+        "ballot counts — and report it."
+    ),
+    "ru": (
+        "В голосовании «{title}» {time} UTC подан бюллетень с устройства: {device}. "
+        "Код для проверки: {code} (найдите его на публичной доске). Если это были не вы, "
+        "проголосуйте снова — учитывается только последний бюллетень — и сообщите об этом."
+    ),
+    "kk": (
+        "«{title}» дауыс беруінде {time} UTC уақытында мына құрылғыдан бюллетень "
+        "тапсырылды: {device}. Тексеру коды: {code} (оны ашық тақтадан табыңыз). Егер бұл "
+        "сіз болмасаңыз, қайта дауыс беріңіз — тек соңғы бюллетеніңіз есептеледі — және "
+        "бұл туралы хабарлаңыз."
+    ),
+}
+
+
+def _one_line(text: str, limit: int) -> str:
+    flat = " ".join(_CONTROL.sub(" ", text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def cast_notice_text(
+    language: str, time_ms: int, device: str, tracking_code: str, election_title: str
+) -> tuple[str, str]:
+    """The (subject, body) of a cast notice in ``ru``, ``kk`` or ``en`` (any other
+    language gets English: a notice must never fail for want of a translation)."""
+    lang = language if language in _BODY else "en"
+    when = datetime.fromtimestamp(time_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+    device_text = _one_line(device, 64) or "unknown device"
+    if device_text == "unknown device":
+        device_text = _UNKNOWN_DEVICE.get(lang, device_text)
+    title = _one_line(election_title, 120)
+    subject = _one_line(_SUBJECT[lang].format(title=title), MAX_SUBJECT)
+    body = _BODY[lang].format(
+        title=title, time=when, device=device_text, code=_one_line(tracking_code, 128)
+    )
+    return subject, body
+
+
+# -- the device -------------------------------------------------------------------------------
+
+# Order matters: most browsers also claim to be Safari and Chrome, Android claims Linux and
+# iOS claims Mac OS X.
+_BROWSERS: Final = (
+    ("EdgiOS/", "Edge"),
+    ("EdgA/", "Edge"),
+    ("Edg/", "Edge"),
+    ("Edge/", "Edge"),
+    ("OPR/", "Opera"),
+    ("OPiOS/", "Opera"),
+    ("YaBrowser/", "Yandex Browser"),
+    ("SamsungBrowser/", "Samsung Internet"),
+    ("FxiOS/", "Firefox"),
+    ("Firefox/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("HeadlessChrome/", "Headless Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+    ("Trident/", "Internet Explorer"),
+    ("MSIE ", "Internet Explorer"),
+)
+_SYSTEMS: Final = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("CrOS", "ChromeOS"),
+    ("Macintosh", "macOS"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+_PROGRAMS: Final = (
+    ("curl/", "curl"),
+    ("Wget/", "Wget"),
+    ("python-requests/", "Python script"),
+    ("python-httpx/", "Python script"),
+    ("Python-urllib/", "Python script"),
+    ("aiohttp/", "Python script"),
+    ("Go-http-client/", "Go program"),
+    ("okhttp/", "Android app (OkHttp)"),
+    ("node-fetch", "Node.js script"),
+    ("axios/", "Node.js script"),
+)
+
+
+def describe_device(user_agent: str) -> str:
+    """A short description of a device from its User-Agent: ``"Chrome on Android"``,
+    ``"Safari on iPhone"``, ``"curl"``, ``"unknown device"``.
+
+    The answer comes from a fixed vocabulary, never from the header's text, so a
+    User-Agent cannot put words of its choosing into a notice.
+    """
+    ua = user_agent[:1024]
+    for marker, name in _PROGRAMS:
+        if ua.startswith(marker) or f" {marker}" in ua:
+            return name
+    system = next((name for marker, name in _SYSTEMS if marker in ua), None)
+    browser = next((name for marker, name in _BROWSERS if marker in ua), None)
+    if browser == "Safari" and system not in ("iPhone", "iPad", "macOS"):
+        browser = None  # only Apple's WebKit browser is Safari; elsewhere it is a webview
+    if browser and system:
+        return f"{browser} on {system}"
+    if browser:
+        return browser
+    if system:
+        return f"browser on {system}"
+    return "unknown device"
+
+
+# -- the queue --------------------------------------------------------------------------------
+
+
+def _message(channel: str, destination: str, subject: str, body: str) -> Message:
+    if channel not in ("sms", "email"):
+        raise InvalidInput(f"a notice's channel is 'sms' or 'email', not {channel!r}")
+    chan: Channel = "sms" if channel == "sms" else "email"
+    try:
+        return Message(chan, destination, subject, body, secret=False)
+    except ValueError as exc:
+        raise InvalidInput(f"a notice cannot be queued: {exc}") from None
+
+
+def enqueue_notice(
+    conn: Connection,
+    election_id: str,
+    channel: str,
+    destination: str,
+    subject: str,
+    body: str,
+    now_ms: int,
+) -> int:
+    """Queue a notice inside the caller's transaction (the cast's); return its id.
+
+    It is delivered only if that transaction commits, and then at least once.
+    """
+    _message(channel, destination, subject, body)
+    if len(destination) > MAX_DESTINATION:
+        raise InvalidInput(f"a notice's destination is at most {MAX_DESTINATION} characters")
+    if len(subject) > MAX_SUBJECT:
+        raise InvalidInput(f"a notice's subject is at most {MAX_SUBJECT} characters")
+    if not body or len(body) > MAX_BODY:
+        raise InvalidInput(f"a notice's body is 1 to {MAX_BODY} characters")
+    result = conn.execute(
+        notices.insert().values(
+            election_id=election_id,
+            channel=channel,
+            destination=destination,
+            subject=subject,
+            body=body,
+            created_ms=now_ms,
+            attempts=0,
+            claimed_until_ms=0,
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    notice_id: int
+    channel: str
+    destination: str
+    subject: str
+    body: str
+    attempts: int
+
+
+def backoff_ms(attempts: int) -> int:
+    """How long a notice waits after its ``attempts``-th failure before the next try."""
+    return int(min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** max(0, min(attempts - 1, 20))))
+
+
+class Outbox:
+    """Delivers queued notices through ``sender``; safe to run in many processes at once."""
+
+    def __init__(self, store: SqlStore, sender: Sender, clock: Callable[[], int] = _now_ms) -> None:
+        self.store = store
+        self.sender = sender
+        self.clock = clock
+
+    def deliver_pending(self, batch: int = 100, lease_s: float = 60, max_attempts: int = 8) -> int:
+        """Claim up to ``batch`` due notices, send them and record the outcome.
+
+        Returns the number sent in this round.
+        """
+        if batch < 1 or lease_s <= 0 or max_attempts < 1:
+            raise InvalidInput("batch, lease and max_attempts must be positive")
+        lease_ms = int(lease_s * 1000)
+        claim = self.clock() + lease_ms
+        claimed = self._claim(batch, claim, lease_ms, max_attempts)
+        margin = max(1, min(5_000, lease_ms // 4))
+        sent = 0
+        for i, notice in enumerate(claimed):
+            if self.clock() + margin >= claim:
+                self._release([c.notice_id for c in claimed[i:]], claim)
+                log.warning(
+                    "notice lease ran short; %d notice(s) left for the next round", len(claimed) - i
+                )
+                break
+            if self._send(notice):
+                self._finish(notice.notice_id, claim, sent_ms=self.clock())
+                sent += 1
+            else:
+                retry = self.clock() + backoff_ms(notice.attempts + 1)
+                self._finish(notice.notice_id, claim, retry_at_ms=retry)
+        return sent
+
+    def run_forever(self, interval_s: float, stop: threading.Event) -> None:
+        """Deliver until ``stop`` is set; a full batch is followed at once by another round.
+
+        Errors are logged (by type, never with a destination or body) and retried.
+        """
+        while not stop.is_set():
+            busy = False
+            try:
+                busy = self.deliver_pending() >= 100
+            except Exception as exc:
+                log.error("notice delivery round failed: %s", type(exc).__name__)
+            if not busy:
+                stop.wait(interval_s)
+
+    def pending_count(self, election_id: str) -> int:
+        """Notices of ``election_id`` not sent yet (including any that ran out of attempts)."""
+        with self.store.engine.connect() as conn:
+            q = select(func.count()).where(
+                notices.c.election_id == election_id, notices.c.sent_ms.is_(None)
+            )
+            return int(conn.execute(q).scalar_one())
+
+    def given_up_count(self, election_id: str, max_attempts: int = 8) -> int:
+        """Notices of ``election_id`` that failed ``max_attempts`` times: an operator's alarm."""
+        with self.store.engine.connect() as conn:
+            q = select(func.count()).where(
+                notices.c.election_id == election_id,
+                notices.c.sent_ms.is_(None),
+                notices.c.attempts >= max_attempts,
+            )
+            return int(conn.execute(q).scalar_one())
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _claim(self, batch: int, claim: int, lease_ms: int, max_attempts: int) -> list[_Claimed]:
+        now = claim - lease_ms
+        q = (
+            select(
+                notices.c.notice_id,
+                notices.c.channel,
+                notices.c.destination,
+                notices.c.subject,
+                notices.c.body,
+                notices.c.attempts,
+            )
+            .where(
+                notices.c.sent_ms.is_(None),
+                notices.c.claimed_until_ms < now,
+                notices.c.attempts < max_attempts,
+            )
+            .order_by(notices.c.notice_id)
+            .limit(batch)
+        )
+        if not self.store.is_sqlite:
+            q = q.with_for_update(skip_locked=True)
+        with self.store.transaction() as conn:
+            rows = [_Claimed(*row) for row in conn.execute(q)]
+            if rows:
+                conn.execute(
+                    update(notices)
+                    .where(notices.c.notice_id.in_([r.notice_id for r in rows]))
+                    .values(claimed_until_ms=claim)
+                )
+        return rows
+
+    def _send(self, notice: _Claimed) -> bool:
+        try:
+            message = _message(notice.channel, notice.destination, notice.subject, notice.body)
+            self.sender.send(message)
+        except DeliveryFailed as exc:
+            # A sender's reason masks the destination and never holds the body.
+            log.warning("notice %d not delivered: %s", notice.notice_id, exc)
+            return False
+        except Exception as exc:
+            log.error("notice %d not delivered: %s", notice.notice_id, type(exc).__name__)
+            return False
+        return True
+
+    def _finish(
+        self,
+        notice_id: int,
+        claim: int,
+        *,
+        sent_ms: int | None = None,
+        retry_at_ms: int | None = None,
+    ) -> None:
+        mine = update(notices).where(
+            notices.c.notice_id == notice_id,
+            notices.c.claimed_until_ms == claim,
+            notices.c.sent_ms.is_(None),
+        )
+        with self.store.transaction() as conn:
+            if sent_ms is not None:
+                conn.execute(mine.values(sent_ms=sent_ms))
+            else:
+                conn.execute(
+                    mine.values(attempts=notices.c.attempts + 1, claimed_until_ms=retry_at_ms)
+                )
+
+    def _release(self, notice_ids: list[int], claim: int) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                update(notices)
+                .where(
+                    notices.c.notice_id.in_(notice_ids),
+                    notices.c.claimed_until_ms == claim,
+                    notices.c.sent_ms.is_(None),
+                )
+                .values(claimed_until_ms=0)
+            )

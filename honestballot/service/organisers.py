@@ -1,0 +1,89 @@
+"""Organiser tokens: how a commission or party office signs in to the organiser API and pages.
+
+A token is ``"hbo_"`` followed by 32 URL-safe characters (24 random bytes).  It is shown
+once, when it is created; the database keeps only its MAC under the server key
+``organiser-token``, so a copy of the database does not let anyone sign in.  Several
+tokens may share a label (to rotate one without a gap); revoking a label revokes all of
+them.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Callable
+from typing import Final
+
+from sqlalchemy import delete, select
+
+from honestballot.errors import InvalidInput, NotSignedIn
+from honestballot.service.keys import SecretStr, mac, server_key
+from honestballot.store.schema import organiser_tokens
+from honestballot.store.sql import SqlStore
+
+TOKEN_PREFIX: Final = "hbo_"
+KEY_NAME: Final = "organiser-token"
+MAX_LABEL: Final = 128
+_TOKEN = re.compile(r"^hbo_[A-Za-z0-9_-]{32}$")
+_DOMAIN: Final = "honestballot/organiser-token/v1"
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class Organisers:
+    """Creates, checks and revokes organiser tokens."""
+
+    def __init__(self, store: SqlStore, clock: Callable[[], int] = _now_ms) -> None:
+        self.store = store
+        self.clock = clock
+
+    def create_token(self, label: str) -> SecretStr:
+        """A new token for ``label`` (who holds it); returned once, never stored."""
+        label = label.strip()
+        if not label or len(label) > MAX_LABEL or not label.isprintable():
+            raise InvalidInput(f"an organiser's label is 1 to {MAX_LABEL} printable characters")
+        token = SecretStr(TOKEN_PREFIX + secrets.token_urlsafe(24))
+        token_mac = self._mac(token)  # before the write transaction: it may create the key
+        with self.store.transaction() as conn:
+            conn.execute(
+                organiser_tokens.insert().values(
+                    token_mac=token_mac, label=label, created_ms=self.clock()
+                )
+            )
+        return token
+
+    def check(self, token: str) -> str:
+        """The label of a valid token; NotSignedIn for anything else."""
+        if not _TOKEN.match(token):
+            raise NotSignedIn("not signed in as an organiser: the token is malformed")
+        with self.store.engine.connect() as conn:
+            label = conn.execute(
+                select(organiser_tokens.c.label).where(
+                    organiser_tokens.c.token_mac == self._mac(token)
+                )
+            ).scalar()
+        if label is None:
+            raise NotSignedIn("not signed in as an organiser: the token is unknown or revoked")
+        return str(label)
+
+    def revoke(self, label: str) -> int:
+        """Revoke every token with ``label``; returns how many there were."""
+        with self.store.transaction() as conn:
+            result = conn.execute(
+                delete(organiser_tokens).where(organiser_tokens.c.label == label.strip())
+            )
+            return int(result.rowcount)
+
+    def labels(self) -> list[str]:
+        """The labels that hold at least one token, sorted."""
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(organiser_tokens.c.label).distinct())
+            return sorted(str(r[0]) for r in rows)
+
+    def _mac(self, token: str) -> bytes:
+        # Looked up by this MAC: an attacker cannot choose MACs, so the index lookup's timing
+        # tells nothing about a valid token.
+        return mac(server_key(self.store, KEY_NAME), _DOMAIN, token)

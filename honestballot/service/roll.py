@@ -1,0 +1,467 @@
+"""The voter roll of an election: import, shared-contact exceptions, the public summary.
+
+One national ID = one voter: the only hard rule, enforced within a file, against the
+voters already imported, and by a unique index. A phone number or e-mail address used
+by several voters is allowed only for a contact the organiser recorded an exception for,
+with a reason; how many exceptions there are goes on the public board together with the
+voters per unit (the ``roll`` event, docs/record-format.md).
+
+Contacts are normalised exactly as the integrity audit normalises them (docs/audit.md),
+so that the import's rule and the audit's clusters agree. Nothing here returns a secret:
+the roll holds public credentials only, never one-time codes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.engine import Connection
+
+from honestballot.errors import InvalidInput, RollRejected
+from honestballot.record.manifest import manifest_from_json
+from honestballot.store.schema import contact_exceptions, voters
+from honestballot.store.sql import SqlStore
+
+MAX_VOTERS = 2_000_000
+_BATCH = 5_000
+_COLUMNS = ("national_id", "name", "phone", "email", "unit")
+_REQUIRED = ("national_id", "name", "unit")
+_MAX_ID = 64
+_MAX_NAME = 256
+_MAX_EMAIL = 254
+_TAG = re.compile(r"\+[^@]*@")
+_LETTER = re.compile(r"[^\W\d_]")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+_SPACE = re.compile(r"\s")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "…")
+
+
+# -- normalisation (docs/audit.md) -------------------------------------------------------
+
+
+def normalize_phone(text: str) -> str | None:
+    """Digits only; 11 digits starting with 8, or 10 digits, become ``7XXXXXXXXXX``.
+
+    Empty gives ``None``. Letters, non-ASCII digits, or fewer than 10 or more than 15
+    digits raise :class:`ValueError` with the reason.
+
+    >>> normalize_phone("8 (701) 123-45-67")
+    '77011234567'
+    """
+    value = text.strip()
+    if not value:
+        return None
+    if _LETTER.search(value):
+        raise ValueError(f"phone {_shown(value)} contains letters")
+    if not value.isascii() and _OTHER_DIGIT.search(value):
+        raise ValueError(f"phone {_shown(value)} contains non-ASCII digits")
+    digits = _NOT_DIGIT.sub("", value)
+    if not 10 <= len(digits) <= 15:
+        raise ValueError(f"phone {_shown(value)} has {len(digits)} digits, not 10 to 15")
+    if len(digits) == 11 and digits.startswith("8"):
+        return "7" + digits[1:]
+    if len(digits) == 10:
+        return "7" + digits
+    return digits
+
+
+def normalize_email(text: str) -> str | None:
+    """Lower-cased, a ``+tag`` before ``@`` removed; it must contain ``@``.
+
+    Empty gives ``None``; an address without one ``@`` between a non-empty local part
+    and domain, or with spaces, raises :class:`ValueError`.
+
+    >>> normalize_email("Anna.K+votes@Mail.Example")
+    'anna.k@mail.example'
+    """
+    value = text.strip()
+    if not value:
+        return None
+    normal = _TAG.sub("@", value.lower(), count=1)
+    if "@" not in normal:
+        raise ValueError(f"e-mail {_shown(value)} has no @")
+    local, _, domain = normal.partition("@")
+    if not local or not domain or "@" in domain:
+        raise ValueError(f"e-mail {_shown(value)} is not local@domain")
+    if _SPACE.search(normal) or len(normal) > _MAX_EMAIL:
+        raise ValueError(f"e-mail {_shown(value)} has spaces or is too long")
+    return normal
+
+
+def normalize_contact(text: str) -> str | None:
+    """A phone number if ``text`` has no ``@``, else an e-mail address (as the audit does)."""
+    return normalize_email(text) if "@" in text else normalize_phone(text)
+
+
+def normalize_national_id(text: str) -> str:
+    """Without spaces and dashes, upper-cased (so ``ab-1`` and ``AB1`` are one person)."""
+    return text.strip().replace(" ", "").replace("-", "").upper()
+
+
+def _national_id_problem(value: str) -> str | None:
+    if not value:
+        return "national ID is empty"
+    if len(value) > _MAX_ID or not (value.isascii() and value.isalnum()):
+        return f"national ID {_shown(value)} is not up to {_MAX_ID} letters and digits"
+    return None
+
+
+# -- reading the file ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VoterRow:
+    election_id: str
+    voter_id: int
+    national_id: str
+    name: str
+    phone: str | None
+    email: str | None
+    unit: str
+    credential: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """One data row of the file; fields that failed their check are empty / ``None``."""
+
+    line: int
+    national_id: str
+    name: str
+    phone: str | None
+    email: str | None
+    unit: str
+
+
+def _records(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The lower-cased header and an iterator of (first physical line, fields)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InvalidInput(f"the roll is not UTF-8 text (line {line}: {exc.reason})") from exc
+    first = text.split("\n", 1)[0]
+    if not first.strip():
+        raise InvalidInput("the roll has no header line")
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        start = 1
+        try:
+            for record in reader:
+                yield start, record
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise InvalidInput(f"line {start}: not readable as CSV ({exc})") from exc
+
+    it = rows()
+    _, header = next(it)
+    return [h.strip().lower() for h in header], it
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    wanted = [h for h in header if h in _COLUMNS]
+    twice = sorted({h for h in wanted if wanted.count(h) > 1})
+    if twice:
+        raise InvalidInput(f"the roll has column(s) twice: {', '.join(twice)}")
+    missing = [c for c in _REQUIRED if c not in header]
+    if "phone" not in header and "email" not in header:
+        missing.append("phone or email")
+    if missing:
+        raise InvalidInput(
+            f"the roll is missing required column(s): {', '.join(missing)} "
+            f"(found: {', '.join(header) or 'none'})"
+        )
+    return {h: i for i, h in enumerate(header) if h in _COLUMNS}
+
+
+def _check_line(
+    line: int, fields: list[str], cols: dict[str, int], units: frozenset[str]
+) -> tuple[_Line, list[str]]:
+    def get(name: str) -> str:
+        return fields[cols[name]].strip() if name in cols else ""
+
+    problems = []
+    national_id = normalize_national_id(get("national_id"))
+    if (why := _national_id_problem(national_id)) is not None:
+        problems.append(why)
+        national_id = ""
+    name = get("name")
+    if not name:
+        problems.append("name is empty")
+    elif len(name) > _MAX_NAME or _CONTROL.search(name):
+        problems.append(f"name is longer than {_MAX_NAME} characters or has control characters")
+    unit = get("unit")
+    if not unit:
+        problems.append("unit is empty")
+    elif unit not in units:
+        problems.append(f"unit {_shown(unit)} is not a unit of the election")
+    contacts: list[str | None] = []
+    for column, normalize in (("phone", normalize_phone), ("email", normalize_email)):
+        try:
+            contacts.append(normalize(get(column)))
+        except ValueError as exc:
+            problems.append(str(exc))
+            contacts.append(None)
+    if not get("phone") and not get("email"):
+        problems.append("neither a phone number nor an e-mail address")
+    return _Line(line, national_id, name, contacts[0], contacts[1], unit), problems
+
+
+def _parse_roll(data: bytes, units: frozenset[str]) -> tuple[list[_Line], list[tuple[int, str]]]:
+    """Every row of a roll file and the problems found in rows on their own."""
+    header, records = _records(data)
+    cols = _columns(header)
+    rows: list[_Line] = []
+    problems: list[tuple[int, str]] = []
+    for line, fields in records:
+        if all(not f.strip() for f in fields):
+            continue  # blank lines and spreadsheets' empty ",,,," rows hold no voter
+        if len(rows) >= MAX_VOTERS:
+            raise InvalidInput(f"the roll has more than {MAX_VOTERS:,} rows")
+        if len(fields) != len(header):
+            problems.append((line, f"{len(fields)} fields where the header has {len(header)}"))
+            continue
+        row, found = _check_line(line, fields, cols, units)
+        rows.append(row)
+        problems += [(line, p) for p in found]
+    return rows, problems
+
+
+# -- the roll --------------------------------------------------------------------------
+
+
+class Roll:
+    """The voter roll of each election in ``store``."""
+
+    def __init__(self, store: SqlStore, clock: Callable[[], int] = _now_ms) -> None:
+        self.store = store
+        self.clock = clock
+        self._units: dict[str, tuple[str, ...]] = {}
+
+    def _election(self, conn: Connection, election_id: str) -> tuple[str, tuple[str, ...]]:
+        """The election's phase and its unit ids in manifest order."""
+        row = self.store.election_row(conn, election_id)
+        if row is None:
+            raise InvalidInput(f"no election {election_id!r}")
+        units = self._units.get(election_id)
+        if units is None:
+            manifest = manifest_from_json(json.loads(row["manifest"]))
+            units = self._units[election_id] = tuple(u.id for u in manifest.units)
+        return str(row["phase"]), units
+
+    def _in_setup(self, conn: Connection, election_id: str, what: str) -> tuple[str, ...]:
+        phase, units = self._election(conn, election_id)
+        if phase != "setup":
+            raise InvalidInput(f"{what} is possible only in setup; the election is {phase}")
+        return units
+
+    def units(self, election_id: str) -> tuple[str, ...]:
+        with self.store.engine.connect() as conn:
+            return self._election(conn, election_id)[1]
+
+    # -- import ----------------------------------------------------------------------------
+
+    def import_csv(self, election_id: str, data: bytes) -> int:
+        """Add every voter of a CSV file, or none of them (:class:`RollRejected`)."""
+        with self.store.engine.connect() as conn:
+            units = self._in_setup(conn, election_id, "importing the roll")
+        rows, problems = _parse_roll(data, frozenset(units))
+        with self.store.transaction(election_id) as conn:
+            self._in_setup(conn, election_id, "importing the roll")
+            existing, problems_vs_roll = self._against_roll(conn, election_id, rows)
+            problems += problems_vs_roll
+            if problems:
+                problems.sort(key=lambda p: p[0])
+                raise RollRejected([f"line {line}: {why}" for line, why in problems])
+            if existing + len(rows) > MAX_VOTERS:
+                raise InvalidInput(f"the roll would have more than {MAX_VOTERS:,} voters")
+            first = conn.execute(
+                select(func.coalesce(func.max(voters.c.voter_id), 0)).where(
+                    voters.c.election_id == election_id
+                )
+            ).scalar_one()
+            keys = ("national_id", "name", "phone", "email", "unit")
+            for start in range(0, len(rows), _BATCH):
+                batch = [
+                    {"election_id": election_id, "voter_id": int(first) + start + i + 1}
+                    | {k: getattr(r, k) for k in keys}
+                    for i, r in enumerate(rows[start : start + _BATCH])
+                ]
+                conn.execute(voters.insert(), batch)
+        return len(rows)
+
+    def _against_roll(
+        self, conn: Connection, election_id: str, rows: list[_Line]
+    ) -> tuple[int, list[tuple[int, str]]]:
+        """Voters already on the roll, and the file's clashes with them and within itself."""
+        on_roll = "already on the roll"
+        seen_ids: dict[str, str] = {}
+        users: dict[str, str] = {}  # contact -> where it is first used
+        existing = 0
+        q = select(voters.c.national_id, voters.c.phone, voters.c.email).where(
+            voters.c.election_id == election_id
+        )
+        for national_id, phone, email in conn.execute(q):
+            existing += 1
+            seen_ids[str(national_id)] = on_roll
+            for contact in (phone, email):
+                if contact is not None:
+                    users.setdefault(str(contact), "used by a voter " + on_roll)
+        allowed = set(self._exception_map(conn, election_id))
+        problems: list[tuple[int, str]] = []
+        for row in rows:
+            if row.national_id:
+                where = seen_ids.setdefault(row.national_id, f"on line {row.line}")
+                if where != f"on line {row.line}":
+                    problems.append((row.line, f"national ID {row.national_id} is also {where}"))
+            for noun, contact in (("phone", row.phone), ("e-mail", row.email)):
+                if contact is None:
+                    continue
+                where = users.setdefault(contact, f"used on line {row.line}")
+                if where != f"used on line {row.line}" and contact not in allowed:
+                    problems.append(
+                        (
+                            row.line,
+                            f"{noun} {contact} is also {where}; a shared {noun} needs an "
+                            "exception recorded with a reason",
+                        )
+                    )
+        return existing, problems
+
+    # -- shared-contact exceptions ---------------------------------------------------------
+
+    def add_exception(self, election_id: str, contact: str, reason: str) -> str:
+        """Allow several voters to share ``contact``; returns it normalised."""
+        try:
+            normal = normalize_contact(contact)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from exc
+        if normal is None:
+            raise InvalidInput("an exception needs a phone number or e-mail address")
+        why = reason.strip()
+        if not 3 <= len(why) <= 500:
+            raise InvalidInput("the reason for an exception must have 3 to 500 characters")
+        with self.store.transaction(election_id) as conn:
+            self._in_setup(conn, election_id, "recording a contact exception")
+            key = (contact_exceptions.c.election_id == election_id) & (
+                contact_exceptions.c.contact == normal
+            )
+            if conn.execute(select(contact_exceptions.c.contact).where(key)).first():
+                conn.execute(update(contact_exceptions).where(key).values(reason=why))
+            else:
+                conn.execute(
+                    contact_exceptions.insert().values(
+                        election_id=election_id,
+                        contact=normal,
+                        reason=why,
+                        created_ms=self.clock(),
+                    )
+                )
+        return normal
+
+    @staticmethod
+    def _exception_map(conn: Connection, election_id: str) -> dict[str, str]:
+        q = (
+            select(contact_exceptions.c.contact, contact_exceptions.c.reason)
+            .where(contact_exceptions.c.election_id == election_id)
+            .order_by(contact_exceptions.c.contact)
+        )
+        return {str(c): str(r) for c, r in conn.execute(q)}
+
+    def exceptions(self, election_id: str) -> list[tuple[str, str]]:
+        """(normalised contact, reason) of every recorded exception, by contact."""
+        with self.store.engine.connect() as conn:
+            return list(self._exception_map(conn, election_id).items())
+
+    def _count(self, table: Table, election_id: str) -> int:
+        q = select(func.count()).where(table.c.election_id == election_id)
+        with self.store.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    def exception_count(self, election_id: str) -> int:
+        return self._count(contact_exceptions, election_id)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def count(self, election_id: str) -> int:
+        return self._count(voters, election_id)
+
+    def _per_unit(self, conn: Connection, election_id: str) -> dict[str, int]:
+        q = (
+            select(voters.c.unit, func.count())
+            .where(voters.c.election_id == election_id)
+            .group_by(voters.c.unit)
+        )
+        _, units = self._election(conn, election_id)
+        counted = {str(u): int(n) for u, n in conn.execute(q)}
+        return {u: counted.get(u, 0) for u in units}
+
+    def per_unit(self, election_id: str) -> dict[str, int]:
+        """Voters per unit, every unit of the manifest in its order (0 if none)."""
+        with self.store.engine.connect() as conn:
+            return self._per_unit(conn, election_id)
+
+    def summary(
+        self, election_id: str, conn: Connection | None = None
+    ) -> tuple[tuple[tuple[str, int], ...], int]:
+        """What the public board shows of the roll: voters per unit and the exceptions.
+
+        Pass ``conn`` to read inside the transaction that publishes the summary.
+        """
+        if conn is None:
+            with self.store.engine.connect() as own:
+                return self.summary(election_id, own)
+        per_unit = tuple(self._per_unit(conn, election_id).items())
+        return per_unit, len(self._exception_map(conn, election_id))
+
+    def summary_body(self, election_id: str, conn: Connection | None = None) -> dict[str, Any]:
+        """The body of the board's ``roll`` event (docs/record-format.md)."""
+        per_unit, exceptions = self.summary(election_id, conn)
+        return {
+            "voters_per_unit": [{"unit": u, "voters": n} for u, n in per_unit],
+            "contact_exceptions": exceptions,
+        }
+
+    def _one(self, election_id: str, where: Any) -> VoterRow | None:
+        q = select(voters).where(voters.c.election_id == election_id, where)
+        with self.store.engine.connect() as conn:
+            row = conn.execute(q).mappings().first()
+        if row is None:
+            return None
+        credential = row["credential"]
+        return VoterRow(
+            election_id=str(row["election_id"]),
+            voter_id=int(row["voter_id"]),
+            national_id=str(row["national_id"]),
+            name=str(row["name"]),
+            phone=row["phone"],
+            email=row["email"],
+            unit=str(row["unit"]),
+            credential=bytes(credential) if credential is not None else None,
+        )
+
+    def voter(self, election_id: str, voter_id: int) -> VoterRow | None:
+        return self._one(election_id, voters.c.voter_id == voter_id)
+
+    def voter_by_national_id(self, election_id: str, national_id: str) -> VoterRow | None:
+        """The voter with this national ID (given in any of its usual spellings)."""
+        return self._one(election_id, voters.c.national_id == normalize_national_id(national_id))

@@ -1,0 +1,374 @@
+"""Voter sign-in: a one-time code to the registered phone or e-mail, then a session token.
+
+A voter types a national ID; :meth:`SignIn.request_code` sends a 6-digit code to the
+phone registered for it (or the e-mail when there is no phone), and
+:meth:`SignIn.verify_code` turns the right code into a :class:`VoterSession`.
+
+What is stored: only the code's MAC under the server key ``signin-code`` (bound to the
+election and the voter), its expiry and the wrong attempts so far, in ``signin_codes``.
+The code itself is never stored, logged, put in an exception or shown by a repr.
+
+The roll cannot be probed through sign-in.  For a national ID that is not on the roll
+(or whose voter has no phone or e-mail), ``request_code`` applies the same rate limits,
+sends nothing and stores a *decoy* row under a negative voter id derived from the ID,
+whose MAC belongs to no code anybody was sent; ``verify_code`` then answers exactly as it
+does for a voter on the roll ("the code is wrong, 4 attempts left", "expired"), and never
+signs anyone in.  The caller must show one neutral message whatever ``request_code``
+returns, e.g. "if this national ID is on the roll, a code is on its way to the phone or
+e-mail registered for it".  The masked destination it returns is for the activity log
+or a page shown after sign-in: shown on that neutral page it would tell anyone who
+knows a national ID that it is on the roll, and part of its phone number.  Two residual
+signals remain for the web layer to blunt: a failed delivery (``DeliveryFailed``) happens
+only for IDs on the roll, and sending takes time that an unknown ID does not.
+
+Sessions are stateless: the token is ``base64url(JSON) + "." + base64url(MAC)`` under the
+server key ``voter-session``; the JSON names the election, the voter, the expiry and a
+random session id, so a token of one election is refused by every other one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from sqlalchemy import delete, select, update
+
+from honestballot.errors import DeliveryFailed, InvalidInput, NotSignedIn, SignInFailed
+from honestballot.protocol.manifest import Label
+from honestballot.record.manifest import label_from_json
+from honestballot.service.keys import SecretStr, dialect_insert, mac, server_key
+from honestballot.service.ratelimit import RateLimiter
+from honestballot.service.roll import normalize_national_id
+from honestballot.service.senders import Message, Sender, mask_destination
+from honestballot.store.schema import elections, signin_codes, voters
+from honestballot.store.sql import SqlStore
+
+CODE_KEY_NAME: Final = "signin-code"
+SESSION_KEY_NAME: Final = "voter-session"
+CODE_DIGITS: Final = 6
+MAX_NATIONAL_ID: Final = 64
+MAX_TOKEN: Final = 1024
+_CODE_DOMAIN: Final = "honestballot/signin-code/v1"
+_DECOY_DOMAIN: Final = "honestballot/signin-decoy/v1"
+_SESSION_DOMAIN: Final = "honestballot/voter-session/v1"
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]")
+_TOKEN = re.compile(r"^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$")
+_SESSION_FIELDS: Final = frozenset({"v", "election", "voter", "expires_ms", "session"})
+
+_SUBJECTS: Final = Label(
+    ru="Код для входа в honestballot",
+    kk="honestballot жүйесіне кіру коды",
+    en="Your honestballot sign-in code",
+)
+_BODIES: Final = Label(
+    ru=(
+        "Ваш код honestballot для «{title}»: {code}. Он истечёт через {minutes} мин. "
+        "Никто от имени выборов никогда не попросит его у вас."
+    ),
+    kk=(
+        "«{title}» үшін honestballot кодыңыз: {code}. Ол {minutes} минуттан кейін "
+        "жарамсыз болады. Сайлау атынан ешкім оны сізден ешқашан сұрамайды."
+    ),
+    en=(
+        "Your honestballot code for {title}: {code}. It expires in {minutes} minutes. "
+        "Nobody from the election will ever ask you for it."
+    ),
+)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def normalise_national_id(national_id: str) -> str:
+    """The national ID as the roll stores it (no spaces or dashes, upper case).
+
+    InvalidInput when nothing sensible is left.
+    """
+    normal = normalize_national_id(_SEPARATORS.sub("", national_id))
+    if not normal or len(normal) > MAX_NATIONAL_ID or not normal.isprintable():
+        raise InvalidInput(f"a national ID is 1 to {MAX_NATIONAL_ID} characters")
+    return normal
+
+
+@dataclass(frozen=True, slots=True)
+class VoterSession:
+    """A signed-in voter of one election until ``expires_ms``; holds no secret itself."""
+
+    election_id: str
+    voter_id: int
+    expires_ms: int
+    session_id: str
+
+    def token(self, key: bytes) -> SecretStr:
+        """The bearer token for this session (use the server key ``voter-session``)."""
+        payload = json.dumps(
+            {
+                "v": 1,
+                "election": self.election_id,
+                "voter": self.voter_id,
+                "expires_ms": self.expires_ms,
+                "session": self.session_id,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode("utf-8")
+        return SecretStr(_b64(payload) + "." + _b64(mac(key, _SESSION_DOMAIN, payload)))
+
+
+def session_from_token(key: bytes, token: str, election_id: str, now_ms: int) -> VoterSession:
+    """The session in ``token`` if its MAC checks, it is for ``election_id`` and unexpired."""
+    match = _TOKEN.match(token) if len(token) <= MAX_TOKEN else None
+    payload = _unb64(match.group(1)) if match else None
+    tag = _unb64(match.group(2)) if match else None
+    if payload is None or tag is None:
+        raise NotSignedIn("not signed in: the session token is malformed")
+    if not hmac.compare_digest(tag, mac(key, _SESSION_DOMAIN, payload)):
+        raise NotSignedIn("not signed in: the session token is not valid")
+    fields = json.loads(payload)
+    if not isinstance(fields, dict) or set(fields) != _SESSION_FIELDS or fields["v"] != 1:
+        raise NotSignedIn("not signed in: the session token has an unknown format")
+    session = VoterSession(
+        election_id=str(fields["election"]),
+        voter_id=int(fields["voter"]),
+        expires_ms=int(fields["expires_ms"]),
+        session_id=str(fields["session"]),
+    )
+    if session.election_id != election_id:
+        raise NotSignedIn("not signed in to this election: the session is for another one")
+    if now_ms >= session.expires_ms:
+        raise NotSignedIn("the session has expired; sign in again")
+    return session
+
+
+Outcome = Literal["signed-in", "no-code", "expired", "wrong", "used-up"]
+
+
+class SignIn:
+    """One-time codes and voter sessions; every piece of state is in the database."""
+
+    def __init__(
+        self,
+        store: SqlStore,
+        sender: Sender,
+        clock: Callable[[], int] = _now_ms,
+        *,
+        code_ttl_s: int = 600,
+        max_attempts: int = 5,
+        per_contact: tuple[int, int] = (3, 900),
+        per_address: tuple[int, int] = (30, 900),
+        verify_per_address: tuple[int, int] = (60, 900),
+        session_ttl_s: int = 1800,
+    ) -> None:
+        if code_ttl_s <= 0 or session_ttl_s <= 0 or max_attempts <= 0:
+            raise InvalidInput("code and session lifetimes and max_attempts must be positive")
+        self.store = store
+        self.sender = sender
+        self.clock = clock
+        self.code_ttl_s = code_ttl_s
+        self.max_attempts = max_attempts
+        self.per_contact = per_contact
+        self.per_address = per_address
+        self.verify_per_address = verify_per_address
+        self.session_ttl_s = session_ttl_s
+        self.limiter = RateLimiter(store, clock)
+        self._titles: dict[str, Label] = {}  # manifests never change once stored
+
+    # -- codes -----------------------------------------------------------------------------
+
+    def request_code(
+        self, election_id: str, national_id: str, address: str, *, language: str = "en"
+    ) -> str | None:
+        """Send a code to the voter; the masked destination, or None for an unknown ID.
+
+        Show the same neutral message in both cases (see the module's docstring).
+        Raises InvalidInput (election not open), RateLimited, DeliveryFailed.
+        """
+        title = self._open_election(election_id).get(language)
+        nid = normalise_national_id(national_id)
+        self.limiter.hit(self.limiter.bucket("code:address", address), *self.per_address)
+        voter = self._voter(election_id, nid)
+        if voter is None:
+            who = f"national-id:{election_id}:{nid}"
+        else:
+            who = f"{voter[1]}:{voter[2].lower()}"
+        self.limiter.hit(self.limiter.bucket("code:contact", who), *self.per_contact)
+        code = SecretStr(f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}")
+        voter_id = voter[0] if voter is not None else self._decoy_id(election_id, nid)
+        self._store_code(election_id, voter_id, code)
+        if voter is None:
+            return None
+        _, channel, destination = voter
+        minutes = -(-self.code_ttl_s // 60)
+        try:
+            message = Message(
+                channel=channel,
+                destination=destination,
+                subject=_SUBJECTS.get(language),
+                body=_BODIES.get(language).format(title=title, code=code, minutes=minutes),
+                secret=True,
+            )
+        except ValueError:
+            raise DeliveryFailed("the voter's registered contact cannot take a message") from None
+        self.sender.send(message)
+        return mask_destination(destination)
+
+    def verify_code(
+        self, election_id: str, national_id: str, code: str, address: str
+    ) -> VoterSession:
+        """A session for the voter whose current code this is; SignInFailed otherwise."""
+        self._open_election(election_id)
+        nid = normalise_national_id(national_id)
+        self.limiter.hit(self.limiter.bucket("verify:address", address), *self.verify_per_address)
+        candidate = SecretStr(re.sub(r"\s", "", code))  # hidden from tracebacks' locals
+        if len(candidate) != CODE_DIGITS or not candidate.isascii() or not candidate.isdigit():
+            raise InvalidInput(f"the code has {CODE_DIGITS} digits")
+        voter = self._voter(election_id, nid)
+        voter_id = voter[0] if voter is not None else self._decoy_id(election_id, nid)
+        outcome, left = self._check_code(election_id, voter_id, candidate)
+        if outcome == "signed-in" and voter is not None:
+            now = self.clock()
+            return VoterSession(
+                election_id=election_id,
+                voter_id=voter_id,
+                expires_ms=now + self.session_ttl_s * 1000,
+                session_id=secrets.token_hex(8),
+            )
+        if outcome == "no-code":
+            raise SignInFailed("no code is waiting for this national ID; request a new one")
+        if outcome == "expired":
+            raise SignInFailed("the code has expired; request a new one")
+        if outcome != "wrong":
+            raise SignInFailed("the code is wrong and no attempts are left; request a new one")
+        raise SignInFailed(f"the code is wrong; {left} attempt(s) left")
+
+    def purge(self, older_than_ms: int) -> int:
+        """Delete codes (and decoys) that expired before ``older_than_ms``; how many."""
+        with self.store.transaction() as conn:
+            result = conn.execute(
+                delete(signin_codes).where(signin_codes.c.expires_ms < older_than_ms)
+            )
+            return int(result.rowcount)
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def session_key(self) -> bytes:
+        return server_key(self.store, SESSION_KEY_NAME)
+
+    def session_token(self, session: VoterSession) -> SecretStr:
+        return session.token(self.session_key())
+
+    def session_from_token(self, token: str, *, election_id: str) -> VoterSession:
+        """The session of a valid, unexpired token for ``election_id``; NotSignedIn otherwise."""
+        return session_from_token(self.session_key(), token, election_id, self.clock())
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _open_election(self, election_id: str) -> Label:
+        """The election's title; InvalidInput unless the election exists and is open."""
+        with self.store.engine.connect() as conn:
+            phase = conn.execute(
+                select(elections.c.phase).where(elections.c.election_id == election_id)
+            ).scalar()
+            if phase is None:
+                raise InvalidInput(f"there is no election {election_id!r}")
+            if phase != "open":
+                raise InvalidInput(
+                    f"sign-in codes are given only while the election is open; it is {phase!r}"
+                )
+            title = self._titles.get(election_id)
+            if title is None:
+                manifest = conn.execute(
+                    select(elections.c.manifest).where(elections.c.election_id == election_id)
+                ).scalar_one()
+                title = label_from_json(json.loads(manifest)["title"], "manifest.title")
+                self._titles[election_id] = title
+        return title
+
+    def _voter(self, election_id: str, nid: str) -> tuple[int, Literal["sms", "email"], str] | None:
+        """(voter id, channel, destination) of the voter with a contact, else None."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                select(voters.c.voter_id, voters.c.phone, voters.c.email).where(
+                    voters.c.election_id == election_id, voters.c.national_id == nid
+                )
+            ).first()
+        if row is None:
+            return None
+        if row.phone:
+            return int(row.voter_id), "sms", str(row.phone)
+        if row.email:
+            return int(row.voter_id), "email", str(row.email)
+        return None
+
+    def _decoy_id(self, election_id: str, nid: str) -> int:
+        digest = mac(self._code_key(), _DECOY_DOMAIN, election_id, nid)
+        return -1 - (int.from_bytes(digest[:4], "big") >> 2)  # never a real (>= 0) voter id
+
+    def _code_key(self) -> bytes:
+        return server_key(self.store, CODE_KEY_NAME)
+
+    def _code_mac(self, election_id: str, voter_id: int, code: str) -> bytes:
+        return mac(self._code_key(), _CODE_DOMAIN, election_id, str(voter_id), code)
+
+    def _store_code(self, election_id: str, voter_id: int, code: str) -> None:
+        values = {
+            "code_mac": self._code_mac(election_id, voter_id, code),
+            "expires_ms": self.clock() + self.code_ttl_s * 1000,
+            "attempts": 0,
+        }
+        with self.store.transaction() as conn:
+            stmt = dialect_insert(conn, signin_codes).values(
+                election_id=election_id, voter_id=voter_id, **values
+            )
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[signin_codes.c.election_id, signin_codes.c.voter_id],
+                    set_=values,
+                )
+            )
+
+    def _check_code(self, election_id: str, voter_id: int, candidate: str) -> tuple[Outcome, int]:
+        """Check under the row's lock; the outcome is committed before anything is raised."""
+        candidate_mac = self._code_mac(election_id, voter_id, candidate)
+        where = (signin_codes.c.election_id == election_id) & (signin_codes.c.voter_id == voter_id)
+        with self.store.transaction() as conn:
+            row = conn.execute(
+                select(signin_codes.c.code_mac, signin_codes.c.expires_ms, signin_codes.c.attempts)
+                .where(where)
+                .with_for_update()
+            ).first()
+            if row is None:
+                return "no-code", 0
+            if self.clock() >= int(row.expires_ms):
+                conn.execute(delete(signin_codes).where(where))
+                return "expired", 0
+            if hmac.compare_digest(candidate_mac, bytes(row.code_mac)) and voter_id >= 0:
+                conn.execute(delete(signin_codes).where(where))  # a code works once
+                return "signed-in", 0
+            attempts = int(row.attempts) + 1
+            if attempts >= self.max_attempts:
+                conn.execute(delete(signin_codes).where(where))
+                return "used-up", 0
+            conn.execute(update(signin_codes).where(where).values(attempts=attempts))
+            return "wrong", self.max_attempts - attempts
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes | None:
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return data if _b64(data) == text else None  # one encoding per value: no malleability

@@ -1,0 +1,248 @@
+"""Live turnout for observers, written as static files away from the casting path.
+
+Observers, candidates and the press refresh turnout all day; in 2021 that load took the
+voting server down with it.  So turnout is never computed per request: a
+:class:`SnapshotWriter` recomputes it every few seconds and writes plain JSON files that
+the web server (or a CDN) serves as static content::
+
+    <directory>/elections.json                 every election: id, title, phase
+    <directory>/<election_id>/turnout.json     per unit: roll, credentials, voted
+
+Each file is replaced atomically (temporary file in the same directory, ``fsync``,
+``os.replace``), so a reader sees the old file or the new one, never half of one, even
+when several server processes write snapshots at the same time.
+
+A snapshot holds turnout only, never anything about results (results do not exist
+before the trustees decrypt after the close, and are published on the board).  Turnout
+is shown for every unit, including units smaller than the manifest's ``min_unit_size``:
+how many people voted in a small unit reveals little and is public in paper elections
+too; only *results* are withheld for small units.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import false, func, select
+
+from honestballot.errors import HonestBallotError, InvalidInput
+from honestballot.service.election import ElectionService
+from honestballot.store.schema import credentials, elections, voters
+from honestballot.store.sql import SqlStore
+
+log = logging.getLogger(__name__)
+
+TURNOUT_NAME: Final = "turnout.json"
+ELECTIONS_NAME: Final = "elections.json"
+_SAFE_ID: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _counts(units: list[str], rows: dict[str, tuple[int, int, int]]) -> list[dict[str, Any]]:
+    extra = sorted(u for u in rows if u not in units)  # only if the roll names a stray unit
+    return [
+        {
+            "unit": unit,
+            "voters_on_roll": rows.get(unit, (0, 0, 0))[0],
+            "credentials": rows.get(unit, (0, 0, 0))[1],
+            "voted": rows.get(unit, (0, 0, 0))[2],
+        }
+        for unit in [*units, *extra]
+    ]
+
+
+def turnout(
+    store: SqlStore,
+    election_id: str,
+    *,
+    clock: Callable[[], int] = _now_ms,
+    service: ElectionService | None = None,
+) -> dict[str, Any]:
+    """Turnout of one election, per unit in the manifest's order, and in total.
+
+    ``voters_on_roll`` counts the roll's rows, ``credentials`` the registered credentials
+    that are not revoked, ``voted`` those of them with a ballot on the board (a voter who
+    votes again is still counted once).
+    """
+    manifest = (service or ElectionService(store)).context(election_id).manifest
+    with store.engine.connect() as conn:
+        phase = conn.execute(
+            select(elections.c.phase).where(elections.c.election_id == election_id)
+        ).scalar_one()
+        on_roll = conn.execute(
+            select(voters.c.unit, func.count())
+            .where(voters.c.election_id == election_id)
+            .group_by(voters.c.unit)
+        ).all()
+        registered = conn.execute(
+            select(credentials.c.unit, func.count(), func.count(credentials.c.latest_tracking))
+            .where(credentials.c.election_id == election_id, credentials.c.revoked == false())
+            .group_by(credentials.c.unit)
+        ).all()
+    rows: dict[str, tuple[int, int, int]] = {}
+    for unit, n in on_roll:
+        rows[str(unit)] = (int(n), 0, 0)
+    for unit, n, voted in registered:
+        rows[str(unit)] = (rows.get(str(unit), (0, 0, 0))[0], int(n), int(voted))
+    units = _counts([u.id for u in manifest.units], rows)
+    return {
+        "election_id": election_id,
+        "phase": str(phase),
+        "generated_ms": clock(),
+        "units": units,
+        "total": {
+            key: sum(int(u[key]) for u in units)
+            for key in ("voters_on_roll", "credentials", "voted")
+        },
+    }
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that readers never see a partial file."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o644)  # served to the public; mkstemp makes it owner-only
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return  # not every platform opens directories
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _encode(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=1).encode() + b"\n"
+
+
+def write_snapshots(
+    store: SqlStore,
+    directory: Path,
+    clock: Callable[[], int] = _now_ms,
+    *,
+    service: ElectionService | None = None,
+) -> list[Path]:
+    """Write every election's ``turnout.json`` and the ``elections.json`` index.
+
+    An election whose snapshot fails is logged and left out; the others are written.
+    Returns the paths written.
+    """
+    service = service or ElectionService(store)
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    index: list[dict[str, Any]] = []
+    for election_id in sorted(store.list_elections()):
+        if not _SAFE_ID.match(election_id):
+            log.error("no turnout snapshot for an election whose id is not a safe file name")
+            continue
+        try:
+            snapshot = turnout(store, election_id, clock=clock, service=service)
+            title = service.context(election_id).manifest.title
+            target = directory / election_id
+            target.mkdir(exist_ok=True)
+            write_atomically(target / TURNOUT_NAME, _encode(snapshot))
+        except Exception as exc:
+            _log_failure(f"turnout snapshot of {election_id}", exc)
+            continue
+        written.append(target / TURNOUT_NAME)
+        index.append(
+            {
+                "election_id": election_id,
+                "title": {"en": title.en, "ru": title.ru, "kk": title.kk},
+                "phase": snapshot["phase"],
+            }
+        )
+    write_atomically(directory / ELECTIONS_NAME, _encode(index))
+    written.append(directory / ELECTIONS_NAME)
+    return written
+
+
+def _log_failure(what: str, exc: BaseException) -> None:
+    # Only our own errors' messages are logged: a driver's error may quote SQL parameters.
+    detail = f": {exc}" if isinstance(exc, HonestBallotError) else ""
+    log.error("%s failed (%s%s)", what, type(exc).__name__, detail)
+
+
+class SnapshotWriter:
+    """Rewrites the snapshots every ``interval_s`` seconds in a daemon thread.
+
+    A failed round is logged and the next one tried; the server is never stopped by it.
+    """
+
+    def __init__(
+        self,
+        store: SqlStore,
+        directory: Path,
+        interval_s: float = 3.0,
+        clock: Callable[[], int] = _now_ms,
+    ) -> None:
+        if interval_s <= 0:
+            raise InvalidInput("the snapshot interval must be positive")
+        self.store = store
+        self.directory = Path(directory)
+        self.interval_s = interval_s
+        self.clock = clock
+        self.rounds = 0
+        self._service = ElectionService(store)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._run, name="honestballot-snapshots", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def run_once(self) -> list[Path]:
+        return write_snapshots(self.store, self.directory, self.clock, service=self._service)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception as exc:
+                _log_failure("writing the turnout snapshots", exc)
+            self.rounds += 1
+            self._stop.wait(self.interval_s)

@@ -1,0 +1,148 @@
+"""What a signed-in voter does: register a credential, cast, audit.
+
+These glue the election's board (:mod:`election`) to the private roll: the
+signed-in voter's credential is the only one that voter may register or cast
+with; every accepted ballot queues a cast notice to the voter's phone or e-mail
+and an activity row, all in the cast's own transaction, so a committed ballot
+always gets its notice and a rolled-back one never does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.engine import Connection
+
+from honestballot.crypto.group import Point
+from honestballot.errors import BallotRejected, Forbidden, InvalidInput
+from honestballot.protocol.ballot import EncryptedBallot, verify_ballot
+from honestballot.record.ballot import ballot_from_json, load_ballot, opening_from_json
+from honestballot.record.codec import parse_json
+from honestballot.service.activity import record_activity
+from honestballot.service.election import ElectionService, Receipt
+from honestballot.service.notices import cast_notice_text, enqueue_notice
+from honestballot.service.roll import Roll, VoterRow
+from honestballot.store.schema import voters
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """Who is at the other end of a request, as far as the server can tell (for the
+    activity log and the cast notice; a signal, never an identity)."""
+
+    address: str
+    device: str
+    device_description: str
+    user_agent: str
+    language: str
+    session: str
+
+
+class VotingDesk:
+    def __init__(self, elections: ElectionService, roll: Roll, clock: Callable[[], int]) -> None:
+        self.elections = elections
+        self.roll = roll
+        self.clock = clock
+
+    def voter(self, election_id: str, voter_id: int) -> VoterRow:
+        row = self.roll.voter(election_id, voter_id)
+        if row is None:
+            raise Forbidden("this voter is no longer on the roll")
+        return row
+
+    def register_credential(
+        self, election_id: str, voter_id: int, credential_hex: str, replaces_hex: str | None
+    ) -> None:
+        """Register the credential the voter's device made; replacing the voter's current
+        one requires naming it (a page that lost it can still name it: the server tells
+        the signed-in voter their current public credential)."""
+        voter = self.voter(election_id, voter_id)
+        credential = _point(credential_hex, "credential")
+        replaces = _point(replaces_hex, "replaces") if replaces_hex else None
+        current = Point.decode(voter.credential) if voter.credential else None
+        if current is not None and replaces != current:
+            raise InvalidInput("you already have a credential: name it in 'replaces' to replace it")
+        if current is None and replaces is not None:
+            raise InvalidInput("you have no credential to replace")
+
+        def link(conn: Connection) -> None:
+            # the voter's row must still hold the credential this request replaces
+            holds_current = (
+                voters.c.credential == current.data
+                if current is not None
+                else voters.c.credential.is_(None)
+            )
+            result = conn.execute(
+                update(voters)
+                .where(
+                    voters.c.election_id == election_id,
+                    voters.c.voter_id == voter_id,
+                    holds_current,
+                )
+                .values(credential=credential.data)
+            )
+            if result.rowcount != 1:
+                raise InvalidInput("your credential changed meanwhile: reload the page")
+
+        self.elections.register_credential(
+            election_id, credential, voter.unit, replaces=replaces, within=link
+        )
+
+    def parse_ballot(self, election_id: str, ballot_json: bytes) -> EncryptedBallot:
+        """Parse and verify completely (the costly part, run before any lock)."""
+        ballot = load_ballot(ballot_json)
+        verify_ballot(self.elections.context(election_id), ballot)
+        return ballot
+
+    def cast(
+        self, election_id: str, voter_id: int, ballot: EncryptedBallot, client: Client
+    ) -> Receipt:
+        voter = self.voter(election_id, voter_id)
+        if voter.credential is None or ballot.credential.data != voter.credential:
+            raise BallotRejected("the ballot is not signed with your current credential")
+        title = self.elections.context(election_id).manifest.title.get(client.language)
+
+        def bookkeeping(conn: Connection, _ballot: EncryptedBallot, receipt: Receipt) -> None:
+            now = self.clock()
+            subject, body = cast_notice_text(
+                client.language, now, client.device_description, receipt.tracking_code, title
+            )
+            for channel, destination in (("sms", voter.phone), ("email", voter.email)):
+                if destination:
+                    enqueue_notice(conn, election_id, channel, destination, subject, body, now)
+            record_activity(
+                conn,
+                election_id,
+                time_ms=now,
+                event="ballot-cast",
+                voter=voter.national_id,
+                address=client.address,
+                device=client.device,
+                user_agent=client.user_agent,
+                session=client.session,
+            )
+
+        return self.elections.cast_verified(election_id, ballot, within=bookkeeping)
+
+    def audit(self, election_id: str, voter_id: int, payload: bytes) -> dict[str, list[str]]:
+        """A Benaloh audit: the device reveals a ballot's randomness; the server checks and
+        publishes it (it never counts) and returns what it encrypted."""
+        voter = self.voter(election_id, voter_id)
+        obj = parse_json(payload, limit=1 << 20)
+        if not isinstance(obj, dict) or set(obj) != {"ballot", "opening"}:
+            raise InvalidInput('an audit is {"ballot": …, "opening": …}')
+        ballot = ballot_from_json(obj["ballot"])
+        if voter.credential is None or ballot.credential.data != voter.credential:
+            raise BallotRejected("the ballot is not signed with your current credential")
+        opening = opening_from_json(obj["opening"])
+        choices = self.elections.audit(election_id, ballot, opening)
+        return {contest: sorted(options) for contest, options in choices.items()}
+
+
+def _point(text: str, what: str) -> Point:
+    try:
+        return Point.decode(bytes.fromhex(text))
+    except ValueError:
+        raise InvalidInput(f"{what}: expected 64 hex characters of a ristretto255 point") from None

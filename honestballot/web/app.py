@@ -1,0 +1,98 @@
+"""The ASGI application: ``create_app(config)``, and ``app_from_env`` for uvicorn workers.
+
+Routers: :mod:`voter` (sign-in, ballot, receipt), :mod:`observer` (board, turnout,
+results, record, tree heads, anonymous reports), :mod:`organiser` (elections, roll,
+phases, reports), :mod:`trustee` (encrypted tally, decryption shares).  Errors become
+JSON (or an error page) in one place, :mod:`errors`.  Turnout snapshots are static
+files under ``/snapshots``, written by a background thread, never computed on request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from honestballot.service.senders import Sender
+from honestballot.web import errors, observer, organiser, trustee, voter
+from honestballot.web.deps import csrf_for, set_cookies
+from honestballot.web.pages import render
+from honestballot.web.security import SecurityMiddleware
+from honestballot.web.state import ServerConfig, Services
+
+STATIC = Path(__file__).with_name("static")
+
+
+def create_app(config: ServerConfig, *, sender: Sender | None = None) -> FastAPI:
+    services = Services(config, sender)
+    config.snapshot_dir.mkdir(parents=True, exist_ok=True)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if config.background:
+            services.start_background()
+        try:
+            yield
+        finally:
+            services.stop()
+
+    app = FastAPI(
+        title="honestballot",
+        version="1",
+        summary="Verifiable online elections: voters, organisers, trustees and observers.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.services = services
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(
+        "/snapshots", StaticFiles(directory=config.snapshot_dir, check_dir=False), name="snapshots"
+    )
+    for module in (voter, observer, organiser, trustee):
+        app.include_router(module.router)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(request: Request) -> HTMLResponse:
+        elections = []
+        for election_id in services.store.list_elections():
+            ctx = services.elections.context(election_id)
+            elections.append(
+                {
+                    "election_id": election_id,
+                    "title": ctx.manifest.title.get(request.query_params.get("lang", "ru")),
+                    "phase": services.elections.phase(election_id),
+                }
+            )
+        return render(request, "index.html", elections=elections)
+
+    @app.get("/api/csrf", summary="A CSRF token for this visitor (sets the visitor cookie)")
+    def csrf(request: Request) -> JSONResponse:
+        response = JSONResponse({"csrf": csrf_for(request)})
+        set_cookies(request, response)
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    wrapped = SecurityMiddleware(app)
+    app.state.asgi = wrapped
+    return app
+
+
+def asgi(config: ServerConfig, *, sender: Sender | None = None) -> SecurityMiddleware:
+    """The application with its security middleware, as served."""
+    app = create_app(config, sender=sender)
+    wrapped: SecurityMiddleware = app.state.asgi
+    return wrapped
+
+
+def app_from_env() -> SecurityMiddleware:
+    """Factory for uvicorn worker processes (``honestballot serve --workers N``)."""
+    return asgi(ServerConfig.from_env())

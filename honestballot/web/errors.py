@@ -1,0 +1,131 @@
+"""Every error the HTTP API returns, in one place: a stable code, a status, a message.
+
+The body is always ``{"error": {"code": …, "message": …}}`` (plus ``problems`` for a
+rejected roll).  Codes are part of the API: clients and tests match on them, so they
+never change meaning.  An unexpected exception becomes ``internal_error`` with no
+detail, and is logged without request bodies (which may hold ballots or codes).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from honestballot import errors
+
+log = logging.getLogger("honestballot.web")
+
+#: exception class -> (HTTP status, stable code); the first match in order wins
+ERROR_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
+    (errors.RollRejected, 400, "roll_rejected"),
+    (errors.RecordFormatError, 400, "malformed_input"),
+    (errors.EncodingError, 400, "malformed_input"),
+    (errors.InvalidBallot, 422, "invalid_ballot"),
+    (errors.InvalidProof, 422, "invalid_proof"),
+    (errors.InvalidShare, 422, "invalid_share"),
+    (errors.BallotRejected, 409, "ballot_rejected"),
+    (errors.ProtocolError, 409, "not_allowed_now"),
+    (errors.LogError, 400, "invalid_input"),
+    (errors.InvalidInput, 400, "invalid_input"),
+    (errors.RateLimited, 429, "rate_limited"),
+    (errors.SignInFailed, 401, "sign_in_failed"),
+    (errors.NotSignedIn, 401, "not_signed_in"),
+    (errors.Forbidden, 403, "forbidden"),
+    (errors.DeliveryFailed, 502, "delivery_failed"),
+)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_signed_in",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    411: "length_required",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+class ApiError(Exception):
+    """An error the web layer raises itself (not found, too large, wrong content type)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def classify(exc: BaseException) -> tuple[int, str]:
+    for cls, status, code in ERROR_CODES:
+        if isinstance(exc, cls):
+            return status, code
+    return 500, "internal_error"
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def error_response(
+    request: Request, status: int, code: str, message: str, **extra: Any
+) -> Response:
+    headers = {}
+    if "retry_after" in extra:
+        headers["Retry-After"] = str(extra.pop("retry_after"))
+    if _wants_html(request):
+        from honestballot.web.pages import render_error
+
+        page: Response = render_error(request, status, code, message, headers)
+        return page
+    return JSONResponse(error_body(code, message, **extra), status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Turn every exception into the one error format."""
+
+    @app.exception_handler(errors.HonestBallotError)
+    async def _domain(request: Request, exc: errors.HonestBallotError) -> Response:
+        status, code = classify(exc)
+        extra: dict[str, Any] = {}
+        if isinstance(exc, errors.RollRejected):
+            extra["problems"] = exc.problems[:1000]
+        if isinstance(exc, errors.RateLimited):
+            extra["retry_after"] = exc.retry_after
+        return error_response(request, status, code, str(exc), **extra)
+
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError) -> Response:
+        return error_response(request, exc.status, exc.code, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        return error_response(request, exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        message = f"{where}: {first.get('msg', 'invalid request')}" if where else "invalid request"
+        return error_response(request, 422, "invalid_request", message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.error(
+            "internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__
+        )
+        return error_response(request, 500, "internal_error", "an internal error occurred")

@@ -1,0 +1,279 @@
+/**
+ * Encrypted ballots, as honestballot/protocol/ballot.py: encryption on the voter's
+ * device, proofs, signature, checks.
+ *
+ * A ballot holds, per contest, one ElGamal ciphertext per encrypted option, a
+ * disjunctive proof per option that it encrypts 0 or 1, and one disjunctive proof that
+ * `T = S + max*e` lies in the contest's admissible range.  Every challenge binds the
+ * election's base hash, the voter's public credential, the contest and option ids.  The
+ * ballot is signed with the credential key over its content hash; the tracking hash is a
+ * hash of the content hash and the signature.
+ */
+
+import { b32encode } from './base32.js';
+import { equalBytes } from './bytes.js';
+import { Ciphertext, aggregate, encrypt } from './elgamal.js';
+import { InvalidBallot, InvalidProof } from './errors.js';
+import { Point, Scalar, ZERO_SCALAR } from './group.js';
+import { hashBytes } from './hashing.js';
+import { proveEncryptsOneOf, verifyEncryptsOneOf } from './proofs.js';
+import { sign, verifySignature } from './schnorr.js';
+
+export const OPTION_TAG = 'ballot/option';
+export const SELECTION_TAG = 'ballot/selection';
+export const SIGNATURE_TAG = 'ballot/signature';
+
+/** @typedef {import('./context.js').ElectionContext} ElectionContext */
+/** @typedef {import('./manifest.js').Contest} Contest */
+/** @typedef {import('./proofs.js').DisjunctiveProof} DisjunctiveProof */
+/** @typedef {import('./schnorr.js').SchnorrProof} SchnorrProof */
+/** @typedef {import('./hashing.js').Part} Part */
+
+/**
+ * @typedef {object} EncryptedContest
+ * @property {string} contestId
+ * @property {Ciphertext[]} ciphertexts
+ * @property {DisjunctiveProof[]} optionProofs
+ * @property {DisjunctiveProof} selectionProof
+ */
+
+/**
+ * @typedef {object} EncryptedBallot
+ * @property {Uint8Array} electionHash
+ * @property {Point} credential
+ * @property {EncryptedContest[]} contests
+ * @property {SchnorrProof} signature
+ */
+
+/**
+ * @typedef {object} ContestOpening - plaintexts and randomness (revealed only by an audit)
+ * @property {string} contestId
+ * @property {number[]} plaintexts
+ * @property {Scalar[]} randomness
+ */
+
+/** @param {DisjunctiveProof} p @returns {Part} */
+const proofParts = (p) => [p.challenges, p.responses];
+
+/**
+ * `hash_bytes("ballot/content", base_hash, credential, contests)`.
+ * @param {Uint8Array} electionHash
+ * @param {Point} credential
+ * @param {EncryptedContest[]} contests
+ * @returns {Uint8Array}
+ */
+export function ballotContentHash(electionHash, credential, contests) {
+  const parts = contests.map((ec) => [
+    ec.contestId,
+    ec.ciphertexts.map((ct) => [ct.alpha, ct.beta]),
+    ec.optionProofs.map(proofParts),
+    proofParts(ec.selectionProof),
+  ]);
+  return hashBytes('ballot/content', electionHash, credential, parts);
+}
+
+/**
+ * `hash_bytes("ballot/tracking", content_hash, c, s)` of the signature.
+ * @param {EncryptedBallot} b
+ */
+export function trackingHash(b) {
+  const content = ballotContentHash(b.electionHash, b.credential, b.contests);
+  return hashBytes('ballot/tracking', content, b.signature.challenge, b.signature.response);
+}
+
+/**
+ * The short readable form of a tracking hash: base32 of its first 10 bytes, in four
+ * groups of four characters.
+ * @param {Uint8Array} hash
+ */
+export function trackingCode(hash) {
+  if (hash.length < 10) throw new RangeError('a tracking hash has at least 10 bytes');
+  const text = b32encode(hash.subarray(0, 10));
+  return [0, 4, 8, 12].map((i) => text.slice(i, i + 4)).join('-');
+}
+
+/**
+ * `T = S + max*e` computed homomorphically from the option ciphertexts.
+ * @param {Contest} contest
+ * @param {Ciphertext[]} cts
+ */
+function selectionCiphertext(contest, cts) {
+  const plain = aggregate(cts.filter((_, i) => !contest.options[i].exclusive));
+  const excl = cts.filter((_, i) => contest.options[i].exclusive);
+  if (!excl.length) return plain;
+  // Python adds e to itself for small weights and scales otherwise: the same element.
+  return plain.add(aggregate(excl).scale(Scalar.of(contest.maxSelections)));
+}
+
+/**
+ * Check `selections` against the manifest (every contest, each contest's rules) and
+ * return them as sets; nothing is encrypted when this throws.
+ * @param {ElectionContext} ctx
+ * @param {Record<string, string[] | Set<string>>} selections
+ * @returns {Map<string, Set<string>>}
+ */
+export function checkSelections(ctx, selections) {
+  if (selections === null || typeof selections !== 'object' || Array.isArray(selections)) {
+    throw new InvalidBallot('selections must map every contest id to a list of option ids');
+  }
+  const ids = new Set(ctx.manifest.contests.map((c) => c.id));
+  const unknown = Object.keys(selections).filter((k) => !ids.has(k)).sort();
+  if (unknown.length) {
+    throw new InvalidBallot(`unknown contest(s) [${unknown.map((k) => `'${k}'`).join(', ')}]`);
+  }
+  /** @type {Map<string, Set<string>>} */
+  const out = new Map();
+  for (const contest of ctx.manifest.contests) {
+    if (!Object.prototype.hasOwnProperty.call(selections, contest.id)) {
+      throw new InvalidBallot(`no choice given for contest ${contest.id}`);
+    }
+    const chosen = selections[contest.id];
+    const list = chosen instanceof Set ? [...chosen] : chosen;
+    if (!Array.isArray(list) || !list.every((o) => typeof o === 'string')) {
+      throw new InvalidBallot(`contest ${contest.id}: the choice must be a list of option ids`);
+    }
+    const set = new Set(list);
+    contest.checkSelection(set);
+    out.set(contest.id, set);
+  }
+  return out;
+}
+
+/**
+ * Encrypt a voter's choices.  Draws from `rng` in Python's order: per contest, one
+ * randomness per option, then each option proof's scalars, then the selection proof's;
+ * finally the signature nonce.
+ * @param {ElectionContext} ctx
+ * @param {import('./credential.js').VoterCredential} credential
+ * @param {Record<string, string[] | Set<string>>} selections
+ * @param {import('./randomness.js').ScalarSource} rng
+ * @returns {{ballot: EncryptedBallot, opening: ContestOpening[]}}
+ */
+export function encryptBallot(ctx, credential, selections, rng) {
+  const choices = checkSelections(ctx, selections);
+  const pub = credential.public;
+  /** @type {EncryptedContest[]} */
+  const contests = [];
+  /** @type {ContestOpening[]} */
+  const opening = [];
+  for (const contest of ctx.manifest.contests) {
+    const chosen = /** @type {Set<string>} */ (choices.get(contest.id));
+    const plaintexts = contest.options.map((o) => (chosen.has(o.id) ? 1 : 0));
+    const rs = contest.options.map(() => rng.scalar());
+    const cts = plaintexts.map((m, i) => encrypt(ctx.publicKey, m, rs[i]));
+    const optionProofs = contest.options.map((option, i) =>
+      proveEncryptsOneOf(
+        OPTION_TAG,
+        [ctx.baseHash, pub, contest.id, option.id],
+        ctx.publicKey,
+        cts[i],
+        [0, 1],
+        plaintexts[i],
+        rs[i],
+        rng,
+      ),
+    );
+    let totalPlain = 0;
+    let totalR = ZERO_SCALAR;
+    contest.options.forEach((option, i) => {
+      const w = contest.exclusiveWeight(option);
+      totalPlain += w * plaintexts[i];
+      totalR = totalR.add(Scalar.of(w).mul(rs[i]));
+    });
+    const selectionProof = proveEncryptsOneOf(
+      SELECTION_TAG,
+      [ctx.baseHash, pub, contest.id],
+      ctx.publicKey,
+      selectionCiphertext(contest, cts),
+      contest.selectionRange,
+      totalPlain,
+      totalR,
+      rng,
+    );
+    contests.push({ contestId: contest.id, ciphertexts: cts, optionProofs, selectionProof });
+    opening.push({ contestId: contest.id, plaintexts, randomness: rs });
+  }
+  const content = ballotContentHash(ctx.baseHash, pub, contests);
+  const signature = sign(SIGNATURE_TAG, [ctx.baseHash, pub], content, credential.secret, rng);
+  return { ballot: { electionHash: ctx.baseHash, credential: pub, contests, signature }, opening };
+}
+
+/**
+ * Check a ballot completely; throw {@link InvalidBallot} naming what is wrong.
+ * @param {ElectionContext} ctx
+ * @param {EncryptedBallot} ballot
+ */
+export function verifyBallot(ctx, ballot) {
+  if (!equalBytes(ballot.electionHash, ctx.baseHash)) {
+    throw new InvalidBallot('the ballot was made for another election (base hash differs)');
+  }
+  if (ballot.credential.isIdentity()) {
+    throw new InvalidBallot("the ballot's credential is the identity");
+  }
+  const contests = ctx.manifest.contests;
+  const got = ballot.contests.map((c) => c.contestId);
+  const expected = contests.map((c) => c.id);
+  if (got.length !== expected.length || got.some((id, i) => id !== expected[i])) {
+    throw new InvalidBallot(
+      "the ballot's contests do not match the manifest: " +
+        `got ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`,
+    );
+  }
+  try {
+    verifySignature(
+      SIGNATURE_TAG,
+      [ctx.baseHash, ballot.credential],
+      ballotContentHash(ballot.electionHash, ballot.credential, ballot.contests),
+      ballot.credential,
+      ballot.signature,
+      'ballot signature',
+    );
+    contests.forEach((contest, i) => {
+      verifyContest(ctx, ballot.credential, contest, ballot.contests[i]);
+    });
+  } catch (e) {
+    if (e instanceof InvalidProof) throw new InvalidBallot(e.message);
+    throw e;
+  }
+}
+
+/**
+ * @param {ElectionContext} ctx
+ * @param {Point} credential
+ * @param {Contest} contest
+ * @param {EncryptedContest} ec
+ */
+function verifyContest(ctx, credential, contest, ec) {
+  const n = contest.options.length;
+  if (ec.ciphertexts.length !== n || ec.optionProofs.length !== n) {
+    throw new InvalidBallot(
+      `contest ${contest.id}: ${ec.ciphertexts.length} ciphertexts and ` +
+        `${ec.optionProofs.length} proofs for ${n} options`,
+    );
+  }
+  contest.options.forEach((option, i) => {
+    const ct = ec.ciphertexts[i];
+    if (ct.alpha.isIdentity()) {
+      throw new InvalidBallot(`contest ${contest.id}, option ${option.id}: alpha is the identity`);
+    }
+    verifyEncryptsOneOf(
+      OPTION_TAG,
+      [ctx.baseHash, credential, contest.id, option.id],
+      ctx.publicKey,
+      ct,
+      [0, 1],
+      ec.optionProofs[i],
+      `contest ${contest.id}, option ${option.id}: not an encryption of 0 or 1`,
+    );
+  });
+  verifyEncryptsOneOf(
+    SELECTION_TAG,
+    [ctx.baseHash, credential, contest.id],
+    ctx.publicKey,
+    selectionCiphertext(contest, ec.ciphertexts),
+    contest.selectionRange,
+    ec.selectionProof,
+    `contest ${contest.id}: number of selections outside ` +
+      `[${contest.minSelections}, ${contest.maxSelections}] or exclusive option combined`,
+  );
+}

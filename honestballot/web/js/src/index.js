@@ -1,0 +1,258 @@
+/**
+ * honestballot's in-browser cryptography: the public surface, `globalThis.HonestBallot`.
+ *
+ * Everything crosses this boundary as JSON-ready values (hex strings, plain objects in
+ * the record format of docs/record-format.md); the typed values stay inside.  Every check
+ * returns `true` or throws an Error (a subclass of `HonestBallot.errors.HonestBallotError`
+ * for a deliberate refusal) whose message names what failed.  A credential's secret
+ * leaves only as the `code` the voter keeps; it is never logged.
+ */
+
+import {
+  ballotContentHash,
+  encryptBallot as encrypt,
+  trackingCode as codeOf,
+  trackingHash,
+  verifyBallot as verify,
+} from './ballot.js';
+import { ballotFromJson, ballotToJson, openingToJson } from './ballot_record.js';
+import { fromHex, toHex, utf8 } from './bytes.js';
+import { canonicalJson } from './canonical.js';
+import { readContext } from './context.js';
+import { VoterCredential, generateCredential } from './credential.js';
+import * as errors from './errors.js';
+import { Point, Scalar } from './group.js';
+import { hashBytes, hashToPoint, hashToScalar } from './hashing.js';
+import { manifestFromJson, manifestHash as hashManifest } from './manifest.js';
+import * as merkle from './merkle.js';
+import { qrSvg } from './qr.js';
+import { SYSTEM_RANDOMNESS, fixedRandomness } from './randomness.js';
+import { parsed } from './reader.js';
+import { verifyTreeHead as verifyHead } from './tree_head.js';
+
+/** @param {VoterCredential} cred */
+const credentialView = (cred) => ({ code: cred.toCode(), public: cred.public.hex() });
+
+/**
+ * A new voter credential made from this device's CSPRNG.
+ * @returns {{code: string, public: string}}
+ */
+function newCredential() {
+  return credentialView(generateCredential(SYSTEM_RANDOMNESS));
+}
+
+/**
+ * Read a credential code (`HB1-…`); throws on a bad prefix, length or checksum.
+ * @param {string} code
+ * @returns {{code: string, public: string}} the code in canonical form and the public key
+ */
+function credentialFromCode(code) {
+  return credentialView(VoterCredential.fromCode(code));
+}
+
+/**
+ * Encrypt, prove and sign a voter's choices.
+ * @param {object | string} context - `{election_id, base_hash, public_key, manifest}` and,
+ *   optionally, `election_key_hash` (then the base hash is checked against the manifest)
+ * @param {Record<string, string[]>} selections - every contest id -> chosen option ids
+ * @param {string} credentialCode - the voter's `HB1-…` code
+ * @param {{randomScalars?: string[]}} [options] - known-answer tests only: the scalars to
+ *   use instead of fresh randomness, in the order Python's encrypt_ballot draws them
+ * @returns {{ballot: object, opening: object, tracking_code: string, tracking_hash: string}}
+ */
+function encryptBallot(context, selections, credentialCode, options) {
+  const ctx = readContext(context);
+  const credential = VoterCredential.fromCode(credentialCode);
+  const fixed = options?.randomScalars;
+  const rng = fixed === undefined ? SYSTEM_RANDOMNESS : fixedRandomness(fixed);
+  const { ballot, opening } = encrypt(ctx, credential, selections, rng);
+  const hash = trackingHash(ballot);
+  return {
+    ballot: ballotToJson(ballot),
+    opening: openingToJson(opening),
+    tracking_code: codeOf(hash),
+    tracking_hash: toHex(hash),
+  };
+}
+
+/**
+ * Check a ballot completely against the election (all proofs and the signature).
+ * @param {object | string} context
+ * @param {object | string} ballot - the ballot JSON (object or text)
+ * @returns {true}
+ */
+function verifyBallot(context, ballot) {
+  const ctx = readContext(context);
+  verify(ctx, ballotFromJson(parsed(ballot, 'ballot')));
+  return true;
+}
+
+/**
+ * @param {string} trackingHashHex - a 32-byte tracking hash
+ * @returns {string} `ABCD-EFGH-IJKL-MNOP`
+ */
+function trackingCode(trackingHashHex) {
+  return codeOf(fromHex(trackingHashHex, 'tracking hash', 32));
+}
+
+/**
+ * RFC 9162 leaf hash of an entry given as bytes or as hex.
+ * @param {Uint8Array | string} data
+ * @returns {string} hex
+ */
+function leafHash(data) {
+  const bytes = typeof data === 'string' ? fromHex(data, 'leaf data') : data;
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('leafHash needs bytes or hex');
+  return toHex(merkle.leafHash(bytes));
+}
+
+/**
+ * The leaf hash of a board event line: `SHA-256(0x00 || canonical JSON of the line)`.
+ * @param {object} eventLine
+ * @returns {string} hex
+ */
+function eventLeafHash(eventLine) {
+  return toHex(merkle.leafHash(utf8(canonicalJson(eventLine))));
+}
+
+/** @param {unknown} list @param {string} what */
+function hashList(list, what) {
+  if (!Array.isArray(list)) throw new TypeError(`${what} must be an array of hex hashes`);
+  return list.map((h, i) => fromHex(h, `${what}[${i}]`, 32));
+}
+
+/**
+ * @param {string} leafHashHex
+ * @param {number | bigint} index
+ * @param {number | bigint} treeSize
+ * @param {string[]} proofHexArray
+ * @param {string} rootHex
+ * @returns {true}
+ */
+function verifyInclusion(leafHashHex, index, treeSize, proofHexArray, rootHex) {
+  merkle.verifyInclusion(
+    fromHex(leafHashHex, 'leaf hash', 32),
+    index,
+    treeSize,
+    hashList(proofHexArray, 'inclusion proof'),
+    fromHex(rootHex, 'root hash', 32),
+  );
+  return true;
+}
+
+/**
+ * @param {number | bigint} oldSize
+ * @param {number | bigint} newSize
+ * @param {string} oldRootHex
+ * @param {string} newRootHex
+ * @param {string[]} proofHexArray
+ * @returns {true}
+ */
+function verifyConsistency(oldSize, newSize, oldRootHex, newRootHex, proofHexArray) {
+  merkle.verifyConsistency(
+    oldSize,
+    newSize,
+    fromHex(oldRootHex, 'old root hash', 32),
+    fromHex(newRootHex, 'new root hash', 32),
+    hashList(proofHexArray, 'consistency proof'),
+  );
+  return true;
+}
+
+/**
+ * @param {object | string} signedTreeHeadJson - a `tree-head` line
+ * @param {string} electionId
+ * @param {string} boardKeyHex
+ * @returns {true}
+ */
+function verifyTreeHead(signedTreeHeadJson, electionId, boardKeyHex) {
+  verifyHead(signedTreeHeadJson, electionId, Point.fromHex(boardKeyHex, 'board key'));
+  return true;
+}
+
+/**
+ * The encrypted options of every contest, in ballot order, with the labels of the
+ * exclusive `against-all` and `blank` options the manifest JSON does not spell out.
+ * @param {object | string} manifest - the manifest JSON
+ */
+function contestOptions(manifest) {
+  const m = manifestFromJson(parsed(manifest, 'manifest'));
+  return m.contests.map((c) => ({
+    id: c.id,
+    title: { ...c.title },
+    min_selections: c.minSelections,
+    max_selections: c.maxSelections,
+    options: c.options.map((o) => ({ id: o.id, label: { ...o.label }, exclusive: o.exclusive })),
+  }));
+}
+
+/**
+ * @param {object | string} manifest - the manifest JSON
+ * @returns {string} hex of protocol/election.manifest_hash
+ */
+function manifestHash(manifest) {
+  return toHex(hashManifest(manifestFromJson(parsed(manifest, 'manifest'))));
+}
+
+/**
+ * Typed hash parts from JSON: `{P: hex}`, `{S: hex}`, `{B: hex}`, `{T: text}`,
+ * `{I: decimal}`, `{L: [parts]}` (for known-answer tests of the hashing layout).
+ * @param {unknown} spec
+ * @returns {import('./hashing.js').Part}
+ */
+function typedPart(spec) {
+  const [[kind, value]] = Object.entries(/** @type {object} */ (spec));
+  switch (kind) {
+    case 'P':
+      return Point.fromHex(value, 'P', { allowIdentity: true });
+    case 'S':
+      return Scalar.fromHex(value, 'S');
+    case 'B':
+      return fromHex(value, 'B');
+    case 'T':
+      return String(value);
+    case 'I':
+      return BigInt(value);
+    case 'L':
+      return /** @type {unknown[]} */ (value).map(typedPart);
+    default:
+      throw new TypeError(`unknown part type ${kind}`);
+  }
+}
+
+/** Hash primitives over typed JSON parts, hex out (for known-answer tests and tools). */
+const primitives = Object.freeze({
+  /** @param {string} tag @param {unknown[]} parts */
+  hashBytes: (tag, parts) => toHex(hashBytes(tag, ...parts.map(typedPart))),
+  /** @param {string} tag @param {unknown[]} parts */
+  hashToScalar: (tag, parts) => hashToScalar(tag, ...parts.map(typedPart)).hex(),
+  /** @param {string} tag @param {unknown[]} parts */
+  hashToPoint: (tag, parts) => hashToPoint(tag, ...parts.map(typedPart)).hex(),
+  /** @param {object | string} ballot @returns {string} content hash hex */
+  ballotContentHash: (ballot) => {
+    const b = ballotFromJson(parsed(ballot, 'ballot'));
+    return toHex(ballotContentHash(b.electionHash, b.credential, b.contests));
+  },
+});
+
+const HonestBallot = Object.freeze({
+  protocol: 'honestballot/v1',
+  newCredential,
+  credentialFromCode,
+  encryptBallot,
+  verifyBallot,
+  trackingCode,
+  leafHash,
+  eventLeafHash,
+  verifyInclusion,
+  verifyConsistency,
+  verifyTreeHead,
+  canonicalJson,
+  qrSvg,
+  contestOptions,
+  manifestHash,
+  primitives,
+  errors: Object.freeze({ ...errors }),
+});
+
+/** @type {any} */ (globalThis).HonestBallot = HonestBallot;

@@ -1,0 +1,287 @@
+/**
+ * Observer pages: live turnout, the tree-head consistency check, a trustee's share upload.
+ *
+ * The Content-Security-Policy forbids inline code, so every page marks the element this
+ * script drives with `data-observer-page` and passes values and translated words in
+ * `data-*` attributes.  The page's text is set with `textContent` only, never as HTML.
+ *
+ * `globalThis.HonestBallotObserver.checkTreeHead` is the consistency check without the
+ * page around it (tests run it under Node with the crypto bundle).
+ */
+(() => {
+  'use strict';
+
+  const STORAGE_PREFIX = 'honestballot.tree-head.';
+  const TURNOUT_INTERVAL_MS = 5000;
+  const TREE_HEAD_INTERVAL_MS = 60000;
+
+  /** The log does not extend what this browser saw before: a loud failure. */
+  class InconsistentLog extends Error {
+    constructor(message, saved, latest) {
+      super(message);
+      this.name = 'InconsistentLog';
+      this.saved = saved;
+      this.latest = latest;
+    }
+  }
+
+  /** The server could not be asked (network or HTTP error): nothing learned either way. */
+  class Unreachable extends Error {
+    constructor(message, status, code) {
+      super(message);
+      this.name = 'Unreachable';
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  async function getJson(url) {
+    let response;
+    try {
+      response = await fetch(url, { cache: 'no-store', headers: { accept: 'application/json' } });
+    } catch (err) {
+      throw new Unreachable(String(err), 0, 'network');
+    }
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    if (!response.ok) {
+      const error = body && body.error ? body.error : {};
+      throw new Unreachable(error.message || `HTTP ${response.status}`, response.status, error.code);
+    }
+    return body;
+  }
+
+  /**
+   * Check the latest signed tree head against the one saved earlier in `storage`, and save
+   * the latest if it checks out.
+   *
+   * Resolves to `{state: 'first' | 'consistent', latest, saved}`; rejects with
+   * InconsistentLog (the log does not extend the saved head, a head is not signed by the
+   * board key, or the board key changed) or Unreachable (nothing could be checked).
+   */
+  async function checkTreeHead({ electionId, boardKey, storage, fetchJson = getJson, hb }) {
+    const crypto = hb || globalThis.HonestBallot;
+    const base = `/api/e/${encodeURIComponent(electionId)}`;
+    const latest = await fetchJson(`${base}/tree-heads/latest`);
+    try {
+      crypto.verifyTreeHead(latest, electionId, boardKey);
+    } catch (err) {
+      throw new InconsistentLog(`the latest tree head does not verify: ${err.message}`, null, latest);
+    }
+    const key = STORAGE_PREFIX + electionId;
+    let saved = null;
+    const savedText = storage ? storage.getItem(key) : null;
+    if (savedText !== null) {
+      let record = null;
+      try {
+        record = JSON.parse(savedText);
+      } catch {
+        record = null; // a damaged local copy: start again from the latest head
+      }
+      if (record && record.head) {
+        saved = record.head;
+        if (record.board_key !== boardKey) {
+          throw new InconsistentLog(
+            `the board key changed from ${record.board_key} to ${boardKey}`, saved, latest);
+        }
+        try {
+          crypto.verifyTreeHead(saved, electionId, boardKey);
+        } catch (err) {
+          throw new InconsistentLog(`the saved tree head does not verify: ${err.message}`, saved, latest);
+        }
+        if (saved.size > latest.size) {
+          throw new InconsistentLog(
+            `the log shrank: the saved head covers ${saved.size} entries, the latest only ${latest.size}`,
+            saved, latest);
+        }
+        let proof;
+        try {
+          proof = await fetchJson(`${base}/consistency?old=${saved.size}&new=${latest.size}`);
+        } catch (err) {
+          if (err instanceof Unreachable && err.status >= 400 && err.status < 500) {
+            throw new InconsistentLog(`the server gives no consistency proof: ${err.message}`, saved, latest);
+          }
+          throw err;
+        }
+        if (proof.old_size !== saved.size || proof.new_size !== latest.size) {
+          throw new InconsistentLog('the consistency proof is for other tree sizes', saved, latest);
+        }
+        try {
+          crypto.verifyConsistency(saved.size, latest.size, saved.root, latest.root, proof.proof);
+        } catch (err) {
+          throw new InconsistentLog(err.message, saved, latest);
+        }
+      }
+    }
+    if (storage) storage.setItem(key, JSON.stringify({ board_key: boardKey, head: latest }));
+    return { state: saved ? 'consistent' : 'first', latest, saved };
+  }
+
+  function utc(ms) {
+    return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+  }
+
+  function treeHeadsPage(root) {
+    const msg = root.dataset;
+    const verdict = root.querySelector('[data-verdict]');
+    const detail = root.querySelector('[data-detail]');
+    const evidence = root.querySelector('[data-evidence]');
+    let storage = null;
+    let storageNote = '';
+    try {
+      storage = globalThis.localStorage;
+      storage.getItem(STORAGE_PREFIX);
+    } catch {
+      storage = null;
+      storageNote = msg.msgNoStorage;
+    }
+
+    function showHead(head) {
+      const dl = root.querySelector('[data-latest]');
+      dl.querySelector('[data-k="size"]').textContent = String(head.size);
+      dl.querySelector('[data-k="time"]').textContent = utc(head.timestamp_ms);
+      dl.querySelector('[data-k="root"]').textContent = head.root;
+    }
+
+    function say(text, cls, more) {
+      verdict.textContent = text;
+      verdict.className = `verdict ${cls}`;
+      detail.textContent = more || '';
+      detail.classList.toggle('hidden', !more);
+    }
+
+    async function run() {
+      say(msg.msgChecking, 'muted');
+      try {
+        const outcome = await checkTreeHead({
+          electionId: msg.election, boardKey: msg.boardKey, storage,
+        });
+        showHead(outcome.latest);
+        evidence.classList.add('hidden');
+        if (outcome.state === 'consistent') say(msg.msgConsistent, 'ok', storageNote);
+        else say(storage ? msg.msgFirst : msg.msgNoStorage, 'ok');
+      } catch (err) {
+        if (err instanceof InconsistentLog) {
+          say(msg.msgInconsistent, 'alarm', err.message);
+          if (err.latest) showHead(err.latest);
+          evidence.querySelector('[data-saved-json]').textContent = JSON.stringify(err.saved, null, 1);
+          evidence.querySelector('[data-latest-json]').textContent = JSON.stringify(err.latest, null, 1);
+          evidence.classList.remove('hidden');
+        } else {
+          say(msg.msgUnreachable, 'muted', err.message);
+        }
+      }
+    }
+
+    root.querySelector('[data-check-again]').addEventListener('click', run);
+    run();
+    setInterval(run, TREE_HEAD_INTERVAL_MS);
+  }
+
+  const TURNOUT_KEYS = ['voters_on_roll', 'credentials', 'voted'];
+
+  function turnoutPage(root) {
+    const msg = root.dataset;
+    const lang = msg.lang || 'ru';
+    const number = new Intl.NumberFormat(lang);
+    const percent = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    const status = root.querySelector('[data-status]');
+    const body = root.querySelector('tbody');
+    const rows = new Map();
+    root.querySelectorAll('tr[data-unit]').forEach((tr) => rows.set(tr.dataset.unit, tr));
+
+    function rowFor(unit) {
+      let tr = rows.get(unit);
+      if (!tr) { // a unit the page did not know (the roll names one outside the manifest)
+        tr = document.createElement('tr');
+        const name = document.createElement('td');
+        name.textContent = unit;
+        tr.append(name);
+        for (const k of [...TURNOUT_KEYS, 'percent']) {
+          const td = document.createElement('td');
+          td.className = 'num';
+          td.dataset.k = k;
+          tr.append(td);
+        }
+        body.append(tr);
+        rows.set(unit, tr);
+      }
+      return tr;
+    }
+
+    function fill(tr, counts) {
+      for (const k of TURNOUT_KEYS) {
+        tr.querySelector(`[data-k="${k}"]`).textContent = number.format(Number(counts[k]) || 0);
+      }
+      const roll = Number(counts.voters_on_roll) || 0;
+      tr.querySelector('[data-k="percent"]').textContent =
+        roll > 0 ? percent.format((100 * (Number(counts.voted) || 0)) / roll) : '—';
+    }
+
+    async function tick() {
+      try {
+        const snapshot = await getJson(msg.snapshot);
+        for (const unit of snapshot.units || []) fill(rowFor(String(unit.unit)), unit);
+        fill(root.querySelector('tr[data-total]'), snapshot.total || {});
+        status.textContent = `${msg.msgUpdated}: ${new Date(snapshot.generated_ms).toLocaleTimeString(lang)}`;
+        status.className = 'muted';
+      } catch {
+        status.textContent = msg.msgStale;
+        status.className = 'error';
+      }
+    }
+
+    tick();
+    setInterval(tick, TURNOUT_INTERVAL_MS);
+  }
+
+  function shareUploadPage(root) {
+    const msg = root.dataset;
+    const input = root.querySelector('[data-share-file]');
+    const out = root.querySelector('[data-share-result]');
+    root.classList.remove('hidden');
+    root.querySelector('[data-share-send]').addEventListener('click', async () => {
+      const file = input.files && input.files[0];
+      if (!file) return;
+      out.className = 'muted';
+      out.textContent = '…';
+      try {
+        const response = await fetch(`/api/e/${encodeURIComponent(msg.election)}/decryption-shares`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: file,
+        });
+        const body = await response.json().catch(() => ({}));
+        if (!response.ok) {
+          out.className = 'error';
+          out.textContent = `${msg.msgRefused} ${(body.error && body.error.message) || response.status}`;
+          return;
+        }
+        out.className = 'ok';
+        out.textContent = `${msg.msgAccepted} ${body.shares} / ${body.threshold}`;
+        setTimeout(() => globalThis.location.reload(), 1500);
+      } catch (err) {
+        out.className = 'error';
+        out.textContent = `${msg.msgRefused} ${err.message}`;
+      }
+    });
+  }
+
+  const PAGES = { 'tree-heads': treeHeadsPage, turnout: turnoutPage, 'share-upload': shareUploadPage };
+
+  function start() {
+    document.querySelectorAll('[data-observer-page]').forEach((root) => {
+      const page = PAGES[root.dataset.observerPage];
+      if (page) page(root);
+    });
+  }
+
+  globalThis.HonestBallotObserver = Object.freeze({ checkTreeHead, InconsistentLog, Unreachable });
+
+  if (typeof document !== 'undefined') {
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+    else start();
+  }
+})();

@@ -1,0 +1,510 @@
+/**
+ * The voter's pages: the ballot page (credential, ballot, audit, cast) and the receipt
+ * page (the browser checks the ballot is in the signed board).
+ *
+ * All cryptography is `globalThis.HonestBallot` (honestballot-crypto.js, loaded first).
+ * The page talks only to this site's JSON API, `/api/e/<election>/…`, sending the CSRF
+ * token of `<meta name="csrf-token">` with every POST.  Words come from the
+ * `data-*` attributes of `#voter-texts`, rendered by the server in the page's language.
+ *
+ * The credential code (`HB1-…`) is kept in this browser's localStorage under
+ * `honestballot:<election>:credential`; it is never sent to the server (only its public
+ * key is) and never logged.
+ */
+(function () {
+  'use strict';
+
+  const HB = /** @type {any} */ (globalThis).HonestBallot;
+  const app = document.getElementById('voter-app');
+  if (!app || !HB) return;
+
+  const election = app.dataset.election || '';
+  const lang = app.dataset.lang || document.documentElement.lang || 'ru';
+  const textsElement = document.getElementById('voter-texts');
+  const texts = textsElement ? textsElement.dataset : {};
+  const apiBase = `/api/e/${encodeURIComponent(election)}`;
+  const storageKey = `honestballot:${election}:credential`;
+
+  // -- small helpers -----------------------------------------------------------------------
+
+  /** @param {string} id @returns {any} */
+  const $ = (id) => document.getElementById(id);
+
+  /** @param {string} id @param {boolean} [on] */
+  function show(id, on = true) {
+    $(id).hidden = !on;
+  }
+
+  /** A page text, with `{name}` placeholders filled in. */
+  function say(key, values = {}) {
+    let text = texts[key] || key;
+    for (const [name, value] of Object.entries(values)) {
+      text = text.split(`{${name}}`).join(String(value));
+    }
+    return text;
+  }
+
+  /** @param {Record<string, string>} label - `{ru, kk, en}` */
+  const inLanguage = (label) => (label && (label[lang] || label.en)) || '';
+
+  /** Let the browser paint (e.g. "Encrypting…") before a long computation. */
+  const nextPaint = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.name = 'ApiError';
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  /**
+   * Call the JSON API; resolves to the body (null for 204), rejects with an ApiError.
+   * @param {string} method
+   * @param {string} path - after `/api/e/<election>`
+   * @param {unknown} [body] - sent as JSON
+   */
+  async function call(method, path, body) {
+    const headers = { accept: 'application/json' };
+    const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+    if (method !== 'GET') {
+      const meta = document.querySelector('meta[name="csrf-token"]');
+      headers['x-csrf-token'] = meta ? meta.getAttribute('content') : '';
+      if (body !== undefined) {
+        headers['content-type'] = 'application/json';
+        init.body = JSON.stringify(body);
+      }
+    }
+    let response;
+    try {
+      response = await fetch(apiBase + path, init);
+    } catch (e) {
+      throw new ApiError(0, 'network', say('errorNetwork'));
+    }
+    if (response.status === 204) return null;
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (e) {
+      data = null;
+    }
+    if (!response.ok) {
+      const error = (data && data.error) || {};
+      throw new ApiError(response.status, error.code || 'http_error', error.message || '');
+    }
+    return data;
+  }
+
+  /** Show an error in the element `id`; a lost session sends the voter to sign in. */
+  function showError(id, error) {
+    if (error instanceof ApiError && error.code === 'not_signed_in') {
+      $(id).textContent = say('errorSession');
+      show(id);
+      setTimeout(() => location.assign(`/e/${encodeURIComponent(election)}/signin`), 1500);
+      return;
+    }
+    $(id).textContent = (error && error.message) || String(error);
+    show(id);
+  }
+
+  // -- the ballot page ---------------------------------------------------------------------
+
+  const state = {
+    context: /** @type {any} */ (null),
+    /** the voter's public credential as the server has it (hex) or '' */
+    registered: '',
+    /** the voter's credential code (secret) once this page has it */
+    code: '',
+    contests: /** @type {any[]} */ ([]),
+    /** the current encryption: {ballot, opening, tracking_code, tracking_hash} */
+    encrypted: /** @type {any} */ (null),
+    chosen: /** @type {Record<string, string[]>} */ ({}),
+  };
+
+  function storedCode() {
+    try {
+      return localStorage.getItem(storageKey);
+    } catch (e) {
+      return null; // storage blocked: the voter types the code instead
+    }
+  }
+
+  function storeCode(code) {
+    try {
+      localStorage.setItem(storageKey, code);
+    } catch (e) {
+      // storage blocked: the voter keeps the printed code
+    }
+  }
+
+  /** The base hash recomputed here from the manifest, the election key hash and the key. */
+  function checkFingerprint(context) {
+    const recomputed = HB.primitives.hashBytes('election/base', [
+      { B: HB.manifestHash(context.manifest) },
+      { B: context.election_key_hash },
+      { P: context.public_key },
+    ]);
+    const fingerprint = context.base_hash.slice(0, 16);
+    if (
+      context.election_id !== election ||
+      recomputed !== context.base_hash ||
+      fingerprint !== app.dataset.fingerprint
+    ) {
+      throw new Error(say('fingerprintBad'));
+    }
+    $('fingerprint').textContent = fingerprint;
+  }
+
+  async function votePage() {
+    let context;
+    let me;
+    try {
+      [context, me] = await Promise.all([call('GET', '/context'), call('GET', '/me')]);
+      checkFingerprint(context);
+    } catch (e) {
+      show('loading', false);
+      showError('voter-error', e);
+      return;
+    }
+    show('loading', false);
+    state.context = context;
+    state.registered = (me.credential || '').toLowerCase();
+    if (context.phase !== 'open') {
+      showError('voter-error', new Error(say('notOpen')));
+      return;
+    }
+    renderBallot(context.manifest);
+    bindCredentialButtons();
+    bindBallotButtons();
+    if (!state.registered) {
+      await makeCredential('');
+      return;
+    }
+    const stored = storedCode();
+    if (stored) {
+      try {
+        const credential = HB.credentialFromCode(stored);
+        if (credential.public === state.registered) {
+          useCredential(credential.code);
+          return;
+        }
+      } catch (e) {
+        // a damaged stored code: ask for the code as if there were none
+      }
+    }
+    show('credential-restore');
+  }
+
+  // -- the credential ---
+
+  /** Make a credential on this device and register its public key (replacing `replaces`). */
+  async function makeCredential(replaces) {
+    const credential = HB.newCredential();
+    // kept before registering: a registered key whose code was lost needs a replacement
+    storeCode(credential.code);
+    const body = replaces
+      ? { credential: credential.public, replaces }
+      : { credential: credential.public };
+    try {
+      await call('POST', '/credential', body);
+    } catch (e) {
+      showError('voter-error', e);
+      return;
+    }
+    state.registered = credential.public;
+    state.code = credential.code;
+    $('credential-code').textContent = credential.code;
+    const svg = new DOMParser().parseFromString(HB.qrSvg(credential.code), 'image/svg+xml');
+    $('credential-qr').replaceChildren(document.importNode(svg.documentElement, true));
+    show('credential-restore', false);
+    show('credential-new');
+  }
+
+  function useCredential(code) {
+    state.code = code;
+    show('credential-new', false);
+    show('credential-restore', false);
+    show('ballot-form');
+  }
+
+  function bindCredentialButtons() {
+    $('credential-saved').addEventListener('click', () => useCredential(state.code));
+    $('print-credential').addEventListener('click', () => {
+      document.body.classList.add('print-credential');
+      window.print();
+    });
+    window.addEventListener('afterprint', () => document.body.classList.remove('print-credential'));
+    $('restore').addEventListener('click', () => {
+      show('restore-error', false);
+      let credential;
+      try {
+        credential = HB.credentialFromCode($('restore-code').value);
+      } catch (e) {
+        showError('restore-error', new Error(say('credBadCode')));
+        return;
+      }
+      if (credential.public !== state.registered) {
+        showError('restore-error', new Error(say('credMismatch')));
+        return;
+      }
+      storeCode(credential.code);
+      $('restore-code').value = '';
+      useCredential(credential.code);
+    });
+    $('new-credential').addEventListener('click', async () => {
+      $('new-credential').disabled = true;
+      await makeCredential(state.registered);
+      $('new-credential').disabled = false;
+    });
+  }
+
+  // --- the ballot ---
+
+  function ruleText(contest) {
+    if (contest.max_selections === 1) return say('chooseOne');
+    if (contest.min_selections <= 1) return say('chooseUpTo', { max: contest.max_selections });
+    return say('chooseRange', { min: contest.min_selections, max: contest.max_selections });
+  }
+
+  function renderBallot(manifest) {
+    state.contests = HB.contestOptions(manifest);
+    const root = $('contests');
+    root.replaceChildren();
+    for (const contest of state.contests) {
+      const fieldset = document.createElement('fieldset');
+      fieldset.className = 'contest';
+      fieldset.dataset.contest = contest.id;
+      const legend = document.createElement('legend');
+      legend.textContent = inLanguage(contest.title);
+      const rule = document.createElement('p');
+      rule.className = 'muted rule';
+      rule.textContent = ruleText(contest);
+      fieldset.append(legend, rule);
+      const single = contest.max_selections === 1;
+      for (const option of contest.options) {
+        const row = document.createElement('label');
+        row.className = option.exclusive ? 'option exclusive' : 'option';
+        const input = document.createElement('input');
+        input.type = single ? 'radio' : 'checkbox';
+        input.name = `contest-${contest.id}`;
+        input.value = option.id;
+        input.id = `option-${contest.id}-${option.id}`;
+        if (option.exclusive) input.dataset.exclusive = '1';
+        const text = document.createElement('span');
+        text.textContent = inLanguage(option.label);
+        row.append(input, text);
+        fieldset.append(row);
+      }
+      if (!single) {
+        fieldset.addEventListener('change', (event) => enforceRules(fieldset, contest, event.target));
+      }
+      root.append(fieldset);
+    }
+  }
+
+  /** Checkbox contests: an exclusive option clears the others; at most max candidates. */
+  function enforceRules(fieldset, contest, changed) {
+    const inputs = Array.from(fieldset.querySelectorAll('input'));
+    if (changed.checked) {
+      for (const input of inputs) {
+        const clash = changed.dataset.exclusive ? input !== changed : input.dataset.exclusive;
+        if (clash) input.checked = false;
+      }
+    }
+    const chosen = inputs.filter((i) => i.checked && !i.dataset.exclusive).length;
+    for (const input of inputs) {
+      if (!input.dataset.exclusive) {
+        input.disabled = !input.checked && chosen >= contest.max_selections;
+      }
+    }
+  }
+
+  /** Every contest id -> the chosen option ids; throws when a contest has no choice. */
+  function selections() {
+    const chosen = {};
+    for (const contest of state.contests) {
+      const fieldset = $('contests').querySelector(`fieldset[data-contest="${contest.id}"]`);
+      const ids = Array.from(fieldset.querySelectorAll('input:checked')).map((i) => i.value);
+      if (ids.length === 0) throw new Error(say('incomplete', { contest: inLanguage(contest.title) }));
+      chosen[contest.id] = ids;
+    }
+    return chosen;
+  }
+
+  function lockBallot(locked) {
+    for (const fieldset of $('contests').querySelectorAll('fieldset')) fieldset.disabled = locked;
+    $('encrypt').disabled = locked;
+    $('encrypt').textContent = say('encrypt');
+    show('encrypt', !locked);
+  }
+
+  function discardEncryption() {
+    state.encrypted = null;
+    $('tracking-code').textContent = '';
+    show('encrypted', false);
+    lockBallot(false);
+  }
+
+  async function encrypt(event) {
+    event.preventDefault();
+    show('ballot-error', false);
+    show('voter-error', false);
+    $('encrypt').disabled = true;
+    $('encrypt').textContent = say('encrypting');
+    await nextPaint();
+    try {
+      const chosen = selections();
+      state.encrypted = HB.encryptBallot(state.context, chosen, state.code);
+      state.chosen = chosen;
+    } catch (e) {
+      $('encrypt').disabled = false;
+      $('encrypt').textContent = say('encrypt');
+      showError('ballot-error', e);
+      return;
+    }
+    lockBallot(true);
+    show('audit-result', false);
+    $('tracking-code').textContent = state.encrypted.tracking_code;
+    $('cast').disabled = false;
+    $('audit').disabled = false;
+    $('cast').textContent = say('cast');
+    show('encrypted');
+  }
+
+  async function cast() {
+    if (!state.encrypted) return;
+    $('cast').disabled = true;
+    $('audit').disabled = true;
+    $('cast').textContent = say('casting');
+    try {
+      const answer = await call('POST', '/ballots', state.encrypted.ballot);
+      location.assign(answer.check_url);
+    } catch (e) {
+      $('cast').disabled = false;
+      $('audit').disabled = false;
+      $('cast').textContent = say('cast');
+      showError('voter-error', e);
+    }
+  }
+
+  async function audit() {
+    if (!state.encrypted) return;
+    $('cast').disabled = true;
+    $('audit').disabled = true;
+    const { ballot, opening } = state.encrypted;
+    let answer;
+    try {
+      answer = await call('POST', '/audits', { ballot, opening });
+    } catch (e) {
+      $('cast').disabled = false;
+      $('audit').disabled = false;
+      showError('voter-error', e);
+      return;
+    }
+    showAudit(answer);
+    discardEncryption(); // an opened ballot can never be cast: the next one is a fresh one
+  }
+
+  function showAudit(answer) {
+    const list = $('audit-choices');
+    list.replaceChildren();
+    let same = true;
+    for (const contest of state.contests) {
+      const found = answer.choices[contest.id] || [];
+      const labels = found.map((id) => {
+        const option = contest.options.find((o) => o.id === id);
+        return option ? inLanguage(option.label) : id;
+      });
+      const item = document.createElement('li');
+      const title = document.createElement('strong');
+      title.textContent = `${inLanguage(contest.title)}: `;
+      item.append(title, labels.join(', '));
+      list.append(item);
+      const mine = (state.chosen[contest.id] || []).slice().sort();
+      same = same && mine.join('\n') === found.slice().sort().join('\n');
+    }
+    $('audit-check').textContent = same ? say('auditMatch') : say('auditMismatch');
+    $('audit-check').className = same ? 'ok' : 'bad';
+    $('audit-tracking').textContent = answer.tracking_code;
+    show('audit-result');
+  }
+
+  function bindBallotButtons() {
+    $('ballot-form').addEventListener('submit', encrypt);
+    $('cast').addEventListener('click', cast);
+    $('audit').addEventListener('click', audit);
+    $('change').addEventListener('click', discardEncryption);
+  }
+
+  // -- the receipt page --------------------------------------------------------------------
+
+  /** The tracking hash of a ballot in its record JSON (protocol/ballot.py tracking_hash). */
+  function trackingHashOf(ballot) {
+    return HB.primitives.hashBytes('ballot/tracking', [
+      { B: HB.primitives.ballotContentHash(ballot) },
+      { S: ballot.signature.c },
+      { S: ballot.signature.s },
+    ]);
+  }
+
+  /** Throws an Error naming the first check that fails. */
+  function checkReceipt(proof, context, trackingHash) {
+    if (proof.board_key !== context.board_key) {
+      throw new Error("the proof's board key is not the election's board key");
+    }
+    const line = proof.event_line;
+    const event = JSON.parse(line);
+    if (HB.canonicalJson(event) !== line) throw new Error('the board entry is not canonical JSON');
+    if (event.type !== 'event' || event.seq !== proof.seq || event.kind !== proof.kind) {
+      throw new Error('the board entry is not the one the proof describes');
+    }
+    if (event.kind !== 'ballot' && event.kind !== 'audit') {
+      throw new Error('the board entry is not a ballot');
+    }
+    if (trackingHashOf(event.body.ballot) !== trackingHash) {
+      throw new Error('the board entry holds another ballot');
+    }
+    if (HB.trackingCode(trackingHash) !== proof.tracking_code) {
+      throw new Error('the tracking code does not belong to this ballot');
+    }
+    const leaf = HB.eventLeafHash(event);
+    if (leaf !== proof.leaf_hash) throw new Error("the entry's leaf hash is wrong");
+    const head = proof.tree_head;
+    HB.verifyInclusion(leaf, proof.seq, head.size, proof.inclusion_proof, head.root);
+    HB.verifyTreeHead(head, election, context.board_key);
+  }
+
+  async function receiptPage() {
+    const status = $('receipt-status');
+    const message = $('receipt-message');
+    const trackingHash = app.dataset.trackingHash || '';
+    try {
+      const context = await call('GET', '/context');
+      let proof = await call('GET', `/ballots/${encodeURIComponent(trackingHash)}`);
+      // Just cast: the board signs a tree head every few seconds; wait for the one
+      // that covers this ballot (about a minute at most).
+      for (let tries = 0; proof && proof.status === 'pending' && tries < 30; tries += 1) {
+        status.textContent = 'pending';
+        status.dataset.state = 'pending';
+        message.textContent = say('receiptPending');
+        await new Promise((resolve) => setTimeout(resolve, 1000 * (proof.retry_after_s || 5)));
+        proof = await call('GET', `/ballots/${encodeURIComponent(trackingHash)}`);
+      }
+      if (!proof || proof.status !== 'included') throw new Error(say('receiptPending'));
+      checkReceipt(proof, context, trackingHash);
+      status.textContent = 'verified';
+      status.dataset.state = 'verified';
+      status.className = 'badge ok';
+      message.textContent = say('receiptVerified', { size: proof.tree_head.size });
+    } catch (e) {
+      status.textContent = 'failed';
+      status.dataset.state = 'failed';
+      status.className = 'badge bad';
+      message.textContent = say('receiptFailed', { reason: (e && e.message) || String(e) });
+    }
+  }
+
+  if (app.dataset.page === 'vote') votePage();
+  if (app.dataset.page === 'receipt') receiptPage();
+})();

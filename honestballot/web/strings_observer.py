@@ -1,0 +1,398 @@
+"""The observer pages' words: key -> (ru, kk, en).
+
+Placeholders in braces (``{k}``, ``{units}``) are filled in by the templates.
+"""
+
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str, str]] = {
+    # -- every observer page
+    "observer.election": ("Выборы", "Сайлау", "Election"),
+    "observer.nav": ("Разделы выборов", "Сайлау бөлімдері", "Election pages"),
+    # -- the election's home
+    "observer.fingerprint": ("Отпечаток выборов", "Сайлаудың цифрлық ізі", "Election fingerprint"),
+    "observer.fingerprint_help": (
+        "Первые 16 знаков базового хеша выборов. Он одинаков у всех, кто видит эти выборы: "
+        "сверьте его с тем, что показывает ваше устройство при голосовании и что публикуют "
+        "наблюдатели.",
+        "Сайлаудың базалық хешінің алғашқы 16 таңбасы. Бұл сайлауды көретін барлық адамда ол "
+        "бірдей: оны дауыс беру кезінде құрылғыңыз көрсететінмен және бақылаушылар "
+        "жариялайтынмен салыстырыңыз.",
+        "The first 16 hex digits of the election's base hash. It is the same for everyone who "
+        "sees this election: compare it with what your device shows when you vote and with "
+        "what observers publish.",
+    ),
+    "observer.check": ("Проверить выборы", "Сайлауды тексеру", "Check the election"),
+    "observer.vote_help": (
+        "Вход по коду из SMS или письма; голос шифруется на вашем устройстве.",
+        "SMS немесе хаттағы кодпен кіру; дауыс сіздің құрылғыңызда шифрланады.",
+        "Sign in with the code sent by SMS or e-mail; your vote is encrypted on your device.",
+    ),
+    "observer.board_help": (
+        "Найдите свой бюллетень по коду отслеживания.",
+        "Бюллетеніңізді бақылау коды бойынша табыңыз.",
+        "Find your ballot by its tracking code.",
+    ),
+    "observer.turnout_help": (
+        "Обновляется каждые несколько секунд.",
+        "Әр бірнеше секунд сайын жаңартылады.",
+        "Updated every few seconds.",
+    ),
+    "observer.results_help": (
+        "Появляются только после закрытия голосования и расшифровки хранителями ключа.",
+        "Дауыс беру жабылып, кілт сақтаушылар шифрын ашқаннан кейін ғана пайда болады.",
+        "They exist only after the polls close and the trustees decrypt them.",
+    ),
+    "observer.record_help": (
+        "Все события доски с подписями; проверьте командой honestballot verify ФАЙЛ.",
+        "Тақтаның барлық оқиғалары қолтаңбаларымен; honestballot verify ФАЙЛ командасымен "
+        "тексеріңіз.",
+        "Every board event with its signatures; check it with honestballot verify FILE.",
+    ),
+    "observer.tree_heads_help": (
+        "Убедитесь, что из журнала ничего не удалено и не переписано.",
+        "Журналдан ештеңе өшірілмегенін және қайта жазылмағанын тексеріңіз.",
+        "Check that nothing was removed from the log or rewritten.",
+    ),
+    "observer.report_help": ("Анонимно, без входа.", "Жасырын, кірусіз.", "Anonymous, no sign-in."),
+    "observer.reports_help": (
+        "Публикуются после удаления персональных данных.",
+        "Жеке деректер алынып тасталғаннан кейін жарияланады.",
+        "Published after personal data is removed.",
+    ),
+    # -- the board
+    "observer.board_intro": (
+        "Каждый принятый или проверенный бюллетень попадает на эту открытую доску в момент "
+        "приёма. Доска показывает, учитывается ли бюллетень, но никогда — кто его подал.",
+        "Қабылданған немесе тексерілген әрбір бюллетень қабылданған сәтте осы ашық тақтаға "
+        "түседі. Тақта бюллетеннің есепке алынатынын көрсетеді, бірақ оны кім жібергенін "
+        "ешқашан көрсетпейді.",
+        "Every ballot accepted or audited is on this public board from the moment it is "
+        "accepted. The board shows whether a ballot counts, never who cast it.",
+    ),
+    "observer.search_label": (
+        "Код отслеживания (ABCD-EFGH-IJKL-MNOP) или начало хеша "
+        "(не меньше 8 шестнадцатеричных знаков)",
+        "Бақылау коды (ABCD-EFGH-IJKL-MNOP) немесе хештің басы (кемінде 8 он алтылық таңба)",
+        "Tracking code (ABCD-EFGH-IJKL-MNOP) or the beginning of a tracking hash "
+        "(at least 8 hex digits)",
+    ),
+    "observer.search": ("Найти", "Іздеу", "Find"),
+    "observer.bad_query": (
+        "Не удалось понять запрос:",
+        "Сұрауды түсіну мүмкін болмады:",
+        "The search was not understood:",
+    ),
+    "observer.no_match": (
+        "На доске нет бюллетеня с таким кодом.",
+        "Тақтада мұндай коды бар бюллетень жоқ.",
+        "No ballot with this code is on the board.",
+    ),
+    "observer.col_seq": ("№", "№", "No."),
+    "observer.col_code": ("Код отслеживания", "Бақылау коды", "Tracking code"),
+    "observer.col_time": ("Время (UTC)", "Уақыт (UTC)", "Time (UTC)"),
+    "observer.col_status": ("Статус", "Мәртебесі", "Status"),
+    "observer.status.counts": ("учитывается", "есепке алынады", "counts"),
+    "observer.status.superseded": (
+        "заменён более поздним бюллетенем того же избирателя и не учитывается",
+        "сол сайлаушының кейінгі бюллетенімен ауыстырылды, есепке алынбайды",
+        "replaced by a later ballot of the same voter; does not count",
+    ),
+    "observer.status.revoked": (
+        "не учитывается: ключ избирателя заменён новым",
+        "есепке алынбайды: сайлаушының кілті жаңасына ауыстырылды",
+        "does not count: the voter's credential was replaced by a new one",
+    ),
+    "observer.status.audited": (
+        "проверен: вскрыт для проверки шифрования и никогда не учитывается",
+        "тексерілді: шифрлауды тексеру үшін ашылды, ешқашан есепке алынбайды",
+        "audited: opened to check the encryption; never counts",
+    ),
+    "observer.replaced_by": ("заменён бюллетенем", "ауыстырған бюллетень", "replaced by"),
+    "observer.board_hint": (
+        "Если вашего последнего бюллетеня нет на доске или он не учитывается, проголосуйте "
+        "снова: учитывается только последний бюллетень.",
+        "Соңғы бюллетеніңіз тақтада жоқ болса немесе есепке алынбаса, қайта дауыс беріңіз: "
+        "тек соңғы бюллетень есепке алынады.",
+        "If your last ballot is not on the board or does not count, vote again: only your "
+        "last ballot counts.",
+    ),
+    # -- turnout
+    "observer.turnout_intro": (
+        "Данные обновляются каждые несколько секунд из статического снимка. Здесь только "
+        "явка: результатов не существует, пока хранители ключа не расшифруют итог после "
+        "закрытия голосования.",
+        "Деректер статикалық суреттен әр бірнеше секунд сайын жаңартылады. Мұнда тек келу "
+        "көрсетілген: дауыс беру жабылып, кілт сақтаушылар қорытындының шифрын ашпайынша "
+        "нәтиже болмайды.",
+        "Updated every few seconds from a static snapshot. Turnout only: results do not exist "
+        "until the trustees decrypt the sum after the polls close.",
+    ),
+    "observer.col_unit": ("Участок", "Учаске", "Unit"),
+    "observer.col_roll": ("В списке", "Тізімде", "On the roll"),
+    "observer.col_credentials": ("Ключей", "Кілттер", "Credentials"),
+    "observer.col_voted": ("Проголосовали", "Дауыс бергендер", "Voted"),
+    "observer.col_turnout": ("Явка, %", "Келу, %", "Turnout, %"),
+    "observer.total": ("Всего", "Барлығы", "Total"),
+    "observer.updated": ("Обновлено", "Жаңартылды", "Updated"),
+    "observer.loading": ("Загрузка…", "Жүктелуде…", "Loading…"),
+    "observer.stale": (
+        "Не удалось обновить данные; показан последний полученный снимок.",
+        "Деректерді жаңарту мүмкін болмады; соңғы алынған сурет көрсетілген.",
+        "Could not update; showing the last snapshot received.",
+    ),
+    "observer.snapshot_file": ("Файл снимка (JSON)", "Сурет файлы (JSON)", "Snapshot file (JSON)"),
+    "observer.noscript": (
+        "Без JavaScript таблица не обновляется; откройте файл снимка.",
+        "JavaScript болмаса кесте жаңартылмайды; сурет файлын ашыңыз.",
+        "Without JavaScript the table does not update; open the snapshot file.",
+    ),
+    "observer.voted_note": (
+        "«Ключей» — избиратели, зарегистрировавшие ключ на своём устройстве. Проголосовавший "
+        "повторно считается один раз.",
+        "«Кілттер» — өз құрылғысында кілт тіркеген сайлаушылар. Қайта дауыс берген адам бір "
+        "рет саналады.",
+        "“Credentials”: voters who registered a credential on their device. A voter who "
+        "votes again is counted once.",
+    ),
+    # -- results and trustees
+    "observer.no_results": (
+        "Итогов пока нет. Они появятся только после закрытия голосования, когда не меньше {k} "
+        "из {n} хранителей ключа расшифруют сумму бюллетеней. Расшифровать отдельный "
+        "бюллетень не может никто.",
+        "Қорытынды әлі жоқ. Ол дауыс беру жабылғаннан кейін, {n} кілт сақтаушының кемінде "
+        "{k}-і бюллетеньдер қосындысының шифрын ашқанда ғана пайда болады. Жеке бюллетеннің "
+        "шифрын ешкім аша алмайды.",
+        "There are no results yet. They appear only after the polls close, when at least {k} "
+        "of the {n} trustees decrypt the sum of the ballots. Nobody can decrypt a single "
+        "ballot.",
+    ),
+    "observer.trustees": ("Хранители ключа", "Кілт сақтаушылар", "Trustees"),
+    "observer.col_trustee": ("Хранитель", "Сақтаушы", "Trustee"),
+    "observer.col_share": ("Доля расшифровки", "Шифрды ашу үлесі", "Decryption share"),
+    "observer.share_published": ("опубликована", "жарияланды", "published"),
+    "observer.share_missing": ("ещё нет", "әлі жоқ", "not yet"),
+    "observer.trustee_howto": (
+        "Хранителям ключа: скачайте зашифрованный итог, выполните на своём компьютере "
+        "команду ниже и загрузите файл share.json. Сервис принимает долю, только если все её "
+        "доказательства верны; итог публикуется, как только принято достаточно долей.",
+        "Кілт сақтаушыларға: шифрланған қорытындыны жүктеп алып, өз компьютеріңізде төмендегі "
+        "команданы орындаңыз да, share.json файлын жүктеңіз. Сервис үлесті оның барлық "
+        "дәлелдері дұрыс болғанда ғана қабылдайды; жеткілікті үлес қабылданған бойда "
+        "қорытынды жарияланады.",
+        "Trustees: download the encrypted tally, run the command below on your own computer "
+        "and upload share.json. The service accepts a share only if all its proofs verify; "
+        "the result is published as soon as enough shares are in.",
+    ),
+    "observer.download_tally": (
+        "Скачать зашифрованный итог",
+        "Шифрланған қорытындыны жүктеу",
+        "Download the encrypted tally",
+    ),
+    "observer.share_file": ("Файл доли (share.json)", "Үлес файлы (share.json)", "Share file"),
+    "observer.upload_share": (
+        "Загрузить долю расшифровки",
+        "Шифрды ашу үлесін жүктеу",
+        "Upload the decryption share",
+    ),
+    "observer.share_accepted": ("Доля принята.", "Үлес қабылданды.", "Share accepted."),
+    "observer.share_refused": ("Доля не принята:", "Үлес қабылданбады:", "Share refused:"),
+    "observer.ballots_counted": (
+        "Учтено бюллетеней",
+        "Есепке алынған бюллетеньдер",
+        "Ballots counted",
+    ),
+    "observer.col_option": ("Вариант", "Нұсқа", "Option"),
+    "observer.col_votes": ("Голосов", "Дауыс", "Votes"),
+    "observer.per_unit": ("Итоги по участкам", "Учаскелер бойынша қорытынды", "Results by unit"),
+    "observer.small_units": (
+        "Участки, где учтено меньше {min} бюллетеней, отдельно не показываются, чтобы нельзя "
+        "было вычислить чей-то выбор; их бюллетени входят только в общий итог: {units}.",
+        "{min}-ден аз бюллетень есепке алынған учаскелер біреудің таңдауын анықтауға болмас "
+        "үшін бөлек көрсетілмейді; олардың бюллетеньдері тек жалпы қорытындыға кіреді: "
+        "{units}.",
+        "Units with fewer than {min} counted ballots are not shown separately, so that "
+        "nobody's choice can be inferred; their ballots are included only in the totals: "
+        "{units}.",
+    ),
+    "observer.counted_per_unit": (
+        "Учтено бюллетеней по участкам",
+        "Учаскелер бойынша есепке алынған бюллетеньдер",
+        "Ballots counted per unit",
+    ),
+    "observer.results_verify": (
+        "Проверьте эти числа сами: скачайте протокол выборов и выполните honestballot verify "
+        "ФАЙЛ — программа заново посчитает итог из зашифрованных бюллетеней и доказательств.",
+        "Бұл сандарды өзіңіз тексеріңіз: сайлау хаттамасын жүктеп алып, honestballot verify "
+        "ФАЙЛ орындаңыз — бағдарлама қорытындыны шифрланған бюллетеньдер мен дәлелдерден "
+        "қайта есептейді.",
+        "Check these numbers yourself: download the election record and run honestballot "
+        "verify FILE; it recomputes the result from the encrypted ballots and the proofs.",
+    ),
+    # -- tree heads
+    "observer.tree_heads_intro": (
+        "Доска — журнал, в который можно только добавлять записи. Подписанная вершина дерева "
+        "(tree head) фиксирует все его записи. Эта страница запоминает в вашем браузере "
+        "последнюю увиденную вершину и при каждом посещении проверяет, что журнал её "
+        "продолжает: ничего не удалено и не переписано.",
+        "Тақта — тек жазба қосуға болатын журнал. Қол қойылған ағаш төбесі (tree head) оның "
+        "барлық жазбаларын бекітеді. Бұл бет браузеріңізде соңғы көрген төбені есте сақтайды "
+        "және әр кіргенде журнал оны жалғастыратынын тексереді: ештеңе өшірілмеген, қайта "
+        "жазылмаған.",
+        "The board is a log that can only grow. A signed tree head commits to all of its "
+        "entries. This page remembers in your browser the last head it saw and, on every "
+        "visit, checks that the log extends it: nothing was removed or rewritten.",
+    ),
+    "observer.board_key": ("Ключ доски", "Тақта кілті", "Board key"),
+    "observer.latest_head": (
+        "Последняя подписанная вершина",
+        "Соңғы қол қойылған төбе",
+        "Latest signed tree head",
+    ),
+    "observer.saved_head": (
+        "Вершина, сохранённая ранее",
+        "Бұрын сақталған төбе",
+        "Head saved earlier",
+    ),
+    "observer.head_size": ("Записей", "Жазбалар", "Entries"),
+    "observer.head_time": ("Подписана (UTC)", "Қол қойылған (UTC)", "Signed (UTC)"),
+    "observer.head_root": ("Корень", "Түбір", "Root"),
+    "observer.checking": ("Проверка…", "Тексерілуде…", "Checking…"),
+    "observer.consistent": (
+        "согласован ✓ — журнал продолжает вершину, сохранённую ранее",
+        "келісілген ✓ — журнал бұрын сақталған төбені жалғастырады",
+        "consistent ✓ — the log extends the head saved earlier",
+    ),
+    "observer.first_check": (
+        "Подпись верна ✓. Это первая проверка в этом браузере: вершина сохранена, при "
+        "следующем посещении журнал будет проверен относительно неё.",
+        "Қолтаңба дұрыс ✓. Бұл браузердегі алғашқы тексеру: төбе сақталды, келесі кіргенде "
+        "журнал соған қатысты тексеріледі.",
+        "Signature valid ✓. This is the first check in this browser: the head is saved, and "
+        "the next visit checks the log against it.",
+    ),
+    "observer.inconsistent": (
+        "ЖУРНАЛ НЕ СОГЛАСОВАН с вершиной, которую этот браузер сохранил ранее: записи удалены "
+        "или переписаны, либо сервер показывает разным людям разные журналы. Сохраните обе "
+        "вершины ниже и сообщите наблюдателям.",
+        "ЖУРНАЛ осы браузер бұрын сақтаған төбемен КЕЛІСІЛМЕГЕН: жазбалар өшірілген немесе "
+        "қайта жазылған, не сервер әр адамға әр түрлі журнал көрсетеді. Төмендегі екі төбені "
+        "де сақтап, бақылаушыларға хабарлаңыз.",
+        "THE LOG IS NOT CONSISTENT with the head this browser saved earlier: entries were "
+        "removed or rewritten, or the server shows different logs to different people. Save "
+        "both heads below and tell the observers.",
+    ),
+    "observer.unreachable": (
+        "Не удалось связаться с сервером для проверки; попробуйте позже.",
+        "Тексеру үшін сервермен байланысу мүмкін болмады; кейінірек қайталаңыз.",
+        "Could not reach the server to check; try again later.",
+    ),
+    "observer.no_storage": (
+        "Браузер не позволяет сохранить вершину (приватный режим?): проверена только подпись.",
+        "Браузер төбені сақтауға рұқсат бермейді (жеке режим?): тек қолтаңба тексерілді.",
+        "This browser does not let the page save the head (private mode?): only the "
+        "signature was checked.",
+    ),
+    "observer.check_again": ("Проверить снова", "Қайта тексеру", "Check again"),
+    "observer.cli_hint": (
+        "То же из командной строки: honestballot log head сохраняет вершину, honestballot log "
+        "consistency проверяет по ней скачанный протокол.",
+        "Командалық жолдан да солай: honestballot log head төбені сақтайды, honestballot log "
+        "consistency жүктелген хаттаманы соған қатысты тексереді.",
+        "The same from the command line: honestballot log head saves a head, honestballot log "
+        "consistency checks a downloaded record against it.",
+    ),
+    "observer.needs_js": (
+        "Для этой проверки нужен JavaScript.",
+        "Бұл тексеру үшін JavaScript қажет.",
+        "This check needs JavaScript.",
+    ),
+    # -- anonymous reports
+    "observer.report_intro": (
+        "Вас заставляли голосовать, голосовать определённым образом или показать, как вы "
+        "проголосовали? Расскажите об этом. Входить не нужно; мы не сохраняем ваш адрес, "
+        "устройство и cookie. Организатор читает сообщение, удаляет имена и другие "
+        "персональные данные и только после этого публикует его для наблюдателей.",
+        "Сізді дауыс беруге, белгілі бір жолмен дауыс беруге немесе қалай дауыс бергеніңізді "
+        "көрсетуге мәжбүрледі ме? Бұл туралы айтыңыз. Кірудің қажеті жоқ; біз сіздің "
+        "мекенжайыңызды, құрылғыңызды және cookie файлдарын сақтамаймыз. Ұйымдастырушы "
+        "хабарламаны оқып, аты-жөндер мен басқа да жеке деректерді алып тастайды, содан кейін "
+        "ғана бақылаушылар үшін жариялайды.",
+        "Were you pressured to vote, to vote a certain way, or to show how you voted? Tell "
+        "us. You do not sign in; we do not keep your address, device or cookies. The "
+        "organiser reads the report, removes names and other personal data, and only then "
+        "publishes it for observers.",
+    ),
+    "observer.report_caution": (
+        "Не пишите своё имя, если хотите остаться неизвестным: организатор видит текст таким, "
+        "каким вы его написали.",
+        "Белгісіз қалғыңыз келсе, өз атыңызды жазбаңыз: ұйымдастырушы мәтінді сіз жазғандай "
+        "көреді.",
+        "Do not write your own name if you want to stay unknown: the organiser sees the text "
+        "as you wrote it.",
+    ),
+    "observer.report_what": (
+        "Что произошло (не меньше 10 знаков)",
+        "Не болды (кемінде 10 таңба)",
+        "What happened (at least 10 characters)",
+    ),
+    "observer.report_where": (
+        "Где: организация, город, участок (необязательно)",
+        "Қайда: ұйым, қала, учаске (міндетті емес)",
+        "Where: organisation, town, unit (optional)",
+    ),
+    "observer.report_when": ("Когда (необязательно)", "Қашан (міндетті емес)", "When (optional)"),
+    "observer.report_file": (
+        "Вложение (необязательно): фото JPEG или PNG, PDF или текст, до 5 МБ. Из фотографий "
+        "удаляются координаты и данные камеры.",
+        "Тіркеме (міндетті емес): JPEG не PNG фото, PDF немесе мәтін, 5 МБ-қа дейін. "
+        "Фотосуреттерден координаттар мен камера деректері алынып тасталады.",
+        "Attachment (optional): a JPEG or PNG photo, a PDF or a text file, up to 5 MB. "
+        "Location and camera data are removed from photos.",
+    ),
+    "observer.report_send": ("Отправить анонимно", "Жасырын жіберу", "Send anonymously"),
+    "observer.report_error": (
+        "Сообщение не отправлено:",
+        "Хабарлама жіберілмеді:",
+        "The report was not sent:",
+    ),
+    "observer.report_thanks": (
+        "Спасибо. Сообщение получено.",
+        "Рақмет. Хабарлама алынды.",
+        "Thank you. Your report was received.",
+    ),
+    "observer.report_number": ("Номер сообщения", "Хабарлама нөмірі", "Report number"),
+    "observer.report_next": (
+        "После удаления персональных данных организатор опубликует его для наблюдателей. "
+        "Сколько сообщений получено, опубликовано и отклонено, видно на странице сообщений.",
+        "Жеке деректерді алып тастағаннан кейін ұйымдастырушы оны бақылаушылар үшін "
+        "жариялайды. Қанша хабарлама алынғаны, жарияланғаны және қабылданбағаны хабарламалар "
+        "бетінде көрінеді.",
+        "After removing personal data the organiser publishes it for observers. The reports "
+        "page shows how many reports were received, published and turned down.",
+    ),
+    "observer.reports_intro": (
+        "Сообщения о давлении публикуются после того, как организатор удалил из них "
+        "персональные данные.",
+        "Қысым туралы хабарламалар ұйымдастырушы олардан жеке деректерді алып тастағаннан "
+        "кейін жарияланады.",
+        "Reports of pressure are published after the organiser has removed personal data "
+        "from them.",
+    ),
+    "observer.reports_counts": (
+        "Получено сообщений: ждут рассмотрения — {pending}, опубликовано — {published}, "
+        "не опубликовано — {rejected}.",
+        "Алынған хабарламалар: қаралуды күтуде — {pending}, жарияланды — {published}, "
+        "жарияланбады — {rejected}.",
+        "Reports received: awaiting review {pending}, published {published}, "
+        "not published {rejected}.",
+    ),
+    "observer.reports_none": (
+        "Опубликованных сообщений пока нет.",
+        "Жарияланған хабарламалар әзірге жоқ.",
+        "No reports have been published yet.",
+    ),
+    "observer.report_heading": ("Сообщение №", "Хабарлама №", "Report no."),
+    "observer.published_at": ("опубликовано (UTC)", "жарияланды (UTC)", "published (UTC)"),
+    "observer.attachment": ("Вложение (скачать)", "Тіркеме (жүктеу)", "Attachment (download)"),
+}

@@ -1,0 +1,326 @@
+"""The organiser pages' words: key -> (ru, kk, en)."""
+
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str, str]] = {
+    # -- layout and sign-in
+    "organiser.area": ("Организатор", "Ұйымдастырушы", "Organiser"),
+    "organiser.elections": ("Ваши голосования", "Сіздің дауыс берулеріңіз", "Your elections"),
+    "organiser.signout": ("Выйти", "Шығу", "Sign out"),
+    "organiser.footer": (
+        "Организатор не видит ни голосов, ни одноразовых кодов, ни ключей избирателей "
+        "и не может добавлять бюллетени.",
+        "Ұйымдастырушы дауыстарды, бір реттік кодтарды және сайлаушылардың кілттерін "
+        "көрмейді және бюллетень қоса алмайды.",
+        "The organiser sees no vote, no one-time code and no voter's key, and cannot add ballots.",
+    ),
+    "organiser.signin.title": (
+        "Вход для организатора",
+        "Ұйымдастырушыға кіру",
+        "Organiser sign-in",
+    ),
+    "organiser.signin.hint": (
+        "Введите токен организатора, выданный администратором сервера "
+        "(honestballot organiser token).",
+        "Сервер әкімшісі берген ұйымдастырушы токенін енгізіңіз (honestballot organiser token).",
+        "Enter the organiser token the server's administrator gave you "
+        "(honestballot organiser token).",
+    ),
+    "organiser.signin.token": ("Токен организатора", "Ұйымдастырушы токені", "Organiser token"),
+    "organiser.signin.submit": ("Войти", "Кіру", "Sign in"),
+    "organiser.signin.failed": (
+        "Токен неверен или отозван.",
+        "Токен қате немесе кері қайтарылған.",
+        "The token is wrong or has been revoked.",
+    ),
+    # -- the list of elections and creating one
+    "organiser.election": ("Голосование", "Дауыс беру", "Election"),
+    "organiser.election_id": ("Идентификатор", "Сәйкестендіргіш", "Identifier"),
+    "organiser.elections.none": (
+        "Голосований пока нет.",
+        "Әзірге дауыс беру жоқ.",
+        "No elections yet.",
+    ),
+    "organiser.create.title": ("Создать голосование", "Дауыс беруді құру", "Create an election"),
+    "organiser.create.hint": (
+        "Загрузите манифест и файл ключа выборов (election-key.json), которым завершилась "
+        "церемония ключей доверенных лиц. Церемония проверяется целиком и должна быть "
+        "проведена для этого манифеста.",
+        "Манифесті және сенім білдірілген тұлғалардың кілт рәсімі аяқталған сайлау "
+        "кілтінің файлын (election-key.json) жүктеңіз. Рәсім толығымен тексеріледі және "
+        "осы манифест үшін өткізілген болуы керек.",
+        "Upload the manifest and the election-key file (election-key.json) the trustees' "
+        "key ceremony ended with. The whole ceremony is checked, and it must have been run "
+        "for this manifest.",
+    ),
+    "organiser.create.manifest": ("Манифест (JSON)", "Манифест (JSON)", "Manifest (JSON)"),
+    "organiser.create.key": (
+        "Ключ выборов (election-key.json)",
+        "Сайлау кілті (election-key.json)",
+        "Election key (election-key.json)",
+    ),
+    "organiser.create.submit": ("Создать", "Құру", "Create"),
+    "organiser.create.failed": (
+        "Голосование не создано:",
+        "Дауыс беру құрылмады:",
+        "The election was not created:",
+    ),
+    # -- the dashboard: confirmations and errors
+    "organiser.done.created": (
+        "Голосование создано.",
+        "Дауыс беру құрылды.",
+        "The election was created.",
+    ),
+    "organiser.done.roll": (
+        "Список избирателей загружен.",
+        "Сайлаушылар тізімі жүктелді.",
+        "The roll was imported.",
+    ),
+    "organiser.done.exception": (
+        "Исключение записано.",
+        "Ерекшелік жазылды.",
+        "The exception was recorded.",
+    ),
+    "organiser.done.open": (
+        "Сводка списка опубликована, голосование открыто.",
+        "Тізім қорытындысы жарияланды, дауыс беру ашылды.",
+        "The roll summary was posted and voting is open.",
+    ),
+    "organiser.done.close": ("Голосование закрыто.", "Дауыс беру жабылды.", "Voting has closed."),
+    "organiser.done.tally": (
+        "Зашифрованный итог опубликован; теперь очередь доверенных лиц.",
+        "Шифрланған қорытынды жарияланды; енді сенім білдірілген тұлғалардың кезегі.",
+        "The encrypted tally was published; it is now the trustees' turn.",
+    ),
+    "organiser.done.published": (
+        "Сообщение опубликовано.",
+        "Хабарлама жарияланды.",
+        "The report was published.",
+    ),
+    "organiser.done.rejected": (
+        "Сообщение отклонено.",
+        "Хабарлама қабылданбады.",
+        "The report was rejected.",
+    ),
+    "organiser.failed": ("Не выполнено:", "Орындалмады:", "Not done:"),
+    # -- phases
+    "organiser.phase.title": ("Этапы голосования", "Дауыс беру кезеңдері", "Phases"),
+    "organiser.phase.nothing": (
+        "Организатору больше нечего переключать: расшифровывают доверенные лица.",
+        "Ұйымдастырушыға ауыстыратын ештеңе қалмады: шифрды сенім білдірілген тұлғалар ашады.",
+        "Nothing is left for the organiser to switch: the trustees decrypt.",
+    ),
+    "organiser.action.open": ("Открыть голосование", "Дауыс беруді ашу", "Open voting"),
+    "organiser.action.close": ("Закрыть голосование", "Дауыс беруді жабу", "Close voting"),
+    "organiser.action.tally": (
+        "Опубликовать зашифрованный итог",
+        "Шифрланған қорытындыны жариялау",
+        "Publish the encrypted tally",
+    ),
+    "organiser.action.open.hint": (
+        "При открытии на доске публикуется сводка списка (избиратели по участкам и число "
+        "исключений); после этого список изменить нельзя.",
+        "Ашқан кезде тақтада тізім қорытындысы (учаскелер бойынша сайлаушылар және "
+        "ерекшеліктер саны) жарияланады; одан кейін тізімді өзгертуге болмайды.",
+        "Opening posts the roll summary on the board (voters per unit and the number of "
+        "exceptions); the roll cannot change afterwards.",
+    ),
+    "organiser.action.close.hint": (
+        "После закрытия ни один бюллетень не принимается.",
+        "Жабылғаннан кейін бірде-бір бюллетень қабылданбайды.",
+        "After closing, no ballot is accepted.",
+    ),
+    "organiser.action.tally.hint": (
+        "Сервер складывает последние бюллетени каждого избирателя, не расшифровывая их; "
+        "итог расшифровывают доверенные лица.",
+        "Сервер әр сайлаушының соңғы бюллетеньдерін шифрын ашпай қосады; қорытындының "
+        "шифрын сенім білдірілген тұлғалар ашады.",
+        "The server adds up each voter's last ballot without decrypting it; the trustees "
+        "decrypt the total.",
+    ),
+    # -- the roll
+    "organiser.roll": ("Список избирателей", "Сайлаушылар тізімі", "Voter roll"),
+    "organiser.unit": ("Участок", "Учаске", "Unit"),
+    "organiser.voters": ("Избирателей", "Сайлаушылар", "Voters"),
+    "organiser.total": ("Всего", "Барлығы", "Total"),
+    "organiser.unit.small": ("меньше минимума", "ең аздан кем", "below the minimum"),
+    "organiser.unit.small.hint": (
+        "Итоги участка меньше минимального размера не публикуются отдельно",
+        "Ең аз мөлшерден кіші учаскенің қорытындысы бөлек жарияланбайды",
+        "A unit smaller than the minimum size gets no results of its own",
+    ),
+    "organiser.roll.file": ("Файл списка (CSV)", "Тізім файлы (CSV)", "Roll file (CSV)"),
+    "organiser.roll.format": (
+        "Столбцы: national_id, name, unit и phone или email. Файл принимается целиком "
+        "или не принимается вовсе; все ошибки перечисляются с номерами строк.",
+        "Бағандар: national_id, name, unit және phone немесе email. Файл толығымен "
+        "қабылданады немесе мүлдем қабылданбайды; барлық қателер жол нөмірлерімен "
+        "көрсетіледі.",
+        "Columns: national_id, name, unit and phone or email. The file is imported whole "
+        "or not at all; every problem is listed with its line number.",
+    ),
+    "organiser.roll.upload": ("Загрузить список", "Тізімді жүктеу", "Import the roll"),
+    "organiser.roll.rejected": (
+        "Список не загружен, ничего не сохранено. Ошибки",
+        "Тізім жүктелмеді, ештеңе сақталмады. Қателер",
+        "The roll was not imported and nothing was stored. Problems",
+    ),
+    "organiser.roll.frozen": (
+        "Голосование открыто: список зафиксирован и опубликован на доске.",
+        "Дауыс беру ашылды: тізім бекітіліп, тақтада жарияланды.",
+        "Voting has opened: the roll is frozen and its summary is on the board.",
+    ),
+    # -- shared-contact exceptions
+    "organiser.exceptions": (
+        "Исключения для общих контактов",
+        "Ортақ байланыстарға арналған ерекшеліктер",
+        "Shared-contact exceptions",
+    ),
+    "organiser.exceptions.hint": (
+        "Один телефон или e-mail — один избиратель. Общий контакт (например, семейный "
+        "телефон) допускается только с записанной причиной; число исключений "
+        "публикуется на доске.",
+        "Бір телефон немесе e-mail — бір сайлаушы. Ортақ байланысқа (мысалы, отбасылық "
+        "телефон) тек себебі жазылған жағдайда рұқсат етіледі; ерекшеліктер саны "
+        "тақтада жарияланады.",
+        "One phone or e-mail, one voter. A shared contact (a family phone, say) is allowed "
+        "only with a recorded reason; the number of exceptions is published on the board.",
+    ),
+    "organiser.exceptions.contact": (
+        "Телефон или e-mail",
+        "Телефон немесе e-mail",
+        "Phone or e-mail",
+    ),
+    "organiser.exceptions.reason": ("Причина", "Себебі", "Reason"),
+    "organiser.exceptions.none": ("Исключений нет.", "Ерекшеліктер жоқ.", "No exceptions."),
+    "organiser.exceptions.add": ("Записать исключение", "Ерекшелікті жазу", "Record the exception"),
+    # -- notices
+    "organiser.notices": (
+        "Уведомления избирателям",
+        "Сайлаушыларға хабарламалар",
+        "Notices to voters",
+    ),
+    "organiser.notices.pending": ("Ещё не отправлено", "Әлі жіберілмеген", "Not sent yet"),
+    # -- reports
+    "organiser.reports": (
+        "Сообщения о давлении",
+        "Қысым туралы хабарламалар",
+        "Reports of pressure",
+    ),
+    "organiser.reports.pending": ("ждут решения", "шешім күтуде", "pending"),
+    "organiser.reports.published": ("опубликовано", "жарияланды", "published"),
+    "organiser.reports.rejected": ("отклонено", "қабылданбады", "rejected"),
+    "organiser.reports.hint": (
+        "Перед публикацией уберите всё, что может указать на автора или других людей: "
+        "имена, телефоны, адреса, названия небольших отделов.",
+        "Жарияламас бұрын авторды немесе басқа адамдарды көрсетуі мүмкін барлығын алып "
+        "тастаңыз: аты-жөндерді, телефондарды, мекенжайларды, шағын бөлімдердің атауларын.",
+        "Before publishing, remove anything that could point to the author or to other "
+        "people: names, phone numbers, addresses, names of small departments.",
+    ),
+    "organiser.reports.what": ("Что произошло", "Не болды", "What happened"),
+    "organiser.reports.place": ("Где", "Қайда", "Where"),
+    "organiser.reports.when": ("Когда", "Қашан", "When"),
+    "organiser.reports.attachment": (
+        "Скачать вложение",
+        "Тіркемені жүктеу",
+        "Download the attachment",
+    ),
+    "organiser.reports.edited": (
+        "Текст для публикации (без личных данных)",
+        "Жариялауға арналған мәтін (жеке деректерсіз)",
+        "Text to publish (personal data removed)",
+    ),
+    "organiser.reports.attachment_public": (
+        "Опубликовать и вложение (я проверил, что в нём нет личных данных)",
+        "Тіркемені де жариялау (онда жеке деректер жоқ екенін тексердім)",
+        "Publish the attachment too (I checked it holds no personal data)",
+    ),
+    "organiser.reports.publish": ("Опубликовать", "Жариялау", "Publish"),
+    "organiser.reports.reason": (
+        "Причина отказа (не публикуется)",
+        "Бас тарту себебі (жарияланбайды)",
+        "Reason for rejecting (not published)",
+    ),
+    "organiser.reports.reject": ("Отклонить", "Қабылдамау", "Reject"),
+    "organiser.reports.none": (
+        "Новых сообщений нет.",
+        "Жаңа хабарламалар жоқ.",
+        "No reports are waiting.",
+    ),
+    # -- the integrity audit
+    "organiser.audit": ("Аудит целостности", "Тұтастық аудиті", "Integrity audit"),
+    "organiser.audit.hint": (
+        "Файлы для honestballot audit: список и журнал входов и голосований. В них личные "
+        "данные: не публикуйте их.",
+        "honestballot audit үшін файлдар: тізім және кіру мен дауыс беру журналы. Оларда "
+        "жеке деректер бар: жарияламаңыз.",
+        "The files honestballot audit reads: the roll and the sign-in and voting log. They "
+        "hold personal data: do not publish them.",
+    ),
+    "organiser.download.roll": (
+        "Скачать список для аудита (CSV)",
+        "Аудитке арналған тізімді жүктеу (CSV)",
+        "Download the roll for the audit (CSV)",
+    ),
+    "organiser.download.activity": (
+        "Скачать журнал активности (CSV)",
+        "Белсенділік журналын жүктеу (CSV)",
+        "Download the activity log (CSV)",
+    ),
+    "organiser.audit.open": ("Результаты аудита", "Аудит нәтижелері", "Audit findings"),
+    "organiser.audit.unavailable": (
+        "Аудит нельзя выполнить на этом сервере:",
+        "Бұл серверде аудит жүргізу мүмкін емес:",
+        "The audit cannot run on this server:",
+    ),
+    "organiser.audit.rows": ("Прочитано строк", "Оқылған жолдар", "Rows read"),
+    "organiser.audit.bad_rows": (
+        "пропущено неверных строк",
+        "өткізілген қате жолдар",
+        "malformed rows skipped",
+    ),
+    "organiser.audit.json": (
+        "Все находки с записями (JSON)",
+        "Жазбалары бар барлық табылған жайттар (JSON)",
+        "All findings with records (JSON)",
+    ),
+    "organiser.audit.check": ("Проверка", "Тексеру", "Check"),
+    "organiser.audit.finding": ("Что найдено", "Табылған жайт", "Finding"),
+    "organiser.audit.count": ("Сколько", "Саны", "Count"),
+    "organiser.severity.critical": ("Критично", "Өте маңызды", "Critical"),
+    "organiser.severity.high": ("Высокая важность", "Жоғары маңыздылық", "High"),
+    "organiser.severity.medium": ("Средняя важность", "Орташа маңыздылық", "Medium"),
+    "organiser.severity.low": ("Низкая важность", "Төмен маңыздылық", "Low"),
+    "organiser.severity.info": ("Для сведения", "Ақпарат үшін", "Information"),
+    # -- the confirm step
+    "organiser.confirm.open": (
+        "Сводка списка будет опубликована на доске, и начнётся голосование.",
+        "Тізім қорытындысы тақтада жарияланып, дауыс беру басталады.",
+        "The roll summary will be posted on the board and voting will begin.",
+    ),
+    "organiser.confirm.close": (
+        "Голосование закончится: больше ни один бюллетень не будет принят.",
+        "Дауыс беру аяқталады: бұдан былай бірде-бір бюллетень қабылданбайды.",
+        "Voting will end: no further ballot will be accepted.",
+    ),
+    "organiser.confirm.tally": (
+        "Зашифрованный итог будет вычислен и опубликован для доверенных лиц.",
+        "Шифрланған қорытынды есептеліп, сенім білдірілген тұлғалар үшін жарияланады.",
+        "The encrypted tally will be computed and published for the trustees.",
+    ),
+    "organiser.confirm.final": (
+        "Это действие нельзя отменить; оно записывается на публичной доске.",
+        "Бұл әрекетті болдырмау мүмкін емес; ол жария тақтаға жазылады.",
+        "This cannot be undone; it is recorded on the public board.",
+    ),
+    "organiser.confirm.yes.open": ("Да, открыть", "Иә, ашу", "Yes, open"),
+    "organiser.confirm.yes.close": ("Да, закрыть", "Иә, жабу", "Yes, close"),
+    "organiser.confirm.yes.tally": ("Да, опубликовать", "Иә, жариялау", "Yes, publish"),
+    "organiser.confirm.not_now": (
+        "На этом этапе это действие недоступно.",
+        "Бұл кезеңде бұл әрекет қолжетімсіз.",
+        "This action is not possible in the current phase.",
+    ),
+    "organiser.cancel": ("Отмена", "Болдырмау", "Cancel"),
+}

@@ -1,0 +1,290 @@
+"""The voter pages' words: key -> (ru, kk, en).
+
+``{name}`` placeholders are filled in by the page script (``voter.js``), never by the server.
+"""
+
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str, str]] = {
+    # -- sign-in ---------------------------------------------------------------------------
+    "voter.signin.title": ("Вход для голосования", "Дауыс беруге кіру", "Sign in to vote"),
+    "voter.signin.intro": (
+        "Введите свой идентификационный номер (ИИН). Мы отправим одноразовый код на телефон "
+        "или e-mail, указанный для вас в списке избирателей.",
+        "Жеке сәйкестендіру нөміріңізді (ЖСН) енгізіңіз. Сайлаушылар тізімінде сізге "
+        "көрсетілген телефонға немесе e-mail поштасына бір реттік код жібереміз.",
+        "Enter your national ID number. We will send a one-time code to the phone or e-mail "
+        "registered for you on the roll.",
+    ),
+    "voter.national_id": (
+        "Идентификационный номер (ИИН)",
+        "Жеке сәйкестендіру нөмірі (ЖСН)",
+        "National ID number",
+    ),
+    "voter.send_code": ("Получить код", "Код алу", "Send me a code"),
+    "voter.signin.sent": (
+        "Если вы есть в списке избирателей, код отправлен на ваш зарегистрированный телефон "
+        "или e-mail.",
+        "Егер сіз сайлаушылар тізімінде болсаңыз, код тіркелген телефоныңызға немесе "
+        "e-mail поштаңызға жіберілді.",
+        "If you are on the roll, a code has been sent to your registered phone or e-mail.",
+    ),
+    "voter.signin.bad_id": (
+        "Проверьте номер: он должен состоять из букв и цифр.",
+        "Нөмірді тексеріңіз: ол әріптер мен сандардан тұруы керек.",
+        "Check the number: it is made of letters and digits.",
+    ),
+    "voter.signin.not_open": (
+        "Сейчас голосование не идёт, поэтому войти нельзя.",
+        "Қазір дауыс беру жүріп жатқан жоқ, сондықтан кіру мүмкін емес.",
+        "Voting is not open now, so you cannot sign in.",
+    ),
+    "voter.never_ask": (
+        "Никто от имени выборов никогда не попросит у вас код из SMS или письма.",
+        "Сайлау атынан ешкім сізден SMS немесе хаттағы кодты ешқашан сұрамайды.",
+        "Nobody from the election will ever ask you for the code in the SMS or e-mail.",
+    ),
+    # -- the code --------------------------------------------------------------------------
+    "voter.code.title": ("Введите код", "Кодты енгізіңіз", "Enter your code"),
+    "voter.code.label": (
+        "Код из SMS или письма (6 цифр)",
+        "SMS немесе хаттағы код (6 сан)",
+        "Code from the SMS or e-mail (6 digits)",
+    ),
+    "voter.code.submit": ("Войти", "Кіру", "Sign in"),
+    "voter.code.again": (
+        "Код не пришёл? Запросить новый",
+        "Код келмеді ме? Жаңасын сұрау",
+        "No code? Ask for a new one",
+    ),
+    "voter.code.wrong": (
+        "Код неверный или устарел. Попробуйте ещё раз или запросите новый.",
+        "Код қате немесе ескірген. Қайталап көріңіз немесе жаңасын сұраңыз.",
+        "The code is wrong or has expired. Try again or ask for a new one.",
+    ),
+    "voter.code.format": (
+        "Код состоит из 6 цифр.",
+        "Код 6 саннан тұрады.",
+        "The code has 6 digits.",
+    ),
+    "voter.code.timed_out": (
+        "Время входа истекло: введите номер ещё раз.",
+        "Кіру уақыты өтіп кетті: нөміріңізді қайта енгізіңіз.",
+        "Your sign-in has timed out: enter your ID number again.",
+    ),
+    # -- the vote page ---------------------------------------------------------------------
+    "voter.vote.title": ("Ваш бюллетень", "Сіздің бюллетеніңіз", "Your ballot"),
+    "voter.signed_in_as": ("Вы вошли как", "Сіз кірдіңіз:", "Signed in as"),
+    "voter.signout": ("Выйти", "Шығу", "Sign out"),
+    "voter.fingerprint": ("Отпечаток выборов", "Сайлаудың саусақ ізі", "Election fingerprint"),
+    "voter.fingerprint.help": (
+        "Сравните его с отпечатком, который публикуют наблюдатели: так вы убедитесь, что "
+        "голосуете в тех же выборах, что и все.",
+        "Оны бақылаушылар жариялайтын ізбен салыстырыңыз: осылай барлығымен бірдей "
+        "сайлауда дауыс беріп жатқаныңызға көз жеткізесіз.",
+        "Compare it with the fingerprint observers publish: it shows you are voting in the "
+        "same election as everyone else.",
+    ),
+    "voter.fingerprint.bad": (
+        "Данные выборов не сходятся с их отпечатком. Не голосуйте и сообщите наблюдателям.",
+        "Сайлау деректері олардың саусақ ізіне сәйкес келмейді. Дауыс бермеңіз және "
+        "бақылаушыларға хабарлаңыз.",
+        "The election data do not match their fingerprint. Do not vote; tell the observers.",
+    ),
+    "voter.revote": (
+        "Вы можете проголосовать снова в любой момент до закрытия; учитывается только ваш "
+        "последний бюллетень.",
+        "Дауыс беру жабылғанға дейін кез келген уақытта қайта дауыс бере аласыз; тек соңғы "
+        "бюллетеніңіз есептеледі.",
+        "You can vote again at any time before the close; only your last ballot counts.",
+    ),
+    "voter.needs_js": (
+        "Для голосования нужен JavaScript: бюллетень шифруется на вашем собственном устройстве.",
+        "Дауыс беру үшін JavaScript қажет: бюллетень өз құрылғыңызда шифрланады.",
+        "Voting needs JavaScript: your ballot is encrypted on your own device.",
+    ),
+    "voter.loading": ("Загрузка…", "Жүктелуде…", "Loading…"),
+    "voter.not_open": (
+        "Голосование сейчас не идёт: бюллетень подать нельзя.",
+        "Дауыс беру қазір жүріп жатқан жоқ: бюллетень тапсыру мүмкін емес.",
+        "Voting is not open now: no ballot can be cast.",
+    ),
+    # -- the credential --------------------------------------------------------------------
+    "voter.cred.title": ("Ваш ключ для голосования", "Дауыс беру кілтіңіз", "Your voting key"),
+    "voter.cred.keep": (
+        "Сохраните этот код. С ним вы сможете проголосовать снова с другого устройства. "
+        "Никто от имени выборов никогда не попросит его у вас.",
+        "Бұл кодты сақтап қойыңыз. Онымен басқа құрылғыдан қайта дауыс бере аласыз. "
+        "Сайлау атынан ешкім оны сізден ешқашан сұрамайды.",
+        "Keep this code. With it you can vote again from another device. Nobody from the "
+        "election will ever ask you for it.",
+    ),
+    "voter.cred.print": ("Распечатать", "Басып шығару", "Print"),
+    "voter.cred.saved": (
+        "Я сохранил код — перейти к бюллетеню",
+        "Кодты сақтадым — бюллетеньге өту",
+        "I have kept the code — go to the ballot",
+    ),
+    "voter.cred.restore_title": (
+        "В этом браузере нет вашего ключа",
+        "Бұл браузерде сіздің кілтіңіз жоқ",
+        "This browser does not have your voting key",
+    ),
+    "voter.cred.restore_intro": (
+        "Вы уже создали ключ на другом устройстве. Введите или вставьте его код "
+        "(он начинается с HB1-).",
+        "Сіз кілтті басқа құрылғыда жасағансыз. Оның кодын теріңіз немесе қойыңыз "
+        "(ол HB1- деп басталады).",
+        "You made a voting key on another device. Type or paste its code (it starts with HB1-).",
+    ),
+    "voter.cred.restore_label": ("Код ключа", "Кілт коды", "Key code"),
+    "voter.cred.restore": ("Использовать этот код", "Осы кодты қолдану", "Use this code"),
+    "voter.cred.new_title": (
+        "Нет кода? Создайте новый ключ",
+        "Код жоқ па? Жаңа кілт жасаңыз",
+        "No code? Make a new key",
+    ),
+    "voter.cred.new_warning": (
+        "Новый ключ заменит старый. Бюллетень, поданный со старым ключом, перестанет "
+        "учитываться: после замены нужно проголосовать снова.",
+        "Жаңа кілт ескісін алмастырады. Ескі кілтпен тапсырылған бюллетень енді "
+        "есептелмейді: ауыстырғаннан кейін қайта дауыс беру керек.",
+        "A new key replaces the old one. A ballot cast with the old key stops counting: "
+        "you must vote again after the replacement.",
+    ),
+    "voter.cred.new": ("Создать новый ключ", "Жаңа кілт жасау", "Make a new key"),
+    "voter.cred.mismatch": (
+        "Этот код не совпадает с вашим зарегистрированным ключом.",
+        "Бұл код тіркелген кілтіңізге сәйкес келмейді.",
+        "This code does not match your registered key.",
+    ),
+    "voter.cred.bad_code": (
+        "Код не распознан: проверьте, нет ли опечатки.",
+        "Код танылмады: қате терілмегенін тексеріңіз.",
+        "The code is not valid: check it for typos.",
+    ),
+    # -- the ballot ------------------------------------------------------------------------
+    "voter.ballot.choose_one": ("Выберите один вариант", "Бір нұсқаны таңдаңыз", "Choose one"),
+    "voter.ballot.choose_up_to": (
+        "Выберите не более {max}",
+        "Ең көбі {max} нұсқа таңдаңыз",
+        "Choose up to {max}",
+    ),
+    "voter.ballot.choose_range": (
+        "Выберите от {min} до {max}",
+        "{min}-ден {max}-ге дейін таңдаңыз",
+        "Choose {min} to {max}",
+    ),
+    "voter.incomplete": (
+        "Сделайте выбор в разделе «{contest}».",
+        "«{contest}» бөлімінде таңдау жасаңыз.",
+        "Make a choice in “{contest}”.",
+    ),
+    "voter.encrypt": ("Зашифровать бюллетень", "Бюллетеньді шифрлау", "Encrypt my ballot"),
+    "voter.encrypting": ("Шифрование…", "Шифрлануда…", "Encrypting…"),
+    "voter.encrypted.title": (
+        "Бюллетень зашифрован на вашем устройстве",
+        "Бюллетень сіздің құрылғыңызда шифрланды",
+        "Your ballot is encrypted on your device",
+    ),
+    "voter.tracking_code": ("Код для проверки", "Тексеру коды", "Tracking code"),
+    "voter.tracking.help": (
+        "Запишите его: по нему вы найдёте свой бюллетень на публичной доске.",
+        "Оны жазып алыңыз: ол арқылы бюллетеніңізді ашық тақтадан табасыз.",
+        "Write it down: with it you will find your ballot on the public board.",
+    ),
+    "voter.cast": ("Отправить этот бюллетень", "Осы бюллетеньді тапсыру", "Cast this ballot"),
+    "voter.audit": (
+        "Проверить шифрование (аудит)",
+        "Шифрлауды тексеру (аудит)",
+        "Check the encryption (audit)",
+    ),
+    "voter.audit.help": (
+        "Аудит раскрывает этот зашифрованный бюллетень, чтобы вы убедились, что устройство "
+        "зашифровало именно ваш выбор. Проверенный бюллетень никогда не учитывается; после "
+        "проверки вы выберете снова.",
+        "Аудит осы шифрланған бюллетеньді ашады, сонда құрылғы дәл сіздің таңдауыңызды "
+        "шифрлағанына көз жеткізесіз. Тексерілген бюллетень ешқашан есептелмейді; "
+        "тексеруден кейін қайта таңдайсыз.",
+        "An audit opens this encrypted ballot so you can see that your device encrypted "
+        "exactly your choice. An audited ballot never counts; afterwards you choose again.",
+    ),
+    "voter.change": ("Изменить выбор", "Таңдауды өзгерту", "Change my choice"),
+    "voter.casting": ("Отправка…", "Жіберілуде…", "Sending…"),
+    "voter.audit.title": ("Результат проверки", "Тексеру нәтижесі", "Audit result"),
+    "voter.audit.compare": (
+        "Сервер раскрыл этот бюллетень и нашёл в нём следующее. Сравните со своим выбором:",
+        "Сервер осы бюллетеньді ашып, ішінен мынаны тапты. Өз таңдауыңызбен салыстырыңыз:",
+        "The server opened this ballot and found these choices. Compare them with yours:",
+    ),
+    "voter.audit.match": (
+        "Совпадает с тем, что вы выбрали на этом устройстве.",
+        "Осы құрылғыда таңдағаныңызбен сәйкес келеді.",
+        "This matches what you chose on this device.",
+    ),
+    "voter.audit.mismatch": (
+        "НЕ совпадает с вашим выбором! Не голосуйте с этого устройства и сообщите наблюдателям.",
+        "Сіздің таңдауыңызбен сәйкес КЕЛМЕЙДІ! Бұл құрылғыдан дауыс бермеңіз және "
+        "бақылаушыларға хабарлаңыз.",
+        "This does NOT match your choice! Do not vote from this device; tell the observers.",
+    ),
+    "voter.audit.spoiled": (
+        "Этот бюллетень опубликован и никогда не может быть подан. Выберите снова: будет "
+        "сделано новое шифрование.",
+        "Бұл бюллетень жарияланды және ешқашан тапсырыла алмайды. Қайта таңдаңыз: жаңа "
+        "шифрлау жасалады.",
+        "This ballot is published and can never be cast. Choose again: a fresh encryption "
+        "will be made.",
+    ),
+    "voter.error.network": (
+        "Нет связи с сервером. Попробуйте ещё раз.",
+        "Сервермен байланыс жоқ. Қайталап көріңіз.",
+        "Could not reach the server. Try again.",
+    ),
+    "voter.error.session": (
+        "Сеанс закончился: войдите снова.",
+        "Сеанс аяқталды: қайта кіріңіз.",
+        "Your session has ended: sign in again.",
+    ),
+    # -- the receipt -----------------------------------------------------------------------
+    "voter.receipt.title": ("Квитанция", "Түбіртек", "Receipt"),
+    "voter.receipt.recorded": (
+        "Бюллетень записан на публичной доске.",
+        "Бюллетень ашық тақтаға жазылды.",
+        "The ballot was recorded on the public board.",
+    ),
+    "voter.receipt.audited": (
+        "Это проверенный (аудит) бюллетень: он опубликован и никогда не учитывается.",
+        "Бұл тексерілген (аудит) бюллетень: ол жарияланған және ешқашан есептелмейді.",
+        "This is an audited ballot: it is published and never counts.",
+    ),
+    "voter.receipt.time": ("Время (UTC)", "Уақыт (UTC)", "Time (UTC)"),
+    "voter.receipt.entry": ("Номер записи на доске", "Тақтадағы жазба нөмірі", "Board entry"),
+    "voter.receipt.checking": (
+        "Проверяем в вашем браузере…",
+        "Браузеріңізде тексеріп жатырмыз…",
+        "Checking in your browser…",
+    ),
+    "voter.receipt.verified": (
+        "Включён в доску: вершина дерева размера {size} подписана ключом доски ✓",
+        "Тақтаға енгізілген: өлшемі {size} ағаштың төбесіне тақта кілтімен қол қойылған ✓",
+        "Included in the board: tree head of size {size} signed by the board key ✓",
+    ),
+    "voter.receipt.pending": (
+        "Бюллетень записан; ждём следующую подпись журнала, которая его включит…",
+        "Бюллетень жазылды; оны қамтитын журналдың келесі қолтаңбасын күтудеміз…",
+        "Your ballot is recorded; waiting for the next signed tree head that includes it…",
+    ),
+    "voter.receipt.failed": (
+        "Проверка НЕ пройдена: {reason}. Сохраните эту страницу и сообщите наблюдателям.",
+        "Тексеру ӨТПЕДІ: {reason}. Осы бетті сақтап, бақылаушыларға хабарлаңыз.",
+        "The check FAILED: {reason}. Save this page and tell the observers.",
+    ),
+    "voter.receipt.later": (
+        "Если вы проголосуете снова, эта запись останется на доске, но учитываться будет "
+        "только последний бюллетень.",
+        "Қайта дауыс берсеңіз, бұл жазба тақтада қалады, бірақ тек соңғы бюллетень есептеледі.",
+        "If you vote again, this entry stays on the board, but only your last ballot counts.",
+    ),
+    "voter.vote_again": ("Проголосовать снова", "Қайта дауыс беру", "Vote again"),
+}

@@ -1,0 +1,166 @@
+"""Trustees' API: the encrypted tally out, decryption shares in, the result when k are in.
+
+The service holds no trustee secret and decrypts nothing itself.  A trustee downloads
+``GET /api/e/{eid}/tally`` (byte for byte the file ``honestballot trustee decrypt
+--tally`` reads), makes a decryption share on their own computer, and uploads the file
+the CLI wrote to ``POST /api/e/{eid}/decryption-shares``.  No sign-in is needed: a share
+is stored only if every one of its proofs verifies against that trustee's verification
+key, so nobody can upload a wrong share, and a correct one can only help.  When the
+board holds ``k`` shares the result is combined and published at once.
+
+:func:`election_row` (the election or 404) and :func:`trustee_status` are shared with
+the observer pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import weakref
+from typing import Any, Final
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError
+from honestballot.record.codec import parse_json
+from honestballot.record.trustee import (
+    LARGE_DOCUMENT_BYTES,
+    decode_decryption_share,
+    encode_encrypted_tally,
+    load,
+    to_bytes,
+)
+from honestballot.web.deps import services
+from honestballot.web.errors import ApiError
+from honestballot.web.openapi import json_body
+from honestballot.web.state import Services
+
+log = logging.getLogger("honestballot.web")
+
+router = APIRouter()
+
+ELECTION_ID: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: phases in which the encrypted tally is on the board
+TALLIED: Final = ("tallied", "done")
+
+# An election's encrypted tally never changes once published: keep its file per process.
+_tally_files: weakref.WeakKeyDictionary[Services, dict[str, bytes]] = weakref.WeakKeyDictionary()
+
+
+def election_row(request: Request, election_id: str) -> tuple[Services, dict[str, Any]]:
+    """The services and the election's row (one primary-key read), or 404 not_found."""
+    found = services(request)
+    row = None
+    if ELECTION_ID.match(election_id):
+        with found.store.engine.connect() as conn:
+            row = found.store.election_row(conn, election_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"there is no election {election_id[:64]!r}")
+    return found, row
+
+
+def published_trustees(found: Services, election_id: str, phase: str) -> list[int]:
+    """Indices of the trustees whose decryption share is on the board, in board order."""
+    if phase not in TALLIED:
+        return []
+    return [
+        int(parse_json(ev.line, limit=LARGE_DOCUMENT_BYTES)["body"]["share"]["trustee"])
+        for ev in found.store.iter_events(election_id, kinds=("decryption-share",))
+    ]
+
+
+def trustee_status(found: Services, election_id: str, phase: str) -> dict[str, Any]:
+    """``{"threshold", "trustees": [{"index", "name", "share_published"}]}``."""
+    key = found.elections.election_key(election_id)
+    published = set(published_trustees(found, election_id, phase))
+    return {
+        "threshold": key.ceremony.threshold,
+        "trustees": [
+            {"index": p.index, "name": p.name, "share_published": p.index in published}
+            for p in sorted(key.publics, key=lambda p: p.index)
+        ],
+    }
+
+
+def tally_file(found: Services, election_id: str) -> bytes:
+    """The encrypted tally as ``honestballot trustee decrypt --tally`` reads it."""
+    cache = _tally_files.setdefault(found, {})
+    data = cache.get(election_id)
+    if data is None:
+        tally, _ = found.elections.encrypted_tally(election_id)
+        data = cache[election_id] = to_bytes(encode_encrypted_tally(tally))
+    return data
+
+
+def accept_share(found: Services, election_id: str, body: bytes) -> dict[str, Any]:
+    """Check and store one decryption share; publish the result once ``k`` are stored."""
+    if not body.strip():
+        raise InvalidInput("the request body must be a decryption share file (JSON)")
+    share = load(body, decode_decryption_share, "decryption share", large=True)
+    phase = found.elections.phase(election_id)
+    if share.trustee in published_trustees(found, election_id, phase):
+        raise ApiError(
+            409,
+            "duplicate_share",
+            f"trustee {share.trustee} has already published a decryption share",
+        )
+    if phase != "tallied":
+        raise ProtocolError(
+            "decryption shares are accepted only after the encrypted tally is published and "
+            f"before the result is: the election is in phase {phase}"
+        )
+    found.elections.submit_decryption_share(election_id, body)
+    threshold = found.elections.election_key(election_id).ceremony.threshold
+    shares = len(published_trustees(found, election_id, "tallied"))
+    outcome: dict[str, Any] = {
+        "trustee": share.trustee,
+        "accepted": True,
+        "shares": shares,
+        "threshold": threshold,
+        "result_published": False,
+    }
+    if shares >= threshold:
+        try:
+            found.elections.publish_result(election_id)
+        except HonestBallotError as exc:
+            # Another upload may have published it a moment ago; anything else is reported
+            # (the share itself is stored and stays valid).
+            if found.elections.phase(election_id) != "done":
+                log.error("publishing the result of %s failed: %s", election_id, exc)
+                outcome["result_error"] = str(exc)
+        outcome["result_published"] = found.elections.phase(election_id) == "done"
+    return outcome
+
+
+@router.get(
+    "/api/e/{election_id}/tally",
+    summary="The encrypted tally, in the file format `honestballot trustee decrypt` reads",
+)
+def get_tally(request: Request, election_id: str) -> Response:
+    found, _ = election_row(request, election_id)
+    return Response(
+        tally_file(found, election_id),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{election_id}-tally.json"'},
+    )
+
+
+@router.post(
+    "/api/e/{election_id}/decryption-shares",
+    status_code=201,
+    summary="Upload a trustee's decryption share (stored only if every proof verifies)",
+    openapi_extra=json_body("a decryption-share file from 'honestballot trustee decrypt'"),
+)
+async def post_decryption_share(request: Request, election_id: str) -> JSONResponse:
+    found, _ = election_row(request, election_id)
+    body = await request.body()
+    outcome = await run_in_threadpool(accept_share, found, election_id, body)
+    return JSONResponse(outcome, status_code=201)
+
+
+@router.get("/api/e/{election_id}/trustees", summary="The trustees and whose share is in")
+def get_trustees(request: Request, election_id: str) -> dict[str, Any]:
+    found, row = election_row(request, election_id)
+    return trustee_status(found, election_id, str(row["phase"]))

@@ -1,0 +1,355 @@
+"""Cast notices: the text, the device description, and the outbox on both databases.
+
+The outbox must deliver every committed notice exactly once, survive a failing gateway
+(retry with backoff, give up after ``max_attempts``), and never let two deliverers
+running at once send the same notice.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from honestballot.errors import DeliveryFailed, InvalidInput
+from honestballot.service.notices import (
+    Outbox,
+    backoff_ms,
+    cast_notice_text,
+    describe_device,
+    enqueue_notice,
+)
+from honestballot.service.senders import Message
+from honestballot.store.schema import notices
+from honestballot.store.sql import SqlStore
+
+ELECTION = "notice-test"
+T0 = 1_709_296_440_000  # 2024-03-01 12:34:00 UTC
+
+
+class Clock:
+    def __init__(self, now: int = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> int:
+        return self.now
+
+
+class Recorder:
+    """A sender that records what it was given (thread-safe)."""
+
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self.messages: list[Message] = []
+        self.delay_s = delay_s
+        self._lock = threading.Lock()
+
+    def send(self, message: Message) -> None:
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        with self._lock:
+            self.messages.append(message)
+
+
+class Failing:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def send(self, message: Message) -> None:
+        self.calls += 1
+        raise DeliveryFailed("the SMS gateway answered HTTP 503 for +7******0001")
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[SqlStore]:
+    s = SqlStore(database_url)
+    yield s
+    s.close()
+
+
+def queue(store: SqlStore, n: int, *, election_id: str = ELECTION, channel: str = "sms") -> None:
+    with store.transaction() as conn:
+        for i in range(n):
+            destination = f"+7700000{i:04d}" if channel == "sms" else f"v{i}@example.org"
+            enqueue_notice(
+                conn, election_id, channel, destination, "Ballot cast", f"notice {i}", T0
+            )
+
+
+def rows(store: SqlStore) -> list[dict[str, object]]:
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(notices).order_by("notice_id")).mappings()]
+
+
+# -- text and device ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "phrase"),
+    [
+        ("en", "only your last ballot counts"),
+        ("ru", "учитывается только последний бюллетень"),
+        ("kk", "тек соңғы бюллетеніңіз есептеледі"),
+    ],
+)
+def test_cast_notice_text_in_each_language(language: str, phrase: str) -> None:
+    subject, body = cast_notice_text(language, T0, "Chrome on Android", "K7Q2-9XMD", "Primary")
+    assert "Primary" in subject
+    for part in ("Primary", "2024-03-01 12:34 UTC", "Chrome on Android", "K7Q2-9XMD", phrase):
+        assert part in body
+    assert "\n" not in subject
+
+
+def test_cast_notice_text_falls_back_to_english_and_cleans_its_inputs() -> None:
+    subject, body = cast_notice_text("de", T0, "unknown device", "CODE", "Poll\r\nBcc: x@y")
+    assert body.startswith("A ballot was cast in Poll Bcc: x@y at 2024-03-01 12:34 UTC")
+    assert "\r" not in subject and "\n" not in subject
+    _, ru = cast_notice_text("ru", T0, "unknown device", "CODE", "Poll")
+    assert "неизвестное устройство" in ru
+
+
+UA = {
+    "android-chrome": "Mozilla/5.0 (Linux; Android 13; SM-S918B) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36",
+    "iphone-safari": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) "
+    "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1",
+    "iphone-chrome": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) "
+    "AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/120.0.6099.119 Mobile/15E148 Safari/604.1",
+    "ipad-safari": "Mozilla/5.0 (iPad; CPU OS 17_2 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1",
+    "windows-firefox": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) "
+    "Gecko/20100101 Firefox/121.0",
+    "windows-edge": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0",
+    "windows-opera": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36 OPR/105.0.0.0",
+    "windows-yandex": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/118.0.0.0 YaBrowser/23.11.0.0 Safari/537.36",
+    "android-samsung": "Mozilla/5.0 (Linux; Android 13; SAMSUNG SM-S918B) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36",
+    "mac-safari": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.2 Safari/605.1.15",
+    "linux-firefox": "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+    "chromeos": "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+    "android-webview": "Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230901.001; wv) "
+    "AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Mobile Safari/537.36",
+}
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "expected"),
+    [
+        (UA["android-chrome"], "Chrome on Android"),
+        (UA["iphone-safari"], "Safari on iPhone"),
+        (UA["iphone-chrome"], "Chrome on iPhone"),
+        (UA["ipad-safari"], "Safari on iPad"),
+        (UA["windows-firefox"], "Firefox on Windows"),
+        (UA["windows-edge"], "Edge on Windows"),
+        (UA["windows-opera"], "Opera on Windows"),
+        (UA["windows-yandex"], "Yandex Browser on Windows"),
+        (UA["android-samsung"], "Samsung Internet on Android"),
+        (UA["mac-safari"], "Safari on macOS"),
+        (UA["linux-firefox"], "Firefox on Linux"),
+        (UA["chromeos"], "Chrome on ChromeOS"),
+        (UA["android-webview"], "browser on Android"),
+        ("curl/8.4.0", "curl"),
+        ("python-requests/2.31.0", "Python script"),
+        ("Mozilla/5.0 (Windows NT 10.0)", "browser on Windows"),
+        ("", "unknown device"),
+        ("Vote for X! <script>alert(1)</script>", "unknown device"),
+    ],
+)
+def test_describe_device(user_agent: str, expected: str) -> None:
+    assert describe_device(user_agent) == expected
+
+
+# -- the outbox --------------------------------------------------------------------------------
+
+
+def test_notices_are_delivered_exactly_once(store: SqlStore) -> None:
+    queue(store, 3)
+    queue(store, 1, channel="email")
+    sender = Recorder()
+    clock = Clock()
+    outbox = Outbox(store, sender, clock)
+    assert outbox.pending_count(ELECTION) == 4
+    assert outbox.deliver_pending() == 4
+    clock.now += 10 * 60_000
+    assert outbox.deliver_pending() == 0
+    assert [m.body for m in sender.messages] == ["notice 0", "notice 1", "notice 2", "notice 0"]
+    assert [m.channel for m in sender.messages] == ["sms", "sms", "sms", "email"]
+    assert not any(m.secret for m in sender.messages)
+    assert outbox.pending_count(ELECTION) == 0
+    assert all(r["sent_ms"] == T0 and r["attempts"] == 0 for r in rows(store))
+
+
+def test_a_rolled_back_transaction_queues_nothing(store: SqlStore) -> None:
+    with pytest.raises(RuntimeError), store.transaction() as conn:
+        enqueue_notice(conn, ELECTION, "sms", "+77000000001", "s", "b", T0)
+        raise RuntimeError("the cast failed after queueing its notice")
+    assert rows(store) == []
+
+
+@pytest.mark.parametrize(
+    ("channel", "destination", "subject", "message"),
+    [
+        ("fax", "+77000000001", "s", "channel is 'sms' or 'email'"),
+        ("email", "not-an-address", "s", "needs an '@'"),
+        ("sms", "+7700\n0000001", "s", "on one line"),
+        ("sms", "", "s", "non-empty"),
+        ("sms", "+77000000001", "a\nb", "subject must be on one line"),
+        ("sms", "+77000000001", "s" * 257, "subject is at most 256"),
+    ],
+)
+def test_enqueue_refuses_bad_notices(
+    store: SqlStore, channel: str, destination: str, subject: str, message: str
+) -> None:
+    with pytest.raises(InvalidInput, match=message), store.transaction() as conn:
+        enqueue_notice(conn, ELECTION, channel, destination, subject, "body", T0)
+    assert rows(store) == []
+
+
+def test_a_failing_sender_leaves_notices_pending_until_a_later_success(store: SqlStore) -> None:
+    queue(store, 2)
+    clock = Clock()
+    failing = Failing()
+    assert Outbox(store, failing, clock).deliver_pending() == 0
+    assert failing.calls == 2
+    assert [r["attempts"] for r in rows(store)] == [1, 1]
+    assert all(r["sent_ms"] is None for r in rows(store))
+    assert all(r["claimed_until_ms"] == T0 + backoff_ms(1) for r in rows(store))
+
+    # Backing off: nothing is tried again before the backoff has passed.
+    clock.now += backoff_ms(1) - 1
+    assert Outbox(store, failing, clock).deliver_pending() == 0
+    assert failing.calls == 2
+    clock.now += 2
+    assert Outbox(store, failing, clock).deliver_pending() == 0
+    assert failing.calls == 4
+    assert [r["attempts"] for r in rows(store)] == [2, 2]
+    assert backoff_ms(2) == 2 * backoff_ms(1)
+
+    recorder = Recorder()
+    outbox = Outbox(store, recorder, clock)
+    clock.now += backoff_ms(2) + 1
+    assert outbox.deliver_pending() == 2
+    assert outbox.deliver_pending() == 0
+    assert [m.body for m in recorder.messages] == ["notice 0", "notice 1"]
+    assert outbox.pending_count(ELECTION) == 0
+
+
+def test_a_notice_is_given_up_after_max_attempts(store: SqlStore) -> None:
+    queue(store, 1)
+    clock = Clock()
+    failing = Failing()
+    outbox = Outbox(store, failing, clock)
+    for _ in range(5):
+        outbox.deliver_pending(max_attempts=3)
+        clock.now += 24 * 3600_000
+    assert failing.calls == 3
+    assert outbox.pending_count(ELECTION) == 1
+    assert outbox.given_up_count(ELECTION, max_attempts=3) == 1
+
+
+def test_a_claimed_notice_is_not_claimed_by_another_deliverer(store: SqlStore) -> None:
+    queue(store, 2)
+    clock = Clock()
+    other = Recorder()
+    seen: list[int] = []
+
+    class Nested:
+        """While the first deliverer sends, a second one runs against the same database."""
+
+        def send(self, message: Message) -> None:
+            seen.append(Outbox(store, other, clock).deliver_pending())
+
+    assert Outbox(store, Nested(), clock).deliver_pending() == 2
+    assert seen == [0, 0]
+    assert other.messages == []
+
+
+def test_a_lease_running_short_releases_the_rest_of_the_batch(store: SqlStore) -> None:
+    queue(store, 5)
+    clock = Clock()
+    sent: list[str] = []
+
+    class Slow:
+        def send(self, message: Message) -> None:
+            sent.append(message.body)
+            clock.now += 20_000
+
+    outbox = Outbox(store, Slow(), clock)
+    assert outbox.deliver_pending(lease_s=60) == 3  # the 4th would start 5 s before expiry
+    released = [r for r in rows(store) if r["sent_ms"] is None]
+    assert [r["claimed_until_ms"] for r in released] == [0, 0]
+    assert outbox.deliver_pending(lease_s=60) == 2
+    assert sent == [f"notice {i}" for i in range(5)]
+
+
+def test_pending_count_is_per_election(store: SqlStore) -> None:
+    queue(store, 2)
+    queue(store, 3, election_id="another")
+    outbox = Outbox(store, Recorder(), Clock())
+    assert outbox.pending_count(ELECTION) == 2
+    assert outbox.pending_count("another") == 3
+
+
+def test_concurrent_deliverers_never_send_a_notice_twice(database_url: str) -> None:
+    """Four deliverers, each with its own engine (as separate server processes would be)."""
+    total = 240
+    setup = SqlStore(database_url)
+    queue(setup, total)
+    recorder = Recorder(delay_s=0.001)
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    # Alembic's upgrade (run by SqlStore()) is not thread-safe: open the stores here.
+    stores = [SqlStore(database_url) for _ in range(4)]
+
+    def deliverer(own: SqlStore) -> None:
+        try:
+            outbox = Outbox(own, recorder)
+            start.wait(timeout=30)
+            deadline = time.monotonic() + 60
+            while outbox.pending_count(ELECTION) > 0 and time.monotonic() < deadline:
+                outbox.deliver_pending(batch=7)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=deliverer, args=(own,)) for own in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    counts = Counter(m.body for m in recorder.messages)
+    assert len(counts) == total
+    assert set(counts.values()) == {1}, [b for b, n in counts.items() if n > 1]
+    with setup.engine.connect() as conn:
+        unsent = conn.execute(
+            select(func.count()).select_from(notices).where(notices.c.sent_ms.is_(None))
+        ).scalar_one()
+    assert unsent == 0
+    setup.close()
+
+
+def test_run_forever_delivers_until_stopped(store: SqlStore) -> None:
+    queue(store, 3)
+    recorder = Recorder()
+    outbox = Outbox(store, recorder)
+    stop = threading.Event()
+    thread = threading.Thread(target=outbox.run_forever, args=(0.01, stop))
+    thread.start()
+    deadline = time.monotonic() + 20
+    while outbox.pending_count(ELECTION) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert sorted(m.body for m in recorder.messages) == ["notice 0", "notice 1", "notice 2"]

@@ -1,0 +1,467 @@
+"""Voter sign-in, sessions, organiser tokens and CSRF on SQLite and on PostgreSQL.
+
+Codes are "sent" through a recording sender; time comes from a clock the test moves.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from honestballot.errors import (
+    DeliveryFailed,
+    Forbidden,
+    InvalidInput,
+    NotSignedIn,
+    RateLimited,
+    SignInFailed,
+)
+from honestballot.record.manifest import manifest_to_json
+from honestballot.service.csrf import CSRF_KEY_NAME, check_csrf, csrf_token, new_visitor_id
+from honestballot.service.demo import demo_manifest
+from honestballot.service.keys import server_key
+from honestballot.service.organisers import Organisers
+from honestballot.service.senders import Message
+from honestballot.service.signin import SignIn, VoterSession
+from honestballot.store.schema import (
+    elections,
+    organiser_tokens,
+    rate_limits,
+    settings,
+    signin_codes,
+    voters,
+)
+from honestballot.store.sql import SqlStore
+
+A = "election-a"
+B = "election-b"
+T0 = 1_700_000_100_000  # the start of a 900-second window
+PHONE = "+77011234567"
+ADDRESS = "203.0.113.7"
+CODE = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")
+
+
+class Clock:
+    def __init__(self, now_ms: int = T0) -> None:
+        self.now_ms = now_ms
+
+    def __call__(self) -> int:
+        return self.now_ms
+
+    def advance(self, seconds: float) -> None:
+        self.now_ms += int(seconds * 1000)
+
+
+class RecordingSender:
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+
+    def send(self, message: Message) -> None:
+        self.sent.append(message)
+
+    def last_code(self) -> str:
+        match = CODE.search(self.sent[-1].body)
+        assert match is not None
+        return match.group()
+
+
+class FailingSender:
+    def send(self, message: Message) -> None:
+        raise DeliveryFailed("the SMS gateway answered HTTP 503")
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[SqlStore]:
+    s = SqlStore(database_url)
+    with s.transaction() as conn:
+        for eid, phase in ((A, "open"), (B, "open"), ("in-setup", "setup")):
+            conn.execute(
+                elections.insert().values(
+                    election_id=eid,
+                    phase=phase,
+                    manifest=json.dumps(manifest_to_json(demo_manifest(eid))),
+                    context="{}",
+                    board_secret="0" * 64,
+                    next_seq=0,
+                )
+            )
+        rows: list[dict[str, Any]] = [
+            {"voter_id": 1, "national_id": "880101300123", "phone": PHONE, "email": None},
+            {"voter_id": 2, "national_id": "900202400456", "phone": None, "email": "b@ex.org"},
+            {"voter_id": 3, "national_id": "910303500789", "phone": None, "email": None},
+            {"voter_id": 4, "national_id": "920404600111", "phone": "+77019990000", "email": None},
+            {"voter_id": 5, "national_id": "AB1234567", "phone": "+77015550000", "email": None},
+        ]
+        for eid in (A, B):
+            for row in rows:
+                conn.execute(
+                    voters.insert().values(election_id=eid, name="Voter", unit="u-1", **row)
+                )
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def sender() -> RecordingSender:
+    return RecordingSender()
+
+
+@pytest.fixture
+def signin(store: SqlStore, sender: RecordingSender, clock: Clock) -> SignIn:
+    return SignIn(store, sender, clock)
+
+
+def _all_rows(store: SqlStore, table: Any) -> list[tuple[Any, ...]]:
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(table))]
+
+
+def _holds(value: Any, needle: str) -> bool:
+    if isinstance(value, bytes | bytearray | memoryview):
+        data = bytes(value)
+        return needle.encode() in data or needle in data.hex()
+    return needle in str(value)
+
+
+def _wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+# -- codes -----------------------------------------------------------------------------------
+
+
+def test_happy_path_code_signs_in_once(signin: SignIn, sender: RecordingSender) -> None:
+    shown = signin.request_code(A, "880101-300 123", ADDRESS)
+    assert shown is not None and shown.endswith("4567") and PHONE not in shown
+    [message] = sender.sent
+    assert message.channel == "sms" and message.destination == PHONE and message.secret
+    code = sender.last_code()
+    assert "expires in 10 minutes" in message.body and "Nobody from the election" in message.body
+    session = signin.verify_code(A, "880101300123", code, ADDRESS)
+    assert (session.election_id, session.voter_id) == (A, 1)
+    assert re.fullmatch(r"[0-9a-f]{16}", session.session_id)
+    token = signin.session_token(session)
+    assert signin.session_from_token(token, election_id=A) == session
+    with pytest.raises(SignInFailed, match="request a new one"):
+        signin.verify_code(A, "880101300123", code, ADDRESS)
+
+
+def test_national_id_is_read_as_the_roll_stores_it(signin: SignIn, sender: RecordingSender) -> None:
+    assert signin.request_code(A, " ab-1234\u2013567 ", ADDRESS) is not None
+    assert signin.verify_code(A, "AB 1234567", sender.last_code(), ADDRESS).voter_id == 5
+    for bad in ("", " - ", "x" * 65):
+        with pytest.raises(InvalidInput, match="national ID"):
+            signin.request_code(A, bad, ADDRESS)
+
+
+def test_email_when_there_is_no_phone_and_other_languages(
+    signin: SignIn, sender: RecordingSender
+) -> None:
+    assert signin.request_code(A, "900202400456", ADDRESS, language="ru") == "b***@ex.org"
+    assert sender.sent[-1].channel == "email" and sender.sent[-1].destination == "b@ex.org"
+    assert "Ваш код honestballot" in sender.sent[-1].body
+    signin.request_code(A, "900202400456", ADDRESS, language="kk")
+    assert "honestballot кодыңыз" in sender.sent[-1].body
+    code = sender.last_code()
+    assert signin.verify_code(A, "900202400456", code, ADDRESS).voter_id == 2
+
+
+def test_a_new_request_replaces_the_previous_code(signin: SignIn, sender: RecordingSender) -> None:
+    signin.request_code(A, "880101300123", ADDRESS)
+    first = sender.last_code()
+    signin.request_code(A, "880101300123", ADDRESS)
+    second = sender.last_code()
+    if first != second:
+        with pytest.raises(SignInFailed, match="wrong"):
+            signin.verify_code(A, "880101300123", first, ADDRESS)
+    assert signin.verify_code(A, "880101300123", second, ADDRESS).voter_id == 1
+
+
+def test_wrong_codes_use_up_the_attempts(signin: SignIn, sender: RecordingSender) -> None:
+    signin.request_code(A, "880101300123", ADDRESS)
+    code = sender.last_code()
+    wrong = _wrong(code)
+    for left in (4, 3, 2, 1):
+        with pytest.raises(SignInFailed, match=f"{left} attempt") as caught:
+            signin.verify_code(A, "880101300123", wrong, ADDRESS)
+        assert code not in str(caught.value) and code not in repr(caught.value)
+    with pytest.raises(SignInFailed, match="no attempts are left"):
+        signin.verify_code(A, "880101300123", wrong, ADDRESS)
+    with pytest.raises(SignInFailed, match="no code is waiting"):
+        signin.verify_code(A, "880101300123", code, ADDRESS)
+    assert _all_rows(signin.store, signin_codes) == []
+
+
+def test_malformed_code_costs_no_attempt(signin: SignIn, sender: RecordingSender) -> None:
+    signin.request_code(A, "880101300123", ADDRESS)
+    for bad in ("12345", "1234567", "12a456", "١٢٣٤٥٦"):
+        with pytest.raises(InvalidInput, match="6 digits"):
+            signin.verify_code(A, "880101300123", bad, ADDRESS)
+    code = sender.last_code()
+    assert signin.verify_code(A, "880101300123", f"{code[:3]} {code[3:]}", ADDRESS).voter_id == 1
+
+
+def test_expired_code_is_refused(signin: SignIn, sender: RecordingSender, clock: Clock) -> None:
+    signin.request_code(A, "880101300123", ADDRESS)
+    clock.advance(600)
+    with pytest.raises(SignInFailed, match="expired"):
+        signin.verify_code(A, "880101300123", sender.last_code(), ADDRESS)
+    with pytest.raises(SignInFailed, match="no code is waiting"):
+        signin.verify_code(A, "880101300123", sender.last_code(), ADDRESS)
+
+
+def test_codes_only_while_the_election_is_open(signin: SignIn, sender: RecordingSender) -> None:
+    with pytest.raises(InvalidInput, match="'setup'"):
+        signin.request_code("in-setup", "880101300123", ADDRESS)
+    with pytest.raises(InvalidInput, match="no election"):
+        signin.request_code("nowhere", "880101300123", ADDRESS)
+    assert sender.sent == []
+
+
+def test_per_contact_limit_rolls_over_with_the_window(
+    signin: SignIn, sender: RecordingSender, clock: Clock
+) -> None:
+    for i in range(3):
+        signin.request_code(A, "880101300123", f"198.51.100.{i}")
+    with pytest.raises(RateLimited) as caught:
+        signin.request_code(A, "880101300123", "198.51.100.9")
+    assert caught.value.retry_after == 900
+    assert len(sender.sent) == 3
+    # the same phone in another election is the same contact
+    with pytest.raises(RateLimited):
+        signin.request_code(B, "880101300123", "198.51.100.10")
+    clock.advance(899)
+    with pytest.raises(RateLimited) as caught:
+        signin.request_code(A, "880101300123", "198.51.100.11")
+    assert caught.value.retry_after == 1
+    clock.advance(1)
+    assert signin.request_code(A, "880101300123", "198.51.100.12") is not None
+    assert len(sender.sent) == 4
+
+
+def test_per_address_limit_counts_unknown_ids_too(
+    store: SqlStore, sender: RecordingSender, clock: Clock
+) -> None:
+    signin = SignIn(store, sender, clock, per_address=(3, 60))
+    signin.request_code(A, "880101300123", ADDRESS)
+    assert signin.request_code(A, "000000000000", ADDRESS) is None
+    signin.request_code(A, "900202400456", ADDRESS)
+    with pytest.raises(RateLimited) as caught:
+        signin.request_code(A, "920404600111", ADDRESS)
+    assert caught.value.retry_after == 60 - (T0 // 1000) % 60
+    with pytest.raises(RateLimited):
+        signin.request_code(A, "000000000001", ADDRESS)
+    assert len(sender.sent) == 2
+    assert signin.request_code(A, "920404600111", "198.51.100.1") is not None
+    clock.advance(60)
+    assert signin.request_code(A, "920404600111", ADDRESS) is not None
+
+
+def test_verification_is_rate_limited_per_address(
+    store: SqlStore, sender: RecordingSender, clock: Clock
+) -> None:
+    signin = SignIn(store, sender, clock, verify_per_address=(2, 900))
+    signin.request_code(A, "880101300123", ADDRESS)
+    for _ in range(2):
+        with pytest.raises(SignInFailed):
+            signin.verify_code(A, "880101300123", _wrong(sender.last_code()), ADDRESS)
+    with pytest.raises(RateLimited):
+        signin.verify_code(A, "880101300123", sender.last_code(), ADDRESS)
+    assert signin.verify_code(A, "880101300123", sender.last_code(), "198.51.100.1").voter_id == 1
+
+
+def test_unknown_id_sends_nothing_and_answers_like_a_known_one(
+    signin: SignIn, sender: RecordingSender
+) -> None:
+    for national_id in ("000000000000", "910303500789"):  # not on the roll; on it, no contact
+        assert signin.request_code(A, national_id, ADDRESS) is None
+        for left in (4, 3, 2, 1):
+            with pytest.raises(SignInFailed, match=f"wrong; {left} attempt"):
+                signin.verify_code(A, national_id, "123456", ADDRESS)
+        with pytest.raises(SignInFailed, match="no attempts are left"):
+            signin.verify_code(A, national_id, "123456", ADDRESS)
+        with pytest.raises(SignInFailed, match="no code is waiting"):
+            signin.verify_code(A, national_id, "123456", ADDRESS)
+        for _ in range(2):
+            signin.request_code(A, national_id, ADDRESS)
+        with pytest.raises(RateLimited):  # the same per-contact limit as a voter on the roll
+            signin.request_code(A, national_id, ADDRESS)
+    assert sender.sent == []
+
+
+def test_nothing_stored_or_shown_holds_the_code(signin: SignIn, sender: RecordingSender) -> None:
+    shown = signin.request_code(A, "880101300123", ADDRESS)
+    code = sender.last_code()
+    rows = _all_rows(signin.store, signin_codes)
+    assert len(rows) == 1
+    for value in rows[0]:
+        assert not _holds(value, code)
+    for table in (rate_limits, settings):
+        for row in _all_rows(signin.store, table):
+            for value in row:
+                for needle in (code, PHONE, PHONE[1:], ADDRESS):
+                    assert not _holds(value, needle)
+    assert code not in repr(sender.sent[-1]) and code not in repr(shown)
+    session = signin.verify_code(A, "880101300123", code, ADDRESS)
+    token = signin.session_token(session)
+    for thing in (session, token, signin.session_key()):
+        assert code not in repr(thing)
+    assert str(token) not in repr(token)
+    assert signin.session_key().hex() not in repr(signin.session_key())
+
+
+def test_a_right_code_signs_in_once_under_concurrency(
+    database_url: str, signin: SignIn, sender: RecordingSender, clock: Clock
+) -> None:
+    signin.request_code(A, "880101300123", ADDRESS)
+    code = sender.last_code()
+    stores = [SqlStore(database_url) for _ in range(4)]
+    results: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def attempt(store: SqlStore) -> None:
+        barrier.wait()
+        try:
+            SignIn(store, sender, clock).verify_code(A, "880101300123", code, ADDRESS)
+            results.append("in")
+        except SignInFailed:
+            results.append("refused")
+
+    threads = [threading.Thread(target=attempt, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in stores:
+        s.close()
+    assert sorted(results) == ["in", "refused", "refused", "refused"]
+
+
+def test_delivery_failure_is_raised(store: SqlStore, clock: Clock) -> None:
+    signin = SignIn(store, FailingSender(), clock)
+    with pytest.raises(DeliveryFailed, match="503"):
+        signin.request_code(A, "880101300123", ADDRESS)
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+
+def _signed_in(signin: SignIn, sender: RecordingSender, election_id: str = A) -> str:
+    signin.request_code(election_id, "880101300123", ADDRESS)
+    session = signin.verify_code(election_id, "880101300123", sender.last_code(), ADDRESS)
+    return str(signin.session_token(session))
+
+
+def test_a_token_of_one_election_is_refused_by_another(
+    signin: SignIn, sender: RecordingSender
+) -> None:
+    token = _signed_in(signin, sender, A)
+    assert signin.session_from_token(token, election_id=A).election_id == A
+    with pytest.raises(NotSignedIn, match="another"):
+        signin.session_from_token(token, election_id=B)
+
+
+def test_a_tampered_token_is_refused(signin: SignIn, sender: RecordingSender) -> None:
+    token = _signed_in(signin, sender)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for i, char in enumerate(token):
+        if char == ".":
+            continue
+        flipped = alphabet[(alphabet.index(char) + 1) % 64]
+        with pytest.raises(NotSignedIn):
+            signin.session_from_token(token[:i] + flipped + token[i + 1 :], election_id=A)
+    for bad in ("", ".", "abc", token + ".x", token.replace(".", ""), token + "=", "é" + token):
+        with pytest.raises(NotSignedIn):
+            signin.session_from_token(bad, election_id=A)
+
+
+def test_a_forged_session_is_refused(signin: SignIn) -> None:
+    forged = VoterSession(A, 1, T0 + 10**9, "0" * 16).token(b"\x00" * 32)
+    with pytest.raises(NotSignedIn, match="not valid"):
+        signin.session_from_token(forged, election_id=A)
+
+
+def test_an_expired_token_is_refused(signin: SignIn, sender: RecordingSender, clock: Clock) -> None:
+    token = _signed_in(signin, sender)
+    clock.advance(1799)
+    signin.session_from_token(token, election_id=A)
+    clock.advance(1)
+    with pytest.raises(NotSignedIn, match="expired"):
+        signin.session_from_token(token, election_id=A)
+
+
+def test_a_token_works_in_another_process(
+    database_url: str, signin: SignIn, sender: RecordingSender, clock: Clock
+) -> None:
+    token = _signed_in(signin, sender)
+    other = SqlStore(database_url)
+    try:
+        session = SignIn(other, RecordingSender(), clock).session_from_token(token, election_id=A)
+        assert session.voter_id == 1
+    finally:
+        other.close()
+
+
+# -- organisers ----------------------------------------------------------------------------
+
+
+def test_organiser_tokens(database_url: str, store: SqlStore, clock: Clock) -> None:
+    organisers = Organisers(store, clock)
+    token = organisers.create_token("central commission")
+    assert re.fullmatch(r"hbo_[A-Za-z0-9_-]{32}", token)
+    assert str(token) not in repr(token)
+    assert organisers.check(token) == "central commission"
+    other = SqlStore(database_url)
+    try:
+        assert Organisers(other, clock).check(str(token)) == "central commission"
+    finally:
+        other.close()
+    for row in _all_rows(store, organiser_tokens):
+        for value in row:
+            assert not _holds(value, str(token)) and not _holds(value, str(token)[4:])
+    for bad in ("", "hbo_", str(token)[:-1] + ("A" if token[-1] != "A" else "B"), token[4:]):
+        with pytest.raises(NotSignedIn):
+            organisers.check(bad)
+    second = organisers.create_token("central commission")
+    district = organisers.create_token("district 7")
+    assert organisers.labels() == ["central commission", "district 7"]
+    assert organisers.revoke("central commission") == 2
+    for revoked in (token, second):
+        with pytest.raises(NotSignedIn, match="revoked"):
+            organisers.check(revoked)
+    assert organisers.check(district) == "district 7"
+    with pytest.raises(InvalidInput):
+        organisers.create_token("  ")
+
+
+# -- CSRF ----------------------------------------------------------------------------------
+
+
+def test_csrf(store: SqlStore) -> None:
+    key = server_key(store, CSRF_KEY_NAME)
+    visitor = new_visitor_id()
+    token = csrf_token(key, visitor)
+    check_csrf(key, visitor, token)
+    with pytest.raises(Forbidden):
+        check_csrf(key, new_visitor_id(), token)
+    with pytest.raises(Forbidden):
+        check_csrf(key, visitor, token[:-1] + ("A" if token[-1] != "A" else "B"))
+    with pytest.raises(Forbidden):
+        check_csrf(key, visitor, "")
+    with pytest.raises(Forbidden):
+        check_csrf(key, visitor, "é" * len(token))
+    with pytest.raises(Forbidden):
+        check_csrf(key, "", csrf_token(key, "x"))
+    with pytest.raises(Forbidden):
+        check_csrf(server_key(store, "another-key"), visitor, token)

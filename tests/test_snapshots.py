@@ -1,0 +1,304 @@
+"""Turnout snapshots: counts per unit after registering, casting and re-casting; files
+written atomically, readable while rewritten, and free of anything about results."""
+
+from __future__ import annotations
+
+import json
+import logging
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.ballot import encrypt_ballot
+from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.dkg_verify import ElectionKey
+from honestballot.protocol.manifest import Manifest
+from honestballot.record.ballot import ballot_to_json
+from honestballot.service.demo import demo_manifest, run_key_ceremony
+from honestballot.service.election import ElectionService
+from honestballot.service.snapshots import SnapshotWriter, turnout, write_snapshots
+from honestballot.store.schema import credentials, elections, voters
+from honestballot.store.sql import SqlStore
+
+ELECTION = "snapshot-test"
+T0 = 1_709_296_440_000
+UNITS = ["station-1", "station-2", "station-3", "station-4", "station-small"]
+#: unit of each registered credential
+CREDENTIAL_UNITS = [
+    "station-1",
+    "station-1",
+    "station-1",
+    "station-2",
+    "station-2",
+    "station-small",
+]
+#: voters on the roll per unit
+ROLL = {"station-1": 4, "station-2": 2, "station-3": 1}
+CHOICE = {"chair": {"cand-1"}, "council": {"member-1"}}
+RESULT_WORDS = ("result", "tally", "count", "choice", "cand-", "member-", "chair", "council")
+
+
+@dataclass(frozen=True)
+class Ceremony:
+    manifest: Manifest
+    key: ElectionKey
+
+
+@pytest.fixture(scope="session")
+def ceremony(tmp_path_factory: pytest.TempPathFactory) -> Ceremony:
+    manifest = demo_manifest(ELECTION)
+    key, _ = run_key_ceremony(manifest, tmp_path_factory.mktemp("keys"), SeededRandomness("snap"))
+    return Ceremony(manifest, key)
+
+
+@dataclass
+class Election:
+    store: SqlStore
+    service: ElectionService
+    voters: list[VoterCredential]
+    rng: SeededRandomness
+
+    def cast(self, voter: int) -> None:
+        ballot = encrypt_ballot(
+            self.service.context(ELECTION), self.voters[voter], CHOICE, self.rng
+        )[0]
+        self.service.cast(ELECTION, json.dumps(ballot_to_json(ballot)))
+
+    def revoke(self, voter: int) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                update(credentials)
+                .where(credentials.c.credential == self.voters[voter].public.data)
+                .values(revoked=True)
+            )
+
+
+@pytest.fixture
+def election(ceremony: Ceremony, database_url: str) -> Iterator[Election]:
+    store = SqlStore(database_url)
+    rng = SeededRandomness("snapshot")
+    service = ElectionService(store, rng)
+    service.create(ceremony.manifest, ceremony.key)
+    creds = [generate_credential(rng) for _ in CREDENTIAL_UNITS]
+    for cred, unit in zip(creds, CREDENTIAL_UNITS, strict=True):
+        service.register_credential(ELECTION, cred.public, unit)
+    with store.transaction() as conn:
+        n = 0
+        for unit, count in ROLL.items():
+            for _ in range(count):
+                n += 1
+                conn.execute(
+                    voters.insert().values(
+                        election_id=ELECTION,
+                        voter_id=n,
+                        national_id=f"{n:012d}",
+                        name=f"Voter {n}",
+                        phone=f"+7700{n:07d}",
+                        unit=unit,
+                    )
+                )
+    service.open(ELECTION)
+    yield Election(store, service, creds, rng)
+    store.close()
+
+
+def by_unit(snapshot: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
+    return {
+        u["unit"]: (u["voters_on_roll"], u["credentials"], u["voted"]) for u in snapshot["units"]
+    }
+
+
+def keys_of(value: object) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in keys_of(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in keys_of(v)}
+    return set()
+
+
+def test_turnout_counts_roll_credentials_and_voters(election: Election) -> None:
+    before = turnout(election.store, ELECTION, clock=lambda: T0)
+    assert before["election_id"] == ELECTION
+    assert before["phase"] == "open"
+    assert before["generated_ms"] == T0
+    assert [u["unit"] for u in before["units"]] == UNITS
+    assert by_unit(before) == {
+        "station-1": (4, 3, 0),
+        "station-2": (2, 2, 0),
+        "station-3": (1, 0, 0),
+        "station-4": (0, 0, 0),
+        "station-small": (0, 1, 0),
+    }
+    assert before["total"] == {"voters_on_roll": 7, "credentials": 6, "voted": 0}
+
+    election.cast(0)
+    election.cast(1)
+    election.cast(3)
+    election.cast(0)  # a re-vote replaces the first ballot: still one voter
+    election.cast(0)
+    after = turnout(election.store, ELECTION)
+    assert by_unit(after)["station-1"] == (4, 3, 2)
+    assert by_unit(after)["station-2"] == (2, 2, 1)
+    assert after["total"] == {"voters_on_roll": 7, "credentials": 6, "voted": 3}
+
+    election.revoke(1)  # voted, then revoked: counted neither as credential nor as voter
+    election.revoke(2)
+    revoked = turnout(election.store, ELECTION)
+    assert by_unit(revoked)["station-1"] == (4, 1, 1)
+    assert revoked["total"] == {"voters_on_roll": 7, "credentials": 4, "voted": 2}
+
+    election.service.close(ELECTION)
+    closed = turnout(election.store, ELECTION)
+    assert closed["phase"] == "closed"
+    assert closed["total"] == revoked["total"]
+
+
+def test_turnout_holds_nothing_about_results(election: Election) -> None:
+    election.cast(0)
+    snapshot = turnout(election.store, ELECTION)
+    assert keys_of(snapshot) == {
+        "election_id",
+        "phase",
+        "generated_ms",
+        "units",
+        "total",
+        "unit",
+        "voters_on_roll",
+        "credentials",
+        "voted",
+    }
+    text = json.dumps(snapshot).lower()
+    for word in RESULT_WORDS:
+        assert word not in text, word
+
+
+def test_write_snapshots_writes_parseable_files_atomically(
+    election: Election, tmp_path: Path
+) -> None:
+    election.cast(3)
+    directory = tmp_path / "public"
+    written = write_snapshots(election.store, directory, lambda: T0)
+    assert written == [directory / ELECTION / "turnout.json", directory / "elections.json"]
+    data = json.loads((directory / ELECTION / "turnout.json").read_text())
+    assert data == turnout(election.store, ELECTION, clock=lambda: T0)
+    assert data["total"]["voted"] == 1
+    index = json.loads((directory / "elections.json").read_text())
+    assert index == [
+        {
+            "election_id": ELECTION,
+            "title": {
+                "en": "Demo primary",
+                "ru": "Демонстрационные праймериз",
+                "kk": "Демонстрациялық праймериз",
+            },
+            "phase": "open",
+        }
+    ]
+    for path in written:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    leftovers = [p.name for p in directory.rglob("*") if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_a_broken_election_does_not_stop_the_others(
+    election: Election, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with election.store.transaction() as conn:
+        conn.execute(
+            elections.insert().values(
+                election_id="broken",
+                phase="open",
+                manifest="{not json",
+                context="{}",
+                board_secret="00",
+                next_seq=0,
+            )
+        )
+    with caplog.at_level(logging.ERROR):
+        written = write_snapshots(election.store, tmp_path, lambda: T0)
+    assert tmp_path / ELECTION / "turnout.json" in written
+    assert not (tmp_path / "broken" / "turnout.json").exists()
+    index = json.loads((tmp_path / "elections.json").read_text())
+    assert [e["election_id"] for e in index] == [ELECTION]
+    assert "turnout snapshot of broken failed" in caplog.text
+
+
+def test_readers_never_see_a_partial_file_while_writers_race(
+    election: Election, database_url: str, tmp_path: Path
+) -> None:
+    target = tmp_path / ELECTION / "turnout.json"
+    write_snapshots(election.store, tmp_path)
+    stores = [SqlStore(database_url) for _ in range(3)]  # one per "server process"
+    stop = threading.Event()
+    problems: list[str] = []
+    reads = 0
+
+    def writer(store: SqlStore) -> None:
+        try:
+            for _ in range(15):
+                write_snapshots(store, tmp_path)
+        except Exception as exc:
+            problems.append(repr(exc))
+
+    def reader() -> None:
+        nonlocal reads
+        while not stop.is_set():
+            try:
+                assert json.loads(target.read_bytes())["election_id"] == ELECTION
+                assert json.loads((tmp_path / "elections.json").read_bytes())
+                reads += 1
+            except Exception as exc:
+                problems.append(repr(exc))
+
+    readers = [threading.Thread(target=reader) for _ in range(2)]
+    writers = [threading.Thread(target=writer, args=(s,)) for s in stores]
+    for t in readers + writers:
+        t.start()
+    for t in writers:
+        t.join()
+    stop.set()
+    for t in readers:
+        t.join()
+    for s in stores:
+        s.close()
+    assert problems == []
+    assert reads > 0
+    assert [p.name for p in tmp_path.rglob(".*")] == []
+
+
+def test_snapshot_writer_runs_in_the_background_and_survives_errors(
+    election: Election, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    writer = SnapshotWriter(election.store, tmp_path / "public", interval_s=0.05)
+    writer.start()
+    deadline = time.monotonic() + 20
+    target = tmp_path / "public" / ELECTION / "turnout.json"
+    while not target.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert target.exists()
+    election.cast(0)
+    while json.loads(target.read_text())["total"]["voted"] == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    writer.stop()
+    assert not writer.running
+
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the snapshot directory should be")
+    failing = SnapshotWriter(election.store, blocked, interval_s=0.05)
+    with caplog.at_level(logging.ERROR):
+        failing.start()
+        while failing.rounds < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert failing.running  # a failed round never ends the thread
+        failing.stop()
+    assert failing.rounds >= 3
+    assert "writing the turnout snapshots failed (FileExistsError" in caplog.text

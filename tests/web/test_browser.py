@@ -1,0 +1,500 @@
+"""A whole vote in a real browser against a real server.
+
+``honestballot serve`` runs as a subprocess on a free port over a fresh database (SQLite
+and PostgreSQL) with a file sender; the election is set up beforehand through the service
+layer.  Debian's Chromium (``/usr/bin/chromium``), driven by Playwright, then does what a
+voter does: signs in with the code from the outbox, lets the page make a credential,
+encrypts, audits, casts, checks the receipt in the browser, casts again, and on a second
+device restores the credential from its code and casts once more.
+
+Afterwards Python checks what the browser made: every ballot on the board verifies with
+``verify_ballot`` (the JavaScript and the Python implementations agree), the audited
+ballot's opening decodes to exactly the options clicked, each cast supersedes the one
+before, the board API says so, and the exported record passes the independent verifier.
+
+No page may log a console error, throw, or violate the Content-Security-Policy; on a
+failure a screenshot of every open page is saved in the test's ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
+
+from honestballot.protocol.ballot import check_opening, verify_ballot
+from honestballot.protocol.credential import VoterCredential
+from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.manifest import Manifest
+from honestballot.record.ballot import ballot_from_json, opening_from_json
+from honestballot.record.setup import context_from_setup
+from honestballot.service.senders import latest_code_for
+from honestballot.verify.verifier import verify_record
+from honestballot.web.state import ServerConfig, Services
+from tests.databases import KINDS, fresh_database
+from tests.web.conftest import ELECTION, ROLL, Ceremony, roll_csv
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: encrypting a ballot with all its proofs in the browser, and each page load
+STEP_TIMEOUT_MS = 60_000
+SERVER_START_S = 45.0
+TRACKING_CODE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
+
+VOTER = ROLL[0][0]
+
+Choice = dict[str, frozenset[str]]
+
+#: what the voter clicks, in order: audited, cast, cast again, cast from the second device
+AUDITED: Choice = {"chair": frozenset({"cand-2"}), "council": frozenset({"member-1", "member-3"})}
+FIRST: Choice = {"chair": frozenset({"cand-1"}), "council": frozenset({"blank"})}
+SECOND: Choice = {
+    "chair": frozenset({"against-all"}),
+    "council": frozenset({"member-2", "member-5", "member-6"}),
+}
+RESTORED: Choice = {"chair": frozenset({"cand-4"}), "council": frozenset({"member-4"})}
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    base_url: str
+    election_id: str
+    outbox: Path
+    log_path: Path
+    services: Services
+    process: subprocess.Popen[bytes]
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no server log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def destination(self, national_id: str) -> str:
+        voter = self.services.roll.voter_by_national_id(self.election_id, national_id)
+        assert voter is not None, f"{national_id} is not on the roll"
+        found = voter.phone or voter.email
+        assert found, f"{national_id} has no contact"
+        return found
+
+    def get_json(self, path: str) -> Any:
+        r = httpx.get(self.url(path), timeout=60)
+        assert r.status_code == 200, f"GET {path}: {r.status_code} {r.text[:500]}"
+        return r.json()
+
+
+def _wait_until_serving(server: Server) -> None:
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(
+                f"`honestballot serve` exited with {server.process.returncode}:\n"
+                + server.log_tail(),
+                pytrace=False,
+            )
+        try:
+            if httpx.get(server.url("/healthz"), timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(
+        f"`honestballot serve` did not answer within {SERVER_START_S:.0f} s:\n" + server.log_tail(),
+        pytrace=False,
+    )
+
+
+@pytest.fixture(params=KINDS)
+def server(
+    request: pytest.FixtureRequest, web_ceremony: Ceremony, tmp_path: Path
+) -> Iterator[Server]:
+    """``honestballot serve`` over a fresh database holding one open election."""
+    outbox = tmp_path / "outbox"
+    snapshots = tmp_path / "snapshots"
+    with fresh_database(request.param, tmp_path / "db") as url:
+        config = ServerConfig(
+            database_url=url, sender=f"file:{outbox}", snapshot_dir=snapshots, background=False
+        )
+        services = Services(config)
+        try:
+            services.elections.create(web_ceremony.manifest, web_ceremony.key)
+            services.roll.import_csv(ELECTION, roll_csv())
+            services.elections.open(
+                ELECTION, roll=lambda conn: services.roll.summary_body(ELECTION, conn)
+            )
+            port = _free_port()
+            log_path = tmp_path / "server.log"
+            env = {k: v for k, v in os.environ.items() if not k.startswith("HONESTBALLOT_")}
+            with open(log_path, "wb") as log:
+                process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "honestballot",
+                        "serve",
+                        "--database",
+                        url,
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--sender",
+                        f"file:{outbox}",
+                        "--snapshots",
+                        str(snapshots),
+                        "--log-level",
+                        "warning",
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                )
+            running = Server(
+                f"http://127.0.0.1:{port}", ELECTION, outbox, log_path, services, process
+            )
+            try:
+                _wait_until_serving(running)
+                yield running
+            finally:
+                process.terminate()
+                try:
+                    process.wait(15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(5)
+        finally:
+            services.stop()
+
+
+# --- the browser ---------------------------------------------------------------------------
+
+
+@dataclass
+class Watch:
+    """Everything a page must not do (console errors, uncaught exceptions, CSP violations),
+    and every request body the browser sent (to show the credential code never leaves)."""
+
+    problems: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    pages: list[tuple[str, Page]] = field(default_factory=list)
+
+    def attach(self, context: BrowserContext, label: str) -> None:
+        def on_csp(_source: Any, violation: str) -> None:
+            self.problems.append(f"[{label}] CSP violation: {violation}")
+
+        context.expose_binding("__hbCspViolation", on_csp)
+        context.add_init_script(
+            "document.addEventListener('securitypolicyviolation', (e) => "
+            "window.__hbCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}"
+            " in ${e.sourceFile || document.location.href}:${e.lineNumber}`));"
+        )
+        context.on("page", lambda page: self._page(page, label))
+        context.on(
+            "request",
+            lambda req: self.sent.append(f"{req.method} {req.url} {req.post_data or ''}"),
+        )
+
+    def _page(self, page: Page, label: str) -> None:
+        self.pages.append((label, page))
+        page.set_default_timeout(STEP_TIMEOUT_MS)
+        page.on(
+            "console",
+            lambda msg: (
+                self.problems.append(
+                    f"[{label}] console.{msg.type} on {page.url}: {msg.text} ({msg.location})"
+                )
+                if msg.type in ("error", "assert")
+                else None
+            ),
+        )
+        page.on(
+            "pageerror",
+            lambda exc: self.problems.append(f"[{label}] uncaught on {page.url}: {exc}"),
+        )
+
+    def assert_clean(self) -> None:
+        assert not self.problems, "the pages reported problems:\n" + "\n".join(self.problems)
+
+
+def _launch(playwright: Playwright) -> Any:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing, so the browser test cannot run: install Debian's "
+            "Chromium (apt-get install chromium); Playwright must not download its own",
+            pytrace=False,
+        )
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )
+
+
+@contextmanager
+def _screenshots_on_failure(watch: Watch, tmp_path: Path, server: Server) -> Iterator[None]:
+    try:
+        yield
+    except BaseException as exc:
+        shots = []
+        for i, (label, page) in enumerate(watch.pages):
+            if page.is_closed():
+                continue
+            path = tmp_path / f"failure-{i}-{label}.png"
+            try:
+                page.screenshot(path=str(path), full_page=True)
+                shots.append(f"{path} ({page.url})")
+            except Exception as shot_error:  # a crashed page: say so, keep the real error
+                shots.append(f"{path}: no screenshot ({shot_error})")
+        details = [
+            "screenshots: " + ("; ".join(shots) or "none"),
+            "page problems: " + ("\n".join(watch.problems) or "none"),
+            "server log (tail):\n" + server.log_tail(),
+        ]
+        if isinstance(exc, AssertionError | pytest.fail.Exception):
+            raise AssertionError(f"{exc}\n\n" + "\n\n".join(details)) from exc
+        raise
+
+
+# --- what a voter does ---------------------------------------------------------------------
+
+
+def _sign_in(page: Page, server: Server, national_id: str) -> None:
+    eid = server.election_id
+    page.goto(server.url(f"/e/{eid}/signin"))
+    page.locator("#signin-form input[name=national_id]").fill(national_id)
+    page.locator("#signin-form [type=submit]").click()
+    page.wait_for_url(f"**/e/{eid}/code")
+    code = latest_code_for(server.outbox, server.destination(national_id))
+    assert code is not None, "the sign-in page sent no code to the voter's outbox"
+    page.locator("#code-form input[name=code]").fill(code)
+    page.locator("#code-form [type=submit]").click()
+    page.wait_for_url(f"**/e/{eid}/vote")
+
+
+def _choose(page: Page, choice: Choice) -> None:
+    for contest_id, options in choice.items():
+        inputs = page.locator(f'#ballot-form fieldset[data-contest="{contest_id}"] input')
+        assert inputs.count() > 0, f"the ballot shows no options for contest {contest_id}"
+        # uncheck first: a full checkbox contest disables the options left unchecked
+        for i in range(inputs.count()):
+            box = inputs.nth(i)
+            if box.get_attribute("type") == "checkbox" and box.is_checked():
+                box.uncheck()
+        for option_id in sorted(options):
+            inputs.and_(page.locator(f'[value="{option_id}"]')).check()
+
+
+def _encrypt(page: Page, choice: Choice) -> str:
+    """Choose, encrypt, and return the tracking code the page shows."""
+    _choose(page, choice)
+    page.locator("#encrypt").click()
+    code = page.locator("#tracking-code")
+    expect(code).to_have_text(TRACKING_CODE, timeout=STEP_TIMEOUT_MS)
+    expect(page.locator("#cast")).to_be_enabled()
+    return code.inner_text().strip()
+
+
+def _cast(page: Page, server: Server, tracking: str) -> str:
+    """Cast the encrypted ballot, wait for the in-browser receipt check, return its hash."""
+    page.locator("#cast").click()
+    page.wait_for_url(f"**/e/{server.election_id}/receipt/*")
+    expect(page.locator("#receipt-status")).to_have_text("verified", timeout=STEP_TIMEOUT_MS)
+    expect(page.locator("#tracking-code")).to_have_text(tracking)
+    tracking_hash = page.url.rsplit("/", 1)[-1]
+    assert re.fullmatch(r"[0-9a-f]{64}", tracking_hash), page.url
+    return tracking_hash
+
+
+def _labels(manifest: Manifest, lang: str, choice: Choice) -> dict[str, set[str]]:
+    """What the audit shows for each contest: the contest's title -> the option labels."""
+    shown: dict[str, set[str]] = {}
+    for contest in manifest.contests:
+        shown[contest.title.get(lang)] = {
+            o.label.get(lang) for o in contest.options if o.id in choice[contest.id]
+        }
+    return shown
+
+
+def _audit_shows(page: Page) -> dict[str, set[str]]:
+    shown: dict[str, set[str]] = {}
+    items = page.locator("#audit-choices li")
+    for i in range(items.count()):
+        title, _, labels = items.nth(i).inner_text().partition(": ")
+        shown[title.strip()] = {label.strip() for label in labels.split(", ") if label.strip()}
+    return shown
+
+
+# --- the record ----------------------------------------------------------------------------
+
+
+@dataclass
+class Board:
+    ctx: ElectionContext
+    ballots: list[dict[str, Any]]
+    audits: list[dict[str, Any]]
+    superseded: list[tuple[str, str]]
+
+
+def _read_record(lines: list[bytes]) -> Board:
+    events = [json.loads(line) for line in lines[1:]]
+    events = [e for e in events if e["type"] == "event"]
+    assert events and events[0]["kind"] == "setup", "the record does not start with its setup"
+    ctx, _, _ = context_from_setup(events[0]["body"])
+    return Board(
+        ctx,
+        [e["body"] for e in events if e["kind"] == "ballot"],
+        [e["body"] for e in events if e["kind"] == "audit"],
+        [(e["body"]["old"], e["body"]["new"]) for e in events if e["kind"] == "superseded"],
+    )
+
+
+def _board_entry(server: Server, tracking: str) -> dict[str, Any]:
+    body = server.get_json(f"/api/e/{server.election_id}/board?q={tracking}")
+    entries = [e for e in body["entries"] if e["tracking_code"] == tracking]
+    assert len(entries) == 1, f"the board API gave {body} for {tracking}"
+    entry: dict[str, Any] = entries[0]
+    return entry
+
+
+# --- the test ------------------------------------------------------------------------------
+
+
+def test_vote_in_the_browser(server: Server, web_ceremony: Ceremony, tmp_path: Path) -> None:
+    eid = server.election_id
+    manifest = web_ceremony.manifest
+    watch = Watch()
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            with _screenshots_on_failure(watch, tmp_path, server):
+                # --- the first device: sign in, credential, audit, cast, cast again
+                first = browser.new_context(locale="en-US")
+                watch.attach(first, "device-1")
+                page = first.new_page()
+                _sign_in(page, server, VOTER)
+                credential = page.locator("#credential-code")
+                expect(credential).to_have_text(re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS)
+                credential_code = credential.inner_text().strip()
+                expect(page.locator("#credential-qr svg")).to_be_visible()
+                page.locator("#credential-saved").click()
+                expect(page.locator("#ballot-form")).to_be_visible()
+                lang = page.locator("#voter-app").get_attribute("data-lang") or "ru"
+
+                audited_code = _encrypt(page, AUDITED)
+                page.locator("#audit").click()
+                expect(page.locator("#audit-result")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+                assert _audit_shows(page) == _labels(manifest, lang, AUDITED)
+                expect(page.locator("#audit-check")).to_have_class("ok")
+                expect(page.locator("#audit-tracking")).to_have_text(audited_code)
+
+                first_code = _encrypt(page, FIRST)
+                assert first_code != audited_code, "an audited ballot must never be reused"
+                first_hash = _cast(page, server, first_code)
+
+                page.goto(server.url(f"/e/{eid}/vote"))
+                expect(page.locator("#ballot-form")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+                second_code = _encrypt(page, SECOND)
+                second_hash = _cast(page, server, second_code)
+
+                # --- the board, as an observer sees it in the browser
+                page.goto(server.url(f"/e/{eid}/board?q={second_code}"))
+                row = page.locator("table.board tbody tr")
+                expect(row).to_have_count(1)
+                expect(row.locator("td.code")).to_have_text(second_code)
+                expect(row).to_have_attribute("data-status", "counts")
+                watch.assert_clean()
+                first.close()
+
+                # --- a second device: restore the credential from its code, cast
+                second = browser.new_context(locale="en-US")
+                watch.attach(second, "device-2")
+                page = second.new_page()
+                _sign_in(page, server, VOTER)
+                expect(page.locator("#restore-code")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+                expect(page.locator("#ballot-form")).to_be_hidden()
+                page.locator("#restore-code").fill(credential_code.lower())
+                page.locator("#restore").click()
+                expect(page.locator("#ballot-form")).to_be_visible()
+                restored_code = _encrypt(page, RESTORED)
+                restored_hash = _cast(page, server, restored_code)
+                watch.assert_clean()
+                second.close()
+        finally:
+            browser.close()
+
+    # --- the board API: each cast replaced the one before; the audit never counts
+    assert _board_entry(server, audited_code)["status"] == "audited"
+    entry = _board_entry(server, first_code)
+    assert entry["status"] == "superseded" and entry.get("superseded_by") == second_hash, entry
+    entry = _board_entry(server, second_code)
+    assert entry["status"] == "superseded" and entry.get("superseded_by") == restored_hash, entry
+    assert _board_entry(server, restored_code)["status"] == "counts"
+
+    # --- the record the server exports, checked in Python
+    r = httpx.get(server.url(f"/e/{eid}/record.jsonl"), timeout=120)
+    assert r.status_code == 200, r.text[:500]
+    lines = r.content.splitlines(keepends=True)
+    report = verify_record(lines, workers=1)
+    assert report.passed, "the exported record fails verification:\n" + "\n".join(
+        f"{c.name}: {c.detail}" for c in report.failures
+    )
+    board = _read_record(lines)
+    public = VoterCredential.from_code(credential_code).public
+
+    ballots = [ballot_from_json(b["ballot"]) for b in board.ballots]
+    assert [b.tracking_code() for b in ballots] == [first_code, second_code, restored_code]
+    assert [b.tracking_hash().hex() for b in ballots] == [first_hash, second_hash, restored_hash]
+    for ballot in ballots:
+        verify_ballot(board.ctx, ballot)  # the browser's ballot passes Python's checks
+        assert ballot.credential == public, "a ballot is not signed with the voter's credential"
+
+    assert len(board.audits) == 1
+    audited = ballot_from_json(board.audits[0]["ballot"])
+    verify_ballot(board.ctx, audited)
+    assert audited.tracking_code() == audited_code
+    assert check_opening(board.ctx, audited, opening_from_json(board.audits[0]["opening"])) == (
+        AUDITED
+    )
+
+    assert board.superseded == [(first_hash, second_hash), (second_hash, restored_hash)]
+
+    # the credential's secret code never left the browser
+    compact = credential_code.replace("-", "")
+    leaked = [s for s in watch.sent if credential_code in s or compact in s.upper()]
+    assert not leaked, f"the credential code was sent to the server: {leaked}"

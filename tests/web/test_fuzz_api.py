@@ -1,0 +1,296 @@
+"""Property-based fuzzing of the HTTP API from its own OpenAPI schema (schemathesis).
+
+The schema is read from the app (``/openapi.json``) and every operation in it is called
+with generated requests (valid and invalid ones) against the in-process ASGI app, over
+SQLite and PostgreSQL, with an open election, a signed-in voter and an organiser token,
+so that requests get past authentication into the code behind it.  Half the generated
+requests name the real election instead of a random election id.
+
+Checks: no response is a server error (5xx), and each response's content type and body
+agree with what the schema declares for its status.  Statuses the schema does not list
+(401, 403, 404, 409, 429…) are not held against it.
+
+The schema documents no request body for the raw-body operations (cast, audit, roll,
+decryption shares…), so schemathesis cannot reach their parsers; ``test_raw_bodies``
+fuzzes cast and audit with mutations of a real ballot instead.
+
+Runs are reproducible: Hypothesis is derandomised and has no deadline.
+
+This file drives schemathesis through its strategy API (``APIOperation.as_strategy``) and
+not its pytest integration: ``schemathesis.pytest.from_fixture`` fails under pytest 9.2
+(``'Function' object has no attribute '_nodeid'``), and one test per database that
+reports every failing operation at once is more useful here anyway.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import hypothesis.strategies as st
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import APIOperation, Case, GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
+from schemathesis.python import asgi as schemathesis_asgi
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+)
+
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.ballot import encrypt_ballot
+from honestballot.protocol.credential import generate_credential
+from honestballot.record.ballot import ballot_to_json, opening_to_json
+from tests.web.conftest import ROLL, WebElection
+
+EXAMPLES = 25
+#: cast and audit bodies: cheap to try, and where the parsers are
+RAW_EXAMPLES = 150
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
+
+FUZZ_VOTER = ROLL[1][0]
+
+
+class Auth:
+    """What a signed-in voter's browser and an organiser send with every request."""
+
+    def __init__(self, web: WebElection) -> None:
+        self.headers = {
+            "x-csrf-token": web.csrf(),
+            "authorization": f"Bearer {web.organiser_token}",
+        }
+        self.cookies = dict(web.client.cookies.items())
+        assert "hb_session" in self.cookies and "hb_visitor" in self.cookies, self.cookies
+
+
+@pytest.fixture(autouse=True)
+def _hypothesis_restored() -> Iterator[None]:
+    """Undo what schemathesis does to Hypothesis for the whole process when it generates
+    (it blanks the "Failing test case" printout and resizes buffers), so that the property
+    tests that run after these in the same process still show their failing examples.
+    Loading schemathesis' pytest plugin does the same at start-up: run pytest with
+    ``-p no:schemathesis`` (these tests do not use the plugin)."""
+    from hypothesis import core as hypothesis_core
+    from hypothesis.internal import entropy
+    from hypothesis.internal.conjecture import engine
+    from hypothesis.strategies._internal import collections, core
+    from schemathesis.generation import hypothesis as schemathesis_hypothesis
+
+    patched = [
+        (hypothesis_core, "RepresentationPrinter"),
+        (hypothesis_core, "BUFFER_SIZE"),
+        (engine, "BUFFER_SIZE"),
+        (collections, "BUFFER_SIZE"),
+        (core, "is_first_param_referenced_in_function"),
+        (entropy, "register_random"),
+    ]
+    was_patched = getattr(schemathesis_hypothesis.setup, "_is_patched", False)
+    saved = [(obj, name, getattr(obj, name)) for obj, name in patched if hasattr(obj, name)]
+    yield
+    if not was_patched:
+        for obj, name, value in saved:
+            setattr(obj, name, value)
+        schemathesis_hypothesis.setup._is_patched = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def signed_in(web: WebElection) -> Iterator[tuple[WebElection, Auth]]:
+    web.sign_in(web.client, FUZZ_VOTER)
+    yield web, Auth(web)
+    # schemathesis keeps an app's lifespan running for the rest of the process; end it
+    # while the database still exists
+    schemathesis_asgi.shutdown_lifespans()
+
+
+Operation = APIOperation[Any, Any, Any, Any]
+
+
+def _strategy(operation: Operation, mode: GenerationMode, election_id: str) -> Any:
+    """Requests for one operation; half of them name the real election."""
+    generated = operation.as_strategy(generation_mode=mode)
+    if "{election_id}" not in operation.path:
+        return generated
+    real = operation.as_strategy(generation_mode=mode, path_parameters={"election_id": election_id})
+    return st.one_of(generated, real)
+
+
+def _has_negatable_input(operation: Operation) -> bool:
+    """Whether invalid requests can be made at all: a path holding only strings (every
+    URL segment is one) leaves nothing that violates the schema."""
+    raw = operation.definition.raw
+    if "requestBody" in raw:
+        return True
+    return any(
+        p.get("in") != "path" or p.get("schema", {}).get("type") != "string"
+        for p in raw.get("parameters", [])
+    )
+
+
+def _fuzz(case_strategy: Any, auth: Auth, statuses: Counter[int]) -> None:
+    @FUZZ_SETTINGS
+    @given(case=case_strategy)
+    def run(case: Case[Any]) -> None:
+        response = case.call(headers=auth.headers, cookies=auth.cookies)
+        statuses[response.status_code] += 1
+        case.validate_response(response, checks=CHECKS, headers=auth.headers)
+
+    run()
+
+
+def test_api_from_schema(signed_in: tuple[WebElection, Auth]) -> None:
+    """Every operation of /openapi.json, valid and invalid requests: no 5xx, and responses
+    as documented.  All operations run; the failures are reported together."""
+    web, auth = signed_in
+    schema = schemathesis.openapi.from_asgi("/openapi.json", web.client.app)
+    failures: list[str] = []
+    operations: list[Operation] = []
+    for result in schema.get_all_operations():
+        if isinstance(result, Ok):
+            operations.append(result.ok())
+        else:
+            failures.append(f"the schema defines an operation badly: {result.err()}")
+    assert len(operations) >= 20, f"the schema lists only {len(operations)} operations"
+    statuses: dict[str, Counter[int]] = {}
+    for operation in operations:
+        modes = [GenerationMode.POSITIVE]
+        if _has_negatable_input(operation):
+            modes.append(GenerationMode.NEGATIVE)
+        for mode in modes:
+            try:
+                _fuzz(
+                    _strategy(operation, mode, web.election_id),
+                    auth,
+                    statuses.setdefault(operation.label, Counter()),
+                )
+            except (Exception, BaseExceptionGroup) as exc:
+                notes = "\n".join(getattr(exc, "__notes__", []))
+                failures.append(f"{operation.label} ({mode.value} requests):\n{exc}\n{notes}")
+    seen = "\n".join(f"  {label}: {dict(sorted(c.items()))}" for label, c in statuses.items())
+    assert not failures, (
+        f"{len(failures)} operation(s) failed:\n\n"
+        + "\n\n".join(failures)
+        + f"\n\nstatuses seen:\n{seen}"
+    )
+    # the fuzzing got past authentication: the voter's and the organiser's reads answered
+    for label in ("GET /api/e/{election_id}/me", "GET /api/organiser/e/{election_id}/status"):
+        assert statuses[label][200] > 0, f"{label} never answered 200:\n{seen}"
+
+
+# --- the raw-body operations -----------------------------------------------------------------
+
+#: JSON values a mutation may put anywhere in a ballot
+JSON_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=80),
+    st.sampled_from(["", "00" * 32, "ff" * 32, "0" * 63, "zz" * 32, "ballot", "ballot-opening"]),
+)
+JSON_VALUES = st.recursive(
+    JSON_LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner),
+    max_leaves=8,
+)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.extend(_paths(item, (*prefix, key)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found.extend(_paths(item, (*prefix, i)))
+    return found
+
+
+def _mutate(document: Any, path: tuple[Any, ...], action: str, value: Any) -> Any:
+    if not path:
+        return value
+    copied = copy.deepcopy(document)
+    parent = copied
+    for key in path[:-1]:
+        parent = parent[key]
+    last = path[-1]
+    if action == "delete":
+        del parent[last]
+    elif action == "duplicate" and isinstance(parent, list):
+        parent.insert(last, copy.deepcopy(parent[last]))
+    else:
+        parent[last] = value
+    return copied
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
+
+
+@st.composite
+def _mutations(draw: st.DrawFn, document: Any) -> Any:
+    """1 to 3 edits of a valid document: a value replaced (often by another value of the
+    same document, so that the result still parses and reaches the proofs), deleted or
+    duplicated."""
+    own_values = st.sampled_from(sorted(set(map(json.dumps, _leaves(document))))).map(json.loads)
+    values = st.one_of(own_values, own_values, own_values, JSON_VALUES)
+    mutated = document
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        path = draw(st.sampled_from(_paths(mutated)[1:]))  # never the whole body
+        action = draw(st.sampled_from(["replace"] * 6 + ["delete", "duplicate"]))
+        mutated = _mutate(mutated, path, action, draw(values))
+    return mutated
+
+
+def test_raw_bodies(signed_in: tuple[WebElection, Auth]) -> None:
+    """Cast and audit mutations of a real, signed ballot: always a 4xx, never a 5xx."""
+    web, auth = signed_in
+    client = web.client
+    ctx = web.services.elections.context(web.election_id)
+    rng = SeededRandomness("fuzz-raw-bodies")
+    credential = generate_credential(rng)
+    r = client.post(
+        f"/api/e/{web.election_id}/credential",
+        json={"credential": credential.public.hex()},
+        headers=auth.headers,
+    )
+    assert r.status_code == 201, r.text
+    choice = {c.id: frozenset({c.options[0].id}) for c in ctx.manifest.contests}
+    ballot, opening = encrypt_ballot(ctx, credential, choice, rng)
+    documents = {
+        "ballots": ballot_to_json(ballot),
+        "audits": {"ballot": ballot_to_json(ballot), "opening": opening_to_json(opening)},
+    }
+
+    @settings(FUZZ_SETTINGS, max_examples=RAW_EXAMPLES)
+    @given(data=st.data(), operation=st.sampled_from(sorted(documents)))
+    def post_mutation(data: st.DataObject, operation: str) -> None:
+        body = data.draw(_mutations(documents[operation]), label="body")
+        raw = json.dumps(body).encode()
+        r = client.post(
+            f"/api/e/{web.election_id}/{operation}",
+            content=raw,
+            headers={**auth.headers, "content-type": "application/json"},
+        )
+        assert r.status_code < 500, (
+            f"POST /api/e/{web.election_id}/{operation} -> {r.status_code} {r.text[:300]}\n"
+            f"body: {raw[:2000]!r}"
+        )
+
+    post_mutation()

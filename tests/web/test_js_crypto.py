@@ -1,0 +1,779 @@
+"""The browser bundle (honestballot/web/static/honestballot-crypto.js) against the Python code.
+
+The Python code is the specification.  Every test runs the BUILT bundle under Node (one
+``node`` process per test, many cases batched into it) through ``tests/web/js_driver.cjs``:
+
+* known-answer equality: with the same random scalars, the JS ballot and opening are byte
+  for byte the ones Python's ``encrypt_ballot`` makes;
+* cross-verification with fresh randomness, both ways, and tamper rejection by both;
+* credential codes, Merkle proofs and signed tree heads, hashing layout, canonical JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honestballot.crypto.group import GENERATOR, IDENTITY, L, Point, Scalar, base_mul
+from honestballot.crypto.hashing import (
+    Part,
+    canonical_json,
+    hash_bytes,
+    hash_to_point,
+    hash_to_scalar,
+)
+from honestballot.crypto.merkle import (
+    EMPTY_ROOT,
+    MerkleTree,
+    TreeHead,
+    leaf_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.errors import EncodingError, HonestBallotError, InvalidBallot, LogError
+from honestballot.protocol.ballot import check_opening, encrypt_ballot, verify_ballot
+from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.election import ElectionContext, manifest_hash
+from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.record.ballot import (
+    ballot_from_json,
+    ballot_to_json,
+    opening_from_json,
+    opening_to_json,
+)
+from honestballot.record.events import sign_tree_head
+from honestballot.record.manifest import manifest_to_json
+from honestballot.service.demo import demo_manifest
+
+REPO = Path(__file__).resolve().parents[2]
+BUNDLE = REPO / "honestballot" / "web" / "static" / "honestballot-crypto.js"
+DRIVER = Path(__file__).with_name("js_driver.cjs")
+NODE_CANDIDATES = ("/usr/bin/node", "/usr/local/bin/node")
+
+JsResult = dict[str, Any]
+
+
+# --- running the bundle ----------------------------------------------------------------------
+
+
+def _node() -> str:
+    for candidate in (*NODE_CANDIDATES, shutil.which("node")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    pytest.fail(
+        "node is not installed, so the browser cryptography cannot be tested: "
+        "install Node.js 20+ (apt-get install nodejs) so that /usr/bin/node exists",
+        pytrace=False,
+    )
+
+
+def run_js(calls: Sequence[tuple[str, Sequence[Any]]]) -> list[JsResult]:
+    """Run ``HonestBallot.<fn>(*args)`` for each call in one node process."""
+    if not BUNDLE.is_file():
+        pytest.fail(
+            f"{BUNDLE} is missing: build it with `bash honestballot/web/js/build.sh`",
+            pytrace=False,
+        )
+    payload = {"bundle": str(BUNDLE), "calls": [{"fn": f, "args": list(a)} for f, a in calls]}
+    proc = subprocess.run(
+        [_node(), str(DRIVER)],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, f"node failed ({proc.returncode}): {proc.stderr[-3000:]}"
+    out = json.loads(proc.stdout)
+    assert out["console"] == [], f"the bundle wrote to the console: {out['console']!r}"
+    results: list[JsResult] = out["results"]
+    assert len(results) == len(calls)
+    return results
+
+
+def ok(result: JsResult) -> Any:
+    assert "ok" in result, f"JS threw {result.get('error')}"
+    return result["ok"]
+
+
+def err(result: JsResult) -> dict[str, str]:
+    assert "error" in result, f"JS accepted what it should refuse (returned {result.get('ok')!r})"
+    error: dict[str, str] = result["error"]
+    return error
+
+
+def js_one(fn: str, *args: Any) -> Any:
+    return ok(run_js([(fn, args)])[0])
+
+
+# --- elections ---------------------------------------------------------------------------------
+
+
+def lab(en: str) -> Label:
+    return Label(f"{en} (ru) ё", f"{en} (kk) ә", en)
+
+
+def candidates(prefix: str, n: int) -> tuple[Option, ...]:
+    return tuple(Option(f"{prefix}-{i}", lab(f"{prefix.title()} {i}")) for i in range(1, n + 1))
+
+
+def one_contest_manifest(election_id: str, *contests: Contest) -> Manifest:
+    return Manifest(election_id, lab("Election"), contests, (Unit("unit-1", lab("Unit 1")),), 1)
+
+
+MANIFESTS: dict[str, Manifest] = {
+    "demo": demo_manifest(),
+    "multi": one_contest_manifest(
+        "multi",
+        Contest("board", lab("Board"), candidates("b", 5), 2, 3, False),
+        Contest("mayor", lab("Mayor"), candidates("m", 2), 1, 1, False),
+    ),
+    "wide-against-all": one_contest_manifest(
+        "wide",
+        # max_selections > 3 takes Python's scale() branch for the exclusive weight.
+        Contest("list", lab("List"), candidates("l", 7), 1, 5, True),
+    ),
+    "both-exclusive": one_contest_manifest(
+        "both",
+        Contest("q", lab("Question"), candidates("q", 4), 0, 2, True),
+        Contest("solo", lab("Solo"), candidates("s", 1), 0, 1, False),
+    ),
+}
+
+#: For each manifest, ballots as {contest: chosen option ids}.
+SELECTIONS: dict[str, list[dict[str, list[str]]]] = {
+    "demo": [
+        {"chair": ["cand-2"], "council": ["member-1", "member-4", "member-6"]},
+        {"chair": ["against-all"], "council": ["blank"]},
+        {"chair": ["cand-5"], "council": ["member-3"]},
+    ],
+    "multi": [
+        {"board": ["b-1", "b-5"], "mayor": ["m-2"]},
+        {"board": ["b-2", "b-3", "b-4"], "mayor": ["m-1"]},
+    ],
+    "wide-against-all": [
+        {"list": ["l-1", "l-2", "l-3", "l-4", "l-7"]},
+        {"list": ["against-all"]},
+        {"list": ["l-6"]},
+    ],
+    "both-exclusive": [
+        {"q": ["blank"], "solo": ["s-1"]},
+        {"q": ["against-all"], "solo": ["blank"]},
+        {"q": ["q-1", "q-4"], "solo": ["s-1"]},
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Election:
+    ctx: ElectionContext
+    context_json: dict[str, Any]
+    election_key_hash: bytes
+
+
+def make_election(manifest: Manifest, seed: str) -> Election:
+    rng = SeededRandomness(f"web-election/{seed}")
+    public_key = base_mul(random_nonzero_scalar(rng))
+    election_key_hash = rng.random_bytes(32)
+    ctx = ElectionContext.create(manifest, public_key, election_key_hash)
+    context_json = {
+        "election_id": manifest.election_id,
+        "base_hash": ctx.base_hash.hex(),
+        "public_key": public_key.hex(),
+        "manifest": manifest_to_json(manifest),
+    }
+    return Election(ctx, context_json, election_key_hash)
+
+
+@pytest.fixture(scope="module")
+def elections() -> dict[str, Election]:
+    return {name: make_election(m, name) for name, m in MANIFESTS.items()}
+
+
+class RecordingRandomness:
+    """A seeded stream that remembers, as scalars, every 64-byte draw (each is one
+    ``random_scalar``: the only way ballot code reads randomness)."""
+
+    def __init__(self, seed: str) -> None:
+        self._inner = SeededRandomness(seed)
+        self.scalars: list[str] = []
+
+    def random_bytes(self, n: int) -> bytes:
+        assert n == 64, f"encrypt_ballot drew {n} bytes, not one 64-byte scalar"
+        block = self._inner.random_bytes(n)
+        self.scalars.append(Scalar.from_uniform_bytes(block).hex())
+        return block
+
+
+def as_sets(selection: Mapping[str, Sequence[str]]) -> dict[str, frozenset[str]]:
+    return {k: frozenset(v) for k, v in selection.items()}
+
+
+def flip_proof_byte(ballot: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a ballot JSON with the low byte of one option-proof challenge changed (it
+    stays a canonical scalar, so only the proof check can notice)."""
+    bad: dict[str, Any] = copy.deepcopy(ballot)
+    c = bad["contests"][0]["option_proofs"][0]["c"][0]
+    bad["contests"][0]["option_proofs"][0]["c"][0] = f"{int(c[:2], 16) ^ 1:02x}{c[2:]}"
+    return bad
+
+
+# --- 1. known-answer equality ----------------------------------------------------------------
+
+
+def test_known_answer_ballots_equal_python(elections: dict[str, Election]) -> None:
+    cases: list[tuple[str, dict[str, list[str]], Any, Any, str, RecordingRandomness]] = []
+    calls: list[tuple[str, Sequence[Any]]] = []
+    for name, selections in SELECTIONS.items():
+        election = elections[name]
+        for i, selection in enumerate(selections):
+            cred = generate_credential(SeededRandomness(f"voter/{name}/{i}"))
+            rng = RecordingRandomness(f"ballot/{name}/{i}")
+            ballot, opening = encrypt_ballot(election.ctx, cred, as_sets(selection), rng)
+            cases.append((name, selection, ballot, opening, cred.to_code(), rng))
+            calls.append(
+                (
+                    "encryptBallot",
+                    [
+                        election.context_json,
+                        selection,
+                        cred.to_code(),
+                        {"randomScalars": rng.scalars},
+                    ],
+                )
+            )
+    results = run_js(calls)
+    for (name, selection, ballot, opening, _, rng), result in zip(cases, results, strict=True):
+        got = ok(result)
+        where = f"{name} {selection}"
+        assert canonical_json(got["ballot"]) == canonical_json(ballot_to_json(ballot)), where
+        assert list(got["ballot"]) == list(ballot_to_json(ballot)), where
+        assert canonical_json(got["opening"]) == canonical_json(opening_to_json(opening)), where
+        assert got["tracking_hash"] == ballot.tracking_hash().hex(), where
+        assert got["tracking_code"] == ballot.tracking_code(), where
+        assert len(rng.scalars) > 10
+
+
+def test_known_answer_needs_every_scalar_in_order(elections: dict[str, Election]) -> None:
+    election = elections["demo"]
+    selection = SELECTIONS["demo"][0]
+    cred = generate_credential(SeededRandomness("voter/short"))
+    rng = RecordingRandomness("ballot/short")
+    ballot, _ = encrypt_ballot(election.ctx, cred, as_sets(selection), rng)
+    short = {"randomScalars": rng.scalars[:-1]}
+    rotated = {"randomScalars": rng.scalars[1:] + rng.scalars[:1]}
+    results = run_js(
+        [
+            ("encryptBallot", [election.context_json, selection, cred.to_code(), short]),
+            ("encryptBallot", [election.context_json, selection, cred.to_code(), rotated]),
+        ]
+    )
+    assert "ran out" in err(results[0])["message"]
+    # Scalars consumed in another order still make a valid ballot, but not Python's.
+    other = ok(results[1])["ballot"]
+    verify_ballot(election.ctx, ballot_from_json(other))
+    assert canonical_json(other) != canonical_json(ballot_to_json(ballot))
+
+
+def test_invalid_selections_are_refused_before_encrypting(
+    elections: dict[str, Election],
+) -> None:
+    demo = elections["demo"].context_json
+    multi = elections["multi"].context_json
+    code = generate_credential(SeededRandomness("voter/refused")).to_code()
+    bad: list[tuple[dict[str, Any], Any, str]] = [
+        (demo, {"chair": ["cand-1", "cand-2"], "council": ["blank"]}, "over-vote"),
+        (demo, {"chair": ["cand-1", "against-all"], "council": ["blank"]}, "cannot be combined"),
+        (demo, {"chair": ["cand-1"], "council": []}, "choose 'blank' to abstain"),
+        (demo, {"chair": ["cand-1"], "council": ["blank", "member-1"]}, "cannot be combined"),
+        (demo, {"chair": ["nobody"], "council": ["blank"]}, "unknown option"),
+        (demo, {"chair": ["cand-1"]}, "no choice given for contest council"),
+        (demo, {"chair": ["cand-1"], "council": ["blank"], "extra": ["x"]}, "unknown contest"),
+        (demo, {"chair": "cand-1", "council": ["blank"]}, "list of option ids"),
+        (multi, {"board": ["b-1"], "mayor": ["m-1"]}, "at least 2 required"),
+        (multi, {"board": ["b-1", "b-2"], "mayor": ["blank"]}, "unknown option"),
+    ]
+    results = run_js([("encryptBallot", [ctx, sel, code]) for ctx, sel, _ in bad])
+    for (_, sel, expected), result in zip(bad, results, strict=True):
+        assert expected in err(result)["message"], sel
+    # A context whose manifest names another election is refused.
+    wrong = dict(demo, election_id="other")
+    assert (
+        "differs"
+        in err(run_js([("encryptBallot", [wrong, SELECTIONS["demo"][0], code])])[0])["message"]
+    )
+
+
+def test_context_base_hash_is_checked_when_the_key_hash_is_given(
+    elections: dict[str, Election],
+) -> None:
+    demo = elections["demo"]
+    code = generate_credential(SeededRandomness("voter/context")).to_code()
+    selection = SELECTIONS["demo"][1]
+    bound = dict(demo.context_json, election_key_hash=demo.election_key_hash.hex())
+    other_key = dict(bound, election_key_hash=bytes(32).hex())
+    retitled = json.loads(json.dumps(bound))
+    retitled["manifest"]["contests"][0]["options"][0]["label"]["en"] = "Someone else"
+    results = run_js(
+        [("encryptBallot", [c, selection, code]) for c in (bound, other_key, retitled)]
+    )
+    verify_ballot(demo.ctx, ballot_from_json(ok(results[0])["ballot"]))
+    for r in results[1:]:
+        assert "base_hash does not match" in err(r)["message"]
+
+
+# --- 2. cross-verification with fresh randomness ---------------------------------------------
+
+
+def random_selection(contest_rules: Manifest, pick: random.Random) -> dict[str, list[str]]:
+    choice: dict[str, list[str]] = {}
+    for contest in contest_rules.contests:
+        exclusive = [o.id for o in contest.options if o.exclusive]
+        if exclusive and pick.random() < 0.25:
+            choice[contest.id] = [pick.choice(exclusive)]
+            continue
+        n = pick.randint(max(contest.min_selections, 1), contest.max_selections)
+        choice[contest.id] = pick.sample([o.id for o in contest.candidates], n)
+    return choice
+
+
+def test_js_ballots_verify_in_python(elections: dict[str, Election]) -> None:
+    pick = random.Random(20260)
+    names = list(MANIFESTS)
+    cases: list[tuple[str, dict[str, list[str]], str]] = []
+    for i in range(20):
+        name = names[i % len(names)]
+        code = generate_credential(SeededRandomness(f"voter/cross/{i}")).to_code()
+        cases.append((name, random_selection(MANIFESTS[name], pick), code))
+    calls: list[tuple[str, Sequence[Any]]] = [
+        ("encryptBallot", [elections[name].context_json, sel, code]) for name, sel, code in cases
+    ]
+    results = run_js(calls)
+    seen_tracking: set[str] = set()
+    for (name, selection, code), result in zip(cases, results, strict=True):
+        got = ok(result)
+        ctx = elections[name].ctx
+        ballot = ballot_from_json(got["ballot"])
+        verify_ballot(ctx, ballot)
+        assert ballot.credential == VoterCredential.from_code(code).public
+        assert check_opening(ctx, ballot, opening_from_json(got["opening"])) == as_sets(selection)
+        assert got["tracking_hash"] == ballot.tracking_hash().hex()
+        assert got["tracking_code"] == ballot.tracking_code()
+        seen_tracking.add(got["tracking_hash"])
+        with pytest.raises(InvalidBallot):
+            verify_ballot(ctx, ballot_from_json(flip_proof_byte(got["ballot"])))
+    assert len(seen_tracking) == len(cases), "fresh randomness gave two identical ballots"
+
+
+def test_python_ballots_verify_in_js(elections: dict[str, Election]) -> None:
+    calls: list[tuple[str, Sequence[Any]]] = []
+    expect_ok: list[bool] = []
+    for name, selections in SELECTIONS.items():
+        election = elections[name]
+        for i, selection in enumerate(selections):
+            cred = generate_credential(SeededRandomness(f"voter/py/{name}/{i}"))
+            rng = SeededRandomness(f"ballot/py/{name}/{i}")
+            ballot, _ = encrypt_ballot(election.ctx, cred, as_sets(selection), rng)
+            good = ballot_to_json(ballot)
+            bad = flip_proof_byte(good)
+            with pytest.raises(InvalidBallot):
+                verify_ballot(election.ctx, ballot_from_json(bad))
+            calls += [
+                ("verifyBallot", [election.context_json, good]),
+                ("verifyBallot", [election.context_json, json.dumps(good)]),
+                ("verifyBallot", [election.context_json, bad]),
+            ]
+            expect_ok += [True, True, False]
+    # Structural and cross-election tampering.
+    demo = elections["demo"]
+    cred = generate_credential(SeededRandomness("voter/tamper"))
+    ballot, _ = encrypt_ballot(
+        demo.ctx, cred, as_sets(SELECTIONS["demo"][0]), SeededRandomness("ballot/tamper")
+    )
+    good = ballot_to_json(ballot)
+
+    def next_scalar(hex_scalar: str) -> str:
+        return (Scalar.decode(bytes.fromhex(hex_scalar)) + Scalar(1)).hex()
+
+    def swap_ciphertexts(b: dict[str, Any]) -> None:
+        cts = b["contests"][0]["ciphertexts"]
+        cts[0], cts[1] = cts[1], cts[0]
+
+    mutations: list[Callable[[dict[str, Any]], None]] = [
+        lambda b: b["signature"].update(s=next_scalar(b["signature"]["s"])),
+        swap_ciphertexts,
+        lambda b: b.update(credential=GENERATOR.hex()),  # copied under another credential
+        lambda b: b.update(note="x"),
+        lambda b: b["contests"][0]["ciphertexts"][0].update(alpha=IDENTITY.hex()),
+        lambda b: b["contests"][1]["selection_proof"]["c"].pop(),
+        lambda b: b["contests"].reverse(),
+    ]
+    tampered: list[dict[str, Any]] = []
+    for mutate in mutations:
+        t = copy.deepcopy(good)
+        mutate(t)
+        tampered.append(t)
+    for t in tampered:
+        with pytest.raises(HonestBallotError):
+            verify_ballot(demo.ctx, ballot_from_json(t))
+        calls.append(("verifyBallot", [demo.context_json, t]))
+        expect_ok.append(False)
+    # The same ballot against another election.
+    calls.append(("verifyBallot", [elections["multi"].context_json, good]))
+    expect_ok.append(False)
+    results = run_js(calls)
+    for (_, args), expected, result in zip(calls, expect_ok, results, strict=True):
+        if expected:
+            assert ok(result) is True
+        else:
+            assert err(result)["name"] in {"InvalidBallot", "RecordFormatError"}, args[1]
+
+
+# --- 3. credential codes -----------------------------------------------------------------------
+
+
+def test_credential_codes_agree() -> None:
+    py_creds = [generate_credential(SeededRandomness(f"voter/code/{i}")) for i in range(8)]
+    calls: list[tuple[str, Sequence[Any]]] = [("newCredential", []) for _ in range(10)]
+    for cred in py_creds:
+        code = cred.to_code()
+        calls += [
+            ("credentialFromCode", [code]),
+            ("credentialFromCode", [f"  {code.lower().replace('-', ' - ')}\n"]),
+        ]
+    results = run_js(calls)
+    fresh = [ok(r) for r in results[:10]]
+    assert len({c["code"] for c in fresh}) == 10
+    for c in fresh:
+        py = VoterCredential.from_code(c["code"])
+        assert py.public.hex() == c["public"]
+        assert py.to_code() == c["code"]
+    for i, cred in enumerate(py_creds):
+        for r in results[10 + 2 * i : 12 + 2 * i]:
+            got = ok(r)
+            assert got == {"code": cred.to_code(), "public": cred.public.hex()}
+
+
+def _variants(code: str) -> list[str]:
+    body = code[4:]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    low_bit = alphabet[alphabet.index(body[-1]) ^ 1]
+    high_bit = alphabet[alphabet.index(body[-1]) ^ 16]
+    i = body.index("-") - 1
+    swapped = body[:i] + ("B" if body[i] != "B" else "C") + body[i + 1 :]
+    return [
+        code,
+        code + "======",
+        code + "=",
+        "HB2-" + body,
+        "HB1" + body,
+        "HB1-" + swapped,  # a typo: checksum fails
+        "HB1-" + body[:-1],  # too short
+        "HB1-" + body + "A",  # too long
+        "HB1-" + body + "AA",
+        "HB1-" + body[:-1] + low_bit,  # b32decode ignores the last character's low 2 bits
+        "HB1-" + body[:-1] + high_bit,  # ... but not its high bits
+        "HB1-" + body.replace(body[0], "1", 1),  # '1' is not base32
+        "HB1-" + body.replace(body[0], "=", 1),
+        "",
+        "HB1-",
+        "hb1" + "-" + body.lower(),
+        "\u3000" + code + "\x1c",
+    ]
+
+
+def _reference_code(secret: int) -> str:
+    """A code for an arbitrary 32-byte secret, built the way to_code() builds it."""
+    raw = secret.to_bytes(32, "little")
+    check = hashlib.sha256(b"honestballot/v1/credential-code" + raw).digest()[:4]
+    text = base64.b32encode(raw + check).decode().rstrip("=")
+    return "-".join(["HB1", *(text[i : i + 5] for i in range(0, len(text), 5))])
+
+
+def test_credential_code_errors_match_python() -> None:
+    code = generate_credential(SeededRandomness("voter/variants")).to_code()
+    inputs = [*_variants(code), _reference_code(0), _reference_code(L), _reference_code(L - 1)]
+    results = run_js([("credentialFromCode", [text]) for text in inputs])
+    rejected = 0
+    for text, result in zip(inputs, results, strict=True):
+        try:
+            py = VoterCredential.from_code(text)
+        except EncodingError as exc:
+            rejected += 1
+            assert err(result)["name"] == "EncodingError", text
+            assert err(result)["message"] == str(exc), text
+        else:
+            assert ok(result) == {"code": py.to_code(), "public": py.public.hex()}, text
+    assert rejected >= 10
+    assert "checksum" in err(results[5])["message"]
+    assert ok(results[9])["code"] == code
+
+
+# --- 4. Merkle proofs and tree heads ---------------------------------------------------------
+
+
+def _tree(size: int) -> MerkleTree:
+    return MerkleTree.from_entries(f"entry {i}".encode() for i in range(size))
+
+
+def _python_accepts(check: Callable[..., None], *args: Any) -> bool:
+    try:
+        check(*args)
+    except LogError:
+        return False
+    return True
+
+
+def _assert_agree(
+    name: str, check: Callable[..., None], cases: list[tuple[tuple[Any, ...], bool | None]]
+) -> None:
+    """Run each case in JS and in Python; both must agree, and with ``expected`` if given
+    (``None``: a mutated case that may happen to be valid)."""
+    calls: list[tuple[str, Sequence[Any]]] = [
+        (name, [a.hex() if isinstance(a, bytes) else a for a in _hexed(args)]) for args, _ in cases
+    ]
+    results = run_js(calls)
+    accepted = 0
+    for (args, expected), result in zip(cases, results, strict=True):
+        python_ok = _python_accepts(check, *args)
+        if expected is not None:
+            assert python_ok == expected, (name, args)
+        if python_ok:
+            accepted += 1
+            assert ok(result) is True, (name, args)
+        else:
+            assert err(result)["name"] == "LogError", (name, args)
+    assert 0 < accepted < len(cases)
+
+
+def _hexed(args: tuple[Any, ...]) -> list[Any]:
+    return [[p.hex() for p in a] if isinstance(a, list) else a for a in args]
+
+
+def test_inclusion_proofs_agree() -> None:
+    tree = _tree(130)
+    cases: list[tuple[tuple[Any, ...], bool | None]] = []
+    for size in [*range(1, 34), 63, 64, 65, 100, 127, 128, 129, 130]:
+        root = tree.root(size)
+        indices = sorted({0, size - 1, size // 2, (size * 2) // 3})
+        for index in indices:
+            cases.append(
+                ((tree.leaf(index), index, size, tree.inclusion_proof(index, size), root), True)
+            )
+        index = indices[-1]
+        proof = tree.inclusion_proof(index, size)
+        leaf = tree.leaf(index)
+        cases += [
+            ((leaf, index, size, proof, bytes(32)), False),  # wrong root
+            ((bytes(32), index, size, proof, root), False),  # wrong leaf
+            ((leaf, index, size + 1, proof, root), None),  # wrong size (may share the path)
+            ((leaf, size, size, proof, root), False),  # index out of range
+            ((leaf, index, size, [*proof, bytes(32)], root), False),  # too long
+        ]
+        if proof:
+            flipped = [bytes([proof[0][0] ^ 1]) + proof[0][1:], *proof[1:]]
+            cases += [
+                ((leaf, index, size, proof[:-1], root), False),  # too short
+                ((leaf, index, size, flipped, root), False),
+                ((leaf, index - 1 if index else 1, size, proof, root), False),  # wrong index
+            ]
+    _assert_agree("verifyInclusion", verify_inclusion, cases)
+    results = run_js(
+        [
+            ("leafHash", [b"entry 7".hex()]),
+            ("verifyInclusion", ["00" * 31, 0, 1, [], "00" * 32]),
+            ("verifyInclusion", ["00" * 32, 0, 1, ["zz" * 32], "00" * 32]),
+        ]
+    )
+    assert ok(results[0]) == leaf_hash(b"entry 7").hex()
+    assert err(results[1])["name"] == "EncodingError"
+    assert err(results[2])["name"] == "EncodingError"
+
+
+def test_consistency_proofs_agree() -> None:
+    tree = _tree(70)
+    cases: list[tuple[tuple[Any, ...], bool | None]] = []
+    pairs = [(m, n) for n in range(1, 18) for m in range(1, n + 1)]
+    pairs += [(m, n) for n in (31, 32, 33, 64, 70) for m in (1, 7, 16, 31, 32, n - 1, n) if m <= n]
+    for m, n in pairs:
+        proof = tree.consistency_proof(m, n)
+        old, new = tree.root(m), tree.root(n)
+        cases += [
+            ((m, n, old, new, proof), True),
+            ((m, n, bytes(32), new, proof), False),  # wrong old root
+            ((m, n, old, bytes(32), proof), False),  # wrong new root
+        ]
+        if m != n:
+            cases += [
+                ((m, n, old, new, proof[:-1]), False),  # too short
+                ((m, n, old, new, [*proof, proof[0]]), False),  # too long
+                ((n, m, new, old, proof), False),  # sizes swapped
+                ((m, n + 1, old, new, proof), None),  # wrong new size
+                ((m + 1, n, old, new, proof), None),  # wrong old size
+            ]
+    cases += [
+        ((0, 0, EMPTY_ROOT, EMPTY_ROOT, []), True),
+        ((0, 5, EMPTY_ROOT, tree.root(5), []), False),
+        ((0, 0, bytes(32), bytes(32), []), False),
+        ((3, 3, tree.root(3), tree.root(3), [tree.root(3)]), False),
+    ]
+    _assert_agree("verifyConsistency", verify_consistency, cases)
+
+
+def test_tree_heads_agree() -> None:
+    rng = SeededRandomness("board")
+    secret = random_nonzero_scalar(rng)
+    board_key = base_mul(secret)
+    tree = _tree(41)
+    election_id = "demo-primary"
+    heads = [
+        sign_tree_head(
+            TreeHead(n, tree.root(n), 1_760_000_000_000 + n), election_id, secret, board_key, rng
+        )
+        for n in (0, 1, 2, 17, 40)
+    ]
+    calls: list[tuple[str, Sequence[Any]]] = []
+    expect: list[bool] = []
+    for sth in heads:
+        good = sth.to_json()
+        sth.verify(election_id, board_key)
+        calls += [
+            ("verifyTreeHead", [good, election_id, board_key.hex()]),
+            ("verifyTreeHead", [json.dumps(good), election_id, board_key.hex()]),
+        ]
+        expect += [True, True]
+        variants: list[dict[str, Any]] = []
+        for key, value in (
+            ("size", good["size"] + 1),
+            ("root", tree.root(good["size"] + 1).hex()),
+            ("timestamp_ms", good["timestamp_ms"] + 1),
+            (
+                "signature",
+                {
+                    "c": good["signature"]["c"],
+                    "s": (Scalar.decode(bytes.fromhex(good["signature"]["s"])) + Scalar(1)).hex(),
+                },
+            ),
+            ("signature", {"c": good["signature"]["s"], "s": good["signature"]["c"]}),
+            ("type", "event"),
+        ):
+            variants.append(dict(good, **{key: value}))
+        variants.append(dict(good, extra=1))
+        for v in variants:
+            calls.append(("verifyTreeHead", [v, election_id, board_key.hex()]))
+            expect.append(False)
+        calls.append(("verifyTreeHead", [good, "another-election", board_key.hex()]))
+        calls.append(("verifyTreeHead", [good, election_id, GENERATOR.hex()]))
+        calls.append(("verifyTreeHead", [good, election_id, IDENTITY.hex()]))
+        expect += [False, False, False]
+    results = run_js(calls)
+    for call, good_call, result in zip(calls, expect, results, strict=True):
+        if good_call:
+            assert ok(result) is True, call
+        else:
+            assert err(result)["name"] in {
+                "InvalidProof",
+                "LogError",
+                "RecordFormatError",
+                "EncodingError",
+            }, call
+
+
+# --- 5. hashing layout, canonical JSON, manifest hash ----------------------------------------
+
+
+def _typed(part: Part) -> Any:
+    if isinstance(part, Point):
+        return {"P": part.hex()}
+    if isinstance(part, Scalar):
+        return {"S": part.hex()}
+    if isinstance(part, bytes):
+        return {"B": part.hex()}
+    if isinstance(part, str):
+        return {"T": part}
+    if isinstance(part, int):
+        return {"I": str(part)}
+    return {"L": [_typed(p) for p in part]}
+
+
+HASH_VECTORS: list[tuple[str, tuple[Part, ...]]] = [
+    ("t", ()),
+    ("ballot/option", (b"", "", 0, [])),
+    ("manifest", (GENERATOR, IDENTITY, Scalar(0), Scalar(L - 1), Scalar(5))),
+    ("x", (b"\x00\x01\xff" * 50, "Против всех ә 😀", -7, 2**70, -(2**80))),
+    ("nested", ([1, [b"x", ["y", [Scalar(3), [GENERATOR]]]], ()], ("a", "b"))),
+    ("ballot/selection", (bytes(32), base_mul(Scalar(12345)), "contest", (1, 2, 3))),
+]
+
+
+def test_hashing_vectors_agree() -> None:
+    calls: list[tuple[str, Sequence[Any]]] = []
+    for tag, parts in HASH_VECTORS:
+        typed = [_typed(p) for p in parts]
+        calls += [
+            ("primitives.hashBytes", [tag, typed]),
+            ("primitives.hashToScalar", [tag, typed]),
+            ("primitives.hashToPoint", [tag, typed]),
+        ]
+    results = run_js(calls)
+    for i, (tag, parts) in enumerate(HASH_VECTORS):
+        hb, hs, hp = results[3 * i : 3 * i + 3]
+        assert ok(hb) == hash_bytes(tag, *parts).hex(), tag
+        assert ok(hs) == hash_to_scalar(tag, *parts).hex(), tag
+        assert ok(hp) == hash_to_point(tag, *parts).hex(), tag
+
+
+CANONICAL_VALUES: list[Any] = [
+    {"b": 1, "a": [True, False, None, -3, 0, 2**53 - 1]},
+    {"é": "ё", "z": '\u0000\u001f\u007f\u2028"\\/\n\r\t\b\f', "😀": {"\uffff": "𝄞"}},
+    {"\ue000": 1, "\U0001f600": 2, "a": {"": []}},
+    [],
+    "plain",
+]
+
+
+def test_canonical_json_and_manifest_hash_agree(elections: dict[str, Election]) -> None:
+    calls: list[tuple[str, Sequence[Any]]] = [("canonicalJson", [v]) for v in CANONICAL_VALUES]
+    calls += [("manifestHash", [manifest_to_json(m)]) for m in MANIFESTS.values()]
+    calls += [("contestOptions", [manifest_to_json(MANIFESTS["both-exclusive"])])]
+    calls += [("canonicalJson", [{"x": 1.5}])]
+    results = run_js(calls)
+    n = len(CANONICAL_VALUES)
+    for value, result in zip(CANONICAL_VALUES, results[:n], strict=True):
+        assert ok(result).encode() == canonical_json(value)
+    for m, result in zip(MANIFESTS.values(), results[n : n + len(MANIFESTS)], strict=True):
+        assert ok(result) == manifest_hash(m).hex()
+    options = ok(results[-2])
+    q = MANIFESTS["both-exclusive"].contests[0]
+    assert [o["id"] for o in options[0]["options"]] == [o.id for o in q.options]
+    assert [o["exclusive"] for o in options[0]["options"]] == [o.exclusive for o in q.options]
+    assert options[0]["options"][-1]["label"]["en"] == "Blank vote"
+    assert "float" in err(results[-1])["message"] or "integer" in err(results[-1])["message"]
+
+
+def test_qr_svg_is_csp_safe() -> None:
+    code = generate_credential(SeededRandomness("voter/qr")).to_code()
+    results = run_js([("qrSvg", [code]), ("qrSvg", ["Ünïcödé text"]), ("qrSvg", ["x" * 5000])])
+    for r in results[:2]:
+        svg = ok(r)
+        assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
+        assert svg.endswith("</svg>")
+        assert "style" not in svg and "<script" not in svg
+        assert not re.search(r"\son[a-z]+=", svg), "event-handler attributes are blocked by CSP"
+        assert 'fill="#000000"' in svg and "M" in svg
+    assert ok(results[0]) != ok(results[1])
+    assert err(results[2])["name"] == "RangeError"

@@ -1,0 +1,533 @@
+"""Observer pages and JSON on a running app (SQLite and PostgreSQL): the board search,
+turnout snapshots, results, the record download, tree heads and consistency proofs (in
+Python and in the browser's script under Node), and every page in three languages with
+no inline code.
+
+Ballots are cast straight through the service; the helpers here are shared with the
+trustee and report tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honestballot.crypto.group import Point, Scalar, base_mul
+from honestballot.crypto.merkle import TreeHead, verify_consistency
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot
+from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.decryption import create_decryption_share
+from honestballot.record.ballot import ballot_to_json
+from honestballot.record.events import sign_tree_head, tree_head_from_json
+from honestballot.record.trustee import decode_encrypted_tally, encode_decryption_share, load
+from honestballot.service.election import Receipt
+from honestballot.verify.verifier import verify_record
+from honestballot.web.i18n import STRINGS
+from honestballot.web.observer import parse_board_query
+from tests.web.conftest import WebElection
+
+STATIC = Path(__file__).parents[2] / "honestballot" / "web" / "static"
+#: the roll of conftest.py allows these credentials (no unit above its roll)
+ROLL_UNITS = ("station-1", "station-1", "station-2", "station-3", "station-4", "station-small")
+CHOICE = {"chair": {"cand-1"}, "council": {"member-1", "member-2"}}
+OTHER = {"chair": {"cand-2"}, "council": {"blank"}}
+
+
+# -- helpers shared with test_trustee_api.py and test_reports_web.py ---------------------
+
+
+@dataclass
+class Voters:
+    web: WebElection
+    credentials: list[VoterCredential]
+    rng: SeededRandomness
+
+    def ballot(self, voter: int, choice: dict[str, set[str]] | None = None) -> EncryptedBallot:
+        ctx = self.web.services.elections.context(self.web.election_id)
+        return encrypt_ballot(ctx, self.credentials[voter], choice or CHOICE, self.rng)[0]
+
+    def cast(self, voter: int, choice: dict[str, set[str]] | None = None) -> Receipt:
+        ballot = self.ballot(voter, choice)
+        return self.web.services.elections.cast(
+            self.web.election_id, json.dumps(ballot_to_json(ballot))
+        )
+
+    def audit(self, voter: int) -> str:
+        ctx = self.web.services.elections.context(self.web.election_id)
+        ballot, opening = encrypt_ballot(ctx, self.credentials[voter], OTHER, self.rng)
+        self.web.services.elections.audit(self.web.election_id, ballot, opening)
+        return ballot.tracking_code()
+
+
+def register(web: WebElection, units: tuple[str, ...] = ROLL_UNITS, seed: str = "v") -> Voters:
+    rng = SeededRandomness(f"{seed}-{web.database_url}")
+    creds = [generate_credential(rng) for _ in units]
+    for cred, unit in zip(creds, units, strict=True):
+        web.services.elections.register_credential(web.election_id, cred.public, unit)
+    return Voters(web, creds, rng)
+
+
+def close_and_tally(web: WebElection) -> None:
+    web.services.elections.close(web.election_id)
+    web.services.elections.tally(web.election_id)
+
+
+def share_file(web: WebElection, trustee: int, rng: SeededRandomness) -> bytes:
+    """What ``honestballot trustee decrypt`` writes, made from the tally the API serves."""
+    r = web.client.get(f"/api/e/{web.election_id}/tally")
+    assert r.status_code == 200, r.text
+    tally = load(r.content, decode_encrypted_tally, "tally", large=True)
+    share = create_decryption_share(web.ceremony.secrets[trustee - 1], tally, rng)
+    return json.dumps(encode_decryption_share(share)).encode()
+
+
+def upload_share(web: WebElection, data: bytes) -> Any:
+    return web.client.post(
+        f"/api/e/{web.election_id}/decryption-shares",
+        content=data,
+        headers={"content-type": "application/json"},
+    )
+
+
+def event_count(web: WebElection) -> int:
+    return sum(1 for _ in web.services.store.iter_events(web.election_id))
+
+
+INLINE = (
+    ("inline script", re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.I)),
+    ("script body", re.compile(r"<script[^>]*\ssrc=[^>]*>[^<\s]", re.I)),
+    ("style element", re.compile(r"<style", re.I)),
+    ("style attribute", re.compile(r"<[^>]+\sstyle\s*=", re.I)),
+    ("event handler", re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)),
+    ("javascript: URL", re.compile(r"javascript:", re.I)),
+)
+
+
+def assert_clean_page(html: str) -> None:
+    """No inline script, style or handler (the CSP forbids them); POST forms carry csrf."""
+    for what, pattern in INLINE:
+        found = pattern.search(html)
+        assert found is None, f"{what}: {found.group(0) if found else ''}"
+    for form in re.findall(r"<form[^>]*>.*?</form>", html, re.S | re.I):
+        if re.search(r'method="post"', form, re.I):
+            assert re.search(r'<input type="hidden" name="csrf" value="[^"]+">', form), form
+
+
+# -- the board ---------------------------------------------------------------------------
+
+
+def test_board_query_parsing() -> None:
+    q = parse_board_query("abcd-efgh-ijkl-mnop")
+    assert len(q.prefix) == 10 and q.hex_prefix == q.prefix.hex()
+    assert parse_board_query("ABCD EFGH IJKL MNOP") == q
+    assert parse_board_query("ABCDEFGHIJKLMNOP") == q
+    assert parse_board_query(" 0123ABCD ").prefix == bytes.fromhex("0123abcd")
+    odd = parse_board_query("0123abcde")
+    assert odd.prefix == bytes.fromhex("0123abcd") and odd.hex_prefix == "0123abcde"
+    hexlike = parse_board_query("ABCD-ABCD-ABCD-ABCD")  # a dash means a tracking code
+    assert hexlike.prefix == base64.b32decode("ABCDABCDABCDABCD")
+
+
+def test_board_search_by_code_and_prefix(web: WebElection) -> None:
+    voters = register(web)
+    first = voters.cast(0)
+    second = voters.cast(0, OTHER)  # votes again: the first stops counting
+    third = voters.cast(0)
+    other = voters.cast(2, OTHER)
+    audited = voters.audit(3)
+    api = f"/api/e/{web.election_id}/board"
+
+    def search(q: str) -> list[dict[str, Any]]:
+        r = web.client.get(api, params={"q": q})
+        assert r.status_code == 200, r.text
+        entries: list[dict[str, Any]] = r.json()["entries"]
+        return entries
+
+    [e] = search(first.tracking_code)
+    assert e["seq"] == first.seq and e["kind"] == "ballot"
+    assert e["tracking_hash"] == first.tracking_hash and e["tracking_code"] == first.tracking_code
+    assert e["status"] == "superseded" and e["superseded_by"] == second.tracking_hash
+    [e] = search(second.tracking_code.lower().replace("-", ""))
+    assert e["status"] == "superseded" and e["superseded_by"] == third.tracking_hash
+    [e] = search(third.tracking_hash[:8])
+    assert e["status"] == "counts" and "superseded_by" not in e
+    [e] = search(other.tracking_hash[:12].upper())
+    assert e["seq"] == other.seq and e["status"] == "counts"
+    [e] = search(audited)
+    assert e["kind"] == "audit" and e["status"] == "audited"
+    assert search("AAAA-AAAA-AAAA-AAAA") == []
+    body = web.client.get(api, params={"q": third.tracking_code}).text
+    assert "credential" not in body  # the board never says who cast a ballot
+    for cred in voters.credentials:
+        assert cred.public.hex() not in body
+
+    page = web.client.get(f"/e/{web.election_id}/board", params={"q": first.tracking_code})
+    assert page.status_code == 200
+    assert first.tracking_code in page.text and second.tracking_code in page.text
+    assert 'data-status="superseded"' in page.text
+    assert_clean_page(page.text)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "",
+        "xyz",
+        "ABCD-EFGH",
+        "ABCD-ABCD",
+        "0123abc",
+        "ABCD-EFGH-IJKL-MNO1",
+        "g" * 8,
+        "0" * 65,
+        "a" * 300,
+    ],
+)
+def test_board_malformed_query(web: WebElection, q: str) -> None:
+    r = web.client.get(f"/api/e/{web.election_id}/board", params={"q": q})
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["code"] == "invalid_input"
+    if q:
+        page = web.client.get(f"/e/{web.election_id}/board", params={"q": q})
+        assert page.status_code == 400 and 'data-code="invalid_input"' in page.text
+
+
+def test_board_limit_and_unknown_election(web: WebElection) -> None:
+    r = web.client.get(f"/api/e/{web.election_id}/board", params={"q": "0" * 8, "limit": "0"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_input"
+    r = web.client.get("/api/e/no-such-election/board", params={"q": "0" * 8})
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    assert web.client.get("/e/no-such-election").status_code == 404
+
+
+# -- turnout -----------------------------------------------------------------------------
+
+
+def test_turnout_snapshot_served_without_results(web: WebElection) -> None:
+    voters = register(web)
+    voters.cast(0)
+    voters.cast(0)  # counted once
+    voters.cast(2)
+    web.services.snapshots.run_once()
+    r = web.client.get(f"/snapshots/{web.election_id}/turnout.json")
+    assert r.status_code == 200
+    snapshot = r.json()
+    by_unit = {u["unit"]: u for u in snapshot["units"]}
+    assert by_unit["station-1"] == {
+        "unit": "station-1",
+        "voters_on_roll": 2,
+        "credentials": 2,
+        "voted": 1,
+    }
+    assert snapshot["total"]["voted"] == 2
+    text = r.text.lower()
+    for key in ("count", "result", "tally", "chair", "cand-"):
+        assert key not in text
+    index = web.client.get("/snapshots/elections.json").json()
+    assert [e["election_id"] for e in index] == [web.election_id]
+
+    page = web.client.get(f"/e/{web.election_id}/turnout")
+    assert page.status_code == 200
+    assert f'data-snapshot="/snapshots/{web.election_id}/turnout.json"' in page.text
+    assert '<script src="/static/observer.js" defer></script>' in page.text
+    assert 'data-unit="station-small"' in page.text
+    assert_clean_page(page.text)
+
+
+# -- results -----------------------------------------------------------------------------
+
+
+def test_results_per_unit_only_for_large_units(web_setup: WebElection) -> None:
+    web = web_setup
+    units = ("station-1",) * 50 + ("station-2",) * 3
+    voters = register(web, units, seed="many")
+    web.services.elections.open(web.election_id)  # no roll summary: 50 credentials fit
+    for i in range(len(units)):
+        voters.cast(i, CHOICE if i % 3 else OTHER)
+    assert web.client.get(f"/api/e/{web.election_id}/results").status_code == 409
+    close_and_tally(web)
+    rng = SeededRandomness("shares")
+    for trustee in (2, 3):
+        assert upload_share(web, share_file(web, trustee, rng)).status_code == 201
+    r = web.client.get(f"/api/e/{web.election_id}/results")
+    assert r.status_code == 200, r.text
+    result = r.json()
+    totals = {c["id"]: c["count"] for c in result["counts"]}
+    others = len([i for i in range(len(units)) if i % 3 == 0])
+    assert totals["chair/cand-1"] == len(units) - others
+    assert totals["chair/cand-2"] == others == totals["council/blank"]
+    assert [u["unit"] for u in result["per_unit"]] == ["station-1"]
+    station_1 = {c["id"]: c["count"] for c in result["per_unit"][0]["counts"]}
+    assert station_1["chair/cand-2"] == len([i for i in range(50) if i % 3 == 0])
+    assert result["units_not_broken_out"] == [
+        "station-2",
+        "station-3",
+        "station-4",
+        "station-small",
+    ]
+    assert {"unit": "station-2", "ballots": 3} in result["counted_per_unit"]
+    assert result["ballots_counted"] == len(units) and result["min_unit_size"] == 50
+
+    for lang in ("ru", "kk", "en"):
+        page = web.client.get(f"/e/{web.election_id}/results", params={"lang": lang})
+        assert page.status_code == 200
+        assert page.text.count('<section class="unit-result">') == 1
+        assert "data-small-units" in page.text
+        assert_clean_page(page.text)
+    assert "Station 1" in page.text and "Small station" in page.text
+
+
+# -- the record and tree heads -----------------------------------------------------------
+
+
+def test_record_download_verifies(web: WebElection) -> None:
+    voters = register(web)
+    voters.cast(0)
+    voters.cast(0, OTHER)
+    voters.cast(1)
+    voters.audit(2)
+    # a download never signs: it stops at the latest head the server's signer made
+    before = web.client.get(f"/e/{web.election_id}/record.jsonl").content.splitlines()
+    assert json.loads(before[-1])["size"] < event_count(web)
+    assert verify_record([line + b"\n" for line in before], workers=1).stats["ballots_cast"] == 0
+    assert web.services.sign_heads_once() == 1  # what the background signer does
+    r = web.client.get(f"/e/{web.election_id}/record.jsonl")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/x-ndjson")
+    assert r.headers["content-disposition"].startswith("attachment")
+    lines = r.content.splitlines(keepends=True)
+    report = verify_record(lines, workers=1)
+    assert report.passed, [c for c in report.checks if not c.passed]
+    assert report.stats["ballots_cast"] == 3 and report.stats["ballots_audited"] == 1
+    last = json.loads(lines[-1])
+    assert last["type"] == "tree-head" and last["size"] == event_count(web)
+
+
+def _board_key(web: WebElection) -> Point:
+    r = web.client.get(f"/api/e/{web.election_id}/tree-heads")
+    assert r.status_code == 200
+    return Point.decode(bytes.fromhex(r.json()["board_key"]))
+
+
+def test_tree_heads_and_consistency_verify(web: WebElection) -> None:
+    voters = register(web)
+    board_key = _board_key(web)
+    old = tree_head_from_json(
+        web.client.get(f"/api/e/{web.election_id}/tree-heads/latest").json(), "old"
+    )
+    old.verify(web.election_id, board_key)
+    voters.cast(0)
+    voters.cast(1)
+    web.services.elections.publish_tree_head(web.election_id)
+    body = web.client.get(f"/api/e/{web.election_id}/tree-heads").json()
+    heads = [tree_head_from_json(h, "head") for h in body["tree_heads"]]
+    assert len(heads) >= 2
+    for head in heads:
+        head.verify(web.election_id, board_key)
+    new = heads[-1]
+    assert new.head.size > old.head.size
+    assert (
+        web.client.get(f"/api/e/{web.election_id}/tree-heads/latest").json()
+        == (body["tree_heads"][-1])
+    )
+    r = web.client.get(
+        f"/api/e/{web.election_id}/consistency",
+        params={"old": old.head.size, "new": new.head.size},
+    )
+    assert r.status_code == 200, r.text
+    proof = r.json()
+    assert (proof["old_size"], proof["new_size"]) == (old.head.size, new.head.size)
+    hashes = [bytes.fromhex(h) for h in proof["proof"]]
+    verify_consistency(old.head.size, new.head.size, old.head.root, new.head.root, hashes)
+    size = new.head.size
+    for bad in (
+        {"old": 0, "new": size},
+        {"old": size, "new": size + 5},
+        {"old": 3, "new": 2},
+        {"old": "x", "new": size},
+        {"old": 1},
+        {"old": -1, "new": size},
+    ):
+        r = web.client.get(f"/api/e/{web.election_id}/consistency", params=bad)
+        assert r.status_code == 400, (bad, r.text)
+        assert r.json()["error"]["code"] == "invalid_input"
+
+
+NODE_HARNESS = r"""
+const fs = require('fs');
+const vm = require('vm');
+const [bundle, observer, scenarioPath] = process.argv.slice(2);
+vm.runInThisContext(fs.readFileSync(bundle, 'utf8'));
+vm.runInThisContext(fs.readFileSync(observer, 'utf8'));
+const { checkTreeHead, Unreachable } = globalThis.HonestBallotObserver;
+const scenario = JSON.parse(fs.readFileSync(scenarioPath, 'utf8'));
+const store = new Map();
+const storage = { getItem: (k) => (store.has(k) ? store.get(k) : null),
+                  setItem: (k, v) => { store.set(k, String(v)); } };
+(async () => {
+  const out = [];
+  for (const routes of scenario.steps) {
+    const fetchJson = async (url) => {
+      const r = routes[url];
+      if (r === undefined) throw new Unreachable(`no route ${url}`, 404, 'not_found');
+      const e = r.body.error;
+      if (r.status !== 200) throw new Unreachable(e.message, r.status, e.code);
+      return r.body;
+    };
+    try {
+      const res = await checkTreeHead({ electionId: scenario.election, boardKey: scenario.boardKey,
+                                        storage, fetchJson });
+      out.push({ state: res.state, size: res.latest.size });
+    } catch (err) {
+      out.push({ error: err.name, message: err.message });
+    }
+    const saved = storage.getItem('honestballot.tree-head.' + scenario.election);
+    out[out.length - 1].saved = saved === null ? null : JSON.parse(saved).head.size;
+  }
+  process.stdout.write(JSON.stringify(out));
+})();
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js")
+def test_tree_head_check_in_browser_script(web: WebElection, tmp_path: Path) -> None:
+    """observer.js's check under Node: first visit, consistent growth, then a forked head
+    signed with the real board key, a head with a forged root and a shrunk log all fail."""
+    eid = web.election_id
+    voters = register(web)
+    key = web.client.get(f"/api/e/{eid}/tree-heads").json()["board_key"]
+    latest_url = f"/api/e/{eid}/tree-heads/latest"
+
+    def route(url: str) -> dict[str, Any]:
+        r = web.client.get(url)
+        return {"status": r.status_code, "body": r.json()}
+
+    first = route(latest_url)
+    voters.cast(0)
+    web.services.elections.publish_tree_head(eid)
+    grown = route(latest_url)
+    old_size, new_size = first["body"]["size"], grown["body"]["size"]
+    proof_url = f"/api/e/{eid}/consistency?old={old_size}&new={new_size}"
+    same_url = f"/api/e/{eid}/consistency?old={new_size}&new={new_size}"
+
+    with web.services.store.engine.connect() as conn:
+        row = web.services.store.election_row(conn, eid)
+    assert row is not None
+    secret = Scalar.decode(bytes.fromhex(row["board_secret"]))
+    forked_head = TreeHead(new_size, b"\x01" * 32, grown["body"]["timestamp_ms"] + 1)
+    fork = sign_tree_head(forked_head, eid, secret, base_mul(secret), SeededRandomness("fork"))
+    forged = dict(grown["body"], root="00" * 32)
+    shrunk = dict(first)
+
+    steps = [
+        {latest_url: first},
+        {latest_url: grown, proof_url: route(proof_url)},
+        {latest_url: {"status": 200, "body": fork.to_json()}, same_url: route(same_url)},
+        {latest_url: {"status": 200, "body": forged}},
+        {latest_url: shrunk},
+        {latest_url: grown, same_url: route(same_url)},
+    ]
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(json.dumps({"election": eid, "boardKey": key, "steps": steps}))
+    harness = tmp_path / "harness.cjs"
+    harness.write_text(NODE_HARNESS)
+    out = subprocess.run(
+        [
+            "node",
+            str(harness),
+            str(STATIC / "honestballot-crypto.js"),
+            str(STATIC / "observer.js"),
+            str(scenario),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    results = json.loads(out.stdout)
+    assert results[0] == {"state": "first", "size": old_size, "saved": old_size}
+    assert results[1] == {"state": "consistent", "size": new_size, "saved": new_size}
+    for failed in results[2:5]:
+        assert failed["error"] == "InconsistentLog", failed
+        assert failed["saved"] == new_size  # the evidence is kept, not overwritten
+    assert "root" in results[2]["message"]
+    assert "does not verify" in results[3]["message"]
+    assert "shrank" in results[4]["message"]
+    assert results[5] == {"state": "consistent", "size": new_size, "saved": new_size}
+
+
+# -- every page, three languages ---------------------------------------------------------
+
+#: page -> a key of its own words that must appear translated
+PAGES = {
+    "": "observer.fingerprint_help",
+    "/board": "observer.board_intro",
+    "/turnout": "observer.turnout_intro",
+    "/results": "observer.no_results",
+    "/tree-heads": "observer.tree_heads_intro",
+    "/report": "observer.report_intro",
+    "/reports": "observer.reports_intro",
+}
+
+
+def _words(key: str, lang: str) -> str:
+    text = STRINGS[key][("ru", "kk", "en").index(lang)]
+    return text.split("{")[0][:40]
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_every_page_renders_in_every_language(web: WebElection, lang: str) -> None:
+    voters = register(web)
+    receipt = voters.cast(0)
+    client = web.client
+    for suffix, key in {
+        **PAGES,
+        f"/board?q={receipt.tracking_code}": "observer.status.counts",
+    }.items():
+        path, _, query = suffix.partition("?")
+        params = dict([query.split("=")]) if query else {}
+        r = client.get(f"/e/{web.election_id}{path}", params={**params, "lang": lang})
+        assert r.status_code == 200, (suffix, r.text)
+        assert r.headers["content-type"].startswith("text/html")
+        assert f'<html lang="{lang}">' in r.text
+        assert _words(key, lang).replace("'", "&#39;") in r.text, (suffix, lang)
+        assert _words("observer.nav", lang) in r.text
+        assert_clean_page(r.text)
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    home = client.get(f"/e/{web.election_id}", params={"lang": lang}).text
+    fingerprint = web.services.elections.context(web.election_id).base_hash.hex()[:16]
+    assert fingerprint in home
+    title = web.ceremony.manifest.title.get(lang)
+    assert f"<h1>{title}</h1>" in home
+    for link in (
+        "/signin",
+        "/board",
+        "/turnout",
+        "/results",
+        "/record.jsonl",
+        "/tree-heads",
+        "/report",
+        "/reports",
+    ):
+        assert f'href="/e/{web.election_id}{link}"' in home
+
+
+def test_translations_complete() -> None:
+    from honestballot.web import strings_observer
+
+    for key, words in strings_observer.STRINGS.items():
+        assert key.startswith("observer."), key
+        assert len(words) == 3 and all(w.strip() for w in words), key
+        ru, kk, en = words
+        assert ru != en and kk != en, key
+        assert re.findall(r"\{\w+\}", ru) == re.findall(r"\{\w+\}", en), key
+        assert sorted(re.findall(r"\{\w+\}", kk)) == sorted(re.findall(r"\{\w+\}", en)), key

@@ -1,0 +1,710 @@
+"""The organiser's API and pages, through the HTTP surface only (SQLite and PostgreSQL).
+
+The organiser creates elections, imports the roll, records shared-contact exceptions,
+opens, closes, publishes the encrypted tally, moderates reports and downloads the
+audit's files; it never sees a code or a credential secret, and it cannot add a ballot.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.dkg_verify import ElectionKey
+from honestballot.protocol.manifest import Manifest
+from honestballot.record.codec import parse_json
+from honestballot.record.manifest import manifest_to_json
+from honestballot.record.trustee import encode_election_key
+from honestballot.service.activity import ACTIVITY_COLUMNS, ROLL_COLUMNS, record_activity
+from honestballot.service.demo import demo_manifest, run_key_ceremony
+from honestballot.service.notices import enqueue_notice
+from honestballot.verify.verifier import verify_record
+from honestballot.web import organiser
+from honestballot.web.i18n import LANGUAGES, STRINGS
+from honestballot.web.strings_organiser import STRINGS as ORGANISER_STRINGS
+from tests.web.conftest import ROLL, WebElection, roll_csv
+
+OTHER = "web-other"
+TEMPLATES = Path(organiser.__file__).with_name("templates")
+WRONG_TOKEN = "hbo_" + "A" * 32
+CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+INLINE_CODE = (
+    re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),  # inline script
+    re.compile(r"<style", re.I),
+    re.compile(r"\sstyle\s*=", re.I),
+    re.compile(r"\son[a-z]+\s*=", re.I),  # onclick=, onsubmit=, …
+    re.compile(r"javascript:", re.I),
+)
+
+
+@dataclass(frozen=True)
+class Other:
+    """A second election's manifest and its own key ceremony."""
+
+    manifest: Manifest
+    key: ElectionKey
+
+    def body(self, manifest: Manifest | None = None) -> dict[str, Any]:
+        return {
+            "manifest": manifest_to_json(manifest or self.manifest),
+            "election_key": encode_election_key(self.key),
+        }
+
+
+@pytest.fixture(scope="module")
+def other(tmp_path_factory: pytest.TempPathFactory) -> Other:
+    manifest = demo_manifest(OTHER)
+    key, _ = run_key_ceremony(manifest, tmp_path_factory.mktemp("other"), SeededRandomness("o"))
+    return Other(manifest, key)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def api(web: WebElection, method: str, path: str, **kw: Any) -> Response:
+    headers = {**web.organiser_headers(), **kw.pop("headers", {})}
+    r: Response = web.client.request(method, path, headers=headers, **kw)
+    return r
+
+
+def post_json(web: WebElection, path: str, body: Any) -> Response:
+    return api(web, "POST", path, content=json.dumps(body), headers=JSON)
+
+
+def post_roll(web: WebElection, data: bytes, election_id: str = "web-test") -> Response:
+    return api(web, "POST", f"/api/organiser/e/{election_id}/roll", content=data, headers=CSV_TYPE)
+
+
+def error_code(r: Response) -> str:
+    code: str = r.json()["error"]["code"]
+    return code
+
+
+JSON = {"content-type": "application/json"}
+CSV_TYPE = {"content-type": "text/csv"}
+E = "/api/organiser/e/web-test"
+
+#: voters not on the fixture's roll (national_id, name, phone, email, unit)
+NEW = [
+    ("910202400007", "Galym New", "+7 701 000 0007", "", "station-2"),
+    ("910202400008", "Hanna New", "", "h8@example.org", "station-3"),
+]
+
+
+def events(web: WebElection, election_id: str = "web-test") -> list[tuple[str, Any]]:
+    return [
+        (ev.kind, parse_json(ev.line)["body"]) for ev in web.services.store.iter_events(election_id)
+    ]
+
+
+def sign_in_page(client: TestClient, token: str) -> str:
+    """Sign in through the form; returns a CSRF token for the following forms."""
+    page = client.get("/organiser")
+    assert page.status_code == 200, page.text
+    csrf = CSRF_FIELD.search(page.text)
+    assert csrf is not None
+    r = client.post(
+        "/organiser/signin", data={"token": token, "csrf": csrf.group(1)}, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == "/organiser/elections"
+    set_cookie = r.headers["set-cookie"].lower()
+    assert set_cookie.startswith("hb_organiser=")
+    assert "httponly" in set_cookie and "samesite=strict" in set_cookie
+    return csrf.group(1)
+
+
+def page_csrf(html: str) -> str:
+    found = CSRF_FIELD.search(html)
+    assert found is not None
+    return found.group(1)
+
+
+# -- authentication --------------------------------------------------------------------------
+
+ROUTES = [
+    ("POST", "/api/organiser/elections"),
+    ("POST", f"{E}/roll"),
+    ("POST", f"{E}/exceptions"),
+    ("GET", f"{E}/exceptions"),
+    ("POST", f"{E}/open"),
+    ("POST", f"{E}/close"),
+    ("POST", f"{E}/tally"),
+    ("GET", f"{E}/status"),
+    ("GET", f"{E}/reports"),
+    ("POST", f"{E}/reports/1/publish"),
+    ("POST", f"{E}/reports/1/reject"),
+    ("GET", f"{E}/reports/1/attachment"),
+    ("GET", f"{E}/activity.csv"),
+    ("GET", f"{E}/roll-audit.csv"),
+    ("GET", f"{E}/audit"),
+]
+
+
+def test_every_api_route_needs_a_valid_token(web: WebElection) -> None:
+    for method, path in ROUTES:
+        for headers in ({}, {"authorization": f"Bearer {WRONG_TOKEN}"}, {"authorization": "x"}):
+            r = web.client.request(method, path, headers={**headers, **JSON}, content=b"{}")
+            assert r.status_code == 401, (method, path, headers, r.text)
+            assert error_code(r) == "not_signed_in"
+    assert web.services.elections.phase("web-test") == "open"
+    # and with the token each answers something other than 401 (close and tally run)
+    for method, path in ROUTES:
+        r = api(web, method, path, headers=JSON, content=b"{}")
+        assert r.status_code != 401, (method, path, r.text)
+    assert web.services.elections.phase("web-test") == "tallied"
+
+
+def test_an_unknown_election_is_404(web: WebElection) -> None:
+    for method, path in ROUTES[1:]:
+        unknown = path.replace("web-test", "no-such")
+        headers = CSV_TYPE if path.endswith("/roll") else JSON
+        r = api(web, method, unknown, headers=headers, content=b"{}")
+        assert r.status_code == 404, (unknown, r.text)
+        assert error_code(r) == "not_found"
+
+
+def test_no_organiser_route_adds_a_ballot(web: WebElection) -> None:
+    paths = [getattr(route, "path", "") for route in organiser.router.routes]
+    assert paths and all(p.startswith(("/organiser", "/api/organiser")) for p in paths)
+    assert not [p for p in paths if "ballot" in p or "credential" in p or "code" in p]
+
+
+# -- creating an election --------------------------------------------------------------------
+
+
+def test_create_an_election_through_the_api(web: WebElection, other: Other) -> None:
+    r = post_json(web, "/api/organiser/elections", other.body())
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created["election_id"] == OTHER and created["phase"] == "setup"
+    assert re.fullmatch(r"[0-9a-f]{64}", created["base_hash"])
+    assert created["base_hash"] == web.services.elections.context(OTHER).base_hash.hex()
+    assert [kind for kind, _ in events(web, OTHER)] == ["setup"]
+
+    again = post_json(web, "/api/organiser/elections", other.body())
+    assert again.status_code == 409, again.text
+    assert "already exists" in again.json()["error"]["message"]
+
+
+def test_a_key_ceremony_for_another_manifest_is_refused(web: WebElection, other: Other) -> None:
+    before = web.services.store.list_elections()
+    # the other election's manifest with web-test's ceremony
+    body = {**other.body(), "election_key": encode_election_key(web.ceremony.key)}
+    r = post_json(web, "/api/organiser/elections", body)
+    assert r.status_code == 400, r.text
+    message = r.json()["error"]["message"]
+    assert "key ceremony for another manifest" in message
+    assert "'web-test'" in message and f"'{OTHER}'" in message
+
+    # the right id, but the manifest was edited after the ceremony
+    edited = demo_manifest(OTHER)
+    edited = Manifest(edited.election_id, edited.title, edited.contests, edited.units, 51)
+    r = post_json(web, "/api/organiser/elections", other.body(edited))
+    assert r.status_code == 400 and "another manifest" in r.json()["error"]["message"]
+
+    # a key whose stated outcome was tampered with fails the ceremony's verification
+    tampered = other.body()
+    tampered["election_key"]["public_key"] = encode_election_key(web.ceremony.key)["public_key"]
+    r = post_json(web, "/api/organiser/elections", tampered)
+    assert r.status_code == 422 and error_code(r) == "invalid_share", r.text
+    assert "joint public key" in r.json()["error"]["message"]
+    assert web.services.store.list_elections() == before
+
+
+def test_create_refuses_malformed_requests(web: WebElection, other: Other) -> None:
+    path = "/api/organiser/elections"
+    r = post_json(web, path, {**other.body(), "extra": 1})
+    assert r.status_code == 400 and error_code(r) == "malformed_input"
+    r = post_json(web, path, {"manifest": manifest_to_json(other.manifest)})
+    assert r.status_code == 400 and "election_key" in r.json()["error"]["message"]
+    r = api(web, "POST", path, content=b'{"manifest": 1.5}', headers=JSON)
+    assert r.status_code == 400 and error_code(r) == "malformed_input"
+    r = api(web, "POST", path, content=json.dumps(other.body()), headers=CSV_TYPE)
+    assert r.status_code == 415 and error_code(r) == "unsupported_media_type"
+    assert OTHER not in web.services.store.list_elections()
+
+
+# -- the roll and exceptions -----------------------------------------------------------------
+
+
+def test_import_more_voters(web_setup: WebElection) -> None:
+    r = post_roll(web_setup, roll_csv(NEW))
+    assert r.status_code == 201, r.text
+    assert r.json() == {"imported": 2, "voters": len(ROLL) + 2}
+    r = api(web_setup, "GET", f"{E}/status")
+    assert r.json()["per_unit"]["station-2"] == 2
+
+
+def test_a_duplicate_national_id_is_refused_with_line_numbers(web_setup: WebElection) -> None:
+    rows = [NEW[0], (NEW[0][0], "Twin", "", "twin@example.org", "station-1"), ROLL[0]]
+    r = post_roll(web_setup, roll_csv(rows))
+    assert r.status_code == 400, r.text
+    body = r.json()["error"]
+    assert body["code"] == "roll_rejected"
+    assert any(p.startswith("line 3:") and NEW[0][0] in p for p in body["problems"])
+    assert any(p.startswith("line 4:") and "already on the roll" in p for p in body["problems"])
+    assert web_setup.services.roll.count("web-test") == len(ROLL)
+
+    r = post_roll(web_setup, b"national_id,name,phone,unit\n1,A,,nowhere\n")
+    problems = r.json()["error"]["problems"]
+    assert r.status_code == 400 and all(p.startswith("line 2:") for p in problems)
+    assert len(problems) == 2  # no contact, unknown unit
+
+    r = api(web_setup, "POST", f"{E}/roll", content=roll_csv(NEW), headers=JSON)
+    assert r.status_code == 415
+    assert web_setup.services.roll.count("web-test") == len(ROLL)
+
+
+def test_a_shared_phone_needs_an_exception(web_setup: WebElection) -> None:
+    shared = "+7 (701) 555-00-11"
+    rows = [
+        ("910202400009", "Ivan Family", shared, "", "station-1"),
+        ("910202400010", "Jana Family", "87015550011", "", "station-1"),
+    ]
+    r = post_roll(web_setup, roll_csv(rows))
+    assert r.status_code == 400
+    assert any(p.startswith("line 3:") and "exception" in p for p in r.json()["error"]["problems"])
+
+    r = post_json(web_setup, f"{E}/exceptions", {"contact": shared, "reason": "one family"})
+    assert r.status_code == 201, r.text
+    assert r.json() == {"contact": "77015550011"}
+    r = api(web_setup, "GET", f"{E}/exceptions")
+    assert r.json() == {"exceptions": [{"contact": "77015550011", "reason": "one family"}]}
+
+    r = post_roll(web_setup, roll_csv(rows))
+    assert r.status_code == 201, r.text
+    assert r.json()["voters"] == len(ROLL) + 2
+
+    for bad in ({"contact": shared, "reason": "x"}, {"contact": "", "reason": "fine reason"}):
+        r = post_json(web_setup, f"{E}/exceptions", bad)
+        assert r.status_code == 400 and error_code(r) == "invalid_input", r.text
+    r = post_json(web_setup, f"{E}/exceptions", {"contact": shared})
+    assert r.status_code == 400 and error_code(r) == "malformed_input"
+
+
+# -- phases ----------------------------------------------------------------------------------
+
+
+def test_open_posts_the_roll_summary_and_the_board_verifies(web_setup: WebElection) -> None:
+    r = post_json(web_setup, f"{E}/exceptions", {"contact": "a1@example.org", "reason": "club"})
+    assert r.status_code == 201
+    r = api(web_setup, "POST", f"{E}/open")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"phase": "open"}
+
+    kinds = [kind for kind, _ in events(web_setup)]
+    assert kinds[-2:] == ["roll", "open"]
+    roll = next(body for kind, body in events(web_setup) if kind == "roll")
+    assert roll["contact_exceptions"] == 1
+    per_unit = {u["unit"]: u["voters"] for u in roll["voters_per_unit"]}
+    assert per_unit == web_setup.services.roll.per_unit("web-test")
+    assert sum(per_unit.values()) == len(ROLL)
+
+    report = verify_record(list(web_setup.services.elections.record_lines("web-test")), workers=1)
+    assert report.passed, [(c.name, c.detail) for c in report.failures]
+
+
+def test_actions_in_the_wrong_phase_are_409(web_setup: WebElection) -> None:
+    def expect_409(method: str, path: str, **kw: Any) -> None:
+        r = api(web_setup, method, path, **kw)
+        assert r.status_code == 409, (path, r.text)
+        assert error_code(r) == "not_allowed_now"
+
+    expect_409("POST", f"{E}/close")
+    expect_409("POST", f"{E}/tally")
+    assert api(web_setup, "POST", f"{E}/open").json() == {"phase": "open"}
+    expect_409("POST", f"{E}/open")
+    expect_409("POST", f"{E}/tally")
+    expect_409("POST", f"{E}/roll", content=roll_csv(NEW), headers=CSV_TYPE)
+    exception = json.dumps({"contact": "a1@example.org", "reason": "too late"})
+    expect_409("POST", f"{E}/exceptions", content=exception, headers=JSON)
+    assert api(web_setup, "POST", f"{E}/close").json() == {"phase": "closed"}
+    expect_409("POST", f"{E}/close")
+    expect_409("POST", f"{E}/open")
+    assert api(web_setup, "POST", f"{E}/tally").json() == {"phase": "tallied"}
+    expect_409("POST", f"{E}/tally")
+    assert [k for k, _ in events(web_setup)][-4:] == ["roll", "open", "close", "tally"]
+    assert web_setup.services.roll.count("web-test") == len(ROLL)
+
+
+def test_an_empty_roll_cannot_be_opened(web: WebElection, other: Other) -> None:
+    assert post_json(web, "/api/organiser/elections", other.body()).status_code == 201
+    r = api(web, "POST", f"/api/organiser/e/{OTHER}/open")
+    assert r.status_code == 409 and "roll is empty" in r.json()["error"]["message"]
+    assert web.services.elections.phase(OTHER) == "setup"
+
+
+def test_status_counts(web: WebElection) -> None:
+    r = api(web, "GET", f"{E}/status")
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "phase": "open",
+        "voters": len(ROLL),
+        "per_unit": {
+            "station-1": 2,
+            "station-2": 1,
+            "station-3": 1,
+            "station-4": 1,
+            "station-small": 1,
+        },
+        "exceptions": 0,
+        "notices_pending": 0,
+        "reports_pending": 0,
+    }
+    web.services.reports.submit("web-test", "My boss wants a screenshot", "", "", None, None)
+    with web.services.store.transaction() as conn:
+        enqueue_notice(conn, "web-test", "sms", "77010000001", "", "A ballot was cast", 1)
+    status = api(web, "GET", f"{E}/status").json()
+    assert (status["reports_pending"], status["notices_pending"]) == (1, 1)
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+def test_reports_are_moderated(web: WebElection) -> None:
+    reports = web.services.reports
+    first = reports.submit(
+        "web-test", "Told to photograph the ballot, by Ivanov", "Office 4", "Monday", None, None
+    )
+    second = reports.submit(
+        "web-test", "Quota per manager at my plant", "", "", b"the memo text", "text/plain"
+    )
+    r = api(web, "GET", f"{E}/reports")
+    assert r.status_code == 200, r.text
+    pending = {p["report_id"]: p for p in r.json()["reports"]}
+    assert pending[first]["attachment_type"] is None
+    assert pending[first]["place"] == "Office 4"
+    assert (pending[second]["attachment_type"], pending[second]["attachment_size"]) == (
+        "text/plain",
+        13,
+    )
+
+    r = api(web, "GET", f"{E}/reports/{second}/attachment")
+    assert r.status_code == 200 and r.content == b"the memo text"
+    assert r.headers["content-type"].startswith("text/plain")
+    assert r.headers["content-disposition"].startswith("attachment")
+    assert r.headers["content-security-policy"].startswith("sandbox")
+    r = api(web, "GET", f"{E}/reports/{first}/attachment")
+    assert r.status_code == 400
+
+    text = "Employees were told to photograph the ballot."
+    r = post_json(web, f"{E}/reports/{first}/publish", {"text": text})
+    assert r.status_code == 200, r.text
+    r = post_json(
+        web, f"{E}/reports/{second}/publish", {"text": "A quota", "attachment_public": "yes"}
+    )
+    assert r.status_code == 400 and error_code(r) == "malformed_input"
+    r = post_json(web, f"{E}/reports/{second}/reject", {"reason": "cannot be checked"})
+    assert r.status_code == 200, r.text
+    r = post_json(web, f"{E}/reports/{first}/publish", {"text": "again"})
+    assert r.status_code == 400 and "already published" in r.json()["error"]["message"]
+
+    published = reports.published("web-test")
+    assert [(p.report_id, p.text, p.has_attachment) for p in published] == [(first, text, False)]
+    assert api(web, "GET", f"{E}/reports").json() == {
+        "reports": [],
+        "counts": {"pending": 0, "published": 1, "rejected": 1},
+    }
+
+
+def test_an_attachment_is_published_only_when_chosen(web: WebElection) -> None:
+    rid = web.services.reports.submit(
+        "web-test", "A memo about the quota", "", "", b"memo", "text/plain"
+    )
+    r = post_json(web, f"{E}/reports/{rid}/publish", {"text": "memo", "attachment_public": True})
+    assert r.status_code == 200, r.text
+    assert web.services.reports.attachment("web-test", rid, public_only=True)[0] == b"memo"
+
+
+# -- the audit's files -----------------------------------------------------------------------
+
+
+def _csv(r: Response) -> list[list[str]]:
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.headers["content-disposition"].startswith("attachment")
+    assert r.headers["cache-control"] == "no-store"
+    return list(csv.reader(io.StringIO(r.text)))
+
+
+def test_activity_and_roll_downloads(web: WebElection) -> None:
+    roll = _csv(api(web, "GET", f"{E}/roll-audit.csv"))
+    assert tuple(roll[0]) == ROLL_COLUMNS
+    assert sorted(row[0] for row in roll[1:]) == sorted(r[0] for r in ROLL)
+
+    with web.services.store.transaction() as conn:
+        for event in ("code-requested", "signed-in"):
+            record_activity(
+                conn,
+                "web-test",
+                time_ms=1_700_000_000_000,
+                event=event,
+                voter=ROLL[0][0],
+                address="10.0.0.1",
+                device="dev-1",
+                user_agent="=cmd|' /C calc'!A0",
+                contact=ROLL[0][2] if event == "code-requested" else None,
+            )
+    activity = _csv(api(web, "GET", f"{E}/activity.csv"))
+    assert tuple(activity[0]) == ACTIVITY_COLUMNS
+    assert [row[1] for row in activity[1:]] == ["code-requested", "signed-in"]
+    assert activity[1][6] == "77010000001"
+    assert not activity[1][5].startswith("=")  # no formula reaches a spreadsheet
+
+
+def test_the_audit_says_why_it_cannot_run_on_the_services_roll(
+    web: WebElection, other: Other
+) -> None:
+    r = api(web, "GET", f"{E}/audit")
+    assert r.status_code == 409, r.text
+    error = r.json()["error"]
+    assert error["code"] == "audit_unavailable"
+    assert "birth date" in error["message"] and "honestballot audit" in error["message"]
+
+    # with no voter (nothing without a birth date) the audit runs and returns its findings
+    assert post_json(web, "/api/organiser/elections", other.body()).status_code == 201
+    r = api(web, "GET", f"/api/organiser/e/{OTHER}/audit")
+    assert r.status_code == 200, r.text
+    found = r.json()
+    assert found["view"] == "organiser" and found["rows_read"] == {"roll": 0, "activity": 0}
+    assert {f["check"] for f in found["findings"]} >= {"id.duplicate", "activity.unknown_voter"}
+    assert all(f["count"] == 0 for f in found["findings"])
+
+    sign_in_page(web.client, web.organiser_token)
+    page = web.client.get(f"/organiser/e/{OTHER}/audit?lang=en")
+    assert page.status_code == 200, page.text
+    assert "Critical" in page.text and "id.duplicate" in page.text
+    page = web.client.get("/organiser/e/web-test/audit?lang=en")
+    assert page.status_code == 409 and "birth date" in page.text
+
+
+# -- the pages -------------------------------------------------------------------------------
+
+
+def test_the_pages_end_to_end(web_setup: WebElection) -> None:
+    client = web_setup.client
+    assert client.get("/organiser/e/web-test", follow_redirects=False).headers["location"] == (
+        "/organiser"
+    )
+    page = client.get("/organiser")
+    r = client.post(
+        "/organiser/signin",
+        data={"token": WRONG_TOKEN, "csrf": page_csrf(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 401 and "hb_organiser" not in r.headers.get("set-cookie", "")
+
+    csrf = sign_in_page(client, web_setup.organiser_token)
+    set_cookie = next(c for c in client.cookies.jar if c.name == "hb_organiser")
+    assert set_cookie.value == web_setup.organiser_token
+    assert client.get("/organiser", follow_redirects=False).status_code == 303
+
+    listing = client.get("/organiser/elections")
+    assert listing.status_code == 200 and "/organiser/e/web-test" in listing.text
+    dashboard = client.get("/organiser/e/web-test")
+    assert dashboard.status_code == 200
+    assert 'data-phase="setup"' in dashboard.text
+    assert f'id="voters-total">{len(ROLL)}<' in dashboard.text
+    csrf = page_csrf(dashboard.text)
+
+    # a roll with a problem: the dashboard lists it, nothing is stored
+    bad = roll_csv([NEW[0], (NEW[0][0], "Twin", "", "t@example.org", "station-1")])
+    r = client.post(
+        "/organiser/e/web-test/roll",
+        files={"roll": ("roll.csv", bad, "text/csv")},
+        data={"csrf": csrf},
+    )
+    assert r.status_code == 400
+    assert 'class="problems"' in r.text and "line 3: national ID" in r.text
+
+    r = client.post(
+        "/organiser/e/web-test/roll",
+        files={"roll": ("roll.csv", roll_csv(NEW), "text/csv")},
+        data={"csrf": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/organiser/e/web-test?done=roll"
+    assert f'id="voters-total">{len(ROLL) + 2}<' in client.get(r.headers["location"]).text
+
+    r = client.post(
+        "/organiser/e/web-test/exceptions",
+        data={"contact": "8 701 000 0002", "reason": "a shared family phone", "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = client.get(r.headers["location"]).text
+    assert "77010000002" in page and "a shared family phone" in page
+    r = client.post(
+        "/organiser/e/web-test/exceptions",
+        data={"contact": "nobody", "reason": "x", "csrf": csrf},
+    )
+    assert r.status_code == 400 and 'role="alert"' in r.text
+
+    confirm = client.get("/organiser/e/web-test/phase/open")
+    assert confirm.status_code == 200
+    assert 'action="/organiser/e/web-test/phase/open"' in confirm.text
+    assert web_setup.services.elections.phase("web-test") == "setup"
+    r = client.post("/organiser/e/web-test/phase/open", data={"csrf": csrf}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("?done=open")
+    assert web_setup.services.elections.phase("web-test") == "open"
+    roll = next(body for kind, body in events(web_setup) if kind == "roll")
+    assert roll["contact_exceptions"] == 1
+    page = client.get(r.headers["location"]).text
+    assert "/organiser/e/web-test/phase/close" in page and 'name="roll"' not in page
+
+    # open again through a stale confirm page: refused, shown on the dashboard
+    r = client.post("/organiser/e/web-test/phase/open", data={"csrf": csrf})
+    assert r.status_code == 409 and "not allowed" in r.text
+    assert "organiser.confirm.not_now" not in client.get("/organiser/e/web-test/phase/open").text
+    assert client.get("/organiser/e/web-test/phase/nonsense").status_code == 404
+
+    r = client.post("/organiser/signout", data={"csrf": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get("/organiser/e/web-test", follow_redirects=False).status_code == 303
+
+
+def test_reports_through_the_pages(web: WebElection) -> None:
+    rid = web.services.reports.submit(
+        "web-test", "Boss collects screenshots", "Plant 2", "", b"memo", "text/plain"
+    )
+    csrf = sign_in_page(web.client, web.organiser_token)
+    page = web.client.get("/organiser/e/web-test").text
+    assert "Boss collects screenshots\n\nPlant 2</textarea>" in page
+    assert f"/reports/{rid}/attachment" in page and 'name="attachment_public"' in page
+    r = web.client.post(
+        f"/organiser/e/web-test/reports/{rid}/publish",
+        data={"text": "Screenshots are collected", "attachment_public": "on", "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert web.services.reports.published("web-test")[0].has_attachment
+    rid = web.services.reports.submit("web-test", "Something else entirely", "", "", None, None)
+    r = web.client.post(
+        f"/organiser/e/web-test/reports/{rid}/reject",
+        data={"reason": "spam", "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert web.services.reports.counts("web-test") == {"pending": 0, "published": 1, "rejected": 1}
+
+
+def test_create_an_election_through_the_page(web: WebElection, other: Other) -> None:
+    csrf = sign_in_page(web.client, web.organiser_token)
+    manifest = json.dumps(manifest_to_json(other.manifest)).encode()
+    wrong_key = json.dumps(encode_election_key(web.ceremony.key)).encode()
+    r = web.client.post(
+        "/organiser/elections",
+        files={"manifest": ("m.json", manifest), "election_key": ("k.json", wrong_key)},
+        data={"csrf": csrf},
+    )
+    assert r.status_code == 400 and "another manifest" in r.text
+    key = json.dumps(encode_election_key(other.key)).encode()
+    r = web.client.post(
+        "/organiser/elections",
+        files={"manifest": ("m.json", manifest), "election_key": ("k.json", key)},
+        data={"csrf": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == f"/organiser/e/{OTHER}?done=created"
+    assert web.services.elections.phase(OTHER) == "setup"
+
+
+def test_forms_without_csrf_are_refused(web_setup: WebElection) -> None:
+    client = web_setup.client
+    client.get("/organiser")
+    r = client.post("/organiser/signin", data={"token": web_setup.organiser_token})
+    assert r.status_code == 403
+    sign_in_page(client, web_setup.organiser_token)
+    for path, data in (
+        ("/organiser/e/web-test/phase/open", {}),
+        ("/organiser/e/web-test/exceptions", {"contact": "a1@example.org", "reason": "abc"}),
+        ("/organiser/e/web-test/phase/open", {"csrf": "forged"}),
+    ):
+        r = client.post(path, data=data)
+        assert r.status_code == 403, (path, r.text)
+    r = client.post(
+        "/organiser/e/web-test/roll", files={"roll": ("r.csv", roll_csv(NEW), "text/csv")}
+    )
+    assert r.status_code == 403
+    # the API with the page cookie needs the CSRF header too
+    assert client.post(f"{E}/open").status_code == 403
+    assert web_setup.services.elections.phase("web-test") == "setup"
+    assert web_setup.services.roll.count("web-test") == len(ROLL)
+    assert web_setup.services.roll.exception_count("web-test") == 0
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_pages_in_every_language_have_no_inline_code(web: WebElection, lang: str) -> None:
+    web.services.reports.submit("web-test", "A report to moderate", "", "", b"m", "text/plain")
+    client = web.client
+    signin = client.get(f"/organiser?lang={lang}")
+    sign_in_page(client, web.organiser_token)
+    pages = [signin]
+    for path in (
+        "/organiser/elections",
+        "/organiser/e/web-test?done=open",
+        "/organiser/e/web-test/phase/close",
+        "/organiser/e/web-test/phase/open",
+        "/organiser/e/web-test/audit",
+    ):
+        pages.append(client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}"))
+    for page in pages:
+        assert page.status_code in (200, 409), page.text
+        assert page.headers["content-type"].startswith("text/html")
+        assert f'<html lang="{lang}">' in page.text
+        for pattern in INLINE_CODE:
+            assert not pattern.search(page.text), (page.url, pattern.pattern)
+        words = page.text.replace("/static/organiser.css", "")
+        assert not re.search(r"\borganiser\.[a-z_]+", words), page.url  # untranslated key
+        assert "/static/organiser.css" in page.text
+    assert pages[-1].status_code == 409 and "honestballot audit" in pages[-1].text
+
+
+def test_every_word_is_in_three_languages() -> None:
+    used = set()
+    for template in TEMPLATES.glob("organiser_*.html"):
+        used |= set(re.findall(r"t\([\"'](organiser\.[a-z_.]+)[\"']\)", template.read_text()))
+    dynamic = {f"organiser.done.{d}" for d in organiser.DONE}
+    for action in organiser.NEXT_ACTION.values():
+        dynamic |= {
+            f"organiser.action.{action}",
+            f"organiser.action.{action}.hint",
+            f"organiser.confirm.{action}",
+            f"organiser.confirm.yes.{action}",
+        }
+    dynamic |= {f"organiser.severity.{s}" for s in ("critical", "high", "medium", "low", "info")}
+    missing = sorted((used | dynamic) - set(ORGANISER_STRINGS))
+    assert not missing
+    for key, words in ORGANISER_STRINGS.items():
+        assert key.startswith("organiser.") and all(w.strip() for w in words), key
+        assert STRINGS[key] == words
+        ru, kk, en = words
+        assert (ru != en and kk != en) or key in {"organiser.create.manifest"}, key
+
+
+def test_no_token_reaches_the_log(web_setup: WebElection, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    csrf = sign_in_page(web_setup.client, web_setup.organiser_token)
+    web_setup.client.post(
+        "/organiser/signin", data={"token": web_setup.organiser_token + "x", "csrf": csrf}
+    )
+    api(web_setup, "POST", f"{E}/open")
+    api(web_setup, "GET", f"{E}/status", headers={"authorization": f"Bearer {WRONG_TOKEN}"})
+    assert "test organiser" in caplog.text  # the log names the organiser by its label
+    for record in caplog.records:
+        text = record.getMessage() + repr(record.args)
+        assert web_setup.organiser_token not in text
+        assert WRONG_TOKEN not in text

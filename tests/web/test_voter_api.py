@@ -1,0 +1,522 @@
+"""The voter's JSON API (honestballot/web/voter.py) on SQLite and PostgreSQL.
+
+Ballots are made in Python exactly as the browser bundle makes them (the bundle is
+checked against Python in test_js_crypto.py), then posted as the page posts them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from honestballot.crypto.group import Point
+from honestballot.crypto.merkle import leaf_hash, verify_inclusion
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.errors import DeliveryFailed
+from honestballot.protocol.ballot import encrypt_ballot
+from honestballot.protocol.board import BoardRules
+from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.election import base_hash, manifest_hash
+from honestballot.record.ballot import ballot_to_json, opening_to_json
+from honestballot.record.codec import parse_json
+from honestballot.record.events import board_event, event_from_json, tree_head_from_json
+from honestballot.record.manifest import manifest_to_json
+from honestballot.service.senders import Message, read_outbox
+from honestballot.store.schema import activity
+from honestballot.web import voter as voter_web
+from tests.web.conftest import ROLL, WebElection
+
+ANDROID_CHROME = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Mobile Safari/537.36"
+)
+CHOICE = {"chair": {"cand-2"}, "council": {"member-1", "member-4"}}
+OTHER_CHOICE = {"chair": {"against-all"}, "council": {"blank"}}
+
+AIGERIM = ROLL[0][0]  # phone and e-mail
+BORIS = ROLL[1][0]  # phone only
+CLARA = ROLL[2][0]  # e-mail only
+
+
+def new_client(web: WebElection, **headers: str) -> TestClient:
+    return TestClient(web.client.app, base_url="http://testserver", headers=headers)
+
+
+def csrf_headers(web: WebElection, client: TestClient) -> dict[str, str]:
+    return {"x-csrf-token": web.csrf(client)}
+
+
+def api(web: WebElection, path: str) -> str:
+    return f"/api/e/{web.election_id}{path}"
+
+
+def signed_in(web: WebElection, national_id: str, **headers: str) -> TestClient:
+    client = new_client(web, **headers)
+    web.sign_in(client, national_id)
+    return client
+
+
+def credential(seed: str) -> VoterCredential:
+    return generate_credential(SeededRandomness(f"credential-{seed}"))
+
+
+def register(web: WebElection, client: TestClient, cred: VoterCredential, **extra: str) -> Any:
+    return client.post(
+        api(web, "/credential"),
+        json={"credential": cred.public.hex(), **extra},
+        headers=csrf_headers(web, client),
+    )
+
+
+def encrypt(
+    web: WebElection,
+    cred: VoterCredential,
+    choice: dict[str, set[str]] = CHOICE,
+    seed: str = "ballot",
+) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """(ballot JSON, opening JSON, tracking hash hex), as the bundle's encryptBallot."""
+    ctx = web.services.elections.context(web.election_id)
+    sel = {k: frozenset(v) for k, v in choice.items()}
+    ballot, opening = encrypt_ballot(ctx, cred, sel, SeededRandomness(seed))
+    return ballot_to_json(ballot), opening_to_json(opening), ballot.tracking_hash().hex()
+
+
+def cast(web: WebElection, client: TestClient, ballot: Any) -> Any:
+    body = ballot if isinstance(ballot, bytes) else json.dumps(ballot).encode()
+    headers = {**csrf_headers(web, client), "content-type": "application/json"}
+    return client.post(api(web, "/ballots"), content=body, headers=headers)
+
+
+def event_count(web: WebElection) -> int:
+    return sum(1 for _ in web.services.store.iter_events(web.election_id))
+
+
+def activity_rows(web: WebElection) -> list[tuple[str, str, str | None, str | None]]:
+    q = (
+        select(activity.c.event, activity.c.voter, activity.c.contact, activity.c.session)
+        .where(activity.c.election_id == web.election_id)
+        .order_by(activity.c.activity_id)
+    )
+    with web.services.store.engine.connect() as conn:
+        return [(r[0], r[1], r[2], r[3]) for r in conn.execute(q)]
+
+
+def board_rules(web: WebElection) -> BoardRules:
+    rules = BoardRules()
+    for ev in web.services.store.iter_events(web.election_id):
+        line = event_from_json(parse_json(ev.line, limit=1 << 26), f"event {ev.seq}")
+        rules.apply(board_event(line, f"event {ev.seq}"))
+    return rules
+
+
+# -- sign-in ---------------------------------------------------------------------------------
+
+
+def test_sign_in_gives_a_session_and_logs_the_activity(web: WebElection) -> None:
+    client = new_client(web, **{"user-agent": ANDROID_CHROME})
+    before = int(time.time() * 1000)
+    body = web.sign_in(client, AIGERIM)
+    assert body["voter"] == {"unit": "station-1", "credential": None}
+    assert body["expires_ms"] > before
+    assert client.cookies.get("hb_session")
+    me = client.get(api(web, "/me"))
+    assert me.status_code == 200
+    assert me.json() == {"unit": "station-1", "credential": None, "name": "Aigerim Test"}
+    rows = activity_rows(web)
+    assert [r[0] for r in rows] == ["code-requested", "signed-in"]
+    assert {r[1] for r in rows} == {AIGERIM}
+    assert rows[0][2] == "77010000001"  # the contact the code went to, normalised
+    assert rows[1][3]  # the session id
+
+
+def test_session_cookie_is_http_only_and_strict(web: WebElection) -> None:
+    client = new_client(web)
+    headers = csrf_headers(web, client)
+    client.post(api(web, "/signin"), json={"national_id": BORIS}, headers=headers)
+    code = web.code_for("77010000002")
+    assert code is not None
+    r = client.post(
+        api(web, "/session"), json={"national_id": BORIS, "code": code}, headers=headers
+    )
+    assert r.status_code == 200
+    set_cookie = r.headers["set-cookie"].lower()
+    assert "hb_session=" in set_cookie
+    assert "httponly" in set_cookie
+    assert "samesite=strict" in set_cookie
+
+
+def test_unknown_id_gets_a_byte_identical_answer(web: WebElection) -> None:
+    client = new_client(web)
+    headers = csrf_headers(web, client)
+    known = client.post(api(web, "/signin"), json={"national_id": AIGERIM}, headers=headers)
+    unknown = client.post(
+        api(web, "/signin"), json={"national_id": "990101000999"}, headers=headers
+    )
+    assert known.status_code == unknown.status_code == 202
+    assert known.content == unknown.content
+    assert known.json()["status"] == "sent-if-registered"
+    assert [r[0] for r in activity_rows(web)] == ["code-requested", "code-requested"]
+    assert activity_rows(web)[1][2] is None  # nobody was sent anything
+
+
+def test_a_failed_delivery_looks_like_any_other_answer(web: WebElection) -> None:
+    class Broken:
+        def send(self, message: Message) -> None:
+            raise DeliveryFailed("the gateway is down")
+
+    client = new_client(web)
+    headers = csrf_headers(web, client)
+    expected = client.post(
+        api(web, "/signin"), json={"national_id": "990101000998"}, headers=headers
+    )
+    web.services.signin.sender = Broken()
+    failed = client.post(
+        api(web, "/signin"), json={"national_id": CLARA, "channel": "email"}, headers=headers
+    )
+    assert failed.status_code == expected.status_code == 202
+    assert failed.content == expected.content
+
+
+def test_wrong_code_is_refused_and_logged(web: WebElection) -> None:
+    client = new_client(web)
+    headers = csrf_headers(web, client)
+    client.post(api(web, "/signin"), json={"national_id": BORIS}, headers=headers)
+    code = web.code_for("77010000002")
+    assert code is not None
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    r = client.post(
+        api(web, "/session"), json={"national_id": BORIS, "code": wrong}, headers=headers
+    )
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "sign_in_failed"
+    assert "hb_session" not in client.cookies
+    assert activity_rows(web)[-1][:2] == ("sign-in-failed", BORIS)
+    malformed = client.post(
+        api(web, "/session"), json={"national_id": BORIS, "code": "12"}, headers=headers
+    )
+    assert malformed.status_code == 400
+
+
+def test_too_many_code_requests_are_rate_limited(web: WebElection) -> None:
+    client = new_client(web)
+    headers = csrf_headers(web, client)
+    answers = [
+        client.post(api(web, "/signin"), json={"national_id": BORIS}, headers=headers)
+        for _ in range(4)
+    ]
+    assert [a.status_code for a in answers] == [202, 202, 202, 429]
+    limited = answers[-1]
+    assert limited.json()["error"]["code"] == "rate_limited"
+    assert int(limited.headers["retry-after"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/signin", {"national_id": AIGERIM}),
+        ("/session", {"national_id": AIGERIM, "code": "123456"}),
+        ("/signout", None),
+        ("/credential", {"credential": "00" * 32}),
+        ("/ballots", {}),
+        ("/audits", {}),
+    ],
+)
+def test_posts_without_the_csrf_token_are_forbidden(
+    web: WebElection, path: str, body: dict[str, Any] | None
+) -> None:
+    client = new_client(web)
+    web.csrf(client)  # the visitor cookie is there, the header is not
+    r = client.post(api(web, path), json=body)
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "forbidden"
+    forged = client.post(api(web, path), json=body, headers={"x-csrf-token": "forged"})
+    assert forged.status_code == 403
+
+
+def test_sign_out_ends_the_session(web: WebElection) -> None:
+    client = signed_in(web, AIGERIM)
+    r = client.post(api(web, "/signout"), headers=csrf_headers(web, client))
+    assert r.status_code == 204
+    me = client.get(api(web, "/me"))
+    assert me.status_code == 401
+    assert me.json()["error"]["code"] == "not_signed_in"
+
+
+def test_code_requests_outside_the_open_phase_are_refused(web_setup: WebElection) -> None:
+    web = web_setup
+    client = new_client(web)
+    r = client.post(
+        api(web, "/signin"), json={"national_id": AIGERIM}, headers=csrf_headers(web, client)
+    )
+    assert r.status_code == 400
+
+
+def test_send_timing_pads_an_unknown_id_to_a_typical_send() -> None:
+    timing = voter_web._SendTiming(initial_s=0.0)
+    for _ in range(50):
+        timing.observe(0.4)
+    assert 0.3 < timing.padding(0.0) < 0.5
+    assert timing.padding(10.0) == 0.0
+    timing.observe(1000.0)  # one stuck gateway does not make every answer slow
+    assert timing.padding(0.0) < 2.0
+
+
+# -- the election's context ------------------------------------------------------------------
+
+
+def test_context_is_public_and_recomputes_the_base_hash(web: WebElection) -> None:
+    body = web.context()
+    ctx = web.services.elections.context(web.election_id)
+    assert body["election_id"] == web.election_id
+    assert body["phase"] == "open"
+    assert body["manifest"] == manifest_to_json(ctx.manifest)
+    assert body["base_hash"] == ctx.base_hash.hex()
+    assert body["public_key"] == ctx.public_key.hex()
+    recomputed = base_hash(
+        manifest_hash(ctx.manifest),
+        bytes.fromhex(body["election_key_hash"]),
+        Point.decode(bytes.fromhex(body["public_key"])),
+    )
+    assert recomputed.hex() == body["base_hash"]
+    setup = next(iter(web.services.store.iter_events(web.election_id, kinds=("setup",))))
+    assert body["board_key"] == parse_json(setup.line, limit=1 << 26)["body"]["board_key"]
+    missing = web.client.get("/api/e/no-such-election/context")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+
+
+# -- credential and cast ---------------------------------------------------------------------
+
+
+def test_register_then_cast_gives_a_receipt_and_a_notice(web: WebElection) -> None:
+    client = signed_in(web, AIGERIM, **{"user-agent": ANDROID_CHROME})
+    cred = credential("aigerim")
+    r = register(web, client, cred)
+    assert r.status_code == 201
+    assert r.json() == {"credential": cred.public.hex()}
+    assert client.get(api(web, "/me")).json()["credential"] == cred.public.hex()
+
+    ballot, _, tracking = encrypt(web, cred)
+    r = cast(web, client, ballot)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    receipt = body["receipt"]
+    assert receipt["tracking_hash"] == tracking
+    assert receipt["election_id"] == web.election_id
+    assert receipt["superseded"] is None
+    assert body["tracking_code"] == receipt["tracking_code"]
+    assert body["check_url"] == f"/e/{web.election_id}/receipt/{tracking}"
+    with web.services.store.engine.connect() as conn:
+        stored = web.services.store.event_by_tracking(
+            conn, web.election_id, bytes.fromhex(tracking)
+        )
+    assert stored is not None
+    assert stored.kind == "ballot"
+    assert stored.seq == receipt["seq"]
+    assert activity_rows(web)[-1][0] == "ballot-cast"
+
+    assert web.services.outbox.deliver_pending() == 2  # the voter's phone and e-mail
+    notices = [m for m in read_outbox(web.outbox) if not m["secret"]]
+    assert {m["destination"] for m in notices} == {"77010000001", "a1@example.org"}
+    for notice in notices:
+        assert body["tracking_code"] in notice["body"]
+        assert "UTC" in notice["body"]
+        assert "Chrome on Android" in notice["body"]
+
+
+def test_a_retried_cast_returns_the_same_receipt(web: WebElection) -> None:
+    client = signed_in(web, AIGERIM)
+    cred = credential("retry")
+    register(web, client, cred)
+    ballot, _, _ = encrypt(web, cred)
+    first = cast(web, client, ballot)
+    size = event_count(web)
+    again = cast(web, client, ballot)
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert event_count(web) == size
+    assert web.services.outbox.deliver_pending() == 2  # one notice per channel, not two
+
+
+def test_a_ballot_signed_with_another_credential_is_rejected(web: WebElection) -> None:
+    client = signed_in(web, AIGERIM)
+    register(web, client, credential("mine"))
+    size = event_count(web)
+    ballot, _, _ = encrypt(web, credential("not-mine"))
+    r = cast(web, client, ballot)
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "ballot_rejected"
+    assert event_count(web) == size
+    assert web.services.outbox.deliver_pending() == 0
+
+
+def test_a_session_of_one_voter_cannot_cast_for_another(web: WebElection) -> None:
+    alice = signed_in(web, AIGERIM)
+    bob = signed_in(web, BORIS)
+    alice_cred, bob_cred = credential("alice"), credential("bob")
+    assert register(web, alice, alice_cred).status_code == 201
+    assert register(web, bob, bob_cred).status_code == 201
+    size = event_count(web)
+    bobs_ballot, _, _ = encrypt(web, bob_cred)
+    r = cast(web, alice, bobs_ballot)
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "ballot_rejected"
+    assert event_count(web) == size
+    # nor can Alice take over Bob's credential
+    assert register(web, alice, bob_cred, replaces=alice_cred.public.hex()).status_code == 409
+
+
+def test_malformed_invalid_oversized_and_anonymous_ballots(web: WebElection) -> None:
+    client = signed_in(web, AIGERIM)
+    cred = credential("checks")
+    register(web, client, cred)
+    size = event_count(web)
+
+    malformed = cast(web, client, b'{"type": "ballot", "version": 1}')
+    assert malformed.status_code == 400
+    assert malformed.json()["error"]["code"] == "malformed_input"
+    not_json = cast(web, client, b"\xff\xfe not json")
+    assert not_json.status_code == 400
+    assert not_json.json()["error"]["code"] == "malformed_input"
+
+    ballot, _, _ = encrypt(web, cred)
+    tampered = copy.deepcopy(ballot)
+    proof = tampered["contests"][0]["option_proofs"][0]
+    proof["c"][0], proof["c"][1] = proof["c"][1], proof["c"][0]
+    invalid = cast(web, client, tampered)
+    assert invalid.status_code == 422
+    assert invalid.json()["error"]["code"] == "invalid_ballot"
+
+    oversized = cast(web, client, b" " * (600 * 1024))
+    assert oversized.status_code == 413
+    assert oversized.json()["error"]["code"] == "too_large"
+
+    anonymous = new_client(web)
+    r = cast(web, anonymous, ballot)
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "not_signed_in"
+    assert event_count(web) == size
+
+
+def test_replacing_the_credential_stops_the_old_ballot_counting(web: WebElection) -> None:
+    client = signed_in(web, AIGERIM)
+    old, new = credential("old"), credential("new")
+    register(web, client, old)
+    old_ballot, _, old_tracking = encrypt(web, old, seed="old")
+    assert cast(web, client, old_ballot).status_code == 201
+    assert board_rules(web).counted() == {old.public: bytes.fromhex(old_tracking)}
+
+    without_naming = register(web, client, new)
+    assert without_naming.status_code == 400
+    assert without_naming.json()["error"]["code"] == "invalid_input"
+    r = register(web, client, new, replaces=old.public.hex())
+    assert r.status_code == 201
+    assert client.get(api(web, "/me")).json()["credential"] == new.public.hex()
+    with web.services.store.engine.connect() as conn:
+        row = web.services.store.credential_row(conn, web.election_id, old.public.data)
+    assert row is not None and row["revoked"]
+    assert board_rules(web).counted() == {}
+    assert list(web.services.store.counted_ballots(web.election_id)) == []
+
+    # the old credential can no longer vote (another ballot made with it)
+    again, _, _ = encrypt(web, old, seed="old-again")
+    assert cast(web, client, again).status_code == 409
+
+    new_ballot, _, new_tracking = encrypt(web, new, OTHER_CHOICE, seed="new")
+    assert cast(web, client, new_ballot).status_code == 201
+    assert board_rules(web).counted() == {new.public: bytes.fromhex(new_tracking)}
+
+
+# -- audit -----------------------------------------------------------------------------------
+
+
+def test_an_audit_returns_the_choices_and_the_ballot_can_never_be_cast(web: WebElection) -> None:
+    client = signed_in(web, AIGERIM)
+    cred = credential("auditor")
+    register(web, client, cred)
+    ballot, opening, tracking = encrypt(web, cred)
+    r = client.post(
+        api(web, "/audits"),
+        json={"ballot": ballot, "opening": opening},
+        headers=csrf_headers(web, client),
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["choices"] == {k: sorted(v) for k, v in CHOICE.items()}
+    ctx = web.services.elections.context(web.election_id)
+    assert (
+        body["tracking_code"]
+        == encrypt_ballot(
+            ctx, cred, {k: frozenset(v) for k, v in CHOICE.items()}, SeededRandomness("ballot")
+        )[0].tracking_code()
+    )
+
+    size = event_count(web)
+    r = cast(web, client, ballot)
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "ballot_rejected"
+    assert event_count(web) == size
+    proof = web.client.get(api(web, f"/ballots/{tracking}")).json()
+    assert proof["kind"] == "audit"
+
+
+def test_a_wrong_opening_is_refused(web: WebElection) -> None:
+    client = signed_in(web, AIGERIM)
+    cred = credential("bad-opening")
+    register(web, client, cred)
+    ballot, _, _ = encrypt(web, cred, seed="one")
+    _, other_opening, _ = encrypt(web, cred, seed="two")
+    r = client.post(
+        api(web, "/audits"),
+        json={"ballot": ballot, "opening": other_opening},
+        headers=csrf_headers(web, client),
+    )
+    assert r.status_code in (409, 422)
+    assert not any(ev.kind == "audit" for ev in web.services.store.iter_events(web.election_id))
+
+
+# -- the proof for the receipt page ----------------------------------------------------------
+
+
+def test_the_inclusion_proof_verifies_in_python(web: WebElection) -> None:
+    client = signed_in(web, AIGERIM)
+    cred = credential("proof")
+    register(web, client, cred)
+    ballot, _, tracking = encrypt(web, cred)
+    receipt = cast(web, client, ballot).json()["receipt"]
+
+    r = new_client(web).get(api(web, f"/ballots/{tracking}"))  # public: no session
+    assert r.status_code == 200
+    proof = r.json()
+    assert proof["seq"] == receipt["seq"]
+    assert proof["kind"] == "ballot"
+    assert proof["tracking_code"] == receipt["tracking_code"]
+    line = proof["event_line"].encode()
+    assert parse_json(line, limit=1 << 20)["body"]["ballot"] == ballot
+    leaf = leaf_hash(line)
+    assert leaf.hex() == proof["leaf_hash"]
+    head = tree_head_from_json(proof["tree_head"], "tree head")
+    assert head.head.size > proof["seq"]
+    verify_inclusion(
+        leaf,
+        proof["seq"],
+        head.head.size,
+        [bytes.fromhex(p) for p in proof["inclusion_proof"]],
+        head.head.root,
+    )
+    assert proof["board_key"] == web.context()["board_key"]
+    head.verify(web.election_id, Point.decode(bytes.fromhex(proof["board_key"])))
+
+
+def test_unknown_tracking_hashes_are_not_found(web: WebElection) -> None:
+    for tracking in ("ab" * 32, "not-hex", "AB" * 32):
+        r = web.client.get(api(web, f"/ballots/{tracking}"))
+        assert r.status_code == 404
+        assert r.json()["error"]["code"] == "not_found"

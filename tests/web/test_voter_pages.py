@@ -1,0 +1,222 @@
+"""The voter's pages (honestballot/web/voter.py and templates/voter_*.html).
+
+The page script cannot run under TestClient (the headless-browser test drives it); here:
+every page renders in every language, carries no inline code (the CSP forbids it), its
+forms carry the CSRF field, and signing in through the plain HTML forms works.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from honestballot.web.i18n import LANGUAGES
+from honestballot.web.strings_voter import STRINGS
+from tests.web.conftest import ROLL, WebElection
+from tests.web.test_voter_api import cast, credential, encrypt, new_client, register, signed_in
+
+AIGERIM = ROLL[0][0]
+BORIS = ROLL[1][0]
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<script[^>]*>\s*[^<\s]", re.I)
+STYLE_ATTRIBUTE = re.compile(r"<[^>]*\sstyle\s*=", re.I)
+STYLE_ELEMENT = re.compile(r"<style[\s>]", re.I)
+EVENT_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I)
+FORM = re.compile(r"<form\b[^>]*>(.*?)</form>", re.I | re.S)
+CSRF_FIELD = re.compile(r'<input type="hidden" name="csrf" value="([^"]+)">')
+
+
+def assert_no_inline_code(html: str) -> None:
+    assert not INLINE_SCRIPT.search(html), "inline <script>"
+    assert not STYLE_ATTRIBUTE.search(html), "style= attribute"
+    assert not STYLE_ELEMENT.search(html), "<style> element"
+    assert not EVENT_HANDLER.search(html), "on*= event handler"
+
+
+def assert_posting_forms_carry_csrf(html: str) -> None:
+    for match in re.finditer(r"<form\b([^>]*)>(.*?)</form>", html, re.I | re.S):
+        if 'method="post"' in match.group(1).lower():
+            assert CSRF_FIELD.search(match.group(2)), match.group(0)[:200]
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF_FIELD.search(html)
+    assert found is not None
+    return found.group(1)
+
+
+def page(web: WebElection, path: str) -> str:
+    return f"/e/{web.election_id}{path}"
+
+
+def start_sign_in(web: WebElection, client: TestClient, national_id: str) -> str:
+    """Submit the sign-in form; the code page's HTML."""
+    form = client.get(page(web, "/signin"))
+    r = client.post(
+        page(web, "/signin"), data={"national_id": national_id, "csrf": csrf_of(form.text)}
+    )
+    assert r.status_code == 200, r.text
+    assert r.url.path == page(web, "/code")
+    html: str = r.text
+    return html
+
+
+def pages_of_a_voter(web: WebElection) -> tuple[TestClient, list[str]]:
+    """A signed-in client that has cast a ballot, and every voter page's path."""
+    client = signed_in(web, AIGERIM)
+    cred = credential("pages")
+    register(web, client, cred)
+    ballot, _, tracking = encrypt(web, cred)
+    assert cast(web, client, ballot).status_code == 201
+    start_sign_in(web, client, AIGERIM)  # leaves the pending sign-in cookie for /code
+    paths = ["/signin", "/code", "/vote", f"/receipt/{tracking}"]
+    return client, [page(web, p) for p in paths]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_page_renders_without_inline_code(web: WebElection, lang: str) -> None:
+    client, paths = pages_of_a_voter(web)
+    for path in paths:
+        r = client.get(path, params={"lang": lang}, follow_redirects=False)
+        assert r.status_code == 200, (path, r.status_code)
+        assert r.headers["content-type"].startswith("text/html")
+        html = r.text
+        assert f'<html lang="{lang}">' in html
+        assert_no_inline_code(html)
+        assert_posting_forms_carry_csrf(html)
+        assert "voter." not in re.sub(r'(href|src)="[^"]*"', "", html), "an untranslated key"
+
+
+def test_pages_show_what_they_promise(web: WebElection) -> None:
+    client, paths = pages_of_a_voter(web)
+    signin, code, vote, receipt = (client.get(p, params={"lang": "en"}).text for p in paths)
+    assert 'id="signin-form"' in signin
+    assert 'id="code-form"' in code
+    assert "If you are on the roll, a code has been sent" in code
+    fingerprint = web.context()["base_hash"][:16]
+    for element in (
+        "ballot-form",
+        "encrypt",
+        "tracking-code",
+        "cast",
+        "audit",
+        "audit-result",
+        "credential-code",
+        "credential-qr",
+        "restore-code",
+        "restore",
+        "new-credential",
+    ):
+        assert f'id="{element}"' in vote, element
+    assert fingerprint in vote
+    assert "only your last ballot counts" in vote
+    assert "Aigerim Test" in vote
+    assert '<script src="/static/voter.js" defer></script>' in vote
+    assert 'id="receipt-status"' in receipt
+    assert re.search(r"[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}", receipt)
+    assert f'href="/e/{web.election_id}/board"' in receipt
+
+
+def test_signing_in_through_the_html_forms(web: WebElection) -> None:
+    client = new_client(web)
+    code_page = start_sign_in(web, client, BORIS)
+    assert 'id="code-form"' in code_page
+    code = web.code_for("77010000002")
+    assert code is not None
+    r = client.post(page(web, "/code"), data={"code": code, "csrf": csrf_of(code_page)})
+    assert r.status_code == 200
+    assert r.url.path == page(web, "/vote")
+    assert "Boris Test" in r.text
+    assert client.cookies.get("hb_session")
+    # the national ID never appears in a URL (URLs end up in logs)
+    for step in r.history:
+        assert BORIS not in str(step.url)
+        assert BORIS not in step.headers.get("location", "")
+    me = client.get(f"/api/e/{web.election_id}/me")
+    assert me.json()["name"] == "Boris Test"
+
+
+def test_a_wrong_code_in_the_form_shows_the_form_again(web: WebElection) -> None:
+    client = new_client(web)
+    code_page = start_sign_in(web, client, BORIS)
+    code = web.code_for("77010000002")
+    assert code is not None
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    r = client.post(
+        page(web, "/code"),
+        data={"code": wrong, "csrf": csrf_of(code_page)},
+        params={"lang": "en"},
+    )
+    assert r.status_code == 401
+    assert 'id="code-form"' in r.text
+    assert "The code is wrong or has expired" in r.text
+    assert "hb_session" not in client.cookies
+    short = client.post(page(web, "/code"), data={"code": "1", "csrf": csrf_of(code_page)})
+    assert short.status_code == 400
+
+
+def test_an_unknown_id_in_the_form_gets_the_same_code_page(web: WebElection) -> None:
+    known = start_sign_in(web, new_client(web), BORIS)
+    unknown = start_sign_in(web, new_client(web), "880101000777")
+    strip = re.compile(r'content="[^"]*"|value="[^"]*"')  # the per-visitor CSRF token
+    assert strip.sub("", known) == strip.sub("", unknown)
+
+
+def test_form_posts_need_the_csrf_field(web: WebElection) -> None:
+    client = new_client(web)
+    client.get(page(web, "/signin"))
+    r = client.post(
+        page(web, "/signin"),
+        data={"national_id": BORIS},
+        headers={"accept": "text/html"},
+    )
+    assert r.status_code == 403
+    assert 'data-code="forbidden"' in r.text
+    assert web.code_for("77010000002") is None
+
+
+def test_pages_that_need_a_step_first_redirect(web: WebElection) -> None:
+    client = new_client(web)
+    for path in ("/vote", "/code"):
+        r = client.get(page(web, path), follow_redirects=False)
+        assert r.status_code == 303
+        assert r.headers["location"] == page(web, "/signin")
+
+
+def test_sign_out_form(web: WebElection) -> None:
+    client = signed_in(web, AIGERIM)
+    vote = client.get(page(web, "/vote"))
+    r = client.post(page(web, "/signout"), data={"csrf": csrf_of(vote.text)})
+    assert r.url.path == page(web, "/signin")
+    assert client.get(page(web, "/vote"), follow_redirects=False).status_code == 303
+
+
+def test_unknown_elections_and_receipts_are_not_found(web: WebElection) -> None:
+    html = {"accept": "text/html"}
+    assert web.client.get("/e/no-such-election/signin", headers=html).status_code == 404
+    r = web.client.get(page(web, "/receipt/" + "ab" * 32), headers=html)
+    assert r.status_code == 404
+    assert 'data-code="not_found"' in r.text
+
+
+def test_the_sign_in_page_says_when_voting_is_not_open(web_setup: WebElection) -> None:
+    r = web_setup.client.get(page(web_setup, "/signin"), params={"lang": "en"})
+    assert r.status_code == 200
+    assert "Voting is not open now" in r.text
+    assert 'id="signin-form"' not in r.text
+
+
+def test_every_voter_text_is_translated() -> None:
+    for key, (ru, kk, en) in STRINGS.items():
+        assert key.startswith("voter."), key
+        assert ru.strip() and kk.strip() and en.strip(), key
+        assert ru != en and kk != en, key
+        placeholders = [set(re.findall(r"\{\w+\}", text)) for text in (ru, kk, en)]
+        assert placeholders[0] == placeholders[1] == placeholders[2], key
+
+
+def test_the_static_files_are_served(web: WebElection) -> None:
+    for name in ("voter.js", "voter.css", "honestballot-crypto.js"):
+        assert web.client.get(f"/static/{name}").status_code == 200
