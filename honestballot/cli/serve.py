@@ -8,7 +8,10 @@ from pathlib import Path
 import click
 
 from honestballot.cli.common import database_option
+from honestballot.service.election import ElectionService
 from honestballot.service.organisers import Organisers
+from honestballot.service.roll import Roll
+from honestballot.service.web_demo import WEB_DEMO_ELECTION, setup_web_demo
 from honestballot.store.sql import SqlStore
 from honestballot.web.state import ServerConfig
 
@@ -41,6 +44,17 @@ from honestballot.web.state import ServerConfig
 @click.option("--secure-cookies", is_flag=True, help="Send cookies over HTTPS only.")
 @click.option("--trust-proxy", is_flag=True, help="Take client addresses from X-Forwarded-For.")
 @click.option("--log-level", default="info", show_default=True)
+@click.option(
+    "--access-log",
+    is_flag=True,
+    help="Log every request with the client's address (off by default: it would record who "
+    "filed an anonymous report and where voters sign in from).",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="First create and open a demo election with sample voters (codes on the console).",
+)
 def serve_command(
     database: str,
     host: str,
@@ -52,6 +66,8 @@ def serve_command(
     secure_cookies: bool,
     trust_proxy: bool,
     log_level: str,
+    access_log: bool,
+    demo: bool,
 ) -> None:
     """Run the voting service (voter, organiser, trustee and observer pages and API)."""
     import uvicorn
@@ -70,7 +86,12 @@ def serve_command(
         secure_cookies=secure_cookies,
         trust_proxy=trust_proxy,
     )
-    SqlStore(database).close()  # migrate once before the workers start
+    store = SqlStore(database)  # migrate once before the workers start
+    try:
+        if demo:
+            _demo(store)
+    finally:
+        store.close()
     os.environ.update(config.to_env())
     click.echo(f"honestballot serving on http://{host}:{port} ({workers} worker(s))", err=True)
     uvicorn.run(
@@ -82,6 +103,22 @@ def serve_command(
         log_level=log_level,
         proxy_headers=trust_proxy,
         server_header=False,
+        access_log=access_log,
+    )
+
+
+def _demo(store: SqlStore) -> None:
+    made = setup_web_demo(ElectionService(store), Roll(store), Path("demo-web-trustees"))
+    if made is None:
+        click.echo(f"the demo election {WEB_DEMO_ELECTION!r} is already in this store", err=True)
+        return
+    click.echo(
+        f"demo election {made.election_id!r} is open.\n"
+        f"  vote:      /e/{made.election_id}/signin with national ID "
+        f"{' or '.join(made.sample_ids)} (the code is printed here)\n"
+        f"  organiser: /organiser with token {made.organiser_token}\n"
+        f"  trustees:  secrets in {made.trustee_dir}/ (honestballot trustee decrypt)",
+        err=True,
     )
 
 
