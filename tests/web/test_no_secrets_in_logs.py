@@ -35,9 +35,7 @@ def test_a_whole_voter_session_logs_no_secret(
     assert cast(web, client, ballot).status_code == 201
     web.services.outbox.deliver_pending()
     # the organiser uses the API
-    web.client.get(
-        f"/api/organiser/e/{web.election_id}/status", headers=web.organiser_headers()
-    )
+    web.client.get(f"/api/organiser/e/{web.election_id}/status", headers=web.organiser_headers())
     logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
     for secret in (code, session, web.organiser_token, cred.to_code(), cred.secret.hex()):
         assert secret not in logged

@@ -57,9 +57,7 @@ def test_a_code_sent_by_one_process_signs_in_on_another(
     assert a.get(api(web, "/me")).status_code == 200  # the session works on both
 
 
-def test_rate_limits_count_requests_to_every_process(
-    web: WebElection, second: TestClient
-) -> None:
+def test_rate_limits_count_requests_to_every_process(web: WebElection, second: TestClient) -> None:
     nid = ROLL[1][0]
     statuses = []
     for client in (web.client, second, web.client, second):
