@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,15 +18,14 @@ from pathlib import Path
 
 import pytest
 
+from honestballot.audit.config import AuditConfig, ClosedWindow
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditResult
 from honestballot.audit.ids import iin_birth_date, iin_control_digit
-from honestballot.crypto.merkle import leaf_hash
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import InvalidInput
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.manifest import Manifest
-from honestballot.record.events import EventLine
 from honestballot.service.activity import (
     ACTIVITY_COLUMNS,
     ROLL_COLUMNS,
@@ -175,43 +175,34 @@ def test_roll_export(store: SqlStore) -> None:
         ),
     )
     out = io.StringIO()
-    assert export_roll_csv(store, ELECTION, out, clock=lambda: T0) == 2
+    assert export_roll_csv(store, ELECTION, out) == 2
     rows = read_csv(out.getvalue())
     assert list(rows[0]) == list(ROLL_COLUMNS)
-    assert [list(r.values()) for r in rows] == [
-        [
-            IDS[0],
-            "Anna",
-            "",
-            "77010000001",
-            "",
-            "station-1",
-            "station-1",
-            "",
-            "2023-11-14 22:13:20",
-            "yes",
-        ],
-        [
-            IDS[1],
-            "'=Bolat",
-            "",
-            "",
-            "b@x.example",
-            "station-small",
-            "station-small",
-            "",
-            "2023-11-14 22:13:20",
-            "yes",
-        ],
+    # No invented facts: birth date, operator and enrolment time are unknown to the
+    # service and stay empty; the organisation is the voter's unit.
+    unknown = {"birth_date": "", "operator": "", "enrolled_at": ""}
+    assert rows == [
+        {
+            "national_id": IDS[0],
+            "name": "Anna",
+            "phone": "77010000001",
+            "email": "",
+            "unit": "station-1",
+            "organisation": "station-1",
+            "confirmed": "yes",
+            **unknown,
+        },
+        {
+            "national_id": IDS[1],
+            "name": "'=Bolat",
+            "phone": "",
+            "email": "b@x.example",
+            "unit": "station-small",
+            "organisation": "station-small",
+            "confirmed": "yes",
+            **unknown,
+        },
     ]
-    # Once the roll summary is on the board, "enrolled at" is the time the roll was frozen.
-    with store.transaction(ELECTION) as conn:
-        seq = store.next_seq(conn, ELECTION)
-        line = EventLine(seq, T0 + 90 * MINUTE, "roll", roll.summary_body(ELECTION)).canonical()
-        store.append_event(conn, ELECTION, seq, "roll", T0 + 90 * MINUTE, line, leaf_hash(line))
-    out = io.StringIO()
-    export_roll_csv(store, ELECTION, out, clock=lambda: T0 + 10**9)
-    assert {r["enrolled_at"] for r in read_csv(out.getvalue())} == {"2023-11-14 23:43:20"}
 
 
 # -- the audit on the exports ----------------------------------------------------------------
@@ -243,7 +234,7 @@ def write_exports(store: SqlStore, directory: Path) -> tuple[Path, Path]:
     event(store, 400, "sign-in-failed", NOT_ON_ROLL)
     roll_path, activity_path = directory / "roll.csv", directory / "activity.csv"
     with roll_path.open("w", encoding="utf-8", newline="") as out:
-        assert export_roll_csv(store, ELECTION, out, clock=lambda: T0 - MINUTE) == 8
+        assert export_roll_csv(store, ELECTION, out) == 8
     with activity_path.open("w", encoding="utf-8", newline="") as out:
         assert export_activity_csv(store, ELECTION, out) == 25
     return roll_path, activity_path
@@ -251,7 +242,8 @@ def write_exports(store: SqlStore, directory: Path) -> tuple[Path, Path]:
 
 def test_audit_reads_the_exports(store: SqlStore, tmp_path: Path) -> None:
     roll_path, activity_path = write_exports(store, tmp_path)
-    # The command line accepts both files (2 would mean "could not be audited").
+    # The command line accepts both files (2 would mean "could not be audited") and says
+    # what the roll does not know.
     done = subprocess.run(
         [
             sys.executable,
@@ -270,15 +262,53 @@ def test_audit_reads_the_exports(store: SqlStore, tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode in (0, 1), done.stderr
-    assert (tmp_path / "audit.json").is_file()
+    assert "8 of 8 roll rows without a birth date" in done.stdout
+    written = json.loads((tmp_path / "audit.json").read_text("utf-8"))
+    assert written["roll_rows_without"] == {"birth_date": 8, "enrolled_at": 8, "organisation": 0}
 
-    # Every activity row is usable. Every roll row is set aside for one reason only: the
-    # service has no birth dates, and the audit requires one on every row.
+    # Every row of both files is audited: an unknown birth date or enrolment time is no
+    # malformed row, and every voter's events are matched to the roll.
     result = run_audit(roll_path, activity_path)
-    assert result.rows_read == {"roll": 0, "activity": 25}
-    assert [(b.file, b.line, b.reason) for b in result.bad_rows] == [
-        (str(roll_path), line, "birth_date: empty") for line in range(2, 10)
-    ]
+    assert result.bad_rows == []
+    assert result.rows_read == {"roll": 8, "activity": 25}
+    assert result.roll_rows_without == {"birth_date": 8, "enrolled_at": 8, "organisation": 0}
+    found = counts(result)
+    assert found["contact.shared_phone"] == 2  # the couple, allowed by the exception
+    assert found["device.many_voters"] == 2  # the boss's phone signed in two voters
+    unknown = next(f for f in result.findings if f.check == "activity.unknown_voter")
+    assert [r["voter"] for r in unknown.records] == [NOT_ON_ROLL]
+    for clean in (
+        "input.bad_row",
+        "id.duplicate",
+        "id.birth_date_mismatch",
+        "roll.impossible_birth_date",
+        "roll.implausible_age",
+        "enrol.closed_window",
+        "enrol.unconfirmed",
+        "enrol.operator_burst",
+        "contact.shared_email",
+        "session.many_voters",
+    ):
+        assert found.get(clean, 0) == 0, clean
+    # A 0 from a check that could not look is never an all-clear: its rule says so.
+    for f in result.findings:
+        if f.check in ("roll.impossible_birth_date", "roll.implausible_age"):
+            assert "not applied to 8 row(s) without a birth date" in f.rule, f.rule
+
+
+def test_a_closed_window_finds_nothing_the_service_did_not_say(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    """A closed window around the export (the only time the service could have written
+    as "enrolled at") flags no voter: the service's roll leaves ``enrolled_at`` empty."""
+    roll_path, activity_path = write_exports(store, tmp_path)
+    start = (dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=T0 - 60 * MINUTE)).isoformat()
+    end = (dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)).isoformat()
+    config = AuditConfig(closed_windows=(ClosedWindow.parse(f"{start}/{end}"),))
+    result = run_audit(roll_path, activity_path, config)
+    assert counts(result)["enrol.closed_window"] == 0
+    window = [f for f in result.findings if f.check == "enrol.closed_window"]
+    assert window and all("without an enrolment time" in f.rule for f in window)
 
 
 def test_audit_with_birth_dates_added(store: SqlStore, tmp_path: Path) -> None:
@@ -300,6 +330,7 @@ def test_audit_with_birth_dates_added(store: SqlStore, tmp_path: Path) -> None:
     result = run_audit(completed, activity_path)
     assert result.bad_rows == []
     assert result.rows_read == {"roll": 8, "activity": 25}
+    assert result.roll_rows_without == {"birth_date": 0, "enrolled_at": 8, "organisation": 0}
     found = counts(result)
     assert found["contact.shared_phone"] == 2  # the couple, allowed by the exception
     assert found["device.many_voters"] == 2  # the boss's phone signed in two voters

@@ -662,8 +662,7 @@ def test_an_inclusion_proof_waits_for_the_next_head_instead_of_signing_too_often
     # the latest head is fresh and does not cover the ballot: no new head, come back later
     assert election.service.inclusion_proof(election.id, receipt.seq, sign_after_ms=None) is None
     assert (
-        election.service.inclusion_proof(election.id, receipt.seq, sign_after_ms=3_600_000)
-        is None
+        election.service.inclusion_proof(election.id, receipt.seq, sign_after_ms=3_600_000) is None
     )
     assert len(election.service.store.tree_head_lines(election.id)) == heads
     # the periodic signer's head covers it
@@ -674,3 +673,61 @@ def test_an_inclusion_proof_waits_for_the_next_head_instead_of_signing_too_often
     assert sth.head.size == receipt.seq + 1
     leaf = election.service.store.leaf_hashes(election.id, start=receipt.seq)[0]
     verify_inclusion(leaf, receipt.seq, sth.head.size, proof, sth.head.root)
+
+
+# -- group commit ------------------------------------------------------------------------
+
+
+def test_a_batch_commits_good_ballots_and_refuses_bad_ones_alone(election: Election) -> None:
+    first = election.ballot(0)
+    stranger = encrypt_ballot(
+        election.ctx, generate_credential(election.rng), CHOICE, election.rng
+    )[0]
+    second = election.ballot(1)
+    revote = election.ballot(1, {"chair": {"cand-2"}, "council": {"member-2"}})
+    results = election.service.cast_batch(
+        election.id,
+        [(first, None), (stranger, None), (second, None), (first, None), (revote, None)],
+    )
+    assert isinstance(results[1], BallotRejected)
+    receipts = [r for r in results if isinstance(r, Receipt)]
+    assert len(receipts) == 4
+    assert results[3] == results[0]  # the same ballot twice in one batch: one entry
+    assert isinstance(results[4], Receipt) and results[4].superseded == second.tracking_hash().hex()
+    assert election.kinds()[-4:] == ["ballot", "ballot", "ballot", "superseded"]
+    assert election.service.store.is_latest(election.id, revote.tracking_hash())
+
+
+def test_a_queue_of_concurrent_casts_shares_commits_and_answers_each(election: Election) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from honestballot.service.cast_queue import CastQueue
+
+    queue = CastQueue(election.service)
+    ballots = [election.ballot(i % 4, CHOICE) for i in range(24)]
+    ballots.append(ballots[0])  # an identical retry
+    try:
+        with ThreadPoolExecutor(12) as pool:
+            futures = [pool.submit(queue.cast, election.id, b, None) for b in ballots]
+            outcomes: list[Receipt | BaseException] = []
+            for f in futures:
+                try:
+                    outcomes.append(f.result())
+                except BaseException as exc:
+                    outcomes.append(exc)
+    finally:
+        queue.stop()
+    receipts = [o for o in outcomes if isinstance(o, Receipt)]
+    # every ballot has its own answer; a ballot queued after its own later re-vote is a replay
+    assert len(receipts) + sum(isinstance(o, BallotRejected) for o in outcomes) == len(ballots)
+    assert queue.ballots == len(ballots) and queue.batches <= len(ballots)
+    on_board = {ev.tracking_hash for ev in election.service.store.iter_events(election.id)}
+    assert all(bytes.fromhex(r.tracking_hash) in on_board for r in receipts)
+
+
+def test_a_batch_in_the_wrong_phase_is_refused_whole(election: Election) -> None:
+    election.service.close(election.id)
+    before = election.events()
+    with pytest.raises(ProtocolError):
+        election.service.cast_batch(election.id, [(election.ballot(0), None)])
+    assert election.events() == before

@@ -4,6 +4,10 @@ National IDs (check digit, duplicates, IIN birth date), impossible birth dates,
 voters sharing a phone or e-mail, enrolments in closed windows, unconfirmed
 identities, and enrolment bursts per operator. The national ID is the only hard
 uniqueness rule; a shared phone or e-mail is graded by cluster size.
+
+A row whose birth date or enrolment time is unknown (empty) is still audited; the
+checks that need the value pass over it, and their rule says how many rows that was
+(:func:`unknown_counts`), so that a count of 0 is never read as "all checked".
 """
 
 from __future__ import annotations
@@ -20,6 +24,25 @@ from honestballot.audit.ids import sql_id_check
 
 _KIND = "coalesce(id_kind, CASE length(national_id) WHEN 12 THEN 'iin' WHEN 11 THEN 'snils' END)"
 _BASE = "grp, line, national_id AS voter, name"
+#: roll values that may be unknown: name in reports -> SQL true when the row lacks it
+UNKNOWN: dict[str, str] = {
+    "birth_date": "birth_date_text IS NULL",
+    "enrolled_at": "enrolled_at IS NULL",
+    "organisation": "organisation IS NULL",
+}
+
+
+def unknown_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many audited roll rows have no value for each column in :data:`UNKNOWN`."""
+    counts = ", ".join(f"count(*) FILTER (WHERE {cond})" for cond in UNKNOWN.values())
+    row = con.execute(f"SELECT {counts} FROM roll").fetchone()
+    return {name: int(n) for name, n in zip(UNKNOWN, row or (0,) * len(UNKNOWN), strict=True)}
+
+
+def _not_applied(con: duckdb.DuckDBPyConnection, column: str, what: str) -> str:
+    """The end of a rule: the rows the check passed over for want of ``column``."""
+    n = scalar(con, f"SELECT count(*) FROM roll WHERE {UNKNOWN[column]}")
+    return f"; not applied to {n:,} row(s) without {what}" if isinstance(n, int) and n else ""
 
 
 def check_ids(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
@@ -58,7 +81,8 @@ def check_ids(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]
         check="id.birth_date_mismatch",
         severity=Severity.MEDIUM,
         title="IINs whose encoded birth date differs from the roll's birth date",
-        rule="valid IIN, YYMMDD + century digit != birth_date",
+        rule="valid IIN, YYMMDD + century digit != birth_date"
+        + _not_applied(con, "birth_date", "a birth date"),
         sql="SELECT NULL AS grp, line, national_id AS voter, name, "
         "'IIN says ' || iin_date || ', roll says ' || r.birth_date AS detail FROM roll r "
         "JOIN roll_idcheck USING (line) WHERE iin_date <> r.birth_date",
@@ -76,15 +100,19 @@ def reference_day(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> dt.date:
 
 def check_birth_dates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
     day = reference_day(con, cfg).isoformat()
+    unknown = _not_applied(con, "birth_date", "a birth date")
+    # A birth date with text but no value is a well-shaped day the calendar lacks
+    # (2001-02-30); one with no text is unknown, and no finding.
     impossible = collect(
         con,
         check="roll.impossible_birth_date",
         severity=Severity.HIGH,
         title="Birth dates that cannot be real (no such day, or after the reference day)",
-        rule=f"birth_date is not a calendar date, or later than {day}",
-        sql=f"SELECT {_BASE}, CASE WHEN birth_date IS NULL THEN 'no such calendar date' "
-        f"ELSE 'born ' || birth_date || ', after ' || DATE '{day}' END AS detail FROM "
-        f"(SELECT *, NULL AS grp FROM roll) WHERE birth_date IS NULL OR birth_date > DATE '{day}'",
+        rule=f"birth_date is not a calendar date, or later than {day}{unknown}",
+        sql=f"SELECT {_BASE}, CASE WHEN birth_date IS NULL THEN 'no such calendar date: ' "
+        f"|| birth_date_text ELSE 'born ' || birth_date || ', after ' || DATE '{day}' END "
+        f"AS detail FROM (SELECT *, NULL AS grp FROM roll) WHERE (birth_date IS NULL AND "
+        f"birth_date_text IS NOT NULL) OR birth_date > DATE '{day}'",
         cap=cfg.max_records,
     )
     age = collect(
@@ -92,7 +120,7 @@ def check_birth_dates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
         check="roll.implausible_age",
         severity=Severity.MEDIUM,
         title=f"Voters younger than {cfg.min_age} or older than {cfg.max_age}",
-        rule=f"age on {day} outside {cfg.min_age}..{cfg.max_age} years",
+        rule=f"age on {day} outside {cfg.min_age}..{cfg.max_age} years{unknown}",
         sql=f"SELECT {_BASE}, 'born ' || birth_date AS detail FROM "
         f"(SELECT *, NULL AS grp FROM roll) WHERE birth_date <= DATE '{day}' AND "
         f"(birth_date > DATE '{day}' - INTERVAL {cfg.min_age} YEAR "
@@ -216,6 +244,7 @@ def check_enrolment(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Fi
         ", ".join(f"{w.start:%Y-%m-%d %H:%M}/{w.end:%Y-%m-%d %H:%M}" for w in cfg.closed_windows)
         or "none configured"
     )
+    undated = _not_applied(con, "enrolled_at", "an enrolment time")
     out = []
     for severity, confirmed in ((Severity.CRITICAL, False), (Severity.HIGH, True)):
         state = "confirmed" if confirmed else "never confirmed"
@@ -225,7 +254,8 @@ def check_enrolment(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Fi
                 check="enrol.closed_window",
                 severity=severity,
                 title=f"Enrolled while enrolment was closed ({state})",
-                rule=f"enrolled_at inside a closed window ({windows})",
+                rule=f"enrolled_at inside a closed window ({windows})"
+                + (undated if cfg.closed_windows else ""),
                 sql=f"SELECT operator AS grp, line, national_id AS voter, name, "
                 f"'enrolled ' || enrolled_at || ' by ' || coalesce(operator, 'self') AS detail, "
                 f"organisation, operator FROM roll WHERE {inside} AND confirmed = {confirmed}",
@@ -240,7 +270,8 @@ def check_enrolment(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Fi
             title="Identities never confirmed",
             rule="confirmed is false",
             sql="SELECT organisation AS grp, line, national_id AS voter, name, "
-            "'unconfirmed; enrolled ' || enrolled_at AS detail, organisation, operator "
+            "'unconfirmed; enrolled ' || coalesce(enrolled_at::VARCHAR, 'at an unknown time') "
+            "AS detail, organisation, operator "
             "FROM roll WHERE NOT confirmed",
             cap=cfg.max_records,
         )
@@ -253,11 +284,11 @@ def check_enrolment(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Fi
             severity=Severity.HIGH,
             title=f"Operators enrolling {cfg.burst_min_enrolments}+ members within {w} minutes",
             rule=f">= {cfg.burst_min_enrolments} enrolments by one operator in any {w}-minute "
-            "window; every record inside such a window is listed",
+            f"window; every record inside such a window is listed{undated}",
             sql=f"""WITH counted AS (
             SELECT *, count(*) OVER (PARTITION BY operator ORDER BY enrolled_at
                 RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW) AS n_back
-            FROM roll WHERE operator IS NOT NULL),
+            FROM roll WHERE operator IS NOT NULL AND enrolled_at IS NOT NULL),
         marked AS (
             SELECT *, max(n_back) OVER (PARTITION BY operator ORDER BY enrolled_at
                 RANGE BETWEEN CURRENT ROW AND INTERVAL {w} MINUTE FOLLOWING) AS peak
@@ -277,7 +308,8 @@ def enrolment_series(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     span = scalar(con, "SELECT date_diff('hour', min(enrolled_at), max(enrolled_at)) FROM roll")
     unit = "hour" if isinstance(span, int) and span <= 96 else "day"
     rows = con.execute(
-        f"SELECT date_trunc('{unit}', enrolled_at) AS t, count(*) FROM roll GROUP BY t ORDER BY t"
+        f"SELECT date_trunc('{unit}', enrolled_at) AS t, count(*) FROM roll "
+        f"WHERE enrolled_at IS NOT NULL GROUP BY t ORDER BY t"
     ).fetchall()
     return {"unit": unit, "points": [[t.isoformat(), int(n)] for t, n in rows]}
 

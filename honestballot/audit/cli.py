@@ -21,7 +21,7 @@ from honestballot.audit.findings import (
     write_csv,
     write_json,
 )
-from honestballot.audit.report_html import render
+from honestballot.audit.report_html import render, unknown_lines
 from honestballot.audit.scoring import format_table, score
 from honestballot.audit.synth import generate
 
@@ -40,7 +40,8 @@ _SEVERITIES = [s.label for s in Severity]
     "closed_windows",
     multiple=True,
     metavar="START/END",
-    help="Period when enrolment was closed, ISO local time; repeatable.",
+    help="Period when enrolment was closed, ISO 8601 in the files' time zone (UTC for "
+    "the voting service's exports); repeatable.",
 )
 @click.option(
     "--as-of",
@@ -136,6 +137,8 @@ def audit_command(
             f"audited {rows} rows in {result.elapsed_seconds:.1f} s; "
             f"{len(result.bad_rows)} malformed row(s) skipped"
         )
+        for line in unknown_lines(result):
+            click.echo(f"  {line}")
         for f in result.findings:
             if f.count:
                 click.echo(

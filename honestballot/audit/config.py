@@ -21,7 +21,8 @@ class ClosedWindow:
 
     @classmethod
     def parse(cls, text: str) -> ClosedWindow:
-        """``START/END`` in ISO 8601 local time, e.g. ``2024-03-01T00:00/2024-03-15T00:00``."""
+        """``START/END`` in ISO 8601, e.g. ``2024-03-01T00:00/2024-03-15T00:00``, in the time
+        zone the files are written in (UTC for the voting service's exports)."""
         try:
             start_text, end_text = text.split("/")
             start = dt.datetime.fromisoformat(start_text.strip())
@@ -31,7 +32,9 @@ class ClosedWindow:
                 f"closed window {text!r}: expected START/END in ISO 8601 ({exc})"
             ) from exc
         if start.tzinfo is not None or end.tzinfo is not None:
-            raise AuditInputError(f"closed window {text!r}: use local time without an offset")
+            raise AuditInputError(
+                f"closed window {text!r}: use the files' time zone, without an offset"
+            )
         if end <= start:
             raise AuditInputError(f"closed window {text!r}: END must be after START")
         return cls(start, end)

@@ -16,7 +16,12 @@ from honestballot.audit.checks_activity import (
     run_activity_checks,
     turnout_series,
 )
-from honestballot.audit.checks_roll import cluster_sizes, enrolment_series, run_roll_checks
+from honestballot.audit.checks_roll import (
+    cluster_sizes,
+    enrolment_series,
+    run_roll_checks,
+    unknown_counts,
+)
 from honestballot.audit.config import AuditConfig
 from honestballot.audit.findings import AuditResult, BadRow, Finding, Severity
 from honestballot.audit.schema import ACTIVITY_COLUMNS, ROLL_COLUMNS, OnBadRow, load_table
@@ -61,6 +66,7 @@ def run_audit(
             )
             bad += bad_act
         findings: list[Finding] = [_bad_row_finding(bad, cfg.max_records)] if bad else []
+        unknown = unknown_counts(con)
         findings += run_roll_checks(con, cfg)
         series: dict[str, object] = {
             "enrolments": enrolment_series(con),
@@ -93,6 +99,7 @@ def run_audit(
         findings=findings,
         bad_rows=bad,
         rows_read=rows,
+        roll_rows_without=unknown,
         series=series,
         elapsed_seconds=time.perf_counter() - started,
     )

@@ -86,11 +86,17 @@ class Finding:
 
 @dataclass
 class AuditResult:
-    """Everything one audit run produced; charts read ``series``."""
+    """Everything one audit run produced; charts read ``series``.
+
+    ``roll_rows_without`` counts the audited roll rows with no value in a column that may
+    be unknown (``birth_date``, ``enrolled_at``, ``organisation``): the checks that need
+    the value passed over those rows, so their count of 0 does not mean "checked".
+    """
 
     findings: list[Finding]
     bad_rows: list[BadRow]
     rows_read: dict[str, int]
+    roll_rows_without: dict[str, int] = field(default_factory=dict)
     series: dict[str, Any] = field(default_factory=dict)
     elapsed_seconds: float = 0.0
 
@@ -124,6 +130,7 @@ def to_json(result: AuditResult) -> dict[str, Any]:
         "format": FORMAT_VERSION,
         "view": "organiser",
         "rows_read": result.rows_read,
+        "roll_rows_without": result.roll_rows_without,
         "bad_rows": [
             {"file": b.file, "line": b.line, "reason": b.reason, "text": b.text}
             for b in result.bad_rows
@@ -142,6 +149,7 @@ def observer_summary(result: AuditResult) -> dict[str, Any]:
         "format": FORMAT_VERSION,
         "view": "observer",
         "rows_read": result.rows_read,
+        "roll_rows_without": result.roll_rows_without,
         "bad_rows": len(result.bad_rows),
         "bad_rows_by_reason": by_reason,
         "findings": [_finding_json(f, False) for f in result.findings],

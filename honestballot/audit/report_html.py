@@ -119,6 +119,36 @@ def _records_table(f: Finding) -> str:
     )
 
 
+#: what each unknown roll value keeps from being checked (docs/audit.md)
+_UNKNOWN_SKIPS = {
+    "birth_date": ("a birth date", "birth-date checks (IIN date, impossible date, age)"),
+    "enrolled_at": ("an enrolment time", "closed-window and operator-burst checks"),
+    "organisation": ("an organisation", "organisation burst and turnout-curve checks"),
+}
+
+
+def unknown_lines(result: AuditResult) -> list[str]:
+    """One sentence per roll column some rows lack, naming the checks that skipped them."""
+    total = result.rows_read.get("roll", 0)
+    out = []
+    for column, n in result.roll_rows_without.items():
+        if n:
+            what, checks = _UNKNOWN_SKIPS.get(column, (column, "checks that need it"))
+            out.append(f"{n:,} of {total:,} roll rows without {what}: skipped by the {checks}")
+    return out
+
+
+def _unknown_paragraph(result: AuditResult) -> str:
+    lines = unknown_lines(result)
+    if not lines:
+        return ""
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return (
+        "<p>Not known in the roll: the checks named did not look at these rows, so a count "
+        f"of 0 from them is not an all-clear.</p><ul>{items}</ul>"
+    )
+
+
 def render(result: AuditResult, observer: bool = False, fail_on: Severity = Severity.HIGH) -> str:
     """The report as one HTML string (inline CSS and SVG; no script, no network)."""
     view = "observer (counts only)" if observer else "organiser (names records)"
@@ -136,6 +166,7 @@ def render(result: AuditResult, observer: bool = False, fail_on: Severity = Seve
         "<h1>Integrity audit of the voter roll and voting activity</h1>",
         f"<p>View: {view}. Read {escape(rows_read)}; {len(result.bad_rows):,} malformed "
         f"row(s) skipped and listed. Verdict: {verdict}.</p>",
+        _unknown_paragraph(result),
         "<h2>Findings</h2><table><tr><th>severity</th><th>check</th><th>what</th>"
         "<th>count</th><th>groups</th></tr>",
         *(_finding_row(f) for f in result.findings),

@@ -9,6 +9,11 @@ the audit and listed in the report. Nothing is dropped without being listed.
 
 Line numbers count records as DuckDB's CSV reader does: a quoted field that spans
 several physical lines makes its record count as one line.
+
+Some roll columns may be unknown (``birth_date``, ``enrolled_at``): the column may be
+absent or a value empty, and the row is still audited; the checks that need the value
+skip it, and the report says how many rows they skipped. A value that is present but
+unusable is a malformed row, as for every other column.
 """
 
 from __future__ import annotations
@@ -42,7 +47,8 @@ class Column:
     sql_type: str
     convert: Sql
     problem: Sql  # SQL yielding a reason string when the value is unusable, else NULL
-    required: bool = True
+    required: bool = True  # False: the column may be absent (every value unknown)
+    keep_text: bool = False  # the table also keeps the trimmed text as ``<name>_text``
 
 
 def _same(v: str) -> str:
@@ -85,28 +91,38 @@ def _date(v: str) -> str:
 
 
 def _date_problem(v: str) -> str:
-    # A well-shaped date that is no calendar day (2001-02-30) loads as NULL and becomes
-    # an impossible-birth-date finding; anything else unparseable is a malformed row.
+    # Empty is "unknown", not a problem. A well-shaped date that is no calendar day
+    # (2001-02-30) loads as NULL with its text kept, and becomes an impossible-birth-date
+    # finding; anything else unparseable is a malformed row.
     shape = "[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\\.[0-9]{2}\\.[0-9]{4}"
     return (
-        f"CASE WHEN {v} IS NULL THEN 'birth_date: empty' "
-        f"WHEN try_cast({v} AS DATE) IS NULL AND NOT regexp_full_match({v}, '{shape}') "
+        f"CASE WHEN {v} IS NOT NULL AND try_cast({v} AS DATE) IS NULL "
+        f"AND NOT regexp_full_match({v}, '{shape}') "
         f"THEN 'birth_date: not YYYY-MM-DD or DD.MM.YYYY' END"
     )
 
 
-def _timestamp(name: str) -> Column:
+def _timestamp(name: str, *, optional: bool = False) -> Column:
+    """A time column; ``optional``: the column may be absent and a value empty (unknown)."""
+    empty = "NULL" if optional else f"'{name}: empty'"
+
     def problem(v: str) -> str:
-        # Local election time only: an explicit UTC offset would be silently dropped
-        # by the cast, so it is refused instead.
+        # One time zone, written without an offset: an explicit offset would be silently
+        # dropped by the cast, so it is refused instead.
         return (
-            f"CASE WHEN {v} IS NULL THEN '{name}: empty' "
+            f"CASE WHEN {v} IS NULL THEN {empty} "
             f"WHEN try_cast({v} AS TIMESTAMP) IS NULL OR contains({v}, '+') "
             f"OR substr({v}, 11) LIKE '%-%' OR upper({v}) LIKE '%Z' OR length({v}) < 16 "
-            f"THEN '{name}: not a local time YYYY-MM-DD HH:MM[:SS]' END"
+            f"THEN '{name}: not YYYY-MM-DD HH:MM[:SS] without an offset' END"
         )
 
-    return Column(name, "TIMESTAMP", lambda v: f"try_cast({v} AS TIMESTAMP)", problem)
+    return Column(
+        name,
+        "TIMESTAMP",
+        lambda v: f"try_cast({v} AS TIMESTAMP)",
+        problem,
+        required=not optional,
+    )
 
 
 def _id_kind_problem(v: str) -> str:
@@ -136,13 +152,13 @@ ROLL_COLUMNS: tuple[Column, ...] = (
     Column("national_id", "VARCHAR", normal_id_sql, _nonempty("national_id")),
     Column("id_kind", "VARCHAR", _lower, _id_kind_problem, required=False),
     Column("name", "VARCHAR", _same, _no_problem),
-    Column("birth_date", "DATE", _date, _date_problem),
+    Column("birth_date", "DATE", _date, _date_problem, required=False, keep_text=True),
     Column("phone", "VARCHAR", normal_phone_sql, _no_problem),
     Column("email", "VARCHAR", normal_email_sql, _email_problem),
     Column("unit", "VARCHAR", _same, _no_problem),
     Column("organisation", "VARCHAR", _same, _no_problem),
     Column("operator", "VARCHAR", _same, _no_problem),
-    _timestamp("enrolled_at"),
+    _timestamp("enrolled_at", optional=True),
     Column("confirmed", "BOOLEAN", lambda v: f"lower({v}) IN {_BOOL_TRUE}", _confirmed_problem),
 )
 
@@ -328,6 +344,11 @@ def load_table(
         else f"CAST(NULL AS {c.sql_type}) AS {c.name}"
         for c in spec
     ]
+    converts += [
+        f'"{c.name}" AS {c.name}_text' if c.name in names else f"NULL::VARCHAR AS {c.name}_text"
+        for c in spec
+        if c.keep_text
+    ]
     raw_text = " || ',' || ".join(f"coalesce(\"{n}\", '')" for n in names)
     problem = f"nullif(concat_ws('; ', {', '.join(problems)}), '')"
     con.execute(
@@ -345,7 +366,7 @@ def load_table(
     bad.sort(key=lambda b: b.line)
     if bad and on_bad_row == "fail":
         raise BadRowsError(bad)
-    cols = ", ".join(c.name for c in spec)
+    cols = ", ".join([c.name for c in spec] + [f"{c.name}_text" for c in spec if c.keep_text])
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT line, {cols} FROM {table}_checked "
         f"WHERE problem IS NULL"

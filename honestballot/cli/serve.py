@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import click
@@ -70,7 +71,8 @@ def serve_command(
     demo: bool,
 ) -> None:
     """Run the voting service (voter, organiser, trustee and observer pages and API)."""
-    import uvicorn
+    import uvicorn  # only this command needs it
+    from uvicorn.supervisors import Multiprocess
 
     if workers > 1 and database.startswith("sqlite"):
         click.echo(
@@ -94,7 +96,7 @@ def serve_command(
         store.close()
     os.environ.update(config.to_env())
     click.echo(f"honestballot serving on http://{host}:{port} ({workers} worker(s))", err=True)
-    uvicorn.run(
+    uv = uvicorn.Config(
         "honestballot.web.app:app_from_env",
         factory=True,
         host=host,
@@ -105,6 +107,28 @@ def serve_command(
         server_header=False,
         access_log=access_log,
     )
+    sock = listening_socket(host, port)
+    if workers > 1:
+        Multiprocess(uv, sockets=[sock]).run()
+    else:
+        uvicorn.Server(uv).run(sockets=[sock])
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The listening socket, made with an explicit IPPROTO_TCP: asyncio turns on
+    TCP_NODELAY only for sockets whose protocol says TCP, and a socket made without it
+    (uvicorn's own, for several workers) answers each keep-alive request only after the
+    delayed-ACK timer, about 40 ms later."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _demo(store: SqlStore) -> None:

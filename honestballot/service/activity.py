@@ -5,6 +5,10 @@ national ID, from which address and device. The log never leaves the operator; t
 organiser runs ``honestballot audit ROLL --activity LOG`` (docs/audit.md) over the two
 CSV files written here, and publishes only the audit's observer-safe summary.
 
+Every time written here is UTC, without an offset (the audit refuses offsets,
+which it would otherwise drop silently); an organiser gives the audit's closed windows
+in UTC too.
+
 The address and the device fingerprint are signals, never identities: carriers and
 offices put thousands of people behind one address, and one browser build with one
 language setting is shared by many.
@@ -15,8 +19,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import time
-from collections.abc import Callable
 from contextlib import suppress
 from typing import IO
 
@@ -55,10 +57,6 @@ _DEVICE_TAG = b"honestballot/v1/device-fingerprint"
 _EPOCH = dt.datetime(1970, 1, 1)
 #: a cell starting with one of these is a formula to a spreadsheet (CSV injection)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def _fit(column: str, value: str) -> str:
@@ -161,31 +159,26 @@ def export_activity_csv(store: SqlStore, election_id: str, out: IO[str]) -> int:
     return n
 
 
-def export_roll_csv(
-    store: SqlStore,
-    election_id: str,
-    out: IO[str],
-    *,
-    clock: Callable[[], int] = _now_ms,
-) -> int:
+def export_roll_csv(store: SqlStore, election_id: str, out: IO[str]) -> int:
     """Write the roll in the audit's roll format (docs/audit.md), by voter id; returns rows.
 
-    The service knows less than the audit's format asks for, and writes no invented facts:
+    The service knows less than the audit's format has room for, and writes no invented
+    facts: what it does not know stays empty, which the audit reads as "unknown" and
+    counts in its report.
 
-    - ``birth_date`` is empty: the service never receives birth dates. The audit treats
-      an empty ``birth_date`` as a malformed row, so until it accepts an unknown birth date
-      every row is listed as ``birth_date: empty`` and left out of the roll checks.
+    - ``birth_date`` is empty: the service never receives birth dates, so the audit's
+      birth-date checks pass over every row (the organiser may fill the column in from
+      the membership register).
     - ``organisation`` is the voter's unit (the party branch the voter belongs to).
     - ``operator`` is empty: the service does not know who enrolled a member upstream;
-      to the audit empty means self-enrolment, which never counts towards a burst.
-    - ``enrolled_at`` is the time the roll was frozen (the board's ``roll`` event) or,
-      before that, the time of this export: "on the roll as of", in UTC.
+      the audit never counts an empty operator towards a burst.
+    - ``enrolled_at`` is empty: the service knows when the roll was imported, not when
+      each member was enrolled, and one import time for everyone would put the whole
+      roll inside any closed window that covers it.
     - ``confirmed`` is ``yes``: every voter is on the organiser's official roll.
     """
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(ROLL_COLUMNS)
-    frozen = [ev.time_ms for ev in store.iter_events(election_id, kinds=("roll",))]
-    as_of = _utc_text(frozen[0] if frozen else clock())
     q = (
         select(voters.c.national_id, voters.c.name, voters.c.phone, voters.c.email, voters.c.unit)
         .where(voters.c.election_id == election_id)
@@ -206,7 +199,7 @@ def export_roll_csv(
                     _cell(unit),
                     _cell(unit),
                     "",
-                    as_of,
+                    "",
                     "yes",
                 ]
             )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,7 @@ from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree, leaf_hash
 from honestballot.crypto.randomness import Randomness, random_nonzero_scalar
 from honestballot.entropy import SYSTEM_RANDOMNESS
-from honestballot.errors import BallotRejected, InvalidShare, ProtocolError
+from honestballot.errors import BallotRejected, HonestBallotError, InvalidShare, ProtocolError
 from honestballot.protocol.ballot import (
     BallotOpening,
     EncryptedBallot,
@@ -287,44 +287,78 @@ class ElectionService:
         within: Callable[[Connection, EncryptedBallot, Receipt], None] | None = None,
     ) -> Receipt:
         """Append a ballot that :func:`verify_ballot` has already accepted for this
-        election (the web layer verifies in a worker pool, off the event loop)."""
-        tracking = ballot.tracking_hash()
-        body = {"ballot": ballot_to_json(ballot)}
+        election (the web layer verifies before it queues the ballot)."""
+        result = self.cast_batch(election_id, [(ballot, within)])[0]
+        if isinstance(result, HonestBallotError):
+            raise result
+        return result
+
+    def cast_batch(
+        self,
+        election_id: str,
+        items: Sequence[
+            tuple[EncryptedBallot, Callable[[Connection, EncryptedBallot, Receipt], None] | None]
+        ],
+    ) -> list[Receipt | HonestBallotError]:
+        """Append several verified ballots in one transaction: one lock and one durable
+        commit for the lot (group commit).  Each ballot is checked and appended under its
+        own savepoint, so a refused ballot changes nothing and never affects the others;
+        no receipt exists until the whole batch has committed.  A phase error (the
+        election is not open) raises for the whole batch."""
+        results: list[Receipt | HonestBallotError] = []
         with self.store.transaction(election_id) as conn:
             self._locked_phase(conn, election_id, "open", what="casting a ballot")
-            cred = self.store.credential_row(conn, election_id, ballot.credential.data)
-            if cred is None:
-                raise BallotRejected("the ballot's credential is not registered in this election")
-            if cred["revoked"]:
-                raise BallotRejected(
-                    "the ballot's credential was replaced by a newer one and can no longer vote"
-                )
-            existing = self.store.event_by_tracking(conn, election_id, tracking)
-            if existing is not None:
-                if existing.kind == "ballot" and cred["latest_tracking"] == tracking:
-                    following = self.store.event_at(conn, election_id, existing.seq + 1)
-                    replaced = None
-                    if following is not None and following.kind == "superseded":
-                        replaced = bytes.fromhex(parse_json(following.line)["body"]["old"])
-                    return self._receipt(election_id, existing.seq, ballot, replaced)
-                raise BallotRejected(
-                    "this ballot was already "
-                    + ("audited" if existing.kind == "audit" else "cast and replaced")
-                    + " and cannot be cast again"
-                )
-            seq = self._append(conn, election_id, "ballot", body, tracking)
-            previous = cred["latest_tracking"]
-            if previous is not None:
-                self._append(
-                    conn,
-                    election_id,
-                    "superseded",
-                    {"old": bytes(previous).hex(), "new": tracking.hex()},
-                )
-            self.store.set_latest(conn, election_id, ballot.credential.data, tracking)
-            receipt = self._receipt(election_id, seq, ballot, bytes(previous) if previous else None)
-            if within is not None:
-                within(conn, ballot, receipt)
+            for ballot, within in items:
+                try:
+                    with conn.begin_nested():
+                        results.append(self._cast_one(conn, election_id, ballot, within))
+                except HonestBallotError as exc:
+                    results.append(exc)
+        return results
+
+    def _cast_one(
+        self,
+        conn: Connection,
+        election_id: str,
+        ballot: EncryptedBallot,
+        within: Callable[[Connection, EncryptedBallot, Receipt], None] | None,
+    ) -> Receipt:
+        tracking = ballot.tracking_hash()
+        cred = self.store.credential_row(conn, election_id, ballot.credential.data)
+        if cred is None:
+            raise BallotRejected("the ballot's credential is not registered in this election")
+        if cred["revoked"]:
+            raise BallotRejected(
+                "the ballot's credential was replaced by a newer one and can no longer vote"
+            )
+        existing = self.store.event_by_tracking(conn, election_id, tracking)
+        if existing is not None:
+            if existing.kind == "ballot" and cred["latest_tracking"] == tracking:
+                following = self.store.event_at(conn, election_id, existing.seq + 1)
+                replaced = None
+                if following is not None and following.kind == "superseded":
+                    replaced = bytes.fromhex(parse_json(following.line)["body"]["old"])
+                return self._receipt(election_id, existing.seq, ballot, replaced)
+            raise BallotRejected(
+                "this ballot was already "
+                + ("audited" if existing.kind == "audit" else "cast and replaced")
+                + " and cannot be cast again"
+            )
+        seq = self._append(
+            conn, election_id, "ballot", {"ballot": ballot_to_json(ballot)}, tracking
+        )
+        previous = cred["latest_tracking"]
+        if previous is not None:
+            self._append(
+                conn,
+                election_id,
+                "superseded",
+                {"old": bytes(previous).hex(), "new": tracking.hex()},
+            )
+        self.store.set_latest(conn, election_id, ballot.credential.data, tracking)
+        receipt = self._receipt(election_id, seq, ballot, bytes(previous) if previous else None)
+        if within is not None:
+            within(conn, ballot, receipt)
         return receipt
 
     @staticmethod

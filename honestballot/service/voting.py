@@ -21,6 +21,7 @@ from honestballot.protocol.ballot import EncryptedBallot, verify_ballot
 from honestballot.record.ballot import ballot_from_json, load_ballot, opening_from_json
 from honestballot.record.codec import parse_json
 from honestballot.service.activity import record_activity
+from honestballot.service.cast_queue import CastQueue
 from honestballot.service.election import ElectionService, Receipt
 from honestballot.service.notices import cast_notice_text, enqueue_notice
 from honestballot.service.roll import Roll, VoterRow
@@ -41,10 +42,18 @@ class Client:
 
 
 class VotingDesk:
-    def __init__(self, elections: ElectionService, roll: Roll, clock: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        elections: ElectionService,
+        roll: Roll,
+        clock: Callable[[], int],
+        casts: CastQueue | None = None,
+    ) -> None:
         self.elections = elections
         self.roll = roll
         self.clock = clock
+        #: with a queue, ballots cast at the same time share one commit (group commit)
+        self.casts = casts
 
     def voter(self, election_id: str, voter_id: int) -> VoterRow:
         row = self.roll.voter(election_id, voter_id)
@@ -124,6 +133,8 @@ class VotingDesk:
                 session=client.session,
             )
 
+        if self.casts is not None:
+            return self.casts.cast(election_id, ballot, bookkeeping)
         return self.elections.cast_verified(election_id, ballot, within=bookkeeping)
 
     def audit(self, election_id: str, voter_id: int, payload: bytes) -> dict[str, list[str]]:

@@ -29,6 +29,7 @@ from honestballot.audit.config import AuditConfig
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditInputError, Severity, to_json
 from honestballot.errors import (
+    EncodingError,
     HonestBallotError,
     InvalidInput,
     NotSignedIn,
@@ -68,7 +69,6 @@ ATTACHMENT_EXT: Final = {
     "application/pdf": "pdf",
     "text/plain": "txt",
 }
-BIRTH_DATE_EMPTY: Final = "birth_date: empty"
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -209,36 +209,27 @@ def _csv_download(s: Services, election_id: str, name: str) -> FileResponse:
 def _audit(s: Services, election_id: str) -> dict[str, Any]:
     """The integrity audit's organiser findings over the service's two exports.
 
-    The service never receives birth dates, so its roll export leaves ``birth_date``
-    empty, and the audit refuses such rows: every voter would be skipped and every
-    sign-in reported as a voter not on the roll.  That case is a 409, not findings."""
+    What the service does not know (birth dates, enrolment times) is empty in its roll
+    export; the audit counts those rows in ``roll_rows_without`` and skips them only in
+    the checks that need the value.  Times are UTC.  An audit that cannot read the
+    service's own files is a fault of this server: 500 ``audit_failed``, saying why."""
     _phase_of(s, election_id)
     with tempfile.TemporaryDirectory(prefix="hb-audit-") as tmp:
         roll, activity = Path(tmp, "roll.csv"), Path(tmp, "activity.csv")
+        names = {str(roll): "roll-audit.csv", str(activity): "activity.csv"}
         _export(s.store, election_id, export_roll_csv, roll)
         _export(s.store, election_id, export_activity_csv, activity)
         try:
             result = run_audit(roll, activity, AuditConfig(), "skip", threads=2)
-        except AuditInputError as exc:
+        except (AuditInputError, EncodingError) as exc:
+            reason = str(exc)
+            for path, name in names.items():
+                reason = reason.replace(path, name)
+            log.error("the integrity audit failed on %s: %s", election_id, reason)
             raise ApiError(
-                409, "audit_unavailable", f"the integrity audit cannot read the exports: {exc}"
+                500, "audit_failed", f"the integrity audit could not read the exports: {reason}"
             ) from None
-        undated = sum(
-            1 for b in result.bad_rows if b.file == str(roll) and b.reason == BIRTH_DATE_EMPTY
-        )
-        if undated:
-            raise ApiError(
-                409,
-                "audit_unavailable",
-                f"the integrity audit cannot run on this roll: it needs every voter's birth "
-                f"date, and the voting service does not collect birth dates ({undated} of "
-                f"{undated + result.rows_read.get('roll', 0)} roll rows have none: the audit "
-                "would skip them and report their sign-ins as voters not on the roll). "
-                "Download roll-audit.csv and activity.csv, fill in birth_date from the "
-                "membership register and run 'honestballot audit' on them.",
-            )
         findings = to_json(result)
-        names = {str(roll): "roll-audit.csv", str(activity): "activity.csv"}
     for bad in findings["bad_rows"]:
         bad["file"] = names.get(bad["file"], bad["file"])
     for finding in findings["findings"]:
@@ -729,12 +720,12 @@ def page_audit(request: Request, election_id: str) -> Response:
     try:
         found = _audit(s, election_id)
     except ApiError as exc:
-        if exc.status != 409:
+        if exc.code != "audit_failed":
             raise
         return render(
             request,
             "organiser_audit.html",
-            409,
+            exc.status,
             election_id=election_id,
             title=title,
             unavailable=exc.message,

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from honestballot.service.cast_queue import CastQueue
 from honestballot.service.csrf import CSRF_KEY_NAME
 from honestballot.service.election import ElectionService
 from honestballot.service.keys import server_key
@@ -91,7 +92,8 @@ class Services:
         self.organisers = Organisers(self.store, now_ms)
         self.reports = Reports(self.store, now_ms)
         self.outbox = Outbox(self.store, self.sender, now_ms)
-        self.desk = VotingDesk(self.elections, self.roll, now_ms)
+        self.casts = CastQueue(self.elections)
+        self.desk = VotingDesk(self.elections, self.roll, now_ms, self.casts)
         self.csrf_key = bytes(server_key(self.store, CSRF_KEY_NAME))
         self.snapshots = SnapshotWriter(self.store, config.snapshot_dir, config.snapshot_interval_s)
         self._stop = threading.Event()
@@ -134,6 +136,7 @@ class Services:
 
     def stop(self) -> None:
         self._stop.set()
+        self.casts.stop()
         self.snapshots.stop()
         for thread in self._threads:
             thread.join(10)
