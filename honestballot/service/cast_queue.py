@@ -13,17 +13,12 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from sqlalchemy.engine import Connection
-
 from honestballot.errors import HonestBallotError
 from honestballot.protocol.ballot import EncryptedBallot
-from honestballot.service.election import ElectionService, Receipt
-
-Within = Callable[[Connection, EncryptedBallot, Receipt], None] | None
+from honestballot.service.election import ElectionService, Receipt, Within
 
 
 @dataclass

@@ -62,7 +62,7 @@ from honestballot.record.trustee import (
     encode_decryption_share,
     encode_election_key,
 )
-from honestballot.store.sql import SqlStore
+from honestballot.store.sql import SqlStore, StoredEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,26 @@ class Receipt:
             "tracking_hash": self.tracking_hash,
             "superseded": self.superseded,
         }
+
+
+Within = Callable[[Connection, EncryptedBallot, Receipt], None] | None
+
+
+@dataclass
+class _Batch:
+    """What a batch of casts knows inside its transaction, kept up to date as it goes."""
+
+    seq: int
+    credentials: dict[bytes, dict[str, Any]]
+    entries: dict[bytes, StoredEvent]
+
+    def commit(self, appended: int, credential: bytes, tracking: bytes, seq: int) -> None:
+        """Record a ballot whose savepoint was released."""
+        if appended == 0:
+            return
+        self.credentials[credential]["latest_tracking"] = tracking
+        self.entries[tracking] = StoredEvent(seq, "ballot", 0, b"", b"", tracking)
+        self.seq += appended
 
 
 def _now_ms() -> int:
@@ -296,24 +316,37 @@ class ElectionService:
     def cast_batch(
         self,
         election_id: str,
-        items: Sequence[
-            tuple[EncryptedBallot, Callable[[Connection, EncryptedBallot, Receipt], None] | None]
-        ],
+        items: Sequence[tuple[EncryptedBallot, Within]],
     ) -> list[Receipt | HonestBallotError]:
         """Append several verified ballots in one transaction: one lock and one durable
-        commit for the lot (group commit).  Each ballot is checked and appended under its
-        own savepoint, so a refused ballot changes nothing and never affects the others;
-        no receipt exists until the whole batch has committed.  A phase error (the
-        election is not open) raises for the whole batch."""
+        commit for the lot (group commit).  The credentials and earlier entries the batch
+        needs are read with one query each and the sequence number is written once.  Each
+        ballot is appended under its own savepoint, so a refused ballot changes nothing and
+        never affects the others; no receipt exists until the whole batch has committed.
+        A phase error (the election is not open) raises for the whole batch."""
         results: list[Receipt | HonestBallotError] = []
+        trackings = [ballot.tracking_hash() for ballot, _ in items]
         with self.store.transaction(election_id) as conn:
             self._locked_phase(conn, election_id, "open", what="casting a ballot")
-            for ballot, within in items:
+            batch = _Batch(
+                seq=self.store.next_seq(conn, election_id),
+                credentials=self.store.credential_rows(
+                    conn, election_id, (b.credential.data for b, _ in items)
+                ),
+                entries=self.store.events_by_trackings(conn, election_id, trackings),
+            )
+            for (ballot, within), tracking in zip(items, trackings, strict=True):
                 try:
                     with conn.begin_nested():
-                        results.append(self._cast_one(conn, election_id, ballot, within))
+                        receipt, appended = self._cast_one(
+                            conn, election_id, ballot, tracking, within, batch
+                        )
                 except HonestBallotError as exc:
                     results.append(exc)
+                    continue
+                batch.commit(appended, ballot.credential.data, tracking, receipt.seq)
+                results.append(receipt)
+            self.store.set_next_seq(conn, election_id, batch.seq)
         return results
 
     def _cast_one(
@@ -321,45 +354,59 @@ class ElectionService:
         conn: Connection,
         election_id: str,
         ballot: EncryptedBallot,
-        within: Callable[[Connection, EncryptedBallot, Receipt], None] | None,
-    ) -> Receipt:
-        tracking = ballot.tracking_hash()
-        cred = self.store.credential_row(conn, election_id, ballot.credential.data)
+        tracking: bytes,
+        within: Within,
+        batch: _Batch,
+    ) -> tuple[Receipt, int]:
+        """Check and append one ballot; (receipt, number of events appended)."""
+        cred = batch.credentials.get(ballot.credential.data)
         if cred is None:
             raise BallotRejected("the ballot's credential is not registered in this election")
         if cred["revoked"]:
             raise BallotRejected(
                 "the ballot's credential was replaced by a newer one and can no longer vote"
             )
-        existing = self.store.event_by_tracking(conn, election_id, tracking)
+        existing = batch.entries.get(tracking)
         if existing is not None:
             if existing.kind == "ballot" and cred["latest_tracking"] == tracking:
                 following = self.store.event_at(conn, election_id, existing.seq + 1)
                 replaced = None
                 if following is not None and following.kind == "superseded":
                     replaced = bytes.fromhex(parse_json(following.line)["body"]["old"])
-                return self._receipt(election_id, existing.seq, ballot, replaced)
+                return self._receipt(election_id, existing.seq, ballot, replaced), 0
             raise BallotRejected(
                 "this ballot was already "
                 + ("audited" if existing.kind == "audit" else "cast and replaced")
                 + " and cannot be cast again"
             )
-        seq = self._append(
-            conn, election_id, "ballot", {"ballot": ballot_to_json(ballot)}, tracking
+        seq = batch.seq
+        self._append_at(
+            conn, election_id, seq, "ballot", {"ballot": ballot_to_json(ballot)}, tracking
         )
         previous = cred["latest_tracking"]
         if previous is not None:
-            self._append(
-                conn,
-                election_id,
-                "superseded",
-                {"old": bytes(previous).hex(), "new": tracking.hex()},
-            )
+            body = {"old": bytes(previous).hex(), "new": tracking.hex()}
+            self._append_at(conn, election_id, seq + 1, "superseded", body)
         self.store.set_latest(conn, election_id, ballot.credential.data, tracking)
         receipt = self._receipt(election_id, seq, ballot, bytes(previous) if previous else None)
         if within is not None:
             within(conn, ballot, receipt)
-        return receipt
+        return receipt, 2 if previous is not None else 1
+
+    def _append_at(
+        self,
+        conn: Connection,
+        election_id: str,
+        seq: int,
+        kind: str,
+        body: Mapping[str, Any],
+        tracking_hash: bytes | None = None,
+    ) -> None:
+        now = self.clock()
+        line = EventLine(seq, now, kind, body).canonical()
+        self.store.append_event(
+            conn, election_id, seq, kind, now, line, leaf_hash(line), tracking_hash, advance=False
+        )
 
     @staticmethod
     def _receipt(

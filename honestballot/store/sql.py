@@ -10,7 +10,7 @@ with ``synchronous=FULL`` so a committed ballot survives a crash.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -120,7 +120,11 @@ class SqlStore:
         line: bytes,
         leaf_hash: bytes,
         tracking_hash: bytes | None = None,
+        *,
+        advance: bool = True,
     ) -> None:
+        """Insert event ``seq``; ``advance=False`` leaves ``next_seq`` to the caller (a batch
+        writes it once with :meth:`set_next_seq`)."""
         conn.execute(
             events.insert().values(
                 election_id=election_id,
@@ -132,9 +136,41 @@ class SqlStore:
                 tracking_hash=tracking_hash,
             )
         )
+        if advance:
+            self.set_next_seq(conn, election_id, seq + 1)
+
+    def set_next_seq(self, conn: Connection, election_id: str, next_seq: int) -> None:
         conn.execute(
-            update(elections).where(elections.c.election_id == election_id).values(next_seq=seq + 1)
+            update(elections)
+            .where(elections.c.election_id == election_id)
+            .values(next_seq=next_seq)
         )
+
+    def events_by_trackings(
+        self, conn: Connection, election_id: str, trackings: Iterable[bytes]
+    ) -> dict[bytes, StoredEvent]:
+        wanted = list(set(trackings))
+        if not wanted:
+            return {}
+        rows = conn.execute(
+            select(events).where(
+                events.c.election_id == election_id, events.c.tracking_hash.in_(wanted)
+            )
+        ).mappings()
+        return {bytes(r["tracking_hash"]): _stored(r) for r in rows}
+
+    def credential_rows(
+        self, conn: Connection, election_id: str, credentials_: Iterable[bytes]
+    ) -> dict[bytes, dict[str, Any]]:
+        wanted = list(set(credentials_))
+        if not wanted:
+            return {}
+        rows = conn.execute(
+            select(credentials).where(
+                credentials.c.election_id == election_id, credentials.c.credential.in_(wanted)
+            )
+        ).mappings()
+        return {bytes(r["credential"]): dict(r) for r in rows}
 
     def event_at(self, conn: Connection, election_id: str, seq: int) -> StoredEvent | None:
         row = (
