@@ -13,7 +13,6 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,11 +20,9 @@ import pytest
 from honestballot.audit.config import AuditConfig, ClosedWindow
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditResult
-from honestballot.audit.ids import iin_birth_date, iin_control_digit
+from honestballot.audit.ids import iin_birth_date
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import InvalidInput
-from honestballot.protocol.dkg_verify import ElectionKey
-from honestballot.protocol.manifest import Manifest
 from honestballot.service.activity import (
     ACTIVITY_COLUMNS,
     ROLL_COLUMNS,
@@ -34,25 +31,15 @@ from honestballot.service.activity import (
     export_roll_csv,
     record_activity,
 )
-from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.service.election import ElectionService
 from honestballot.service.roll import Roll
 from honestballot.store.schema import activity
 from honestballot.store.sql import SqlStore
+from tests.helpers import DemoCeremonies, make_iin
 
 ELECTION = "activity-test"
 T0 = 1_700_000_000_000  # 2023-11-14 22:13:20 UTC
 MINUTE = 60_000
-
-
-def make_iin(born: dt.date, serial: int) -> str:
-    century = "3" if born.year < 2000 else "5"
-    for s in range(serial, serial + 100):
-        first = f"{born:%y%m%d}{century}{s % 10000:04d}"
-        control = iin_control_digit(first)
-        if control is not None:
-            return first + str(control)
-    raise AssertionError("no issuable IIN")  # pragma: no cover
 
 
 IDS = [make_iin(dt.date(1950, 3, 1) + dt.timedelta(days=401 * i), 7 * i) for i in range(8)]
@@ -60,21 +47,9 @@ NOT_ON_ROLL = make_iin(dt.date(1999, 9, 9), 4242)
 UA = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
 
 
-@dataclass(frozen=True)
-class Ceremony:
-    manifest: Manifest
-    key: ElectionKey
-
-
-@pytest.fixture(scope="session")
-def ceremony(tmp_path_factory: pytest.TempPathFactory) -> Ceremony:
-    manifest = demo_manifest(ELECTION)
-    key, _ = run_key_ceremony(manifest, tmp_path_factory.mktemp("act"), SeededRandomness("act"))
-    return Ceremony(manifest, key)
-
-
 @pytest.fixture
-def store(ceremony: Ceremony, database_url: str) -> Iterator[SqlStore]:
+def store(demo_ceremony: DemoCeremonies, database_url: str) -> Iterator[SqlStore]:
+    ceremony = demo_ceremony(ELECTION)
     store = SqlStore(database_url)
     ElectionService(store, SeededRandomness("activity")).create(ceremony.manifest, ceremony.key)
     yield store

@@ -12,54 +12,27 @@ from dataclasses import dataclass
 
 import pytest
 
-from honestballot.audit.ids import iin_control_digit
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import InvalidInput, RollRejected
 from honestballot.protocol.board import RollEvent
-from honestballot.protocol.dkg_verify import ElectionKey
-from honestballot.protocol.manifest import Manifest
 from honestballot.record.events import EventLine, board_event
-from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.service.election import ElectionService
-from honestballot.service.roll import (
-    Roll,
+from honestballot.service.roll import Roll
+from honestballot.service.roll_csv import (
     normalize_contact,
     normalize_email,
     normalize_national_id,
     normalize_phone,
 )
 from honestballot.store.sql import SqlStore
+from tests.helpers import DemoCeremonies, make_iin
 
 ELECTION = "roll-test"
 UNITS = ("station-1", "station-2", "station-3", "station-4", "station-small")
 HEADER = "national_id,name,phone,email,unit\n"
 
 
-def make_iin(born: dt.date, serial: int) -> str:
-    """A valid IIN (check digit and encoded birth date) for someone born on ``born``."""
-    century = "3" if born.year < 2000 else "5"
-    for s in range(serial, serial + 100):
-        first = f"{born:%y%m%d}{century}{s % 10000:04d}"
-        control = iin_control_digit(first)
-        if control is not None:
-            return first + str(control)
-    raise AssertionError("no issuable IIN")  # pragma: no cover
-
-
 IDS = [make_iin(dt.date(1960, 1, 1) + dt.timedelta(days=97 * i), 10 * i) for i in range(12)]
-
-
-@dataclass(frozen=True)
-class Ceremony:
-    manifest: Manifest
-    key: ElectionKey
-
-
-@pytest.fixture(scope="session")
-def ceremony(tmp_path_factory: pytest.TempPathFactory) -> Ceremony:
-    manifest = demo_manifest(ELECTION)
-    key, _ = run_key_ceremony(manifest, tmp_path_factory.mktemp("roll"), SeededRandomness("roll"))
-    return Ceremony(manifest, key)
 
 
 @dataclass
@@ -73,7 +46,8 @@ class Setup:
 
 
 @pytest.fixture
-def setup(ceremony: Ceremony, database_url: str) -> Iterator[Setup]:
+def setup(demo_ceremony: DemoCeremonies, database_url: str) -> Iterator[Setup]:
+    ceremony = demo_ceremony(ELECTION)
     store = SqlStore(database_url)
     service = ElectionService(store, SeededRandomness("roll-service"))
     service.create(ceremony.manifest, ceremony.key)

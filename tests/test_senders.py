@@ -24,16 +24,15 @@ from honestballot.errors import DeliveryFailed
 from honestballot.service.senders import (
     ConsoleSender,
     FileSender,
-    HttpSmsSender,
     Message,
     RoutingSender,
     Secret,
-    SmtpSender,
     latest_code_for,
     mask_destination,
     read_outbox,
-    sender_from_url,
 )
+from honestballot.service.senders_net import HttpSmsSender, SmtpSender
+from honestballot.service.senders_url import sender_from_url
 
 CODE = "493817"
 PHONE = "+79161231234"

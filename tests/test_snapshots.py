@@ -19,14 +19,12 @@ from sqlalchemy import update
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import VoterCredential, generate_credential
-from honestballot.protocol.dkg_verify import ElectionKey
-from honestballot.protocol.manifest import Manifest
 from honestballot.record.ballot import ballot_to_json
-from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.service.election import ElectionService
 from honestballot.service.snapshots import SnapshotWriter, turnout, write_snapshots
 from honestballot.store.schema import credentials, elections, voters
 from honestballot.store.sql import SqlStore
+from tests.helpers import DemoCeremonies
 
 ELECTION = "snapshot-test"
 T0 = 1_709_296_440_000
@@ -44,19 +42,6 @@ CREDENTIAL_UNITS = [
 ROLL = {"station-1": 4, "station-2": 2, "station-3": 1}
 CHOICE = {"chair": {"cand-1"}, "council": {"member-1"}}
 RESULT_WORDS = ("result", "tally", "count", "choice", "cand-", "member-", "chair", "council")
-
-
-@dataclass(frozen=True)
-class Ceremony:
-    manifest: Manifest
-    key: ElectionKey
-
-
-@pytest.fixture(scope="session")
-def ceremony(tmp_path_factory: pytest.TempPathFactory) -> Ceremony:
-    manifest = demo_manifest(ELECTION)
-    key, _ = run_key_ceremony(manifest, tmp_path_factory.mktemp("keys"), SeededRandomness("snap"))
-    return Ceremony(manifest, key)
 
 
 @dataclass
@@ -82,7 +67,8 @@ class Election:
 
 
 @pytest.fixture
-def election(ceremony: Ceremony, database_url: str) -> Iterator[Election]:
+def election(demo_ceremony: DemoCeremonies, database_url: str) -> Iterator[Election]:
+    ceremony = demo_ceremony(ELECTION)
     store = SqlStore(database_url)
     rng = SeededRandomness("snapshot")
     service = ElectionService(store, rng)

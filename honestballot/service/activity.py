@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from honestballot.errors import InvalidInput
-from honestballot.service.roll import normalize_contact, normalize_national_id
+from honestballot.service.roll_csv import normalize_contact, normalize_national_id
 from honestballot.store.schema import activity, voters
 from honestballot.store.sql import SqlStore
 

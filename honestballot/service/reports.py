@@ -38,7 +38,14 @@ MAX_WHAT: Final = 5_000
 MAX_FIELD: Final = 500
 MAX_PUBLISHED: Final = 5_000
 MAX_ATTACHMENT: Final = 5 * 1024 * 1024
-ATTACHMENT_TYPES: Final = ("image/jpeg", "image/png", "application/pdf", "text/plain")
+#: the attachment types accepted, each with the file-name suffix it is downloaded with
+ATTACHMENT_SUFFIX: Final = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "application/pdf": ".pdf",
+    "text/plain": ".txt",
+}
+ATTACHMENT_TYPES: Final = tuple(ATTACHMENT_SUFFIX)
 PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

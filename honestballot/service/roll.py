@@ -6,19 +6,15 @@ by several voters is allowed only for a contact the organiser recorded an except
 with a reason; how many exceptions there are goes on the public board together with the
 voters per unit (the ``roll`` event, docs/record-format.md).
 
-Contacts are normalised exactly as the integrity audit normalises them (docs/audit.md),
-so that the import's rule and the audit's clusters agree. Nothing here returns a secret:
+Reading and normalising the file is :mod:`roll_csv`. Nothing here returns a secret:
 the roll holds public credentials only, never one-time codes.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,107 +23,27 @@ from sqlalchemy.engine import Connection
 
 from honestballot.errors import InvalidInput, RollRejected
 from honestballot.record.manifest import manifest_from_json
+from honestballot.service.roll_csv import (
+    RollLine,
+    normalize_contact,
+    normalize_national_id,
+    parse_roll,
+)
 from honestballot.store.schema import contact_exceptions, voters
 from honestballot.store.sql import SqlStore
 
 MAX_VOTERS = 2_000_000
 _BATCH = 5_000
-_COLUMNS = ("national_id", "name", "phone", "email", "unit")
-_REQUIRED = ("national_id", "name", "unit")
-_MAX_ID = 64
-_MAX_NAME = 256
-_MAX_EMAIL = 254
-_TAG = re.compile(r"\+[^@]*@")
-_LETTER = re.compile(r"[^\W\d_]")
-_NOT_DIGIT = re.compile(r"[^0-9]")
-_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
-_SPACE = re.compile(r"\s")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def _shown(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:40] + "…")
-
-
-# -- normalisation (docs/audit.md) -------------------------------------------------------
-
-
-def normalize_phone(text: str) -> str | None:
-    """Digits only; 11 digits starting with 8, or 10 digits, become ``7XXXXXXXXXX``.
-
-    Empty gives ``None``. Letters, non-ASCII digits, or fewer than 10 or more than 15
-    digits raise :class:`ValueError` with the reason.
-
-    >>> normalize_phone("8 (701) 123-45-67")
-    '77011234567'
-    """
-    value = text.strip()
-    if not value:
-        return None
-    if _LETTER.search(value):
-        raise ValueError(f"phone {_shown(value)} contains letters")
-    if not value.isascii() and _OTHER_DIGIT.search(value):
-        raise ValueError(f"phone {_shown(value)} contains non-ASCII digits")
-    digits = _NOT_DIGIT.sub("", value)
-    if not 10 <= len(digits) <= 15:
-        raise ValueError(f"phone {_shown(value)} has {len(digits)} digits, not 10 to 15")
-    if len(digits) == 11 and digits.startswith("8"):
-        return "7" + digits[1:]
-    if len(digits) == 10:
-        return "7" + digits
-    return digits
-
-
-def normalize_email(text: str) -> str | None:
-    """Lower-cased, a ``+tag`` before ``@`` removed; it must contain ``@``.
-
-    Empty gives ``None``; an address without one ``@`` between a non-empty local part
-    and domain, or with spaces, raises :class:`ValueError`.
-
-    >>> normalize_email("Anna.K+votes@Mail.Example")
-    'anna.k@mail.example'
-    """
-    value = text.strip()
-    if not value:
-        return None
-    normal = _TAG.sub("@", value.lower(), count=1)
-    if "@" not in normal:
-        raise ValueError(f"e-mail {_shown(value)} has no @")
-    local, _, domain = normal.partition("@")
-    if not local or not domain or "@" in domain:
-        raise ValueError(f"e-mail {_shown(value)} is not local@domain")
-    if _SPACE.search(normal) or len(normal) > _MAX_EMAIL:
-        raise ValueError(f"e-mail {_shown(value)} has spaces or is too long")
-    return normal
-
-
-def normalize_contact(text: str) -> str | None:
-    """A phone number if ``text`` has no ``@``, else an e-mail address (as the audit does)."""
-    return normalize_email(text) if "@" in text else normalize_phone(text)
-
-
-def normalize_national_id(text: str) -> str:
-    """Without spaces and dashes, upper-cased (so ``ab-1`` and ``AB1`` are one person)."""
-    return text.strip().replace(" ", "").replace("-", "").upper()
-
-
-def _national_id_problem(value: str) -> str | None:
-    if not value:
-        return "national ID is empty"
-    if len(value) > _MAX_ID or not (value.isascii() and value.isalnum()):
-        return f"national ID {_shown(value)} is not up to {_MAX_ID} letters and digits"
-    return None
-
-
-# -- reading the file ------------------------------------------------------------------
-
-
 @dataclass(frozen=True, slots=True)
 class VoterRow:
+    """One voter as the roll stores them."""
+
     election_id: str
     voter_id: int
     national_id: str
@@ -136,114 +52,6 @@ class VoterRow:
     email: str | None
     unit: str
     credential: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Line:
-    """One data row of the file; fields that failed their check are empty / ``None``."""
-
-    line: int
-    national_id: str
-    name: str
-    phone: str | None
-    email: str | None
-    unit: str
-
-
-def _records(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The lower-cased header and an iterator of (first physical line, fields)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InvalidInput(f"the roll is not UTF-8 text (line {line}: {exc.reason})") from exc
-    first = text.split("\n", 1)[0]
-    if not first.strip():
-        raise InvalidInput("the roll has no header line")
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        start = 1
-        try:
-            for record in reader:
-                yield start, record
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            raise InvalidInput(f"line {start}: not readable as CSV ({exc})") from exc
-
-    it = rows()
-    _, header = next(it)
-    return [h.strip().lower() for h in header], it
-
-
-def _columns(header: list[str]) -> dict[str, int]:
-    wanted = [h for h in header if h in _COLUMNS]
-    twice = sorted({h for h in wanted if wanted.count(h) > 1})
-    if twice:
-        raise InvalidInput(f"the roll has column(s) twice: {', '.join(twice)}")
-    missing = [c for c in _REQUIRED if c not in header]
-    if "phone" not in header and "email" not in header:
-        missing.append("phone or email")
-    if missing:
-        raise InvalidInput(
-            f"the roll is missing required column(s): {', '.join(missing)} "
-            f"(found: {', '.join(header) or 'none'})"
-        )
-    return {h: i for i, h in enumerate(header) if h in _COLUMNS}
-
-
-def _check_line(
-    line: int, fields: list[str], cols: dict[str, int], units: frozenset[str]
-) -> tuple[_Line, list[str]]:
-    def get(name: str) -> str:
-        return fields[cols[name]].strip() if name in cols else ""
-
-    problems = []
-    national_id = normalize_national_id(get("national_id"))
-    if (why := _national_id_problem(national_id)) is not None:
-        problems.append(why)
-        national_id = ""
-    name = get("name")
-    if not name:
-        problems.append("name is empty")
-    elif len(name) > _MAX_NAME or _CONTROL.search(name):
-        problems.append(f"name is longer than {_MAX_NAME} characters or has control characters")
-    unit = get("unit")
-    if not unit:
-        problems.append("unit is empty")
-    elif unit not in units:
-        problems.append(f"unit {_shown(unit)} is not a unit of the election")
-    contacts: list[str | None] = []
-    for column, normalize in (("phone", normalize_phone), ("email", normalize_email)):
-        try:
-            contacts.append(normalize(get(column)))
-        except ValueError as exc:
-            problems.append(str(exc))
-            contacts.append(None)
-    if not get("phone") and not get("email"):
-        problems.append("neither a phone number nor an e-mail address")
-    return _Line(line, national_id, name, contacts[0], contacts[1], unit), problems
-
-
-def _parse_roll(data: bytes, units: frozenset[str]) -> tuple[list[_Line], list[tuple[int, str]]]:
-    """Every row of a roll file and the problems found in rows on their own."""
-    header, records = _records(data)
-    cols = _columns(header)
-    rows: list[_Line] = []
-    problems: list[tuple[int, str]] = []
-    for line, fields in records:
-        if all(not f.strip() for f in fields):
-            continue  # blank lines and spreadsheets' empty ",,,," rows hold no voter
-        if len(rows) >= MAX_VOTERS:
-            raise InvalidInput(f"the roll has more than {MAX_VOTERS:,} rows")
-        if len(fields) != len(header):
-            problems.append((line, f"{len(fields)} fields where the header has {len(header)}"))
-            continue
-        row, found = _check_line(line, fields, cols, units)
-        rows.append(row)
-        problems += [(line, p) for p in found]
-    return rows, problems
 
 
 # -- the roll --------------------------------------------------------------------------
@@ -284,7 +92,7 @@ class Roll:
         """Add every voter of a CSV file, or none of them (:class:`RollRejected`)."""
         with self.store.engine.connect() as conn:
             units = self._in_setup(conn, election_id, "importing the roll")
-        rows, problems = _parse_roll(data, frozenset(units))
+        rows, problems = parse_roll(data, frozenset(units), MAX_VOTERS)
         with self.store.transaction(election_id) as conn:
             self._in_setup(conn, election_id, "importing the roll")
             existing, problems_vs_roll = self._against_roll(conn, election_id, rows)
@@ -310,7 +118,7 @@ class Roll:
         return len(rows)
 
     def _against_roll(
-        self, conn: Connection, election_id: str, rows: list[_Line]
+        self, conn: Connection, election_id: str, rows: list[RollLine]
     ) -> tuple[int, list[tuple[int, str]]]:
         """Voters already on the roll, and the file's clashes with them and within itself."""
         on_roll = "already on the roll"

@@ -46,7 +46,7 @@ from honestballot.protocol.manifest import Label
 from honestballot.record.manifest import label_from_json
 from honestballot.service.keys import SecretStr, dialect_insert, mac, server_key
 from honestballot.service.ratelimit import RateLimiter
-from honestballot.service.roll import normalize_national_id
+from honestballot.service.roll_csv import normalize_national_id
 from honestballot.service.senders import Message, Sender, mask_destination
 from honestballot.store.schema import elections, signin_codes, voters
 from honestballot.store.sql import SqlStore

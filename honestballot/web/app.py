@@ -1,9 +1,10 @@
 """The ASGI application: ``create_app(config)``, and ``app_from_env`` for uvicorn workers.
 
-Routers: :mod:`voter` (sign-in, ballot, receipt), :mod:`observer` (board, turnout,
-results, record, tree heads, anonymous reports), :mod:`organiser` (elections, roll,
-phases, reports), :mod:`trustee` (encrypted tally, decryption shares).  Errors become
-JSON (or an error page) in one place, :mod:`errors`.  Turnout snapshots are static
+Routers: :mod:`voter_api` and :mod:`voter_pages` (sign-in, ballot, receipt),
+:mod:`observer` (board, turnout, record, tree heads), :mod:`results`, :mod:`reports`
+(anonymous reports), :mod:`organiser_api` and :mod:`organiser_pages` (elections, roll,
+phases, reports, audit), :mod:`trustee` (encrypted tally, decryption shares).  Errors
+become JSON (or an error page) in one place, :mod:`errors`.  Turnout snapshots are static
 files under ``/snapshots``, written by a background thread, never computed on request.
 """
 
@@ -18,7 +19,17 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from honestballot.service.senders import Sender
-from honestballot.web import errors, observer, organiser, trustee, voter
+from honestballot.web import (
+    errors,
+    observer,
+    organiser_api,
+    organiser_pages,
+    reports,
+    results,
+    trustee,
+    voter_api,
+    voter_pages,
+)
 from honestballot.web.deps import csrf_for, set_cookies
 from honestballot.web.pages import render
 from honestballot.web.security import SecurityMiddleware
@@ -54,7 +65,16 @@ def create_app(config: ServerConfig, *, sender: Sender | None = None) -> FastAPI
     app.mount(
         "/snapshots", StaticFiles(directory=config.snapshot_dir, check_dir=False), name="snapshots"
     )
-    for module in (voter, observer, organiser, trustee):
+    for module in (
+        voter_api,
+        voter_pages,
+        observer,
+        results,
+        reports,
+        organiser_api,
+        organiser_pages,
+        trustee,
+    ):
         app.include_router(module.router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

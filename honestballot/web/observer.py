@@ -1,5 +1,6 @@
-"""Observer pages and their JSON: the board, turnout, results, the record, tree heads and
-anonymous reports of pressure.  No sign-in anywhere.
+"""Observer pages and their JSON: the board, turnout, the record and its tree heads.
+No sign-in anywhere.  The results are in :mod:`results`, anonymous reports of pressure
+in :mod:`reports`.
 
 Every route here is a read path and only reads: primary-key lookups, index range scans
 and static files.  None of them takes the election's row lock the cast path serialises
@@ -9,8 +10,7 @@ covering all of it.  Turnout is a static snapshot (``/snapshots``)
 that ``observer.js`` fetches; it is never computed on request.
 
 Nothing here says who cast a ballot: the board shows tracking codes and whether each
-ballot counts, and reports are published only after the organiser removes personal
-data.  The reporter's address, device and cookies are neither stored nor logged.
+ballot counts.
 """
 
 from __future__ import annotations
@@ -21,27 +21,20 @@ import json
 import re
 import weakref
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlalchemy.engine import Connection
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
 
 from honestballot.errors import InvalidInput, LogError, ProtocolError
 from honestballot.protocol.ballot import tracking_code
-from honestballot.protocol.manifest import Manifest
 from honestballot.record.codec import parse_json
-from honestballot.service.reports import MAX_ATTACHMENT
 from honestballot.store.sql import SqlStore, StoredEvent
-from honestballot.web.deps import require_csrf
-from honestballot.web.errors import ApiError
 from honestballot.web.i18n import language_of
-from honestballot.web.pages import render
+from honestballot.web.observer_common import LINE_LIMIT, page, utc
 from honestballot.web.state import Services
-from honestballot.web.trustee import election_row, trustee_status
+from honestballot.web.trustee import election_row
 
 router = APIRouter()
 
@@ -52,62 +45,24 @@ MAX_REVOTES: Final = 1000
 _HEX: Final = re.compile(r"^[0-9a-f]{8,64}$")
 _CODE: Final = re.compile(r"^[A-Z2-7]{16}$")
 _SIZE: Final = re.compile(r"^[0-9]{1,12}$")
-_LINE_LIMIT: Final = 1 << 28
-_ATTACHMENT_SUFFIX: Final = {
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "application/pdf": ".pdf",
-    "text/plain": ".txt",
-}
 
-# Values that never change once on the board (board key, published result), per process.
-_immutable: weakref.WeakKeyDictionary[Services, dict[tuple[str, str], Any]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-# -- shared helpers ----------------------------------------------------------------------
-
-
-def _utc(time_ms: int) -> str:
-    return datetime.fromtimestamp(time_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _page_election(found: Services, row: dict[str, Any], lang: str) -> dict[str, Any]:
-    ctx = found.elections.context(str(row["election_id"]))
-    return {
-        "id": ctx.manifest.election_id,
-        "title": ctx.manifest.title.get(lang),
-        "phase": str(row["phase"]),
-        "fingerprint": ctx.base_hash.hex()[:16],
-    }
-
-
-def _page(
-    request: Request,
-    template: str,
-    found: Services,
-    row: dict[str, Any],
-    status: int = 200,
-    **extra: Any,
-) -> HTMLResponse:
-    election = _page_election(found, row, language_of(request))
-    return render(request, template, status, election=election, **extra)
+# The board key never changes once on the board: kept per process.
+_board_keys: weakref.WeakKeyDictionary[Services, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 def board_key(found: Services, election_id: str) -> str:
     """The board key from the setup event (the first event of every board)."""
-    cache = _immutable.setdefault(found, {})
-    key = cache.get((election_id, "board_key"))
+    cache = _board_keys.setdefault(found, {})
+    key = cache.get(election_id)
     if key is None:
         with found.store.engine.connect() as conn:
             setup = found.store.event_at(conn, election_id, 0)
         if setup is None or setup.kind != "setup":
             raise ProtocolError("the board has no setup event")
-        key = cache[(election_id, "board_key")] = str(
-            parse_json(setup.line, limit=_LINE_LIMIT)["body"]["board_key"]
+        key = cache[election_id] = str(
+            parse_json(setup.line, limit=LINE_LIMIT)["body"]["board_key"]
         )
-    return str(key)
+    return key
 
 
 # -- the board ---------------------------------------------------------------------------
@@ -140,7 +95,7 @@ def parse_board_query(text: str) -> BoardQuery:
 
 
 def _credential_of(ev: StoredEvent) -> bytes:
-    return bytes.fromhex(parse_json(ev.line, limit=_LINE_LIMIT)["body"]["ballot"]["credential"])
+    return bytes.fromhex(parse_json(ev.line, limit=LINE_LIMIT)["body"]["ballot"]["credential"])
 
 
 def _successor(
@@ -232,10 +187,10 @@ def board_page(request: Request, election_id: str, q: str = "") -> HTMLResponse:
         except InvalidInput as exc:
             error = str(exc)
     for entry in entries or []:
-        entry["time"] = _utc(entry["time_ms"])
+        entry["time"] = utc(entry["time_ms"])
         if "superseded_by" in entry:
             entry["superseded_by_code"] = tracking_code(bytes.fromhex(entry["superseded_by"]))
-    return _page(
+    return page(
         request,
         "observer_board.html",
         found,
@@ -258,7 +213,7 @@ def turnout_page(request: Request, election_id: str) -> HTMLResponse:
         {"id": u.id, "name": u.name.get(lang)}
         for u in found.elections.context(election_id).manifest.units
     ]
-    return _page(
+    return page(
         request,
         "observer_turnout.html",
         found,
@@ -266,126 +221,6 @@ def turnout_page(request: Request, election_id: str) -> HTMLResponse:
         units=units,
         snapshot=f"/snapshots/{election_id}/turnout.json",
     )
-
-
-# -- results -----------------------------------------------------------------------------
-
-
-def _event_body(ev: StoredEvent) -> dict[str, Any]:
-    body: dict[str, Any] = parse_json(ev.line, limit=_LINE_LIMIT)["body"]
-    return body
-
-
-def _result_events(
-    store: SqlStore, election_id: str, next_seq: int
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(tally body, result body).  The result is the board's last event and only
-    decryption shares stand between it and the tally, so a few key lookups find both."""
-    with store.engine.connect() as conn:
-        seq = next_seq - 1
-        last = store.event_at(conn, election_id, seq)
-        if last is not None and last.kind == "result":
-            for back in range(seq - 1, -1, -1):
-                ev = store.event_at(conn, election_id, back)
-                if ev is None or ev.kind not in ("decryption-share", "tally"):
-                    break
-                if ev.kind == "tally":
-                    return _event_body(ev), _event_body(last)
-    found = {ev.kind: ev for ev in store.iter_events(election_id, kinds=("tally", "result"))}
-    if "tally" not in found or "result" not in found:
-        raise ProtocolError("the board has no published result")
-    return _event_body(found["tally"]), _event_body(found["result"])
-
-
-def result_summary(found: Services, election_id: str, row: dict[str, Any]) -> dict[str, Any]:
-    """The published result: election-wide counts, per-unit counts for the units broken
-    out (at least ``min_unit_size`` counted ballots) and ballots counted per unit."""
-    if row["phase"] != "done":
-        raise ProtocolError(
-            "there are no results yet: they exist only after the polls close and enough "
-            "trustees decrypt the sum of the ballots"
-        )
-    cache = _immutable.setdefault(found, {})
-    cached = cache.get((election_id, "result"))
-    if cached is not None:
-        return dict(cached)
-    manifest = found.elections.context(election_id).manifest
-    tally, result = _result_events(found.store, election_id, int(row["next_seq"]))
-    totals: list[dict[str, Any]] = []
-    by_unit: dict[str, list[dict[str, Any]]] = {}
-    for item in result["counts"]:
-        entry, _, unit = str(item["id"]).partition("@")
-        if unit:
-            by_unit.setdefault(unit, []).append({"id": entry, "count": int(item["count"])})
-        else:
-            totals.append({"id": entry, "count": int(item["count"])})
-    counted = [{"unit": c["unit"], "ballots": int(c["ballots"])} for c in tally["counted_per_unit"]]
-    summary = {
-        "election_id": election_id,
-        "counts": totals,
-        "per_unit": [
-            {"unit": u.id, "counts": by_unit[u.id]} for u in manifest.units if u.id in by_unit
-        ],
-        "counted_per_unit": counted,
-        "ballots_counted": sum(c["ballots"] for c in counted),
-        "min_unit_size": manifest.min_unit_size,
-        "units_not_broken_out": [u.id for u in manifest.units if u.id not in by_unit],
-        "trustees": list(result["trustees"]),
-        "rejected_shares": list(result["rejected_shares"]),
-    }
-    cache[(election_id, "result")] = summary
-    return dict(summary)
-
-
-def _contest_tables(
-    manifest: Manifest, counts: list[dict[str, Any]], lang: str
-) -> list[dict[str, Any]]:
-    by_id = {c["id"]: c["count"] for c in counts}
-    return [
-        {
-            "title": contest.title.get(lang),
-            "rows": [
-                {"label": o.label.get(lang), "count": by_id.get(f"{contest.id}/{o.id}", 0)}
-                for o in contest.options
-            ],
-        }
-        for contest in manifest.contests
-    ]
-
-
-@router.get("/api/e/{election_id}/results", summary="The published result (409 before it exists)")
-def api_results(request: Request, election_id: str) -> dict[str, Any]:
-    found, row = election_row(request, election_id)
-    return result_summary(found, election_id, row)
-
-
-@router.get("/e/{election_id}/results", response_class=HTMLResponse, include_in_schema=False)
-def results_page(request: Request, election_id: str) -> HTMLResponse:
-    found, row = election_row(request, election_id)
-    lang = language_of(request)
-    manifest = found.elections.context(election_id).manifest
-    names = {u.id: u.name.get(lang) for u in manifest.units}
-    context: dict[str, Any] = {
-        "trustees": trustee_status(found, election_id, str(row["phase"])),
-        "result": None,
-    }
-    if row["phase"] == "done":
-        summary = result_summary(found, election_id, row)
-        context["result"] = {
-            "ballots_counted": summary["ballots_counted"],
-            "contests": _contest_tables(manifest, summary["counts"], lang),
-            "units": [
-                {"name": names[u["unit"]], "contests": _contest_tables(manifest, u["counts"], lang)}
-                for u in summary["per_unit"]
-            ],
-            "counted": [
-                {"name": names[c["unit"]], "ballots": c["ballots"]}
-                for c in summary["counted_per_unit"]
-            ],
-            "small_units": ", ".join(names[u] for u in summary["units_not_broken_out"]),
-            "min_unit_size": summary["min_unit_size"],
-        }
-    return _page(request, "observer_results.html", found, row, **context)
 
 
 # -- the record and its tree heads -------------------------------------------------------
@@ -454,7 +289,7 @@ def api_consistency(
 def tree_heads_page(request: Request, election_id: str) -> HTMLResponse:
     found, row = election_row(request, election_id)
     key = board_key(found, election_id)
-    return _page(request, "observer_tree_heads.html", found, row, board_key=key)
+    return page(request, "observer_tree_heads.html", found, row, board_key=key)
 
 
 # -- the election's home -----------------------------------------------------------------
@@ -463,120 +298,4 @@ def tree_heads_page(request: Request, election_id: str) -> HTMLResponse:
 @router.get("/e/{election_id}", response_class=HTMLResponse, include_in_schema=False)
 def home_page(request: Request, election_id: str) -> HTMLResponse:
     found, row = election_row(request, election_id)
-    return _page(request, "observer_home.html", found, row)
-
-
-# -- anonymous reports -------------------------------------------------------------------
-
-
-@router.get("/e/{election_id}/report", response_class=HTMLResponse, include_in_schema=False)
-def report_form(request: Request, election_id: str) -> HTMLResponse:
-    found, row = election_row(request, election_id)
-    return _page(request, "observer_report.html", found, row, form={}, error="")
-
-
-def _wants_html(request: Request) -> bool:
-    return "text/html" in request.headers.get("accept", "")
-
-
-def _field(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
-async def _attachment(form: FormData) -> tuple[bytes | None, str | None]:
-    upload = form.get("attachment")
-    if not isinstance(upload, UploadFile) or (not upload.filename and not upload.size):
-        return None, None
-    data = await upload.read(MAX_ATTACHMENT + 1)
-    if not data and not upload.filename:
-        return None, None
-    declared = (upload.content_type or "").split(";", 1)[0].strip().lower()
-    if declared in ("", "application/octet-stream"):
-        declared = _sniff(data, upload.filename or "")
-    return data, declared
-
-
-def _sniff(data: bytes, filename: str) -> str:
-    """A type for an upload the browser did not label (the service checks it anyway)."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    return "text/plain" if filename.lower().endswith(".txt") else "application/octet-stream"
-
-
-@router.post("/e/{election_id}/report", response_class=HTMLResponse, include_in_schema=False)
-async def report_submit(request: Request, election_id: str) -> HTMLResponse:
-    found, row = election_row(request, election_id)
-    async with request.form(max_files=1, max_fields=10, max_part_size=64 * 1024) as form:
-        require_csrf(request, _field(form, "csrf"))
-        fields = {name: _field(form, name) for name in ("what", "place", "happened")}
-        data, kind = await _attachment(form)
-    try:
-        number = await run_in_threadpool(
-            found.reports.submit,
-            election_id,
-            fields["what"],
-            fields["place"],
-            fields["happened"],
-            data,
-            kind,
-        )
-    except InvalidInput as exc:
-        if not _wants_html(request):
-            raise
-        return _page(request, "observer_report.html", found, row, 400, form=fields, error=str(exc))
-    return _page(request, "observer_report_thanks.html", found, row, number=number)
-
-
-def _public_reports(found: Services, election_id: str) -> list[dict[str, Any]]:
-    return [r.to_json() for r in found.reports.published(election_id)]
-
-
-@router.get("/api/e/{election_id}/reports", summary="Published reports of pressure")
-def api_reports(request: Request, election_id: str) -> dict[str, Any]:
-    found, _ = election_row(request, election_id)
-    return {
-        "reports": _public_reports(found, election_id),
-        "counts": found.reports.counts(election_id),
-    }
-
-
-@router.get("/e/{election_id}/reports", response_class=HTMLResponse, include_in_schema=False)
-def reports_page(request: Request, election_id: str) -> HTMLResponse:
-    found, row = election_row(request, election_id)
-    reports = _public_reports(found, election_id)
-    for report in reports:
-        report["published"] = _utc(report["published_ms"])
-    return _page(
-        request,
-        "observer_reports.html",
-        found,
-        row,
-        reports=reports,
-        counts=found.reports.counts(election_id),
-    )
-
-
-@router.get("/e/{election_id}/reports/{report_id}/attachment", include_in_schema=False)
-def report_attachment(request: Request, election_id: str, report_id: int) -> Response:
-    found, _ = election_row(request, election_id)
-    try:
-        if not 0 < report_id < 2**31:  # report ids are SQL integers
-            raise InvalidInput(f"there is no report {report_id}")
-        data, kind = found.reports.attachment(election_id, report_id, public_only=True)
-    except InvalidInput as exc:
-        raise ApiError(404, "not_found", str(exc)) from None
-    name = f"report-{report_id}{_ATTACHMENT_SUFFIX.get(kind, '')}"
-    return Response(
-        data,
-        media_type=kind,
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
-    )
+    return page(request, "observer_home.html", found, row)

@@ -21,7 +21,8 @@ from honestballot.service.notices import Outbox
 from honestballot.service.organisers import Organisers
 from honestballot.service.reports import Reports
 from honestballot.service.roll import Roll
-from honestballot.service.senders import Sender, sender_from_url
+from honestballot.service.senders import Sender
+from honestballot.service.senders_url import sender_from_url
 from honestballot.service.signin import SignIn
 from honestballot.service.snapshots import SnapshotWriter
 from honestballot.service.voting import VotingDesk

@@ -17,15 +17,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from honestballot.crypto.randomness import SeededRandomness
-from honestballot.protocol.dkg import TrusteeSecret
-from honestballot.protocol.dkg_verify import ElectionKey
-from honestballot.protocol.manifest import Manifest
-from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.service.senders import latest_code_for
 from honestballot.web.app import asgi
 from honestballot.web.state import ServerConfig, Services
 from tests.databases import KINDS, fresh_database
+from tests.helpers import DemoCeremonies, DemoCeremony
 
 ELECTION = "web-test"
 
@@ -45,20 +41,10 @@ def roll_csv(rows: list[tuple[str, str, str, str, str]] = ROLL) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-@dataclass
-class Ceremony:
-    manifest: Manifest
-    key: ElectionKey
-    secrets: list[TrusteeSecret]
-
-
 @pytest.fixture(scope="session")
-def web_ceremony(tmp_path_factory: pytest.TempPathFactory) -> Ceremony:
-    manifest = demo_manifest(ELECTION)
-    key, secrets = run_key_ceremony(
-        manifest, tmp_path_factory.mktemp("ceremony"), SeededRandomness("web")
-    )
-    return Ceremony(manifest, key, secrets)  # type: ignore[arg-type]
+def web_ceremony(demo_ceremony: DemoCeremonies) -> DemoCeremony:
+    """The key ceremony of the election every web test runs."""
+    return demo_ceremony(ELECTION)
 
 
 @dataclass
@@ -68,7 +54,7 @@ class WebElection:
     election_id: str
     outbox: Path
     organiser_token: str
-    ceremony: Ceremony
+    ceremony: DemoCeremony
     database_url: str
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -115,7 +101,9 @@ class WebElection:
         return body
 
 
-def _make(ceremony: Ceremony, tmp_path: Path, url: str, *, open_: bool) -> Iterator[WebElection]:
+def _make(
+    ceremony: DemoCeremony, tmp_path: Path, url: str, *, open_: bool
+) -> Iterator[WebElection]:
     outbox = tmp_path / "outbox"
     config = ServerConfig(
         database_url=url,
@@ -139,7 +127,7 @@ def _make(ceremony: Ceremony, tmp_path: Path, url: str, *, open_: bool) -> Itera
 
 @pytest.fixture(params=KINDS)
 def web(
-    request: pytest.FixtureRequest, web_ceremony: Ceremony, tmp_path: Path
+    request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
 ) -> Iterator[WebElection]:
     """An open election on a running app, once on SQLite and once on PostgreSQL."""
     with fresh_database(request.param, tmp_path / "db") as url:
@@ -148,7 +136,7 @@ def web(
 
 @pytest.fixture(params=KINDS)
 def web_setup(
-    request: pytest.FixtureRequest, web_ceremony: Ceremony, tmp_path: Path
+    request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
 ) -> Iterator[WebElection]:
     """The same election still in setup (roll imported, not open)."""
     with fresh_database(request.param, tmp_path / "db") as url:

@@ -45,7 +45,8 @@ from honestballot.service.senders import latest_code_for
 from honestballot.verify.verifier import verify_record
 from honestballot.web.state import ServerConfig, Services
 from tests.databases import KINDS, fresh_database
-from tests.web.conftest import ELECTION, ROLL, Ceremony, roll_csv
+from tests.helpers import DemoCeremony
+from tests.web.conftest import ELECTION, ROLL, roll_csv
 
 pytestmark = pytest.mark.slow
 
@@ -144,7 +145,7 @@ def _wait_until_serving(server: Server) -> None:
 
 @pytest.fixture(params=KINDS)
 def server(
-    request: pytest.FixtureRequest, web_ceremony: Ceremony, tmp_path: Path
+    request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
 ) -> Iterator[Server]:
     """``honestballot serve`` over a fresh database holding one open election."""
     outbox = tmp_path / "outbox"
@@ -395,7 +396,7 @@ def _board_entry(server: Server, tracking: str) -> dict[str, Any]:
 # --- the test ------------------------------------------------------------------------------
 
 
-def test_vote_in_the_browser(server: Server, web_ceremony: Ceremony, tmp_path: Path) -> None:
+def test_vote_in_the_browser(server: Server, web_ceremony: DemoCeremony, tmp_path: Path) -> None:
     eid = server.election_id
     manifest = web_ceremony.manifest
     watch = Watch()

@@ -40,7 +40,8 @@ from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Uni
 from honestballot.record.ballot import ballot_from_json, ballot_to_json
 from honestballot.service.demo import run_key_ceremony
 from honestballot.service.election import ElectionService
-from honestballot.service.roll import Roll, normalize_phone
+from honestballot.service.roll import Roll
+from honestballot.service.roll_csv import normalize_phone
 from honestballot.service.senders import latest_code_for
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record

@@ -31,16 +31,17 @@ from honestballot.record.codec import parse_json
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.trustee import encode_election_key
 from honestballot.service.activity import ACTIVITY_COLUMNS, ROLL_COLUMNS, record_activity
-from honestballot.service.demo import demo_manifest, run_key_ceremony
+from honestballot.service.demo import demo_manifest
 from honestballot.service.notices import enqueue_notice
 from honestballot.verify.verifier import verify_record
-from honestballot.web import organiser
+from honestballot.web import organiser_api, organiser_common, organiser_pages
 from honestballot.web.i18n import LANGUAGES, STRINGS
 from honestballot.web.strings_organiser import STRINGS as ORGANISER_STRINGS
+from tests.helpers import DemoCeremonies
 from tests.web.conftest import ROLL, WebElection, roll_csv
 
 OTHER = "web-other"
-TEMPLATES = Path(organiser.__file__).with_name("templates")
+TEMPLATES = Path(organiser_pages.__file__).with_name("templates")
 WRONG_TOKEN = "hbo_" + "A" * 32
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 INLINE_CODE = (
@@ -67,10 +68,9 @@ class Other:
 
 
 @pytest.fixture(scope="module")
-def other(tmp_path_factory: pytest.TempPathFactory) -> Other:
-    manifest = demo_manifest(OTHER)
-    key, _ = run_key_ceremony(manifest, tmp_path_factory.mktemp("other"), SeededRandomness("o"))
-    return Other(manifest, key)
+def other(demo_ceremony: DemoCeremonies) -> Other:
+    made = demo_ceremony(OTHER)
+    return Other(made.manifest, made.key)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -180,7 +180,8 @@ def test_an_unknown_election_is_404(web: WebElection) -> None:
 
 
 def test_no_organiser_route_adds_a_ballot(web: WebElection) -> None:
-    paths = [getattr(route, "path", "") for route in organiser.router.routes]
+    routes = [*organiser_api.router.routes, *organiser_pages.router.routes]
+    paths = [getattr(route, "path", "") for route in routes]
     assert paths and all(p.startswith(("/organiser", "/api/organiser")) for p in paths)
     assert not [p for p in paths if "ballot" in p or "credential" in p or "code" in p]
 
@@ -566,7 +567,7 @@ def test_an_audit_that_cannot_read_the_exports_says_why(
     def broken(roll: Path, *args: Any, **kwargs: Any) -> Any:
         raise AuditInputError(f"{roll}: missing required column(s): national_id")
 
-    monkeypatch.setattr(organiser, "run_audit", broken)
+    monkeypatch.setattr(organiser_common, "run_audit", broken)
     r = api(web, "GET", f"{E}/audit")
     assert r.status_code == 500, r.text
     error = r.json()["error"]
@@ -767,8 +768,8 @@ def test_every_word_is_in_three_languages() -> None:
     used = set()
     for template in TEMPLATES.glob("organiser_*.html"):
         used |= set(re.findall(r"t\([\"'](organiser\.[a-z_.]+)[\"']\)", template.read_text()))
-    dynamic = {f"organiser.done.{d}" for d in organiser.DONE}
-    for action in organiser.NEXT_ACTION.values():
+    dynamic = {f"organiser.done.{d}" for d in organiser_pages.DONE}
+    for action in organiser_pages.NEXT_ACTION.values():
         dynamic |= {
             f"organiser.action.{action}",
             f"organiser.action.{action}.hint",

@@ -1,4 +1,4 @@
-"""The voter's JSON API (honestballot/web/voter.py) on SQLite and PostgreSQL.
+"""The voter's JSON API (honestballot/web/voter_api.py) on SQLite and PostgreSQL.
 
 Ballots are made in Python exactly as the browser bundle makes them (the bundle is
 checked against Python in test_js_crypto.py), then posted as the page posts them.
@@ -29,7 +29,7 @@ from honestballot.record.events import board_event, event_from_json, tree_head_f
 from honestballot.record.manifest import manifest_to_json
 from honestballot.service.senders import Message, read_outbox
 from honestballot.store.schema import activity
-from honestballot.web import voter as voter_web
+from honestballot.web import voter_common
 from tests.web.conftest import ROLL, WebElection
 
 ANDROID_CHROME = (
@@ -258,7 +258,7 @@ def test_code_requests_outside_the_open_phase_are_refused(web_setup: WebElection
 
 
 def test_send_timing_pads_an_unknown_id_to_a_typical_send() -> None:
-    timing = voter_web._SendTiming(initial_s=0.0)
+    timing = voter_common._SendTiming(initial_s=0.0)
     for _ in range(50):
         timing.observe(0.4)
     assert 0.3 < timing.padding(0.0) < 0.5

@@ -1,4 +1,4 @@
-"""The voter's pages (honestballot/web/voter.py and templates/voter_*.html).
+"""The voter's pages (honestballot/web/voter_pages.py and templates/voter_*.html).
 
 The page script cannot run under TestClient (the headless-browser test drives it); here:
 every page renders in every language, carries no inline code (the CSP forbids it), its

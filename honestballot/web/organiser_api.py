@@ -1,0 +1,221 @@
+"""The organiser's JSON API (``/api/organiser/…``): elections, the roll, phases, reports,
+the integrity audit and its input files.
+
+Every route takes ``Authorization: Bearer <token>`` (or the page cookie with the CSRF
+header); a route under an election answers 401 before 404, and 404 before it looks at
+the body.  The use cases are in :mod:`organiser_common`, shared with the pages.  Nothing
+here shows a one-time code or a credential secret, and no route adds a ballot.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, Response
+
+from honestballot.record.codec import Reader, parse_json
+from honestballot.record.manifest import manifest_from_json
+from honestballot.record.trustee import decode_election_key
+from honestballot.service.reports import ATTACHMENT_SUFFIX
+from honestballot.web.deps import organiser, services
+from honestballot.web.errors import ApiError
+from honestballot.web.openapi import csv_body, file_response, json_body, strings
+from honestballot.web.organiser_common import (
+    add_exception,
+    audit_csv,
+    audit_findings,
+    change_phase,
+    create_election,
+    election_status,
+    import_roll,
+    phase_of,
+    publish_report,
+    reject_report,
+    report_json,
+)
+
+router = APIRouter()
+
+
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+Label = Annotated[str, Depends(organiser)]
+Body = Annotated[bytes, Depends(_raw_body)]
+
+
+def _organiser_for_election(request: Request, election_id: str, label: Label) -> str:
+    """The organiser's label once the path's election is known to exist (401 before 404,
+    and 404 before the body is looked at)."""
+    phase_of(services(request), election_id)
+    return label
+
+
+ForElection = Annotated[str, Depends(_organiser_for_election)]
+
+
+def _content_type(request: Request, expected: str) -> None:
+    given = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if given != expected:
+        raise ApiError(
+            415, "unsupported_media_type", f"send {expected} (got {given[:64] or 'nothing'})"
+        )
+
+
+def _json(request: Request, body: bytes, limit: int = 64 * 1024) -> Reader:
+    _content_type(request, "application/json")
+    return Reader(parse_json(body, limit=limit, what="the request body"), "request")
+
+
+@router.post(
+    "/api/organiser/elections",
+    status_code=201,
+    summary="Create an election",
+    openapi_extra=json_body('{"manifest": manifest, "election_key": election-key file}'),
+)
+def api_create(request: Request, label: Label, body: Body) -> dict[str, str]:
+    """``{"manifest": …, "election_key": …}``: the same checks as ``election create``."""
+    r = _json(request, body, limit=16 * 1024 * 1024)
+    manifest = manifest_from_json(r.raw("manifest"), "manifest")
+    key = decode_election_key(r.raw("election_key"), "election_key")
+    r.done()
+    return create_election(services(request), label, manifest, key)
+
+
+@router.post(
+    "/api/organiser/e/{election_id}/roll",
+    status_code=201,
+    summary="Import voters",
+    openapi_extra=csv_body("national_id,name,phone,email,unit"),
+)
+def api_roll(request: Request, election_id: str, label: ForElection, body: Body) -> dict[str, int]:
+    """A CSV file (``text/csv``): every voter of it, or none (400 with every problem)."""
+    _content_type(request, "text/csv")
+    return import_roll(services(request), label, election_id, body)
+
+
+@router.post(
+    "/api/organiser/e/{election_id}/exceptions",
+    status_code=201,
+    openapi_extra=json_body("a shared phone or e-mail allowed", strings("contact", "reason")),
+)
+def api_add_exception(
+    request: Request, election_id: str, label: ForElection, body: Body
+) -> dict[str, str]:
+    """Allow several voters to share a phone or e-mail, with a reason (``{contact, reason}``)."""
+    r = _json(request, body)
+    contact, reason = r.text("contact", max_len=320), r.text("reason", max_len=1000)
+    r.done()
+    return {"contact": add_exception(services(request), label, election_id, contact, reason)}
+
+
+@router.get("/api/organiser/e/{election_id}/exceptions")
+def api_exceptions(request: Request, election_id: str, label: ForElection) -> dict[str, Any]:
+    s = services(request)
+    found = s.roll.exceptions(election_id)
+    return {"exceptions": [{"contact": c, "reason": r} for c, r in found]}
+
+
+@router.post("/api/organiser/e/{election_id}/open", summary="Post the roll summary and open")
+def api_open(request: Request, election_id: str, label: ForElection) -> dict[str, str]:
+    return {"phase": change_phase(services(request), label, election_id, "open")}
+
+
+@router.post("/api/organiser/e/{election_id}/close", summary="Close the election")
+def api_close(request: Request, election_id: str, label: ForElection) -> dict[str, str]:
+    return {"phase": change_phase(services(request), label, election_id, "close")}
+
+
+@router.post("/api/organiser/e/{election_id}/tally", summary="Publish the encrypted tally")
+def api_tally(request: Request, election_id: str, label: ForElection) -> dict[str, str]:
+    return {"phase": change_phase(services(request), label, election_id, "tally")}
+
+
+@router.get("/api/organiser/e/{election_id}/status")
+def api_status(request: Request, election_id: str, label: ForElection) -> dict[str, Any]:
+    return election_status(services(request), election_id)
+
+
+@router.get("/api/organiser/e/{election_id}/reports", summary="Reports awaiting a decision")
+def api_reports(request: Request, election_id: str, label: ForElection) -> dict[str, Any]:
+    s = services(request)
+    return {
+        "reports": [report_json(r) for r in s.reports.pending(election_id)],
+        "counts": s.reports.counts(election_id),
+    }
+
+
+@router.post(
+    "/api/organiser/e/{election_id}/reports/{report_id}/publish",
+    openapi_extra=json_body("the edited public text", strings("text")),
+)
+def api_publish(
+    request: Request, election_id: str, report_id: int, label: ForElection, body: Body
+) -> dict[str, Any]:
+    """``{"text", "attachment_public"}``: the edited text, personal data removed."""
+    r = _json(request, body)
+    text = r.text("text")
+    public = r.boolean("attachment_public") if r.has("attachment_public") else False
+    r.done()
+    publish_report(services(request), label, election_id, report_id, text, public)
+    return {"report_id": report_id, "status": "published"}
+
+
+@router.post(
+    "/api/organiser/e/{election_id}/reports/{report_id}/reject",
+    openapi_extra=json_body("why it is not published", strings("reason")),
+)
+def api_reject(
+    request: Request, election_id: str, report_id: int, label: ForElection, body: Body
+) -> dict[str, Any]:
+    r = _json(request, body)
+    reason = r.text("reason")
+    r.done()
+    reject_report(services(request), label, election_id, report_id, reason)
+    return {"report_id": report_id, "status": "rejected"}
+
+
+@router.get(
+    "/api/organiser/e/{election_id}/reports/{report_id}/attachment",
+    responses=file_response("application/octet-stream", "the attachment"),
+)
+def api_attachment(
+    request: Request, election_id: str, report_id: int, label: ForElection
+) -> Response:
+    """Always a download, in a sandbox: the file came from an anonymous stranger."""
+    s = services(request)
+    data, kind = s.reports.attachment(election_id, report_id, public_only=False)
+    name = f"report-{report_id}{ATTACHMENT_SUFFIX.get(kind, '.bin')}"
+    return Response(
+        data,
+        media_type=kind,
+        headers={
+            "content-disposition": f'attachment; filename="{name}"',
+            "content-security-policy": "sandbox; default-src 'none'",
+        },
+    )
+
+
+@router.get(
+    "/api/organiser/e/{election_id}/activity.csv",
+    summary="Activity log for the audit",
+    responses=file_response("text/csv", "docs/audit.md activity log"),
+)
+def api_activity_csv(request: Request, election_id: str, label: ForElection) -> FileResponse:
+    return audit_csv(services(request), election_id, "activity")
+
+
+@router.get(
+    "/api/organiser/e/{election_id}/roll-audit.csv",
+    summary="The roll for the audit",
+    responses=file_response("text/csv", "docs/audit.md roll"),
+)
+def api_roll_csv(request: Request, election_id: str, label: ForElection) -> FileResponse:
+    return audit_csv(services(request), election_id, "roll-audit")
+
+
+@router.get("/api/organiser/e/{election_id}/audit", summary="Integrity audit findings")
+def api_audit(request: Request, election_id: str, label: ForElection) -> dict[str, Any]:
+    return audit_findings(services(request), election_id)

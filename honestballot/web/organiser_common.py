@@ -1,0 +1,209 @@
+"""The organiser's use cases, shared by its API (:mod:`organiser_api`) and its pages
+(:mod:`organiser_pages`): create an election, import the roll, record a shared-contact
+exception, change the phase, the status, moderate a report, the integrity audit.
+
+Nothing here shows a one-time code or a credential secret, and nothing adds a ballot.
+Tokens are never logged: the log names the organiser by its label.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from honestballot.audit.config import AuditConfig
+from honestballot.audit.engine import run_audit
+from honestballot.audit.findings import AuditInputError, to_json
+from honestballot.errors import EncodingError, InvalidInput, ProtocolError
+from honestballot.protocol.dkg_verify import ElectionKey
+from honestballot.protocol.election import manifest_hash
+from honestballot.protocol.manifest import Manifest
+from honestballot.service.activity import export_activity_csv, export_roll_csv
+from honestballot.service.reports import ReportRow
+from honestballot.store.sql import SqlStore
+from honestballot.web.errors import ApiError
+from honestballot.web.state import Services
+
+log = logging.getLogger("honestballot.web.organiser")
+
+
+def phase_of(s: Services, election_id: str) -> str:
+    """The election's phase; 404 if there is no such election."""
+    with s.store.engine.connect() as conn:
+        row = s.store.election_row(conn, election_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"there is no election {election_id[:64]!r}")
+    return str(row["phase"])
+
+
+def _in_setup(s: Services, election_id: str, what: str) -> None:
+    phase = phase_of(s, election_id)
+    if phase != "setup":
+        raise ProtocolError(f"{what} is possible only in setup; the election is {phase}")
+
+
+def create_election(
+    s: Services, label: str, manifest: Manifest, key: ElectionKey
+) -> dict[str, str]:
+    """``honestballot election create``: the service re-verifies the whole ceremony and
+    checks it was run for this manifest; the two cheap checks come first here, so that a
+    wrong file is named before the slow verification."""
+    wanted = manifest_hash(manifest)
+    ceremony = key.ceremony
+    if ceremony.election_id != manifest.election_id or ceremony.manifest_hash != wanted:
+        raise InvalidInput(
+            "the election key comes from a key ceremony for another manifest: the ceremony "
+            f"is for election {ceremony.election_id!r} with manifest hash "
+            f"{ceremony.manifest_hash.hex()}, this manifest is election "
+            f"{manifest.election_id!r} with manifest hash {wanted.hex()}; the trustees must "
+            "run the ceremony for this manifest's hash ('honestballot election manifest-hash')"
+        )
+    with s.store.engine.connect() as conn:
+        if s.store.election_row(conn, manifest.election_id) is not None:
+            raise ProtocolError(f"election {manifest.election_id!r} already exists")
+    ctx = s.elections.create(manifest, key)
+    log.info("organiser %r created election %s", label, manifest.election_id)
+    return {
+        "election_id": manifest.election_id,
+        "base_hash": ctx.base_hash.hex(),
+        "phase": s.elections.phase(manifest.election_id),
+    }
+
+
+def import_roll(s: Services, label: str, election_id: str, data: bytes) -> dict[str, int]:
+    _in_setup(s, election_id, "importing the roll")
+    imported = s.roll.import_csv(election_id, data)
+    log.info("organiser %r imported %d voters into %s", label, imported, election_id)
+    return {"imported": imported, "voters": s.roll.count(election_id)}
+
+
+def add_exception(s: Services, label: str, election_id: str, contact: str, reason: str) -> str:
+    _in_setup(s, election_id, "recording a contact exception")
+    normal = s.roll.add_exception(election_id, contact, reason)
+    log.info("organiser %r recorded a contact exception in %s", label, election_id)
+    return normal
+
+
+def change_phase(s: Services, label: str, election_id: str, action: str) -> str:
+    """Open (posting the roll summary first), close, or publish the encrypted tally."""
+    phase = phase_of(s, election_id)
+    if action == "open":
+        if phase == "setup" and s.roll.count(election_id) == 0:
+            raise ProtocolError("the roll is empty: import it before opening the election")
+        s.elections.open(election_id, roll=lambda conn: s.roll.summary_body(election_id, conn))
+    elif action == "close":
+        s.elections.close(election_id)
+    elif action == "tally":
+        s.elections.tally(election_id)
+    else:
+        raise ApiError(404, "not_found", f"there is no action {action[:32]!r}")
+    log.info("organiser %r: %s %s", label, action, election_id)
+    return s.elections.phase(election_id)
+
+
+def election_status(s: Services, election_id: str) -> dict[str, Any]:
+    phase = phase_of(s, election_id)
+    per_unit = s.roll.per_unit(election_id)
+    return {
+        "phase": phase,
+        "voters": sum(per_unit.values()),
+        "per_unit": per_unit,
+        "exceptions": s.roll.exception_count(election_id),
+        "notices_pending": s.outbox.pending_count(election_id),
+        "reports_pending": s.reports.counts(election_id)["pending"],
+    }
+
+
+def publish_report(
+    s: Services, label: str, election_id: str, report_id: int, text: str, public: bool
+) -> None:
+    """Publish a report with the organiser's edited text (personal data removed)."""
+    s.reports.publish(election_id, report_id, text, public)
+    log.info("organiser %r published report %d of %s", label, report_id, election_id)
+
+
+def reject_report(s: Services, label: str, election_id: str, report_id: int, reason: str) -> None:
+    s.reports.reject(election_id, report_id, reason)
+    log.info("organiser %r rejected report %d of %s", label, report_id, election_id)
+
+
+def report_json(r: ReportRow) -> dict[str, Any]:
+    return {
+        "report_id": r.report_id,
+        "what": r.what,
+        "place": r.place,
+        "happened": r.happened,
+        "created_ms": r.created_ms,
+        "attachment_type": r.attachment_type,
+        "attachment_size": r.attachment_size,
+    }
+
+
+# -- the audit's files and findings -----------------------------------------------------------
+
+
+def _export(
+    store: SqlStore, election_id: str, write: Callable[[SqlStore, str, IO[str]], int], path: Path
+) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        write(store, election_id, out)
+
+
+def audit_csv(s: Services, election_id: str, name: str) -> FileResponse:
+    """One of the audit's input files (docs/audit.md), written to a private temporary file
+    and deleted once sent."""
+    phase_of(s, election_id)
+    write = export_activity_csv if name == "activity" else export_roll_csv
+    fd, tmp = tempfile.mkstemp(prefix="hb-organiser-", suffix=".csv")
+    os.close(fd)
+    try:
+        _export(s.store, election_id, write, Path(tmp))
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return FileResponse(
+        tmp,
+        media_type="text/csv; charset=utf-8",
+        filename=f"{election_id}-{name}.csv",
+        background=BackgroundTask(os.unlink, tmp),
+    )
+
+
+def audit_findings(s: Services, election_id: str) -> dict[str, Any]:
+    """The integrity audit's organiser findings over the service's two exports.
+
+    What the service does not know (birth dates, enrolment times) is empty in its roll
+    export; the audit counts those rows in ``roll_rows_without`` and skips them only in
+    the checks that need the value.  Times are UTC.  An audit that cannot read the
+    service's own files is a fault of this server: 500 ``audit_failed``, saying why."""
+    phase_of(s, election_id)
+    with tempfile.TemporaryDirectory(prefix="hb-audit-") as tmp:
+        roll, activity = Path(tmp, "roll.csv"), Path(tmp, "activity.csv")
+        names = {str(roll): "roll-audit.csv", str(activity): "activity.csv"}
+        _export(s.store, election_id, export_roll_csv, roll)
+        _export(s.store, election_id, export_activity_csv, activity)
+        try:
+            result = run_audit(roll, activity, AuditConfig(), "skip", threads=2)
+        except (AuditInputError, EncodingError) as exc:
+            reason = str(exc)
+            for path, name in names.items():
+                reason = reason.replace(path, name)
+            log.error("the integrity audit failed on %s: %s", election_id, reason)
+            raise ApiError(
+                500, "audit_failed", f"the integrity audit could not read the exports: {reason}"
+            ) from None
+        findings = to_json(result)
+    for bad in findings["bad_rows"]:
+        bad["file"] = names.get(bad["file"], bad["file"])
+    for finding in findings["findings"]:
+        for record in finding.get("records", ()):
+            if finding["check"] == "input.bad_row":
+                record["group"] = names.get(str(record["group"]), record["group"])
+    return findings

@@ -1,0 +1,375 @@
+"""The organiser's pages (``/organiser…``): sign in, elections, the dashboard (roll,
+exceptions, phases, reports) and the integrity audit.
+
+The pages take the ``hb_organiser`` cookie that signing in sets, and every form carries
+the ``csrf`` field.  Pages that change something answer with a 303 redirect, or with
+the dashboard showing what went wrong.  The use cases are in :mod:`organiser_common`,
+shared with the API.  Tokens are never logged: the log names the organiser by its label.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from honestballot.audit.findings import Severity
+from honestballot.errors import HonestBallotError, InvalidInput, NotSignedIn, RollRejected
+from honestballot.record.codec import parse_json
+from honestballot.record.manifest import load_manifest
+from honestballot.record.trustee import decode_election_key
+from honestballot.web.deps import ORGANISER, cookie, require_csrf, services
+from honestballot.web.errors import ApiError, classify
+from honestballot.web.i18n import language_of
+from honestballot.web.organiser_common import (
+    add_exception,
+    audit_findings,
+    change_phase,
+    create_election,
+    election_status,
+    import_roll,
+    phase_of,
+    publish_report,
+    reject_report,
+    report_json,
+)
+from honestballot.web.pages import render
+from honestballot.web.state import Services
+
+log = logging.getLogger("honestballot.web.organiser")
+router = APIRouter()
+
+#: how long the page cookie lasts after signing in
+SIGNED_IN_S: Final = 8 * 60 * 60
+#: the phase change each button makes, by the phase it is allowed in
+NEXT_ACTION: Final = {"setup": "open", "open": "close", "closed": "tally"}
+#: ``?done=`` values the dashboard confirms (anything else is ignored)
+DONE: Final = frozenset(
+    {"created", "roll", "exception", "open", "close", "tally", "published", "rejected"}
+)
+
+FormText = Annotated[str, Form()]
+FormFile = Annotated[UploadFile | None, File()]
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _page_label(request: Request) -> str | None:
+    """The signed-in organiser's label from the page cookie, or None."""
+    token = request.cookies.get(ORGANISER, "")
+    if not token:
+        return None
+    try:
+        return services(request).organisers.check(token)
+    except NotSignedIn:
+        return None
+
+
+def _form_guard(request: Request, csrf: str) -> str:
+    """A page form that changes something: its CSRF field, then the cookie."""
+    require_csrf(request, csrf)
+    label = _page_label(request)
+    if label is None:
+        raise NotSignedIn("organisers sign in with their organiser token")
+    return label
+
+
+def _read(upload: UploadFile | None, what: str) -> bytes:
+    data = upload.file.read() if upload is not None else b""
+    if not data:
+        raise InvalidInput(f"choose the {what} file")
+    return data
+
+
+def _failure(exc: HonestBallotError | ApiError) -> tuple[int, str]:
+    if isinstance(exc, ApiError):
+        return exc.status, exc.message
+    return classify(exc)[0], str(exc)
+
+
+def _when(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@router.get("/organiser", include_in_schema=False)
+def page_signin(request: Request) -> Response:
+    if _page_label(request) is not None:
+        return _see_other("/organiser/elections")
+    return render(request, "organiser_signin.html")
+
+
+@router.post("/organiser/signin", include_in_schema=False)
+def page_signin_post(request: Request, token: FormText = "", csrf: FormText = "") -> Response:
+    require_csrf(request, csrf)
+    token = token.strip()
+    try:
+        label = services(request).organisers.check(token)
+    except NotSignedIn:
+        return render(request, "organiser_signin.html", 401, failed=True)
+    response = _see_other("/organiser/elections")
+    cookie(response, request, ORGANISER, token, SIGNED_IN_S)
+    log.info("organiser %r signed in", label)
+    return response
+
+
+@router.post("/organiser/signout", include_in_schema=False)
+def page_signout(request: Request, csrf: FormText = "") -> Response:
+    require_csrf(request, csrf)
+    response = _see_other("/organiser")
+    cookie(response, request, ORGANISER, "", 0)
+    return response
+
+
+def _elections_page(request: Request, status: int = 200, error: str = "") -> Response:
+    s = services(request)
+    lang = language_of(request)
+    elections = [
+        {
+            "election_id": eid,
+            "title": s.elections.context(eid).manifest.title.get(lang),
+            "phase": s.elections.phase(eid),
+        }
+        for eid in s.store.list_elections()
+    ]
+    return render(request, "organiser_elections.html", status, elections=elections, error=error)
+
+
+@router.get("/organiser/elections", include_in_schema=False)
+def page_elections(request: Request) -> Response:
+    if _page_label(request) is None:
+        return _see_other("/organiser")
+    return _elections_page(request)
+
+
+@router.post("/organiser/elections", include_in_schema=False)
+def page_create(
+    request: Request, manifest: FormFile = None, election_key: FormFile = None, csrf: FormText = ""
+) -> Response:
+    """The manifest and election-key files, read exactly as ``election create`` reads them."""
+    label = _form_guard(request, csrf)
+    try:
+        m = load_manifest(_read(manifest, "manifest"))
+        raw_key = parse_json(_read(election_key, "election key"), limit=64 << 20, what="key")
+        created = create_election(
+            services(request), label, m, decode_election_key(raw_key, "election-key")
+        )
+    except (HonestBallotError, ApiError) as exc:
+        return _elections_page(request, *_failure(exc))
+    return _see_other(f"/organiser/e/{created['election_id']}?done=created")
+
+
+def _dashboard(
+    request: Request,
+    election_id: str,
+    status: int = 200,
+    *,
+    error: str = "",
+    problems: list[str] | None = None,
+    done: str = "",
+) -> Response:
+    s = services(request)
+    lang = language_of(request)
+    phase = phase_of(s, election_id)
+    manifest = s.elections.context(election_id).manifest
+    per_unit = s.roll.per_unit(election_id)
+    units = [
+        {
+            "id": u.id,
+            "name": u.name.get(lang),
+            "voters": per_unit.get(u.id, 0),
+            "small": per_unit.get(u.id, 0) < manifest.min_unit_size,
+        }
+        for u in manifest.units
+    ]
+    reports = [
+        {
+            **report_json(r),
+            "created": _when(r.created_ms),
+            "draft": "\n\n".join(x for x in (r.what, r.place, r.happened) if x),
+        }
+        for r in s.reports.pending(election_id)
+    ]
+    return render(
+        request,
+        "organiser_dashboard.html",
+        status,
+        election_id=election_id,
+        title=manifest.title.get(lang),
+        phase=phase,
+        next_action=NEXT_ACTION.get(phase),
+        units=units,
+        min_unit_size=manifest.min_unit_size,
+        voters=sum(per_unit.values()),
+        exceptions=s.roll.exceptions(election_id),
+        notices_pending=s.outbox.pending_count(election_id),
+        reports=reports,
+        report_counts=s.reports.counts(election_id),
+        done=done if done in DONE else "",
+        error=error,
+        problems=(problems or [])[:1000],
+        problem_count=len(problems or []),
+    )
+
+
+def _dashboard_after(
+    request: Request, election_id: str, done: str, change: Callable[[Services], object]
+) -> Response:
+    """Run ``change``; then back to the dashboard (303), or the dashboard with the error."""
+    try:
+        change(services(request))
+    except RollRejected as exc:
+        return _dashboard(request, election_id, 400, problems=exc.problems)
+    except HonestBallotError as exc:
+        return _dashboard(request, election_id, classify(exc)[0], error=str(exc))
+    return _see_other(f"/organiser/e/{election_id}?done={done}")
+
+
+@router.get("/organiser/e/{election_id}", include_in_schema=False)
+def page_dashboard(request: Request, election_id: str, done: str = "") -> Response:
+    if _page_label(request) is None:
+        return _see_other("/organiser")
+    return _dashboard(request, election_id, done=done)
+
+
+@router.post("/organiser/e/{election_id}/roll", include_in_schema=False)
+def page_roll(
+    request: Request, election_id: str, roll: FormFile = None, csrf: FormText = ""
+) -> Response:
+    label = _form_guard(request, csrf)
+    return _dashboard_after(
+        request,
+        election_id,
+        "roll",
+        lambda s: import_roll(s, label, election_id, _read(roll, "roll")),
+    )
+
+
+@router.post("/organiser/e/{election_id}/exceptions", include_in_schema=False)
+def page_exception(
+    request: Request,
+    election_id: str,
+    contact: FormText = "",
+    reason: FormText = "",
+    csrf: FormText = "",
+) -> Response:
+    label = _form_guard(request, csrf)
+    return _dashboard_after(
+        request,
+        election_id,
+        "exception",
+        lambda s: add_exception(s, label, election_id, contact, reason),
+    )
+
+
+def _known_action(action: str) -> str:
+    if action not in NEXT_ACTION.values():
+        raise ApiError(404, "not_found", f"there is no action {action[:32]!r}")
+    return action
+
+
+@router.get("/organiser/e/{election_id}/phase/{action}", include_in_schema=False)
+def page_confirm(request: Request, election_id: str, action: str) -> Response:
+    """The confirm step before a phase change (no script: a page of its own)."""
+    if _page_label(request) is None:
+        return _see_other("/organiser")
+    s = services(request)
+    _known_action(action)
+    status = election_status(s, election_id)
+    return render(
+        request,
+        "organiser_confirm.html",
+        election_id=election_id,
+        title=s.elections.context(election_id).manifest.title.get(language_of(request)),
+        action=action,
+        allowed=NEXT_ACTION.get(status["phase"]) == action,
+        **status,
+    )
+
+
+@router.post("/organiser/e/{election_id}/phase/{action}", include_in_schema=False)
+def page_change_phase(
+    request: Request, election_id: str, action: str, csrf: FormText = ""
+) -> Response:
+    label = _form_guard(request, csrf)
+    _known_action(action)
+    return _dashboard_after(
+        request, election_id, action, lambda s: change_phase(s, label, election_id, action)
+    )
+
+
+@router.post("/organiser/e/{election_id}/reports/{report_id}/publish", include_in_schema=False)
+def page_publish(
+    request: Request,
+    election_id: str,
+    report_id: int,
+    text: FormText = "",
+    attachment_public: FormText = "",
+    csrf: FormText = "",
+) -> Response:
+    label = _form_guard(request, csrf)
+    public = attachment_public in ("on", "1", "yes", "true")
+
+    phase_of(services(request), election_id)
+    return _dashboard_after(
+        request,
+        election_id,
+        "published",
+        lambda s: publish_report(s, label, election_id, report_id, text, public),
+    )
+
+
+@router.post("/organiser/e/{election_id}/reports/{report_id}/reject", include_in_schema=False)
+def page_reject(
+    request: Request, election_id: str, report_id: int, reason: FormText = "", csrf: FormText = ""
+) -> Response:
+    label = _form_guard(request, csrf)
+    phase_of(services(request), election_id)
+    return _dashboard_after(
+        request,
+        election_id,
+        "rejected",
+        lambda s: reject_report(s, label, election_id, report_id, reason),
+    )
+
+
+def _by_severity(findings: list[Mapping[str, Any]]) -> list[tuple[str, list[Mapping[str, Any]]]]:
+    order = [s.label for s in sorted(Severity, reverse=True)]
+    return [(sev, [f for f in findings if f["severity"] == sev]) for sev in order]
+
+
+@router.get("/organiser/e/{election_id}/audit", include_in_schema=False)
+def page_audit(request: Request, election_id: str) -> Response:
+    if _page_label(request) is None:
+        return _see_other("/organiser")
+    s = services(request)
+    phase_of(s, election_id)
+    title = s.elections.context(election_id).manifest.title.get(language_of(request))
+    try:
+        found = audit_findings(s, election_id)
+    except ApiError as exc:
+        if exc.code != "audit_failed":
+            raise
+        return render(
+            request,
+            "organiser_audit.html",
+            exc.status,
+            election_id=election_id,
+            title=title,
+            unavailable=exc.message,
+        )
+    return render(
+        request,
+        "organiser_audit.html",
+        election_id=election_id,
+        title=title,
+        unavailable="",
+        rows_read=found["rows_read"],
+        bad_rows=len(found["bad_rows"]),
+        groups=_by_severity(found["findings"]),
+    )

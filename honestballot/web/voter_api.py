@@ -1,0 +1,200 @@
+"""The voter's JSON API (``/api/e/{eid}/…``; every POST needs the ``X-CSRF-Token`` header):
+
+- ``POST signin`` → 202, the same body whether or not the national ID is on the roll;
+- ``POST session`` → the voter and the ``hb_session`` cookie; ``POST signout`` → 204;
+- ``GET context`` (public) → what the page encrypts against; ``GET me`` → the voter;
+- ``POST credential`` → 201; ``POST ballots`` → 201 with the receipt, or 200 with the same
+  receipt when the very same ballot was already on the board before this request began
+  (an idempotent retry; two identical requests racing each other may both get 201);
+- ``POST audits`` → the choices the server found in an opened ballot;
+- ``GET ballots/{tracking_hash}`` (public) → the event line, its inclusion proof and the
+  signed tree head, which the receipt page checks in the browser.
+
+The sign-in steps, shared with the pages, are in :mod:`voter_common`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from honestballot.protocol.ballot import tracking_code
+from honestballot.record.ballot import ballot_from_json
+from honestballot.record.codec import parse_json
+from honestballot.service.roll import VoterRow
+from honestballot.web.deps import SESSION, client_of, cookie, require_csrf, services, voter_session
+from honestballot.web.i18n import language_of, translator
+from honestballot.web.openapi import json_body
+from honestballot.web.voter_common import (
+    MAX_ID_TEXT,
+    ballot_event,
+    public_context,
+    request_code,
+    set_session,
+    verify_code,
+)
+
+router = APIRouter()
+
+
+# -- request bodies ---------------------------------------------------------------------
+
+
+class SignInBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    national_id: str = Field(max_length=MAX_ID_TEXT)
+    #: accepted for compatibility; the code goes to the phone if the roll has one, else e-mail
+    channel: Literal["sms", "email"] | None = None
+
+
+class SessionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    national_id: str = Field(max_length=MAX_ID_TEXT)
+    code: str = Field(max_length=32)
+
+
+class CredentialBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    credential: str = Field(max_length=128)
+    replaces: str | None = Field(default=None, max_length=128)
+
+
+async def _raw_body(request: Request) -> bytes:
+    """The request body, read on the event loop so the endpoint can run in a worker thread."""
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(_raw_body)]
+
+
+def _voter_json(voter: VoterRow) -> dict[str, Any]:
+    return {"unit": voter.unit, "credential": voter.credential.hex() if voter.credential else None}
+
+
+# -- the JSON API -----------------------------------------------------------------------
+
+
+@router.post("/api/e/{election_id}/signin", status_code=202, summary="Ask for a sign-in code")
+async def api_signin(election_id: str, body: SignInBody, request: Request) -> JSONResponse:
+    require_csrf(request)
+    await request_code(request, election_id, body.national_id)
+    message = translator(language_of(request))("voter.signin.sent")
+    return JSONResponse({"status": "sent-if-registered", "message": message}, status_code=202)
+
+
+@router.post("/api/e/{election_id}/session", summary="Sign in with the code")
+def api_session(election_id: str, body: SessionBody, request: Request) -> JSONResponse:
+    require_csrf(request)
+    session, voter = verify_code(request, election_id, body.national_id, body.code)
+    response = JSONResponse({"voter": _voter_json(voter), "expires_ms": session.expires_ms})
+    set_session(request, response, session)
+    return response
+
+
+@router.post("/api/e/{election_id}/signout", status_code=204, summary="Sign out")
+def api_signout(election_id: str, request: Request) -> Response:
+    require_csrf(request)
+    response = Response(status_code=204)
+    cookie(response, request, SESSION, "", 0)
+    return response
+
+
+@router.get("/api/e/{election_id}/context", summary="The election as the ballot page needs it")
+def api_context(election_id: str, request: Request) -> JSONResponse:
+    svc = services(request)
+    public = public_context(svc, election_id)
+    return JSONResponse({**public, "phase": svc.elections.phase(election_id)})
+
+
+@router.get("/api/e/{election_id}/me", summary="The signed-in voter")
+def api_me(election_id: str, request: Request) -> JSONResponse:
+    session = voter_session(request, election_id)
+    voter = services(request).desk.voter(election_id, session.voter_id)
+    return JSONResponse({**_voter_json(voter), "name": voter.name})
+
+
+@router.post("/api/e/{election_id}/credential", status_code=201, summary="Register a credential")
+def api_credential(election_id: str, body: CredentialBody, request: Request) -> JSONResponse:
+    require_csrf(request)
+    session = voter_session(request, election_id)
+    services(request).desk.register_credential(
+        election_id, session.voter_id, body.credential, body.replaces
+    )
+    return JSONResponse({"credential": body.credential.lower()}, status_code=201)
+
+
+@router.post(
+    "/api/e/{election_id}/ballots",
+    status_code=201,
+    summary="Cast a ballot",
+    openapi_extra=json_body("the encrypted ballot (docs/record-format.md)"),
+)
+def api_cast(election_id: str, body: RawBody, request: Request) -> JSONResponse:
+    """Runs in a worker thread: verifying the ballot is CPU work."""
+    require_csrf(request)
+    session = voter_session(request, election_id)
+    svc = services(request)
+    ballot = svc.desk.parse_ballot(election_id, body)
+    with svc.store.engine.connect() as conn:
+        retried = svc.store.event_by_tracking(conn, election_id, ballot.tracking_hash())
+    receipt = svc.desk.cast(
+        election_id, session.voter_id, ballot, client_of(request, session.session_id)
+    )
+    return JSONResponse(
+        {
+            "receipt": receipt.to_json(),
+            "tracking_code": receipt.tracking_code,
+            "check_url": f"/e/{election_id}/receipt/{receipt.tracking_hash}",
+        },
+        status_code=200 if retried is not None else 201,
+    )
+
+
+@router.post(
+    "/api/e/{election_id}/audits",
+    summary="Open (audit) an encrypted ballot",
+    openapi_extra=json_body('{"ballot": ballot, "opening": opening}'),
+)
+def api_audit(election_id: str, body: RawBody, request: Request) -> JSONResponse:
+    require_csrf(request)
+    session = voter_session(request, election_id)
+    choices = services(request).desk.audit(election_id, session.voter_id, body)
+    ballot = ballot_from_json(parse_json(body, limit=1 << 20)["ballot"])
+    return JSONResponse({"choices": choices, "tracking_code": ballot.tracking_code()})
+
+
+@router.get("/api/e/{election_id}/ballots/{tracking_hash}", summary="A ballot's inclusion proof")
+def api_ballot_proof(election_id: str, tracking_hash: str, request: Request) -> JSONResponse:
+    svc = services(request)
+    public = public_context(svc, election_id)
+    found = ballot_event(svc, election_id, tracking_hash)
+    interval_ms = int(svc.config.tree_head_interval_s * 1000)
+    included = svc.elections.inclusion_proof(election_id, found.seq, sign_after_ms=interval_ms)
+    if included is None:
+        # the next periodic tree head will cover it; the page asks again
+        return JSONResponse(
+            {
+                "status": "pending",
+                "seq": found.seq,
+                "tracking_code": tracking_code(bytes.fromhex(tracking_hash)),
+                "retry_after_s": max(1, round(svc.config.tree_head_interval_s)),
+            },
+            status_code=202,
+        )
+    head, proof = included
+    return JSONResponse(
+        {
+            "status": "included",
+            "seq": found.seq,
+            "kind": found.kind,
+            "tracking_code": tracking_code(bytes.fromhex(tracking_hash)),
+            "event_line": found.line.decode("utf-8"),
+            "leaf_hash": found.leaf_hash.hex(),
+            "inclusion_proof": [p.hex() for p in proof],
+            "tree_head": head.to_json(),
+            "board_key": public["board_key"],
+        }
+    )

@@ -1,0 +1,211 @@
+"""The voter's pages (``/e/{eid}/…``): ``signin`` → ``code`` → ``vote``, and
+``receipt/{tracking_hash}``.
+
+The national ID typed on the sign-in page travels to the code page in a short-lived
+signed cookie, never in a URL.  All page behaviour is in ``static/voter.js``.  The
+sign-in steps, shared with the JSON API, are in :mod:`voter_common`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from honestballot.errors import InvalidInput, NotSignedIn
+from honestballot.errors import SignInFailed as SignInFailedError
+from honestballot.protocol.ballot import tracking_code
+from honestballot.service.keys import mac, server_key
+from honestballot.service.signin import normalise_national_id
+from honestballot.web.deps import SESSION, cookie, require_csrf, services, voter_session
+from honestballot.web.i18n import language_of
+from honestballot.web.pages import render
+from honestballot.web.state import Services
+from honestballot.web.voter_common import (
+    MAX_ID_TEXT,
+    ballot_event,
+    election_context,
+    public_context,
+    request_code,
+    set_session,
+    verify_code,
+)
+
+router = APIRouter()
+
+PENDING: Final = "hb_signin"  # the national ID between the sign-in and the code page
+PENDING_TTL_S: Final = 600
+_PENDING_KEY: Final = "voter-signin-form"
+_PENDING_DOMAIN: Final = "honestballot/voter-signin-form/v1"
+
+
+# -- the national ID between the two sign-in pages ----------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _pending_token(svc: Services, election_id: str, national_id: str) -> str:
+    expires = svc.signin.clock() + PENDING_TTL_S * 1000
+    payload = json.dumps([election_id, national_id, expires], separators=(",", ":")).encode()
+    tag = mac(server_key(svc.store, _PENDING_KEY), _PENDING_DOMAIN, payload)
+    return _b64(payload) + "." + _b64(tag)
+
+
+def _pending_national_id(request: Request, election_id: str) -> str | None:
+    """The national ID typed on this election's sign-in page, if the cookie is valid."""
+    svc = services(request)
+    token = request.cookies.get(PENDING, "")
+    payload_text, _, tag_text = token.partition(".")
+    try:
+        payload = base64.urlsafe_b64decode(payload_text + "=" * (-len(payload_text) % 4))
+        tag = base64.urlsafe_b64decode(tag_text + "=" * (-len(tag_text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    expected = mac(server_key(svc.store, _PENDING_KEY), _PENDING_DOMAIN, payload)
+    if not token or not hmac.compare_digest(tag, expected):
+        return None
+    eid, national_id, expires = json.loads(payload)
+    if eid != election_id or svc.signin.clock() >= int(expires):
+        return None
+    return str(national_id)
+
+
+# -- the pages --------------------------------------------------------------------------
+
+
+def _page(
+    request: Request, election_id: str, template: str, status: int = 200, **ctx: Any
+) -> HTMLResponse:
+    svc = services(request)
+    election = election_context(svc, election_id)
+    return render(
+        request,
+        template,
+        status,
+        election_id=election_id,
+        title=election.manifest.title.get(language_of(request)),
+        phase=svc.elections.phase(election_id),
+        **ctx,
+    )
+
+
+def _field(form: Any, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/e/{election_id}/signin", response_class=HTMLResponse, include_in_schema=False)
+def signin_page(election_id: str, request: Request) -> HTMLResponse:
+    return _page(request, election_id, "voter_signin.html", error=None)
+
+
+@router.post("/e/{election_id}/signin", include_in_schema=False)
+async def signin_form(election_id: str, request: Request) -> Response:
+    form = await request.form()
+    require_csrf(request, _field(form, "csrf"))
+    svc = services(request)
+    await run_in_threadpool(election_context, svc, election_id)
+    national_id = _field(form, "national_id")[:MAX_ID_TEXT]
+    try:
+        await request_code(request, election_id, national_id)
+        normal = normalise_national_id(national_id)
+    except InvalidInput:
+        phase = await run_in_threadpool(svc.elections.phase, election_id)
+        error = "voter.signin.bad_id" if phase == "open" else "voter.signin.not_open"
+        return await run_in_threadpool(
+            _page, request, election_id, "voter_signin.html", 400, error=error
+        )
+    response = _see_other(f"/e/{election_id}/code")
+    token = await run_in_threadpool(_pending_token, svc, election_id, normal)
+    cookie(response, request, PENDING, token, PENDING_TTL_S)
+    return response
+
+
+@router.get("/e/{election_id}/code", response_class=HTMLResponse, include_in_schema=False)
+def code_page(election_id: str, request: Request) -> Response:
+    election_context(services(request), election_id)
+    if _pending_national_id(request, election_id) is None:
+        return _see_other(f"/e/{election_id}/signin")
+    return _page(request, election_id, "voter_code.html", error=None)
+
+
+@router.post("/e/{election_id}/code", include_in_schema=False)
+async def code_form(election_id: str, request: Request) -> Response:
+    form = await request.form()
+    require_csrf(request, _field(form, "csrf"))
+    await run_in_threadpool(election_context, services(request), election_id)
+    national_id = await run_in_threadpool(_pending_national_id, request, election_id)
+    if national_id is None:
+        return _see_other(f"/e/{election_id}/signin")
+    code = _field(form, "code")
+    try:
+        session, _ = await run_in_threadpool(verify_code, request, election_id, national_id, code)
+    except (SignInFailedError, InvalidInput) as exc:
+        wrong = isinstance(exc, SignInFailedError)
+        return await run_in_threadpool(
+            _page,
+            request,
+            election_id,
+            "voter_code.html",
+            401 if wrong else 400,
+            error="voter.code.wrong" if wrong else "voter.code.format",
+        )
+    response = _see_other(f"/e/{election_id}/vote")
+    set_session(request, response, session)
+    cookie(response, request, PENDING, "", 0)
+    return response
+
+
+@router.get("/e/{election_id}/vote", response_class=HTMLResponse, include_in_schema=False)
+def vote_page(election_id: str, request: Request) -> Response:
+    svc = services(request)
+    election_context(svc, election_id)
+    try:
+        session = voter_session(request, election_id)
+    except NotSignedIn:
+        return _see_other(f"/e/{election_id}/signin")
+    voter = svc.desk.voter(election_id, session.voter_id)
+    fingerprint = public_context(svc, election_id)["base_hash"][:16]
+    return _page(request, election_id, "voter_vote.html", name=voter.name, fingerprint=fingerprint)
+
+
+@router.post("/e/{election_id}/signout", include_in_schema=False)
+async def signout_form(election_id: str, request: Request) -> Response:
+    form = await request.form()
+    require_csrf(request, _field(form, "csrf"))
+    response = _see_other(f"/e/{election_id}/signin")
+    cookie(response, request, SESSION, "", 0)
+    return response
+
+
+@router.get(
+    "/e/{election_id}/receipt/{tracking_hash}", response_class=HTMLResponse, include_in_schema=False
+)
+def receipt_page(election_id: str, tracking_hash: str, request: Request) -> Response:
+    svc = services(request)
+    election_context(svc, election_id)
+    found = ballot_event(svc, election_id, tracking_hash)
+    when = datetime.fromtimestamp(found.time_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return _page(
+        request,
+        election_id,
+        "voter_receipt.html",
+        tracking_hash=tracking_hash,
+        tracking_code=tracking_code(bytes.fromhex(tracking_hash)),
+        seq=found.seq,
+        kind=found.kind,
+        time_utc=when,
+    )
