@@ -693,6 +693,8 @@ def test_a_batch_commits_good_ballots_and_refuses_bad_ones_alone(election: Elect
     receipts = [r for r in results if isinstance(r, Receipt)]
     assert len(receipts) == 4
     assert results[3] == results[0]  # the same ballot twice in one batch: one entry
+    assert isinstance(results[0], Receipt) and results[0].new
+    assert isinstance(results[3], Receipt) and not results[3].new
     assert isinstance(results[4], Receipt) and results[4].superseded == second.tracking_hash().hex()
     assert election.kinds()[-4:] == ["ballot", "ballot", "ballot", "superseded"]
     assert election.service.store.is_latest(election.id, revote.tracking_hash())

@@ -13,7 +13,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -74,6 +74,9 @@ class Receipt:
     tracking_code: str
     tracking_hash: str
     superseded: str | None
+    #: False when the ballot was already on the board (an identical retry); not part of
+    #: the receipt itself, which is the same both times
+    new: bool = field(default=True, compare=False)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -373,7 +376,8 @@ class ElectionService:
                 replaced = None
                 if following is not None and following.kind == "superseded":
                     replaced = bytes.fromhex(parse_json(following.line)["body"]["old"])
-                return self._receipt(election_id, existing.seq, ballot, replaced), 0
+                again = self._receipt(election_id, existing.seq, ballot, replaced)
+                return replace(again, new=False), 0
             raise BallotRejected(
                 "this ballot was already "
                 + ("audited" if existing.kind == "audit" else "cast and replaced")

@@ -55,8 +55,13 @@ class SqlStore:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         else:
+            # No pre-ping: it costs a round trip on every checkout (several per cast).
+            # A connection broken by a database restart fails its request once and is
+            # dropped from the pool; casting is idempotent, so the client's retry is safe.
+            # The pool is as large as a worker's thread pool, so connections are reused
+            # rather than opened and closed under load.
             self.engine = create_engine(
-                self.url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
+                self.url, pool_size=pool_size, max_overflow=10, pool_recycle=3600
             )
         upgrade(self.engine)
 

@@ -52,7 +52,8 @@ class ServerConfig:
     secure_cookies: bool = False
     #: take the client address from X-Forwarded-For (only behind a trusted proxy)
     trust_proxy: bool = False
-    pool_size: int = 10
+    #: database connections per process: one per request thread (anyio runs 40)
+    pool_size: int = 40
 
     @classmethod
     def from_env(cls) -> ServerConfig:
@@ -66,7 +67,7 @@ class ServerConfig:
             background=env.get("HONESTBALLOT_BACKGROUND", "1") == "1",
             secure_cookies=env.get("HONESTBALLOT_SECURE_COOKIES", "0") == "1",
             trust_proxy=env.get("HONESTBALLOT_TRUST_PROXY", "0") == "1",
-            pool_size=int(env.get("HONESTBALLOT_POOL_SIZE", "10")),
+            pool_size=int(env.get("HONESTBALLOT_POOL_SIZE", "40")),
         )
 
     def to_env(self) -> dict[str, str]:

@@ -3,9 +3,9 @@
 - ``POST signin`` → 202, the same body whether or not the national ID is on the roll;
 - ``POST session`` → the voter and the ``hb_session`` cookie; ``POST signout`` → 204;
 - ``GET context`` (public) → what the page encrypts against; ``GET me`` → the voter;
-- ``POST credential`` → 201; ``POST ballots`` → 201 with the receipt, or 200 with the same
-  receipt when the very same ballot was already on the board before this request began
-  (an idempotent retry; two identical requests racing each other may both get 201);
+- ``POST credential`` → 201; ``POST ballots`` → 201 with the receipt when this request
+  appended the ballot, or 200 with the same receipt when the very same ballot was already
+  on the board (an idempotent retry; of two identical requests racing, exactly one gets 201);
 - ``POST audits`` → the choices the server found in an opened ballot;
 - ``GET ballots/{tracking_hash}`` (public) → the event line, its inclusion proof and the
   signed tree head, which the receipt page checks in the browser.
@@ -138,8 +138,6 @@ def api_cast(election_id: str, body: RawBody, request: Request) -> JSONResponse:
     session = voter_session(request, election_id)
     svc = services(request)
     ballot = svc.desk.parse_ballot(election_id, body)
-    with svc.store.engine.connect() as conn:
-        retried = svc.store.event_by_tracking(conn, election_id, ballot.tracking_hash())
     receipt = svc.desk.cast(
         election_id, session.voter_id, ballot, client_of(request, session.session_id)
     )
@@ -149,7 +147,7 @@ def api_cast(election_id: str, body: RawBody, request: Request) -> JSONResponse:
             "tracking_code": receipt.tracking_code,
             "check_url": f"/e/{election_id}/receipt/{receipt.tracking_hash}",
         },
-        status_code=200 if retried is not None else 201,
+        status_code=201 if receipt.new else 200,
     )
 
 
