@@ -45,6 +45,8 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, help="keep/reuse generated data here")
     args = parser.parse_args()
 
+    import duckdb
+
     from honestballot.audit.synth import generate
 
     tmp = None
@@ -77,6 +79,7 @@ def main() -> int:
         "findings_records": child["findings"],
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
     }
     print(json.dumps(report, indent=2))
     if tmp is not None:

@@ -26,29 +26,37 @@ _KIND = "coalesce(id_kind, CASE length(national_id) WHEN 12 THEN 'iin' WHEN 11 T
 _BASE = "grp, line, national_id AS voter, name"
 #: roll values that may be unknown: name in reports -> SQL true when the row lacks it
 UNKNOWN: dict[str, str] = {
-    "birth_date": "birth_date_text IS NULL",
+    "birth_date": "birth_date IS NULL AND birth_date_text IS NULL",
     "enrolled_at": "enrolled_at IS NULL",
     "organisation": "organisation IS NULL",
 }
 
 
 def unknown_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """How many audited roll rows have no value for each column in :data:`UNKNOWN`."""
-    counts = ", ".join(f"count(*) FILTER (WHERE {cond})" for cond in UNKNOWN.values())
-    row = con.execute(f"SELECT {counts} FROM roll").fetchone()
+    """How many audited roll rows have no value for each column in :data:`UNKNOWN`.
+
+    Counted in one pass, once per connection (kept in ``roll_without``): several checks'
+    rules quote these numbers.
+    """
+    counts = ", ".join(
+        f'count(*) FILTER (WHERE {cond}) AS "{name}"' for name, cond in UNKNOWN.items()
+    )
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS roll_without AS SELECT {counts} FROM roll")
+    row = con.execute("SELECT * FROM roll_without").fetchone()
     return {name: int(n) for name, n in zip(UNKNOWN, row or (0,) * len(UNKNOWN), strict=True)}
 
 
 def _not_applied(con: duckdb.DuckDBPyConnection, column: str, what: str) -> str:
     """The end of a rule: the rows the check passed over for want of ``column``."""
-    n = scalar(con, f"SELECT count(*) FROM roll WHERE {UNKNOWN[column]}")
-    return f"; not applied to {n:,} row(s) without {what}" if isinstance(n, int) and n else ""
+    n = unknown_counts(con)[column]
+    return f"; not applied to {n:,} row(s) without {what}" if n else ""
 
 
 def check_ids(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+    # The flagged rows keep what their records show, so the roll is scanned once here.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE roll_idcheck AS SELECT * FROM ("
-        + sql_id_check("roll", "national_id", _KIND, "line, birth_date")
+        + sql_id_check("roll", "national_id", _KIND, "line, national_id, name, birth_date")
         + ") WHERE problem IS NOT NULL OR iin_date <> birth_date"
     )
     bad_digit = collect(
@@ -60,8 +68,8 @@ def check_ids(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]
         "and encoded date; SNILS checksum mod 101 above 001-001-998; kind from id_kind "
         "or length (12 = IIN, 11 = SNILS)",
         sql="SELECT NULL AS grp, line, national_id AS voter, name, "
-        "coalesce(kind, 'unknown kind') || ': ' || problem AS detail FROM roll "
-        "JOIN roll_idcheck USING (line) WHERE problem IS NOT NULL",
+        "coalesce(kind, 'unknown kind') || ': ' || problem AS detail FROM roll_idcheck "
+        "WHERE problem IS NOT NULL",
         cap=cfg.max_records,
     )
     duplicate = collect(
@@ -84,8 +92,8 @@ def check_ids(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]
         rule="valid IIN, YYMMDD + century digit != birth_date"
         + _not_applied(con, "birth_date", "a birth date"),
         sql="SELECT NULL AS grp, line, national_id AS voter, name, "
-        "'IIN says ' || iin_date || ', roll says ' || r.birth_date AS detail FROM roll r "
-        "JOIN roll_idcheck USING (line) WHERE iin_date <> r.birth_date",
+        "'IIN says ' || iin_date || ', roll says ' || birth_date AS detail FROM roll_idcheck "
+        "WHERE iin_date <> birth_date",
         cap=cfg.max_records,
     )
     return [bad_digit, duplicate, mismatch]
@@ -130,12 +138,24 @@ def check_birth_dates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
     return [impossible, age]
 
 
-def _candidates(source: str, key: str, low: int) -> str:
-    """Keys on at least ``low`` rows: a cheap superset of clusters of ``low`` voters."""
-    return (
-        f"SELECT {key} FROM {source} WHERE {key} IS NOT NULL GROUP BY {key} "
-        f"HAVING count(*) >= {low}"
+def _clusters(con: duckdb.DuckDBPyConnection, source: str, key: str) -> str:
+    """The table of every cluster of two or more distinct voters sharing ``key``.
+
+    Made once per connection and shared by the findings and the size chart. Only keys on
+    two or more rows (a cheap superset of the clusters) are aggregated in full.
+    """
+    table = f"clusters_{source}_{key}"
+    con.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {table} AS SELECT {key} AS grp, "
+        f"count(DISTINCT national_id) AS size, "
+        f"count(DISTINCT organisation) AS orgs, count(DISTINCT operator) AS ops, "
+        f"array_to_string(list_sort(list_distinct(list(organisation)))[1:3], ', ') AS org_list, "
+        f"array_to_string(list_sort(list_distinct(list(operator)))[1:3], ', ') AS op_list "
+        f"FROM {source} WHERE {key} IN (SELECT {key} FROM {source} WHERE {key} IS NOT NULL "
+        f"GROUP BY {key} HAVING count(*) >= 2) GROUP BY 1 "
+        f"HAVING count(DISTINCT national_id) >= 2"
     )
+    return table
 
 
 def cluster_findings(
@@ -151,15 +171,16 @@ def cluster_findings(
     """Graded clusters of distinct voters sharing ``key`` in ``source`` (roll-shaped rows).
 
     Each record names the cluster's size and the organisations and operators it spans.
+    The records of all bands are joined out of ``source`` in one pass.
     """
+    clusters = _clusters(con, source, key)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _clusters AS SELECT {key} AS grp, "
-        f"count(DISTINCT national_id) AS size, "
-        f"count(DISTINCT organisation) AS orgs, count(DISTINCT operator) AS ops, "
-        f"array_to_string(list_sort(list_distinct(list(organisation)))[1:3], ', ') AS org_list, "
-        f"array_to_string(list_sort(list_distinct(list(operator)))[1:3], ', ') AS op_list "
-        f"FROM {source} WHERE {key} IN ({_candidates(source, key, tiers.low)}) GROUP BY 1 "
-        f"HAVING count(DISTINCT national_id) >= {tiers.low}"
+        f"CREATE OR REPLACE TEMP TABLE _cluster_records AS SELECT c.grp, s.line, "
+        f"s.national_id AS voter, s.name, "
+        f"'cluster of ' || c.size || '; organisations (' || c.orgs || '): ' || "
+        f"coalesce(c.org_list, '') || '; operators (' || c.ops || '): ' || "
+        f"coalesce(c.op_list, '') AS detail, s.organisation, s.operator, c.size "
+        f"FROM {source} s JOIN {clusters} c ON s.{key} = c.grp WHERE c.size >= {tiers.low}"
     )
     bands = [
         (Severity.HIGH, tiers.high, 1 << 62),
@@ -180,26 +201,20 @@ def cluster_findings(
                 + " voters)",
                 rule=f"distinct national IDs per {noun}: low >= {tiers.low}, "
                 f"medium >= {tiers.medium}, high >= {tiers.high}",
-                sql=f"SELECT c.grp, s.line, s.national_id AS voter, s.name, "
-                f"'cluster of ' || c.size || '; organisations (' || c.orgs || '): ' || "
-                f"coalesce(c.org_list, '') || '; operators (' || c.ops || '): ' || "
-                f"coalesce(c.op_list, '') AS detail, s.organisation, s.operator "
-                f"FROM {source} s JOIN _clusters c ON s.{key} = c.grp "
-                f"WHERE c.size >= {lo} AND c.size < {hi}",
+                sql="SELECT * EXCLUDE (size) FROM _cluster_records "
+                f"WHERE size >= {lo} AND size < {hi}",
                 cap=cap,
                 unit="voters",
             )
         )
+    con.execute("DROP TABLE _cluster_records")
     return out
 
 
 def cluster_sizes(con: duckdb.DuckDBPyConnection, source: str, key: str) -> list[list[int]]:
     """``[size, clusters]`` pairs for clusters of two or more voters (for the chart)."""
     rows = con.execute(
-        f"SELECT size, count(*) FROM (SELECT count(DISTINCT national_id) AS size "
-        f"FROM {source} WHERE {key} IN ({_candidates(source, key, 2)}) GROUP BY {key}) "
-        f"WHERE size >= 2 "
-        f"GROUP BY size ORDER BY size"
+        f"SELECT size, count(*) FROM {_clusters(con, source, key)} GROUP BY size ORDER BY size"
     ).fetchall()
     return [[int(s), int(n)] for s, n in rows]
 
@@ -277,30 +292,64 @@ def check_enrolment(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Fi
         )
     )
     w = cfg.burst_window_minutes
+    n = cfg.burst_min_enrolments
     out.append(
         collect(
             con,
             check="enrol.operator_burst",
             severity=Severity.HIGH,
-            title=f"Operators enrolling {cfg.burst_min_enrolments}+ members within {w} minutes",
-            rule=f">= {cfg.burst_min_enrolments} enrolments by one operator in any {w}-minute "
+            title=f"Operators enrolling {n}+ members within {w} minutes",
+            rule=f">= {n} enrolments by one operator in any {w}-minute "
             f"window; every record inside such a window is listed{undated}",
-            sql=f"""WITH counted AS (
-            SELECT *, count(*) OVER (PARTITION BY operator ORDER BY enrolled_at
-                RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW) AS n_back
-            FROM roll WHERE operator IS NOT NULL AND enrolled_at IS NOT NULL),
-        marked AS (
-            SELECT *, max(n_back) OVER (PARTITION BY operator ORDER BY enrolled_at
-                RANGE BETWEEN CURRENT ROW AND INTERVAL {w} MINUTE FOLLOWING) AS peak
-            FROM counted)
-        SELECT operator AS grp, line, national_id AS voter, name,
-            'enrolled ' || enrolled_at || '; ' || peak || ' in ' || {w} || ' min'
-            AS detail, organisation, operator, enrolled_at
-        FROM marked WHERE peak >= {cfg.burst_min_enrolments}""",
+            sql=_burst_sql(w, n),
             cap=cfg.max_records,
         )
     )
     return out
+
+
+def _burst_sql(w: int, n: int) -> str:
+    """Rows inside some ``w``-minute window holding ``n`` or more enrolments by one operator.
+
+    ``n_back`` counts an operator's enrolments in the ``w`` minutes up to each one; a row
+    is in a burst if a row at most ``w`` minutes later has ``n_back >= n``.
+
+    Those two window functions sort rows, so they run only on the rows that can matter.
+    One cheaper pass finds the enrolments that end a full window (the operator's
+    ``n - 1``-th enrolment before is at most ``w`` minutes earlier); only operators with
+    such an end, and only their rows from ``w`` minutes before the first end to the last,
+    go on. Every row of every full window is among them, so the counts that reach ``n``
+    are exact. The windows carry only (line, operator, time); the few rows inside a
+    burst are joined back to the roll for the rest of their record.
+    """
+    return f"""WITH dated AS (
+            SELECT line, operator, enrolled_at FROM roll
+            WHERE operator IS NOT NULL AND enrolled_at IS NOT NULL),
+        ends AS (
+            SELECT operator, enrolled_at, lag(enrolled_at, {n - 1}) OVER (
+                PARTITION BY operator ORDER BY enrolled_at) AS first
+            FROM dated),
+        spans AS (
+            SELECT operator, min(enrolled_at) - INTERVAL {w} MINUTE AS lo,
+                max(enrolled_at) AS hi
+            FROM ends WHERE first >= enrolled_at - INTERVAL {w} MINUTE GROUP BY operator),
+        near AS (
+            SELECT d.* FROM dated d JOIN spans s
+            ON d.operator = s.operator AND d.enrolled_at BETWEEN s.lo AND s.hi),
+        counted AS (
+            SELECT line, operator, enrolled_at, count(*) OVER (PARTITION BY operator
+                ORDER BY enrolled_at RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING
+                AND CURRENT ROW) AS n_back
+            FROM near),
+        marked AS (
+            SELECT line, max(n_back) OVER (PARTITION BY operator ORDER BY enrolled_at
+                RANGE BETWEEN CURRENT ROW AND INTERVAL {w} MINUTE FOLLOWING) AS peak
+            FROM counted),
+        burst AS (SELECT line, peak FROM marked WHERE peak >= {n})
+        SELECT operator AS grp, line, national_id AS voter, name,
+            'enrolled ' || enrolled_at || '; ' || peak || ' in ' || {w} || ' min'
+            AS detail, organisation, operator, enrolled_at
+        FROM roll JOIN burst USING (line)"""
 
 
 def enrolment_series(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

@@ -48,6 +48,11 @@ class ClusterTiers:
     medium: int
     high: int
 
+    def __post_init__(self) -> None:
+        # One voter alone is no cluster (and the cluster tables start at two).
+        if not 2 <= self.low <= self.medium <= self.high:
+            raise AuditInputError(f"cluster tiers need 2 <= low <= medium <= high: {self}")
+
 
 @dataclass(frozen=True)
 class AuditConfig:

@@ -1,11 +1,12 @@
 """The two input formats (voter roll, activity log) and their loading into DuckDB.
 
 Every file is read with all columns as text, so that no value is lost to a failed
-type guess; each row then gets its line number (CSV header = line 1, first data row =
-line 2; for Parquet, the 1-based row number) and is validated in SQL. A row that
-cannot be used becomes a :class:`BadRow` naming file, line and reason; with
-``on_bad_row="fail"`` any such row aborts the run, with ``"skip"`` it is left out of
-the audit and listed in the report. Nothing is dropped without being listed.
+type guess, and validated and converted in SQL in the same pass (:func:`load_table`).
+Each row has its line number (CSV header = line 1, first data row = line 2; for
+Parquet, the 1-based row number). A row that cannot be used becomes a :class:`BadRow`
+naming file, line and reason; with ``on_bad_row="fail"`` any such row aborts the run,
+with ``"skip"`` it is left out of the audit and listed in the report. Nothing is
+dropped without being listed.
 
 Line numbers count records as DuckDB's CSV reader does: a quoted field that spans
 several physical lines makes its record count as one line.
@@ -18,7 +19,6 @@ unusable is a malformed row, as for every other column.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,13 +26,13 @@ from typing import Literal
 
 import duckdb
 
+from honestballot.audit.csv_lines import blank_lines, read_header
 from honestballot.audit.findings import AuditInputError, BadRow, BadRowsError
-from honestballot.errors import EncodingError
 
 OnBadRow = Literal["skip", "fail"]
 
-_BOOL_TRUE = "('true','t','yes','y','1')"
-_BOOL_FALSE = "('false','f','no','n','0')"
+_BOOL_TRUE = ("true", "t", "yes", "y", "1")
+_BOOL_FALSE = ("false", "f", "no", "n", "0")
 EVENT_TYPES = ("code-requested", "signed-in", "sign-in-failed", "ballot-cast")
 
 
@@ -48,7 +48,9 @@ class Column:
     convert: Sql
     problem: Sql  # SQL yielding a reason string when the value is unusable, else NULL
     required: bool = True  # False: the column may be absent (every value unknown)
-    keep_text: bool = False  # the table also keeps the trimmed text as ``<name>_text``
+    # The table also keeps, as ``<name>_text``, the trimmed text of a value that gave
+    # no result (NULL where the value converted or was empty).
+    keep_text: bool = False
 
 
 def _same(v: str) -> str:
@@ -64,13 +66,20 @@ def _nonempty(name: str) -> Sql:
 
 
 def normal_id_sql(v: str) -> str:
-    """National ID without the usual dashes and spaces."""
-    return f"replace(replace({v}, '-', ''), ' ', '')"
+    """National ID without the usual dashes and spaces (most IDs have none: no copy)."""
+    return (
+        f"CASE WHEN contains({v}, '-') OR contains({v}, ' ') "
+        f"THEN replace(replace({v}, '-', ''), ' ', '') ELSE {v} END"
+    )
 
 
 def normal_phone_sql(v: str) -> str:
     """Digits only; a national 8XXXXXXXXXX or 10-digit number becomes 7XXXXXXXXXX."""
-    d = f"regexp_replace({v}, '[^0-9]', '', 'g')"
+    # Digits after at most one "+" (the usual shape) skip the slower regexp_replace.
+    d = (
+        f"CASE WHEN regexp_full_match({v}, '\\+?[0-9]+') THEN replace({v}, '+', '') "
+        f"ELSE regexp_replace({v}, '[^0-9]', '', 'g') END"
+    )
     return (
         f"CASE WHEN length({d}) = 11 AND {d} LIKE '8%' THEN '7' || substr({d}, 2) "
         f"WHEN length({d}) = 10 THEN '7' || {d} ELSE nullif({d}, '') END"
@@ -79,7 +88,10 @@ def normal_phone_sql(v: str) -> str:
 
 def normal_email_sql(v: str) -> str:
     """Lower case, without a ``+tag`` (``a+x@b`` reaches the same inbox as ``a@b``)."""
-    return f"regexp_replace(lower({v}), '\\+[^@]*@', '@')"
+    return (
+        f"CASE WHEN contains({v}, '+') THEN regexp_replace(lower({v}), '\\+[^@]*@', '@') "
+        f"ELSE lower({v}) END"
+    )
 
 
 def _date(v: str) -> str:
@@ -112,7 +124,8 @@ def _timestamp(name: str, *, optional: bool = False) -> Column:
         return (
             f"CASE WHEN {v} IS NULL THEN {empty} "
             f"WHEN try_cast({v} AS TIMESTAMP) IS NULL OR contains({v}, '+') "
-            f"OR substr({v}, 11) LIKE '%-%' OR upper({v}) LIKE '%Z' OR length({v}) < 16 "
+            f"OR contains(substr({v}, 11), '-') OR suffix({v}, 'Z') OR suffix({v}, 'z') "
+            f"OR length({v}) < 16 "
             f"THEN '{name}: not YYYY-MM-DD HH:MM[:SS] without an offset' END"
         )
 
@@ -136,10 +149,21 @@ def _email_problem(v: str) -> str:
     return f"CASE WHEN {v} IS NOT NULL AND NOT contains({v}, '@') THEN 'email: no @' END"
 
 
+def _yes_no(v: str) -> str:
+    """TRUE, FALSE, or NULL for text that is no yes/no value.
+
+    A CASE, not ``IN (...)``: DuckDB turns an IN list of five or more values into a
+    join, about a third of a CPU-second per use on ten million rows.
+    """
+    yes = " ".join(f"WHEN '{t}' THEN TRUE" for t in _BOOL_TRUE)
+    no = " ".join(f"WHEN '{t}' THEN FALSE" for t in _BOOL_FALSE)
+    return f"CASE lower({v}) {yes} {no} END"
+
+
 def _confirmed_problem(v: str) -> str:
     return (
         f"CASE WHEN {v} IS NULL THEN 'confirmed: empty' "
-        f"WHEN lower({v}) NOT IN {_BOOL_TRUE} AND lower({v}) NOT IN {_BOOL_FALSE} "
+        f"WHEN {_yes_no(v)} IS NULL "
         "THEN 'confirmed: not a yes/no value' END"
     )
 
@@ -159,7 +183,7 @@ ROLL_COLUMNS: tuple[Column, ...] = (
     Column("organisation", "VARCHAR", _same, _no_problem),
     Column("operator", "VARCHAR", _same, _no_problem),
     _timestamp("enrolled_at", optional=True),
-    Column("confirmed", "BOOLEAN", lambda v: f"lower({v}) IN {_BOOL_TRUE}", _confirmed_problem),
+    Column("confirmed", "BOOLEAN", _yes_no, _confirmed_problem),
 )
 
 
@@ -187,41 +211,6 @@ ACTIVITY_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def _read_header(path: Path) -> tuple[list[str], str]:
-    """The CSV header's column names (lower-cased) and the delimiter (',' or ';')."""
-    with path.open("rb") as fh:
-        raw = fh.readline()
-    try:
-        first = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise EncodingError(f"{path}:1: header is not UTF-8 ({exc.reason})") from exc
-    if not first.strip():
-        raise AuditInputError(f"{path}:1: no header line")
-    delim = ";" if first.count(";") > first.count(",") else ","
-    names = [n.strip().lower() for n in next(csv.reader([first], delimiter=delim))]
-    return names, delim
-
-
-def _blank_lines(path: Path) -> list[int]:
-    """Physical line numbers of empty lines (DuckDB skips them; we list them).
-
-    A fast byte scan decides whether any exist; only then are lines counted one by one.
-    """
-    tail = b""
-    any_blank = False
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 24):
-            data = tail + chunk
-            if b"\n\n" in data or b"\n\r\n" in data:
-                any_blank = True
-                break
-            tail = data[-2:]
-    if not any_blank:
-        return []
-    with path.open("rb") as fh:
-        return [n for n, raw in enumerate(fh, start=1) if n > 1 and raw.strip(b"\r\n") == b""]
-
-
 def _check_columns(path: Path, names: list[str], spec: tuple[Column, ...]) -> None:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -238,24 +227,24 @@ def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _trimmed(names: list[str]) -> str:
-    """Each column trimmed, empty as NULL: done once, while staging (DuckDB would
-    otherwise repeat the trim at every later reference to the column)."""
-    return ", ".join(f'nullif(trim("{n}"), \'\') AS "{n}"' for n in names)
+def _csv_source(path: Path, spec: tuple[Column, ...], table: str) -> tuple[list[str], str]:
+    """The CSV's column names and a ``read_csv`` call giving every column as text.
 
-
-def _stage_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, spec: tuple[Column, ...], table: str
-) -> tuple[list[str], list[BadRow]]:
-    names, delim = _read_header(path)
+    Rows the reader cannot split into the header's columns (or not UTF-8) go to the
+    rejects table ``<table>_rej`` instead (see :func:`_rejected_rows`).
+    """
+    names, delim = read_header(path)
     _check_columns(path, names, spec)
     cols = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table}_raw AS SELECT {_trimmed(names)} FROM read_csv("
-        f"{_sql_str(str(path))}, header=true, auto_detect=false, delim={_sql_str(delim)}, "
-        f"quote='\"', escape='\"', columns={cols}, store_rejects=true, "
+    return names, (
+        f"read_csv({_sql_str(str(path))}, header=true, auto_detect=false, "
+        f"delim={_sql_str(delim)}, quote='\"', escape='\"', columns={cols}, store_rejects=true, "
         f"rejects_table='{table}_rej', rejects_scan='{table}_rejscan')"
     )
+
+
+def _rejected_rows(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[BadRow]:
+    """The rows the CSV reader rejected, and the empty lines it skipped without a word."""
     rejected = con.execute(
         f"SELECT line, string_agg(DISTINCT error_type, ', '), any_value(csv_line) "
         f"FROM {table}_rej GROUP BY line ORDER BY line"
@@ -264,52 +253,68 @@ def _stage_csv(
         BadRow(str(path), int(ln), f"csv: {kind.lower()}", str(text or ""))
         for ln, kind, text in rejected
     ]
-    bad += [BadRow(str(path), ln, "csv: empty line") for ln in _blank_lines(path)]
-    return names, bad
+    bad += [BadRow(str(path), ln, "csv: empty line") for ln in blank_lines(path)]
+    return bad
 
 
-def _line_source(
+def _parquet_source(
+    con: duckdb.DuckDBPyConnection, path: Path, spec: tuple[Column, ...]
+) -> tuple[list[str], str]:
+    """The Parquet file's column names (lower-cased) and a query giving each as text."""
+    reader = f"read_parquet({_sql_str(str(path))})"
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+    except duckdb.Error as exc:
+        raise AuditInputError(f"{path}: not a readable Parquet file ({exc})") from exc
+    names = [str(r[0]).lower() for r in described]
+    _check_columns(path, names, spec)
+    as_text = ", ".join(f'CAST("{r[0]}" AS VARCHAR) AS "{str(r[0]).lower()}"' for r in described)
+    return names, f"(SELECT {as_text} FROM {reader})"
+
+
+def _trim_sql(v: str) -> str:
+    """``trim`` (spaces and other Unicode space separators), empty as NULL.
+
+    ``trim`` copies every string, which costs seconds on ten million rows; a value that
+    is pure ASCII and has no space at either end is returned as it is.
+    """
+    return (
+        f"nullif(CASE WHEN prefix({v}, ' ') OR suffix({v}, ' ') OR strlen({v}) <> length({v}) "
+        f"THEN trim({v}) ELSE {v} END, '')"
+    )
+
+
+def _number_lines(
     con: duckdb.DuckDBPyConnection, table: str, bad: list[BadRow], header: bool
-) -> tuple[str, str]:
-    """SQL for each staged row's line number, and the FROM clause it needs.
+) -> None:
+    """``<table>_checked``: the typed rows with their line numbers.
 
-    Row ``k`` (1-based, in file order) of the staged table is on line ``k + 1`` of a CSV
-    with a header, pushed down by every rejected or empty line before it.
+    Row ``k`` (1-based, in file order; ``rowid + 1`` of the table loaded with insertion
+    order preserved) is on line ``k + 1`` of a CSV with a header, ``k`` of a Parquet file.
+    Without rejected or empty lines that is a view over the loaded table, at no cost; with
+    them each row is pushed down by every skipped line before it, which takes one more
+    pass over the rows (an ASOF join), written once into a table.
     """
     skipped = sorted(b.line for b in bad)
     if not skipped:
-        return f"(r.k + {int(header)})", f"(SELECT rowid + 1 AS k, * FROM {table}_raw) r"
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {table}_checked AS "
+            f"SELECT rowid + {1 + int(header)} AS line, * FROM {table}_typed"
+        )
+        return
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_skips (threshold BIGINT, cum BIGINT)")
     con.executemany(
         f"INSERT INTO {table}_skips VALUES (?, ?)",
         [(s - j, j) for j, s in enumerate(skipped, start=1)],
     )
-    return (
-        "(r.k + 1 + coalesce(s.cum, 0))",
-        f"(SELECT rowid + 1 AS k, * FROM {table}_raw) r "
-        f"ASOF LEFT JOIN {table}_skips s ON r.k >= s.threshold",
-    )
-
-
-def _stage_parquet(
-    con: duckdb.DuckDBPyConnection, path: Path, spec: tuple[Column, ...], table: str
-) -> list[str]:
-    try:
-        described = con.execute(
-            f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(path))})"
-        ).fetchall()
-    except duckdb.Error as exc:
-        raise AuditInputError(f"{path}: not a readable Parquet file ({exc})") from exc
-    names = [str(r[0]).lower() for r in described]
-    _check_columns(path, names, spec)
-    casts = ", ".join(
-        f'nullif(trim(CAST("{r[0]}" AS VARCHAR)), \'\') AS "{str(r[0]).lower()}"' for r in described
-    )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table}_raw AS SELECT {casts} "
-        f"FROM read_parquet({_sql_str(str(path))})"
+        f"CREATE OR REPLACE TEMP TABLE {table}_checked AS "
+        f"SELECT r.k + {int(header)} + coalesce(s.cum, 0) AS line, r.* EXCLUDE (k) "
+        f"FROM (SELECT rowid + 1 AS k, * FROM {table}_typed) r "
+        f"ASOF LEFT JOIN {table}_skips s ON r.k >= s.threshold"
     )
-    return names
+    con.execute(f"DROP TABLE {table}_typed")
+    con.execute(f"DROP TABLE {table}_skips")
 
 
 def load_table(
@@ -321,22 +326,27 @@ def load_table(
 ) -> tuple[int, list[BadRow]]:
     """Load ``path`` into typed table ``table`` (with a ``line`` column).
 
+    One pass over the file: every value is read as text, trimmed (empty becomes NULL),
+    validated and converted in the same ``CREATE TABLE ... AS SELECT``. Text is kept
+    only where it is needed later: a row's whole text when the row is malformed, and a
+    ``keep_text`` column's text where it gave no value.
+
     Returns the number of rows loaded and the malformed rows found. Raises
     :class:`AuditInputError` for a missing file or column, :class:`EncodingError` for
     a header that is not UTF-8, :class:`BadRowsError` for malformed rows under ``fail``.
     """
     if not path.is_file():
         raise AuditInputError(f"{path}: no such file")
+    # Line numbers are row positions in the loaded table (see _number_lines).
+    con.execute("SET preserve_insertion_order = true")
     parquet = path.suffix.lower() in (".parquet", ".pq")
     if parquet:
-        names = _stage_parquet(con, path, spec, table)
-        bad: list[BadRow] = []
+        names, source = _parquet_source(con, path, spec)
     else:
-        try:
-            names, bad = _stage_csv(con, path, spec, table)
-        except duckdb.Error as exc:
-            raise AuditInputError(f"{path}: cannot read as CSV ({exc})") from exc
-    line_sql, source = _line_source(con, table, bad, header=not parquet)
+        names, source = _csv_source(path, spec, table)
+    # Trimmed once, in an inner projection: DuckDB would otherwise repeat the trim at
+    # every reference to the column in the checks and conversions below.
+    trimmed = ", ".join(f'{_trim_sql(chr(34) + n + chr(34))} AS "{n}"' for n in names)
     problems = [c.problem(f'"{c.name}"') for c in spec if c.name in names]
     converts = [
         f"CAST({c.convert(chr(34) + c.name + chr(34))} AS {c.sql_type}) AS {c.name}"
@@ -345,19 +355,27 @@ def load_table(
         for c in spec
     ]
     converts += [
-        f'"{c.name}" AS {c.name}_text' if c.name in names else f"NULL::VARCHAR AS {c.name}_text"
+        f'CASE WHEN ({c.convert(chr(34) + c.name + chr(34))}) IS NULL THEN "{c.name}" END '
+        f"AS {c.name}_text"
+        if c.name in names
+        else f"NULL::VARCHAR AS {c.name}_text"
         for c in spec
         if c.keep_text
     ]
     raw_text = " || ',' || ".join(f"coalesce(\"{n}\", '')" for n in names)
     problem = f"nullif(concat_ws('; ', {', '.join(problems)}), '')"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table}_checked AS SELECT line, problem, "
-        f"CASE WHEN problem IS NOT NULL THEN {raw_text} END AS raw_text, "
-        f"{', '.join(converts)} FROM (SELECT *, {problem} AS problem FROM "
-        f"(SELECT {line_sql} AS line, r.* FROM {source}))"
-    )
-    con.execute(f"DROP TABLE IF EXISTS {table}_raw")
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table}_typed AS SELECT problem, "
+            f"CASE WHEN problem IS NOT NULL THEN {raw_text} END AS raw_text, "
+            f"{', '.join(converts)} FROM (SELECT *, {problem} AS problem FROM "
+            f"(SELECT {trimmed} FROM {source}))"
+        )
+    except duckdb.Error as exc:
+        kind = "not a readable Parquet file" if parquet else "cannot read as CSV"
+        raise AuditInputError(f"{path}: {kind} ({exc})") from exc
+    bad = [] if parquet else _rejected_rows(con, path, table)
+    _number_lines(con, table, bad, header=not parquet)
     field_bad = con.execute(
         f"SELECT line, problem, raw_text FROM {table}_checked WHERE problem IS NOT NULL "
         f"ORDER BY line"
@@ -371,6 +389,5 @@ def load_table(
         f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT line, {cols} FROM {table}_checked "
         f"WHERE problem IS NULL"
     )
-    con.execute(f"DROP TABLE IF EXISTS {table}_skips")
     loaded = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     return (int(loaded[0]) if loaded else 0), bad

@@ -1,0 +1,91 @@
+"""The shortcuts that keep a ten-million-row audit fast give the plain rules' answers.
+
+Each fast path (the empty-line scan, trimming only what needs it, the enrolment-burst
+prefilter) is held to a slow reference written the obvious way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import ROLL_HEADER, roll_row, write_csv
+
+from honestballot.audit.checks_roll import _burst_sql
+from honestballot.audit.csv_lines import has_blank_line
+from honestballot.audit.engine import run_audit
+from honestballot.audit.schema import _trim_sql
+
+
+def _has_blank_line_slowly(data: bytes) -> bool:
+    lines = data.split(b"\n")
+    return any(not line.strip(b"\r") for line in lines[1:-1])
+
+
+def test_blank_line_scan_across_chunk_boundaries(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    path = tmp_path / "t.csv"
+    for _ in range(400):
+        data = b"h\n" + bytes(rng.choice(b"a\r\n") for _ in range(rng.randint(0, 14)))
+        path.write_bytes(data)
+        expected = _has_blank_line_slowly(data)
+        for size in (1, 2, 3, 5, 1 << 24):
+            assert has_blank_line(path, size) == expected, (data, size)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain", " lead", "trail ", "\u00a0nbsp\u00a0", "\u3000wide\u3000", "\ttab\t",
+     "in ner", "Кириллица", " Кириллица\u2003", "", " ", "\u202f", "x\u2009"],
+)
+def test_trimming_only_what_needs_it_equals_trim(text: str) -> None:
+    con = duckdb.connect()
+    fast, plain = con.execute(
+        f"SELECT {_trim_sql('v')}, nullif(trim(v), '') FROM (SELECT ? AS v)", [text]
+    ).fetchone() or (None, None)
+    assert fast == plain
+
+
+def test_padded_values_load_as_before(tmp_path: Path) -> None:
+    rows = [roll_row(1, confirmed="\u00a0Yes ", phone=" 8 (701) 000-00-01\u3000",
+                     email="\u2003A+tag@Mail.Example")]
+    result = run_audit(write_csv(tmp_path / "roll.csv", ROLL_HEADER, rows))
+    assert result.bad_rows == [] and result.rows_read == {"roll": 1}
+
+
+def _bursts_slowly(rows: list[tuple[int, str, dt.datetime]], w: int, n: int) -> dict[int, int]:
+    """line -> peak for every row inside a burst, straight from the rule."""
+    window = dt.timedelta(minutes=w)
+    out = {}
+    for line, op, t in rows:
+        same = [u for _, o, u in rows if o == op]
+        peaks = [sum(1 for v in same if u - window <= v <= u) for u in same if t <= u <= t + window]
+        if peaks and max(peaks) >= n:
+            out[line] = max(peaks)
+    return out
+
+
+@pytest.mark.parametrize(("w", "n"), [(10, 5), (3, 2), (1, 1), (30, 12)])
+def test_burst_prefilter_gives_the_rule_exactly(w: int, n: int) -> None:
+    rng = random.Random(w * 100 + n)
+    base = dt.datetime(1969, 12, 31, 23, 0)  # across the epoch
+    rows = []
+    for line in range(2, 400):
+        op = rng.choice(["a", "b", "c"])
+        if rng.random() < 0.5:   # dense spots, many ties to the minute
+            t = base + dt.timedelta(minutes=rng.choice([0, 40, 200]) + rng.randint(0, 12))
+        else:
+            t = base + dt.timedelta(seconds=rng.randint(0, 3 * 86400))
+        rows.append((line, op, t))
+    con = duckdb.connect()
+    con.execute("CREATE TABLE roll (line BIGINT, operator VARCHAR, enrolled_at TIMESTAMP, "
+                "national_id VARCHAR, name VARCHAR, organisation VARCHAR)")
+    con.executemany("INSERT INTO roll VALUES (?, ?, ?, 'x', 'x', 'x')", rows)
+    got = dict(con.execute(
+        f"SELECT line, CAST(split_part(split_part(detail, '; ', 2), ' ', 1) AS INTEGER) "
+        f"FROM ({_burst_sql(w, n)})"
+    ).fetchall())
+    assert got == _bursts_slowly(rows, w, n)
