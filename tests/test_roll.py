@@ -121,6 +121,8 @@ def test_normalize_contact_and_national_id() -> None:
     assert normalize_contact("X+y@Z.example") == "x@z.example"
     assert normalize_national_id(" 112-233-445 95 ") == "11223344595"
     assert normalize_national_id("ab-12") == "AB12"
+    # any Unicode dash or space, as a phone keyboard or a copied document may give
+    assert normalize_national_id("112\u2013233\u00a0445\u221295") == "11223344595"
 
 
 # -- import ----------------------------------------------------------------------------------

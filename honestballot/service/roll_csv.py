@@ -90,9 +90,13 @@ def normalize_contact(text: str) -> str | None:
     return normalize_email(text) if "@" in text else normalize_phone(text)
 
 
+_ID_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]")
+
+
 def normalize_national_id(text: str) -> str:
-    """Without spaces and dashes, upper-cased (so ``ab-1`` and ``AB1`` are one person)."""
-    return text.strip().replace(" ", "").replace("-", "").upper()
+    """Without whitespace and dashes (any Unicode dash), upper-cased, so ``ab-1``,
+    ``AB 1`` and ``AB–1`` are one person: the roll and sign-in both use this."""
+    return _ID_SEPARATORS.sub("", text).upper()
 
 
 def _national_id_problem(value: str) -> str | None:

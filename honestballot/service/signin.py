@@ -59,7 +59,6 @@ MAX_TOKEN: Final = 1024
 _CODE_DOMAIN: Final = "honestballot/signin-code/v1"
 _DECOY_DOMAIN: Final = "honestballot/signin-decoy/v1"
 _SESSION_DOMAIN: Final = "honestballot/voter-session/v1"
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]")
 _TOKEN = re.compile(r"^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$")
 _SESSION_FIELDS: Final = frozenset({"v", "election", "voter", "expires_ms", "session"})
 
@@ -93,7 +92,7 @@ def normalise_national_id(national_id: str) -> str:
 
     InvalidInput when nothing sensible is left.
     """
-    normal = normalize_national_id(_SEPARATORS.sub("", national_id))
+    normal = normalize_national_id(national_id)
     if not normal or len(normal) > MAX_NATIONAL_ID or not normal.isprintable():
         raise InvalidInput(f"a national ID is 1 to {MAX_NATIONAL_ID} characters")
     return normal
