@@ -7,13 +7,17 @@ running at once send the same notice.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 from honestballot.errors import DeliveryFailed, InvalidInput
 from honestballot.service.notices import (
@@ -353,3 +357,200 @@ def test_run_forever_delivers_until_stopped(store: SqlStore) -> None:
     thread.join(10)
     assert not thread.is_alive()
     assert sorted(m.body for m in recorder.messages) == ["notice 0", "notice 1", "notice 2"]
+
+
+# -- one write per round -----------------------------------------------------------------------
+
+
+class Gateway:
+    """Fails the notices whose body is in ``failing``; each send moves ``clock`` on by
+    ``step_ms``, so each outcome carries a time of its own."""
+
+    def __init__(self, clock: Clock, failing: set[str], step_ms: int = 1_000) -> None:
+        self.clock = clock
+        self.failing = failing
+        self.step_ms = step_ms
+        self.tried: list[str] = []
+
+    def send(self, message: Message) -> None:
+        self.clock.now += self.step_ms
+        self.tried.append(message.body)
+        if message.body in self.failing:
+            raise DeliveryFailed("the SMS gateway answered HTTP 503 for +7******0001")
+
+
+def count_transactions(store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A one-item list holding how many times ``store.transaction`` has been entered."""
+    calls = [0]
+    real = store.transaction
+
+    def counting(election_id: str | None = None) -> AbstractContextManager[Connection]:
+        calls[0] += 1
+        return real(election_id)
+
+    monkeypatch.setattr(store, "transaction", counting)
+    return calls
+
+
+def test_a_round_records_every_outcome_of_a_mixed_batch(store: SqlStore) -> None:
+    queue(store, 8)
+    third = rows(store)[3]["notice_id"]
+    with store.transaction() as conn:
+        conn.execute(update(notices).where(notices.c.notice_id == third).values(attempts=2))
+    before = rows(store)
+    clock = Clock()
+    failing = {"notice 1", "notice 3", "notice 4"}
+    gateway = Gateway(clock, failing)
+
+    assert Outbox(store, gateway, clock).deliver_pending(batch=6) == 3
+
+    expected = [dict(r) for r in before]
+    for k, row in enumerate(expected[:6]):
+        done_at = T0 + 1_000 * (k + 1)  # the clock when its send returned
+        if row["body"] in failing:
+            attempts = int(str(row["attempts"])) + 1
+            row.update(attempts=attempts, claimed_until_ms=done_at + backoff_ms(attempts))
+        else:
+            row.update(sent_ms=done_at, claimed_until_ms=T0 + 60_000)
+    assert gateway.tried == [f"notice {i}" for i in range(6)]
+    assert rows(store) == expected  # the two beyond the batch are untouched
+    assert (expected[3]["attempts"], expected[3]["claimed_until_ms"]) == (3, T0 + 4_000 + 120_000)
+
+
+def test_a_round_does_not_record_over_a_claim_another_deliverer_took(store: SqlStore) -> None:
+    queue(store, 4)
+    ids = [r["notice_id"] for r in rows(store)]
+    clock = Clock()
+    theirs = T0 + 10 * 60_000
+
+    class TakenOver(Gateway):
+        """While notice 2 is sent, another deliverer claims notices 0, 1 and 3 (as it
+        would once this one's lease had lapsed by its clock)."""
+
+        def send(self, message: Message) -> None:
+            super().send(message)
+            if message.body == "notice 2":
+                with store.transaction() as conn:
+                    conn.execute(
+                        update(notices)
+                        .where(notices.c.notice_id.in_([ids[0], ids[1], ids[3]]))
+                        .values(claimed_until_ms=theirs)
+                    )
+
+    # 20 s a send on a 60 s lease: notices 0 (sent), 1 (failed) and 2 (sent) are tried,
+    # and the round ends with 3 untried, to be released.
+    outbox = Outbox(store, TakenOver(clock, {"notice 1"}, step_ms=20_000), clock)
+    assert outbox.deliver_pending(lease_s=60) == 2  # both went out, whatever is recorded
+
+    after = {r["notice_id"]: r for r in rows(store)}
+    # Sent by the stale round but not marked so: the new claimer sends it again.
+    assert (after[ids[0]]["sent_ms"], after[ids[0]]["claimed_until_ms"]) == (None, theirs)
+    # Neither counted as a failed attempt nor moved to a backoff.
+    assert (after[ids[1]]["attempts"], after[ids[1]]["claimed_until_ms"]) == (0, theirs)
+    # Still this round's: recorded.
+    assert after[ids[2]]["sent_ms"] == T0 + 60_000
+    # Not released from under its new claimer.
+    assert (after[ids[3]]["sent_ms"], after[ids[3]]["claimed_until_ms"]) == (None, theirs)
+
+
+@pytest.mark.parametrize("lease_runs_short", [False, True])
+def test_a_round_writes_in_a_bounded_number_of_statements(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch, lease_runs_short: bool
+) -> None:
+    queue(store, 50)
+    updates: list[str] = []
+
+    def note(
+        conn: Connection,
+        cursor: object,
+        statement: str,
+        parameters: object,
+        context: object,
+        executemany: bool,
+    ) -> None:
+        if statement.lstrip().upper().startswith("UPDATE"):
+            updates.append(statement)
+
+    transactions = count_transactions(store, monkeypatch)
+    clock = Clock()
+    failing = {f"notice {i}" for i in range(1, 50, 2)}
+    # 2 s a send on a 60 s lease with a 5 s margin: 28 notices are tried, 22 released.
+    gateway = Gateway(clock, failing, step_ms=2_000 if lease_runs_short else 0)
+    event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        sent = Outbox(store, gateway, clock).deliver_pending(batch=50)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", note)
+
+    tried = 28 if lease_runs_short else 50
+    assert sent == tried // 2
+    assert len(updates) <= 4, updates  # claim; sent, failed and released
+    assert transactions[0] == 2  # claim; record
+    after = rows(store)
+    assert sum(r["sent_ms"] is not None for r in after) == tried // 2
+    assert sum(r["attempts"] == 1 for r in after) == tried // 2
+    released = [r for r in after if r["attempts"] == 0 and r["sent_ms"] is None]
+    assert len(released) == 50 - tried
+    assert all(r["claimed_until_ms"] == 0 for r in released)
+
+
+def test_a_failed_record_is_logged_by_type_and_its_notices_return_after_the_lease(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    queue(store, 2)
+    clock = Clock()
+    recorder = Recorder()
+    outbox = Outbox(store, recorder, clock)
+    real = store.transaction
+    calls = 0
+
+    def second_fails(election_id: str | None = None) -> AbstractContextManager[Connection]:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise OperationalError(
+                "UPDATE notices SET sent_ms=?", {"destination": "+77000000000"}, OSError("full")
+            )
+        return real(election_id)
+
+    monkeypatch.setattr(store, "transaction", second_fails)
+    with caplog.at_level(logging.DEBUG, logger="honestballot.service.notices"):
+        assert outbox.deliver_pending() == 2
+    monkeypatch.setattr(store, "transaction", real)
+
+    logged = [(r.getMessage(), r.exc_info) for r in caplog.records]
+    assert logged == [
+        ("outcomes of 2 notice(s) not recorded, their claims will lapse: OperationalError", None)
+    ]
+    assert all(r["sent_ms"] is None and r["claimed_until_ms"] == T0 + 60_000 for r in rows(store))
+    clock.now = T0 + 60_000
+    assert outbox.deliver_pending() == 0  # still under this round's lease
+    clock.now += 1
+    assert outbox.deliver_pending() == 2  # at least once: sent again, and recorded
+    assert [m.body for m in recorder.messages] == ["notice 0", "notice 1"] * 2
+    assert all(r["sent_ms"] == T0 + 60_001 for r in rows(store))
+
+
+def test_run_forever_goes_again_at_once_after_a_full_batch(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue(store, 5)
+    outbox = Outbox(store, Recorder())
+    stop = threading.Event()
+    rounds: list[int] = []
+    real = outbox.deliver_pending
+
+    def deliver(batch: int = 100, lease_s: float = 60, max_attempts: int = 8) -> int:
+        sent = real(batch, lease_s, max_attempts)
+        rounds.append(sent)
+        if sent < batch:
+            stop.set()  # the wait after a short round then ends at once
+        return sent
+
+    monkeypatch.setattr(outbox, "deliver_pending", deliver)
+    thread = threading.Thread(target=outbox.run_forever, args=(600, stop), kwargs={"batch": 2})
+    thread.start()
+    thread.join(20)
+    stop.set()
+    thread.join(10)
+    assert rounds == [2, 2, 1]

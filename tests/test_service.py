@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -408,7 +410,7 @@ def test_a_failure_inside_the_transaction_rolls_everything_back(
     def broken(*_args: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(election.service.store, "set_latest", broken)
+    monkeypatch.setattr(election.service.store, "set_latest_many", broken)
     assert_refused(election, as_json(election.ballot(0, OTHER_CHOICE)), RuntimeError)
     monkeypatch.undo()
     assert election.service.store.is_latest(election.id, first.tracking_hash())
@@ -705,12 +707,12 @@ def test_a_queue_of_concurrent_casts_shares_commits_and_answers_each(election: E
 
     from honestballot.service.cast_queue import CastQueue
 
-    queue = CastQueue(election.service)
+    queue = CastQueue(election.service.cast_batch)
     ballots = [election.ballot(i % 4, CHOICE) for i in range(24)]
     ballots.append(ballots[0])  # an identical retry
     try:
         with ThreadPoolExecutor(12) as pool:
-            futures = [pool.submit(queue.cast, election.id, b, None) for b in ballots]
+            futures = [pool.submit(queue.cast, election.id, (b, None)) for b in ballots]
             outcomes: list[Receipt | BaseException] = []
             for f in futures:
                 try:
@@ -733,3 +735,112 @@ def test_a_batch_in_the_wrong_phase_is_refused_whole(election: Election) -> None
     with pytest.raises(ProtocolError):
         election.service.cast_batch(election.id, [(election.ballot(0), None)])
     assert election.events() == before
+
+
+def test_a_refusal_from_within_drops_only_that_ballots_rows(election: Election) -> None:
+    """``within`` adds rows to the batch; one that raises half-way leaves none of its rows
+    and no event, and the other ballots of the batch keep theirs."""
+    from sqlalchemy import func, select
+
+    from honestballot.service.notices import notice_row
+    from honestballot.store.schema import notices
+
+    def notify(rows: Any, _ballot: EncryptedBallot, receipt: Receipt) -> None:
+        rows.add(
+            notices, notice_row(election.id, "sms", "+77010000001", "", receipt.tracking_code, 1)
+        )
+
+    def half_way(rows: Any, ballot: EncryptedBallot, receipt: Receipt) -> None:
+        notify(rows, ballot, receipt)
+        raise BallotRejected("refused by the caller")
+
+    good, refused, also_good = election.ballot(0), election.ballot(1), election.ballot(2)
+    before = election.events()
+    results = election.service.cast_batch(
+        election.id, [(good, notify), (refused, half_way), (also_good, notify)]
+    )
+    assert isinstance(results[1], BallotRejected)
+    assert isinstance(results[0], Receipt) and isinstance(results[2], Receipt)
+    assert election.events() == before + 2
+    on_board = {ev.tracking_hash for ev in election.service.store.iter_events(election.id)}
+    assert refused.tracking_hash() not in on_board
+    with election.service.store.engine.connect() as conn:
+        bodies = set(conn.execute(select(notices.c.body)).scalars())
+        assert conn.execute(select(func.count()).select_from(notices)).scalar_one() == 2
+    assert bodies == {results[0].tracking_code, results[2].tracking_code}
+
+
+def test_a_batch_costs_a_fixed_number_of_statements(election: Election) -> None:
+    """Group commit only pays if a batch's statements do not grow with its size."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = election.service.store.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        counts = []
+        for voters in ((0,), (1, 2, 3)):
+            statements.clear()
+            results = election.service.cast_batch(
+                election.id, [(election.ballot(i), None) for i in voters]
+            )
+            assert all(isinstance(r, Receipt) for r in results)
+            counts.append(len(statements))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert counts[0] == counts[1], counts
+    assert counts[0] <= 10, statements
+
+
+def test_a_failed_batch_is_retried_one_by_one_so_one_bad_item_sinks_only_itself(
+    election: Election,
+) -> None:
+    """If a batch's transaction fails (a database error, not a refusal), the queue tries
+    each item alone: the good ones are committed, the bad one gets the error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from honestballot.service.cast_queue import CastQueue
+
+    poisoned = election.ballot(1)
+    calls: list[int] = []
+    entered = threading.Event()
+
+    def append(election_id: str, items: Any) -> list[Receipt | Any]:
+        if not calls:  # hold the first batch until the other three casts have queued up
+            entered.set()
+            deadline = time.monotonic() + 10
+            while queue._queue.qsize() < 3 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        calls.append(len(items))
+        if any(ballot is poisoned for ballot, _ in items):
+            raise RuntimeError("disk full")
+        return election.service.cast_batch(election_id, items)
+
+    queue = CastQueue(append)
+    ballots = [election.ballot(0), poisoned, election.ballot(2), election.ballot(3)]
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            futures = [pool.submit(queue.cast, election.id, (ballots[0], None))]
+            assert entered.wait(10)
+            futures += [pool.submit(queue.cast, election.id, (b, None)) for b in ballots[1:]]
+            outcomes: list[Receipt | BaseException] = []
+            for f in futures:
+                try:
+                    outcomes.append(f.result())
+                except BaseException as exc:
+                    outcomes.append(exc)
+    finally:
+        queue.stop()
+    assert calls == [1, 3, 1, 1, 1], calls  # the batch of three failed, then one by one
+    assert isinstance(outcomes[1], RuntimeError)
+    assert all(isinstance(o, Receipt) for i, o in enumerate(outcomes) if i != 1)
+    store = election.service.store
+    assert poisoned.tracking_hash() not in {
+        ev.tracking_hash for ev in store.iter_events(election.id)
+    }
+    for b in (ballots[0], ballots[2], ballots[3]):
+        assert store.is_latest(election.id, b.tracking_hash())

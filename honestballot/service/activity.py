@@ -20,7 +20,7 @@ import csv
 import datetime as dt
 import hashlib
 from contextlib import suppress
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -64,6 +64,42 @@ def _fit(column: str, value: str) -> str:
     return value[: int(length)] if length else value
 
 
+def activity_row(
+    election_id: str,
+    *,
+    time_ms: int,
+    event: str,
+    voter: str,
+    address: str,
+    device: str,
+    user_agent: str,
+    contact: str | None = None,
+    session: str | None = None,
+) -> dict[str, Any]:
+    """One event of the log as a row of the ``activity`` table.
+
+    ``voter`` is the national ID (as typed, for a failed sign-in), ``contact`` the phone
+    or e-mail a one-time code went to; both are normalised as on the roll when they can
+    be. Values longer than their column are cut.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown activity event {event!r}; expected one of {', '.join(EVENTS)}")
+    if contact is not None:
+        with suppress(ValueError):  # if it does not parse, kept as given
+            contact = normalize_contact(contact) or None
+    return {
+        "election_id": election_id,
+        "time_ms": time_ms,
+        "event": event,
+        "voter": _fit("voter", normalize_national_id(voter)),
+        "address": _fit("address", address.strip()),
+        "device": _fit("device", device.strip()),
+        "user_agent": _fit("user_agent", user_agent.strip()),
+        "contact": _fit("contact", contact) if contact is not None else None,
+        "session": _fit("session", session) if session is not None else None,
+    }
+
+
 def record_activity(
     conn: Connection,
     election_id: str,
@@ -77,30 +113,19 @@ def record_activity(
     contact: str | None = None,
     session: str | None = None,
 ) -> None:
-    """Add one event to the log inside the caller's open transaction.
-
-    ``voter`` is the national ID (as typed, for a failed sign-in), ``contact`` the phone
-    or e-mail a one-time code went to; both are normalised as on the roll when they can
-    be. Values longer than their column are cut.
-    """
-    if event not in EVENTS:
-        raise ValueError(f"unknown activity event {event!r}; expected one of {', '.join(EVENTS)}")
-    if contact is not None:
-        with suppress(ValueError):  # if it does not parse, kept as given
-            contact = normalize_contact(contact) or None
-    conn.execute(
-        activity.insert().values(
-            election_id=election_id,
-            time_ms=time_ms,
-            event=event,
-            voter=_fit("voter", normalize_national_id(voter)),
-            address=_fit("address", address.strip()),
-            device=_fit("device", device.strip()),
-            user_agent=_fit("user_agent", user_agent.strip()),
-            contact=_fit("contact", contact) if contact is not None else None,
-            session=_fit("session", session) if session is not None else None,
-        )
+    """Add one event to the log (:func:`activity_row`) inside the caller's transaction."""
+    row = activity_row(
+        election_id,
+        time_ms=time_ms,
+        event=event,
+        voter=voter,
+        address=address,
+        device=device,
+        user_agent=user_agent,
+        contact=contact,
+        session=session,
     )
+    conn.execute(activity.insert().values(**row))
 
 
 def device_fingerprint(user_agent: str, accept_language: str, extra: str = "") -> str:

@@ -4,49 +4,55 @@ Every cast of an election appends under the election's lock and waits for a dura
 commit (an fsync).  Done one ballot at a time, the lock and the flush cap an election
 at a few hundred casts a second however many cores verify.  Here, request threads hand
 their (already verified) ballots to one appender thread per process; it takes whatever
-has queued up while the previous commit was flushing and appends it as one batch
-(:meth:`ElectionService.cast_batch`).  Each request gets its own receipt, or its own
-refusal, only after the batch's commit: a receipt still means the ballot is on disk.
+has queued up while the previous commit was flushing and appends it as one batch (the
+``append`` function, e.g. :meth:`ElectionService.cast_batch`).  Each request gets its own
+receipt, or its own refusal, only after the batch's commit: a receipt still means the
+ballot is on disk.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from honestballot.errors import HonestBallotError
-from honestballot.protocol.ballot import EncryptedBallot
-from honestballot.service.election import ElectionService, Receipt, Within
+from honestballot.service.election import Receipt
+
+log = logging.getLogger(__name__)
+
+Item = TypeVar("Item")
+#: appends one election's items in one transaction; one answer per item, in order
+Append = Callable[[str, Sequence[Item]], Sequence[Receipt | HonestBallotError]]
 
 
 @dataclass
-class _Cast:
+class _Cast(Generic[Item]):
     election_id: str
-    ballot: EncryptedBallot
-    within: Within
+    item: Item
     done: Future[Receipt] = field(default_factory=Future)
 
 
-class CastQueue:
-    def __init__(self, elections: ElectionService, *, max_batch: int = 100) -> None:
-        self.elections = elections
+class CastQueue(Generic[Item]):
+    def __init__(self, append: Append[Item], *, max_batch: int = 200) -> None:
+        self.append = append
         self.max_batch = max_batch
-        self._queue: queue.Queue[_Cast | None] = queue.Queue()
+        self._queue: queue.Queue[_Cast[Item] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.batches = 0
         self.ballots = 0
 
-    def cast(
-        self, election_id: str, ballot: EncryptedBallot, within: Within, timeout_s: float = 120
-    ) -> Receipt:
+    def cast(self, election_id: str, item: Item, timeout_s: float = 120) -> Receipt:
         """Queue a verified ballot and wait for its receipt (or its refusal)."""
         self._start()
-        item = _Cast(election_id, ballot, within)
-        self._queue.put(item)
-        return item.done.result(timeout=timeout_s)
+        pending: _Cast[Item] = _Cast(election_id, item)
+        self._queue.put(pending)
+        return pending.done.result(timeout=timeout_s)
 
     def _start(self) -> None:
         with self._lock:
@@ -78,25 +84,36 @@ class CastQueue:
                     self._queue.put(None)  # stop after this batch
                     break
                 batch.append(nxt)
-            by_election: dict[str, list[_Cast]] = {}
-            for item in batch:
-                by_election.setdefault(item.election_id, []).append(item)
-            for election_id, items in by_election.items():
-                self._append(election_id, items)
+            by_election: dict[str, list[_Cast[Item]]] = {}
+            for pending in batch:
+                by_election.setdefault(pending.election_id, []).append(pending)
+            for election_id, casts in by_election.items():
+                self._append(election_id, casts)
 
-    def _append(self, election_id: str, items: list[_Cast]) -> None:
+    def _append(self, election_id: str, casts: list[_Cast[Item]]) -> None:
         try:
-            results = self.elections.cast_batch(
-                election_id, [(item.ballot, item.within) for item in items]
+            results = self.append(election_id, [c.item for c in casts])
+        except HonestBallotError as exc:  # refused whole (the election is not open)
+            for c in casts:
+                c.done.set_exception(exc)
+            return
+        except BaseException as exc:  # nothing of the batch was committed
+            if len(casts) == 1:
+                casts[0].done.set_exception(exc)
+                return
+            # one item must not sink the others: each is tried again on its own
+            log.warning(
+                "a batch of %d casts failed (%s); retrying one by one",
+                len(casts),
+                type(exc).__name__,
             )
-        except BaseException as exc:  # the whole batch failed: nothing was committed
-            for item in items:
-                item.done.set_exception(exc)
+            for c in casts:
+                self._append(election_id, [c])
             return
         self.batches += 1
-        self.ballots += len(items)
-        for item, result in zip(items, results, strict=True):
+        self.ballots += len(casts)
+        for c, result in zip(casts, results, strict=True):
             if isinstance(result, HonestBallotError):
-                item.done.set_exception(result)
+                c.done.set_exception(result)
             else:
-                item.done.set_result(result)
+                c.done.set_result(result)

@@ -62,7 +62,7 @@ from honestballot.record.trustee import (
     encode_decryption_share,
     encode_election_key,
 )
-from honestballot.store.sql import SqlStore, StoredEvent
+from honestballot.store.sql import RowBuffer, SqlStore, StoredEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,24 +88,28 @@ class Receipt:
         }
 
 
-Within = Callable[[Connection, EncryptedBallot, Receipt], None] | None
+#: What the caller adds to a cast: given the batch's row buffer, the ballot and its receipt,
+#: it adds rows (the cast notice, the activity log) that are inserted in the cast's own
+#: transaction; if it raises, that ballot is refused and its rows are dropped.
+Within = Callable[[RowBuffer, EncryptedBallot, Receipt], None] | None
 
 
 @dataclass
 class _Batch:
-    """What a batch of casts knows inside its transaction, kept up to date as it goes."""
+    """What a batch of casts knows inside its transaction, kept up to date as it goes:
+    the next sequence number, the credentials' rows, the board's entries for the batch's
+    tracking hashes, and what the batch itself will write."""
 
     seq: int
     credentials: dict[bytes, dict[str, Any]]
     entries: dict[bytes, StoredEvent]
-
-    def commit(self, appended: int, credential: bytes, tracking: bytes, seq: int) -> None:
-        """Record a ballot whose savepoint was released."""
-        if appended == 0:
-            return
-        self.credentials[credential]["latest_tracking"] = tracking
-        self.entries[tracking] = StoredEvent(seq, "ballot", 0, b"", b"", tracking)
-        self.seq += appended
+    #: tracking hash → receipt, for ballots appended by this batch
+    receipts: dict[bytes, Receipt] = field(default_factory=dict)
+    #: (seq, kind, time_ms, line, leaf hash, tracking hash) of every event to insert
+    events: list[tuple[int, str, int, bytes, bytes, bytes | None]] = field(default_factory=list)
+    #: credential → tracking hash of its latest ballot, for the credentials it changes
+    latest: dict[bytes, bytes] = field(default_factory=dict)
+    rows: RowBuffer = field(default_factory=RowBuffer)
 
 
 def _now_ms() -> int:
@@ -289,14 +293,14 @@ class ElectionService:
         election_id: str,
         ballot_json: bytes | str,
         *,
-        within: Callable[[Connection, EncryptedBallot, Receipt], None] | None = None,
+        within: Within = None,
     ) -> Receipt:
         """Verify and append a ballot; idempotent for a retried submission of the
         latest ballot; a replay of an older one is refused.
 
-        ``within`` runs inside the cast's transaction after the ballot is appended (the
-        web layer checks the ballot's credential is the signed-in voter's, queues the cast
-        notice and logs the activity there); if it raises, nothing is stored."""
+        ``within`` adds rows to the cast's transaction once the ballot is accepted (the
+        voting desk queues the cast notice and logs the activity there); if it raises,
+        nothing is stored."""
         ctx = self.context(election_id)
         ballot = load_ballot(ballot_json)
         verify_ballot(ctx, ballot)
@@ -307,7 +311,7 @@ class ElectionService:
         election_id: str,
         ballot: EncryptedBallot,
         *,
-        within: Callable[[Connection, EncryptedBallot, Receipt], None] | None = None,
+        within: Within = None,
     ) -> Receipt:
         """Append a ballot that :func:`verify_ballot` has already accepted for this
         election (the web layer verifies before it queues the ballot)."""
@@ -322,11 +326,16 @@ class ElectionService:
         items: Sequence[tuple[EncryptedBallot, Within]],
     ) -> list[Receipt | HonestBallotError]:
         """Append several verified ballots in one transaction: one lock and one durable
-        commit for the lot (group commit).  The credentials and earlier entries the batch
-        needs are read with one query each and the sequence number is written once.  Each
-        ballot is appended under its own savepoint, so a refused ballot changes nothing and
-        never affects the others; no receipt exists until the whole batch has committed.
-        A phase error (the election is not open) raises for the whole batch."""
+        commit for the lot (group commit).
+
+        Under the election's lock, the credentials and board entries the batch needs are
+        read with one query each; every ballot is then checked against them in memory
+        (kept up to date as the batch goes, so a re-vote or a retry inside the same batch
+        is handled as if it came later), and what the accepted ones write is inserted at
+        the end with one statement a table.  A refused ballot writes nothing and never
+        affects the others; no receipt exists until the whole batch has committed.  A
+        phase error (the election is not open) raises for the whole batch, as does a
+        database error (then nothing of the batch is stored)."""
         results: list[Receipt | HonestBallotError] = []
         trackings = [ballot.tracking_hash() for ballot, _ in items]
         with self.store.transaction(election_id) as conn:
@@ -338,17 +347,19 @@ class ElectionService:
                 ),
                 entries=self.store.events_by_trackings(conn, election_id, trackings),
             )
+            now = self.clock()
             for (ballot, within), tracking in zip(items, trackings, strict=True):
+                mark = batch.rows.mark()
                 try:
-                    with conn.begin_nested():
-                        receipt, appended = self._cast_one(
-                            conn, election_id, ballot, tracking, within, batch
-                        )
+                    results.append(
+                        self._cast_one(conn, election_id, ballot, tracking, within, batch, now)
+                    )
                 except HonestBallotError as exc:
+                    batch.rows.undo(mark)
                     results.append(exc)
-                    continue
-                batch.commit(appended, ballot.credential.data, tracking, receipt.seq)
-                results.append(receipt)
+            self.store.append_events(conn, election_id, batch.events)
+            self.store.set_latest_many(conn, election_id, batch.latest)
+            batch.rows.flush(conn)
             self.store.set_next_seq(conn, election_id, batch.seq)
         return results
 
@@ -360,57 +371,53 @@ class ElectionService:
         tracking: bytes,
         within: Within,
         batch: _Batch,
-    ) -> tuple[Receipt, int]:
-        """Check and append one ballot; (receipt, number of events appended)."""
-        cred = batch.credentials.get(ballot.credential.data)
+        now: int,
+    ) -> Receipt:
+        """Check one ballot against the batch's view of the board and plan its writes."""
+        credential = ballot.credential.data
+        cred = batch.credentials.get(credential)
         if cred is None:
             raise BallotRejected("the ballot's credential is not registered in this election")
         if cred["revoked"]:
             raise BallotRejected(
                 "the ballot's credential was replaced by a newer one and can no longer vote"
             )
+        latest = batch.latest.get(credential, cred["latest_tracking"])
+        if tracking in batch.receipts:  # the same ballot earlier in this batch
+            if latest == tracking:
+                return replace(batch.receipts[tracking], new=False)
+            raise BallotRejected(
+                "this ballot was already cast and replaced and cannot be cast again"
+            )
         existing = batch.entries.get(tracking)
         if existing is not None:
-            if existing.kind == "ballot" and cred["latest_tracking"] == tracking:
+            if existing.kind == "ballot" and latest == tracking:
                 following = self.store.event_at(conn, election_id, existing.seq + 1)
                 replaced = None
                 if following is not None and following.kind == "superseded":
                     replaced = bytes.fromhex(parse_json(following.line)["body"]["old"])
                 again = self._receipt(election_id, existing.seq, ballot, replaced)
-                return replace(again, new=False), 0
+                return replace(again, new=False)
             raise BallotRejected(
                 "this ballot was already "
                 + ("audited" if existing.kind == "audit" else "cast and replaced")
                 + " and cannot be cast again"
             )
         seq = batch.seq
-        self._append_at(
-            conn, election_id, seq, "ballot", {"ballot": ballot_to_json(ballot)}, tracking
-        )
-        previous = cred["latest_tracking"]
-        if previous is not None:
-            body = {"old": bytes(previous).hex(), "new": tracking.hex()}
-            self._append_at(conn, election_id, seq + 1, "superseded", body)
-        self.store.set_latest(conn, election_id, ballot.credential.data, tracking)
-        receipt = self._receipt(election_id, seq, ballot, bytes(previous) if previous else None)
+        previous = bytes(latest) if latest is not None else None
+        receipt = self._receipt(election_id, seq, ballot, previous)
         if within is not None:
-            within(conn, ballot, receipt)
-        return receipt, 2 if previous is not None else 1
-
-    def _append_at(
-        self,
-        conn: Connection,
-        election_id: str,
-        seq: int,
-        kind: str,
-        body: Mapping[str, Any],
-        tracking_hash: bytes | None = None,
-    ) -> None:
-        now = self.clock()
-        line = EventLine(seq, now, kind, body).canonical()
-        self.store.append_event(
-            conn, election_id, seq, kind, now, line, leaf_hash(line), tracking_hash, advance=False
-        )
+            within(batch.rows, ballot, receipt)  # may refuse the ballot: nothing planned yet
+        line = EventLine(seq, now, "ballot", {"ballot": ballot_to_json(ballot)}).canonical()
+        batch.events.append((seq, "ballot", now, line, leaf_hash(line), tracking))
+        if previous is not None:
+            body = {"old": previous.hex(), "new": tracking.hex()}
+            line = EventLine(seq + 1, now, "superseded", body).canonical()
+            batch.events.append((seq + 1, "superseded", now, line, leaf_hash(line), None))
+        batch.seq += 2 if previous is not None else 1
+        batch.latest[credential] = tracking
+        batch.receipts[tracking] = receipt
+        return receipt
 
     @staticmethod
     def _receipt(

@@ -1,7 +1,7 @@
 """Cast notices: every accepted ballot tells its voter, through a transactional outbox.
 
-A cast writes its notice into ``notices`` with :func:`enqueue_notice` *inside the cast's
-own transaction*, so a committed ballot always has its notice and a rolled-back cast has
+A cast writes its notice into ``notices`` (:func:`notice_row`) *inside the cast's own
+transaction*, so a committed ballot always has its notice and a rolled-back cast has
 none.  Nothing is sent while that transaction is open: a slow or broken SMS gateway can
 neither block nor fail a cast.
 
@@ -16,16 +16,16 @@ neither block nor fail a cast.
    sender only while this process's lease on it still has at least a safety margin left;
    once the lease runs short the rest of the batch is released for another round, so a
    lease can never expire under a notice that is being sent.
-3. *record* — ``sent_ms`` on success; on failure ``attempts + 1`` and
-   ``claimed_until_ms = now + backoff`` (30 s, doubling, at most 30 min), which is the
-   earliest next try.  Both updates apply only while the row still carries this
-   process's claim.
+3. *record* — at the end of the round, in one write transaction for all its notices:
+   ``sent_ms`` on success; on failure ``attempts + 1`` and ``claimed_until_ms = now +
+   backoff`` (30 s, doubling, at most 30 min), which is the earliest next try.  Both
+   updates apply only while the row still carries this process's claim.
 
 So no notice is sent twice by two deliverers, provided the servers' clocks agree to
 within that margin (5 s by default; NTP does far better).  The one exception is a process
-that dies between the gateway accepting a message and step 3: after its lease expires the
-notice is sent again.  That is deliberate (a duplicate notice is harmless, a lost one hides
-a ballot cast in the voter's name).
+that dies between the gateway accepting messages and step 3: after its lease expires the
+notices of that round are sent again.  That is deliberate (a duplicate notice is harmless,
+a lost one hides a ballot cast in the voter's name).
 
 A notice holds no vote content (there is none to hold) and no secret: only the election,
 the time, a coarse device description and the tracking code.
@@ -40,9 +40,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from honestballot.errors import DeliveryFailed, InvalidInput
@@ -201,6 +201,34 @@ def _message(channel: str, destination: str, subject: str, body: str) -> Message
         raise InvalidInput(f"a notice cannot be queued: {exc}") from None
 
 
+def notice_row(
+    election_id: str,
+    channel: str,
+    destination: str,
+    subject: str,
+    body: str,
+    now_ms: int,
+) -> dict[str, Any]:
+    """A checked row of the ``notices`` table (the outbox), not sent yet."""
+    _message(channel, destination, subject, body)
+    if len(destination) > MAX_DESTINATION:
+        raise InvalidInput(f"a notice's destination is at most {MAX_DESTINATION} characters")
+    if len(subject) > MAX_SUBJECT:
+        raise InvalidInput(f"a notice's subject is at most {MAX_SUBJECT} characters")
+    if not body or len(body) > MAX_BODY:
+        raise InvalidInput(f"a notice's body is 1 to {MAX_BODY} characters")
+    return {
+        "election_id": election_id,
+        "channel": channel,
+        "destination": destination,
+        "subject": subject,
+        "body": body,
+        "created_ms": now_ms,
+        "attempts": 0,
+        "claimed_until_ms": 0,
+    }
+
+
 def enqueue_notice(
     conn: Connection,
     election_id: str,
@@ -210,30 +238,13 @@ def enqueue_notice(
     body: str,
     now_ms: int,
 ) -> int:
-    """Queue a notice inside the caller's transaction (the cast's); return its id.
+    """Queue a notice inside the caller's transaction; return its id.
 
-    It is delivered only if that transaction commits, and then at least once.
+    It is delivered only if that transaction commits, and then at least once.  (A batch
+    of casts adds its notices' :func:`notice_row` to the batch's rows instead.)
     """
-    _message(channel, destination, subject, body)
-    if len(destination) > MAX_DESTINATION:
-        raise InvalidInput(f"a notice's destination is at most {MAX_DESTINATION} characters")
-    if len(subject) > MAX_SUBJECT:
-        raise InvalidInput(f"a notice's subject is at most {MAX_SUBJECT} characters")
-    if not body or len(body) > MAX_BODY:
-        raise InvalidInput(f"a notice's body is 1 to {MAX_BODY} characters")
-    result = conn.execute(
-        notices.insert().values(
-            election_id=election_id,
-            channel=channel,
-            destination=destination,
-            subject=subject,
-            body=body,
-            created_ms=now_ms,
-            attempts=0,
-            claimed_until_ms=0,
-        )
-    )
-    key = result.inserted_primary_key
+    row = notice_row(election_id, channel, destination, subject, body, now_ms)
+    key = conn.execute(notices.insert().values(**row)).inserted_primary_key
     assert key is not None
     return int(key[0])
 
@@ -254,7 +265,14 @@ def backoff_ms(attempts: int) -> int:
 
 
 class Outbox:
-    """Delivers queued notices through ``sender``; safe to run in many processes at once."""
+    """Delivers queued notices through ``sender``; safe to run in many processes at once.
+
+    A round records its outcomes together, in one write transaction, instead of one
+    commit per notice: a commit is an fsync on PostgreSQL, and under load every cast
+    queues a notice.  The cost is a wider window for the duplicate the module accepts: a
+    process that dies mid-round sends again, once the lease has passed, every notice of
+    that round it had not recorded yet.  It never loses one.
+    """
 
     def __init__(self, store: SqlStore, sender: Sender, clock: Callable[[], int] = _now_ms) -> None:
         self.store = store
@@ -262,9 +280,15 @@ class Outbox:
         self.clock = clock
 
     def deliver_pending(self, batch: int = 100, lease_s: float = 60, max_attempts: int = 8) -> int:
-        """Claim up to ``batch`` due notices, send them and record the outcome.
+        """Claim up to ``batch`` due notices, send them and record the outcomes.
 
-        Returns the number sent in this round.
+        The outcomes are written when the round ends, or, if the lease runs short first,
+        then, together with releasing the notices not tried.  Either way the write comes
+        right after a send that began with the lease's margin still left, as the write of
+        each single notice did when every notice had a transaction of its own.  If it
+        fails, it is logged and the round's notices come back after the lease.
+
+        Returns the number sent in this round: accepted by the sender, recorded or not.
         """
         if batch < 1 or lease_s <= 0 or max_attempts < 1:
             raise InvalidInput("batch, lease and max_attempts must be positive")
@@ -272,23 +296,30 @@ class Outbox:
         claim = self.clock() + lease_ms
         claimed = self._claim(batch, claim, lease_ms, max_attempts)
         margin = max(1, min(5_000, lease_ms // 4))
-        sent = 0
-        for i, notice in enumerate(claimed):
-            if self.clock() + margin >= claim:
-                self._release([c.notice_id for c in claimed[i:]], claim)
-                log.warning(
-                    "notice lease ran short; %d notice(s) left for the next round", len(claimed) - i
-                )
-                break
-            if self._send(notice):
-                self._finish(notice.notice_id, claim, sent_ms=self.clock())
-                sent += 1
-            else:
-                retry = self.clock() + backoff_ms(notice.attempts + 1)
-                self._finish(notice.notice_id, claim, retry_at_ms=retry)
-        return sent
+        sent: list[tuple[int, int]] = []  # (notice_id, sent_ms)
+        failed: list[tuple[int, int]] = []  # (notice_id, retry_at_ms)
+        untried: list[int] = []
+        try:
+            for i, notice in enumerate(claimed):
+                if self.clock() + margin >= claim:
+                    untried = [c.notice_id for c in claimed[i:]]
+                    log.warning(
+                        "notice lease ran short; %d notice(s) left for the next round",
+                        len(untried),
+                    )
+                    break
+                if self._send(notice):
+                    sent.append((notice.notice_id, self.clock()))
+                else:
+                    retry = self.clock() + backoff_ms(notice.attempts + 1)
+                    failed.append((notice.notice_id, retry))
+        finally:
+            # Also on the way out of an interrupted round: what was sent is written, so
+            # it is not sent again.
+            self._record(claim, sent, failed, untried)
+        return len(sent)
 
-    def run_forever(self, interval_s: float, stop: threading.Event) -> None:
+    def run_forever(self, interval_s: float, stop: threading.Event, batch: int = 100) -> None:
         """Deliver until ``stop`` is set; a full batch is followed at once by another round.
 
         Errors are logged (by type, never with a destination or body) and retried.
@@ -296,7 +327,7 @@ class Outbox:
         while not stop.is_set():
             busy = False
             try:
-                busy = self.deliver_pending() >= 100
+                busy = self.deliver_pending(batch) >= batch
             except Exception as exc:
                 log.error("notice delivery round failed: %s", type(exc).__name__)
             if not busy:
@@ -366,35 +397,52 @@ class Outbox:
             return False
         return True
 
-    def _finish(
+    def _record(
         self,
-        notice_id: int,
         claim: int,
-        *,
-        sent_ms: int | None = None,
-        retry_at_ms: int | None = None,
+        sent: list[tuple[int, int]],
+        failed: list[tuple[int, int]],
+        untried: list[int],
     ) -> None:
-        mine = update(notices).where(
-            notices.c.notice_id == notice_id,
-            notices.c.claimed_until_ms == claim,
-            notices.c.sent_ms.is_(None),
-        )
-        with self.store.transaction() as conn:
-            if sent_ms is not None:
-                conn.execute(mine.values(sent_ms=sent_ms))
-            else:
-                conn.execute(
-                    mine.values(attempts=notices.c.attempts + 1, claimed_until_ms=retry_at_ms)
-                )
+        """Write a round's outcomes in one transaction of at most three statements.
 
-    def _release(self, notice_ids: list[int], claim: int) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(
-                update(notices)
-                .where(
-                    notices.c.notice_id.in_(notice_ids),
-                    notices.c.claimed_until_ms == claim,
-                    notices.c.sent_ms.is_(None),
-                )
-                .values(claimed_until_ms=0)
+        ``sent`` get their ``sent_ms``; ``failed`` get ``attempts + 1`` and their retry
+        time in ``claimed_until_ms``; ``untried`` are released (``claimed_until_ms = 0``).
+        Each row is touched only while it still carries ``claim`` and is unsent: once the
+        lease has lapsed another deliverer may hold it, and its claim is not ours to mark
+        or to reset.
+
+        A failure is logged by type only (the database's message may quote the
+        statement's parameters) and not raised: the claims then lapse, and the next
+        rounds send the notices again.
+        """
+        if not (sent or failed or untried):
+            return
+        guard = (notices.c.claimed_until_ms == claim, notices.c.sent_ms.is_(None))
+        mine = update(notices).where(notices.c.notice_id == bindparam("b_notice_id"), *guard)
+        try:
+            with self.store.transaction() as conn:
+                if sent:
+                    conn.execute(
+                        mine.values(sent_ms=bindparam("b_at")),
+                        [{"b_notice_id": n, "b_at": at} for n, at in sent],
+                    )
+                if failed:
+                    conn.execute(
+                        mine.values(
+                            attempts=notices.c.attempts + 1, claimed_until_ms=bindparam("b_at")
+                        ),
+                        [{"b_notice_id": n, "b_at": at} for n, at in failed],
+                    )
+                if untried:
+                    conn.execute(
+                        update(notices)
+                        .where(notices.c.notice_id.in_(untried), *guard)
+                        .values(claimed_until_ms=0)
+                    )
+        except Exception as exc:
+            log.error(
+                "outcomes of %d notice(s) not recorded, their claims will lapse: %s",
+                len(sent) + len(failed) + len(untried),
+                type(exc).__name__,
             )

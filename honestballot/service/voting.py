@@ -9,23 +9,25 @@ always gets its notice and a rolled-back one never does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from honestballot.crypto.group import Point
-from honestballot.errors import BallotRejected, Forbidden, InvalidInput
+from honestballot.errors import BallotRejected, Forbidden, HonestBallotError, InvalidInput
 from honestballot.protocol.ballot import EncryptedBallot, verify_ballot
+from honestballot.protocol.manifest import Label
 from honestballot.record.ballot import ballot_from_json, load_ballot, opening_from_json
 from honestballot.record.codec import parse_json
-from honestballot.service.activity import record_activity
+from honestballot.service.activity import activity_row
 from honestballot.service.cast_queue import CastQueue
-from honestballot.service.election import ElectionService, Receipt
-from honestballot.service.notices import cast_notice_text, enqueue_notice
+from honestballot.service.election import ElectionService, Receipt, Within
+from honestballot.service.notices import cast_notice_text, notice_row
 from honestballot.service.roll import Roll, VoterRow
-from honestballot.store.schema import voters
+from honestballot.store.schema import activity, notices, voters
+from honestballot.store.sql import RowBuffer
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,7 @@ class VotingDesk:
         elections: ElectionService,
         roll: Roll,
         clock: Callable[[], int],
-        casts: CastQueue | None = None,
+        casts: CastQueue[tuple[int, EncryptedBallot, Client]] | None = None,
     ) -> None:
         self.elections = elections
         self.roll = roll
@@ -108,34 +110,78 @@ class VotingDesk:
     def cast(
         self, election_id: str, voter_id: int, ballot: EncryptedBallot, client: Client
     ) -> Receipt:
-        voter = self.voter(election_id, voter_id)
-        if voter.credential is None or ballot.credential.data != voter.credential:
-            raise BallotRejected("the ballot is not signed with your current credential")
-        title = self.elections.context(election_id).manifest.title.get(client.language)
+        """Append a verified ballot of the signed-in voter; the receipt comes after commit."""
+        item = (voter_id, ballot, client)
+        if self.casts is not None:
+            return self.casts.cast(election_id, item)
+        result = self.cast_batch(election_id, [item])[0]
+        if isinstance(result, HonestBallotError):
+            raise result
+        return result
 
-        def bookkeeping(conn: Connection, _ballot: EncryptedBallot, receipt: Receipt) -> None:
-            now = self.clock()
+    def cast_batch(
+        self, election_id: str, items: Sequence[tuple[int, EncryptedBallot, Client]]
+    ) -> list[Receipt | HonestBallotError]:
+        """Cast several voters' ballots in one transaction (the cast queue's batch).
+
+        The voters are read with one query; each ballot must carry its own voter's current
+        credential (a copied ballot of someone else's is refused; a credential replaced
+        meanwhile is refused by the board's own check), and each accepted ballot queues
+        its cast notice and activity row in the batch's transaction."""
+        found = self.roll.voters(election_id, (voter_id for voter_id, _, _ in items))
+        title = self.elections.context(election_id).manifest.title
+        now = self.clock()
+        results: list[Receipt | HonestBallotError | None] = []
+        accepted: list[tuple[EncryptedBallot, Within]] = []
+        for voter_id, ballot, client in items:
+            voter = found.get(voter_id)
+            if voter is None:
+                results.append(Forbidden("this voter is no longer on the roll"))
+            elif voter.credential is None or ballot.credential.data != voter.credential:
+                results.append(
+                    BallotRejected("the ballot is not signed with your current credential")
+                )
+            else:
+                results.append(None)
+                accepted.append((ballot, self._bookkeeping(election_id, voter, client, title, now)))
+        appended = iter(self.elections.cast_batch(election_id, accepted) if accepted else [])
+        return [next(appended) if r is None else r for r in results]
+
+    @staticmethod
+    def _bookkeeping(
+        election_id: str, voter: VoterRow, client: Client, title: Label, now: int
+    ) -> Within:
+        """The rows an accepted cast adds: a notice to each of the voter's contacts and
+        one ``ballot-cast`` activity row."""
+
+        def add(rows: RowBuffer, _ballot: EncryptedBallot, receipt: Receipt) -> None:
             subject, body = cast_notice_text(
-                client.language, now, client.device_description, receipt.tracking_code, title
+                client.language,
+                now,
+                client.device_description,
+                receipt.tracking_code,
+                title.get(client.language),
             )
             for channel, destination in (("sms", voter.phone), ("email", voter.email)):
                 if destination:
-                    enqueue_notice(conn, election_id, channel, destination, subject, body, now)
-            record_activity(
-                conn,
-                election_id,
-                time_ms=now,
-                event="ballot-cast",
-                voter=voter.national_id,
-                address=client.address,
-                device=client.device,
-                user_agent=client.user_agent,
-                session=client.session,
+                    rows.add(
+                        notices, notice_row(election_id, channel, destination, subject, body, now)
+                    )
+            rows.add(
+                activity,
+                activity_row(
+                    election_id,
+                    time_ms=now,
+                    event="ballot-cast",
+                    voter=voter.national_id,
+                    address=client.address,
+                    device=client.device,
+                    user_agent=client.user_agent,
+                    session=client.session,
+                ),
             )
 
-        if self.casts is not None:
-            return self.casts.cast(election_id, ballot, bookkeeping)
-        return self.elections.cast_verified(election_id, ballot, within=bookkeeping)
+        return add
 
     def audit(self, election_id: str, voter_id: int, payload: bytes) -> dict[str, list[str]]:
         """A Benaloh audit: the device reveals a ballot's randomness; the server checks and

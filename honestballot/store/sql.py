@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, Table, bindparam, create_engine, event, select, update
 from sqlalchemy.engine import Connection
 
 from honestballot.store.migrate import upgrade
@@ -143,6 +143,31 @@ class SqlStore:
         )
         if advance:
             self.set_next_seq(conn, election_id, seq + 1)
+
+    def append_events(
+        self,
+        conn: Connection,
+        election_id: str,
+        rows: list[tuple[int, str, int, bytes, bytes, bytes | None]],
+    ) -> None:
+        """Insert several events in one statement: (seq, kind, time_ms, line, leaf hash,
+        tracking hash) each; ``next_seq`` is left to the caller."""
+        if rows:
+            conn.execute(
+                events.insert(),
+                [
+                    {
+                        "election_id": election_id,
+                        "seq": seq,
+                        "kind": kind,
+                        "time_ms": time_ms,
+                        "line": line,
+                        "leaf_hash": leaf,
+                        "tracking_hash": tracking,
+                    }
+                    for seq, kind, time_ms, line, leaf, tracking in rows
+                ],
+            )
 
     def set_next_seq(self, conn: Connection, election_id: str, next_seq: int) -> None:
         conn.execute(
@@ -278,14 +303,24 @@ class SqlStore:
         )
         return dict(row) if row is not None else None
 
-    def set_latest(
-        self, conn: Connection, election_id: str, credential: bytes, tracking: bytes
+    def set_latest_many(
+        self, conn: Connection, election_id: str, latest: dict[bytes, bytes]
     ) -> None:
-        conn.execute(
-            update(credentials)
-            .where(credentials.c.election_id == election_id, credentials.c.credential == credential)
-            .values(latest_tracking=tracking)
-        )
+        """Record each credential's latest ballot (credential → tracking hash), in one
+        statement for the lot."""
+        if latest:
+            conn.execute(
+                update(credentials)
+                .where(
+                    credentials.c.election_id == bindparam("b_election"),
+                    credentials.c.credential == bindparam("b_credential"),
+                )
+                .values(latest_tracking=bindparam("b_tracking")),
+                [
+                    {"b_election": election_id, "b_credential": c, "b_tracking": t}
+                    for c, t in latest.items()
+                ],
+            )
 
     def is_latest(self, election_id: str, tracking: bytes) -> bool:
         with self.engine.connect() as conn:
@@ -346,6 +381,37 @@ class SqlStore:
                 .order_by(tree_heads.c.size)
             )
             return [(int(s), str(line)) for s, line in conn.execute(q)]
+
+
+class RowBuffer:
+    """Rows for other tables that a batch of writes collects as it goes and inserts
+    together, one multi-row statement a table, just before its transaction commits.
+
+    :meth:`mark` and :meth:`undo` drop what one item of the batch added if that item is
+    refused half-way, so a refused item leaves no row behind."""
+
+    def __init__(self) -> None:
+        self._rows: list[tuple[Table, dict[str, Any]]] = []
+
+    def add(self, table: Table, row: dict[str, Any]) -> None:
+        self._rows.append((table, row))
+
+    def mark(self) -> int:
+        return len(self._rows)
+
+    def undo(self, mark: int) -> None:
+        del self._rows[mark:]
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def flush(self, conn: Connection) -> None:
+        by_table: dict[Table, list[dict[str, Any]]] = {}
+        for table, row in self._rows:
+            by_table.setdefault(table, []).append(row)
+        for table, rows in by_table.items():
+            conn.execute(table.insert(), rows)
+        self._rows.clear()
 
 
 def _stored(row: Any) -> StoredEvent:

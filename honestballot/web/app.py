@@ -5,7 +5,9 @@ Routers: :mod:`voter_api` and :mod:`voter_pages` (sign-in, ballot, receipt),
 (anonymous reports), :mod:`organiser_api` and :mod:`organiser_pages` (elections, roll,
 phases, reports, audit), :mod:`trustee` (encrypted tally, decryption shares).  Errors
 become JSON (or an error page) in one place, :mod:`errors`.  Turnout snapshots are static
-files under ``/snapshots``, written by a background thread, never computed on request.
+files under ``/snapshots``, written by a background thread, never computed on request, and
+served from memory by :mod:`snapshot_files` in front of the FastAPI app (inside the
+security middleware), so that observers' reads do not go through routing or worker threads.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from honestballot.web import (
 from honestballot.web.deps import csrf_for, set_cookies
 from honestballot.web.pages import render
 from honestballot.web.security import SecurityMiddleware
+from honestballot.web.snapshot_files import SnapshotFiles
 from honestballot.web.state import ServerConfig, Services
 
 STATIC = Path(__file__).with_name("static")
@@ -62,9 +65,6 @@ def create_app(config: ServerConfig, *, sender: Sender | None = None) -> FastAPI
     app.state.services = services
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.mount(
-        "/snapshots", StaticFiles(directory=config.snapshot_dir, check_dir=False), name="snapshots"
-    )
     for module in (
         voter_api,
         voter_pages,
@@ -101,7 +101,9 @@ def create_app(config: ServerConfig, *, sender: Sender | None = None) -> FastAPI
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    wrapped = SecurityMiddleware(app)
+    # /snapshots/… is answered in front of the app, everything else goes through to it
+    snapshots = SnapshotFiles(app, config.snapshot_dir, max_age_s=config.snapshot_interval_s)
+    wrapped = SecurityMiddleware(snapshots)
     app.state.asgi = wrapped
     return app
 

@@ -94,8 +94,9 @@ class Services:
         self.organisers = Organisers(self.store, now_ms)
         self.reports = Reports(self.store, now_ms)
         self.outbox = Outbox(self.store, self.sender, now_ms)
-        self.casts = CastQueue(self.elections)
-        self.desk = VotingDesk(self.elections, self.roll, now_ms, self.casts)
+        self.desk = VotingDesk(self.elections, self.roll, now_ms)
+        self.casts = CastQueue(self.desk.cast_batch)
+        self.desk.casts = self.casts
         self.csrf_key = bytes(server_key(self.store, CSRF_KEY_NAME))
         self.snapshots = SnapshotWriter(self.store, config.snapshot_dir, config.snapshot_interval_s)
         self._stop = threading.Event()
