@@ -322,3 +322,48 @@ def test_audit_with_birth_dates_added(store: SqlStore, tmp_path: Path) -> None:
         "session.many_voters",
     ):
         assert found.get(clean, 0) == 0, clean
+
+
+def test_a_row_buffer_inserts_thousands_of_rows_and_refuses_mixed_columns(
+    store: SqlStore,
+) -> None:
+    """A batch's rows go in with multi-row INSERTs of at most a thousand rows each (bound
+    parameters stay under SQLite's limit); every row arrives intact, None included."""
+    from sqlalchemy import select
+
+    from honestballot.service.activity import activity_row
+    from honestballot.store.sql import RowBuffer
+
+    rows = RowBuffer()
+    for i in range(2_345):
+        rows.add(
+            activity,
+            activity_row(
+                ELECTION,
+                time_ms=T0 + i,
+                event="ballot-cast",
+                voter=IDS[i % len(IDS)],
+                address=f"10.0.{i // 256}.{i % 256}",
+                device="d",
+                user_agent=UA,
+                session=None if i % 2 else f"s{i}",
+            ),
+        )
+    with store.transaction(ELECTION) as conn:
+        rows.flush(conn)
+    assert len(rows) == 0
+    with store.engine.connect() as conn:
+        got = conn.execute(
+            select(activity.c.time_ms, activity.c.address, activity.c.session).order_by(
+                activity.c.time_ms
+            )
+        ).all()
+    assert len(got) == 2_345
+    assert got[1_500] == (T0 + 1_500, "10.0.5.220", "s1500")
+    assert got[1_501][2] is None
+
+    mixed = RowBuffer()
+    mixed.add(activity, {"election_id": ELECTION, "time_ms": 1})
+    mixed.add(activity, {"election_id": ELECTION, "event": "x"})
+    with pytest.raises(ValueError, match="same columns"), store.transaction(ELECTION) as conn:
+        mixed.flush(conn)

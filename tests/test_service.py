@@ -844,3 +844,47 @@ def test_a_failed_batch_is_retried_one_by_one_so_one_bad_item_sinks_only_itself(
     }
     for b in (ballots[0], ballots[2], ballots[3]):
         assert store.is_latest(election.id, b.tracking_hash())
+
+
+def test_the_appender_waits_for_announced_ballots_and_only_for_them(election: Election) -> None:
+    """A batch waits (up to ``linger_s``) for ballots whose verification was announced,
+    so they share its commit; with nothing announced it commits at once."""
+    from honestballot.service.cast_queue import CastQueue
+
+    sizes: list[int] = []
+
+    def append(election_id: str, items: Any) -> Any:
+        sizes.append(len(items))
+        return election.service.cast_batch(election_id, items)
+
+    queue = CastQueue(append, linger_s=5.0)
+    try:
+        started = time.monotonic()
+        assert isinstance(queue.cast(election.id, (election.ballot(0), None)), Receipt)
+        assert time.monotonic() - started < 2.0, "an unannounced cast waited for the linger"
+        assert sizes == [1]
+
+        second_verified = threading.Event()
+        with queue.announce() as first, queue.announce() as second:
+            done = queue.submit(election.id, (election.ballot(1), None), first)
+
+            def verify_then_cast() -> None:
+                time.sleep(0.3)  # the second ballot is still being verified meanwhile
+                queue.submit(election.id, (election.ballot(2), None), second)
+                second_verified.set()
+
+            worker = threading.Thread(target=verify_then_cast)
+            worker.start()
+            assert isinstance(done.result(timeout=10), Receipt)
+            worker.join()
+        assert second_verified.is_set()
+        assert sizes == [1, 2], sizes  # the first ballot waited for the second
+
+        # an announced ballot that fails verification is no longer waited for
+        with queue.announce():
+            pass
+        started = time.monotonic()
+        queue.cast(election.id, (election.ballot(3), None))
+        assert time.monotonic() - started < 2.0
+    finally:
+        queue.stop()

@@ -52,13 +52,26 @@ class EncryptedBallot:
     credential: Point
     contests: tuple[EncryptedContest, ...]
     signature: SchnorrProof
+    #: the two hashes below, once computed (the ballot is immutable, and the service asks
+    #: for its tracking hash several times per cast)
+    _hashes: dict[str, bytes] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def content_hash(self) -> bytes:
-        return ballot_content_hash(self.election_hash, self.credential, self.contests)
+        found = self._hashes.get("content")
+        if found is None:
+            found = ballot_content_hash(self.election_hash, self.credential, self.contests)
+            self._hashes["content"] = found
+        return found
 
     def tracking_hash(self) -> bytes:
-        sig = self.signature
-        return hash_bytes("ballot/tracking", self.content_hash(), sig.challenge, sig.response)
+        found = self._hashes.get("tracking")
+        if found is None:
+            sig = self.signature
+            found = hash_bytes("ballot/tracking", self.content_hash(), sig.challenge, sig.response)
+            self._hashes["tracking"] = found
+        return found
 
     def tracking_code(self) -> str:
         return tracking_code(self.tracking_hash())

@@ -161,12 +161,16 @@ class ElectionService:
             raise ProtocolError(f"no election {election_id!r} in this store")
         return str(row["phase"])
 
-    def _locked_phase(self, conn: Connection, election_id: str, *allowed: str, what: str) -> None:
+    def _locked_phase(
+        self, conn: Connection, election_id: str, *allowed: str, what: str
+    ) -> dict[str, Any]:
+        """The election's row, checked to be in one of the ``allowed`` phases."""
         row = self.store.election_row(conn, election_id)
         if row is None:
             raise ProtocolError(f"no election {election_id!r} in this store")
         if row["phase"] not in allowed:
             raise ProtocolError(f"{what} is not allowed: the election is in phase {row['phase']}")
+        return row
 
     def _append(
         self,
@@ -339,9 +343,9 @@ class ElectionService:
         results: list[Receipt | HonestBallotError] = []
         trackings = [ballot.tracking_hash() for ballot, _ in items]
         with self.store.transaction(election_id) as conn:
-            self._locked_phase(conn, election_id, "open", what="casting a ballot")
+            row = self._locked_phase(conn, election_id, "open", what="casting a ballot")
             batch = _Batch(
-                seq=self.store.next_seq(conn, election_id),
+                seq=int(row["next_seq"]),
                 credentials=self.store.credential_rows(
                     conn, election_id, (b.credential.data for b, _ in items)
                 ),

@@ -10,6 +10,7 @@ always gets its notice and a rolled-back one never does.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from sqlalchemy import update
@@ -106,6 +107,24 @@ class VotingDesk:
         ballot = load_ballot(ballot_json)
         verify_ballot(self.elections.context(election_id), ballot)
         return ballot
+
+    def submit_json(
+        self, election_id: str, voter_id: int, ballot_json: bytes, client: Client
+    ) -> Future[Receipt]:
+        """Parse and verify the signed-in voter's ballot, then queue it (the cast request):
+        the future gets the receipt after commit.  While the ballot is verified it is
+        announced to the queue, so that the batch it will join can wait for it."""
+        if self.casts is None:
+            done: Future[Receipt] = Future()
+            try:
+                ballot = self.parse_ballot(election_id, ballot_json)
+                done.set_result(self.cast(election_id, voter_id, ballot, client))
+            except HonestBallotError as exc:
+                done.set_exception(exc)
+            return done
+        with self.casts.announce() as announced:
+            ballot = self.parse_ballot(election_id, ballot_json)
+            return self.casts.submit(election_id, (voter_id, ballot, client), announced)
 
     def cast(
         self, election_id: str, voter_id: int, ballot: EncryptedBallot, client: Client

@@ -10,13 +10,14 @@ with ``synchronous=FULL`` so a committed ballot survives a crash.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, create_engine, event, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import Engine, Table, create_engine, event, select, update
+from sqlalchemy.engine import Connection, Dialect
 
 from honestballot.store.migrate import upgrade
 from honestballot.store.schema import credentials, elections, events, tree_heads
@@ -73,12 +74,21 @@ class SqlStore:
         """A write transaction; with ``election_id``, the election's row is locked first."""
         with self.engine.connect() as conn, conn.execution_options(write=True).begin():
             if election_id is not None and not self.is_sqlite:
-                conn.execute(
-                    select(elections.c.election_id)
-                    .where(elections.c.election_id == election_id)
-                    .with_for_update()
+                # the lock's read is kept: election_row() in this transaction needs no query
+                row = (
+                    conn.execute(
+                        select(elections)
+                        .where(elections.c.election_id == election_id)
+                        .with_for_update()
+                    )
+                    .mappings()
+                    .first()
                 )
-            yield conn
+                conn.info[_LOCKED] = (election_id, dict(row) if row is not None else None)
+            try:
+                yield conn
+            finally:
+                conn.info.pop(_LOCKED, None)
 
     # -- elections -------------------------------------------------------------------------
 
@@ -97,6 +107,11 @@ class SqlStore:
         )
 
     def election_row(self, conn: Connection, election_id: str) -> dict[str, Any] | None:
+        """The election's row; inside :meth:`transaction` for that election, as its lock
+        read it, until :meth:`set_phase` or :meth:`set_next_seq` changes it."""
+        locked = conn.info.get(_LOCKED)
+        if locked is not None and locked[0] == election_id:
+            return dict(locked[1]) if locked[1] is not None else None
         row = (
             conn.execute(select(elections).where(elections.c.election_id == election_id))
             .mappings()
@@ -105,6 +120,7 @@ class SqlStore:
         return dict(row) if row is not None else None
 
     def set_phase(self, conn: Connection, election_id: str, phase: str) -> None:
+        conn.info.pop(_LOCKED, None)
         conn.execute(
             update(elections).where(elections.c.election_id == election_id).values(phase=phase)
         )
@@ -152,24 +168,15 @@ class SqlStore:
     ) -> None:
         """Insert several events in one statement: (seq, kind, time_ms, line, leaf hash,
         tracking hash) each; ``next_seq`` is left to the caller."""
-        if rows:
-            conn.execute(
-                events.insert(),
-                [
-                    {
-                        "election_id": election_id,
-                        "seq": seq,
-                        "kind": kind,
-                        "time_ms": time_ms,
-                        "line": line,
-                        "leaf_hash": leaf,
-                        "tracking_hash": tracking,
-                    }
-                    for seq, kind, time_ms, line, leaf, tracking in rows
-                ],
-            )
+        insert_rows(
+            conn,
+            events,
+            ("election_id", "seq", "kind", "time_ms", "line", "leaf_hash", "tracking_hash"),
+            [(election_id, *row) for row in rows],
+        )
 
     def set_next_seq(self, conn: Connection, election_id: str, next_seq: int) -> None:
+        conn.info.pop(_LOCKED, None)
         conn.execute(
             update(elections)
             .where(elections.c.election_id == election_id)
@@ -308,19 +315,11 @@ class SqlStore:
     ) -> None:
         """Record each credential's latest ballot (credential → tracking hash), in one
         statement for the lot."""
-        if latest:
-            conn.execute(
-                update(credentials)
-                .where(
-                    credentials.c.election_id == bindparam("b_election"),
-                    credentials.c.credential == bindparam("b_credential"),
-                )
-                .values(latest_tracking=bindparam("b_tracking")),
-                [
-                    {"b_election": election_id, "b_credential": c, "b_tracking": t}
-                    for c, t in latest.items()
-                ],
-            )
+        items = list(latest.items())
+        for start in range(0, len(items), _ROWS_PER_INSERT):
+            part = items[start : start + _ROWS_PER_INSERT]
+            sql = _set_latest_sql(conn.dialect, len(part))
+            conn.exec_driver_sql(sql, (*(x for pair in part for x in pair), election_id))
 
     def is_latest(self, election_id: str, tracking: bytes) -> bool:
         with self.engine.connect() as conn:
@@ -383,6 +382,50 @@ class SqlStore:
             return [(int(s), str(line)) for s, line in conn.execute(q)]
 
 
+#: the placeholder of each DB-API parameter style this store's drivers use
+_PARAM = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+#: rows per statement, keeping the bound parameters under SQLite's limit (32,766)
+_ROWS_PER_INSERT = 1000
+
+
+@functools.lru_cache(maxsize=512)
+def _insert_sql(dialect: Dialect, table: str, columns: tuple[str, ...], rows: int) -> str:
+    quote = dialect.identifier_preparer.quote
+    mark = _PARAM[dialect.paramstyle]
+    one = "(" + ", ".join([mark] * len(columns)) + ")"
+    names = ", ".join(quote(c) for c in columns)
+    return f"INSERT INTO {quote(table)} ({names}) VALUES " + ", ".join([one] * rows)
+
+
+@functools.lru_cache(maxsize=256)
+def _set_latest_sql(dialect: Dialect, rows: int) -> str:
+    table = dialect.identifier_preparer.quote(credentials.name)
+    mark = _PARAM[dialect.paramstyle]
+    pairs = ", ".join([f"({mark}, {mark})"] * rows)
+    # VALUES' columns are column1, column2 in both SQLite (3.33+) and PostgreSQL
+    return (
+        f"UPDATE {table} SET latest_tracking = v.column2 FROM (VALUES {pairs}) AS v"
+        f" WHERE {table}.election_id = {mark} AND {table}.credential = v.column1"
+    )
+
+
+def insert_rows(
+    conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` (values in ``columns`` order) with one multi-row ``INSERT … VALUES
+    (…), (…)`` statement per thousand rows, its text built once per shape.  A SQLAlchemy
+    executemany costs a pipeline step per row on psycopg, and a multi-row ``insert()``
+    construct recomputes its cache key from every value; this is the batch's hot path."""
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        part = rows[start : start + _ROWS_PER_INSERT]
+        sql = _insert_sql(conn.dialect, table.name, columns, len(part))
+        conn.exec_driver_sql(sql, tuple(x for row in part for x in row))
+
+
+#: ``Connection.info`` key of the election row a transaction locked
+_LOCKED = "honestballot.locked_election"
+
+
 class RowBuffer:
     """Rows for other tables that a batch of writes collects as it goes and inserts
     together, one multi-row statement a table, just before its transaction commits.
@@ -410,7 +453,10 @@ class RowBuffer:
         for table, row in self._rows:
             by_table.setdefault(table, []).append(row)
         for table, rows in by_table.items():
-            conn.execute(table.insert(), rows)
+            columns = tuple(rows[0])
+            if any(tuple(row) != columns for row in rows):
+                raise ValueError(f"rows for {table.name} must all have the same columns")
+            insert_rows(conn, table, columns, [tuple(row.values()) for row in rows])
         self._rows.clear()
 
 

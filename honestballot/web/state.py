@@ -10,6 +10,7 @@ import logging
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,9 @@ from honestballot.service.signin import SignIn
 from honestballot.service.snapshots import SnapshotWriter
 from honestballot.service.voting import VotingDesk
 from honestballot.store.sql import SqlStore, default_url
+
+#: threads per process verifying ballots
+VERIFY_THREADS = 2
 
 log = logging.getLogger("honestballot.web")
 
@@ -94,6 +98,12 @@ class Services:
         self.organisers = Organisers(self.store, now_ms)
         self.reports = Reports(self.store, now_ms)
         self.outbox = Outbox(self.store, self.sender, now_ms)
+        #: ballots are verified here, not in the shared request thread pool: a few threads
+        #: keep the process's core busy (the crypto releases the GIL), while dozens of
+        #: threads verifying at once would spend CPU handing the GIL round
+        self.verifiers = ThreadPoolExecutor(
+            VERIFY_THREADS, thread_name_prefix="honestballot-verify"
+        )
         self.desk = VotingDesk(self.elections, self.roll, now_ms)
         self.casts = CastQueue(self.desk.cast_batch)
         self.desk.casts = self.casts
@@ -140,6 +150,7 @@ class Services:
     def stop(self) -> None:
         self._stop.set()
         self.casts.stop()
+        self.verifiers.shutdown(wait=False, cancel_futures=True)
         self.snapshots.stop()
         for thread in self._threads:
             thread.join(10)

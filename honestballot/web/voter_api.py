@@ -15,6 +15,7 @@ The sign-in steps, shared with the pages, are in :mod:`voter_common`.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -38,6 +39,9 @@ from honestballot.web.voter_common import (
 )
 
 router = APIRouter()
+
+#: how long a cast request waits for its batch's commit
+CAST_TIMEOUT_S = 120
 
 
 # -- request bodies ---------------------------------------------------------------------
@@ -132,15 +136,19 @@ def api_credential(election_id: str, body: CredentialBody, request: Request) -> 
     summary="Cast a ballot",
     openapi_extra=json_body("the encrypted ballot (docs/record-format.md)"),
 )
-def api_cast(election_id: str, body: RawBody, request: Request) -> JSONResponse:
-    """Runs in a worker thread: verifying the ballot is CPU work."""
+async def api_cast(election_id: str, request: Request) -> JSONResponse:
+    """Verifying the ballot is CPU work and runs in a worker thread; the receipt, which
+    comes after the batch's commit, is awaited without holding one.  (The body is read
+    here rather than through a dependency: this is the hot path.)"""
     require_csrf(request)
     session = voter_session(request, election_id)
     svc = services(request)
-    ballot = svc.desk.parse_ballot(election_id, body)
-    receipt = svc.desk.cast(
-        election_id, session.voter_id, ballot, client_of(request, session.session_id)
+    body = await request.body()
+    client = client_of(request, session.session_id)
+    queued = await asyncio.get_running_loop().run_in_executor(
+        svc.verifiers, svc.desk.submit_json, election_id, session.voter_id, body, client
     )
+    receipt = await asyncio.wait_for(asyncio.wrap_future(queued), CAST_TIMEOUT_S)
     return JSONResponse(
         {
             "receipt": receipt.to_json(),
