@@ -705,9 +705,9 @@ def test_a_batch_commits_good_ballots_and_refuses_bad_ones_alone(election: Elect
 def test_a_queue_of_concurrent_casts_shares_commits_and_answers_each(election: Election) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from honestballot.service.cast_queue import CastQueue
+    from honestballot.service.cast_queue import BatchQueue
 
-    queue = CastQueue(election.service.cast_batch)
+    queue = BatchQueue(election.service.cast_batch)
     ballots = [election.ballot(i % 4, CHOICE) for i in range(24)]
     ballots.append(ballots[0])  # an identical retry
     try:
@@ -803,7 +803,7 @@ def test_a_failed_batch_is_retried_one_by_one_so_one_bad_item_sinks_only_itself(
     each item alone: the good ones are committed, the bad one gets the error."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from honestballot.service.cast_queue import CastQueue
+    from honestballot.service.cast_queue import BatchQueue
 
     poisoned = election.ballot(1)
     calls: list[int] = []
@@ -820,7 +820,7 @@ def test_a_failed_batch_is_retried_one_by_one_so_one_bad_item_sinks_only_itself(
             raise RuntimeError("disk full")
         return election.service.cast_batch(election_id, items)
 
-    queue = CastQueue(append)
+    queue = BatchQueue(append)
     ballots = [election.ballot(0), poisoned, election.ballot(2), election.ballot(3)]
     try:
         with ThreadPoolExecutor(4) as pool:
@@ -849,7 +849,7 @@ def test_a_failed_batch_is_retried_one_by_one_so_one_bad_item_sinks_only_itself(
 def test_the_appender_waits_for_announced_ballots_and_only_for_them(election: Election) -> None:
     """A batch waits (up to ``linger_s``) for ballots whose verification was announced,
     so they share its commit; with nothing announced it commits at once."""
-    from honestballot.service.cast_queue import CastQueue
+    from honestballot.service.cast_queue import BatchQueue
 
     sizes: list[int] = []
 
@@ -857,7 +857,7 @@ def test_the_appender_waits_for_announced_ballots_and_only_for_them(election: El
         sizes.append(len(items))
         return election.service.cast_batch(election_id, items)
 
-    queue = CastQueue(append, linger_s=5.0)
+    queue = BatchQueue(append, linger_s=5.0)
     try:
         started = time.monotonic()
         assert isinstance(queue.cast(election.id, (election.ballot(0), None)), Receipt)
@@ -888,3 +888,69 @@ def test_the_appender_waits_for_announced_ballots_and_only_for_them(election: El
         assert time.monotonic() - started < 2.0
     finally:
         queue.stop()
+
+
+def test_a_credential_batch_checks_each_item_against_the_board_and_the_batch(
+    election: Election, tmp_path: Path
+) -> None:
+    """One transaction for many registrations: each item is refused or accepted on its
+    own, as if registered one after the other, and the record still verifies."""
+    from honestballot.errors import InvalidInput
+
+    def refuse(_conn: Any) -> None:
+        raise InvalidInput("the caller's own check failed")
+
+    fresh = [generate_credential(election.rng).public for _ in range(5)]
+    old = election.voters[0].public  # station-1
+    before = election.events()
+    results = election.service.register_credential_batch(
+        election.id,
+        [
+            (fresh[0], "station-1", None, None),  # accepted
+            (fresh[0], "station-2", None, None),  # the same credential again in the batch
+            (election.voters[1].public, "station-2", None, None),  # already registered
+            (fresh[1], "station-1", old, None),  # replaces voter 0's credential
+            (fresh[2], "station-1", old, None),  # ... which is no longer active
+            (fresh[3], "station-3", election.voters[1].public, None),  # from another unit
+            (fresh[4], "station-1", None, refuse),  # refused by the caller
+            (generate_credential(election.rng).public, "nowhere", None, None),  # no such unit
+        ],
+    )
+    assert results[0] is None and results[3] is None, results
+    assert all(
+        isinstance(r, (ProtocolError, InvalidInput))
+        for i, r in enumerate(results)
+        if i not in (0, 3)
+    ), results
+    assert isinstance(results[6], InvalidInput)
+    assert election.events() == before + 2
+    store = election.service.store
+    with store.engine.connect() as conn:
+        assert store.credential_row(conn, election.id, old.data)["revoked"]
+        assert not store.credential_row(conn, election.id, fresh[1].data)["revoked"]
+        for refused in (fresh[2], fresh[3], fresh[4]):
+            assert store.credential_row(conn, election.id, refused.data) is None
+    report = _record_report(election, tmp_path)
+    assert report.passed, [(c.name, c.detail) for c in report.failures]
+    assert report.stats["credentials_replaced"] == 1
+
+
+def test_concurrent_credential_registrations_share_commits(election: Election) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from honestballot.service.cast_queue import BatchQueue
+
+    queue: BatchQueue[Any, None] = BatchQueue(election.service.register_credential_batch)
+    fresh = [generate_credential(election.rng).public for _ in range(30)]
+    try:
+        with ThreadPoolExecutor(10) as pool:
+            futures = [
+                pool.submit(queue.cast, election.id, (c, "station-2", None, None)) for c in fresh
+            ]
+            assert [f.result() for f in futures] == [None] * len(fresh)
+    finally:
+        queue.stop()
+    assert queue.ballots == len(fresh) and queue.batches < len(fresh)
+    store = election.service.store
+    with store.engine.connect() as conn:
+        assert all(store.credential_row(conn, election.id, c.data) is not None for c in fresh)

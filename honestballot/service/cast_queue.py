@@ -1,4 +1,5 @@
-"""Group commit for casting: ballots arriving together share one transaction.
+"""Group commit for casting (and for registering credentials): what arrives together
+shares one transaction.
 
 Every cast of an election appends under the election's lock and waits for a durable
 commit (an fsync).  Done one ballot at a time, the lock and the flush cap an election
@@ -7,14 +8,15 @@ their (already verified) ballots to one appender thread per process; it takes wh
 has queued up while the previous commit was flushing and appends it as one batch (the
 ``append`` function, e.g. :meth:`ElectionService.cast_batch`).  Each request gets its own
 receipt, or its own refusal, only after the batch's commit: a receipt still means the
-ballot is on disk.
+ballot is on disk.  Credentials, which also append to the board under the election's
+lock, go through a queue of their own in the same way.
 
 A batch's commit costs about the same whatever its size, so bigger batches are cheaper
 per ballot; but ballots arrive one verification (a few milliseconds of CPU) apart, so
 a batch taken as soon as the first ballot is there holds one or two.  Like PostgreSQL's
 ``commit_delay`` with ``commit_siblings``, the appender therefore waits a little (at
 most ``linger_s``) for more ballots, but only while requests are *announced*: verifying
-a ballot that will be queued here (:meth:`CastQueue.announce`).  With nothing on the
+a ballot that will be queued here (:meth:`BatchQueue.announce`).  With nothing on the
 way it commits at once, so an idle server adds no delay.
 """
 
@@ -31,27 +33,27 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from honestballot.errors import HonestBallotError
-from honestballot.service.election import Receipt
 
 log = logging.getLogger(__name__)
 
 Item = TypeVar("Item")
+Result = TypeVar("Result")
 #: appends one election's items in one transaction; one answer per item, in order
-Append = Callable[[str, Sequence[Item]], Sequence[Receipt | HonestBallotError]]
+Append = Callable[[str, Sequence[Item]], Sequence[Result | HonestBallotError]]
 
 
 @dataclass
-class _Cast(Generic[Item]):
+class _Pending(Generic[Item, Result]):
     election_id: str
     item: Item
-    done: Future[Receipt] = field(default_factory=Future)
+    done: Future[Result] = field(default_factory=Future)
 
 
 class Announcement:
-    """A ballot on its way to a :class:`CastQueue` (see :meth:`CastQueue.announce`)."""
+    """A ballot on its way to a :class:`BatchQueue` (see :meth:`BatchQueue.announce`)."""
 
-    def __init__(self, casts: CastQueue[Any]) -> None:
-        self._casts: CastQueue[Any] | None = casts
+    def __init__(self, casts: BatchQueue[Any, Any]) -> None:
+        self._casts: BatchQueue[Any, Any] | None = casts
 
     def end(self) -> None:
         casts, self._casts = self._casts, None
@@ -59,14 +61,17 @@ class Announcement:
             casts._unannounce()
 
 
-class CastQueue(Generic[Item]):
+class BatchQueue(Generic[Item, Result]):
+    """Items (ballots, credentials) queued by request threads and appended in batches by
+    one thread per process; each request gets its own answer after its batch's commit."""
+
     def __init__(
-        self, append: Append[Item], *, max_batch: int = 200, linger_s: float = 0.02
+        self, append: Append[Item, Result], *, max_batch: int = 200, linger_s: float = 0.02
     ) -> None:
         self.append = append
         self.max_batch = max_batch
         self.linger_s = linger_s
-        self._queue: queue.Queue[_Cast[Item] | None] = queue.Queue()
+        self._queue: queue.Queue[_Pending[Item, Result] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         #: requests verifying a ballot they will queue here
@@ -87,17 +92,17 @@ class CastQueue(Generic[Item]):
         finally:
             announcement.end()
 
-    def cast(self, election_id: str, item: Item, timeout_s: float = 120) -> Receipt:
-        """Queue a verified ballot and wait for its receipt (or its refusal)."""
+    def cast(self, election_id: str, item: Item, timeout_s: float = 120) -> Result:
+        """Queue an item and wait for its answer (a ballot's receipt, or its refusal)."""
         return self.submit(election_id, item).result(timeout=timeout_s)
 
     def submit(
         self, election_id: str, item: Item, announced: Announcement | None = None
-    ) -> Future[Receipt]:
-        """Queue a verified ballot; the future gets its receipt (or its refusal) after the
-        batch's commit.  (An asynchronous caller awaits it without holding a thread.)"""
+    ) -> Future[Result]:
+        """Queue an item; the future gets its answer (or its refusal) after the batch's
+        commit.  (An asynchronous caller awaits it without holding a thread.)"""
         self._start()
-        pending: _Cast[Item] = _Cast(election_id, item)
+        pending: _Pending[Item, Result] = _Pending(election_id, item)
         self._queue.put(pending)
         if announced is not None:
             announced.end()
@@ -149,13 +154,13 @@ class CastQueue(Generic[Item]):
                     self._queue.put(None)  # stop after this batch
                     break
                 batch.append(nxt)
-            by_election: dict[str, list[_Cast[Item]]] = {}
+            by_election: dict[str, list[_Pending[Item, Result]]] = {}
             for pending in batch:
                 by_election.setdefault(pending.election_id, []).append(pending)
             for election_id, casts in by_election.items():
                 self._append(election_id, casts)
 
-    def _append(self, election_id: str, casts: list[_Cast[Item]]) -> None:
+    def _append(self, election_id: str, casts: list[_Pending[Item, Result]]) -> None:
         try:
             results = self.append(election_id, [c.item for c in casts])
         except HonestBallotError as exc:  # refused whole (the election is not open)

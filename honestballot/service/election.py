@@ -112,6 +112,32 @@ class _Batch:
     rows: RowBuffer = field(default_factory=RowBuffer)
 
 
+#: (credential, unit, the credential it replaces, the caller's bookkeeping)
+CredentialRequest = tuple[Point, str, Point | None, Callable[[Connection], None] | None]
+
+
+def _check_credential(
+    credential: Point,
+    unit: str,
+    replaces: Point | None,
+    units: set[str],
+    known: Mapping[bytes, Mapping[str, Any]],
+) -> None:
+    """The board's rules for a new credential, against ``known`` (credential → row)."""
+    if unit not in units:
+        raise ProtocolError(f"unknown unit {unit!r}")
+    if credential.is_identity():
+        raise ProtocolError("a credential cannot be the identity")
+    if credential.data in known:
+        raise ProtocolError("this credential is already registered")
+    if replaces is not None:
+        old = known.get(replaces.data)
+        if old is None or old["revoked"]:
+            raise ProtocolError("the credential to replace is not an active one")
+        if old["unit"] != unit:
+            raise ProtocolError("a replacement credential must stay in the same unit")
+
+
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -234,28 +260,62 @@ class ElectionService:
         same voter, which is revoked: its ballot stops counting.  ``within`` runs inside
         the same transaction (the caller's own bookkeeping); if it raises, nothing is
         stored."""
-        ctx = self.context(election_id)
-        if unit not in ctx.manifest.unit_ids():
-            raise ProtocolError(f"unknown unit {unit!r}")
-        if credential.is_identity():
-            raise ProtocolError("a credential cannot be the identity")
-        body: dict[str, Any] = {"credential": credential.hex(), "unit": unit}
+        result = self.register_credential_batch(
+            election_id, [(credential, unit, replaces, within)]
+        )[0]
+        if result is not None:
+            raise result
+
+    def register_credential_batch(
+        self, election_id: str, items: Sequence[CredentialRequest]
+    ) -> list[HonestBallotError | None]:
+        """Register several credentials in one transaction (one lock, one commit); one
+        answer per item, ``None`` for a registered one.
+
+        Every item is checked against the credentials already registered and against the
+        earlier items of the batch, in memory; the accepted ones are written at the end
+        with one statement a table.  An item's ``within`` runs in the transaction once
+        its checks passed; it must leave nothing behind when it raises (one statement, as
+        the voting desk's link of the voter to the credential), and then refuses only
+        that item.  A phase error refuses the whole batch."""
+        results: list[HonestBallotError | None] = []
+        units = set(self.context(election_id).manifest.unit_ids())
+        wanted = [c.data for c, _, _, _ in items] + [
+            r.data for _, _, r, _ in items if r is not None
+        ]
         with self.store.transaction(election_id) as conn:
-            self._locked_phase(conn, election_id, "setup", "open", what="registering a credential")
-            if self.store.credential_row(conn, election_id, credential.data) is not None:
-                raise ProtocolError("this credential is already registered")
-            if replaces is not None:
-                old = self.store.credential_row(conn, election_id, replaces.data)
-                if old is None or old["revoked"]:
-                    raise ProtocolError("the credential to replace is not an active one")
-                if old["unit"] != unit:
-                    raise ProtocolError("a replacement credential must stay in the same unit")
-                self.store.revoke_credential(conn, election_id, replaces.data)
-                body["replaces"] = replaces.hex()
-            self.store.insert_credential(conn, election_id, credential.data, unit)
-            self._append(conn, election_id, "credential", body)
-            if within is not None:
-                within(conn)
+            row = self._locked_phase(
+                conn, election_id, "setup", "open", what="registering a credential"
+            )
+            seq, now = int(row["next_seq"]), self.clock()
+            known = self.store.credential_rows(conn, election_id, wanted)
+            added: list[tuple[bytes, str]] = []
+            revoked: list[bytes] = []
+            events: list[tuple[int, str, int, bytes, bytes, bytes | None]] = []
+            for credential, unit, replaces, within in items:
+                try:
+                    _check_credential(credential, unit, replaces, units, known)
+                    if within is not None:
+                        within(conn)
+                except HonestBallotError as exc:
+                    results.append(exc)
+                    continue
+                body: dict[str, Any] = {"credential": credential.hex(), "unit": unit}
+                if replaces is not None:
+                    known[replaces.data] = {**known[replaces.data], "revoked": True}
+                    revoked.append(replaces.data)
+                    body["replaces"] = replaces.hex()
+                known[credential.data] = {"unit": unit, "revoked": False}
+                added.append((credential.data, unit))
+                line = EventLine(seq, now, "credential", body).canonical()
+                events.append((seq, "credential", now, line, leaf_hash(line), None))
+                seq += 1
+                results.append(None)
+            self.store.revoke_credentials(conn, election_id, revoked)
+            self.store.insert_credentials(conn, election_id, added)
+            self.store.append_events(conn, election_id, events)
+            self.store.set_next_seq(conn, election_id, seq)
+        return results
 
     def register_credentials(self, election_id: str, items: Iterable[tuple[Point, str]]) -> int:
         n = 0

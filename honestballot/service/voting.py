@@ -23,8 +23,8 @@ from honestballot.protocol.manifest import Label
 from honestballot.record.ballot import ballot_from_json, load_ballot, opening_from_json
 from honestballot.record.codec import parse_json
 from honestballot.service.activity import activity_row
-from honestballot.service.cast_queue import CastQueue
-from honestballot.service.election import ElectionService, Receipt, Within
+from honestballot.service.cast_queue import BatchQueue
+from honestballot.service.election import CredentialRequest, ElectionService, Receipt, Within
 from honestballot.service.notices import cast_notice_text, notice_row
 from honestballot.service.roll import Roll, VoterRow
 from honestballot.store.schema import activity, notices, voters
@@ -50,13 +50,16 @@ class VotingDesk:
         elections: ElectionService,
         roll: Roll,
         clock: Callable[[], int],
-        casts: CastQueue[tuple[int, EncryptedBallot, Client]] | None = None,
+        casts: BatchQueue[tuple[int, EncryptedBallot, Client], Receipt] | None = None,
+        credentials: BatchQueue[CredentialRequest, None] | None = None,
     ) -> None:
         self.elections = elections
         self.roll = roll
         self.clock = clock
         #: with a queue, ballots cast at the same time share one commit (group commit)
         self.casts = casts
+        #: likewise for credential registrations
+        self.credentials = credentials
 
     def voter(self, election_id: str, voter_id: int) -> VoterRow:
         row = self.roll.voter(election_id, voter_id)
@@ -70,6 +73,15 @@ class VotingDesk:
         """Register the credential the voter's device made; replacing the voter's current
         one requires naming it (a page that lost it can still name it: the server tells
         the signed-in voter their current public credential)."""
+        self.submit_credential(election_id, voter_id, credential_hex, replaces_hex).result(
+            timeout=120
+        )
+
+    def submit_credential(
+        self, election_id: str, voter_id: int, credential_hex: str, replaces_hex: str | None
+    ) -> Future[None]:
+        """:meth:`register_credential`, answered through a future: with a credential queue,
+        registrations arriving together share one transaction and one commit."""
         voter = self.voter(election_id, voter_id)
         credential = _point(credential_hex, "credential")
         replaces = _point(replaces_hex, "replaces") if replaces_hex else None
@@ -80,7 +92,8 @@ class VotingDesk:
             raise InvalidInput("you have no credential to replace")
 
         def link(conn: Connection) -> None:
-            # the voter's row must still hold the credential this request replaces
+            # the voter's row must still hold the credential this request replaces; one
+            # statement, so a refusal leaves nothing behind
             holds_current = (
                 voters.c.credential == current.data
                 if current is not None
@@ -98,9 +111,16 @@ class VotingDesk:
             if result.rowcount != 1:
                 raise InvalidInput("your credential changed meanwhile: reload the page")
 
-        self.elections.register_credential(
-            election_id, credential, voter.unit, replaces=replaces, within=link
-        )
+        item: CredentialRequest = (credential, voter.unit, replaces, link)
+        if self.credentials is not None:
+            return self.credentials.submit(election_id, item)
+        done: Future[None] = Future()
+        result = self.elections.register_credential_batch(election_id, [item])[0]
+        if result is None:
+            done.set_result(None)
+        else:
+            done.set_exception(result)
+        return done
 
     def parse_ballot(self, election_id: str, ballot_json: bytes) -> EncryptedBallot:
         """Parse and verify completely (the costly part, run before any lock)."""

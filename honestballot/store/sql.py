@@ -279,22 +279,28 @@ class SqlStore:
 
     # -- credentials -----------------------------------------------------------------------
 
-    def insert_credential(
-        self, conn: Connection, election_id: str, credential: bytes, unit: str
+    def insert_credentials(
+        self, conn: Connection, election_id: str, added: list[tuple[bytes, str]]
     ) -> None:
-        conn.execute(
-            credentials.insert().values(
-                election_id=election_id, credential=credential, unit=unit, revoked=False
-            )
+        """Several (credential, unit) at once."""
+        insert_rows(
+            conn,
+            credentials,
+            ("election_id", "credential", "unit", "revoked"),
+            [(election_id, credential, unit, False) for credential, unit in added],
         )
 
-    def revoke_credential(self, conn: Connection, election_id: str, credential: bytes) -> None:
-        """A replaced credential: its ballot stops counting and it cannot cast again."""
-        conn.execute(
-            update(credentials)
-            .where(credentials.c.election_id == election_id, credentials.c.credential == credential)
-            .values(revoked=True, latest_tracking=None)
-        )
+    def revoke_credentials(self, conn: Connection, election_id: str, revoked: list[bytes]) -> None:
+        """Replaced credentials: their ballots stop counting and they cannot cast again."""
+        if revoked:
+            conn.execute(
+                update(credentials)
+                .where(
+                    credentials.c.election_id == election_id,
+                    credentials.c.credential.in_(revoked),
+                )
+                .values(revoked=True, latest_tracking=None)
+            )
 
     def credential_row(
         self, conn: Connection, election_id: str, credential: bytes

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from honestballot.service.cast_queue import CastQueue
+from honestballot.service.cast_queue import BatchQueue
 from honestballot.service.csrf import CSRF_KEY_NAME
 from honestballot.service.election import ElectionService
 from honestballot.service.keys import server_key
@@ -105,8 +105,10 @@ class Services:
             VERIFY_THREADS, thread_name_prefix="honestballot-verify"
         )
         self.desk = VotingDesk(self.elections, self.roll, now_ms)
-        self.casts = CastQueue(self.desk.cast_batch)
+        self.casts = BatchQueue(self.desk.cast_batch)
+        self.credentials = BatchQueue(self.elections.register_credential_batch)
         self.desk.casts = self.casts
+        self.desk.credentials = self.credentials
         self.csrf_key = bytes(server_key(self.store, CSRF_KEY_NAME))
         self.snapshots = SnapshotWriter(self.store, config.snapshot_dir, config.snapshot_interval_s)
         self._stop = threading.Event()
@@ -150,6 +152,7 @@ class Services:
     def stop(self) -> None:
         self._stop.set()
         self.casts.stop()
+        self.credentials.stop()
         self.verifiers.shutdown(wait=False, cancel_futures=True)
         self.snapshots.stop()
         for thread in self._threads:

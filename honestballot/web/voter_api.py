@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from honestballot.protocol.ballot import tracking_code
 from honestballot.record.ballot import ballot_from_json
@@ -40,7 +41,7 @@ from honestballot.web.voter_common import (
 
 router = APIRouter()
 
-#: how long a cast request waits for its batch's commit
+#: how long a cast or credential request waits for its batch's commit
 CAST_TIMEOUT_S = 120
 
 
@@ -121,12 +122,16 @@ def api_me(election_id: str, request: Request) -> JSONResponse:
 
 
 @router.post("/api/e/{election_id}/credential", status_code=201, summary="Register a credential")
-def api_credential(election_id: str, body: CredentialBody, request: Request) -> JSONResponse:
+async def api_credential(election_id: str, body: CredentialBody, request: Request) -> JSONResponse:
+    """The registration shares a transaction with those arriving at the same time; it is
+    awaited without holding a thread."""
     require_csrf(request)
     session = voter_session(request, election_id)
-    services(request).desk.register_credential(
-        election_id, session.voter_id, body.credential, body.replaces
+    desk = services(request).desk
+    queued = await run_in_threadpool(
+        desk.submit_credential, election_id, session.voter_id, body.credential, body.replaces
     )
+    await asyncio.wait_for(asyncio.wrap_future(queued), CAST_TIMEOUT_S)
     return JSONResponse({"credential": body.credential.lower()}, status_code=201)
 
 
