@@ -36,6 +36,10 @@ snapshot every ``--observer-interval`` seconds (default 10; 0 = as soon as the l
 returned, which measures capacity but lets the fastest observers keep the connections) over
 at most ``--observer-connections`` connections; the reported latency includes the time an
 observer waits for a free connection, and the "once connected" latency leaves it out.
+With ``--observer-client wrk`` the reads come from Debian's ``wrk`` instead (``apt install
+wrk``): each of the connections waits ``connections / rate`` seconds after each answer, so
+it offers the same ``observers / interval`` reads per second for a few percent of a core,
+where one Python client process needs a whole core and becomes the limit.
 
 The machine is shared: the server's W processes, PostgreSQL and this load generator run on
 the same cores.  The CPU time each used during each phase is read from ``/proc`` (server:
@@ -57,8 +61,10 @@ Run from the repository root (PostgreSQL at 127.0.0.1:5432 with a database ``tes
 
     python benchmarks/bench_serve.py --voters 1000 --workers 2 --concurrency 200
     python benchmarks/bench_serve.py --voters 10000 --workers 2 --concurrency 500
-    python benchmarks/bench_serve.py --voters 0 --observers 50000 --observer-duration 30
-    python benchmarks/bench_serve.py --voters 4000 --observers 50000 --json /tmp/serve.json
+    python benchmarks/bench_serve.py --voters 0 --observers 50000 --observer-duration 30 \
+        --observer-client wrk
+    python benchmarks/bench_serve.py --voters 4000 --observers 50000 --observer-client wrk \
+        --json /tmp/serve.json
 
 aiohttp is not a dependency of the project: ``pip install aiohttp`` first.  Figures and
 their analysis are in docs/performance.md ("Voting service under load").
@@ -333,13 +339,15 @@ class CpuMeter:
     def __init__(self, server_pid: int, database: str) -> None:
         self.server_pid = server_pid
         self.database = database
+        #: other processes of the load generator (wrk), counted with it
+        self.generator_pids: list[int] = []
 
     def sample(self) -> CpuSample:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         busy, total = _machine_jiffies()
         return CpuSample(
             time.perf_counter(),
-            usage.ru_utime + usage.ru_stime,
+            usage.ru_utime + usage.ru_stime + sum(_proc_cpu(p) for p in self.generator_pids),
             {p: _proc_cpu(p) for p in _descendants(self.server_pid)},
             {p: _proc_cpu(p) for p in _postgres_backends(self.database)},
             busy,
@@ -641,6 +649,15 @@ class Voting:
 # -- the observers -----------------------------------------------------------------------
 
 
+def make_observers(
+    args: argparse.Namespace, base: str, meter: CpuMeter
+) -> Observers | WrkObservers:
+    count, connections = args.observers, args.observer_connections
+    if args.observer_client == "wrk":
+        return WrkObservers(base, count, connections, args.observer_interval, meter)
+    return Observers(base, count, connections, args.observer_interval)
+
+
 class Observers:
     def __init__(self, base: str, count: int, connections: int, interval_s: float) -> None:
         self.base = base
@@ -728,6 +745,87 @@ class Observers:
         return s
 
 
+class WrkObservers:
+    """The observers' reads made by wrk (``--observer-client wrk``) rather than by Python
+    tasks: one Python client process cannot offer 5,000 reads/s without taking a whole
+    core from the server it measures.  Each of the ``connections`` connections stands for
+    ``count / connections`` observers: after each answer it waits ``connections / rate``
+    seconds (wrk's ``delay()``), so the offered rate is ``count / interval_s``.  wrk counts
+    from its start, so its figures include the warm-up."""
+
+    def __init__(
+        self, base: str, count: int, connections: int, interval_s: float, meter: CpuMeter
+    ) -> None:
+        self.url = f"{base}/snapshots/{ELECTION}/turnout.json"
+        self.count, self.connections, self.interval_s = count, connections, interval_s
+        self.meter = meter
+        self.rate = count / interval_s if interval_s else float("inf")
+        self.delay_ms = connections / self.rate * 1000 if interval_s else 0.0
+        self.window: tuple[float, float] = (0.0, 0.0)
+        self.output = ""
+        self._process: asyncio.subprocess.Process | None = None
+        self._script = Path(tempfile.mkstemp(prefix="hb-wrk-", suffix=".lua")[1])
+
+    async def start(self) -> None:
+        self._script.write_text(
+            f'wrk.headers["User-Agent"] = "{USER_AGENT}"\n'
+            f"delay = function() return {self.delay_ms:.3f} end\n"
+        )
+        self._process = await asyncio.create_subprocess_exec(
+            "wrk", "-t", "1", "-c", str(self.connections), "-d", "3600s", "--timeout", "30s",
+            "--latency", "-s", str(self._script), self.url,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        self.meter.generator_pids.append(self._process.pid)
+        self.window = (time.perf_counter(), 0.0)
+
+    def count_from_now(self) -> None:
+        pass  # wrk reports over its whole run
+
+    async def stop(self) -> None:
+        assert self._process is not None
+        self.window = (self.window[0], time.perf_counter())
+        self._process.send_signal(signal.SIGINT)  # wrk prints its report and exits
+        out, _ = await self._process.communicate()
+        self.output = out.decode()
+        self.meter.generator_pids.remove(self._process.pid)
+        self._script.unlink(missing_ok=True)
+
+    def summary(self) -> dict[str, Any]:
+        def ms(text: str) -> float:
+            value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+            return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+        found = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", self.output, re.M))
+        total = re.search(r"^\s+(\d+) requests in", self.output, re.M)
+        rate = re.search(r"^Requests/sec:\s+([\d.]+)", self.output, re.M)
+        bad = re.search(r"Non-2xx or 3xx responses: (\d+)", self.output)
+        errors = re.search(r"Socket errors: (.*)$", self.output, re.M)
+        if not (found and total and rate):
+            raise SystemExit(f"could not read wrk's report:\n{self.output}")
+        ok = int(total.group(1)) - (int(bad.group(1)) if bad else 0)
+        latency = {
+            "ok": ok,
+            "statuses": {"2xx/3xx": ok, "other": int(bad.group(1)) if bad else 0},
+            "p50_ms": ms(found["50"]),
+            "p90_ms": ms(found["90"]),
+            "p99_ms": ms(found["99"]),
+            "max_ms": float("nan"),
+        }
+        start, end = self.window
+        return latency | {
+            "client": "wrk",
+            "observers": self.count,
+            "connections": self.connections,
+            "refresh_interval_s": self.interval_s,
+            "offered_reads_per_s": self.rate,
+            "window_s": end - start,
+            "reads_per_s": float(rate.group(1)),
+            "once_connected": latency,
+            "socket_errors": errors.group(1) if errors else "none",
+        }
+
+
 @dataclass
 class _Queued:
     """How long one request waited for a free connection (filled in by the trace hooks)."""
@@ -808,11 +906,9 @@ async def drive(
                 halves = [signed[: len(signed) // 2], signed[len(signed) // 2 :]]
             results["cast"] = []
             for n, group in enumerate(halves):
-                observers = None
+                observers: Observers | WrkObservers | None = None
                 if n == 1:
-                    observers = Observers(
-                        base, args.observers, args.observer_connections, args.observer_interval
-                    )
+                    observers = make_observers(args, base, meter)
                     await observers.start()
                     await asyncio.sleep(args.observer_warmup)
                     observers.count_from_now()
@@ -835,9 +931,7 @@ async def drive(
                 results["cast"].append(summary)
                 voting.errors.clear()
         if args.observers and not voters:
-            observers = Observers(
-                base, args.observers, args.observer_connections, args.observer_interval
-            )
+            observers = make_observers(args, base, meter)
             await observers.start()
             await asyncio.sleep(args.observer_warmup)
             a = meter.sample()
@@ -921,6 +1015,12 @@ def main() -> None:
     )
     parser.add_argument("--observer-duration", type=float, default=20.0)
     parser.add_argument("--observer-warmup", type=float, default=3.0)
+    parser.add_argument(
+        "--observer-client",
+        choices=("aiohttp", "wrk"),
+        default="aiohttp",
+        help="who makes the observers' reads: Python tasks, or Debian's wrk (far less CPU)",
+    )
     parser.add_argument("--core-sample", type=int, default=2000, help="ballots for the core rate")
     parser.add_argument("--core-procs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--encrypt-procs", type=int, default=os.cpu_count() or 1)
