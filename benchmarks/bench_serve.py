@@ -780,7 +780,7 @@ class WrkObservers:
         self.window = (time.perf_counter(), 0.0)
 
     def count_from_now(self) -> None:
-        pass  # wrk reports over its whole run
+        """Nothing to start: wrk reports over its whole run, warm-up included."""
 
     async def stop(self) -> None:
         assert self._process is not None

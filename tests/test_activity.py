@@ -26,6 +26,7 @@ from honestballot.errors import InvalidInput
 from honestballot.service.activity import (
     ACTIVITY_COLUMNS,
     ROLL_COLUMNS,
+    activity_row,
     device_fingerprint,
     export_activity_csv,
     export_roll_csv,
@@ -66,15 +67,17 @@ def event(store: SqlStore, minute: int, kind: str, voter: str, **extra: str | No
     with store.transaction(ELECTION) as conn:
         record_activity(
             conn,
-            ELECTION,
-            time_ms=T0 + minute * MINUTE,
-            event=kind,
-            voter=voter,
-            address=str(fields["address"]),
-            device=str(fields["device"]),
-            user_agent=str(fields["user_agent"]),
-            contact=fields.get("contact"),
-            session=fields.get("session"),
+            activity_row(
+                ELECTION,
+                time_ms=T0 + minute * MINUTE,
+                event=kind,
+                voter=voter,
+                address=str(fields["address"]),
+                device=str(fields["device"]),
+                user_agent=str(fields["user_agent"]),
+                contact=fields.get("contact"),
+                session=fields.get("session"),
+            ),
         )
 
 
@@ -331,7 +334,6 @@ def test_a_row_buffer_inserts_thousands_of_rows_and_refuses_mixed_columns(
     parameters stay under SQLite's limit); every row arrives intact, None included."""
     from sqlalchemy import select
 
-    from honestballot.service.activity import activity_row
     from honestballot.store.sql import RowBuffer
 
     rows = RowBuffer()

@@ -26,6 +26,7 @@ from honestballot.service.notices import (
     cast_notice_text,
     describe_device,
     enqueue_notice,
+    notice_row,
 )
 from honestballot.service.senders import Message
 from honestballot.store.schema import notices
@@ -78,9 +79,8 @@ def queue(store: SqlStore, n: int, *, election_id: str = ELECTION, channel: str 
     with store.transaction() as conn:
         for i in range(n):
             destination = f"+7700000{i:04d}" if channel == "sms" else f"v{i}@example.org"
-            enqueue_notice(
-                conn, election_id, channel, destination, "Ballot cast", f"notice {i}", T0
-            )
+            row = notice_row(election_id, channel, destination, "Ballot cast", f"notice {i}", T0)
+            enqueue_notice(conn, row)
 
 
 def rows(store: SqlStore) -> list[dict[str, object]]:
@@ -193,7 +193,7 @@ def test_notices_are_delivered_exactly_once(store: SqlStore) -> None:
 
 def test_a_rolled_back_transaction_queues_nothing(store: SqlStore) -> None:
     with pytest.raises(RuntimeError), store.transaction() as conn:
-        enqueue_notice(conn, ELECTION, "sms", "+77000000001", "s", "b", T0)
+        enqueue_notice(conn, notice_row(ELECTION, "sms", "+77000000001", "s", "b", T0))
         raise RuntimeError("the cast failed after queueing its notice")
     assert rows(store) == []
 
@@ -213,7 +213,7 @@ def test_enqueue_refuses_bad_notices(
     store: SqlStore, channel: str, destination: str, subject: str, message: str
 ) -> None:
     with pytest.raises(InvalidInput, match=message), store.transaction() as conn:
-        enqueue_notice(conn, ELECTION, channel, destination, subject, "body", T0)
+        enqueue_notice(conn, notice_row(ELECTION, channel, destination, subject, "body", T0))
     assert rows(store) == []
 
 

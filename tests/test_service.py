@@ -680,6 +680,17 @@ def test_an_inclusion_proof_waits_for_the_next_head_instead_of_signing_too_often
 # -- group commit ------------------------------------------------------------------------
 
 
+def _outcomes(futures: list[Any]) -> list[Any]:
+    """Each future's result, or the exception it raised."""
+    outcomes: list[Any] = []
+    for f in futures:
+        try:
+            outcomes.append(f.result())
+        except BaseException as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
 def test_a_batch_commits_good_ballots_and_refuses_bad_ones_alone(election: Election) -> None:
     first = election.ballot(0)
     stranger = encrypt_ballot(
@@ -713,12 +724,7 @@ def test_a_queue_of_concurrent_casts_shares_commits_and_answers_each(election: E
     try:
         with ThreadPoolExecutor(12) as pool:
             futures = [pool.submit(queue.cast, election.id, (b, None)) for b in ballots]
-            outcomes: list[Receipt | BaseException] = []
-            for f in futures:
-                try:
-                    outcomes.append(f.result())
-                except BaseException as exc:
-                    outcomes.append(exc)
+            outcomes = _outcomes(futures)
     finally:
         queue.stop()
     receipts = [o for o in outcomes if isinstance(o, Receipt)]
@@ -827,12 +833,7 @@ def test_a_failed_batch_is_retried_one_by_one_so_one_bad_item_sinks_only_itself(
             futures = [pool.submit(queue.cast, election.id, (ballots[0], None))]
             assert entered.wait(10)
             futures += [pool.submit(queue.cast, election.id, (b, None)) for b in ballots[1:]]
-            outcomes: list[Receipt | BaseException] = []
-            for f in futures:
-                try:
-                    outcomes.append(f.result())
-                except BaseException as exc:
-                    outcomes.append(exc)
+            outcomes = _outcomes(futures)
     finally:
         queue.stop()
     assert calls == [1, 3, 1, 1, 1], calls  # the batch of three failed, then one by one

@@ -100,31 +100,8 @@ def activity_row(
     }
 
 
-def record_activity(
-    conn: Connection,
-    election_id: str,
-    *,
-    time_ms: int,
-    event: str,
-    voter: str,
-    address: str,
-    device: str,
-    user_agent: str,
-    contact: str | None = None,
-    session: str | None = None,
-) -> None:
-    """Add one event to the log (:func:`activity_row`) inside the caller's transaction."""
-    row = activity_row(
-        election_id,
-        time_ms=time_ms,
-        event=event,
-        voter=voter,
-        address=address,
-        device=device,
-        user_agent=user_agent,
-        contact=contact,
-        session=session,
-    )
+def record_activity(conn: Connection, row: dict[str, Any]) -> None:
+    """Add one event (an :func:`activity_row`) to the log inside the caller's transaction."""
     conn.execute(activity.insert().values(**row))
 
 

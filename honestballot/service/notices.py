@@ -229,21 +229,12 @@ def notice_row(
     }
 
 
-def enqueue_notice(
-    conn: Connection,
-    election_id: str,
-    channel: str,
-    destination: str,
-    subject: str,
-    body: str,
-    now_ms: int,
-) -> int:
-    """Queue a notice inside the caller's transaction; return its id.
+def enqueue_notice(conn: Connection, row: dict[str, Any]) -> int:
+    """Queue a notice (a :func:`notice_row`) inside the caller's transaction; return its id.
 
     It is delivered only if that transaction commits, and then at least once.  (A batch
-    of casts adds its notices' :func:`notice_row` to the batch's rows instead.)
+    of casts adds its notices' rows to the batch's rows instead.)
     """
-    row = notice_row(election_id, channel, destination, subject, body, now_ms)
     key = conn.execute(notices.insert().values(**row)).inserted_primary_key
     assert key is not None
     return int(key[0])

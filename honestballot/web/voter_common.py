@@ -28,7 +28,7 @@ from honestballot.protocol.election import ElectionContext
 from honestballot.record.codec import parse_json
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.setup import election_key_hash
-from honestballot.service.activity import record_activity
+from honestballot.service.activity import activity_row, record_activity
 from honestballot.service.roll import VoterRow
 from honestballot.service.signin import VoterSession, normalise_national_id
 from honestballot.service.voting import Client
@@ -131,20 +131,20 @@ def _log_activity(
     contact: str | None = None,
     session: str | None = None,
 ) -> None:
+    row = activity_row(
+        election_id,
+        time_ms=svc.signin.clock(),
+        event=event,
+        voter=voter,
+        address=client.address,
+        device=client.device,
+        user_agent=client.user_agent,
+        contact=contact,
+        session=session,
+    )
     # no election lock: an activity row orders nothing on the board, and casts need that lock
     with svc.store.transaction() as conn:
-        record_activity(
-            conn,
-            election_id,
-            time_ms=svc.signin.clock(),
-            event=event,
-            voter=voter,
-            address=client.address,
-            device=client.device,
-            user_agent=client.user_agent,
-            contact=contact,
-            session=session,
-        )
+        record_activity(conn, row)
 
 
 def _contact(voter: VoterRow | None) -> str | None:

@@ -30,9 +30,14 @@ from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import parse_json
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.trustee import encode_election_key
-from honestballot.service.activity import ACTIVITY_COLUMNS, ROLL_COLUMNS, record_activity
+from honestballot.service.activity import (
+    ACTIVITY_COLUMNS,
+    ROLL_COLUMNS,
+    activity_row,
+    record_activity,
+)
 from honestballot.service.demo import demo_manifest
-from honestballot.service.notices import enqueue_notice
+from honestballot.service.notices import enqueue_notice, notice_row
 from honestballot.verify.verifier import verify_record
 from honestballot.web import organiser_api, organiser_common, organiser_pages
 from honestballot.web.i18n import LANGUAGES, STRINGS
@@ -370,7 +375,9 @@ def test_status_counts(web: WebElection) -> None:
     }
     web.services.reports.submit("web-test", "My boss wants a screenshot", "", "", None, None)
     with web.services.store.transaction() as conn:
-        enqueue_notice(conn, "web-test", "sms", "77010000001", "", "A ballot was cast", 1)
+        enqueue_notice(
+            conn, notice_row("web-test", "sms", "77010000001", "", "A ballot was cast", 1)
+        )
     status = api(web, "GET", f"{E}/status").json()
     assert (status["reports_pending"], status["notices_pending"]) == (1, 1)
 
@@ -453,14 +460,16 @@ def test_activity_and_roll_downloads(web: WebElection) -> None:
         for event in ("code-requested", "signed-in"):
             record_activity(
                 conn,
-                "web-test",
-                time_ms=1_700_000_000_000,
-                event=event,
-                voter=ROLL[0][0],
-                address="10.0.0.1",
-                device="dev-1",
-                user_agent="=cmd|' /C calc'!A0",
-                contact=ROLL[0][2] if event == "code-requested" else None,
+                activity_row(
+                    "web-test",
+                    time_ms=1_700_000_000_000,
+                    event=event,
+                    voter=ROLL[0][0],
+                    address="10.0.0.1",
+                    device="dev-1",
+                    user_agent="=cmd|' /C calc'!A0",
+                    contact=ROLL[0][2] if event == "code-requested" else None,
+                ),
             )
     activity = _csv(api(web, "GET", f"{E}/activity.csv"))
     assert tuple(activity[0]) == ACTIVITY_COLUMNS
