@@ -955,3 +955,35 @@ def test_concurrent_credential_registrations_share_commits(election: Election) -
     store = election.service.store
     with store.engine.connect() as conn:
         assert all(store.credential_row(conn, election.id, c.data) is not None for c in fresh)
+
+
+def test_a_cast_given_up_before_its_batch_is_dropped_and_the_queue_goes_on(
+    election: Election,
+) -> None:
+    """A request whose client went away cancels its future; the appender must neither
+    append that ballot nor fail on the cancelled future, and later casts still work."""
+    from honestballot.service.cast_queue import BatchQueue
+
+    release = threading.Event()
+    calls: list[int] = []
+
+    def append(election_id: str, items: Any) -> Any:
+        calls.append(len(items))
+        release.wait(10)
+        return election.service.cast_batch(election_id, items)
+
+    queue = BatchQueue(append)
+    try:
+        first = queue.submit(election.id, (election.ballot(0), None))
+        time.sleep(0.2)  # the appender is now inside the first batch, held by ``release``
+        gone = election.ballot(1)
+        abandoned = queue.submit(election.id, (gone, None))
+        assert abandoned.cancel()  # still queued: it can be cancelled
+        release.set()
+        assert isinstance(first.result(timeout=10), Receipt)
+        assert isinstance(queue.cast(election.id, (election.ballot(2), None)), Receipt)
+    finally:
+        queue.stop()
+    assert calls == [1, 1]
+    on_board = {ev.tracking_hash for ev in election.service.store.iter_events(election.id)}
+    assert gone.tracking_hash() not in on_board

@@ -156,7 +156,10 @@ class BatchQueue(Generic[Item, Result]):
                 batch.append(nxt)
             by_election: dict[str, list[_Pending[Item, Result]]] = {}
             for pending in batch:
-                by_election.setdefault(pending.election_id, []).append(pending)
+                # a request that gave up (its client went away) before its batch began is
+                # dropped; from here on its future can no longer be cancelled
+                if pending.done.set_running_or_notify_cancel():
+                    by_election.setdefault(pending.election_id, []).append(pending)
             for election_id, casts in by_election.items():
                 self._append(election_id, casts)
 
