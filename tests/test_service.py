@@ -987,3 +987,23 @@ def test_a_cast_given_up_before_its_batch_is_dropped_and_the_queue_goes_on(
     assert calls == [1, 1]
     on_board = {ev.tracking_hash for ev in election.service.store.iter_events(election.id)}
     assert gone.tracking_hash() not in on_board
+
+
+def test_latest_ballots_are_recorded_on_sqlite_without_update_from(
+    election: Election, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite before 3.33 has no UPDATE … FROM: the store falls back to one UPDATE per
+    credential, with the same outcome (on PostgreSQL the patch changes nothing)."""
+    import sqlite3
+
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    first, other = election.ballot(0), election.ballot(1)
+    revote = election.ballot(0, OTHER_CHOICE)
+    results = election.service.cast_batch(
+        election.id, [(first, None), (other, None), (revote, None)]
+    )
+    assert all(isinstance(r, Receipt) for r in results)
+    store = election.service.store
+    assert store.is_latest(election.id, revote.tracking_hash())
+    assert store.is_latest(election.id, other.tracking_hash())
+    assert not store.is_latest(election.id, first.tracking_hash())

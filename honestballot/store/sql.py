@@ -11,6 +11,7 @@ with ``synchronous=FULL`` so a committed ballot survives a crash.
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -322,6 +323,18 @@ class SqlStore:
         """Record each credential's latest ballot (credential → tracking hash), in one
         statement for the lot."""
         items = list(latest.items())
+        if conn.dialect.name == "sqlite" and sqlite3.sqlite_version_info < (3, 33, 0):
+            # no UPDATE … FROM before SQLite 3.33: one statement each (in-process, cheap)
+            for credential, tracking in items:
+                conn.execute(
+                    update(credentials)
+                    .where(
+                        credentials.c.election_id == election_id,
+                        credentials.c.credential == credential,
+                    )
+                    .values(latest_tracking=tracking)
+                )
+            return
         for start in range(0, len(items), _ROWS_PER_INSERT):
             part = items[start : start + _ROWS_PER_INSERT]
             sql = _set_latest_sql(conn.dialect, len(part))
