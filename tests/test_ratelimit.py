@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from honestballot.errors import InvalidInput, RateLimited
 from honestballot.service.keys import KEY_BYTES, mac, server_key
-from honestballot.service.ratelimit import RateLimiter
+from honestballot.service.ratelimit import Limit, RateLimiter
 from honestballot.store.schema import rate_limits, settings
 from honestballot.store.sql import SqlStore
 
@@ -58,6 +58,28 @@ def test_limit_and_window_rollover(store: SqlStore) -> None:
         limiter.hit("test:a", 3, 60)
     with pytest.raises(RateLimited):
         limiter.hit("test:a", 3, 60)
+
+
+def test_count_hits_several_buckets_in_the_callers_transaction(store: SqlStore) -> None:
+    clock = Clock(T0 + 30_000)
+    limiter = RateLimiter(store, clock)
+    limits = [Limit("test:z", 5, 900), Limit("test:a", 2, 60)]  # not in name order
+    for _ in range(2):
+        with store.transaction() as conn:
+            assert limiter.count(conn, limits) is None
+    with store.transaction() as conn:
+        over = limiter.count(conn, limits)
+    assert isinstance(over, RateLimited) and over.retry_after == 30  # the 60-second window
+    assert (_count(store, "test:a"), _count(store, "test:z")) == (3, 3)  # committed, over or not
+    # rolled back with the caller's transaction: nothing counted
+    with pytest.raises(RuntimeError), store.transaction() as conn:
+        limiter.count(conn, [Limit("test:a", 9, 60)])
+        raise RuntimeError("the caller's step failed")
+    assert _count(store, "test:a") == 3
+    with store.transaction() as conn:
+        assert limiter.count(conn, []) is None
+        with pytest.raises(InvalidInput, match="once per statement"):
+            limiter.count(conn, [Limit("test:a", 9, 60), Limit("test:a", 9, 900)])
 
 
 def test_zero_limit_refuses_everything(store: SqlStore) -> None:

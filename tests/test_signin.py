@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from honestballot.errors import (
     DeliveryFailed,
@@ -29,7 +29,9 @@ from honestballot.service.keys import server_key
 from honestballot.service.organisers import Organisers
 from honestballot.service.senders import Message
 from honestballot.service.signin import SignIn, VoterSession
+from honestballot.service.voting import Client
 from honestballot.store.schema import (
+    activity,
     elections,
     organiser_tokens,
     rate_limits,
@@ -134,6 +136,18 @@ def _holds(value: Any, needle: str) -> bool:
     return needle in str(value)
 
 
+def _at(address: str, language: str = "en") -> Client:
+    """A client at ``address`` (what the web layer passes for each request)."""
+    return Client(
+        address=address,
+        device="0123456789abcdef",
+        device_description="a test",
+        user_agent="tests",
+        language=language,
+        session="",
+    )
+
+
 def _wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
@@ -142,90 +156,93 @@ def _wrong(code: str) -> str:
 
 
 def test_happy_path_code_signs_in_once(signin: SignIn, sender: RecordingSender) -> None:
-    shown = signin.request_code(A, "880101-300 123", ADDRESS)
+    shown = signin.request_code(A, "880101-300 123", _at(ADDRESS))
     assert shown is not None and shown.endswith("4567") and PHONE not in shown
     [message] = sender.sent
     assert message.channel == "sms" and message.destination == PHONE and message.secret
     code = sender.last_code()
     assert "expires in 10 minutes" in message.body and "Nobody from the election" in message.body
-    session = signin.verify_code(A, "880101300123", code, ADDRESS)
+    session, _ = signin.verify_code(A, "880101300123", code, _at(ADDRESS))
     assert (session.election_id, session.voter_id) == (A, 1)
     assert re.fullmatch(r"[0-9a-f]{16}", session.session_id)
     token = signin.session_token(session)
     assert signin.session_from_token(token, election_id=A) == session
     with pytest.raises(SignInFailed, match="request a new one"):
-        signin.verify_code(A, "880101300123", code, ADDRESS)
+        signin.verify_code(A, "880101300123", code, _at(ADDRESS))
 
 
 def test_national_id_is_read_as_the_roll_stores_it(signin: SignIn, sender: RecordingSender) -> None:
-    assert signin.request_code(A, " ab-1234\u2013567 ", ADDRESS) is not None
-    assert signin.verify_code(A, "AB 1234567", sender.last_code(), ADDRESS).voter_id == 5
+    assert signin.request_code(A, " ab-1234\u2013567 ", _at(ADDRESS)) is not None
+    assert signin.verify_code(A, "AB 1234567", sender.last_code(), _at(ADDRESS))[0].voter_id == 5
     for bad in ("", " - ", "x" * 65):
         with pytest.raises(InvalidInput, match="national ID"):
-            signin.request_code(A, bad, ADDRESS)
+            signin.request_code(A, bad, _at(ADDRESS))
 
 
 def test_email_when_there_is_no_phone_and_other_languages(
     signin: SignIn, sender: RecordingSender
 ) -> None:
-    assert signin.request_code(A, "900202400456", ADDRESS, language="ru") == "b***@ex.org"
+    assert signin.request_code(A, "900202400456", _at(ADDRESS, "ru")) == "b***@ex.org"
     assert sender.sent[-1].channel == "email" and sender.sent[-1].destination == "b@ex.org"
     assert "Ваш код honestballot" in sender.sent[-1].body
-    signin.request_code(A, "900202400456", ADDRESS, language="kk")
+    signin.request_code(A, "900202400456", _at(ADDRESS, "kk"))
     assert "honestballot кодыңыз" in sender.sent[-1].body
     code = sender.last_code()
-    assert signin.verify_code(A, "900202400456", code, ADDRESS).voter_id == 2
+    assert signin.verify_code(A, "900202400456", code, _at(ADDRESS))[0].voter_id == 2
 
 
 def test_a_new_request_replaces_the_previous_code(signin: SignIn, sender: RecordingSender) -> None:
-    signin.request_code(A, "880101300123", ADDRESS)
+    signin.request_code(A, "880101300123", _at(ADDRESS))
     first = sender.last_code()
-    signin.request_code(A, "880101300123", ADDRESS)
+    signin.request_code(A, "880101300123", _at(ADDRESS))
     second = sender.last_code()
     if first != second:
         with pytest.raises(SignInFailed, match="wrong"):
-            signin.verify_code(A, "880101300123", first, ADDRESS)
-    assert signin.verify_code(A, "880101300123", second, ADDRESS).voter_id == 1
+            signin.verify_code(A, "880101300123", first, _at(ADDRESS))
+    assert signin.verify_code(A, "880101300123", second, _at(ADDRESS))[0].voter_id == 1
 
 
 def test_wrong_codes_use_up_the_attempts(signin: SignIn, sender: RecordingSender) -> None:
-    signin.request_code(A, "880101300123", ADDRESS)
+    signin.request_code(A, "880101300123", _at(ADDRESS))
     code = sender.last_code()
     wrong = _wrong(code)
     for left in (4, 3, 2, 1):
         with pytest.raises(SignInFailed, match=f"{left} attempt") as caught:
-            signin.verify_code(A, "880101300123", wrong, ADDRESS)
+            signin.verify_code(A, "880101300123", wrong, _at(ADDRESS))
         assert code not in str(caught.value) and code not in repr(caught.value)
     with pytest.raises(SignInFailed, match="no attempts are left"):
-        signin.verify_code(A, "880101300123", wrong, ADDRESS)
+        signin.verify_code(A, "880101300123", wrong, _at(ADDRESS))
     with pytest.raises(SignInFailed, match="no code is waiting"):
-        signin.verify_code(A, "880101300123", code, ADDRESS)
+        signin.verify_code(A, "880101300123", code, _at(ADDRESS))
     assert _all_rows(signin.store, signin_codes) == []
 
 
 def test_malformed_code_costs_no_attempt(signin: SignIn, sender: RecordingSender) -> None:
-    signin.request_code(A, "880101300123", ADDRESS)
+    signin.request_code(A, "880101300123", _at(ADDRESS))
     for bad in ("12345", "1234567", "12a456", "١٢٣٤٥٦"):
         with pytest.raises(InvalidInput, match="6 digits"):
-            signin.verify_code(A, "880101300123", bad, ADDRESS)
+            signin.verify_code(A, "880101300123", bad, _at(ADDRESS))
     code = sender.last_code()
-    assert signin.verify_code(A, "880101300123", f"{code[:3]} {code[3:]}", ADDRESS).voter_id == 1
+    assert (
+        signin.verify_code(A, "880101300123", f"{code[:3]} {code[3:]}", _at(ADDRESS))[0].voter_id
+        == 1
+    )
 
 
 def test_expired_code_is_refused(signin: SignIn, sender: RecordingSender, clock: Clock) -> None:
-    signin.request_code(A, "880101300123", ADDRESS)
+    signin.request_code(A, "880101300123", _at(ADDRESS))
     clock.advance(600)
     with pytest.raises(SignInFailed, match="expired"):
-        signin.verify_code(A, "880101300123", sender.last_code(), ADDRESS)
+        signin.verify_code(A, "880101300123", sender.last_code(), _at(ADDRESS))
     with pytest.raises(SignInFailed, match="no code is waiting"):
-        signin.verify_code(A, "880101300123", sender.last_code(), ADDRESS)
+        signin.verify_code(A, "880101300123", sender.last_code(), _at(ADDRESS))
 
 
 def test_codes_only_while_the_election_is_open(signin: SignIn, sender: RecordingSender) -> None:
     with pytest.raises(InvalidInput, match="'setup'"):
-        signin.request_code("in-setup", "880101300123", ADDRESS)
+        signin.request_code("in-setup", "880101300123", _at(ADDRESS))
     with pytest.raises(InvalidInput, match="no election"):
-        signin.request_code("nowhere", "880101300123", ADDRESS)
+        signin.request_code("nowhere", "880101300123", _at(ADDRESS))
     assert sender.sent == []
 
 
@@ -233,20 +250,20 @@ def test_per_contact_limit_rolls_over_with_the_window(
     signin: SignIn, sender: RecordingSender, clock: Clock
 ) -> None:
     for i in range(3):
-        signin.request_code(A, "880101300123", f"198.51.100.{i}")
+        signin.request_code(A, "880101300123", _at(f"198.51.100.{i}"))
     with pytest.raises(RateLimited) as caught:
-        signin.request_code(A, "880101300123", "198.51.100.9")
+        signin.request_code(A, "880101300123", _at("198.51.100.9"))
     assert caught.value.retry_after == 900
     assert len(sender.sent) == 3
     # the same phone in another election is the same contact
     with pytest.raises(RateLimited):
-        signin.request_code(B, "880101300123", "198.51.100.10")
+        signin.request_code(B, "880101300123", _at("198.51.100.10"))
     clock.advance(899)
     with pytest.raises(RateLimited) as caught:
-        signin.request_code(A, "880101300123", "198.51.100.11")
+        signin.request_code(A, "880101300123", _at("198.51.100.11"))
     assert caught.value.retry_after == 1
     clock.advance(1)
-    assert signin.request_code(A, "880101300123", "198.51.100.12") is not None
+    assert signin.request_code(A, "880101300123", _at("198.51.100.12")) is not None
     assert len(sender.sent) == 4
 
 
@@ -254,54 +271,173 @@ def test_per_address_limit_counts_unknown_ids_too(
     store: SqlStore, sender: RecordingSender, clock: Clock
 ) -> None:
     signin = SignIn(store, sender, clock, per_address=(3, 60))
-    signin.request_code(A, "880101300123", ADDRESS)
-    assert signin.request_code(A, "000000000000", ADDRESS) is None
-    signin.request_code(A, "900202400456", ADDRESS)
+    signin.request_code(A, "880101300123", _at(ADDRESS))
+    assert signin.request_code(A, "000000000000", _at(ADDRESS)) is None
+    signin.request_code(A, "900202400456", _at(ADDRESS))
     with pytest.raises(RateLimited) as caught:
-        signin.request_code(A, "920404600111", ADDRESS)
+        signin.request_code(A, "920404600111", _at(ADDRESS))
     assert caught.value.retry_after == 60 - (T0 // 1000) % 60
     with pytest.raises(RateLimited):
-        signin.request_code(A, "000000000001", ADDRESS)
+        signin.request_code(A, "000000000001", _at(ADDRESS))
     assert len(sender.sent) == 2
-    assert signin.request_code(A, "920404600111", "198.51.100.1") is not None
+    assert signin.request_code(A, "920404600111", _at("198.51.100.1")) is not None
     clock.advance(60)
-    assert signin.request_code(A, "920404600111", ADDRESS) is not None
+    assert signin.request_code(A, "920404600111", _at(ADDRESS)) is not None
 
 
 def test_verification_is_rate_limited_per_address(
     store: SqlStore, sender: RecordingSender, clock: Clock
 ) -> None:
     signin = SignIn(store, sender, clock, verify_per_address=(2, 900))
-    signin.request_code(A, "880101300123", ADDRESS)
+    signin.request_code(A, "880101300123", _at(ADDRESS))
     for _ in range(2):
         with pytest.raises(SignInFailed):
-            signin.verify_code(A, "880101300123", _wrong(sender.last_code()), ADDRESS)
+            signin.verify_code(A, "880101300123", _wrong(sender.last_code()), _at(ADDRESS))
     with pytest.raises(RateLimited):
-        signin.verify_code(A, "880101300123", sender.last_code(), ADDRESS)
-    assert signin.verify_code(A, "880101300123", sender.last_code(), "198.51.100.1").voter_id == 1
+        signin.verify_code(A, "880101300123", sender.last_code(), _at(ADDRESS))
+    assert (
+        signin.verify_code(A, "880101300123", sender.last_code(), _at("198.51.100.1"))[0].voter_id
+        == 1
+    )
+
+
+class Commits:
+    """Counts the commits on a store's engine."""
+
+    def __init__(self, signin: SignIn) -> None:
+        signin._code_key(), signin.limiter.key()  # created on first use, in commits of their own
+        self.n = 0
+        event.listen(signin.store.engine, "commit", self._commit)
+
+    def _commit(self, conn: Any) -> None:
+        self.n += 1
+
+    def take(self) -> int:
+        n, self.n = self.n, 0
+        return n
+
+
+def _activity(store: SqlStore) -> list[tuple[Any, ...]]:
+    q = select(activity.c.event, activity.c.voter, activity.c.address, activity.c.contact).order_by(
+        activity.c.activity_id
+    )
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(q)]
+
+
+def test_each_step_is_one_transaction_with_its_activity_row(
+    signin: SignIn, sender: RecordingSender
+) -> None:
+    commits = Commits(signin)
+    signin.request_code(A, "880101300123", _at(ADDRESS))
+    assert commits.take() == 1
+    with pytest.raises(SignInFailed):
+        signin.verify_code(A, "880101300123", _wrong(sender.last_code()), _at(ADDRESS))
+    assert commits.take() == 1
+    session, voter = signin.verify_code(A, "880101300123", sender.last_code(), _at("198.51.100.5"))
+    assert commits.take() == 1
+    assert (voter.voter_id, voter.national_id, voter.phone) == (1, "880101300123", PHONE)
+    assert signin.request_code(A, "000000000000", _at(ADDRESS)) is None  # the same steps
+    assert commits.take() == 1
+    with pytest.raises(InvalidInput):  # refused before any transaction
+        signin.verify_code(A, "880101300123", "12", _at(ADDRESS))
+    assert commits.take() == 0
+    assert _activity(signin.store) == [
+        ("code-requested", "880101300123", ADDRESS, "77011234567"),
+        ("sign-in-failed", "880101300123", ADDRESS, None),
+        ("signed-in", "880101300123", "198.51.100.5", "77011234567"),
+        ("code-requested", "000000000000", ADDRESS, None),
+    ]
+    with signin.store.engine.connect() as conn:
+        q = select(activity.c.session).order_by(activity.c.activity_id)
+        sessions = conn.execute(q).scalars().all()
+    assert sessions == [None, None, session.session_id, None]
+
+
+def test_a_refused_step_changes_nothing_but_its_hits(
+    store: SqlStore, sender: RecordingSender, clock: Clock
+) -> None:
+    signin = SignIn(store, sender, clock, per_address=(1, 900), verify_per_address=(1, 900))
+    signin.request_code(A, "880101300123", _at(ADDRESS))
+    code = sender.last_code()
+    [stored] = _all_rows(store, signin_codes)
+    commits = Commits(signin)
+    # over the address limit: the victim's code is neither replaced nor used
+    with pytest.raises(RateLimited):
+        signin.request_code(A, "880101300123", _at(ADDRESS))
+    assert commits.take() == 1  # the step rolled back, then its hits alone committed
+    assert _all_rows(store, signin_codes) == [stored]
+    with pytest.raises(SignInFailed):
+        signin.verify_code(A, "880101300123", _wrong(code), _at("198.51.100.2"))
+    with pytest.raises(RateLimited):  # the right code, but over this address's limit
+        signin.verify_code(A, "880101300123", code, _at("198.51.100.2"))
+    with store.engine.connect() as conn:  # the wrong attempt counted; the right one unspent
+        assert conn.execute(select(signin_codes.c.attempts)).scalars().all() == [1]
+    assert [e for e, *_ in _activity(store)] == ["code-requested", "sign-in-failed"]
+    with store.engine.connect() as conn:
+        hits = {b: c for b, c in conn.execute(select(rate_limits.c.bucket, rate_limits.c.count))}
+    assert sorted(hits.values()) == [2, 2, 2]  # every hit counted, refused ones too
+    assert signin.verify_code(A, "880101300123", code, _at("198.51.100.3"))[0].voter_id == 1
+
+
+def test_concurrent_steps_from_one_address_do_not_deadlock(
+    database_url: str, signin: SignIn, sender: RecordingSender, clock: Clock
+) -> None:
+    ids = ["880101300123", "900202400456", "920404600111", "AB1234567", "000000000000"]
+    stores = [SqlStore(database_url) for _ in range(6)]
+    barrier = threading.Barrier(len(stores))
+    failures: list[BaseException] = []
+
+    def voter(store: SqlStore, n: int) -> None:
+        mine = SignIn(store, sender, clock, per_contact=(100, 900), per_address=(500, 900))
+        barrier.wait()
+        try:
+            for i in range(10):
+                mine.request_code(A, ids[(n + i) % len(ids)], _at(ADDRESS))
+                with pytest.raises(SignInFailed):
+                    mine.verify_code(A, ids[(n + i) % len(ids)], "000000", _at(ADDRESS))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=voter, args=(s, n)) for n, s in enumerate(stores)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in stores:
+        s.close()
+    assert failures == []
+    with signin.store.engine.connect() as conn:
+        counts = list(conn.execute(select(rate_limits.c.bucket, rate_limits.c.count)))
+    by_purpose: dict[str, int] = {}
+    for bucket, count in counts:
+        purpose = bucket.rsplit(":", 1)[0]
+        by_purpose[purpose] = by_purpose.get(purpose, 0) + int(count)
+    assert by_purpose == {"code:address": 60, "code:contact": 60, "verify:address": 60}
+    assert len(_activity(signin.store)) == 120
 
 
 def test_unknown_id_sends_nothing_and_answers_like_a_known_one(
     signin: SignIn, sender: RecordingSender
 ) -> None:
     for national_id in ("000000000000", "910303500789"):  # not on the roll; on it, no contact
-        assert signin.request_code(A, national_id, ADDRESS) is None
+        assert signin.request_code(A, national_id, _at(ADDRESS)) is None
         for left in (4, 3, 2, 1):
             with pytest.raises(SignInFailed, match=f"wrong; {left} attempt"):
-                signin.verify_code(A, national_id, "123456", ADDRESS)
+                signin.verify_code(A, national_id, "123456", _at(ADDRESS))
         with pytest.raises(SignInFailed, match="no attempts are left"):
-            signin.verify_code(A, national_id, "123456", ADDRESS)
+            signin.verify_code(A, national_id, "123456", _at(ADDRESS))
         with pytest.raises(SignInFailed, match="no code is waiting"):
-            signin.verify_code(A, national_id, "123456", ADDRESS)
+            signin.verify_code(A, national_id, "123456", _at(ADDRESS))
         for _ in range(2):
-            signin.request_code(A, national_id, ADDRESS)
+            signin.request_code(A, national_id, _at(ADDRESS))
         with pytest.raises(RateLimited):  # the same per-contact limit as a voter on the roll
-            signin.request_code(A, national_id, ADDRESS)
+            signin.request_code(A, national_id, _at(ADDRESS))
     assert sender.sent == []
 
 
 def test_nothing_stored_or_shown_holds_the_code(signin: SignIn, sender: RecordingSender) -> None:
-    shown = signin.request_code(A, "880101300123", ADDRESS)
+    shown = signin.request_code(A, "880101300123", _at(ADDRESS))
     code = sender.last_code()
     rows = _all_rows(signin.store, signin_codes)
     assert len(rows) == 1
@@ -313,7 +449,7 @@ def test_nothing_stored_or_shown_holds_the_code(signin: SignIn, sender: Recordin
                 for needle in (code, PHONE, PHONE[1:], ADDRESS):
                     assert not _holds(value, needle)
     assert code not in repr(sender.sent[-1]) and code not in repr(shown)
-    session = signin.verify_code(A, "880101300123", code, ADDRESS)
+    session, _ = signin.verify_code(A, "880101300123", code, _at(ADDRESS))
     token = signin.session_token(session)
     for thing in (session, token, signin.session_key()):
         assert code not in repr(thing)
@@ -324,7 +460,7 @@ def test_nothing_stored_or_shown_holds_the_code(signin: SignIn, sender: Recordin
 def test_a_right_code_signs_in_once_under_concurrency(
     database_url: str, signin: SignIn, sender: RecordingSender, clock: Clock
 ) -> None:
-    signin.request_code(A, "880101300123", ADDRESS)
+    signin.request_code(A, "880101300123", _at(ADDRESS))
     code = sender.last_code()
     stores = [SqlStore(database_url) for _ in range(4)]
     results: list[str] = []
@@ -333,7 +469,7 @@ def test_a_right_code_signs_in_once_under_concurrency(
     def attempt(store: SqlStore) -> None:
         barrier.wait()
         try:
-            SignIn(store, sender, clock).verify_code(A, "880101300123", code, ADDRESS)
+            SignIn(store, sender, clock).verify_code(A, "880101300123", code, _at(ADDRESS))
             results.append("in")
         except SignInFailed:
             results.append("refused")
@@ -351,15 +487,15 @@ def test_a_right_code_signs_in_once_under_concurrency(
 def test_delivery_failure_is_raised(store: SqlStore, clock: Clock) -> None:
     signin = SignIn(store, FailingSender(), clock)
     with pytest.raises(DeliveryFailed, match="503"):
-        signin.request_code(A, "880101300123", ADDRESS)
+        signin.request_code(A, "880101300123", _at(ADDRESS))
 
 
 # -- sessions ------------------------------------------------------------------------------
 
 
 def _signed_in(signin: SignIn, sender: RecordingSender, election_id: str = A) -> str:
-    signin.request_code(election_id, "880101300123", ADDRESS)
-    session = signin.verify_code(election_id, "880101300123", sender.last_code(), ADDRESS)
+    signin.request_code(election_id, "880101300123", _at(ADDRESS))
+    session, _ = signin.verify_code(election_id, "880101300123", sender.last_code(), _at(ADDRESS))
     return str(signin.session_token(session))
 
 

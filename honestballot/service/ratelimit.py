@@ -1,15 +1,19 @@
 """Fixed-window rate limits kept in the database, so every server process counts together.
 
 A window of ``window_s`` seconds starts at a multiple of ``window_s`` since the epoch.
-Each :meth:`RateLimiter.hit` is one atomic upsert::
+Counting hits on one or more buckets is one atomic upsert::
 
-    INSERT INTO rate_limits (bucket, window_start, count) VALUES (:b, :w, 1)
+    INSERT INTO rate_limits (bucket, window_start, count) VALUES (:b1, :w1, 1), (:b2, :w2, 1)
     ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limits.count + 1
-    RETURNING count
+    RETURNING bucket, count
 
-so concurrent hits from many processes are counted exactly (no read-modify-write).
-A hit that goes over the limit is still counted and raises
-:class:`~honestballot.errors.RateLimited` with the seconds until the window ends.
+so concurrent hits from many processes are counted exactly (no read-modify-write).  The
+rows are taken in the order of their bucket names, so two transactions counting the
+same buckets lock them in the same order and cannot deadlock.
+A hit that goes over the limit is still counted: :meth:`RateLimiter.hit` commits it and
+raises :class:`~honestballot.errors.RateLimited` with the seconds until the window ends;
+:meth:`RateLimiter.count` counts inside the caller's transaction and returns that error
+for the caller to raise (see :mod:`~honestballot.service.signin` for why).
 
 Bucket names are stored in clear, so they must never hold a phone number, e-mail or IP
 address: :meth:`RateLimiter.bucket` turns ``(purpose, value)`` into
@@ -20,15 +24,18 @@ used with one window length; the purpose should say what it limits
 
 from __future__ import annotations
 
+import functools
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import delete
+from sqlalchemy import TextClause, delete, text
+from sqlalchemy.engine import Connection
 
 from honestballot.errors import InvalidInput, RateLimited
-from honestballot.service.keys import dialect_insert, mac, server_key
+from honestballot.service.keys import mac, server_key
 from honestballot.store.schema import rate_limits
 from honestballot.store.sql import SqlStore
 
@@ -41,6 +48,33 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """At most ``limit`` hits on ``bucket`` per window of ``window_s`` seconds."""
+
+    bucket: str
+    limit: int
+    window_s: int
+
+    def __post_init__(self) -> None:
+        if not self.bucket or len(self.bucket) > MAX_BUCKET:
+            raise InvalidInput(f"a rate-limit bucket is 1 to {MAX_BUCKET} characters")
+        if self.limit < 0 or self.window_s <= 0:
+            raise InvalidInput("a rate limit needs limit >= 0 and a window of at least 1 second")
+
+
+@functools.cache
+def _upsert(n: int) -> TextClause:
+    """The counting statement for ``n`` buckets (the same text on SQLite and PostgreSQL;
+    written out because SQLAlchemy does not cache the compiled multi-row form)."""
+    rows = ", ".join(f"(:b{i}, :w{i}, 1)" for i in range(n))
+    return text(
+        f"INSERT INTO {rate_limits.name} (bucket, window_start, count) VALUES {rows} "
+        f"ON CONFLICT (bucket, window_start) DO UPDATE SET count = {rate_limits.name}.count + 1 "
+        "RETURNING bucket, count"
+    )
+
+
 class RateLimiter:
     """Counts hits per bucket and window in ``rate_limits``; ``clock`` gives milliseconds."""
 
@@ -48,36 +82,53 @@ class RateLimiter:
         self.store = store
         self.clock = clock
 
+    def key(self) -> bytes:
+        """The server key bucket names are made with (created on first use)."""
+        return server_key(self.store, KEY_NAME)
+
     def bucket(self, purpose: str, value: str) -> str:
         """A bucket name for ``value`` (a phone, e-mail, address) that does not reveal it."""
         if not _PURPOSE.match(purpose):
             raise InvalidInput(f"a rate-limit purpose is a short lowercase name, not {purpose!r}")
-        digest = mac(server_key(self.store, KEY_NAME), "honestballot/rate-limit/v1", purpose, value)
+        digest = mac(self.key(), "honestballot/rate-limit/v1", purpose, value)
         return f"{purpose}:{digest.hex()}"
 
     def hit(self, bucket: str, limit: int, window_s: int) -> None:
-        """Count one hit; raise RateLimited if the window now holds more than ``limit``."""
-        if not bucket or len(bucket) > MAX_BUCKET:
-            raise InvalidInput(f"a rate-limit bucket is 1 to {MAX_BUCKET} characters")
-        if limit < 0 or window_s <= 0:
-            raise InvalidInput("a rate limit needs limit >= 0 and a window of at least 1 second")
-        now = self.clock()
-        window_ms = window_s * 1000
-        start = now - now % window_ms
+        """Count one hit and commit it; raise RateLimited if the window now holds more
+        than ``limit``."""
         with self.store.transaction() as conn:
-            stmt = dialect_insert(conn, rate_limits).values(
-                bucket=bucket, window_start=start, count=1
-            )
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[rate_limits.c.bucket, rate_limits.c.window_start],
-                set_={"count": rate_limits.c.count + 1},
-            )
-            count = int(conn.execute(stmt.returning(rate_limits.c.count)).scalar_one())
-        if count > limit:
-            retry_after = max(1, -(-(start + window_ms - now) // 1000))
-            raise RateLimited(
-                f"too many requests; try again in {retry_after} seconds", retry_after=retry_after
-            )
+            over = self.count(conn, [Limit(bucket, limit, window_s)])
+        if over is not None:
+            raise over
+
+    def count(self, conn: Connection, limits: Sequence[Limit]) -> RateLimited | None:
+        """Count one hit on each limit's bucket inside the caller's transaction (one
+        statement); the RateLimited to raise if any window now holds more than its limit.
+
+        Commit before raising it, or the hits that went over are not counted.
+        """
+        if not limits:
+            return None
+        now = self.clock()
+        starts = {x.bucket: now - now % (x.window_s * 1000) for x in limits}
+        if len(starts) != len(limits):
+            raise InvalidInput("each bucket may be counted once per statement")
+        ordered = sorted(limits, key=lambda x: x.bucket)  # one lock order for everybody
+        params: dict[str, object] = {}
+        for i, x in enumerate(ordered):
+            params[f"b{i}"], params[f"w{i}"] = x.bucket, starts[x.bucket]
+        returned = conn.execute(_upsert(len(ordered)), params)
+        counts = {str(bucket): int(count) for bucket, count in returned}
+        retry_after = 0
+        for x in ordered:
+            if counts[x.bucket] > x.limit:
+                left_ms = starts[x.bucket] + x.window_s * 1000 - now
+                retry_after = max(retry_after, 1, -(-left_ms // 1000))
+        if not retry_after:
+            return None
+        return RateLimited(
+            f"too many requests; try again in {retry_after} seconds", retry_after=retry_after
+        )
 
     def purge(self, older_than_ms: int) -> int:
         """Delete windows that started before ``older_than_ms``; returns how many."""

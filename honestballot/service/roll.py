@@ -249,14 +249,19 @@ class Roll:
             "contact_exceptions": exceptions,
         }
 
-    def _one(self, election_id: str, where: Any) -> VoterRow | None:
+    def _one(self, election_id: str, where: Any, conn: Connection | None) -> VoterRow | None:
         q = select(voters).where(voters.c.election_id == election_id, where)
-        with self.store.engine.connect() as conn:
+        if conn is None:
+            with self.store.engine.connect() as own:
+                row = own.execute(q).mappings().first()
+        else:
             row = conn.execute(q).mappings().first()
         return None if row is None else _voter_row(row)
 
-    def voter(self, election_id: str, voter_id: int) -> VoterRow | None:
-        return self._one(election_id, voters.c.voter_id == voter_id)
+    def voter(
+        self, election_id: str, voter_id: int, conn: Connection | None = None
+    ) -> VoterRow | None:
+        return self._one(election_id, voters.c.voter_id == voter_id, conn)
 
     def voters(self, election_id: str, voter_ids: Iterable[int]) -> dict[int, VoterRow]:
         """Several voters by id with one query (a batch of casts); absent ids are left out."""
@@ -268,9 +273,13 @@ class Roll:
             found = [_voter_row(row) for row in conn.execute(q).mappings()]
         return {v.voter_id: v for v in found}
 
-    def voter_by_national_id(self, election_id: str, national_id: str) -> VoterRow | None:
-        """The voter with this national ID (given in any of its usual spellings)."""
-        return self._one(election_id, voters.c.national_id == normalize_national_id(national_id))
+    def voter_by_national_id(
+        self, election_id: str, national_id: str, conn: Connection | None = None
+    ) -> VoterRow | None:
+        """The voter with this national ID (given in any of its usual spellings); with
+        ``conn``, read in the caller's transaction."""
+        nid = normalize_national_id(national_id)
+        return self._one(election_id, voters.c.national_id == nid, conn)
 
 
 def _voter_row(row: Any) -> VoterRow:

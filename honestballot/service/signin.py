@@ -21,6 +21,12 @@ knows a national ID that it is on the roll, and part of its phone number.  Two r
 signals remain for the web layer to blunt: a failed delivery (``DeliveryFailed``) happens
 only for IDs on the roll, and sending takes time that an unknown ID does not.
 
+Each step is one transaction: the phase check, the voter's row, the code, the step's row
+of the activity log and, last, the rate-limit hits, committed together before the code is
+sent or the answer given.  When a limit is exceeded the step is rolled back and its hits
+alone are committed, so a refused request still counts and changes nothing else (it
+cannot replace or use up another voter's code).
+
 Sessions are stateless: the token is ``base64url(JSON) + "." + base64url(MAC)`` under the
 server key ``voter-session``; the JSON names the election, the voter, the expiry and a
 random session id, so a token of one election is refused by every other one.
@@ -35,20 +41,30 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Connection
 
-from honestballot.errors import DeliveryFailed, InvalidInput, NotSignedIn, SignInFailed
+from honestballot.errors import (
+    DeliveryFailed,
+    InvalidInput,
+    NotSignedIn,
+    RateLimited,
+    SignInFailed,
+)
 from honestballot.protocol.manifest import Label
 from honestballot.record.manifest import label_from_json
+from honestballot.service.activity import activity_row, record_activity
 from honestballot.service.keys import SecretStr, dialect_insert, mac, server_key
-from honestballot.service.ratelimit import RateLimiter
+from honestballot.service.ratelimit import Limit, RateLimiter
+from honestballot.service.roll import Roll, VoterRow
 from honestballot.service.roll_csv import normalize_national_id
 from honestballot.service.senders import Message, Sender, mask_destination
-from honestballot.store.schema import elections, signin_codes, voters
+from honestballot.service.voting import Client
+from honestballot.store.schema import elections, signin_codes
 from honestballot.store.sql import SqlStore
 
 CODE_KEY_NAME: Final = "signin-code"
@@ -61,6 +77,7 @@ _DECOY_DOMAIN: Final = "honestballot/signin-decoy/v1"
 _SESSION_DOMAIN: Final = "honestballot/voter-session/v1"
 _TOKEN = re.compile(r"^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$")
 _SESSION_FIELDS: Final = frozenset({"v", "election", "voter", "expires_ms", "session"})
+T = TypeVar("T")
 
 _SUBJECTS: Final = Label(
     ru="Код для входа в honestballot",
@@ -179,40 +196,49 @@ class SignIn:
         self.verify_per_address = verify_per_address
         self.session_ttl_s = session_ttl_s
         self.limiter = RateLimiter(store, clock)
+        self.roll = Roll(store, clock)
         self._titles: dict[str, Label] = {}  # manifests never change once stored
 
     # -- codes -----------------------------------------------------------------------------
 
-    def request_code(
-        self, election_id: str, national_id: str, address: str, *, language: str = "en"
-    ) -> str | None:
+    def request_code(self, election_id: str, national_id: str, client: Client) -> str | None:
         """Send a code to the voter; the masked destination, or None for an unknown ID.
 
-        Show the same neutral message in both cases (see the module's docstring).
+        Show the same neutral message in both cases (see the module's docstring).  The
+        code, the ``code-requested`` row of the activity log and the rate-limit hits are
+        one transaction, committed before the code is sent.
         Raises InvalidInput (election not open), RateLimited, DeliveryFailed.
         """
-        title = self._open_election(election_id).get(language)
         nid = normalise_national_id(national_id)
-        self.limiter.hit(self.limiter.bucket("code:address", address), *self.per_address)
-        voter = self._voter(election_id, nid)
-        if voter is None:
-            who = f"national-id:{election_id}:{nid}"
-        else:
-            who = f"{voter[1]}:{voter[2].lower()}"
-        self.limiter.hit(self.limiter.bucket("code:contact", who), *self.per_contact)
         code = SecretStr(f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}")
-        voter_id = voter[0] if voter is not None else self._decoy_id(election_id, nid)
-        self._store_code(election_id, voter_id, code)
-        if voter is None:
+
+        def work(conn: Connection) -> tuple[tuple[str, VoterRow | None], list[Limit]]:
+            title = self._open_election(conn, election_id).get(client.language)
+            voter = self.roll.voter_by_national_id(election_id, nid, conn)
+            contact = _contact(voter)
+            if voter is None or contact is None:
+                voter_id, who = self._decoy_id(election_id, nid), f"national-id:{election_id}:{nid}"
+            else:
+                voter_id, who = voter.voter_id, f"{contact[0]}:{contact[1].lower()}"
+            self._store_code(conn, election_id, voter_id, code)
+            self._log(conn, election_id, "code-requested", national_id, client, voter)
+            return (title, voter), [
+                Limit(self.limiter.bucket("code:address", client.address), *self.per_address),
+                Limit(self.limiter.bucket("code:contact", who), *self.per_contact),
+            ]
+
+        title, voter = self._limited(work)
+        contact = _contact(voter)
+        if contact is None:
             return None
-        _, channel, destination = voter
+        channel, destination = contact
         minutes = -(-self.code_ttl_s // 60)
         try:
             message = Message(
                 channel=channel,
                 destination=destination,
-                subject=_SUBJECTS.get(language),
-                body=_BODIES.get(language).format(title=title, code=code, minutes=minutes),
+                subject=_SUBJECTS.get(client.language),
+                body=_BODIES.get(client.language).format(title=title, code=code, minutes=minutes),
                 secret=True,
             )
         except ValueError:
@@ -221,26 +247,49 @@ class SignIn:
         return mask_destination(destination)
 
     def verify_code(
-        self, election_id: str, national_id: str, code: str, address: str
-    ) -> VoterSession:
-        """A session for the voter whose current code this is; SignInFailed otherwise."""
-        self._open_election(election_id)
+        self, election_id: str, national_id: str, code: str, client: Client
+    ) -> tuple[VoterSession, VoterRow]:
+        """A session for the voter whose current code this is, and the voter's row;
+        SignInFailed otherwise.
+
+        The check, its ``signed-in`` or ``sign-in-failed`` row of the activity log and the
+        rate-limit hit are one transaction, committed before anything is raised.
+        """
         nid = normalise_national_id(national_id)
-        self.limiter.hit(self.limiter.bucket("verify:address", address), *self.verify_per_address)
         candidate = SecretStr(re.sub(r"\s", "", code))  # hidden from tracebacks' locals
         if len(candidate) != CODE_DIGITS or not candidate.isascii() or not candidate.isdigit():
             raise InvalidInput(f"the code has {CODE_DIGITS} digits")
-        voter = self._voter(election_id, nid)
-        voter_id = voter[0] if voter is not None else self._decoy_id(election_id, nid)
-        outcome, left = self._check_code(election_id, voter_id, candidate)
-        if outcome == "signed-in" and voter is not None:
-            now = self.clock()
-            return VoterSession(
-                election_id=election_id,
-                voter_id=voter_id,
-                expires_ms=now + self.session_ttl_s * 1000,
-                session_id=secrets.token_hex(8),
+
+        Signed = tuple[VoterSession, VoterRow] | None
+
+        def work(conn: Connection) -> tuple[tuple[Outcome, int, Signed], list[Limit]]:
+            self._open_election(conn, election_id)
+            voter = self.roll.voter_by_national_id(election_id, nid, conn)
+            if voter is not None and _contact(voter) is not None:
+                voter_id = voter.voter_id
+            else:
+                voter_id = self._decoy_id(election_id, nid)
+            outcome, left = self._check_code(conn, election_id, voter_id, candidate)
+            signed: Signed = None
+            if outcome == "signed-in" and voter is not None:
+                session = VoterSession(
+                    election_id=election_id,
+                    voter_id=voter.voter_id,
+                    expires_ms=self.clock() + self.session_ttl_s * 1000,
+                    session_id=secrets.token_hex(8),
+                )
+                signed = session, voter
+                self._log(conn, election_id, "signed-in", voter.national_id, client, voter, session)
+            else:
+                self._log(conn, election_id, "sign-in-failed", national_id, client)
+            limit = Limit(
+                self.limiter.bucket("verify:address", client.address), *self.verify_per_address
             )
+            return (outcome, left, signed), [limit]
+
+        outcome, left, signed = self._limited(work)
+        if signed is not None:
+            return signed
         if outcome == "no-code":
             raise SignInFailed("no code is waiting for this national ID; request a new one")
         if outcome == "expired":
@@ -271,42 +320,74 @@ class SignIn:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _open_election(self, election_id: str) -> Label:
+    def _limited(self, work: Callable[[Connection], tuple[T, Sequence[Limit]]]) -> T:
+        """Run ``work`` in one transaction whose last statement counts the rate-limit hits
+        it asks for.  When a limit is exceeded, the work is rolled back, the hits alone are
+        committed (a hit over the limit still counts) and RateLimited is raised.
+
+        The hits come last so that a busy bucket (many voters behind one carrier's
+        address) is locked only for the commit, not for the whole step.
+        """
+        # creating a server key takes a write transaction of its own, which SQLite cannot
+        # begin while the step's is open: make sure both exist first
+        self._code_key()
+        self.limiter.key()
+        try:
+            with self.store.transaction() as conn:
+                result, limits = work(conn)
+                if self.limiter.count(conn, limits) is not None:
+                    raise _Over(limits)
+            return result
+        except _Over as over:
+            with self.store.transaction() as conn:
+                limited = self.limiter.count(conn, over.limits)
+            # None only if a window ended in between: the step was still refused
+            raise limited or RateLimited("too many requests; try again", retry_after=1) from None
+
+    def _open_election(self, conn: Connection, election_id: str) -> Label:
         """The election's title; InvalidInput unless the election exists and is open."""
-        with self.store.engine.connect() as conn:
-            phase = conn.execute(
-                select(elections.c.phase).where(elections.c.election_id == election_id)
-            ).scalar()
-            if phase is None:
-                raise InvalidInput(f"there is no election {election_id!r}")
-            if phase != "open":
-                raise InvalidInput(
-                    f"sign-in codes are given only while the election is open; it is {phase!r}"
-                )
-            title = self._titles.get(election_id)
-            if title is None:
-                manifest = conn.execute(
-                    select(elections.c.manifest).where(elections.c.election_id == election_id)
-                ).scalar_one()
-                title = label_from_json(json.loads(manifest)["title"], "manifest.title")
-                self._titles[election_id] = title
+        phase = conn.execute(
+            select(elections.c.phase).where(elections.c.election_id == election_id)
+        ).scalar()
+        if phase is None:
+            raise InvalidInput(f"there is no election {election_id!r}")
+        if phase != "open":
+            raise InvalidInput(
+                f"sign-in codes are given only while the election is open; it is {phase!r}"
+            )
+        title = self._titles.get(election_id)
+        if title is None:
+            manifest = conn.execute(
+                select(elections.c.manifest).where(elections.c.election_id == election_id)
+            ).scalar_one()
+            title = label_from_json(json.loads(manifest)["title"], "manifest.title")
+            self._titles[election_id] = title
         return title
 
-    def _voter(self, election_id: str, nid: str) -> tuple[int, Literal["sms", "email"], str] | None:
-        """(voter id, channel, destination) of the voter with a contact, else None."""
-        with self.store.engine.connect() as conn:
-            row = conn.execute(
-                select(voters.c.voter_id, voters.c.phone, voters.c.email).where(
-                    voters.c.election_id == election_id, voters.c.national_id == nid
-                )
-            ).first()
-        if row is None:
-            return None
-        if row.phone:
-            return int(row.voter_id), "sms", str(row.phone)
-        if row.email:
-            return int(row.voter_id), "email", str(row.email)
-        return None
+    def _log(
+        self,
+        conn: Connection,
+        election_id: str,
+        event: str,
+        national_id: str,
+        client: Client,
+        voter: VoterRow | None = None,
+        session: VoterSession | None = None,
+    ) -> None:
+        """The step's row of the activity log, in the step's transaction."""
+        contact = _contact(voter)
+        row = activity_row(
+            election_id,
+            time_ms=self.clock(),
+            event=event,
+            voter=national_id,
+            address=client.address,
+            device=client.device,
+            user_agent=client.user_agent,
+            contact=contact[1] if contact is not None else None,
+            session=session.session_id if session is not None else None,
+        )
+        record_activity(conn, row)
 
     def _decoy_id(self, election_id: str, nid: str) -> int:
         digest = mac(self._code_key(), _DECOY_DOMAIN, election_id, nid)
@@ -318,47 +399,66 @@ class SignIn:
     def _code_mac(self, election_id: str, voter_id: int, code: str) -> bytes:
         return mac(self._code_key(), _CODE_DOMAIN, election_id, str(voter_id), code)
 
-    def _store_code(self, election_id: str, voter_id: int, code: str) -> None:
+    def _store_code(self, conn: Connection, election_id: str, voter_id: int, code: str) -> None:
         values = {
             "code_mac": self._code_mac(election_id, voter_id, code),
             "expires_ms": self.clock() + self.code_ttl_s * 1000,
             "attempts": 0,
         }
-        with self.store.transaction() as conn:
-            stmt = dialect_insert(conn, signin_codes).values(
-                election_id=election_id, voter_id=voter_id, **values
+        stmt = dialect_insert(conn, signin_codes).values(
+            election_id=election_id, voter_id=voter_id, **values
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[signin_codes.c.election_id, signin_codes.c.voter_id],
+                set_=values,
             )
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[signin_codes.c.election_id, signin_codes.c.voter_id],
-                    set_=values,
-                )
-            )
+        )
 
-    def _check_code(self, election_id: str, voter_id: int, candidate: str) -> tuple[Outcome, int]:
-        """Check under the row's lock; the outcome is committed before anything is raised."""
+    def _check_code(
+        self, conn: Connection, election_id: str, voter_id: int, candidate: str
+    ) -> tuple[Outcome, int]:
+        """Check under the row's lock, in the caller's transaction."""
         candidate_mac = self._code_mac(election_id, voter_id, candidate)
         where = (signin_codes.c.election_id == election_id) & (signin_codes.c.voter_id == voter_id)
-        with self.store.transaction() as conn:
-            row = conn.execute(
-                select(signin_codes.c.code_mac, signin_codes.c.expires_ms, signin_codes.c.attempts)
-                .where(where)
-                .with_for_update()
-            ).first()
-            if row is None:
-                return "no-code", 0
-            if self.clock() >= int(row.expires_ms):
-                conn.execute(delete(signin_codes).where(where))
-                return "expired", 0
-            if hmac.compare_digest(candidate_mac, bytes(row.code_mac)) and voter_id >= 0:
-                conn.execute(delete(signin_codes).where(where))  # a code works once
-                return "signed-in", 0
-            attempts = int(row.attempts) + 1
-            if attempts >= self.max_attempts:
-                conn.execute(delete(signin_codes).where(where))
-                return "used-up", 0
-            conn.execute(update(signin_codes).where(where).values(attempts=attempts))
-            return "wrong", self.max_attempts - attempts
+        row = conn.execute(
+            select(signin_codes.c.code_mac, signin_codes.c.expires_ms, signin_codes.c.attempts)
+            .where(where)
+            .with_for_update()
+        ).first()
+        if row is None:
+            return "no-code", 0
+        if self.clock() >= int(row.expires_ms):
+            conn.execute(delete(signin_codes).where(where))
+            return "expired", 0
+        if hmac.compare_digest(candidate_mac, bytes(row.code_mac)) and voter_id >= 0:
+            conn.execute(delete(signin_codes).where(where))  # a code works once
+            return "signed-in", 0
+        attempts = int(row.attempts) + 1
+        if attempts >= self.max_attempts:
+            conn.execute(delete(signin_codes).where(where))
+            return "used-up", 0
+        conn.execute(update(signin_codes).where(where).values(attempts=attempts))
+        return "wrong", self.max_attempts - attempts
+
+
+class _Over(Exception):
+    """Rolls a sign-in step back when one of its rate limits is exceeded."""
+
+    def __init__(self, limits: Sequence[Limit]) -> None:
+        super().__init__("rate limit exceeded")
+        self.limits = limits
+
+
+def _contact(voter: VoterRow | None) -> tuple[Literal["sms", "email"], str] | None:
+    """Where the voter's codes go: the phone, else the e-mail; None without either."""
+    if voter is None:
+        return None
+    if voter.phone:
+        return "sms", voter.phone
+    if voter.email:
+        return "email", voter.email
+    return None
 
 
 def _b64(data: bytes) -> str:

@@ -23,14 +23,12 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from honestballot.errors import DeliveryFailed, ProtocolError
-from honestballot.errors import SignInFailed as SignInFailedError
 from honestballot.protocol.election import ElectionContext
 from honestballot.record.codec import parse_json
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.setup import election_key_hash
-from honestballot.service.activity import activity_row, record_activity
 from honestballot.service.roll import VoterRow
-from honestballot.service.signin import VoterSession, normalise_national_id
+from honestballot.service.signin import VoterSession
 from honestballot.service.voting import Client
 from honestballot.store.sql import StoredEvent
 from honestballot.web.deps import SESSION, client_of, cookie, services
@@ -121,58 +119,16 @@ class _SendTiming:
 _CODE_TIMING = _SendTiming()
 
 
-def _log_activity(
-    svc: Services,
-    election_id: str,
-    event: str,
-    voter: str,
-    client: Client,
-    *,
-    contact: str | None = None,
-    session: str | None = None,
-) -> None:
-    row = activity_row(
-        election_id,
-        time_ms=svc.signin.clock(),
-        event=event,
-        voter=voter,
-        address=client.address,
-        device=client.device,
-        user_agent=client.user_agent,
-        contact=contact,
-        session=session,
-    )
-    # no election lock: an activity row orders nothing on the board, and casts need that lock
-    with svc.store.transaction() as conn:
-        record_activity(conn, row)
-
-
-def _contact(voter: VoterRow | None) -> str | None:
-    """Where the sign-in code goes (the same rule as the sign-in service)."""
-    return (voter.phone or voter.email or None) if voter is not None else None
-
-
 def _send_code(svc: Services, election_id: str, national_id: str, client: Client) -> bool:
-    """Request a code; True when one was (or failed to be) sent to a voter on the roll."""
+    """Request a code; True when one was (or failed to be) sent to a voter on the roll.
+
+    Known and unknown IDs take the same database steps (the sign-in service stores a
+    decoy code and the activity row for both); only the sending differs."""
     try:
-        masked = svc.signin.request_code(
-            election_id, national_id, client.address, language=client.language
-        )
-        sent = masked is not None
+        return svc.signin.request_code(election_id, national_id, client) is not None
     except DeliveryFailed as exc:
         log.warning("a sign-in code was not delivered (%s)", type(exc).__name__)
-        sent = True
-    # looked up for known and unknown IDs alike, so both answers take the same steps
-    voter = svc.roll.voter_by_national_id(election_id, normalise_national_id(national_id))
-    _log_activity(
-        svc,
-        election_id,
-        "code-requested",
-        national_id,
-        client,
-        contact=_contact(voter) if sent else None,
-    )
-    return sent
+        return True
 
 
 async def request_code(request: Request, election_id: str, national_id: str) -> None:
@@ -191,25 +147,9 @@ async def request_code(request: Request, election_id: str, national_id: str) -> 
 def verify_code(
     request: Request, election_id: str, national_id: str, code: str
 ) -> tuple[VoterSession, VoterRow]:
-    """Exchange a sign-in code for a session (:class:`SignInFailed` if it is wrong)."""
-    svc = services(request)
-    client = client_of(request)
-    try:
-        session = svc.signin.verify_code(election_id, national_id, code, client.address)
-    except SignInFailedError:
-        _log_activity(svc, election_id, "sign-in-failed", national_id, client)
-        raise
-    voter = svc.desk.voter(election_id, session.voter_id)
-    _log_activity(
-        svc,
-        election_id,
-        "signed-in",
-        voter.national_id,
-        client,
-        contact=_contact(voter),
-        session=session.session_id,
-    )
-    return session, voter
+    """Exchange a sign-in code for a session (:class:`SignInFailed` if it is wrong); the
+    sign-in service writes the step's activity row."""
+    return services(request).signin.verify_code(election_id, national_id, code, client_of(request))
 
 
 def set_session(request: Request, response: Response, session: VoterSession) -> None:
