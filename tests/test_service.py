@@ -936,6 +936,26 @@ def test_a_credential_batch_checks_each_item_against_the_board_and_the_batch(
     assert report.stats["credentials_replaced"] == 1
 
 
+def test_a_credential_registered_and_replaced_in_one_batch_ends_revoked(
+    election: Election, tmp_path: Path
+) -> None:
+    """The batch inserts its new credentials before it revokes the replaced ones, so one
+    replaced within its own batch is revoked in the store as on the board."""
+    first, second = (generate_credential(election.rng).public for _ in range(2))
+    results = election.service.register_credential_batch(
+        election.id, [(first, "station-1", None, None), (second, "station-1", first, None)]
+    )
+    assert results == [None, None]
+    store = election.service.store
+    with store.engine.connect() as conn:
+        first_row = store.credential_row(conn, election.id, first.data)
+        second_row = store.credential_row(conn, election.id, second.data)
+    assert first_row is not None and first_row["revoked"]
+    assert second_row is not None and not second_row["revoked"]
+    report = _record_report(election, tmp_path)
+    assert report.passed, [(c.name, c.detail) for c in report.failures]
+
+
 def test_concurrent_credential_registrations_share_commits(election: Election) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

@@ -267,7 +267,11 @@ class ElectionService:
             raise result
 
     def register_credential_batch(
-        self, election_id: str, items: Sequence[CredentialRequest]
+        self,
+        election_id: str,
+        items: Sequence[CredentialRequest],
+        *,
+        after: Callable[[Connection, Sequence[int]], None] | None = None,
     ) -> list[HonestBallotError | None]:
         """Register several credentials in one transaction (one lock, one commit); one
         answer per item, ``None`` for a registered one.
@@ -275,9 +279,11 @@ class ElectionService:
         Every item is checked against the credentials already registered and against the
         earlier items of the batch, in memory; the accepted ones are written at the end
         with one statement a table.  An item's ``within`` runs in the transaction once
-        its checks passed; it must leave nothing behind when it raises (one statement, as
-        the voting desk's link of the voter to the credential), and then refuses only
-        that item.  A phase error refuses the whole batch."""
+        its checks passed; it must leave nothing behind when it raises, and then refuses
+        only that item.  ``after`` is then given the indices of the accepted items, in
+        the same transaction (the caller's writes for the whole batch; the voting desk
+        checks its voters' rows in memory in ``within`` and writes them all here).  A
+        phase error, or ``after`` raising, refuses the whole batch."""
         results: list[HonestBallotError | None] = []
         units = set(self.context(election_id).manifest.unit_ids())
         wanted = [c.data for c, _, _, _ in items] + [
@@ -292,7 +298,8 @@ class ElectionService:
             added: list[tuple[bytes, str]] = []
             revoked: list[bytes] = []
             events: list[tuple[int, str, int, bytes, bytes, bytes | None]] = []
-            for credential, unit, replaces, within in items:
+            accepted: list[int] = []
+            for index, (credential, unit, replaces, within) in enumerate(items):
                 try:
                     _check_credential(credential, unit, replaces, units, known)
                     if within is not None:
@@ -311,8 +318,12 @@ class ElectionService:
                 events.append((seq, "credential", now, line, leaf_hash(line), None))
                 seq += 1
                 results.append(None)
-            self.store.revoke_credentials(conn, election_id, revoked)
+                accepted.append(index)
+            if after is not None and accepted:
+                after(conn, accepted)
+            # inserted first: a credential may be registered and replaced in one batch
             self.store.insert_credentials(conn, election_id, added)
+            self.store.revoke_credentials(conn, election_id, revoked)
             self.store.append_events(conn, election_id, events)
             self.store.set_next_seq(conn, election_id, seq)
         return results

@@ -9,11 +9,13 @@ always gets its notice and a rolled-back one never does.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Final
 
-from sqlalchemy import update
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from honestballot.crypto.group import Point
@@ -28,7 +30,7 @@ from honestballot.service.election import CredentialRequest, ElectionService, Re
 from honestballot.service.notices import cast_notice_text, notice_row
 from honestballot.service.roll import Roll, VoterRow
 from honestballot.store.schema import activity, notices, voters
-from honestballot.store.sql import RowBuffer
+from honestballot.store.sql import RowBuffer, update_many
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,49 @@ class Client:
     session: str
 
 
+@dataclass(frozen=True, slots=True)
+class CredentialItem:
+    """A voter's credential registration as the credential queue carries it."""
+
+    voter_id: int
+    unit: str
+    credential: Point
+    replaces: Point | None
+    #: the credential the voter's row held when the request was checked (None: none yet)
+    holds: bytes | None
+
+
+class _VoterLinks:
+    """The voters' rows a batch of registrations changes, checked in memory: each item
+    needs its voter's row to hold what the request was made against, as the batch's
+    earlier items have left it."""
+
+    _UNREAD: Final = object()
+
+    def __init__(self, election_id: str, items: Sequence[CredentialItem]) -> None:
+        self.election_id = election_id
+        self.items = items
+        self.holds: dict[int, bytes | None] | None = None
+
+    def check(self, n: int, conn: Connection) -> None:
+        if self.holds is None:  # one query for the whole batch, under the election's lock
+            ids = sorted({item.voter_id for item in self.items})
+            rows = conn.execute(
+                select(voters.c.voter_id, voters.c.credential).where(
+                    voters.c.election_id == self.election_id, voters.c.voter_id.in_(ids)
+                )
+            )
+            self.holds = {int(vid): bytes(cred) if cred is not None else None for vid, cred in rows}
+        item = self.items[n]
+        if self.holds.get(item.voter_id, self._UNREAD) != item.holds:
+            raise InvalidInput("your credential changed meanwhile: reload the page")
+        self.holds[item.voter_id] = item.credential.data
+
+    def save(self, conn: Connection, accepted: Sequence[int]) -> None:
+        final = {self.items[n].voter_id: self.items[n].credential.data for n in accepted}
+        update_many(conn, voters, "voter_id", "credential", self.election_id, final)
+
+
 class VotingDesk:
     def __init__(
         self,
@@ -51,7 +96,7 @@ class VotingDesk:
         roll: Roll,
         clock: Callable[[], int],
         casts: BatchQueue[tuple[int, EncryptedBallot, Client], Receipt] | None = None,
-        credentials: BatchQueue[CredentialRequest, None] | None = None,
+        credentials: BatchQueue[CredentialItem, None] | None = None,
     ) -> None:
         self.elections = elections
         self.roll = roll
@@ -90,37 +135,31 @@ class VotingDesk:
             raise InvalidInput("you already have a credential: name it in 'replaces' to replace it")
         if current is None and replaces is not None:
             raise InvalidInput("you have no credential to replace")
-
-        def link(conn: Connection) -> None:
-            # the voter's row must still hold the credential this request replaces; one
-            # statement, so a refusal leaves nothing behind
-            holds_current = (
-                voters.c.credential == current.data
-                if current is not None
-                else voters.c.credential.is_(None)
-            )
-            result = conn.execute(
-                update(voters)
-                .where(
-                    voters.c.election_id == election_id,
-                    voters.c.voter_id == voter_id,
-                    holds_current,
-                )
-                .values(credential=credential.data)
-            )
-            if result.rowcount != 1:
-                raise InvalidInput("your credential changed meanwhile: reload the page")
-
-        item: CredentialRequest = (credential, voter.unit, replaces, link)
+        item = CredentialItem(voter_id, voter.unit, credential, replaces, voter.credential)
         if self.credentials is not None:
             return self.credentials.submit(election_id, item)
         done: Future[None] = Future()
-        result = self.elections.register_credential_batch(election_id, [item])[0]
+        result = self.register_credential_batch(election_id, [item])[0]
         if result is None:
             done.set_result(None)
         else:
             done.set_exception(result)
         return done
+
+    def register_credential_batch(
+        self, election_id: str, items: Sequence[CredentialItem]
+    ) -> list[HonestBallotError | None]:
+        """Register voters' credentials in one transaction (the credential queue's append
+        function): the board's checks, then each voter's row, which must still hold the
+        credential the request was made against.  The batch's voters are read with one
+        query and written with one statement, so the election's lock is held for a
+        handful of round trips whatever the batch's size."""
+        links = _VoterLinks(election_id, items)
+        requests: list[CredentialRequest] = [
+            (item.credential, item.unit, item.replaces, functools.partial(links.check, n))
+            for n, item in enumerate(items)
+        ]
+        return self.elections.register_credential_batch(election_id, requests, after=links.save)
 
     def parse_ballot(self, election_id: str, ballot_json: bytes) -> EncryptedBallot:
         """Parse and verify completely (the costly part, run before any lock)."""

@@ -322,23 +322,7 @@ class SqlStore:
     ) -> None:
         """Record each credential's latest ballot (credential → tracking hash), in one
         statement for the lot."""
-        items = list(latest.items())
-        if conn.dialect.name == "sqlite" and sqlite3.sqlite_version_info < (3, 33, 0):
-            # no UPDATE … FROM before SQLite 3.33: one statement each (in-process, cheap)
-            for credential, tracking in items:
-                conn.execute(
-                    update(credentials)
-                    .where(
-                        credentials.c.election_id == election_id,
-                        credentials.c.credential == credential,
-                    )
-                    .values(latest_tracking=tracking)
-                )
-            return
-        for start in range(0, len(items), _ROWS_PER_INSERT):
-            part = items[start : start + _ROWS_PER_INSERT]
-            sql = _set_latest_sql(conn.dialect, len(part))
-            conn.exec_driver_sql(sql, (*(x for pair in part for x in pair), election_id))
+        update_many(conn, credentials, "credential", "latest_tracking", election_id, latest)
 
     def is_latest(self, election_id: str, tracking: bytes) -> bool:
         with self.engine.connect() as conn:
@@ -416,15 +400,36 @@ def _insert_sql(dialect: Dialect, table: str, columns: tuple[str, ...], rows: in
     return f"INSERT INTO {quote(table)} ({names}) VALUES " + ", ".join([one] * rows)
 
 
+def update_many(
+    conn: Connection, table: Table, key: str, column: str, election_id: str, values: dict[Any, Any]
+) -> None:
+    """Set ``column`` of the election's rows of ``table`` whose ``key`` is each key of
+    ``values`` to its value: one ``UPDATE … FROM (VALUES …)`` per thousand rows (one
+    ``UPDATE`` a row on SQLite older than 3.33, which has no ``UPDATE … FROM``)."""
+    items = list(values.items())
+    if conn.dialect.name == "sqlite" and sqlite3.sqlite_version_info < (3, 33, 0):
+        for k, v in items:  # in-process, cheap
+            conn.execute(
+                update(table)
+                .where(table.c.election_id == election_id, table.c[key] == k)
+                .values({column: v})
+            )
+        return
+    for start in range(0, len(items), _ROWS_PER_INSERT):
+        part = items[start : start + _ROWS_PER_INSERT]
+        sql = _update_many_sql(conn.dialect, table.name, key, column, len(part))
+        conn.exec_driver_sql(sql, (*(x for pair in part for x in pair), election_id))
+
+
 @functools.lru_cache(maxsize=256)
-def _set_latest_sql(dialect: Dialect, rows: int) -> str:
-    table = dialect.identifier_preparer.quote(credentials.name)
-    mark = _PARAM[dialect.paramstyle]
+def _update_many_sql(dialect: Dialect, table_name: str, key: str, column: str, rows: int) -> str:
+    quote = dialect.identifier_preparer.quote
+    table, mark = quote(table_name), _PARAM[dialect.paramstyle]
     pairs = ", ".join([f"({mark}, {mark})"] * rows)
     # VALUES' columns are column1, column2 in both SQLite (3.33+) and PostgreSQL
     return (
-        f"UPDATE {table} SET latest_tracking = v.column2 FROM (VALUES {pairs}) AS v"
-        f" WHERE {table}.election_id = {mark} AND {table}.credential = v.column1"
+        f"UPDATE {table} SET {quote(column)} = v.column2 FROM (VALUES {pairs}) AS v"
+        f" WHERE {table}.election_id = {mark} AND {table}.{quote(key)} = v.column1"
     )
 
 

@@ -106,7 +106,7 @@ class Services:
         )
         self.desk = VotingDesk(self.elections, self.roll, now_ms)
         self.casts = BatchQueue(self.desk.cast_batch)
-        self.credentials = BatchQueue(self.elections.register_credential_batch)
+        self.credentials = BatchQueue(self.desk.register_credential_batch)
         self.desk.casts = self.casts
         self.desk.credentials = self.credentials
         self.csrf_key = bytes(server_key(self.store, CSRF_KEY_NAME))

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from honestballot.crypto.group import Point
 from honestballot.crypto.merkle import leaf_hash, verify_inclusion
@@ -28,6 +28,7 @@ from honestballot.record.codec import parse_json
 from honestballot.record.events import board_event, event_from_json, tree_head_from_json
 from honestballot.record.manifest import manifest_to_json
 from honestballot.service.senders import Message, read_outbox
+from honestballot.service.voting import CredentialItem
 from honestballot.store.schema import activity
 from honestballot.web import voter_common
 from tests.web.conftest import ROLL, WebElection
@@ -432,6 +433,65 @@ def test_replacing_the_credential_stops_the_old_ballot_counting(web: WebElection
     new_ballot, _, new_tracking = encrypt(web, new, OTHER_CHOICE, seed="new")
     assert cast(web, client, new_ballot).status_code == 201
     assert board_rules(web).counted() == {new.public: bytes.fromhex(new_tracking)}
+
+
+def test_a_credential_batch_is_checked_item_by_item_and_writes_its_voters_at_once(
+    web: WebElection,
+) -> None:
+    """The credential queue's batch: each voter's row is checked in memory as the batch's
+    earlier items left it, and all rows are read with one query and written with one
+    statement (the election's lock is held for a fixed number of round trips)."""
+    desk, roll, eid = web.services.desk, web.services.roll, web.election_id
+    v = [roll.voter_by_national_id(eid, row[0]) for row in ROLL]
+    assert all(x is not None for x in v)
+    v1, v2, v3, v4, v5 = (x for x in v[:5] if x is not None)
+    c = [credential(f"batch-{i}").public for i in range(8)]
+
+    statements: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = web.services.store.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert desk.register_credential_batch(
+            eid, [CredentialItem(v5.voter_id, v5.unit, c[6], None, None)]
+        ) == [None]
+        one = len(statements)
+        statements.clear()
+        results = desk.register_credential_batch(
+            eid,
+            [
+                CredentialItem(v1.voter_id, v1.unit, c[0], None, None),  # accepted
+                CredentialItem(v1.voter_id, v1.unit, c[1], None, None),  # the row now holds c0
+                CredentialItem(v1.voter_id, v1.unit, c[2], c[0], c[0].data),  # replaces c0
+                CredentialItem(v2.voter_id, v2.unit, c[3], None, c[7].data),  # made against c7
+                CredentialItem(v3.voter_id, v3.unit, c[0], None, None),  # c0 is taken
+                CredentialItem(v4.voter_id, v4.unit, c[4], None, None),  # accepted
+                CredentialItem(10**6, "station-1", c[5], None, None),  # no such voter
+            ],
+        )
+        seven = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert [r is None for r in results] == [True, False, True, False, False, True, False]
+    assert all("changed meanwhile" in str(r) for r in (results[1], results[3], results[6]))
+    assert seven <= one + 1, statements  # + the revocation of c0
+    held = {x.voter_id: (desk.voter(eid, x.voter_id).credential) for x in (v1, v2, v3, v4, v5)}
+    assert held == {
+        v1.voter_id: c[2].data,
+        v2.voter_id: None,
+        v3.voter_id: None,
+        v4.voter_id: c[4].data,
+        v5.voter_id: c[6].data,
+    }
+    store = web.services.store
+    with store.engine.connect() as conn:
+        rows = {i: store.credential_row(conn, eid, c[i].data) for i in range(7)}
+    assert rows[0] is not None and rows[0]["revoked"]
+    assert all(rows[i] is not None and not rows[i]["revoked"] for i in (2, 4, 6))
+    assert all(rows[i] is None for i in (1, 3, 5))
 
 
 # -- audit -----------------------------------------------------------------------------------
