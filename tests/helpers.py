@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from honestballot.audit.ids import iin_control_digit
 from honestballot.protocol.dkg import TrusteeSecret
@@ -35,3 +41,29 @@ class DemoCeremony:
 
 #: the ``demo_ceremony`` fixture: election id -> its ceremony (run once per session)
 DemoCeremonies = Callable[[str], DemoCeremony]
+
+
+def run_threads(target: Callable[..., None], arguments: Iterable[tuple[Any, ...]]) -> None:
+    """Run ``target`` once per argument tuple, each in a thread of its own, and wait for
+    all of them."""
+    threads = [threading.Thread(target=target, args=args) for args in arguments]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+@contextmanager
+def statements_on(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements sent through ``engine`` inside the ``with`` block, as a list
+    that grows while the block runs (clear it to count again)."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

@@ -15,6 +15,7 @@ from honestballot.service.keys import KEY_BYTES, mac, server_key
 from honestballot.service.ratelimit import Limit, RateLimiter
 from honestballot.store.schema import rate_limits, settings
 from honestballot.store.sql import SqlStore
+from tests.helpers import run_threads
 
 T0 = 1_700_000_100_000  # the start of a 900-second (and a 60-second) window
 
@@ -209,11 +210,7 @@ def test_concurrent_first_use_agrees_on_one_key(database_url: str, store: SqlSto
         barrier.wait()
         keys.append(bytes(server_key(s, "raced")))
 
-    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(run, ((s,) for s in stores))
     for s in stores:
         s.close()
     assert len(keys) == 4 and len(set(keys)) == 1

@@ -44,6 +44,7 @@ from honestballot.service.demo import copy_ballot, demo_manifest, forge_overvote
 from honestballot.service.election import ElectionService, Receipt
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record
+from tests.helpers import statements_on
 
 ELECTION = "service-test"
 OTHER = "other-election"
@@ -778,17 +779,8 @@ def test_a_refusal_from_within_drops_only_that_ballots_rows(election: Election) 
 
 def test_a_batch_costs_a_fixed_number_of_statements(election: Election) -> None:
     """Group commit only pays if a batch's statements do not grow with its size."""
-    from sqlalchemy import event
-
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = election.service.store.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        counts = []
+    counts = []
+    with statements_on(election.service.store.engine) as statements:
         for voters in ((0,), (1, 2, 3)):
             statements.clear()
             results = election.service.cast_batch(
@@ -796,8 +788,6 @@ def test_a_batch_costs_a_fixed_number_of_statements(election: Election) -> None:
             )
             assert all(isinstance(r, Receipt) for r in results)
             counts.append(len(statements))
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert counts[0] == counts[1], counts
     assert counts[0] <= 10, statements
 

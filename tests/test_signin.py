@@ -40,6 +40,7 @@ from honestballot.store.schema import (
     voters,
 )
 from honestballot.store.sql import SqlStore
+from tests.helpers import run_threads
 
 A = "election-a"
 B = "election-b"
@@ -399,11 +400,7 @@ def test_concurrent_steps_from_one_address_do_not_deadlock(
         except BaseException as exc:
             failures.append(exc)
 
-    threads = [threading.Thread(target=voter, args=(s, n)) for n, s in enumerate(stores)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(voter, ((s, n) for n, s in enumerate(stores)))
     for s in stores:
         s.close()
     assert failures == []
@@ -474,11 +471,7 @@ def test_a_right_code_signs_in_once_under_concurrency(
         except SignInFailed:
             results.append("refused")
 
-    threads = [threading.Thread(target=attempt, args=(s,)) for s in stores]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(attempt, ((s,) for s in stores))
     for s in stores:
         s.close()
     assert sorted(results) == ["in", "refused", "refused", "refused"]

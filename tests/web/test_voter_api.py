@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from honestballot.crypto.group import Point
 from honestballot.crypto.merkle import leaf_hash, verify_inclusion
@@ -31,6 +31,7 @@ from honestballot.service.senders import Message, read_outbox
 from honestballot.service.voting import CredentialItem
 from honestballot.store.schema import activity
 from honestballot.web import voter_common
+from tests.helpers import statements_on
 from tests.web.conftest import ROLL, WebElection
 
 ANDROID_CHROME = (
@@ -447,14 +448,7 @@ def test_a_credential_batch_is_checked_item_by_item_and_writes_its_voters_at_onc
     v1, v2, v3, v4, v5 = (x for x in v[:5] if x is not None)
     c = [credential(f"batch-{i}").public for i in range(8)]
 
-    statements: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = web.services.store.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with statements_on(web.services.store.engine) as statements:
         assert desk.register_credential_batch(
             eid, [CredentialItem(v5.voter_id, v5.unit, c[6], None, None)]
         ) == [None]
@@ -473,8 +467,6 @@ def test_a_credential_batch_is_checked_item_by_item_and_writes_its_voters_at_onc
             ],
         )
         seven = len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     assert [r is None for r in results] == [True, False, True, False, False, True, False]
     assert all("changed meanwhile" in str(r) for r in (results[1], results[3], results[6]))
     assert seven <= one + 1, statements  # + the revocation of c0
