@@ -482,7 +482,7 @@ def test_a_credential_batch_is_checked_item_by_item_and_writes_its_voters_at_onc
     with store.engine.connect() as conn:
         rows = {i: store.credential_row(conn, eid, c[i].data) for i in range(7)}
     assert rows[0] is not None and rows[0]["revoked"]
-    assert all(rows[i] is not None and not rows[i]["revoked"] for i in (2, 4, 6))
+    assert all((row := rows[i]) is not None and not row["revoked"] for i in (2, 4, 6))
     assert all(rows[i] is None for i in (1, 3, 5))
 
 
