@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from honestballot.errors import InvalidInput, RateLimited
 from honestballot.service.keys import KEY_BYTES, mac, server_key
-from honestballot.service.ratelimit import Limit, RateLimiter
+from honestballot.service.ratelimit import Exceeded, Limit, RateLimiter, refusal
 from honestballot.store.schema import rate_limits, settings
 from honestballot.store.sql import SqlStore
 from tests.helpers import run_threads
@@ -64,12 +64,18 @@ def test_limit_and_window_rollover(store: SqlStore) -> None:
 def test_count_hits_several_buckets_in_the_callers_transaction(store: SqlStore) -> None:
     clock = Clock(T0 + 30_000)
     limiter = RateLimiter(store, clock)
-    limits = [Limit("test:z", 5, 900), Limit("test:a", 2, 60)]  # not in name order
-    for _ in range(2):
-        with store.transaction() as conn:
-            assert limiter.count(conn, limits) is None
+    hidden = Limit("test:m", 1, 900, silent=True)
+    limits = [Limit("test:z", 5, 900), Limit("test:a", 2, 60), hidden]  # not in name order
     with store.transaction() as conn:
-        over = limiter.count(conn, limits)
+        assert limiter.count(conn, limits) == []
+    with store.transaction() as conn:
+        exceeded = limiter.count(conn, limits)
+    assert exceeded == [Exceeded(hidden, 870)]
+    assert refusal(exceeded) is None  # a silent limit is not shown
+    with store.transaction() as conn:
+        exceeded = limiter.count(conn, limits)
+    assert [x.limit.bucket for x in exceeded] == ["test:a", "test:m"]  # in bucket order
+    over = refusal(exceeded)
     assert isinstance(over, RateLimited) and over.retry_after == 30  # the 60-second window
     assert (_count(store, "test:a"), _count(store, "test:z")) == (3, 3)  # committed, over or not
     # rolled back with the caller's transaction: nothing counted
@@ -78,7 +84,7 @@ def test_count_hits_several_buckets_in_the_callers_transaction(store: SqlStore) 
         raise RuntimeError("the caller's step failed")
     assert _count(store, "test:a") == 3
     with store.transaction() as conn:
-        assert limiter.count(conn, []) is None
+        assert limiter.count(conn, []) == []
         with pytest.raises(InvalidInput, match="once per statement"):
             limiter.count(conn, [Limit("test:a", 9, 60), Limit("test:a", 9, 900)])
 

@@ -247,7 +247,7 @@ def test_codes_only_while_the_election_is_open(signin: SignIn, sender: Recording
     assert sender.sent == []
 
 
-def test_per_contact_limit_rolls_over_with_the_window(
+def test_per_national_id_limit_rolls_over_with_the_window(
     signin: SignIn, sender: RecordingSender, clock: Clock
 ) -> None:
     for i in range(3):
@@ -256,16 +256,74 @@ def test_per_contact_limit_rolls_over_with_the_window(
         signin.request_code(A, "880101300123", _at("198.51.100.9"))
     assert caught.value.retry_after == 900
     assert len(sender.sent) == 3
-    # the same phone in another election is the same contact
-    with pytest.raises(RateLimited):
-        signin.request_code(B, "880101300123", _at("198.51.100.10"))
+    # the same national ID in another election is another voter, with a limit of its own
+    assert signin.request_code(B, "880101300123", _at("198.51.100.10")) is not None
     clock.advance(899)
     with pytest.raises(RateLimited) as caught:
         signin.request_code(A, "880101300123", _at("198.51.100.11"))
     assert caught.value.retry_after == 1
     clock.advance(1)
     assert signin.request_code(A, "880101300123", _at("198.51.100.12")) is not None
-    assert len(sender.sent) == 4
+    assert len(sender.sent) == 5
+
+
+def _add_voter(store: SqlStore, election_id: str, voter_id: int, nid: str, phone: str) -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            voters.insert().values(
+                election_id=election_id,
+                voter_id=voter_id,
+                national_id=nid,
+                phone=phone,
+                email=None,
+                name="Voter",
+                unit="u-1",
+            )
+        )
+
+
+def _answer(signin: SignIn, election_id: str, national_id: str, address: str) -> str:
+    """What the person asking can see: refused (429) or the neutral answer."""
+    try:
+        signin.request_code(election_id, national_id, _at(address))
+    except RateLimited:
+        return "refused"
+    return "neutral"
+
+
+def test_the_limits_do_not_tell_who_is_on_the_roll(store: SqlStore, clock: Clock) -> None:
+    """Asking for one ID until refused, then for another ID or in another election: the
+    answers are the same whether the IDs are on the roll (sharing a phone) or not."""
+    _add_voter(store, A, 6, "930505700222", PHONE)  # shares voter 1's phone
+    seen: dict[str, list[str]] = {}
+    for case, (first, then) in {
+        "on the roll, shared phone": ("880101300123", "930505700222"),
+        "not on the roll": ("000000000010", "000000000011"),
+    }.items():
+        signin = SignIn(store, RecordingSender(), clock)
+        asked = [_answer(signin, A, first, f"198.51.{n}.1") for n in range(4)]
+        asked.append(_answer(signin, A, then, "198.51.9.1"))  # another ID, same phone
+        asked.append(_answer(signin, B, first, "198.51.9.2"))  # another election
+        seen[case] = asked
+        clock.advance(900)
+    assert seen["on the roll, shared phone"] == seen["not on the roll"]
+    assert seen["not on the roll"] == ["neutral"] * 3 + ["refused", "neutral", "neutral"]
+
+
+def test_the_per_contact_cap_is_silent_and_keeps_the_code(
+    store: SqlStore, sender: RecordingSender, clock: Clock
+) -> None:
+    signin = SignIn(store, sender, clock, per_contact=(2, 900))
+    _add_voter(store, A, 6, "930505700222", PHONE)
+    assert signin.request_code(A, "880101300123", _at("198.51.100.1")) is not None
+    code = sender.last_code()
+    assert signin.request_code(A, "930505700222", _at("198.51.100.2")) is not None
+    # the phone's third message in the window: nothing sent, the neutral answer
+    assert signin.request_code(A, "880101300123", _at("198.51.100.3")) is None
+    assert len(sender.sent) == 2
+    assert signin.verify_code(A, "880101300123", code, _at("198.51.100.3"))[0].voter_id == 1
+    clock.advance(900)
+    assert signin.request_code(A, "880101300123", _at("198.51.100.4")) is not None
 
 
 def test_per_address_limit_counts_unknown_ids_too(
@@ -377,7 +435,7 @@ def test_a_refused_step_changes_nothing_but_its_hits(
     assert [e for e, *_ in _activity(store)] == ["code-requested", "sign-in-failed"]
     with store.engine.connect() as conn:
         hits = {b: c for b, c in conn.execute(select(rate_limits.c.bucket, rate_limits.c.count))}
-    assert sorted(hits.values()) == [2, 2, 2]  # every hit counted, refused ones too
+    assert sorted(hits.values()) == [2, 2, 2, 2]  # every hit counted, refused ones too
     assert signin.verify_code(A, "880101300123", code, _at("198.51.100.3"))[0].voter_id == 1
 
 
@@ -390,7 +448,14 @@ def test_concurrent_steps_from_one_address_do_not_deadlock(
     failures: list[BaseException] = []
 
     def voter(store: SqlStore, n: int) -> None:
-        mine = SignIn(store, sender, clock, per_contact=(100, 900), per_address=(500, 900))
+        mine = SignIn(
+            store,
+            sender,
+            clock,
+            per_national_id=(100, 900),
+            per_contact=(100, 900),
+            per_address=(500, 900),
+        )
         barrier.wait()
         try:
             for i in range(10):
@@ -410,7 +475,12 @@ def test_concurrent_steps_from_one_address_do_not_deadlock(
     for bucket, count in counts:
         purpose = bucket.rsplit(":", 1)[0]
         by_purpose[purpose] = by_purpose.get(purpose, 0) + int(count)
-    assert by_purpose == {"code:address": 60, "code:contact": 60, "verify:address": 60}
+    assert by_purpose == {
+        "code:address": 60,
+        "code:national-id": 60,
+        "code:contact": 60,
+        "verify:address": 60,
+    }
     assert len(_activity(signin.store)) == 120
 
 
@@ -428,7 +498,7 @@ def test_unknown_id_sends_nothing_and_answers_like_a_known_one(
             signin.verify_code(A, national_id, "123456", _at(ADDRESS))
         for _ in range(2):
             signin.request_code(A, national_id, _at(ADDRESS))
-        with pytest.raises(RateLimited):  # the same per-contact limit as a voter on the roll
+        with pytest.raises(RateLimited):  # the same per-ID limit as a voter on the roll
             signin.request_code(A, national_id, _at(ADDRESS))
     assert sender.sent == []
 

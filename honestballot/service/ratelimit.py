@@ -12,8 +12,9 @@ rows are taken in the order of their bucket names, so two transactions counting 
 same buckets lock them in the same order and cannot deadlock.
 A hit that goes over the limit is still counted: :meth:`RateLimiter.hit` commits it and
 raises :class:`~honestballot.errors.RateLimited` with the seconds until the window ends;
-:meth:`RateLimiter.count` counts inside the caller's transaction and returns that error
-for the caller to raise (see :mod:`~honestballot.service.signin` for why).
+:meth:`RateLimiter.count` counts inside the caller's transaction and returns the limits
+exceeded, for the caller to answer with :func:`refusal` after it commits (see
+:mod:`~honestballot.service.signin` for why).
 
 Bucket names are stored in clear, so they must never hold a phone number, e-mail or IP
 address: :meth:`RateLimiter.bucket` turns ``(purpose, value)`` into
@@ -50,17 +51,42 @@ def _now_ms() -> int:
 
 @dataclass(frozen=True, slots=True)
 class Limit:
-    """At most ``limit`` hits on ``bucket`` per window of ``window_s`` seconds."""
+    """At most ``limit`` hits on ``bucket`` per window of ``window_s`` seconds.
+
+    A ``silent`` limit is one whose refusal the caller must not show as such, because
+    which bucket a request falls in would tell something (see the sign-in's per-contact
+    cap): :func:`refusal` leaves it out."""
 
     bucket: str
     limit: int
     window_s: int
+    silent: bool = False
 
     def __post_init__(self) -> None:
         if not self.bucket or len(self.bucket) > MAX_BUCKET:
             raise InvalidInput(f"a rate-limit bucket is 1 to {MAX_BUCKET} characters")
         if self.limit < 0 or self.window_s <= 0:
             raise InvalidInput("a rate limit needs limit >= 0 and a window of at least 1 second")
+
+
+@dataclass(frozen=True, slots=True)
+class Exceeded:
+    """A limit that a hit took past its window's count, and the seconds until that
+    window ends."""
+
+    limit: Limit
+    retry_after: int
+
+
+def refusal(exceeded: Sequence[Exceeded]) -> RateLimited | None:
+    """The error to answer with for the exceeded limits that are not silent, if any."""
+    shown = [x.retry_after for x in exceeded if not x.limit.silent]
+    if not shown:
+        return None
+    retry_after = max(shown)
+    return RateLimited(
+        f"too many requests; try again in {retry_after} seconds", retry_after=retry_after
+    )
 
 
 @functools.cache
@@ -97,18 +123,20 @@ class RateLimiter:
         """Count one hit and commit it; raise RateLimited if the window now holds more
         than ``limit``."""
         with self.store.transaction() as conn:
-            over = self.count(conn, [Limit(bucket, limit, window_s)])
+            exceeded = self.count(conn, [Limit(bucket, limit, window_s)])
+        over = refusal(exceeded)
         if over is not None:
             raise over
 
-    def count(self, conn: Connection, limits: Sequence[Limit]) -> RateLimited | None:
+    def count(self, conn: Connection, limits: Sequence[Limit]) -> list[Exceeded]:
         """Count one hit on each limit's bucket inside the caller's transaction (one
-        statement); the RateLimited to raise if any window now holds more than its limit.
+        statement); the limits whose window now holds more than their limit.
 
-        Commit before raising it, or the hits that went over are not counted.
+        Commit before answering with :func:`refusal`, or the hits that went over are not
+        counted.
         """
         if not limits:
-            return None
+            return []
         now = self.clock()
         starts = {x.bucket: now - now % (x.window_s * 1000) for x in limits}
         if len(starts) != len(limits):
@@ -119,16 +147,11 @@ class RateLimiter:
             params[f"b{i}"], params[f"w{i}"] = x.bucket, starts[x.bucket]
         returned = conn.execute(_upsert(len(ordered)), params)
         counts = {str(bucket): int(count) for bucket, count in returned}
-        retry_after = 0
-        for x in ordered:
-            if counts[x.bucket] > x.limit:
-                left_ms = starts[x.bucket] + x.window_s * 1000 - now
-                retry_after = max(retry_after, 1, -(-left_ms // 1000))
-        if not retry_after:
-            return None
-        return RateLimited(
-            f"too many requests; try again in {retry_after} seconds", retry_after=retry_after
-        )
+        return [
+            Exceeded(x, max(1, -(-(starts[x.bucket] + x.window_s * 1000 - now) // 1000)))
+            for x in ordered
+            if counts[x.bucket] > x.limit
+        ]
 
     def purge(self, older_than_ms: int) -> int:
         """Delete windows that started before ``older_than_ms``; returns how many."""

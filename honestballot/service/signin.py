@@ -21,6 +21,16 @@ knows a national ID that it is on the roll, and part of its phone number.  Two r
 signals remain for the web layer to blunt: a failed delivery (``DeliveryFailed``) happens
 only for IDs on the roll, and sending takes time that an unknown ID does not.
 
+Rate limits on asking for a code: per client address, and per national ID in the
+election (``per_national_id``), whose refusal (429) is shown; and a cap per phone or
+e-mail (``per_contact``, against flooding somebody's phone with messages) that is
+*silent*: over it, nothing is sent and nothing stored, and the answer is the neutral
+one, as for an ID not on the roll.  A shown per-contact limit would let anybody probe
+the roll: asking three times for one ID and once for another, or for the same ID in
+another election, would be refused only when both are on the roll with the same phone.
+An ID not on the roll is counted against a contact bucket of its own, so both kinds of
+ID take the same steps.
+
 Each step is one transaction: the phase check, the voter's row, the code, the step's row
 of the activity log and, last, the rate-limit hits, committed together before the code is
 sent or the answer given.  When a limit is exceeded the step is rolled back and its hits
@@ -59,7 +69,7 @@ from honestballot.protocol.manifest import Label
 from honestballot.record.manifest import label_from_json
 from honestballot.service.activity import activity_row, record_activity
 from honestballot.service.keys import SecretStr, dialect_insert, mac, server_key
-from honestballot.service.ratelimit import Limit, RateLimiter
+from honestballot.service.ratelimit import Limit, RateLimiter, refusal
 from honestballot.service.roll import Roll, VoterRow
 from honestballot.service.roll_csv import normalize_national_id
 from honestballot.service.senders import Message, Sender, mask_destination
@@ -179,7 +189,8 @@ class SignIn:
         *,
         code_ttl_s: int = 600,
         max_attempts: int = 5,
-        per_contact: tuple[int, int] = (3, 900),
+        per_national_id: tuple[int, int] = (3, 900),
+        per_contact: tuple[int, int] = (10, 900),
         per_address: tuple[int, int] = (30, 900),
         verify_per_address: tuple[int, int] = (60, 900),
         session_ttl_s: int = 1800,
@@ -191,6 +202,7 @@ class SignIn:
         self.clock = clock
         self.code_ttl_s = code_ttl_s
         self.max_attempts = max_attempts
+        self.per_national_id = per_national_id
         self.per_contact = per_contact
         self.per_address = per_address
         self.verify_per_address = verify_per_address
@@ -217,17 +229,21 @@ class SignIn:
             voter = self.roll.voter_by_national_id(election_id, nid, conn)
             contact = _contact(voter)
             if voter is None or contact is None:
-                voter_id, who = self._decoy_id(election_id, nid), f"national-id:{election_id}:{nid}"
+                voter_id = self._decoy_id(election_id, nid)
+                reach = f"national-id:{election_id}:{nid}"  # a bucket of its own
             else:
-                voter_id, who = voter.voter_id, f"{contact[0]}:{contact[1].lower()}"
+                voter_id, reach = voter.voter_id, f"{contact[0]}:{contact[1].lower()}"
             self._store_code(conn, election_id, voter_id, code)
             self._log(conn, election_id, "code-requested", national_id, client, voter)
+            bucket = self.limiter.bucket
             return (title, voter), [
-                Limit(self.limiter.bucket("code:address", client.address), *self.per_address),
-                Limit(self.limiter.bucket("code:contact", who), *self.per_contact),
+                Limit(bucket("code:address", client.address), *self.per_address),
+                Limit(bucket("code:national-id", f"{election_id}:{nid}"), *self.per_national_id),
+                Limit(bucket("code:contact", reach), *self.per_contact, silent=True),
             ]
 
-        title, voter = self._limited(work)
+        unsent: tuple[str, VoterRow | None] = ("", None)  # over the silent cap: as unknown
+        title, voter = self._limited(work, silently=unsent)
         contact = _contact(voter)
         if contact is None:
             return None
@@ -320,10 +336,13 @@ class SignIn:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _limited(self, work: Callable[[Connection], tuple[T, Sequence[Limit]]]) -> T:
+    def _limited(
+        self, work: Callable[[Connection], tuple[T, Sequence[Limit]]], silently: T | None = None
+    ) -> T:
         """Run ``work`` in one transaction whose last statement counts the rate-limit hits
         it asks for.  When a limit is exceeded, the work is rolled back, the hits alone are
-        committed (a hit over the limit still counts) and RateLimited is raised.
+        committed (a hit over the limit still counts) and RateLimited is raised; when no
+        shown limit is exceeded (only silent ones), ``silently`` is returned instead.
 
         The hits come last so that a busy bucket (many voters behind one carrier's
         address) is locked only for the commit, not for the whole step.
@@ -335,14 +354,19 @@ class SignIn:
         try:
             with self.store.transaction() as conn:
                 result, limits = work(conn)
-                if self.limiter.count(conn, limits) is not None:
+                if self.limiter.count(conn, limits):
                     raise _Over(limits)
             return result
         except _Over as over:
             with self.store.transaction() as conn:
-                limited = self.limiter.count(conn, over.limits)
-            # None only if a window ended in between: the step was still refused
-            raise limited or RateLimited("too many requests; try again", retry_after=1) from None
+                exceeded = self.limiter.count(conn, over.limits)
+        shown = refusal(exceeded)
+        if shown is not None:
+            raise shown from None
+        if silently is not None:
+            return silently
+        # a window ended in between: the step was still refused
+        raise RateLimited("too many requests; try again", retry_after=1) from None
 
     def _open_election(self, conn: Connection, election_id: str) -> Label:
         """The election's title; InvalidInput unless the election exists and is open."""
