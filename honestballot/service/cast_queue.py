@@ -170,7 +170,8 @@ class BatchQueue(Generic[Item, Result]):
             for c in casts:
                 c.done.set_exception(exc)
             return
-        except BaseException as exc:  # nothing of the batch was committed
+        except BaseException as exc:  # nothing committed, or (a commit whose answer was
+            # lost) all of it: the retries below find such items on the board
             if len(casts) == 1:
                 casts[0].done.set_exception(exc)
                 return

@@ -126,10 +126,16 @@ class VotingDesk:
         self, election_id: str, voter_id: int, credential_hex: str, replaces_hex: str | None
     ) -> Future[None]:
         """:meth:`register_credential`, answered through a future: with a credential queue,
-        registrations arriving together share one transaction and one commit."""
+        registrations arriving together share one transaction and one commit.  Asking
+        again for the credential the voter already has succeeds and changes nothing (a
+        retry whose first answer was lost)."""
         voter = self.voter(election_id, voter_id)
         credential = _point(credential_hex, "credential")
         replaces = _point(replaces_hex, "replaces") if replaces_hex else None
+        done: Future[None] = Future()
+        if voter.credential == credential.data:  # a repeat of a registration that took effect
+            done.set_result(None)
+            return done
         current = Point.decode(voter.credential) if voter.credential else None
         if current is not None and replaces != current:
             raise InvalidInput("you already have a credential: name it in 'replaces' to replace it")
@@ -138,7 +144,6 @@ class VotingDesk:
         item = CredentialItem(voter_id, voter.unit, credential, replaces, voter.credential)
         if self.credentials is not None:
             return self.credentials.submit(election_id, item)
-        done: Future[None] = Future()
         result = self.register_credential_batch(election_id, [item])[0]
         if result is None:
             done.set_result(None)

@@ -89,7 +89,8 @@ class SqlStore:
             try:
                 yield conn
             finally:
-                conn.info.pop(_LOCKED, None)
+                if not conn.invalidated:  # a lost connection's info would raise, hiding why
+                    conn.info.pop(_LOCKED, None)
 
     # -- elections -------------------------------------------------------------------------
 
@@ -387,8 +388,17 @@ class SqlStore:
 
 #: the placeholder of each DB-API parameter style this store's drivers use
 _PARAM = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-#: rows per statement, keeping the bound parameters under SQLite's limit (32,766)
+#: rows per multi-row statement
 _ROWS_PER_INSERT = 1000
+
+
+def _rows_per_statement(dialect: Dialect, per_row: int) -> int:
+    """Rows per multi-row statement of ``per_row`` parameters each (plus one more for the
+    election), under the database's limit on bound parameters: 32,766 on SQLite since
+    3.32 and 999 before it, 65,535 on PostgreSQL."""
+    if dialect.name == "sqlite" and sqlite3.sqlite_version_info < (3, 32, 0):
+        return max(1, min(_ROWS_PER_INSERT, (999 - 1) // per_row))
+    return _ROWS_PER_INSERT
 
 
 @functools.lru_cache(maxsize=512)
@@ -415,8 +425,9 @@ def update_many(
                 .values({column: v})
             )
         return
-    for start in range(0, len(items), _ROWS_PER_INSERT):
-        part = items[start : start + _ROWS_PER_INSERT]
+    per = _rows_per_statement(conn.dialect, 2)
+    for start in range(0, len(items), per):
+        part = items[start : start + per]
         sql = _update_many_sql(conn.dialect, table.name, key, column, len(part))
         conn.exec_driver_sql(sql, (*(x for pair in part for x in pair), election_id))
 
@@ -440,8 +451,9 @@ def insert_rows(
     (…), (…)`` statement per thousand rows, its text built once per shape.  A SQLAlchemy
     executemany costs a pipeline step per row on psycopg, and a multi-row ``insert()``
     construct recomputes its cache key from every value; this is the batch's hot path."""
-    for start in range(0, len(rows), _ROWS_PER_INSERT):
-        part = rows[start : start + _ROWS_PER_INSERT]
+    per = _rows_per_statement(conn.dialect, len(columns))
+    for start in range(0, len(rows), per):
+        part = rows[start : start + per]
         sql = _insert_sql(conn.dialect, table.name, columns, len(part))
         conn.exec_driver_sql(sql, tuple(x for row in part for x in row))
 

@@ -3,7 +3,8 @@
 - ``POST signin`` → 202, the same body whether or not the national ID is on the roll;
 - ``POST session`` → the voter and the ``hb_session`` cookie; ``POST signout`` → 204;
 - ``GET context`` (public) → what the page encrypts against; ``GET me`` → the voter;
-- ``POST credential`` → 201; ``POST ballots`` → 201 with the receipt when this request
+- ``POST credential`` → 201 (again 201, changing nothing, for the credential the voter
+  already has: a retry); ``POST ballots`` → 201 with the receipt when this request
   appended the ballot, or 200 with the same receipt when the very same ballot was already
   on the board (an idempotent retry; of two identical requests racing, exactly one gets 201);
 - ``POST audits`` → the choices the server found in an opened ballot;

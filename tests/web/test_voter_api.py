@@ -303,6 +303,10 @@ def test_register_then_cast_gives_a_receipt_and_a_notice(web: WebElection) -> No
     assert r.status_code == 201
     assert r.json() == {"credential": cred.public.hex()}
     assert client.get(api(web, "/me")).json()["credential"] == cred.public.hex()
+    events = event_count(web)
+    again = register(web, client, cred)  # a retry whose first answer was lost
+    assert (again.status_code, again.json()) == (201, r.json())
+    assert event_count(web) == events  # nothing appended twice
 
     ballot, _, tracking = encrypt(web, cred)
     r = cast(web, client, ballot)
