@@ -1017,3 +1017,16 @@ def test_latest_ballots_are_recorded_on_sqlite_without_update_from(
     assert store.is_latest(election.id, revote.tracking_hash())
     assert store.is_latest(election.id, other.tracking_hash())
     assert not store.is_latest(election.id, first.tracking_hash())
+
+
+def test_a_lost_connection_raises_its_own_error_out_of_a_transaction(election: Election) -> None:
+    """When the connection is lost inside ``transaction(election_id)``, the caller (and the
+    log) sees the error that happened, not SQLAlchemy's complaint about the dead
+    connection's pending rollback."""
+    store = election.service.store
+    real = pytest.raises(RuntimeError, match="the real error")
+    with real, store.transaction(election.id) as conn:
+        conn.invalidate()
+        raise RuntimeError("the real error")
+    with store.engine.connect() as conn:  # the pool goes on working
+        assert store.election_row(conn, election.id) is not None
