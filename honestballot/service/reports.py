@@ -9,10 +9,12 @@ What is stored about the reporter: nothing.  This module is given no IP address,
 User-Agent, no cookie and no session, and the ``reports`` table has no column for any of
 them; the only time kept is the submission's ``created_ms``.  JPEG and PNG attachments are
 stored without their metadata (Exif with GPS position and camera serial number, XMP, IPTC,
-comments, text chunks), which would otherwise often identify the reporter's phone and
-home.  A PDF's own metadata (author, software) is not removed: PDFs stay private unless
-the organiser, having checked them, makes them public.  Keeping the web server's access
-log free of report submissions is the deployment's part of this promise (docs).
+comments, text chunks, and for JPEG everything after the image: a second embedded picture
+with its own Exif, maker trailers, motion-photo videos), which would otherwise often
+identify the reporter's phone and home.  A PDF's own metadata (author, software) is not
+removed: PDFs stay private unless the organiser, having checked them, makes them public.
+Keeping the web server's access log free of report submissions is the deployment's part
+of this promise (docs).
 
 Every refusal raises :class:`~honestballot.errors.InvalidInput` naming the problem, and
 nothing is stored.
@@ -139,33 +141,165 @@ def _attachment(data: bytes | None, declared: str | None) -> tuple[bytes | None,
     return data, kind
 
 
-def strip_jpeg_metadata(data: bytes) -> bytes:
-    """``data`` without its APP1–APP13, APP15 and comment segments (Exif, XMP, IPTC).
+#: start-of-frame markers SOF0–SOF15 (0xC4 DHT, 0xC8 JPG and 0xCC DAC are not frames)
+_SOF: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_DHT: Final = 0xC4
+_DAC: Final = 0xCC
+_RST0: Final = 0xD0
+_RST7: Final = 0xD7
+_SOI: Final = 0xD8
+_EOI: Final = 0xD9
+_SOS: Final = 0xDA
+_DQT: Final = 0xDB
+_DNL: Final = 0xDC
+_DRI: Final = 0xDD
+_APP0: Final = 0xE0
+_APP14: Final = 0xEE
+_APP15: Final = 0xEF
+_COM: Final = 0xFE
 
-    JFIF (APP0), ICC profiles (APP2 ``ICC_PROFILE``) and Adobe colour data (APP14) are
-    kept; everything from the start of the scan on is copied unchanged.
+
+def _jpeg_damaged(reason: str) -> InvalidInput:
+    return InvalidInput(f"the JPEG attachment is damaged: {reason}")
+
+
+def _jpeg_segment(marker: int, body: bytes) -> bytes:
+    return bytes((0xFF, marker)) + (len(body) + 2).to_bytes(2, "big") + body
+
+
+def _jpeg_body_ok(marker: int, body: bytes) -> bool:
+    """Whether a kept segment's body has exactly the structure its marker defines, so that
+    a kept segment cannot carry anything else."""
+    n = len(body)
+    if marker in _SOF:
+        return n >= 6 and body[5] > 0 and n == 6 + 3 * body[5]
+    if marker == _SOS:
+        return n >= 1 and 1 <= body[0] <= 4 and n == 4 + 2 * body[0]
+    if marker in (_DRI, _DNL):
+        return n == 2
+    if marker == _DAC:
+        return n > 0 and n % 2 == 0
+    p = 0
+    while p < n:
+        if marker == _DQT:  # precision and table number, then 64 values of 1 or 2 bytes
+            if body[p] >> 4 > 1:
+                return False
+            p += 1 + 64 * (1 + (body[p] >> 4))
+        elif p + 17 <= n:  # DHT: class and number, 16 code-length counts, the symbols
+            p += 17 + sum(body[p + 1 : p + 17])
+        else:
+            return False
+    return n > 0 and p == n
+
+
+def strip_jpeg_metadata(data: bytes) -> bytes:
+    """``data`` reduced to what a decoder needs, or refused if it is not a well-formed JPEG.
+
+    The file is read marker by marker up to its first end-of-image (EOI) marker.  Kept:
+    frame headers (SOFn), Huffman, quantisation and arithmetic-coding tables (DHT, DQT, DAC),
+    the restart interval (DRI), the number of lines (DNL), each scan header (SOS) with its
+    entropy-coded data byte for byte (stuffed 0xFF00 bytes and RST0–RST7 markers included),
+    and EOI.  Dropped, wherever they appear (before the frame, between progressive scans):
+    every comment (COM) and every APPn segment except the two below, so Exif (GPS position,
+    camera serial number, Exif thumbnail), XMP, IPTC, ICC profiles, Multi-Picture (MPF)
+    indexes and maker data are gone.  Everything after the first EOI is dropped too: phones
+    append a second JPEG with its own Exif (MPF), Samsung ``SEFT`` trailers and motion-photo
+    MP4 videos there.  Not keeping the ICC profile means a wide-gamut (Display P3) photo is
+    shown as sRGB, slightly less saturated; a profile can name the device and its date.
+
+    Two APPn segments are kept before the first scan, rebuilt from their fixed fields only:
+
+    * APP14 ``Adobe`` (version, flags, colour transform): decoders read from it whether
+      three components are YCbCr or RGB and four are CMYK or YCCK, and its presence tells
+      them that CMYK data is stored inverted; without it such images decode to wrong colours
+      or to a negative.
+    * APP0 ``JFIF`` (version, density units, pixel density): declares YCbCr and the pixel
+      aspect ratio that viewers honour; its thumbnail (an uncropped copy of the picture) is
+      removed.  No other APP0 (a JFXX thumbnail) is kept.
+
+    Anything that is not a well-formed JPEG is refused with :class:`InvalidInput`: a segment
+    or scan cut short, no EOI, a byte where a marker must be, a marker where none may be
+    (a second SOI, a restart marker outside a scan, a scan before the frame header, EOI before
+    any scan), an unknown marker, or a kept segment whose length does not match its content.
     """
+    if not data.startswith(b"\xff\xd8"):
+        raise _jpeg_damaged("it does not start with a start-of-image marker")
     out = bytearray(data[:2])
     i = 2
+    frame = False
+    scans = 0
+    jfif = adobe = False
     while True:
-        if i + 4 > len(data) or data[i] != 0xFF:
-            raise InvalidInput("the JPEG attachment is damaged")
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
+        if i >= len(data):
+            raise _jpeg_damaged("it ends before its end-of-image marker")
+        if data[i] != 0xFF:
+            raise _jpeg_damaged(f"byte 0x{data[i]:02X} at offset {i} where a marker must be")
+        while i + 1 < len(data) and data[i + 1] == 0xFF:  # fill bytes may precede a marker
             i += 1
-            continue
-        if marker in (0xDA, 0xD9):  # start of scan, end of image
-            out += data[i:]
-            return bytes(out)
-        length = int.from_bytes(data[i + 2 : i + 4], "big")
-        end = i + 2 + length
-        if length < 2 or end > len(data):
-            raise InvalidInput("the JPEG attachment is damaged")
-        icc = marker == 0xE2 and data[i + 4 : i + 16] == b"ICC_PROFILE\x00"
-        drop = marker == 0xFE or (0xE1 <= marker <= 0xEF and marker != 0xEE and not icc)
-        if not drop:
-            out += data[i:end]
+        if i + 1 >= len(data):
+            raise _jpeg_damaged("it ends before its end-of-image marker")
+        start = i
+        marker = data[i + 1]
+        i += 2
+        name = f"marker 0xFF{marker:02X} at offset {start}"
+        if marker == _EOI:
+            if not scans:
+                raise _jpeg_damaged(f"it has no image data before the end-of-image {name}")
+            out += b"\xff\xd9"
+            return bytes(out)  # whatever follows the image is dropped
+        if marker == _SOI or _RST0 <= marker <= _RST7 or marker < 0xC0:
+            raise _jpeg_damaged(f"{name} is not allowed there")
+        if i + 2 > len(data):
+            raise _jpeg_damaged(f"the segment of {name} is cut short")
+        end = i + int.from_bytes(data[i : i + 2], "big")
+        if end < i + 2 or end > len(data):
+            raise _jpeg_damaged(f"the segment of {name} is cut short")
+        body = data[i + 2 : end]
         i = end
+        if _APP0 <= marker <= _APP15 or marker == _COM:
+            if marker == _APP0 and not jfif and not scans and body[:5] == b"JFIF\x00":
+                if len(body) < 14:
+                    raise _jpeg_damaged(f"the JFIF segment of {name} is cut short")
+                out += _jpeg_segment(_APP0, body[:12] + b"\x00\x00")  # no thumbnail
+                jfif = True
+            elif marker == _APP14 and not adobe and not scans and body[:5] == b"Adobe":
+                if len(body) < 12:
+                    raise _jpeg_damaged(f"the Adobe segment of {name} is cut short")
+                out += _jpeg_segment(_APP14, body[:12])
+                adobe = True
+            continue
+        if marker in _SOF:
+            if frame:
+                raise _jpeg_damaged(f"{name} is a second frame header")
+            frame = True
+        elif marker == _SOS:
+            if not frame:
+                raise _jpeg_damaged(f"{name} is a scan before the frame header")
+        elif marker == _DNL:
+            if not scans:
+                raise _jpeg_damaged(f"{name} defines the number of lines before any scan")
+        elif marker not in (_DHT, _DQT, _DAC, _DRI):
+            raise _jpeg_damaged(f"{name} is not a JPEG marker this service accepts")
+        if not _jpeg_body_ok(marker, body):
+            raise _jpeg_damaged(f"the length of {name} does not match its content")
+        out += data[start:end]
+        if marker != _SOS:
+            continue
+        # Entropy-coded data: 0xFF00 is a stuffed 0xFF byte and RST0–RST7 restart markers
+        # belong to the scan; any other marker ends it and is read by the loop above.
+        j = i
+        while True:
+            j = data.find(b"\xff", j)
+            if j < 0 or j + 1 >= len(data):
+                raise _jpeg_damaged("it ends inside scan data, before its end-of-image marker")
+            after = data[j + 1]
+            if after == 0x00 or _RST0 <= after <= _RST7:
+                j += 2
+                continue
+            break
+        out += data[i:j]
+        i = j
+        scans += 1
 
 
 _PNG_METADATA: Final = frozenset({b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"})
