@@ -3,12 +3,13 @@
 The body is always ``{"error": {"code": …, "message": …}}`` (plus ``problems`` for a
 rejected roll).  Codes are part of the API: clients and tests match on them, so they
 never change meaning.  An unexpected exception becomes ``internal_error`` with no
-detail, and is logged without request bodies (which may hold ballots or codes).
+detail; Starlette then re-raises it, and :class:`~honestballot.web.security.SecurityMiddleware`
+logs its type and the path, nothing more (its message and traceback may hold SQL
+parameters, request bodies, ballots or codes).
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,8 +18,6 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from honestballot import errors
-
-log = logging.getLogger("honestballot.web")
 
 #: exception class -> (HTTP status, stable code); the first match in order wins
 ERROR_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
@@ -125,7 +124,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.error(
-            "internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__
-        )
+        # not logged here: Starlette re-raises after this answer, and SecurityMiddleware
+        # logs the type once (it also sees exceptions from outside this app)
         return error_response(request, 500, "internal_error", "an internal error occurred")

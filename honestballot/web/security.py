@@ -2,18 +2,25 @@
 
 Size: a request whose ``Content-Length`` is over the limit for its path is refused
 with 413 before the body is read; a chunked body is counted as it streams and cut
-off at the limit.  Headers: a strict Content-Security-Policy (scripts, styles and
-connections only from this origin; no inline script, no framing), no MIME sniffing,
-no referrer, and ``no-store`` on API responses and pages that show personal data.
+off at the limit, also with 413 (see :class:`_TooLarge`).  Errors: an exception that
+escapes the app is logged by type and path only, never re-raised to the server (whose
+traceback would carry SQL parameters and request data).  Headers: a strict
+Content-Security-Policy (scripts, styles and connections only from this origin; no
+inline script, no framing), no MIME sniffing, no referrer, and ``no-store`` on API
+responses and pages that show personal data.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Sequence
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("honestballot.web")
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -49,14 +56,39 @@ def limit_for(path: str, limits: Sequence[tuple[re.Pattern[str], int]] = LIMITS)
     return DEFAULT_LIMIT
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised from ``receive`` inside the app when a chunked body passes the limit.
+
+    It is an HTTPException(413) rather than a private exception, so that it travels
+    the same way as the app's own 404s: FastAPI re-raises an HTTPException met while
+    parsing a body (any other exception becomes 400 "error parsing the body"),
+    Starlette's multipart parser lets it through, endpoints that ``await
+    request.body()`` let it through, and the app's HTTPException handler
+    (:func:`honestballot.web.errors.install`) answers 413 ``too_large`` in the
+    project's error format, as for the ``Content-Length`` case.  (The alternative,
+    buffering a body without ``Content-Length`` here and replaying it, would hold up
+    to 64 MiB in memory per request for any path ending in ``/roll``, signed in or
+    not, where the app streams a multipart upload to a temporary file.)  Should it
+    still escape the app, the middleware answers 413 itself if nothing was sent yet.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, _too_large_message(limit))
+
+
+def _too_large_message(limit: int) -> str:
+    return f"the request body is over {limit} bytes"
 
 
 def _too_large(limit: int) -> bytes:
     return json.dumps(
-        {"error": {"code": "too_large", "message": f"the request body is over {limit} bytes"}}
+        {"error": {"code": "too_large", "message": _too_large_message(limit)}}
     ).encode()
+
+
+_INTERNAL_ERROR = json.dumps(
+    {"error": {"code": "internal_error", "message": "an internal error occurred"}}
+).encode()
 
 
 class SecurityMiddleware:
@@ -91,7 +123,7 @@ class SecurityMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    raise _TooLarge(limit)
             return message
 
         async def send_with_headers(message: Message) -> None:
@@ -111,6 +143,17 @@ class SecurityMiddleware:
         except _TooLarge:
             if not response_started:
                 await _send_json(send, 413, _too_large(limit))
+        except Exception as exc:
+            # Starlette answers 500 through the app's handler and then re-raises "so
+            # that servers can log it": uvicorn would log the whole traceback, whose
+            # frames and messages hold SQL parameters (names, national IDs, e-mails)
+            # and request data.  The exception ends here: its type and the path are
+            # logged (docs/api.md), and the server sees a request that was answered.
+            log.error(
+                "internal error on %s %s: %s", scope.get("method", ""), path, type(exc).__name__
+            )
+            if not response_started:
+                await _send_json(send, 500, _INTERNAL_ERROR)
 
 
 async def _send_json(send: Send, status: int, body: bytes) -> None:

@@ -1,0 +1,295 @@
+"""Body limits and unexpected errors at the edge (:mod:`honestballot.web.security`).
+
+A body sent chunked (no ``Content-Length``) over its route's limit gets the same 413
+``too_large`` as a declared one, whatever reads it (FastAPI's JSON parsing, a raw body,
+a multipart form), and nothing of it is stored.  An unexpected exception answers 500
+``internal_error`` and is logged by type only: its message, which for a database error
+holds the SQL parameters, reaches no log and is not re-raised to the server.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import sqlalchemy.exc
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx import Response
+from pydantic import BaseModel
+from starlette.types import Message, Receive, Scope, Send
+
+from honestballot.web.errors import install as install_errors
+from honestballot.web.security import DEFAULT_LIMIT, SecurityMiddleware, limit_for
+from tests.web.conftest import ROLL, WebElection, roll_csv
+from tests.web.test_organiser import NEW, sign_in_page
+from tests.web.test_voter_api import api, csrf_headers, event_count, new_client, signed_in
+
+CHUNK = 256 * 1024
+
+
+def chunked(head: bytes, total: int, tail: bytes = b"") -> Iterator[bytes]:
+    """``head``, then padding to ``total`` bytes, then ``tail``, in chunks: a generator
+    makes the test client send ``Transfer-Encoding: chunked`` with no ``Content-Length``."""
+    yield head
+    left = total - len(head) - len(tail)
+    while left > 0:
+        n = min(CHUNK, left)
+        yield b" " * n
+        left -= n
+    yield tail
+
+
+def assert_too_large(r: Response, limit: int) -> None:
+    assert r.status_code == 413, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json() == {
+        "error": {"code": "too_large", "message": f"the request body is over {limit} bytes"}
+    }
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_request_is_chunked() -> None:
+    """The premise of the tests below: a generator body goes without Content-Length."""
+    seen: dict[str, bytes] = {}
+
+    async def echo(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.update((k.decode(), v) for k, v in scope["headers"])
+        more = True
+        while more:
+            message = await receive()
+            more = message.get("more_body", False)
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    r = TestClient(echo).post("/x", content=chunked(b"{", 3 * CHUNK))
+    assert r.status_code == 204
+    assert "content-length" not in seen and seen["transfer-encoding"] == b"chunked"
+
+
+def test_chunked_signin_over_the_limit(web: WebElection) -> None:
+    client = new_client(web)
+    headers = {**csrf_headers(web, client), "content-type": "application/json"}
+    nid = ROLL[0][0]
+    body = chunked(b'{"national_id": "' + nid.encode() + b'", "pad": "', 2 * DEFAULT_LIMIT, b'"}')
+    r = client.post(api(web, "/signin"), content=body, headers=headers)
+    assert_too_large(r, DEFAULT_LIMIT)
+    voter = web.services.roll.voter_by_national_id(web.election_id, nid)
+    assert voter is not None and voter.phone
+    web.services.outbox.deliver_pending()
+    assert web.code_for(voter.phone) is None
+    # under the limit, chunked, the same route works
+    small = chunked(b'{"national_id": "' + nid.encode() + b'"}', 0)
+    assert client.post(api(web, "/signin"), content=small, headers=headers).status_code == 202
+
+
+def test_chunked_ballot_over_the_limit(web: WebElection) -> None:
+    client = signed_in(web, ROLL[0][0])
+    headers = {**csrf_headers(web, client), "content-type": "application/json"}
+    size = event_count(web)
+    limit = limit_for(api(web, "/ballots"))
+    r = client.post(api(web, "/ballots"), content=chunked(b"{", limit + CHUNK), headers=headers)
+    assert_too_large(r, limit)
+    assert event_count(web) == size
+
+
+def test_chunked_roll_over_the_limit(web_setup: WebElection) -> None:
+    web = web_setup
+    path = f"/api/organiser/e/{web.election_id}/roll"
+    limit = limit_for(path)
+    assert limit > DEFAULT_LIMIT
+    # a valid roll at the start: it would import if the rest were not cut off
+    headers = {**web.organiser_headers(), "content-type": "text/csv"}
+    r = web.client.post(path, content=chunked(roll_csv(NEW), limit + 1), headers=headers)
+    assert_too_large(r, limit)
+    for row in NEW:
+        assert web.services.roll.voter_by_national_id(web.election_id, row[0]) is None
+
+
+def test_chunked_roll_form_over_the_limit(web_setup: WebElection) -> None:
+    web = web_setup
+    client = TestClient(web.client.app, base_url="http://testserver")
+    csrf = sign_in_page(client, web.organiser_token)
+    path = f"/organiser/e/{web.election_id}/roll"
+    limit = limit_for(path)
+    boundary = secrets.token_hex(8)
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="csrf"\r\n\r\n'
+        f"{csrf}\r\n"
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="roll"; filename="roll.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode() + roll_csv(NEW)
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    r = client.post(
+        path,
+        content=chunked(head, limit + 1, tail),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert_too_large(r, limit)
+    assert web.services.roll.voter_by_national_id(web.election_id, NEW[0][0]) is None
+
+
+def test_chunked_report_over_the_limit(web: WebElection) -> None:
+    path = f"/e/{web.election_id}/report"
+    limit = limit_for(path)
+    boundary = secrets.token_hex(8)
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="csrf"\r\n\r\n'
+        f"{web.csrf()}\r\n"
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="what"\r\n\r\n'
+        "Our manager told us all how to vote, or else.\r\n"
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="attachment"; filename="a.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    r = web.client.post(
+        path,
+        content=chunked(head, limit + 1, tail),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert_too_large(r, limit)
+    assert web.services.reports.pending(web.election_id) == []
+
+
+# -- unexpected errors -----------------------------------------------------------------------
+
+MARKER = "900101399999-marker@example.org"
+
+
+def _logged(caplog: pytest.LogCaptureFixture) -> str:
+    return "\n".join(
+        f"{r.name} {r.levelname} {r.getMessage()} {r.exc_text or ''} {r.exc_info or ''}"
+        for r in caplog.records
+    )
+
+
+def test_a_database_error_is_logged_by_type_only(
+    web: WebElection, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for name in ("uvicorn", "uvicorn.error", "honestballot"):
+        caplog.set_level(logging.DEBUG, logger=name)
+
+    def fail() -> list[str]:
+        # what SQLAlchemy raises: the statement and its parameters in the message
+        raise sqlalchemy.exc.IntegrityError(
+            "INSERT INTO voters (national_id, email) VALUES (?, ?)",
+            ("900101399999", MARKER),
+            Exception(f"UNIQUE constraint failed: {MARKER}"),
+        )
+
+    monkeypatch.setattr(web.services.store, "list_elections", fail)
+    # raise_server_exceptions is on: before the fix the exception reached the client
+    client = TestClient(web.client.app, base_url="http://testserver")
+    r = client.get("/")
+    assert r.status_code == 500
+    assert r.json() == {
+        "error": {"code": "internal_error", "message": "an internal error occurred"}
+    }
+    assert MARKER not in r.text
+    logged = _logged(caplog)
+    assert MARKER not in logged and "900101399999" not in logged
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [(r.name, r.getMessage()) for r in errors] == [
+        ("honestballot.web", "internal error on GET /: IntegrityError")
+    ]
+    assert all(r.exc_info is None for r in caplog.records)
+
+
+async def _raise_before(scope: Scope, receive: Receive, send: Send) -> None:
+    raise RuntimeError(MARKER)
+
+
+async def _raise_after(scope: Scope, receive: Receive, send: Send) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"partial", "more_body": True})
+    raise RuntimeError(MARKER)
+
+
+def test_an_exception_outside_the_app_is_answered_and_not_reraised(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    r = TestClient(SecurityMiddleware(_raise_before)).get("/snapshots/x")
+    assert r.status_code == 500 and r.json()["error"]["code"] == "internal_error"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    r = TestClient(SecurityMiddleware(_raise_after)).get("/x")
+    assert r.status_code == 200  # already sent; the middleware does not raise either
+    assert MARKER not in _logged(caplog)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [
+        "internal error on GET /snapshots/x: RuntimeError",
+        "internal error on GET /x: RuntimeError",
+    ]
+
+
+async def _reads_body(scope: Scope, receive: Receive, send: Send) -> None:
+    message: Message = {"more_body": True}
+    while message.get("more_body"):
+        message = await receive()
+    await send({"type": "http.response.start", "status": 204, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def test_too_large_escaping_a_bare_app_is_still_413() -> None:
+    """Outside FastAPI (no exception handler) the middleware answers 413 itself."""
+    r = TestClient(SecurityMiddleware(_reads_body)).post(
+        "/x", content=chunked(b"", 2 * DEFAULT_LIMIT)
+    )
+    assert_too_large(r, DEFAULT_LIMIT)
+
+
+class _Name(BaseModel):
+    name: str
+
+
+def test_under_uvicorn(caplog: pytest.LogCaptureFixture) -> None:
+    """The same two answers from a real server, whose own logging is the point."""
+    caplog.set_level(logging.DEBUG)
+    app = FastAPI()
+    install_errors(app)
+
+    @app.post("/api/echo")
+    def echo(body: _Name) -> dict[str, str]:
+        return {"name": body.name}
+
+    @app.get("/api/fail")
+    def fail() -> None:
+        raise RuntimeError(MARKER)
+
+    config = uvicorn.Config(
+        SecurityMiddleware(app), host="127.0.0.1", port=0, log_config=None, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            time.sleep(0.05)
+        assert server.started
+        port = server.servers[0].sockets[0].getsockname()[1]
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            body = chunked(b'{"name": "', 2 * DEFAULT_LIMIT, b'"}')
+            r = client.post("/api/echo", content=body, headers={"content-type": "application/json"})
+            assert_too_large(r, DEFAULT_LIMIT)
+            r = client.get("/api/fail")
+            assert r.status_code == 500 and r.json()["error"]["code"] == "internal_error"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    logged = _logged(caplog)
+    assert MARKER not in logged
+    assert "Exception in ASGI application" not in logged
+    assert "internal error on GET /api/fail: RuntimeError" in logged
