@@ -253,9 +253,13 @@ def test_every_role_through_the_command_line(tmp_path: Path) -> None:
     tally = tmp_path / "tally.json"
     out = hb("election", "tally", ELECTION, "--out", tally, *db)
     assert "encrypted tally published with" in out.stdout
+    tallied = tmp_path / "record-tallied.jsonl"
+    hb("election", "export", ELECTION, "--out", tallied, *db)
     shares = {i: tmp_path / f"share-{i}.json" for i in (1, 3)}
     for i, share in shares.items():
-        hb("trustee", "decrypt", "--secret", secret[i], "--tally", tally, "--out", share)
+        out = hb("trustee", "decrypt", "--secret", secret[i], "--record", tallied,
+                 "--tally", tally, "--workers", "1", "--out", share)  # fmt: skip
+        assert "every check passed" in out.stdout
         out = hb("election", "add-share", ELECTION, share, *db)
         assert f"decryption share of trustee {i} verified and published" in out.stdout
     hb("election", "add-share", ELECTION, shares[1], *db, expect=2)  # the same share twice

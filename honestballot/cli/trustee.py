@@ -3,22 +3,32 @@ per step, exchanging public files only.  Secret files are written with mode 0600
 
 Order: ``ceremony`` (organiser) -> ``init`` -> ``deal`` -> ``check`` -> ``finalize``
 (anyone) -> ``accept-key`` -> ... election ... -> ``decrypt`` -> ``combine`` (anyone).
+
+``decrypt`` reads the election record, not just a tally: it verifies the whole record
+and decrypts only the encrypted tally the record publishes after its close event, so
+that no operator can have a single ballot, or an open election, decrypted.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import click
 
 from honestballot.crypto.dlog import DiscreteLogTable
+from honestballot.crypto.group import base_mul
 from honestballot.entropy import SYSTEM_RANDOMNESS
-from honestballot.errors import HonestBallotError, ProtocolError
-from honestballot.protocol.decryption import combine_valid_shares, create_decryption_share
+from honestballot.errors import HonestBallotError, ProtocolError, VerificationFailed
+from honestballot.protocol.decryption import (
+    EncryptedTally,
+    combine_valid_shares,
+    create_decryption_share,
+)
 from honestballot.protocol.dkg import (
+    TrusteeSecret,
     check_deals,
     create_deal,
     create_trustee,
@@ -30,7 +40,10 @@ from honestballot.protocol.dkg_verify import (
     verify_election_key,
 )
 from honestballot.record import trustee as rec
-from honestballot.record.codec import JsonObject
+from honestballot.record.codec import JsonObject, Reader, parse_json
+from honestballot.record.events import EventLine, event_from_json
+from honestballot.record.setup import context_from_setup
+from honestballot.verify.verifier import MAX_LINE_BYTES, verify_record
 
 T = TypeVar("T")
 
@@ -205,16 +218,140 @@ def accept_key_command(secret: Path, key_path: Path, deals: tuple[Path, ...]) ->
     click.echo(f"trustee {s.index}: key share accepted (matches X_{s.index})")
 
 
+# -- decryption: only the tally a verified, closed record yields ----------------------
+
+#: the events ``decrypt`` takes from the record, and how their lines spell the kind
+_KEPT_KINDS: Final = {kind: b'"kind":"%s"' % kind.encode() for kind in ("setup", "close", "tally")}
+
+
+def _keep_events(lines: Iterable[bytes], kept: dict[str, list[EventLine]]) -> Iterator[bytes]:
+    """Pass the record's lines on to the verifier unchanged, keeping the setup, close and
+    tally events, so that what is decrypted comes from the very bytes that were verified.
+
+    Event lines are canonical (the verifier refuses any that is not), so a line holds
+    ``"kind":"close"`` unescaped only if it is that event; every candidate is parsed
+    in full all the same."""
+    for raw in lines:
+        if any(spelled in raw for spelled in _KEPT_KINDS.values()):
+            try:
+                obj = parse_json(raw.rstrip(b"\n"), limit=MAX_LINE_BYTES)
+                if isinstance(obj, dict) and obj.get("type") == "event":
+                    ev = event_from_json(obj, "record line")
+                    if ev.kind in _KEPT_KINDS:
+                        kept.setdefault(ev.kind, []).append(ev)
+            except HonestBallotError:
+                pass  # the verifier names the bad line
+        yield raw
+
+
+def _tally_from_record(path: Path, secret: TrusteeSecret, workers: int | None) -> EncryptedTally:
+    """Verify the record and return the encrypted tally it publishes after close.
+
+    Refuses (naming why) a record that fails any check, one with no close event or no
+    tally after it, and one made for another election or another key than this
+    trustee's."""
+    if secret.key_share is None:
+        raise ProtocolError(f"trustee {secret.index}: no key share yet (run accept-key first)")
+    kept: dict[str, list[EventLine]] = {}
+    with path.open("rb") as f:
+        report = verify_record(_keep_events(f, kept), workers=workers)
+    if not report.passed:
+        click.echo(f"{path.name} does not verify: no decryption share made", err=True)
+        raise VerificationFailed([f"{c.name}: {c.detail}" for c in report.failures])
+    setup, close, tally = (kept.get(kind, []) for kind in _KEPT_KINDS)
+    if not setup:  # a record that verifies starts with its setup event
+        raise ProtocolError(f"the election record {path.name} has no setup event")
+    if not close:
+        raise ProtocolError(
+            f"the election record {path.name} has no close event: the election is still "
+            "open, and nothing is decrypted before it closes"
+        )
+    if not tally or tally[0].seq < close[0].seq:
+        raise ProtocolError(
+            f"the election record {path.name} has no encrypted tally after its close "
+            "event: download the record again once the tally is published"
+        )
+    ctx, key, _ = context_from_setup(setup[0].body, check_ceremony=False)
+    mine = secret.ceremony
+    if key.ceremony != mine:
+        raise ProtocolError(
+            f"the election record is for election {key.ceremony.election_id!r} "
+            f"(key ceremony {key.ceremony.hash.hex()[:16]}), but this trustee's secret is for "
+            f"{mine.election_id!r} (key ceremony {mine.hash.hex()[:16]})"
+        )
+    if key.verification_key(secret.index) != base_mul(secret.key_share):
+        raise ProtocolError(
+            f"trustee {secret.index}: the election key in the record is not the one this "
+            "trustee accepted (its verification key differs from this trustee's key share)"
+        )
+    published = rec.decode_encrypted_tally(Reader(tally[0].body, "tally").raw("tally"), "tally")
+    if published.election != ctx.base_hash:
+        raise ProtocolError("the record's encrypted tally is for another election")
+    click.echo(
+        f"{path.name}: every check passed; election {report.election_id} is closed and tallied; "
+        f"ballots counted: {report.stats.get('ballots_counted', 0)}"
+    )
+    return published
+
+
+def _tally_difference(given: EncryptedTally, expected: EncryptedTally) -> str:
+    if given.election != expected.election:
+        return "it is for another election (base hash)"
+    a = {e.id: e.ciphertext for e in given.entries}
+    b = {e.id: e.ciphertext for e in expected.entries}
+    if a.keys() != b.keys():
+        return f"entries {sorted(a.keys() ^ b.keys())[:10]} are in only one of them"
+    differ = [i for i in b if a[i] != b[i]]
+    if differ:
+        return f"entries {differ[:10]} have other ciphertexts"
+    return "its entries are in another order"
+
+
 @trustee_group.command("decrypt")
 @click.option("--secret", type=_in_file, required=True)
-@click.option("--tally", type=_in_file, required=True)
+@click.option(
+    "--record",
+    "record_path",
+    type=_in_file,
+    required=True,
+    help="The election record (record.jsonl, the service's record download).",
+)
+@click.option(
+    "--tally",
+    type=_in_file,
+    default=None,
+    help="Optional: the encrypted-tally file; it must equal the tally in the record.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for checking ballot proofs (default: all cores).",
+)
 @click.option("--out", type=_out_file, required=True)
-def decrypt_command(secret: Path, tally: Path, out: Path) -> None:
-    """Publish this trustee's decryption share of the encrypted tally, with proofs."""
+def decrypt_command(
+    secret: Path, record_path: Path, tally: Path | None, workers: int | None, out: Path
+) -> None:
+    """Publish this trustee's decryption share of the election's encrypted tally.
+
+    The share is made only for the tally the record publishes after its close event,
+    and only once the whole record verifies and is this trustee's election: a tally
+    made from anything else (one voter's ballot, an open election) is refused.
+    """
     s = _read(secret, rec.decode_trustee_secret)
-    t = _read(tally, rec.decode_encrypted_tally, large=True)
+    given = None if tally is None else _read(tally, rec.decode_encrypted_tally, large=True)
+    t = _tally_from_record(record_path, s, workers)
+    if tally is not None and given is not None and given != t:
+        raise ProtocolError(
+            f"{tally.name} is not the encrypted tally of the election record: "
+            f"{_tally_difference(given, t)}"
+        )
     share = create_decryption_share(s, t, SYSTEM_RANDOMNESS)
     _write_public(out, rec.encode_decryption_share(share))
+    click.echo(
+        f"tally hash {t.hash.hex()} ({len(t.entries)} entries): check that the other "
+        "trustees and the observers see the same"
+    )
 
 
 @trustee_group.command("combine", cls=_MultiFileCommand)

@@ -173,16 +173,25 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "observer.share_published": ("опубликована", "жарияланды", "published"),
     "observer.share_missing": ("ещё нет", "әлі жоқ", "not yet"),
     "observer.trustee_howto": (
-        "Хранителям ключа: скачайте зашифрованный итог, выполните на своём компьютере "
-        "команду ниже и загрузите файл share.json. Сервис принимает долю, только если все её "
-        "доказательства верны; итог публикуется, как только принято достаточно долей.",
-        "Кілт сақтаушыларға: шифрланған қорытындыны жүктеп алып, өз компьютеріңізде төмендегі "
-        "команданы орындаңыз да, share.json файлын жүктеңіз. Сервис үлесті оның барлық "
-        "дәлелдері дұрыс болғанда ғана қабылдайды; жеткілікті үлес қабылданған бойда "
-        "қорытынды жарияланады.",
-        "Trustees: download the encrypted tally, run the command below on your own computer "
-        "and upload share.json. The service accepts a share only if all its proofs verify; "
-        "the result is published as soon as enough shares are in.",
+        "Хранителям ключа: скачайте протокол выборов (и, если хотите, зашифрованный итог), "
+        "выполните на своём компьютере команду ниже и загрузите файл share.json. Команда "
+        "сначала проверяет весь протокол и расшифровывает только итог, который он даёт "
+        "после закрытия; сверьте напечатанный ею хеш итога с другими хранителями. Сервис "
+        "принимает долю, только если все её доказательства верны; итог публикуется, как "
+        "только принято достаточно долей.",
+        "Кілт сақтаушыларға: сайлау хаттамасын (қаласаңыз, шифрланған қорытындыны да) "
+        "жүктеп алып, өз компьютеріңізде төмендегі команданы орындаңыз да, share.json "
+        "файлын жүктеңіз. Команда алдымен бүкіл хаттаманы тексереді және тек жабылғаннан "
+        "кейін ол беретін қорытындыны ғана шифрдан шығарады; ол басып шығарған қорытынды "
+        "хешін басқа сақтаушылармен салыстырыңыз. Сервис үлесті оның барлық дәлелдері "
+        "дұрыс болғанда ғана қабылдайды; жеткілікті үлес қабылданған бойда қорытынды "
+        "жарияланады.",
+        "Trustees: download the election record (and, if you like, the encrypted tally), "
+        "run the command below on your own computer and upload the file share.json. The "
+        "command first verifies the whole record and decrypts only the tally it yields "
+        "after the close; compare the tally hash it prints with the other trustees. The "
+        "service accepts a share only if all its proofs are valid; the result is published "
+        "as soon as enough shares are accepted.",
     ),
     "observer.download_tally": (
         "Скачать зашифрованный итог",

@@ -1,9 +1,11 @@
 """Trustees' API: the encrypted tally out, decryption shares in, the result when k are in.
 
 The service holds no trustee secret and decrypts nothing itself.  A trustee downloads
-``GET /api/e/{eid}/tally`` (byte for byte the file ``honestballot trustee decrypt
---tally`` reads), makes a decryption share on their own computer, and uploads the file
-the CLI wrote to ``POST /api/e/{eid}/decryption-shares``.  No sign-in is needed: a share
+the election record (``/e/{eid}/record.jsonl``) and, optionally, ``GET
+/api/e/{eid}/tally`` (byte for byte the file ``honestballot trustee decrypt --tally``
+reads); the command verifies the record and decrypts only the tally the record yields
+after the close (equal to the file, when one is given), and the trustee uploads the file
+it wrote to ``POST /api/e/{eid}/decryption-shares``.  No sign-in is needed: a share
 is stored only if every one of its proofs verifies against that trustee's verification
 key, so nobody can upload a wrong share, and a correct one can only help.  When the
 board holds ``k`` shares the result is combined and published at once.
@@ -85,7 +87,8 @@ def trustee_status(found: Services, election_id: str, phase: str) -> dict[str, A
 
 
 def tally_file(found: Services, election_id: str) -> bytes:
-    """The encrypted tally as ``honestballot trustee decrypt --tally`` reads it."""
+    """The encrypted tally as ``honestballot trustee decrypt --tally`` reads it (the
+    command checks it against the tally the verified record yields)."""
     cache = _tally_files.setdefault(found, {})
     data = cache.get(election_id)
     if data is None:
@@ -136,7 +139,8 @@ def accept_share(found: Services, election_id: str, body: bytes) -> dict[str, An
 
 @router.get(
     "/api/e/{election_id}/tally",
-    summary="The encrypted tally, in the file format `honestballot trustee decrypt` reads",
+    summary="The encrypted tally, in the file format `honestballot trustee decrypt --tally` "
+    "reads (checked there against the verified record)",
 )
 def get_tally(request: Request, election_id: str) -> Response:
     found, _ = election_row(request, election_id)

@@ -82,7 +82,9 @@ def close_and_tally(web: WebElection) -> None:
 
 
 def share_file(web: WebElection, trustee: int, rng: SeededRandomness) -> bytes:
-    """What ``honestballot trustee decrypt`` writes, made from the tally the API serves."""
+    """A share in the file format ``honestballot trustee decrypt`` writes, made straight
+    from the tally the API serves (test_trustee_api.py runs the command itself, which
+    first checks the tally against the verified record)."""
     r = web.client.get(f"/api/e/{web.election_id}/tally")
     assert r.status_code == 200, r.text
     tally = load(r.content, decode_encrypted_tally, "tally", large=True)

@@ -27,21 +27,28 @@ from tests.web.test_observer import (
 
 
 def _cli_decrypt(web: WebElection, trustee: int, tmp_path: Path) -> bytes:
-    """Save the tally as a trustee would and run ``honestballot trustee decrypt`` on it."""
+    """Save the record and the tally as a trustee would and run ``honestballot trustee
+    decrypt`` on them: the share is made for the tally of the verified record."""
     r = web.client.get(f"/api/e/{web.election_id}/tally")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/json")
     assert "attachment" in r.headers["content-disposition"]
     tally = tmp_path / f"tally-{trustee}.json"
     tally.write_bytes(r.content)
+    r = web.client.get(f"/e/{web.election_id}/record.jsonl")
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    record = tmp_path / f"record-{trustee}.jsonl"
+    record.write_bytes(r.content)
     secret = tmp_path / f"trustee-{trustee}.secret.json"
     secret.write_bytes(to_bytes(encode_trustee_secret(web.ceremony.secrets[trustee - 1])))
     out = tmp_path / f"share-{trustee}.json"
     result = CliRunner().invoke(
         trustee_group,
-        ["decrypt", "--secret", str(secret), "--tally", str(tally), "--out", str(out)],
-    )
-    assert result.exit_code == 0, result.output
+        ["decrypt", "--secret", str(secret), "--record", str(record), "--tally", str(tally),
+         "--workers", "1", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "every check passed" in result.output
     return out.read_bytes()
 
 
@@ -86,6 +93,8 @@ def test_trustees_decrypt_through_the_api(web: WebElection, tmp_path: Path) -> N
     page = web.client.get(f"/e/{eid}/results", params={"lang": "ru"})
     assert 'data-observer-page="share-upload"' in page.text
     assert f'href="/api/e/{eid}/tally"' in page.text
+    assert f'href="/e/{eid}/record.jsonl"' in page.text
+    assert f"--record {eid}-record.jsonl --tally {eid}-tally.json" in page.text
     assert_clean_page(page.text)
 
     r = upload_share(web, _cli_decrypt(web, 1, tmp_path))
