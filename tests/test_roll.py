@@ -82,6 +82,13 @@ def rejected(s: Setup, data: bytes) -> list[str]:
         ("  87011234567 ", "77011234567"),
         ("+1 212 555 0100", "12125550100"),
         ("+44 20 7946 0958", "442079460958"),
+        # "00" is the international prefix, as "+": one phone, however it is written
+        ("00 7 701 123 45 67", "77011234567"),
+        ("007 (701) 123-45-67", "77011234567"),
+        ("0077011234567", "77011234567"),
+        ("+0077011234567", "77011234567"),
+        ("00 44 20 7946 0958", "442079460958"),
+        ("00 1 212 555 0100", "12125550100"),
         ("", None),
         ("   ", None),
     ],
@@ -90,7 +97,20 @@ def test_normalize_phone(raw: str, normal: str | None) -> None:
     assert normalize_phone(raw) == normal
 
 
-@pytest.mark.parametrize("raw", ["12345", "8701123456789012", "call 87011234567", "٨٧٠١١٢٣٤٥٦٧"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "12345",
+        "8701123456789012",
+        "call 87011234567",
+        "٨٧٠١١٢٣٤٥٦٧",
+        "00 12345",  # 5 digits after the international prefix
+        "00 1234 5678 9012 3456",  # 16 digits after it
+        "8701123\x004567",
+        "8 701 123\u200b45 67",  # zero-width space (format, Cf)
+        "\u202a+7 701 123 45 67\u202c",  # bidirectional embedding (Cf)
+    ],
+)
 def test_invalid_phone(raw: str) -> None:
     with pytest.raises(ValueError, match="phone"):
         normalize_phone(raw)
@@ -103,6 +123,9 @@ def test_invalid_phone(raw: str) -> None:
         ("anna.k+votes@mail.example", "anna.k@mail.example"),
         ("ANNA+a+b@MAIL.example", "anna@mail.example"),
         (" anna@mail.example ", "anna@mail.example"),
+        # the domain's trailing dot (the DNS root) names the same domain
+        ("anna@mail.example.", "anna@mail.example"),
+        ("Anna+x@Mail.Example.", "anna@mail.example"),
         ("", None),
     ],
 )
@@ -110,7 +133,24 @@ def test_normalize_email(raw: str, normal: str | None) -> None:
     assert normalize_email(raw) == normal
 
 
-@pytest.mark.parametrize("raw", ["anna.mail.example", "@mail.example", "anna@", "a@b@c", "a b@c"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "anna.mail.example",
+        "@mail.example",
+        "anna@",
+        "anna@.",
+        "a@b@c",
+        "a b@c",
+        "z\x00z@example.org",
+        "z\x1b[31m@example.org",
+        "anna@mail\u200b.example",  # zero-width space (Cf)
+        "anna\u00ad@mail.example",  # soft hyphen (Cf)
+        "anna\x85@mail.example",  # next line (Cc)
+        "anna@mail\texample",  # tab (Cc)
+        "\ufeffanna@mail.example",  # byte-order mark (Cf)
+    ],
+)
 def test_invalid_email(raw: str) -> None:
     with pytest.raises(ValueError, match="e-mail"):
         normalize_email(raw)
@@ -390,3 +430,80 @@ def test_too_many_rows(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(InvalidInput, match="more than 3 voters"):
         setup.roll.import_csv(ELECTION, csv_bytes(*rows[2:]))
     assert setup.roll.count(ELECTION) == 2
+
+
+# -- control characters, the "00" prefix, the domain's trailing dot --------------------------
+
+
+def test_control_and_format_characters_in_contacts_are_refused_by_line(setup: Setup) -> None:
+    """A NUL cannot be stored on PostgreSQL (it was a 500 there, and stored on SQLite), an
+    escape sequence would reach a terminal, an invisible mark makes two addresses look
+    alike: each is a problem of its line, and nothing is imported."""
+    problems = rejected(
+        setup,
+        csv_bytes(
+            f"{IDS[0]},Good,,g@x.example,station-1",  # 2
+            f"{IDS[1]},Zed,,z\x00z@example.org,station-1",  # 3
+            f"{IDS[2]},Esc,,z\x1b[31m@example.org,station-1",  # 4
+            f"{IDS[3]},Nul phone,8 701 000\x00 00 01,,station-1",  # 5
+            f"{IDS[4]},Hidden,+7 701 000 00 02\u200b,z\u2066@example.org,station-1",  # 6
+        ),
+    )
+    assert problems == [
+        "line 3: e-mail 'z\\x00z@example.org' contains control or format characters",
+        "line 4: e-mail 'z\\x1b[31m@example.org' contains control or format characters",
+        "line 5: phone '8 701 000\\x00 00 01' contains control or format characters",
+        "line 6: phone '+7 701 000 00 02\\u200b' contains control or format characters",
+        "line 6: e-mail 'z\\u2066@example.org' contains control or format characters",
+    ]
+    assert setup.roll.voter_by_national_id(ELECTION, IDS[0]) is None
+
+
+def test_a_phone_written_with_00_is_the_same_phone(setup: Setup) -> None:
+    data = csv_bytes(
+        f"{IDS[0]},A,+7 701 000 0001,,station-1",
+        f"{IDS[1]},B,00 7 701 000 0001,,station-1",
+    )
+    assert rejected(setup, data) == [
+        "line 3: phone 77010000001 is also used on line 2; a shared phone needs an exception "
+        "recorded with a reason"
+    ]
+    setup.roll.import_csv(ELECTION, csv_bytes(f"{IDS[0]},A,+7 701 000 0001,,station-1"))
+    later = csv_bytes(f"{IDS[1]},B,007 (701) 000-00-01,,station-1")
+    assert rejected(setup, later) == [
+        "line 2: phone 77010000001 is also used by a voter already on the roll; a shared "
+        "phone needs an exception recorded with a reason"
+    ]
+    assert setup.roll.add_exception(ELECTION, "00 7 701 000 0001", "one family") == "77010000001"
+    assert setup.roll.import_csv(ELECTION, later) == 1
+    b = setup.roll.voter_by_national_id(ELECTION, IDS[1])
+    assert b is not None and b.phone == "77010000001"
+
+
+def test_an_e_mail_with_the_domains_trailing_dot_is_the_same_e_mail(setup: Setup) -> None:
+    setup.roll.import_csv(ELECTION, csv_bytes(f"{IDS[0]},A,,a@x.org,station-1"))
+    assert rejected(setup, csv_bytes(f"{IDS[1]},B,,A@X.org.,station-1")) == [
+        "line 2: e-mail a@x.org is also used by a voter already on the roll; a shared e-mail "
+        "needs an exception recorded with a reason"
+    ]
+
+
+def test_an_exception_with_control_or_format_characters_is_refused(setup: Setup) -> None:
+    for contact, reason, message in [
+        ("q\x00@example.org", "one family", "e-mail .* contains control or format characters"),
+        ("q\x1b[31m@example.org", "one family", "e-mail .* control or format"),
+        ("8 701 000\x00 00 01", "one family", "phone .* control or format"),
+        ("q@example.org", "fam\x00ily", "reason .* contains control or format characters"),
+        ("q@example.org", "fam\x1b[2Jily", "reason .* control or format"),
+        ("q@example.org", "one\nfamily", "reason .* control or format"),
+        ("q@example.org", "one\u200bfamily", "reason .* control or format"),
+        ("q@example.org", "\u202eylimaf eno", "reason .* control or format"),
+    ]:
+        with pytest.raises(InvalidInput, match=message):
+            setup.roll.add_exception(ELECTION, contact, reason)
+    assert setup.roll.exception_count(ELECTION) == 0
+    # Leading and trailing whitespace is still only trimmed; other scripts are fine.
+    assert setup.roll.add_exception(ELECTION, "Q@Example.org.", "\tсемья Ивановых\n") == (
+        "q@example.org"
+    )
+    assert setup.roll.exceptions(ELECTION) == [("q@example.org", "семья Ивановых")]

@@ -1030,3 +1030,84 @@ def test_a_lost_connection_raises_its_own_error_out_of_a_transaction(election: E
         raise RuntimeError("the real error")
     with store.engine.connect() as conn:  # the pool goes on working
         assert store.election_row(conn, election.id) is not None
+
+
+def test_two_organisers_creating_the_same_election_at_once_get_one_election_and_a_409(
+    ceremonies: dict[str, Ceremony],
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each organiser has a store of their own; exactly one creation succeeds, the other
+    is told the election already exists (never a database error), on both databases."""
+    ceremony = ceremonies[ELECTION]
+    stores = [SqlStore(database_url) for _ in range(2)]
+    start = threading.Barrier(2)
+    if not stores[0].is_sqlite:
+        # On PostgreSQL the existence check takes no lock: make both organisers pass it
+        # before either inserts, so the loser meets the unique key, not the check.
+        checked = threading.Barrier(2)
+        for store in stores:
+            first_call = [True]
+
+            def after_check(
+                conn: Any, election_id: str, real: Any = store.election_row, first: Any = first_call
+            ) -> Any:
+                row = real(conn, election_id)
+                if first[0]:
+                    first[0] = False
+                    checked.wait(timeout=60)
+                return row
+
+            monkeypatch.setattr(store, "election_row", after_check)
+    outcomes: list[Any] = [None, None]
+
+    def create(i: int) -> None:
+        service = ElectionService(stores[i], SeededRandomness(f"organiser-{i}"))
+        start.wait(timeout=60)
+        try:
+            outcomes[i] = service.create(ceremony.manifest, ceremony.key)
+        except Exception as exc:
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not any(t.is_alive() for t in threads)
+        created = [o for o in outcomes if isinstance(o, ElectionContext)]
+        refused = [o for o in outcomes if not isinstance(o, ElectionContext)]
+        assert len(created) == 1 and len(refused) == 1, outcomes
+        assert isinstance(refused[0], ProtocolError), repr(refused[0])
+        assert str(refused[0]) == f"election {ELECTION!r} already exists"
+        assert [ev.kind for ev in stores[0].iter_events(ELECTION)] == ["setup"]
+        assert stores[0].list_elections() == [ELECTION]
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_a_database_error_does_not_carry_the_statements_values(database_url: str) -> None:
+    """The engine hides SQL parameters (and PostgreSQL's DETAIL, which repeats them), so
+    that voters' data never reaches a log or a traceback through a database error."""
+    import traceback
+
+    from sqlalchemy.exc import IntegrityError
+
+    store = SqlStore(database_url)
+    values = ("dup-election-4711", "manifest-900101300099", "context-Anna", "secret-z@x.org")
+    try:
+        with store.transaction() as conn:
+            store.insert_election(conn, *values)
+        with pytest.raises(IntegrityError) as info, store.transaction() as conn:
+            store.insert_election(conn, *values)
+        text = "".join(traceback.format_exception(info.value))
+        assert "hidden due to hide_parameters" in str(info.value)
+        for value in values:
+            assert value not in str(info.value)
+            assert value not in text
+        with store.engine.connect() as conn:  # the store goes on working
+            assert store.election_row(conn, values[0]) is not None
+    finally:
+        store.close()

@@ -74,12 +74,14 @@ def normal_id_sql(v: str) -> str:
 
 
 def normal_phone_sql(v: str) -> str:
-    """Digits only; a national 8XXXXXXXXXX or 10-digit number becomes 7XXXXXXXXXX."""
+    """Digits only, without a leading ``00`` (international prefix, as ``+``); then a
+    national 8XXXXXXXXXX or 10-digit number becomes 7XXXXXXXXXX (``normalize_phone``)."""
     # Digits after at most one "+" (the usual shape) skip the slower regexp_replace.
-    d = (
+    digits = (
         f"CASE WHEN regexp_full_match({v}, '\\+?[0-9]+') THEN replace({v}, '+', '') "
         f"ELSE regexp_replace({v}, '[^0-9]', '', 'g') END"
     )
+    d = f"(CASE WHEN prefix({digits}, '00') THEN substr({digits}, 3) ELSE {digits} END)"
     return (
         f"CASE WHEN length({d}) = 11 AND {d} LIKE '8%' THEN '7' || substr({d}, 2) "
         f"WHEN length({d}) = 10 THEN '7' || {d} ELSE nullif({d}, '') END"
@@ -87,11 +89,13 @@ def normal_phone_sql(v: str) -> str:
 
 
 def normal_email_sql(v: str) -> str:
-    """Lower case, without a ``+tag`` (``a+x@b`` reaches the same inbox as ``a@b``)."""
-    return (
-        f"CASE WHEN contains({v}, '+') THEN regexp_replace(lower({v}), '\\+[^@]*@', '@') "
-        f"ELSE lower({v}) END"
+    """Lower case, without a ``+tag`` (``a+x@b`` reaches the same inbox as ``a@b``) and
+    one trailing dot (``a@b.`` is ``a@b``), as ``normalize_email``."""
+    e = (
+        f"(CASE WHEN contains({v}, '+') THEN regexp_replace(lower({v}), '\\+[^@]*@', '@') "
+        f"ELSE lower({v}) END)"
     )
+    return f"CASE WHEN suffix({v}, '.') THEN left({e}, -1) ELSE {e} END"
 
 
 def _date(v: str) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from honestballot.crypto.dlog import DiscreteLogTable
 from honestballot.crypto.group import Point, Scalar, base_mul
@@ -226,22 +227,32 @@ class ElectionService:
         board_secret = random_nonzero_scalar(self.rng)
         board_key = base_mul(board_secret)
         key_json = encode_election_key(key)
-        with self.store.transaction() as conn:
-            if self.store.election_row(conn, manifest.election_id) is not None:
-                raise ProtocolError(f"election {manifest.election_id!r} already exists")
-            self.store.insert_election(
-                conn,
-                manifest.election_id,
-                json.dumps(manifest_to_json(manifest)),
-                json.dumps(key_json),
-                board_secret.hex(),
-            )
-            body = {
-                "manifest": manifest_to_json(manifest),
-                "election_key": key_json,
-                "board_key": board_key.hex(),
-            }
-            self._append(conn, manifest.election_id, "setup", body)
+        exists = ProtocolError(f"election {manifest.election_id!r} already exists")
+        try:
+            with self.store.transaction() as conn:
+                if self.store.election_row(conn, manifest.election_id) is not None:
+                    raise exists
+                self.store.insert_election(
+                    conn,
+                    manifest.election_id,
+                    json.dumps(manifest_to_json(manifest)),
+                    json.dumps(key_json),
+                    board_secret.hex(),
+                )
+                body = {
+                    "manifest": manifest_to_json(manifest),
+                    "election_key": key_json,
+                    "board_key": board_key.hex(),
+                }
+                self._append(conn, manifest.election_id, "setup", body)
+        except IntegrityError as exc:
+            # The check above takes no lock on PostgreSQL: an organiser creating the same
+            # election at the same moment inserts it first, and this insert then fails on
+            # the unique key once that transaction has committed.
+            with self.store.engine.connect() as conn:
+                if self.store.election_row(conn, manifest.election_id) is None:
+                    raise
+            raise exists from exc
         self.publish_tree_head(manifest.election_id)
         return self.context(manifest.election_id)
 

@@ -25,6 +25,7 @@ from honestballot.errors import InvalidInput, RollRejected
 from honestballot.record.manifest import manifest_from_json
 from honestballot.service.roll_csv import (
     RollLine,
+    has_control_characters,
     normalize_contact,
     normalize_national_id,
     parse_roll,
@@ -168,6 +169,11 @@ class Roll:
         why = reason.strip()
         if not 3 <= len(why) <= 500:
             raise InvalidInput("the reason for an exception must have 3 to 500 characters")
+        if has_control_characters(why):
+            raise InvalidInput(
+                "the reason for an exception contains control or format characters "
+                "(line breaks, tabs, NUL, invisible marks)"
+            )
         with self.store.transaction(election_id) as conn:
             self._in_setup(conn, election_id, "recording a contact exception")
             key = (contact_exceptions.c.election_id == election_id) & (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -27,32 +28,54 @@ _NOT_DIGIT = re.compile(r"[^0-9]")
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")
 _SPACE = re.compile(r"\s")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
+_INVISIBLE = frozenset(("Cc", "Cf"))
 
 
 def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` has a control (Unicode Cc: NUL, ESC, newline...) or format (Cf:
+    zero-width space, bidirectional marks...) character.
+
+    Contacts and exception reasons with one are refused: NUL cannot be stored on
+    PostgreSQL, an escape sequence would be replayed into a terminal, and an invisible
+    character makes one address look like another.
+    """
+    # isprintable() is True for text without Cc and Cf (and some other categories), so
+    # the usual contact is checked at C speed.
+    return not text.isprintable() and any(unicodedata.category(c) in _INVISIBLE for c in text)
+
+
 # -- normalisation (docs/audit.md) -------------------------------------------------------
 
 
 def normalize_phone(text: str) -> str | None:
-    """Digits only; 11 digits starting with 8, or 10 digits, become ``7XXXXXXXXXX``.
+    """Digits only, without a leading ``00`` (the international prefix, as ``+``); then
+    11 digits starting with 8, or 10 digits, become ``7XXXXXXXXXX``.
 
-    Empty gives ``None``. Letters, non-ASCII digits, or fewer than 10 or more than 15
-    digits raise :class:`ValueError` with the reason.
+    Empty gives ``None``. Control or format characters, letters, non-ASCII digits, or
+    fewer than 10 or more than 15 digits (after ``00``) raise :class:`ValueError` with
+    the reason.
 
     >>> normalize_phone("8 (701) 123-45-67")
+    '77011234567'
+    >>> normalize_phone("00 7 701 123 45 67")
     '77011234567'
     """
     value = text.strip()
     if not value:
         return None
+    if has_control_characters(value):
+        raise ValueError(f"phone {_shown(value)} contains control or format characters")
     if _LETTER.search(value):
         raise ValueError(f"phone {_shown(value)} contains letters")
     if not value.isascii() and _OTHER_DIGIT.search(value):
         raise ValueError(f"phone {_shown(value)} contains non-ASCII digits")
     digits = _NOT_DIGIT.sub("", value)
+    if digits.startswith("00"):
+        digits = digits[2:]
     if not 10 <= len(digits) <= 15:
         raise ValueError(f"phone {_shown(value)} has {len(digits)} digits, not 10 to 15")
     if len(digits) == 11 and digits.startswith("8"):
@@ -63,18 +86,22 @@ def normalize_phone(text: str) -> str | None:
 
 
 def normalize_email(text: str) -> str | None:
-    """Lower-cased, a ``+tag`` before ``@`` removed; it must contain ``@``.
+    """Lower-cased, a ``+tag`` before ``@`` and one trailing dot of the domain (the DNS
+    root: ``x.org.`` is ``x.org``) removed; it must contain ``@``.
 
     Empty gives ``None``; an address without one ``@`` between a non-empty local part
-    and domain, or with spaces, raises :class:`ValueError`.
+    and domain, or with spaces or control or format characters, raises
+    :class:`ValueError`.
 
-    >>> normalize_email("Anna.K+votes@Mail.Example")
+    >>> normalize_email("Anna.K+votes@Mail.Example.")
     'anna.k@mail.example'
     """
     value = text.strip()
     if not value:
         return None
-    normal = _TAG.sub("@", value.lower(), count=1)
+    if has_control_characters(value):
+        raise ValueError(f"e-mail {_shown(value)} contains control or format characters")
+    normal = _TAG.sub("@", value.lower(), count=1).removesuffix(".")
     if "@" not in normal:
         raise ValueError(f"e-mail {_shown(value)} has no @")
     local, _, domain = normal.partition("@")

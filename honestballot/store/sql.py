@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, Table, create_engine, event, select, update
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, ExceptionContext
 
 from honestballot.store.migrate import upgrade
 from honestballot.store.schema import credentials, elections, events, tree_heads
@@ -52,8 +52,12 @@ class SqlStore:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = engine_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
+        # hide_parameters: a database error's text (in a log, a traceback) must never
+        # carry a statement's values: voters' names, national IDs, contacts, secrets.
         if self.is_sqlite:
-            self.engine: Engine = create_engine(self.url, connect_args={"timeout": 60})
+            self.engine: Engine = create_engine(
+                self.url, connect_args={"timeout": 60}, hide_parameters=True
+            )
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         else:
@@ -63,8 +67,13 @@ class SqlStore:
             # The pool is as large as a worker's thread pool, so connections are reused
             # rather than opened and closed under load.
             self.engine = create_engine(
-                self.url, pool_size=pool_size, max_overflow=10, pool_recycle=3600
+                self.url,
+                pool_size=pool_size,
+                max_overflow=10,
+                pool_recycle=3600,
+                hide_parameters=True,
             )
+            event.listen(self.engine, "handle_error", _without_pg_detail)
         upgrade(self.engine)
 
     def close(self) -> None:
@@ -506,6 +515,23 @@ def _stored(row: Any) -> StoredEvent:
         leaf_hash=bytes(row["leaf_hash"]),
         tracking_hash=bytes(th) if th is not None else None,
     )
+
+
+def _without_pg_detail(context: ExceptionContext) -> None:
+    """Drop PostgreSQL's DETAIL from an error's text, keeping its primary message.
+
+    The DETAIL repeats values of the statement, which ``hide_parameters`` cannot hide:
+    ``Key (election_id, national_id)=(e, 900101300099) already exists``, or a whole
+    row (``Failing row contains (...)``).  The driver's exception keeps the full
+    diagnostics in ``.diag`` for code that needs them; only its text changes.
+    """
+    orig = context.original_exception
+    wrapped = context.sqlalchemy_exception
+    primary = getattr(getattr(orig, "diag", None), "message_primary", None)
+    if not isinstance(primary, str) or wrapped is None or str(orig) == primary:
+        return
+    orig.args = (primary,)
+    wrapped.args = (f"({type(orig).__module__}.{type(orig).__name__}) {primary}",)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -808,3 +808,29 @@ def test_no_token_reaches_the_log(web_setup: WebElection, caplog: pytest.LogCapt
         text = record.getMessage() + repr(record.args)
         assert web_setup.organiser_token not in text
         assert WRONG_TOKEN not in text
+
+
+def test_control_characters_in_contacts_and_reasons_are_a_clear_400(
+    web_setup: WebElection,
+) -> None:
+    """A NUL was a 500 on PostgreSQL and stored on SQLite; an escape sequence was stored."""
+    for body, field in [
+        ({"contact": "q\u0000@example.org", "reason": "one family"}, "e-mail"),
+        ({"contact": "q\u001b[31m@example.org", "reason": "one family"}, "e-mail"),
+        ({"contact": "+7 701 555 00\u200b 12", "reason": "one family"}, "phone"),
+        ({"contact": "q@example.org", "reason": "fam\u0000ily"}, "reason"),
+        ({"contact": "q@example.org", "reason": "fam\u001b[2Jily"}, "reason"),
+    ]:
+        r = post_json(web_setup, f"{E}/exceptions", body)
+        assert r.status_code == 400 and error_code(r) == "invalid_input", r.text
+        assert field in r.json()["error"]["message"]
+        assert "control or format characters" in r.json()["error"]["message"]
+    assert api(web_setup, "GET", f"{E}/exceptions").json() == {"exceptions": []}
+
+    rows = [NEW[0], ("900101300099", "Zed", "", "z\x00z@example.org", "station-1")]
+    r = post_roll(web_setup, roll_csv(rows))
+    assert r.status_code == 400 and error_code(r) == "roll_rejected", r.text
+    assert r.json()["error"]["problems"] == [
+        "line 3: e-mail 'z\\x00z@example.org' contains control or format characters"
+    ]
+    assert web_setup.services.roll.count("web-test") == len(ROLL)
