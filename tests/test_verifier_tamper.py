@@ -54,7 +54,8 @@ def _label(en: str) -> Label:
 
 def small_manifest() -> Manifest:
     """Two contests (one with against-all, one with blank), three units, min unit size 2:
-    north (3 voters) and south (2) are broken out, tiny (1) is not."""
+    north (3 voters) is broken out; tiny (1) is not, and neither is south (2), since the
+    totals minus north and south would give away tiny's one ballot."""
     mayor = Contest(
         "mayor",
         _label("Mayor"),
@@ -417,10 +418,10 @@ def test_the_untouched_record_verifies(record: Record) -> None:
     assert report.stats["ballots_audited"] == 1
     assert report.stats["superseded"] == 1
     assert report.stats["ballots_counted"] == 6
-    # north (3 ballots) and south (2) are broken out; tiny (1) is below min_unit_size 2
+    # north (3 ballots) is broken out; tiny (1) is below min_unit_size 2, and south (2)
+    # is held back with it, or the totals minus north and south would give tiny away
     assert report.counts["mayor/c1@north"] == 1
-    assert "council/m1@south" in report.counts
-    assert not any(entry.endswith("@tiny") for entry in report.counts)
+    assert not any(entry.endswith(("@tiny", "@south")) for entry in report.counts)
     # the re-vote of the fourth voter counts, not the first ballot
     assert report.counts["mayor/c3"] == 2
     assert report.counts["mayor/c1"] == 1
@@ -702,6 +703,24 @@ def test_a_small_unit_broken_out_in_the_tally_is_caught(record: Record) -> None:
 
     report = _edit(record, "tally", break_out_tiny)
     assert {"tally.aggregation", "tally.min-unit-size"} <= failed(report), describe(report)
+
+
+def test_a_unit_that_gives_a_small_one_away_by_subtraction_is_caught(record: Record) -> None:
+    """South has enough ballots of its own, but with north and south broken out, the
+    totals minus the two would be tiny's one ballot."""
+
+    def break_out_south(body: dict[str, Any]) -> None:
+        entries = body["tally"]["entries"]
+        entries += [
+            {**e, "id": e["id"].replace("@north", "@south")}
+            for e in entries
+            if e["id"].endswith("@north")
+        ]
+
+    report = _edit(record, "tally", break_out_south)
+    assert {"tally.aggregation", "tally.min-unit-size"} <= failed(report), describe(report)
+    [check] = [c for c in report.checks if c.name == "tally.min-unit-size"]
+    assert "subtraction" in check.detail and "@south" in check.detail
 
 
 def test_a_unit_size_inflated_to_reach_the_minimum_is_caught(record: Record) -> None:

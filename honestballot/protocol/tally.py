@@ -4,14 +4,17 @@ Ballots are summed per unit first; the election-wide total of each option is the
 sum of its unit sums (units partition the counted ballots), so the whole tally
 costs one pass of point additions.  A unit's sums are published -- and so ever
 decrypted -- only when at least ``min_unit_size`` ballots are counted in it;
-smaller units appear only inside the totals.
+smaller units appear only inside the totals.  Since the totals minus the units broken
+out give the units held back, the units held back must together hold no ballot or at
+least ``min_unit_size``; when they hold fewer, the smallest unit that would be broken out
+is held back too (complementary suppression, :func:`units_broken_out`).
 
 Entry ids: ``contest/option`` for totals, ``contest/option@unit`` per unit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from honestballot.crypto.elgamal import ZERO_CIPHERTEXT, Ciphertext
@@ -34,6 +37,18 @@ class CountedTally:
 
 def entry_id(contest_id: str, option_id: str, unit: str | None = None) -> str:
     return f"{contest_id}/{option_id}" + (f"@{unit}" if unit is not None else "")
+
+
+def units_broken_out(counted_per_unit: Sequence[tuple[str, int]], min_unit_size: int) -> set[str]:
+    """The units whose sums are published, given ``(unit, counted ballots)`` in manifest
+    order: those with at least ``min_unit_size`` ballots, less the smallest of them (the
+    first in manifest order among equals) when the rest hold together between 1 and
+    ``min_unit_size - 1`` ballots, which the totals would otherwise give away."""
+    big = [(n, i, u) for i, (u, n) in enumerate(counted_per_unit) if n >= min_unit_size]
+    held = sum(n for _, n in counted_per_unit) - sum(n for n, _, _ in big)
+    if 0 < held < min_unit_size and big:
+        big.remove(min(big))  # it holds min_unit_size or more: together they are enough
+    return {u for _, _, u in big}
 
 
 def compute_tally(
@@ -60,13 +75,12 @@ def compute_tally(
     for sums in per_unit.values():
         totals = [t + s for t, s in zip(totals, sums, strict=True)]
     entries = [TallyEntry(entry_id(c, o), ct) for (c, o), ct in zip(slots, totals, strict=True)]
+    counted_per_unit = tuple((u.id, counts[u.id]) for u in manifest.units)
+    broken_out = units_broken_out(counted_per_unit, manifest.min_unit_size)
     for u in manifest.units:
-        if counts[u.id] >= manifest.min_unit_size:
+        if u.id in broken_out:
             entries += [
                 TallyEntry(entry_id(c, o, u.id), ct)
                 for (c, o), ct in zip(slots, per_unit[u.id], strict=True)
             ]
-    return CountedTally(
-        EncryptedTally(election_hash, tuple(entries)),
-        tuple((u.id, counts[u.id]) for u in manifest.units),
-    )
+    return CountedTally(EncryptedTally(election_hash, tuple(entries)), counted_per_unit)

@@ -36,7 +36,7 @@ from honestballot.protocol.decryption import (
 )
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.tally import compute_tally
+from honestballot.protocol.tally import compute_tally, units_broken_out
 from honestballot.record.ballot import ballot_from_json, opening_from_json
 from honestballot.record.codec import Reader, canonical_bytes, parse_json
 from honestballot.record.events import (
@@ -398,20 +398,21 @@ def _check_tally_and_result(
             "tally.aggregation",
             f"encrypted tally recomputed from {recomputed.ballots_counted} counted ballots",
         )
+    allowed = units_broken_out(published_counts, ctx.manifest.min_unit_size)
     small = [
-        e.id
-        for e in published.entries
-        if "@" in e.id
-        and dict(published_counts).get(e.id.split("@", 1)[1], 0) < ctx.manifest.min_unit_size
+        e.id for e in published.entries if "@" in e.id and e.id.split("@", 1)[1] not in allowed
     ]
     if small:
         report.fail(
-            "tally.min-unit-size", f"entries for units below the minimum size: {small[:10]}"
+            "tally.min-unit-size",
+            "entries that give away units below the minimum size, directly or by "
+            f"subtraction from the totals: {small[:10]}",
         )
     else:
         report.ok(
             "tally.min-unit-size",
-            f"no unit below {ctx.manifest.min_unit_size} ballots is broken out",
+            f"no unit below {ctx.manifest.min_unit_size} ballots is broken out, nor can the "
+            "units held back be worked out from the totals",
         )
     _check_shares_and_result(key, published, by_kind, recomputed.ballots_counted, report)
 

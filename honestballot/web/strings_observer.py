@@ -216,13 +216,17 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "observer.per_unit": ("Итоги по участкам", "Учаскелер бойынша қорытынды", "Results by unit"),
     "observer.small_units": (
         "Участки, где учтено меньше {min} бюллетеней, отдельно не показываются, чтобы нельзя "
-        "было вычислить чей-то выбор; их бюллетени входят только в общий итог: {units}.",
+        "было вычислить чей-то выбор; если их вместе можно было бы получить вычитанием из "
+        "общего итога, не показывается и наименьший из остальных участков. Их бюллетени "
+        "входят только в общий итог: {units}.",
         "{min}-ден аз бюллетень есепке алынған учаскелер біреудің таңдауын анықтауға болмас "
-        "үшін бөлек көрсетілмейді; олардың бюллетеньдері тек жалпы қорытындыға кіреді: "
-        "{units}.",
+        "үшін бөлек көрсетілмейді; егер оларды бірге жалпы қорытындыдан шегеру арқылы табуға "
+        "болатын болса, қалған учаскелердің ең кішісі де көрсетілмейді. Олардың "
+        "бюллетеньдері тек жалпы қорытындыға кіреді: {units}.",
         "Units with fewer than {min} counted ballots are not shown separately, so that "
-        "nobody's choice can be inferred; their ballots are included only in the totals: "
-        "{units}.",
+        "nobody's choice can be inferred; when together they could be worked out from the "
+        "totals by subtraction, the smallest of the other units is not shown either. Their "
+        "ballots are included only in the totals: {units}.",
     ),
     "observer.counted_per_unit": (
         "Учтено бюллетеней по участкам",

@@ -248,10 +248,13 @@ def test_turnout_snapshot_served_without_results(web: WebElection) -> None:
 
 
 def test_results_per_unit_only_for_large_units(web_setup: WebElection) -> None:
+    """station-1 and station-3 have the minimum of 50 ballots, station-2 only 3: station-2
+    is held back, and so is station-1 (the smaller of the two large ones, first in manifest
+    order), or the totals minus both large units would give away station-2's ballots."""
     web = web_setup
-    units = ("station-1",) * 50 + ("station-2",) * 3
+    units = ("station-1",) * 50 + ("station-2",) * 3 + ("station-3",) * 50
     voters = register(web, units, seed="many")
-    web.services.elections.open(web.election_id)  # no roll summary: 50 credentials fit
+    web.services.elections.open(web.election_id)  # no roll summary: the credentials fit
     for i in range(len(units)):
         voters.cast(i, CHOICE if i % 3 else OTHER)
     assert web.client.get(f"/api/e/{web.election_id}/results").status_code == 409
@@ -266,12 +269,14 @@ def test_results_per_unit_only_for_large_units(web_setup: WebElection) -> None:
     others = len([i for i in range(len(units)) if i % 3 == 0])
     assert totals["chair/cand-1"] == len(units) - others
     assert totals["chair/cand-2"] == others == totals["council/blank"]
-    assert [u["unit"] for u in result["per_unit"]] == ["station-1"]
-    station_1 = {c["id"]: c["count"] for c in result["per_unit"][0]["counts"]}
-    assert station_1["chair/cand-2"] == len([i for i in range(50) if i % 3 == 0])
+    assert [u["unit"] for u in result["per_unit"]] == ["station-3"]
+    station_3 = {c["id"]: c["count"] for c in result["per_unit"][0]["counts"]}
+    assert station_3["chair/cand-2"] == len([i for i in range(53, 103) if i % 3 == 0])
+    held_back = totals["chair/cand-2"] - station_3["chair/cand-2"]
+    assert held_back == len([i for i in range(53) if i % 3 == 0])  # 53 ballots together
     assert result["units_not_broken_out"] == [
+        "station-1",
         "station-2",
-        "station-3",
         "station-4",
         "station-small",
     ]
@@ -284,7 +289,7 @@ def test_results_per_unit_only_for_large_units(web_setup: WebElection) -> None:
         assert page.text.count('<section class="unit-result">') == 1
         assert "data-small-units" in page.text
         assert_clean_page(page.text)
-    assert "Station 1" in page.text and "Small station" in page.text
+    assert "Station 3" in page.text and "Small station" in page.text
 
 
 # -- the record and tree heads -----------------------------------------------------------
