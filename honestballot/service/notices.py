@@ -76,20 +76,18 @@ _SUBJECT: Final = {
 
 _BODY: Final = {
     "en": (
-        "A ballot was cast in {title} at {time} UTC from {device}. Tracking code: {code} "
-        "(find it on the public board). If this was not you, vote again — only your last "
-        "ballot counts — and report it."
+        "A ballot was cast in {title} at {time} UTC from {device}. If this was not you, "
+        "vote again — only your last ballot counts — and report it."
     ),
     "ru": (
         "В голосовании «{title}» {time} UTC подан бюллетень с устройства: {device}. "
-        "Код для проверки: {code} (найдите его на публичной доске). Если это были не вы, "
-        "проголосуйте снова — учитывается только последний бюллетень — и сообщите об этом."
+        "Если это были не вы, проголосуйте снова — учитывается только последний "
+        "бюллетень — и сообщите об этом."
     ),
     "kk": (
         "«{title}» дауыс беруінде {time} UTC уақытында мына құрылғыдан бюллетень "
-        "тапсырылды: {device}. Тексеру коды: {code} (оны ашық тақтадан табыңыз). Егер бұл "
-        "сіз болмасаңыз, қайта дауыс беріңіз — тек соңғы бюллетеніңіз есептеледі — және "
-        "бұл туралы хабарлаңыз."
+        "тапсырылды: {device}. Егер бұл сіз болмасаңыз, қайта дауыс беріңіз — тек соңғы "
+        "бюллетеніңіз есептеледі — және бұл туралы хабарлаңыз."
     ),
 }
 
@@ -100,10 +98,14 @@ def _one_line(text: str, limit: int) -> str:
 
 
 def cast_notice_text(
-    language: str, time_ms: int, device: str, tracking_code: str, election_title: str
+    language: str, time_ms: int, device: str, election_title: str
 ) -> tuple[str, str]:
     """The (subject, body) of a cast notice in ``ru``, ``kk`` or ``en`` (any other
-    language gets English: a notice must never fail for want of a translation)."""
+    language gets English: a notice must never fail for want of a translation).
+
+    It names no tracking code: the message passes through the SMS gateway or mail
+    provider, which knows the phone or address, and a tracking code there would tie the
+    voter to their ballot and credential on the public board."""
     lang = language if language in _BODY else "en"
     when = datetime.fromtimestamp(time_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
     device_text = _one_line(device, 64) or "unknown device"
@@ -111,9 +113,7 @@ def cast_notice_text(
         device_text = _UNKNOWN_DEVICE.get(lang, device_text)
     title = _one_line(election_title, 120)
     subject = _one_line(_SUBJECT[lang].format(title=title), MAX_SUBJECT)
-    body = _BODY[lang].format(
-        title=title, time=when, device=device_text, code=_one_line(tracking_code, 128)
-    )
+    body = _BODY[lang].format(title=title, time=when, device=device_text)
     return subject, body
 
 

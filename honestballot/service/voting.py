@@ -239,11 +239,7 @@ class VotingDesk:
 
         def add(rows: RowBuffer, _ballot: EncryptedBallot, receipt: Receipt) -> None:
             subject, body = cast_notice_text(
-                client.language,
-                now,
-                client.device_description,
-                receipt.tracking_code,
-                title.get(client.language),
+                client.language, now, client.device_description, title.get(client.language)
             )
             for channel, destination in (("sms", voter.phone), ("email", voter.email)):
                 if destination:

@@ -331,7 +331,9 @@ def test_register_then_cast_gives_a_receipt_and_a_notice(web: WebElection) -> No
     notices = [m for m in read_outbox(web.outbox) if not m["secret"]]
     assert {m["destination"] for m in notices} == {"77010000001", "a1@example.org"}
     for notice in notices:
-        assert body["tracking_code"] in notice["body"]
+        # no tracking code: the gateway that sees the phone must not see the ballot's code
+        assert body["tracking_code"] not in notice["body"]
+        assert body["receipt"]["tracking_hash"] not in notice["body"]
         assert "UTC" in notice["body"]
         assert "Chrome on Android" in notice["body"]
 
