@@ -111,6 +111,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     # -- the credential --------------------------------------------------------------------
     "voter.cred.title": ("Ваш ключ для голосования", "Дауыс беру кілтіңіз", "Your voting key"),
+    "voter.cred.stored": (
+        "Этот браузер хранит код, чтобы вы могли проголосовать с него снова. Выход из "
+        "системы удаляет код из браузера; на чужом устройстве обязательно выйдите.",
+        "Бұл браузер қайта дауыс бере алуыңыз үшін кодты сақтайды. Жүйеден шығу кодты "
+        "браузерден өшіреді; бөгде құрылғыда міндетті түрде шығыңыз.",
+        "This browser keeps the code so that you can vote again from it. Signing out "
+        "removes it from this browser; on a device that is not yours, always sign out.",
+    ),
     "voter.cred.keep": (
         "Сохраните этот код. С ним вы сможете проголосовать снова с другого устройства. "
         "Никто от имени выборов никогда не попросит его у вас.",
@@ -228,6 +236,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "бақылаушыларға хабарлаңыз.",
         "This does NOT match your choice! Do not vote from this device; tell the observers.",
     ),
+    "voter.audit.failed": (
+        "Проверка не удалась, но этот бюллетень уже раскрыт и подан быть не может. "
+        "Выберите снова: будет сделано новое шифрование.",
+        "Тексеру сәтсіз аяқталды, бірақ бұл бюллетень ашылып қойды және тапсырыла алмайды. "
+        "Қайта таңдаңыз: жаңа шифрлау жасалады.",
+        "The audit failed, but this ballot has been opened and can never be cast. Choose "
+        "again: a fresh encryption will be made.",
+    ),
     "voter.audit.spoiled": (
         "Этот бюллетень опубликован и никогда не может быть подан. Выберите снова: будет "
         "сделано новое шифрование.",
@@ -235,6 +251,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "шифрлау жасалады.",
         "This ballot is published and can never be cast. Choose again: a fresh encryption "
         "will be made.",
+    ),
+    "voter.error.receipt_mismatch": (
+        "Сервер ответил квитанцией другого бюллетеня. Ваш бюллетень мог быть не принят: не "
+        "уходите с этой страницы и сообщите наблюдателям.",
+        "Сервер басқа бюллетеннің түбіртегімен жауап берді. Бюллетеніңіз қабылданбаған болуы "
+        "мүмкін: бұл беттен кетпеңіз және бақылаушыларға хабарлаңыз.",
+        "The server answered with another ballot's receipt. Your ballot may not have been "
+        "accepted: stay on this page and tell the observers.",
     ),
     "voter.error.network": (
         "Нет связи с сервером. Попробуйте ещё раз.",

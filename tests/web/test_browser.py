@@ -251,6 +251,10 @@ class Watch:
             lambda exc: self.problems.append(f"[{label}] uncaught on {page.url}: {exc}"),
         )
 
+    def forget(self, url_part: str) -> None:
+        """Drop the problems about a request the test made fail on purpose."""
+        self.problems[:] = [p for p in self.problems if url_part not in p]
+
     def assert_clean(self) -> None:
         assert not self.problems, "the pages reported problems:\n" + "\n".join(self.problems)
 
@@ -417,6 +421,33 @@ def test_vote_in_the_browser(server: Server, web_ceremony: DemoCeremony, tmp_pat
                 expect(page.locator("#ballot-form")).to_be_visible()
                 lang = page.locator("#voter-app").get_attribute("data-lang") or "ru"
 
+                # an audit that fails on the way: once its opening has left the device
+                # the encryption is spoiled, so the ballot cannot be cast after all
+                _encrypt(page, AUDITED)
+                page.route(f"**/api/e/{eid}/audits", lambda route: route.abort())
+                page.locator("#audit").click()
+                expect(page.locator("#voter-error")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+                expect(page.locator("#encrypted")).to_be_hidden()
+                expect(page.locator("#encrypt")).to_be_visible()
+                page.unroute(f"**/api/e/{eid}/audits")
+                watch.forget("/audits")  # the aborted request's console line
+
+                # a server that answers a cast with another ballot's receipt is caught
+                _encrypt(page, FIRST)
+                page.route(
+                    f"**/api/e/{eid}/ballots",
+                    lambda route: route.fulfill(
+                        status=201,
+                        content_type="application/json",
+                        body=json.dumps({"receipt": {"tracking_hash": "00" * 32}}),
+                    ),
+                )
+                page.locator("#cast").click()
+                expect(page.locator("#voter-error")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+                assert "/receipt/" not in page.url
+                page.unroute(f"**/api/e/{eid}/ballots")
+                page.locator("#change").click()
+
                 audited_code = _encrypt(page, AUDITED)
                 page.locator("#audit").click()
                 expect(page.locator("#audit-result")).to_be_visible(timeout=STEP_TIMEOUT_MS)
@@ -439,6 +470,13 @@ def test_vote_in_the_browser(server: Server, web_ceremony: DemoCeremony, tmp_pat
                 expect(row).to_have_count(1)
                 expect(row.locator("td.code")).to_have_text(second_code)
                 expect(row).to_have_attribute("data-status", "counts")
+                # signing out takes the credential code off this browser
+                page.goto(server.url(f"/e/{eid}/vote"))
+                key = f"honestballot:{eid}:credential"
+                assert page.evaluate("(k) => localStorage.getItem(k)", key) == credential_code
+                page.locator("#signout-form button").click()
+                page.wait_for_load_state()
+                assert page.evaluate("(k) => localStorage.getItem(k)", key) is None
                 watch.assert_clean()
                 first.close()
 

@@ -343,6 +343,7 @@
     state.encrypted = null;
     $('tracking-code').textContent = '';
     show('encrypted', false);
+    busyBallot(false);
     lockBallot(false);
   }
 
@@ -372,17 +373,27 @@
     show('encrypted');
   }
 
+  /** @param {boolean} busy - a cast or an audit is on its way: no button may change it */
+  function busyBallot(busy) {
+    for (const id of ['cast', 'audit', 'change']) $(id).disabled = busy;
+  }
+
   async function cast() {
-    if (!state.encrypted) return;
-    $('cast').disabled = true;
-    $('audit').disabled = true;
+    const mine = state.encrypted;
+    if (!mine) return;
+    busyBallot(true);
     $('cast').textContent = say('casting');
     try {
-      const answer = await call('POST', '/ballots', state.encrypted.ballot);
-      location.assign(answer.check_url);
+      const answer = await call('POST', '/ballots', mine.ballot);
+      // The receipt checked next is the one of the ballot made here, whatever the server
+      // names: a server sending the voter to another (included) ballot's receipt while
+      // dropping this one must not get a "verified" page.
+      if (!answer || !answer.receipt || answer.receipt.tracking_hash !== mine.tracking_hash) {
+        throw new Error(say('receiptMismatch'));
+      }
+      location.assign(`/e/${encodeURIComponent(election)}/receipt/${mine.tracking_hash}`);
     } catch (e) {
-      $('cast').disabled = false;
-      $('audit').disabled = false;
+      busyBallot(false);
       $('cast').textContent = say('cast');
       showError('voter-error', e);
     }
@@ -390,20 +401,20 @@
 
   async function audit() {
     if (!state.encrypted) return;
-    $('cast').disabled = true;
-    $('audit').disabled = true;
     const { ballot, opening } = state.encrypted;
+    // Once its opening has left this device the encryption is spoiled, whatever the
+    // answer: if the audit failed on the way (or a server claimed it did), casting this
+    // ballot would give the server a counted ballot whose choices it has read.
+    discardEncryption();
     let answer;
     try {
       answer = await call('POST', '/audits', { ballot, opening });
     } catch (e) {
-      $('cast').disabled = false;
-      $('audit').disabled = false;
-      showError('voter-error', e);
+      const why = e instanceof Error ? e.message : String(e);
+      showError('voter-error', new Error(`${why} ${say('auditFailed')}`));
       return;
     }
     showAudit(answer);
-    discardEncryption(); // an opened ballot can never be cast: the next one is a fresh one
   }
 
   function showAudit(answer) {
@@ -430,7 +441,17 @@
     show('audit-result');
   }
 
+  function forgetCode() {
+    try {
+      localStorage.removeItem(storageKey);
+    } catch (e) {
+      // storage blocked: nothing was kept
+    }
+  }
+
   function bindBallotButtons() {
+    // signing out also takes the credential code off this browser (a shared device)
+    $('signout-form').addEventListener('submit', forgetCode);
     $('ballot-form').addEventListener('submit', encrypt);
     $('cast').addEventListener('click', cast);
     $('audit').addEventListener('click', audit);
