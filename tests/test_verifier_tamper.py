@@ -788,6 +788,33 @@ def test_a_result_hiding_a_rejected_share_is_caught(record: Record) -> None:
     assert "result.counts" in failed(report), describe(report)
 
 
+@pytest.mark.parametrize(
+    ("what", "change"),
+    [
+        ("a trustee given as true", lambda b: b.update(trustees=[True, *b["trustees"][1:]])),
+        ("a trustee given as text", lambda b: b.update(trustees=["1", *b["trustees"][1:]])),
+        ("an extra key in a count", lambda b: b["counts"][0].update(note="anything")),
+        ("a count given as true", lambda b: b["counts"][0].update(count=True)),
+        ("a rejected share with a bool", lambda b: b.update(rejected_shares=[{"trustee": True}])),
+    ],
+)
+def test_a_result_with_wrong_types_or_extra_keys_is_caught(
+    record: Record, what: str, change: Callable[[dict[str, Any]], None]
+) -> None:
+    """Every field of the result is read strictly: True is not trustee 1 (Python would
+    compare them equal), and no key may be added to a count."""
+    report = _edit(record, "result", change)
+    assert "result.counts" in failed(report), f"{what}: {describe(report)}"
+
+
+def test_a_ballot_event_without_its_ballot_is_a_named_format_failure(record: Record) -> None:
+    def drop(body: dict[str, Any]) -> None:
+        body["ballotx"] = body.pop("ballot")
+
+    report = _edit(record, "ballot", drop)
+    assert "record.format" in failed(report), describe(report)
+
+
 # -- the demo record (min_unit_size 50, real clock) ------------------------------------
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from honestballot.crypto.dlog import DiscreteLogTable
 from honestballot.crypto.group import Point
 from honestballot.crypto.merkle import MerkleTree, leaf_hash
-from honestballot.errors import HonestBallotError
+from honestballot.errors import HonestBallotError, RecordFormatError
 from honestballot.protocol.ballot import EncryptedBallot, check_opening, verify_ballot
 from honestballot.protocol.board import AuditEvent, BallotEvent, BoardRules
 from honestballot.protocol.decryption import (
@@ -238,12 +238,12 @@ def verify_record(lines: Iterable[bytes], *, workers: int | None = None) -> Repo
         f"qualified trustees {list(key.qualified)}",
     )
     _check_log(parsed, report.election_id, board_key, report)
-    ballots, audits = _collect_ballots(parsed)
     try:
         decoded = _decode_ballots(parsed)
     except HonestBallotError as exc:
         report.fail("record.format", str(exc))
         return report
+    ballots, audits = _collect_ballots(parsed)  # their bodies are well formed: decoded above
     rules = _replay(parsed, decoded, report)
     if rules is None:
         return report
@@ -417,6 +417,26 @@ def _check_tally_and_result(
     _check_shares_and_result(key, published, by_kind, recomputed.ballots_counted, report)
 
 
+def _count_item(value: Any, path: str) -> tuple[str, int]:
+    r = Reader(value, path)
+    out = (r.text("id", max_len=200), r.integer("count", minimum=0))
+    r.done()
+    return out
+
+
+def _trustee_index(value: Any, path: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise RecordFormatError(f"{path}: expected a trustee index (an integer from 1)")
+    return value
+
+
+def _rejected_share(value: Any, path: str) -> dict[str, Any]:
+    r = Reader(value, path)
+    out = {"trustee": r.integer("trustee", minimum=1), "reason": r.text("reason")}
+    r.done()
+    return out
+
+
 def _unit_count(value: Any, path: str) -> tuple[str, int]:
     r = Reader(value, path)
     out = (r.text("unit", max_len=64), r.integer("ballots", minimum=0))
@@ -462,12 +482,9 @@ def _check_shares_and_result(
         table = DiscreteLogTable(max(1, ballots_counted))
         recomputed = {e.id: table.solve(e.plaintext) for e in decrypted.entries}
         result = Reader(body, "result")
-        published_list = [
-            (Reader(c, "count").text("id"), Reader(c, "count").integer("count", minimum=0))
-            for c in result.array("counts")
-        ]
-        published_trustees = result.array("trustees")
-        published_rejected = result.array("rejected_shares")
+        published_list = result.items("counts", _count_item)
+        published_trustees = result.items("trustees", _trustee_index)
+        published_rejected = result.items("rejected_shares", _rejected_share)
         result.done()
     except (HonestBallotError, KeyError, TypeError) as exc:
         report.fail("result.counts", f"the result cannot be recomputed: {exc}")
