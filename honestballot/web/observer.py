@@ -78,11 +78,15 @@ class BoardQuery:
 
 def parse_board_query(text: str) -> BoardQuery:
     """A tracking code (``ABCD-EFGH-IJKL-MNOP``, any case, dashes or spaces optional) or
-    the first 8 to 64 hex digits of a tracking hash."""
+    the first 8 to 64 hex digits of a tracking hash (16 characters that read as a
+    tracking code are taken as one)."""
     if len(text) > 200:
         raise InvalidInput("the search is too long: give a tracking code or a hex prefix")
     compact = re.sub(r"[\s-]", "", text)
-    if _HEX.match(compact.lower()) and "-" not in text:  # a dash means a tracking code
+    # a dash, or exactly 16 characters that read as one, mean a tracking code (a hash
+    # prefix of that shape is found with a 17th hex digit)
+    as_code = "-" in text or (len(compact) == 16 and bool(_CODE.match(compact.upper())))
+    if _HEX.match(compact.lower()) and not as_code:
         low = compact.lower()
         return BoardQuery(bytes.fromhex(low[: len(low) // 2 * 2]), low)
     if _CODE.match(compact.upper()):

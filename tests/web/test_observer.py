@@ -137,6 +137,11 @@ def test_board_query_parsing() -> None:
     assert odd.prefix == bytes.fromhex("0123abcd") and odd.hex_prefix == "0123abcde"
     hexlike = parse_board_query("ABCD-ABCD-ABCD-ABCD")  # a dash means a tracking code
     assert hexlike.prefix == base64.b32decode("ABCDABCDABCDABCD")
+    # ... and so do 16 characters that read as one, typed without dashes (A-F and 2-7
+    # are hex digits too); a hash prefix of that shape takes a 17th digit
+    for typed in ("ABCDEFAB23456723", "abcd efab 2345 6723"):
+        assert parse_board_query(typed).prefix == base64.b32decode("ABCDEFAB23456723")
+    assert parse_board_query("abcdefab234567230").hex_prefix == "abcdefab234567230"
 
 
 def test_board_search_by_code_and_prefix(web: WebElection) -> None:
@@ -406,7 +411,8 @@ const storage = { getItem: (k) => (store.has(k) ? store.get(k) : null),
 
 def test_tree_head_check_in_browser_script(web: WebElection, tmp_path: Path) -> None:
     """observer.js's check under Node: first visit, consistent growth, then a forked head
-    signed with the real board key, a head with a forged root and a shrunk log all fail."""
+    signed with the real board key, a head with a forged root, a shrunk log and a head
+    signed with an earlier time all fail."""
     assert shutil.which("node"), "this test runs observer.js under Node.js (/usr/bin/node)"
     eid = web.election_id
     voters = register(web)
@@ -433,6 +439,13 @@ def test_tree_head_check_in_browser_script(web: WebElection, tmp_path: Path) -> 
     fork = sign_tree_head(forked_head, eid, secret, base_mul(secret), SeededRandomness("fork"))
     forged = dict(grown["body"], root="00" * 32)
     shrunk = dict(first)
+    # the same tree, signed again with an earlier time: the board key is real
+    earlier_head = TreeHead(
+        new_size, bytes.fromhex(grown["body"]["root"]), grown["body"]["timestamp_ms"] - 1
+    )
+    earlier = sign_tree_head(
+        earlier_head, eid, secret, base_mul(secret), SeededRandomness("earlier")
+    )
 
     steps = [
         {latest_url: first},
@@ -440,6 +453,7 @@ def test_tree_head_check_in_browser_script(web: WebElection, tmp_path: Path) -> 
         {latest_url: {"status": 200, "body": fork.to_json()}, same_url: route(same_url)},
         {latest_url: {"status": 200, "body": forged}},
         {latest_url: shrunk},
+        {latest_url: {"status": 200, "body": earlier.to_json()}, same_url: route(same_url)},
         {latest_url: grown, same_url: route(same_url)},
     ]
     scenario = tmp_path / "scenario.json"
@@ -462,13 +476,14 @@ def test_tree_head_check_in_browser_script(web: WebElection, tmp_path: Path) -> 
     results = json.loads(out.stdout)
     assert results[0] == {"state": "first", "size": old_size, "saved": old_size}
     assert results[1] == {"state": "consistent", "size": new_size, "saved": new_size}
-    for failed in results[2:5]:
+    for failed in results[2:6]:
         assert failed["error"] == "InconsistentLog", failed
         assert failed["saved"] == new_size  # the evidence is kept, not overwritten
     assert "root" in results[2]["message"]
     assert "does not verify" in results[3]["message"]
     assert "shrank" in results[4]["message"]
-    assert results[5] == {"state": "consistent", "size": new_size, "saved": new_size}
+    assert "back in time" in results[5]["message"]
+    assert results[6] == {"state": "consistent", "size": new_size, "saved": new_size}
 
 
 # -- every page, three languages ---------------------------------------------------------

@@ -60,8 +60,9 @@
    * the latest if it checks out.
    *
    * Resolves to `{state: 'first' | 'consistent', latest, saved}`; rejects with
-   * InconsistentLog (the log does not extend the saved head, a head is not signed by the
-   * board key, or the board key changed) or Unreachable (nothing could be checked).
+   * InconsistentLog (the log does not extend the saved head, a head is older than the
+   * saved one, a head is not signed by the board key, or the board key changed) or
+   * Unreachable (nothing could be checked).
    */
   async function checkTreeHead({ electionId, boardKey, storage, fetchJson = getJson, hb }) {
     const crypto = hb || globalThis.HonestBallot;
@@ -96,6 +97,11 @@
         if (saved.size > latest.size) {
           throw new InconsistentLog(
             `the log shrank: the saved head covers ${saved.size} entries, the latest only ${latest.size}`,
+            saved, latest);
+        }
+        if (latest.timestamp_ms < saved.timestamp_ms) {
+          throw new InconsistentLog(
+            `a tree head went back in time: ${saved.timestamp_ms} -> ${latest.timestamp_ms}`,
             saved, latest);
         }
         let proof;
