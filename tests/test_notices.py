@@ -554,3 +554,77 @@ def test_run_forever_goes_again_at_once_after_a_full_batch(
     stop.set()
     thread.join(10)
     assert rounds == [2, 2, 1]
+
+
+# -- a lease never expires under a send ---------------------------------------------------------
+
+
+class SlowGateway:
+    """A gateway whose every send takes its full worst case, ``max_send_s`` (20.5 s: a
+    slow answer within the timeouts).  Should a send end after this round's lease, another
+    deliverer runs a round at once, as it would once the lease had lapsed."""
+
+    max_send_s = 20.5
+
+    def __init__(self, store: SqlStore, clock: Clock, lease_end: int) -> None:
+        self.store = store
+        self.clock = clock
+        self.lease_end = lease_end
+        self.delivered: Counter[str] = Counter()
+
+    def send(self, message: Message) -> None:
+        self.delivered[message.body] += 1
+        self.clock.now += 20_500
+        if self.clock.now > self.lease_end:
+            other = Recorder()
+            Outbox(self.store, other, self.clock).deliver_pending()
+            self.delivered.update(m.body for m in other.messages)
+
+
+def test_a_slow_send_never_outlives_the_lease_so_nothing_is_sent_twice(store: SqlStore) -> None:
+    queue(store, 3)
+    clock = Clock()
+    gateway = SlowGateway(store, clock, lease_end=T0 + 60_000)
+    outbox = Outbox(store, gateway, clock, lease_s=60)
+    # 20.5 s a send and a 5 s margin: a third send, starting 41 s into the 60 s lease,
+    # could end after it; it is left for the next round, and the first two are recorded.
+    assert outbox.deliver_pending() == 2
+    after = rows(store)
+    assert [r["sent_ms"] for r in after] == [T0 + 20_500, T0 + 41_000, None]
+    assert after[2]["claimed_until_ms"] == 0  # released at once, not when the lease lapses
+    gateway.lease_end = clock.now + 60_000
+    assert outbox.deliver_pending() == 1
+    assert gateway.delivered == {f"notice {i}": 1 for i in range(3)}
+    assert outbox.pending_count(ELECTION) == 0
+
+
+def test_the_lease_fits_the_senders_longest_send(store: SqlStore) -> None:
+    clock = Clock()
+    slow = SlowGateway(store, clock, lease_end=T0)
+    assert Outbox(store, Recorder(), clock).lease_s == 60
+    assert Outbox(store, slow, clock).lease_s == 60  # 2 x 20.5 s + 5 s fit in the default
+    slow.max_send_s = 100
+    assert Outbox(store, slow, clock).lease_s == 205  # room for two sends and the margin
+    with pytest.raises(InvalidInput, match="cannot fit one send"):
+        Outbox(store, slow, clock, lease_s=105)
+    slow.max_send_s = 20.5
+    outbox = Outbox(store, slow, clock, lease_s=26)
+    with pytest.raises(InvalidInput, match="cannot fit one send"):
+        outbox.deliver_pending(lease_s=25.5)
+    with pytest.raises(InvalidInput, match="positive"):
+        outbox.deliver_pending(lease_s=0)
+
+
+def test_the_real_senders_state_their_longest_send(store: SqlStore) -> None:
+    from honestballot.service.senders import ConsoleSender, RoutingSender
+    from honestballot.service.senders_net import HttpSmsSender, SmtpSender
+
+    smtp = SmtpSender("mail.example", 587, "u", "pw", "noreply@example.org", timeout=10)
+    sms = HttpSmsSender("https://gateway.example/sms", "tok", timeout=10)
+    assert smtp.max_send_s >= 10 * 10  # every SMTP step may wait its timeout
+    assert sms.max_send_s >= 2 * 10  # connect and answer
+    assert ConsoleSender().max_send_s > 0
+    router = RoutingSender(sms=sms, email=smtp)
+    assert router.max_send_s == smtp.max_send_s
+    outbox = Outbox(store, router, Clock())
+    assert outbox.lease_s * 1000 > outbox.max_send_ms + 5_000

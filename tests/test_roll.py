@@ -507,3 +507,48 @@ def test_an_exception_with_control_or_format_characters_is_refused(setup: Setup)
         "q@example.org"
     )
     assert setup.roll.exceptions(ELECTION) == [("q@example.org", "семья Ивановых")]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "spy@evil.example,voter",
+        "voter@example.org, spy@evil.example",
+        "voter@example.org;spy@evil.example",
+        "Voter <spy@evil.example>",
+        "spy@evil.example(voter)",
+        '"voter"@evil.example',
+        "group:spy@evil.example",
+        "voter\\@evil.example",
+        "voter@[10.0.0.1]",
+        "voter\u2028@evil.example",
+        "voter@evil..example",
+        "voter+x@y@evil.example",
+    ],
+)
+def test_an_email_on_the_roll_names_one_recipient(raw: str) -> None:
+    with pytest.raises(ValueError, match="e-mail"):
+        normalize_email(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "spy@evil.example,voter",
+        "a@b",
+        "a@localhost",
+        "Кира@Почта.Пример.",
+        "a@.b",
+        "a b@c",
+        "a@b;c",
+    ],
+)
+def test_the_roll_and_the_sender_agree_on_email_addresses(raw: str) -> None:
+    from honestballot.service.senders import email_address_problem
+
+    try:
+        normal = normalize_email(raw)
+    except ValueError:
+        return  # the roll may be stricter than the sender, never laxer
+    assert normal is not None
+    assert email_address_problem(normal) is None

@@ -680,3 +680,138 @@ def test_sender_from_url_route(tmp_path: Path) -> None:
     to_files.send(code_email())
     assert latest_code_for(tmp_path / "sms", PHONE) == CODE
     assert latest_code_for(tmp_path / "mail", MAILBOX) == CODE
+
+
+# --- one recipient, ASCII credentials, no clear-text gateway -------------------------------
+
+MULTI_RECIPIENT = [
+    "voter@example.org, spy@evil.example",
+    "spy@evil.example,voter",
+    "voter@example.org;spy@evil.example",
+    "Voter <spy@evil.example>",
+    "<spy@evil.example>",
+    "spy@evil.example (voter)",
+    '"voter@example.org"@evil.example',
+    "voter\u2028Bcc: spy2@evil.example@x.org",
+    "voter@example.org spy@evil.example",
+    "group:spy@evil.example",
+    "a@b@evil.example",
+    "@example.org",
+    "voter@",
+    "voter@.example.org",
+    "voter@example..org",
+]
+
+
+@pytest.mark.parametrize("destination", MULTI_RECIPIENT)
+def test_an_email_destination_is_one_plain_address(destination: str) -> None:
+    with pytest.raises(ValueError, match="e-mail"):
+        Message("email", destination, "Your sign-in code", "code", secret=True)
+
+
+@pytest.mark.parametrize("destination", ["a@localhost", "Кира@Почта.Пример.", "a.b+c@x.example"])
+def test_plain_email_destinations_are_accepted(destination: str) -> None:
+    assert Message("email", destination, "s", "b", secret=False).destination == destination
+
+
+def unchecked_email(destination: str) -> Message:
+    """A message whose destination skipped the checks (as if they had a gap)."""
+    message = code_email()
+    object.__setattr__(message, "destination", destination)
+    return message
+
+
+def test_smtp_names_exactly_one_recipient(smtp_server: FakeSmtpServer) -> None:
+    sender = plain_smtp(smtp_server.port, username=None, password=None)
+    sender.send(code_email())
+    assert [mail.rcpt_to for mail in smtp_server.mails] == [[MAILBOX]]
+    # Even a To header naming two addresses gives one RCPT: recipients are not read from it.
+    sender.send(unchecked_email(f"{MAILBOX}, spy@evil.example"))
+    assert smtp_server.mails[1].rcpt_to == [MAILBOX]
+
+
+@pytest.mark.parametrize(("username", "password"), [("mailer", "pässwörd"), ("мейлер", "pw")])
+def test_smtp_refuses_a_non_ascii_login(username: str, password: str) -> None:
+    with pytest.raises(ValueError, match="ASCII") as failure:
+        SmtpSender("127.0.0.1", 25, username, password, "noreply@example.org", starttls=False)
+    assert password not in str(failure.value)
+
+
+def test_sender_from_url_refuses_a_non_ascii_password() -> None:
+    with pytest.raises(ValueError, match="password must be ASCII") as failure:
+        sender_from_url("smtp://user:p%C3%A4ss@mail.example?from=noreply@example.org")
+    assert "päss" not in str(failure.value) and "%C3" not in str(failure.value)
+
+
+def test_smtp_encoding_error_is_delivery_failed_without_the_password(
+    smtp_server: FakeSmtpServer,
+) -> None:
+    sender = plain_smtp(smtp_server.port)
+    sender.password = Secret("pässwörd")  # as if it had slipped past the constructor
+    with pytest.raises(DeliveryFailed, match="failed") as failure:
+        sender.send(code_email())
+    assert "pässwörd" not in str(failure.value)
+    assert CODE not in str(failure.value)
+    assert smtp_server.mails == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://gateway.example/sénd",
+        "https://шлюз.example/sms",
+        "https://gateway.example/sms?x=a b",
+        "https://gateway.example/sms\n",
+    ],
+)
+def test_http_sms_sender_refuses_a_url_it_cannot_send(url: str) -> None:
+    with pytest.raises(ValueError, match="ASCII without spaces"):
+        HttpSmsSender(url, "tok")
+
+
+def test_http_sms_sender_refuses_a_non_ascii_token() -> None:
+    with pytest.raises(ValueError, match="ASCII") as failure:
+        HttpSmsSender("https://gateway.example/sms", "tökén")
+    assert "tökén" not in str(failure.value)
+
+
+def test_http_sms_value_error_is_delivery_failed(gateway: FakeGateway) -> None:
+    sender = HttpSmsSender(gateway_url(gateway), "tok-abc", timeout=5)
+    sender.url = gateway_url(gateway) + "/sénd?api_key=TOPSECRET"  # slipped past the checks
+    with pytest.raises(DeliveryFailed, match="failed") as failure:
+        sender.send(code_sms())
+    assert "TOPSECRET" not in str(failure.value)
+    assert CODE not in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://sms.example.net/send", "http://10.0.0.5/sms", "http://[2001:db8::1]/sms"]
+)
+def test_http_sms_sender_refuses_clear_text_to_a_remote_host(url: str) -> None:
+    with pytest.raises(ValueError, match="in clear"):
+        HttpSmsSender(url, "tok")
+    with pytest.raises(ValueError, match="in clear") as failure:
+        sender_from_url(url + "?token=SECRET123")
+    assert "SECRET123" not in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/sms",
+        "http://127.8.9.10/sms",
+        "http://[::1]:80/sms",
+        "http://localhost/sms",
+    ],
+)
+def test_http_sms_sender_allows_clear_text_to_the_loopback(url: str) -> None:
+    assert HttpSmsSender(url, "tok").url == url
+
+
+def test_senders_state_their_longest_send(tmp_path: Path) -> None:
+    smtp = SmtpSender("mail.example", 587, "u", "pw", "noreply@example.org", timeout=4)
+    sms = HttpSmsSender("https://gateway.example/sms", "tok", timeout=4)
+    assert smtp.max_send_s >= 4 * 10
+    assert sms.max_send_s >= 4 * 2
+    assert 0 < FileSender(tmp_path).max_send_s < 60
+    assert RoutingSender(sms=sms, email=FileSender(tmp_path)).max_send_s == sms.max_send_s

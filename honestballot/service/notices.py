@@ -13,9 +13,12 @@ neither block nor fail a cast.
    PostgreSQL the select is ``FOR UPDATE SKIP LOCKED``, so concurrent claimers take
    disjoint rows; on SQLite the write transaction (``BEGIN IMMEDIATE``) serialises them.
 2. *send* — outside any transaction, one message at a time.  A notice is handed to the
-   sender only while this process's lease on it still has at least a safety margin left;
-   once the lease runs short the rest of the batch is released for another round, so a
-   lease can never expire under a notice that is being sent.
+   sender only while this process's lease on it still has room for the longest send the
+   sender can take (its ``max_send_s``: for SMTP every protocol step waiting its full
+   timeout) plus a safety margin; once the lease runs short the outcomes so far are
+   written and the rest of the batch is released for another round, so a lease can
+   never expire under a notice that is being sent, nor before its outcome is written.
+   A lease too short for even one send is refused when the :class:`Outbox` is made.
 3. *record* — at the end of the round, in one write transaction for all its notices:
    ``sent_ms`` on success; on failure ``attempts + 1`` and ``claimed_until_ms = now +
    backoff`` (30 s, doubling, at most 30 min), which is the earliest next try.  Both
@@ -46,12 +49,16 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from honestballot.errors import DeliveryFailed, InvalidInput
-from honestballot.service.senders import Channel, Message, Sender
+from honestballot.service.senders import Channel, Message, Sender, max_send_seconds
 from honestballot.store.schema import notices
 from honestballot.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
 
+#: the shortest lease a round takes (a longer one when the sender's sends can be slower)
+DEFAULT_LEASE_S: Final = 60
+#: what a lease keeps beyond the longest send, for the clocks of the servers to differ
+MAX_MARGIN_MS: Final = 5_000
 BACKOFF_BASE_MS: Final = 30_000
 BACKOFF_MAX_MS: Final = 30 * 60_000
 MAX_SUBJECT: Final = 256
@@ -250,6 +257,11 @@ class _Claimed:
     attempts: int
 
 
+def _margin_ms(lease_ms: int) -> int:
+    """The lease a send must leave over: for clocks that differ and the round's write."""
+    return max(1, min(MAX_MARGIN_MS, lease_ms // 4))
+
+
 def backoff_ms(attempts: int) -> int:
     """How long a notice waits after its ``attempts``-th failure before the next try."""
     return int(min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** max(0, min(attempts - 1, 20))))
@@ -263,36 +275,70 @@ class Outbox:
     queues a notice.  The cost is a wider window for the duplicate the module accepts: a
     process that dies mid-round sends again, once the lease has passed, every notice of
     that round it had not recorded yet.  It never loses one.
+
+    ``lease_s`` is how long a round holds its notices: by default
+    :data:`DEFAULT_LEASE_S`, or room for two of the sender's longest sends (its
+    ``max_send_s``) and the margin if that is longer.  A lease that cannot fit one
+    longest send and the margin raises :class:`InvalidInput`.
     """
 
-    def __init__(self, store: SqlStore, sender: Sender, clock: Callable[[], int] = _now_ms) -> None:
+    def __init__(
+        self,
+        store: SqlStore,
+        sender: Sender,
+        clock: Callable[[], int] = _now_ms,
+        lease_s: float | None = None,
+    ) -> None:
         self.store = store
         self.sender = sender
         self.clock = clock
+        #: the longest one send can take, in milliseconds
+        self.max_send_ms = int(max_send_seconds(sender) * 1000 + 0.999)
+        if lease_s is None:
+            lease_s = max(DEFAULT_LEASE_S, (2 * self.max_send_ms + MAX_MARGIN_MS) / 1000)
+        self.lease_s = lease_s
+        self._lease_ms(lease_s)
 
-    def deliver_pending(self, batch: int = 100, lease_s: float = 60, max_attempts: int = 8) -> int:
+    def _lease_ms(self, lease_s: float) -> int:
+        if not lease_s > 0:
+            raise InvalidInput("a notice lease must be positive")
+        lease_ms = int(lease_s * 1000)
+        if lease_ms <= self.max_send_ms + _margin_ms(lease_ms):
+            raise InvalidInput(
+                f"a notice lease of {lease_s:g} s cannot fit one send by this sender, which "
+                f"can take {self.max_send_ms / 1000:g} s, and the "
+                f"{_margin_ms(lease_ms) / 1000:g} s margin; make the lease longer or the "
+                "sender's timeout shorter"
+            )
+        return lease_ms
+
+    def deliver_pending(
+        self, batch: int = 100, lease_s: float | None = None, max_attempts: int = 8
+    ) -> int:
         """Claim up to ``batch`` due notices, send them and record the outcomes.
 
-        The outcomes are written when the round ends, or, if the lease runs short first,
-        then, together with releasing the notices not tried.  Either way the write comes
-        right after a send that began with the lease's margin still left, as the write of
-        each single notice did when every notice had a transaction of its own.  If it
-        fails, it is logged and the round's notices come back after the lease.
+        A notice is sent only while the lease (``lease_s``, by default the outbox's) has
+        room for the sender's longest send and the margin.  The outcomes are written when
+        the round ends, or, if the lease runs short first, then, together with releasing
+        the notices not tried.  Either way the write comes right after a send that ended,
+        at the latest, with the lease's margin still left.  If it fails, it is logged and
+        the round's notices come back after the lease.
 
         Returns the number sent in this round: accepted by the sender, recorded or not.
         """
-        if batch < 1 or lease_s <= 0 or max_attempts < 1:
+        if batch < 1 or max_attempts < 1:
             raise InvalidInput("batch, lease and max_attempts must be positive")
-        lease_ms = int(lease_s * 1000)
+        lease_ms = self._lease_ms(self.lease_s if lease_s is None else lease_s)
         claim = self.clock() + lease_ms
         claimed = self._claim(batch, claim, lease_ms, max_attempts)
-        margin = max(1, min(5_000, lease_ms // 4))
+        # A send may begin only if it ends, however slow, with the margin still left.
+        room = self.max_send_ms + _margin_ms(lease_ms)
         sent: list[tuple[int, int]] = []  # (notice_id, sent_ms)
         failed: list[tuple[int, int]] = []  # (notice_id, retry_at_ms)
         untried: list[int] = []
         try:
             for i, notice in enumerate(claimed):
-                if self.clock() + margin >= claim:
+                if self.clock() + room >= claim:
                     untried = [c.notice_id for c in claimed[i:]]
                     log.warning(
                         "notice lease ran short; %d notice(s) left for the next round",

@@ -87,11 +87,14 @@ def normalize_phone(text: str) -> str | None:
 
 def normalize_email(text: str) -> str | None:
     """Lower-cased, a ``+tag`` before ``@`` and one trailing dot of the domain (the DNS
-    root: ``x.org.`` is ``x.org``) removed; it must contain ``@``.
+    root: ``x.org.`` is ``x.org``) removed; it must be exactly one plain address.
 
-    Empty gives ``None``; an address without one ``@`` between a non-empty local part
-    and domain, or with spaces or control or format characters, raises
-    :class:`ValueError`.
+    Empty gives ``None``.  An address without exactly one ``@`` between a non-empty local
+    part and a domain with no empty label (``mail.example`` or a host name such as
+    ``localhost``), or with spaces, control or format characters, or any of
+    ``,;<>()"\\[]:`` (which could make a mail header name a second recipient), raises
+    :class:`ValueError` naming the e-mail field.  The rule is the one a :class:`Message`
+    applies (``senders.email_address_problem``), so every address on a roll can be sent to.
 
     >>> normalize_email("Anna.K+votes@Mail.Example.")
     'anna.k@mail.example'
@@ -101,11 +104,18 @@ def normalize_email(text: str) -> str | None:
         return None
     if has_control_characters(value):
         raise ValueError(f"e-mail {_shown(value)} contains control or format characters")
+    if re.search(r"""[,;<>()"\\\[\]:]""", value):
+        raise ValueError(
+            f"e-mail {_shown(value)} is not one plain address (it has one of , ; < > ( ) "
+            '" \\ [ ] :)'
+        )
+    if value.count("@") > 1:
+        raise ValueError(f"e-mail {_shown(value)} has more than one @")
     normal = _TAG.sub("@", value.lower(), count=1).removesuffix(".")
     if "@" not in normal:
         raise ValueError(f"e-mail {_shown(value)} has no @")
     local, _, domain = normal.partition("@")
-    if not local or not domain or "@" in domain:
+    if not local or not domain or "@" in domain or not all(domain.split(".")):
         raise ValueError(f"e-mail {_shown(value)} is not local@domain")
     if _SPACE.search(normal) or len(normal) > _MAX_EMAIL:
         raise ValueError(f"e-mail {_shown(value)} has spaces or is too long")

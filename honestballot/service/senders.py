@@ -37,6 +37,49 @@ OUTBOX_NAME = "outbox.jsonl"
 #: a control character: none may appear in a destination, subject, address or token
 CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 _CODE = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")
+#: what may not appear in an e-mail destination: a list separator, a display name, a
+#: comment, a quote, a route or group, whitespace (any Unicode space) or a control
+#: character — each of them could make a header name a second recipient
+_NOT_IN_ADDRESS: Final = re.compile(r"""[,;<>()"\\\[\]:\s\x00-\x1f\x7f]""")
+
+#: the time a sender that states no ``max_send_s`` is assumed to take at most per message
+UNDECLARED_MAX_SEND_S: Final = 0.0
+
+
+def email_address_problem(address: str) -> str | None:
+    """Why ``address`` is not exactly one plain e-mail address, or ``None`` if it is.
+
+    A plain address is ``local@domain``: exactly one ``@``, a non-empty local part and a
+    domain that is a host name (``localhost``) or has dots (``mail.example``) with no
+    empty label, and nowhere a ``,``, ``;``, ``<``, ``>``, ``(``, ``)``, ``"``, ``\\``,
+    ``[``, ``]``, ``:``, whitespace or control character: a header holding it then names
+    one recipient and no other.
+    """
+    if _NOT_IN_ADDRESS.search(address):
+        return "an e-mail address has no spaces, quotes, brackets, ',', ';' or ':'"
+    if "@" not in address:
+        return "an e-mail address needs an '@'"
+    if address.count("@") > 1:
+        return "an e-mail address has exactly one '@'"
+    local, _, domain = address.partition("@")
+    if not local or not domain:
+        return "an e-mail address is local@domain, both non-empty"
+    labels = domain.removesuffix(".").split(".")
+    if not all(labels):
+        return "an e-mail address's domain has no empty part"
+    return None
+
+
+def max_send_seconds(sender: object) -> float:
+    """The longest one ``send`` of ``sender`` can take, from its ``max_send_s``.
+
+    Every sender here states it; another sender (a test's fake) that does not is taken
+    at :data:`UNDECLARED_MAX_SEND_S`.
+    """
+    value = getattr(sender, "max_send_s", UNDECLARED_MAX_SEND_S)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ValueError("a sender's max_send_s is a number of seconds, at least 0")
+    return float(value)
 
 
 @final
@@ -87,8 +130,10 @@ class Message:
             raise ValueError(f"a message's channel is 'sms' or 'email', not {self.channel!r}")
         if not self.destination or CONTROL.search(self.destination):
             raise ValueError("a message's destination must be non-empty, on one line")
-        if self.channel == "email" and "@" not in self.destination:
-            raise ValueError("an e-mail destination needs an '@'")
+        if self.channel == "email":
+            problem = email_address_problem(self.destination)
+            if problem is not None:
+                raise ValueError(f"{problem}: an e-mail destination is one plain address")
         if CONTROL.search(self.subject):
             raise ValueError("a message's subject must be on one line")
 
@@ -101,7 +146,12 @@ class Message:
 
 
 class Sender(Protocol):
-    """Delivers a message or raises :class:`DeliveryFailed` (whose reason holds no body)."""
+    """Delivers a message or raises :class:`DeliveryFailed` (whose reason holds no body).
+
+    A sender should also state ``max_send_s``, the longest one ``send`` can take (all
+    timeouts on its way included): the notice outbox sends a notice only while its lease
+    has that much left (see :func:`max_send_seconds`).
+    """
 
     def send(self, message: Message) -> None: ...
 
@@ -111,6 +161,9 @@ class ConsoleSender:
 
     ``stream`` defaults to ``sys.stderr`` as it is when the message is sent.
     """
+
+    #: printing a message: the longest one send takes (a stalled terminal aside)
+    max_send_s: float = 5.0
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
@@ -143,6 +196,9 @@ class FileSender:
     an exclusive ``flock``, so several processes can share one outbox without interleaving.
     The file is created readable by its owner only: it holds one-time codes.
     """
+
+    #: appending one line (waiting for another process's lock included)
+    max_send_s: float = 5.0
 
     def __init__(
         self,
@@ -226,6 +282,10 @@ class RoutingSender:
     def __init__(self, sms: Sender, email: Sender) -> None:
         self.sms = sms
         self.email = email
+
+    @property
+    def max_send_s(self) -> float:
+        return max(max_send_seconds(self.sms), max_send_seconds(self.email))
 
     def send(self, message: Message) -> None:
         (self.sms if message.channel == "sms" else self.email).send(message)

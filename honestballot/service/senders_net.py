@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import json
+import re
 import smtplib
 import ssl
 import urllib.error
@@ -23,12 +24,25 @@ from urllib.parse import urlsplit, urlunsplit
 from honestballot.errors import DeliveryFailed
 from honestballot.service.senders import CONTROL, Message, Secret, mask_destination
 
+#: the exchanges of one SMTP delivery that can each wait up to the timeout: connect,
+#: greeting, EHLO, STARTTLS, the TLS handshake, EHLO again, AUTH (up to 3 for LOGIN),
+#: MAIL, RCPT, DATA, the message and its end, QUIT; one more for good measure
+SMTP_STEPS = 15
+#: the waits of one HTTP request: connect, the TLS handshake, the answer
+HTTP_STEPS = 3
+#: what urllib refuses in a URL (and reports with the whole URL, token and all)
+_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f]")
+
 
 class SmtpSender:
     """E-mail through an SMTP server: STARTTLS on a plain port, TLS from the start on 465.
 
     ``starttls=False`` (a local relay or a test server) is refused together with a login to a
     host that is not the loopback, so the password never crosses a network in clear.
+
+    The username and password are ASCII (``smtplib`` sends them as ASCII); the e-mail goes
+    to its destination only (``RCPT TO`` names it, not the headers).  ``timeout`` bounds
+    each exchange with the server, so one send takes at most :attr:`max_send_s`.
     """
 
     def __init__(
@@ -51,6 +65,14 @@ class SmtpSender:
             raise ValueError("an SMTP sender needs a one-line From address with an '@'")
         if bool(username) != (password is not None):
             raise ValueError("an SMTP login needs both a username and a password, or neither")
+        if not 0 < timeout <= 300:
+            raise ValueError("an SMTP sender's timeout is between 0 and 300 seconds")
+        if username and not username.isascii():
+            raise ValueError("an SMTP username must be ASCII (it is sent as ASCII)")
+        secret = password.reveal() if isinstance(password, Secret) else password
+        if secret is not None and not secret.isascii():
+            # Never quote it: the message may end up in a log.
+            raise ValueError("an SMTP password must be ASCII (it is sent as ASCII)")
         self.host = host
         self.port = port
         self.username = username or None
@@ -66,6 +88,11 @@ class SmtpSender:
                 "refusing to send an SMTP password in clear to a host that is not the loopback; "
                 "use STARTTLS or smtps://"
             )
+
+    @property
+    def max_send_s(self) -> float:
+        """The longest one :meth:`send` can take: every exchange waiting its full timeout."""
+        return SMTP_STEPS * self.timeout
 
     def send(self, message: Message) -> None:
         if message.channel != "email":
@@ -85,7 +112,8 @@ class SmtpSender:
                     smtp.starttls(context=self._context())
                 if self.username and self.password is not None:
                     smtp.login(self.username, self.password.reveal())
-                smtp.send_message(email)
+                # The recipient is named here, not read from the headers: one address.
+                smtp.send_message(email, to_addrs=[message.destination])
         except smtplib.SMTPAuthenticationError as exc:
             reason = f"the SMTP server {where} refused the login (code {exc.smtp_code})"
             raise DeliveryFailed(reason) from None
@@ -104,6 +132,10 @@ class SmtpSender:
             raise DeliveryFailed(reason) from None
         except OSError as exc:
             reason = f"could not reach the SMTP server {where}: {exc.strerror or exc}"
+            raise DeliveryFailed(reason) from None
+        except (ValueError, UnicodeError) as exc:
+            # By type only: an encoding error's text and .object may hold the password.
+            reason = f"e-mail to {to} through {where} failed: {type(exc).__name__}"
             raise DeliveryFailed(reason) from None
 
     def _context(self) -> ssl.SSLContext:
@@ -144,6 +176,10 @@ class HttpSmsSender:
     Posts ``{"to": destination, "text": body, "from": sender_id}`` (``from`` only when set) as
     JSON with ``Authorization: Bearer <token>``.  Any 2xx answer is a delivery; anything else,
     a redirect included, or a network error raises :class:`DeliveryFailed` with the status.
+
+    The URL is ASCII (percent-encode anything else) and ``https://``; plain ``http://`` is
+    accepted only to the loopback (a local relay), since the token and the codes would
+    otherwise cross a network in clear.  One send takes at most :attr:`max_send_s`.
     """
 
     def __init__(
@@ -162,13 +198,33 @@ class HttpSmsSender:
             raise ValueError("an SMS gateway URL is http:// or https:// with a host")
         if "@" in parts.netloc:
             raise ValueError("an SMS gateway URL carries no credentials; pass the token")
+        if not url.isascii() or _NOT_IN_URL.search(url):
+            # Not quoted: the URL's query may hold a key of the gateway's.
+            raise ValueError(
+                "an SMS gateway URL is ASCII without spaces; percent-encode other characters"
+            )
+        if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+            raise ValueError(
+                "refusing to send the SMS gateway token and codes in clear to a host that is "
+                "not the loopback; use https://"
+            )
+        if not 0 < timeout <= 300:
+            raise ValueError("an SMS gateway sender's timeout is between 0 and 300 seconds")
         self.url = url
         self.token = token if isinstance(token, Secret) else Secret(token)
         if not self.token.reveal() or CONTROL.search(self.token.reveal()):
             raise ValueError("an SMS gateway token must be non-empty, on one line")
+        if not self.token.reveal().isascii():
+            raise ValueError("an SMS gateway token must be ASCII (it is sent in a header)")
         self.timeout = timeout
         self.sender_id = sender_id
         self._opener = urllib.request.build_opener(_NoRedirect())
+
+    @property
+    def max_send_s(self) -> float:
+        """The longest one :meth:`send` can take: connect, handshake and answer each
+        waiting their full timeout."""
+        return HTTP_STEPS * self.timeout
 
     def send(self, message: Message) -> None:
         if message.channel != "sms":
@@ -202,7 +258,8 @@ class HttpSmsSender:
                 cause = cause.strerror
             reason = f"could not reach the SMS gateway {where}: {cause}"
             raise DeliveryFailed(reason) from None
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            # By type only: a ValueError from urllib may quote the URL or a header.
             reason = f"the SMS gateway {where} failed for {to}: {type(exc).__name__}"
             raise DeliveryFailed(reason) from None
         if not 200 <= status < 300:

@@ -8,7 +8,9 @@
     https://gateway.example/sms?token=T&from=Vote   SMS through an HTTP gateway
     route:sms=<spec>;email=<spec>                   one sender per channel
 
-An error never repeats the spec, which may hold a password or token.
+An SMS gateway's ``http://`` is accepted only to the loopback (a local relay): the
+token and the codes would otherwise cross a network in clear.  An error never repeats
+the spec, which may hold a password or token.
 """
 
 from __future__ import annotations

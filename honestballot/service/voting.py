@@ -10,6 +10,7 @@ always gets its notice and a rolled-back one never does.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -44,6 +45,9 @@ class Client:
     user_agent: str
     language: str
     session: str
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,10 +246,19 @@ class VotingDesk:
                 client.language, now, client.device_description, title.get(client.language)
             )
             for channel, destination in (("sms", voter.phone), ("email", voter.email)):
-                if destination:
-                    rows.add(
-                        notices, notice_row(election_id, channel, destination, subject, body, now)
+                if not destination:
+                    continue
+                try:
+                    row = notice_row(election_id, channel, destination, subject, body, now)
+                except InvalidInput:
+                    # a contact stored before today's rules that no message may go to: the
+                    # ballot still counts (refusing it would take the vote away), and the
+                    # operator hears of it, without the contact
+                    log.warning(
+                        "a cast notice could not be queued for the voter's %s contact", channel
                     )
+                    continue
+                rows.add(notices, row)
             rows.add(
                 activity,
                 activity_row(

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from honestballot.crypto.group import Point
 from honestballot.crypto.merkle import leaf_hash, verify_inclusion
@@ -29,7 +29,7 @@ from honestballot.record.events import board_event, event_from_json, tree_head_f
 from honestballot.record.manifest import manifest_to_json
 from honestballot.service.senders import Message, read_outbox
 from honestballot.service.voting import CredentialItem
-from honestballot.store.schema import activity
+from honestballot.store.schema import activity, voters
 from honestballot.web import voter_common
 from tests.helpers import statements_on
 from tests.web.conftest import ROLL, WebElection
@@ -336,6 +336,30 @@ def test_register_then_cast_gives_a_receipt_and_a_notice(web: WebElection) -> No
         assert body["receipt"]["tracking_hash"] not in notice["body"]
         assert "UTC" in notice["body"]
         assert "Chrome on Android" in notice["body"]
+
+
+def test_a_contact_no_message_may_go_to_does_not_cost_the_vote(
+    web: WebElection, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An e-mail stored before the one-address rule (it would add a recipient) gets no
+    notice; the ballot still counts and the phone still gets its notice."""
+    with web.services.store.transaction() as conn:
+        conn.execute(
+            update(voters)
+            .where(voters.c.national_id == AIGERIM)
+            .values(email="a1@example.org,spy@evil.example")
+        )
+    client = signed_in(web, AIGERIM)
+    cred = credential("old-contact")
+    assert register(web, client, cred).status_code == 201
+    ballot, _, _ = encrypt(web, cred)
+    with caplog.at_level("WARNING"):
+        assert cast(web, client, ballot).status_code == 201
+    assert "could not be queued for the voter's email contact" in caplog.text
+    assert "spy@evil.example" not in caplog.text
+    assert web.services.outbox.deliver_pending() == 1
+    sent = [m for m in read_outbox(web.outbox) if not m["secret"]]
+    assert [m["destination"] for m in sent] == ["77010000001"]
 
 
 def test_a_retried_cast_returns_the_same_receipt(web: WebElection) -> None:
