@@ -1111,3 +1111,92 @@ def test_a_database_error_does_not_carry_the_statements_values(database_url: str
             assert store.election_row(conn, values[0]) is not None
     finally:
         store.close()
+
+
+def test_an_audit_from_a_replaced_credential_is_refused(
+    election: Election, tmp_path: Path
+) -> None:
+    """The board refuses every ballot of a replaced credential, audits included; so must
+    the service, or the record it publishes fails verification."""
+    old = election.voters[0]
+    new = generate_credential(election.rng)
+    election.service.register_credential(election.id, new.public, "station-1", replaces=old.public)
+    ballot, opening = encrypt_ballot(election.ctx, old, CHOICE, election.rng)
+    before = election.events()
+    with pytest.raises(BallotRejected, match="replaced"):
+        election.service.audit(election.id, ballot, opening)
+    assert election.events() == before
+    report = _record_report(election, tmp_path)
+    assert report.passed, [(c.name, c.detail) for c in report.failures]
+
+
+def test_the_service_keeps_the_roll_limit_as_the_verifier_does(
+    ceremonies: dict[str, Ceremony], tmp_path: Path, database_url: str
+) -> None:
+    """Once the roll is posted no unit may hold more active credentials than voters on it:
+    the service refuses what the verifier would (one credential per unit is registered
+    in setup by the fixture)."""
+    e = _election(ceremonies[ELECTION], tmp_path, "roll-limit", open_=False, url=database_url)
+    try:
+        units = e.ctx.manifest.unit_ids()
+
+        def roll(station_1: int) -> dict[str, Any]:
+            counts = [{"unit": u, "voters": station_1 if u == "station-1" else 1} for u in units]
+            return {"voters_per_unit": counts, "contact_exceptions": 0}
+
+        before = e.events()
+        with pytest.raises(ProtocolError, match="active credentials but only 0 voters"):
+            e.service.open(e.id, roll=lambda _conn: roll(0))
+        assert e.events() == before and e.service.phase(e.id) == "setup"
+        e.service.open(e.id, roll=lambda _conn: roll(2))
+        second = generate_credential(e.rng).public
+        e.service.register_credential(e.id, second, "station-1")  # 2 of 2
+        before = e.events()
+        with pytest.raises(ProtocolError, match="as many active credentials"):
+            e.service.register_credential(e.id, generate_credential(e.rng).public, "station-1")
+        assert e.events() == before
+        # a replacement keeps the count, so it is still allowed
+        e.service.register_credential(
+            e.id, generate_credential(e.rng).public, "station-1", replaces=second
+        )
+        report = _record_report(e, tmp_path)
+        assert report.passed, [(c.name, c.detail) for c in report.failures]
+    finally:
+        e.service.store.close()
+
+
+def test_tree_heads_never_go_back_whatever_two_signers_do(
+    election: Election, tmp_path: Path, database_url: str
+) -> None:
+    """Two services on one database (two processes): one signs with a view of the board
+    that is out of date, or with a clock behind the other's; the stored heads still grow
+    in size and time, and the record verifies."""
+    from honestballot.crypto.merkle import MerkleTree
+
+    eid = election.id
+    other = ElectionService(SqlStore(database_url), SeededRandomness("other"))
+    try:
+        election.cast(election.ballot(0))  # an entry no head covers yet
+        stale = MerkleTree()
+        for leaf in election.service.store.leaf_hashes(eid, start=0):
+            stale.append_hash(leaf)
+        election.cast(election.ballot(2))
+        newer = other.publish_tree_head(eid)  # the other process signs the larger tree
+        assert newer.head.size == stale.size + 1
+        # this process signs with its old view: it gets the newer head, stores nothing
+        election.service.tree = lambda _eid: stale  # type: ignore[method-assign]
+        assert election.service.publish_tree_head(eid) == newer
+        del election.service.tree
+        # and a clock behind the other's never takes a head back in time
+        election.cast(election.ballot(1))
+        election.service.clock = lambda: 1
+        later = election.service.publish_tree_head(eid)
+        assert later.head.size > newer.head.size
+        assert later.head.timestamp_ms >= newer.head.timestamp_ms
+    finally:
+        other.store.close()
+    heads = [json.loads(line) for _, line in election.service.store.tree_head_lines(eid)]
+    times = [h["timestamp_ms"] for h in heads]
+    assert times == sorted(times)
+    report = _record_report(election, tmp_path)
+    assert report.passed, [(c.name, c.detail) for c in report.failures]

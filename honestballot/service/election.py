@@ -154,6 +154,8 @@ class ElectionService:
         self.rng = rng
         self.clock = clock
         self._contexts: dict[str, tuple[ElectionContext, ElectionKey]] = {}
+        #: election → voters per unit of the roll posted at open (None: none posted)
+        self._rolls: dict[str, dict[str, int] | None] = {}
         # A per-process copy of each election's Merkle tree, extended from the store's
         # leaf hashes on use; another process builds its own, so nothing here is shared.
         self._trees: dict[str, MerkleTree] = {}
@@ -306,6 +308,11 @@ class ElectionService:
             )
             seq, now = int(row["next_seq"]), self.clock()
             known = self.store.credential_rows(conn, election_id, wanted)
+            # the board's roll rule: no unit holds more active credentials than its roll
+            limits = self._roll_limits(conn, election_id, str(row["phase"]))
+            active = (
+                {} if limits is None else self.store.active_credentials_per_unit(conn, election_id)
+            )
             added: list[tuple[bytes, str]] = []
             revoked: list[bytes] = []
             events: list[tuple[int, str, int, bytes, bytes, bytes | None]] = []
@@ -313,6 +320,12 @@ class ElectionService:
             for index, (credential, unit, replaces, within) in enumerate(items):
                 try:
                     _check_credential(credential, unit, replaces, units, known)
+                    full = limits is not None and active.get(unit, 0) >= limits.get(unit, 0)
+                    if full and replaces is None:
+                        raise ProtocolError(
+                            f"unit {unit!r} already has as many active credentials as "
+                            "voters on its roll"
+                        )
                     if within is not None:
                         within(conn)
                 except HonestBallotError as exc:
@@ -324,6 +337,8 @@ class ElectionService:
                     revoked.append(replaces.data)
                     body["replaces"] = replaces.hex()
                 known[credential.data] = {"unit": unit, "revoked": False}
+                if replaces is None:
+                    active[unit] = active.get(unit, 0) + 1
                 added.append((credential.data, unit))
                 line = EventLine(seq, now, "credential", body).canonical()
                 events.append((seq, "credential", now, line, leaf_hash(line), None))
@@ -367,7 +382,16 @@ class ElectionService:
         with self.store.transaction(election_id) as conn:
             self._locked_phase(conn, election_id, before, what=kind)
             if roll is not None:
-                self._append(conn, election_id, "roll", roll(conn))
+                body = roll(conn)
+                active = self.store.active_credentials_per_unit(conn, election_id)
+                for entry in body["voters_per_unit"]:
+                    unit, voters = str(entry["unit"]), int(entry["voters"])
+                    if active.get(unit, 0) > voters:
+                        raise ProtocolError(
+                            f"unit {unit!r} has {active[unit]} active credentials but only "
+                            f"{voters} voters on the roll"
+                        )
+                self._append(conn, election_id, "roll", body)
             self._append(conn, election_id, kind, {})
             self.store.set_phase(conn, election_id, after)
         self.publish_tree_head(election_id)
@@ -527,8 +551,13 @@ class ElectionService:
         tracking = ballot.tracking_hash()
         with self.store.transaction(election_id) as conn:
             self._locked_phase(conn, election_id, "open", what="auditing a ballot")
-            if self.store.credential_row(conn, election_id, ballot.credential.data) is None:
+            cred = self.store.credential_row(conn, election_id, ballot.credential.data)
+            if cred is None:
                 raise BallotRejected("the ballot's credential is not registered in this election")
+            if cred["revoked"]:
+                raise BallotRejected(
+                    "the ballot's credential was replaced by a newer one and can no longer vote"
+                )
             if self.store.event_by_tracking(conn, election_id, tracking) is not None:
                 raise BallotRejected("this ballot is already on the board and cannot be audited")
             body = {"ballot": ballot_to_json(ballot), "opening": opening_to_json(opening)}
@@ -609,6 +638,20 @@ class ElectionService:
 
     # -- the log ---------------------------------------------------------------------------
 
+    def _roll_limits(self, conn: Connection, election_id: str, phase: str) -> dict[str, int] | None:
+        """unit → voters on the roll posted at open, or None when no roll was posted (a
+        roll is posted only at open, so after setup the answer never changes)."""
+        if election_id in self._rolls:
+            return self._rolls[election_id]
+        line = self.store.roll_event_line(conn, election_id)
+        limits = None
+        if line is not None:
+            body = parse_json(line)["body"]
+            limits = {str(u["unit"]): int(u["voters"]) for u in body["voters_per_unit"]}
+        if phase != "setup":
+            self._rolls[election_id] = limits
+        return limits
+
     def tree(self, election_id: str) -> MerkleTree:
         """The board's Merkle tree as far as the store has it, extended incrementally."""
         with self._tree_lock:
@@ -620,8 +663,13 @@ class ElectionService:
             return tree
 
     def publish_tree_head(self, election_id: str) -> SignedTreeHead:
-        """Sign the current tree head with the board key and store it (several processes
-        may do this at once: a head of a size already stored is not stored again)."""
+        """Sign the current tree head with the board key and store it.
+
+        Several processes (and the signer thread beside request threads) may do this at
+        once, so the decision is taken under the election's lock: a head is stored only
+        if it is larger than every stored one, and never with an earlier time than the
+        latest (otherwise that latest head, at least as large, is returned).  Heads thus
+        never go back in size or time, and a size is signed once."""
         tree = self.tree(election_id)
         size = tree.size
         with self.store.engine.connect() as conn:
@@ -632,12 +680,17 @@ class ElectionService:
         if existing is not None:
             return tree_head_from_json(json.loads(existing), "tree head")
         secret = Scalar.decode(bytes.fromhex(row["board_secret"]))
-        head = tree.tree_head(size, self.clock())
-        sth = sign_tree_head(head, election_id, secret, base_mul(secret), self.rng)
         with self.store.transaction(election_id) as conn:
-            stored = self.store.tree_head_line_in(conn, election_id, size)
-            if stored is not None:
-                return tree_head_from_json(json.loads(stored), "tree head")
+            latest = self.store.latest_tree_head_line_in(conn, election_id)
+            floor_ms = 0
+            if latest is not None:
+                stored = tree_head_from_json(json.loads(latest[1]), "tree head")
+                if latest[0] >= size:
+                    return stored
+                floor_ms = stored.head.timestamp_ms
+            with self._tree_lock:
+                head = tree.tree_head(size, max(self.clock(), floor_ms))
+            sth = sign_tree_head(head, election_id, secret, base_mul(secret), self.rng)
             self.store.insert_tree_head(conn, election_id, size, json.dumps(sth.to_json()))
         return sth
 

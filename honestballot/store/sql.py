@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, select, update
+from sqlalchemy import Engine, Table, create_engine, event, func, select, update
 from sqlalchemy.engine import Connection, Dialect, ExceptionContext
 
 from honestballot.store.migrate import upgrade
@@ -358,6 +358,23 @@ class SqlStore:
             for unit, line in conn.execution_options(yield_per=2000).execute(q):
                 yield unit, bytes(line)
 
+    def active_credentials_per_unit(self, conn: Connection, election_id: str) -> dict[str, int]:
+        """unit → credentials registered and not replaced (the board's roll rule)."""
+        q = (
+            select(credentials.c.unit, func.count())
+            .where(credentials.c.election_id == election_id, credentials.c.revoked.is_(False))
+            .group_by(credentials.c.unit)
+        )
+        return {str(unit): int(n) for unit, n in conn.execute(q)}
+
+    def roll_event_line(self, conn: Connection, election_id: str) -> bytes | None:
+        """The board's ``roll`` event, if one was posted (at open)."""
+        q = select(events.c.line).where(
+            events.c.election_id == election_id, events.c.kind == "roll"
+        )
+        found = conn.execute(q).scalar()
+        return bytes(found) if found is not None else None
+
     # -- tree heads ------------------------------------------------------------------------
 
     def insert_tree_head(self, conn: Connection, election_id: str, size: int, line: str) -> None:
@@ -365,14 +382,19 @@ class SqlStore:
 
     def latest_tree_head_line(self, election_id: str) -> tuple[int, str] | None:
         with self.engine.connect() as conn:
-            q = (
-                select(tree_heads.c.size, tree_heads.c.line)
-                .where(tree_heads.c.election_id == election_id)
-                .order_by(tree_heads.c.size.desc())
-                .limit(1)
-            )
-            row = conn.execute(q).first()
-            return (int(row[0]), str(row[1])) if row is not None else None
+            return self.latest_tree_head_line_in(conn, election_id)
+
+    def latest_tree_head_line_in(
+        self, conn: Connection, election_id: str
+    ) -> tuple[int, str] | None:
+        q = (
+            select(tree_heads.c.size, tree_heads.c.line)
+            .where(tree_heads.c.election_id == election_id)
+            .order_by(tree_heads.c.size.desc())
+            .limit(1)
+        )
+        row = conn.execute(q).first()
+        return (int(row[0]), str(row[1])) if row is not None else None
 
     def tree_head_line(self, election_id: str, size: int) -> str | None:
         with self.engine.connect() as conn:
