@@ -1113,9 +1113,7 @@ def test_a_database_error_does_not_carry_the_statements_values(database_url: str
         store.close()
 
 
-def test_an_audit_from_a_replaced_credential_is_refused(
-    election: Election, tmp_path: Path
-) -> None:
+def test_an_audit_from_a_replaced_credential_is_refused(election: Election, tmp_path: Path) -> None:
     """The board refuses every ballot of a replaced credential, audits included; so must
     the service, or the record it publishes fails verification."""
     old = election.voters[0]
@@ -1200,3 +1198,23 @@ def test_tree_heads_never_go_back_whatever_two_signers_do(
     assert times == sorted(times)
     report = _record_report(election, tmp_path)
     assert report.passed, [(c.name, c.detail) for c in report.failures]
+
+
+def test_the_same_audit_sent_again_gets_the_same_answer(election: Election) -> None:
+    """A retry whose first answer was lost (the server died after its commit) is answered
+    again, not refused; a different opening of the same ballot is still refused."""
+    ballot, opening = encrypt_ballot(election.ctx, election.voters[1], CHOICE, election.rng)
+    first = election.service.audit(election.id, ballot, opening)
+    before = election.events()
+    assert election.service.audit(election.id, ballot, opening) == first
+    assert election.events() == before
+    _, other_opening = encrypt_ballot(election.ctx, election.voters[1], CHOICE, election.rng)
+    with pytest.raises(InvalidBallot, match="opening does not match"):
+        election.service.audit(election.id, ballot, other_opening)
+    # and a cast ballot still cannot be audited
+    cast_ballot, cast_opening = encrypt_ballot(
+        election.ctx, election.voters[3], CHOICE, election.rng
+    )
+    election.cast(cast_ballot)
+    with pytest.raises(BallotRejected, match="already on the board"):
+        election.service.audit(election.id, cast_ballot, cast_opening)

@@ -20,8 +20,9 @@ from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.record.ballot import ballot_to_json
+from honestballot.service import snapshots
 from honestballot.service.election import ElectionService
-from honestballot.service.snapshots import SnapshotWriter, turnout, write_snapshots
+from honestballot.service.snapshots import LOCK_NAME, SnapshotWriter, turnout, write_snapshots
 from honestballot.store.schema import credentials, elections, voters
 from honestballot.store.sql import SqlStore
 from tests.helpers import DemoCeremonies
@@ -191,7 +192,42 @@ def test_write_snapshots_writes_parseable_files_atomically(
     for path in written:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644
     leftovers = [p.name for p in directory.rglob("*") if p.name.startswith(".")]
-    assert leftovers == []
+    assert leftovers == [LOCK_NAME]  # the writers' lock file; no temporary file is left
+
+
+def test_a_writer_that_read_earlier_never_writes_last(
+    election: Election, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes' writers: one reads its counts and stalls; a ballot is cast and the
+    other writer runs.  The file ends with the newer counts, never the stalled ones."""
+    directory = tmp_path / "public"
+    stalled, go_on = threading.Event(), threading.Event()
+    real = snapshots.turnout
+
+    def slow_once(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        found = real(*args, **kwargs)
+        if threading.current_thread().name == "first-writer":
+            stalled.set()
+            assert go_on.wait(10)
+        return found
+
+    monkeypatch.setattr(snapshots, "turnout", slow_once)
+    first = threading.Thread(
+        target=write_snapshots, args=(election.store, directory), name="first-writer"
+    )
+    first.start()
+    assert stalled.wait(10)
+    election.cast(3)  # the first writer's counts are now out of date
+    second = threading.Thread(
+        target=write_snapshots, args=(election.store, directory), name="second-writer"
+    )
+    second.start()
+    time.sleep(0.2)  # the second writer is waiting for its turn
+    go_on.set()
+    first.join(10)
+    second.join(10)
+    data = json.loads((directory / ELECTION / "turnout.json").read_text())
+    assert data["total"]["voted"] == 1
 
 
 def test_a_broken_election_does_not_stop_the_others(
@@ -257,7 +293,7 @@ def test_readers_never_see_a_partial_file_while_writers_race(
         s.close()
     assert problems == []
     assert reads > 0
-    assert [p.name for p in tmp_path.rglob(".*")] == []
+    assert [p.name for p in tmp_path.rglob(".*")] == [LOCK_NAME]  # no temporary file left
 
 
 def test_snapshot_writer_runs_in_the_background_and_survives_errors(

@@ -9,8 +9,9 @@ the web server (or a CDN) serves as static content::
     <directory>/<election_id>/turnout.json     per unit: roll, credentials, voted
 
 Each file is replaced atomically (temporary file in the same directory, ``fsync``,
-``os.replace``), so a reader sees the old file or the new one, never half of one, even
-when several server processes write snapshots at the same time.
+``os.replace``), so a reader sees the old file or the new one, never half of one; and
+the processes writing into one directory take turns (a lock file), each reading and
+writing under the lock, so a file is never replaced by one with older figures.
 
 A snapshot holds turnout only, never anything about results (results do not exist
 before the trustees decrypt after the close, and are published on the board).  Turnout
@@ -22,6 +23,7 @@ too; only *results* are withheld for small units.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -29,7 +31,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -44,6 +46,7 @@ log = logging.getLogger(__name__)
 
 TURNOUT_NAME: Final = "turnout.json"
 ELECTIONS_NAME: Final = "elections.json"
+LOCK_NAME: Final = ".snapshots.lock"
 _SAFE_ID: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -158,6 +161,28 @@ def write_snapshots(
     """
     service = service or ElectionService(store)
     directory.mkdir(parents=True, exist_ok=True)
+    # One writer at a time over a directory, reading and writing under the same lock:
+    # otherwise a process that read its counts before another process's round could
+    # write them after it, putting older turnout (or an earlier phase) back.
+    with _round_lock(directory):
+        return _write_round(store, directory, clock, service)
+
+
+@contextlib.contextmanager
+def _round_lock(directory: Path) -> Iterator[None]:
+    """An exclusive lock on ``directory`` among the processes of this machine (a
+    dot-file, which the snapshot server never serves)."""
+    fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _write_round(
+    store: SqlStore, directory: Path, clock: Callable[[], int], service: ElectionService
+) -> list[Path]:
     written: list[Path] = []
     index: list[dict[str, Any]] = []
     for election_id in sorted(store.list_elections()):
