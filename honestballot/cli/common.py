@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from honestballot.errors import ProtocolError
 from honestballot.service.election import ElectionService
 from honestballot.store.sql import SqlStore, default_url
 
@@ -40,7 +41,12 @@ def echo_json(obj: Any) -> None:
 
 
 def write_secret(path: str, data: str) -> None:
-    """Write a file only its owner can read."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Create a file only its owner can read; refuse to overwrite one (a voter's
+    credential or a ballot's opening lost to a second run, or left readable by others
+    if the existing file was)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise ProtocolError(f"{path} exists: refusing to overwrite a secret file") from None
     with os.fdopen(fd, "w") as f:
         f.write(data)

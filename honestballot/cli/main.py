@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from honestballot import __version__
 from honestballot.errors import HonestBallotError
@@ -52,6 +53,15 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except HonestBallotError as exc:
         click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(2)
+    except SQLAlchemyError as exc:
+        # a database that cannot be opened or reached; the driver's text may carry
+        # statement parameters, so only its kind is named
+        click.echo(f"error: the database cannot be used ({type(exc).__name__})", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"error: {exc.strerror or type(exc).__name__}{where}", err=True)
         sys.exit(2)
     if isinstance(rv, int) and rv:
         sys.exit(rv)

@@ -90,14 +90,24 @@ def consistency(record: str, old_head: str) -> None:
     tree = MerkleTree()
     election_id, board_key = "", None
     with open(record, "rb") as f:
-        header = parse_json(next(f).rstrip(b"\n"), limit=4096, what="record header")
+        first = next(f, None)
+        if first is None:
+            raise click.ClickException("the record is empty")
+        header = parse_json(first.rstrip(b"\n"), limit=4096, what="record header")
+        if not isinstance(header, dict):
+            raise click.ClickException("the record's header is not a JSON object")
         election_id = str(header.get("election_id", ""))
-        for raw in f:
+        for number, raw in enumerate(f, start=2):
             line = raw.rstrip(b"\n")
             obj = parse_json(line, limit=64 << 20)
+            if not isinstance(obj, dict):
+                raise click.ClickException(f"line {number} of the record is not a JSON object")
             if obj.get("type") == "event":
                 if obj.get("kind") == "setup":
-                    board_key = decode_point(obj["body"]["board_key"], "setup.board_key")
+                    body = obj.get("body")
+                    if not isinstance(body, dict) or "board_key" not in body:
+                        raise click.ClickException("the setup event has no board key")
+                    board_key = decode_point(body["board_key"], "setup.board_key")
                 tree.append_hash(leaf_hash(line))
     if board_key is None:
         raise click.ClickException("the record has no setup event")

@@ -136,8 +136,11 @@ def init_command(
     """Create this trustee's communication key (secret file + public file)."""
     c = _read(ceremony_path, rec.decode_ceremony)
     s, p = create_trustee(c, index, name, SYSTEM_RANDOMNESS)
-    _write_secret(secret, rec.encode_trustee_secret(s), create=True)
+    if secret.exists():  # refused before anything is written (as _write_secret would)
+        raise ProtocolError(f"{secret} exists: refusing to overwrite a trustee secret")
+    # the public file first: should it fail, no secret is left without its public half
     _write_public(public_out, rec.encode_trustee_public(p))
+    _write_secret(secret, rec.encode_trustee_secret(s), create=True)
 
 
 @trustee_group.command("deal", cls=_MultiFileCommand)
