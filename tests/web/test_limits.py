@@ -46,6 +46,35 @@ def chunked(head: bytes, total: int, tail: bytes = b"") -> Iterator[bytes]:
     yield tail
 
 
+def post_chunked_form(
+    client: TestClient,
+    path: str,
+    fields: dict[str, str],
+    file: tuple[str, str, str],
+    file_start: bytes,
+    total: int,
+) -> Response:
+    """POST a multipart form, chunked, whose file part (name, filename, content type)
+    starts with ``file_start`` and is padded until the body has ``total`` bytes."""
+    boundary = secrets.token_hex(8)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+        for k, v in fields.items()
+    ]
+    name, filename, content_type = file
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+        f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+    )
+    head = "".join(parts).encode() + file_start
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    return client.post(
+        path,
+        content=chunked(head, total, tail),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+
 def assert_too_large(r: Response, limit: int) -> None:
     assert r.status_code == 413, r.text
     assert r.headers["content-type"].startswith("application/json")
@@ -118,21 +147,8 @@ def test_chunked_roll_form_over_the_limit(web_setup: WebElection) -> None:
     csrf = sign_in_page(client, web.organiser_token)
     path = f"/organiser/e/{web.election_id}/roll"
     limit = limit_for(path)
-    boundary = secrets.token_hex(8)
-    head = (
-        f"--{boundary}\r\n"
-        'Content-Disposition: form-data; name="csrf"\r\n\r\n'
-        f"{csrf}\r\n"
-        f"--{boundary}\r\n"
-        'Content-Disposition: form-data; name="roll"; filename="roll.csv"\r\n'
-        "Content-Type: text/csv\r\n\r\n"
-    ).encode() + roll_csv(NEW)
-    tail = f"\r\n--{boundary}--\r\n".encode()
-    r = client.post(
-        path,
-        content=chunked(head, limit + 1, tail),
-        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
-    )
+    file = ("roll", "roll.csv", "text/csv")
+    r = post_chunked_form(client, path, {"csrf": csrf}, file, roll_csv(NEW), limit + 1)
     assert_too_large(r, limit)
     assert web.services.roll.voter_by_national_id(web.election_id, NEW[0][0]) is None
 
@@ -140,24 +156,9 @@ def test_chunked_roll_form_over_the_limit(web_setup: WebElection) -> None:
 def test_chunked_report_over_the_limit(web: WebElection) -> None:
     path = f"/e/{web.election_id}/report"
     limit = limit_for(path)
-    boundary = secrets.token_hex(8)
-    head = (
-        f"--{boundary}\r\n"
-        'Content-Disposition: form-data; name="csrf"\r\n\r\n'
-        f"{web.csrf()}\r\n"
-        f"--{boundary}\r\n"
-        'Content-Disposition: form-data; name="what"\r\n\r\n'
-        "Our manager told us all how to vote, or else.\r\n"
-        f"--{boundary}\r\n"
-        'Content-Disposition: form-data; name="attachment"; filename="a.txt"\r\n'
-        "Content-Type: text/plain\r\n\r\n"
-    ).encode()
-    tail = f"\r\n--{boundary}--\r\n".encode()
-    r = web.client.post(
-        path,
-        content=chunked(head, limit + 1, tail),
-        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
-    )
+    fields = {"csrf": web.csrf(), "what": "Our manager told us all how to vote, or else."}
+    file = ("attachment", "a.txt", "text/plain")
+    r = post_chunked_form(web.client, path, fields, file, b"", limit + 1)
     assert_too_large(r, limit)
     assert web.services.reports.pending(web.election_id) == []
 
