@@ -311,7 +311,11 @@ class ElectionService:
             # the board's roll rule: no unit holds more active credentials than its roll
             limits = self._roll_limits(conn, election_id, str(row["phase"]))
             active = (
-                {} if limits is None else self.store.active_credentials_per_unit(conn, election_id)
+                {}
+                if limits is None
+                else self.store.active_credentials_per_unit(
+                    conn, election_id, (unit for _, unit, _, _ in items)
+                )
             )
             added: list[tuple[bytes, str]] = []
             revoked: list[bytes] = []

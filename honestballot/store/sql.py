@@ -358,13 +358,18 @@ class SqlStore:
             for unit, line in conn.execution_options(yield_per=2000).execute(q):
                 yield unit, bytes(line)
 
-    def active_credentials_per_unit(self, conn: Connection, election_id: str) -> dict[str, int]:
-        """unit → credentials registered and not replaced (the board's roll rule)."""
+    def active_credentials_per_unit(
+        self, conn: Connection, election_id: str, units: Iterable[str] | None = None
+    ) -> dict[str, int]:
+        """unit → credentials registered and not replaced (the board's roll rule), for
+        ``units`` only when given."""
         q = (
             select(credentials.c.unit, func.count())
             .where(credentials.c.election_id == election_id, credentials.c.revoked.is_(False))
             .group_by(credentials.c.unit)
         )
+        if units is not None:
+            q = q.where(credentials.c.unit.in_(sorted(set(units))))
         return {str(unit): int(n) for unit, n in conn.execute(q)}
 
     def roll_event_line(self, conn: Connection, election_id: str) -> bytes | None:
