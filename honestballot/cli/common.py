@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -40,13 +41,33 @@ def echo_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=1, ensure_ascii=False))
 
 
+def _create_private(path: str, what: str) -> int:
+    """A new file only its owner can read (0600), open for writing; never an existing one."""
+    try:
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise ProtocolError(f"{path} exists: refusing to overwrite {what}") from None
+
+
 def write_secret(path: str, data: str) -> None:
     """Create a file only its owner can read; refuse to overwrite one (a voter's
     credential or a ballot's opening lost to a second run, or left readable by others
     if the existing file was)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise ProtocolError(f"{path} exists: refusing to overwrite a secret file") from None
+    fd = _create_private(path, "a secret file")
     with os.fdopen(fd, "w") as f:
         f.write(data)
+
+
+@contextmanager
+def private_text_file(path: str, what: str) -> Iterator[IO[str]]:
+    """A new UTF-8 text file only its owner can read (0600), for personal data such as the
+    activity log; an existing file is refused (as :func:`write_secret` does), and a file
+    whose writing fails is removed, never left half-written."""
+    fd = _create_private(path, what)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            yield f
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(path)
+        raise

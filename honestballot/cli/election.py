@@ -4,6 +4,11 @@ The organiser creates the election from a manifest and the trustees' finished
 key ceremony, registers voters' public credentials, opens, closes, tallies,
 publishes decryption shares the trustees hand in, and publishes the result.
 None of these commands can see a vote or a credential's secret.
+
+``activity`` and ``roll-audit`` are the operator's: whoever holds the database writes the
+two files ``honestballot audit`` reads (docs/audit.md).  The activity log is not given to
+organisers over the web (it shows who voted again); the files hold personal data, so they
+are new files only their owner can read.
 """
 
 from __future__ import annotations
@@ -13,17 +18,25 @@ from pathlib import Path
 
 import click
 
-from honestballot.cli.common import database_option, echo_json, open_service, read_bytes
+from honestballot.cli.common import (
+    database_option,
+    echo_json,
+    open_service,
+    private_text_file,
+    read_bytes,
+)
 from honestballot.crypto.group import Point
 from honestballot.protocol.election import manifest_hash
 from honestballot.record.codec import decode_point, parse_json
 from honestballot.record.manifest import load_manifest
 from honestballot.record.trustee import decode_election_key, encode_encrypted_tally
+from honestballot.service.activity import export_activity_csv, export_roll_csv
 
 
 @click.group("election")
 def election_group() -> None:
-    """Organiser: create, register credentials, open, close, tally, publish."""
+    """Organiser: create, register credentials, open, close, tally, publish; operator:
+    the integrity audit's files."""
 
 
 @election_group.command("manifest-hash")
@@ -150,3 +163,38 @@ def export(election_id: str, out: str, database: str) -> None:
     service.publish_tree_head(election_id)
     n = service.export_record(election_id, out)
     click.echo(f"wrote {n} events to {out}")
+
+
+_PRIVATE_OUT = click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="A new file, readable by its owner only (mode 0600); an existing file is refused.",
+)
+
+
+@election_group.command("activity")
+@click.argument("election_id")
+@_PRIVATE_OUT
+@database_option
+def activity(election_id: str, out: str, database: str) -> None:
+    """Operator: write the activity log (sign-ins and casts, UTC) for
+    'honestballot audit ROLL --activity LOG'.
+
+    Personal data, and it shows who voted again: keep it from organisers."""
+    service = open_service(database)
+    with private_text_file(out, "the activity log") as f:
+        n = export_activity_csv(service.store, election_id, f)
+    click.echo(f"wrote {n} events to {out}")
+
+
+@election_group.command("roll-audit")
+@click.argument("election_id")
+@_PRIVATE_OUT
+@database_option
+def roll_audit(election_id: str, out: str, database: str) -> None:
+    """Operator: write the roll in the audit's format for 'honestballot audit ROLL'."""
+    service = open_service(database)
+    with private_text_file(out, "the roll") as f:
+        n = export_roll_csv(service.store, election_id, f)
+    click.echo(f"wrote {n} voters to {out}")

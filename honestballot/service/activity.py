@@ -1,9 +1,12 @@
 """The operator's private activity log, and the exports the integrity audit reads.
 
 Every sign-in step and every cast is one row of ``activity``: when, what, for which
-national ID, from which address and device. The log never leaves the operator; the
-organiser runs ``honestballot audit ROLL --activity LOG`` (docs/audit.md) over the two
-CSV files written here, and publishes only the audit's observer-safe summary.
+national ID, from which address and device. The log never leaves the operator: it shows
+who signed in and cast again, which must stay hidden from organisers (re-voting is the
+answer to a coercer, and an organiser may be one). The service runs the integrity audit
+over the two CSV files written here and shows organisers its findings; the operator
+writes the files with ``honestballot election activity / roll-audit`` for
+``honestballot audit ROLL --activity LOG`` (docs/audit.md).
 
 Every time written here is UTC, without an offset (the audit refuses offsets,
 which it would otherwise drop silently); an organiser gives the audit's closed windows

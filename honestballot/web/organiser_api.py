@@ -1,10 +1,15 @@
 """The organiser's JSON API (``/api/organiser/…``): elections, the roll, phases, reports,
-the integrity audit and its input files.
+the integrity audit's findings and the roll file it reads.
 
 Every route takes ``Authorization: Bearer <token>`` (or the page cookie with the CSRF
 header); a route under an election answers 401 before 404, and 404 before it looks at
 the body.  The use cases are in :mod:`organiser_common`, shared with the pages.  Nothing
 here shows a one-time code or a credential secret, and no route adds a ballot.
+
+No route hands out the activity log (who signed in and cast when, from where): with it an
+organiser would see which voter cast again, and re-voting, the answer to coercion, must
+stay invisible to organisers.  The audit reads the log on the server; the operator, who
+holds the database, writes it with ``honestballot election activity`` (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ from honestballot.web.errors import ApiError
 from honestballot.web.openapi import csv_body, file_response, json_body, strings
 from honestballot.web.organiser_common import (
     add_exception,
-    audit_csv,
     audit_findings,
     change_phase,
     create_election,
@@ -33,6 +37,7 @@ from honestballot.web.organiser_common import (
     publish_report,
     reject_report,
     report_json,
+    roll_audit_csv,
 )
 
 router = APIRouter()
@@ -199,21 +204,12 @@ def api_attachment(
 
 
 @router.get(
-    "/api/organiser/e/{election_id}/activity.csv",
-    summary="Activity log for the audit",
-    responses=file_response("text/csv", "docs/audit.md activity log"),
-)
-def api_activity_csv(request: Request, election_id: str, label: ForElection) -> FileResponse:
-    return audit_csv(services(request), election_id, "activity")
-
-
-@router.get(
     "/api/organiser/e/{election_id}/roll-audit.csv",
     summary="The roll for the audit",
     responses=file_response("text/csv", "docs/audit.md roll"),
 )
 def api_roll_csv(request: Request, election_id: str, label: ForElection) -> FileResponse:
-    return audit_csv(services(request), election_id, "roll-audit")
+    return roll_audit_csv(services(request), election_id)
 
 
 @router.get("/api/organiser/e/{election_id}/audit", summary="Integrity audit findings")

@@ -156,22 +156,25 @@ def _export(
         write(store, election_id, out)
 
 
-def audit_csv(s: Services, election_id: str, name: str) -> FileResponse:
-    """One of the audit's input files (docs/audit.md), written to a private temporary file
-    and deleted once sent."""
+def roll_audit_csv(s: Services, election_id: str) -> FileResponse:
+    """The roll in the audit's format (docs/audit.md), written to a private temporary file
+    and deleted once sent.
+
+    The organiser gets the roll, never the activity log: the log shows who cast again,
+    which re-voting needs to keep from an organiser who coerces; the audit reads it here,
+    on the server (:func:`audit_findings`)."""
     phase_of(s, election_id)
-    write = export_activity_csv if name == "activity" else export_roll_csv
     fd, tmp = tempfile.mkstemp(prefix="hb-organiser-", suffix=".csv")
     os.close(fd)
     try:
-        _export(s.store, election_id, write, Path(tmp))
+        _export(s.store, election_id, export_roll_csv, Path(tmp))
     except BaseException:
         os.unlink(tmp)
         raise
     return FileResponse(
         tmp,
         media_type="text/csv; charset=utf-8",
-        filename=f"{election_id}-{name}.csv",
+        filename=f"{election_id}-roll-audit.csv",
         background=BackgroundTask(os.unlink, tmp),
     )
 

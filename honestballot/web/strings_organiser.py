@@ -251,22 +251,20 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     # -- the integrity audit
     "organiser.audit": ("Аудит целостности", "Тұтастық аудиті", "Integrity audit"),
     "organiser.audit.hint": (
-        "Файлы для honestballot audit: список и журнал входов и голосований. В них личные "
-        "данные: не публикуйте их.",
-        "honestballot audit үшін файлдар: тізім және кіру мен дауыс беру журналы. Оларда "
-        "жеке деректер бар: жарияламаңыз.",
-        "The files honestballot audit reads: the roll and the sign-in and voting log. They "
-        "hold personal data: do not publish them.",
+        "В списке для honestballot audit личные данные: не публикуйте его. Журнал входов и "
+        "голосований не выдаётся: аудит читает его на сервере, чтобы организаторы не видели, "
+        "кто проголосовал повторно.",
+        "honestballot audit үшін тізімде жеке деректер бар: оны жарияламаңыз. Кіру мен дауыс "
+        "беру журналы берілмейді: аудит оны серверде оқиды, сондықтан ұйымдастырушылар кімнің "
+        "қайта дауыс бергенін көрмейді.",
+        "The roll for honestballot audit holds personal data: do not publish it. The sign-in "
+        "and voting log is not handed out: the audit reads it on the server, so that organisers "
+        "cannot see who voted again.",
     ),
     "organiser.download.roll": (
         "Скачать список для аудита (CSV)",
         "Аудитке арналған тізімді жүктеу (CSV)",
         "Download the roll for the audit (CSV)",
-    ),
-    "organiser.download.activity": (
-        "Скачать журнал активности (CSV)",
-        "Белсенділік журналын жүктеу (CSV)",
-        "Download the activity log (CSV)",
     ),
     "organiser.audit.open": ("Результаты аудита", "Аудит нәтижелері", "Audit findings"),
     "organiser.audit.unavailable": (

@@ -1,8 +1,9 @@
 """The organiser's API and pages, through the HTTP surface only (SQLite and PostgreSQL).
 
 The organiser creates elections, imports the roll, records shared-contact exceptions,
-opens, closes, publishes the encrypted tally, moderates reports and downloads the
-audit's files; it never sees a code or a credential secret, and it cannot add a ballot.
+opens, closes, publishes the encrypted tally, moderates reports, downloads the roll for
+the audit and reads the audit's findings; it never sees a code or a credential secret, nor
+the raw activity log (who cast again must stay hidden), and it cannot add a ballot.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from honestballot.record.codec import parse_json
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.trustee import encode_election_key
 from honestballot.service.activity import (
-    ACTIVITY_COLUMNS,
     ROLL_COLUMNS,
     activity_row,
     record_activity,
@@ -155,7 +155,6 @@ ROUTES = [
     ("POST", f"{E}/reports/1/publish"),
     ("POST", f"{E}/reports/1/reject"),
     ("GET", f"{E}/reports/1/attachment"),
-    ("GET", f"{E}/activity.csv"),
     ("GET", f"{E}/roll-audit.csv"),
     ("GET", f"{E}/audit"),
 ]
@@ -451,13 +450,18 @@ def _csv(r: Response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(r.text)))
 
 
-def test_activity_and_roll_downloads(web: WebElection) -> None:
-    roll = _csv(api(web, "GET", f"{E}/roll-audit.csv"))
+def test_the_roll_downloads_but_the_activity_log_does_not(web: WebElection) -> None:
+    """The organiser gets the roll for the audit, never the raw activity log: with each
+    voter's every sign-in and cast it would show who voted again (re-voting, the answer to
+    coercion, must stay invisible to organisers). The audit reads the log on the server."""
+    download = api(web, "GET", f"{E}/roll-audit.csv")
+    assert "web-test-roll-audit.csv" in download.headers["content-disposition"]
+    roll = _csv(download)
     assert tuple(roll[0]) == ROLL_COLUMNS
     assert sorted(row[0] for row in roll[1:]) == sorted(r[0] for r in ROLL)
 
     with web.services.store.transaction() as conn:
-        for event in ("code-requested", "signed-in"):
+        for event in ("code-requested", "signed-in", "ballot-cast"):
             record_activity(
                 conn,
                 activity_row(
@@ -471,37 +475,62 @@ def test_activity_and_roll_downloads(web: WebElection) -> None:
                     contact=ROLL[0][2] if event == "code-requested" else None,
                 ),
             )
-    activity = _csv(api(web, "GET", f"{E}/activity.csv"))
-    assert tuple(activity[0]) == ACTIVITY_COLUMNS
-    assert [row[1] for row in activity[1:]] == ["code-requested", "signed-in"]
-    assert activity[1][6] == "77010000001"
-    assert not activity[1][5].startswith("=")  # no formula reaches a spreadsheet
+    # no route: with the token, without it, by cookie, in any form (an unknown route is
+    # 404 not_found, docs/api.md; no 401 tells that something is there)
+    sign_in_page(web.client, web.organiser_token)
+    for path in (f"{E}/activity.csv", f"{E}/activity", "/api/organiser/e/no-such/activity.csv"):
+        for headers in (web.organiser_headers(), {}):
+            for method in ("GET", "HEAD", "POST"):
+                r = web.client.request(method, path, headers=headers)
+                assert r.status_code == 404, (method, path, r.status_code, r.text)
+                if method != "HEAD":
+                    assert error_code(r) == "not_found"
+                assert "ballot-cast" not in r.text and ROLL[0][0] not in r.text
+    paths = [getattr(route, "path", "") for route in organiser_api.router.routes]
+    assert not [p for p in paths if "activity" in p], paths
+    schema = web.client.get("/openapi.json").json()["paths"]
+    assert f"{E}/roll-audit.csv".replace("web-test", "{election_id}") in schema
+    assert not [p for p in schema if "activity" in p]
+    # nor a link to it on the dashboard or the audit page (the page still links the roll)
+    for page in ("/organiser/e/web-test?lang=en", "/organiser/e/web-test/audit?lang=en"):
+        html = web.client.get(page)
+        assert html.status_code == 200, html.text
+        assert "activity.csv" not in html.text and "Download the activity log" not in html.text
+    dashboard = web.client.get("/organiser/e/web-test?lang=en").text
+    assert "/api/organiser/e/web-test/roll-audit.csv" in dashboard
+    assert "/organiser/e/web-test/audit" in dashboard
+    assert "who voted again" in dashboard  # the hint says why the log is not handed out
 
 
 BOSS_PHONE = "Mozilla/5.0 (Linux; Android 14; the boss's phone) Chrome/126.0 Mobile"
 NOT_ON_ROLL = "880808300009"
 
 
-def _vote(web: WebElection, client: TestClient, national_id: str) -> None:
-    """Sign in, register a credential and cast, as the ballot page does."""
+def _vote(web: WebElection, client: TestClient, national_id: str, again: str = "") -> None:
+    """Sign in, register a credential and cast, as the ballot page does (``again``: vote
+    again with a new credential, which replaces the first)."""
     web.sign_in(client, national_id)
     headers = {"x-csrf-token": web.csrf(client)}
-    cred = generate_credential(SeededRandomness(f"audit-{national_id}"))
-    r = client.post(
-        f"/api/e/{web.election_id}/credential",
-        json={"credential": cred.public.hex()},
-        headers=headers,
-    )
+    cred = generate_credential(SeededRandomness(f"audit-{national_id}{again}"))
+    body = {"credential": cred.public.hex()}
+    if again:
+        first = generate_credential(SeededRandomness(f"audit-{national_id}"))
+        body["replaces"] = first.public.hex()
+    r = client.post(f"/api/e/{web.election_id}/credential", json=body, headers=headers)
     assert r.status_code == 201, r.text
     ctx = web.services.elections.context(web.election_id)
     choice = {"chair": frozenset({"cand-2"}), "council": frozenset({"member-1", "member-4"})}
-    ballot, _ = encrypt_ballot(ctx, cred, choice, SeededRandomness(f"ballot-{national_id}"))
+    ballot, _ = encrypt_ballot(ctx, cred, choice, SeededRandomness(f"ballot-{national_id}{again}"))
     r = client.post(
         f"/api/e/{web.election_id}/ballots",
         content=json.dumps(ballot_to_json(ballot)).encode(),
         headers={**headers, "content-type": "application/json"},
     )
     assert r.status_code == 201, r.text
+
+
+#: the checks that read the activity log (docs/audit.md)
+LOG_CHECKS = ("activity.", "device.", "session.", "code.", "cast.", "turnout.")
 
 
 def _records(found: dict[str, Any], check: str) -> list[dict[str, Any]]:
@@ -511,13 +540,17 @@ def _records(found: dict[str, Any], check: str) -> list[dict[str, Any]]:
 def test_the_audit_finds_what_happened_in_the_service(web: WebElection, other: Other) -> None:
     """Five voters sign in and cast from the boss's phone, one from her own; someone
     asks for a code with an ID not on the roll. The audit over the service's own files
-    names exactly those, although the service knows no birth date or enrolment time."""
+    names exactly those, although the service knows no birth date or enrolment time.
+    One of the five votes again from her own phone: no finding shows it (the organiser
+    gets the findings, not the log, and re-voting must stay invisible to organisers)."""
     boss = TestClient(web.client.app, headers={"user-agent": BOSS_PHONE})
     own = TestClient(web.client.app, headers={"user-agent": "Mozilla/5.0 (X11) Firefox/128.0"})
+    revoter = TestClient(web.client.app, headers={"user-agent": "Mozilla/5.0 (iPhone) Safari"})
     on_boss_phone = [row[0] for row in ROLL[:5]]
     for national_id in on_boss_phone:
         _vote(web, boss, national_id)
     _vote(web, own, ROLL[5][0])
+    _vote(web, revoter, on_boss_phone[0], again="-again")
     r = boss.post(
         f"/api/e/{web.election_id}/signin",
         json={"national_id": NOT_ON_ROLL},
@@ -529,8 +562,9 @@ def test_the_audit_finds_what_happened_in_the_service(web: WebElection, other: O
     assert r.status_code == 200, r.text
     found = r.json()
     assert found["view"] == "organiser" and found["bad_rows"] == []
-    # every voter signed in, registered, cast: three events each, and the stranger's one
-    assert found["rows_read"] == {"roll": len(ROLL), "activity": 3 * len(ROLL) + 1}
+    # every voter signed in, registered, cast: three events each, the re-vote's three,
+    # and the stranger's one
+    assert found["rows_read"] == {"roll": len(ROLL), "activity": 3 * len(ROLL) + 3 + 1}
     assert found["roll_rows_without"] == {
         "birth_date": len(ROLL),
         "enrolled_at": len(ROLL),
@@ -544,6 +578,16 @@ def test_the_audit_finds_what_happened_in_the_service(web: WebElection, other: O
     assert sorted(r["voter"] for r in device[0]["records"]) == sorted(on_boss_phone)
     burst = _records(found, "cast.device_burst")
     assert sorted(r["voter"] for r in burst) == sorted(on_boss_phone)
+    # the findings carry the flagged events only: one sign-in and one cast per voter on
+    # the boss's phone; neither the voter who used her own phone nor the re-vote (its
+    # sign-in, its cast, its device) is in any record
+    boss_device = burst[0]["group"]
+    assert {r["group"] for r in burst} == {boss_device} and len(burst) == 5
+    from_log = [f for f in found["findings"] if f["check"].startswith(LOG_CHECKS)]
+    records = [(f["check"], r) for f in from_log for r in f["records"]]
+    assert ROLL[5][0] not in json.dumps(records)
+    named = sorted((check, r["group"]) for check, r in records if r["voter"] == on_boss_phone[0])
+    assert named == [("cast.device_burst", boss_device), ("device.many_voters", boss_device)]
     # the checks that need a birth date or an enrolment time say they were not applied
     for check in ("roll.implausible_age", "roll.impossible_birth_date", "enrol.operator_burst"):
         rule = next(f["rule"] for f in found["findings"] if f["check"] == check)
@@ -588,6 +632,7 @@ def test_an_audit_that_cannot_read_the_exports_says_why(
     page = web.client.get("/organiser/e/web-test/audit?lang=en")
     assert page.status_code == 500
     assert "The audit cannot run" in page.text and "roll-audit.csv" in page.text
+    assert "/activity.csv" not in page.text  # the roll, never the log
 
 
 # -- the pages -------------------------------------------------------------------------------
