@@ -210,13 +210,17 @@ def test_every_role_through_the_command_line(tmp_path: Path) -> None:
              "--out", ballot_a, "--opening-out", opening_a)  # fmt: skip
     assert "tracking code" in out.stdout
     out = hb("voter", "audit", ELECTION, "--ballot", ballot_a, "--opening", opening_a, *db)
-    assert "it will not be counted" in out.stdout
+    assert "goes on the board when voting closes" in out.stdout
+    assert "it will never be counted" in out.stdout
     audited = json.loads(out.stdout[: out.stdout.rindex("}") + 1])
     assert audited == {"council": ["green", "river"], "mayor": ["aigerim"]}
     out = hb("voter", "check-audit", "--setup", setup, "--ballot", ballot_a, "--opening", opening_a)
-    assert json.loads(out.stdout) == audited
+    assert json.loads(out.stdout[: out.stdout.rindex("}") + 1]) == audited
+    audited_code = out.stdout.split("tracking code ")[1].strip()
     refused = hb("voter", "cast", ELECTION, "--ballot", ballot_a, *db, expect=2)
     assert "BallotRejected" in refused.stderr
+    held = hb("voter", "check", ELECTION, "--tracking", audited_code, *db, expect=1)
+    assert "audits go on the board when voting closes" in held.stderr
 
     receipts: dict[str, dict[str, object]] = {}
     for voter, (_, choices) in VOTES.items():
@@ -289,6 +293,17 @@ def test_every_role_through_the_command_line(tmp_path: Path) -> None:
     assert "VERIFIED: every check passed" in verified.stdout
     assert "ballots cast 2" in verified.stdout
     assert "ballots audited 1" in verified.stdout
+    # anna's audit, as the board shows it (no credential), opens to what she saw
+    [audit] = [e["body"] for e in map(json.loads, record.read_bytes().splitlines()[1:])
+               if e.get("kind") == "audit"]  # fmt: skip
+    assert "credential" not in audit["spoiled"]
+    spoiled, spoiled_opening = tmp_path / "spoiled.json", tmp_path / "spoiled-opening.json"
+    spoiled.write_text(json.dumps(audit["spoiled"]))
+    spoiled_opening.write_text(json.dumps(audit["opening"]))
+    out = hb("voter", "check-audit", "--setup", setup, "--ballot", spoiled,
+             "--opening", spoiled_opening)  # fmt: skip
+    assert json.loads(out.stdout[: out.stdout.rindex("}") + 1]) == audited
+    assert f"tracking code {audited_code}" in out.stdout
     consistent = hb("log", "consistency", "--record", record, "--old-head", old_head)
     assert "consistent: the log of size" in consistent.stdout
 

@@ -25,13 +25,21 @@ from honestballot.cli.common import (
 from honestballot.crypto.merkle import verify_inclusion
 from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import LogError
-from honestballot.protocol.ballot import check_opening, encrypt_ballot
+from honestballot.protocol.ballot import (
+    EncryptedBallot,
+    SpoiledBallot,
+    check_opening,
+    encrypt_ballot,
+)
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.record.ballot import (
+    MAX_BALLOT_BYTES,
+    ballot_from_json,
     ballot_to_json,
     load_ballot,
     opening_from_json,
     opening_to_json,
+    spoiled_from_json,
 )
 from honestballot.record.codec import parse_json
 from honestballot.record.setup import context_from_setup
@@ -125,20 +133,34 @@ def audit(election_id: str, ballot: str, opening: str, database: str) -> None:
     o = opening_from_json(parse_json(read_bytes(opening)))
     choices = service.audit(election_id, b, o)
     echo_json({k: sorted(v) for k, v in choices.items()})
-    click.echo("audited ballot posted to the board; it will not be counted")
+    click.echo(
+        f"audited ballot {b.tracking_code()} goes on the board when voting closes, without "
+        "your credential; it will never be counted"
+    )
 
 
 @voter_group.command("check-audit")
 @click.option("--setup", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--ballot", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--ballot",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The ballot, or the audited ballot as the board shows it (type spoiled-ballot).",
+)
 @click.option("--opening", required=True, type=click.Path(exists=True, dir_okay=False))
 def check_audit(setup: str, ballot: str, opening: str) -> None:
-    """Anyone: check an audited ballot's opening offline and print what it encrypts."""
+    """Anyone: check an audited ballot's opening offline and print what it encrypts, and
+    the tracking code the opened ballot has."""
     ctx, _, _ = context_from_setup(parse_json(read_bytes(setup), limit=64 << 20))
-    choices = check_opening(
-        ctx, load_ballot(read_bytes(ballot)), opening_from_json(parse_json(read_bytes(opening)))
+    value = parse_json(read_bytes(ballot), limit=MAX_BALLOT_BYTES, what="ballot")
+    opened: EncryptedBallot | SpoiledBallot = (
+        spoiled_from_json(value)
+        if isinstance(value, dict) and value.get("type") == "spoiled-ballot"
+        else ballot_from_json(value)
     )
+    choices = check_opening(ctx, opened, opening_from_json(parse_json(read_bytes(opening))))
     echo_json({k: sorted(v) for k, v in choices.items()})
+    click.echo(f"tracking code {opened.tracking_code()}")
 
 
 @voter_group.command("cast")
@@ -165,6 +187,10 @@ def check(election_id: str, tracking: str, database: str) -> None:
         raise click.BadParameter("not a tracking code", param_hint="--tracking") from None
     matches = service.store.events_by_tracking_prefix(election_id, prefix)
     if not matches:
+        if service.store.held_audits_by_prefix(election_id, prefix):
+            raise click.ClickException(
+                "this ballot was audited: audits go on the board when voting closes"
+            )
         raise click.ClickException("no ballot with this tracking code is on the board")
     ev = matches[0]
     setup_line = next(service.store.iter_events(election_id, kinds=("setup",))).line

@@ -7,8 +7,13 @@ admissible range (see :mod:`honestballot.protocol.manifest`).  Every challenge
 binds the election's base hash, the voter's public credential, the contest and
 option ids.  The ballot is signed with the credential key over its content hash.
 
-The tracking code is a hash of the whole signed ballot; it is what the voter
-writes down and looks up on the board.
+The tracking hash binds the whole signed ballot in two halves: the hash of its
+ciphertexts, and its *seal* (a hash of everything else: credential, proofs and
+signature).  The tracking code, its short form, is what the voter writes down and
+looks up on the board.  The two halves let the board publish an audited ballot
+as a :class:`SpoiledBallot`: its ciphertexts and seal, enough to check that its
+opening belongs to the tracking code the voter saw, but without the credential
+(nor the proofs and signature, which bind it), so an audit names no voter.
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Contest
 
 OPTION_TAG = "ballot/option"
+CIPHERTEXTS_TAG = "ballot/ciphertexts"
+SEAL_TAG = "ballot/seal"
+TRACKING_TAG = "ballot/tracking"
 SELECTION_TAG = "ballot/selection"
 SIGNATURE_TAG = "ballot/signature"
 
@@ -65,16 +73,59 @@ class EncryptedBallot:
             self._hashes["content"] = found
         return found
 
+    def seal(self) -> bytes:
+        """The hash of what the board leaves out of an audited ballot."""
+        sig = self.signature
+        return hash_bytes(SEAL_TAG, self.content_hash(), sig.challenge, sig.response)
+
     def tracking_hash(self) -> bytes:
         found = self._hashes.get("tracking")
         if found is None:
-            sig = self.signature
-            found = hash_bytes("ballot/tracking", self.content_hash(), sig.challenge, sig.response)
+            found = _tracking_hash(self.election_hash, self.contests, self.seal())
             self._hashes["tracking"] = found
         return found
 
     def tracking_code(self) -> str:
         return tracking_code(self.tracking_hash())
+
+    def spoiled(self) -> SpoiledBallot:
+        """What the board publishes of this ballot once it is audited."""
+        return SpoiledBallot(
+            self.election_hash,
+            tuple(SpoiledContest(ec.contest_id, ec.ciphertexts) for ec in self.contests),
+            self.seal(),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SpoiledContest:
+    contest_id: str
+    ciphertexts: tuple[Ciphertext, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SpoiledBallot:
+    """An audited ballot as the board shows it: the ciphertexts, and the seal standing for
+    the credential, proofs and signature.  Its tracking hash is the ballot's."""
+
+    election_hash: bytes
+    contests: tuple[SpoiledContest, ...]
+    seal: bytes
+
+    def tracking_hash(self) -> bytes:
+        return _tracking_hash(self.election_hash, self.contests, self.seal)
+
+    def tracking_code(self) -> str:
+        return tracking_code(self.tracking_hash())
+
+
+def _tracking_hash(
+    election_hash: bytes, contests: Sequence[EncryptedContest | SpoiledContest], seal: bytes
+) -> bytes:
+    ciphertexts = tuple(
+        (c.contest_id, tuple((ct.alpha, ct.beta) for ct in c.ciphertexts)) for c in contests
+    )
+    return hash_bytes(TRACKING_TAG, hash_bytes(CIPHERTEXTS_TAG, election_hash, ciphertexts), seal)
 
 
 def tracking_code(tracking_hash: bytes) -> str:
@@ -266,17 +317,26 @@ def _verify_contest(
 
 
 def check_opening(
-    ctx: ElectionContext, ballot: EncryptedBallot, opening: BallotOpening
+    ctx: ElectionContext, ballot: EncryptedBallot | SpoiledBallot, opening: BallotOpening
 ) -> dict[str, frozenset[str]]:
     """Benaloh audit: check that ``opening`` explains every ciphertext of ``ballot``
     and return the choices it encrypts.  Raises :class:`InvalidBallot` otherwise."""
-    if [o.contest_id for o in opening.contests] != [c.contest_id for c in ballot.contests]:
+    if ballot.election_hash != ctx.base_hash:
+        raise InvalidBallot("the ballot was made for another election (base hash differs)")
+    manifest_ids = [c.id for c in ctx.manifest.contests]
+    encrypted: Sequence[EncryptedContest | SpoiledContest] = ballot.contests
+    if [c.contest_id for c in encrypted] != manifest_ids:
+        raise InvalidBallot("the ballot's contests do not match the manifest")
+    if [o.contest_id for o in opening.contests] != manifest_ids:
         raise InvalidBallot("the audit opening does not cover the ballot's contests")
     choices: dict[str, frozenset[str]] = {}
-    for contest, ec, op in zip(
-        ctx.manifest.contests, ballot.contests, opening.contests, strict=True
-    ):
-        if len(op.plaintexts) != len(ec.ciphertexts) or len(op.randomness) != len(ec.ciphertexts):
+    for contest, ec, op in zip(ctx.manifest.contests, encrypted, opening.contests, strict=True):
+        n = len(contest.options)
+        if len(ec.ciphertexts) != n:
+            raise InvalidBallot(
+                f"contest {contest.id}: {len(ec.ciphertexts)} ciphertexts for {n} options"
+            )
+        if len(op.plaintexts) != n or len(op.randomness) != n:
             raise InvalidBallot(f"contest {contest.id}: the opening has the wrong length")
         for option, ct, m, r in zip(
             contest.options, ec.ciphertexts, op.plaintexts, op.randomness, strict=True

@@ -86,7 +86,10 @@ class SupersededEvent:
 
 @dataclass(frozen=True, slots=True)
 class AuditEvent:
-    credential: Point
+    """An audited ballot.  The board shows it without its credential (so that an audit
+    names no voter): the service checked, before publishing, that a registered and
+    active credential made it."""
+
     tracking_hash: bytes
 
 
@@ -134,6 +137,8 @@ class BoardRules:
     credential_unit: dict[Point, str] = field(default_factory=dict)
     #: credentials replaced by a newer one: their ballots no longer count
     revoked: set[Point] = field(default_factory=set)
+    #: unit -> credentials registered in it and not replaced
+    active: dict[str, int] = field(default_factory=dict)
     #: unit -> voters on the roll, once the roll summary is on the board
     roll: dict[str, int] | None = None
     contact_exceptions: int = 0
@@ -176,6 +181,7 @@ class BoardRules:
                 if event.replaces is not None:
                     self._revoke(event.replaces, event.unit)
                 self.credential_unit[event.credential] = event.unit
+                self.active[event.unit] = self.active.get(event.unit, 0) + 1
                 self._check_roll(event.unit)
             case RollEvent():
                 self._require(Phase.SETUP, what="publishing the roll summary")
@@ -214,7 +220,7 @@ class BoardRules:
                 self.pending_supersede = None
             case AuditEvent():
                 self._require(Phase.OPEN, what="auditing a ballot")
-                self._check_new_ballot(event.credential, event.tracking_hash)
+                self._check_unseen(event.tracking_hash)
                 self.seen.add(event.tracking_hash)
                 self.audited.add(event.tracking_hash)
             case CloseEvent():
@@ -240,12 +246,11 @@ class BoardRules:
         if self.credential_unit[old] != unit:
             raise ProtocolError("a replacement credential must stay in the same unit")
         self.revoked.add(old)
+        self.active[unit] -= 1
         self.latest.pop(old, None)
 
     def active_in(self, unit: str) -> int:
-        return sum(
-            1 for c, u in self.credential_unit.items() if u == unit and c not in self.revoked
-        )
+        return self.active.get(unit, 0)
 
     def _check_roll(self, unit: str) -> None:
         if self.roll is None:
@@ -262,6 +267,9 @@ class BoardRules:
             raise ProtocolError("ballot from a credential that is not registered")
         if credential in self.revoked:
             raise ProtocolError("ballot from a credential that was replaced by a newer one")
+        self._check_unseen(tracking_hash)
+
+    def _check_unseen(self, tracking_hash: bytes) -> None:
         if tracking_hash in self.seen:
             raise ProtocolError(
                 "this exact ballot is already on the board (a replay)"

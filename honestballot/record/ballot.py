@@ -1,4 +1,5 @@
-"""JSON form of encrypted ballots (``type: ballot``) and audit openings."""
+"""JSON form of encrypted ballots (``type: ballot``), audited ballots as the board shows
+them (``type: spoiled-ballot``) and audit openings."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from honestballot.protocol.ballot import (
     ContestOpening,
     EncryptedBallot,
     EncryptedContest,
+    SpoiledBallot,
+    SpoiledContest,
 )
 from honestballot.protocol.manifest import MAX_CONTESTS, MAX_OPTIONS
 from honestballot.record.codec import (
@@ -109,6 +112,41 @@ def ballot_from_json(value: Any, path: str = "ballot") -> EncryptedBallot:
         credential=r.point("credential"),
         contests=tuple(r.items("contests", _contest, max_items=MAX_CONTESTS)),
         signature=schnorr_from_json(r.raw("signature"), f"{path}.signature"),
+    )
+    r.done()
+    return b
+
+
+def spoiled_to_json(b: SpoiledBallot) -> JsonObject:
+    return {
+        "type": "spoiled-ballot",
+        "version": BALLOT_VERSION,
+        "election": b.election_hash.hex(),
+        "contests": [
+            {"id": c.contest_id, "ciphertexts": [ciphertext_to_json(ct) for ct in c.ciphertexts]}
+            for c in b.contests
+        ],
+        "seal": b.seal.hex(),
+    }
+
+
+def _spoiled_contest(value: Any, path: str) -> SpoiledContest:
+    r = Reader(value, path)
+    c = SpoiledContest(
+        r.text("id", max_len=64),
+        tuple(r.items("ciphertexts", ciphertext_from_json, max_items=MAX_OPTIONS + 2)),
+    )
+    r.done()
+    return c
+
+
+def spoiled_from_json(value: Any, path: str = "spoiled") -> SpoiledBallot:
+    r = Reader(value, path)
+    read_version(r, "spoiled-ballot", BALLOT_VERSION)
+    b = SpoiledBallot(
+        election_hash=r.hexbytes("election", 32),
+        contests=tuple(r.items("contests", _spoiled_contest, max_items=MAX_CONTESTS)),
+        seal=r.hexbytes("seal", 32),
     )
     r.done()
     return b

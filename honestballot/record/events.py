@@ -22,9 +22,13 @@ from honestballot.crypto.randomness import Randomness
 from honestballot.crypto.schnorr import SchnorrProof, sign, verify_signature
 from honestballot.errors import RecordFormatError
 from honestballot.protocol import board
-from honestballot.record.ballot import ballot_from_json, schnorr_from_json
+from honestballot.record.ballot import ballot_from_json, schnorr_from_json, spoiled_from_json
 from honestballot.record.codec import JsonObject, Reader, canonical_bytes, decode_hex
 from honestballot.record.manifest import manifest_from_json
+
+#: The election record's format (docs/record-format.md §9): 2 since audits are published
+#: as spoiled ballots (no credential) and the tracking hash is built from two halves.
+RECORD_VERSION: Final = 2
 
 EVENT_KINDS: Final = (
     "setup",
@@ -185,10 +189,10 @@ def board_event(line: EventLine, path: str) -> board.Event:
             return ev2
         case "audit":
             r = Reader(b, p)
-            ballot = ballot_from_json(r.raw("ballot"), f"{p}.ballot")
+            spoiled = spoiled_from_json(r.raw("spoiled"), f"{p}.spoiled")
             r.raw("opening")
             r.done()
-            return board.AuditEvent(ballot.credential, ballot.tracking_hash())
+            return board.AuditEvent(spoiled.tracking_hash())
         case "close":
             Reader(b, p).done()
             return board.CloseEvent()

@@ -46,9 +46,11 @@ from honestballot.record.ballot import (
     ballot_to_json,
     load_ballot,
     opening_to_json,
+    spoiled_to_json,
 )
 from honestballot.record.codec import canonical_bytes, parse_json
 from honestballot.record.events import (
+    RECORD_VERSION,
     EventLine,
     SignedTreeHead,
     sign_tree_head,
@@ -104,6 +106,8 @@ class _Batch:
     seq: int
     credentials: dict[bytes, dict[str, Any]]
     entries: dict[bytes, StoredEvent]
+    #: the batch's tracking hashes that were audited (held off the board until the close)
+    audited: set[bytes] = field(default_factory=set)
     #: tracking hash → receipt, for ballots appended by this batch
     receipts: dict[bytes, Receipt] = field(default_factory=dict)
     #: (seq, kind, time_ms, line, leaf hash, tracking hash) of every event to insert
@@ -208,9 +212,11 @@ class ElectionService:
         kind: str,
         body: Mapping[str, Any],
         tracking_hash: bytes | None = None,
+        *,
+        now: int | None = None,
     ) -> int:
         seq = self.store.next_seq(conn, election_id)
-        now = self.clock()
+        now = self.clock() if now is None else now
         line = EventLine(seq, now, kind, body).canonical()
         self.store.append_event(
             conn, election_id, seq, kind, now, line, leaf_hash(line), tracking_hash
@@ -373,7 +379,13 @@ class ElectionService:
         self._transition(election_id, "setup", "open", "open", roll)
 
     def close(self, election_id: str) -> None:
-        self._transition(election_id, "open", "closed", "close")
+        """Close voting: the audits held so far go on the board, in the order of their
+        tracking hashes, then the ``close`` event."""
+        self._transition(election_id, "open", "closed", "close", before_event=self._publish_audits)
+
+    def _publish_audits(self, conn: Connection, election_id: str, now: int) -> None:
+        for tracking, body in self.store.take_held_audits(conn, election_id):
+            self._append(conn, election_id, "audit", parse_json(body), tracking, now=now)
 
     def _transition(
         self,
@@ -382,9 +394,13 @@ class ElectionService:
         after: str,
         kind: str,
         roll: Callable[[Connection], Mapping[str, Any]] | None = None,
+        before_event: Callable[[Connection, str, int], None] | None = None,
     ) -> None:
         with self.store.transaction(election_id) as conn:
             self._locked_phase(conn, election_id, before, what=kind)
+            now = self.clock()
+            if before_event is not None:
+                before_event(conn, election_id, now)
             if roll is not None:
                 body = roll(conn)
                 active = self.store.active_credentials_per_unit(conn, election_id)
@@ -395,8 +411,8 @@ class ElectionService:
                             f"unit {unit!r} has {active[unit]} active credentials but only "
                             f"{voters} voters on the roll"
                         )
-                self._append(conn, election_id, "roll", body)
-            self._append(conn, election_id, kind, {})
+                self._append(conn, election_id, "roll", body, now=now)
+            self._append(conn, election_id, kind, {}, now=now)
             self.store.set_phase(conn, election_id, after)
         self.publish_tree_head(election_id)
 
@@ -460,6 +476,7 @@ class ElectionService:
                     conn, election_id, (b.credential.data for b, _ in items)
                 ),
                 entries=self.store.events_by_trackings(conn, election_id, trackings),
+                audited=self.store.held_audit_trackings(conn, election_id, trackings),
             )
             now = self.clock()
             for (ballot, within), tracking in zip(items, trackings, strict=True):
@@ -497,6 +514,8 @@ class ElectionService:
                 "the ballot's credential was replaced by a newer one and can no longer vote"
             )
         latest = batch.latest.get(credential, cred["latest_tracking"])
+        if tracking in batch.audited:
+            raise BallotRejected("this ballot was already audited and cannot be cast again")
         if tracking in batch.receipts:  # the same ballot earlier in this batch
             if latest == tracking:
                 return replace(batch.receipts[tracking], new=False)
@@ -548,14 +567,21 @@ class ElectionService:
     def audit(
         self, election_id: str, ballot: EncryptedBallot, opening: BallotOpening
     ) -> dict[str, frozenset[str]]:
-        """Benaloh challenge: publish a spoiled ballot with its opening; it never counts.
+        """Benaloh challenge: check a ballot and its opening, and hold the spoiled ballot
+        with its opening for the board; it never counts and can never be cast.
 
-        Sending the very same audit again (ballot and opening) answers the same choices
-        and appends nothing."""
+        The board shows it without the credential, proofs and signature (its ciphertexts
+        and seal still give the tracking code the voter saw), and only at the close, with
+        every other audit in the order of their tracking hashes: nothing on the board, not
+        even its time, ties it to the voter's ballots.  Sending the very same audit again
+        (ballot and opening) answers the same choices and holds nothing more."""
         ctx = self.context(election_id)
         verify_ballot(ctx, ballot)
         choices = check_opening(ctx, ballot, opening)
         tracking = ballot.tracking_hash()
+        body = canonical_bytes(
+            {"spoiled": spoiled_to_json(ballot.spoiled()), "opening": opening_to_json(opening)}
+        )
         with self.store.transaction(election_id) as conn:
             self._locked_phase(conn, election_id, "open", what="auditing a ballot")
             cred = self.store.credential_row(conn, election_id, ballot.credential.data)
@@ -565,15 +591,25 @@ class ElectionService:
                 raise BallotRejected(
                     "the ballot's credential was replaced by a newer one and can no longer vote"
                 )
-            body = {"ballot": ballot_to_json(ballot), "opening": opening_to_json(opening)}
-            existing = self.store.event_by_tracking(conn, election_id, tracking)
-            if existing is not None:
+            held = self.store.held_audit(conn, election_id, tracking)
+            if held is not None:
                 # the same audit again (a retry whose answer was lost): the same answer
-                if existing.kind == "audit" and parse_json(existing.line)["body"] == body:
+                if held[0] == body:
                     return choices
+                raise BallotRejected("this ballot was already audited with another opening")
+            if self.store.event_by_tracking(conn, election_id, tracking) is not None:
                 raise BallotRejected("this ballot is already on the board and cannot be audited")
-            self._append(conn, election_id, "audit", body, tracking)
+            self.store.hold_audit(conn, election_id, tracking, body, self.clock())
         return choices
+
+    def held_audit(self, election_id: str, tracking: bytes) -> dict[str, Any] | None:
+        """An audit not yet on the board (voting is open): its body and time, for the
+        voter who looks it up by its tracking code."""
+        with self.store.engine.connect() as conn:
+            held = self.store.held_audit(conn, election_id, tracking)
+        if held is None:
+            return None
+        return {"body": parse_json(held[0]), "time_ms": held[1]}
 
     # -- tally -----------------------------------------------------------------------------
 
@@ -749,7 +785,7 @@ class ElectionService:
         latest = None if fresh else self.store.latest_tree_head_line(election_id)
         final = latest[0] if latest is not None else self.publish_tree_head(election_id).head.size
         heads = dict(self.store.tree_head_lines(election_id))
-        header = {"type": "election-record", "version": 1, "election_id": election_id}
+        header = {"type": "election-record", "version": RECORD_VERSION, "election_id": election_id}
         yield canonical_bytes(header) + b"\n"
         for ev in self.store.iter_events(election_id):
             if ev.seq >= final:

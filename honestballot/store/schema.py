@@ -1,8 +1,9 @@
 """The tables of the service's database (SQLAlchemy Core).
 
-Board tables (``elections``, ``events``, ``tree_heads``, ``credentials``) hold what
-becomes the public record.  The others are the service's private state: the roll
-(``voters``, ``contact_exceptions``), sign-in (``signin_codes``, ``rate_limits``),
+Board tables (``elections``, ``events``, ``tree_heads``, ``credentials``, and
+``held_audits`` until the close) hold what becomes the public record.  The others
+are the service's private state: the roll (``voters``, ``contact_exceptions``),
+sign-in (``signin_codes``, ``rate_limits``),
 the notice outbox, anonymous reports, the operator's activity log and settings.
 Nothing here is kept in a process's memory, so several server processes can
 share one PostgreSQL database.
@@ -71,6 +72,22 @@ credentials = Table(
     Column("unit", String(64), nullable=False),
     Column("latest_tracking", LargeBinary(32), nullable=True),
     Column("revoked", Boolean, nullable=False, server_default="0"),
+    #: the roll rule counts a unit's active credentials at every registration
+    Index("credentials_unit", "election_id", "unit"),
+)
+
+#: Audits made while voting is open, held off the board until it closes, when they are
+#: appended together in the order of their tracking hashes: an audit on the board at the
+#: time it was made would sit next to the ballot its voter cast a moment later, and its
+#: choices would be linked, by time, to that ballot's credential.
+held_audits = Table(
+    "held_audits",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("tracking_hash", LargeBinary(32), primary_key=True),
+    #: the audit event's body, canonical JSON
+    Column("body", LargeBinary, nullable=False),
+    Column("time_ms", BigInteger, nullable=False),
 )
 
 # -- the roll ----------------------------------------------------------------------------

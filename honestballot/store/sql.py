@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, func, select, update
+from sqlalchemy import Engine, Table, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection, Dialect, ExceptionContext
 
 from honestballot.store.migrate import upgrade
-from honestballot.store.schema import credentials, elections, events, tree_heads
+from honestballot.store.schema import credentials, elections, events, held_audits, tree_heads
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +206,65 @@ class SqlStore:
             )
         ).mappings()
         return {bytes(r["tracking_hash"]): _stored(r) for r in rows}
+
+    # -- audits held until the close ----------------------------------------------------------
+
+    def hold_audit(
+        self, conn: Connection, election_id: str, tracking: bytes, body: bytes, time_ms: int
+    ) -> None:
+        conn.execute(
+            insert(held_audits).values(
+                election_id=election_id, tracking_hash=tracking, body=body, time_ms=time_ms
+            )
+        )
+
+    def held_audit(
+        self, conn: Connection, election_id: str, tracking: bytes
+    ) -> tuple[bytes, int] | None:
+        """(body, time) of a held audit."""
+        row = conn.execute(
+            select(held_audits.c.body, held_audits.c.time_ms).where(
+                held_audits.c.election_id == election_id, held_audits.c.tracking_hash == tracking
+            )
+        ).first()
+        return (bytes(row[0]), int(row[1])) if row is not None else None
+
+    def held_audit_trackings(
+        self, conn: Connection, election_id: str, trackings: Iterable[bytes]
+    ) -> set[bytes]:
+        wanted = list(set(trackings))
+        if not wanted:
+            return set()
+        rows = conn.execute(
+            select(held_audits.c.tracking_hash).where(
+                held_audits.c.election_id == election_id,
+                held_audits.c.tracking_hash.in_(wanted),
+            )
+        )
+        return {bytes(r[0]) for r in rows}
+
+    def held_audits_by_prefix(self, election_id: str, prefix: bytes) -> list[tuple[bytes, int]]:
+        """(tracking hash, time) of the held audits whose tracking hash starts with ``prefix``."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(held_audits.c.tracking_hash, held_audits.c.time_ms).where(
+                    held_audits.c.election_id == election_id,
+                    held_audits.c.tracking_hash >= prefix,
+                    held_audits.c.tracking_hash < prefix + b"\xff" * (32 - len(prefix)) + b"\xff",
+                )
+            )
+            return [(bytes(t), int(ms)) for t, ms in rows if bytes(t).startswith(prefix)]
+
+    def take_held_audits(self, conn: Connection, election_id: str) -> list[tuple[bytes, bytes]]:
+        """(tracking hash, body) of every held audit, in tracking-hash order, removed from
+        the held table (the caller appends them to the board in the same transaction)."""
+        rows = conn.execute(
+            select(held_audits.c.tracking_hash, held_audits.c.body)
+            .where(held_audits.c.election_id == election_id)
+            .order_by(held_audits.c.tracking_hash)
+        ).all()
+        conn.execute(delete(held_audits).where(held_audits.c.election_id == election_id))
+        return [(bytes(t), bytes(b)) for t, b in rows]
 
     def credential_rows(
         self, conn: Connection, election_id: str, credentials_: Iterable[bytes]

@@ -9,7 +9,7 @@ Checks, in order: record format; log (every signed tree head matches the Merkle
 root at its size and is signed by the board key; the last one covers the whole
 log); setup (the trustees' ceremony re-verified, the joint key recomputed);
 board rules (phase order, registered credentials, no replay, supersession);
-ballot proofs (every cast and audited ballot, on all cores); audit openings;
+ballot proofs (every cast ballot, on all cores); audit openings;
 tally (re-aggregated from the last ballot of every credential, per unit, with the
 minimum unit size); decryption shares (every Chaum--Pedersen proof); result
 (recombined from any k valid shares, discrete logs recovered).
@@ -27,7 +27,13 @@ from honestballot.crypto.dlog import DiscreteLogTable
 from honestballot.crypto.group import Point
 from honestballot.crypto.merkle import MerkleTree, leaf_hash
 from honestballot.errors import HonestBallotError, RecordFormatError
-from honestballot.protocol.ballot import EncryptedBallot, check_opening, verify_ballot
+from honestballot.protocol.ballot import (
+    BallotOpening,
+    EncryptedBallot,
+    SpoiledBallot,
+    check_opening,
+    verify_ballot,
+)
 from honestballot.protocol.board import AuditEvent, BallotEvent, BoardRules
 from honestballot.protocol.decryption import (
     DecryptionShare,
@@ -37,9 +43,10 @@ from honestballot.protocol.decryption import (
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.tally import compute_tally, units_broken_out
-from honestballot.record.ballot import ballot_from_json, opening_from_json
+from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
 from honestballot.record.codec import Reader, canonical_bytes, parse_json
 from honestballot.record.events import (
+    RECORD_VERSION,
     EventLine,
     SignedTreeHead,
     board_event,
@@ -98,8 +105,10 @@ def _read_lines(lines: Iterable[bytes], report: Report) -> _Parsed | None:
         if header.text("type", max_len=32) != "election-record":
             raise HonestBallotError("the first line is not an election-record header")
         version = header.integer("version")
-        if version != 1:
-            raise HonestBallotError(f"unsupported record version {version} (supported: 1)")
+        if version != RECORD_VERSION:
+            raise HonestBallotError(
+                f"unsupported record version {version} (supported: {RECORD_VERSION})"
+            )
         report.election_id = header.text("election_id", max_len=64)
         header.done()
         for number, raw in enumerate(it, start=2):
@@ -240,11 +249,12 @@ def verify_record(lines: Iterable[bytes], *, workers: int | None = None) -> Repo
     _check_log(parsed, report.election_id, board_key, report)
     try:
         decoded = _decode_ballots(parsed)
+        audits = _decode_audits(parsed)
     except HonestBallotError as exc:
         report.fail("record.format", str(exc))
         return report
-    ballots, audits = _collect_ballots(parsed)  # their bodies are well formed: decoded above
-    rules = _replay(parsed, decoded, report)
+    ballots = _collect_ballots(parsed)  # their bodies are well formed: decoded above
+    rules = _replay(parsed, decoded, audits, report)
     if rules is None:
         return report
     report.stats.update(
@@ -255,9 +265,7 @@ def verify_record(lines: Iterable[bytes], *, workers: int | None = None) -> Repo
         ballots_counted=len(rules.latest),
         superseded=len(rules.superseded),
     )
-    invalid = _check_ballots(
-        ctx, setup_raw, ballots, audits, report, workers or os.cpu_count() or 1
-    )
+    invalid = _check_ballots(ctx, setup_raw, ballots, report, workers or os.cpu_count() or 1)
     _check_audits(ctx, audits, report)
     valid = {seq: b for seq, b in decoded.items() if seq not in invalid}
     _check_tally_and_result(ctx, key, parsed, rules, valid, report)
@@ -265,15 +273,19 @@ def verify_record(lines: Iterable[bytes], *, workers: int | None = None) -> Repo
 
 
 def _replay(
-    parsed: _Parsed, ballots: dict[int, tuple[EncryptedBallot, bytes]], report: Report
+    parsed: _Parsed,
+    ballots: dict[int, tuple[EncryptedBallot, bytes]],
+    audits: dict[int, tuple[SpoiledBallot, BallotOpening]],
+    report: Report,
 ) -> BoardRules | None:
     rules = BoardRules()
     try:
         for ev, _ in parsed.events:
-            if ev.kind in ("ballot", "audit"):
+            if ev.kind == "ballot":
                 ballot, tracking = ballots[ev.seq]
-                kind = BallotEvent if ev.kind == "ballot" else AuditEvent
-                rules.apply(kind(ballot.credential, tracking))
+                rules.apply(BallotEvent(ballot.credential, tracking))
+            elif ev.kind == "audit":
+                rules.apply(AuditEvent(audits[ev.seq][0].tracking_hash()))
             else:
                 rules.apply(board_event(ev, f"event {ev.seq}"))
         if rules.pending_supersede is not None:
@@ -299,40 +311,43 @@ def _replay(
 
 
 def _decode_ballots(parsed: _Parsed) -> dict[int, tuple[EncryptedBallot, bytes]]:
-    """Every cast and audited ballot, parsed once, with its tracking hash."""
+    """Every cast ballot, parsed once, with its tracking hash."""
     out: dict[int, tuple[EncryptedBallot, bytes]] = {}
     for ev, _ in parsed.events:
-        if ev.kind in ("ballot", "audit"):
+        if ev.kind == "ballot":
             body = Reader(ev.body, f"event {ev.seq}.body")
             ballot = ballot_from_json(body.raw("ballot"), f"event {ev.seq}.body.ballot")
-            if ev.kind == "audit":
-                body.raw("opening")
             body.done()
             out[ev.seq] = (ballot, ballot.tracking_hash())
     return out
 
 
-def _collect_ballots(parsed: _Parsed) -> tuple[dict[int, Any], dict[int, Any]]:
-    ballots: dict[int, Any] = {}
-    audits: dict[int, Any] = {}
+def _decode_audits(parsed: _Parsed) -> dict[int, tuple[SpoiledBallot, BallotOpening]]:
+    """Every audited ballot as the board shows it (no credential), with its opening."""
+    out: dict[int, tuple[SpoiledBallot, BallotOpening]] = {}
     for ev, _ in parsed.events:
-        if ev.kind == "ballot":
-            ballots[ev.seq] = ev.body["ballot"]
-        elif ev.kind == "audit":
-            audits[ev.seq] = ev.body
-    return ballots, audits
+        if ev.kind == "audit":
+            body = Reader(ev.body, f"event {ev.seq}.body")
+            spoiled = spoiled_from_json(body.raw("spoiled"), f"event {ev.seq}.body.spoiled")
+            opening = opening_from_json(body.raw("opening"), f"event {ev.seq}.body.opening")
+            body.done()
+            out[ev.seq] = (spoiled, opening)
+    return out
+
+
+def _collect_ballots(parsed: _Parsed) -> dict[int, Any]:
+    return {ev.seq: ev.body["ballot"] for ev, _ in parsed.events if ev.kind == "ballot"}
 
 
 def _check_ballots(
     ctx: ElectionContext,
     setup_raw: bytes,
     ballots: dict[int, Any],
-    audits: dict[int, Any],
     report: Report,
     workers: int,
 ) -> set[int]:
     """Check every ballot's proofs; return the event numbers of the invalid ones."""
-    items = list(ballots.items()) + [(s, a["ballot"]) for s, a in audits.items()]
+    items = list(ballots.items())
     errors = _verify_ballots(ctx, setup_raw, items, workers)
     if errors:
         listed = "; ".join(f"event {s}: {e}" for s, e in sorted(errors)[:20])
@@ -342,12 +357,13 @@ def _check_ballots(
     return {seq for seq, _ in errors}
 
 
-def _check_audits(ctx: ElectionContext, audits: dict[int, Any], report: Report) -> None:
+def _check_audits(
+    ctx: ElectionContext, audits: dict[int, tuple[SpoiledBallot, BallotOpening]], report: Report
+) -> None:
     problems = []
-    for seq, body in audits.items():
+    for seq, (spoiled, opening) in audits.items():
         try:
-            ballot = ballot_from_json(body["ballot"], f"event {seq}.ballot")
-            check_opening(ctx, ballot, opening_from_json(body["opening"], f"event {seq}.opening"))
+            check_opening(ctx, spoiled, opening)
         except HonestBallotError as exc:
             problems.append(f"event {seq}: {exc}")
     if problems:

@@ -160,7 +160,30 @@ def board_entries(
     ]
     events.sort(key=lambda ev: ev.seq)
     with found.store.engine.connect() as conn:
-        return [_board_entry(found.store, conn, election_id, ev) for ev in events[:limit]]
+        entries = [_board_entry(found.store, conn, election_id, ev) for ev in events[:limit]]
+    if len(query.prefix) >= HELD_AUDIT_PREFIX_BYTES:
+        entries += [
+            _held_entry(t) for t, _ in found.store.held_audits_by_prefix(election_id, query.prefix)
+        ]
+    return entries[:limit]
+
+
+#: Audits held until the close are found only by a whole tracking code (80 bits), so that
+#: no one lists them by short prefixes while voting is open.
+HELD_AUDIT_PREFIX_BYTES = 10
+
+
+def _held_entry(tracking: bytes) -> dict[str, Any]:
+    """An audit not yet on the board: no place in it, and no time (the board shows its
+    audits only at the close, all together, so that none is tied to a voter by time)."""
+    return {
+        "seq": None,
+        "kind": "audit",
+        "tracking_code": tracking_code(tracking),
+        "tracking_hash": tracking.hex(),
+        "time_ms": None,
+        "status": "held",
+    }
 
 
 def _limit(value: str | None) -> int:
@@ -191,7 +214,7 @@ def board_page(request: Request, election_id: str, q: str = "") -> HTMLResponse:
         except InvalidInput as exc:
             error = str(exc)
     for entry in entries or []:
-        entry["time"] = utc(entry["time_ms"])
+        entry["time"] = utc(entry["time_ms"]) if entry["time_ms"] is not None else ""
         if "superseded_by" in entry:
             entry["superseded_by_code"] = tracking_code(bytes.fromhex(entry["superseded_by"]))
     return page(

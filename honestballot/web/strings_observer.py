@@ -108,6 +108,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "тексерілді: шифрлауды тексеру үшін ашылды, ешқашан есепке алынбайды",
         "audited: opened to check the encryption; never counts",
     ),
+    "observer.status.held": (
+        "проверен: вскрыт для проверки шифрования и никогда не учитывается; появится на "
+        "доске при закрытии голосования, без ключа избирателя",
+        "тексерілді: шифрлауды тексеру үшін ашылды, ешқашан есепке алынбайды; дауыс беру "
+        "жабылғанда тақтаға сайлаушының кілтінсіз шығады",
+        "audited: opened to check the encryption; never counts; goes on the board when "
+        "voting closes, without the voter's credential",
+    ),
     "observer.replaced_by": ("заменён бюллетенем", "ауыстырған бюллетень", "replaced by"),
     "observer.board_hint": (
         "Если вашего последнего бюллетеня нет на доске или он не учитывается, проголосуйте "

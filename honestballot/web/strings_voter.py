@@ -245,12 +245,17 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "again: a fresh encryption will be made.",
     ),
     "voter.audit.spoiled": (
-        "Этот бюллетень опубликован и никогда не может быть подан. Выберите снова: будет "
-        "сделано новое шифрование.",
-        "Бұл бюллетень жарияланды және ешқашан тапсырыла алмайды. Қайта таңдаңыз: жаңа "
+        "Этот бюллетень никогда не может быть подан. Он появится на публичной доске при "
+        "закрытии голосования вместе с остальными проверенными, без вашего ключа: по его "
+        "коду любой сможет убедиться, что он вскрывается в эти варианты. Выберите снова: "
+        "будет сделано новое шифрование.",
+        "Бұл бюллетень ешқашан тапсырыла алмайды. Ол дауыс беру жабылғанда басқа "
+        "тексерілгендермен бірге ашық тақтаға сіздің кілтіңізсіз шығады: оның коды арқылы "
+        "кез келген адам оның осы нұсқаларға ашылатынын тексере алады. Қайта таңдаңыз: жаңа "
         "шифрлау жасалады.",
-        "This ballot is published and can never be cast. Choose again: a fresh encryption "
-        "will be made.",
+        "This ballot can never be cast. It goes on the public board when voting closes, with "
+        "the other audited ballots and without your credential: with its code anyone can "
+        "check that it opens to these choices. Choose again: a fresh encryption will be made.",
     ),
     "voter.error.receipt_mismatch": (
         "Сервер ответил квитанцией другого бюллетеня. Ваш бюллетень мог быть не принят: не "

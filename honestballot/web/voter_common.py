@@ -86,8 +86,14 @@ def ballot_event(svc: Services, election_id: str, tracking_hash: str) -> StoredE
     """The board event of the ballot with this tracking hash (hex); 404 if there is none."""
     if not _HASH.match(tracking_hash):
         raise ApiError(404, "not_found", "a tracking hash is 64 lower-case hex characters")
+    tracking = bytes.fromhex(tracking_hash)
     with svc.store.engine.connect() as conn:
-        found = svc.store.event_by_tracking(conn, election_id, bytes.fromhex(tracking_hash))
+        found = svc.store.event_by_tracking(conn, election_id, tracking)
+        held = found is None and svc.store.held_audit(conn, election_id, tracking) is not None
+    if held:
+        raise ApiError(
+            404, "not_found", "this ballot was audited: audits go on the board when voting closes"
+        )
     if found is None:
         raise ApiError(404, "not_found", "no ballot with this tracking hash is on the board")
     return found

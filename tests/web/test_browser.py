@@ -39,7 +39,7 @@ from honestballot.protocol.ballot import check_opening, verify_ballot
 from honestballot.protocol.credential import VoterCredential
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Manifest
-from honestballot.record.ballot import ballot_from_json, opening_from_json
+from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
 from honestballot.record.setup import context_from_setup
 from honestballot.service.senders import latest_code_for
 from honestballot.verify.verifier import verify_record
@@ -497,13 +497,18 @@ def test_vote_in_the_browser(server: Server, web_ceremony: DemoCeremony, tmp_pat
         finally:
             browser.close()
 
-    # --- the board API: each cast replaced the one before; the audit never counts
-    assert _board_entry(server, audited_code)["status"] == "audited"
+    # --- the board API: each cast replaced the one before; the audit never counts, and is
+    # held off the board (found only by its whole code) until voting closes
+    held = _board_entry(server, audited_code)
+    assert held["status"] == "held" and held["seq"] is None and held["time_ms"] is None, held
     entry = _board_entry(server, first_code)
     assert entry["status"] == "superseded" and entry.get("superseded_by") == second_hash, entry
     entry = _board_entry(server, second_code)
     assert entry["status"] == "superseded" and entry.get("superseded_by") == restored_hash, entry
     assert _board_entry(server, restored_code)["status"] == "counts"
+
+    server.services.elections.close(eid)
+    assert _board_entry(server, audited_code)["status"] == "audited"
 
     # --- the record the server exports, checked in Python
     r = httpx.get(server.url(f"/e/{eid}/record.jsonl"), timeout=120)
@@ -523,9 +528,12 @@ def test_vote_in_the_browser(server: Server, web_ceremony: DemoCeremony, tmp_pat
         verify_ballot(board.ctx, ballot)  # the browser's ballot passes Python's checks
         assert ballot.credential == public, "a ballot is not signed with the voter's credential"
 
+    # the audited ballot as the board shows it: its ciphertexts and seal give the tracking
+    # code the browser showed before the voter chose to audit, and no credential
     assert len(board.audits) == 1
-    audited = ballot_from_json(board.audits[0]["ballot"])
-    verify_ballot(board.ctx, audited)
+    assert set(board.audits[0]) == {"spoiled", "opening"}
+    assert public.hex() not in json.dumps(board.audits[0])
+    audited = spoiled_from_json(board.audits[0]["spoiled"])
     assert audited.tracking_code() == audited_code
     assert check_opening(board.ctx, audited, opening_from_json(board.audits[0]["opening"])) == (
         AUDITED

@@ -54,6 +54,8 @@ from honestballot.record.ballot import (
     ballot_to_json,
     opening_from_json,
     opening_to_json,
+    spoiled_from_json,
+    spoiled_to_json,
 )
 from honestballot.record.events import sign_tree_head
 from honestballot.record.manifest import manifest_to_json
@@ -441,6 +443,31 @@ def test_python_ballots_verify_in_js(elections: dict[str, Election]) -> None:
             assert ok(result) is True
         else:
             assert err(result)["name"] in {"InvalidBallot", "RecordFormatError"}, args[1]
+
+
+def test_board_entries_tracking_hashes_agree(elections: dict[str, Election]) -> None:
+    """The receipt page recomputes a board entry's tracking hash: of a cast ballot, or of an
+    audited one as the board shows it (ciphertexts and seal, no credential)."""
+    demo = elections["demo"]
+    cred = generate_credential(SeededRandomness("voter/board"))
+    ballot, _ = encrypt_ballot(
+        demo.ctx, cred, as_sets(SELECTIONS["demo"][0]), SeededRandomness("ballot/board")
+    )
+    spoiled = spoiled_to_json(ballot.spoiled())
+    reseal = copy.deepcopy(spoiled)
+    reseal["seal"] = "00" * 32
+    calls: list[tuple[str, Sequence[Any]]] = [
+        ("trackingHashOf", [ballot_to_json(ballot)]),
+        ("trackingHashOf", [spoiled]),
+        ("trackingHashOf", [json.dumps(spoiled)]),
+        ("trackingHashOf", [reseal]),
+        ("trackingHashOf", [{**spoiled, "credential": cred.public.hex()}]),
+    ]
+    results = run_js(calls)
+    want = ballot.tracking_hash().hex()
+    assert [ok(r) for r in results[:3]] == [want] * 3
+    assert ok(results[3]) == spoiled_from_json(reseal).tracking_hash().hex() != want
+    assert err(results[4])["name"] == "RecordFormatError"  # strict: no extra keys
 
 
 # --- 3. credential codes -----------------------------------------------------------------------

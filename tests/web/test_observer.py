@@ -169,8 +169,18 @@ def test_board_search_by_code_and_prefix(web: WebElection) -> None:
     assert e["status"] == "counts" and "superseded_by" not in e
     [e] = search(other.tracking_hash[:12].upper())
     assert e["seq"] == other.seq and e["status"] == "counts"
+    # an audit is held off the board until the close: found by its whole code only, with
+    # no place and no time on the board yet
     [e] = search(audited)
-    assert e["kind"] == "audit" and e["status"] == "audited"
+    assert e["kind"] == "audit" and e["status"] == "held"
+    assert e["seq"] is None and e["time_ms"] is None
+    held_hash = e["tracking_hash"]
+    assert search(held_hash[:16]) == []
+    [e] = search(held_hash)
+    assert e["status"] == "held"
+    page = web.client.get(f"/e/{web.election_id}/board", params={"q": audited})
+    assert 'data-status="held"' in page.text
+    assert_clean_page(page.text)
     assert search("AAAA-AAAA-AAAA-AAAA") == []
     body = web.client.get(api, params={"q": third.tracking_code}).text
     assert "credential" not in body  # the board never says who cast a ballot
@@ -182,6 +192,11 @@ def test_board_search_by_code_and_prefix(web: WebElection) -> None:
     assert first.tracking_code in page.text and second.tracking_code in page.text
     assert 'data-status="superseded"' in page.text
     assert_clean_page(page.text)
+    # at the close it goes on the board like any event
+    web.services.elections.close(web.election_id)
+    [e] = search(audited)
+    assert e["kind"] == "audit" and e["status"] == "audited" and e["seq"] is not None
+    assert search(held_hash[:16]) == [e]
 
 
 @pytest.mark.parametrize(
@@ -318,9 +333,15 @@ def test_record_download_verifies(web: WebElection) -> None:
     lines = r.content.splitlines(keepends=True)
     report = verify_record(lines, workers=1)
     assert report.passed, [c for c in report.checks if not c.passed]
-    assert report.stats["ballots_cast"] == 3 and report.stats["ballots_audited"] == 1
+    # the audit is held off the board until the close
+    assert report.stats["ballots_cast"] == 3 and report.stats["ballots_audited"] == 0
     last = json.loads(lines[-1])
     assert last["type"] == "tree-head" and last["size"] == event_count(web)
+    web.services.elections.close(web.election_id)  # which signs a head covering the close
+    lines = web.client.get(f"/e/{web.election_id}/record.jsonl").content.splitlines(keepends=True)
+    report = verify_record(lines, workers=1)
+    assert report.passed, [c for c in report.checks if not c.passed]
+    assert report.stats["ballots_cast"] == 3 and report.stats["ballots_audited"] == 1
 
 
 def _board_key(web: WebElection) -> Point:

@@ -545,6 +545,11 @@ def test_an_audit_returns_the_choices_and_the_ballot_can_never_be_cast(web: WebE
     assert r.status_code == 409
     assert r.json()["error"]["code"] == "ballot_rejected"
     assert event_count(web) == size
+    r = web.client.get(api(web, f"/ballots/{tracking}"))
+    assert r.status_code == 404
+    assert "audits go on the board when voting closes" in r.json()["error"]["message"]
+    web.services.elections.close(web.election_id)
+    web.services.elections.publish_tree_head(web.election_id)
     proof = web.client.get(api(web, f"/ballots/{tracking}")).json()
     assert proof["kind"] == "audit"
 

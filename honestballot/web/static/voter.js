@@ -460,15 +460,6 @@
 
   // -- the receipt page --------------------------------------------------------------------
 
-  /** The tracking hash of a ballot in its record JSON (protocol/ballot.py tracking_hash). */
-  function trackingHashOf(ballot) {
-    return HB.primitives.hashBytes('ballot/tracking', [
-      { B: HB.primitives.ballotContentHash(ballot) },
-      { S: ballot.signature.c },
-      { S: ballot.signature.s },
-    ]);
-  }
-
   /** Throws an Error naming the first check that fails. */
   function checkReceipt(proof, context, trackingHash) {
     if (proof.board_key !== context.board_key) {
@@ -483,7 +474,9 @@
     if (event.kind !== 'ballot' && event.kind !== 'audit') {
       throw new Error('the board entry is not a ballot');
     }
-    if (trackingHashOf(event.body.ballot) !== trackingHash) {
+    // a cast ballot whole; an audited one as the board shows it (ciphertexts and seal)
+    const entry = event.kind === 'ballot' ? event.body.ballot : event.body.spoiled;
+    if (HB.trackingHashOf(entry) !== trackingHash) {
       throw new Error('the board entry holds another ballot');
     }
     if (HB.trackingCode(trackingHash) !== proof.tracking_code) {

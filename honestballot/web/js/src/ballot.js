@@ -7,7 +7,8 @@
  * `T = S + max*e` lies in the contest's admissible range.  Every challenge binds the
  * election's base hash, the voter's public credential, the contest and option ids.  The
  * ballot is signed with the credential key over its content hash; the tracking hash is a
- * hash of the content hash and the signature.
+ * hash of two halves: the hash of the ciphertexts, and the seal (a hash of the content hash
+ * and the signature), so that an audited ballot can be published without its credential.
  */
 
 import { b32encode } from './base32.js';
@@ -73,12 +74,40 @@ export function ballotContentHash(electionHash, credential, contests) {
 }
 
 /**
- * `hash_bytes("ballot/tracking", content_hash, c, s)` of the signature.
+ * The first half of the tracking hash: `hash_bytes("ballot/ciphertexts", base_hash,
+ * ((contest_id, ((alpha, beta), …)), …))`.  An audited ballot is published with its
+ * ciphertexts, so its tracking hash can be checked without its credential.
+ * @param {Uint8Array} electionHash
+ * @param {{contestId: string, ciphertexts: Ciphertext[]}[]} contests
+ */
+export function ciphertextsHash(electionHash, contests) {
+  const parts = contests.map((c) => [c.contestId, c.ciphertexts.map((ct) => [ct.alpha, ct.beta])]);
+  return hashBytes('ballot/ciphertexts', electionHash, parts);
+}
+
+/**
+ * The second half: the seal, `hash_bytes("ballot/seal", content_hash, c, s)`, which stands
+ * for what an audited ballot's publication leaves out (credential, proofs, signature).
  * @param {EncryptedBallot} b
  */
-export function trackingHash(b) {
+export function ballotSeal(b) {
   const content = ballotContentHash(b.electionHash, b.credential, b.contests);
-  return hashBytes('ballot/tracking', content, b.signature.challenge, b.signature.response);
+  return hashBytes('ballot/seal', content, b.signature.challenge, b.signature.response);
+}
+
+/**
+ * `hash_bytes("ballot/tracking", ciphertexts_hash, seal)`.
+ * @param {Uint8Array} electionHash
+ * @param {{contestId: string, ciphertexts: Ciphertext[]}[]} contests
+ * @param {Uint8Array} seal
+ */
+export function trackingHashOfParts(electionHash, contests, seal) {
+  return hashBytes('ballot/tracking', ciphertextsHash(electionHash, contests), seal);
+}
+
+/** @param {EncryptedBallot} b */
+export function trackingHash(b) {
+  return trackingHashOfParts(b.electionHash, b.contests, ballotSeal(b));
 }
 
 /**

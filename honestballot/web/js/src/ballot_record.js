@@ -1,6 +1,6 @@
 /**
- * The JSON wire form of ballots (`type: ballot`) and audit openings
- * (`type: ballot-opening`), exactly as honestballot/record/ballot.py writes and reads
+ * The JSON wire form of ballots (`type: ballot`), audited ballots as the board shows them
+ * (`type: spoiled-ballot`) and audit openings (`type: ballot-opening`), exactly as honestballot/record/ballot.py writes and reads
  * them: points and scalars as lowercase hex, keys in the same order, strict parsing.
  */
 
@@ -132,6 +132,38 @@ export function ballotFromJson(value, path = 'ballot') {
     credential: r.point('credential'),
     contests: r.items('contests', contestFromJson, MAX_CONTESTS),
     signature: schnorrFromJson(r.raw('signature'), `${path}.signature`),
+  };
+  r.done();
+  return b;
+}
+
+/**
+ * @param {unknown} value
+ * @param {string} path
+ */
+function spoiledContestFromJson(value, path) {
+  const r = new Reader(value, path);
+  const c = {
+    contestId: r.text('id', 64),
+    ciphertexts: r.items('ciphertexts', ciphertextFromJson, MAX_OPTIONS + 2),
+  };
+  r.done();
+  return c;
+}
+
+/**
+ * Parse an audited ballot as the board shows it (as record/ballot.spoiled_from_json):
+ * its ciphertexts and seal, no credential.
+ * @param {unknown} value
+ * @param {string} [path]
+ */
+export function spoiledFromJson(value, path = 'spoiled') {
+  const r = new Reader(value, path);
+  readVersion(r, 'spoiled-ballot', BALLOT_VERSION);
+  const b = {
+    electionHash: r.hexbytes('election', 32),
+    contests: r.items('contests', spoiledContestFromJson, MAX_CONTESTS),
+    seal: r.hexbytes('seal', 32),
   };
   r.done();
   return b;

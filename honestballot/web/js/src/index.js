@@ -13,9 +13,10 @@ import {
   encryptBallot as encrypt,
   trackingCode as codeOf,
   trackingHash,
+  trackingHashOfParts,
   verifyBallot as verify,
 } from './ballot.js';
-import { ballotFromJson, ballotToJson, openingToJson } from './ballot_record.js';
+import { ballotFromJson, ballotToJson, openingToJson, spoiledFromJson } from './ballot_record.js';
 import { fromHex, toHex, utf8 } from './bytes.js';
 import { canonicalJson } from './canonical.js';
 import { readContext } from './context.js';
@@ -235,6 +236,21 @@ const primitives = Object.freeze({
   },
 });
 
+/**
+ * The tracking hash (hex) of a board entry's ballot: a cast ballot (`type: ballot`), or an
+ * audited one as the board shows it (`type: spoiled-ballot`: ciphertexts and seal).
+ * @param {object | string} value
+ * @returns {string}
+ */
+function trackingHashOf(value) {
+  const v = /** @type {{type?: unknown}} */ (parsed(value, 'ballot'));
+  if (v && v.type === 'spoiled-ballot') {
+    const s = spoiledFromJson(v);
+    return toHex(trackingHashOfParts(s.electionHash, s.contests, s.seal));
+  }
+  return toHex(trackingHash(ballotFromJson(v)));
+}
+
 const HonestBallot = Object.freeze({
   protocol: 'honestballot/v1',
   newCredential,
@@ -242,6 +258,7 @@ const HonestBallot = Object.freeze({
   encryptBallot,
   verifyBallot,
   trackingCode,
+  trackingHashOf,
   leafHash,
   eventLeafHash,
   verifyInclusion,

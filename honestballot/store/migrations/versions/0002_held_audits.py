@@ -1,0 +1,31 @@
+"""Audits held off the board until the close; an index for the roll rule's count.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "held_audits",
+        sa.Column("election_id", sa.String(64), primary_key=True),
+        sa.Column("tracking_hash", sa.LargeBinary(32), primary_key=True),
+        sa.Column("body", sa.LargeBinary, nullable=False),
+        sa.Column("time_ms", sa.BigInteger, nullable=False),
+    )
+    op.create_index("credentials_unit", "credentials", ["election_id", "unit"])
+
+
+def downgrade() -> None:
+    op.drop_index("credentials_unit", table_name="credentials")
+    op.drop_table("held_audits")
