@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from honestballot.store.migrate import alembic_config
 from honestballot.store.schema import metadata
@@ -35,5 +35,38 @@ def test_opening_a_store_twice_upgrades_once_and_downgrade_removes_everything(
             command.downgrade(cfg, "base")
             conn.commit()
         assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        store.close()
+
+
+def test_migration_0002_counts_the_active_credentials_already_registered(
+    database_url: str,
+) -> None:
+    """A database migrated from the first schema gets each unit's count of active
+    credentials from the credentials already there (revoked ones left out)."""
+    store = SqlStore(database_url)
+    try:
+        with store.engine.connect() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0001")
+            conn.commit()
+            rows = [("e1", b"a", "north", False), ("e1", b"b", "north", False),
+                    ("e1", b"c", "north", True), ("e1", b"d", "south", False),
+                    ("e2", b"a", "north", False)]  # fmt: skip
+            for election_id, credential, unit, revoked in rows:
+                conn.execute(
+                    text(
+                        "INSERT INTO credentials (election_id, credential, unit, revoked) "
+                        "VALUES (:e, :c, :u, :r)"
+                    ),
+                    {"e": election_id, "c": credential.ljust(32, b"\0"), "u": unit, "r": revoked},
+                )
+            conn.commit()
+            command.upgrade(cfg, "head")
+            conn.commit()
+            with store.transaction() as tx:
+                assert store.active_credentials_per_unit(tx, "e1") == {"north": 2, "south": 1}
+                assert store.active_credentials_per_unit(tx, "e2", ["north"]) == {"north": 1}
     finally:
         store.close()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from honestballot.crypto.merkle import verify_inclusion
 from honestballot.crypto.randomness import SeededRandomness
@@ -1218,3 +1219,40 @@ def test_the_same_audit_sent_again_gets_the_same_answer(election: Election) -> N
     election.cast(cast_ballot)
     with pytest.raises(BallotRejected, match="already on the board"):
         election.service.audit(election.id, cast_ballot, cast_opening)
+
+
+def test_each_units_count_of_active_credentials_is_kept_exactly(election: Election) -> None:
+    """The roll rule reads a count per unit kept with every registration and replacement;
+    it must always equal the credentials registered and not replaced."""
+    store, eid = election.service.store, election.id
+    rng = SeededRandomness("counts")
+    fresh = [generate_credential(rng) for _ in range(5)]
+    election.service.register_credential(eid, fresh[0].public, "station-1")
+    election.service.register_credential(eid, fresh[1].public, "station-2")
+    # a replacement keeps its unit's count; a batch may register and replace at once
+    election.service.register_credential(
+        eid, fresh[2].public, "station-1", replaces=election.voters[0].public
+    )
+    results = election.service.register_credential_batch(
+        eid,
+        [
+            (fresh[3].public, "station-3", None, None),
+            (fresh[4].public, "station-3", fresh[3].public, None),
+            (fresh[0].public, "station-1", None, None),  # already registered: refused
+        ],
+    )
+    assert [r is None for r in results] == [True, True, False]
+    with store.engine.connect() as conn:
+        counted = dict(
+            conn.execute(
+                text(
+                    "SELECT unit, COUNT(*) FROM credentials "
+                    "WHERE election_id = :e AND NOT revoked GROUP BY unit"
+                ),
+                {"e": eid},
+            ).all()
+        )
+    with store.transaction() as conn:
+        kept = store.active_credentials_per_unit(conn, eid)
+    assert kept == counted
+    assert kept == {"station-1": 2, "station-2": 2, "station-3": 2, "station-4": 1}

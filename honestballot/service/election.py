@@ -324,7 +324,7 @@ class ElectionService:
                 )
             )
             added: list[tuple[bytes, str]] = []
-            revoked: list[bytes] = []
+            revoked: list[tuple[bytes, str]] = []
             events: list[tuple[int, str, int, bytes, bytes, bytes | None]] = []
             accepted: list[int] = []
             for index, (credential, unit, replaces, within) in enumerate(items):
@@ -344,7 +344,7 @@ class ElectionService:
                 body: dict[str, Any] = {"credential": credential.hex(), "unit": unit}
                 if replaces is not None:
                     known[replaces.data] = {**known[replaces.data], "revoked": True}
-                    revoked.append(replaces.data)
+                    revoked.append((replaces.data, unit))
                     body["replaces"] = replaces.hex()
                 known[credential.data] = {"unit": unit, "revoked": False}
                 if replaces is None:

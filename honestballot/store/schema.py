@@ -72,8 +72,17 @@ credentials = Table(
     Column("unit", String(64), nullable=False),
     Column("latest_tracking", LargeBinary(32), nullable=True),
     Column("revoked", Boolean, nullable=False, server_default="0"),
-    #: the roll rule counts a unit's active credentials at every registration
-    Index("credentials_unit", "election_id", "unit"),
+)
+
+#: Active (registered, not replaced) credentials per unit, kept with every registration and
+#: replacement: the roll rule checks it at each registration, which must not count a unit
+#: of a million voters row by row under the election's lock.
+unit_credentials = Table(
+    "unit_credentials",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("unit", String(64), primary_key=True),
+    Column("active", Integer, nullable=False),
 )
 
 #: Audits made while voting is open, held off the board until it closes, when they are

@@ -12,16 +12,34 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import (
+    Engine,
+    Table,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, Dialect, ExceptionContext
 
 from honestballot.store.migrate import upgrade
-from honestballot.store.schema import credentials, elections, events, held_audits, tree_heads
+from honestballot.store.schema import (
+    credentials,
+    elections,
+    events,
+    held_audits,
+    tree_heads,
+    unit_credentials,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,18 +377,33 @@ class SqlStore:
             ("election_id", "credential", "unit", "revoked"),
             [(election_id, credential, unit, False) for credential, unit in added],
         )
+        self._count_active(conn, election_id, Counter(unit for _, unit in added))
 
-    def revoke_credentials(self, conn: Connection, election_id: str, revoked: list[bytes]) -> None:
-        """Replaced credentials: their ballots stop counting and they cannot cast again."""
+    def revoke_credentials(
+        self, conn: Connection, election_id: str, revoked: list[tuple[bytes, str]]
+    ) -> None:
+        """Replaced (credential, unit): their ballots stop counting and they cannot cast
+        again."""
         if revoked:
             conn.execute(
                 update(credentials)
                 .where(
                     credentials.c.election_id == election_id,
-                    credentials.c.credential.in_(revoked),
+                    credentials.c.credential.in_([c for c, _ in revoked]),
                 )
                 .values(revoked=True, latest_tracking=None)
             )
+            gone: Counter[str] = Counter()
+            for _, unit in revoked:
+                gone[unit] -= 1
+            self._count_active(conn, election_id, gone)
+
+    @staticmethod
+    def _count_active(conn: Connection, election_id: str, change: Counter[str]) -> None:
+        """Keep ``unit_credentials`` equal to the active credentials of each unit."""
+        rows = [{"e": election_id, "u": unit, "n": n} for unit, n in sorted(change.items()) if n]
+        if rows:
+            conn.execute(_COUNT_ACTIVE, rows)
 
     def credential_row(
         self, conn: Connection, election_id: str, credential: bytes
@@ -421,15 +454,13 @@ class SqlStore:
         self, conn: Connection, election_id: str, units: Iterable[str] | None = None
     ) -> dict[str, int]:
         """unit → credentials registered and not replaced (the board's roll rule), for
-        ``units`` only when given."""
-        q = (
-            select(credentials.c.unit, func.count())
-            .where(credentials.c.election_id == election_id, credentials.c.revoked.is_(False))
-            .group_by(credentials.c.unit)
+        ``units`` only when given; kept as a count per unit, not counted row by row."""
+        q = select(unit_credentials.c.unit, unit_credentials.c.active).where(
+            unit_credentials.c.election_id == election_id
         )
         if units is not None:
-            q = q.where(credentials.c.unit.in_(sorted(set(units))))
-        return {str(unit): int(n) for unit, n in conn.execute(q)}
+            q = q.where(unit_credentials.c.unit.in_(sorted(set(units))))
+        return {str(unit): int(n) for unit, n in conn.execute(q) if n}
 
     def roll_event_line(self, conn: Connection, election_id: str) -> bytes | None:
         """The board's ``roll`` event, if one was posted (at open)."""
@@ -589,6 +620,14 @@ class RowBuffer:
                 raise ValueError(f"rows for {table.name} must all have the same columns")
             insert_rows(conn, table, columns, [tuple(row.values()) for row in rows])
         self._rows.clear()
+
+
+#: add to a unit's count of active credentials (a row per unit, made on its first)
+_COUNT_ACTIVE = text(
+    f"INSERT INTO {unit_credentials.name} (election_id, unit, active) VALUES (:e, :u, :n) "
+    "ON CONFLICT (election_id, unit) DO UPDATE "
+    f"SET active = {unit_credentials.name}.active + excluded.active"
+)
 
 
 def _stored(row: Any) -> StoredEvent:

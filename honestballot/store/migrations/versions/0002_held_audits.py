@@ -1,4 +1,4 @@
-"""Audits held off the board until the close; an index for the roll rule's count.
+"""Audits held off the board until the close; active credentials counted per unit.
 
 Revision ID: 0002
 Revises: 0001
@@ -23,9 +23,19 @@ def upgrade() -> None:
         sa.Column("body", sa.LargeBinary, nullable=False),
         sa.Column("time_ms", sa.BigInteger, nullable=False),
     )
-    op.create_index("credentials_unit", "credentials", ["election_id", "unit"])
+    op.create_table(
+        "unit_credentials",
+        sa.Column("election_id", sa.String(64), primary_key=True),
+        sa.Column("unit", sa.String(64), primary_key=True),
+        sa.Column("active", sa.Integer, nullable=False),
+    )
+    op.execute(
+        "INSERT INTO unit_credentials (election_id, unit, active) "
+        "SELECT election_id, unit, COUNT(*) FROM credentials WHERE NOT revoked "
+        "GROUP BY election_id, unit"
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("credentials_unit", table_name="credentials")
+    op.drop_table("unit_credentials")
     op.drop_table("held_audits")
