@@ -20,6 +20,8 @@ from honestballot.record.codec import (
     parse_json,
     read_version,
 )
+from honestballot.record.manifest import manifest_from_json, manifest_to_json
+from honestballot.service.demo import demo_manifest
 
 VECTORS: dict[str, Any] = json.loads(
     (Path(__file__).parent / "vectors" / "ristretto255.json").read_text(encoding="utf-8")
@@ -404,3 +406,13 @@ def test_read_version() -> None:
         read_version(_reader(type="ballot", version=True), "ballot", 1)
     with pytest.raises(RecordFormatError, match=r"ballot: missing field 'type'"):
         read_version(_reader(version=1), "ballot", 1)
+
+
+@pytest.mark.parametrize("bad", ["demo\n", "demo\r\n", "\ndemo", "Demo", ""])
+def test_a_manifest_id_with_a_line_break_or_outside_the_pattern_is_refused(bad: str) -> None:
+    """Python's ``$`` also matches before a final line break: an election id ``"demo\\n"``
+    passed the check and reached file names and logs."""
+    manifest = manifest_to_json(demo_manifest("demo"))
+    manifest["election_id"] = bad
+    with pytest.raises(RecordFormatError, match="ids are 1-64 characters"):
+        manifest_from_json(manifest)

@@ -34,7 +34,7 @@ RESERVED_IDS: Final = frozenset({AGAINST_ALL, BLANK})
 MAX_CONTESTS: Final = 50
 MAX_OPTIONS: Final = 200
 MAX_UNITS: Final = 100_000
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 
 _EXCLUSIVE_LABELS: Final = {
     AGAINST_ALL: {"ru": "Против всех", "kk": "Барлығына қарсы", "en": "Against all"},

@@ -42,7 +42,7 @@ from honestballot.store.sql import SqlStore
 
 MAX_BUCKET: Final = 128
 KEY_NAME: Final = "rate-limit"
-_PURPOSE = re.compile(r"^[a-z][a-z0-9:_-]{0,60}$")
+_PURPOSE = re.compile(r"^[a-z][a-z0-9:_-]{0,60}\Z")
 
 
 def _now_ms() -> int:

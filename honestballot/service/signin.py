@@ -85,7 +85,7 @@ MAX_TOKEN: Final = 1024
 _CODE_DOMAIN: Final = "honestballot/signin-code/v1"
 _DECOY_DOMAIN: Final = "honestballot/signin-decoy/v1"
 _SESSION_DOMAIN: Final = "honestballot/voter-session/v1"
-_TOKEN = re.compile(r"^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$")
+_TOKEN = re.compile(r"^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\Z")
 _SESSION_FIELDS: Final = frozenset({"v", "election", "voter", "expires_ms", "session"})
 T = TypeVar("T")
 

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 TURNOUT_NAME: Final = "turnout.json"
 ELECTIONS_NAME: Final = "elections.json"
 LOCK_NAME: Final = ".snapshots.lock"
-_SAFE_ID: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_SAFE_ID: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 
 
 def _now_ms() -> int:

@@ -42,9 +42,9 @@ BOARD_LIMIT: Final = 50
 MAX_BOARD_LIMIT: Final = 200
 #: a voter who votes again many times: how far back a supersession chain is followed
 MAX_REVOTES: Final = 1000
-_HEX: Final = re.compile(r"^[0-9a-f]{8,64}$")
-_CODE: Final = re.compile(r"^[A-Z2-7]{16}$")
-_SIZE: Final = re.compile(r"^[0-9]{1,12}$")
+_HEX: Final = re.compile(r"^[0-9a-f]{8,64}\Z")
+_CODE: Final = re.compile(r"^[A-Z2-7]{16}\Z")
+_SIZE: Final = re.compile(r"^[0-9]{1,12}\Z")
 
 # The board key never changes once on the board: kept per process.
 _board_keys: weakref.WeakKeyDictionary[Services, dict[str, str]] = weakref.WeakKeyDictionary()

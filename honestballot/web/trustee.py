@@ -43,7 +43,7 @@ log = logging.getLogger("honestballot.web")
 
 router = APIRouter()
 
-ELECTION_ID: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+ELECTION_ID: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 #: phases in which the encrypted tally is on the board
 TALLIED: Final = ("tallied", "done")
 

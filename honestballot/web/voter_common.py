@@ -39,7 +39,7 @@ log = logging.getLogger("honestballot.web.voter")
 
 #: the longest national ID text a form or request body may carry
 MAX_ID_TEXT: Final = 128
-_HASH = re.compile(r"^[0-9a-f]{64}$")
+_HASH = re.compile(r"^[0-9a-f]{64}\Z")
 
 
 # -- the election -----------------------------------------------------------------------
