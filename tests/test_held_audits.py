@@ -18,8 +18,17 @@ from typing import Any
 import pytest
 
 from honestballot.crypto.elgamal import Ciphertext
+from honestballot.crypto.group import Scalar
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.schnorr import sign
 from honestballot.errors import BallotRejected, InvalidBallot
-from honestballot.protocol.ballot import SpoiledBallot, check_opening, encrypt_ballot
+from honestballot.protocol.ballot import (
+    SIGNATURE_TAG,
+    EncryptedBallot,
+    SpoiledBallot,
+    check_opening,
+    encrypt_ballot,
+)
 from honestballot.record.ballot import spoiled_from_json, spoiled_to_json
 from honestballot.verify.verifier import verify_record
 from tests.test_service import (  # the fixtures too
@@ -146,3 +155,74 @@ def test_closing_with_no_audit_appends_only_the_close(election: Election) -> Non
     before = election.kinds()
     election.service.close(election.id)
     assert election.kinds() == [*before, "close"]
+
+
+class _ReplayFirst:
+    """Randomness whose first scalar is a given one (the audited ballot's first option's),
+    then a seeded stream: a ballot that reuses one audited ciphertext among fresh ones."""
+
+    def __init__(self, first: Scalar, seed: str) -> None:
+        self._first: Scalar | None = first
+        self._rest = SeededRandomness(seed)
+
+    def random_bytes(self, n: int) -> bytes:
+        if self._first is not None and n == 64:
+            block, self._first = self._first.encode() + bytes(32), None
+            return block
+        return self._rest.random_bytes(n)
+
+
+def _resigned(election: Election, ballot: EncryptedBallot, voter: int) -> EncryptedBallot:
+    """The same ciphertexts and proofs under a fresh signature: another tracking hash."""
+    cred = election.voters[voter]
+    signature = sign(
+        SIGNATURE_TAG,
+        (ballot.election_hash, cred.public),
+        ballot.content_hash(),
+        cred.secret,
+        election.rng,
+    )
+    copy = EncryptedBallot(ballot.election_hash, ballot.credential, ballot.contests, signature)
+    assert copy.tracking_hash() != ballot.tracking_hash()
+    return copy
+
+
+def test_an_audited_ballots_ciphertexts_can_never_be_cast(election: Election) -> None:
+    """Its randomness is public: a re-signed copy, or a ballot reusing one of its
+    ciphertexts among fresh ones, would be a counted ballot anyone can read."""
+    ballot, opening = encrypt_ballot(election.ctx, election.voters[0], CHOICE, election.rng)
+    election.service.audit(election.id, ballot, opening)
+    before = election.events()
+    with pytest.raises(BallotRejected, match="audited"):
+        election.cast(_resigned(election, ballot, 0))
+    first_r = opening.contests[0].randomness[0]
+    mixed, _ = encrypt_ballot(election.ctx, election.voters[0], CHOICE, _ReplayFirst(first_r, "m"))
+    assert mixed.contests[0].ciphertexts[0] == ballot.contests[0].ciphertexts[0]
+    assert mixed.contests[0].ciphertexts[1:] != ballot.contests[0].ciphertexts[1:]
+    with pytest.raises(BallotRejected, match="audited"):
+        election.cast(mixed)
+    # nor audited again under another tracking hash
+    with pytest.raises(BallotRejected, match="audited"):
+        election.service.audit(election.id, _resigned(election, ballot, 0), opening)
+    assert election.events() == before
+    # a fresh ballot of the same voter is cast as usual
+    election.cast(encrypt_ballot(election.ctx, election.voters[0], CHOICE, election.rng)[0])
+
+
+def test_a_cast_ballots_ciphertexts_can_never_be_audited(
+    election: Election, tmp_path: Path
+) -> None:
+    """Opening a re-signed copy of a cast ballot would publish that ballot's choices and,
+    through its ciphertexts on the board, whose ballot it is."""
+    first, first_opening = encrypt_ballot(election.ctx, election.voters[1], CHOICE, election.rng)
+    election.cast(first)
+    second, second_opening = encrypt_ballot(
+        election.ctx, election.voters[1], OTHER_CHOICE, election.rng
+    )
+    election.cast(second)  # the counted one; the first is superseded
+    for ballot, opening in ((second, second_opening), (first, first_opening)):
+        with pytest.raises(BallotRejected, match="a ballot this credential cast"):
+            election.service.audit(election.id, _resigned(election, ballot, 1), opening)
+    election.service.close(election.id)
+    assert "audit" not in election.kinds()
+    assert verify_record(_record(election, tmp_path), workers=1).passed

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 
+from honestballot.errors import ProtocolError
 from honestballot.store.migrate import alembic_config
 from honestballot.store.schema import metadata
-from honestballot.store.sql import SqlStore
+from honestballot.store.sql import SqlStore, engine_url
 
 
 def test_the_migrations_match_the_schema(database_url: str) -> None:
@@ -70,3 +72,50 @@ def test_migration_0002_counts_the_active_credentials_already_registered(
                 assert store.active_credentials_per_unit(tx, "e2", ["north"]) == {"north": 1}
     finally:
         store.close()
+
+
+def _at_0001_with_events(database_url: str, kinds: list[str]) -> None:
+    store = SqlStore(database_url)
+    try:
+        with store.engine.connect() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0001")
+            conn.commit()
+            for seq, kind in enumerate(kinds):
+                conn.execute(
+                    text(
+                        "INSERT INTO events (election_id, seq, kind, time_ms, line, leaf_hash) "
+                        "VALUES ('old-primary', :s, :k, 0, :l, :h)"
+                    ),
+                    {"s": seq, "k": kind, "l": b"{}", "h": bytes(32)},
+                )
+            conn.commit()
+    finally:
+        store.close()
+
+
+def _revision(database_url: str) -> str | None:
+    store_engine = create_engine(engine_url(database_url))
+    try:
+        with store_engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        store_engine.dispose()
+
+
+def test_a_database_holding_version_1_ballots_is_refused_and_left_alone(
+    database_url: str,
+) -> None:
+    """Record version 2 hashes ballots differently: appending to a version-1 election would
+    give a record no verifier accepts, so the upgrade refuses and changes nothing."""
+    _at_0001_with_events(database_url, ["setup", "credential", "open", "ballot"])
+    with pytest.raises(ProtocolError, match=r"record version 1 \(elections: old-primary\)"):
+        SqlStore(database_url)
+    assert _revision(database_url) == "0001"
+
+
+def test_a_database_with_elections_still_in_setup_is_upgraded(database_url: str) -> None:
+    _at_0001_with_events(database_url, ["setup", "credential"])
+    SqlStore(database_url).close()
+    assert _revision(database_url) == "0002"

@@ -97,6 +97,15 @@ class Receipt:
 Within = Callable[[RowBuffer, EncryptedBallot, Receipt], None] | None
 
 
+#: how far back a credential's ballots are followed when an audit is checked against them
+MAX_BALLOTS_PER_CREDENTIAL = 10_000
+
+
+def _alphas(ballot: EncryptedBallot) -> set[bytes]:
+    """The ``alpha = r·B`` of every ciphertext: equal only for equal randomness."""
+    return {ct.alpha.data for ec in ballot.contests for ct in ec.ciphertexts}
+
+
 @dataclass
 class _Batch:
     """What a batch of casts knows inside its transaction, kept up to date as it goes:
@@ -106,7 +115,7 @@ class _Batch:
     seq: int
     credentials: dict[bytes, dict[str, Any]]
     entries: dict[bytes, StoredEvent]
-    #: the batch's tracking hashes that were audited (held off the board until the close)
+    #: the alphas of the batch's ballots that a held audit made public
     audited: set[bytes] = field(default_factory=set)
     #: tracking hash → receipt, for ballots appended by this batch
     receipts: dict[bytes, Receipt] = field(default_factory=dict)
@@ -476,7 +485,9 @@ class ElectionService:
                     conn, election_id, (b.credential.data for b, _ in items)
                 ),
                 entries=self.store.events_by_trackings(conn, election_id, trackings),
-                audited=self.store.held_audit_trackings(conn, election_id, trackings),
+                audited=self.store.audited_alphas(
+                    conn, election_id, (a for b, _ in items for a in _alphas(b))
+                ),
             )
             now = self.clock()
             for (ballot, within), tracking in zip(items, trackings, strict=True):
@@ -514,8 +525,11 @@ class ElectionService:
                 "the ballot's credential was replaced by a newer one and can no longer vote"
             )
         latest = batch.latest.get(credential, cred["latest_tracking"])
-        if tracking in batch.audited:
-            raise BallotRejected("this ballot was already audited and cannot be cast again")
+        if not batch.audited.isdisjoint(_alphas(ballot)):
+            raise BallotRejected(
+                "this ballot was already audited (or reuses an audited ballot's ciphertexts, "
+                "whose randomness is public) and cannot be cast"
+            )
         if tracking in batch.receipts:  # the same ballot earlier in this batch
             if latest == tracking:
                 return replace(batch.receipts[tracking], new=False)
@@ -599,8 +613,44 @@ class ElectionService:
                 raise BallotRejected("this ballot was already audited with another opening")
             if self.store.event_by_tracking(conn, election_id, tracking) is not None:
                 raise BallotRejected("this ballot is already on the board and cannot be audited")
-            self.store.hold_audit(conn, election_id, tracking, body, self.clock())
+            alphas = _alphas(ballot)
+            if self.store.audited_alphas(conn, election_id, alphas):
+                raise BallotRejected(
+                    "this ballot reuses the ciphertexts of an audited ballot and cannot be "
+                    "audited again"
+                )
+            latest = cred["latest_tracking"]
+            if latest is not None and alphas & self._credential_alphas(
+                conn, election_id, bytes(latest)
+            ):
+                # re-signed, or re-proved, copies of a cast ballot: opening one would
+                # publish that ballot's choices (and, by its ciphertexts, whose it is)
+                raise BallotRejected(
+                    "this ballot reuses the ciphertexts of a ballot this credential cast and "
+                    "cannot be audited"
+                )
+            self.store.hold_audit(conn, election_id, tracking, body, self.clock(), alphas)
         return choices
+
+    def _credential_alphas(self, conn: Connection, election_id: str, latest: bytes) -> set[bytes]:
+        """The ciphertexts' alphas of every ballot a credential cast: its latest, and the
+        ones each ``superseded`` event after a ballot names, back to its first."""
+        found: set[bytes] = set()
+        current: bytes | None = latest
+        for _ in range(MAX_BALLOTS_PER_CREDENTIAL):
+            if current is None:
+                break
+            ev = self.store.event_by_tracking(conn, election_id, current)
+            if ev is None or ev.kind != "ballot":
+                break
+            found |= _alphas(ballot_from_json(parse_json(ev.line)["body"]["ballot"]))
+            after = self.store.event_at(conn, election_id, ev.seq + 1)
+            current = (
+                bytes.fromhex(parse_json(after.line)["body"]["old"])
+                if after is not None and after.kind == "superseded"
+                else None
+            )
+        return found
 
     def held_audit(self, election_id: str, tracking: bytes) -> dict[str, Any] | None:
         """An audit not yet on the board (voting is open): its body and time, for the

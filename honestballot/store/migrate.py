@@ -44,7 +44,9 @@ def upgrade(engine: Engine) -> None:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_ID})
             conn.commit()
         try:
-            _refuse_unknown_revision(conn, cfg)
+            current = _refuse_unknown_revision(conn, cfg)
+            if current == "0001":
+                _refuse_version_1_ballots(conn)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
             conn.commit()
@@ -54,7 +56,25 @@ def upgrade(engine: Engine) -> None:
                 conn.commit()
 
 
-def _refuse_unknown_revision(conn: Connection, cfg: Config) -> None:
+def _refuse_version_1_ballots(conn: Connection) -> None:
+    """Schema 0001 stored elections of record version 1, whose tracking hashes and audit
+    events differ from version 2's (docs/record-format.md §9): a version-2 service would
+    append to such an election a record no verifier accepts.  Elections still in setup
+    (no ballot, no audit yet) carry nothing of the old format and are upgraded."""
+    found = conn.execute(
+        text("SELECT DISTINCT election_id FROM events WHERE kind IN ('ballot', 'audit')")
+    ).all()
+    conn.commit()
+    if found:
+        names = ", ".join(sorted(str(r[0]) for r in found)[:5])
+        raise ProtocolError(
+            f"the database holds ballots of record version 1 (elections: {names}): finish "
+            "and export those elections with the release that took them, and give this "
+            "release a new database (nothing was changed)"
+        )
+
+
+def _refuse_unknown_revision(conn: Connection, cfg: Config) -> str | None:
     current = MigrationContext.configure(conn).get_current_revision()
     conn.commit()  # the read ends its transaction; the migration begins its own
     known = {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}
@@ -64,3 +84,4 @@ def _refuse_unknown_revision(conn: Connection, cfg: Config) -> None:
             "honestballot does not know: a newer release has migrated it; upgrade "
             "honestballot (the data is left as it is)"
         )
+    return current

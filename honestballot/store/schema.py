@@ -99,6 +99,17 @@ held_audits = Table(
     Column("time_ms", BigInteger, nullable=False),
 )
 
+#: The ciphertexts' ``alpha`` of every held audit: its randomness is public, so no ballot
+#: cast while voting is open may reuse any of them (``r·B`` is the same only for the same
+#: randomness), nor may another audit.
+held_audit_alphas = Table(
+    "held_audit_alphas",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("alpha", LargeBinary(32), primary_key=True),
+    Column("tracking_hash", LargeBinary(32), nullable=False),
+)
+
 # -- the roll ----------------------------------------------------------------------------
 
 voters = Table(

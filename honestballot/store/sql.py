@@ -36,6 +36,7 @@ from honestballot.store.schema import (
     credentials,
     elections,
     events,
+    held_audit_alphas,
     held_audits,
     tree_heads,
     unit_credentials,
@@ -228,13 +229,41 @@ class SqlStore:
     # -- audits held until the close ----------------------------------------------------------
 
     def hold_audit(
-        self, conn: Connection, election_id: str, tracking: bytes, body: bytes, time_ms: int
+        self,
+        conn: Connection,
+        election_id: str,
+        tracking: bytes,
+        body: bytes,
+        time_ms: int,
+        alphas: Iterable[bytes],
     ) -> None:
         conn.execute(
             insert(held_audits).values(
                 election_id=election_id, tracking_hash=tracking, body=body, time_ms=time_ms
             )
         )
+        insert_rows(
+            conn,
+            held_audit_alphas,
+            ("election_id", "alpha", "tracking_hash"),
+            [(election_id, alpha, tracking) for alpha in alphas],
+        )
+
+    def audited_alphas(
+        self, conn: Connection, election_id: str, alphas: Iterable[bytes]
+    ) -> set[bytes]:
+        """Those of ``alphas`` that a held audit has made public."""
+        wanted = list(set(alphas))
+        found: set[bytes] = set()
+        for start in range(0, len(wanted), 500):
+            rows = conn.execute(
+                select(held_audit_alphas.c.alpha).where(
+                    held_audit_alphas.c.election_id == election_id,
+                    held_audit_alphas.c.alpha.in_(wanted[start : start + 500]),
+                )
+            )
+            found.update(bytes(r[0]) for r in rows)
+        return found
 
     def held_audit(
         self, conn: Connection, election_id: str, tracking: bytes
@@ -246,20 +275,6 @@ class SqlStore:
             )
         ).first()
         return (bytes(row[0]), int(row[1])) if row is not None else None
-
-    def held_audit_trackings(
-        self, conn: Connection, election_id: str, trackings: Iterable[bytes]
-    ) -> set[bytes]:
-        wanted = list(set(trackings))
-        if not wanted:
-            return set()
-        rows = conn.execute(
-            select(held_audits.c.tracking_hash).where(
-                held_audits.c.election_id == election_id,
-                held_audits.c.tracking_hash.in_(wanted),
-            )
-        )
-        return {bytes(r[0]) for r in rows}
 
     def held_audits_by_prefix(self, election_id: str, prefix: bytes) -> list[tuple[bytes, int]]:
         """(tracking hash, time) of the held audits whose tracking hash starts with ``prefix``."""
@@ -282,6 +297,9 @@ class SqlStore:
             .order_by(held_audits.c.tracking_hash)
         ).all()
         conn.execute(delete(held_audits).where(held_audits.c.election_id == election_id))
+        conn.execute(
+            delete(held_audit_alphas).where(held_audit_alphas.c.election_id == election_id)
+        )
         return [(bytes(t), bytes(b)) for t, b in rows]
 
     def credential_rows(

@@ -163,7 +163,9 @@ def board_entries(
         entries = [_board_entry(found.store, conn, election_id, ev) for ev in events[:limit]]
     if len(query.prefix) >= HELD_AUDIT_PREFIX_BYTES:
         entries += [
-            _held_entry(t) for t, _ in found.store.held_audits_by_prefix(election_id, query.prefix)
+            _held_entry(t)
+            for t, _ in found.store.held_audits_by_prefix(election_id, query.prefix)
+            if t.hex().startswith(query.hex_prefix)
         ]
     return entries[:limit]
 

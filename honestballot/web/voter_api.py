@@ -9,7 +9,9 @@
   on the board (an idempotent retry; of two identical requests racing, exactly one gets 201);
 - ``POST audits`` → the choices the server found in an opened ballot;
 - ``GET ballots/{tracking_hash}`` (public) → the event line, its inclusion proof and the
-  signed tree head, which the receipt page checks in the browser.
+  signed tree head, which the receipt page checks in the browser;
+- ``GET audits/{tracking_hash}`` (public) → an audited ballot as the board shows it (or
+  will, at the close) and its opening, so that a second device checks an audit at once.
 
 The sign-in steps, shared with the pages, are in :mod:`voter_common`.
 """
@@ -17,6 +19,7 @@ The sign-in steps, shared with the pages, are in :mod:`voter_common`.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -29,6 +32,7 @@ from honestballot.record.ballot import ballot_from_json
 from honestballot.record.codec import parse_json
 from honestballot.service.roll import VoterRow
 from honestballot.web.deps import SESSION, client_of, cookie, require_csrf, services, voter_session
+from honestballot.web.errors import ApiError
 from honestballot.web.i18n import language_of, translator
 from honestballot.web.openapi import json_body
 from honestballot.web.voter_common import (
@@ -176,6 +180,31 @@ def api_audit(election_id: str, body: RawBody, request: Request) -> JSONResponse
     choices = services(request).desk.audit(election_id, session.voter_id, body)
     ballot = ballot_from_json(parse_json(body, limit=1 << 20)["ballot"])
     return JSONResponse({"choices": choices, "tracking_code": ballot.tracking_code()})
+
+
+@router.get(
+    "/api/e/{election_id}/audits/{tracking_hash}", summary="An audited ballot and its opening"
+)
+def api_audit_entry(election_id: str, tracking_hash: str, request: Request) -> dict[str, Any]:
+    """The spoiled ballot (ciphertexts and seal, which give its tracking hash) and its
+    opening: ``held`` while voting is open (no place or time on the board yet),
+    ``published`` with its place once the close has put it on the board.  Found by the
+    whole tracking hash only."""
+    svc = services(request)
+    public_context(svc, election_id)
+    if not re.fullmatch(r"[0-9a-f]{64}", tracking_hash):
+        raise ApiError(404, "not_found", "a tracking hash is 64 lower-case hex characters")
+    tracking = bytes.fromhex(tracking_hash)
+    answer: dict[str, Any] = {"tracking_code": tracking_code(tracking)}
+    held = svc.elections.held_audit(election_id, tracking)
+    if held is not None:
+        return {**answer, "status": "held", **held["body"]}
+    with svc.store.engine.connect() as conn:
+        found = svc.store.event_by_tracking(conn, election_id, tracking)
+    if found is None or found.kind != "audit":
+        raise ApiError(404, "not_found", "no audited ballot with this tracking hash")
+    body = parse_json(found.line)["body"]
+    return {**answer, "status": "published", "seq": found.seq, **body}
 
 
 @router.get("/api/e/{election_id}/ballots/{tracking_hash}", summary="A ballot's inclusion proof")

@@ -19,11 +19,16 @@ from honestballot.crypto.group import Point
 from honestballot.crypto.merkle import leaf_hash, verify_inclusion
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import DeliveryFailed
-from honestballot.protocol.ballot import encrypt_ballot
+from honestballot.protocol.ballot import check_opening, encrypt_ballot
 from honestballot.protocol.board import BoardRules
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.protocol.election import base_hash, manifest_hash
-from honestballot.record.ballot import ballot_to_json, opening_to_json
+from honestballot.record.ballot import (
+    ballot_to_json,
+    opening_from_json,
+    opening_to_json,
+    spoiled_from_json,
+)
 from honestballot.record.codec import parse_json
 from honestballot.record.events import board_event, event_from_json, tree_head_from_json
 from honestballot.record.manifest import manifest_to_json
@@ -548,10 +553,29 @@ def test_an_audit_returns_the_choices_and_the_ballot_can_never_be_cast(web: WebE
     r = web.client.get(api(web, f"/ballots/{tracking}"))
     assert r.status_code == 404
     assert "audits go on the board when voting closes" in r.json()["error"]["message"]
+    # a second device checks the audit at once: the held spoiled ballot gives the tracking
+    # code the page showed, and its opening the choices; no place, no time, no credential
+    held = web.client.get(api(web, f"/audits/{tracking}"))
+    assert held.status_code == 200, held.text
+    entry = held.json()
+    assert entry["status"] == "held" and set(entry) == {
+        "status", "tracking_code", "spoiled", "opening"
+    }  # fmt: skip
+    spoiled = spoiled_from_json(entry["spoiled"])
+    assert spoiled.tracking_hash().hex() == tracking
+    assert check_opening(ctx, spoiled, opening_from_json(entry["opening"])) == {
+        k: frozenset(v) for k, v in CHOICE.items()
+    }
+    assert cred.public.hex() not in held.text
+    assert web.client.get(api(web, f"/audits/{'0' * 64}")).status_code == 404
+    assert web.client.get(api(web, "/audits/xyz")).status_code == 404
     web.services.elections.close(web.election_id)
     web.services.elections.publish_tree_head(web.election_id)
     proof = web.client.get(api(web, f"/ballots/{tracking}")).json()
     assert proof["kind"] == "audit"
+    published = web.client.get(api(web, f"/audits/{tracking}")).json()
+    assert published["status"] == "published" and published["seq"] == proof["seq"]
+    assert published["spoiled"] == entry["spoiled"]
 
 
 def test_a_wrong_opening_is_refused(web: WebElection) -> None:

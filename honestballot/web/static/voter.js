@@ -476,7 +476,7 @@
     }
     // a cast ballot whole; an audited one as the board shows it (ciphertexts and seal)
     const entry = event.kind === 'ballot' ? event.body.ballot : event.body.spoiled;
-    if (HB.trackingHashOf(entry) !== trackingHash) {
+    if (HB.trackingHashOf(entry, event.kind) !== trackingHash) {
       throw new Error('the board entry holds another ballot');
     }
     if (HB.trackingCode(trackingHash) !== proof.tracking_code) {

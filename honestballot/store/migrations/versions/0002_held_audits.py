@@ -24,6 +24,12 @@ def upgrade() -> None:
         sa.Column("time_ms", sa.BigInteger, nullable=False),
     )
     op.create_table(
+        "held_audit_alphas",
+        sa.Column("election_id", sa.String(64), primary_key=True),
+        sa.Column("alpha", sa.LargeBinary(32), primary_key=True),
+        sa.Column("tracking_hash", sa.LargeBinary(32), nullable=False),
+    )
+    op.create_table(
         "unit_credentials",
         sa.Column("election_id", sa.String(64), primary_key=True),
         sa.Column("unit", sa.String(64), primary_key=True),
@@ -38,4 +44,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("unit_credentials")
+    op.drop_table("held_audit_alphas")
     op.drop_table("held_audits")

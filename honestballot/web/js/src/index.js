@@ -237,18 +237,21 @@ const primitives = Object.freeze({
 });
 
 /**
- * The tracking hash (hex) of a board entry's ballot: a cast ballot (`type: ballot`), or an
- * audited one as the board shows it (`type: spoiled-ballot`: ciphertexts and seal).
+ * The tracking hash (hex) of a board entry's ballot, read as the entry's kind says: a cast
+ * ballot (`ballot` events hold a `type: ballot`), or an audited one as the board shows it
+ * (`audit` events hold a `type: spoiled-ballot`: ciphertexts and seal).  The kind decides
+ * the parser, never the object's own `type`, so neither can pass for the other.
  * @param {object | string} value
+ * @param {'ballot' | 'audit'} kind - the board event's kind
  * @returns {string}
  */
-function trackingHashOf(value) {
-  const v = /** @type {{type?: unknown}} */ (parsed(value, 'ballot'));
-  if (v && v.type === 'spoiled-ballot') {
-    const s = spoiledFromJson(v);
+function trackingHashOf(value, kind) {
+  if (kind === 'audit') {
+    const s = spoiledFromJson(parsed(value, 'spoiled ballot'));
     return toHex(trackingHashOfParts(s.electionHash, s.contests, s.seal));
   }
-  return toHex(trackingHash(ballotFromJson(v)));
+  if (kind === 'ballot') return toHex(trackingHash(ballotFromJson(parsed(value, 'ballot'))));
+  throw new RangeError(`no ballot in a board event of kind ${String(kind)}`);
 }
 
 const HonestBallot = Object.freeze({
