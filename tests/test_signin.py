@@ -9,6 +9,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import FrozenInstanceError
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from honestballot.record.manifest import manifest_to_json
 from honestballot.service.csrf import CSRF_KEY_NAME, check_csrf, csrf_token, new_visitor_id
 from honestballot.service.demo import demo_manifest
 from honestballot.service.keys import server_key
-from honestballot.service.organisers import Organisers
+from honestballot.service.organisers import Organiser, Organisers
 from honestballot.service.senders import Message
 from honestballot.service.signin import SignIn, VoterSession
 from honestballot.service.voting import Client
@@ -620,10 +621,10 @@ def test_organiser_tokens(database_url: str, store: SqlStore, clock: Clock) -> N
     token = organisers.create_token("central commission")
     assert re.fullmatch(r"hbo_[A-Za-z0-9_-]{32}", token)
     assert str(token) not in repr(token)
-    assert organisers.check(token) == "central commission"
+    assert organisers.check(token) == Organiser("central commission", None)
     other = SqlStore(database_url)
     try:
-        assert Organisers(other, clock).check(str(token)) == "central commission"
+        assert Organisers(other, clock).check(str(token)) == Organiser("central commission")
     finally:
         other.close()
     for row in _all_rows(store, organiser_tokens):
@@ -639,9 +640,29 @@ def test_organiser_tokens(database_url: str, store: SqlStore, clock: Clock) -> N
     for revoked in (token, second):
         with pytest.raises(NotSignedIn, match="revoked"):
             organisers.check(revoked)
-    assert organisers.check(district) == "district 7"
+    assert organisers.check(district) == Organiser("district 7")
     with pytest.raises(InvalidInput):
         organisers.create_token("  ")
+
+
+def test_organiser_tokens_scoped_to_one_election(store: SqlStore, clock: Clock) -> None:
+    organisers = Organisers(store, clock)
+    everything = organisers.check(organisers.create_token("operator"))
+    assert everything == Organiser("operator", None)
+    assert everything.may_manage("party-primary") and everything.may_manage("city-council")
+    # the election need not exist yet: its organiser may create it
+    party = organisers.check(organisers.create_token("party office", "party-primary"))
+    assert party == Organiser("party office", "party-primary")
+    assert party.may_manage("party-primary")
+    assert not party.may_manage("city-council") and not party.may_manage("party-primary-2")
+    with pytest.raises(FrozenInstanceError):
+        party.election_id = None  # type: ignore[misc]
+    # ids as a manifest's
+    for bad in ("", "Party", "-x", "a b", "a/b", "x" * 65, "é", "party\n"):
+        with pytest.raises(InvalidInput, match="election id"):
+            organisers.create_token("party office", bad)
+    organisers.create_token("party office", "p" * 64)
+    assert organisers.revoke("party office") == 2
 
 
 # -- CSRF ----------------------------------------------------------------------------------

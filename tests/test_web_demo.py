@@ -22,7 +22,7 @@ def test_the_web_demo_opens_an_election_with_a_roll_and_trustee_secrets(tmp_path
         assert roll.count(WEB_DEMO_ELECTION) == len(SAMPLE_VOTERS)
         kinds = [ev.kind for ev in store.iter_events(WEB_DEMO_ELECTION)]
         assert kinds == ["setup", "roll", "open"]
-        assert Organisers(store).check(made.organiser_token) == "demo organiser"
+        assert Organisers(store).check(made.organiser_token).label == "demo organiser"
         for i in (1, 2, 3):
             mode = (tmp_path / "trustees" / f"secret-{i}.json").stat().st_mode
             assert stat.S_IMODE(mode) == 0o600

@@ -153,12 +153,29 @@ def organiser_group() -> None:
 
 @organiser_group.command("token")
 @database_option
+@click.option(
+    "--election",
+    "election_id",
+    default=None,
+    metavar="ELECTION_ID",
+    help="The one election the token manages (it need not exist yet: its holder may "
+    "create it). Without it the token manages every election on this server.",
+)
 @click.argument("label")
-def organiser_token(database: str, label: str) -> None:
-    """Create an organiser token (printed once; only its MAC is stored)."""
+def organiser_token(database: str, election_id: str | None, label: str) -> None:
+    """Create an organiser token for LABEL (printed once; only its MAC is stored).
+
+    Give each organiser a token scoped with --election; keep tokens for every election
+    to the operator."""
     store = SqlStore(database)
     try:
-        token = Organisers(store).create_token(label)
+        token = Organisers(store).create_token(label, election_id)
     finally:
         store.close()
     click.echo(str(token))
+    if election_id is None:
+        click.echo(
+            "warning: this token manages every election on this server; give an organiser "
+            "a token for their election only (--election ELECTION_ID)",
+            err=True,
+        )

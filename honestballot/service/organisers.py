@@ -5,6 +5,11 @@ once, when it is created; the database keeps only its MAC under the server key
 ``organiser-token``, so a copy of the database does not let anyone sign in.  Several
 tokens may share a label (to rotate one without a gap); revoking a label revokes all of
 them.
+
+A token is either scoped to one election (its holder manages that election only, and
+may create it if it does not exist yet) or, without a scope, operator-wide: it manages
+every election on the server.  One server hosts several organisations' elections, so
+each organiser gets a scoped token; operator-wide ones are for the operator.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final
 
 from sqlalchemy import delete, select
@@ -25,8 +31,22 @@ from honestballot.store.sql import SqlStore
 TOKEN_PREFIX: Final = "hbo_"
 KEY_NAME: Final = "organiser-token"
 MAX_LABEL: Final = 128
-_TOKEN = re.compile(r"^hbo_[A-Za-z0-9_-]{32}$")
+_TOKEN = re.compile(r"^hbo_[A-Za-z0-9_-]{32}\Z")
 _DOMAIN: Final = "honestballot/organiser-token/v1"
+#: an election id, as a manifest's (honestballot.protocol.manifest)
+_ELECTION_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+@dataclass(frozen=True)
+class Organiser:
+    """Who a valid token signs in: its label (what the log names) and the one election it
+    may manage, or ``None`` for an operator-wide token that manages every election."""
+
+    label: str
+    election_id: str | None = None
+
+    def may_manage(self, election_id: str) -> bool:
+        return self.election_id is None or self.election_id == election_id
 
 
 def _now_ms() -> int:
@@ -40,34 +60,46 @@ class Organisers:
         self.store = store
         self.clock = clock
 
-    def create_token(self, label: str) -> SecretStr:
-        """A new token for ``label`` (who holds it); returned once, never stored."""
+    def create_token(self, label: str, election_id: str | None = None) -> SecretStr:
+        """A new token for ``label`` (who holds it); returned once, never stored.
+
+        With ``election_id`` the token manages that election only (which need not exist
+        yet: its holder may create it); without, every election on the server."""
         label = label.strip()
         if not label or len(label) > MAX_LABEL or not label.isprintable():
             raise InvalidInput(f"an organiser's label is 1 to {MAX_LABEL} printable characters")
+        if election_id is not None and not _ELECTION_ID.fullmatch(election_id):
+            raise InvalidInput(
+                f"election id {election_id[:80]!r}: ids are 1-64 characters of a-z, 0-9, "
+                "'-' and '_'"
+            )
         token = SecretStr(TOKEN_PREFIX + secrets.token_urlsafe(24))
         token_mac = self._mac(token)  # before the write transaction: it may create the key
         with self.store.transaction() as conn:
             conn.execute(
                 organiser_tokens.insert().values(
-                    token_mac=token_mac, label=label, created_ms=self.clock()
+                    token_mac=token_mac,
+                    label=label,
+                    election_id=election_id,
+                    created_ms=self.clock(),
                 )
             )
         return token
 
-    def check(self, token: str) -> str:
-        """The label of a valid token; NotSignedIn for anything else."""
+    def check(self, token: str) -> Organiser:
+        """Who a valid token signs in; NotSignedIn for anything else."""
         if not _TOKEN.match(token):
             raise NotSignedIn("not signed in as an organiser: the token is malformed")
         with self.store.engine.connect() as conn:
-            label = conn.execute(
-                select(organiser_tokens.c.label).where(
+            row = conn.execute(
+                select(organiser_tokens.c.label, organiser_tokens.c.election_id).where(
                     organiser_tokens.c.token_mac == self._mac(token)
                 )
-            ).scalar()
-        if label is None:
+            ).first()
+        if row is None:
             raise NotSignedIn("not signed in as an organiser: the token is unknown or revoked")
-        return str(label)
+        scope = row.election_id
+        return Organiser(str(row.label), None if scope is None else str(scope))
 
     def revoke(self, label: str) -> int:
         """Revoke every token with ``label``; returns how many there were."""

@@ -173,6 +173,8 @@ organiser_tokens = Table(
     Column("token_mac", LargeBinary(32), primary_key=True),
     Column("label", String(128), nullable=False),
     Column("created_ms", BigInteger, nullable=False),
+    # the one election the token manages; NULL: every election (an operator's token)
+    Column("election_id", String(64), nullable=True),
 )
 
 # -- notices, reports, activity ------------------------------------------------------------

@@ -14,6 +14,7 @@ from honestballot.errors import Forbidden, NotSignedIn
 from honestballot.service.activity import device_fingerprint
 from honestballot.service.csrf import check_csrf, csrf_token, new_visitor_id
 from honestballot.service.notices import describe_device
+from honestballot.service.organisers import Organiser
 from honestballot.service.signin import VoterSession
 from honestballot.service.voting import Client
 from honestballot.web.i18n import language_of
@@ -101,15 +102,16 @@ def voter_session(request: Request, election_id: str) -> VoterSession:
     return services(request).signin.session_from_token(token, election_id=election_id)
 
 
-def organiser(request: Request) -> str:
-    """The organiser's label, from ``Authorization: Bearer`` (API) or the page cookie."""
+def organiser(request: Request) -> Organiser:
+    """The signed-in organiser (its label and the election its token is scoped to, if
+    any), from ``Authorization: Bearer`` (API) or the page cookie."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return services(request).organisers.check(auth[7:].strip())
     token = request.cookies.get(ORGANISER, "")
     if not token:
         raise NotSignedIn("organisers sign in with their organiser token")
-    label = services(request).organisers.check(token)
+    who = services(request).organisers.check(token)
     if request.method not in ("GET", "HEAD"):
         require_csrf(request)
-    return label
+    return who

@@ -3,8 +3,10 @@ the integrity audit's findings and the roll file it reads.
 
 Every route takes ``Authorization: Bearer <token>`` (or the page cookie with the CSRF
 header); a route under an election answers 401 before 404, and 404 before it looks at
-the body.  The use cases are in :mod:`organiser_common`, shared with the pages.  Nothing
-here shows a one-time code or a credential secret, and no route adds a ballot.
+the body.  A token scoped to one election gets, under any other election, exactly the
+404 of an election that does not exist, and may create only its own election (403).
+The use cases are in :mod:`organiser_common`, shared with the pages.  Nothing here
+shows a one-time code or a credential secret, and no route adds a ballot.
 
 No route hands out the activity log (who signed in and cast when, from where): with it an
 organiser would see which voter cast again, and re-voting, the answer to coercion, must
@@ -22,6 +24,7 @@ from fastapi.responses import FileResponse, Response
 from honestballot.record.codec import Reader, parse_json
 from honestballot.record.manifest import manifest_from_json
 from honestballot.record.trustee import decode_election_key
+from honestballot.service.organisers import Organiser
 from honestballot.service.reports import ATTACHMENT_SUFFIX
 from honestballot.web.deps import organiser, services
 from honestballot.web.errors import ApiError
@@ -47,18 +50,19 @@ async def _raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-Label = Annotated[str, Depends(organiser)]
+SignedIn = Annotated[Organiser, Depends(organiser)]
 Body = Annotated[bytes, Depends(_raw_body)]
 
 
-def _organiser_for_election(request: Request, election_id: str, label: Label) -> str:
-    """The organiser's label once the path's election is known to exist (401 before 404,
-    and 404 before the body is looked at)."""
-    phase_of(services(request), election_id)
-    return label
+def _organiser_for_election(request: Request, election_id: str, who: SignedIn) -> Organiser:
+    """The organiser once the path's election is known to exist and to be one it may
+    manage (401 before 404, and 404 before the body is looked at); another election than
+    a scoped token's own answers exactly as one that does not exist."""
+    phase_of(services(request), who, election_id)
+    return who
 
 
-ForElection = Annotated[str, Depends(_organiser_for_election)]
+ForElection = Annotated[Organiser, Depends(_organiser_for_election)]
 
 
 def _content_type(request: Request, expected: str) -> None:
@@ -80,13 +84,14 @@ def _json(request: Request, body: bytes, limit: int = 64 * 1024) -> Reader:
     summary="Create an election",
     openapi_extra=json_body('{"manifest": manifest, "election_key": election-key file}'),
 )
-def api_create(request: Request, label: Label, body: Body) -> dict[str, str]:
-    """``{"manifest": …, "election_key": …}``: the same checks as ``election create``."""
+def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
+    """``{"manifest": …, "election_key": …}``: the same checks as ``election create``.
+    A token scoped to one election creates only that one (403 ``forbidden``)."""
     r = _json(request, body, limit=16 * 1024 * 1024)
     manifest = manifest_from_json(r.raw("manifest"), "manifest")
     key = decode_election_key(r.raw("election_key"), "election_key")
     r.done()
-    return create_election(services(request), label, manifest, key)
+    return create_election(services(request), who, manifest, key)
 
 
 @router.post(
@@ -95,10 +100,10 @@ def api_create(request: Request, label: Label, body: Body) -> dict[str, str]:
     summary="Import voters",
     openapi_extra=csv_body("national_id,name,phone,email,unit"),
 )
-def api_roll(request: Request, election_id: str, label: ForElection, body: Body) -> dict[str, int]:
+def api_roll(request: Request, election_id: str, who: ForElection, body: Body) -> dict[str, int]:
     """A CSV file (``text/csv``): every voter of it, or none (400 with every problem)."""
     _content_type(request, "text/csv")
-    return import_roll(services(request), label, election_id, body)
+    return import_roll(services(request), who, election_id, body)
 
 
 @router.post(
@@ -107,44 +112,44 @@ def api_roll(request: Request, election_id: str, label: ForElection, body: Body)
     openapi_extra=json_body("a shared phone or e-mail allowed", strings("contact", "reason")),
 )
 def api_add_exception(
-    request: Request, election_id: str, label: ForElection, body: Body
+    request: Request, election_id: str, who: ForElection, body: Body
 ) -> dict[str, str]:
     """Allow several voters to share a phone or e-mail, with a reason (``{contact, reason}``)."""
     r = _json(request, body)
     contact, reason = r.text("contact", max_len=320), r.text("reason", max_len=1000)
     r.done()
-    return {"contact": add_exception(services(request), label, election_id, contact, reason)}
+    return {"contact": add_exception(services(request), who, election_id, contact, reason)}
 
 
 @router.get("/api/organiser/e/{election_id}/exceptions")
-def api_exceptions(request: Request, election_id: str, label: ForElection) -> dict[str, Any]:
+def api_exceptions(request: Request, election_id: str, who: ForElection) -> dict[str, Any]:
     s = services(request)
     found = s.roll.exceptions(election_id)
     return {"exceptions": [{"contact": c, "reason": r} for c, r in found]}
 
 
 @router.post("/api/organiser/e/{election_id}/open", summary="Post the roll summary and open")
-def api_open(request: Request, election_id: str, label: ForElection) -> dict[str, str]:
-    return {"phase": change_phase(services(request), label, election_id, "open")}
+def api_open(request: Request, election_id: str, who: ForElection) -> dict[str, str]:
+    return {"phase": change_phase(services(request), who, election_id, "open")}
 
 
 @router.post("/api/organiser/e/{election_id}/close", summary="Close the election")
-def api_close(request: Request, election_id: str, label: ForElection) -> dict[str, str]:
-    return {"phase": change_phase(services(request), label, election_id, "close")}
+def api_close(request: Request, election_id: str, who: ForElection) -> dict[str, str]:
+    return {"phase": change_phase(services(request), who, election_id, "close")}
 
 
 @router.post("/api/organiser/e/{election_id}/tally", summary="Publish the encrypted tally")
-def api_tally(request: Request, election_id: str, label: ForElection) -> dict[str, str]:
-    return {"phase": change_phase(services(request), label, election_id, "tally")}
+def api_tally(request: Request, election_id: str, who: ForElection) -> dict[str, str]:
+    return {"phase": change_phase(services(request), who, election_id, "tally")}
 
 
 @router.get("/api/organiser/e/{election_id}/status")
-def api_status(request: Request, election_id: str, label: ForElection) -> dict[str, Any]:
-    return election_status(services(request), election_id)
+def api_status(request: Request, election_id: str, who: ForElection) -> dict[str, Any]:
+    return election_status(services(request), who, election_id)
 
 
 @router.get("/api/organiser/e/{election_id}/reports", summary="Reports awaiting a decision")
-def api_reports(request: Request, election_id: str, label: ForElection) -> dict[str, Any]:
+def api_reports(request: Request, election_id: str, who: ForElection) -> dict[str, Any]:
     s = services(request)
     return {
         "reports": [report_json(r) for r in s.reports.pending(election_id)],
@@ -157,14 +162,14 @@ def api_reports(request: Request, election_id: str, label: ForElection) -> dict[
     openapi_extra=json_body("the edited public text", strings("text")),
 )
 def api_publish(
-    request: Request, election_id: str, report_id: int, label: ForElection, body: Body
+    request: Request, election_id: str, report_id: int, who: ForElection, body: Body
 ) -> dict[str, Any]:
     """``{"text", "attachment_public"}``: the edited text, personal data removed."""
     r = _json(request, body)
     text = r.text("text")
     public = r.boolean("attachment_public") if r.has("attachment_public") else False
     r.done()
-    publish_report(services(request), label, election_id, report_id, text, public)
+    publish_report(services(request), who, election_id, report_id, text, public)
     return {"report_id": report_id, "status": "published"}
 
 
@@ -173,12 +178,12 @@ def api_publish(
     openapi_extra=json_body("why it is not published", strings("reason")),
 )
 def api_reject(
-    request: Request, election_id: str, report_id: int, label: ForElection, body: Body
+    request: Request, election_id: str, report_id: int, who: ForElection, body: Body
 ) -> dict[str, Any]:
     r = _json(request, body)
     reason = r.text("reason")
     r.done()
-    reject_report(services(request), label, election_id, report_id, reason)
+    reject_report(services(request), who, election_id, report_id, reason)
     return {"report_id": report_id, "status": "rejected"}
 
 
@@ -187,7 +192,7 @@ def api_reject(
     responses=file_response("application/octet-stream", "the attachment"),
 )
 def api_attachment(
-    request: Request, election_id: str, report_id: int, label: ForElection
+    request: Request, election_id: str, report_id: int, who: ForElection
 ) -> Response:
     """Always a download, in a sandbox: the file came from an anonymous stranger."""
     s = services(request)
@@ -208,10 +213,10 @@ def api_attachment(
     summary="The roll for the audit",
     responses=file_response("text/csv", "docs/audit.md roll"),
 )
-def api_roll_csv(request: Request, election_id: str, label: ForElection) -> FileResponse:
-    return roll_audit_csv(services(request), election_id)
+def api_roll_csv(request: Request, election_id: str, who: ForElection) -> FileResponse:
+    return roll_audit_csv(services(request), who, election_id)
 
 
 @router.get("/api/organiser/e/{election_id}/audit", summary="Integrity audit findings")
-def api_audit(request: Request, election_id: str, label: ForElection) -> dict[str, Any]:
-    return audit_findings(services(request), election_id)
+def api_audit(request: Request, election_id: str, who: ForElection) -> dict[str, Any]:
+    return audit_findings(services(request), who, election_id)

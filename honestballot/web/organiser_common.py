@@ -2,8 +2,12 @@
 (:mod:`organiser_pages`): create an election, import the roll, record a shared-contact
 exception, change the phase, the status, moderate a report, the integrity audit.
 
-Nothing here shows a one-time code or a credential secret, and nothing adds a ballot.
-Tokens are never logged: the log names the organiser by its label.
+Each use case takes the signed-in :class:`Organiser` and acts only on an election it may
+manage: one scoped to another election gets exactly the answer for an election that does
+not exist (404 ``not_found``), so a scope does not tell which other elections there are;
+it may create only its own election (403 ``forbidden``).  Nothing here shows a one-time
+code or a credential secret, and nothing adds a ballot.  Tokens are never logged: the log
+names the organiser by its label.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from starlette.background import BackgroundTask
 from honestballot.audit.config import AuditConfig
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditInputError, to_json
-from honestballot.errors import EncodingError, InvalidInput, ProtocolError
+from honestballot.errors import EncodingError, Forbidden, InvalidInput, ProtocolError
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import Manifest
 from honestballot.service.activity import export_activity_csv, export_roll_csv
+from honestballot.service.organisers import Organiser
 from honestballot.service.reports import ReportRow
 from honestballot.store.sql import SqlStore
 from honestballot.web.errors import ApiError
@@ -34,27 +39,42 @@ from honestballot.web.state import Services
 log = logging.getLogger("honestballot.web.organiser")
 
 
-def phase_of(s: Services, election_id: str) -> str:
-    """The election's phase; 404 if there is no such election."""
+def phase_of(s: Services, who: Organiser, election_id: str) -> str:
+    """The phase of an election ``who`` may manage; 404 if there is no such election, and
+    the very same 404 if there is but ``who``'s token is scoped to another one."""
     with s.store.engine.connect() as conn:
         row = s.store.election_row(conn, election_id)
-    if row is None:
+    if row is None or not who.may_manage(election_id):
         raise ApiError(404, "not_found", f"there is no election {election_id[:64]!r}")
     return str(row["phase"])
 
 
-def _in_setup(s: Services, election_id: str, what: str) -> None:
-    phase = phase_of(s, election_id)
+def managed_elections(s: Services, who: Organiser) -> list[str]:
+    """The ids of the elections ``who`` may manage (all of them for an operator-wide
+    token; a scoped token's own, once it exists)."""
+    return [eid for eid in s.store.list_elections() if who.may_manage(eid)]
+
+
+def _in_setup(s: Services, who: Organiser, election_id: str, what: str) -> None:
+    phase = phase_of(s, who, election_id)
     if phase != "setup":
         raise ProtocolError(f"{what} is possible only in setup; the election is {phase}")
 
 
 def create_election(
-    s: Services, label: str, manifest: Manifest, key: ElectionKey
+    s: Services, who: Organiser, manifest: Manifest, key: ElectionKey
 ) -> dict[str, str]:
     """``honestballot election create``: the service re-verifies the whole ceremony and
     checks it was run for this manifest; the two cheap checks come first here, so that a
-    wrong file is named before the slow verification."""
+    wrong file is named before the slow verification.
+
+    A scoped token creates only its own election, refused before anything else so that
+    the answer does not depend on whether the other election exists."""
+    if not who.may_manage(manifest.election_id):
+        raise Forbidden(
+            f"this organiser token manages election {who.election_id!r} only: it cannot "
+            f"create election {manifest.election_id!r}"
+        )
     wanted = manifest_hash(manifest)
     ceremony = key.ceremony
     if ceremony.election_id != manifest.election_id or ceremony.manifest_hash != wanted:
@@ -69,7 +89,7 @@ def create_election(
         if s.store.election_row(conn, manifest.election_id) is not None:
             raise ProtocolError(f"election {manifest.election_id!r} already exists")
     ctx = s.elections.create(manifest, key)
-    log.info("organiser %r created election %s", label, manifest.election_id)
+    log.info("organiser %r created election %s", who.label, manifest.election_id)
     return {
         "election_id": manifest.election_id,
         "base_hash": ctx.base_hash.hex(),
@@ -77,23 +97,23 @@ def create_election(
     }
 
 
-def import_roll(s: Services, label: str, election_id: str, data: bytes) -> dict[str, int]:
-    _in_setup(s, election_id, "importing the roll")
+def import_roll(s: Services, who: Organiser, election_id: str, data: bytes) -> dict[str, int]:
+    _in_setup(s, who, election_id, "importing the roll")
     imported = s.roll.import_csv(election_id, data)
-    log.info("organiser %r imported %d voters into %s", label, imported, election_id)
+    log.info("organiser %r imported %d voters into %s", who.label, imported, election_id)
     return {"imported": imported, "voters": s.roll.count(election_id)}
 
 
-def add_exception(s: Services, label: str, election_id: str, contact: str, reason: str) -> str:
-    _in_setup(s, election_id, "recording a contact exception")
+def add_exception(s: Services, who: Organiser, election_id: str, contact: str, reason: str) -> str:
+    _in_setup(s, who, election_id, "recording a contact exception")
     normal = s.roll.add_exception(election_id, contact, reason)
-    log.info("organiser %r recorded a contact exception in %s", label, election_id)
+    log.info("organiser %r recorded a contact exception in %s", who.label, election_id)
     return normal
 
 
-def change_phase(s: Services, label: str, election_id: str, action: str) -> str:
+def change_phase(s: Services, who: Organiser, election_id: str, action: str) -> str:
     """Open (posting the roll summary first), close, or publish the encrypted tally."""
-    phase = phase_of(s, election_id)
+    phase = phase_of(s, who, election_id)
     if action == "open":
         if phase == "setup" and s.roll.count(election_id) == 0:
             raise ProtocolError("the roll is empty: import it before opening the election")
@@ -104,12 +124,12 @@ def change_phase(s: Services, label: str, election_id: str, action: str) -> str:
         s.elections.tally(election_id)
     else:
         raise ApiError(404, "not_found", f"there is no action {action[:32]!r}")
-    log.info("organiser %r: %s %s", label, action, election_id)
+    log.info("organiser %r: %s %s", who.label, action, election_id)
     return s.elections.phase(election_id)
 
 
-def election_status(s: Services, election_id: str) -> dict[str, Any]:
-    phase = phase_of(s, election_id)
+def election_status(s: Services, who: Organiser, election_id: str) -> dict[str, Any]:
+    phase = phase_of(s, who, election_id)
     per_unit = s.roll.per_unit(election_id)
     return {
         "phase": phase,
@@ -122,16 +142,20 @@ def election_status(s: Services, election_id: str) -> dict[str, Any]:
 
 
 def publish_report(
-    s: Services, label: str, election_id: str, report_id: int, text: str, public: bool
+    s: Services, who: Organiser, election_id: str, report_id: int, text: str, public: bool
 ) -> None:
     """Publish a report with the organiser's edited text (personal data removed)."""
+    phase_of(s, who, election_id)
     s.reports.publish(election_id, report_id, text, public)
-    log.info("organiser %r published report %d of %s", label, report_id, election_id)
+    log.info("organiser %r published report %d of %s", who.label, report_id, election_id)
 
 
-def reject_report(s: Services, label: str, election_id: str, report_id: int, reason: str) -> None:
+def reject_report(
+    s: Services, who: Organiser, election_id: str, report_id: int, reason: str
+) -> None:
+    phase_of(s, who, election_id)
     s.reports.reject(election_id, report_id, reason)
-    log.info("organiser %r rejected report %d of %s", label, report_id, election_id)
+    log.info("organiser %r rejected report %d of %s", who.label, report_id, election_id)
 
 
 def report_json(r: ReportRow) -> dict[str, Any]:
@@ -156,14 +180,14 @@ def _export(
         write(store, election_id, out)
 
 
-def roll_audit_csv(s: Services, election_id: str) -> FileResponse:
+def roll_audit_csv(s: Services, who: Organiser, election_id: str) -> FileResponse:
     """The roll in the audit's format (docs/audit.md), written to a private temporary file
     and deleted once sent.
 
     The organiser gets the roll, never the activity log: the log shows who cast again,
     which re-voting needs to keep from an organiser who coerces; the audit reads it here,
     on the server (:func:`audit_findings`)."""
-    phase_of(s, election_id)
+    phase_of(s, who, election_id)
     fd, tmp = tempfile.mkstemp(prefix="hb-organiser-", suffix=".csv")
     os.close(fd)
     try:
@@ -179,14 +203,14 @@ def roll_audit_csv(s: Services, election_id: str) -> FileResponse:
     )
 
 
-def audit_findings(s: Services, election_id: str) -> dict[str, Any]:
+def audit_findings(s: Services, who: Organiser, election_id: str) -> dict[str, Any]:
     """The integrity audit's organiser findings over the service's two exports.
 
     What the service does not know (birth dates, enrolment times) is empty in its roll
     export; the audit counts those rows in ``roll_rows_without`` and skips them only in
     the checks that need the value.  Times are UTC.  An audit that cannot read the
     service's own files is a fault of this server: 500 ``audit_failed``, saying why."""
-    phase_of(s, election_id)
+    phase_of(s, who, election_id)
     with tempfile.TemporaryDirectory(prefix="hb-audit-") as tmp:
         roll, activity = Path(tmp, "roll.csv"), Path(tmp, "activity.csv")
         names = {str(roll): "roll-audit.csv", str(activity): "activity.csv"}

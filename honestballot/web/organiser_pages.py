@@ -4,7 +4,10 @@ exceptions, phases, reports) and the integrity audit.
 The pages take the ``hb_organiser`` cookie that signing in sets, and every form carries
 the ``csrf`` field.  Pages that change something answer with a 303 redirect, or with
 the dashboard showing what went wrong.  The use cases are in :mod:`organiser_common`,
-shared with the API.  Tokens are never logged: the log names the organiser by its label.
+shared with the API.  A token scoped to one election lists only that election, and every
+page of another election answers as for one that does not exist (404), after the
+sign-in check (a page without a valid cookie redirects to the sign-in page first).
+Tokens are never logged: the log names the organiser by its label.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from honestballot.errors import HonestBallotError, InvalidInput, NotSignedIn, Ro
 from honestballot.record.codec import parse_json
 from honestballot.record.manifest import load_manifest
 from honestballot.record.trustee import decode_election_key
+from honestballot.service.organisers import Organiser
 from honestballot.web.deps import ORGANISER, cookie, require_csrf, services
 from honestballot.web.errors import ApiError, classify
 from honestballot.web.i18n import language_of
@@ -32,6 +36,7 @@ from honestballot.web.organiser_common import (
     create_election,
     election_status,
     import_roll,
+    managed_elections,
     phase_of,
     publish_report,
     reject_report,
@@ -60,8 +65,8 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def _page_label(request: Request) -> str | None:
-    """The signed-in organiser's label from the page cookie, or None."""
+def _page_organiser(request: Request) -> Organiser | None:
+    """The organiser signed in by the page cookie, or None."""
     token = request.cookies.get(ORGANISER, "")
     if not token:
         return None
@@ -71,13 +76,21 @@ def _page_label(request: Request) -> str | None:
         return None
 
 
-def _form_guard(request: Request, csrf: str) -> str:
+def _form_guard(request: Request, csrf: str) -> Organiser:
     """A page form that changes something: its CSRF field, then the cookie."""
     require_csrf(request, csrf)
-    label = _page_label(request)
-    if label is None:
+    who = _page_organiser(request)
+    if who is None:
         raise NotSignedIn("organisers sign in with their organiser token")
-    return label
+    return who
+
+
+def _election_form_guard(request: Request, csrf: str, election_id: str) -> Organiser:
+    """A form under an election: as :func:`_form_guard`, then 404 unless the election
+    exists and the organiser may manage it (before the form's content is looked at)."""
+    who = _form_guard(request, csrf)
+    phase_of(services(request), who, election_id)
+    return who
 
 
 def _read(upload: UploadFile | None, what: str) -> bytes:
@@ -99,7 +112,7 @@ def _when(ms: int) -> str:
 
 @router.get("/organiser", include_in_schema=False)
 def page_signin(request: Request) -> Response:
-    if _page_label(request) is not None:
+    if _page_organiser(request) is not None:
         return _see_other("/organiser/elections")
     return render(request, "organiser_signin.html")
 
@@ -109,12 +122,12 @@ def page_signin_post(request: Request, token: FormText = "", csrf: FormText = ""
     require_csrf(request, csrf)
     token = token.strip()
     try:
-        label = services(request).organisers.check(token)
+        who = services(request).organisers.check(token)
     except NotSignedIn:
         return render(request, "organiser_signin.html", 401, failed=True)
     response = _see_other("/organiser/elections")
     cookie(response, request, ORGANISER, token, SIGNED_IN_S)
-    log.info("organiser %r signed in", label)
+    log.info("organiser %r signed in", who.label)
     return response
 
 
@@ -126,7 +139,10 @@ def page_signout(request: Request, csrf: FormText = "") -> Response:
     return response
 
 
-def _elections_page(request: Request, status: int = 200, error: str = "") -> Response:
+def _elections_page(
+    request: Request, who: Organiser, status: int = 200, error: str = ""
+) -> Response:
+    """The elections ``who`` may manage (a scoped token's own only)."""
     s = services(request)
     lang = language_of(request)
     elections = [
@@ -135,16 +151,17 @@ def _elections_page(request: Request, status: int = 200, error: str = "") -> Res
             "title": s.elections.context(eid).manifest.title.get(lang),
             "phase": s.elections.phase(eid),
         }
-        for eid in s.store.list_elections()
+        for eid in managed_elections(s, who)
     ]
     return render(request, "organiser_elections.html", status, elections=elections, error=error)
 
 
 @router.get("/organiser/elections", include_in_schema=False)
 def page_elections(request: Request) -> Response:
-    if _page_label(request) is None:
+    who = _page_organiser(request)
+    if who is None:
         return _see_other("/organiser")
-    return _elections_page(request)
+    return _elections_page(request, who)
 
 
 @router.post("/organiser/elections", include_in_schema=False)
@@ -152,20 +169,21 @@ def page_create(
     request: Request, manifest: FormFile = None, election_key: FormFile = None, csrf: FormText = ""
 ) -> Response:
     """The manifest and election-key files, read exactly as ``election create`` reads them."""
-    label = _form_guard(request, csrf)
+    who = _form_guard(request, csrf)
     try:
         m = load_manifest(_read(manifest, "manifest"))
         raw_key = parse_json(_read(election_key, "election key"), limit=64 << 20, what="key")
         created = create_election(
-            services(request), label, m, decode_election_key(raw_key, "election-key")
+            services(request), who, m, decode_election_key(raw_key, "election-key")
         )
     except (HonestBallotError, ApiError) as exc:
-        return _elections_page(request, *_failure(exc))
+        return _elections_page(request, who, *_failure(exc))
     return _see_other(f"/organiser/e/{created['election_id']}?done=created")
 
 
 def _dashboard(
     request: Request,
+    who: Organiser,
     election_id: str,
     status: int = 200,
     *,
@@ -175,7 +193,7 @@ def _dashboard(
 ) -> Response:
     s = services(request)
     lang = language_of(request)
-    phase = phase_of(s, election_id)
+    phase = phase_of(s, who, election_id)
     manifest = s.elections.context(election_id).manifest
     per_unit = s.roll.per_unit(election_id)
     units = [
@@ -218,35 +236,41 @@ def _dashboard(
 
 
 def _dashboard_after(
-    request: Request, election_id: str, done: str, change: Callable[[Services], object]
+    request: Request,
+    who: Organiser,
+    election_id: str,
+    done: str,
+    change: Callable[[Services], object],
 ) -> Response:
     """Run ``change``; then back to the dashboard (303), or the dashboard with the error."""
     try:
         change(services(request))
     except RollRejected as exc:
-        return _dashboard(request, election_id, 400, problems=exc.problems)
+        return _dashboard(request, who, election_id, 400, problems=exc.problems)
     except HonestBallotError as exc:
-        return _dashboard(request, election_id, classify(exc)[0], error=str(exc))
+        return _dashboard(request, who, election_id, classify(exc)[0], error=str(exc))
     return _see_other(f"/organiser/e/{election_id}?done={done}")
 
 
 @router.get("/organiser/e/{election_id}", include_in_schema=False)
 def page_dashboard(request: Request, election_id: str, done: str = "") -> Response:
-    if _page_label(request) is None:
+    who = _page_organiser(request)
+    if who is None:
         return _see_other("/organiser")
-    return _dashboard(request, election_id, done=done)
+    return _dashboard(request, who, election_id, done=done)
 
 
 @router.post("/organiser/e/{election_id}/roll", include_in_schema=False)
 def page_roll(
     request: Request, election_id: str, roll: FormFile = None, csrf: FormText = ""
 ) -> Response:
-    label = _form_guard(request, csrf)
+    who = _election_form_guard(request, csrf, election_id)
     return _dashboard_after(
         request,
+        who,
         election_id,
         "roll",
-        lambda s: import_roll(s, label, election_id, _read(roll, "roll")),
+        lambda s: import_roll(s, who, election_id, _read(roll, "roll")),
     )
 
 
@@ -258,12 +282,13 @@ def page_exception(
     reason: FormText = "",
     csrf: FormText = "",
 ) -> Response:
-    label = _form_guard(request, csrf)
+    who = _election_form_guard(request, csrf, election_id)
     return _dashboard_after(
         request,
+        who,
         election_id,
         "exception",
-        lambda s: add_exception(s, label, election_id, contact, reason),
+        lambda s: add_exception(s, who, election_id, contact, reason),
     )
 
 
@@ -276,11 +301,12 @@ def _known_action(action: str) -> str:
 @router.get("/organiser/e/{election_id}/phase/{action}", include_in_schema=False)
 def page_confirm(request: Request, election_id: str, action: str) -> Response:
     """The confirm step before a phase change (no script: a page of its own)."""
-    if _page_label(request) is None:
+    who = _page_organiser(request)
+    if who is None:
         return _see_other("/organiser")
     s = services(request)
     _known_action(action)
-    status = election_status(s, election_id)
+    status = election_status(s, who, election_id)
     return render(
         request,
         "organiser_confirm.html",
@@ -296,10 +322,10 @@ def page_confirm(request: Request, election_id: str, action: str) -> Response:
 def page_change_phase(
     request: Request, election_id: str, action: str, csrf: FormText = ""
 ) -> Response:
-    label = _form_guard(request, csrf)
+    who = _election_form_guard(request, csrf, election_id)
     _known_action(action)
     return _dashboard_after(
-        request, election_id, action, lambda s: change_phase(s, label, election_id, action)
+        request, who, election_id, action, lambda s: change_phase(s, who, election_id, action)
     )
 
 
@@ -312,15 +338,14 @@ def page_publish(
     attachment_public: FormText = "",
     csrf: FormText = "",
 ) -> Response:
-    label = _form_guard(request, csrf)
+    who = _election_form_guard(request, csrf, election_id)
     public = attachment_public in ("on", "1", "yes", "true")
-
-    phase_of(services(request), election_id)
     return _dashboard_after(
         request,
+        who,
         election_id,
         "published",
-        lambda s: publish_report(s, label, election_id, report_id, text, public),
+        lambda s: publish_report(s, who, election_id, report_id, text, public),
     )
 
 
@@ -328,13 +353,13 @@ def page_publish(
 def page_reject(
     request: Request, election_id: str, report_id: int, reason: FormText = "", csrf: FormText = ""
 ) -> Response:
-    label = _form_guard(request, csrf)
-    phase_of(services(request), election_id)
+    who = _election_form_guard(request, csrf, election_id)
     return _dashboard_after(
         request,
+        who,
         election_id,
         "rejected",
-        lambda s: reject_report(s, label, election_id, report_id, reason),
+        lambda s: reject_report(s, who, election_id, report_id, reason),
     )
 
 
@@ -345,13 +370,14 @@ def _by_severity(findings: list[Mapping[str, Any]]) -> list[tuple[str, list[Mapp
 
 @router.get("/organiser/e/{election_id}/audit", include_in_schema=False)
 def page_audit(request: Request, election_id: str) -> Response:
-    if _page_label(request) is None:
+    who = _page_organiser(request)
+    if who is None:
         return _see_other("/organiser")
     s = services(request)
-    phase_of(s, election_id)
+    phase_of(s, who, election_id)
     title = s.elections.context(election_id).manifest.title.get(language_of(request))
     try:
-        found = audit_findings(s, election_id)
+        found = audit_findings(s, who, election_id)
     except ApiError as exc:
         if exc.code != "audit_failed":
             raise

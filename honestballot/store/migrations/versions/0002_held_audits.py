@@ -1,4 +1,5 @@
-"""Audits held off the board until the close; active credentials counted per unit.
+"""Audits held off the board until the close; active credentials counted per unit;
+organiser tokens scoped to one election.
 
 Revision ID: 0002
 Revises: 0001
@@ -40,9 +41,13 @@ def upgrade() -> None:
         "SELECT election_id, unit, COUNT(*) FROM credentials WHERE NOT revoked "
         "GROUP BY election_id, unit"
     )
+    # NULL (every existing token): operator-wide, as before
+    op.add_column("organiser_tokens", sa.Column("election_id", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("organiser_tokens") as batch:
+        batch.drop_column("election_id")
     op.drop_table("unit_credentials")
     op.drop_table("held_audit_alphas")
     op.drop_table("held_audits")

@@ -1,0 +1,429 @@
+"""Organiser tokens scoped to one election, through the HTTP surface and the command line
+(SQLite and PostgreSQL).
+
+One server hosts several organisations' elections: a token made with
+``organiser token --election A`` manages A only.  Every organiser route of another
+election B answers it exactly as for an election that does not exist (so a scope does
+not tell which other elections there are), after the 401 of a missing token; it cannot
+create B, and its list of elections is A alone.  A token without a scope (the operator's)
+still manages every election.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from httpx import Response
+
+from honestballot.record.manifest import manifest_to_json
+from honestballot.record.trustee import encode_election_key
+from honestballot.service.organisers import Organiser, Organisers
+from honestballot.store.sql import SqlStore
+from honestballot.web import organiser_api, organiser_pages
+from tests.helpers import DemoCeremonies, DemoCeremony
+from tests.test_cli_errors import hb, one_line_error
+from tests.web.conftest import ROLL, WebElection, as_json, roll_csv
+from tests.web.test_organiser import CSV_TYPE, JSON, NEW, WRONG_TOKEN, page_csrf, sign_in_page
+
+A = "web-test"  # the fixture's election, the scoped token's own
+B = "web-other"  # another organisation's election on the same server
+LABEL = "party office"
+TOKEN = re.compile(r"hbo_[A-Za-z0-9_-]{32}")
+
+#: every organiser API route under an election, in an order that works on an election in
+#: setup: method, path ({e} the election, {r} and {q} two of its reports), headers, body,
+#: and the status it answers on an election the token manages
+API_ROUTES: list[tuple[str, str, dict[str, str], bytes, int]] = [
+    ("POST", "/api/organiser/e/{e}/roll", CSV_TYPE, roll_csv(NEW), 201),
+    (
+        "POST",
+        "/api/organiser/e/{e}/exceptions",
+        JSON,
+        as_json({"contact": "a1@example.org", "reason": "one family"}),
+        201,
+    ),
+    ("GET", "/api/organiser/e/{e}/exceptions", {}, b"", 200),
+    ("GET", "/api/organiser/e/{e}/status", {}, b"", 200),
+    ("GET", "/api/organiser/e/{e}/reports", {}, b"", 200),
+    (
+        "POST",
+        "/api/organiser/e/{e}/reports/{r}/publish",
+        JSON,
+        as_json({"text": "A quota per manager", "attachment_public": True}),
+        200,
+    ),
+    ("GET", "/api/organiser/e/{e}/reports/{r}/attachment", {}, b"", 200),
+    (
+        "POST",
+        "/api/organiser/e/{e}/reports/{q}/reject",
+        JSON,
+        as_json({"reason": "cannot be checked"}),
+        200,
+    ),
+    ("GET", "/api/organiser/e/{e}/roll-audit.csv", {}, b"", 200),
+    ("GET", "/api/organiser/e/{e}/audit", {}, b"", 200),
+    ("POST", "/api/organiser/e/{e}/open", {}, b"", 200),
+    ("POST", "/api/organiser/e/{e}/close", {}, b"", 200),
+    ("POST", "/api/organiser/e/{e}/tally", {}, b"", 200),
+]
+
+#: every organiser page under an election, in the same sense: method, path, form fields
+#: (the csrf field is added; None for a GET), a file, the status on a managed election
+PAGE_ROUTES: list[tuple[str, str, dict[str, str] | None, bytes | None, int]] = [
+    ("GET", "/organiser/e/{e}", None, None, 200),
+    ("GET", "/organiser/e/{e}/audit", None, None, 200),
+    ("POST", "/organiser/e/{e}/roll", {}, roll_csv(NEW), 303),
+    (
+        "POST",
+        "/organiser/e/{e}/exceptions",
+        {"contact": "a1@example.org", "reason": "one family"},
+        None,
+        303,
+    ),
+    (
+        "POST",
+        "/organiser/e/{e}/reports/{r}/publish",
+        {"text": "A quota per manager", "attachment_public": "on"},
+        None,
+        303,
+    ),
+    ("POST", "/organiser/e/{e}/reports/{q}/reject", {"reason": "spam"}, None, 303),
+    ("GET", "/organiser/e/{e}/phase/open", None, None, 200),
+    ("POST", "/organiser/e/{e}/phase/open", {}, None, 303),
+]
+
+
+def _template(path: str) -> str:
+    path = path.replace("{e}", "{election_id}").replace("/phase/open", "/phase/{action}")
+    return path.replace("{r}", "{report_id}").replace("{q}", "{report_id}")
+
+
+def _election_routes(router: Any) -> set[tuple[str, str]]:
+    return {
+        (method, route.path)
+        for route in router.routes
+        if "{election_id}" in route.path
+        for method in route.methods
+    }
+
+
+def test_the_lists_hold_every_route_under_an_election() -> None:
+    """A new organiser route under an election must be added here, so it is checked."""
+    assert {(m, _template(p)) for m, p, *_ in API_ROUTES} == _election_routes(organiser_api.router)
+    pages = {(m, _template(p)) for m, p, *_ in PAGE_ROUTES}
+    assert pages == _election_routes(organiser_pages.router)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def other(demo_ceremony: DemoCeremonies) -> DemoCeremony:
+    return demo_ceremony(B)
+
+
+@dataclass
+class Scoped:
+    """The fixture's server with a token scoped to one election."""
+
+    web: WebElection
+    token: str
+
+    def call(self, method: str, path: str, **kw: Any) -> Response:
+        return call(self.web, self.token, method, path, **kw)
+
+
+def call(web: WebElection, token: str, method: str, path: str, **kw: Any) -> Response:
+    headers = {"authorization": f"Bearer {token}", **kw.pop("headers", {})}
+    r: Response = web.client.request(method, path, headers=headers, **kw)
+    return r
+
+
+def scoped(web: WebElection, election_id: str = A) -> Scoped:
+    return Scoped(web, str(web.services.organisers.create_token(LABEL, election_id)))
+
+
+def create_b(web: WebElection, other: DemoCeremony) -> None:
+    """B, with the same roll as A and two pending reports (1 and 2, the ids used on A)."""
+    web.services.elections.create(other.manifest, other.key)
+    web.services.roll.import_csv(B, roll_csv())
+    assert submit_reports(web, B) == (1, 2)
+
+
+def submit_reports(web: WebElection, election_id: str) -> tuple[int, int]:
+    reports = web.services.reports
+    first = reports.submit(election_id, "A quota per manager", "", "", b"memo", "text/plain")
+    second = reports.submit(election_id, "Something unrelated entirely", "", "", None, None)
+    return first, second
+
+
+def b_untouched(web: WebElection) -> None:
+    s = web.services
+    assert s.elections.phase(B) == "setup"
+    assert s.roll.count(B) == len(ROLL) and s.roll.exception_count(B) == 0
+    assert s.reports.counts(B) == {"pending": 2, "published": 0, "rejected": 0}
+    assert [ev.kind for ev in s.store.iter_events(B)] == ["setup"]
+
+
+def path_of(template: str, election_id: str, reports: tuple[int, int] = (1, 2)) -> str:
+    r, q = reports
+    return template.format(e=election_id, r=r, q=q)
+
+
+def create_body(ceremony: DemoCeremony) -> bytes:
+    return as_json(
+        {
+            "manifest": manifest_to_json(ceremony.manifest),
+            "election_key": encode_election_key(ceremony.key),
+        }
+    )
+
+
+def answer(r: Response) -> tuple[int, str, bytes]:
+    return r.status_code, r.headers.get("content-type", ""), r.content
+
+
+# -- the API ---------------------------------------------------------------------------------
+
+
+def test_a_scoped_token_does_everything_on_its_own_election(
+    web_setup: WebElection, other: DemoCeremony, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    create_b(web_setup, other)
+    party = scoped(web_setup)
+    assert web_setup.services.organisers.check(party.token) == Organiser(LABEL, A)
+    mine = submit_reports(web_setup, A)
+    for method, template, headers, body, expected in API_ROUTES:
+        r = party.call(method, path_of(template, A, mine), headers=headers, content=body)
+        assert r.status_code == expected, (method, template, r.text)
+    s = web_setup.services
+    assert s.elections.phase(A) == "tallied"
+    assert s.roll.count(A) == len(ROLL) + len(NEW)
+    assert s.reports.counts(A) == {"pending": 0, "published": 1, "rejected": 1}
+    b_untouched(web_setup)
+    # the log names the organiser by its label, never by its token
+    assert f"organiser {LABEL!r}: tally {A}" in caplog.text
+    assert party.token not in caplog.text
+
+
+def test_another_election_answers_as_one_that_does_not_exist(
+    web_setup: WebElection, other: DemoCeremony
+) -> None:
+    """Every organiser API route of B, with a token scoped to A: the same answer, byte for
+    byte, before B exists and once it does; and nothing of B changes."""
+    party = scoped(web_setup)
+
+    def answers() -> list[tuple[int, str, bytes]]:
+        found = []
+        for method, template, headers, body, _ in API_ROUTES:
+            r = party.call(method, path_of(template, B), headers=headers, content=body)
+            assert r.status_code == 404, (method, template, r.text)
+            assert r.json()["error"] == {
+                "code": "not_found",
+                "message": f"there is no election {B!r}",
+            }
+            found.append(answer(r))
+        return found
+
+    missing = answers()
+    create_b(web_setup, other)
+    assert answers() == missing
+    b_untouched(web_setup)
+
+    # 401 before 404: without a valid token B's routes say so, as any election's do
+    for method, template, headers, body, _ in API_ROUTES:
+        for auth in ({}, {"authorization": f"Bearer {WRONG_TOKEN}"}):
+            r = web_setup.client.request(
+                method, path_of(template, B), headers={**headers, **auth}, content=body
+            )
+            assert r.status_code == 401, (method, template, r.text)
+            assert r.json()["error"]["code"] == "not_signed_in"
+    # the operator's token still manages B
+    r = call(web_setup, web_setup.organiser_token, "GET", f"/api/organiser/e/{B}/status")
+    assert r.status_code == 200 and r.json()["phase"] == "setup"
+    b_untouched(web_setup)
+
+
+def test_a_scoped_token_creates_only_its_own_election(
+    web: WebElection, other: DemoCeremony
+) -> None:
+    create = "/api/organiser/elections"
+    mine, theirs = scoped(web, B), scoped(web, A)
+    # another election, existing or not, is refused the same way, before anything else
+    r = theirs.call("POST", create, headers=JSON, content=create_body(other))
+    assert r.status_code == 403, r.text
+    refused = answer(r)
+    error = r.json()["error"]
+    assert error["code"] == "forbidden" and f"cannot create election {B!r}" in error["message"]
+    assert B not in web.services.store.list_elections()
+    r = mine.call("POST", create, headers=JSON, content=create_body(web.ceremony))
+    assert r.status_code == 403 and "already exists" not in r.text, r.text
+
+    r = mine.call("POST", create, headers=JSON, content=create_body(other))
+    assert r.status_code == 201, r.text
+    assert r.json()["election_id"] == B and web.services.elections.phase(B) == "setup"
+    assert answer(theirs.call("POST", create, headers=JSON, content=create_body(other))) == refused
+    # its own, once it exists: the same answer as for any token
+    r = mine.call("POST", create, headers=JSON, content=create_body(other))
+    assert r.status_code == 409 and "already exists" in r.text
+    assert mine.call("GET", f"/api/organiser/e/{B}/status").status_code == 200
+    assert mine.call("GET", f"/api/organiser/e/{A}/status").status_code == 404
+
+    # the page refuses it too, and lists the token's own election only
+    client = web.client
+    csrf = sign_in_page(client, theirs.token)
+    files = {
+        "manifest": ("m.json", as_json(manifest_to_json(other.manifest))),
+        "election_key": ("k.json", as_json(encode_election_key(other.key))),
+    }
+    r = client.post("/organiser/elections", files=files, data={"csrf": csrf})
+    assert r.status_code == 403 and f"cannot create election {B!r}" in html.unescape(r.text)
+    assert f'href="/organiser/e/{A}"' in r.text and f'href="/organiser/e/{B}"' not in r.text
+
+
+# -- the pages -------------------------------------------------------------------------------
+
+
+def page_request(
+    web: WebElection,
+    csrf: str,
+    method: str,
+    path: str,
+    data: dict[str, str] | None,
+    upload: bytes | None,
+    **kw: Any,
+) -> Response:
+    if method == "GET":
+        return web.client.get(path, follow_redirects=False, **kw)
+    files = {"roll": ("roll.csv", upload, "text/csv")} if upload is not None else None
+    r: Response = web.client.post(
+        path, data={**(data or {}), "csrf": csrf}, files=files, follow_redirects=False, **kw
+    )
+    return r
+
+
+def test_the_pages_with_a_scoped_token(web_setup: WebElection, other: DemoCeremony) -> None:
+    create_b(web_setup, other)
+    party = scoped(web_setup)
+    csrf = sign_in_page(web_setup.client, party.token)
+    listing = web_setup.client.get("/organiser/elections")
+    assert listing.status_code == 200
+    assert f'href="/organiser/e/{A}"' in listing.text
+    assert f'href="/organiser/e/{B}"' not in listing.text and B not in listing.text
+
+    mine = submit_reports(web_setup, A)
+    for method, template, data, upload, expected in PAGE_ROUTES:
+        path = path_of(template, A, mine)
+        r = page_request(web_setup, csrf, method, path, data, upload)
+        assert r.status_code == expected, (method, path, r.text)
+        if expected == 200:
+            csrf = page_csrf(r.text)
+    s = web_setup.services
+    assert s.elections.phase(A) == "open" and s.roll.count(A) == len(ROLL) + len(NEW)
+    assert s.reports.counts(A) == {"pending": 0, "published": 1, "rejected": 1}
+    b_untouched(web_setup)
+
+
+def test_the_pages_of_another_election_answer_as_for_none(
+    web_setup: WebElection, other: DemoCeremony
+) -> None:
+    """Signed in on the page with a token scoped to A: B's pages, as HTML and as JSON, and
+    the API with the page cookie, answer the same before B exists and once it does."""
+    party = scoped(web_setup)
+    client = web_setup.client
+    csrf = sign_in_page(client, party.token)
+
+    def answers() -> list[tuple[int, str, bytes]]:
+        found = []
+        for accept in ("text/html", "application/json"):
+            for method, template, data, upload, _ in PAGE_ROUTES:
+                path = path_of(template, B)
+                r = page_request(
+                    web_setup, csrf, method, path, data, upload, headers={"accept": accept}
+                )
+                assert r.status_code == 404, (method, path, accept, r.text)
+                found.append(answer(r))
+        for method, template, headers, body, _ in API_ROUTES:  # the cookie and CSRF header
+            path = path_of(template, B)
+            r = client.request(
+                method, path, headers={**headers, "x-csrf-token": csrf}, content=body
+            )
+            assert r.status_code == 404, (method, path, r.text)
+            found.append(answer(r))
+        return found
+
+    missing = answers()
+    assert any(b"<html" in body for _, _, body in missing)
+    create_b(web_setup, other)
+    assert answers() == missing
+    b_untouched(web_setup)
+
+    # a page of B without a valid cookie goes to the sign-in page, as any election's does
+    client.cookies.set("hb_organiser", WRONG_TOKEN)
+    r = client.get(f"/organiser/e/{B}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/organiser"
+
+
+def test_an_all_elections_token_manages_both(web_setup: WebElection, other: DemoCeremony) -> None:
+    create_b(web_setup, other)
+    operator = web_setup.services.organisers.check(web_setup.organiser_token)
+    assert operator == Organiser("test organiser", None)
+    for election_id in (A, B):
+        path = f"/api/organiser/e/{election_id}/status"
+        assert call(web_setup, web_setup.organiser_token, "GET", path).status_code == 200
+    path = f"/api/organiser/e/{B}/exceptions"
+    body = as_json({"contact": "a1@example.org", "reason": "one family"})
+    r = call(web_setup, web_setup.organiser_token, "POST", path, headers=JSON, content=body)
+    assert r.status_code == 201, r.text
+    sign_in_page(web_setup.client, web_setup.organiser_token)
+    listing = web_setup.client.get("/organiser/elections").text
+    assert f'href="/organiser/e/{A}"' in listing and f'href="/organiser/e/{B}"' in listing
+    assert web_setup.client.get(f"/organiser/e/{B}").status_code == 200
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def test_the_command_line_makes_scoped_and_all_elections_tokens(
+    database_url: str, tmp_path: Path
+) -> None:
+    result = hb(
+        "organiser", "token", LABEL, "--election", B, "--database", database_url, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    scoped_token = result.stdout.strip()
+    assert TOKEN.fullmatch(scoped_token), result.stdout
+
+    result = hb("organiser", "token", "operator", "--database", database_url, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    operator_token = result.stdout.strip()
+    assert TOKEN.fullmatch(operator_token), result.stdout
+    warning = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(warning) == 1 and warning[0].startswith("warning:"), result.stderr
+    assert "every election on this server" in warning[0]
+    assert operator_token not in result.stderr
+
+    for bad in ("Party 1", "-party", "x" * 65, ""):
+        result = hb(
+            "organiser", "token", "mistyped", "--election", bad, "--database", database_url,
+            cwd=tmp_path,
+        )  # fmt: skip
+        one_line_error(result, "election id")
+        assert result.stdout == ""
+
+    store = SqlStore(database_url)
+    try:
+        organisers = Organisers(store)
+        assert organisers.check(scoped_token) == Organiser(LABEL, B)
+        assert organisers.check(operator_token) == Organiser("operator", None)
+        assert organisers.labels() == ["operator", LABEL]
+    finally:
+        store.close()
