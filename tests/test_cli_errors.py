@@ -6,55 +6,35 @@ from __future__ import annotations
 import json
 import multiprocessing
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
 from honestballot.store.sql import SqlStore
-
-
-def hb(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "honestballot", *(str(a) for a in args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
-
-
-def one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    for word in words:
-        assert word in lines[0], result.stderr
+from tests.helpers import one_line_error, run_cli
 
 
 def test_a_voter_secret_is_never_overwritten(tmp_path: Path) -> None:
     cred = tmp_path / "credential.json"
-    assert hb("voter", "credential", "--out", cred, cwd=tmp_path).returncode == 0
+    assert run_cli("voter", "credential", "--out", cred, cwd=tmp_path).returncode == 0
     kept = cred.read_bytes()
-    one_line_error(hb("voter", "credential", "--out", cred, cwd=tmp_path), "refusing")
+    one_line_error(run_cli("voter", "credential", "--out", cred, cwd=tmp_path), "refusing")
     assert cred.read_bytes() == kept
     assert stat.S_IMODE(cred.stat().st_mode) == 0o600
     # nor an existing file that others can read
     readable = tmp_path / "public.json"
     readable.write_text("{}")
-    one_line_error(hb("voter", "credential", "--out", readable, cwd=tmp_path), "refusing")
+    one_line_error(run_cli("voter", "credential", "--out", readable, cwd=tmp_path), "refusing")
     assert readable.read_text() == "{}"
 
 
 def test_a_path_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-directory" / "credential.json"
-    one_line_error(hb("voter", "credential", "--out", missing, cwd=tmp_path), str(missing))
+    one_line_error(run_cli("voter", "credential", "--out", missing, cwd=tmp_path), str(missing))
 
 
 def test_a_database_that_cannot_be_reached_is_one_line(tmp_path: Path) -> None:
-    result = hb(
+    result = run_cli(
         "organiser", "token", "x", "--database", "postgresql://127.0.0.1:1/none", cwd=tmp_path
     )
     one_line_error(result, "the database cannot be used")
@@ -66,7 +46,7 @@ def test_a_database_from_a_newer_release_is_refused_and_left_alone(tmp_path: Pat
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-    result = hb("organiser", "token", "x", "--database", url, cwd=tmp_path)
+    result = run_cli("organiser", "token", "x", "--database", url, cwd=tmp_path)
     one_line_error(result, "'9999'", "newer release")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999"
@@ -81,7 +61,7 @@ def test_a_malformed_record_is_one_line_for_the_consistency_check(tmp_path: Path
     listed = tmp_path / "listed.jsonl"
     listed.write_bytes(b"[1]\n")
     for record in (empty, listed):
-        result = hb("log", "consistency", "--record", record, "--old-head", head, cwd=tmp_path)
+        result = run_cli("log", "consistency", "--record", record, "--old-head", head, cwd=tmp_path)
         assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from honestballot.errors import ProtocolError
 from honestballot.store.migrate import alembic_config
@@ -25,20 +27,34 @@ def test_the_migrations_match_the_schema(database_url: str) -> None:
         store.close()
 
 
-def test_opening_a_store_twice_upgrades_once_and_downgrade_removes_everything(
-    database_url: str,
+def _at_revision(
+    database_url: str, revision: str, fill: Callable[[Connection], None] = lambda _: None
 ) -> None:
-    SqlStore(database_url).close()
-    store = SqlStore(database_url)  # already at head: nothing to do, no error
+    """Migrate a new database down to ``revision`` and add rows there with ``fill``."""
+    store = SqlStore(database_url)
     try:
         with store.engine.connect() as conn:
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "base")
+            command.downgrade(cfg, revision)
             conn.commit()
-        assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}
+            fill(conn)
+            conn.commit()
     finally:
         store.close()
+
+
+def test_opening_a_store_twice_upgrades_once_and_downgrade_removes_everything(
+    database_url: str,
+) -> None:
+    SqlStore(database_url).close()
+    SqlStore(database_url).close()  # already at head: nothing to do, no error
+    _at_revision(database_url, "base")
+    engine = create_engine(engine_url(database_url))
+    try:
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
 
 
 def test_migration_0002_counts_the_active_credentials_already_registered(
@@ -46,53 +62,42 @@ def test_migration_0002_counts_the_active_credentials_already_registered(
 ) -> None:
     """A database migrated from the first schema gets each unit's count of active
     credentials from the credentials already there (revoked ones left out)."""
-    store = SqlStore(database_url)
+    rows = [("e1", b"a", "north", False), ("e1", b"b", "north", False),
+            ("e1", b"c", "north", True), ("e1", b"d", "south", False),
+            ("e2", b"a", "north", False)]  # fmt: skip
+
+    def fill(conn: Connection) -> None:
+        for election_id, credential, unit, revoked in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO credentials (election_id, credential, unit, revoked) "
+                    "VALUES (:e, :c, :u, :r)"
+                ),
+                {"e": election_id, "c": credential.ljust(32, b"\0"), "u": unit, "r": revoked},
+            )
+
+    _at_revision(database_url, "0001", fill)
+    store = SqlStore(database_url)  # migrates to the head
     try:
-        with store.engine.connect() as conn:
-            cfg = alembic_config()
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0001")
-            conn.commit()
-            rows = [("e1", b"a", "north", False), ("e1", b"b", "north", False),
-                    ("e1", b"c", "north", True), ("e1", b"d", "south", False),
-                    ("e2", b"a", "north", False)]  # fmt: skip
-            for election_id, credential, unit, revoked in rows:
-                conn.execute(
-                    text(
-                        "INSERT INTO credentials (election_id, credential, unit, revoked) "
-                        "VALUES (:e, :c, :u, :r)"
-                    ),
-                    {"e": election_id, "c": credential.ljust(32, b"\0"), "u": unit, "r": revoked},
-                )
-            conn.commit()
-            command.upgrade(cfg, "head")
-            conn.commit()
-            with store.transaction() as tx:
-                assert store.active_credentials_per_unit(tx, "e1") == {"north": 2, "south": 1}
-                assert store.active_credentials_per_unit(tx, "e2", ["north"]) == {"north": 1}
+        with store.transaction() as tx:
+            assert store.active_credentials_per_unit(tx, "e1") == {"north": 2, "south": 1}
+            assert store.active_credentials_per_unit(tx, "e2", ["north"]) == {"north": 1}
     finally:
         store.close()
 
 
 def _at_0001_with_events(database_url: str, kinds: list[str]) -> None:
-    store = SqlStore(database_url)
-    try:
-        with store.engine.connect() as conn:
-            cfg = alembic_config()
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0001")
-            conn.commit()
-            for seq, kind in enumerate(kinds):
-                conn.execute(
-                    text(
-                        "INSERT INTO events (election_id, seq, kind, time_ms, line, leaf_hash) "
-                        "VALUES ('old-primary', :s, :k, 0, :l, :h)"
-                    ),
-                    {"s": seq, "k": kind, "l": b"{}", "h": bytes(32)},
-                )
-            conn.commit()
-    finally:
-        store.close()
+    def fill(conn: Connection) -> None:
+        for seq, kind in enumerate(kinds):
+            conn.execute(
+                text(
+                    "INSERT INTO events (election_id, seq, kind, time_ms, line, leaf_hash) "
+                    "VALUES ('old-primary', :s, :k, 0, :l, :h)"
+                ),
+                {"s": seq, "k": kind, "l": b"{}", "h": bytes(32)},
+            )
+
+    _at_revision(database_url, "0001", fill)
 
 
 def _revision(database_url: str) -> str | None:
