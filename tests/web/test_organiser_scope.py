@@ -26,8 +26,7 @@ from honestballot.record.trustee import encode_election_key
 from honestballot.service.organisers import Organiser, Organisers
 from honestballot.store.sql import SqlStore
 from honestballot.web import organiser_api, organiser_pages
-from tests.helpers import DemoCeremonies, DemoCeremony
-from tests.test_cli_errors import hb, one_line_error
+from tests.helpers import DemoCeremonies, DemoCeremony, one_line_error, run_cli
 from tests.web.conftest import ROLL, WebElection, as_json, roll_csv
 from tests.web.test_organiser import CSV_TYPE, JSON, NEW, WRONG_TOKEN, page_csrf, sign_in_page
 
@@ -394,7 +393,7 @@ def test_an_all_elections_token_manages_both(web_setup: WebElection, other: Demo
 def test_the_command_line_makes_scoped_and_all_elections_tokens(
     database_url: str, tmp_path: Path
 ) -> None:
-    result = hb(
+    result = run_cli(
         "organiser", "token", LABEL, "--election", B, "--database", database_url, cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
@@ -402,7 +401,7 @@ def test_the_command_line_makes_scoped_and_all_elections_tokens(
     scoped_token = result.stdout.strip()
     assert TOKEN.fullmatch(scoped_token), result.stdout
 
-    result = hb("organiser", "token", "operator", "--database", database_url, cwd=tmp_path)
+    result = run_cli("organiser", "token", "operator", "--database", database_url, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     operator_token = result.stdout.strip()
     assert TOKEN.fullmatch(operator_token), result.stdout
@@ -412,7 +411,7 @@ def test_the_command_line_makes_scoped_and_all_elections_tokens(
     assert operator_token not in result.stderr
 
     for bad in ("Party 1", "-party", "x" * 65, ""):
-        result = hb(
+        result = run_cli(
             "organiser", "token", "mistyped", "--election", bad, "--database", database_url,
             cwd=tmp_path,
         )  # fmt: skip
