@@ -221,7 +221,7 @@ def test_a_cast_ballots_ciphertexts_can_never_be_audited(
     )
     election.cast(second)  # the counted one; the first is superseded
     for ballot, opening in ((second, second_opening), (first, first_opening)):
-        with pytest.raises(BallotRejected, match="a ballot this credential cast"):
+        with pytest.raises(BallotRejected, match="a ballot cast on the board"):
             election.service.audit(election.id, _resigned(election, ballot, 1), opening)
     election.service.close(election.id)
     assert "audit" not in election.kinds()

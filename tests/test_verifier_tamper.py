@@ -27,11 +27,17 @@ import pytest
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree, TreeHead, leaf_hash
 from honestballot.crypto.randomness import SeededRandomness
-from honestballot.protocol.ballot import encrypt_ballot
+from honestballot.errors import BallotRejected
+from honestballot.protocol.ballot import alphas, encrypt_ballot
 from honestballot.protocol.credential import generate_credential
 from honestballot.protocol.decryption import create_decryption_share
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
-from honestballot.record.ballot import ballot_from_json, ballot_to_json
+from honestballot.record.ballot import (
+    ballot_from_json,
+    ballot_to_json,
+    opening_to_json,
+    spoiled_to_json,
+)
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import sign_tree_head
 from honestballot.record.trustee import encode_decryption_share
@@ -819,6 +825,148 @@ def test_a_ballot_event_without_its_ballot_is_a_named_format_failure(record: Rec
 
     report = _edit(record, "ballot", drop)
     assert "record.format" in failed(report), describe(report)
+
+
+# -- the board's rules that need the whole record --------------------------------------
+
+
+def test_an_audit_moved_into_the_voting_period_is_caught(record: Record) -> None:
+    """Audits appear only in one block right before the close, with the close's time: an
+    audit placed next to the ballot cast a moment later ties its choices, by time, to
+    that ballot's credential.  A server that moves one there, with a believable time, and
+    re-signs the log is caught by the board rules."""
+    lines = list(record.lines)
+    audit = json.loads(lines.pop(record.line_of("audit")))
+    after = record.line_of("ballot")  # the first ballot, before the audit's old place
+    audit["time_ms"] = json.loads(lines[after])["time_ms"]
+    lines.insert(after + 1, canonical_bytes(audit))
+    report = verify(resign(renumber(lines), record.election_id, record.board_secret))
+    assert failed(report) == {"board.rules"}, describe(report)
+    [check] = report.failures
+    assert "follows an audit" in check.detail, check.detail
+
+
+def test_audits_out_of_order_or_timed_apart_from_the_close_are_caught(
+    tmp_path: Path,
+) -> None:
+    """Two audits in the block before the close: swapped (not in tracking-hash order), or
+    one given another time than the close's, each fail the board rules."""
+    rec = _election_with(tmp_path, audits=2)
+    first, second = rec.line_of("audit", 0), rec.line_of("audit", 1)
+    swapped = list(rec.lines)
+    swapped[first], swapped[second] = swapped[second], swapped[first]
+    report = verify(resign(renumber(swapped), rec.election_id, rec.board_secret))
+    assert failed(report) == {"board.rules"}, describe(report)
+    assert "tracking-hash order" in report.failures[0].detail
+    retimed = list(rec.lines)
+    event = json.loads(retimed[first])
+    event["time_ms"] -= 1
+    retimed[first] = canonical_bytes(event)
+    report = verify(resign(retimed, rec.election_id, rec.board_secret))
+    assert failed(report) == {"board.rules"}, describe(report)
+    assert "close's time" in report.failures[0].detail
+
+
+def _election_with(directory: Path, *, audits: int) -> Record:
+    """A small election on the tamper suite's manifest: two voters in north, one ballot
+    each, ``audits`` audits, closed (no tally)."""
+    manifest = small_manifest()
+    rng = SeededRandomness(f"board-rules-{audits}")
+    key, _ = run_key_ceremony(manifest, directory, rng)
+    url = f"sqlite:///{directory / 'store.sqlite'}"
+    clock = itertools.count(1_760_000_000_000, 1000).__next__
+    service = ElectionService(SqlStore(url), rng, clock=clock)
+    ctx = service.create(manifest, key)
+    voters = [generate_credential(rng) for _ in range(2)]
+    for voter in voters:
+        service.register_credential(ELECTION_ID, voter.public, "north")
+    service.open(ELECTION_ID)
+    for voter in voters:
+        ballot, _ = encrypt_ballot(ctx, voter, CHOICES[0], rng)
+        service.cast(ELECTION_ID, json.dumps(ballot_to_json(ballot)))
+    for i in range(audits):
+        audited, opening = encrypt_ballot(ctx, voters[i % 2], CHOICES[i], rng)
+        service.audit(ELECTION_ID, audited, opening)
+    service.close(ELECTION_ID)
+    path = directory / "record.jsonl"
+    service.export_record(ELECTION_ID, str(path))
+    service.store.close()
+    return Record(path.read_bytes().splitlines(), board_secret_of(url, ELECTION_ID), ELECTION_ID)
+
+
+def test_a_cast_ballot_sharing_a_ciphertext_with_an_audit_is_caught(tmp_path: Path) -> None:
+    """An audit publishes its ciphertexts' randomness: a counted ballot made with the same
+    randomness (here by a second credential of someone who holds it) would have its
+    choices published.  The service refuses that audit; forced onto the board in place of
+    a real audit and re-signed, the record fails the board rules."""
+    directory = tmp_path / "election"
+    directory.mkdir()
+    rec = _election_with(directory, audits=1)
+    store = SqlStore(f"sqlite:///{directory / 'store.sqlite'}")
+    ctx = ElectionService(store).context(ELECTION_ID)
+    store.close()
+    # a ballot and an audited one made with the same randomness, under two credentials
+    mine, _ = encrypt_ballot(
+        ctx, generate_credential(SeededRandomness("mine")), CHOICES[0], SeededRandomness("r")
+    )
+    copy, opening = encrypt_ballot(
+        ctx, generate_credential(SeededRandomness("other")), CHOICES[0], SeededRandomness("r")
+    )
+    assert alphas(mine) == alphas(copy)
+    # the first voter's credential and ballot become ``mine``; the audit becomes ``copy``
+    lines = list(rec.lines)
+    changes: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
+        ("credential", lambda b: b.update(credential=mine.credential.hex())),
+        ("ballot", lambda b: b.update(ballot=ballot_to_json(mine))),
+        ("audit", lambda b: b.update(
+            spoiled=spoiled_to_json(copy.spoiled()), opening=opening_to_json(opening)
+        )),
+    ]  # fmt: skip
+    for kind, change in changes:
+        event = json.loads(lines[rec.line_of(kind)])
+        change(event["body"])
+        lines[rec.line_of(kind)] = canonical_bytes(event)
+    report = verify(resign(lines, rec.election_id, rec.board_secret))
+    assert failed(report) == {"board.rules"}, describe(report)
+    assert "ciphertexts of a ballot cast" in report.failures[0].detail
+
+
+def test_the_service_refuses_an_audit_sharing_a_ciphertext_with_any_cast_ballot(
+    tmp_path: Path,
+) -> None:
+    """Not only the auditing credential's own ballots: a ballot cast by another credential
+    with the same randomness can no more be opened by an audit."""
+    manifest = small_manifest()
+    rng = SeededRandomness("shared-alpha")
+    key, _ = run_key_ceremony(manifest, tmp_path, rng)
+    service = ElectionService(SqlStore(f"sqlite:///{tmp_path / 'store.sqlite'}"), rng)
+    ctx = service.create(manifest, key)
+    a, b = generate_credential(rng), generate_credential(rng)
+    for voter in (a, b):
+        service.register_credential(ELECTION_ID, voter.public, "north")
+    service.open(ELECTION_ID)
+    cast, _ = encrypt_ballot(ctx, a, CHOICES[0], SeededRandomness("same r"))
+    copy, opening = encrypt_ballot(ctx, b, CHOICES[0], SeededRandomness("same r"))
+    assert alphas(cast) == alphas(copy) and cast.tracking_hash() != copy.tracking_hash()
+    service.cast(ELECTION_ID, json.dumps(ballot_to_json(cast)))
+    with pytest.raises(BallotRejected, match="ciphertexts of a ballot cast"):
+        service.audit(ELECTION_ID, copy, opening)
+    service.store.close()
+
+
+def test_a_unit_held_back_that_the_rule_breaks_out_is_caught(record: Record) -> None:
+    """North has enough ballots and the units held back are safe together: a tally that
+    holds north back too (publishing less than the rule says) is named as such."""
+
+    def hold_back_north(body: dict[str, Any]) -> None:
+        tally = body["tally"]
+        tally["entries"] = [e for e in tally["entries"] if not e["id"].endswith("@north")]
+
+    report = _edit(record, "tally", hold_back_north)
+    assert "tally.min-unit-size" in failed(report), describe(report)
+    [check] = [c for c in report.checks if c.name == "tally.min-unit-size"]
+    assert "held back although the rule breaks them out" in check.detail
+    assert "north" in check.detail
 
 
 # -- the demo record (min_unit_size 50, real clock) ------------------------------------

@@ -128,6 +128,13 @@ def _tracking_hash(
     return hash_bytes(TRACKING_TAG, hash_bytes(CIPHERTEXTS_TAG, election_hash, ciphertexts), seal)
 
 
+def alphas(ballot: EncryptedBallot | SpoiledBallot) -> frozenset[bytes]:
+    """The ``alpha = r·B`` of every ciphertext of a ballot, as bytes: two ciphertexts share
+    one only if they were made with the same randomness, so an audited ballot's alphas
+    (whose randomness its opening made public) must appear in no ballot cast on the board."""
+    return frozenset(ct.alpha.data for c in ballot.contests for ct in c.ciphertexts)
+
+
 def tracking_code(tracking_hash: bytes) -> str:
     """A short, readable form of a tracking hash: 16 base32 characters (80 bits)."""
     text = base64.b32encode(tracking_hash[:10]).decode()

@@ -1,42 +1,56 @@
-"""The public board: the events of an election and the rules for their order.
+"""The public board's rulebook: its events and the rules each one must obey.
 
 Every public fact of an election is an event appended to the board (a Merkle
-transparency log, see :mod:`honestballot.crypto.merkle`).  :class:`BoardRules`
-replays events in order and raises :class:`ProtocolError` at the first one that
-breaks the election's rules.  The service runs the same replay before it appends
-anything, and the verifier runs it over the whole record, so both apply one set
-of rules.
+transparency log, see :mod:`honestballot.crypto.merkle`).  The rules are written once,
+here, as pure functions over a small read-only view of the board so far
+(:class:`BoardView`): the ``check_*`` functions raise at the first rule an event breaks
+and change nothing.  :class:`BoardRules` is the board held in memory; its
+:meth:`~BoardRules.apply` checks an event with those functions, then records it.
+
+Both sides call the same functions.  The verifier replays the whole record through one
+:class:`BoardRules`; the voting service, before every append, loads a
+:class:`BoardRules` holding just what the operation at hand touches (its credentials,
+units, tracking hashes and ciphertexts, read from its store under the election's lock)
+and applies the events it is about to write.  What the service refuses on private state
+(sessions, the roll's rows, rate limits) is not here.
 
 Order of phases::
 
-    setup -> credential* -> [roll] -> open -> (credential | ballot [superseded] | audit)*
-          -> close -> tally -> decryption-share* -> result
+    setup -> credential* -> [roll] -> open -> (credential | ballot [superseded])*
+          -> audit* -> close -> tally -> decryption-share* -> result
 
 Re-voting: a ballot from a credential that already has a counted ballot must be
-followed immediately by a ``superseded`` event naming the old and the new
-tracking hash; the last ballot per credential is the one counted.  A ballot
-whose tracking hash is already on the board (a replay) is refused, as is one
-that was audited (its randomness is public).
+followed immediately by a ``superseded`` event naming the old and the new tracking
+hash; the last ballot per credential is the one counted.  A ballot whose tracking hash
+is already on the board (a replay) is refused.
 
-Credential replacement: a voter who lost a credential, or whose credential was
-taken by someone else, signs in again and registers a new one that *replaces*
-the old.  From then on the old credential is revoked: its ballots stop counting
-and it cannot cast again.  The service links old and new through its private
-roll; the board shows only the two public keys.
+Audits: an audited ballot is opened, so its randomness is public.  No ballot cast on the
+board may share a ciphertext (an ``alpha = r·B``) with an audited one, in either order,
+nor may two audits.  Audits appear on the board only as one block right before
+``close``, in increasing tracking-hash order, each with the close's time: an audit
+placed when it was made would sit next to the ballot its voter cast a moment later.
 
-The roll: the organiser's roll summary (voters per unit, and how many shared
-phone numbers or e-mail addresses were allowed as exceptions) is posted before
-opening.  Once it is on the board, no unit can ever hold more active
-credentials than it has voters on the roll.
+Credential replacement: a voter who lost a credential, or whose credential was taken by
+someone else, signs in again and registers a new one that *replaces* the old.  From then
+on the old credential is revoked: its ballots stop counting and it cannot cast again,
+nor register again.  The service links old and new through its private roll; the board
+shows only the two public keys.
+
+The roll: the organiser's roll summary (voters per unit, and how many shared phone
+numbers or e-mail addresses were allowed as exceptions) is posted before opening.  Once
+it is on the board, no unit can ever hold more active credentials than it has voters on
+the roll.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Protocol
 
 from honestballot.crypto.group import Point
-from honestballot.errors import ProtocolError
+from honestballot.errors import BallotRejected, InvalidShare, ProtocolError
 
 
 class Phase(Enum):
@@ -76,6 +90,8 @@ class OpenEvent:
 class BallotEvent:
     credential: Point
     tracking_hash: bytes
+    #: the alphas of its ciphertexts (:func:`honestballot.protocol.ballot.alphas`)
+    alphas: frozenset[bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +103,17 @@ class SupersededEvent:
 @dataclass(frozen=True, slots=True)
 class AuditEvent:
     """An audited ballot.  The board shows it without its credential (so that an audit
-    names no voter): the service checked, before publishing, that a registered and
-    active credential made it."""
+    names no voter): the service checked, before holding it, that a registered and
+    active credential made it (:func:`check_audit_credential`)."""
 
     tracking_hash: bytes
+    alphas: frozenset[bytes]
+    time_ms: int
 
 
 @dataclass(frozen=True, slots=True)
 class CloseEvent:
-    pass
+    time_ms: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +145,287 @@ Event = (
     | ResultEvent
 )
 
+#: event kind → (what it does, in messages; the phases it may happen in)
+_PHASES: dict[str, tuple[str, tuple[Phase, ...]]] = {
+    "setup": ("setup", (Phase.EMPTY,)),
+    "credential": ("registering a credential", (Phase.SETUP, Phase.OPEN)),
+    "roll": ("publishing the roll summary", (Phase.SETUP,)),
+    "open": ("opening", (Phase.SETUP,)),
+    "ballot": ("casting a ballot", (Phase.OPEN,)),
+    "audit": ("auditing a ballot", (Phase.OPEN,)),
+    "close": ("closing", (Phase.OPEN,)),
+    "tally": ("publishing the encrypted tally", (Phase.CLOSED,)),
+    "decryption-share": ("publishing a decryption share", (Phase.TALLIED,)),
+    "result": ("publishing the result", (Phase.TALLIED,)),
+}
+
+_KIND: dict[type, str] = {
+    SetupEvent: "setup",
+    CredentialEvent: "credential",
+    RollEvent: "roll",
+    OpenEvent: "open",
+    BallotEvent: "ballot",
+    SupersededEvent: "superseded",
+    AuditEvent: "audit",
+    CloseEvent: "close",
+    TallyEvent: "tally",
+    DecryptionShareEvent: "decryption-share",
+    ResultEvent: "result",
+}
+
+NOT_REGISTERED = "the ballot's credential is not registered in this election"
+REPLACED = "the ballot's credential was replaced by a newer one and can no longer vote"
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """A credential on the board."""
+
+    unit: str
+    revoked: bool
+
+
+class BoardView(Protocol):
+    """What the rules read of the board so far (for the keys an event names)."""
+
+    @property
+    def phase(self) -> Phase: ...
+
+    @property
+    def unit_ids(self) -> frozenset[str]: ...
+
+    @property
+    def roll(self) -> Mapping[str, int] | None:
+        """unit → voters on the roll, once the roll summary is on the board."""
+        ...
+
+    @property
+    def pending_supersede(self) -> tuple[bytes, bytes] | None:
+        """(old, new): the last event was a ballot replacing ``old``; the next event must
+        be the ``superseded`` that says so."""
+        ...
+
+    @property
+    def audit_block(self) -> tuple[bytes, int] | None:
+        """Once the audits before the close have begun: the last one's tracking hash and
+        the block's time."""
+        ...
+
+    def registered(self, credential: Point) -> Registered | None: ...
+
+    def active_in(self, unit: str) -> int:
+        """Credentials registered in ``unit`` and not replaced."""
+        ...
+
+    def latest(self, credential: Point) -> bytes | None:
+        """The tracking hash of the credential's latest ballot, while it is not replaced."""
+        ...
+
+    def entry_kind(self, tracking_hash: bytes) -> str | None:
+        """``"ballot"`` or ``"audit"`` for a tracking hash on the board, else None."""
+        ...
+
+    def audited_any(self, alphas: frozenset[bytes]) -> bool:
+        """Whether an audited ballot has any of these ciphertext alphas."""
+        ...
+
+    def cast_any(self, alphas: frozenset[bytes]) -> bool:
+        """Whether a ballot cast on the board has any of these ciphertext alphas."""
+        ...
+
+    def has_share(self, trustee: int) -> bool: ...
+
+
+# -- the rules ---------------------------------------------------------------------------
+
+
+def check_phase(view: BoardView, kind: str) -> None:
+    """An event of ``kind`` may be appended in the board's present phase."""
+    what, phases = _PHASES[kind]
+    if view.phase not in phases:
+        raise ProtocolError(f"{what} is not allowed in phase {view.phase.value}")
+
+
+def check_sequence(view: BoardView, kind: str) -> None:
+    """What may follow the last event: only ``superseded`` after a ballot that replaced
+    another, and only audits or ``close`` once the audits before the close began."""
+    if view.pending_supersede is not None and kind != "superseded":
+        old, new = view.pending_supersede
+        raise ProtocolError(
+            f"ballot {new.hex()[:16]} replaced {old.hex()[:16]} but no superseded event follows it"
+        )
+    if view.audit_block is not None and kind not in ("audit", "close"):
+        raise ProtocolError(
+            f"a {kind} event follows an audit: audits appear only in one block right before "
+            "the close"
+        )
+
+
+def check_credential(view: BoardView, ev: CredentialEvent) -> None:
+    check_phase(view, "credential")
+    if ev.unit not in view.unit_ids:
+        raise ProtocolError(f"unknown unit {ev.unit!r}")
+    if ev.credential.is_identity():
+        raise ProtocolError("a credential cannot be the identity")
+    if view.registered(ev.credential) is not None:
+        # replaced credentials included: a revoked credential never comes back
+        raise ProtocolError("this credential is already registered")
+    if ev.replaces is not None:
+        old = view.registered(ev.replaces)
+        if old is None or old.revoked:
+            raise ProtocolError("the credential to replace is not an active one")
+        if old.unit != ev.unit:
+            raise ProtocolError("a replacement credential must stay in the same unit")
+    elif view.roll is not None and view.active_in(ev.unit) >= view.roll[ev.unit]:
+        raise ProtocolError(
+            f"unit {ev.unit!r} already has as many active credentials as voters on its roll "
+            f"({view.roll[ev.unit]})"
+        )
+
+
+def check_roll(view: BoardView, ev: RollEvent) -> None:
+    check_phase(view, "roll")
+    if view.roll is not None:
+        raise ProtocolError("the roll summary is published once")
+    units = [u for u, _ in ev.voters_per_unit]
+    if sorted(units) != sorted(view.unit_ids) or len(set(units)) != len(units):
+        raise ProtocolError("the roll summary must list every unit once")
+    for unit, voters in ev.voters_per_unit:
+        active = view.active_in(unit)
+        if active > voters:
+            raise ProtocolError(
+                f"unit {unit!r} has {active} active credentials but only {voters} voters "
+                "on the roll"
+            )
+
+
+def check_voter(view: BoardView, credential: Point) -> None:
+    """The credential is registered and not replaced."""
+    found = view.registered(credential)
+    if found is None:
+        raise BallotRejected(NOT_REGISTERED)
+    if found.revoked:
+        raise BallotRejected(REPLACED)
+
+
+def check_ballot(view: BoardView, ev: BallotEvent) -> None:
+    check_phase(view, "ballot")
+    check_voter(view, ev.credential)
+    if view.audited_any(ev.alphas):
+        raise BallotRejected(
+            "this ballot was already audited (or reuses an audited ballot's ciphertexts, "
+            "whose randomness is public) and cannot be cast"
+        )
+    kind = view.entry_kind(ev.tracking_hash)
+    if kind == "audit":
+        raise BallotRejected("this ballot was already audited and cannot be cast")
+    if kind is not None:
+        raise BallotRejected(
+            "this ballot is already on the board (a replay) and cannot be cast"
+            if view.latest(ev.credential) == ev.tracking_hash
+            else "this ballot was already cast and replaced and cannot be cast again"
+        )
+
+
+def check_superseded(view: BoardView, ev: SupersededEvent) -> None:
+    expected = view.pending_supersede
+    if expected is None:
+        raise ProtocolError("superseded event without a replacing ballot before it")
+    if expected != (ev.old_tracking_hash, ev.new_tracking_hash):
+        raise ProtocolError(
+            "superseded event names the wrong ballots: expected "
+            f"{expected[0].hex()[:16]} -> {expected[1].hex()[:16]}"
+        )
+
+
+def check_audit_credential(view: BoardView, credential: Point) -> None:
+    """The service's check of an audited ballot's credential (registered, not replaced).
+    The board shows audits without their credential, so a verifier cannot repeat it."""
+    check_voter(view, credential)
+
+
+def check_audit(view: BoardView, ev: AuditEvent) -> None:
+    check_phase(view, "audit")
+    block = view.audit_block
+    if block is not None:
+        last, time_ms = block
+        if ev.tracking_hash <= last:
+            raise ProtocolError(
+                "the audits before the close are not in increasing tracking-hash order"
+            )
+        if ev.time_ms != time_ms:
+            raise ProtocolError("the audits before the close do not all carry the close's time")
+    kind = view.entry_kind(ev.tracking_hash)
+    if kind == "audit":
+        raise BallotRejected("this ballot was already audited")
+    if kind is not None:
+        raise BallotRejected("this ballot is already on the board and cannot be audited")
+    if view.audited_any(ev.alphas):
+        raise BallotRejected(
+            "this ballot reuses the ciphertexts of an audited ballot and cannot be audited again"
+        )
+    if view.cast_any(ev.alphas):
+        raise BallotRejected(
+            "this ballot reuses the ciphertexts of a ballot cast on the board and cannot be "
+            "audited (its opening would publish that ballot's choices)"
+        )
+
+
+def check_close(view: BoardView, ev: CloseEvent) -> None:
+    check_phase(view, "close")
+    block = view.audit_block
+    if block is not None and block[1] != ev.time_ms:
+        raise ProtocolError("the audits before the close do not carry the close's time")
+
+
+def check_share(view: BoardView, ev: DecryptionShareEvent) -> None:
+    check_phase(view, "decryption-share")
+    if view.has_share(ev.trustee):
+        raise InvalidShare(f"trustee {ev.trustee} has already published a share")
+
+
+def check_event(view: BoardView, event: Event) -> None:
+    """Every rule ``event`` must obey, given the board so far."""
+    kind = _KIND[type(event)]
+    check_sequence(view, kind)
+    match event:
+        case CredentialEvent():
+            check_credential(view, event)
+        case RollEvent():
+            check_roll(view, event)
+        case BallotEvent():
+            check_ballot(view, event)
+        case SupersededEvent():
+            check_superseded(view, event)
+        case AuditEvent():
+            check_audit(view, event)
+        case CloseEvent():
+            check_close(view, event)
+        case DecryptionShareEvent():
+            check_share(view, event)
+        case _:
+            check_phase(view, kind)
+
+
+# -- the board in memory -----------------------------------------------------------------
+
+
+_NEXT_PHASE = {
+    "setup": Phase.SETUP,
+    "open": Phase.OPEN,
+    "close": Phase.CLOSED,
+    "tally": Phase.TALLIED,
+    "result": Phase.DONE,
+}
+
 
 @dataclass
 class BoardRules:
-    """The state a replay of the board builds, and the rules each event must obey."""
+    """The board held in memory: a :class:`BoardView` that :meth:`apply` extends.
+
+    The verifier starts from an empty one and replays the whole record; the service
+    fills one with what its store holds for the keys of one operation (the maps below
+    need hold only those keys), then applies the events it is about to append."""
 
     phase: Phase = Phase.EMPTY
     unit_ids: frozenset[str] = frozenset()
@@ -139,144 +434,92 @@ class BoardRules:
     revoked: set[Point] = field(default_factory=set)
     #: unit -> credentials registered in it and not replaced
     active: dict[str, int] = field(default_factory=dict)
-    #: unit -> voters on the roll, once the roll summary is on the board
     roll: dict[str, int] | None = None
     contact_exceptions: int = 0
-    #: credential -> tracking hash of its latest ballot
-    latest: dict[Point, bytes] = field(default_factory=dict)
-    seen: set[bytes] = field(default_factory=set)
-    audited: set[bytes] = field(default_factory=set)
+    #: credential -> tracking hash of its latest ballot (replaced credentials left out)
+    latest_ballot: dict[Point, bytes] = field(default_factory=dict)
+    #: tracking hash -> "ballot" or "audit", for every entry with one
+    entries: dict[bytes, str] = field(default_factory=dict)
+    audited_alphas: set[bytes] = field(default_factory=set)
+    cast_alphas: set[bytes] = field(default_factory=set)
     superseded: dict[bytes, bytes] = field(default_factory=dict)
     share_trustees: set[int] = field(default_factory=set)
     ballots_cast: int = 0
-    #: set when the last event was a ballot that replaced an earlier one
+    audits: int = 0
     pending_supersede: tuple[bytes, bytes] | None = None
+    audit_block: tuple[bytes, int] | None = None
 
-    def _require(self, *phases: Phase, what: str) -> None:
-        if self.phase not in phases:
-            raise ProtocolError(f"{what} is not allowed in phase {self.phase.value}")
+    # -- the view --------------------------------------------------------------------------
 
-    def expected_supersede(self) -> tuple[bytes, bytes] | None:
-        """The (old, new) pair the next event must record, if any."""
-        return self.pending_supersede
-
-    def apply(self, event: Event) -> None:
-        if self.pending_supersede is not None and not isinstance(event, SupersededEvent):
-            old, new = self.pending_supersede
-            raise ProtocolError(
-                f"ballot {new.hex()[:16]} replaced {old.hex()[:16]} "
-                "but no superseded event follows it"
-            )
-        match event:
-            case SetupEvent():
-                self._require(Phase.EMPTY, what="setup")
-                self.unit_ids = event.unit_ids
-                self.phase = Phase.SETUP
-            case CredentialEvent():
-                self._require(Phase.SETUP, Phase.OPEN, what="registering a credential")
-                if event.unit not in self.unit_ids:
-                    raise ProtocolError(f"credential registered in unknown unit {event.unit!r}")
-                if event.credential in self.credential_unit:
-                    raise ProtocolError("credential registered twice")
-                if event.replaces is not None:
-                    self._revoke(event.replaces, event.unit)
-                self.credential_unit[event.credential] = event.unit
-                self.active[event.unit] = self.active.get(event.unit, 0) + 1
-                self._check_roll(event.unit)
-            case RollEvent():
-                self._require(Phase.SETUP, what="publishing the roll summary")
-                if self.roll is not None:
-                    raise ProtocolError("the roll summary is published once")
-                units = [u for u, _ in event.voters_per_unit]
-                if sorted(units) != sorted(self.unit_ids) or len(set(units)) != len(units):
-                    raise ProtocolError("the roll summary must list every unit once")
-                self.roll = dict(event.voters_per_unit)
-                self.contact_exceptions = event.contact_exceptions
-                for unit in self.roll:
-                    self._check_roll(unit)
-            case OpenEvent():
-                self._require(Phase.SETUP, what="opening")
-                self.phase = Phase.OPEN
-            case BallotEvent():
-                self._require(Phase.OPEN, what="casting a ballot")
-                self._check_new_ballot(event.credential, event.tracking_hash)
-                previous = self.latest.get(event.credential)
-                self.latest[event.credential] = event.tracking_hash
-                self.seen.add(event.tracking_hash)
-                self.ballots_cast += 1
-                if previous is not None:
-                    self.pending_supersede = (previous, event.tracking_hash)
-            case SupersededEvent():
-                expected = self.pending_supersede
-                got = (event.old_tracking_hash, event.new_tracking_hash)
-                if expected is None:
-                    raise ProtocolError("superseded event without a replacing ballot before it")
-                if expected != got:
-                    raise ProtocolError(
-                        "superseded event names the wrong ballots: expected "
-                        f"{expected[0].hex()[:16]} -> {expected[1].hex()[:16]}"
-                    )
-                self.superseded[event.old_tracking_hash] = event.new_tracking_hash
-                self.pending_supersede = None
-            case AuditEvent():
-                self._require(Phase.OPEN, what="auditing a ballot")
-                self._check_unseen(event.tracking_hash)
-                self.seen.add(event.tracking_hash)
-                self.audited.add(event.tracking_hash)
-            case CloseEvent():
-                self._require(Phase.OPEN, what="closing")
-                self.phase = Phase.CLOSED
-            case TallyEvent():
-                self._require(Phase.CLOSED, what="publishing the encrypted tally")
-                self.phase = Phase.TALLIED
-            case DecryptionShareEvent():
-                self._require(Phase.TALLIED, what="publishing a decryption share")
-                if event.trustee in self.share_trustees:
-                    raise ProtocolError(f"trustee {event.trustee} published two decryption shares")
-                self.share_trustees.add(event.trustee)
-            case ResultEvent():
-                self._require(Phase.TALLIED, what="publishing the result")
-                self.phase = Phase.DONE
-
-    def _revoke(self, old: Point, unit: str) -> None:
-        if old not in self.credential_unit:
-            raise ProtocolError("a credential replaces one that is not registered")
-        if old in self.revoked:
-            raise ProtocolError("a credential replaces one that was already replaced")
-        if self.credential_unit[old] != unit:
-            raise ProtocolError("a replacement credential must stay in the same unit")
-        self.revoked.add(old)
-        self.active[unit] -= 1
-        self.latest.pop(old, None)
+    def registered(self, credential: Point) -> Registered | None:
+        unit = self.credential_unit.get(credential)
+        return None if unit is None else Registered(unit, credential in self.revoked)
 
     def active_in(self, unit: str) -> int:
         return self.active.get(unit, 0)
 
-    def _check_roll(self, unit: str) -> None:
-        if self.roll is None:
-            return
-        active = self.active_in(unit)
-        if active > self.roll[unit]:
-            raise ProtocolError(
-                f"unit {unit!r} has {active} active credentials but only "
-                f"{self.roll[unit]} voters on the roll"
-            )
+    def latest(self, credential: Point) -> bytes | None:
+        return self.latest_ballot.get(credential)
 
-    def _check_new_ballot(self, credential: Point, tracking_hash: bytes) -> None:
-        if credential not in self.credential_unit:
-            raise ProtocolError("ballot from a credential that is not registered")
-        if credential in self.revoked:
-            raise ProtocolError("ballot from a credential that was replaced by a newer one")
-        self._check_unseen(tracking_hash)
+    def entry_kind(self, tracking_hash: bytes) -> str | None:
+        return self.entries.get(tracking_hash)
 
-    def _check_unseen(self, tracking_hash: bytes) -> None:
-        if tracking_hash in self.seen:
-            raise ProtocolError(
-                "this exact ballot is already on the board (a replay)"
-                + (" and was audited" if tracking_hash in self.audited else "")
-            )
+    def audited_any(self, alphas: frozenset[bytes]) -> bool:
+        return not self.audited_alphas.isdisjoint(alphas)
+
+    def cast_any(self, alphas: frozenset[bytes]) -> bool:
+        return not self.cast_alphas.isdisjoint(alphas)
+
+    def has_share(self, trustee: int) -> bool:
+        return trustee in self.share_trustees
+
+    # -- extending it ----------------------------------------------------------------------
+
+    def check(self, event: Event) -> None:
+        """Raise if ``event`` may not come next; change nothing."""
+        check_event(self, event)
+
+    def apply(self, event: Event) -> None:
+        """Check ``event`` against the rules, then record it."""
+        check_event(self, event)
+        match event:
+            case SetupEvent():
+                self.unit_ids = event.unit_ids
+            case CredentialEvent():
+                if event.replaces is not None:
+                    self.revoked.add(event.replaces)
+                    self.active[event.unit] -= 1
+                    self.latest_ballot.pop(event.replaces, None)
+                self.credential_unit[event.credential] = event.unit
+                self.active[event.unit] = self.active.get(event.unit, 0) + 1
+            case RollEvent():
+                self.roll = dict(event.voters_per_unit)
+                self.contact_exceptions = event.contact_exceptions
+            case BallotEvent():
+                previous = self.latest_ballot.get(event.credential)
+                self.latest_ballot[event.credential] = event.tracking_hash
+                self.entries[event.tracking_hash] = "ballot"
+                self.cast_alphas |= event.alphas
+                self.ballots_cast += 1
+                if previous is not None:
+                    self.pending_supersede = (previous, event.tracking_hash)
+            case SupersededEvent():
+                self.superseded[event.old_tracking_hash] = event.new_tracking_hash
+                self.pending_supersede = None
+            case AuditEvent():
+                self.entries[event.tracking_hash] = "audit"
+                self.audited_alphas |= event.alphas
+                self.audits += 1
+                self.audit_block = (event.tracking_hash, event.time_ms)
+            case CloseEvent():
+                self.audit_block = None
+            case DecryptionShareEvent():
+                self.share_trustees.add(event.trustee)
+            case _:
+                pass
+        self.phase = _NEXT_PHASE.get(_KIND[type(event)], self.phase)
 
     def counted(self) -> dict[Point, bytes]:
         """credential -> tracking hash of the ballot that counts (the last one cast by
         each credential that was not replaced)."""
-        return dict(self.latest)
+        return dict(self.latest_ballot)

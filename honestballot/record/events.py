@@ -22,6 +22,7 @@ from honestballot.crypto.randomness import Randomness
 from honestballot.crypto.schnorr import SchnorrProof, sign, verify_signature
 from honestballot.errors import RecordFormatError
 from honestballot.protocol import board
+from honestballot.protocol.ballot import alphas
 from honestballot.record.ballot import ballot_from_json, schnorr_from_json, spoiled_from_json
 from honestballot.record.codec import JsonObject, Reader, canonical_bytes, decode_hex
 from honestballot.record.manifest import manifest_from_json
@@ -179,7 +180,7 @@ def board_event(line: EventLine, path: str) -> board.Event:
             r = Reader(b, p)
             ballot = ballot_from_json(r.raw("ballot"), f"{p}.ballot")
             r.done()
-            return board.BallotEvent(ballot.credential, ballot.tracking_hash())
+            return board.BallotEvent(ballot.credential, ballot.tracking_hash(), alphas(ballot))
         case "superseded":
             r = Reader(b, p)
             ev2 = board.SupersededEvent(
@@ -192,10 +193,10 @@ def board_event(line: EventLine, path: str) -> board.Event:
             spoiled = spoiled_from_json(r.raw("spoiled"), f"{p}.spoiled")
             r.raw("opening")
             r.done()
-            return board.AuditEvent(spoiled.tracking_hash())
+            return board.AuditEvent(spoiled.tracking_hash(), alphas(spoiled), line.time_ms)
         case "close":
             Reader(b, p).done()
-            return board.CloseEvent()
+            return board.CloseEvent(line.time_ms)
         case "tally":
             r = Reader(b, p)
             r.raw("tally")

@@ -24,12 +24,30 @@ from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree, leaf_hash
 from honestballot.crypto.randomness import Randomness, random_nonzero_scalar
 from honestballot.entropy import SYSTEM_RANDOMNESS
-from honestballot.errors import BallotRejected, HonestBallotError, InvalidShare, ProtocolError
+from honestballot.errors import HonestBallotError, ProtocolError
 from honestballot.protocol.ballot import (
     BallotOpening,
     EncryptedBallot,
+    alphas,
     check_opening,
     verify_ballot,
+)
+from honestballot.protocol.board import (
+    AuditEvent,
+    BallotEvent,
+    BoardRules,
+    CloseEvent,
+    CredentialEvent,
+    DecryptionShareEvent,
+    OpenEvent,
+    Phase,
+    ResultEvent,
+    RollEvent,
+    SetupEvent,
+    SupersededEvent,
+    TallyEvent,
+    check_audit_credential,
+    check_phase,
 )
 from honestballot.protocol.decryption import (
     DecryptionShare,
@@ -46,6 +64,7 @@ from honestballot.record.ballot import (
     ballot_to_json,
     load_ballot,
     opening_to_json,
+    spoiled_from_json,
     spoiled_to_json,
 )
 from honestballot.record.codec import canonical_bytes, parse_json
@@ -97,59 +116,29 @@ class Receipt:
 Within = Callable[[RowBuffer, EncryptedBallot, Receipt], None] | None
 
 
-#: how far back a credential's ballots are followed when an audit is checked against them
-MAX_BALLOTS_PER_CREDENTIAL = 10_000
-
-
-def _alphas(ballot: EncryptedBallot) -> set[bytes]:
-    """The ``alpha = r·B`` of every ciphertext: equal only for equal randomness."""
-    return {ct.alpha.data for ec in ballot.contests for ct in ec.ciphertexts}
-
-
 @dataclass
 class _Batch:
     """What a batch of casts knows inside its transaction, kept up to date as it goes:
-    the next sequence number, the credentials' rows, the board's entries for the batch's
-    tracking hashes, and what the batch itself will write."""
+    the board as the rules see it (for the batch's credentials, tracking hashes and
+    ciphertexts), the next sequence number, and what the batch itself will write."""
 
     seq: int
-    credentials: dict[bytes, dict[str, Any]]
+    board: BoardRules
+    #: the board's entries for the batch's tracking hashes (for a retry's receipt)
     entries: dict[bytes, StoredEvent]
-    #: the alphas of the batch's ballots that a held audit made public
-    audited: set[bytes] = field(default_factory=set)
     #: tracking hash → receipt, for ballots appended by this batch
     receipts: dict[bytes, Receipt] = field(default_factory=dict)
     #: (seq, kind, time_ms, line, leaf hash, tracking hash) of every event to insert
     events: list[tuple[int, str, int, bytes, bytes, bytes | None]] = field(default_factory=list)
     #: credential → tracking hash of its latest ballot, for the credentials it changes
     latest: dict[bytes, bytes] = field(default_factory=dict)
+    #: (alpha, tracking hash) of the ballots it appends
+    alphas: list[tuple[bytes, bytes]] = field(default_factory=list)
     rows: RowBuffer = field(default_factory=RowBuffer)
 
 
 #: (credential, unit, the credential it replaces, the caller's bookkeeping)
 CredentialRequest = tuple[Point, str, Point | None, Callable[[Connection], None] | None]
-
-
-def _check_credential(
-    credential: Point,
-    unit: str,
-    replaces: Point | None,
-    units: set[str],
-    known: Mapping[bytes, Mapping[str, Any]],
-) -> None:
-    """The board's rules for a new credential, against ``known`` (credential → row)."""
-    if unit not in units:
-        raise ProtocolError(f"unknown unit {unit!r}")
-    if credential.is_identity():
-        raise ProtocolError("a credential cannot be the identity")
-    if credential.data in known:
-        raise ProtocolError("this credential is already registered")
-    if replaces is not None:
-        old = known.get(replaces.data)
-        if old is None or old["revoked"]:
-            raise ProtocolError("the credential to replace is not an active one")
-        if old["unit"] != unit:
-            raise ProtocolError("a replacement credential must stay in the same unit")
 
 
 def _now_ms() -> int:
@@ -203,16 +192,43 @@ class ElectionService:
             raise ProtocolError(f"no election {election_id!r} in this store")
         return str(row["phase"])
 
-    def _locked_phase(
-        self, conn: Connection, election_id: str, *allowed: str, what: str
-    ) -> dict[str, Any]:
-        """The election's row, checked to be in one of the ``allowed`` phases."""
+    def _board(
+        self,
+        conn: Connection,
+        election_id: str,
+        *,
+        credentials: Iterable[Point] = (),
+        units: Iterable[str] | None = (),
+        roll: bool = False,
+    ) -> tuple[BoardRules, dict[str, Any]]:
+        """The board as the rules see it (:mod:`honestballot.protocol.board`), holding
+        what the store has for these credentials and units (all units with None), and
+        the roll summary with ``roll``, read under the election's lock; and the
+        election's row."""
         row = self.store.election_row(conn, election_id)
         if row is None:
             raise ProtocolError(f"no election {election_id!r} in this store")
-        if row["phase"] not in allowed:
-            raise ProtocolError(f"{what} is not allowed: the election is in phase {row['phase']}")
-        return row
+        phase = Phase(str(row["phase"]))
+        points = {c.data: c for c in credentials}
+        wanted = None if units is None else list(units)
+        board = BoardRules(
+            phase=phase,
+            unit_ids=frozenset(self.context(election_id).manifest.unit_ids()),
+            roll=self._roll_limits(conn, election_id, phase) if roll else None,
+            active=(
+                self.store.active_credentials_per_unit(conn, election_id, wanted)
+                if wanted is None or wanted
+                else {}
+            ),
+        )
+        for data, cred in self.store.credential_rows(conn, election_id, points).items():
+            point = points[data]
+            board.credential_unit[point] = str(cred["unit"])
+            if cred["revoked"]:
+                board.revoked.add(point)
+            elif cred["latest_tracking"] is not None:
+                board.latest_ballot[point] = bytes(cred["latest_tracking"])
+        return board, row
 
     def _append(
         self,
@@ -241,6 +257,7 @@ class ElectionService:
             raise ProtocolError("the key ceremony was run for another manifest")
         if key.ceremony.election_id != manifest.election_id:
             raise ProtocolError("the key ceremony was run for another election id")
+        BoardRules().check(SetupEvent(manifest.election_id, frozenset(manifest.unit_ids())))
         board_secret = random_nonzero_scalar(self.rng)
         board_key = base_mul(board_secret)
         key_json = encode_election_key(key)
@@ -304,60 +321,44 @@ class ElectionService:
         """Register several credentials in one transaction (one lock, one commit); one
         answer per item, ``None`` for a registered one.
 
-        Every item is checked against the credentials already registered and against the
-        earlier items of the batch, in memory; the accepted ones are written at the end
-        with one statement a table.  An item's ``within`` runs in the transaction once
-        its checks passed; it must leave nothing behind when it raises, and then refuses
-        only that item.  ``after`` is then given the indices of the accepted items, in
-        the same transaction (the caller's writes for the whole batch; the voting desk
-        checks its voters' rows in memory in ``within`` and writes them all here).  A
-        phase error, or ``after`` raising, refuses the whole batch."""
+        Every item is checked by the board's rules against the credentials already
+        registered and the earlier items of the batch, in memory; the accepted ones are
+        written at the end with one statement a table.  An item's ``within`` runs in the
+        transaction once its checks passed; it must leave nothing behind when it raises,
+        and then refuses only that item.  ``after`` is then given the indices of the
+        accepted items, in the same transaction (the caller's writes for the whole batch;
+        the voting desk checks its voters' rows in memory in ``within`` and writes them
+        all here).  A phase error, or ``after`` raising, refuses the whole batch."""
         results: list[HonestBallotError | None] = []
-        units = set(self.context(election_id).manifest.unit_ids())
-        wanted = [c.data for c, _, _, _ in items] + [
-            r.data for _, _, r, _ in items if r is not None
-        ]
+        involved = [c for c, _, _, _ in items] + [r for _, _, r, _ in items if r is not None]
         with self.store.transaction(election_id) as conn:
-            row = self._locked_phase(
-                conn, election_id, "setup", "open", what="registering a credential"
+            board, row = self._board(
+                conn,
+                election_id,
+                credentials=involved,
+                units=(u for _, u, _, _ in items),
+                roll=True,
             )
+            check_phase(board, "credential")
             seq, now = int(row["next_seq"]), self.clock()
-            known = self.store.credential_rows(conn, election_id, wanted)
-            # the board's roll rule: no unit holds more active credentials than its roll
-            limits = self._roll_limits(conn, election_id, str(row["phase"]))
-            active = (
-                {}
-                if limits is None
-                else self.store.active_credentials_per_unit(
-                    conn, election_id, (unit for _, unit, _, _ in items)
-                )
-            )
             added: list[tuple[bytes, str]] = []
             revoked: list[tuple[bytes, str]] = []
             events: list[tuple[int, str, int, bytes, bytes, bytes | None]] = []
             accepted: list[int] = []
             for index, (credential, unit, replaces, within) in enumerate(items):
+                event = CredentialEvent(credential, unit, replaces)
                 try:
-                    _check_credential(credential, unit, replaces, units, known)
-                    full = limits is not None and active.get(unit, 0) >= limits.get(unit, 0)
-                    if full and replaces is None:
-                        raise ProtocolError(
-                            f"unit {unit!r} already has as many active credentials as "
-                            "voters on its roll"
-                        )
+                    board.check(event)
                     if within is not None:
                         within(conn)
                 except HonestBallotError as exc:
                     results.append(exc)
                     continue
+                board.apply(event)
                 body: dict[str, Any] = {"credential": credential.hex(), "unit": unit}
                 if replaces is not None:
-                    known[replaces.data] = {**known[replaces.data], "revoked": True}
                     revoked.append((replaces.data, unit))
                     body["replaces"] = replaces.hex()
-                known[credential.data] = {"unit": unit, "revoked": False}
-                if replaces is None:
-                    active[unit] = active.get(unit, 0) + 1
                 added.append((credential.data, unit))
                 line = EventLine(seq, now, "credential", body).canonical()
                 events.append((seq, "credential", now, line, leaf_hash(line), None))
@@ -385,44 +386,52 @@ class ElectionService:
     ) -> None:
         """Open the election; with ``roll``, first post the roll summary it returns (read
         inside the same transaction, so the roll cannot change in between)."""
-        self._transition(election_id, "setup", "open", "open", roll)
+        with self.store.transaction(election_id) as conn:
+            board, _ = self._board(conn, election_id, units=None, roll=True)
+            check_phase(board, "open")
+            now = self.clock()
+            if roll is not None:
+                body = roll(conn)
+                board.apply(
+                    RollEvent(
+                        tuple((str(u["unit"]), int(u["voters"])) for u in body["voters_per_unit"]),
+                        int(body["contact_exceptions"]),
+                    )
+                )
+                self._append(conn, election_id, "roll", body, now=now)
+            board.apply(OpenEvent())
+            self._append(conn, election_id, "open", {}, now=now)
+            self.store.set_phase(conn, election_id, "open")
+        self.publish_tree_head(election_id)
 
     def close(self, election_id: str) -> None:
         """Close voting: the audits held so far go on the board, in the order of their
-        tracking hashes, then the ``close`` event."""
-        self._transition(election_id, "open", "closed", "close", before_event=self._publish_audits)
-
-    def _publish_audits(self, conn: Connection, election_id: str, now: int) -> None:
-        for tracking, body in self.store.take_held_audits(conn, election_id):
-            self._append(conn, election_id, "audit", parse_json(body), tracking, now=now)
-
-    def _transition(
-        self,
-        election_id: str,
-        before: str,
-        after: str,
-        kind: str,
-        roll: Callable[[Connection], Mapping[str, Any]] | None = None,
-        before_event: Callable[[Connection, str, int], None] | None = None,
-    ) -> None:
+        tracking hashes and with the close's time, then the ``close`` event."""
         with self.store.transaction(election_id) as conn:
-            self._locked_phase(conn, election_id, before, what=kind)
+            board, _ = self._board(conn, election_id)
+            check_phase(board, "close")
             now = self.clock()
-            if before_event is not None:
-                before_event(conn, election_id, now)
-            if roll is not None:
-                body = roll(conn)
-                active = self.store.active_credentials_per_unit(conn, election_id)
-                for entry in body["voters_per_unit"]:
-                    unit, voters = str(entry["unit"]), int(entry["voters"])
-                    if active.get(unit, 0) > voters:
-                        raise ProtocolError(
-                            f"unit {unit!r} has {active[unit]} active credentials but only "
-                            f"{voters} voters on the roll"
-                        )
-                self._append(conn, election_id, "roll", body, now=now)
-            self._append(conn, election_id, kind, {}, now=now)
-            self.store.set_phase(conn, election_id, after)
+            held = [
+                (parse_json(body), body)
+                for _, body in self.store.take_held_audits(conn, election_id)
+            ]
+            audits = [
+                AuditEvent(spoiled.tracking_hash(), alphas(spoiled), now)
+                for spoiled in (spoiled_from_json(obj["spoiled"], "held audit") for obj, _ in held)
+            ]
+            board.cast_alphas = self.store.cast_alphas(
+                conn, election_id, (a for audit in audits for a in audit.alphas)
+            )
+            found = self.store.events_by_trackings(
+                conn, election_id, (a.tracking_hash for a in audits)
+            )
+            board.entries = {tracking: ev.kind for tracking, ev in found.items()}
+            for (obj, _), audit in zip(held, audits, strict=True):
+                board.apply(audit)
+                self._append(conn, election_id, "audit", obj, audit.tracking_hash, now=now)
+            board.apply(CloseEvent(now))
+            self._append(conn, election_id, "close", {}, now=now)
+            self.store.set_phase(conn, election_id, "closed")
         self.publish_tree_head(election_id)
 
     # -- voting ----------------------------------------------------------------------------
@@ -467,28 +476,28 @@ class ElectionService:
         """Append several verified ballots in one transaction: one lock and one durable
         commit for the lot (group commit).
 
-        Under the election's lock, the credentials and board entries the batch needs are
-        read with one query each; every ballot is then checked against them in memory
-        (kept up to date as the batch goes, so a re-vote or a retry inside the same batch
-        is handled as if it came later), and what the accepted ones write is inserted at
-        the end with one statement a table.  A refused ballot writes nothing and never
-        affects the others; no receipt exists until the whole batch has committed.  A
-        phase error (the election is not open) raises for the whole batch, as does a
-        database error (then nothing of the batch is stored)."""
+        Under the election's lock, the credentials, board entries and audited ciphertexts
+        the batch needs are read with one query each; every ballot is then checked by the
+        board's rules against them in memory (kept up to date as the batch goes, so a
+        re-vote or a retry inside the same batch is handled as if it came later), and
+        what the accepted ones write is inserted at the end with one statement a table.
+        A refused ballot writes nothing and never affects the others; no receipt exists
+        until the whole batch has committed.  A phase error (the election is not open)
+        raises for the whole batch, as does a database error (then nothing of the batch
+        is stored)."""
         results: list[Receipt | HonestBallotError] = []
         trackings = [ballot.tracking_hash() for ballot, _ in items]
         with self.store.transaction(election_id) as conn:
-            row = self._locked_phase(conn, election_id, "open", what="casting a ballot")
-            batch = _Batch(
-                seq=int(row["next_seq"]),
-                credentials=self.store.credential_rows(
-                    conn, election_id, (b.credential.data for b, _ in items)
-                ),
-                entries=self.store.events_by_trackings(conn, election_id, trackings),
-                audited=self.store.audited_alphas(
-                    conn, election_id, (a for b, _ in items for a in _alphas(b))
-                ),
+            board, row = self._board(
+                conn, election_id, credentials=(b.credential for b, _ in items)
             )
+            check_phase(board, "ballot")
+            entries = self.store.events_by_trackings(conn, election_id, trackings)
+            board.entries = {tracking: ev.kind for tracking, ev in entries.items()}
+            board.audited_alphas = self.store.audited_alphas(
+                conn, election_id, (a for b, _ in items for a in alphas(b))
+            )
+            batch = _Batch(seq=int(row["next_seq"]), board=board, entries=entries)
             now = self.clock()
             for (ballot, within), tracking in zip(items, trackings, strict=True):
                 mark = batch.rows.mark()
@@ -501,6 +510,7 @@ class ElectionService:
                     results.append(exc)
             self.store.append_events(conn, election_id, batch.events)
             self.store.set_latest_many(conn, election_id, batch.latest)
+            self.store.insert_ballot_alphas(conn, election_id, batch.alphas)
             batch.rows.flush(conn)
             self.store.set_next_seq(conn, election_id, batch.seq)
         return results
@@ -516,53 +526,35 @@ class ElectionService:
         now: int,
     ) -> Receipt:
         """Check one ballot against the batch's view of the board and plan its writes."""
-        credential = ballot.credential.data
-        cred = batch.credentials.get(credential)
-        if cred is None:
-            raise BallotRejected("the ballot's credential is not registered in this election")
-        if cred["revoked"]:
-            raise BallotRejected(
-                "the ballot's credential was replaced by a newer one and can no longer vote"
-            )
-        latest = batch.latest.get(credential, cred["latest_tracking"])
-        if not batch.audited.isdisjoint(_alphas(ballot)):
-            raise BallotRejected(
-                "this ballot was already audited (or reuses an audited ballot's ciphertexts, "
-                "whose randomness is public) and cannot be cast"
-            )
-        if tracking in batch.receipts:  # the same ballot earlier in this batch
-            if latest == tracking:
+        board = batch.board
+        previous = board.latest(ballot.credential)
+        if previous == tracking:
+            # the credential's latest ballot sent again (a retry whose answer was lost)
+            if tracking in batch.receipts:
                 return replace(batch.receipts[tracking], new=False)
-            raise BallotRejected(
-                "this ballot was already cast and replaced and cannot be cast again"
-            )
-        existing = batch.entries.get(tracking)
-        if existing is not None:
-            if existing.kind == "ballot" and latest == tracking:
-                following = self.store.event_at(conn, election_id, existing.seq + 1)
-                replaced = None
-                if following is not None and following.kind == "superseded":
-                    replaced = bytes.fromhex(parse_json(following.line)["body"]["old"])
-                again = self._receipt(election_id, existing.seq, ballot, replaced)
-                return replace(again, new=False)
-            raise BallotRejected(
-                "this ballot was already "
-                + ("audited" if existing.kind == "audit" else "cast and replaced")
-                + " and cannot be cast again"
-            )
+            existing = batch.entries[tracking]
+            following = self.store.event_at(conn, election_id, existing.seq + 1)
+            replaced = None
+            if following is not None and following.kind == "superseded":
+                replaced = bytes.fromhex(parse_json(following.line)["body"]["old"])
+            return replace(self._receipt(election_id, existing.seq, ballot, replaced), new=False)
+        event = BallotEvent(ballot.credential, tracking, alphas(ballot))
+        board.check(event)
         seq = batch.seq
-        previous = bytes(latest) if latest is not None else None
         receipt = self._receipt(election_id, seq, ballot, previous)
         if within is not None:
             within(batch.rows, ballot, receipt)  # may refuse the ballot: nothing planned yet
+        board.apply(event)
         line = EventLine(seq, now, "ballot", {"ballot": ballot_to_json(ballot)}).canonical()
         batch.events.append((seq, "ballot", now, line, leaf_hash(line), tracking))
         if previous is not None:
+            board.apply(SupersededEvent(previous, tracking))
             body = {"old": previous.hex(), "new": tracking.hex()}
             line = EventLine(seq + 1, now, "superseded", body).canonical()
             batch.events.append((seq + 1, "superseded", now, line, leaf_hash(line), None))
         batch.seq += 2 if previous is not None else 1
-        batch.latest[credential] = tracking
+        batch.latest[ballot.credential.data] = tracking
+        batch.alphas += [(alpha, tracking) for alpha in event.alphas]
         batch.receipts[tracking] = receipt
         return receipt
 
@@ -596,61 +588,24 @@ class ElectionService:
         body = canonical_bytes(
             {"spoiled": spoiled_to_json(ballot.spoiled()), "opening": opening_to_json(opening)}
         )
+        event = AuditEvent(tracking, alphas(ballot), self.clock())
         with self.store.transaction(election_id) as conn:
-            self._locked_phase(conn, election_id, "open", what="auditing a ballot")
-            cred = self.store.credential_row(conn, election_id, ballot.credential.data)
-            if cred is None:
-                raise BallotRejected("the ballot's credential is not registered in this election")
-            if cred["revoked"]:
-                raise BallotRejected(
-                    "the ballot's credential was replaced by a newer one and can no longer vote"
-                )
+            board, _ = self._board(conn, election_id, credentials=[ballot.credential])
+            check_phase(board, "audit")
+            check_audit_credential(board, ballot.credential)
             held = self.store.held_audit(conn, election_id, tracking)
-            if held is not None:
+            if held is not None and held[0] == body:
                 # the same audit again (a retry whose answer was lost): the same answer
-                if held[0] == body:
-                    return choices
-                raise BallotRejected("this ballot was already audited with another opening")
-            if self.store.event_by_tracking(conn, election_id, tracking) is not None:
-                raise BallotRejected("this ballot is already on the board and cannot be audited")
-            alphas = _alphas(ballot)
-            if self.store.audited_alphas(conn, election_id, alphas):
-                raise BallotRejected(
-                    "this ballot reuses the ciphertexts of an audited ballot and cannot be "
-                    "audited again"
-                )
-            latest = cred["latest_tracking"]
-            if latest is not None and alphas & self._credential_alphas(
-                conn, election_id, bytes(latest)
-            ):
-                # re-signed, or re-proved, copies of a cast ballot: opening one would
-                # publish that ballot's choices (and, by its ciphertexts, whose it is)
-                raise BallotRejected(
-                    "this ballot reuses the ciphertexts of a ballot this credential cast and "
-                    "cannot be audited"
-                )
-            self.store.hold_audit(conn, election_id, tracking, body, self.clock(), alphas)
+                return choices
+            # held audits are the board's audits to be: the rules see them as on the board
+            found = self.store.event_by_tracking(conn, election_id, tracking)
+            if found is not None or held is not None:
+                board.entries[tracking] = "audit" if found is None else found.kind
+            board.audited_alphas = self.store.audited_alphas(conn, election_id, event.alphas)
+            board.cast_alphas = self.store.cast_alphas(conn, election_id, event.alphas)
+            board.check(event)
+            self.store.hold_audit(conn, election_id, tracking, body, event.time_ms, event.alphas)
         return choices
-
-    def _credential_alphas(self, conn: Connection, election_id: str, latest: bytes) -> set[bytes]:
-        """The ciphertexts' alphas of every ballot a credential cast: its latest, and the
-        ones each ``superseded`` event after a ballot names, back to its first."""
-        found: set[bytes] = set()
-        current: bytes | None = latest
-        for _ in range(MAX_BALLOTS_PER_CREDENTIAL):
-            if current is None:
-                break
-            ev = self.store.event_by_tracking(conn, election_id, current)
-            if ev is None or ev.kind != "ballot":
-                break
-            found |= _alphas(ballot_from_json(parse_json(ev.line)["body"]["ballot"]))
-            after = self.store.event_at(conn, election_id, ev.seq + 1)
-            current = (
-                bytes.fromhex(parse_json(after.line)["body"]["old"])
-                if after is not None and after.kind == "superseded"
-                else None
-            )
-        return found
 
     def held_audit(self, election_id: str, tracking: bytes) -> dict[str, Any] | None:
         """An audit not yet on the board (voting is open): its body and time, for the
@@ -666,8 +621,7 @@ class ElectionService:
     def tally(self, election_id: str) -> EncryptedTally:
         """Sum the counted ballots and publish the encrypted tally (after close)."""
         ctx = self.context(election_id)
-        if self.phase(election_id) != "closed":
-            raise ProtocolError("the tally is computed only after the election is closed")
+        check_phase(BoardRules(phase=Phase(self.phase(election_id))), "tally")
         counted = (
             (unit, ballot_from_json(parse_json(line, limit=1 << 24)["body"]["ballot"]))
             for unit, line in self.store.counted_ballots(election_id)
@@ -678,7 +632,8 @@ class ElectionService:
             "counted_per_unit": [{"unit": u, "ballots": n} for u, n in result.counted_per_unit],
         }
         with self.store.transaction(election_id) as conn:
-            self._locked_phase(conn, election_id, "closed", what="publishing the tally")
+            board, _ = self._board(conn, election_id)
+            board.apply(TallyEvent())
             self._append(conn, election_id, "tally", body)
             self.store.set_phase(conn, election_id, "tallied")
         self.publish_tree_head(election_id)
@@ -698,10 +653,14 @@ class ElectionService:
         share = decode_decryption_share(parse_json(share_json, limit=1 << 28), "decryption share")
         verify_decryption_share(key, tally, share)
         with self.store.transaction(election_id) as conn:
-            self._locked_phase(conn, election_id, "tallied", what="publishing a decryption share")
-            for ev in self.store.iter_events(election_id, kinds=("decryption-share",), conn=conn):
-                if parse_json(ev.line, limit=1 << 28)["body"]["share"]["trustee"] == share.trustee:
-                    raise InvalidShare(f"trustee {share.trustee} has already published a share")
+            board, _ = self._board(conn, election_id)
+            board.share_trustees = {
+                int(parse_json(ev.line, limit=1 << 28)["body"]["share"]["trustee"])
+                for ev in self.store.iter_events(
+                    election_id, kinds=("decryption-share",), conn=conn
+                )
+            }
+            board.apply(DecryptionShareEvent(share.trustee))
             self._append(
                 conn, election_id, "decryption-share", {"share": encode_decryption_share(share)}
             )
@@ -727,7 +686,8 @@ class ElectionService:
             ],
         }
         with self.store.transaction(election_id) as conn:
-            self._locked_phase(conn, election_id, "tallied", what="publishing the result")
+            board, _ = self._board(conn, election_id)
+            board.apply(ResultEvent())
             self._append(conn, election_id, "result", body)
             self.store.set_phase(conn, election_id, "done")
         self.publish_tree_head(election_id)
@@ -735,7 +695,9 @@ class ElectionService:
 
     # -- the log ---------------------------------------------------------------------------
 
-    def _roll_limits(self, conn: Connection, election_id: str, phase: str) -> dict[str, int] | None:
+    def _roll_limits(
+        self, conn: Connection, election_id: str, phase: Phase
+    ) -> dict[str, int] | None:
         """unit → voters on the roll posted at open, or None when no roll was posted (a
         roll is posted only at open, so after setup the answer never changes)."""
         if election_id in self._rolls:
@@ -745,7 +707,7 @@ class ElectionService:
         if line is not None:
             body = parse_json(line)["body"]
             limits = {str(u["unit"]): int(u["voters"]) for u in body["voters_per_unit"]}
-        if phase != "setup":
+        if phase is not Phase.SETUP:
             self._rolls[election_id] = limits
         return limits
 

@@ -110,6 +110,18 @@ held_audit_alphas = Table(
     Column("tracking_hash", LargeBinary(32), nullable=False),
 )
 
+#: The ciphertexts' ``alpha`` of every ballot cast (while voting is open): an audit reusing
+#: one would publish that ballot's randomness and so its choices, and the board's rules
+#: (docs/record-format.md §6) refuse it.  Two ballots may share one (a device that re-signs
+#: its own ciphertexts), hence the tracking hash in the key.
+ballot_alphas = Table(
+    "ballot_alphas",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("alpha", LargeBinary(32), primary_key=True),
+    Column("tracking_hash", LargeBinary(32), primary_key=True),
+)
+
 # -- the roll ----------------------------------------------------------------------------
 
 voters = Table(

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Dialect, ExceptionContext
 
 from honestballot.store.migrate import upgrade
 from honestballot.store.schema import (
+    ballot_alphas,
     credentials,
     elections,
     events,
@@ -253,17 +254,24 @@ class SqlStore:
         self, conn: Connection, election_id: str, alphas: Iterable[bytes]
     ) -> set[bytes]:
         """Those of ``alphas`` that a held audit has made public."""
-        wanted = list(set(alphas))
-        found: set[bytes] = set()
-        for start in range(0, len(wanted), 500):
-            rows = conn.execute(
-                select(held_audit_alphas.c.alpha).where(
-                    held_audit_alphas.c.election_id == election_id,
-                    held_audit_alphas.c.alpha.in_(wanted[start : start + 500]),
-                )
-            )
-            found.update(bytes(r[0]) for r in rows)
-        return found
+        return _alphas_in(conn, held_audit_alphas, election_id, alphas)
+
+    def cast_alphas(
+        self, conn: Connection, election_id: str, alphas: Iterable[bytes]
+    ) -> set[bytes]:
+        """Those of ``alphas`` that a ballot cast in the election has."""
+        return _alphas_in(conn, ballot_alphas, election_id, alphas)
+
+    def insert_ballot_alphas(
+        self, conn: Connection, election_id: str, rows: list[tuple[bytes, bytes]]
+    ) -> None:
+        """(alpha, tracking hash) of ballots cast."""
+        insert_rows(
+            conn,
+            ballot_alphas,
+            ("election_id", "alpha", "tracking_hash"),
+            [(election_id, alpha, tracking) for alpha, tracking in rows],
+        )
 
     def held_audit(
         self, conn: Connection, election_id: str, tracking: bytes
@@ -534,6 +542,22 @@ class SqlStore:
 _PARAM = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 #: rows per multi-row statement
 _ROWS_PER_INSERT = 1000
+
+
+def _alphas_in(
+    conn: Connection, table: Table, election_id: str, alphas: Iterable[bytes]
+) -> set[bytes]:
+    wanted = list(set(alphas))
+    found: set[bytes] = set()
+    for start in range(0, len(wanted), 500):
+        rows = conn.execute(
+            select(table.c.alpha).where(
+                table.c.election_id == election_id,
+                table.c.alpha.in_(wanted[start : start + 500]),
+            )
+        )
+        found.update(bytes(r[0]) for r in rows)
+    return found
 
 
 def _rows_per_statement(dialect: Dialect, per_row: int) -> int:

@@ -31,18 +31,20 @@ from honestballot.protocol.ballot import (
     BallotOpening,
     EncryptedBallot,
     SpoiledBallot,
+    alphas,
     check_opening,
     verify_ballot,
 )
 from honestballot.protocol.board import AuditEvent, BallotEvent, BoardRules
 from honestballot.protocol.decryption import (
     DecryptionShare,
+    EncryptedTally,
     combine_valid_shares,
     verify_decryption_share,
 )
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.tally import compute_tally, units_broken_out
+from honestballot.protocol.tally import compute_tally, entry_id, units_broken_out
 from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
 from honestballot.record.codec import Reader, canonical_bytes, parse_json
 from honestballot.record.events import (
@@ -262,7 +264,7 @@ def verify_record(lines: Iterable[bytes], *, workers: int | None = None) -> Repo
         ballots_audited=len(audits),
         credentials=len(rules.credential_unit),
         credentials_replaced=len(rules.revoked),
-        ballots_counted=len(rules.latest),
+        ballots_counted=len(rules.latest_ballot),
         superseded=len(rules.superseded),
     )
     invalid = _check_ballots(ctx, setup_raw, ballots, report, workers or os.cpu_count() or 1)
@@ -283,9 +285,10 @@ def _replay(
         for ev, _ in parsed.events:
             if ev.kind == "ballot":
                 ballot, tracking = ballots[ev.seq]
-                rules.apply(BallotEvent(ballot.credential, tracking))
+                rules.apply(BallotEvent(ballot.credential, tracking, alphas(ballot)))
             elif ev.kind == "audit":
-                rules.apply(AuditEvent(audits[ev.seq][0].tracking_hash()))
+                spoiled = audits[ev.seq][0]
+                rules.apply(AuditEvent(spoiled.tracking_hash(), alphas(spoiled), ev.time_ms))
             else:
                 rules.apply(board_event(ev, f"event {ev.seq}"))
         if rules.pending_supersede is not None:
@@ -304,8 +307,8 @@ def _replay(
     report.ok(
         "board.rules",
         f"phases in order; {rules.ballots_cast} ballots cast, {len(rules.superseded)} superseded, "
-        f"{len(rules.audited)} audited, {len(rules.revoked)} credentials replaced, "
-        f"no replays{roll}",
+        f"{rules.audits} audited (in one block before the close, none sharing a ciphertext "
+        f"with a cast ballot), {len(rules.revoked)} credentials replaced, no replays{roll}",
     )
     return rules
 
@@ -400,7 +403,7 @@ def _check_tally_and_result(
     by_tracking = {tracking: ballot for ballot, tracking in decoded.values()}
     counted = [
         (rules.credential_unit[cred], by_tracking[th])
-        for cred, th in rules.latest.items()
+        for cred, th in rules.latest_ballot.items()
         if th in by_tracking
     ]
     recomputed = compute_tally(ctx.manifest, ctx.base_hash, counted)
@@ -414,23 +417,52 @@ def _check_tally_and_result(
             "tally.aggregation",
             f"encrypted tally recomputed from {recomputed.ballots_counted} counted ballots",
         )
-    allowed = units_broken_out(published_counts, ctx.manifest.min_unit_size)
-    small = [
+    _check_units_broken_out(ctx, published, published_counts, report)
+    _check_shares_and_result(key, published, by_kind, recomputed.ballots_counted, report)
+
+
+def _check_units_broken_out(
+    ctx: ElectionContext,
+    published: EncryptedTally,
+    counts: list[tuple[str, int]],
+    report: Report,
+) -> None:
+    """The units whose entries the tally holds are exactly those the rule of
+    docs/record-format.md §7 breaks out, given the published ballots per unit: none it
+    holds back (below the minimum, or giving one away by subtraction from the totals),
+    and none it breaks out is held back."""
+    allowed = units_broken_out(counts, ctx.manifest.min_unit_size)
+    shown = {e.id.split("@", 1)[1] for e in published.entries if "@" in e.id}
+    slots = [entry_id(c.id, o.id) for c in ctx.manifest.contests for o in c.options]
+    expected = slots + [f"{s}@{u.id}" for u in ctx.manifest.units if u.id in allowed for s in slots]
+    problems = []
+    extra = [
         e.id for e in published.entries if "@" in e.id and e.id.split("@", 1)[1] not in allowed
     ]
-    if small:
-        report.fail(
-            "tally.min-unit-size",
+    if extra:
+        problems.append(
             "entries that give away units below the minimum size, directly or by "
-            f"subtraction from the totals: {small[:10]}",
+            f"subtraction from the totals: {extra[:10]}"
         )
+    missing = sorted(allowed - shown)
+    if missing:
+        problems.append(
+            f"units held back although the rule breaks them out (enough ballots, and the "
+            f"units held back are safe together): {missing}"
+        )
+    if not problems and [e.id for e in published.entries] != expected:
+        problems.append(
+            "the tally's entries are not the totals then each unit broken out, in order"
+        )
+    if problems:
+        report.fail("tally.min-unit-size", "; ".join(problems))
     else:
         report.ok(
             "tally.min-unit-size",
-            f"no unit below {ctx.manifest.min_unit_size} ballots is broken out, nor can the "
-            "units held back be worked out from the totals",
+            f"exactly the units the rule breaks out ({len(allowed)}) are broken out: none below "
+            f"{ctx.manifest.min_unit_size} ballots, none whose held-back units could be worked "
+            "out from the totals",
         )
-    _check_shares_and_result(key, published, by_kind, recomputed.ballots_counted, report)
 
 
 def _count_item(value: Any, path: str) -> tuple[str, int]:
