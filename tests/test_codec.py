@@ -35,10 +35,13 @@ TWO_B_HEX = small_multiple(2).hex()
 
 
 def test_parse_json_accepts_plain_documents() -> None:
-    doc = '{"a": 1, "b": [true, false, null, "x", -5, 123456789012345678901234567890], "c": {}}'
+    doc = (
+        '{"a": 1, "b": [true, false, null, "x", -5, 9007199254740991, -9007199254740991], '
+        '"c": {}}'
+    )
     assert parse_json(doc) == {
         "a": 1,
-        "b": [True, False, None, "x", -5, 123456789012345678901234567890],
+        "b": [True, False, None, "x", -5, 2**53 - 1, -(2**53 - 1)],
         "c": {},
     }
     assert parse_json(doc.encode()) == parse_json(doc)
@@ -48,6 +51,16 @@ def test_parse_json_accepts_plain_documents() -> None:
 @pytest.mark.parametrize("doc", ["1.0", "-0.0", "1e5", "1E-2", '{"x": 0.5}', "[1, 2.5]", "3.0e0"])
 def test_parse_json_rejects_floats(doc: str) -> None:
     with pytest.raises(RecordFormatError, match="floating-point"):
+        parse_json(doc)
+
+
+@pytest.mark.parametrize(
+    "doc", ["9007199254740992", "-9007199254740992", '{"min_unit_size": 123456789012345678901}']
+)
+def test_parse_json_rejects_integers_a_double_cannot_hold(doc: str) -> None:
+    """Beyond ±(2^53 - 1) an integer's canonical form would differ from RFC 8785's (which
+    writes numbers as doubles), and with it a leaf or a hash in another implementation."""
+    with pytest.raises(RecordFormatError, match=r"beyond ±\(2\^53 - 1\)"):
         parse_json(doc)
 
 

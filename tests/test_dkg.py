@@ -327,3 +327,43 @@ def test_deal_shares_match_polynomial() -> None:
         poly = secrets[0].polynomial
         assert poly is not None
         assert open_own_share(s, deals[0]) == evaluate(poly, s.index)
+
+
+def test_every_complaints_file_is_embedded_even_when_empty() -> None:
+    c, secrets, publics, deals = setup(3, 2)
+    deals[0] = corrupt_share(deals[0], 2, publics)
+    rng = SeededRandomness("c")
+    files = [(s.index, check_deals(s, deals, rng)) for s in secrets]
+    key = verify_ceremony(c, publics, deals, [x for _, cs in files for x in cs], [1, 2, 3])
+    assert key.checked == (1, 2, 3)
+    obj = rec.encode_election_key(key)
+    assert [(f["complainant"], len(f["complaints"])) for f in obj["complaints"]] == [
+        (1, 0),
+        (2, 1),
+        (3, 0),
+    ]
+    again = rec.decode_election_key(json.loads(json.dumps(obj)))
+    assert again.checked == (1, 2, 3) and again == key
+    verify_election_key(again)
+    assert canonical_bytes(rec.encode_election_key(again)) == canonical_bytes(obj)
+    # without ``checked``: the complainants only (the flat API of before)
+    assert verify_ceremony(c, publics, deals, [x for _, cs in files for x in cs]).checked == (2,)
+
+
+def test_complaints_files_are_one_per_trustee_in_order_and_of_this_ceremony() -> None:
+    c, secrets, publics, deals = setup(3, 2)
+    good = make_complaint(secrets[0], deals[1], SeededRandomness("f"))
+    with pytest.raises(ProtocolError, match="two complaints files"):
+        verify_ceremony(c, publics, deals, [], [2, 2])
+    with pytest.raises(ProtocolError, match="not in a complaints file"):
+        verify_ceremony(c, publics, deals, [good], [2])
+    with pytest.raises(ProtocolError, match=r"not in 1\.\.3"):
+        verify_ceremony(c, publics, deals, [], [4])
+    obj = rec.encode_election_key(verify_ceremony(c, publics, deals, [good], [1, 3]))
+    swapped = dict(obj, complaints=obj["complaints"][::-1])
+    with pytest.raises(RecordFormatError, match="increasing order"):
+        rec.decode_election_key(swapped)
+    foreign = [dict(obj["complaints"][0]), obj["complaints"][1]]
+    foreign[0]["ceremony"] = "22" * 32
+    with pytest.raises(RecordFormatError, match="another ceremony"):
+        rec.decode_election_key(dict(obj, complaints=foreign))

@@ -322,6 +322,12 @@ def test_cli_complaint_disqualifies_a_dealer(city: Election, tmp_path: Path) -> 
     assert [c["dealer"] for c in complaints["complaints"]] == [1]
     key_obj = json.loads((tmp_path / "election-key.json").read_text())
     assert key_obj["qualified"] == [2, 3]
+    # every trustee's complaints file is embedded, the empty ones too
+    assert [(f["complainant"], len(f["complaints"])) for f in key_obj["complaints"]] == [
+        (1, 0),
+        (2, 1),
+        (3, 0),
+    ]
     assert key_obj["rulings"][0]["upheld"] is True
     election = run_election(tmp_path, secrets)
     for i in (2, 3):

@@ -192,11 +192,18 @@ def finalize_command(
 ) -> None:
     """(Anyone) rule on complaints, compute QUAL, the election key and every X_l."""
     c = _read(ceremony_path, rec.decode_ceremony)
+    files = [_read(f, rec.decode_complaints_file) for f in complaints]
+    for (h, i, _), f in zip(files, complaints, strict=True):
+        if h != c.hash:
+            raise ProtocolError(f"{f}: complaints file of trustee {i} is for another ceremony")
+    # Every complaints file given is embedded, empty ones included: the key shows which
+    # trustees checked the shares addressed to them.
     key = verify_ceremony(
         c,
         [_read(p, rec.decode_trustee_public) for p in publics],
         [_read(d, rec.decode_deal) for d in deals],
-        [x for f in complaints for x in _read(f, rec.decode_complaints)],
+        [x for _, _, cs in files for x in cs],
+        [i for _, i, _ in files],
     )
     _write_public(out, rec.encode_election_key(key))
     for r in key.rulings:

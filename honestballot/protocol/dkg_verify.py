@@ -5,6 +5,9 @@
 * every trustee ``1..n`` has one communication key with a valid PoK;
 * every deal present verifies publicly (shape, recipients, PoK of ``a_{i,0}``);
   a trustee without a deal is simply not a dealer;
+* every trustee that ran *check* published one complaints file, possibly empty; the
+  transcript keeps every file (``checked`` lists their authors), so anyone can see
+  which trustees checked the shares addressed to them;
 * every complaint carries a valid Chaum--Pedersen proof ``log_G(Y_l) = log_E(K)``;
   with ``K`` anyone opens that one share: if it does not decrypt, or
   ``f_i(l)*G != sum_j C_{i,j} l^j``, the complaint is *upheld* and dealer ``i`` is
@@ -62,6 +65,9 @@ class ElectionKey:
     public_key: Point
     #: ``verification_keys[l-1] = X_l``.
     verification_keys: tuple[Point, ...]
+    #: the trustees whose complaints file (empty or not) is in the transcript, ascending;
+    #: every complaint is in its complainant's file
+    checked: tuple[int, ...] = ()
 
     def verification_key(self, trustee: int) -> Point:
         if not 1 <= trustee <= self.ceremony.trustees:
@@ -113,9 +119,14 @@ def verify_ceremony(
     publics: Sequence[TrusteePublic],
     deals: Sequence[Deal],
     complaints: Sequence[Complaint],
+    checked: Sequence[int] | None = None,
 ) -> ElectionKey:
-    """Check the transcript and derive QUAL, ``H`` and every ``X_l`` (see module doc)."""
+    """Check the transcript and derive QUAL, ``H`` and every ``X_l`` (see module doc).
+
+    ``checked`` lists the trustees that published a complaints file (one file each,
+    empty ones included); without it, the complainants of ``complaints``."""
     keys = publics_by_index(ceremony, publics)
+    files = _checked(ceremony, complaints, checked)
     by_dealer: dict[int, Deal] = {}
     for deal in deals:
         verify_deal_public(ceremony, deal)
@@ -151,13 +162,37 @@ def verify_ceremony(
         qualified=qualified,
         public_key=public_key,
         verification_keys=verification_keys,
+        checked=files,
     )
+
+
+def _checked(
+    ceremony: Ceremony, complaints: Sequence[Complaint], checked: Sequence[int] | None
+) -> tuple[int, ...]:
+    """The authors of the complaints files, ascending: one file per trustee at most, and
+    every complaint inside its complainant's file."""
+    if checked is None:
+        return tuple(sorted({c.complainant for c in complaints}))
+    seen: set[int] = set()
+    for idx in checked:
+        if not 1 <= idx <= ceremony.trustees:
+            raise ProtocolError(f"complaints file of trustee {idx}: not in 1..{ceremony.trustees}")
+        if idx in seen:
+            raise ProtocolError(f"trustee {idx}: two complaints files")
+        seen.add(idx)
+    for c in complaints:
+        if c.complainant not in seen:
+            raise ProtocolError(
+                f"complaint of trustee {c.complainant} against dealer {c.dealer}: "
+                "not in a complaints file of that trustee"
+            )
+    return tuple(sorted(seen))
 
 
 def verify_election_key(key: ElectionKey) -> None:
     """Re-run :func:`verify_ceremony` on the embedded transcript; the stated outcome must
     match it exactly (raise :class:`InvalidShare` naming the field otherwise)."""
-    again = verify_ceremony(key.ceremony, key.publics, key.deals, key.complaints)
+    again = verify_ceremony(key.ceremony, key.publics, key.deals, key.complaints, key.checked)
     if again.rulings != key.rulings:
         raise InvalidShare("election key: the complaint rulings do not follow from the transcript")
     if again.qualified != key.qualified:

@@ -3,7 +3,7 @@
 Conventions (documented in docs/record-format.md):
 
 * points and scalars are lowercase hex of their 32-byte canonical encodings;
-* hashes are lowercase hex; integers are JSON integers; no floats anywhere;
+* hashes are lowercase hex; integers are JSON integers within ±(2^53 - 1); no floats;
 * every object is a JSON object with exactly the documented keys: a missing key,
   an extra key, or a value of the wrong type is a :class:`RecordFormatError` that
   names the path of the offending field (``ballot.contests[0].options[2].alpha``);
@@ -41,6 +41,18 @@ def _no_float(value: str) -> Any:
     raise RecordFormatError(f"floating-point number {value!r} is not allowed in a record")
 
 
+#: The largest magnitude of a JSON integer in a record: every integer is exact in an IEEE
+#: double, so the canonical form is RFC 8785's for every record (docs/record-format.md §1).
+MAX_SAFE_INTEGER: Final = (1 << 53) - 1
+
+
+def _safe_int(value: str) -> int:
+    number = int(value)
+    if abs(number) > MAX_SAFE_INTEGER:
+        raise RecordFormatError(f"integer {value} is beyond ±(2^53 - 1), not allowed in a record")
+    return number
+
+
 def _no_constant(value: str) -> Any:
     raise RecordFormatError(f"{value} is not valid JSON")
 
@@ -66,6 +78,7 @@ def parse_json(
         obj = json.loads(
             text,
             parse_float=_no_float,
+            parse_int=_safe_int,
             parse_constant=_no_constant,
             object_pairs_hook=_unique_keys,
         )

@@ -196,7 +196,10 @@ def encode_complaints(
     }
 
 
-def decode_complaints(obj: Any, path: str = "complaints") -> tuple[Complaint, ...]:
+def decode_complaints_file(
+    obj: Any, path: str = "complaints"
+) -> tuple[bytes, int, tuple[Complaint, ...]]:
+    """One ``trustee-complaints`` file: (ceremony hash, complainant, its complaints)."""
     r = Reader(obj, path)
     read_version(r, "trustee-complaints", 1)
     ceremony_hash = r.hexbytes("ceremony", 32)
@@ -216,7 +219,11 @@ def decode_complaints(obj: Any, path: str = "complaints") -> tuple[Complaint, ..
 
     complaints = tuple(r.items("complaints", one, max_items=MAX_TRUSTEES))
     r.done()
-    return complaints
+    return ceremony_hash, complainant, complaints
+
+
+def decode_complaints(obj: Any, path: str = "complaints") -> tuple[Complaint, ...]:
+    return decode_complaints_file(obj, path)[2]
 
 
 # -- election key -------------------------------------------------------------------
@@ -226,6 +233,8 @@ def encode_election_key(k: ElectionKey) -> JsonObject:
     by_complainant: dict[int, list[Complaint]] = {}
     for c in k.complaints:
         by_complainant.setdefault(c.complainant, []).append(c)
+    for i in k.checked:
+        by_complainant.setdefault(i, [])
     h = k.ceremony.hash
     return {
         "type": "election-key",
@@ -284,7 +293,7 @@ def decode_election_key(obj: Any, path: str = "election_key") -> ElectionKey:
     ceremony = decode_ceremony(r.raw("ceremony"), f"{path}.ceremony")
     publics = r.items("trustee_publics", decode_trustee_public, max_items=MAX_TRUSTEES)
     deals = r.items("deals", decode_deal, max_items=MAX_TRUSTEES)
-    complaint_files = r.items("complaints", decode_complaints, max_items=MAX_TRUSTEES)
+    complaint_files = r.items("complaints", decode_complaints_file, max_items=MAX_TRUSTEES)
     rulings = r.items("rulings", _decode_ruling, max_items=MAX_TRUSTEES * MAX_TRUSTEES)
     qualified = r.items("qualified", _decode_qualified, max_items=MAX_TRUSTEES)
     public_key = r.point("public_key", allow_identity=True)
@@ -292,15 +301,26 @@ def decode_election_key(obj: Any, path: str = "election_key") -> ElectionKey:
     r.done()
     if [i for i, _ in vks] != list(range(1, ceremony.trustees + 1)):
         raise RecordFormatError(f"{path}.verification_keys: must list trustees 1..n in order")
+    checked = [i for _, i, _ in complaint_files]
+    if checked != sorted(set(checked)):
+        raise RecordFormatError(
+            f"{path}.complaints: one file per trustee, in increasing order of complainant"
+        )
+    for pos, (h, i, _) in enumerate(complaint_files):
+        if h != ceremony.hash:
+            raise RecordFormatError(
+                f"{path}.complaints[{pos}]: complaints file of trustee {i} is for another ceremony"
+            )
     return ElectionKey(
         ceremony=ceremony,
         publics=tuple(publics),
         deals=tuple(deals),
-        complaints=tuple(c for cs in complaint_files for c in cs),
+        complaints=tuple(c for _, _, cs in complaint_files for c in cs),
         rulings=tuple(rulings),
         qualified=tuple(qualified),
         public_key=public_key,
         verification_keys=tuple(x for _, x in vks),
+        checked=tuple(checked),
     )
 
 

@@ -119,7 +119,8 @@ def run_key_ceremony(
         )
         (directory / f"deal-{i + 1}.json").write_text(json.dumps(encode_deal(deal)))
     complaints = [c for s in secrets_ for c in check_deals(s, deals, rng)]
-    key = verify_ceremony(ceremony, publics, deals, complaints)
+    # every trustee checked, so every trustee's complaints file (maybe empty) is embedded
+    key = verify_ceremony(ceremony, publics, deals, complaints, [s.index for s in secrets_])
     (directory / "election-key.json").write_text(json.dumps(encode_election_key(key)))
     accepted: list[object] = [accept_election_key(s, key) for s in secrets_]
     return key, accepted

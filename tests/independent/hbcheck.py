@@ -1,0 +1,849 @@
+"""Independent re-implementation of the honestballot record hashing and proof checks.
+
+Written only from docs/record-format.md, docs/trustees.md, RFC 9496 (ristretto255),
+RFC 9162 (Merkle trees) and RFC 4648 (base32).  Standard library only; it does not import
+the ``honestballot`` package.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import struct
+from collections.abc import Iterable, Sequence
+
+# ---------------------------------------------------------------------------
+# ristretto255 (RFC 9496), pure Python on big integers.
+# ---------------------------------------------------------------------------
+
+P = 2**255 - 19
+L = 2**252 + 27742317777372353535851937790883648493
+D = (-121665 * pow(121666, P - 2, P)) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+# RFC 9496 §4.1; SQRT_AD_MINUS_ONE is a specific root and is taken from the RFC.
+SQRT_AD_MINUS_ONE = (
+    25063068953384623474111414158702152701244531502492656460079210482610430750235
+)
+ONE_MINUS_D_SQ = (1 - D * D) % P
+D_MINUS_ONE_SQ = (D - 1) * (D - 1) % P
+
+
+class DecodeError(ValueError):
+    """A byte string that is not a canonical ristretto255 encoding."""
+
+
+def _is_negative(x: int) -> bool:
+    return (x % P) & 1 == 1
+
+
+def _abs(x: int) -> int:
+    x %= P
+    return P - x if _is_negative(x) else x
+
+
+def sqrt_ratio_m1(u: int, v: int) -> tuple[bool, int]:
+    """RFC 9496 §4.2: (was_square, non-negative r) with r^2 = u/v or sqrt(-1)*u/v."""
+    u %= P
+    v %= P
+    v3 = v * v % P * v % P
+    v7 = v3 * v3 % P * v % P
+    r = u * v3 % P * pow(u * v7 % P, (P - 5) // 8, P) % P
+    check = v * r % P * r % P
+    correct = check == u
+    flipped = check == (-u) % P
+    flipped_i = check == (-u * SQRT_M1) % P
+    if flipped or flipped_i:
+        r = r * SQRT_M1 % P
+    return (correct or flipped), _abs(r)
+
+
+INVSQRT_A_MINUS_D = sqrt_ratio_m1(1, (-1 - D) % P)[1]
+
+
+class Point:
+    """A ristretto255 element held as extended Edwards coordinates (X:Y:Z:T)."""
+
+    __slots__ = ("T", "X", "Y", "Z")
+
+    def __init__(self, X: int, Y: int, Z: int, T: int):
+        self.X, self.Y, self.Z, self.T = X % P, Y % P, Z % P, T % P
+
+    def __add__(self, o: Point) -> Point:
+        # add-2008-hwcd-3 for a = -1
+        a = (self.Y - self.X) * (o.Y - o.X) % P
+        b = (self.Y + self.X) * (o.Y + o.X) % P
+        c = 2 * D * self.T % P * o.T % P
+        d = 2 * self.Z * o.Z % P
+        e, f, g, h = b - a, d - c, d + c, b + a
+        return Point(e * f, g * h, f * g, e * h)
+
+    def __neg__(self) -> Point:
+        return Point(-self.X, self.Y, self.Z, -self.T)
+
+    def __sub__(self, o: Point) -> Point:
+        return self + (-o)
+
+    def double(self) -> Point:
+        # dbl-2008-hwcd for a = -1
+        a = self.X * self.X % P
+        b = self.Y * self.Y % P
+        c = 2 * self.Z * self.Z % P
+        h = a + b
+        e = h - (self.X + self.Y) ** 2
+        g = a - b
+        f = c + g
+        return Point(e * f, g * h, f * g, e * h)
+
+    def __mul__(self, k: int) -> Point:
+        k %= L
+        result = IDENTITY
+        addend = self
+        while k:
+            if k & 1:
+                result = result + addend
+            addend = addend.double()
+            k >>= 1
+        return result
+
+    __rmul__ = __mul__
+
+    def __eq__(self, o: object) -> bool:
+        if not isinstance(o, Point):
+            return NotImplemented
+        return (self.X * o.Y - self.Y * o.X) % P == 0 or (self.Y * o.Y - self.X * o.X) % P == 0
+
+    def __hash__(self) -> int:
+        return hash(self.encode())
+
+    def encode(self) -> bytes:
+        """RFC 9496 §4.3.2."""
+        x0, y0, z0, t0 = self.X, self.Y, self.Z, self.T
+        u1 = (z0 + y0) * (z0 - y0) % P
+        u2 = x0 * y0 % P
+        _, invsqrt = sqrt_ratio_m1(1, u1 * u2 % P * u2 % P)
+        den1 = invsqrt * u1 % P
+        den2 = invsqrt * u2 % P
+        z_inv = den1 * den2 % P * t0 % P
+        if _is_negative(t0 * z_inv):
+            x, y = y0 * SQRT_M1 % P, x0 * SQRT_M1 % P
+            den_inv = den1 * INVSQRT_A_MINUS_D % P
+        else:
+            x, y = x0, y0
+            den_inv = den2
+        if _is_negative(x * z_inv):
+            y = (-y) % P
+        s = _abs(den_inv * (z0 - y))
+        return s.to_bytes(32, "little")
+
+    def hex(self) -> str:
+        return self.encode().hex()
+
+    def __repr__(self) -> str:
+        return f"Point({self.hex()})"
+
+
+IDENTITY = Point(0, 1, 1, 0)
+
+
+def decode_point(data: bytes | str, allow_identity: bool = True) -> Point:
+    """RFC 9496 §4.3.1 decode; rejects every non-canonical encoding."""
+    if isinstance(data, str):
+        if len(data) != 64 or any(ch not in "0123456789abcdef" for ch in data):
+            raise DecodeError("point hex must be 64 lowercase hex characters")
+        data = bytes.fromhex(data)
+    if len(data) != 32:
+        raise DecodeError("point must be 32 bytes")
+    s = int.from_bytes(data, "little")
+    if s >= P or _is_negative(s):
+        raise DecodeError("non-canonical or negative field element")
+    ss = s * s % P
+    u1 = (1 - ss) % P
+    u2 = (1 + ss) % P
+    u2_sqr = u2 * u2 % P
+    v = (-(D * u1 % P * u1) - u2_sqr) % P
+    was_square, invsqrt = sqrt_ratio_m1(1, v * u2_sqr % P)
+    den_x = invsqrt * u2 % P
+    den_y = invsqrt * den_x % P * v % P
+    x = _abs(2 * s * den_x)
+    y = u1 * den_y % P
+    t = x * y % P
+    if not was_square or _is_negative(t) or y == 0:
+        raise DecodeError("not a valid ristretto255 encoding")
+    pt = Point(x, y, 1, t)
+    if not allow_identity and pt == IDENTITY:
+        raise DecodeError("identity not allowed here")
+    return pt
+
+
+def _elligator_map(t: int) -> Point:
+    """RFC 9496 §4.3.4 MAP."""
+    r = SQRT_M1 * t % P * t % P
+    u = (r + 1) * ONE_MINUS_D_SQ % P
+    v = (-1 - r * D) * (r + D) % P
+    was_square, s = sqrt_ratio_m1(u, v)
+    s_prime = (-_abs(s * t)) % P
+    if not was_square:
+        s = s_prime
+    c = P - 1 if was_square else r
+    n = (c * (r - 1) % P * D_MINUS_ONE_SQ - v) % P
+    w0 = 2 * s * v % P
+    w1 = n * SQRT_AD_MINUS_ONE % P
+    w2 = (1 - s * s) % P
+    w3 = (1 + s * s) % P
+    return Point(w0 * w3, w2 * w1, w1 * w3, w0 * w2)
+
+
+def from_uniform_bytes(data: bytes) -> Point:
+    """RFC 9496 §4.3.4 one-way map from 64 uniform bytes."""
+    if len(data) != 64:
+        raise ValueError("need 64 bytes")
+    r0 = int.from_bytes(data[:32], "little") & ((1 << 255) - 1)
+    r1 = int.from_bytes(data[32:], "little") & ((1 << 255) - 1)
+    return _elligator_map(r0 % P) + _elligator_map(r1 % P)
+
+
+BASE_HEX = "e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76"
+B = decode_point(BASE_HEX)
+
+
+def decode_scalar(data: bytes | str) -> int:
+    """32 little-endian bytes, value < L, no reduction."""
+    if isinstance(data, str):
+        if len(data) != 64 or any(ch not in "0123456789abcdef" for ch in data):
+            raise DecodeError("scalar hex must be 64 lowercase hex characters")
+        data = bytes.fromhex(data)
+    if len(data) != 32:
+        raise DecodeError("scalar must be 32 bytes")
+    value = int.from_bytes(data, "little")
+    if value >= L:
+        raise DecodeError("scalar not reduced")
+    return value
+
+
+def scalar_bytes(x: int) -> bytes:
+    return (x % L).to_bytes(32, "little")
+
+
+def scalar_hex(x: int) -> str:
+    return scalar_bytes(x).hex()
+
+
+# ---------------------------------------------------------------------------
+# H(tag, parts), record-format §2.
+# ---------------------------------------------------------------------------
+
+PREFIX = "honestballot/v1/"
+
+
+def u64(n: int) -> bytes:
+    return struct.pack(">Q", n)
+
+
+class Part:
+    """One typed, already-encoded part."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+
+def _enc(code: bytes, payload: bytes) -> Part:
+    return Part(code + u64(len(payload)) + payload)
+
+
+def Pt(point: Point | str | bytes) -> Part:
+    if isinstance(point, Point):
+        raw = point.encode()
+    elif isinstance(point, str):
+        raw = bytes.fromhex(point)
+    else:
+        raw = point
+    if len(raw) != 32:
+        raise ValueError("point part must be 32 bytes")
+    return _enc(b"P", raw)
+
+
+def Sc(x: int | str) -> Part:
+    if isinstance(x, str):
+        x = decode_scalar(x)
+    return _enc(b"S", scalar_bytes(x))
+
+
+def By(data: bytes | str) -> Part:
+    if isinstance(data, str):
+        data = bytes.fromhex(data)
+    return _enc(b"B", data)
+
+
+def Tx(text: str) -> Part:
+    return _enc(b"T", text.encode("utf-8"))
+
+
+def In(n: int) -> Part:
+    if isinstance(n, bool):
+        raise TypeError("booleans are never hashed")
+    return _enc(b"I", str(n).encode("ascii"))
+
+
+def Li(items: Iterable[Part]) -> Part:
+    items = list(items)
+    return Part(b"L" + u64(len(items)) + b"".join(i.data for i in items))
+
+
+def preimage(tag: str, parts: Sequence[Part]) -> bytes:
+    t = (PREFIX + tag).encode("ascii")
+    return u64(len(t)) + t + b"".join(p.data for p in parts)
+
+
+def hash_bytes(tag: str, *parts: Part) -> bytes:
+    return hashlib.sha256(preimage(tag, parts)).digest()
+
+
+def hash_to_scalar(tag: str, *parts: Part) -> int:
+    return int.from_bytes(hashlib.sha512(preimage(tag, parts)).digest(), "little") % L
+
+
+# ---------------------------------------------------------------------------
+# Canonical JSON (§1).
+# ---------------------------------------------------------------------------
+
+
+def canonical(obj: object) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def _no_duplicates(pairs):
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key {k!r}")
+        out[k] = v
+    return out
+
+
+def _no_float(text):
+    raise ValueError(f"float not allowed: {text}")
+
+
+def _no_constant(text):
+    raise ValueError(f"constant not allowed: {text}")
+
+
+def strict_loads(line: str | bytes) -> object:
+    """Parse one record line strictly: no floats, NaN/Infinity or duplicate keys."""
+    if isinstance(line, bytes):
+        line = line.decode("utf-8")
+    return json.loads(
+        line,
+        object_pairs_hook=_no_duplicates,
+        parse_float=_no_float,
+        parse_constant=_no_constant,
+    )
+
+
+def is_canonical_line(line: str) -> bool:
+    return canonical(strict_loads(line)) == line.encode("utf-8")
+
+
+# ---------------------------------------------------------------------------
+# Election identity (§3, §4).
+# ---------------------------------------------------------------------------
+
+ADDED_OPTIONS = {
+    "against-all": {"ru": "Против всех", "kk": "Барлығына қарсы", "en": "Against all"},
+    "blank": {"ru": "Пустой бюллетень", "kk": "Бос бюллетень", "en": "Blank vote"},
+}
+
+
+def label_part(label: dict) -> Part:
+    return Li([Tx(label["ru"]), Tx(label["kk"]), Tx(label["en"])])
+
+
+def has_blank(contest: dict) -> bool:
+    return contest["min_selections"] == 0
+
+
+def encrypted_options(contest: dict) -> list[tuple[str, dict, int]]:
+    """(id, label, exclusive) of every encrypted option, in ballot order (§4)."""
+    out = [(o["id"], o["label"], 0) for o in contest["options"]]
+    if contest["against_all"]:
+        out.append(("against-all", ADDED_OPTIONS["against-all"], 1))
+    if has_blank(contest):
+        out.append(("blank", ADDED_OPTIONS["blank"], 1))
+    return out
+
+
+def manifest_parts(manifest: dict) -> list[Part]:
+    contests = []
+    for c in manifest["contests"]:
+        options = [Li([Tx(i), label_part(lab), In(x)]) for i, lab, x in encrypted_options(c)]
+        contests.append(
+            Li(
+                [
+                    Tx(c["id"]),
+                    label_part(c["title"]),
+                    In(c["min_selections"]),
+                    In(c["max_selections"]),
+                    In(1 if c["against_all"] else 0),
+                    Li(options),
+                ]
+            )
+        )
+    units = [Li([Tx(u["id"]), label_part(u["name"])]) for u in manifest["units"]]
+    return [
+        Tx(manifest["election_id"]),
+        label_part(manifest["title"]),
+        Li(contests),
+        Li(units),
+        In(manifest["min_unit_size"]),
+    ]
+
+
+def manifest_hash(manifest: dict) -> bytes:
+    return hash_bytes("manifest", *manifest_parts(manifest))
+
+
+def object_hash(tag: str, obj: dict) -> bytes:
+    """key-ceremony, election-key, encrypted-tally: one B part of canonical bytes."""
+    return hash_bytes(tag, By(canonical(obj)))
+
+
+def ceremony_hash(ceremony: dict) -> bytes:
+    return object_hash("key-ceremony", ceremony)
+
+
+def election_key_hash(election_key: dict) -> bytes:
+    return object_hash("election-key", election_key)
+
+
+def tally_hash(tally: dict) -> bytes:
+    return object_hash("encrypted-tally", tally)
+
+
+def base_hash_parts(m_hash: bytes, k_hash: bytes, public_key: str) -> list[Part]:
+    return [By(m_hash), By(k_hash), Pt(public_key)]
+
+
+def base_hash(m_hash: bytes, k_hash: bytes, public_key: str) -> bytes:
+    return hash_bytes("election/base", *base_hash_parts(m_hash, k_hash, public_key))
+
+
+# ---------------------------------------------------------------------------
+# Proofs.
+# ---------------------------------------------------------------------------
+
+
+def schnorr_commitment(c: int, s: int, public: Point) -> Point:
+    """R = s·B − c·X."""
+    return s * B - c * public
+
+
+def equality_commitments(c: int, s: int, x_pub: Point, a: Point, d: Point) -> tuple[Point, Point]:
+    """R1 = s·B − c·X, R2 = s·A − c·D."""
+    return s * B - c * x_pub, s * a - c * d
+
+
+def disjunctive_commitments(
+    cs: Sequence[int], ss: Sequence[int], values: Sequence[int], h: Point, alpha: Point,
+    beta: Point,
+) -> list[tuple[Point, Point]]:
+    """A_i = s_i·B − c_i·alpha, B_i = s_i·H − c_i·(beta − v_i·B)."""
+    out = []
+    for c, s, v in zip(cs, ss, values, strict=True):
+        a_i = s * B - c * alpha
+        b_i = s * h - c * (beta - v * B)
+        out.append((a_i, b_i))
+    return out
+
+
+def disjunctive_parts(
+    ctx: Sequence[Part], h: Point, alpha: Point, beta: Point, values: Sequence[int],
+    commitments: Sequence[tuple[Point, Point]],
+) -> list[Part]:
+    flat = [Pt(x) for pair in commitments for x in pair]
+    return [*ctx, Pt(h), Pt(alpha), Pt(beta), Li(In(v) for v in values), Li(flat)]
+
+
+def selection_values(contest: dict) -> list[int]:
+    exclusive = bool(contest["against_all"]) or has_blank(contest)
+    lower = max(contest["min_selections"], 1) if exclusive else contest["min_selections"]
+    return list(range(lower, contest["max_selections"] + 1))
+
+
+def selection_ciphertext(contest: dict, cts: Sequence[tuple[Point, Point]]) -> tuple[Point, Point]:
+    """Σ candidates + max·Σ exclusive."""
+    alpha, beta = IDENTITY, IDENTITY
+    for (_, _, excl), (a, b) in zip(encrypted_options(contest), cts, strict=True):
+        w = contest["max_selections"] if excl else 1
+        alpha = alpha + (a if w == 1 else w * a)
+        beta = beta + (b if w == 1 else w * b)
+    return alpha, beta
+
+
+def option_ctx(base: bytes, credential: str, contest_id: str, option_id: str) -> list[Part]:
+    return [By(base), Pt(credential), Tx(contest_id), Tx(option_id)]
+
+
+def selection_ctx(base: bytes, credential: str, contest_id: str) -> list[Part]:
+    return [By(base), Pt(credential), Tx(contest_id)]
+
+
+def content_parts(base: bytes, ballot: dict) -> list[Part]:
+    contests = []
+    for c in ballot["contests"]:
+        cts = Li(Li([Pt(ct["alpha"]), Pt(ct["beta"])]) for ct in c["ciphertexts"])
+        ops = Li(
+            Li([Li(Sc(x) for x in p["c"]), Li(Sc(x) for x in p["s"])]) for p in c["option_proofs"]
+        )
+        sp = c["selection_proof"]
+        sel = Li([Li(Sc(x) for x in sp["c"]), Li(Sc(x) for x in sp["s"])])
+        contests.append(Li([Tx(c["id"]), cts, ops, sel]))
+    return [By(base), Pt(ballot["credential"]), Li(contests)]
+
+
+def content_hash(base: bytes, ballot: dict) -> bytes:
+    return hash_bytes("ballot/content", *content_parts(base, ballot))
+
+
+def signature_parts(base: bytes, credential: str, content: bytes, r: Point) -> list[Part]:
+    return [By(base), Pt(credential), By(content), Pt(credential), Pt(r)]
+
+
+def ciphertexts_parts(base: bytes, contests: Sequence[dict]) -> list[Part]:
+    return [
+        By(base),
+        Li(
+            Li([Tx(c["id"]), Li(Li([Pt(ct["alpha"]), Pt(ct["beta"])]) for ct in c["ciphertexts"])])
+            for c in contests
+        ),
+    ]
+
+
+def ciphertexts_hash(base: bytes, contests: Sequence[dict]) -> bytes:
+    return hash_bytes("ballot/ciphertexts", *ciphertexts_parts(base, contests))
+
+
+def seal_parts(content: bytes, signature: dict) -> list[Part]:
+    return [By(content), Sc(signature["c"]), Sc(signature["s"])]
+
+
+def seal(content: bytes, signature: dict) -> bytes:
+    return hash_bytes("ballot/seal", *seal_parts(content, signature))
+
+
+def tracking_hash(ct_hash: bytes, seal_value: bytes) -> bytes:
+    return hash_bytes("ballot/tracking", By(ct_hash), By(seal_value))
+
+
+def tracking_code(t_hash: bytes) -> str:
+    """RFC 4648 base32 (upper case) of the first 10 bytes, groups of four."""
+    code = base64.b32encode(t_hash[:10]).decode("ascii")
+    return "-".join(code[i : i + 4] for i in range(0, 16, 4))
+
+
+def verify_ballot(base: bytes, h: Point, manifest: dict, ballot: dict) -> bytes:
+    """Check every proof and the signature of a cast ballot; return its tracking hash."""
+    cred = ballot["credential"]
+    if len(ballot["contests"]) != len(manifest["contests"]):
+        raise ValueError("contest count")
+    for mc, bc in zip(manifest["contests"], ballot["contests"], strict=True):
+        if mc["id"] != bc["id"]:
+            raise ValueError("contest order")
+        opts = encrypted_options(mc)
+        cts = [
+            (decode_point(ct["alpha"], False), decode_point(ct["beta"]))
+            for ct in bc["ciphertexts"]
+        ]
+        if len(cts) != len(opts) or len(bc["option_proofs"]) != len(opts):
+            raise ValueError("option count")
+        for (oid, _, _), (a, b), pr in zip(opts, cts, bc["option_proofs"], strict=True):
+            cs = [decode_scalar(x) for x in pr["c"]]
+            ss = [decode_scalar(x) for x in pr["s"]]
+            com = disjunctive_commitments(cs, ss, (0, 1), h, a, b)
+            parts = disjunctive_parts(option_ctx(base, cred, mc["id"], oid), h, a, b, (0, 1), com)
+            if sum(cs) % L != hash_to_scalar("ballot/option", *parts):
+                raise ValueError(f"option proof {mc['id']}/{oid}")
+        sa, sb = selection_ciphertext(mc, cts)
+        values = selection_values(mc)
+        sp = bc["selection_proof"]
+        cs = [decode_scalar(x) for x in sp["c"]]
+        ss = [decode_scalar(x) for x in sp["s"]]
+        com = disjunctive_commitments(cs, ss, values, h, sa, sb)
+        parts = disjunctive_parts(selection_ctx(base, cred, mc["id"]), h, sa, sb, values, com)
+        if sum(cs) % L != hash_to_scalar("ballot/selection", *parts):
+            raise ValueError(f"selection proof {mc['id']}")
+    content = content_hash(base, ballot)
+    sig = ballot["signature"]
+    c, s = decode_scalar(sig["c"]), decode_scalar(sig["s"])
+    r = schnorr_commitment(c, s, decode_point(cred, False))
+    if c != hash_to_scalar("ballot/signature", *signature_parts(base, cred, content, r)):
+        raise ValueError("ballot signature")
+    return tracking_hash(ciphertexts_hash(base, ballot["contests"]), seal(content, sig))
+
+
+def encrypt(h: Point, m: int, r: int) -> tuple[Point, Point]:
+    return r * B, r * h + m * B
+
+
+# ---------------------------------------------------------------------------
+# Key ceremony (docs/trustees.md).
+# ---------------------------------------------------------------------------
+
+
+def communication_key_parts(cer: bytes, trustee: int, name: str, y: Point, r: Point) -> list[Part]:
+    return [By(cer), In(trustee), Tx(name), Pt(y), Pt(r)]
+
+
+def coefficient_pok_parts(
+    cer: bytes, dealer: int, commitments: Sequence[str], r: Point
+) -> list[Part]:
+    return [By(cer), In(dealer), Li(Pt(c) for c in commitments), Pt(commitments[0]), Pt(r)]
+
+
+def verify_trustee_public(cer: bytes, pub: dict) -> Point:
+    y = decode_point(pub["communication_key"], False)
+    c, s = decode_scalar(pub["proof"]["c"]), decode_scalar(pub["proof"]["s"])
+    r = schnorr_commitment(c, s, y)
+    parts = communication_key_parts(cer, pub["trustee"], pub["name"], y, r)
+    if c != hash_to_scalar("dkg-communication-key", *parts):
+        raise ValueError(f"communication-key proof of trustee {pub['trustee']}")
+    return r
+
+
+def verify_deal_public(cer: bytes, deal: dict) -> Point:
+    c0 = decode_point(deal["commitments"][0], False)
+    c, s = decode_scalar(deal["proof"]["c"]), decode_scalar(deal["proof"]["s"])
+    r = schnorr_commitment(c, s, c0)
+    parts = coefficient_pok_parts(cer, deal["dealer"], deal["commitments"], r)
+    if c != hash_to_scalar("dkg-coefficient-pok", *parts):
+        raise ValueError(f"coefficient proof of dealer {deal['dealer']}")
+    return r
+
+
+def joint_key(deals: Sequence[dict], qualified: Sequence[int]) -> Point:
+    total = IDENTITY
+    for d in deals:
+        if d["dealer"] in qualified:
+            total = total + decode_point(d["commitments"][0])
+    return total
+
+
+def verification_key(deals: Sequence[dict], qualified: Sequence[int], trustee: int) -> Point:
+    total = IDENTITY
+    for d in deals:
+        if d["dealer"] not in qualified:
+            continue
+        for j, c in enumerate(d["commitments"]):
+            total = total + pow(trustee, j, L) * decode_point(c)
+    return total
+
+
+# ---------------------------------------------------------------------------
+# Decryption (record-format §7, trustees.md).
+# ---------------------------------------------------------------------------
+
+
+def share_parts(
+    base: bytes, t_hash: bytes, trustee: int, entry_id: str, x_l: Point, alpha: Point,
+    d: Point, r1: Point, r2: Point,
+) -> list[Part]:
+    return [By(base), By(t_hash), In(trustee), Tx(entry_id), Pt(x_l), Pt(alpha), Pt(d), Pt(r1),
+            Pt(r2)]
+
+
+def lagrange(trustees: Sequence[int]) -> dict[int, int]:
+    out = {}
+    for l_ in trustees:
+        num, den = 1, 1
+        for m in trustees:
+            if m != l_:
+                num = num * m % L
+                den = den * (m - l_) % L
+        out[l_] = num * pow(den, L - 2, L) % L
+    return out
+
+
+def discrete_log(point: Point, bound: int) -> int | None:
+    """m in [0, bound] with m·B = point (a linear search; bounds here are tiny)."""
+    acc = IDENTITY
+    for m in range(bound + 1):
+        if acc == point:
+            return m
+        acc = acc + B
+    return None
+
+
+# ---------------------------------------------------------------------------
+# The log (§6): Merkle tree (RFC 9162) and tree heads.
+# ---------------------------------------------------------------------------
+
+
+def leaf_hash(line: str | bytes) -> bytes:
+    if isinstance(line, str):
+        line = line.encode("utf-8")
+    return hashlib.sha256(b"\x00" + line).digest()
+
+
+def merkle_root(leaves: Sequence[bytes]) -> bytes:
+    """RFC 9162 §2.1.1 MTH over already-hashed leaves."""
+    n = len(leaves)
+    if n == 0:
+        return hashlib.sha256(b"").digest()
+    if n == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return hashlib.sha256(b"\x01" + merkle_root(leaves[:k]) + merkle_root(leaves[k:])).digest()
+
+
+TREE_HEAD_TAG = b"honestballot/v1/tree-head"
+
+
+def tree_head_message(election_id: str, size: int, timestamp_ms: int, root: bytes) -> bytes:
+    log_id = ("honestballot:" + election_id).encode("utf-8")
+    return (
+        struct.pack(">B", len(TREE_HEAD_TAG)) + TREE_HEAD_TAG
+        + struct.pack(">H", len(log_id)) + log_id
+        + struct.pack(">QQ", size, timestamp_ms) + root
+    )
+
+
+def tree_head_parts(board_key: str, message: bytes, r: Point) -> list[Part]:
+    return [Pt(board_key), By(message), Pt(board_key), Pt(r)]
+
+
+def verify_tree_head(board_key: str, election_id: str, head: dict) -> Point:
+    root = bytes.fromhex(head["root"])
+    msg = tree_head_message(election_id, head["size"], head["timestamp_ms"], root)
+    c = decode_scalar(head["signature"]["c"])
+    s = decode_scalar(head["signature"]["s"])
+    r = schnorr_commitment(c, s, decode_point(board_key, False))
+    if c != hash_to_scalar("board/tree-head", *tree_head_parts(board_key, msg, r)):
+        raise ValueError(f"tree head {head['size']} signature")
+    return r
+
+
+# ---------------------------------------------------------------------------
+# Pre-image parsing (to name the part where two pre-images differ).
+# ---------------------------------------------------------------------------
+
+
+def parse_preimage(data: bytes) -> tuple[str, list[tuple[str, str, bytes]]]:
+    """Split a pre-image into its tag and a flat list of (path, type code, payload)."""
+    (tlen,) = struct.unpack(">Q", data[:8])
+    tag = data[8 : 8 + tlen].decode("ascii")
+    pos = 8 + tlen
+    flat: list[tuple[str, str, bytes]] = []
+
+    def one(path: str) -> None:
+        nonlocal pos
+        if pos + 9 > len(data):
+            raise ValueError(f"truncated at {path}")
+        code = chr(data[pos])
+        (n,) = struct.unpack(">Q", data[pos + 1 : pos + 9])
+        pos += 9
+        if code == "L":
+            flat.append((path, "L", str(n).encode()))
+            for i in range(n):
+                one(f"{path}[{i}]")
+        elif code in "PSBTI":
+            flat.append((path, code, data[pos : pos + n]))
+            pos += n
+        else:
+            raise ValueError(f"unknown type code {code!r} at {path}")
+
+    i = 0
+    while pos < len(data):
+        one(f"part{i}")
+        i += 1
+    return tag, flat
+
+
+def first_difference(mine: bytes, theirs: bytes) -> str:
+    """A human-readable description of where two pre-images differ ('' if equal)."""
+    if mine == theirs:
+        return ""
+    try:
+        tag_a, a = parse_preimage(mine)
+        tag_b, b = parse_preimage(theirs)
+    except (ValueError, UnicodeDecodeError, struct.error) as exc:
+        return f"pre-images differ (unparsable: {exc})"
+    if tag_a != tag_b:
+        return f"tag {tag_a!r} != {tag_b!r}"
+    for (pa, ca, xa), (pb, cb, xb) in zip(a, b, strict=False):
+        if (pa, ca, xa) != (pb, cb, xb):
+            return f"first differing part: mine {pa} {ca} {xa.hex()} vs vector {pb} {cb} {xb.hex()}"
+    return f"one pre-image has extra parts: {len(a)} vs {len(b)} parts"
+
+
+# ---------------------------------------------------------------------------
+# Counting (record-format §6 "Counted ballots", §7).
+# ---------------------------------------------------------------------------
+
+
+def counted_ballots(events: Sequence[dict]) -> list[tuple[str, dict]]:
+    """(unit, ballot) of the last ballot of every credential that was not replaced.
+
+    A ballot's unit is taken to be the unit of its credential's `credential` event.
+    """
+    unit_of: dict[str, str] = {}
+    replaced: set[str] = set()
+    last: dict[str, dict] = {}
+    order: list[str] = []
+    for ev in events:
+        body = ev["body"]
+        if ev["kind"] == "credential":
+            unit_of[body["credential"]] = body["unit"]
+            if "replaces" in body:
+                replaced.add(body["replaces"])
+        elif ev["kind"] == "ballot":
+            cred = body["ballot"]["credential"]
+            if cred not in last:
+                order.append(cred)
+            last[cred] = body["ballot"]
+    return [(unit_of[c], last[c]) for c in order if c not in replaced]
+
+
+def broken_out_units(units: Sequence[str], counts: dict[str, int], min_size: int) -> list[str]:
+    """Units broken out under §7's rule, in manifest order."""
+    broken = [u for u in units if counts.get(u, 0) >= min_size]
+    held = sum(counts.get(u, 0) for u in units if u not in broken)
+    if 1 <= held <= min_size - 1 and broken:
+        fewest = min(broken, key=lambda u: (counts.get(u, 0), units.index(u)))
+        broken.remove(fewest)
+    return broken
+
+
+def aggregate_tally(manifest: dict, counted: Sequence[tuple[str, dict]]) -> tuple[list, list]:
+    """(entries as (id, alpha, beta) points, counted_per_unit) recomputed per §7."""
+    unit_ids = [u["id"] for u in manifest["units"]]
+    per_unit_count = {u: 0 for u in unit_ids}
+    sums: dict[tuple[str, str], list[Point]] = {}
+    for unit, ballot in counted:
+        per_unit_count[unit] += 1
+        for mc, bc in zip(manifest["contests"], ballot["contests"], strict=True):
+            for (oid, _, _), ct in zip(encrypted_options(mc), bc["ciphertexts"], strict=True):
+                key = (f"{mc['id']}/{oid}", unit)
+                acc = sums.setdefault(key, [IDENTITY, IDENTITY])
+                acc[0] = acc[0] + decode_point(ct["alpha"])
+                acc[1] = acc[1] + decode_point(ct["beta"])
+    option_ids = [f"{mc['id']}/{oid}" for mc in manifest["contests"]
+                  for oid, _, _ in encrypted_options(mc)]
+    entries = []
+    for eid in option_ids:
+        a, b = IDENTITY, IDENTITY
+        for u in unit_ids:
+            pa, pb = sums.get((eid, u), [IDENTITY, IDENTITY])
+            a, b = a + pa, b + pb
+        entries.append((eid, a, b))
+    for u in broken_out_units(unit_ids, per_unit_count, manifest["min_unit_size"]):
+        for eid in option_ids:
+            pa, pb = sums.get((eid, u), [IDENTITY, IDENTITY])
+            entries.append((f"{eid}@{u}", pa, pb))
+    counted_per_unit = [{"unit": u, "ballots": per_unit_count[u]} for u in unit_ids]
+    return entries, counted_per_unit

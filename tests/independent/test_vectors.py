@@ -1,0 +1,883 @@
+"""Check tests/vectors/*.json against an independent implementation (hbcheck.py).
+
+Inputs are taken from the `record` lines of record-v2.json wherever possible, so the
+whole path "record -> value" is tested; the vector's intermediate values are only
+compared against, never used as inputs (except where noted).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from . import hbcheck as hb
+
+VECTORS = Path(__file__).resolve().parent.parent / "vectors"
+
+CHALLENGE_TAGS = {  # §2.1: the tags whose function is "→ scalar"
+    "dkg-communication-key", "dkg-coefficient-pok", "dkg-complaint", "ballot/option",
+    "ballot/selection", "ballot/signature", "decryption-share", "board/tree-head",
+}
+DIGEST_TAGS = {  # §2.1: the tags whose function is SHA-256
+    "manifest", "key-ceremony", "election-key", "election/base", "dkg-share-key",
+    "dkg-share-ad", "ballot/content", "ballot/ciphertexts", "ballot/seal", "ballot/tracking",
+    "encrypted-tally",
+}
+TRACKING_CODE = re.compile(r"^[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}$")
+HEX32 = re.compile(r"^[0-9a-f]{64}$")
+
+
+# ---------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------
+
+
+@functools.cache
+def vec() -> dict:
+    return json.loads((VECTORS / "record-v2.json").read_text("utf-8"))
+
+
+@functools.cache
+def rvec() -> dict:
+    return json.loads((VECTORS / "ristretto255.json").read_text("utf-8"))
+
+
+@functools.cache
+def lines() -> list[dict]:
+    return [hb.strict_loads(line) for line in vec()["record"]]
+
+
+@functools.cache
+def events() -> list[dict]:
+    return [r for r in lines() if r["type"] == "event"]
+
+
+def event(seq: int) -> dict:
+    ev = events()[seq]
+    assert ev["seq"] == seq
+    return ev
+
+
+def events_of(kind: str) -> list[dict]:
+    return [e for e in events() if e["kind"] == kind]
+
+
+def setup() -> dict:
+    return events()[0]["body"]
+
+
+def manifest() -> dict:
+    return setup()["manifest"]
+
+
+def ekey() -> dict:
+    return setup()["election_key"]
+
+
+@functools.cache
+def base_hash() -> bytes:
+    return hb.base_hash(hb.manifest_hash(manifest()), hb.election_key_hash(ekey()),
+                        ekey()["public_key"])
+
+
+@functools.cache
+def public_key() -> hb.Point:
+    return hb.decode_point(ekey()["public_key"], allow_identity=False)
+
+
+def tally() -> dict:
+    (ev,) = events_of("tally")
+    return ev["body"]["tally"]
+
+
+def check_hash(vector: dict, parts: list, expect_tag: str) -> bytes:
+    """Compare my pre-image/hash with a {"tag","preimage","hash"} vector; return my hash."""
+    assert vector["tag"] == expect_tag
+    mine = hb.preimage(expect_tag, parts)
+    theirs = bytes.fromhex(vector["preimage"])
+    assert mine == theirs, f"{expect_tag}: {hb.first_difference(mine, theirs)}"
+    if expect_tag in CHALLENGE_TAGS:
+        value = hb.scalar_bytes(hb.hash_to_scalar(expect_tag, *parts))
+    else:
+        value = hb.hash_bytes(expect_tag, *parts)
+    assert value.hex() == vector["hash"], expect_tag
+    return value
+
+
+# ---------------------------------------------------------------------------
+# ristretto255 (RFC 9496) and scalars
+# ---------------------------------------------------------------------------
+
+
+def test_group_constants_match_record_format_section_1():
+    r = rvec()
+    assert hb.L.to_bytes(32, "little").hex() == r["group_order"]["little_endian_hex"]
+    assert hb.L == 2**252 + 27742317777372353535851937790883648493
+    assert hb.B.hex() == hb.BASE_HEX
+    assert hb.L * hb.B == hb.IDENTITY and (hb.L - 1) * hb.B == -hb.B
+
+
+def test_generator_multiples():
+    acc = hb.IDENTITY
+    for item in rvec()["generator_multiples"]:
+        m = item["multiple"]
+        assert (m * hb.B).hex() == item["encoding"], m
+        assert acc.hex() == item["encoding"], m
+        assert hb.decode_point(item["encoding"]).hex() == item["encoding"]
+        acc = acc + hb.B
+
+
+def test_invalid_encodings_rejected():
+    bad = rvec()["invalid_encodings"] + rvec()["additional_invalid_encodings"]
+    assert bad
+    for item in bad:
+        with pytest.raises(hb.DecodeError):
+            hb.decode_point(item["encoding"])
+
+
+def test_identity_rejected_where_not_allowed():
+    hb.decode_point("00" * 32)
+    with pytest.raises(hb.DecodeError):
+        hb.decode_point("00" * 32, allow_identity=False)
+    with pytest.raises(hb.DecodeError):
+        hb.decode_point(hb.BASE_HEX.upper())
+
+
+def test_hash_to_group():
+    for item in rvec()["hash_to_group"]:
+        digest = hashlib.sha512(item["label"].encode("utf-8")).digest()
+        assert digest.hex() == item["sha512"]
+        assert hb.from_uniform_bytes(digest).hex() == item["encoding"], item["label"]
+    eq = rvec()["hash_to_group_equivalent_inputs"]
+    for data in eq["inputs"]:
+        assert hb.from_uniform_bytes(bytes.fromhex(data)).hex() == eq["encoding"]
+
+
+def test_scalars():
+    s = rvec()["scalars"]
+
+    def val(name):
+        item = s[name]
+        x = hb.decode_scalar(item["little_endian_hex"])
+        assert x == int(item["decimal"])
+        return x
+
+    x, y = val("x"), val("y")
+    assert x * val("x_inverse") % hb.L == 1
+    assert hb.scalar_hex(x * y) == s["x_times_y"]["little_endian_hex"]
+    assert val("x_times_y") == x * y % hb.L
+    red = s["reduce_2_256_minus_1"]
+    assert hb.scalar_hex(int.from_bytes(bytes.fromhex(red["input_hex"]), "little")) == red[
+        "little_endian_hex"]
+    wide = int.from_bytes(bytes.fromhex(s["x"]["little_endian_hex"]) * 2, "little")
+    assert hb.scalar_hex(wide) == s["wide_reduce_x_concat_x"]["little_endian_hex"]
+    assert int(s["wide_reduce_x_concat_x"]["decimal"]) == wide % hb.L
+    for item in s["canonical"]:
+        hb.decode_scalar(item["hex"])
+    for item in s["non_canonical"]:
+        with pytest.raises(hb.DecodeError):
+            hb.decode_scalar(item["hex"])
+
+
+# ---------------------------------------------------------------------------
+# Record format (§1, §1.1, §6)
+# ---------------------------------------------------------------------------
+
+LABEL = {"ru", "kk", "en"}
+PROOF = {"c", "s"}
+CT = {"alpha", "beta"}
+BODY_KEYS = {
+    "setup": [{"manifest", "election_key", "board_key"}],
+    "credential": [{"credential", "unit"}, {"credential", "unit", "replaces"}],
+    "roll": [{"voters_per_unit", "contact_exceptions"}],
+    "open": [set()],
+    "ballot": [{"ballot"}],
+    "superseded": [{"old", "new"}],
+    "audit": [{"spoiled", "opening"}],
+    "close": [set()],
+    "tally": [{"tally", "counted_per_unit"}],
+    "decryption-share": [{"share"}],
+    "result": [{"counts", "trustees", "rejected_shares"}],
+}
+
+
+def keys(obj: dict, expected: set, what: str) -> None:
+    assert isinstance(obj, dict), what
+    assert set(obj) == expected, f"{what}: {sorted(obj)} != {sorted(expected)}"
+
+
+def check_label(lab: dict, what: str) -> None:
+    keys(lab, LABEL, what)
+    assert all(isinstance(v, str) and v for v in lab.values()), what
+
+
+def check_point(text: str, identity_ok: bool = False) -> None:
+    assert HEX32.match(text), text
+    hb.decode_point(text, allow_identity=identity_ok)
+
+
+def check_scalar(text: str) -> None:
+    assert HEX32.match(text), text
+    hb.decode_scalar(text)
+
+
+def check_proof(p: dict, what: str) -> None:
+    keys(p, PROOF, what)
+    check_scalar(p["c"])
+    check_scalar(p["s"])
+
+
+def check_ct(ct: dict, identity_ok: bool = False) -> None:
+    keys(ct, CT, "ciphertext")
+    check_point(ct["alpha"], identity_ok)
+    check_point(ct["beta"], True)
+
+
+def test_every_event_line_is_canonical_and_strict():
+    recs = vec()["record"]
+    for text, obj in zip(recs, lines(), strict=True):
+        assert "\n" not in text
+        if obj["type"] == "event":
+            assert hb.is_canonical_line(text), text[:80]
+            assert hb.canonical(obj) == text.encode("utf-8")
+    # a re-ordered or spaced event line is not canonical
+    open_line = next(t for t, o in zip(recs, lines(), strict=True)
+                     if o["type"] == "event" and o["kind"] == "open")
+    assert not hb.is_canonical_line(open_line.replace(",", ", "))
+    assert not hb.is_canonical_line(open_line.replace('{"body":{},"kind":"open"',
+                                                      '{"kind":"open","body":{}'))
+    assert not hb.is_canonical_line('{"a":"\\u00e9"}')  # must be written as itself
+    with pytest.raises(ValueError):
+        hb.strict_loads('{"a":1,"a":2}')
+    with pytest.raises(ValueError):
+        hb.strict_loads('{"a":1.0}')
+    with pytest.raises(ValueError):
+        hb.strict_loads('{"a":NaN}')
+
+
+def test_header_and_sequence():
+    recs = vec()["record"]
+    header = lines()[0]
+    keys(header, {"type", "version", "election_id"}, "header")
+    assert header == {"type": "election-record", "version": 2, "election_id": "vectors"}
+    assert len(recs[0].encode("utf-8")) <= 4096
+    assert all(r["type"] in ("event", "tree-head") for r in lines()[1:])
+    evs = events()
+    assert [e["seq"] for e in evs] == list(range(len(evs)))
+    times = [e["time_ms"] for e in evs]
+    assert times == sorted(times)
+    assert evs[0]["kind"] == "setup"
+    # a tree head of size n stands right after event n-1
+    n_events = 0
+    for r in lines()[1:]:
+        if r["type"] == "event":
+            n_events += 1
+        else:
+            assert r["size"] == n_events
+    assert lines()[-1]["type"] == "tree-head" and lines()[-1]["size"] == len(evs)
+
+
+def test_key_sets_of_every_object():
+    for r in lines()[1:]:
+        if r["type"] == "tree-head":
+            keys(r, {"type", "size", "root", "timestamp_ms", "signature"}, "tree-head")
+            assert HEX32.match(r["root"])
+            check_proof(r["signature"], "tree-head signature")
+            continue
+        keys(r, {"type", "seq", "time_ms", "kind", "body"}, "event")
+        assert any(set(r["body"]) == k for k in BODY_KEYS[r["kind"]]), r["kind"]
+    m = manifest()
+    keys(m, {"type", "version", "election_id", "title", "contests", "units", "min_unit_size"},
+         "manifest")
+    assert (m["type"], m["version"]) == ("manifest", 1)
+    check_label(m["title"], "manifest title")
+    for c in m["contests"]:
+        keys(c, {"id", "title", "min_selections", "max_selections", "against_all", "options"},
+             "contest")
+        check_label(c["title"], "contest title")
+        assert isinstance(c["against_all"], bool)
+        for o in c["options"]:
+            keys(o, {"id", "label"}, "option")
+            assert o["id"] not in ("against-all", "blank")
+            check_label(o["label"], "option label")
+    for u in m["units"]:
+        keys(u, {"id", "name"}, "unit")
+        check_label(u["name"], "unit name")
+    check_point(setup()["board_key"])
+    k = ekey()
+    keys(k, {"type", "version", "ceremony", "trustee_publics", "deals", "complaints", "rulings",
+             "qualified", "public_key", "verification_keys"}, "election-key")
+    keys(k["ceremony"], {"type", "version", "election_id", "manifest_hash", "trustees",
+                         "threshold"}, "key-ceremony")
+    for p in k["trustee_publics"]:
+        keys(p, {"type", "version", "ceremony", "trustee", "name", "communication_key",
+                 "proof"}, "trustee-public")
+        check_proof(p["proof"], "trustee-public proof")
+    for d in k["deals"]:
+        keys(d, {"type", "version", "ceremony", "dealer", "commitments", "proof", "shares"},
+             "trustee-deal")
+        check_proof(d["proof"], "deal proof")
+        for s in d["shares"]:
+            keys(s, {"recipient", "ephemeral", "ciphertext"}, "deal share")
+            assert re.fullmatch(r"[0-9a-f]{96}", s["ciphertext"])
+            check_point(s["ephemeral"])
+    for c in k["complaints"]:
+        keys(c, {"type", "version", "ceremony", "complainant", "complaints"}, "complaints")
+        for item in c["complaints"]:
+            keys(item, {"dealer", "dh_point", "proof"}, "complaint")
+    for ru in k["rulings"]:
+        keys(ru, {"complainant", "dealer", "upheld", "reason"}, "ruling")
+    for vk in k["verification_keys"]:
+        keys(vk, {"trustee", "key"}, "verification key")
+    for ev in events_of("ballot"):
+        b = ev["body"]["ballot"]
+        keys(b, {"type", "version", "election", "credential", "contests", "signature"}, "ballot")
+        assert (b["type"], b["version"]) == ("ballot", 1)
+        check_point(b["credential"])
+        check_proof(b["signature"], "ballot signature")
+        for c in b["contests"]:
+            keys(c, {"id", "ciphertexts", "option_proofs", "selection_proof"}, "ballot contest")
+            for ct in c["ciphertexts"]:
+                check_ct(ct)
+            for p in c["option_proofs"] + [c["selection_proof"]]:
+                keys(p, PROOF, "disjunctive proof")
+                for x in p["c"] + p["s"]:
+                    check_scalar(x)
+    for ev in events_of("audit"):
+        sp, op = ev["body"]["spoiled"], ev["body"]["opening"]
+        keys(sp, {"type", "version", "election", "contests", "seal"}, "spoiled-ballot")
+        assert (sp["type"], sp["version"]) == ("spoiled-ballot", 1)
+        for c in sp["contests"]:
+            keys(c, {"id", "ciphertexts"}, "spoiled contest")
+            for ct in c["ciphertexts"]:
+                check_ct(ct)
+        keys(op, {"type", "version", "contests"}, "ballot-opening")
+        for c in op["contests"]:
+            keys(c, {"id", "plaintexts", "randomness"}, "opening contest")
+            assert all(type(x) is int and x in (0, 1) for x in c["plaintexts"])
+            for x in c["randomness"]:
+                check_scalar(x)
+    t = tally()
+    keys(t, {"type", "version", "election", "entries"}, "encrypted-tally")
+    for e in t["entries"]:
+        keys(e, {"id", "alpha", "beta"}, "tally entry")
+        check_point(e["alpha"], True)
+        check_point(e["beta"], True)
+    for item in events_of("tally")[0]["body"]["counted_per_unit"]:
+        keys(item, {"unit", "ballots"}, "counted_per_unit item")
+    for ev in events_of("decryption-share"):
+        s = ev["body"]["share"]
+        keys(s, {"type", "version", "election", "trustee", "tally", "entries"}, "share")
+        for e in s["entries"]:
+            keys(e, {"id", "share", "proof"}, "share entry")
+            check_point(e["share"], True)
+            check_proof(e["proof"], "share proof")
+    res = events_of("result")[0]["body"]
+    for item in res["counts"]:
+        keys(item, {"id", "count"}, "count item")
+    for ev in events_of("superseded"):
+        assert HEX32.match(ev["body"]["old"]) and HEX32.match(ev["body"]["new"])
+
+
+# ---------------------------------------------------------------------------
+# H(tag, parts) and the documents' own worked examples
+# ---------------------------------------------------------------------------
+
+
+def test_part_encoding():
+    assert hb.In(2).data == bytes.fromhex("49000000000000000132")
+    assert hb.In(-7).data == b"I" + (2).to_bytes(8, "big") + b"-7"
+    assert hb.Tx("vectors").data.hex() == "540000000000000007766563746f7273"
+    assert hb.Li([hb.In(0), hb.In(1)]).data.hex() == (
+        "4c0000000000000002" "49000000000000000130" "49000000000000000131")
+    assert hb.Pt(hb.B).data.hex() == "500000000000000020" + hb.BASE_HEX
+    assert hb.Sc(1).data.hex() == "530000000000000020" + "01" + "00" * 31
+    with pytest.raises(TypeError):
+        hb.In(True)
+    pre = hb.preimage("manifest", [])
+    assert pre.hex() == "0000000000000018" + b"honestballot/v1/manifest".hex()
+
+
+def test_section_2_worked_example():
+    # record-format §2, "Worked example", as printed in the document
+    doc = ("0000000000000018 686f6e65737462616c6c6f742f76312f6d616e6966657374"
+           "54 0000000000000007 766563746f7273"
+           "4c 0000000000000003"
+           "54 0000000000000018 566563746f7220656c656374696f6e2028d180d183d18129").replace(" ", "")
+    mine = hb.preimage("manifest", hb.manifest_parts(manifest())).hex()
+    assert mine.startswith(doc)
+    assert mine.endswith("49" "0000000000000001" "32")
+    title = "566563746f7220656c656374696f6e2028d180d183d18129"
+    assert "Vector election (рус)".encode().hex() == title
+
+
+def test_section_3_added_option_labels():
+    doc_hex = {
+        "Против всех": "d09fd180d0bed182d0b8d0b220d0b2d181d0b5d185",
+        "Барлығына қарсы": "d091d0b0d180d0bbd18bd293d18bd0bdd0b020d29bd0b0d180d181d18b",
+        "Пустой бюллетень": "d09fd183d181d182d0bed0b920d0b1d18ed0bbd0bbd0b5d182d0b5d0bdd18c",
+        "Бос бюллетень": "d091d0bed18120d0b1d18ed0bbd0bbd0b5d182d0b5d0bdd18c",
+    }
+    for text, hx in doc_hex.items():
+        assert text.encode("utf-8").hex() == hx, text
+    used = {t for lab in hb.ADDED_OPTIONS.values() for t in (lab["ru"], lab["kk"])}
+    assert used == set(doc_hex)
+
+
+def test_every_vector_hash_is_self_consistent():
+    """Every {tag, preimage, hash}: the pre-image starts with the tag, parses into typed
+    parts (§2), and `hash` is SHA-256 or SHA-512 mod L as §2.1 says for that tag."""
+    found = []
+
+    def walk(o):
+        if isinstance(o, dict):
+            if set(o) == {"tag", "preimage", "hash"}:
+                found.append(o)
+            for x in o.values():
+                walk(x)
+        elif isinstance(o, list):
+            for x in o:
+                walk(x)
+
+    walk(vec())
+    assert len(found) == 27  # §10: every hash the vector file lists
+    for h in found:
+        pre = bytes.fromhex(h["preimage"])
+        tag, parts = hb.parse_preimage(pre)
+        assert tag == "honestballot/v1/" + h["tag"]
+        assert parts
+        if h["tag"] in CHALLENGE_TAGS:
+            value = int.from_bytes(hashlib.sha512(pre).digest(), "little") % hb.L
+            assert hb.scalar_hex(value) == h["hash"], h["tag"]
+        else:
+            assert h["tag"] in DIGEST_TAGS, h["tag"]
+            assert hashlib.sha256(pre).hexdigest() == h["hash"], h["tag"]
+
+
+# ---------------------------------------------------------------------------
+# Election identity (§3) and the key ceremony (trustees.md)
+# ---------------------------------------------------------------------------
+
+
+def test_manifest_hash():
+    m = check_hash(vec()["manifest_hash"], hb.manifest_parts(manifest()), "manifest")
+    assert ekey()["ceremony"]["manifest_hash"] == m.hex()
+    # the added options enter the hash: leaving them out changes it
+    bare = dict(manifest(), contests=[dict(c, against_all=False, min_selections=1)
+                                      for c in manifest()["contests"]])
+    assert hb.manifest_hash(bare) != m
+
+
+def test_election_key_ceremony_and_base_hash():
+    k = ekey()
+    kh = check_hash(vec()["election_key_hash"], [hb.By(hb.canonical(k))], "election-key")
+    cer = check_hash(vec()["ceremony_hash"], [hb.By(hb.canonical(k["ceremony"]))],
+                     "key-ceremony")
+    assert hb.ceremony_hash(k["ceremony"]) == cer
+    for obj in k["trustee_publics"] + k["deals"] + k["complaints"]:
+        assert obj["ceremony"] == cer.hex()
+    mh = hb.manifest_hash(manifest())
+    base = check_hash(vec()["base_hash"], hb.base_hash_parts(mh, kh, k["public_key"]),
+                      "election/base")
+    assert base == base_hash()
+    c = k["ceremony"]
+    assert (c["type"], c["version"], c["election_id"]) == ("key-ceremony", 1, "vectors")
+    assert (c["trustees"], c["threshold"]) == (3, 2)
+
+
+def test_dkg_schnorr_vectors():
+    k = ekey()
+    cer = hb.ceremony_hash(k["ceremony"])
+    ck = vec()["dkg_schnorr"]["communication_key"]
+    (pub,) = [p for p in k["trustee_publics"] if p["trustee"] == ck["trustee"]]
+    assert (pub["name"], pub["communication_key"]) == (ck["name"], ck["public"])
+    r = hb.verify_trustee_public(cer, pub)
+    assert r.hex() == ck["R"]
+    c = check_hash(ck["challenge"], hb.communication_key_parts(
+        cer, pub["trustee"], pub["name"], hb.decode_point(pub["communication_key"]), r),
+        "dkg-communication-key")
+    assert c.hex() == pub["proof"]["c"]
+
+    cp = vec()["dkg_schnorr"]["coefficient_pok"]
+    (deal,) = [d for d in k["deals"] if d["dealer"] == cp["dealer"]]
+    assert deal["commitments"] == cp["commitments"] and cp["public"] == deal["commitments"][0]
+    r = hb.verify_deal_public(cer, deal)
+    assert r.hex() == cp["R"]
+    c = check_hash(cp["challenge"], hb.coefficient_pok_parts(cer, deal["dealer"],
+                                                            deal["commitments"], r),
+                   "dkg-coefficient-pok")
+    assert c.hex() == deal["proof"]["c"]
+
+
+def test_whole_key_ceremony():
+    k = ekey()
+    cer = hb.ceremony_hash(k["ceremony"])
+    n, t = k["ceremony"]["trustees"], k["ceremony"]["threshold"]
+    assert sorted(p["trustee"] for p in k["trustee_publics"]) == list(range(1, n + 1))
+    for p in k["trustee_publics"]:
+        assert (p["type"], p["version"]) == ("trustee-public", 1)
+        hb.verify_trustee_public(cer, p)
+    assert [d["dealer"] for d in k["deals"]] == sorted(d["dealer"] for d in k["deals"])
+    for d in k["deals"]:
+        assert (d["type"], d["version"]) == ("trustee-deal", 1)
+        assert len(d["commitments"]) == t
+        assert [s["recipient"] for s in d["shares"]] == [i for i in range(1, n + 1)
+                                                        if i != d["dealer"]]
+        hb.verify_deal_public(cer, d)
+    assert [c["complainant"] for c in k["complaints"]] == sorted(
+        c["complainant"] for c in k["complaints"])
+    assert all(c["complaints"] == [] for c in k["complaints"]) and k["rulings"] == []
+    assert k["qualified"] == [d["dealer"] for d in k["deals"]]
+    assert hb.joint_key(k["deals"], k["qualified"]).hex() == k["public_key"]
+    assert [v["trustee"] for v in k["verification_keys"]] == list(range(1, n + 1))
+    for v in k["verification_keys"]:
+        assert hb.verification_key(k["deals"], k["qualified"], v["trustee"]).hex() == v["key"]
+    # a tampered proof fails
+    bad = dict(k["trustee_publics"][0], name="Somebody else")
+    with pytest.raises(ValueError):
+        hb.verify_trustee_public(cer, bad)
+
+
+# ---------------------------------------------------------------------------
+# Ballots (§4, §5)
+# ---------------------------------------------------------------------------
+
+
+def test_selection_values_rule():
+    mayor, council, board = manifest()["contests"]
+    assert hb.selection_values(mayor) == [1]
+    assert hb.selection_values(council) == [1, 2]
+    assert hb.selection_values(board) == [1]
+    assert [o[0] for o in hb.encrypted_options(mayor)] == ["ann", "bob", "against-all"]
+    assert [o[0] for o in hb.encrypted_options(council)] == ["cat", "dan", "blank"]
+    assert [o[0] for o in hb.encrypted_options(board)] == ["eve", "fay"]
+    plain = {"against_all": False, "min_selections": 2, "max_selections": 3, "options": []}
+    assert hb.selection_values(plain) == [2, 3]
+
+
+def test_cast_ballot_vector():
+    cb = vec()["cast_ballot"]
+    ev = event(cb["event_seq"])
+    assert ev["kind"] == "ballot"
+    ballot = ev["body"]["ballot"]
+    cred = ballot["credential"]
+    assert cred == cb["credential"]
+    assert ballot["election"] == base_hash().hex()
+    base, h = base_hash(), public_key()
+    assert [c["id"] for c in cb["contests"]] == [c["id"] for c in manifest()["contests"]]
+    for mc, bc, vc in zip(manifest()["contests"], ballot["contests"], cb["contests"],
+                          strict=True):
+        assert bc["id"] == vc["id"] == mc["id"]
+        opts = hb.encrypted_options(mc)
+        cts = [(hb.decode_point(c["alpha"]), hb.decode_point(c["beta"]))
+               for c in bc["ciphertexts"]]
+        assert len(vc["option_proofs"]) == len(opts)
+        for (oid, _, _), (a, b), pr, vo in zip(opts, cts, bc["option_proofs"],
+                                              vc["option_proofs"], strict=True):
+            assert vo["option"] == oid and vo["values"] == [0, 1]
+            assert (a.hex(), b.hex()) == (vo["ciphertext"]["alpha"], vo["ciphertext"]["beta"])
+            cs = [hb.decode_scalar(x) for x in pr["c"]]
+            ss = [hb.decode_scalar(x) for x in pr["s"]]
+            com = hb.disjunctive_commitments(cs, ss, (0, 1), h, a, b)
+            assert [(x.hex(), y.hex()) for x, y in com] == [
+                (c["A"], c["B"]) for c in vo["commitments"]]
+            assert [c["value"] for c in vo["commitments"]] == [0, 1]
+            parts = hb.disjunctive_parts(hb.option_ctx(base, cred, mc["id"], oid), h, a, b,
+                                         (0, 1), com)
+            c = check_hash(vo["challenge"], parts, "ballot/option")
+            assert hb.scalar_hex(sum(cs)) == vo["challenge_sum"] == c.hex()
+        vs = vc["selection_proof"]
+        sa, sb = hb.selection_ciphertext(mc, cts)
+        assert (sa.hex(), sb.hex()) == (vs["ciphertext"]["alpha"], vs["ciphertext"]["beta"])
+        values = hb.selection_values(mc)
+        assert vs["values"] == values
+        sp = bc["selection_proof"]
+        cs = [hb.decode_scalar(x) for x in sp["c"]]
+        ss = [hb.decode_scalar(x) for x in sp["s"]]
+        com = hb.disjunctive_commitments(cs, ss, values, h, sa, sb)
+        assert [(x.hex(), y.hex()) for x, y in com] == [
+            (c["A"], c["B"]) for c in vs["commitments"]]
+        assert [c["value"] for c in vs["commitments"]] == values
+        parts = hb.disjunctive_parts(hb.selection_ctx(base, cred, mc["id"]), h, sa, sb, values,
+                                     com)
+        c = check_hash(vs["challenge"], parts, "ballot/selection")
+        assert hb.scalar_hex(sum(cs)) == vs["challenge_sum"] == c.hex()
+
+    content = check_hash(cb["content_hash"], hb.content_parts(base, ballot), "ballot/content")
+    sig = ballot["signature"]
+    c, s = hb.decode_scalar(sig["c"]), hb.decode_scalar(sig["s"])
+    r = hb.schnorr_commitment(c, s, hb.decode_point(cred))
+    assert r.hex() == cb["signature"]["R"]
+    ch = check_hash(cb["signature"]["challenge"], hb.signature_parts(base, cred, content, r),
+                    "ballot/signature")
+    assert ch.hex() == sig["c"]
+    cth = check_hash(cb["ciphertexts_hash"], hb.ciphertexts_parts(base, ballot["contests"]),
+                     "ballot/ciphertexts")
+    seal = check_hash(cb["seal"], hb.seal_parts(content, sig), "ballot/seal")
+    th = check_hash(cb["tracking_hash"], [hb.By(cth), hb.By(seal)], "ballot/tracking")
+    assert hb.tracking_code(th) == cb["tracking_code"]
+    assert TRACKING_CODE.match(cb["tracking_code"])
+    assert hb.verify_ballot(base, h, manifest(), ballot) == th
+
+
+@functools.cache
+def cast_tracking_hashes() -> dict[int, bytes]:
+    """Every cast ballot fully verified (all proofs and the signature)."""
+    return {ev["seq"]: hb.verify_ballot(base_hash(), public_key(), manifest(),
+                                        ev["body"]["ballot"])
+            for ev in events_of("ballot")}
+
+
+def test_every_cast_ballot_verifies_and_supersession():
+    th = cast_tracking_hashes()
+    for ev in events_of("ballot"):
+        assert ev["body"]["ballot"]["election"] == base_hash().hex()
+        assert TRACKING_CODE.match(hb.tracking_code(th[ev["seq"]]))
+    assert len(set(th.values())) == len(th)
+    creds = {e["body"]["credential"]: e["body"]["unit"] for e in events_of("credential")}
+    seen: dict[str, bytes] = {}
+    for ev in events_of("ballot"):
+        cred = ev["body"]["ballot"]["credential"]
+        assert cred in creds
+        nxt = event(ev["seq"] + 1) if ev["seq"] + 1 < len(events()) else None
+        if cred in seen:
+            assert nxt is not None and nxt["kind"] == "superseded"
+            assert nxt["body"] == {"old": seen[cred].hex(), "new": th[ev["seq"]].hex()}
+        else:
+            assert nxt is None or nxt["kind"] != "superseded"
+        seen[cred] = th[ev["seq"]]
+    assert len(events_of("superseded")) == 1
+
+
+def test_tampered_ballot_fails():
+    ev = events_of("ballot")[0]
+    ballot = json.loads(json.dumps(ev["body"]["ballot"]))
+    ballot["contests"][0]["option_proofs"][0]["s"][0] = hb.scalar_hex(1)
+    with pytest.raises(ValueError):
+        hb.verify_ballot(base_hash(), public_key(), manifest(), ballot)
+    ballot = json.loads(json.dumps(ev["body"]["ballot"]))
+    other = events_of("credential")[1]["body"]["credential"]
+    ballot["credential"] = other
+    with pytest.raises(ValueError):
+        hb.verify_ballot(base_hash(), public_key(), manifest(), ballot)
+
+
+def test_spoiled_ballot_vector_and_opening():
+    sv = vec()["spoiled_ballot"]
+    ev = event(sv["event_seq"])
+    assert ev["kind"] == "audit"
+    spoiled, opening = ev["body"]["spoiled"], ev["body"]["opening"]
+    assert spoiled["seal"] == sv["seal"]
+    assert spoiled["election"] == base_hash().hex()
+    cth = check_hash(sv["ciphertexts_hash"],
+                     hb.ciphertexts_parts(bytes.fromhex(spoiled["election"]),
+                                          spoiled["contests"]), "ballot/ciphertexts")
+    th = check_hash(sv["tracking_hash"], [hb.By(cth), hb.By(bytes.fromhex(spoiled["seal"]))],
+                    "ballot/tracking")
+    assert hb.tracking_code(th) == sv["tracking_code"]
+    assert TRACKING_CODE.match(sv["tracking_code"])
+    assert th not in cast_tracking_hashes().values()
+    # the opening reproduces the ciphertexts (§5 "Audit opening")
+    assert (opening["type"], opening["version"]) == ("ballot-opening", 1)
+    h = public_key()
+    for mc, sc, oc in zip(manifest()["contests"], spoiled["contests"], opening["contests"],
+                          strict=True):
+        assert mc["id"] == sc["id"] == oc["id"]
+        assert len(sc["ciphertexts"]) == len(oc["plaintexts"]) == len(oc["randomness"]) == len(
+            hb.encrypted_options(mc))
+        for ct, m, r in zip(sc["ciphertexts"], oc["plaintexts"], oc["randomness"], strict=True):
+            a, b = hb.encrypt(h, m, hb.decode_scalar(r))
+            assert (a.hex(), b.hex()) == (ct["alpha"], ct["beta"])
+    # §6: audits are appended right before the close, with the close's time
+    close = events_of("close")[0]
+    assert event(close["seq"] - 1) is ev and ev["time_ms"] == close["time_ms"]
+
+
+# ---------------------------------------------------------------------------
+# Tally, decryption, result (§7)
+# ---------------------------------------------------------------------------
+
+
+def test_tally_recomputed_from_counted_ballots():
+    body = events_of("tally")[0]["body"]
+    t = body["tally"]
+    assert (t["type"], t["version"], t["election"]) == ("encrypted-tally", 1, base_hash().hex())
+    entries, per_unit = hb.aggregate_tally(manifest(), hb.counted_ballots(events()))
+    assert per_unit == body["counted_per_unit"]
+    assert [e[0] for e in entries] == [e["id"] for e in t["entries"]]
+    for (eid, a, b), te in zip(entries, t["entries"], strict=True):
+        assert (a.hex(), b.hex()) == (te["alpha"], te["beta"]), eid
+
+
+def test_unit_breakout_rule():
+    units = ["a", "b", "c"]
+    assert hb.broken_out_units(units, {"a": 5, "b": 5, "c": 0}, 2) == ["a", "b"]
+    assert hb.broken_out_units(units, {"a": 5, "b": 3, "c": 1}, 2) == ["a"]
+    assert hb.broken_out_units(units, {"a": 3, "b": 3, "c": 1}, 2) == ["b"]
+    assert hb.broken_out_units(units, {"a": 1, "b": 0, "c": 0}, 2) == []
+    assert hb.broken_out_units(units, {"a": 1, "b": 1, "c": 4}, 2) == ["c"]
+
+
+def test_decryption_share_vector():
+    ds = vec()["decryption_share"]
+    ev = event(ds["event_seq"])
+    assert ev["kind"] == "decryption-share"
+    share = ev["body"]["share"]
+    t = tally()
+    th = check_hash(ds["tally_hash"], [hb.By(hb.canonical(t))], "encrypted-tally")
+    assert share["tally"] == th.hex() and share["election"] == base_hash().hex()
+    assert share["trustee"] == ds["trustee"]
+    entry, tentry = share["entries"][0], t["entries"][0]
+    assert entry["id"] == tentry["id"] == ds["entry"]
+    (vk,) = [v["key"] for v in ekey()["verification_keys"] if v["trustee"] == share["trustee"]]
+    assert (vk, tentry["alpha"], entry["share"]) == (ds["verification_key"], ds["alpha"],
+                                                     ds["share"])
+    x_l, alpha, d = hb.decode_point(vk), hb.decode_point(tentry["alpha"]), hb.decode_point(
+        entry["share"])
+    c, s = hb.decode_scalar(entry["proof"]["c"]), hb.decode_scalar(entry["proof"]["s"])
+    r1, r2 = hb.equality_commitments(c, s, x_l, alpha, d)
+    assert (r1.hex(), r2.hex()) == (ds["R1"], ds["R2"])
+    ch = check_hash(ds["challenge"], hb.share_parts(bytes.fromhex(share["election"]), th,
+                                                    share["trustee"], entry["id"], x_l, alpha,
+                                                    d, r1, r2), "decryption-share")
+    assert ch.hex() == entry["proof"]["c"]
+
+
+def verify_share(share: dict) -> None:
+    t = tally()
+    th = hb.tally_hash(t)
+    assert share["tally"] == th.hex() and share["election"] == t["election"]
+    assert (share["type"], share["version"]) == ("decryption-share", 1)
+    (vk,) = [v["key"] for v in ekey()["verification_keys"] if v["trustee"] == share["trustee"]]
+    x_l = hb.decode_point(vk)
+    assert [e["id"] for e in share["entries"]] == [e["id"] for e in t["entries"]]
+    for e, te in zip(share["entries"], t["entries"], strict=True):
+        alpha, d = hb.decode_point(te["alpha"]), hb.decode_point(e["share"])
+        c, s = hb.decode_scalar(e["proof"]["c"]), hb.decode_scalar(e["proof"]["s"])
+        r1, r2 = hb.equality_commitments(c, s, x_l, alpha, d)
+        parts = hb.share_parts(bytes.fromhex(share["election"]), th, share["trustee"], e["id"],
+                               x_l, alpha, d, r1, r2)
+        if c != hb.hash_to_scalar("decryption-share", *parts):
+            raise ValueError(f"share of trustee {share['trustee']}, entry {e['id']}")
+
+
+def test_every_decryption_share_verifies():
+    shares = [ev["body"]["share"] for ev in events_of("decryption-share")]
+    assert len({s["trustee"] for s in shares}) == len(shares) == 2
+    for s in shares:
+        verify_share(s)
+    bad = json.loads(json.dumps(shares[0]))
+    bad["entries"][1]["share"], bad["entries"][2]["share"] = (bad["entries"][2]["share"],
+                                                              bad["entries"][1]["share"])
+    with pytest.raises(ValueError):
+        verify_share(bad)
+
+
+def test_result():
+    rv = vec()["result"]
+    body = events_of("result")[0]["body"]
+    shares = {ev["body"]["share"]["trustee"]: ev["body"]["share"]
+              for ev in events_of("decryption-share")}
+    k = ekey()["ceremony"]["threshold"]
+    used = sorted(shares)[:k]  # every share is valid (test_every_decryption_share_verifies)
+    assert used == body["trustees"] == rv["trustees"] == [1, 3]
+    lam = hb.lagrange(used)
+    assert {str(i): hb.scalar_hex(x) for i, x in lam.items()} == rv["lagrange"]
+    assert lam[1] == 3 * pow(2, -1, hb.L) % hb.L and lam[3] == -pow(2, -1, hb.L) % hb.L
+    n = sum(u["ballots"] for u in events_of("tally")[0]["body"]["counted_per_unit"]) or 1
+    entries = []
+    for i, te in enumerate(tally()["entries"]):
+        acc = hb.IDENTITY
+        for tr in used:
+            assert shares[tr]["entries"][i]["id"] == te["id"]
+            acc = acc + lam[tr] * hb.decode_point(shares[tr]["entries"][i]["share"])
+        m_b = hb.decode_point(te["beta"]) - acc
+        m = hb.discrete_log(m_b, n)
+        assert m is not None, te["id"]
+        entries.append({"id": te["id"], "plaintext": m_b.hex(), "count": m})
+    assert entries == rv["entries"]
+    counts = [{"id": e["id"], "count": e["count"]} for e in entries]
+    assert counts == rv["counts"] == body["counts"]
+    assert body["rejected_shares"] == []
+    # §7: tiny's one ballot holds north back too; only south is broken out, and the
+    # totals are at least south's counts (the rest are the units held back together)
+    per_unit = {u["unit"]: u["ballots"] for u in events_of("tally")[0]["body"]["counted_per_unit"]}
+    units = [u["id"] for u in manifest()["units"]]
+    shown = hb.broken_out_units(units, per_unit, manifest()["min_unit_size"])
+    assert shown == ["south"] and per_unit == {"north": 2, "south": 2, "tiny": 1}
+    assert {c["id"].split("@")[1] for c in counts if "@" in c["id"]} == set(shown)
+    by_id = {c["id"]: c["count"] for c in counts}
+    for c in counts:
+        if "@" not in c["id"]:
+            assert c["count"] >= sum(by_id[f"{c['id']}@{u}"] for u in shown)
+
+
+# ---------------------------------------------------------------------------
+# The log (§6)
+# ---------------------------------------------------------------------------
+
+
+def event_lines() -> list[str]:
+    return [t for t, o in zip(vec()["record"], lines(), strict=True) if o["type"] == "event"]
+
+
+def test_leaves():
+    lg = vec()["log"]
+    leaf = lg["leaf"]
+    text = event_lines()[leaf["event_seq"]]
+    assert text == '{"body":{},"kind":"open","seq":7,"time_ms":1760000007000,"type":"event"}'
+    data = text.encode("utf-8")
+    assert data.hex() == leaf["input"] and len(data) == 72
+    assert data.hex().startswith("7b22626f6479223a7b7d2c") and data.hex().endswith("7d")
+    assert hb.leaf_hash(text).hex() == leaf["hash"]
+    assert hashlib.sha256(b"\x00" + data).hexdigest() == leaf["hash"]
+    assert [hb.leaf_hash(t).hex() for t in event_lines()] == lg["leaves"]
+
+
+def test_roots():
+    leaves = [hb.leaf_hash(t) for t in event_lines()]
+    heads = [r for r in lines() if r["type"] == "tree-head"]
+    vroots = vec()["log"]["roots"]
+    assert [r["size"] for r in vroots] == [h["size"] for h in heads]
+    for head, vr in zip(heads, vroots, strict=True):
+        root = hb.merkle_root(leaves[: head["size"]]).hex()
+        assert root == head["root"] == vr["root"], head["size"]
+    # RFC 9162 shape: for 3 leaves, MTH = H(1 || H(1||l0||l1) || l2)
+    node = hashlib.sha256(b"\x01" + leaves[0] + leaves[1]).digest()
+    assert hb.merkle_root(leaves[:3]) == hashlib.sha256(b"\x01" + node + leaves[2]).digest()
+    assert hb.merkle_root(leaves[:1]) == leaves[0]
+
+
+def test_tree_head_vector_and_every_signature():
+    tv = vec()["log"]["tree_head"]
+    heads = [r for r in lines() if r["type"] == "tree-head"]
+    last = heads[-1]
+    board_key = setup()["board_key"]
+    assert tv["size"] == last["size"] == 23 and tv["public"] == board_key
+    msg = hb.tree_head_message(manifest()["election_id"], last["size"], last["timestamp_ms"],
+                               bytes.fromhex(last["root"]))
+    assert msg.hex() == tv["message"]
+    doc = ("19 686f6e65737462616c6c6f742f76312f747265652d68656164"
+           "0014 686f6e65737462616c6c6f743a766563746f7273"
+           "0000000000000017 00000199c82d2590"
+           "7afa67a3a7669c2353b22be6693a17810996447c9b4c0dc3a32e4ed7f50f9b30").replace(" ", "")
+    assert msg.hex() == doc  # record-format §6, as printed
+    assert last["timestamp_ms"] == 1760000026000 == 0x199C82D2590
+    c = hb.decode_scalar(last["signature"]["c"])
+    s = hb.decode_scalar(last["signature"]["s"])
+    r = hb.schnorr_commitment(c, s, hb.decode_point(board_key))
+    assert r.hex() == tv["R"]
+    ch = check_hash(tv["challenge"], hb.tree_head_parts(board_key, msg, r), "board/tree-head")
+    assert ch.hex() == last["signature"]["c"]
+    stamps = [h["timestamp_ms"] for h in heads]
+    assert stamps == sorted(stamps)
+    for head in heads:
+        hb.verify_tree_head(board_key, manifest()["election_id"], head)
+    forged = dict(last, timestamp_ms=last["timestamp_ms"] + 1)
+    with pytest.raises(ValueError):
+        hb.verify_tree_head(board_key, manifest()["election_id"], forged)
