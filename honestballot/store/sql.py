@@ -549,6 +549,11 @@ def _alphas_in(
 ) -> set[bytes]:
     wanted = list(set(alphas))
     found: set[bytes] = set()
+    if conn.dialect.name == "postgresql" and wanted:
+        # one array parameter: psycopg re-parses a statement of hundreds of placeholders
+        # at every execution
+        rows = conn.exec_driver_sql(_any_alpha_sql(conn.dialect, table), (election_id, wanted))
+        return {bytes(r[0]) for r in rows}
     for start in range(0, len(wanted), 500):
         rows = conn.execute(
             select(table.c.alpha).where(
@@ -576,6 +581,20 @@ def _insert_sql(dialect: Dialect, table: str, columns: tuple[str, ...], rows: in
     one = "(" + ", ".join([mark] * len(columns)) + ")"
     names = ", ".join(quote(c) for c in columns)
     return f"INSERT INTO {quote(table)} ({names}) VALUES " + ", ".join([one] * rows)
+
+
+@functools.lru_cache(maxsize=8)
+def _any_alpha_sql(dialect: Dialect, table: Table) -> str:
+    quote = dialect.identifier_preparer.quote
+    return f"SELECT alpha FROM {quote(table.name)} WHERE election_id = %s AND alpha = ANY(%s)"
+
+
+@functools.lru_cache(maxsize=256)
+def _unnest_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
+    quote = dialect.identifier_preparer.quote
+    arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect=dialect)}[]" for c in columns)
+    names = ", ".join(quote(c) for c in columns)
+    return f"INSERT INTO {quote(table.name)} ({names}) SELECT * FROM unnest({arrays})"
 
 
 def update_many(
@@ -618,7 +637,17 @@ def insert_rows(
     """Insert ``rows`` (values in ``columns`` order) with one multi-row ``INSERT … VALUES
     (…), (…)`` statement per thousand rows, its text built once per shape.  A SQLAlchemy
     executemany costs a pipeline step per row on psycopg, and a multi-row ``insert()``
-    construct recomputes its cache key from every value; this is the batch's hot path."""
+    construct recomputes its cache key from every value; this is the batch's hot path.
+
+    On PostgreSQL the rows go as one array per column into ``INSERT … SELECT … FROM
+    unnest(…)``: one short statement whatever the number of rows (psycopg re-parses a
+    long statement's placeholders at every execution, which cost more than the insert)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        sql = _unnest_sql(conn.dialect, table, columns)
+        conn.exec_driver_sql(sql, tuple(list(column) for column in zip(*rows, strict=True)))
+        return
     per = _rows_per_statement(conn.dialect, len(columns))
     for start in range(0, len(rows), per):
         part = rows[start : start + per]
