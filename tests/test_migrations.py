@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -124,3 +125,63 @@ def test_a_database_with_elections_still_in_setup_is_upgraded(database_url: str)
     _at_0001_with_events(database_url, ["setup", "credential"])
     SqlStore(database_url).close()
     assert _revision(database_url) == "0003"
+
+
+def test_migration_0003_fills_ballot_alphas_and_drops_held_audits_that_reuse_them(
+    database_url: str,
+) -> None:
+    """Before 0003 the service held an audit reusing the ciphertexts of a ballot another
+    credential cast; the board's rules now refuse it, and the close would fail on it. The
+    upgrade records every open election's cast alphas, drops such a held audit and keeps
+    the others, and takes each election's last event time."""
+    cast, reused, fresh = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
+    line = json.dumps(
+        {"body": {"ballot": {"contests": [{"ciphertexts": [
+            {"alpha": cast.hex(), "beta": "00" * 32}, {"alpha": reused.hex(), "beta": "00" * 32},
+        ]}]}}, "kind": "ballot", "seq": 1, "time_ms": 1_700_000_000_500, "type": "event"}
+    ).encode()  # fmt: skip
+
+    def fill(conn: Connection) -> None:
+        conn.execute(
+            text(
+                "INSERT INTO elections (election_id, phase, manifest, context, board_secret, "
+                "next_seq) VALUES ('old-primary', 'open', '{}', '{}', '00', 2)"
+            )
+        )
+        for seq, (kind, ms, raw, tracking) in enumerate(
+            [("setup", 1_700_000_000_000, b"{}", None), ("ballot", 1_700_000_000_500, line, b"t")]
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO events (election_id, seq, kind, time_ms, line, leaf_hash, "
+                    "tracking_hash) VALUES ('old-primary', :s, :k, :m, :l, :h, :t)"
+                ),
+                {"s": seq, "k": kind, "m": ms, "l": raw, "h": bytes(32), "t": tracking},
+            )
+        for tracking, alpha in ((b"A" * 32, reused), (b"B" * 32, fresh)):
+            conn.execute(
+                text(
+                    "INSERT INTO held_audits (election_id, tracking_hash, body, time_ms) "
+                    "VALUES ('old-primary', :t, :b, 0)"
+                ),
+                {"t": tracking, "b": b"{}"},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO held_audit_alphas (election_id, alpha, tracking_hash) "
+                    "VALUES ('old-primary', :a, :t)"
+                ),
+                {"a": alpha, "t": tracking},
+            )
+
+    _at_revision(database_url, "0002", fill)
+    store = SqlStore(database_url)
+    try:
+        with store.transaction() as tx:
+            assert store.cast_alphas(tx, "old-primary", [cast, reused, fresh]) == {cast, reused}
+            assert store.audited_alphas(tx, "old-primary", [reused, fresh]) == {fresh}
+            assert store.held_audit(tx, "old-primary", b"A" * 32) is None
+            assert store.held_audit(tx, "old-primary", b"B" * 32) is not None
+            assert store.next_position(tx, "old-primary") == (2, 1_700_000_000_500)
+    finally:
+        store.close()

@@ -669,6 +669,17 @@ def test_a_record_cut_at_a_tree_head_is_an_unfinished_election(record: Record) -
     assert "result.counts" not in {c.name for c in report.checks}
 
 
+def test_the_header_is_read_up_to_4096_bytes_without_its_newline(record: Record) -> None:
+    """docs/record-format.md §1: the header, which need not be canonical, is limited to 4096
+    bytes without the newline, as every other line is measured."""
+    padded = record.lines[0][:-1] + b" " * (4096 - len(record.lines[0])) + b"}"
+    assert len(padded) == 4096
+    report = verify_record([padded + b"\n", *(raw + b"\n" for raw in record.lines[1:])], workers=1)
+    assert report.passed, describe(report)
+    too_long = [padded[:-1] + b" }\n", *(raw + b"\n" for raw in record.lines[1:])]
+    assert failed(verify_record(too_long, workers=1)) == {"record.format"}
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

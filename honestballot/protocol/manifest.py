@@ -34,6 +34,8 @@ RESERVED_IDS: Final = frozenset({AGAINST_ALL, BLANK})
 MAX_CONTESTS: Final = 50
 MAX_OPTIONS: Final = 200
 MAX_UNITS: Final = 100_000
+#: every integer of a record stays within ±(2^53 - 1) (docs/record-format.md §1)
+MAX_MIN_UNIT_SIZE: Final = (1 << 53) - 1
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 
 _EXCLUSIVE_LABELS: Final = {
@@ -166,8 +168,8 @@ def validate_manifest(m: Manifest) -> None:
         raise RecordFormatError(f"a manifest has 1 to {MAX_CONTESTS} contests")
     if not 1 <= len(m.units) <= MAX_UNITS:
         raise RecordFormatError(f"a manifest has 1 to {MAX_UNITS} units")
-    if m.min_unit_size < 1:
-        raise RecordFormatError("min_unit_size must be at least 1")
+    if not 1 <= m.min_unit_size <= MAX_MIN_UNIT_SIZE:
+        raise RecordFormatError(f"min_unit_size must be from 1 to {MAX_MIN_UNIT_SIZE}")
     _unique([c.id for c in m.contests], "contest")
     _unique([u.id for u in m.units], "unit")
     for u in m.units:

@@ -23,6 +23,7 @@ from honestballot.crypto.schnorr import SchnorrProof, sign, verify_signature
 from honestballot.errors import RecordFormatError
 from honestballot.protocol import board
 from honestballot.protocol.ballot import alphas
+from honestballot.protocol.manifest import MAX_UNITS
 from honestballot.record.ballot import ballot_from_json, schnorr_from_json, spoiled_from_json
 from honestballot.record.codec import JsonObject, Reader, canonical_bytes, decode_hex
 from honestballot.record.manifest import manifest_from_json
@@ -169,7 +170,7 @@ def board_event(line: EventLine, path: str) -> board.Event:
             return board.CredentialEvent(credential, unit, replaces)
         case "roll":
             r = Reader(b, p)
-            per_unit = tuple(r.items("voters_per_unit", _unit_voters, max_items=10_000))
+            per_unit = tuple(r.items("voters_per_unit", _unit_voters, max_items=MAX_UNITS))
             exceptions = r.integer("contact_exceptions", minimum=0)
             r.done()
             return board.RollEvent(per_unit, exceptions)

@@ -230,6 +230,12 @@ class ElectionService:
                 board.latest_ballot[point] = bytes(cred["latest_tracking"])
         return board, row
 
+    def _now(self, row: Mapping[str, Any]) -> int:
+        """The time of an event appended now: this process's clock, but never before the
+        last event (processes on several hosts may have clocks a little apart, and the
+        board's times never go backwards)."""
+        return max(self.clock(), int(row["last_time_ms"]))
+
     def _append(
         self,
         conn: Connection,
@@ -240,8 +246,8 @@ class ElectionService:
         *,
         now: int | None = None,
     ) -> int:
-        seq = self.store.next_seq(conn, election_id)
-        now = self.clock() if now is None else now
+        seq, last_ms = self.store.next_position(conn, election_id)
+        now = max(self.clock(), last_ms) if now is None else now
         line = EventLine(seq, now, kind, body).canonical()
         self.store.append_event(
             conn, election_id, seq, kind, now, line, leaf_hash(line), tracking_hash
@@ -340,7 +346,7 @@ class ElectionService:
                 roll=True,
             )
             check_phase(board, "credential")
-            seq, now = int(row["next_seq"]), self.clock()
+            seq, now = int(row["next_seq"]), self._now(row)
             added: list[tuple[bytes, str]] = []
             revoked: list[tuple[bytes, str]] = []
             events: list[tuple[int, str, int, bytes, bytes, bytes | None]] = []
@@ -371,7 +377,7 @@ class ElectionService:
             self.store.insert_credentials(conn, election_id, added)
             self.store.revoke_credentials(conn, election_id, revoked)
             self.store.append_events(conn, election_id, events)
-            self.store.set_next_seq(conn, election_id, seq)
+            self.store.set_next_seq(conn, election_id, seq, now)
         return results
 
     def register_credentials(self, election_id: str, items: Iterable[tuple[Point, str]]) -> int:
@@ -387,9 +393,9 @@ class ElectionService:
         """Open the election; with ``roll``, first post the roll summary it returns (read
         inside the same transaction, so the roll cannot change in between)."""
         with self.store.transaction(election_id) as conn:
-            board, _ = self._board(conn, election_id, units=None, roll=True)
+            board, row = self._board(conn, election_id, units=None, roll=True)
             check_phase(board, "open")
-            now = self.clock()
+            now = self._now(row)
             if roll is not None:
                 body = roll(conn)
                 board.apply(
@@ -408,9 +414,9 @@ class ElectionService:
         """Close voting: the audits held so far go on the board, in the order of their
         tracking hashes and with the close's time, then the ``close`` event."""
         with self.store.transaction(election_id) as conn:
-            board, _ = self._board(conn, election_id)
+            board, row = self._board(conn, election_id)
             check_phase(board, "close")
-            now = self.clock()
+            now = self._now(row)
             held = [
                 (parse_json(body), body)
                 for _, body in self.store.take_held_audits(conn, election_id)
@@ -498,7 +504,7 @@ class ElectionService:
                 conn, election_id, (a for b, _ in items for a in alphas(b))
             )
             batch = _Batch(seq=int(row["next_seq"]), board=board, entries=entries)
-            now = self.clock()
+            now = self._now(row)
             for (ballot, within), tracking in zip(items, trackings, strict=True):
                 mark = batch.rows.mark()
                 try:
@@ -512,7 +518,7 @@ class ElectionService:
             self.store.set_latest_many(conn, election_id, batch.latest)
             self.store.insert_ballot_alphas(conn, election_id, batch.alphas)
             batch.rows.flush(conn)
-            self.store.set_next_seq(conn, election_id, batch.seq)
+            self.store.set_next_seq(conn, election_id, batch.seq, now)
         return results
 
     def _cast_one(
@@ -705,7 +711,7 @@ class ElectionService:
         line = self.store.roll_event_line(conn, election_id)
         limits = None
         if line is not None:
-            body = parse_json(line)["body"]
+            body = parse_json(line, limit=1 << 26)["body"]
             limits = {str(u["unit"]): int(u["voters"]) for u in body["voters_per_unit"]}
         if phase is not Phase.SETUP:
             self._rolls[election_id] = limits

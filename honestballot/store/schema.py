@@ -41,6 +41,9 @@ elections = Table(
     Column("context", Text, nullable=False),
     Column("board_secret", String(64), nullable=False),
     Column("next_seq", Integer, nullable=False),
+    #: the time of the last event: every process appends at the later of its own clock and
+    #: this, so event times never go backwards even when the servers' clocks differ
+    Column("last_time_ms", BigInteger, nullable=False, server_default="0"),
 )
 
 events = Table(

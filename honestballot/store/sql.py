@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import (
     Engine,
+    String,
     Table,
     create_engine,
     delete,
@@ -189,7 +190,7 @@ class SqlStore:
             )
         )
         if advance:
-            self.set_next_seq(conn, election_id, seq + 1)
+            self.set_next_seq(conn, election_id, seq + 1, time_ms)
 
     def append_events(
         self,
@@ -206,12 +207,15 @@ class SqlStore:
             [(election_id, *row) for row in rows],
         )
 
-    def set_next_seq(self, conn: Connection, election_id: str, next_seq: int) -> None:
+    def set_next_seq(
+        self, conn: Connection, election_id: str, next_seq: int, last_time_ms: int
+    ) -> None:
+        """The next event's number, and the time of the last event appended."""
         conn.info.pop(_LOCKED, None)
         conn.execute(
             update(elections)
             .where(elections.c.election_id == election_id)
-            .values(next_seq=next_seq)
+            .values(next_seq=next_seq, last_time_ms=last_time_ms)
         )
 
     def events_by_trackings(
@@ -333,12 +337,14 @@ class SqlStore:
         )
         return _stored(row) if row is not None else None
 
-    def next_seq(self, conn: Connection, election_id: str) -> int:
-        return int(
-            conn.execute(
-                select(elections.c.next_seq).where(elections.c.election_id == election_id)
-            ).scalar_one()
-        )
+    def next_position(self, conn: Connection, election_id: str) -> tuple[int, int]:
+        """The next event's number and the time of the last event."""
+        row = conn.execute(
+            select(elections.c.next_seq, elections.c.last_time_ms).where(
+                elections.c.election_id == election_id
+            )
+        ).one()
+        return int(row[0]), int(row[1])
 
     def event_by_tracking(
         self, conn: Connection, election_id: str, tracking_hash: bytes
@@ -592,9 +598,15 @@ def _any_alpha_sql(dialect: Dialect, table: Table) -> str:
 @functools.lru_cache(maxsize=256)
 def _unnest_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
     quote = dialect.identifier_preparer.quote
-    arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect=dialect)}[]" for c in columns)
+    # each array of the column's base type (text, not varchar(n), which an explicit cast
+    # would silently truncate): the column itself then refuses a value too long
+    arrays = ", ".join(f"%s::{_base_type(table.c[c].type, dialect)}[]" for c in columns)
     names = ", ".join(quote(c) for c in columns)
     return f"INSERT INTO {quote(table.name)} ({names}) SELECT * FROM unnest({arrays})"
+
+
+def _base_type(column_type: Any, dialect: Dialect) -> str:
+    return "TEXT" if isinstance(column_type, String) else str(column_type.compile(dialect=dialect))
 
 
 def update_many(

@@ -103,7 +103,8 @@ def _read_lines(lines: Iterable[bytes], report: Report) -> _Parsed | None:
     parsed = _Parsed()
     it = iter(lines)
     try:
-        header = Reader(parse_json(next(it), limit=4096, what="record header"), "header")
+        first = next(it).rstrip(b"\n")
+        header = Reader(parse_json(first, limit=4096, what="record header"), "header")
         if header.text("type", max_len=32) != "election-record":
             raise HonestBallotError("the first line is not an election-record header")
         version = header.integer("version")
