@@ -25,13 +25,11 @@ import hashlib
 from contextlib import suppress
 from typing import IO, Any
 
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
-
 from honestballot.errors import InvalidInput
 from honestballot.service.roll_csv import normalize_contact, normalize_national_id
-from honestballot.store.schema import activity, voters
-from honestballot.store.sql import SqlStore
+from honestballot.store.activity import ACTIVITY_LENGTHS
+from honestballot.store.sql import SqlStore, Tx
+from honestballot.store.sql import record_activity as _insert_activity
 
 EVENTS = ("code-requested", "signed-in", "sign-in-failed", "ballot-cast")
 ACTIVITY_COLUMNS = (
@@ -63,8 +61,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _fit(column: str, value: str) -> str:
-    length = getattr(activity.c[column].type, "length", None)
-    return value[: int(length)] if length else value
+    length = ACTIVITY_LENGTHS.get(column)
+    return value[:length] if length else value
 
 
 def activity_row(
@@ -103,9 +101,9 @@ def activity_row(
     }
 
 
-def record_activity(conn: Connection, row: dict[str, Any]) -> None:
+def record_activity(conn: Tx, row: dict[str, Any]) -> None:
     """Add one event (an :func:`activity_row`) to the log inside the caller's transaction."""
-    conn.execute(activity.insert().values(**row))
+    _insert_activity(conn, row)
 
 
 def device_fingerprint(user_agent: str, accept_language: str, extra: str = "") -> str:
@@ -132,7 +130,7 @@ def _cell(value: str | None) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _require_election(store: SqlStore, conn: Connection, election_id: str) -> None:
+def _require_election(store: SqlStore, conn: Tx, election_id: str) -> None:
     if store.election_row(conn, election_id) is None:
         raise InvalidInput(f"no election {election_id!r}")
 
@@ -141,24 +139,10 @@ def export_activity_csv(store: SqlStore, election_id: str, out: IO[str]) -> int:
     """Write the log in the audit's activity format (docs/audit.md), by time; returns rows."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(ACTIVITY_COLUMNS)
-    q = (
-        select(
-            activity.c.time_ms,
-            activity.c.event,
-            activity.c.voter,
-            activity.c.address,
-            activity.c.device,
-            activity.c.user_agent,
-            activity.c.contact,
-            activity.c.session,
-        )
-        .where(activity.c.election_id == election_id)
-        .order_by(activity.c.time_ms, activity.c.activity_id)
-    )
     n = 0
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         _require_election(store, conn, election_id)
-        for time_ms, event, *texts in conn.execution_options(yield_per=5000).execute(q):
+        for time_ms, event, *texts in store.activity_for_export(conn, election_id):
             writer.writerow([_utc_text(int(time_ms)), event, *(_cell(t) for t in texts)])
             n += 1
     return n
@@ -184,15 +168,10 @@ def export_roll_csv(store: SqlStore, election_id: str, out: IO[str]) -> int:
     """
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(ROLL_COLUMNS)
-    q = (
-        select(voters.c.national_id, voters.c.name, voters.c.phone, voters.c.email, voters.c.unit)
-        .where(voters.c.election_id == election_id)
-        .order_by(voters.c.voter_id)
-    )
     n = 0
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         _require_election(store, conn, election_id)
-        rows = conn.execution_options(yield_per=5000).execute(q)
+        rows = store.roll_for_export(conn, election_id)
         for national_id, name, phone, email, unit in rows:
             writer.writerow(
                 [

@@ -16,9 +16,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
-
 from honestballot.crypto.dlog import DiscreteLogTable
 from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree, leaf_hash
@@ -84,7 +81,7 @@ from honestballot.record.trustee import (
     encode_decryption_share,
     encode_election_key,
 )
-from honestballot.store.sql import RowBuffer, SqlStore, StoredEvent
+from honestballot.store.sql import KeyConflict, RowBuffer, SqlStore, StoredEvent, Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +135,7 @@ class _Batch:
 
 
 #: (credential, unit, the credential it replaces, the caller's bookkeeping)
-CredentialRequest = tuple[Point, str, Point | None, Callable[[Connection], None] | None]
+CredentialRequest = tuple[Point, str, Point | None, Callable[[Tx], None] | None]
 
 
 def _now_ms() -> int:
@@ -175,7 +172,7 @@ class ElectionService:
         cached = self._contexts.get(election_id)
         if cached is not None:
             return cached
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             row = self.store.election_row(conn, election_id)
         if row is None:
             raise ProtocolError(f"no election {election_id!r} in this store")
@@ -186,7 +183,7 @@ class ElectionService:
         return ctx, key
 
     def phase(self, election_id: str) -> str:
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             row = self.store.election_row(conn, election_id)
         if row is None:
             raise ProtocolError(f"no election {election_id!r} in this store")
@@ -194,7 +191,7 @@ class ElectionService:
 
     def _board(
         self,
-        conn: Connection,
+        conn: Tx,
         election_id: str,
         *,
         credentials: Iterable[Point] = (),
@@ -238,7 +235,7 @@ class ElectionService:
 
     def _append(
         self,
-        conn: Connection,
+        conn: Tx,
         election_id: str,
         kind: str,
         body: Mapping[str, Any],
@@ -285,11 +282,11 @@ class ElectionService:
                     "board_key": board_key.hex(),
                 }
                 self._append(conn, manifest.election_id, "setup", body)
-        except IntegrityError as exc:
+        except KeyConflict as exc:
             # The check above takes no lock on PostgreSQL: an organiser creating the same
             # election at the same moment inserts it first, and this insert then fails on
             # the unique key once that transaction has committed.
-            with self.store.engine.connect() as conn:
+            with self.store.connect() as conn:
                 if self.store.election_row(conn, manifest.election_id) is None:
                     raise
             raise exists from exc
@@ -303,7 +300,7 @@ class ElectionService:
         unit: str,
         *,
         replaces: Point | None = None,
-        within: Callable[[Connection], None] | None = None,
+        within: Callable[[Tx], None] | None = None,
     ) -> None:
         """Add a voter's public credential (made on the voter's device) to the roll.
 
@@ -322,7 +319,7 @@ class ElectionService:
         election_id: str,
         items: Sequence[CredentialRequest],
         *,
-        after: Callable[[Connection, Sequence[int]], None] | None = None,
+        after: Callable[[Tx, Sequence[int]], None] | None = None,
     ) -> list[HonestBallotError | None]:
         """Register several credentials in one transaction (one lock, one commit); one
         answer per item, ``None`` for a registered one.
@@ -387,9 +384,7 @@ class ElectionService:
             n += 1
         return n
 
-    def open(
-        self, election_id: str, roll: Callable[[Connection], Mapping[str, Any]] | None = None
-    ) -> None:
+    def open(self, election_id: str, roll: Callable[[Tx], Mapping[str, Any]] | None = None) -> None:
         """Open the election; with ``roll``, first post the roll summary it returns (read
         inside the same transaction, so the roll cannot change in between)."""
         with self.store.transaction(election_id) as conn:
@@ -523,7 +518,7 @@ class ElectionService:
 
     def _cast_one(
         self,
-        conn: Connection,
+        conn: Tx,
         election_id: str,
         ballot: EncryptedBallot,
         tracking: bytes,
@@ -616,7 +611,7 @@ class ElectionService:
     def held_audit(self, election_id: str, tracking: bytes) -> dict[str, Any] | None:
         """An audit not yet on the board (voting is open): its body and time, for the
         voter who looks it up by its tracking code."""
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             held = self.store.held_audit(conn, election_id, tracking)
         if held is None:
             return None
@@ -701,9 +696,7 @@ class ElectionService:
 
     # -- the log ---------------------------------------------------------------------------
 
-    def _roll_limits(
-        self, conn: Connection, election_id: str, phase: Phase
-    ) -> dict[str, int] | None:
+    def _roll_limits(self, conn: Tx, election_id: str, phase: Phase) -> dict[str, int] | None:
         """unit → voters on the roll posted at open, or None when no roll was posted (a
         roll is posted only at open, so after setup the answer never changes)."""
         if election_id in self._rolls:
@@ -737,7 +730,7 @@ class ElectionService:
         never go back in size or time, and a size is signed once."""
         tree = self.tree(election_id)
         size = tree.size
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             row = self.store.election_row(conn, election_id)
         if row is None:
             raise ProtocolError(f"no election {election_id!r} in this store")

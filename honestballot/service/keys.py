@@ -19,12 +19,7 @@ import secrets
 import weakref
 from typing import Final
 
-from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
-
 from honestballot.errors import InvalidInput
-from honestballot.store.schema import settings
 from honestballot.store.sql import SqlStore
 
 KEY_BYTES: Final = 32
@@ -69,17 +64,13 @@ def server_key(store: SqlStore, name: str) -> ServerKey:
     if cached is not None:
         return cached
     setting = _PREFIX + name
-    with store.engine.connect() as conn:
-        stored = _read(conn, setting)
+    with store.connect() as conn:
+        stored = store.setting(conn, setting)
     if stored is None:
         with store.transaction() as conn:
             fresh = secrets.token_bytes(KEY_BYTES).hex()
-            conn.execute(
-                dialect_insert(conn, settings)
-                .values(name=setting, value=fresh)
-                .on_conflict_do_nothing(index_elements=[settings.c.name])
-            )
-            stored = _read(conn, setting)
+            store.add_setting(conn, setting, fresh)
+            stored = store.setting(conn, setting)
     if stored is None:  # pragma: no cover - the row was inserted or already there
         raise RuntimeError(f"the server key {name!r} could not be stored")
     key = ServerKey(_decode(name, stored))
@@ -95,20 +86,6 @@ def mac(key: bytes, *parts: bytes | str) -> bytes:
         h.update(len(data).to_bytes(8, "big"))
         h.update(data)
     return h.digest()
-
-
-def dialect_insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT with ``ON CONFLICT`` support for the connection's database."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"no upsert for the {conn.dialect.name} database")
-
-
-def _read(conn: Connection, setting: str) -> str | None:
-    value = conn.execute(select(settings.c.value).where(settings.c.name == setting)).scalar()
-    return str(value) if value is not None else None
 
 
 def _decode(name: str, stored: str) -> bytes:

@@ -45,13 +45,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.engine import Connection
-
 from honestballot.errors import DeliveryFailed, InvalidInput
 from honestballot.service.senders import Channel, Message, Sender, max_send_seconds
-from honestballot.store.schema import notices
-from honestballot.store.sql import SqlStore
+from honestballot.store.sql import SqlStore, Tx, insert_notice
 
 log = logging.getLogger(__name__)
 
@@ -236,15 +232,13 @@ def notice_row(
     }
 
 
-def enqueue_notice(conn: Connection, row: dict[str, Any]) -> int:
+def enqueue_notice(conn: Tx, row: dict[str, Any]) -> int:
     """Queue a notice (a :func:`notice_row`) inside the caller's transaction; return its id.
 
     It is delivered only if that transaction commits, and then at least once.  (A batch
     of casts adds its notices' rows to the batch's rows instead.)
     """
-    key = conn.execute(notices.insert().values(**row)).inserted_primary_key
-    assert key is not None
-    return int(key[0])
+    return insert_notice(conn, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,54 +366,17 @@ class Outbox:
 
     def pending_count(self, election_id: str) -> int:
         """Notices of ``election_id`` not sent yet (including any that ran out of attempts)."""
-        with self.store.engine.connect() as conn:
-            q = select(func.count()).where(
-                notices.c.election_id == election_id, notices.c.sent_ms.is_(None)
-            )
-            return int(conn.execute(q).scalar_one())
+        return self.store.count_unsent_notices(election_id)
 
     def given_up_count(self, election_id: str, max_attempts: int = 8) -> int:
         """Notices of ``election_id`` that failed ``max_attempts`` times: an operator's alarm."""
-        with self.store.engine.connect() as conn:
-            q = select(func.count()).where(
-                notices.c.election_id == election_id,
-                notices.c.sent_ms.is_(None),
-                notices.c.attempts >= max_attempts,
-            )
-            return int(conn.execute(q).scalar_one())
+        return self.store.count_unsent_notices(election_id, min_attempts=max_attempts)
 
     # -- steps ------------------------------------------------------------------------------
 
     def _claim(self, batch: int, claim: int, lease_ms: int, max_attempts: int) -> list[_Claimed]:
         now = claim - lease_ms
-        q = (
-            select(
-                notices.c.notice_id,
-                notices.c.channel,
-                notices.c.destination,
-                notices.c.subject,
-                notices.c.body,
-                notices.c.attempts,
-            )
-            .where(
-                notices.c.sent_ms.is_(None),
-                notices.c.claimed_until_ms < now,
-                notices.c.attempts < max_attempts,
-            )
-            .order_by(notices.c.notice_id)
-            .limit(batch)
-        )
-        if not self.store.is_sqlite:
-            q = q.with_for_update(skip_locked=True)
-        with self.store.transaction() as conn:
-            rows = [_Claimed(*row) for row in conn.execute(q)]
-            if rows:
-                conn.execute(
-                    update(notices)
-                    .where(notices.c.notice_id.in_([r.notice_id for r in rows]))
-                    .values(claimed_until_ms=claim)
-                )
-        return rows
+        return [_Claimed(*row) for row in self.store.claim_notices(batch, claim, now, max_attempts)]
 
     def _send(self, notice: _Claimed) -> bool:
         try:
@@ -455,28 +412,8 @@ class Outbox:
         """
         if not (sent or failed or untried):
             return
-        guard = (notices.c.claimed_until_ms == claim, notices.c.sent_ms.is_(None))
-        mine = update(notices).where(notices.c.notice_id == bindparam("b_notice_id"), *guard)
         try:
-            with self.store.transaction() as conn:
-                if sent:
-                    conn.execute(
-                        mine.values(sent_ms=bindparam("b_at")),
-                        [{"b_notice_id": n, "b_at": at} for n, at in sent],
-                    )
-                if failed:
-                    conn.execute(
-                        mine.values(
-                            attempts=notices.c.attempts + 1, claimed_until_ms=bindparam("b_at")
-                        ),
-                        [{"b_notice_id": n, "b_at": at} for n, at in failed],
-                    )
-                if untried:
-                    conn.execute(
-                        update(notices)
-                        .where(notices.c.notice_id.in_(untried), *guard)
-                        .values(claimed_until_ms=0)
-                    )
+            self.store.record_notice_outcomes(claim, sent, failed, untried)
         except Exception as exc:
             log.error(
                 "outcomes of %d notice(s) not recorded, their claims will lapse: %s",

@@ -21,11 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import delete, select
-
 from honestballot.errors import InvalidInput, NotSignedIn
 from honestballot.service.keys import SecretStr, mac, server_key
-from honestballot.store.schema import organiser_tokens
 from honestballot.store.sql import SqlStore
 
 TOKEN_PREFIX: Final = "hbo_"
@@ -75,45 +72,26 @@ class Organisers:
             )
         token = SecretStr(TOKEN_PREFIX + secrets.token_urlsafe(24))
         token_mac = self._mac(token)  # before the write transaction: it may create the key
-        with self.store.transaction() as conn:
-            conn.execute(
-                organiser_tokens.insert().values(
-                    token_mac=token_mac,
-                    label=label,
-                    election_id=election_id,
-                    created_ms=self.clock(),
-                )
-            )
+        self.store.insert_organiser_token(token_mac, label, election_id, self.clock())
         return token
 
     def check(self, token: str) -> Organiser:
         """Who a valid token signs in; NotSignedIn for anything else."""
         if not _TOKEN.match(token):
             raise NotSignedIn("not signed in as an organiser: the token is malformed")
-        with self.store.engine.connect() as conn:
-            row = conn.execute(
-                select(organiser_tokens.c.label, organiser_tokens.c.election_id).where(
-                    organiser_tokens.c.token_mac == self._mac(token)
-                )
-            ).first()
-        if row is None:
+        found = self.store.organiser_token(self._mac(token))
+        if found is None:
             raise NotSignedIn("not signed in as an organiser: the token is unknown or revoked")
-        scope = row.election_id
-        return Organiser(str(row.label), None if scope is None else str(scope))
+        label, scope = found
+        return Organiser(label, scope)
 
     def revoke(self, label: str) -> int:
         """Revoke every token with ``label``; returns how many there were."""
-        with self.store.transaction() as conn:
-            result = conn.execute(
-                delete(organiser_tokens).where(organiser_tokens.c.label == label.strip())
-            )
-            return int(result.rowcount)
+        return self.store.delete_organiser_tokens(label.strip())
 
     def labels(self) -> list[str]:
         """The labels that hold at least one token, sorted."""
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(select(organiser_tokens.c.label).distinct())
-            return sorted(str(r[0]) for r in rows)
+        return sorted(self.store.organiser_labels())
 
     def _mac(self, token: str) -> bytes:
         # Looked up by this MAC: an attacker cannot choose MACs, so the index lookup's timing

@@ -25,20 +25,15 @@ used with one window length; the purpose should say what it limits
 
 from __future__ import annotations
 
-import functools
 import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import TextClause, delete, text
-from sqlalchemy.engine import Connection
-
 from honestballot.errors import InvalidInput, RateLimited
 from honestballot.service.keys import mac, server_key
-from honestballot.store.schema import rate_limits
-from honestballot.store.sql import SqlStore
+from honestballot.store.sql import SqlStore, Tx
 
 MAX_BUCKET: Final = 128
 KEY_NAME: Final = "rate-limit"
@@ -89,18 +84,6 @@ def refusal(exceeded: Sequence[Exceeded]) -> RateLimited | None:
     )
 
 
-@functools.cache
-def _upsert(n: int) -> TextClause:
-    """The counting statement for ``n`` buckets (the same text on SQLite and PostgreSQL;
-    written out because SQLAlchemy does not cache the compiled multi-row form)."""
-    rows = ", ".join(f"(:b{i}, :w{i}, 1)" for i in range(n))
-    return text(
-        f"INSERT INTO {rate_limits.name} (bucket, window_start, count) VALUES {rows} "
-        f"ON CONFLICT (bucket, window_start) DO UPDATE SET count = {rate_limits.name}.count + 1 "
-        "RETURNING bucket, count"
-    )
-
-
 class RateLimiter:
     """Counts hits per bucket and window in ``rate_limits``; ``clock`` gives milliseconds."""
 
@@ -128,7 +111,7 @@ class RateLimiter:
         if over is not None:
             raise over
 
-    def count(self, conn: Connection, limits: Sequence[Limit]) -> list[Exceeded]:
+    def count(self, conn: Tx, limits: Sequence[Limit]) -> list[Exceeded]:
         """Count one hit on each limit's bucket inside the caller's transaction (one
         statement); the limits whose window now holds more than their limit.
 
@@ -142,11 +125,7 @@ class RateLimiter:
         if len(starts) != len(limits):
             raise InvalidInput("each bucket may be counted once per statement")
         ordered = sorted(limits, key=lambda x: x.bucket)  # one lock order for everybody
-        params: dict[str, object] = {}
-        for i, x in enumerate(ordered):
-            params[f"b{i}"], params[f"w{i}"] = x.bucket, starts[x.bucket]
-        returned = conn.execute(_upsert(len(ordered)), params)
-        counts = {str(bucket): int(count) for bucket, count in returned}
+        counts = self.store.count_hits(conn, [(x.bucket, starts[x.bucket]) for x in ordered])
         return [
             Exceeded(x, max(1, -(-(starts[x.bucket] + x.window_s * 1000 - now) // 1000)))
             for x in ordered
@@ -155,8 +134,4 @@ class RateLimiter:
 
     def purge(self, older_than_ms: int) -> int:
         """Delete windows that started before ``older_than_ms``; returns how many."""
-        with self.store.transaction() as conn:
-            result = conn.execute(
-                delete(rate_limits).where(rate_limits.c.window_start < older_than_ms)
-            )
-            return int(result.rowcount)
+        return self.store.purge_rate_limits(older_than_ms)

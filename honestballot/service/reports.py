@@ -28,12 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import func, select, update
-from sqlalchemy.engine import Connection
-
 from honestballot.errors import InvalidInput
-from honestballot.store.schema import elections, reports
-from honestballot.store.sql import SqlStore
+from honestballot.store.sql import SqlStore, Tx
 
 MIN_WHAT: Final = 10
 MAX_WHAT: Final = 5_000
@@ -353,51 +349,31 @@ class Reports:
         happened_text = _text(happened, "'when'", 0, MAX_FIELD)
         data, kind = _attachment(attachment, attachment_type)
         with self.store.transaction() as conn:
-            known = conn.execute(
-                select(elections.c.election_id).where(elections.c.election_id == election_id)
-            ).first()
-            if known is None:
+            if not self.store.election_exists(conn, election_id):
                 raise InvalidInput(f"there is no election {election_id[:64]!r}")
-            result = conn.execute(
-                reports.insert().values(
-                    election_id=election_id,
-                    what=what_text,
-                    place=place_text,
-                    happened=happened_text,
-                    attachment=data,
-                    attachment_type=kind,
-                    created_ms=self.clock(),
-                    status="pending",
-                    published_text=None,
-                    attachment_public=False,
-                    published_ms=None,
-                )
+            return self.store.insert_report(
+                conn,
+                {
+                    "election_id": election_id,
+                    "what": what_text,
+                    "place": place_text,
+                    "happened": happened_text,
+                    "attachment": data,
+                    "attachment_type": kind,
+                    "created_ms": self.clock(),
+                    "status": "pending",
+                    "published_text": None,
+                    "attachment_public": False,
+                    "published_ms": None,
+                },
             )
-            key = result.inserted_primary_key
-            assert key is not None
-            return int(key[0])
 
     def pending(self, election_id: str) -> list[ReportRow]:
         """Reports awaiting the organiser's decision, oldest first."""
-        q = (
-            select(
-                reports.c.report_id,
-                reports.c.election_id,
-                reports.c.what,
-                reports.c.place,
-                reports.c.happened,
-                reports.c.created_ms,
-                reports.c.attachment_type,
-                func.coalesce(func.length(reports.c.attachment), 0),
-            )
-            .where(reports.c.election_id == election_id, reports.c.status == "pending")
-            .order_by(reports.c.report_id)
-        )
-        with self.store.engine.connect() as conn:
-            return [
-                ReportRow(int(r[0]), r[1], r[2], r[3], r[4], int(r[5]), r[6], int(r[7]))
-                for r in conn.execute(q)
-            ]
+        return [
+            ReportRow(int(r[0]), r[1], r[2], r[3], r[4], int(r[5]), r[6], int(r[7]))
+            for r in self.store.pending_reports(election_id)
+        ]
 
     def publish(self, election_id: str, report_id: int, text: str, attachment_public: bool) -> None:
         """Make the organiser's edited ``text`` (personal data removed) public."""
@@ -407,15 +383,13 @@ class Reports:
             row = self._pending_row(conn, election_id, report_id)
             if attachment_public and row["attachment_type"] is None:
                 raise InvalidInput(f"report {report_id} has no attachment to make public")
-            conn.execute(
-                update(reports)
-                .where(reports.c.report_id == report_id)
-                .values(
-                    status="published",
-                    published_text=public,
-                    attachment_public=bool(attachment_public),
-                    published_ms=self.clock(),
-                )
+            self.store.decide_report(
+                conn,
+                report_id,
+                status="published",
+                published_text=public,
+                attachment_public=bool(attachment_public),
+                published_ms=self.clock(),
             )
 
     def reject(self, election_id: str, report_id: int, reason: str) -> None:
@@ -426,41 +400,19 @@ class Reports:
             self._pending_row(conn, election_id, report_id)
             # A rejected report's published_text holds the reason; ``published`` and
             # ``attachment`` read only status = 'published'.
-            conn.execute(
-                update(reports)
-                .where(reports.c.report_id == report_id)
-                .values(status="rejected", published_text=why, published_ms=self.clock())
+            self.store.decide_report(
+                conn, report_id, status="rejected", published_text=why, published_ms=self.clock()
             )
 
     def published(self, election_id: str) -> list[PublicReport]:
         """What observers see: the edited text of each published report, oldest first."""
-        q = (
-            select(
-                reports.c.report_id,
-                reports.c.published_text,
-                reports.c.published_ms,
-                reports.c.attachment_public,
-            )
-            .where(reports.c.election_id == election_id, reports.c.status == "published")
-            .order_by(reports.c.report_id)
-        )
-        with self.store.engine.connect() as conn:
-            return [
-                PublicReport(int(r[0]), str(r[1]), int(r[2]), bool(r[3])) for r in conn.execute(q)
-            ]
+        return [PublicReport(*r) for r in self.store.published_reports(election_id)]
 
     def counts(self, election_id: str) -> dict[str, int]:
         """How many reports are pending, published and rejected: observers can see that
         reports are not silently dropped."""
-        q = (
-            select(reports.c.status, func.count())
-            .where(reports.c.election_id == election_id)
-            .group_by(reports.c.status)
-        )
         result = {"pending": 0, "published": 0, "rejected": 0}
-        with self.store.engine.connect() as conn:
-            for status, n in conn.execute(q):
-                result[str(status)] = int(n)
+        result.update(self.store.report_counts(election_id))
         return result
 
     def attachment(
@@ -469,14 +421,7 @@ class Reports:
         """(bytes, type) of a report's attachment; with ``public_only``, only one the
         organiser published (any other case looks the same: no public attachment)."""
         _check_id(report_id)
-        q = select(
-            reports.c.attachment,
-            reports.c.attachment_type,
-            reports.c.status,
-            reports.c.attachment_public,
-        ).where(reports.c.election_id == election_id, reports.c.report_id == report_id)
-        with self.store.engine.connect() as conn:
-            row = conn.execute(q).first()
+        row = self.store.report_attachment(election_id, report_id)
         if public_only:
             if row is None or row[2] != "published" or not row[3] or row[0] is None:
                 raise InvalidInput(f"report {report_id} has no public attachment")
@@ -484,19 +429,9 @@ class Reports:
             raise InvalidInput(f"report {report_id} has no attachment")
         return bytes(row[0]), str(row[1])
 
-    @staticmethod
-    def _pending_row(conn: Connection, election_id: str, report_id: int) -> dict[str, Any]:
-        # FOR UPDATE on PostgreSQL (SQLite's write transaction already serialises): two
-        # organisers deciding on one report at once cannot both succeed.
-        row = (
-            conn.execute(
-                select(reports.c.status, reports.c.attachment_type)
-                .where(reports.c.election_id == election_id, reports.c.report_id == report_id)
-                .with_for_update()
-            )
-            .mappings()
-            .first()
-        )
+    def _pending_row(self, conn: Tx, election_id: str, report_id: int) -> dict[str, Any]:
+        # locked: two organisers deciding on one report at once cannot both succeed
+        row = self.store.lock_report(conn, election_id, report_id)
         if row is None:
             raise InvalidInput(f"there is no report {report_id} in this election")
         if row["status"] != "pending":

@@ -18,9 +18,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
-from sqlalchemy.engine import Connection
-
 from honestballot.errors import InvalidInput, RollRejected
 from honestballot.record.manifest import manifest_from_json
 from honestballot.service.roll_csv import (
@@ -30,8 +27,7 @@ from honestballot.service.roll_csv import (
     normalize_national_id,
     parse_roll,
 )
-from honestballot.store.schema import contact_exceptions, voters
-from honestballot.store.sql import SqlStore
+from honestballot.store.sql import SqlStore, Tx
 
 MAX_VOTERS = 2_000_000
 _BATCH = 5_000
@@ -66,7 +62,7 @@ class Roll:
         self.clock = clock
         self._units: dict[str, tuple[str, ...]] = {}
 
-    def _election(self, conn: Connection, election_id: str) -> tuple[str, tuple[str, ...]]:
+    def _election(self, conn: Tx, election_id: str) -> tuple[str, tuple[str, ...]]:
         """The election's phase and its unit ids in manifest order."""
         row = self.store.election_row(conn, election_id)
         if row is None:
@@ -77,21 +73,21 @@ class Roll:
             units = self._units[election_id] = tuple(u.id for u in manifest.units)
         return str(row["phase"]), units
 
-    def _in_setup(self, conn: Connection, election_id: str, what: str) -> tuple[str, ...]:
+    def _in_setup(self, conn: Tx, election_id: str, what: str) -> tuple[str, ...]:
         phase, units = self._election(conn, election_id)
         if phase != "setup":
             raise InvalidInput(f"{what} is possible only in setup; the election is {phase}")
         return units
 
     def units(self, election_id: str) -> tuple[str, ...]:
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             return self._election(conn, election_id)[1]
 
     # -- import ----------------------------------------------------------------------------
 
     def import_csv(self, election_id: str, data: bytes) -> int:
         """Add every voter of a CSV file, or none of them (:class:`RollRejected`)."""
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             units = self._in_setup(conn, election_id, "importing the roll")
         rows, problems = parse_roll(data, frozenset(units), MAX_VOTERS)
         with self.store.transaction(election_id) as conn:
@@ -103,11 +99,7 @@ class Roll:
                 raise RollRejected([f"line {line}: {why}" for line, why in problems])
             if existing + len(rows) > MAX_VOTERS:
                 raise InvalidInput(f"the roll would have more than {MAX_VOTERS:,} voters")
-            first = conn.execute(
-                select(func.coalesce(func.max(voters.c.voter_id), 0)).where(
-                    voters.c.election_id == election_id
-                )
-            ).scalar_one()
+            first = self.store.max_voter_id(conn, election_id)
             keys = ("national_id", "name", "phone", "email", "unit")
             for start in range(0, len(rows), _BATCH):
                 batch = [
@@ -115,23 +107,20 @@ class Roll:
                     | {k: getattr(r, k) for k in keys}
                     for i, r in enumerate(rows[start : start + _BATCH])
                 ]
-                conn.execute(voters.insert(), batch)
+                self.store.insert_voters(conn, batch)
         return len(rows)
 
     def _against_roll(
-        self, conn: Connection, election_id: str, rows: list[RollLine]
+        self, conn: Tx, election_id: str, rows: list[RollLine]
     ) -> tuple[int, list[tuple[int, str]]]:
         """Voters already on the roll, and the file's clashes with them and within itself."""
         on_roll = "already on the roll"
         seen_ids: dict[str, str] = {}
         users: dict[str, str] = {}  # contact -> where it is first used
         existing = 0
-        q = select(voters.c.national_id, voters.c.phone, voters.c.email).where(
-            voters.c.election_id == election_id
-        )
-        for national_id, phone, email in conn.execute(q):
+        for national_id, phone, email in self.store.roll_identities(conn, election_id):
             existing += 1
-            seen_ids[str(national_id)] = on_roll
+            seen_ids[national_id] = on_roll
             for contact in (phone, email):
                 if contact is not None:
                     users.setdefault(str(contact), "used by a voter " + on_roll)
@@ -176,78 +165,49 @@ class Roll:
             )
         with self.store.transaction(election_id) as conn:
             self._in_setup(conn, election_id, "recording a contact exception")
-            key = (contact_exceptions.c.election_id == election_id) & (
-                contact_exceptions.c.contact == normal
-            )
-            if conn.execute(select(contact_exceptions.c.contact).where(key)).first():
-                conn.execute(update(contact_exceptions).where(key).values(reason=why))
-            else:
-                conn.execute(
-                    contact_exceptions.insert().values(
-                        election_id=election_id,
-                        contact=normal,
-                        reason=why,
-                        created_ms=self.clock(),
-                    )
-                )
+            self.store.set_contact_exception(conn, election_id, normal, why, self.clock())
         return normal
 
-    @staticmethod
-    def _exception_map(conn: Connection, election_id: str) -> dict[str, str]:
-        q = (
-            select(contact_exceptions.c.contact, contact_exceptions.c.reason)
-            .where(contact_exceptions.c.election_id == election_id)
-            .order_by(contact_exceptions.c.contact)
-        )
-        return {str(c): str(r) for c, r in conn.execute(q)}
+    def _exception_map(self, conn: Tx, election_id: str) -> dict[str, str]:
+        return self.store.contact_exceptions(conn, election_id)
 
     def exceptions(self, election_id: str) -> list[tuple[str, str]]:
         """(normalised contact, reason) of every recorded exception, by contact."""
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             return list(self._exception_map(conn, election_id).items())
 
-    def _count(self, table: Table, election_id: str) -> int:
-        q = select(func.count()).where(table.c.election_id == election_id)
-        with self.store.engine.connect() as conn:
-            return int(conn.execute(q).scalar_one())
-
     def exception_count(self, election_id: str) -> int:
-        return self._count(contact_exceptions, election_id)
+        return self.store.count_contact_exceptions(election_id)
 
     # -- reading ---------------------------------------------------------------------------
 
     def count(self, election_id: str) -> int:
-        return self._count(voters, election_id)
+        return self.store.count_voters(election_id)
 
-    def _per_unit(self, conn: Connection, election_id: str) -> dict[str, int]:
-        q = (
-            select(voters.c.unit, func.count())
-            .where(voters.c.election_id == election_id)
-            .group_by(voters.c.unit)
-        )
+    def _per_unit(self, conn: Tx, election_id: str) -> dict[str, int]:
         _, units = self._election(conn, election_id)
-        counted = {str(u): int(n) for u, n in conn.execute(q)}
+        counted = self.store.voters_per_unit(conn, election_id)
         return {u: counted.get(u, 0) for u in units}
 
     def per_unit(self, election_id: str) -> dict[str, int]:
         """Voters per unit, every unit of the manifest in its order (0 if none)."""
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             return self._per_unit(conn, election_id)
 
     def summary(
-        self, election_id: str, conn: Connection | None = None
+        self, election_id: str, conn: Tx | None = None
     ) -> tuple[tuple[tuple[str, int], ...], int]:
         """What the public board shows of the roll: voters per unit and the exceptions.
 
         Pass ``conn`` to read inside the transaction that publishes the summary.
         """
         if conn is None:
-            with self.store.engine.connect() as own:
+            with self.store.connect() as own:
                 return self.summary(election_id, own)
         per_unit = tuple(self._per_unit(conn, election_id).items())
         return per_unit, len(self._exception_map(conn, election_id))
 
-    def summary_body(self, election_id: str, conn: Connection | None = None) -> dict[str, Any]:
+    def summary_body(self, election_id: str, conn: Tx | None = None) -> dict[str, Any]:
         """The body of the board's ``roll`` event (docs/record-format.md)."""
         per_unit, exceptions = self.summary(election_id, conn)
         return {
@@ -255,37 +215,26 @@ class Roll:
             "contact_exceptions": exceptions,
         }
 
-    def _one(self, election_id: str, where: Any, conn: Connection | None) -> VoterRow | None:
-        q = select(voters).where(voters.c.election_id == election_id, where)
-        if conn is None:
-            with self.store.engine.connect() as own:
-                row = own.execute(q).mappings().first()
-        else:
-            row = conn.execute(q).mappings().first()
+    def voter(self, election_id: str, voter_id: int, conn: Tx | None = None) -> VoterRow | None:
+        row = self.store.voter_by_id(election_id, voter_id, conn)
         return None if row is None else _voter_row(row)
-
-    def voter(
-        self, election_id: str, voter_id: int, conn: Connection | None = None
-    ) -> VoterRow | None:
-        return self._one(election_id, voters.c.voter_id == voter_id, conn)
 
     def voters(self, election_id: str, voter_ids: Iterable[int]) -> dict[int, VoterRow]:
         """Several voters by id with one query (a batch of casts); absent ids are left out."""
         wanted = sorted(set(voter_ids))
         if not wanted:
             return {}
-        q = select(voters).where(voters.c.election_id == election_id, voters.c.voter_id.in_(wanted))
-        with self.store.engine.connect() as conn:
-            found = [_voter_row(row) for row in conn.execute(q).mappings()]
+        found = [_voter_row(row) for row in self.store.voter_rows(election_id, wanted)]
         return {v.voter_id: v for v in found}
 
     def voter_by_national_id(
-        self, election_id: str, national_id: str, conn: Connection | None = None
+        self, election_id: str, national_id: str, conn: Tx | None = None
     ) -> VoterRow | None:
         """The voter with this national ID (given in any of its usual spellings); with
         ``conn``, read in the caller's transaction."""
         nid = normalize_national_id(national_id)
-        return self._one(election_id, voters.c.national_id == nid, conn)
+        row = self.store.voter_by_national_id(election_id, nid, conn)
+        return None if row is None else _voter_row(row)
 
 
 def _voter_row(row: Any) -> VoterRow:

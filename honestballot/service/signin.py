@@ -55,9 +55,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, TypeVar
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.engine import Connection
-
 from honestballot.errors import (
     DeliveryFailed,
     InvalidInput,
@@ -68,14 +65,13 @@ from honestballot.errors import (
 from honestballot.protocol.manifest import Label
 from honestballot.record.manifest import label_from_json
 from honestballot.service.activity import activity_row, record_activity
-from honestballot.service.keys import SecretStr, dialect_insert, mac, server_key
+from honestballot.service.keys import SecretStr, mac, server_key
 from honestballot.service.ratelimit import Limit, RateLimiter, refusal
 from honestballot.service.roll import Roll, VoterRow
 from honestballot.service.roll_csv import normalize_national_id
 from honestballot.service.senders import Message, Sender, mask_destination
 from honestballot.service.voting import Client
-from honestballot.store.schema import elections, signin_codes
-from honestballot.store.sql import SqlStore
+from honestballot.store.sql import SqlStore, Tx
 
 CODE_KEY_NAME: Final = "signin-code"
 SESSION_KEY_NAME: Final = "voter-session"
@@ -224,7 +220,7 @@ class SignIn:
         nid = normalise_national_id(national_id)
         code = SecretStr(f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}")
 
-        def work(conn: Connection) -> tuple[tuple[str, VoterRow | None], list[Limit]]:
+        def work(conn: Tx) -> tuple[tuple[str, VoterRow | None], list[Limit]]:
             title = self._open_election(conn, election_id).get(client.language)
             voter = self.roll.voter_by_national_id(election_id, nid, conn)
             contact = _contact(voter)
@@ -278,7 +274,7 @@ class SignIn:
 
         Signed = tuple[VoterSession, VoterRow] | None
 
-        def work(conn: Connection) -> tuple[tuple[Outcome, int, Signed], list[Limit]]:
+        def work(conn: Tx) -> tuple[tuple[Outcome, int, Signed], list[Limit]]:
             self._open_election(conn, election_id)
             voter = self.roll.voter_by_national_id(election_id, nid, conn)
             if voter is not None and _contact(voter) is not None:
@@ -316,11 +312,7 @@ class SignIn:
 
     def purge(self, older_than_ms: int) -> int:
         """Delete codes (and decoys) that expired before ``older_than_ms``; how many."""
-        with self.store.transaction() as conn:
-            result = conn.execute(
-                delete(signin_codes).where(signin_codes.c.expires_ms < older_than_ms)
-            )
-            return int(result.rowcount)
+        return self.store.purge_signin_codes(older_than_ms)
 
     # -- sessions --------------------------------------------------------------------------
 
@@ -337,7 +329,7 @@ class SignIn:
     # -- internals -------------------------------------------------------------------------
 
     def _limited(
-        self, work: Callable[[Connection], tuple[T, Sequence[Limit]]], silently: T | None = None
+        self, work: Callable[[Tx], tuple[T, Sequence[Limit]]], silently: T | None = None
     ) -> T:
         """Run ``work`` in one transaction whose last statement counts the rate-limit hits
         it asks for.  When a limit is exceeded, the work is rolled back, the hits alone are
@@ -368,11 +360,9 @@ class SignIn:
         # a window ended in between: the step was still refused
         raise RateLimited("too many requests; try again", retry_after=1) from None
 
-    def _open_election(self, conn: Connection, election_id: str) -> Label:
+    def _open_election(self, conn: Tx, election_id: str) -> Label:
         """The election's title; InvalidInput unless the election exists and is open."""
-        phase = conn.execute(
-            select(elections.c.phase).where(elections.c.election_id == election_id)
-        ).scalar()
+        phase = self.store.election_phase(conn, election_id)
         if phase is None:
             raise InvalidInput(f"there is no election {election_id!r}")
         if phase != "open":
@@ -381,16 +371,14 @@ class SignIn:
             )
         title = self._titles.get(election_id)
         if title is None:
-            manifest = conn.execute(
-                select(elections.c.manifest).where(elections.c.election_id == election_id)
-            ).scalar_one()
+            manifest = self.store.election_manifest(conn, election_id)
             title = label_from_json(json.loads(manifest)["title"], "manifest.title")
             self._titles[election_id] = title
         return title
 
     def _log(
         self,
-        conn: Connection,
+        conn: Tx,
         election_id: str,
         event: str,
         national_id: str,
@@ -423,46 +411,35 @@ class SignIn:
     def _code_mac(self, election_id: str, voter_id: int, code: str) -> bytes:
         return mac(self._code_key(), _CODE_DOMAIN, election_id, str(voter_id), code)
 
-    def _store_code(self, conn: Connection, election_id: str, voter_id: int, code: str) -> None:
-        values = {
-            "code_mac": self._code_mac(election_id, voter_id, code),
-            "expires_ms": self.clock() + self.code_ttl_s * 1000,
-            "attempts": 0,
-        }
-        stmt = dialect_insert(conn, signin_codes).values(
-            election_id=election_id, voter_id=voter_id, **values
-        )
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[signin_codes.c.election_id, signin_codes.c.voter_id],
-                set_=values,
-            )
+    def _store_code(self, conn: Tx, election_id: str, voter_id: int, code: str) -> None:
+        self.store.put_signin_code(
+            conn,
+            election_id,
+            voter_id,
+            self._code_mac(election_id, voter_id, code),
+            self.clock() + self.code_ttl_s * 1000,
         )
 
     def _check_code(
-        self, conn: Connection, election_id: str, voter_id: int, candidate: str
+        self, conn: Tx, election_id: str, voter_id: int, candidate: str
     ) -> tuple[Outcome, int]:
         """Check under the row's lock, in the caller's transaction."""
         candidate_mac = self._code_mac(election_id, voter_id, candidate)
-        where = (signin_codes.c.election_id == election_id) & (signin_codes.c.voter_id == voter_id)
-        row = conn.execute(
-            select(signin_codes.c.code_mac, signin_codes.c.expires_ms, signin_codes.c.attempts)
-            .where(where)
-            .with_for_update()
-        ).first()
+        row = self.store.lock_signin_code(conn, election_id, voter_id)
         if row is None:
             return "no-code", 0
-        if self.clock() >= int(row.expires_ms):
-            conn.execute(delete(signin_codes).where(where))
+        code_mac, expires_ms, attempts = row
+        if self.clock() >= expires_ms:
+            self.store.delete_signin_code(conn, election_id, voter_id)
             return "expired", 0
-        if hmac.compare_digest(candidate_mac, bytes(row.code_mac)) and voter_id >= 0:
-            conn.execute(delete(signin_codes).where(where))  # a code works once
+        if hmac.compare_digest(candidate_mac, code_mac) and voter_id >= 0:
+            self.store.delete_signin_code(conn, election_id, voter_id)  # a code works once
             return "signed-in", 0
-        attempts = int(row.attempts) + 1
+        attempts += 1
         if attempts >= self.max_attempts:
-            conn.execute(delete(signin_codes).where(where))
+            self.store.delete_signin_code(conn, election_id, voter_id)
             return "used-up", 0
-        conn.execute(update(signin_codes).where(where).values(attempts=attempts))
+        self.store.set_signin_code_attempts(conn, election_id, voter_id, attempts)
         return "wrong", self.max_attempts - attempts
 
 

@@ -35,11 +35,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import false, func, select
-
 from honestballot.errors import HonestBallotError, InvalidInput
 from honestballot.service.election import ElectionService
-from honestballot.store.schema import credentials, elections, voters
 from honestballot.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -81,20 +78,7 @@ def turnout(
     votes again is still counted once).
     """
     manifest = (service or ElectionService(store)).context(election_id).manifest
-    with store.engine.connect() as conn:
-        phase = conn.execute(
-            select(elections.c.phase).where(elections.c.election_id == election_id)
-        ).scalar_one()
-        on_roll = conn.execute(
-            select(voters.c.unit, func.count())
-            .where(voters.c.election_id == election_id)
-            .group_by(voters.c.unit)
-        ).all()
-        registered = conn.execute(
-            select(credentials.c.unit, func.count(), func.count(credentials.c.latest_tracking))
-            .where(credentials.c.election_id == election_id, credentials.c.revoked == false())
-            .group_by(credentials.c.unit)
-        ).all()
+    phase, on_roll, registered = store.turnout_counts(election_id)
     rows: dict[str, tuple[int, int, int]] = {}
     for unit, n in on_roll:
         rows[str(unit)] = (int(n), 0, 0)

@@ -16,9 +16,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
-
 from honestballot.crypto.group import Point
 from honestballot.errors import BallotRejected, Forbidden, HonestBallotError, InvalidInput
 from honestballot.protocol.ballot import EncryptedBallot, verify_ballot
@@ -30,8 +27,7 @@ from honestballot.service.cast_queue import BatchQueue
 from honestballot.service.election import CredentialRequest, ElectionService, Receipt, Within
 from honestballot.service.notices import cast_notice_text, notice_row
 from honestballot.service.roll import Roll, VoterRow
-from honestballot.store.schema import activity, notices, voters
-from honestballot.store.sql import RowBuffer, update_many
+from honestballot.store.sql import RowBuffer, SqlStore, Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,28 +65,24 @@ class _VoterLinks:
 
     _UNREAD: Final = object()
 
-    def __init__(self, election_id: str, items: Sequence[CredentialItem]) -> None:
+    def __init__(self, store: SqlStore, election_id: str, items: Sequence[CredentialItem]) -> None:
+        self.store = store
         self.election_id = election_id
         self.items = items
         self.holds: dict[int, bytes | None] | None = None
 
-    def check(self, n: int, conn: Connection) -> None:
+    def check(self, n: int, conn: Tx) -> None:
         if self.holds is None:  # one query for the whole batch, under the election's lock
             ids = sorted({item.voter_id for item in self.items})
-            rows = conn.execute(
-                select(voters.c.voter_id, voters.c.credential).where(
-                    voters.c.election_id == self.election_id, voters.c.voter_id.in_(ids)
-                )
-            )
-            self.holds = {int(vid): bytes(cred) if cred is not None else None for vid, cred in rows}
+            self.holds = self.store.voter_credentials(conn, self.election_id, ids)
         item = self.items[n]
         if self.holds.get(item.voter_id, self._UNREAD) != item.holds:
             raise InvalidInput("your credential changed meanwhile: reload the page")
         self.holds[item.voter_id] = item.credential.data
 
-    def save(self, conn: Connection, accepted: Sequence[int]) -> None:
+    def save(self, conn: Tx, accepted: Sequence[int]) -> None:
         final = {self.items[n].voter_id: self.items[n].credential.data for n in accepted}
-        update_many(conn, voters, "voter_id", "credential", self.election_id, final)
+        self.store.set_voter_credentials(conn, self.election_id, final)
 
 
 class VotingDesk:
@@ -163,7 +155,7 @@ class VotingDesk:
         credential the request was made against.  The batch's voters are read with one
         query and written with one statement, so the election's lock is held for a
         handful of round trips whatever the batch's size."""
-        links = _VoterLinks(election_id, items)
+        links = _VoterLinks(self.elections.store, election_id, items)
         requests: list[CredentialRequest] = [
             (item.credential, item.unit, item.replaces, functools.partial(links.check, n))
             for n, item in enumerate(items)
@@ -258,9 +250,8 @@ class VotingDesk:
                         "a cast notice could not be queued for the voter's %s contact", channel
                     )
                     continue
-                rows.add(notices, row)
-            rows.add(
-                activity,
+                rows.add_notice(row)
+            rows.add_activity(
                 activity_row(
                     election_id,
                     time_ms=now,

@@ -1,0 +1,174 @@
+"""Who may come in: the server's keys (in ``settings``), voters' one-time sign-in
+codes, rate-limit windows and organiser tokens.
+
+Secrets are stored only as MACs under a server key (codes, tokens) or as bucket names
+that do not reveal what they count.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from sqlalchemy import Table, TextClause, delete, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from honestballot.store.engine import StoreBase
+from honestballot.store.schema import organiser_tokens, rate_limits, settings, signin_codes
+
+
+class AccessStore(StoreBase):
+    """Settings, sign-in codes, rate limits and organiser tokens (a part of
+    :class:`~honestballot.store.sql.SqlStore`)."""
+
+    # -- settings --------------------------------------------------------------------------
+
+    def setting(self, conn: Connection, name: str) -> str | None:
+        value = conn.execute(select(settings.c.value).where(settings.c.name == name)).scalar()
+        return str(value) if value is not None else None
+
+    def add_setting(self, conn: Connection, name: str, value: str) -> None:
+        """Store ``value`` under ``name`` unless the name is taken (the first write wins)."""
+        conn.execute(
+            _dialect_insert(conn, settings)
+            .values(name=name, value=value)
+            .on_conflict_do_nothing(index_elements=[settings.c.name])
+        )
+
+    # -- sign-in codes ---------------------------------------------------------------------
+
+    def put_signin_code(
+        self,
+        conn: Connection,
+        election_id: str,
+        voter_id: int,
+        code_mac: bytes,
+        expires_ms: int,
+    ) -> None:
+        """The voter's current code (replacing any earlier one), with no attempts yet."""
+        values = {"code_mac": code_mac, "expires_ms": expires_ms, "attempts": 0}
+        stmt = _dialect_insert(conn, signin_codes).values(
+            election_id=election_id, voter_id=voter_id, **values
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[signin_codes.c.election_id, signin_codes.c.voter_id],
+                set_=values,
+            )
+        )
+
+    def lock_signin_code(
+        self, conn: Connection, election_id: str, voter_id: int
+    ) -> tuple[bytes, int, int] | None:
+        """(code MAC, expiry, attempts) of the voter's code, its row locked until the
+        caller's transaction ends."""
+        row = conn.execute(
+            select(signin_codes.c.code_mac, signin_codes.c.expires_ms, signin_codes.c.attempts)
+            .where(_code_key(election_id, voter_id))
+            .with_for_update()
+        ).first()
+        if row is None:
+            return None
+        return bytes(row.code_mac), int(row.expires_ms), int(row.attempts)
+
+    def delete_signin_code(self, conn: Connection, election_id: str, voter_id: int) -> None:
+        conn.execute(delete(signin_codes).where(_code_key(election_id, voter_id)))
+
+    def set_signin_code_attempts(
+        self, conn: Connection, election_id: str, voter_id: int, attempts: int
+    ) -> None:
+        conn.execute(
+            update(signin_codes).where(_code_key(election_id, voter_id)).values(attempts=attempts)
+        )
+
+    def purge_signin_codes(self, older_than_ms: int) -> int:
+        """Delete codes (and decoys) that expired before ``older_than_ms``; how many."""
+        with self.transaction() as conn:
+            result = conn.execute(
+                delete(signin_codes).where(signin_codes.c.expires_ms < older_than_ms)
+            )
+            return int(result.rowcount)
+
+    # -- rate limits -----------------------------------------------------------------------
+
+    def count_hits(self, conn: Connection, windows: list[tuple[str, int]]) -> dict[str, int]:
+        """Count one hit on each (bucket, window start), in that order, with one statement;
+        bucket → the window's count now."""
+        params: dict[str, object] = {}
+        for i, (bucket, start) in enumerate(windows):
+            params[f"b{i}"], params[f"w{i}"] = bucket, start
+        returned = conn.execute(_upsert_hits(len(windows)), params)
+        return {str(bucket): int(count) for bucket, count in returned}
+
+    def purge_rate_limits(self, older_than_ms: int) -> int:
+        """Delete windows that started before ``older_than_ms``; returns how many."""
+        with self.transaction() as conn:
+            result = conn.execute(
+                delete(rate_limits).where(rate_limits.c.window_start < older_than_ms)
+            )
+            return int(result.rowcount)
+
+    # -- organiser tokens ------------------------------------------------------------------
+
+    def insert_organiser_token(
+        self, token_mac: bytes, label: str, election_id: str | None, created_ms: int
+    ) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                organiser_tokens.insert().values(
+                    token_mac=token_mac,
+                    label=label,
+                    election_id=election_id,
+                    created_ms=created_ms,
+                )
+            )
+
+    def organiser_token(self, token_mac: bytes) -> tuple[str, str | None] | None:
+        """(label, election id or ``None``) of the token with this MAC."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(organiser_tokens.c.label, organiser_tokens.c.election_id).where(
+                    organiser_tokens.c.token_mac == token_mac
+                )
+            ).first()
+        if row is None:
+            return None
+        scope = row.election_id
+        return str(row.label), None if scope is None else str(scope)
+
+    def delete_organiser_tokens(self, label: str) -> int:
+        """Delete every token with ``label``; how many there were."""
+        with self.transaction() as conn:
+            result = conn.execute(delete(organiser_tokens).where(organiser_tokens.c.label == label))
+            return int(result.rowcount)
+
+    def organiser_labels(self) -> list[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(organiser_tokens.c.label).distinct())
+            return [str(r[0]) for r in rows]
+
+
+def _code_key(election_id: str, voter_id: int) -> Any:
+    return (signin_codes.c.election_id == election_id) & (signin_codes.c.voter_id == voter_id)
+
+
+def _dialect_insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT with ``ON CONFLICT`` support for the connection's database."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"no upsert for the {conn.dialect.name} database")
+
+
+@functools.cache
+def _upsert_hits(n: int) -> TextClause:
+    """The counting statement for ``n`` buckets (the same text on SQLite and PostgreSQL;
+    written out because SQLAlchemy does not cache the compiled multi-row form)."""
+    rows = ", ".join(f"(:b{i}, :w{i}, 1)" for i in range(n))
+    return text(
+        f"INSERT INTO {rate_limits.name} (bucket, window_start, count) VALUES {rows} "
+        f"ON CONFLICT (bucket, window_start) DO UPDATE SET count = {rate_limits.name}.count + 1 "
+        "RETURNING bucket, count"
+    )

@@ -1,0 +1,295 @@
+"""The public board: elections, their events in order, and the signed tree heads.
+
+Rows of ``events`` are inserted, never updated or deleted; ``elections.next_seq``
+keeps the next sequence number, written under the election's lock (see
+:meth:`~honestballot.store.engine.StoreBase.transaction`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from honestballot.store.bulk import insert_rows
+from honestballot.store.engine import LOCKED, StoreBase
+from honestballot.store.schema import elections, events, tree_heads
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    seq: int
+    kind: str
+    time_ms: int
+    line: bytes
+    leaf_hash: bytes
+    tracking_hash: bytes | None
+
+
+class BoardStore(StoreBase):
+    """Elections, events and tree heads (a part of :class:`~honestballot.store.sql.SqlStore`)."""
+
+    # -- elections -------------------------------------------------------------------------
+
+    def insert_election(
+        self, conn: Connection, election_id: str, manifest: str, context: str, board_secret: str
+    ) -> None:
+        conn.execute(
+            elections.insert().values(
+                election_id=election_id,
+                phase="setup",
+                manifest=manifest,
+                context=context,
+                board_secret=board_secret,
+                next_seq=0,
+            )
+        )
+
+    def election_row(self, conn: Connection, election_id: str) -> dict[str, Any] | None:
+        """The election's row; inside :meth:`transaction` for that election, as its lock
+        read it, until :meth:`set_phase` or :meth:`set_next_seq` changes it."""
+        locked = conn.info.get(LOCKED)
+        if locked is not None and locked[0] == election_id:
+            return dict(locked[1]) if locked[1] is not None else None
+        row = (
+            conn.execute(select(elections).where(elections.c.election_id == election_id))
+            .mappings()
+            .first()
+        )
+        return dict(row) if row is not None else None
+
+    def set_phase(self, conn: Connection, election_id: str, phase: str) -> None:
+        conn.info.pop(LOCKED, None)
+        conn.execute(
+            update(elections).where(elections.c.election_id == election_id).values(phase=phase)
+        )
+
+    def election_exists(self, conn: Connection, election_id: str) -> bool:
+        """Whether the election exists (one look-up of its key, no lock)."""
+        known = conn.execute(
+            select(elections.c.election_id).where(elections.c.election_id == election_id)
+        ).first()
+        return known is not None
+
+    def election_phase(self, conn: Connection, election_id: str) -> str | None:
+        """The election's phase, ``None`` if there is no such election."""
+        phase = conn.execute(
+            select(elections.c.phase).where(elections.c.election_id == election_id)
+        ).scalar()
+        return None if phase is None else str(phase)
+
+    def election_manifest(self, conn: Connection, election_id: str) -> str:
+        """The manifest's JSON text of an election that exists."""
+        return str(
+            conn.execute(
+                select(elections.c.manifest).where(elections.c.election_id == election_id)
+            ).scalar_one()
+        )
+
+    def list_elections(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(select(elections.c.election_id))]
+
+    # -- events ----------------------------------------------------------------------------
+
+    def append_event(
+        self,
+        conn: Connection,
+        election_id: str,
+        seq: int,
+        kind: str,
+        time_ms: int,
+        line: bytes,
+        leaf_hash: bytes,
+        tracking_hash: bytes | None = None,
+        *,
+        advance: bool = True,
+    ) -> None:
+        """Insert event ``seq``; ``advance=False`` leaves ``next_seq`` to the caller (a batch
+        writes it once with :meth:`set_next_seq`)."""
+        conn.execute(
+            events.insert().values(
+                election_id=election_id,
+                seq=seq,
+                kind=kind,
+                time_ms=time_ms,
+                line=line,
+                leaf_hash=leaf_hash,
+                tracking_hash=tracking_hash,
+            )
+        )
+        if advance:
+            self.set_next_seq(conn, election_id, seq + 1, time_ms)
+
+    def append_events(
+        self,
+        conn: Connection,
+        election_id: str,
+        rows: list[tuple[int, str, int, bytes, bytes, bytes | None]],
+    ) -> None:
+        """Insert several events in one statement: (seq, kind, time_ms, line, leaf hash,
+        tracking hash) each; ``next_seq`` is left to the caller."""
+        insert_rows(
+            conn,
+            events,
+            ("election_id", "seq", "kind", "time_ms", "line", "leaf_hash", "tracking_hash"),
+            [(election_id, *row) for row in rows],
+        )
+
+    def set_next_seq(
+        self, conn: Connection, election_id: str, next_seq: int, last_time_ms: int
+    ) -> None:
+        """The next event's number, and the time of the last event appended."""
+        conn.info.pop(LOCKED, None)
+        conn.execute(
+            update(elections)
+            .where(elections.c.election_id == election_id)
+            .values(next_seq=next_seq, last_time_ms=last_time_ms)
+        )
+
+    def events_by_trackings(
+        self, conn: Connection, election_id: str, trackings: Iterable[bytes]
+    ) -> dict[bytes, StoredEvent]:
+        wanted = list(set(trackings))
+        if not wanted:
+            return {}
+        rows = conn.execute(
+            select(events).where(
+                events.c.election_id == election_id, events.c.tracking_hash.in_(wanted)
+            )
+        ).mappings()
+        return {bytes(r["tracking_hash"]): _stored(r) for r in rows}
+
+    def event_at(self, conn: Connection, election_id: str, seq: int) -> StoredEvent | None:
+        row = (
+            conn.execute(
+                select(events).where(events.c.election_id == election_id, events.c.seq == seq)
+            )
+            .mappings()
+            .first()
+        )
+        return _stored(row) if row is not None else None
+
+    def next_position(self, conn: Connection, election_id: str) -> tuple[int, int]:
+        """The next event's number and the time of the last event."""
+        row = conn.execute(
+            select(elections.c.next_seq, elections.c.last_time_ms).where(
+                elections.c.election_id == election_id
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
+    def event_by_tracking(
+        self, conn: Connection, election_id: str, tracking_hash: bytes
+    ) -> StoredEvent | None:
+        row = (
+            conn.execute(
+                select(events).where(
+                    events.c.election_id == election_id, events.c.tracking_hash == tracking_hash
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return _stored(row) if row is not None else None
+
+    def events_by_tracking_prefix(self, election_id: str, prefix: bytes) -> list[StoredEvent]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(events).where(
+                    events.c.election_id == election_id,
+                    events.c.tracking_hash >= prefix,
+                    events.c.tracking_hash < prefix + b"\xff" * (32 - len(prefix)) + b"\xff",
+                )
+            ).mappings()
+            return [_stored(r) for r in rows if bytes(r["tracking_hash"]).startswith(prefix)]
+
+    def iter_events(
+        self, election_id: str, *, kinds: tuple[str, ...] = (), conn: Connection | None = None
+    ) -> Iterator[StoredEvent]:
+        """Events in order; pass ``conn`` to read inside an open transaction."""
+        q = select(events).where(events.c.election_id == election_id)
+        if kinds:
+            q = q.where(events.c.kind.in_(kinds))
+        q = q.order_by(events.c.seq)
+        if conn is not None:
+            for row in conn.execute(q).mappings():
+                yield _stored(row)
+            return
+        with self.engine.connect() as own:
+            for row in own.execution_options(yield_per=2000).execute(q).mappings():
+                yield _stored(row)
+
+    def leaf_hashes(self, election_id: str, start: int = 0) -> list[bytes]:
+        """Leaf hashes of entries ``start``, ``start + 1``, … in order."""
+        with self.engine.connect() as conn:
+            q = (
+                select(events.c.leaf_hash)
+                .where(events.c.election_id == election_id, events.c.seq >= start)
+                .order_by(events.c.seq)
+            )
+            return [bytes(r[0]) for r in conn.execute(q)]
+
+    def roll_event_line(self, conn: Connection, election_id: str) -> bytes | None:
+        """The board's ``roll`` event, if one was posted (at open)."""
+        q = select(events.c.line).where(
+            events.c.election_id == election_id, events.c.kind == "roll"
+        )
+        found = conn.execute(q).scalar()
+        return bytes(found) if found is not None else None
+
+    # -- tree heads ------------------------------------------------------------------------
+
+    def insert_tree_head(self, conn: Connection, election_id: str, size: int, line: str) -> None:
+        conn.execute(tree_heads.insert().values(election_id=election_id, size=size, line=line))
+
+    def latest_tree_head_line(self, election_id: str) -> tuple[int, str] | None:
+        with self.engine.connect() as conn:
+            return self.latest_tree_head_line_in(conn, election_id)
+
+    def latest_tree_head_line_in(
+        self, conn: Connection, election_id: str
+    ) -> tuple[int, str] | None:
+        q = (
+            select(tree_heads.c.size, tree_heads.c.line)
+            .where(tree_heads.c.election_id == election_id)
+            .order_by(tree_heads.c.size.desc())
+            .limit(1)
+        )
+        row = conn.execute(q).first()
+        return (int(row[0]), str(row[1])) if row is not None else None
+
+    def tree_head_line(self, election_id: str, size: int) -> str | None:
+        with self.engine.connect() as conn:
+            return self.tree_head_line_in(conn, election_id, size)
+
+    def tree_head_line_in(self, conn: Connection, election_id: str, size: int) -> str | None:
+        q = select(tree_heads.c.line).where(
+            tree_heads.c.election_id == election_id, tree_heads.c.size == size
+        )
+        value = conn.execute(q).scalar()
+        return str(value) if value is not None else None
+
+    def tree_head_lines(self, election_id: str) -> list[tuple[int, str]]:
+        with self.engine.connect() as conn:
+            q = (
+                select(tree_heads.c.size, tree_heads.c.line)
+                .where(tree_heads.c.election_id == election_id)
+                .order_by(tree_heads.c.size)
+            )
+            return [(int(s), str(line)) for s, line in conn.execute(q)]
+
+
+def _stored(row: Any) -> StoredEvent:
+    th = row["tracking_hash"]
+    return StoredEvent(
+        seq=int(row["seq"]),
+        kind=str(row["kind"]),
+        time_ms=int(row["time_ms"]),
+        line=bytes(row["line"]),
+        leaf_hash=bytes(row["leaf_hash"]),
+        tracking_hash=bytes(th) if th is not None else None,
+    )

@@ -1,0 +1,140 @@
+"""The store's database: engine, transactions, and the types the service sees.
+
+The board is append-only: rows of ``events`` are inserted, never updated or
+deleted.  Every append happens inside one transaction that first locks the
+election's row (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` on
+PostgreSQL), so sequence numbers are dense and two casts never interleave.  A
+transaction commits before the caller hands a receipt to a voter; SQLite runs
+with ``synchronous=FULL`` so a committed ballot survives a crash.
+
+The service holds a transaction as a :data:`Tx` and passes it back to the store's
+methods; it never executes a statement itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeAlias
+
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.engine import Connection, ExceptionContext
+from sqlalchemy.exc import IntegrityError
+
+from honestballot.store.migrate import upgrade
+from honestballot.store.schema import elections
+
+#: an open connection of the store, inside or outside a transaction: what the service
+#: passes back to the store's methods
+Tx: TypeAlias = Connection
+
+#: a statement broke a unique key (or another integrity constraint) of the database
+KeyConflict: TypeAlias = IntegrityError
+
+#: ``Connection.info`` key of the election row a transaction locked
+LOCKED = "honestballot.locked_election"
+
+
+def default_url(path: str = "honestballot.sqlite") -> str:
+    return f"sqlite:///{path}"
+
+
+def engine_url(url: str) -> str:
+    """``postgresql://`` means the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class StoreBase:
+    """The engine and its transactions; each part of the store is a mixin over this."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = engine_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        # hide_parameters: a database error's text (in a log, a traceback) must never
+        # carry a statement's values: voters' names, national IDs, contacts, secrets.
+        if self.is_sqlite:
+            self.engine: Engine = create_engine(
+                self.url, connect_args={"timeout": 60}, hide_parameters=True
+            )
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        else:
+            # No pre-ping: it costs a round trip on every checkout (several per cast).
+            # A connection broken by a database restart fails its request once and is
+            # dropped from the pool; casting is idempotent, so the client's retry is safe.
+            # The pool is as large as a worker's thread pool, so connections are reused
+            # rather than opened and closed under load.
+            self.engine = create_engine(
+                self.url,
+                pool_size=pool_size,
+                max_overflow=10,
+                pool_recycle=3600,
+                hide_parameters=True,
+            )
+            event.listen(self.engine, "handle_error", _without_pg_detail)
+        upgrade(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def connect(self) -> Tx:
+        """A connection for reads (use it as a context manager)."""
+        return self.engine.connect()
+
+    @contextmanager
+    def transaction(self, election_id: str | None = None) -> Iterator[Tx]:
+        """A write transaction; with ``election_id``, the election's row is locked first."""
+        with self.engine.connect() as conn, conn.execution_options(write=True).begin():
+            if election_id is not None and not self.is_sqlite:
+                # the lock's read is kept: election_row() in this transaction needs no query
+                row = (
+                    conn.execute(
+                        select(elections)
+                        .where(elections.c.election_id == election_id)
+                        .with_for_update()
+                    )
+                    .mappings()
+                    .first()
+                )
+                conn.info[LOCKED] = (election_id, dict(row) if row is not None else None)
+            try:
+                yield conn
+            finally:
+                if not conn.invalidated:  # a lost connection's info would raise, hiding why
+                    conn.info.pop(LOCKED, None)
+
+
+def _without_pg_detail(context: ExceptionContext) -> None:
+    """Drop PostgreSQL's DETAIL from an error's text, keeping its primary message.
+
+    The DETAIL repeats values of the statement, which ``hide_parameters`` cannot hide:
+    ``Key (election_id, national_id)=(e, 900101300099) already exists``, or a whole
+    row (``Failing row contains (...)``).  The driver's exception keeps the full
+    diagnostics in ``.diag`` for code that needs them; only its text changes.
+    """
+    orig = context.original_exception
+    wrapped = context.sqlalchemy_exception
+    primary = getattr(getattr(orig, "diag", None), "message_primary", None)
+    if not isinstance(primary, str) or wrapped is None or str(orig) == primary:
+        return
+    orig.args = (primary,)
+    wrapped.args = (f"({type(orig).__module__}.{type(orig).__name__}) {primary}",)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # let the "begin" listener issue BEGIN IMMEDIATE
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers take SQLite's write lock at BEGIN, so two appends never race for a
+    # sequence number; readers start a deferred transaction and never block them (WAL).
+    immediate = conn.get_execution_options().get("write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
