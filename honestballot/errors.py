@@ -90,3 +90,22 @@ class Forbidden(HonestBallotError):
 
 class DeliveryFailed(HonestBallotError):
     """A message (one-time code, cast notice) could not be handed to its channel."""
+
+
+class NotFound(HonestBallotError):
+    """Something asked for by name that does not exist, or that the asker may not see
+    (answered exactly as one that does not exist)."""
+
+
+class AuditFailed(HonestBallotError):
+    """The integrity audit could not read the service's own exports (a fault of the
+    server, not of the request)."""
+
+
+class StorageUnavailable(HonestBallotError):
+    """The database cannot be opened or reached; ``kind`` names the driver's error type
+    only (its text may carry statement parameters)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        super().__init__(f"the database cannot be used ({kind})")

@@ -13,11 +13,11 @@ import click
 
 from honestballot.errors import ProtocolError
 from honestballot.service.election import ElectionService
-from honestballot.store.sql import SqlStore, default_url
+from honestballot.service.runtime import default_database_url, open_election_service
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEFAULT_DATABASE = os.environ.get("HONESTBALLOT_DATABASE", default_url())
+DEFAULT_DATABASE = os.environ.get("HONESTBALLOT_DATABASE", default_database_url())
 
 
 def database_option(f: F) -> F:
@@ -30,7 +30,7 @@ def database_option(f: F) -> F:
 
 
 def open_service(database: str) -> ElectionService:
-    return ElectionService(SqlStore(database))
+    return open_election_service(database)
 
 
 def read_bytes(path: str) -> bytes:

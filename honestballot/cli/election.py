@@ -30,7 +30,7 @@ from honestballot.protocol.election import manifest_hash
 from honestballot.record.codec import decode_point, parse_json
 from honestballot.record.manifest import load_manifest
 from honestballot.record.trustee import decode_election_key, encode_encrypted_tally
-from honestballot.service.activity import export_activity_csv, export_roll_csv
+from honestballot.service.runtime import export_activity, export_roll, open_board_views
 
 
 @click.group("election")
@@ -69,19 +69,19 @@ def create(manifest: str, election_key: str, database: str) -> None:
 @database_option
 def info(election_id: str, out: str | None, database: str) -> None:
     """Show (or write) the public setup a voter's device encrypts against."""
-    service = open_service(database)
-    for ev in service.store.iter_events(election_id, kinds=("setup",)):
-        body = parse_json(ev.line, limit=64 << 20)["body"]
-        if out:
-            Path(out).write_text(json.dumps(body, ensure_ascii=False, indent=1))
-            click.echo(f"wrote {out}")
-        else:
-            click.echo(
-                f"election {election_id}: phase {service.phase(election_id)}, "
-                f"base hash {service.context(election_id).base_hash.hex()}"
-            )
-        return
-    raise click.ClickException(f"no election {election_id!r}")
+    board = open_board_views(database)
+    body = board.setup_body(election_id)
+    if body is None:
+        raise click.ClickException(f"no election {election_id!r}")
+    if out:
+        Path(out).write_text(json.dumps(body, ensure_ascii=False, indent=1))
+        click.echo(f"wrote {out}")
+    else:
+        service = board.elections
+        click.echo(
+            f"election {election_id}: phase {service.phase(election_id)}, "
+            f"base hash {service.context(election_id).base_hash.hex()}"
+        )
 
 
 @election_group.command("register")
@@ -182,9 +182,8 @@ def activity(election_id: str, out: str, database: str) -> None:
     'honestballot audit ROLL --activity LOG'.
 
     Personal data, and it shows who voted again: keep it from organisers."""
-    service = open_service(database)
     with private_text_file(out, "the activity log") as f:
-        n = export_activity_csv(service.store, election_id, f)
+        n = export_activity(database, election_id, f)
     click.echo(f"wrote {n} events to {out}")
 
 
@@ -194,7 +193,6 @@ def activity(election_id: str, out: str, database: str) -> None:
 @database_option
 def roll_audit(election_id: str, out: str, database: str) -> None:
     """Operator: write the roll in the audit's format for 'honestballot audit ROLL'."""
-    service = open_service(database)
     with private_text_file(out, "the roll") as f:
-        n = export_roll_csv(service.store, election_id, f)
+        n = export_roll(database, election_id, f)
     click.echo(f"wrote {n} voters to {out}")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from honestballot import __version__
-from honestballot.errors import HonestBallotError
+from honestballot.errors import HonestBallotError, StorageUnavailable
+from honestballot.service.runtime import storage_errors
 
 
 @click.group()
@@ -44,20 +44,21 @@ def _register() -> None:
 def main() -> None:
     _register()
     try:
-        rv = cli(standalone_mode=False)
+        with storage_errors():
+            rv = cli(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except HonestBallotError as exc:
-        click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(2)
-    except SQLAlchemyError as exc:
+    except StorageUnavailable as exc:
         # a database that cannot be opened or reached; the driver's text may carry
         # statement parameters, so only its kind is named
-        click.echo(f"error: the database cannot be used ({type(exc).__name__})", err=True)
+        click.echo(f"error: the database cannot be used ({exc.kind})", err=True)
+        sys.exit(2)
+    except HonestBallotError as exc:
+        click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(2)
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""

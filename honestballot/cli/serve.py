@@ -9,12 +9,8 @@ from pathlib import Path
 import click
 
 from honestballot.cli.common import database_option
-from honestballot.service.election import ElectionService
-from honestballot.service.organisers import Organisers
-from honestballot.service.roll import Roll
-from honestballot.service.web_demo import WEB_DEMO_ELECTION, setup_web_demo
-from honestballot.store.sql import SqlStore
-from honestballot.web.state import ServerConfig
+from honestballot.service.runtime import ServerConfig, create_organiser_token, prepare_database
+from honestballot.service.web_demo import WEB_DEMO_ELECTION, WebDemo
 
 
 @click.command("serve")
@@ -88,12 +84,10 @@ def serve_command(
         secure_cookies=secure_cookies,
         trust_proxy=trust_proxy,
     )
-    store = SqlStore(database)  # migrate once before the workers start
-    try:
-        if demo:
-            _demo(store)
-    finally:
-        store.close()
+    # migrate once before the workers start
+    made = prepare_database(database, demo_trustees=Path("demo-web-trustees") if demo else None)
+    if demo:
+        _demo(made)
     os.environ.update(config.to_env())
     click.echo(f"honestballot serving on http://{host}:{port} ({workers} worker(s))", err=True)
     uv = uvicorn.Config(
@@ -131,8 +125,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _demo(store: SqlStore) -> None:
-    made = setup_web_demo(ElectionService(store), Roll(store), Path("demo-web-trustees"))
+def _demo(made: WebDemo | None) -> None:
     if made is None:
         click.echo(f"the demo election {WEB_DEMO_ELECTION!r} is already in this store", err=True)
         return
@@ -167,11 +160,7 @@ def organiser_token(database: str, election_id: str | None, label: str) -> None:
 
     Give each organiser a token scoped with --election; keep tokens for every election
     to the operator."""
-    store = SqlStore(database)
-    try:
-        token = Organisers(store).create_token(label, election_id)
-    finally:
-        store.close()
+    token = create_organiser_token(database, label, election_id)
     click.echo(str(token))
     if election_id is None:
         click.echo(

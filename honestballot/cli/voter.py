@@ -24,7 +24,7 @@ from honestballot.cli.common import (
 )
 from honestballot.crypto.merkle import verify_inclusion
 from honestballot.entropy import SYSTEM_RANDOMNESS
-from honestballot.errors import LogError
+from honestballot.errors import LogError, NotFound
 from honestballot.protocol.ballot import (
     EncryptedBallot,
     SpoiledBallot,
@@ -43,6 +43,7 @@ from honestballot.record.ballot import (
 )
 from honestballot.record.codec import parse_json
 from honestballot.record.setup import context_from_setup
+from honestballot.service.runtime import open_board_views
 
 
 @click.group("voter")
@@ -179,24 +180,21 @@ def cast(election_id: str, ballot: str, database: str) -> None:
 @database_option
 def check(election_id: str, tracking: str, database: str) -> None:
     """Find a ballot by tracking code and verify its inclusion in the signed log."""
-    service = open_service(database)
+    board = open_board_views(database)
+    service = board.elections
     code = tracking.replace("-", "").upper()
     try:
         prefix = base64.b32decode(code)
     except ValueError:
         raise click.BadParameter("not a tracking code", param_hint="--tracking") from None
-    matches = service.store.events_by_tracking_prefix(election_id, prefix)
-    if not matches:
-        if service.store.held_audits_by_prefix(election_id, prefix):
-            raise click.ClickException(
-                "this ballot was audited: audits go on the board when voting closes"
-            )
-        raise click.ClickException("no ballot with this tracking code is on the board")
-    ev = matches[0]
-    setup_line = next(service.store.iter_events(election_id, kinds=("setup",))).line
-    _, _, board_key = context_from_setup(
-        parse_json(setup_line, limit=64 << 20)["body"], check_ceremony=False
-    )
+    try:
+        ev = board.by_tracking_code(election_id, prefix)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    setup = board.setup_body(election_id)
+    if setup is None:  # not reached: a board with a ballot on it has its setup event
+        raise click.ClickException(f"no election {election_id!r}")
+    _, _, board_key = context_from_setup(setup, check_ceremony=False)
     found = service.inclusion_proof(election_id, ev.seq)
     assert found is not None  # sign_after_ms=0: a head is signed when none covers it
     sth, proof = found
@@ -207,7 +205,7 @@ def check(election_id: str, tracking: str, database: str) -> None:
         raise click.ClickException(f"inclusion proof failed: {exc}") from None
     if ev.kind == "audit":
         status = "audited (spoiled, not counted)"
-    elif ev.tracking_hash is not None and service.store.is_latest(election_id, ev.tracking_hash):
+    elif ev.tracking_hash is not None and board.counts(election_id, ev.tracking_hash):
         status = "the latest ballot of its credential: this is the one that counts"
     else:
         status = "superseded by a later ballot of the same credential"

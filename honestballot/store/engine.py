@@ -19,7 +19,7 @@ from typing import Any, TypeAlias
 
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import Connection, ExceptionContext
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from honestballot.store.migrate import upgrade
 from honestballot.store.schema import elections
@@ -30,6 +30,9 @@ Tx: TypeAlias = Connection
 
 #: a statement broke a unique key (or another integrity constraint) of the database
 KeyConflict: TypeAlias = IntegrityError
+
+#: any failure of the database or its driver (unreachable, locked, a statement refused)
+StorageError: TypeAlias = SQLAlchemyError
 
 #: ``Connection.info`` key of the election row a transaction locked
 LOCKED = "honestballot.locked_election"

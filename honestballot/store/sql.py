@@ -25,7 +25,7 @@ from honestballot.store.audits import AuditStore
 from honestballot.store.board import BoardStore, StoredEvent
 from honestballot.store.bulk import RowBuffer, insert_rows, update_many
 from honestballot.store.credentials import CredentialStore
-from honestballot.store.engine import KeyConflict, Tx, default_url, engine_url
+from honestballot.store.engine import KeyConflict, StorageError, Tx, default_url, engine_url
 from honestballot.store.notices import NoticeStore, insert_notice
 from honestballot.store.reports import ReportStore
 from honestballot.store.roll import RollStore
@@ -34,6 +34,7 @@ __all__ = [
     "KeyConflict",
     "RowBuffer",
     "SqlStore",
+    "StorageError",
     "StoredEvent",
     "Tx",
     "default_url",

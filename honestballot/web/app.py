@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from honestballot.service.runtime import ServerConfig, Services
 from honestballot.service.senders import Sender
 from honestballot.web import (
     errors,
@@ -36,7 +37,6 @@ from honestballot.web.deps import csrf_for, set_cookies
 from honestballot.web.pages import render
 from honestballot.web.security import SecurityMiddleware
 from honestballot.web.snapshot_files import SnapshotFiles
-from honestballot.web.state import ServerConfig, Services
 
 STATIC = Path(__file__).with_name("static")
 
@@ -80,7 +80,7 @@ def create_app(config: ServerConfig, *, sender: Sender | None = None) -> FastAPI
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request) -> HTMLResponse:
         elections = []
-        for election_id in services.store.list_elections():
+        for election_id in services.board.election_ids():
             ctx = services.elections.context(election_id)
             elections.append(
                 {

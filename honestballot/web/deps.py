@@ -15,10 +15,10 @@ from honestballot.service.activity import device_fingerprint
 from honestballot.service.csrf import check_csrf, csrf_token, new_visitor_id
 from honestballot.service.notices import describe_device
 from honestballot.service.organisers import Organiser
+from honestballot.service.runtime import Services
 from honestballot.service.signin import VoterSession
 from honestballot.service.voting import Client
 from honestballot.web.i18n import language_of
-from honestballot.web.state import Services
 
 VISITOR = "hb_visitor"
 SESSION = "hb_session"

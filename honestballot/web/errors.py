@@ -36,6 +36,8 @@ ERROR_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
     (errors.NotSignedIn, 401, "not_signed_in"),
     (errors.Forbidden, 403, "forbidden"),
     (errors.DeliveryFailed, 502, "delivery_failed"),
+    (errors.NotFound, 404, "not_found"),
+    (errors.AuditFailed, 500, "audit_failed"),
 )
 
 HTTP_CODES = {

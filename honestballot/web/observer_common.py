@@ -5,17 +5,14 @@ the page frame every observer page is drawn in, and times shown in UTC.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from honestballot.service.runtime import Services
 from honestballot.web.i18n import language_of
 from honestballot.web.pages import render
-from honestballot.web.state import Services
-
-#: how long one board event line may be when it is parsed
-LINE_LIMIT: Final = 1 << 28
 
 
 def utc(time_ms: int) -> str:

@@ -5,8 +5,8 @@ Every route takes ``Authorization: Bearer <token>`` (or the page cookie with the
 header); a route under an election answers 401 before 404, and 404 before it looks at
 the body.  A token scoped to one election gets, under any other election, exactly the
 404 of an election that does not exist, and may create only its own election (403).
-The use cases are in :mod:`organiser_common`, shared with the pages.  Nothing here
-shows a one-time code or a credential secret, and no route adds a ballot.
+The use cases are in :mod:`honestballot.service.organiser_cases`, shared with the pages.
+Nothing here shows a one-time code or a credential secret, and no route adds a ballot.
 
 No route hands out the activity log (who signed in and cast when, from where): with it an
 organiser would see which voter cast again, and re-voting, the answer to coercion, must
@@ -16,20 +16,17 @@ holds the database, writes it with ``honestballot election activity`` (docs/audi
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
 
 from honestballot.record.codec import Reader, parse_json
 from honestballot.record.manifest import manifest_from_json
 from honestballot.record.trustee import decode_election_key
-from honestballot.service.organisers import Organiser
-from honestballot.service.reports import ATTACHMENT_SUFFIX
-from honestballot.web.deps import organiser, services
-from honestballot.web.errors import ApiError
-from honestballot.web.openapi import csv_body, file_response, json_body, strings
-from honestballot.web.organiser_common import (
+from honestballot.service.organiser_cases import (
     add_exception,
     audit_findings,
     change_phase,
@@ -42,6 +39,11 @@ from honestballot.web.organiser_common import (
     report_json,
     roll_audit_csv,
 )
+from honestballot.service.organisers import Organiser
+from honestballot.service.reports import ATTACHMENT_SUFFIX
+from honestballot.web.deps import organiser, services
+from honestballot.web.errors import ApiError
+from honestballot.web.openapi import csv_body, file_response, json_body, strings
 
 router = APIRouter()
 
@@ -214,7 +216,13 @@ def api_attachment(
     responses=file_response("text/csv", "docs/audit.md roll"),
 )
 def api_roll_csv(request: Request, election_id: str, who: ForElection) -> FileResponse:
-    return roll_audit_csv(services(request), who, election_id)
+    made = roll_audit_csv(services(request), who, election_id)
+    return FileResponse(
+        made.path,
+        media_type=made.media_type,
+        filename=made.filename,
+        background=BackgroundTask(os.unlink, made.path),
+    )
 
 
 @router.get("/api/organiser/e/{election_id}/audit", summary="Integrity audit findings")

@@ -3,10 +3,11 @@ exceptions, phases, reports) and the integrity audit.
 
 The pages take the ``hb_organiser`` cookie that signing in sets, and every form carries
 the ``csrf`` field.  Pages that change something answer with a 303 redirect, or with
-the dashboard showing what went wrong.  The use cases are in :mod:`organiser_common`,
-shared with the API.  A token scoped to one election lists only that election, and every
-page of another election answers as for one that does not exist (404), after the
-sign-in check (a page without a valid cookie redirects to the sign-in page first).
+the dashboard showing what went wrong.  The use cases are in
+:mod:`honestballot.service.organiser_cases`, shared with the API.  A token scoped to
+one election lists only that election, and every page of another election answers as for
+one that does not exist (404), after the sign-in check (a page without a valid cookie
+redirects to the sign-in page first).
 Tokens are never logged: the log names the organiser by its label.
 """
 
@@ -21,15 +22,17 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from honestballot.audit.findings import Severity
-from honestballot.errors import HonestBallotError, InvalidInput, NotSignedIn, RollRejected
+from honestballot.errors import (
+    AuditFailed,
+    HonestBallotError,
+    InvalidInput,
+    NotSignedIn,
+    RollRejected,
+)
 from honestballot.record.codec import parse_json
 from honestballot.record.manifest import load_manifest
 from honestballot.record.trustee import decode_election_key
-from honestballot.service.organisers import Organiser
-from honestballot.web.deps import ORGANISER, cookie, require_csrf, services
-from honestballot.web.errors import ApiError, classify
-from honestballot.web.i18n import language_of
-from honestballot.web.organiser_common import (
+from honestballot.service.organiser_cases import (
     add_exception,
     audit_findings,
     change_phase,
@@ -42,8 +45,12 @@ from honestballot.web.organiser_common import (
     reject_report,
     report_json,
 )
+from honestballot.service.organisers import Organiser
+from honestballot.service.runtime import Services
+from honestballot.web.deps import ORGANISER, cookie, require_csrf, services
+from honestballot.web.errors import ApiError, classify
+from honestballot.web.i18n import language_of
 from honestballot.web.pages import render
-from honestballot.web.state import Services
 
 log = logging.getLogger("honestballot.web.organiser")
 router = APIRouter()
@@ -378,16 +385,14 @@ def page_audit(request: Request, election_id: str) -> Response:
     title = s.elections.context(election_id).manifest.title.get(language_of(request))
     try:
         found = audit_findings(s, who, election_id)
-    except ApiError as exc:
-        if exc.code != "audit_failed":
-            raise
+    except AuditFailed as exc:
         return render(
             request,
             "organiser_audit.html",
-            exc.status,
+            classify(exc)[0],
             election_id=election_id,
             title=title,
-            unavailable=exc.message,
+            unavailable=str(exc),
         )
     return render(
         request,

@@ -16,10 +16,10 @@ from starlette.datastructures import FormData, UploadFile
 
 from honestballot.errors import InvalidInput
 from honestballot.service.reports import ATTACHMENT_SUFFIX, MAX_ATTACHMENT
+from honestballot.service.runtime import Services
 from honestballot.web.deps import require_csrf
 from honestballot.web.errors import ApiError
 from honestballot.web.observer_common import page, utc
-from honestballot.web.state import Services
 from honestballot.web.trustee import election_row
 
 router = APIRouter()

@@ -26,26 +26,22 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError
-from honestballot.record.codec import parse_json
 from honestballot.record.trustee import (
-    LARGE_DOCUMENT_BYTES,
     decode_decryption_share,
     encode_encrypted_tally,
     load,
     to_bytes,
 )
+from honestballot.service.runtime import Services
 from honestballot.web.deps import services
 from honestballot.web.errors import ApiError
 from honestballot.web.openapi import json_body
-from honestballot.web.state import Services
 
 log = logging.getLogger("honestballot.web")
 
 router = APIRouter()
 
 ELECTION_ID: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
-#: phases in which the encrypted tally is on the board
-TALLIED: Final = ("tallied", "done")
 
 # An election's encrypted tally never changes once published: keep its file per process.
 _tally_files: weakref.WeakKeyDictionary[Services, dict[str, bytes]] = weakref.WeakKeyDictionary()
@@ -54,10 +50,7 @@ _tally_files: weakref.WeakKeyDictionary[Services, dict[str, bytes]] = weakref.We
 def election_row(request: Request, election_id: str) -> tuple[Services, dict[str, Any]]:
     """The services and the election's row (one primary-key read), or 404 not_found."""
     found = services(request)
-    row = None
-    if ELECTION_ID.match(election_id):
-        with found.store.engine.connect() as conn:
-            row = found.store.election_row(conn, election_id)
+    row = found.board.election_row(election_id) if ELECTION_ID.match(election_id) else None
     if row is None:
         raise ApiError(404, "not_found", f"there is no election {election_id[:64]!r}")
     return found, row
@@ -65,12 +58,7 @@ def election_row(request: Request, election_id: str) -> tuple[Services, dict[str
 
 def published_trustees(found: Services, election_id: str, phase: str) -> list[int]:
     """Indices of the trustees whose decryption share is on the board, in board order."""
-    if phase not in TALLIED:
-        return []
-    return [
-        int(parse_json(ev.line, limit=LARGE_DOCUMENT_BYTES)["body"]["share"]["trustee"])
-        for ev in found.store.iter_events(election_id, kinds=("decryption-share",))
-    ]
+    return found.board.published_trustees(election_id, phase)
 
 
 def trustee_status(found: Services, election_id: str, phase: str) -> dict[str, Any]:

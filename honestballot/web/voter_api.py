@@ -199,8 +199,7 @@ def api_audit_entry(election_id: str, tracking_hash: str, request: Request) -> d
     held = svc.elections.held_audit(election_id, tracking)
     if held is not None:
         return {**answer, "status": "held", **held["body"]}
-    with svc.store.engine.connect() as conn:
-        found = svc.store.event_by_tracking(conn, election_id, tracking)
+    found = svc.board.event_by_tracking(election_id, tracking)
     if found is None or found.kind != "audit":
         raise ApiError(404, "not_found", "no audited ballot with this tracking hash")
     body = parse_json(found.line)["body"]

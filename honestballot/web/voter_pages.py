@@ -22,12 +22,12 @@ from starlette.concurrency import run_in_threadpool
 from honestballot.errors import InvalidInput, NotSignedIn
 from honestballot.errors import SignInFailed as SignInFailedError
 from honestballot.protocol.ballot import tracking_code
-from honestballot.service.keys import mac, server_key
+from honestballot.service.keys import mac
+from honestballot.service.runtime import Services
 from honestballot.service.signin import normalise_national_id
 from honestballot.web.deps import SESSION, cookie, require_csrf, services, voter_session
 from honestballot.web.i18n import language_of
 from honestballot.web.pages import render
-from honestballot.web.state import Services
 from honestballot.web.voter_common import (
     MAX_ID_TEXT,
     ballot_event,
@@ -56,7 +56,7 @@ def _b64(data: bytes) -> str:
 def _pending_token(svc: Services, election_id: str, national_id: str) -> str:
     expires = svc.signin.clock() + PENDING_TTL_S * 1000
     payload = json.dumps([election_id, national_id, expires], separators=(",", ":")).encode()
-    tag = mac(server_key(svc.store, _PENDING_KEY), _PENDING_DOMAIN, payload)
+    tag = mac(svc.server_key(_PENDING_KEY), _PENDING_DOMAIN, payload)
     return _b64(payload) + "." + _b64(tag)
 
 
@@ -70,7 +70,7 @@ def _pending_national_id(request: Request, election_id: str) -> str | None:
         tag = base64.urlsafe_b64decode(tag_text + "=" * (-len(tag_text) % 4))
     except (binascii.Error, ValueError):
         return None
-    expected = mac(server_key(svc.store, _PENDING_KEY), _PENDING_DOMAIN, payload)
+    expected = mac(svc.server_key(_PENDING_KEY), _PENDING_DOMAIN, payload)
     if not token or not hmac.compare_digest(tag, expected):
         return None
     eid, national_id, expires = json.loads(payload)

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from honestballot.service.runtime import ServerConfig, Services
 from honestballot.service.senders import latest_code_for
 from honestballot.web.app import asgi
-from honestballot.web.state import ServerConfig, Services
 from tests.databases import KINDS, fresh_database
 from tests.helpers import DemoCeremonies, DemoCeremony
 

@@ -41,9 +41,9 @@ from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Manifest
 from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
 from honestballot.record.setup import context_from_setup
+from honestballot.service.runtime import ServerConfig, Services
 from honestballot.service.senders import latest_code_for
 from honestballot.verify.verifier import verify_record
-from honestballot.web.state import ServerConfig, Services
 from tests.databases import KINDS, fresh_database
 from tests.helpers import DemoCeremony
 from tests.web.conftest import ELECTION, ROLL, roll_csv

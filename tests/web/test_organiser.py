@@ -31,6 +31,7 @@ from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import parse_json
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.trustee import encode_election_key
+from honestballot.service import organiser_cases
 from honestballot.service.activity import (
     ROLL_COLUMNS,
     activity_row,
@@ -39,7 +40,7 @@ from honestballot.service.activity import (
 from honestballot.service.demo import demo_manifest
 from honestballot.service.notices import enqueue_notice, notice_row
 from honestballot.verify.verifier import verify_record
-from honestballot.web import organiser_api, organiser_common, organiser_pages
+from honestballot.web import organiser_api, organiser_pages
 from honestballot.web.i18n import LANGUAGES, STRINGS
 from honestballot.web.strings_organiser import STRINGS as ORGANISER_STRINGS
 from tests.helpers import DemoCeremonies
@@ -620,7 +621,7 @@ def test_an_audit_that_cannot_read_the_exports_says_why(
     def broken(roll: Path, *args: Any, **kwargs: Any) -> Any:
         raise AuditInputError(f"{roll}: missing required column(s): national_id")
 
-    monkeypatch.setattr(organiser_common, "run_audit", broken)
+    monkeypatch.setattr(organiser_cases, "run_audit", broken)
     r = api(web, "GET", f"{E}/audit")
     assert r.status_code == 500, r.text
     error = r.json()["error"]

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from honestballot.crypto.group import Point
 from honestballot.crypto.merkle import verify_inclusion
 from honestballot.record.events import tree_head_from_json
+from honestballot.service.runtime import ServerConfig
 from honestballot.web.app import asgi
-from honestballot.web.state import ServerConfig
 from tests.web.conftest import ROLL, WebElection
 from tests.web.test_voter_api import CHOICE, api, cast, credential, encrypt, register
 

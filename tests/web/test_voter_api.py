@@ -32,10 +32,10 @@ from honestballot.record.ballot import (
 from honestballot.record.codec import parse_json
 from honestballot.record.events import board_event, event_from_json, tree_head_from_json
 from honestballot.record.manifest import manifest_to_json
+from honestballot.service import signin_pacing
 from honestballot.service.senders import Message, read_outbox
 from honestballot.service.voting import CredentialItem
 from honestballot.store.schema import activity, voters
-from honestballot.web import voter_common
 from tests.helpers import statements_on
 from tests.web.conftest import ROLL, WebElection
 
@@ -265,7 +265,7 @@ def test_code_requests_outside_the_open_phase_are_refused(web_setup: WebElection
 
 
 def test_send_timing_pads_an_unknown_id_to_a_typical_send() -> None:
-    timing = voter_common._SendTiming(initial_s=0.0)
+    timing = signin_pacing.SendTiming(initial_s=0.0)
     for _ in range(50):
         timing.observe(0.4)
     assert 0.3 < timing.padding(0.0) < 0.5

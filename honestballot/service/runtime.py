@@ -1,7 +1,11 @@
-"""The server's configuration and the services one process holds.
+"""One server process: its configuration, the services it holds, and its background work
+(the tree-head signer, the snapshot writer, the notice outbox).
 
 Nothing here is state another process needs: every process builds its own
-``Services`` from the same configuration and shares only the database.
+:class:`Services` from the same configuration and shares only the database.  The web and
+the command line reach the store only through here: :func:`open_store` and
+:func:`default_database_url`, and :func:`storage_errors`, which turns a database that
+cannot be opened or reached into :class:`~honestballot.errors.StorageUnavailable`.
 """
 
 from __future__ import annotations
@@ -10,28 +14,38 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
+from honestballot.errors import StorageUnavailable
+from honestballot.service.activity import export_activity_csv, export_roll_csv
+from honestballot.service.board_views import BoardViews
 from honestballot.service.cast_queue import BatchQueue
 from honestballot.service.csrf import CSRF_KEY_NAME
 from honestballot.service.election import ElectionService
-from honestballot.service.keys import server_key
+from honestballot.service.keys import SecretStr, ServerKey, server_key
 from honestballot.service.notices import Outbox
 from honestballot.service.organisers import Organisers
 from honestballot.service.reports import Reports
+from honestballot.service.result_views import ResultViews
 from honestballot.service.roll import Roll
 from honestballot.service.senders import Sender
 from honestballot.service.senders_url import sender_from_url
 from honestballot.service.signin import SignIn
+from honestballot.service.signin_pacing import CodeRequests
 from honestballot.service.snapshots import SnapshotWriter
 from honestballot.service.voting import VotingDesk
-from honestballot.store.sql import SqlStore, default_url
+from honestballot.service.web_demo import WebDemo, setup_web_demo
+from honestballot.store.sql import SqlStore, StorageError, default_url
 
 #: threads per process verifying ballots
 VERIFY_THREADS = 2
 
+# the operators' log filters name the web process's logger
 log = logging.getLogger("honestballot.web")
 
 
@@ -39,9 +53,77 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def default_database_url() -> str:
+    """The store used when none is named: a SQLite file in the working directory."""
+    return default_url()
+
+
+def open_store(url: str, *, pool_size: int = 10) -> SqlStore:
+    """The store at ``url`` (``sqlite:///file`` or ``postgresql://…``), migrated."""
+    return SqlStore(url, pool_size=pool_size)
+
+
+def open_election_service(url: str) -> ElectionService:
+    """The election service over the store at ``url`` (what one command-line call uses)."""
+    return ElectionService(open_store(url))
+
+
+def open_board_views(url: str) -> BoardViews:
+    """The board's read-only views over the store at ``url``, with its election service
+    (``.elections``)."""
+    elections = open_election_service(url)
+    return BoardViews(elections.store, elections)
+
+
+def export_activity(url: str, election_id: str, out: IO[str]) -> int:
+    """Operator: the activity log of the election in the store at ``url`` as CSV to
+    ``out`` (see :func:`~honestballot.service.activity.export_activity_csv`)."""
+    return export_activity_csv(open_store(url), election_id, out)
+
+
+def export_roll(url: str, election_id: str, out: IO[str]) -> int:
+    """Operator: the roll of the election in the store at ``url`` in the audit's format
+    to ``out`` (see :func:`~honestballot.service.activity.export_roll_csv`)."""
+    return export_roll_csv(open_store(url), election_id, out)
+
+
+def prepare_database(url: str, *, demo_trustees: Path | None = None) -> WebDemo | None:
+    """Open the store at ``url`` once, which migrates it (before a server's workers
+    start); with ``demo_trustees``, also create and open the web demo election there
+    (None if it is already in this store, or without ``demo_trustees``)."""
+    store = open_store(url)
+    try:
+        if demo_trustees is None:
+            return None
+        return setup_web_demo(ElectionService(store), Roll(store), demo_trustees)
+    finally:
+        store.close()
+
+
+def create_organiser_token(url: str, label: str, election_id: str | None) -> SecretStr:
+    """A new organiser token for ``label`` in the store at ``url`` (returned once; only
+    its MAC is stored), for ``election_id`` only or, with None, for every election."""
+    store = open_store(url)
+    try:
+        return Organisers(store).create_token(label, election_id)
+    finally:
+        store.close()
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Turn a database that cannot be opened or reached into :class:`StorageUnavailable`.
+
+    The driver's text may carry statement parameters, so only the error's kind is kept."""
+    try:
+        yield
+    except StorageError as exc:
+        raise StorageUnavailable(type(exc).__name__) from None
+
+
 @dataclass(frozen=True)
 class ServerConfig:
-    database_url: str = field(default_factory=default_url)
+    database_url: str = field(default_factory=default_database_url)
     #: where one-time codes and notices go (see service/senders.sender_from_url)
     sender: str = "console"
     #: turnout snapshots are written here and served as static files
@@ -64,7 +146,7 @@ class ServerConfig:
         """The configuration ``honestballot serve`` passes to worker processes."""
         env = os.environ
         return cls(
-            database_url=env.get("HONESTBALLOT_DATABASE") or default_url(),
+            database_url=env.get("HONESTBALLOT_DATABASE") or default_database_url(),
             sender=env.get("HONESTBALLOT_SENDER", "console"),
             snapshot_dir=Path(env.get("HONESTBALLOT_SNAPSHOTS", "honestballot-snapshots")),
             snapshot_interval_s=float(env.get("HONESTBALLOT_SNAPSHOT_INTERVAL", "3")),
@@ -90,11 +172,14 @@ class ServerConfig:
 class Services:
     def __init__(self, config: ServerConfig, sender: Sender | None = None) -> None:
         self.config = config
-        self.store = SqlStore(config.database_url, pool_size=config.pool_size)
+        self.store = open_store(config.database_url, pool_size=config.pool_size)
         self.sender = sender if sender is not None else sender_from_url(config.sender)
         self.elections = ElectionService(self.store)
+        self.board = BoardViews(self.store, self.elections)
+        self.results = ResultViews(self.store, self.elections)
         self.roll = Roll(self.store, now_ms)
         self.signin = SignIn(self.store, self.sender, now_ms)
+        self.code_requests = CodeRequests(self.signin)
         self.organisers = Organisers(self.store, now_ms)
         self.reports = Reports(self.store, now_ms)
         self.outbox = Outbox(self.store, self.sender, now_ms)
@@ -113,6 +198,10 @@ class Services:
         self.snapshots = SnapshotWriter(self.store, config.snapshot_dir, config.snapshot_interval_s)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+
+    def server_key(self, name: str) -> ServerKey:
+        """The server key called ``name`` (created on first use; the same in every process)."""
+        return server_key(self.store, name)
 
     def start_background(self) -> None:
         self.snapshots.run_once()

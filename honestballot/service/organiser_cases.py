@@ -1,13 +1,14 @@
-"""The organiser's use cases, shared by its API (:mod:`organiser_api`) and its pages
-(:mod:`organiser_pages`): create an election, import the roll, record a shared-contact
-exception, change the phase, the status, moderate a report, the integrity audit.
+"""The organiser's use cases, shared by its API (:mod:`honestballot.web.organiser_api`) and
+its pages (:mod:`honestballot.web.organiser_pages`): create an election, import the roll,
+record a shared-contact exception, change the phase, the status, moderate a report, the
+integrity audit and the roll file it reads.
 
 Each use case takes the signed-in :class:`Organiser` and acts only on an election it may
 manage: one scoped to another election gets exactly the answer for an election that does
-not exist (404 ``not_found``), so a scope does not tell which other elections there are;
-it may create only its own election (403 ``forbidden``).  Nothing here shows a one-time
-code or a credential secret, and nothing adds a ballot.  Tokens are never logged: the log
-names the organiser by its label.
+not exist (:class:`NotFound`, 404 ``not_found``), so a scope does not tell which other
+elections there are; it may create only its own election (:class:`Forbidden`, 403).
+Nothing here shows a one-time code or a credential secret, and nothing adds a ballot.
+Tokens are never logged: the log names the organiser by its label.
 """
 
 from __future__ import annotations
@@ -16,43 +17,47 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-
-from fastapi.responses import FileResponse
-from starlette.background import BackgroundTask
 
 from honestballot.audit.config import AuditConfig
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditInputError, to_json
-from honestballot.errors import EncodingError, Forbidden, InvalidInput, ProtocolError
+from honestballot.errors import (
+    AuditFailed,
+    EncodingError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ProtocolError,
+)
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import Manifest
 from honestballot.service.activity import export_activity_csv, export_roll_csv
 from honestballot.service.organisers import Organiser
 from honestballot.service.reports import ReportRow
+from honestballot.service.runtime import Services
 from honestballot.store.sql import SqlStore
-from honestballot.web.errors import ApiError
-from honestballot.web.state import Services
 
+# the operators' log filters name the organiser pages' logger
 log = logging.getLogger("honestballot.web.organiser")
 
 
 def phase_of(s: Services, who: Organiser, election_id: str) -> str:
     """The phase of an election ``who`` may manage; 404 if there is no such election, and
     the very same 404 if there is but ``who``'s token is scoped to another one."""
-    with s.store.engine.connect() as conn:
-        row = s.store.election_row(conn, election_id)
+    row = s.board.election_row(election_id)
     if row is None or not who.may_manage(election_id):
-        raise ApiError(404, "not_found", f"there is no election {election_id[:64]!r}")
+        raise NotFound(f"there is no election {election_id[:64]!r}")
     return str(row["phase"])
 
 
 def managed_elections(s: Services, who: Organiser) -> list[str]:
     """The ids of the elections ``who`` may manage (all of them for an operator-wide
     token; a scoped token's own, once it exists)."""
-    return [eid for eid in s.store.list_elections() if who.may_manage(eid)]
+    return [eid for eid in s.board.election_ids() if who.may_manage(eid)]
 
 
 def _in_setup(s: Services, who: Organiser, election_id: str, what: str) -> None:
@@ -85,9 +90,8 @@ def create_election(
             f"{manifest.election_id!r} with manifest hash {wanted.hex()}; the trustees must "
             "run the ceremony for this manifest's hash ('honestballot election manifest-hash')"
         )
-    with s.store.engine.connect() as conn:
-        if s.store.election_row(conn, manifest.election_id) is not None:
-            raise ProtocolError(f"election {manifest.election_id!r} already exists")
+    if s.board.election_row(manifest.election_id) is not None:
+        raise ProtocolError(f"election {manifest.election_id!r} already exists")
     ctx = s.elections.create(manifest, key)
     log.info("organiser %r created election %s", who.label, manifest.election_id)
     return {
@@ -123,7 +127,7 @@ def change_phase(s: Services, who: Organiser, election_id: str, action: str) -> 
     elif action == "tally":
         s.elections.tally(election_id)
     else:
-        raise ApiError(404, "not_found", f"there is no action {action[:32]!r}")
+        raise NotFound(f"there is no action {action[:32]!r}")
     log.info("organiser %r: %s %s", who.label, action, election_id)
     return s.elections.phase(election_id)
 
@@ -180,9 +184,18 @@ def _export(
         write(store, election_id, out)
 
 
-def roll_audit_csv(s: Services, who: Organiser, election_id: str) -> FileResponse:
+@dataclass(frozen=True, slots=True)
+class FileToSend:
+    """A private temporary file for the adapter to send and then delete."""
+
+    path: Path
+    media_type: str
+    filename: str
+
+
+def roll_audit_csv(s: Services, who: Organiser, election_id: str) -> FileToSend:
     """The roll in the audit's format (docs/audit.md), written to a private temporary file
-    and deleted once sent.
+    that the caller deletes once sent.
 
     The organiser gets the roll, never the activity log: the log shows who cast again,
     which re-voting needs to keep from an organiser who coerces; the audit reads it here,
@@ -195,12 +208,7 @@ def roll_audit_csv(s: Services, who: Organiser, election_id: str) -> FileRespons
     except BaseException:
         os.unlink(tmp)
         raise
-    return FileResponse(
-        tmp,
-        media_type="text/csv; charset=utf-8",
-        filename=f"{election_id}-roll-audit.csv",
-        background=BackgroundTask(os.unlink, tmp),
-    )
+    return FileToSend(Path(tmp), "text/csv; charset=utf-8", f"{election_id}-roll-audit.csv")
 
 
 def audit_findings(s: Services, who: Organiser, election_id: str) -> dict[str, Any]:
@@ -209,7 +217,8 @@ def audit_findings(s: Services, who: Organiser, election_id: str) -> dict[str, A
     What the service does not know (birth dates, enrolment times) is empty in its roll
     export; the audit counts those rows in ``roll_rows_without`` and skips them only in
     the checks that need the value.  Times are UTC.  An audit that cannot read the
-    service's own files is a fault of this server: 500 ``audit_failed``, saying why."""
+    service's own files is a fault of this server: :class:`AuditFailed` (500
+    ``audit_failed``), saying why."""
     phase_of(s, who, election_id)
     with tempfile.TemporaryDirectory(prefix="hb-audit-") as tmp:
         roll, activity = Path(tmp, "roll.csv"), Path(tmp, "activity.csv")
@@ -223,9 +232,7 @@ def audit_findings(s: Services, who: Organiser, election_id: str) -> dict[str, A
             for path, name in names.items():
                 reason = reason.replace(path, name)
             log.error("the integrity audit failed on %s: %s", election_id, reason)
-            raise ApiError(
-                500, "audit_failed", f"the integrity audit could not read the exports: {reason}"
-            ) from None
+            raise AuditFailed(f"the integrity audit could not read the exports: {reason}") from None
         findings = to_json(result)
     for bad in findings["bad_rows"]:
         bad["file"] = names.get(bad["file"], bad["file"])

@@ -1,0 +1,93 @@
+"""The published result as its readers see it: election-wide counts, per-unit counts for
+the units large enough to be broken out, and the ballots counted per unit, read from the
+board's tally and result events.  A published result never changes: its summary is kept
+per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from honestballot.errors import ProtocolError
+from honestballot.record.codec import parse_json
+from honestballot.service.board_views import LINE_LIMIT
+from honestballot.service.election import ElectionService
+from honestballot.store.sql import SqlStore, StoredEvent
+
+
+def _event_body(ev: StoredEvent) -> dict[str, Any]:
+    body: dict[str, Any] = parse_json(ev.line, limit=LINE_LIMIT)["body"]
+    return body
+
+
+class ResultViews:
+    def __init__(self, store: SqlStore, elections: ElectionService) -> None:
+        self.store = store
+        self.elections = elections
+        self._summaries: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def result_events(
+        self, election_id: str, next_seq: int
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(tally body, result body).  The result is the board's last event and only
+        decryption shares stand between it and the tally, so a few key lookups find both."""
+        store = self.store
+        with store.engine.connect() as conn:
+            seq = next_seq - 1
+            last = store.event_at(conn, election_id, seq)
+            if last is not None and last.kind == "result":
+                for back in range(seq - 1, -1, -1):
+                    ev = store.event_at(conn, election_id, back)
+                    if ev is None or ev.kind not in ("decryption-share", "tally"):
+                        break
+                    if ev.kind == "tally":
+                        return _event_body(ev), _event_body(last)
+        found = {ev.kind: ev for ev in store.iter_events(election_id, kinds=("tally", "result"))}
+        if "tally" not in found or "result" not in found:
+            raise ProtocolError("the board has no published result")
+        return _event_body(found["tally"]), _event_body(found["result"])
+
+    def summary(self, election_id: str, row: dict[str, Any]) -> dict[str, Any]:
+        """The published result of the election whose row is ``row``: election-wide
+        counts, per-unit counts for the units broken out (at least ``min_unit_size``
+        counted ballots) and ballots counted per unit."""
+        if row["phase"] != "done":
+            raise ProtocolError(
+                "there are no results yet: they exist only after the polls close and enough "
+                "trustees decrypt the sum of the ballots"
+            )
+        with self._lock:
+            cached = self._summaries.get(election_id)
+        if cached is not None:
+            return dict(cached)
+        manifest = self.elections.context(election_id).manifest
+        tally, result = self.result_events(election_id, int(row["next_seq"]))
+        totals: list[dict[str, Any]] = []
+        by_unit: dict[str, list[dict[str, Any]]] = {}
+        for item in result["counts"]:
+            entry, _, unit = str(item["id"]).partition("@")
+            if unit:
+                by_unit.setdefault(unit, []).append({"id": entry, "count": int(item["count"])})
+            else:
+                totals.append({"id": entry, "count": int(item["count"])})
+        counted = [
+            {"unit": c["unit"], "ballots": int(c["ballots"])} for c in tally["counted_per_unit"]
+        ]
+        summary = {
+            "election_id": election_id,
+            "counts": totals,
+            "per_unit": [
+                {"unit": u.id, "counts": by_unit[u.id]} for u in manifest.units if u.id in by_unit
+            ],
+            "counted_per_unit": counted,
+            "ballots_counted": sum(c["ballots"] for c in counted),
+            "min_unit_size": manifest.min_unit_size,
+            "units_not_broken_out": [u.id for u in manifest.units if u.id not in by_unit],
+            "trustees": list(result["trustees"]),
+            "rejected_shares": list(result["rejected_shares"]),
+        }
+        with self._lock:
+            self._summaries[election_id] = summary
+        return dict(summary)
