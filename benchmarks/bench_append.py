@@ -35,9 +35,9 @@ from bench_serve import (
 )
 from sqlalchemy import text
 
-from honestballot.service.election import ElectionService
-from honestballot.service.roll import Roll
-from honestballot.service.voting import Client, VotingDesk
+from honestballot.service.board.election import ElectionService
+from honestballot.service.voters.roll import Roll
+from honestballot.service.voters.voting import Client, VotingDesk
 from honestballot.store.sql import SqlStore
 
 

@@ -110,11 +110,11 @@ from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Uni
 from honestballot.record.ballot import ballot_to_json, load_ballot
 from honestballot.record.manifest import manifest_from_json, manifest_to_json
 from honestballot.record.setup import election_key_hash
+from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import run_key_ceremony
-from honestballot.service.election import ElectionService
-from honestballot.service.roll import Roll
-from honestballot.service.roll_csv import normalize_phone
-from honestballot.service.senders import OUTBOX_NAME
+from honestballot.service.messages.senders import OUTBOX_NAME
+from honestballot.service.voters.roll import Roll
+from honestballot.service.voters.roll_csv import normalize_phone
 from honestballot.store.schema import events
 from honestballot.store.sql import SqlStore, engine_url
 

@@ -32,8 +32,8 @@ from honestballot.service.activity import (
     export_roll_csv,
     record_activity,
 )
-from honestballot.service.election import ElectionService
-from honestballot.service.roll import Roll
+from honestballot.service.board.election import ElectionService
+from honestballot.service.voters.roll import Roll
 from honestballot.store.schema import activity
 from honestballot.store.sql import SqlStore
 from tests.helpers import DemoCeremonies, make_iin

@@ -54,8 +54,8 @@ from honestballot.record.ballot import (
 )
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.trustee import encode_decryption_share
+from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import copy_ballot, run_key_ceremony
-from honestballot.service.election import ElectionService
 from honestballot.store.sql import SqlStore
 from tests.test_verifier_tamper import board_secret_of, describe, failed, renumber, resign, verify
 

@@ -11,7 +11,7 @@ from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
 from honestballot.record.ballot import ballot_to_json
-from honestballot.service.election import ElectionService
+from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record
 from tests.helpers import DemoCeremonies

@@ -14,8 +14,8 @@ from honestballot.protocol.credential import generate_credential
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import canonical_bytes
+from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import run_key_ceremony
-from honestballot.service.election import ElectionService
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from honestballot.errors import DeliveryFailed, InvalidInput
-from honestballot.service.notices import (
+from honestballot.service.messages.notices import (
     Outbox,
     backoff_ms,
     cast_notice_text,
@@ -28,7 +28,7 @@ from honestballot.service.notices import (
     enqueue_notice,
     notice_row,
 )
-from honestballot.service.senders import Message
+from honestballot.service.messages.senders import Message
 from honestballot.store.schema import notices
 from honestballot.store.sql import SqlStore
 
@@ -514,7 +514,7 @@ def test_a_failed_record_is_logged_by_type_and_its_notices_return_after_the_leas
         return real(election_id)
 
     monkeypatch.setattr(store, "transaction", second_fails)
-    with caplog.at_level(logging.DEBUG, logger="honestballot.service.notices"):
+    with caplog.at_level(logging.DEBUG, logger="honestballot.service.messages.notices"):
         assert outbox.deliver_pending() == 2
     monkeypatch.setattr(store, "transaction", real)
 
@@ -616,8 +616,8 @@ def test_the_lease_fits_the_senders_longest_send(store: SqlStore) -> None:
 
 
 def test_the_real_senders_state_their_longest_send(store: SqlStore) -> None:
-    from honestballot.service.senders import ConsoleSender, RoutingSender
-    from honestballot.service.senders_net import HttpSmsSender, SmtpSender
+    from honestballot.service.messages.senders import ConsoleSender, RoutingSender
+    from honestballot.service.messages.senders_net import HttpSmsSender, SmtpSender
 
     smtp = SmtpSender("mail.example", 587, "u", "pw", "noreply@example.org", timeout=10)
     sms = HttpSmsSender("https://gateway.example/sms", "tok", timeout=10)

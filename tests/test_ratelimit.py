@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from honestballot.errors import InvalidInput, RateLimited
-from honestballot.service.keys import KEY_BYTES, mac, server_key
-from honestballot.service.ratelimit import Exceeded, Limit, RateLimiter, refusal
+from honestballot.service.security.keys import KEY_BYTES, mac, server_key
+from honestballot.service.security.ratelimit import Exceeded, Limit, RateLimiter, refusal
 from honestballot.store.schema import rate_limits, settings
 from honestballot.store.sql import SqlStore
 from tests.helpers import run_threads

@@ -16,9 +16,9 @@ from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import InvalidInput, RollRejected
 from honestballot.protocol.board import RollEvent
 from honestballot.record.events import EventLine, board_event
-from honestballot.service.election import ElectionService
-from honestballot.service.roll import Roll
-from honestballot.service.roll_csv import (
+from honestballot.service.board.election import ElectionService
+from honestballot.service.voters.roll import Roll
+from honestballot.service.voters.roll_csv import (
     normalize_contact,
     normalize_email,
     normalize_national_id,
@@ -422,7 +422,7 @@ def test_large_import(setup: Setup) -> None:
 
 
 def test_too_many_rows(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("honestballot.service.roll.MAX_VOTERS", 3)
+    monkeypatch.setattr("honestballot.service.voters.roll.MAX_VOTERS", 3)
     rows = [f"{IDS[i]},V{i},,v{i}@x.example,station-1" for i in range(4)]
     with pytest.raises(InvalidInput, match="more than 3 rows"):
         setup.roll.import_csv(ELECTION, csv_bytes(*rows))
@@ -544,7 +544,7 @@ def test_an_email_on_the_roll_names_one_recipient(raw: str) -> None:
     ],
 )
 def test_the_roll_and_the_sender_agree_on_email_addresses(raw: str) -> None:
-    from honestballot.service.senders import email_address_problem
+    from honestballot.service.messages.senders import email_address_problem
 
     try:
         normal = normalize_email(raw)

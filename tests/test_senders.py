@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from honestballot.errors import DeliveryFailed
-from honestballot.service.senders import (
+from honestballot.service.messages.senders import (
     ConsoleSender,
     FileSender,
     Message,
@@ -31,8 +31,8 @@ from honestballot.service.senders import (
     mask_destination,
     read_outbox,
 )
-from honestballot.service.senders_net import HttpSmsSender, SmtpSender
-from honestballot.service.senders_url import sender_from_url
+from honestballot.service.messages.senders_net import HttpSmsSender, SmtpSender
+from honestballot.service.messages.senders_url import sender_from_url
 
 CODE = "493817"
 PHONE = "+79161231234"

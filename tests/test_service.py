@@ -41,8 +41,8 @@ from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Manifest
 from honestballot.record.ballot import MAX_BALLOT_BYTES, ballot_to_json
 from honestballot.record.trustee import encode_decryption_share
+from honestballot.service.board.election import ElectionService, Receipt
 from honestballot.service.demo import copy_ballot, demo_manifest, forge_overvote, run_key_ceremony
-from honestballot.service.election import ElectionService, Receipt
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record
 from tests.helpers import statements_on
@@ -528,7 +528,7 @@ def test_the_tally_is_only_computed_after_close(election: Election) -> None:
 _CAST_AND_HANG = textwrap.dedent(
     """
     import json, sys, time
-    from honestballot.service.election import ElectionService
+    from honestballot.service.board.election import ElectionService
     from honestballot.store.sql import SqlStore
 
     url, election_id, ballot_path = sys.argv[1:4]
@@ -718,7 +718,7 @@ def test_a_batch_commits_good_ballots_and_refuses_bad_ones_alone(election: Elect
 def test_a_queue_of_concurrent_casts_shares_commits_and_answers_each(election: Election) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from honestballot.service.cast_queue import BatchQueue
+    from honestballot.service.board.cast_queue import BatchQueue
 
     queue = BatchQueue(election.service.cast_batch)
     ballots = [election.ballot(i % 4, CHOICE) for i in range(24)]
@@ -750,7 +750,7 @@ def test_a_refusal_from_within_drops_only_that_ballots_rows(election: Election) 
     and no event, and the other ballots of the batch keep theirs."""
     from sqlalchemy import func, select
 
-    from honestballot.service.notices import notice_row
+    from honestballot.service.messages.notices import notice_row
     from honestballot.store.schema import notices
 
     def notify(rows: Any, _ballot: EncryptedBallot, receipt: Receipt) -> None:
@@ -800,7 +800,7 @@ def test_a_failed_batch_is_retried_one_by_one_so_one_bad_item_sinks_only_itself(
     each item alone: the good ones are committed, the bad one gets the error."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from honestballot.service.cast_queue import BatchQueue
+    from honestballot.service.board.cast_queue import BatchQueue
 
     poisoned = election.ballot(1)
     calls: list[int] = []
@@ -841,7 +841,7 @@ def test_a_failed_batch_is_retried_one_by_one_so_one_bad_item_sinks_only_itself(
 def test_the_appender_waits_for_announced_ballots_and_only_for_them(election: Election) -> None:
     """A batch waits (up to ``linger_s``) for ballots whose verification was announced,
     so they share its commit; with nothing announced it commits at once."""
-    from honestballot.service.cast_queue import BatchQueue
+    from honestballot.service.board.cast_queue import BatchQueue
 
     sizes: list[int] = []
 
@@ -950,7 +950,7 @@ def test_a_credential_registered_and_replaced_in_one_batch_ends_revoked(
 def test_concurrent_credential_registrations_share_commits(election: Election) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from honestballot.service.cast_queue import BatchQueue
+    from honestballot.service.board.cast_queue import BatchQueue
 
     queue: BatchQueue[Any, None] = BatchQueue(election.service.register_credential_batch)
     fresh = [generate_credential(election.rng).public for _ in range(30)]
@@ -973,7 +973,7 @@ def test_a_cast_given_up_before_its_batch_is_dropped_and_the_queue_goes_on(
 ) -> None:
     """A request whose client went away cancels its future; the appender must neither
     append that ballot nor fail on the cancelled future, and later casts still work."""
-    from honestballot.service.cast_queue import BatchQueue
+    from honestballot.service.board.cast_queue import BatchQueue
 
     release = threading.Event()
     calls: list[int] = []

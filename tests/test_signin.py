@@ -24,13 +24,13 @@ from honestballot.errors import (
     SignInFailed,
 )
 from honestballot.record.manifest import manifest_to_json
-from honestballot.service.csrf import CSRF_KEY_NAME, check_csrf, csrf_token, new_visitor_id
 from honestballot.service.demo import demo_manifest
-from honestballot.service.keys import server_key
-from honestballot.service.organisers import Organiser, Organisers
-from honestballot.service.senders import Message
-from honestballot.service.signin import SignIn, VoterSession
-from honestballot.service.voting import Client
+from honestballot.service.messages.senders import Message
+from honestballot.service.security.csrf import CSRF_KEY_NAME, check_csrf, csrf_token, new_visitor_id
+from honestballot.service.security.keys import server_key
+from honestballot.service.security.organisers import Organiser, Organisers
+from honestballot.service.voters.signin import SignIn, VoterSession
+from honestballot.service.voters.voting import Client
 from honestballot.store.schema import (
     activity,
     elections,

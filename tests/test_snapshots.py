@@ -21,7 +21,7 @@ from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.record.ballot import ballot_to_json
 from honestballot.service import snapshots
-from honestballot.service.election import ElectionService
+from honestballot.service.board.election import ElectionService
 from honestballot.service.snapshots import LOCK_NAME, SnapshotWriter, turnout, write_snapshots
 from honestballot.store.schema import credentials, elections, voters
 from honestballot.store.sql import SqlStore

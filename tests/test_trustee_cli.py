@@ -23,7 +23,7 @@ from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Uni
 from honestballot.record import trustee as rec
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import canonical_bytes
-from honestballot.service.election import ElectionService
+from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record_file
 from tests.test_verifier_tamper import board_secret_of, resign

@@ -41,8 +41,8 @@ from honestballot.record.ballot import (
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import sign_tree_head
 from honestballot.record.trustee import encode_decryption_share
+from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import run_demo, run_key_ceremony
-from honestballot.service.election import ElectionService
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import Report, verify_record
 

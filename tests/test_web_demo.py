@@ -5,9 +5,9 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from honestballot.service.election import ElectionService
-from honestballot.service.organisers import Organisers
-from honestballot.service.roll import Roll
+from honestballot.service.board.election import ElectionService
+from honestballot.service.security.organisers import Organisers
+from honestballot.service.voters.roll import Roll
 from honestballot.service.web_demo import SAMPLE_VOTERS, WEB_DEMO_ELECTION, setup_web_demo
 from honestballot.store.sql import SqlStore
 

@@ -12,7 +12,7 @@ from typing import IO, Any, TypeVar
 import click
 
 from honestballot.errors import ProtocolError
-from honestballot.service.election import ElectionService
+from honestballot.service.board.election import ElectionService
 from honestballot.service.runtime import default_database_url, open_election_service
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -26,7 +26,7 @@ from contextlib import suppress
 from typing import IO, Any
 
 from honestballot.errors import InvalidInput
-from honestballot.service.roll_csv import normalize_contact, normalize_national_id
+from honestballot.service.voters.roll_csv import normalize_contact, normalize_national_id
 from honestballot.store.activity import ACTIVITY_LENGTHS
 from honestballot.store.sql import SqlStore, Tx
 from honestballot.store.sql import record_activity as _insert_activity

@@ -43,7 +43,7 @@ from honestballot.record.trustee import (
     encode_election_key,
     encode_trustee_public,
 )
-from honestballot.service.election import ElectionService
+from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore
 
 Progress = Callable[[str, int, int], None]

@@ -36,9 +36,9 @@ from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import Manifest
 from honestballot.service.activity import export_activity_csv, export_roll_csv
-from honestballot.service.organisers import Organiser
 from honestballot.service.reports import ReportRow
 from honestballot.service.runtime import Services
+from honestballot.service.security.organisers import Organiser
 from honestballot.store.sql import SqlStore
 
 # the operators' log filters name the organiser pages' logger

@@ -23,22 +23,22 @@ from typing import IO
 
 from honestballot.errors import StorageUnavailable
 from honestballot.service.activity import export_activity_csv, export_roll_csv
-from honestballot.service.board_views import BoardViews
-from honestballot.service.cast_queue import BatchQueue
-from honestballot.service.csrf import CSRF_KEY_NAME
-from honestballot.service.election import ElectionService
-from honestballot.service.keys import SecretStr, ServerKey, server_key
-from honestballot.service.notices import Outbox
-from honestballot.service.organisers import Organisers
+from honestballot.service.board.board_views import BoardViews
+from honestballot.service.board.cast_queue import BatchQueue
+from honestballot.service.board.election import ElectionService
+from honestballot.service.board.result_views import ResultViews
+from honestballot.service.messages.notices import Outbox
+from honestballot.service.messages.senders import Sender
+from honestballot.service.messages.senders_url import sender_from_url
 from honestballot.service.reports import Reports
-from honestballot.service.result_views import ResultViews
-from honestballot.service.roll import Roll
-from honestballot.service.senders import Sender
-from honestballot.service.senders_url import sender_from_url
-from honestballot.service.signin import SignIn
-from honestballot.service.signin_pacing import CodeRequests
+from honestballot.service.security.csrf import CSRF_KEY_NAME
+from honestballot.service.security.keys import SecretStr, ServerKey, server_key
+from honestballot.service.security.organisers import Organisers
 from honestballot.service.snapshots import SnapshotWriter
-from honestballot.service.voting import VotingDesk
+from honestballot.service.voters.roll import Roll
+from honestballot.service.voters.signin import SignIn
+from honestballot.service.voters.signin_pacing import CodeRequests
+from honestballot.service.voters.voting import VotingDesk
 from honestballot.service.web_demo import WebDemo, setup_web_demo
 from honestballot.store.sql import SqlStore, StorageError, default_url
 
@@ -124,7 +124,7 @@ def storage_errors() -> Iterator[None]:
 @dataclass(frozen=True)
 class ServerConfig:
     database_url: str = field(default_factory=default_database_url)
-    #: where one-time codes and notices go (see service/senders.sender_from_url)
+    #: where one-time codes and notices go (see service/messages/senders_url.sender_from_url)
     sender: str = "console"
     #: turnout snapshots are written here and served as static files
     snapshot_dir: Path = Path("honestballot-snapshots")

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from honestballot.errors import HonestBallotError, InvalidInput
-from honestballot.service.election import ElectionService
+from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.record.trustee import encode_trustee_secret
+from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import demo_manifest, run_key_ceremony
-from honestballot.service.election import ElectionService
-from honestballot.service.organisers import Organisers
-from honestballot.service.roll import Roll
+from honestballot.service.security.organisers import Organisers
+from honestballot.service.voters.roll import Roll
 
 WEB_DEMO_ELECTION = "demo-web"
 

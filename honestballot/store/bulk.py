@@ -124,7 +124,7 @@ class RowBuffer:
         self._rows.append((table, row))
 
     def add_notice(self, row: dict[str, Any]) -> None:
-        """A row of the notice outbox (``service.notices.notice_row``)."""
+        """A row of the notice outbox (``service.messages.notices.notice_row``)."""
         self.add(notices, row)
 
     def add_activity(self, row: dict[str, Any]) -> None:

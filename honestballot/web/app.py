@@ -20,8 +20,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from honestballot.service.messages.senders import Sender
 from honestballot.service.runtime import ServerConfig, Services
-from honestballot.service.senders import Sender
 from honestballot.web import (
     errors,
     observer,

@@ -12,12 +12,12 @@ from fastapi import Request, Response
 
 from honestballot.errors import Forbidden, NotSignedIn
 from honestballot.service.activity import device_fingerprint
-from honestballot.service.csrf import check_csrf, csrf_token, new_visitor_id
-from honestballot.service.notices import describe_device
-from honestballot.service.organisers import Organiser
+from honestballot.service.messages.notices import describe_device
 from honestballot.service.runtime import Services
-from honestballot.service.signin import VoterSession
-from honestballot.service.voting import Client
+from honestballot.service.security.csrf import check_csrf, csrf_token, new_visitor_id
+from honestballot.service.security.organisers import Organiser
+from honestballot.service.voters.signin import VoterSession
+from honestballot.service.voters.voting import Client
 from honestballot.web.i18n import language_of
 
 VISITOR = "hb_visitor"

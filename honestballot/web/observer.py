@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 
 from honestballot.errors import InvalidInput, LogError
 from honestballot.protocol.ballot import tracking_code
-from honestballot.service.board_views import BoardQuery, parse_board_query
+from honestballot.service.board.board_views import BoardQuery, parse_board_query
 from honestballot.service.runtime import Services
 from honestballot.web.i18n import language_of
 from honestballot.web.observer_common import page, utc

@@ -39,8 +39,8 @@ from honestballot.service.organiser_cases import (
     report_json,
     roll_audit_csv,
 )
-from honestballot.service.organisers import Organiser
 from honestballot.service.reports import ATTACHMENT_SUFFIX
+from honestballot.service.security.organisers import Organiser
 from honestballot.web.deps import organiser, services
 from honestballot.web.errors import ApiError
 from honestballot.web.openapi import csv_body, file_response, json_body, strings

@@ -45,8 +45,8 @@ from honestballot.service.organiser_cases import (
     reject_report,
     report_json,
 )
-from honestballot.service.organisers import Organiser
 from honestballot.service.runtime import Services
+from honestballot.service.security.organisers import Organiser
 from honestballot.web.deps import ORGANISER, cookie, require_csrf, services
 from honestballot.web.errors import ApiError, classify
 from honestballot.web.i18n import language_of

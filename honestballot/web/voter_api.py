@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from honestballot.protocol.ballot import tracking_code
 from honestballot.record.ballot import ballot_from_json
 from honestballot.record.codec import parse_json
-from honestballot.service.roll import VoterRow
+from honestballot.service.voters.roll import VoterRow
 from honestballot.web.deps import SESSION, client_of, cookie, require_csrf, services, voter_session
 from honestballot.web.errors import ApiError
 from honestballot.web.i18n import language_of, translator

@@ -4,7 +4,7 @@ election as the ballot page sees it, a ballot's board event, and the sign-in ste
 
 Probing the roll: the sign-in answer is the same for every ID, and an unknown ID's
 answer is delayed to about as long as sending a real code takes in this process (see
-:mod:`honestballot.service.signin_pacing`), so neither the body nor the time tells who
+:mod:`honestballot.service.voters.signin_pacing`), so neither the body nor the time tells who
 is on the roll.
 """
 
@@ -19,10 +19,10 @@ from starlette.concurrency import run_in_threadpool
 
 from honestballot.errors import ProtocolError
 from honestballot.protocol.election import ElectionContext
-from honestballot.service.board_views import BoardEvent
-from honestballot.service.roll import VoterRow
+from honestballot.service.board.board_views import BoardEvent
 from honestballot.service.runtime import Services
-from honestballot.service.signin import VoterSession
+from honestballot.service.voters.roll import VoterRow
+from honestballot.service.voters.signin import VoterSession
 from honestballot.web.deps import SESSION, client_of, cookie, services
 from honestballot.web.errors import ApiError
 

@@ -22,9 +22,9 @@ from starlette.concurrency import run_in_threadpool
 from honestballot.errors import InvalidInput, NotSignedIn
 from honestballot.errors import SignInFailed as SignInFailedError
 from honestballot.protocol.ballot import tracking_code
-from honestballot.service.keys import mac
 from honestballot.service.runtime import Services
-from honestballot.service.signin import normalise_national_id
+from honestballot.service.security.keys import mac
+from honestballot.service.voters.signin import normalise_national_id
 from honestballot.web.deps import SESSION, cookie, require_csrf, services, voter_session
 from honestballot.web.i18n import language_of
 from honestballot.web.pages import render

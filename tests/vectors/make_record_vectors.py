@@ -169,8 +169,8 @@ def build_record() -> list[str]:
     from honestballot.protocol.decryption import create_decryption_share
     from honestballot.record.ballot import ballot_to_json
     from honestballot.record.trustee import encode_decryption_share
+    from honestballot.service.board.election import ElectionService
     from honestballot.service.demo import run_key_ceremony
-    from honestballot.service.election import ElectionService
     from honestballot.store.sql import SqlStore
 
     manifest = vector_manifest()

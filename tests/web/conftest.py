@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from honestballot.service.messages.senders import latest_code_for
 from honestballot.service.runtime import ServerConfig, Services
-from honestballot.service.senders import latest_code_for
 from honestballot.web.app import asgi
 from tests.databases import KINDS, fresh_database
 from tests.helpers import DemoCeremonies, DemoCeremony

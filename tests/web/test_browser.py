@@ -41,8 +41,8 @@ from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Manifest
 from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
 from honestballot.record.setup import context_from_setup
+from honestballot.service.messages.senders import latest_code_for
 from honestballot.service.runtime import ServerConfig, Services
-from honestballot.service.senders import latest_code_for
 from honestballot.verify.verifier import verify_record
 from tests.databases import KINDS, fresh_database
 from tests.helpers import DemoCeremony

@@ -38,11 +38,11 @@ from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.record.ballot import ballot_from_json, ballot_to_json
+from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import run_key_ceremony
-from honestballot.service.election import ElectionService
-from honestballot.service.roll import Roll
-from honestballot.service.roll_csv import normalize_phone
-from honestballot.service.senders import latest_code_for
+from honestballot.service.messages.senders import latest_code_for
+from honestballot.service.voters.roll import Roll
+from honestballot.service.voters.roll_csv import normalize_phone
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record
 

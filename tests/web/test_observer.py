@@ -29,7 +29,7 @@ from honestballot.protocol.decryption import create_decryption_share
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.events import sign_tree_head, tree_head_from_json
 from honestballot.record.trustee import decode_encrypted_tally, encode_decryption_share, load
-from honestballot.service.election import Receipt
+from honestballot.service.board.election import Receipt
 from honestballot.verify.verifier import verify_record
 from honestballot.web.i18n import STRINGS
 from honestballot.web.observer import parse_board_query

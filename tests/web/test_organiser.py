@@ -38,7 +38,7 @@ from honestballot.service.activity import (
     record_activity,
 )
 from honestballot.service.demo import demo_manifest
-from honestballot.service.notices import enqueue_notice, notice_row
+from honestballot.service.messages.notices import enqueue_notice, notice_row
 from honestballot.verify.verifier import verify_record
 from honestballot.web import organiser_api, organiser_pages
 from honestballot.web.i18n import LANGUAGES, STRINGS

@@ -23,7 +23,7 @@ from httpx import Response
 
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.trustee import encode_election_key
-from honestballot.service.organisers import Organiser, Organisers
+from honestballot.service.security.organisers import Organiser, Organisers
 from honestballot.store.sql import SqlStore
 from honestballot.web import organiser_api, organiser_pages
 from tests.helpers import DemoCeremonies, DemoCeremony, one_line_error, run_cli

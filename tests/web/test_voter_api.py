@@ -32,9 +32,9 @@ from honestballot.record.ballot import (
 from honestballot.record.codec import parse_json
 from honestballot.record.events import board_event, event_from_json, tree_head_from_json
 from honestballot.record.manifest import manifest_to_json
-from honestballot.service import signin_pacing
-from honestballot.service.senders import Message, read_outbox
-from honestballot.service.voting import CredentialItem
+from honestballot.service.messages.senders import Message, read_outbox
+from honestballot.service.voters import signin_pacing
+from honestballot.service.voters.voting import CredentialItem
 from honestballot.store.schema import activity, voters
 from tests.helpers import statements_on
 from tests.web.conftest import ROLL, WebElection

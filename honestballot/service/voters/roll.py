@@ -20,7 +20,7 @@ from typing import Any
 
 from honestballot.errors import InvalidInput, RollRejected
 from honestballot.record.manifest import manifest_from_json
-from honestballot.service.roll_csv import (
+from honestballot.service.voters.roll_csv import (
     RollLine,
     has_control_characters,
     normalize_contact,

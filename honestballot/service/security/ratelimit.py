@@ -14,7 +14,7 @@ A hit that goes over the limit is still counted: :meth:`RateLimiter.hit` commits
 raises :class:`~honestballot.errors.RateLimited` with the seconds until the window ends;
 :meth:`RateLimiter.count` counts inside the caller's transaction and returns the limits
 exceeded, for the caller to answer with :func:`refusal` after it commits (see
-:mod:`~honestballot.service.signin` for why).
+:mod:`~honestballot.service.voters.signin` for why).
 
 Bucket names are stored in clear, so they must never hold a phone number, e-mail or IP
 address: :meth:`RateLimiter.bucket` turns ``(purpose, value)`` into
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from honestballot.errors import InvalidInput, RateLimited
-from honestballot.service.keys import mac, server_key
+from honestballot.service.security.keys import mac, server_key
 from honestballot.store.sql import SqlStore, Tx
 
 MAX_BUCKET: Final = 128

@@ -18,14 +18,14 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from honestballot.service.senders import (
+from honestballot.service.messages.senders import (
     ConsoleSender,
     FileSender,
     RoutingSender,
     Secret,
     Sender,
 )
-from honestballot.service.senders_net import HttpSmsSender, SmtpSender
+from honestballot.service.messages.senders_net import HttpSmsSender, SmtpSender
 
 SENDER_ENV_VAR = "HONESTBALLOT_SENDER"
 

@@ -3,7 +3,8 @@ through a generic HTTP gateway (:class:`HttpSmsSender`).
 
 A failure raises :class:`~honestballot.errors.DeliveryFailed` with a reason that names
 the carrier, the status and the masked destination, never the body (which may hold a
-code) nor the password or token, which are held in :class:`~honestballot.service.senders.Secret`.
+code) nor the password or token, which are held in
+:class:`~honestballot.service.messages.senders.Secret`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from honestballot.errors import DeliveryFailed
-from honestballot.service.senders import CONTROL, Message, Secret, mask_destination
+from honestballot.service.messages.senders import CONTROL, Message, Secret, mask_destination
 
 #: the exchanges of one SMTP delivery that can each wait up to the timeout: connect,
 #: greeting, EHLO, STARTTLS, the TLS handshake, EHLO again, AUTH (up to 3 for LOGIN),

@@ -23,10 +23,10 @@ from honestballot.protocol.manifest import Label
 from honestballot.record.ballot import ballot_from_json, load_ballot, opening_from_json
 from honestballot.record.codec import parse_json
 from honestballot.service.activity import activity_row
-from honestballot.service.cast_queue import BatchQueue
-from honestballot.service.election import CredentialRequest, ElectionService, Receipt, Within
-from honestballot.service.notices import cast_notice_text, notice_row
-from honestballot.service.roll import Roll, VoterRow
+from honestballot.service.board.cast_queue import BatchQueue
+from honestballot.service.board.election import CredentialRequest, ElectionService, Receipt, Within
+from honestballot.service.messages.notices import cast_notice_text, notice_row
+from honestballot.service.voters.roll import Roll, VoterRow
 from honestballot.store.sql import RowBuffer, SqlStore, Tx
 
 

@@ -22,7 +22,7 @@ from honestballot.record.codec import parse_json
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.setup import election_key_hash
 from honestballot.record.trustee import LARGE_DOCUMENT_BYTES
-from honestballot.service.election import ElectionService
+from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore, StoredEvent, Tx
 
 #: how long one board event line may be when it is parsed

@@ -16,7 +16,7 @@ import secrets
 from typing import Final
 
 from honestballot.errors import Forbidden
-from honestballot.service.keys import mac
+from honestballot.service.security.keys import mac
 
 CSRF_KEY_NAME: Final = "csrf"
 _DOMAIN: Final = "honestballot/csrf/v1"

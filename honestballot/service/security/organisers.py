@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from honestballot.errors import InvalidInput, NotSignedIn
-from honestballot.service.keys import SecretStr, mac, server_key
+from honestballot.service.security.keys import SecretStr, mac, server_key
 from honestballot.store.sql import SqlStore
 
 TOKEN_PREFIX: Final = "hbo_"

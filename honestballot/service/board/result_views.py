@@ -11,8 +11,8 @@ from typing import Any
 
 from honestballot.errors import ProtocolError
 from honestballot.record.codec import parse_json
-from honestballot.service.board_views import LINE_LIMIT
-from honestballot.service.election import ElectionService
+from honestballot.service.board.board_views import LINE_LIMIT
+from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore, StoredEvent
 
 

@@ -65,12 +65,12 @@ from honestballot.errors import (
 from honestballot.protocol.manifest import Label
 from honestballot.record.manifest import label_from_json
 from honestballot.service.activity import activity_row, record_activity
-from honestballot.service.keys import SecretStr, mac, server_key
-from honestballot.service.ratelimit import Limit, RateLimiter, refusal
-from honestballot.service.roll import Roll, VoterRow
-from honestballot.service.roll_csv import normalize_national_id
-from honestballot.service.senders import Message, Sender, mask_destination
-from honestballot.service.voting import Client
+from honestballot.service.messages.senders import Message, Sender, mask_destination
+from honestballot.service.security.keys import SecretStr, mac, server_key
+from honestballot.service.security.ratelimit import Limit, RateLimiter, refusal
+from honestballot.service.voters.roll import Roll, VoterRow
+from honestballot.service.voters.roll_csv import normalize_national_id
+from honestballot.service.voters.voting import Client
 from honestballot.store.sql import SqlStore, Tx
 
 CODE_KEY_NAME: Final = "signin-code"

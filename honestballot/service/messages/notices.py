@@ -46,7 +46,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from honestballot.errors import DeliveryFailed, InvalidInput
-from honestballot.service.senders import Channel, Message, Sender, max_send_seconds
+from honestballot.service.messages.senders import Channel, Message, Sender, max_send_seconds
 from honestballot.store.sql import SqlStore, Tx, insert_notice
 
 log = logging.getLogger(__name__)

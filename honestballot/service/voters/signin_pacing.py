@@ -16,8 +16,8 @@ import threading
 import time
 
 from honestballot.errors import DeliveryFailed
-from honestballot.service.signin import SignIn
-from honestballot.service.voting import Client
+from honestballot.service.voters.signin import SignIn
+from honestballot.service.voters.voting import Client
 
 # the operators' log filters name the voter pages' logger
 log = logging.getLogger("honestballot.web.voter")
