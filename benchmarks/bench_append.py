@@ -36,6 +36,7 @@ from bench_serve import (
 from sqlalchemy import text
 
 from honestballot.service.board.election import ElectionService
+from honestballot.service.clock import now_ms
 from honestballot.service.voters.roll import Roll
 from honestballot.service.voters.voting import Client, VotingDesk
 from honestballot.store.sql import SqlStore
@@ -61,7 +62,7 @@ def main() -> None:
         store = SqlStore(url)
         elections = ElectionService(store)
         roll = Roll(store)
-        desk = VotingDesk(elections, roll, lambda: time.time_ns() // 1_000_000)
+        desk = VotingDesk(elections, roll, now_ms)
         ids = {v.national_id: v for v in voters}
         for row in (roll.voter_by_national_id(ELECTION, nid) for nid in ids):
             assert row is not None

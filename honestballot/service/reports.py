@@ -23,12 +23,12 @@ nothing is stored.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from honestballot.errors import InvalidInput
+from honestballot.service.clock import now_ms
 from honestballot.store.sql import SqlStore, Tx
 
 MIN_WHAT: Final = 10
@@ -46,10 +46,6 @@ ATTACHMENT_SUFFIX: Final = {
 ATTACHMENT_TYPES: Final = tuple(ATTACHMENT_SUFFIX)
 PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +326,7 @@ def _check_id(report_id: int) -> None:
 
 
 class Reports:
-    def __init__(self, store: SqlStore, clock: Callable[[], int] = _now_ms) -> None:
+    def __init__(self, store: SqlStore, clock: Callable[[], int] = now_ms) -> None:
         self.store = store
         self.clock = clock
 

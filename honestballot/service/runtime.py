@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from honestballot.service.board.board_views import BoardViews
 from honestballot.service.board.cast_queue import BatchQueue
 from honestballot.service.board.election import ElectionService
 from honestballot.service.board.result_views import ResultViews
+from honestballot.service.clock import now_ms
 from honestballot.service.messages.notices import Outbox
 from honestballot.service.messages.senders import Sender
 from honestballot.service.messages.senders_url import sender_from_url
@@ -47,10 +47,6 @@ VERIFY_THREADS = 2
 
 # the operators' log filters name the web process's logger
 log = logging.getLogger("honestballot.web")
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def default_database_url() -> str:

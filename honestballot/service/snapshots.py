@@ -30,13 +30,13 @@ import os
 import re
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
 from honestballot.errors import HonestBallotError, InvalidInput
 from honestballot.service.board.election import ElectionService
+from honestballot.service.clock import now_ms
 from honestballot.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -45,10 +45,6 @@ TURNOUT_NAME: Final = "turnout.json"
 ELECTIONS_NAME: Final = "elections.json"
 LOCK_NAME: Final = ".snapshots.lock"
 _SAFE_ID: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def _counts(units: list[str], rows: dict[str, tuple[int, int, int]]) -> list[dict[str, Any]]:
@@ -68,7 +64,7 @@ def turnout(
     store: SqlStore,
     election_id: str,
     *,
-    clock: Callable[[], int] = _now_ms,
+    clock: Callable[[], int] = now_ms,
     service: ElectionService | None = None,
 ) -> dict[str, Any]:
     """Turnout of one election, per unit in the manifest's order, and in total.
@@ -134,7 +130,7 @@ def _encode(value: object) -> bytes:
 def write_snapshots(
     store: SqlStore,
     directory: Path,
-    clock: Callable[[], int] = _now_ms,
+    clock: Callable[[], int] = now_ms,
     *,
     service: ElectionService | None = None,
 ) -> list[Path]:
@@ -212,7 +208,7 @@ class SnapshotWriter:
         store: SqlStore,
         directory: Path,
         interval_s: float = 3.0,
-        clock: Callable[[], int] = _now_ms,
+        clock: Callable[[], int] = now_ms,
     ) -> None:
         if interval_s <= 0:
             raise InvalidInput("the snapshot interval must be positive")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -81,6 +80,7 @@ from honestballot.record.trustee import (
     encode_decryption_share,
     encode_election_key,
 )
+from honestballot.service.clock import now_ms
 from honestballot.store.sql import KeyConflict, RowBuffer, SqlStore, StoredEvent, Tx
 
 
@@ -138,16 +138,12 @@ class _Batch:
 CredentialRequest = tuple[Point, str, Point | None, Callable[[Tx], None] | None]
 
 
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 class ElectionService:
     def __init__(
         self,
         store: SqlStore,
         rng: Randomness = SYSTEM_RANDOMNESS,
-        clock: Callable[[], int] = _now_ms,
+        clock: Callable[[], int] = now_ms,
     ) -> None:
         self.store = store
         self.rng = rng

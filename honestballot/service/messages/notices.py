@@ -39,13 +39,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from honestballot.errors import DeliveryFailed, InvalidInput
+from honestballot.service.clock import now_ms
 from honestballot.service.messages.senders import Channel, Message, Sender, max_send_seconds
 from honestballot.store.sql import SqlStore, Tx, insert_notice
 
@@ -61,10 +61,6 @@ MAX_SUBJECT: Final = 256
 MAX_DESTINATION: Final = 256
 MAX_BODY: Final = 4_000
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 # -- the text ---------------------------------------------------------------------------------
@@ -280,7 +276,7 @@ class Outbox:
         self,
         store: SqlStore,
         sender: Sender,
-        clock: Callable[[], int] = _now_ms,
+        clock: Callable[[], int] = now_ms,
         lease_s: float | None = None,
     ) -> None:
         self.store = store

@@ -19,13 +19,13 @@ import json
 import os
 import re
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol, TextIO, final
 
 from honestballot.errors import DeliveryFailed
+from honestballot.service.clock import now_ms
 
 if sys.platform != "win32":
     import fcntl
@@ -206,7 +206,7 @@ class FileSender:
         clock_ms: Callable[[], int] | None = None,
     ) -> None:
         self.directory = Path(directory)
-        self._clock_ms = clock_ms if clock_ms is not None else _wall_clock_ms
+        self._clock_ms = clock_ms if clock_ms is not None else now_ms
 
     @property
     def path(self) -> Path:
@@ -297,7 +297,3 @@ class RoutingSender:
 def _lock(fd: int, *, exclusive: bool) -> None:
     if sys.platform != "win32":
         fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-
-
-def _wall_clock_ms() -> int:
-    return time.time_ns() // 1_000_000

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
 from honestballot.errors import InvalidInput, NotSignedIn
+from honestballot.service.clock import now_ms
 from honestballot.service.security.keys import SecretStr, mac, server_key
 from honestballot.store.sql import SqlStore
 
@@ -46,14 +46,10 @@ class Organiser:
         return self.election_id is None or self.election_id == election_id
 
 
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 class Organisers:
     """Creates, checks and revokes organiser tokens."""
 
-    def __init__(self, store: SqlStore, clock: Callable[[], int] = _now_ms) -> None:
+    def __init__(self, store: SqlStore, clock: Callable[[], int] = now_ms) -> None:
         self.store = store
         self.clock = clock
 

@@ -26,22 +26,18 @@ used with one window length; the purpose should say what it limits
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from honestballot.errors import InvalidInput, RateLimited
+from honestballot.service.clock import now_ms
 from honestballot.service.security.keys import mac, server_key
 from honestballot.store.sql import SqlStore, Tx
 
 MAX_BUCKET: Final = 128
 KEY_NAME: Final = "rate-limit"
 _PURPOSE = re.compile(r"^[a-z][a-z0-9:_-]{0,60}\Z")
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +83,7 @@ def refusal(exceeded: Sequence[Exceeded]) -> RateLimited | None:
 class RateLimiter:
     """Counts hits per bucket and window in ``rate_limits``; ``clock`` gives milliseconds."""
 
-    def __init__(self, store: SqlStore, clock: Callable[[], int] = _now_ms) -> None:
+    def __init__(self, store: SqlStore, clock: Callable[[], int] = now_ms) -> None:
         self.store = store
         self.clock = clock
 

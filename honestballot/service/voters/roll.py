@@ -13,13 +13,13 @@ the roll holds public credentials only, never one-time codes.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from honestballot.errors import InvalidInput, RollRejected
 from honestballot.record.manifest import manifest_from_json
+from honestballot.service.clock import now_ms
 from honestballot.service.voters.roll_csv import (
     RollLine,
     has_control_characters,
@@ -31,10 +31,6 @@ from honestballot.store.sql import SqlStore, Tx
 
 MAX_VOTERS = 2_000_000
 _BATCH = 5_000
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +53,7 @@ class VoterRow:
 class Roll:
     """The voter roll of each election in ``store``."""
 
-    def __init__(self, store: SqlStore, clock: Callable[[], int] = _now_ms) -> None:
+    def __init__(self, store: SqlStore, clock: Callable[[], int] = now_ms) -> None:
         self.store = store
         self.clock = clock
         self._units: dict[str, tuple[str, ...]] = {}

@@ -50,7 +50,6 @@ import hmac
 import json
 import re
 import secrets
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, TypeVar
@@ -65,6 +64,7 @@ from honestballot.errors import (
 from honestballot.protocol.manifest import Label
 from honestballot.record.manifest import label_from_json
 from honestballot.service.activity import activity_row, record_activity
+from honestballot.service.clock import now_ms
 from honestballot.service.messages.senders import Message, Sender, mask_destination
 from honestballot.service.security.keys import SecretStr, mac, server_key
 from honestballot.service.security.ratelimit import Limit, RateLimiter, refusal
@@ -104,10 +104,6 @@ _BODIES: Final = Label(
         "Nobody from the election will ever ask you for it."
     ),
 )
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def normalise_national_id(national_id: str) -> str:
@@ -181,7 +177,7 @@ class SignIn:
         self,
         store: SqlStore,
         sender: Sender,
-        clock: Callable[[], int] = _now_ms,
+        clock: Callable[[], int] = now_ms,
         *,
         code_ttl_s: int = 600,
         max_attempts: int = 5,
