@@ -88,6 +88,11 @@ class Forbidden(HonestBallotError):
     """A signed-in party asking for something its role may not do."""
 
 
+class InvalidToken(HonestBallotError):
+    """A signed token (session, sign-in form, CSRF) that is malformed, or whose tag does
+    not match its key and purpose; the caller turns it into NotSignedIn or Forbidden."""
+
+
 class DeliveryFailed(HonestBallotError):
     """A message (one-time code, cast notice) could not be handed to its channel."""
 

@@ -8,9 +8,6 @@ sign-in steps, shared with the JSON API, are in :mod:`voter_common`.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import json
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -19,11 +16,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from honestballot.errors import InvalidInput, NotSignedIn
+from honestballot.errors import InvalidInput, InvalidToken, NotSignedIn
 from honestballot.errors import SignInFailed as SignInFailedError
 from honestballot.protocol.ballot import tracking_code
 from honestballot.service.runtime import Services
-from honestballot.service.security.keys import mac
+from honestballot.service.security import tokens
 from honestballot.service.voters.signin import normalise_national_id
 from honestballot.web.deps import SESSION, cookie, require_csrf, services, voter_session
 from honestballot.web.i18n import language_of
@@ -43,35 +40,25 @@ router = APIRouter()
 PENDING: Final = "hb_signin"  # the national ID between the sign-in and the code page
 PENDING_TTL_S: Final = 600
 _PENDING_KEY: Final = "voter-signin-form"
-_PENDING_DOMAIN: Final = "honestballot/voter-signin-form/v1"
+_PENDING_DOMAIN: Final = "honestballot/voter-signin-form/v2"  # v2: one token format
 
 
 # -- the national ID between the two sign-in pages ----------------------------------------
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def _pending_token(svc: Services, election_id: str, national_id: str) -> str:
     expires = svc.signin.clock() + PENDING_TTL_S * 1000
     payload = json.dumps([election_id, national_id, expires], separators=(",", ":")).encode()
-    tag = mac(svc.server_key(_PENDING_KEY), _PENDING_DOMAIN, payload)
-    return _b64(payload) + "." + _b64(tag)
+    return tokens.sign(svc.server_key(_PENDING_KEY), _PENDING_DOMAIN, payload)
 
 
 def _pending_national_id(request: Request, election_id: str) -> str | None:
     """The national ID typed on this election's sign-in page, if the cookie is valid."""
     svc = services(request)
     token = request.cookies.get(PENDING, "")
-    payload_text, _, tag_text = token.partition(".")
     try:
-        payload = base64.urlsafe_b64decode(payload_text + "=" * (-len(payload_text) % 4))
-        tag = base64.urlsafe_b64decode(tag_text + "=" * (-len(tag_text) % 4))
-    except (binascii.Error, ValueError):
-        return None
-    expected = mac(svc.server_key(_PENDING_KEY), _PENDING_DOMAIN, payload)
-    if not token or not hmac.compare_digest(tag, expected):
+        payload = tokens.verify(svc.server_key(_PENDING_KEY), _PENDING_DOMAIN, token)
+    except InvalidToken:
         return None
     eid, national_id, expires = json.loads(payload)
     if eid != election_id or svc.signin.clock() >= int(expires):

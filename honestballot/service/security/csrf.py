@@ -1,25 +1,25 @@
-"""CSRF tokens: a MAC of the visitor's id (the signed double-submit pattern).
+"""CSRF tokens: the visitor's id, signed (the signed double-submit pattern).
 
 The web layer gives every visitor a random id (:func:`new_visitor_id`) in a
 ``SameSite=Strict``, ``HttpOnly`` cookie and puts :func:`csrf_token` of that id in every
 form and in a header for scripts.  A state-changing request passes only when the token
-it carries is the MAC of the id in its cookie (:func:`check_csrf`).  Another site can
-neither read the cookie nor compute the MAC, so it cannot forge the pair.  Use the
-server key ``csrf`` (``server_key(store, CSRF_KEY_NAME)``).
+it carries is a signed token (:mod:`~honestballot.service.security.tokens`) of the id in
+its cookie (:func:`check_csrf`).  Another site can neither read the cookie nor sign an id,
+so it cannot forge the pair.  Use the server key ``csrf``
+(``server_key(store, CSRF_KEY_NAME)``).
 """
 
 from __future__ import annotations
 
-import base64
 import hmac
 import secrets
 from typing import Final
 
-from honestballot.errors import Forbidden
-from honestballot.service.security.keys import mac
+from honestballot.errors import Forbidden, InvalidToken
+from honestballot.service.security import tokens
 
 CSRF_KEY_NAME: Final = "csrf"
-_DOMAIN: Final = "honestballot/csrf/v1"
+_DOMAIN: Final = "honestballot/csrf/v2"  # v2: the one signed-token format
 _MAX_ID: Final = 128
 
 
@@ -31,13 +31,17 @@ def new_visitor_id() -> str:
 def csrf_token(key: bytes, session_id: str) -> str:
     """The token that goes with ``session_id`` (a visitor or session id)."""
     _check_id(session_id)
-    return base64.urlsafe_b64encode(mac(key, _DOMAIN, session_id)).rstrip(b"=").decode("ascii")
+    return tokens.sign(key, _DOMAIN, session_id.encode("utf-8"))
 
 
 def check_csrf(key: bytes, session_id: str, token: str) -> None:
     """Raise Forbidden unless ``token`` is the token of ``session_id``."""
-    expected = csrf_token(key, session_id).encode("ascii")
-    if not hmac.compare_digest(expected, token.encode("utf-8", "replace")):
+    _check_id(session_id)
+    try:
+        signed_id = tokens.verify(key, _DOMAIN, token)
+    except InvalidToken:
+        signed_id = None
+    if signed_id is None or not hmac.compare_digest(signed_id, session_id.encode("utf-8")):
         raise Forbidden("the form's CSRF token does not match this visitor; reload the page")
 
 

@@ -37,15 +37,14 @@ sent or the answer given.  When a limit is exceeded the step is rolled back and 
 alone are committed, so a refused request still counts and changes nothing else (it
 cannot replace or use up another voter's code).
 
-Sessions are stateless: the token is ``base64url(JSON) + "." + base64url(MAC)`` under the
-server key ``voter-session``; the JSON names the election, the voter, the expiry and a
-random session id, so a token of one election is refused by every other one.
+Sessions are stateless: the token is a signed token
+(:mod:`~honestballot.service.security.tokens`) under the server key ``voter-session``
+whose JSON payload names the election, the voter, the expiry and a random session id, so
+a token of one election is refused by every other one.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import json
 import re
@@ -57,6 +56,7 @@ from typing import Final, Literal, TypeVar
 from honestballot.errors import (
     DeliveryFailed,
     InvalidInput,
+    InvalidToken,
     NotSignedIn,
     RateLimited,
     SignInFailed,
@@ -66,6 +66,7 @@ from honestballot.record.manifest import label_from_json
 from honestballot.service.activity import activity_row, record_activity
 from honestballot.service.clock import now_ms
 from honestballot.service.messages.senders import Message, Sender, mask_destination
+from honestballot.service.security import tokens
 from honestballot.service.security.keys import SecretStr, mac, server_key
 from honestballot.service.security.ratelimit import Limit, RateLimiter, refusal
 from honestballot.service.voters.roll import Roll, VoterRow
@@ -77,11 +78,9 @@ CODE_KEY_NAME: Final = "signin-code"
 SESSION_KEY_NAME: Final = "voter-session"
 CODE_DIGITS: Final = 6
 MAX_NATIONAL_ID: Final = 64
-MAX_TOKEN: Final = 1024
 _CODE_DOMAIN: Final = "honestballot/signin-code/v1"
 _DECOY_DOMAIN: Final = "honestballot/signin-decoy/v1"
-_SESSION_DOMAIN: Final = "honestballot/voter-session/v1"
-_TOKEN = re.compile(r"^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\Z")
+_SESSION_DOMAIN: Final = "honestballot/voter-session/v2"  # v2: the one signed-token format
 _SESSION_FIELDS: Final = frozenset({"v", "election", "voter", "expires_ms", "session"})
 T = TypeVar("T")
 
@@ -139,18 +138,15 @@ class VoterSession:
             sort_keys=True,
             separators=(",", ":"),
         ).encode("utf-8")
-        return SecretStr(_b64(payload) + "." + _b64(mac(key, _SESSION_DOMAIN, payload)))
+        return SecretStr(tokens.sign(key, _SESSION_DOMAIN, payload))
 
 
 def session_from_token(key: bytes, token: str, election_id: str, now_ms: int) -> VoterSession:
     """The session in ``token`` if its MAC checks, it is for ``election_id`` and unexpired."""
-    match = _TOKEN.match(token) if len(token) <= MAX_TOKEN else None
-    payload = _unb64(match.group(1)) if match else None
-    tag = _unb64(match.group(2)) if match else None
-    if payload is None or tag is None:
-        raise NotSignedIn("not signed in: the session token is malformed")
-    if not hmac.compare_digest(tag, mac(key, _SESSION_DOMAIN, payload)):
-        raise NotSignedIn("not signed in: the session token is not valid")
+    try:
+        payload = tokens.verify(key, _SESSION_DOMAIN, token)
+    except InvalidToken as exc:
+        raise NotSignedIn(f"not signed in: {exc}") from None
     fields = json.loads(payload)
     if not isinstance(fields, dict) or set(fields) != _SESSION_FIELDS or fields["v"] != 1:
         raise NotSignedIn("not signed in: the session token has an unknown format")
@@ -456,15 +452,3 @@ def _contact(voter: VoterRow | None) -> tuple[Literal["sms", "email"], str] | No
     if voter.email:
         return "email", voter.email
     return None
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes | None:
-    try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
-        return None
-    return data if _b64(data) == text else None  # one encoding per value: no malleability
