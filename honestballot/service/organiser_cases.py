@@ -45,29 +45,29 @@ from honestballot.store.sql import SqlStore
 log = logging.getLogger("honestballot.web.organiser")
 
 
-def phase_of(s: Services, who: Organiser, election_id: str) -> str:
+def phase_of(services: Services, who: Organiser, election_id: str) -> str:
     """The phase of an election ``who`` may manage; 404 if there is no such election, and
     the very same 404 if there is but ``who``'s token is scoped to another one."""
-    row = s.board.election_row(election_id)
+    row = services.board.election_row(election_id)
     if row is None or not who.may_manage(election_id):
         raise NotFound(f"there is no election {election_id[:64]!r}")
     return str(row["phase"])
 
 
-def managed_elections(s: Services, who: Organiser) -> list[str]:
+def managed_elections(services: Services, who: Organiser) -> list[str]:
     """The ids of the elections ``who`` may manage (all of them for an operator-wide
     token; a scoped token's own, once it exists)."""
-    return [eid for eid in s.board.election_ids() if who.may_manage(eid)]
+    return [eid for eid in services.board.election_ids() if who.may_manage(eid)]
 
 
-def _in_setup(s: Services, who: Organiser, election_id: str, what: str) -> None:
-    phase = phase_of(s, who, election_id)
+def _in_setup(services: Services, who: Organiser, election_id: str, what: str) -> None:
+    phase = phase_of(services, who, election_id)
     if phase != "setup":
         raise ProtocolError(f"{what} is possible only in setup; the election is {phase}")
 
 
 def create_election(
-    s: Services, who: Organiser, manifest: Manifest, key: ElectionKey
+    services: Services, who: Organiser, manifest: Manifest, key: ElectionKey
 ) -> dict[str, str]:
     """``honestballot election create``: the service re-verifies the whole ceremony and
     checks it was run for this manifest; the two cheap checks come first here, so that a
@@ -90,75 +90,81 @@ def create_election(
             f"{manifest.election_id!r} with manifest hash {wanted.hex()}; the trustees must "
             "run the ceremony for this manifest's hash ('honestballot election manifest-hash')"
         )
-    if s.board.election_row(manifest.election_id) is not None:
+    if services.board.election_row(manifest.election_id) is not None:
         raise ProtocolError(f"election {manifest.election_id!r} already exists")
-    ctx = s.elections.create(manifest, key)
+    ctx = services.elections.create(manifest, key)
     log.info("organiser %r created election %s", who.label, manifest.election_id)
     return {
         "election_id": manifest.election_id,
         "base_hash": ctx.base_hash.hex(),
-        "phase": s.elections.phase(manifest.election_id),
+        "phase": services.elections.phase(manifest.election_id),
     }
 
 
-def import_roll(s: Services, who: Organiser, election_id: str, data: bytes) -> dict[str, int]:
-    _in_setup(s, who, election_id, "importing the roll")
-    imported = s.roll.import_csv(election_id, data)
+def import_roll(
+    services: Services, who: Organiser, election_id: str, data: bytes
+) -> dict[str, int]:
+    _in_setup(services, who, election_id, "importing the roll")
+    imported = services.roll.import_csv(election_id, data)
     log.info("organiser %r imported %d voters into %s", who.label, imported, election_id)
-    return {"imported": imported, "voters": s.roll.count(election_id)}
+    return {"imported": imported, "voters": services.roll.count(election_id)}
 
 
-def add_exception(s: Services, who: Organiser, election_id: str, contact: str, reason: str) -> str:
-    _in_setup(s, who, election_id, "recording a contact exception")
-    normal = s.roll.add_exception(election_id, contact, reason)
+def add_exception(
+    services: Services, who: Organiser, election_id: str, contact: str, reason: str
+) -> str:
+    _in_setup(services, who, election_id, "recording a contact exception")
+    normal = services.roll.add_exception(election_id, contact, reason)
     log.info("organiser %r recorded a contact exception in %s", who.label, election_id)
     return normal
 
 
-def change_phase(s: Services, who: Organiser, election_id: str, action: str) -> str:
+def change_phase(services: Services, who: Organiser, election_id: str, action: str) -> str:
     """Open (posting the roll summary first), close, or publish the encrypted tally."""
-    phase = phase_of(s, who, election_id)
+    phase = phase_of(services, who, election_id)
     if action == "open":
-        if phase == "setup" and s.roll.count(election_id) == 0:
+        if phase == "setup" and services.roll.count(election_id) == 0:
             raise ProtocolError("the roll is empty: import it before opening the election")
-        s.elections.open(election_id, roll=lambda conn: s.roll.summary_body(election_id, conn))
+        services.elections.open(
+            election_id, roll=lambda conn: services.roll.summary_body(election_id, conn)
+        )
     elif action == "close":
-        s.elections.close(election_id)
+        services.elections.close(election_id)
     elif action == "tally":
-        s.elections.tally(election_id)
+        services.elections.tally(election_id)
     else:
         raise NotFound(f"there is no action {action[:32]!r}")
     log.info("organiser %r: %s %s", who.label, action, election_id)
-    return s.elections.phase(election_id)
+    return services.elections.phase(election_id)
 
 
-def election_status(s: Services, who: Organiser, election_id: str) -> dict[str, Any]:
-    phase = phase_of(s, who, election_id)
-    per_unit = s.roll.per_unit(election_id)
+def election_status(services: Services, who: Organiser, election_id: str) -> dict[str, Any]:
+    phase = phase_of(services, who, election_id)
+    per_unit = services.roll.per_unit(election_id)
     return {
         "phase": phase,
         "voters": sum(per_unit.values()),
         "per_unit": per_unit,
-        "exceptions": s.roll.exception_count(election_id),
-        "notices_pending": s.outbox.pending_count(election_id),
-        "reports_pending": s.reports.counts(election_id)["pending"],
+        "exceptions": services.roll.exception_count(election_id),
+        "notices_pending": services.outbox.pending_count(election_id),
+        "reports_pending": services.reports.counts(election_id)["pending"],
     }
 
 
 def publish_report(
-    s: Services, who: Organiser, election_id: str, report_id: int, text: str, public: bool
+    services: Services, who: Organiser, election_id: str, report_id: int, text: str, public: bool
 ) -> None:
     """Publish a report with the organiser's edited text (personal data removed)."""
-    phase_of(s, who, election_id)
-    s.reports.publish(election_id, report_id, text, public)
+    phase_of(services, who, election_id)
+    services.reports.publish(election_id, report_id, text, public)
     log.info("organiser %r published report %d of %s", who.label, report_id, election_id)
 
 
 def reject_report(
-    s: Services, who: Organiser, election_id: str, report_id: int, reason: str
+    services: Services, who: Organiser, election_id: str, report_id: int, reason: str
 ) -> None:
-    phase_of(s, who, election_id)
-    s.reports.reject(election_id, report_id, reason)
+    phase_of(services, who, election_id)
+    services.reports.reject(election_id, report_id, reason)
     log.info("organiser %r rejected report %d of %s", who.label, report_id, election_id)
 
 
@@ -193,25 +199,25 @@ class FileToSend:
     filename: str
 
 
-def roll_audit_csv(s: Services, who: Organiser, election_id: str) -> FileToSend:
+def roll_audit_csv(services: Services, who: Organiser, election_id: str) -> FileToSend:
     """The roll in the audit's format (docs/audit.md), written to a private temporary file
     that the caller deletes once sent.
 
     The organiser gets the roll, never the activity log: the log shows who cast again,
     which re-voting needs to keep from an organiser who coerces; the audit reads it here,
     on the server (:func:`audit_findings`)."""
-    phase_of(s, who, election_id)
+    phase_of(services, who, election_id)
     fd, tmp = tempfile.mkstemp(prefix="hb-organiser-", suffix=".csv")
     os.close(fd)
     try:
-        _export(s.store, election_id, export_roll_csv, Path(tmp))
+        _export(services.store, election_id, export_roll_csv, Path(tmp))
     except BaseException:
         os.unlink(tmp)
         raise
     return FileToSend(Path(tmp), "text/csv; charset=utf-8", f"{election_id}-roll-audit.csv")
 
 
-def audit_findings(s: Services, who: Organiser, election_id: str) -> dict[str, Any]:
+def audit_findings(services: Services, who: Organiser, election_id: str) -> dict[str, Any]:
     """The integrity audit's organiser findings over the service's two exports.
 
     What the service does not know (birth dates, enrolment times) is empty in its roll
@@ -219,12 +225,12 @@ def audit_findings(s: Services, who: Organiser, election_id: str) -> dict[str, A
     the checks that need the value.  Times are UTC.  An audit that cannot read the
     service's own files is a fault of this server: :class:`AuditFailed` (500
     ``audit_failed``), saying why."""
-    phase_of(s, who, election_id)
+    phase_of(services, who, election_id)
     with tempfile.TemporaryDirectory(prefix="hb-audit-") as tmp:
         roll, activity = Path(tmp, "roll.csv"), Path(tmp, "activity.csv")
         names = {str(roll): "roll-audit.csv", str(activity): "activity.csv"}
-        _export(s.store, election_id, export_roll_csv, roll)
-        _export(s.store, election_id, export_activity_csv, activity)
+        _export(services.store, election_id, export_roll_csv, roll)
+        _export(services.store, election_id, export_activity_csv, activity)
         try:
             result = run_audit(roll, activity, AuditConfig(), "skip", threads=2)
         except (AuditInputError, EncodingError) as exc:

@@ -26,13 +26,13 @@ ORGANISER = "hb_organiser"
 CSRF_HEADER = "x-csrf-token"
 
 
-def services(request: Request) -> Services:
-    found: Services = request.app.state.services
-    return found
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
 def client_address(request: Request) -> str:
-    if services(request).config.trust_proxy:
+    if services_of(request).config.trust_proxy:
         forwarded = request.headers.get("x-forwarded-for", "")
         if forwarded:
             return forwarded.split(",")[0].strip()[:64]
@@ -64,7 +64,7 @@ def visitor_id(request: Request) -> str:
 
 
 def csrf_for(request: Request) -> str:
-    return csrf_token(services(request).csrf_key, visitor_id(request))
+    return csrf_token(services_of(request).csrf_key, visitor_id(request))
 
 
 def require_csrf(request: Request, form_token: str | None = None) -> None:
@@ -73,7 +73,7 @@ def require_csrf(request: Request, form_token: str | None = None) -> None:
     visitor = request.cookies.get(VISITOR, "")
     if not visitor or not token:
         raise Forbidden("the request has no CSRF token: reload the page and try again")
-    check_csrf(services(request).csrf_key, visitor, token)
+    check_csrf(services_of(request).csrf_key, visitor, token)
 
 
 def cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
@@ -83,7 +83,7 @@ def cookie(response: Response, request: Request, name: str, value: str, max_age:
         max_age=max_age,
         httponly=True,
         samesite="strict",
-        secure=services(request).config.secure_cookies,
+        secure=services_of(request).config.secure_cookies,
         path="/",
     )
 
@@ -99,7 +99,7 @@ def voter_session(request: Request, election_id: str) -> VoterSession:
     token = request.cookies.get(SESSION, "")
     if not token:
         raise NotSignedIn("sign in with the code sent to your phone or e-mail first")
-    return services(request).signin.session_from_token(token, election_id=election_id)
+    return services_of(request).signin.session_from_token(token, election_id=election_id)
 
 
 def organiser(request: Request) -> Organiser:
@@ -107,11 +107,11 @@ def organiser(request: Request) -> Organiser:
     any), from ``Authorization: Bearer`` (API) or the page cookie."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        return services(request).organisers.check(auth[7:].strip())
+        return services_of(request).organisers.check(auth[7:].strip())
     token = request.cookies.get(ORGANISER, "")
     if not token:
         raise NotSignedIn("organisers sign in with their organiser token")
-    who = services(request).organisers.check(token)
+    who = services_of(request).organisers.check(token)
     if request.method not in ("GET", "HEAD"):
         require_csrf(request)
     return who

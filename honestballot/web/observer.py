@@ -41,10 +41,10 @@ _SIZE: Final = re.compile(r"^[0-9]{1,12}\Z")
 
 
 def board_entries(
-    found: Services, election_id: str, query: BoardQuery, limit: int = BOARD_LIMIT
+    services: Services, election_id: str, query: BoardQuery, limit: int = BOARD_LIMIT
 ) -> list[dict[str, Any]]:
     """The ballots and audited ballots whose tracking hash starts with the query."""
-    return found.board.entries(election_id, query, limit)
+    return services.board.entries(election_id, query, limit)
 
 
 def _limit(value: str | None) -> int:
@@ -59,19 +59,19 @@ def _limit(value: str | None) -> int:
 def api_board(
     request: Request, election_id: str, q: str = "", limit: str | None = None
 ) -> dict[str, Any]:
-    found, _ = election_row(request, election_id)
+    services, _ = election_row(request, election_id)
     query = parse_board_query(q)
-    return {"entries": board_entries(found, election_id, query, _limit(limit))}
+    return {"entries": board_entries(services, election_id, query, _limit(limit))}
 
 
 @router.get("/e/{election_id}/board", response_class=HTMLResponse, include_in_schema=False)
 def board_page(request: Request, election_id: str, q: str = "") -> HTMLResponse:
-    found, row = election_row(request, election_id)
+    services, row = election_row(request, election_id)
     entries: list[dict[str, Any]] | None = None
     error = ""
     if q.strip():
         try:
-            entries = board_entries(found, election_id, parse_board_query(q))
+            entries = board_entries(services, election_id, parse_board_query(q))
         except InvalidInput as exc:
             error = str(exc)
     for entry in entries or []:
@@ -81,7 +81,7 @@ def board_page(request: Request, election_id: str, q: str = "") -> HTMLResponse:
     return page(
         request,
         "observer_board.html",
-        found,
+        services,
         row,
         400 if error else 200,
         q=q,
@@ -95,16 +95,16 @@ def board_page(request: Request, election_id: str, q: str = "") -> HTMLResponse:
 
 @router.get("/e/{election_id}/turnout", response_class=HTMLResponse, include_in_schema=False)
 def turnout_page(request: Request, election_id: str) -> HTMLResponse:
-    found, row = election_row(request, election_id)
+    services, row = election_row(request, election_id)
     lang = language_of(request)
     units = [
         {"id": u.id, "name": u.name.get(lang)}
-        for u in found.elections.context(election_id).manifest.units
+        for u in services.elections.context(election_id).manifest.units
     ]
     return page(
         request,
         "observer_turnout.html",
-        found,
+        services,
         row,
         units=units,
         snapshot=f"/snapshots/{election_id}/turnout.json",
@@ -126,8 +126,8 @@ def turnout_page(request: Request, election_id: str) -> HTMLResponse:
     },
 )
 def record(request: Request, election_id: str) -> StreamingResponse:
-    found, _ = election_row(request, election_id)
-    lines = found.elections.record_lines(election_id, fresh=False)
+    services, _ = election_row(request, election_id)
+    lines = services.elections.record_lines(election_id, fresh=False)
     first = next(lines)  # reads the covering tree head now, so a failure is a clean error
     return StreamingResponse(
         itertools.chain([first], lines),
@@ -138,18 +138,18 @@ def record(request: Request, election_id: str) -> StreamingResponse:
 
 @router.get("/api/e/{election_id}/tree-heads", summary="Every signed tree head and the board key")
 def api_tree_heads(request: Request, election_id: str) -> dict[str, Any]:
-    found, _ = election_row(request, election_id)
+    services, _ = election_row(request, election_id)
     return {
         "election_id": election_id,
-        "board_key": found.board.board_key(election_id),
-        "tree_heads": [json.loads(line) for line in found.board.tree_head_lines(election_id)],
+        "board_key": services.board.board_key(election_id),
+        "tree_heads": [json.loads(line) for line in services.board.tree_head_lines(election_id)],
     }
 
 
 @router.get("/api/e/{election_id}/tree-heads/latest", summary="The latest signed tree head")
 def api_latest_tree_head(request: Request, election_id: str) -> dict[str, object]:
-    found, _ = election_row(request, election_id)
-    return found.elections.latest_tree_head(election_id)
+    services, _ = election_row(request, election_id)
+    return services.elections.latest_tree_head(election_id)
 
 
 def _size(value: str | None, name: str) -> int:
@@ -162,12 +162,12 @@ def _size(value: str | None, name: str) -> int:
 def api_consistency(
     request: Request, election_id: str, old: str | None = None, new: str | None = None
 ) -> dict[str, Any]:
-    found, _ = election_row(request, election_id)
+    services, _ = election_row(request, election_id)
     old_size, new_size = _size(old, "old"), _size(new, "new")
     if old_size < 1:
         raise InvalidInput("old must be at least 1: every log extends the empty one")
     try:
-        proof = found.elections.consistency_proof(election_id, old_size, new_size)
+        proof = services.elections.consistency_proof(election_id, old_size, new_size)
     except LogError as exc:
         raise InvalidInput(f"no consistency proof for these sizes: {exc}") from None
     return {"old_size": old_size, "new_size": new_size, "proof": [p.hex() for p in proof]}
@@ -175,9 +175,9 @@ def api_consistency(
 
 @router.get("/e/{election_id}/tree-heads", response_class=HTMLResponse, include_in_schema=False)
 def tree_heads_page(request: Request, election_id: str) -> HTMLResponse:
-    found, row = election_row(request, election_id)
-    key = found.board.board_key(election_id)
-    return page(request, "observer_tree_heads.html", found, row, board_key=key)
+    services, row = election_row(request, election_id)
+    key = services.board.board_key(election_id)
+    return page(request, "observer_tree_heads.html", services, row, board_key=key)
 
 
 # -- the election's home -----------------------------------------------------------------
@@ -185,5 +185,5 @@ def tree_heads_page(request: Request, election_id: str) -> HTMLResponse:
 
 @router.get("/e/{election_id}", response_class=HTMLResponse, include_in_schema=False)
 def home_page(request: Request, election_id: str) -> HTMLResponse:
-    found, row = election_row(request, election_id)
-    return page(request, "observer_home.html", found, row)
+    services, row = election_row(request, election_id)
+    return page(request, "observer_home.html", services, row)

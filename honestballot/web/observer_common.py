@@ -20,8 +20,8 @@ def utc(time_ms: int) -> str:
     return datetime.fromtimestamp(time_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _page_election(found: Services, row: dict[str, Any], lang: str) -> dict[str, Any]:
-    ctx = found.elections.context(str(row["election_id"]))
+def _page_election(services: Services, row: dict[str, Any], lang: str) -> dict[str, Any]:
+    ctx = services.elections.context(str(row["election_id"]))
     return {
         "id": ctx.manifest.election_id,
         "title": ctx.manifest.title.get(lang),
@@ -33,11 +33,11 @@ def _page_election(found: Services, row: dict[str, Any], lang: str) -> dict[str,
 def page(
     request: Request,
     template: str,
-    found: Services,
+    services: Services,
     row: dict[str, Any],
     status: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
     """An observer page for the election in ``row`` (from :func:`trustee.election_row`)."""
-    election = _page_election(found, row, language_of(request))
+    election = _page_election(services, row, language_of(request))
     return render(request, template, status, election=election, **extra)

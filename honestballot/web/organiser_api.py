@@ -41,7 +41,7 @@ from honestballot.service.organiser_cases import (
 )
 from honestballot.service.reports import ATTACHMENT_SUFFIX
 from honestballot.service.security.organisers import Organiser
-from honestballot.web.deps import organiser, services
+from honestballot.web.deps import organiser, services_of
 from honestballot.web.errors import ApiError
 from honestballot.web.openapi import csv_body, file_response, json_body, strings
 
@@ -60,7 +60,7 @@ def _organiser_for_election(request: Request, election_id: str, who: SignedIn) -
     """The organiser once the path's election is known to exist and to be one it may
     manage (401 before 404, and 404 before the body is looked at); another election than
     a scoped token's own answers exactly as one that does not exist."""
-    phase_of(services(request), who, election_id)
+    phase_of(services_of(request), who, election_id)
     return who
 
 
@@ -93,7 +93,7 @@ def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
     manifest = manifest_from_json(r.raw("manifest"), "manifest")
     key = decode_election_key(r.raw("election_key"), "election_key")
     r.done()
-    return create_election(services(request), who, manifest, key)
+    return create_election(services_of(request), who, manifest, key)
 
 
 @router.post(
@@ -105,7 +105,7 @@ def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
 def api_roll(request: Request, election_id: str, who: ForElection, body: Body) -> dict[str, int]:
     """A CSV file (``text/csv``): every voter of it, or none (400 with every problem)."""
     _content_type(request, "text/csv")
-    return import_roll(services(request), who, election_id, body)
+    return import_roll(services_of(request), who, election_id, body)
 
 
 @router.post(
@@ -120,42 +120,42 @@ def api_add_exception(
     r = _json(request, body)
     contact, reason = r.text("contact", max_len=320), r.text("reason", max_len=1000)
     r.done()
-    return {"contact": add_exception(services(request), who, election_id, contact, reason)}
+    return {"contact": add_exception(services_of(request), who, election_id, contact, reason)}
 
 
 @router.get("/api/organiser/e/{election_id}/exceptions")
 def api_exceptions(request: Request, election_id: str, who: ForElection) -> dict[str, Any]:
-    s = services(request)
-    found = s.roll.exceptions(election_id)
+    services = services_of(request)
+    found = services.roll.exceptions(election_id)
     return {"exceptions": [{"contact": c, "reason": r} for c, r in found]}
 
 
 @router.post("/api/organiser/e/{election_id}/open", summary="Post the roll summary and open")
 def api_open(request: Request, election_id: str, who: ForElection) -> dict[str, str]:
-    return {"phase": change_phase(services(request), who, election_id, "open")}
+    return {"phase": change_phase(services_of(request), who, election_id, "open")}
 
 
 @router.post("/api/organiser/e/{election_id}/close", summary="Close the election")
 def api_close(request: Request, election_id: str, who: ForElection) -> dict[str, str]:
-    return {"phase": change_phase(services(request), who, election_id, "close")}
+    return {"phase": change_phase(services_of(request), who, election_id, "close")}
 
 
 @router.post("/api/organiser/e/{election_id}/tally", summary="Publish the encrypted tally")
 def api_tally(request: Request, election_id: str, who: ForElection) -> dict[str, str]:
-    return {"phase": change_phase(services(request), who, election_id, "tally")}
+    return {"phase": change_phase(services_of(request), who, election_id, "tally")}
 
 
 @router.get("/api/organiser/e/{election_id}/status")
 def api_status(request: Request, election_id: str, who: ForElection) -> dict[str, Any]:
-    return election_status(services(request), who, election_id)
+    return election_status(services_of(request), who, election_id)
 
 
 @router.get("/api/organiser/e/{election_id}/reports", summary="Reports awaiting a decision")
 def api_reports(request: Request, election_id: str, who: ForElection) -> dict[str, Any]:
-    s = services(request)
+    services = services_of(request)
     return {
-        "reports": [report_json(r) for r in s.reports.pending(election_id)],
-        "counts": s.reports.counts(election_id),
+        "reports": [report_json(r) for r in services.reports.pending(election_id)],
+        "counts": services.reports.counts(election_id),
     }
 
 
@@ -171,7 +171,7 @@ def api_publish(
     text = r.text("text")
     public = r.boolean("attachment_public") if r.has("attachment_public") else False
     r.done()
-    publish_report(services(request), who, election_id, report_id, text, public)
+    publish_report(services_of(request), who, election_id, report_id, text, public)
     return {"report_id": report_id, "status": "published"}
 
 
@@ -185,7 +185,7 @@ def api_reject(
     r = _json(request, body)
     reason = r.text("reason")
     r.done()
-    reject_report(services(request), who, election_id, report_id, reason)
+    reject_report(services_of(request), who, election_id, report_id, reason)
     return {"report_id": report_id, "status": "rejected"}
 
 
@@ -197,8 +197,8 @@ def api_attachment(
     request: Request, election_id: str, report_id: int, who: ForElection
 ) -> Response:
     """Always a download, in a sandbox: the file came from an anonymous stranger."""
-    s = services(request)
-    data, kind = s.reports.attachment(election_id, report_id, public_only=False)
+    services = services_of(request)
+    data, kind = services.reports.attachment(election_id, report_id, public_only=False)
     name = f"report-{report_id}{ATTACHMENT_SUFFIX.get(kind, '.bin')}"
     return Response(
         data,
@@ -216,7 +216,7 @@ def api_attachment(
     responses=file_response("text/csv", "docs/audit.md roll"),
 )
 def api_roll_csv(request: Request, election_id: str, who: ForElection) -> FileResponse:
-    made = roll_audit_csv(services(request), who, election_id)
+    made = roll_audit_csv(services_of(request), who, election_id)
     return FileResponse(
         made.path,
         media_type=made.media_type,
@@ -227,4 +227,4 @@ def api_roll_csv(request: Request, election_id: str, who: ForElection) -> FileRe
 
 @router.get("/api/organiser/e/{election_id}/audit", summary="Integrity audit findings")
 def api_audit(request: Request, election_id: str, who: ForElection) -> dict[str, Any]:
-    return audit_findings(services(request), who, election_id)
+    return audit_findings(services_of(request), who, election_id)

@@ -47,7 +47,7 @@ from honestballot.service.organiser_cases import (
 )
 from honestballot.service.runtime import Services
 from honestballot.service.security.organisers import Organiser
-from honestballot.web.deps import ORGANISER, cookie, require_csrf, services
+from honestballot.web.deps import ORGANISER, cookie, require_csrf, services_of
 from honestballot.web.errors import ApiError, classify
 from honestballot.web.i18n import language_of
 from honestballot.web.pages import render
@@ -78,7 +78,7 @@ def _page_organiser(request: Request) -> Organiser | None:
     if not token:
         return None
     try:
-        return services(request).organisers.check(token)
+        return services_of(request).organisers.check(token)
     except NotSignedIn:
         return None
 
@@ -96,7 +96,7 @@ def _election_form_guard(request: Request, csrf: str, election_id: str) -> Organ
     """A form under an election: as :func:`_form_guard`, then 404 unless the election
     exists and the organiser may manage it (before the form's content is looked at)."""
     who = _form_guard(request, csrf)
-    phase_of(services(request), who, election_id)
+    phase_of(services_of(request), who, election_id)
     return who
 
 
@@ -129,7 +129,7 @@ def page_signin_post(request: Request, token: FormText = "", csrf: FormText = ""
     require_csrf(request, csrf)
     token = token.strip()
     try:
-        who = services(request).organisers.check(token)
+        who = services_of(request).organisers.check(token)
     except NotSignedIn:
         return render(request, "organiser_signin.html", 401, failed=True)
     response = _see_other("/organiser/elections")
@@ -150,15 +150,15 @@ def _elections_page(
     request: Request, who: Organiser, status: int = 200, error: str = ""
 ) -> Response:
     """The elections ``who`` may manage (a scoped token's own only)."""
-    s = services(request)
+    services = services_of(request)
     lang = language_of(request)
     elections = [
         {
             "election_id": eid,
-            "title": s.elections.context(eid).manifest.title.get(lang),
-            "phase": s.elections.phase(eid),
+            "title": services.elections.context(eid).manifest.title.get(lang),
+            "phase": services.elections.phase(eid),
         }
-        for eid in managed_elections(s, who)
+        for eid in managed_elections(services, who)
     ]
     return render(request, "organiser_elections.html", status, elections=elections, error=error)
 
@@ -181,7 +181,7 @@ def page_create(
         m = load_manifest(_read(manifest, "manifest"))
         raw_key = parse_json(_read(election_key, "election key"), limit=64 << 20, what="key")
         created = create_election(
-            services(request), who, m, decode_election_key(raw_key, "election-key")
+            services_of(request), who, m, decode_election_key(raw_key, "election-key")
         )
     except (HonestBallotError, ApiError) as exc:
         return _elections_page(request, who, *_failure(exc))
@@ -198,11 +198,11 @@ def _dashboard(
     problems: list[str] | None = None,
     done: str = "",
 ) -> Response:
-    s = services(request)
+    services = services_of(request)
     lang = language_of(request)
-    phase = phase_of(s, who, election_id)
-    manifest = s.elections.context(election_id).manifest
-    per_unit = s.roll.per_unit(election_id)
+    phase = phase_of(services, who, election_id)
+    manifest = services.elections.context(election_id).manifest
+    per_unit = services.roll.per_unit(election_id)
     units = [
         {
             "id": u.id,
@@ -218,7 +218,7 @@ def _dashboard(
             "created": _when(r.created_ms),
             "draft": "\n\n".join(x for x in (r.what, r.place, r.happened) if x),
         }
-        for r in s.reports.pending(election_id)
+        for r in services.reports.pending(election_id)
     ]
     return render(
         request,
@@ -231,10 +231,10 @@ def _dashboard(
         units=units,
         min_unit_size=manifest.min_unit_size,
         voters=sum(per_unit.values()),
-        exceptions=s.roll.exceptions(election_id),
-        notices_pending=s.outbox.pending_count(election_id),
+        exceptions=services.roll.exceptions(election_id),
+        notices_pending=services.outbox.pending_count(election_id),
         reports=reports,
-        report_counts=s.reports.counts(election_id),
+        report_counts=services.reports.counts(election_id),
         done=done if done in DONE else "",
         error=error,
         problems=(problems or [])[:1000],
@@ -251,7 +251,7 @@ def _dashboard_after(
 ) -> Response:
     """Run ``change``; then back to the dashboard (303), or the dashboard with the error."""
     try:
-        change(services(request))
+        change(services_of(request))
     except RollRejected as exc:
         return _dashboard(request, who, election_id, 400, problems=exc.problems)
     except HonestBallotError as exc:
@@ -277,7 +277,7 @@ def page_roll(
         who,
         election_id,
         "roll",
-        lambda s: import_roll(s, who, election_id, _read(roll, "roll")),
+        lambda services: import_roll(services, who, election_id, _read(roll, "roll")),
     )
 
 
@@ -295,7 +295,7 @@ def page_exception(
         who,
         election_id,
         "exception",
-        lambda s: add_exception(s, who, election_id, contact, reason),
+        lambda services: add_exception(services, who, election_id, contact, reason),
     )
 
 
@@ -311,14 +311,14 @@ def page_confirm(request: Request, election_id: str, action: str) -> Response:
     who = _page_organiser(request)
     if who is None:
         return _see_other("/organiser")
-    s = services(request)
+    services = services_of(request)
     _known_action(action)
-    status = election_status(s, who, election_id)
+    status = election_status(services, who, election_id)
     return render(
         request,
         "organiser_confirm.html",
         election_id=election_id,
-        title=s.elections.context(election_id).manifest.title.get(language_of(request)),
+        title=services.elections.context(election_id).manifest.title.get(language_of(request)),
         action=action,
         allowed=NEXT_ACTION.get(status["phase"]) == action,
         **status,
@@ -332,7 +332,11 @@ def page_change_phase(
     who = _election_form_guard(request, csrf, election_id)
     _known_action(action)
     return _dashboard_after(
-        request, who, election_id, action, lambda s: change_phase(s, who, election_id, action)
+        request,
+        who,
+        election_id,
+        action,
+        lambda services: change_phase(services, who, election_id, action),
     )
 
 
@@ -352,7 +356,7 @@ def page_publish(
         who,
         election_id,
         "published",
-        lambda s: publish_report(s, who, election_id, report_id, text, public),
+        lambda services: publish_report(services, who, election_id, report_id, text, public),
     )
 
 
@@ -366,7 +370,7 @@ def page_reject(
         who,
         election_id,
         "rejected",
-        lambda s: reject_report(s, who, election_id, report_id, reason),
+        lambda services: reject_report(services, who, election_id, report_id, reason),
     )
 
 
@@ -380,11 +384,11 @@ def page_audit(request: Request, election_id: str) -> Response:
     who = _page_organiser(request)
     if who is None:
         return _see_other("/organiser")
-    s = services(request)
-    phase_of(s, who, election_id)
-    title = s.elections.context(election_id).manifest.title.get(language_of(request))
+    services = services_of(request)
+    phase_of(services, who, election_id)
+    title = services.elections.context(election_id).manifest.title.get(language_of(request))
     try:
-        found = audit_findings(s, who, election_id)
+        found = audit_findings(services, who, election_id)
     except AuditFailed as exc:
         return render(
             request,

@@ -27,8 +27,8 @@ router = APIRouter()
 
 @router.get("/e/{election_id}/report", response_class=HTMLResponse, include_in_schema=False)
 def report_form(request: Request, election_id: str) -> HTMLResponse:
-    found, row = election_row(request, election_id)
-    return page(request, "observer_report.html", found, row, form={}, error="")
+    services, row = election_row(request, election_id)
+    return page(request, "observer_report.html", services, row, form={}, error="")
 
 
 def _wants_html(request: Request) -> bool:
@@ -66,14 +66,14 @@ def _sniff(data: bytes, filename: str) -> str:
 
 @router.post("/e/{election_id}/report", response_class=HTMLResponse, include_in_schema=False)
 async def report_submit(request: Request, election_id: str) -> HTMLResponse:
-    found, row = election_row(request, election_id)
+    services, row = election_row(request, election_id)
     async with request.form(max_files=1, max_fields=10, max_part_size=64 * 1024) as form:
         require_csrf(request, _field(form, "csrf"))
         fields = {name: _field(form, name) for name in ("what", "place", "happened")}
         data, kind = await _attachment(form)
     try:
         number = await run_in_threadpool(
-            found.reports.submit,
+            services.reports.submit,
             election_id,
             fields["what"],
             fields["place"],
@@ -84,46 +84,48 @@ async def report_submit(request: Request, election_id: str) -> HTMLResponse:
     except InvalidInput as exc:
         if not _wants_html(request):
             raise
-        return page(request, "observer_report.html", found, row, 400, form=fields, error=str(exc))
-    return page(request, "observer_report_thanks.html", found, row, number=number)
+        return page(
+            request, "observer_report.html", services, row, 400, form=fields, error=str(exc)
+        )
+    return page(request, "observer_report_thanks.html", services, row, number=number)
 
 
-def _public_reports(found: Services, election_id: str) -> list[dict[str, Any]]:
-    return [r.to_json() for r in found.reports.published(election_id)]
+def _public_reports(services: Services, election_id: str) -> list[dict[str, Any]]:
+    return [r.to_json() for r in services.reports.published(election_id)]
 
 
 @router.get("/api/e/{election_id}/reports", summary="Published reports of pressure")
 def api_reports(request: Request, election_id: str) -> dict[str, Any]:
-    found, _ = election_row(request, election_id)
+    services, _ = election_row(request, election_id)
     return {
-        "reports": _public_reports(found, election_id),
-        "counts": found.reports.counts(election_id),
+        "reports": _public_reports(services, election_id),
+        "counts": services.reports.counts(election_id),
     }
 
 
 @router.get("/e/{election_id}/reports", response_class=HTMLResponse, include_in_schema=False)
 def reports_page(request: Request, election_id: str) -> HTMLResponse:
-    found, row = election_row(request, election_id)
-    reports = _public_reports(found, election_id)
+    services, row = election_row(request, election_id)
+    reports = _public_reports(services, election_id)
     for report in reports:
         report["published"] = utc(report["published_ms"])
     return page(
         request,
         "observer_reports.html",
-        found,
+        services,
         row,
         reports=reports,
-        counts=found.reports.counts(election_id),
+        counts=services.reports.counts(election_id),
     )
 
 
 @router.get("/e/{election_id}/reports/{report_id}/attachment", include_in_schema=False)
 def report_attachment(request: Request, election_id: str, report_id: int) -> Response:
-    found, _ = election_row(request, election_id)
+    services, _ = election_row(request, election_id)
     try:
         if not 0 < report_id < 2**31:  # report ids are SQL integers
             raise InvalidInput(f"there is no report {report_id}")
-        data, kind = found.reports.attachment(election_id, report_id, public_only=True)
+        data, kind = services.reports.attachment(election_id, report_id, public_only=True)
     except InvalidInput as exc:
         raise ApiError(404, "not_found", str(exc)) from None
     name = f"report-{report_id}{ATTACHMENT_SUFFIX.get(kind, '')}"

@@ -19,9 +19,9 @@ from honestballot.web.trustee import election_row, trustee_status
 router = APIRouter()
 
 
-def result_summary(found: Services, election_id: str, row: dict[str, Any]) -> dict[str, Any]:
+def result_summary(services: Services, election_id: str, row: dict[str, Any]) -> dict[str, Any]:
     """The published result (see :meth:`ResultViews.summary`); 409 before it exists."""
-    return found.results.summary(election_id, row)
+    return services.results.summary(election_id, row)
 
 
 def _contest_tables(
@@ -42,22 +42,22 @@ def _contest_tables(
 
 @router.get("/api/e/{election_id}/results", summary="The published result (409 before it exists)")
 def api_results(request: Request, election_id: str) -> dict[str, Any]:
-    found, row = election_row(request, election_id)
-    return result_summary(found, election_id, row)
+    services, row = election_row(request, election_id)
+    return result_summary(services, election_id, row)
 
 
 @router.get("/e/{election_id}/results", response_class=HTMLResponse, include_in_schema=False)
 def results_page(request: Request, election_id: str) -> HTMLResponse:
-    found, row = election_row(request, election_id)
+    services, row = election_row(request, election_id)
     lang = language_of(request)
-    manifest = found.elections.context(election_id).manifest
+    manifest = services.elections.context(election_id).manifest
     names = {u.id: u.name.get(lang) for u in manifest.units}
     context: dict[str, Any] = {
-        "trustees": trustee_status(found, election_id, str(row["phase"])),
+        "trustees": trustee_status(services, election_id, str(row["phase"])),
         "result": None,
     }
     if row["phase"] == "done":
-        summary = result_summary(found, election_id, row)
+        summary = result_summary(services, election_id, row)
         context["result"] = {
             "ballots_counted": summary["ballots_counted"],
             "contests": _contest_tables(manifest, summary["counts"], lang),
@@ -72,4 +72,4 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
             "small_units": ", ".join(names[u] for u in summary["units_not_broken_out"]),
             "min_unit_size": summary["min_unit_size"],
         }
-    return page(request, "observer_results.html", found, row, **context)
+    return page(request, "observer_results.html", services, row, **context)

@@ -33,7 +33,7 @@ from honestballot.record.trustee import (
     to_bytes,
 )
 from honestballot.service.runtime import Services
-from honestballot.web.deps import services
+from honestballot.web.deps import services_of
 from honestballot.web.errors import ApiError
 from honestballot.web.openapi import json_body
 
@@ -49,22 +49,22 @@ _tally_files: weakref.WeakKeyDictionary[Services, dict[str, bytes]] = weakref.We
 
 def election_row(request: Request, election_id: str) -> tuple[Services, dict[str, Any]]:
     """The services and the election's row (one primary-key read), or 404 not_found."""
-    found = services(request)
-    row = found.board.election_row(election_id) if ELECTION_ID.match(election_id) else None
+    services = services_of(request)
+    row = services.board.election_row(election_id) if ELECTION_ID.match(election_id) else None
     if row is None:
         raise ApiError(404, "not_found", f"there is no election {election_id[:64]!r}")
-    return found, row
+    return services, row
 
 
-def published_trustees(found: Services, election_id: str, phase: str) -> list[int]:
+def published_trustees(services: Services, election_id: str, phase: str) -> list[int]:
     """Indices of the trustees whose decryption share is on the board, in board order."""
-    return found.board.published_trustees(election_id, phase)
+    return services.board.published_trustees(election_id, phase)
 
 
-def trustee_status(found: Services, election_id: str, phase: str) -> dict[str, Any]:
+def trustee_status(services: Services, election_id: str, phase: str) -> dict[str, Any]:
     """``{"threshold", "trustees": [{"index", "name", "share_published"}]}``."""
-    key = found.elections.election_key(election_id)
-    published = set(published_trustees(found, election_id, phase))
+    key = services.elections.election_key(election_id)
+    published = set(published_trustees(services, election_id, phase))
     return {
         "threshold": key.ceremony.threshold,
         "trustees": [
@@ -74,24 +74,24 @@ def trustee_status(found: Services, election_id: str, phase: str) -> dict[str, A
     }
 
 
-def tally_file(found: Services, election_id: str) -> bytes:
+def tally_file(services: Services, election_id: str) -> bytes:
     """The encrypted tally as ``honestballot trustee decrypt --tally`` reads it (the
     command checks it against the tally the verified record yields)."""
-    cache = _tally_files.setdefault(found, {})
+    cache = _tally_files.setdefault(services, {})
     data = cache.get(election_id)
     if data is None:
-        tally, _ = found.elections.encrypted_tally(election_id)
+        tally, _ = services.elections.encrypted_tally(election_id)
         data = cache[election_id] = to_bytes(encode_encrypted_tally(tally))
     return data
 
 
-def accept_share(found: Services, election_id: str, body: bytes) -> dict[str, Any]:
+def accept_share(services: Services, election_id: str, body: bytes) -> dict[str, Any]:
     """Check and store one decryption share; publish the result once ``k`` are stored."""
     if not body.strip():
         raise InvalidInput("the request body must be a decryption share file (JSON)")
     share = load(body, decode_decryption_share, "decryption share", large=True)
-    phase = found.elections.phase(election_id)
-    if share.trustee in published_trustees(found, election_id, phase):
+    phase = services.elections.phase(election_id)
+    if share.trustee in published_trustees(services, election_id, phase):
         raise ApiError(
             409,
             "duplicate_share",
@@ -102,9 +102,9 @@ def accept_share(found: Services, election_id: str, body: bytes) -> dict[str, An
             "decryption shares are accepted only after the encrypted tally is published and "
             f"before the result is: the election is in phase {phase}"
         )
-    found.elections.submit_decryption_share(election_id, body)
-    threshold = found.elections.election_key(election_id).ceremony.threshold
-    shares = len(published_trustees(found, election_id, "tallied"))
+    services.elections.submit_decryption_share(election_id, body)
+    threshold = services.elections.election_key(election_id).ceremony.threshold
+    shares = len(published_trustees(services, election_id, "tallied"))
     outcome: dict[str, Any] = {
         "trustee": share.trustee,
         "accepted": True,
@@ -114,14 +114,14 @@ def accept_share(found: Services, election_id: str, body: bytes) -> dict[str, An
     }
     if shares >= threshold:
         try:
-            found.elections.publish_result(election_id)
+            services.elections.publish_result(election_id)
         except HonestBallotError as exc:
             # Another upload may have published it a moment ago; anything else is reported
             # (the share itself is stored and stays valid).
-            if found.elections.phase(election_id) != "done":
+            if services.elections.phase(election_id) != "done":
                 log.error("publishing the result of %s failed: %s", election_id, exc)
                 outcome["result_error"] = str(exc)
-        outcome["result_published"] = found.elections.phase(election_id) == "done"
+        outcome["result_published"] = services.elections.phase(election_id) == "done"
     return outcome
 
 
@@ -131,9 +131,9 @@ def accept_share(found: Services, election_id: str, body: bytes) -> dict[str, An
     "reads (checked there against the verified record)",
 )
 def get_tally(request: Request, election_id: str) -> Response:
-    found, _ = election_row(request, election_id)
+    services, _ = election_row(request, election_id)
     return Response(
-        tally_file(found, election_id),
+        tally_file(services, election_id),
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="{election_id}-tally.json"'},
     )
@@ -146,13 +146,13 @@ def get_tally(request: Request, election_id: str) -> Response:
     openapi_extra=json_body("a decryption-share file from 'honestballot trustee decrypt'"),
 )
 async def post_decryption_share(request: Request, election_id: str) -> JSONResponse:
-    found, _ = election_row(request, election_id)
+    services, _ = election_row(request, election_id)
     body = await request.body()
-    outcome = await run_in_threadpool(accept_share, found, election_id, body)
+    outcome = await run_in_threadpool(accept_share, services, election_id, body)
     return JSONResponse(outcome, status_code=201)
 
 
 @router.get("/api/e/{election_id}/trustees", summary="The trustees and whose share is in")
 def get_trustees(request: Request, election_id: str) -> dict[str, Any]:
-    found, row = election_row(request, election_id)
-    return trustee_status(found, election_id, str(row["phase"]))
+    services, row = election_row(request, election_id)
+    return trustee_status(services, election_id, str(row["phase"]))

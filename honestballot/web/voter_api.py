@@ -31,7 +31,14 @@ from honestballot.protocol.ballot import tracking_code
 from honestballot.record.ballot import ballot_from_json
 from honestballot.record.codec import parse_json
 from honestballot.service.voters.roll import VoterRow
-from honestballot.web.deps import SESSION, client_of, cookie, require_csrf, services, voter_session
+from honestballot.web.deps import (
+    SESSION,
+    client_of,
+    cookie,
+    require_csrf,
+    services_of,
+    voter_session,
+)
 from honestballot.web.errors import ApiError
 from honestballot.web.i18n import language_of, translator
 from honestballot.web.openapi import json_body
@@ -114,15 +121,15 @@ def api_signout(election_id: str, request: Request) -> Response:
 
 @router.get("/api/e/{election_id}/context", summary="The election as the ballot page needs it")
 def api_context(election_id: str, request: Request) -> JSONResponse:
-    svc = services(request)
-    public = public_context(svc, election_id)
-    return JSONResponse({**public, "phase": svc.elections.phase(election_id)})
+    services = services_of(request)
+    public = public_context(services, election_id)
+    return JSONResponse({**public, "phase": services.elections.phase(election_id)})
 
 
 @router.get("/api/e/{election_id}/me", summary="The signed-in voter")
 def api_me(election_id: str, request: Request) -> JSONResponse:
     session = voter_session(request, election_id)
-    voter = services(request).desk.voter(election_id, session.voter_id)
+    voter = services_of(request).desk.voter(election_id, session.voter_id)
     return JSONResponse({**_voter_json(voter), "name": voter.name})
 
 
@@ -132,7 +139,7 @@ async def api_credential(election_id: str, body: CredentialBody, request: Reques
     awaited without holding a thread."""
     require_csrf(request)
     session = voter_session(request, election_id)
-    desk = services(request).desk
+    desk = services_of(request).desk
     queued = await run_in_threadpool(
         desk.submit_credential, election_id, session.voter_id, body.credential, body.replaces
     )
@@ -152,11 +159,11 @@ async def api_cast(election_id: str, request: Request) -> JSONResponse:
     here rather than through a dependency: this is the hot path.)"""
     require_csrf(request)
     session = voter_session(request, election_id)
-    svc = services(request)
+    services = services_of(request)
     body = await request.body()
     client = client_of(request, session.session_id)
     queued = await asyncio.get_running_loop().run_in_executor(
-        svc.verifiers, svc.desk.submit_json, election_id, session.voter_id, body, client
+        services.verifiers, services.desk.submit_json, election_id, session.voter_id, body, client
     )
     receipt = await asyncio.wait_for(asyncio.wrap_future(queued), CAST_TIMEOUT_S)
     return JSONResponse(
@@ -177,7 +184,7 @@ async def api_cast(election_id: str, request: Request) -> JSONResponse:
 def api_audit(election_id: str, body: RawBody, request: Request) -> JSONResponse:
     require_csrf(request)
     session = voter_session(request, election_id)
-    choices = services(request).desk.audit(election_id, session.voter_id, body)
+    choices = services_of(request).desk.audit(election_id, session.voter_id, body)
     ballot = ballot_from_json(parse_json(body, limit=1 << 20)["ballot"])
     return JSONResponse({"choices": choices, "tracking_code": ballot.tracking_code()})
 
@@ -190,16 +197,16 @@ def api_audit_entry(election_id: str, tracking_hash: str, request: Request) -> d
     opening: ``held`` while voting is open (no place or time on the board yet),
     ``published`` with its place once the close has put it on the board.  Found by the
     whole tracking hash only."""
-    svc = services(request)
-    public_context(svc, election_id)
+    services = services_of(request)
+    public_context(services, election_id)
     if not re.fullmatch(r"[0-9a-f]{64}", tracking_hash):
         raise ApiError(404, "not_found", "a tracking hash is 64 lower-case hex characters")
     tracking = bytes.fromhex(tracking_hash)
     answer: dict[str, Any] = {"tracking_code": tracking_code(tracking)}
-    held = svc.elections.held_audit(election_id, tracking)
+    held = services.elections.held_audit(election_id, tracking)
     if held is not None:
         return {**answer, "status": "held", **held["body"]}
-    found = svc.board.event_by_tracking(election_id, tracking)
+    found = services.board.event_by_tracking(election_id, tracking)
     if found is None or found.kind != "audit":
         raise ApiError(404, "not_found", "no audited ballot with this tracking hash")
     body = parse_json(found.line)["body"]
@@ -208,11 +215,11 @@ def api_audit_entry(election_id: str, tracking_hash: str, request: Request) -> d
 
 @router.get("/api/e/{election_id}/ballots/{tracking_hash}", summary="A ballot's inclusion proof")
 def api_ballot_proof(election_id: str, tracking_hash: str, request: Request) -> JSONResponse:
-    svc = services(request)
-    public = public_context(svc, election_id)
-    found = ballot_event(svc, election_id, tracking_hash)
-    interval_ms = int(svc.config.tree_head_interval_s * 1000)
-    included = svc.elections.inclusion_proof(election_id, found.seq, sign_after_ms=interval_ms)
+    services = services_of(request)
+    public = public_context(services, election_id)
+    found = ballot_event(services, election_id, tracking_hash)
+    interval_ms = int(services.config.tree_head_interval_s * 1000)
+    included = services.elections.inclusion_proof(election_id, found.seq, sign_after_ms=interval_ms)
     if included is None:
         # the next periodic tree head will cover it; the page asks again
         return JSONResponse(
@@ -220,7 +227,7 @@ def api_ballot_proof(election_id: str, tracking_hash: str, request: Request) -> 
                 "status": "pending",
                 "seq": found.seq,
                 "tracking_code": tracking_code(bytes.fromhex(tracking_hash)),
-                "retry_after_s": max(1, round(svc.config.tree_head_interval_s)),
+                "retry_after_s": max(1, round(services.config.tree_head_interval_s)),
             },
             status_code=202,
         )

@@ -23,7 +23,7 @@ from honestballot.service.board.board_views import BoardEvent
 from honestballot.service.runtime import Services
 from honestballot.service.voters.roll import VoterRow
 from honestballot.service.voters.signin import VoterSession
-from honestballot.web.deps import SESSION, client_of, cookie, services
+from honestballot.web.deps import SESSION, client_of, cookie, services_of
 from honestballot.web.errors import ApiError
 
 #: the longest national ID text a form or request body may carry
@@ -33,23 +33,23 @@ MAX_ID_TEXT: Final = 128
 # -- the election -----------------------------------------------------------------------
 
 
-def election_context(svc: Services, election_id: str) -> ElectionContext:
+def election_context(services: Services, election_id: str) -> ElectionContext:
     """The election's context; 404 ``not_found`` if there is no such election."""
     try:
-        return svc.elections.context(election_id)
+        return services.elections.context(election_id)
     except ProtocolError:
         raise ApiError(404, "not_found", f"there is no election {election_id!r}") from None
 
 
-def public_context(svc: Services, election_id: str) -> dict[str, Any]:
+def public_context(services: Services, election_id: str) -> dict[str, Any]:
     """The election's public setup as the page needs it (it never changes: kept);
     404 ``not_found`` if there is no such election."""
-    return svc.board.public_context(election_id)
+    return services.board.public_context(election_id)
 
 
-def ballot_event(svc: Services, election_id: str, tracking_hash: str) -> BoardEvent:
+def ballot_event(services: Services, election_id: str, tracking_hash: str) -> BoardEvent:
     """The board event of the ballot with this tracking hash (hex); 404 if there is none."""
-    return svc.board.ballot_event(election_id, tracking_hash)
+    return services.board.ballot_event(election_id, tracking_hash)
 
 
 # -- sign-in ----------------------------------------------------------------------------
@@ -57,9 +57,9 @@ def ballot_event(svc: Services, election_id: str, tracking_hash: str) -> BoardEv
 
 async def request_code(request: Request, election_id: str, national_id: str) -> None:
     """Send a code if the ID is on the roll; take about as long either way."""
-    svc = services(request)
+    services = services_of(request)
     client = client_of(request)
-    wait = await run_in_threadpool(svc.code_requests.request, election_id, national_id, client)
+    wait = await run_in_threadpool(services.code_requests.request, election_id, national_id, client)
     if wait > 0:
         await asyncio.sleep(wait)
 
@@ -69,11 +69,13 @@ def verify_code(
 ) -> tuple[VoterSession, VoterRow]:
     """Exchange a sign-in code for a session (:class:`SignInFailed` if it is wrong); the
     sign-in service writes the step's activity row."""
-    return services(request).signin.verify_code(election_id, national_id, code, client_of(request))
+    return services_of(request).signin.verify_code(
+        election_id, national_id, code, client_of(request)
+    )
 
 
 def set_session(request: Request, response: Response, session: VoterSession) -> None:
     """Set the ``hb_session`` cookie on ``response``."""
-    svc = services(request)
-    token = svc.signin.session_token(session)
-    cookie(response, request, SESSION, str(token), svc.signin.session_ttl_s)
+    services = services_of(request)
+    token = services.signin.session_token(session)
+    cookie(response, request, SESSION, str(token), services.signin.session_ttl_s)

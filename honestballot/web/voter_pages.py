@@ -22,7 +22,7 @@ from honestballot.protocol.ballot import tracking_code
 from honestballot.service.runtime import Services
 from honestballot.service.security import tokens
 from honestballot.service.voters.signin import normalise_national_id
-from honestballot.web.deps import SESSION, cookie, require_csrf, services, voter_session
+from honestballot.web.deps import SESSION, cookie, require_csrf, services_of, voter_session
 from honestballot.web.i18n import language_of
 from honestballot.web.pages import render
 from honestballot.web.voter_common import (
@@ -46,22 +46,22 @@ _PENDING_DOMAIN: Final = "honestballot/voter-signin-form/v2"  # v2: one token fo
 # -- the national ID between the two sign-in pages ----------------------------------------
 
 
-def _pending_token(svc: Services, election_id: str, national_id: str) -> str:
-    expires = svc.signin.clock() + PENDING_TTL_S * 1000
+def _pending_token(services: Services, election_id: str, national_id: str) -> str:
+    expires = services.signin.clock() + PENDING_TTL_S * 1000
     payload = json.dumps([election_id, national_id, expires], separators=(",", ":")).encode()
-    return tokens.sign(svc.server_key(_PENDING_KEY), _PENDING_DOMAIN, payload)
+    return tokens.sign(services.server_key(_PENDING_KEY), _PENDING_DOMAIN, payload)
 
 
 def _pending_national_id(request: Request, election_id: str) -> str | None:
     """The national ID typed on this election's sign-in page, if the cookie is valid."""
-    svc = services(request)
+    services = services_of(request)
     token = request.cookies.get(PENDING, "")
     try:
-        payload = tokens.verify(svc.server_key(_PENDING_KEY), _PENDING_DOMAIN, token)
+        payload = tokens.verify(services.server_key(_PENDING_KEY), _PENDING_DOMAIN, token)
     except InvalidToken:
         return None
     eid, national_id, expires = json.loads(payload)
-    if eid != election_id or svc.signin.clock() >= int(expires):
+    if eid != election_id or services.signin.clock() >= int(expires):
         return None
     return str(national_id)
 
@@ -72,15 +72,15 @@ def _pending_national_id(request: Request, election_id: str) -> str | None:
 def _page(
     request: Request, election_id: str, template: str, status: int = 200, **ctx: Any
 ) -> HTMLResponse:
-    svc = services(request)
-    election = election_context(svc, election_id)
+    services = services_of(request)
+    election = election_context(services, election_id)
     return render(
         request,
         template,
         status,
         election_id=election_id,
         title=election.manifest.title.get(language_of(request)),
-        phase=svc.elections.phase(election_id),
+        phase=services.elections.phase(election_id),
         **ctx,
     )
 
@@ -103,27 +103,27 @@ def signin_page(election_id: str, request: Request) -> HTMLResponse:
 async def signin_form(election_id: str, request: Request) -> Response:
     form = await request.form()
     require_csrf(request, _field(form, "csrf"))
-    svc = services(request)
-    await run_in_threadpool(election_context, svc, election_id)
+    services = services_of(request)
+    await run_in_threadpool(election_context, services, election_id)
     national_id = _field(form, "national_id")[:MAX_ID_TEXT]
     try:
         await request_code(request, election_id, national_id)
         normal = normalise_national_id(national_id)
     except InvalidInput:
-        phase = await run_in_threadpool(svc.elections.phase, election_id)
+        phase = await run_in_threadpool(services.elections.phase, election_id)
         error = "voter.signin.bad_id" if phase == "open" else "voter.signin.not_open"
         return await run_in_threadpool(
             _page, request, election_id, "voter_signin.html", 400, error=error
         )
     response = _see_other(f"/e/{election_id}/code")
-    token = await run_in_threadpool(_pending_token, svc, election_id, normal)
+    token = await run_in_threadpool(_pending_token, services, election_id, normal)
     cookie(response, request, PENDING, token, PENDING_TTL_S)
     return response
 
 
 @router.get("/e/{election_id}/code", response_class=HTMLResponse, include_in_schema=False)
 def code_page(election_id: str, request: Request) -> Response:
-    election_context(services(request), election_id)
+    election_context(services_of(request), election_id)
     if _pending_national_id(request, election_id) is None:
         return _see_other(f"/e/{election_id}/signin")
     return _page(request, election_id, "voter_code.html", error=None)
@@ -133,7 +133,7 @@ def code_page(election_id: str, request: Request) -> Response:
 async def code_form(election_id: str, request: Request) -> Response:
     form = await request.form()
     require_csrf(request, _field(form, "csrf"))
-    await run_in_threadpool(election_context, services(request), election_id)
+    await run_in_threadpool(election_context, services_of(request), election_id)
     national_id = await run_in_threadpool(_pending_national_id, request, election_id)
     if national_id is None:
         return _see_other(f"/e/{election_id}/signin")
@@ -158,14 +158,14 @@ async def code_form(election_id: str, request: Request) -> Response:
 
 @router.get("/e/{election_id}/vote", response_class=HTMLResponse, include_in_schema=False)
 def vote_page(election_id: str, request: Request) -> Response:
-    svc = services(request)
-    election_context(svc, election_id)
+    services = services_of(request)
+    election_context(services, election_id)
     try:
         session = voter_session(request, election_id)
     except NotSignedIn:
         return _see_other(f"/e/{election_id}/signin")
-    voter = svc.desk.voter(election_id, session.voter_id)
-    fingerprint = public_context(svc, election_id)["base_hash"][:16]
+    voter = services.desk.voter(election_id, session.voter_id)
+    fingerprint = public_context(services, election_id)["base_hash"][:16]
     return _page(request, election_id, "voter_vote.html", name=voter.name, fingerprint=fingerprint)
 
 
@@ -182,9 +182,9 @@ async def signout_form(election_id: str, request: Request) -> Response:
     "/e/{election_id}/receipt/{tracking_hash}", response_class=HTMLResponse, include_in_schema=False
 )
 def receipt_page(election_id: str, tracking_hash: str, request: Request) -> Response:
-    svc = services(request)
-    election_context(svc, election_id)
-    found = ballot_event(svc, election_id, tracking_hash)
+    services = services_of(request)
+    election_context(services, election_id)
+    found = ballot_event(services, election_id, tracking_hash)
     when = datetime.fromtimestamp(found.time_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
     return _page(
         request,
