@@ -57,7 +57,14 @@ from honestballot.record.trustee import encode_decryption_share
 from honestballot.service.demo import copy_ballot, run_key_ceremony
 from honestballot.service.election import ElectionService
 from honestballot.store.sql import SqlStore
-from tests.test_verifier_tamper import board_secret_of, describe, failed, renumber, resign, verify
+from tests.verify.test_verifier_tamper import (
+    board_secret_of,
+    describe,
+    failed,
+    renumber,
+    resign,
+    verify,
+)
 
 ELECTION_ID = "board-property"
 UNITS = ("u1", "u2")

@@ -26,7 +26,7 @@ from honestballot.record.codec import canonical_bytes
 from honestballot.service.election import ElectionService
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record_file
-from tests.test_verifier_tamper import board_secret_of, resign
+from tests.verify.test_verifier_tamper import board_secret_of, resign
 
 N, K = 3, 2
 COUNTS = {"mayor/alice": 4, "mayor/bob": 2, "mayor/against-all": 0}

@@ -31,7 +31,7 @@ from honestballot.protocol.ballot import (
 )
 from honestballot.record.ballot import spoiled_from_json, spoiled_to_json
 from honestballot.verify.verifier import verify_record
-from tests.test_service import (  # the fixtures too
+from tests.service.test_service import (  # the fixtures too
     CHOICE,
     OTHER_CHOICE,
     Election,
