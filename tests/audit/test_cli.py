@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from honestballot.audit.cli import audit_command, synth_roll_command
-from tests.audit.conftest import ROLL_HEADER, roll_row, write_csv
+from tests.factories import ROLL_HEADER, roll_row, write_csv
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -19,7 +19,7 @@ from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditResult
 from honestballot.audit.schema import _trim_sql, normal_email_sql, normal_phone_sql
 from honestballot.service.roll_csv import normalize_email, normalize_phone
-from tests.audit.conftest import roll_row
+from tests.factories import roll_row
 
 MakeFile = Callable[[Sequence[dict[str, Any]]], Path]
 

@@ -11,7 +11,7 @@ from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditInputError, BadRowsError
 from honestballot.audit.schema import ROLL_COLUMNS, load_table
 from honestballot.errors import EncodingError, HonestBallotError
-from tests.audit.conftest import ROLL_HEADER, roll_row, write_csv
+from tests.factories import ROLL_HEADER, roll_row, write_csv
 
 
 def _line(row: dict[str, object]) -> str:
