@@ -421,6 +421,17 @@ def board_secret_of(url: str, election_id: str) -> Scalar:
         store.close()
 
 
+def close_and_export(service: ElectionService, url: str, directory: Path) -> Record:
+    """The tamper election's record as ``service`` (on the store at ``url``) exports it into
+    ``directory``, with the board's secret; the service's store is closed."""
+    path = directory / "record.jsonl"
+    service.export_record(TAMPER_ELECTION, str(path))
+    service.store.close()
+    return Record(
+        path.read_bytes().splitlines(), board_secret_of(url, TAMPER_ELECTION), TAMPER_ELECTION
+    )
+
+
 def build_tamper_record(directory: Path) -> Record:
     manifest = tamper_manifest()
     rng = SeededRandomness("tamper-suite")
@@ -447,12 +458,7 @@ def build_tamper_record(directory: Path) -> Record:
         share = create_decryption_share(secret, tally, rng)  # type: ignore[arg-type]
         service.submit_decryption_share(TAMPER_ELECTION, json.dumps(encode_decryption_share(share)))
     service.publish_result(TAMPER_ELECTION)
-    path = directory / "record.jsonl"
-    service.export_record(TAMPER_ELECTION, str(path))
-    service.store.close()
-    return Record(
-        path.read_bytes().splitlines(), board_secret_of(url, TAMPER_ELECTION), TAMPER_ELECTION
-    )
+    return close_and_export(service, url, directory)
 
 
 def resign(lines: list[bytes], election_id: str, secret: Scalar) -> list[bytes]:

@@ -46,6 +46,7 @@ from tests.factories import (
     Record,
     board_secret_of,
     build_tamper_record,
+    close_and_export,
     renumber,
     resign,
     tamper_manifest,
@@ -749,12 +750,7 @@ def _election_with(directory: Path, *, audits: int) -> Record:
         audited, opening = encrypt_ballot(ctx, voters[i % 2], TAMPER_CHOICES[i], rng)
         service.audit(TAMPER_ELECTION, audited, opening)
     service.close(TAMPER_ELECTION)
-    path = directory / "record.jsonl"
-    service.export_record(TAMPER_ELECTION, str(path))
-    service.store.close()
-    return Record(
-        path.read_bytes().splitlines(), board_secret_of(url, TAMPER_ELECTION), TAMPER_ELECTION
-    )
+    return close_and_export(service, url, directory)
 
 
 def test_a_cast_ballot_sharing_a_ciphertext_with_an_audit_is_caught(tmp_path: Path) -> None:
