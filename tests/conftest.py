@@ -2,15 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import cast
 
 import pytest
 
-from honestballot.crypto.randomness import SeededRandomness
-from honestballot.protocol.dkg import TrusteeSecret
-from honestballot.service.demo import demo_manifest, run_key_ceremony
 from tests.databases import KINDS, fresh_database
-from tests.helpers import DemoCeremonies, DemoCeremony
+from tests.factories import DemoCeremonies, DemoCeremony, demo_key_ceremony
 
 
 @pytest.fixture(params=KINDS)
@@ -28,10 +24,8 @@ def demo_ceremony(tmp_path_factory: pytest.TempPathFactory) -> DemoCeremonies:
 
     def ceremony(election_id: str) -> DemoCeremony:
         if election_id not in made:
-            manifest = demo_manifest(election_id)
             directory = tmp_path_factory.mktemp(f"ceremony-{election_id}")
-            key, secrets = run_key_ceremony(manifest, directory, SeededRandomness(election_id))
-            made[election_id] = DemoCeremony(manifest, key, cast(list[TrusteeSecret], secrets))
+            made[election_id] = demo_key_ceremony(election_id, directory)
         return made[election_id]
 
     return ceremony

@@ -1,49 +1,21 @@
-"""Plain helpers shared by several test modules (the shared fixtures are in conftest.py)."""
+"""Plain helpers shared by several test modules: threads, statement counts, the command
+line, verifying a record.  The builders are in factories.py, the shared fixtures in the
+conftest files."""
 
 from __future__ import annotations
 
-import datetime as dt
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from honestballot.audit.ids import iin_control_digit
-from honestballot.protocol.dkg import TrusteeSecret
-from honestballot.protocol.dkg_verify import ElectionKey
-from honestballot.protocol.manifest import Manifest
-
-
-def make_iin(born: dt.date, serial: int) -> str:
-    """A valid IIN (check digit and encoded birth date) for someone born on ``born``."""
-    century = "3" if born.year < 2000 else "5"
-    for s in range(serial, serial + 100):
-        first = f"{born:%y%m%d}{century}{s % 10000:04d}"
-        control = iin_control_digit(first)
-        if control is not None:
-            return first + str(control)
-    raise AssertionError("no issuable IIN")  # pragma: no cover
-
-
-@dataclass(frozen=True)
-class DemoCeremony:
-    """The demo manifest for one election id, and the election key and trustee secrets
-    of a 2-of-3 key ceremony run for it."""
-
-    manifest: Manifest
-    key: ElectionKey
-    secrets: list[TrusteeSecret]
-
-
-#: the ``demo_ceremony`` fixture: election id -> its ceremony (run once per session)
-DemoCeremonies = Callable[[str], DemoCeremony]
+from honestballot.verify.verifier import Report, verify_record
 
 
 def run_threads(target: Callable[..., None], arguments: Iterable[tuple[Any, ...]]) -> None:
@@ -91,3 +63,16 @@ def one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> Non
     assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
     for word in words:
         assert word in lines[0], result.stderr
+
+
+def verify(lines: list[bytes]) -> Report:
+    """The verifier's report on a record given as lines without their newlines."""
+    return verify_record([raw + b"\n" for raw in lines], workers=1)
+
+
+def failed(report: Report) -> set[str]:
+    return {c.name for c in report.failures}
+
+
+def describe(report: Report) -> str:
+    return "; ".join(f"{c.name}: {c.detail[:200]}" for c in report.failures) or "all passed"

@@ -7,11 +7,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from conftest import make_iin, make_snils, roll_row
-
 from honestballot.audit.config import AuditConfig, ClosedWindow
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditResult, Severity
+from tests.factories import make_iin, make_snils, roll_row
 
 MakeFile = Callable[[Sequence[dict[str, Any]]], Path]
 WINDOW = ClosedWindow.parse("2023-07-01T00:00/2023-07-15T00:00")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROLL_HEADER, roll_row, write_csv
 
 from honestballot.audit.cli import audit_command, synth_roll_command
+from tests.factories import ROLL_HEADER, roll_row, write_csv
 
 REPO = Path(__file__).resolve().parents[2]
 

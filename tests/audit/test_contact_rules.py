@@ -14,12 +14,12 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import roll_row
 
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditResult
 from honestballot.audit.schema import _trim_sql, normal_email_sql, normal_phone_sql
 from honestballot.service.voters.roll_csv import normalize_email, normalize_phone
+from tests.factories import roll_row
 
 MakeFile = Callable[[Sequence[dict[str, Any]]], Path]
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ROLL_HEADER, roll_row, write_csv
 
 from honestballot.audit.checks_roll import _burst_sql
 from honestballot.audit.csv_lines import has_blank_line
 from honestballot.audit.engine import run_audit
 from honestballot.audit.schema import _trim_sql
+from tests.factories import ROLL_HEADER, roll_row, write_csv
 
 
 def _has_blank_line_slowly(data: bytes) -> bool:

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ROLL_HEADER, roll_row, write_csv
 
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditInputError, BadRowsError
 from honestballot.audit.schema import ROLL_COLUMNS, load_table
 from honestballot.errors import EncodingError, HonestBallotError
+from tests.factories import ROLL_HEADER, roll_row, write_csv
 
 
 def _line(row: dict[str, object]) -> str:

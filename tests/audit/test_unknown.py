@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-from conftest import ROLL_HEADER, make_iin, make_snils, roll_row, write_csv
 
 from honestballot.audit.cli import audit_command
 from honestballot.audit.config import AuditConfig, ClosedWindow
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditResult, Severity, observer_summary, to_json
 from honestballot.audit.report_html import render
+from tests.factories import ROLL_HEADER, make_iin, make_snils, roll_row, write_csv
 
 MakeFile = Callable[[Sequence[dict[str, Any]]], Path]
 WINDOW = ClosedWindow.parse("2023-01-01T00:00/2024-01-01T00:00")

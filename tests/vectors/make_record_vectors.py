@@ -8,7 +8,7 @@ Run from the project root::
 The election is deterministic (:class:`SeededRandomness`, a fixed clock, SQLite in a
 temporary directory), so running the script again writes the same file.  The fields are
 documented in docs/record-format.md, "Test vectors".  :func:`derive_vectors` computes
-every value from the record's lines alone; ``tests/test_record_vectors.py`` checks that
+every value from the record's lines alone; ``tests/record/test_record_vectors.py`` checks that
 it reproduces the file.
 
 Every hash comes with its exact pre-image (hex), built here by :func:`preimage`, an

@@ -45,8 +45,7 @@ from honestballot.service.messages.senders import latest_code_for
 from honestballot.service.runtime import ServerConfig, Services
 from honestballot.verify.verifier import verify_record
 from tests.databases import KINDS, fresh_database
-from tests.helpers import DemoCeremony
-from tests.web.conftest import ELECTION, ROLL, roll_csv
+from tests.factories import WEB_ELECTION, WEB_ROLL, DemoCeremony, web_roll_csv
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +65,7 @@ STEP_TIMEOUT_MS = 60_000
 SERVER_START_S = 45.0
 TRACKING_CODE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
 
-VOTER = ROLL[0][0]
+VOTER = WEB_ROLL[0][0]
 
 Choice = dict[str, frozenset[str]]
 
@@ -157,9 +156,9 @@ def server(
         services = Services(config)
         try:
             services.elections.create(web_ceremony.manifest, web_ceremony.key)
-            services.roll.import_csv(ELECTION, roll_csv())
+            services.roll.import_csv(WEB_ELECTION, web_roll_csv())
             services.elections.open(
-                ELECTION, roll=lambda conn: services.roll.summary_body(ELECTION, conn)
+                WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
             )
             port = _free_port()
             log_path = tmp_path / "server.log"
@@ -189,7 +188,7 @@ def server(
                     env=env,
                 )
             running = Server(
-                f"http://127.0.0.1:{port}", ELECTION, outbox, log_path, services, process
+                f"http://127.0.0.1:{port}", WEB_ELECTION, outbox, log_path, services, process
             )
             try:
                 _wait_until_serving(running)

@@ -47,7 +47,7 @@ from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
 from honestballot.record.ballot import ballot_to_json, opening_to_json
-from tests.web.conftest import ROLL, WebElection
+from tests.factories import WEB_ROLL, WebElection
 
 EXAMPLES = 25
 #: cast and audit bodies: cheap to try, and where the parsers are
@@ -61,7 +61,7 @@ FUZZ_SETTINGS = settings(
 )
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
 
-FUZZ_VOTER = ROLL[1][0]
+FUZZ_VOTER = WEB_ROLL[1][0]
 
 
 class Auth:

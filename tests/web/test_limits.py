@@ -27,7 +27,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from honestballot.web.errors import install as install_errors
 from honestballot.web.security import DEFAULT_LIMIT, SecurityMiddleware, limit_for
-from tests.web.conftest import ROLL, WebElection, roll_csv
+from tests.factories import WEB_ROLL, WebElection, web_roll_csv
 from tests.web.test_organiser import NEW, sign_in_page
 from tests.web.test_voter_api import api, csrf_headers, event_count, new_client, signed_in
 
@@ -105,7 +105,7 @@ def test_the_request_is_chunked() -> None:
 def test_chunked_signin_over_the_limit(web: WebElection) -> None:
     client = new_client(web)
     headers = {**csrf_headers(web, client), "content-type": "application/json"}
-    nid = ROLL[0][0]
+    nid = WEB_ROLL[0][0]
     body = chunked(b'{"national_id": "' + nid.encode() + b'", "pad": "', 2 * DEFAULT_LIMIT, b'"}')
     r = client.post(api(web, "/signin"), content=body, headers=headers)
     assert_too_large(r, DEFAULT_LIMIT)
@@ -119,7 +119,7 @@ def test_chunked_signin_over_the_limit(web: WebElection) -> None:
 
 
 def test_chunked_ballot_over_the_limit(web: WebElection) -> None:
-    client = signed_in(web, ROLL[0][0])
+    client = signed_in(web, WEB_ROLL[0][0])
     headers = {**csrf_headers(web, client), "content-type": "application/json"}
     size = event_count(web)
     limit = limit_for(api(web, "/ballots"))
@@ -135,7 +135,7 @@ def test_chunked_roll_over_the_limit(web_setup: WebElection) -> None:
     assert limit > DEFAULT_LIMIT
     # a valid roll at the start: it would import if the rest were not cut off
     headers = {**web.organiser_headers(), "content-type": "text/csv"}
-    r = web.client.post(path, content=chunked(roll_csv(NEW), limit + 1), headers=headers)
+    r = web.client.post(path, content=chunked(web_roll_csv(NEW), limit + 1), headers=headers)
     assert_too_large(r, limit)
     for row in NEW:
         assert web.services.roll.voter_by_national_id(web.election_id, row[0]) is None
@@ -148,7 +148,7 @@ def test_chunked_roll_form_over_the_limit(web_setup: WebElection) -> None:
     path = f"/organiser/e/{web.election_id}/roll"
     limit = limit_for(path)
     file = ("roll", "roll.csv", "text/csv")
-    r = post_chunked_form(client, path, {"csrf": csrf}, file, roll_csv(NEW), limit + 1)
+    r = post_chunked_form(client, path, {"csrf": csrf}, file, web_roll_csv(NEW), limit + 1)
     assert_too_large(r, limit)
     assert web.services.roll.voter_by_national_id(web.election_id, NEW[0][0]) is None
 

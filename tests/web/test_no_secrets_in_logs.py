@@ -7,7 +7,7 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import ROLL, WebElection
+from tests.factories import WEB_ROLL, WebElection
 from tests.web.test_voter_api import CHOICE, api, cast, credential, encrypt, register
 
 
@@ -16,7 +16,7 @@ def test_a_whole_voter_session_logs_no_secret(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     client = TestClient(web.client.app, base_url="http://testserver")
-    nid = ROLL[0][0]
+    nid = WEB_ROLL[0][0]
     token = web.csrf(client)
     headers = {"x-csrf-token": token}
     # a wrong code first, then the right one

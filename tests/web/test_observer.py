@@ -33,7 +33,7 @@ from honestballot.service.board.election import Receipt
 from honestballot.verify.verifier import verify_record
 from honestballot.web.i18n import STRINGS
 from honestballot.web.observer import parse_board_query
-from tests.web.conftest import WebElection
+from tests.factories import WebElection
 
 STATIC = Path(__file__).parents[2] / "honestballot" / "web" / "static"
 #: the roll of conftest.py allows these credentials (no unit above its roll)

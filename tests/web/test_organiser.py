@@ -43,8 +43,7 @@ from honestballot.verify.verifier import verify_record
 from honestballot.web import organiser_api, organiser_pages
 from honestballot.web.i18n import LANGUAGES, STRINGS
 from honestballot.web.strings_organiser import STRINGS as ORGANISER_STRINGS
-from tests.helpers import DemoCeremonies
-from tests.web.conftest import ROLL, WebElection, roll_csv
+from tests.factories import WEB_ROLL, DemoCeremonies, WebElection, web_roll_csv
 
 OTHER = "web-other"
 TEMPLATES = Path(organiser_pages.__file__).with_name("templates")
@@ -250,31 +249,31 @@ def test_create_refuses_malformed_requests(web: WebElection, other: Other) -> No
 
 
 def test_import_more_voters(web_setup: WebElection) -> None:
-    r = post_roll(web_setup, roll_csv(NEW))
+    r = post_roll(web_setup, web_roll_csv(NEW))
     assert r.status_code == 201, r.text
-    assert r.json() == {"imported": 2, "voters": len(ROLL) + 2}
+    assert r.json() == {"imported": 2, "voters": len(WEB_ROLL) + 2}
     r = api(web_setup, "GET", f"{E}/status")
     assert r.json()["per_unit"]["station-2"] == 2
 
 
 def test_a_duplicate_national_id_is_refused_with_line_numbers(web_setup: WebElection) -> None:
-    rows = [NEW[0], (NEW[0][0], "Twin", "", "twin@example.org", "station-1"), ROLL[0]]
-    r = post_roll(web_setup, roll_csv(rows))
+    rows = [NEW[0], (NEW[0][0], "Twin", "", "twin@example.org", "station-1"), WEB_ROLL[0]]
+    r = post_roll(web_setup, web_roll_csv(rows))
     assert r.status_code == 400, r.text
     body = r.json()["error"]
     assert body["code"] == "roll_rejected"
     assert any(p.startswith("line 3:") and NEW[0][0] in p for p in body["problems"])
     assert any(p.startswith("line 4:") and "already on the roll" in p for p in body["problems"])
-    assert web_setup.services.roll.count("web-test") == len(ROLL)
+    assert web_setup.services.roll.count("web-test") == len(WEB_ROLL)
 
     r = post_roll(web_setup, b"national_id,name,phone,unit\n1,A,,nowhere\n")
     problems = r.json()["error"]["problems"]
     assert r.status_code == 400 and all(p.startswith("line 2:") for p in problems)
     assert len(problems) == 2  # no contact, unknown unit
 
-    r = api(web_setup, "POST", f"{E}/roll", content=roll_csv(NEW), headers=JSON)
+    r = api(web_setup, "POST", f"{E}/roll", content=web_roll_csv(NEW), headers=JSON)
     assert r.status_code == 415
-    assert web_setup.services.roll.count("web-test") == len(ROLL)
+    assert web_setup.services.roll.count("web-test") == len(WEB_ROLL)
 
 
 def test_a_shared_phone_needs_an_exception(web_setup: WebElection) -> None:
@@ -283,7 +282,7 @@ def test_a_shared_phone_needs_an_exception(web_setup: WebElection) -> None:
         ("910202400009", "Ivan Family", shared, "", "station-1"),
         ("910202400010", "Jana Family", "87015550011", "", "station-1"),
     ]
-    r = post_roll(web_setup, roll_csv(rows))
+    r = post_roll(web_setup, web_roll_csv(rows))
     assert r.status_code == 400
     assert any(p.startswith("line 3:") and "exception" in p for p in r.json()["error"]["problems"])
 
@@ -293,9 +292,9 @@ def test_a_shared_phone_needs_an_exception(web_setup: WebElection) -> None:
     r = api(web_setup, "GET", f"{E}/exceptions")
     assert r.json() == {"exceptions": [{"contact": "77015550011", "reason": "one family"}]}
 
-    r = post_roll(web_setup, roll_csv(rows))
+    r = post_roll(web_setup, web_roll_csv(rows))
     assert r.status_code == 201, r.text
-    assert r.json()["voters"] == len(ROLL) + 2
+    assert r.json()["voters"] == len(WEB_ROLL) + 2
 
     for bad in ({"contact": shared, "reason": "x"}, {"contact": "", "reason": "fine reason"}):
         r = post_json(web_setup, f"{E}/exceptions", bad)
@@ -320,7 +319,7 @@ def test_open_posts_the_roll_summary_and_the_board_verifies(web_setup: WebElecti
     assert roll["contact_exceptions"] == 1
     per_unit = {u["unit"]: u["voters"] for u in roll["voters_per_unit"]}
     assert per_unit == web_setup.services.roll.per_unit("web-test")
-    assert sum(per_unit.values()) == len(ROLL)
+    assert sum(per_unit.values()) == len(WEB_ROLL)
 
     report = verify_record(list(web_setup.services.elections.record_lines("web-test")), workers=1)
     assert report.passed, [(c.name, c.detail) for c in report.failures]
@@ -337,7 +336,7 @@ def test_actions_in_the_wrong_phase_are_409(web_setup: WebElection) -> None:
     assert api(web_setup, "POST", f"{E}/open").json() == {"phase": "open"}
     expect_409("POST", f"{E}/open")
     expect_409("POST", f"{E}/tally")
-    expect_409("POST", f"{E}/roll", content=roll_csv(NEW), headers=CSV_TYPE)
+    expect_409("POST", f"{E}/roll", content=web_roll_csv(NEW), headers=CSV_TYPE)
     exception = json.dumps({"contact": "a1@example.org", "reason": "too late"})
     expect_409("POST", f"{E}/exceptions", content=exception, headers=JSON)
     assert api(web_setup, "POST", f"{E}/close").json() == {"phase": "closed"}
@@ -346,7 +345,7 @@ def test_actions_in_the_wrong_phase_are_409(web_setup: WebElection) -> None:
     assert api(web_setup, "POST", f"{E}/tally").json() == {"phase": "tallied"}
     expect_409("POST", f"{E}/tally")
     assert [k for k, _ in events(web_setup)][-4:] == ["roll", "open", "close", "tally"]
-    assert web_setup.services.roll.count("web-test") == len(ROLL)
+    assert web_setup.services.roll.count("web-test") == len(WEB_ROLL)
 
 
 def test_an_empty_roll_cannot_be_opened(web: WebElection, other: Other) -> None:
@@ -361,7 +360,7 @@ def test_status_counts(web: WebElection) -> None:
     assert r.status_code == 200, r.text
     assert r.json() == {
         "phase": "open",
-        "voters": len(ROLL),
+        "voters": len(WEB_ROLL),
         "per_unit": {
             "station-1": 2,
             "station-2": 1,
@@ -459,7 +458,7 @@ def test_the_roll_downloads_but_the_activity_log_does_not(web: WebElection) -> N
     assert "web-test-roll-audit.csv" in download.headers["content-disposition"]
     roll = _csv(download)
     assert tuple(roll[0]) == ROLL_COLUMNS
-    assert sorted(row[0] for row in roll[1:]) == sorted(r[0] for r in ROLL)
+    assert sorted(row[0] for row in roll[1:]) == sorted(r[0] for r in WEB_ROLL)
 
     with web.services.store.transaction() as conn:
         for event in ("code-requested", "signed-in", "ballot-cast"):
@@ -469,11 +468,11 @@ def test_the_roll_downloads_but_the_activity_log_does_not(web: WebElection) -> N
                     "web-test",
                     time_ms=1_700_000_000_000,
                     event=event,
-                    voter=ROLL[0][0],
+                    voter=WEB_ROLL[0][0],
                     address="10.0.0.1",
                     device="dev-1",
                     user_agent="=cmd|' /C calc'!A0",
-                    contact=ROLL[0][2] if event == "code-requested" else None,
+                    contact=WEB_ROLL[0][2] if event == "code-requested" else None,
                 ),
             )
     # no route: with the token, without it, by cookie, in any form (an unknown route is
@@ -486,7 +485,7 @@ def test_the_roll_downloads_but_the_activity_log_does_not(web: WebElection) -> N
                 assert r.status_code == 404, (method, path, r.status_code, r.text)
                 if method != "HEAD":
                     assert error_code(r) == "not_found"
-                assert "ballot-cast" not in r.text and ROLL[0][0] not in r.text
+                assert "ballot-cast" not in r.text and WEB_ROLL[0][0] not in r.text
     paths = [getattr(route, "path", "") for route in organiser_api.router.routes]
     assert not [p for p in paths if "activity" in p], paths
     schema = web.client.get("/openapi.json").json()["paths"]
@@ -547,10 +546,10 @@ def test_the_audit_finds_what_happened_in_the_service(web: WebElection, other: O
     boss = TestClient(web.client.app, headers={"user-agent": BOSS_PHONE})
     own = TestClient(web.client.app, headers={"user-agent": "Mozilla/5.0 (X11) Firefox/128.0"})
     revoter = TestClient(web.client.app, headers={"user-agent": "Mozilla/5.0 (iPhone) Safari"})
-    on_boss_phone = [row[0] for row in ROLL[:5]]
+    on_boss_phone = [row[0] for row in WEB_ROLL[:5]]
     for national_id in on_boss_phone:
         _vote(web, boss, national_id)
-    _vote(web, own, ROLL[5][0])
+    _vote(web, own, WEB_ROLL[5][0])
     _vote(web, revoter, on_boss_phone[0], again="-again")
     r = boss.post(
         f"/api/e/{web.election_id}/signin",
@@ -565,10 +564,10 @@ def test_the_audit_finds_what_happened_in_the_service(web: WebElection, other: O
     assert found["view"] == "organiser" and found["bad_rows"] == []
     # every voter signed in, registered, cast: three events each, the re-vote's three,
     # and the stranger's one
-    assert found["rows_read"] == {"roll": len(ROLL), "activity": 3 * len(ROLL) + 3 + 1}
+    assert found["rows_read"] == {"roll": len(WEB_ROLL), "activity": 3 * len(WEB_ROLL) + 3 + 1}
     assert found["roll_rows_without"] == {
-        "birth_date": len(ROLL),
-        "enrolled_at": len(ROLL),
+        "birth_date": len(WEB_ROLL),
+        "enrolled_at": len(WEB_ROLL),
         "organisation": 0,
     }
     assert "input.bad_row" not in {f["check"] for f in found["findings"]}
@@ -586,20 +585,20 @@ def test_the_audit_finds_what_happened_in_the_service(web: WebElection, other: O
     assert {r["group"] for r in burst} == {boss_device} and len(burst) == 5
     from_log = [f for f in found["findings"] if f["check"].startswith(LOG_CHECKS)]
     records = [(f["check"], r) for f in from_log for r in f["records"]]
-    assert ROLL[5][0] not in json.dumps(records)
+    assert WEB_ROLL[5][0] not in json.dumps(records)
     named = sorted((check, r["group"]) for check, r in records if r["voter"] == on_boss_phone[0])
     assert named == [("cast.device_burst", boss_device), ("device.many_voters", boss_device)]
     # the checks that need a birth date or an enrolment time say they were not applied
     for check in ("roll.implausible_age", "roll.impossible_birth_date", "enrol.operator_burst"):
         rule = next(f["rule"] for f in found["findings"] if f["check"] == check)
-        assert f"not applied to {len(ROLL)} row(s) without" in rule, rule
+        assert f"not applied to {len(WEB_ROLL)} row(s) without" in rule, rule
 
     sign_in_page(web.client, web.organiser_token)
     page = web.client.get("/organiser/e/web-test/audit?lang=en")
     assert page.status_code == 200, page.text
     for text in ("device.many_voters", "cast.device_burst", "activity.unknown_voter"):
         assert text in page.text
-    assert f"not applied to {len(ROLL)} row(s) without a birth date" in page.text
+    assert f"not applied to {len(WEB_ROLL)} row(s) without a birth date" in page.text
     assert "The audit cannot run" not in page.text
 
     # an election with no voter and no activity: every check runs and finds nothing
@@ -662,11 +661,11 @@ def test_the_pages_end_to_end(web_setup: WebElection) -> None:
     dashboard = client.get("/organiser/e/web-test")
     assert dashboard.status_code == 200
     assert 'data-phase="setup"' in dashboard.text
-    assert f'id="voters-total">{len(ROLL)}<' in dashboard.text
+    assert f'id="voters-total">{len(WEB_ROLL)}<' in dashboard.text
     csrf = page_csrf(dashboard.text)
 
     # a roll with a problem: the dashboard lists it, nothing is stored
-    bad = roll_csv([NEW[0], (NEW[0][0], "Twin", "", "t@example.org", "station-1")])
+    bad = web_roll_csv([NEW[0], (NEW[0][0], "Twin", "", "t@example.org", "station-1")])
     r = client.post(
         "/organiser/e/web-test/roll",
         files={"roll": ("roll.csv", bad, "text/csv")},
@@ -677,12 +676,12 @@ def test_the_pages_end_to_end(web_setup: WebElection) -> None:
 
     r = client.post(
         "/organiser/e/web-test/roll",
-        files={"roll": ("roll.csv", roll_csv(NEW), "text/csv")},
+        files={"roll": ("roll.csv", web_roll_csv(NEW), "text/csv")},
         data={"csrf": csrf},
         follow_redirects=False,
     )
     assert r.status_code == 303 and r.headers["location"] == "/organiser/e/web-test?done=roll"
-    assert f'id="voters-total">{len(ROLL) + 2}<' in client.get(r.headers["location"]).text
+    assert f'id="voters-total">{len(WEB_ROLL) + 2}<' in client.get(r.headers["location"]).text
 
     r = client.post(
         "/organiser/e/web-test/exceptions",
@@ -782,13 +781,13 @@ def test_forms_without_csrf_are_refused(web_setup: WebElection) -> None:
         r = client.post(path, data=data)
         assert r.status_code == 403, (path, r.text)
     r = client.post(
-        "/organiser/e/web-test/roll", files={"roll": ("r.csv", roll_csv(NEW), "text/csv")}
+        "/organiser/e/web-test/roll", files={"roll": ("r.csv", web_roll_csv(NEW), "text/csv")}
     )
     assert r.status_code == 403
     # the API with the page cookie needs the CSRF header too
     assert client.post(f"{E}/open").status_code == 403
     assert web_setup.services.elections.phase("web-test") == "setup"
-    assert web_setup.services.roll.count("web-test") == len(ROLL)
+    assert web_setup.services.roll.count("web-test") == len(WEB_ROLL)
     assert web_setup.services.roll.exception_count("web-test") == 0
 
 
@@ -874,9 +873,9 @@ def test_control_characters_in_contacts_and_reasons_are_a_clear_400(
     assert api(web_setup, "GET", f"{E}/exceptions").json() == {"exceptions": []}
 
     rows = [NEW[0], ("900101300099", "Zed", "", "z\x00z@example.org", "station-1")]
-    r = post_roll(web_setup, roll_csv(rows))
+    r = post_roll(web_setup, web_roll_csv(rows))
     assert r.status_code == 400 and error_code(r) == "roll_rejected", r.text
     assert r.json()["error"]["problems"] == [
         "line 3: e-mail 'z\\x00z@example.org' contains control or format characters"
     ]
-    assert web_setup.services.roll.count("web-test") == len(ROLL)
+    assert web_setup.services.roll.count("web-test") == len(WEB_ROLL)

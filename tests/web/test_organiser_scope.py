@@ -26,8 +26,15 @@ from honestballot.record.trustee import encode_election_key
 from honestballot.service.security.organisers import Organiser, Organisers
 from honestballot.store.sql import SqlStore
 from honestballot.web import organiser_api, organiser_pages
-from tests.helpers import DemoCeremonies, DemoCeremony, one_line_error, run_cli
-from tests.web.conftest import ROLL, WebElection, as_json, roll_csv
+from tests.factories import (
+    WEB_ROLL,
+    DemoCeremonies,
+    DemoCeremony,
+    WebElection,
+    json_bytes,
+    web_roll_csv,
+)
+from tests.helpers import one_line_error, run_cli
 from tests.web.test_organiser import CSV_TYPE, JSON, NEW, WRONG_TOKEN, page_csrf, sign_in_page
 
 A = "web-test"  # the fixture's election, the scoped token's own
@@ -39,12 +46,12 @@ TOKEN = re.compile(r"hbo_[A-Za-z0-9_-]{32}")
 #: setup: method, path ({e} the election, {r} and {q} two of its reports), headers, body,
 #: and the status it answers on an election the token manages
 API_ROUTES: list[tuple[str, str, dict[str, str], bytes, int]] = [
-    ("POST", "/api/organiser/e/{e}/roll", CSV_TYPE, roll_csv(NEW), 201),
+    ("POST", "/api/organiser/e/{e}/roll", CSV_TYPE, web_roll_csv(NEW), 201),
     (
         "POST",
         "/api/organiser/e/{e}/exceptions",
         JSON,
-        as_json({"contact": "a1@example.org", "reason": "one family"}),
+        json_bytes({"contact": "a1@example.org", "reason": "one family"}),
         201,
     ),
     ("GET", "/api/organiser/e/{e}/exceptions", {}, b"", 200),
@@ -54,7 +61,7 @@ API_ROUTES: list[tuple[str, str, dict[str, str], bytes, int]] = [
         "POST",
         "/api/organiser/e/{e}/reports/{r}/publish",
         JSON,
-        as_json({"text": "A quota per manager", "attachment_public": True}),
+        json_bytes({"text": "A quota per manager", "attachment_public": True}),
         200,
     ),
     ("GET", "/api/organiser/e/{e}/reports/{r}/attachment", {}, b"", 200),
@@ -62,7 +69,7 @@ API_ROUTES: list[tuple[str, str, dict[str, str], bytes, int]] = [
         "POST",
         "/api/organiser/e/{e}/reports/{q}/reject",
         JSON,
-        as_json({"reason": "cannot be checked"}),
+        json_bytes({"reason": "cannot be checked"}),
         200,
     ),
     ("GET", "/api/organiser/e/{e}/roll-audit.csv", {}, b"", 200),
@@ -77,7 +84,7 @@ API_ROUTES: list[tuple[str, str, dict[str, str], bytes, int]] = [
 PAGE_ROUTES: list[tuple[str, str, dict[str, str] | None, bytes | None, int]] = [
     ("GET", "/organiser/e/{e}", None, None, 200),
     ("GET", "/organiser/e/{e}/audit", None, None, 200),
-    ("POST", "/organiser/e/{e}/roll", {}, roll_csv(NEW), 303),
+    ("POST", "/organiser/e/{e}/roll", {}, web_roll_csv(NEW), 303),
     (
         "POST",
         "/organiser/e/{e}/exceptions",
@@ -151,7 +158,7 @@ def scoped(web: WebElection, election_id: str = A) -> Scoped:
 def create_b(web: WebElection, other: DemoCeremony) -> None:
     """B, with the same roll as A and two pending reports (1 and 2, the ids used on A)."""
     web.services.elections.create(other.manifest, other.key)
-    web.services.roll.import_csv(B, roll_csv())
+    web.services.roll.import_csv(B, web_roll_csv())
     assert submit_reports(web, B) == (1, 2)
 
 
@@ -165,7 +172,7 @@ def submit_reports(web: WebElection, election_id: str) -> tuple[int, int]:
 def b_untouched(web: WebElection) -> None:
     s = web.services
     assert s.elections.phase(B) == "setup"
-    assert s.roll.count(B) == len(ROLL) and s.roll.exception_count(B) == 0
+    assert s.roll.count(B) == len(WEB_ROLL) and s.roll.exception_count(B) == 0
     assert s.reports.counts(B) == {"pending": 2, "published": 0, "rejected": 0}
     assert [ev.kind for ev in s.store.iter_events(B)] == ["setup"]
 
@@ -176,7 +183,7 @@ def path_of(template: str, election_id: str, reports: tuple[int, int] = (1, 2)) 
 
 
 def create_body(ceremony: DemoCeremony) -> bytes:
-    return as_json(
+    return json_bytes(
         {
             "manifest": manifest_to_json(ceremony.manifest),
             "election_key": encode_election_key(ceremony.key),
@@ -204,7 +211,7 @@ def test_a_scoped_token_does_everything_on_its_own_election(
         assert r.status_code == expected, (method, template, r.text)
     s = web_setup.services
     assert s.elections.phase(A) == "tallied"
-    assert s.roll.count(A) == len(ROLL) + len(NEW)
+    assert s.roll.count(A) == len(WEB_ROLL) + len(NEW)
     assert s.reports.counts(A) == {"pending": 0, "published": 1, "rejected": 1}
     b_untouched(web_setup)
     # the log names the organiser by its label, never by its token
@@ -279,8 +286,8 @@ def test_a_scoped_token_creates_only_its_own_election(
     client = web.client
     csrf = sign_in_page(client, theirs.token)
     files = {
-        "manifest": ("m.json", as_json(manifest_to_json(other.manifest))),
-        "election_key": ("k.json", as_json(encode_election_key(other.key))),
+        "manifest": ("m.json", json_bytes(manifest_to_json(other.manifest))),
+        "election_key": ("k.json", json_bytes(encode_election_key(other.key))),
     }
     r = client.post("/organiser/elections", files=files, data={"csrf": csrf})
     assert r.status_code == 403 and f"cannot create election {B!r}" in html.unescape(r.text)
@@ -325,7 +332,7 @@ def test_the_pages_with_a_scoped_token(web_setup: WebElection, other: DemoCeremo
         if expected == 200:
             csrf = page_csrf(r.text)
     s = web_setup.services
-    assert s.elections.phase(A) == "open" and s.roll.count(A) == len(ROLL) + len(NEW)
+    assert s.elections.phase(A) == "open" and s.roll.count(A) == len(WEB_ROLL) + len(NEW)
     assert s.reports.counts(A) == {"pending": 0, "published": 1, "rejected": 1}
     b_untouched(web_setup)
 
@@ -378,7 +385,7 @@ def test_an_all_elections_token_manages_both(web_setup: WebElection, other: Demo
         path = f"/api/organiser/e/{election_id}/status"
         assert call(web_setup, web_setup.organiser_token, "GET", path).status_code == 200
     path = f"/api/organiser/e/{B}/exceptions"
-    body = as_json({"contact": "a1@example.org", "reason": "one family"})
+    body = json_bytes({"contact": "a1@example.org", "reason": "one family"})
     r = call(web_setup, web_setup.organiser_token, "POST", path, headers=JSON, content=body)
     assert r.status_code == 201, r.text
     sign_in_page(web_setup.client, web_setup.organiser_token)

@@ -12,7 +12,7 @@ import zlib
 import pytest
 
 from honestballot.web.i18n import STRINGS
-from tests.web.conftest import WebElection
+from tests.factories import WebElection
 from tests.web.test_observer import assert_clean_page
 
 WHAT = "My manager told everyone in the office to send him a photo of the ballot screen."

@@ -17,7 +17,7 @@ from honestballot.crypto.merkle import verify_inclusion
 from honestballot.record.events import tree_head_from_json
 from honestballot.service.runtime import ServerConfig
 from honestballot.web.app import asgi
-from tests.web.conftest import ROLL, WebElection
+from tests.factories import WEB_ROLL, WebElection
 from tests.web.test_voter_api import CHOICE, api, cast, credential, encrypt, register
 
 
@@ -38,7 +38,7 @@ def second(web: WebElection) -> Iterator[TestClient]:
 def test_a_code_sent_by_one_process_signs_in_on_another(
     web: WebElection, second: TestClient
 ) -> None:
-    nid = ROLL[0][0]
+    nid = WEB_ROLL[0][0]
     a = TestClient(web.client.app, base_url="http://testserver")
     token = web.csrf(a)
     r = a.post(api(web, "/signin"), json={"national_id": nid}, headers={"x-csrf-token": token})
@@ -58,7 +58,7 @@ def test_a_code_sent_by_one_process_signs_in_on_another(
 
 
 def test_rate_limits_count_requests_to_every_process(web: WebElection, second: TestClient) -> None:
-    nid = ROLL[1][0]
+    nid = WEB_ROLL[1][0]
     statuses = []
     for client in (web.client, second, web.client, second):
         token = web.csrf(client)
@@ -73,7 +73,7 @@ def test_a_ballot_cast_on_one_process_is_proved_by_the_other(
     web: WebElection, second: TestClient
 ) -> None:
     client = TestClient(web.client.app, base_url="http://testserver")
-    web.sign_in(client, ROLL[0][0])
+    web.sign_in(client, WEB_ROLL[0][0])
     cred = credential("shared")
     assert register(web, client, cred).status_code == 201
     ballot, _, tracking = encrypt(web, cred, CHOICE)

@@ -22,7 +22,7 @@ import pytest
 from honestballot.service.snapshots import write_atomically
 from honestballot.web.security import CSP
 from honestballot.web.snapshot_files import SnapshotFiles, etag_of
-from tests.web.conftest import WebElection
+from tests.factories import WebElection
 
 SQLITE_ONLY = pytest.mark.parametrize("web", ["sqlite"], indirect=True)
 SECRET = b'{"secret": "must never be served"}'

@@ -14,7 +14,7 @@ from honestballot.cli.trustee import trustee_group
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.record.trustee import encode_trustee_secret, to_bytes
 from honestballot.verify.verifier import verify_record
-from tests.web.conftest import WebElection
+from tests.factories import WebElection
 from tests.web.test_observer import (
     OTHER,
     assert_clean_page,

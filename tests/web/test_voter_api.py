@@ -36,8 +36,8 @@ from honestballot.service.messages.senders import Message, read_outbox
 from honestballot.service.voters import signin_pacing
 from honestballot.service.voters.voting import CredentialItem
 from honestballot.store.schema import activity, voters
+from tests.factories import WEB_ROLL, WebElection
 from tests.helpers import statements_on
-from tests.web.conftest import ROLL, WebElection
 
 ANDROID_CHROME = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -46,9 +46,9 @@ ANDROID_CHROME = (
 CHOICE = {"chair": {"cand-2"}, "council": {"member-1", "member-4"}}
 OTHER_CHOICE = {"chair": {"against-all"}, "council": {"blank"}}
 
-AIGERIM = ROLL[0][0]  # phone and e-mail
-BORIS = ROLL[1][0]  # phone only
-CLARA = ROLL[2][0]  # e-mail only
+AIGERIM = WEB_ROLL[0][0]  # phone and e-mail
+BORIS = WEB_ROLL[1][0]  # phone only
+CLARA = WEB_ROLL[2][0]  # e-mail only
 
 
 def new_client(web: WebElection, **headers: str) -> TestClient:
@@ -478,7 +478,7 @@ def test_a_credential_batch_is_checked_item_by_item_and_writes_its_voters_at_onc
     earlier items left it, and all rows are read with one query and written with one
     statement (the election's lock is held for a fixed number of round trips)."""
     desk, roll, eid = web.services.desk, web.services.roll, web.election_id
-    v = [roll.voter_by_national_id(eid, row[0]) for row in ROLL]
+    v = [roll.voter_by_national_id(eid, row[0]) for row in WEB_ROLL]
     assert all(x is not None for x in v)
     v1, v2, v3, v4, v5 = (x for x in v[:5] if x is not None)
     c = [credential(f"batch-{i}").public for i in range(8)]

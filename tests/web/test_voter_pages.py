@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 
 from honestballot.web.i18n import LANGUAGES
 from honestballot.web.strings_voter import STRINGS
-from tests.web.conftest import ROLL, WebElection
+from tests.factories import WEB_ROLL, WebElection
 from tests.web.test_voter_api import cast, credential, encrypt, new_client, register, signed_in
 
-AIGERIM = ROLL[0][0]
-BORIS = ROLL[1][0]
+AIGERIM = WEB_ROLL[0][0]
+BORIS = WEB_ROLL[1][0]
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<script[^>]*>\s*[^<\s]", re.I)
 STYLE_ATTRIBUTE = re.compile(r"<[^>]*\sstyle\s*=", re.I)

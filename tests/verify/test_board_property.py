@@ -40,10 +40,7 @@ from honestballot.protocol.decryption import (
     combine_valid_shares,
     create_decryption_share,
 )
-from honestballot.protocol.dkg import TrusteeSecret
-from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.protocol.tally import compute_tally
 from honestballot.record.ballot import (
     ballot_from_json,
@@ -55,26 +52,21 @@ from honestballot.record.ballot import (
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.trustee import encode_decryption_share
 from honestballot.service.board.election import ElectionService
-from honestballot.service.demo import copy_ballot, run_key_ceremony
+from honestballot.service.demo import copy_ballot
 from honestballot.store.sql import SqlStore
-from tests.test_verifier_tamper import board_secret_of, describe, failed, renumber, resign, verify
+from tests.factories import (
+    PROPERTY_ELECTION,
+    PROPERTY_UNITS,
+    DemoCeremony,
+    board_secret_of,
+    key_ceremony,
+    property_manifest,
+    renumber,
+    resign,
+)
+from tests.helpers import describe, failed, verify
 
-ELECTION_ID = "board-property"
-UNITS = ("u1", "u2")
 RULES = "board.rules"
-
-
-def _label(en: str) -> Label:
-    return Label(f"{en} (рус)", f"{en} (қаз)", en)
-
-
-def small_manifest() -> Manifest:
-    """Two units; a vote-for-one contest of two candidates, and one of two candidates
-    with an explicit blank (three encrypted options): encryption stays cheap."""
-    q = Contest("q", _label("Q"), (Option("a", _label("A")), Option("b", _label("B"))), 1, 1, False)
-    r = Contest("r", _label("R"), (Option("x", _label("X")), Option("y", _label("Y"))), 0, 1, False)
-    units = tuple(Unit(u, _label(u)) for u in UNITS)
-    return Manifest(ELECTION_ID, _label("Property"), (q, r), units, 2)
 
 
 CHOICES: tuple[dict[str, set[str]], ...] = (
@@ -85,20 +77,9 @@ CHOICES: tuple[dict[str, set[str]], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Ceremony:
-    manifest: Manifest
-    key: ElectionKey
-    secrets: list[TrusteeSecret]
-
-
 @pytest.fixture(scope="module")
-def ceremony(tmp_path_factory: pytest.TempPathFactory) -> Ceremony:
-    manifest = small_manifest()
-    key, secrets = run_key_ceremony(
-        manifest, tmp_path_factory.mktemp("ceremony"), SeededRandomness(ELECTION_ID)
-    )
-    return Ceremony(manifest, key, [s for s in secrets if isinstance(s, TrusteeSecret)])
+def ceremony(tmp_path_factory: pytest.TempPathFactory) -> DemoCeremony:
+    return key_ceremony(property_manifest(), tmp_path_factory.mktemp("ceremony"), PROPERTY_ELECTION)
 
 
 # -- what the service refuses on private state only -----------------------------------
@@ -216,7 +197,7 @@ class HeldAudit:
 class Run:
     """The service under test, and a model of the election that predicts its answers."""
 
-    def __init__(self, c: Ceremony, directory: Path) -> None:
+    def __init__(self, c: DemoCeremony, directory: Path) -> None:
         self.ceremony = c
         self.url = f"sqlite:///{directory / 'store.sqlite'}"
         clock = itertools.count(1_760_000_000_000, 1000).__next__
@@ -327,7 +308,9 @@ class Run:
             f"{variant} in {unit}",
             variant,
             allowed and phase_ok,
-            _true(self.service.register_credential, ELECTION_ID, cred.public, unit, replaces=old),
+            _true(
+                self.service.register_credential, PROPERTY_ELECTION, cred.public, unit, replaces=old
+            ),
             forced,
         )
         if done:
@@ -340,7 +323,7 @@ class Run:
         return self.roll is None or len(self.active(unit)) < self.roll[unit]
 
     def op_register(self, a: int, _b: int) -> None:
-        unit = UNITS[a % 2]
+        unit = PROPERTY_UNITS[a % 2]
         variant = "register" if self._room(unit) else "register-unit-full"
         self._register(variant, generate_credential(self.rng), unit, None, allowed=self._room(unit))
 
@@ -367,13 +350,13 @@ class Run:
 
     def op_replace_unknown(self, a: int, _b: int) -> None:
         cred, ghost = generate_credential(self.rng), generate_credential(self.rng)
-        unit = UNITS[a % 2]
+        unit = PROPERTY_UNITS[a % 2]
         self._register("replace-unknown", cred, unit, None, ghost.public, allowed=False)
 
     def op_replace_other_unit(self, a: int, _b: int) -> None:
         voter = self.pick(self.active(), a)
         if voter is not None:
-            other = UNITS[1 - UNITS.index(voter.unit)]
+            other = PROPERTY_UNITS[1 - PROPERTY_UNITS.index(voter.unit)]
             cred = generate_credential(self.rng)
             self._register("replace-other-unit", cred, other, voter, allowed=False)
 
@@ -385,12 +368,12 @@ class Run:
             events: tuple[tuple[str, dict[str, Any]], ...] = (("open", {}),)
             variant, roll, small = "open", None, False
         else:
-            voters = {u: len(self.active(u)) + b % 3 for u in UNITS}
-            crowded = [u for u in UNITS if self.active(u)]
+            voters = {u: len(self.active(u)) + b % 3 for u in PROPERTY_UNITS}
+            crowded = [u for u in PROPERTY_UNITS if self.active(u)]
             small = a % 4 == 3 and bool(crowded)
             if small:  # a roll smaller than the active credentials of one unit
                 voters[crowded[b % len(crowded)]] = len(self.active(crowded[b % len(crowded)])) - 1
-            roll = {"voters_per_unit": [{"unit": u, "voters": voters[u]} for u in UNITS],
+            roll = {"voters_per_unit": [{"unit": u, "voters": voters[u]} for u in PROPERTY_UNITS],
                     "contact_exceptions": b}  # fmt: skip
             self.planned_roll = dict(voters)
             events = (("roll", roll), ("open", {}))
@@ -404,7 +387,9 @@ class Run:
             variant,
             variant,
             phase_ok and not small,
-            _true(self.service.open, ELECTION_ID, roll=None if body is None else lambda _c: body),
+            _true(
+                self.service.open, PROPERTY_ELECTION, roll=None if body is None else lambda _c: body
+            ),
             forced,
         )
         if done:
@@ -443,7 +428,7 @@ class Run:
             variant,
             variant,
             allowed,
-            lambda: self.service.cast(ELECTION_ID, json.dumps(ballot_to_json(ballot))),
+            lambda: self.service.cast(PROPERTY_ELECTION, json.dumps(ballot_to_json(ballot))),
             forced,
         )
         if receipt is None:
@@ -558,7 +543,7 @@ class Run:
             variant,
             variant,
             allowed and phase_ok,
-            lambda: self.service.audit(ELECTION_ID, ballot, opening),
+            lambda: self.service.audit(PROPERTY_ELECTION, ballot, opening),
             forced,
         )
         if answer is None:
@@ -630,7 +615,7 @@ class Run:
             return Forced("close", "close", (("close", {}),), position, frozenset({RULES}))
 
         if self.attempt("close", "close", phase_ok,
-                        _true(self.service.close, ELECTION_ID), forced):  # fmt: skip
+                        _true(self.service.close, PROPERTY_ELECTION), forced):  # fmt: skip
             self.phase = "closed"
             self.events += len(self.held) + 1
             self.held.clear()
@@ -647,7 +632,7 @@ class Run:
             return Forced("tally", "tally", (("tally", body),), position, frozenset({RULES}))
 
         tally = self.attempt("tally", "tally", phase_ok,
-                             lambda: self.service.tally(ELECTION_ID), forced)  # fmt: skip
+                             lambda: self.service.tally(PROPERTY_ELECTION), forced)  # fmt: skip
         if isinstance(tally, EncryptedTally):
             self.phase = "tallied"
             self.tally_published = tally
@@ -671,7 +656,7 @@ class Run:
             f"{variant} {trustee}",
             variant,
             phase_ok and not twice,
-            lambda: self.service.submit_decryption_share(ELECTION_ID, json.dumps(share_json)),
+            lambda: self.service.submit_decryption_share(PROPERTY_ELECTION, json.dumps(share_json)),
             forced,
         )
         if done:
@@ -688,8 +673,10 @@ class Run:
                           # the result.counts check; or, with events after it, the rules
                           self.expect(variant, phase_ok, "result.counts", RULES))  # fmt: skip
 
-        if self.attempt(variant, variant, phase_ok and enough,
-                        lambda: self.service.publish_result(ELECTION_ID), forced):  # fmt: skip
+        def publish() -> object:
+            return self.service.publish_result(PROPERTY_ELECTION)
+
+        if self.attempt(variant, variant, phase_ok and enough, publish, forced):
             self.phase = "done"
             self.events += 1
 
@@ -880,7 +867,7 @@ def moved_audits(lines: list[bytes], audits: list[HeldAudit]) -> list[tuple[str,
 )
 @given(ops=operations, finish=st.booleans())
 def test_random_operations_give_a_record_the_verifier_accepts_and_refusals_it_rejects(
-    ceremony: Ceremony, tmp_path_factory: pytest.TempPathFactory, ops: list[Op], finish: bool
+    ceremony: DemoCeremony, tmp_path_factory: pytest.TempPathFactory, ops: list[Op], finish: bool
 ) -> None:
     run = Run(ceremony, tmp_path_factory.mktemp("board-property"))
     try:
@@ -888,7 +875,7 @@ def test_random_operations_give_a_record_the_verifier_accepts_and_refusals_it_re
             run.run(op)
         if finish:
             run.finish()
-        lines = [raw.rstrip(b"\n") for raw in run.service.record_lines(ELECTION_ID)]
+        lines = [raw.rstrip(b"\n") for raw in run.service.record_lines(PROPERTY_ELECTION)]
     finally:
         run.service.store.close()
     trail = "\n  ".join(run.log)
@@ -900,14 +887,14 @@ def test_random_operations_give_a_record_the_verifier_accepts_and_refusals_it_re
     assert report.passed, f"the service's own record fails: {describe(report)}\n  {trail}"
 
     # 2. what the service refused, forced into the record, the verifier names
-    secret = board_secret_of(run.url, ELECTION_ID)
+    secret = board_secret_of(run.url, PROPERTY_ELECTION)
     missed: list[str] = []
     cases = [(f.what, f.expected, force(lines, f)) for f in run.refused] + [
         (variant, frozenset({RULES}), changed)
         for variant, changed in moved_audits(lines, run.audits)
     ]
     for what, expected, changed in cases:
-        forced_report = verify(_seal(changed, ELECTION_ID, secret))
+        forced_report = verify(_seal(changed, PROPERTY_ELECTION, secret))
         if not failed(forced_report) & expected:
             missed.append(
                 f"{what}: expected a failure of {sorted(expected)}, got: {describe(forced_report)}"

@@ -24,7 +24,7 @@ from honestballot.record.manifest import manifest_from_json, manifest_to_json
 from honestballot.service.demo import demo_manifest
 
 VECTORS: dict[str, Any] = json.loads(
-    (Path(__file__).parent / "vectors" / "ristretto255.json").read_text(encoding="utf-8")
+    (Path(__file__).parents[1] / "vectors" / "ristretto255.json").read_text(encoding="utf-8")
 )
 INVALID_POINTS = [v["encoding"] for v in VECTORS["invalid_encodings"]]
 B_HEX = GENERATOR.hex()

@@ -19,14 +19,14 @@ from honestballot.errors import InvalidShare, ProtocolError, VerificationFailed
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
 from honestballot.protocol.election import manifest_hash
-from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.protocol.manifest import Contest, Manifest, Option, Unit
 from honestballot.record import trustee as rec
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import canonical_bytes
 from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record_file
-from tests.test_verifier_tamper import board_secret_of, resign
+from tests.factories import board_secret_of, label, resign
 
 N, K = 3, 2
 COUNTS = {"mayor/alice": 4, "mayor/bob": 2, "mayor/against-all": 0}
@@ -48,9 +48,6 @@ def fails(*args: str | Path | int) -> BaseException:
 
 def city_manifest(election_id: str = ELECTION_ID) -> Manifest:
     """One vote-for-one contest with against-all, one unit too small to break out."""
-
-    def label(en: str) -> Label:
-        return Label(f"{en} (рус)", f"{en} (қаз)", en)
 
     mayor = Contest(
         "mayor",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from honestballot.store.sql import SqlStore
 from tests.helpers import one_line_error, run_cli
-from tests.test_activity import (  # the store fixture too
+from tests.service.test_activity import (  # the store fixture too
     ELECTION,
     store,  # noqa: F401
     write_exports,

@@ -28,7 +28,7 @@ from honestballot.crypto.group import (
 from honestballot.errors import EncodingError
 
 VECTORS: dict[str, Any] = json.loads(
-    (Path(__file__).parent / "vectors" / "ristretto255.json").read_text(encoding="utf-8")
+    (Path(__file__).parents[1] / "vectors" / "ristretto255.json").read_text(encoding="utf-8")
 )
 MULTIPLES: list[dict[str, Any]] = VECTORS["generator_multiples"]
 INVALID: list[dict[str, Any]] = VECTORS["invalid_encodings"]

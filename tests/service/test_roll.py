@@ -25,7 +25,7 @@ from honestballot.service.voters.roll_csv import (
     normalize_phone,
 )
 from honestballot.store.sql import SqlStore
-from tests.helpers import DemoCeremonies, make_iin
+from tests.factories import DemoCeremonies, make_iin
 
 ELECTION = "roll-test"
 UNITS = ("station-1", "station-2", "station-3", "station-4", "station-small")

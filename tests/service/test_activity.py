@@ -36,7 +36,7 @@ from honestballot.service.board.election import ElectionService
 from honestballot.service.voters.roll import Roll
 from honestballot.store.schema import activity
 from honestballot.store.sql import SqlStore
-from tests.helpers import DemoCeremonies, make_iin
+from tests.factories import DemoCeremonies, make_iin
 
 ELECTION = "activity-test"
 T0 = 1_700_000_000_000  # 2023-11-14 22:13:20 UTC

@@ -14,7 +14,7 @@ from honestballot.record.ballot import ballot_to_json
 from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record
-from tests.helpers import DemoCeremonies
+from tests.factories import DemoCeremonies
 
 CHOICE = {"chair": {"cand-1"}, "council": {"member-2"}}
 

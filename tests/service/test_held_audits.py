@@ -7,8 +7,6 @@ credential and following its replacement) read the voter's audited choices, and 
 without the credential the audit sat on the board next to the ballot cast a moment later.
 """
 
-# ruff: noqa: F811  (the tests take the imported ``election`` fixture as an argument)
-
 from __future__ import annotations
 
 import json
@@ -31,14 +29,7 @@ from honestballot.protocol.ballot import (
 )
 from honestballot.record.ballot import spoiled_from_json, spoiled_to_json
 from honestballot.verify.verifier import verify_record
-from tests.test_service import (  # the fixtures too
-    CHOICE,
-    OTHER_CHOICE,
-    Election,
-    as_json,
-    ceremonies,  # noqa: F401
-    election,  # noqa: F401
-)
+from tests.factories import CHOICE, OTHER_CHOICE, Election, ballot_json
 
 
 def _record(election: Election, tmp_path: Path) -> list[bytes]:
@@ -119,7 +110,7 @@ def test_audits_are_held_off_the_board_until_the_close(election: Election, tmp_p
         election.cast(encrypt_ballot(election.ctx, voter, choice, election.rng)[0])
     # an audited ballot cannot be cast while its audit is held
     with pytest.raises(BallotRejected, match="audited"):
-        service.cast(eid, as_json(audited[0]))
+        service.cast(eid, ballot_json(audited[0]))
     service.close(eid)
     events = _events(_record(election, tmp_path))
     kinds = [e["kind"] for e in events]

@@ -20,7 +20,7 @@ from honestballot.crypto.group import L
 from honestballot.protocol.manifest import AGAINST_ALL, BLANK
 from honestballot.verify.verifier import verify_record
 
-VECTORS = Path(__file__).parent / "vectors"
+VECTORS = Path(__file__).parents[1] / "vectors"
 
 
 def _script() -> ModuleType:

@@ -25,7 +25,7 @@ from honestballot.service.board.election import ElectionService
 from honestballot.service.snapshots import LOCK_NAME, SnapshotWriter, turnout, write_snapshots
 from honestballot.store.schema import credentials, elections, voters
 from honestballot.store.sql import SqlStore
-from tests.helpers import DemoCeremonies
+from tests.factories import DemoCeremonies
 
 ELECTION = "snapshot-test"
 T0 = 1_709_296_440_000

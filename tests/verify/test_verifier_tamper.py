@@ -24,14 +24,11 @@ from typing import Any
 
 import pytest
 
-from honestballot.crypto.group import Scalar, base_mul
-from honestballot.crypto.merkle import MerkleTree, TreeHead, leaf_hash
+from honestballot.crypto.group import Scalar
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import BallotRejected
 from honestballot.protocol.ballot import alphas, encrypt_ballot
 from honestballot.protocol.credential import generate_credential
-from honestballot.protocol.decryption import create_decryption_share
-from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.record.ballot import (
     ballot_from_json,
     ballot_to_json,
@@ -39,14 +36,23 @@ from honestballot.record.ballot import (
     spoiled_to_json,
 )
 from honestballot.record.codec import canonical_bytes
-from honestballot.record.events import sign_tree_head
-from honestballot.record.trustee import encode_decryption_share
 from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import run_demo, run_key_ceremony
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import Report, verify_record
+from tests.factories import (
+    TAMPER_CHOICES,
+    TAMPER_ELECTION,
+    Record,
+    board_secret_of,
+    build_tamper_record,
+    close_and_export,
+    renumber,
+    resign,
+    tamper_manifest,
+)
+from tests.helpers import describe, failed, verify
 
-ELECTION_ID = "tamper-test"
 LOG = "log.tree-heads"
 EARLY = frozenset({"record.format", "setup"})  # checks that stop the run before the log
 
@@ -54,114 +60,9 @@ EARLY = frozenset({"record.format", "setup"})  # checks that stop the run before
 # -- the election under test ----------------------------------------------------------
 
 
-def _label(en: str) -> Label:
-    return Label(f"{en} (рус)", f"{en} (қаз)", en)
-
-
-def small_manifest() -> Manifest:
-    """Two contests (one with against-all, one with blank), three units, min unit size 2:
-    north (3 voters) is broken out; tiny (1) is not, and neither is south (2), since the
-    totals minus north and south would give away tiny's one ballot."""
-    mayor = Contest(
-        "mayor",
-        _label("Mayor"),
-        tuple(Option(f"c{i}", _label(f"Candidate {i}")) for i in (1, 2, 3)),
-        1,
-        1,
-        True,
-    )
-    council = Contest(
-        "council",
-        _label("Council"),
-        tuple(Option(f"m{i}", _label(f"Member {i}")) for i in (1, 2, 3)),
-        0,
-        2,
-        False,
-    )
-    units = (
-        Unit("north", _label("North")),
-        Unit("south", _label("South")),
-        Unit("tiny", _label("Tiny")),
-    )
-    return Manifest(ELECTION_ID, _label("Tamper test"), (mayor, council), units, 2)
-
-
-CHOICES: list[dict[str, set[str]]] = [
-    {"mayor": {"c1"}, "council": {"m1", "m2"}},
-    {"mayor": {"c2"}, "council": {"blank"}},
-    {"mayor": {"against-all"}, "council": {"m3"}},
-    {"mayor": {"c1"}, "council": {"m2"}},
-    {"mayor": {"c3"}, "council": {"m1", "m3"}},
-    {"mayor": {"c2"}, "council": {"m1"}},
-]
-UNITS = ["north", "north", "north", "south", "south", "tiny"]
-
-
-@dataclass(frozen=True)
-class Record:
-    lines: list[bytes]  # without the newline
-    board_secret: Scalar
-    election_id: str
-
-    def events(self) -> list[tuple[int, dict[str, Any]]]:
-        """(line index, parsed event) for every event line."""
-        out = []
-        for i, raw in enumerate(self.lines):
-            obj = json.loads(raw)
-            if obj.get("type") == "event":
-                out.append((i, obj))
-        return out
-
-    def line_of(self, kind: str, nth: int = 0) -> int:
-        return [i for i, ev in self.events() if ev["kind"] == kind][nth]
-
-
-def board_secret_of(url: str, election_id: str) -> Scalar:
-    store = SqlStore(url)
-    try:
-        with store.engine.connect() as conn:
-            row = store.election_row(conn, election_id)
-        assert row is not None
-        return Scalar.decode(bytes.fromhex(row["board_secret"]))
-    finally:
-        store.close()
-
-
-def build_small_election(directory: Path) -> Record:
-    manifest = small_manifest()
-    rng = SeededRandomness("tamper-suite")
-    key, secrets = run_key_ceremony(manifest, directory, rng)
-    url = f"sqlite:///{directory / 'store.sqlite'}"
-    clock = itertools.count(1_760_000_000_000, 1000).__next__
-    service = ElectionService(SqlStore(url), rng, clock=clock)
-    ctx = service.create(manifest, key)
-    creds = [generate_credential(rng) for _ in UNITS]
-    for cred, unit in zip(creds, UNITS, strict=True):
-        service.register_credential(ELECTION_ID, cred.public, unit)
-    service.open(ELECTION_ID)
-    spoiled, opening = encrypt_ballot(ctx, creds[0], CHOICES[1], rng)
-    service.audit(ELECTION_ID, spoiled, opening)
-    for cred, choice in zip(creds, CHOICES, strict=True):
-        ballot, _ = encrypt_ballot(ctx, cred, choice, rng)
-        service.cast(ELECTION_ID, json.dumps(ballot_to_json(ballot)))
-    service.publish_tree_head(ELECTION_ID)
-    revote, _ = encrypt_ballot(ctx, creds[3], CHOICES[4], rng)
-    assert service.cast(ELECTION_ID, json.dumps(ballot_to_json(revote))).superseded
-    service.close(ELECTION_ID)
-    tally = service.tally(ELECTION_ID)
-    for secret in (secrets[0], secrets[2]):  # trustee 2 is absent
-        share = create_decryption_share(secret, tally, rng)  # type: ignore[arg-type]
-        service.submit_decryption_share(ELECTION_ID, json.dumps(encode_decryption_share(share)))
-    service.publish_result(ELECTION_ID)
-    path = directory / "record.jsonl"
-    service.export_record(ELECTION_ID, str(path))
-    service.store.close()
-    return Record(path.read_bytes().splitlines(), board_secret_of(url, ELECTION_ID), ELECTION_ID)
-
-
 @pytest.fixture(scope="session")
 def record(tmp_path_factory: pytest.TempPathFactory) -> Record:
-    return build_small_election(tmp_path_factory.mktemp("tamper"))
+    return build_tamper_record(tmp_path_factory.mktemp("tamper"))
 
 
 @pytest.fixture(scope="session")
@@ -173,56 +74,6 @@ def demo_record(tmp_path_factory: pytest.TempPathFactory) -> Record:
         board_secret_of(outcome.database_url, outcome.election_id),
         outcome.election_id,
     )
-
-
-# -- helpers ---------------------------------------------------------------------------
-
-
-def verify(lines: list[bytes]) -> Report:
-    return verify_record([raw + b"\n" for raw in lines], workers=1)
-
-
-def failed(report: Report) -> set[str]:
-    return {c.name for c in report.failures}
-
-
-def describe(report: Report) -> str:
-    return "; ".join(f"{c.name}: {c.detail[:200]}" for c in report.failures) or "all passed"
-
-
-def resign(lines: list[bytes], election_id: str, secret: Scalar) -> list[bytes]:
-    """What a server holding the board key can do: recompute the Merkle tree over the
-    (changed) events and re-sign every tree head, each for the events before it."""
-    board_key = base_mul(secret)
-    rng = SeededRandomness("malicious board")
-    events = [raw for raw in lines[1:] if json.loads(raw).get("type") == "event"]
-    tree = MerkleTree(leaf_hash(raw) for raw in events)
-    out, position = [lines[0]], 0
-    for raw in lines[1:]:
-        obj = json.loads(raw)
-        if obj.get("type") == "tree-head":
-            head = TreeHead(
-                size=position, root=tree.root(position), timestamp_ms=obj["timestamp_ms"]
-            )
-            sth = sign_tree_head(head, election_id, secret, board_key, rng)
-            out.append(canonical_bytes(sth.to_json()))
-        else:
-            position += obj.get("type") == "event"
-            out.append(raw)
-    return out
-
-
-def renumber(lines: list[bytes]) -> list[bytes]:
-    """Give events dense sequence numbers again (after a line was dropped or copied)."""
-    out, seq = [], 0
-    for raw in lines:
-        obj = json.loads(raw)
-        if obj.get("type") == "event":
-            obj["seq"] = seq
-            seq += 1
-            raw = canonical_bytes(obj)
-        out.append(raw)
-    return out
 
 
 # -- generated field mutations --------------------------------------------------------
@@ -400,7 +251,7 @@ def _mutation_params() -> list[Any]:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        rec = build_small_election(Path(tmp))
+        rec = build_tamper_record(Path(tmp))
     _REFERENCE.extend(rec.lines)
     params = []
     for m in field_mutations(rec):
@@ -881,7 +732,7 @@ def test_audits_out_of_order_or_timed_apart_from_the_close_are_caught(
 def _election_with(directory: Path, *, audits: int) -> Record:
     """A small election on the tamper suite's manifest: two voters in north, one ballot
     each, ``audits`` audits, closed (no tally)."""
-    manifest = small_manifest()
+    manifest = tamper_manifest()
     rng = SeededRandomness(f"board-rules-{audits}")
     key, _ = run_key_ceremony(manifest, directory, rng)
     url = f"sqlite:///{directory / 'store.sqlite'}"
@@ -890,19 +741,16 @@ def _election_with(directory: Path, *, audits: int) -> Record:
     ctx = service.create(manifest, key)
     voters = [generate_credential(rng) for _ in range(2)]
     for voter in voters:
-        service.register_credential(ELECTION_ID, voter.public, "north")
-    service.open(ELECTION_ID)
+        service.register_credential(TAMPER_ELECTION, voter.public, "north")
+    service.open(TAMPER_ELECTION)
     for voter in voters:
-        ballot, _ = encrypt_ballot(ctx, voter, CHOICES[0], rng)
-        service.cast(ELECTION_ID, json.dumps(ballot_to_json(ballot)))
+        ballot, _ = encrypt_ballot(ctx, voter, TAMPER_CHOICES[0], rng)
+        service.cast(TAMPER_ELECTION, json.dumps(ballot_to_json(ballot)))
     for i in range(audits):
-        audited, opening = encrypt_ballot(ctx, voters[i % 2], CHOICES[i], rng)
-        service.audit(ELECTION_ID, audited, opening)
-    service.close(ELECTION_ID)
-    path = directory / "record.jsonl"
-    service.export_record(ELECTION_ID, str(path))
-    service.store.close()
-    return Record(path.read_bytes().splitlines(), board_secret_of(url, ELECTION_ID), ELECTION_ID)
+        audited, opening = encrypt_ballot(ctx, voters[i % 2], TAMPER_CHOICES[i], rng)
+        service.audit(TAMPER_ELECTION, audited, opening)
+    service.close(TAMPER_ELECTION)
+    return close_and_export(service, url, directory)
 
 
 def test_a_cast_ballot_sharing_a_ciphertext_with_an_audit_is_caught(tmp_path: Path) -> None:
@@ -914,14 +762,17 @@ def test_a_cast_ballot_sharing_a_ciphertext_with_an_audit_is_caught(tmp_path: Pa
     directory.mkdir()
     rec = _election_with(directory, audits=1)
     store = SqlStore(f"sqlite:///{directory / 'store.sqlite'}")
-    ctx = ElectionService(store).context(ELECTION_ID)
+    ctx = ElectionService(store).context(TAMPER_ELECTION)
     store.close()
     # a ballot and an audited one made with the same randomness, under two credentials
     mine, _ = encrypt_ballot(
-        ctx, generate_credential(SeededRandomness("mine")), CHOICES[0], SeededRandomness("r")
+        ctx, generate_credential(SeededRandomness("mine")), TAMPER_CHOICES[0], SeededRandomness("r")
     )
     copy, opening = encrypt_ballot(
-        ctx, generate_credential(SeededRandomness("other")), CHOICES[0], SeededRandomness("r")
+        ctx,
+        generate_credential(SeededRandomness("other")),
+        TAMPER_CHOICES[0],
+        SeededRandomness("r"),
     )
     assert alphas(mine) == alphas(copy)
     # the first voter's credential and ballot become ``mine``; the audit becomes ``copy``
@@ -947,21 +798,21 @@ def test_the_service_refuses_an_audit_sharing_a_ciphertext_with_any_cast_ballot(
 ) -> None:
     """Not only the auditing credential's own ballots: a ballot cast by another credential
     with the same randomness can no more be opened by an audit."""
-    manifest = small_manifest()
+    manifest = tamper_manifest()
     rng = SeededRandomness("shared-alpha")
     key, _ = run_key_ceremony(manifest, tmp_path, rng)
     service = ElectionService(SqlStore(f"sqlite:///{tmp_path / 'store.sqlite'}"), rng)
     ctx = service.create(manifest, key)
     a, b = generate_credential(rng), generate_credential(rng)
     for voter in (a, b):
-        service.register_credential(ELECTION_ID, voter.public, "north")
-    service.open(ELECTION_ID)
-    cast, _ = encrypt_ballot(ctx, a, CHOICES[0], SeededRandomness("same r"))
-    copy, opening = encrypt_ballot(ctx, b, CHOICES[0], SeededRandomness("same r"))
+        service.register_credential(TAMPER_ELECTION, voter.public, "north")
+    service.open(TAMPER_ELECTION)
+    cast, _ = encrypt_ballot(ctx, a, TAMPER_CHOICES[0], SeededRandomness("same r"))
+    copy, opening = encrypt_ballot(ctx, b, TAMPER_CHOICES[0], SeededRandomness("same r"))
     assert alphas(cast) == alphas(copy) and cast.tracking_hash() != copy.tracking_hash()
-    service.cast(ELECTION_ID, json.dumps(ballot_to_json(cast)))
+    service.cast(TAMPER_ELECTION, json.dumps(ballot_to_json(cast)))
     with pytest.raises(BallotRejected, match="ciphertexts of a ballot cast"):
-        service.audit(ELECTION_ID, copy, opening)
+        service.audit(TAMPER_ELECTION, copy, opening)
     service.store.close()
 
 

@@ -1,0 +1,496 @@
+"""Builders shared by the tests: IINs, rolls and activity logs, manifests, key ceremonies,
+elections on the service, a running web app, and election records (and forgeries of
+them).  Plain functions and classes only: the fixtures that call them are in the
+conftest files.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from honestballot.audit.ids import iin_control_digit, snils_checksum
+from honestballot.crypto.group import Scalar, base_mul
+from honestballot.crypto.merkle import MerkleTree, TreeHead, leaf_hash
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot
+from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.decryption import create_decryption_share
+from honestballot.protocol.dkg import TrusteeSecret
+from honestballot.protocol.dkg_verify import ElectionKey
+from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.record.ballot import ballot_to_json
+from honestballot.record.codec import canonical_bytes
+from honestballot.record.events import sign_tree_head
+from honestballot.record.trustee import encode_decryption_share
+from honestballot.service.board.election import ElectionService, Receipt
+from honestballot.service.demo import demo_manifest, run_key_ceremony
+from honestballot.service.messages.senders import latest_code_for
+from honestballot.service.runtime import ServerConfig, Services
+from honestballot.store.sql import SqlStore
+from honestballot.verify.verifier import Report, verify_record
+from honestballot.web.app import asgi
+
+# -- people: IINs, SNILS, rolls and activity logs as CSV ------------------------------
+
+
+def make_iin(born: dt.date | str, serial: int, century_sex: int | None = None) -> str:
+    """A valid IIN (check digit and encoded birth date) for someone born on ``born`` (a
+    date or YYYY-MM-DD), built by the published algorithm: the first issuable serial from
+    ``serial`` on.  ``century_sex`` is the seventh digit (by default 3 for the 1900s and
+    5 for the 2000s)."""
+    if isinstance(born, str):
+        born = dt.date.fromisoformat(born)
+    century = century_sex if century_sex is not None else (3 if born.year < 2000 else 5)
+    for s in range(serial, serial + 100):
+        first = f"{born:%y%m%d}{century}{s % 10000:04d}"
+        control = iin_control_digit(first)
+        if control is not None:
+            return first + str(control)
+    raise AssertionError("no issuable IIN")  # pragma: no cover
+
+
+def make_snils(number: int) -> str:
+    """A valid SNILS (with its checksum) for the nine digits of ``number``."""
+    body = f"{number:09d}"
+    return f"{body[:3]}-{body[3:6]}-{body[6:]} {snils_checksum(body):02d}"
+
+
+#: the columns of the audit's roll and activity files (docs/audit.md)
+ROLL_HEADER = ("national_id", "name", "birth_date", "phone", "email", "unit", "organisation",
+               "operator", "enrolled_at", "confirmed")  # fmt: skip
+ACTIVITY_HEADER = ("time", "event", "voter", "address", "device", "user_agent", "contact",
+                   "session")  # fmt: skip
+
+
+def roll_row(i: int, **over: Any) -> dict[str, Any]:
+    """A clean row of the audit's roll for person ``i`` (unique IIN, phone, e-mail)."""
+    birth = f"19{60 + i % 30:02d}-0{1 + i % 9}-1{i % 10}"
+    row = {
+        "national_id": make_iin(birth, 10 * i),
+        "name": f"Person {i}",
+        "birth_date": birth,
+        "phone": f"+7701{i:07d}",
+        "email": f"p{i}@mail.example",
+        "unit": f"unit-{i % 3}",
+        "organisation": f"org-{i % 5}",
+        "operator": f"op-{i % 4}",
+        "enrolled_at": f"2023-0{1 + i % 6}-{10 + i % 15} {8 + i % 9:02d}:{i % 60:02d}:00",
+        "confirmed": "yes",
+    }
+    row.update(over)
+    return row
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[dict[str, Any]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(header), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+# -- manifests ------------------------------------------------------------------------
+
+
+def label(en: str) -> Label:
+    """A label from its English text, the Russian and Kazakh marked as such."""
+    return Label(f"{en} (рус)", f"{en} (қаз)", en)
+
+
+TAMPER_ELECTION = "tamper-test"
+
+
+def tamper_manifest() -> Manifest:
+    """Two contests (one with against-all, one with blank), three units, min unit size 2:
+    north (3 voters) is broken out; tiny (1) is not, and neither is south (2), since the
+    totals minus north and south would give away tiny's one ballot."""
+    mayor = Contest(
+        "mayor",
+        label("Mayor"),
+        tuple(Option(f"c{i}", label(f"Candidate {i}")) for i in (1, 2, 3)),
+        1,
+        1,
+        True,
+    )
+    council = Contest(
+        "council",
+        label("Council"),
+        tuple(Option(f"m{i}", label(f"Member {i}")) for i in (1, 2, 3)),
+        0,
+        2,
+        False,
+    )
+    units = (
+        Unit("north", label("North")),
+        Unit("south", label("South")),
+        Unit("tiny", label("Tiny")),
+    )
+    return Manifest(TAMPER_ELECTION, label("Tamper test"), (mayor, council), units, 2)
+
+
+PROPERTY_ELECTION = "board-property"
+PROPERTY_UNITS = ("u1", "u2")
+
+
+def property_manifest() -> Manifest:
+    """Two units; a vote-for-one contest of two candidates, and one of two candidates
+    with an explicit blank (three encrypted options): encryption stays cheap."""
+    q = Contest("q", label("Q"), (Option("a", label("A")), Option("b", label("B"))), 1, 1, False)
+    r = Contest("r", label("R"), (Option("x", label("X")), Option("y", label("Y"))), 0, 1, False)
+    units = tuple(Unit(u, label(u)) for u in PROPERTY_UNITS)
+    return Manifest(PROPERTY_ELECTION, label("Property"), (q, r), units, 2)
+
+
+# -- key ceremonies -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoCeremony:
+    """A manifest (the demo manifest for one election id, unless said otherwise), and the
+    election key and trustee secrets of a 2-of-3 key ceremony run for it."""
+
+    manifest: Manifest
+    key: ElectionKey
+    secrets: list[TrusteeSecret]
+
+
+#: the ``demo_ceremony`` fixture: election id -> its ceremony (run once per session)
+DemoCeremonies = Callable[[str], DemoCeremony]
+
+
+def key_ceremony(manifest: Manifest, directory: Path, seed: str) -> DemoCeremony:
+    """A 2-of-3 key ceremony for ``manifest``, its files in ``directory``."""
+    key, secrets = run_key_ceremony(manifest, directory, SeededRandomness(seed))
+    return DemoCeremony(manifest, key, [s for s in secrets if isinstance(s, TrusteeSecret)])
+
+
+def demo_key_ceremony(election_id: str, directory: Path) -> DemoCeremony:
+    """The demo manifest with ``election_id``, and a key ceremony seeded by the id."""
+    return key_ceremony(demo_manifest(election_id), directory, election_id)
+
+
+# -- an election on the service -------------------------------------------------------
+
+#: choices on the demo manifest
+CHOICE = {"chair": {"cand-1"}, "council": {"member-1", "member-2"}}
+OTHER_CHOICE = {"chair": {"cand-2"}, "council": {"blank"}}
+
+
+@dataclass
+class Election:
+    """An election on an ``ElectionService``, its voters' credentials and its ceremony."""
+
+    service: ElectionService
+    url: str
+    ctx: ElectionContext
+    voters: list[VoterCredential]
+    ceremony: DemoCeremony
+    rng: SeededRandomness
+
+    @property
+    def id(self) -> str:
+        return self.ctx.manifest.election_id
+
+    def events(self) -> int:
+        return sum(1 for _ in self.service.store.iter_events(self.id))
+
+    def kinds(self) -> list[str]:
+        return [ev.kind for ev in self.service.store.iter_events(self.id)]
+
+    def ballot(self, voter: int, choice: dict[str, set[str]] | None = None) -> EncryptedBallot:
+        return encrypt_ballot(self.ctx, self.voters[voter], choice or CHOICE, self.rng)[0]
+
+    def cast(self, ballot: EncryptedBallot) -> Receipt:
+        return self.service.cast(self.id, json.dumps(ballot_to_json(ballot)))
+
+    def decrypt_and_publish(self, trustees: tuple[int, ...] = (1, 3)) -> dict[str, int]:
+        tally = self.service.tally(self.id)
+        for t in trustees:
+            share = create_decryption_share(self.ceremony.secrets[t - 1], tally, self.rng)
+            self.service.submit_decryption_share(
+                self.id, json.dumps(encode_decryption_share(share))
+            )
+        return self.service.publish_result(self.id)
+
+    def record_report(self, directory: Path) -> Report:
+        """Export the record into ``directory`` and verify it."""
+        path = directory / "record.jsonl"
+        self.service.export_record(self.id, str(path))
+        return verify_record(path.read_bytes().splitlines(keepends=True), workers=1)
+
+
+def make_election(
+    ceremony: DemoCeremony,
+    directory: Path,
+    seed: str,
+    *,
+    voters: int = 4,
+    open_: bool = True,
+    url: str | None = None,
+) -> Election:
+    """The ceremony's election created on a store (a SQLite file in ``directory`` unless
+    ``url`` says otherwise), ``voters`` credentials registered over the demo's four
+    stations, and opened unless ``open_`` is false."""
+    directory.mkdir(parents=True, exist_ok=True)
+    url = url or f"sqlite:///{directory / 'store.sqlite'}"
+    rng = SeededRandomness(seed)
+    service = ElectionService(SqlStore(url), rng)
+    ctx = service.create(ceremony.manifest, ceremony.key)
+    creds = [generate_credential(rng) for _ in range(voters)]
+    for i, cred in enumerate(creds):
+        service.register_credential(ctx.manifest.election_id, cred.public, f"station-{i % 4 + 1}")
+    if open_:
+        service.open(ctx.manifest.election_id)
+    return Election(service, url, ctx, creds, ceremony, rng)
+
+
+def ballot_json(ballot: EncryptedBallot) -> str:
+    return json.dumps(ballot_to_json(ballot))
+
+
+def assert_refused(
+    e: Election, payload: bytes | str, error: type[BaseException] | tuple[type[BaseException], ...]
+) -> BaseException:
+    """Cast ``payload``; it must raise ``error`` and append nothing to the board."""
+    before = e.events()
+    heads = e.service.store.tree_head_lines(e.id)
+    with pytest.raises(error) as info:
+        e.service.cast(e.id, payload)
+    assert e.events() == before, "a refused ballot changed the board"
+    assert e.service.store.tree_head_lines(e.id) == heads
+    return info.value
+
+
+# -- a running web app ----------------------------------------------------------------
+
+WEB_ELECTION = "web-test"
+
+#: national_id, name, phone, email, unit
+WEB_ROLL = [
+    ("900101300001", "Aigerim Test", "+7 701 000 0001", "a1@example.org", "station-1"),
+    ("900101300002", "Boris Test", "+7 701 000 0002", "", "station-1"),
+    ("900101300003", "Clara Test", "", "c3@example.org", "station-2"),
+    ("900101300004", "Daniyar Test", "87010000004", "d4@example.org", "station-3"),
+    ("900101300005", "Elena Test", "+7 701 000 0005", "", "station-4"),
+    ("900101300006", "Farid Test", "+7 701 000 0006", "", "station-small"),
+]
+
+
+def web_roll_csv(rows: list[tuple[str, str, str, str, str]] = WEB_ROLL) -> bytes:
+    lines = ["national_id,name,phone,email,unit"] + [",".join(r) for r in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def json_bytes(obj: Any) -> bytes:
+    return json.dumps(obj).encode()
+
+
+@dataclass
+class WebElection:
+    client: TestClient
+    services: Services
+    election_id: str
+    outbox: Path
+    organiser_token: str
+    ceremony: DemoCeremony
+    database_url: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def organiser_headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.organiser_token}"}
+
+    def csrf(self, client: TestClient | None = None) -> str:
+        c = client or self.client
+        r = c.get("/api/csrf")
+        assert r.status_code == 200, r.text
+        token: str = r.json()["csrf"]
+        return token
+
+    def code_for(self, destination: str) -> str | None:
+        return latest_code_for(self.outbox, destination)
+
+    def sign_in(self, client: TestClient, national_id: str) -> dict[str, Any]:
+        """Request a code, read it from the outbox, exchange it for a session."""
+        token = self.csrf(client)
+        headers = {"x-csrf-token": token}
+        r = client.post(
+            f"/api/e/{self.election_id}/signin", json={"national_id": national_id}, headers=headers
+        )
+        assert r.status_code == 202, r.text
+        voter = self.services.roll.voter_by_national_id(self.election_id, national_id)
+        assert voter is not None
+        destination = voter.phone or voter.email
+        assert destination is not None
+        code = self.code_for(destination)
+        assert code is not None, "no code was sent"
+        r = client.post(
+            f"/api/e/{self.election_id}/session",
+            json={"national_id": national_id, "code": code},
+            headers=headers,
+        )
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+    def context(self) -> dict[str, Any]:
+        r = self.client.get(f"/api/e/{self.election_id}/context")
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+
+@contextmanager
+def open_web_election(
+    ceremony: DemoCeremony, tmp_path: Path, url: str, *, open_: bool
+) -> Iterator[WebElection]:
+    """The app over the database at ``url``, the election created with the ceremony, the
+    roll imported and an organiser token made; opened unless ``open_`` is false."""
+    outbox = tmp_path / "outbox"
+    config = ServerConfig(
+        database_url=url,
+        sender=f"file:{outbox}",
+        snapshot_dir=tmp_path / "snapshots",
+        background=False,
+        tree_head_interval_s=0.0,  # sign a head whenever a receipt check needs one
+    )
+    app = asgi(config)
+    with TestClient(app, base_url="http://testserver") as client:
+        services: Services = app.app.state.services  # type: ignore[attr-defined]
+        services.elections.create(ceremony.manifest, ceremony.key)
+        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
+        token = str(services.organisers.create_token("test organiser"))
+        if open_:
+            services.elections.open(
+                WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
+            )
+        yield WebElection(client, services, WEB_ELECTION, outbox, token, ceremony, url)
+
+
+# -- election records -----------------------------------------------------------------
+
+TAMPER_CHOICES: list[dict[str, set[str]]] = [
+    {"mayor": {"c1"}, "council": {"m1", "m2"}},
+    {"mayor": {"c2"}, "council": {"blank"}},
+    {"mayor": {"against-all"}, "council": {"m3"}},
+    {"mayor": {"c1"}, "council": {"m2"}},
+    {"mayor": {"c3"}, "council": {"m1", "m3"}},
+    {"mayor": {"c2"}, "council": {"m1"}},
+]
+TAMPER_UNITS = ["north", "north", "north", "south", "south", "tiny"]
+
+
+@dataclass(frozen=True)
+class Record:
+    lines: list[bytes]  # without the newline
+    board_secret: Scalar
+    election_id: str
+
+    def events(self) -> list[tuple[int, dict[str, Any]]]:
+        """(line index, parsed event) for every event line."""
+        out = []
+        for i, raw in enumerate(self.lines):
+            obj = json.loads(raw)
+            if obj.get("type") == "event":
+                out.append((i, obj))
+        return out
+
+    def line_of(self, kind: str, nth: int = 0) -> int:
+        return [i for i, ev in self.events() if ev["kind"] == kind][nth]
+
+
+def board_secret_of(url: str, election_id: str) -> Scalar:
+    store = SqlStore(url)
+    try:
+        with store.engine.connect() as conn:
+            row = store.election_row(conn, election_id)
+        assert row is not None
+        return Scalar.decode(bytes.fromhex(row["board_secret"]))
+    finally:
+        store.close()
+
+
+def close_and_export(service: ElectionService, url: str, directory: Path) -> Record:
+    """The tamper election's record as ``service`` (on the store at ``url``) exports it into
+    ``directory``, with the board's secret; the service's store is closed."""
+    path = directory / "record.jsonl"
+    service.export_record(TAMPER_ELECTION, str(path))
+    service.store.close()
+    return Record(
+        path.read_bytes().splitlines(), board_secret_of(url, TAMPER_ELECTION), TAMPER_ELECTION
+    )
+
+
+def build_tamper_record(directory: Path) -> Record:
+    manifest = tamper_manifest()
+    rng = SeededRandomness("tamper-suite")
+    key, secrets = run_key_ceremony(manifest, directory, rng)
+    url = f"sqlite:///{directory / 'store.sqlite'}"
+    clock = itertools.count(1_760_000_000_000, 1000).__next__
+    service = ElectionService(SqlStore(url), rng, clock=clock)
+    ctx = service.create(manifest, key)
+    creds = [generate_credential(rng) for _ in TAMPER_UNITS]
+    for cred, unit in zip(creds, TAMPER_UNITS, strict=True):
+        service.register_credential(TAMPER_ELECTION, cred.public, unit)
+    service.open(TAMPER_ELECTION)
+    spoiled, opening = encrypt_ballot(ctx, creds[0], TAMPER_CHOICES[1], rng)
+    service.audit(TAMPER_ELECTION, spoiled, opening)
+    for cred, choice in zip(creds, TAMPER_CHOICES, strict=True):
+        ballot, _ = encrypt_ballot(ctx, cred, choice, rng)
+        service.cast(TAMPER_ELECTION, json.dumps(ballot_to_json(ballot)))
+    service.publish_tree_head(TAMPER_ELECTION)
+    revote, _ = encrypt_ballot(ctx, creds[3], TAMPER_CHOICES[4], rng)
+    assert service.cast(TAMPER_ELECTION, json.dumps(ballot_to_json(revote))).superseded
+    service.close(TAMPER_ELECTION)
+    tally = service.tally(TAMPER_ELECTION)
+    for secret in (secrets[0], secrets[2]):  # trustee 2 is absent
+        share = create_decryption_share(secret, tally, rng)  # type: ignore[arg-type]
+        service.submit_decryption_share(TAMPER_ELECTION, json.dumps(encode_decryption_share(share)))
+    service.publish_result(TAMPER_ELECTION)
+    return close_and_export(service, url, directory)
+
+
+def resign(lines: list[bytes], election_id: str, secret: Scalar) -> list[bytes]:
+    """What a server holding the board key can do: recompute the Merkle tree over the
+    (changed) events and re-sign every tree head, each for the events before it."""
+    board_key = base_mul(secret)
+    rng = SeededRandomness("malicious board")
+    events = [raw for raw in lines[1:] if json.loads(raw).get("type") == "event"]
+    tree = MerkleTree(leaf_hash(raw) for raw in events)
+    out, position = [lines[0]], 0
+    for raw in lines[1:]:
+        obj = json.loads(raw)
+        if obj.get("type") == "tree-head":
+            head = TreeHead(
+                size=position, root=tree.root(position), timestamp_ms=obj["timestamp_ms"]
+            )
+            sth = sign_tree_head(head, election_id, secret, board_key, rng)
+            out.append(canonical_bytes(sth.to_json()))
+        else:
+            position += obj.get("type") == "event"
+            out.append(raw)
+    return out
+
+
+def renumber(lines: list[bytes]) -> list[bytes]:
+    """Give events dense sequence numbers again (after a line was dropped or copied)."""
+    out, seq = [], 0
+    for raw in lines:
+        obj = json.loads(raw)
+        if obj.get("type") == "event":
+            obj["seq"] = seq
+            seq += 1
+            raw = canonical_bytes(obj)
+        out.append(raw)
+    return out

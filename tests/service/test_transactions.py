@@ -1,0 +1,201 @@
+"""Transactions and durability of the election service: a failure rolls everything
+back, a receipted ballot survives the process being killed, a lost connection and a
+database error surface as themselves (without the statement's values), and two
+organisers creating one election get one election and a refusal."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.errors import (
+    ProtocolError,
+)
+from honestballot.protocol.election import ElectionContext
+from honestballot.service.board.election import ElectionService
+from honestballot.store.sql import SqlStore
+from tests.factories import (
+    CHOICE,
+    OTHER_CHOICE,
+    DemoCeremony,
+    Election,
+    assert_refused,
+    ballot_json,
+)
+
+
+def test_a_failure_inside_the_transaction_rolls_everything_back(
+    election: Election, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ballot row is appended before the credential's latest ballot is set: if that
+    second write fails, the ballot must not stay on the board."""
+    first = election.ballot(0, CHOICE)
+    election.cast(first)
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(election.service.store, "set_latest_many", broken)
+    assert_refused(election, ballot_json(election.ballot(0, OTHER_CHOICE)), RuntimeError)
+    monkeypatch.undo()
+    assert election.service.store.is_latest(election.id, first.tracking_hash())
+
+
+_CAST_AND_HANG = textwrap.dedent(
+    """
+    import json, sys, time
+    from honestballot.service.board.election import ElectionService
+    from honestballot.store.sql import SqlStore
+
+    url, election_id, ballot_path = sys.argv[1:4]
+    service = ElectionService(SqlStore(url))
+    receipt = service.cast(election_id, open(ballot_path, "rb").read())
+    print(json.dumps(receipt.to_json()), flush=True)
+    time.sleep(120)
+    """
+)
+
+
+def test_a_receipted_ballot_survives_the_process_being_killed(
+    election: Election, tmp_path: Path
+) -> None:
+    ballot = election.ballot(2)
+    ballot_path = tmp_path / "ballot.json"
+    ballot_path.write_text(ballot_json(ballot))
+    before = election.events()
+    election.service.store.close()
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CAST_AND_HANG, election.url, election.id, str(ballot_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        _, err = child.communicate(timeout=30)
+    assert line, f"the child printed no receipt: {err}"
+    assert child.returncode == -signal.SIGKILL
+    receipt = json.loads(line)
+    assert receipt["tracking_hash"] == ballot.tracking_hash().hex()
+
+    reopened = SqlStore(election.url)
+    try:
+        events = list(reopened.iter_events(election.id))
+        assert len(events) == before + 1
+        stored = events[receipt["seq"]]
+        assert stored.kind == "ballot"
+        assert stored.tracking_hash == ballot.tracking_hash()
+        assert reopened.is_latest(election.id, ballot.tracking_hash())
+        # the service on the reopened store treats a retry as the same ballot
+        again = ElectionService(reopened).cast(election.id, ballot_json(ballot))
+        assert again.seq == receipt["seq"]
+    finally:
+        reopened.close()
+
+
+def test_a_lost_connection_raises_its_own_error_out_of_a_transaction(election: Election) -> None:
+    """When the connection is lost inside ``transaction(election_id)``, the caller (and the
+    log) sees the error that happened, not SQLAlchemy's complaint about the dead
+    connection's pending rollback."""
+    store = election.service.store
+    real = pytest.raises(RuntimeError, match="the real error")
+    with real, store.transaction(election.id) as conn:
+        conn.invalidate()
+        raise RuntimeError("the real error")
+    with store.engine.connect() as conn:  # the pool goes on working
+        assert store.election_row(conn, election.id) is not None
+
+
+def test_two_organisers_creating_the_same_election_at_once_get_one_election_and_a_409(
+    ceremony: DemoCeremony,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each organiser has a store of their own; exactly one creation succeeds, the other
+    is told the election already exists (never a database error), on both databases."""
+    eid = ceremony.manifest.election_id
+    stores = [SqlStore(database_url) for _ in range(2)]
+    start = threading.Barrier(2)
+    if not stores[0].is_sqlite:
+        # On PostgreSQL the existence check takes no lock: make both organisers pass it
+        # before either inserts, so the loser meets the unique key, not the check.
+        checked = threading.Barrier(2)
+        for store in stores:
+            first_call = [True]
+
+            def after_check(
+                conn: Any, election_id: str, real: Any = store.election_row, first: Any = first_call
+            ) -> Any:
+                row = real(conn, election_id)
+                if first[0]:
+                    first[0] = False
+                    checked.wait(timeout=60)
+                return row
+
+            monkeypatch.setattr(store, "election_row", after_check)
+    outcomes: list[Any] = [None, None]
+
+    def create(i: int) -> None:
+        service = ElectionService(stores[i], SeededRandomness(f"organiser-{i}"))
+        start.wait(timeout=60)
+        try:
+            outcomes[i] = service.create(ceremony.manifest, ceremony.key)
+        except Exception as exc:
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not any(t.is_alive() for t in threads)
+        created = [o for o in outcomes if isinstance(o, ElectionContext)]
+        refused = [o for o in outcomes if not isinstance(o, ElectionContext)]
+        assert len(created) == 1 and len(refused) == 1, outcomes
+        assert isinstance(refused[0], ProtocolError), repr(refused[0])
+        assert str(refused[0]) == f"election {eid!r} already exists"
+        assert [ev.kind for ev in stores[0].iter_events(eid)] == ["setup"]
+        assert stores[0].list_elections() == [eid]
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_a_database_error_does_not_carry_the_statements_values(database_url: str) -> None:
+    """The engine hides SQL parameters (and PostgreSQL's DETAIL, which repeats them), so
+    that voters' data never reaches a log or a traceback through a database error."""
+    import traceback
+
+    from sqlalchemy.exc import IntegrityError
+
+    store = SqlStore(database_url)
+    values = ("dup-election-4711", "manifest-900101300099", "context-Anna", "secret-z@x.org")
+    try:
+        with store.transaction() as conn:
+            store.insert_election(conn, *values)
+        with pytest.raises(IntegrityError) as info, store.transaction() as conn:
+            store.insert_election(conn, *values)
+        text = "".join(traceback.format_exception(info.value))
+        assert "hidden due to hide_parameters" in str(info.value)
+        for value in values:
+            assert value not in str(info.value)
+            assert value not in text
+        with store.engine.connect() as conn:  # the store goes on working
+            assert store.election_row(conn, values[0]) is not None
+    finally:
+        store.close()
