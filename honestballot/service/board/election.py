@@ -223,6 +223,22 @@ class ElectionService:
                 board.latest_ballot[point] = bytes(cred["latest_tracking"])
         return board, row
 
+    def _append_phase_event(
+        self,
+        election_id: str,
+        event: TallyEvent | ResultEvent,
+        kind: str,
+        body: Mapping[str, Any],
+        phase: str,
+    ) -> None:
+        """Append an event the rules allow in the present phase and move to ``phase``."""
+        with self.store.transaction(election_id) as conn:
+            board, _ = self._board(conn, election_id)
+            board.apply(event)
+            self._append(conn, election_id, kind, body)
+            self.store.set_phase(conn, election_id, phase)
+        self.publish_tree_head(election_id)
+
     def _now(self, row: Mapping[str, Any]) -> int:
         """The time of an event appended now: this process's clock, but never before the
         last event (processes on several hosts may have clocks a little apart, and the
@@ -628,12 +644,7 @@ class ElectionService:
             "tally": result.tally.to_object(),
             "counted_per_unit": [{"unit": u, "ballots": n} for u, n in result.counted_per_unit],
         }
-        with self.store.transaction(election_id) as conn:
-            board, _ = self._board(conn, election_id)
-            board.apply(TallyEvent())
-            self._append(conn, election_id, "tally", body)
-            self.store.set_phase(conn, election_id, "tallied")
-        self.publish_tree_head(election_id)
+        self._append_phase_event(election_id, TallyEvent(), "tally", body, "tallied")
         return result.tally
 
     def encrypted_tally(self, election_id: str) -> tuple[EncryptedTally, list[tuple[str, int]]]:
@@ -682,12 +693,7 @@ class ElectionService:
                 for t, r in ((x.trustee, x.reason) for x in decrypted.rejected)
             ],
         }
-        with self.store.transaction(election_id) as conn:
-            board, _ = self._board(conn, election_id)
-            board.apply(ResultEvent())
-            self._append(conn, election_id, "result", body)
-            self.store.set_phase(conn, election_id, "done")
-        self.publish_tree_head(election_id)
+        self._append_phase_event(election_id, ResultEvent(), "result", body, "done")
         return counts
 
     # -- the log ---------------------------------------------------------------------------
