@@ -13,7 +13,7 @@ What one run does:
    ``verify_ballot`` in one process, then in a pool of ``--core-procs`` processes
    (default: every core), with no server running;
 4. starts ``honestballot serve --workers W`` as a subprocess on a free port with a file
-   sender, ``--trust-proxy`` and ``--log-level warning``;
+   sender, ``--trusted-proxy 127.0.0.1`` and ``--log-level warning``;
 5. **sign-in phase**: every virtual voter gets a CSRF token, asks for a code, reads it from
    the sender's outbox, opens a session, fetches the election context and registers its
    credential (the same calls as the ballot page);
@@ -30,7 +30,7 @@ moment, each over a keep-alive connection of its own (C connections in all); a v
 finishes hands its connection to the next one, until all ``--voters`` N are done.  Every
 virtual voter has its own cookies (visitor, session), its own CSRF token and its own client
 address (sent as ``X-Forwarded-For`` from the 198.18.0.0/15 benchmarking range, which is
-why the server runs with ``--trust-proxy``: the per-address sign-in limits would otherwise
+why the server runs with ``--trusted-proxy 127.0.0.1``: the per-address limits would otherwise
 stop the 31st voter from 127.0.0.1).  Observers: M virtual observers each refresh the
 snapshot every ``--observer-interval`` seconds (default 10; 0 = as soon as the last read
 returned, which measures capacity but lets the fastest observers keep the connections) over
@@ -403,7 +403,8 @@ class Server:
             f"file:{self.outbox}",
             "--snapshots",
             str(directory / "snapshots"),
-            "--trust-proxy",
+            "--trusted-proxy",
+            "127.0.0.1",
             "--log-level",
             "warning",
         ]

@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 
 from honestballot.cli.common import database_option
-from honestballot.service.runtime import ServerConfig, create_organiser_token, prepare_database
+from honestballot.service.runtime import (
+    REMOVED_TRUST_PROXY,
+    ServerConfig,
+    create_organiser_token,
+    prepare_database,
+)
+from honestballot.service.security.proxies import TrustedProxies
 from honestballot.service.web_demo import WEB_DEMO_ELECTION, WebDemo
 
 
@@ -39,7 +45,21 @@ from honestballot.service.web_demo import WEB_DEMO_ELECTION, WebDemo
 )
 @click.option("--snapshot-interval", default=3.0, show_default=True, type=float)
 @click.option("--secure-cookies", is_flag=True, help="Send cookies over HTTPS only.")
-@click.option("--trust-proxy", is_flag=True, help="Take client addresses from X-Forwarded-For.")
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDRESS[/PREFIX]",
+    callback=lambda _ctx, _param, value: _trusted_proxies(value),
+    help="A reverse proxy (address or network, IPv4 or IPv6) whose X-Forwarded-For is "
+    "believed; repeatable. The client is the rightmost hop that is not a trusted proxy.",
+)
+@click.option(
+    "--trust-proxy",
+    is_flag=True,
+    hidden=True,
+    help="Removed: use --trusted-proxy.",
+)
 @click.option("--log-level", default="info", show_default=True)
 @click.option(
     "--access-log",
@@ -61,6 +81,7 @@ def serve_command(
     snapshots: Path,
     snapshot_interval: float,
     secure_cookies: bool,
+    trusted_proxies: TrustedProxies,
     trust_proxy: bool,
     log_level: str,
     access_log: bool,
@@ -70,6 +91,8 @@ def serve_command(
     import uvicorn  # only this command needs it
     from uvicorn.supervisors import Multiprocess
 
+    if trust_proxy or os.environ.get("HONESTBALLOT_TRUST_PROXY", "0") not in ("", "0"):
+        raise click.UsageError(REMOVED_TRUST_PROXY)
     if workers > 1 and database.startswith("sqlite"):
         click.echo(
             "note: several workers on SQLite take turns at the write lock; "
@@ -82,7 +105,7 @@ def serve_command(
         snapshot_dir=snapshots,
         snapshot_interval_s=snapshot_interval,
         secure_cookies=secure_cookies,
-        trust_proxy=trust_proxy,
+        trusted_proxies=trusted_proxies,
     )
     # migrate once before the workers start
     made = prepare_database(database, demo_trustees=Path("demo-web-trustees") if demo else None)
@@ -97,7 +120,9 @@ def serve_command(
         port=port,
         workers=workers,
         log_level=log_level,
-        proxy_headers=trust_proxy,
+        # the app finds the client itself (web/client_address.py) from the socket peer;
+        # uvicorn's own X-Forwarded-For handling would replace that peer first
+        proxy_headers=False,
         server_header=False,
         access_log=access_log,
     )
@@ -106,6 +131,13 @@ def serve_command(
         Multiprocess(uv, sockets=[sock]).run()
     else:
         uvicorn.Server(uv).run(sockets=[sock])
+
+
+def _trusted_proxies(values: tuple[str, ...]) -> TrustedProxies:
+    try:
+        return TrustedProxies.parse(values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--trusted-proxy") from None
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

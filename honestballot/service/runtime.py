@@ -34,6 +34,7 @@ from honestballot.service.reports import Reports
 from honestballot.service.security.csrf import CSRF_KEY_NAME
 from honestballot.service.security.keys import SecretStr, ServerKey, server_key
 from honestballot.service.security.organisers import Organisers
+from honestballot.service.security.proxies import TrustedProxies
 from honestballot.service.snapshots import SnapshotWriter
 from honestballot.service.voters.roll import Roll
 from honestballot.service.voters.signin import SignIn
@@ -117,6 +118,14 @@ def storage_errors() -> Iterator[None]:
         raise StorageUnavailable(type(exc).__name__) from None
 
 
+REMOVED_TRUST_PROXY = (
+    "--trust-proxy (HONESTBALLOT_TRUST_PROXY) is gone: it believed the client's own "
+    "X-Forwarded-For. Name the reverse proxies instead, e.g. --trusted-proxy 127.0.0.1 "
+    "for one on this host or --trusted-proxy 10.0.0.0/8 (repeatable; "
+    "HONESTBALLOT_TRUSTED_PROXIES=10.0.0.0/8,::1); see docs/deployment.md"
+)
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     database_url: str = field(default_factory=default_database_url)
@@ -132,15 +141,20 @@ class ServerConfig:
     background: bool = True
     #: cookies only over HTTPS (set in production behind TLS)
     secure_cookies: bool = False
-    #: take the client address from X-Forwarded-For (only behind a trusted proxy)
-    trust_proxy: bool = False
+    #: the reverse proxies whose X-Forwarded-For is believed (see service/security/proxies)
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
     #: database connections per process: one per request thread (anyio runs 40)
     pool_size: int = 40
 
     @classmethod
     def from_env(cls) -> ServerConfig:
-        """The configuration ``honestballot serve`` passes to worker processes."""
+        """The configuration ``honestballot serve`` passes to worker processes.
+
+        ValueError for a malformed ``HONESTBALLOT_TRUSTED_PROXIES`` and for the removed
+        ``HONESTBALLOT_TRUST_PROXY=1``, which trusted any client's own X-Forwarded-For."""
         env = os.environ
+        if env.get("HONESTBALLOT_TRUST_PROXY", "0") not in ("", "0"):
+            raise ValueError(REMOVED_TRUST_PROXY)
         return cls(
             database_url=env.get("HONESTBALLOT_DATABASE") or default_database_url(),
             sender=env.get("HONESTBALLOT_SENDER", "console"),
@@ -148,7 +162,7 @@ class ServerConfig:
             snapshot_interval_s=float(env.get("HONESTBALLOT_SNAPSHOT_INTERVAL", "3")),
             background=env.get("HONESTBALLOT_BACKGROUND", "1") == "1",
             secure_cookies=env.get("HONESTBALLOT_SECURE_COOKIES", "0") == "1",
-            trust_proxy=env.get("HONESTBALLOT_TRUST_PROXY", "0") == "1",
+            trusted_proxies=TrustedProxies.parse([env.get("HONESTBALLOT_TRUSTED_PROXIES", "")]),
             pool_size=int(env.get("HONESTBALLOT_POOL_SIZE", "40")),
         )
 
@@ -160,7 +174,7 @@ class ServerConfig:
             "HONESTBALLOT_SNAPSHOT_INTERVAL": str(self.snapshot_interval_s),
             "HONESTBALLOT_BACKGROUND": "1" if self.background else "0",
             "HONESTBALLOT_SECURE_COOKIES": "1" if self.secure_cookies else "0",
-            "HONESTBALLOT_TRUST_PROXY": "1" if self.trust_proxy else "0",
+            "HONESTBALLOT_TRUSTED_PROXIES": str(self.trusted_proxies),
             "HONESTBALLOT_POOL_SIZE": str(self.pool_size),
         }
 

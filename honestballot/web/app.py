@@ -33,6 +33,7 @@ from honestballot.web import (
     voter_api,
     voter_pages,
 )
+from honestballot.web.client_address import ClientAddress
 from honestballot.web.deps import csrf_for, set_cookies
 from honestballot.web.pages import render
 from honestballot.web.security import SecurityMiddleware
@@ -103,7 +104,7 @@ def create_app(config: ServerConfig, *, sender: Sender | None = None) -> FastAPI
 
     # /snapshots/… is answered in front of the app, everything else goes through to it
     snapshots = SnapshotFiles(app, config.snapshot_dir, max_age_s=config.snapshot_interval_s)
-    wrapped = SecurityMiddleware(snapshots)
+    wrapped = SecurityMiddleware(ClientAddress(snapshots, config.trusted_proxies))
     app.state.asgi = wrapped
     return app
 

@@ -16,6 +16,7 @@ from honestballot.service.messages.notices import describe_device
 from honestballot.service.runtime import Services
 from honestballot.service.security.csrf import check_csrf, csrf_token, new_visitor_id
 from honestballot.service.security.organisers import Organiser
+from honestballot.service.security.proxies import UNKNOWN
 from honestballot.service.voters.signin import VoterSession
 from honestballot.service.voters.voting import Client
 from honestballot.web.i18n import language_of
@@ -32,11 +33,9 @@ def services_of(request: Request) -> Services:
 
 
 def client_address(request: Request) -> str:
-    if services_of(request).config.trust_proxy:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:64]
-    return request.client.host if request.client else "unknown"
+    """The client's address, as :class:`~honestballot.web.client_address.ClientAddress`
+    found it from the socket peer and the trusted proxies' X-Forwarded-For."""
+    return request.client.host if request.client else UNKNOWN
 
 
 def client_of(request: Request, session: str = "") -> Client:

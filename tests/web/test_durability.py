@@ -125,7 +125,8 @@ class Serve:
             f"file:{self.outbox}",
             "--snapshots",
             str(self.directory / "snapshots"),
-            "--trust-proxy",
+            "--trusted-proxy",
+            "127.0.0.1",
             "--log-level",
             "warning",
         ]

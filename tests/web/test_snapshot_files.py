@@ -37,7 +37,8 @@ class FakeClock:
 
 
 def files_of(web: WebElection) -> SnapshotFiles:
-    inner = web.client.app.app  # type: ignore[attr-defined]
+    # security middleware -> client address -> snapshot files
+    inner = web.client.app.app.app  # type: ignore[attr-defined]
     assert isinstance(inner, SnapshotFiles)
     return inner
 
