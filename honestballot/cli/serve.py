@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from honestballot.cli.common import database_option
+from honestballot.errors import InvalidInput
 from honestballot.service.runtime import (
     REMOVED_TRUST_PROXY,
     ServerConfig,
@@ -44,6 +45,23 @@ from honestballot.service.web_demo import WEB_DEMO_ELECTION, WebDemo
     help="Directory of the static turnout snapshots.",
 )
 @click.option("--snapshot-interval", default=3.0, show_default=True, type=float)
+@click.option(
+    "--notice-round",
+    default=60.0,
+    show_default=True,
+    type=float,
+    help="Seconds between the rounds that send cast notices (on the clock, not after casts).",
+)
+@click.option(
+    "--notice-delay",
+    default=(0.0, 300.0),
+    show_default=True,
+    type=(float, float),
+    metavar="MIN MAX",
+    help="A cast notice is due a random MIN to MAX seconds after its ballot, so the SMS "
+    "gateway cannot match it to the board by time; a voter hears of a ballot cast in "
+    "their name within MAX + round seconds.",
+)
 @click.option("--secure-cookies", is_flag=True, help="Send cookies over HTTPS only.")
 @click.option(
     "--trusted-proxy",
@@ -80,6 +98,8 @@ def serve_command(
     sender: str,
     snapshots: Path,
     snapshot_interval: float,
+    notice_round: float,
+    notice_delay: tuple[float, float],
     secure_cookies: bool,
     trusted_proxies: TrustedProxies,
     trust_proxy: bool,
@@ -106,7 +126,14 @@ def serve_command(
         snapshot_interval_s=snapshot_interval,
         secure_cookies=secure_cookies,
         trusted_proxies=trusted_proxies,
+        notice_round_s=notice_round,
+        notice_delay_min_s=notice_delay[0],
+        notice_delay_max_s=notice_delay[1],
     )
+    try:
+        config.notice_schedule()
+    except InvalidInput as exc:
+        raise click.BadParameter(str(exc), param_hint="--notice-round/--notice-delay") from None
     # migrate once before the workers start
     made = prepare_database(database, demo_trustees=Path("demo-web-trustees") if demo else None)
     if demo:

@@ -27,7 +27,13 @@ from honestballot.service.board.cast_queue import BatchQueue
 from honestballot.service.board.election import ElectionService
 from honestballot.service.board.result_views import ResultViews
 from honestballot.service.clock import now_ms
-from honestballot.service.messages.notices import Outbox
+from honestballot.service.messages.notices import (
+    DEFAULT_DELAY_MAX_S,
+    DEFAULT_DELAY_MIN_S,
+    DEFAULT_ROUND_S,
+    NoticeSchedule,
+    Outbox,
+)
 from honestballot.service.messages.senders import Sender
 from honestballot.service.messages.senders_url import sender_from_url
 from honestballot.service.reports import Reports
@@ -134,7 +140,11 @@ class ServerConfig:
     #: turnout snapshots are written here and served as static files
     snapshot_dir: Path = Path("honestballot-snapshots")
     snapshot_interval_s: float = 3.0
-    notice_interval_s: float = 2.0
+    #: cast notices go out in rounds this far apart, each a random delay after its cast
+    #: (see service/messages/notices.NoticeSchedule and docs/threat-model.md)
+    notice_round_s: float = DEFAULT_ROUND_S
+    notice_delay_min_s: float = DEFAULT_DELAY_MIN_S
+    notice_delay_max_s: float = DEFAULT_DELAY_MAX_S
     #: how often the board's tree head is signed while it grows
     tree_head_interval_s: float = 5.0
     #: run the snapshot writer and the notice outbox in this process
@@ -164,6 +174,9 @@ class ServerConfig:
             secure_cookies=env.get("HONESTBALLOT_SECURE_COOKIES", "0") == "1",
             trusted_proxies=TrustedProxies.parse([env.get("HONESTBALLOT_TRUSTED_PROXIES", "")]),
             pool_size=int(env.get("HONESTBALLOT_POOL_SIZE", "40")),
+            notice_round_s=float(env.get("HONESTBALLOT_NOTICE_ROUND", DEFAULT_ROUND_S)),
+            notice_delay_min_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MIN", DEFAULT_DELAY_MIN_S)),
+            notice_delay_max_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MAX", DEFAULT_DELAY_MAX_S)),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -176,7 +189,14 @@ class ServerConfig:
             "HONESTBALLOT_SECURE_COOKIES": "1" if self.secure_cookies else "0",
             "HONESTBALLOT_TRUSTED_PROXIES": str(self.trusted_proxies),
             "HONESTBALLOT_POOL_SIZE": str(self.pool_size),
+            "HONESTBALLOT_NOTICE_ROUND": str(self.notice_round_s),
+            "HONESTBALLOT_NOTICE_DELAY_MIN": str(self.notice_delay_min_s),
+            "HONESTBALLOT_NOTICE_DELAY_MAX": str(self.notice_delay_max_s),
         }
+
+    def notice_schedule(self) -> NoticeSchedule:
+        """When cast notices go out; raises InvalidInput for settings out of range."""
+        return NoticeSchedule(self.notice_delay_min_s, self.notice_delay_max_s, self.notice_round_s)
 
 
 class Services:
@@ -192,7 +212,7 @@ class Services:
         self.code_requests = CodeRequests(self.signin)
         self.organisers = Organisers(self.store, now_ms)
         self.reports = Reports(self.store, now_ms)
-        self.outbox = Outbox(self.store, self.sender, now_ms)
+        self.outbox = Outbox(self.store, self.sender, now_ms, schedule=config.notice_schedule())
         #: ballots are verified here, not in the shared request thread pool: a few threads
         #: keep the process's core busy (the crypto releases the GIL), while dozens of
         #: threads verifying at once would spend CPU handing the GIL round
@@ -220,7 +240,7 @@ class Services:
         self._threads = [
             threading.Thread(
                 target=self.outbox.run_forever,
-                args=(self.config.notice_interval_s, self._stop),
+                args=(self._stop,),
                 name="honestballot-outbox",
                 daemon=True,
             ),

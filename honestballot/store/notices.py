@@ -3,13 +3,17 @@ that causes them and delivered at least once by whoever claims them."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from honestballot.store.engine import StoreBase
 from honestballot.store.schema import notices
+
+#: ``claimed_until_ms`` of a notice not scheduled yet (``service.messages.notices``)
+UNSCHEDULED: Final = -1
 
 #: (notice id, channel, destination, subject, body, attempts) of a claimed notice
 ClaimedRow = tuple[int, str, str, str, str, int]
@@ -37,11 +41,25 @@ class NoticeStore(StoreBase):
             return int(conn.execute(q).scalar_one())
 
     def claim_notices(
-        self, batch: int, claim: int, now: int, max_attempts: int
+        self,
+        batch: int,
+        claim: int,
+        due: int,
+        max_attempts: int,
+        release: Callable[[int], int],
+        schedule_limit: int = 5_000,
     ) -> list[ClaimedRow]:
-        """Claim up to ``batch`` unsent notices whose claims lapsed before ``now`` (by id),
-        marking them held until ``claim``, in one transaction; on PostgreSQL rows another
-        deliverer is claiming are skipped."""
+        """In one transaction: give up to ``schedule_limit`` unscheduled notices (oldest
+        first) their release time, ``release(created_ms)``; then claim up to ``batch``
+        unsent, scheduled notices released (or whose claims lapsed) before ``due``, in
+        order of release, marking them held until ``claim``.  On PostgreSQL rows another
+        deliverer is scheduling or claiming are skipped."""
+        unscheduled = (
+            select(notices.c.notice_id, notices.c.created_ms)
+            .where(notices.c.sent_ms.is_(None), notices.c.claimed_until_ms == UNSCHEDULED)
+            .order_by(notices.c.notice_id)
+            .limit(schedule_limit)
+        )
         q = (
             select(
                 notices.c.notice_id,
@@ -53,15 +71,28 @@ class NoticeStore(StoreBase):
             )
             .where(
                 notices.c.sent_ms.is_(None),
-                notices.c.claimed_until_ms < now,
+                notices.c.claimed_until_ms >= 0,
+                notices.c.claimed_until_ms < due,
                 notices.c.attempts < max_attempts,
             )
-            .order_by(notices.c.notice_id)
+            .order_by(notices.c.claimed_until_ms, notices.c.notice_id)
             .limit(batch)
         )
         if not self.is_sqlite:
+            unscheduled = unscheduled.with_for_update(skip_locked=True)
             q = q.with_for_update(skip_locked=True)
         with self.transaction() as conn:
+            new = [(int(n), int(created)) for n, created in conn.execute(unscheduled)]
+            if new:
+                conn.execute(
+                    update(notices)
+                    .where(
+                        notices.c.notice_id == bindparam("b_notice_id"),
+                        notices.c.claimed_until_ms == UNSCHEDULED,
+                    )
+                    .values(claimed_until_ms=bindparam("b_at")),
+                    [{"b_notice_id": n, "b_at": release(created)} for n, created in new],
+                )
             rows: list[ClaimedRow] = [tuple(row) for row in conn.execute(q)]
             if rows:
                 conn.execute(

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select, update
@@ -21,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from honestballot.errors import DeliveryFailed, InvalidInput
 from honestballot.service.messages.notices import (
+    IMMEDIATE,
     Outbox,
     backoff_ms,
     cast_notice_text,
@@ -68,6 +70,12 @@ class Failing:
         raise DeliveryFailed("the SMS gateway answered HTTP 503 for +7******0001")
 
 
+def immediate_outbox(*args: Any, **kwargs: Any) -> Outbox:
+    """An outbox that sends every notice at once, in commit order (the mechanics of
+    claiming, leases and retries; the rounds are tested in test_notice_rounds.py)."""
+    return Outbox(*args, schedule=IMMEDIATE, **kwargs)
+
+
 @pytest.fixture
 def store(database_url: str) -> Iterator[SqlStore]:
     s = SqlStore(database_url)
@@ -100,18 +108,19 @@ def rows(store: SqlStore) -> list[dict[str, object]]:
     ],
 )
 def test_cast_notice_text_in_each_language(language: str, phrase: str) -> None:
-    subject, body = cast_notice_text(language, T0, "Chrome on Android", "Primary")
+    subject, body = cast_notice_text(language, "Chrome on Android", "Primary")
     assert "Primary" in subject
-    for part in ("Primary", "2024-03-01 12:34 UTC", "Chrome on Android", phrase):
+    for part in ("Primary", "Chrome on Android", phrase):
         assert part in body
+    assert "UTC" not in body and not any(c.isdigit() for c in body)  # no time: see Outbox
     assert "\n" not in subject
 
 
 def test_cast_notice_text_falls_back_to_english_and_cleans_its_inputs() -> None:
-    subject, body = cast_notice_text("de", T0, "unknown device", "Poll\r\nBcc: x@y")
-    assert body.startswith("A ballot was cast in Poll Bcc: x@y at 2024-03-01 12:34 UTC")
+    subject, body = cast_notice_text("de", "unknown device", "Poll\r\nBcc: x@y")
+    assert body.startswith("A ballot was cast in Poll Bcc: x@y from unknown device.")
     assert "\r" not in subject and "\n" not in subject
-    _, ru = cast_notice_text("ru", T0, "unknown device", "Poll")
+    _, ru = cast_notice_text("ru", "unknown device", "Poll")
     assert "неизвестное устройство" in ru
 
 
@@ -179,7 +188,7 @@ def test_notices_are_delivered_exactly_once(store: SqlStore) -> None:
     queue(store, 1, channel="email")
     sender = Recorder()
     clock = Clock()
-    outbox = Outbox(store, sender, clock)
+    outbox = immediate_outbox(store, sender, clock)
     assert outbox.pending_count(ELECTION) == 4
     assert outbox.deliver_pending() == 4
     clock.now += 10 * 60_000
@@ -221,7 +230,7 @@ def test_a_failing_sender_leaves_notices_pending_until_a_later_success(store: Sq
     queue(store, 2)
     clock = Clock()
     failing = Failing()
-    assert Outbox(store, failing, clock).deliver_pending() == 0
+    assert immediate_outbox(store, failing, clock).deliver_pending() == 0
     assert failing.calls == 2
     assert [r["attempts"] for r in rows(store)] == [1, 1]
     assert all(r["sent_ms"] is None for r in rows(store))
@@ -229,16 +238,16 @@ def test_a_failing_sender_leaves_notices_pending_until_a_later_success(store: Sq
 
     # Backing off: nothing is tried again before the backoff has passed.
     clock.now += backoff_ms(1) - 1
-    assert Outbox(store, failing, clock).deliver_pending() == 0
+    assert immediate_outbox(store, failing, clock).deliver_pending() == 0
     assert failing.calls == 2
     clock.now += 2
-    assert Outbox(store, failing, clock).deliver_pending() == 0
+    assert immediate_outbox(store, failing, clock).deliver_pending() == 0
     assert failing.calls == 4
     assert [r["attempts"] for r in rows(store)] == [2, 2]
     assert backoff_ms(2) == 2 * backoff_ms(1)
 
     recorder = Recorder()
-    outbox = Outbox(store, recorder, clock)
+    outbox = immediate_outbox(store, recorder, clock)
     clock.now += backoff_ms(2) + 1
     assert outbox.deliver_pending() == 2
     assert outbox.deliver_pending() == 0
@@ -250,7 +259,7 @@ def test_a_notice_is_given_up_after_max_attempts(store: SqlStore) -> None:
     queue(store, 1)
     clock = Clock()
     failing = Failing()
-    outbox = Outbox(store, failing, clock)
+    outbox = immediate_outbox(store, failing, clock)
     for _ in range(5):
         outbox.deliver_pending(max_attempts=3)
         clock.now += 24 * 3600_000
@@ -269,9 +278,9 @@ def test_a_claimed_notice_is_not_claimed_by_another_deliverer(store: SqlStore) -
         """While the first deliverer sends, a second one runs against the same database."""
 
         def send(self, message: Message) -> None:
-            seen.append(Outbox(store, other, clock).deliver_pending())
+            seen.append(immediate_outbox(store, other, clock).deliver_pending())
 
-    assert Outbox(store, Nested(), clock).deliver_pending() == 2
+    assert immediate_outbox(store, Nested(), clock).deliver_pending() == 2
     assert seen == [0, 0]
     assert other.messages == []
 
@@ -286,7 +295,7 @@ def test_a_lease_running_short_releases_the_rest_of_the_batch(store: SqlStore) -
             sent.append(message.body)
             clock.now += 20_000
 
-    outbox = Outbox(store, Slow(), clock)
+    outbox = immediate_outbox(store, Slow(), clock)
     assert outbox.deliver_pending(lease_s=60) == 3  # the 4th would start 5 s before expiry
     released = [r for r in rows(store) if r["sent_ms"] is None]
     assert [r["claimed_until_ms"] for r in released] == [0, 0]
@@ -297,7 +306,7 @@ def test_a_lease_running_short_releases_the_rest_of_the_batch(store: SqlStore) -
 def test_pending_count_is_per_election(store: SqlStore) -> None:
     queue(store, 2)
     queue(store, 3, election_id="another")
-    outbox = Outbox(store, Recorder(), Clock())
+    outbox = immediate_outbox(store, Recorder(), Clock())
     assert outbox.pending_count(ELECTION) == 2
     assert outbox.pending_count("another") == 3
 
@@ -316,7 +325,7 @@ def test_concurrent_deliverers_never_send_a_notice_twice(database_url: str) -> N
 
     def deliverer(own: SqlStore) -> None:
         try:
-            outbox = Outbox(own, recorder)
+            outbox = immediate_outbox(own, recorder)
             start.wait(timeout=30)
             deadline = time.monotonic() + 60
             while outbox.pending_count(ELECTION) > 0 and time.monotonic() < deadline:
@@ -346,9 +355,9 @@ def test_concurrent_deliverers_never_send_a_notice_twice(database_url: str) -> N
 def test_run_forever_delivers_until_stopped(store: SqlStore) -> None:
     queue(store, 3)
     recorder = Recorder()
-    outbox = Outbox(store, recorder)
+    outbox = immediate_outbox(store, recorder)
     stop = threading.Event()
-    thread = threading.Thread(target=outbox.run_forever, args=(0.01, stop))
+    thread = threading.Thread(target=outbox.run_forever, args=(stop,))
     thread.start()
     deadline = time.monotonic() + 20
     while outbox.pending_count(ELECTION) and time.monotonic() < deadline:
@@ -402,7 +411,7 @@ def test_a_round_records_every_outcome_of_a_mixed_batch(store: SqlStore) -> None
     failing = {"notice 1", "notice 3", "notice 4"}
     gateway = Gateway(clock, failing)
 
-    assert Outbox(store, gateway, clock).deliver_pending(batch=6) == 3
+    assert immediate_outbox(store, gateway, clock).deliver_pending(batch=6) == 3
 
     expected = [dict(r) for r in before]
     for k, row in enumerate(expected[:6]):
@@ -412,8 +421,10 @@ def test_a_round_records_every_outcome_of_a_mixed_batch(store: SqlStore) -> None
             row.update(attempts=attempts, claimed_until_ms=done_at + backoff_ms(attempts))
         else:
             row.update(sent_ms=done_at, claimed_until_ms=T0 + 60_000)
+    for row in expected[6:]:
+        row.update(claimed_until_ms=0)  # scheduled (due at once: no rounds), not claimed
     assert gateway.tried == [f"notice {i}" for i in range(6)]
-    assert rows(store) == expected  # the two beyond the batch are untouched
+    assert rows(store) == expected  # the two beyond the batch are not claimed
     assert (expected[3]["attempts"], expected[3]["claimed_until_ms"]) == (3, T0 + 4_000 + 120_000)
 
 
@@ -439,7 +450,7 @@ def test_a_round_does_not_record_over_a_claim_another_deliverer_took(store: SqlS
 
     # 20 s a send on a 60 s lease: notices 0 (sent), 1 (failed) and 2 (sent) are tried,
     # and the round ends with 3 untried, to be released.
-    outbox = Outbox(store, TakenOver(clock, {"notice 1"}, step_ms=20_000), clock)
+    outbox = immediate_outbox(store, TakenOver(clock, {"notice 1"}, step_ms=20_000), clock)
     assert outbox.deliver_pending(lease_s=60) == 2  # both went out, whatever is recorded
 
     after = {r["notice_id"]: r for r in rows(store)}
@@ -478,14 +489,14 @@ def test_a_round_writes_in_a_bounded_number_of_statements(
     gateway = Gateway(clock, failing, step_ms=2_000 if lease_runs_short else 0)
     event.listen(store.engine, "before_cursor_execute", note)
     try:
-        sent = Outbox(store, gateway, clock).deliver_pending(batch=50)
+        sent = immediate_outbox(store, gateway, clock).deliver_pending(batch=50)
     finally:
         event.remove(store.engine, "before_cursor_execute", note)
 
     tried = 28 if lease_runs_short else 50
     assert sent == tried // 2
-    assert len(updates) <= 4, updates  # claim; sent, failed and released
-    assert transactions[0] == 2  # claim; record
+    assert len(updates) <= 5, updates  # schedule, claim; sent, failed and released
+    assert transactions[0] == 2  # schedule and claim; record
     after = rows(store)
     assert sum(r["sent_ms"] is not None for r in after) == tried // 2
     assert sum(r["attempts"] == 1 for r in after) == tried // 2
@@ -500,7 +511,7 @@ def test_a_failed_record_is_logged_by_type_and_its_notices_return_after_the_leas
     queue(store, 2)
     clock = Clock()
     recorder = Recorder()
-    outbox = Outbox(store, recorder, clock)
+    outbox = immediate_outbox(store, recorder, clock)
     real = store.transaction
     calls = 0
 
@@ -535,7 +546,7 @@ def test_run_forever_goes_again_at_once_after_a_full_batch(
     store: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     queue(store, 5)
-    outbox = Outbox(store, Recorder())
+    outbox = immediate_outbox(store, Recorder())
     stop = threading.Event()
     rounds: list[int] = []
     real = outbox.deliver_pending
@@ -548,7 +559,7 @@ def test_run_forever_goes_again_at_once_after_a_full_batch(
         return sent
 
     monkeypatch.setattr(outbox, "deliver_pending", deliver)
-    thread = threading.Thread(target=outbox.run_forever, args=(600, stop), kwargs={"batch": 2})
+    thread = threading.Thread(target=outbox.run_forever, args=(stop,), kwargs={"batch": 2})
     thread.start()
     thread.join(20)
     stop.set()
@@ -577,7 +588,7 @@ class SlowGateway:
         self.clock.now += 20_500
         if self.clock.now > self.lease_end:
             other = Recorder()
-            Outbox(self.store, other, self.clock).deliver_pending()
+            immediate_outbox(self.store, other, self.clock).deliver_pending()
             self.delivered.update(m.body for m in other.messages)
 
 
@@ -585,7 +596,7 @@ def test_a_slow_send_never_outlives_the_lease_so_nothing_is_sent_twice(store: Sq
     queue(store, 3)
     clock = Clock()
     gateway = SlowGateway(store, clock, lease_end=T0 + 60_000)
-    outbox = Outbox(store, gateway, clock, lease_s=60)
+    outbox = immediate_outbox(store, gateway, clock, lease_s=60)
     # 20.5 s a send and a 5 s margin: a third send, starting 41 s into the 60 s lease,
     # could end after it; it is left for the next round, and the first two are recorded.
     assert outbox.deliver_pending() == 2
@@ -601,14 +612,14 @@ def test_a_slow_send_never_outlives_the_lease_so_nothing_is_sent_twice(store: Sq
 def test_the_lease_fits_the_senders_longest_send(store: SqlStore) -> None:
     clock = Clock()
     slow = SlowGateway(store, clock, lease_end=T0)
-    assert Outbox(store, Recorder(), clock).lease_s == 60
-    assert Outbox(store, slow, clock).lease_s == 60  # 2 x 20.5 s + 5 s fit in the default
+    assert immediate_outbox(store, Recorder(), clock).lease_s == 60
+    assert immediate_outbox(store, slow, clock).lease_s == 60  # 2 x 20.5 s + 5 s fit in the default
     slow.max_send_s = 100
-    assert Outbox(store, slow, clock).lease_s == 205  # room for two sends and the margin
+    assert immediate_outbox(store, slow, clock).lease_s == 205  # room for two sends and the margin
     with pytest.raises(InvalidInput, match="cannot fit one send"):
-        Outbox(store, slow, clock, lease_s=105)
+        immediate_outbox(store, slow, clock, lease_s=105)
     slow.max_send_s = 20.5
-    outbox = Outbox(store, slow, clock, lease_s=26)
+    outbox = immediate_outbox(store, slow, clock, lease_s=26)
     with pytest.raises(InvalidInput, match="cannot fit one send"):
         outbox.deliver_pending(lease_s=25.5)
     with pytest.raises(InvalidInput, match="positive"):
@@ -626,5 +637,5 @@ def test_the_real_senders_state_their_longest_send(store: SqlStore) -> None:
     assert ConsoleSender().max_send_s > 0
     router = RoutingSender(sms=sms, email=smtp)
     assert router.max_send_s == smtp.max_send_s
-    outbox = Outbox(store, router, Clock())
+    outbox = immediate_outbox(store, router, Clock())
     assert outbox.lease_s * 1000 > outbox.max_send_ms + 5_000

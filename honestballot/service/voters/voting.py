@@ -235,7 +235,7 @@ class VotingDesk:
 
         def add(rows: RowBuffer, _ballot: EncryptedBallot, receipt: Receipt) -> None:
             subject, body = cast_notice_text(
-                client.language, now, client.device_description, title.get(client.language)
+                client.language, client.device_description, title.get(client.language)
             )
             for channel, destination in (("sms", voter.phone), ("email", voter.email)):
                 if not destination:
