@@ -144,7 +144,8 @@ async def api_credential(election_id: str, body: CredentialBody, request: Reques
         desk.submit_credential, election_id, session.voter_id, body.credential, body.replaces
     )
     await asyncio.wait_for(asyncio.wrap_future(queued), CAST_TIMEOUT_S)
-    return JSONResponse({"credential": body.credential.lower()}, status_code=201)
+    # the service accepted only the canonical (lowercase) spelling
+    return JSONResponse({"credential": body.credential}, status_code=201)
 
 
 @router.post(

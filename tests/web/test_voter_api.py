@@ -367,6 +367,38 @@ def test_a_contact_no_message_may_go_to_does_not_cost_the_vote(
     assert [m["destination"] for m in sent] == ["77010000001"]
 
 
+def test_a_credential_is_lowercase_canonical_hex(web: WebElection) -> None:
+    """Like every point of the record (docs/record-format.md §1): upper case, spaces or a
+    prefix are refused with 400, and nothing is stored."""
+    client = signed_in(web, AIGERIM)
+    cred = credential("canonical")
+    lower = cred.public.hex()
+    events = event_count(web)
+    for text in (
+        lower.upper(),
+        lower[:10].upper() + lower[10:],
+        " ".join([lower[:32], lower[32:]]),
+    ):
+        r = client.post(
+            api(web, "/credential"), json={"credential": text}, headers=csrf_headers(web, client)
+        )
+        assert r.status_code == 400, (text, r.text)
+        error = r.json()["error"]
+        assert error["code"] == "malformed_input" and "lowercase" in error["message"]
+        assert client.get(api(web, "/me")).json()["credential"] is None
+    assert event_count(web) == events
+    assert register(web, client, cred).status_code == 201
+    # a replacement's 'replaces' is held to the same rule
+    r = client.post(
+        api(web, "/credential"),
+        json={"credential": credential("next").public.hex(), "replaces": lower.upper()},
+        headers=csrf_headers(web, client),
+    )
+    assert r.status_code == 400 and r.json()["error"]["code"] == "malformed_input"
+    assert client.get(api(web, "/me")).json()["credential"] == lower
+    assert event_count(web) == events + 1
+
+
 def test_a_retried_cast_returns_the_same_receipt(web: WebElection) -> None:
     client = signed_in(web, AIGERIM)
     cred = credential("retry")
