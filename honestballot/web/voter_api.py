@@ -32,9 +32,7 @@ from honestballot.record.ballot import ballot_from_json
 from honestballot.record.codec import parse_json
 from honestballot.service.voters.roll import VoterRow
 from honestballot.web.deps import (
-    SESSION,
     client_of,
-    cookie,
     require_csrf,
     services_of,
     voter_session,
@@ -45,6 +43,7 @@ from honestballot.web.openapi import json_body
 from honestballot.web.voter_common import (
     MAX_ID_TEXT,
     ballot_event,
+    end_session,
     public_context,
     request_code,
     set_session,
@@ -115,7 +114,7 @@ def api_session(election_id: str, body: SessionBody, request: Request) -> JSONRe
 def api_signout(election_id: str, request: Request) -> Response:
     require_csrf(request)
     response = Response(status_code=204)
-    cookie(response, request, SESSION, "", 0)
+    end_session(request, response, election_id)
     return response
 
 

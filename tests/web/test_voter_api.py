@@ -247,12 +247,31 @@ def test_posts_without_the_csrf_token_are_forbidden(
 
 
 def test_sign_out_ends_the_session(web: WebElection) -> None:
+    """Sign-out ends the session on the server: the old cookie, replayed by whoever kept
+    it, is refused on every route, while another session of the same voter lives on."""
     client = signed_in(web, AIGERIM)
+    other_device = signed_in(web, AIGERIM)
+    old_cookie = client.cookies["hb_session"]
+    cred = credential("signed-out")
+    assert register(web, client, cred).status_code == 201
+    ballot, _, _ = encrypt(web, cred)
     r = client.post(api(web, "/signout"), headers=csrf_headers(web, client))
     assert r.status_code == 204
     me = client.get(api(web, "/me"))
     assert me.status_code == 401
     assert me.json()["error"]["code"] == "not_signed_in"
+
+    replay = new_client(web)
+    replay.cookies.set("hb_session", old_cookie)
+    me = replay.get(api(web, "/me"))
+    assert me.status_code == 401 and me.json()["error"]["code"] == "not_signed_in"
+    events = event_count(web)
+    r = cast(web, replay, ballot)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "not_signed_in"
+    assert event_count(web) == events
+    assert other_device.get(api(web, "/me")).status_code == 200
+    # signing out again, or with no session at all, is still a plain 204
+    assert replay.post(api(web, "/signout"), headers=csrf_headers(web, replay)).status_code == 204
 
 
 def test_code_requests_outside_the_open_phase_are_refused(web_setup: WebElection) -> None:
