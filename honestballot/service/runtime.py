@@ -4,8 +4,9 @@
 Nothing here is state another process needs: every process builds its own
 :class:`Services` from the same configuration and shares only the database.  The web and
 the command line reach the store only through here: :func:`open_store` and
-:func:`default_database_url`, and :func:`storage_errors`, which turns a database that
-cannot be opened or reached into :class:`~honestballot.errors.StorageUnavailable`.
+:func:`default_database_url`, :func:`storage_errors`, which turns a database that
+cannot be opened or reached into :class:`~honestballot.errors.StorageUnavailable`, and
+:data:`STORAGE_UNAVAILABLE`, the store's exceptions for a database that is down.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from honestballot.service.voters.signin import SignIn
 from honestballot.service.voters.signin_pacing import CodeRequests
 from honestballot.service.voters.voting import VotingDesk
 from honestballot.service.web_demo import WebDemo, setup_web_demo
-from honestballot.store.sql import SqlStore, StorageError, default_url
+from honestballot.store.sql import UNAVAILABLE_ERRORS, SqlStore, StorageError, default_url
 
 #: threads per process verifying ballots
 VERIFY_THREADS = 2
@@ -104,6 +105,11 @@ def create_organiser_token(url: str, label: str, election_id: str | None) -> Sec
         return Organisers(store).create_token(label, election_id)
     finally:
         store.close()
+
+
+#: the exceptions of a database that cannot be used now (unreachable, disk full, locked):
+#: the web answers them 503 with ``Retry-After``; any other database error is a fault
+STORAGE_UNAVAILABLE: tuple[type[Exception], ...] = UNAVAILABLE_ERRORS
 
 
 @contextmanager
@@ -194,6 +200,11 @@ class Services:
         self.snapshots = SnapshotWriter(self.store, config.snapshot_dir, config.snapshot_interval_s)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+
+    def check_storage(self) -> None:
+        """The health check: one cheap query; StorageUnavailable unless the database answers."""
+        with storage_errors():
+            self.store.ping()
 
     def server_key(self, name: str) -> ServerKey:
         """The server key called ``name`` (created on first use; the same in every process)."""
