@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from honestballot.errors import StorageUnavailable
+from honestballot.errors import InvalidInput, StorageUnavailable
 from honestballot.service.activity import export_activity_csv, export_roll_csv
 from honestballot.service.board.board_views import BoardViews
 from honestballot.service.board.cast_queue import BatchQueue
@@ -45,6 +46,14 @@ from honestballot.store.sql import UNAVAILABLE_ERRORS, SqlStore, StorageError, d
 
 #: threads per process verifying ballots
 VERIFY_THREADS = 2
+
+_PUBLIC_URL_ENV = "HONESTBALLOT_PUBLIC_URL"
+#: scheme, host (name, IPv4 or [IPv6]), optional port and path: nothing a shell command
+#: or a page would have to quote
+_PUBLIC_URL = re.compile(
+    r"https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
+    r"(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?"
+)
 
 # the operators' log filters name the web process's logger
 log = logging.getLogger("honestballot.web")
@@ -142,6 +151,19 @@ class ServerConfig:
     trust_proxy: bool = False
     #: database connections per process: one per request thread (anyio runs 40)
     pool_size: int = 40
+    #: the address the public reaches the service at (``https://vote.example.org``), used
+    #: in commands the pages show for copying; never taken from a request's ``Host``
+    #: header, which the client chooses.  Empty: the pages show paths only.  Read from
+    #: ``HONESTBALLOT_PUBLIC_URL`` unless given.
+    public_url: str = field(default_factory=lambda: os.environ.get(_PUBLIC_URL_ENV, ""))
+
+    def __post_init__(self) -> None:
+        url = self.public_url.strip().rstrip("/")
+        if url and not _PUBLIC_URL.fullmatch(url):
+            raise InvalidInput(
+                f"the public URL must be http(s)://host[:port][/path], got {self.public_url!r}"
+            )
+        object.__setattr__(self, "public_url", url)
 
     @classmethod
     def from_env(cls) -> ServerConfig:
@@ -156,6 +178,7 @@ class ServerConfig:
             secure_cookies=env.get("HONESTBALLOT_SECURE_COOKIES", "0") == "1",
             trust_proxy=env.get("HONESTBALLOT_TRUST_PROXY", "0") == "1",
             pool_size=int(env.get("HONESTBALLOT_POOL_SIZE", "40")),
+            public_url=env.get(_PUBLIC_URL_ENV, ""),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -168,6 +191,7 @@ class ServerConfig:
             "HONESTBALLOT_SECURE_COOKIES": "1" if self.secure_cookies else "0",
             "HONESTBALLOT_TRUST_PROXY": "1" if self.trust_proxy else "0",
             "HONESTBALLOT_POOL_SIZE": str(self.pool_size),
+            _PUBLIC_URL_ENV: self.public_url,
         }
 
 
