@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from honestballot import errors
 from honestballot.service.runtime import STORAGE_UNAVAILABLE
@@ -130,6 +131,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:
         return error_response(request, exc.status, exc.code, exc.message)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _disconnected(request: Request, exc: ClientDisconnect) -> Response:
+        # the client went away before its body was complete: no fault of the server, and
+        # nobody is left to read this answer
+        log.debug("client disconnected during %s %s", request.method, request.url.path)
+        return error_response(
+            request, 400, "bad_request", "the connection closed before the body was complete"
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
