@@ -4,14 +4,16 @@
 Nothing here is state another process needs: every process builds its own
 :class:`Services` from the same configuration and shares only the database.  The web and
 the command line reach the store only through here: :func:`open_store` and
-:func:`default_database_url`, and :func:`storage_errors`, which turns a database that
-cannot be opened or reached into :class:`~honestballot.errors.StorageUnavailable`.
+:func:`default_database_url`, :func:`storage_errors`, which turns a database that
+cannot be opened or reached into :class:`~honestballot.errors.StorageUnavailable`, and
+:data:`STORAGE_UNAVAILABLE`, the store's exceptions for a database that is down.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from honestballot.errors import StorageUnavailable
+from honestballot.errors import InvalidInput, StorageUnavailable
 from honestballot.service.activity import export_activity_csv, export_roll_csv
 from honestballot.service.board.board_views import BoardViews
 from honestballot.service.board.cast_queue import BatchQueue
@@ -47,10 +49,18 @@ from honestballot.service.voters.signin import SignIn
 from honestballot.service.voters.signin_pacing import CodeRequests
 from honestballot.service.voters.voting import VotingDesk
 from honestballot.service.web_demo import WebDemo, setup_web_demo
-from honestballot.store.sql import SqlStore, StorageError, default_url
+from honestballot.store.sql import UNAVAILABLE_ERRORS, SqlStore, StorageError, default_url
 
 #: threads per process verifying ballots
 VERIFY_THREADS = 2
+
+_PUBLIC_URL_ENV = "HONESTBALLOT_PUBLIC_URL"
+#: scheme, host (name, IPv4 or [IPv6]), optional port and path: nothing a shell command
+#: or a page would have to quote
+_PUBLIC_URL = re.compile(
+    r"https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
+    r"(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?"
+)
 
 # the operators' log filters name the web process's logger
 log = logging.getLogger("honestballot.web")
@@ -113,6 +123,11 @@ def create_organiser_token(url: str, label: str, election_id: str | None) -> Sec
         store.close()
 
 
+#: the exceptions of a database that cannot be used now (unreachable, disk full, locked):
+#: the web answers them 503 with ``Retry-After``; any other database error is a fault
+STORAGE_UNAVAILABLE: tuple[type[Exception], ...] = UNAVAILABLE_ERRORS
+
+
 @contextmanager
 def storage_errors() -> Iterator[None]:
     """Turn a database that cannot be opened or reached into :class:`StorageUnavailable`.
@@ -155,6 +170,19 @@ class ServerConfig:
     trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
     #: database connections per process: one per request thread (anyio runs 40)
     pool_size: int = 40
+    #: the address the public reaches the service at (``https://vote.example.org``), used
+    #: in commands the pages show for copying; never taken from a request's ``Host``
+    #: header, which the client chooses.  Empty: the pages show paths only.  Read from
+    #: ``HONESTBALLOT_PUBLIC_URL`` unless given.
+    public_url: str = field(default_factory=lambda: os.environ.get(_PUBLIC_URL_ENV, ""))
+
+    def __post_init__(self) -> None:
+        url = self.public_url.strip().rstrip("/")
+        if url and not _PUBLIC_URL.fullmatch(url):
+            raise InvalidInput(
+                f"the public URL must be http(s)://host[:port][/path], got {self.public_url!r}"
+            )
+        object.__setattr__(self, "public_url", url)
 
     @classmethod
     def from_env(cls) -> ServerConfig:
@@ -177,6 +205,7 @@ class ServerConfig:
             notice_round_s=float(env.get("HONESTBALLOT_NOTICE_ROUND", DEFAULT_ROUND_S)),
             notice_delay_min_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MIN", DEFAULT_DELAY_MIN_S)),
             notice_delay_max_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MAX", DEFAULT_DELAY_MAX_S)),
+            public_url=env.get(_PUBLIC_URL_ENV, ""),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -192,6 +221,7 @@ class ServerConfig:
             "HONESTBALLOT_NOTICE_ROUND": str(self.notice_round_s),
             "HONESTBALLOT_NOTICE_DELAY_MIN": str(self.notice_delay_min_s),
             "HONESTBALLOT_NOTICE_DELAY_MAX": str(self.notice_delay_max_s),
+            _PUBLIC_URL_ENV: self.public_url,
         }
 
     def notice_schedule(self) -> NoticeSchedule:
@@ -228,6 +258,11 @@ class Services:
         self.snapshots = SnapshotWriter(self.store, config.snapshot_dir, config.snapshot_interval_s)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+
+    def check_storage(self) -> None:
+        """The health check: one cheap query; StorageUnavailable unless the database answers."""
+        with storage_errors():
+            self.store.ping()
 
     def server_key(self, name: str) -> ServerKey:
         """The server key called ``name`` (created on first use; the same in every process)."""

@@ -1,5 +1,5 @@
 """Who may come in: the server's keys (in ``settings``), voters' one-time sign-in
-codes, rate-limit windows and organiser tokens.
+codes, the sessions voters ended, rate-limit windows and organiser tokens.
 
 Secrets are stored only as MACs under a server key (codes, tokens) or as bucket names
 that do not reveal what they count.
@@ -15,7 +15,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from honestballot.store.engine import StoreBase
-from honestballot.store.schema import organiser_tokens, rate_limits, settings, signin_codes
+from honestballot.store.schema import (
+    ended_sessions,
+    organiser_tokens,
+    rate_limits,
+    settings,
+    signin_codes,
+)
 
 
 class AccessStore(StoreBase):
@@ -87,6 +93,34 @@ class AccessStore(StoreBase):
         with self.transaction() as conn:
             result = conn.execute(
                 delete(signin_codes).where(signin_codes.c.expires_ms < older_than_ms)
+            )
+            return int(result.rowcount)
+
+    # -- ended sessions --------------------------------------------------------------------
+
+    def end_session(self, session_id: str, expires_ms: int) -> None:
+        """Record that the session ``session_id`` (valid until ``expires_ms``) has ended;
+        ending it again changes nothing."""
+        with self.transaction() as conn:
+            conn.execute(
+                _dialect_insert(conn, ended_sessions)
+                .values(session_id=session_id, expires_ms=expires_ms)
+                .on_conflict_do_nothing(index_elements=[ended_sessions.c.session_id])
+            )
+
+    def session_ended(self, session_id: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(ended_sessions.c.session_id).where(ended_sessions.c.session_id == session_id)
+            ).first()
+        return found is not None
+
+    def purge_ended_sessions(self, older_than_ms: int) -> int:
+        """Forget ended sessions whose token expired before ``older_than_ms`` (it is refused
+        as expired by then); how many."""
+        with self.transaction() as conn:
+            result = conn.execute(
+                delete(ended_sessions).where(ended_sessions.c.expires_ms < older_than_ms)
             )
             return int(result.rowcount)
 

@@ -17,9 +17,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeAlias
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, literal, select
 from sqlalchemy.engine import Connection, ExceptionContext
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from honestballot.store.migrate import upgrade
 from honestballot.store.schema import elections
@@ -33,6 +39,16 @@ KeyConflict: TypeAlias = IntegrityError
 
 #: any failure of the database or its driver (unreachable, locked, a statement refused)
 StorageError: TypeAlias = SQLAlchemyError
+
+#: the kinds of :data:`StorageError` that mean the database cannot be used now and a
+#: retry later may succeed: unreachable or restarting, a connection lost, its disk full,
+#: locked too long, no pooled connection free.  A statement the database refuses
+#: (a broken constraint, a missing table) is a fault of the server and not among them.
+UNAVAILABLE_ERRORS: tuple[type[StorageError], ...] = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeout,
+)
 
 #: ``Connection.info`` key of the election row a transaction locked
 LOCKED = "honestballot.locked_election"
@@ -82,6 +98,11 @@ class StoreBase:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def ping(self) -> None:
+        """One ``SELECT 1``: raises a :data:`StorageError` unless the database answers."""
+        with self.engine.connect() as conn:
+            conn.execute(select(literal(1))).scalar_one()
 
     def connect(self) -> Tx:
         """A connection for reads (use it as a context manager)."""

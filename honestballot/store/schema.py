@@ -3,7 +3,7 @@
 Board tables (``elections``, ``events``, ``tree_heads``, ``credentials``, and
 ``held_audits`` until the close) hold what becomes the public record.  The others
 are the service's private state: the roll (``voters``, ``contact_exceptions``),
-sign-in (``signin_codes``, ``rate_limits``),
+sign-in (``signin_codes``, ``ended_sessions``, ``rate_limits``),
 the notice outbox, anonymous reports, the operator's activity log and settings.
 Nothing here is kept in a process's memory, so several server processes can
 share one PostgreSQL database.
@@ -165,6 +165,16 @@ signin_codes = Table(
     Column("code_mac", LargeBinary(32), nullable=False),
     Column("expires_ms", BigInteger, nullable=False),
     Column("attempts", Integer, nullable=False),
+)
+
+#: sessions a voter ended by signing out, until their token would have expired anyway
+#: (a session token is otherwise stateless: this is what makes sign-out end it)
+ended_sessions = Table(
+    "ended_sessions",
+    metadata,
+    Column("session_id", String(32), primary_key=True),
+    Column("expires_ms", BigInteger, nullable=False),
+    Index("ended_sessions_expires", "expires_ms"),
 )
 
 rate_limits = Table(

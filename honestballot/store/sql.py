@@ -25,12 +25,20 @@ from honestballot.store.audits import AuditStore
 from honestballot.store.board import BoardStore, StoredEvent
 from honestballot.store.bulk import RowBuffer, insert_rows, update_many
 from honestballot.store.credentials import CredentialStore
-from honestballot.store.engine import KeyConflict, StorageError, Tx, default_url, engine_url
+from honestballot.store.engine import (
+    UNAVAILABLE_ERRORS,
+    KeyConflict,
+    StorageError,
+    Tx,
+    default_url,
+    engine_url,
+)
 from honestballot.store.notices import NoticeStore, insert_notice
 from honestballot.store.reports import ReportStore
 from honestballot.store.roll import RollStore
 
 __all__ = [
+    "UNAVAILABLE_ERRORS",
     "KeyConflict",
     "RowBuffer",
     "SqlStore",

@@ -100,6 +100,8 @@ def create_app(config: ServerConfig, *, sender: Sender | None = None) -> FastAPI
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
+        """ok when the database answers; 503 ``storage_unavailable`` when it does not."""
+        services.check_storage()
         return {"status": "ok"}
 
     # /snapshots/… is answered in front of the app, everything else goes through to it

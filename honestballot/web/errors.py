@@ -2,7 +2,9 @@
 
 The body is always ``{"error": {"code": …, "message": …}}`` (plus ``problems`` for a
 rejected roll).  Codes are part of the API: clients and tests match on them, so they
-never change meaning.  An unexpected exception becomes ``internal_error`` with no
+never change meaning.  A database that cannot be used now (down, disk full, locked)
+is 503 ``storage_unavailable`` with ``Retry-After``.  An unexpected exception becomes
+``internal_error`` with no
 detail; Starlette then re-raises it, and :class:`~honestballot.web.security.SecurityMiddleware`
 logs its type and the path, nothing more (its message and traceback may hold SQL
 parameters, request bodies, ballots or codes).
@@ -10,14 +12,23 @@ parameters, request bodies, ballots or codes).
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from honestballot import errors
+from honestballot.service.runtime import STORAGE_UNAVAILABLE
+
+log = logging.getLogger("honestballot.web")
+
+#: seconds a client waits before retrying while the database cannot be used
+STORAGE_RETRY_AFTER_S: Final = 5
+STORAGE_MESSAGE: Final = "the service's database is unavailable; try again shortly"
 
 #: exception class -> (HTTP status, stable code); the first match in order wins
 ERROR_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
@@ -38,6 +49,7 @@ ERROR_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
     (errors.DeliveryFailed, 502, "delivery_failed"),
     (errors.NotFound, 404, "not_found"),
     (errors.AuditFailed, 500, "audit_failed"),
+    (errors.StorageUnavailable, 503, "storage_unavailable"),
 )
 
 HTTP_CODES = {
@@ -106,11 +118,28 @@ def install(app: FastAPI) -> None:
             extra["problems"] = exc.problems[:1000]
         if isinstance(exc, errors.RateLimited):
             extra["retry_after"] = exc.retry_after
+        if isinstance(exc, errors.StorageUnavailable):
+            return _storage_unavailable(request, exc.kind)
         return error_response(request, status, code, str(exc), **extra)
+
+    async def _storage(request: Request, exc: Exception) -> Response:
+        return _storage_unavailable(request, type(exc).__name__)
+
+    for storage_error in STORAGE_UNAVAILABLE:
+        app.add_exception_handler(storage_error, _storage)
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:
         return error_response(request, exc.status, exc.code, exc.message)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _disconnected(request: Request, exc: ClientDisconnect) -> Response:
+        # the client went away before its body was complete: no fault of the server, and
+        # nobody is left to read this answer
+        log.debug("client disconnected during %s %s", request.method, request.url.path)
+        return error_response(
+            request, 400, "bad_request", "the connection closed before the body was complete"
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -129,3 +158,14 @@ def install(app: FastAPI) -> None:
         # not logged here: Starlette re-raises after this answer, and SecurityMiddleware
         # logs the type once (it also sees exceptions from outside this app)
         return error_response(request, 500, "internal_error", "an internal error occurred")
+
+
+def _storage_unavailable(request: Request, kind: str) -> Response:
+    """503 ``storage_unavailable`` with ``Retry-After``: the database is down, its disk is
+    full or it is locked; the request may succeed later.  Logged by the error's type only
+    (its text may hold statement parameters), as a warning: the operator's monitoring of
+    ``/healthz`` is what pages someone."""
+    log.warning("storage unavailable on %s %s: %s", request.method, request.url.path, kind)
+    return error_response(
+        request, 503, "storage_unavailable", STORAGE_MESSAGE, retry_after=STORAGE_RETRY_AFTER_S
+    )

@@ -36,6 +36,7 @@ router = APIRouter()
 BOARD_LIMIT: Final = 50
 MAX_BOARD_LIMIT: Final = 200
 _SIZE: Final = re.compile(r"^[0-9]{1,12}\Z")
+_LIMIT: Final = re.compile(r"[0-9]{1,3}")
 
 # -- the board ---------------------------------------------------------------------------
 
@@ -50,7 +51,8 @@ def board_entries(
 def _limit(value: str | None) -> int:
     if value is None:
         return BOARD_LIMIT
-    if not value.isdigit() or not 1 <= int(value) <= MAX_BOARD_LIMIT:
+    # ASCII digits only: str.isdigit() also takes "²" and other digits int() refuses
+    if not _LIMIT.fullmatch(value) or not 1 <= int(value) <= MAX_BOARD_LIMIT:
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_BOARD_LIMIT}")
     return int(value)
 

@@ -55,6 +55,8 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
     context: dict[str, Any] = {
         "trustees": trustee_status(services, election_id, str(row["phase"])),
         "result": None,
+        # the share upload command: the configured address, never the request's Host
+        "public_url": services.config.public_url,
     }
     if row["phase"] == "done":
         summary = result_summary(services, election_id, row)

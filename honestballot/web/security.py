@@ -4,7 +4,8 @@ Size: a request whose ``Content-Length`` is over the limit for its path is refus
 with 413 before the body is read; a chunked body is counted as it streams and cut
 off at the limit, also with 413 (see :class:`_TooLarge`).  Errors: an exception that
 escapes the app is logged by type and path only, never re-raised to the server (whose
-traceback would carry SQL parameters and request data).  Headers: a strict
+traceback would carry SQL parameters and request data); a client that disconnects
+mid-body is not an error (a debug line).  Headers: a strict
 Content-Security-Policy (scripts, styles and connections only from this origin; no
 inline script, no framing), no MIME sniffing, no referrer, and ``no-store`` on API
 responses and pages that show personal data.
@@ -18,6 +19,7 @@ import re
 from collections.abc import Sequence
 
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("honestballot.web")
@@ -143,6 +145,10 @@ class SecurityMiddleware:
         except _TooLarge:
             if not response_started:
                 await _send_json(send, 413, _too_large(limit))
+        except ClientDisconnect:
+            # the client went away mid-body (the app's handler answers this one; a bare
+            # app lets it out): nobody to answer, and no fault of the server
+            log.debug("client disconnected during %s %s", scope.get("method", ""), path)
         except Exception as exc:
             # Starlette answers 500 through the app's handler and then re-raises "so
             # that servers can log it": uvicorn would log the whole traceback, whose

@@ -206,6 +206,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Шифрланған қорытындыны жүктеу",
         "Download the encrypted tally",
     ),
+    "observer.share_url_hint": (
+        "Перед /api/… в команде поставьте адрес этого сервера, как он указан в адресной "
+        "строке браузера (https://…).",
+        "Командадағы /api/… алдына осы сервердің браузердің мекенжай жолындағы адресін "
+        "(https://…) қойыңыз.",
+        "In the command, put this server's address as your browser's address bar shows it "
+        "(https://…) in front of /api/….",
+    ),
     "observer.share_file": ("Файл доли (share.json)", "Үлес файлы (share.json)", "Share file"),
     "observer.upload_share": (
         "Загрузить долю расшифровки",

@@ -32,9 +32,7 @@ from honestballot.record.ballot import ballot_from_json
 from honestballot.record.codec import parse_json
 from honestballot.service.voters.roll import VoterRow
 from honestballot.web.deps import (
-    SESSION,
     client_of,
-    cookie,
     require_csrf,
     services_of,
     voter_session,
@@ -45,6 +43,7 @@ from honestballot.web.openapi import json_body
 from honestballot.web.voter_common import (
     MAX_ID_TEXT,
     ballot_event,
+    end_session,
     public_context,
     request_code,
     set_session,
@@ -115,7 +114,7 @@ def api_session(election_id: str, body: SessionBody, request: Request) -> JSONRe
 def api_signout(election_id: str, request: Request) -> Response:
     require_csrf(request)
     response = Response(status_code=204)
-    cookie(response, request, SESSION, "", 0)
+    end_session(request, response, election_id)
     return response
 
 
@@ -144,7 +143,8 @@ async def api_credential(election_id: str, body: CredentialBody, request: Reques
         desk.submit_credential, election_id, session.voter_id, body.credential, body.replaces
     )
     await asyncio.wait_for(asyncio.wrap_future(queued), CAST_TIMEOUT_S)
-    return JSONResponse({"credential": body.credential.lower()}, status_code=201)
+    # the service accepted only the canonical (lowercase) spelling
+    return JSONResponse({"credential": body.credential}, status_code=201)
 
 
 @router.post(

@@ -79,3 +79,12 @@ def set_session(request: Request, response: Response, session: VoterSession) -> 
     services = services_of(request)
     token = services.signin.session_token(session)
     cookie(response, request, SESSION, str(token), services.signin.session_ttl_s)
+
+
+def end_session(request: Request, response: Response, election_id: str) -> None:
+    """Sign out: end the session on the server (a kept cookie no longer works) and clear
+    the ``hb_session`` cookie on ``response``."""
+    token = request.cookies.get(SESSION, "")
+    if token:
+        services_of(request).signin.end_session(token, election_id=election_id)
+    cookie(response, request, SESSION, "", 0)

@@ -22,13 +22,14 @@ from honestballot.protocol.ballot import tracking_code
 from honestballot.service.runtime import Services
 from honestballot.service.security import tokens
 from honestballot.service.voters.signin import normalise_national_id
-from honestballot.web.deps import SESSION, cookie, require_csrf, services_of, voter_session
+from honestballot.web.deps import cookie, require_csrf, services_of, voter_session
 from honestballot.web.i18n import language_of
 from honestballot.web.pages import render
 from honestballot.web.voter_common import (
     MAX_ID_TEXT,
     ballot_event,
     election_context,
+    end_session,
     public_context,
     request_code,
     set_session,
@@ -174,7 +175,7 @@ async def signout_form(election_id: str, request: Request) -> Response:
     form = await request.form()
     require_csrf(request, _field(form, "csrf"))
     response = _see_other(f"/e/{election_id}/signin")
-    cookie(response, request, SESSION, "", 0)
+    await run_in_threadpool(end_session, request, response, election_id)
     return response
 
 

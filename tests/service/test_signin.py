@@ -586,6 +586,27 @@ def test_a_tampered_token_is_refused(signin: SignIn, sender: RecordingSender) ->
             signin.session_from_token(bad, election_id=A)
 
 
+def test_an_ended_session_is_refused_until_it_is_purged(
+    signin: SignIn, sender: RecordingSender, clock: Clock, store: SqlStore
+) -> None:
+    token = _signed_in(signin, sender)
+    other = _signed_in(signin, sender)  # the same voter on another device
+    signin.end_session(token, election_id=A)
+    signin.end_session(token, election_id=A)  # twice changes nothing
+    signin.end_session("not a token", election_id=A)  # nothing to end
+    with pytest.raises(NotSignedIn, match="ended"):
+        signin.session_from_token(token, election_id=A)
+    assert signin.session_from_token(other, election_id=A).election_id == A
+    # kept until the token would have expired anyway, then purged with old codes
+    assert signin.purge(T0 + 1_800_000) == 0
+    with pytest.raises(NotSignedIn, match="ended"):
+        signin.session_from_token(token, election_id=A)
+    clock.advance(1800)
+    assert signin.purge(clock() + 1) == 1
+    with pytest.raises(NotSignedIn, match="expired"):
+        signin.session_from_token(token, election_id=A)
+
+
 def test_a_forged_session_is_refused(signin: SignIn) -> None:
     forged = VoterSession(A, 1, T0 + 10**9, "0" * 16).token(b"\x00" * 32)
     with pytest.raises(NotSignedIn, match="not valid"):

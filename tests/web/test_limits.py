@@ -4,11 +4,13 @@ A body sent chunked (no ``Content-Length``) over its route's limit gets the same
 ``too_large`` as a declared one, whatever reads it (FastAPI's JSON parsing, a raw body,
 a multipart form), and nothing of it is stored.  An unexpected exception answers 500
 ``internal_error`` and is logged by type only: its message, which for a database error
-holds the SQL parameters, reaches no log and is not re-raised to the server.
+holds the SQL parameters, reaches no log and is not re-raised to the server.  A client
+that disconnects mid-body is neither: no 500, a debug line at most.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import threading
@@ -206,6 +208,62 @@ def test_a_database_error_is_logged_by_type_only(
         ("honestballot.web", "internal error on GET /: IntegrityError")
     ]
     assert all(r.exc_info is None for r in caplog.records)
+
+
+def _post_then_disconnect(app: object, path: str, headers: dict[str, str]) -> list[Message]:
+    """POST to ``path`` as a client that sends part of the body and then goes away
+    (``http.disconnect``, as uvicorn reports a closed connection); what the app sent."""
+    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    raw += [(b"content-type", b"application/json"), (b"content-length", b"4000")]
+    scope: Scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": raw,
+        "client": ("203.0.113.9", 50000),
+        "server": ("testserver", 80),
+    }
+    incoming: list[Message] = [
+        {"type": "http.request", "body": b'{"credential": "00', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))  # type: ignore[operator]
+    return sent
+
+
+def test_a_client_that_disconnects_mid_body_is_not_an_internal_error(
+    web: WebElection, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whichever way the route reads its body (the cast reads it itself, the audit through
+    a dependency, the credential through FastAPI's model), a client gone mid-body is no
+    fault of the server: no 500, nothing logged above debug, nothing stored."""
+    caplog.set_level(logging.DEBUG)
+    client = signed_in(web, WEB_ROLL[0][0])
+    cookies = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    headers = {**csrf_headers(web, client), "cookie": cookies}
+    events = event_count(web)
+    for route in ("/ballots", "/audits", "/credential"):
+        sent = _post_then_disconnect(web.client.app, api(web, route), headers)
+        statuses = [m["status"] for m in sent if m["type"] == "http.response.start"]
+        assert 500 not in statuses, (route, statuses)
+    assert event_count(web) == events
+    assert client.get(api(web, "/me")).json()["credential"] is None
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [(r.name, r.getMessage()) for r in loud] == []
 
 
 async def _raise_before(scope: Scope, receive: Receive, send: Send) -> None:

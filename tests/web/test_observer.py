@@ -225,6 +225,14 @@ def test_board_malformed_query(web: WebElection, q: str) -> None:
 def test_board_limit_and_unknown_election(web: WebElection) -> None:
     r = web.client.get(f"/api/e/{web.election_id}/board", params={"q": "0" * 8, "limit": "0"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_input"
+    # str.isdigit() says yes to these, int() does not (or reads them as a number)
+    for bad in ("\u00b2", "1\u00b2", "\u0661\u0660", "+5", " 5", "5\n", "1_0", "-1", "201", "x"):
+        r = web.client.get(f"/api/e/{web.election_id}/board", params={"q": "0" * 8, "limit": bad})
+        assert r.status_code == 400, (bad, r.status_code, r.text)
+        error = r.json()["error"]
+        assert error["code"] == "invalid_input" and "limit" in error["message"], bad
+    r = web.client.get(f"/api/e/{web.election_id}/board", params={"q": "0" * 8, "limit": "200"})
+    assert r.status_code == 200 and r.json() == {"entries": []}
     r = web.client.get("/api/e/no-such-election/board", params={"q": "0" * 8})
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     assert web.client.get("/e/no-such-election").status_code == 404

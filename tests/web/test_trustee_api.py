@@ -5,15 +5,18 @@ trustee absent, and the result published when the k-th share arrives.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from markupsafe import escape
 
 from honestballot.cli.trustee import trustee_group
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.record.trustee import encode_trustee_secret, to_bytes
 from honestballot.verify.verifier import verify_record
+from honestballot.web.strings_observer import STRINGS
 from tests.factories import WebElection
 from tests.web.test_observer import (
     OTHER,
@@ -167,3 +170,30 @@ def test_trustees_decrypt_through_the_api(web: WebElection, tmp_path: Path) -> N
         assert "data-small-units" in page.text and "share-upload" not in page.text
         assert_clean_page(page.text)
     assert 'Candidate 1</td><td class="num">3</td>' in page.text
+
+
+def test_the_share_upload_command_never_takes_the_host_header(web: WebElection) -> None:
+    """The curl command trustees copy names the configured public URL; without one, a
+    path and a note to put the server's address in front.  A spoofed ``Host`` header never
+    reaches it (it would send a trustee's share to the attacker's server)."""
+    eid = web.election_id
+    close_and_tally(web)
+    spoofed = {"host": "evil.example"}
+    path = f"/api/e/{eid}/decryption-shares"
+    for lang, hint in zip(("ru", "kk", "en"), STRINGS["observer.share_url_hint"], strict=True):
+        page = web.client.get(f"/e/{eid}/results", params={"lang": lang}, headers=spoofed)
+        assert page.status_code == 200
+        assert "evil.example" not in page.text
+        assert f"-H 'content-type: application/json' {path}</pre>" in page.text
+        assert str(escape(hint)) in page.text
+        assert_clean_page(page.text)
+
+    config = web.services.config
+    web.services.config = dataclasses.replace(config, public_url="https://vote.example.org")
+    try:
+        page = web.client.get(f"/e/{eid}/results", params={"lang": "en"}, headers=spoofed)
+    finally:
+        web.services.config = config
+    assert "evil.example" not in page.text
+    assert f"https://vote.example.org{path}</pre>" in page.text
+    assert str(escape(STRINGS["observer.share_url_hint"][2])) not in page.text

@@ -257,12 +257,31 @@ def test_posts_without_the_csrf_token_are_forbidden(
 
 
 def test_sign_out_ends_the_session(web: WebElection) -> None:
+    """Sign-out ends the session on the server: the old cookie, replayed by whoever kept
+    it, is refused on every route, while another session of the same voter lives on."""
     client = signed_in(web, AIGERIM)
+    other_device = signed_in(web, AIGERIM)
+    old_cookie = client.cookies["hb_session"]
+    cred = credential("signed-out")
+    assert register(web, client, cred).status_code == 201
+    ballot, _, _ = encrypt(web, cred)
     r = client.post(api(web, "/signout"), headers=csrf_headers(web, client))
     assert r.status_code == 204
     me = client.get(api(web, "/me"))
     assert me.status_code == 401
     assert me.json()["error"]["code"] == "not_signed_in"
+
+    replay = new_client(web)
+    replay.cookies.set("hb_session", old_cookie)
+    me = replay.get(api(web, "/me"))
+    assert me.status_code == 401 and me.json()["error"]["code"] == "not_signed_in"
+    events = event_count(web)
+    r = cast(web, replay, ballot)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "not_signed_in"
+    assert event_count(web) == events
+    assert other_device.get(api(web, "/me")).status_code == 200
+    # signing out again, or with no session at all, is still a plain 204
+    assert replay.post(api(web, "/signout"), headers=csrf_headers(web, replay)).status_code == 204
 
 
 def test_code_requests_outside_the_open_phase_are_refused(web_setup: WebElection) -> None:
@@ -376,6 +395,38 @@ def test_a_contact_no_message_may_go_to_does_not_cost_the_vote(
     assert send_notices(web) == 1
     sent = [m for m in read_outbox(web.outbox) if not m["secret"]]
     assert [m["destination"] for m in sent] == ["77010000001"]
+
+
+def test_a_credential_is_lowercase_canonical_hex(web: WebElection) -> None:
+    """Like every point of the record (docs/record-format.md §1): upper case, spaces or a
+    prefix are refused with 400, and nothing is stored."""
+    client = signed_in(web, AIGERIM)
+    cred = credential("canonical")
+    lower = cred.public.hex()
+    events = event_count(web)
+    for text in (
+        lower.upper(),
+        lower[:10].upper() + lower[10:],
+        " ".join([lower[:32], lower[32:]]),
+    ):
+        r = client.post(
+            api(web, "/credential"), json={"credential": text}, headers=csrf_headers(web, client)
+        )
+        assert r.status_code == 400, (text, r.text)
+        error = r.json()["error"]
+        assert error["code"] == "malformed_input" and "lowercase" in error["message"]
+        assert client.get(api(web, "/me")).json()["credential"] is None
+    assert event_count(web) == events
+    assert register(web, client, cred).status_code == 201
+    # a replacement's 'replaces' is held to the same rule
+    r = client.post(
+        api(web, "/credential"),
+        json={"credential": credential("next").public.hex(), "replaces": lower.upper()},
+        headers=csrf_headers(web, client),
+    )
+    assert r.status_code == 400 and r.json()["error"]["code"] == "malformed_input"
+    assert client.get(api(web, "/me")).json()["credential"] == lower
+    assert event_count(web) == events + 1
 
 
 def test_a_retried_cast_returns_the_same_receipt(web: WebElection) -> None:

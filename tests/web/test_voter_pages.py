@@ -188,9 +188,14 @@ def test_pages_that_need_a_step_first_redirect(web: WebElection) -> None:
 def test_sign_out_form(web: WebElection) -> None:
     client = signed_in(web, AIGERIM)
     vote = client.get(page(web, "/vote"))
+    old_cookie = client.cookies["hb_session"]
     r = client.post(page(web, "/signout"), data={"csrf": csrf_of(vote.text)})
     assert r.url.path == page(web, "/signin")
     assert client.get(page(web, "/vote"), follow_redirects=False).status_code == 303
+    # the session ended on the server, not only in this browser
+    replay = new_client(web)
+    replay.cookies.set("hb_session", old_cookie)
+    assert replay.get(page(web, "/vote"), follow_redirects=False).status_code == 303
 
 
 def test_unknown_elections_and_receipts_are_not_found(web: WebElection) -> None:

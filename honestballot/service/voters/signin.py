@@ -37,10 +37,13 @@ sent or the answer given.  When a limit is exceeded the step is rolled back and 
 alone are committed, so a refused request still counts and changes nothing else (it
 cannot replace or use up another voter's code).
 
-Sessions are stateless: the token is a signed token
-(:mod:`~honestballot.service.security.tokens`) under the server key ``voter-session``
-whose JSON payload names the election, the voter, the expiry and a random session id, so
-a token of one election is refused by every other one.
+Sessions are signed tokens (:mod:`~honestballot.service.security.tokens`) under the
+server key ``voter-session`` whose JSON payload names the election, the voter, the expiry
+and a random session id, so a token of one election is refused by every other one.  The
+one piece of server state a session has is its end: signing out (:meth:`SignIn.end_session`)
+stores the session id until the token's expiry, and a token whose session has ended is
+refused like an expired one, so a cookie kept after sign-out (a shared computer, a copied
+cookie) no longer works.
 """
 
 from __future__ import annotations
@@ -303,8 +306,10 @@ class SignIn:
         raise SignInFailed(f"the code is wrong; {left} attempt(s) left")
 
     def purge(self, older_than_ms: int) -> int:
-        """Delete codes (and decoys) that expired before ``older_than_ms``; how many."""
-        return self.store.purge_signin_codes(older_than_ms)
+        """Delete codes (and decoys), and ended sessions, that expired before
+        ``older_than_ms``; how many rows."""
+        codes = self.store.purge_signin_codes(older_than_ms)
+        return codes + self.store.purge_ended_sessions(older_than_ms)
 
     # -- sessions --------------------------------------------------------------------------
 
@@ -315,8 +320,21 @@ class SignIn:
         return session.token(self.session_key())
 
     def session_from_token(self, token: str, *, election_id: str) -> VoterSession:
-        """The session of a valid, unexpired token for ``election_id``; NotSignedIn otherwise."""
-        return session_from_token(self.session_key(), token, election_id, self.clock())
+        """The session of a valid, unexpired token for ``election_id`` that was not ended
+        by signing out; NotSignedIn otherwise."""
+        session = session_from_token(self.session_key(), token, election_id, self.clock())
+        if self.store.session_ended(session.session_id):
+            raise NotSignedIn("the session has ended (signed out); sign in again")
+        return session
+
+    def end_session(self, token: str, *, election_id: str) -> None:
+        """Sign out: the session of ``token`` is refused from now on.  A token that is no
+        longer valid (expired, ended, of another election, forged) needs nothing done."""
+        try:
+            session = self.session_from_token(token, election_id=election_id)
+        except NotSignedIn:
+            return
+        self.store.end_session(session.session_id, session.expires_ms)
 
     # -- internals -------------------------------------------------------------------------
 

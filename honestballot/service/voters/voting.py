@@ -21,7 +21,7 @@ from honestballot.errors import BallotRejected, Forbidden, HonestBallotError, In
 from honestballot.protocol.ballot import EncryptedBallot, verify_ballot
 from honestballot.protocol.manifest import Label
 from honestballot.record.ballot import ballot_from_json, load_ballot, opening_from_json
-from honestballot.record.codec import parse_json
+from honestballot.record.codec import decode_point, parse_json
 from honestballot.service.activity import activity_row
 from honestballot.service.board.cast_queue import BatchQueue
 from honestballot.service.board.election import CredentialRequest, ElectionService, Receipt, Within
@@ -282,7 +282,6 @@ class VotingDesk:
 
 
 def _point(text: str, what: str) -> Point:
-    try:
-        return Point.decode(bytes.fromhex(text))
-    except ValueError:
-        raise InvalidInput(f"{what}: expected 64 hex characters of a ristretto255 point") from None
+    """A point as the record writes it: 64 lowercase hex characters (record-format §1);
+    RecordFormatError for any other spelling, even of a valid point."""
+    return decode_point(text, what)
