@@ -49,43 +49,53 @@ class AccessStore(StoreBase):
         conn: Connection,
         election_id: str,
         voter_id: int,
+        request_mac: bytes,
         code_mac: bytes,
         expires_ms: int,
     ) -> None:
-        """The voter's current code (replacing any earlier one), with no attempts yet."""
+        """The code of one sign-in request (replacing that request's earlier code, never
+        another request's), with no attempts yet."""
         values = {"code_mac": code_mac, "expires_ms": expires_ms, "attempts": 0}
         stmt = _dialect_insert(conn, signin_codes).values(
-            election_id=election_id, voter_id=voter_id, **values
+            election_id=election_id, voter_id=voter_id, request_mac=request_mac, **values
         )
         conn.execute(
             stmt.on_conflict_do_update(
-                index_elements=[signin_codes.c.election_id, signin_codes.c.voter_id],
+                index_elements=[
+                    signin_codes.c.election_id,
+                    signin_codes.c.voter_id,
+                    signin_codes.c.request_mac,
+                ],
                 set_=values,
             )
         )
 
     def lock_signin_code(
-        self, conn: Connection, election_id: str, voter_id: int
+        self, conn: Connection, election_id: str, voter_id: int, request_mac: bytes
     ) -> tuple[bytes, int, int] | None:
-        """(code MAC, expiry, attempts) of the voter's code, its row locked until the
+        """(code MAC, expiry, attempts) of the request's code, its row locked until the
         caller's transaction ends."""
         row = conn.execute(
             select(signin_codes.c.code_mac, signin_codes.c.expires_ms, signin_codes.c.attempts)
-            .where(_code_key(election_id, voter_id))
+            .where(_code_key(election_id, voter_id, request_mac))
             .with_for_update()
         ).first()
         if row is None:
             return None
         return bytes(row.code_mac), int(row.expires_ms), int(row.attempts)
 
-    def delete_signin_code(self, conn: Connection, election_id: str, voter_id: int) -> None:
-        conn.execute(delete(signin_codes).where(_code_key(election_id, voter_id)))
+    def delete_signin_code(
+        self, conn: Connection, election_id: str, voter_id: int, request_mac: bytes
+    ) -> None:
+        conn.execute(delete(signin_codes).where(_code_key(election_id, voter_id, request_mac)))
 
     def set_signin_code_attempts(
-        self, conn: Connection, election_id: str, voter_id: int, attempts: int
+        self, conn: Connection, election_id: str, voter_id: int, request_mac: bytes, attempts: int
     ) -> None:
         conn.execute(
-            update(signin_codes).where(_code_key(election_id, voter_id)).values(attempts=attempts)
+            update(signin_codes)
+            .where(_code_key(election_id, voter_id, request_mac))
+            .values(attempts=attempts)
         )
 
     def purge_signin_codes(self, older_than_ms: int) -> int:
@@ -183,8 +193,12 @@ class AccessStore(StoreBase):
             return [str(r[0]) for r in rows]
 
 
-def _code_key(election_id: str, voter_id: int) -> Any:
-    return (signin_codes.c.election_id == election_id) & (signin_codes.c.voter_id == voter_id)
+def _code_key(election_id: str, voter_id: int, request_mac: bytes) -> Any:
+    return (
+        (signin_codes.c.election_id == election_id)
+        & (signin_codes.c.voter_id == voter_id)
+        & (signin_codes.c.request_mac == request_mac)
+    )
 
 
 def _dialect_insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:

@@ -161,6 +161,9 @@ signin_codes = Table(
     metadata,
     Column("election_id", String(64), primary_key=True),
     Column("voter_id", Integer, primary_key=True, autoincrement=False),
+    #: HMAC of the sign-in request's id (held by the browser that asked): one code per
+    #: request, so a stranger's request neither replaces nor uses up the voter's code
+    Column("request_mac", LargeBinary(32), primary_key=True),
     #: HMAC of the code under the server secret: the code itself is never stored
     Column("code_mac", LargeBinary(32), nullable=False),
     Column("expires_ms", BigInteger, nullable=False),

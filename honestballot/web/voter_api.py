@@ -1,7 +1,9 @@
 """The voter's JSON API (``/api/e/{eid}/…``; every POST needs the ``X-CSRF-Token`` header):
 
-- ``POST signin`` → 202, the same body whether or not the national ID is on the roll;
-- ``POST session`` → the voter and the ``hb_session`` cookie; ``POST signout`` → 204;
+- ``POST signin`` → 202, the same body whether or not the national ID is on the roll, and
+  the ``hb_signin`` cookie naming this sign-in request: the code works only with it;
+- ``POST session`` → the voter and the ``hb_session`` cookie (the ``hb_signin`` cookie of
+  the request the code was sent for is needed); ``POST signout`` → 204;
 - ``GET context`` (public) → what the page encrypts against; ``GET me`` → the voter;
 - ``POST credential`` → 201 (again 201, changing nothing, for the credential the voter
   already has: a retry); ``POST ballots`` → 201 with the receipt when this request
@@ -46,6 +48,7 @@ from honestballot.web.voter_common import (
     end_session,
     public_context,
     request_code,
+    set_pending,
     set_session,
     verify_code,
 )
@@ -96,9 +99,11 @@ def _voter_json(voter: VoterRow) -> dict[str, Any]:
 @router.post("/api/e/{election_id}/signin", status_code=202, summary="Ask for a sign-in code")
 async def api_signin(election_id: str, body: SignInBody, request: Request) -> JSONResponse:
     require_csrf(request)
-    await request_code(request, election_id, body.national_id)
+    token = await request_code(request, election_id, body.national_id)
     message = translator(language_of(request))("voter.signin.sent")
-    return JSONResponse({"status": "sent-if-registered", "message": message}, status_code=202)
+    response = JSONResponse({"status": "sent-if-registered", "message": message}, status_code=202)
+    set_pending(request, response, token)
+    return response
 
 
 @router.post("/api/e/{election_id}/session", summary="Sign in with the code")
@@ -107,6 +112,7 @@ def api_session(election_id: str, body: SessionBody, request: Request) -> JSONRe
     session, voter = verify_code(request, election_id, body.national_id, body.code)
     response = JSONResponse({"voter": _voter_json(voter), "expires_ms": session.expires_ms})
     set_session(request, response, session)
+    set_pending(request, response, "")
     return response
 
 

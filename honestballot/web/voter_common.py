@@ -2,6 +2,12 @@
 election as the ballot page sees it, a ballot's board event, and the sign-in steps
 (request a code, check it, set the session cookie), each written to the activity log.
 
+A code belongs to the browser that asked for it: the sign-in request's id travels with
+the national ID in a short-lived signed cookie (``hb_signin``, for the pages and the JSON
+API alike), and a code is checked only against the request in that cookie.  So a
+stranger's requests and wrong guesses for somebody's national ID touch only the
+stranger's own requests (see :mod:`honestballot.service.voters.signin`).
+
 Probing the roll: the sign-in answer is the same for every ID, and an unknown ID's
 answer is delayed to about as long as sending a real code takes in this process (see
 :mod:`honestballot.service.voters.signin_pacing`), so neither the body nor the time tells who
@@ -11,23 +17,30 @@ is on the roll.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any, Final
 
 from fastapi import Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from honestballot.errors import ProtocolError
+from honestballot.errors import InvalidToken, ProtocolError, SignInFailed
 from honestballot.protocol.election import ElectionContext
 from honestballot.service.board.board_views import BoardEvent
 from honestballot.service.runtime import Services
+from honestballot.service.security import tokens
 from honestballot.service.voters.roll import VoterRow
-from honestballot.service.voters.signin import VoterSession
+from honestballot.service.voters.signin import VoterSession, new_request_id, normalise_national_id
 from honestballot.web.deps import SESSION, client_of, cookie, services_of
 from honestballot.web.errors import ApiError
 
 #: the longest national ID text a form or request body may carry
 MAX_ID_TEXT: Final = 128
+
+PENDING: Final = "hb_signin"  # the national ID and sign-in request between the two steps
+PENDING_TTL_S: Final = 600
+_PENDING_KEY: Final = "voter-signin-form"
+_PENDING_DOMAIN: Final = "honestballot/voter-signin-form/v3"  # v3: the request id
 
 
 # -- the election -----------------------------------------------------------------------
@@ -55,22 +68,64 @@ def ballot_event(services: Services, election_id: str, tracking_hash: str) -> Bo
 # -- sign-in ----------------------------------------------------------------------------
 
 
-async def request_code(request: Request, election_id: str, national_id: str) -> None:
-    """Send a code if the ID is on the roll; take about as long either way."""
+def _pending_token(services: Services, election_id: str, national_id: str, request_id: str) -> str:
+    expires = services.signin.clock() + PENDING_TTL_S * 1000
+    payload = [election_id, national_id, request_id, expires]
+    data = json.dumps(payload, separators=(",", ":")).encode()
+    return tokens.sign(services.server_key(_PENDING_KEY), _PENDING_DOMAIN, data)
+
+
+def pending_request(request: Request, election_id: str) -> tuple[str, str] | None:
+    """The national ID (as the roll stores it) and the sign-in request id this browser
+    asked a code for in this election, if its ``hb_signin`` cookie is valid."""
     services = services_of(request)
+    token = request.cookies.get(PENDING, "")
+    try:
+        payload = tokens.verify(services.server_key(_PENDING_KEY), _PENDING_DOMAIN, token)
+    except InvalidToken:
+        return None
+    eid, national_id, request_id, expires = json.loads(payload)
+    if eid != election_id or services.signin.clock() >= int(expires):
+        return None
+    return str(national_id), str(request_id)
+
+
+async def request_code(request: Request, election_id: str, national_id: str) -> str:
+    """Send a code if the ID is on the roll, taking about as long either way; the token
+    for the ``hb_signin`` cookie (:func:`set_pending`) that binds the code to this browser.
+
+    A browser asking again for the same ID keeps its request (the new code replaces its
+    own earlier one); InvalidInput for a malformed ID or an election not open.
+    """
+    services = services_of(request)
+    normal = normalise_national_id(national_id)
+    held = await run_in_threadpool(pending_request, request, election_id)
+    request_id = held[1] if held is not None and held[0] == normal else new_request_id()
     client = client_of(request)
-    wait = await run_in_threadpool(services.code_requests.request, election_id, national_id, client)
+    wait = await run_in_threadpool(
+        services.code_requests.request, election_id, normal, client, request_id
+    )
     if wait > 0:
         await asyncio.sleep(wait)
+    return await run_in_threadpool(_pending_token, services, election_id, normal, request_id)
+
+
+def set_pending(request: Request, response: Response, token: str) -> None:
+    """Set (or, with ``""``, clear) the ``hb_signin`` cookie on ``response``."""
+    cookie(response, request, PENDING, token, PENDING_TTL_S if token else 0)
 
 
 def verify_code(
     request: Request, election_id: str, national_id: str, code: str
 ) -> tuple[VoterSession, VoterRow]:
-    """Exchange a sign-in code for a session (:class:`SignInFailed` if it is wrong); the
-    sign-in service writes the step's activity row."""
+    """Exchange a sign-in code for a session (:class:`SignInFailed` if it is wrong, or if
+    this browser asked no code for this ID); the sign-in service writes the step's
+    activity row."""
+    held = pending_request(request, election_id)
+    if held is None or held[0] != normalise_national_id(national_id):
+        raise SignInFailed("no code was asked for this national ID from this browser")
     return services_of(request).signin.verify_code(
-        election_id, national_id, code, client_of(request)
+        election_id, held[0], code, client_of(request), held[1]
     )
 
 

@@ -1,28 +1,25 @@
 """The voter's pages (``/e/{eid}/…``): ``signin`` → ``code`` → ``vote``, and
 ``receipt/{tracking_hash}``.
 
-The national ID typed on the sign-in page travels to the code page in a short-lived
-signed cookie, never in a URL.  All page behaviour is in ``static/voter.js``.  The
-sign-in steps, shared with the JSON API, are in :mod:`voter_common`.
+The national ID typed on the sign-in page travels to the code page, with the sign-in
+request the code belongs to, in a short-lived signed cookie, never in a URL.  All page
+behaviour is in ``static/voter.js``.  The sign-in steps, shared with the JSON API, are
+in :mod:`voter_common`.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from honestballot.errors import InvalidInput, InvalidToken, NotSignedIn
+from honestballot.errors import InvalidInput, NotSignedIn
 from honestballot.errors import SignInFailed as SignInFailedError
 from honestballot.protocol.ballot import tracking_code
-from honestballot.service.runtime import Services
-from honestballot.service.security import tokens
-from honestballot.service.voters.signin import normalise_national_id
-from honestballot.web.deps import cookie, require_csrf, services_of, voter_session
+from honestballot.web.deps import require_csrf, services_of, voter_session
 from honestballot.web.i18n import language_of
 from honestballot.web.pages import render
 from honestballot.web.voter_common import (
@@ -30,42 +27,15 @@ from honestballot.web.voter_common import (
     ballot_event,
     election_context,
     end_session,
+    pending_request,
     public_context,
     request_code,
+    set_pending,
     set_session,
     verify_code,
 )
 
 router = APIRouter()
-
-PENDING: Final = "hb_signin"  # the national ID between the sign-in and the code page
-PENDING_TTL_S: Final = 600
-_PENDING_KEY: Final = "voter-signin-form"
-_PENDING_DOMAIN: Final = "honestballot/voter-signin-form/v2"  # v2: one token format
-
-
-# -- the national ID between the two sign-in pages ----------------------------------------
-
-
-def _pending_token(services: Services, election_id: str, national_id: str) -> str:
-    expires = services.signin.clock() + PENDING_TTL_S * 1000
-    payload = json.dumps([election_id, national_id, expires], separators=(",", ":")).encode()
-    return tokens.sign(services.server_key(_PENDING_KEY), _PENDING_DOMAIN, payload)
-
-
-def _pending_national_id(request: Request, election_id: str) -> str | None:
-    """The national ID typed on this election's sign-in page, if the cookie is valid."""
-    services = services_of(request)
-    token = request.cookies.get(PENDING, "")
-    try:
-        payload = tokens.verify(services.server_key(_PENDING_KEY), _PENDING_DOMAIN, token)
-    except InvalidToken:
-        return None
-    eid, national_id, expires = json.loads(payload)
-    if eid != election_id or services.signin.clock() >= int(expires):
-        return None
-    return str(national_id)
-
 
 # -- the pages --------------------------------------------------------------------------
 
@@ -108,8 +78,7 @@ async def signin_form(election_id: str, request: Request) -> Response:
     await run_in_threadpool(election_context, services, election_id)
     national_id = _field(form, "national_id")[:MAX_ID_TEXT]
     try:
-        await request_code(request, election_id, national_id)
-        normal = normalise_national_id(national_id)
+        token = await request_code(request, election_id, national_id)
     except InvalidInput:
         phase = await run_in_threadpool(services.elections.phase, election_id)
         error = "voter.signin.bad_id" if phase == "open" else "voter.signin.not_open"
@@ -117,15 +86,14 @@ async def signin_form(election_id: str, request: Request) -> Response:
             _page, request, election_id, "voter_signin.html", 400, error=error
         )
     response = _see_other(f"/e/{election_id}/code")
-    token = await run_in_threadpool(_pending_token, services, election_id, normal)
-    cookie(response, request, PENDING, token, PENDING_TTL_S)
+    set_pending(request, response, token)
     return response
 
 
 @router.get("/e/{election_id}/code", response_class=HTMLResponse, include_in_schema=False)
 def code_page(election_id: str, request: Request) -> Response:
     election_context(services_of(request), election_id)
-    if _pending_national_id(request, election_id) is None:
+    if pending_request(request, election_id) is None:
         return _see_other(f"/e/{election_id}/signin")
     return _page(request, election_id, "voter_code.html", error=None)
 
@@ -135,9 +103,10 @@ async def code_form(election_id: str, request: Request) -> Response:
     form = await request.form()
     require_csrf(request, _field(form, "csrf"))
     await run_in_threadpool(election_context, services_of(request), election_id)
-    national_id = await run_in_threadpool(_pending_national_id, request, election_id)
-    if national_id is None:
+    held = await run_in_threadpool(pending_request, request, election_id)
+    if held is None:
         return _see_other(f"/e/{election_id}/signin")
+    national_id = held[0]
     code = _field(form, "code")
     try:
         session, _ = await run_in_threadpool(verify_code, request, election_id, national_id, code)
@@ -153,7 +122,7 @@ async def code_form(election_id: str, request: Request) -> Response:
         )
     response = _see_other(f"/e/{election_id}/vote")
     set_session(request, response, session)
-    cookie(response, request, PENDING, "", 0)
+    set_pending(request, response, "")
     return response
 
 

@@ -48,6 +48,7 @@ B = "election-b"
 T0 = 1_700_000_100_000  # the start of a 900-second window
 PHONE = "+77011234567"
 ADDRESS = "203.0.113.7"
+REQ = "the-voters-own-browser-request"  # a sign-in request id, as the web layer keeps it
 CODE = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")
 
 
@@ -158,114 +159,119 @@ def _wrong(code: str) -> str:
 
 
 def test_happy_path_code_signs_in_once(signin: SignIn, sender: RecordingSender) -> None:
-    shown = signin.request_code(A, "880101-300 123", _at(ADDRESS))
+    shown = signin.request_code(A, "880101-300 123", _at(ADDRESS), REQ)
     assert shown is not None and shown.endswith("4567") and PHONE not in shown
     [message] = sender.sent
     assert message.channel == "sms" and message.destination == PHONE and message.secret
     code = sender.last_code()
     assert "expires in 10 minutes" in message.body and "Nobody from the election" in message.body
-    session, _ = signin.verify_code(A, "880101300123", code, _at(ADDRESS))
+    session, _ = signin.verify_code(A, "880101300123", code, _at(ADDRESS), REQ)
     assert (session.election_id, session.voter_id) == (A, 1)
     assert re.fullmatch(r"[0-9a-f]{16}", session.session_id)
     token = signin.session_token(session)
     assert signin.session_from_token(token, election_id=A) == session
     with pytest.raises(SignInFailed, match="request a new one"):
-        signin.verify_code(A, "880101300123", code, _at(ADDRESS))
+        signin.verify_code(A, "880101300123", code, _at(ADDRESS), REQ)
 
 
 def test_national_id_is_read_as_the_roll_stores_it(signin: SignIn, sender: RecordingSender) -> None:
-    assert signin.request_code(A, " ab-1234\u2013567 ", _at(ADDRESS)) is not None
-    assert signin.verify_code(A, "AB 1234567", sender.last_code(), _at(ADDRESS))[0].voter_id == 5
+    assert signin.request_code(A, " ab-1234\u2013567 ", _at(ADDRESS), REQ) is not None
+    assert (
+        signin.verify_code(A, "AB 1234567", sender.last_code(), _at(ADDRESS), REQ)[0].voter_id == 5
+    )
     for bad in ("", " - ", "x" * 65):
         with pytest.raises(InvalidInput, match="national ID"):
-            signin.request_code(A, bad, _at(ADDRESS))
+            signin.request_code(A, bad, _at(ADDRESS), REQ)
 
 
 def test_email_when_there_is_no_phone_and_other_languages(
     signin: SignIn, sender: RecordingSender
 ) -> None:
-    assert signin.request_code(A, "900202400456", _at(ADDRESS, "ru")) == "b***@ex.org"
+    assert signin.request_code(A, "900202400456", _at(ADDRESS, "ru"), REQ) == "b***@ex.org"
     assert sender.sent[-1].channel == "email" and sender.sent[-1].destination == "b@ex.org"
     assert "Ваш код honestballot" in sender.sent[-1].body
-    signin.request_code(A, "900202400456", _at(ADDRESS, "kk"))
+    signin.request_code(A, "900202400456", _at(ADDRESS, "kk"), REQ)
     assert "honestballot кодыңыз" in sender.sent[-1].body
     code = sender.last_code()
-    assert signin.verify_code(A, "900202400456", code, _at(ADDRESS))[0].voter_id == 2
+    assert signin.verify_code(A, "900202400456", code, _at(ADDRESS), REQ)[0].voter_id == 2
 
 
 def test_a_new_request_replaces_the_previous_code(signin: SignIn, sender: RecordingSender) -> None:
-    signin.request_code(A, "880101300123", _at(ADDRESS))
+    signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
     first = sender.last_code()
-    signin.request_code(A, "880101300123", _at(ADDRESS))
+    signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
     second = sender.last_code()
     if first != second:
         with pytest.raises(SignInFailed, match="wrong"):
-            signin.verify_code(A, "880101300123", first, _at(ADDRESS))
-    assert signin.verify_code(A, "880101300123", second, _at(ADDRESS))[0].voter_id == 1
+            signin.verify_code(A, "880101300123", first, _at(ADDRESS), REQ)
+    assert signin.verify_code(A, "880101300123", second, _at(ADDRESS), REQ)[0].voter_id == 1
 
 
 def test_wrong_codes_use_up_the_attempts(signin: SignIn, sender: RecordingSender) -> None:
-    signin.request_code(A, "880101300123", _at(ADDRESS))
+    signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
     code = sender.last_code()
     wrong = _wrong(code)
     for left in (4, 3, 2, 1):
         with pytest.raises(SignInFailed, match=f"{left} attempt") as caught:
-            signin.verify_code(A, "880101300123", wrong, _at(ADDRESS))
+            signin.verify_code(A, "880101300123", wrong, _at(ADDRESS), REQ)
         assert code not in str(caught.value) and code not in repr(caught.value)
     with pytest.raises(SignInFailed, match="no attempts are left"):
-        signin.verify_code(A, "880101300123", wrong, _at(ADDRESS))
+        signin.verify_code(A, "880101300123", wrong, _at(ADDRESS), REQ)
     with pytest.raises(SignInFailed, match="no code is waiting"):
-        signin.verify_code(A, "880101300123", code, _at(ADDRESS))
+        signin.verify_code(A, "880101300123", code, _at(ADDRESS), REQ)
     assert _all_rows(signin.store, signin_codes) == []
 
 
 def test_malformed_code_costs_no_attempt(signin: SignIn, sender: RecordingSender) -> None:
-    signin.request_code(A, "880101300123", _at(ADDRESS))
+    signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
     for bad in ("12345", "1234567", "12a456", "١٢٣٤٥٦"):
-        with pytest.raises(InvalidInput, match="6 digits"):
-            signin.verify_code(A, "880101300123", bad, _at(ADDRESS))
+        with pytest.raises(InvalidInput, match="6 or 12 digits"):
+            signin.verify_code(A, "880101300123", bad, _at(ADDRESS), REQ)
     code = sender.last_code()
     assert (
-        signin.verify_code(A, "880101300123", f"{code[:3]} {code[3:]}", _at(ADDRESS))[0].voter_id
+        signin.verify_code(A, "880101300123", f"{code[:3]} {code[3:]}", _at(ADDRESS), REQ)[
+            0
+        ].voter_id
         == 1
     )
 
 
 def test_expired_code_is_refused(signin: SignIn, sender: RecordingSender, clock: Clock) -> None:
-    signin.request_code(A, "880101300123", _at(ADDRESS))
+    signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
     clock.advance(600)
     with pytest.raises(SignInFailed, match="expired"):
-        signin.verify_code(A, "880101300123", sender.last_code(), _at(ADDRESS))
+        signin.verify_code(A, "880101300123", sender.last_code(), _at(ADDRESS), REQ)
     with pytest.raises(SignInFailed, match="no code is waiting"):
-        signin.verify_code(A, "880101300123", sender.last_code(), _at(ADDRESS))
+        signin.verify_code(A, "880101300123", sender.last_code(), _at(ADDRESS), REQ)
 
 
 def test_codes_only_while_the_election_is_open(signin: SignIn, sender: RecordingSender) -> None:
     with pytest.raises(InvalidInput, match="'setup'"):
-        signin.request_code("in-setup", "880101300123", _at(ADDRESS))
+        signin.request_code("in-setup", "880101300123", _at(ADDRESS), REQ)
     with pytest.raises(InvalidInput, match="no election"):
-        signin.request_code("nowhere", "880101300123", _at(ADDRESS))
+        signin.request_code("nowhere", "880101300123", _at(ADDRESS), REQ)
     assert sender.sent == []
 
 
-def test_per_national_id_limit_rolls_over_with_the_window(
+def test_the_limit_per_national_id_binds_to_the_asking_network(
     signin: SignIn, sender: RecordingSender, clock: Clock
 ) -> None:
-    for i in range(3):
-        signin.request_code(A, "880101300123", _at(f"198.51.100.{i}"))
+    for i in range(3):  # one /24: one network
+        signin.request_code(A, "880101300123", _at(f"198.51.100.{i}"), f"{REQ}-{i}")
     with pytest.raises(RateLimited) as caught:
-        signin.request_code(A, "880101300123", _at("198.51.100.9"))
-    assert caught.value.retry_after == 900
+        signin.request_code(A, "880101300123", _at("198.51.100.9"), REQ)
+    assert caught.value.retry_after == 300
     assert len(sender.sent) == 3
-    # the same national ID in another election is another voter, with a limit of its own
-    assert signin.request_code(B, "880101300123", _at("198.51.100.10")) is not None
-    clock.advance(899)
+    # another network, or the same ID in another election, has a limit of its own
+    assert signin.request_code(A, "880101300123", _at("192.0.2.1"), REQ) is not None
+    assert signin.request_code(B, "880101300123", _at("198.51.100.10"), REQ) is not None
+    clock.advance(299)
     with pytest.raises(RateLimited) as caught:
-        signin.request_code(A, "880101300123", _at("198.51.100.11"))
+        signin.request_code(A, "880101300123", _at("198.51.100.11"), REQ)
     assert caught.value.retry_after == 1
     clock.advance(1)
-    assert signin.request_code(A, "880101300123", _at("198.51.100.12")) is not None
-    assert len(sender.sent) == 5
+    assert signin.request_code(A, "880101300123", _at("198.51.100.12"), REQ) is not None
+    assert len(sender.sent) == 6
 
 
 def _add_voter(store: SqlStore, election_id: str, voter_id: int, nid: str, phone: str) -> None:
@@ -286,7 +292,7 @@ def _add_voter(store: SqlStore, election_id: str, voter_id: int, nid: str, phone
 def _answer(signin: SignIn, election_id: str, national_id: str, address: str) -> str:
     """What the person asking can see: refused (429) or the neutral answer."""
     try:
-        signin.request_code(election_id, national_id, _at(address))
+        signin.request_code(election_id, national_id, _at(address), REQ)
     except RateLimited:
         return "refused"
     return "neutral"
@@ -302,7 +308,7 @@ def test_the_limits_do_not_tell_who_is_on_the_roll(store: SqlStore, clock: Clock
         "not on the roll": ("000000000010", "000000000011"),
     }.items():
         signin = SignIn(store, RecordingSender(), clock)
-        asked = [_answer(signin, A, first, f"198.51.{n}.1") for n in range(4)]
+        asked = [_answer(signin, A, first, f"198.51.100.{n}") for n in range(4)]
         asked.append(_answer(signin, A, then, "198.51.9.1"))  # another ID, same phone
         asked.append(_answer(signin, B, first, "198.51.9.2"))  # another election
         seen[case] = asked
@@ -316,47 +322,49 @@ def test_the_per_contact_cap_is_silent_and_keeps_the_code(
 ) -> None:
     signin = SignIn(store, sender, clock, per_contact=(2, 900))
     _add_voter(store, A, 6, "930505700222", PHONE)
-    assert signin.request_code(A, "880101300123", _at("198.51.100.1")) is not None
+    assert signin.request_code(A, "880101300123", _at("198.51.100.1"), REQ) is not None
     code = sender.last_code()
-    assert signin.request_code(A, "930505700222", _at("198.51.100.2")) is not None
+    assert signin.request_code(A, "930505700222", _at("198.51.100.2"), REQ) is not None
     # the phone's third message in the window: nothing sent, the neutral answer
-    assert signin.request_code(A, "880101300123", _at("198.51.100.3")) is None
+    assert signin.request_code(A, "880101300123", _at("198.51.100.3"), REQ) is None
     assert len(sender.sent) == 2
-    assert signin.verify_code(A, "880101300123", code, _at("198.51.100.3"))[0].voter_id == 1
+    assert signin.verify_code(A, "880101300123", code, _at("198.51.100.3"), REQ)[0].voter_id == 1
     clock.advance(900)
-    assert signin.request_code(A, "880101300123", _at("198.51.100.4")) is not None
+    assert signin.request_code(A, "880101300123", _at("198.51.100.4"), REQ) is not None
 
 
 def test_per_address_limit_counts_unknown_ids_too(
     store: SqlStore, sender: RecordingSender, clock: Clock
 ) -> None:
     signin = SignIn(store, sender, clock, per_address=(3, 60))
-    signin.request_code(A, "880101300123", _at(ADDRESS))
-    assert signin.request_code(A, "000000000000", _at(ADDRESS)) is None
-    signin.request_code(A, "900202400456", _at(ADDRESS))
+    signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
+    assert signin.request_code(A, "000000000000", _at(ADDRESS), REQ) is None
+    signin.request_code(A, "900202400456", _at(ADDRESS), REQ)
     with pytest.raises(RateLimited) as caught:
-        signin.request_code(A, "920404600111", _at(ADDRESS))
+        signin.request_code(A, "920404600111", _at(ADDRESS), REQ)
     assert caught.value.retry_after == 60 - (T0 // 1000) % 60
     with pytest.raises(RateLimited):
-        signin.request_code(A, "000000000001", _at(ADDRESS))
+        signin.request_code(A, "000000000001", _at(ADDRESS), REQ)
     assert len(sender.sent) == 2
-    assert signin.request_code(A, "920404600111", _at("198.51.100.1")) is not None
+    assert signin.request_code(A, "920404600111", _at("198.51.100.1"), REQ) is not None
     clock.advance(60)
-    assert signin.request_code(A, "920404600111", _at(ADDRESS)) is not None
+    assert signin.request_code(A, "920404600111", _at(ADDRESS), REQ) is not None
 
 
 def test_verification_is_rate_limited_per_address(
     store: SqlStore, sender: RecordingSender, clock: Clock
 ) -> None:
     signin = SignIn(store, sender, clock, verify_per_address=(2, 900))
-    signin.request_code(A, "880101300123", _at(ADDRESS))
+    signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
     for _ in range(2):
         with pytest.raises(SignInFailed):
-            signin.verify_code(A, "880101300123", _wrong(sender.last_code()), _at(ADDRESS))
+            signin.verify_code(A, "880101300123", _wrong(sender.last_code()), _at(ADDRESS), REQ)
     with pytest.raises(RateLimited):
-        signin.verify_code(A, "880101300123", sender.last_code(), _at(ADDRESS))
+        signin.verify_code(A, "880101300123", sender.last_code(), _at(ADDRESS), REQ)
     assert (
-        signin.verify_code(A, "880101300123", sender.last_code(), _at("198.51.100.1"))[0].voter_id
+        signin.verify_code(A, "880101300123", sender.last_code(), _at("198.51.100.1"), REQ)[
+            0
+        ].voter_id
         == 1
     )
 
@@ -389,18 +397,20 @@ def test_each_step_is_one_transaction_with_its_activity_row(
     signin: SignIn, sender: RecordingSender
 ) -> None:
     commits = Commits(signin)
-    signin.request_code(A, "880101300123", _at(ADDRESS))
+    signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
     assert commits.take() == 1
     with pytest.raises(SignInFailed):
-        signin.verify_code(A, "880101300123", _wrong(sender.last_code()), _at(ADDRESS))
+        signin.verify_code(A, "880101300123", _wrong(sender.last_code()), _at(ADDRESS), REQ)
     assert commits.take() == 1
-    session, voter = signin.verify_code(A, "880101300123", sender.last_code(), _at("198.51.100.5"))
+    session, voter = signin.verify_code(
+        A, "880101300123", sender.last_code(), _at("198.51.100.5"), REQ
+    )
     assert commits.take() == 1
     assert (voter.voter_id, voter.national_id, voter.phone) == (1, "880101300123", PHONE)
-    assert signin.request_code(A, "000000000000", _at(ADDRESS)) is None  # the same steps
+    assert signin.request_code(A, "000000000000", _at(ADDRESS), REQ) is None  # the same steps
     assert commits.take() == 1
     with pytest.raises(InvalidInput):  # refused before any transaction
-        signin.verify_code(A, "880101300123", "12", _at(ADDRESS))
+        signin.verify_code(A, "880101300123", "12", _at(ADDRESS), REQ)
     assert commits.take() == 0
     assert _activity(signin.store) == [
         ("code-requested", "880101300123", ADDRESS, "77011234567"),
@@ -418,26 +428,27 @@ def test_a_refused_step_changes_nothing_but_its_hits(
     store: SqlStore, sender: RecordingSender, clock: Clock
 ) -> None:
     signin = SignIn(store, sender, clock, per_address=(1, 900), verify_per_address=(1, 900))
-    signin.request_code(A, "880101300123", _at(ADDRESS))
+    signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
     code = sender.last_code()
     [stored] = _all_rows(store, signin_codes)
     commits = Commits(signin)
     # over the address limit: the victim's code is neither replaced nor used
     with pytest.raises(RateLimited):
-        signin.request_code(A, "880101300123", _at(ADDRESS))
+        signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
     assert commits.take() == 1  # the step rolled back, then its hits alone committed
     assert _all_rows(store, signin_codes) == [stored]
     with pytest.raises(SignInFailed):
-        signin.verify_code(A, "880101300123", _wrong(code), _at("198.51.100.2"))
+        signin.verify_code(A, "880101300123", _wrong(code), _at("198.51.100.2"), REQ)
     with pytest.raises(RateLimited):  # the right code, but over this address's limit
-        signin.verify_code(A, "880101300123", code, _at("198.51.100.2"))
+        signin.verify_code(A, "880101300123", code, _at("198.51.100.2"), REQ)
     with store.engine.connect() as conn:  # the wrong attempt counted; the right one unspent
         assert conn.execute(select(signin_codes.c.attempts)).scalars().all() == [1]
     assert [e for e, *_ in _activity(store)] == ["code-requested", "sign-in-failed"]
     with store.engine.connect() as conn:
         hits = {b: c for b, c in conn.execute(select(rate_limits.c.bucket, rate_limits.c.count))}
-    assert sorted(hits.values()) == [2, 2, 2, 2]  # every hit counted, refused ones too
-    assert signin.verify_code(A, "880101300123", code, _at("198.51.100.3"))[0].voter_id == 1
+    # every hit counted, refused ones too; the day's 6-digit codes only those stored
+    assert sorted(hits.values()) == [1, 2, 2, 2, 2]
+    assert signin.verify_code(A, "880101300123", code, _at("198.51.100.3"), REQ)[0].voter_id == 1
 
 
 def test_concurrent_steps_from_one_address_do_not_deadlock(
@@ -453,16 +464,16 @@ def test_concurrent_steps_from_one_address_do_not_deadlock(
             store,
             sender,
             clock,
-            per_national_id=(100, 900),
+            per_network_id=(100, 900),
             per_contact=(100, 900),
             per_address=(500, 900),
         )
         barrier.wait()
         try:
             for i in range(10):
-                mine.request_code(A, ids[(n + i) % len(ids)], _at(ADDRESS))
+                mine.request_code(A, ids[(n + i) % len(ids)], _at(ADDRESS), REQ)
                 with pytest.raises(SignInFailed):
-                    mine.verify_code(A, ids[(n + i) % len(ids)], "000000", _at(ADDRESS))
+                    mine.verify_code(A, ids[(n + i) % len(ids)], "000000", _at(ADDRESS), REQ)
         except BaseException as exc:
             failures.append(exc)
 
@@ -478,7 +489,8 @@ def test_concurrent_steps_from_one_address_do_not_deadlock(
         by_purpose[purpose] = by_purpose.get(purpose, 0) + int(count)
     assert by_purpose == {
         "code:address": 60,
-        "code:national-id": 60,
+        "code:id-network": 60,
+        "code:short": 60,
         "code:contact": 60,
         "verify:address": 60,
     }
@@ -489,23 +501,23 @@ def test_unknown_id_sends_nothing_and_answers_like_a_known_one(
     signin: SignIn, sender: RecordingSender
 ) -> None:
     for national_id in ("000000000000", "910303500789"):  # not on the roll; on it, no contact
-        assert signin.request_code(A, national_id, _at(ADDRESS)) is None
+        assert signin.request_code(A, national_id, _at(ADDRESS), REQ) is None
         for left in (4, 3, 2, 1):
             with pytest.raises(SignInFailed, match=f"wrong; {left} attempt"):
-                signin.verify_code(A, national_id, "123456", _at(ADDRESS))
+                signin.verify_code(A, national_id, "123456", _at(ADDRESS), REQ)
         with pytest.raises(SignInFailed, match="no attempts are left"):
-            signin.verify_code(A, national_id, "123456", _at(ADDRESS))
+            signin.verify_code(A, national_id, "123456", _at(ADDRESS), REQ)
         with pytest.raises(SignInFailed, match="no code is waiting"):
-            signin.verify_code(A, national_id, "123456", _at(ADDRESS))
+            signin.verify_code(A, national_id, "123456", _at(ADDRESS), REQ)
         for _ in range(2):
-            signin.request_code(A, national_id, _at(ADDRESS))
+            signin.request_code(A, national_id, _at(ADDRESS), REQ)
         with pytest.raises(RateLimited):  # the same per-ID limit as a voter on the roll
-            signin.request_code(A, national_id, _at(ADDRESS))
+            signin.request_code(A, national_id, _at(ADDRESS), REQ)
     assert sender.sent == []
 
 
 def test_nothing_stored_or_shown_holds_the_code(signin: SignIn, sender: RecordingSender) -> None:
-    shown = signin.request_code(A, "880101300123", _at(ADDRESS))
+    shown = signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
     code = sender.last_code()
     rows = _all_rows(signin.store, signin_codes)
     assert len(rows) == 1
@@ -517,7 +529,7 @@ def test_nothing_stored_or_shown_holds_the_code(signin: SignIn, sender: Recordin
                 for needle in (code, PHONE, PHONE[1:], ADDRESS):
                     assert not _holds(value, needle)
     assert code not in repr(sender.sent[-1]) and code not in repr(shown)
-    session, _ = signin.verify_code(A, "880101300123", code, _at(ADDRESS))
+    session, _ = signin.verify_code(A, "880101300123", code, _at(ADDRESS), REQ)
     token = signin.session_token(session)
     for thing in (session, token, signin.session_key()):
         assert code not in repr(thing)
@@ -528,7 +540,7 @@ def test_nothing_stored_or_shown_holds_the_code(signin: SignIn, sender: Recordin
 def test_a_right_code_signs_in_once_under_concurrency(
     database_url: str, signin: SignIn, sender: RecordingSender, clock: Clock
 ) -> None:
-    signin.request_code(A, "880101300123", _at(ADDRESS))
+    signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
     code = sender.last_code()
     stores = [SqlStore(database_url) for _ in range(4)]
     results: list[str] = []
@@ -537,7 +549,7 @@ def test_a_right_code_signs_in_once_under_concurrency(
     def attempt(store: SqlStore) -> None:
         barrier.wait()
         try:
-            SignIn(store, sender, clock).verify_code(A, "880101300123", code, _at(ADDRESS))
+            SignIn(store, sender, clock).verify_code(A, "880101300123", code, _at(ADDRESS), REQ)
             results.append("in")
         except SignInFailed:
             results.append("refused")
@@ -551,15 +563,17 @@ def test_a_right_code_signs_in_once_under_concurrency(
 def test_delivery_failure_is_raised(store: SqlStore, clock: Clock) -> None:
     signin = SignIn(store, FailingSender(), clock)
     with pytest.raises(DeliveryFailed, match="503"):
-        signin.request_code(A, "880101300123", _at(ADDRESS))
+        signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
 
 
 # -- sessions ------------------------------------------------------------------------------
 
 
 def _signed_in(signin: SignIn, sender: RecordingSender, election_id: str = A) -> str:
-    signin.request_code(election_id, "880101300123", _at(ADDRESS))
-    session, _ = signin.verify_code(election_id, "880101300123", sender.last_code(), _at(ADDRESS))
+    signin.request_code(election_id, "880101300123", _at(ADDRESS), REQ)
+    session, _ = signin.verify_code(
+        election_id, "880101300123", sender.last_code(), _at(ADDRESS), REQ
+    )
     return str(signin.session_token(session))
 
 

@@ -124,7 +124,7 @@ def test_a_database_holding_version_1_ballots_is_refused_and_left_alone(
 def test_a_database_with_elections_still_in_setup_is_upgraded(database_url: str) -> None:
     _at_0001_with_events(database_url, ["setup", "credential"])
     SqlStore(database_url).close()
-    assert _revision(database_url) == "0004"
+    assert _revision(database_url) == "0005"
 
 
 def test_migration_0003_fills_ballot_alphas_and_drops_held_audits_that_reuse_them(

@@ -220,6 +220,27 @@ def test_wrong_code_is_refused_and_logged(web: WebElection) -> None:
     assert malformed.status_code == 400
 
 
+def test_a_code_works_only_in_the_browser_that_asked_for_it(web: WebElection) -> None:
+    """A stranger who knows the voter's ID asks for a code and guesses five times in
+    another browser: the voter's code is neither replaced nor used up, and the voter's
+    code typed into the stranger's browser does not sign the stranger in."""
+    voter, stranger = new_client(web), new_client(web)
+    mine, theirs = csrf_headers(web, voter), csrf_headers(web, stranger)
+    voter.post(api(web, "/signin"), json={"national_id": BORIS}, headers=mine)
+    code = web.code_for("77010000002")
+    assert code is not None
+    stranger.post(api(web, "/signin"), json={"national_id": BORIS}, headers=theirs)
+    for guess in range(5):
+        body = {"national_id": BORIS, "code": f"{guess:06d}"}
+        assert stranger.post(api(web, "/session"), json=body, headers=theirs).status_code == 401
+    body = {"national_id": BORIS, "code": code}
+    assert stranger.post(api(web, "/session"), json=body, headers=theirs).status_code == 401
+    anonymous = new_client(web)  # no hb_signin cookie at all
+    r = anonymous.post(api(web, "/session"), json=body, headers=csrf_headers(web, anonymous))
+    assert r.status_code == 401
+    assert voter.post(api(web, "/session"), json=body, headers=mine).status_code == 200
+
+
 def test_too_many_code_requests_are_rate_limited(web: WebElection) -> None:
     client = new_client(web)
     headers = csrf_headers(web, client)

@@ -25,6 +25,7 @@ used with one window length; the purpose should say what it limits
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,25 @@ from honestballot.store.sql import SqlStore, Tx
 MAX_BUCKET: Final = 128
 KEY_NAME: Final = "rate-limit"
 _PURPOSE = re.compile(r"^[a-z][a-z0-9:_-]{0,60}\Z")
+
+
+#: the prefix one holder is assumed to control: an IPv4 /24, an IPv6 /48 (a site)
+IPV4_NETWORK: Final = 24
+IPV6_NETWORK: Final = 48
+
+
+def network_of(address: str) -> str:
+    """The network an address belongs to for limits that bind to what a client controls:
+    its IPv4 /24 or IPv6 /48 (an IPv4-mapped IPv6 address counts as IPv4); a value
+    that is not an IP address stands for itself."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = IPV4_NETWORK if ip.version == 4 else IPV6_NETWORK
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 @dataclass(frozen=True, slots=True)

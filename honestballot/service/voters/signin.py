@@ -4,9 +4,15 @@ A voter types a national ID; :meth:`SignIn.request_code` sends a 6-digit code to
 phone registered for it (or the e-mail when there is no phone), and
 :meth:`SignIn.verify_code` turns the right code into a :class:`VoterSession`.
 
-What is stored: only the code's MAC under the server key ``signin-code`` (bound to the
-election and the voter), its expiry and the wrong attempts so far, in ``signin_codes``.
-The code itself is never stored, logged, put in an exception or shown by a repr.
+Every code belongs to one *sign-in request*: a random id (:func:`new_request_id`) that
+the browser which asked keeps (the web layer holds it in a signed cookie) and sends back
+with the code.  What is stored, per (election, voter, request): the MAC of the request
+id, the code's MAC under the server key ``signin-code`` (bound to the election, the
+voter and the request), its expiry and that request's wrong attempts so far, in
+``signin_codes``.  The code itself is never stored, logged, put in an exception or
+shown by a repr.  A stranger who knows a voter's national ID makes requests of their
+own: they neither replace the voter's code nor count against it, and their wrong
+guesses use up only their own request's code (``max_attempts`` per request).
 
 The roll cannot be probed through sign-in.  For a national ID that is not on the roll
 (or whose voter has no phone or e-mail), ``request_code`` applies the same rate limits,
@@ -21,15 +27,23 @@ knows a national ID that it is on the roll, and part of its phone number.  Two r
 signals remain for the web layer to blunt: a failed delivery (``DeliveryFailed``) happens
 only for IDs on the roll, and sending takes time that an unknown ID does not.
 
-Rate limits on asking for a code: per client address, and per national ID in the
-election (``per_national_id``), whose refusal (429) is shown; and a cap per phone or
-e-mail (``per_contact``, against flooding somebody's phone with messages) that is
-*silent*: over it, nothing is sent and nothing stored, and the answer is the neutral
-one, as for an ID not on the roll.  A shown per-contact limit would let anybody probe
-the roll: asking three times for one ID and once for another, or for the same ID in
-another election, would be refused only when both are on the roll with the same phone.
-An ID not on the roll is counted against a contact bucket of its own, so both kinds of
-ID take the same steps.
+Rate limits bind to what a client controls, never to the victim's ID alone: per client
+address (``per_address``) and per national ID *and requesting network*
+(``per_network_id``; an IPv4 /24 or IPv6 /48, :func:`~honestballot.service.security.
+ratelimit.network_of`), whose refusal (429) is shown; and a cap per phone or e-mail
+*and requesting network* (``per_contact``, against flooding somebody's phone from one
+network) that is *silent*: over it, nothing is sent and nothing stored, and the answer
+is the neutral one, as for an ID not on the roll.  Strangers elsewhere cannot spend the
+voter's own network's share.  A shown per-contact limit would let anybody probe the
+roll: asking three times for one ID and once for another would be refused only when both
+are on the roll with the same phone.  An ID not on the roll is counted against a contact
+bucket of its own, so both kinds of ID take the same steps.
+
+The one limit on the national ID alone never refuses anything: the first
+``short_codes`` requests for an ID in a day get a 6-digit code, later ones a 12-digit
+code (:data:`LONG_CODE_DIGITS`).  A voter under a flood still signs in at once, with a
+longer code, while the guesses an attacker gets against 6-digit codes stay bounded
+(docs/threat-model.md gives the budget).
 
 Each step is one transaction: the phase check, the voter's row, the code, the step's row
 of the activity log and, last, the rate-limit hits, committed together before the code is
@@ -71,7 +85,7 @@ from honestballot.service.clock import now_ms
 from honestballot.service.messages.senders import Message, Sender, mask_destination
 from honestballot.service.security import tokens
 from honestballot.service.security.keys import SecretStr, mac, server_key
-from honestballot.service.security.ratelimit import Limit, RateLimiter, refusal
+from honestballot.service.security.ratelimit import Limit, RateLimiter, network_of, refusal
 from honestballot.service.voters.roll import Roll, VoterRow
 from honestballot.service.voters.roll_csv import normalize_national_id
 from honestballot.service.voters.voting import Client
@@ -80,8 +94,12 @@ from honestballot.store.sql import SqlStore, Tx
 CODE_KEY_NAME: Final = "signin-code"
 SESSION_KEY_NAME: Final = "voter-session"
 CODE_DIGITS: Final = 6
+#: the length of the codes an ID gets once its day's 6-digit codes are used up
+LONG_CODE_DIGITS: Final = 12
 MAX_NATIONAL_ID: Final = 64
-_CODE_DOMAIN: Final = "honestballot/signin-code/v1"
+_CODE_DOMAIN: Final = "honestballot/signin-code/v2"  # v2: bound to the request
+_REQUEST_DOMAIN: Final = "honestballot/signin-request/v1"
+_REQUEST_ID: Final = re.compile(r"[A-Za-z0-9_-]{22,64}")
 _DECOY_DOMAIN: Final = "honestballot/signin-decoy/v1"
 _SESSION_DOMAIN: Final = "honestballot/voter-session/v2"  # v2: the one signed-token format
 _SESSION_FIELDS: Final = frozenset({"v", "election", "voter", "expires_ms", "session"})
@@ -117,6 +135,27 @@ def normalise_national_id(national_id: str) -> str:
     if not normal or len(normal) > MAX_NATIONAL_ID or not normal.isprintable():
         raise InvalidInput(f"a national ID is 1 to {MAX_NATIONAL_ID} characters")
     return normal
+
+
+def new_request_id() -> str:
+    """A fresh sign-in request id (128 random bits) for the browser that asks for a code."""
+    return secrets.token_urlsafe(16)
+
+
+def _check_request_id(request_id: str) -> None:
+    if not _REQUEST_ID.fullmatch(request_id):
+        raise InvalidInput("a sign-in request id is 22 to 64 URL-safe characters")
+
+
+def _new_code(digits: int) -> SecretStr:
+    return SecretStr(f"{secrets.randbelow(10**digits):0{digits}d}")
+
+
+def _shown_code(code: str) -> str:
+    """The code as the message shows it: a long code in groups of four digits."""
+    if len(code) <= CODE_DIGITS:
+        return code
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +219,8 @@ class SignIn:
         *,
         code_ttl_s: int = 600,
         max_attempts: int = 5,
-        per_national_id: tuple[int, int] = (3, 900),
+        per_network_id: tuple[int, int] = (3, 300),
+        short_codes: tuple[int, int] = (30, 86400),
         per_contact: tuple[int, int] = (10, 900),
         per_address: tuple[int, int] = (30, 900),
         verify_per_address: tuple[int, int] = (60, 900),
@@ -193,7 +233,8 @@ class SignIn:
         self.clock = clock
         self.code_ttl_s = code_ttl_s
         self.max_attempts = max_attempts
-        self.per_national_id = per_national_id
+        self.per_network_id = per_network_id
+        self.short_codes = short_codes
         self.per_contact = per_contact
         self.per_address = per_address
         self.verify_per_address = verify_per_address
@@ -204,18 +245,23 @@ class SignIn:
 
     # -- codes -----------------------------------------------------------------------------
 
-    def request_code(self, election_id: str, national_id: str, client: Client) -> str | None:
-        """Send a code to the voter; the masked destination, or None for an unknown ID.
+    def request_code(
+        self, election_id: str, national_id: str, client: Client, request_id: str
+    ) -> str | None:
+        """Send a code for the sign-in request ``request_id`` (see :func:`new_request_id`)
+        to the voter; the masked destination, or None for an unknown ID.
 
-        Show the same neutral message in both cases (see the module's docstring).  The
+        Show the same neutral message in both cases (see the module's docstring).  A
+        request id asked for again gets a new code, replacing only that request's.  The
         code, the ``code-requested`` row of the activity log and the rate-limit hits are
         one transaction, committed before the code is sent.
         Raises InvalidInput (election not open), RateLimited, DeliveryFailed.
         """
         nid = normalise_national_id(national_id)
-        code = SecretStr(f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}")
+        _check_request_id(request_id)
+        network = network_of(client.address)
 
-        def work(conn: Tx) -> tuple[tuple[str, VoterRow | None], list[Limit]]:
+        def work(conn: Tx) -> tuple[tuple[str, VoterRow | None, SecretStr], list[Limit]]:
             title = self._open_election(conn, election_id).get(client.language)
             voter = self.roll.voter_by_national_id(election_id, nid, conn)
             contact = _contact(voter)
@@ -224,17 +270,25 @@ class SignIn:
                 reach = f"national-id:{election_id}:{nid}"  # a bucket of its own
             else:
                 voter_id, reach = voter.voter_id, f"{contact[0]}:{contact[1].lower()}"
-            self._store_code(conn, election_id, voter_id, code)
-            self._log(conn, election_id, "code-requested", national_id, client, voter)
             bucket = self.limiter.bucket
-            return (title, voter), [
+            # the ID's day of 6-digit codes: never refused, only longer codes after it
+            short = Limit(bucket("code:short", f"{election_id}:{nid}"), *self.short_codes)
+            long_code = bool(self.limiter.count(conn, [short]))
+            code = _new_code(LONG_CODE_DIGITS if long_code else CODE_DIGITS)
+            self._store_code(conn, election_id, voter_id, request_id, code)
+            self._log(conn, election_id, "code-requested", national_id, client, voter)
+            return (title, voter, code), [
                 Limit(bucket("code:address", client.address), *self.per_address),
-                Limit(bucket("code:national-id", f"{election_id}:{nid}"), *self.per_national_id),
-                Limit(bucket("code:contact", reach), *self.per_contact, silent=True),
+                Limit(
+                    bucket("code:id-network", f"{election_id}:{nid}|{network}"),
+                    *self.per_network_id,
+                ),
+                Limit(bucket("code:contact", f"{reach}|{network}"), *self.per_contact, silent=True),
             ]
 
-        unsent: tuple[str, VoterRow | None] = ("", None)  # over the silent cap: as unknown
-        title, voter = self._limited(work, silently=unsent)
+        # over the silent cap: as for an unknown ID
+        unsent: tuple[str, VoterRow | None, SecretStr] = ("", None, SecretStr(""))
+        title, voter, code = self._limited(work, silently=unsent)
         contact = _contact(voter)
         if contact is None:
             return None
@@ -245,7 +299,9 @@ class SignIn:
                 channel=channel,
                 destination=destination,
                 subject=_SUBJECTS.get(client.language),
-                body=_BODIES.get(client.language).format(title=title, code=code, minutes=minutes),
+                body=_BODIES.get(client.language).format(
+                    title=title, code=_shown_code(code), minutes=minutes
+                ),
                 secret=True,
             )
         except ValueError:
@@ -254,18 +310,21 @@ class SignIn:
         return mask_destination(destination)
 
     def verify_code(
-        self, election_id: str, national_id: str, code: str, client: Client
+        self, election_id: str, national_id: str, code: str, client: Client, request_id: str
     ) -> tuple[VoterSession, VoterRow]:
-        """A session for the voter whose current code this is, and the voter's row;
-        SignInFailed otherwise.
+        """A session for the voter whose code this is for the sign-in request
+        ``request_id``, and the voter's row; SignInFailed otherwise (a wrong code uses up
+        one of that request's attempts, and no other request's).
 
         The check, its ``signed-in`` or ``sign-in-failed`` row of the activity log and the
         rate-limit hit are one transaction, committed before anything is raised.
         """
         nid = normalise_national_id(national_id)
         candidate = SecretStr(re.sub(r"\s", "", code))  # hidden from tracebacks' locals
-        if len(candidate) != CODE_DIGITS or not candidate.isascii() or not candidate.isdigit():
-            raise InvalidInput(f"the code has {CODE_DIGITS} digits")
+        lengths = (CODE_DIGITS, LONG_CODE_DIGITS)
+        if len(candidate) not in lengths or not candidate.isascii() or not candidate.isdigit():
+            raise InvalidInput(f"the code has {CODE_DIGITS} or {LONG_CODE_DIGITS} digits")
+        _check_request_id(request_id)
 
         Signed = tuple[VoterSession, VoterRow] | None
 
@@ -276,7 +335,7 @@ class SignIn:
                 voter_id = voter.voter_id
             else:
                 voter_id = self._decoy_id(election_id, nid)
-            outcome, left = self._check_code(conn, election_id, voter_id, candidate)
+            outcome, left = self._check_code(conn, election_id, voter_id, request_id, candidate)
             signed: Signed = None
             if outcome == "signed-in" and voter is not None:
                 session = VoterSession(
@@ -298,7 +357,9 @@ class SignIn:
         if signed is not None:
             return signed
         if outcome == "no-code":
-            raise SignInFailed("no code is waiting for this national ID; request a new one")
+            raise SignInFailed(
+                "no code is waiting for this national ID from this browser; request a new one"
+            )
         if outcome == "expired":
             raise SignInFailed("the code has expired; request a new one")
         if outcome != "wrong":
@@ -418,38 +479,45 @@ class SignIn:
     def _code_key(self) -> bytes:
         return server_key(self.store, CODE_KEY_NAME)
 
-    def _code_mac(self, election_id: str, voter_id: int, code: str) -> bytes:
-        return mac(self._code_key(), _CODE_DOMAIN, election_id, str(voter_id), code)
+    def _request_mac(self, election_id: str, request_id: str) -> bytes:
+        return mac(self._code_key(), _REQUEST_DOMAIN, election_id, request_id)
 
-    def _store_code(self, conn: Tx, election_id: str, voter_id: int, code: str) -> None:
+    def _code_mac(self, election_id: str, voter_id: int, request_id: str, code: str) -> bytes:
+        return mac(self._code_key(), _CODE_DOMAIN, election_id, str(voter_id), request_id, code)
+
+    def _store_code(
+        self, conn: Tx, election_id: str, voter_id: int, request_id: str, code: str
+    ) -> None:
         self.store.put_signin_code(
             conn,
             election_id,
             voter_id,
-            self._code_mac(election_id, voter_id, code),
+            self._request_mac(election_id, request_id),
+            self._code_mac(election_id, voter_id, request_id, code),
             self.clock() + self.code_ttl_s * 1000,
         )
 
     def _check_code(
-        self, conn: Tx, election_id: str, voter_id: int, candidate: str
+        self, conn: Tx, election_id: str, voter_id: int, request_id: str, candidate: str
     ) -> tuple[Outcome, int]:
-        """Check under the row's lock, in the caller's transaction."""
-        candidate_mac = self._code_mac(election_id, voter_id, candidate)
-        row = self.store.lock_signin_code(conn, election_id, voter_id)
+        """Check the request's code under its row's lock, in the caller's transaction."""
+        candidate_mac = self._code_mac(election_id, voter_id, request_id, candidate)
+        request = self._request_mac(election_id, request_id)
+        row = self.store.lock_signin_code(conn, election_id, voter_id, request)
         if row is None:
             return "no-code", 0
         code_mac, expires_ms, attempts = row
         if self.clock() >= expires_ms:
-            self.store.delete_signin_code(conn, election_id, voter_id)
+            self.store.delete_signin_code(conn, election_id, voter_id, request)
             return "expired", 0
         if hmac.compare_digest(candidate_mac, code_mac) and voter_id >= 0:
-            self.store.delete_signin_code(conn, election_id, voter_id)  # a code works once
+            self.store.delete_signin_code(conn, election_id, voter_id, request)  # works once
             return "signed-in", 0
         attempts += 1
         if attempts >= self.max_attempts:
-            self.store.delete_signin_code(conn, election_id, voter_id)
+            self.store.delete_signin_code(conn, election_id, voter_id, request)
             return "used-up", 0
-        self.store.set_signin_code_attempts(conn, election_id, voter_id, attempts)
+        self.store.set_signin_code_attempts(conn, election_id, voter_id, request, attempts)
         return "wrong", self.max_attempts - attempts
 
 

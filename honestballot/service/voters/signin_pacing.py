@@ -50,19 +50,22 @@ class CodeRequests:
         self.signin = signin
         self.timing = timing if timing is not None else SendTiming()
 
-    def _send(self, election_id: str, national_id: str, client: Client) -> bool:
+    def _send(self, election_id: str, national_id: str, client: Client, request_id: str) -> bool:
         """Request a code; True when one was (or failed to be) sent to a voter on the roll."""
         try:
-            return self.signin.request_code(election_id, national_id, client) is not None
+            return (
+                self.signin.request_code(election_id, national_id, client, request_id) is not None
+            )
         except DeliveryFailed as exc:
             log.warning("a sign-in code was not delivered (%s)", type(exc).__name__)
             return True
 
-    def request(self, election_id: str, national_id: str, client: Client) -> float:
-        """Send a code if the ID is on the roll; the seconds the caller should still wait
-        before answering (0 after a real send) so that either answer takes about as long."""
+    def request(self, election_id: str, national_id: str, client: Client, request_id: str) -> float:
+        """Send a code for the sign-in request ``request_id`` if the ID is on the roll; the
+        seconds the caller should still wait before answering (0 after a real send) so that
+        either answer takes about as long."""
         started = time.monotonic()
-        sent = self._send(election_id, national_id, client)
+        sent = self._send(election_id, national_id, client, request_id)
         elapsed = time.monotonic() - started
         if sent:
             self.timing.observe(elapsed)
