@@ -38,6 +38,28 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "report": ("Сообщить о давлении", "Қысым туралы хабарлау", "Report pressure"),
     "reports": ("Сообщения о давлении", "Қысым туралы хабарламалар", "Reports of pressure"),
     "error": ("Ошибка", "Қате", "Error"),
+    # what an error page says of its code, in the reader's language (the server's own
+    # message, in English, follows it)
+    "error.storage_unavailable": (
+        "Сервис временно недоступен. Ничего не сохранено — повторите через несколько секунд.",
+        "Қызмет уақытша қолжетімсіз. Ештеңе сақталған жоқ — бірнеше секундтан кейін қайталаңыз.",
+        "The service is briefly unavailable. Nothing was stored: try again in a few seconds.",
+    ),
+    "error.rate_limited": (
+        "Слишком много запросов. Подождите немного и повторите.",
+        "Сұраулар тым көп. Біраз күтіп, қайталаңыз.",
+        "Too many requests. Wait a little and try again.",
+    ),
+    "error.not_found": (
+        "Такой страницы нет.",
+        "Мұндай бет жоқ.",
+        "There is no such page.",
+    ),
+    "error.internal_error": (
+        "Внутренняя ошибка сервиса. Ничего не сохранено.",
+        "Қызметтің ішкі қатесі. Ештеңе сақталған жоқ.",
+        "An internal error of the service. Nothing was stored.",
+    ),
     "back": ("Назад", "Артқа", "Back"),
 }
 

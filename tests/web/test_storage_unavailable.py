@@ -64,6 +64,18 @@ def test_a_database_that_is_down_is_503_with_retry_after(
         )
         _unavailable(page)
         assert 'data-code="storage_unavailable"' in page.text
+        for language, words in (
+            ("ru", "Сервис временно недоступен"),
+            ("kk", "Қызмет уақытша қолжетімсіз"),
+            ("en", "The service is briefly unavailable"),
+        ):
+            translated = new_client(web).get(
+                f"/e/{web.election_id}/board",
+                params={"q": "0" * 8, "lang": language},
+                headers={"accept": "text/html"},
+            )
+            _unavailable(translated)
+            assert words in translated.text
     assert "internal error" not in caplog.text
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
     assert "storage unavailable" in caplog.text
