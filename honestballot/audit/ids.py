@@ -47,6 +47,11 @@ class IdProblem(StrEnum):
     ENCODED_DATE = "encoded-date"  # IIN YYMMDD is not a calendar date
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes "²" and other digits ``int`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def normalize_id(raw: str) -> str:
     """Strip the usual dashes and spaces (``112-233-445 95`` -> ``11223344595``)."""
     return _SEPARATORS.sub("", raw.strip())
@@ -54,7 +59,7 @@ def normalize_id(raw: str) -> str:
 
 def detect_kind(normalized: str) -> IdKind | None:
     """Kind by length: 12 digits is an IIN, 11 digits a SNILS, anything else unknown."""
-    if not normalized.isdigit():
+    if not _digits(normalized):
         return None
     if len(normalized) == 12:
         return IdKind.IIN
@@ -65,7 +70,7 @@ def detect_kind(normalized: str) -> IdKind | None:
 
 def iin_control_digit(first11: str) -> int | None:
     """The IIN control digit for eleven digits, or ``None`` if the number is not issued."""
-    if len(first11) != 11 or not first11.isdigit():
+    if len(first11) != 11 or not _digits(first11):
         raise ValueError("an IIN control digit needs exactly eleven digits")
     digits = [int(c) for c in first11]
     k = sum(d * w for d, w in zip(digits, IIN_WEIGHTS_1, strict=True)) % 11
@@ -78,7 +83,7 @@ def iin_control_digit(first11: str) -> int | None:
 
 def iin_birth_date(iin: str) -> dt.date | None:
     """The birth date an IIN encodes, or ``None`` if its century digit or date is invalid."""
-    if len(iin) < 7 or not iin[:7].isdigit():
+    if len(iin) < 7 or not _digits(iin[:7]):
         return None
     century = {"1": 1800, "2": 1800, "3": 1900, "4": 1900, "5": 2000, "6": 2000}.get(iin[6])
     if century is None:
@@ -91,7 +96,7 @@ def iin_birth_date(iin: str) -> dt.date | None:
 
 def snils_checksum(number9: str) -> int:
     """The two-digit SNILS checksum of a nine-digit number (valid above 001-001-998)."""
-    if len(number9) != 9 or not number9.isdigit():
+    if len(number9) != 9 or not _digits(number9):
         raise ValueError("a SNILS checksum needs exactly nine digits")
     s = sum(int(c) * w for c, w in zip(number9, SNILS_WEIGHTS, strict=True))
     if s > 101:
@@ -103,7 +108,7 @@ def check_national_id(raw: str, kind: IdKind | None = None) -> IdProblem | None:
     """``None`` if the ID passes its check, else the first problem found."""
     value = normalize_id(raw)
     kind = kind or detect_kind(value)
-    if kind is None or not value.isdigit():
+    if kind is None or not _digits(value):
         return IdProblem.FORMAT
     if kind is IdKind.IIN:
         if len(value) != 12:

@@ -121,3 +121,12 @@ def test_string_sql_helpers_match_python(n: int) -> None:
     control = iin_control_digit(first11)
     assert row[0] == (-1 if control is None else control)
     assert row[1] == snils_checksum(number9)
+
+
+@pytest.mark.parametrize("raw", ["95010130012²", "1234567890¹", "٩٥٠١٠١٣٠٠١٢٣"])
+def test_digits_other_than_ascii_are_a_format_problem_not_a_crash(raw: str) -> None:
+    """``str.isdigit`` takes "²" and Arabic-Indic digits, which ``int`` refuses or reads
+    as other numbers: a roll row holding one is a format problem, never a traceback."""
+    assert check_national_id(raw) is IdProblem.FORMAT
+    assert detect_kind(raw) is None
+    assert iin_birth_date("٩٥٠١٠١٣٠٠١٢٣") is None  # its "birth date" is no ASCII digits
