@@ -510,13 +510,7 @@ class Outbox:
         failed: list[tuple[int, int]],
         untried: list[int],
     ) -> None:
-        """Write a round's outcomes in one transaction of at most three statements.
-
-        ``sent`` get their ``sent_ms``; ``failed`` get ``attempts + 1`` and their retry
-        time in ``claimed_until_ms``; ``untried`` are released (``claimed_until_ms = 0``).
-        Each row is touched only while it still carries ``claim`` and is unsent: once the
-        lease has lapsed another deliverer may hold it, and its claim is not ours to mark
-        or to reset.
+        """Write a round's outcomes (``SqlStore.record_notice_outcomes`` says how).
 
         A failure is logged by type only (the database's message may quote the
         statement's parameters) and not raised: the claims then lapse, and the next
