@@ -59,6 +59,7 @@ from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot, verify
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.protocol.witnesses import BoardKeys
 
 RATIO_LIMIT = 1.25
 
@@ -99,7 +100,10 @@ def make_scenario(
     )
     secret = random_nonzero_scalar(SYSTEM_RANDOMNESS)
     ctx = ElectionContext.create(
-        manifest, base_mul(secret), hash_bytes("bench/election-key", manifest.election_id)
+        manifest,
+        base_mul(secret),
+        hash_bytes("bench/election-key", manifest.election_id),
+        BoardKeys(base_mul(Scalar.of(7))),
     )
     selections = {"contest": frozenset(f"cand-{i}" for i in range(chosen))}
     return Scenario(name, description, ctx, generate_credential(SYSTEM_RANDOMNESS), selections)

@@ -101,15 +101,13 @@ from typing import Any
 import aiohttp
 from sqlalchemy import create_engine, func, select, text
 
-from honestballot.crypto.group import Point
 from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.protocol.ballot import encrypt_ballot, verify_ballot
 from honestballot.protocol.credential import generate_credential
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.record.ballot import ballot_to_json, load_ballot
-from honestballot.record.manifest import manifest_from_json, manifest_to_json
-from honestballot.record.setup import election_key_hash
+from honestballot.record.setup import context_from_setup
 from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import run_key_ceremony
 from honestballot.service.messages.senders import OUTBOX_NAME
@@ -184,8 +182,8 @@ def roll_csv(voters: list[Voter]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def setup_election(url: str, voters: list[Voter], directory: Path) -> tuple[str, str, bytes]:
-    """Create and open the election; (manifest JSON, public key hex, election key hash)."""
+def setup_election(url: str, voters: list[Voter], directory: Path) -> tuple[str]:
+    """Create and open the election; (the setup event's body as JSON,)."""
     manifest = bench_manifest()
     key, _secrets = run_key_ceremony(manifest, directory, SYSTEM_RANDOMNESS)
     store = SqlStore(url)
@@ -196,9 +194,10 @@ def setup_election(url: str, voters: list[Voter], directory: Path) -> tuple[str,
         if voters:
             roll.import_csv(ELECTION, roll_csv(voters))
         service.open(ELECTION, roll=lambda conn: roll.summary_body(ELECTION, conn))
+        setup = next(iter(store.iter_events(ELECTION, kinds=("setup",))))
     finally:
         store.close()
-    return json.dumps(manifest_to_json(manifest)), key.public_key.hex(), election_key_hash(key)
+    return (json.dumps(json.loads(setup.line)["body"]),)
 
 
 # -- the voters' devices (process pool, before anything is timed) ------------------------
@@ -206,13 +205,9 @@ def setup_election(url: str, voters: list[Voter], directory: Path) -> tuple[str,
 _CTX: ElectionContext | None = None
 
 
-def _init_context(manifest_json: str, public_key_hex: str, key_hash: bytes) -> None:
+def _init_context(setup_json: str) -> None:
     global _CTX
-    _CTX = ElectionContext.create(
-        manifest_from_json(json.loads(manifest_json)),
-        Point.decode(bytes.fromhex(public_key_hex)),
-        key_hash,
-    )
+    _CTX = context_from_setup(json.loads(setup_json), check_ceremony=False)[0]
 
 
 def _context() -> ElectionContext:

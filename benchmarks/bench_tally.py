@@ -67,6 +67,7 @@ from honestballot.protocol.ballot import EncryptedBallot, EncryptedContest
 from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.protocol.tally import compute_tally
+from honestballot.protocol.witnesses import BoardKeys
 
 OPTIONS = 5
 WEIGHTS = (35, 25, 20, 15, 5)
@@ -259,7 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     manifest = make_manifest()
     keys = make_keys(manifest, trustees=3, threshold=2)
     ctx = ElectionContext.create(
-        manifest, keys.public_key, hash_bytes("bench/election-key", manifest.election_id)
+        manifest,
+        keys.public_key,
+        hash_bytes("bench/election-key", manifest.election_id),
+        BoardKeys(base_mul(Scalar.of(7))),
     )
     log(f"keys: {keys.note}")
 

@@ -30,6 +30,7 @@ from honestballot.protocol.dkg import TrusteeSecret
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.protocol.witnesses import Witness
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import sign_tree_head
@@ -239,6 +240,8 @@ def make_election(
     voters: int = 4,
     open_: bool = True,
     url: str | None = None,
+    witnesses: Sequence[Witness] = (),
+    quorum: int | None = None,
 ) -> Election:
     """The ceremony's election created on a store (a SQLite file in ``directory`` unless
     ``url`` says otherwise), ``voters`` credentials registered over the demo's four
@@ -247,7 +250,7 @@ def make_election(
     url = url or f"sqlite:///{directory / 'store.sqlite'}"
     rng = SeededRandomness(seed)
     service = ElectionService(SqlStore(url), rng)
-    ctx = service.create(ceremony.manifest, ceremony.key)
+    ctx = service.create(ceremony.manifest, ceremony.key, witnesses=witnesses, quorum=quorum)
     creds = [generate_credential(rng) for _ in range(voters)]
     for i, cred in enumerate(creds):
         service.register_credential(ctx.manifest.election_id, cred.public, f"station-{i % 4 + 1}")

@@ -27,6 +27,7 @@ from honestballot.cli.common import (
 )
 from honestballot.crypto.group import Point
 from honestballot.protocol.election import manifest_hash
+from honestballot.protocol.witnesses import Witness
 from honestballot.record.codec import decode_point, parse_json
 from honestballot.record.manifest import load_manifest
 from honestballot.record.trustee import decode_election_key, encode_encrypted_tally
@@ -54,13 +55,55 @@ def manifest_hash_command(manifest: str) -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="The election-key.json produced by 'honestballot trustee finalize'.",
 )
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    metavar="NAME=KEY",
+    help="A witness who co-signs the board's tree heads: its name and the public key its "
+    "'honestballot witness keygen' printed (repeat for each witness).",
+)
+@click.option(
+    "--witness-quorum",
+    type=int,
+    default=None,
+    help="How many witnesses must co-sign a tree head before voters and the record rely on "
+    "it (default: all of them).",
+)
+@click.option(
+    "--organiser-key",
+    default=None,
+    help="The public key (hex) that must sign the roll summary posted at open.",
+)
 @database_option
-def create(manifest: str, election_key: str, database: str) -> None:
-    """Create an election from its manifest and the trustees' key ceremony."""
+def create(
+    manifest: str,
+    election_key: str,
+    witnesses: tuple[str, ...],
+    witness_quorum: int | None,
+    organiser_key: str | None,
+    database: str,
+) -> None:
+    """Create an election from its manifest and the trustees' key ceremony, naming the
+    witnesses of its board."""
     m = load_manifest(read_bytes(manifest))
     key = decode_election_key(parse_json(read_bytes(election_key), limit=64 << 20), "election-key")
-    ctx = open_service(database).create(m, key)
+    named = [_witness_option(w) for w in witnesses]
+    organiser = decode_point(organiser_key, "--organiser-key") if organiser_key else None
+    ctx = open_service(database).create(
+        m, key, witnesses=named, quorum=witness_quorum, organiser_key=organiser
+    )
     click.echo(f"created election {m.election_id}; base hash {ctx.base_hash.hex()}")
+    click.echo(
+        f"its fingerprint, to give voters, witnesses and observers: {ctx.base_hash.hex()[:16]}"
+    )
+
+
+def _witness_option(value: str) -> Witness:
+    name, sep, key = value.rpartition("=")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"{value!r}: expected NAME=KEY", param_hint="--witness")
+    return Witness(name.strip(), decode_point(key.strip(), f"--witness {name}"))
 
 
 @election_group.command("info")

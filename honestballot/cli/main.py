@@ -25,6 +25,7 @@ def _register() -> None:
     from honestballot.cli.serve import organiser_group, serve_command
     from honestballot.cli.trustee import trustee_group
     from honestballot.cli.voter import voter_group
+    from honestballot.cli.witness import witness_group
 
     for command in (
         demo_command,
@@ -37,6 +38,7 @@ def _register() -> None:
         synth_roll_command,
         serve_command,
         organiser_group,
+        witness_group,
     ):
         cli.add_command(command)
 

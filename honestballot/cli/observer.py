@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from honestballot.cli.common import database_option, open_service, read_bytes
+from honestballot.cli.witness import urllib_fetch
 from honestballot.crypto.merkle import MerkleTree, leaf_hash, verify_consistency
-from honestballot.errors import LogError
+from honestballot.errors import HonestBallotError, LogError
 from honestballot.record.codec import decode_point, parse_json
 from honestballot.record.events import tree_head_from_json
+from honestballot.verify.heads import board_key_of, compare_heads
 from honestballot.verify.verifier import Report, verify_record_file
 
 
@@ -48,9 +51,16 @@ def print_report(report: Report, console: Console) -> None:
 @click.option(
     "--workers", type=int, default=None, help="Processes for ballot proofs (default: all cores)."
 )
-def verify_command(record: str, workers: int | None) -> None:
+@click.option(
+    "--fingerprint",
+    default=None,
+    help="The election's fingerprint as you were given it (the first 16 or more hex digits "
+    "of the base hash, as the ballot page and the organiser show it): the record must be "
+    "that election, under that board key and those witnesses.",
+)
+def verify_command(record: str, workers: int | None, fingerprint: str | None) -> None:
     """Recompute and check everything in an election record; exit 1 if any check fails."""
-    report = verify_record_file(record, workers=workers)
+    report = verify_record_file(record, workers=workers, fingerprint=fingerprint)
     print_report(report, Console(highlight=False))
     if not report.passed:
         sys.exit(1)
@@ -125,3 +135,60 @@ def consistency(record: str, old_head: str) -> None:
         f"consistent: the log of size {tree.size} extends the old head of size {old.size} "
         f"(proof of {len(proof)} hashes)"
     )
+
+
+def _load_source(source: str) -> Any:
+    """A file (JSON, or JSON Lines such as a record) or an http(s) address."""
+    if source.startswith(("http://", "https://")):
+        data = urllib_fetch(source, None)
+    else:
+        data = read_bytes(source)
+    try:
+        return parse_json(data, limit=1 << 30, what=source)
+    except HonestBallotError:
+        return [parse_json(line, limit=64 << 20) for line in data.splitlines() if line.strip()]
+
+
+@log_group.command("compare")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--election", "election_id", required=True)
+@click.option(
+    "--board-key",
+    default=None,
+    help="The board key (hex) from the setup; by default the one the sources state, if they "
+    "all state the same.",
+)
+def compare(sources: tuple[str, ...], election_id: str, board_key: str | None) -> None:
+    """Compare the tree heads several observers saw (files they saved, records, witnesses'
+    evidence, or /api/e/ID/tree-heads addresses of each observer's view); report any two
+    board-signed heads of one size with different roots: a split view (exit code 3)."""
+    loaded = [(name, _load_source(name)) for name in sources]
+    if board_key is not None:
+        key = decode_point(board_key, "--board-key")
+    else:
+        found = board_key_of(loaded)
+        if found is None:
+            raise click.ClickException(
+                "the sources state no board key, or different ones; give --board-key "
+                "(different board keys mean different setups: compare the fingerprints)"
+            )
+        key = found
+    result = compare_heads(election_id, key, loaded)
+    for problem in result.invalid:
+        click.echo(f"not counted (not signed by the board key): {problem}", err=True)
+    conflicts = result.conflicts()
+    sizes = {h.size for h in result.heads}
+    click.echo(
+        f"{len(result.heads)} board-signed heads of {len(sizes)} sizes from "
+        f"{len(sources)} sources"
+    )
+    if not conflicts:
+        click.echo("no split view: every size has one root")
+        return
+    for a, b in conflicts:
+        click.echo(
+            f"SPLIT VIEW at size {a.size}: root {a.root.hex()} ({a.source}) and "
+            f"root {b.root.hex()} ({b.source}), both signed by the board key:"
+        )
+        click.echo(json.dumps({"one": a.json, "other": b.json}, indent=1))
+    sys.exit(3)

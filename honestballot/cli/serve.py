@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
 
 import click
 
-from honestballot.cli.common import database_option
+from honestballot.cli.common import database_option, read_bytes
+from honestballot.cli.keys import ORGANISER_KEY, load_key_file, make_key_file
+from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import InvalidInput
+from honestballot.protocol.witnesses import sign_roll
+from honestballot.record.witness import read_roll_summary, signature_to_json
 from honestballot.service.runtime import (
     REMOVED_TRUST_PROXY,
     ServerConfig,
@@ -78,6 +83,12 @@ from honestballot.service.web_demo import WEB_DEMO_ELECTION, WebDemo
     hidden=True,
     help="Removed: use --trusted-proxy.",
 )
+@click.option(
+    "--public-url",
+    default=lambda: os.environ.get("HONESTBALLOT_PUBLIC_URL", ""),
+    help="The address voters and observers reach the service at (https://vote.example.org); "
+    "pages build download commands from it, never from the request's Host header.",
+)
 @click.option("--log-level", default="info", show_default=True)
 @click.option(
     "--access-log",
@@ -103,6 +114,7 @@ def serve_command(
     secure_cookies: bool,
     trusted_proxies: TrustedProxies,
     trust_proxy: bool,
+    public_url: str,
     log_level: str,
     access_log: bool,
     demo: bool,
@@ -119,17 +131,21 @@ def serve_command(
             "PostgreSQL is the production store",
             err=True,
         )
-    config = ServerConfig(
-        database_url=database,
-        sender=sender,
-        snapshot_dir=snapshots,
-        snapshot_interval_s=snapshot_interval,
-        secure_cookies=secure_cookies,
-        trusted_proxies=trusted_proxies,
-        notice_round_s=notice_round,
-        notice_delay_min_s=notice_delay[0],
-        notice_delay_max_s=notice_delay[1],
-    )
+    try:
+        config = ServerConfig(
+            database_url=database,
+            sender=sender,
+            snapshot_dir=snapshots,
+            snapshot_interval_s=snapshot_interval,
+            secure_cookies=secure_cookies,
+            trusted_proxies=trusted_proxies,
+            notice_round_s=notice_round,
+            notice_delay_min_s=notice_delay[0],
+            notice_delay_max_s=notice_delay[1],
+            public_url=public_url,
+        )
+    except InvalidInput as exc:
+        raise click.BadParameter(str(exc), param_hint="--public-url") from None
     try:
         config.notice_schedule()
     except InvalidInput as exc:
@@ -227,3 +243,29 @@ def organiser_token(database: str, election_id: str | None, label: str) -> None:
             "a token for their election only (--election ELECTION_ID)",
             err=True,
         )
+
+
+@organiser_group.command("keygen")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Secret key file.")
+def organiser_keygen(out: str) -> None:
+    """Make the organiser's key pair, which signs the roll summary; name the printed public
+    key at 'election create --organiser-key'."""
+    make_key_file(out, ORGANISER_KEY)
+
+
+@organiser_group.command("sign-roll")
+@click.argument("summary", type=click.Path(exists=True, dir_okay=False))
+@click.option("--key", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+def organiser_sign_roll(summary: str, key: str, out: str) -> None:
+    """Sign the roll summary (GET /api/organiser/e/ID/roll-summary) with the organiser's
+    key, after checking its counts against your own roll; open the election with the
+    signature (POST .../open with {"roll_signature": ...})."""
+    to_sign = read_roll_summary(read_bytes(summary))
+    for unit, voters in to_sign.per_unit:
+        click.echo(f"  {unit}: {voters} voters")
+    click.echo(f"  shared-contact exceptions: {to_sign.contact_exceptions}")
+    signature = sign_roll(to_sign.base_hash, to_sign.message, load_key_file(key, ORGANISER_KEY),
+                          SYSTEM_RANDOMNESS)  # fmt: skip
+    Path(out).write_text(json.dumps({"roll_signature": signature_to_json(signature)}))
+    click.echo(f"signed the roll summary of election {to_sign.election_id}; wrote {out}")

@@ -24,7 +24,7 @@ from honestballot.cli.common import (
 )
 from honestballot.crypto.merkle import verify_inclusion
 from honestballot.entropy import SYSTEM_RANDOMNESS
-from honestballot.errors import LogError, NotFound
+from honestballot.errors import HonestBallotError, LogError, NotFound
 from honestballot.protocol.ballot import (
     EncryptedBallot,
     SpoiledBallot,
@@ -32,6 +32,7 @@ from honestballot.protocol.ballot import (
     encrypt_ballot,
 )
 from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.witnesses import check_quorum
 from honestballot.record.ballot import (
     MAX_BALLOT_BYTES,
     ballot_from_json,
@@ -194,14 +195,23 @@ def check(election_id: str, tracking: str, database: str) -> None:
     setup = board.setup_body(election_id)
     if setup is None:  # not reached: a board with a ballot on it has its setup event
         raise click.ClickException(f"no election {election_id!r}")
-    _, _, board_key = context_from_setup(setup, check_ceremony=False)
+    ctx, _, keys = context_from_setup(setup, check_ceremony=False)
     found = service.inclusion_proof(election_id, ev.seq)
-    assert found is not None  # sign_after_ms=0: a head is signed when none covers it
-    sth, proof = found
-    sth.verify(election_id, board_key)
+    if found is None:  # with no witnesses a head is signed when none covers the entry
+        raise click.ClickException(
+            f"ballot {tracking} is entry {ev.seq} of the board, but no tree head the "
+            f"witnesses co-signed (quorum {keys.quorum}) reaches it yet: try again later"
+        )
+    sth, proof = found.witnessed.head, found.proof
     try:
+        sth.verify(election_id, keys.board_key)
+        for cosig in found.witnessed.cosignatures:
+            if cosig.head != sth.head:
+                raise LogError("a co-signature is for another tree head")
+            cosig.verify(ctx.base_hash, election_id, keys)
+        check_quorum(keys, [c.witness for c in found.witnessed.cosignatures], "the tree head")
         verify_inclusion(ev.leaf_hash, ev.seq, sth.head.size, proof, sth.head.root)
-    except LogError as exc:
+    except HonestBallotError as exc:
         raise click.ClickException(f"inclusion proof failed: {exc}") from None
     if ev.kind == "audit":
         status = "audited (spoiled, not counted)"
@@ -214,3 +224,6 @@ def check(election_id: str, tracking: str, database: str) -> None:
         f"inclusion proof of {len(proof)} hashes verified against the signed tree head "
         f"of size {sth.head.size}, root {sth.head.root.hex()}"
     )
+    if keys.witnesses:
+        names = ", ".join(keys.witness(c.witness).name for c in found.witnessed.cosignatures)
+        click.echo(f"that tree head is co-signed by {names} (quorum {keys.quorum})")

@@ -2,13 +2,17 @@
 
 ``manifest_hash`` is a domain-separated hash of every field of the manifest (in a
 fixed order, as typed parts, not of any JSON text).  After the trustees' key
-ceremony the *base hash* binds the manifest, the ceremony's outcome and the joint
-public key::
+ceremony the *base hash* binds the manifest, the ceremony's outcome, the joint
+public key and the keys that vouch for the board (board key, witnesses and their
+quorum, organiser's key: :func:`honestballot.protocol.witnesses.board_keys_hash`)::
 
-    base_hash = H("election/base", manifest_hash, election_key_hash, public_key)
+    base_hash = H("election/base", manifest_hash, election_key_hash, public_key,
+                  board_keys_hash)
 
 Every ballot proof, signature and decryption proof carries the base hash, so no
-proof made for one election verifies in another.
+proof made for one election verifies in another; and since voters and observers
+compare its first 16 hex digits (the election's fingerprint), a board re-signed under
+another key is visibly another election.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from honestballot.crypto.group import Point
 from honestballot.crypto.hashing import Part, hash_bytes
 from honestballot.protocol.manifest import Label, Manifest
+from honestballot.protocol.witnesses import BoardKeys, board_keys_hash
 
 
 def _label(label: Label) -> tuple[Part, ...]:
@@ -42,8 +47,12 @@ def manifest_hash(m: Manifest) -> bytes:
     )
 
 
-def base_hash(manifest_digest: bytes, election_key_hash: bytes, public_key: Point) -> bytes:
-    return hash_bytes("election/base", manifest_digest, election_key_hash, public_key)
+def base_hash(
+    manifest_digest: bytes, election_key_hash: bytes, public_key: Point, board_keys_digest: bytes
+) -> bytes:
+    return hash_bytes(
+        "election/base", manifest_digest, election_key_hash, public_key, board_keys_digest
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +65,15 @@ class ElectionContext:
 
     @classmethod
     def create(
-        cls, manifest: Manifest, public_key: Point, election_key_hash: bytes
+        cls,
+        manifest: Manifest,
+        public_key: Point,
+        election_key_hash: bytes,
+        board_keys: BoardKeys,
     ) -> ElectionContext:
         if public_key.is_identity():
             raise ValueError("the election public key cannot be the identity")
-        return cls(
-            manifest, public_key, base_hash(manifest_hash(manifest), election_key_hash, public_key)
+        digest = base_hash(
+            manifest_hash(manifest), election_key_hash, public_key, board_keys_hash(board_keys)
         )
+        return cls(manifest, public_key, digest)

@@ -28,9 +28,9 @@ from honestballot.record.ballot import ballot_from_json, schnorr_from_json, spoi
 from honestballot.record.codec import JsonObject, Reader, canonical_bytes, decode_hex
 from honestballot.record.manifest import manifest_from_json
 
-#: The election record's format (docs/record-format.md §9): 2 since audits are published
-#: as spoiled ballots (no credential) and the tracking hash is built from two halves.
-RECORD_VERSION: Final = 2
+#: The election record's format (docs/record-format.md §9): 3 since the setup names the
+#: board's witnesses and the base hash binds the board's keys.
+RECORD_VERSION: Final = 3
 
 EVENT_KINDS: Final = (
     "setup",
@@ -124,15 +124,21 @@ def sign_tree_head(
     return SignedTreeHead(head, sig.challenge, sig.response)
 
 
-def tree_head_from_json(value: Any, path: str) -> SignedTreeHead:
-    r = Reader(value, path)
-    if r.text("type", max_len=16) != "tree-head":
-        raise RecordFormatError(f"{path}: expected a tree-head")
-    head = TreeHead(
+def read_tree_head(r: Reader) -> TreeHead:
+    """The ``size``, ``root`` and ``timestamp_ms`` members of a tree-head or co-signature
+    line."""
+    return TreeHead(
         size=r.integer("size", minimum=0),
         root=r.hexbytes("root", 32),
         timestamp_ms=r.integer("timestamp_ms", minimum=0),
     )
+
+
+def tree_head_from_json(value: Any, path: str) -> SignedTreeHead:
+    r = Reader(value, path)
+    if r.text("type", max_len=16) != "tree-head":
+        raise RecordFormatError(f"{path}: expected a tree-head")
+    head = read_tree_head(r)
     sig = schnorr_from_json(r.raw("signature"), f"{path}.signature")
     r.done()
     return SignedTreeHead(head, sig.challenge, sig.response)
@@ -172,6 +178,8 @@ def board_event(line: EventLine, path: str) -> board.Event:
             r = Reader(b, p)
             per_unit = tuple(r.items("voters_per_unit", _unit_voters, max_items=MAX_UNITS))
             exceptions = r.integer("contact_exceptions", minimum=0)
+            if r.has("signature"):  # the organiser's (record/witness.py checks it)
+                schnorr_from_json(r.raw("signature"), f"{p}.signature")
             r.done()
             return board.RollEvent(per_unit, exceptions)
         case "open":

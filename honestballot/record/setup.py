@@ -1,4 +1,4 @@
-"""The setup event's body: manifest, election key (ceremony transcript), board key.
+"""The setup event's body: manifest, election key (ceremony transcript), board keys.
 
 This is also the file a voter's device encrypts against (``election info --out``):
 from it the device recomputes the base hash itself instead of trusting a server.
@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from honestballot.crypto.group import Point
 from honestballot.crypto.hashing import hash_bytes
 from honestballot.errors import ProtocolError
 from honestballot.protocol.dkg_verify import ElectionKey, verify_election_key
 from honestballot.protocol.election import ElectionContext, manifest_hash
+from honestballot.protocol.witnesses import BoardKeys
 from honestballot.record.codec import Reader, canonical_bytes
 from honestballot.record.manifest import manifest_from_json
 from honestballot.record.trustee import decode_election_key, encode_election_key
+from honestballot.record.witness import board_keys_from_setup
 
 
 def election_key_hash(key: ElectionKey) -> bytes:
@@ -24,7 +25,7 @@ def election_key_hash(key: ElectionKey) -> bytes:
 
 def context_from_setup(
     body: Any, *, check_ceremony: bool = True
-) -> tuple[ElectionContext, ElectionKey, Point]:
+) -> tuple[ElectionContext, ElectionKey, BoardKeys]:
     """Parse a setup body and derive the election context from it.
 
     With ``check_ceremony`` the trustees' whole key ceremony is re-verified and
@@ -32,7 +33,7 @@ def context_from_setup(
     r = Reader(body, "setup")
     manifest = manifest_from_json(r.raw("manifest"), "setup.manifest")
     key = decode_election_key(r.raw("election_key"), "setup.election_key")
-    board_key = r.point("board_key")
+    board_keys = board_keys_from_setup(r)
     r.done()
     if check_ceremony:
         verify_election_key(key)
@@ -40,5 +41,5 @@ def context_from_setup(
             raise ProtocolError("the key ceremony was run for another manifest")
         if key.ceremony.election_id != manifest.election_id:
             raise ProtocolError("the key ceremony was run for another election id")
-    ctx = ElectionContext.create(manifest, key.public_key, election_key_hash(key))
-    return ctx, key, board_key
+    ctx = ElectionContext.create(manifest, key.public_key, election_key_hash(key), board_keys)
+    return ctx, key, board_keys

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -24,6 +24,8 @@ from typing import IO, Any
 from honestballot.audit.config import AuditConfig
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditInputError, to_json
+from honestballot.crypto.group import Point
+from honestballot.crypto.schnorr import SchnorrProof
 from honestballot.errors import (
     AuditFailed,
     EncodingError,
@@ -35,6 +37,7 @@ from honestballot.errors import (
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import Manifest
+from honestballot.protocol.witnesses import Witness
 from honestballot.service.activity import export_activity_csv, export_roll_csv
 from honestballot.service.reports import ReportRow
 from honestballot.service.runtime import Services
@@ -67,7 +70,14 @@ def _in_setup(services: Services, who: Organiser, election_id: str, what: str) -
 
 
 def create_election(
-    services: Services, who: Organiser, manifest: Manifest, key: ElectionKey
+    services: Services,
+    who: Organiser,
+    manifest: Manifest,
+    key: ElectionKey,
+    *,
+    witnesses: Sequence[Witness] = (),
+    quorum: int | None = None,
+    organiser_key: Point | None = None,
 ) -> dict[str, str]:
     """``honestballot election create``: the service re-verifies the whole ceremony and
     checks it was run for this manifest; the two cheap checks come first here, so that a
@@ -92,7 +102,9 @@ def create_election(
         )
     if services.board.election_row(manifest.election_id) is not None:
         raise ProtocolError(f"election {manifest.election_id!r} already exists")
-    ctx = services.elections.create(manifest, key)
+    ctx = services.elections.create(
+        manifest, key, witnesses=witnesses, quorum=quorum, organiser_key=organiser_key
+    )
     log.info("organiser %r created election %s", who.label, manifest.election_id)
     return {
         "election_id": manifest.election_id,
@@ -119,14 +131,35 @@ def add_exception(
     return normal
 
 
-def change_phase(services: Services, who: Organiser, election_id: str, action: str) -> str:
-    """Open (posting the roll summary first), close, or publish the encrypted tally."""
+def roll_summary_to_sign(services: Services, who: Organiser, election_id: str) -> dict[str, Any]:
+    """The roll summary ``open`` will post, for the organiser's key to sign on the
+    organiser's own machine (``honestballot organiser sign-roll``)."""
+    _in_setup(services, who, election_id, "signing the roll summary")
+    return {
+        "type": "roll-summary",
+        "election_id": election_id,
+        "base_hash": services.elections.context(election_id).base_hash.hex(),
+        "summary": services.roll.summary_body(election_id),
+    }
+
+
+def change_phase(
+    services: Services,
+    who: Organiser,
+    election_id: str,
+    action: str,
+    roll_signature: SchnorrProof | None = None,
+) -> str:
+    """Open (posting the roll summary first, with the organiser's signature when the
+    setup names the organiser's key), close, or publish the encrypted tally."""
     phase = phase_of(services, who, election_id)
     if action == "open":
         if phase == "setup" and services.roll.count(election_id) == 0:
             raise ProtocolError("the roll is empty: import it before opening the election")
         services.elections.open(
-            election_id, roll=lambda conn: services.roll.summary_body(election_id, conn)
+            election_id,
+            roll=lambda conn: services.roll.summary_body(election_id, conn),
+            roll_signature=roll_signature,
         )
     elif action == "close":
         services.elections.close(election_id)

@@ -11,12 +11,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
 from honestballot.store.bulk import insert_rows
 from honestballot.store.engine import LOCKED, StoreBase
-from honestballot.store.schema import elections, events, tree_heads
+from honestballot.store.schema import cosignatures, elections, events, tree_heads
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +281,50 @@ class BoardStore(StoreBase):
                 .order_by(tree_heads.c.size)
             )
             return [(int(s), str(line)) for s, line in conn.execute(q)]
+
+    # -- witnesses' co-signatures --------------------------------------------------------
+
+    def insert_cosignature(self, election_id: str, size: int, witness: bytes, line: str) -> bool:
+        """Store a co-signature; False if this witness already co-signed this size."""
+        with self.engine.begin() as conn:
+            q = select(cosignatures.c.line).where(
+                cosignatures.c.election_id == election_id,
+                cosignatures.c.size == size,
+                cosignatures.c.witness == witness,
+            )
+            if conn.execute(q).first() is not None:
+                return False
+            conn.execute(
+                cosignatures.insert().values(
+                    election_id=election_id, size=size, witness=witness, line=line
+                )
+            )
+        return True
+
+    def cosignature_lines(self, election_id: str, size: int | None = None) -> list[tuple[int, str]]:
+        """(size, line) of every co-signature, or of one head's, by size then witness."""
+        q = select(cosignatures.c.size, cosignatures.c.line).where(
+            cosignatures.c.election_id == election_id
+        )
+        if size is not None:
+            q = q.where(cosignatures.c.size == size)
+        q = q.order_by(cosignatures.c.size, cosignatures.c.witness)
+        with self.engine.connect() as conn:
+            return [(int(s), str(line)) for s, line in conn.execute(q)]
+
+    def witnessed_size(self, election_id: str, quorum: int) -> int | None:
+        """The largest head size co-signed by at least ``quorum`` witnesses."""
+        q = (
+            select(cosignatures.c.size)
+            .where(cosignatures.c.election_id == election_id)
+            .group_by(cosignatures.c.size)
+            .having(func.count() >= quorum)
+            .order_by(cosignatures.c.size.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            value = conn.execute(q).scalar()
+        return int(value) if value is not None else None
 
 
 def _stored(row: Any) -> StoredEvent:

@@ -47,6 +47,8 @@ def upgrade(engine: Engine) -> None:
             current = _refuse_unknown_revision(conn, cfg)
             if current == "0001":
                 _refuse_version_1_ballots(conn)
+            if current is not None and current < "0006":
+                _refuse_version_2_elections(conn)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
             conn.commit()
@@ -71,6 +73,24 @@ def _refuse_version_1_ballots(conn: Connection) -> None:
             f"the database holds ballots of record version 1 (elections: {names}): finish "
             "and export those elections with the release that took them, and give this "
             "release a new database (nothing was changed)"
+        )
+
+
+def _refuse_version_2_elections(conn: Connection) -> None:
+    """Schemas before 0006 stored elections of record version 2, whose setup names no
+    witnesses and whose base hash does not bind the board's keys (docs/record-format.md
+    §9): every proof on such a board is bound to a base hash version 3 does not derive,
+    so nothing of it can be carried over."""
+    found = conn.execute(
+        text("SELECT election_id FROM elections UNION SELECT election_id FROM events")
+    ).all()
+    conn.commit()
+    if found:
+        names = ", ".join(sorted(str(r[0]) for r in found)[:5])
+        raise ProtocolError(
+            f"the database holds elections of record version 1 or 2 (elections: {names}): "
+            "finish and export those elections with the release that took them, and give "
+            "this release a new database (nothing was changed)"
         )
 
 

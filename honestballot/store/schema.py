@@ -1,6 +1,6 @@
 """The tables of the service's database (SQLAlchemy Core).
 
-Board tables (``elections``, ``events``, ``tree_heads``, ``credentials``, and
+Board tables (``elections``, ``events``, ``tree_heads``, ``cosignatures``, ``credentials``, and
 ``held_audits`` until the close) hold what becomes the public record.  The others
 are the service's private state: the roll (``voters``, ``contact_exceptions``),
 sign-in (``signin_codes``, ``ended_sessions``, ``rate_limits``),
@@ -64,6 +64,16 @@ tree_heads = Table(
     metadata,
     Column("election_id", String(64), primary_key=True),
     Column("size", Integer, primary_key=True, autoincrement=False),
+    Column("line", Text, nullable=False),
+)
+
+#: The witnesses' co-signatures of tree heads (one per witness and head size).
+cosignatures = Table(
+    "cosignatures",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("size", Integer, primary_key=True, autoincrement=False),
+    Column("witness", LargeBinary(32), primary_key=True),
     Column("line", Text, nullable=False),
 )
 

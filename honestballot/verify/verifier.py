@@ -45,6 +45,7 @@ from honestballot.protocol.decryption import (
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.tally import compute_tally, entry_id, units_broken_out
+from honestballot.protocol.witnesses import BoardKeys, check_quorum, check_roll_signature
 from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
 from honestballot.record.codec import Reader, canonical_bytes, parse_json
 from honestballot.record.events import (
@@ -60,8 +61,16 @@ from honestballot.record.trustee import (
     decode_decryption_share,
     decode_encrypted_tally,
 )
+from honestballot.record.witness import (
+    Cosignature,
+    cosignature_from_json,
+    roll_signature,
+    roll_summary_bytes,
+)
 
 MAX_LINE_BYTES = 64 << 20
+#: The fingerprint voters see is the first 16 hex digits of the base hash (64 bits).
+FINGERPRINT_MIN_HEX = 16
 
 
 @dataclass
@@ -97,6 +106,8 @@ class Report:
 class _Parsed:
     events: list[tuple[EventLine, bytes]] = field(default_factory=list)
     heads: list[tuple[int, SignedTreeHead]] = field(default_factory=list)
+    #: (number of events before the line, position among the tree heads, co-signature)
+    cosignatures: list[tuple[int, int, Cosignature]] = field(default_factory=list)
 
 
 def _read_lines(lines: Iterable[bytes], report: Report) -> _Parsed | None:
@@ -131,6 +142,9 @@ def _read_lines(lines: Iterable[bytes], report: Report) -> _Parsed | None:
                 parsed.heads.append(
                     (len(parsed.events), tree_head_from_json(obj, f"line {number}"))
                 )
+            elif kind == "cosignature":
+                cosig = cosignature_from_json(obj, f"line {number}")
+                parsed.cosignatures.append((len(parsed.events), len(parsed.heads) - 1, cosig))
             else:
                 raise HonestBallotError(f"line {number}: unknown line type {kind!r}")
     except StopIteration:
@@ -139,11 +153,16 @@ def _read_lines(lines: Iterable[bytes], report: Report) -> _Parsed | None:
     except HonestBallotError as exc:
         report.fail("record.format", str(exc))
         return None
-    report.ok("record.format", f"{len(parsed.events)} events, {len(parsed.heads)} tree heads")
+    report.ok(
+        "record.format",
+        f"{len(parsed.events)} events, {len(parsed.heads)} tree heads, "
+        f"{len(parsed.cosignatures)} co-signatures",
+    )
     return parsed
 
 
 def _check_log(parsed: _Parsed, election_id: str, board_key: Point, report: Report) -> None:
+    """Every tree head is signed by the board key and matches the log where it stands."""
     tree = MerkleTree(leaf_hash(raw) for _, raw in parsed.events)
     problems: list[str] = []
     last_time = -1
@@ -175,6 +194,105 @@ def _check_log(parsed: _Parsed, election_id: str, board_key: Point, report: Repo
         report.ok(
             "log.tree-heads",
             f"{len(parsed.heads)} signed tree heads consistent; root {tree.root().hex()[:16]}…",
+        )
+
+
+def _check_witnesses(
+    parsed: _Parsed, ctx: ElectionContext, keys: BoardKeys, report: Report, *, quorum: bool
+) -> None:
+    """Every co-signature follows the head it co-signs and is a named witness's; with
+    ``quorum``, the record's final head carries the quorum the setup names."""
+    problems: list[str] = []
+    seen: set[tuple[int, Point]] = set()
+    signers: dict[int, list[Point]] = {}
+    for events_before, head_index, cosig in parsed.cosignatures:
+        what = f"co-signature of the tree head of size {cosig.head.size}"
+        if head_index < 0 or parsed.heads[head_index][0] != events_before:
+            problems.append(f"{what} does not follow a tree head")
+            continue
+        if parsed.heads[head_index][1].head != cosig.head:
+            problems.append(
+                f"{what} is for another head than the one it follows (size, root or time "
+                "differ): the witness saw another board"
+            )
+            continue
+        if (head_index, cosig.witness) in seen:
+            problems.append(f"{what}: witness {cosig.witness.hex()[:16]}… co-signs it twice")
+            continue
+        seen.add((head_index, cosig.witness))
+        try:
+            cosig.verify(ctx.base_hash, ctx.manifest.election_id, keys)
+        except HonestBallotError as exc:
+            problems.append(f"{what}: {exc}")
+            continue
+        signers.setdefault(head_index, []).append(cosig.witness)
+    final = len(parsed.heads) - 1
+    if quorum and keys.quorum and final >= 0:
+        try:
+            check_quorum(
+                keys,
+                signers.get(final, []),
+                f"the final tree head (size {parsed.heads[final][1].head.size})",
+            )
+        except HonestBallotError as exc:
+            problems.append(str(exc))
+    if problems:
+        report.fail("log.witnesses", "; ".join(problems))
+    elif not keys.witnesses:
+        report.ok("log.witnesses", "the setup names no witnesses")
+    else:
+        n = len(signers.get(final, []))
+        report.ok(
+            "log.witnesses",
+            f"{len(parsed.cosignatures)} co-signatures valid; the final tree head is co-signed "
+            f"by {n} of {len(keys.witnesses)} witnesses (quorum {keys.quorum})",
+        )
+
+
+def _check_roll_signature(
+    parsed: _Parsed, ctx: ElectionContext, keys: BoardKeys, report: Report
+) -> None:
+    """The roll summary carries the organiser's signature if, and only if, the setup names
+    the organiser's key (and then it is on the board before the open)."""
+    rolls = [ev for ev, _ in parsed.events if ev.kind == "roll"]
+    opened = any(ev.kind == "open" for ev, _ in parsed.events)
+    if not rolls and not opened:
+        report.ok("roll.signature", "no roll summary yet (the election is not open)")
+        return
+    try:
+        roll = rolls[0] if rolls else None
+        check_roll_signature(
+            keys,
+            ctx.base_hash,
+            roll_summary_bytes(roll.body) if roll is not None else None,
+            roll_signature(roll.body, f"event {roll.seq}.body") if roll is not None else None,
+        )
+    except HonestBallotError as exc:
+        report.fail("roll.signature", str(exc))
+        return
+    if keys.organiser_key is None:
+        report.ok("roll.signature", "the setup names no organiser key; the roll is unsigned")
+    else:
+        report.ok("roll.signature", "the roll summary is signed by the organiser's key")
+
+
+def _check_fingerprint(ctx: ElectionContext, fingerprint: str, report: Report) -> None:
+    """The base hash starts with the fingerprint the observer was given out of band."""
+    pinned = fingerprint.strip().lower()
+    actual = ctx.base_hash.hex()
+    if len(pinned) < FINGERPRINT_MIN_HEX or any(c not in "0123456789abcdef" for c in pinned):
+        report.fail(
+            "setup.fingerprint",
+            f"a fingerprint is at least {FINGERPRINT_MIN_HEX} hex digits, not {fingerprint!r}",
+        )
+    elif actual.startswith(pinned):
+        report.ok("setup.fingerprint", f"the base hash starts with {pinned}")
+    else:
+        report.fail(
+            "setup.fingerprint",
+            f"the record's fingerprint is {actual[: len(pinned)]}, not {pinned}: this record "
+            "is not the election whose fingerprint you were given (another board key, "
+            "other witnesses, manifest or election key)",
         )
 
 
@@ -226,8 +344,17 @@ def _verify_ballots(
 # -- the whole record --------------------------------------------------------------------
 
 
-def verify_record(lines: Iterable[bytes], *, workers: int | None = None) -> Report:
-    """Run every check over the record given as its lines (bytes, header first)."""
+def verify_record(
+    lines: Iterable[bytes],
+    *,
+    workers: int | None = None,
+    fingerprint: str | None = None,
+    require_quorum: bool = True,
+) -> Report:
+    """Run every check over the record given as its lines (bytes, header first); with
+    ``fingerprint`` (the first hex digits of the base hash, got out of band), also check
+    that the record is that election.  Without ``require_quorum`` the final head need
+    not be witnessed yet (a witness checking a board before its first co-signature)."""
     report = Report()
     parsed = _read_lines(lines, report)
     if parsed is None:
@@ -238,7 +365,7 @@ def verify_record(lines: Iterable[bytes], *, workers: int | None = None) -> Repo
     setup_line = parsed.events[0][0]
     setup_raw = canonical_bytes(dict(setup_line.body))
     try:
-        ctx, key, board_key = context_from_setup(setup_line.body)
+        ctx, key, board_keys = context_from_setup(setup_line.body)
         if ctx.manifest.election_id != report.election_id:
             raise HonestBallotError("the header's election id differs from the manifest's")
     except HonestBallotError as exc:
@@ -249,7 +376,11 @@ def verify_record(lines: Iterable[bytes], *, workers: int | None = None) -> Repo
         f"manifest and {key.ceremony.threshold}-of-{key.ceremony.trustees} key ceremony verified; "
         f"qualified trustees {list(key.qualified)}",
     )
-    _check_log(parsed, report.election_id, board_key, report)
+    if fingerprint is not None:
+        _check_fingerprint(ctx, fingerprint, report)
+    _check_log(parsed, report.election_id, board_keys.board_key, report)
+    _check_witnesses(parsed, ctx, board_keys, report, quorum=require_quorum)
+    _check_roll_signature(parsed, ctx, board_keys, report)
     try:
         decoded = _decode_ballots(parsed)
         audits = _decode_audits(parsed)
@@ -567,9 +698,11 @@ def _check_shares_and_result(
         )
 
 
-def verify_record_file(path: str, *, workers: int | None = None) -> Report:
+def verify_record_file(
+    path: str, *, workers: int | None = None, fingerprint: str | None = None
+) -> Report:
     with open(path, "rb") as f:
-        return verify_record(f, workers=workers)
+        return verify_record(f, workers=workers, fingerprint=fingerprint)
 
 
 __all__ = ["Check", "Report", "verify_record", "verify_record_file"]

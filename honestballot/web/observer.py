@@ -23,8 +23,9 @@ from typing import Any, Final
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
-from honestballot.errors import InvalidInput, LogError
+from honestballot.errors import InvalidInput, LogError, NotFound
 from honestballot.protocol.ballot import tracking_code
+from honestballot.record.codec import parse_json
 from honestballot.service.board.board_views import BoardQuery, parse_board_query
 from honestballot.service.runtime import Services
 from honestballot.web.i18n import language_of
@@ -138,14 +139,46 @@ def record(request: Request, election_id: str) -> StreamingResponse:
     )
 
 
-@router.get("/api/e/{election_id}/tree-heads", summary="Every signed tree head and the board key")
+@router.get(
+    "/api/e/{election_id}/tree-heads",
+    summary="Every signed tree head, the witnesses' co-signatures and the keys that vouch",
+)
 def api_tree_heads(request: Request, election_id: str) -> dict[str, Any]:
     services, _ = election_row(request, election_id)
+    keys = services.elections.board_keys(election_id)
     return {
         "election_id": election_id,
         "board_key": services.board.board_key(election_id),
+        "witnesses": [{"name": w.name, "key": w.key.hex()} for w in keys.witnesses],
+        "witness_quorum": keys.quorum,
         "tree_heads": [json.loads(line) for line in services.board.tree_head_lines(election_id)],
+        "cosignatures": [c.to_json() for c in services.elections.cosignatures(election_id)],
     }
+
+
+@router.get(
+    "/api/e/{election_id}/tree-heads/witnessed",
+    summary="The latest tree head co-signed by the witnesses' quorum, with its co-signatures",
+)
+def api_witnessed_tree_head(request: Request, election_id: str) -> dict[str, Any]:
+    services, _ = election_row(request, election_id)
+    found = services.elections.witnessed_head(election_id)
+    if found is None:
+        raise NotFound("no tree head is co-signed by the witnesses' quorum yet")
+    return {
+        "tree_head": found.head.to_json(),
+        "cosignatures": [c.to_json() for c in found.cosignatures],
+    }
+
+
+@router.post(
+    "/api/e/{election_id}/cosignatures",
+    summary="Publish a witness's co-signature of a tree head (the signature is the credential)",
+)
+async def api_add_cosignature(request: Request, election_id: str) -> dict[str, Any]:
+    services, _ = election_row(request, election_id)
+    body = parse_json(await request.body(), limit=4096, what="co-signature")
+    return {"added": services.elections.add_cosignature(election_id, body)}
 
 
 @router.get("/api/e/{election_id}/tree-heads/latest", summary="The latest signed tree head")

@@ -23,9 +23,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
+from honestballot.record.ballot import schnorr_from_json
 from honestballot.record.codec import Reader, parse_json
 from honestballot.record.manifest import manifest_from_json
 from honestballot.record.trustee import decode_election_key
+from honestballot.record.witness import witness_from_json
 from honestballot.service.organiser_cases import (
     add_exception,
     audit_findings,
@@ -38,6 +40,7 @@ from honestballot.service.organiser_cases import (
     reject_report,
     report_json,
     roll_audit_csv,
+    roll_summary_to_sign,
 )
 from honestballot.service.reports import ATTACHMENT_SUFFIX
 from honestballot.service.security.organisers import Organiser
@@ -84,16 +87,32 @@ def _json(request: Request, body: bytes, limit: int = 64 * 1024) -> Reader:
     "/api/organiser/elections",
     status_code=201,
     summary="Create an election",
-    openapi_extra=json_body('{"manifest": manifest, "election_key": election-key file}'),
+    openapi_extra=json_body(
+        '{"manifest": manifest, "election_key": election-key file, "witnesses": '
+        '[{"name": …, "key": hex}], "witness_quorum": n, "organiser_key": hex}'
+    ),
 )
 def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
-    """``{"manifest": …, "election_key": …}``: the same checks as ``election create``.
-    A token scoped to one election creates only that one (403 ``forbidden``)."""
+    """``{"manifest": …, "election_key": …}``: the same checks as ``election create``;
+    optionally the witnesses who co-sign the board (``witness_quorum`` of them needed,
+    default all) and the organiser's key that signs the roll summary.  A token scoped to
+    one election creates only that one (403 ``forbidden``)."""
     r = _json(request, body, limit=16 * 1024 * 1024)
     manifest = manifest_from_json(r.raw("manifest"), "manifest")
     key = decode_election_key(r.raw("election_key"), "election_key")
+    witnesses = r.items("witnesses", witness_from_json, max_items=32) if r.has("witnesses") else []
+    quorum = r.integer("witness_quorum", minimum=0) if r.has("witness_quorum") else None
+    organiser_key = r.point("organiser_key") if r.has("organiser_key") else None
     r.done()
-    return create_election(services_of(request), who, manifest, key)
+    return create_election(
+        services_of(request),
+        who,
+        manifest,
+        key,
+        witnesses=witnesses,
+        quorum=quorum,
+        organiser_key=organiser_key,
+    )
 
 
 @router.post(
@@ -130,9 +149,25 @@ def api_exceptions(request: Request, election_id: str, who: ForElection) -> dict
     return {"exceptions": [{"contact": c, "reason": r} for c, r in found]}
 
 
+@router.get(
+    "/api/organiser/e/{election_id}/roll-summary",
+    summary="The roll summary open will post, for the organiser's key to sign",
+)
+def api_roll_summary(request: Request, election_id: str, who: ForElection) -> dict[str, Any]:
+    return roll_summary_to_sign(services_of(request), who, election_id)
+
+
 @router.post("/api/organiser/e/{election_id}/open", summary="Post the roll summary and open")
-def api_open(request: Request, election_id: str, who: ForElection) -> dict[str, str]:
-    return {"phase": change_phase(services_of(request), who, election_id, "open")}
+async def api_open(request: Request, election_id: str, who: ForElection) -> dict[str, str]:
+    """With an organiser's key in the setup, the body is ``{"roll_signature": {"c", "s"}}``
+    as ``honestballot organiser sign-roll`` wrote it."""
+    body = await request.body()
+    signature = None
+    if body.strip():
+        r = _json(request, body)
+        signature = schnorr_from_json(r.raw("roll_signature"), "roll_signature")
+        r.done()
+    return {"phase": change_phase(services_of(request), who, election_id, "open", signature)}
 
 
 @router.post("/api/organiser/e/{election_id}/close", summary="Close the election")

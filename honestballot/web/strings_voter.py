@@ -299,10 +299,28 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Тақтаға енгізілген: өлшемі {size} ағаштың төбесіне тақта кілтімен қол қойылған ✓",
         "Included in the board: tree head of size {size} signed by the board key ✓",
     ),
+    "voter.receipt.witnessed": (
+        "Включён в доску: вершина дерева размера {size} подписана ключом доски и заверена "
+        "подписями независимых свидетелей: {count} (требуется не менее {quorum}) ✓",
+        "Тақтаға енгізілген: өлшемі {size} ағаштың төбесіне тақта кілтімен қол қойылған және "
+        "оны тәуелсіз куәгерлер қолтаңбаларымен растаған: {count} (кемінде {quorum} қажет) ✓",
+        "Included in the board: tree head of size {size} signed by the board key and "
+        "co-signed by {count} independent witnesses (at least {quorum} required) ✓",
+    ),
     "voter.receipt.pending": (
-        "Бюллетень записан; ждём следующую подпись журнала, которая его включит…",
-        "Бюллетень жазылды; оны қамтитын журналдың келесі қолтаңбасын күтудеміз…",
-        "Your ballot is recorded; waiting for the next signed tree head that includes it…",
+        "Бюллетень записан; ждём следующую подпись журнала (и подписи свидетелей, если они "
+        "есть у этих выборов), которая его включит…",
+        "Бюллетень жазылды; оны қамтитын журналдың келесі қолтаңбасын (және бұл сайлауда "
+        "куәгерлер болса, олардың қолтаңбаларын) күтудеміз…",
+        "Your ballot is recorded; waiting for the next signed tree head that includes it "
+        "(and for the witnesses' co-signatures, if the election has witnesses)…",
+    ),
+    "voter.receipt.no_quorum": (
+        "вершина дерева заверена недостаточным числом свидетелей выборов: {count}, а "
+        "требуется не менее {quorum}",
+        "ағаш төбесіне сайлау куәгерлерінің тек {count} қолтаңбасы бар, ал кемінде {quorum} қажет",
+        "the tree head is co-signed by only {count} of the election's witnesses, and at least "
+        "{quorum} are required",
     ),
     "voter.receipt.failed": (
         "Проверка НЕ пройдена: {reason}. Сохраните эту страницу и сообщите наблюдателям.",

@@ -227,7 +227,8 @@ def api_ballot_proof(election_id: str, tracking_hash: str, request: Request) -> 
     interval_ms = int(services.config.tree_head_interval_s * 1000)
     included = services.elections.inclusion_proof(election_id, found.seq, sign_after_ms=interval_ms)
     if included is None:
-        # the next periodic tree head will cover it; the page asks again
+        # the next periodic tree head (or, with witnesses, the next one they co-sign)
+        # will cover it; the page asks again
         return JSONResponse(
             {
                 "status": "pending",
@@ -237,7 +238,7 @@ def api_ballot_proof(election_id: str, tracking_hash: str, request: Request) -> 
             },
             status_code=202,
         )
-    head, proof = included
+    head, proof = included.witnessed.head, included.proof
     return JSONResponse(
         {
             "status": "included",
@@ -248,6 +249,7 @@ def api_ballot_proof(election_id: str, tracking_hash: str, request: Request) -> 
             "leaf_hash": found.leaf_hash.hex(),
             "inclusion_proof": [p.hex() for p in proof],
             "tree_head": head.to_json(),
+            "cosignatures": [c.to_json() for c in included.witnessed.cosignatures],
             "board_key": public["board_key"],
         }
     )

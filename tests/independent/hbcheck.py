@@ -424,12 +424,81 @@ def tally_hash(tally: dict) -> bytes:
     return object_hash("encrypted-tally", tally)
 
 
-def base_hash_parts(m_hash: bytes, k_hash: bytes, public_key: str) -> list[Part]:
-    return [By(m_hash), By(k_hash), Pt(public_key)]
+MAX_WITNESSES = 32
+MAX_WITNESS_NAME = 100
 
 
-def base_hash(m_hash: bytes, k_hash: bytes, public_key: str) -> bytes:
-    return hash_bytes("election/base", *base_hash_parts(m_hash, k_hash, public_key))
+def check_board_keys(setup: dict) -> None:
+    """The setup's rules for the board's keys (§3 "Board keys"); ValueError if broken."""
+    board = decode_point(setup["board_key"], False)
+    witnesses = setup["witnesses"]
+    quorum = setup["witness_quorum"]
+    if not isinstance(witnesses, list) or len(witnesses) > MAX_WITNESSES:
+        raise ValueError(f"witnesses: a list of at most {MAX_WITNESSES}")
+    if type(quorum) is not int:
+        raise ValueError("witness_quorum: an integer")
+    keys = {board.encode()}
+    if "organiser_key" in setup:
+        organiser = decode_point(setup["organiser_key"], False).encode()
+        if organiser in keys:
+            raise ValueError("the organiser's key is the board key")
+        keys.add(organiser)
+    names = set()
+    for w in witnesses:
+        if set(w) != {"name", "key"}:
+            raise ValueError(f"witness keys {sorted(w)}")
+        name = w["name"]
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_WITNESS_NAME:
+            raise ValueError(f"witness name {name!r}")
+        if name in names:
+            raise ValueError(f"two witnesses named {name!r}")
+        key = decode_point(w["key"], False).encode()
+        if key in keys:
+            raise ValueError(f"witness {name!r}: its key is not its own")
+        names.add(name)
+        keys.add(key)
+    if not (1 <= quorum <= len(witnesses) if witnesses else quorum == 0):
+        raise ValueError(f"witness_quorum {quorum} with {len(witnesses)} witnesses")
+
+
+def board_keys_parts(setup: dict) -> list[Part]:
+    """election/board-keys (§2.1): the board key, the witnesses in setup order as (name,
+    key) pairs, the quorum, and the organiser's key or, without one, empty bytes."""
+    organiser = setup.get("organiser_key")
+    return [
+        Pt(setup["board_key"]),
+        Li(Li([Tx(w["name"]), Pt(w["key"])]) for w in setup["witnesses"]),
+        In(setup["witness_quorum"]),
+        Pt(organiser) if organiser is not None else By(b""),
+    ]
+
+
+def board_keys_hash(setup: dict) -> bytes:
+    return hash_bytes("election/board-keys", *board_keys_parts(setup))
+
+
+def base_hash_parts(m_hash: bytes, k_hash: bytes, public_key: str, bk_hash: bytes) -> list[Part]:
+    return [By(m_hash), By(k_hash), Pt(public_key), By(bk_hash)]
+
+
+def base_hash(m_hash: bytes, k_hash: bytes, public_key: str, bk_hash: bytes) -> bytes:
+    return hash_bytes("election/base", *base_hash_parts(m_hash, k_hash, public_key, bk_hash))
+
+
+def setup_base_hash(setup: dict) -> bytes:
+    """The base hash from a setup body alone."""
+    key = setup["election_key"]
+    return base_hash(
+        manifest_hash(setup["manifest"]),
+        election_key_hash(key),
+        key["public_key"],
+        board_keys_hash(setup),
+    )
+
+
+def fingerprint(base: bytes) -> str:
+    """What voters and observers compare: the first 16 hex digits of the base hash."""
+    return base.hex()[:16]
 
 
 # ---------------------------------------------------------------------------
@@ -725,6 +794,101 @@ def verify_tree_head(board_key: str, election_id: str, head: dict) -> Point:
     r = schnorr_commitment(c, s, decode_point(board_key, False))
     if c != hash_to_scalar("board/tree-head", *tree_head_parts(board_key, msg, r)):
         raise ValueError(f"tree head {head['size']} signature")
+    return r
+
+
+def cosignature_message(election_id: str, cosig: dict) -> bytes:
+    """The tree-head message of the head it repeats, then u64 witnessed_ms (§6)."""
+    head = tree_head_message(
+        election_id, cosig["size"], cosig["timestamp_ms"], bytes.fromhex(cosig["root"])
+    )
+    return head + struct.pack(">Q", cosig["witnessed_ms"])
+
+
+def cosignature_parts(base: bytes, witness_key: str, message: bytes, r: Point) -> list[Part]:
+    return [By(base), Pt(witness_key), By(message), Pt(witness_key), Pt(r)]
+
+
+def verify_cosignature(base: bytes, setup: dict, election_id: str, cosig: dict) -> Point:
+    """A witness the setup names co-signed this head; returns R."""
+    if set(cosig) != {"type", "size", "root", "timestamp_ms", "witness", "witnessed_ms",
+                      "signature"} or cosig["type"] != "cosignature":
+        raise ValueError("not a cosignature line")
+    if cosig["witness"] not in [w["key"] for w in setup["witnesses"]]:
+        raise ValueError(f"{cosig['witness']} is not a witness of this election")
+    key = decode_point(cosig["witness"], False)
+    c = decode_scalar(cosig["signature"]["c"])
+    s = decode_scalar(cosig["signature"]["s"])
+    r = schnorr_commitment(c, s, key)
+    msg = cosignature_message(election_id, cosig)
+    if c != hash_to_scalar("board/cosignature", *cosignature_parts(base, cosig["witness"], msg,
+                                                                   r)):
+        raise ValueError(f"co-signature of the head of size {cosig['size']}")
+    return r
+
+
+def check_witnesses(base: bytes, setup: dict, election_id: str, lines: Sequence[dict],
+                    *, quorum: bool = True) -> list[str]:
+    """The `log.witnesses` rule (§6, §8) over a record's parsed lines (header first):
+    each co-signature follows a tree-head line (only other co-signatures between), repeats
+    its size, root and timestamp, is by a witness the setup names, verifies, and no
+    witness co-signs one head line twice; with ``quorum``, the last tree-head line is
+    co-signed by at least witness_quorum witnesses.  Returns those witnesses' keys."""
+    head = None  # the tree-head line the current run of co-signatures follows
+    signers: list[str] = []
+    for line in lines[1:]:
+        if line["type"] == "tree-head":
+            head, signers = line, []
+        elif line["type"] == "cosignature":
+            if head is None:
+                raise ValueError("a co-signature follows no tree head")
+            if any(line[k] != head[k] for k in ("size", "root", "timestamp_ms")):
+                raise ValueError(f"a co-signature of size {line['size']} repeats another head")
+            if line["witness"] in signers:
+                raise ValueError(f"a witness co-signs the head of size {line['size']} twice")
+            verify_cosignature(base, setup, election_id, line)
+            signers.append(line["witness"])
+        else:  # an event: what follows is no longer the head's
+            head, signers = None, []
+    if quorum and len(signers) < setup["witness_quorum"]:
+        raise ValueError(f"the final tree head is co-signed by {len(signers)} witnesses, the "
+                         f"setup asks for {setup['witness_quorum']}")
+    return signers
+
+
+def roll_summary_message(body: dict) -> bytes:
+    """What the organiser signs: the roll body's canonical bytes without `signature`."""
+    return canonical({k: v for k, v in body.items() if k != "signature"})
+
+
+def roll_signature_parts(base: bytes, organiser_key: str, message: bytes,
+                         r: Point) -> list[Part]:
+    return [By(base), Pt(organiser_key), By(message), Pt(organiser_key), Pt(r)]
+
+
+def check_roll_signature(base: bytes, setup: dict, events: Sequence[dict]) -> Point | None:
+    """The `roll.signature` rule (§6, §8); returns R of the signature (None if unsigned)."""
+    rolls = [e for e in events if e["kind"] == "roll"]
+    opened = any(e["kind"] == "open" for e in events)
+    organiser = setup.get("organiser_key")
+    roll = rolls[0]["body"] if rolls else None
+    if organiser is None:
+        if roll is not None and "signature" in roll:
+            raise ValueError("a signed roll summary, but the setup names no organiser key")
+        return None
+    if roll is None:
+        if opened:
+            raise ValueError("opened without the organiser's signed roll summary")
+        return None
+    if "signature" not in roll:
+        raise ValueError("the roll summary is not signed")
+    key = decode_point(organiser, False)
+    c = decode_scalar(roll["signature"]["c"])
+    s = decode_scalar(roll["signature"]["s"])
+    r = schnorr_commitment(c, s, key)
+    parts = roll_signature_parts(base, organiser, roll_summary_message(roll), r)
+    if c != hash_to_scalar("board/roll-summary", *parts):
+        raise ValueError("the organiser's signature on the roll summary")
     return r
 
 

@@ -1,6 +1,6 @@
 """Check tests/vectors/*.json against an independent implementation (hbcheck.py).
 
-Inputs are taken from the `record` lines of record-v2.json wherever possible, so the
+Inputs are taken from the `record` lines of record-v3.json wherever possible, so the
 whole path "record -> value" is tested; the vector's intermediate values are only
 compared against, never used as inputs (except where noted).
 """
@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import re
+import struct
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,11 @@ VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 CHALLENGE_TAGS = {  # §2.1: the tags whose function is "→ scalar"
     "dkg-communication-key", "dkg-coefficient-pok", "dkg-complaint", "ballot/option",
     "ballot/selection", "ballot/signature", "decryption-share", "board/tree-head",
+    "board/cosignature", "board/roll-summary",
 }
 DIGEST_TAGS = {  # §2.1: the tags whose function is SHA-256
-    "manifest", "key-ceremony", "election-key", "election/base", "dkg-share-key",
+    "manifest", "key-ceremony", "election-key", "election/board-keys", "election/base",
+    "dkg-share-key",
     "dkg-share-ad", "ballot/content", "ballot/ciphertexts", "ballot/seal", "ballot/tracking",
     "encrypted-tally",
 }
@@ -39,7 +42,7 @@ HEX32 = re.compile(r"^[0-9a-f]{64}$")
 
 @functools.cache
 def vec() -> dict:
-    return json.loads((VECTORS / "record-v2.json").read_text("utf-8"))
+    return json.loads((VECTORS / "record-v3.json").read_text("utf-8"))
 
 
 @functools.cache
@@ -82,7 +85,7 @@ def ekey() -> dict:
 @functools.cache
 def base_hash() -> bytes:
     return hb.base_hash(hb.manifest_hash(manifest()), hb.election_key_hash(ekey()),
-                        ekey()["public_key"])
+                        ekey()["public_key"], hb.board_keys_hash(setup()))
 
 
 @functools.cache
@@ -191,10 +194,14 @@ def test_scalars():
 LABEL = {"ru", "kk", "en"}
 PROOF = {"c", "s"}
 CT = {"alpha", "beta"}
+SETUP_KEYS = {"manifest", "election_key", "board_key", "witnesses", "witness_quorum"}
+COSIGNATURE_KEYS = {"type", "size", "root", "timestamp_ms", "witness", "witnessed_ms",
+                    "signature"}
 BODY_KEYS = {
-    "setup": [{"manifest", "election_key", "board_key"}],
+    "setup": [SETUP_KEYS, SETUP_KEYS | {"organiser_key"}],
     "credential": [{"credential", "unit"}, {"credential", "unit", "replaces"}],
-    "roll": [{"voters_per_unit", "contact_exceptions"}],
+    "roll": [{"voters_per_unit", "contact_exceptions"},
+             {"voters_per_unit", "contact_exceptions", "signature"}],
     "open": [set()],
     "ballot": [{"ballot"}],
     "superseded": [{"old", "new"}],
@@ -264,22 +271,31 @@ def test_header_and_sequence():
     recs = vec()["record"]
     header = lines()[0]
     keys(header, {"type", "version", "election_id"}, "header")
-    assert header == {"type": "election-record", "version": 2, "election_id": "vectors"}
+    assert header == {"type": "election-record", "version": 3, "election_id": "vectors"}
     assert len(recs[0].encode("utf-8")) <= 4096
-    assert all(r["type"] in ("event", "tree-head") for r in lines()[1:])
+    assert all(r["type"] in ("event", "tree-head", "cosignature") for r in lines()[1:])
     evs = events()
     assert [e["seq"] for e in evs] == list(range(len(evs)))
     times = [e["time_ms"] for e in evs]
     assert times == sorted(times)
     assert evs[0]["kind"] == "setup"
-    # a tree head of size n stands right after event n-1
+    # a tree head of size n stands right after event n-1; co-signature lines right after
+    # the tree-head line they co-sign (or after another co-signature of it)
     n_events = 0
+    previous = lines()[0]
     for r in lines()[1:]:
         if r["type"] == "event":
             n_events += 1
-        else:
+        elif r["type"] == "tree-head":
             assert r["size"] == n_events
-    assert lines()[-1]["type"] == "tree-head" and lines()[-1]["size"] == len(evs)
+        else:
+            assert previous["type"] in ("tree-head", "cosignature")
+            assert r["size"] == n_events == previous["size"]
+        previous = r
+    heads = [r for r in lines() if r["type"] == "tree-head"]
+    assert heads[-1]["size"] == len(evs)
+    # the record ends with the final head's co-signatures
+    assert lines()[-1]["type"] == "cosignature" and lines()[-1]["size"] == len(evs)
 
 
 def test_key_sets_of_every_object():
@@ -288,6 +304,14 @@ def test_key_sets_of_every_object():
             keys(r, {"type", "size", "root", "timestamp_ms", "signature"}, "tree-head")
             assert HEX32.match(r["root"])
             check_proof(r["signature"], "tree-head signature")
+            continue
+        if r["type"] == "cosignature":
+            keys(r, COSIGNATURE_KEYS, "cosignature")
+            assert HEX32.match(r["root"])
+            check_point(r["witness"])
+            assert all(type(r[k]) is int and r[k] >= 0 for k in ("size", "timestamp_ms",
+                                                                 "witnessed_ms"))
+            check_proof(r["signature"], "cosignature signature")
             continue
         keys(r, {"type", "seq", "time_ms", "kind", "body"}, "event")
         assert any(set(r["body"]) == k for k in BODY_KEYS[r["kind"]]), r["kind"]
@@ -309,6 +333,13 @@ def test_key_sets_of_every_object():
         keys(u, {"id", "name"}, "unit")
         check_label(u["name"], "unit name")
     check_point(setup()["board_key"])
+    check_point(setup()["organiser_key"])
+    for w in setup()["witnesses"]:
+        keys(w, {"name", "key"}, "witness")
+        check_point(w["key"])
+    hb.check_board_keys(setup())
+    roll = events_of("roll")[0]["body"]
+    check_proof(roll["signature"], "roll signature")
     k = ekey()
     keys(k, {"type", "version", "ceremony", "trustee_publics", "deals", "complaints", "rulings",
              "qualified", "public_key", "verification_keys"}, "election-key")
@@ -445,7 +476,7 @@ def test_every_vector_hash_is_self_consistent():
                 walk(x)
 
     walk(vec())
-    assert len(found) == 27  # §10: every hash the vector file lists
+    assert len(found) == 30  # §10: every hash the vector file lists
     for h in found:
         pre = bytes.fromhex(h["preimage"])
         tag, parts = hb.parse_preimage(pre)
@@ -482,9 +513,11 @@ def test_election_key_ceremony_and_base_hash():
     for obj in k["trustee_publics"] + k["deals"] + k["complaints"]:
         assert obj["ceremony"] == cer.hex()
     mh = hb.manifest_hash(manifest())
-    base = check_hash(vec()["base_hash"], hb.base_hash_parts(mh, kh, k["public_key"]),
+    bk = check_hash(vec()["board_keys_hash"], hb.board_keys_parts(setup()), "election/board-keys")
+    base = check_hash(vec()["base_hash"], hb.base_hash_parts(mh, kh, k["public_key"], bk),
                       "election/base")
-    assert base == base_hash()
+    assert base == base_hash() == hb.setup_base_hash(setup())
+    assert hb.fingerprint(base) == vec()["fingerprint"] == base.hex()[:16]
     c = k["ceremony"]
     assert (c["type"], c["version"], c["election_id"]) == ("key-ceremony", 1, "vectors")
     assert (c["trustees"], c["threshold"]) == (3, 2)
@@ -865,7 +898,7 @@ def test_tree_head_vector_and_every_signature():
     doc = ("19 686f6e65737462616c6c6f742f76312f747265652d68656164"
            "0014 686f6e65737462616c6c6f743a766563746f7273"
            "0000000000000017 00000199c82d2590"
-           "7afa67a3a7669c2353b22be6693a17810996447c9b4c0dc3a32e4ed7f50f9b30").replace(" ", "")
+           "3f555a0e48e9781fff55d1662b46b17d206ef915b9103c48453b4b286169b6b8").replace(" ", "")
     assert msg.hex() == doc  # record-format §6, as printed
     assert last["timestamp_ms"] == 1760000026000 == 0x199C82D2590
     c = hb.decode_scalar(last["signature"]["c"])
@@ -881,3 +914,278 @@ def test_tree_head_vector_and_every_signature():
     forged = dict(last, timestamp_ms=last["timestamp_ms"] + 1)
     with pytest.raises(ValueError):
         hb.verify_tree_head(board_key, manifest()["election_id"], forged)
+
+
+# ---------------------------------------------------------------------------
+# The board's keys, the witnesses' co-signatures and the signed roll (§3, §6)
+# ---------------------------------------------------------------------------
+
+
+def setup_with(**changes) -> dict:
+    """A copy of the setup body with some members replaced (None: removed)."""
+    out = json.loads(json.dumps(setup()))
+    for k, v in changes.items():
+        if v is None:
+            out.pop(k)
+        else:
+            out[k] = v
+    return out
+
+
+def witnesses_with(index: int, **changes) -> list[dict]:
+    ws = json.loads(json.dumps(setup()["witnesses"]))
+    ws[index].update(changes)
+    return ws
+
+
+def test_board_keys_hash_parts():
+    s = setup()
+    assert [w["name"] for w in s["witnesses"]] == ["Observers' union", "Бақылаушылар тобы"]
+    assert s["witness_quorum"] == 2
+    pre = bytes.fromhex(vec()["board_keys_hash"]["preimage"])
+    tag, flat = hb.parse_preimage(pre)
+    assert tag == "honestballot/v1/election/board-keys"
+    # P board key; L of 2 × L(T name, P key); I quorum; P organiser key
+    assert [(path, code) for path, code, _ in flat] == [
+        ("part0", "P"), ("part1", "L"), ("part1[0]", "L"), ("part1[0][0]", "T"),
+        ("part1[0][1]", "P"), ("part1[1]", "L"), ("part1[1][0]", "T"), ("part1[1][1]", "P"),
+        ("part2", "I"), ("part3", "P"),
+    ]
+    assert flat[0][2].hex() == s["board_key"]
+    assert flat[6][2] == "Бақылаушылар тобы".encode()
+    assert flat[8][2] == b"2" and flat[9][2].hex() == s["organiser_key"]
+    # without an organiser's key the last part is empty bytes: B, length 0
+    bare = hb.preimage("election/board-keys", hb.board_keys_parts(setup_with(organiser_key=None)))
+    assert bare.endswith(b"B" + bytes(8))
+    assert bare.hex().endswith("420000000000000000")
+    none = hb.board_keys_parts(setup_with(witnesses=[], witness_quorum=0))
+    assert none[1].data.hex() == "4c0000000000000000"
+    assert none[2].data.hex() == "49000000000000000130"
+    # record-format §3, the worked example as printed (keys abbreviated there)
+    doc = [
+        ("0000000000000023 686f6e65737462616c6c6f742f76312f656c656374696f6e2f626f6172642d6b657973"
+         "50 0000000000000020", "d0befaae", "f49331"),
+        ("4c 0000000000000002 4c 0000000000000002"
+         "54 0000000000000010 4f62736572766572732720756e696f6e 50 0000000000000020",
+         "5c1b8a0a", "d7066a"),
+        ("4c 0000000000000002"
+         "54 0000000000000021 d091d0b0d29bd18bd0bbd0b0d183d188d18bd0bbd0b0d18020d182d0bed0b1d18b"
+         "50 0000000000000020", "36a6270e", "86120b"),
+        ("49 0000000000000001 32 50 0000000000000020", "eeaa7055", "45ef59"),
+    ]
+    rest = pre.hex()
+    for printed, key_start, key_end in doc:
+        printed = printed.replace(" ", "")
+        assert rest.startswith(printed)
+        key = rest[len(printed):len(printed) + 64]
+        assert key.startswith(key_start) and key.endswith(key_end)
+        rest = rest[len(printed) + 64:]
+    assert rest == ""
+
+
+def test_changed_board_keys_change_the_base_hash():
+    base = hb.setup_base_hash(setup())
+    other_key = (7 * hb.B).hex()
+    changed = [
+        setup_with(witnesses=witnesses_with(0, name="Observers union")),
+        setup_with(witnesses=witnesses_with(1, name="Бақылаушылар тобы ")),
+        setup_with(witnesses=witnesses_with(0, key=other_key)),
+        setup_with(witnesses=list(reversed(setup()["witnesses"]))),  # order is hashed
+        setup_with(witnesses=setup()["witnesses"][:1], witness_quorum=1),
+        setup_with(witness_quorum=1),
+        setup_with(organiser_key=None),
+        setup_with(organiser_key=other_key),
+        setup_with(board_key=other_key),
+    ]
+    seen = {base}
+    for s in changed:
+        b = hb.setup_base_hash(s)
+        assert b not in seen
+        assert hb.fingerprint(b) != vec()["fingerprint"]
+        seen.add(b)
+
+
+def test_board_keys_rules():
+    hb.check_board_keys(setup())
+    hb.check_board_keys(setup_with(witnesses=[], witness_quorum=0, organiser_key=None))
+    ws = setup()["witnesses"]
+    other = (7 * hb.B).hex()
+    bad = [
+        setup_with(witness_quorum=0),  # witnesses named: at least 1
+        setup_with(witness_quorum=3),  # more than the witnesses
+        setup_with(witnesses=[], witness_quorum=1),
+        setup_with(witnesses=witnesses_with(1, name=ws[0]["name"])),  # names distinct
+        setup_with(witnesses=witnesses_with(1, key=ws[0]["key"])),  # keys distinct
+        setup_with(witnesses=witnesses_with(0, key=setup()["board_key"])),
+        setup_with(witnesses=witnesses_with(0, key=setup()["organiser_key"])),
+        setup_with(witnesses=witnesses_with(0, key="00" * 32)),  # not the identity
+        setup_with(witnesses=witnesses_with(0, name="   ")),
+        setup_with(witnesses=witnesses_with(0, name="x" * 101)),
+        setup_with(organiser_key=setup()["board_key"]),
+        setup_with(witnesses=[{"name": f"w{i}", "key": ((i + 9) * hb.B).hex()} for i in range(33)],
+                   witness_quorum=1),
+    ]
+    for s in bad:
+        with pytest.raises((ValueError, hb.DecodeError)):
+            hb.check_board_keys(s)
+    hb.check_board_keys(setup_with(witnesses=witnesses_with(0, name="x" * 100, key=other)))
+
+
+def cosignature_lines() -> list[dict]:
+    return [r for r in lines() if r["type"] == "cosignature"]
+
+
+def test_cosignature_vector():
+    cv = vec()["log"]["cosignature"]
+    line = lines()[cv["line"]]
+    assert line["type"] == "cosignature" and vec()["record"][cv["line"]]
+    names = {w["key"]: w["name"] for w in setup()["witnesses"]}
+    assert (line["size"], names[line["witness"]], line["witnessed_ms"]) == (
+        cv["size"], cv["witness"], cv["witnessed_ms"])
+    assert cv["public"] == line["witness"]
+    msg = hb.cosignature_message(manifest()["election_id"], line)
+    assert msg.hex() == cv["message"]
+    # the tree-head message of the head it follows, then u64 witnessed_ms (§6, as printed)
+    head = lines()[cv["line"] - 1]
+    assert head["type"] == "tree-head"
+    assert msg[:-8].hex() == vec()["log"]["tree_head"]["message"]
+    assert msg[-8:] == struct.pack(">Q", line["witnessed_ms"])
+    assert line["witnessed_ms"] == 1760000026700 == 0x199C82D284C
+    assert msg[-8:].hex() == "00000199c82d284c"
+    assert len(msg) == 104 and len(msg[:-8]) == 96  # §6, as printed
+    r = hb.verify_cosignature(base_hash(), setup(), manifest()["election_id"], line)
+    assert r.hex() == cv["R"]
+    ch = check_hash(cv["challenge"], hb.cosignature_parts(base_hash(), line["witness"], msg, r),
+                    "board/cosignature")
+    assert ch.hex() == line["signature"]["c"]
+    listed = [(lines()[c["line"]]["size"], names[lines()[c["line"]]["witness"]],
+               lines()[c["line"]]["witnessed_ms"]) for c in vec()["log"]["cosignatures"]]
+    assert listed == [(c["size"], c["witness"], c["witnessed_ms"])
+                      for c in vec()["log"]["cosignatures"]]
+    assert [c["line"] for c in vec()["log"]["cosignatures"]] == [
+        i for i, r in enumerate(lines()) if r["type"] == "cosignature"]
+
+
+def test_every_cosignature_and_the_final_quorum():
+    eid = manifest()["election_id"]
+    for line in cosignature_lines():
+        hb.verify_cosignature(base_hash(), setup(), eid, line)
+    signers = hb.check_witnesses(base_hash(), setup(), eid, lines())
+    names = {w["key"]: w["name"] for w in setup()["witnesses"]}
+    witnessed = vec()["log"]["witnessed"]
+    assert [names[k] for k in signers] == witnessed["cosigned_by"]
+    assert witnessed["quorum"] == setup()["witness_quorum"] == 2
+    final = [r for r in lines() if r["type"] == "tree-head"][-1]
+    assert witnessed["size"] == final["size"] == len(events())
+    # a head in the middle co-signed by one witness only is allowed: only the final
+    # head must carry the quorum
+    sizes = [c["size"] for c in cosignature_lines()]
+    assert any(sizes.count(n) == 1 for n in sizes)
+
+
+def replaced(index: int, obj: dict | None) -> list[dict]:
+    """The record's parsed lines with line ``index`` replaced (None: removed)."""
+    out = list(lines())
+    if obj is None:
+        del out[index]
+    else:
+        out[index] = obj
+    return out
+
+
+def test_tampered_cosignatures_are_refused():
+    eid = manifest()["election_id"]
+    index = vec()["log"]["cosignature"]["line"]
+    line = lines()[index]
+    witnesses = [w["key"] for w in setup()["witnesses"]]
+    (other,) = [k for k in witnesses if k != line["witness"]]
+    bad = [
+        dict(line, witnessed_ms=line["witnessed_ms"] + 1),
+        dict(line, signature=dict(line["signature"], s=line["signature"]["c"])),
+        dict(line, witness=setup()["organiser_key"]),  # not a named witness
+        dict(line, witness=other),  # another witness's key: its signature fails
+    ]
+    for b in bad:
+        with pytest.raises(ValueError):
+            hb.verify_cosignature(base_hash(), setup(), eid, b)
+        with pytest.raises(ValueError):
+            hb.check_witnesses(base_hash(), setup(), eid, replaced(index, b))
+    # another base hash (other witnesses named): no co-signature verifies
+    other_base = hb.setup_base_hash(setup_with(witness_quorum=1))
+    with pytest.raises(ValueError):
+        hb.verify_cosignature(other_base, setup(), eid, line)
+    # a co-signature of another root, even validly placed after the head, is refused
+    with pytest.raises(ValueError):
+        hb.check_witnesses(base_hash(), setup(), eid,
+                           replaced(index, dict(line, root=lines()[1]["body"]["board_key"])))
+    # one co-signature of the final head removed: 1 of a quorum of 2
+    with pytest.raises(ValueError, match="co-signed by 1 witnesses"):
+        hb.check_witnesses(base_hash(), setup(), eid, replaced(index, None))
+    assert len(hb.check_witnesses(base_hash(), setup(), eid, replaced(index, None),
+                                  quorum=False)) == 1
+    # the same witness twice after one head
+    twice = list(lines())
+    twice.insert(index, line)
+    with pytest.raises(ValueError, match="twice"):
+        hb.check_witnesses(base_hash(), setup(), eid, twice)
+    # a co-signature that does not follow its head (an event stands between)
+    first = vec()["log"]["cosignatures"][0]["line"]
+    moved = list(lines())
+    moved.insert(first + 3, moved.pop(first))
+    assert moved[first + 2]["type"] == "event"
+    with pytest.raises(ValueError):
+        hb.check_witnesses(base_hash(), setup(), eid, moved)
+
+
+def test_roll_signature_vector():
+    rv = vec()["roll_signature"]
+    roll = event(rv["event_seq"])
+    assert roll["kind"] == "roll"
+    body = roll["body"]
+    msg = hb.roll_summary_message(body)
+    assert msg.hex() == rv["message"]
+    assert msg == (b'{"contact_exceptions":1,"voters_per_unit":[{"unit":"north","voters":2},'
+                   b'{"unit":"south","voters":2},{"unit":"tiny","voters":1}]}')
+    assert rv["public"] == setup()["organiser_key"]
+    r = hb.check_roll_signature(base_hash(), setup(), events())
+    assert r is not None and r.hex() == rv["R"]
+    ch = check_hash(rv["challenge"], hb.roll_signature_parts(base_hash(), rv["public"], msg, r),
+                    "board/roll-summary")
+    assert ch.hex() == body["signature"]["c"]
+    # the roll stands before the open
+    assert event(rv["event_seq"] + 1)["kind"] == "open"
+
+
+def test_tampered_roll_signature_is_refused():
+    seq = vec()["roll_signature"]["event_seq"]
+    roll = event(seq)
+    body = roll["body"]
+
+    def with_roll(new_body: dict | None) -> list[dict]:
+        evs = [e for e in events() if e["seq"] != seq]
+        if new_body is not None:
+            evs.insert(seq, dict(roll, body=new_body))
+        return evs
+
+    units = json.loads(json.dumps(body["voters_per_unit"]))
+    units[0]["voters"] += 1
+    unsigned = {k: v for k, v in body.items() if k != "signature"}
+    bad = [
+        dict(body, voters_per_unit=units),
+        dict(body, contact_exceptions=body["contact_exceptions"] + 1),
+        dict(body, signature=dict(body["signature"], c=body["signature"]["s"])),
+        unsigned,  # the setup names an organiser's key: the roll must be signed
+        None,  # and posted before the open
+    ]
+    for b in bad:
+        with pytest.raises(ValueError):
+            hb.check_roll_signature(base_hash(), setup(), with_roll(b))
+    # under another election (another base hash) the signature fails
+    with pytest.raises(ValueError):
+        hb.check_roll_signature(hb.setup_base_hash(setup_with(witness_quorum=1)), setup(),
+                                events())
+    # without an organiser's key the roll must not be signed (and unsigned is fine)
+    no_org = setup_with(organiser_key=None)
+    with pytest.raises(ValueError):
+        hb.check_roll_signature(base_hash(), no_org, events())
+    assert hb.check_roll_signature(base_hash(), no_org, with_roll(unsigned)) is None

@@ -144,3 +144,25 @@ def test_the_roll_stays_unprobeable_under_a_flood(store: SqlStore, clock: Clock)
         clock.advance(86_400)
     assert seen[VOTER] == seen[STRANGER]
     assert seen[VOTER][3][0] == "refused"  # the network's share for the ID was spent
+
+
+def test_one_ipv6_host_is_one_address_for_the_per_address_limits(
+    store: SqlStore, sender: RecordingSender, clock: Clock
+) -> None:
+    """A host chooses the low 64 bits of its IPv6 address freely: code checks from
+    different addresses of one /64 meet the per-address limit as checks from one address
+    do, while another /64 of the same site is another host."""
+    signin = SignIn(store, sender, clock, verify_per_address=(10, 900))
+    answers = []
+    for i in range(12):
+        address = _at(f"2001:db8:5:1::{i + 1:x}")
+        try:
+            signin.verify_code(A, STRANGER, "000000", address, f"request-{i:040d}")
+            answers.append("checked")
+        except SignInFailed:
+            answers.append("checked")
+        except RateLimited:
+            answers.append("refused")
+    assert answers == ["checked"] * 10 + ["refused"] * 2
+    with pytest.raises(SignInFailed):  # the next /64: not refused
+        signin.verify_code(A, STRANGER, "000000", _at("2001:db8:5:2::1"), "request-other-host" * 2)

@@ -5,6 +5,7 @@ threshold and verifies with a trustee absent."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +68,11 @@ def test_a_second_share_of_the_same_trustee_is_refused(election: Election) -> No
 def test_a_share_for_another_tally_is_refused(
     election: Election, ceremony: DemoCeremony, tmp_path: Path
 ) -> None:
-    _closed_and_tallied(election)
+    tally = _closed_and_tallied(election)
     other = make_election(ceremony, tmp_path / "other", "other tally", voters=2)
     try:
-        other_tally = _closed_and_tallied(other)
+        # the same election (base hash) but other ciphertexts: the other board's tally
+        other_tally = replace(_closed_and_tallied(other), election=tally.election)
         share = create_decryption_share(election.ceremony.secrets[0], other_tally, other.rng)
         before = election.events()
         with pytest.raises(InvalidShare, match="another tally"):

@@ -31,7 +31,7 @@ def test_an_inclusion_proof_waits_for_the_next_head_instead_of_signing_too_often
     election.service.publish_tree_head(election.id)
     found = election.service.inclusion_proof(election.id, receipt.seq, sign_after_ms=None)
     assert found is not None
-    sth, proof = found
+    sth, proof = found.witnessed.head, found.proof
     assert sth.head.size == receipt.seq + 1
     leaf = election.service.store.leaf_hashes(election.id, start=receipt.seq)[0]
     verify_inclusion(leaf, receipt.seq, sth.head.size, proof, sth.head.root)

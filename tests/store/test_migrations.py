@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, create_engine, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, inspect, text
 
 from honestballot.errors import ProtocolError
 from honestballot.store.migrate import alembic_config
@@ -121,10 +121,42 @@ def test_a_database_holding_version_1_ballots_is_refused_and_left_alone(
     assert _revision(database_url) == "0001"
 
 
-def test_a_database_with_elections_still_in_setup_is_upgraded(database_url: str) -> None:
+def test_a_database_with_elections_still_in_setup_is_refused_too(database_url: str) -> None:
+    """Record version 3's setup names the board's witnesses and its base hash binds the
+    board key: an election set up under version 1 or 2 cannot go on, even before any
+    ballot, so the upgrade refuses it and changes nothing."""
     _at_0001_with_events(database_url, ["setup", "credential"])
-    SqlStore(database_url).close()
+    with pytest.raises(ProtocolError, match=r"record version 1 or 2 \(elections: old-primary\)"):
+        SqlStore(database_url)
+    assert _revision(database_url) == "0001"
+
+
+def test_a_database_holding_version_2_elections_is_refused_and_left_alone(
+    database_url: str,
+) -> None:
+    def fill(conn: Connection) -> None:
+        conn.execute(
+            text(
+                "INSERT INTO elections (election_id, phase, manifest, context, board_secret, "
+                "next_seq) VALUES ('spring', 'setup', '{}', '{}', '00', 1)"
+            )
+        )
+
+    _at_revision(database_url, "0005", fill)
+    with pytest.raises(ProtocolError, match=r"record version 1 or 2 \(elections: spring\)"):
+        SqlStore(database_url)
     assert _revision(database_url) == "0005"
+
+
+def _upgrade_to(database_url: str, revision: str) -> Engine:
+    """Run the migrations up to ``revision`` alone (the store would refuse the data)."""
+    engine = create_engine(engine_url(database_url))
+    with engine.connect() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        conn.commit()
+    return engine
 
 
 def test_migration_0003_fills_ballot_alphas_and_drops_held_audits_that_reuse_them(
@@ -175,13 +207,20 @@ def test_migration_0003_fills_ballot_alphas_and_drops_held_audits_that_reuse_the
             )
 
     _at_revision(database_url, "0002", fill)
-    store = SqlStore(database_url)
+    engine = _upgrade_to(database_url, "0005")
     try:
-        with store.transaction() as tx:
-            assert store.cast_alphas(tx, "old-primary", [cast, reused, fresh]) == {cast, reused}
-            assert store.audited_alphas(tx, "old-primary", [reused, fresh]) == {fresh}
-            assert store.held_audit(tx, "old-primary", b"A" * 32) is None
-            assert store.held_audit(tx, "old-primary", b"B" * 32) is not None
-            assert store.next_position(tx, "old-primary") == (2, 1_700_000_000_500)
+        with engine.connect() as conn:
+            alphas = conn.execute(
+                text("SELECT alpha FROM ballot_alphas WHERE election_id = 'old-primary'")
+            ).all()
+            held = conn.execute(
+                text("SELECT tracking_hash FROM held_audits WHERE election_id = 'old-primary'")
+            ).all()
+            last = conn.execute(
+                text("SELECT last_time_ms FROM elections WHERE election_id = 'old-primary'")
+            ).scalar()
+        assert {bytes(r[0]) for r in alphas} == {cast, reused}
+        assert [bytes(r[0]) for r in held] == [b"B" * 32]
+        assert last == 1_700_000_000_500
     finally:
-        store.close()
+        engine.dispose()

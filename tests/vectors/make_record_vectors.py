@@ -1,13 +1,16 @@
-"""Write ``tests/vectors/record-v2.json``: a small, complete election record (version 2)
+"""Write ``tests/vectors/record-v3.json``: a small, complete election record (version 3)
 and every intermediate value an independent verifier needs to check itself step by step.
 
 Run from the project root::
 
     .venv/bin/python tests/vectors/make_record_vectors.py
 
-The election is deterministic (:class:`SeededRandomness`, a fixed clock, SQLite in a
-temporary directory), so running the script again writes the same file.  The fields are
-documented in docs/record-format.md, "Test vectors".  :func:`derive_vectors` computes
+The election is deterministic (:class:`SeededRandomness`, fixed clocks, SQLite in a
+temporary directory), so running the script again writes the same file.  Its setup names
+two witnesses (quorum 2) and an organiser's key: the organiser signs the roll summary, and
+the witnesses (:class:`honestballot.service.witness.Witness`, reading the board in
+process) co-sign the board's tree heads, so the record carries co-signature lines.  The
+fields are documented in docs/record-format.md, "Test vectors".  :func:`derive_vectors` computes
 every value from the record's lines alone; ``tests/record/test_record_vectors.py`` checks that
 it reproduces the file.
 
@@ -19,10 +22,10 @@ encoder written from docs/record-format.md §2 independently of
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,7 @@ from honestballot.crypto.group import L, Point, Scalar, base_mul, small_multiple
 from honestballot.crypto.hashing import canonical_json, hash_bytes, hash_to_scalar
 from honestballot.crypto.merkle import MerkleTree, leaf_hash
 from honestballot.crypto.polynomial import lagrange_at_zero
-from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.ballot import (
     EncryptedBallot,
     SpoiledBallot,
@@ -42,15 +45,25 @@ from honestballot.protocol.ballot import (
 from honestballot.protocol.decryption import combine_valid_shares
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.protocol.witnesses import board_keys_hash, cosignature_message
 from honestballot.record.ballot import ballot_from_json, spoiled_from_json
 from honestballot.record.events import event_from_json, log_id, tree_head_from_json
 from honestballot.record.setup import context_from_setup, election_key_hash
 from honestballot.record.trustee import decode_decryption_share, decode_encrypted_tally
+from honestballot.record.witness import cosignature_from_json, roll_summary_bytes
 
-OUT = Path(__file__).with_name("record-v2.json")
+OUT = Path(__file__).with_name("record-v3.json")
 ELECTION_ID = "vectors"
-SEED = "honestballot record vectors v2"
+SEED = "honestballot record vectors v3"
 START_MS = 1_760_000_000_000
+#: each witness's clock runs this far ahead of the board's last reading (so a
+#: co-signature's witnessed_ms falls a little after the time of the head it co-signs)
+WITNESS_LAG_MS = {"witness a": 300, "witness b": 700}
+#: the witnesses the setup names, in this order, by name → seed of their secret key; both
+#: must co-sign (quorum 2).  One name is not ASCII, so its UTF-8 enters the base hash.
+WITNESSES = {"Observers' union": "witness a", "Бақылаушылар тобы": "witness b"}
+WITNESS_QUORUM = 2
+ORGANISER_SEED = "organiser"
 
 # -- an encoder of hash pre-images, written from docs/record-format.md §2 -------------
 
@@ -162,36 +175,108 @@ ROLL = {
 }
 
 
+def _secret(seed: str) -> Scalar:
+    return random_nonzero_scalar(SeededRandomness(f"{SEED}/{seed}"))
+
+
+class _Clock:
+    """The board's clock (each reading one second later) and the witnesses' clocks, which
+    read the board's latest time plus their own lag without moving it."""
+
+    def __init__(self) -> None:
+        self.now = START_MS - 1000
+
+    def board(self) -> int:
+        self.now += 1000
+        return self.now
+
+    def witness(self, lag_ms: int) -> Callable[[], int]:
+        return lambda: self.now + lag_ms
+
+
+class _ServiceSource:
+    """The board as the service shows it, read in process (a witness's view without HTTP,
+    as ``honestballot witness run`` reads it over HTTP)."""
+
+    def __init__(self, service: Any) -> None:
+        self.service = service
+
+    def record(self) -> list[bytes]:
+        lines = self.service.record_lines(ELECTION_ID, fresh=False)
+        return [line.rstrip(b"\n") for line in lines]
+
+    def latest_head(self) -> Any:
+        self.service.publish_tree_head(ELECTION_ID)  # the web service signs one periodically
+        return self.service.latest_tree_head(ELECTION_ID)
+
+    def consistency(self, old_size: int, new_size: int) -> list[bytes]:
+        return list(self.service.consistency_proof(ELECTION_ID, old_size, new_size))
+
+    def publish(self, cosignature: dict[str, Any]) -> None:
+        assert self.service.add_cosignature(ELECTION_ID, cosignature)
+
+
 def build_record() -> list[str]:
     """Run the election on the service and return the exported record's lines."""
     from honestballot.protocol.ballot import encrypt_ballot
     from honestballot.protocol.credential import generate_credential
     from honestballot.protocol.decryption import create_decryption_share
+    from honestballot.protocol.witnesses import Witness as NamedWitness
+    from honestballot.protocol.witnesses import sign_roll
     from honestballot.record.ballot import ballot_to_json
     from honestballot.record.trustee import encode_decryption_share
     from honestballot.service.board.election import ElectionService
     from honestballot.service.demo import run_key_ceremony
+    from honestballot.service.witness import Witness
     from honestballot.store.sql import SqlStore
 
     manifest = vector_manifest()
     rng = SeededRandomness(SEED)
+    named = [NamedWitness(name, base_mul(_secret(seed))) for name, seed in WITNESSES.items()]
+    organiser_secret = _secret(ORGANISER_SEED)
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         key, secrets = run_key_ceremony(manifest, directory, rng, n=3, k=2)
         url = f"sqlite:///{directory / 'store.sqlite'}"
-        clock = itertools.count(START_MS, 1000).__next__
-        service = ElectionService(SqlStore(url), rng, clock=clock)
-        ctx = service.create(manifest, key)
+        clock = _Clock()
+        service = ElectionService(SqlStore(url), rng, clock=clock.board)
+        ctx = service.create(
+            manifest,
+            key,
+            witnesses=named,
+            quorum=WITNESS_QUORUM,
+            organiser_key=base_mul(organiser_secret),
+        )
+        source = _ServiceSource(service)
+        a, b = (
+            Witness(
+                ELECTION_ID,
+                ctx.base_hash.hex()[:16],
+                _secret(seed),
+                directory / f"{seed}.state.json",
+                source,
+                SeededRandomness(f"{SEED}/{seed}/signing"),
+                clock.witness(WITNESS_LAG_MS[seed]),
+            )
+            for seed in WITNESSES.values()
+        )
         creds = [generate_credential(rng) for _ in UNITS]
         for cred, unit in zip(creds, UNITS, strict=True):
             service.register_credential(ELECTION_ID, cred.public, unit)
-        service.open(ELECTION_ID, lambda _: ROLL)
+        # the organiser signs the summary offline; open posts it with the signature
+        signature = sign_roll(ctx.base_hash, roll_summary_bytes(ROLL), organiser_secret, rng)
+        service.open(ELECTION_ID, lambda _: ROLL, signature)
+        # first contact: each witness verifies the record so far and co-signs its head
+        assert a.step().startswith("co-signed") and b.step().startswith("co-signed")
         audited, opening = encrypt_ballot(ctx, creds[0], CHOICES[3], rng)
         service.audit(ELECTION_ID, audited, opening)
         for cred, choice in zip(creds, CHOICES, strict=True):
             ballot, _ = encrypt_ballot(ctx, cred, choice, rng)
             service.cast(ELECTION_ID, json.dumps(ballot_to_json(ballot)))
         service.publish_tree_head(ELECTION_ID)
+        # only one witness co-signs this head: a head short of the quorum may stand in the
+        # record, only the final head must carry it
+        assert a.step().startswith("co-signed")
         revote, _ = encrypt_ballot(ctx, creds[2], REVOTE, rng)
         assert service.cast(ELECTION_ID, json.dumps(ballot_to_json(revote))).superseded
         # the second voter of north replaces their credential and votes with the new one
@@ -205,6 +290,9 @@ def build_record() -> list[str]:
             share = create_decryption_share(secret, tally, rng)  # type: ignore[arg-type]
             service.submit_decryption_share(ELECTION_ID, json.dumps(encode_decryption_share(share)))
         service.publish_result(ELECTION_ID)
+        # both co-sign the final head (each after checking it extends what it co-signed),
+        # so the exported record ends there
+        assert a.step().startswith("co-signed") and b.step().startswith("co-signed")
         path = directory / "record.jsonl"
         service.export_record(ELECTION_ID, str(path))
         service.store.close()
@@ -367,15 +455,23 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
     header = json.loads(lines[0])
     events = []
     heads = []
+    #: (index of the line in ``lines``, index in ``heads`` of the head it follows, cosig)
+    cosigs = []
     for number, line in enumerate(lines[1:], start=2):
         obj = json.loads(line)
         if obj["type"] == "event":
             events.append((event_from_json(obj, f"line {number}"), line))
-        else:
+        elif obj["type"] == "tree-head":
             heads.append(tree_head_from_json(obj, f"line {number}"))
+        else:
+            cosigs.append(
+                (number - 1, len(heads) - 1, cosignature_from_json(obj, f"line {number}"))
+            )
     setup = events[0][0].body
-    ctx, key, board_key = context_from_setup(setup)
-    manifest, base = ctx.manifest, ctx.base_hash
+    ctx, key, keys = context_from_setup(setup)
+    manifest, base, board_key = ctx.manifest, ctx.base_hash, keys.board_key
+    names = {w.key: w.name for w in keys.witnesses}
+    assert keys.organiser_key is not None and len(keys.witnesses) == 2
 
     def label(x: Label) -> tuple[str, str, str]:
         return (x.ru, x.kk, x.en)
@@ -404,13 +500,39 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
     assert bytes.fromhex(k_hash["hash"]) == election_key_hash(key)
     c_hash = _bytes_hash("key-ceremony", canonical_json(key_obj["ceremony"]))
     assert bytes.fromhex(c_hash["hash"]) == key.ceremony.hash
+    organiser = setup.get("organiser_key")
+    bk_hash = _bytes_hash(
+        "election/board-keys",
+        Point.decode(bytes.fromhex(setup["board_key"])),
+        [(w["name"], Point.decode(bytes.fromhex(w["key"]))) for w in setup["witnesses"]],
+        setup["witness_quorum"],
+        Point.decode(bytes.fromhex(organiser)) if organiser is not None else b"",
+    )
+    assert bytes.fromhex(bk_hash["hash"]) == board_keys_hash(keys)
     b_hash = _bytes_hash(
         "election/base",
         bytes.fromhex(m_hash["hash"]),
         bytes.fromhex(k_hash["hash"]),
         key.public_key,
+        bytes.fromhex(bk_hash["hash"]),
     )
     assert bytes.fromhex(b_hash["hash"]) == base
+
+    roll_ev = next(ev for ev, _ in events if ev.kind == "roll")
+    summary = canonical_json({k: v for k, v in roll_ev.body.items() if k != "signature"})
+    assert summary == roll_summary_bytes(roll_ev.body)
+    roll_sig = roll_ev.body["signature"]
+    roll_signature = {
+        "event_seq": roll_ev.seq,
+        "message": summary.hex(),
+        **_schnorr(
+            "board/roll-summary",
+            (base, keys.organiser_key, summary),
+            keys.organiser_key,
+            Scalar.decode(bytes.fromhex(roll_sig["c"])),
+            Scalar.decode(bytes.fromhex(roll_sig["s"])),
+        ),
+    }
 
     ballot_ev = next(ev for ev, _ in events if ev.kind == "ballot")
     ballot = ballot_from_json(ballot_ev.body["ballot"])
@@ -486,6 +608,20 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
         + last.head.root
     )
 
+    # the first co-signature of the final head, and who co-signed which head
+    final = len(heads) - 1
+    line_no, _, cosig = next(c for c in cosigs if c[1] == final)
+    assert cosig.head == last.head
+    cosig_message = message + cosig.witnessed_ms.to_bytes(8, "big")
+    assert cosig_message == cosignature_message(
+        cosig.head, log_id(header["election_id"]), cosig.witnessed_ms
+    )
+    for _, index, c in cosigs:
+        assert heads[index].head == c.head
+        c.verify(base, header["election_id"], keys)
+    final_signers = [names[c.witness] for _, index, c in cosigs if index == final]
+    assert len(set(final_signers)) >= keys.quorum
+
     counted = sum(n["ballots"] for n in tally_ev.body["counted_per_unit"])
     decrypted = combine_valid_shares(key, tally, shares)
     table = DiscreteLogTable(max(1, counted))
@@ -500,7 +636,10 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
         "manifest_hash": m_hash,
         "election_key_hash": k_hash,
         "ceremony_hash": c_hash,
+        "board_keys_hash": bk_hash,
         "base_hash": b_hash,
+        "fingerprint": base.hex()[:16],
+        "roll_signature": roll_signature,
         "cast_ballot": _cast_ballot(ballot_ev.seq, ballot, manifest, key.public_key, base),
         "spoiled_ballot": _spoiled_ballot(audit_ev.seq, spoiled, base),
         "dkg_schnorr": dkg,
@@ -535,6 +674,34 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
                     last.signature_s,
                 ),
             },
+            "cosignatures": [
+                {
+                    "line": number,
+                    "size": c.head.size,
+                    "witness": names[c.witness],
+                    "witnessed_ms": c.witnessed_ms,
+                }
+                for number, _, c in cosigs
+            ],
+            "cosignature": {
+                "line": line_no,
+                "size": cosig.head.size,
+                "witness": names[cosig.witness],
+                "witnessed_ms": cosig.witnessed_ms,
+                "message": cosig_message.hex(),
+                **_schnorr(
+                    "board/cosignature",
+                    (base, cosig.witness, cosig_message),
+                    cosig.witness,
+                    cosig.signature.challenge,
+                    cosig.signature.response,
+                ),
+            },
+            "witnessed": {
+                "size": last.head.size,
+                "cosigned_by": final_signers,
+                "quorum": keys.quorum,
+            },
         },
         "result": {
             "trustees": list(decrypted.trustees),
@@ -551,7 +718,7 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
 def make_file(lines: list[str]) -> dict[str, Any]:
     return {
         "description": (
-            "honestballot election record, version 2, with intermediate values; "
+            "honestballot election record, version 3, with intermediate values; "
             "fields: docs/record-format.md, 'Test vectors'"
         ),
         "record": lines,

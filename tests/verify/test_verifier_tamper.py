@@ -534,7 +534,8 @@ def test_the_header_is_read_up_to_4096_bytes_without_its_newline(record: Record)
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("version", 3),
+        ("version", 4),
+        ("version", 2),  # before the setup named witnesses and the base hash bound the board key
         ("version", 1),  # before audits were published without their credential
         ("version", 0),
         ("type", "election-recordx"),

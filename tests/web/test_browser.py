@@ -12,6 +12,11 @@ Afterwards Python checks what the browser made: every ballot on the board verifi
 ballot's opening decodes to exactly the options clicked, each cast supersedes the one
 before, the board API says so, and the exported record passes the independent verifier.
 
+A second election names two witnesses (both must co-sign) and the organiser's key: the
+receipt page stays "pending" until both witnesses co-signed a head covering the ballot,
+then shows it verified and co-signed; a server handing the proof with co-signatures
+short of the quorum (or forged, or with the quorum lowered in the context) gets "failed".
+
 No page may log a console error, throw, or violate the Content-Security-Policy; on a
 failure a screenshot of every open page is saved in the test's ``tmp_path``.
 """
@@ -25,7 +30,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,17 +38,30 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    BrowserContext,
+    Page,
+    Playwright,
+    Route,
+    expect,
+    sync_playwright,
+)
 
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.ballot import check_opening, verify_ballot
 from honestballot.protocol.credential import VoterCredential
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Manifest
+from honestballot.protocol.witnesses import Witness, cosign, sign_roll
 from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
+from honestballot.record.events import SignedTreeHead, log_id
 from honestballot.record.setup import context_from_setup
+from honestballot.record.witness import Cosignature, roll_summary_bytes
 from honestballot.service.messages.senders import latest_code_for
 from honestballot.service.runtime import ServerConfig, Services
 from honestballot.verify.verifier import verify_record
+from honestballot.web.strings_voter import STRINGS
 from tests.databases import KINDS, fresh_database
 from tests.factories import WEB_ELECTION, WEB_ROLL, DemoCeremony, web_roll_csv
 
@@ -142,24 +160,18 @@ def _wait_until_serving(server: Server) -> None:
     )
 
 
-@pytest.fixture(params=KINDS)
-def server(
-    request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
-) -> Iterator[Server]:
-    """``honestballot serve`` over a fresh database holding one open election."""
+@contextmanager
+def _serve(kind: str, tmp_path: Path, prepare: Callable[[Services], None]) -> Iterator[Server]:
+    """``honestballot serve`` over a fresh database that ``prepare`` has set up."""
     outbox = tmp_path / "outbox"
     snapshots = tmp_path / "snapshots"
-    with fresh_database(request.param, tmp_path / "db") as url:
+    with fresh_database(kind, tmp_path / "db") as url:
         config = ServerConfig(
             database_url=url, sender=f"file:{outbox}", snapshot_dir=snapshots, background=False
         )
         services = Services(config)
         try:
-            services.elections.create(web_ceremony.manifest, web_ceremony.key)
-            services.roll.import_csv(WEB_ELECTION, web_roll_csv())
-            services.elections.open(
-                WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
-            )
+            prepare(services)
             port = _free_port()
             log_path = tmp_path / "server.log"
             env = {k: v for k, v in os.environ.items() if not k.startswith("HONESTBALLOT_")}
@@ -202,6 +214,23 @@ def server(
                     process.wait(5)
         finally:
             services.stop()
+
+
+@pytest.fixture(params=KINDS)
+def server(
+    request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
+) -> Iterator[Server]:
+    """``honestballot serve`` over a fresh database holding one open election."""
+
+    def prepare(services: Services) -> None:
+        services.elections.create(web_ceremony.manifest, web_ceremony.key)
+        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
+        services.elections.open(
+            WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
+        )
+
+    with _serve(request.param, tmp_path, prepare) as running:
+        yield running
 
 
 # --- the browser ---------------------------------------------------------------------------
@@ -544,3 +573,199 @@ def test_vote_in_the_browser(server: Server, web_ceremony: DemoCeremony, tmp_pat
     compact = credential_code.replace("-", "")
     leaked = [s for s in watch.sent if credential_code in s or compact in s.upper()]
     assert not leaked, f"the credential code was sent to the server: {leaked}"
+
+
+# --- witnesses -------------------------------------------------------------------------------
+
+#: the witnesses of the witnessed election (both must co-sign) and the organiser's key
+WITNESS_SECRETS = {
+    name: random_nonzero_scalar(SeededRandomness(f"browser witness {name}"))
+    for name in ("Observers' union", "Candidate B's team")
+}
+ORGANISER_SECRET = random_nonzero_scalar(SeededRandomness("browser organiser"))
+
+
+@pytest.fixture(params=KINDS)
+def witnessed_server(
+    request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
+) -> Iterator[Server]:
+    """The same election, its setup naming two witnesses (quorum 2) and the organiser's key
+    (which signs the roll summary posted at open)."""
+
+    def prepare(services: Services) -> None:
+        services.elections.create(
+            web_ceremony.manifest,
+            web_ceremony.key,
+            witnesses=[Witness(name, base_mul(s)) for name, s in WITNESS_SECRETS.items()],
+            quorum=2,
+            organiser_key=base_mul(ORGANISER_SECRET),
+        )
+        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
+        summary = services.roll.summary_body(WEB_ELECTION)
+        signature = sign_roll(
+            services.elections.context(WEB_ELECTION).base_hash,
+            roll_summary_bytes(summary),
+            ORGANISER_SECRET,
+            SeededRandomness("browser roll signature"),
+        )
+        services.elections.open(
+            WEB_ELECTION,
+            roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn),
+            roll_signature=signature,
+        )
+
+    with _serve(request.param, tmp_path, prepare) as running:
+        yield running
+
+
+def _cosign(server: Server, head: SignedTreeHead, name: str) -> dict[str, Any]:
+    """What the witness ``name`` does after checking ``head`` extends what it co-signed:
+    co-sign it and publish the co-signature on the board."""
+    eid = server.election_id
+    secret = WITNESS_SECRETS[name]
+    when = int(time.time() * 1000)
+    signature = cosign(
+        server.services.elections.context(eid).base_hash,
+        head.head,
+        log_id(eid),
+        when,
+        secret,
+        base_mul(secret),
+        SeededRandomness(f"browser co-signature {name} {when}"),
+    )
+    line = Cosignature(head.head, base_mul(secret), when, signature).to_json()
+    assert server.services.elections.add_cosignature(eid, line) is True
+    return line
+
+
+def _text(key: str, lang: str, **values: object) -> str:
+    """A page text as voter.js fills it in."""
+    text = STRINGS[key][("ru", "kk", "en").index(lang)]
+    for name, value in values.items():
+        text = text.replace(f"{{{name}}}", str(value))
+    return text
+
+
+def _proof_route(
+    page: Page, server: Server, tracking_hash: str, change: Callable[[dict[str, Any]], None]
+) -> None:
+    """Make the receipt's inclusion proof pass through ``change`` (a dishonest server)."""
+
+    def handle(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        change(body)
+        route.fulfill(response=response, json=body)
+
+    page.route(f"**/api/e/{server.election_id}/ballots/{tracking_hash}", handle)
+
+
+def test_a_receipt_needs_the_witnesses_quorum(witnessed_server: Server, tmp_path: Path) -> None:
+    server = witnessed_server
+    eid = server.election_id
+    first, second = WITNESS_SECRETS
+    watch = Watch()
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            with _screenshots_on_failure(watch, tmp_path, server):
+                device = browser.new_context(locale="en-US")
+                watch.attach(device, "voter")
+                page = device.new_page()
+                # the vote page recomputes the fingerprint with the witnesses and the
+                # organiser's key; a mismatch would show no ballot
+                _sign_in(page, server, VOTER)
+                expect(page.locator("#credential-code")).to_have_text(
+                    re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS
+                )
+                expect(page.locator("#fingerprint")).to_have_text(
+                    server.services.elections.context(eid).base_hash.hex()[:16]
+                )
+                page.locator("#credential-saved").click()
+                lang = page.locator("#voter-app").get_attribute("data-lang") or "ru"
+                tracking = _encrypt(page, FIRST)
+                page.locator("#cast").click()
+                page.wait_for_url(f"**/e/{eid}/receipt/*")
+                tracking_hash = page.url.rsplit("/", 1)[-1]
+                status = page.locator("#receipt-status")
+                message = page.locator("#receipt-message")
+
+                # signed by the board, but no witness has co-signed a head covering it
+                expect(status).to_have_text("pending", timeout=STEP_TIMEOUT_MS)
+                expect(message).to_have_text(_text("voter.receipt.pending", lang))
+                head = server.services.elections.publish_tree_head(eid)
+                found = server.services.board.event_by_tracking(eid, bytes.fromhex(tracking_hash))
+                assert found is not None and found.seq < head.head.size
+                _cosign(server, head, first)
+                # one of a quorum of two: the next answer is still "pending"
+                proof_url = f"/api/e/{eid}/ballots/{tracking_hash}"
+                with page.expect_response(
+                    lambda r: r.url.endswith(proof_url), timeout=STEP_TIMEOUT_MS
+                ) as answer:
+                    pass
+                assert answer.value.status == 202
+                expect(status).to_have_text("pending")
+                _cosign(server, head, second)
+                expect(status).to_have_text("verified", timeout=STEP_TIMEOUT_MS)
+                expect(page.locator("#tracking-code")).to_have_text(tracking)
+                expect(message).to_have_text(
+                    _text("voter.receipt.witnessed", lang, size=head.head.size, count=2, quorum=2)
+                )
+
+                # a server that hands the proof with co-signatures short of the quorum
+                def drop_one(body: dict[str, Any]) -> None:
+                    assert len(body["cosignatures"]) == 2, body
+                    body["cosignatures"].pop()
+
+                def one_twice(body: dict[str, Any]) -> None:
+                    body["cosignatures"] = [body["cosignatures"][0]] * 2
+
+                def forge_one(body: dict[str, Any]) -> None:
+                    body["cosignatures"][1]["witnessed_ms"] += 1
+
+                short = _text("voter.receipt.no_quorum", lang, count=1, quorum=2)
+                for change, reason in (
+                    (drop_one, short),
+                    (one_twice, short),
+                    (forge_one, "Schnorr proof does not verify"),
+                ):
+                    _proof_route(page, server, tracking_hash, change)
+                    page.reload()
+                    expect(status).to_have_text("failed", timeout=STEP_TIMEOUT_MS)
+                    expect(message).to_contain_text(reason)
+                    page.unroute(f"**/api/e/{eid}/ballots/{tracking_hash}")
+
+                # ... nor by lowering the quorum in the election's context: the base hash,
+                # which the ballot made on the voter's device carries, binds it
+                _proof_route(page, server, tracking_hash, drop_one)
+
+                def lower_quorum(route: Route) -> None:
+                    response = route.fetch()
+                    body = response.json()
+                    body["witness_quorum"] = 1
+                    route.fulfill(response=response, json=body)
+
+                page.route(f"**/api/e/{eid}/context", lower_quorum)
+                page.reload()
+                expect(status).to_have_text("failed", timeout=STEP_TIMEOUT_MS)
+                expect(message).to_contain_text("base_hash does not match")
+                page.unroute(f"**/api/e/{eid}/context")
+                page.unroute(f"**/api/e/{eid}/ballots/{tracking_hash}")
+
+                # the honest answer verifies again
+                page.reload()
+                expect(status).to_have_text("verified", timeout=STEP_TIMEOUT_MS)
+                watch.assert_clean()
+                device.close()
+        finally:
+            browser.close()
+
+    # the record the server exports ends at the witnessed head, with both co-signatures
+    r = httpx.get(server.url(f"/e/{eid}/record.jsonl"), timeout=120)
+    assert r.status_code == 200, r.text[:500]
+    lines = r.content.splitlines(keepends=True)
+    report = verify_record(lines, workers=1)
+    assert report.passed, "the exported record fails verification:\n" + "\n".join(
+        f"{c.name}: {c.detail}" for c in report.failures
+    )
+    assert sum(json.loads(line)["type"] == "cosignature" for line in lines) == 2

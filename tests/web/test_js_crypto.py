@@ -6,7 +6,9 @@ The Python code is the specification.  Every test runs the BUILT bundle under No
 * known-answer equality: with the same random scalars, the JS ballot and opening are byte
   for byte the ones Python's ``encrypt_ballot`` makes;
 * cross-verification with fresh randomness, both ways, and tamper rejection by both;
-* credential codes, Merkle proofs and signed tree heads, hashing layout, canonical JSON.
+* credential codes, Merkle proofs and signed tree heads, hashing layout, canonical JSON;
+* the board's keys (board key, witnesses and quorum, organiser's key) in the base hash, and
+  the witnesses' co-signatures and their quorum, as the receipt page checks them.
 """
 
 from __future__ import annotations
@@ -44,11 +46,19 @@ from honestballot.crypto.merkle import (
     verify_inclusion,
 )
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
-from honestballot.errors import EncodingError, HonestBallotError, InvalidBallot, LogError
+from honestballot.errors import (
+    EncodingError,
+    HonestBallotError,
+    InvalidBallot,
+    LogError,
+    RecordFormatError,
+)
 from honestballot.protocol.ballot import check_opening, encrypt_ballot, verify_ballot
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.protocol.witnesses import BoardKeys, board_keys_hash, check_quorum, cosign
+from honestballot.protocol.witnesses import Witness as NamedWitness
 from honestballot.record.ballot import (
     ballot_from_json,
     ballot_to_json,
@@ -57,8 +67,15 @@ from honestballot.record.ballot import (
     spoiled_from_json,
     spoiled_to_json,
 )
-from honestballot.record.events import sign_tree_head
+from honestballot.record.codec import Reader
+from honestballot.record.events import log_id, sign_tree_head, tree_head_from_json
 from honestballot.record.manifest import manifest_to_json
+from honestballot.record.witness import (
+    Cosignature,
+    board_keys_from_setup,
+    board_keys_to_json,
+    cosignature_from_json,
+)
 from honestballot.service.demo import demo_manifest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -185,25 +202,61 @@ class Election:
     ctx: ElectionContext
     context_json: dict[str, Any]
     election_key_hash: bytes
+    board_keys: BoardKeys
 
 
-def make_election(manifest: Manifest, seed: str) -> Election:
+def witness_secret(name: str) -> Scalar:
+    return random_nonzero_scalar(SeededRandomness(f"web-witness/{name}"))
+
+
+#: the witnesses of the "demo" election (two of three must co-sign), by name
+WITNESS_NAMES = ("Observers' union", "Кандидат Б: штаб", "Team ә 😀")
+
+
+def board_secret(seed: str) -> Scalar:
+    return random_nonzero_scalar(SeededRandomness(f"web-board/{seed}"))
+
+
+def organiser_key(seed: str) -> Point:
+    return base_mul(random_nonzero_scalar(SeededRandomness(f"web-organiser/{seed}")))
+
+
+def make_board_keys(
+    seed: str, witnesses: Sequence[str] = (), quorum: int = 0, *, organiser: bool = False
+) -> BoardKeys:
+    return BoardKeys(
+        base_mul(board_secret(seed)),
+        tuple(NamedWitness(name, base_mul(witness_secret(name))) for name in witnesses),
+        quorum,
+        organiser_key(seed) if organiser else None,
+    )
+
+
+def make_election(manifest: Manifest, seed: str, board_keys: BoardKeys | None = None) -> Election:
     rng = SeededRandomness(f"web-election/{seed}")
     public_key = base_mul(random_nonzero_scalar(rng))
     election_key_hash = rng.random_bytes(32)
-    ctx = ElectionContext.create(manifest, public_key, election_key_hash)
+    keys = board_keys or make_board_keys(seed)
+    ctx = ElectionContext.create(manifest, public_key, election_key_hash, keys)
+    # as GET /api/e/{id}/context gives it, without election_key_hash (tests add it where
+    # the base hash is to be recomputed)
     context_json = {
         "election_id": manifest.election_id,
         "base_hash": ctx.base_hash.hex(),
         "public_key": public_key.hex(),
         "manifest": manifest_to_json(manifest),
+        **board_keys_to_json(keys),
     }
-    return Election(ctx, context_json, election_key_hash)
+    return Election(ctx, context_json, election_key_hash, keys)
 
 
 @pytest.fixture(scope="module")
 def elections() -> dict[str, Election]:
-    return {name: make_election(m, name) for name, m in MANIFESTS.items()}
+    found = {name: make_election(m, name) for name, m in MANIFESTS.items()}
+    found["demo"] = make_election(
+        MANIFESTS["demo"], "demo", make_board_keys("demo", WITNESS_NAMES, 2, organiser=True)
+    )
+    return found
 
 
 class RecordingRandomness:
@@ -724,7 +777,377 @@ def test_tree_heads_agree() -> None:
             }, call
 
 
-# --- 5. hashing layout, canonical JSON, manifest hash ----------------------------------------
+# --- 5. the board's keys and the witnesses' co-signatures -------------------------------------
+
+
+def _bound(election: Election, **changes: Any) -> dict[str, Any]:
+    """The election's context with ``election_key_hash`` (so the bundle recomputes the
+    base hash from the board's keys too), with ``changes`` applied (None: drop the key)."""
+    out = dict(election.context_json, election_key_hash=election.election_key_hash.hex())
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+def _board_keys_parts(keys: BoardKeys) -> list[Part]:
+    """board_keys_hash's parts, as voter.js lays them out for HB.primitives.hashBytes."""
+    witnesses: list[Part] = [[w.name, w.key] for w in keys.witnesses]
+    organiser: Part = keys.organiser_key if keys.organiser_key is not None else b""
+    return [keys.board_key, witnesses, keys.quorum, organiser]
+
+
+BOARD_KEY_VARIANTS: dict[str, BoardKeys] = {
+    "board key only": make_board_keys("variant-0"),
+    "organiser only": make_board_keys("variant-1", organiser=True),
+    "one witness": make_board_keys("variant-2", WITNESS_NAMES[1:2], 1),
+    "witnesses and organiser": make_board_keys("variant-3", WITNESS_NAMES, 2, organiser=True),
+    "all must co-sign": make_board_keys("variant-4", WITNESS_NAMES, 3),
+    "the most witnesses": make_board_keys(
+        "variant-5", [f"witness {i:02d} " + "ё" * 80 for i in range(32)], 17, organiser=True
+    ),
+}
+
+
+def test_board_keys_hash_and_base_hash_agree() -> None:
+    calls: list[tuple[str, Sequence[Any]]] = []
+    for keys in BOARD_KEY_VARIANTS.values():
+        as_json = board_keys_to_json(keys)
+        calls += [
+            ("boardKeysHash", [as_json]),
+            ("boardKeysHash", [json.dumps(as_json)]),
+            ("primitives.hashBytes", ["election/board-keys", _typed(_board_keys_parts(keys))["L"]]),
+        ]
+    results = run_js(calls)
+    for i, (name, keys) in enumerate(BOARD_KEY_VARIANTS.items()):
+        want = board_keys_hash(keys).hex()
+        assert [ok(r) for r in results[3 * i : 3 * i + 3]] == [want] * 3, name
+
+    # the base hash over every variant, for the same manifest and election key
+    manifest = MANIFESTS["multi"]
+    code = generate_credential(SeededRandomness("voter/board-keys")).to_code()
+    selection = SELECTIONS["multi"][0]
+    variants = [make_election(manifest, "multi", keys) for keys in BOARD_KEY_VARIANTS.values()]
+    calls = []
+    for election in variants:
+        base_parts: list[Part] = [
+            manifest_hash(manifest),
+            election.election_key_hash,
+            election.ctx.public_key,
+            board_keys_hash(election.board_keys),
+        ]
+        calls += [
+            ("primitives.hashBytes", ["election/base", [_typed(p) for p in base_parts]]),
+            ("encryptBallot", [_bound(election), selection, code]),
+        ]
+    results = run_js(calls)
+    for i, election in enumerate(variants):
+        assert ok(results[2 * i]) == election.ctx.base_hash.hex()
+        ballot = ballot_from_json(ok(results[2 * i + 1])["ballot"])
+        verify_ballot(election.ctx, ballot)  # bound to the base hash with these board keys
+    assert len({e.ctx.base_hash for e in variants}) == len(variants)
+
+
+def test_the_context_base_hash_binds_the_board_keys(elections: dict[str, Election]) -> None:
+    demo = elections["demo"]
+    keys = board_keys_to_json(demo.board_keys)
+    witnesses: list[dict[str, str]] = keys["witnesses"]
+    renamed = [dict(witnesses[0], name="Someone else"), *witnesses[1:]]
+    stranger = {"name": "Stranger", "key": base_mul(witness_secret("stranger")).hex()}
+    changed: list[dict[str, Any]] = [
+        {"witness_quorum": 1},  # a server lowering the quorum
+        {"witness_quorum": 3},
+        {"witnesses": witnesses[:2]},  # dropping a witness (2 of 2 would be valid)
+        {"witnesses": [witnesses[1], witnesses[0], witnesses[2]]},  # the order is bound
+        {"witnesses": [*witnesses[:2], stranger]},  # another witness's key
+        {"witnesses": renamed},
+        {"organiser_key": None},
+        {"organiser_key": organiser_key("someone else").hex()},
+        {"board_key": base_mul(board_secret("someone else")).hex()},
+    ]
+    code = generate_credential(SeededRandomness("voter/bound")).to_code()
+    selection = SELECTIONS["demo"][0]
+    contexts = [_bound(demo), *(_bound(demo, **c) for c in changed)]
+    results = run_js([("encryptBallot", [c, selection, code]) for c in contexts])
+    verify_ballot(demo.ctx, ballot_from_json(ok(results[0])["ballot"]))
+    for change, result in zip(changed, results[1:], strict=True):
+        assert "base_hash does not match" in err(result)["message"], change
+    # an election without an organiser's key: adding one changes the base hash too
+    multi = elections["multi"]
+    added = _bound(multi, organiser_key=organiser_key("multi").hex())
+    result = run_js([("encryptBallot", [added, SELECTIONS["multi"][0], code])])[0]
+    assert "base_hash does not match" in err(result)["message"]
+
+
+def _python_board_keys(value: Any) -> BoardKeys:
+    r = Reader(value, "board keys")
+    keys = board_keys_from_setup(r)
+    r.done()
+    return keys
+
+
+def test_malformed_board_keys_are_refused_as_python_refuses_them() -> None:
+    good = board_keys_to_json(BOARD_KEY_VARIANTS["witnesses and organiser"])
+    witnesses: list[dict[str, str]] = good["witnesses"]
+    board, organiser = good["board_key"], good["organiser_key"]
+    bad: list[dict[str, Any]] = [
+        dict(good, witness_quorum=4),  # more than the witnesses named
+        dict(good, witness_quorum=0),  # witnesses named, nobody needs to co-sign
+        dict(good, witness_quorum=-1),
+        dict(good, witness_quorum=33),
+        dict(good, witness_quorum=True),
+        dict(good, witness_quorum="2"),
+        dict(good, witnesses=[*witnesses, witnesses[0]]),  # twice the same
+        dict(good, witnesses=[*witnesses, dict(witnesses[0], key=GENERATOR.hex())]),  # name
+        dict(good, witnesses=[*witnesses, dict(witnesses[0], name="x")]),  # key
+        dict(good, witnesses=[*witnesses[:2], dict(witnesses[2], key=board)]),
+        dict(good, witnesses=[*witnesses[:2], dict(witnesses[2], key=organiser)]),
+        dict(good, witnesses=[*witnesses[:2], dict(witnesses[2], key=IDENTITY.hex())]),
+        dict(good, witnesses=[*witnesses[:2], dict(witnesses[2], name=" \t\u3000")]),
+        dict(good, witnesses=[*witnesses[:2], dict(witnesses[2], name="x" * 101)]),
+        dict(good, witnesses=[*witnesses[:2], dict(witnesses[2], note="x")]),
+        dict(good, witnesses=[*witnesses[:2], {"name": "x"}]),
+        dict(good, witnesses=[*witnesses[:2], [witnesses[2]["name"], witnesses[2]["key"]]]),
+        dict(good, witnesses={"a": witnesses[0]}),
+        dict(good, organiser_key=board),
+        dict(good, organiser_key=IDENTITY.hex()),
+        dict(good, board_key=IDENTITY.hex()),
+        dict(good, board_key=board.upper()),
+        dict(good, extra=1),
+        {k: v for k, v in good.items() if k != "witness_quorum"},
+        {k: v for k, v in good.items() if k != "witnesses"},
+        {k: v for k, v in good.items() if k != "board_key"},
+        dict(  # more witnesses than a setup may name
+            good,
+            witnesses=[
+                {"name": f"w{i}", "key": base_mul(witness_secret(f"w{i}")).hex()} for i in range(33)
+            ],
+        ),
+    ]
+    results = run_js([("boardKeysHash", [b]) for b in bad])
+    for value, result in zip(bad, results, strict=True):
+        with pytest.raises(RecordFormatError):
+            _python_board_keys(value)
+        assert err(result)["name"] in {"RecordFormatError", "EncodingError"}, value
+    # and the good ones pass both
+    for keys in BOARD_KEY_VARIANTS.values():
+        assert _python_board_keys(board_keys_to_json(keys)) == keys
+
+
+@dataclass(frozen=True)
+class Witnessed:
+    """Signed tree heads of the demo election and the witnesses' co-signatures."""
+
+    election: Election
+    heads: list[dict[str, Any]]
+    #: head index -> witness name -> co-signature line
+    cosigs: list[dict[str, dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def witnessed(elections: dict[str, Election]) -> Witnessed:
+    election = elections["demo"]
+    eid = election.ctx.manifest.election_id
+    rng = SeededRandomness("cosign")
+    tree = _tree(20)
+    heads: list[dict[str, Any]] = []
+    cosigs: list[dict[str, dict[str, Any]]] = []
+    secret = board_secret("demo")
+    for n in (0, 7, 19):
+        sth = sign_tree_head(
+            TreeHead(n, tree.root(n), 1_760_000_000_000 + n),
+            eid,
+            secret,
+            election.board_keys.board_key,
+            rng,
+        )
+        heads.append(sth.to_json())
+        by_name: dict[str, dict[str, Any]] = {}
+        for w in election.board_keys.witnesses:
+            when = 1_760_000_000_500 + n
+            sig = cosign(
+                election.ctx.base_hash,
+                sth.head,
+                log_id(eid),
+                when,
+                witness_secret(w.name),
+                w.key,
+                rng,
+            )
+            cosig = Cosignature(sth.head, w.key, when, sig)
+            cosig.verify(election.ctx.base_hash, eid, election.board_keys)
+            by_name[w.name] = cosig.to_json()
+        cosigs.append(by_name)
+    return Witnessed(election, heads, cosigs)
+
+
+def _python_witnessed(election: Election, head: Any, cosignatures: Any) -> bool:
+    """Python's verdict on a witnessed head, by the rule the receipt page applies: the board
+    signed it; every co-signature is for exactly it, by a distinct named witness, valid;
+    at least the quorum."""
+    eid = election.ctx.manifest.election_id
+    try:
+        sth = tree_head_from_json(head, "tree head")
+        sth.verify(eid, election.board_keys.board_key)
+        parsed = [cosignature_from_json(c, "co-signature") for c in cosignatures]
+        for c in parsed:
+            if c.head != sth.head:
+                return False
+            c.verify(election.ctx.base_hash, eid, election.board_keys)
+        if len({c.witness for c in parsed}) != len(parsed):
+            return False
+        check_quorum(election.board_keys, [c.witness for c in parsed], "tree head")
+    except HonestBallotError:
+        return False
+    return True
+
+
+def _changed(cosig: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return {**copy.deepcopy(cosig), **changes}
+
+
+def test_python_cosignatures_verify_in_js(witnessed: Witnessed) -> None:
+    election = witnessed.election
+    context = _bound(election)
+    calls: list[tuple[str, Sequence[Any]]] = []
+    for by_name in witnessed.cosigs:
+        for cosig in by_name.values():
+            calls += [
+                ("verifyCosignature", [cosig, context]),
+                ("verifyCosignature", [json.dumps(cosig), json.dumps(context)]),
+            ]
+    results = run_js(calls)
+    assert all(ok(r) is True for r in results)
+
+    a, b, _ = WITNESS_NAMES
+    good = witnessed.cosigs[1][a]
+    s = good["signature"]
+    stranger_secret = witness_secret("stranger")
+    head = tree_head_from_json(witnessed.heads[1], "tree head").head
+    eid = election.ctx.manifest.election_id
+    rng = SeededRandomness("cosign/bad")
+
+    def signed(base_hash: bytes, log: bytes, secret: Scalar, key: Point) -> dict[str, Any]:
+        sig = cosign(base_hash, head, log, good["witnessed_ms"], secret, key, rng)
+        return Cosignature(head, key, good["witnessed_ms"], sig).to_json()
+
+    a_secret = witness_secret(a)
+    a_key = base_mul(a_secret)
+    bad: list[tuple[dict[str, Any], str]] = [
+        (_changed(good, witnessed_ms=good["witnessed_ms"] + 1), "does not verify"),
+        (_changed(good, timestamp_ms=good["timestamp_ms"] + 1), "does not verify"),
+        (_changed(good, size=good["size"] + 1), "does not verify"),
+        (_changed(good, root=witnessed.heads[2]["root"]), "does not verify"),
+        (
+            _changed(
+                good,
+                signature={
+                    "c": s["c"],
+                    "s": (Scalar.decode(bytes.fromhex(s["s"])) + Scalar(1)).hex(),
+                },
+            ),
+            "does not verify",
+        ),
+        (_changed(good, signature={"c": s["s"], "s": s["c"]}), "does not verify"),
+        # a's signature presented as b's
+        (_changed(good, witness=witnessed.cosigs[1][b]["witness"]), "does not verify"),
+        # a valid signature by a key the setup does not name
+        (
+            signed(election.ctx.base_hash, log_id(eid), stranger_secret, base_mul(stranger_secret)),
+            "not the key of a witness",
+        ),
+        # a's key, but for another election (its base hash) or another log
+        (signed(bytes(32), log_id(eid), a_secret, a_key), "does not verify"),
+        (signed(election.ctx.base_hash, log_id("other"), a_secret, a_key), "does not verify"),
+        (_changed(good, type="tree-head"), "expected a cosignature"),
+        (_changed(good, note="x"), "unexpected field"),
+        (_changed(good, witness=IDENTITY.hex()), "identity"),
+    ]
+    for cosig, _ in bad:
+        with pytest.raises(HonestBallotError):
+            parsed = cosignature_from_json(cosig, "co-signature")
+            parsed.verify(election.ctx.base_hash, eid, election.board_keys)
+    results = run_js([("verifyCosignature", [cosig, context]) for cosig, _ in bad])
+    for (cosig, expected), result in zip(bad, results, strict=True):
+        assert expected in err(result)["message"], (expected, cosig)
+    # the board's keys come from a context whose base hash binds them
+    unbound = dict(election.context_json)
+    lowered = _bound(election, witness_quorum=1)
+    results = run_js(
+        [("verifyCosignature", [good, unbound]), ("verifyCosignature", [good, lowered])]
+    )
+    assert "election_key_hash" in err(results[0])["message"]
+    assert "base_hash does not match" in err(results[1])["message"]
+
+
+def test_the_quorum_is_checked_as_python_checks_it(
+    witnessed: Witnessed, elections: dict[str, Election]
+) -> None:
+    election = witnessed.election
+    context = _bound(election)
+    a, b, c = WITNESS_NAMES
+    head0, head1, head2 = witnessed.heads
+    at1 = witnessed.cosigs[1]
+    forged = _changed(at1[b], witnessed_ms=at1[b]["witnessed_ms"] + 1)
+    bad_board = dict(head1, timestamp_ms=head1["timestamp_ms"] + 1)
+    cases: list[tuple[dict[str, Any], list[dict[str, Any]], bool, str]] = [
+        (head1, [at1[a], at1[b]], True, ""),
+        (head1, [at1[c], at1[a]], True, ""),
+        (head1, [at1[a], at1[b], at1[c]], True, ""),
+        (head0, [witnessed.cosigs[0][b], witnessed.cosigs[0][c]], True, ""),
+        (head1, [at1[a]], False, "co-signed by 1 of the witnesses, the setup asks for 2"),
+        (head1, [], False, "co-signed by 0 of the witnesses, the setup asks for 2"),
+        (head1, [at1[a], at1[a]], False, "twice"),  # one witness counted twice
+        (head1, [at1[a], forged], False, "does not verify"),
+        (head1, [at1[a], at1[b], forged], False, "does not verify"),  # every one must hold
+        (head1, [at1[a], witnessed.cosigs[2][b]], False, "another tree head"),
+        (head2, [at1[a], at1[b]], False, "another tree head"),
+        (bad_board, [at1[a], at1[b]], False, "Schnorr proof does not verify"),
+    ]
+    calls: list[tuple[str, Sequence[Any]]] = [
+        ("verifyWitnessedHead", [head, cosigs, context]) for head, cosigs, _, _ in cases
+    ]
+    calls += [
+        ("verifyWitnessedHead", [json.dumps(head1), json.dumps([at1[a], at1[b]]), context]),
+        ("verifyWitnessedHead", [head1, [at1[a], at1[b]], dict(election.context_json)]),
+        ("verifyWitnessedHead", [head1, [at1[a]], _bound(election, witness_quorum=1)]),
+        ("verifyWitnessedHead", [head1, {"0": at1[a]}, context]),
+        ("verifyWitnessedHead", [head1, [at1[a]] * 33, context]),
+    ]
+    # an election without witnesses: its heads need no co-signature, and take none
+    multi = elections["multi"]
+    multi_head = sign_tree_head(
+        tree_head_from_json(head1, "tree head").head,
+        multi.ctx.manifest.election_id,
+        board_secret("multi"),
+        multi.board_keys.board_key,
+        SeededRandomness("multi-head"),
+    ).to_json()
+    calls += [
+        ("verifyWitnessedHead", [multi_head, [], _bound(multi)]),
+        ("verifyWitnessedHead", [multi_head, [at1[a]], _bound(multi)]),
+    ]
+    results = run_js(calls)
+    for (head, cosigs, expected, message), result in zip(cases, results[: len(cases)], strict=True):
+        assert _python_witnessed(election, head, cosigs) == expected, message
+        if expected:
+            assert ok(result) is True
+        else:
+            assert message in err(result)["message"], message
+            assert err(result)["name"] in {"InvalidProof", "LogError"}, message
+    extra = results[len(cases) :]
+    assert ok(extra[0]) is True
+    assert "election_key_hash" in err(extra[1])["message"]
+    assert "base_hash does not match" in err(extra[2])["message"]  # no lowering the quorum
+    assert err(extra[3])["name"] == "RecordFormatError"
+    assert err(extra[4])["name"] == "RecordFormatError"
+    assert ok(extra[5]) is True
+    assert "not the key of a witness" in err(extra[6])["message"]
+
+
+# --- 6. hashing layout, canonical JSON, manifest hash ----------------------------------------
 
 
 def _typed(part: Part) -> Any:

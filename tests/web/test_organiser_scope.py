@@ -74,6 +74,7 @@ API_ROUTES: list[tuple[str, str, dict[str, str], bytes, int]] = [
     ),
     ("GET", "/api/organiser/e/{e}/roll-audit.csv", {}, b"", 200),
     ("GET", "/api/organiser/e/{e}/audit", {}, b"", 200),
+    ("GET", "/api/organiser/e/{e}/roll-summary", {}, b"", 200),
     ("POST", "/api/organiser/e/{e}/open", {}, b"", 200),
     ("POST", "/api/organiser/e/{e}/close", {}, b"", 200),
     ("POST", "/api/organiser/e/{e}/tally", {}, b"", 200),

@@ -23,15 +23,17 @@ from honestballot.protocol.ballot import check_opening, encrypt_ballot
 from honestballot.protocol.board import BoardRules
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.protocol.election import base_hash, manifest_hash
+from honestballot.protocol.witnesses import board_keys_hash
 from honestballot.record.ballot import (
     ballot_to_json,
     opening_from_json,
     opening_to_json,
     spoiled_from_json,
 )
-from honestballot.record.codec import parse_json
+from honestballot.record.codec import Reader, parse_json
 from honestballot.record.events import board_event, event_from_json, tree_head_from_json
 from honestballot.record.manifest import manifest_to_json
+from honestballot.record.witness import board_keys_from_setup
 from honestballot.service.clock import now_ms
 from honestballot.service.messages.senders import Message, read_outbox
 from honestballot.service.voters import signin_pacing
@@ -335,14 +337,18 @@ def test_context_is_public_and_recomputes_the_base_hash(web: WebElection) -> Non
     assert body["manifest"] == manifest_to_json(ctx.manifest)
     assert body["base_hash"] == ctx.base_hash.hex()
     assert body["public_key"] == ctx.public_key.hex()
+    keys = board_keys_from_setup(Reader(body, "context"))
     recomputed = base_hash(
         manifest_hash(ctx.manifest),
         bytes.fromhex(body["election_key_hash"]),
         Point.decode(bytes.fromhex(body["public_key"])),
+        board_keys_hash(keys),
     )
     assert recomputed.hex() == body["base_hash"]
     setup = next(iter(web.services.store.iter_events(web.election_id, kinds=("setup",))))
-    assert body["board_key"] == parse_json(setup.line, limit=1 << 26)["body"]["board_key"]
+    setup_body = parse_json(setup.line, limit=1 << 26)["body"]
+    for member in ("board_key", "witnesses", "witness_quorum"):
+        assert body[member] == setup_body[member]
     missing = web.client.get("/api/e/no-such-election/context")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "not_found"

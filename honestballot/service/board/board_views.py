@@ -22,6 +22,7 @@ from honestballot.record.codec import parse_json
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.setup import election_key_hash
 from honestballot.record.trustee import LARGE_DOCUMENT_BYTES
+from honestballot.record.witness import board_keys_to_json
 from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore, StoredEvent, Tx
 
@@ -166,7 +167,7 @@ class BoardViews:
                 "election_key_hash": election_key_hash(
                     self.elections.election_key(election_id)
                 ).hex(),
-                "board_key": str(parse_json(setup.line, limit=1 << 26)["body"]["board_key"]),
+                **board_keys_to_json(self.elections.board_keys(election_id)),
                 "manifest": manifest_to_json(ctx.manifest),
             }
             with self._public_lock:

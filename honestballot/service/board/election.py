@@ -18,6 +18,7 @@ from honestballot.crypto.dlog import DiscreteLogTable
 from honestballot.crypto.group import Point, base_mul
 from honestballot.crypto.merkle import leaf_hash
 from honestballot.crypto.randomness import Randomness, random_nonzero_scalar
+from honestballot.crypto.schnorr import SchnorrProof
 from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import HonestBallotError, ProtocolError
 from honestballot.protocol.ballot import (
@@ -54,6 +55,7 @@ from honestballot.protocol.dkg_verify import ElectionKey, verify_election_key
 from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.manifest import Manifest
 from honestballot.protocol.tally import compute_tally
+from honestballot.protocol.witnesses import BoardKeys, Witness, check_roll_signature
 from honestballot.record.ballot import (
     ballot_from_json,
     ballot_to_json,
@@ -66,14 +68,18 @@ from honestballot.record.codec import canonical_bytes, parse_json
 from honestballot.record.events import (
     EventLine,
 )
-from honestballot.record.manifest import manifest_from_json, manifest_to_json
-from honestballot.record.setup import election_key_hash
+from honestballot.record.manifest import manifest_to_json
+from honestballot.record.setup import context_from_setup
 from honestballot.record.trustee import (
     decode_decryption_share,
-    decode_election_key,
     decode_encrypted_tally,
     encode_decryption_share,
     encode_election_key,
+)
+from honestballot.record.witness import (
+    board_keys_to_json,
+    roll_summary_bytes,
+    signature_to_json,
 )
 from honestballot.service.board.log import BoardLog
 from honestballot.service.clock import now_ms
@@ -145,7 +151,7 @@ class ElectionService(BoardLog):
         clock: Callable[[], int] = now_ms,
     ) -> None:
         super().__init__(store, rng, clock)
-        self._contexts: dict[str, tuple[ElectionContext, ElectionKey]] = {}
+        self._contexts: dict[str, tuple[ElectionContext, ElectionKey, BoardKeys]] = {}
         #: election → voters per unit of the roll posted at open (None: none posted)
         self._rolls: dict[str, dict[str, int] | None] = {}
 
@@ -157,19 +163,23 @@ class ElectionService(BoardLog):
     def election_key(self, election_id: str) -> ElectionKey:
         return self._load(election_id)[1]
 
-    def _load(self, election_id: str) -> tuple[ElectionContext, ElectionKey]:
+    def board_keys(self, election_id: str) -> BoardKeys:
+        """The board key, witnesses and organiser's key the setup names."""
+        return self._load(election_id)[2]
+
+    def _load(self, election_id: str) -> tuple[ElectionContext, ElectionKey, BoardKeys]:
+        """The election as its setup event states it (read once; it never changes)."""
         cached = self._contexts.get(election_id)
         if cached is not None:
             return cached
         with self.store.connect() as conn:
-            row = self.store.election_row(conn, election_id)
-        if row is None:
+            setup = self.store.event_at(conn, election_id, 0)
+        if setup is None or setup.kind != "setup":
             raise ProtocolError(f"no election {election_id!r} in this store")
-        manifest = manifest_from_json(json.loads(row["manifest"]))
-        key = decode_election_key(json.loads(row["context"]))
-        ctx = ElectionContext.create(manifest, key.public_key, election_key_hash(key))
-        self._contexts[election_id] = (ctx, key)
-        return ctx, key
+        body = parse_json(setup.line, limit=1 << 28)["body"]
+        loaded = context_from_setup(body, check_ceremony=False)
+        self._contexts[election_id] = loaded
+        return loaded
 
     def phase(self, election_id: str) -> str:
         with self.store.connect() as conn:
@@ -272,8 +282,18 @@ class ElectionService(BoardLog):
 
     # -- setup -----------------------------------------------------------------------------
 
-    def create(self, manifest: Manifest, key: ElectionKey) -> ElectionContext:
-        """Create the election from its manifest and the trustees' key ceremony."""
+    def create(
+        self,
+        manifest: Manifest,
+        key: ElectionKey,
+        *,
+        witnesses: Sequence[Witness] = (),
+        quorum: int | None = None,
+        organiser_key: Point | None = None,
+    ) -> ElectionContext:
+        """Create the election from its manifest and the trustees' key ceremony, naming
+        the witnesses who co-sign the board's tree heads (``quorum`` of them needed;
+        default: all) and the organiser's key that signs the roll summary, if any."""
         verify_election_key(key)
         if key.ceremony.manifest_hash != manifest_hash(manifest):
             raise ProtocolError("the key ceremony was run for another manifest")
@@ -281,7 +301,12 @@ class ElectionService(BoardLog):
             raise ProtocolError("the key ceremony was run for another election id")
         BoardRules().check(SetupEvent(manifest.election_id, frozenset(manifest.unit_ids())))
         board_secret = random_nonzero_scalar(self.rng)
-        board_key = base_mul(board_secret)
+        board_keys = BoardKeys(
+            base_mul(board_secret),
+            tuple(witnesses),
+            len(witnesses) if quorum is None else quorum,
+            organiser_key,
+        )
         key_json = encode_election_key(key)
         exists = ProtocolError(f"election {manifest.election_id!r} already exists")
         try:
@@ -298,7 +323,7 @@ class ElectionService(BoardLog):
                 body = {
                     "manifest": manifest_to_json(manifest),
                     "election_key": key_json,
-                    "board_key": board_key.hex(),
+                    **board_keys_to_json(board_keys),
                 }
                 self._append(conn, manifest.election_id, "setup", body)
         except KeyConflict as exc:
@@ -403,15 +428,33 @@ class ElectionService(BoardLog):
             n += 1
         return n
 
-    def open(self, election_id: str, roll: Callable[[Tx], Mapping[str, Any]] | None = None) -> None:
+    def open(
+        self,
+        election_id: str,
+        roll: Callable[[Tx], Mapping[str, Any]] | None = None,
+        roll_signature: SchnorrProof | None = None,
+    ) -> None:
         """Open the election; with ``roll``, first post the roll summary it returns (read
-        inside the same transaction, so the roll cannot change in between)."""
+        inside the same transaction, so the roll cannot change in between), signed with
+        ``roll_signature`` when the setup names an organiser's key (which must then have
+        signed exactly this summary)."""
+        keys = self.board_keys(election_id)
+        base = self.context(election_id).base_hash
         with self.store.transaction(election_id) as conn:
             board, row = self._board(conn, election_id, units=None, roll=True)
             check_phase(board, "open")
             now = self._now(row)
-            if roll is not None:
-                body = roll(conn)
+            summary = dict(roll(conn)) if roll is not None else None
+            check_roll_signature(
+                keys,
+                base,
+                roll_summary_bytes(summary) if summary is not None else None,
+                roll_signature,
+            )
+            if summary is not None:
+                body: dict[str, Any] = summary
+                if roll_signature is not None:
+                    body = {**summary, "signature": signature_to_json(roll_signature)}
                 board.apply(
                     RollEvent(
                         tuple((str(u["unit"]), int(u["voters"])) for u in body["voters_per_unit"]),

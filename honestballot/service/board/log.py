@@ -1,8 +1,14 @@
-"""The board's log: its Merkle tree, signed tree heads, proofs, and the record export.
+"""The board's log: its Merkle tree, signed tree heads, the witnesses' co-signatures,
+proofs, and the record export.
 
 Every event is a leaf of an RFC 9162 Merkle tree (docs/record-format.md §6).  Each
 process keeps its own copy of an election's tree, extended from the store's leaf hashes
 on use, so nothing here is shared between processes but the store.
+
+When the setup names witnesses, what the board shows voters and observers as final is
+the latest *witnessed* head (co-signed by the quorum): inclusion proofs are given
+against it and the record stops at it, so nobody is asked to trust a head that only the
+server has signed.
 """
 
 from __future__ import annotations
@@ -10,11 +16,15 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree
 from honestballot.crypto.randomness import Randomness
 from honestballot.errors import ProtocolError
+from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.witnesses import BoardKeys
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import (
     RECORD_VERSION,
@@ -22,7 +32,25 @@ from honestballot.record.events import (
     sign_tree_head,
     tree_head_from_json,
 )
+from honestballot.record.witness import Cosignature, cosignature_from_json
 from honestballot.store.sql import SqlStore
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessedHead:
+    """A signed tree head and the co-signatures it carries (none if the setup names no
+    witnesses)."""
+
+    head: SignedTreeHead
+    cosignatures: tuple[Cosignature, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Inclusion:
+    """An entry's inclusion proof against a head the board shows as final."""
+
+    witnessed: WitnessedHead
+    proof: list[bytes]
 
 
 class BoardLog:
@@ -34,6 +62,13 @@ class BoardLog:
         self.clock = clock
         self._trees: dict[str, MerkleTree] = {}
         self._tree_lock = threading.Lock()
+
+    # provided by the election service, which reads them from the setup event
+    def context(self, election_id: str) -> ElectionContext:
+        raise NotImplementedError
+
+    def board_keys(self, election_id: str) -> BoardKeys:
+        raise NotImplementedError
 
     def tree(self, election_id: str) -> MerkleTree:
         """The board's Merkle tree as far as the store has it, extended incrementally."""
@@ -77,26 +112,74 @@ class BoardLog:
             self.store.insert_tree_head(conn, election_id, size, json.dumps(sth.to_json()))
         return sth
 
+    def add_cosignature(self, election_id: str, value: Any) -> bool:
+        """Publish a witness's co-signature of one of the board's heads; False if that
+        witness had already co-signed that head.  Refused (nothing stored): a key the
+        setup does not name, a head the board never signed, a head that differs from
+        the board's of that size, a signature that does not verify."""
+        cosig = cosignature_from_json(value, "co-signature")
+        keys = self.board_keys(election_id)
+        witness = keys.witness(cosig.witness)
+        stored = self.store.tree_head_line(election_id, cosig.head.size)
+        if stored is None:
+            raise ProtocolError(f"the board has signed no tree head of size {cosig.head.size}")
+        if tree_head_from_json(json.loads(stored), "tree head").head != cosig.head:
+            raise ProtocolError(
+                f"witness {witness.name!r} co-signed another head of size {cosig.head.size} "
+                "than the one this board signed"
+            )
+        cosig.verify(self.context(election_id).base_hash, election_id, keys)
+        line = json.dumps(cosig.to_json())
+        return self.store.insert_cosignature(election_id, cosig.head.size, cosig.witness.data, line)
+
+    def cosignatures(self, election_id: str, size: int | None = None) -> list[Cosignature]:
+        return [
+            cosignature_from_json(json.loads(line), "co-signature")
+            for _, line in self.store.cosignature_lines(election_id, size)
+        ]
+
+    def witnessed_head(self, election_id: str) -> WitnessedHead | None:
+        """The latest head co-signed by the quorum with its co-signatures (with no
+        witnesses named: the latest head); None if there is none yet."""
+        quorum = self.board_keys(election_id).quorum
+        if quorum == 0:
+            latest = self.store.latest_tree_head_line(election_id)
+            if latest is None:
+                return None
+            return WitnessedHead(tree_head_from_json(json.loads(latest[1]), "tree head"), ())
+        size = self.store.witnessed_size(election_id, quorum)
+        if size is None:
+            return None
+        line = self.store.tree_head_line(election_id, size)
+        assert line is not None  # a co-signature is stored only for a head the board signed
+        head = tree_head_from_json(json.loads(line), "tree head")
+        return WitnessedHead(head, tuple(self.cosignatures(election_id, size)))
+
     def inclusion_proof(
         self, election_id: str, seq: int, *, sign_after_ms: int | None = 0
-    ) -> tuple[SignedTreeHead, list[bytes]] | None:
-        """A signed tree head covering entry ``seq`` and the entry's inclusion proof.
+    ) -> Inclusion | None:
+        """Entry ``seq``'s inclusion proof against the latest witnessed head.
 
-        If the latest head does not reach the entry yet, a new head is signed when the
-        latest is at least ``sign_after_ms`` old (0: always); otherwise, or with
-        ``None``, the answer is None: the entry will be in the next periodic head.  This
-        bounds how often voters' receipt checks can make the board sign."""
-        latest = self.store.latest_tree_head_line(election_id)
-        sth = tree_head_from_json(json.loads(latest[1]), "tree head") if latest else None
-        if sth is None or sth.head.size <= seq:
+        With no witnesses named, if the latest head does not reach the entry yet, a new
+        head is signed when the latest is at least ``sign_after_ms`` old (0: always);
+        otherwise, or with ``None``, the answer is None: the entry will be in the next
+        periodic head.  This bounds how often voters' receipt checks can make the board
+        sign.  With witnesses, the answer is None until the quorum has co-signed a head
+        that reaches the entry."""
+        found = self.witnessed_head(election_id)
+        if self.board_keys(election_id).quorum:
+            if found is None or found.head.head.size <= seq:
+                return None
+        elif found is None or found.head.head.size <= seq:
+            sth = found.head if found is not None else None
             old_enough = sth is None or (
                 sign_after_ms is not None and self.clock() - sth.head.timestamp_ms >= sign_after_ms
             )
             if not old_enough:
                 return None
-            sth = self.publish_tree_head(election_id)
+            found = WitnessedHead(self.publish_tree_head(election_id), ())
         tree = self.tree(election_id)
-        return sth, tree.inclusion_proof(seq, sth.head.size)
+        return Inclusion(found, tree.inclusion_proof(seq, found.head.head.size))
 
     def consistency_proof(self, election_id: str, old_size: int, new_size: int) -> list[bytes]:
         return self.tree(election_id).consistency_proof(old_size, new_size)
@@ -114,13 +197,25 @@ class BoardLog:
         return self.tree(election_id).size
 
     def record_lines(self, election_id: str, *, fresh: bool = True) -> Iterator[bytes]:
-        """The election record line by line, ending with a signed tree head that covers
-        everything in it.  ``fresh`` signs a head now (an export); otherwise the record
-        stops at the latest head already signed (the web service signs one every few
-        seconds, so a download never takes the election's lock)."""
-        latest = None if fresh else self.store.latest_tree_head_line(election_id)
-        final = latest[0] if latest is not None else self.publish_tree_head(election_id).head.size
+        """The election record line by line, ending with the latest witnessed head (with
+        no witnesses named: the latest head) and its co-signatures.  ``fresh`` first signs
+        a head of the whole board (an export; witnesses co-sign it on their next poll);
+        otherwise nothing is signed, so a download never takes the election's lock."""
+        if fresh:
+            self.publish_tree_head(election_id)
+        witnessed = self.witnessed_head(election_id)
+        if witnessed is None:  # witnesses named, none has co-signed yet: the latest head
+            latest = self.store.latest_tree_head_line(election_id)
+            final = (
+                latest[0] if latest is not None else self.publish_tree_head(election_id).head.size
+            )
+        else:
+            final = witnessed.head.head.size
         heads = dict(self.store.tree_head_lines(election_id))
+        cosigs: dict[int, list[bytes]] = {}
+        for size, line in self.store.cosignature_lines(election_id):
+            if size <= final:
+                cosigs.setdefault(size, []).append(canonical_bytes(json.loads(line)) + b"\n")
         header = {"type": "election-record", "version": RECORD_VERSION, "election_id": election_id}
         yield canonical_bytes(header) + b"\n"
         for ev in self.store.iter_events(election_id):
@@ -129,3 +224,4 @@ class BoardLog:
             yield ev.line + b"\n"
             if ev.seq + 1 in heads:
                 yield canonical_bytes(json.loads(heads[ev.seq + 1])) + b"\n"
+                yield from cosigs.get(ev.seq + 1, [])

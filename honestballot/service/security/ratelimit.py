@@ -60,6 +60,26 @@ def network_of(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
+#: what one host is given: an IPv6 /64 (a host picks any address in its /64 itself)
+IPV6_HOST: Final = 64
+
+
+def host_of(address: str) -> str:
+    """The host an address stands for in per-address limits: an IPv4 address itself, an
+    IPv6 address's /64 (otherwise one host, by changing the low 64 bits it chooses
+    freely, would meet a per-address limit never); a value that is not an IP address
+    stands for itself."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 4:
+        return str(ip)
+    return str(ipaddress.ip_network(f"{ip}/{IPV6_HOST}", strict=False))
+
+
 @dataclass(frozen=True, slots=True)
 class Limit:
     """At most ``limit`` hits on ``bucket`` per window of ``window_s`` seconds.

@@ -85,7 +85,13 @@ from honestballot.service.clock import now_ms
 from honestballot.service.messages.senders import Message, Sender, mask_destination
 from honestballot.service.security import tokens
 from honestballot.service.security.keys import SecretStr, mac, server_key
-from honestballot.service.security.ratelimit import Limit, RateLimiter, network_of, refusal
+from honestballot.service.security.ratelimit import (
+    Limit,
+    RateLimiter,
+    host_of,
+    network_of,
+    refusal,
+)
 from honestballot.service.voters.roll import Roll, VoterRow
 from honestballot.service.voters.roll_csv import normalize_national_id
 from honestballot.service.voters.voting import Client
@@ -278,7 +284,7 @@ class SignIn:
             self._store_code(conn, election_id, voter_id, request_id, code)
             self._log(conn, election_id, "code-requested", national_id, client, voter)
             return (title, voter, code), [
-                Limit(bucket("code:address", client.address), *self.per_address),
+                Limit(bucket("code:address", host_of(client.address)), *self.per_address),
                 Limit(
                     bucket("code:id-network", f"{election_id}:{nid}|{network}"),
                     *self.per_network_id,
@@ -349,7 +355,8 @@ class SignIn:
             else:
                 self._log(conn, election_id, "sign-in-failed", national_id, client)
             limit = Limit(
-                self.limiter.bucket("verify:address", client.address), *self.verify_per_address
+                self.limiter.bucket("verify:address", host_of(client.address)),
+                *self.verify_per_address,
             )
             return (outcome, left, signed), [limit]
 

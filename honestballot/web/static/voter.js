@@ -138,14 +138,34 @@
     }
   }
 
-  /** The base hash recomputed here from the manifest, the election key hash and the key. */
-  function checkFingerprint(context) {
-    const recomputed = HB.primitives.hashBytes('election/base', [
+  /**
+   * The base hash recomputed here from the manifest, the election key hash, the key and
+   * the board's keys (board key, witnesses and their quorum, organiser's key if any).
+   */
+  function baseHashOf(context) {
+    const witnesses = context.witnesses.map((w) => ({ L: [{ T: w.name }, { P: w.key }] }));
+    const boardKeys = HB.primitives.hashBytes('election/board-keys', [
+      { P: context.board_key },
+      { L: witnesses },
+      { I: String(context.witness_quorum) },
+      context.organiser_key === undefined ? { B: '' } : { P: context.organiser_key },
+    ]);
+    return HB.primitives.hashBytes('election/base', [
       { B: HB.manifestHash(context.manifest) },
       { B: context.election_key_hash },
       { P: context.public_key },
+      { B: boardKeys },
     ]);
-    const fingerprint = context.base_hash.slice(0, 16);
+  }
+
+  function checkFingerprint(context) {
+    let recomputed = '';
+    try {
+      recomputed = baseHashOf(context);
+    } catch (e) {
+      recomputed = ''; // a context missing or mangling a part: not this election
+    }
+    const fingerprint = String(context.base_hash).slice(0, 16);
     if (
       context.election_id !== election ||
       recomputed !== context.base_hash ||
@@ -460,6 +480,16 @@
 
   // -- the receipt page --------------------------------------------------------------------
 
+  /**
+   * The distinct witnesses the context names among the co-signatures' keys (a server
+   * short of the quorum is refused here in the voter's words; HB.verifyWitnessedHead then
+   * checks every co-signature).
+   */
+  function namedSigners(cosignatures, context) {
+    const named = new Set(context.witnesses.map((w) => w.key));
+    return new Set(cosignatures.map((c) => c && c.witness).filter((key) => named.has(key)));
+  }
+
   /** Throws an Error naming the first check that fails. */
   function checkReceipt(proof, context, trackingHash) {
     if (proof.board_key !== context.board_key) {
@@ -479,6 +509,12 @@
     if (HB.trackingHashOf(entry, event.kind) !== trackingHash) {
       throw new Error('the board entry holds another ballot');
     }
+    // The ballot made on the voter's device is bound to the fingerprint checked there:
+    // so are the board key and the witnesses below (the context's base hash is recomputed
+    // from them by HB.verifyWitnessedHead).
+    if (entry.election !== context.base_hash) {
+      throw new Error('the context is not the election the ballot was made for');
+    }
     if (HB.trackingCode(trackingHash) !== proof.tracking_code) {
       throw new Error('the tracking code does not belong to this ballot');
     }
@@ -487,6 +523,13 @@
     const head = proof.tree_head;
     HB.verifyInclusion(leaf, proof.seq, head.size, proof.inclusion_proof, head.root);
     HB.verifyTreeHead(head, election, context.board_key);
+    const cosignatures = Array.isArray(proof.cosignatures) ? proof.cosignatures : [];
+    const signers = namedSigners(cosignatures, context).size;
+    if (signers < context.witness_quorum) {
+      throw new Error(say('receiptNoQuorum', { count: signers, quorum: context.witness_quorum }));
+    }
+    HB.verifyWitnessedHead(head, proof.cosignatures, context);
+    return signers;
   }
 
   async function receiptPage() {
@@ -496,21 +539,28 @@
     try {
       const context = await call('GET', '/context');
       let proof = await call('GET', `/ballots/${encodeURIComponent(trackingHash)}`);
-      // Just cast: the board signs a tree head every few seconds; wait for the one
-      // that covers this ballot (about a minute at most).
-      for (let tries = 0; proof && proof.status === 'pending' && tries < 30; tries += 1) {
+      // Just cast: the board signs a tree head every few seconds, and the witnesses
+      // co-sign it when they next poll; wait for the head that covers this ballot. A
+      // ballot still waiting after ten minutes stays "pending" (never "failed": nothing
+      // is wrong with it); reloading the page asks again.
+      for (let tries = 0; proof && proof.status === 'pending' && tries < 120; tries += 1) {
         status.textContent = 'pending';
         status.dataset.state = 'pending';
         message.textContent = say('receiptPending');
         await new Promise((resolve) => setTimeout(resolve, 1000 * (proof.retry_after_s || 5)));
         proof = await call('GET', `/ballots/${encodeURIComponent(trackingHash)}`);
       }
+      if (proof && proof.status === 'pending') return;
       if (!proof || proof.status !== 'included') throw new Error(say('receiptPending'));
-      checkReceipt(proof, context, trackingHash);
+      const signers = checkReceipt(proof, context, trackingHash);
       status.textContent = 'verified';
       status.dataset.state = 'verified';
       status.className = 'badge ok';
-      message.textContent = say('receiptVerified', { size: proof.tree_head.size });
+      const size = proof.tree_head.size;
+      message.textContent =
+        context.witnesses.length > 0
+          ? say('receiptWitnessed', { size, count: signers, quorum: context.witness_quorum })
+          : say('receiptVerified', { size });
     } catch (e) {
       status.textContent = 'failed';
       status.dataset.state = 'failed';

@@ -2,9 +2,15 @@
  * The election context a ballot is made and checked against (protocol/election.py's
  * ElectionContext), read from what the server hands the page:
  * `{election_id, base_hash, public_key, manifest}`, optionally with `election_key_hash`
- * (hex of `hash_bytes("election-key", canonical(election-key object))`): then the base
- * hash is recomputed, which proves that the manifest shown to the voter is the one every
- * proof of the ballot will be bound to.
+ * (hex of `hash_bytes("election-key", canonical(election-key object))`) and then with the
+ * board's keys as the setup names them (`board_key`, `witnesses`, `witness_quorum` and,
+ * if there is one, `organiser_key`): then the base hash
+ *
+ *     H("election/base", manifest_hash, election_key_hash, public_key, board_keys_hash)
+ *
+ * is recomputed, which proves that the manifest shown to the voter is the one every proof
+ * of the ballot will be bound to, and that the board key and witnesses a receipt is
+ * checked against are the ones the election's fingerprint stands for.
  */
 
 import { equalBytes } from './bytes.js';
@@ -12,12 +18,16 @@ import { RecordFormatError } from './errors.js';
 import { hashBytes } from './hashing.js';
 import { manifestFromJson, manifestHash } from './manifest.js';
 import { Reader, decodePoint, parsed, recordHex } from './reader.js';
+import { boardKeysFromReader, boardKeysHash } from './witness.js';
 
 /**
  * @typedef {object} ElectionContext
  * @property {import('./manifest.js').Manifest} manifest
  * @property {import('./group.js').Point} publicKey
  * @property {Uint8Array} baseHash
+ * @property {string} electionId
+ * @property {import('./witness.js').BoardKeys | null} boardKeys - read and bound by the
+ *   base hash when the context carries `election_key_hash`; otherwise null
  */
 
 /** The last election key decoded, with its multiplication table (pages use one election). */
@@ -52,14 +62,23 @@ export function readContext(value) {
       `context: election_id '${electionId}' differs from the manifest's '${manifest.electionId}'`,
     );
   }
+  let boardKeys = null;
   if (r.has('election_key_hash')) {
     const keyHash = recordHex(r.raw('election_key_hash'), 'context.election_key_hash', 32);
-    const expected = hashBytes('election/base', manifestHash(manifest), keyHash, publicKey);
+    boardKeys = boardKeysFromReader(r);
+    const expected = hashBytes(
+      'election/base',
+      manifestHash(manifest),
+      keyHash,
+      publicKey,
+      boardKeysHash(boardKeys),
+    );
     if (!equalBytes(expected, baseHash)) {
       throw new RecordFormatError(
-        'context: base_hash does not match the manifest, election key hash and public key',
+        'context: base_hash does not match the manifest, election key hash, public key ' +
+          'and board keys',
       );
     }
   }
-  return Object.freeze({ manifest, publicKey, baseHash });
+  return Object.freeze({ manifest, publicKey, baseHash, electionId, boardKeys });
 }

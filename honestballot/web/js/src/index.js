@@ -28,8 +28,16 @@ import { manifestFromJson, manifestHash as hashManifest } from './manifest.js';
 import * as merkle from './merkle.js';
 import { qrSvg } from './qr.js';
 import { SYSTEM_RANDOMNESS, fixedRandomness } from './randomness.js';
-import { parsed } from './reader.js';
+import { Reader, parsed } from './reader.js';
 import { verifyTreeHead as verifyHead } from './tree_head.js';
+import {
+  MAX_WITNESSES,
+  boardKeysFromReader,
+  boardKeysHash as hashBoardKeys,
+  cosignatureFromJson,
+  verifyCosignature as verifyCosig,
+  verifyQuorum,
+} from './witness.js';
 
 /** @param {VoterCredential} cred */
 const credentialView = (cred) => ({ code: cred.toCode(), public: cred.public.hex() });
@@ -172,6 +180,79 @@ function verifyTreeHead(signedTreeHeadJson, electionId, boardKeyHex) {
 }
 
 /**
+ * An election context whose board keys are bound by its base hash (it carries
+ * `election_key_hash`, so readContext recomputed the base hash from them).
+ * @param {object | string} context
+ */
+function boundContext(context) {
+  const ctx = readContext(context);
+  if (ctx.boardKeys === null) {
+    throw new errors.RecordFormatError(
+      "context: without election_key_hash the board's keys cannot be checked against the " +
+        'base hash',
+    );
+  }
+  return { ...ctx, boardKeys: ctx.boardKeys };
+}
+
+/**
+ * @param {unknown} list
+ */
+function cosignatureList(list) {
+  const items = parsed(list, 'co-signatures');
+  if (!Array.isArray(items)) throw new errors.RecordFormatError('co-signatures: expected a list');
+  if (items.length > MAX_WITNESSES) {
+    throw new errors.RecordFormatError(`co-signatures: more than ${MAX_WITNESSES} items`);
+  }
+  return items.map((c, i) => cosignatureFromJson(parsed(c, 'co-signature'), `cosignatures[${i}]`));
+}
+
+/**
+ * The hash the base hash binds of the board's keys (protocol/witnesses.board_keys_hash).
+ * @param {object | string} boardKeysJson - `{board_key, witnesses: [{name, key}],
+ *   witness_quorum}` and, if there is one, `organiser_key` (as the setup body has them)
+ * @returns {string} hex
+ */
+function boardKeysHash(boardKeysJson) {
+  const r = new Reader(parsed(boardKeysJson, 'board keys'), 'board keys');
+  const keys = boardKeysFromReader(r);
+  r.done();
+  return toHex(hashBoardKeys(keys));
+}
+
+/**
+ * Check one co-signature: by a witness the context names, of the head it states, under
+ * the context's base hash (record/witness.Cosignature.verify).
+ * @param {object | string} cosignatureJson - a `cosignature` line
+ * @param {object | string} context - with `election_key_hash` and the board's keys
+ * @returns {true}
+ */
+function verifyCosignature(cosignatureJson, context) {
+  const ctx = boundContext(context);
+  const cosig = cosignatureFromJson(parsed(cosignatureJson, 'co-signature'));
+  verifyCosig(cosig, ctx.baseHash, ctx.electionId, ctx.boardKeys);
+  return true;
+}
+
+/**
+ * Check a tree head the board shows as final: signed by the board key the context names
+ * and witnessed, i.e. every co-signature given is for exactly this head (size, root,
+ * time), by a distinct witness the context names, with a valid signature, and there are
+ * at least the context's `witness_quorum` of them (with no witnesses named: none).
+ * @param {object | string} signedTreeHeadJson - a `tree-head` line
+ * @param {object[] | string} cosignaturesJson - `cosignature` lines
+ * @param {object | string} context - with `election_key_hash` and the board's keys
+ * @returns {true}
+ */
+function verifyWitnessedHead(signedTreeHeadJson, cosignaturesJson, context) {
+  const ctx = boundContext(context);
+  const head = verifyHead(signedTreeHeadJson, ctx.electionId, ctx.boardKeys.boardKey);
+  const cosignatures = cosignatureList(cosignaturesJson);
+  verifyQuorum(head, cosignatures, ctx.baseHash, ctx.electionId, ctx.boardKeys);
+  return true;
+}
+
+/**
  * The encrypted options of every contest, in ballot order, with the labels of the
  * exclusive `against-all` and `blank` options the manifest JSON does not spell out.
  * @param {object | string} manifest - the manifest JSON
@@ -267,6 +348,9 @@ const HonestBallot = Object.freeze({
   verifyInclusion,
   verifyConsistency,
   verifyTreeHead,
+  verifyCosignature,
+  verifyWitnessedHead,
+  boardKeysHash,
   canonicalJson,
   qrSvg,
   contestOptions,

@@ -79,6 +79,7 @@ export function treeHeadFromJson(value, path = 'tree_head') {
  * @param {unknown} signedTreeHead - the tree-head line, parsed or as JSON text
  * @param {string} electionId
  * @param {Point} boardKey
+ * @returns {TreeHead} the head it signs
  */
 export function verifyTreeHead(signedTreeHead, electionId, boardKey) {
   if (typeof electionId !== 'string') throw new TypeError('the election id is a string');
@@ -91,4 +92,5 @@ export function verifyTreeHead(signedTreeHead, electionId, boardKey) {
     signature,
     `tree head of size ${head.size}`,
   );
+  return head;
 }

@@ -1,0 +1,199 @@
+"""Who vouches for the board: the board key, the organiser's key and the witnesses.
+
+The board key signs every tree head, but it is a key the server holds: a server can show
+two observers two different boards, each signed, or re-sign a whole record under a new
+board key.  So the election's setup names, beside the board key,
+
+* **witnesses** (observer organisations, candidates' teams) with their public keys, and a
+  **quorum**: a tree head counts as witnessed when at least ``quorum`` distinct witnesses
+  co-signed it.  A witness co-signs a head only if it is consistent with the last head it
+  co-signed (``honestballot witness``), so two boards that diverge cannot both be
+  witnessed by an honest witness;
+* optionally the **organiser's key**, which signs the roll summary posted at ``open``.
+
+All of it is bound into the base hash (:func:`board_keys_hash`), the fingerprint voters
+and observers compare, so a record re-signed under another board key, or naming other
+witnesses, is another election to everyone who compared the fingerprint.
+
+A co-signature is a Schnorr signature by the witness's key under tag
+``board/cosignature`` with context ``(base_hash, witness_key)`` over::
+
+    TreeHead.signing_bytes(log_id) || u64 witnessed_ms
+
+``witnessed_ms`` is the witness's own clock when it co-signed: what lets a voter or an
+observer see how fresh the witnessed view is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from honestballot.crypto.group import Point, Scalar, base_mul
+from honestballot.crypto.hashing import Part, hash_bytes
+from honestballot.crypto.merkle import TreeHead
+from honestballot.crypto.randomness import Randomness
+from honestballot.crypto.schnorr import SchnorrProof, sign, verify_signature
+from honestballot.errors import InvalidProof, ProtocolError
+
+COSIGNATURE_TAG: Final = "board/cosignature"
+ROLL_SIGNATURE_TAG: Final = "board/roll-summary"
+MAX_WITNESSES: Final = 32
+MAX_WITNESS_NAME: Final = 100
+_U64_LIMIT: Final = 2**64
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    name: str
+    key: Point
+
+
+@dataclass(frozen=True, slots=True)
+class BoardKeys:
+    """The keys the setup names for the board; :meth:`check` states their rules."""
+
+    board_key: Point
+    witnesses: tuple[Witness, ...] = ()
+    quorum: int = 0
+    organiser_key: Point | None = None
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        if self.board_key.is_identity():
+            raise ProtocolError("the board key cannot be the identity")
+        if len(self.witnesses) > MAX_WITNESSES:
+            raise ProtocolError(f"at most {MAX_WITNESSES} witnesses can be named")
+        names: set[str] = set()
+        keys: set[Point] = {self.board_key}
+        if self.organiser_key is not None:
+            if self.organiser_key.is_identity():
+                raise ProtocolError("the organiser's key cannot be the identity")
+            if self.organiser_key == self.board_key:
+                raise ProtocolError("the organiser's key must differ from the board key")
+            keys.add(self.organiser_key)
+        for w in self.witnesses:
+            if not w.name.strip() or len(w.name) > MAX_WITNESS_NAME:
+                raise ProtocolError(f"a witness's name is 1 to {MAX_WITNESS_NAME} characters")
+            if w.name in names:
+                raise ProtocolError(f"two witnesses are named {w.name!r}")
+            if w.key.is_identity() or w.key in keys:
+                raise ProtocolError(
+                    f"witness {w.name!r}: its key must be its own (not the identity, not "
+                    "the board's, the organiser's or another witness's)"
+                )
+            names.add(w.name)
+            keys.add(w.key)
+        if not 0 <= self.quorum <= len(self.witnesses):
+            raise ProtocolError(
+                f"the witness quorum must be between 0 and the {len(self.witnesses)} "
+                f"witnesses named, not {self.quorum}"
+            )
+        if self.witnesses and self.quorum == 0:
+            raise ProtocolError("witnesses are named, so the quorum must be at least 1")
+
+    def witness(self, key: Point) -> Witness:
+        for w in self.witnesses:
+            if w.key == key:
+                return w
+        raise ProtocolError(f"{key.hex()} is not the key of a witness of this election")
+
+
+def board_keys_hash(keys: BoardKeys) -> bytes:
+    """What the base hash binds of :class:`BoardKeys` (docs/record-format.md §3)."""
+    witnesses: list[Part] = [(w.name, w.key) for w in keys.witnesses]
+    organiser: Part = keys.organiser_key if keys.organiser_key is not None else b""
+    return hash_bytes("election/board-keys", keys.board_key, witnesses, keys.quorum, organiser)
+
+
+def cosignature_message(head: TreeHead, log_id: bytes, witnessed_ms: int) -> bytes:
+    if not 0 <= witnessed_ms < _U64_LIMIT:
+        raise ProtocolError("a co-signature's time is an unsigned 64-bit integer")
+    return head.signing_bytes(log_id) + witnessed_ms.to_bytes(8, "big")
+
+
+def cosign(
+    base_hash: bytes,
+    head: TreeHead,
+    log_id: bytes,
+    witnessed_ms: int,
+    secret: Scalar,
+    witness_key: Point,
+    rng: Randomness,
+) -> SchnorrProof:
+    """A witness's co-signature on ``head`` (after it checked the head's consistency)."""
+    message = cosignature_message(head, log_id, witnessed_ms)
+    return sign(COSIGNATURE_TAG, (base_hash, witness_key), message, secret, rng)
+
+
+def verify_cosignature(
+    base_hash: bytes,
+    head: TreeHead,
+    log_id: bytes,
+    witnessed_ms: int,
+    witness_key: Point,
+    signature: SchnorrProof,
+) -> None:
+    verify_signature(
+        COSIGNATURE_TAG,
+        (base_hash, witness_key),
+        cosignature_message(head, log_id, witnessed_ms),
+        witness_key,
+        signature,
+        f"co-signature of the tree head of size {head.size}",
+    )
+
+
+def check_quorum(keys: BoardKeys, signers: Iterable[Point], what: str) -> None:
+    """Raise unless at least ``quorum`` distinct witnesses of the setup are among
+    ``signers`` (whose co-signatures the caller has verified)."""
+    named = {w.key for w in keys.witnesses}
+    distinct = {k for k in signers if k in named}
+    if len(distinct) < keys.quorum:
+        raise InvalidProof(
+            f"{what}: co-signed by {len(distinct)} of the witnesses, the setup asks for "
+            f"{keys.quorum}"
+        )
+
+
+def sign_roll(base_hash: bytes, summary: bytes, secret: Scalar, rng: Randomness) -> SchnorrProof:
+    """The organiser's signature on the roll summary: the canonical bytes of the roll
+    event's body without its ``signature`` member (docs/record-format.md §6)."""
+    return sign(ROLL_SIGNATURE_TAG, (base_hash, base_mul(secret)), summary, secret, rng)
+
+
+def verify_roll_signature(
+    base_hash: bytes, summary: bytes, organiser_key: Point, signature: SchnorrProof
+) -> None:
+    verify_signature(
+        ROLL_SIGNATURE_TAG,
+        (base_hash, organiser_key),
+        summary,
+        organiser_key,
+        signature,
+        "the organiser's signature on the roll summary",
+    )
+
+
+def check_roll_signature(
+    keys: BoardKeys, base_hash: bytes, summary: bytes | None, signature: SchnorrProof | None
+) -> None:
+    """The rule for the roll summary, for the service before ``open`` and for the verifier:
+    when the setup names an organiser's key, a roll summary (``summary``: its canonical
+    bytes without the signature; None if there is none) must be posted and carry a valid
+    signature by that key; when it names none, the summary carries no signature."""
+    if keys.organiser_key is None:
+        if signature is not None:
+            raise ProtocolError("the roll summary is signed, but the setup names no organiser key")
+        return
+    if summary is None:
+        raise ProtocolError(
+            "the setup names an organiser's key, so the roll summary it signs must be posted "
+            "before the election opens"
+        )
+    if signature is None:
+        raise ProtocolError("the roll summary carries no signature of the organiser's key")
+    verify_roll_signature(base_hash, summary, keys.organiser_key, signature)

@@ -1,0 +1,163 @@
+"""The setup's board keys and the witnesses' co-signatures as the record holds them.
+
+In the setup body (docs/record-format.md §3)::
+
+    "board_key": hex, "witnesses": [{"name": text, "key": hex}, ...],
+    "witness_quorum": int, "organiser_key": hex   (the last one only if there is one)
+
+A co-signature line follows the tree-head line it co-signs::
+
+    {"type": "cosignature", "size": n, "root": hex, "timestamp_ms": t,
+     "witness": hex key, "witnessed_ms": w, "signature": {"c": hex, "s": hex}}
+
+It repeats the head's size, root and time so that it stands on its own: two
+co-signatures, or a co-signature and a board-signed head, with the same size and
+different roots are evidence of a split view whichever board they came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from honestballot.crypto.group import Point
+from honestballot.crypto.merkle import TreeHead
+from honestballot.crypto.schnorr import SchnorrProof
+from honestballot.errors import ProtocolError, RecordFormatError
+from honestballot.protocol.manifest import MAX_UNITS
+from honestballot.protocol.witnesses import (
+    MAX_WITNESS_NAME,
+    MAX_WITNESSES,
+    BoardKeys,
+    Witness,
+    verify_cosignature,
+)
+from honestballot.record.ballot import schnorr_from_json
+from honestballot.record.codec import JsonObject, Reader, canonical_bytes, parse_json
+from honestballot.record.events import log_id, read_tree_head
+
+
+def board_keys_to_json(keys: BoardKeys) -> JsonObject:
+    """The members of the setup body that name the board's keys."""
+    out: JsonObject = {
+        "board_key": keys.board_key.hex(),
+        "witnesses": [{"name": w.name, "key": w.key.hex()} for w in keys.witnesses],
+        "witness_quorum": keys.quorum,
+    }
+    if keys.organiser_key is not None:
+        out["organiser_key"] = keys.organiser_key.hex()
+    return out
+
+
+def witness_from_json(value: Any, path: str) -> Witness:
+    r = Reader(value, path)
+    w = Witness(r.text("name", max_len=MAX_WITNESS_NAME), r.point("key"))
+    r.done()
+    return w
+
+
+def board_keys_from_setup(r: Reader) -> BoardKeys:
+    """Read the board's keys from a setup body's reader (the caller calls ``done``)."""
+    board_key = r.point("board_key")
+    witnesses = tuple(r.items("witnesses", witness_from_json, max_items=MAX_WITNESSES))
+    quorum = r.integer("witness_quorum", minimum=0, maximum=MAX_WITNESSES)
+    organiser = r.point("organiser_key") if r.has("organiser_key") else None
+    try:
+        return BoardKeys(board_key, witnesses, quorum, organiser)
+    except ProtocolError as exc:
+        raise RecordFormatError(f"{r.path}: {exc}") from None
+
+
+def roll_summary_bytes(body: Mapping[str, Any]) -> bytes:
+    """What the organiser's key signs of a roll event's body: its canonical bytes without
+    the ``signature`` member."""
+    return canonical_bytes({k: v for k, v in body.items() if k != "signature"})
+
+
+def roll_signature(body: Mapping[str, Any], path: str) -> SchnorrProof | None:
+    if "signature" not in body:
+        return None
+    return schnorr_from_json(body["signature"], f"{path}.signature")
+
+
+@dataclass(frozen=True, slots=True)
+class RollSummaryToSign:
+    """What the organiser's machine signs: the summary ``open`` will post."""
+
+    election_id: str
+    base_hash: bytes
+    per_unit: tuple[tuple[str, int], ...]
+    contact_exceptions: int
+    message: bytes
+
+
+def read_roll_summary(data: bytes) -> RollSummaryToSign:
+    r = Reader(parse_json(data, limit=1 << 22, what="roll summary"), "roll summary")
+    if r.text("type", max_len=32) != "roll-summary":
+        raise RecordFormatError("roll summary: expected a roll-summary object")
+    election_id = r.text("election_id", max_len=64)
+    base_hash = r.hexbytes("base_hash", 32)
+    summary = r.raw("summary")
+    r.done()
+    s = Reader(summary, "roll summary.summary")
+    per_unit = tuple(s.items("voters_per_unit", _unit_voters, max_items=MAX_UNITS))
+    exceptions = s.integer("contact_exceptions", minimum=0)
+    s.done()  # a summary already carrying a signature is refused here
+    return RollSummaryToSign(
+        election_id, base_hash, per_unit, exceptions, roll_summary_bytes(summary)
+    )
+
+
+def _unit_voters(value: Any, path: str) -> tuple[str, int]:
+    r = Reader(value, path)
+    item = (r.text("unit", max_len=64), r.integer("voters", minimum=0))
+    r.done()
+    return item
+
+
+def signature_to_json(signature: SchnorrProof) -> JsonObject:
+    return {"c": signature.challenge.hex(), "s": signature.response.hex()}
+
+
+@dataclass(frozen=True, slots=True)
+class Cosignature:
+    head: TreeHead
+    witness: Point
+    witnessed_ms: int
+    signature: SchnorrProof
+
+    def to_json(self) -> JsonObject:
+        return {
+            "type": "cosignature",
+            "size": self.head.size,
+            "root": self.head.root.hex(),
+            "timestamp_ms": self.head.timestamp_ms,
+            "witness": self.witness.hex(),
+            "witnessed_ms": self.witnessed_ms,
+            "signature": signature_to_json(self.signature),
+        }
+
+    def verify(self, base_hash: bytes, election_id: str, keys: BoardKeys) -> None:
+        """Check that a witness the setup names made this co-signature."""
+        keys.witness(self.witness)
+        verify_cosignature(
+            base_hash,
+            self.head,
+            log_id(election_id),
+            self.witnessed_ms,
+            self.witness,
+            self.signature,
+        )
+
+
+def cosignature_from_json(value: Any, path: str) -> Cosignature:
+    r = Reader(value, path)
+    if r.text("type", max_len=16) != "cosignature":
+        raise RecordFormatError(f"{path}: expected a cosignature")
+    head = read_tree_head(r)
+    witness = r.point("witness")
+    witnessed_ms = r.integer("witnessed_ms", minimum=0)
+    signature = schnorr_from_json(r.raw("signature"), f"{path}.signature")
+    r.done()
+    return Cosignature(head, witness, witnessed_ms, signature)

@@ -1,0 +1,269 @@
+/**
+ * Who vouches for the board (protocol/witnesses.py): the board key, the witnesses with
+ * their quorum and the organiser's key the setup names, and the witnesses' co-signatures
+ * of tree heads (record/witness.py).
+ *
+ * The base hash binds the board's keys through
+ *
+ *     board_keys_hash = H("election/board-keys", board_key, [[name, key], ...], quorum,
+ *                         organiser_key or b"")
+ *
+ * A co-signature is a Schnorr signature by the witness's key under tag `board/cosignature`
+ * with context `(base_hash, witness_key)` over
+ *
+ *     signing_bytes(tree head, log_id) || u64 witnessed_ms
+ *
+ * A tree head is *witnessed* when at least `quorum` distinct witnesses named in the setup
+ * co-signed exactly it.
+ */
+
+import { concat, equalBytes, pyStrip, uintBE } from './bytes.js';
+import { InvalidProof, RecordFormatError } from './errors.js';
+import { Point } from './group.js';
+import { hashBytes } from './hashing.js';
+import { checkSize } from './merkle.js';
+import { Reader } from './reader.js';
+import { schnorrFromJson } from './ballot_record.js';
+import { verifySignature } from './schnorr.js';
+import { logId, signingBytes } from './tree_head.js';
+
+export const COSIGNATURE_TAG = 'board/cosignature';
+export const MAX_WITNESSES = 32;
+export const MAX_WITNESS_NAME = 100;
+
+/** @typedef {import('./tree_head.js').TreeHead} TreeHead */
+
+/**
+ * @typedef {object} Witness
+ * @property {string} name
+ * @property {Point} key
+ */
+
+/**
+ * @typedef {object} BoardKeys
+ * @property {Point} boardKey
+ * @property {readonly Witness[]} witnesses
+ * @property {number} quorum
+ * @property {Point | null} organiserKey
+ */
+
+/**
+ * @typedef {object} Cosignature
+ * @property {TreeHead} head
+ * @property {Point} witness
+ * @property {bigint} witnessedMs
+ * @property {import('./schnorr.js').SchnorrProof} signature
+ */
+
+/**
+ * @param {unknown} value
+ * @param {string} path
+ * @returns {Witness}
+ */
+function witnessFromJson(value, path) {
+  const r = new Reader(value, path);
+  const w = { name: r.text('name', MAX_WITNESS_NAME), key: r.point('key') };
+  r.done();
+  return Object.freeze(w);
+}
+
+/**
+ * Check the rules of BoardKeys.check; throws RecordFormatError prefixed with `path`.
+ * @param {BoardKeys} keys
+ * @param {string} path
+ */
+function checkBoardKeys(keys, path) {
+  const fail = (/** @type {string} */ why) => {
+    throw new RecordFormatError(`${path}: ${why}`);
+  };
+  /** @type {Set<string>} */
+  const keysSeen = new Set([keys.boardKey.hex()]);
+  if (keys.organiserKey !== null) {
+    if (keys.organiserKey.equals(keys.boardKey)) {
+      fail("the organiser's key must differ from the board key");
+    }
+    keysSeen.add(keys.organiserKey.hex());
+  }
+  /** @type {Set<string>} */
+  const names = new Set();
+  for (const w of keys.witnesses) {
+    if (!pyStrip(w.name)) fail(`a witness's name is 1 to ${MAX_WITNESS_NAME} characters`);
+    if (names.has(w.name)) fail(`two witnesses are named ${JSON.stringify(w.name)}`);
+    if (keysSeen.has(w.key.hex())) {
+      fail(
+        `witness ${JSON.stringify(w.name)}: its key must be its own (not the board's, ` +
+          "the organiser's or another witness's)",
+      );
+    }
+    names.add(w.name);
+    keysSeen.add(w.key.hex());
+  }
+  if (keys.quorum > keys.witnesses.length) {
+    fail(
+      `the witness quorum must be between 0 and the ${keys.witnesses.length} witnesses ` +
+        `named, not ${keys.quorum}`,
+    );
+  }
+  if (keys.witnesses.length > 0 && keys.quorum === 0) {
+    fail('witnesses are named, so the quorum must be at least 1');
+  }
+}
+
+/**
+ * Read the board's keys from an object's reader (a setup body or an election context):
+ * `board_key`, `witnesses`, `witness_quorum` and, if there is one, `organiser_key`.
+ * Identity keys are refused as points; the caller calls `done` if it must.
+ * @param {Reader} r
+ * @returns {BoardKeys}
+ */
+export function boardKeysFromReader(r) {
+  const boardKey = r.point('board_key');
+  const witnesses = Object.freeze(r.items('witnesses', witnessFromJson, MAX_WITNESSES));
+  const quorum = r.integer('witness_quorum', 0);
+  if (quorum > MAX_WITNESSES) {
+    throw new RecordFormatError(
+      `${r.path}.witness_quorum: ${quorum} is above the maximum ${MAX_WITNESSES}`,
+    );
+  }
+  const organiserKey = r.has('organiser_key') ? r.point('organiser_key') : null;
+  /** @type {BoardKeys} */
+  const keys = Object.freeze({ boardKey, witnesses, quorum, organiserKey });
+  checkBoardKeys(keys, r.path);
+  return keys;
+}
+
+/**
+ * What the base hash binds of the board's keys (protocol/witnesses.board_keys_hash).
+ * @param {BoardKeys} keys
+ * @returns {Uint8Array}
+ */
+export function boardKeysHash(keys) {
+  return hashBytes(
+    'election/board-keys',
+    keys.boardKey,
+    keys.witnesses.map((w) => [w.name, w.key]),
+    keys.quorum,
+    keys.organiserKey ?? new Uint8Array(0),
+  );
+}
+
+/**
+ * Parse a co-signature line strictly (record/witness.cosignature_from_json).
+ * @param {unknown} value
+ * @param {string} [path]
+ * @returns {Cosignature}
+ */
+export function cosignatureFromJson(value, path = 'cosignature') {
+  const r = new Reader(value, path);
+  if (r.text('type', 16) !== 'cosignature') {
+    throw new RecordFormatError(`${path}: expected a cosignature`);
+  }
+  /** @type {TreeHead} */
+  const head = {
+    size: checkSize(r.integer('size', 0), 'co-signed head size'),
+    root: r.hexbytes('root', 32),
+    timestampMs: checkSize(r.integer('timestamp_ms', 0), 'co-signed head timestamp'),
+  };
+  const witness = r.point('witness');
+  const witnessedMs = checkSize(r.integer('witnessed_ms', 0), 'co-signature time');
+  const signature = schnorrFromJson(r.raw('signature'), `${path}.signature`);
+  r.done();
+  return { head, witness, witnessedMs, signature };
+}
+
+/**
+ * The exact message a co-signature covers (protocol/witnesses.cosignature_message).
+ * @param {TreeHead} head
+ * @param {Uint8Array} log
+ * @param {bigint} witnessedMs
+ */
+export function cosignatureMessage(head, log, witnessedMs) {
+  return concat(signingBytes(head, log), uintBE(witnessedMs, 8));
+}
+
+/**
+ * The witness the setup names with `key`; throws if none.
+ * @param {BoardKeys} keys
+ * @param {Point} key
+ * @returns {Witness}
+ */
+export function namedWitness(keys, key) {
+  const found = keys.witnesses.find((w) => w.key.equals(key));
+  if (!found) {
+    throw new InvalidProof(`${key.hex()} is not the key of a witness of this election`);
+  }
+  return found;
+}
+
+/**
+ * Check that a witness the setup names made this co-signature (Cosignature.verify).
+ * @param {Cosignature} cosig
+ * @param {Uint8Array} baseHash
+ * @param {string} electionId
+ * @param {BoardKeys} keys
+ * @returns {Witness} the witness who co-signed
+ */
+export function verifyCosignature(cosig, baseHash, electionId, keys) {
+  if (typeof electionId !== 'string') throw new TypeError('the election id is a string');
+  const witness = namedWitness(keys, cosig.witness);
+  verifySignature(
+    COSIGNATURE_TAG,
+    [baseHash, cosig.witness],
+    cosignatureMessage(cosig.head, logId(electionId), cosig.witnessedMs),
+    cosig.witness,
+    cosig.signature,
+    `co-signature by witness ${JSON.stringify(witness.name)} of the tree head of size ` +
+      `${cosig.head.size}`,
+  );
+  return witness;
+}
+
+/**
+ * @param {TreeHead} a
+ * @param {TreeHead} b
+ */
+function sameHead(a, b) {
+  return a.size === b.size && a.timestampMs === b.timestampMs && equalBytes(a.root, b.root);
+}
+
+/**
+ * Check that `head` is witnessed: every co-signature given is for exactly this head (size,
+ * root and time), by a distinct witness the setup names, with a valid signature, and there
+ * are at least `quorum` of them.  Throws naming the first failure.
+ * @param {TreeHead} head
+ * @param {readonly Cosignature[]} cosignatures
+ * @param {Uint8Array} baseHash
+ * @param {string} electionId
+ * @param {BoardKeys} keys
+ * @returns {Witness[]} the witnesses who co-signed, in the order given
+ */
+export function verifyQuorum(head, cosignatures, baseHash, electionId, keys) {
+  /** @type {Set<string>} */
+  const seen = new Set();
+  /** @type {Witness[]} */
+  const signers = [];
+  for (const cosig of cosignatures) {
+    if (!sameHead(cosig.head, head)) {
+      throw new InvalidProof(
+        `a co-signature is for another tree head (size ${cosig.head.size}) than the one ` +
+          `of size ${head.size}`,
+      );
+    }
+    const witness = verifyCosignature(cosig, baseHash, electionId, keys);
+    if (seen.has(witness.key.hex())) {
+      throw new InvalidProof(
+        `witness ${JSON.stringify(witness.name)} co-signed the tree head of size ` +
+          `${head.size} twice`,
+      );
+    }
+    seen.add(witness.key.hex());
+    signers.push(witness);
+  }
+  if (signers.length < keys.quorum) {
+    throw new InvalidProof(
+      `tree head of size ${head.size}: co-signed by ${signers.length} of the witnesses, ` +
+        `the setup asks for ${keys.quorum}`,
+    );
+  }
+  return signers;
+}

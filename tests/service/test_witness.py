@@ -1,0 +1,294 @@
+"""Witnessed tree heads: witnesses co-sign only heads that extend what they co-signed, the
+board publishes and relies on the quorum's heads, and a split view is caught."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honestballot.crypto.group import Scalar, base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.errors import InvalidProof, ProtocolError
+from honestballot.protocol.witnesses import Witness as NamedWitness
+from honestballot.record.ballot import ballot_to_json
+from honestballot.record.codec import canonical_bytes
+from honestballot.service.board.election import ElectionService
+from honestballot.service.witness import SplitView, Witness
+from honestballot.store.sql import SqlStore
+from honestballot.verify.verifier import Report, verify_record
+from tests.factories import (
+    CHOICE,
+    OTHER_CHOICE,
+    DemoCeremonies,
+    Election,
+    board_secret_of,
+    make_election,
+    renumber,
+    resign,
+)
+from tests.helpers import describe, failed
+
+
+class ServiceSource:
+    """The board as one service shows it (a witness's view, without HTTP)."""
+
+    def __init__(self, service: ElectionService, election_id: str) -> None:
+        self.service = service
+        self.election_id = election_id
+
+    def record(self) -> Iterable[bytes]:
+        return [
+            line.rstrip(b"\n")
+            for line in self.service.record_lines(self.election_id, fresh=False)
+        ]
+
+    def latest_head(self) -> Any:
+        self.service.publish_tree_head(self.election_id)
+        return self.service.latest_tree_head(self.election_id)
+
+    def consistency(self, old_size: int, new_size: int) -> list[bytes]:
+        return self.service.consistency_proof(self.election_id, old_size, new_size)
+
+    def publish(self, cosignature: dict[str, Any]) -> None:
+        self.service.add_cosignature(self.election_id, cosignature)
+
+
+def _secret(name: str) -> Scalar:
+    return random_nonzero_scalar(SeededRandomness(f"witness {name}"))
+
+
+WITNESSES = {"Observers' union": _secret("a"), "Candidate B's team": _secret("b")}
+
+
+def _witnessed_election(
+    demo_ceremony: DemoCeremonies, directory: Path, *, quorum: int = 2
+) -> Election:
+    named = [NamedWitness(name, base_mul(s)) for name, s in WITNESSES.items()]
+    return make_election(
+        demo_ceremony("witnessed"), directory, "witnessed", witnesses=named, quorum=quorum
+    )
+
+
+def _witness(election: Election, name: str, directory: Path, source: Any = None) -> Witness:
+    clock = itertools.count(1_800_000_000_000, 1000).__next__
+    return Witness(
+        election.id,
+        election.ctx.base_hash.hex()[:16],
+        WITNESSES[name],
+        directory / f"{name[:5]}.state.json",
+        source or ServiceSource(election.service, election.id),
+        SeededRandomness(name),
+        clock,
+    )
+
+
+def _record(election: Election) -> list[bytes]:
+    return [line.rstrip(b"\n") for line in election.service.record_lines(election.id, fresh=False)]
+
+
+def _verify(lines: list[bytes], **kw: Any) -> Report:
+    return verify_record([line + b"\n" for line in lines], workers=1, **kw)
+
+
+def test_witnesses_cosign_each_new_head_and_the_record_ends_at_the_witnessed_one(
+    demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    a, b = (_witness(election, name, tmp_path) for name in WITNESSES)
+    assert a.step().startswith("co-signed")
+    assert election.service.witnessed_head(election.id) is None  # one of a quorum of two
+    assert b.step().startswith("co-signed")
+    witnessed = election.service.witnessed_head(election.id)
+    assert witnessed is not None and len(witnessed.cosignatures) == 2
+
+    election.cast(election.ballot(0))
+    # a head covering the ballot is signed, but until the quorum co-signs it no inclusion
+    # proof is given and the record stops before the ballot
+    size_before = witnessed.head.head.size
+    assert election.service.inclusion_proof(election.id, size_before) is None
+    assert b"ballot" not in b"".join(_record(election))
+    assert a.step().startswith("co-signed")
+    assert b.step().startswith("co-signed")
+    included = election.service.inclusion_proof(election.id, size_before)
+    assert included is not None
+    assert len(included.witnessed.cosignatures) == 2
+    assert b.step() == f"no new entries (size {included.witnessed.head.head.size})"
+
+    lines = _record(election)
+    assert sum(json.loads(raw)["type"] == "cosignature" for raw in lines) == 4
+    report = _verify(lines, fingerprint=election.ctx.base_hash.hex()[:16])
+    assert report.passed, [c for c in report.checks if not c.passed]
+    assert "co-signed by 2 of 2 witnesses (quorum 2)" in next(
+        c.detail for c in report.checks if c.name == "log.witnesses"
+    )
+
+
+def test_verify_requires_the_quorum_on_the_final_head_and_valid_cosignatures(
+    demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    for name in WITNESSES:
+        _witness(election, name, tmp_path).step()
+    lines = _record(election)
+    cosigs = [i for i, raw in enumerate(lines) if json.loads(raw)["type"] == "cosignature"]
+    assert len(cosigs) == 2
+    one_short = [raw for i, raw in enumerate(lines) if i != cosigs[-1]]
+    assert failed(_verify(one_short)) == {"log.witnesses"}
+    assert "co-signed by 1 of the witnesses, the setup asks for 2" in str(
+        _verify(one_short).checks
+    )
+    forged = json.loads(lines[cosigs[0]])
+    forged["witnessed_ms"] += 1
+    changed = [*lines[: cosigs[0]], json.dumps(forged).encode(), *lines[cosigs[0] + 1 :]]
+    assert failed(_verify(changed)) == {"log.witnesses"}
+    twice = [*lines, lines[cosigs[0]]]
+    assert "log.witnesses" in failed(_verify(twice))
+
+
+def test_a_wrong_fingerprint_is_reported(demo_ceremony: DemoCeremonies, tmp_path: Path) -> None:
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    for name in WITNESSES:
+        _witness(election, name, tmp_path).step()
+    lines = _record(election)
+    wrong = "0" * 16 if not election.ctx.base_hash.hex().startswith("0" * 16) else "f" * 16
+    assert failed(_verify(lines, fingerprint=wrong)) == {"setup.fingerprint"}
+    assert failed(_verify(lines, fingerprint="abc")) == {"setup.fingerprint"}
+
+
+def test_the_board_refuses_cosignatures_it_cannot_rely_on(
+    demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    captured: list[dict[str, Any]] = []
+
+    class Capture(ServiceSource):
+        def publish(self, cosignature: dict[str, Any]) -> None:
+            captured.append(cosignature)
+
+    _witness(election, "Observers' union", tmp_path, Capture(election.service, election.id)).step()
+    good = captured[0]
+    service = election.service
+
+    def refused(change: dict[str, Any], error: type[Exception], match: str) -> None:
+        with pytest.raises(error, match=match):
+            service.add_cosignature(election.id, {**good, **change})
+        assert service.cosignatures(election.id) == []
+
+    refused({"witness": base_mul(_secret("c")).hex()}, ProtocolError, "not the key of a witness")
+    refused({"size": good["size"] + 5}, ProtocolError, "no tree head of size")
+    refused({"root": "00" * 32}, ProtocolError, "co-signed another head")
+    refused({"witnessed_ms": good["witnessed_ms"] + 1}, InvalidProof, "does not verify")
+    assert service.add_cosignature(election.id, good) is True
+    assert service.add_cosignature(election.id, good) is False  # the same, again
+
+
+def _fork(election: Election, directory: Path) -> ElectionService:
+    """What a dishonest operator can do: copy the board (with its key) and go on with
+    another history on the copy, showing each copy to different people."""
+    directory.mkdir()
+    src = Path(election.url.removeprefix("sqlite:///"))
+    election.service.store.close()
+    shutil.copy(src, directory / "store.sqlite")
+    election.service.store = SqlStore(election.url)
+    return ElectionService(
+        SqlStore(f"sqlite:///{directory / 'store.sqlite'}"), SeededRandomness("fork")
+    )
+
+
+def test_a_witness_refuses_a_forked_board_and_keeps_the_evidence(
+    demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    a = _witness(election, "Observers' union", tmp_path)
+    a.step()
+    fork = _fork(election, tmp_path / "fork")
+    election.cast(election.ballot(0, CHOICE))
+    a.step()  # co-signs the honest board's new head
+    # the fork shows the same voter casting another ballot: same size, another root
+    fork.cast(election.id, json.dumps(_ballot_json(election, 0, OTHER_CHOICE)))
+    a.source = ServiceSource(fork, election.id)
+    with pytest.raises(SplitView, match="two different roots for one size"):
+        a.step()
+    evidence = json.loads(a.evidence_path.read_text())
+    assert evidence["cosigned_head"]["size"] == evidence["conflicting_head"]["size"]
+    assert evidence["cosigned_head"]["root"] != evidence["conflicting_head"]["root"]
+    with pytest.raises(ProtocolError, match="stopped co-signing"):
+        a.step()
+
+
+def test_a_witness_refuses_a_history_that_drops_entries(
+    demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    a = _witness(election, "Observers' union", tmp_path)
+    a.step()
+    fork = _fork(election, tmp_path / "fork")
+    election.cast(election.ballot(0, CHOICE))
+    a.step()
+    fork.cast(election.id, json.dumps(_ballot_json(election, 1, OTHER_CHOICE)))
+    fork.cast(election.id, json.dumps(_ballot_json(election, 2, OTHER_CHOICE)))
+    a.source = ServiceSource(fork, election.id)
+    with pytest.raises(SplitView, match="not consistent"):
+        a.step()
+
+
+def _ballot_json(election: Election, voter: int, choice: dict[str, set[str]]) -> Any:
+    return ballot_to_json(election.ballot(voter, choice))
+
+
+def _cosign_all(election: Election, directory: Path) -> None:
+    election.service.publish_tree_head(election.id)
+    for name in WITNESSES:
+        _witness(election, name, directory).step()
+
+
+def test_dropping_a_superseded_ballot_breaks_the_witnessed_head(
+    demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    """An operator removes a voter's first ballot and its superseded event and re-signs
+    every head with the board key: the witnesses' co-signatures no longer fit, and a record
+    without them lacks the quorum."""
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    _cosign_all(election, tmp_path)
+    election.cast(election.ballot(0, CHOICE))
+    assert election.cast(election.ballot(0, OTHER_CHOICE)).superseded
+    _cosign_all(election, tmp_path)
+    lines = _record(election)
+    assert _verify(lines).passed
+    events = [json.loads(raw) for raw in lines]
+    first_ballot = next(i for i, ev in enumerate(events) if ev.get("kind") == "ballot")
+    superseded = next(i for i, ev in enumerate(events) if ev.get("kind") == "superseded")
+    dropped = renumber([raw for i, raw in enumerate(lines) if i not in (first_ballot, superseded)])
+    secret = board_secret_of(election.url, election.id)
+    forged = resign(dropped, election.id, secret)
+    report = _verify(forged)
+    assert failed(report) == {"log.witnesses"}, describe(report)
+    assert "the witness saw another board" in describe(report)
+    without = [raw for raw in forged if json.loads(raw)["type"] != "cosignature"]
+    assert failed(_verify(without)) == {"log.witnesses"}
+
+
+def test_a_record_re_signed_under_another_board_key_is_another_election(
+    demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    """The operator swaps the board key in the setup and re-signs every head with it: the
+    base hash (the fingerprint) changes, so the pinned fingerprint, every ballot's proofs
+    and the witnesses' co-signatures fail."""
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    _cosign_all(election, tmp_path)
+    election.cast(election.ballot(1, CHOICE))
+    _cosign_all(election, tmp_path)
+    lines = _record(election)
+    new_secret = random_nonzero_scalar(SeededRandomness("another board key"))
+    setup = json.loads(lines[1])
+    setup["body"]["board_key"] = base_mul(new_secret).hex()
+    swapped = resign([lines[0], canonical_bytes(setup), *lines[2:]], election.id, new_secret)
+    report = _verify(swapped, fingerprint=election.ctx.base_hash.hex()[:16])
+    expected = {"setup.fingerprint", "log.witnesses", "ballots.proofs"}
+    assert expected <= failed(report), describe(report)

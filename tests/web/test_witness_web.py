@@ -1,0 +1,189 @@
+"""Witnesses over HTTP: ``honestballot witness run`` against the public API, the board
+publishing co-signatures and giving inclusion proofs only against witnessed heads, and
+``honestballot log compare`` catching two views of the board."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from honestballot.cli.main import _register, cli
+from honestballot.cli.witness import run_witness
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.merkle import TreeHead
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.errors import ProtocolError
+from honestballot.protocol.ballot import encrypt_ballot
+from honestballot.protocol.credential import generate_credential
+from honestballot.record.ballot import ballot_to_json
+from honestballot.record.events import sign_tree_head
+from honestballot.record.manifest import manifest_to_json
+from honestballot.record.trustee import encode_election_key
+from tests.factories import CHOICE, DemoCeremonies, WebElection, board_secret_of
+
+WITNESSED = "web-witnessed"
+SECRETS = [random_nonzero_scalar(SeededRandomness(f"web witness {i}")) for i in range(2)]
+
+
+def _fetch(web: WebElection) -> Any:
+    def fetch(url: str, body: bytes | None) -> bytes:
+        path = url.removeprefix("http://testserver")
+        if body is None:
+            r = web.client.get(path)
+        else:
+            r = web.client.post(path, content=body, headers={"content-type": "application/json"})
+        if r.status_code >= 400:
+            raise ProtocolError(f"{url}: HTTP {r.status_code}: {r.text}")
+        return r.content
+
+    return fetch
+
+
+def _key_file(tmp_path: Path, i: int) -> str:
+    path = tmp_path / f"witness-{i}.key"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "honestballot-witness-key",
+                "secret": SECRETS[i].hex(),
+                "public_key": base_mul(SECRETS[i]).hex(),
+            }
+        )
+    )
+    return str(path)
+
+
+def _create(web: WebElection, demo_ceremony: DemoCeremonies) -> str:
+    made = demo_ceremony(WITNESSED)
+    body = {
+        "manifest": manifest_to_json(made.manifest),
+        "election_key": encode_election_key(made.key),
+        "witnesses": [
+            {"name": "Observers' union", "key": base_mul(SECRETS[0]).hex()},
+            {"name": "Team B", "key": base_mul(SECRETS[1]).hex()},
+        ],
+        "witness_quorum": 2,
+    }
+    r = web.client.post(
+        "/api/organiser/elections",
+        content=json.dumps(body),
+        headers={**web.organiser_headers(), "content-type": "application/json"},
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["base_hash"])
+
+
+def _poll(web: WebElection, tmp_path: Path, fingerprint: str, i: int) -> int:
+    return run_witness(
+        "http://testserver",
+        WITNESSED,
+        fingerprint,
+        _key_file(tmp_path, i),
+        str(tmp_path / f"witness-{i}.state"),
+        interval=0,
+        once=True,
+        fetch=_fetch(web),
+    )
+
+
+def test_witnesses_over_http_and_a_receipt_waits_for_their_quorum(
+    web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    base_hash = _create(web, demo_ceremony)
+    services = web.services
+    rng = SeededRandomness("witnessed voter")
+    voter = generate_credential(rng)
+    services.elections.register_credential(WITNESSED, voter.public, "station-1")
+    services.elections.open(WITNESSED)
+    for i in (0, 1):
+        assert _poll(web, tmp_path, base_hash[:16], i) == 0
+
+    ctx = services.elections.context(WITNESSED)
+    ballot, _ = encrypt_ballot(ctx, voter, CHOICE, rng)
+    receipt = services.elections.cast(WITNESSED, json.dumps(ballot_to_json(ballot)))
+    tracking = receipt.tracking_hash
+    pending = web.client.get(f"/api/e/{WITNESSED}/ballots/{tracking}")
+    assert pending.status_code == 202 and pending.json()["status"] == "pending"
+    services.elections.publish_tree_head(WITNESSED)
+    assert _poll(web, tmp_path, base_hash[:16], 0) == 0
+    assert web.client.get(f"/api/e/{WITNESSED}/ballots/{tracking}").status_code == 202
+    assert _poll(web, tmp_path, base_hash[:16], 1) == 0
+    included = web.client.get(f"/api/e/{WITNESSED}/ballots/{tracking}")
+    assert included.status_code == 200, included.text
+    proof = included.json()
+    assert proof["tree_head"]["size"] > receipt.seq
+    assert {c["witness"] for c in proof["cosignatures"]} == {
+        base_mul(s).hex() for s in SECRETS
+    }
+    listing = web.client.get(f"/api/e/{WITNESSED}/tree-heads").json()
+    assert listing["witness_quorum"] == 2 and len(listing["witnesses"]) == 2
+    assert len(listing["cosignatures"]) == 4
+    witnessed = web.client.get(f"/api/e/{WITNESSED}/tree-heads/witnessed").json()
+    assert witnessed["tree_head"] == proof["tree_head"]
+
+    # the record an observer downloads verifies, pinned to the fingerprint
+    record = tmp_path / "record.jsonl"
+    record.write_bytes(web.client.get(f"/e/{WITNESSED}/record.jsonl").content)
+    _register()
+    ok = CliRunner().invoke(cli, ["verify", str(record), "--fingerprint", base_hash[:16],
+                                  "--workers", "1"])  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    said = " ".join(ok.output.split())  # the report wraps long lines
+    assert "PASS setup.fingerprint" in said and "co-signed by 2 of 2 witnesses" in said
+    wrong = "f" * 16 if not base_hash.startswith("f" * 16) else "0" * 16
+    bad = CliRunner().invoke(cli, ["verify", str(record), "--fingerprint", wrong,
+                                   "--workers", "1"])  # fmt: skip
+    assert bad.exit_code == 1 and "FAIL setup.fingerprint" in bad.output
+
+
+def test_a_witness_with_the_wrong_fingerprint_signs_nothing(
+    web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    base_hash = _create(web, demo_ceremony)
+    wrong = "0" * 16 if not base_hash.startswith("0" * 16) else "1" * 16
+    with pytest.raises(ProtocolError, match=r"setup\.fingerprint"):
+        _poll(web, tmp_path, wrong, 0)
+    assert web.services.elections.cosignatures(WITNESSED) == []
+    assert not (tmp_path / "witness-0.state").exists()
+
+
+def test_log_compare_finds_two_views_of_the_board(
+    web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    _create(web, demo_ceremony)
+    one = web.client.get(f"/api/e/{WITNESSED}/tree-heads").json()
+    (tmp_path / "mine.json").write_text(json.dumps(one))
+    _register()
+    mine = str(tmp_path / "mine.json")
+    same = CliRunner().invoke(cli, ["log", "compare", "--election", WITNESSED, mine, mine])
+    assert same.exit_code == 0, same.output
+    assert "no split view" in same.output
+
+    # what a dishonest server shows another observer: the same size, another root,
+    # signed with the board key
+    head = one["tree_heads"][-1]
+    secret = board_secret_of(web.database_url, WITNESSED)
+    other = sign_tree_head(
+        TreeHead(head["size"], bytes(32), head["timestamp_ms"]),
+        WITNESSED,
+        secret,
+        base_mul(secret),
+        SeededRandomness("forger"),
+    )
+    theirs = {**one, "tree_heads": [other.to_json()]}
+    (tmp_path / "theirs.json").write_text(json.dumps(theirs))
+    forged_unsigned = {**one, "tree_heads": [{**head, "root": "11" * 32}]}
+    (tmp_path / "junk.json").write_text(json.dumps(forged_unsigned))
+    found = CliRunner().invoke(
+        cli,
+        ["log", "compare", "--election", WITNESSED, str(tmp_path / "mine.json"),
+         str(tmp_path / "theirs.json"), str(tmp_path / "junk.json")],
+    )  # fmt: skip
+    assert found.exit_code == 3, found.output
+    assert f"SPLIT VIEW at size {head['size']}" in found.output
+    assert found.output.count("SPLIT VIEW") == 1  # the unsigned head is not evidence
+    assert "not counted" in found.output
