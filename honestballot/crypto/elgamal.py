@@ -53,6 +53,11 @@ def encrypt(public_key: Point, message: int, randomness: Scalar) -> Ciphertext:
     return Ciphertext(alpha, beta)
 
 
+def reencrypt(public_key: Point, ct: Ciphertext, randomness: Scalar) -> Ciphertext:
+    """``(alpha + r*G, beta + r*H)``: a fresh encryption of the same plaintext."""
+    return Ciphertext(ct.alpha + base_mul(randomness), ct.beta + public_key * randomness)
+
+
 def aggregate(ciphertexts: Iterable[Ciphertext]) -> Ciphertext:
     """The homomorphic sum of ciphertexts (the encryption of the sum of plaintexts)."""
     alpha = IDENTITY

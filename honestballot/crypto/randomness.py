@@ -30,6 +30,27 @@ def random_nonzero_scalar(rng: Randomness) -> Scalar:
             return s
 
 
+def random_below(rng: Randomness, bound: int) -> int:
+    """A uniform integer in ``[0, bound)``, by rejection sampling on 64-bit draws (no
+    modulo bias: draws at or above the largest multiple of ``bound`` are thrown away)."""
+    if not 0 < bound <= 1 << 64:
+        raise ValueError(f"bound must be in [1, 2^64], got {bound}")
+    limit = (1 << 64) - (1 << 64) % bound
+    while True:
+        x = int.from_bytes(rng.random_bytes(8), "big")
+        if x < limit:
+            return x % bound
+
+
+def random_permutation(rng: Randomness, n: int) -> tuple[int, ...]:
+    """A uniform permutation of ``range(n)`` (Fisher--Yates with :func:`random_below`)."""
+    items = list(range(n))
+    for i in range(n - 1, 0, -1):
+        j = random_below(rng, i + 1)
+        items[i], items[j] = items[j], items[i]
+    return tuple(items)
+
+
 class SeededRandomness:
     """A reproducible stream: SHAKE-256(seed || counter).  Never use for a real election."""
 
