@@ -17,7 +17,13 @@ and applies the events it is about to write.  What the service refuses on privat
 Order of phases::
 
     setup -> credential* -> [roll] -> open -> (credential | ballot [superseded])*
-          -> audit* -> close -> tally -> decryption-share* -> result
+          -> audit* -> close -> mix* -> tally -> decryption-share* -> result
+
+Mixes (protocol/mix.py): after the close, each contest counted by mixing is shuffled by
+trustees in turn, positions 1, 2, ... with no trustee twice per contest; the proofs and
+the trustees' signatures are checked by :func:`honestballot.protocol.mix.check_mix`, and
+the tally needs at least ``k`` mixers per such contest
+(:func:`honestballot.protocol.mix.check_chain_complete`).
 
 Re-voting: a ballot from a credential that already has a counted ballot must be
 followed immediately by a ``superseded`` event naming the old and the new tracking
@@ -44,7 +50,7 @@ the roll.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
@@ -117,6 +123,16 @@ class CloseEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class MixEvent:
+    """A trustee's shuffle of a mixed contest's rows (protocol/mix.py checks its proof
+    and signature; the board checks its place in the chain)."""
+
+    contest: str
+    position: int
+    trustee: int
+
+
+@dataclass(frozen=True, slots=True)
 class TallyEvent:
     pass
 
@@ -140,6 +156,7 @@ Event = (
     | SupersededEvent
     | AuditEvent
     | CloseEvent
+    | MixEvent
     | TallyEvent
     | DecryptionShareEvent
     | ResultEvent
@@ -154,6 +171,7 @@ _PHASES: dict[str, tuple[str, tuple[Phase, ...]]] = {
     "ballot": ("casting a ballot", (Phase.OPEN,)),
     "audit": ("auditing a ballot", (Phase.OPEN,)),
     "close": ("closing", (Phase.OPEN,)),
+    "mix": ("mixing a contest's ballots", (Phase.CLOSED,)),
     "tally": ("publishing the encrypted tally", (Phase.CLOSED,)),
     "decryption-share": ("publishing a decryption share", (Phase.TALLIED,)),
     "result": ("publishing the result", (Phase.TALLIED,)),
@@ -168,6 +186,7 @@ _KIND: dict[type, str] = {
     SupersededEvent: "superseded",
     AuditEvent: "audit",
     CloseEvent: "close",
+    MixEvent: "mix",
     TallyEvent: "tally",
     DecryptionShareEvent: "decryption-share",
     ResultEvent: "result",
@@ -212,6 +231,10 @@ class BoardView(Protocol):
         ...
 
     def registered(self, credential: Point) -> Registered | None: ...
+
+    def mixers(self, contest: str) -> Sequence[int]:
+        """The trustees who mixed ``contest`` so far, by position."""
+        ...
 
     def active_in(self, unit: str) -> int:
         """Credentials registered in ``unit`` and not replaced."""
@@ -378,6 +401,18 @@ def check_close(view: BoardView, ev: CloseEvent) -> None:
         raise ProtocolError("the audits before the close do not carry the close's time")
 
 
+def check_mix_place(view: BoardView, ev: MixEvent) -> None:
+    check_phase(view, "mix")
+    earlier = view.mixers(ev.contest)
+    if ev.position != len(earlier) + 1:
+        raise ProtocolError(
+            f"contest {ev.contest!r}: the next mix is at position {len(earlier) + 1}, "
+            f"not {ev.position}"
+        )
+    if ev.trustee in earlier:
+        raise ProtocolError(f"trustee {ev.trustee} has already mixed contest {ev.contest!r}")
+
+
 def check_share(view: BoardView, ev: DecryptionShareEvent) -> None:
     check_phase(view, "decryption-share")
     if view.has_share(ev.trustee):
@@ -401,6 +436,8 @@ def check_event(view: BoardView, event: Event) -> None:
             check_audit(view, event)
         case CloseEvent():
             check_close(view, event)
+        case MixEvent():
+            check_mix_place(view, event)
         case DecryptionShareEvent():
             check_share(view, event)
         case _:
@@ -444,6 +481,8 @@ class BoardRules:
     cast_alphas: set[bytes] = field(default_factory=set)
     superseded: dict[bytes, bytes] = field(default_factory=dict)
     share_trustees: set[int] = field(default_factory=set)
+    #: contest -> the trustees who mixed it, by position
+    mix_chains: dict[str, list[int]] = field(default_factory=dict)
     ballots_cast: int = 0
     audits: int = 0
     pending_supersede: tuple[bytes, bytes] | None = None
@@ -472,6 +511,9 @@ class BoardRules:
 
     def has_share(self, trustee: int) -> bool:
         return trustee in self.share_trustees
+
+    def mixers(self, contest: str) -> Sequence[int]:
+        return self.mix_chains.get(contest, [])
 
     # -- extending it ----------------------------------------------------------------------
 
@@ -513,6 +555,8 @@ class BoardRules:
                 self.audit_block = (event.tracking_hash, event.time_ms)
             case CloseEvent():
                 self.audit_block = None
+            case MixEvent():
+                self.mix_chains.setdefault(event.contest, []).append(event.trustee)
             case DecryptionShareEvent():
                 self.share_trustees.add(event.trustee)
             case _:

@@ -38,6 +38,8 @@ def manifest_hash(m: Manifest) -> bytes:
             c.max_selections,
             int(c.against_all),
             tuple((o.id, _label(o.label), int(o.exclusive)) for o in c.options),
+            # a seventh part only for a mixed contest (docs/record-format.md §4)
+            *((c.count,) if c.count != "sum" else ()),
         )
         for c in m.contests
     ]

@@ -34,6 +34,8 @@ RESERVED_IDS: Final = frozenset({AGAINST_ALL, BLANK})
 MAX_CONTESTS: Final = 50
 MAX_OPTIONS: Final = 200
 MAX_UNITS: Final = 100_000
+#: how a contest is counted (see :class:`Contest`)
+COUNT_METHODS: Final = ("sum", "mix")
 #: every integer of a record stays within ±(2^53 - 1) (docs/record-format.md §1)
 MAX_MIN_UNIT_SIZE: Final = (1 << 53) - 1
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
@@ -71,6 +73,9 @@ class Contest:
     min_selections: int
     max_selections: int
     against_all: bool
+    #: "sum": counted by a homomorphic sum (per unit); "mix": by the trustees' mix chain
+    #: and the decryption of each shuffled ballot (protocol/mix.py; election-wide only)
+    count: str = "sum"
 
     @property
     def options(self) -> tuple[Option, ...]:
@@ -188,6 +193,10 @@ def validate_manifest(m: Manifest) -> None:
                 )
             if o.exclusive:
                 raise RecordFormatError(f"contest {c.id}: candidates cannot be exclusive")
+        if c.count not in COUNT_METHODS:
+            raise RecordFormatError(
+                f"contest {c.id}: count is one of {', '.join(COUNT_METHODS)}, not {c.count!r}"
+            )
         if not 0 <= c.min_selections <= c.max_selections:
             raise RecordFormatError(f"contest {c.id}: need 0 <= min_selections <= max_selections")
         if not 1 <= c.max_selections <= len(c.candidates):

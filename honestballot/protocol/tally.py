@@ -9,12 +9,14 @@ out give the units held back, the units held back must together hold no ballot o
 least ``min_unit_size``; when they hold fewer, the smallest unit that would be broken out
 is held back too (complementary suppression, :func:`units_broken_out`).
 
-Entry ids: ``contest/option`` for totals, ``contest/option@unit`` per unit.
+Entry ids: ``contest/option`` for totals, ``contest/option@unit`` per unit, and for a
+contest counted by mixing (protocol/mix.py) ``contest#row/option`` for every ciphertext of
+the last mix's rows, which replace that contest's sums.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from honestballot.crypto.elgamal import ZERO_CIPHERTEXT, Ciphertext
@@ -22,6 +24,7 @@ from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot import EncryptedBallot
 from honestballot.protocol.decryption import EncryptedTally, TallyEntry
 from honestballot.protocol.manifest import Manifest
+from honestballot.protocol.mix import Rows, mixed_contests, mixed_entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +55,13 @@ def units_broken_out(counted_per_unit: Sequence[tuple[str, int]], min_unit_size:
 
 
 def compute_tally(
-    manifest: Manifest, election_hash: bytes, counted: Iterable[tuple[str, EncryptedBallot]]
+    manifest: Manifest,
+    election_hash: bytes,
+    counted: Iterable[tuple[str, EncryptedBallot]],
+    mixed: Mapping[str, Rows] | None = None,
 ) -> CountedTally:
-    """Sum the counted ballots, given as ``(unit id, ballot)`` pairs."""
+    """Sum the counted ballots, given as ``(unit id, ballot)`` pairs; a contest counted by
+    mixing gets, instead of sums, the last mix's rows (``mixed``: contest id -> rows)."""
     slots = [(c.id, o.id) for c in manifest.contests for o in c.options]
     per_unit: dict[str, list[Ciphertext]] = {
         u.id: [ZERO_CIPHERTEXT] * len(slots) for u in manifest.units
@@ -74,7 +81,12 @@ def compute_tally(
     totals = [ZERO_CIPHERTEXT] * len(slots)
     for sums in per_unit.values():
         totals = [t + s for t, s in zip(totals, sums, strict=True)]
-    entries = [TallyEntry(entry_id(c, o), ct) for (c, o), ct in zip(slots, totals, strict=True)]
+    summed = {c.id for c in manifest.contests if c.count == "sum"}
+    entries = [
+        TallyEntry(entry_id(c, o), ct)
+        for (c, o), ct in zip(slots, totals, strict=True)
+        if c in summed
+    ]
     counted_per_unit = tuple((u.id, counts[u.id]) for u in manifest.units)
     broken_out = units_broken_out(counted_per_unit, manifest.min_unit_size)
     for u in manifest.units:
@@ -82,5 +94,16 @@ def compute_tally(
             entries += [
                 TallyEntry(entry_id(c, o, u.id), ct)
                 for (c, o), ct in zip(slots, per_unit[u.id], strict=True)
+                if c in summed
             ]
+    for contest in mixed_contests(manifest):
+        rows = (mixed or {}).get(contest.id)
+        if rows is None:
+            raise ProtocolError(f"contest {contest.id!r} is counted by mixing: it needs its mixes")
+        if len(rows) != sum(counts.values()):
+            raise ProtocolError(
+                f"contest {contest.id!r}: the mixes hold {len(rows)} rows for "
+                f"{sum(counts.values())} counted ballots"
+            )
+        entries += mixed_entries(contest, rows)
     return CountedTally(EncryptedTally(election_hash, tuple(entries)), counted_per_unit)

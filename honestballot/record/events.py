@@ -41,6 +41,7 @@ EVENT_KINDS: Final = (
     "superseded",
     "audit",
     "close",
+    "mix",
     "tally",
     "decryption-share",
     "result",
@@ -206,6 +207,17 @@ def board_event(line: EventLine, path: str) -> board.Event:
         case "close":
             Reader(b, p).done()
             return board.CloseEvent(line.time_ms)
+        case "mix":
+            r = Reader(b, p)
+            mix = board.MixEvent(
+                r.text("contest", max_len=64),
+                r.integer("position", minimum=1, maximum=1000),
+                r.integer("trustee", minimum=1, maximum=1000),
+            )
+            for key in ("rows", "proof", "signature"):  # checked by protocol/mix.check_mix
+                r.raw(key)
+            r.done()
+            return mix
         case "tally":
             r = Reader(b, p)
             r.raw("tally")
@@ -221,6 +233,8 @@ def board_event(line: EventLine, path: str) -> board.Event:
             r = Reader(b, p)
             for key in ("counts", "trustees", "rejected_shares"):
                 r.raw(key)
+            if r.has("mixed"):
+                r.raw("mixed")
             r.done()
             return board.ResultEvent()
     raise RecordFormatError(f"{p}: unknown event kind {line.kind!r}")

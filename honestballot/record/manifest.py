@@ -49,6 +49,9 @@ def manifest_to_json(m: Manifest) -> JsonObject:
                 "max_selections": c.max_selections,
                 "against_all": c.against_all,
                 "options": [{"id": o.id, "label": label_to_json(o.label)} for o in c.candidates],
+                # only a mixed contest says how it is counted: a manifest without mixed
+                # contests reads, writes and hashes as before the mix chain existed
+                **({"count": c.count} if c.count != "sum" else {}),
             }
             for c in m.contests
         ],
@@ -73,6 +76,7 @@ def _contest(value: Any, path: str) -> Contest:
         min_selections=r.integer("min_selections", minimum=0),
         max_selections=r.integer("max_selections", minimum=0),
         against_all=r.boolean("against_all"),
+        count=r.text("count", max_len=16) if r.has("count") else "sum",
     )
     r.done()
     return c

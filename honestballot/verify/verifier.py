@@ -44,6 +44,13 @@ from honestballot.protocol.decryption import (
 )
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.mix import (
+    Mix,
+    check_chain_complete,
+    check_mix,
+    contest_rows,
+    mixed_result,
+)
 from honestballot.protocol.tally import compute_tally, entry_id, units_broken_out
 from honestballot.protocol.witnesses import BoardKeys, check_quorum, check_roll_signature
 from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
@@ -56,6 +63,7 @@ from honestballot.record.events import (
     event_from_json,
     tree_head_from_json,
 )
+from honestballot.record.mix import mix_from_json
 from honestballot.record.setup import context_from_setup
 from honestballot.record.trustee import (
     decode_decryption_share,
@@ -538,7 +546,19 @@ def _check_tally_and_result(
         for cred, th in rules.latest_ballot.items()
         if th in by_tracking
     ]
-    recomputed = compute_tally(ctx.manifest, ctx.base_hash, counted)
+    counted.sort(key=lambda item: item[1].tracking_hash())
+    chains = _check_mixes(ctx, key, by_kind, [b for _, b in counted], report)
+    try:
+        check_chain_complete(ctx.manifest, key.threshold, chains)
+        recomputed = compute_tally(
+            ctx.manifest,
+            ctx.base_hash,
+            counted,
+            {contest: chain[-1].rows for contest, chain in chains.items() if chain},
+        )
+    except HonestBallotError as exc:
+        report.fail("tally.aggregation", f"the tally cannot stand: {exc}")
+        return
     if recomputed.tally != published:
         diff = _tally_difference(recomputed.tally.to_object(), published.to_object())
         report.fail("tally.aggregation", f"the published encrypted tally differs: {diff}")
@@ -550,7 +570,52 @@ def _check_tally_and_result(
             f"encrypted tally recomputed from {recomputed.ballots_counted} counted ballots",
         )
     _check_units_broken_out(ctx, published, published_counts, report)
-    _check_shares_and_result(key, published, by_kind, recomputed.ballots_counted, report)
+    _check_shares_and_result(ctx, key, published, by_kind, recomputed.ballots_counted, report)
+
+
+def _check_mixes(
+    ctx: ElectionContext,
+    key: ElectionKey,
+    by_kind: dict[str, list[EventLine]],
+    counted: list[EncryptedBallot],
+    report: Report,
+) -> dict[str, list[Mix]]:
+    """Every mix on the board: its place, its trustee's signature and its proof of
+    shuffle of the previous rows (the first of the counted ballots' ciphertexts, in
+    tracking-hash order).  Returns the chains whose every mix checks out."""
+    mixes = by_kind.get("mix", [])
+    chains: dict[str, list[Mix]] = {}
+    problems: list[str] = []
+    for ev in mixes:
+        try:
+            mix = mix_from_json(ev.body, f"event {ev.seq}")
+            chain = chains.setdefault(mix.contest, [])
+            previous = chain[-1].rows if chain else contest_rows(ctx.manifest, mix.contest, counted)
+            check_mix(
+                ctx.manifest,
+                ctx.base_hash,
+                ctx.public_key,
+                key.verification_keys,
+                previous,
+                [m.trustee for m in chain],
+                mix,
+            )
+            chain.append(mix)
+        except HonestBallotError as exc:
+            problems.append(f"event {ev.seq}: {exc}")
+    mixed = [c.id for c in ctx.manifest.contests if c.count == "mix"]
+    if problems:
+        report.fail("mix.proofs", "; ".join(problems))
+    elif mixed:
+        report.ok(
+            "mix.proofs",
+            "; ".join(
+                f"contest {c}: {len(chains.get(c, []))} mixes by trustees "
+                f"{[m.trustee for m in chains.get(c, [])]}, every proof of shuffle verified"
+                for c in mixed
+            ),
+        )
+    return chains
 
 
 def _check_units_broken_out(
@@ -565,8 +630,11 @@ def _check_units_broken_out(
     and none it breaks out is held back."""
     allowed = units_broken_out(counts, ctx.manifest.min_unit_size)
     shown = {e.id.split("@", 1)[1] for e in published.entries if "@" in e.id}
-    slots = [entry_id(c.id, o.id) for c in ctx.manifest.contests for o in c.options]
+    slots = [
+        entry_id(c.id, o.id) for c in ctx.manifest.contests if c.count == "sum" for o in c.options
+    ]
     expected = slots + [f"{s}@{u.id}" for u in ctx.manifest.units if u.id in allowed for s in slots]
+    expected += [e.id for e in published.entries if "#" in e.id]  # mixed rows come last
     problems = []
     extra = [
         e.id for e in published.entries if "@" in e.id and e.id.split("@", 1)[1] not in allowed
@@ -584,7 +652,8 @@ def _check_units_broken_out(
         )
     if not problems and [e.id for e in published.entries] != expected:
         problems.append(
-            "the tally's entries are not the totals then each unit broken out, in order"
+            "the tally's entries are not the totals then each unit broken out, in order "
+            "(then the mixed contests' rows)"
         )
     if problems:
         report.fail("tally.min-unit-size", "; ".join(problems))
@@ -634,6 +703,7 @@ def _tally_difference(a: dict[str, Any], b: dict[str, Any]) -> str:
 
 
 def _check_shares_and_result(
+    ctx: ElectionContext,
     key: ElectionKey,
     tally: Any,
     by_kind: dict[str, list[EventLine]],
@@ -665,7 +735,9 @@ def _check_shares_and_result(
         published_list = result.items("counts", _count_item)
         published_trustees = result.items("trustees", _trustee_index)
         published_rejected = result.items("rejected_shares", _rejected_share)
+        published_mixed = result.raw("mixed") if result.has("mixed") else None
         result.done()
+        expected_mixed = mixed_result(ctx.manifest, ballots_counted, recomputed).get("mixed")
     except (HonestBallotError, KeyError, TypeError) as exc:
         report.fail("result.counts", f"the result cannot be recomputed: {exc}")
         return
@@ -689,6 +761,8 @@ def _check_shares_and_result(
     expected_rejected = [{"trustee": r.trustee, "reason": r.reason} for r in decrypted.rejected]
     if published_rejected != expected_rejected:
         problems.append("the result's rejected shares differ from the shares on the board")
+    if published_mixed != expected_mixed:
+        problems.append("the mixed contests' counts differ from their decrypted rows")
     if problems:
         report.fail("result.counts", "; ".join(problems))
     else:

@@ -35,6 +35,7 @@ from honestballot.protocol.board import (
     CloseEvent,
     CredentialEvent,
     DecryptionShareEvent,
+    MixEvent,
     OpenEvent,
     Phase,
     ResultEvent,
@@ -54,6 +55,14 @@ from honestballot.protocol.decryption import (
 from honestballot.protocol.dkg_verify import ElectionKey, verify_election_key
 from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.manifest import Manifest
+from honestballot.protocol.mix import (
+    Mix,
+    Rows,
+    check_chain_complete,
+    check_mix,
+    contest_rows,
+    mixed_result,
+)
 from honestballot.protocol.tally import compute_tally
 from honestballot.protocol.witnesses import BoardKeys, Witness, check_roll_signature
 from honestballot.record.ballot import (
@@ -69,6 +78,7 @@ from honestballot.record.events import (
     EventLine,
 )
 from honestballot.record.manifest import manifest_to_json
+from honestballot.record.mix import mix_from_json, mix_to_json
 from honestballot.record.setup import context_from_setup
 from honestballot.record.trustee import (
     decode_decryption_share,
@@ -681,15 +691,77 @@ class ElectionService(BoardLog):
 
     # -- tally -----------------------------------------------------------------------------
 
-    def tally(self, election_id: str) -> EncryptedTally:
-        """Sum the counted ballots and publish the encrypted tally (after close)."""
-        ctx = self.context(election_id)
-        check_phase(BoardRules(phase=Phase(self.phase(election_id))), "tally")
-        counted = (
+    # -- the mix chain (protocol/mix.py) ---------------------------------------------------
+
+    def _counted(self, election_id: str) -> list[tuple[str, EncryptedBallot]]:
+        """(unit, ballot) of every counted ballot, by increasing tracking hash."""
+        counted = [
             (unit, ballot_from_json(parse_json(line, limit=1 << 24)["body"]["ballot"]))
             for unit, line in self.store.counted_ballots(election_id)
+        ]
+        counted.sort(key=lambda item: item[1].tracking_hash())
+        return counted
+
+    def mixes(self, election_id: str) -> dict[str, list[Mix]]:
+        """contest -> the mixes on the board, by position."""
+        chains: dict[str, list[Mix]] = {}
+        for ev in self.store.iter_events(election_id, kinds=("mix",)):
+            mix = mix_from_json(parse_json(ev.line, limit=1 << 30)["body"], f"event {ev.seq}")
+            chains.setdefault(mix.contest, []).append(mix)
+        return chains
+
+    def mix_input(self, election_id: str, contest_id: str) -> Rows:
+        """The rows the next mix of ``contest_id`` shuffles: the last mix's output, or the
+        counted ballots' ciphertexts for the first mix."""
+        chain = self.mixes(election_id).get(contest_id, [])
+        if chain:
+            return chain[-1].rows
+        manifest = self.context(election_id).manifest
+        return contest_rows(manifest, contest_id, (b for _, b in self._counted(election_id)))
+
+    def submit_mix(self, election_id: str, mix_json: bytes | str) -> Mix:
+        """Accept a trustee's mix only if it is the contest's next and its proof of shuffle
+        and the trustee's signature verify (checked before the lock; its place in the
+        chain is checked again under it)."""
+        ctx, key = self.context(election_id), self.election_key(election_id)
+        check_phase(BoardRules(phase=Phase(self.phase(election_id))), "mix")
+        mix = mix_from_json(parse_json(mix_json, limit=1 << 30), "mix")
+        chain = self.mixes(election_id).get(mix.contest, [])
+        ctx.manifest.contest(mix.contest)  # an unknown contest is named before the input
+        previous = self.mix_input(election_id, mix.contest)
+        check_mix(
+            ctx.manifest,
+            ctx.base_hash,
+            ctx.public_key,
+            key.verification_keys,
+            previous,
+            [m.trustee for m in chain],
+            mix,
         )
-        result = compute_tally(ctx.manifest, ctx.base_hash, counted)
+        with self.store.transaction(election_id) as conn:
+            board, _ = self._board(conn, election_id)
+            board.mix_chains = {
+                c: [m.trustee for m in ms] for c, ms in self.mixes(election_id).items()
+            }
+            board.apply(MixEvent(mix.contest, mix.position, mix.trustee))
+            self._append(conn, election_id, "mix", mix_to_json(mix))
+        self.publish_tree_head(election_id)
+        return mix
+
+    def tally(self, election_id: str) -> EncryptedTally:
+        """Sum the counted ballots and publish the encrypted tally (after close); a
+        contest counted by mixing contributes the rows of its last mix, which at least k
+        distinct trustees must have made."""
+        ctx = self.context(election_id)
+        check_phase(BoardRules(phase=Phase(self.phase(election_id))), "tally")
+        chains = self.mixes(election_id)
+        check_chain_complete(ctx.manifest, self.election_key(election_id).threshold, chains)
+        result = compute_tally(
+            ctx.manifest,
+            ctx.base_hash,
+            self._counted(election_id),
+            {contest: chain[-1].rows for contest, chain in chains.items()},
+        )
         body = {
             "tally": result.tally.to_object(),
             "counted_per_unit": [{"unit": u, "ballots": n} for u, n in result.counted_per_unit],
@@ -733,10 +805,13 @@ class ElectionService(BoardLog):
             for ev in self.store.iter_events(election_id, kinds=("decryption-share",))
         ]
         decrypted = combine_valid_shares(key, tally, shares)
-        table = DiscreteLogTable(max(1, sum(n for _, n in counts_per_unit)))
+        ballots = sum(n for _, n in counts_per_unit)
+        table = DiscreteLogTable(max(1, ballots))
         counts = {e.id: table.solve(e.plaintext) for e in decrypted.entries}
+        manifest = self.context(election_id).manifest
         body = {
             "counts": [{"id": i, "count": c} for i, c in counts.items()],
+            **mixed_result(manifest, ballots, counts),
             "trustees": list(decrypted.trustees),
             "rejected_shares": [
                 {"trustee": t, "reason": r}

@@ -67,11 +67,20 @@ class ResultViews:
         totals: list[dict[str, Any]] = []
         by_unit: dict[str, list[dict[str, Any]]] = {}
         for item in result["counts"]:
+            if "#" in str(item["id"]):
+                continue  # one ciphertext of a mixed ballot: its contest's totals are below
             entry, _, unit = str(item["id"]).partition("@")
             if unit:
                 by_unit.setdefault(unit, []).append({"id": entry, "count": int(item["count"])})
             else:
                 totals.append({"id": entry, "count": int(item["count"])})
+        for mixed in result.get("mixed", []):
+            totals += [{"id": str(c["id"]), "count": int(c["count"])} for c in mixed["counts"]]
+        order = {
+            f"{c.id}/{o.id}": i
+            for i, (c, o) in enumerate((c, o) for c in manifest.contests for o in c.options)
+        }
+        totals.sort(key=lambda t: order.get(t["id"], len(order)))
         counted = [
             {"unit": c["unit"], "ballots": int(c["ballots"])} for c in tally["counted_per_unit"]
         ]

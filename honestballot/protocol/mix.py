@@ -1,0 +1,241 @@
+"""The mix chain: trustees shuffle a contest's ballots in turn, and the tally decrypts
+the last shuffle's rows instead of a homomorphic sum.
+
+A contest whose manifest says ``"count": "mix"`` is counted this way.  After the close,
+its **input** is one row per counted ballot -- the ballot's ciphertexts for that contest,
+one per option in ballot order -- with the rows in increasing order of the ballots'
+tracking hashes (:func:`contest_rows`).  Trustee ``t`` mixes at position ``p`` (1, 2, ...):
+it shuffles the previous position's output (the input for ``p = 1``) with
+:func:`honestballot.crypto.shuffle.shuffle`, proves it under the context
+``(base_hash, contest id, p, t)``, and signs the mix with its verification key ``X_t``
+(Schnorr, tag ``mix/signature``, context ``(base_hash, X_t)``, message
+:func:`mix_digest`), so that nobody else -- the operator included -- can post a mix in a
+trustee's name.  Each trustee mixes a contest at most once.
+
+**At least ``k`` distinct trustees must mix each such contest, or the tally stops**
+(:func:`check_chain_complete`): one honest mixer is what unlinks ballots from their
+voters, and ``k`` of ``n`` is the trust the election already places in its trustees.
+The tally then holds, instead of the contest's sums, one entry per ciphertext of the
+last output (:func:`mixed_entries`); the trustees decrypt them with the same threshold
+decryption as any tally entry, and each decrypted row must be an admissible selection
+(:func:`count_rows`), which every ballot's proofs guarantee for honest rows.  A mixed
+contest is counted for the whole election only: mixing removes the units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from honestballot.crypto.elgamal import Ciphertext
+from honestballot.crypto.group import Point, Scalar, base_mul
+from honestballot.crypto.hashing import Part, hash_bytes
+from honestballot.crypto.randomness import Randomness
+from honestballot.crypto.schnorr import SchnorrProof, sign, verify_signature
+from honestballot.crypto.shuffle import ShuffleProof, prove_shuffle, shuffle, verify_shuffle
+from honestballot.errors import ProtocolError
+from honestballot.protocol.ballot import EncryptedBallot
+from honestballot.protocol.decryption import TallyEntry
+from honestballot.protocol.manifest import Contest, InvalidSelection, Manifest
+
+MIX_SIGNATURE_TAG: Final = "mix/signature"
+MIX_DIGEST_TAG: Final = "mix/digest"
+
+Rows = tuple[tuple[Ciphertext, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mix:
+    """One trustee's shuffle of one contest's rows, as the board holds it."""
+
+    contest: str
+    position: int
+    trustee: int
+    rows: Rows
+    proof: ShuffleProof
+    signature: SchnorrProof
+
+
+def contest_rows(manifest: Manifest, contest_id: str, counted: Iterable[EncryptedBallot]) -> Rows:
+    """The mix chain's input for a contest: the contest's ciphertexts of each counted
+    ballot, ``counted`` being given in increasing order of tracking hash."""
+    contest = manifest.contest(contest_id)  # an unknown contest is named
+    index = manifest.contests.index(contest)
+    return tuple(tuple(ballot.contests[index].ciphertexts) for ballot in counted)
+
+
+def mix_context(base_hash: bytes, contest_id: str, position: int, trustee: int) -> tuple[Part, ...]:
+    """What a mix's proof of shuffle is bound to (its bases are derived from it too)."""
+    return (base_hash, "mix", contest_id, position, trustee)
+
+
+def _rows_part(rows: Rows) -> Part:
+    return [[(ct.alpha, ct.beta) for ct in row] for row in rows]
+
+
+def _proof_part(p: ShuffleProof) -> Part:
+    return [
+        list(p.permutation_commitment),
+        list(p.chain),
+        p.challenge,
+        p.s1,
+        p.s2,
+        p.s3,
+        list(p.s4),
+        list(p.s_hat),
+        list(p.s_prime),
+    ]
+
+
+def mix_digest(base_hash: bytes, mix: Mix) -> bytes:
+    """What the trustee signs: the contest, position, trustee, output rows and proof."""
+    return hash_bytes(
+        MIX_DIGEST_TAG,
+        base_hash,
+        mix.contest,
+        mix.position,
+        mix.trustee,
+        _rows_part(mix.rows),
+        _proof_part(mix.proof),
+    )
+
+
+def make_mix(
+    manifest: Manifest,
+    base_hash: bytes,
+    public_key: Point,
+    contest_id: str,
+    position: int,
+    trustee: int,
+    previous: Rows,
+    key_share: Scalar,
+    rng: Randomness,
+) -> Mix:
+    """A trustee's mix: shuffle ``previous``, prove it, sign it with the key share."""
+    if manifest.contest(contest_id).count != "mix":
+        raise ProtocolError(f"contest {contest_id!r} is not counted by mixing")
+    if not previous:
+        raise ProtocolError(f"contest {contest_id!r}: there are no counted ballots to mix")
+    rows, witness = shuffle(public_key, previous, rng)
+    context = mix_context(base_hash, contest_id, position, trustee)
+    proof = prove_shuffle(context, public_key, previous, rows, witness, rng)
+    unsigned = Mix(contest_id, position, trustee, rows, proof, SchnorrProof(Scalar(0), Scalar(0)))
+    signature = sign(
+        MIX_SIGNATURE_TAG,
+        (base_hash, base_mul(key_share)),
+        mix_digest(base_hash, unsigned),
+        key_share,
+        rng,
+    )
+    return Mix(contest_id, position, trustee, rows, proof, signature)
+
+
+def mixed_contests(manifest: Manifest) -> tuple[Contest, ...]:
+    return tuple(c for c in manifest.contests if c.count == "mix")
+
+
+def check_mix(
+    manifest: Manifest,
+    base_hash: bytes,
+    public_key: Point,
+    verification_keys: Sequence[Point],
+    previous: Rows,
+    earlier: Sequence[int],
+    mix: Mix,
+) -> None:
+    """Raise unless ``mix`` may come next in its contest's chain: a mixed contest, the
+    next position, a trustee of the election that has not mixed this contest, rows of the
+    input's shape, a proof of shuffle of ``previous`` and the trustee's signature on
+    :func:`mix_digest`.  ``earlier``: the trustees who mixed the contest, by position."""
+    contest = manifest.contest(mix.contest)
+    if contest.count != "mix":
+        raise ProtocolError(f"contest {mix.contest!r} is not counted by mixing")
+    if mix.position != len(earlier) + 1:
+        raise ProtocolError(
+            f"contest {mix.contest!r}: the next mix is at position {len(earlier) + 1}, "
+            f"not {mix.position}"
+        )
+    if not 1 <= mix.trustee <= len(verification_keys):
+        raise ProtocolError(f"trustee {mix.trustee} is not a trustee of this election")
+    if mix.trustee in earlier:
+        raise ProtocolError(f"trustee {mix.trustee} has already mixed contest {mix.contest!r}")
+    if not previous:
+        raise ProtocolError(f"contest {mix.contest!r}: there are no counted ballots to mix")
+    if len(mix.rows) != len(previous) or any(len(r) != len(previous[0]) for r in mix.rows):
+        raise ProtocolError(
+            f"contest {mix.contest!r}: a mix must output {len(previous)} rows of "
+            f"{len(previous[0])} ciphertexts"
+        )
+    what = f"mix {mix.position} of contest {mix.contest!r} by trustee {mix.trustee}"
+    key = verification_keys[mix.trustee - 1]
+    digest = mix_digest(base_hash, mix)
+    verify_signature(MIX_SIGNATURE_TAG, (base_hash, key), digest, key, mix.signature, what)
+    context = mix_context(base_hash, mix.contest, mix.position, mix.trustee)
+    verify_shuffle(context, public_key, previous, mix.rows, mix.proof)
+
+
+def check_chain_complete(
+    manifest: Manifest, threshold: int, chains: Mapping[str, Sequence[Mix]]
+) -> None:
+    """The tally may go ahead only when every mixed contest was mixed by at least
+    ``threshold`` distinct trustees."""
+    for contest in mixed_contests(manifest):
+        mixers = {m.trustee for m in chains.get(contest.id, ())}
+        if len(mixers) < threshold:
+            raise ProtocolError(
+                f"contest {contest.id!r} was mixed by {len(mixers)} trustee(s); at least "
+                f"{threshold} must mix it before the tally"
+            )
+
+
+def row_entry_id(contest_id: str, row: int, option_id: str) -> str:
+    return f"{contest_id}#{row}/{option_id}"
+
+
+def mixed_entries(contest: Contest, rows: Rows) -> list[TallyEntry]:
+    """The tally entries of a mixed contest: every ciphertext of the last mix's rows."""
+    return [
+        TallyEntry(row_entry_id(contest.id, i, option.id), ct)
+        for i, row in enumerate(rows)
+        for option, ct in zip(contest.options, row, strict=True)
+    ]
+
+
+def count_rows(
+    contest: Contest, rows: int, plaintexts: Mapping[str, int]
+) -> tuple[dict[str, int], list[list[int]]]:
+    """The contest's counts per option and its decrypted rows, from the decrypted tally
+    entries; raise if a row is not an admissible selection (which a sound chain of
+    shuffles of proven ballots never yields)."""
+    counts = dict.fromkeys((o.id for o in contest.options), 0)
+    decoded: list[list[int]] = []
+    for i in range(rows):
+        row = [plaintexts[row_entry_id(contest.id, i, o.id)] for o in contest.options]
+        if any(v not in (0, 1) for v in row):
+            raise ProtocolError(f"contest {contest.id!r}: mixed row {i} is not 0/1 selections")
+        chosen = frozenset(o.id for o, v in zip(contest.options, row, strict=True) if v)
+        try:
+            contest.check_selection(chosen)
+        except InvalidSelection as exc:
+            raise ProtocolError(f"mixed row {i}: {exc}") from None
+        for option_id in chosen:
+            counts[option_id] += 1
+        decoded.append(row)
+    return counts, decoded
+
+
+def mixed_result(manifest: Manifest, rows: int, plaintexts: Mapping[str, int]) -> dict[str, Any]:
+    """The result's ``mixed`` member: each mixed contest's counts per option, from the
+    decrypted rows (none: an empty object, so a result without mixed contests is as
+    before)."""
+    mixed = []
+    for contest in mixed_contests(manifest):
+        counts, _ = count_rows(contest, rows, plaintexts)
+        mixed.append(
+            {
+                "contest": contest.id,
+                "counts": [{"id": f"{contest.id}/{o}", "count": n} for o, n in counts.items()],
+            }
+        )
+    return {"mixed": mixed} if mixed else {}
