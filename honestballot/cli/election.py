@@ -1,8 +1,9 @@
 """Organiser commands: ``honestballot election ...``.
 
 The organiser creates the election from a manifest and the trustees' finished
-key ceremony, registers voters' public credentials, opens, closes, tallies,
-publishes decryption shares the trustees hand in, and publishes the result.
+key ceremony, registers voters' public credentials, opens, closes, publishes the mixes
+the trustees hand in (contests counted by mixing), tallies, publishes decryption shares
+the trustees hand in, and publishes the result.
 None of these commands can see a vote or a credential's secret.
 
 ``activity`` and ``roll-audit`` are the operator's: whoever holds the database writes the
@@ -68,7 +69,7 @@ def manifest_hash_command(manifest: str) -> None:
     type=int,
     default=None,
     help="How many witnesses must co-sign a tree head before voters and the record rely on "
-    "it (default: all of them).",
+    "it: more than half of them (default: the smallest majority).",
 )
 @click.option(
     "--organiser-key",
@@ -185,6 +186,23 @@ def add_share(election_id: str, share: str, database: str) -> None:
     """Publish a trustee's decryption share after checking every proof in it."""
     s = open_service(database).submit_decryption_share(election_id, read_bytes(share))
     click.echo(f"decryption share of trustee {s.trustee} verified and published")
+
+
+@election_group.command("add-mix")
+@click.argument("election_id")
+@click.argument("mix", type=click.Path(exists=True, dir_okay=False))
+@database_option
+def add_mix(election_id: str, mix: str, database: str) -> None:
+    """Publish a trustee's mix of a contest counted by mixing (from 'honestballot trustee
+    mix') after checking its place in the chain, its proof of shuffle and the trustee's
+    signature."""
+    service = open_service(database)
+    m = service.submit_mix(election_id, read_bytes(mix))
+    threshold = service.election_key(election_id).threshold
+    click.echo(
+        f"mix {m.position} of contest {m.contest!r} by trustee {m.trustee} verified and "
+        f"published; the tally needs mixes by at least {threshold} distinct trustees"
+    )
 
 
 @election_group.command("result")

@@ -58,9 +58,29 @@ def print_report(report: Report, console: Console) -> None:
     "of the base hash, as the ballot page and the organiser show it): the record must be "
     "that election, under that board key and those witnesses.",
 )
-def verify_command(record: str, workers: int | None, fingerprint: str | None) -> None:
+@click.option(
+    "--without-witness-quorum",
+    is_flag=True,
+    help="Accept a final tree head the witnesses' quorum has not co-signed (only when the "
+    "witnesses stopped co-signing: nothing outside the server then vouches for the end of "
+    "the board, and the report says so).",
+)
+def verify_command(
+    record: str, workers: int | None, fingerprint: str | None, without_witness_quorum: bool
+) -> None:
     """Recompute and check everything in an election record; exit 1 if any check fails."""
-    report = verify_record_file(record, workers=workers, fingerprint=fingerprint)
+    report = verify_record_file(
+        record,
+        workers=workers,
+        fingerprint=fingerprint,
+        require_quorum=not without_witness_quorum,
+    )
+    if without_witness_quorum:
+        click.echo(
+            "warning: the witnesses' quorum on the final tree head was not required: check "
+            "its root with the observers and witnesses (honestballot log compare)",
+            err=True,
+        )
     print_report(report, Console(highlight=False))
     if not report.passed:
         sys.exit(1)
@@ -177,18 +197,38 @@ def compare(sources: tuple[str, ...], election_id: str, board_key: str | None) -
     for problem in result.invalid:
         click.echo(f"not counted (not signed by the board key): {problem}", err=True)
     conflicts = result.conflicts()
+    outside = result.not_in_records()
     sizes = {h.size for h in result.heads}
     click.echo(
         f"{len(result.heads)} board-signed heads of {len(sizes)} sizes from "
-        f"{len(sources)} sources"
+        f"{len(sources)} sources ({len(result.records)} whole records)"
     )
-    if not conflicts:
-        click.echo("no split view: every size has one root")
+    if not conflicts and not outside:
+        click.echo("no split view: every size has one root, and every head fits every record")
         return
+    both: set[str] = set()
     for a, b in conflicts:
         click.echo(
             f"SPLIT VIEW at size {a.size}: root {a.root.hex()} ({a.source}) and "
             f"root {b.root.hex()} ({b.source}), both signed by the board key:"
         )
         click.echo(json.dumps({"one": a.json, "other": b.json}, indent=1))
+        both |= set(result.witnesses_of(a.size, a.root)) & set(result.witnesses_of(b.size, b.root))
+    for seen, record in outside:
+        click.echo(
+            f"SPLIT VIEW: the board-signed head of size {seen.size} from {seen.source} is "
+            f"not a prefix of the record {record}:"
+        )
+        click.echo(json.dumps(seen.json, indent=1))
+    trees = dict(result.records)
+    for seen, record in outside:
+        # a witness that co-signed this head and a head of the record at least as large
+        # co-signed two heads that cannot both be true
+        tree = trees[record]
+        in_record = {
+            w for w, n, r in result.cosigned if seen.size <= n <= tree.size and tree.root(n) == r
+        }
+        both |= set(result.witnesses_of(seen.size, seen.root)) & in_record
+    if both:
+        click.echo(f"witnesses that co-signed both views: {', '.join(sorted(both))}")
     sys.exit(3)

@@ -256,12 +256,24 @@ def organiser_keygen(out: str) -> None:
 @organiser_group.command("sign-roll")
 @click.argument("summary", type=click.Path(exists=True, dir_okay=False))
 @click.option("--key", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--fingerprint",
+    required=True,
+    help="The election's fingerprint as 'election create' printed it: the summary must be "
+    "for that election (a server cannot get a signature for another setup).",
+)
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
-def organiser_sign_roll(summary: str, key: str, out: str) -> None:
+def organiser_sign_roll(summary: str, key: str, fingerprint: str, out: str) -> None:
     """Sign the roll summary (GET /api/organiser/e/ID/roll-summary) with the organiser's
     key, after checking its counts against your own roll; open the election with the
     signature (POST .../open with {"roll_signature": ...})."""
     to_sign = read_roll_summary(read_bytes(summary))
+    pinned = fingerprint.strip().lower()
+    if len(pinned) < 16 or not to_sign.base_hash.hex().startswith(pinned):
+        raise click.ClickException(
+            f"the summary is for the election with fingerprint {to_sign.base_hash.hex()[:16]}, "
+            f"not {pinned}: nothing signed"
+        )
     for unit, voters in to_sign.per_unit:
         click.echo(f"  {unit}: {voters} voters")
     click.echo(f"  shared-contact exceptions: {to_sign.contact_exceptions}")

@@ -2,15 +2,19 @@
 per step, exchanging public files only.  Secret files are written with mode 0600.
 
 Order: ``ceremony`` (organiser) -> ``init`` -> ``deal`` -> ``check`` -> ``finalize``
-(anyone) -> ``accept-key`` -> ... election ... -> ``decrypt`` -> ``combine`` (anyone).
+(anyone) -> ``accept-key`` -> ... election ... -> [``mix``, by at least k trustees per
+contest counted by mixing] -> ``decrypt`` -> ``combine`` (anyone).
 
 ``decrypt`` reads the election record, not just a tally: it verifies the whole record
 and decrypts only the encrypted tally the record publishes after its close event, so
-that no operator can have a single ballot, or an open election, decrypted.
+that no operator can have a single ballot, or an open election, decrypted.  ``mix``
+reads the record the same way: it shuffles a mixed contest's rows only from a verified,
+closed and not yet tallied record of the trustee's own election.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -35,15 +39,20 @@ from honestballot.protocol.dkg import (
     publics_by_index,
 )
 from honestballot.protocol.dkg_verify import (
+    ElectionKey,
     accept_election_key,
     verify_ceremony,
     verify_election_key,
 )
+from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.manifest import Manifest
+from honestballot.protocol.mix import Rows, make_mix, mixed_contests, next_input
 from honestballot.record import trustee as rec
-from honestballot.record.codec import JsonObject, Reader, parse_json
-from honestballot.record.events import EventLine, event_from_json
+from honestballot.record.codec import JsonObject, Reader, canonical_bytes, parse_json
+from honestballot.record.events import MAX_LINE_BYTES, EventLine, event_from_json
+from honestballot.record.mix import mix_to_json, rows_to_json
 from honestballot.record.setup import context_from_setup
-from honestballot.verify.verifier import MAX_LINE_BYTES, verify_record
+from honestballot.verify.verifier import Report, verify_record
 
 T = TypeVar("T")
 
@@ -254,34 +263,41 @@ def _keep_events(lines: Iterable[bytes], kept: dict[str, list[EventLine]]) -> It
         yield raw
 
 
-def _tally_from_record(path: Path, secret: TrusteeSecret, workers: int | None) -> EncryptedTally:
-    """Verify the record and return the encrypted tally it publishes after close.
-
-    Refuses (naming why) a record that fails any check, one with no close event or no
-    tally after it, and one made for another election or another key than this
-    trustee's."""
+def _verified_record(
+    path: Path, secret: TrusteeSecret, workers: int | None, refused: str
+) -> tuple[Report, dict[str, list[EventLine]]]:
+    """Verify the whole record (refusing, naming the failed checks, one that does not
+    verify) and return the report and the setup, close and tally events it holds."""
     if secret.key_share is None:
         raise ProtocolError(f"trustee {secret.index}: no key share yet (run accept-key first)")
     kept: dict[str, list[EventLine]] = {}
     with path.open("rb") as f:
         report = verify_record(_keep_events(f, kept), workers=workers)
     if not report.passed:
-        click.echo(f"{path.name} does not verify: no decryption share made", err=True)
+        click.echo(f"{path.name} does not verify: {refused}", err=True)
         raise VerificationFailed([f"{c.name}: {c.detail}" for c in report.failures])
-    setup, close, tally = (kept.get(kind, []) for kind in _KEPT_KINDS)
-    if not setup:  # a record that verifies starts with its setup event
+    if not kept.get("setup"):  # a record that verifies starts with its setup event
         raise ProtocolError(f"the election record {path.name} has no setup event")
+    return report, kept
+
+
+def _require_close(path: Path, kept: dict[str, list[EventLine]], nothing: str) -> EventLine:
+    close = kept.get("close", [])
     if not close:
         raise ProtocolError(
             f"the election record {path.name} has no close event: the election is still "
-            "open, and nothing is decrypted before it closes"
+            f"open, and nothing is {nothing} before it closes"
         )
-    if not tally or tally[0].seq < close[0].seq:
-        raise ProtocolError(
-            f"the election record {path.name} has no encrypted tally after its close "
-            "event: download the record again once the tally is published"
-        )
-    ctx, key, _ = context_from_setup(setup[0].body, check_ceremony=False)
+    return close[0]
+
+
+def _this_trustees_election(
+    setup: EventLine, secret: TrusteeSecret
+) -> tuple[ElectionContext, ElectionKey]:
+    """The record's election, refused unless its key ceremony is the one of this trustee's
+    secret and its verification key ``X_l`` is ``x_l·G`` of this trustee's key share."""
+    assert secret.key_share is not None  # checked by _verified_record
+    ctx, key, _ = context_from_setup(setup.body, check_ceremony=False)
     mine = secret.ceremony
     if key.ceremony != mine:
         raise ProtocolError(
@@ -294,6 +310,24 @@ def _tally_from_record(path: Path, secret: TrusteeSecret, workers: int | None) -
             f"trustee {secret.index}: the election key in the record is not the one this "
             "trustee accepted (its verification key differs from this trustee's key share)"
         )
+    return ctx, key
+
+
+def _tally_from_record(path: Path, secret: TrusteeSecret, workers: int | None) -> EncryptedTally:
+    """Verify the record and return the encrypted tally it publishes after close.
+
+    Refuses (naming why) a record that fails any check, one with no close event or no
+    tally after it, and one made for another election or another key than this
+    trustee's."""
+    report, kept = _verified_record(path, secret, workers, "no decryption share made")
+    close = _require_close(path, kept, "decrypted")
+    tally = kept.get("tally", [])
+    if not tally or tally[0].seq < close.seq:
+        raise ProtocolError(
+            f"the election record {path.name} has no encrypted tally after its close "
+            "event: download the record again once the tally is published"
+        )
+    ctx, _ = _this_trustees_election(kept["setup"][0], secret)
     published = rec.decode_encrypted_tally(Reader(tally[0].body, "tally").raw("tally"), "tally")
     if published.election != ctx.base_hash:
         raise ProtocolError("the record's encrypted tally is for another election")
@@ -361,6 +395,145 @@ def decrypt_command(
     click.echo(
         f"tally hash {t.hash.hex()} ({len(t.entries)} entries): check that the other "
         "trustees and the observers see the same"
+    )
+
+
+# -- the mix chain: the next shuffle of a contest, from a verified, closed record ----------
+
+#: the largest mix file: a mix becomes one line of the election record, and no verifier
+#: reads a line over MAX_LINE_BYTES (the event around the mix takes the rest)
+MAX_MIX_BYTES: Final = MAX_LINE_BYTES - 4096
+
+
+def rows_hash(rows: Rows) -> str:
+    """SHA-256 of the rows' canonical JSON, as a mix file holds them: what trustees compare
+    (one mix's output is the next one's input)."""
+    return hashlib.sha256(canonical_bytes(rows_to_json(rows))).hexdigest()
+
+
+def contest_to_mix(manifest: Manifest, contest: str | None) -> str:
+    """The contest named, which must be counted by mixing; unnamed, the only such one."""
+    mixed = [c.id for c in mixed_contests(manifest)]
+    election = manifest.election_id
+    if contest is None:
+        if len(mixed) == 1:
+            return mixed[0]
+        if not mixed:
+            raise ProtocolError(
+                f"election {election!r} has no contest counted by mixing: there is nothing to mix"
+            )
+        raise ProtocolError(
+            f"election {election!r} has {len(mixed)} contests counted by mixing "
+            f"({', '.join(mixed)}): name the one to mix with --contest"
+        )
+    if contest not in {c.id for c in manifest.contests}:
+        raise ProtocolError(
+            f"election {election!r} has no contest {contest!r} (its contests counted by "
+            f"mixing: {', '.join(mixed) or 'none'})"
+        )
+    if contest not in mixed:
+        raise ProtocolError(
+            f"contest {contest!r} is counted by a sum, not by mixing: there is nothing to mix"
+        )
+    return contest
+
+
+@trustee_group.command("mix")
+@click.option("--secret", type=_in_file, required=True)
+@click.option(
+    "--record",
+    "record_path",
+    type=_in_file,
+    required=True,
+    help="The election record (record.jsonl), downloaded after the close and after the "
+    "contest's last mix.",
+)
+@click.option(
+    "--contest",
+    default=None,
+    help="The contest to mix; needed only when several are counted by mixing.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for checking ballot proofs (default: all cores).",
+)
+@click.option("--out", type=_out_file, required=True)
+def mix_command(
+    secret: Path, record_path: Path, contest: str | None, workers: int | None, out: Path
+) -> None:
+    """Shuffle a contest counted by mixing: the next mix of its chain, proven and signed
+    with this trustee's key share (a public file, for 'election add-mix' or the service).
+
+    The mix is made only once the whole record verifies (every earlier mix included), is
+    this trustee's election, is closed and not yet tallied, and only if this trustee has
+    not mixed the contest yet.  It shuffles the last mix's rows, or for the first mix the
+    counted ballots' ciphertexts in tracking-hash order.
+    """
+    s = _read(secret, rec.decode_trustee_secret)
+    report, kept = _verified_record(record_path, s, workers, "no mix made")
+    _require_close(record_path, kept, "mixed")
+    if kept.get("tally"):
+        raise ProtocolError(
+            f"the election record {record_path.name} already has its encrypted tally: "
+            "mixes come before the tally, and nothing is mixed after it"
+        )
+    ctx, key = _this_trustees_election(kept["setup"][0], s)
+    contest_id = contest_to_mix(ctx.manifest, contest)
+    chain = report.mixes.get(contest_id, [])
+    mixers = [m.trustee for m in chain]
+    if s.index in mixers:
+        raise ProtocolError(
+            f"trustee {s.index} has already mixed contest {contest_id!r} (mix "
+            f"{mixers.index(s.index) + 1} of the record): a trustee mixes a contest once"
+        )
+    assert s.key_share is not None  # checked by _verified_record
+    previous = next_input(ctx.manifest, contest_id, report.counted_ballots, chain)
+    position = len(chain) + 1
+    click.echo(
+        f"{record_path.name}: every check passed; election {report.election_id} is closed "
+        f"and not tallied; ballots counted: {len(report.counted_ballots)}"
+    )
+    source = (
+        f"the output of mix {len(chain)} (by trustee {chain[-1].trustee})"
+        if chain
+        else "the counted ballots' ciphertexts, by tracking hash"
+    )
+    width = len(previous[0]) if previous else 0
+    click.echo(
+        f"contest {contest_id!r}: mix {position} by trustee {s.index}; input: {source}, "
+        f"{len(previous)} rows of {width} ciphertexts, SHA-256 {rows_hash(previous)}"
+    )
+    mix = make_mix(
+        ctx.manifest,
+        ctx.base_hash,
+        ctx.public_key,
+        contest_id,
+        position,
+        s.index,
+        previous,
+        s.key_share,
+        SYSTEM_RANDOMNESS,
+    )
+    data = canonical_bytes(mix_to_json(mix)) + b"\n"
+    if len(data) > MAX_MIX_BYTES:
+        raise ProtocolError(
+            f"contest {contest_id!r}: the mix is {len(data)} bytes, over the {MAX_MIX_BYTES} "
+            "bytes one line of the election record may hold; it is not written"
+        )
+    out.write_bytes(data)
+    click.echo(f"wrote {out}")
+    click.echo(f"output: {len(mix.rows)} rows, SHA-256 {rows_hash(mix.rows)}")
+    click.echo(
+        f"check: the input hash is the output hash the trustee of mix {position - 1} printed"
+        if chain
+        else "check: the ballots counted and the input hash are what the other trustees and "
+        "the observers see in the same record"
+    )
+    click.echo(
+        f"mixers of {contest_id!r} once this mix is on the board: {[*mixers, s.index]}; at "
+        f"least {key.threshold} distinct trustees must mix it before the tally"
     )
 
 

@@ -22,7 +22,7 @@ import click
 from honestballot.cli.keys import WITNESS_KEY, load_key_file, make_key_file
 from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import HonestBallotError, ProtocolError
-from honestballot.record.codec import Reader, parse_json
+from honestballot.record.codec import Reader, decode_hex, parse_json
 from honestballot.service.clock import now_ms
 from honestballot.service.witness import SplitView, Witness
 
@@ -30,12 +30,22 @@ from honestballot.service.witness import SplitView, Witness
 Fetch = Callable[[str, bytes | None], bytes]
 
 
+#: the largest answer read from a board: a whole record (a hostile server cannot make a
+#: witness or an observer read without end)
+MAX_RESPONSE_BYTES = 4 << 30
+
+
 def urllib_fetch(url: str, body: bytes | None) -> bytes:
+    if not url.startswith(("http://", "https://")):
+        raise ProtocolError(f"{url}: only http(s) addresses are fetched")
     headers = {"Content-Type": "application/json"} if body is not None else {}
     request = urllib.request.Request(url, data=body, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            return bytes(response.read())
+            data = bytes(response.read(MAX_RESPONSE_BYTES + 1))
+            if len(data) > MAX_RESPONSE_BYTES:
+                raise ProtocolError(f"{url}: the answer is larger than {MAX_RESPONSE_BYTES} bytes")
+            return data
     except urllib.error.HTTPError as exc:
         detail = exc.read()[:500].decode("utf-8", "replace")
         raise ProtocolError(f"{url}: HTTP {exc.code}: {detail}") from None
@@ -61,8 +71,9 @@ class HttpBoardSource:
     def consistency(self, old_size: int, new_size: int) -> list[bytes]:
         url = f"{self.base}/api/e/{self.election}/consistency?old={old_size}&new={new_size}"
         r = Reader(parse_json(self.fetch(url, None)), "consistency proof")
-        proof = [bytes.fromhex(p) if isinstance(p, str) else b"" for p in r.array("proof")]
-        return proof
+        return [
+            decode_hex(p, f"consistency proof[{i}]", 32) for i, p in enumerate(r.array("proof"))
+        ]
 
     def publish(self, cosignature: dict[str, Any]) -> None:
         url = f"{self.base}/api/e/{self.election}/cosignatures"
@@ -101,6 +112,16 @@ def run_witness(
         SYSTEM_RANDOMNESS,
         now_ms,
     )
+    if url.startswith("http://") and urllib.parse.urlsplit(url).hostname not in (
+        "localhost",
+        "127.0.0.1",
+        "::1",
+    ):
+        click.echo(
+            "warning: plain http: anyone on the way can garble the board's answers (this "
+            "witness then co-signs nothing until they check out again); use https",
+            err=True,
+        )
     while True:
         try:
             click.echo(witness.step())

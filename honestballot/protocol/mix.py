@@ -65,6 +65,15 @@ def contest_rows(manifest: Manifest, contest_id: str, counted: Iterable[Encrypte
     return tuple(tuple(ballot.contests[index].ciphertexts) for ballot in counted)
 
 
+def next_input(
+    manifest: Manifest, contest_id: str, counted: Sequence[EncryptedBallot], chain: Sequence[Mix]
+) -> Rows:
+    """The rows the next mix of a contest shuffles: the output of the last mix in
+    ``chain`` (the contest's mixes so far, by position), or for the first mix the counted
+    ballots' ciphertexts (:func:`contest_rows`, ``counted`` by increasing tracking hash)."""
+    return chain[-1].rows if chain else contest_rows(manifest, contest_id, counted)
+
+
 def mix_context(base_hash: bytes, contest_id: str, position: int, trustee: int) -> tuple[Part, ...]:
     """What a mix's proof of shuffle is bound to (its bases are derived from it too)."""
     return (base_hash, "mix", contest_id, position, trustee)

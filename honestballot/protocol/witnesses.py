@@ -92,14 +92,30 @@ class BoardKeys:
                 f"the witness quorum must be between 0 and the {len(self.witnesses)} "
                 f"witnesses named, not {self.quorum}"
             )
-        if self.witnesses and self.quorum == 0:
-            raise ProtocolError("witnesses are named, so the quorum must be at least 1")
+        if self.witnesses and 2 * self.quorum <= len(self.witnesses):
+            raise ProtocolError(
+                f"the witness quorum must be more than half of the {len(self.witnesses)} "
+                f"witnesses, not {self.quorum}: two disjoint quorums could each co-sign "
+                "another board without any witness lying"
+            )
 
     def witness(self, key: Point) -> Witness:
         for w in self.witnesses:
             if w.key == key:
                 return w
         raise ProtocolError(f"{key.hex()} is not the key of a witness of this election")
+
+
+def default_quorum(witnesses: int) -> int:
+    """The smallest majority: a split view then needs ``2q - n`` = 1 or 2 dishonest
+    witnesses, and ``n - q + 1`` witnesses who stop co-signing stall the board."""
+    return witnesses // 2 + 1 if witnesses else 0
+
+
+def split_tolerance(keys: BoardKeys) -> int:
+    """How many witnesses must lie for two boards to be co-signed by a quorum each: two
+    quorums of ``q`` among ``n`` share at least ``2q - n`` witnesses."""
+    return max(0, 2 * keys.quorum - len(keys.witnesses))
 
 
 def board_keys_hash(keys: BoardKeys) -> bytes:

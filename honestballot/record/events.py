@@ -47,6 +47,9 @@ EVENT_KINDS: Final = (
     "result",
 )
 TREE_HEAD_TAG: Final = "board/tree-head"
+#: the longest line of a record (docs/record-format.md §6): the verifier refuses longer
+#: ones, so the service never appends an event whose line would be longer
+MAX_LINE_BYTES: Final = 64 << 20
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,31 +11,40 @@ the record's final head.  After that, on each poll it takes the board's latest h
   head extends the old one; then the witness co-signs it;
 * a smaller size: the board must prove that the head it co-signed extends this one.
 
-Any failure is a split view or a rewritten history: the witness stops co-signing for
-good and writes the evidence (both heads with the board's signatures, the proof it was
-given) next to its state file.  The state (the last head co-signed) is written to disk,
-fsync'd, *before* the co-signature leaves the machine, so a crash can never make the
-witness co-sign two different heads of one size.
+A head that does not extend the last one co-signed is never co-signed.  When the board
+has signed two different roots for one size (or a head older than one co-signed), that is
+a split view proved by the board's own signatures: the witness stops co-signing for good
+and writes the evidence (both board-signed heads) next to its state file.  A consistency
+proof that does not check out proves nothing by itself (it is not signed; a broken proxy
+can garble it): the witness co-signs nothing and says so, and asks again at the next poll.
+
+The state (the last head co-signed, with the co-signature) is written to disk and
+fsync'd, file and directory, *before* the co-signature leaves the machine, so a crash can
+never make the witness co-sign two different heads of one size; and while the board's head
+stays the same, the co-signature is posted again at every poll, so one lost on the way
+(a timeout, a crash just after the state was written) still reaches the board.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from honestballot.crypto.group import Point, Scalar, base_mul
-from honestballot.crypto.merkle import verify_consistency
+from honestballot.crypto.merkle import TreeHead, verify_consistency
 from honestballot.crypto.randomness import Randomness
 from honestballot.errors import HonestBallotError, LogError, ProtocolError
-from honestballot.protocol.witnesses import cosign
+from honestballot.protocol.witnesses import cosign, split_tolerance
 from honestballot.record.codec import Reader, parse_json
 from honestballot.record.events import SignedTreeHead, event_from_json, log_id, tree_head_from_json
 from honestballot.record.setup import context_from_setup
-from honestballot.record.witness import Cosignature
+from honestballot.record.witness import Cosignature, cosignature_from_json
 from honestballot.verify.verifier import verify_record
 
 
@@ -52,7 +61,7 @@ class BoardSource(Protocol):
 
 
 class SplitView(HonestBallotError):
-    """The board showed this witness a head that does not extend the one it co-signed."""
+    """The board signed a head that contradicts the one this witness co-signed."""
 
     def __init__(self, message: str, evidence_path: Path) -> None:
         self.evidence_path = evidence_path
@@ -67,6 +76,7 @@ class WitnessState:
     base_hash: bytes
     board_key: Point
     head: SignedTreeHead
+    cosignature: Cosignature
     halted: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -75,6 +85,7 @@ class WitnessState:
             "base_hash": self.base_hash.hex(),
             "board_key": self.board_key.hex(),
             "head": self.head.to_json(),
+            "cosignature": self.cosignature.to_json(),
             "halted": self.halted,
         }
 
@@ -86,6 +97,7 @@ class WitnessState:
             r.hexbytes("base_hash", 32),
             r.point("board_key"),
             tree_head_from_json(r.raw("head"), "witness state.head"),
+            cosignature_from_json(r.raw("cosignature"), "witness state.cosignature"),
             r.text("halted"),
         )
         r.done()
@@ -93,14 +105,25 @@ class WitnessState:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Replace ``path`` with ``data`` so that after a crash or power loss it holds either
+    the old or the new content: a new file of its own, fsync'd, renamed over ``path``,
+    and the directory fsync'd so that the rename itself is on disk."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        os.write(fd, data)
-        os.fsync(fd)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
     finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        os.close(directory)
 
 
 class Witness:
@@ -133,13 +156,17 @@ class Witness:
         if not self.state_path.exists():
             return None
         state = WitnessState.from_json(parse_json(self.state_path.read_bytes()))
-        if state.election_id != self.election_id:
+        if state.election_id != self.election_id or not state.base_hash.hex().startswith(
+            self.fingerprint
+        ):
             raise ProtocolError(
-                f"{self.state_path} is the state of election {state.election_id!r}, not "
-                f"{self.election_id!r}: give each election its own state file"
+                f"{self.state_path} is the state of election {state.election_id!r} with "
+                f"fingerprint {state.base_hash.hex()[:16]}, not of {self.election_id!r} with "
+                f"fingerprint {self.fingerprint}: give each election (and each rehearsal) its "
+                "own state file"
             )
         if state.halted:
-            raise ProtocolError(f"this witness stopped co-signing: {state.halted}")
+            raise SplitView(f"this witness stopped co-signing: {state.halted}", self.evidence_path)
         return state
 
     def step(self) -> str:
@@ -152,16 +179,27 @@ class Witness:
         old, new = state.head.head, head.head
         if new.size == old.size:
             if new.root != old.root:
-                self._halt(state, head, [], "the board signed two different roots for one size")
+                self._halt(state, head, "the board signed two different roots for one size")
+            # the same head: post the co-signature again, in case it was lost on the way
+            self.source.publish(state.cosignature.to_json())
             return f"no new entries (size {new.size})"
         if new.size < old.size:
             proof = self.source.consistency(new.size, old.size) if new.size else []
-            self._check_extends(state, head, new_is_later=False, proof=proof)
+            if not self._extends(new, old, proof):
+                return (
+                    f"the board showed an older head (size {new.size}) and a consistency "
+                    "proof that does not check out: nothing co-signed"
+                )
             return f"the board showed an older head (size {new.size}); it is consistent"
-        proof = self.source.consistency(old.size, new.size) if old.size else []
-        self._check_extends(state, head, new_is_later=True, proof=proof)
         if new.timestamp_ms < old.timestamp_ms:
-            self._halt(state, head, proof, "the board's time went backwards")
+            self._halt(state, head, "the board signed a later head with an earlier time")
+        proof = self.source.consistency(old.size, new.size) if old.size else []
+        if not self._extends(old, new, proof):
+            return (
+                f"NOT CO-SIGNED: the board's head of size {new.size} came with a consistency "
+                f"proof from size {old.size} that does not check out (a board that rewrote "
+                "its history, or a garbled answer); asking again at the next poll"
+            )
         return self._cosign(state.base_hash, state.board_key, head)
 
     def _first_contact(self) -> str:
@@ -184,7 +222,13 @@ class Witness:
                 final = tree_head_from_json(obj, "the record's final head")
                 break
         assert final is not None  # a record that verifies ends with a signed head
-        return self._cosign(ctx.base_hash, keys.board_key, final)
+        done = self._cosign(ctx.base_hash, keys.board_key, final)
+        names = ", ".join(w.name for w in keys.witnesses)
+        return (
+            f"{done}; the setup names {len(keys.witnesses)} witnesses ({names}) with quorum "
+            f"{keys.quorum}: a split view needs {split_tolerance(keys)} of them to lie, and "
+            f"{len(keys.witnesses) - keys.quorum + 1} who stop co-signing stall the board"
+        )
 
     def _cosign(self, base_hash: bytes, board_key: Point, head: SignedTreeHead) -> str:
         witnessed_ms = self.clock()
@@ -192,38 +236,33 @@ class Witness:
             base_hash, head.head, log_id(self.election_id), witnessed_ms, self.secret,
             self.key, self.rng,
         )  # fmt: skip
-        state = WitnessState(self.election_id, base_hash, board_key, head)
-        _write_atomically(self.state_path, json.dumps(state.to_json()).encode())
         cosig = Cosignature(head.head, self.key, witnessed_ms, signature)
+        state = WitnessState(self.election_id, base_hash, board_key, head, cosig)
+        _write_atomically(self.state_path, json.dumps(state.to_json()).encode())
         self.source.publish(cosig.to_json())
         return f"co-signed the head of size {head.head.size}"
 
-    def _check_extends(
-        self, state: WitnessState, head: SignedTreeHead, *, new_is_later: bool, proof: list[bytes]
-    ) -> None:
-        old, new = (state.head.head, head.head) if new_is_later else (head.head, state.head.head)
+    @staticmethod
+    def _extends(old: TreeHead, new: TreeHead, proof: list[bytes]) -> bool:
+        if old.size == 0:
+            return True  # every log extends the empty one
         try:
-            if old.size == 0:
-                return  # every log extends the empty one
             verify_consistency(old.size, new.size, old.root, new.root, proof)
-        except LogError as exc:
-            self._halt(state, head, proof, f"the board's heads are not consistent ({exc})")
+        except LogError:
+            return False
+        return True
 
-    def _halt(
-        self, state: WitnessState, head: SignedTreeHead, proof: list[bytes], reason: str
-    ) -> None:
+    def _halt(self, state: WitnessState, head: SignedTreeHead, reason: str) -> None:
+        """Stop for good: the board signed ``head``, which contradicts the co-signed one."""
         evidence = {
             "election_id": self.election_id,
             "board_key": state.board_key.hex(),
             "reason": reason,
             "cosigned_head": state.head.to_json(),
             "conflicting_head": head.to_json(),
-            "consistency_proof": [p.hex() for p in proof],
             "observed_ms": self.clock(),
         }
         _write_atomically(self.evidence_path, json.dumps(evidence, indent=1).encode())
-        halted = WitnessState(
-            state.election_id, state.base_hash, state.board_key, state.head, halted=reason
-        )
+        halted = replace(state, halted=reason)
         _write_atomically(self.state_path, json.dumps(halted.to_json()).encode())
         raise SplitView(reason, self.evidence_path)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from honestballot.store.bulk import insert_rows
 from honestballot.store.engine import LOCKED, StoreBase
@@ -294,11 +295,15 @@ class BoardStore(StoreBase):
             )
             if conn.execute(q).first() is not None:
                 return False
-            conn.execute(
-                cosignatures.insert().values(
-                    election_id=election_id, size=size, witness=witness, line=line
-                )
-            )
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        cosignatures.insert().values(
+                            election_id=election_id, size=size, witness=witness, line=line
+                        )
+                    )
+            except IntegrityError:  # the same co-signature posted twice at once
+                return False
         return True
 
     def cosignature_lines(self, election_id: str, size: int | None = None) -> list[tuple[int, str]]:

@@ -9,7 +9,8 @@ Checks, in order: record format; log (every signed tree head matches the Merkle
 root at its size and is signed by the board key; the last one covers the whole
 log); setup (the trustees' ceremony re-verified, the joint key recomputed);
 board rules (phase order, registered credentials, no replay, supersession);
-ballot proofs (every cast ballot, on all cores); audit openings;
+ballot proofs (every cast ballot, on all cores); audit openings; mixes (once the
+record is closed: every mix's place, trustee's signature and proof of shuffle);
 tally (re-aggregated from the last ballot of every credential, per unit, with the
 minimum unit size); decryption shares (every Chaum--Pedersen proof); result
 (recombined from any k valid shares, discrete logs recovered).
@@ -48,14 +49,15 @@ from honestballot.protocol.mix import (
     Mix,
     check_chain_complete,
     check_mix,
-    contest_rows,
     mixed_result,
+    next_input,
 )
 from honestballot.protocol.tally import compute_tally, entry_id, units_broken_out
 from honestballot.protocol.witnesses import BoardKeys, check_quorum, check_roll_signature
 from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
 from honestballot.record.codec import Reader, canonical_bytes, parse_json
 from honestballot.record.events import (
+    MAX_LINE_BYTES,
     RECORD_VERSION,
     EventLine,
     SignedTreeHead,
@@ -76,7 +78,6 @@ from honestballot.record.witness import (
     roll_summary_bytes,
 )
 
-MAX_LINE_BYTES = 64 << 20
 #: The fingerprint voters see is the first 16 hex digits of the base hash (64 bits).
 FINGERPRINT_MIN_HEX = 16
 
@@ -94,6 +95,11 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
+    #: once the record is closed: the counted ballots whose proofs verify, by increasing
+    #: tracking hash (the mix chains' input), and contest -> its mixes, by position, every
+    #: one of whose checks passed (what ``honestballot trustee mix`` shuffles next)
+    counted_ballots: list[EncryptedBallot] = field(default_factory=list, repr=False)
+    mixes: dict[str, list[Mix]] = field(default_factory=dict, repr=False)
 
     def ok(self, name: str, detail: str) -> None:
         self.checks.append(Check(name, True, detail))
@@ -250,10 +256,11 @@ def _check_witnesses(
         report.ok("log.witnesses", "the setup names no witnesses")
     else:
         n = len(signers.get(final, []))
+        unchecked = "" if quorum else " (NOT REQUIRED: --without-witness-quorum)"
         report.ok(
             "log.witnesses",
             f"{len(parsed.cosignatures)} co-signatures valid; the final tree head is co-signed "
-            f"by {n} of {len(keys.witnesses)} witnesses (quorum {keys.quorum})",
+            f"by {n} of {len(keys.witnesses)} witnesses (quorum {keys.quorum}){unchecked}",
         )
 
 
@@ -526,6 +533,23 @@ def _check_tally_and_result(
     by_kind: dict[str, list[EventLine]] = {}
     for ev, _ in parsed.events:
         by_kind.setdefault(ev.kind, []).append(ev)
+    if "close" not in by_kind:  # no mix, tally or result can come before it (board rules)
+        report.ok("tally", "no tally yet (election not tallied)")
+        return
+    # Only ballots whose proofs verify are counted: an invalid counted ballot has already
+    # failed ballots.proofs, and a tally that included it cannot match this one.
+    by_tracking = {tracking: ballot for ballot, tracking in decoded.values()}
+    counted = [
+        (rules.credential_unit[cred], by_tracking[th])
+        for cred, th in rules.latest_ballot.items()
+        if th in by_tracking
+    ]
+    counted.sort(key=lambda item: item[1].tracking_hash())
+    report.counted_ballots = [b for _, b in counted]
+    # the mixes are checked once the election is closed, before any tally: a trustee
+    # shuffles the last mix only if the record it downloaded verifies
+    chains = _check_mixes(ctx, key, by_kind, report.counted_ballots, report)
+    report.mixes = chains
     if "tally" not in by_kind:
         report.ok("tally", "no tally yet (election not tallied)")
         return
@@ -538,16 +562,6 @@ def _check_tally_and_result(
     except HonestBallotError as exc:
         report.fail("tally.aggregation", f"the tally event is malformed: {exc}")
         return
-    # Only ballots whose proofs verify are summed: an invalid counted ballot has already
-    # failed ballots.proofs, and a tally that included it cannot match this one.
-    by_tracking = {tracking: ballot for ballot, tracking in decoded.values()}
-    counted = [
-        (rules.credential_unit[cred], by_tracking[th])
-        for cred, th in rules.latest_ballot.items()
-        if th in by_tracking
-    ]
-    counted.sort(key=lambda item: item[1].tracking_hash())
-    chains = _check_mixes(ctx, key, by_kind, [b for _, b in counted], report)
     try:
         check_chain_complete(ctx.manifest, key.threshold, chains)
         recomputed = compute_tally(
@@ -590,7 +604,7 @@ def _check_mixes(
         try:
             mix = mix_from_json(ev.body, f"event {ev.seq}")
             chain = chains.setdefault(mix.contest, [])
-            previous = chain[-1].rows if chain else contest_rows(ctx.manifest, mix.contest, counted)
+            previous = next_input(ctx.manifest, mix.contest, counted, chain)
             check_mix(
                 ctx.manifest,
                 ctx.base_hash,
@@ -644,7 +658,9 @@ def _check_units_broken_out(
             "entries that give away units below the minimum size, directly or by "
             f"subtraction from the totals: {extra[:10]}"
         )
-    missing = sorted(allowed - shown)
+    # a unit is broken out in the summed contests' entries: with none (every contest
+    # counted by mixing) no unit is shown, and the expected order below is all there is
+    missing = sorted(allowed - shown) if slots else []
     if missing:
         problems.append(
             f"units held back although the rule breaks them out (enough ballots, and the "
@@ -773,10 +789,16 @@ def _check_shares_and_result(
 
 
 def verify_record_file(
-    path: str, *, workers: int | None = None, fingerprint: str | None = None
+    path: str,
+    *,
+    workers: int | None = None,
+    fingerprint: str | None = None,
+    require_quorum: bool = True,
 ) -> Report:
     with open(path, "rb") as f:
-        return verify_record(f, workers=workers, fingerprint=fingerprint)
+        return verify_record(
+            f, workers=workers, fingerprint=fingerprint, require_quorum=require_quorum
+        )
 
 
 __all__ = ["Check", "Report", "verify_record", "verify_record_file"]

@@ -128,9 +128,13 @@ def turnout_page(request: Request, election_id: str) -> HTMLResponse:
         }
     },
 )
-def record(request: Request, election_id: str) -> StreamingResponse:
+def record(request: Request, election_id: str, unwitnessed: str | None = None) -> StreamingResponse:
+    """``?unwitnessed=1``: to the latest signed head even if the witnesses' quorum has not
+    co-signed it (for when witnesses stopped; see docs/deployment.md "Witnesses")."""
     services, _ = election_row(request, election_id)
-    lines = services.elections.record_lines(election_id, fresh=False)
+    lines = services.elections.record_lines(
+        election_id, fresh=False, witnessed_only=unwitnessed != "1"
+    )
     first = next(lines)  # reads the covering tree head now, so a failure is a clean error
     return StreamingResponse(
         itertools.chain([first], lines),

@@ -1,16 +1,21 @@
 """The published result, as JSON and as a page: election-wide counts, per-unit counts
 for the units large enough to be broken out, and the ballots counted per unit.  Before
 the result is published the page shows which trustees have sent their decryption share.
+
+A contest counted by mixing (protocol/mix.py) has election-wide counts only: its ballots
+were shuffled before they were decrypted, so the page leaves it out of every unit's
+tables and says so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from honestballot.protocol.manifest import Manifest
+from honestballot.protocol.manifest import Contest
 from honestballot.service.runtime import Services
 from honestballot.web.i18n import language_of
 from honestballot.web.observer_common import page
@@ -25,7 +30,7 @@ def result_summary(services: Services, election_id: str, row: dict[str, Any]) ->
 
 
 def _contest_tables(
-    manifest: Manifest, counts: list[dict[str, Any]], lang: str
+    contests: Sequence[Contest], counts: list[dict[str, Any]], lang: str
 ) -> list[dict[str, Any]]:
     by_id = {c["id"]: c["count"] for c in counts}
     return [
@@ -36,7 +41,7 @@ def _contest_tables(
                 for o in contest.options
             ],
         }
-        for contest in manifest.contests
+        for contest in contests
     ]
 
 
@@ -60,18 +65,26 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
     }
     if row["phase"] == "done":
         summary = result_summary(services, election_id, row)
+        summed = [c for c in manifest.contests if c.count == "sum"]
+        mixed = [c for c in manifest.contests if c.count == "mix"]
         context["result"] = {
             "ballots_counted": summary["ballots_counted"],
-            "contests": _contest_tables(manifest, summary["counts"], lang),
+            "contests": _contest_tables(manifest.contests, summary["counts"], lang),
+            # a mixed contest has no counts by unit: only the summed contests are broken out
             "units": [
-                {"name": names[u["unit"]], "contests": _contest_tables(manifest, u["counts"], lang)}
+                {"name": names[u["unit"]], "contests": _contest_tables(summed, u["counts"], lang)}
                 for u in summary["per_unit"]
-            ],
+            ]
+            if summed
+            else [],
             "counted": [
                 {"name": names[c["unit"]], "ballots": c["ballots"]}
                 for c in summary["counted_per_unit"]
             ],
-            "small_units": ", ".join(names[u] for u in summary["units_not_broken_out"]),
+            "small_units": ", ".join(names[u] for u in summary["units_not_broken_out"])
+            if summed
+            else "",
             "min_unit_size": summary["min_unit_size"],
+            "mixed_contests": ", ".join(c.title.get(lang) for c in mixed),
         }
     return page(request, "observer_results.html", services, row, **context)

@@ -244,6 +244,17 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "totals by subtraction, the smallest of the other units is not shown either. Their "
         "ballots are included only in the totals: {units}.",
     ),
+    "observer.mixed_contests": (
+        "Эти разделы посчитаны только по выборам в целом, без разбивки по участкам: перед "
+        "расшифровкой хранители ключа перемешали их бюллетени, чтобы ни один нельзя было "
+        "связать с избирателем или участком: {contests}.",
+        "Бұл бөлімдер учаскелер бойынша емес, тек бүкіл сайлау бойынша есептелді: шифр "
+        "ашылар алдында кілт сақтаушылар олардың бюллетеньдерін араластырды, сондықтан "
+        "ешбірін сайлаушымен немесе учаскемен байланыстыруға болмайды: {contests}.",
+        "These contests are counted for the whole election only, not by unit: before "
+        "decryption the trustees shuffled their ballots so that none can be linked to its "
+        "voter or its unit: {contests}.",
+    ),
     "observer.counted_per_unit": (
         "Учтено бюллетеней по участкам",
         "Учаскелер бойынша есепке алынған бюллетеньдер",

@@ -1,4 +1,5 @@
-"""Trustees' API: the encrypted tally out, decryption shares in, the result when k are in.
+"""Trustees' API: mixes in, the encrypted tally out, decryption shares in, the result
+when k are in.
 
 The service holds no trustee secret and decrypts nothing itself.  A trustee downloads
 the election record (``/e/{eid}/record.jsonl``) and, optionally, ``GET
@@ -9,6 +10,15 @@ it wrote to ``POST /api/e/{eid}/decryption-shares``.  No sign-in is needed: a sh
 is stored only if every one of its proofs verifies against that trustee's verification
 key, so nobody can upload a wrong share, and a correct one can only help.  When the
 board holds ``k`` shares the result is combined and published at once.
+
+Before the tally, each contest counted by mixing is shuffled by at least ``k`` trustees:
+each runs ``honestballot trustee mix`` on the record downloaded after the close (and after
+the contest's last mix) and uploads the file it wrote to ``POST /api/e/{eid}/mixes``.  No
+sign-in here either: a mix is stored only at the next place of its contest's chain, by a
+trustee who has not mixed that contest, with a proof of shuffle of the previous rows and
+that trustee's signature (made with its key share), so nobody can mix in a trustee's
+name.  The phase and the manifest are checked before the body, which may be large, is
+read.
 
 :func:`election_row` (the election or 404) and :func:`trustee_status` are shared with
 the observer pages.
@@ -26,6 +36,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError
+from honestballot.protocol.mix import mixed_contests
 from honestballot.record.trustee import (
     decode_decryption_share,
     encode_encrypted_tally,
@@ -125,6 +136,35 @@ def accept_share(services: Services, election_id: str, body: bytes) -> dict[str,
     return outcome
 
 
+def check_mix_wanted(services: Services, election_id: str, phase: str) -> None:
+    """Refuse a mix before its body is read: the election must be closed and not yet
+    tallied, and have a contest counted by mixing."""
+    if phase != "closed":
+        raise ProtocolError(
+            "mixes are accepted only after the close and before the encrypted tally: the "
+            f"election is in phase {phase}"
+        )
+    if not mixed_contests(services.elections.context(election_id).manifest):
+        raise ProtocolError(f"election {election_id!r} has no contest counted by mixing")
+
+
+def accept_mix(services: Services, election_id: str, body: bytes) -> dict[str, Any]:
+    """Check and store one trustee's mix (its place in the chain, its proof of shuffle and
+    the trustee's signature)."""
+    if not body.strip():
+        raise InvalidInput(
+            "the request body must be a mix file (JSON) from 'honestballot trustee mix'"
+        )
+    mix = services.elections.submit_mix(election_id, body)
+    return {
+        "contest": mix.contest,
+        "position": mix.position,
+        "trustee": mix.trustee,
+        "accepted": True,
+        "threshold": services.elections.election_key(election_id).ceremony.threshold,
+    }
+
+
 @router.get(
     "/api/e/{election_id}/tally",
     summary="The encrypted tally, in the file format `honestballot trustee decrypt --tally` "
@@ -149,6 +189,21 @@ async def post_decryption_share(request: Request, election_id: str) -> JSONRespo
     services, _ = election_row(request, election_id)
     body = await request.body()
     outcome = await run_in_threadpool(accept_share, services, election_id, body)
+    return JSONResponse(outcome, status_code=201)
+
+
+@router.post(
+    "/api/e/{election_id}/mixes",
+    status_code=201,
+    summary="Upload a trustee's mix of a contest counted by mixing (stored only at the next "
+    "place of the contest's chain, if its proof of shuffle and the trustee's signature verify)",
+    openapi_extra=json_body("a mix file from 'honestballot trustee mix'"),
+)
+async def post_mix(request: Request, election_id: str) -> JSONResponse:
+    services, row = election_row(request, election_id)
+    await run_in_threadpool(check_mix_wanted, services, election_id, str(row["phase"]))
+    body = await request.body()
+    outcome = await run_in_threadpool(accept_mix, services, election_id, body)
     return JSONResponse(outcome, status_code=201)
 
 

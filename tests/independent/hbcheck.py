@@ -1,8 +1,8 @@
 """Independent re-implementation of the honestballot record hashing and proof checks.
 
-Written only from docs/record-format.md, docs/trustees.md, RFC 9496 (ristretto255),
-RFC 9162 (Merkle trees) and RFC 4648 (base32).  Standard library only; it does not import
-the ``honestballot`` package.
+Written only from docs/record-format.md, docs/trustees.md, docs/shuffle.md, RFC 9496
+(ristretto255), RFC 9162 (Merkle trees) and RFC 4648 (base32).  Standard library only; it
+does not import the ``honestballot`` package.
 """
 
 from __future__ import annotations
@@ -377,10 +377,27 @@ def encrypted_options(contest: dict) -> list[tuple[str, dict, int]]:
     return out
 
 
+COUNT_METHODS = ("sum", "mix")
+
+
+def count_method(contest: dict) -> str:
+    """How a contest is counted (§4): its `count`, "sum" when the key is absent."""
+    method = contest.get("count", "sum")
+    if method not in COUNT_METHODS:
+        raise ValueError(f"contest {contest['id']}: count {method!r}")
+    return method
+
+
+def is_mixed(contest: dict) -> bool:
+    return count_method(contest) == "mix"
+
+
 def manifest_parts(manifest: dict) -> list[Part]:
     contests = []
     for c in manifest["contests"]:
         options = [Li([Tx(i), label_part(lab), In(x)]) for i, lab, x in encrypted_options(c)]
+        # a mixed contest's tuple has a seventh part, T "mix"; a summed one has six
+        mixed = [Tx("mix")] if is_mixed(c) else []
         contests.append(
             Li(
                 [
@@ -390,6 +407,7 @@ def manifest_parts(manifest: dict) -> list[Part]:
                     In(c["max_selections"]),
                     In(1 if c["against_all"] else 0),
                     Li(options),
+                    *mixed,
                 ]
             )
         )
@@ -457,7 +475,8 @@ def check_board_keys(setup: dict) -> None:
             raise ValueError(f"witness {name!r}: its key is not its own")
         names.add(name)
         keys.add(key)
-    if not (1 <= quorum <= len(witnesses) if witnesses else quorum == 0):
+    # a quorum is more than half of the witnesses (two quorums then share a witness)
+    if not (len(witnesses) < 2 * quorum <= 2 * len(witnesses) if witnesses else quorum == 0):
         raise ValueError(f"witness_quorum {quorum} with {len(witnesses)} witnesses")
 
 
@@ -983,8 +1002,15 @@ def broken_out_units(units: Sequence[str], counts: dict[str, int], min_size: int
     return broken
 
 
-def aggregate_tally(manifest: dict, counted: Sequence[tuple[str, dict]]) -> tuple[list, list]:
-    """(entries as (id, alpha, beta) points, counted_per_unit) recomputed per §7."""
+def aggregate_tally(
+    manifest: dict,
+    counted: Sequence[tuple[str, dict]],
+    mixed_rows: dict[str, list[list[dict]]] | None = None,
+) -> tuple[list, list]:
+    """(entries as (id, alpha, beta) points, counted_per_unit) recomputed per §7: the
+    summed contests' totals, each broken-out unit's entries for them, then every
+    ciphertext of each mixed contest's last mix (``mixed_rows``: contest id -> its rows)
+    as `contest#row/option`."""
     unit_ids = [u["id"] for u in manifest["units"]]
     per_unit_count = {u: 0 for u in unit_ids}
     sums: dict[tuple[str, str], list[Point]] = {}
@@ -996,7 +1022,7 @@ def aggregate_tally(manifest: dict, counted: Sequence[tuple[str, dict]]) -> tupl
                 acc = sums.setdefault(key, [IDENTITY, IDENTITY])
                 acc[0] = acc[0] + decode_point(ct["alpha"])
                 acc[1] = acc[1] + decode_point(ct["beta"])
-    option_ids = [f"{mc['id']}/{oid}" for mc in manifest["contests"]
+    option_ids = [f"{mc['id']}/{oid}" for mc in manifest["contests"] if not is_mixed(mc)
                   for oid, _, _ in encrypted_options(mc)]
     entries = []
     for eid in option_ids:
@@ -1009,5 +1035,280 @@ def aggregate_tally(manifest: dict, counted: Sequence[tuple[str, dict]]) -> tupl
         for eid in option_ids:
             pa, pb = sums.get((eid, u), [IDENTITY, IDENTITY])
             entries.append((f"{eid}@{u}", pa, pb))
+    for mc in manifest["contests"]:
+        if not is_mixed(mc):
+            continue
+        rows = (mixed_rows or {}).get(mc["id"])
+        if rows is None:
+            raise ValueError(f"contest {mc['id']} is counted by mixing and has no mixes")
+        if len(rows) != len(counted):
+            raise ValueError(f"contest {mc['id']}: {len(rows)} mixed rows, {len(counted)} ballots")
+        for i, row in enumerate(rows):
+            for (oid, _, _), ct in zip(encrypted_options(mc), row, strict=True):
+                entries.append((row_entry_id(mc["id"], i, oid), decode_point(ct["alpha"]),
+                                decode_point(ct["beta"])))
     counted_per_unit = [{"unit": u, "ballots": per_unit_count[u]} for u in unit_ids]
     return entries, counted_per_unit
+
+
+def row_entry_id(contest_id: str, row: int, option_id: str) -> str:
+    """The tally entry of one ciphertext of a mixed contest's last mix (§7)."""
+    return f"{contest_id}#{row}/{option_id}"
+
+
+def combine(tally: dict, shares: dict[int, dict], used: Sequence[int]) -> list[tuple[str, Point]]:
+    """(entry id, m·B) of every tally entry: beta − Σ λ_l·D_l over the trustees ``used``
+    (the shares' proofs are checked elsewhere)."""
+    lam = lagrange(used)
+    out = []
+    for i, te in enumerate(tally["entries"]):
+        acc = IDENTITY
+        for tr in used:
+            if shares[tr]["entries"][i]["id"] != te["id"]:
+                raise ValueError(f"share of trustee {tr}: entry {i} is not {te['id']}")
+            acc = acc + lam[tr] * decode_point(shares[tr]["entries"][i]["share"])
+        out.append((te["id"], decode_point(te["beta"]) - acc))
+    return out
+
+
+def admissible(contest: dict, row: Sequence[int]) -> bool:
+    """A decrypted row is a selection a ballot's proofs allow (§4): every value 0 or 1,
+    and T = S + max_selections·e in the contest's selection range."""
+    if len(row) != len(encrypted_options(contest)) or any(v not in (0, 1) for v in row):
+        return False
+    weights = [contest["max_selections"] if x else 1 for _, _, x in encrypted_options(contest)]
+    return sum(w * v for w, v in zip(weights, row, strict=True)) in selection_values(contest)
+
+
+def mixed_counts(manifest: dict, rows: int, counts: dict[str, int]) -> list[dict] | None:
+    """The result's `mixed` member (§7) from the decrypted counts of every tally entry,
+    ``rows`` being the number of counted ballots: per mixed contest in manifest order, the
+    count of each encrypted option over its rows.  None when no contest is mixed (the
+    result then has no `mixed`).  ValueError if a row is not admissible."""
+    out = []
+    for mc in manifest["contests"]:
+        if not is_mixed(mc):
+            continue
+        options = [oid for oid, _, _ in encrypted_options(mc)]
+        totals = dict.fromkeys(options, 0)
+        for i in range(rows):
+            row = [counts[row_entry_id(mc["id"], i, o)] for o in options]
+            if not admissible(mc, row):
+                raise ValueError(f"contest {mc['id']}: mixed row {i} {row} is not admissible")
+            for o, v in zip(options, row, strict=True):
+                totals[o] += v
+        out.append({"contest": mc["id"],
+                    "counts": [{"id": f"{mc['id']}/{o}", "count": n} for o, n in totals.items()]})
+    return out or None
+
+
+# ---------------------------------------------------------------------------
+# The proof of shuffle (docs/shuffle.md).
+# ---------------------------------------------------------------------------
+
+
+def hash_to_point(tag: str, *parts: Part) -> Point:
+    """SHA-512 of the pre-image, then RFC 9496's one-way map (docs/shuffle.md §1)."""
+    return from_uniform_bytes(hashlib.sha512(preimage(tag, parts)).digest())
+
+
+def rows_part(rows: Sequence[Sequence[dict]]) -> Part:
+    """[[[P alpha, P beta] per ciphertext] per row] (docs/shuffle.md §4.2)."""
+    return Li(Li(Li([Pt(ct["alpha"]), Pt(ct["beta"])]) for ct in row) for row in rows)
+
+
+def points_part(pts: Sequence[Point]) -> Part:
+    return Li(Pt(p) for p in pts)
+
+
+def _total(ps: Iterable[Point]) -> Point:
+    acc = IDENTITY
+    for p in ps:
+        acc = acc + p
+    return acc
+
+
+def verify_shuffle(
+    context: Sequence[Part], key: str, inputs: Sequence[Sequence[dict]],
+    outputs: Sequence[Sequence[dict]], proof: dict,
+) -> bool:
+    """docs/shuffle.md §5, step by step: True iff ``proof`` shows that ``outputs`` are
+    ``inputs`` permuted (whole rows) and re-encrypted under ``key``, for ``context``.
+    A statement or proof of the wrong shape is a ValueError."""
+    n, w = len(inputs), len(inputs[0]) if inputs else 0
+    if n < 1 or w < 1 or len(outputs) != n or any(len(r) != w for r in [*inputs, *outputs]):
+        raise ValueError(f"a shuffle statement of {n} rows of {w} and {len(outputs)} outputs")
+    if set(proof) != {"permutation_commitment", "chain", "c", "s1", "s2", "s3", "s4", "s_hat",
+                      "s_prime"}:
+        raise ValueError(f"proof of shuffle keys {sorted(proof)}")
+    ctx = Li(context)
+    h = hash_to_point("shuffle/chain-base", ctx)
+    hs = [hash_to_point("shuffle/generator", ctx, In(i)) for i in range(n)]
+    pk = decode_point(key, allow_identity=False)
+
+    def ct(x: dict) -> tuple[Point, Point]:
+        return decode_point(x["alpha"]), decode_point(x["beta"])
+
+    ins = [[ct(x) for x in row] for row in inputs]
+    outs = [[ct(x) for x in row] for row in outputs]
+    com = [decode_point(x, allow_identity=False) for x in proof["permutation_commitment"]]
+    chain = [decode_point(x, allow_identity=False) for x in proof["chain"]]
+    c = decode_scalar(proof["c"])
+    s1, s2, s3 = (decode_scalar(proof[k]) for k in ("s1", "s2", "s3"))
+    s4 = [decode_scalar(x) for x in proof["s4"]]
+    s_hat = [decode_scalar(x) for x in proof["s_hat"]]
+    s_prime = [decode_scalar(x) for x in proof["s_prime"]]
+    if not len(com) == len(chain) == len(s_hat) == len(s_prime) == n or len(s4) != w:
+        raise ValueError("the proof of shuffle's lists do not fit the statement")
+
+    seed = hash_bytes(
+        "shuffle/statement", ctx, In(n), In(w), Pt(h), points_part(hs), Pt(pk),
+        rows_part(inputs), rows_part(outputs), points_part(com),
+    )
+    u = [hash_to_scalar("shuffle/vector-challenge", By(seed), In(j)) for j in range(n)]
+    u_product = 1
+    for x in u:
+        u_product = u_product * x % L
+    t1 = B * s1 - (_total(com) - _total(hs)) * c
+    t2 = B * s2 - (chain[-1] - h * u_product) * c
+    t3 = (B * s3 + _total(hi * s for hi, s in zip(hs, s_prime, strict=True))
+          - _total(cj * uj for cj, uj in zip(com, u, strict=True)) * c)
+    t4 = []
+    for k in range(w):
+        alpha = (_total(outs[i][k][0] * s_prime[i] for i in range(n)) - B * s4[k]
+                 - _total(ins[j][k][0] * u[j] for j in range(n)) * c)
+        beta = (_total(outs[i][k][1] * s_prime[i] for i in range(n)) - pk * s4[k]
+                - _total(ins[j][k][1] * u[j] for j in range(n)) * c)
+        t4.append(Li([Pt(alpha), Pt(beta)]))
+    previous = [h, *chain[:-1]]
+    t_hat = [B * s_hat[i] + previous[i] * s_prime[i] - chain[i] * c for i in range(n)]
+    again = hash_to_scalar(
+        "shuffle/challenge", By(seed), points_part(chain), Pt(t1), Pt(t2), Pt(t3), Li(t4),
+        points_part(t_hat),
+    )
+    return again == c
+
+
+# ---------------------------------------------------------------------------
+# The mix chain (record-format §6 "mix", §7).
+# ---------------------------------------------------------------------------
+
+MIX_KEYS = {"contest", "position", "trustee", "rows", "proof", "signature"}
+
+
+def mix_context(base: bytes, contest_id: str, position: int, trustee: int) -> list[Part]:
+    """What a mix's proof of shuffle is bound to, hashed as one L part (docs/shuffle.md §2)."""
+    return [By(base), Tx("mix"), Tx(contest_id), In(position), In(trustee)]
+
+
+def shuffle_proof_part(proof: dict) -> Part:
+    """The proof as one L part: commitments, chain, c, s1, s2, s3, s4, ŝ, s'."""
+    return Li([
+        Li(Pt(x) for x in proof["permutation_commitment"]),
+        Li(Pt(x) for x in proof["chain"]),
+        Sc(proof["c"]), Sc(proof["s1"]), Sc(proof["s2"]), Sc(proof["s3"]),
+        Li(Sc(x) for x in proof["s4"]),
+        Li(Sc(x) for x in proof["s_hat"]),
+        Li(Sc(x) for x in proof["s_prime"]),
+    ])
+
+
+def mix_digest_parts(base: bytes, mix: dict) -> list[Part]:
+    return [By(base), Tx(mix["contest"]), In(mix["position"]), In(mix["trustee"]),
+            rows_part(mix["rows"]), shuffle_proof_part(mix["proof"])]
+
+
+def mix_digest(base: bytes, mix: dict) -> bytes:
+    """What the trustee signs (hash_bytes "mix/digest")."""
+    return hash_bytes("mix/digest", *mix_digest_parts(base, mix))
+
+
+def mix_signature_parts(base: bytes, key: str, digest: bytes, r: Point) -> list[Part]:
+    return [By(base), Pt(key), By(digest), Pt(key), Pt(r)]
+
+
+def verify_mix_signature(base: bytes, key: str, mix: dict) -> Point:
+    """The trustee's Schnorr signature (tag mix/signature) with its verification key
+    ``key``; returns R."""
+    c = decode_scalar(mix["signature"]["c"])
+    s = decode_scalar(mix["signature"]["s"])
+    r = schnorr_commitment(c, s, decode_point(key, False))
+    parts = mix_signature_parts(base, key, mix_digest(base, mix), r)
+    if c != hash_to_scalar("mix/signature", *parts):
+        raise ValueError(f"mix {mix['position']} of {mix['contest']}: trustee {mix['trustee']}'s "
+                         "signature")
+    return r
+
+
+def ballot_tracking_hash(base: bytes, ballot: dict) -> bytes:
+    """A cast ballot's tracking hash (§5), without checking its proofs."""
+    return tracking_hash(ciphertexts_hash(base, ballot["contests"]),
+                         seal(content_hash(base, ballot), ballot["signature"]))
+
+
+def chain_input(manifest: dict, contest_id: str, base: bytes,
+                counted: Sequence[tuple[str, dict]]) -> list[list[dict]]:
+    """The first mix's input rows: the contest's ciphertexts of each counted ballot, the
+    ballots in increasing order of tracking hash (compared as bytes)."""
+    index = [c["id"] for c in manifest["contests"]].index(contest_id)
+    ordered = sorted((b for _, b in counted), key=lambda b: ballot_tracking_hash(base, b))
+    return [b["contests"][index]["ciphertexts"] for b in ordered]
+
+
+def check_mixes(base: bytes, setup: dict, events: Sequence[dict],
+                counted: Sequence[tuple[str, dict]]) -> dict[str, list[dict]]:
+    """Every `mix` event, in `seq` order (§6, §8 `mix.proofs`): after `close` and before
+    `tally`, of a mixed contest, at the next position, by a trustee of the election who
+    has not mixed the contest, with the previous rows' shape, signed by that trustee's
+    verification key, and with a proof of shuffle of the previous rows (the counted
+    ballots' for position 1).  Returns contest id -> the mix bodies by position;
+    ValueError names the first mix that fails."""
+    manifest = setup["manifest"]
+    contests = {c["id"]: c for c in manifest["contests"]}
+    keys = {v["trustee"]: v["key"] for v in setup["election_key"]["verification_keys"]}
+    public_key = setup["election_key"]["public_key"]
+    chains: dict[str, list[dict]] = {}
+    phase = "before the close"
+    for ev in events:
+        if ev["kind"] == "close":
+            phase = "closed"
+        elif ev["kind"] == "tally":
+            phase = "after the tally"
+        if ev["kind"] != "mix":
+            continue
+        mix, what = ev["body"], f"event {ev['seq']}"
+        if set(mix) != MIX_KEYS:
+            raise ValueError(f"{what}: mix keys {sorted(mix)}")
+        if phase != "closed":
+            raise ValueError(f"{what}: a mix {phase}")
+        contest = contests.get(mix["contest"])
+        if contest is None or not is_mixed(contest):
+            raise ValueError(f"{what}: contest {mix['contest']} is not counted by mixing")
+        chain = chains.setdefault(mix["contest"], [])
+        if mix["position"] != len(chain) + 1:
+            raise ValueError(f"{what}: position {mix['position']}, not {len(chain) + 1}")
+        if mix["trustee"] not in keys or mix["trustee"] in [m["trustee"] for m in chain]:
+            raise ValueError(f"{what}: trustee {mix['trustee']} may not mix here")
+        previous = chain[-1]["rows"] if chain else chain_input(manifest, contest["id"], base,
+                                                                counted)
+        width = len(encrypted_options(contest))
+        if not previous or len(mix["rows"]) != len(previous) or any(
+            len(row) != width for row in mix["rows"]
+        ):
+            raise ValueError(f"{what}: the rows do not have the previous rows' shape")
+        verify_mix_signature(base, keys[mix["trustee"]], mix)
+        context = mix_context(base, mix["contest"], mix["position"], mix["trustee"])
+        if not verify_shuffle(context, public_key, previous, mix["rows"], mix["proof"]):
+            raise ValueError(f"{what}: the proof of shuffle does not verify")
+        chain.append(mix)
+    return chains
+
+
+def check_chains_complete(manifest: dict, threshold: int, chains: dict[str, list[dict]]) -> None:
+    """Every mixed contest was mixed by at least ``threshold`` (k) distinct trustees."""
+    for c in manifest["contests"]:
+        if is_mixed(c):
+            mixers = {m["trustee"] for m in chains.get(c["id"], [])}
+            if len(mixers) < threshold:
+                raise ValueError(f"contest {c['id']} was mixed by {len(mixers)} trustees, "
+                                 f"fewer than k = {threshold}")

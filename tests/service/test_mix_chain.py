@@ -235,3 +235,19 @@ def test_a_ciphertext_from_another_election_cannot_enter_the_chain(
     swapped = replace(honest, rows=((stranger, *honest.rows[0][1:]), *honest.rows[1:]))
     with pytest.raises(InvalidProof):
         board.submit(swapped)
+
+
+def test_a_mix_too_long_for_a_record_line_is_refused(
+    ceremony: DemoCeremony, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record line holds at most MAX_LINE_BYTES, which the verifier enforces: a mix that
+    would be a longer line is refused before it makes the record unverifiable."""
+    from honestballot.errors import InvalidInput
+    from honestballot.service.board import election as service_module
+
+    board = Board(ceremony, tmp_path)
+    mix = board.mix(1)
+    monkeypatch.setattr(service_module, "MAX_LINE_BYTES", 4096)
+    with pytest.raises(InvalidInput, match="at most 4096"):
+        board.submit(mix)
+    assert board.service.mixes(MIXED) == {}

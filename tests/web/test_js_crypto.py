@@ -23,7 +23,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,7 @@ from honestballot.record.ballot import (
 )
 from honestballot.record.codec import Reader
 from honestballot.record.events import log_id, sign_tree_head, tree_head_from_json
-from honestballot.record.manifest import manifest_to_json
+from honestballot.record.manifest import manifest_from_json, manifest_to_json
 from honestballot.record.witness import (
     Cosignature,
     board_keys_from_setup,
@@ -171,6 +171,14 @@ MANIFESTS: dict[str, Manifest] = {
         Contest("q", lab("Question"), candidates("q", 4), 0, 2, True),
         Contest("solo", lab("Solo"), candidates("s", 1), 0, 1, False),
     ),
+    # contests counted by the mix chain (protocol/mix.py) between summed ones: the ballot
+    # is the same, the manifest hash gains "mix" for each mixed contest
+    "mixed": one_contest_manifest(
+        "mixed",
+        Contest("mayor", lab("Mayor"), candidates("m", 3), 1, 1, True),
+        Contest("leader", lab("Leader"), candidates("l", 4), 1, 1, False, count="mix"),
+        Contest("council", lab("Council"), candidates("c", 5), 0, 3, True, count="mix"),
+    ),
 }
 
 #: For each manifest, ballots as {contest: chosen option ids}.
@@ -193,6 +201,11 @@ SELECTIONS: dict[str, list[dict[str, list[str]]]] = {
         {"q": ["blank"], "solo": ["s-1"]},
         {"q": ["against-all"], "solo": ["blank"]},
         {"q": ["q-1", "q-4"], "solo": ["s-1"]},
+    ],
+    "mixed": [
+        {"mayor": ["m-2"], "leader": ["l-4"], "council": ["c-1", "c-3", "c-5"]},
+        {"mayor": ["against-all"], "leader": ["l-1"], "council": ["blank"]},
+        {"mayor": ["m-1"], "leader": ["l-2"], "council": ["against-all"]},
     ],
 }
 
@@ -857,8 +870,7 @@ def test_the_context_base_hash_binds_the_board_keys(elections: dict[str, Electio
     renamed = [dict(witnesses[0], name="Someone else"), *witnesses[1:]]
     stranger = {"name": "Stranger", "key": base_mul(witness_secret("stranger")).hex()}
     changed: list[dict[str, Any]] = [
-        {"witness_quorum": 1},  # a server lowering the quorum
-        {"witness_quorum": 3},
+        {"witness_quorum": 3},  # a server changing the quorum
         {"witnesses": witnesses[:2]},  # dropping a witness (2 of 2 would be valid)
         {"witnesses": [witnesses[1], witnesses[0], witnesses[2]]},  # the order is bound
         {"witnesses": [*witnesses[:2], stranger]},  # another witness's key
@@ -874,6 +886,9 @@ def test_the_context_base_hash_binds_the_board_keys(elections: dict[str, Electio
     verify_ballot(demo.ctx, ballot_from_json(ok(results[0])["ballot"]))
     for change, result in zip(changed, results[1:], strict=True):
         assert "base_hash does not match" in err(result)["message"], change
+    # a server lowering the quorum below a majority: refused before any hash
+    lowered = run_js([("encryptBallot", [_bound(demo, witness_quorum=1), selection, code])])
+    assert "more than half of the 3 witnesses" in err(lowered[0])["message"]
     # an election without an organiser's key: adding one changes the base hash too
     multi = elections["multi"]
     added = _bound(multi, organiser_key=organiser_key("multi").hex())
@@ -1074,7 +1089,7 @@ def test_python_cosignatures_verify_in_js(witnessed: Witnessed) -> None:
         assert expected in err(result)["message"], (expected, cosig)
     # the board's keys come from a context whose base hash binds them
     unbound = dict(election.context_json)
-    lowered = _bound(election, witness_quorum=1)
+    lowered = _bound(election, witness_quorum=3)
     results = run_js(
         [("verifyCosignature", [good, unbound]), ("verifyCosignature", [good, lowered])]
     )
@@ -1112,7 +1127,7 @@ def test_the_quorum_is_checked_as_python_checks_it(
     calls += [
         ("verifyWitnessedHead", [json.dumps(head1), json.dumps([at1[a], at1[b]]), context]),
         ("verifyWitnessedHead", [head1, [at1[a], at1[b]], dict(election.context_json)]),
-        ("verifyWitnessedHead", [head1, [at1[a]], _bound(election, witness_quorum=1)]),
+        ("verifyWitnessedHead", [head1, [at1[a]], _bound(election, witness_quorum=3)]),
         ("verifyWitnessedHead", [head1, {"0": at1[a]}, context]),
         ("verifyWitnessedHead", [head1, [at1[a]] * 33, context]),
     ]
@@ -1217,6 +1232,65 @@ def test_canonical_json_and_manifest_hash_agree(elections: dict[str, Election]) 
     assert [o["exclusive"] for o in options[0]["options"]] == [o.exclusive for o in q.options]
     assert options[0]["options"][-1]["label"]["en"] == "Blank vote"
     assert "float" in err(results[-1])["message"] or "integer" in err(results[-1])["message"]
+
+
+def test_mixed_contests_hash_and_encrypt_as_in_python(elections: dict[str, Election]) -> None:
+    """A manifest's optional ``count``: JS reads it as Python does, hashes a mixed contest
+    with its seventh part, so the ballot page's fingerprint check (the base hash
+    recomputed from the manifest) passes, and its ballots verify in Python."""
+    mixed = elections["mixed"]
+    manifest = MANIFESTS["mixed"]
+    as_json = manifest_to_json(manifest)
+    assert [c.get("count") for c in as_json["contests"]] == [None, "mix", "mix"]
+    summed = Manifest(
+        manifest.election_id,
+        manifest.title,
+        tuple(replace(c, count="sum") for c in manifest.contests),
+        manifest.units,
+        manifest.min_unit_size,
+    )
+    assert manifest_hash(summed) != manifest_hash(manifest)
+    explicit_sum = copy.deepcopy(as_json)
+    explicit_sum["contests"][0]["count"] = "sum"  # read, and hashed as if absent
+    unknown = copy.deepcopy(as_json)
+    unknown["contests"][1]["count"] = "tally"
+    not_text = copy.deepcopy(as_json)
+    not_text["contests"][1]["count"] = 1
+    too_long = copy.deepcopy(as_json)
+    too_long["contests"][1]["count"] = "m" * 17
+    refused = [unknown, not_text, too_long]
+    for bad in refused:
+        with pytest.raises(RecordFormatError) as py_error:
+            manifest_from_json(bad)
+        bad["python"] = str(py_error.value)
+    code = generate_credential(SeededRandomness("voter/mixed")).to_code()
+    selection = SELECTIONS["mixed"][0]
+    bound = dict(mixed.context_json, election_key_hash=mixed.election_key_hash.hex())
+    as_summed = copy.deepcopy(bound)
+    as_summed["manifest"] = manifest_to_json(summed)
+    calls: list[tuple[str, Sequence[Any]]] = [
+        ("manifestHash", [as_json]),
+        ("manifestHash", [manifest_to_json(summed)]),
+        ("manifestHash", [explicit_sum]),
+        ("contestOptions", [as_json]),
+        *[("manifestHash", [{k: v for k, v in bad.items() if k != "python"}]) for bad in refused],
+        ("encryptBallot", [bound, selection, code]),
+        ("encryptBallot", [as_summed, selection, code]),
+    ]
+    results = run_js(calls)
+    assert ok(results[0]) == manifest_hash(manifest).hex()
+    assert ok(results[1]) == manifest_hash(summed).hex() != ok(results[0])
+    assert ok(results[2]) == manifest_hash(manifest_from_json(explicit_sum)).hex()
+    assert ok(results[2]) == ok(results[0])
+    assert [c["id"] for c in ok(results[3])] == ["mayor", "leader", "council"]
+    for bad, result in zip(refused, results[4:7], strict=True):
+        assert err(result) == {"name": "RecordFormatError", "message": bad["python"]}
+    got = ok(results[7])
+    ballot = ballot_from_json(got["ballot"])
+    verify_ballot(mixed.ctx, ballot)
+    assert check_opening(mixed.ctx, ballot, opening_from_json(got["opening"])) == as_sets(selection)
+    # the same manifest with its contests summed is another election: the page refuses it
+    assert "base_hash does not match" in err(results[8])["message"]
 
 
 def test_qr_svg_is_csp_safe() -> None:

@@ -73,10 +73,18 @@ def _sign(tmp_path: Path, summary: dict[str, Any]) -> dict[str, Any]:
     (tmp_path / "summary.json").write_text(json.dumps(summary))
     out = tmp_path / "signature.json"
     out.unlink(missing_ok=True)
+    wrong = "0" * 16 if not summary["base_hash"].startswith("0" * 16) else "1" * 16
+    refused = CliRunner().invoke(
+        cli,
+        ["organiser", "sign-roll", str(tmp_path / "summary.json"), "--key", str(key),
+         "--fingerprint", wrong, "--out", str(out)],
+    )  # fmt: skip
+    assert refused.exit_code == 1 and "nothing signed" in refused.output
+    assert not out.exists()
     result = CliRunner().invoke(
         cli,
         ["organiser", "sign-roll", str(tmp_path / "summary.json"), "--key", str(key),
-         "--out", str(out)],
+         "--fingerprint", summary["base_hash"][:16], "--out", str(out)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "station-1:" in result.output  # the counts are shown before signing

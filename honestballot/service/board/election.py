@@ -20,7 +20,7 @@ from honestballot.crypto.merkle import leaf_hash
 from honestballot.crypto.randomness import Randomness, random_nonzero_scalar
 from honestballot.crypto.schnorr import SchnorrProof
 from honestballot.entropy import SYSTEM_RANDOMNESS
-from honestballot.errors import HonestBallotError, ProtocolError
+from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError
 from honestballot.protocol.ballot import (
     BallotOpening,
     EncryptedBallot,
@@ -60,11 +60,16 @@ from honestballot.protocol.mix import (
     Rows,
     check_chain_complete,
     check_mix,
-    contest_rows,
     mixed_result,
+    next_input,
 )
 from honestballot.protocol.tally import compute_tally
-from honestballot.protocol.witnesses import BoardKeys, Witness, check_roll_signature
+from honestballot.protocol.witnesses import (
+    BoardKeys,
+    Witness,
+    check_roll_signature,
+    default_quorum,
+)
 from honestballot.record.ballot import (
     ballot_from_json,
     ballot_to_json,
@@ -74,9 +79,7 @@ from honestballot.record.ballot import (
     spoiled_to_json,
 )
 from honestballot.record.codec import canonical_bytes, parse_json
-from honestballot.record.events import (
-    EventLine,
-)
+from honestballot.record.events import MAX_LINE_BYTES, EventLine
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.mix import mix_from_json, mix_to_json
 from honestballot.record.setup import context_from_setup
@@ -302,8 +305,9 @@ class ElectionService(BoardLog):
         organiser_key: Point | None = None,
     ) -> ElectionContext:
         """Create the election from its manifest and the trustees' key ceremony, naming
-        the witnesses who co-sign the board's tree heads (``quorum`` of them needed;
-        default: all) and the organiser's key that signs the roll summary, if any."""
+        the witnesses who co-sign the board's tree heads (``quorum`` of them needed, more
+        than half; default: the smallest majority) and the organiser's key that signs the
+        roll summary, if any."""
         verify_election_key(key)
         if key.ceremony.manifest_hash != manifest_hash(manifest):
             raise ProtocolError("the key ceremony was run for another manifest")
@@ -314,7 +318,7 @@ class ElectionService(BoardLog):
         board_keys = BoardKeys(
             base_mul(board_secret),
             tuple(witnesses),
-            len(witnesses) if quorum is None else quorum,
+            default_quorum(len(witnesses)) if quorum is None else quorum,
             organiser_key,
         )
         key_json = encode_election_key(key)
@@ -714,10 +718,8 @@ class ElectionService(BoardLog):
         """The rows the next mix of ``contest_id`` shuffles: the last mix's output, or the
         counted ballots' ciphertexts for the first mix."""
         chain = self.mixes(election_id).get(contest_id, [])
-        if chain:
-            return chain[-1].rows
-        manifest = self.context(election_id).manifest
-        return contest_rows(manifest, contest_id, (b for _, b in self._counted(election_id)))
+        counted = [] if chain else [b for _, b in self._counted(election_id)]
+        return next_input(self.context(election_id).manifest, contest_id, counted, chain)
 
     def submit_mix(self, election_id: str, mix_json: bytes | str) -> Mix:
         """Accept a trustee's mix only if it is the contest's next and its proof of shuffle
@@ -738,13 +740,20 @@ class ElectionService(BoardLog):
             [m.trustee for m in chain],
             mix,
         )
+        body = mix_to_json(mix)
+        line = EventLine(0, 0, "mix", body).canonical()
+        if len(line) + 64 > MAX_LINE_BYTES:  # room for a longer seq and time
+            raise InvalidInput(
+                f"this mix would be a record line of {len(line)} bytes; a record line holds "
+                f"at most {MAX_LINE_BYTES} (docs/record-format.md §6)"
+            )
         with self.store.transaction(election_id) as conn:
             board, _ = self._board(conn, election_id)
             board.mix_chains = {
                 c: [m.trustee for m in ms] for c, ms in self.mixes(election_id).items()
             }
             board.apply(MixEvent(mix.contest, mix.position, mix.trustee))
-            self._append(conn, election_id, "mix", mix_to_json(mix))
+            self._append(conn, election_id, "mix", body)
         self.publish_tree_head(election_id)
         return mix
 

@@ -196,15 +196,20 @@ class BoardLog:
             out.writelines(self.record_lines(election_id))
         return self.tree(election_id).size
 
-    def record_lines(self, election_id: str, *, fresh: bool = True) -> Iterator[bytes]:
+    def record_lines(
+        self, election_id: str, *, fresh: bool = True, witnessed_only: bool = True
+    ) -> Iterator[bytes]:
         """The election record line by line, ending with the latest witnessed head (with
         no witnesses named: the latest head) and its co-signatures.  ``fresh`` first signs
         a head of the whole board (an export; witnesses co-sign it on their next poll);
-        otherwise nothing is signed, so a download never takes the election's lock."""
+        otherwise nothing is signed, so a download never takes the election's lock.
+        Without ``witnessed_only`` the record runs to the latest signed head even when the
+        witnesses have not co-signed it (when witnesses stopped: such a record verifies
+        only with ``verify --without-witness-quorum``, which says so)."""
         if fresh:
             self.publish_tree_head(election_id)
-        witnessed = self.witnessed_head(election_id)
-        if witnessed is None:  # witnesses named, none has co-signed yet: the latest head
+        witnessed = self.witnessed_head(election_id) if witnessed_only else None
+        if witnessed is None:  # none co-signed yet, or not asked for: the latest head
             latest = self.store.latest_tree_head_line(election_id)
             final = (
                 latest[0] if latest is not None else self.publish_tree_head(election_id).head.size

@@ -93,7 +93,10 @@ class ResultViews:
             "counted_per_unit": counted,
             "ballots_counted": sum(c["ballots"] for c in counted),
             "min_unit_size": manifest.min_unit_size,
-            "units_not_broken_out": [u.id for u in manifest.units if u.id not in by_unit],
+            # a manifest whose contests are all mixed breaks out no unit: none is held back
+            "units_not_broken_out": [u.id for u in manifest.units if u.id not in by_unit]
+            if any(c.count == "sum" for c in manifest.contests)
+            else [],
             "trustees": list(result["trustees"]),
             "rejected_shares": list(result["rejected_shares"]),
         }

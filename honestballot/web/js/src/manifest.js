@@ -9,6 +9,10 @@
  *
  *     T = S + max_selections * e   in   [lower, max_selections]
  *     lower = max(min_selections, 1) if the contest has an exclusive option else min_selections
+ *
+ * A contest's optional `count` says how it is counted: "sum" (absent: a homomorphic sum)
+ * or "mix" (the trustees' mix chain, protocol/mix.py).  The ballot is the same either
+ * way; only the manifest hash differs (a mixed contest's part gains the text "mix").
  */
 
 import { InvalidSelection, RecordFormatError } from './errors.js';
@@ -23,6 +27,8 @@ const LANGUAGES = /** @type {const} */ (['ru', 'kk', 'en']);
 export const MAX_CONTESTS = 50;
 export const MAX_OPTIONS = 200;
 const MAX_UNITS = 100000;
+/** how a contest is counted (protocol/manifest.COUNT_METHODS) */
+export const COUNT_METHODS = /** @type {const} */ (['sum', 'mix']);
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** @typedef {{ru: string, kk: string, en: string}} Label */
@@ -42,14 +48,16 @@ export class Contest {
    * @param {number} minSelections
    * @param {number} maxSelections
    * @param {boolean} againstAll
+   * @param {string} [count] - "sum" (the default) or "mix"
    */
-  constructor(id, title, candidates, minSelections, maxSelections, againstAll) {
+  constructor(id, title, candidates, minSelections, maxSelections, againstAll, count = 'sum') {
     this.id = id;
     this.title = title;
     this.candidates = candidates;
     this.minSelections = minSelections;
     this.maxSelections = maxSelections;
     this.againstAll = againstAll;
+    this.count = count;
     /** @type {Option[]} every encrypted option, in ballot order */
     this.options = [...candidates];
     if (againstAll) {
@@ -173,6 +181,7 @@ function readContest(value, path) {
     r.integer('min_selections', 0),
     r.integer('max_selections', 0),
     r.boolean('against_all'),
+    r.has('count') ? r.text('count', 16) : 'sum',
   );
   r.done();
   return c;
@@ -264,6 +273,11 @@ function validateManifest(m) {
         );
       }
     }
+    if (!(/** @type {readonly string[]} */ (COUNT_METHODS).includes(c.count))) {
+      throw new RecordFormatError(
+        `contest ${c.id}: count is one of ${COUNT_METHODS.join(', ')}, not '${c.count}'`,
+      );
+    }
     if (!(c.minSelections >= 0 && c.minSelections <= c.maxSelections)) {
       throw new RecordFormatError(`contest ${c.id}: need 0 <= min_selections <= max_selections`);
     }
@@ -280,7 +294,9 @@ const labelParts = (label) => [label.ru, label.kk, label.en];
 
 /**
  * The manifest hash (protocol/election.manifest_hash): a domain-separated hash of every
- * field, the encrypted options of each contest included.
+ * field, the encrypted options of each contest included.  A mixed contest's part has a
+ * seventh element, the text "mix"; a summed contest's has six, so a manifest without
+ * mixed contests hashes as it did before the mix chain (docs/record-format.md §3).
  * @param {Manifest} m
  * @returns {Uint8Array}
  */
@@ -292,6 +308,7 @@ export function manifestHash(m) {
     c.maxSelections,
     c.againstAll ? 1 : 0,
     c.options.map((o) => [o.id, labelParts(o.label), o.exclusive ? 1 : 0]),
+    ...(c.count !== 'sum' ? [c.count] : []),
   ]);
   const units = m.units.map((u) => [u.id, labelParts(u.name)]);
   return hashBytes('manifest', m.electionId, labelParts(m.title), contests, units, m.minUnitSize);

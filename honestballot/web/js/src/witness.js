@@ -104,8 +104,11 @@ function checkBoardKeys(keys, path) {
         `named, not ${keys.quorum}`,
     );
   }
-  if (keys.witnesses.length > 0 && keys.quorum === 0) {
-    fail('witnesses are named, so the quorum must be at least 1');
+  if (keys.witnesses.length > 0 && 2 * keys.quorum <= keys.witnesses.length) {
+    fail(
+      `the witness quorum must be more than half of the ${keys.witnesses.length} witnesses, ` +
+        `not ${keys.quorum}`,
+    );
   }
 }
 

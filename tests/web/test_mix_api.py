@@ -1,0 +1,185 @@
+"""The trustees' mix upload on a running app (SQLite and PostgreSQL), through the HTTP
+surface: an election with a contest counted by mixing is created, opened and closed
+through the organiser API; trustees run ``honestballot trustee mix`` on the downloaded
+record and upload the file to ``POST /api/e/{id}/mixes``.  A valid mix is stored; a
+tampered one is 422, a second mix by the same trustee 409, and so is a mix before the
+close or for an election without mixed contests; nothing refused reaches the board.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from httpx import Response
+
+from honestballot.cli.trustee import trustee_group
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.ballot import encrypt_ballot
+from honestballot.protocol.credential import generate_credential
+from honestballot.protocol.manifest import Contest, Manifest, Option, Unit
+from honestballot.protocol.mix import make_mix
+from honestballot.record.manifest import manifest_to_json
+from honestballot.record.mix import mix_to_json
+from honestballot.record.trustee import encode_election_key, encode_trustee_secret, to_bytes
+from honestballot.verify.verifier import verify_record
+from honestballot.web.security import limit_for
+from tests.factories import (
+    WEB_ROLL,
+    DemoCeremony,
+    WebElection,
+    ballot_json,
+    key_ceremony,
+    label,
+    web_roll_csv,
+)
+from tests.helpers import describe
+
+MIXED = "web-mixed"
+CHOICES = [{"leader": {"a"}}, {"leader": {"b"}}, {"leader": {"a"}}]
+
+
+def mixed_manifest() -> Manifest:
+    leader = Contest(
+        "leader",
+        label("Leader"),
+        tuple(Option(x, label(x.upper())) for x in "abc"),
+        1,
+        1,
+        False,
+        count="mix",
+    )
+    return Manifest(MIXED, label("Mixed"), (leader,), (Unit("centre", label("Centre")),), 1)
+
+
+@pytest.fixture(scope="module")
+def mixed_ceremony(tmp_path_factory: pytest.TempPathFactory) -> DemoCeremony:
+    return key_ceremony(mixed_manifest(), tmp_path_factory.mktemp("web-mixed"), "web-mixed")
+
+
+def organiser(web: WebElection, path: str, **kw: Any) -> Response:
+    headers = {**web.organiser_headers(), **kw.pop("headers", {})}
+    r: Response = web.client.post(path, headers=headers, **kw)
+    assert r.status_code in (200, 201), (path, r.text)
+    return r
+
+
+def upload(web: WebElection, data: bytes, election_id: str = MIXED) -> Response:
+    r: Response = web.client.post(
+        f"/api/e/{election_id}/mixes", content=data, headers={"content-type": "application/json"}
+    )
+    return r
+
+
+def refused(r: Response, status: int, code: str, text: str = "") -> None:
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert error["code"] == code, r.text
+    assert text in error["message"], r.text
+
+
+def mix_events(web: WebElection) -> list[dict[str, Any]]:
+    return [
+        json.loads(ev.line)["body"] for ev in web.services.store.iter_events(MIXED, kinds=("mix",))
+    ]
+
+
+def cli_mix(web: WebElection, ceremony: DemoCeremony, trustee: int, tmp_path: Path) -> bytes:
+    """Download the record as a trustee would and run ``honestballot trustee mix``."""
+    r = web.client.get(f"/e/{MIXED}/record.jsonl")
+    assert r.status_code == 200, r.text
+    record = tmp_path / f"record-{trustee}.jsonl"
+    record.write_bytes(r.content)
+    secret = tmp_path / f"trustee-{trustee}.secret.json"
+    secret.write_bytes(to_bytes(encode_trustee_secret(ceremony.secrets[trustee - 1])))
+    out = tmp_path / f"mix-{trustee}.json"
+    result = CliRunner().invoke(
+        trustee_group,
+        ["mix", "--secret", str(secret), "--record", str(record), "--workers", "1",
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "every check passed" in result.output
+    return out.read_bytes()
+
+
+def test_the_mix_upload_accepts_valid_mixes_only(
+    web: WebElection, mixed_ceremony: DemoCeremony, tmp_path: Path
+) -> None:
+    assert limit_for(f"/api/e/{MIXED}/mixes") == 64 * 1024 * 1024
+    # the organiser creates the mixed election, imports its roll and opens it
+    body = {
+        "manifest": manifest_to_json(mixed_ceremony.manifest),
+        "election_key": encode_election_key(mixed_ceremony.key),
+    }
+    organiser(web, "/api/organiser/elections", content=json.dumps(body),
+              headers={"content-type": "application/json"})  # fmt: skip
+    roll = web_roll_csv([(*row[:4], "centre") for row in WEB_ROLL[: len(CHOICES)]])
+    organiser(web, f"/api/organiser/e/{MIXED}/roll", content=roll,
+              headers={"content-type": "text/csv"})  # fmt: skip
+    organiser(web, f"/api/organiser/e/{MIXED}/open")
+    services = web.services
+    ctx = services.elections.context(MIXED)
+    rng = SeededRandomness(f"web-mixed-{web.database_url}")
+    for choice in CHOICES:
+        voter = generate_credential(rng)
+        services.elections.register_credential(MIXED, voter.public, "centre")
+        ballot, _ = encrypt_ballot(ctx, voter, choice, rng)
+        services.elections.cast(MIXED, ballot_json(ballot))
+
+    # before the close nothing is mixed (refused before the body is read)
+    refused(upload(web, b"{}"), 409, "not_allowed_now", "only after the close")
+    organiser(web, f"/api/organiser/e/{MIXED}/close")
+    refused(upload(web, b"{}", "no-such-election"), 404, "not_found")
+    refused(upload(web, b" "), 400, "invalid_input", "mix file")
+
+    # trustee 1 mixes the downloaded record: stored at position 1
+    r = upload(web, cli_mix(web, mixed_ceremony, 1, tmp_path))
+    assert r.status_code == 201, r.text
+    assert r.json() == {
+        "contest": "leader",
+        "position": 1,
+        "trustee": 1,
+        "accepted": True,
+        "threshold": 2,
+    }
+    assert [m["trustee"] for m in mix_events(web)] == [1]
+
+    # a mix by trustee 3 with two output rows swapped after proving: 422, nothing stored
+    def fresh_mix(trustee: int, position: int) -> Any:
+        share = mixed_ceremony.secrets[trustee - 1].key_share
+        assert share is not None
+        return make_mix(
+            ctx.manifest, ctx.base_hash, ctx.public_key, "leader", position, trustee,
+            services.elections.mix_input(MIXED, "leader"), share, rng,
+        )  # fmt: skip
+
+    honest = fresh_mix(3, 2)
+    swapped = replace(honest, rows=(honest.rows[1], honest.rows[0], *honest.rows[2:]))
+    refused(upload(web, json.dumps(mix_to_json(swapped)).encode()), 422, "invalid_proof")
+    # a second mix by trustee 1, honest and at the next position: 409, nothing stored
+    again = json.dumps(mix_to_json(fresh_mix(1, 2))).encode()
+    refused(upload(web, again), 409, "not_allowed_now", "trustee 1 has already mixed")
+    # a malformed file is 400
+    refused(upload(web, b'{"contest": "leader"}'), 400, "malformed_input")
+    assert [m["trustee"] for m in mix_events(web)] == [1]
+
+    # trustee 3's honest mix goes in; then the tally
+    r = upload(web, json.dumps(mix_to_json(honest)).encode())
+    assert r.status_code == 201 and r.json()["position"] == 2, r.text
+    organiser(web, f"/api/organiser/e/{MIXED}/tally")
+    refused(upload(web, again), 409, "not_allowed_now", "phase tallied")
+    report = verify_record(list(services.elections.record_lines(MIXED)), workers=1)
+    assert report.passed, describe(report)
+    [mixes] = [c.detail for c in report.checks if c.name == "mix.proofs"]
+    assert "2 mixes by trustees [1, 3]" in mixes
+
+
+def test_an_election_without_mixed_contests_takes_no_mix(web: WebElection) -> None:
+    web.services.elections.close(web.election_id)
+    r = upload(web, b"{}", web.election_id)
+    refused(r, 409, "not_allowed_now", "no contest counted by mixing")
