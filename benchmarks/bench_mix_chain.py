@@ -1,0 +1,185 @@
+"""A mixed contest end to end on the election service: casting, a chain of mixers, the
+tally, threshold decryption of every shuffled row, the result and verification.
+
+One election with one contest of ``--options`` candidates counted by mixing (rows of that
+width), a 2-of-3 key ceremony, ``--ballots`` voters who each cast one ballot (made before
+anything is timed, in a process pool: that is the voters' devices' work), then, timed:
+
+1. each of the ``--mixers`` trustees makes its mix (shuffle + proof + signature,
+   ``protocol.mix.make_mix``) on the previous output;
+2. the service checks and appends each mix (``submit_mix``: the proof of shuffle and the
+   signature verified, the record line size checked);
+3. the tally (the last mix's rows become the tally's entries), two trustees' decryption
+   shares (made and checked by the service), the result;
+4. ``verify_record`` over the exported record with one process.
+
+Reported: seconds per step, per row, the mix event's bytes per row, the record's bytes.
+A row of width w takes about 150·w + 300 bytes in a mix event (its ciphertexts and its
+share of the proof, JSON hex: 1,054 bytes at w = 5), so one record line (64 MiB,
+docs/record-format.md §6) holds about 63,000 rows of width 5: a larger mixed contest needs
+the rows split across events (not built yet).
+
+Run from the repository root::
+
+    python benchmarks/bench_mix_chain.py [--ballots 10000] [--options 5] [--mixers 3]
+
+This is a benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.entropy import SYSTEM_RANDOMNESS
+from honestballot.protocol.ballot import encrypt_ballot
+from honestballot.protocol.credential import generate_credential
+from honestballot.protocol.decryption import create_decryption_share
+from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.protocol.mix import make_mix
+from honestballot.record.ballot import ballot_to_json
+from honestballot.record.mix import mix_to_json
+from honestballot.record.setup import context_from_setup
+from honestballot.record.trustee import encode_decryption_share
+from honestballot.service.board.election import ElectionService
+from honestballot.service.demo import run_key_ceremony
+from honestballot.store.sql import SqlStore
+from honestballot.verify.verifier import verify_record
+
+ELECTION = "bench-mix"
+
+
+def manifest(options: int) -> Manifest:
+    lab = Label("Кандидат", "Үміткер", "Candidate")
+    leader = Contest(
+        "leader",
+        Label("Лидер", "Көшбасшы", "Leader"),
+        tuple(Option(f"c{i}", lab) for i in range(options)),
+        1,
+        1,
+        False,
+        count="mix",
+    )
+    return Manifest(ELECTION, Label("Смесь", "Араласу", "Mix"), (leader,), (Unit("u", lab),), 1)
+
+
+_CTX: ElectionContext | None = None
+
+
+def _init(setup_json: str) -> None:
+    global _CTX
+    _CTX = context_from_setup(json.loads(setup_json), check_ceremony=False)[0]
+
+
+def _cast_jobs(args: tuple[int, int, int]) -> list[tuple[str, str]]:
+    """(credential public hex, ballot JSON) for voters start..stop."""
+    start, stop, options = args
+    assert _CTX is not None
+    out = []
+    for i in range(start, stop):
+        rng = SeededRandomness(f"bench voter {i}")
+        voter = generate_credential(rng)
+        choice = {"leader": {f"c{i % options}"}}
+        ballot, _ = encrypt_ballot(_CTX, voter, choice, rng)
+        out.append((voter.public.hex(), json.dumps(ballot_to_json(ballot))))
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--ballots", type=int, default=10_000)
+    ap.add_argument("--options", type=int, default=5)
+    ap.add_argument("--mixers", type=int, default=3)
+    ap.add_argument("--json", metavar="OUT")
+    a = ap.parse_args()
+    figures: dict[str, Any] = {"ballots": a.ballots, "width": a.options, "mixers": a.mixers}
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        m = manifest(a.options)
+        key, secrets = run_key_ceremony(m, directory, SeededRandomness("bench"))
+        service = ElectionService(SqlStore(f"sqlite:///{directory / 'store.sqlite'}"))
+        ctx = service.create(m, key)
+        setup = next(iter(service.store.iter_events(ELECTION, kinds=("setup",))))
+        setup_json = json.dumps(json.loads(setup.line)["body"])
+        procs = os.cpu_count() or 1
+        chunks = [
+            (i, min(i + 200, a.ballots), a.options) for i in range(0, a.ballots, 200)
+        ]
+        t = time.perf_counter()
+        with ProcessPoolExecutor(procs, initializer=_init, initargs=(setup_json,)) as pool:
+            made = [item for part in pool.map(_cast_jobs, chunks) for item in part]
+        figures["encrypt_s"] = time.perf_counter() - t
+        from honestballot.crypto.group import Point
+
+        for public_hex, _ in made:
+            service.register_credential(ELECTION, Point.decode(bytes.fromhex(public_hex)), "u")
+        service.open(ELECTION)
+        t = time.perf_counter()
+        for _, ballot_json in made:
+            service.cast(ELECTION, ballot_json)
+        figures["cast_s"] = time.perf_counter() - t
+        service.close(ELECTION)
+        steps = []
+        for trustee in range(1, a.mixers + 1):
+            share = secrets[trustee - 1].key_share  # type: ignore[union-attr]
+            assert share is not None
+            t = time.perf_counter()
+            mix = make_mix(
+                m, ctx.base_hash, ctx.public_key, "leader", trustee, trustee,
+                service.mix_input(ELECTION, "leader"), share, SYSTEM_RANDOMNESS,
+            )  # fmt: skip
+            made_s = time.perf_counter() - t
+            body = json.dumps(mix_to_json(mix))
+            t = time.perf_counter()
+            service.submit_mix(ELECTION, body)
+            steps.append(
+                {
+                    "trustee": trustee,
+                    "mix_s": made_s,
+                    "submit_s": time.perf_counter() - t,
+                    "bytes_per_row": len(body) / a.ballots,
+                }
+            )
+            print(f"mix {trustee}: made in {made_s:.1f} s, checked and appended in "
+                  f"{steps[-1]['submit_s']:.1f} s, {len(body) / a.ballots:.0f} bytes per row",
+                  flush=True)  # fmt: skip
+        figures["mixes"] = steps
+        t = time.perf_counter()
+        tally = service.tally(ELECTION)
+        figures["tally_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        for s in (secrets[0], secrets[2]):
+            share = create_decryption_share(s, tally, SYSTEM_RANDOMNESS)  # type: ignore[arg-type]
+            service.submit_decryption_share(ELECTION, json.dumps(encode_decryption_share(share)))
+        figures["decrypt_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        service.publish_result(ELECTION)
+        figures["result_s"] = time.perf_counter() - t
+        path = directory / "record.jsonl"
+        service.export_record(ELECTION, str(path))
+        figures["record_bytes"] = path.stat().st_size
+        t = time.perf_counter()
+        with path.open("rb") as f:
+            report = verify_record(f, workers=1)
+        figures["verify_s"] = time.perf_counter() - t
+        figures["verified"] = report.passed
+        service.store.close()
+    for k, v in figures.items():
+        if k != "mixes":
+            print(f"{k}: {v:.1f}" if isinstance(v, float) else f"{k}: {v}")
+    if a.json:
+        Path(a.json).write_text(json.dumps(figures, indent=1))
+    return 0 if figures["verified"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
