@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 
 from honestballot.errors import InvalidInput, LogError, NotFound
 from honestballot.protocol.ballot import tracking_code
+from honestballot.protocol.witnesses import split_tolerance
 from honestballot.record.codec import parse_json
 from honestballot.service.board.board_views import BoardQuery, parse_board_query
 from honestballot.service.runtime import Services
@@ -216,7 +217,38 @@ def api_consistency(
 def tree_heads_page(request: Request, election_id: str) -> HTMLResponse:
     services, row = election_row(request, election_id)
     key = services.board.board_key(election_id)
-    return page(request, "observer_tree_heads.html", services, row, board_key=key)
+    keys = services.elections.board_keys(election_id)
+    witnessed = services.elections.witnessed_head(election_id) if keys.quorum else None
+    names = {w.key: w.name for w in keys.witnesses}
+    return page(
+        request,
+        "observer_tree_heads.html",
+        services,
+        row,
+        board_key=key,
+        witnesses=[{"name": w.name, "key": w.key.hex()} for w in keys.witnesses],
+        quorum=keys.quorum,
+        tolerance=split_tolerance(keys),
+        witnessed=None
+        if witnessed is None
+        else {
+            "size": witnessed.head.head.size,
+            "time": utc(witnessed.head.head.timestamp_ms),
+            "root": witnessed.head.head.root.hex(),
+            "signers": [names.get(c.witness, c.witness.hex()) for c in witnessed.cosignatures],
+            # inside <script type="application/json">: no entity is decoded there, and no
+            # "<", ">" or "&" may appear (only hex and numbers do; escaped all the same)
+            "json": json.dumps(
+                {
+                    "tree_head": witnessed.head.to_json(),
+                    "cosignatures": [c.to_json() for c in witnessed.cosignatures],
+                }
+            )
+            .replace("<", "\\u003c")
+            .replace(">", "\\u003e")
+            .replace("&", "\\u0026"),
+        },
+    )
 
 
 # -- the election's home -----------------------------------------------------------------

@@ -284,6 +284,41 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "visit, checks that the log extends it: nothing was removed or rewritten.",
     ),
     "observer.board_key": ("Ключ доски", "Тақта кілті", "Board key"),
+    "observer.witnesses": ("Свидетели", "Куәгерлер", "Witnesses"),
+    "observer.witness_quorum": (
+        "Вершину журнала должны подписать {quorum} из {count} свидетелей. Показать двум "
+        "наблюдателям две разные доски можно только, если солгут не меньше {tolerance} из них.",
+        "Журнал төбесіне {count} куәгердің {quorum}-і қол қоюы керек. Екі бақылаушыға екі "
+        "түрлі тақта көрсету үшін олардың кемінде {tolerance}-і өтірік айтуы керек.",
+        "A tree head must be co-signed by {quorum} of the {count} witnesses. Showing two "
+        "observers two different boards needs at least {tolerance} of them to lie.",
+    ),
+    "observer.no_witnesses": (
+        "Настройка выборов не называет свидетелей: за доску ручается только ключ сервера.",
+        "Сайлау баптауында куәгерлер аталмаған: тақтаға тек сервер кілті кепіл.",
+        "The election's setup names no witnesses: only the server's key vouches for the board.",
+    ),
+    "observer.witnessed_head": (
+        "Последняя вершина, подписанная свидетелями",
+        "Куәгерлер қол қойған соңғы төбе",
+        "Latest tree head co-signed by the witnesses",
+    ),
+    "observer.cosigned_by": ("Подписали", "Қол қойғандар", "Co-signed by"),
+    "observer.no_witnessed_head": (
+        "Свидетели ещё не подписали ни одной вершины.",
+        "Куәгерлер әлі бірде-бір төбеге қол қойған жоқ.",
+        "The witnesses have not co-signed any tree head yet.",
+    ),
+    "observer.witnessed_ok": (
+        "Подписи свидетелей проверены в этом браузере: кворум есть.",
+        "Куәгерлердің қолтаңбалары осы браузерде тексерілді: кворум бар.",
+        "The witnesses' co-signatures were checked in this browser: the quorum is there.",
+    ),
+    "observer.witnessed_bad": (
+        "Подписи свидетелей НЕ сходятся:",
+        "Куәгерлердің қолтаңбалары СӘЙКЕС КЕЛМЕЙДІ:",
+        "The witnesses' co-signatures do NOT check out:",
+    ),
     "observer.latest_head": (
         "Последняя подписанная вершина",
         "Соңғы қол қойылған төбе",

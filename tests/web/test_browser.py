@@ -756,6 +756,14 @@ def test_a_receipt_needs_the_witnesses_quorum(witnessed_server: Server, tmp_path
                 # the honest answer verifies again
                 page.reload()
                 expect(status).to_have_text("verified", timeout=STEP_TIMEOUT_MS)
+
+                # the observers' tree-heads page checks the witnessed head in the browser
+                page.goto(server.url(f"/e/{eid}/tree-heads?lang=en"))
+                expect(page.locator("[data-witnessed-verdict]")).to_have_text(
+                    "The witnesses' co-signatures were checked in this browser: the quorum "
+                    "is there.",
+                    timeout=STEP_TIMEOUT_MS,
+                )
                 watch.assert_clean()
                 device.close()
         finally:

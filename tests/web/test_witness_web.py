@@ -5,6 +5,7 @@ publishing co-signatures and giving inclusion proofs only against witnessed head
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -187,3 +188,28 @@ def test_log_compare_finds_two_views_of_the_board(
     assert f"SPLIT VIEW at size {head['size']}" in found.output
     assert found.output.count("SPLIT VIEW") == 1  # the unsigned head is not evidence
     assert "not counted" in found.output
+
+
+def test_the_tree_heads_page_names_the_witnesses_and_the_witnessed_head(
+    web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    base_hash = _create(web, demo_ceremony)
+    page = web.client.get(f"/e/{WITNESSED}/tree-heads?lang=en").text
+    assert "Observers&#39; union" in page and "Team B" in page
+    assert "co-signed by 2 of the 2 witnesses" in page
+    assert "needs at least 2 of them to lie" in page
+    assert "have not co-signed any tree head yet" in page
+    for i in (0, 1):
+        _poll(web, tmp_path, base_hash[:16], i)
+    page = web.client.get(f"/e/{WITNESSED}/tree-heads?lang=kk").text
+    assert "Куәгерлер қол қойған соңғы төбе" in page
+    found = re.search(r'<script type="application/json" data-witnessed-json>(.*?)</script>', page)
+    assert found is not None
+    shown = json.loads(found.group(1))
+    witnessed = web.services.elections.witnessed_head(WITNESSED)
+    assert witnessed is not None
+    assert shown["tree_head"] == witnessed.head.to_json()
+    assert len(shown["cosignatures"]) == 2
+    # an election without witnesses says that only the server's key vouches for it
+    plain = web.client.get(f"/e/{web.election_id}/tree-heads?lang=en").text
+    assert "names no witnesses" in plain

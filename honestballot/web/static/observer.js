@@ -188,6 +188,32 @@
     setInterval(run, TREE_HEAD_INTERVAL_MS);
   }
 
+  /**
+   * The witnesses' section of the tree-heads page: check, in this browser, the latest
+   * witnessed head's board signature and co-signatures against the election's context
+   * (whose base hash, recomputed, binds the witnesses and the quorum).
+   */
+  async function witnessesSection(section) {
+    const verdictEl = section.querySelector('[data-witnessed-verdict]');
+    const data = section.querySelector('[data-witnessed-json]');
+    if (!verdictEl || !data) return;
+    const detailEl = section.querySelector('[data-witnessed-detail]');
+    const msg = section.dataset;
+    try {
+      const witnessed = JSON.parse(data.textContent);
+      const context = await getJson(`/api/e/${encodeURIComponent(msg.election)}/context`);
+      globalThis.HonestBallot.verifyWitnessedHead(
+        witnessed.tree_head, witnessed.cosignatures, context);
+      verdictEl.textContent = msg.msgOk;
+      verdictEl.className = 'verdict ok';
+    } catch (err) {
+      verdictEl.textContent = msg.msgBad;
+      verdictEl.className = 'verdict alarm';
+      detailEl.textContent = (err && err.message) || String(err);
+      detailEl.classList.remove('hidden');
+    }
+  }
+
   const TURNOUT_KEYS = ['voters_on_roll', 'credentials', 'voted'];
 
   function turnoutPage(root) {
@@ -282,6 +308,7 @@
       const page = PAGES[root.dataset.observerPage];
       if (page) page(root);
     });
+    document.querySelectorAll('[data-witnesses]').forEach(witnessesSection);
   }
 
   globalThis.HonestBallotObserver = Object.freeze({ checkTreeHead, InconsistentLog, Unreachable });
