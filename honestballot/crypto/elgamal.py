@@ -8,6 +8,10 @@ encrypted under public key ``H = x*G`` with randomness ``r`` as::
 Ciphertexts add component-wise, which adds the plaintexts; that is how the tally
 is formed without decrypting any single ballot.  Decryption yields ``m*G``; the
 integer ``m`` is then recovered by :mod:`honestballot.crypto.dlog`.
+
+The same pair also encrypts a group element ``M`` itself (:func:`encrypt_point`:
+``(r*G, r*H + M)``), as the coercion design does for voting, tag and handle points; its
+decryption ``beta - x*alpha`` is ``M``, with no discrete logarithm to solve.
 """
 
 from __future__ import annotations
@@ -53,6 +57,11 @@ def encrypt(public_key: Point, message: int, randomness: Scalar) -> Ciphertext:
     return Ciphertext(alpha, beta)
 
 
+def encrypt_point(public_key: Point, message: Point, randomness: Scalar) -> Ciphertext:
+    """``(r*G, r*H + M)``: the encryption of the group element ``M`` itself."""
+    return Ciphertext(base_mul(randomness), public_key * randomness + message)
+
+
 def reencrypt(public_key: Point, ct: Ciphertext, randomness: Scalar) -> Ciphertext:
     """``(alpha + r*G, beta + r*H)``: a fresh encryption of the same plaintext."""
     return Ciphertext(ct.alpha + base_mul(randomness), ct.beta + public_key * randomness)
@@ -71,6 +80,12 @@ def aggregate(ciphertexts: Iterable[Ciphertext]) -> Ciphertext:
 def decrypt_to_point(secret_key: Scalar, ct: Ciphertext) -> Point:
     """``beta - x*alpha = m*G`` (for tests and audits; elections decrypt by threshold)."""
     return ct.beta - ct.alpha * secret_key
+
+
+def decrypt_with_factor(ct: Ciphertext, factor: Point) -> Point:
+    """``beta - factor``: the plaintext point, given the decryption factor ``x*alpha``
+    (in an election, the Lagrange combination of ``k`` trustees' shares ``x_l*alpha``)."""
+    return ct.beta - factor
 
 
 def plaintext_point_from_randomness(public_key: Point, ct: Ciphertext, r: Scalar) -> Point:
