@@ -6,11 +6,13 @@ Builds a demo election record (``run_demo``) with the given number of voters (or
 processes as the local pool has processes, and measures:
 
 * the whole record verified with the local pool and through the cluster (``rounds``
-  each, interleaved; medians), and inside each run the time of the ballot-proof phase,
-  the only part the cluster takes over: the rest is the client's, serial;
-* per ballot, on one core: the proofs (``_verify_items``), the client's serial part,
-  the bytes a ballot costs to ship in a task (pickled, as Dask sends task arguments) and
-  the time to pickle it, and the memory the client holds per ballot;
+  each, interleaved; medians and best runs), and inside each run the time of the
+  ballot-proof phase, the only part the cluster takes over (the rest is the client's,
+  serial), and the CPU time of this process and the workers together;
+* per ballot, on one core: the proofs (``_verify_items``), the client's serial part
+  (and its steps timed one by one), the bytes a ballot costs to ship in a task (pickled,
+  as the chunks are sent) and the time to pickle it, and the memory the client holds
+  per ballot;
 * per task, through the cluster: the overhead of a trivial task (one item, check
   ``[] + chunk``), and the cost of shipping real chunks of ballots to a check that
   does nothing (``0 * chunk``): wall time, and CPU time in the client and in the workers;
@@ -18,7 +20,7 @@ processes as the local pool has processes, and measures:
 and projects the time to verify ``--project`` ballots on 10 and 100 machines of 2 cores
 each, from those figures and the assumed network bandwidth.
 
-    python benchmarks/bench_verify_dask.py --voters 3000
+    python benchmarks/bench_verify_dask.py --voters 3000 --rounds 7
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import json
 import operator
 import os
 import pickle
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,18 +40,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from distributed import LocalCluster
+from distributed import Client, LocalCluster
 
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.record.codec import canonical_bytes
+from honestballot.record.setup import context_from_setup
 from honestballot.service.demo import run_demo
 from honestballot.verify import parallel
 from honestballot.verify.parallel import DaskEngine, LocalEngine, Shared, open_engine
 from honestballot.verify.verifier import (
     Report,
+    _check_log,
+    _check_tally_and_result,
     _collect_ballots,
+    _decode_audits,
+    _decode_ballots,
     _load_context,
     _read_lines,
+    _replay,
     _verify_items,
     verify_record_file,
 )
@@ -70,14 +79,24 @@ def _time_phases(cls: Any) -> None:
     cls.map_chunks = timed
 
 
-def _run(verify: Callable[[], Report]) -> tuple[float, float, Report]:
-    """(whole record, proof phase) seconds of one verification."""
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children (a local pool's, once it is shut)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(
+    verify: Callable[[], Report], workers_cpu: Callable[[], float]
+) -> tuple[float, float, float, Report]:
+    """(whole record, proof phase) seconds of one verification, and the CPU seconds it
+    took in this process and the workers together."""
     PHASES.clear()
-    t0 = time.perf_counter()
+    c0, w0, t0 = time.process_time(), workers_cpu(), time.perf_counter()
     report = verify()
     total = time.perf_counter() - t0
+    cpu = time.process_time() - c0 + workers_cpu() - w0
     assert report.passed, [c.detail for c in report.failures]
-    return total, sum(PHASES), report
+    return total, sum(PHASES), cpu, report
 
 
 def _ballots(record: Path) -> tuple[bytes, list[tuple[int, Any]]]:
@@ -87,6 +106,29 @@ def _ballots(record: Path) -> tuple[bytes, list[tuple[int, Any]]]:
     assert parsed is not None
     setup = canonical_bytes(dict(parsed.events[0][0].body))
     return setup, list(_collect_ballots(parsed).items())
+
+
+def _stages(record: Path) -> dict[str, float]:
+    """Seconds of each of the client's serial steps, timed one by one (no proofs)."""
+    out: dict[str, float] = {}
+    report = Report()
+
+    def timed(name: str, step: Callable[..., Any], *args: Any) -> Any:
+        t0 = time.perf_counter()
+        result = step(*args)
+        out[name] = time.perf_counter() - t0
+        return result
+
+    with open(record, "rb") as f:
+        parsed = timed("read and parse", _read_lines, f, report)
+    assert parsed is not None
+    ctx, key, keys = timed("setup", context_from_setup, parsed.events[0][0].body)
+    timed("log", _check_log, parsed, report.election_id, keys.board_key, report)
+    decoded = timed("decode ballots", _decode_ballots, parsed)
+    audits = timed("decode audits", _decode_audits, parsed)
+    rules = timed("replay", _replay, parsed, decoded, audits, report)
+    timed("tally and result", _check_tally_and_result, ctx, key, parsed, rules, decoded, report)
+    return out
 
 
 _MEMORY = """
@@ -191,35 +233,64 @@ def main() -> None:
 
 
 def _measure(args: argparse.Namespace, record: Path, address: str, fig: dict[str, Any]) -> None:
-    local: list[tuple[float, float]] = []
-    dask: list[tuple[float, float]] = []
-    total, phase, report = _run(lambda: verify_record_file(str(record), scheduler=address))
-    ballots = report.stats["ballots_cast"]
-    print(
-        f"{ballots} cast ballots; cluster, first run (workers import honestballot and "
-        f"build the context): {total:.2f} s, proofs {phase:.2f} s"
-    )
-    fig.update(ballots=ballots, dask_cold=total)
-    for _ in range(args.rounds):
-        t, p, r_local = _run(lambda: verify_record_file(str(record), workers=args.workers))
-        local.append((t, p))
-        t, p, r_dask = _run(lambda: verify_record_file(str(record), scheduler=address))
-        dask.append((t, p))
-        assert r_dask.checks == r_local.checks and r_dask.stats == r_local.stats
-    for name, runs in (("local pool", local), ("LocalCluster", dask)):
-        total = statistics.median(t for t, _ in runs)
-        phase = statistics.median(p for _, p in runs)
+    probe = Client(address, set_as_default=False)  # reads the workers' CPU clocks
+
+    def cluster_cpu() -> float:
+        return float(sum(probe.run(time.process_time).values()))
+
+    def local() -> Report:
+        return verify_record_file(str(record), workers=args.workers)
+
+    def dask() -> Report:
+        return verify_record_file(str(record), scheduler=address)
+
+    try:
+        total, phase, _, report = _run(dask, cluster_cpu)
+        ballots = report.stats["ballots_cast"]
         print(
-            f"{name:12} ({args.workers} processes): whole record {total:.2f} s "
-            f"(runs {', '.join(f'{t:.2f}' for t, _ in runs)}); ballot proofs {phase:.2f} s, "
-            f"the rest {total - phase:.2f} s"
+            f"{ballots} cast ballots; cluster, first run (workers import honestballot and "
+            f"build the context): {total:.2f} s, proofs {phase:.2f} s"
         )
-        key = "local" if name == "local pool" else "dask"
-        fig[key] = {"total": total, "proofs": phase, "runs": [t for t, _ in runs]}
-    ratio = fig["dask"]["total"] / fig["local"]["total"]
-    proofs_ratio = fig["dask"]["proofs"] / fig["local"]["proofs"]
-    print(f"cluster / local: whole record {ratio:.3f}, proof phase {proofs_ratio:.3f}")
-    fig.update(ratio=ratio, proofs_ratio=proofs_ratio)
+        fig.update(ballots=ballots, dask_cold=total)
+        runs: dict[str, list[tuple[float, float, float]]] = {"local": [], "dask": []}
+        for _ in range(args.rounds):
+            *figures, r_local = _run(local, _children_cpu)
+            runs["local"].append((figures[0], figures[1], figures[2]))
+            *figures, r_dask = _run(dask, cluster_cpu)
+            runs["dask"].append((figures[0], figures[1], figures[2]))
+            assert r_dask.checks == r_local.checks and r_dask.stats == r_local.stats
+    finally:
+        probe.close()
+    for key, name in (("local", "local pool"), ("dask", "LocalCluster")):
+        rs = runs[key]
+        total = statistics.median(t for t, _, _ in rs)
+        phase = statistics.median(p for _, p, _ in rs)
+        cpu = statistics.median(c for _, _, c in rs)
+        best = min(rs)
+        print(
+            f"{name:12} ({args.workers} processes): whole record median {total:.2f} s, "
+            f"best {best[0]:.2f} s (runs {', '.join(f'{t:.2f}' for t, _, _ in rs)}); "
+            f"ballot proofs median {phase:.2f} s, best {best[1]:.2f} s; "
+            f"CPU median {cpu:.2f} s"
+        )
+        fig[key] = {
+            "total": total,
+            "proofs": phase,
+            "cpu": cpu,
+            "best_total": best[0],
+            "best_proofs": best[1],
+            "runs": rs,
+        }
+    # other jobs on the machine only ever add time: the best runs show the engines' own
+    # difference, the medians what a user on a busy machine gets, and the CPU seconds
+    # (this process and the workers) what each engine costs whatever the load
+    for what in ("total", "proofs", "best_total", "best_proofs", "cpu"):
+        fig[f"ratio_{what}"] = fig["dask"][what] / fig["local"][what]
+    print(
+        "cluster / local: whole record {ratio_total:.3f} (best runs {ratio_best_total:.3f}), "
+        "proof phase {ratio_proofs:.3f} (best runs {ratio_best_proofs:.3f}), "
+        "CPU {ratio_cpu:.3f}".format(**fig)
+    )
 
     setup, items = _ballots(record)
     ctx = _load_context(setup)
@@ -235,6 +306,8 @@ def _measure(args: argparse.Namespace, record: Path, address: str, fig: dict[str
     pickle_time = (time.perf_counter() - t0) / len(chunk)
     line_bytes = sum(len(canonical_bytes(obj)) for _, obj in chunk) / len(chunk)
     memory = _memory_per_ballot(record)
+    stages = _stages(record)
+    fig["stages_per_ballot"] = {k: v / ballots for k, v in stages.items()}
     fig.update(
         proof_per_ballot=proof,
         client_per_ballot=client / ballots,
@@ -246,6 +319,10 @@ def _measure(args: argparse.Namespace, record: Path, address: str, fig: dict[str
     print(
         f"per ballot, one core: proofs {proof * 1e3:.2f} ms; the client's serial part "
         f"(read, parse, decode, log, replay, tally) {client / ballots * 1e3:.2f} ms"
+    )
+    print(
+        "  of which, timed one by one: "
+        + ", ".join(f"{k} {v / ballots * 1e3:.3f} ms" for k, v in stages.items())
     )
     print(
         f"shipping: {len(blob) / len(chunk):.0f} bytes per ballot pickled "
