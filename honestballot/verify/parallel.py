@@ -225,7 +225,7 @@ class DaskEngine:
                 return False
             index, chunk = nxt
             # one blob, not the items themselves: Dask walks a task's arguments for keys
-            # and the scheduler unpickles them, which costs ten times more per ballot
+            # and the scheduler unpickles them: five times the CPU a ballot (performance.md)
             packed = pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
             with dask_config.set({"distributed.admin.large-graph-warning-threshold": "1GiB"}):
                 future = self.client.submit(
