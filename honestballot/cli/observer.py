@@ -49,7 +49,17 @@ def print_report(report: Report, console: Console) -> None:
 @click.command("verify")
 @click.argument("record", type=click.Path(exists=True, dir_okay=False))
 @click.option(
-    "--workers", type=int, default=None, help="Processes for ballot proofs (default: all cores)."
+    "--workers",
+    type=int,
+    default=None,
+    help="Local processes for ballot proofs (default: all cores).",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    default=None,
+    help="Check ballot proofs on the workers of this Dask scheduler instead of local "
+    "processes (needs 'honestballot[cluster]' here and on every worker; docs/deployment.md).",
 )
 @click.option(
     "--fingerprint",
@@ -66,12 +76,19 @@ def print_report(report: Report, console: Console) -> None:
     "the board, and the report says so).",
 )
 def verify_command(
-    record: str, workers: int | None, fingerprint: str | None, without_witness_quorum: bool
+    record: str,
+    workers: int | None,
+    scheduler: str | None,
+    fingerprint: str | None,
+    without_witness_quorum: bool,
 ) -> None:
     """Recompute and check everything in an election record; exit 1 if any check fails."""
+    if workers is not None and scheduler is not None:
+        raise click.UsageError("--workers and --scheduler exclude each other")
     report = verify_record_file(
         record,
         workers=workers,
+        scheduler=scheduler,
         fingerprint=fingerprint,
         require_quorum=not without_witness_quorum,
     )

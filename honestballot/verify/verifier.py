@@ -9,8 +9,8 @@ Checks, in order: record format; log (every signed tree head matches the Merkle
 root at its size and is signed by the board key; the last one covers the whole
 log); setup (the trustees' ceremony re-verified, the joint key recomputed);
 board rules (phase order, registered credentials, no replay, supersession);
-ballot proofs (every cast ballot, on all cores); audit openings; mixes (once the
-record is closed: every mix's place, trustee's signature and proof of shuffle);
+ballot proofs (every cast ballot, on all cores or a Dask cluster); audit openings; mixes
+(once the record is closed: every mix's place, trustee's signature and proof of shuffle);
 tally (re-aggregated from the last ballot of every credential, per unit, with the
 minimum unit size); decryption shares (every Chaum--Pedersen proof); result
 (recombined from any k valid shares, discrete logs recovered).
@@ -18,9 +18,7 @@ minimum unit size); decryption shares (every Chaum--Pedersen proof); result
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +75,7 @@ from honestballot.record.witness import (
     roll_signature,
     roll_summary_bytes,
 )
+from honestballot.verify.parallel import ClusterError, Engine, Shared, open_engine
 
 #: The fingerprint voters see is the first 16 hex digits of the base hash (64 bits).
 FINGERPRINT_MIN_HEX = 16
@@ -313,19 +312,11 @@ def _check_fingerprint(ctx: ElectionContext, fingerprint: str, report: Report) -
 
 # -- parallel ballot verification --------------------------------------------------------
 
-_WORKER_CTX: ElectionContext | None = None
 
-
-def _init_worker(setup_body: bytes) -> None:
-    global _WORKER_CTX
-    _WORKER_CTX = context_from_setup(
-        parse_json(setup_body, limit=MAX_LINE_BYTES), check_ceremony=False
-    )[0]
-
-
-def _verify_chunk(items: list[tuple[int, Any]]) -> list[tuple[int, str]]:
-    assert _WORKER_CTX is not None
-    return _verify_items(_WORKER_CTX, items)
+def _load_context(setup_body: bytes) -> ElectionContext:
+    """The election context in a worker, from the setup's canonical bytes (the ceremony
+    was checked once, in the process reading the record)."""
+    return context_from_setup(parse_json(setup_body, limit=MAX_LINE_BYTES), check_ceremony=False)[0]
 
 
 def _verify_items(ctx: ElectionContext, items: list[tuple[int, Any]]) -> list[tuple[int, str]]:
@@ -338,22 +329,10 @@ def _verify_items(ctx: ElectionContext, items: list[tuple[int, Any]]) -> list[tu
     return errors
 
 
-def _chunks(items: list[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _verify_ballots(
-    ctx: ElectionContext, setup_raw: bytes, items: list[tuple[int, Any]], workers: int
+    ctx: ElectionContext, setup_raw: bytes, items: list[tuple[int, Any]], engine: Engine
 ) -> list[tuple[int, str]]:
-    if workers <= 1 or len(items) < 200:
-        return _verify_items(ctx, items)
-    errors: list[tuple[int, str]] = []
-    chunk = max(50, len(items) // (workers * 8))
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(setup_raw,)) as pool:
-        for part in pool.map(_verify_chunk, _chunks(items, chunk)):
-            errors.extend(part)
-    return errors
+    return engine.map_chunks(_verify_items, items, Shared(setup_raw, _load_context, ctx))
 
 
 # -- the whole record --------------------------------------------------------------------
@@ -363,13 +342,25 @@ def verify_record(
     lines: Iterable[bytes],
     *,
     workers: int | None = None,
+    scheduler: str | None = None,
     fingerprint: str | None = None,
     require_quorum: bool = True,
 ) -> Report:
     """Run every check over the record given as its lines (bytes, header first); with
     ``fingerprint`` (the first hex digits of the base hash, got out of band), also check
     that the record is that election.  Without ``require_quorum`` the final head need
-    not be witnessed yet (a witness checking a board before its first co-signature)."""
+    not be witnessed yet (a witness checking a board before its first co-signature).
+
+    Ballot proofs are checked in ``workers`` local processes (default: every core), or
+    on the Dask cluster whose scheduler is at ``scheduler`` (``tcp://HOST:PORT``), which
+    is connected to before the record is read (:class:`ClusterError` if it cannot be)."""
+    with open_engine(workers=workers, scheduler=scheduler) as engine:
+        return _verify_record(lines, engine, fingerprint, require_quorum)
+
+
+def _verify_record(
+    lines: Iterable[bytes], engine: Engine, fingerprint: str | None, require_quorum: bool
+) -> Report:
     report = Report()
     parsed = _read_lines(lines, report)
     if parsed is None:
@@ -414,7 +405,7 @@ def verify_record(
         ballots_counted=len(rules.latest_ballot),
         superseded=len(rules.superseded),
     )
-    invalid = _check_ballots(ctx, setup_raw, ballots, report, workers or os.cpu_count() or 1)
+    invalid = _check_ballots(ctx, setup_raw, ballots, report, engine)
     _check_audits(ctx, audits, report)
     valid = {seq: b for seq, b in decoded.items() if seq not in invalid}
     _check_tally_and_result(ctx, key, parsed, rules, valid, report)
@@ -494,11 +485,11 @@ def _check_ballots(
     setup_raw: bytes,
     ballots: dict[int, Any],
     report: Report,
-    workers: int,
+    engine: Engine,
 ) -> set[int]:
     """Check every ballot's proofs; return the event numbers of the invalid ones."""
     items = list(ballots.items())
-    errors = _verify_ballots(ctx, setup_raw, items, workers)
+    errors = _verify_ballots(ctx, setup_raw, items, engine)
     if errors:
         listed = "; ".join(f"event {s}: {e}" for s, e in sorted(errors)[:20])
         report.fail("ballots.proofs", f"{len(errors)} of {len(items)} ballots invalid: {listed}")
@@ -792,13 +783,18 @@ def verify_record_file(
     path: str,
     *,
     workers: int | None = None,
+    scheduler: str | None = None,
     fingerprint: str | None = None,
     require_quorum: bool = True,
 ) -> Report:
     with open(path, "rb") as f:
         return verify_record(
-            f, workers=workers, fingerprint=fingerprint, require_quorum=require_quorum
+            f,
+            workers=workers,
+            scheduler=scheduler,
+            fingerprint=fingerprint,
+            require_quorum=require_quorum,
         )
 
 
-__all__ = ["Check", "Report", "verify_record", "verify_record_file"]
+__all__ = ["Check", "ClusterError", "Report", "verify_record", "verify_record_file"]
