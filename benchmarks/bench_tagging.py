@@ -14,7 +14,16 @@ y"; honestballot/crypto/tagging.py).  Each round first times the group operation
 * ``combine decryption``: Lagrange over k decryption shares, then ``beta - x*alpha``;
 * ``randomness proofs`` / ``credential proofs`` and their verification: the proofs every
   ciphertext (plaintext_awareness.py) and every ``Enc(sigma)`` (representation.py) carry;
-  here the inputs are made as ``Enc(c*P)`` so that both apply to them.
+  here the inputs are made as ``Enc(c*P)`` so that both apply to them;
+* ``equivalence share`` / ``... verify`` / ``combine``: one trustee's blinding of N pairs
+  for a plaintext-equivalence test (crypto/equivalence.py), each row against another
+  encryption of its point, its check, and the sum of k trustees' shares; the decryption
+  of the sums costs what the decryption rows above say;
+* ``offset`` / ``offset verify``: one trustee's counter offsets for N groups, and their
+  check (crypto/offsets.py), so "per row" is per group here;
+* ``combine offsets + apply``: k trustees' offsets summed for N/4 groups of 4 rows and
+  added to the N rows' counters; ``consecutive order``: the walk over N decrypted
+  counters (points made directly here) in groups of 4.
 
 The group operations of one call of each step are *counted*, not worked out by hand, by
 wrapping ``Point``'s arithmetic (``count_group_operations`` of benchmarks/bench_ballot.py).
@@ -44,9 +53,21 @@ from typing import Any
 from bench_ballot import count_group_operations, libsodium_version, per_op
 
 from honestballot.crypto.chaum_pedersen import EqualityProof, prove_equality, verify_equality
-from honestballot.crypto.elgamal import decrypt_with_factor, encrypt_point
+from honestballot.crypto.elgamal import decrypt_with_factor, encrypt, encrypt_point
+from honestballot.crypto.equivalence import (
+    combine_equivalence_shares,
+    create_equivalence_share,
+    verify_equivalence_share,
+)
 from honestballot.crypto.group import Point, Scalar, base_mul, sum_points
 from honestballot.crypto.hashing import Part, hash_bytes
+from honestballot.crypto.offsets import (
+    apply_offsets,
+    combine_offsets,
+    consecutive_order,
+    create_offset_share,
+    verify_offset_share,
+)
 from honestballot.crypto.plaintext_awareness import (
     prove_randomness_many,
     verify_randomness_many,
@@ -116,6 +137,27 @@ def steps(n: int, k: int, trustees: int) -> dict[str, Callable[[], object]]:
         for i, (ct, proof) in enumerate(zip(inputs, cp, strict=True)):
             verify_representation((*CONTEXT, i), h, p, ct, proof, "credential")
 
+    pairs = [
+        (ct, encrypt_point(h, p * c, random_nonzero_scalar(rng)))
+        for ct, c in zip(inputs, creds, strict=True)
+    ]
+    pet_shares = [create_equivalence_share(CONTEXT, j, pairs, rng) for j in range(1, k + 1)]
+    offset_shares = [create_offset_share(CONTEXT, j, h, n, rng) for j in range(1, k + 1)]
+    group_size = 4
+    groups = n // group_size
+    counters = [
+        [encrypt(h, 1000 + i, random_nonzero_scalar(rng)) for i in range(group_size)]
+        for _ in range(groups)
+    ]
+    group_offsets = [create_offset_share(CONTEXT, j, h, groups, rng) for j in range(1, k + 1)]
+    decrypted = []
+    for _ in range(groups):
+        delta = random_scalar(rng)
+        decrypted.append([base_mul(Scalar(1000 + i) + delta) for i in (2, 0, 3, 1)])
+
+    def offsets_apply() -> object:
+        return apply_offsets(counters, combine_offsets(group_offsets, k, trustees))
+
     out: dict[str, Callable[[], object]] = {
         "tag share": lambda: create_tag_share(CONTEXT, 1, y_shares[1], inputs, rng),
         "tag share verify": lambda: verify_tag_share(CONTEXT, y_keys[1], inputs, shares[0]),
@@ -130,6 +172,15 @@ def steps(n: int, k: int, trustees: int) -> dict[str, Callable[[], object]]:
             for i, (ct, r, c) in enumerate(zip(inputs, rs, creds, strict=True))
         ],
         "credential proofs verify": cred_verify,
+        "equivalence share": lambda: create_equivalence_share(CONTEXT, 1, pairs, rng),
+        "equivalence share verify": lambda: verify_equivalence_share(CONTEXT, pairs, pet_shares[0]),
+        f"combine {k} equivalence shares": lambda: combine_equivalence_shares(
+            pet_shares, k, trustees
+        ),
+        "offset (per group)": lambda: create_offset_share(CONTEXT, 1, h, n, rng),
+        "offset verify (per group)": lambda: verify_offset_share(CONTEXT, h, n, offset_shares[0]),
+        f"combine {k} offsets + apply": offsets_apply,
+        "consecutive order": lambda: [consecutive_order(w) for w in decrypted],
     }
     return out
 
@@ -138,6 +189,10 @@ def counted(fn: Callable[[], object]) -> dict[str, int]:
     with count_group_operations() as c:
         fn()
     return {"var": c["mul_var"], "base": c["mul_base"], "add": c["add"] + c["sub"] + c["neg"]}
+
+
+def ratio(value: float | None, width: int) -> str:
+    return f"{value:{width}.2f}" if value is not None else f"{'-':>{width}}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,10 +264,13 @@ def main(argv: list[str] | None = None) -> int:
         total = statistics.median(samples[name])
         floor = (c["var"] + c["base"]) * tp["var"]
         strict = c["var"] * tp["var"] + c["base"] * tp["base"] + c["add"] * tp["add"]
+        # a step without multiplications (a sum of shares, the walk) has no floor
+        floor_ratio = total / floor if floor else None
+        strict_ratio = total / strict if strict else None
         muls = f"{(c['var'] + c['base']) / n:g} ({c['var'] / n:g}+{c['base'] / n:g})"
         print(
             f"{name:<31} {total * 1e3:9.1f} {total * 1e3 / n:10.3f} {muls:>14} "
-            f"{c['add'] / n:8.2f} {total / floor:6.2f} {total / strict:7.2f}"
+            f"{c['add'] / n:8.2f} {ratio(floor_ratio, 6)} {ratio(strict_ratio, 7)}"
         )
         results["steps"][name] = {
             "ms": total * 1e3,
@@ -220,8 +278,8 @@ def main(argv: list[str] | None = None) -> int:
             "mul_var": c["var"],
             "mul_base": c["base"],
             "add_sub": c["add"],
-            "floor_ratio": total / floor,
-            "strict_ratio": total / strict,
+            "floor_ratio": floor_ratio,
+            "strict_ratio": strict_ratio,
         }
     print(
         "\nmuls/row = (variable-base + fixed-base) multiplications per row, counted;\n"

@@ -41,6 +41,11 @@ by an equivalence test (:mod:`honestballot.crypto.tagging`).
 A ciphertext whose ``alpha`` is the identity (randomness zero) would publish ``sigma``
 as its ``beta``; the prover refuses it and the verifier rejects it.
 
+The proof works for any base: :func:`prove_ciphertext_representation` and
+:func:`verify_ciphertext_representation` take the Fiat--Shamir tag as well, and a
+trustee's counter offset ``Enc(delta) = (r*G, r*H + delta*G)`` is proved with them under
+its own tag and the base ``G`` (:mod:`honestballot.crypto.offsets`).
+
 Cost: proving 1 fixed-base and 2 variable-base multiplications (plus 1 + 2 for the
 ciphertext itself); verifying 1 fixed-base and 4 variable-base multiplications.
 """
@@ -83,6 +88,7 @@ class RepresentationProof:
 
 
 def _challenge(
+    tag: str,
     context: tuple[Part, ...],
     public_key: Point,
     base: Point,
@@ -90,9 +96,53 @@ def _challenge(
     a1: Point,
     a2: Point,
 ) -> Scalar:
-    return hash_to_scalar(
-        CREDENTIAL_PROOF_TAG, *context, public_key, base, ct.alpha, ct.beta, a1, a2
-    )
+    return hash_to_scalar(tag, *context, public_key, base, ct.alpha, ct.beta, a1, a2)
+
+
+def prove_ciphertext_representation(
+    tag: str,
+    context: tuple[Part, ...],
+    public_key: Point,
+    base: Point,
+    ct: Ciphertext,
+    randomness: Scalar,
+    exponent: Scalar,
+    rng: Randomness,
+) -> RepresentationProof:
+    """Prove knowledge of ``(s, c)`` with ``ct = (s*G, s*H + c*base)`` under the
+    Fiat--Shamir tag ``tag`` (the proof above, for any base: the credential proof uses
+    ``P``, a counter offset ``G``).  ``randomness`` must be non-zero."""
+    if randomness.is_zero():
+        raise ValueError("a ciphertext with a proof of representation needs non-zero randomness")
+    w_s = random_scalar(rng)
+    w_c = random_scalar(rng)
+    a1 = base_mul(w_s)
+    a2 = public_key * w_s + base * w_c
+    e = _challenge(tag, context, public_key, base, ct, a1, a2)
+    return RepresentationProof(e, w_s + e * randomness, w_c + e * exponent)
+
+
+def verify_ciphertext_representation(
+    tag: str,
+    context: tuple[Part, ...],
+    public_key: Point,
+    base: Point,
+    ct: Ciphertext,
+    proof: RepresentationProof,
+    what: str,
+    proof_name: str,
+) -> None:
+    """Raise :class:`InvalidProof` naming ``what`` (``"{what}: {proof_name} does not
+    verify"``) unless ``proof`` shows knowledge of ``(s, c)`` with ``ct = (s*G, s*H +
+    c*base)`` under ``tag`` and ``context``.  A ciphertext with randomness zero is
+    rejected; the caller checks ``base`` (it is never the identity)."""
+    if ct.alpha.is_identity():
+        raise InvalidProof(f"{what}: the ciphertext has randomness zero")
+    e = proof.challenge
+    a1 = base_mul(proof.response_randomness) - ct.alpha * e
+    a2 = public_key * proof.response_randomness + base * proof.response_credential - ct.beta * e
+    if _challenge(tag, context, public_key, base, ct, a1, a2) != e:
+        raise InvalidProof(f"{what}: {proof_name} does not verify")
 
 
 def prove_representation(
@@ -107,14 +157,9 @@ def prove_representation(
     """Prove knowledge of ``(s, c)`` with ``ct = (s*G, s*H + c*P)``, where ``H`` is
     ``public_key`` and ``P`` is ``base``.  ``context``: base hash, purpose, and the other
     parts of the statement (see the module docstring)."""
-    if randomness.is_zero():
-        raise ValueError("an encrypted voting point needs non-zero randomness")
-    w_s = random_scalar(rng)
-    w_c = random_scalar(rng)
-    a1 = base_mul(w_s)
-    a2 = public_key * w_s + base * w_c
-    e = _challenge(context, public_key, base, ct, a1, a2)
-    return RepresentationProof(e, w_s + e * randomness, w_c + e * credential)
+    return prove_ciphertext_representation(
+        CREDENTIAL_PROOF_TAG, context, public_key, base, ct, randomness, credential, rng
+    )
 
 
 def verify_representation(
@@ -129,10 +174,6 @@ def verify_representation(
     ``(s, c)`` with ``ct = (s*G, s*H + c*P)`` under this context."""
     if base.is_identity():
         raise InvalidProof(f"{what}: the credential base is the identity")
-    if ct.alpha.is_identity():
-        raise InvalidProof(f"{what}: the ciphertext has randomness zero")
-    e = proof.challenge
-    a1 = base_mul(proof.response_randomness) - ct.alpha * e
-    a2 = public_key * proof.response_randomness + base * proof.response_credential - ct.beta * e
-    if _challenge(context, public_key, base, ct, a1, a2) != e:
-        raise InvalidProof(f"{what}: credential proof does not verify")
+    verify_ciphertext_representation(
+        CREDENTIAL_PROOF_TAG, context, public_key, base, ct, proof, what, "credential proof"
+    )

@@ -58,7 +58,8 @@ fixed-base multiplication per trustee and list for ``Y_j``.
 
 **What a coercer holding a credential can learn of its tag** (the security argument;
 not tested).  The close tags **tag points** ``tau = hash_to_point("tag-point", base hash,
-seed)`` (docs/coercion.md §2).  A coercer who holds the voter's seed knows ``tau`` and sees
+t)`` of a tag secret ``t = hash("tag-secret", seed)`` (docs/coercion.md §2,
+:func:`tag_point`).  A coercer who holds the voter's seed knows ``tau`` and sees
 ``G``, ``Y = y*G``, every ``Y_j``, every tag share and every published tag.
 
 *The argument.*  Computing ``y*tau`` is the computational Diffie--Hellman problem in
@@ -87,10 +88,26 @@ shown, and that preimage must be a secret of its own, from which the signing sca
 cannot be derived.  A tag share refuses randomness zero, so it is never itself the partial
 tag of a public point.
 
-The entry proof is also what a plaintext-equivalence test needs (docs/coercion.md §5,
-"Test equality"): with a fresh exponent ``z_j`` and its commitment ``Z_j = z_j*G`` in place
-of ``y_j`` and ``Y_j``, :func:`prove_tag_entry` and :func:`verify_tag_entry` make and check
-a trustee's share of ``A - B``; such shares are summed, not Lagrange-combined.
+The entry proof is :func:`~honestballot.crypto.chaum_pedersen.prove_equal_powers` under
+the tag ``"tag-share"`` with ``(ctx..., j, i)`` as its context.  A plaintext-equivalence
+test (:mod:`honestballot.crypto.equivalence`) uses the same proof, under its own tag, with
+a fresh exponent ``z_j`` and its commitment ``Z_j = z_j*G`` in place of ``y_j`` and
+``Y_j``; its shares are summed, not Lagrange-combined.
+
+**Tag secrets, tag points and "none" points** (docs/coercion.md §2)::
+
+    t   = hash("tag-secret", seed)                          tag_secret(seed), 32 bytes
+    tau = hash_to_point("tag-point", base hash, t)          tag_point(base_hash, t)
+    R0  = hash_to_point("none", base hash, V)               none_point(base_hash, V)
+
+The device derives ``t`` from the credential's seed and shows it to the service, which
+recomputes ``tau`` from it (so that no registered tag point is chosen, see above).  ``t``
+is a one-way function of the seed under its own tag: neither the seed nor the signing
+scalar ``c`` can be had from ``t``, as long as ``c`` is derived from the seed under
+another tag (its derivation is not built yet; it must not use ``"tag-secret"``).  The
+"none" point is what a first registration revokes: a hash output for the voter's handle
+``V``, unrelated to every tag point (another tag), which the service checks against
+``V``.
 """
 
 from __future__ import annotations
@@ -99,20 +116,55 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from honestballot.crypto.chaum_pedersen import (
+    EqualityProof,
+    prove_equal_powers,
+    verify_equal_powers,
+)
 from honestballot.crypto.elgamal import Ciphertext
 from honestballot.crypto.group import Point, Scalar, base_mul, sum_points
-from honestballot.crypto.hashing import Part, hash_to_scalar
+from honestballot.crypto.hashing import Part, hash_bytes, hash_to_point
 from honestballot.crypto.polynomial import check_indices, lagrange_at_zero
-from honestballot.crypto.randomness import Randomness, random_scalar
+from honestballot.crypto.randomness import Randomness
 from honestballot.errors import InvalidProof, ProtocolError
 
 TAG_SHARE_TAG: Final = "tag-share"
+TAG_SECRET_TAG: Final = "tag-secret"
+TAG_POINT_TAG: Final = "tag-point"
+NONE_POINT_TAG: Final = "none"
+
+#: A credential seed shorter than this is refused: whoever guesses a seed can compute its
+#: ``t`` and ``tau``, so the seed must not be guessable.
+MIN_SEED_BYTES: Final = 16
 
 
-@dataclass(frozen=True, slots=True)
-class TagShareProof:
-    challenge: Scalar
-    response: Scalar
+def tag_secret(seed: bytes) -> bytes:
+    """``t = hash("tag-secret", seed)``: the tag secret of a credential's seed (32 bytes)."""
+    if not isinstance(seed, bytes) or len(seed) < MIN_SEED_BYTES:
+        raise ValueError(f"a credential seed is at least {MIN_SEED_BYTES} bytes")
+    return hash_bytes(TAG_SECRET_TAG, seed)
+
+
+def tag_point(base_hash: bytes, secret: bytes) -> Point:
+    """``tau = hash_to_point("tag-point", base hash, t)`` for the tag secret ``t``."""
+    if len(base_hash) != 32 or len(secret) != 32:
+        raise ValueError("a base hash and a tag secret are 32 bytes each")
+    return hash_to_point(TAG_POINT_TAG, base_hash, secret)
+
+
+def none_point(base_hash: bytes, handle: Point) -> Point:
+    """``hash_to_point("none", base hash, V)``: what the first registration of the voter
+    with handle ``V`` revokes."""
+    if len(base_hash) != 32:
+        raise ValueError("a base hash is 32 bytes")
+    if handle.is_identity():
+        raise ValueError("a voter handle is never the identity")
+    return hash_to_point(NONE_POINT_TAG, base_hash, handle)
+
+
+#: A tag share's proof: the three-base Chaum--Pedersen proof of
+#: :func:`~honestballot.crypto.chaum_pedersen.prove_equal_powers`, ``(e, z)``.
+TagShareProof = EqualityProof
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,33 +183,6 @@ class TagShare:
     entries: tuple[TagShareEntry, ...]
 
 
-def _challenge(
-    context: tuple[Part, ...],
-    trustee: int,
-    row: int,
-    verification_key: Point,
-    ct: Ciphertext,
-    share: Ciphertext,
-    r0: Point,
-    r1: Point,
-    r2: Point,
-) -> Scalar:
-    return hash_to_scalar(
-        TAG_SHARE_TAG,
-        *context,
-        trustee,
-        row,
-        verification_key,
-        ct.alpha,
-        ct.beta,
-        share.alpha,
-        share.beta,
-        r0,
-        r1,
-        r2,
-    )
-
-
 def prove_tag_entry(
     context: tuple[Part, ...],
     trustee: int,
@@ -171,12 +196,10 @@ def prove_tag_entry(
     (``verification_key`` is ``y_j*G``; the caller computes it once per list)."""
     if ct.alpha.is_identity():
         raise ProtocolError(f"row {row}: a ciphertext with randomness zero is never tagged")
-    share = Ciphertext(ct.alpha * key_share, ct.beta * key_share)
-    w = random_scalar(rng)
-    e = _challenge(
-        context, trustee, row, verification_key, ct, share, base_mul(w), ct.alpha * w, ct.beta * w
+    share, proof = prove_equal_powers(
+        TAG_SHARE_TAG, (*context, trustee, row), key_share, verification_key, ct, rng
     )
-    return TagShareEntry(share, TagShareProof(e, w + e * key_share))
+    return TagShareEntry(share, proof)
 
 
 def verify_tag_entry(
@@ -192,12 +215,16 @@ def verify_tag_entry(
     ``(y_j*alpha, y_j*beta)`` for the ``y_j`` of ``verification_key``."""
     if ct.alpha.is_identity():
         raise InvalidProof(f"{what}: the tagged ciphertext has randomness zero")
-    e, z = entry.proof.challenge, entry.proof.response
-    r0 = base_mul(z) - verification_key * e
-    r1 = ct.alpha * z - entry.share.alpha * e
-    r2 = ct.beta * z - entry.share.beta * e
-    if _challenge(context, trustee, row, verification_key, ct, entry.share, r0, r1, r2) != e:
-        raise InvalidProof(f"{what}: tag share proof does not verify")
+    verify_equal_powers(
+        TAG_SHARE_TAG,
+        (*context, trustee, row),
+        verification_key,
+        ct,
+        entry.share,
+        entry.proof,
+        what,
+        "tag share",
+    )
 
 
 def create_tag_share(

@@ -9,6 +9,7 @@ made with two exponents, and a share moved to another context, trustee or row fa
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -25,7 +26,13 @@ from honestballot.crypto.elgamal import (
     reencrypt,
 )
 from honestballot.crypto.group import GENERATOR, IDENTITY, L, Point, Scalar, base_mul, sum_points
-from honestballot.crypto.hashing import Part, hash_bytes, hash_to_scalar
+from honestballot.crypto.hashing import (
+    PROTOCOL_PREFIX,
+    Part,
+    hash_bytes,
+    hash_to_point,
+    hash_to_scalar,
+)
 from honestballot.crypto.polynomial import evaluate, lagrange_at_zero, random_polynomial
 from honestballot.crypto.randomness import (
     SeededRandomness,
@@ -40,7 +47,10 @@ from honestballot.crypto.tagging import (
     TagShareProof,
     combine_tag_shares,
     create_tag_share,
+    none_point,
     prove_tag_entry,
+    tag_point,
+    tag_secret,
     verify_tag_entry,
     verify_tag_share,
 )
@@ -380,3 +390,66 @@ def test_weak_fiat_shamir_forgery_is_rejected() -> None:
     assert ct.beta * z - b_share * e == r2  # the three equations hold ...
     entry = TagShareEntry(Ciphertext(a_share, b_share), TagShareProof(e, z))
     rejects(with_entry(SHARES[2], 1, entry), match="row 1")  # ... the hash does not
+
+
+# --- tag secrets, tag points and "none" points (docs/coercion.md §2) ---------------------
+
+SEED = bytes(range(32))
+
+
+def documented_hash(algorithm: str, tag: str, *parts: bytes) -> bytes:
+    """The hashing of crypto/hashing.py written out: the tag, then each part as bytes."""
+    raw_tag = PROTOCOL_PREFIX + b"/" + tag.encode()
+    data = len(raw_tag).to_bytes(8, "big") + raw_tag
+    for part in parts:
+        data += b"B" + len(part).to_bytes(8, "big") + part
+    return hashlib.new(algorithm, data).digest()
+
+
+def test_tag_secret_and_tag_point_are_the_documented_hashes() -> None:
+    t = tag_secret(SEED)
+    assert t == documented_hash("sha256", "tag-secret", SEED)
+    tau = tag_point(BASE_HASH, t)
+    assert tau == Point.from_uniform_bytes(documented_hash("sha512", "tag-point", BASE_HASH, t))
+    assert tau == hash_to_point("tag-point", BASE_HASH, t)
+
+
+def test_tag_points_are_per_seed_and_per_election() -> None:
+    t, t2 = tag_secret(SEED), tag_secret(SEED[::-1])
+    assert len(t) == 32 and t != t2 and t not in (SEED, hash_bytes("tag-secret", SEED[:16]))
+    taus = {tag_point(BASE_HASH, t), tag_point(BASE_HASH, t2), tag_point(OTHER_BASE_HASH, t)}
+    assert len(taus) == 3
+    assert tag_point(BASE_HASH, t) != hash_to_point("tag-point", BASE_HASH, SEED)  # not of the seed
+    assert tag_point(BASE_HASH, t) == tag_point(BASE_HASH, tag_secret(bytes(range(32))))
+
+
+def test_none_point_is_the_documented_hash_of_the_handle() -> None:
+    handle = hash_to_point("voter-handle", BASE_HASH, b"row secret")
+    r0 = none_point(BASE_HASH, handle)
+    assert r0 == Point.from_uniform_bytes(
+        hashlib.sha512(
+            len(PROTOCOL_PREFIX + b"/none").to_bytes(8, "big") + PROTOCOL_PREFIX + b"/none"
+            + b"B" + (32).to_bytes(8, "big") + BASE_HASH
+            + b"P" + (32).to_bytes(8, "big") + handle.encode()
+        ).digest()
+    )  # fmt: skip
+    other = hash_to_point("voter-handle", BASE_HASH, b"another row secret")
+    assert len({r0, none_point(BASE_HASH, other), none_point(OTHER_BASE_HASH, handle)}) == 3
+    # another tag than a tag point's, even for the same bytes
+    assert r0 != tag_point(BASE_HASH, handle.encode())
+
+
+def test_bad_seeds_hashes_and_handles_are_refused() -> None:
+    with pytest.raises(ValueError, match="at least 16 bytes"):
+        tag_secret(SEED[:15])
+    with pytest.raises(ValueError, match="at least 16 bytes"):
+        tag_secret(SEED.hex())  # type: ignore[arg-type]
+    tag_secret(SEED[:16])
+    with pytest.raises(ValueError, match="32 bytes"):
+        tag_point(BASE_HASH[:31], tag_secret(SEED))
+    with pytest.raises(ValueError, match="32 bytes"):
+        tag_point(BASE_HASH, SEED[:31])
+    with pytest.raises(ValueError, match="32 bytes"):
+        none_point(BASE_HASH + b"\0", GENERATOR)
+    with pytest.raises(ValueError, match="never the identity"):
+        none_point(BASE_HASH, IDENTITY)
