@@ -1,0 +1,207 @@
+"""The mix-chain test vectors of tests/vectors/mix-v3.json (docs/record-format.md §10).
+
+The file is for other implementations: a small record with a contest counted by mixing,
+and every value of its mix chain with its hash pre-image.  Here our code reproduces every
+value from the file's own record lines, the pre-images hash to the stated values, the
+script writes the same bytes every time (in another process, with another hash seed), and
+the record verifies; a mix changed in the record is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from honestballot.crypto.group import L, Point
+from honestballot.protocol.election import manifest_hash
+from honestballot.record.manifest import manifest_from_json
+from honestballot.verify.verifier import Report, verify_record
+
+VECTORS = Path(__file__).parents[1] / "vectors"
+FILE = VECTORS / "mix-v3.json"
+SCRIPT = VECTORS / "make_mix_vectors.py"
+#: the tags whose hash is SHA-512 reduced mod L (docs/record-format.md §2.1, docs/shuffle.md)
+SCALAR_TAGS = {"shuffle/vector-challenge", "shuffle/challenge", "mix/signature"}
+
+
+@pytest.fixture(scope="module")
+def script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_mix_vectors", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def data() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(FILE.read_text(encoding="utf-8"))
+    return loaded
+
+
+def _events(data: dict[str, Any]) -> list[dict[str, Any]]:
+    lines = [json.loads(line) for line in data["record"]]
+    return [obj for obj in lines if obj["type"] == "event"]
+
+
+def _hashes(node: Any) -> list[dict[str, str]]:
+    """Every object with a ``tag`` and a ``preimage`` in the file."""
+    if isinstance(node, dict):
+        found = [node] if {"tag", "preimage"} <= node.keys() else []
+        return found + [h for v in node.values() for h in _hashes(v)]
+    if isinstance(node, list):
+        return [h for v in node for h in _hashes(v)]
+    return []
+
+
+def test_every_value_is_reproduced_from_the_record_lines(
+    script: ModuleType, data: dict[str, Any]
+) -> None:
+    derived = script.derive_vectors(data["record"])
+    for name, value in derived.items():
+        assert data[name] == value, name
+    assert set(data) == {"description", "record", *derived}
+    # and the file is exactly the script's rendering of them
+    assert script.render(script.make_file(data["record"])) == FILE.read_text(encoding="utf-8")
+
+
+def test_the_script_writes_the_same_bytes_every_time(tmp_path: Path) -> None:
+    """Two runs, each in its own process with its own hash seed (so no set or dict order
+    that depends on it can slip into the file), write identical files."""
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"mix-{seed}.json"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [sys.executable, str(SCRIPT), str(out)],
+            check=True,
+            env=env,
+            cwd=Path(__file__).parents[2],
+            capture_output=True,
+        )
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_every_preimage_hashes_to_its_value(data: dict[str, Any]) -> None:
+    hashes = _hashes(data)
+    tags = {h["tag"] for h in hashes}
+    assert tags == {
+        "manifest",
+        "election/base",
+        "shuffle/chain-base",
+        "shuffle/generator",
+        "shuffle/statement",
+        "shuffle/vector-challenge",
+        "shuffle/challenge",
+        "mix/digest",
+        "mix/signature",
+    }
+    for h in hashes:
+        pre = bytes.fromhex(h["preimage"])
+        tag = b"honestballot/v1/" + h["tag"].encode()
+        assert pre[:8] == len(tag).to_bytes(8, "big") and pre[8 : 8 + len(tag)] == tag
+        if "point" in h:  # hash_to_point: SHA-512, then RFC 9496's one-way map
+            wide = hashlib.sha512(pre).digest()
+            assert wide.hex() == h["sha512"]
+            assert Point.from_uniform_bytes(wide).hex() == h["point"]
+        elif h["tag"] in SCALAR_TAGS:
+            value = int.from_bytes(hashlib.sha512(pre).digest(), "little") % L
+            assert value.to_bytes(32, "little").hex() == h["hash"], h["tag"]
+        else:
+            assert hashlib.sha256(pre).hexdigest() == h["hash"], h["tag"]
+
+
+def test_the_mixed_contest_has_a_seventh_part_in_the_manifest_hash(
+    data: dict[str, Any],
+) -> None:
+    leader, council = data["manifest_contests"]
+    assert (leader["id"], leader["count"], leader["items"]) == ("leader", "mix", 7)
+    assert (council["id"], council["count"], council["items"]) == ("council", "sum", 6)
+    mix_part = b"T" + (3).to_bytes(8, "big") + b"mix"
+    assert bytes.fromhex(leader["part"]).endswith(mix_part)
+    assert not bytes.fromhex(council["part"]).endswith(mix_part)
+    contests = b"L" + (2).to_bytes(8, "big") + bytes.fromhex(leader["part"] + council["part"])
+    assert contests in bytes.fromhex(data["manifest_hash"]["preimage"])
+    # the same manifest with the contest counted by sum has another hash
+    manifest = manifest_from_json(data["manifest"])
+    assert manifest_hash(manifest).hex() == data["manifest_hash"]["hash"]
+    summed = replace(
+        manifest, contests=(replace(manifest.contests[0], count="sum"), manifest.contests[1])
+    )
+    assert manifest_hash(summed).hex() != data["manifest_hash"]["hash"]
+
+
+def test_the_chain_input_is_the_counted_ballots_in_tracking_hash_order(
+    data: dict[str, Any],
+) -> None:
+    chain_input = data["chain_input"]
+    ballots = chain_input["ballots"]
+    hashes = [b["tracking_hash"] for b in ballots]
+    assert hashes == sorted(hashes) and len(hashes) == len(set(hashes)) == 5
+    seqs = [b["event_seq"] for b in ballots]
+    assert seqs != sorted(seqs)  # the board's order is another order
+    by_seq = {ev["seq"]: ev for ev in _events(data)}
+    for ballot, row in zip(ballots, chain_input["rows"], strict=True):
+        body = by_seq[ballot["event_seq"]]["body"]["ballot"]
+        assert body["contests"][chain_input["contest_index"]]["ciphertexts"] == row
+    # the voter who voted again: only their second ballot counts
+    (superseded,) = chain_input["not_counted"]
+    assert by_seq[superseded["event_seq"]]["kind"] == "ballot"
+    assert superseded["tracking_hash"] not in hashes
+    assert [m["N"] for m in data["mixes"]] == [5, 5]
+    assert data["mixes"][0]["context"]["parts"][1:] == [
+        {"T": "mix"},
+        {"T": "leader"},
+        {"I": 1},
+        {"I": 3},
+    ]
+
+
+def _verify(lines: list[str]) -> Report:
+    return verify_record([line.encode() + b"\n" for line in lines], workers=1)
+
+
+def _failed(report: Report) -> set[str]:
+    return {c.name for c in report.failures}
+
+
+def test_the_vector_record_verifies(data: dict[str, Any]) -> None:
+    report = _verify(data["record"])
+    assert report.passed, [(c.name, c.detail) for c in report.failures]
+    detail = next(c.detail for c in report.checks if c.name == "mix.proofs")
+    assert "2 mixes by trustees [3, 1]" in detail
+    result = next(ev for ev in _events(data) if ev["kind"] == "result")["body"]
+    assert report.counts == {c["id"]: c["count"] for c in result["counts"]}
+    assert result["mixed"] == data["result"]["mixed"]
+    mixed = {c["id"]: c["count"] for c in data["result"]["mixed"][0]["counts"]}
+    assert mixed == {"leader/a": 1, "leader/b": 2, "leader/c": 2}
+    rows = data["result"]["rows"]
+    assert [sum(column) for column in zip(*rows, strict=True)] == list(mixed.values())
+    assert [e["count"] for e in data["result"]["mixed_entries"]] == [v for r in rows for v in r]
+
+
+def test_a_changed_mix_is_refused(data: dict[str, Any]) -> None:
+    lines = data["record"]
+    index = next(i for i, line in enumerate(lines) if json.loads(line).get("kind") == "mix")
+    event = json.loads(lines[index])
+    rows = event["body"]["rows"]
+    rows[0], rows[1] = rows[1], rows[0]  # two output rows swapped after proving
+    changed = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    report = _verify([*lines[:index], changed, *lines[index + 1 :]])
+    assert "mix.proofs" in _failed(report)
+
+
+def test_the_file_is_small(data: dict[str, Any]) -> None:
+    assert FILE.stat().st_size < 256 * 1024
+    assert len(data["record"]) < 40
