@@ -728,9 +728,11 @@ class ElectionService(BoardLog):
         ctx, key = self.context(election_id), self.election_key(election_id)
         check_phase(BoardRules(phase=Phase(self.phase(election_id))), "mix")
         mix = mix_from_json(parse_json(mix_json, limit=1 << 30), "mix")
-        chain = self.mixes(election_id).get(mix.contest, [])
         ctx.manifest.contest(mix.contest)  # an unknown contest is named before the input
-        previous = self.mix_input(election_id, mix.contest)
+        chains = self.mixes(election_id)  # parsed once: a mix event is megabytes of JSON
+        chain = chains.get(mix.contest, [])
+        counted = [] if chain else [b for _, b in self._counted(election_id)]
+        previous = next_input(ctx.manifest, mix.contest, counted, chain)
         check_mix(
             ctx.manifest,
             ctx.base_hash,
@@ -749,9 +751,12 @@ class ElectionService(BoardLog):
             )
         with self.store.transaction(election_id) as conn:
             board, _ = self._board(conn, election_id)
-            board.mix_chains = {
-                c: [m.trustee for m in ms] for c, ms in self.mixes(election_id).items()
-            }
+            on_board = sum(
+                1 for _ in self.store.iter_events(election_id, kinds=("mix",), conn=conn)
+            )
+            if on_board != sum(len(ms) for ms in chains.values()):
+                raise ProtocolError("another mix was published meanwhile: send this one again")
+            board.mix_chains = {c: [m.trustee for m in ms] for c, ms in chains.items()}
             board.apply(MixEvent(mix.contest, mix.position, mix.trustee))
             self._append(conn, election_id, "mix", body)
         self.publish_tree_head(election_id)
