@@ -127,7 +127,17 @@ def _stages(record: Path) -> dict[str, float]:
     decoded = timed("decode ballots", _decode_ballots, parsed)
     audits = timed("decode audits", _decode_audits, parsed)
     rules = timed("replay", _replay, parsed, decoded, audits, report)
-    timed("tally and result", _check_tally_and_result, ctx, key, parsed, rules, decoded, report)
+    timed(
+        "tally and result",
+        _check_tally_and_result,
+        ctx,
+        key,
+        parsed,
+        rules,
+        decoded,
+        report,
+        LocalEngine(1),
+    )
     return out
 
 

@@ -52,14 +52,15 @@ def print_report(report: Report, console: Console) -> None:
     "--workers",
     type=int,
     default=None,
-    help="Local processes for ballot proofs (default: all cores).",
+    help="Local processes for ballot proofs and proofs of shuffle (default: all cores).",
 )
 @click.option(
     "--scheduler",
     metavar="tcp://HOST:PORT",
     default=None,
-    help="Check ballot proofs on the workers of this Dask scheduler instead of local "
-    "processes (needs 'honestballot[cluster]' here and on every worker; docs/deployment.md).",
+    help="Check ballot proofs and proofs of shuffle on the workers of this Dask scheduler "
+    "instead of local processes (needs 'honestballot[cluster]' here and on every worker; "
+    "docs/deployment.md).",
 )
 @click.option(
     "--fingerprint",

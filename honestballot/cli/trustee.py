@@ -370,7 +370,7 @@ def _tally_difference(given: EncryptedTally, expected: EncryptedTally) -> str:
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes for checking ballot proofs (default: all cores).",
+    help="Processes for checking ballot proofs and proofs of shuffle (default: all cores).",
 )
 @click.option("--out", type=_out_file, required=True)
 def decrypt_command(
@@ -457,7 +457,7 @@ def contest_to_mix(manifest: Manifest, contest: str | None) -> str:
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes for checking ballot proofs (default: all cores).",
+    help="Processes for checking ballot proofs and proofs of shuffle (default: all cores).",
 )
 @click.option("--out", type=_out_file, required=True)
 def mix_command(

@@ -47,11 +47,18 @@ other statements too (Haines, Lewis, Pereira, Teague, IEEE S&P 2020).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from honestballot.crypto.elgamal import Ciphertext, reencrypt
-from honestballot.crypto.group import Point, Scalar, base_mul, sum_points
+from honestballot.crypto.group import (
+    IDENTITY,
+    Point,
+    Scalar,
+    _unpickle_point,
+    base_mul,
+    sum_points,
+)
 from honestballot.crypto.hashing import Part, hash_bytes, hash_to_scalar
 from honestballot.crypto.pedersen import (
     CommitmentKey,
@@ -200,8 +207,12 @@ def _statement_seed(
     )
 
 
+def _vector_challenge(seed: bytes, j: int) -> Scalar:
+    return hash_to_scalar(VECTOR_CHALLENGE_TAG, seed, j)
+
+
 def _vector_challenges(seed: bytes, n: int) -> list[Scalar]:
-    return [hash_to_scalar(VECTOR_CHALLENGE_TAG, seed, j) for j in range(n)]
+    return [_vector_challenge(seed, j) for j in range(n)]
 
 
 def _final_challenge(
@@ -345,7 +356,167 @@ def verify_shuffle(
     proof: ShuffleProof,
 ) -> None:
     """Raise :class:`InvalidProof` unless ``proof`` shows ``output_rows`` is a
-    re-encrypting shuffle of ``input_rows`` under ``public_key`` for ``context``."""
+    re-encrypting shuffle of ``input_rows`` under ``public_key`` for ``context``.
+
+    The three steps below, with every row in one range; a parallel verifier runs
+    :func:`partial_sums` on ranges of rows elsewhere and gives :func:`finish` their
+    results."""
+    statement = shuffle_statement(context, public_key, input_rows, output_rows, proof)
+    finish(statement, [partial_sums(statement.challenges, statement.rows())])
+
+
+# -- verification in parts: serial, per range of rows, serial -------------------------
+#
+# Every term of the verifier's equations (docs/shuffle.md section 5) but the fixed-base
+# ones is a sum over the rows, and each row's terms need only that row of the statement
+# and the proof, the seed and ``c``: ``t^_i`` needs ``c^_{i-1}``, which the proof holds.
+# So the verification splits into
+#
+# 1. :func:`shuffle_statement`: the checks of the statement's shape, the bases ``h, h_i``
+#    and the seed, which hashes the whole statement -- every ``h_i`` included, so the
+#    bases are derived here, before any ``u_j`` exists;
+# 2. :func:`partial_sums` over any ranges of rows: ``u_j`` for the range, its part of
+#    every sum, and its ``t^_i``;
+# 3. :func:`finish`: the sums of the parts, the fixed-base terms, ``t_2`` (which needs
+#    the product of every ``u_j``) and the hash that must equal ``c``.
+
+
+@dataclass(frozen=True, slots=True)
+class RowChallenges:
+    """What each row's part of the verification needs besides the row: the seed (its
+    ``u_j``), the proof's challenge ``c`` and the width."""
+
+    seed: bytes
+    challenge: Scalar
+    width: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShuffleRow:
+    """Row ``index`` of a statement and of its proof: the input row ``in_i`` and output
+    row ``out_i``, the base ``h_i``, ``c_i``, ``c^_{i-1}`` (``h`` for row 0), ``c^_i``,
+    ``s^_i`` and ``s'_i``."""
+
+    index: int
+    input: tuple[Ciphertext, ...]
+    output: tuple[Ciphertext, ...]
+    base: Point
+    commitment: Point
+    previous: Point
+    chain: Point
+    s_hat: Scalar
+    s_prime: Scalar
+
+    def __reduce__(self) -> tuple[Callable[[int, int, bytes], ShuffleRow], tuple[int, int, bytes]]:
+        """Pickled as one string of the 32-byte encodings of its ``4w + 4`` points and
+        then its 2 scalars (832 bytes for ``w = 5``; the points pickled one by one would
+        take about 1,150): the parallel verifier ships the rows to its workers this way.
+        The points are not validated again when unpickled, as for :class:`Point`'s own
+        pickling."""
+        points = [self.base, self.commitment, self.previous, self.chain]
+        for ct in (*self.input, *self.output):
+            points += (ct.alpha, ct.beta)
+        blob = b"".join([*(p.encode() for p in points), self.s_hat.encode(), self.s_prime.encode()])
+        return (_unpickle_row, (self.index, len(self.input), blob))
+
+
+def _unpickle_row(index: int, width: int, blob: bytes) -> ShuffleRow:
+    count = 4 + 4 * width
+    if len(blob) != 32 * (count + 2):
+        raise ValueError(f"a pickled row of width {width} is {32 * (count + 2)} bytes")
+    p = [_unpickle_point(blob[32 * i : 32 * i + 32]) for i in range(count)]
+    cts = [Ciphertext(p[i], p[i + 1]) for i in range(4, count, 2)]
+    return ShuffleRow(
+        index,
+        tuple(cts[:width]),
+        tuple(cts[width:]),
+        p[0],
+        p[1],
+        p[2],
+        p[3],
+        Scalar.decode(blob[-64:-32]),
+        Scalar.decode(blob[-32:]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PartialSums:
+    """The verifier's sums over rows ``start .. stop-1`` (with ``u_j``, the weights
+    ``-c*u_j``)::
+
+        u_product  = prod_j u_j
+        c_bar      = sum_j c_j - sum_i h_i
+        t3         = sum_i s'_i*h_i + sum_j (-c*u_j)*c_j
+        t4[k]      = sum_i s'_i*out_i[k] + sum_j (-c*u_j)*in_j[k]
+        t_hat[i]   = s^_i*G + s'_i*c^_{i-1} - c*c^_i       (i = start .. stop-1)
+    """
+
+    start: int
+    stop: int
+    u_product: Scalar
+    c_bar: Point
+    t3: Point
+    t4: tuple[Ciphertext, ...]
+    t_hat: tuple[Point, ...]
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class ShuffleStatement:
+    """A well-formed statement, its proof, the bases and the seed (step 1)."""
+
+    public_key: Point
+    input_rows: RowsLike
+    output_rows: RowsLike
+    proof: ShuffleProof
+    key: CommitmentKey
+    seed: bytes
+
+    @property
+    def size(self) -> int:
+        return self.proof.rows
+
+    @property
+    def width(self) -> int:
+        return self.proof.width
+
+    @property
+    def challenges(self) -> RowChallenges:
+        return RowChallenges(self.seed, self.proof.challenge, self.width)
+
+    def rows(self, start: int = 0, stop: int | None = None) -> list[ShuffleRow]:
+        """Rows ``start .. stop-1`` (all by default) for :func:`partial_sums`."""
+        stop = self.size if stop is None else stop
+        if not 0 <= start <= stop <= self.size:
+            raise ValueError(f"rows {start}..{stop} of a statement of {self.size} rows")
+        p = self.proof
+        return [
+            ShuffleRow(
+                i,
+                tuple(self.input_rows[i]),
+                tuple(self.output_rows[i]),
+                self.key.bases[i],
+                p.permutation_commitment[i],
+                p.chain[i - 1] if i else self.key.chain_base,
+                p.chain[i],
+                p.s_hat[i],
+                p.s_prime[i],
+            )
+            for i in range(start, stop)
+        ]
+
+    def __repr__(self) -> str:
+        return f"ShuffleStatement(rows={self.size}, width={self.width}, seed={self.seed.hex()})"
+
+
+def shuffle_statement(
+    context: Sequence[Part],
+    public_key: Point,
+    input_rows: RowsLike,
+    output_rows: RowsLike,
+    proof: ShuffleProof,
+) -> ShuffleStatement:
+    """Step 1: check the statement and the proof's shape (:class:`InvalidProof` naming
+    what is wrong), derive the bases and hash the statement into the seed."""
     try:
         n, w = _check_statement(public_key, input_rows, output_rows)
     except ValueError as exc:
@@ -356,34 +527,88 @@ def verify_shuffle(
             f"has {n} rows of {w}"
         )
     key = derive_commitment_key(context, n)
-    commitment = proof.permutation_commitment
-    seed = _statement_seed(context, key, public_key, input_rows, output_rows, commitment)
-    u = _vector_challenges(seed, n)
+    seed = _statement_seed(
+        context, key, public_key, input_rows, output_rows, proof.permutation_commitment
+    )
+    return ShuffleStatement(public_key, input_rows, output_rows, proof, key, seed)
+
+
+def partial_sums(challenges: RowChallenges, rows: Sequence[ShuffleRow]) -> PartialSums:
+    """Step 2, over consecutive rows (any number, none included)."""
+    first = rows[0].index if rows else 0
+    w = challenges.width
+    neg_c = -challenges.challenge
+    u_product = Scalar(1)
+    c_bar = t3 = IDENTITY
+    alphas = [IDENTITY] * w
+    betas = [IDENTITY] * w
+    t_hat = []
+    for offset, row in enumerate(rows):
+        if row.index != first + offset:
+            raise ValueError(f"rows {first}.. are not consecutive at row {row.index}")
+        if len(row.input) != w or len(row.output) != w:
+            raise ValueError(f"row {row.index} is not {w} ciphertexts wide")
+        u = _vector_challenge(challenges.seed, row.index)
+        u_product = u_product * u
+        neg_cu = neg_c * u  # -c folded into the weight: no extra multiplication
+        c_bar = c_bar + row.commitment - row.base
+        t3 = t3 + row.base * row.s_prime + row.commitment * neg_cu
+        for k in range(w):
+            out, inp = row.output[k], row.input[k]
+            alphas[k] = alphas[k] + out.alpha * row.s_prime + inp.alpha * neg_cu
+            betas[k] = betas[k] + out.beta * row.s_prime + inp.beta * neg_cu
+        t_hat.append(base_mul(row.s_hat) + row.previous * row.s_prime + row.chain * neg_c)
+    return PartialSums(
+        first,
+        first + len(rows),
+        u_product,
+        c_bar,
+        t3,
+        tuple(Ciphertext(a, b) for a, b in zip(alphas, betas, strict=True)),
+        tuple(t_hat),
+    )
+
+
+def finish(statement: ShuffleStatement, partials: Sequence[PartialSums]) -> None:
+    """Step 3: add up the parts, which must cover rows ``0 .. N-1`` once each, recompute
+    ``t_1 .. t_4`` and the ``t^_i``, and raise :class:`InvalidProof` unless they hash to
+    the proof's challenge.  (Parts that do not cover the rows are a caller's error, a
+    ``ValueError``.)"""
+    n, w, proof = statement.size, statement.width, statement.proof
+    parts = sorted((p for p in partials if p.stop > p.start), key=lambda p: p.start)
+    covered = 0
+    for part in parts:
+        if part.start != covered or len(part.t_hat) != part.stop - part.start:
+            raise ValueError(f"the partial sums do not cover rows 0..{n - 1} once each")
+        if len(part.t4) != w:
+            raise ValueError(f"partial sums of rows {part.start}.. are not {w} wide")
+        covered = part.stop
+    if covered != n:
+        raise ValueError(f"the partial sums cover {covered} of {n} rows")
     c = proof.challenge
     neg_c = -c
-    neg_cu = [neg_c * u_j for u_j in u]  # -c folded into the weights: no extra multiplication
-
     u_product = Scalar(1)
-    for u_j in u:
-        u_product = u_product * u_j
-    c_bar = sum_points(list(commitment)) - sum_points(list(key.bases))
-    c_hat = proof.chain[-1] - key.chain_base * u_product
-
+    c_bar = t3 = IDENTITY
+    alphas = [IDENTITY] * w
+    betas = [IDENTITY] * w
+    for part in parts:
+        u_product = u_product * part.u_product
+        c_bar = c_bar + part.c_bar
+        t3 = t3 + part.t3
+        for k in range(w):
+            alphas[k] = alphas[k] + part.t4[k].alpha
+            betas[k] = betas[k] + part.t4[k].beta
+    c_hat = proof.chain[-1] - statement.key.chain_base * u_product
     t1 = base_mul(proof.s1) + c_bar * neg_c
     t2 = base_mul(proof.s2) + c_hat * neg_c
-    t3 = commit(key, proof.s_prime, proof.s3) + _weighted_sum(commitment, neg_cu)
+    t3 = base_mul(proof.s3) + t3
     t4 = [
-        _column_sum(output_rows, k, proof.s_prime)
-        - Ciphertext(base_mul(proof.s4[k]), public_key * proof.s4[k])
-        + _column_sum(input_rows, k, neg_cu)
+        Ciphertext(alphas[k], betas[k])
+        - Ciphertext(base_mul(proof.s4[k]), statement.public_key * proof.s4[k])
         for k in range(w)
     ]
-    anchors = [key.chain_base, *proof.chain[:-1]]
-    t_hat = [
-        base_mul(proof.s_hat[i]) + anchors[i] * proof.s_prime[i] + proof.chain[i] * neg_c
-        for i in range(n)
-    ]
-    if _final_challenge(seed, proof.chain, t1, t2, t3, t4, t_hat) != c:
+    t_hat = [t for part in parts for t in part.t_hat]
+    if _final_challenge(statement.seed, proof.chain, t1, t2, t3, t4, t_hat) != c:
         raise InvalidProof(
             f"shuffle: the proof of shuffle ({n} rows of {w}) does not verify for this "
             "context, key, input and output"

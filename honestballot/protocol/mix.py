@@ -24,7 +24,7 @@ contest is counted for the whole election only: mixing removes the units.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -33,7 +33,13 @@ from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.hashing import Part, hash_bytes
 from honestballot.crypto.randomness import Randomness
 from honestballot.crypto.schnorr import SchnorrProof, sign, verify_signature
-from honestballot.crypto.shuffle import ShuffleProof, prove_shuffle, shuffle, verify_shuffle
+from honestballot.crypto.shuffle import (
+    RowsLike,
+    ShuffleProof,
+    prove_shuffle,
+    shuffle,
+    verify_shuffle,
+)
 from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot import EncryptedBallot
 from honestballot.protocol.decryption import TallyEntry
@@ -43,6 +49,10 @@ MIX_SIGNATURE_TAG: Final = "mix/signature"
 MIX_DIGEST_TAG: Final = "mix/digest"
 
 Rows = tuple[tuple[Ciphertext, ...], ...]
+
+#: :func:`~honestballot.crypto.shuffle.verify_shuffle`, or what computes the same verdict
+#: elsewhere (the verifier's, on its process pool or cluster: verify/mixes.py)
+ShuffleVerifier = Callable[[Sequence[Part], Point, RowsLike, RowsLike, ShuffleProof], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +162,14 @@ def check_mix(
     previous: Rows,
     earlier: Sequence[int],
     mix: Mix,
+    *,
+    verify: ShuffleVerifier = verify_shuffle,
 ) -> None:
     """Raise unless ``mix`` may come next in its contest's chain: a mixed contest, the
     next position, a trustee of the election that has not mixed this contest, rows of the
     input's shape, a proof of shuffle of ``previous`` and the trustee's signature on
-    :func:`mix_digest`.  ``earlier``: the trustees who mixed the contest, by position."""
+    :func:`mix_digest`.  ``earlier``: the trustees who mixed the contest, by position;
+    ``verify`` checks the proof of shuffle (last, the dearest check by far)."""
     contest = manifest.contest(mix.contest)
     if contest.count != "mix":
         raise ProtocolError(f"contest {mix.contest!r} is not counted by mixing")
@@ -181,7 +194,7 @@ def check_mix(
     digest = mix_digest(base_hash, mix)
     verify_signature(MIX_SIGNATURE_TAG, (base_hash, key), digest, key, mix.signature, what)
     context = mix_context(base_hash, mix.contest, mix.position, mix.trustee)
-    verify_shuffle(context, public_key, previous, mix.rows, mix.proof)
+    verify(context, public_key, previous, mix.rows, mix.proof)
 
 
 def check_chain_complete(

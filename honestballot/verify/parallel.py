@@ -2,7 +2,7 @@
 Dask cluster.
 
 A check is a module-level function ``check(context, chunk) -> results`` over a chunk of
-items (ballots now; shuffle proofs or any other item checked on its own later), and the
+items (ballots, or the rows of a proof of shuffle: verify/mixes.py), and the
 context it needs (the election context, say) travels as bytes with the module-level
 function that rebuilds it.  An :class:`Engine` splits the items into chunks, runs the
 check on each and returns the results of all chunks in the items' order, so a caller

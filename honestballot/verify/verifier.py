@@ -10,7 +10,8 @@ root at its size and is signed by the board key; the last one covers the whole
 log); setup (the trustees' ceremony re-verified, the joint key recomputed);
 board rules (phase order, registered credentials, no replay, supersession);
 ballot proofs (every cast ballot, on all cores or a Dask cluster); audit openings; mixes
-(once the record is closed: every mix's place, trustee's signature and proof of shuffle);
+(once the record is closed: every mix's place, trustee's signature and proof of shuffle,
+whose rows are checked on the same cores or cluster);
 tally (re-aggregated from the last ballot of every credential, per unit, with the
 minimum unit size); decryption shares (every Chaum--Pedersen proof); result
 (recombined from any k valid shares, discrete logs recovered).
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from honestballot.crypto.dlog import DiscreteLogTable
@@ -75,6 +77,7 @@ from honestballot.record.witness import (
     roll_signature,
     roll_summary_bytes,
 )
+from honestballot.verify.mixes import verify_shuffle_on
 from honestballot.verify.parallel import ClusterError, Engine, Shared, open_engine
 
 #: The fingerprint voters see is the first 16 hex digits of the base hash (64 bits).
@@ -351,9 +354,10 @@ def verify_record(
     that the record is that election.  Without ``require_quorum`` the final head need
     not be witnessed yet (a witness checking a board before its first co-signature).
 
-    Ballot proofs are checked in ``workers`` local processes (default: every core), or
-    on the Dask cluster whose scheduler is at ``scheduler`` (``tcp://HOST:PORT``), which
-    is connected to before the record is read (:class:`ClusterError` if it cannot be)."""
+    Ballot proofs and proofs of shuffle are checked in ``workers`` local processes
+    (default: every core), or on the Dask cluster whose scheduler is at ``scheduler``
+    (``tcp://HOST:PORT``), which is connected to before the record is read
+    (:class:`ClusterError` if it cannot be)."""
     with open_engine(workers=workers, scheduler=scheduler) as engine:
         return _verify_record(lines, engine, fingerprint, require_quorum)
 
@@ -408,7 +412,7 @@ def _verify_record(
     invalid = _check_ballots(ctx, setup_raw, ballots, report, engine)
     _check_audits(ctx, audits, report)
     valid = {seq: b for seq, b in decoded.items() if seq not in invalid}
-    _check_tally_and_result(ctx, key, parsed, rules, valid, report)
+    _check_tally_and_result(ctx, key, parsed, rules, valid, report, engine)
     return report
 
 
@@ -520,6 +524,7 @@ def _check_tally_and_result(
     rules: BoardRules,
     decoded: dict[int, tuple[EncryptedBallot, bytes]],
     report: Report,
+    engine: Engine,
 ) -> None:
     by_kind: dict[str, list[EventLine]] = {}
     for ev, _ in parsed.events:
@@ -539,7 +544,7 @@ def _check_tally_and_result(
     report.counted_ballots = [b for _, b in counted]
     # the mixes are checked once the election is closed, before any tally: a trustee
     # shuffles the last mix only if the record it downloaded verifies
-    chains = _check_mixes(ctx, key, by_kind, report.counted_ballots, report)
+    chains = _check_mixes(ctx, key, by_kind, report.counted_ballots, report, engine)
     report.mixes = chains
     if "tally" not in by_kind:
         report.ok("tally", "no tally yet (election not tallied)")
@@ -584,10 +589,12 @@ def _check_mixes(
     by_kind: dict[str, list[EventLine]],
     counted: list[EncryptedBallot],
     report: Report,
+    engine: Engine,
 ) -> dict[str, list[Mix]]:
     """Every mix on the board: its place, its trustee's signature and its proof of
     shuffle of the previous rows (the first of the counted ballots' ciphertexts, in
-    tracking-hash order).  Returns the chains whose every mix checks out."""
+    tracking-hash order), whose rows are checked on ``engine``.  Returns the chains
+    whose every mix checks out."""
     mixes = by_kind.get("mix", [])
     chains: dict[str, list[Mix]] = {}
     problems: list[str] = []
@@ -604,6 +611,7 @@ def _check_mixes(
                 previous,
                 [m.trustee for m in chain],
                 mix,
+                verify=partial(verify_shuffle_on, engine),
             )
             chain.append(mix)
         except HonestBallotError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,18 @@ def test_one_element_has_one_accepted_encoding() -> None:
 def test_point_cannot_be_built_directly() -> None:
     with pytest.raises(TypeError):
         Point(bytes.fromhex(MULTIPLES[1]["encoding"]))
+
+
+def test_points_and_scalars_pickle_as_themselves() -> None:
+    """The parallel verifier ships points and scalars to its workers pickled: each comes
+    back equal, the generator as the generator itself (so multiples of it still use the
+    fixed-base table), and a point's pickle is its 32 bytes and a few more."""
+    point = base_mul(Scalar(12345))
+    for value in (point, IDENTITY, GENERATOR, Scalar(0), Scalar(L - 1)):
+        assert pickle.loads(pickle.dumps(value)) == value
+    assert pickle.loads(pickle.dumps(GENERATOR)) is GENERATOR
+    assert pickle.loads(pickle.dumps(IDENTITY)).is_identity()
+    assert len(pickle.dumps(point, protocol=pickle.HIGHEST_PROTOCOL)) < 32 + 80
 
 
 # --- A.3: the one-way map ------------------------------------------------------------

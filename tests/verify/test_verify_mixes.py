@@ -1,0 +1,207 @@
+"""Proofs of shuffle verified on a local process pool and on a Dask cluster: the rows'
+part of each proof runs on the workers (verify/mixes.py), and the verdict, the report
+and its every word are those of one process.
+
+The chunks are made as small as they go (one row each, and the pool used whatever the
+number of items), so that every row's ``c^_{i-1}`` comes from another chunk's row and
+even the 5-row mixes of the test elections are spread over both workers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from distributed import LocalCluster
+
+from honestballot.crypto.group import Scalar, base_mul
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.schnorr import sign
+from honestballot.protocol.mix import MIX_SIGNATURE_TAG, Mix, mix_digest
+from honestballot.record.codec import canonical_bytes
+from honestballot.record.mix import mix_from_json, mix_to_json
+from honestballot.verify import parallel
+from honestballot.verify.mixes import verify_shuffle_on
+from honestballot.verify.parallel import DaskEngine, LocalEngine
+from honestballot.verify.verifier import Report, verify_record
+from tests.crypto.test_shuffle_parts import run_verifying_tests
+from tests.factories import DemoCeremony, board_secret_of, key_ceremony, resign
+from tests.helpers import describe, failed
+from tests.service.test_mix_chain import MIXED, Board, mixed_manifest
+
+#: (engine, check, items) of every map_chunks call
+Calls = list[tuple[str, str, int]]
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
+    """Chunks of one item, on the pool whatever the number of items; and the calls made."""
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
+    monkeypatch.setattr(parallel, "MIN_CHUNK", 1)
+    seen: Calls = []
+    for cls in (LocalEngine, DaskEngine):
+        real = cls.map_chunks
+
+        def spy(self: Any, check: Any, items: Any, shared: Any, real: Any = real) -> Any:
+            seen.append((type(self).__name__, check.__name__, len(items)))
+            return real(self, check, items, shared)
+
+        monkeypatch.setattr(cls, "map_chunks", spy)
+    return seen
+
+
+def _shuffle_calls(calls: Calls) -> list[tuple[str, int]]:
+    return [(engine, n) for engine, check, n in calls if check == "_partial_sums"]
+
+
+# -- every proof of the shuffle tests -----------------------------------------------------
+
+
+def test_every_test_proof_gets_the_same_verdict_on_a_local_pool(calls: Calls) -> None:
+    with parallel.open_engine(workers=2) as engine:
+        seen = run_verifying_tests(partial(verify_shuffle_on, engine))
+    assert sum(s is not None for s in seen) >= 60
+    shuffled = _shuffle_calls(calls)
+    assert shuffled and {engine for engine, _ in shuffled} == {"LocalEngine"}
+    assert max(n for _, n in shuffled) == 17
+
+
+def test_every_test_proof_gets_the_same_verdict_on_a_cluster(calls: Calls, scheduler: str) -> None:
+    with parallel.open_engine(scheduler=scheduler) as engine:
+        seen = run_verifying_tests(partial(verify_shuffle_on, engine))
+    assert sum(s is not None for s in seen) >= 60
+    shuffled = _shuffle_calls(calls)
+    assert shuffled and {engine for engine, _ in shuffled} == {"DaskEngine"}
+
+
+# -- a mixed election's record ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ceremony(tmp_path_factory: pytest.TempPathFactory) -> DemoCeremony:
+    return key_ceremony(mixed_manifest(), tmp_path_factory.mktemp("mixed-ceremony"), "mixed")
+
+
+@pytest.fixture(scope="module")
+def election(ceremony: DemoCeremony, tmp_path_factory: pytest.TempPathFactory) -> Board:
+    """Two trustees' mixes of the 5 counted ballots' rows (3 wide), decrypted."""
+    board = Board(ceremony, tmp_path_factory.mktemp("mixed-board"))
+    board.submit(board.mix(2))
+    board.submit(board.mix(3))
+    board.decrypt()
+    return board
+
+
+def _mix_lines(lines: list[bytes]) -> list[int]:
+    return [n for n, raw in enumerate(lines) if json.loads(raw).get("kind") == "mix"]
+
+
+def _changed_mix(
+    board: Board, nth: int, change: Callable[[Mix], Mix], *, sign_again: bool
+) -> list[bytes]:
+    """The record with the ``nth`` mix changed (and signed again by its trustee, as a
+    dishonest trustee would post it), and the board's tree heads signed again."""
+    lines = board.record()
+    line = _mix_lines(lines)[nth]
+    event = json.loads(lines[line])
+    mix = change(mix_from_json(event["body"], "mix"))
+    if sign_again:
+        share = board._share(mix.trustee)
+        base_hash = board.ctx.base_hash
+        signature = sign(
+            MIX_SIGNATURE_TAG,
+            (base_hash, base_mul(share)),
+            mix_digest(base_hash, mix),
+            share,
+            SeededRandomness("dishonest trustee"),
+        )
+        mix = replace(mix, signature=signature)
+    event["body"] = mix_to_json(mix)
+    lines[line] = canonical_bytes(event)
+    return resign(lines, MIXED, board_secret_of(board.url, MIXED))
+
+
+def _rows_swapped(mix: Mix) -> Mix:
+    return replace(mix, rows=(mix.rows[1], mix.rows[0], *mix.rows[2:]))
+
+
+def _s_hat_altered(mix: Mix) -> Mix:
+    p = mix.proof
+    return replace(mix, proof=replace(p, s_hat=(*p.s_hat[:3], p.s_hat[3] + Scalar(1), p.s_hat[4])))
+
+
+#: tamper -> (the record, how many proofs of shuffle reach the engine, words of mix.proofs)
+TAMPERS: dict[str, tuple[Callable[[Board], list[bytes]], int, str]] = {
+    "none": (Board.record, 2, "every proof of shuffle verified"),
+    # the first mix's rows swapped after proving: its signature fails, and the second
+    # mix then stands at the wrong position (test_mix_chain.py)
+    "first mix's rows swapped": (
+        lambda b: _changed_mix(b, 0, _rows_swapped, sign_again=False),
+        0,
+        "by trustee 2: Schnorr proof does not verify; event 14: contest 'leader': the next "
+        "mix is at position 1, not 2",
+    ),
+    # a dishonest second mixer signs swapped rows: only the proof of shuffle fails
+    "last mix's rows swapped and signed": (
+        lambda b: _changed_mix(b, 1, _rows_swapped, sign_again=True),
+        2,
+        "the proof of shuffle (5 rows of 3) does not verify",
+    ),
+    "last mix's s_hat[3] altered and signed": (
+        lambda b: _changed_mix(b, 1, _s_hat_altered, sign_again=True),
+        2,
+        "the proof of shuffle (5 rows of 3) does not verify",
+    ),
+}
+
+
+def _report(lines: list[bytes], **how: Any) -> Report:
+    return verify_record([raw + b"\n" for raw in lines], **how)
+
+
+def _same(one: Report, other: Report) -> None:
+    assert [(c.name, c.passed, c.detail) for c in other.checks] == [
+        (c.name, c.passed, c.detail) for c in one.checks
+    ]
+    assert (other.election_id, other.stats, other.counts) == (
+        one.election_id,
+        one.stats,
+        one.counts,
+    )
+    assert other.mixes == one.mixes
+
+
+@pytest.mark.parametrize("tamper", list(TAMPERS))
+def test_a_mixed_record_gives_one_report_on_one_process_a_pool_and_a_cluster(
+    election: Board, scheduler: str, calls: Calls, tamper: str, tmp_path: Path
+) -> None:
+    record, proofs, words = TAMPERS[tamper]
+    lines = record(election)
+    one = _report(lines, workers=1)
+    pool = _report(lines, workers=2)
+    cluster = _report(lines, scheduler=scheduler)
+    mix_check = next(c for c in one.checks if c.name == "mix.proofs")
+    assert words in mix_check.detail, describe(one)
+    if tamper == "none":
+        assert one.passed, describe(one)
+        assert "2 mixes by trustees [2, 3]" in mix_check.detail
+    else:
+        assert "mix.proofs" in failed(one), describe(one)
+    _same(one, pool)
+    _same(one, cluster)
+    # every proof of shuffle checked goes through the engine: in this process for one
+    # worker, then on the pool, then on the cluster
+    assert _shuffle_calls(calls) == [("LocalEngine", 5)] * 2 * proofs + [("DaskEngine", 5)] * proofs
