@@ -82,7 +82,7 @@ from honestballot.crypto.chaum_pedersen import (
 from honestballot.crypto.elgamal import Ciphertext, aggregate
 from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.hashing import Part
-from honestballot.crypto.polynomial import check_indices
+from honestballot.crypto.polynomial import check_indices, check_share_shape
 from honestballot.crypto.randomness import Randomness, random_nonzero_scalar
 from honestballot.errors import InvalidProof, ProtocolError
 
@@ -192,12 +192,7 @@ def verify_equivalence_share(
     """Raise :class:`InvalidProof` naming the trustee and the first bad pair unless every
     entry of ``share`` is proven for its pair (6 multiplications a pair)."""
     who = f"equivalence share of trustee {share.trustee}"
-    try:
-        check_indices([share.trustee])
-    except ProtocolError as exc:
-        raise InvalidProof(f"{who}: {exc}") from None
-    if len(share.entries) != len(pairs):
-        raise InvalidProof(f"{who}: {len(share.entries)} entries for {len(pairs)} pairs")
+    check_share_shape(who, share.trustee, len(share.entries), len(pairs), "pairs")
     for i, (pair, entry) in enumerate(zip(pairs, share.entries, strict=True)):
         verify_equivalence_entry(context, share.trustee, i, pair, entry, f"{who}, pair {i}")
 

@@ -37,9 +37,9 @@ from honestballot.crypto.chaum_pedersen import EqualityProof, prove_equality, ve
 from honestballot.crypto.elgamal import Ciphertext, decrypt_with_factor
 from honestballot.crypto.group import Point, Scalar, base_mul, sum_points
 from honestballot.crypto.hashing import Part
-from honestballot.crypto.polynomial import check_indices, lagrange_at_zero
+from honestballot.crypto.polynomial import check_indices, check_share_shape, lagrange_at_zero
 from honestballot.crypto.randomness import Randomness
-from honestballot.errors import InvalidProof, ProtocolError
+from honestballot.errors import ProtocolError
 
 PARTIAL_DECRYPTION_TAG: Final = "partial-decryption"
 
@@ -142,14 +142,9 @@ def verify_partial_decryption_list(
     factor of ``share`` is proven for its row of ``inputs`` (4 multiplications a row).
     ``verification_key`` is ``X_l`` of ``share.trustee``, from the key ceremony."""
     who = f"decryption factors of trustee {share.trustee}"
-    try:
-        check_indices([share.trustee])
-    except ProtocolError as exc:
-        raise InvalidProof(f"{who}: {exc}") from None
-    if verification_key.is_identity():
-        raise InvalidProof(f"{who}: the verification key is the identity")
-    if len(share.entries) != len(inputs):
-        raise InvalidProof(f"{who}: {len(share.entries)} entries for {len(inputs)} rows")
+    check_share_shape(
+        who, share.trustee, len(share.entries), len(inputs), "rows", verification_key
+    )
     for i, (ct, entry) in enumerate(zip(inputs, share.entries, strict=True)):
         verify_partial_decryption(
             context, share.trustee, i, verification_key, ct, entry, f"{who}, row {i}"

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 
 from honestballot.crypto.group import IDENTITY, Point, Scalar, base_mul
 from honestballot.crypto.randomness import Randomness, random_scalar
-from honestballot.errors import ProtocolError
+from honestballot.errors import InvalidProof, ProtocolError
 
 
 def random_polynomial(degree: int, rng: Randomness) -> tuple[Scalar, ...]:
@@ -97,3 +97,20 @@ def lagrange_at_zero(indices: Iterable[int], n: int | None = None) -> dict[int, 
                 den = den * (m - l_idx)
         out[l_idx] = Scalar.of(num) * Scalar.of(den).inverse()
     return out
+
+
+def check_share_shape(
+    who: str, trustee: int, entries: int, items: int, what: str, key: Point | None = None
+) -> None:
+    """Raise :class:`InvalidProof` naming ``who`` unless a trustee's list share has a valid
+    trustee index, a verification ``key`` that is not the identity (when there is one) and
+    one entry per item (``what``: "rows", "pairs", ...).  The checks every per-trustee list
+    of proofs (decryption factors, tag shares, equivalence shares, offsets) starts with."""
+    try:
+        check_indices([trustee])
+    except ProtocolError as exc:
+        raise InvalidProof(f"{who}: {exc}") from None
+    if key is not None and key.is_identity():
+        raise InvalidProof(f"{who}: the verification key is the identity")
+    if entries != items:
+        raise InvalidProof(f"{who}: {entries} entries for {items} {what}")

@@ -124,7 +124,7 @@ from honestballot.crypto.chaum_pedersen import (
 from honestballot.crypto.elgamal import Ciphertext
 from honestballot.crypto.group import Point, Scalar, base_mul, sum_points
 from honestballot.crypto.hashing import Part, hash_bytes, hash_to_point
-from honestballot.crypto.polynomial import check_indices, lagrange_at_zero
+from honestballot.crypto.polynomial import check_indices, check_share_shape, lagrange_at_zero
 from honestballot.crypto.randomness import Randomness
 from honestballot.errors import InvalidProof, ProtocolError
 
@@ -258,14 +258,9 @@ def verify_tag_share(
     entry of ``share`` is proven for its row of ``inputs`` (6 multiplications a row).
     ``verification_key`` is ``Y_j`` of ``share.trustee``, from the key ceremony."""
     who = f"tag share of trustee {share.trustee}"
-    try:
-        check_indices([share.trustee])
-    except ProtocolError as exc:
-        raise InvalidProof(f"{who}: {exc}") from None
-    if verification_key.is_identity():
-        raise InvalidProof(f"{who}: the verification key is the identity")
-    if len(share.entries) != len(inputs):
-        raise InvalidProof(f"{who}: {len(share.entries)} entries for {len(inputs)} rows")
+    check_share_shape(
+        who, share.trustee, len(share.entries), len(inputs), "rows", verification_key
+    )
     for i, (ct, entry) in enumerate(zip(inputs, share.entries, strict=True)):
         verify_tag_entry(context, share.trustee, i, verification_key, ct, entry, f"{who}, row {i}")
 
