@@ -14,6 +14,7 @@ Tokens are never logged: the log names the organiser by its label.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Final
@@ -29,7 +30,8 @@ from honestballot.errors import (
     NotSignedIn,
     RollRejected,
 )
-from honestballot.record.codec import parse_json
+from honestballot.record.ballot import schnorr_from_json
+from honestballot.record.codec import Reader, parse_json
 from honestballot.record.manifest import load_manifest
 from honestballot.record.trustee import decode_election_key
 from honestballot.service.organiser_cases import (
@@ -44,6 +46,7 @@ from honestballot.service.organiser_cases import (
     publish_report,
     reject_report,
     report_json,
+    roll_summary_to_sign,
 )
 from honestballot.service.runtime import Services
 from honestballot.service.security.organisers import Organiser
@@ -321,23 +324,49 @@ def page_confirm(request: Request, election_id: str, action: str) -> Response:
         title=services.elections.context(election_id).manifest.title.get(language_of(request)),
         action=action,
         allowed=NEXT_ACTION.get(status["phase"]) == action,
+        signed_roll=action == "open"
+        and services.elections.board_keys(election_id).organiser_key is not None,
         **status,
+    )
+
+
+@router.get("/organiser/e/{election_id}/roll-summary.json", include_in_schema=False)
+def page_roll_summary(request: Request, election_id: str) -> Response:
+    """The roll summary to sign on the organiser's machine (``organiser sign-roll``)."""
+    who = _page_organiser(request)
+    if who is None:
+        return _see_other("/organiser")
+    summary = roll_summary_to_sign(services_of(request), who, election_id)
+    return Response(
+        json.dumps(summary, ensure_ascii=False, indent=1),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{election_id}-roll-summary.json"'},
     )
 
 
 @router.post("/organiser/e/{election_id}/phase/{action}", include_in_schema=False)
 def page_change_phase(
-    request: Request, election_id: str, action: str, csrf: FormText = ""
+    request: Request,
+    election_id: str,
+    action: str,
+    csrf: FormText = "",
+    roll_signature: FormFile = None,
 ) -> Response:
     who = _election_form_guard(request, csrf, election_id)
     _known_action(action)
-    return _dashboard_after(
-        request,
-        who,
-        election_id,
-        action,
-        lambda services: change_phase(services, who, election_id, action),
-    )
+
+    def act(services: Services) -> str:
+        signature = None
+        if roll_signature is not None and roll_signature.filename:
+            r = Reader(
+                parse_json(_read(roll_signature, "signature"), limit=4096, what="signature"),
+                "signature file",
+            )
+            signature = schnorr_from_json(r.raw("roll_signature"), "roll_signature")
+            r.done()
+        return change_phase(services, who, election_id, action, signature)
+
+    return _dashboard_after(request, who, election_id, action, act)
 
 
 @router.post("/organiser/e/{election_id}/reports/{report_id}/publish", include_in_schema=False)

@@ -292,6 +292,27 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "organiser.severity.low": ("Низкая важность", "Төмен маңыздылық", "Low"),
     "organiser.severity.info": ("Для сведения", "Ақпарат үшін", "Information"),
     # -- the confirm step
+    "organiser.roll_signature.help": (
+        "У этих выборов есть ключ организатора: сводку списка нужно подписать на вашем "
+        "компьютере. Скачайте её, сверьте числа со своим списком, подпишите командой ниже "
+        "и загрузите файл подписи.",
+        "Бұл сайлаудың ұйымдастырушы кілті бар: тізім қорытындысына өз компьютеріңізде қол "
+        "қою керек. Оны жүктеп алып, сандарды өз тізіміңізбен салыстырыңыз, төмендегі "
+        "пәрменмен қол қойып, қолтаңба файлын жүктеңіз.",
+        "This election has an organiser's key: the roll summary must be signed on your own "
+        "computer. Download it, check its numbers against your roll, sign it with the "
+        "command below and upload the signature file.",
+    ),
+    "organiser.roll_signature.download": (
+        "Скачать сводку списка",
+        "Тізім қорытындысын жүктеп алу",
+        "Download the roll summary",
+    ),
+    "organiser.roll_signature.file": (
+        "Файл подписи (signature.json)",
+        "Қолтаңба файлы (signature.json)",
+        "Signature file (signature.json)",
+    ),
     "organiser.confirm.open": (
         "Сводка списка будет опубликована на доске, и начнётся голосование.",
         "Тізім қорытындысы тақтада жарияланып, дауыс беру басталады.",

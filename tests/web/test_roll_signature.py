@@ -5,6 +5,7 @@ was changed afterwards fails verification even when every tree head is re-signed
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -133,3 +134,49 @@ def test_open_needs_the_organisers_signature_of_the_summary_it_posts(
     assert failed(verify_record([line + b"\n" for line in forged], workers=1)) == {
         "roll.signature"
     }
+
+
+CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def test_the_organiser_pages_open_with_a_signature_made_offline(
+    web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    """Through the pages, as an organiser without the API would: the confirm page offers the
+    summary to download and a field for the signature file; opening without it is refused
+    with the reason on the dashboard, with it the election opens and the record verifies."""
+    _create(web, demo_ceremony)
+    client = web.client
+    found = CSRF_FIELD.search(client.get("/organiser").text)
+    assert found is not None
+    r = client.post(
+        "/organiser/signin",
+        data={"token": web.organiser_token, "csrf": found.group(1)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    confirm = client.get(f"/organiser/e/{SIGNED}/phase/open?lang=en").text
+    assert "Download the roll summary" in confirm and 'name="roll_signature"' in confirm
+    csrf = CSRF_FIELD.search(confirm)
+    assert csrf is not None
+    summary = client.get(f"/organiser/e/{SIGNED}/roll-summary.json").json()
+    assert summary["type"] == "roll-summary"
+
+    refused = client.post(
+        f"/organiser/e/{SIGNED}/phase/open?lang=en",
+        data={"csrf": csrf.group(1)},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 409
+    assert "no signature of the organiser" in refused.text
+    signature = _sign(tmp_path, summary)
+    opened = client.post(
+        f"/organiser/e/{SIGNED}/phase/open",
+        data={"csrf": csrf.group(1)},
+        files={"roll_signature": ("signature.json", json.dumps(signature), "application/json")},
+        follow_redirects=False,
+    )
+    assert opened.status_code == 303, opened.text
+    assert web.services.elections.phase(SIGNED) == "open"
+    report = verify_record(list(web.services.elections.record_lines(SIGNED)), workers=1)
+    assert report.passed, [(c.name, c.detail) for c in report.failures]
