@@ -351,6 +351,15 @@ def _tally_difference(given: EncryptedTally, expected: EncryptedTally) -> str:
     return "its entries are in another order"
 
 
+#: the record is verified before a trustee acts on it: on how many local processes
+_workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for checking ballot proofs and proofs of shuffle (default: all cores).",
+)
+
+
 @trustee_group.command("decrypt")
 @click.option("--secret", type=_in_file, required=True)
 @click.option(
@@ -366,12 +375,7 @@ def _tally_difference(given: EncryptedTally, expected: EncryptedTally) -> str:
     default=None,
     help="Optional: the encrypted-tally file; it must equal the tally in the record.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes for checking ballot proofs and proofs of shuffle (default: all cores).",
-)
+@_workers_option
 @click.option("--out", type=_out_file, required=True)
 def decrypt_command(
     secret: Path, record_path: Path, tally: Path | None, workers: int | None, out: Path
@@ -453,12 +457,7 @@ def contest_to_mix(manifest: Manifest, contest: str | None) -> str:
     default=None,
     help="The contest to mix; needed only when several are counted by mixing.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes for checking ballot proofs and proofs of shuffle (default: all cores).",
-)
+@_workers_option
 @click.option("--out", type=_out_file, required=True)
 def mix_command(
     secret: Path, record_path: Path, contest: str | None, workers: int | None, out: Path

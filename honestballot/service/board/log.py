@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -53,8 +54,9 @@ class Inclusion:
     proof: list[bytes]
 
 
-class BoardLog:
-    """The tree heads and proofs of the boards in one store."""
+class BoardLog(ABC):
+    """The tree heads and proofs of the boards in one store (the base of
+    :class:`~honestballot.service.board.election.ElectionService`)."""
 
     def __init__(self, store: SqlStore, rng: Randomness, clock: Callable[[], int]) -> None:
         self.store = store
@@ -63,12 +65,12 @@ class BoardLog:
         self._trees: dict[str, MerkleTree] = {}
         self._tree_lock = threading.Lock()
 
-    # provided by the election service, which reads them from the setup event
-    def context(self, election_id: str) -> ElectionContext:
-        raise NotImplementedError
+    # the election service provides these, reading them from the setup event
+    @abstractmethod
+    def context(self, election_id: str) -> ElectionContext: ...
 
-    def board_keys(self, election_id: str) -> BoardKeys:
-        raise NotImplementedError
+    @abstractmethod
+    def board_keys(self, election_id: str) -> BoardKeys: ...
 
     def tree(self, election_id: str) -> MerkleTree:
         """The board's Merkle tree as far as the store has it, extended incrementally."""
