@@ -5,19 +5,21 @@ One election with one contest of ``--options`` candidates counted by mixing (row
 width), a 2-of-3 key ceremony, ``--ballots`` voters who each cast one ballot (made before
 anything is timed, in a process pool: that is the voters' devices' work), then, timed:
 
-1. each of the ``--mixers`` trustees makes its mix (shuffle + proof + signature,
-   ``protocol.mix.make_mix``) on the previous output;
-2. the service checks and appends each mix (``submit_mix``: the proof of shuffle and the
-   signature verified, the record line size checked);
+1. each of the ``--mixers`` trustees makes its mix (shuffle + proof,
+   ``protocol.mix.make_mix``) on the previous output, cut into signed parts
+   (``protocol.mix_parts.publish_mix``);
+2. the service checks and appends each part and then the mix that names them
+   (``submit_mix_line``: the parts' signatures, the proof of shuffle and the mix's
+   signature verified);
 3. the tally (the last mix's rows become the tally's entries), two trustees' decryption
    shares (made and checked by the service), the result;
 4. ``verify_record`` over the exported record with one process.
 
-Reported: seconds per step, per row, the mix event's bytes per row, the record's bytes.
-A row of width w takes about 150·w + 300 bytes in a mix event (its ciphertexts and its
-share of the proof, JSON hex: 1,054 bytes at w = 5), so one record line (64 MiB,
-docs/record-format.md §6) holds about 63,000 rows of width 5: a larger mixed contest needs
-the rows split across events (not built yet).
+Reported: seconds per step, per row, the mix file's bytes per row, the record's bytes.
+A row of width w takes about 150·w + 300 bytes in a mix (its ciphertexts and its share of
+the proof, JSON hex: 1,054 bytes at w = 5); a part holds at most 131,072 / (w + 2) rows
+(18,724 at w = 5, some 20 MB), so a mix of any size is lines well below the record's
+64 MiB (docs/record-format.md §6).
 
 Run from the repository root::
 
@@ -46,8 +48,10 @@ from honestballot.protocol.decryption import create_decryption_share
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.protocol.mix import make_mix
+from honestballot.protocol.mix_parts import publish_mix
 from honestballot.record.ballot import ballot_to_json
-from honestballot.record.mix import mix_to_json
+from honestballot.record.codec import canonical_bytes
+from honestballot.record.mix import mix_head_to_json, mix_part_to_json
 from honestballot.record.setup import context_from_setup
 from honestballot.record.trustee import encode_decryption_share
 from honestballot.service.board.election import ElectionService
@@ -135,12 +139,17 @@ def main() -> int:
             t = time.perf_counter()
             mix = make_mix(
                 m, ctx.base_hash, ctx.public_key, "leader", trustee, trustee,
-                service.mix_input(ELECTION, "leader"), share, SYSTEM_RANDOMNESS,
+                service.mix_input(ELECTION, "leader"), SYSTEM_RANDOMNESS,
             )  # fmt: skip
+            parts, head = publish_mix(ctx.base_hash, mix, share, SYSTEM_RANDOMNESS)
             made_s = time.perf_counter() - t
-            body = json.dumps(mix_to_json(mix))
+            lines = [canonical_bytes({"kind": "mix-part", "body": mix_part_to_json(p)})
+                     for p in parts]  # fmt: skip
+            lines.append(canonical_bytes({"kind": "mix", "body": mix_head_to_json(head)}))
             t = time.perf_counter()
-            service.submit_mix(ELECTION, body)
+            for line in lines:
+                service.submit_mix_line(ELECTION, line)
+            body = b"\n".join(lines)
             steps.append(
                 {
                     "trustee": trustee,

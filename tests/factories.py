@@ -30,10 +30,13 @@ from honestballot.protocol.dkg import TrusteeSecret
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.protocol.mix import Mix
+from honestballot.protocol.mix_parts import publish_mix
 from honestballot.protocol.witnesses import Witness
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import sign_tree_head
+from honestballot.record.mix import mix_head_to_json, mix_part_to_json
 from honestballot.record.trustee import encode_decryption_share
 from honestballot.service.board.election import ElectionService, Receipt
 from honestballot.service.demo import demo_manifest, run_key_ceremony
@@ -497,3 +500,29 @@ def renumber(lines: list[bytes]) -> list[bytes]:
             raw = canonical_bytes(obj)
         out.append(raw)
     return out
+
+
+def mix_file_lines(
+    ctx: ElectionContext,
+    mix: Mix,
+    key_share: Scalar,
+    rng: SeededRandomness,
+    rows_per_part: int | None = None,
+) -> list[bytes]:
+    """The lines of the mix file a trustee writes (record/mix.py): its signed parts, then
+    the mix that names them."""
+    parts, head = publish_mix(ctx.base_hash, mix, key_share, rng, rows_per_part=rows_per_part)
+    lines = [canonical_bytes({"kind": "mix-part", "body": mix_part_to_json(p)}) for p in parts]
+    return [*lines, canonical_bytes({"kind": "mix", "body": mix_head_to_json(head)})]
+
+
+def submit_mix(
+    service: ElectionService,
+    election_id: str,
+    mix: Mix,
+    key_share: Scalar,
+    rng: SeededRandomness,
+) -> None:
+    """Put a trustee's mix on the board, part by part."""
+    for line in mix_file_lines(service.context(election_id), mix, key_share, rng):
+        service.submit_mix_line(election_id, line)

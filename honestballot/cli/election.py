@@ -28,6 +28,7 @@ from honestballot.cli.common import (
 )
 from honestballot.crypto.group import Point
 from honestballot.protocol.election import manifest_hash
+from honestballot.protocol.mix_parts import MixPart
 from honestballot.protocol.witnesses import Witness
 from honestballot.record.codec import decode_point, parse_json
 from honestballot.record.manifest import load_manifest
@@ -193,16 +194,24 @@ def add_share(election_id: str, share: str, database: str) -> None:
 @click.argument("mix", type=click.Path(exists=True, dir_okay=False))
 @database_option
 def add_mix(election_id: str, mix: str, database: str) -> None:
-    """Publish a trustee's mix of a contest counted by mixing (from 'honestballot trustee
-    mix') after checking its place in the chain, its proof of shuffle and the trustee's
-    signature."""
+    """Publish a trustee's mix of a contest counted by mixing (the file 'honestballot
+    trustee mix' wrote: its parts, then the mix that names them) after checking each
+    part's place and signature, then the mix's place in the chain, its proof of shuffle
+    and the trustee's signature.  A part already on the board is not stored twice."""
     service = open_service(database)
-    m = service.submit_mix(election_id, read_bytes(mix))
-    threshold = service.election_key(election_id).threshold
-    click.echo(
-        f"mix {m.position} of contest {m.contest!r} by trustee {m.trustee} verified and "
-        f"published; the tally needs mixes by at least {threshold} distinct trustees"
-    )
+    with open(mix, "rb") as f:
+        lines = [line for line in f if line.strip()]
+    for line in lines:
+        item, stored = service.submit_mix_line(election_id, line)
+        if isinstance(item, MixPart):
+            click.echo(f"part {item.index}: {'stored' if stored else 'already on the board'}")
+            continue
+        threshold = service.election_key(election_id).threshold
+        click.echo(
+            f"mix {item.position} of contest {item.contest!r} by trustee {item.trustee} "
+            f"verified and published; the tally needs mixes by at least {threshold} "
+            "distinct trustees"
+        )
 
 
 @election_group.command("result")

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import click
 
+from honestballot.cli.witness import urllib_fetch
 from honestballot.crypto.dlog import DiscreteLogTable
 from honestballot.crypto.group import base_mul
 from honestballot.entropy import SYSTEM_RANDOMNESS
@@ -47,10 +49,11 @@ from honestballot.protocol.dkg_verify import (
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Manifest
 from honestballot.protocol.mix import Rows, make_mix, mixed_contests, next_input
+from honestballot.protocol.mix_parts import part_rows, publish_mix
 from honestballot.record import trustee as rec
 from honestballot.record.codec import JsonObject, Reader, canonical_bytes, parse_json
 from honestballot.record.events import MAX_LINE_BYTES, EventLine, event_from_json
-from honestballot.record.mix import mix_to_json, rows_to_json
+from honestballot.record.mix import mix_head_to_json, mix_part_to_json, rows_to_json
 from honestballot.record.setup import context_from_setup
 from honestballot.verify.verifier import Report, verify_record
 
@@ -404,10 +407,6 @@ def decrypt_command(
 
 # -- the mix chain: the next shuffle of a contest, from a verified, closed record ----------
 
-#: the largest mix file: a mix becomes one line of the election record, and no verifier
-#: reads a line over MAX_LINE_BYTES (the event around the mix takes the rest)
-MAX_MIX_BYTES: Final = MAX_LINE_BYTES - 4096
-
 
 def rows_hash(rows: Rows) -> str:
     """SHA-256 of the rows' canonical JSON, as a mix file holds them: what trustees compare
@@ -457,10 +456,22 @@ def contest_to_mix(manifest: Manifest, contest: str | None) -> str:
     default=None,
     help="The contest to mix; needed only when several are counted by mixing.",
 )
+@click.option(
+    "--rows-per-part",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Rows per part of the mix file (default: the most a part may hold, "
+    "docs/record-format.md §6).",
+)
 @_workers_option
 @click.option("--out", type=_out_file, required=True)
 def mix_command(
-    secret: Path, record_path: Path, contest: str | None, workers: int | None, out: Path
+    secret: Path,
+    record_path: Path,
+    contest: str | None,
+    rows_per_part: int | None,
+    workers: int | None,
+    out: Path,
 ) -> None:
     """Shuffle a contest counted by mixing: the next mix of its chain, proven and signed
     with this trustee's key share (a public file, for 'election add-mix' or the service).
@@ -504,6 +515,12 @@ def mix_command(
         f"contest {contest_id!r}: mix {position} by trustee {s.index}; input: {source}, "
         f"{len(previous)} rows of {width} ciphertexts, SHA-256 {rows_hash(previous)}"
     )
+    most = part_rows(width)
+    if rows_per_part is not None and rows_per_part > most:
+        raise ProtocolError(
+            f"--rows-per-part {rows_per_part}: a part holds at most {most} rows of {width} "
+            "ciphertexts (docs/record-format.md §6)"
+        )
     mix = make_mix(
         ctx.manifest,
         ctx.base_hash,
@@ -512,17 +529,16 @@ def mix_command(
         position,
         s.index,
         previous,
-        s.key_share,
         SYSTEM_RANDOMNESS,
     )
-    data = canonical_bytes(mix_to_json(mix)) + b"\n"
-    if len(data) > MAX_MIX_BYTES:
-        raise ProtocolError(
-            f"contest {contest_id!r}: the mix is {len(data)} bytes, over the {MAX_MIX_BYTES} "
-            "bytes one line of the election record may hold; it is not written"
-        )
-    out.write_bytes(data)
-    click.echo(f"wrote {out}")
+    parts, head = publish_mix(
+        ctx.base_hash, mix, s.key_share, SYSTEM_RANDOMNESS, rows_per_part=rows_per_part
+    )
+    with out.open("wb") as f:
+        for part in parts:
+            f.write(canonical_bytes({"kind": "mix-part", "body": mix_part_to_json(part)}) + b"\n")
+        f.write(canonical_bytes({"kind": "mix", "body": mix_head_to_json(head)}) + b"\n")
+    click.echo(f"wrote {out}: {len(parts)} part(s) and the mix that names them")
     click.echo(f"output: {len(mix.rows)} rows, SHA-256 {rows_hash(mix.rows)}")
     click.echo(
         f"check: the input hash is the output hash the trustee of mix {position - 1} printed"
@@ -534,6 +550,35 @@ def mix_command(
         f"mixers of {contest_id!r} once this mix is on the board: {[*mixers, s.index]}; at "
         f"least {key.threshold} distinct trustees must mix it before the tally"
     )
+
+
+@trustee_group.command("upload-mix")
+@click.option("--url", required=True, help="The board's public address (https://...).")
+@click.option("--election", "election_id", required=True, help="The election's id.")
+@click.option("--mix", "mix_path", type=_in_file, required=True, help="The file 'mix' wrote.")
+def upload_mix_command(url: str, election_id: str, mix_path: Path) -> None:
+    """Send a mix file to the board, one line per request: its parts, then the mix that
+    names them.  A part already on the board is not stored twice, so an interrupted upload
+    is simply run again."""
+    endpoint = f"{url.rstrip('/')}/api/e/{urllib.parse.quote(election_id, safe='')}/mixes"
+    with mix_path.open("rb") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                answer = Reader(parse_json(urllib_fetch(endpoint, line.rstrip(b"\n"))), "answer")
+            except HonestBallotError as exc:
+                raise ProtocolError(f"{mix_path.name} line {number}: {exc}") from None
+            if answer.text("kind") == "mix":
+                click.echo(
+                    f"mix {answer.integer('position')} of contest {answer.text('contest')!r} "
+                    f"by trustee {answer.integer('trustee')} verified and published; the "
+                    f"tally needs mixes by at least {answer.integer('threshold')} distinct "
+                    "trustees"
+                )
+            else:
+                state = "stored" if answer.boolean("stored") else "already on the board"
+                click.echo(f"part {answer.integer('part')}: {state}")
 
 
 @trustee_group.command("combine", cls=_MultiFileCommand)

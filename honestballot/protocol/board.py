@@ -17,11 +17,13 @@ and applies the events it is about to write.  What the service refuses on privat
 Order of phases::
 
     setup -> credential* -> [roll] -> open -> (credential | ballot [superseded])*
-          -> audit* -> close -> mix* -> tally -> decryption-share* -> result
+          -> audit* -> close -> (mix-part | mix)* -> tally -> decryption-share* -> result
 
 Mixes (protocol/mix.py): after the close, each contest counted by mixing is shuffled by
-trustees in turn, positions 1, 2, ... with no trustee twice per contest; the proofs and
-the trustees' signatures are checked by :func:`honestballot.protocol.mix.check_mix`, and
+trustees in turn, positions 1, 2, ... with no trustee twice per contest; a mix is
+published as ``mix-part`` events and the ``mix`` that names them, each at the contest's
+next position; the parts, proofs and the trustees' signatures are checked by
+:mod:`honestballot.protocol.mix_parts`, and
 the tally needs at least ``k`` mixers per such contest
 (:func:`honestballot.protocol.mix.check_chain_complete`).
 
@@ -133,6 +135,16 @@ class MixEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class MixPartEvent:
+    """Rows of a trustee's shuffle, before the ``mix`` that names them
+    (protocol/mix_parts.py checks its shape and signature; the board, its place)."""
+
+    contest: str
+    position: int
+    trustee: int
+
+
+@dataclass(frozen=True, slots=True)
 class TallyEvent:
     pass
 
@@ -156,6 +168,7 @@ Event = (
     | SupersededEvent
     | AuditEvent
     | CloseEvent
+    | MixPartEvent
     | MixEvent
     | TallyEvent
     | DecryptionShareEvent
@@ -171,6 +184,7 @@ _PHASES: dict[str, tuple[str, tuple[Phase, ...]]] = {
     "ballot": ("casting a ballot", (Phase.OPEN,)),
     "audit": ("auditing a ballot", (Phase.OPEN,)),
     "close": ("closing", (Phase.OPEN,)),
+    "mix-part": ("mixing a contest's ballots", (Phase.CLOSED,)),
     "mix": ("mixing a contest's ballots", (Phase.CLOSED,)),
     "tally": ("publishing the encrypted tally", (Phase.CLOSED,)),
     "decryption-share": ("publishing a decryption share", (Phase.TALLIED,)),
@@ -186,6 +200,7 @@ _KIND: dict[type, str] = {
     SupersededEvent: "superseded",
     AuditEvent: "audit",
     CloseEvent: "close",
+    MixPartEvent: "mix-part",
     MixEvent: "mix",
     TallyEvent: "tally",
     DecryptionShareEvent: "decryption-share",
@@ -401,8 +416,8 @@ def check_close(view: BoardView, ev: CloseEvent) -> None:
         raise ProtocolError("the audits before the close do not carry the close's time")
 
 
-def check_mix_place(view: BoardView, ev: MixEvent) -> None:
-    check_phase(view, "mix")
+def check_mix_place(view: BoardView, ev: MixEvent | MixPartEvent) -> None:
+    check_phase(view, "mix-part" if isinstance(ev, MixPartEvent) else "mix")
     earlier = view.mixers(ev.contest)
     if ev.position != len(earlier) + 1:
         raise ProtocolError(
@@ -436,7 +451,7 @@ def check_event(view: BoardView, event: Event) -> None:
             check_audit(view, event)
         case CloseEvent():
             check_close(view, event)
-        case MixEvent():
+        case MixEvent() | MixPartEvent():
             check_mix_place(view, event)
         case DecryptionShareEvent():
             check_share(view, event)

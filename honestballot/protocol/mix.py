@@ -7,10 +7,10 @@ one per option in ballot order -- with the rows in increasing order of the ballo
 tracking hashes (:func:`contest_rows`).  Trustee ``t`` mixes at position ``p`` (1, 2, ...):
 it shuffles the previous position's output (the input for ``p = 1``) with
 :func:`honestballot.crypto.shuffle.shuffle`, proves it under the context
-``(base_hash, contest id, p, t)``, and signs the mix with its verification key ``X_t``
-(Schnorr, tag ``mix/signature``, context ``(base_hash, X_t)``, message
-:func:`mix_digest`), so that nobody else -- the operator included -- can post a mix in a
-trustee's name.  Each trustee mixes a contest at most once.
+``(base_hash, contest id, p, t)``, and publishes it in parts signed with its verification
+key ``X_t`` (:mod:`honestballot.protocol.mix_parts`), so that nobody else -- the operator
+included -- can post a mix in a trustee's name.  Each trustee mixes a contest at most
+once.
 
 **At least ``k`` distinct trustees must mix each such contest, or the tally stops**
 (:func:`check_chain_complete`): one honest mixer is what unlinks ballots from their
@@ -26,27 +26,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from honestballot.crypto.elgamal import Ciphertext
-from honestballot.crypto.group import Point, Scalar, base_mul
-from honestballot.crypto.hashing import Part, hash_bytes
+from honestballot.crypto.group import Point
+from honestballot.crypto.hashing import Part
 from honestballot.crypto.randomness import Randomness
-from honestballot.crypto.schnorr import SchnorrProof, sign, verify_signature
-from honestballot.crypto.shuffle import (
-    RowsLike,
-    ShuffleProof,
-    prove_shuffle,
-    shuffle,
-    verify_shuffle,
-)
+from honestballot.crypto.shuffle import RowsLike, ShuffleProof, prove_shuffle, shuffle
 from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot import EncryptedBallot
 from honestballot.protocol.decryption import TallyEntry
 from honestballot.protocol.manifest import Contest, InvalidSelection, Manifest
-
-MIX_SIGNATURE_TAG: Final = "mix/signature"
-MIX_DIGEST_TAG: Final = "mix/digest"
 
 Rows = tuple[tuple[Ciphertext, ...], ...]
 
@@ -57,14 +47,14 @@ ShuffleVerifier = Callable[[Sequence[Part], Point, RowsLike, RowsLike, ShufflePr
 
 @dataclass(frozen=True, slots=True)
 class Mix:
-    """One trustee's shuffle of one contest's rows, as the board holds it."""
+    """One trustee's shuffle of one contest's rows: what its signed parts and head on the
+    board add up to (protocol/mix_parts.assemble)."""
 
     contest: str
     position: int
     trustee: int
     rows: Rows
     proof: ShuffleProof
-    signature: SchnorrProof
 
 
 def contest_rows(manifest: Manifest, contest_id: str, counted: Iterable[EncryptedBallot]) -> Rows:
@@ -89,37 +79,6 @@ def mix_context(base_hash: bytes, contest_id: str, position: int, trustee: int) 
     return (base_hash, "mix", contest_id, position, trustee)
 
 
-def _rows_part(rows: Rows) -> Part:
-    return [[(ct.alpha, ct.beta) for ct in row] for row in rows]
-
-
-def _proof_part(p: ShuffleProof) -> Part:
-    return [
-        list(p.permutation_commitment),
-        list(p.chain),
-        p.challenge,
-        p.s1,
-        p.s2,
-        p.s3,
-        list(p.s4),
-        list(p.s_hat),
-        list(p.s_prime),
-    ]
-
-
-def mix_digest(base_hash: bytes, mix: Mix) -> bytes:
-    """What the trustee signs: the contest, position, trustee, output rows and proof."""
-    return hash_bytes(
-        MIX_DIGEST_TAG,
-        base_hash,
-        mix.contest,
-        mix.position,
-        mix.trustee,
-        _rows_part(mix.rows),
-        _proof_part(mix.proof),
-    )
-
-
 def make_mix(
     manifest: Manifest,
     base_hash: bytes,
@@ -128,10 +87,10 @@ def make_mix(
     position: int,
     trustee: int,
     previous: Rows,
-    key_share: Scalar,
     rng: Randomness,
 ) -> Mix:
-    """A trustee's mix: shuffle ``previous``, prove it, sign it with the key share."""
+    """A trustee's mix: shuffle ``previous`` and prove it under :func:`mix_context`.  It
+    is published in signed parts (:func:`honestballot.protocol.mix_parts.publish_mix`)."""
     if manifest.contest(contest_id).count != "mix":
         raise ProtocolError(f"contest {contest_id!r} is not counted by mixing")
     if not previous:
@@ -139,62 +98,11 @@ def make_mix(
     rows, witness = shuffle(public_key, previous, rng)
     context = mix_context(base_hash, contest_id, position, trustee)
     proof = prove_shuffle(context, public_key, previous, rows, witness, rng)
-    unsigned = Mix(contest_id, position, trustee, rows, proof, SchnorrProof(Scalar(0), Scalar(0)))
-    signature = sign(
-        MIX_SIGNATURE_TAG,
-        (base_hash, base_mul(key_share)),
-        mix_digest(base_hash, unsigned),
-        key_share,
-        rng,
-    )
-    return Mix(contest_id, position, trustee, rows, proof, signature)
+    return Mix(contest_id, position, trustee, rows, proof)
 
 
 def mixed_contests(manifest: Manifest) -> tuple[Contest, ...]:
     return tuple(c for c in manifest.contests if c.count == "mix")
-
-
-def check_mix(
-    manifest: Manifest,
-    base_hash: bytes,
-    public_key: Point,
-    verification_keys: Sequence[Point],
-    previous: Rows,
-    earlier: Sequence[int],
-    mix: Mix,
-    *,
-    verify: ShuffleVerifier = verify_shuffle,
-) -> None:
-    """Raise unless ``mix`` may come next in its contest's chain: a mixed contest, the
-    next position, a trustee of the election that has not mixed this contest, rows of the
-    input's shape, a proof of shuffle of ``previous`` and the trustee's signature on
-    :func:`mix_digest`.  ``earlier``: the trustees who mixed the contest, by position;
-    ``verify`` checks the proof of shuffle (last, the dearest check by far)."""
-    contest = manifest.contest(mix.contest)
-    if contest.count != "mix":
-        raise ProtocolError(f"contest {mix.contest!r} is not counted by mixing")
-    if mix.position != len(earlier) + 1:
-        raise ProtocolError(
-            f"contest {mix.contest!r}: the next mix is at position {len(earlier) + 1}, "
-            f"not {mix.position}"
-        )
-    if not 1 <= mix.trustee <= len(verification_keys):
-        raise ProtocolError(f"trustee {mix.trustee} is not a trustee of this election")
-    if mix.trustee in earlier:
-        raise ProtocolError(f"trustee {mix.trustee} has already mixed contest {mix.contest!r}")
-    if not previous:
-        raise ProtocolError(f"contest {mix.contest!r}: there are no counted ballots to mix")
-    if len(mix.rows) != len(previous) or any(len(r) != len(previous[0]) for r in mix.rows):
-        raise ProtocolError(
-            f"contest {mix.contest!r}: a mix must output {len(previous)} rows of "
-            f"{len(previous[0])} ciphertexts"
-        )
-    what = f"mix {mix.position} of contest {mix.contest!r} by trustee {mix.trustee}"
-    key = verification_keys[mix.trustee - 1]
-    digest = mix_digest(base_hash, mix)
-    verify_signature(MIX_SIGNATURE_TAG, (base_hash, key), digest, key, mix.signature, what)
-    context = mix_context(base_hash, mix.contest, mix.position, mix.trustee)
-    verify(context, public_key, previous, mix.rows, mix.proof)
 
 
 def check_chain_complete(

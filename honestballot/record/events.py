@@ -41,6 +41,7 @@ EVENT_KINDS: Final = (
     "superseded",
     "audit",
     "close",
+    "mix-part",
     "mix",
     "tally",
     "decryption-share",
@@ -50,6 +51,18 @@ TREE_HEAD_TAG: Final = "board/tree-head"
 #: the longest line of a record (docs/record-format.md §6): the verifier refuses longer
 #: ones, so the service never appends an event whose line would be longer
 MAX_LINE_BYTES: Final = 64 << 20
+
+_MIX_PART_KEYS: Final = (
+    "part",
+    "offset",
+    "rows",
+    "permutation_commitment",
+    "chain",
+    "s_hat",
+    "s_prime",
+    "signature",
+)
+_MIX_KEYS: Final = ("parts", "proof", "signature")
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,17 +223,20 @@ def board_event(line: EventLine, path: str) -> board.Event:
         case "close":
             Reader(b, p).done()
             return board.CloseEvent(line.time_ms)
-        case "mix":
+        case "mix-part" | "mix":
+            # the place only: the rest is parsed (record/mix.py) and checked by the check
+            # mix.proofs (protocol/mix_parts.py), once
             r = Reader(b, p)
-            mix = board.MixEvent(
-                r.text("contest", max_len=64),
-                r.integer("position", minimum=1, maximum=1000),
-                r.integer("trustee", minimum=1, maximum=1000),
-            )
-            for key in ("rows", "proof", "signature"):  # checked by protocol/mix.check_mix
+            contest = r.text("contest", max_len=64)
+            position = r.integer("position", minimum=1, maximum=1000)
+            trustee = r.integer("trustee", minimum=1, maximum=1000)
+            rest = _MIX_PART_KEYS if line.kind == "mix-part" else _MIX_KEYS
+            for key in rest:
                 r.raw(key)
             r.done()
-            return mix
+            if line.kind == "mix-part":
+                return board.MixPartEvent(contest, position, trustee)
+            return board.MixEvent(contest, position, trustee)
         case "tally":
             r = Reader(b, p)
             r.raw("tally")

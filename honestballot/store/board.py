@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
@@ -159,7 +159,9 @@ class BoardStore(StoreBase):
             return {}
         rows = conn.execute(
             select(events).where(
-                events.c.election_id == election_id, events.c.tracking_hash.in_(wanted)
+                events.c.election_id == election_id,
+                events.c.tracking_hash.in_(wanted),
+                events.c.kind.in_(_TRACKED),
             )
         ).mappings()
         return {bytes(r["tracking_hash"]): _stored(r) for r in rows}
@@ -189,13 +191,27 @@ class BoardStore(StoreBase):
         row = (
             conn.execute(
                 select(events).where(
-                    events.c.election_id == election_id, events.c.tracking_hash == tracking_hash
+                    events.c.election_id == election_id,
+                    events.c.tracking_hash == tracking_hash,
+                    events.c.kind.in_(_TRACKED),
                 )
             )
             .mappings()
             .first()
         )
         return _stored(row) if row is not None else None
+
+    def has_mix_part(self, conn: Connection, election_id: str, digest: bytes) -> bool:
+        """Whether a ``mix-part`` with this digest is on the board (a part's digest is
+        kept in the ``tracking_hash`` column, whose index keeps it unique)."""
+        row = conn.execute(
+            select(events.c.seq).where(
+                events.c.election_id == election_id,
+                events.c.tracking_hash == digest,
+                events.c.kind == "mix-part",
+            )
+        ).first()
+        return row is not None
 
     def events_by_tracking_prefix(self, election_id: str, prefix: bytes) -> list[StoredEvent]:
         with self.engine.connect() as conn:
@@ -204,6 +220,7 @@ class BoardStore(StoreBase):
                     events.c.election_id == election_id,
                     events.c.tracking_hash >= prefix,
                     events.c.tracking_hash < prefix + b"\xff" * (32 - len(prefix)) + b"\xff",
+                    events.c.kind.in_(_TRACKED),
                 )
             ).mappings()
             return [_stored(r) for r in rows if bytes(r["tracking_hash"]).startswith(prefix)]
@@ -330,6 +347,11 @@ class BoardStore(StoreBase):
         with self.engine.connect() as conn:
             value = conn.execute(q).scalar()
         return int(value) if value is not None else None
+
+
+#: the events whose ``tracking_hash`` is a ballot's tracking hash (a ``mix-part``'s is
+#: its digest)
+_TRACKED: Final = ("ballot", "audit")
 
 
 def _stored(row: Any) -> StoredEvent:

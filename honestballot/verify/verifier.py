@@ -45,13 +45,8 @@ from honestballot.protocol.decryption import (
 )
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.mix import (
-    Mix,
-    check_chain_complete,
-    check_mix,
-    mixed_result,
-    next_input,
-)
+from honestballot.protocol.mix import Mix, check_chain_complete, mixed_result, next_input
+from honestballot.protocol.mix_parts import MixPart, check_mix, check_part
 from honestballot.protocol.tally import compute_tally, entry_id, units_broken_out
 from honestballot.protocol.witnesses import BoardKeys, check_quorum, check_roll_signature
 from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
@@ -65,7 +60,7 @@ from honestballot.record.events import (
     event_from_json,
     tree_head_from_json,
 )
-from honestballot.record.mix import mix_from_json
+from honestballot.record.mix import mix_head_from_json, mix_part_from_json
 from honestballot.record.setup import context_from_setup
 from honestballot.record.trustee import (
     decode_decryption_share,
@@ -595,22 +590,32 @@ def _check_mixes(
     shuffle of the previous rows (the first of the counted ballots' ciphertexts, in
     tracking-hash order), whose rows are checked on ``engine``.  Returns the chains
     whose every mix checks out."""
-    mixes = by_kind.get("mix", [])
+    events = sorted(by_kind.get("mix-part", []) + by_kind.get("mix", []), key=lambda e: e.seq)
     chains: dict[str, list[Mix]] = {}
+    parts: dict[bytes, MixPart] = {}
     problems: list[str] = []
-    for ev in mixes:
+    for ev in events:
         try:
-            mix = mix_from_json(ev.body, f"event {ev.seq}")
-            chain = chains.setdefault(mix.contest, [])
-            previous = next_input(ctx.manifest, mix.contest, counted, chain)
-            check_mix(
+            if ev.kind == "mix-part":
+                part = mix_part_from_json(ev.body, f"event {ev.seq}")
+                earlier = [m.trustee for m in chains.get(part.contest, [])]
+                digest = check_part(
+                    ctx.manifest, ctx.base_hash, key.verification_keys, earlier, part
+                )
+                parts[digest] = part
+                continue
+            head = mix_head_from_json(ev.body, f"event {ev.seq}")
+            chain = chains.setdefault(head.contest, [])
+            previous = next_input(ctx.manifest, head.contest, counted, chain)
+            mix = check_mix(
                 ctx.manifest,
                 ctx.base_hash,
                 ctx.public_key,
                 key.verification_keys,
                 previous,
                 [m.trustee for m in chain],
-                mix,
+                head,
+                parts,
                 verify=partial(verify_shuffle_on, engine),
             )
             chain.append(mix)

@@ -13,12 +13,13 @@ board holds ``k`` shares the result is combined and published at once.
 
 Before the tally, each contest counted by mixing is shuffled by at least ``k`` trustees:
 each runs ``honestballot trustee mix`` on the record downloaded after the close (and after
-the contest's last mix) and uploads the file it wrote to ``POST /api/e/{eid}/mixes``.  No
-sign-in here either: a mix is stored only at the next place of its contest's chain, by a
-trustee who has not mixed that contest, with a proof of shuffle of the previous rows and
-that trustee's signature (made with its key share), so nobody can mix in a trustee's
-name.  The phase and the manifest are checked before the body, which may be large, is
-read.
+the contest's last mix) and uploads the file it wrote, one line per request, to ``POST
+/api/e/{eid}/mixes`` (``honestballot trustee upload-mix`` does it): its parts, then the
+mix that names them.  No sign-in here either: a part or a mix is stored only at the next
+place of its contest's chain, by a trustee who has not mixed that contest, with that
+trustee's signature (made with its key share), and a mix only with a proof of shuffle of
+the previous rows, so nobody can mix in a trustee's name.  The phase and the manifest
+are checked before the body, which may be large, is read.
 
 :func:`election_row` (the election or 404) and :func:`trustee_status` are shared with
 the observer pages.
@@ -36,7 +37,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError
-from honestballot.protocol.mix import mixed_contests
+from honestballot.protocol.mix import Mix, mixed_contests
 from honestballot.record.trustee import (
     decode_decryption_share,
     encode_encrypted_tally,
@@ -148,21 +149,28 @@ def check_mix_wanted(services: Services, election_id: str, phase: str) -> None:
         raise ProtocolError(f"election {election_id!r} has no contest counted by mixing")
 
 
-def accept_mix(services: Services, election_id: str, body: bytes) -> dict[str, Any]:
-    """Check and store one trustee's mix (its place in the chain, its proof of shuffle and
-    the trustee's signature)."""
+def accept_mix(services: Services, election_id: str, body: bytes) -> tuple[dict[str, Any], bool]:
+    """Check and store one line of a trustee's mix file: a part (its place, shape and
+    signature) or the mix that names the parts (its place in the chain, its proof of
+    shuffle and the trustee's signature); whether it was stored."""
     if not body.strip():
         raise InvalidInput(
-            "the request body must be a mix file (JSON) from 'honestballot trustee mix'"
+            "the request body must be one line of a mix file from 'honestballot trustee mix'"
         )
-    mix = services.elections.submit_mix(election_id, body)
-    return {
-        "contest": mix.contest,
-        "position": mix.position,
-        "trustee": mix.trustee,
+    item, stored = services.elections.submit_mix_line(election_id, body)
+    outcome: dict[str, Any] = {
+        "kind": "mix" if isinstance(item, Mix) else "mix-part",
+        "contest": item.contest,
+        "position": item.position,
+        "trustee": item.trustee,
         "accepted": True,
-        "threshold": services.elections.election_key(election_id).ceremony.threshold,
+        "stored": stored,
     }
+    if isinstance(item, Mix):
+        outcome["threshold"] = services.elections.election_key(election_id).ceremony.threshold
+    else:
+        outcome["part"] = item.index
+    return outcome, stored
 
 
 @router.get(
@@ -195,16 +203,18 @@ async def post_decryption_share(request: Request, election_id: str) -> JSONRespo
 @router.post(
     "/api/e/{election_id}/mixes",
     status_code=201,
-    summary="Upload a trustee's mix of a contest counted by mixing (stored only at the next "
-    "place of the contest's chain, if its proof of shuffle and the trustee's signature verify)",
-    openapi_extra=json_body("a mix file from 'honestballot trustee mix'"),
+    summary="Upload one line of a trustee's mix file: a part of a mix, or the mix that names "
+    "its parts (stored only at the next place of the contest's chain, with the trustee's "
+    "signature, and a mix only if its proof of shuffle verifies); 200 for a part already "
+    "on the board",
+    openapi_extra=json_body("one line of a mix file from 'honestballot trustee mix'"),
 )
 async def post_mix(request: Request, election_id: str) -> JSONResponse:
     services, row = election_row(request, election_id)
     await run_in_threadpool(check_mix_wanted, services, election_id, str(row["phase"]))
     body = await request.body()
-    outcome = await run_in_threadpool(accept_mix, services, election_id, body)
-    return JSONResponse(outcome, status_code=201)
+    outcome, stored = await run_in_threadpool(accept_mix, services, election_id, body)
+    return JSONResponse(outcome, status_code=201 if stored else 200)
 
 
 @router.get("/api/e/{election_id}/trustees", summary="The trustees and whose share is in")

@@ -179,9 +179,12 @@ def test_a_mixed_election_through_the_command_line(hb: Cli, tmp_path: Path) -> N
     first_output = re.search(r"output: 3 rows, SHA-256 ([0-9a-f]{64})", printed)
     assert first_output, printed
     assert "at least 2 distinct trustees must mix it" in printed
+    assert "1 part(s) and the mix that names them" in printed
     out, _ = hb("election", "add-mix", ELECTION, tmp_path / "mix-2.json", *db)
+    assert "part 0: stored" in out
     assert "mix 1 of contest 'leader' by trustee 2 verified and published" in out
-    hb.refused("election", "add-mix", ELECTION, tmp_path / "mix-2.json", *db)  # twice
+    line = hb.refused("election", "add-mix", ELECTION, tmp_path / "mix-2.json", *db)  # twice
+    assert "the next mix is at position 2, not 1" in line, line
     # the tally needs k = 2 mixers
     line = hb.refused("election", "tally", ELECTION, *db)
     assert "mixed by 1 trustee(s); at least 2" in line, line
@@ -196,7 +199,7 @@ def test_a_mixed_election_through_the_command_line(hb: Cli, tmp_path: Path) -> N
     # a record whose mix was altered (two output rows swapped, the log re-signed by the
     # board key) does not verify: no mix is made, and the failed checks are named
     lines = after_one.read_bytes().splitlines()
-    i = next(n for n, raw in enumerate(lines) if json.loads(raw).get("kind") == "mix")
+    i = next(n for n, raw in enumerate(lines) if json.loads(raw).get("kind") == "mix-part")
     event = json.loads(lines[i])
     rows = event["body"]["rows"]
     rows[0], rows[1] = rows[1], rows[0]
@@ -210,11 +213,16 @@ def test_a_mixed_election_through_the_command_line(hb: Cli, tmp_path: Path) -> N
     assert not (tmp_path / "bad.json").exists()
 
     # trustee 3 shuffles trustee 2's output; its input hash is trustee 2's output hash
-    printed = mix(3, after_one, "--contest", "leader")
+    line = hb.refused("trustee", "mix", "--secret", secret[3], "--record", after_one,
+                      "--rows-per-part", "50000", "--out", tmp_path / "big.json")  # fmt: skip
+    assert "a part holds at most 26214 rows of 3 ciphertexts" in line, line
+    printed = mix(3, after_one, "--contest", "leader", "--rows-per-part", "2")
+    assert "2 part(s) and the mix that names them" in printed
     assert "contest 'leader': mix 2 by trustee 3" in printed
     assert "the output of mix 1 (by trustee 2)" in printed
     assert f"SHA-256 {first_output[1]}" in printed
     out, _ = hb("election", "add-mix", ELECTION, tmp_path / "mix-3.json", *db)
+    assert "part 0: stored" in out and "part 1: stored" in out
     assert "mix 2 of contest 'leader' by trustee 3 verified and published" in out
 
     # tally, decryption by trustees 1 and 3, result

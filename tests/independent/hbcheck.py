@@ -22,9 +22,7 @@ L = 2**252 + 27742317777372353535851937790883648493
 D = (-121665 * pow(121666, P - 2, P)) % P
 SQRT_M1 = pow(2, (P - 1) // 4, P)
 # RFC 9496 §4.1; SQRT_AD_MINUS_ONE is a specific root and is taken from the RFC.
-SQRT_AD_MINUS_ONE = (
-    25063068953384623474111414158702152701244531502492656460079210482610430750235
-)
+SQRT_AD_MINUS_ONE = 25063068953384623474111414158702152701244531502492656460079210482610430750235
 ONE_MINUS_D_SQ = (1 - D * D) % P
 D_MINUS_ONE_SQ = (D - 1) * (D - 1) % P
 
@@ -536,7 +534,11 @@ def equality_commitments(c: int, s: int, x_pub: Point, a: Point, d: Point) -> tu
 
 
 def disjunctive_commitments(
-    cs: Sequence[int], ss: Sequence[int], values: Sequence[int], h: Point, alpha: Point,
+    cs: Sequence[int],
+    ss: Sequence[int],
+    values: Sequence[int],
+    h: Point,
+    alpha: Point,
     beta: Point,
 ) -> list[tuple[Point, Point]]:
     """A_i = s_i·B − c_i·alpha, B_i = s_i·H − c_i·(beta − v_i·B)."""
@@ -549,7 +551,11 @@ def disjunctive_commitments(
 
 
 def disjunctive_parts(
-    ctx: Sequence[Part], h: Point, alpha: Point, beta: Point, values: Sequence[int],
+    ctx: Sequence[Part],
+    h: Point,
+    alpha: Point,
+    beta: Point,
+    values: Sequence[int],
     commitments: Sequence[tuple[Point, Point]],
 ) -> list[Part]:
     flat = [Pt(x) for pair in commitments for x in pair]
@@ -643,8 +649,7 @@ def verify_ballot(base: bytes, h: Point, manifest: dict, ballot: dict) -> bytes:
             raise ValueError("contest order")
         opts = encrypted_options(mc)
         cts = [
-            (decode_point(ct["alpha"], False), decode_point(ct["beta"]))
-            for ct in bc["ciphertexts"]
+            (decode_point(ct["alpha"], False), decode_point(ct["beta"])) for ct in bc["ciphertexts"]
         ]
         if len(cts) != len(opts) or len(bc["option_proofs"]) != len(opts):
             raise ValueError("option count")
@@ -736,11 +741,27 @@ def verification_key(deals: Sequence[dict], qualified: Sequence[int], trustee: i
 
 
 def share_parts(
-    base: bytes, t_hash: bytes, trustee: int, entry_id: str, x_l: Point, alpha: Point,
-    d: Point, r1: Point, r2: Point,
+    base: bytes,
+    t_hash: bytes,
+    trustee: int,
+    entry_id: str,
+    x_l: Point,
+    alpha: Point,
+    d: Point,
+    r1: Point,
+    r2: Point,
 ) -> list[Part]:
-    return [By(base), By(t_hash), In(trustee), Tx(entry_id), Pt(x_l), Pt(alpha), Pt(d), Pt(r1),
-            Pt(r2)]
+    return [
+        By(base),
+        By(t_hash),
+        In(trustee),
+        Tx(entry_id),
+        Pt(x_l),
+        Pt(alpha),
+        Pt(d),
+        Pt(r1),
+        Pt(r2),
+    ]
 
 
 def lagrange(trustees: Sequence[int]) -> dict[int, int]:
@@ -795,9 +816,12 @@ TREE_HEAD_TAG = b"honestballot/v1/tree-head"
 def tree_head_message(election_id: str, size: int, timestamp_ms: int, root: bytes) -> bytes:
     log_id = ("honestballot:" + election_id).encode("utf-8")
     return (
-        struct.pack(">B", len(TREE_HEAD_TAG)) + TREE_HEAD_TAG
-        + struct.pack(">H", len(log_id)) + log_id
-        + struct.pack(">QQ", size, timestamp_ms) + root
+        struct.pack(">B", len(TREE_HEAD_TAG))
+        + TREE_HEAD_TAG
+        + struct.pack(">H", len(log_id))
+        + log_id
+        + struct.pack(">QQ", size, timestamp_ms)
+        + root
     )
 
 
@@ -830,8 +854,11 @@ def cosignature_parts(base: bytes, witness_key: str, message: bytes, r: Point) -
 
 def verify_cosignature(base: bytes, setup: dict, election_id: str, cosig: dict) -> Point:
     """A witness the setup names co-signed this head; returns R."""
-    if set(cosig) != {"type", "size", "root", "timestamp_ms", "witness", "witnessed_ms",
-                      "signature"} or cosig["type"] != "cosignature":
+    if (
+        set(cosig)
+        != {"type", "size", "root", "timestamp_ms", "witness", "witnessed_ms", "signature"}
+        or cosig["type"] != "cosignature"
+    ):
         raise ValueError("not a cosignature line")
     if cosig["witness"] not in [w["key"] for w in setup["witnesses"]]:
         raise ValueError(f"{cosig['witness']} is not a witness of this election")
@@ -840,14 +867,14 @@ def verify_cosignature(base: bytes, setup: dict, election_id: str, cosig: dict) 
     s = decode_scalar(cosig["signature"]["s"])
     r = schnorr_commitment(c, s, key)
     msg = cosignature_message(election_id, cosig)
-    if c != hash_to_scalar("board/cosignature", *cosignature_parts(base, cosig["witness"], msg,
-                                                                   r)):
+    if c != hash_to_scalar("board/cosignature", *cosignature_parts(base, cosig["witness"], msg, r)):
         raise ValueError(f"co-signature of the head of size {cosig['size']}")
     return r
 
 
-def check_witnesses(base: bytes, setup: dict, election_id: str, lines: Sequence[dict],
-                    *, quorum: bool = True) -> list[str]:
+def check_witnesses(
+    base: bytes, setup: dict, election_id: str, lines: Sequence[dict], *, quorum: bool = True
+) -> list[str]:
     """The `log.witnesses` rule (§6, §8) over a record's parsed lines (header first):
     each co-signature follows a tree-head line (only other co-signatures between), repeats
     its size, root and timestamp, is by a witness the setup names, verifies, and no
@@ -870,8 +897,10 @@ def check_witnesses(base: bytes, setup: dict, election_id: str, lines: Sequence[
         else:  # an event: what follows is no longer the head's
             head, signers = None, []
     if quorum and len(signers) < setup["witness_quorum"]:
-        raise ValueError(f"the final tree head is co-signed by {len(signers)} witnesses, the "
-                         f"setup asks for {setup['witness_quorum']}")
+        raise ValueError(
+            f"the final tree head is co-signed by {len(signers)} witnesses, the "
+            f"setup asks for {setup['witness_quorum']}"
+        )
     return signers
 
 
@@ -880,8 +909,7 @@ def roll_summary_message(body: dict) -> bytes:
     return canonical({k: v for k, v in body.items() if k != "signature"})
 
 
-def roll_signature_parts(base: bytes, organiser_key: str, message: bytes,
-                         r: Point) -> list[Part]:
+def roll_signature_parts(base: bytes, organiser_key: str, message: bytes, r: Point) -> list[Part]:
     return [By(base), Pt(organiser_key), By(message), Pt(organiser_key), Pt(r)]
 
 
@@ -1022,8 +1050,12 @@ def aggregate_tally(
                 acc = sums.setdefault(key, [IDENTITY, IDENTITY])
                 acc[0] = acc[0] + decode_point(ct["alpha"])
                 acc[1] = acc[1] + decode_point(ct["beta"])
-    option_ids = [f"{mc['id']}/{oid}" for mc in manifest["contests"] if not is_mixed(mc)
-                  for oid, _, _ in encrypted_options(mc)]
+    option_ids = [
+        f"{mc['id']}/{oid}"
+        for mc in manifest["contests"]
+        if not is_mixed(mc)
+        for oid, _, _ in encrypted_options(mc)
+    ]
     entries = []
     for eid in option_ids:
         a, b = IDENTITY, IDENTITY
@@ -1045,8 +1077,13 @@ def aggregate_tally(
             raise ValueError(f"contest {mc['id']}: {len(rows)} mixed rows, {len(counted)} ballots")
         for i, row in enumerate(rows):
             for (oid, _, _), ct in zip(encrypted_options(mc), row, strict=True):
-                entries.append((row_entry_id(mc["id"], i, oid), decode_point(ct["alpha"]),
-                                decode_point(ct["beta"])))
+                entries.append(
+                    (
+                        row_entry_id(mc["id"], i, oid),
+                        decode_point(ct["alpha"]),
+                        decode_point(ct["beta"]),
+                    )
+                )
     counted_per_unit = [{"unit": u, "ballots": per_unit_count[u]} for u in unit_ids]
     return entries, counted_per_unit
 
@@ -1097,8 +1134,12 @@ def mixed_counts(manifest: dict, rows: int, counts: dict[str, int]) -> list[dict
                 raise ValueError(f"contest {mc['id']}: mixed row {i} {row} is not admissible")
             for o, v in zip(options, row, strict=True):
                 totals[o] += v
-        out.append({"contest": mc["id"],
-                    "counts": [{"id": f"{mc['id']}/{o}", "count": n} for o, n in totals.items()]})
+        out.append(
+            {
+                "contest": mc["id"],
+                "counts": [{"id": f"{mc['id']}/{o}", "count": n} for o, n in totals.items()],
+            }
+        )
     return out or None
 
 
@@ -1129,8 +1170,11 @@ def _total(ps: Iterable[Point]) -> Point:
 
 
 def verify_shuffle(
-    context: Sequence[Part], key: str, inputs: Sequence[Sequence[dict]],
-    outputs: Sequence[Sequence[dict]], proof: dict,
+    context: Sequence[Part],
+    key: str,
+    inputs: Sequence[Sequence[dict]],
+    outputs: Sequence[Sequence[dict]],
+    proof: dict,
 ) -> bool:
     """docs/shuffle.md §5, step by step: True iff ``proof`` shows that ``outputs`` are
     ``inputs`` permuted (whole rows) and re-encrypted under ``key``, for ``context``.
@@ -1138,8 +1182,17 @@ def verify_shuffle(
     n, w = len(inputs), len(inputs[0]) if inputs else 0
     if n < 1 or w < 1 or len(outputs) != n or any(len(r) != w for r in [*inputs, *outputs]):
         raise ValueError(f"a shuffle statement of {n} rows of {w} and {len(outputs)} outputs")
-    if set(proof) != {"permutation_commitment", "chain", "c", "s1", "s2", "s3", "s4", "s_hat",
-                      "s_prime"}:
+    if set(proof) != {
+        "permutation_commitment",
+        "chain",
+        "c",
+        "s1",
+        "s2",
+        "s3",
+        "s4",
+        "s_hat",
+        "s_prime",
+    }:
         raise ValueError(f"proof of shuffle keys {sorted(proof)}")
     ctx = Li(context)
     h = hash_to_point("shuffle/chain-base", ctx)
@@ -1162,8 +1215,16 @@ def verify_shuffle(
         raise ValueError("the proof of shuffle's lists do not fit the statement")
 
     seed = hash_bytes(
-        "shuffle/statement", ctx, In(n), In(w), Pt(h), points_part(hs), Pt(pk),
-        rows_part(inputs), rows_part(outputs), points_part(com),
+        "shuffle/statement",
+        ctx,
+        In(n),
+        In(w),
+        Pt(h),
+        points_part(hs),
+        Pt(pk),
+        rows_part(inputs),
+        rows_part(outputs),
+        points_part(com),
     )
     u = [hash_to_scalar("shuffle/vector-challenge", By(seed), In(j)) for j in range(n)]
     u_product = 1
@@ -1171,29 +1232,65 @@ def verify_shuffle(
         u_product = u_product * x % L
     t1 = B * s1 - (_total(com) - _total(hs)) * c
     t2 = B * s2 - (chain[-1] - h * u_product) * c
-    t3 = (B * s3 + _total(hi * s for hi, s in zip(hs, s_prime, strict=True))
-          - _total(cj * uj for cj, uj in zip(com, u, strict=True)) * c)
+    t3 = (
+        B * s3
+        + _total(hi * s for hi, s in zip(hs, s_prime, strict=True))
+        - _total(cj * uj for cj, uj in zip(com, u, strict=True)) * c
+    )
     t4 = []
     for k in range(w):
-        alpha = (_total(outs[i][k][0] * s_prime[i] for i in range(n)) - B * s4[k]
-                 - _total(ins[j][k][0] * u[j] for j in range(n)) * c)
-        beta = (_total(outs[i][k][1] * s_prime[i] for i in range(n)) - pk * s4[k]
-                - _total(ins[j][k][1] * u[j] for j in range(n)) * c)
+        alpha = (
+            _total(outs[i][k][0] * s_prime[i] for i in range(n))
+            - B * s4[k]
+            - _total(ins[j][k][0] * u[j] for j in range(n)) * c
+        )
+        beta = (
+            _total(outs[i][k][1] * s_prime[i] for i in range(n))
+            - pk * s4[k]
+            - _total(ins[j][k][1] * u[j] for j in range(n)) * c
+        )
         t4.append(Li([Pt(alpha), Pt(beta)]))
     previous = [h, *chain[:-1]]
     t_hat = [B * s_hat[i] + previous[i] * s_prime[i] - chain[i] * c for i in range(n)]
     again = hash_to_scalar(
-        "shuffle/challenge", By(seed), points_part(chain), Pt(t1), Pt(t2), Pt(t3), Li(t4),
+        "shuffle/challenge",
+        By(seed),
+        points_part(chain),
+        Pt(t1),
+        Pt(t2),
+        Pt(t3),
+        Li(t4),
         points_part(t_hat),
     )
     return again == c
 
 
 # ---------------------------------------------------------------------------
-# The mix chain (record-format §6 "mix", §7).
+# The mix chain (record-format §6 "Mixes", board rule 9, §7): `mix-part` events, then the
+# `mix` event that names them.
 # ---------------------------------------------------------------------------
 
-MIX_KEYS = {"contest", "position", "trustee", "rows", "proof", "signature"}
+MIX_PART_KEYS = {
+    "contest",
+    "position",
+    "trustee",
+    "part",
+    "offset",
+    "rows",
+    "permutation_commitment",
+    "chain",
+    "s_hat",
+    "s_prime",
+    "signature",
+}
+MIX_KEYS = {"contest", "position", "trustee", "parts", "proof", "signature"}
+MIX_PROOF_KEYS = {"c", "s1", "s2", "s3", "s4"}
+#: a part holds at most ⌊PART_CELLS / (w + 2)⌋ rows of w ciphertexts
+PART_CELLS = 131072
+#: a mix outputs at most this many rows
+MAX_MIX_ROWS = 1_000_000
+#: `part` and `offset` are integers from 0 to this
+MAX_PART_INDEX = 999_999
 
 
 def mix_context(base: bytes, contest_id: str, position: int, trustee: int) -> list[Part]:
@@ -1201,25 +1298,69 @@ def mix_context(base: bytes, contest_id: str, position: int, trustee: int) -> li
     return [By(base), Tx("mix"), Tx(contest_id), In(position), In(trustee)]
 
 
-def shuffle_proof_part(proof: dict) -> Part:
-    """The proof as one L part: commitments, chain, c, s1, s2, s3, s4, ŝ, s'."""
-    return Li([
-        Li(Pt(x) for x in proof["permutation_commitment"]),
-        Li(Pt(x) for x in proof["chain"]),
-        Sc(proof["c"]), Sc(proof["s1"]), Sc(proof["s2"]), Sc(proof["s3"]),
-        Li(Sc(x) for x in proof["s4"]),
-        Li(Sc(x) for x in proof["s_hat"]),
-        Li(Sc(x) for x in proof["s_prime"]),
-    ])
+def part_max_rows(width: int) -> int:
+    """The most rows of ``width`` ciphertexts one `mix-part` may hold."""
+    return PART_CELLS // (width + 2)
+
+
+def part_lists_part(part: dict) -> Part:
+    """The part's slices of the proof's per-row lists, as one L part, in the order of its
+    JSON keys: L(P c_j …), L(P ĉ_i …), L(S ŝ_i …), L(S s'_i …)."""
+    return Li(
+        [
+            Li(Pt(x) for x in part["permutation_commitment"]),
+            Li(Pt(x) for x in part["chain"]),
+            Li(Sc(x) for x in part["s_hat"]),
+            Li(Sc(x) for x in part["s_prime"]),
+        ]
+    )
+
+
+def part_digest_parts(base: bytes, part: dict) -> list[Part]:
+    return [
+        By(base),
+        Tx(part["contest"]),
+        In(part["position"]),
+        In(part["trustee"]),
+        In(part["part"]),
+        In(part["offset"]),
+        rows_part(part["rows"]),
+        part_lists_part(part),
+    ]
+
+
+def part_digest(base: bytes, part: dict) -> bytes:
+    """What names a `mix-part` and what its trustee signs (hash_bytes "mix/part")."""
+    return hash_bytes("mix/part", *part_digest_parts(base, part))
+
+
+def mix_scalars_part(proof: dict) -> Part:
+    """L(S c, S s1, S s2, S s3, L(S s4[0], …)): the proof's scalars in a `mix` body."""
+    return Li(
+        [
+            Sc(proof["c"]),
+            Sc(proof["s1"]),
+            Sc(proof["s2"]),
+            Sc(proof["s3"]),
+            Li(Sc(x) for x in proof["s4"]),
+        ]
+    )
 
 
 def mix_digest_parts(base: bytes, mix: dict) -> list[Part]:
-    return [By(base), Tx(mix["contest"]), In(mix["position"]), In(mix["trustee"]),
-            rows_part(mix["rows"]), shuffle_proof_part(mix["proof"])]
+    return [
+        By(base),
+        Tx(mix["contest"]),
+        In(mix["position"]),
+        In(mix["trustee"]),
+        Li(By(d) for d in mix["parts"]),
+        mix_scalars_part(mix["proof"]),
+    ]
 
 
 def mix_digest(base: bytes, mix: dict) -> bytes:
-    """What the trustee signs (hash_bytes "mix/digest")."""
+    """What the trustee signs to close its mix (hash_bytes "mix/digest"), over a `mix`
+    body: the place, its parts' digests, the proof's scalars."""
     return hash_bytes("mix/digest", *mix_digest_parts(base, mix))
 
 
@@ -1227,27 +1368,150 @@ def mix_signature_parts(base: bytes, key: str, digest: bytes, r: Point) -> list[
     return [By(base), Pt(key), By(digest), Pt(key), Pt(r)]
 
 
-def verify_mix_signature(base: bytes, key: str, mix: dict) -> Point:
-    """The trustee's Schnorr signature (tag mix/signature) with its verification key
-    ``key``; returns R."""
-    c = decode_scalar(mix["signature"]["c"])
-    s = decode_scalar(mix["signature"]["s"])
+def verify_mix_signature(
+    base: bytes, key: str, digest: bytes, signature: dict, what: str = "mix"
+) -> Point:
+    """A trustee's Schnorr signature (tag mix/signature) by its verification key ``key`` on
+    ``digest`` (a part's `mix/part` or a mix's `mix/digest`); returns R."""
+    if not isinstance(signature, dict) or set(signature) != {"c", "s"}:
+        raise ValueError(f"{what}: a signature is {{c, s}}")
+    c, s = decode_scalar(signature["c"]), decode_scalar(signature["s"])
     r = schnorr_commitment(c, s, decode_point(key, False))
-    parts = mix_signature_parts(base, key, mix_digest(base, mix), r)
-    if c != hash_to_scalar("mix/signature", *parts):
-        raise ValueError(f"mix {mix['position']} of {mix['contest']}: trustee {mix['trustee']}'s "
-                         "signature")
+    if c != hash_to_scalar("mix/signature", *mix_signature_parts(base, key, digest, r)):
+        raise ValueError(f"{what}: the trustee's signature does not verify")
     return r
+
+
+def _integer(value: object, low: int, high: int, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError(f"{what}: expected an integer from {low} to {high}, not {value!r}")
+    return value
+
+
+def _place(
+    body: dict, contests: dict, chains: dict[str, list[dict]], keys: dict, what: str
+) -> tuple[dict, list[dict]]:
+    """Board rule 9 and the contest: a contest counted by mixing, its next position, a
+    trustee of the election who has not mixed it.  Returns (contest, its chain)."""
+    if not isinstance(body["contest"], str):
+        raise ValueError(f"{what}: contest {body['contest']!r}")
+    contest = contests.get(body["contest"])
+    if contest is None or not is_mixed(contest):
+        raise ValueError(f"{what}: contest {body['contest']} is not counted by mixing")
+    chain = chains.get(body["contest"], [])
+    position = _integer(body["position"], 1, 1000, f"{what}: position")
+    trustee = _integer(body["trustee"], 1, 1000, f"{what}: trustee")
+    if position != len(chain) + 1:
+        raise ValueError(f"{what}: position {position}, not {len(chain) + 1}")
+    if trustee not in keys or trustee in [m["trustee"] for m in chain]:
+        raise ValueError(f"{what}: trustee {trustee} may not mix here")
+    return contest, chain
+
+
+def _check_points(items: object, count: int, identity: bool, what: str) -> None:
+    if not isinstance(items, list) or len(items) != count:
+        raise ValueError(f"{what}: expected a list of {count} points")
+    for x in items:
+        decode_point(x, allow_identity=identity)
+
+
+def _check_scalars(items: object, count: int, what: str) -> None:
+    if not isinstance(items, list) or len(items) != count:
+        raise ValueError(f"{what}: expected a list of {count} scalars")
+    for x in items:
+        decode_scalar(x)
+
+
+def check_part_shape(part: dict, width: int, what: str) -> int:
+    """A `mix-part`'s index, offset, rows (m ≥ 1 rows of exactly ``width`` ciphertexts,
+    either point may be the identity; at most ⌊131072 / (w + 2)⌋ rows) and its four lists
+    (m items each, no identity).  Returns m."""
+    _integer(part["part"], 0, MAX_PART_INDEX, f"{what}: part")
+    _integer(part["offset"], 0, MAX_PART_INDEX, f"{what}: offset")
+    rows = part["rows"]
+    if not isinstance(rows, list) or not 1 <= len(rows) <= part_max_rows(width):
+        raise ValueError(f"{what}: a part holds 1 to {part_max_rows(width)} rows")
+    m = len(rows)
+    for row in rows:
+        if not isinstance(row, list) or len(row) != width:
+            raise ValueError(f"{what}: a row holds {width} ciphertexts")
+        for ct in row:
+            if not isinstance(ct, dict) or set(ct) != {"alpha", "beta"}:
+                raise ValueError(f"{what}: a ciphertext is {{alpha, beta}}")
+            decode_point(ct["alpha"]), decode_point(ct["beta"])
+    _check_points(part["permutation_commitment"], m, False, f"{what}: permutation_commitment")
+    _check_points(part["chain"], m, False, f"{what}: chain")
+    _check_scalars(part["s_hat"], m, f"{what}: s_hat")
+    _check_scalars(part["s_prime"], m, f"{what}: s_prime")
+    return m
+
+
+def assemble_mix(mix: dict, parts: dict[str, dict], what: str) -> dict:
+    """The whole mix a `mix` body closes, from the valid parts earlier in the record
+    (``parts``: digest hex -> part body): part ``i`` of its list has that digest, the mix's
+    contest, position and trustee, ``"part": i`` and the offset of the rows before it.
+    Returns {contest, position, trustee, parts, rows, proof (docs/shuffle.md §6),
+    signature}."""
+    named = mix["parts"]
+    if not isinstance(named, list) or not named:
+        raise ValueError(f"{what}: a mix names at least one part")
+    rows: list[list[dict]] = []
+    lists: dict[str, list[str]] = {
+        k: [] for k in ("permutation_commitment", "chain", "s_hat", "s_prime")
+    }
+    for i, digest in enumerate(named):
+        if (
+            not isinstance(digest, str)
+            or len(digest) != 64
+            or any(ch not in "0123456789abcdef" for ch in digest)
+        ):
+            raise ValueError(f"{what}: part {i}'s digest is not 64 lowercase hex digits")
+        part = parts.get(digest)
+        if part is None:
+            raise ValueError(f"{what}: part {i} ({digest[:16]}…) is not a mix-part before it")
+        place = (part["contest"], part["position"], part["trustee"])
+        if place != (mix["contest"], mix["position"], mix["trustee"]):
+            raise ValueError(f"{what}: part {i} is of another mix {place}")
+        if part["part"] != i or part["offset"] != len(rows):
+            raise ValueError(
+                f"{what}: part {i} is part {part['part']} from row {part['offset']}, "
+                f"not part {i} from row {len(rows)}"
+            )
+        rows += part["rows"]
+        for k, items in lists.items():
+            items += part[k]
+    proof = mix["proof"]
+    if not isinstance(proof, dict) or set(proof) != MIX_PROOF_KEYS:
+        raise ValueError(
+            f"{what}: proof keys {sorted(proof) if isinstance(proof, dict) else proof}"
+        )
+    for k in ("c", "s1", "s2", "s3"):
+        decode_scalar(proof[k])
+    if not isinstance(proof["s4"], list) or not proof["s4"]:
+        raise ValueError(f"{what}: s4 is a list of w scalars")
+    _check_scalars(proof["s4"], len(proof["s4"]), f"{what}: s4")
+    return {
+        "contest": mix["contest"],
+        "position": mix["position"],
+        "trustee": mix["trustee"],
+        "parts": list(named),
+        "rows": rows,
+        "proof": {**lists, **{k: proof[k] for k in ("c", "s1", "s2", "s3", "s4")}},
+        "signature": mix["signature"],
+    }
 
 
 def ballot_tracking_hash(base: bytes, ballot: dict) -> bytes:
     """A cast ballot's tracking hash (§5), without checking its proofs."""
-    return tracking_hash(ciphertexts_hash(base, ballot["contests"]),
-                         seal(content_hash(base, ballot), ballot["signature"]))
+    return tracking_hash(
+        ciphertexts_hash(base, ballot["contests"]),
+        seal(content_hash(base, ballot), ballot["signature"]),
+    )
 
 
-def chain_input(manifest: dict, contest_id: str, base: bytes,
-                counted: Sequence[tuple[str, dict]]) -> list[list[dict]]:
+def chain_input(
+    manifest: dict, contest_id: str, base: bytes, counted: Sequence[tuple[str, dict]]
+) -> list[list[dict]]:
     """The first mix's input rows: the contest's ciphertexts of each counted ballot, the
     ballots in increasing order of tracking hash (compared as bytes)."""
     index = [c["id"] for c in manifest["contests"]].index(contest_id)
@@ -1255,52 +1519,66 @@ def chain_input(manifest: dict, contest_id: str, base: bytes,
     return [b["contests"][index]["ciphertexts"] for b in ordered]
 
 
-def check_mixes(base: bytes, setup: dict, events: Sequence[dict],
-                counted: Sequence[tuple[str, dict]]) -> dict[str, list[dict]]:
-    """Every `mix` event, in `seq` order (§6, §8 `mix.proofs`): after `close` and before
-    `tally`, of a mixed contest, at the next position, by a trustee of the election who
-    has not mixed the contest, with the previous rows' shape, signed by that trustee's
-    verification key, and with a proof of shuffle of the previous rows (the counted
-    ballots' for position 1).  Returns contest id -> the mix bodies by position;
-    ValueError names the first mix that fails."""
+def check_mixes(
+    base: bytes, setup: dict, events: Sequence[dict], counted: Sequence[tuple[str, dict]]
+) -> dict[str, list[dict]]:
+    """Every `mix-part` and `mix` event, in `seq` order (§6 "Mixes", rule 9, §8
+    `mix.proofs`), in the closed phase (after `close`, before `tally`).
+
+    A part: a contest counted by mixing, its next position (1 + the `mix` events of the
+    contest before it), a trustee of the election who has not mixed the contest, the
+    shape of §6, and its trustee's signature on its `mix/part` digest.  A mix: the same
+    place; the parts it names, valid and earlier in the record, assembled in order
+    (:func:`assemble_mix`); as many rows as the rows it shuffles (not empty, at most
+    1,000,000), each of w ciphertexts; its trustee's signature on its `mix/digest`; and
+    the proof of shuffle of the previous rows (the counted ballots', for position 1).
+
+    Returns contest id -> the assembled mixes by position (:func:`assemble_mix`);
+    ValueError names the first part or mix that fails."""
     manifest = setup["manifest"]
     contests = {c["id"]: c for c in manifest["contests"]}
     keys = {v["trustee"]: v["key"] for v in setup["election_key"]["verification_keys"]}
     public_key = setup["election_key"]["public_key"]
     chains: dict[str, list[dict]] = {}
+    parts: dict[str, dict] = {}  # digest hex -> a valid part's body
     phase = "before the close"
     for ev in events:
         if ev["kind"] == "close":
             phase = "closed"
         elif ev["kind"] == "tally":
             phase = "after the tally"
-        if ev["kind"] != "mix":
+        if ev["kind"] not in ("mix-part", "mix"):
             continue
-        mix, what = ev["body"], f"event {ev['seq']}"
-        if set(mix) != MIX_KEYS:
-            raise ValueError(f"{what}: mix keys {sorted(mix)}")
+        body, what = ev["body"], f"event {ev['seq']} ({ev['kind']})"
+        expected = MIX_PART_KEYS if ev["kind"] == "mix-part" else MIX_KEYS
+        if not isinstance(body, dict) or set(body) != expected:
+            raise ValueError(f"{what}: keys {sorted(body)}")
         if phase != "closed":
-            raise ValueError(f"{what}: a mix {phase}")
-        contest = contests.get(mix["contest"])
-        if contest is None or not is_mixed(contest):
-            raise ValueError(f"{what}: contest {mix['contest']} is not counted by mixing")
-        chain = chains.setdefault(mix["contest"], [])
-        if mix["position"] != len(chain) + 1:
-            raise ValueError(f"{what}: position {mix['position']}, not {len(chain) + 1}")
-        if mix["trustee"] not in keys or mix["trustee"] in [m["trustee"] for m in chain]:
-            raise ValueError(f"{what}: trustee {mix['trustee']} may not mix here")
-        previous = chain[-1]["rows"] if chain else chain_input(manifest, contest["id"], base,
-                                                                counted)
+            raise ValueError(f"{what}: a {ev['kind']} {phase}")
+        contest, chain = _place(body, contests, chains, keys, what)
         width = len(encrypted_options(contest))
-        if not previous or len(mix["rows"]) != len(previous) or any(
-            len(row) != width for row in mix["rows"]
-        ):
-            raise ValueError(f"{what}: the rows do not have the previous rows' shape")
-        verify_mix_signature(base, keys[mix["trustee"]], mix)
+        key = keys[body["trustee"]]
+        if ev["kind"] == "mix-part":
+            check_part_shape(body, width, what)
+            digest = part_digest(base, body)
+            verify_mix_signature(base, key, digest, body["signature"], what)
+            parts[digest.hex()] = body
+            continue
+        mix = assemble_mix(body, parts, what)
+        previous = (
+            chain[-1]["rows"] if chain else chain_input(manifest, contest["id"], base, counted)
+        )
+        if not previous:
+            raise ValueError(f"{what}: there are no rows to shuffle")
+        if len(mix["rows"]) != len(previous) or len(mix["rows"]) > MAX_MIX_ROWS:
+            raise ValueError(f"{what}: {len(mix['rows'])} rows, not {len(previous)}")
+        if len(body["proof"]["s4"]) != width:
+            raise ValueError(f"{what}: s4 holds {len(body['proof']['s4'])} scalars, not {width}")
+        verify_mix_signature(base, key, mix_digest(base, body), body["signature"], what)
         context = mix_context(base, mix["contest"], mix["position"], mix["trustee"])
         if not verify_shuffle(context, public_key, previous, mix["rows"], mix["proof"]):
             raise ValueError(f"{what}: the proof of shuffle does not verify")
-        chain.append(mix)
+        chains.setdefault(mix["contest"], []).append(mix)
     return chains
 
 
@@ -1310,5 +1588,7 @@ def check_chains_complete(manifest: dict, threshold: int, chains: dict[str, list
         if is_mixed(c):
             mixers = {m["trustee"] for m in chains.get(c["id"], [])}
             if len(mixers) < threshold:
-                raise ValueError(f"contest {c['id']} was mixed by {len(mixers)} trustees, "
-                                 f"fewer than k = {threshold}")
+                raise ValueError(
+                    f"contest {c['id']} was mixed by {len(mixers)} trustees, "
+                    f"fewer than k = {threshold}"
+                )

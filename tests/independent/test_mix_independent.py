@@ -1,9 +1,14 @@
 """A record with a contest counted by mixing, made by honestballot's election service and
 checked by hbcheck.py (standard library only, written from docs/record-format.md and
-docs/shuffle.md): the manifest hash with its mixed contest, every mix's place, signature
-and proof of shuffle, the chain's input in tracking-hash order, the tally's entries (the
-summed contests' sums, then the last mix's rows), at least k mixers, and the result's
-counts and ``mixed`` member from the decrypted rows.
+docs/shuffle.md): the manifest hash with its mixed contest, every mix's parts (each
+part's place, shape and signature; the mix assembled from the parts it names) and every
+mix's place, signature and proof of shuffle, the chain's input in tracking-hash order, the
+tally's entries (the summed contests' sums, then the last mix's rows), at least k mixers,
+and the result's counts and ``mixed`` member from the decrypted rows.
+
+The trustees publish their mixes in several parts each, and before its real mix trustee 3
+leaves behind one part of a shuffle it abandoned (an interrupted upload): a part that no
+mix names, which changes nothing.
 
 ``honestballot`` is imported only to *make* the election (and, where said, to compare
 with its own values).
@@ -26,9 +31,15 @@ from honestballot.protocol.credential import generate_credential
 from honestballot.protocol.decryption import create_decryption_share
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
-from honestballot.protocol.mix import make_mix, mix_digest
+from honestballot.protocol.mix import make_mix
+from honestballot.protocol.mix_parts import head_digest, part_digest, publish_mix
 from honestballot.record.ballot import ballot_to_json
-from honestballot.record.mix import mix_from_json, mix_to_json
+from honestballot.record.mix import (
+    mix_head_from_json,
+    mix_head_to_json,
+    mix_part_from_json,
+    mix_part_to_json,
+)
 from honestballot.record.trustee import encode_decryption_share
 from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore
@@ -50,6 +61,8 @@ CHOICES: list[dict[str, set[str]]] = [
 REVOTE = {"mayor": {"m2"}, "leader": {"b", "c"}}
 #: (trustee) at positions 1, 2 of the leader contest's chain; k = 2
 MIXERS = (3, 1)
+#: rows per part of each mixer's mix: 2 + 2 + 1, then 3 + 2
+ROWS_PER_PART = {3: 2, 1: 3}
 
 
 def lab(en: str) -> Label:
@@ -91,19 +104,40 @@ def record_lines(directory: str) -> tuple[bytes, ...]:
         ballot, _ = encrypt_ballot(ctx, voter, choice, rng)
         service.cast(ELECTION, json.dumps(ballot_to_json(ballot)))
     service.close(ELECTION)
+
+    def send(kind: str, body: dict[str, Any]) -> bool:
+        line = json.dumps({"kind": kind, "body": body})
+        _, stored = service.submit_mix_line(ELECTION, line)
+        return stored
+
     for position, trustee in enumerate(MIXERS, start=1):
         share = ceremony.secrets[trustee - 1].key_share
         assert share is not None
         previous = service.mix_input(ELECTION, "leader")
+        if position == 1:
+            # a shuffle abandoned after its first part was sent: the part stays behind
+            abandoned = make_mix(
+                ctx.manifest, ctx.base_hash, ctx.public_key, "leader", position, trustee,
+                previous, rng,
+            )  # fmt: skip
+            parts, _ = publish_mix(ctx.base_hash, abandoned, share, rng, rows_per_part=2)
+            assert send("mix-part", mix_part_to_json(parts[0]))
         mix = make_mix(
             ctx.manifest, ctx.base_hash, ctx.public_key, "leader", position, trustee,
-            previous, share, rng,
+            previous, rng,
         )  # fmt: skip
-        service.submit_mix(ELECTION, json.dumps(mix_to_json(mix)))
+        parts, head = publish_mix(
+            ctx.base_hash, mix, share, rng, rows_per_part=ROWS_PER_PART[trustee]
+        )
+        for part in parts:
+            assert send("mix-part", mix_part_to_json(part))
+        # a part sent again (an upload resumed) is not stored twice
+        assert not send("mix-part", mix_part_to_json(parts[0]))
+        assert send("mix", mix_head_to_json(head))
     tally = service.tally(ELECTION)
     for trustee in (2, 3):
-        share = create_decryption_share(ceremony.secrets[trustee - 1], tally, rng)
-        service.submit_decryption_share(ELECTION, json.dumps(encode_decryption_share(share)))
+        dshare = create_decryption_share(ceremony.secrets[trustee - 1], tally, rng)
+        service.submit_decryption_share(ELECTION, json.dumps(encode_decryption_share(dshare)))
     service.publish_result(ELECTION)
     lines = tuple(service.record_lines(ELECTION))
     service.store.close()
@@ -172,15 +206,56 @@ def test_every_mix_signature_and_proof(events: list[dict[str, Any]]) -> None:
         setup["manifest"], setup["election_key"]["ceremony"]["threshold"], chains
     )
     keys = {v["trustee"]: v["key"] for v in setup["election_key"]["verification_keys"]}
-    for ev in of_kind(events, "mix"):
-        mix = ev["body"]
+    other = keys[2]  # trustee 2 mixed nothing: its key verifies no part and no mix
+    digests = {}
+    for ev in of_kind(events, "mix-part"):
+        part = ev["body"]
         # the signed digest is honestballot's, part for part
-        ours = mix_digest(base, mix_from_json(mix, "mix"))
-        assert hb.mix_digest(base, mix) == ours
-        hb.verify_mix_signature(base, keys[mix["trustee"]], mix)
-        other = keys[2]  # trustee 2 mixed nothing: its key does not verify a mix
+        digest = hb.part_digest(base, part)
+        assert digest == part_digest(base, mix_part_from_json(part, "mix-part"))
+        hb.verify_mix_signature(base, keys[part["trustee"]], digest, part["signature"])
         with pytest.raises(ValueError, match="signature"):
-            hb.verify_mix_signature(base, other, mix)
+            hb.verify_mix_signature(base, other, digest, part["signature"])
+        digests[digest.hex()] = part
+    for ev, mix in zip(of_kind(events, "mix"), chains["leader"], strict=True):
+        head = ev["body"]
+        digest = hb.mix_digest(base, head)
+        assert digest == head_digest(base, mix_head_from_json(head, "mix"))
+        hb.verify_mix_signature(base, keys[head["trustee"]], digest, head["signature"])
+        with pytest.raises(ValueError, match="signature"):
+            hb.verify_mix_signature(base, other, digest, head["signature"])
+        # the mix is its parts' rows, in the order the mix names them
+        named = [digests[d] for d in head["parts"]]
+        assert [p["part"] for p in named] == list(range(len(named)))
+        assert mix["rows"] == [row for p in named for row in p["rows"]]
+    # trustee 3's mix in 2 + 2 + 1 rows, trustee 1's in 3 + 2
+    assert [[len(digests[d]["rows"]) for d in ev["body"]["parts"]] for ev in
+            of_kind(events, "mix")] == [[2, 2, 1], [3, 2]]  # fmt: skip
+
+
+def test_a_part_no_mix_names_changes_nothing(events: list[dict[str, Any]]) -> None:
+    setup = setup_body(events)
+    base = hb.setup_base_hash(setup)
+    named = {d for ev in of_kind(events, "mix") for d in ev["body"]["parts"]}
+    parts = {hb.part_digest(base, ev["body"]).hex(): ev for ev in of_kind(events, "mix-part")}
+    # the part sent twice stands once
+    assert len(parts) == len(of_kind(events, "mix-part")) == 6
+    (left,) = [ev for d, ev in parts.items() if d not in named]
+    first_mix = of_kind(events, "mix")[0]
+    assert left["seq"] < first_mix["seq"]
+    assert {k: left["body"][k] for k in ("contest", "position", "trustee", "part", "offset")} == {
+        "contest": "leader",
+        "position": 1,
+        "trustee": 3,
+        "part": 0,
+        "offset": 0,
+    }
+    # the chain is the same without it
+    counted = hb.counted_ballots(events)
+    without = [ev for ev in events if ev is not left]
+    assert hb.check_mixes(base, setup, without, counted) == hb.check_mixes(
+        base, setup, events, counted
+    )
 
 
 def test_the_chain_starts_from_the_counted_ballots_in_tracking_hash_order(
@@ -189,7 +264,8 @@ def test_the_chain_starts_from_the_counted_ballots_in_tracking_hash_order(
     setup = setup_body(events)
     base = hb.setup_base_hash(setup)
     counted = hb.counted_ballots(events)
-    first = of_kind(events, "mix")[0]["body"]
+    # the first mix, assembled from the parts it names
+    first = hb.check_mixes(base, setup, events, counted)["leader"][0]
     context = hb.mix_context(base, "leader", 1, first["trustee"])
     key = setup["election_key"]["public_key"]
     ordered = hb.chain_input(setup["manifest"], "leader", base, counted)
@@ -329,7 +405,20 @@ def test_tampered_mixes_are_refused(events: list[dict[str, Any]]) -> None:
     setup = setup_body(events)
     base = hb.setup_base_hash(setup)
     counted = hb.counted_ballots(events)
-    index = [i for i, ev in enumerate(events) if ev["kind"] == "mix"]
+    heads = [i for i, ev in enumerate(events) if ev["kind"] == "mix"]
+    named = {d for i in heads for d in events[i]["body"]["parts"]}
+    digest_at = {
+        i: hb.part_digest(base, ev["body"]).hex()
+        for i, ev in enumerate(events)
+        if ev["kind"] == "mix-part"
+    }
+    # the parts each mix names, by index in ``events``
+    parts = [
+        [next(i for i, d in digest_at.items() if d == name) for name in events[h]["body"]["parts"]]
+        for h in heads
+    ]
+    (left,) = [i for i, d in digest_at.items() if d not in named]
+    tally = next(i for i, ev in enumerate(events) if ev["kind"] == "tally")
 
     def refused(change: Any, match: str) -> None:
         altered = copy.deepcopy(events)
@@ -337,36 +426,99 @@ def test_tampered_mixes_are_refused(events: list[dict[str, Any]]) -> None:
         with pytest.raises(ValueError, match=match):
             hb.check_mixes(base, setup, altered, counted)
 
+    def body(evs: list[dict[str, Any]], i: int) -> dict[str, Any]:
+        b: dict[str, Any] = evs[i]["body"]
+        return b
+
     def swap_rows(evs: list[dict[str, Any]]) -> None:
-        rows = evs[index[0]]["body"]["rows"]
+        rows = body(evs, parts[0][1])["rows"]
         rows[0], rows[1] = rows[1], rows[0]
 
-    def another_trustee(evs: list[dict[str, Any]]) -> None:
-        evs[index[0]]["body"]["trustee"] = 2
+    def part_by_another_trustee(evs: list[dict[str, Any]]) -> None:
+        body(evs, parts[0][0])["trustee"] = 2
+
+    def mix_by_another_trustee(evs: list[dict[str, Any]]) -> None:
+        body(evs, heads[0])["trustee"] = 2
 
     def same_trustee(evs: list[dict[str, Any]]) -> None:
-        evs[index[1]]["body"]["trustee"] = MIXERS[0]
+        body(evs, parts[1][0])["trustee"] = MIXERS[0]
 
     def skip_position(evs: list[dict[str, Any]]) -> None:
-        evs[index[1]]["body"]["position"] = 3
+        body(evs, heads[1])["position"] = 3
 
     def summed_contest(evs: list[dict[str, Any]]) -> None:
-        evs[index[0]]["body"]["contest"] = "mayor"
+        body(evs, parts[0][0])["contest"] = "mayor"
 
     def after_the_tally(evs: list[dict[str, Any]]) -> None:
-        mix = evs.pop(index[1])
-        evs.insert(next(i for i, ev in enumerate(evs) if ev["kind"] == "tally") + 1, mix)
+        evs.insert(tally + 1, evs.pop(heads[1]))
 
-    refused(swap_rows, "signature")  # the digest covers the rows
-    refused(another_trustee, "signature")
+    def part_after_the_tally(evs: list[dict[str, Any]]) -> None:
+        evs.insert(tally + 1, evs.pop(left))
+
+    def part_after_its_mix(evs: list[dict[str, Any]]) -> None:
+        evs.insert(heads[0], evs.pop(parts[0][2]))  # now right after the mix
+
+    def parts_swapped(evs: list[dict[str, Any]]) -> None:
+        named = body(evs, heads[0])["parts"]
+        named[0], named[1] = named[1], named[0]
+
+    def abandoned_part_named(evs: list[dict[str, Any]]) -> None:
+        body(evs, heads[0])["parts"][0] = digest_at[left]
+
+    def last_part_dropped(evs: list[dict[str, Any]]) -> None:
+        body(evs, heads[1])["parts"].pop()
+
+    def no_parts(evs: list[dict[str, Any]]) -> None:
+        body(evs, heads[1])["parts"] = []
+
+    def part_of_the_other_mix(evs: list[dict[str, Any]]) -> None:
+        body(evs, heads[1])["parts"][1] = digest_at[parts[0][1]]
+
+    def short_list(evs: list[dict[str, Any]]) -> None:
+        body(evs, parts[0][0])["s_hat"].pop()
+
+    def narrow_row(evs: list[dict[str, Any]]) -> None:
+        body(evs, parts[0][0])["rows"][0].pop()
+
+    def identity_in_chain(evs: list[dict[str, Any]]) -> None:
+        body(evs, parts[0][0])["chain"][0] = "00" * 32
+
+    def uppercase_digest(evs: list[dict[str, Any]]) -> None:
+        named = body(evs, heads[0])["parts"]
+        named[0] = named[0].upper()
+
+    def extra_key(evs: list[dict[str, Any]]) -> None:
+        body(evs, parts[0][0])["note"] = ""
+
+    def changed_scalar(evs: list[dict[str, Any]]) -> None:
+        proof = body(evs, heads[0])["proof"]
+        proof["s1"], proof["s2"] = proof["s2"], proof["s1"]
+
+    refused(swap_rows, "signature")  # a part's digest covers its rows
+    refused(part_by_another_trustee, "signature")
+    refused(mix_by_another_trustee, "another mix")
     refused(same_trustee, "may not mix")
     refused(skip_position, "position 3, not 2")
     refused(summed_contest, "not counted by mixing")
     refused(after_the_tally, "a mix after the tally")
+    refused(part_after_the_tally, "a mix-part after the tally")
+    refused(part_after_its_mix, "not a mix-part before it")
+    refused(parts_swapped, "not part 0 from row 0")
+    refused(abandoned_part_named, "signature")  # the right place, but not what was signed
+    refused(last_part_dropped, "3 rows, not 5")
+    refused(no_parts, "at least one part")
+    refused(part_of_the_other_mix, "another mix")
+    refused(short_list, "s_hat")
+    refused(narrow_row, "5 ciphertexts")
+    refused(identity_in_chain, "identity")
+    refused(uppercase_digest, "lowercase hex")
+    refused(extra_key, "keys")
+    refused(changed_scalar, "signature")  # the mix's digest covers the proof's scalars
     # swapped rows fail the proof of shuffle itself, whoever signs them
-    first = events[index[0]]["body"]
+    first = hb.check_mixes(base, setup, events, counted)["leader"][0]
     rows = [first["rows"][1], first["rows"][0], *first["rows"][2:]]
     context = hb.mix_context(base, "leader", 1, first["trustee"])
     previous = hb.chain_input(setup["manifest"], "leader", base, counted)
     key = setup["election_key"]["public_key"]
+    assert hb.verify_shuffle(context, key, previous, first["rows"], first["proof"])
     assert not hb.verify_shuffle(context, key, previous, rows, first["proof"])

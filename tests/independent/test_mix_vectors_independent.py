@@ -3,9 +3,10 @@ docs/record-format.md and docs/shuffle.md; no ``honestballot`` import).
 
 Every value is recomputed from the file's ``record`` lines -- the manifest hash and its
 mixed contest's seventh part, the chain's input from the record's ballots, each mix's
-context, bases, statement seed, vector challenges, recomputed commitments, final
-challenge, proof of shuffle, digest and signature, the tally's entries and the result --
-and compared with the vector's values, which are never used as inputs.
+parts (found by their recomputed digests, each with its signature) and the whole mix
+assembled from them, its context, bases, statement seed, vector challenges, recomputed
+commitments, final challenge, proof of shuffle, digest and signature, the tally's entries
+and the result -- and compared with the vector's values, which are never used as inputs.
 """
 
 from __future__ import annotations
@@ -68,8 +69,26 @@ def chain_input() -> list[list[dict[str, Any]]]:
     return hb.chain_input(setup()["manifest"], "leader", base(), counted())
 
 
-def mix_bodies() -> list[dict[str, Any]]:
-    return [ev["body"] for ev in of_kind("mix")]
+@functools.cache
+def parts_by_digest() -> dict[str, tuple[int, dict[str, Any]]]:
+    """Recomputed digest (hex) -> (event seq, body) of every `mix-part` of the record."""
+    found = {}
+    for ev in of_kind("mix-part"):
+        digest = hb.part_digest(base(), ev["body"]).hex()
+        assert digest not in found
+        found[digest] = (ev["seq"], ev["body"])
+    return found
+
+
+@functools.cache
+def mixes() -> list[dict[str, Any]]:
+    """Every `mix` event's whole mix, assembled from the parts before it that it names
+    (by their recomputed digests)."""
+    out = []
+    for ev in of_kind("mix"):
+        earlier = {d: body for d, (seq, body) in parts_by_digest().items() if seq < ev["seq"]}
+        out.append(hb.assemble_mix(ev["body"], earlier, f"event {ev['seq']}"))
+    return out
 
 
 def check_hash(vector: dict[str, str], tag: str, parts: list[hb.Part]) -> bytes:
@@ -219,22 +238,73 @@ def _ct(row: dict[str, str]) -> tuple[hb.Point, hb.Point]:
     return hb.decode_point(row["alpha"]), hb.decode_point(row["beta"])
 
 
+def test_the_parts_of_each_mix() -> None:
+    """Every part is named by one mix; the first mix has three parts, the second one."""
+    named = [d for ev in of_kind("mix") for d in ev["body"]["parts"]]
+    assert sorted(named) == sorted(parts_by_digest())
+    assert [len(ev["body"]["parts"]) for ev in of_kind("mix")] == [3, 1]
+    assert [len(m["mix_parts"]) for m in vec()["mixes"]] == [3, 1]
+    # the board's order: the parts of each mix, then the mix
+    assert [ev["kind"] for ev in events() if ev["kind"] in ("mix-part", "mix")] == [
+        *["mix-part"] * 3,
+        "mix",
+        "mix-part",
+        "mix",
+    ]
+
+
 @pytest.mark.parametrize("index", [0, 1])
 def test_mix_step_by_step(index: int) -> None:
     mv = vec()["mixes"][index]
-    mix = mix_bodies()[index]
+    mix = mixes()[index]
     ev = of_kind("mix")[index]
+    head = ev["body"]
     assert (mv["event_seq"], mv["contest"], mv["position"], mv["trustee"]) == (
         ev["seq"],
-        mix["contest"],
-        mix["position"],
-        mix["trustee"],
+        head["contest"],
+        head["position"],
+        head["trustee"],
     )
     assert mv["position"] == index + 1
-    previous = chain_input() if index == 0 else mix_bodies()[index - 1]["rows"]
+    previous = chain_input() if index == 0 else mixes()[index - 1]["rows"]
     n, w = len(previous), len(previous[0])
     assert (mv["N"], mv["w"]) == (n, w) == (5, 3)
-    assert mv["rows"] == mix["rows"]
+    keys = {v["trustee"]: v["key"] for v in setup()["election_key"]["verification_keys"]}
+    key = keys[head["trustee"]]
+
+    # the parts: each one's digest (found on the board before the mix), place, signature
+    assert len(mv["mix_parts"]) == len(head["parts"])
+    offset = 0
+    for i, (pv, digest) in enumerate(zip(mv["mix_parts"], head["parts"], strict=True)):
+        seq, part = parts_by_digest()[digest]
+        assert seq < ev["seq"]
+        mine = check_hash(pv["digest"], "mix/part", hb.part_digest_parts(base(), part))
+        assert mine.hex() == digest
+        assert (pv["event_seq"], pv["part"], pv["offset"], pv["rows"]) == (
+            seq,
+            i,
+            offset,
+            len(part["rows"]),
+        )
+        assert part["part"] == i and part["offset"] == offset
+        assert hb.check_part_shape(part, w, f"part {i}") == len(part["rows"])
+        r = hb.verify_mix_signature(base(), key, mine, part["signature"])
+        assert pv["signature"]["R"] == r.hex()
+        sc = check_hash(
+            pv["signature"]["challenge"],
+            "mix/signature",
+            hb.mix_signature_parts(base(), key, mine, r),
+        )
+        assert sc.hex() == part["signature"]["c"]
+        offset += len(part["rows"])
+    assert offset == n
+    # the whole mix: the parts' rows and lists in order, the head's scalars
+    named = [parts_by_digest()[d][1] for d in head["parts"]]
+    assert mv["rows"] == mix["rows"] == [row for part in named for row in part["rows"]]
+    for name in ("permutation_commitment", "chain", "s_hat", "s_prime"):
+        assert mix["proof"][name] == [x for part in named for x in part[name]]
+    for name in ("c", "s1", "s2", "s3", "s4"):
+        assert mix["proof"][name] == head["proof"][name]
 
     # the context: [B base hash, T "mix", T contest, I position, I trustee], one L part
     context = hb.mix_context(base(), mix["contest"], mix["position"], mix["trustee"])
@@ -342,24 +412,26 @@ def test_mix_step_by_step(index: int) -> None:
     moved = hb.mix_context(base(), mix["contest"], mix["position"] + 1, mix["trustee"])
     assert not hb.verify_shuffle(moved, public_key(), previous, mix["rows"], proof)
 
-    # the digest the trustee signs, and the signature by its verification key
-    digest = check_hash(mv["digest"], "mix/digest", hb.mix_digest_parts(base(), mix))
-    assert digest == hb.mix_digest(base(), mix)
-    keys = {v["trustee"]: v["key"] for v in setup()["election_key"]["verification_keys"]}
+    # the digest the trustee signs (over the part digests and the proof's scalars), and
+    # the signature by its verification key
+    digest = check_hash(mv["digest"], "mix/digest", hb.mix_digest_parts(base(), head))
+    assert digest == hb.mix_digest(base(), head)
     sig = mv["signature"]
-    assert sig["verification_key"] == keys[mix["trustee"]]
-    r = hb.verify_mix_signature(base(), keys[mix["trustee"]], mix)
+    assert sig["verification_key"] == key
+    r = hb.verify_mix_signature(base(), key, digest, head["signature"])
     assert sig["R"] == r.hex()
     sc = check_hash(
-        sig["challenge"],
-        "mix/signature",
-        hb.mix_signature_parts(base(), keys[mix["trustee"]], digest, r),
+        sig["challenge"], "mix/signature", hb.mix_signature_parts(base(), key, digest, r)
     )
-    assert sc.hex() == mix["signature"]["c"]
+    assert sc.hex() == head["signature"]["c"]
+    # another trustee's key does not verify it
+    with pytest.raises(ValueError, match="signature"):
+        hb.verify_mix_signature(base(), keys[2], digest, head["signature"])
 
 
 def test_the_whole_chain() -> None:
     chains = hb.check_mixes(base(), setup(), events(), counted())
+    assert chains["leader"] == mixes()
     assert (
         [(m["position"], m["trustee"]) for m in chains["leader"]]
         == [(m["position"], m["trustee"]) for m in vec()["mixes"]]
@@ -372,7 +444,7 @@ def test_the_whole_chain() -> None:
     # the first mix against the ballots in board order: another statement
     board_order = [b["contests"][0]["ciphertexts"] for _, b in counted()]
     assert board_order != chain_input()
-    first = mix_bodies()[0]
+    first = mixes()[0]
     context = hb.mix_context(base(), "leader", 1, first["trustee"])
     assert not hb.verify_shuffle(context, public_key(), board_order, first["rows"], first["proof"])
 
@@ -386,7 +458,7 @@ def test_tally_entries_of_the_mixed_contest() -> None:
     body = of_kind("tally")[0]["body"]
     tv = vec()["tally"]
     assert tv["event_seq"] == of_kind("tally")[0]["seq"]
-    last = mix_bodies()[-1]["rows"]
+    last = mixes()[-1]["rows"]
     entries, per_unit = hb.aggregate_tally(setup()["manifest"], counted(), {"leader": last})
     assert per_unit == body["counted_per_unit"] == tv["counted_per_unit"]
     published = body["tally"]["entries"]

@@ -4,7 +4,8 @@ The file is for other implementations: a small record with a contest counted by 
 and every value of its mix chain with its hash pre-image.  Here our code reproduces every
 value from the file's own record lines, the pre-images hash to the stated values, the
 script writes the same bytes every time (in another process, with another hash seed), and
-the record verifies; a mix changed in the record is refused.
+the record verifies; a mix changed in the record -- a part's rows, the parts a mix names,
+their order -- is refused.
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ def test_every_preimage_hashes_to_its_value(data: dict[str, Any]) -> None:
         "shuffle/statement",
         "shuffle/vector-challenge",
         "shuffle/challenge",
+        "mix/part",
         "mix/digest",
         "mix/signature",
     }
@@ -191,15 +193,70 @@ def test_the_vector_record_verifies(data: dict[str, Any]) -> None:
     assert [e["count"] for e in data["result"]["mixed_entries"]] == [v for r in rows for v in r]
 
 
+def test_the_mixes_are_published_in_parts(data: dict[str, Any]) -> None:
+    """Each mix's parts stand before it, in order, with the offsets of their rows; the
+    first mix has three parts (2, 2 and 1 rows), the second one."""
+    by_seq = {ev["seq"]: ev for ev in _events(data)}
+    for mv in data["mixes"]:
+        head = by_seq[mv["event_seq"]]
+        assert head["kind"] == "mix"
+        assert head["body"]["parts"] == [p["digest"]["hash"] for p in mv["mix_parts"]]
+        offset = 0
+        rows = []
+        for i, pv in enumerate(mv["mix_parts"]):
+            part = by_seq[pv["event_seq"]]
+            assert part["kind"] == "mix-part" and pv["event_seq"] < mv["event_seq"]
+            body = part["body"]
+            assert (body["part"], body["offset"], len(body["rows"])) == (i, offset, pv["rows"])
+            assert (pv["part"], pv["offset"]) == (i, offset)
+            assert (body["contest"], body["position"], body["trustee"]) == (
+                mv["contest"],
+                mv["position"],
+                mv["trustee"],
+            )
+            assert pv["signature"]["challenge"]["hash"] == body["signature"]["c"]
+            offset += pv["rows"]
+            rows += body["rows"]
+        assert offset == mv["N"] and rows == mv["rows"]
+    assert [[p["rows"] for p in mv["mix_parts"]] for mv in data["mixes"]] == [[2, 2, 1], [5]]
+
+
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _changed(lines: list[str], kind: str, nth: int, change: Any) -> list[str]:
+    """The record with the ``nth`` event of ``kind`` changed by ``change(body)``."""
+    index = [i for i, line in enumerate(lines) if json.loads(line).get("kind") == kind][nth]
+    event = json.loads(lines[index])
+    change(event["body"])
+    return [*lines[:index], _canonical(event), *lines[index + 1 :]]
+
+
 def test_a_changed_mix_is_refused(data: dict[str, Any]) -> None:
     lines = data["record"]
-    index = next(i for i, line in enumerate(lines) if json.loads(line).get("kind") == "mix")
-    event = json.loads(lines[index])
-    rows = event["body"]["rows"]
-    rows[0], rows[1] = rows[1], rows[0]  # two output rows swapped after proving
-    changed = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    report = _verify([*lines[:index], changed, *lines[index + 1 :]])
-    assert "mix.proofs" in _failed(report)
+
+    def swap_rows(body: dict[str, Any]) -> None:
+        rows = body["rows"]
+        rows[0], rows[1] = rows[1], rows[0]  # two output rows swapped after proving
+
+    def swap_parts(body: dict[str, Any]) -> None:
+        body["parts"][0], body["parts"][1] = body["parts"][1], body["parts"][0]
+
+    def drop_part(body: dict[str, Any]) -> None:
+        body["parts"].pop()
+
+    for kind, nth, change in [
+        ("mix-part", 0, swap_rows),  # a part of the first mix: its signature fails
+        ("mix-part", 3, swap_rows),  # the second mix's one part
+        ("mix", 0, swap_parts),  # the mix's signature covers its parts' digests in order
+        ("mix", 0, drop_part),
+    ]:
+        report = _verify(_changed(lines, kind, nth, change))
+        assert "mix.proofs" in _failed(report), (kind, nth, change.__name__)
+        seq = [ev["seq"] for ev in _events(data) if ev["kind"] == kind][nth]
+        detail = next(c.detail for c in report.failures if c.name == "mix.proofs")
+        assert detail.startswith(f"event {seq}: ") and "does not verify" in detail.split(";")[0]
 
 
 def test_the_file_is_small(data: dict[str, Any]) -> None:

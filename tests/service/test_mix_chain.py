@@ -13,14 +13,16 @@ import pytest
 from honestballot.crypto.elgamal import Ciphertext
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import HonestBallotError, InvalidProof, ProtocolError
+from honestballot.protocol import mix_parts
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
 from honestballot.protocol.decryption import create_decryption_share
 from honestballot.protocol.manifest import Contest, Manifest, Option, Unit
 from honestballot.protocol.mix import Mix, make_mix
+from honestballot.protocol.mix_parts import MixHead, MixPart, publish_mix
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import canonical_bytes
-from honestballot.record.mix import mix_to_json
+from honestballot.record.mix import mix_head_to_json, mix_part_to_json
 from honestballot.record.trustee import encode_decryption_share
 from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore
@@ -99,7 +101,6 @@ class Board:
             len(chain) + 1 if position is None else position,
             trustee,
             self.service.mix_input(MIXED, "leader"),
-            self._share(trustee),
             self.rng,
         )
 
@@ -108,16 +109,29 @@ class Board:
         assert share is not None
         return share
 
-    def submit(self, mix: Mix) -> None:
-        self.service.submit_mix(MIXED, json.dumps(mix_to_json(mix)))
+    def publish(
+        self, mix: Mix, signer: int | None = None, rows_per_part: int | None = None
+    ) -> tuple[list[MixPart], MixHead]:
+        """The mix's parts and head, signed by ``signer`` (default: its trustee)."""
+        share = self._share(mix.trustee if signer is None else signer)
+        return publish_mix(self.ctx.base_hash, mix, share, self.rng, rows_per_part=rows_per_part)
+
+    def submit_parts(self, parts: list[MixPart]) -> list[bool]:
+        return [self.service.submit_mix_part(MIXED, mix_part_to_json(p))[1] for p in parts]
+
+    def submit_head(self, head: MixHead) -> Mix:
+        return self.service.submit_mix(MIXED, mix_head_to_json(head))
+
+    def submit(self, mix: Mix, signer: int | None = None, rows_per_part: int | None = None) -> None:
+        parts, head = self.publish(mix, signer, rows_per_part)
+        self.submit_parts(parts)
+        self.submit_head(head)
 
     def decrypt(self) -> dict[str, int]:
         tally = self.service.tally(MIXED)
         for t in (1, 3):
             share = create_decryption_share(self.ceremony.secrets[t - 1], tally, self.rng)
-            self.service.submit_decryption_share(
-                MIXED, json.dumps(encode_decryption_share(share))
-            )
+            self.service.submit_decryption_share(MIXED, json.dumps(encode_decryption_share(share)))
         return self.service.publish_result(MIXED)
 
     def record(self) -> list[bytes]:
@@ -156,9 +170,7 @@ def test_two_trustees_mix_and_the_decrypted_rows_give_the_count(
         }
     ]
     # the mixed rows are the ballots' selections, in another order
-    rows = sorted(
-        tuple(counts[f"leader#{i}/{o}"] for o in "abc") for i in range(len(CHOICES))
-    )
+    rows = sorted(tuple(counts[f"leader#{i}/{o}"] for o in "abc") for i in range(len(CHOICES)))
     assert rows == sorted(tuple(int(o in c["leader"]) for o in "abc") for c in CHOICES)
     report = _verify(lines)
     assert report.passed, describe(report)
@@ -174,13 +186,9 @@ def test_wrong_mixes_are_refused_and_named(ceremony: DemoCeremony, tmp_path: Pat
     dup = replace(first, rows=(first.rows[0], *first.rows[:-1]))
     with pytest.raises(InvalidProof):
         board.submit(dup)
-    # an honest mix signed by the wrong trustee's key
-    forged = make_mix(
-        board.ctx.manifest, board.ctx.base_hash, board.ctx.public_key, "leader", 1, 1,
-        board.service.mix_input(MIXED, "leader"), board._share(2), board.rng,
-    )  # fmt: skip
-    with pytest.raises(InvalidProof, match="by trustee 1"):
-        board.submit(forged)
+    # an honest mix signed by the wrong trustee's key: its first part is refused
+    with pytest.raises(InvalidProof, match="part 0 of mix 1 of contest 'leader' by trustee 1"):
+        board.submit(board.mix(1), signer=2)
     with pytest.raises(ProtocolError, match="position 1, not 2"):
         board.submit(board.mix(1, position=2))
     assert board.service.mixes(MIXED) == {}
@@ -190,7 +198,7 @@ def test_wrong_mixes_are_refused_and_named(ceremony: DemoCeremony, tmp_path: Pat
     with pytest.raises(ProtocolError, match="not counted by mixing"):
         make_mix(
             board.ctx.manifest, board.ctx.base_hash, board.ctx.public_key, "council", 2, 2,
-            board.service.mix_input(MIXED, "leader"), board._share(2), board.rng,
+            board.service.mix_input(MIXED, "leader"), board.rng,
         )  # fmt: skip
     # the proof is bound to its statement: replayed at another position it fails
     second = board.mix(2)
@@ -209,13 +217,16 @@ def test_a_tampered_mix_in_the_record_fails_verification(
     board.decrypt()
     lines = board.record()
     secret = board_secret_of(board.url, MIXED)
-    i = next(n for n, raw in enumerate(lines) if json.loads(raw).get("kind") == "mix")
+    i = next(n for n, raw in enumerate(lines) if json.loads(raw).get("kind") == "mix-part")
     event = json.loads(lines[i])
     rows = event["body"]["rows"]
     rows[0], rows[1] = rows[1], rows[0]  # two output rows swapped after proving
     lines[i] = canonical_bytes(event)
     report = _verify(resign(lines, MIXED, secret))
     assert {"mix.proofs", "tally.aggregation"} <= failed(report), describe(report)
+    # the part's signature fails, so the mix that names it names a part not on the board
+    assert "part 0 of mix 1 of contest 'leader' by trustee 1" in describe(report)
+    assert "is not on the board" in describe(report)
 
     # a chain of one mix (fewer than k = 2 trustees) is not enough for the tally
     lines = board.record()
@@ -237,17 +248,68 @@ def test_a_ciphertext_from_another_election_cannot_enter_the_chain(
         board.submit(swapped)
 
 
-def test_a_mix_too_long_for_a_record_line_is_refused(
+def test_a_mix_in_several_parts_is_assembled_checked_and_verified(
+    ceremony: DemoCeremony, tmp_path: Path
+) -> None:
+    """Five rows in parts of two: three signed parts, each stored once, and a mix that
+    names them in order; the record verifies."""
+    board = Board(ceremony, tmp_path)
+    first = board.mix(1)
+    parts, head = board.publish(first, rows_per_part=2)
+    assert [(p.index, p.offset, len(p.rows)) for p in parts] == [(0, 0, 2), (1, 2, 2), (2, 4, 1)]
+    # the mix cannot come before its parts
+    with pytest.raises(ProtocolError, match=r"part 0 \(.*\) is not on the board"):
+        board.submit_head(head)
+    assert board.submit_parts(parts) == [True, True, True]
+    assert board.submit_parts(parts[:1]) == [False]  # sent again: stored once
+    # a head naming the parts in another order, or a part of another mix, is refused
+    # (each re-signed by its trustee, so only the order or the part is wrong)
+    swapped = replace(head, parts=(head.parts[1], head.parts[0], head.parts[2]))
+    swapped = publish_resigned(board, swapped)
+    with pytest.raises(ProtocolError, match="part 0 is part 1 from row 2"):
+        board.submit_head(swapped)
+    assert board.submit_head(head).rows == first.rows
+    second = board.mix(3)
+    other_parts, other_head = board.publish(second, rows_per_part=5)
+    board.submit_parts(other_parts)
+    foreign = publish_resigned(board, replace(other_head, parts=(head.parts[0],)))
+    with pytest.raises(ProtocolError, match="belongs to mix 1 of contest 'leader' by trustee 1"):
+        board.submit_head(foreign)
+    board.submit_head(other_head)
+    board.decrypt()
+    lines = board.record()
+    kinds = [json.loads(raw).get("kind") for raw in lines]
+    assert kinds.count("mix-part") == 4 and kinds.count("mix") == 2
+    report = _verify(lines)
+    assert report.passed, describe(report)
+
+
+def publish_resigned(board: Board, head: MixHead) -> MixHead:
+    """``head`` signed anew by its trustee (so that only what was changed is wrong)."""
+    from honestballot.crypto.group import base_mul
+    from honestballot.crypto.schnorr import sign
+
+    share = board._share(head.trustee)
+    digest = mix_parts.head_digest(board.ctx.base_hash, head)
+    signature = sign(
+        mix_parts.MIX_SIGNATURE_TAG,
+        (board.ctx.base_hash, base_mul(share)),
+        digest,
+        share,
+        board.rng,
+    )
+    return replace(head, signature=signature)
+
+
+def test_a_part_out_of_place_or_too_large_is_refused(
     ceremony: DemoCeremony, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A record line holds at most MAX_LINE_BYTES, which the verifier enforces: a mix that
-    would be a longer line is refused before it makes the record unverifiable."""
-    from honestballot.errors import InvalidInput
-    from honestballot.service.board import election as service_module
-
     board = Board(ceremony, tmp_path)
-    mix = board.mix(1)
-    monkeypatch.setattr(service_module, "MAX_LINE_BYTES", 4096)
-    with pytest.raises(InvalidInput, match="at most 4096"):
-        board.submit(mix)
-    assert board.service.mixes(MIXED) == {}
+    parts, _ = board.publish(board.mix(1, position=2))
+    with pytest.raises(ProtocolError, match="position 1, not 2"):
+        board.submit_parts(parts)
+    parts, _ = board.publish(board.mix(1), rows_per_part=5)
+    monkeypatch.setattr(mix_parts, "MAX_PART_CELLS", 10)  # 2 rows of 3 ciphertexts
+    with pytest.raises(ProtocolError, match="holds at most 2 rows"):
+        board.submit_parts(parts)
+    assert not [ln for ln in board.record() if b'"mix-part"' in ln]

@@ -12,7 +12,9 @@ running the script again writes the same bytes.
 Its manifest has a contest ``leader`` counted by mixing (vote for one of three: rows of
 three ciphertexts) and a contest ``council`` counted by sum; five voters in two units,
 the first of whom votes again; a 2-of-3 key ceremony; trustee 3 mixes ``leader``, then
-trustee 1 mixes trustee 3's output; trustees 1 and 2 decrypt.
+trustee 1 mixes trustee 3's output; trustees 1 and 2 decrypt.  Trustee 3 publishes its
+mix in three ``mix-part`` events of 2, 2 and 1 rows (``publish_mix(...,
+rows_per_part=2)``), trustee 1 in one part, each followed by the ``mix`` that names them.
 
 :func:`derive_vectors` computes every value from the record's lines alone, each hash
 with its exact pre-image built by :func:`preimage` (an encoder written from
@@ -41,6 +43,7 @@ from honestballot.crypto.hashing import hash_bytes, hash_to_point, hash_to_scala
 from honestballot.crypto.pedersen import CHAIN_BASE_TAG, GENERATOR_TAG, derive_commitment_key
 from honestballot.crypto.polynomial import lagrange_at_zero
 from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.schnorr import SchnorrProof
 from honestballot.crypto.shuffle import (
     CHALLENGE_TAG,
     STATEMENT_TAG,
@@ -55,24 +58,31 @@ from honestballot.protocol.decryption import combine_valid_shares
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.protocol.mix import (
-    MIX_DIGEST_TAG,
-    MIX_SIGNATURE_TAG,
     Mix,
     Rows,
     check_chain_complete,
-    check_mix,
     count_rows,
     mix_context,
-    mix_digest,
     mixed_entries,
     mixed_result,
     next_input,
+)
+from honestballot.protocol.mix_parts import (
+    MIX_DIGEST_TAG,
+    MIX_PART_TAG,
+    MIX_SIGNATURE_TAG,
+    MixHead,
+    MixPart,
+    check_mix,
+    check_part,
+    head_digest,
+    part_digest,
 )
 from honestballot.protocol.tally import compute_tally
 from honestballot.protocol.witnesses import board_keys_hash
 from honestballot.record.ballot import ballot_from_json
 from honestballot.record.events import EventLine, event_from_json
-from honestballot.record.mix import mix_from_json, rows_to_json
+from honestballot.record.mix import mix_head_from_json, mix_part_from_json, rows_to_json
 from honestballot.record.setup import context_from_setup, election_key_hash
 from honestballot.record.trustee import decode_decryption_share, decode_encrypted_tally
 
@@ -84,6 +94,9 @@ START_MS = 1_760_000_000_000
 MIXED = "leader"
 #: the trustees who mix it, by position (k = 2 of n = 3 must)
 MIXERS = (3, 1)
+#: how many rows each mixer puts in one ``mix-part`` (None: as many as a part may hold,
+#: so all five in one part)
+ROWS_PER_PART = {3: 2, 1: None}
 #: the trustees who publish decryption shares (trustee 3 does not)
 DECRYPTORS = (1, 2)
 #: each voter's unit and choice, in the order they vote
@@ -212,8 +225,9 @@ def build_record() -> list[str]:
     from honestballot.protocol.decryption import create_decryption_share
     from honestballot.protocol.dkg import TrusteeSecret
     from honestballot.protocol.mix import make_mix
+    from honestballot.protocol.mix_parts import publish_mix
     from honestballot.record.ballot import ballot_to_json
-    from honestballot.record.mix import mix_to_json
+    from honestballot.record.mix import mix_head_to_json, mix_part_to_json
     from honestballot.record.trustee import encode_decryption_share
     from honestballot.service.board.election import ElectionService
     from honestballot.service.demo import run_key_ceremony
@@ -249,10 +263,17 @@ def build_record() -> list[str]:
                 position,
                 trustee,
                 service.mix_input(ELECTION_ID, MIXED),
-                share,
                 rng,
             )
-            service.submit_mix(ELECTION_ID, json.dumps(mix_to_json(mix)))
+            parts, head = publish_mix(
+                ctx.base_hash, mix, share, rng, rows_per_part=ROWS_PER_PART[trustee]
+            )
+            # the lines of the trustee's mix file, sent one by one
+            for part in parts:
+                line = {"kind": "mix-part", "body": mix_part_to_json(part)}
+                service.submit_mix_line(ELECTION_ID, json.dumps(line))
+            line = {"kind": "mix", "body": mix_head_to_json(head)}
+            service.submit_mix_line(ELECTION_ID, json.dumps(line))
         tally = service.tally(ELECTION_ID)
         for trustee in DECRYPTORS:
             dshare = create_decryption_share(secrets[trustee - 1], tally, rng)
@@ -340,16 +361,70 @@ def _counted(events: list[EventLine]) -> tuple[list[tuple[str, EncryptedBallot, 
     return counted, dropped
 
 
+def _signature_values(
+    base: bytes, verification_key: Point, digest: bytes, sig: SchnorrProof
+) -> dict[str, Any]:
+    """A trustee's signature on a part's or a mix's digest: recomputed ``R`` and the
+    challenge with its pre-image (which must be the signature's ``c``)."""
+    r = base_mul(sig.response) - verification_key * sig.challenge
+    vec, c = _challenge(MIX_SIGNATURE_TAG, base, verification_key, digest, verification_key, r)
+    assert c == sig.challenge
+    return {"R": r.hex(), "challenge": vec}
+
+
+def _part_values(
+    seq: int, part: MixPart, base: bytes, verification_key: Point
+) -> tuple[dict[str, Any], bytes]:
+    """One ``mix-part``: its place in the mix, its digest with the pre-image, and the
+    trustee's signature on it; and the digest."""
+    digest_vec = _digest(
+        MIX_PART_TAG,
+        base,
+        part.contest,
+        part.position,
+        part.trustee,
+        part.index,
+        part.offset,
+        _rows_part(part.rows),
+        (
+            tuple(part.permutation_commitment),
+            tuple(part.chain),
+            tuple(part.s_hat),
+            tuple(part.s_prime),
+        ),
+    )
+    digest = bytes.fromhex(digest_vec["hash"])
+    assert digest == part_digest(base, part)
+    values = {
+        "event_seq": seq,
+        "part": part.index,
+        "offset": part.offset,
+        "rows": len(part.rows),
+        "digest": digest_vec,
+        "signature": _signature_values(base, verification_key, digest, part.signature),
+    }
+    return values, digest
+
+
 def _mix_values(
     ev: EventLine,
+    head: MixHead,
     mix: Mix,
+    parts: dict[bytes, tuple[int, MixPart]],
     previous: Rows,
     base: bytes,
     public_key: Point,
     verification_key: Point,
 ) -> dict[str, Any]:
-    """One mix, step by step: context, bases, seed, vector challenges, the verifier's
-    commitments, the final challenge, the digest and the trustee's signature."""
+    """One mix, step by step: its parts, context, bases, seed, vector challenges, the
+    verifier's commitments, the final challenge, the digest and the trustee's signature.
+    ``parts``: digest -> (event seq, part) of every part on the board before it."""
+    part_values = []
+    for digest in head.parts:
+        seq, part = parts[digest]
+        values, recomputed = _part_values(seq, part, base, verification_key)
+        assert recomputed == digest
+        part_values.append(values)
     context = mix_context(base, mix.contest, mix.position, mix.trustee)
     ctx = tuple(context)
     n, w = len(previous), len(previous[0])
@@ -420,30 +495,21 @@ def _mix_values(
     digest_vec = _digest(
         MIX_DIGEST_TAG,
         base,
-        mix.contest,
-        mix.position,
-        mix.trustee,
-        _rows_part(mix.rows),
-        (
-            tuple(commitment),
-            tuple(proof.chain),
-            c,
-            proof.s1,
-            proof.s2,
-            proof.s3,
-            tuple(proof.s4),
-            tuple(proof.s_hat),
-            tuple(proof.s_prime),
-        ),
+        head.contest,
+        head.position,
+        head.trustee,
+        tuple(head.parts),
+        (head.challenge, head.s1, head.s2, head.s3, tuple(head.s4)),
     )
     digest = bytes.fromhex(digest_vec["hash"])
-    assert digest == mix_digest(base, mix)
-    sig = mix.signature
-    r = base_mul(sig.response) - verification_key * sig.challenge
-    sig_vec, sig_c = _challenge(
-        MIX_SIGNATURE_TAG, base, verification_key, digest, verification_key, r
+    assert digest == head_digest(base, head)
+    assert (c, proof.s1, proof.s2, proof.s3, proof.s4) == (
+        head.challenge,
+        head.s1,
+        head.s2,
+        head.s3,
+        head.s4,
     )
-    assert sig_c == sig.challenge
 
     return {
         "event_seq": ev.seq,
@@ -452,6 +518,7 @@ def _mix_values(
         "trustee": mix.trustee,
         "N": n,
         "w": w,
+        "mix_parts": part_values,
         "context": {"parts": [_typed(p) for p in context], "encoded": _enc(ctx).hex()},
         "generators": {
             "chain_base": chain_base,
@@ -471,8 +538,7 @@ def _mix_values(
         "digest": digest_vec,
         "signature": {
             "verification_key": verification_key.hex(),
-            "R": r.hex(),
-            "challenge": sig_vec,
+            **_signature_values(base, verification_key, digest, head.signature),
         },
         "rows": rows_to_json(mix.rows),
     }
@@ -508,24 +574,39 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
 
     chain: list[Mix] = []
     mixes = []
+    parts: dict[bytes, tuple[int, MixPart]] = {}  # digest -> (event seq, part)
+    named: set[bytes] = set()
     for ev in events:
+        if ev.kind == "mix-part":
+            part = mix_part_from_json(ev.body, f"event {ev.seq}")
+            digest = check_part(
+                manifest, base, key.verification_keys, [m.trustee for m in chain], part
+            )
+            assert digest not in parts
+            parts[digest] = (ev.seq, part)
+            continue
         if ev.kind != "mix":
             continue
-        mix = mix_from_json(ev.body, f"event {ev.seq}")
-        assert mix.contest == MIXED
+        head = mix_head_from_json(ev.body, f"event {ev.seq}")
+        assert head.contest == MIXED
         previous = next_input(manifest, MIXED, ballots, chain)
-        check_mix(
+        mix = check_mix(
             manifest,
             base,
             public_key,
             key.verification_keys,
             previous,
             [m.trustee for m in chain],
-            mix,
+            head,
+            {d: part for d, (_, part) in parts.items()},
         )
         x_t = key.verification_key(mix.trustee)
-        mixes.append(_mix_values(ev, mix, previous, base, public_key, x_t))
+        mixes.append(_mix_values(ev, head, mix, parts, previous, base, public_key, x_t))
+        named.update(head.parts)
         chain.append(mix)
+    # every part of the record is named by a mix, and at least one mix has several parts
+    assert named == set(parts)
+    assert max(len(m["mix_parts"]) for m in mixes) >= 2
     check_chain_complete(manifest, key.threshold, {MIXED: chain})
     last_rows = chain[-1].rows
 

@@ -19,12 +19,17 @@ from typing import Any
 import pytest
 from distributed import LocalCluster
 
-from honestballot.crypto.group import Scalar, base_mul
+from honestballot.crypto.group import Scalar
 from honestballot.crypto.randomness import SeededRandomness
-from honestballot.crypto.schnorr import sign
-from honestballot.protocol.mix import MIX_SIGNATURE_TAG, Mix, mix_digest
+from honestballot.protocol.mix import Mix
+from honestballot.protocol.mix_parts import assemble, part_digest, publish_mix
 from honestballot.record.codec import canonical_bytes
-from honestballot.record.mix import mix_from_json, mix_to_json
+from honestballot.record.mix import (
+    mix_head_from_json,
+    mix_head_to_json,
+    mix_part_from_json,
+    mix_part_to_json,
+)
 from honestballot.verify import parallel
 from honestballot.verify.mixes import verify_shuffle_on
 from honestballot.verify.parallel import DaskEngine, LocalEngine
@@ -105,32 +110,47 @@ def election(ceremony: DemoCeremony, tmp_path_factory: pytest.TempPathFactory) -
     return board
 
 
-def _mix_lines(lines: list[bytes]) -> list[int]:
-    return [n for n, raw in enumerate(lines) if json.loads(raw).get("kind") == "mix"]
+def _mix_lines(lines: list[bytes], kind: str = "mix") -> list[int]:
+    return [n for n, raw in enumerate(lines) if json.loads(raw).get("kind") == kind]
 
 
 def _changed_mix(
     board: Board, nth: int, change: Callable[[Mix], Mix], *, sign_again: bool
 ) -> list[bytes]:
-    """The record with the ``nth`` mix changed (and signed again by its trustee, as a
-    dishonest trustee would post it), and the board's tree heads signed again."""
+    """The record with the ``nth`` mix changed (its parts and head signed again by its
+    trustee, as a dishonest trustee would post them, or left with the signatures of the
+    honest mix), and the board's tree heads signed again."""
     lines = board.record()
-    line = _mix_lines(lines)[nth]
-    event = json.loads(lines[line])
-    mix = change(mix_from_json(event["body"], "mix"))
-    if sign_again:
-        share = board._share(mix.trustee)
-        base_hash = board.ctx.base_hash
-        signature = sign(
-            MIX_SIGNATURE_TAG,
-            (base_hash, base_mul(share)),
-            mix_digest(base_hash, mix),
-            share,
-            SeededRandomness("dishonest trustee"),
-        )
-        mix = replace(mix, signature=signature)
-    event["body"] = mix_to_json(mix)
-    lines[line] = canonical_bytes(event)
+    base_hash = board.ctx.base_hash
+    head_line = _mix_lines(lines)[nth]
+    head = mix_head_from_json(json.loads(lines[head_line])["body"], "mix")
+    part_lines = {
+        part_digest(base_hash, part): n
+        for n in _mix_lines(lines, "mix-part")
+        for part in [mix_part_from_json(json.loads(lines[n])["body"], "part")]
+    }
+    parts = {
+        d: mix_part_from_json(json.loads(lines[n])["body"], "part") for d, n in part_lines.items()
+    }
+    honest = assemble(head, parts)
+    size = len(parts[head.parts[0]].rows)
+    share = board._share(head.trustee)
+    new_parts, new_head = publish_mix(
+        base_hash, change(honest), share, SeededRandomness("dishonest trustee"), rows_per_part=size
+    )
+    if not sign_again:  # the honest mix's signatures on the changed parts; its head as it was
+        new_parts = [
+            replace(p, signature=parts[d].signature)
+            for p, d in zip(new_parts, head.parts, strict=True)
+        ]
+        new_head = head
+    for digest, part in zip(head.parts, new_parts, strict=True):
+        event = json.loads(lines[part_lines[digest]])
+        event["body"] = mix_part_to_json(part)
+        lines[part_lines[digest]] = canonical_bytes(event)
+    event = json.loads(lines[head_line])
+    event["body"] = mix_head_to_json(new_head)
+    lines[head_line] = canonical_bytes(event)
     return resign(lines, MIXED, board_secret_of(board.url, MIXED))
 
 
@@ -146,13 +166,13 @@ def _s_hat_altered(mix: Mix) -> Mix:
 #: tamper -> (the record, how many proofs of shuffle reach the engine, words of mix.proofs)
 TAMPERS: dict[str, tuple[Callable[[Board], list[bytes]], int, str]] = {
     "none": (Board.record, 2, "every proof of shuffle verified"),
-    # the first mix's rows swapped after proving: its signature fails, and the second
-    # mix then stands at the wrong position (test_mix_chain.py)
+    # the first mix's rows swapped after proving: its part's signature fails, so its
+    # mix names a part not on the board, and the second mix then stands at the wrong
+    # position (test_mix_chain.py)
     "first mix's rows swapped": (
         lambda b: _changed_mix(b, 0, _rows_swapped, sign_again=False),
         0,
-        "by trustee 2: Schnorr proof does not verify; event 14: contest 'leader': the next "
-        "mix is at position 1, not 2",
+        "part 0 of mix 1 of contest 'leader' by trustee 2: Schnorr proof does not verify",
     ),
     # a dishonest second mixer signs swapped rows: only the proof of shuffle fails
     "last mix's rows swapped and signed": (

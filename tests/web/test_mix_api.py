@@ -17,14 +17,15 @@ import pytest
 from click.testing import CliRunner
 from httpx import Response
 
+from honestballot.cli import trustee as cli_trustee
 from honestballot.cli.trustee import trustee_group
 from honestballot.crypto.randomness import SeededRandomness
+from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
 from honestballot.protocol.manifest import Contest, Manifest, Option, Unit
 from honestballot.protocol.mix import make_mix
 from honestballot.record.manifest import manifest_to_json
-from honestballot.record.mix import mix_to_json
 from honestballot.record.trustee import encode_election_key, encode_trustee_secret, to_bytes
 from honestballot.verify.verifier import verify_record
 from honestballot.web.security import limit_for
@@ -35,6 +36,7 @@ from tests.factories import (
     ballot_json,
     key_ceremony,
     label,
+    mix_file_lines,
     web_roll_csv,
 )
 from tests.helpers import describe
@@ -100,7 +102,7 @@ def cli_mix(web: WebElection, ceremony: DemoCeremony, trustee: int, tmp_path: Pa
     result = CliRunner().invoke(
         trustee_group,
         ["mix", "--secret", str(secret), "--record", str(record), "--workers", "1",
-         "--out", str(out)],
+         "--rows-per-part", "2", "--out", str(out)],
     )  # fmt: skip
     assert result.exit_code == 0, (result.output, result.exception)
     assert "every check passed" in result.output
@@ -108,7 +110,10 @@ def cli_mix(web: WebElection, ceremony: DemoCeremony, trustee: int, tmp_path: Pa
 
 
 def test_the_mix_upload_accepts_valid_mixes_only(
-    web: WebElection, mixed_ceremony: DemoCeremony, tmp_path: Path
+    web: WebElection,
+    mixed_ceremony: DemoCeremony,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert limit_for(f"/api/e/{MIXED}/mixes") == 64 * 1024 * 1024
     # the organiser creates the mixed election, imports its roll and opens it
@@ -137,14 +142,34 @@ def test_the_mix_upload_accepts_valid_mixes_only(
     refused(upload(web, b"{}", "no-such-election"), 404, "not_found")
     refused(upload(web, b" "), 400, "invalid_input", "mix file")
 
-    # trustee 1 mixes the downloaded record: stored at position 1
-    r = upload(web, cli_mix(web, mixed_ceremony, 1, tmp_path))
+    # trustee 1 mixes the downloaded record in parts of two rows, and sends its file one
+    # line at a time: the parts, then the mix, which is stored at position 1
+    part_1, part_2, head = cli_mix(web, mixed_ceremony, 1, tmp_path).splitlines()
+    r = upload(web, part_1)
     assert r.status_code == 201, r.text
     assert r.json() == {
+        "kind": "mix-part",
+        "contest": "leader",
+        "position": 1,
+        "trustee": 1,
+        "part": 0,
+        "accepted": True,
+        "stored": True,
+    }
+    # the mix before all its parts: 409, nothing stored
+    refused(upload(web, head), 409, "not_allowed_now", "part 1")
+    assert upload(web, part_1).json()["stored"] is False  # sent again: 200, stored once
+    assert upload(web, part_1).status_code == 200
+    assert upload(web, part_2).status_code == 201
+    r = upload(web, head)
+    assert r.status_code == 201, r.text
+    assert r.json() == {
+        "kind": "mix",
         "contest": "leader",
         "position": 1,
         "trustee": 1,
         "accepted": True,
+        "stored": True,
         "threshold": 2,
     }
     assert [m["trustee"] for m in mix_events(web)] == [1]
@@ -153,24 +178,54 @@ def test_the_mix_upload_accepts_valid_mixes_only(
     def fresh_mix(trustee: int, position: int) -> Any:
         share = mixed_ceremony.secrets[trustee - 1].key_share
         assert share is not None
-        return make_mix(
+        mix = make_mix(
             ctx.manifest, ctx.base_hash, ctx.public_key, "leader", position, trustee,
-            services.elections.mix_input(MIXED, "leader"), share, rng,
+            services.elections.mix_input(MIXED, "leader"), rng,
         )  # fmt: skip
+        return mix, share
 
-    honest = fresh_mix(3, 2)
+    honest, share_3 = fresh_mix(3, 2)
     swapped = replace(honest, rows=(honest.rows[1], honest.rows[0], *honest.rows[2:]))
-    refused(upload(web, json.dumps(mix_to_json(swapped)).encode()), 422, "invalid_proof")
+    *swapped_parts, swapped_head = mix_file_lines(ctx, swapped, share_3, rng)
+    assert all(upload(web, p).status_code == 201 for p in swapped_parts)
+    refused(upload(web, swapped_head), 422, "invalid_proof")
     # a second mix by trustee 1, honest and at the next position: 409, nothing stored
-    again = json.dumps(mix_to_json(fresh_mix(1, 2))).encode()
+    again = mix_file_lines(ctx, *fresh_mix(1, 2), rng)[0]
     refused(upload(web, again), 409, "not_allowed_now", "trustee 1 has already mixed")
-    # a malformed file is 400
+    # a malformed line is 400
     refused(upload(web, b'{"contest": "leader"}'), 400, "malformed_input")
+    refused(upload(web, b'{"kind": "tally", "body": {}}'), 400, "invalid_input", "'tally'")
     assert [m["trustee"] for m in mix_events(web)] == [1]
 
-    # trustee 3's honest mix goes in; then the tally
-    r = upload(web, json.dumps(mix_to_json(honest)).encode())
-    assert r.status_code == 201 and r.json()["position"] == 2, r.text
+    # trustee 3's honest mix goes in with 'trustee upload-mix', its first part sent
+    # already (as after an interrupted upload); then the tally
+    honest_lines = mix_file_lines(ctx, honest, share_3, rng, rows_per_part=2)
+    assert upload(web, honest_lines[0]).status_code == 201
+    mix_file = tmp_path / "mix-3.json"
+    mix_file.write_bytes(b"\n".join(honest_lines) + b"\n")
+    sent: list[str] = []
+
+    def fetch(url: str, body: bytes | None) -> bytes:
+        sent.append(url)
+        r = web.client.post(url.removeprefix("https://board.example"), content=body)
+        if r.status_code >= 400:
+            raise ProtocolError(f"{url}: HTTP {r.status_code}: {r.text}")
+        return r.content
+
+    monkeypatch.setattr(cli_trustee, "urllib_fetch", fetch)
+    result = CliRunner().invoke(
+        trustee_group,
+        ["upload-mix", "--url", "https://board.example/", "--election", MIXED,
+         "--mix", str(mix_file)],
+    )  # fmt: skip
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert sent == [f"https://board.example/api/e/{MIXED}/mixes"] * 3
+    assert result.output.splitlines() == [
+        "part 0: already on the board",
+        "part 1: stored",
+        "mix 2 of contest 'leader' by trustee 3 verified and published; the tally needs "
+        "mixes by at least 2 distinct trustees",
+    ]
     organiser(web, f"/api/organiser/e/{MIXED}/tally")
     refused(upload(web, again), 409, "not_allowed_now", "phase tallied")
     report = verify_record(list(services.elections.record_lines(MIXED)), workers=1)

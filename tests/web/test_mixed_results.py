@@ -5,7 +5,6 @@ they were decrypted), and the page says so in three languages."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -15,12 +14,18 @@ import pytest
 
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.mix import make_mix
-from honestballot.record.mix import mix_to_json
 from honestballot.service.demo import demo_manifest
 from honestballot.verify.verifier import verify_record
 from honestballot.web.i18n import STRINGS
 from tests.databases import fresh_database
-from tests.factories import WEB_ELECTION, DemoCeremony, WebElection, key_ceremony, open_web_election
+from tests.factories import (
+    WEB_ELECTION,
+    DemoCeremony,
+    WebElection,
+    key_ceremony,
+    open_web_election,
+    submit_mix,
+)
 from tests.helpers import describe
 from tests.web.test_observer import assert_clean_page, register, share_file, upload_share
 
@@ -96,10 +101,9 @@ def _vote_mix_and_decrypt(web: WebElection) -> None:
             position,
             trustee,
             service.mix_input(eid, contest),
-            share,
             rng,
         )
-        service.submit_mix(eid, json.dumps(mix_to_json(mix)))
+        submit_mix(service, eid, mix, share, rng)
     service.tally(eid)
     for trustee in (1, 2):
         assert upload_share(web, share_file(web, trustee, rng)).status_code == 201

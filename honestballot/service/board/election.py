@@ -36,6 +36,7 @@ from honestballot.protocol.board import (
     CredentialEvent,
     DecryptionShareEvent,
     MixEvent,
+    MixPartEvent,
     OpenEvent,
     Phase,
     ResultEvent,
@@ -59,9 +60,16 @@ from honestballot.protocol.mix import (
     Mix,
     Rows,
     check_chain_complete,
-    check_mix,
     mixed_result,
     next_input,
+)
+from honestballot.protocol.mix_parts import (
+    MixHead,
+    MixPart,
+    assemble,
+    check_mix,
+    check_part,
+    part_digest,
 )
 from honestballot.protocol.tally import compute_tally
 from honestballot.protocol.witnesses import (
@@ -78,10 +86,15 @@ from honestballot.record.ballot import (
     spoiled_from_json,
     spoiled_to_json,
 )
-from honestballot.record.codec import canonical_bytes, parse_json
+from honestballot.record.codec import Reader, canonical_bytes, parse_json
 from honestballot.record.events import MAX_LINE_BYTES, EventLine
 from honestballot.record.manifest import manifest_to_json
-from honestballot.record.mix import mix_from_json, mix_to_json
+from honestballot.record.mix import (
+    mix_head_from_json,
+    mix_head_to_json,
+    mix_part_from_json,
+    mix_part_to_json,
+)
 from honestballot.record.setup import context_from_setup
 from honestballot.record.trustee import (
     decode_decryption_share,
@@ -706,12 +719,39 @@ class ElectionService(BoardLog):
         counted.sort(key=lambda item: item[1].tracking_hash())
         return counted
 
-    def mixes(self, election_id: str) -> dict[str, list[Mix]]:
-        """contest -> the mixes on the board, by position."""
+    def _mix_parts(self, election_id: str) -> dict[bytes, MixPart]:
+        """digest -> every ``mix-part`` on the board."""
+        base_hash = self.context(election_id).base_hash
+        parts: dict[bytes, MixPart] = {}
+        for ev in self.store.iter_events(election_id, kinds=("mix-part",)):
+            body = parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]
+            part = mix_part_from_json(body, f"event {ev.seq}")
+            parts[part_digest(base_hash, part)] = part
+        return parts
+
+    def _mix_heads(self, election_id: str, conn: Tx | None = None) -> list[MixHead]:
+        return [
+            mix_head_from_json(parse_json(ev.line, limit=MAX_LINE_BYTES)["body"], f"event {ev.seq}")
+            for ev in self.store.iter_events(election_id, kinds=("mix",), conn=conn)
+        ]
+
+    def _mixers(self, election_id: str, conn: Tx | None = None) -> dict[str, list[int]]:
+        """contest -> the trustees who mixed it, by position (from the small ``mix``
+        events alone)."""
+        mixers: dict[str, list[int]] = {}
+        for head in self._mix_heads(election_id, conn):
+            mixers.setdefault(head.contest, []).append(head.trustee)
+        return mixers
+
+    def mixes(
+        self, election_id: str, parts: Mapping[bytes, MixPart] | None = None
+    ) -> dict[str, list[Mix]]:
+        """contest -> the mixes on the board, by position, each assembled from its parts
+        (``parts``: those on the board, if the caller read them already)."""
+        parts = self._mix_parts(election_id) if parts is None else parts
         chains: dict[str, list[Mix]] = {}
-        for ev in self.store.iter_events(election_id, kinds=("mix",)):
-            mix = mix_from_json(parse_json(ev.line, limit=1 << 30)["body"], f"event {ev.seq}")
-            chains.setdefault(mix.contest, []).append(mix)
+        for head in self._mix_heads(election_id):
+            chains.setdefault(head.contest, []).append(assemble(head, parts))
         return chains
 
     def mix_input(self, election_id: str, contest_id: str) -> Rows:
@@ -721,44 +761,75 @@ class ElectionService(BoardLog):
         counted = [] if chain else [b for _, b in self._counted(election_id)]
         return next_input(self.context(election_id).manifest, contest_id, counted, chain)
 
-    def submit_mix(self, election_id: str, mix_json: bytes | str) -> Mix:
-        """Accept a trustee's mix only if it is the contest's next and its proof of shuffle
-        and the trustee's signature verify (checked before the lock; its place in the
-        chain is checked again under it)."""
+    def submit_mix_line(self, election_id: str, line: bytes | str) -> tuple[MixPart | Mix, bool]:
+        """One line of a trustee's mix file (record/mix.py): ``{"kind": "mix-part" |
+        "mix", "body": ...}``, given to :meth:`submit_mix_part` or :meth:`submit_mix`;
+        whether it was stored (a part already on the board is not)."""
+        r = Reader(parse_json(line, limit=MAX_LINE_BYTES), "mix file line")
+        kind = r.text("kind", max_len=16)
+        body = r.raw("body")
+        r.done()
+        if kind == "mix-part":
+            return self.submit_mix_part(election_id, body)
+        if kind == "mix":
+            return self.submit_mix(election_id, body), True
+        raise InvalidInput(f"a mix file line is a 'mix-part' or a 'mix', not {kind!r}")
+
+    def submit_mix_part(self, election_id: str, body: Any) -> tuple[MixPart, bool]:
+        """Accept one part of a trustee's mix at its contest's next position, signed by
+        the trustee (protocol/mix_parts.check_part); ``(part, False)`` if the same part is
+        already on the board (a trustee sending its file again stores nothing twice)."""
+        ctx, key = self.context(election_id), self.election_key(election_id)
+        check_phase(BoardRules(phase=Phase(self.phase(election_id))), "mix-part")
+        part = mix_part_from_json(body, "mix part")
+        ctx.manifest.contest(part.contest)  # an unknown contest is named
+        mixers = self._mixers(election_id)
+        digest = check_part(
+            ctx.manifest, ctx.base_hash, key.verification_keys, mixers.get(part.contest, []), part
+        )
+        obj = mix_part_to_json(part)
+        with self.store.transaction(election_id) as conn:
+            if self.store.has_mix_part(conn, election_id, digest):
+                return part, False
+            board, _ = self._board(conn, election_id)
+            board.mix_chains = self._mixers(election_id, conn)
+            board.apply(MixPartEvent(part.contest, part.position, part.trustee))
+            self._append(conn, election_id, "mix-part", obj, digest)
+        self.publish_tree_head(election_id)
+        return part, True
+
+    def submit_mix(self, election_id: str, body: Any) -> Mix:
+        """Accept the ``mix`` that closes a trustee's mix only if it is the contest's
+        next, its parts are on the board, and its proof of shuffle and the trustee's
+        signature verify (checked before the lock; its place in the chain is checked
+        again under it)."""
         ctx, key = self.context(election_id), self.election_key(election_id)
         check_phase(BoardRules(phase=Phase(self.phase(election_id))), "mix")
-        mix = mix_from_json(parse_json(mix_json, limit=1 << 30), "mix")
-        ctx.manifest.contest(mix.contest)  # an unknown contest is named before the input
-        chains = self.mixes(election_id)  # parsed once: a mix event is megabytes of JSON
-        chain = chains.get(mix.contest, [])
+        head = mix_head_from_json(body, "mix")
+        ctx.manifest.contest(head.contest)  # an unknown contest is named before the input
+        parts = self._mix_parts(election_id)  # parsed once: a mix is megabytes of JSON
+        chains = self.mixes(election_id, parts)
+        chain = chains.get(head.contest, [])
         counted = [] if chain else [b for _, b in self._counted(election_id)]
-        previous = next_input(ctx.manifest, mix.contest, counted, chain)
-        check_mix(
+        previous = next_input(ctx.manifest, head.contest, counted, chain)
+        mix = check_mix(
             ctx.manifest,
             ctx.base_hash,
             ctx.public_key,
             key.verification_keys,
             previous,
             [m.trustee for m in chain],
-            mix,
+            head,
+            parts,
         )
-        body = mix_to_json(mix)
-        line = EventLine(0, 0, "mix", body).canonical()
-        if len(line) + 64 > MAX_LINE_BYTES:  # room for a longer seq and time
-            raise InvalidInput(
-                f"this mix would be a record line of {len(line)} bytes; a record line holds "
-                f"at most {MAX_LINE_BYTES} (docs/record-format.md §6)"
-            )
         with self.store.transaction(election_id) as conn:
             board, _ = self._board(conn, election_id)
-            on_board = sum(
-                1 for _ in self.store.iter_events(election_id, kinds=("mix",), conn=conn)
-            )
-            if on_board != sum(len(ms) for ms in chains.values()):
+            mixers = self._mixers(election_id, conn)
+            if mixers != {c: [m.trustee for m in ms] for c, ms in chains.items()}:
                 raise ProtocolError("another mix was published meanwhile: send this one again")
-            board.mix_chains = {c: [m.trustee for m in ms] for c, ms in chains.items()}
-            board.apply(MixEvent(mix.contest, mix.position, mix.trustee))
-            self._append(conn, election_id, "mix", body)
+            board.mix_chains = mixers
+            board.apply(MixEvent(head.contest, head.position, head.trustee))
+            self._append(conn, election_id, "mix", mix_head_to_json(head))
         self.publish_tree_head(election_id)
         return mix
 
