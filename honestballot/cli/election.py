@@ -206,12 +206,45 @@ def add_mix(election_id: str, mix: str, database: str) -> None:
         if isinstance(item, MixPart):
             click.echo(f"part {item.index}: {'stored' if stored else 'already on the board'}")
             continue
+        if not stored:
+            click.echo(f"mix {item.position} of contest {item.contest!r}: already on the board")
+            continue
         threshold = service.election_key(election_id).threshold
         click.echo(
             f"mix {item.position} of contest {item.contest!r} by trustee {item.trustee} "
             f"verified and published; the tally needs mixes by at least {threshold} "
             "distinct trustees"
         )
+
+
+@election_group.command("add-station")
+@click.argument("election_id")
+@click.option(
+    "--details",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The station's details (JSON: unit, address, hours, paper, members).",
+)
+@click.option(
+    "--commission",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The public file of 'honestballot commission keygen'.",
+)
+@database_option
+def add_station(election_id: str, details: str, commission: str, database: str) -> None:
+    """Publish (or correct) a unit's polling station before the vote: its commission's
+    key on the board, its details on the observer pages (docs/record-format.md §6)."""
+    station, parsed = open_service(database).publish_station_files(
+        election_id,
+        parse_json(read_bytes(details), limit=1 << 20, what="station details"),
+        parse_json(read_bytes(commission), limit=1 << 16, what="commission key file"),
+    )
+    kind = "with paper voting" if station.paper else "online only"
+    click.echo(
+        f"station of unit {station.unit!r} published ({kind}, {len(parsed.members)} "
+        f"commission members); details hash {station.details_hash.hex()}"
+    )
 
 
 @election_group.command("result")

@@ -1,6 +1,7 @@
 """Signing keys kept in files on their owner's machine: a witness's key, the organiser's
-key.  A key file is ``{"type": T, "secret": hex, "public_key": hex}``, created 0600 and
-never overwritten (honestballot/cli/common.write_secret)."""
+key, a polling station commission's key.  A key file is ``{"type": T, "secret": hex,
+"public_key": hex}``, created 0600 and never overwritten
+(honestballot/cli/common.write_secret)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from honestballot.record.codec import Reader, parse_json
 
 WITNESS_KEY = "honestballot-witness-key"
 ORGANISER_KEY = "honestballot-organiser-key"
+COMMISSION_KEY = "honestballot-commission-key"
 
 
 def make_key_file(path: str, kind: str) -> str:

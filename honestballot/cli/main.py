@@ -19,6 +19,7 @@ def cli() -> None:
 
 def _register() -> None:
     from honestballot.audit.cli import audit_command, synth_roll_command
+    from honestballot.cli.commission import commission_group
     from honestballot.cli.demo import demo_command
     from honestballot.cli.election import election_group
     from honestballot.cli.observer import log_group, verify_command
@@ -39,6 +40,7 @@ def _register() -> None:
         serve_command,
         organiser_group,
         witness_group,
+        commission_group,
     ):
         cli.add_command(command)
 

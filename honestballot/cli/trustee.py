@@ -552,6 +552,11 @@ def mix_command(
     )
 
 
+#: how long one line of a mix file may take the service: the mix that closes it is checked
+#: there (its proof of shuffle, some 1.3 ms a row), which takes minutes for a large contest
+MIX_UPLOAD_TIMEOUT_S: Final = 3 * 60 * 60
+
+
 @trustee_group.command("upload-mix")
 @click.option("--url", required=True, help="The board's public address (https://...).")
 @click.option("--election", "election_id", required=True, help="The election's id.")
@@ -566,10 +571,16 @@ def upload_mix_command(url: str, election_id: str, mix_path: Path) -> None:
             if not line.strip():
                 continue
             try:
-                answer = Reader(parse_json(urllib_fetch(endpoint, line.rstrip(b"\n"))), "answer")
+                sent = urllib_fetch(endpoint, line.rstrip(b"\n"), timeout=MIX_UPLOAD_TIMEOUT_S)
+                answer = Reader(parse_json(sent), "answer")
             except HonestBallotError as exc:
                 raise ProtocolError(f"{mix_path.name} line {number}: {exc}") from None
-            if answer.text("kind") == "mix":
+            if answer.text("kind") == "mix" and not answer.boolean("stored"):
+                click.echo(
+                    f"mix {answer.integer('position')} of contest {answer.text('contest')!r}: "
+                    "already on the board"
+                )
+            elif answer.text("kind") == "mix":
                 click.echo(
                     f"mix {answer.integer('position')} of contest {answer.text('contest')!r} "
                     f"by trustee {answer.integer('trustee')} verified and published; the "

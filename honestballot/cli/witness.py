@@ -35,13 +35,13 @@ Fetch = Callable[[str, bytes | None], bytes]
 MAX_RESPONSE_BYTES = 4 << 30
 
 
-def urllib_fetch(url: str, body: bytes | None) -> bytes:
+def urllib_fetch(url: str, body: bytes | None, *, timeout: float = 60) -> bytes:
     if not url.startswith(("http://", "https://")):
         raise ProtocolError(f"{url}: only http(s) addresses are fetched")
     headers = {"Content-Type": "application/json"} if body is not None else {}
     request = urllib.request.Request(url, data=body, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             data = bytes(response.read(MAX_RESPONSE_BYTES + 1))
             if len(data) > MAX_RESPONSE_BYTES:
                 raise ProtocolError(f"{url}: the answer is larger than {MAX_RESPONSE_BYTES} bytes")

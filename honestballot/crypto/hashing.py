@@ -17,13 +17,28 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Final, Union
+from dataclasses import dataclass
+from typing import Final, Literal, Union
 
 from honestballot.crypto.group import Point, Scalar
 
 PROTOCOL_PREFIX: Final = b"honestballot/v1"
 
-Part = Union[Point, Scalar, bytes, str, int, "list[Part]", "tuple[Part, ...]"]
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A point (``code`` "P") or a scalar ("S") given by its 32-byte encoding, not yet
+    decoded: it hashes exactly as the decoded value would, so that a signature over a
+    large statement can be checked before its (far dearer) decoding."""
+
+    code: Literal["P", "S"]
+    data: bytes
+
+    def __post_init__(self) -> None:
+        if len(self.data) != 32:
+            raise ValueError("an encoded point or scalar is 32 bytes")
+
+
+Part = Union[Point, Scalar, Encoded, bytes, str, int, "list[Part]", "tuple[Part, ...]"]
 
 
 def _absorb(h: hashlib._Hash, part: Part) -> None:
@@ -31,6 +46,8 @@ def _absorb(h: hashlib._Hash, part: Part) -> None:
         h.update(b"P" + (32).to_bytes(8, "big") + part.data)
     elif isinstance(part, Scalar):
         h.update(b"S" + (32).to_bytes(8, "big") + part.encode())
+    elif isinstance(part, Encoded):
+        h.update(part.code.encode("ascii") + (32).to_bytes(8, "big") + part.data)
     elif isinstance(part, bytes | bytearray):
         h.update(b"B" + len(part).to_bytes(8, "big") + bytes(part))
     elif isinstance(part, str):

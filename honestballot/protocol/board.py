@@ -19,6 +19,8 @@ Order of phases::
     setup -> credential* -> [roll] -> open -> (credential | ballot [superseded])*
           -> audit* -> close -> (mix-part | mix)* -> tally -> decryption-share* -> result
 
+    station* in setup and open (protocol/stations.py)
+
 Mixes (protocol/mix.py): after the close, each contest counted by mixing is shuffled by
 trustees in turn, positions 1, 2, ... with no trustee twice per contest; a mix is
 published as ``mix-part`` events and the ``mix`` that names them, each at the contest's
@@ -135,6 +137,16 @@ class MixEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class StationEvent:
+    """A unit's polling station and commission (protocol/stations.py checks the
+    commission's proof; the board, when a station may be published or changed)."""
+
+    unit: str
+    paper: bool
+    commission_key: Point
+
+
+@dataclass(frozen=True, slots=True)
 class MixPartEvent:
     """Rows of a trustee's shuffle, before the ``mix`` that names them
     (protocol/mix_parts.py checks its shape and signature; the board, its place)."""
@@ -168,6 +180,7 @@ Event = (
     | SupersededEvent
     | AuditEvent
     | CloseEvent
+    | StationEvent
     | MixPartEvent
     | MixEvent
     | TallyEvent
@@ -180,6 +193,7 @@ _PHASES: dict[str, tuple[str, tuple[Phase, ...]]] = {
     "setup": ("setup", (Phase.EMPTY,)),
     "credential": ("registering a credential", (Phase.SETUP, Phase.OPEN)),
     "roll": ("publishing the roll summary", (Phase.SETUP,)),
+    "station": ("publishing a polling station", (Phase.SETUP, Phase.OPEN)),
     "open": ("opening", (Phase.SETUP,)),
     "ballot": ("casting a ballot", (Phase.OPEN,)),
     "audit": ("auditing a ballot", (Phase.OPEN,)),
@@ -200,6 +214,7 @@ _KIND: dict[type, str] = {
     SupersededEvent: "superseded",
     AuditEvent: "audit",
     CloseEvent: "close",
+    StationEvent: "station",
     MixPartEvent: "mix-part",
     MixEvent: "mix",
     TallyEvent: "tally",
@@ -249,6 +264,10 @@ class BoardView(Protocol):
 
     def mixers(self, contest: str) -> Sequence[int]:
         """The trustees who mixed ``contest`` so far, by position."""
+        ...
+
+    def station(self, unit: str) -> tuple[Point, bool] | None:
+        """The commission key and paper voting of ``unit``'s station, if published."""
         ...
 
     def active_in(self, unit: str) -> int:
@@ -335,6 +354,27 @@ def check_roll(view: BoardView, ev: RollEvent) -> None:
                 f"unit {unit!r} has {active} active credentials but only {voters} voters "
                 "on the roll"
             )
+
+
+def check_station(view: BoardView, ev: StationEvent) -> None:
+    check_phase(view, "station")
+    if ev.unit not in view.unit_ids:
+        raise ProtocolError(f"unknown unit {ev.unit!r}")
+    if ev.commission_key.is_identity():
+        raise ProtocolError("a commission key cannot be the identity")
+    if view.phase is not Phase.OPEN:
+        return
+    before = view.station(ev.unit)
+    if before is None:
+        raise ProtocolError(
+            f"unit {ev.unit!r} has no polling station from before the election opened: "
+            "stations are published before the vote"
+        )
+    if before != (ev.commission_key, ev.paper):
+        raise ProtocolError(
+            f"the polling station of unit {ev.unit!r} keeps the commission key and the paper "
+            "voting it had when the election opened"
+        )
 
 
 def check_voter(view: BoardView, credential: Point) -> None:
@@ -443,6 +483,8 @@ def check_event(view: BoardView, event: Event) -> None:
             check_credential(view, event)
         case RollEvent():
             check_roll(view, event)
+        case StationEvent():
+            check_station(view, event)
         case BallotEvent():
             check_ballot(view, event)
         case SupersededEvent():
@@ -498,6 +540,8 @@ class BoardRules:
     share_trustees: set[int] = field(default_factory=set)
     #: contest -> the trustees who mixed it, by position
     mix_chains: dict[str, list[int]] = field(default_factory=dict)
+    #: unit -> its station's (commission key, paper voting), as last published
+    stations: dict[str, tuple[Point, bool]] = field(default_factory=dict)
     ballots_cast: int = 0
     audits: int = 0
     pending_supersede: tuple[bytes, bytes] | None = None
@@ -530,6 +574,9 @@ class BoardRules:
     def mixers(self, contest: str) -> Sequence[int]:
         return self.mix_chains.get(contest, [])
 
+    def station(self, unit: str) -> tuple[Point, bool] | None:
+        return self.stations.get(unit)
+
     # -- extending it ----------------------------------------------------------------------
 
     def check(self, event: Event) -> None:
@@ -552,6 +599,8 @@ class BoardRules:
             case RollEvent():
                 self.roll = dict(event.voters_per_unit)
                 self.contact_exceptions = event.contact_exceptions
+            case StationEvent():
+                self.stations[event.unit] = (event.commission_key, event.paper)
             case BallotEvent():
                 previous = self.latest_ballot.get(event.credential)
                 self.latest_ballot[event.credential] = event.tracking_hash

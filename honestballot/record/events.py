@@ -27,6 +27,7 @@ from honestballot.protocol.manifest import MAX_UNITS
 from honestballot.record.ballot import ballot_from_json, schnorr_from_json, spoiled_from_json
 from honestballot.record.codec import JsonObject, Reader, canonical_bytes, decode_hex
 from honestballot.record.manifest import manifest_from_json
+from honestballot.record.stations import station_from_json
 
 #: The election record's format (docs/record-format.md §9): 3 since the setup names the
 #: board's witnesses and the base hash binds the board's keys.
@@ -36,6 +37,7 @@ EVENT_KINDS: Final = (
     "setup",
     "credential",
     "roll",
+    "station",
     "open",
     "ballot",
     "superseded",
@@ -223,6 +225,9 @@ def board_event(line: EventLine, path: str) -> board.Event:
         case "close":
             Reader(b, p).done()
             return board.CloseEvent(line.time_ms)
+        case "station":
+            station = station_from_json(b, p)  # its proof: protocol/stations.py
+            return board.StationEvent(station.unit, station.paper, station.commission_key)
         case "mix-part" | "mix":
             # the place only: the rest is parsed (record/mix.py) and checked by the check
             # mix.proofs (protocol/mix_parts.py), once

@@ -21,11 +21,13 @@ A trustee's mix file (``honestballot trustee mix``) is JSON Lines: one
 
 from __future__ import annotations
 
-from typing import Any, Final
+import re
+from typing import Any, Final, Literal
 
+from honestballot.crypto.hashing import Encoded
 from honestballot.errors import EncodingError, RecordFormatError
 from honestballot.protocol.mix import Rows
-from honestballot.protocol.mix_parts import MAX_PART_CELLS, MixHead, MixPart
+from honestballot.protocol.mix_parts import MAX_PART_CELLS, EncodedPart, MixHead, MixPart
 from honestballot.record.ballot import ciphertext_from_json, ciphertext_to_json, schnorr_from_json
 from honestballot.record.codec import (
     JsonObject,
@@ -118,6 +120,55 @@ def mix_part_from_json(value: Any, path: str) -> MixPart:
         )
     except EncodingError as exc:
         raise RecordFormatError(f"{path}: {exc}") from None
+
+
+_HEX32 = re.compile(r"[0-9a-f]{64}")
+_LISTS: Final = ("permutation_commitment", "chain", "s_hat", "s_prime")
+
+
+def _encoded(code: Literal["P", "S"], value: Any, path: str) -> Encoded:
+    if not isinstance(value, str) or not _HEX32.fullmatch(value):
+        raise RecordFormatError(f"{path}: expected 64 lowercase hex digits")
+    return Encoded(code, bytes.fromhex(value))
+
+
+def _encoded_ciphertext(value: Any, path: str) -> tuple[Encoded, Encoded]:
+    r = Reader(value, path)
+    ct = (
+        _encoded("P", r.raw("alpha"), f"{path}.alpha"),
+        _encoded("P", r.raw("beta"), f"{path}.beta"),
+    )
+    r.done()
+    return ct
+
+
+def encoded_part_from_json(value: Any, path: str) -> EncodedPart:
+    """A ``mix-part`` body with its points and scalars read as encodings only (no
+    decoding): what the service checks before :func:`mix_part_from_json`."""
+    r = Reader(value, path)
+    contest, position, trustee = _place(r)
+    index = r.integer("part", minimum=0, maximum=MAX_PARTS - 1)
+    offset = r.integer("offset", minimum=0, maximum=MAX_SHUFFLE_ROWS - 1)
+    raw_rows = r.array("rows", max_items=MAX_PART_CELLS)
+    rows = []
+    for i, row in enumerate(raw_rows):
+        if not isinstance(row, list) or not 1 <= len(row) <= MAX_ROW_WIDTH:
+            raise RecordFormatError(f"{path}.rows[{i}]: expected a row of 1 to {MAX_ROW_WIDTH}")
+        rows.append(
+            tuple(_encoded_ciphertext(ct, f"{path}.rows[{i}][{k}]") for k, ct in enumerate(row))
+        )
+    lists = tuple(
+        tuple(
+            _encoded(
+                "P" if key in ("permutation_commitment", "chain") else "S", v, f"{path}.{key}[{j}]"
+            )
+            for j, v in enumerate(r.array(key, max_items=MAX_PART_CELLS))
+        )
+        for key in _LISTS
+    )
+    signature = schnorr_from_json(r.raw("signature"), f"{path}.signature")
+    r.done()
+    return EncodedPart(contest, position, trustee, index, offset, tuple(rows), lists, signature)
 
 
 def mix_head_to_json(head: MixHead) -> JsonObject:

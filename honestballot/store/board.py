@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from honestballot.store.bulk import insert_rows
 from honestballot.store.engine import LOCKED, StoreBase
-from honestballot.store.schema import cosignatures, elections, events, tree_heads
+from honestballot.store.schema import cosignatures, elections, events, station_details, tree_heads
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +212,47 @@ class BoardStore(StoreBase):
             )
         ).first()
         return row is not None
+
+    def put_station_details(
+        self, conn: Connection, election_id: str, unit: str, details: str
+    ) -> None:
+        """Store a unit's station details (canonical JSON), replacing the earlier ones."""
+        conn.execute(
+            station_details.delete().where(
+                station_details.c.election_id == election_id, station_details.c.unit == unit
+            )
+        )
+        conn.execute(
+            station_details.insert().values(election_id=election_id, unit=unit, details=details)
+        )
+
+    def station_details(self, election_id: str) -> dict[str, str]:
+        """unit -> its station's details (canonical JSON), for the units that have one."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(station_details.c.unit, station_details.c.details).where(
+                    station_details.c.election_id == election_id
+                )
+            )
+            return {str(unit): str(details) for unit, details in rows}
+
+    def mix_parts_by_digest(
+        self, election_id: str, digests: Iterable[bytes]
+    ) -> dict[bytes, StoredEvent]:
+        """The ``mix-part`` events with these digests (those on the board)."""
+        wanted = list(set(digests))
+        found: dict[bytes, StoredEvent] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                rows = conn.execute(
+                    select(events).where(
+                        events.c.election_id == election_id,
+                        events.c.tracking_hash.in_(wanted[start : start + 500]),
+                        events.c.kind == "mix-part",
+                    )
+                ).mappings()
+                found.update((bytes(r["tracking_hash"]), _stored(r)) for r in rows)
+        return found
 
     def events_by_tracking_prefix(self, election_id: str, prefix: bytes) -> list[StoredEvent]:
         with self.engine.connect() as conn:

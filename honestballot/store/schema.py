@@ -1,7 +1,8 @@
 """The tables of the service's database (SQLAlchemy Core).
 
 Board tables (``elections``, ``events``, ``tree_heads``, ``cosignatures``, ``credentials``, and
-``held_audits`` until the close) hold what becomes the public record.  The others
+``held_audits`` until the close) hold what becomes the public record, and
+``station_details`` what the observer pages show of the polling stations.  The others
 are the service's private state: the roll (``voters``, ``contact_exceptions``),
 sign-in (``signin_codes``, ``ended_sessions``, ``rate_limits``),
 the notice outbox, anonymous reports, the operator's activity log and settings.
@@ -75,6 +76,16 @@ cosignatures = Table(
     Column("size", Integer, primary_key=True, autoincrement=False),
     Column("witness", LargeBinary(32), primary_key=True),
     Column("line", Text, nullable=False),
+)
+
+#: Each unit's polling station as the observer pages show it (its hash is on the board; the
+#: row is replaced when the organiser corrects it, so a removed name is gone).
+station_details = Table(
+    "station_details",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("unit", String(64), primary_key=True),
+    Column("details", Text, nullable=False),
 )
 
 credentials = Table(

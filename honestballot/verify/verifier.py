@@ -46,7 +46,7 @@ from honestballot.protocol.decryption import (
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.mix import Mix, check_chain_complete, mixed_result, next_input
-from honestballot.protocol.mix_parts import MixPart, check_mix, check_part
+from honestballot.protocol.mix_parts import MixPart, check_mix, check_part, part_digest
 from honestballot.protocol.tally import compute_tally, entry_id, units_broken_out
 from honestballot.protocol.witnesses import BoardKeys, check_quorum, check_roll_signature
 from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
@@ -74,6 +74,7 @@ from honestballot.record.witness import (
 )
 from honestballot.verify.mixes import verify_shuffle_on
 from honestballot.verify.parallel import ClusterError, Engine, Shared, open_engine
+from honestballot.verify.stations import check_stations
 
 #: The fingerprint voters see is the first 16 hex digits of the base hash (64 bits).
 FINGERPRINT_MIN_HEX = 16
@@ -387,6 +388,10 @@ def _verify_record(
     _check_witnesses(parsed, ctx, board_keys, report, quorum=require_quorum)
     _check_roll_signature(parsed, ctx, board_keys, report)
     try:
+        report.ok("stations.commissions", check_stations((ev for ev, _ in parsed.events), ctx))
+    except HonestBallotError as exc:
+        report.fail("stations.commissions", str(exc))
+    try:
         decoded = _decode_ballots(parsed)
         audits = _decode_audits(parsed)
     except HonestBallotError as exc:
@@ -593,16 +598,18 @@ def _check_mixes(
     events = sorted(by_kind.get("mix-part", []) + by_kind.get("mix", []), key=lambda e: e.seq)
     chains: dict[str, list[Mix]] = {}
     parts: dict[bytes, MixPart] = {}
+    refused: dict[bytes, int] = {}  # parts on the board that are not valid
     problems: list[str] = []
     for ev in events:
         try:
             if ev.kind == "mix-part":
                 part = mix_part_from_json(ev.body, f"event {ev.seq}")
+                digest = part_digest(ctx.base_hash, part)
+                refused[digest] = ev.seq
                 earlier = [m.trustee for m in chains.get(part.contest, [])]
-                digest = check_part(
-                    ctx.manifest, ctx.base_hash, key.verification_keys, earlier, part
-                )
+                check_part(ctx.manifest, ctx.base_hash, key.verification_keys, earlier, part)
                 parts[digest] = part
+                refused.pop(digest)
                 continue
             head = mix_head_from_json(ev.body, f"event {ev.seq}")
             chain = chains.setdefault(head.contest, [])
@@ -617,6 +624,7 @@ def _check_mixes(
                 head,
                 parts,
                 verify=partial(verify_shuffle_on, engine),
+                refused=refused,
             )
             chain.append(mix)
         except HonestBallotError as exc:

@@ -29,6 +29,7 @@ from honestballot.web import (
     organiser_pages,
     reports,
     results,
+    stations,
     trustee,
     voter_api,
     voter_pages,
@@ -74,6 +75,7 @@ def create_app(config: ServerConfig, *, sender: Sender | None = None) -> FastAPI
         reports,
         organiser_api,
         organiser_pages,
+        stations,
         trustee,
     ):
         app.include_router(module.router)

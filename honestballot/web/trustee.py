@@ -37,7 +37,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError
-from honestballot.protocol.mix import Mix, mixed_contests
+from honestballot.protocol.mix import mixed_contests
+from honestballot.protocol.mix_parts import MixPart
 from honestballot.record.trustee import (
     decode_decryption_share,
     encode_encrypted_tally,
@@ -159,17 +160,17 @@ def accept_mix(services: Services, election_id: str, body: bytes) -> tuple[dict[
         )
     item, stored = services.elections.submit_mix_line(election_id, body)
     outcome: dict[str, Any] = {
-        "kind": "mix" if isinstance(item, Mix) else "mix-part",
+        "kind": "mix-part" if isinstance(item, MixPart) else "mix",
         "contest": item.contest,
         "position": item.position,
         "trustee": item.trustee,
         "accepted": True,
         "stored": stored,
     }
-    if isinstance(item, Mix):
-        outcome["threshold"] = services.elections.election_key(election_id).ceremony.threshold
-    else:
+    if isinstance(item, MixPart):
         outcome["part"] = item.index
+    else:
+        outcome["threshold"] = services.elections.election_key(election_id).ceremony.threshold
     return outcome, stored
 
 

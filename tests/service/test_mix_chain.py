@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from honestballot.crypto.elgamal import Ciphertext
 from honestballot.crypto.randomness import SeededRandomness
-from honestballot.errors import HonestBallotError, InvalidProof, ProtocolError
+from honestballot.errors import HonestBallotError, InvalidInput, InvalidProof, ProtocolError
 from honestballot.protocol import mix_parts
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
@@ -120,7 +121,9 @@ class Board:
         return [self.service.submit_mix_part(MIXED, mix_part_to_json(p))[1] for p in parts]
 
     def submit_head(self, head: MixHead) -> Mix:
-        return self.service.submit_mix(MIXED, mix_head_to_json(head))
+        mix, stored = self.service.submit_mix(MIXED, mix_head_to_json(head))
+        assert stored and isinstance(mix, Mix)
+        return mix
 
     def submit(self, mix: Mix, signer: int | None = None, rows_per_part: int | None = None) -> None:
         parts, head = self.publish(mix, signer, rows_per_part)
@@ -226,7 +229,17 @@ def test_a_tampered_mix_in_the_record_fails_verification(
     assert {"mix.proofs", "tally.aggregation"} <= failed(report), describe(report)
     # the part's signature fails, so the mix that names it names a part not on the board
     assert "part 0 of mix 1 of contest 'leader' by trustee 1" in describe(report)
-    assert "is not on the board" in describe(report)
+    detail = next(c.detail for c in report.checks if c.name == "mix.proofs")
+    assert "is not on the board" in detail, detail
+    # a part whose signature alone is changed keeps its digest: the mix names it, and the
+    # report says that it is on the board but not valid
+    lines = board.record()
+    event = json.loads(lines[i])
+    event["body"]["signature"]["s"] = event["body"]["signature"]["c"]
+    lines[i] = canonical_bytes(event)
+    report = _verify(resign(lines, MIXED, secret))
+    detail = next(c.detail for c in report.checks if c.name == "mix.proofs")
+    assert f"is event {event['seq']}, which is not a valid part" in detail, detail
 
     # a chain of one mix (fewer than k = 2 trustees) is not enough for the tally
     lines = board.record()
@@ -310,6 +323,80 @@ def test_a_part_out_of_place_or_too_large_is_refused(
         board.submit_parts(parts)
     parts, _ = board.publish(board.mix(1), rows_per_part=5)
     monkeypatch.setattr(mix_parts, "MAX_PART_CELLS", 10)  # 2 rows of 3 ciphertexts
-    with pytest.raises(ProtocolError, match="holds at most 2 rows"):
+    with pytest.raises(InvalidInput, match="holds at most 2 rows"):
         board.submit_parts(parts)
     assert not [ln for ln in board.record() if b'"mix-part"' in ln]
+
+
+def test_what_anyone_but_the_trustee_sends_is_refused_before_any_row_is_decoded(
+    ceremony: DemoCeremony, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No sign-in guards the mix upload: the place and the trustee's signature are
+    checked on the small head, and on a part's encodings, before any part or earlier
+    row is decoded."""
+    from honestballot.service.board import election as service_module
+
+    board = Board(ceremony, tmp_path)
+    board.submit(board.mix(1), rows_per_part=1)  # five parts on the board
+    parts, head = board.publish(board.mix(2), rows_per_part=1)
+    decoded: list[int] = []
+    real = service_module.mix_part_from_json
+
+    def counting(value: Any, path: str) -> MixPart:
+        decoded.append(1)
+        return real(value, path)
+
+    monkeypatch.setattr(service_module, "mix_part_from_json", counting)
+    forged = replace(head, signature=parts[0].signature)
+    with pytest.raises(InvalidProof, match="mix 2 of contest 'leader' by trustee 2"):
+        board.submit_head(forged)
+    with pytest.raises(ProtocolError, match="position 2, not 7"):
+        board.submit_head(replace(head, position=7))
+    with pytest.raises(InvalidProof, match="part 0 of mix 2"):
+        board.submit_parts([replace(parts[0], signature=head.signature)])
+    assert decoded == []
+    # the trustee's own parts and mix: only its parts and the previous mix's are read
+    assert board.submit_parts(parts) == [True] * 5
+    decoded.clear()
+    board.submit_head(head)
+    assert len(decoded) == 10
+
+
+def test_a_file_sent_again_stores_nothing_twice(ceremony: DemoCeremony, tmp_path: Path) -> None:
+    board = Board(ceremony, tmp_path)
+    parts, head = board.publish(board.mix(1), rows_per_part=2)
+    board.submit_parts(parts)
+    board.submit_head(head)
+    # after the mix is on the board, its parts and its head are answered as stored before
+    assert board.submit_parts(parts) == [False, False, False]
+    item, stored = board.service.submit_mix(MIXED, mix_head_to_json(head))
+    assert (item, stored) == (head, False)
+    kinds = [json.loads(raw).get("kind") for raw in board.record()]
+    assert (kinds.count("mix-part"), kinds.count("mix")) == (3, 1)
+
+
+def test_a_tally_raced_by_a_mix_is_refused(
+    ceremony: DemoCeremony, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mix appended while the tally is computed would stand before it in the record, and
+    the tally would not be the one its last mix gives: the tally is refused."""
+    from honestballot.service.board import election as service_module
+
+    board = Board(ceremony, tmp_path)
+    board.submit(board.mix(1))
+    board.submit(board.mix(2))
+    late = board.mix(3)
+    real = service_module.compute_tally
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        board.submit(late)  # another server's upload, meanwhile
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service_module, "compute_tally", racing)
+    with pytest.raises(ProtocolError, match="a mix was published meanwhile"):
+        board.service.tally(MIXED)
+    monkeypatch.setattr(service_module, "compute_tally", real)
+    assert board.service.phase(MIXED) == "closed"
+    board.decrypt()
+    report = _verify(board.record())
+    assert report.passed, describe(report)

@@ -205,7 +205,7 @@ def test_the_mix_upload_accepts_valid_mixes_only(
     mix_file.write_bytes(b"\n".join(honest_lines) + b"\n")
     sent: list[str] = []
 
-    def fetch(url: str, body: bytes | None) -> bytes:
+    def fetch(url: str, body: bytes | None, timeout: float = 60) -> bytes:
         sent.append(url)
         r = web.client.post(url.removeprefix("https://board.example"), content=body)
         if r.status_code >= 400:

@@ -42,6 +42,7 @@ from honestballot.protocol.board import (
     ResultEvent,
     RollEvent,
     SetupEvent,
+    StationEvent,
     SupersededEvent,
     TallyEvent,
     check_audit_credential,
@@ -67,9 +68,18 @@ from honestballot.protocol.mix_parts import (
     MixHead,
     MixPart,
     assemble,
+    check_encoded_part,
+    check_head,
     check_mix,
     check_part,
     part_digest,
+)
+from honestballot.protocol.stations import (
+    SALT_BYTES,
+    Station,
+    StationDetails,
+    details_hash,
+    verify_commission_key,
 )
 from honestballot.protocol.tally import compute_tally
 from honestballot.protocol.witnesses import (
@@ -90,12 +100,20 @@ from honestballot.record.codec import Reader, canonical_bytes, parse_json
 from honestballot.record.events import MAX_LINE_BYTES, EventLine
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.mix import (
+    encoded_part_from_json,
     mix_head_from_json,
     mix_head_to_json,
     mix_part_from_json,
     mix_part_to_json,
 )
 from honestballot.record.setup import context_from_setup
+from honestballot.record.stations import (
+    commission_key_from_json,
+    details_from_json,
+    details_to_json,
+    station_from_json,
+    station_to_json,
+)
 from honestballot.record.trustee import (
     decode_decryption_share,
     decode_encrypted_tally,
@@ -706,6 +724,79 @@ class ElectionService(BoardLog):
             return None
         return {"body": parse_json(held[0]), "time_ms": held[1]}
 
+    # -- polling stations (protocol/stations.py) -----------------------------------------
+
+    def publish_station(
+        self, election_id: str, details: StationDetails, key: Point, proof: SchnorrProof
+    ) -> Station:
+        """Publish (or correct) a unit's polling station: the ``station`` event with the
+        commission's key, its proof of possession and the details' hash, and the details
+        for the observer pages (replacing the unit's earlier ones)."""
+        ctx = self.context(election_id)
+        if details.unit not in ctx.manifest.unit_ids():
+            raise InvalidInput(f"unit {details.unit!r} is not a unit of the election")
+        verify_commission_key(manifest_hash(ctx.manifest), details.unit, key, proof)
+        digest = details_hash(ctx.base_hash, details)
+        station = Station(details.unit, details.paper, key, proof, digest)
+        with self.store.transaction(election_id) as conn:
+            board, _ = self._board(conn, election_id)
+            board.stations = {
+                s.unit: (s.commission_key, s.paper) for s in self._stations(election_id, conn)
+            }
+            board.apply(StationEvent(station.unit, station.paper, station.commission_key))
+            self._append(conn, election_id, "station", station_to_json(station))
+            self.store.put_station_details(
+                conn, election_id, details.unit, canonical_bytes(details_to_json(details)).decode()
+            )
+        self.publish_tree_head(election_id)
+        return station
+
+    def publish_station_files(
+        self, election_id: str, details: Any, commission: Any
+    ) -> tuple[Station, StationDetails]:
+        """:meth:`publish_station` from the organiser's details (the JSON of
+        docs/record-format.md §6 without ``salt``, which is drawn here afresh each time)
+        and the commission's public file (``honestballot commission keygen``)."""
+        if not isinstance(details, dict):
+            raise InvalidInput("a station's details are a JSON object")
+        if "salt" in details:
+            raise InvalidInput("a station's salt is drawn by the service: leave it out")
+        salted = {**details, "salt": self.rng.random_bytes(SALT_BYTES).hex()}
+        parsed = details_from_json(salted, "details")
+        unit, digest, key, proof = commission_key_from_json(commission, "commission key file")
+        if unit != parsed.unit:
+            raise InvalidInput(
+                f"the commission key file is for unit {unit!r}, the details for {parsed.unit!r}"
+            )
+        if digest != manifest_hash(self.context(election_id).manifest):
+            raise InvalidInput("the commission key file was made for another election's manifest")
+        return self.publish_station(election_id, parsed, key, proof), parsed
+
+    def _stations(self, election_id: str, conn: Tx | None = None) -> list[Station]:
+        """Every ``station`` event, in order."""
+        return [
+            station_from_json(parse_json(ev.line, limit=1 << 20)["body"], f"event {ev.seq}")
+            for ev in self.store.iter_events(election_id, kinds=("station",), conn=conn)
+        ]
+
+    def stations(self, election_id: str) -> list[tuple[Station, int, StationDetails | None]]:
+        """Per unit with a station, in manifest order: its latest ``station`` event, how
+        many were published for it (1 + the corrections), and its details if the store
+        holds them."""
+        latest: dict[str, Station] = {}
+        events: dict[str, int] = {}
+        for station in self._stations(election_id):
+            latest[station.unit] = station
+            events[station.unit] = events.get(station.unit, 0) + 1
+        stored = self.store.station_details(election_id)
+        out = []
+        for unit in (u.id for u in self.context(election_id).manifest.units):
+            if unit in latest:
+                raw = stored.get(unit)
+                details = details_from_json(parse_json(raw), "details") if raw else None
+                out.append((latest[unit], events[unit], details))
+        return out
+
     # -- tally -----------------------------------------------------------------------------
 
     # -- the mix chain (protocol/mix.py) ---------------------------------------------------
@@ -719,11 +810,18 @@ class ElectionService(BoardLog):
         counted.sort(key=lambda item: item[1].tracking_hash())
         return counted
 
-    def _mix_parts(self, election_id: str) -> dict[bytes, MixPart]:
-        """digest -> every ``mix-part`` on the board."""
+    def _mix_parts(
+        self, election_id: str, digests: Iterable[bytes] | None = None
+    ) -> dict[bytes, MixPart]:
+        """digest -> the ``mix-part`` events on the board (only those with ``digests``
+        when given: read by their index, none of the others parsed)."""
         base_hash = self.context(election_id).base_hash
+        if digests is None:
+            stored = list(self.store.iter_events(election_id, kinds=("mix-part",)))
+        else:
+            stored = list(self.store.mix_parts_by_digest(election_id, digests).values())
         parts: dict[bytes, MixPart] = {}
-        for ev in self.store.iter_events(election_id, kinds=("mix-part",)):
+        for ev in stored:
             body = parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]
             part = mix_part_from_json(body, f"event {ev.seq}")
             parts[part_digest(base_hash, part)] = part
@@ -743,28 +841,37 @@ class ElectionService(BoardLog):
             mixers.setdefault(head.contest, []).append(head.trustee)
         return mixers
 
-    def mixes(
-        self, election_id: str, parts: Mapping[bytes, MixPart] | None = None
-    ) -> dict[str, list[Mix]]:
-        """contest -> the mixes on the board, by position, each assembled from its parts
-        (``parts``: those on the board, if the caller read them already)."""
-        parts = self._mix_parts(election_id) if parts is None else parts
+    def mixes(self, election_id: str) -> dict[str, list[Mix]]:
+        """contest -> the mixes on the board, by position, each assembled from its parts."""
+        heads = self._mix_heads(election_id)
+        parts = self._mix_parts(election_id, (d for head in heads for d in head.parts))
         chains: dict[str, list[Mix]] = {}
-        for head in self._mix_heads(election_id):
+        for head in heads:
             chains.setdefault(head.contest, []).append(assemble(head, parts))
         return chains
+
+    def _last_rows(self, election_id: str, contest_id: str, heads: Sequence[MixHead]) -> Rows:
+        """What the next mix of ``contest_id`` shuffles: the output of its last mix in
+        ``heads`` (only that mix's parts read), or the counted ballots' ciphertexts."""
+        chain = [h for h in heads if h.contest == contest_id]
+        if not chain:
+            counted = [b for _, b in self._counted(election_id)]
+            return next_input(self.context(election_id).manifest, contest_id, counted, [])
+        last = chain[-1]
+        return assemble(last, self._mix_parts(election_id, last.parts)).rows
 
     def mix_input(self, election_id: str, contest_id: str) -> Rows:
         """The rows the next mix of ``contest_id`` shuffles: the last mix's output, or the
         counted ballots' ciphertexts for the first mix."""
-        chain = self.mixes(election_id).get(contest_id, [])
-        counted = [] if chain else [b for _, b in self._counted(election_id)]
-        return next_input(self.context(election_id).manifest, contest_id, counted, chain)
+        self.context(election_id).manifest.contest(contest_id)  # an unknown contest is named
+        return self._last_rows(election_id, contest_id, self._mix_heads(election_id))
 
-    def submit_mix_line(self, election_id: str, line: bytes | str) -> tuple[MixPart | Mix, bool]:
+    def submit_mix_line(
+        self, election_id: str, line: bytes | str
+    ) -> tuple[MixPart | MixHead | Mix, bool]:
         """One line of a trustee's mix file (record/mix.py): ``{"kind": "mix-part" |
         "mix", "body": ...}``, given to :meth:`submit_mix_part` or :meth:`submit_mix`;
-        whether it was stored (a part already on the board is not)."""
+        whether it was stored (a part or a mix already on the board is not)."""
         r = Reader(parse_json(line, limit=MAX_LINE_BYTES), "mix file line")
         kind = r.text("kind", max_len=16)
         body = r.raw("body")
@@ -772,21 +879,28 @@ class ElectionService(BoardLog):
         if kind == "mix-part":
             return self.submit_mix_part(election_id, body)
         if kind == "mix":
-            return self.submit_mix(election_id, body), True
+            return self.submit_mix(election_id, body)
         raise InvalidInput(f"a mix file line is a 'mix-part' or a 'mix', not {kind!r}")
 
     def submit_mix_part(self, election_id: str, body: Any) -> tuple[MixPart, bool]:
         """Accept one part of a trustee's mix at its contest's next position, signed by
         the trustee (protocol/mix_parts.check_part); ``(part, False)`` if the same part is
-        already on the board (a trustee sending its file again stores nothing twice)."""
+        already on the board (a trustee sending its file again stores nothing twice).
+
+        The place, shape and signature are checked on the part's encodings first, so that
+        a part from anyone but the trustee is turned away before its points are decoded."""
         ctx, key = self.context(election_id), self.election_key(election_id)
         check_phase(BoardRules(phase=Phase(self.phase(election_id))), "mix-part")
-        part = mix_part_from_json(body, "mix part")
-        ctx.manifest.contest(part.contest)  # an unknown contest is named
+        encoded = encoded_part_from_json(body, "mix part")
+        ctx.manifest.contest(encoded.contest)  # an unknown contest is named
+        digest = encoded.digest(ctx.base_hash)
+        if self.store.mix_parts_by_digest(election_id, [digest]):
+            return mix_part_from_json(body, "mix part"), False
         mixers = self._mixers(election_id)
-        digest = check_part(
-            ctx.manifest, ctx.base_hash, key.verification_keys, mixers.get(part.contest, []), part
-        )
+        earlier = mixers.get(encoded.contest, [])
+        check_encoded_part(ctx.manifest, ctx.base_hash, key.verification_keys, earlier, encoded)
+        part = mix_part_from_json(body, "mix part")
+        check_part(ctx.manifest, ctx.base_hash, key.verification_keys, earlier, part)
         obj = mix_part_to_json(part)
         with self.store.transaction(election_id) as conn:
             if self.store.has_mix_part(conn, election_id, digest):
@@ -798,40 +912,47 @@ class ElectionService(BoardLog):
         self.publish_tree_head(election_id)
         return part, True
 
-    def submit_mix(self, election_id: str, body: Any) -> Mix:
+    def submit_mix(self, election_id: str, body: Any) -> tuple[MixHead | Mix, bool]:
         """Accept the ``mix`` that closes a trustee's mix only if it is the contest's
         next, its parts are on the board, and its proof of shuffle and the trustee's
-        signature verify (checked before the lock; its place in the chain is checked
-        again under it)."""
+        signature verify; ``(head, False)`` if the very same mix is on the board already.
+
+        The place and the signature come first (from the small head alone); then only
+        the parts it names and the previous mix's are read; its place in the chain is
+        checked again under the lock."""
         ctx, key = self.context(election_id), self.election_key(election_id)
         check_phase(BoardRules(phase=Phase(self.phase(election_id))), "mix")
         head = mix_head_from_json(body, "mix")
         ctx.manifest.contest(head.contest)  # an unknown contest is named before the input
-        parts = self._mix_parts(election_id)  # parsed once: a mix is megabytes of JSON
-        chains = self.mixes(election_id, parts)
-        chain = chains.get(head.contest, [])
-        counted = [] if chain else [b for _, b in self._counted(election_id)]
-        previous = next_input(ctx.manifest, head.contest, counted, chain)
+        heads = self._mix_heads(election_id)
+        if head in heads:
+            return head, False
+        earlier = [h.trustee for h in heads if h.contest == head.contest]
+        check_head(ctx.manifest, ctx.base_hash, key.verification_keys, earlier, head)
+        previous = self._last_rows(election_id, head.contest, heads)
         mix = check_mix(
             ctx.manifest,
             ctx.base_hash,
             ctx.public_key,
             key.verification_keys,
             previous,
-            [m.trustee for m in chain],
+            earlier,
             head,
-            parts,
+            self._mix_parts(election_id, head.parts),
         )
         with self.store.transaction(election_id) as conn:
             board, _ = self._board(conn, election_id)
             mixers = self._mixers(election_id, conn)
-            if mixers != {c: [m.trustee for m in ms] for c, ms in chains.items()}:
-                raise ProtocolError("another mix was published meanwhile: send this one again")
+            if mixers.get(head.contest, []) != earlier:
+                raise ProtocolError(
+                    f"another mix of contest {head.contest!r} was published meanwhile: "
+                    "download the record and mix again"
+                )
             board.mix_chains = mixers
             board.apply(MixEvent(head.contest, head.position, head.trustee))
             self._append(conn, election_id, "mix", mix_head_to_json(head))
         self.publish_tree_head(election_id)
-        return mix
+        return mix, True
 
     def tally(self, election_id: str) -> EncryptedTally:
         """Sum the counted ballots and publish the encrypted tally (after close); a
@@ -851,7 +972,16 @@ class ElectionService(BoardLog):
             "tally": result.tally.to_object(),
             "counted_per_unit": [{"unit": u, "ballots": n} for u, n in result.counted_per_unit],
         }
-        self._append_phase_event(election_id, TallyEvent(), "tally", body, "tallied")
+        used = {contest: [m.trustee for m in chain] for contest, chain in chains.items()}
+        with self.store.transaction(election_id) as conn:
+            # a mix appended since the chains were read would stand before this tally
+            if self._mixers(election_id, conn) != used:
+                raise ProtocolError("a mix was published meanwhile: publish the tally again")
+            board, _ = self._board(conn, election_id)
+            board.apply(TallyEvent())
+            self._append(conn, election_id, "tally", body)
+            self.store.set_phase(conn, election_id, "tallied")
+        self.publish_tree_head(election_id)
         return result.tally
 
     def encrypted_tally(self, election_id: str) -> tuple[EncryptedTally, list[tuple[str, int]]]:

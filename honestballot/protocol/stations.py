@@ -1,0 +1,131 @@
+"""Polling stations and their commissions, published before the vote.
+
+For each unit the organiser publishes, before ``open``, its **station**: the address (in
+ru, kk and en), the opening hours, whether voters may vote there on paper, and the
+**commission** that runs it -- its members (name, role, who nominated them) and the
+commission's signing key, with which it will sign what it uploads (the station's
+protocol, the list of those who voted there on paper).
+
+What must be checkable goes on the append-only board, in a ``station`` event: the unit,
+the paper flag, the commission's key with the commission's proof that it holds the key
+(a Schnorr proof under tag ``station/commission-key`` bound to the manifest hash and the
+unit, made by ``honestballot commission keygen`` on the commission's own machine), and
+:func:`details_hash`, a hash of the details.  The details themselves -- people's names --
+are shown on the observer pages, where they can be corrected: a name cannot be removed
+from an append-only log, and the hash carries a random **salt** that is published and
+deleted with its details, so once a list is corrected nobody can confirm a guess of the
+old one from its hash.
+
+Rules (:func:`check_station`): stations are published in the setup phase, and changed in
+the setup or open phase by a new event for the same unit; once the election is open, a
+station keeps its commission key and its paper flag (the key that signs the paper results
+must be the one on the board before voting began), and no station is added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from honestballot.crypto.group import Point, Scalar
+from honestballot.crypto.hashing import Part, hash_bytes
+from honestballot.crypto.randomness import Randomness
+from honestballot.crypto.schnorr import SchnorrProof, prove_dlog, verify_dlog
+from honestballot.errors import InvalidInput
+from honestballot.protocol.manifest import Label
+
+COMMISSION_KEY_TAG: Final = "station/commission-key"
+DETAILS_TAG: Final = "station/details"
+#: a commission's roles, in the order the pages list members
+ROLES: Final = ("chair", "deputy", "secretary", "member")
+MAX_MEMBERS: Final = 50
+MAX_TEXT: Final = 200
+SALT_BYTES: Final = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    name: str
+    role: str
+    nominated_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class StationDetails:
+    """What the observer pages show of a station; only its hash is on the board."""
+
+    unit: str
+    address: Label
+    hours: str
+    paper: bool
+    members: tuple[Member, ...]
+    salt: bytes
+
+    def __post_init__(self) -> None:
+        for lang in ("ru", "kk", "en"):
+            _text(self.address.get(lang), f"the address ({lang})")
+        _text(self.hours, "the opening hours")
+        if not 1 <= len(self.members) <= MAX_MEMBERS:
+            raise InvalidInput(f"a commission has 1 to {MAX_MEMBERS} members")
+        for i, m in enumerate(self.members, 1):
+            _text(m.name, f"member {i}'s name")
+            if m.role not in ROLES:
+                raise InvalidInput(f"member {i}'s role must be one of {', '.join(ROLES)}")
+            if len(m.nominated_by) > MAX_TEXT or m.nominated_by != m.nominated_by.strip():
+                raise InvalidInput(
+                    f"member {i}: who nominated them is at most {MAX_TEXT} characters"
+                )
+        chairs = sum(m.role == "chair" for m in self.members)
+        if chairs != 1:
+            raise InvalidInput(f"a commission has exactly one chair, not {chairs}")
+        if len(self.salt) != SALT_BYTES:
+            raise InvalidInput(f"a station's salt is {SALT_BYTES} bytes")
+
+
+def _text(value: str, what: str) -> None:
+    if not value.strip() or len(value) > MAX_TEXT or value != value.strip():
+        raise InvalidInput(f"{what} must be 1 to {MAX_TEXT} characters, without spaces around")
+
+
+def details_hash(base_hash: bytes, details: StationDetails) -> bytes:
+    """The hash of a station's details that its ``station`` event carries."""
+    members: list[Part] = [(m.name, m.role, m.nominated_by) for m in details.members]
+    return hash_bytes(
+        DETAILS_TAG,
+        base_hash,
+        details.unit,
+        (details.address.ru, details.address.kk, details.address.en),
+        details.hours,
+        int(details.paper),
+        members,
+        details.salt,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Station:
+    """A ``station`` event's content."""
+
+    unit: str
+    paper: bool
+    commission_key: Point
+    commission_proof: SchnorrProof
+    details_hash: bytes
+
+
+def prove_commission_key(
+    manifest_hash: bytes, unit: str, secret: Scalar, public: Point, rng: Randomness
+) -> SchnorrProof:
+    """The commission's proof that it holds the secret of its key, for this unit of this
+    election (so that nobody can name a key as a commission's without its consent)."""
+    return prove_dlog(COMMISSION_KEY_TAG, (manifest_hash, unit), secret, public, rng)
+
+
+def verify_commission_key(manifest_hash: bytes, unit: str, key: Point, proof: SchnorrProof) -> None:
+    verify_dlog(
+        COMMISSION_KEY_TAG,
+        (manifest_hash, unit),
+        key,
+        proof,
+        f"the commission key of unit {unit!r}",
+    )

@@ -1,0 +1,132 @@
+"""Polling stations in the record and on the observer pages (docs/record-format.md §6,
+"Polling stations"; protocol/stations.py).
+
+The ``station`` event's body (on the board)::
+
+    {"unit": id, "paper": true|false, "commission_key": point,
+     "commission_proof": {"c": scalar, "s": scalar}, "details_hash": hex}
+
+A station's details (on the observer pages and ``GET /api/e/{id}/stations``, not on the
+board)::
+
+    {"unit": id, "address": {"ru": text, "kk": text, "en": text}, "hours": text,
+     "paper": true|false,
+     "members": [{"name": text, "role": "chair"|"deputy"|"secretary"|"member",
+                  "nominated_by": text}, ...],
+     "salt": hex}
+
+A commission's public file (``honestballot commission keygen``)::
+
+    {"type": "commission-key", "version": 1, "unit": id, "manifest_hash": hex,
+     "key": point, "proof": {"c": scalar, "s": scalar}}
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from honestballot.crypto.group import Point
+from honestballot.crypto.schnorr import SchnorrProof
+from honestballot.errors import InvalidInput, RecordFormatError
+from honestballot.protocol.stations import (
+    MAX_MEMBERS,
+    SALT_BYTES,
+    Member,
+    Station,
+    StationDetails,
+)
+from honestballot.record.ballot import schnorr_from_json, schnorr_to_json
+from honestballot.record.codec import JsonObject, Reader, read_version
+from honestballot.record.manifest import label_from_json, label_to_json
+
+COMMISSION_KEY_VERSION: Final = 1
+
+
+def station_to_json(station: Station) -> JsonObject:
+    return {
+        "unit": station.unit,
+        "paper": station.paper,
+        "commission_key": station.commission_key.hex(),
+        "commission_proof": schnorr_to_json(station.commission_proof),
+        "details_hash": station.details_hash.hex(),
+    }
+
+
+def station_from_json(value: Any, path: str) -> Station:
+    r = Reader(value, path)
+    station = Station(
+        unit=r.text("unit", max_len=64),
+        paper=r.boolean("paper"),
+        commission_key=r.point("commission_key"),
+        commission_proof=schnorr_from_json(r.raw("commission_proof"), f"{path}.commission_proof"),
+        details_hash=r.hexbytes("details_hash", 32),
+    )
+    r.done()
+    return station
+
+
+def details_to_json(details: StationDetails) -> JsonObject:
+    return {
+        "unit": details.unit,
+        "address": label_to_json(details.address),
+        "hours": details.hours,
+        "paper": details.paper,
+        "members": [
+            {"name": m.name, "role": m.role, "nominated_by": m.nominated_by}
+            for m in details.members
+        ],
+        "salt": details.salt.hex(),
+    }
+
+
+def _member(value: Any, path: str) -> Member:
+    r = Reader(value, path)
+    member = Member(
+        r.text("name", max_len=1000),
+        r.text("role", max_len=32),
+        r.text("nominated_by", max_len=1000),
+    )
+    r.done()
+    return member
+
+
+def details_from_json(value: Any, path: str) -> StationDetails:
+    """Parse strictly; a value the rules of protocol/stations.py refuse is a
+    :class:`RecordFormatError` naming the path too."""
+    r = Reader(value, path)
+    unit = r.text("unit", max_len=64)
+    address = label_from_json(r.raw("address"), f"{path}.address")
+    hours = r.text("hours", max_len=1000)
+    paper = r.boolean("paper")
+    members = r.items("members", _member, max_items=MAX_MEMBERS)
+    salt = r.hexbytes("salt", SALT_BYTES)
+    r.done()
+    try:
+        return StationDetails(unit, address, hours, paper, tuple(members), salt)
+    except InvalidInput as exc:
+        raise RecordFormatError(f"{path}: {exc}") from None
+
+
+def commission_key_to_json(
+    unit: str, manifest_hash: bytes, key: Point, proof: SchnorrProof
+) -> JsonObject:
+    return {
+        "type": "commission-key",
+        "version": COMMISSION_KEY_VERSION,
+        "unit": unit,
+        "manifest_hash": manifest_hash.hex(),
+        "key": key.hex(),
+        "proof": schnorr_to_json(proof),
+    }
+
+
+def commission_key_from_json(value: Any, path: str) -> tuple[str, bytes, Point, SchnorrProof]:
+    """(unit, manifest hash, key, proof of possession) of a commission's public file."""
+    r = Reader(value, path)
+    read_version(r, "commission-key", COMMISSION_KEY_VERSION)
+    unit = r.text("unit", max_len=64)
+    manifest_hash = r.hexbytes("manifest_hash", 32)
+    key = r.point("key")
+    proof = schnorr_from_json(r.raw("proof"), f"{path}.proof")
+    r.done()
+    return unit, manifest_hash, key, proof

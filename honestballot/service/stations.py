@@ -1,0 +1,73 @@
+"""Polling stations as organisers publish them and observers read them (the use cases of
+the pages, the API and ``honestballot election add-station``; protocol/stations.py).
+
+An organiser publishes a unit's station, or corrects it, in the setup phase, and
+corrects it while voting is open (its commission key and paper voting stay what they
+were at the open: the board rules).  Observers see, per unit, the details with the
+check that their hash is the one on the board."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from honestballot.errors import ProtocolError
+from honestballot.protocol.stations import ROLES, details_hash
+from honestballot.record.stations import details_to_json
+from honestballot.service.organiser_cases import phase_of
+from honestballot.service.runtime import Services
+from honestballot.service.security.organisers import Organiser
+
+log = logging.getLogger("honestballot.web.organiser")
+
+#: the phases in which an organiser may publish or correct a station
+STATION_PHASES = ("setup", "open")
+
+
+def publish_station(
+    services: Services, who: Organiser, election_id: str, details: Any, commission: Any
+) -> dict[str, Any]:
+    """Publish or correct a unit's station (``details`` without ``salt``, the
+    commission's public key file): what was published."""
+    phase = phase_of(services, who, election_id)
+    if phase not in STATION_PHASES:
+        raise ProtocolError(
+            f"polling stations are published before the vote and corrected until the close; "
+            f"the election is {phase}"
+        )
+    station, parsed = services.elections.publish_station_files(election_id, details, commission)
+    log.info("organiser %r published the station of %s in %s", who.label, station.unit, election_id)
+    return {
+        "unit": station.unit,
+        "paper": station.paper,
+        "members": len(parsed.members),
+        "details_hash": station.details_hash.hex(),
+    }
+
+
+def station_listing(services: Services, election_id: str) -> list[dict[str, Any]]:
+    """Per unit with a station, in manifest order: what is on the board (key, paper
+    voting, details hash, how many station events), the details shown (None if the
+    service lost them), and whether the details' hash is the one on the board."""
+    ctx = services.elections.context(election_id)
+    out = []
+    for station, events, details in services.elections.stations(election_id):
+        shown: dict[str, Any] | None = None
+        if details is not None:
+            shown = dict(details_to_json(details))
+            shown["members"] = sorted(shown["members"], key=lambda m: ROLES.index(m["role"]))
+        matches = details is not None and (
+            details_hash(ctx.base_hash, details) == station.details_hash
+        )
+        out.append(
+            {
+                "unit": station.unit,
+                "paper": station.paper,
+                "commission_key": station.commission_key.hex(),
+                "details_hash": station.details_hash.hex(),
+                "station_events": events,
+                "details": shown,
+                "details_match": matches,
+            }
+        )
+    return out

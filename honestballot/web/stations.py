@@ -1,0 +1,211 @@
+"""Polling stations on the web: observers' page and API, the organiser's page and API.
+
+- ``GET /e/{id}/stations`` and ``GET /api/e/{id}/stations``: every unit's station, its
+  commission (members by role) and key, and whether the details shown hash to the
+  ``details_hash`` on the board.
+- ``POST /api/organiser/e/{id}/stations``: ``{"details": …, "commission": …}`` (the
+  details without ``salt``; the commission's public key file), in setup or open.
+- ``/organiser/e/{id}/stations``: the same as a form -- the address in three languages,
+  the hours, paper voting, the members one per line (``name; role; nominated by``, the
+  role in any of the three languages), and the commission's key file.
+
+The use cases are in :mod:`honestballot.service.stations`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from honestballot.errors import HonestBallotError, InvalidInput
+from honestballot.protocol.stations import ROLES
+from honestballot.record.codec import Reader, parse_json
+from honestballot.service.organiser_cases import phase_of
+from honestballot.service.security.organisers import Organiser
+from honestballot.service.stations import STATION_PHASES, publish_station, station_listing
+from honestballot.web.deps import organiser, services_of
+from honestballot.web.errors import classify
+from honestballot.web.i18n import LANGUAGES, STRINGS, language_of
+from honestballot.web.observer_common import page
+from honestballot.web.openapi import json_body
+from honestballot.web.organiser_pages import (
+    FormFile,
+    FormText,
+    _election_form_guard,
+    _page_organiser,
+    _read,
+    _see_other,
+)
+from honestballot.web.pages import render
+from honestballot.web.trustee import election_row
+
+router = APIRouter()
+
+SignedIn = Annotated[Organiser, Depends(organiser)]
+
+
+# -- observers -----------------------------------------------------------------------------
+
+
+@router.get("/api/e/{election_id}/stations", summary="The polling stations and commissions")
+def api_stations(request: Request, election_id: str) -> dict[str, Any]:
+    services, _ = election_row(request, election_id)
+    return {"stations": station_listing(services, election_id)}
+
+
+def _shown(request: Request, election_id: str) -> list[dict[str, Any]]:
+    """The stations with the unit's name in the reader's language."""
+    services = services_of(request)
+    lang = language_of(request)
+    names = {u.id: u.name.get(lang) for u in services.elections.context(election_id).manifest.units}
+    shown = []
+    for s in station_listing(services, election_id):
+        details = s["details"]
+        shown.append(
+            {
+                **s,
+                "name": names[s["unit"]],
+                "address": details["address"][lang] if details else "",
+                "key_short": s["commission_key"][:16],
+            }
+        )
+    return shown
+
+
+@router.get("/e/{election_id}/stations", response_class=HTMLResponse, include_in_schema=False)
+def stations_page(request: Request, election_id: str) -> HTMLResponse:
+    services, row = election_row(request, election_id)
+    return page(
+        request, "observer_stations.html", services, row, stations=_shown(request, election_id)
+    )
+
+
+# -- organisers: the API -------------------------------------------------------------------
+
+
+@router.post(
+    "/api/organiser/e/{election_id}/stations",
+    status_code=201,
+    summary="Publish or correct a unit's polling station and commission",
+    openapi_extra=json_body(
+        '{"details": {"unit", "address": {"ru", "kk", "en"}, "hours", "paper", "members": '
+        '[{"name", "role", "nominated_by"}]}, "commission": the file of '
+        "'honestballot commission keygen'}"
+    ),
+)
+async def api_publish_station(request: Request, election_id: str, who: SignedIn) -> dict[str, Any]:
+    services = services_of(request)
+    phase_of(services, who, election_id)  # 404 before the body is looked at
+    given = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if given != "application/json":
+        raise InvalidInput("send the station as application/json")
+    r = Reader(parse_json(await request.body(), limit=1 << 20, what="the request body"), "request")
+    details, commission = r.raw("details"), r.raw("commission")
+    r.done()
+    return publish_station(services, who, election_id, details, commission)
+
+
+# -- organisers: the page ------------------------------------------------------------------
+
+
+def _role(word: str, line: int) -> str:
+    """A role from its code or its name in any of the three languages."""
+    wanted = word.strip().casefold()
+    for role in ROLES:
+        names = {role, *STRINGS[f"station.role.{role}"]}
+        if wanted in {n.casefold() for n in names}:
+            return role
+    raise InvalidInput(f"line {line}: {word.strip()!r} is not a commission role")
+
+
+def members_from_lines(text: str) -> list[dict[str, str]]:
+    """``name; role; nominated by`` per line (the last part may be left out)."""
+    members = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip():
+            continue
+        parts = [p.strip() for p in raw.split(";")]
+        if len(parts) not in (2, 3):
+            raise InvalidInput(f"line {number}: write 'name; role; nominated by'")
+        members.append(
+            {
+                "name": parts[0],
+                "role": _role(parts[1], number),
+                "nominated_by": parts[2] if len(parts) == 3 else "",
+            }
+        )
+    return members
+
+
+def _stations_page(
+    request: Request, who: Organiser, election_id: str, status: int = 200, **extra: Any
+) -> Response:
+    services = services_of(request)
+    lang = language_of(request)
+    phase = phase_of(services, who, election_id)
+    manifest = services.elections.context(election_id).manifest
+    return render(
+        request,
+        "organiser_stations.html",
+        status,
+        election_id=election_id,
+        title=manifest.title.get(lang),
+        phase=phase,
+        may_publish=phase in STATION_PHASES,
+        units=[{"id": u.id, "name": u.name.get(lang)} for u in manifest.units],
+        stations=_shown(request, election_id),
+        roles=ROLES,
+        languages=LANGUAGES,
+        **extra,
+    )
+
+
+@router.get("/organiser/e/{election_id}/stations", include_in_schema=False)
+def organiser_stations(request: Request, election_id: str, done: str = "") -> Response:
+    who = _page_organiser(request)
+    if who is None:
+        return _see_other("/organiser")
+    return _stations_page(request, who, election_id, done=done == "station")
+
+
+@router.post("/organiser/e/{election_id}/stations", include_in_schema=False)
+def organiser_publish_station(
+    request: Request,
+    election_id: str,
+    unit: FormText = "",
+    address_ru: FormText = "",
+    address_kk: FormText = "",
+    address_en: FormText = "",
+    hours: FormText = "",
+    paper: FormText = "",
+    members: FormText = "",
+    commission: FormFile = None,
+    csrf: FormText = "",
+) -> Response:
+    who = _election_form_guard(request, csrf, election_id)
+    form = {
+        "unit": unit,
+        "address_ru": address_ru,
+        "address_kk": address_kk,
+        "address_en": address_en,
+        "hours": hours,
+        "paper": bool(paper),
+        "members": members,
+    }
+    try:
+        details = {
+            "unit": unit,
+            "address": {"ru": address_ru, "kk": address_kk, "en": address_en},
+            "hours": hours,
+            "paper": bool(paper),
+            "members": members_from_lines(members),
+        }
+        key_file = parse_json(_read(commission, "commission key"), limit=1 << 16)
+        publish_station(services_of(request), who, election_id, details, key_file)
+    except HonestBallotError as exc:
+        return _stations_page(
+            request, who, election_id, classify(exc)[0], error=str(exc), form=form
+        )
+    return _see_other(f"/organiser/e/{election_id}/stations?done=station")

@@ -1,0 +1,122 @@
+"""Polling stations on the web: the organiser publishes them (API and page, the members
+written one per line with their roles in any language), observers read them (API and
+page, in ru/kk/en, with the check that the details hash to what the board holds)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from honestballot.cli.commission import commission_group
+from honestballot.record.codec import canonical_bytes
+from honestballot.record.manifest import manifest_to_json
+from honestballot.web.stations import members_from_lines
+from tests.factories import WebElection
+from tests.web.test_organiser import page_csrf, sign_in_page
+
+
+def commission_file(web: WebElection, unit: str, tmp_path: Path) -> bytes:
+    manifest = tmp_path / "manifest.json"
+    manifest.write_bytes(
+        canonical_bytes(manifest_to_json(web.services.elections.context(web.election_id).manifest))
+    )
+    public = tmp_path / f"{unit}.json"
+    result = CliRunner().invoke(
+        commission_group,
+        ["keygen", "--manifest", str(manifest), "--unit", unit,
+         "--out", str(tmp_path / f"{unit}.secret"), "--public", str(public)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return public.read_bytes()
+
+
+DETAILS: dict[str, Any] = {
+    "unit": "station-1",
+    "address": {"ru": "ул. Абая 10", "kk": "Абай көшесі 10", "en": "10 Abay St"},
+    "hours": "08:00-20:00",
+    "paper": True,
+    "members": [
+        {"name": "Айгерим Садыкова", "role": "chair", "nominated_by": "Party A"},
+        {"name": "Иван Петров", "role": "member", "nominated_by": ""},
+    ],
+}
+
+
+def test_the_organiser_api_publishes_and_observers_see_it(
+    web_setup: WebElection, tmp_path: Path
+) -> None:
+    web = web_setup
+    path = f"/api/organiser/e/{web.election_id}/stations"
+    key = json.loads(commission_file(web, "station-1", tmp_path))
+    body = {"details": DETAILS, "commission": key}
+    assert web.client.post(path, json=body).status_code == 401  # no token
+    r = web.client.post(path, json=body, headers=web.organiser_headers())
+    assert r.status_code == 201, r.text
+    assert r.json()["unit"] == "station-1" and r.json()["members"] == 2
+    # a wrong body is refused with a clear error and changes nothing
+    bad = {"details": {**DETAILS, "unit": "station-2"}, "commission": key}
+    r = web.client.post(path, json=bad, headers=web.organiser_headers())
+    assert r.status_code == 400 and "for unit 'station-1'" in r.json()["error"]["message"]
+
+    listed = web.client.get(f"/api/e/{web.election_id}/stations").json()["stations"]
+    assert [(s["unit"], s["paper"], s["details_match"], s["station_events"]) for s in listed] == [
+        ("station-1", True, True, 1)
+    ]
+    assert [m["role"] for m in listed[0]["details"]["members"]] == ["chair", "member"]
+    assert listed[0]["commission_key"] == key["key"]
+
+    words = {"ru": "председатель", "kk": "төраға", "en": "chair"}
+    for lang, chair in words.items():
+        page = web.client.get(f"/e/{web.election_id}/stations?lang={lang}")
+        assert page.status_code == 200
+        assert DETAILS["address"][lang] in page.text and chair in page.text
+        assert "verdict ok" in page.text
+
+
+def test_the_organiser_page_form(web_setup: WebElection, tmp_path: Path) -> None:
+    web = web_setup
+    csrf = sign_in_page(web.client, web.organiser_token)
+    url = f"/organiser/e/{web.election_id}/stations"
+    page = web.client.get(url)
+    assert page.status_code == 200 and 'name="members"' in page.text
+    form = {
+        "csrf": page_csrf(page.text) or csrf,
+        "unit": "station-2",
+        "address_ru": "ул. Сатпаева 3",
+        "address_kk": "Сәтбаев көшесі 3",
+        "address_en": "3 Satpayev St",
+        "hours": "08:00-20:00",
+        "members": "Ерлан Омаров; Председатель; Партия Б\nАнна Ким; секретарь\n",
+    }
+    key = commission_file(web, "station-2", tmp_path)
+    files = {"commission": ("station-2.json", key, "application/json")}
+    # an unknown role: the form comes back with the error and what was typed
+    r = web.client.post(url, data={**form, "members": "Анна Ким; boss"}, files=files)
+    assert r.status_code == 400 and "boss" in r.text and "is not a commission role" in r.text
+    assert "ул. Сатпаева 3" in r.text
+    r = web.client.post(url, data=form, files=files, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    done = web.client.get(r.headers["location"])
+    assert "3 Satpayev St" in done.text or "ул. Сатпаева 3" in done.text
+    [station] = web.client.get(f"/api/e/{web.election_id}/stations").json()["stations"]
+    assert station["paper"] is False
+    assert station["details"]["members"] == [
+        {"name": "Ерлан Омаров", "role": "chair", "nominated_by": "Партия Б"},
+        {"name": "Анна Ким", "role": "secretary", "nominated_by": ""},
+    ]
+    assert re.search(
+        r'href="/organiser/e/[^"]+/stations"',
+        web.client.get(f"/organiser/e/{web.election_id}").text,
+    )
+
+
+def test_members_are_read_one_per_line_with_roles_in_any_language() -> None:
+    assert members_from_lines("A; төраға; X\n\nB; deputy chair\nC;член комиссии;Y") == [
+        {"name": "A", "role": "chair", "nominated_by": "X"},
+        {"name": "B", "role": "deputy", "nominated_by": ""},
+        {"name": "C", "role": "member", "nominated_by": "Y"},
+    ]
