@@ -104,7 +104,7 @@ The device derives ``t`` from the credential's seed and shows it to the service,
 recomputes ``tau`` from it (so that no registered tag point is chosen, see above).  ``t``
 is a one-way function of the seed under its own tag: neither the seed nor the signing
 scalar ``c`` can be had from ``t``, as long as ``c`` is derived from the seed under
-another tag (its derivation is not built yet; it must not use ``"tag-secret"``).  The
+another tag (``"credential-scalar"``, protocol/credential_seed.py).  The
 "none" point is what a first registration revokes: a hash output for the voter's handle
 ``V``, unrelated to every tag point (another tag), which the service checks against
 ``V``.

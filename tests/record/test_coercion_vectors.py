@@ -1,0 +1,155 @@
+"""The derivations of re-voting protection against tests/vectors/coercion-v3.json
+(docs/record-format.md §10), the credential and activation codes, and the
+designated-verifier proof: it convinces the service, and no one else, since the
+service could have made it for any point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honestballot.crypto.designated_verifier import (
+    DesignatedProof,
+    prove_designated_plaintext,
+    simulate_designated_plaintext,
+    verify_designated_plaintext,
+)
+from honestballot.crypto.elgamal import Ciphertext, encrypt_point
+from honestballot.crypto.group import Point, Scalar, base_mul
+from honestballot.crypto.hashing import hash_to_point
+from honestballot.crypto.randomness import SeededRandomness, random_scalar
+from honestballot.crypto.representation import credential_base
+from honestballot.errors import EncodingError, InvalidProof
+from honestballot.protocol.credential import generate_credential
+from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
+from honestballot.protocol.letters import LetterSecret, activation_base, draw_letter
+from tests.vectors.make_coercion_vectors import derive
+
+FILE = Path(__file__).resolve().parents[1] / "vectors" / "coercion-v3.json"
+
+
+@pytest.fixture(scope="module")
+def vectors() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(FILE.read_text("utf-8"))
+    return data
+
+
+def test_the_file_is_what_the_generator_derives(vectors: dict[str, Any]) -> None:
+    assert derive() == vectors
+
+
+def test_every_value_is_the_library_s(vectors: dict[str, Any]) -> None:
+    base = bytes.fromhex(vectors["base_hash"])
+    assert credential_base(base).hex() == vectors["credential_base"]["value"]
+    assert activation_base(base).hex() == vectors["activation_base"]["value"]
+    for item in vectors["credentials"]:
+        seed = CredentialSeed(bytes.fromhex(item["seed"]))
+        c = seed.signing_scalar(base)
+        assert c.hex() == item["signing_scalar"]["value"]
+        assert (credential_base(base) * c).hex() == item["voting_point"]
+        assert seed.voting_point(base).hex() == item["voting_point"]
+        assert seed.tag_secret().hex() == item["tag_secret"]["value"]
+        assert seed.tag_point(base).hex() == item["tag_point"]["value"]
+        assert seed.to_code() == item["code"]
+        assert CredentialSeed.from_code(item["code"]) == seed
+    for item in vectors["letters"]:
+        letter = LetterSecret(bytes.fromhex(item["secret"]))
+        a = letter.activation_scalar(base)
+        assert a.hex() == item["activation_scalar"]["value"]
+        assert letter.handle(base).hex() == item["handle"]["value"]
+        assert (activation_base(base) * a).hex() == item["activation_point"]
+        assert letter.none_point(base).hex() == item["none_point"]["value"]
+        assert LetterSecret.from_code(item["code"]) == letter
+
+
+def _dv(vectors: dict[str, Any]) -> tuple[bytes, str, bytes, Point, Point, Point, Ciphertext]:
+    d = vectors["designated_proof"]
+    point = Point.decode
+    return (
+        bytes.fromhex(vectors["base_hash"]),
+        d["purpose"],
+        bytes.fromhex(d["nonce"]),
+        point(bytes.fromhex(vectors["public_key"])),
+        point(bytes.fromhex(d["verifier_key"])),
+        point(bytes.fromhex(d["message"])),
+        Ciphertext(
+            point(bytes.fromhex(d["ciphertext"]["alpha"])),
+            point(bytes.fromhex(d["ciphertext"]["beta"])),
+        ),
+    )
+
+
+def test_the_designated_proof_convinces_the_service_of_this_point_only(
+    vectors: dict[str, Any],
+) -> None:
+    base, purpose, nonce, h, w_key, message, ct = _dv(vectors)
+    p = vectors["designated_proof"]["proof"]
+    proof = DesignatedProof(*(Scalar.decode(bytes.fromhex(p[k])) for k in ("e1", "e2", "z1", "z2")))
+    verify_designated_plaintext(base, purpose, nonce, h, w_key, message, ct, proof)
+    other = hash_to_point("test/other point", b"")
+    for args in (
+        (base, purpose, nonce, h, w_key, other, ct),  # another point
+        (base, "registration/handle", nonce, h, w_key, message, ct),  # another field
+        (base, purpose, bytes(32), h, w_key, message, ct),  # another registration
+        (base, purpose, nonce, h, base_mul(Scalar(5)), message, ct),  # another verifier
+    ):
+        with pytest.raises(InvalidProof):
+            verify_designated_plaintext(*args, proof)
+
+
+def test_the_service_could_have_made_it_for_any_point(vectors: dict[str, Any]) -> None:
+    """Non-transferability: with its key w, the service makes a proof that verifies just
+    the same for a point the ciphertext does not encrypt."""
+    from tests.vectors.make_coercion_vectors import VERIFIER_SECRET
+
+    base, purpose, nonce, h, w_key, _, ct = _dv(vectors)
+    assert base_mul(VERIFIER_SECRET) == w_key
+    lie = hash_to_point("test/not the plaintext", b"")
+    rng = SeededRandomness("service simulates")
+    forged = simulate_designated_plaintext(base, purpose, nonce, h, VERIFIER_SECRET, lie, ct, rng)
+    verify_designated_plaintext(base, purpose, nonce, h, w_key, lie, ct, forged)
+    # and a device that does not know the randomness cannot make one
+    rng = SeededRandomness("device without r")
+    wrong = prove_designated_plaintext(
+        base, purpose, nonce, h, w_key, lie, ct, random_scalar(rng), rng
+    )
+    with pytest.raises(InvalidProof):
+        verify_designated_plaintext(base, purpose, nonce, h, w_key, lie, ct, wrong)
+
+
+def test_codes_forgive_case_and_spaces_and_catch_typos() -> None:
+    rng = SeededRandomness("codes")
+    base = bytes(32)
+    seed, letter = generate_seed(rng, base), draw_letter(rng, base)
+    code, letter_code = seed.to_code(), letter.to_code()
+    assert code.startswith("HB2-") and len(code.replace("-", "")) == 3 + 58
+    assert letter_code.startswith("HBL-") and len(letter_code.replace("-", "")) == 3 + 32
+    assert CredentialSeed.from_code(" " + code.lower().replace("-", " ") + " ") == seed
+    assert LetterSecret.from_code(letter_code.lower()) == letter
+    typo = code[:-1] + ("A" if code[-1] != "A" else "B")
+    with pytest.raises(EncodingError, match="checksum is wrong"):
+        CredentialSeed.from_code(typo)
+    with pytest.raises(EncodingError, match="without re-voting protection"):
+        CredentialSeed.from_code(generate_credential(rng).to_code())
+    with pytest.raises(EncodingError, match="starts with HBL-"):
+        LetterSecret.from_code(code)
+    with pytest.raises(EncodingError, match="wrong length"):
+        LetterSecret.from_code(letter_code[:-5])
+    assert "secret" not in repr(seed).lower().replace("<secret>", "")
+    assert seed.seed.hex() not in repr(seed) and letter.secret.hex() not in repr(letter)
+
+
+def test_the_device_s_proof_verifies_for_a_fresh_encryption() -> None:
+    rng = SeededRandomness("fresh")
+    base = bytes(32)
+    h, w = base_mul(random_scalar(rng)), random_scalar(rng)
+    tau = generate_seed(rng, base).tag_point(base)
+    r = random_scalar(rng)
+    ct = encrypt_point(h, tau, r)
+    proof = prove_designated_plaintext(
+        base, "registration/tag", b"n", h, base_mul(w), tau, ct, r, rng
+    )
+    verify_designated_plaintext(base, "registration/tag", b"n", h, base_mul(w), tau, ct, proof)

@@ -1,0 +1,150 @@
+"""Write ``tests/vectors/coercion-v3.json``: the derivations of re-voting protection
+(docs/coercion.md §2.1, §2.2, §2.6) for the vector election of ``record-v3.json``, with
+every hash's exact pre-image.
+
+Run from the project root::
+
+    .venv/bin/python tests/vectors/make_coercion_vectors.py
+
+Deterministic: fixed seeds, letters and randomness.  The fields are documented in
+docs/record-format.md §10, "Re-voting protection"; ``tests/record/test_coercion_vectors.py``
+recomputes every one of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from honestballot.crypto.designated_verifier import (
+    DESIGNATED_PLAINTEXT_TAG,
+    prove_designated_plaintext,
+)
+from honestballot.crypto.elgamal import encrypt_point
+from honestballot.crypto.group import L, Point, Scalar, base_mul
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.credential_seed import CredentialSeed
+from honestballot.protocol.letters import LetterSecret
+from honestballot.record.setup import context_from_setup
+from tests.vectors.make_record_vectors import preimage
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "coercion-v3.json"
+SEEDS = [hashlib.sha256(f"vector credential seed {i}".encode()).digest() for i in (1, 2)]
+LETTERS = [hashlib.sha256(f"vector letter {i}".encode()).digest()[:16] for i in (1, 2)]
+#: the service's designated-verifier key and the encryption's randomness, fixed
+VERIFIER_SECRET = Scalar(
+    int.from_bytes(hashlib.sha512(b"vector verifier key").digest(), "little") % L
+)
+RANDOMNESS = Scalar(int.from_bytes(hashlib.sha512(b"vector randomness").digest(), "little") % L)
+
+
+def hashed(kind: str, tag: str, *parts: Any) -> dict[str, str]:
+    """A hash with its pre-image: ``bytes`` (SHA-256), ``scalar`` (SHA-512 mod L) or
+    ``point`` (SHA-512, then RFC 9496's one-way map)."""
+    pre = preimage(tag, *parts)
+    if kind == "bytes":
+        value = hashlib.sha256(pre).hexdigest()
+    elif kind == "scalar":
+        value = Scalar(int.from_bytes(hashlib.sha512(pre).digest(), "little") % L).hex()
+    else:
+        value = Point.from_uniform_bytes(hashlib.sha512(pre).digest()).hex()
+    return {"tag": tag, "preimage": pre.hex(), "value": value}
+
+
+def election() -> tuple[bytes, Point]:
+    """The base hash and public key of record-v3.json's election."""
+    data = json.loads((HERE / "record-v3.json").read_text("utf-8"))
+    setup = next(json.loads(line) for line in data["record"] if '"kind":"setup"' in line)
+    ctx, _, _ = context_from_setup(setup["body"])
+    return ctx.base_hash, ctx.public_key
+
+
+def derive() -> dict[str, Any]:
+    base, public_key = election()
+    credentials = []
+    for raw in SEEDS:
+        seed = CredentialSeed(raw)
+        t = seed.tag_secret()
+        credentials.append(
+            {
+                "seed": raw.hex(),
+                "signing_scalar": hashed("scalar", "credential-scalar", base, raw),
+                "voting_point": seed.voting_point(base).hex(),
+                "tag_secret": hashed("bytes", "tag-secret", raw),
+                "tag_point": hashed("point", "tag-point", base, t),
+                "code_checksum": hashed("bytes", "credential-code", raw),
+                "code": seed.to_code(),
+            }
+        )
+    letters = []
+    for raw in LETTERS:
+        letter = LetterSecret(raw)
+        letters.append(
+            {
+                "secret": raw.hex(),
+                "handle": hashed("point", "voter-handle", base, raw),
+                "activation_scalar": hashed("scalar", "activation", base, raw),
+                "activation_point": letter.activation_point(base).hex(),
+                "none_point": hashed("point", "none", base, letter.handle(base)),
+                "code_checksum": hashed("bytes", "letter-code", raw),
+                "code": letter.to_code(),
+            }
+        )
+    # a designated-verifier proof that Enc(tau) encrypts the first credential's tag point
+    tau = CredentialSeed(SEEDS[0]).tag_point(base)
+    verifier_key = base_mul(VERIFIER_SECRET)
+    ct = encrypt_point(public_key, tau, RANDOMNESS)
+    nonce = hashlib.sha256(b"vector registration nonce").digest()
+    purpose = "registration/tag"
+    proof = prove_designated_plaintext(
+        base, purpose, nonce, public_key, verifier_key, tau, ct, RANDOMNESS,
+        SeededRandomness("vector designated proof"),
+    )  # fmt: skip
+    r1 = base_mul(proof.z1) - ct.alpha * proof.e1
+    r2 = public_key * proof.z1 - (ct.beta - tau) * proof.e1
+    r3 = base_mul(proof.z2) - verifier_key * proof.e2
+    challenge = hashed(
+        "scalar", DESIGNATED_PLAINTEXT_TAG, base, purpose, nonce, public_key, verifier_key,
+        tau, ct.alpha, ct.beta, r1, r2, r3,
+    )  # fmt: skip
+    assert challenge["value"] == (proof.e1 + proof.e2).hex()
+    return {
+        "description": "re-voting protection's derivations and a designated-verifier proof, "
+        "for the election of record-v3.json; fields: docs/record-format.md §10",
+        "base_hash": base.hex(),
+        "public_key": public_key.hex(),
+        "credential_base": hashed("point", "credential-base", base),
+        "activation_base": hashed("point", "activation-base", base),
+        "credentials": credentials,
+        "letters": letters,
+        "designated_proof": {
+            "purpose": purpose,
+            "nonce": nonce.hex(),
+            "verifier_key": verifier_key.hex(),
+            "message": tau.hex(),
+            "ciphertext": {"alpha": ct.alpha.hex(), "beta": ct.beta.hex()},
+            "commitments": {"R1": r1.hex(), "R2": r2.hex(), "R3": r3.hex()},
+            "challenge": challenge,
+            "proof": {
+                "e1": proof.e1.hex(),
+                "e2": proof.e2.hex(),
+                "z1": proof.z1.hex(),
+                "z2": proof.z2.hex(),
+            },
+        },
+    }
+
+
+def main() -> None:
+    OUT.write_text(json.dumps(derive(), indent=1, ensure_ascii=False) + "\n", "utf-8")
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
