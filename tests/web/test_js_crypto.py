@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from honestballot.crypto.elgamal import Ciphertext
 from honestballot.crypto.group import GENERATOR, IDENTITY, L, Point, Scalar, base_mul
 from honestballot.crypto.hashing import (
     Part,
@@ -1305,3 +1306,119 @@ def test_qr_svg_is_csp_safe() -> None:
         assert 'fill="#000000"' in svg and "M" in svg
     assert ok(results[0]) != ok(results[1])
     assert err(results[2])["name"] == "RangeError"
+
+
+# -- re-voting protection (docs/coercion.md §2; tests/vectors/coercion-v3.json) -------------
+
+
+def test_revoting_derivations_and_codes_agree_with_the_vectors() -> None:
+    vectors = json.loads((REPO / "tests" / "vectors" / "coercion-v3.json").read_text("utf-8"))
+    base = vectors["base_hash"]
+    calls: list[tuple[str, Sequence[Any]]] = []
+    for c in vectors["credentials"]:
+        calls += [("revoting.seed", [c["seed"], base]), ("revoting.seedFromCode", [c["code"]])]
+    for letter in vectors["letters"]:
+        calls += [
+            ("revoting.letter", [letter["secret"], base]),
+            ("revoting.letterFromCode", [letter["code"].lower()]),
+        ]
+    results = iter(run_js(calls))
+    for c in vectors["credentials"]:
+        assert ok(next(results)) == {
+            "signing_scalar": c["signing_scalar"]["value"],
+            "voting_point": c["voting_point"],
+            "tag_secret": c["tag_secret"]["value"],
+            "tag_point": c["tag_point"]["value"],
+            "code": c["code"],
+        }
+        assert ok(next(results)) == c["seed"]
+    for letter in vectors["letters"]:
+        assert ok(next(results)) == {
+            "handle": letter["handle"]["value"],
+            "activation_scalar": letter["activation_scalar"]["value"],
+            "activation_point": letter["activation_point"],
+            "none_point": letter["none_point"]["value"],
+            "code": letter["code"],
+        }
+        assert ok(next(results)) == letter["secret"]
+
+
+def test_revoting_code_errors_match_python() -> None:
+    from honestballot.protocol.credential_seed import CredentialSeed
+    from honestballot.protocol.letters import LetterSecret
+
+    seed_code = CredentialSeed(bytes(range(32))).to_code()
+    letter_code = LetterSecret(bytes(range(16))).to_code()
+    bad = [
+        ("revoting.seedFromCode", CredentialSeed.from_code, seed_code[:-1] + "Q"),
+        ("revoting.seedFromCode", CredentialSeed.from_code, "HB1-" + seed_code[4:]),
+        ("revoting.seedFromCode", CredentialSeed.from_code, seed_code[:-6]),
+        ("revoting.seedFromCode", CredentialSeed.from_code, "HB2-0000"),
+        ("revoting.letterFromCode", LetterSecret.from_code, seed_code),
+        ("revoting.letterFromCode", LetterSecret.from_code, letter_code[:-1] + "Q"),
+        ("revoting.letterFromCode", LetterSecret.from_code, letter_code + "AAAAA"),
+    ]
+    results = run_js([(fn, [code]) for fn, _, code in bad])
+    for (fn, python, code), result in zip(bad, results, strict=True):
+        with pytest.raises(EncodingError) as raised:
+            python(code)
+        assert result.get("error", {}).get("message") == str(raised.value), (fn, code, result)
+
+
+def test_designated_proofs_agree_both_ways() -> None:
+    from honestballot.crypto.designated_verifier import (
+        DesignatedProof,
+        prove_designated_plaintext,
+        verify_designated_plaintext,
+    )
+    from honestballot.crypto.randomness import random_scalar
+    from tests.vectors.make_coercion_vectors import RANDOMNESS
+
+    vectors = json.loads((REPO / "tests" / "vectors" / "coercion-v3.json").read_text("utf-8"))
+    d = vectors["designated_proof"]
+    statement = {
+        "base": vectors["base_hash"],
+        "purpose": d["purpose"],
+        "nonce": d["nonce"],
+        "public_key": vectors["public_key"],
+        "verifier_key": d["verifier_key"],
+        "message": d["message"],
+        "ciphertext": d["ciphertext"],
+    }
+    # the vector's proof, replaying Python's draws (u, e2, z2); and one from the CSPRNG
+    rng = SeededRandomness("vector designated proof")
+    draws = [random_scalar(rng).hex() for _ in range(3)]
+    with_r = {**statement, "randomness": RANDOMNESS.hex()}
+    lie = {**statement, "message": hash_to_point("test/another point", b"").hex()}
+    replayed, fresh, checked, refused = run_js(
+        [
+            ("revoting.proveDesignatedPlaintext", [with_r, draws]),
+            ("revoting.proveDesignatedPlaintext", [with_r]),
+            ("revoting.verifyDesignatedPlaintext", [statement, d["proof"]]),
+            ("revoting.verifyDesignatedPlaintext", [lie, d["proof"]]),
+        ]
+    )
+    assert ok(replayed) == d["proof"]
+    assert ok(checked) is True
+    assert refused.get("error", {}).get("name") == "InvalidProof"
+    args = (
+        bytes.fromhex(statement["base"]),
+        d["purpose"],
+        bytes.fromhex(d["nonce"]),
+        Point.decode(bytes.fromhex(statement["public_key"])),
+        Point.decode(bytes.fromhex(d["verifier_key"])),
+        Point.decode(bytes.fromhex(d["message"])),
+        Ciphertext(
+            Point.decode(bytes.fromhex(d["ciphertext"]["alpha"])),
+            Point.decode(bytes.fromhex(d["ciphertext"]["beta"])),
+        ),
+    )
+    js = ok(fresh)
+    proof = DesignatedProof(
+        *(Scalar.decode(bytes.fromhex(js[k])) for k in ("e1", "e2", "z1", "z2"))
+    )
+    verify_designated_plaintext(*args, proof)  # the browser's proof checks out in Python
+    again = prove_designated_plaintext(
+        *args, RANDOMNESS, SeededRandomness("vector designated proof")
+    )
+    assert {k: getattr(again, k).hex() for k in ("e1", "e2", "z1", "z2")} == d["proof"]

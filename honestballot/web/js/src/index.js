@@ -29,6 +29,14 @@ import * as merkle from './merkle.js';
 import { qrSvg } from './qr.js';
 import { SYSTEM_RANDOMNESS, fixedRandomness } from './randomness.js';
 import { Reader, parsed } from './reader.js';
+import {
+  letterDerivations,
+  letterFromCode,
+  proveDesignatedPlaintext,
+  seedDerivations,
+  seedFromCode,
+  verifyDesignatedPlaintext,
+} from './revoting.js';
 import { verifyTreeHead as verifyHead } from './tree_head.js';
 import {
   MAX_WITNESSES,
@@ -335,6 +343,78 @@ function trackingHashOf(value, kind) {
   throw new RangeError(`no ballot in a board event of kind ${String(kind)}`);
 }
 
+/** @param {unknown} value @param {string} path */
+const pointOf = (value, path) => Point.fromHex(value, path);
+
+/** @param {any} ct */
+const ciphertextOf = (ct) => ({
+  alpha: Point.fromHex(ct?.alpha, 'ciphertext.alpha'),
+  beta: Point.fromHex(ct?.beta, 'ciphertext.beta', { allowIdentity: true }),
+});
+
+/**
+ * Re-voting protection (docs/coercion.md §2): credential seeds, activation letters and the
+ * designated-verifier proof, hex in and out.
+ */
+const revoting = Object.freeze({
+  /** @param {string} seedHex @param {string} baseHex */
+  seed: (seedHex, baseHex) => {
+    const d = seedDerivations(fromHex(seedHex, 'seed', 32), fromHex(baseHex, 'base hash', 32));
+    return {
+      signing_scalar: d.signingScalar.hex(),
+      voting_point: d.votingPoint.hex(),
+      tag_secret: toHex(d.tagSecret),
+      tag_point: d.tagPoint.hex(),
+      code: d.code,
+    };
+  },
+  /** @param {string} code @returns {string} the seed (hex) */
+  seedFromCode: (code) => toHex(seedFromCode(code)),
+  /** @param {string} secretHex @param {string} baseHex */
+  letter: (secretHex, baseHex) => {
+    const d = letterDerivations(fromHex(secretHex, 'letter', 16), fromHex(baseHex, 'base hash', 32));
+    return {
+      handle: d.handle.hex(),
+      activation_scalar: d.activationScalar.hex(),
+      activation_point: d.activationPoint.hex(),
+      none_point: d.nonePoint.hex(),
+      code: d.code,
+    };
+  },
+  /** @param {string} code @returns {string} the letter secret (hex) */
+  letterFromCode: (code) => toHex(letterFromCode(code)),
+  /**
+   * @param {{base: string, purpose: string, nonce: string, public_key: string,
+   *   verifier_key: string, message: string, ciphertext: object, randomness: string}} s
+   * @param {string[]} [randomScalars] - replayed in order (known-answer tests); else the CSPRNG
+   */
+  proveDesignatedPlaintext: (s, randomScalars) => {
+    const rng = randomScalars ? fixedRandomness(randomScalars) : SYSTEM_RANDOMNESS;
+    const p = proveDesignatedPlaintext(
+      fromHex(s.base, 'base', 32), String(s.purpose), fromHex(s.nonce, 'nonce'),
+      pointOf(s.public_key, 'public_key'), pointOf(s.verifier_key, 'verifier_key'),
+      pointOf(s.message, 'message'), ciphertextOf(s.ciphertext),
+      Scalar.fromHex(s.randomness, 'randomness'), rng,
+    );
+    return { e1: p.e1.hex(), e2: p.e2.hex(), z1: p.z1.hex(), z2: p.z2.hex() };
+  },
+  /**
+   * @param {{base: string, purpose: string, nonce: string, public_key: string,
+   *   verifier_key: string, message: string, ciphertext: object}} s
+   * @param {{e1: string, e2: string, z1: string, z2: string}} proof
+   */
+  verifyDesignatedPlaintext: (s, proof) =>
+    verifyDesignatedPlaintext(
+      fromHex(s.base, 'base', 32), String(s.purpose), fromHex(s.nonce, 'nonce'),
+      pointOf(s.public_key, 'public_key'), pointOf(s.verifier_key, 'verifier_key'),
+      pointOf(s.message, 'message'), ciphertextOf(s.ciphertext),
+      {
+        e1: Scalar.fromHex(proof.e1, 'e1'), e2: Scalar.fromHex(proof.e2, 'e2'),
+        z1: Scalar.fromHex(proof.z1, 'z1'), z2: Scalar.fromHex(proof.z2, 'z2'),
+      },
+    ),
+});
+
 const HonestBallot = Object.freeze({
   protocol: 'honestballot/v1',
   newCredential,
@@ -356,6 +436,7 @@ const HonestBallot = Object.freeze({
   contestOptions,
   manifestHash,
   primitives,
+  revoting,
   errors: Object.freeze({ ...errors }),
 });
 
