@@ -1592,3 +1592,100 @@ def check_chains_complete(manifest: dict, threshold: int, chains: dict[str, list
                     f"contest {c['id']} was mixed by {len(mixers)} trustees, "
                     f"fewer than k = {threshold}"
                 )
+
+
+# ---------------------------------------------------------------------------
+# Polling stations (record-format §6 "Polling stations", board rule 10, §8).
+# ---------------------------------------------------------------------------
+
+STATION_ROLES = ("chair", "deputy", "secretary", "member")
+
+
+def station_details_hash(base: bytes, details: dict) -> bytes:
+    """`station/details` over the details shown on the observer pages."""
+    address = details["address"]
+    return hash_bytes(
+        "station/details",
+        By(base),
+        Tx(details["unit"]),
+        Li([Tx(address["ru"]), Tx(address["kk"]), Tx(address["en"])]),
+        Tx(details["hours"]),
+        In(1 if details["paper"] else 0),
+        Li(Li([Tx(m["name"]), Tx(m["role"]), Tx(m["nominated_by"])]) for m in details["members"]),
+        By(details["salt"]),
+    )
+
+
+def check_station_details(details: dict) -> None:
+    """The details' own rules: roles, one chair, 1 to 50 members, texts of 1 to 200
+    characters without spaces around them (nominated_by may be empty), a 32-byte salt."""
+
+    def text(value: object, what: str, empty: bool = False) -> None:
+        if not isinstance(value, str) or len(value) > 200 or value != value.strip():
+            raise ValueError(f"{what}: 1 to 200 characters without spaces around")
+        if not value and not empty:
+            raise ValueError(f"{what}: empty")
+
+    for lang in ("ru", "kk", "en"):
+        text(details["address"][lang], f"address {lang}")
+    text(details["hours"], "hours")
+    members = details["members"]
+    if not 1 <= len(members) <= 50:
+        raise ValueError("a commission has 1 to 50 members")
+    for m in members:
+        text(m["name"], "name")
+        text(m["nominated_by"], "nominated_by", empty=True)
+        if m["role"] not in STATION_ROLES:
+            raise ValueError(f"role {m['role']!r}")
+    if sum(m["role"] == "chair" for m in members) != 1:
+        raise ValueError("not exactly one chair")
+    if len(bytes.fromhex(details["salt"])) != 32:
+        raise ValueError("the salt is 32 bytes")
+
+
+def verify_commission_proof(m_hash: bytes, unit: str, key: str, proof: dict) -> None:
+    """`station/commission-key`: c = H(manifest hash, unit, key, R), R = s·B − c·key."""
+    public = decode_point(key, False)
+    c, s = decode_scalar(proof["c"]), decode_scalar(proof["s"])
+    r = schnorr_commitment(c, s, public)
+    if c != hash_to_scalar("station/commission-key", By(m_hash), Tx(unit), Pt(key), Pt(r)):
+        raise ValueError(f"the commission key of unit {unit!r}: its proof does not verify")
+
+
+def check_stations(manifest: dict, events: Sequence[dict]) -> dict[str, dict]:
+    """Board rule 10 and `stations.commissions` over the record's events in order; returns
+    unit -> its latest `station` body."""
+    m_hash = manifest_hash(manifest)
+    units = {u["id"] for u in manifest["units"]}
+    phase = "setup"
+    latest: dict[str, dict] = {}
+    for ev in events:
+        kind = ev["kind"]
+        if kind == "open":
+            phase = "open"
+        elif kind == "close":
+            phase = "closed"
+        if kind != "station":
+            continue
+        body = ev["body"]
+        if set(body) != {"unit", "paper", "commission_key", "commission_proof", "details_hash"}:
+            raise ValueError(f"event {ev['seq']}: the station body's keys")
+        if phase not in ("setup", "open"):
+            raise ValueError(f"event {ev['seq']}: a station after the close")
+        unit = body["unit"]
+        if unit not in units:
+            raise ValueError(f"event {ev['seq']}: unknown unit {unit!r}")
+        if len(bytes.fromhex(body["details_hash"])) != 32 or not isinstance(body["paper"], bool):
+            raise ValueError(f"event {ev['seq']}: malformed station")
+        if phase == "open":
+            before = latest.get(unit)
+            if before is None:
+                raise ValueError(f"event {ev['seq']}: a new station after the open")
+            if (before["commission_key"], before["paper"]) != (
+                body["commission_key"],
+                body["paper"],
+            ):
+                raise ValueError(f"event {ev['seq']}: key or paper voting changed after the open")
+        verify_commission_proof(m_hash, unit, body["commission_key"], body["commission_proof"])
+        latest[unit] = body
+    return latest
