@@ -1,0 +1,108 @@
+"""The encrypted roll of re-voting protection (docs/coercion.md §2.3): the reporting
+units' rule, the organiser's rows with their proofs, and what a moved, copied or altered
+row does to them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from honestballot.crypto.elgamal import decrypt_to_point
+from honestballot.crypto.group import IDENTITY, Scalar, base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.errors import InvalidProof, ProtocolError
+from honestballot.protocol.encrypted_roll import (
+    POOL,
+    make_roll,
+    reporting_units,
+    verify_row,
+    verify_rows,
+)
+from honestballot.protocol.letters import activation_base
+
+BASE = bytes(range(32))
+
+
+def test_the_reporting_units_rule() -> None:
+    # big units stand alone; the small ones are pooled
+    r = reporting_units([("a", 50), ("b", 3), ("c", 40), ("d", 9)], 10)
+    assert r.ids == ("a", "c", POOL)
+    assert r.of_unit == {"a": "a", "c": "c", "b": POOL, "d": POOL}
+    assert [r.index(u) for u in "abcd"] == [0, 2, 1, 2]
+    # a pool too small takes the smallest unit of its own (the first among equals)
+    r = reporting_units([("a", 12), ("b", 3), ("c", 12), ("d", 30)], 10)
+    assert r.ids == ("c", "d", POOL) and r.of_unit["a"] == POOL
+    # nothing small: no pool; everything small: one pool, whatever its size
+    assert reporting_units([("a", 10), ("b", 11)], 10).ids == ("a", "b")
+    assert reporting_units([("a", 1), ("b", 2)], 10).ids == (POOL,)
+    with pytest.raises(ProtocolError):
+        reporting_units([("a", 1), ("a", 2)], 10)
+    with pytest.raises(ProtocolError):
+        reporting_units([(POOL, 20)], 10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=8),
+    st.integers(min_value=1, max_value=25),
+)
+def test_no_reporting_unit_is_below_the_minimum_unless_all_are(
+    counts: list[int], minimum: int
+) -> None:
+    units = [(f"u{i}", n) for i, n in enumerate(counts)]
+    r = reporting_units(units, minimum)
+    sizes = {rid: 0 for rid in r.ids}
+    for unit, n in units:
+        sizes[r.of_unit[unit]] += n
+    assert sorted(r.of_unit) == sorted(u for u, _ in units)
+    if sum(counts) >= minimum and any(n >= minimum for n in counts):
+        assert all(size >= minimum for size in sizes.values()), (units, minimum, sizes)
+    assert set(r.of_unit.values()) == set(r.ids)
+
+
+def test_the_organisers_rows_carry_what_they_say_and_prove_it() -> None:
+    rng = SeededRandomness("roll")
+    x = random_nonzero_scalar(rng)
+    h = base_mul(x)
+    voters = ["north"] * 4 + ["south"] * 3 + ["tiny"]
+    made = make_roll(BASE, h, voters, ["north", "south", "tiny"], 3, rng)
+    assert made.units.ids == ("north", POOL)  # tiny alone is too small: south joins it
+    assert len(made.letters) == len(made.entries) == len(made.rows) == len(voters)
+    verify_rows(BASE, h, made.rows)
+    # each row decrypts to one voter's handle, unit index and activation point
+    decrypted = {
+        decrypt_to_point(x, row.handle): (
+            decrypt_to_point(x, row.unit),
+            decrypt_to_point(x, row.activation),
+        )
+        for row in made.rows
+    }
+    for letter, entry, unit in zip(made.letters, made.entries, voters, strict=True):
+        index = made.units.index(unit)
+        point = base_mul(Scalar(index)) if index else IDENTITY
+        assert entry.handle == letter.handle(BASE)
+        assert decrypted[entry.handle] == (point, entry.activation_point)
+        assert entry.activation_point == activation_base(BASE) * letter.activation_scalar(BASE)
+    # the rows are in an order unrelated to the voters'
+    handles = [decrypt_to_point(x, row.handle) for row in made.rows]
+    assert handles != [e.handle for e in made.entries]
+
+
+def test_a_moved_copied_or_altered_row_fails_by_name() -> None:
+    rng = SeededRandomness("roll tamper")
+    h = base_mul(random_nonzero_scalar(rng))
+    made = make_roll(BASE, h, ["a", "a", "b"], ["a", "b"], 1, rng)
+    rows = list(made.rows)
+    with pytest.raises(InvalidProof, match="roll row 0, handle"):
+        verify_rows(BASE, h, [rows[1], rows[0], rows[2]])  # rows moved: bound to their place
+    with pytest.raises(InvalidProof, match="roll row 1, activation"):
+        verify_row(BASE, h, 1, replace(rows[1], activation=rows[2].activation))
+    with pytest.raises(InvalidProof, match="roll row 2, unit"):
+        verify_row(BASE, h, 2, replace(rows[2], unit=rows[1].unit))
+    with pytest.raises(InvalidProof, match="roll row 0, handle"):
+        verify_row(bytes(32), h, 0, rows[0])  # another election
+    with pytest.raises(ProtocolError, match="not a unit"):
+        make_roll(BASE, h, ["z"], ["a"], 1, rng)
