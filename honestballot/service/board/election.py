@@ -235,6 +235,10 @@ class ElectionService(BoardLog):
     def _roll_limits(self, conn: Tx, election_id: str, phase: Phase) -> dict[str, int] | None:
         """unit → voters on the roll posted at open, or None when no roll was posted (a
         roll is posted only at open, so after setup the answer never changes)."""
+        if phase is Phase.SETUP:
+            # the roll goes on the board in open's own transaction: in setup there is none
+            # (and looking for it would scan the board once per credential registered)
+            return None
         if election_id in self._rolls:
             return self._rolls[election_id]
         line = self.store.roll_event_line(conn, election_id)
@@ -242,8 +246,7 @@ class ElectionService(BoardLog):
         if line is not None:
             body = parse_json(line, limit=1 << 26)["body"]
             limits = {str(u["unit"]): int(u["voters"]) for u in body["voters_per_unit"]}
-        if phase is not Phase.SETUP:
-            self._rolls[election_id] = limits
+        self._rolls[election_id] = limits
         return limits
 
     def _board(
