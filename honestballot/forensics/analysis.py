@@ -87,14 +87,20 @@ def _regions(
         row["leader_share"] = float(sub.leader_votes.sum() / max(sub.received.sum(), 1))
         rows.append(row)
         tick(1)
+
     # false discovery rate over regions, per test
-    for key, getter in (
-        ("integer_q", lambda x: x["integer"].get("either_p_value")),
-        ("shpilkin_q", lambda x: (x["shpilkin"] or {}).get("p_value")),
-        ("digits_q", lambda x: x["digits_min_p"]),
-    ):
-        have = [i for i, x in enumerate(rows) if getter(x) is not None]
-        q = benjamini_hochberg([float(getter(rows[i])) for i in have])
+    def p_of(x: dict[str, Any], key: str) -> float | None:
+        value = {
+            "integer_q": x["integer"].get("either_p_normal"),
+            "shpilkin_q": (x["shpilkin"] or {}).get("p_normal"),
+            "digits_q": x["digits_min_p"],
+        }[key]
+        return None if value is None else float(value)
+
+    for key in ("integer_q", "shpilkin_q", "digits_q"):
+        ps = [p_of(x, key) for x in rows]
+        have = [i for i, p in enumerate(ps) if p is not None]
+        q = benjamini_hochberg([float(ps[i] or 0.0) for i in have])
         for i, v in zip(have, q, strict=True):
             rows[i][key] = v
 

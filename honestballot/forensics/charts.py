@@ -13,9 +13,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
 plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "font.family": "DejaVu Sans"})
 
@@ -26,8 +26,12 @@ def _svg(fig: Figure) -> str:
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]
-    return re.sub(r'(<svg[^>]*?)\s(width|height)="[^"]*"', r"\1", re.sub(
-        r'(<svg[^>]*?)\s(width|height)="[^"]*"', r"\1", svg, count=1), count=1)
+    return re.sub(
+        r'(<svg[^>]*?)\s(width|height)="[^"]*"',
+        r"\1",
+        re.sub(r'(<svg[^>]*?)\s(width|height)="[^"]*"', r"\1", svg, count=1),
+        count=1,
+    )
 
 
 def histogram(centres: np.ndarray, counts: np.ndarray, xlabel: str, ylabel: str) -> str:
@@ -44,7 +48,9 @@ def histogram(centres: np.ndarray, counts: np.ndarray, xlabel: str, ylabel: str)
     return _svg(fig)
 
 
-def null_distribution(null: np.ndarray, observed: float, xlabel: str, labels: tuple[str, str]) -> str:
+def null_distribution(
+    null: np.ndarray, observed: float, xlabel: str, labels: tuple[str, str]
+) -> str:
     fig, ax = plt.subplots(figsize=(5, 2.4))
     ax.hist(null, bins=40, color="#999", label=labels[1])
     ax.axvline(observed, color="#c0392b", linewidth=1.5, label=labels[0])
@@ -54,14 +60,26 @@ def null_distribution(null: np.ndarray, observed: float, xlabel: str, labels: tu
     return _svg(fig)
 
 
-def fingerprints(observed: np.ndarray, fitted: np.ndarray | None, titles: tuple[str, str],
-                 xlabel: str, ylabel: str) -> str:
+def fingerprints(
+    observed: np.ndarray,
+    fitted: np.ndarray | None,
+    titles: tuple[str, str],
+    xlabel: str,
+    ylabel: str,
+) -> str:
     panels = [observed] if fitted is None else [observed, fitted]
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.1), squeeze=False)
     vmax = max(float(np.percentile(observed[observed > 0], 99)) if observed.any() else 1.0, 1.0)
     for ax, h, title in zip(axes[0], panels, titles, strict=False):
-        ax.imshow(h.T, origin="lower", extent=(0, 100, 0, 100), cmap="viridis", vmin=0,
-                  vmax=vmax, interpolation="none")
+        ax.imshow(
+            h.T,
+            origin="lower",
+            extent=(0, 100, 0, 100),
+            cmap="viridis",
+            vmin=0,
+            vmax=vmax,
+            interpolation="none",
+        )
         ax.set_title(title)
         ax.set_xlabel(xlabel)
     axes[0][0].set_ylabel(ylabel)

@@ -24,7 +24,9 @@ from honestballot.forensics.strings import LANGUAGES, text
 @click.command("forensics")
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option(
-    "--mapping", type=click.Path(path_type=Path), help="Column-mapping file (JSON) for a CSV layout."
+    "--mapping",
+    type=click.Path(path_type=Path),
+    help="Column-mapping file (JSON) for a CSV layout.",
 )
 @click.option("--exit-poll", type=click.Path(path_type=Path), help="Exit-poll file (JSON).")
 @click.option(
@@ -97,8 +99,7 @@ def _summary(doc: dict[str, object], lang: str) -> None:
     shp = doc.get("shpilkin")
     if isinstance(shp, dict):
         click.echo(
-            f"{text('shpilkin.title', lang)}: {shp['excess_votes']:,.0f} "
-            f"(p = {shp['p_value']:.3g})"
+            f"{text('shpilkin.title', lang)}: {shp['excess_votes']:,.0f} (p = {shp['p_value']:.3g})"
         )
     kl = doc.get("klimek")
     if isinstance(kl, dict):

@@ -2,8 +2,9 @@
 
 - Last digit: B. Beber and A. Scacco, "What the numbers say: a digit-based test for
   election fraud", Political Analysis 20(2) 2012.  The last digit of a count of at least
-  100 should be close to uniform (of smaller counts it is not, even when honest); people inventing numbers favour some digits.  A
-  chi-squared test of uniformity (9 degrees of freedom) per candidate's column.
+  100 should be close to uniform (of smaller counts it is not, even when honest);
+  people inventing numbers favour some digits.  A chi-squared test of uniformity
+  (9 degrees of freedom) per candidate's column.
 - Second digit: W. R. Mebane, "Election forensics: vote counts and Benford's law"
   (2006) and later papers ("2BL").  The second digit of a count of at least 10 against
   Benford's second-digit law; chi-squared (9 d.f.) and the mean (4.187 expected).
@@ -108,7 +109,7 @@ def _chi2(counts: np.ndarray, probs: np.ndarray) -> tuple[float, float]:
 def second_digit(x: np.ndarray) -> np.ndarray:
     """The second digit from the left of positive integers >= 10."""
     lead = np.floor(np.log10(x)).astype(np.int64)
-    return (x // 10 ** (lead - 1)) % 10
+    return np.asarray((x // 10 ** (lead - 1)) % 10, dtype=np.int64)
 
 
 def digit_tests(s: Stations) -> list[DigitTest]:

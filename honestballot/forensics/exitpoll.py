@@ -99,9 +99,7 @@ def load_exit_poll(path: Path) -> ExitPoll:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ForensicsInputError(f"{path}: not an exit-poll file (format must be {FORMAT})")
     design = doc.get("design")
-    if not isinstance(design, dict) or not design.get("stations") or not design.get(
-        "respondents"
-    ):
+    if not isinstance(design, dict) or not design.get("stations") or not design.get("respondents"):
         raise ForensicsInputError(
             f"{path}: the design must say how stations and respondents were chosen"
         )
@@ -116,9 +114,11 @@ def load_exit_poll(path: Path) -> ExitPoll:
             continue
         resp = row.get("respondents")
         refusals = row.get("refusals", 0)
-        if not isinstance(resp, dict) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in resp.values()
-        ) or not isinstance(refusals, int):
+        if (
+            not isinstance(resp, dict)
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in resp.values())
+            or not isinstance(refusals, int)
+        ):
             bad.append(BadRow(i, "bad.not_number", str(row.get("station", ""))))
             continue
         if any(v < 0 for v in resp.values()) or refusals < 0:
@@ -180,9 +180,7 @@ def compare(poll: ExitPoll, s: Stations, level: float = 0.01) -> dict[str, Any]:
         groups[r] = np.array([x == r for x in regions])
     rows: list[dict[str, Any]] = []
     for name, g in groups.items():
-        in_region = (
-            np.ones(s.size, bool) if name == "" else s.region == s.regions.index(name)
-        )
+        in_region = np.ones(s.size, bool) if name == "" else s.region == s.regions.index(name)
         whole = s.votes[in_region].sum(axis=0) / max(int(s.valid[in_region].sum()), 1)
         for j in range(k):
             yj, mj, oj = y[g, j], m[g], official[g, j]

@@ -19,6 +19,7 @@ deviation, the 99.9th percentile minus the mean, and the one-sided MC p-value
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -44,7 +45,7 @@ def included(s: Stations) -> BoolArray:
 
 def is_integer(numer: np.ndarray, denom: np.ndarray) -> np.ndarray:
     pct = 100.0 * numer / denom
-    return np.abs(pct - np.round(pct)) <= HALF_WIDTH + 1e-9
+    return np.asarray(np.abs(pct - np.round(pct)) <= HALF_WIDTH + 1e-9, dtype=np.bool_)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,11 @@ class IntegerResult:
                 row[f"{kind}_excess"] = round(float(self.region_observed[r, k] - mean[r, k]), 3)
                 row[f"{kind}_mc_sd"] = round(float(sd[r, k]), 3)
                 row[f"{kind}_p_value"] = float(p[r, k])
+                # the MC p-value cannot go below 1 / (repetitions + 1); for the
+                # correction over many regions, the normal approximation of the null
+                # (a sum of many independent indicators) goes further
+                z = (self.region_observed[r, k] - mean[r, k]) / sd[r, k] if sd[r, k] else 0.0
+                row[f"{kind}_p_normal"] = 0.5 * math.erfc(z / math.sqrt(2))
             rows.append(row)
         return rows
 

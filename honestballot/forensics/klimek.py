@@ -108,8 +108,9 @@ def _trunc_abs(rng: np.random.Generator, sigma: float, n: int) -> np.ndarray:
 class _Simulator:
     """The model's random numbers, drawn once; ``histogram`` for any (f_i, f_e, alpha)."""
 
-    def __init__(self, n: int, tau0: float, s_tau: float, nu0: float, s_nu: float,
-                 theta: float, seed: int) -> None:
+    def __init__(
+        self, n: int, tau0: float, s_tau: float, nu0: float, s_nu: float, theta: float, seed: int
+    ) -> None:
         rng = np.random.default_rng(seed)
         self.tau = _truncnorm(rng, tau0, max(s_tau, 1e-4), n)
         self.nu = _truncnorm(rng, nu0, max(s_nu, 1e-4), n)

@@ -190,9 +190,7 @@ def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
-def load_csv(
-    path: Path, mapping_path: Path | None = None, encoding: str = "utf-8"
-) -> Stations:
+def load_csv(path: Path, mapping_path: Path | None = None, encoding: str = "utf-8") -> Stations:
     """Stations from a CSV file: the Russian layout, or the one a mapping file names."""
     mapping: dict[str, Any] = {}
     if mapping_path is not None:
@@ -211,9 +209,7 @@ def load_csv(
         _, header = next(rows)
     except StopIteration:
         raise ForensicsInputError(f"{path}: the file is empty") from None
-    layout = (
-        mapped_layout(header, mapping, path) if mapping_path else russian_layout(header, path)
-    )
+    layout = mapped_layout(header, mapping, path) if mapping_path else russian_layout(header, path)
     return _read_rows(path, header, layout, rows)
 
 
@@ -247,7 +243,9 @@ def _read_rows(
         reg = row[layout.region].strip()
         uik = row[layout.station].strip()
         if not reg or not uik:
-            bad.append(BadRow(line, "bad.missing_id", header[layout.region if not reg else layout.station]))
+            bad.append(
+                BadRow(line, "bad.missing_id", header[layout.region if not reg else layout.station])
+            )
             continue
         values: dict[int, int] = {}
         problem: BadRow | None = None

@@ -5,8 +5,6 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-import numpy as np
-
 from honestballot.forensics import charts
 from honestballot.forensics.analysis import CITATIONS, Analysis, histograms
 from honestballot.forensics.integer import KINDS, WEIGHTS
@@ -79,12 +77,16 @@ def _integer(a: Analysis, lang: str) -> list[str]:
     if "turnout" in h:
         out.append(
             "<figure>"
-            + charts.histogram(centres, h["turnout"], text("turnout_axis", lang), text("stations_axis", lang))
+            + charts.histogram(
+                centres, h["turnout"], text("turnout_axis", lang), text("stations_axis", lang)
+            )
             + "</figure>"
         )
     out.append(
         "<figure>"
-        + charts.histogram(centres, h["share"], text("share_axis", lang), text("stations_axis", lang))
+        + charts.histogram(
+            centres, h["share"], text("share_axis", lang), text("stations_axis", lang)
+        )
         + "</figure>"
     )
     out.append(f"<p>{escape(text('null.chart', lang))}</p>")
@@ -211,8 +213,19 @@ def _regions(a: Analysis, lang: str) -> list[str]:
                 _p(x.get("digits_q")),
             ]
         )
-    cols = ["rank", "region", "stations", "excess", "z", "q", "shp_excess", "q", "turnout",
-            "share", "digits_p"]
+    cols = [
+        "rank",
+        "region",
+        "stations",
+        "excess",
+        "z",
+        "q",
+        "shp_excess",
+        "q",
+        "turnout",
+        "share",
+        "digits_p",
+    ]
     return [
         f"<h2>{escape(text('regions.title', lang))}</h2>",
         f"<p>{escape(text('regions.what', lang))}</p>",
@@ -245,7 +258,9 @@ def _exit_poll(a: Analysis, lang: str) -> list[str]:
         out.append(f"<p>{escape(text('exit.nonrandom', lang))}</p>")
     out.append(
         "<figure>"
-        + charts.exit_poll(whole, text("share_axis", lang), (text("col.poll", lang), text("col.official", lang)))
+        + charts.exit_poll(
+            whole, text("share_axis", lang), (text("col.poll", lang), text("col.official", lang))
+        )
         + "</figure>"
     )
     rows = []
@@ -263,7 +278,9 @@ def _exit_poll(a: Analysis, lang: str) -> list[str]:
                 escape(r["region"] or text("all", lang)),
                 escape(r["candidate"]),
                 _num(r["stations"]),
-                f"{_pct(r['poll_low'])} – {_pct(r['poll_high'])}" if r["poll_se"] == r["poll_se"] else _pct(r["poll_share"]),
+                f"{_pct(r['poll_low'])} – {_pct(r['poll_high'])}"
+                if r["poll_se"] == r["poll_se"]
+                else _pct(r["poll_share"]),
                 f"{_pct(r['refusal_low'])} – {_pct(r['refusal_high'])}",
                 _pct(r["official_share_sampled"]),
                 _pct(r["official_share_whole"]) if e["random_stations"] else "—",
@@ -272,17 +289,37 @@ def _exit_poll(a: Analysis, lang: str) -> list[str]:
                 f"<span{css}>{escape(flag)}</span>",
             ]
         )
-    cols = ["region", "candidate", "stations", "poll", "refusal_bounds", "official",
-            "official_whole", "deff", "holm", "flag"]
+    cols = [
+        "region",
+        "candidate",
+        "stations",
+        "poll",
+        "refusal_bounds",
+        "official",
+        "official_whole",
+        "deff",
+        "holm",
+        "flag",
+    ]
     out.append(_table([text(f"col.{c}", lang) for c in cols], rows))
     out.append(
         "<p>"
-        + escape(text("exit.stations", lang, tests=e["station_tests"], z=f"{e['station_z_critical']:.2f}"))
+        + escape(
+            text(
+                "exit.stations", lang, tests=e["station_tests"], z=f"{e['station_z_critical']:.2f}"
+            )
+        )
         + "</p>"
     )
     flags = [
-        [escape(f["region"]), escape(f["station"]), escape(f["candidate"]), _pct(f["poll_share"]),
-         _pct(f["official_share"]), _num(f["z"], 2)]
+        [
+            escape(f["region"]),
+            escape(f["station"]),
+            escape(f["candidate"]),
+            _pct(f["poll_share"]),
+            _pct(f["official_share"]),
+            _num(f["z"], 2),
+        ]
         for f in e["station_flags"][:SHOWN_ROWS]
     ]
     out.append(

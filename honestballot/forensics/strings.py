@@ -81,8 +81,16 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "col.candidate": ("кандидат", "кандидат", "candidate"),
     "col.poll": ("экзит-пол, 95 %", "экзит-пол, 95 %", "exit poll, 95 %"),
     "col.refusal_bounds": ("границы из-за отказов", "бас тарту шекаралары", "refusal bounds"),
-    "col.official": ("официально (те же участки)", "ресми (сол учаскелер)", "official (same stations)"),
-    "col.official_whole": ("официально (весь регион)", "ресми (бүкіл өңір)", "official (whole region)"),
+    "col.official": (
+        "официально (те же участки)",
+        "ресми (сол учаскелер)",
+        "official (same stations)",
+    ),
+    "col.official_whole": (
+        "официально (весь регион)",
+        "ресми (бүкіл өңір)",
+        "official (whole region)",
+    ),
     "col.deff": ("эффект дизайна", "дизайн әсері", "design effect"),
     "col.refusal_rate": ("доля отказов", "бас тарту үлесі", "refusal rate"),
     "col.flag": ("вывод", "қорытынды", "finding"),
@@ -180,7 +188,11 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Every method per region; ranked by the integer excess's z, then by Shpilkin's "
         "excess share. q: Benjamini-Hochberg over regions.",
     ),
-    "exit.title": ("Экзит-пол и официальный подсчёт", "Экзит-пол және ресми санау", "Exit poll and the official count"),
+    "exit.title": (
+        "Экзит-пол и официальный подсчёт",
+        "Экзит-пол және ресми санау",
+        "Exit poll and the official count",
+    ),
     "exit.what": (
         "Организация: {org}. Отбор участков: {stations}. Отбор респондентов: {respondents}. "
         "Интервалы учитывают кластерный дизайн (участки — кластеры). Отказов: {refusal}; "

@@ -150,8 +150,10 @@ def generate(
     share_rounding: float = 0.0,
     stuffing: float = 0.0,
     shift: float = 0.0,
+    fraud_regions: tuple[int, ...] | None = None,
 ) -> SynthElection:
-    """A synthetic election; the injected fractions are of all stations."""
+    """A synthetic election; the injected fractions are of all stations, drawn from the
+    regions ``fraud_regions`` (indexes from 0) or from every region."""
     rng = np.random.default_rng(seed)
     region = rng.integers(0, regions, stations)
     voters = np.round(np.exp(rng.uniform(np.log(200), np.log(3000), stations))).astype(np.int64)
@@ -164,15 +166,14 @@ def generate(
     valid = given - invalid
     leader = rng.binomial(valid, share)
     rest = valid - leader
-    others = np.stack(
-        [rng.binomial(rest, 0.5), np.zeros_like(rest), np.zeros_like(rest)], axis=1
-    )
+    others = np.stack([rng.binomial(rest, 0.5), np.zeros_like(rest), np.zeros_like(rest)], axis=1)
     left = rest - others[:, 0]
     others[:, 1] = rng.binomial(left, 0.6)
     others[:, 2] = left - others[:, 1]
     votes = np.column_stack([leader, others])
     true_votes = votes.copy()
-    big = np.flatnonzero(voters >= 1000)
+    where = np.ones(stations, bool) if fraud_regions is None else np.isin(region, fraud_regions)
+    big = np.flatnonzero((voters >= 1000) & where)
     rounded = np.zeros(stations, bool)
     stuffed = np.zeros(stations, bool)
     if shift:
@@ -180,7 +181,7 @@ def generate(
         votes[:, 1:] -= moved
         votes[:, 0] += moved.sum(axis=1)
     if stuffing:
-        pick = rng.choice(stations, int(stuffing * stations), replace=False)
+        pick = rng.choice(np.flatnonzero(where), int(stuffing * stations), replace=False)
         xi = rng.uniform(0.3, 0.8, pick.size)
         extra = np.round(xi * (voters[pick] - given[pick])).astype(np.int64)
         given[pick] += extra
