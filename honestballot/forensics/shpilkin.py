@@ -19,8 +19,9 @@ peak bin (others: valid votes for everyone but the leader).  Above the peak bin,
 Significance (ours, not Shpilkin's): a permutation null that keeps every station's
 counts but assigns turnouts at random among the stations *of the same region* (the
 leader's share then does not depend on turnout within a region; regions differing in
-both turnout and share is not, by itself, a sign of fraud); the one-sided p-value is ``(1 + #{null excess >= observed}) /
-(1 + permutations)``.  The peak is unchanged under the permutation.
+both turnout and share is not, by itself, a sign of fraud); the one-sided p-value is
+``(1 + #{null excess >= observed}) / (1 + permutations)``.  The peak is unchanged
+under the permutation.
 """
 
 from __future__ import annotations

@@ -52,7 +52,12 @@ def test_integer_test_counts_match_a_direct_count(election: Make) -> None:
     v = 100 * s.leader_votes[ind] / s.received[ind]
     direct_t = int(sum(abs(x - round(x)) <= 0.05 for x in t))
     direct_v = int(sum(abs(x - round(x)) <= 0.05 for x in v))
-    either = int(sum(abs(a - round(a)) <= 0.05 or abs(b - round(b)) <= 0.05 for a, b in zip(t, v)))
+    either = int(
+        sum(
+            abs(a - round(a)) <= 0.05 or abs(b - round(b)) <= 0.05
+            for a, b in zip(t, v, strict=True)
+        )
+    )
     assert r.observed[:, 0].tolist() == [either, direct_t, direct_v]
     assert r.stations == int(ind.sum())
     # voters >= 100 and both ratios <= 0.99 (the papers' rule)
