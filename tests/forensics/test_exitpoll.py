@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from honestballot.forensics.analysis import LEVEL
 from honestballot.forensics.exitpoll import compare, load_exit_poll, normal_p, normal_quantile
 from honestballot.forensics.stations import ForensicsInputError, Stations
 from honestballot.forensics.synth import SynthElection

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ def test_reports_in_every_language(files: tuple[Path, Path], tmp_path: Path) -> 
             "bad.title",
             "bad.duplicate",
         ):
-            assert STRINGS[key][LANGUAGES.index(lang)] in page, key
+            assert escape(STRINGS[key][LANGUAGES.index(lang)]) in page, key
         assert page.count("<svg") == 6  # 2 histograms, null, Shpilkin, fingerprint, poll
         assert "Kobak" in page and "Klimek" in page and "Beber" in page
         assert STRINGS["cli.read"][LANGUAGES.index(lang)].split("{")[0] in out
