@@ -47,6 +47,7 @@ def run(
     seed: int = 42,
     *,
     fingerprint: bool = True,
+    null: str = "binomial",
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Analysis:
     """Every method; ``progress(task, advance, total)`` is told how far each one is."""
@@ -55,7 +56,9 @@ def run(
         return lambda k: progress(task, k, total) if progress else None
 
     integer = (
-        integer_test(s, repetitions, seed, tick("integer", repetitions)) if s.has_turnout else None
+        integer_test(s, repetitions, seed, tick("integer", repetitions), null)
+        if s.has_turnout
+        else None
     )
     shp = shpilkin(s, seed=seed)
     kl = klimek(s, seed=seed) if fingerprint else None

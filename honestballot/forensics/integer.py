@@ -7,7 +7,8 @@ protocol tends to pick a round one: too many stations report *exactly* an intege
 percent.
 
 Inclusion (as in the papers): received > 0, voters >= 100, turnout <= 0.99 and leader's
-share <= 0.99.  A station is *integer* when ``|100 x - round(100 x)| <= 0.05`` for its
+share <= 0.99.  A station is *integer* when ``|100 x - round(100 x)| <= 0.05`` (exactly, in integer
+arithmetic) for its
 turnout (``given / voters``), its leader's share (``leader / received``) or either.
 The null: every station's leader's votes ~ Binomial(received, share) and its ballots
 given ~ Binomial(voters, turnout), independently, recounted ``repetitions`` times.
@@ -43,9 +44,22 @@ def included(s: Stations) -> BoolArray:
     return ok & (turnout <= 0.99) & (share <= 0.99)
 
 
-def is_integer(numer: np.ndarray, denom: np.ndarray) -> np.ndarray:
-    pct = 100.0 * numer / denom
-    return np.asarray(np.abs(pct - np.round(pct)) <= HALF_WIDTH + 1e-9, dtype=np.bool_)
+def is_integer(numer: np.ndarray, denom: np.ndarray) -> BoolArray:
+    """Whether ``100 numer / denom`` is within 0.05 of an integer, in exact integer
+    arithmetic: ``20 min(r, denom - r) <= denom`` with ``r = 100 numer mod denom``."""
+    r = (100 * numer) % denom
+    return np.asarray(20 * np.minimum(r, denom - r) <= denom, dtype=np.bool_)
+
+
+def _normal_counts(
+    rng: np.random.Generator, n: np.ndarray, p: np.ndarray, reps: int
+) -> npt.NDArray[np.int64]:
+    """Binomial(n, p) counts by the rounded normal approximation (see ``integer_test``)."""
+    mu = (n * p).astype(np.float32)
+    sd = np.sqrt(n * p * (1 - p)).astype(np.float32)
+    z = rng.standard_normal((reps, n.size), dtype=np.float32)
+    x = np.rint(mu + sd * z).astype(np.int64)
+    return np.asarray(np.clip(x, 0, n), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -132,8 +146,18 @@ def integer_test(
     repetitions: int = 1000,
     seed: int = 42,
     progress: Callable[[int], None] | None = None,
+    method: str = "binomial",
 ) -> IntegerResult:
-    """The integer-percent test over the included stations of ``s``."""
+    """The integer-percent test over the included stations of ``s``.
+
+    ``method="binomial"`` draws exact binomial counts, as the papers do; ``"normal"``
+    draws them from the rounded normal approximation ``rint(N p + sqrt(N p (1 - p)) z)``
+    (clipped to [0, N]) wherever ``N p (1 - p) >= 25`` and exactly elsewhere: about three
+    times faster, and the chance that a station lands on an integer percent is the same
+    to within Monte-Carlo noise (docs/forensics.md).
+    """
+    if method not in ("binomial", "normal"):
+        raise ValueError(f"unknown null model {method!r}")
     ind = included(s)
     voters = s.voters[ind]
     given = s.given[ind]
@@ -172,8 +196,8 @@ def integer_test(
         block = max(1, CHUNK_CELLS // n)
         for start in range(0, repetitions, block):
             reps = min(block, repetitions - start)
-            lead_mc = rng.binomial(received, p_share, size=(reps, n))
-            given_mc = rng.binomial(voters, p_turn, size=(reps, n))
+            lead_mc = _draw(rng, received, p_share, reps, method)
+            given_mc = _draw(rng, voters, p_turn, reps, method)
             mc_share, mc_turn = is_integer(lead_mc, received), is_integer(given_mc, voters)
             null[start : start + reps] = _counts(mc_share, mc_turn, weights)
             region_null[start : start + reps] = by_region(mc_share, mc_turn)
@@ -182,3 +206,17 @@ def integer_test(
     return IntegerResult(
         n, repetitions, observed, null, region_observed, region_null, per_region.astype(np.int64)
     )
+
+
+def _draw(
+    rng: np.random.Generator, n: np.ndarray, p: np.ndarray, reps: int, method: str
+) -> npt.NDArray[np.int64]:
+    if method == "binomial":
+        return np.asarray(rng.binomial(n, p, size=(reps, n.size)), dtype=np.int64)
+    big = n * p * (1 - p) >= 25
+    out = np.empty((reps, n.size), dtype=np.int64)
+    out[:, big] = _normal_counts(rng, n[big], p[big], reps)
+    small = ~big
+    if small.any():
+        out[:, small] = rng.binomial(n[small], p[small], size=(reps, int(small.sum())))
+    return out

@@ -97,11 +97,13 @@ def shpilkin(s: Stations, permutations: int = 200, seed: int = 42) -> ShpilkinRe
     rng = np.random.default_rng(seed)
     region = s.region[ind]
     grouped = np.argsort(region, kind="stable")
+    base = region[grouped].astype(np.float64)
     null = np.empty(permutations)
     perm = np.empty(clean.size, dtype=np.int64)
     for i in range(permutations):
-        # turnouts shuffled among the stations of each region
-        perm[grouped] = np.lexsort((rng.random(clean.size), region))
+        # turnouts shuffled among the stations of each region: sorting the region's
+        # index plus a random fraction keeps the regions' blocks and shuffles inside them
+        perm[grouped] = grouped[np.argsort(base + rng.random(clean.size))]
         null[i] = _excess(clean[perm], leader, others)[0]
     p = float((1 + np.sum(null >= excess)) / (1 + permutations))
     total_leader = float(leader.sum())

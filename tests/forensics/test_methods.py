@@ -67,6 +67,16 @@ def test_integer_test_counts_match_a_direct_count(election: Make) -> None:
     assert 0.05 * r.stations < r.mean[2, 0] < 0.2 * r.stations
 
 
+def test_normal_null_agrees_with_the_binomial_one(election: Make) -> None:
+    _, s = election(3000, 5)
+    exact = integer_test(s, 300, 1)
+    approx = integer_test(s, 300, 2, method="normal")
+    # the two MC means differ by no more than their own noise (4 standard errors)
+    se = np.sqrt(exact.sd**2 / 300 + approx.sd**2 / 300)
+    assert (np.abs(exact.mean - approx.mean) <= 4 * se + 1e-9).all()
+    np.testing.assert_array_equal(exact.observed, approx.observed)
+
+
 def test_turnout_rounding_is_found_and_located(election: Make) -> None:
     e, s = election(3000, 7, turnout_rounding=0.04)
     r = integer_test(s, 300, 1)
