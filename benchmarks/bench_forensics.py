@@ -3,7 +3,7 @@ Monte-Carlo repetitions, Shpilkin's estimate and the digit tests (target: under 
 together); the Klimek fingerprint fit and the per-region pass timed separately.
 
     python benchmarks/bench_forensics.py
-    python benchmarks/bench_forensics.py --stations 100000 --repetitions 1000
+    python benchmarks/bench_forensics.py --stations 100000 --repetitions 1000 --null normal
 
 The synthetic election (with 2 % of stations' turnout rounded and 5 % stuffed) is
 generated and written to CSV first; reading the CSV is timed on its own.  Figures go to
@@ -27,6 +27,7 @@ def main() -> int:
     parser.add_argument("--stations", type=int, default=100_000)
     parser.add_argument("--repetitions", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--null", choices=["binomial", "normal"], default="binomial")
     args = parser.parse_args()
 
     from honestballot.forensics.analysis import _regions
@@ -46,7 +47,7 @@ def main() -> int:
         times["read_csv"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    integer = integer_test(s, args.repetitions, args.seed)
+    integer = integer_test(s, args.repetitions, args.seed, method=args.null)
     times["integer_test"] = time.perf_counter() - t
     t = time.perf_counter()
     shp = shpilkin(s, seed=args.seed)
@@ -68,6 +69,7 @@ def main() -> int:
             {
                 "stations": s.size,
                 "repetitions": args.repetitions,
+                "null": args.null,
                 "cpus": os.cpu_count(),
                 "python": platform.python_version(),
                 "seconds": {k: round(v, 2) for k, v in times.items()},
