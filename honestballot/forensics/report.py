@@ -259,7 +259,7 @@ def _exit_poll(a: Analysis, lang: str) -> list[str]:
     out.append(
         "<figure>"
         + charts.exit_poll(
-            whole, text("share_axis", lang), (text("col.poll", lang), text("col.official", lang))
+            whole, text("votes_axis", lang), (text("col.poll", lang), text("col.official", lang))
         )
         + "</figure>"
     )

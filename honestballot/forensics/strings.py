@@ -118,6 +118,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "stations_axis": ("участков", "учаскелер", "stations"),
     "turnout_axis": ("Явка, %", "Келу, %", "Turnout, %"),
     "share_axis": ("Результат лидера, %", "Көшбасшы нәтижесі, %", "Leader's share, %"),
+    "votes_axis": ("Доля голосов, %", "Дауыстар үлесі, %", "Share of the votes, %"),
     "integer_axis": ("участков с целыми %", "бүтін % учаскелер", "stations at integer %"),
     "shpilkin.title": ("Метод Шпилькина", "Шпилькин әдісі", "Shpilkin's method"),
     "shpilkin.what": (
