@@ -48,15 +48,20 @@ def histogram(centres: np.ndarray, counts: np.ndarray, xlabel: str, ylabel: str)
     return _svg(fig)
 
 
-def null_distribution(
-    null: np.ndarray, observed: float, xlabel: str, labels: tuple[str, str]
+def null_distributions(
+    panels: list[tuple[np.ndarray, float, str]], xlabel: str, labels: tuple[str, str]
 ) -> str:
-    fig, ax = plt.subplots(figsize=(5, 2.4))
-    ax.hist(null, bins=40, color="#999", label=labels[1])
-    ax.axvline(observed, color="#c0392b", linewidth=1.5, label=labels[0])
-    ax.set_xlabel(xlabel)
-    ax.legend(frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
+    """One panel per (null draws, observed value, title): the null as a histogram, the
+    observed value as a red line."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.0 * len(panels), 2.5), squeeze=False)
+    for ax, (null, observed, title) in zip(axes[0], panels, strict=True):
+        ax.hist(null, bins=30, color="#999", label=labels[1])
+        ax.axvline(observed, color="#c0392b", linewidth=1.5, label=labels[0])
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0][0].legend(frameon=False, loc="upper left")
+    fig.tight_layout()
     return _svg(fig)
 
 

@@ -92,9 +92,11 @@ def _integer(a: Analysis, lang: str) -> list[str]:
     out.append(f"<p>{escape(text('null.chart', lang))}</p>")
     out.append(
         "<figure>"
-        + charts.null_distribution(
-            r.null[:, 0, 0],
-            float(r.observed[0, 0]),
+        + charts.null_distributions(
+            [
+                (r.null[:, k, 0], float(r.observed[k, 0]), text(f"kind.{kind}", lang))
+                for k, kind in enumerate(KINDS)
+            ],
             text("integer_axis", lang),
             (text("observed", lang), text("mc_null", lang)),
         )
