@@ -63,15 +63,20 @@ def run(
     shp = shpilkin(s, seed=seed)
     kl = klimek(s, seed=seed) if fingerprint else None
     digits = digit_tests(s)
-    regions = _regions(s, integer, seed, tick("regions", len(s.regions)))
+    regions = _regions(s, integer, seed, tick("regions", len(s.regions)), fingerprint)
     return Analysis(s, integer, shp, kl, digits, regions)
 
 
 def _regions(
-    s: Stations, integer: IntegerResult | None, seed: int, tick: Callable[[int], None]
+    s: Stations,
+    integer: IntegerResult | None,
+    seed: int,
+    tick: Callable[[int], None],
+    fingerprint: bool = True,
 ) -> list[dict[str, Any]]:
     """Every method per region, ranked: by the integer test's z (excess / MC s.d.), then
-    by Shpilkin's excess as a share of the region's leader votes."""
+    by Shpilkin's excess as a share of the region's leader votes.  The Klimek fit of a
+    region stops at the coarse grid (regions with at least 300 stations)."""
     table = integer.region_table() if integer else [{} for _ in s.regions]
     rows: list[dict[str, Any]] = []
     for r, name in enumerate(s.regions):
@@ -83,6 +88,8 @@ def _regions(
         row["excess_share"] = (
             shp.excess_votes / max(float(sub.leader_votes.sum()), 1.0) if shp else None
         )
+        kl = klimek(sub, seed, refine=False) if fingerprint and sub.size >= 300 else None
+        row["klimek"] = kl.to_json() if kl else None
         dts = digit_tests(sub)
         row["digits_min_p"] = min((d.p_value for d in dts), default=None)
         if sub.has_turnout and sub.size:

@@ -130,8 +130,9 @@ def _distance(a: FloatArray, b: FloatArray) -> float:
     return float(((a - b) ** 2).sum())
 
 
-def klimek(s: Stations, seed: int = 42) -> KlimekResult | None:
-    """The fingerprint and the fitted fraud fractions; None without turnout or stations."""
+def klimek(s: Stations, seed: int = 42, refine: bool = True) -> KlimekResult | None:
+    """The fingerprint and the fitted fraud fractions; None without turnout or with fewer
+    than 100 stations.  ``refine=False`` stops at the coarse grid (the per-region fits)."""
     if not s.has_turnout:
         return None
     ind = (s.received > 0) & (s.voters >= MIN_VOTERS) & (s.given <= s.voters)
@@ -158,7 +159,7 @@ def klimek(s: Stations, seed: int = 42) -> KlimekResult | None:
                 if d < best[0]:
                     best = (d, float(fi), float(fe), a)
     _, fi0, fe0, a0 = best
-    for a in (a0 - 0.25, a0, a0 + 0.25):
+    for a in (a0 - 0.25, a0, a0 + 0.25) if refine else ():
         if a < 0.5:
             continue
         for fi in np.arange(max(fi0 - 0.05, 0.0), fi0 + 0.0501, 0.01):

@@ -194,6 +194,10 @@ def _digits(a: Analysis, lang: str) -> list[str]:
     ]
 
 
+def _klimek_cell(k: dict[str, Any] | None) -> str:
+    return "—" if not k else f"{k['f_incremental']:.2f} / {k['f_extreme']:.2f}"
+
+
 def _regions(a: Analysis, lang: str) -> list[str]:
     if len(a.regions) < 2:
         return []
@@ -210,6 +214,7 @@ def _regions(a: Analysis, lang: str) -> list[str]:
                 _p(x.get("integer_q")),
                 _num(shp.get("excess_votes"), 0),
                 _p(x.get("shpilkin_q")),
+                _klimek_cell(x.get("klimek")),
                 _pct(x["turnout"]) if "turnout" in x else "—",
                 _pct(x["leader_share"]),
                 _p(x.get("digits_q")),
@@ -224,6 +229,7 @@ def _regions(a: Analysis, lang: str) -> list[str]:
         "q",
         "shp_excess",
         "q",
+        "klimek",
         "turnout",
         "share",
         "digits_p",

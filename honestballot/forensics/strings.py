@@ -67,6 +67,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "col.q": ("q (FDR)", "q (FDR)", "q (FDR)"),
     "col.shp_excess": ("избыток Шпилькина", "Шпилькин артықтығы", "Shpilkin excess"),
     "col.turnout": ("явка", "келу", "turnout"),
+    "col.klimek": ("Климек f_i / f_e", "Климек f_i / f_e", "Klimek f_i / f_e"),
     "col.share": ("результат лидера", "көшбасшы нәтижесі", "leader's share"),
     "col.digits_p": ("цифры, мин. p", "цифрлар, мин. p", "digits, min p"),
     "col.column": ("столбец", "баған", "column"),
