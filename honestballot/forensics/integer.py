@@ -21,7 +21,9 @@ deviation, the 99.9th percentile minus the mean, and the one-sided MC p-value
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +35,8 @@ from honestballot.forensics.stations import BoolArray, FloatArray, Stations
 KINDS = ("either", "turnout", "share")
 WEIGHTS = ("stations", "voters", "given", "leader")
 HALF_WIDTH = 0.05  # percentage points either side of an integer
-CHUNK_CELLS = 4_000_000  # draws per block: repetitions x stations held at once
+CHUNK_CELLS = 2_000_000  # draws per block: repetitions x stations held at once
+DEFAULT_THREADS = os.cpu_count() or 1
 
 
 def included(s: Stations) -> BoolArray:
@@ -152,6 +155,7 @@ def integer_test(
     seed: int = 42,
     progress: Callable[[int], None] | None = None,
     method: str = "binomial",
+    threads: int = DEFAULT_THREADS,
 ) -> IntegerResult:
     """The integer-percent test over the included stations of ``s``.
 
@@ -195,20 +199,31 @@ def integer_test(
     region_null = np.zeros((repetitions, n_regions, 3))
     n = int(voters.size)
     if n:
-        rng = np.random.default_rng(seed)
         p_share = leader / received
         p_turn = given / voters
         block = max(1, CHUNK_CELLS // n)
-        for start in range(0, repetitions, block):
+        starts_mc = list(range(0, repetitions, block))
+        # one generator per block, spawned from the seed: the figures do not depend on
+        # which thread draws which block
+        seeds = np.random.SeedSequence(seed).spawn(len(starts_mc))
+
+        def one_block(b: int) -> int:
+            start = starts_mc[b]
             reps = min(block, repetitions - start)
+            rng = np.random.default_rng(seeds[b])
             lead_mc = _draw(rng, received, p_share, reps, method)
             given_mc = _draw(rng, voters, p_turn, reps, method)
             mc_share = is_integer(lead_mc, received.astype(lead_mc.dtype))
             mc_turn = is_integer(given_mc, voters.astype(given_mc.dtype))
             null[start : start + reps] = _counts(mc_share, mc_turn, weights)
             region_null[start : start + reps] = by_region(mc_share, mc_turn)
-            if progress:
-                progress(reps)
+            return reps
+
+        # NumPy's generators and ufuncs release the GIL: threads use every core
+        with ThreadPoolExecutor(max(1, min(threads, len(starts_mc)))) as pool:
+            for reps in pool.map(one_block, range(len(starts_mc))):
+                if progress:
+                    progress(reps)
     return IntegerResult(
         n, repetitions, observed, null, region_observed, region_null, per_region.astype(np.int64)
     )
