@@ -116,3 +116,45 @@ def test_the_catalogue_is_complete() -> None:
     used = set(re.findall(r'text\(\s*[f]?"([a-z_.]+)"', source))
     used |= set(re.findall(r'"(bad\.[a-z_]+)"', source))
     assert used <= set(STRINGS), used - set(STRINGS)
+
+
+def test_an_honestballot_result_with_its_turnout(tmp_path: Path) -> None:
+    """The published result and turnout snapshot of an honestballot election, one unit
+    per station, through the command."""
+    e = generate(400, 32)
+    options = ["mayor/a", "mayor/b", "mayor/c", "mayor/d"]
+    units = [f"u{i}" for i in range(e.size)]
+    result = {
+        "election_id": "city",
+        "counts": [{"id": o, "count": int(e.votes[:, j].sum())} for j, o in enumerate(options)],
+        "per_unit": [
+            {
+                "unit": u,
+                "counts": [{"id": o, "count": int(e.votes[i, j])} for j, o in enumerate(options)],
+            }
+            for i, u in enumerate(units)
+        ],
+        "counted_per_unit": [
+            {"unit": u, "ballots": int(e.votes[i].sum())} for i, u in enumerate(units)
+        ],
+    }
+    turnout = {
+        "units": [
+            {"unit": u, "voters_on_roll": int(e.voters[i]), "credentials": 0, "voted": 0}
+            for i, u in enumerate(units)
+        ]
+    }
+    rp, tp, out = tmp_path / "results.json", tmp_path / "turnout.json", tmp_path / "out.json"
+    rp.write_text(json.dumps(result))
+    tp.write_text(json.dumps(turnout))
+    code, _ = _run(
+        [str(rp), "--turnout", str(tp), "--json", str(out), "--repetitions", "50", "--quiet"]
+    )
+    doc = json.loads(out.read_text())
+    assert code == 0 and doc["stations"] == 400 and doc["leader"] == "mayor/a"
+    assert doc["totals"]["voters"] == int(e.voters.sum())
+    assert doc["integer"]["stations"] > 300 and doc["shpilkin"] is not None
+    code, _ = _run([str(rp), "--json", str(out), "--quiet", "--repetitions", "50"])
+    doc = json.loads(out.read_text())
+    assert doc["integer"] is None and doc["shpilkin"] is None and doc["klimek"] is None
+    assert doc["digits"]  # the counts alone still have digits
