@@ -28,6 +28,7 @@ def main() -> int:
     parser.add_argument("--repetitions", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--null", choices=["binomial", "normal"], default="binomial")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
 
     from honestballot.forensics.analysis import _regions
@@ -47,7 +48,7 @@ def main() -> int:
         times["read_csv"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    integer = integer_test(s, args.repetitions, args.seed, method=args.null)
+    integer = integer_test(s, args.repetitions, args.seed, method=args.null, threads=args.threads)
     times["integer_test"] = time.perf_counter() - t
     t = time.perf_counter()
     shp = shpilkin(s, seed=args.seed)
@@ -70,6 +71,8 @@ def main() -> int:
                 "stations": s.size,
                 "repetitions": args.repetitions,
                 "null": args.null,
+                "threads": args.threads,
+                "load_average_1min": round(os.getloadavg()[0], 2),
                 "cpus": os.cpu_count(),
                 "python": platform.python_version(),
                 "seconds": {k: round(v, 2) for k, v in times.items()},
