@@ -26,12 +26,10 @@ def _svg(fig: Figure) -> str:
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]
-    return re.sub(
-        r'(<svg[^>]*?)\s(width|height)="[^"]*"',
-        r"\1",
-        re.sub(r'(<svg[^>]*?)\s(width|height)="[^"]*"', r"\1", svg, count=1),
-        count=1,
-    )
+    root = re.match(r"<svg[^>]*>", svg)
+    assert root is not None
+    # the root's fixed size goes; its viewBox stays, so the chart scales to its container
+    return re.sub(r'\s(width|height)="[^"]*"', "", root.group(0)) + svg[root.end() :]
 
 
 def histogram(centres: np.ndarray, counts: np.ndarray, xlabel: str, ylabel: str) -> str:

@@ -58,6 +58,9 @@ def test_reports_in_every_language(files: tuple[Path, Path], tmp_path: Path) -> 
         page = html.read_text("utf-8")
         assert f'<html lang="{lang}">' in page and "<script" not in page
         assert 'name="viewport"' in page and "max-width:100%" in page
+        # charts scale to a 360 px screen: no fixed size on any chart, a viewBox on each
+        assert not re.search(r"<svg[^>]*\s(width|height)=", page)
+        assert page.count("<svg") == len(re.findall(r"<svg[^>]*viewBox=", page))
         for key in (
             "integer.title",
             "shpilkin.title",
