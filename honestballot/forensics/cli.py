@@ -49,7 +49,9 @@ from honestballot.forensics.strings import LANGUAGES, text
     help="Monte-Carlo counts: exact binomial (as the papers), or the rounded normal "
     "approximation for large stations (about 3x faster; docs/forensics.md).",
 )
-@click.option("--no-fingerprint", is_flag=True, help="Skip the Klimek fits (national and per region).")
+@click.option(
+    "--no-fingerprint", is_flag=True, help="Skip the Klimek fits (national and per region)."
+)
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def forensics_command(
     results: Path,
