@@ -13,7 +13,8 @@ xi = 1 - |N(0, 0.075)|.  Then the leader's votes are
 ``1 - (1 - xi)(1 - tau)``: a share xi of the non-voters' ballots is stuffed for the
 leader and a share xi^alpha of the other candidates' votes is moved to the leader.
 
-tau0 and nu0 are the first local maxima above 0.3 of the kernel-smoothed turnout and
+tau0 and nu0 are the first local maxima above 0.3 (where the density rises, then falls,
+at a height of at least a quarter of the highest) of the kernel-smoothed turnout and
 share distributions; s_tau is the root-mean-square deviation below both maxima, s_nu
 below nu0, and theta the square root of the root-mean-square deviation above nu0 (the
 paper's supplement, as read by Kobak's re-implementation).  f_i, f_e and alpha are then
@@ -83,8 +84,13 @@ def first_maximum(x: np.ndarray, floor: float = 0.3) -> float:
     k = np.arange(-int(4 * bw * grid), int(4 * bw * grid) + 1) / grid
     dens = np.convolve(hist.astype(float), np.exp(-0.5 * (k / bw) ** 2), mode="same")
     start = int(floor * grid)
-    falls = np.flatnonzero(np.diff(dens[start:]) < 0)
-    return (start + int(falls[0])) / grid if falls.size else float(np.argmax(dens)) / grid
+    d = np.diff(dens[start:])
+    # a maximum: the density rose into it and falls after it (a density already falling
+    # at ``floor`` is the tail of a lower mode, not a maximum)
+    peaks = np.flatnonzero((d[:-1] > 0) & (d[1:] <= 0)) + 1
+    # and a mode, not a ripple of the thin tail below it
+    peaks = peaks[dens[start + peaks] >= 0.25 * dens.max()]
+    return (start + int(peaks[0])) / grid if peaks.size else float(np.argmax(dens)) / grid
 
 
 def _truncnorm(rng: np.random.Generator, mu: float, sigma: float, n: int) -> np.ndarray:
