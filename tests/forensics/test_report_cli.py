@@ -161,3 +161,21 @@ def test_an_honestballot_result_with_its_turnout(tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     assert doc["integer"] is None and doc["shpilkin"] is None and doc["klimek"] is None
     assert doc["digits"]  # the counts alone still have digits
+
+
+def test_the_main_command_runs_it_and_exits_2_on_bad_input(tmp_path: Path) -> None:
+    """Registered in ``honestballot``; an unreadable file is exit 2 with its reason."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes("region,tik,uik\nРегион,1,1\n".encode("cp1251"))
+    run = subprocess.run(
+        [sys.executable, "-m", "honestballot", "forensics", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        timeout=120,
+    )
+    assert run.returncode == 2
+    assert "bad.csv:2: not utf-8" in run.stderr and "--encoding" in run.stderr
