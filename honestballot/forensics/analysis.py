@@ -91,7 +91,8 @@ def _regions(
         kl = klimek(sub, seed, refine=False) if fingerprint and sub.size >= 300 else None
         row["klimek"] = kl.to_json() if kl else None
         dts = digit_tests(sub)
-        row["digits_min_p"] = min((d.p_value for d in dts), default=None)
+        # Holm within the region first: the smallest adjusted p is a p-value for the region
+        row["digits_min_p"] = min((d.p_adjusted for d in dts), default=None)
         if sub.has_turnout and sub.size:
             row["turnout"] = float(sub.given.sum() / max(sub.voters.sum(), 1))
         row["leader_share"] = float(sub.leader_votes.sum() / max(sub.received.sum(), 1))
