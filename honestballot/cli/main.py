@@ -27,6 +27,7 @@ def _register() -> None:
     from honestballot.cli.trustee import trustee_group
     from honestballot.cli.voter import voter_group
     from honestballot.cli.witness import witness_group
+    from honestballot.forensics.cli import forensics_command
 
     for command in (
         demo_command,
@@ -41,6 +42,7 @@ def _register() -> None:
         organiser_group,
         witness_group,
         commission_group,
+        forensics_command,
     ):
         cli.add_command(command)
 
