@@ -66,9 +66,21 @@ STRINGS: dict[str, tuple[str, str, str]] = {
 
 def _merge() -> None:
     """Each area of the site keeps its words in its own module."""
-    from honestballot.web import strings_observer, strings_organiser, strings_voter
+    from honestballot.web import (
+        strings_audit,
+        strings_errors,
+        strings_observer,
+        strings_organiser,
+        strings_voter,
+    )
 
-    for module in (strings_voter, strings_observer, strings_organiser):
+    for module in (
+        strings_voter,
+        strings_observer,
+        strings_organiser,
+        strings_errors,
+        strings_audit,
+    ):
         for key, value in module.STRINGS.items():
             if key in STRINGS and STRINGS[key] != value:
                 raise ValueError(f"the page text {key!r} is defined twice")

@@ -10,7 +10,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "observer.election": ("Выборы", "Сайлау", "Election"),
     "observer.nav": ("Разделы выборов", "Сайлау бөлімдері", "Election pages"),
     # -- the election's home
-    "observer.fingerprint": ("Отпечаток выборов", "Сайлаудың цифрлық ізі", "Election fingerprint"),
+    "observer.fingerprint": ("Отпечаток выборов", "Сайлаудың саусақ ізі", "Election fingerprint"),
     "observer.fingerprint_help": (
         "Первые 16 знаков базового хеша выборов. Он одинаков у всех, кто видит эти выборы: "
         "сверьте его с тем, что показывает ваше устройство при голосовании и что публикуют "

@@ -44,16 +44,16 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "organiser.create.title": ("Создать голосование", "Дауыс беруді құру", "Create an election"),
     "organiser.create.hint": (
         "Загрузите манифест и файл ключа выборов (election-key.json), которым завершилась "
-        "церемония ключей доверенных лиц. Церемония проверяется целиком и должна быть "
+        "церемония хранителей ключа. Церемония проверяется целиком и должна быть "
         "проведена для этого манифеста.",
-        "Манифесті және сенім білдірілген тұлғалардың кілт рәсімі аяқталған сайлау "
+        "Манифесті және кілт сақтаушылардың рәсімі аяқталған сайлау "
         "кілтінің файлын (election-key.json) жүктеңіз. Рәсім толығымен тексеріледі және "
         "осы манифест үшін өткізілген болуы керек.",
         "Upload the manifest and the election-key file (election-key.json) the trustees' "
         "key ceremony ended with. The whole ceremony is checked, and it must have been run "
         "for this manifest.",
     ),
-    "organiser.create.manifest": ("Манифест (JSON)", "Манифест (JSON)", "Manifest (JSON)"),
+    "organiser.create.manifest": ("Манифест (JSON)", "Манифест файлы (JSON)", "Manifest (JSON)"),
     "organiser.create.key": (
         "Ключ выборов (election-key.json)",
         "Сайлау кілті (election-key.json)",
@@ -88,8 +88,8 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "organiser.done.close": ("Голосование закрыто.", "Дауыс беру жабылды.", "Voting has closed."),
     "organiser.done.tally": (
-        "Зашифрованный итог опубликован; теперь очередь доверенных лиц.",
-        "Шифрланған қорытынды жарияланды; енді сенім білдірілген тұлғалардың кезегі.",
+        "Зашифрованный итог опубликован; теперь очередь хранителей ключа.",
+        "Шифрланған қорытынды жарияланды; енді кілт сақтаушылардың кезегі.",
         "The encrypted tally was published; it is now the trustees' turn.",
     ),
     "organiser.done.published": (
@@ -106,8 +106,8 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     # -- phases
     "organiser.phase.title": ("Этапы голосования", "Дауыс беру кезеңдері", "Phases"),
     "organiser.phase.nothing": (
-        "Организатору больше нечего переключать: расшифровывают доверенные лица.",
-        "Ұйымдастырушыға ауыстыратын ештеңе қалмады: шифрды сенім білдірілген тұлғалар ашады.",
+        "Организатору больше нечего переключать: расшифровывают хранители ключа.",
+        "Ұйымдастырушыға ауыстыратын ештеңе қалмады: шифрды кілт сақтаушылар ашады.",
         "Nothing is left for the organiser to switch: the trustees decrypt.",
     ),
     "organiser.action.open": ("Открыть голосование", "Дауыс беруді ашу", "Open voting"),
@@ -132,9 +132,9 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "organiser.action.tally.hint": (
         "Сервер складывает последние бюллетени каждого избирателя, не расшифровывая их; "
-        "итог расшифровывают доверенные лица.",
+        "итог расшифровывают хранители ключа.",
         "Сервер әр сайлаушының соңғы бюллетеньдерін шифрын ашпай қосады; қорытындының "
-        "шифрын сенім білдірілген тұлғалар ашады.",
+        "шифрын кілт сақтаушылар ашады.",
         "The server adds up each voter's last ballot without decrypting it; the trustees "
         "decrypt the total.",
     ),
@@ -324,8 +324,8 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Voting will end: no further ballot will be accepted.",
     ),
     "organiser.confirm.tally": (
-        "Зашифрованный итог будет вычислен и опубликован для доверенных лиц.",
-        "Шифрланған қорытынды есептеліп, сенім білдірілген тұлғалар үшін жарияланады.",
+        "Зашифрованный итог будет вычислен и опубликован для хранителей ключа.",
+        "Шифрланған қорытынды есептеліп, кілт сақтаушылар үшін жарияланады.",
         "The encrypted tally will be computed and published for the trustees.",
     ),
     "organiser.confirm.final": (

@@ -80,7 +80,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "voter.fingerprint.help": (
         "Сравните его с отпечатком, который публикуют наблюдатели: так вы убедитесь, что "
         "голосуете в тех же выборах, что и все.",
-        "Оны бақылаушылар жариялайтын ізбен салыстырыңыз: осылай барлығымен бірдей "
+        "Оны бақылаушылар жариялайтын саусақ ізімен салыстырыңыз: осылай барлығымен бірдей "
         "сайлауда дауыс беріп жатқаныңызға көз жеткізесіз.",
         "Compare it with the fingerprint observers publish: it shows you are voting in the "
         "same election as everyone else.",
@@ -195,7 +195,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Бюллетень сіздің құрылғыңызда шифрланды",
         "Your ballot is encrypted on your device",
     ),
-    "voter.tracking_code": ("Код для проверки", "Тексеру коды", "Tracking code"),
+    "voter.tracking_code": ("Код отслеживания", "Бақылау коды", "Tracking code"),
     "voter.tracking.help": (
         "Запишите его: по нему вы найдёте свой бюллетень на публичной доске.",
         "Оны жазып алыңыз: ол арқылы бюллетеніңізді ашық тақтадан табасыз.",
@@ -334,4 +334,27 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "If you vote again, this entry stays on the board, but only your last ballot counts.",
     ),
     "voter.vote_again": ("Проголосовать снова", "Қайта дауыс беру", "Vote again"),
+    "voter.badge.pending": ("ожидание", "күтілуде", "pending"),
+    "voter.badge.verified": ("проверено", "тексерілді", "verified"),
+    "voter.badge.failed": ("ошибка", "қате", "failed"),
+    "voter.receipt.bad_proof": (
+        "доказательство включения в доску не сходится (подробности — во всплывающей подсказке)",
+        "тақтаға енгізу дәлелі сәйкес келмейді (толығырақ — қалқымалы кеңесте)",
+        "the proof of inclusion in the board does not check (details in the tooltip)",
+    ),
+    "voter.receipt.other_ballot": (
+        "запись на доске — не ваш бюллетень",
+        "тақтадағы жазба — сіздің бюллетеніңіз емес",
+        "the board entry is not your ballot",
+    ),
+    "voter.receipt.other_election": (
+        "бюллетень сделан не для этих выборов",
+        "бюллетень бұл сайлау үшін жасалмаған",
+        "the ballot was not made for this election",
+    ),
+    "voter.receipt.other_code": (
+        "код отслеживания не принадлежит этому бюллетеню",
+        "бақылау коды бұл бюллетеньге тиесілі емес",
+        "the tracking code does not belong to this ballot",
+    ),
 }

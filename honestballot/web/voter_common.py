@@ -24,7 +24,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from honestballot.errors import InvalidToken, ProtocolError, SignInFailed
+from honestballot.errors import InvalidToken, ProtocolError, SignInFailed, Text
 from honestballot.protocol.election import ElectionContext
 from honestballot.service.board.board_views import BoardEvent
 from honestballot.service.runtime import Services
@@ -51,7 +51,15 @@ def election_context(services: Services, election_id: str) -> ElectionContext:
     try:
         return services.elections.context(election_id)
     except ProtocolError:
-        raise ApiError(404, "not_found", f"there is no election {election_id!r}") from None
+        raise ApiError(
+            404,
+            "not_found",
+            Text(
+                "election.unknown",
+                f"there is no election {election_id!r}",
+                election=election_id[:64],
+            ),
+        ) from None
 
 
 def public_context(services: Services, election_id: str) -> dict[str, Any]:
@@ -123,7 +131,10 @@ def verify_code(
     activity row."""
     held = pending_request(request, election_id)
     if held is None or held[0] != normalise_national_id(national_id):
-        raise SignInFailed("no code was asked for this national ID from this browser")
+        raise SignInFailed(
+            Text("signin.no_code", "no code was asked for this national ID from this browser")
+        )
+
     return services_of(request).signin.verify_code(
         election_id, held[0], code, client_of(request), held[1]
     )

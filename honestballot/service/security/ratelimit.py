@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from honestballot.errors import InvalidInput, RateLimited
+from honestballot.errors import InvalidInput, RateLimited, Text
 from honestballot.service.clock import now_ms
 from honestballot.service.security.keys import mac, server_key
 from honestballot.store.sql import SqlStore, Tx
@@ -116,7 +116,12 @@ def refusal(exceeded: Sequence[Exceeded]) -> RateLimited | None:
         return None
     retry_after = max(shown)
     return RateLimited(
-        f"too many requests; try again in {retry_after} seconds", retry_after=retry_after
+        Text(
+            "rate.try_again",
+            f"too many requests; try again in {retry_after} seconds",
+            seconds=retry_after,
+        ),
+        retry_after=retry_after,
     )
 
 
