@@ -135,6 +135,25 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "{when} қайталаңыз.",
         "Too many attempts in a row. The guard against guessing has paused them: try again {when}.",
     ),
+    "msg.rate.code_requests": (
+        "Код запрашивали слишком много раз подряд — для этого номера или с этого "
+        "устройства. Чтобы никто не мог засыпать вас сообщениями, новый код можно будет "
+        "запросить {when}. Код, который уже пришёл, действует, пока не истечёт.",
+        "Код қатарынан тым көп рет сұралды — осы нөмір үшін немесе осы құрылғыдан. Сізге "
+        "ешкім хабарламаны үсті-үстіне жібере алмауы үшін жаңа кодты {when} сұрауға "
+        "болады. Келіп қойған код мерзімі біткенше жарамды.",
+        "A code was asked for too many times in a row, for this number or from this "
+        "device. So that nobody can flood you with messages, a new code can be asked for "
+        "{when}. A code that already arrived works until it expires.",
+    ),
+    "msg.rate.code_checks": (
+        "С этого устройства слишком много раз ввели неверный код. Защита от подбора "
+        "остановила попытки: повторите {when}.",
+        "Бұл құрылғыдан код тым көп рет қате енгізілді. Іріктеуден қорғаныс әрекеттерді "
+        "тоқтатты: {when} қайталаңыз.",
+        "Too many wrong codes were typed from this device. The guard against guessing has "
+        "paused them: try again {when}.",
+    ),
     # -- sign-in ---------------------------------------------------------------------------
     "msg.signin.id_length": (
         "Идентификационный номер — от 1 до {most} букв и цифр.",
@@ -348,6 +367,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "метка {value} длиннее {most} знаков или содержит управляющие символы",
         "{value} белгісі {most} таңбадан ұзын немесе басқарушы таңбалары бар",
         "label {value} is longer than {most} characters or has control characters",
+    ),
+    "msg.roll.label_names": (
+        "метка {value} содержит имя или номер избирателя, а их прочтёт служба рассылки; "
+        "напишите, например, «мама» или «сын 2»",
+        "{value} белгісінде сайлаушының аты немесе нөмірі бар, ал оны хабарлама жіберу "
+        "қызметі оқиды; мысалы, «анам» немесе «2-ұлы» деп жазыңыз",
+        "label {value} holds the voter's name or ID, which the message service would read; "
+        "write, say, “mother” or “son 2”",
     ),
     "msg.contact.phone_control": (
         "телефон {value} содержит управляющие или невидимые символы",

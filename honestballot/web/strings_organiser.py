@@ -151,13 +151,19 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "organiser.roll.file": ("Файл списка (CSV)", "Тізім файлы (CSV)", "Roll file (CSV)"),
     "organiser.roll.format": (
-        "Столбцы: national_id, name, unit и phone или email. Файл принимается целиком "
-        "или не принимается вовсе; все ошибки перечисляются с номерами строк.",
-        "Бағандар: national_id, name, unit және phone немесе email. Файл толығымен "
-        "қабылданады немесе мүлдем қабылданбайды; барлық қателер жол нөмірлерімен "
-        "көрсетіледі.",
-        "Columns: national_id, name, unit and phone or email. The file is imported whole "
-        "or not at all; every problem is listed with its line number.",
+        "Столбцы: national_id, name, unit и phone или email; по желанию label — короткая "
+        "метка члена семьи с общим телефоном («мама», «сын 2»), её получит SMS с кодом "
+        "(не имя и не номер: SMS читает оператор связи). Файл принимается целиком или не "
+        "принимается вовсе; все ошибки перечисляются с номерами строк.",
+        "Бағандар: national_id, name, unit және phone немесе email; қаласаңыз label — "
+        "ортақ телефоны бар отбасы мүшесінің қысқа белгісі («анам», «2-ұлы»), ол кодпен "
+        "бірге SMS-те көрсетіледі (аты да, нөмірі де емес: SMS-ті байланыс операторы "
+        "оқиды). Файл толығымен қабылданады немесе мүлдем қабылданбайды; барлық қателер "
+        "жол нөмірлерімен көрсетіледі.",
+        "Columns: national_id, name, unit and phone or email; optionally label, a short "
+        "label for a family member on a shared phone (“mother”, “son 2”) that the code's "
+        "SMS shows (never a name or a number: the carrier reads the SMS). The file is "
+        "imported whole or not at all; every problem is listed with its line number.",
     ),
     "organiser.roll.upload": ("Загрузить список", "Тізімді жүктеу", "Import the roll"),
     "organiser.roll.rejected": (

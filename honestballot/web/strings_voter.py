@@ -67,6 +67,15 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Код 6 саннан тұрады.",
         "The code has 6 digits.",
     ),
+    "voter.code.new": ("Получить новый код", "Жаңа код алу", "Send me a new code"),
+    "voter.code.resent": (
+        "Если вы есть в списке избирателей, новый код отправлен на тот же телефон или "
+        "e-mail. Прежний код больше не действует.",
+        "Егер сіз сайлаушылар тізімінде болсаңыз, жаңа код сол телефонға немесе e-mail-ға "
+        "жіберілді. Бұрынғы код енді жарамсыз.",
+        "If you are on the roll, a new code was sent to the same phone or e-mail. The "
+        "earlier code no longer works.",
+    ),
     "voter.code.timed_out": (
         "Время входа истекло: введите номер ещё раз.",
         "Кіру уақыты өтіп кетті: нөміріңізді қайта енгізіңіз.",

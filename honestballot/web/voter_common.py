@@ -38,7 +38,7 @@ from honestballot.web.errors import ApiError
 MAX_ID_TEXT: Final = 128
 
 PENDING: Final = "hb_signin"  # the national ID and sign-in request between the two steps
-PENDING_TTL_S: Final = 600
+PENDING_TTL_S: Final = 30 * 60  # longer than a code lives: an expired code is then named as such
 _PENDING_KEY: Final = "voter-signin-form"
 _PENDING_DOMAIN: Final = "honestballot/voter-signin-form/v3"  # v3: the request id
 

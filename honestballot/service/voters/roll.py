@@ -45,6 +45,8 @@ class VoterRow:
     email: str | None
     unit: str
     credential: bytes | None
+    #: the organiser's label for this member of a shared contact ("mother"), if any
+    label: str | None = None
 
 
 # -- the roll --------------------------------------------------------------------------
@@ -115,7 +117,7 @@ class Roll:
                     )
                 )
             first = self.store.max_voter_id(conn, election_id)
-            keys = ("national_id", "name", "phone", "email", "unit")
+            keys = ("national_id", "name", "phone", "email", "unit", "label")
             for start in range(0, len(rows), _BATCH):
                 batch = [
                     {"election_id": election_id, "voter_id": int(first) + start + i + 1}
@@ -304,4 +306,5 @@ def _voter_row(row: Any) -> VoterRow:
         email=row["email"],
         unit=str(row["unit"]),
         credential=bytes(credential) if credential is not None else None,
+        label=row.get("label"),
     )

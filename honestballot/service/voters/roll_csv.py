@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 from honestballot.errors import InvalidInput, Text
 
-_COLUMNS = ("national_id", "name", "phone", "email", "unit")
+_COLUMNS = ("national_id", "name", "phone", "email", "unit", "label")
+#: the longest label for a member of a shared contact (the code's message names it)
+MAX_LABEL = 32
 _REQUIRED = ("national_id", "name", "unit")
 _MAX_ID = 64
 _MAX_NAME = 256
@@ -217,6 +219,7 @@ class RollLine:
     phone: str | None
     email: str | None
     unit: str
+    label: str | None = None
 
 
 def _records(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
@@ -323,7 +326,36 @@ def _check_line(
             contacts.append(None)
     if not get("phone") and not get("email"):
         problems.append(Text("roll.no_contact", "neither a phone number nor an e-mail address"))
-    return RollLine(line, national_id, name, contacts[0], contacts[1], unit), problems
+    label = get("label") or None
+    if label is not None and (why := _label_problem(label, name, national_id)) is not None:
+        problems.append(why)
+    return RollLine(line, national_id, name, contacts[0], contacts[1], unit, label), problems
+
+
+def _label_problem(label: str, name: str, national_id: str) -> str | None:
+    """Why a shared contact's label cannot be used: too long, control characters, or the
+    voter's name or ID in it (the SMS gateway reads every message: it names the member
+    only by what the organiser chose for it, such as "mother" or "son 2")."""
+    if len(label) > MAX_LABEL or not label.isprintable():
+        return Text(
+            "roll.label_shape",
+            f"label {_shown(label)} is longer than {MAX_LABEL} characters or has control "
+            "characters",
+            value=_shown(label),
+            most=MAX_LABEL,
+        )
+    folded = label.casefold()
+    parts = [p for p in name.casefold().split() if len(p) >= 3]
+    if (national_id and national_id.casefold() in normalize_national_id(folded).casefold()) or any(
+        p in folded for p in parts
+    ):
+        return Text(
+            "roll.label_names",
+            f"label {_shown(label)} holds the voter's name or ID; the message service would "
+            "read it",
+            value=_shown(label),
+        )
+    return None
 
 
 def parse_roll(

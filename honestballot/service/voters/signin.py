@@ -117,6 +117,9 @@ _SUBJECTS: Final = Label(
     kk="honestballot жүйесіне кіру коды",
     en="Your honestballot sign-in code",
 )
+#: the first words of the message to a member of a shared contact: the organiser's label
+#: for the member, never a name or an ID (the gateway reads the message)
+_FOR: Final = Label(ru="Для: {label}. ", kk="Кімге: {label}. ", en="For: {label}. ")
 _BODIES: Final = Label(
     ru=(
         "Ваш код honestballot для «{title}»: {code}. Он истечёт через {minutes} мин. "
@@ -313,13 +316,15 @@ class SignIn:
         if contact is None:
             return None
         channel, destination = contact
+        label = voter.label if voter is not None else None
         minutes = -(-self.code_ttl_s // 60)
         try:
             message = Message(
                 channel=channel,
                 destination=destination,
                 subject=_SUBJECTS.get(client.language),
-                body=_BODIES.get(client.language).format(
+                body=(_FOR.get(client.language).format(label=label) if label else "")
+                + _BODIES.get(client.language).format(
                     title=title, code=_shown_code(code), minutes=minutes
                 ),
                 secret=True,
