@@ -254,17 +254,23 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "again: a fresh encryption will be made.",
     ),
     "voter.audit.spoiled": (
-        "Этот бюллетень никогда не может быть подан. Он появится на публичной доске при "
-        "закрытии голосования вместе с остальными проверенными, без вашего ключа: по его "
-        "коду любой сможет убедиться, что он вскрывается в эти варианты. Выберите снова: "
-        "будет сделано новое шифрование.",
-        "Бұл бюллетень ешқашан тапсырыла алмайды. Ол дауыс беру жабылғанда басқа "
-        "тексерілгендермен бірге ашық тақтаға сіздің кілтіңізсіз шығады: оның коды арқылы "
-        "кез келген адам оның осы нұсқаларға ашылатынын тексере алады. Қайта таңдаңыз: жаңа "
+        "Этот бюллетень никогда не может быть подан. При закрытии голосования он появится "
+        "на публичной доске под своим кодом отслеживания с пометкой «проверен», без вашего "
+        "ключа, а его вскрытие (выбранные варианты и случайные числа шифрования) войдёт в "
+        "протокол выборов: любой может скачать протокол и проверкой honestballot verify "
+        "убедиться, что бюллетень вскрывается именно в эти варианты. Выберите снова: будет "
+        "сделано новое шифрование.",
+        "Бұл бюллетень ешқашан тапсырыла алмайды. Дауыс беру жабылғанда ол ашық тақтада "
+        "өзінің бақылау кодымен «тексерілді» белгісімен, сіздің кілтіңізсіз шығады, ал оның "
+        "ашылуы (таңдалған нұсқалар мен шифрлаудың кездейсоқ сандары) сайлау хаттамасына "
+        "енеді: кез келген адам хаттаманы жүктеп алып, honestballot verify тексеруімен "
+        "бюллетеннің дәл осы нұсқаларға ашылатынына көз жеткізе алады. Қайта таңдаңыз: жаңа "
         "шифрлау жасалады.",
-        "This ballot can never be cast. It goes on the public board when voting closes, with "
-        "the other audited ballots and without your credential: with its code anyone can "
-        "check that it opens to these choices. Choose again: a fresh encryption will be made.",
+        "This ballot can never be cast. When voting closes it goes on the public board "
+        "under its tracking code, marked audited, without your credential, and its opening "
+        "(the choices and the encryption's random numbers) goes into the election record: "
+        "anyone can download the record and check with honestballot verify that the ballot "
+        "opens to exactly these choices. Choose again: a fresh encryption will be made.",
     ),
     "voter.error.receipt_mismatch": (
         "Сервер ответил квитанцией другого бюллетеня. Ваш бюллетень мог быть не принят: не "

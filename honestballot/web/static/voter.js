@@ -195,6 +195,8 @@
       return;
     }
     renderBallot(context.manifest);
+    restoreChoices();
+    keepChoicesOnLanguageSwitch();
     bindCredentialButtons();
     bindBallotButtons();
     if (!state.registered) {
@@ -336,6 +338,52 @@
     for (const input of inputs) {
       if (!input.dataset.exclusive) {
         input.disabled = !input.checked && chosen >= contest.max_selections;
+      }
+    }
+  }
+
+  // A language switch reloads the page: the choices made so far are kept for that one
+  // reload in this tab's sessionStorage, written when a language link is followed and
+  // removed as soon as the page has read them back (never on the server).
+  const choicesKey = `honestballot:${election}:choices-across-language-switch`;
+
+  function keepChoicesOnLanguageSwitch() {
+    for (const link of document.querySelectorAll('nav.langs a')) {
+      link.addEventListener('click', () => {
+        const checked = Array.from($('contests').querySelectorAll('input:checked'));
+        try {
+          sessionStorage.setItem(choicesKey, JSON.stringify(checked.map((input) => input.id)));
+        } catch (e) {
+          // storage blocked: the voter chooses again after the switch
+        }
+      });
+    }
+  }
+
+  function restoreChoices() {
+    let saved = null;
+    try {
+      saved = sessionStorage.getItem(choicesKey);
+      sessionStorage.removeItem(choicesKey);
+    } catch (e) {
+      return;
+    }
+    let ids = [];
+    try {
+      ids = JSON.parse(saved || '[]');
+    } catch (e) {
+      return;
+    }
+    if (!Array.isArray(ids)) return;
+    for (const id of ids) {
+      const input = document.getElementById(String(id));
+      if (input && $('contests').contains(input)) input.checked = true;
+    }
+    for (const contest of state.contests) {
+      const fieldset = $('contests').querySelector(`fieldset[data-contest="${contest.id}"]`);
+      const first = fieldset && fieldset.querySelector('input');
+      if (first && contest.max_selections !== 1) {
+        enforceRules(fieldset, contest, { checked: false, dataset: {} });
       }
     }
   }
