@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from honestballot.errors import InvalidInput
+from honestballot.errors import InvalidInput, Text
 from honestballot.service.reports import ATTACHMENT_SUFFIX, MAX_ATTACHMENT
 from honestballot.service.runtime import Services
 from honestballot.web.deps import require_csrf
@@ -124,7 +124,9 @@ def report_attachment(request: Request, election_id: str, report_id: int) -> Res
     services, _ = election_row(request, election_id)
     try:
         if not 0 < report_id < 2**31:  # report ids are SQL integers
-            raise InvalidInput(f"there is no report {report_id}")
+            raise InvalidInput(
+                Text("report.unknown", f"there is no report {report_id}", report=report_id)
+            )
         data, kind = services.reports.attachment(election_id, report_id, public_only=True)
     except InvalidInput as exc:
         raise ApiError(404, "not_found", str(exc)) from None

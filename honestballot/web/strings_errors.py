@@ -542,7 +542,71 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "The file in the key field is not an election key file (honestballot trustee "
         "finalize makes it).",
     ),
-    # -- trustees' uploads -----------------------------------------------------------------
+    # -- the board and the log -------------------------------------------------------------
+    "msg.board.query_long": (
+        "Запрос слишком длинный: введите код отслеживания или начало хеша.",
+        "Сұрау тым ұзын: бақылау кодын немесе хештің басын енгізіңіз.",
+        "The search is too long: give a tracking code or the beginning of a hash.",
+    ),
+    "msg.board.query_shape": (
+        "Введите код отслеживания вида ABCD-EFGH-IJKL-MNOP (16 латинских букв A–Z и цифр "
+        "2–7) или не меньше 8 шестнадцатеричных знаков хеша.",
+        "ABCD-EFGH-IJKL-MNOP түріндегі бақылау кодын (A–Z латын әріптері мен 2–7 сандарынан "
+        "16 таңба) немесе хештің кемінде 8 он алтылық таңбасын енгізіңіз.",
+        "Give a tracking code like ABCD-EFGH-IJKL-MNOP (16 letters A-Z and digits 2-7) or "
+        "at least 8 hex digits of a tracking hash.",
+    ),
+    "msg.board.after": (
+        "Номер позиции на доске должен быть целым числом.",
+        "Тақтадағы орын нөмірі бүтін сан болуы керек.",
+        "A board position is a whole number.",
+    ),
+    "msg.board.limit": (
+        "Число записей на странице — целое число от 1 до {most}.",
+        "Беттегі жазбалар саны — бүтін сан, кемінде 1, ең көбі {most}.",
+        "The number of entries per page is a whole number from 1 to {most}.",
+    ),
+    "msg.log.not_witnessed": (
+        "Ни одна подпись журнала ещё не заверена нужным числом свидетелей.",
+        "Журналдың бірде-бір қолтаңбасы әлі куәгерлердің қажетті санымен расталмаған.",
+        "No tree head is co-signed by the witnesses' quorum yet.",
+    ),
+    "msg.log.size": (
+        "{name}: размер журнала — целое число.",
+        "{name}: журнал өлшемі — бүтін сан.",
+        "{name} must be a log size (a whole number).",
+    ),
+    "msg.log.old_zero": (
+        "old должен быть не меньше 1: любой журнал продолжает пустой.",
+        "old кемінде 1 болуы керек: кез келген журнал бос журналдың жалғасы.",
+        "old must be at least 1: every log extends the empty one.",
+    ),
+    "msg.log.no_proof": (
+        "Для этих размеров журнала нет доказательства согласованности.",
+        "Журналдың бұл өлшемдері үшін үйлесімділік дәлелі жоқ.",
+        "There is no consistency proof for these log sizes.",
+    ),
+    "msg.ballot.hash_shape": (
+        "Хеш отслеживания — 64 строчных шестнадцатеричных знака.",
+        "Бақылау хеші — 64 кіші он алтылық таңба.",
+        "A tracking hash is 64 lower-case hex characters.",
+    ),
+    "msg.ballot.no_audit": (
+        "Проверенного бюллетеня с таким хешем нет.",
+        "Мұндай хеші бар тексерілген бюллетень жоқ.",
+        "There is no audited ballot with this tracking hash.",
+    ),
+    "msg.report.unknown": (
+        "Сообщения № {report} нет.",
+        "№ {report} хабарлама жоқ.",
+        "There is no report {report}.",
+    ),
+    "msg.organiser.media_type": (
+        "Отправьте данные типа {expected} (получено: {given}).",
+        "{expected} түріндегі деректерді жіберіңіз (алынғаны: {given}).",
+        "Send {expected} (got {given}).",
+    ),
+    # -- trustees' uploads ------------------------------------------------------------
     "msg.share.empty": (
         "Выберите файл доли расшифровки (share.json).",
         "Шифрды ашу үлесінің файлын (share.json) таңдаңыз.",
