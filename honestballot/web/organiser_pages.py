@@ -293,6 +293,7 @@ def _dashboard(
         error=error,
         error_detail=detail,
         problems=say_all((problems or [])[:1000], lang),
+        shared_contacts=_shared_contacts(problems or []),
         problem_count=len(problems or []),
     )
 
@@ -345,15 +346,28 @@ def page_exception(
     contact: FormText = "",
     reason: FormText = "",
     csrf: FormText = "",
+    contacts: FormText = "",
 ) -> Response:
+    """One exception, or (``contacts``, from a refused roll's shared contacts) one for
+    each listed contact with the same reason."""
     who = _election_form_guard(request, csrf, election_id)
-    return _dashboard_after(
-        request,
-        who,
-        election_id,
-        "exception",
-        lambda services: add_exception(services, who, election_id, contact, reason),
-    )
+    listed = contacts.split()[:1000] if contacts.strip() else [contact]
+
+    def record(services: Services) -> None:
+        for one in listed:
+            add_exception(services, who, election_id, one, reason)
+
+    return _dashboard_after(request, who, election_id, "exception", record)
+
+
+def _shared_contacts(problems: list[str]) -> list[str]:
+    """The contacts a refused roll shares without an exception, each once, in order."""
+    found: dict[str, None] = {}
+    for line in problems:
+        problem = line.params.get("problem") if isinstance(line, Text) else None
+        if isinstance(problem, Text) and problem.key.startswith("roll.shared_"):
+            found.setdefault(str(problem.params["contact"]), None)
+    return list(found)
 
 
 def _known_action(action: str) -> str:

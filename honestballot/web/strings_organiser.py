@@ -171,10 +171,39 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Тізім жүктелмеді, ештеңе сақталмады. Қателер",
         "The roll was not imported and nothing was stored. Problems",
     ),
-    "organiser.roll.frozen": (
+    "organiser.roll.frozen.open": (
         "Голосование открыто: список зафиксирован и опубликован на доске.",
         "Дауыс беру ашылды: тізім бекітіліп, тақтада жарияланды.",
         "Voting has opened: the roll is frozen and its summary is on the board.",
+    ),
+    "organiser.roll.frozen.after": (
+        "Голосование закрыто. Список был зафиксирован при открытии и опубликован на доске; "
+        "изменить его больше нельзя.",
+        "Дауыс беру жабылды. Тізім ашылған кезде бекітіліп, тақтада жарияланған; оны енді "
+        "өзгертуге болмайды.",
+        "Voting has closed. The roll was frozen when voting opened and its summary is on the "
+        "board; it can no longer change.",
+    ),
+    "organiser.exceptions.first": (
+        "Сначала запишите исключения для общих телефонов и e-mail, затем загрузите список: "
+        "список с общим контактом без исключения не принимается.",
+        "Алдымен ортақ телефондар мен e-mail үшін ерекшеліктерді жазыңыз, содан кейін "
+        "тізімді жүктеңіз: ерекшелігі жоқ ортақ байланысы бар тізім қабылданбайды.",
+        "Record the exceptions for shared phones and e-mails first, then import the roll: a "
+        "roll with a shared contact that has no exception is refused.",
+    ),
+    "organiser.exceptions.for_rejected": (
+        "Общие контакты из отклонённого списка. Если они действительно общие (например, "
+        "семейный телефон), запишите для них исключение с причиной и загрузите файл снова.",
+        "Қабылданбаған тізімдегі ортақ байланыстар. Егер олар шынымен ортақ болса (мысалы, "
+        "отбасылық телефон), себебін көрсетіп ерекшелік жазыңыз да, файлды қайта жүктеңіз.",
+        "Shared contacts in the refused roll. If they really are shared (a family phone, "
+        "say), record an exception with a reason for them and import the file again.",
+    ),
+    "organiser.exceptions.add_all": (
+        "Записать исключения для этих контактов",
+        "Осы байланыстарға ерекшеліктерді жазу",
+        "Record exceptions for these contacts",
     ),
     # -- shared-contact exceptions
     "organiser.exceptions": (
