@@ -1,0 +1,301 @@
+"""Primary day in a real browser on a 360 px phone, in Russian, Kazakh and English.
+
+Against ``honestballot serve`` (SQLite; the whole-vote test in test_browser.py covers
+PostgreSQL) with Debian's Chromium:
+
+- every page a voter, observer or organiser opens is at most 360 px wide in all three
+  languages (``document.documentElement.scrollWidth``), with ballots and an audited ballot
+  on the board;
+- a language switch on the ballot keeps the choices;
+- an expired code is named as such and a new one is one button away; a code limit says
+  what happened and when to try again, in the voter's language;
+- the organiser's roll section follows the election's phase.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+from sqlalchemy import update
+
+from honestballot.service.messages.senders import latest_code_for
+from honestballot.service.runtime import Services
+from honestballot.store.schema import signin_codes
+from honestballot.web.i18n import LANGUAGES, STRINGS
+from tests.factories import WEB_ELECTION, WEB_ROLL, DemoCeremony, web_roll_csv
+from tests.web.test_browser import (
+    AUDITED,
+    FIRST,
+    STEP_TIMEOUT_MS,
+    Server,
+    Watch,
+    _choose,
+    _encrypt,
+    _launch,
+    _screenshots_on_failure,
+    _serve,
+    _sign_in,
+)
+
+pytestmark = pytest.mark.slow
+
+PHONE = {"width": 360, "height": 740}
+VOTER = WEB_ROLL[0][0]
+SECOND_VOTER = WEB_ROLL[3][0]
+
+
+@pytest.fixture
+def server(web_ceremony: DemoCeremony, tmp_path: Path) -> Iterator[Server]:
+    def prepare(services: Services) -> None:
+        services.elections.create(web_ceremony.manifest, web_ceremony.key)
+        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
+        services.elections.open(
+            WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
+        )
+
+    with _serve("sqlite", tmp_path, prepare) as running:
+        yield running
+
+
+def _say(key: str, lang: str, **values: object) -> str:
+    text = STRINGS[key][LANGUAGES.index(lang)]
+    for name, value in values.items():
+        text = text.replace(f"{{{name}}}", str(value))
+    return text
+
+
+def _width(page: Page) -> int:
+    width: int = page.evaluate(
+        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+    )
+    return width
+
+
+#: the innermost elements that reach past the viewport's right edge (for the failure message)
+_WIDE_ELEMENTS = """(limit) => {
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    const inner = Array.from(el.children).some((c) => c.getBoundingClientRect().right > limit);
+    if (r.right > limit && !inner) {
+      out.push(`${el.tagName.toLowerCase()}.${el.className}: ${Math.round(r.right)} px `
+        + `"${(el.textContent || '').trim().slice(0, 40)}"`);
+    }
+  }
+  return out.slice(0, 5);
+}"""
+
+
+def _vote_and_audit(page: Page, server: Server) -> str:
+    """Sign in, keep the credential, audit one ballot, cast another; the receipt path."""
+    eid = server.election_id
+    _sign_in(page, server, VOTER)
+    expect(page.locator("#credential-code")).to_have_text(
+        re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS
+    )
+    page.locator("#credential-saved").click()
+    _encrypt(page, AUDITED)
+    page.locator("#audit").click()
+    expect(page.locator("#audit-result")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+    _encrypt(page, FIRST)
+    page.locator("#cast").click()
+    page.wait_for_url(f"**/e/{eid}/receipt/*")
+    return "/" + page.url.split("/", 3)[3]
+
+
+def test_every_page_fits_a_phone_in_every_language(server: Server, tmp_path: Path) -> None:
+    eid = server.election_id
+    token = str(server.services.organisers.create_token("phone test"))
+    watch = Watch()
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            with _screenshots_on_failure(watch, tmp_path, server):
+                device = browser.new_context(viewport=PHONE, locale="ru-RU")
+                watch.attach(device, "phone")
+                page = device.new_page()
+                receipt = _vote_and_audit(page, server)
+                tracking = page.locator("#tracking-code").inner_text().strip()
+                # the organiser signs in on the same phone
+                page.goto(server.url("/organiser"))
+                page.locator("input[name=token]").fill(token)
+                page.locator("form [type=submit]").click()
+                page.wait_for_url("**/organiser/elections")
+
+                paths = [
+                    "/",
+                    f"/e/{eid}",
+                    f"/e/{eid}/board",
+                    f"/e/{eid}/board?q={tracking}",
+                    f"/e/{eid}/board?q=nonsense",
+                    f"/e/{eid}/turnout",
+                    f"/e/{eid}/results",
+                    f"/e/{eid}/tree-heads",
+                    f"/e/{eid}/reports",
+                    f"/e/{eid}/report",
+                    f"/e/{eid}/signin",
+                    f"/e/{eid}/vote",
+                    receipt,
+                    "/organiser/elections",
+                    f"/organiser/e/{eid}",
+                    f"/organiser/e/{eid}/audit",
+                    f"/organiser/e/{eid}/phase/close",
+                    "/no-such-page",
+                ]
+                too_wide = []
+                for lang in LANGUAGES:
+                    for path in paths:
+                        joiner = "&" if "?" in path else "?"
+                        page.goto(server.url(f"{path}{joiner}lang={lang}"))
+                        page.wait_for_load_state("networkidle")
+                        if path.endswith("/turnout"):
+                            expect(page.locator("[data-k=percent]").first).not_to_have_text("—")
+                        if path == f"/e/{eid}/vote":
+                            expect(page.locator("#contests fieldset").first).to_be_visible()
+                        if path == receipt:
+                            expect(page.locator("#receipt-status")).not_to_have_attribute(
+                                "data-state", "checking", timeout=STEP_TIMEOUT_MS
+                            )
+                        width = _width(page)
+                        if width > PHONE["width"]:
+                            culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
+                            too_wide.append(f"{path} [{lang}]: {width} px: {culprits}")
+                            page.screenshot(path=str(tmp_path / f"wide-{len(too_wide)}.png"))
+                assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
+                # the board's tracking code and the fingerprint each stay on one line
+                page.goto(server.url(f"/e/{eid}/board?lang=kk"))
+                code = page.locator("table.board td.code span").first
+                box = code.bounding_box()
+                assert box is not None and box["height"] < 36, box  # one line of ~28 px
+                page.goto(server.url(f"/e/{eid}?lang=ru"))
+                fingerprint = page.locator("[data-fingerprint]").first
+                box = fingerprint.bounding_box()
+                assert box is not None and box["height"] < 36, box
+                watch.forget("/no-such-page")
+                watch.forget("nonsense")
+                watch.assert_clean()
+        finally:
+            browser.close()
+
+
+def test_a_language_switch_keeps_the_choices(server: Server, tmp_path: Path) -> None:
+    watch = Watch()
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            with _screenshots_on_failure(watch, tmp_path, server):
+                device = browser.new_context(viewport=PHONE, locale="ru-RU")
+                watch.attach(device, "voter")
+                page = device.new_page()
+                _sign_in(page, server, VOTER)
+                expect(page.locator("#credential-code")).to_have_text(
+                    re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS
+                )
+                page.locator("#credential-saved").click()
+                _choose(page, FIRST)
+                page.locator("nav.langs a", has_text="KK").click()
+                page.wait_for_url("**lang=kk")
+                expect(page.locator("html")).to_have_attribute("lang", "kk")
+                expect(page.locator("#contests fieldset").first).to_be_visible()
+                for contest, options in FIRST.items():
+                    inputs = page.locator(f'fieldset[data-contest="{contest}"] input')
+                    for i in range(inputs.count()):
+                        box = inputs.nth(i)
+                        value = box.get_attribute("value")
+                        if value in options:
+                            expect(box).to_be_checked()
+                        else:
+                            expect(box).not_to_be_checked()
+                # the kept choices are read once: a plain reload starts empty again
+                page.reload()
+                expect(page.locator("#contests fieldset").first).to_be_visible()
+                expect(page.locator("#contests input:checked")).to_have_count(0)
+                watch.assert_clean()
+        finally:
+            browser.close()
+
+
+def test_sign_in_explains_itself(server: Server, tmp_path: Path) -> None:
+    eid = server.election_id
+    watch = Watch()
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            with _screenshots_on_failure(watch, tmp_path, server):
+                device = browser.new_context(viewport=PHONE, locale="kk-KZ")
+                watch.attach(device, "voter")
+                page = device.new_page()
+                page.goto(server.url(f"/e/{eid}/signin?lang=kk"))
+                page.locator("#signin-form input[name=national_id]").fill(VOTER)
+                page.locator("#signin-form [type=submit]").click()
+                page.wait_for_url(f"**/e/{eid}/code")
+                first = latest_code_for(server.outbox, server.destination(VOTER))
+                assert first is not None
+                # the code outlives its ten minutes
+                with server.services.store.engine.begin() as conn:
+                    conn.execute(update(signin_codes).values(expires_ms=0))
+                page.locator("#code-form input[name=code]").fill(first)
+                page.locator("#code-form [type=submit]").click()
+                expect(page.locator("#code-error")).to_have_text(
+                    _say("msg.signin.code_expired", "kk")
+                )
+                page.locator("#new-code-form [type=submit]").click()
+                expect(page.locator("#code-sent")).to_have_text(_say("voter.code.resent", "kk"))
+                second = latest_code_for(server.outbox, server.destination(VOTER))
+                assert second is not None and second != first
+                page.locator("#code-form input[name=code]").fill(second)
+                page.locator("#code-form [type=submit]").click()
+                page.wait_for_url(f"**/e/{eid}/vote")
+
+                # another voter asks for codes again and again: the limit says what and when
+                other = browser.new_context(viewport=PHONE, locale="kk-KZ")
+                watch.attach(other, "other")
+                page = other.new_page()
+                for _ in range(6):
+                    page.goto(server.url(f"/e/{eid}/signin?lang=kk"))
+                    page.locator("#signin-form input[name=national_id]").fill(SECOND_VOTER)
+                    page.locator("#signin-form [type=submit]").click()
+                    page.wait_for_load_state()
+                    if page.locator("#signin-error").count():
+                        break
+                error = page.locator("#signin-error")
+                expect(error).to_contain_text(_say("msg.rate.code_requests", "kk").split("{")[0])
+                assert re.search(r"\d+ (минуттан|секундтан) кейін", error.inner_text())
+                assert _width(page) <= PHONE["width"]
+                # the 401 of the expired code and the 429 of the limit are the point
+                watch.forget(f"/e/{eid}/code")
+                watch.forget(f"/e/{eid}/signin")
+                watch.assert_clean()
+        finally:
+            browser.close()
+
+
+def test_the_organiser_roll_section_follows_the_phase(server: Server, tmp_path: Path) -> None:
+    eid = server.election_id
+    token = str(server.services.organisers.create_token("phase test"))
+    watch = Watch()
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            with _screenshots_on_failure(watch, tmp_path, server):
+                device = browser.new_context(viewport=PHONE, locale="ru-RU")
+                watch.attach(device, "organiser")
+                page = device.new_page()
+                page.goto(server.url("/organiser?lang=en"))
+                page.locator("input[name=token]").fill(token)
+                page.locator("form [type=submit]").click()
+                page.goto(server.url(f"/organiser/e/{eid}"))
+                state = page.locator("[data-roll-state]")
+                expect(state).to_have_text(_say("organiser.roll.frozen.open", "en"))
+                page.locator(f'a[href="/organiser/e/{eid}/phase/close"]').click()
+                page.locator("form[action$='/phase/close'] [type=submit]").click()
+                page.wait_for_url(f"**/organiser/e/{eid}?done=close")
+                expect(state).to_have_text(_say("organiser.roll.frozen.after", "en"))
+                expect(page.locator(".phase-now")).to_have_attribute("data-phase", "closed")
+                watch.assert_clean()
+        finally:
+            browser.close()
