@@ -606,6 +606,32 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "{expected} түріндегі деректерді жіберіңіз (алынғаны: {given}).",
         "Send {expected} (got {given}).",
     ),
+    # -- the manifest form -----------------------------------------------------------------
+    "msg.manifest_form.row": (
+        "{where}: нужно {width} значений через «;», а не {found}.",
+        "{where}: «;» арқылы бөлінген {width} мән қажет, {found} емес.",
+        "{where}: {width} values separated by ';' are needed, not {found}.",
+    ),
+    "msg.manifest_form.number": (
+        "{where}: нужно целое число.",
+        "{where}: бүтін сан қажет.",
+        "{where}: a whole number is needed.",
+    ),
+    "msg.manifest_form.unit_line": (
+        "Участки, строка {line}",
+        "Учаскелер, {line}-жол",
+        "Units, line {line}",
+    ),
+    "msg.manifest_form.contest_line": (
+        "Вопросы, строка {line}",
+        "Сұрақтар, {line}-жол",
+        "Contests, line {line}",
+    ),
+    "msg.manifest_form.min_unit_size": (
+        "Минимальный размер участка",
+        "Учаскенің ең аз өлшемі",
+        "The minimum unit size",
+    ),
     # -- trustees' uploads ------------------------------------------------------------
     "msg.share.empty": (
         "Выберите файл доли расшифровки (share.json).",

@@ -171,6 +171,94 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Тізім жүктелмеді, ештеңе сақталмады. Қателер",
         "The roll was not imported and nothing was stored. Problems",
     ),
+    # -- the manifest form
+    "manifest_form.title": ("Манифест выборов", "Сайлау манифесі", "The election's manifest"),
+    "manifest_form.link": (
+        "Составить манифест в форме (без JSON)",
+        "Манифесті формада құрастыру (JSON-сыз)",
+        "Build the manifest in a form (no JSON)",
+    ),
+    "manifest_form.intro": (
+        "Манифест называет выборы, их вопросы (контесты) с кандидатами и участки на трёх "
+        "языках. Проверьте его здесь, скачайте файл и передайте хранителям ключа: они "
+        "проводят церемонию ключей для хеша этого манифеста. Затем создайте голосование из "
+        "файла манифеста и файла ключа выборов.",
+        "Манифест сайлауды, оның сұрақтарын (контестерін) үміткерлерімен және учаскелерді "
+        "үш тілде атайды. Оны осында тексеріп, файлын жүктеп алыңыз да, кілт сақтаушыларға "
+        "беріңіз: олар кілт рәсімін осы манифест хеші үшін өткізеді. Содан кейін дауыс "
+        "беруді манифест файлы мен сайлау кілтінің файлынан құрыңыз.",
+        "The manifest names the election, its contests with their candidates, and the units, "
+        "in three languages. Check it here, download the file and give it to the trustees: "
+        "they run the key ceremony for this manifest's hash. Then create the election from "
+        "the manifest file and the election key file.",
+    ),
+    "manifest_form.id_hint": (
+        "Латинские строчные буквы, цифры, «-» и «_», до 64 знаков; например, primary-2026.",
+        "Латынның кіші әріптері, сандар, «-» және «_», 64 таңбаға дейін; мысалы, primary-2026.",
+        "Lower-case letters a-z, digits, '-' and '_', up to 64; for example primary-2026.",
+    ),
+    "manifest_form.title_in.ru": (
+        "Название по-русски",
+        "Атауы орыс тілінде",
+        "Title in Russian",
+    ),
+    "manifest_form.title_in.kk": (
+        "Название по-казахски",
+        "Атауы қазақ тілінде",
+        "Title in Kazakh",
+    ),
+    "manifest_form.title_in.en": (
+        "Название по-английски",
+        "Атауы ағылшын тілінде",
+        "Title in English",
+    ),
+    "manifest_form.min_unit_size": (
+        "Минимальный размер участка (бюллетеней)",
+        "Учаскенің ең аз өлшемі (бюллетень)",
+        "Minimum unit size (ballots)",
+    ),
+    "manifest_form.units": ("Участки", "Учаскелер", "Units"),
+    "manifest_form.units_hint": (
+        "По одному участку в строке: код; название по-русски; по-казахски; по-английски. "
+        "Например: almaly; Алмалинский; Алмалы; Almaly",
+        "Әр жолда бір учаске: коды; орысша атауы; қазақша; ағылшынша. Мысалы: almaly; "
+        "Алмалинский; Алмалы; Almaly",
+        "One unit per line: id; name in Russian; in Kazakh; in English. For example: "
+        "almaly; Алмалинский; Алмалы; Almaly",
+    ),
+    "manifest_form.contests": ("Вопросы и кандидаты", "Сұрақтар мен үміткерлер", "Contests"),
+    "manifest_form.contests_hint": (
+        "Для каждого вопроса — строка: код; минимум; максимум выборов; «против всех» "
+        "(да/нет); название по-русски; по-казахски; по-английски. Ниже — по строке на "
+        "кандидата: код; имя по-русски; по-казахски; по-английски. Вопросы разделяются "
+        "пустой строкой. При минимуме 0 в бюллетене появляется вариант «пустой бюллетень».",
+        "Әр сұраққа бір жол: коды; ең аз; ең көп таңдау; «бәріне қарсы» (иә/жоқ); "
+        "орысша атауы; қазақша; ағылшынша. Одан төмен әр үміткерге бір жол: коды; "
+        "орысша аты; қазақша; ағылшынша. Сұрақтар бос жолмен бөлінеді. Ең азы 0 болса, "
+        "бюллетеньде «бос бюллетень» нұсқасы пайда болады.",
+        "For each contest a line: id; minimum; maximum choices; against all (yes/no); title "
+        "in Russian; in Kazakh; in English. Below it one line per candidate: id; name in "
+        "Russian; in Kazakh; in English. An empty line separates contests. With a minimum "
+        "of 0 the ballot gets a blank-ballot option.",
+    ),
+    "manifest_form.check": ("Проверить", "Тексеру", "Check"),
+    "manifest_form.download": (
+        "Скачать файл манифеста",
+        "Манифест файлын жүктеу",
+        "Download the manifest file",
+    ),
+    "manifest_form.import": (
+        "Загрузить готовый файл манифеста в форму",
+        "Дайын манифест файлын формаға жүктеу",
+        "Load a manifest file into the form",
+    ),
+    "manifest_form.load": ("Загрузить", "Жүктеу", "Load"),
+    "manifest_form.ok": (
+        "Манифест составлен верно. Хеш, для которого хранители ключа проводят церемонию:",
+        "Манифест дұрыс құрастырылды. Кілт сақтаушылар рәсімді өткізетін хеш:",
+        "The manifest is valid. The hash the trustees run their key ceremony for:",
+    ),
+    "manifest_form.hash": ("Хеш манифеста", "Манифест хеші", "Manifest hash"),
     "organiser.roll.frozen.open": (
         "Голосование открыто: список зафиксирован и опубликован на доске.",
         "Дауыс беру ашылды: тізім бекітіліп, тақтада жарияланды.",

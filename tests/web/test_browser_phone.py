@@ -141,6 +141,7 @@ def test_every_page_fits_a_phone_in_every_language(server: Server, tmp_path: Pat
                     f"/e/{eid}/vote",
                     receipt,
                     "/organiser/elections",
+                    "/organiser/manifest",
                     f"/organiser/e/{eid}",
                     f"/organiser/e/{eid}/audit",
                     f"/organiser/e/{eid}/phase/close",
