@@ -9,11 +9,15 @@ PostgreSQL) with Debian's Chromium:
 - a language switch on the ballot keeps the choices;
 - an expired code is named as such and a new one is one button away; a code limit says
   what happened and when to try again, in the voter's language;
-- the organiser's roll section follows the election's phase.
+- the organiser's roll section follows the election's phase;
+- an organiser builds the election on the pages alone, in Kazakh: the manifest in the
+  form, the election from it and the trustees' key file (swapped files named as such),
+  the roll with a shared phone's exception recorded from the refusal, and the opening.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,10 +26,14 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import update
 
+from honestballot.protocol.election import manifest_hash
+from honestballot.record.manifest import manifest_to_json
+from honestballot.record.trustee import encode_election_key
 from honestballot.service.messages.senders import latest_code_for
 from honestballot.service.runtime import Services
 from honestballot.store.schema import signin_codes
 from honestballot.web.i18n import LANGUAGES, STRINGS
+from honestballot.web.organiser_manifest import form_of
 from tests.factories import WEB_ELECTION, WEB_ROLL, DemoCeremony, web_roll_csv
 from tests.web.test_browser import (
     AUDITED,
@@ -300,3 +308,110 @@ def test_the_organiser_roll_section_follows_the_phase(server: Server, tmp_path: 
                 watch.assert_clean()
         finally:
             browser.close()
+
+
+@pytest.fixture
+def empty_server(tmp_path: Path) -> Iterator[Server]:
+    """``honestballot serve`` with no election yet: the organiser makes it."""
+    with _serve("sqlite", tmp_path, lambda services: None) as running:
+        yield running
+
+
+FAMILY_ROLL = (
+    web_roll_csv().decode()
+    + "900101300031,Saule Family,+7 701 000 0077,,station-1\n"
+    + "900101300032,Nurlan Family,+7 701 000 0077,,station-1\n"
+)
+
+
+def test_an_organiser_builds_the_election_on_the_pages(
+    empty_server: Server, web_ceremony: DemoCeremony, tmp_path: Path
+) -> None:
+    """In Kazakh on a phone: the manifest built in the form (and downloaded), the election
+    created from it and the trustees' key file (the two files swapped first: named as
+    such), a roll refused for a shared phone, the exception recorded from that refusal,
+    the roll imported, and voting opened: the pages alone, no JSON written by hand."""
+    server = empty_server
+    token = str(server.services.organisers.create_token("builder"))
+    key_file = tmp_path / "election-key.json"
+    key_file.write_text(json.dumps(encode_election_key(web_ceremony.key)))
+    roll_file = tmp_path / "roll.csv"
+    roll_file.write_text(FAMILY_ROLL)
+    form, contests = form_of(manifest_to_json(web_ceremony.manifest))
+    watch = Watch()
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            with _screenshots_on_failure(watch, tmp_path, server):
+                device = browser.new_context(viewport=PHONE, locale="kk-KZ", accept_downloads=True)
+                watch.attach(device, "organiser")
+                page = device.new_page()
+                page.goto(server.url("/organiser"))
+                page.locator("input[name=token]").fill("hbo_not-a-token")
+                page.locator("form [type=submit]").click()
+                expect(page.locator("[role=alert]")).to_have_text(
+                    _say("organiser.signin.failed", "kk")
+                )
+                page.locator("input[name=token]").fill(token)
+                page.locator("form [type=submit]").click()
+                page.wait_for_url("**/organiser/elections")
+
+                # the manifest, typed into the form
+                page.locator("#manifest-form-link").click()
+                page.locator("#election-id").fill(form["election_id"])
+                for lang in LANGUAGES:
+                    page.locator(f"#title-{lang}").fill(form[f"title_{lang}"])
+                page.locator("#min-unit-size").fill(form["min_unit_size"])
+                page.locator("#units").fill(form["units"])
+                page.locator("#contests").fill(contests)
+                page.locator("#manifest-form [value=check]").click()
+                expect(page.locator("#manifest-hash")).to_have_text(
+                    manifest_hash(web_ceremony.manifest).hex()
+                )
+                with page.expect_download() as download:
+                    page.locator("#manifest-form [value=download]").click()
+                manifest_file = tmp_path / "manifest.json"
+                download.value.save_as(manifest_file)
+
+                # create it: first with the two files swapped
+                page.goto(server.url("/organiser/elections"))
+                page.locator("#manifest").set_input_files(str(key_file))
+                page.locator("#election-key").set_input_files(str(manifest_file))
+                page.locator("form[action='/organiser/elections'] [type=submit]").click()
+                expect(page.locator("[role=alert] .error")).to_have_text(
+                    _say("msg.organiser.files_swapped", "kk")
+                )
+                page.locator("#manifest").set_input_files(str(manifest_file))
+                page.locator("#election-key").set_input_files(str(key_file))
+                page.locator("form[action='/organiser/elections'] [type=submit]").click()
+                page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created")
+
+                # the roll: refused for the shared phone, the exception recorded from there
+                page.locator("#roll-file").set_input_files(str(roll_file))
+                page.locator("form[action$='/roll'] [type=submit]").click()
+                problems = page.locator("ul.problems li")
+                expect(problems).to_have_count(1)
+                expect(problems.first).to_contain_text("9-жол: 77010000077 телефоны 8-жолда")
+                page.locator("#shared-reason").fill("бір отбасының телефоны")
+                page.locator("#shared-contacts-form [type=submit]").click()
+                page.wait_for_url("**done=exception")
+                page.locator("#roll-file").set_input_files(str(roll_file))
+                page.locator("form[action$='/roll'] [type=submit]").click()
+                page.wait_for_url("**done=roll")
+                expect(page.locator("#voters-total")).to_have_text(str(len(WEB_ROLL) + 2))
+
+                page.locator(f'a[href="/organiser/e/{WEB_ELECTION}/phase/open"]').click()
+                page.locator("form[action$='/phase/open'] [type=submit]").click()
+                page.wait_for_url("**done=open")
+                expect(page.locator(".phase-now")).to_have_attribute("data-phase", "open")
+                assert _width(page) <= PHONE["width"]
+                watch.forget("/organiser/signin")  # the 401 of the wrong token
+                watch.forget("/organiser/elections")  # the 400 of the swapped files
+                watch.forget(f"/organiser/e/{WEB_ELECTION}/roll")  # the refused roll
+                watch.assert_clean()
+        finally:
+            browser.close()
+    assert server.services.elections.phase(WEB_ELECTION) == "open"
+    assert dict(server.services.roll.exceptions(WEB_ELECTION)) == {
+        "77010000077": "бір отбасының телефоны"
+    }
