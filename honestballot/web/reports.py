@@ -19,6 +19,8 @@ from honestballot.service.reports import ATTACHMENT_SUFFIX, MAX_ATTACHMENT
 from honestballot.service.runtime import Services
 from honestballot.web.deps import require_csrf
 from honestballot.web.errors import ApiError
+from honestballot.web.i18n import language_of
+from honestballot.web.messages import message_of, say
 from honestballot.web.observer_common import page, utc
 from honestballot.web.trustee import election_row
 
@@ -85,7 +87,13 @@ async def report_submit(request: Request, election_id: str) -> HTMLResponse:
         if not _wants_html(request):
             raise
         return page(
-            request, "observer_report.html", services, row, 400, form=fields, error=str(exc)
+            request,
+            "observer_report.html",
+            services,
+            row,
+            400,
+            form=fields,
+            error=say(message_of(exc), language_of(request)),
         )
     return page(request, "observer_report_thanks.html", services, row, number=number)
 
@@ -129,7 +137,7 @@ def report_attachment(request: Request, election_id: str, report_id: int) -> Res
             )
         data, kind = services.reports.attachment(election_id, report_id, public_only=True)
     except InvalidInput as exc:
-        raise ApiError(404, "not_found", str(exc)) from None
+        raise ApiError(404, "not_found", message_of(exc)) from None
     name = f"report-{report_id}{ATTACHMENT_SUFFIX.get(kind, '')}"
     return Response(
         data,

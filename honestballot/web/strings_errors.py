@@ -596,6 +596,70 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Мұндай хеші бар тексерілген бюллетень жоқ.",
         "There is no audited ballot with this tracking hash.",
     ),
+    "msg.report.field.what": ("«Что произошло»", "«Не болды»", "‘What happened’"),
+    "msg.report.field.where": ("«Где»", "«Қайда»", "‘Where’"),
+    "msg.report.field.when": ("«Когда»", "«Қашан»", "‘When’"),
+    "msg.report.field.published": (
+        "Публикуемый текст",
+        "Жарияланатын мәтін",
+        "The published text",
+    ),
+    "msg.report.field.reason": ("Причина", "Себебі", "The reason"),
+    "msg.report.not_text": (
+        "{field}: нужен текст.",
+        "{field}: мәтін қажет.",
+        "{field} must be text.",
+    ),
+    "msg.report.control": (
+        "{field}: в тексте есть управляющие символы.",
+        "{field}: мәтінде басқарушы таңбалар бар.",
+        "{field} contains control characters.",
+    ),
+    "msg.report.too_short": (
+        "{field}: слишком коротко — нужно не меньше {low} знаков, сейчас {got}.",
+        "{field}: тым қысқа — кемінде {low} таңба қажет, қазір {got}.",
+        "{field} is too short: at least {low} characters, now {got}.",
+    ),
+    "msg.report.too_long": (
+        "{field}: слишком длинно — не больше {high} знаков, сейчас {got}.",
+        "{field}: тым ұзын — ең көбі {high} таңба, қазір {got}.",
+        "{field} is too long: at most {high} characters, now {got}.",
+    ),
+    "msg.report.attachment_missing": (
+        "Указан тип вложения, но самого вложения нет.",
+        "Тіркеме түрі көрсетілген, бірақ тіркеменің өзі жоқ.",
+        "An attachment type was given without an attachment.",
+    ),
+    "msg.report.attachment_type_missing": (
+        "У вложения не указан тип.",
+        "Тіркеменің түрі көрсетілмеген.",
+        "The attachment has no type.",
+    ),
+    "msg.report.attachment_type": (
+        "Вложения типа {kind} не принимаются; можно: {allowed}.",
+        "{kind} түріндегі тіркемелер қабылданбайды; болады: {allowed}.",
+        "Attachments of type {kind} are not accepted; allowed: {allowed}.",
+    ),
+    "msg.report.attachment_empty": (
+        "Вложение пустое.",
+        "Тіркеме бос.",
+        "The attachment is empty.",
+    ),
+    "msg.report.attachment_large": (
+        "Вложение слишком большое ({size} байт): принимается не больше 5 МиБ.",
+        "Тіркеме тым үлкен ({size} байт): ең көбі 5 МиБ қабылданады.",
+        "The attachment is too large ({size} bytes): at most 5 MiB is accepted.",
+    ),
+    "msg.report.attachment_not_kind": (
+        "Вложение заявлено как {kind}, но его содержимое другое.",
+        "Тіркеме {kind} ретінде көрсетілген, бірақ мазмұны басқа.",
+        "The attachment is declared {kind} but its content is not.",
+    ),
+    "msg.report.jpeg_damaged": (
+        "Изображение JPEG повреждено; сохраните его заново или приложите другой файл.",
+        "JPEG суреті бүлінген; оны қайта сақтаңыз немесе басқа файл тіркеңіз.",
+        "The JPEG image is damaged; save it again or attach another file.",
+    ),
     "msg.report.unknown": (
         "Сообщения № {report} нет.",
         "№ {report} хабарлама жоқ.",

@@ -66,6 +66,7 @@ DYNAMIC_KEYS = (
     [f"phase.{p}" for p in ("setup", "open", "closed", "tallied", "done")]
     + [f"organiser.choose_{w}" for w in ("manifest", "election_key", "roll", "signature")]
     + [f"roll.shared_{c}_{w}" for c in ("phone", "email") for w in ("line", "on_roll")]
+    + [f"report.field.{f}" for f in ("what", "where", "when", "published", "reason")]
 )
 
 
