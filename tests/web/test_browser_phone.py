@@ -76,6 +76,19 @@ def _say(key: str, lang: str, **values: object) -> str:
     return text
 
 
+#: a Latin word of three letters or more: English, on a page that must be in Kazakh
+_LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def _no_english(page: Page, selector: str) -> None:
+    """Every element ``selector`` finds is visible and holds no Latin word."""
+    found = page.locator(selector)
+    assert found.count() > 0, selector
+    for i in range(found.count()):
+        text = found.nth(i).inner_text()
+        assert not _LATIN_WORD.search(text), f"English in {selector}: {text!r}"
+
+
 def _width(page: Page) -> int:
     width: int = page.evaluate(
         "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
@@ -252,6 +265,7 @@ def test_sign_in_explains_itself(server: Server, tmp_path: Path) -> None:
                 expect(page.locator("#code-error")).to_have_text(
                     _say("msg.signin.code_expired", "kk")
                 )
+                _no_english(page, "#code-error, #new-code-form")
                 page.locator("#new-code-form [type=submit]").click()
                 expect(page.locator("#code-sent")).to_have_text(_say("voter.code.resent", "kk"))
                 second = latest_code_for(server.outbox, server.destination(VOTER))
@@ -274,6 +288,7 @@ def test_sign_in_explains_itself(server: Server, tmp_path: Path) -> None:
                 error = page.locator("#signin-error")
                 expect(error).to_contain_text(_say("msg.rate.code_requests", "kk").split("{")[0])
                 assert re.search(r"\d+ (минуттан|секундтан) кейін", error.inner_text())
+                _no_english(page, "#signin-error")
                 assert _width(page) <= PHONE["width"]
                 # the 401 of the expired code and the 429 of the limit are the point
                 watch.forget(f"/e/{eid}/code")
@@ -352,6 +367,7 @@ def test_an_organiser_builds_the_election_on_the_pages(
                 expect(page.locator("[role=alert]")).to_have_text(
                     _say("organiser.signin.failed", "kk")
                 )
+                _no_english(page, "[role=alert]")
                 page.locator("input[name=token]").fill(token)
                 page.locator("form [type=submit]").click()
                 page.wait_for_url("**/organiser/elections")
@@ -381,6 +397,7 @@ def test_an_organiser_builds_the_election_on_the_pages(
                 expect(page.locator("[role=alert] .error")).to_have_text(
                     _say("msg.organiser.files_swapped", "kk")
                 )
+                _no_english(page, "[role=alert]")
                 page.locator("#manifest").set_input_files(str(manifest_file))
                 page.locator("#election-key").set_input_files(str(key_file))
                 page.locator("form[action='/organiser/elections'] [type=submit]").click()
@@ -392,6 +409,7 @@ def test_an_organiser_builds_the_election_on_the_pages(
                 problems = page.locator("ul.problems li")
                 expect(problems).to_have_count(1)
                 expect(problems.first).to_contain_text("9-жол: 77010000077 телефоны 8-жолда")
+                _no_english(page, "[role=alert]")
                 page.locator("#shared-reason").fill("бір отбасының телефоны")
                 page.locator("#shared-contacts-form [type=submit]").click()
                 page.wait_for_url("**done=exception")
