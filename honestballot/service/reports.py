@@ -426,7 +426,13 @@ class Reports:
         data, kind = _attachment(attachment, attachment_type)
         with self.store.transaction() as conn:
             if not self.store.election_exists(conn, election_id):
-                raise InvalidInput(f"there is no election {election_id[:64]!r}")
+                raise InvalidInput(
+                    Text(
+                        "election.unknown",
+                        f"there is no election {election_id[:64]!r}",
+                        election=election_id[:64],
+                    )
+                )
             return self.store.insert_report(
                 conn,
                 {

@@ -160,7 +160,13 @@ class BoardViews:
             try:
                 ctx = self.elections.context(election_id)
             except ProtocolError:
-                raise NotFound(f"there is no election {election_id!r}") from None
+                raise NotFound(
+                    Text(
+                        "election.unknown",
+                        f"there is no election {election_id!r}",
+                        election=election_id[:64],
+                    )
+                ) from None
             with self.store.engine.connect() as conn:
                 setup = self.store.event_at(conn, election_id, 0)
             if setup is None or setup.kind != "setup":
