@@ -34,7 +34,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Сайлау хаттамасы (жүктеу)",
         "Election record (download)",
     ),
-    "tree_heads": ("Подписи журнала", "Журнал қолтаңбалары", "Log tree heads"),
+    "tree_heads": ("Вершины журнала", "Журнал төбелері", "Log tree heads"),
     "report": ("Сообщить о давлении", "Қысым туралы хабарлау", "Report pressure"),
     "reports": ("Сообщения о давлении", "Қысым туралы хабарламалар", "Reports of pressure"),
     "error": ("Ошибка", "Қате", "Error"),

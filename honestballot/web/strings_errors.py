@@ -567,8 +567,8 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "The number of entries per page is a whole number from 1 to {most}.",
     ),
     "msg.log.not_witnessed": (
-        "Ни одна подпись журнала ещё не заверена нужным числом свидетелей.",
-        "Журналдың бірде-бір қолтаңбасы әлі куәгерлердің қажетті санымен расталмаған.",
+        "Ни одна вершина журнала ещё не заверена нужным числом свидетелей.",
+        "Журналдың бірде-бір төбесі әлі куәгерлердің қажетті санымен расталмаған.",
         "No tree head is co-signed by the witnesses' quorum yet.",
     ),
     "msg.log.size": (

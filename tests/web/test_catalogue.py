@@ -34,6 +34,11 @@ GLOSSARY: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
         ("код для провер", "тексеру код", "код провер"),
     ),
     "trustee": ("trustee", "хранител", "сақтаушы", ("доверенн", "сенім білдір", "сенімді")),
+    "credential": ("credential", "ключ", "кілт", ()),
+    "board": ("board", "доск", "тақта", ()),
+    "witness": ("witness", "свидетел", "куәгер", ()),
+    "tree head": ("tree head", "вершин", "төбе", ("подпись журнала", "подписи журнала")),
+    "election record": ("election record", "протокол", "хаттама", ()),
     "decryption share": (
         "decryption share",
         "расшифровки",
