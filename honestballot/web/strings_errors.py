@@ -334,15 +334,15 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "msg.roll.shared_phone_line": (
         "телефон {contact} уже указан в строке {first}; для общего телефона запишите "
         "исключение с причиной",
-        "{contact} телефоны {first}-жолда көрсетілген; ортақ телефон үшін себебін "
+        "{contact} телефоны {first}-жолда да көрсетілген; ортақ телефон үшін себебін "
         "жазып, ерекшелік тіркеңіз",
         "phone {contact} is also used on line {first}; a shared phone needs an exception "
         "recorded with a reason",
     ),
     "msg.roll.shared_phone_on_roll": (
-        "телефон {contact} уже есть у избирателя из списка; для общего телефона запишите "
+        "телефон {contact} уже указан у другого избирателя в списке; для общего телефона запишите "
         "исключение с причиной",
-        "{contact} телефоны тізімдегі сайлаушыда бар; ортақ телефон үшін себебін жазып, "
+        "{contact} телефоны тізімдегі басқа сайлаушыда да бар; ортақ телефон үшін себебін жазып, "
         "ерекшелік тіркеңіз",
         "phone {contact} is also used by a voter already on the roll; a shared phone needs "
         "an exception recorded with a reason",
@@ -350,15 +350,15 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "msg.roll.shared_email_line": (
         "e-mail {contact} уже указан в строке {first}; для общего e-mail запишите "
         "исключение с причиной",
-        "{contact} e-mail-ы {first}-жолда көрсетілген; ортақ e-mail үшін себебін жазып, "
+        "{contact} e-mail-ы {first}-жолда да көрсетілген; ортақ e-mail үшін себебін жазып, "
         "ерекшелік тіркеңіз",
         "e-mail {contact} is also used on line {first}; a shared e-mail needs an exception "
         "recorded with a reason",
     ),
     "msg.roll.shared_email_on_roll": (
-        "e-mail {contact} уже есть у избирателя из списка; для общего e-mail запишите "
+        "e-mail {contact} уже указан у другого избирателя в списке; для общего e-mail запишите "
         "исключение с причиной",
-        "{contact} e-mail-ы тізімдегі сайлаушыда бар; ортақ e-mail үшін себебін жазып, "
+        "{contact} e-mail-ы тізімдегі басқа сайлаушыда да бар; ортақ e-mail үшін себебін жазып, "
         "ерекшелік тіркеңіз",
         "e-mail {contact} is also used by a voter already on the roll; a shared e-mail "
         "needs an exception recorded with a reason",
