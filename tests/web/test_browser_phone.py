@@ -270,6 +270,11 @@ def test_sign_in_explains_itself(server: Server, tmp_path: Path) -> None:
                 expect(page.locator("#code-sent")).to_have_text(_say("voter.code.resent", "kk"))
                 second = latest_code_for(server.outbox, server.destination(VOTER))
                 assert second is not None and second != first
+                wrong = f"{(int(second) + 1) % 1_000_000:06d}"
+                page.locator("#code-form input[name=code]").fill(wrong)
+                page.locator("#code-form [type=submit]").click()
+                expect(page.locator("#code-error")).to_contain_text("Код қате. Қалған әрекет саны:")
+                _no_english(page, "#code-error")
                 page.locator("#code-form input[name=code]").fill(second)
                 page.locator("#code-form [type=submit]").click()
                 page.wait_for_url(f"**/e/{eid}/vote")
@@ -403,6 +408,13 @@ def test_an_organiser_builds_the_election_on_the_pages(
                 page.locator("form[action='/organiser/elections'] [type=submit]").click()
                 page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created")
 
+                # a contact that is no phone number: said in Kazakh
+                page.locator("#contact").fill("12")
+                page.locator("#reason").fill("бір отбасы")
+                page.locator("form[action$='/exceptions'] [type=submit]").click()
+                expect(page.locator("[role=alert] .error")).to_contain_text("'12' телефонындағы")
+                _no_english(page, "[role=alert]")
+
                 # the roll: refused for the shared phone, the exception recorded from there
                 page.locator("#roll-file").set_input_files(str(roll_file))
                 page.locator("form[action$='/roll'] [type=submit]").click()
@@ -426,6 +438,7 @@ def test_an_organiser_builds_the_election_on_the_pages(
                 watch.forget("/organiser/signin")  # the 401 of the wrong token
                 watch.forget("/organiser/elections")  # the 400 of the swapped files
                 watch.forget(f"/organiser/e/{WEB_ELECTION}/roll")  # the refused roll
+                watch.forget(f"/organiser/e/{WEB_ELECTION}/exceptions")  # the bad contact
                 watch.assert_clean()
         finally:
             browser.close()
