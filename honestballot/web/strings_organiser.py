@@ -172,13 +172,17 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "The roll was not imported and nothing was stored. Problems",
     ),
     # -- the manifest form
-    "manifest_form.title": ("Манифест выборов", "Сайлау манифесі", "The election's manifest"),
-    "manifest_form.link": (
+    "organiser.manifest_form.title": (
+        "Манифест выборов",
+        "Сайлау манифесі",
+        "The election's manifest",
+    ),
+    "organiser.manifest_form.link": (
         "Составить манифест в форме (без JSON)",
         "Манифесті формада құрастыру (JSON-сыз)",
         "Build the manifest in a form (no JSON)",
     ),
-    "manifest_form.intro": (
+    "organiser.manifest_form.intro": (
         "Манифест называет выборы, их вопросы (контесты) с кандидатами и участки на трёх "
         "языках. Проверьте его здесь, скачайте файл и передайте хранителям ключа: они "
         "проводят церемонию ключей для хеша этого манифеста. Затем создайте голосование из "
@@ -192,33 +196,33 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "they run the key ceremony for this manifest's hash. Then create the election from "
         "the manifest file and the election key file.",
     ),
-    "manifest_form.id_hint": (
+    "organiser.manifest_form.id_hint": (
         "Латинские строчные буквы, цифры, «-» и «_», до 64 знаков; например, primary-2026.",
         "Латынның кіші әріптері, сандар, «-» және «_», 64 таңбаға дейін; мысалы, primary-2026.",
         "Lower-case letters a-z, digits, '-' and '_', up to 64; for example primary-2026.",
     ),
-    "manifest_form.title_in.ru": (
+    "organiser.manifest_form.title_in.ru": (
         "Название по-русски",
         "Атауы орыс тілінде",
         "Title in Russian",
     ),
-    "manifest_form.title_in.kk": (
+    "organiser.manifest_form.title_in.kk": (
         "Название по-казахски",
         "Атауы қазақ тілінде",
         "Title in Kazakh",
     ),
-    "manifest_form.title_in.en": (
+    "organiser.manifest_form.title_in.en": (
         "Название по-английски",
         "Атауы ағылшын тілінде",
         "Title in English",
     ),
-    "manifest_form.min_unit_size": (
+    "organiser.manifest_form.min_unit_size": (
         "Минимальный размер участка (бюллетеней)",
         "Учаскенің ең аз өлшемі (бюллетень)",
         "Minimum unit size (ballots)",
     ),
-    "manifest_form.units": ("Участки", "Учаскелер", "Units"),
-    "manifest_form.units_hint": (
+    "organiser.manifest_form.units": ("Участки", "Учаскелер", "Units"),
+    "organiser.manifest_form.units_hint": (
         "По одному участку в строке: код; название по-русски; по-казахски; по-английски. "
         "Например: almaly; Алмалинский; Алмалы; Almaly",
         "Әр жолда бір учаске: коды; орысша атауы; қазақша; ағылшынша. Мысалы: almaly; "
@@ -226,8 +230,12 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "One unit per line: id; name in Russian; in Kazakh; in English. For example: "
         "almaly; Алмалинский; Алмалы; Almaly",
     ),
-    "manifest_form.contests": ("Вопросы и кандидаты", "Сұрақтар мен үміткерлер", "Contests"),
-    "manifest_form.contests_hint": (
+    "organiser.manifest_form.contests": (
+        "Вопросы и кандидаты",
+        "Сұрақтар мен үміткерлер",
+        "Contests",
+    ),
+    "organiser.manifest_form.contests_hint": (
         "Для каждого вопроса — строка: код; минимум; максимум выборов; «против всех» "
         "(да/нет); название по-русски; по-казахски; по-английски. Ниже — по строке на "
         "кандидата: код; имя по-русски; по-казахски; по-английски. Вопросы разделяются "
@@ -241,24 +249,24 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Russian; in Kazakh; in English. An empty line separates contests. With a minimum "
         "of 0 the ballot gets a blank-ballot option.",
     ),
-    "manifest_form.check": ("Проверить", "Тексеру", "Check"),
-    "manifest_form.download": (
+    "organiser.manifest_form.check": ("Проверить", "Тексеру", "Check"),
+    "organiser.manifest_form.download": (
         "Скачать файл манифеста",
         "Манифест файлын жүктеу",
         "Download the manifest file",
     ),
-    "manifest_form.import": (
+    "organiser.manifest_form.import": (
         "Загрузить готовый файл манифеста в форму",
         "Дайын манифест файлын формаға жүктеу",
         "Load a manifest file into the form",
     ),
-    "manifest_form.load": ("Загрузить", "Жүктеу", "Load"),
-    "manifest_form.ok": (
+    "organiser.manifest_form.load": ("Загрузить", "Жүктеу", "Load"),
+    "organiser.manifest_form.ok": (
         "Манифест составлен верно. Хеш, для которого хранители ключа проводят церемонию:",
         "Манифест дұрыс құрастырылды. Кілт сақтаушылар рәсімді өткізетін хеш:",
         "The manifest is valid. The hash the trustees run their key ceremony for:",
     ),
-    "manifest_form.hash": ("Хеш манифеста", "Манифест хеші", "Manifest hash"),
+    "organiser.manifest_form.hash": ("Хеш манифеста", "Манифест хеші", "Manifest hash"),
     "organiser.roll.frozen.open": (
         "Голосование открыто: список зафиксирован и опубликован на доске.",
         "Дауыс беру ашылды: тізім бекітіліп, тақтада жарияланды.",
