@@ -46,7 +46,9 @@ def test_a_manifest_is_built_in_the_form(web: WebElection) -> None:
     client = web.client
     csrf = sign_in_page(client, web.organiser_token)
     assert 'href="/organiser/manifest"' in client.get("/organiser/elections").text
-    assert 'id="manifest-form"' in client.get("/organiser/manifest").text
+    form_page = html.unescape(client.get("/organiser/manifest?lang=kk").text)
+    assert 'id="manifest-form"' in form_page
+    assert "Атауы қазақ тілінде" in form_page and "organiser.manifest_form" not in form_page
 
     r = client.post("/organiser/manifest", data=fields(csrf, action="download"))
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
