@@ -6,6 +6,39 @@ verification function returns a bare ``False``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+
+class Text(str):
+    """An English message that also names its entry in the pages' catalogue and the values
+    it mentions, so that the web layer can say it in the reader's language.
+
+    It *is* the English string (logs, the CLI and ``str(exc)`` see no difference);
+    ``key`` names the catalogue entry (``honestballot/web/strings_errors.py``) and
+    ``params`` the values its ``{name}`` fields take.  A value may itself be a ``Text``
+    (it is translated too).  Build the English with an f-string, then wrap it::
+
+        raise InvalidInput(Text("roll.unit_unknown", f"unit {u!r} is not a unit", unit=u))
+    """
+
+    key: str
+    params: Mapping[str, Any]
+
+    def __new__(cls, key: str, english: str, **params: Any) -> Text:
+        text = super().__new__(cls, english)
+        text.key = key
+        text.params = MappingProxyType(dict(params))
+        return text
+
+    def __reduce__(self) -> Any:
+        return (_text, (self.key, str(self), dict(self.params)))
+
+
+def _text(key: str, english: str, params: dict[str, Any]) -> Text:
+    return Text(key, english, **params)
+
 
 class HonestBallotError(Exception):
     """Base class: every deliberate failure in honestballot."""

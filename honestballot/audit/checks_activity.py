@@ -133,6 +133,13 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
         f"(lift); score = peak x (peak / all voters at the address in that window); "
         f"medium if score >= {cfg.address_medium_score}, high if >= {cfg.address_high_score}"
     )
+    address_params = {
+        "n": cfg.cast_min_address,
+        "w": w,
+        "lift": lift,
+        "medium": cfg.address_medium_score,
+        "high": cfg.address_high_score,
+    }
     detail = (
         "'cast ' || time || ' from ' || address || '; peak ' || peak || ' in ' || "
         f"{w} || ' min; lift ' || round(lift, 1) || '; score ' || round(score, 1)"
@@ -152,6 +159,7 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
             sql=f"{base} AND score >= {cfg.address_high_score}",
             cap=cfg.max_records,
             unit="ballots",
+            params={"variant": "dominated", **address_params},
         ),
         collect(
             con,
@@ -162,6 +170,7 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
             sql=f"{base} AND score < {cfg.address_high_score}",
             cap=cfg.max_records,
             unit="ballots",
+            params={"variant": "shared", **address_params},
         ),
     ]
     con.execute(
@@ -180,6 +189,7 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
             f"WHERE reach >= {cfg.cast_min_device}",
             cap=cfg.max_records,
             unit="ballots",
+            params={"n": cfg.cast_min_device, "w": w},
         )
     )
     con.execute(
@@ -199,6 +209,7 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
             f"FROM bursts_org WHERE reach >= {cfg.cast_min_org} AND lift >= {lift}",
             cap=cfg.max_records,
             unit="ballots",
+            params={"n": cfg.cast_min_org, "w": w, "lift": lift},
         )
     )
     return out
@@ -252,6 +263,11 @@ def check_turnout_curves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> li
                 cap=cfg.max_records,
                 unit="organisations",
                 order="grp",
+                params={
+                    "n": cfg.curve_min_voters,
+                    "medium": cfg.curve_medium_tvd,
+                    "high": cfg.curve_high_tvd,
+                },
             )
         )
     return out

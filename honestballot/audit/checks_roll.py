@@ -52,6 +52,12 @@ def _not_applied(con: duckdb.DuckDBPyConnection, column: str, what: str) -> str:
     return f"; not applied to {n:,} row(s) without {what}" if n else ""
 
 
+def _skipped(con: duckdb.DuckDBPyConnection, column: str) -> dict[str, Any]:
+    """The finding's params naming the rows passed over for want of ``column``."""
+    n = unknown_counts(con)[column]
+    return {"skipped": n, "skipped_column": column} if n else {}
+
+
 def check_ids(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
     # The flagged rows keep what their records show, so the roll is scanned once here.
     con.execute(
@@ -95,6 +101,7 @@ def check_ids(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]
         "'IIN says ' || iin_date || ', roll says ' || birth_date AS detail FROM roll_idcheck "
         "WHERE iin_date <> birth_date",
         cap=cfg.max_records,
+        params=_skipped(con, "birth_date"),
     )
     return [bad_digit, duplicate, mismatch]
 
@@ -122,6 +129,7 @@ def check_birth_dates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
         f"AS detail FROM (SELECT *, NULL AS grp FROM roll) WHERE (birth_date IS NULL AND "
         f"birth_date_text IS NOT NULL) OR birth_date > DATE '{day}'",
         cap=cfg.max_records,
+        params={"day": day, **_skipped(con, "birth_date")},
     )
     age = collect(
         con,
@@ -134,6 +142,12 @@ def check_birth_dates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
         f"(birth_date > DATE '{day}' - INTERVAL {cfg.min_age} YEAR "
         f"OR birth_date < DATE '{day}' - INTERVAL {cfg.max_age} YEAR)",
         cap=cfg.max_records,
+        params={
+            "day": day,
+            "min": cfg.min_age,
+            "max": cfg.max_age,
+            **_skipped(con, "birth_date"),
+        },
     )
     return [impossible, age]
 
@@ -205,6 +219,13 @@ def cluster_findings(
                 f"WHERE size >= {lo} AND size < {hi}",
                 cap=cap,
                 unit="voters",
+                params={
+                    "size": f"{lo}"
+                    + ("+" if hi > 1 << 61 else "" if hi - 1 == lo else f"–{hi - 1}"),
+                    "low": tiers.low,
+                    "medium": tiers.medium,
+                    "high": tiers.high,
+                },
             )
         )
     con.execute("DROP TABLE _cluster_records")
@@ -275,6 +296,11 @@ def check_enrolment(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Fi
                 f"'enrolled ' || enrolled_at || ' by ' || coalesce(operator, 'self') AS detail, "
                 f"organisation, operator FROM roll WHERE {inside} AND confirmed = {confirmed}",
                 cap=cfg.max_records,
+                params={
+                    "variant": "confirmed" if confirmed else "unconfirmed",
+                    "windows": windows if cfg.closed_windows else "—",
+                    **(_skipped(con, "enrolled_at") if cfg.closed_windows else {}),
+                },
             )
         )
     out.append(
@@ -303,6 +329,7 @@ def check_enrolment(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Fi
             f"window; every record inside such a window is listed{undated}",
             sql=_burst_sql(w, n),
             cap=cfg.max_records,
+            params={"n": n, "w": w, **_skipped(con, "enrolled_at")},
         )
     )
     return out

@@ -8,6 +8,9 @@ count stays exact while the listed records are capped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import duckdb
 
 from honestballot.audit.findings import Finding, Severity
@@ -24,6 +27,7 @@ def collect(
     cap: int,
     unit: str = "records",
     order: str = "grp, line",
+    params: Mapping[str, Any] | None = None,
 ) -> Finding:
     """Run ``sql`` and package its rows as one finding (possibly with count 0)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE _finding AS {sql}")
@@ -43,6 +47,7 @@ def collect(
         records=records,
         groups=groups,
         rule=rule,
+        params=dict(params or {}),
     )
 
 

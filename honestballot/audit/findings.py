@@ -78,6 +78,10 @@ class Finding:
     records: tuple[Record, ...] = ()
     groups: int = 0  # clusters / bursts / organisations behind the records, if any
     rule: str = ""
+    #: the values the title and rule name, so that a page can say them in the reader's
+    #: language (``audit.<check>.title``/``.rule`` in the web catalogue); ``variant``
+    #: names which of a check's titles this is, ``skipped`` the rows passed over
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def truncated(self) -> bool:
@@ -117,7 +121,9 @@ def _finding_json(finding: Finding, with_records: bool) -> dict[str, Any]:
         "unit": finding.unit,
         "groups": finding.groups,
         "rule": finding.rule,
+        "params": dict(finding.params),
     }
+
     if with_records:
         out["records"] = [dict(r) for r in finding.records]
         out["records_truncated"] = finding.truncated

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -109,13 +110,53 @@ def log_group() -> None:
     """Observer: monitor the board's transparency log."""
 
 
+def _head_from_server(server: str, election_id: str, board_key: str | None) -> dict[str, Any]:
+    """The latest signed tree head from the service's public API, its board signature
+    checked against ``board_key`` (hex) or, by default, the key the service's setup names
+    (then compare the election's fingerprint with other observers)."""
+    base = server.rstrip("/") + "/api/e/" + urllib.parse.quote(election_id, safe="")
+    obj = parse_json(urllib_fetch(base + "/tree-heads/latest", None), limit=1 << 20, what="head")
+    if board_key is None:
+        context = parse_json(urllib_fetch(base + "/context", None), limit=64 << 20, what="setup")
+        if not isinstance(context, dict) or not isinstance(context.get("board_key"), str):
+            raise click.ClickException(f"{server} names no board key for {election_id}")
+        board_key = context["board_key"]
+        click.echo(f"board key from {server}'s setup: {board_key}", err=True)
+    key = decode_point(board_key, "board key")
+    try:
+        tree_head_from_json(obj, "tree head").verify(election_id, key)
+    except HonestBallotError as exc:
+        raise click.ClickException(f"the head is NOT signed by the board key: {exc}") from None
+    return dict(obj)
+
+
 @log_group.command("head")
 @click.argument("election_id")
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the signed tree head here.")
+@click.option(
+    "--server",
+    default=None,
+    help="The voting service's address (https://vote.example.org): read the head from its "
+    "public API and check the board's signature; no database needed.",
+)
+@click.option(
+    "--board-key",
+    default=None,
+    help="With --server: the board key (hex) to check the signature with; by default the one "
+    "the service's setup names.",
+)
 @database_option
-def head(election_id: str, out: str | None, database: str) -> None:
-    """Print (or save) the latest signed tree head, to check consistency against later."""
-    sth = json.dumps(open_service(database).latest_tree_head(election_id), indent=1)
+def head(
+    election_id: str, out: str | None, server: str | None, board_key: str | None, database: str
+) -> None:
+    """Print (or save) the latest signed tree head, to check consistency against later:
+    from the service's address (--server) or, on the server, from its database."""
+    if server is not None:
+        found = _head_from_server(server, election_id, board_key)
+    else:
+        found = open_service(database).latest_tree_head(election_id)
+    sth = json.dumps(found, indent=1)
+
     if out:
         Path(out).write_text(sth)
         click.echo(f"saved the signed tree head to {out}")

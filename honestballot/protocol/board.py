@@ -60,7 +60,7 @@ from enum import Enum
 from typing import Protocol
 
 from honestballot.crypto.group import Point
-from honestballot.errors import BallotRejected, InvalidShare, ProtocolError
+from honestballot.errors import BallotRejected, InvalidShare, ProtocolError, Text
 
 
 class Phase(Enum):
@@ -366,15 +366,17 @@ def check_station(view: BoardView, ev: StationEvent) -> None:
         return
     before = view.station(ev.unit)
     if before is None:
-        raise ProtocolError(
+        message = (
             f"unit {ev.unit!r} has no polling station from before the election opened: "
             "stations are published before the vote"
         )
+        raise ProtocolError(Text("station.late", message, unit=ev.unit))
     if before != (ev.commission_key, ev.paper):
-        raise ProtocolError(
+        message = (
             f"the polling station of unit {ev.unit!r} keeps the commission key and the paper "
             "voting it had when the election opened"
         )
+        raise ProtocolError(Text("station.frozen", message, unit=ev.unit))
 
 
 def check_voter(view: BoardView, credential: Point) -> None:

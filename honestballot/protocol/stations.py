@@ -31,7 +31,7 @@ from honestballot.crypto.group import Point, Scalar
 from honestballot.crypto.hashing import Part, hash_bytes
 from honestballot.crypto.randomness import Randomness
 from honestballot.crypto.schnorr import SchnorrProof, prove_dlog, verify_dlog
-from honestballot.errors import InvalidInput
+from honestballot.errors import InvalidInput, Text
 from honestballot.protocol.manifest import Label
 
 COMMISSION_KEY_TAG: Final = "station/commission-key"
@@ -63,28 +63,45 @@ class StationDetails:
 
     def __post_init__(self) -> None:
         for lang in ("ru", "kk", "en"):
-            _text(self.address.get(lang), f"the address ({lang})")
-        _text(self.hours, "the opening hours")
-        if not 1 <= len(self.members) <= MAX_MEMBERS:
-            raise InvalidInput(f"a commission has 1 to {MAX_MEMBERS} members")
-        for i, m in enumerate(self.members, 1):
-            _text(m.name, f"member {i}'s name")
-            if m.role not in ROLES:
-                raise InvalidInput(f"member {i}'s role must be one of {', '.join(ROLES)}")
-            if len(m.nominated_by) > MAX_TEXT or m.nominated_by != m.nominated_by.strip():
+            if not _fits(self.address.get(lang)):
                 raise InvalidInput(
-                    f"member {i}: who nominated them is at most {MAX_TEXT} characters"
+                    Text(
+                        "station.address",
+                        f"the address ({lang}) must be 1 to {MAX_TEXT} characters, without "
+                        "spaces around",
+                        lang=lang,
+                        most=MAX_TEXT,
+                    )
+                )
+        if not _fits(self.hours):
+            message = f"the opening hours must be 1 to {MAX_TEXT} characters"
+            raise InvalidInput(Text("station.hours", message, most=MAX_TEXT))
+        if not 1 <= len(self.members) <= MAX_MEMBERS:
+            message = f"a commission has 1 to {MAX_MEMBERS} members"
+            raise InvalidInput(Text("station.members", message, most=MAX_MEMBERS))
+        for i, m in enumerate(self.members, 1):
+            if not _fits(m.name):
+                message = f"member {i}'s name must be 1 to {MAX_TEXT} characters"
+                raise InvalidInput(Text("station.member_name", message, member=i, most=MAX_TEXT))
+            if m.role not in ROLES:
+                message = f"member {i}'s role must be one of {', '.join(ROLES)}"
+                raise InvalidInput(Text("station.member_role", message, member=i))
+            if not _fits(m.nominated_by, empty=True):
+                message = f"member {i}: who nominated them is at most {MAX_TEXT} characters"
+                raise InvalidInput(
+                    Text("station.member_nominated", message, member=i, most=MAX_TEXT)
                 )
         chairs = sum(m.role == "chair" for m in self.members)
         if chairs != 1:
-            raise InvalidInput(f"a commission has exactly one chair, not {chairs}")
+            message = f"a commission has exactly one chair, not {chairs}"
+            raise InvalidInput(Text("station.chairs", message, chairs=chairs))
         if len(self.salt) != SALT_BYTES:
             raise InvalidInput(f"a station's salt is {SALT_BYTES} bytes")
 
 
-def _text(value: str, what: str) -> None:
-    if not value.strip() or len(value) > MAX_TEXT or value != value.strip():
-        raise InvalidInput(f"{what} must be 1 to {MAX_TEXT} characters, without spaces around")
+def _fits(value: str, *, empty: bool = False) -> bool:
+    """1 to MAX_TEXT characters (or none, with ``empty``), without spaces around."""
+    return (bool(value) or empty) and len(value) <= MAX_TEXT and value == value.strip()
 
 
 def details_hash(base_hash: bytes, details: StationDetails) -> bytes:

@@ -33,6 +33,7 @@ from honestballot.errors import (
     InvalidInput,
     NotFound,
     ProtocolError,
+    Text,
 )
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import manifest_hash
@@ -53,7 +54,13 @@ def phase_of(services: Services, who: Organiser, election_id: str) -> str:
     the very same 404 if there is but ``who``'s token is scoped to another one."""
     row = services.board.election_row(election_id)
     if row is None or not who.may_manage(election_id):
-        raise NotFound(f"there is no election {election_id[:64]!r}")
+        raise NotFound(
+            Text(
+                "election.unknown",
+                f"there is no election {election_id[:64]!r}",
+                election=election_id[:64],
+            )
+        )
     return str(row["phase"])
 
 
@@ -66,7 +73,13 @@ def managed_elections(services: Services, who: Organiser) -> list[str]:
 def _in_setup(services: Services, who: Organiser, election_id: str, what: str) -> None:
     phase = phase_of(services, who, election_id)
     if phase != "setup":
-        raise ProtocolError(f"{what} is possible only in setup; the election is {phase}")
+        raise ProtocolError(
+            Text(
+                "organiser.not_setup",
+                f"{what} is possible only in setup; the election is {phase}",
+                phase=Text(f"phase.{phase}", phase),
+            )
+        )
 
 
 def create_election(
@@ -87,21 +100,39 @@ def create_election(
     the answer does not depend on whether the other election exists."""
     if not who.may_manage(manifest.election_id):
         raise Forbidden(
-            f"this organiser token manages election {who.election_id!r} only: it cannot "
-            f"create election {manifest.election_id!r}"
+            Text(
+                "organiser.scope_create",
+                f"this organiser token manages election {who.election_id!r} only: it cannot "
+                f"create election {manifest.election_id!r}",
+                own=str(who.election_id),
+                election=manifest.election_id,
+            )
         )
     wanted = manifest_hash(manifest)
     ceremony = key.ceremony
     if ceremony.election_id != manifest.election_id or ceremony.manifest_hash != wanted:
         raise InvalidInput(
-            "the election key comes from a key ceremony for another manifest: the ceremony "
-            f"is for election {ceremony.election_id!r} with manifest hash "
-            f"{ceremony.manifest_hash.hex()}, this manifest is election "
-            f"{manifest.election_id!r} with manifest hash {wanted.hex()}; the trustees must "
-            "run the ceremony for this manifest's hash ('honestballot election manifest-hash')"
+            Text(
+                "organiser.key_for_other_manifest",
+                "the election key comes from a key ceremony for another manifest: the ceremony "
+                f"is for election {ceremony.election_id!r} with manifest hash "
+                f"{ceremony.manifest_hash.hex()}, this manifest is election "
+                f"{manifest.election_id!r} with manifest hash {wanted.hex()}; the trustees must "
+                "run the ceremony for this manifest's hash ('honestballot election manifest-hash')",
+                key_election=ceremony.election_id,
+                key_hash=ceremony.manifest_hash.hex()[:16],
+                election=manifest.election_id,
+                hash=wanted.hex()[:16],
+            )
         )
     if services.board.election_row(manifest.election_id) is not None:
-        raise ProtocolError(f"election {manifest.election_id!r} already exists")
+        raise ProtocolError(
+            Text(
+                "organiser.election_exists",
+                f"election {manifest.election_id!r} already exists",
+                election=manifest.election_id,
+            )
+        )
     ctx = services.elections.create(
         manifest, key, witnesses=witnesses, quorum=quorum, organiser_key=organiser_key
     )
@@ -155,7 +186,12 @@ def change_phase(
     phase = phase_of(services, who, election_id)
     if action == "open":
         if phase == "setup" and services.roll.count(election_id) == 0:
-            raise ProtocolError("the roll is empty: import it before opening the election")
+            raise ProtocolError(
+                Text(
+                    "organiser.roll_empty",
+                    "the roll is empty: import it before opening the election",
+                )
+            )
         services.elections.open(
             election_id,
             roll=lambda conn: services.roll.summary_body(election_id, conn),
@@ -166,7 +202,8 @@ def change_phase(
     elif action == "tally":
         services.elections.tally(election_id)
     else:
-        raise NotFound(f"there is no action {action[:32]!r}")
+        raise NotFound(Text("organiser.no_action", f"there is no action {action[:32]!r}"))
+
     log.info("organiser %r: %s %s", who.label, action, election_id)
     return services.elections.phase(election_id)
 

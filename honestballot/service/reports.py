@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from honestballot.errors import InvalidInput
+from honestballot.errors import InvalidInput, Text
 from honestballot.service.clock import now_ms
 from honestballot.store.sql import SqlStore, Tx
 
@@ -83,16 +83,45 @@ class PublicReport:
 # -- checks -----------------------------------------------------------------------------------
 
 
+#: a report's fields as the reporter's messages name them (catalogue keys)
+_FIELD_KEYS: Final = {
+    "'what happened'": "report.field.what",
+    "'where'": "report.field.where",
+    "'when'": "report.field.when",
+    "the published text": "report.field.published",
+    "the reason": "report.field.reason",
+}
+
+
 def _text(value: str, name: str, low: int, high: int) -> str:
+    field = Text(_FIELD_KEYS.get(name, "report.field.what"), name)
     if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text")
+        raise InvalidInput(Text("report.not_text", f"{name} must be text", field=field))
     text = value.replace("\r\n", "\n").strip()
     if _CONTROL.search(text):
-        raise InvalidInput(f"{name} contains control characters")
+        raise InvalidInput(
+            Text("report.control", f"{name} contains control characters", field=field)
+        )
     if len(text) < low:
-        raise InvalidInput(f"{name} is too short: at least {low} characters, got {len(text)}")
+        raise InvalidInput(
+            Text(
+                "report.too_short",
+                f"{name} is too short: at least {low} characters, got {len(text)}",
+                field=field,
+                low=low,
+                got=len(text),
+            )
+        )
     if len(text) > high:
-        raise InvalidInput(f"{name} is too long: at most {high} characters, got {len(text)}")
+        raise InvalidInput(
+            Text(
+                "report.too_long",
+                f"{name} is too long: at most {high} characters, got {len(text)}",
+                field=field,
+                high=high,
+                got=len(text),
+            )
+        )
     return text
 
 
@@ -101,35 +130,80 @@ def _attachment(data: bytes | None, declared: str | None) -> tuple[bytes | None,
     if data is None and declared is None:
         return None, None
     if data is None:
-        raise InvalidInput("an attachment type was given without an attachment")
+        raise InvalidInput(
+            Text("report.attachment_missing", "an attachment type was given without an attachment")
+        )
     if not declared:
-        raise InvalidInput("the attachment has no type")
+        raise InvalidInput(Text("report.attachment_type_missing", "the attachment has no type"))
     kind = declared.split(";", 1)[0].strip().lower()
     if kind not in ATTACHMENT_TYPES:
         allowed = ", ".join(ATTACHMENT_TYPES)
-        raise InvalidInput(f"attachment type {kind[:64]!r} is not accepted (only {allowed})")
+        raise InvalidInput(
+            Text(
+                "report.attachment_type",
+                f"attachment type {kind[:64]!r} is not accepted (only {allowed})",
+                kind=kind[:64],
+                allowed=allowed,
+            )
+        )
     if not data:
-        raise InvalidInput("the attachment is empty")
+        raise InvalidInput(Text("report.attachment_empty", "the attachment is empty"))
     if len(data) > MAX_ATTACHMENT:
-        raise InvalidInput(f"the attachment is {len(data)} bytes; at most 5 MiB is accepted")
+        raise InvalidInput(
+            Text(
+                "report.attachment_large",
+                f"the attachment is {len(data)} bytes; at most 5 MiB is accepted",
+                size=len(data),
+            )
+        )
     if kind == "image/jpeg":
         if not data.startswith(b"\xff\xd8\xff"):
-            raise InvalidInput("the attachment is declared image/jpeg but is not a JPEG image")
+            raise InvalidInput(
+                Text(
+                    "report.attachment_not_kind",
+                    "the attachment is declared image/jpeg but is not a JPEG image",
+                    kind=kind,
+                )
+            )
         return strip_jpeg_metadata(data), kind
     if kind == "image/png":
         if not data.startswith(PNG_SIGNATURE):
-            raise InvalidInput("the attachment is declared image/png but is not a PNG image")
+            raise InvalidInput(
+                Text(
+                    "report.attachment_not_kind",
+                    "the attachment is declared image/png but is not a PNG image",
+                    kind=kind,
+                )
+            )
         return strip_png_metadata(data), kind
     if kind == "application/pdf":
         if not data.startswith(b"%PDF-"):
-            raise InvalidInput("the attachment is declared application/pdf but is not a PDF")
+            raise InvalidInput(
+                Text(
+                    "report.attachment_not_kind",
+                    "the attachment is declared application/pdf but is not a PDF",
+                    kind=kind,
+                )
+            )
         return data, kind
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidInput("the attachment is declared text/plain but is not UTF-8 text") from None
+        raise InvalidInput(
+            Text(
+                "report.attachment_not_kind",
+                "the attachment is declared text/plain but is not UTF-8 text",
+                kind=kind,
+            )
+        ) from None
     if "\x00" in text or text.startswith("%PDF-"):
-        raise InvalidInput("the attachment is declared text/plain but is not plain text")
+        raise InvalidInput(
+            Text(
+                "report.attachment_not_kind",
+                "the attachment is declared text/plain but is not plain text",
+                kind=kind,
+            )
+        )
     return data, kind
 
 
@@ -152,7 +226,13 @@ _COM: Final = 0xFE
 
 
 def _jpeg_damaged(reason: str) -> InvalidInput:
-    return InvalidInput(f"the JPEG attachment is damaged: {reason}")
+    return InvalidInput(
+        Text(
+            "report.jpeg_damaged",
+            f"the JPEG attachment is damaged: {reason}",
+            detail=reason,
+        )
+    )
 
 
 def _jpeg_segment(marker: int, body: bytes) -> bytes:
@@ -346,7 +426,13 @@ class Reports:
         data, kind = _attachment(attachment, attachment_type)
         with self.store.transaction() as conn:
             if not self.store.election_exists(conn, election_id):
-                raise InvalidInput(f"there is no election {election_id[:64]!r}")
+                raise InvalidInput(
+                    Text(
+                        "election.unknown",
+                        f"there is no election {election_id[:64]!r}",
+                        election=election_id[:64],
+                    )
+                )
             return self.store.insert_report(
                 conn,
                 {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from honestballot.errors import ProtocolError
+from honestballot.errors import ProtocolError, Text
 from honestballot.protocol.stations import ROLES, details_hash
 from honestballot.record.stations import details_to_json
 from honestballot.service.organiser_cases import phase_of
@@ -31,10 +31,11 @@ def publish_station(
     commission's public key file): what was published."""
     phase = phase_of(services, who, election_id)
     if phase not in STATION_PHASES:
-        raise ProtocolError(
-            f"polling stations are published before the vote and corrected until the close; "
+        message = (
+            "polling stations are published before the vote and corrected until the close; "
             f"the election is {phase}"
         )
+        raise ProtocolError(Text("station.phase", message, phase=Text(f"phase.{phase}", phase)))
     station, parsed = services.elections.publish_station_files(election_id, details, commission)
     log.info("organiser %r published the station of %s in %s", who.label, station.unit, election_id)
     return {

@@ -266,6 +266,24 @@ class BoardStore(StoreBase):
             ).mappings()
             return [_stored(r) for r in rows if bytes(r["tracking_hash"]).startswith(prefix)]
 
+    def events_after(
+        self, election_id: str, after_seq: int, limit: int, kinds: tuple[str, ...]
+    ) -> list[StoredEvent]:
+        """Up to ``limit`` events of these kinds after position ``after_seq``, in order (a
+        page of the board: the primary key's range, not a scan)."""
+        q = (
+            select(events)
+            .where(
+                events.c.election_id == election_id,
+                events.c.seq > after_seq,
+                events.c.kind.in_(kinds),
+            )
+            .order_by(events.c.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_stored(r) for r in conn.execute(q).mappings()]
+
     def iter_events(
         self, election_id: str, *, kinds: tuple[str, ...] = (), conn: Connection | None = None
     ) -> Iterator[StoredEvent]:

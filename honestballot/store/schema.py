@@ -160,6 +160,8 @@ voters = Table(
     Column("unit", String(64), nullable=False),
     #: the voter's current public credential (registered from the voter's device)
     Column("credential", LargeBinary(32), nullable=True),
+    #: the organiser's short label for a member of a shared contact (migration 0007)
+    Column("label", String(32), nullable=True),
     Index("voters_national_id", "election_id", "national_id", unique=True),
     Index("voters_phone", "election_id", "phone"),
     Index("voters_email", "election_id", "email"),

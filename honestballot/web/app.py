@@ -26,6 +26,7 @@ from honestballot.web import (
     errors,
     observer,
     organiser_api,
+    organiser_manifest,
     organiser_pages,
     reports,
     results,
@@ -76,6 +77,7 @@ def create_app(config: ServerConfig, *, sender: Sender | None = None) -> FastAPI
         organiser_api,
         organiser_pages,
         stations,
+        organiser_manifest,
         trustee,
     ):
         app.include_router(module.router)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from honestballot.errors import Forbidden, NotSignedIn
+from honestballot.errors import Forbidden, NotSignedIn, Text
 from honestballot.service.activity import device_fingerprint
 from honestballot.service.messages.notices import describe_device
 from honestballot.service.runtime import Services
@@ -71,7 +71,9 @@ def require_csrf(request: Request, form_token: str | None = None) -> None:
     token = form_token or request.headers.get(CSRF_HEADER, "")
     visitor = request.cookies.get(VISITOR, "")
     if not visitor or not token:
-        raise Forbidden("the request has no CSRF token: reload the page and try again")
+        raise Forbidden(
+            Text("csrf.missing", "the request has no CSRF token: reload the page and try again")
+        )
     check_csrf(services_of(request).csrf_key, visitor, token)
 
 
@@ -97,7 +99,9 @@ def set_cookies(request: Request, response: Response) -> None:
 def voter_session(request: Request, election_id: str) -> VoterSession:
     token = request.cookies.get(SESSION, "")
     if not token:
-        raise NotSignedIn("sign in with the code sent to your phone or e-mail first")
+        raise NotSignedIn(
+            Text("session.none", "sign in with the code sent to your phone or e-mail first")
+        )
     return services_of(request).signin.session_from_token(token, election_id=election_id)
 
 
@@ -109,7 +113,10 @@ def organiser(request: Request) -> Organiser:
         return services_of(request).organisers.check(auth[7:].strip())
     token = request.cookies.get(ORGANISER, "")
     if not token:
-        raise NotSignedIn("organisers sign in with their organiser token")
+        raise NotSignedIn(
+            Text("organiser.not_signed_in", "organisers sign in with their organiser token")
+        )
+
     who = services_of(request).organisers.check(token)
     if request.method not in ("GET", "HEAD"):
         require_csrf(request)

@@ -22,13 +22,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from honestballot import errors
+from honestballot.errors import Text
 from honestballot.service.runtime import STORAGE_UNAVAILABLE
+from honestballot.web.i18n import language_of
+from honestballot.web.messages import describe, message_of, say_all
 
 log = logging.getLogger("honestballot.web")
 
 #: seconds a client waits before retrying while the database cannot be used
 STORAGE_RETRY_AFTER_S: Final = 5
-STORAGE_MESSAGE: Final = "the service's database is unavailable; try again shortly"
+STORAGE_MESSAGE: Final = Text(
+    "error.storage_unavailable", "the service's database is unavailable; try again shortly"
+)
 
 #: exception class -> (HTTP status, stable code); the first match in order wins
 ERROR_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
@@ -84,7 +89,7 @@ def classify(exc: BaseException) -> tuple[int, str]:
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, **extra}}
+    return {"error": {"code": code, "message": str(message), **extra}}
 
 
 def _wants_html(request: Request) -> bool:
@@ -96,15 +101,23 @@ def _wants_html(request: Request) -> bool:
 def error_response(
     request: Request, status: int, code: str, message: str, **extra: Any
 ) -> Response:
+    """The error as JSON (``message`` in English, as clients have matched on it; ``text``
+    in the request's language: ``?lang``, the language cookie, ``Accept-Language``) or,
+    for a browser asking for a page, as the error page in that language."""
     headers = {}
     if "retry_after" in extra:
         headers["Retry-After"] = str(extra.pop("retry_after"))
+    lang = language_of(request)
+    text, detail = describe(code, message, lang)
     if _wants_html(request):
         from honestballot.web.pages import render_error
 
-        page: Response = render_error(request, status, code, message, headers)
+        page: Response = render_error(request, status, code, text, detail, headers)
         return page
-    return JSONResponse(error_body(code, message, **extra), status_code=status, headers=headers)
+    if "problems" in extra:
+        extra["problem_texts"] = say_all(extra["problems"], lang)
+    body = error_body(code, message, text=text, lang=lang, **extra)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -120,7 +133,7 @@ def install(app: FastAPI) -> None:
             extra["retry_after"] = exc.retry_after
         if isinstance(exc, errors.StorageUnavailable):
             return _storage_unavailable(request, exc.kind)
-        return error_response(request, status, code, str(exc), **extra)
+        return error_response(request, status, code, message_of(exc), **extra)
 
     async def _storage(request: Request, exc: Exception) -> Response:
         return _storage_unavailable(request, type(exc).__name__)
@@ -144,7 +157,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = HTTP_CODES.get(exc.status_code, "http_error")
-        return error_response(request, exc.status_code, code, str(exc.detail))
+        # the framework's own detail ("Not Found") says no more than the code's sentence
+        return error_response(
+            request, exc.status_code, code, Text(f"error.{code}", str(exc.detail))
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -157,7 +173,12 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # not logged here: Starlette re-raises after this answer, and SecurityMiddleware
         # logs the type once (it also sees exceptions from outside this app)
-        return error_response(request, 500, "internal_error", "an internal error occurred")
+        return error_response(
+            request,
+            500,
+            "internal_error",
+            Text("error.internal_error", "an internal error occurred"),
+        )
 
 
 def _storage_unavailable(request: Request, kind: str) -> Response:

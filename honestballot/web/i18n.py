@@ -34,7 +34,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Сайлау хаттамасы (жүктеу)",
         "Election record (download)",
     ),
-    "tree_heads": ("Подписи журнала", "Журнал қолтаңбалары", "Log tree heads"),
+    "tree_heads": ("Вершины журнала", "Журнал төбелері", "Log tree heads"),
     "report": ("Сообщить о давлении", "Қысым туралы хабарлау", "Report pressure"),
     "reports": ("Сообщения о давлении", "Қысым туралы хабарламалар", "Reports of pressure"),
     "error": ("Ошибка", "Қате", "Error"),
@@ -67,13 +67,22 @@ STRINGS: dict[str, tuple[str, str, str]] = {
 def _merge() -> None:
     """Each area of the site keeps its words in its own module."""
     from honestballot.web import (
+        strings_audit,
+        strings_errors,
         strings_observer,
         strings_organiser,
         strings_stations,
         strings_voter,
     )
 
-    for module in (strings_voter, strings_observer, strings_organiser, strings_stations):
+    for module in (
+        strings_voter,
+        strings_observer,
+        strings_organiser,
+        strings_errors,
+        strings_audit,
+        strings_stations,
+    ):
         for key, value in module.STRINGS.items():
             if key in STRINGS and STRINGS[key] != value:
                 raise ValueError(f"the page text {key!r} is defined twice")

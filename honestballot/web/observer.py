@@ -23,13 +23,14 @@ from typing import Any, Final
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
-from honestballot.errors import InvalidInput, LogError, NotFound
+from honestballot.errors import InvalidInput, LogError, NotFound, Text
 from honestballot.protocol.ballot import tracking_code
 from honestballot.protocol.witnesses import split_tolerance
 from honestballot.record.codec import parse_json
 from honestballot.service.board.board_views import BoardQuery, parse_board_query
 from honestballot.service.runtime import Services
 from honestballot.web.i18n import language_of
+from honestballot.web.messages import message_of, say
 from honestballot.web.observer_common import page, utc
 from honestballot.web.trustee import election_row
 
@@ -55,29 +56,72 @@ def _limit(value: str | None) -> int:
         return BOARD_LIMIT
     # ASCII digits only: str.isdigit() also takes "²" and other digits int() refuses
     if not _LIMIT.fullmatch(value) or not 1 <= int(value) <= MAX_BOARD_LIMIT:
-        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_BOARD_LIMIT}")
+        raise InvalidInput(
+            Text(
+                "board.limit",
+                f"limit must be a whole number from 1 to {MAX_BOARD_LIMIT}",
+                most=MAX_BOARD_LIMIT,
+            )
+        )
     return int(value)
 
 
-@router.get("/api/e/{election_id}/board", summary="Find ballots by tracking code or hex prefix")
+def _after(value: str | None) -> int:
+    """The board position a page starts after (``?after=``; -1: from the start)."""
+    if value is None or value == "":
+        return -1
+    if not _SIZE.fullmatch(value):
+        raise InvalidInput(
+            Text("board.after", f"after must be a board position (a whole number), not {value!r}")
+        )
+    return int(value)
+
+
+@router.get(
+    "/api/e/{election_id}/board",
+    summary="Find ballots by tracking code or hex prefix, or browse the board page by page",
+)
 def api_board(
-    request: Request, election_id: str, q: str = "", limit: str | None = None
+    request: Request,
+    election_id: str,
+    q: str = "",
+    limit: str | None = None,
+    after: str | None = None,
 ) -> dict[str, Any]:
+    """With ``q``: the entries whose tracking hash starts with it.  Without: a page of
+    the board in order, ``limit`` entries after position ``after`` (``next_after`` is the
+    ``after`` of the next page, null on the last one)."""
     services, _ = election_row(request, election_id)
+    if not q.strip():
+        size = _limit(limit)
+        entries = services.board.page(election_id, _after(after), size)
+        last = entries[-1]["seq"] if len(entries) == size else None
+        return {"entries": entries, "next_after": last}
     query = parse_board_query(q)
     return {"entries": board_entries(services, election_id, query, _limit(limit))}
 
 
 @router.get("/e/{election_id}/board", response_class=HTMLResponse, include_in_schema=False)
-def board_page(request: Request, election_id: str, q: str = "") -> HTMLResponse:
+def board_page(
+    request: Request, election_id: str, q: str = "", after: str | None = None
+) -> HTMLResponse:
+    """A search by tracking code, or (without one) the board page by page, oldest first."""
     services, row = election_row(request, election_id)
     entries: list[dict[str, Any]] | None = None
     error = ""
-    if q.strip():
-        try:
+    next_after: int | None = None
+    browsing = not q.strip()
+    try:
+        if browsing:
+            start = _after(after)
+            entries = services.board.page(election_id, start, BOARD_LIMIT)
+            if len(entries) == BOARD_LIMIT:
+                next_after = int(entries[-1]["seq"])
+        else:
             entries = board_entries(services, election_id, parse_board_query(q))
-        except InvalidInput as exc:
-            error = str(exc)
+    except InvalidInput as exc:
+        error = say(message_of(exc), language_of(request))
+        entries = None
     for entry in entries or []:
         entry["time"] = utc(entry["time_ms"]) if entry["time_ms"] is not None else ""
         if "superseded_by" in entry:
@@ -91,6 +135,9 @@ def board_page(request: Request, election_id: str, q: str = "") -> HTMLResponse:
         q=q,
         entries=entries,
         error=error,
+        browsing=browsing,
+        after=after or "",
+        next_after=next_after,
     )
 
 
@@ -169,7 +216,9 @@ def api_witnessed_tree_head(request: Request, election_id: str) -> dict[str, Any
     services, _ = election_row(request, election_id)
     found = services.elections.witnessed_head(election_id)
     if found is None:
-        raise NotFound("no tree head is co-signed by the witnesses' quorum yet")
+        raise NotFound(
+            Text("log.not_witnessed", "no tree head is co-signed by the witnesses' quorum yet")
+        )
     return {
         "tree_head": found.head.to_json(),
         "cosignatures": [c.to_json() for c in found.cosignatures],
@@ -194,7 +243,9 @@ def api_latest_tree_head(request: Request, election_id: str) -> dict[str, object
 
 def _size(value: str | None, name: str) -> int:
     if value is None or not _SIZE.match(value):
-        raise InvalidInput(f"{name} must be a tree size (a whole number)")
+        raise InvalidInput(
+            Text("log.size", f"{name} must be a tree size (a whole number)", name=name)
+        )
     return int(value)
 
 
@@ -205,11 +256,19 @@ def api_consistency(
     services, _ = election_row(request, election_id)
     old_size, new_size = _size(old, "old"), _size(new, "new")
     if old_size < 1:
-        raise InvalidInput("old must be at least 1: every log extends the empty one")
+        raise InvalidInput(
+            Text("log.old_zero", "old must be at least 1: every log extends the empty one")
+        )
     try:
         proof = services.elections.consistency_proof(election_id, old_size, new_size)
     except LogError as exc:
-        raise InvalidInput(f"no consistency proof for these sizes: {exc}") from None
+        raise InvalidInput(
+            Text(
+                "log.no_proof",
+                f"no consistency proof for these sizes: {exc}",
+                detail=str(exc),
+            )
+        ) from None
     return {"old_size": old_size, "new_size": new_size, "proof": [p.hex() for p in proof]}
 
 

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
+from honestballot.errors import Text
 from honestballot.record.ballot import schnorr_from_json
 from honestballot.record.codec import Reader, parse_json
 from honestballot.record.manifest import manifest_from_json
@@ -74,7 +75,14 @@ def _content_type(request: Request, expected: str) -> None:
     given = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if given != expected:
         raise ApiError(
-            415, "unsupported_media_type", f"send {expected} (got {given[:64] or 'nothing'})"
+            415,
+            "unsupported_media_type",
+            Text(
+                "organiser.media_type",
+                f"send {expected} (got {given[:64] or 'nothing'})",
+                expected=expected,
+                given=given[:64] or "—",
+            ),
         )
 
 

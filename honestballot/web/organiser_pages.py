@@ -29,7 +29,9 @@ from honestballot.errors import (
     InvalidInput,
     NotSignedIn,
     RollRejected,
+    Text,
 )
+from honestballot.protocol.manifest import Manifest
 from honestballot.record.ballot import schnorr_from_json
 from honestballot.record.codec import Reader, parse_json
 from honestballot.record.manifest import load_manifest
@@ -53,6 +55,7 @@ from honestballot.service.security.organisers import Organiser
 from honestballot.web.deps import ORGANISER, cookie, require_csrf, services_of
 from honestballot.web.errors import ApiError, classify
 from honestballot.web.i18n import language_of
+from honestballot.web.messages import describe, finding_texts, message_of, say_all
 from honestballot.web.pages import render
 
 log = logging.getLogger("honestballot.web.organiser")
@@ -91,7 +94,9 @@ def _form_guard(request: Request, csrf: str) -> Organiser:
     require_csrf(request, csrf)
     who = _page_organiser(request)
     if who is None:
-        raise NotSignedIn("organisers sign in with their organiser token")
+        raise NotSignedIn(
+            Text("organiser.not_signed_in", "organisers sign in with their organiser token")
+        )
     return who
 
 
@@ -106,14 +111,45 @@ def _election_form_guard(request: Request, csrf: str, election_id: str) -> Organ
 def _read(upload: UploadFile | None, what: str) -> bytes:
     data = upload.file.read() if upload is not None else b""
     if not data:
-        raise InvalidInput(f"choose the {what} file")
+        raise InvalidInput(
+            Text(f"organiser.choose_{what.replace(' ', '_')}", f"choose the {what} file")
+        )
     return data
 
 
-def _failure(exc: HonestBallotError | ApiError) -> tuple[int, str]:
+def _looks_like(data: bytes, field: str) -> bool:
+    """Whether ``data`` is a JSON object with ``field`` at its top (a cheap guess at which
+    file it is: an election key has ``ceremony``, a manifest ``contests``)."""
+    try:
+        obj = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and field in obj
+
+
+def _manifest_or_why(manifest_data: bytes, key_data: bytes) -> Manifest:
+    """The manifest, or an error that says what the file is: the election key put in the
+    manifest's field (the two files swapped), or no manifest at all."""
+    try:
+        return load_manifest(manifest_data)
+    except HonestBallotError as exc:
+        if _looks_like(manifest_data, "ceremony"):
+            raise InvalidInput(
+                Text("organiser.files_swapped", "the manifest and election key files are swapped")
+            ) from exc
+        raise InvalidInput(
+            Text("organiser.not_a_manifest", f"not a manifest: {exc}", detail=str(exc))
+        ) from exc
+
+
+def _failure(request: Request, exc: HonestBallotError | ApiError) -> tuple[int, str, str]:
+    """The status, what to tell the organiser in the page's language, and the English
+    detail of an error the catalogue has no text for."""
     if isinstance(exc, ApiError):
-        return exc.status, exc.message
-    return classify(exc)[0], str(exc)
+        status, code, message = exc.status, exc.code, exc.message
+    else:
+        (status, code), message = classify(exc), message_of(exc)
+    return (status, *describe(code, message, language_of(request)))
 
 
 def _when(ms: int) -> str:
@@ -150,7 +186,7 @@ def page_signout(request: Request, csrf: FormText = "") -> Response:
 
 
 def _elections_page(
-    request: Request, who: Organiser, status: int = 200, error: str = ""
+    request: Request, who: Organiser, status: int = 200, error: str = "", detail: str = ""
 ) -> Response:
     """The elections ``who`` may manage (a scoped token's own only)."""
     services = services_of(request)
@@ -163,7 +199,14 @@ def _elections_page(
         }
         for eid in managed_elections(services, who)
     ]
-    return render(request, "organiser_elections.html", status, elections=elections, error=error)
+    return render(
+        request,
+        "organiser_elections.html",
+        status,
+        elections=elections,
+        error=error,
+        error_detail=detail,
+    )
 
 
 @router.get("/organiser/elections", include_in_schema=False)
@@ -181,13 +224,20 @@ def page_create(
     """The manifest and election-key files, read exactly as ``election create`` reads them."""
     who = _form_guard(request, csrf)
     try:
-        m = load_manifest(_read(manifest, "manifest"))
-        raw_key = parse_json(_read(election_key, "election key"), limit=64 << 20, what="key")
-        created = create_election(
-            services_of(request), who, m, decode_election_key(raw_key, "election-key")
-        )
+        manifest_data = _read(manifest, "manifest")
+        key_data = _read(election_key, "election key")
+        m = _manifest_or_why(manifest_data, key_data)
+        raw_key = parse_json(key_data, limit=64 << 20, what="key")
+        try:
+            key = decode_election_key(raw_key, "election-key")
+        except HonestBallotError as exc:
+            raise InvalidInput(
+                Text("organiser.not_a_key", f"not an election key file: {exc}", detail=str(exc))
+            ) from exc
+        created = create_election(services_of(request), who, m, key)
+
     except (HonestBallotError, ApiError) as exc:
-        return _elections_page(request, who, *_failure(exc))
+        return _elections_page(request, who, *_failure(request, exc))
     return _see_other(f"/organiser/e/{created['election_id']}?done=created")
 
 
@@ -198,6 +248,7 @@ def _dashboard(
     status: int = 200,
     *,
     error: str = "",
+    detail: str = "",
     problems: list[str] | None = None,
     done: str = "",
 ) -> Response:
@@ -240,7 +291,9 @@ def _dashboard(
         report_counts=services.reports.counts(election_id),
         done=done if done in DONE else "",
         error=error,
-        problems=(problems or [])[:1000],
+        error_detail=detail,
+        problems=say_all((problems or [])[:1000], lang),
+        shared_contacts=_shared_contacts(problems or []),
         problem_count=len(problems or []),
     )
 
@@ -258,7 +311,9 @@ def _dashboard_after(
     except RollRejected as exc:
         return _dashboard(request, who, election_id, 400, problems=exc.problems)
     except HonestBallotError as exc:
-        return _dashboard(request, who, election_id, classify(exc)[0], error=str(exc))
+        status, error, detail = _failure(request, exc)
+        return _dashboard(request, who, election_id, status, error=error, detail=detail)
+
     return _see_other(f"/organiser/e/{election_id}?done={done}")
 
 
@@ -291,20 +346,35 @@ def page_exception(
     contact: FormText = "",
     reason: FormText = "",
     csrf: FormText = "",
+    contacts: FormText = "",
 ) -> Response:
+    """One exception, or (``contacts``, from a refused roll's shared contacts) one for
+    each listed contact with the same reason."""
     who = _election_form_guard(request, csrf, election_id)
-    return _dashboard_after(
-        request,
-        who,
-        election_id,
-        "exception",
-        lambda services: add_exception(services, who, election_id, contact, reason),
-    )
+    listed = contacts.split()[:1000] if contacts.strip() else [contact]
+
+    def record(services: Services) -> None:
+        for one in listed:
+            add_exception(services, who, election_id, one, reason)
+
+    return _dashboard_after(request, who, election_id, "exception", record)
+
+
+def _shared_contacts(problems: list[str]) -> list[str]:
+    """The contacts a refused roll shares without an exception, each once, in order."""
+    found: dict[str, None] = {}
+    for line in problems:
+        problem = line.params.get("problem") if isinstance(line, Text) else None
+        if isinstance(problem, Text) and problem.key.startswith("roll.shared_"):
+            found.setdefault(str(problem.params["contact"]), None)
+    return list(found)
 
 
 def _known_action(action: str) -> str:
     if action not in NEXT_ACTION.values():
-        raise ApiError(404, "not_found", f"there is no action {action[:32]!r}")
+        raise ApiError(
+            404, "not_found", Text("organiser.no_action", f"there is no action {action[:32]!r}")
+        )
     return action
 
 
@@ -419,14 +489,17 @@ def page_audit(request: Request, election_id: str) -> Response:
     try:
         found = audit_findings(services, who, election_id)
     except AuditFailed as exc:
+        status, code = classify(exc)
         return render(
             request,
             "organiser_audit.html",
-            classify(exc)[0],
+            status,
             election_id=election_id,
             title=title,
-            unavailable=str(exc),
+            unavailable=describe(code, message_of(exc), language_of(request))[0],
         )
+    lang = language_of(request)
+    findings: list[Mapping[str, Any]] = [{**f, **finding_texts(f, lang)} for f in found["findings"]]
     return render(
         request,
         "organiser_audit.html",
@@ -435,5 +508,5 @@ def page_audit(request: Request, election_id: str) -> Response:
         unavailable="",
         rows_read=found["rows_read"],
         bad_rows=len(found["bad_rows"]),
-        groups=_by_severity(found["findings"]),
+        groups=_by_severity(findings),
     )

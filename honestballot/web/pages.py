@@ -48,6 +48,8 @@ def render(
 
 
 def render_error(
-    request: Request, status: int, code: str, message: str, headers: dict[str, str]
+    request: Request, status: int, code: str, text: str, detail: str, headers: dict[str, str]
 ) -> HTMLResponse:
-    return render(request, "error.html", status, headers, code=code, message=message)
+    """The error page: ``text`` in the reader's language; ``detail``, the English message
+    of an error the catalogue has no text for, folded away for a specialist."""
+    return render(request, "error.html", status, headers, code=code, text=text, detail=detail)

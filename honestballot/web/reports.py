@@ -14,11 +14,13 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from honestballot.errors import InvalidInput
+from honestballot.errors import InvalidInput, Text
 from honestballot.service.reports import ATTACHMENT_SUFFIX, MAX_ATTACHMENT
 from honestballot.service.runtime import Services
 from honestballot.web.deps import require_csrf
 from honestballot.web.errors import ApiError
+from honestballot.web.i18n import language_of
+from honestballot.web.messages import message_of, say
 from honestballot.web.observer_common import page, utc
 from honestballot.web.trustee import election_row
 
@@ -85,7 +87,13 @@ async def report_submit(request: Request, election_id: str) -> HTMLResponse:
         if not _wants_html(request):
             raise
         return page(
-            request, "observer_report.html", services, row, 400, form=fields, error=str(exc)
+            request,
+            "observer_report.html",
+            services,
+            row,
+            400,
+            form=fields,
+            error=say(message_of(exc), language_of(request)),
         )
     return page(request, "observer_report_thanks.html", services, row, number=number)
 
@@ -124,10 +132,12 @@ def report_attachment(request: Request, election_id: str, report_id: int) -> Res
     services, _ = election_row(request, election_id)
     try:
         if not 0 < report_id < 2**31:  # report ids are SQL integers
-            raise InvalidInput(f"there is no report {report_id}")
+            raise InvalidInput(
+                Text("report.unknown", f"there is no report {report_id}", report=report_id)
+            )
         data, kind = services.reports.attachment(election_id, report_id, public_only=True)
     except InvalidInput as exc:
-        raise ApiError(404, "not_found", str(exc)) from None
+        raise ApiError(404, "not_found", message_of(exc)) from None
     name = f"report-{report_id}{ATTACHMENT_SUFFIX.get(kind, '')}"
     return Response(
         data,

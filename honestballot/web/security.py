@@ -19,8 +19,11 @@ import re
 from collections.abc import Sequence
 
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from honestballot.web.i18n import language_of
+from honestballot.web.messages import describe
 
 log = logging.getLogger("honestballot.web")
 
@@ -85,15 +88,21 @@ def _too_large_message(limit: int) -> str:
     return f"the request body is over {limit} bytes"
 
 
-def _too_large(limit: int) -> bytes:
-    return json.dumps(
-        {"error": {"code": "too_large", "message": _too_large_message(limit)}}
-    ).encode()
+def _body(scope: Scope, code: str, message: str) -> bytes:
+    """The one error format (web/errors.py), ``text`` in the request's language: these
+    answers leave before the app's handlers could give them."""
+    lang = language_of(Request(scope))
+    text = describe(code, message, lang)[0]
+    body = {"error": {"code": code, "message": message, "text": text, "lang": lang}}
+    return json.dumps(body, ensure_ascii=False).encode()
 
 
-_INTERNAL_ERROR = json.dumps(
-    {"error": {"code": "internal_error", "message": "an internal error occurred"}}
-).encode()
+def _too_large(limit: int, scope: Scope) -> bytes:
+    return _body(scope, "too_large", _too_large_message(limit))
+
+
+def _internal_error(scope: Scope) -> bytes:
+    return _body(scope, "internal_error", "an internal error occurred")
 
 
 class SecurityMiddleware:
@@ -114,7 +123,7 @@ class SecurityMiddleware:
             except ValueError:
                 too_big = True
             if too_big:
-                await _send_json(send, 413, _too_large(limit))
+                await _send_json(send, 413, _too_large(limit, scope))
                 return
         no_store = (
             path.startswith("/api/") or path.startswith("/e/") or path.startswith("/organiser")
@@ -147,7 +156,7 @@ class SecurityMiddleware:
             await self.app(scope, limited_receive, send_with_headers)
         except _TooLarge:
             if not response_started:
-                await _send_json(send, 413, _too_large(limit))
+                await _send_json(send, 413, _too_large(limit, scope))
         except ClientDisconnect:
             # the client went away mid-body (the app's handler answers this one; a bare
             # app lets it out): nobody to answer, and no fault of the server
@@ -162,7 +171,7 @@ class SecurityMiddleware:
                 "internal error on %s %s: %s", scope.get("method", ""), path, type(exc).__name__
             )
             if not response_started:
-                await _send_json(send, 500, _INTERNAL_ERROR)
+                await _send_json(send, 500, _internal_error(scope))
 
 
 async def _send_json(send: Send, status: int, body: bytes) -> None:

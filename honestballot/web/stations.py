@@ -19,14 +19,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from honestballot.errors import HonestBallotError, InvalidInput
+from honestballot.errors import HonestBallotError, InvalidInput, Text
 from honestballot.protocol.stations import ROLES
 from honestballot.record.codec import Reader, parse_json
 from honestballot.service.organiser_cases import phase_of
 from honestballot.service.security.organisers import Organiser
 from honestballot.service.stations import STATION_PHASES, publish_station, station_listing
 from honestballot.web.deps import organiser, services_of
-from honestballot.web.errors import classify
 from honestballot.web.i18n import LANGUAGES, STRINGS, language_of
 from honestballot.web.observer_common import page
 from honestballot.web.openapi import json_body
@@ -34,6 +33,7 @@ from honestballot.web.organiser_pages import (
     FormFile,
     FormText,
     _election_form_guard,
+    _failure,
     _page_organiser,
     _read,
     _see_other,
@@ -100,7 +100,7 @@ async def api_publish_station(request: Request, election_id: str, who: SignedIn)
     phase_of(services, who, election_id)  # 404 before the body is looked at
     given = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if given != "application/json":
-        raise InvalidInput("send the station as application/json")
+        raise InvalidInput(Text("station.json", "send the station as application/json"))
     r = Reader(parse_json(await request.body(), limit=1 << 20, what="the request body"), "request")
     details, commission = r.raw("details"), r.raw("commission")
     r.done()
@@ -117,7 +117,8 @@ def _role(word: str, line: int) -> str:
         names = {role, *STRINGS[f"station.role.{role}"]}
         if wanted in {n.casefold() for n in names}:
             return role
-    raise InvalidInput(f"line {line}: {word.strip()!r} is not a commission role")
+    message = f"line {line}: {word.strip()!r} is not a commission role"
+    raise InvalidInput(Text("station.role_unknown", message, line=line, role=word.strip()))
 
 
 def members_from_lines(text: str) -> list[dict[str, str]]:
@@ -128,7 +129,8 @@ def members_from_lines(text: str) -> list[dict[str, str]]:
             continue
         parts = [p.strip() for p in raw.split(";")]
         if len(parts) not in (2, 3):
-            raise InvalidInput(f"line {number}: write 'name; role; nominated by'")
+            message = f"line {number}: write 'name; role; nominated by'"
+            raise InvalidInput(Text("station.member_line", message, line=number))
         members.append(
             {
                 "name": parts[0],
@@ -205,7 +207,8 @@ def organiser_publish_station(
         key_file = parse_json(_read(commission, "commission key"), limit=1 << 16)
         publish_station(services_of(request), who, election_id, details, key_file)
     except HonestBallotError as exc:
+        status, error, detail = _failure(request, exc)
         return _stations_page(
-            request, who, election_id, classify(exc)[0], error=str(exc), form=form
+            request, who, election_id, status, error=error, error_detail=detail, form=form
         )
     return _see_other(f"/organiser/e/{election_id}/stations?done=station")

@@ -10,7 +10,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "observer.election": ("Выборы", "Сайлау", "Election"),
     "observer.nav": ("Разделы выборов", "Сайлау бөлімдері", "Election pages"),
     # -- the election's home
-    "observer.fingerprint": ("Отпечаток выборов", "Сайлаудың цифрлық ізі", "Election fingerprint"),
+    "observer.fingerprint": ("Отпечаток выборов", "Сайлаудың саусақ ізі", "Election fingerprint"),
     "observer.fingerprint_help": (
         "Первые 16 знаков базового хеша выборов. Он одинаков у всех, кто видит эти выборы: "
         "сверьте его с тем, что показывает ваше устройство при голосовании и что публикуют "
@@ -78,6 +78,19 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "(at least 8 hex digits)",
     ),
     "observer.search": ("Найти", "Іздеу", "Find"),
+    "observer.board_all": (
+        "Все бюллетени по порядку",
+        "Барлық бюллетень ретімен",
+        "Every ballot, in order",
+    ),
+    "observer.board_empty": (
+        "На доске пока нет бюллетеней.",
+        "Тақтада әзірге бюллетень жоқ.",
+        "There are no ballots on the board yet.",
+    ),
+    "observer.pages": ("Страницы доски", "Тақта беттері", "Board pages"),
+    "observer.first_page": ("← К началу", "← Басына", "← First page"),
+    "observer.next_page": ("Следующие →", "Келесілері →", "Next →"),
     "observer.bad_query": (
         "Не удалось понять запрос:",
         "Сұрауды түсіну мүмкін болмады:",

@@ -44,16 +44,16 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "organiser.create.title": ("Создать голосование", "Дауыс беруді құру", "Create an election"),
     "organiser.create.hint": (
         "Загрузите манифест и файл ключа выборов (election-key.json), которым завершилась "
-        "церемония ключей доверенных лиц. Церемония проверяется целиком и должна быть "
+        "церемония хранителей ключа. Церемония проверяется целиком и должна быть "
         "проведена для этого манифеста.",
-        "Манифесті және сенім білдірілген тұлғалардың кілт рәсімі аяқталған сайлау "
+        "Манифесті және кілт сақтаушылардың рәсімі аяқталған сайлау "
         "кілтінің файлын (election-key.json) жүктеңіз. Рәсім толығымен тексеріледі және "
         "осы манифест үшін өткізілген болуы керек.",
         "Upload the manifest and the election-key file (election-key.json) the trustees' "
         "key ceremony ended with. The whole ceremony is checked, and it must have been run "
         "for this manifest.",
     ),
-    "organiser.create.manifest": ("Манифест (JSON)", "Манифест (JSON)", "Manifest (JSON)"),
+    "organiser.create.manifest": ("Манифест (JSON)", "Манифест файлы (JSON)", "Manifest (JSON)"),
     "organiser.create.key": (
         "Ключ выборов (election-key.json)",
         "Сайлау кілті (election-key.json)",
@@ -88,8 +88,8 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "organiser.done.close": ("Голосование закрыто.", "Дауыс беру жабылды.", "Voting has closed."),
     "organiser.done.tally": (
-        "Зашифрованный итог опубликован; теперь очередь доверенных лиц.",
-        "Шифрланған қорытынды жарияланды; енді сенім білдірілген тұлғалардың кезегі.",
+        "Зашифрованный итог опубликован; теперь очередь хранителей ключа.",
+        "Шифрланған қорытынды жарияланды; енді кілт сақтаушылардың кезегі.",
         "The encrypted tally was published; it is now the trustees' turn.",
     ),
     "organiser.done.published": (
@@ -106,8 +106,8 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     # -- phases
     "organiser.phase.title": ("Этапы голосования", "Дауыс беру кезеңдері", "Phases"),
     "organiser.phase.nothing": (
-        "Организатору больше нечего переключать: расшифровывают доверенные лица.",
-        "Ұйымдастырушыға ауыстыратын ештеңе қалмады: шифрды сенім білдірілген тұлғалар ашады.",
+        "Организатору больше нечего переключать: расшифровывают хранители ключа.",
+        "Ұйымдастырушыға ауыстыратын ештеңе қалмады: шифрды кілт сақтаушылар ашады.",
         "Nothing is left for the organiser to switch: the trustees decrypt.",
     ),
     "organiser.action.open": ("Открыть голосование", "Дауыс беруді ашу", "Open voting"),
@@ -132,9 +132,9 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "organiser.action.tally.hint": (
         "Сервер складывает последние бюллетени каждого избирателя, не расшифровывая их; "
-        "итог расшифровывают доверенные лица.",
+        "итог расшифровывают хранители ключа.",
         "Сервер әр сайлаушының соңғы бюллетеньдерін шифрын ашпай қосады; қорытындының "
-        "шифрын сенім білдірілген тұлғалар ашады.",
+        "шифрын кілт сақтаушылар ашады.",
         "The server adds up each voter's last ballot without decrypting it; the trustees "
         "decrypt the total.",
     ),
@@ -151,13 +151,19 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "organiser.roll.file": ("Файл списка (CSV)", "Тізім файлы (CSV)", "Roll file (CSV)"),
     "organiser.roll.format": (
-        "Столбцы: national_id, name, unit и phone или email. Файл принимается целиком "
-        "или не принимается вовсе; все ошибки перечисляются с номерами строк.",
-        "Бағандар: national_id, name, unit және phone немесе email. Файл толығымен "
-        "қабылданады немесе мүлдем қабылданбайды; барлық қателер жол нөмірлерімен "
-        "көрсетіледі.",
-        "Columns: national_id, name, unit and phone or email. The file is imported whole "
-        "or not at all; every problem is listed with its line number.",
+        "Столбцы: national_id, name, unit и phone или email; по желанию label — короткая "
+        "метка члена семьи с общим телефоном («мама», «сын 2»), её получит SMS с кодом "
+        "(не имя и не номер: SMS читает оператор связи). Файл принимается целиком или не "
+        "принимается вовсе; все ошибки перечисляются с номерами строк.",
+        "Бағандар: national_id, name, unit және phone немесе email; қаласаңыз label — "
+        "ортақ телефоны бар отбасы мүшесінің қысқа белгісі («анам», «2-ұлы»), ол кодпен "
+        "бірге SMS-те көрсетіледі (аты да, нөмірі де емес: SMS-ті байланыс операторы "
+        "оқиды). Файл толығымен қабылданады немесе мүлдем қабылданбайды; барлық қателер "
+        "жол нөмірлерімен көрсетіледі.",
+        "Columns: national_id, name, unit and phone or email; optionally label, a short "
+        "label for a family member on a shared phone (“mother”, “son 2”) that the code's "
+        "SMS shows (never a name or a number: the carrier reads the SMS). The file is "
+        "imported whole or not at all; every problem is listed with its line number.",
     ),
     "organiser.roll.upload": ("Загрузить список", "Тізімді жүктеу", "Import the roll"),
     "organiser.roll.rejected": (
@@ -165,10 +171,135 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Тізім жүктелмеді, ештеңе сақталмады. Қателер",
         "The roll was not imported and nothing was stored. Problems",
     ),
-    "organiser.roll.frozen": (
+    # -- the manifest form
+    "organiser.manifest_form.title": (
+        "Манифест выборов",
+        "Сайлау манифесі",
+        "The election's manifest",
+    ),
+    "organiser.manifest_form.link": (
+        "Составить манифест в форме (без JSON)",
+        "Манифесті формада құрастыру (JSON-сыз)",
+        "Build the manifest in a form (no JSON)",
+    ),
+    "organiser.manifest_form.intro": (
+        "Манифест называет выборы, их вопросы (контесты) с кандидатами и участки на трёх "
+        "языках. Проверьте его здесь, скачайте файл и передайте хранителям ключа: они "
+        "проводят церемонию ключей для хеша этого манифеста. Затем создайте голосование из "
+        "файла манифеста и файла ключа выборов.",
+        "Манифест сайлауды, оның сұрақтарын (контестерін) үміткерлерімен және учаскелерді "
+        "үш тілде атайды. Оны осында тексеріп, файлын жүктеп алыңыз да, кілт сақтаушыларға "
+        "беріңіз: олар кілт рәсімін осы манифест хеші үшін өткізеді. Содан кейін дауыс "
+        "беруді манифест файлы мен сайлау кілтінің файлынан құрыңыз.",
+        "The manifest names the election, its contests with their candidates, and the units, "
+        "in three languages. Check it here, download the file and give it to the trustees: "
+        "they run the key ceremony for this manifest's hash. Then create the election from "
+        "the manifest file and the election key file.",
+    ),
+    "organiser.manifest_form.id_hint": (
+        "Латинские строчные буквы, цифры, «-» и «_», до 64 знаков; например, primary-2026.",
+        "Латынның кіші әріптері, сандар, «-» және «_», 64 таңбаға дейін; мысалы, primary-2026.",
+        "Lower-case letters a-z, digits, '-' and '_', up to 64; for example primary-2026.",
+    ),
+    "organiser.manifest_form.title_in.ru": (
+        "Название по-русски",
+        "Атауы орыс тілінде",
+        "Title in Russian",
+    ),
+    "organiser.manifest_form.title_in.kk": (
+        "Название по-казахски",
+        "Атауы қазақ тілінде",
+        "Title in Kazakh",
+    ),
+    "organiser.manifest_form.title_in.en": (
+        "Название по-английски",
+        "Атауы ағылшын тілінде",
+        "Title in English",
+    ),
+    "organiser.manifest_form.min_unit_size": (
+        "Минимальный размер участка (бюллетеней)",
+        "Учаскенің ең аз өлшемі (бюллетень)",
+        "Minimum unit size (ballots)",
+    ),
+    "organiser.manifest_form.units": ("Участки", "Учаскелер", "Units"),
+    "organiser.manifest_form.units_hint": (
+        "По одному участку в строке: код; название по-русски; по-казахски; по-английски. "
+        "Например: almaly; Алмалинский; Алмалы; Almaly",
+        "Әр жолда бір учаске: коды; орысша атауы; қазақша; ағылшынша. Мысалы: almaly; "
+        "Алмалинский; Алмалы; Almaly",
+        "One unit per line: id; name in Russian; in Kazakh; in English. For example: "
+        "almaly; Алмалинский; Алмалы; Almaly",
+    ),
+    "organiser.manifest_form.contests": (
+        "Вопросы и кандидаты",
+        "Сұрақтар мен үміткерлер",
+        "Contests",
+    ),
+    "organiser.manifest_form.contests_hint": (
+        "Для каждого вопроса — строка: код; минимум; максимум выборов; «против всех» "
+        "(да/нет); название по-русски; по-казахски; по-английски. Ниже — по строке на "
+        "кандидата: код; имя по-русски; по-казахски; по-английски. Вопросы разделяются "
+        "пустой строкой. При минимуме 0 в бюллетене появляется вариант «пустой бюллетень».",
+        "Әр сұраққа бір жол: коды; ең аз; ең көп таңдау; «бәріне қарсы» (иә/жоқ); "
+        "орысша атауы; қазақша; ағылшынша. Одан төмен әр үміткерге бір жол: коды; "
+        "орысша аты; қазақша; ағылшынша. Сұрақтар бос жолмен бөлінеді. Ең азы 0 болса, "
+        "бюллетеньде «бос бюллетень» нұсқасы пайда болады.",
+        "For each contest a line: id; minimum; maximum choices; against all (yes/no); title "
+        "in Russian; in Kazakh; in English. Below it one line per candidate: id; name in "
+        "Russian; in Kazakh; in English. An empty line separates contests. With a minimum "
+        "of 0 the ballot gets a blank-ballot option.",
+    ),
+    "organiser.manifest_form.check": ("Проверить", "Тексеру", "Check"),
+    "organiser.manifest_form.download": (
+        "Скачать файл манифеста",
+        "Манифест файлын жүктеу",
+        "Download the manifest file",
+    ),
+    "organiser.manifest_form.import": (
+        "Загрузить готовый файл манифеста в форму",
+        "Дайын манифест файлын формаға жүктеу",
+        "Load a manifest file into the form",
+    ),
+    "organiser.manifest_form.load": ("Загрузить", "Жүктеу", "Load"),
+    "organiser.manifest_form.ok": (
+        "Манифест составлен верно. Хеш, для которого хранители ключа проводят церемонию:",
+        "Манифест дұрыс құрастырылды. Кілт сақтаушылар рәсімді өткізетін хеш:",
+        "The manifest is valid. The hash the trustees run their key ceremony for:",
+    ),
+    "organiser.manifest_form.hash": ("Хеш манифеста", "Манифест хеші", "Manifest hash"),
+    "organiser.roll.frozen.open": (
         "Голосование открыто: список зафиксирован и опубликован на доске.",
         "Дауыс беру ашылды: тізім бекітіліп, тақтада жарияланды.",
         "Voting has opened: the roll is frozen and its summary is on the board.",
+    ),
+    "organiser.roll.frozen.after": (
+        "Голосование закрыто. Список был зафиксирован при открытии и опубликован на доске; "
+        "изменить его больше нельзя.",
+        "Дауыс беру жабылды. Тізім ашылған кезде бекітіліп, тақтада жарияланған; оны енді "
+        "өзгертуге болмайды.",
+        "Voting has closed. The roll was frozen when voting opened and its summary is on the "
+        "board; it can no longer change.",
+    ),
+    "organiser.exceptions.first": (
+        "Сначала запишите исключения для общих телефонов и e-mail, затем загрузите список: "
+        "список с общим контактом без исключения не принимается.",
+        "Алдымен ортақ телефондар мен e-mail үшін ерекшеліктерді жазыңыз, содан кейін "
+        "тізімді жүктеңіз: ерекшелігі жоқ ортақ байланысы бар тізім қабылданбайды.",
+        "Record the exceptions for shared phones and e-mails first, then import the roll: a "
+        "roll with a shared contact that has no exception is refused.",
+    ),
+    "organiser.exceptions.for_rejected": (
+        "Общие контакты из отклонённого списка. Если они действительно общие (например, "
+        "семейный телефон), запишите для них исключение с причиной и загрузите файл снова.",
+        "Қабылданбаған тізімдегі ортақ байланыстар. Егер олар шынымен ортақ болса (мысалы, "
+        "отбасылық телефон), себебін көрсетіп ерекшелік жазыңыз да, файлды қайта жүктеңіз.",
+        "Shared contacts in the refused roll. If they really are shared (a family phone, "
+        "say), record an exception with a reason for them and import the file again.",
+    ),
+    "organiser.exceptions.add_all": (
+        "Записать исключения для этих контактов",
+        "Осы байланыстарға ерекшеліктерді жазу",
+        "Record exceptions for these contacts",
     ),
     # -- shared-contact exceptions
     "organiser.exceptions": (
@@ -324,8 +455,8 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Voting will end: no further ballot will be accepted.",
     ),
     "organiser.confirm.tally": (
-        "Зашифрованный итог будет вычислен и опубликован для доверенных лиц.",
-        "Шифрланған қорытынды есептеліп, сенім білдірілген тұлғалар үшін жарияланады.",
+        "Зашифрованный итог будет вычислен и опубликован для хранителей ключа.",
+        "Шифрланған қорытынды есептеліп, кілт сақтаушылар үшін жарияланады.",
         "The encrypted tally will be computed and published for the trustees.",
     ),
     "organiser.confirm.final": (

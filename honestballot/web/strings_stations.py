@@ -33,7 +33,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Тек онлайн дауыс беру",
         "Online voting only",
     ),
-    "station.commission": ("Комиссия", "Комиссия", "Commission"),
+    "station.commission": ("Состав комиссии", "Комиссия құрамы", "Commission"),
     "station.nominated_by": ("выдвинут(а):", "ұсынған:", "nominated by"),
     "station.self_nominated": ("самовыдвижение", "өзін-өзі ұсынған", "self-nominated"),
     "station.key": ("Ключ комиссии", "Комиссия кілті", "Commission key"),
@@ -73,7 +73,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Дауыс беру жабылды: учаскелер енді өзгермейді.",
         "Voting has closed: the stations no longer change.",
     ),
-    "station.unit": ("Территория", "Аумақ", "Unit"),
+    "station.unit": ("Участок", "Учаске", "Unit"),
     "station.address_in": ("Адрес ({lang})", "Мекенжайы ({lang})", "Address ({lang})"),
     "station.members": ("Члены комиссии", "Комиссия мүшелері", "Commission members"),
     "station.members_hint": (
@@ -99,4 +99,104 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "The station is published.",
     ),
     "station.back": ("К выборам", "Сайлауға оралу", "Back to the election"),
+    # -- what a refused station says (errors.Text keys, msg.<key>)
+    "msg.station.address": (
+        "адрес ({lang}) должен быть от 1 до {most} знаков, без пробелов по краям",
+        "мекенжай ({lang}) 1-ден {most} таңбаға дейін болуы керек, шетінде бос орынсыз",
+        "the address ({lang}) must be 1 to {most} characters, without spaces around",
+    ),
+    "msg.station.hours": (
+        "часы работы должны быть от 1 до {most} знаков",
+        "жұмыс уақыты 1-ден {most} таңбаға дейін болуы керек",
+        "the opening hours must be 1 to {most} characters",
+    ),
+    "msg.station.members": (
+        "в комиссии от 1 до {most} членов",
+        "комиссияда 1-ден {most} мүшеге дейін болады",
+        "a commission has 1 to {most} members",
+    ),
+    "msg.station.member_name": (
+        "имя члена комиссии № {member} должно быть от 1 до {most} знаков",
+        "№ {member} комиссия мүшесінің аты-жөні 1-ден {most} таңбаға дейін болуы керек",
+        "member {member}'s name must be 1 to {most} characters",
+    ),
+    "msg.station.member_role": (
+        "у члена комиссии № {member} неизвестная роль",
+        "№ {member} комиссия мүшесінің рөлі белгісіз",
+        "member {member}'s role is not a commission role",
+    ),
+    "msg.station.member_nominated": (
+        "кем выдвинут член комиссии № {member}: не больше {most} знаков",
+        "№ {member} комиссия мүшесін кім ұсынды: {most} таңбадан аспауы керек",
+        "member {member}: who nominated them is at most {most} characters",
+    ),
+    "msg.station.chairs": (
+        "у комиссии должен быть ровно один председатель, указано: {chairs}",
+        "комиссияның дәл бір төрағасы болуы керек, көрсетілгені: {chairs}",
+        "a commission has exactly one chair, not {chairs}",
+    ),
+    "msg.station.details_object": (
+        "сведения об участке должны быть объектом JSON",
+        "учаске туралы мәліметтер JSON нысаны болуы керек",
+        "a station's details are a JSON object",
+    ),
+    "msg.station.salt_given": (
+        "соль выбирает сервис: уберите поле salt",
+        "тұзды қызмет таңдайды: salt өрісін алып тастаңыз",
+        "a station's salt is drawn by the service: leave it out",
+    ),
+    "msg.station.key_unit": (
+        "файл ключа комиссии сделан для участка {key_unit}, а сведения — для участка {unit}",
+        "комиссия кілтінің файлы {key_unit} учаскесі үшін жасалған, ал мәліметтер {unit} "
+        "учаскесі үшін",
+        "the commission key file is for unit {key_unit}, the details for {unit}",
+    ),
+    "msg.station.key_election": (
+        "файл ключа комиссии сделан для манифеста других выборов",
+        "комиссия кілтінің файлы басқа сайлаудың манифесі үшін жасалған",
+        "the commission key file was made for another election's manifest",
+    ),
+    "msg.station.key_proof": (
+        "доказательство ключа комиссии участка {unit} не проходит проверку",
+        "{unit} учаскесі комиссиясы кілтінің дәлелі тексеруден өтпейді",
+        "the proof of the commission key of unit {unit} does not verify",
+    ),
+    "msg.station.phase": (
+        "участки публикуют до голосования и исправляют до его закрытия; сейчас этап: {phase}",
+        "учаскелер дауыс беруге дейін жарияланады және ол жабылғанша түзетіледі; қазіргі "
+        "кезең: {phase}",
+        "polling stations are published before the vote and corrected until the close; the "
+        "election is {phase}",
+    ),
+    "msg.station.role_unknown": (
+        "строка {line}: «{role}» — не роль члена комиссии",
+        "{line}-жол: «{role}» — комиссия мүшесінің рөлі емес",
+        "line {line}: {role} is not a commission role",
+    ),
+    "msg.station.member_line": (
+        "строка {line}: напишите «имя; роль; кем выдвинут»",
+        "{line}-жол: «аты-жөні; рөлі; кім ұсынды» деп жазыңыз",
+        "line {line}: write 'name; role; nominated by'",
+    ),
+    "msg.station.json": (
+        "отправьте участок как application/json",
+        "учаскені application/json ретінде жіберіңіз",
+        "send the station as application/json",
+    ),
+    "msg.station.late": (
+        "у участка {unit} не было опубликовано сведений до начала голосования: участки "
+        "публикуют до голосования",
+        "{unit} учаскесінің мәліметтері дауыс беру басталғанға дейін жарияланбаған: "
+        "учаскелер дауыс беруге дейін жарияланады",
+        "unit {unit} has no polling station from before the election opened: stations are "
+        "published before the vote",
+    ),
+    "msg.station.frozen": (
+        "после начала голосования у участка {unit} нельзя менять ключ комиссии и "
+        "голосование на бумаге",
+        "дауыс беру басталғаннан кейін {unit} учаскесінің комиссия кілтін және қағазбен "
+        "дауыс беруді өзгертуге болмайды",
+        "the polling station of unit {unit} keeps the commission key and the paper voting it "
+        "had when the election opened",
+    ),
 }

@@ -67,6 +67,15 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Код 6 саннан тұрады.",
         "The code has 6 digits.",
     ),
+    "voter.code.new": ("Получить новый код", "Жаңа код алу", "Send me a new code"),
+    "voter.code.resent": (
+        "Если вы есть в списке избирателей, новый код отправлен на тот же телефон или "
+        "e-mail. Прежний код больше не действует.",
+        "Егер сіз сайлаушылар тізімінде болсаңыз, жаңа код сол телефонға немесе e-mail-ға "
+        "жіберілді. Бұрынғы код енді жарамсыз.",
+        "If you are on the roll, a new code was sent to the same phone or e-mail. The "
+        "earlier code no longer works.",
+    ),
     "voter.code.timed_out": (
         "Время входа истекло: введите номер ещё раз.",
         "Кіру уақыты өтіп кетті: нөміріңізді қайта енгізіңіз.",
@@ -80,7 +89,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "voter.fingerprint.help": (
         "Сравните его с отпечатком, который публикуют наблюдатели: так вы убедитесь, что "
         "голосуете в тех же выборах, что и все.",
-        "Оны бақылаушылар жариялайтын ізбен салыстырыңыз: осылай барлығымен бірдей "
+        "Оны бақылаушылар жариялайтын саусақ ізімен салыстырыңыз: осылай барлығымен бірдей "
         "сайлауда дауыс беріп жатқаныңызға көз жеткізесіз.",
         "Compare it with the fingerprint observers publish: it shows you are voting in the "
         "same election as everyone else.",
@@ -195,7 +204,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Бюллетень сіздің құрылғыңызда шифрланды",
         "Your ballot is encrypted on your device",
     ),
-    "voter.tracking_code": ("Код для проверки", "Тексеру коды", "Tracking code"),
+    "voter.tracking_code": ("Код отслеживания", "Бақылау коды", "Tracking code"),
     "voter.tracking.help": (
         "Запишите его: по нему вы найдёте свой бюллетень на публичной доске.",
         "Оны жазып алыңыз: ол арқылы бюллетеніңізді ашық тақтадан табасыз.",
@@ -245,17 +254,23 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "again: a fresh encryption will be made.",
     ),
     "voter.audit.spoiled": (
-        "Этот бюллетень никогда не может быть подан. Он появится на публичной доске при "
-        "закрытии голосования вместе с остальными проверенными, без вашего ключа: по его "
-        "коду любой сможет убедиться, что он вскрывается в эти варианты. Выберите снова: "
-        "будет сделано новое шифрование.",
-        "Бұл бюллетень ешқашан тапсырыла алмайды. Ол дауыс беру жабылғанда басқа "
-        "тексерілгендермен бірге ашық тақтаға сіздің кілтіңізсіз шығады: оның коды арқылы "
-        "кез келген адам оның осы нұсқаларға ашылатынын тексере алады. Қайта таңдаңыз: жаңа "
+        "Этот бюллетень никогда не может быть подан. При закрытии голосования он появится "
+        "на публичной доске под своим кодом отслеживания с пометкой «проверен», без вашего "
+        "ключа, а его вскрытие (выбранные варианты и случайные числа шифрования) войдёт в "
+        "протокол выборов: любой может скачать протокол и проверкой honestballot verify "
+        "убедиться, что бюллетень вскрывается именно в эти варианты. Выберите снова: будет "
+        "сделано новое шифрование.",
+        "Бұл бюллетень ешқашан тапсырыла алмайды. Дауыс беру жабылғанда ол ашық тақтада "
+        "өзінің бақылау кодымен «тексерілді» белгісімен, сіздің кілтіңізсіз шығады, ал оның "
+        "ашылуы (таңдалған нұсқалар мен шифрлаудың кездейсоқ сандары) сайлау хаттамасына "
+        "енеді: кез келген адам хаттаманы жүктеп алып, honestballot verify тексеруімен "
+        "бюллетеннің дәл осы нұсқаларға ашылатынына көз жеткізе алады. Қайта таңдаңыз: жаңа "
         "шифрлау жасалады.",
-        "This ballot can never be cast. It goes on the public board when voting closes, with "
-        "the other audited ballots and without your credential: with its code anyone can "
-        "check that it opens to these choices. Choose again: a fresh encryption will be made.",
+        "This ballot can never be cast. When voting closes it goes on the public board "
+        "under its tracking code, marked audited, without your credential, and its opening "
+        "(the choices and the encryption's random numbers) goes into the election record: "
+        "anyone can download the record and check with honestballot verify that the ballot "
+        "opens to exactly these choices. Choose again: a fresh encryption will be made.",
     ),
     "voter.error.receipt_mismatch": (
         "Сервер ответил квитанцией другого бюллетеня. Ваш бюллетень мог быть не принят: не "
@@ -308,10 +323,10 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "co-signed by {count} independent witnesses (at least {quorum} required) ✓",
     ),
     "voter.receipt.pending": (
-        "Бюллетень записан; ждём следующую подпись журнала (и подписи свидетелей, если они "
-        "есть у этих выборов), которая его включит…",
-        "Бюллетень жазылды; оны қамтитын журналдың келесі қолтаңбасын (және бұл сайлауда "
-        "куәгерлер болса, олардың қолтаңбаларын) күтудеміз…",
+        "Бюллетень записан; ждём следующую подписанную вершину журнала, которая его "
+        "включит (и подписи свидетелей, если они есть у этих выборов)…",
+        "Бюллетень жазылды; оны қамтитын журналдың келесі қол қойылған төбесін (және бұл "
+        "сайлауда куәгерлер болса, олардың қолтаңбаларын) күтудеміз…",
         "Your ballot is recorded; waiting for the next signed tree head that includes it "
         "(and for the witnesses' co-signatures, if the election has witnesses)…",
     ),
@@ -334,4 +349,27 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "If you vote again, this entry stays on the board, but only your last ballot counts.",
     ),
     "voter.vote_again": ("Проголосовать снова", "Қайта дауыс беру", "Vote again"),
+    "voter.badge.pending": ("ожидание", "күтілуде", "pending"),
+    "voter.badge.verified": ("проверено", "тексерілді", "verified"),
+    "voter.badge.failed": ("ошибка", "қате", "failed"),
+    "voter.receipt.bad_proof": (
+        "доказательство включения в доску не сходится (подробности — во всплывающей подсказке)",
+        "тақтаға енгізу дәлелі сәйкес келмейді (толығырақ — қалқымалы кеңесте)",
+        "the proof of inclusion in the board does not check (details in the tooltip)",
+    ),
+    "voter.receipt.other_ballot": (
+        "запись на доске — не ваш бюллетень",
+        "тақтадағы жазба — сіздің бюллетеніңіз емес",
+        "the board entry is not your ballot",
+    ),
+    "voter.receipt.other_election": (
+        "бюллетень сделан не для этих выборов",
+        "бюллетень бұл сайлау үшін жасалмаған",
+        "the ballot was not made for this election",
+    ),
+    "voter.receipt.other_code": (
+        "код отслеживания не принадлежит этому бюллетеню",
+        "бақылау коды бұл бюллетеньге тиесілі емес",
+        "the tracking code does not belong to this ballot",
+    ),
 }

@@ -36,7 +36,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError
+from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError, Text
 from honestballot.protocol.mix import mixed_contests
 from honestballot.protocol.mix_parts import MixPart
 from honestballot.record.trustee import (
@@ -65,7 +65,15 @@ def election_row(request: Request, election_id: str) -> tuple[Services, dict[str
     services = services_of(request)
     row = services.board.election_row(election_id) if ELECTION_ID.match(election_id) else None
     if row is None:
-        raise ApiError(404, "not_found", f"there is no election {election_id[:64]!r}")
+        raise ApiError(
+            404,
+            "not_found",
+            Text(
+                "election.unknown",
+                f"there is no election {election_id[:64]!r}",
+                election=election_id[:64],
+            ),
+        )
     return services, row
 
 
@@ -101,20 +109,31 @@ def tally_file(services: Services, election_id: str) -> bytes:
 def accept_share(services: Services, election_id: str, body: bytes) -> dict[str, Any]:
     """Check and store one decryption share; publish the result once ``k`` are stored."""
     if not body.strip():
-        raise InvalidInput("the request body must be a decryption share file (JSON)")
+        raise InvalidInput(
+            Text("share.empty", "the request body must be a decryption share file (JSON)")
+        )
     share = load(body, decode_decryption_share, "decryption share", large=True)
     phase = services.elections.phase(election_id)
     if share.trustee in published_trustees(services, election_id, phase):
         raise ApiError(
             409,
             "duplicate_share",
-            f"trustee {share.trustee} has already published a decryption share",
+            Text(
+                "share.duplicate",
+                f"trustee {share.trustee} has already published a decryption share",
+                trustee=share.trustee,
+            ),
         )
     if phase != "tallied":
         raise ProtocolError(
-            "decryption shares are accepted only after the encrypted tally is published and "
-            f"before the result is: the election is in phase {phase}"
+            Text(
+                "share.wrong_phase",
+                "decryption shares are accepted only after the encrypted tally is published "
+                f"and before the result is: the election is in phase {phase}",
+                phase=Text(f"phase.{phase}", phase),
+            )
         )
+
     services.elections.submit_decryption_share(election_id, body)
     threshold = services.elections.election_key(election_id).ceremony.threshold
     shares = len(published_trustees(services, election_id, "tallied"))

@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from honestballot.errors import Text
 from honestballot.protocol.ballot import tracking_code
 from honestballot.record.ballot import ballot_from_json
 from honestballot.record.codec import parse_json
@@ -206,7 +207,11 @@ def api_audit_entry(election_id: str, tracking_hash: str, request: Request) -> d
     services = services_of(request)
     public_context(services, election_id)
     if not re.fullmatch(r"[0-9a-f]{64}", tracking_hash):
-        raise ApiError(404, "not_found", "a tracking hash is 64 lower-case hex characters")
+        raise ApiError(
+            404,
+            "not_found",
+            Text("ballot.hash_shape", "a tracking hash is 64 lower-case hex characters"),
+        )
     tracking = bytes.fromhex(tracking_hash)
     answer: dict[str, Any] = {"tracking_code": tracking_code(tracking)}
     held = services.elections.held_audit(election_id, tracking)
@@ -214,7 +219,11 @@ def api_audit_entry(election_id: str, tracking_hash: str, request: Request) -> d
         return {**answer, "status": "held", **held["body"]}
     found = services.board.event_by_tracking(election_id, tracking)
     if found is None or found.kind != "audit":
-        raise ApiError(404, "not_found", "no audited ballot with this tracking hash")
+        raise ApiError(
+            404,
+            "not_found",
+            Text("ballot.no_audit", "no audited ballot with this tracking hash"),
+        )
     body = parse_json(found.line)["body"]
     return {**answer, "status": "published", "seq": found.seq, **body}
 

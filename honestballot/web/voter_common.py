@@ -24,7 +24,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from honestballot.errors import InvalidToken, ProtocolError, SignInFailed
+from honestballot.errors import InvalidToken, ProtocolError, SignInFailed, Text
 from honestballot.protocol.election import ElectionContext
 from honestballot.service.board.board_views import BoardEvent
 from honestballot.service.runtime import Services
@@ -38,7 +38,7 @@ from honestballot.web.errors import ApiError
 MAX_ID_TEXT: Final = 128
 
 PENDING: Final = "hb_signin"  # the national ID and sign-in request between the two steps
-PENDING_TTL_S: Final = 600
+PENDING_TTL_S: Final = 30 * 60  # longer than a code lives: an expired code is then named as such
 _PENDING_KEY: Final = "voter-signin-form"
 _PENDING_DOMAIN: Final = "honestballot/voter-signin-form/v3"  # v3: the request id
 
@@ -51,7 +51,15 @@ def election_context(services: Services, election_id: str) -> ElectionContext:
     try:
         return services.elections.context(election_id)
     except ProtocolError:
-        raise ApiError(404, "not_found", f"there is no election {election_id!r}") from None
+        raise ApiError(
+            404,
+            "not_found",
+            Text(
+                "election.unknown",
+                f"there is no election {election_id!r}",
+                election=election_id[:64],
+            ),
+        ) from None
 
 
 def public_context(services: Services, election_id: str) -> dict[str, Any]:
@@ -123,7 +131,10 @@ def verify_code(
     activity row."""
     held = pending_request(request, election_id)
     if held is None or held[0] != normalise_national_id(national_id):
-        raise SignInFailed("no code was asked for this national ID from this browser")
+        raise SignInFailed(
+            Text("signin.no_code", "no code was asked for this national ID from this browser")
+        )
+
     return services_of(request).signin.verify_code(
         election_id, held[0], code, client_of(request), held[1]
     )

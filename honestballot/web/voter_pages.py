@@ -10,20 +10,22 @@ in :mod:`voter_common`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from honestballot.errors import InvalidInput, NotSignedIn
+from honestballot.errors import DeliveryFailed, InvalidInput, NotSignedIn, RateLimited, Text
 from honestballot.errors import SignInFailed as SignInFailedError
 from honestballot.protocol.ballot import tracking_code
 from honestballot.web.deps import require_csrf, services_of, voter_session
 from honestballot.web.i18n import language_of
+from honestballot.web.messages import message_of, say
 from honestballot.web.pages import render
 from honestballot.web.voter_common import (
     MAX_ID_TEXT,
+    PENDING,
     ballot_event,
     election_context,
     end_session,
@@ -65,9 +67,40 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+def _back_to_signin(request: Request, election_id: str) -> RedirectResponse:
+    """To the sign-in page; saying that the sign-in timed out if this browser had begun
+    one (its cookie is there but no longer valid)."""
+    why = "?timed_out=1" if request.cookies.get(PENDING) else ""
+    return _see_other(f"/e/{election_id}/signin{why}")
+
+
+#: the sign-in failures after which the code page offers a new code at once
+_NEW_CODE_AFTER: Final = frozenset({"signin.code_expired", "signin.code_used_up", "signin.no_code"})
+
+
+def _limited(
+    request: Request, election_id: str, template: str, exc: RateLimited | DeliveryFailed
+) -> HTMLResponse:
+    """The page again, saying in the voter's language what was refused and when to try
+    again (the Retry-After header says it to machines)."""
+    status = 429 if isinstance(exc, RateLimited) else 502
+    page = _page(
+        request,
+        election_id,
+        template,
+        status,
+        error=None,
+        error_text=say(message_of(exc), language_of(request)),
+    )
+    if isinstance(exc, RateLimited):
+        page.headers["Retry-After"] = str(exc.retry_after)
+    return page
+
+
 @router.get("/e/{election_id}/signin", response_class=HTMLResponse, include_in_schema=False)
-def signin_page(election_id: str, request: Request) -> HTMLResponse:
-    return _page(request, election_id, "voter_signin.html", error=None)
+def signin_page(election_id: str, request: Request, timed_out: str = "") -> HTMLResponse:
+    error = "voter.code.timed_out" if timed_out else None
+    return _page(request, election_id, "voter_signin.html", error=error)
 
 
 @router.post("/e/{election_id}/signin", include_in_schema=False)
@@ -79,6 +112,8 @@ async def signin_form(election_id: str, request: Request) -> Response:
     national_id = _field(form, "national_id")[:MAX_ID_TEXT]
     try:
         token = await request_code(request, election_id, national_id)
+    except (RateLimited, DeliveryFailed) as exc:
+        return await run_in_threadpool(_limited, request, election_id, "voter_signin.html", exc)
     except InvalidInput:
         phase = await run_in_threadpool(services.elections.phase, election_id)
         error = "voter.signin.bad_id" if phase == "open" else "voter.signin.not_open"
@@ -94,8 +129,30 @@ async def signin_form(election_id: str, request: Request) -> Response:
 def code_page(election_id: str, request: Request) -> Response:
     election_context(services_of(request), election_id)
     if pending_request(request, election_id) is None:
+        return _back_to_signin(request, election_id)
+    resent = request.query_params.get("resent") == "1"
+    return _page(request, election_id, "voter_code.html", error=None, resent=resent)
+
+
+@router.post("/e/{election_id}/code/new", include_in_schema=False)
+async def new_code_form(election_id: str, request: Request) -> Response:
+    """Another code for the ID this browser is signing in with (after an expired or
+    used-up code), without typing the ID again."""
+    form = await request.form()
+    require_csrf(request, _field(form, "csrf"))
+    await run_in_threadpool(election_context, services_of(request), election_id)
+    held = await run_in_threadpool(pending_request, request, election_id)
+    if held is None:
+        return _back_to_signin(request, election_id)
+    try:
+        token = await request_code(request, election_id, held[0])
+    except (RateLimited, DeliveryFailed) as exc:
+        return await run_in_threadpool(_limited, request, election_id, "voter_code.html", exc)
+    except InvalidInput:
         return _see_other(f"/e/{election_id}/signin")
-    return _page(request, election_id, "voter_code.html", error=None)
+    response = _see_other(f"/e/{election_id}/code?resent=1")
+    set_pending(request, response, token)
+    return response
 
 
 @router.post("/e/{election_id}/code", include_in_schema=False)
@@ -105,13 +162,17 @@ async def code_form(election_id: str, request: Request) -> Response:
     await run_in_threadpool(election_context, services_of(request), election_id)
     held = await run_in_threadpool(pending_request, request, election_id)
     if held is None:
-        return _see_other(f"/e/{election_id}/signin")
+        return _back_to_signin(request, election_id)
     national_id = held[0]
     code = _field(form, "code")
     try:
         session, _ = await run_in_threadpool(verify_code, request, election_id, national_id, code)
+    except RateLimited as exc:
+        return await run_in_threadpool(_limited, request, election_id, "voter_code.html", exc)
     except (SignInFailedError, InvalidInput) as exc:
         wrong = isinstance(exc, SignInFailedError)
+        message = message_of(exc)
+        said = say(message, language_of(request))
         return await run_in_threadpool(
             _page,
             request,
@@ -119,7 +180,10 @@ async def code_form(election_id: str, request: Request) -> Response:
             "voter_code.html",
             401 if wrong else 400,
             error="voter.code.wrong" if wrong else "voter.code.format",
+            error_text=said if isinstance(message, Text) else "",
+            new_code=isinstance(message, Text) and message.key in _NEW_CODE_AFTER,
         )
+
     response = _see_other(f"/e/{election_id}/vote")
     set_session(request, response, session)
     set_pending(request, response, "")

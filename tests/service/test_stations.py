@@ -134,13 +134,13 @@ def test_wrong_station_files_are_refused_and_change_nothing(
         (
             details(members=[{"name": "A", "role": "chair", "nominated_by": ""}] * 2),
             one,
-            RecordFormatError,
+            InvalidInput,
             "exactly one chair, not 2",
         ),
         (
             details(members=[{"name": "A", "role": "boss", "nominated_by": ""}]),
             one,
-            RecordFormatError,
+            InvalidInput,
             "role must be one of chair, deputy, secretary, member",
         ),
         (
@@ -149,7 +149,7 @@ def test_wrong_station_files_are_refused_and_change_nothing(
             RecordFormatError,
             "details.address.ru: a label cannot be empty",
         ),
-        (details(hours=" "), one, RecordFormatError, "the opening hours"),
+        (details(hours=" "), one, InvalidInput, "the opening hours"),
         ({**details(), "extra": 1}, one, RecordFormatError, "unexpected field(s) extra"),
         (
             details(),

@@ -367,7 +367,9 @@ def _cast(page: Page, server: Server, tracking: str) -> str:
     """Cast the encrypted ballot, wait for the in-browser receipt check, return its hash."""
     page.locator("#cast").click()
     page.wait_for_url(f"**/e/{server.election_id}/receipt/*")
-    expect(page.locator("#receipt-status")).to_have_text("verified", timeout=STEP_TIMEOUT_MS)
+    expect(page.locator("#receipt-status")).to_have_attribute(
+        "data-state", "verified", timeout=STEP_TIMEOUT_MS
+    )
     expect(page.locator("#tracking-code")).to_have_text(tracking)
     tracking_hash = page.url.rsplit("/", 1)[-1]
     assert re.fullmatch(r"[0-9a-f]{64}", tracking_hash), page.url
@@ -691,7 +693,7 @@ def test_a_receipt_needs_the_witnesses_quorum(witnessed_server: Server, tmp_path
                 message = page.locator("#receipt-message")
 
                 # signed by the board, but no witness has co-signed a head covering it
-                expect(status).to_have_text("pending", timeout=STEP_TIMEOUT_MS)
+                expect(status).to_have_attribute("data-state", "pending", timeout=STEP_TIMEOUT_MS)
                 expect(message).to_have_text(_text("voter.receipt.pending", lang))
                 head = server.services.elections.publish_tree_head(eid)
                 found = server.services.board.event_by_tracking(eid, bytes.fromhex(tracking_hash))
@@ -704,9 +706,9 @@ def test_a_receipt_needs_the_witnesses_quorum(witnessed_server: Server, tmp_path
                 ) as answer:
                     pass
                 assert answer.value.status == 202
-                expect(status).to_have_text("pending")
+                expect(status).to_have_attribute("data-state", "pending")
                 _cosign(server, head, second)
-                expect(status).to_have_text("verified", timeout=STEP_TIMEOUT_MS)
+                expect(status).to_have_attribute("data-state", "verified", timeout=STEP_TIMEOUT_MS)
                 expect(page.locator("#tracking-code")).to_have_text(tracking)
                 expect(message).to_have_text(
                     _text("voter.receipt.witnessed", lang, size=head.head.size, count=2, quorum=2)
@@ -724,15 +726,20 @@ def test_a_receipt_needs_the_witnesses_quorum(witnessed_server: Server, tmp_path
                     body["cosignatures"][1]["witnessed_ms"] += 1
 
                 short = _text("voter.receipt.no_quorum", lang, count=1, quorum=2)
-                for change, reason in (
-                    (drop_one, short),
-                    (one_twice, short),
-                    (forge_one, "Schnorr proof does not verify"),
+                bad_proof = _text("voter.receipt.bad_proof", lang)
+                for change, reason, detail in (
+                    (drop_one, short, "too few co-signatures"),
+                    (one_twice, short, "too few co-signatures"),
+                    # the crypto library's English reason stays in the tooltip only
+                    (forge_one, bad_proof, "Schnorr proof does not verify"),
                 ):
                     _proof_route(page, server, tracking_hash, change)
                     page.reload()
-                    expect(status).to_have_text("failed", timeout=STEP_TIMEOUT_MS)
+                    expect(status).to_have_attribute(
+                        "data-state", "failed", timeout=STEP_TIMEOUT_MS
+                    )
                     expect(message).to_contain_text(reason)
+                    expect(message).to_have_attribute("title", re.compile(re.escape(detail)))
                     page.unroute(f"**/api/e/{eid}/ballots/{tracking_hash}")
 
                 # ... nor by lowering the quorum in the election's context: below a
@@ -748,14 +755,17 @@ def test_a_receipt_needs_the_witnesses_quorum(witnessed_server: Server, tmp_path
 
                 page.route(f"**/api/e/{eid}/context", lower_quorum)
                 page.reload()
-                expect(status).to_have_text("failed", timeout=STEP_TIMEOUT_MS)
-                expect(message).to_contain_text("more than half of the 2 witnesses")
+                expect(status).to_have_attribute("data-state", "failed", timeout=STEP_TIMEOUT_MS)
+                expect(message).to_contain_text(bad_proof)
+                expect(message).to_have_attribute(
+                    "title", re.compile("more than half of the 2 witnesses")
+                )
                 page.unroute(f"**/api/e/{eid}/context")
                 page.unroute(f"**/api/e/{eid}/ballots/{tracking_hash}")
 
                 # the honest answer verifies again
                 page.reload()
-                expect(status).to_have_text("verified", timeout=STEP_TIMEOUT_MS)
+                expect(status).to_have_attribute("data-state", "verified", timeout=STEP_TIMEOUT_MS)
 
                 # the observers' tree-heads page checks the witnessed head in the browser
                 page.goto(server.url(f"/e/{eid}/tree-heads?lang=en"))

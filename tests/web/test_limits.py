@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from starlette.types import Message, Receive, Scope, Send
 
 from honestballot.web.errors import install as install_errors
+from honestballot.web.i18n import STRINGS
 from honestballot.web.security import DEFAULT_LIMIT, SecurityMiddleware, limit_for
 from tests.factories import WEB_ROLL, WebElection, web_roll_csv
 from tests.web.test_organiser import NEW, sign_in_page
@@ -80,8 +81,14 @@ def post_chunked_form(
 def assert_too_large(r: Response, limit: int) -> None:
     assert r.status_code == 413, r.text
     assert r.headers["content-type"].startswith("application/json")
+    # the client sent no language: the default one's sentence (ru) with the English message
     assert r.json() == {
-        "error": {"code": "too_large", "message": f"the request body is over {limit} bytes"}
+        "error": {
+            "code": "too_large",
+            "message": f"the request body is over {limit} bytes",
+            "text": STRINGS["error.too_large"][0],
+            "lang": "ru",
+        }
     }
     assert r.headers["x-content-type-options"] == "nosniff"
 
@@ -198,8 +205,14 @@ def test_a_database_error_is_logged_by_type_only(
     r = client.get("/")
     assert r.status_code == 500
     assert r.json() == {
-        "error": {"code": "internal_error", "message": "an internal error occurred"}
+        "error": {
+            "code": "internal_error",
+            "message": "an internal error occurred",
+            "text": STRINGS["error.internal_error"][0],
+            "lang": "ru",
+        }
     }
+
     assert MARKER not in r.text
     logged = _logged(caplog)
     assert MARKER not in logged and "900101399999" not in logged

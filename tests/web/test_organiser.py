@@ -598,7 +598,7 @@ def test_the_audit_finds_what_happened_in_the_service(web: WebElection, other: O
     assert page.status_code == 200, page.text
     for text in ("device.many_voters", "cast.device_burst", "activity.unknown_voter"):
         assert text in page.text
-    assert f"not applied to {len(WEB_ROLL)} row(s) without a birth date" in page.text
+    assert f"Not applied to rows without a birth date: {len(WEB_ROLL)}." in page.text
     assert "The audit cannot run" not in page.text
 
     # an election with no voter and no activity: every check runs and finds nothing
@@ -672,7 +672,8 @@ def test_the_pages_end_to_end(web_setup: WebElection) -> None:
         data={"csrf": csrf},
     )
     assert r.status_code == 400
-    assert 'class="problems"' in r.text and "line 3: national ID" in r.text
+    # in the page's language (Russian by default), the line named
+    assert 'class="problems"' in r.text and "Строка 3: идентификационный номер" in r.text
 
     r = client.post(
         "/organiser/e/web-test/roll",
@@ -754,7 +755,8 @@ def test_create_an_election_through_the_page(web: WebElection, other: Other) -> 
         files={"manifest": ("m.json", manifest), "election_key": ("k.json", wrong_key)},
         data={"csrf": csrf},
     )
-    assert r.status_code == 400 and "another manifest" in r.text
+    assert r.status_code == 400 and "церемонии для другого манифеста" in r.text
+
     key = json.dumps(encode_election_key(other.key)).encode()
     r = web.client.post(
         "/organiser/elections",

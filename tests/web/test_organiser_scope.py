@@ -236,6 +236,8 @@ def test_another_election_answers_as_one_that_does_not_exist(
             assert r.json()["error"] == {
                 "code": "not_found",
                 "message": f"there is no election {B!r}",
+                "text": f"Голосования «{B}» нет.",
+                "lang": "ru",
             }
             found.append(answer(r))
         return found
@@ -292,7 +294,8 @@ def test_a_scoped_token_creates_only_its_own_election(
         "election_key": ("k.json", json_bytes(encode_election_key(other.key))),
     }
     r = client.post("/organiser/elections", files=files, data={"csrf": csrf})
-    assert r.status_code == 403 and f"cannot create election {B!r}" in html.unescape(r.text)
+    assert r.status_code == 403 and f"создать «{B}» с ним нельзя" in html.unescape(r.text)
+
     assert f'href="/organiser/e/{A}"' in r.text and f'href="/organiser/e/{B}"' not in r.text
 
 

@@ -96,7 +96,7 @@ def test_the_organiser_page_form(web_setup: WebElection, tmp_path: Path) -> None
     files = {"commission": ("station-2.json", key, "application/json")}
     # an unknown role: the form comes back with the error and what was typed
     r = web.client.post(url, data={**form, "members": "Анна Ким; boss"}, files=files)
-    assert r.status_code == 400 and "boss" in r.text and "is not a commission role" in r.text
+    assert r.status_code == 400 and "«boss» — не роль члена комиссии" in r.text  # in Russian
     assert "ул. Сатпаева 3" in r.text
     r = web.client.post(url, data=form, files=files, follow_redirects=False)
     assert r.status_code == 303, r.text

@@ -151,7 +151,7 @@ def test_a_wrong_code_in_the_form_shows_the_form_again(web: WebElection) -> None
     )
     assert r.status_code == 401
     assert 'id="code-form"' in r.text
-    assert "The code is wrong or has expired" in r.text
+    assert "The code is wrong. Attempts left: " in r.text
     assert "hb_session" not in client.cookies
     short = client.post(page(web, "/code"), data={"code": "1", "csrf": csrf_of(code_page)})
     assert short.status_code == 400

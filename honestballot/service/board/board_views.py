@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Final
 
-from honestballot.errors import InvalidInput, NotFound, ProtocolError
+from honestballot.errors import InvalidInput, NotFound, ProtocolError, Text
 from honestballot.protocol.ballot import tracking_code
 from honestballot.record.codec import parse_json
 from honestballot.record.manifest import manifest_to_json
@@ -69,7 +69,9 @@ def parse_board_query(text: str) -> BoardQuery:
     the first 8 to 64 hex digits of a tracking hash (16 characters that read as a
     tracking code are taken as one)."""
     if len(text) > 200:
-        raise InvalidInput("the search is too long: give a tracking code or a hex prefix")
+        raise InvalidInput(
+            Text("board.query_long", "the search is too long: give a tracking code or a hex prefix")
+        )
     compact = re.sub(r"[\s-]", "", text)
     # a dash, or exactly 16 characters that read as one, mean a tracking code (a hash
     # prefix of that shape is found with a 17th hex digit)
@@ -81,8 +83,11 @@ def parse_board_query(text: str) -> BoardQuery:
         raw = base64.b32decode(compact.upper())
         return BoardQuery(raw, raw.hex())
     raise InvalidInput(
-        "give a tracking code like ABCD-EFGH-IJKL-MNOP (16 letters A-Z and digits 2-7) "
-        "or at least 8 hex digits of a tracking hash"
+        Text(
+            "board.query_shape",
+            "give a tracking code like ABCD-EFGH-IJKL-MNOP (16 letters A-Z and digits 2-7) "
+            "or at least 8 hex digits of a tracking hash",
+        )
     )
 
 
@@ -155,7 +160,13 @@ class BoardViews:
             try:
                 ctx = self.elections.context(election_id)
             except ProtocolError:
-                raise NotFound(f"there is no election {election_id!r}") from None
+                raise NotFound(
+                    Text(
+                        "election.unknown",
+                        f"there is no election {election_id!r}",
+                        election=election_id[:64],
+                    )
+                ) from None
             with self.store.engine.connect() as conn:
                 setup = self.store.event_at(conn, election_id, 0)
             if setup is None or setup.kind != "setup":
@@ -194,7 +205,15 @@ class BoardViews:
             ]
         return entries[:limit]
 
+    def page(self, election_id: str, after_seq: int, limit: int) -> list[dict[str, Any]]:
+        """The board browsed in order: up to ``limit`` ballots and audited ballots after
+        position ``after_seq``, each with its status as :meth:`entries` gives it."""
+        found = self.store.events_after(election_id, after_seq, limit, ("ballot", "audit"))
+        with self.store.engine.connect() as conn:
+            return [self._entry(conn, election_id, ev) for ev in found]
+
     def _entry(self, conn: Tx, election_id: str, ev: StoredEvent) -> dict[str, Any]:
+
         tracking = ev.tracking_hash or b""
         entry: dict[str, Any] = {
             "seq": ev.seq,

@@ -20,7 +20,7 @@ from honestballot.crypto.merkle import leaf_hash
 from honestballot.crypto.randomness import Randomness, random_nonzero_scalar
 from honestballot.crypto.schnorr import SchnorrProof
 from honestballot.entropy import SYSTEM_RANDOMNESS
-from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError
+from honestballot.errors import HonestBallotError, InvalidInput, InvalidProof, ProtocolError, Text
 from honestballot.protocol.ballot import (
     BallotOpening,
     EncryptedBallot,
@@ -737,8 +737,13 @@ class ElectionService(BoardLog):
         for the observer pages (replacing the unit's earlier ones)."""
         ctx = self.context(election_id)
         if details.unit not in ctx.manifest.unit_ids():
-            raise InvalidInput(f"unit {details.unit!r} is not a unit of the election")
-        verify_commission_key(manifest_hash(ctx.manifest), details.unit, key, proof)
+            message = f"unit {details.unit!r} is not a unit of the election"
+            raise InvalidInput(Text("roll.unit_unknown", message, unit=details.unit))
+        try:
+            verify_commission_key(manifest_hash(ctx.manifest), details.unit, key, proof)
+        except InvalidProof as exc:
+            message = str(exc)
+            raise InvalidProof(Text("station.key_proof", message, unit=details.unit)) from None
         digest = details_hash(ctx.base_hash, details)
         station = Station(details.unit, details.paper, key, proof, digest)
         with self.store.transaction(election_id) as conn:
@@ -761,18 +766,24 @@ class ElectionService(BoardLog):
         docs/record-format.md §6 without ``salt``, which is drawn here afresh each time)
         and the commission's public file (``honestballot commission keygen``)."""
         if not isinstance(details, dict):
-            raise InvalidInput("a station's details are a JSON object")
+            raise InvalidInput(
+                Text("station.details_object", "a station's details are a JSON object")
+            )
         if "salt" in details:
-            raise InvalidInput("a station's salt is drawn by the service: leave it out")
+            raise InvalidInput(
+                Text("station.salt_given", "a station's salt is drawn by the service: leave it out")
+            )
         salted = {**details, "salt": self.rng.random_bytes(SALT_BYTES).hex()}
         parsed = details_from_json(salted, "details")
         unit, digest, key, proof = commission_key_from_json(commission, "commission key file")
         if unit != parsed.unit:
-            raise InvalidInput(
+            message = (
                 f"the commission key file is for unit {unit!r}, the details for {parsed.unit!r}"
             )
+            raise InvalidInput(Text("station.key_unit", message, key_unit=unit, unit=parsed.unit))
         if digest != manifest_hash(self.context(election_id).manifest):
-            raise InvalidInput("the commission key file was made for another election's manifest")
+            message = "the commission key file was made for another election's manifest"
+            raise InvalidInput(Text("station.key_election", message))
         return self.publish_station(election_id, parsed, key, proof), parsed
 
     def _stations(self, election_id: str, conn: Tx | None = None) -> list[Station]:

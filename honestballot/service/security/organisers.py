@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from honestballot.errors import InvalidInput, NotSignedIn
+from honestballot.errors import InvalidInput, NotSignedIn, Text
 from honestballot.service.clock import now_ms
 from honestballot.service.security.keys import SecretStr, mac, server_key
 from honestballot.store.sql import SqlStore
@@ -74,10 +74,21 @@ class Organisers:
     def check(self, token: str) -> Organiser:
         """Who a valid token signs in; NotSignedIn for anything else."""
         if not _TOKEN.match(token):
-            raise NotSignedIn("not signed in as an organiser: the token is malformed")
+            raise NotSignedIn(
+                Text(
+                    "organiser.token_malformed",
+                    "not signed in as an organiser: the token is malformed",
+                )
+            )
         found = self.store.organiser_token(self._mac(token))
         if found is None:
-            raise NotSignedIn("not signed in as an organiser: the token is unknown or revoked")
+            raise NotSignedIn(
+                Text(
+                    "organiser.token_unknown",
+                    "not signed in as an organiser: the token is unknown or revoked",
+                )
+            )
+
         label, scope = found
         return Organiser(label, scope)
 

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from honestballot.errors import InvalidInput, RateLimited
+from honestballot.errors import InvalidInput, RateLimited, Text
 from honestballot.service.clock import now_ms
 from honestballot.service.security.keys import mac, server_key
 from honestballot.store.sql import SqlStore, Tx
@@ -111,12 +111,18 @@ class Exceeded:
 
 def refusal(exceeded: Sequence[Exceeded]) -> RateLimited | None:
     """The error to answer with for the exceeded limits that are not silent, if any."""
-    shown = [x.retry_after for x in exceeded if not x.limit.silent]
+    shown = [x for x in exceeded if not x.limit.silent]
     if not shown:
         return None
-    retry_after = max(shown)
+    retry_after = max(x.retry_after for x in shown)
+    # the voter is told what was refused: asking for codes, or typing them
+    purposes = {x.limit.bucket.split(":", 1)[0] for x in shown}
+    key = {"code": "rate.code_requests", "verify": "rate.code_checks"}.get(
+        purposes.pop() if len(purposes) == 1 else "", "rate.try_again"
+    )
     return RateLimited(
-        f"too many requests; try again in {retry_after} seconds", retry_after=retry_after
+        Text(key, f"too many requests; try again in {retry_after} seconds", seconds=retry_after),
+        retry_after=retry_after,
     )
 
 

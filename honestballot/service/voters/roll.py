@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from honestballot.errors import InvalidInput, RollRejected
+from honestballot.errors import InvalidInput, RollRejected, Text
 from honestballot.record.manifest import manifest_from_json
 from honestballot.service.clock import now_ms
 from honestballot.service.voters.roll_csv import (
@@ -45,6 +45,8 @@ class VoterRow:
     email: str | None
     unit: str
     credential: bytes | None
+    #: the organiser's label for this member of a shared contact ("mother"), if any
+    label: str | None = None
 
 
 # -- the roll --------------------------------------------------------------------------
@@ -62,7 +64,9 @@ class Roll:
         """The election's phase and its unit ids in manifest order."""
         row = self.store.election_row(conn, election_id)
         if row is None:
-            raise InvalidInput(f"no election {election_id!r}")
+            raise InvalidInput(
+                Text("election.unknown", f"no election {election_id!r}", election=election_id[:64])
+            )
         units = self._units.get(election_id)
         if units is None:
             manifest = manifest_from_json(json.loads(row["manifest"]))
@@ -72,7 +76,13 @@ class Roll:
     def _in_setup(self, conn: Tx, election_id: str, what: str) -> tuple[str, ...]:
         phase, units = self._election(conn, election_id)
         if phase != "setup":
-            raise InvalidInput(f"{what} is possible only in setup; the election is {phase}")
+            raise InvalidInput(
+                Text(
+                    "roll.not_setup",
+                    f"{what} is possible only in setup; the election is {phase}",
+                    phase=Text(f"phase.{phase}", phase),
+                )
+            )
         return units
 
     def units(self, election_id: str) -> tuple[str, ...]:
@@ -92,11 +102,22 @@ class Roll:
             problems += problems_vs_roll
             if problems:
                 problems.sort(key=lambda p: p[0])
-                raise RollRejected([f"line {line}: {why}" for line, why in problems])
+                raise RollRejected(
+                    [
+                        Text("roll.line", f"line {line}: {why}", line=line, problem=why)
+                        for line, why in problems
+                    ]
+                )
             if existing + len(rows) > MAX_VOTERS:
-                raise InvalidInput(f"the roll would have more than {MAX_VOTERS:,} voters")
+                raise InvalidInput(
+                    Text(
+                        "roll.too_many_voters",
+                        f"the roll would have more than {MAX_VOTERS:,} voters",
+                        most=MAX_VOTERS,
+                    )
+                )
             first = self.store.max_voter_id(conn, election_id)
-            keys = ("national_id", "name", "phone", "email", "unit")
+            keys = ("national_id", "name", "phone", "email", "unit", "label")
             for start in range(0, len(rows), _BATCH):
                 batch = [
                     {"election_id": election_id, "voter_id": int(first) + start + i + 1}
@@ -110,35 +131,65 @@ class Roll:
         self, conn: Tx, election_id: str, rows: list[RollLine]
     ) -> tuple[int, list[tuple[int, str]]]:
         """Voters already on the roll, and the file's clashes with them and within itself."""
-        on_roll = "already on the roll"
-        seen_ids: dict[str, str] = {}
-        users: dict[str, str] = {}  # contact -> where it is first used
+        seen_ids: dict[str, int] = {}  # national ID -> its first line, 0: already on the roll
+        users: dict[str, int] = {}  # contact -> the line it is first used on, 0: on the roll
         existing = 0
         for national_id, phone, email in self.store.roll_identities(conn, election_id):
             existing += 1
-            seen_ids[national_id] = on_roll
+            seen_ids[national_id] = 0
             for contact in (phone, email):
                 if contact is not None:
-                    users.setdefault(str(contact), "used by a voter " + on_roll)
+                    users.setdefault(str(contact), 0)
         allowed = set(self._exception_map(conn, election_id))
         problems: list[tuple[int, str]] = []
         for row in rows:
             if row.national_id:
-                where = seen_ids.setdefault(row.national_id, f"on line {row.line}")
-                if where != f"on line {row.line}":
-                    problems.append((row.line, f"national ID {row.national_id} is also {where}"))
-            for noun, contact in (("phone", row.phone), ("e-mail", row.email)):
-                if contact is None:
-                    continue
-                where = users.setdefault(contact, f"used on line {row.line}")
-                if where != f"used on line {row.line}" and contact not in allowed:
+                first = seen_ids.setdefault(row.national_id, row.line)
+                if first == 0:
                     problems.append(
                         (
                             row.line,
-                            f"{noun} {contact} is also {where}; a shared {noun} needs an "
-                            "exception recorded with a reason",
+                            Text(
+                                "roll.id_on_roll",
+                                f"national ID {row.national_id} is also already on the roll",
+                                id=row.national_id,
+                            ),
                         )
                     )
+                elif first != row.line:
+                    problems.append(
+                        (
+                            row.line,
+                            Text(
+                                "roll.id_twice",
+                                f"national ID {row.national_id} is also on line {first}",
+                                id=row.national_id,
+                                first=first,
+                            ),
+                        )
+                    )
+            for noun, contact in (("phone", row.phone), ("e-mail", row.email)):
+                if contact is None:
+                    continue
+                first = users.setdefault(contact, row.line)
+                if first == row.line or contact in allowed:
+                    continue
+                where = (
+                    "used by a voter already on the roll" if first == 0 else f"used on line {first}"
+                )
+                kind = "email" if noun == "e-mail" else "phone"
+                problems.append(
+                    (
+                        row.line,
+                        Text(
+                            f"roll.shared_{kind}_{'on_roll' if first == 0 else 'line'}",
+                            f"{noun} {contact} is also {where}; a shared {noun} needs an "
+                            "exception recorded with a reason",
+                            contact=contact,
+                            first=first,
+                        ),
+                    )
+                )
         return existing, problems
 
     # -- shared-contact exceptions ---------------------------------------------------------
@@ -148,17 +199,28 @@ class Roll:
         try:
             normal = normalize_contact(contact)
         except ValueError as exc:
-            raise InvalidInput(str(exc)) from exc
+            raise InvalidInput(exc.args[0] if exc.args else str(exc)) from exc
         if normal is None:
-            raise InvalidInput("an exception needs a phone number or e-mail address")
+            raise InvalidInput(
+                Text("exception.no_contact", "an exception needs a phone number or e-mail address")
+            )
         why = reason.strip()
         if not 3 <= len(why) <= 500:
-            raise InvalidInput("the reason for an exception must have 3 to 500 characters")
+            raise InvalidInput(
+                Text(
+                    "exception.reason_length",
+                    "the reason for an exception must have 3 to 500 characters",
+                )
+            )
         if has_control_characters(why):
             raise InvalidInput(
-                "the reason for an exception contains control or format characters "
-                "(line breaks, tabs, NUL, invisible marks)"
+                Text(
+                    "exception.reason_control",
+                    "the reason for an exception contains control or format characters "
+                    "(line breaks, tabs, NUL, invisible marks)",
+                )
             )
+
         with self.store.transaction(election_id) as conn:
             self._in_setup(conn, election_id, "recording a contact exception")
             self.store.set_contact_exception(conn, election_id, normal, why, self.clock())
@@ -244,4 +306,5 @@ def _voter_row(row: Any) -> VoterRow:
         email=row["email"],
         unit=str(row["unit"]),
         credential=bytes(credential) if credential is not None else None,
+        label=row.get("label"),
     )

@@ -15,9 +15,11 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from honestballot.errors import InvalidInput
+from honestballot.errors import InvalidInput, Text
 
-_COLUMNS = ("national_id", "name", "phone", "email", "unit")
+_COLUMNS = ("national_id", "name", "phone", "email", "unit", "label")
+#: the longest label for a member of a shared contact (the code's message names it)
+MAX_LABEL = 32
 _REQUIRED = ("national_id", "name", "unit")
 _MAX_ID = 64
 _MAX_NAME = 256
@@ -68,16 +70,41 @@ def normalize_phone(text: str) -> str | None:
     if not value:
         return None
     if has_control_characters(value):
-        raise ValueError(f"phone {_shown(value)} contains control or format characters")
+        raise ValueError(
+            Text(
+                "contact.phone_control",
+                f"phone {_shown(value)} contains control or format characters",
+                value=_shown(value),
+            )
+        )
     if _LETTER.search(value):
-        raise ValueError(f"phone {_shown(value)} contains letters")
+        raise ValueError(
+            Text(
+                "contact.phone_letters",
+                f"phone {_shown(value)} contains letters",
+                value=_shown(value),
+            )
+        )
     if not value.isascii() and _OTHER_DIGIT.search(value):
-        raise ValueError(f"phone {_shown(value)} contains non-ASCII digits")
+        raise ValueError(
+            Text(
+                "contact.phone_digits_kind",
+                f"phone {_shown(value)} contains non-ASCII digits",
+                value=_shown(value),
+            )
+        )
     digits = _NOT_DIGIT.sub("", value)
     if digits.startswith("00"):
         digits = digits[2:]
     if not 10 <= len(digits) <= 15:
-        raise ValueError(f"phone {_shown(value)} has {len(digits)} digits, not 10 to 15")
+        raise ValueError(
+            Text(
+                "contact.phone_length",
+                f"phone {_shown(value)} has {len(digits)} digits, not 10 to 15",
+                value=_shown(value),
+                digits=len(digits),
+            )
+        )
     if len(digits) == 11 and digits.startswith("8"):
         return "7" + digits[1:]
     if len(digits) == 10:
@@ -103,22 +130,52 @@ def normalize_email(text: str) -> str | None:
     if not value:
         return None
     if has_control_characters(value):
-        raise ValueError(f"e-mail {_shown(value)} contains control or format characters")
+        raise ValueError(
+            Text(
+                "contact.email_control",
+                f"e-mail {_shown(value)} contains control or format characters",
+                value=_shown(value),
+            )
+        )
     if re.search(r"""[,;<>()"\\\[\]:]""", value):
         raise ValueError(
-            f"e-mail {_shown(value)} is not one plain address (it has one of , ; < > ( ) "
-            '" \\ [ ] :)'
+            Text(
+                "contact.email_not_plain",
+                f"e-mail {_shown(value)} is not one plain address (it has one of , ; < > ( ) "
+                '" \\ [ ] :)',
+                value=_shown(value),
+            )
         )
     if value.count("@") > 1:
-        raise ValueError(f"e-mail {_shown(value)} has more than one @")
+        raise ValueError(
+            Text(
+                "contact.email_at_twice",
+                f"e-mail {_shown(value)} has more than one @",
+                value=_shown(value),
+            )
+        )
     normal = _TAG.sub("@", value.lower(), count=1).removesuffix(".")
     if "@" not in normal:
-        raise ValueError(f"e-mail {_shown(value)} has no @")
+        raise ValueError(
+            Text("contact.email_no_at", f"e-mail {_shown(value)} has no @", value=_shown(value))
+        )
     local, _, domain = normal.partition("@")
     if not local or not domain or "@" in domain or not all(domain.split(".")):
-        raise ValueError(f"e-mail {_shown(value)} is not local@domain")
+        raise ValueError(
+            Text(
+                "contact.email_shape",
+                f"e-mail {_shown(value)} is not local@domain",
+                value=_shown(value),
+            )
+        )
     if _SPACE.search(normal) or len(normal) > _MAX_EMAIL:
-        raise ValueError(f"e-mail {_shown(value)} has spaces or is too long")
+        raise ValueError(
+            Text(
+                "contact.email_long",
+                f"e-mail {_shown(value)} has spaces or is too long",
+                value=_shown(value),
+            )
+        )
     return normal
 
 
@@ -138,9 +195,14 @@ def normalize_national_id(text: str) -> str:
 
 def _national_id_problem(value: str) -> str | None:
     if not value:
-        return "national ID is empty"
+        return Text("roll.id_empty", "national ID is empty")
     if len(value) > _MAX_ID or not (value.isascii() and value.isalnum()):
-        return f"national ID {_shown(value)} is not up to {_MAX_ID} letters and digits"
+        return Text(
+            "roll.id_shape",
+            f"national ID {_shown(value)} is not up to {_MAX_ID} letters and digits",
+            value=_shown(value),
+            most=_MAX_ID,
+        )
     return None
 
 
@@ -157,6 +219,7 @@ class RollLine:
     phone: str | None
     email: str | None
     unit: str
+    label: str | None = None
 
 
 def _records(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
@@ -165,10 +228,16 @@ def _records(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise InvalidInput(f"the roll is not UTF-8 text (line {line}: {exc.reason})") from exc
+        raise InvalidInput(
+            Text(
+                "roll.not_utf8",
+                f"the roll is not UTF-8 text (line {line}: {exc.reason})",
+                line=line,
+            )
+        ) from exc
     first = text.split("\n", 1)[0]
     if not first.strip():
-        raise InvalidInput("the roll has no header line")
+        raise InvalidInput(Text("roll.no_header", "the roll has no header line"))
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
@@ -179,7 +248,9 @@ def _records(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
                 yield start, record
                 start = reader.line_num + 1
         except csv.Error as exc:
-            raise InvalidInput(f"line {start}: not readable as CSV ({exc})") from exc
+            raise InvalidInput(
+                Text("roll.not_csv", f"line {start}: not readable as CSV ({exc})", line=start)
+            ) from exc
 
     it = rows()
     _, header = next(it)
@@ -190,14 +261,25 @@ def _columns(header: list[str]) -> dict[str, int]:
     wanted = [h for h in header if h in _COLUMNS]
     twice = sorted({h for h in wanted if wanted.count(h) > 1})
     if twice:
-        raise InvalidInput(f"the roll has column(s) twice: {', '.join(twice)}")
+        raise InvalidInput(
+            Text(
+                "roll.column_twice",
+                f"the roll has column(s) twice: {', '.join(twice)}",
+                columns=", ".join(twice),
+            )
+        )
     missing = [c for c in _REQUIRED if c not in header]
     if "phone" not in header and "email" not in header:
         missing.append("phone or email")
     if missing:
         raise InvalidInput(
-            f"the roll is missing required column(s): {', '.join(missing)} "
-            f"(found: {', '.join(header) or 'none'})"
+            Text(
+                "roll.columns_missing",
+                f"the roll is missing required column(s): {', '.join(missing)} "
+                f"(found: {', '.join(header) or 'none'})",
+                columns=", ".join(missing),
+                found=", ".join(header) or "—",
+            )
         )
     return {h: i for i, h in enumerate(header) if h in _COLUMNS}
 
@@ -215,24 +297,65 @@ def _check_line(
         national_id = ""
     name = get("name")
     if not name:
-        problems.append("name is empty")
+        problems.append(Text("roll.name_empty", "name is empty"))
     elif len(name) > _MAX_NAME or _CONTROL.search(name):
-        problems.append(f"name is longer than {_MAX_NAME} characters or has control characters")
+        problems.append(
+            Text(
+                "roll.name_shape",
+                f"name is longer than {_MAX_NAME} characters or has control characters",
+                most=_MAX_NAME,
+            )
+        )
     unit = get("unit")
     if not unit:
-        problems.append("unit is empty")
+        problems.append(Text("roll.unit_empty", "unit is empty"))
     elif unit not in units:
-        problems.append(f"unit {_shown(unit)} is not a unit of the election")
+        problems.append(
+            Text(
+                "roll.unit_unknown",
+                f"unit {_shown(unit)} is not a unit of the election",
+                unit=_shown(unit),
+            )
+        )
     contacts: list[str | None] = []
     for column, normalize in (("phone", normalize_phone), ("email", normalize_email)):
         try:
             contacts.append(normalize(get(column)))
         except ValueError as exc:
-            problems.append(str(exc))
+            problems.append(exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc))
             contacts.append(None)
     if not get("phone") and not get("email"):
-        problems.append("neither a phone number nor an e-mail address")
-    return RollLine(line, national_id, name, contacts[0], contacts[1], unit), problems
+        problems.append(Text("roll.no_contact", "neither a phone number nor an e-mail address"))
+    label = get("label") or None
+    if label is not None and (why := _label_problem(label, name, national_id)) is not None:
+        problems.append(why)
+    return RollLine(line, national_id, name, contacts[0], contacts[1], unit, label), problems
+
+
+def _label_problem(label: str, name: str, national_id: str) -> str | None:
+    """Why a shared contact's label cannot be used: too long, control characters, or the
+    voter's name or ID in it (the SMS gateway reads every message: it names the member
+    only by what the organiser chose for it, such as "mother" or "son 2")."""
+    if len(label) > MAX_LABEL or not label.isprintable():
+        return Text(
+            "roll.label_shape",
+            f"label {_shown(label)} is longer than {MAX_LABEL} characters or has control "
+            "characters",
+            value=_shown(label),
+            most=MAX_LABEL,
+        )
+    folded = label.casefold()
+    parts = [p for p in name.casefold().split() if len(p) >= 3]
+    if (national_id and national_id.casefold() in normalize_national_id(folded).casefold()) or any(
+        p in folded for p in parts
+    ):
+        return Text(
+            "roll.label_names",
+            f"label {_shown(label)} holds the voter's name or ID; the message service would "
+            "read it",
+            value=_shown(label),
+        )
+    return None
 
 
 def parse_roll(
@@ -248,9 +371,22 @@ def parse_roll(
         if all(not f.strip() for f in fields):
             continue  # blank lines and spreadsheets' empty ",,,," rows hold no voter
         if len(rows) >= max_rows:
-            raise InvalidInput(f"the roll has more than {max_rows:,} rows")
+            raise InvalidInput(
+                Text("roll.too_many", f"the roll has more than {max_rows:,} rows", most=max_rows)
+            )
         if len(fields) != len(header):
-            problems.append((line, f"{len(fields)} fields where the header has {len(header)}"))
+            problems.append(
+                (
+                    line,
+                    Text(
+                        "roll.field_count",
+                        f"{len(fields)} fields where the header has {len(header)}",
+                        fields=len(fields),
+                        header=len(header),
+                    ),
+                )
+            )
+
             continue
         row, found = _check_line(line, fields, cols, units)
         rows.append(row)

@@ -77,6 +77,7 @@ from honestballot.errors import (
     NotSignedIn,
     RateLimited,
     SignInFailed,
+    Text,
 )
 from honestballot.protocol.manifest import Label
 from honestballot.record.manifest import label_from_json
@@ -116,6 +117,9 @@ _SUBJECTS: Final = Label(
     kk="honestballot жүйесіне кіру коды",
     en="Your honestballot sign-in code",
 )
+#: the first words of the message to a member of a shared contact: the organiser's label
+#: for the member, never a name or an ID (the gateway reads the message)
+_FOR: Final = Label(ru="Для: {label}. ", kk="Кімге: {label}. ", en="For: {label}. ")
 _BODIES: Final = Label(
     ru=(
         "Ваш код honestballot для «{title}»: {code}. Он истечёт через {minutes} мин. "
@@ -139,7 +143,13 @@ def normalise_national_id(national_id: str) -> str:
     """
     normal = normalize_national_id(national_id)
     if not normal or len(normal) > MAX_NATIONAL_ID or not normal.isprintable():
-        raise InvalidInput(f"a national ID is 1 to {MAX_NATIONAL_ID} characters")
+        raise InvalidInput(
+            Text(
+                "signin.id_length",
+                f"a national ID is 1 to {MAX_NATIONAL_ID} characters",
+                most=MAX_NATIONAL_ID,
+            )
+        )
     return normal
 
 
@@ -194,10 +204,12 @@ def session_from_token(key: bytes, token: str, election_id: str, now_ms: int) ->
     try:
         payload = tokens.verify(key, _SESSION_DOMAIN, token)
     except InvalidToken as exc:
-        raise NotSignedIn(f"not signed in: {exc}") from None
+        raise NotSignedIn(Text("session.invalid", f"not signed in: {exc}")) from None
     fields = json.loads(payload)
     if not isinstance(fields, dict) or set(fields) != _SESSION_FIELDS or fields["v"] != 1:
-        raise NotSignedIn("not signed in: the session token has an unknown format")
+        raise NotSignedIn(
+            Text("session.invalid", "not signed in: the session token has an unknown format")
+        )
     session = VoterSession(
         election_id=str(fields["election"]),
         voter_id=int(fields["voter"]),
@@ -205,9 +217,14 @@ def session_from_token(key: bytes, token: str, election_id: str, now_ms: int) ->
         session_id=str(fields["session"]),
     )
     if session.election_id != election_id:
-        raise NotSignedIn("not signed in to this election: the session is for another one")
+        raise NotSignedIn(
+            Text(
+                "session.other_election",
+                "not signed in to this election: the session is for another one",
+            )
+        )
     if now_ms >= session.expires_ms:
-        raise NotSignedIn("the session has expired; sign in again")
+        raise NotSignedIn(Text("session.expired", "the session has expired; sign in again"))
     return session
 
 
@@ -299,19 +316,23 @@ class SignIn:
         if contact is None:
             return None
         channel, destination = contact
+        label = voter.label if voter is not None else None
         minutes = -(-self.code_ttl_s // 60)
         try:
             message = Message(
                 channel=channel,
                 destination=destination,
                 subject=_SUBJECTS.get(client.language),
-                body=_BODIES.get(client.language).format(
+                body=(_FOR.get(client.language).format(label=label) if label else "")
+                + _BODIES.get(client.language).format(
                     title=title, code=_shown_code(code), minutes=minutes
                 ),
                 secret=True,
             )
         except ValueError:
-            raise DeliveryFailed("the voter's registered contact cannot take a message") from None
+            raise DeliveryFailed(
+                Text("signin.undeliverable", "the voter's registered contact cannot take a message")
+            ) from None
         self.sender.send(message)
         return mask_destination(destination)
 
@@ -329,7 +350,14 @@ class SignIn:
         candidate = SecretStr(re.sub(r"\s", "", code))  # hidden from tracebacks' locals
         lengths = (CODE_DIGITS, LONG_CODE_DIGITS)
         if len(candidate) not in lengths or not candidate.isascii() or not candidate.isdigit():
-            raise InvalidInput(f"the code has {CODE_DIGITS} or {LONG_CODE_DIGITS} digits")
+            raise InvalidInput(
+                Text(
+                    "signin.code_format",
+                    f"the code has {CODE_DIGITS} or {LONG_CODE_DIGITS} digits",
+                    short=CODE_DIGITS,
+                    long=LONG_CODE_DIGITS,
+                )
+            )
         _check_request_id(request_id)
 
         Signed = tuple[VoterSession, VoterRow] | None
@@ -365,13 +393,25 @@ class SignIn:
             return signed
         if outcome == "no-code":
             raise SignInFailed(
-                "no code is waiting for this national ID from this browser; request a new one"
+                Text(
+                    "signin.no_code",
+                    "no code is waiting for this national ID from this browser; request a new one",
+                )
             )
         if outcome == "expired":
-            raise SignInFailed("the code has expired; request a new one")
+            raise SignInFailed(
+                Text("signin.code_expired", "the code has expired; request a new one")
+            )
         if outcome != "wrong":
-            raise SignInFailed("the code is wrong and no attempts are left; request a new one")
-        raise SignInFailed(f"the code is wrong; {left} attempt(s) left")
+            raise SignInFailed(
+                Text(
+                    "signin.code_used_up",
+                    "the code is wrong and no attempts are left; request a new one",
+                )
+            )
+        raise SignInFailed(
+            Text("signin.code_wrong", f"the code is wrong; {left} attempt(s) left", left=left)
+        )
 
     def purge(self, older_than_ms: int) -> int:
         """Delete codes (and decoys), and ended sessions, that expired before
@@ -392,7 +432,10 @@ class SignIn:
         by signing out; NotSignedIn otherwise."""
         session = session_from_token(self.session_key(), token, election_id, self.clock())
         if self.store.session_ended(session.session_id):
-            raise NotSignedIn("the session has ended (signed out); sign in again")
+            raise NotSignedIn(
+                Text("session.ended", "the session has ended (signed out); sign in again")
+            )
+
         return session
 
     def end_session(self, token: str, *, election_id: str) -> None:
@@ -436,17 +479,31 @@ class SignIn:
         if silently is not None:
             return silently
         # a window ended in between: the step was still refused
-        raise RateLimited("too many requests; try again", retry_after=1) from None
+        raise RateLimited(
+            Text("rate.try_again", "too many requests; try again in 1 seconds", seconds=1),
+            retry_after=1,
+        ) from None
 
     def _open_election(self, conn: Tx, election_id: str) -> Label:
         """The election's title; InvalidInput unless the election exists and is open."""
         phase = self.store.election_phase(conn, election_id)
         if phase is None:
-            raise InvalidInput(f"there is no election {election_id!r}")
+            raise InvalidInput(
+                Text(
+                    "election.unknown",
+                    f"there is no election {election_id!r}",
+                    election=election_id[:64],
+                )
+            )
         if phase != "open":
             raise InvalidInput(
-                f"sign-in codes are given only while the election is open; it is {phase!r}"
+                Text(
+                    "signin.not_open",
+                    f"sign-in codes are given only while the election is open; it is {phase!r}",
+                    phase=Text(f"phase.{phase}", phase),
+                )
             )
+
         title = self._titles.get(election_id)
         if title is None:
             manifest = self.store.election_manifest(conn, election_id)

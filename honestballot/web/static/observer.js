@@ -50,7 +50,7 @@
     }
     if (!response.ok) {
       const error = body && body.error ? body.error : {};
-      throw new Unreachable(error.message || `HTTP ${response.status}`, response.status, error.code);
+      throw new Unreachable(error.text || error.message || `HTTP ${response.status}`, response.status, error.code);
     }
     return body;
   }
@@ -288,7 +288,7 @@
         const body = await response.json().catch(() => ({}));
         if (!response.ok) {
           out.className = 'error';
-          out.textContent = `${msg.msgRefused} ${(body.error && body.error.message) || response.status}`;
+          out.textContent = `${msg.msgRefused} ${(body.error && (body.error.text || body.error.message)) || response.status}`;
           return;
         }
         out.className = 'ok';

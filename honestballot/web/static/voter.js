@@ -91,7 +91,7 @@
     }
     if (!response.ok) {
       const error = (data && data.error) || {};
-      throw new ApiError(response.status, error.code || 'http_error', error.message || '');
+      throw new ApiError(response.status, error.code || 'http_error', error.text || error.message || '');
     }
     return data;
   }
@@ -195,6 +195,8 @@
       return;
     }
     renderBallot(context.manifest);
+    restoreChoices();
+    keepChoicesOnLanguageSwitch();
     bindCredentialButtons();
     bindBallotButtons();
     if (!state.registered) {
@@ -336,6 +338,52 @@
     for (const input of inputs) {
       if (!input.dataset.exclusive) {
         input.disabled = !input.checked && chosen >= contest.max_selections;
+      }
+    }
+  }
+
+  // A language switch reloads the page: the choices made so far are kept for that one
+  // reload in this tab's sessionStorage, written when a language link is followed and
+  // removed as soon as the page has read them back (never on the server).
+  const choicesKey = `honestballot:${election}:choices-across-language-switch`;
+
+  function keepChoicesOnLanguageSwitch() {
+    for (const link of document.querySelectorAll('nav.langs a')) {
+      link.addEventListener('click', () => {
+        const checked = Array.from($('contests').querySelectorAll('input:checked'));
+        try {
+          sessionStorage.setItem(choicesKey, JSON.stringify(checked.map((input) => input.id)));
+        } catch (e) {
+          // storage blocked: the voter chooses again after the switch
+        }
+      });
+    }
+  }
+
+  function restoreChoices() {
+    let saved = null;
+    try {
+      saved = sessionStorage.getItem(choicesKey);
+      sessionStorage.removeItem(choicesKey);
+    } catch (e) {
+      return;
+    }
+    let ids = [];
+    try {
+      ids = JSON.parse(saved || '[]');
+    } catch (e) {
+      return;
+    }
+    if (!Array.isArray(ids)) return;
+    for (const id of ids) {
+      const input = document.getElementById(String(id));
+      if (input && $('contests').contains(input)) input.checked = true;
+    }
+    for (const contest of state.contests) {
+      const fieldset = $('contests').querySelector(`fieldset[data-contest="${contest.id}"]`);
+      const first = fieldset && fieldset.querySelector('input');
+      if (first && contest.max_selections !== 1) {
+        enforceRules(fieldset, contest, { checked: false, dataset: {} });
       }
     }
   }
@@ -490,43 +538,56 @@
     return new Set(cosignatures.map((c) => c && c.witness).filter((key) => named.has(key)));
   }
 
+  /** A receipt check that failed: the voter's words (a text key) and the English detail. */
+  class ReceiptProblem extends Error {
+    constructor(key, detail, values = {}) {
+      super(say(key, values));
+      this.detail = detail;
+    }
+  }
+
   /** Throws an Error naming the first check that fails. */
   function checkReceipt(proof, context, trackingHash) {
     if (proof.board_key !== context.board_key) {
-      throw new Error("the proof's board key is not the election's board key");
+      throw new ReceiptProblem('receiptBadProof', "the proof's board key is not the election's board key");
     }
     const line = proof.event_line;
     const event = JSON.parse(line);
-    if (HB.canonicalJson(event) !== line) throw new Error('the board entry is not canonical JSON');
+    if (HB.canonicalJson(event) !== line) {
+      throw new ReceiptProblem('receiptBadProof', 'the board entry is not canonical JSON');
+    }
     if (event.type !== 'event' || event.seq !== proof.seq || event.kind !== proof.kind) {
-      throw new Error('the board entry is not the one the proof describes');
+      throw new ReceiptProblem('receiptOtherBallot', 'the board entry is not the one the proof describes');
     }
     if (event.kind !== 'ballot' && event.kind !== 'audit') {
-      throw new Error('the board entry is not a ballot');
+      throw new ReceiptProblem('receiptOtherBallot', 'the board entry is not a ballot');
     }
     // a cast ballot whole; an audited one as the board shows it (ciphertexts and seal)
     const entry = event.kind === 'ballot' ? event.body.ballot : event.body.spoiled;
     if (HB.trackingHashOf(entry, event.kind) !== trackingHash) {
-      throw new Error('the board entry holds another ballot');
+      throw new ReceiptProblem('receiptOtherBallot', 'the board entry holds another ballot');
     }
     // The ballot made on the voter's device is bound to the fingerprint checked there:
     // so are the board key and the witnesses below (the context's base hash is recomputed
     // from them by HB.verifyWitnessedHead).
     if (entry.election !== context.base_hash) {
-      throw new Error('the context is not the election the ballot was made for');
+      throw new ReceiptProblem('receiptOtherElection', 'the context is not the election the ballot was made for');
     }
     if (HB.trackingCode(trackingHash) !== proof.tracking_code) {
-      throw new Error('the tracking code does not belong to this ballot');
+      throw new ReceiptProblem('receiptOtherCode', 'the tracking code does not belong to this ballot');
     }
     const leaf = HB.eventLeafHash(event);
-    if (leaf !== proof.leaf_hash) throw new Error("the entry's leaf hash is wrong");
+    if (leaf !== proof.leaf_hash) {
+      throw new ReceiptProblem('receiptBadProof', "the entry's leaf hash is wrong");
+    }
     const head = proof.tree_head;
     HB.verifyInclusion(leaf, proof.seq, head.size, proof.inclusion_proof, head.root);
     HB.verifyTreeHead(head, election, context.board_key);
     const cosignatures = Array.isArray(proof.cosignatures) ? proof.cosignatures : [];
     const signers = namedSigners(cosignatures, context).size;
     if (signers < context.witness_quorum) {
-      throw new Error(say('receiptNoQuorum', { count: signers, quorum: context.witness_quorum }));
+      const values = { count: signers, quorum: context.witness_quorum };
+      throw new ReceiptProblem('receiptNoQuorum', 'too few co-signatures', values);
     }
     HB.verifyWitnessedHead(head, proof.cosignatures, context);
     return signers;
@@ -544,7 +605,7 @@
       // ballot still waiting after ten minutes stays "pending" (never "failed": nothing
       // is wrong with it); reloading the page asks again.
       for (let tries = 0; proof && proof.status === 'pending' && tries < 120; tries += 1) {
-        status.textContent = 'pending';
+        status.textContent = say('badgePending');
         status.dataset.state = 'pending';
         message.textContent = say('receiptPending');
         await new Promise((resolve) => setTimeout(resolve, 1000 * (proof.retry_after_s || 5)));
@@ -553,7 +614,7 @@
       if (proof && proof.status === 'pending') return;
       if (!proof || proof.status !== 'included') throw new Error(say('receiptPending'));
       const signers = checkReceipt(proof, context, trackingHash);
-      status.textContent = 'verified';
+      status.textContent = say('badgeVerified');
       status.dataset.state = 'verified';
       status.className = 'badge ok';
       const size = proof.tree_head.size;
@@ -562,10 +623,17 @@
           ? say('receiptWitnessed', { size, count: signers, quorum: context.witness_quorum })
           : say('receiptVerified', { size });
     } catch (e) {
-      status.textContent = 'failed';
+      status.textContent = say('badgeFailed');
       status.dataset.state = 'failed';
       status.className = 'badge bad';
-      message.textContent = say('receiptFailed', { reason: (e && e.message) || String(e) });
+      // our own checks name the problem in the voter's language; a proof the crypto
+      // library refuses is named in general, its English detail kept in the tooltip
+      const reason =
+        e instanceof ReceiptProblem || e instanceof ApiError
+          ? e.message
+          : say('receiptBadProof');
+      message.textContent = say('receiptFailed', { reason });
+      message.title = e instanceof ReceiptProblem ? e.detail : (e && e.message) || String(e);
     }
   }
 
