@@ -378,8 +378,22 @@ def encrypted_options(contest: dict) -> list[tuple[str, dict, int]]:
 COUNT_METHODS = ("sum", "mix")
 
 
+def is_ranked(contest: dict) -> bool:
+    """A ranked contest (§4) says `"kind": "ranked"` and names its method."""
+    if "kind" not in contest:
+        return False
+    if contest["kind"] != "ranked" or contest.get("method") not in ("irv", "schulze"):
+        raise ValueError(f"contest {contest['id']}: kind {contest['kind']!r}")
+    if "count" in contest:
+        raise ValueError(f"contest {contest['id']}: a ranked contest has no count")
+    return True
+
+
 def count_method(contest: dict) -> str:
-    """How a contest is counted (§4): its `count`, "sum" when the key is absent."""
+    """How a contest is counted (§4): its `count`, "sum" when the key is absent; a ranked
+    contest is always mixed."""
+    if is_ranked(contest):
+        return "mix"
     method = contest.get("count", "sum")
     if method not in COUNT_METHODS:
         raise ValueError(f"contest {contest['id']}: count {method!r}")
@@ -394,8 +408,12 @@ def manifest_parts(manifest: dict) -> list[Part]:
     contests = []
     for c in manifest["contests"]:
         options = [Li([Tx(i), label_part(lab), In(x)]) for i, lab, x in encrypted_options(c)]
-        # a mixed contest's tuple has a seventh part, T "mix"; a summed one has six
-        mixed = [Tx("mix")] if is_mixed(c) else []
+        # a mixed contest's tuple has a seventh part, T "mix"; a summed one has six; a
+        # ranked one eight, T "ranked" and T its method (§3)
+        if is_ranked(c):
+            mixed = [Tx("ranked"), Tx(c["method"])]
+        else:
+            mixed = [Tx("mix")] if is_mixed(c) else []
         contests.append(
             Li(
                 [
