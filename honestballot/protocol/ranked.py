@@ -207,6 +207,10 @@ def tie_breaking_ranking(
     n = len(candidates)
     above = [[False] * n for _ in range(n)]  # above[a][b]: a is ordered above b
     unordered = n * (n - 1) // 2
+    #: how many candidates each one is not yet ordered against: a drawn ranking whose
+    #: candidates are all ordered against everyone is skipped at once (candidates no one
+    #: ranks may stay unordered among themselves through every draw)
+    open_pairs = [n - 1] * n
 
     def add(a: int, b: int) -> int:
         if a == b or above[a][b] or above[b][a]:
@@ -218,6 +222,8 @@ def tie_breaking_ranking(
             for y in downs:
                 if not above[x][y]:
                     above[x][y] = True
+                    open_pairs[x] -= 1
+                    open_pairs[y] -= 1
                     added += 1
         return added
 
@@ -225,9 +231,13 @@ def tie_breaking_ranking(
         if unordered == 0:
             break
         ranked = [index[c] for c in rankings[k]]
+        if all(open_pairs[a] == 0 for a in ranked):
+            continue
         seen = frozenset(ranked)
         rest = [i for i in range(n) if i not in seen]
         for pos, a in enumerate(ranked):
+            if open_pairs[a] == 0:
+                continue
             for b in ranked[pos + 1 :] + rest:
                 unordered -= add(a, b)
     for later, earlier in _pairs_by_lot([index[c] for c in lot]):
