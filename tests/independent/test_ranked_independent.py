@@ -4,7 +4,8 @@ hash of the ranked contests, every ballot's rank proofs and signature, the mixes
 tally's `contest#row/rank-i` entries from the last mixes, and the result's `ranked`
 member (IRV rounds, Schulze's matrices and ranking) recounted from the decrypted rows.
 
-``honestballot`` is imported only to *make* the election.
+``honestballot`` is imported to *make* the election, and, in the last test, to compare
+its count with hbcheck's on random profiles (Hypothesis).
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from honestballot.protocol.election import manifest_hash
+from honestballot.protocol.ranked import count_irv, count_schulze
 from tests.factories import (
     RANKED_ELECTION,
     RANKED_VOTES,
@@ -108,3 +112,43 @@ def test_the_independent_count_breaks_ties_as_the_spec_says() -> None:
     j = int.from_bytes(hb.hash_bytes("ranked/draw", hb.By(bytes(32)), hb.Tx("leader"), hb.In(0)))
     assert out["winners"] == ["a", "b"]
     assert out["winner"] == rankings[j % 2][0] == out["tie_breaking"][0]
+
+
+_CANDIDATES = ["a", "b", "c", "d", "e"]
+
+
+@st.composite
+def _profiles(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
+    """A few candidates and rankings of them (small, so that ties are frequent)."""
+    n = draw(st.integers(2, 5))
+    candidates = _CANDIDATES[:n]
+    ranking = st.permutations(candidates).flatmap(
+        lambda p: st.integers(1, n).map(lambda k: list(p[:k]))
+    )
+    return candidates, draw(st.lists(ranking, max_size=12))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_profiles(), st.binary(min_size=32, max_size=32))
+def test_the_count_agrees_with_the_independent_one(
+    profile: tuple[list[str], list[list[str]]], base: bytes
+) -> None:
+    """honestballot's IRV and Schulze against hbcheck's, written from the spec alone, on
+    random profiles with ties, exhausted rankings and empty elections."""
+    candidates, rankings = profile
+    lot = sorted(
+        candidates,
+        key=lambda c: hb.hash_bytes("ranked/lot", hb.By(base), hb.Tx("leader"), hb.Tx(c)),
+    )
+    assert count_irv(candidates, rankings, lot) == hb.irv(candidates, rankings, lot)
+    ours = count_schulze(candidates, rankings, base, "leader", lot)
+    assert ours == hb.schulze(candidates, rankings, base, "leader", lot)
+    # a Condorcet winner (beating every other candidate head to head) wins Schulze
+    d = ours["d"]
+    condorcet = [
+        c
+        for i, c in enumerate(candidates)
+        if all(d[i][j] > d[j][i] for j in range(len(candidates)) if j != i)
+    ]
+    if condorcet:
+        assert ours["winners"] == condorcet and ours["winner"] == condorcet[0]
