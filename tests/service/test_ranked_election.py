@@ -23,6 +23,7 @@ from honestballot.record.manifest import manifest_from_json, manifest_to_json
 from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record
+from tests.databases import KINDS, fresh_database
 from tests.factories import (
     RANKED_ELECTION,
     RANKED_VOTES,
@@ -69,9 +70,21 @@ def test_manifest_round_trip_and_hash(ceremony: DemoCeremony) -> None:
             manifest_from_json(bad)
 
 
-def test_a_ranked_election_end_to_end(ceremony: DemoCeremony, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_ranked_election_end_to_end(ceremony: DemoCeremony, tmp_path: Path, kind: str) -> None:
+    with fresh_database(kind, tmp_path / "db") as url:
+        _run_and_check(ceremony, url)
+
+
+def _run_and_check(ceremony: DemoCeremony, url: str) -> None:
     service = run_ranked_election(ceremony, url)
+    try:
+        _check(service, url)
+    finally:
+        service.store.close()
+
+
+def _check(service: ElectionService, url: str) -> None:
     tally, _ = service.encrypted_tally(RANKED)
     ids = [e.id for e in tally.entries]
     assert ids == [
