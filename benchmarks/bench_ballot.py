@@ -3,7 +3,9 @@
 Two ballot shapes, one contest each:
 
 * ``vote-for-1``: 5 candidates, min = max = 1, no "against all" (5 encrypted options);
-* ``up-to-3``: 10 candidates, min = 1, max = 3, no "against all" (10 encrypted options).
+* ``up-to-3``: 10 candidates, min = 1, max = 3, no "against all" (10 encrypted options);
+* ``ranked-10`` (with ``--ranked``): a ranked contest (docs/ranked.md) of 10 candidates,
+  all 10 ranked, no "against all": 10 ciphertexts of a choice number with range proofs.
 
 In the same run, interleaved round by round with the ballot timings (so that load from
 other processes on a shared machine hits both alike), it times one libsodium
@@ -73,7 +75,7 @@ class Scenario:
     description: str
     ctx: ElectionContext
     credential: VoterCredential
-    selections: dict[str, frozenset[str]]
+    selections: dict[str, frozenset[str] | tuple[str, ...]]
 
 
 def _label(text: str) -> Label:
@@ -81,7 +83,13 @@ def _label(text: str) -> Label:
 
 
 def make_scenario(
-    name: str, description: str, candidates: int, min_sel: int, max_sel: int, chosen: int
+    name: str,
+    description: str,
+    candidates: int,
+    min_sel: int,
+    max_sel: int,
+    chosen: int,
+    method: str | None = None,
 ) -> Scenario:
     contest = Contest(
         id="contest",
@@ -90,6 +98,8 @@ def make_scenario(
         min_selections=min_sel,
         max_selections=max_sel,
         against_all=False,
+        count="mix" if method else "sum",
+        method=method,
     )
     manifest = Manifest(
         election_id=f"bench-{name}",
@@ -105,7 +115,10 @@ def make_scenario(
         hash_bytes("bench/election-key", manifest.election_id),
         BoardKeys(base_mul(Scalar.of(7))),
     )
-    selections = {"contest": frozenset(f"cand-{i}" for i in range(chosen))}
+    ids = [f"cand-{i}" for i in range(chosen)]
+    selections: dict[str, frozenset[str] | tuple[str, ...]] = {
+        "contest": tuple(reversed(ids)) if method else frozenset(ids)
+    }
     return Scenario(name, description, ctx, generate_credential(SYSTEM_RANDOMNESS), selections)
 
 
@@ -240,12 +253,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=200, help="group operations per batch")
     ap.add_argument("--warmup", type=int, default=3, help="rounds discarded (default 3)")
     ap.add_argument("--json", metavar="OUT", help="also write the results as JSON")
+    ap.add_argument(
+        "--ranked", action="store_true", help="also a ranked contest of 10, all 10 ranked"
+    )
     args = ap.parse_args(argv)
 
     scenarios = [
         make_scenario("vote-for-1", "5 options, vote for 1 (min=max=1)", 5, 1, 1, 1),
         make_scenario("up-to-3", "10 options, vote for 1 to 3 (min=1, max=3)", 10, 1, 3, 2),
     ]
+    if args.ranked:
+        scenarios.append(
+            make_scenario("ranked-10", "ranked, 10 of 10 candidates (IRV)", 10, 1, 10, 10, "irv")
+        )
     ballots = {s.name: [encrypt(s) for _ in range(8)] for s in scenarios}
     counts = {s.name: count_verification(s.ctx, ballots[s.name][0]) for s in scenarios}
 
@@ -309,11 +329,15 @@ def main(argv: list[str] | None = None) -> int:
 
     us = 1e6
     ms = 1e3
-    print(f"honestballot ballot benchmark  ({results['date']}, Python {results['python']}, "
-          f"{results['cpu_count']} CPUs, rbcl {results['rbcl']} / libsodium "
-          f"{results['libsodium']})")
-    print(f"{args.rounds} rounds x {args.per_round} ballots (after {args.warmup} warm-up rounds),"
-          f" group operations in batches of {b}; medians\n")
+    print(
+        f"honestballot ballot benchmark  ({results['date']}, Python {results['python']}, "
+        f"{results['cpu_count']} CPUs, rbcl {results['rbcl']} / libsodium "
+        f"{results['libsodium']})"
+    )
+    print(
+        f"{args.rounds} rounds x {args.per_round} ballots (after {args.warmup} warm-up rounds),"
+        f" group operations in batches of {b}; medians\n"
+    )
     print("group operation (median per call)")
     print(f"  variable-base  Point * Scalar     {t['var'] * us:8.1f} us")
     print(f"    (raw rbcl call, no wrapper)     {t['raw_var'] * us:8.1f} us")
@@ -326,8 +350,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{'strict':>7} {'ratio':>6} {'+adds':>7} {'ratio':>6}"
     )
     print(header)
-    print(f"{'':11} {'ms':>8} {'ms':>8} {'var+base':>10} {'':>7} {'ms':>7} {'':>6} {'':>7} "
-          f"{'':4} {'ms':>7} {'':>6} {'ms':>7}")
+    print(
+        f"{'':11} {'ms':>8} {'ms':>8} {'var+base':>10} {'':>7} {'ms':>7} {'':>6} {'':>7} "
+        f"{'':4} {'ms':>7} {'':>6} {'ms':>7}"
+    )
     verdict_ok = True
     for s in scenarios:
         c = counts[s.name]

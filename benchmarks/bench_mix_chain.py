@@ -15,6 +15,11 @@ anything is timed, in a process pool: that is the voters' devices' work), then, 
    shares (made and checked by the service), the result;
 4. ``verify_record`` over the exported record with one process.
 
+With ``--ranked irv`` or ``--ranked schulze`` the contest is instead a ranked contest
+(docs/ranked.md) of ``--options`` candidates with ``--ranks`` positions (rows of that
+width); each voter ranks all positions, in an order drawn from the voter's seed, and the
+result step includes the count (IRV rounds or Schulze's matrices).
+
 Reported: seconds per step, per row, the mix file's bytes per row, the record's bytes.
 A row of width w takes about 150·w + 300 bytes in a mix (its ciphertexts and its share of
 the proof, JSON hex: 1,054 bytes at w = 5); a part holds at most 131,072 / (w + 2) rows
@@ -24,6 +29,7 @@ the proof, JSON hex: 1,054 bytes at w = 5); a part holds at most 131,072 / (w + 
 Run from the repository root::
 
     python benchmarks/bench_mix_chain.py [--ballots 10000] [--options 5] [--mixers 3]
+        [--ranked irv|schulze --ranks 10]
 
 This is a benchmark, not a test.
 """
@@ -33,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import sys
 import tempfile
 import time
@@ -62,16 +69,17 @@ from honestballot.verify.verifier import verify_record
 ELECTION = "bench-mix"
 
 
-def manifest(options: int) -> Manifest:
+def manifest(options: int, method: str | None = None, ranks: int = 1) -> Manifest:
     lab = Label("Кандидат", "Үміткер", "Candidate")
     leader = Contest(
         "leader",
         Label("Лидер", "Көшбасшы", "Leader"),
         tuple(Option(f"c{i}", lab) for i in range(options)),
         1,
-        1,
+        ranks if method else 1,
         False,
         count="mix",
+        method=method,
     )
     return Manifest(ELECTION, Label("Смесь", "Араласу", "Mix"), (leader,), (Unit("u", lab),), 1)
 
@@ -84,15 +92,19 @@ def _init(setup_json: str) -> None:
     _CTX = context_from_setup(json.loads(setup_json), check_ceremony=False)[0]
 
 
-def _cast_jobs(args: tuple[int, int, int]) -> list[tuple[str, str]]:
-    """(credential public hex, ballot JSON) for voters start..stop."""
-    start, stop, options = args
+def _cast_jobs(args: tuple[int, int, int, int]) -> list[tuple[str, str]]:
+    """(credential public hex, ballot JSON) for voters start..stop (``ranks`` 0: a vote
+    for one; otherwise a ranking of that many, in an order drawn from the voter's seed)."""
+    start, stop, options, ranks = args
     assert _CTX is not None
     out = []
     for i in range(start, stop):
         rng = SeededRandomness(f"bench voter {i}")
         voter = generate_credential(rng)
-        choice = {"leader": {f"c{i % options}"}}
+        choice: dict[str, set[str] | tuple[str, ...]] = {"leader": {f"c{i % options}"}}
+        if ranks:
+            order = random.Random(i).sample(range(options), ranks)
+            choice = {"leader": tuple(f"c{j}" for j in order)}
         ballot, _ = encrypt_ballot(_CTX, voter, choice, rng)
         out.append((voter.public.hex(), json.dumps(ballot_to_json(ballot))))
     return out
@@ -103,21 +115,27 @@ def main() -> int:
     ap.add_argument("--ballots", type=int, default=10_000)
     ap.add_argument("--options", type=int, default=5)
     ap.add_argument("--mixers", type=int, default=3)
+    ap.add_argument("--ranked", choices=("irv", "schulze"), help="a ranked contest instead")
+    ap.add_argument("--ranks", type=int, default=10, help="rank positions (with --ranked)")
     ap.add_argument("--json", metavar="OUT")
     a = ap.parse_args()
-    figures: dict[str, Any] = {"ballots": a.ballots, "width": a.options, "mixers": a.mixers}
+    ranks = a.ranks if a.ranked else 0
+    figures: dict[str, Any] = {
+        "ballots": a.ballots,
+        "width": ranks or a.options,
+        "mixers": a.mixers,
+        "ranked": a.ranked,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        m = manifest(a.options)
+        m = manifest(a.options, a.ranked, ranks)
         key, secrets = run_key_ceremony(m, directory, SeededRandomness("bench"))
         service = ElectionService(SqlStore(f"sqlite:///{directory / 'store.sqlite'}"))
         ctx = service.create(m, key)
         setup = next(iter(service.store.iter_events(ELECTION, kinds=("setup",))))
         setup_json = json.dumps(json.loads(setup.line)["body"])
         procs = os.cpu_count() or 1
-        chunks = [
-            (i, min(i + 200, a.ballots), a.options) for i in range(0, a.ballots, 200)
-        ]
+        chunks = [(i, min(i + 200, a.ballots), a.options, ranks) for i in range(0, a.ballots, 200)]
         t = time.perf_counter()
         with ProcessPoolExecutor(procs, initializer=_init, initargs=(setup_json,)) as pool:
             made = [item for part in pool.map(_cast_jobs, chunks) for item in part]

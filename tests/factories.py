@@ -526,3 +526,107 @@ def submit_mix(
     """Put a trustee's mix on the board, part by part."""
     for line in mix_file_lines(service.context(election_id), mix, key_share, rng):
         service.submit_mix_line(election_id, line)
+
+
+# -- a ranked election -----------------------------------------------------------------
+
+RANKED_ELECTION = "ranked-primary"
+
+#: each voter's (leader ranking, board ranking): leader is IRV over a b c d with "against
+#: all", up to 3; board is Schulze over x y z with a blank choice, up to 3.  Integers are
+#: a hand-made ballot's choice numbers (a=1 b=2 c=3 d=4 against-all=5), which the ballot
+#: page would never make.
+RANKED_VOTES: list[tuple[Sequence[Any], Sequence[str]]] = [
+    (["a", "b"], ["x", "y", "z"]),
+    (["a"], ["x", "y", "z"]),
+    (["b", "a"], ["x", "y", "z"]),
+    (["c", "b"], ["x", "y", "z"]),
+    (["c", "b", "a"], ["y", "z", "x"]),
+    (["d", "c"], ["y", "z", "x"]),
+    (["against-all"], ["y", "z", "x"]),
+    ((3, 3, 2), ["z", "x", "y"]),  # a repeat: read as c > b
+    ((2, 0, 4), ["z", "x", "y"]),  # a gap: read as b
+    (["a", "c"], ["y"]),
+    (["against-all"], ["blank"]),
+]
+
+
+def ranked_manifest() -> Manifest:
+    """Two ranked contests (docs/ranked.md), each counted by the trustees' mixes."""
+    leader = Contest(
+        "leader",
+        label("Leader"),
+        tuple(Option(x, label(x.upper())) for x in "abcd"),
+        1,
+        3,
+        True,
+        count="mix",
+        method="irv",
+    )
+    board = Contest(
+        "board",
+        label("Board"),
+        tuple(Option(x, label(x.upper())) for x in "xyz"),
+        0,
+        3,
+        False,
+        count="mix",
+        method="schulze",
+    )
+    units = (Unit("north", label("North")), Unit("south", label("South")))
+    return Manifest(RANKED_ELECTION, label("Ranked"), (leader, board), units, 1)
+
+
+def _hand_made(contest: Contest, ranking: Sequence[Any]) -> tuple[int, ...]:
+    """What a client that ignores the ballot page's rules may encrypt."""
+    if all(isinstance(v, int) for v in ranking):
+        return tuple(ranking)
+    from honestballot.protocol.ranked import encode_ranking
+
+    return encode_ranking(contest, ranking)
+
+
+def run_ranked_election(ceremony: DemoCeremony, url: str) -> ElectionService:
+    """:data:`RANKED_VOTES` cast on a service at ``url``, each ranked contest mixed by
+    trustees 2 then 3, decrypted by trustees 1 and 3, the result published."""
+    from unittest import mock
+
+    from honestballot.protocol import ballot as ballot_module
+    from honestballot.protocol.mix import make_mix
+
+    rng = SeededRandomness("ranked board")
+    service = ElectionService(SqlStore(url), rng)
+    ctx = service.create(ceremony.manifest, ceremony.key)
+    voters = [generate_credential(rng) for _ in RANKED_VOTES]
+    for i, voter in enumerate(voters):
+        service.register_credential(RANKED_ELECTION, voter.public, ("north", "south")[i % 2])
+    service.open(RANKED_ELECTION)
+    with mock.patch.object(ballot_module, "encode_ranking", _hand_made):
+        for voter, (leader, board) in zip(voters, RANKED_VOTES, strict=True):
+            choice = {"leader": tuple(leader), "board": tuple(board)}
+            ballot, _ = encrypt_ballot(ctx, voter, choice, rng)
+            service.cast(RANKED_ELECTION, json.dumps(ballot_to_json(ballot)))
+    service.close(RANKED_ELECTION)
+    for contest in ("leader", "board"):
+        for trustee in (2, 3):
+            mix = make_mix(
+                ctx.manifest,
+                ctx.base_hash,
+                ctx.public_key,
+                contest,
+                len(service.mixes(RANKED_ELECTION).get(contest, [])) + 1,
+                trustee,
+                service.mix_input(RANKED_ELECTION, contest),
+                rng,
+            )
+            share = ceremony.secrets[trustee - 1].key_share
+            assert share is not None
+            submit_mix(service, RANKED_ELECTION, mix, share, rng)
+    tally = service.tally(RANKED_ELECTION)
+    for t in (1, 3):
+        dshare = create_decryption_share(ceremony.secrets[t - 1], tally, rng)
+        service.submit_decryption_share(
+            RANKED_ELECTION, json.dumps(encode_decryption_share(dshare))
+        )
+    service.publish_result(RANKED_ELECTION)
+    return service

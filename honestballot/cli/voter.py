@@ -26,12 +26,15 @@ from honestballot.crypto.merkle import verify_inclusion
 from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import HonestBallotError, LogError, NotFound
 from honestballot.protocol.ballot import (
+    BallotOpening,
     EncryptedBallot,
     SpoiledBallot,
     check_opening,
     encrypt_ballot,
 )
 from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.ranked import read_ranking
 from honestballot.protocol.witnesses import check_quorum
 from honestballot.record.ballot import (
     MAX_BALLOT_BYTES,
@@ -76,15 +79,33 @@ def _load_credential(path: str) -> VoterCredential:
     return VoterCredential.from_code(str(obj.get("code", "")))
 
 
-def _parse_choices(choices: tuple[str, ...]) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
+def _parse_choices(
+    ctx: ElectionContext, choices: tuple[str, ...]
+) -> dict[str, set[str] | tuple[str, ...]]:
+    """CONTEST=OPTION[,OPTION...] items: a set of options, or for a ranked contest the
+    ranking in the order given (docs/ranked.md)."""
+    given: dict[str, list[str]] = {}
     for item in choices:
         if "=" not in item:
             raise click.BadParameter(
                 f"{item!r}: use CONTEST=OPTION[,OPTION...]", param_hint="--choice"
             )
         contest, options = item.split("=", 1)
-        out.setdefault(contest, set()).update(o for o in options.split(",") if o)
+        given.setdefault(contest, []).extend(o for o in options.split(",") if o)
+    ranked = {c.id for c in ctx.manifest.contests if c.ranked}
+    return {c: tuple(v) if c in ranked else set(v) for c, v in given.items()}
+
+
+def _shown(
+    ctx: ElectionContext, opening: BallotOpening, choices: dict[str, frozenset[str]]
+) -> dict[str, list[str]]:
+    """What an opening encrypts, for printing: a ranked contest's ranking in order (as the
+    count reads it), the other contests' options sorted."""
+    out = {k: sorted(v) for k, v in choices.items()}
+    for contest, op in zip(ctx.manifest.contests, opening.contests, strict=False):
+        if contest.ranked and contest.id in out:
+            reading = read_ranking(contest, op.plaintexts)
+            out[contest.id] = [reading.exclusive] if reading.exclusive else list(reading.ranking)
     return out
 
 
@@ -116,7 +137,7 @@ def encrypt(
     """Encrypt and prove a ballot on this device."""
     ctx, _, _ = context_from_setup(parse_json(read_bytes(setup), limit=64 << 20))
     cred = _load_credential(credential_path)
-    ballot, opening = encrypt_ballot(ctx, cred, _parse_choices(choices), SYSTEM_RANDOMNESS)
+    ballot, opening = encrypt_ballot(ctx, cred, _parse_choices(ctx, choices), SYSTEM_RANDOMNESS)
     Path(out).write_text(json.dumps(ballot_to_json(ballot)))
     write_secret(opening_out, json.dumps(opening_to_json(opening)))
     click.echo(f"tracking code {ballot.tracking_code()}: now either cast it or audit it")
@@ -134,7 +155,7 @@ def audit(election_id: str, ballot: str, opening: str, database: str) -> None:
     b = load_ballot(read_bytes(ballot))
     o = opening_from_json(parse_json(read_bytes(opening)))
     choices = service.audit(election_id, b, o)
-    echo_json({k: sorted(v) for k, v in choices.items()})
+    echo_json(_shown(service.context(election_id), o, choices))
     click.echo(
         f"audited ballot {b.tracking_code()} goes on the board when voting closes, without "
         "your credential; it will never be counted"
@@ -160,8 +181,9 @@ def check_audit(setup: str, ballot: str, opening: str) -> None:
         if isinstance(value, dict) and value.get("type") == "spoiled-ballot"
         else ballot_from_json(value)
     )
-    choices = check_opening(ctx, opened, opening_from_json(parse_json(read_bytes(opening))))
-    echo_json({k: sorted(v) for k, v in choices.items()})
+    o = opening_from_json(parse_json(read_bytes(opening)))
+    choices = check_opening(ctx, opened, o)
+    echo_json(_shown(ctx, o, choices))
     click.echo(f"tracking code {opened.tracking_code()}")
 
 

@@ -14,6 +14,11 @@ looks up on the board.  The two halves let the board publish an audited ballot
 as a :class:`SpoiledBallot`: its ciphertexts and seal, enough to check that its
 opening belongs to the tracking code the voter saw, but without the credential
 (nor the proofs and signature, which bind it), so an audit names no voter.
+
+A **ranked** contest (docs/ranked.md) holds instead one ciphertext per rank position, of
+the number of the choice ranked there (0 for none), each with a disjunctive proof that it
+is one of ``1 … c`` at position 1 and ``0 … c`` elsewhere (tag ``ballot/rank``), and no
+selection proof.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from honestballot.errors import InvalidBallot, InvalidProof
 from honestballot.protocol.credential import VoterCredential
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Contest
+from honestballot.protocol.ranked import encode_ranking, read_ranking
 
 OPTION_TAG = "ballot/option"
 CIPHERTEXTS_TAG = "ballot/ciphertexts"
@@ -44,14 +50,17 @@ SEAL_TAG = "ballot/seal"
 TRACKING_TAG = "ballot/tracking"
 SELECTION_TAG = "ballot/selection"
 SIGNATURE_TAG = "ballot/signature"
+RANK_TAG = "ballot/rank"
 
 
 @dataclass(frozen=True, slots=True)
 class EncryptedContest:
     contest_id: str
     ciphertexts: tuple[Ciphertext, ...]
+    #: one per option, or one per rank position of a ranked contest
     option_proofs: tuple[DisjunctiveProof, ...]
-    selection_proof: DisjunctiveProof
+    #: ``None`` for a ranked contest, which has none
+    selection_proof: DisjunctiveProof | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +164,8 @@ def ballot_content_hash(
                 ec.contest_id,
                 tuple((ct.alpha, ct.beta) for ct in ec.ciphertexts),
                 tuple(_proof_parts(p) for p in ec.option_proofs),
-                _proof_parts(ec.selection_proof),
+                # a ranked contest's item has three parts: it has no selection proof
+                *((_proof_parts(ec.selection_proof),) if ec.selection_proof is not None else ()),
             )
         )
     return hash_bytes("ballot/content", election_hash, credential, tuple(parts))
@@ -197,14 +207,49 @@ def _selection_ciphertext(contest: Contest, cts: Sequence[Ciphertext]) -> Cipher
     return plain + scaled
 
 
+def rank_values(contest: Contest, position: int) -> tuple[int, ...]:
+    """What a ranked contest's ciphertext at ``position`` (from 1) may encrypt: a choice
+    number, or at positions after the first also 0 (nobody)."""
+    return tuple(range(1 if position == 1 else 0, len(contest.options) + 1))
+
+
+def _encrypt_ranked(
+    ctx: ElectionContext,
+    credential: VoterCredential,
+    contest: Contest,
+    ranking: Sequence[str],
+    rng: Randomness,
+) -> tuple[EncryptedContest, ContestOpening]:
+    plaintexts = encode_ranking(contest, ranking)
+    rs = tuple(random_scalar(rng) for _ in plaintexts)
+    cts = tuple(elgamal.encrypt(ctx.public_key, m, r) for m, r in zip(plaintexts, rs, strict=True))
+    proofs = tuple(
+        prove_encrypts_one_of(
+            RANK_TAG,
+            (ctx.base_hash, credential.public, contest.id, position),
+            ctx.public_key,
+            ct,
+            rank_values(contest, position),
+            m,
+            r,
+            rng,
+        )
+        for position, ct, m, r in zip(range(1, len(cts) + 1), cts, plaintexts, rs, strict=True)
+    )
+    return EncryptedContest(contest.id, cts, proofs, None), ContestOpening(
+        contest.id, plaintexts, rs
+    )
+
+
 def encrypt_ballot(
     ctx: ElectionContext,
     credential: VoterCredential,
-    selections: Mapping[str, frozenset[str] | set[str]],
+    selections: Mapping[str, frozenset[str] | set[str] | tuple[str, ...] | list[str]],
     rng: Randomness,
 ) -> tuple[EncryptedBallot, BallotOpening]:
     """Encrypt a voter's choices.  ``selections`` maps every contest id to its chosen
-    option ids; an invalid choice raises before anything is encrypted."""
+    option ids (a set), or for a ranked contest to its ranking (a tuple or list, best
+    first); an invalid choice raises before anything is encrypted."""
     manifest = ctx.manifest
     unknown = set(selections) - {c.id for c in manifest.contests}
     if unknown:
@@ -212,12 +257,24 @@ def encrypt_ballot(
     for contest in manifest.contests:
         if contest.id not in selections:
             raise InvalidBallot(f"no choice given for contest {contest.id}")
-        contest.check_selection(frozenset(selections[contest.id]))
+        chosen = selections[contest.id]
+        if contest.ranked:
+            if not isinstance(chosen, (tuple, list)):
+                raise InvalidBallot(f"contest {contest.id} is ranked: give its ranking in order")
+            encode_ranking(contest, chosen)
+        else:
+            contest.check_selection(frozenset(chosen))
 
     enc_contests: list[EncryptedContest] = []
     openings: list[ContestOpening] = []
     for contest in manifest.contests:
         chosen = selections[contest.id]
+        if contest.ranked:
+            assert isinstance(chosen, (tuple, list))  # checked above
+            enc, op = _encrypt_ranked(ctx, credential, contest, chosen, rng)
+            enc_contests.append(enc)
+            openings.append(op)
+            continue
         plaintexts = tuple(1 if o.id in chosen else 0 for o in contest.options)
         rs = tuple(random_scalar(rng) for _ in contest.options)
         cts = tuple(
@@ -290,9 +347,37 @@ def verify_ballot(ctx: ElectionContext, ballot: EncryptedBallot) -> None:
         raise InvalidBallot(str(exc)) from None
 
 
+def _verify_ranked(
+    ctx: ElectionContext, credential: Point, contest: Contest, ec: EncryptedContest
+) -> None:
+    r = contest.max_selections
+    if len(ec.ciphertexts) != r or len(ec.option_proofs) != r or ec.selection_proof is not None:
+        raise InvalidBallot(
+            f"contest {contest.id}: a ranked contest has one ciphertext and one proof per rank "
+            f"position ({r}) and no selection proof"
+        )
+    for position, ct, proof in zip(range(1, r + 1), ec.ciphertexts, ec.option_proofs, strict=True):
+        if ct.alpha.is_identity():
+            raise InvalidBallot(f"contest {contest.id}, position {position}: alpha is the identity")
+        verify_encrypts_one_of(
+            RANK_TAG,
+            (ctx.base_hash, credential, contest.id, position),
+            ctx.public_key,
+            ct,
+            rank_values(contest, position),
+            proof,
+            f"contest {contest.id}, position {position}: not an encryption of a choice number",
+        )
+
+
 def _verify_contest(
     ctx: ElectionContext, credential: Point, contest: Contest, ec: EncryptedContest
 ) -> None:
+    if contest.ranked:
+        _verify_ranked(ctx, credential, contest, ec)
+        return
+    if ec.selection_proof is None:
+        raise InvalidBallot(f"contest {contest.id}: the selection proof is missing")
     n = len(contest.options)
     if len(ec.ciphertexts) != n or len(ec.option_proofs) != n:
         raise InvalidBallot(
@@ -338,6 +423,9 @@ def check_opening(
         raise InvalidBallot("the audit opening does not cover the ballot's contests")
     choices: dict[str, frozenset[str]] = {}
     for contest, ec, op in zip(ctx.manifest.contests, encrypted, opening.contests, strict=True):
+        if contest.ranked:
+            choices[contest.id] = _check_ranked_opening(ctx, contest, ec.ciphertexts, op)
+            continue
         n = len(contest.options)
         if len(ec.ciphertexts) != n:
             raise InvalidBallot(
@@ -357,3 +445,26 @@ def check_opening(
             o.id for o, m in zip(contest.options, op.plaintexts, strict=True) if m == 1
         )
     return choices
+
+
+def _check_ranked_opening(
+    ctx: ElectionContext, contest: Contest, cts: Sequence[Ciphertext], op: ContestOpening
+) -> frozenset[str]:
+    """A ranked contest's opening: a choice number per position; the choices it ranks
+    (read as the count reads them: :func:`honestballot.protocol.ranked.read_ranking`)."""
+    r = contest.max_selections
+    if len(cts) != r or len(op.plaintexts) != r or len(op.randomness) != r:
+        raise InvalidBallot(f"contest {contest.id}: the opening has the wrong length")
+    for position, ct, m, rand in zip(
+        range(1, r + 1), cts, op.plaintexts, op.randomness, strict=True
+    ):
+        if (
+            m not in rank_values(contest, position)
+            or elgamal.encrypt(ctx.public_key, m, rand) != ct
+        ):
+            raise InvalidBallot(
+                f"contest {contest.id}, position {position}: "
+                "the opening does not match the ciphertext"
+            )
+    reading = read_ranking(contest, op.plaintexts)
+    return frozenset((reading.exclusive,) if reading.exclusive is not None else reading.ranking)

@@ -21,12 +21,18 @@ from dataclasses import dataclass
 
 from honestballot.crypto.group import Point
 from honestballot.crypto.hashing import Part, hash_bytes
-from honestballot.protocol.manifest import Label, Manifest
+from honestballot.protocol.manifest import Contest, Label, Manifest
 from honestballot.protocol.witnesses import BoardKeys, board_keys_hash
 
 
 def _label(label: Label) -> tuple[Part, ...]:
     return (label.ru, label.kk, label.en)
+
+
+def _count_parts(c: Contest) -> tuple[Part, ...]:
+    if c.method is not None:
+        return ("ranked", c.method)
+    return (c.count,) if c.count != "sum" else ()
 
 
 def manifest_hash(m: Manifest) -> bytes:
@@ -38,8 +44,9 @@ def manifest_hash(m: Manifest) -> bytes:
             c.max_selections,
             int(c.against_all),
             tuple((o.id, _label(o.label), int(o.exclusive)) for o in c.options),
-            # a seventh part only for a mixed contest (docs/record-format.md §4)
-            *((c.count,) if c.count != "sum" else ()),
+            # a seventh part only for a mixed contest, "mix", or "ranked" and its method for
+            # a ranked one (docs/record-format.md §3)
+            *_count_parts(c),
         )
         for c in m.contests
     ]

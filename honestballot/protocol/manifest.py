@@ -17,6 +17,11 @@ with ``lower = max(min_selections, 1)`` when the contest has an exclusive option
 else ``min_selections``.  (With ``e = 1`` and ``S = 0``, ``T = max``; any extra
 selection pushes ``T`` past ``max``; two exclusive options give ``2*max``; with a
 blank option, ``S = e = 0`` gives ``T = 0 < 1``.)
+
+A **ranked** contest (``method`` set: ``"irv"`` or ``"schulze"``, docs/ranked.md) asks
+instead for a ranking of up to ``max_selections`` of its choices (the candidates, then the
+exclusive ones), encrypted as one choice number per rank position
+(:mod:`honestballot.protocol.ranked`); it is always counted by mixing.
 """
 
 from __future__ import annotations
@@ -36,6 +41,12 @@ MAX_OPTIONS: Final = 200
 MAX_UNITS: Final = 100_000
 #: how a contest is counted (see :class:`Contest`)
 COUNT_METHODS: Final = ("sum", "mix")
+#: how a ranked contest's rankings are counted (docs/ranked.md)
+RANKED_METHODS: Final = ("irv", "schulze")
+#: a ranked contest ranks at most this many choices (a privacy cap: docs/ranked.md)
+MAX_RANKS: Final = 10
+#: and has at most this many candidates
+MAX_RANKED_CANDIDATES: Final = 50
 #: every integer of a record stays within ±(2^53 - 1) (docs/record-format.md §1)
 MAX_MIN_UNIT_SIZE: Final = (1 << 53) - 1
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
@@ -76,6 +87,21 @@ class Contest:
     #: "sum": counted by a homomorphic sum (per unit); "mix": by the trustees' mix chain
     #: and the decryption of each shuffled ballot (protocol/mix.py; election-wide only)
     count: str = "sum"
+    #: ``None`` for a plural contest; ``"irv"`` or ``"schulze"`` for a ranked one, whose
+    #: ``max_selections`` is the number of rank positions (always counted by mixing)
+    method: str | None = None
+
+    @property
+    def ranked(self) -> bool:
+        return self.method is not None
+
+    @property
+    def slot_ids(self) -> tuple[str, ...]:
+        """What the ballot encrypts, one ciphertext each, in ballot order: the options of
+        a plural contest, the rank positions ``rank-1 … rank-r`` of a ranked one."""
+        if self.method is not None:
+            return tuple(f"rank-{i}" for i in range(1, self.max_selections + 1))
+        return tuple(o.id for o in self.options)
 
     @property
     def options(self) -> tuple[Option, ...]:
@@ -193,6 +219,8 @@ def validate_manifest(m: Manifest) -> None:
                 )
             if o.exclusive:
                 raise RecordFormatError(f"contest {c.id}: candidates cannot be exclusive")
+        if c.method is not None:
+            _check_ranked(c)
         if c.count not in COUNT_METHODS:
             raise RecordFormatError(
                 f"contest {c.id}: count is one of {', '.join(COUNT_METHODS)}, not {c.count!r}"
@@ -203,6 +231,28 @@ def validate_manifest(m: Manifest) -> None:
             raise RecordFormatError(
                 f"contest {c.id}: max_selections must be between 1 and the number of options"
             )
+
+
+def _check_ranked(c: Contest) -> None:
+    if c.method not in RANKED_METHODS:
+        raise RecordFormatError(
+            f"contest {c.id}: method is one of {', '.join(RANKED_METHODS)}, not {c.method!r}"
+        )
+    if c.count != "mix":
+        raise RecordFormatError(f"contest {c.id}: a ranked contest is counted by mixing")
+    if len(c.candidates) > MAX_RANKED_CANDIDATES:
+        raise RecordFormatError(
+            f"contest {c.id}: a ranked contest has at most {MAX_RANKED_CANDIDATES} candidates"
+        )
+    if c.min_selections not in (0, 1):
+        raise RecordFormatError(
+            f"contest {c.id}: a ranked contest has min_selections 0 (with a blank choice) or 1"
+        )
+    if not 1 <= c.max_selections <= min(MAX_RANKS, len(c.candidates)):
+        raise RecordFormatError(
+            f"contest {c.id}: a ranked contest ranks from 1 to {MAX_RANKS} candidates "
+            "(max_selections), and no more than it has"
+        )
 
 
 def _unique(ids: list[str], what: str) -> None:

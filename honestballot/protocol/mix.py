@@ -37,6 +37,7 @@ from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot import EncryptedBallot
 from honestballot.protocol.decryption import TallyEntry
 from honestballot.protocol.manifest import Contest, InvalidSelection, Manifest
+from honestballot.protocol.ranked import row_entry_id
 
 Rows = tuple[tuple[Ciphertext, ...], ...]
 
@@ -119,16 +120,13 @@ def check_chain_complete(
             )
 
 
-def row_entry_id(contest_id: str, row: int, option_id: str) -> str:
-    return f"{contest_id}#{row}/{option_id}"
-
-
 def mixed_entries(contest: Contest, rows: Rows) -> list[TallyEntry]:
-    """The tally entries of a mixed contest: every ciphertext of the last mix's rows."""
+    """The tally entries of a mixed contest: every ciphertext of the last mix's rows
+    (``contest#row/slot``: an option of a plural contest, a rank position of a ranked one)."""
     return [
-        TallyEntry(row_entry_id(contest.id, i, option.id), ct)
+        TallyEntry(row_entry_id(contest.id, i, slot), ct)
         for i, row in enumerate(rows)
-        for option, ct in zip(contest.options, row, strict=True)
+        for slot, ct in zip(contest.slot_ids, row, strict=True)
     ]
 
 
@@ -156,11 +154,13 @@ def count_rows(
 
 
 def mixed_result(manifest: Manifest, rows: int, plaintexts: Mapping[str, int]) -> dict[str, Any]:
-    """The result's ``mixed`` member: each mixed contest's counts per option, from the
-    decrypted rows (none: an empty object, so a result without mixed contests is as
-    before)."""
+    """The result's ``mixed`` member: each plural mixed contest's counts per option, from
+    the decrypted rows (none: an empty object, so a result without plural mixed contests
+    is as before; ranked contests are in ``ranked``, protocol/ranked.py)."""
     mixed = []
     for contest in mixed_contests(manifest):
+        if contest.ranked:  # counted by its method: protocol/ranked.py
+            continue
         counts, _ = count_rows(contest, rows, plaintexts)
         mixed.append(
             {

@@ -180,7 +180,7 @@ def check_encoded_part(
 
 
 def _check_shape(manifest: Manifest, contest_id: str, widths: Sequence[int]) -> None:
-    width = len(manifest.contest(contest_id).options)
+    width = len(manifest.contest(contest_id).slot_ids)
     if not widths:
         raise InvalidInput("a mix part holds at least one row")
     if any(w != width for w in widths):

@@ -62,12 +62,12 @@ def compute_tally(
 ) -> CountedTally:
     """Sum the counted ballots, given as ``(unit id, ballot)`` pairs; a contest counted by
     mixing gets, instead of sums, the last mix's rows (``mixed``: contest id -> rows)."""
-    slots = [(c.id, o.id) for c in manifest.contests for o in c.options]
+    slots = [(c.id, s) for c in manifest.contests for s in c.slot_ids]
     per_unit: dict[str, list[Ciphertext]] = {
         u.id: [ZERO_CIPHERTEXT] * len(slots) for u in manifest.units
     }
     counts = dict.fromkeys(per_unit, 0)
-    shape = [len(c.options) for c in manifest.contests]
+    shape = [len(c.slot_ids) for c in manifest.contests]
     for unit, ballot in counted:
         if [len(ec.ciphertexts) for ec in ballot.contests] != shape:
             raise ProtocolError("a counted ballot does not have the manifest's shape")

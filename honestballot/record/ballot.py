@@ -82,7 +82,12 @@ def ballot_to_json(b: EncryptedBallot) -> JsonObject:
                 "id": ec.contest_id,
                 "ciphertexts": [ciphertext_to_json(ct) for ct in ec.ciphertexts],
                 "option_proofs": [disjunctive_to_json(p) for p in ec.option_proofs],
-                "selection_proof": disjunctive_to_json(ec.selection_proof),
+                # a ranked contest has none (docs/record-format.md §5)
+                **(
+                    {"selection_proof": disjunctive_to_json(ec.selection_proof)}
+                    if ec.selection_proof is not None
+                    else {}
+                ),
             }
             for ec in b.contests
         ],
@@ -98,7 +103,11 @@ def _contest(value: Any, path: str) -> EncryptedContest:
         option_proofs=tuple(
             r.items("option_proofs", disjunctive_from_json, max_items=MAX_OPTIONS + 2)
         ),
-        selection_proof=disjunctive_from_json(r.raw("selection_proof"), f"{path}.selection_proof"),
+        selection_proof=(
+            disjunctive_from_json(r.raw("selection_proof"), f"{path}.selection_proof")
+            if r.has("selection_proof")
+            else None
+        ),
     )
     r.done()
     return ec
@@ -176,8 +185,10 @@ def _contest_opening(value: Any, path: str) -> ContestOpening:
     cid = r.text("id", max_len=64)
     plain = r.array("plaintexts", max_items=MAX_OPTIONS + 2)
     for i, m in enumerate(plain):
-        if m not in (0, 1) or isinstance(m, bool):
-            raise RecordFormatError(f"{path}.plaintexts[{i}]: must be 0 or 1")
+        # 0 or 1 for an option; a ranked contest's positions hold choice numbers, which
+        # check_opening holds to the contest
+        if not isinstance(m, int) or isinstance(m, bool) or not 0 <= m <= MAX_OPTIONS + 2:
+            raise RecordFormatError(f"{path}.plaintexts[{i}]: must be an integer from 0")
     rand = r.items("randomness", decode_scalar, max_items=MAX_OPTIONS + 2)
     r.done()
     return ContestOpening(cid, tuple(plain), tuple(rand))

@@ -257,8 +257,9 @@ def board_event(line: EventLine, path: str) -> board.Event:
             r = Reader(b, p)
             for key in ("counts", "trustees", "rejected_shares"):
                 r.raw(key)
-            if r.has("mixed"):
-                r.raw("mixed")
+            for key in ("mixed", "ranked"):
+                if r.has(key):
+                    r.raw(key)
             r.done()
             return board.ResultEvent()
     raise RecordFormatError(f"{p}: unknown event kind {line.kind!r}")

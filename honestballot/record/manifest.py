@@ -44,6 +44,8 @@ def manifest_to_json(m: Manifest) -> JsonObject:
         "contests": [
             {
                 "id": c.id,
+                # a ranked contest names its kind and method, and no count (always mixed)
+                **({"kind": "ranked", "method": c.method} if c.method is not None else {}),
                 "title": label_to_json(c.title),
                 "min_selections": c.min_selections,
                 "max_selections": c.max_selections,
@@ -51,7 +53,7 @@ def manifest_to_json(m: Manifest) -> JsonObject:
                 "options": [{"id": o.id, "label": label_to_json(o.label)} for o in c.candidates],
                 # only a mixed contest says how it is counted: a manifest without mixed
                 # contests reads, writes and hashes as before the mix chain existed
-                **({"count": c.count} if c.count != "sum" else {}),
+                **({"count": c.count} if c.count != "sum" and c.method is None else {}),
             }
             for c in m.contests
         ],
@@ -69,6 +71,14 @@ def _option(value: Any, path: str) -> Option:
 
 def _contest(value: Any, path: str) -> Contest:
     r = Reader(value, path)
+    method: str | None = None
+    if r.has("kind"):
+        kind = r.text("kind", max_len=16)
+        if kind != "ranked":
+            raise RecordFormatError(f"{path}.kind: the only contest kind named is 'ranked'")
+        method = r.text("method", max_len=16)
+        if r.has("count"):
+            raise RecordFormatError(f"{path}: a ranked contest is always mixed and has no count")
     c = Contest(
         id=r.text("id", max_len=64),
         title=label_from_json(r.raw("title"), f"{path}.title"),
@@ -76,7 +86,10 @@ def _contest(value: Any, path: str) -> Contest:
         min_selections=r.integer("min_selections", minimum=0),
         max_selections=r.integer("max_selections", minimum=0),
         against_all=r.boolean("against_all"),
-        count=r.text("count", max_len=16) if r.has("count") else "sum",
+        count="mix"
+        if method is not None
+        else (r.text("count", max_len=16) if r.has("count") else "sum"),
+        method=method,
     )
     r.done()
     return c

@@ -47,6 +47,7 @@ from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.mix import Mix, check_chain_complete, mixed_result, next_input
 from honestballot.protocol.mix_parts import MixPart, check_mix, check_part, part_digest
+from honestballot.protocol.ranked import plaintext_bound, ranked_result
 from honestballot.protocol.tally import compute_tally, entry_id, units_broken_out
 from honestballot.protocol.witnesses import BoardKeys, check_quorum, check_roll_signature
 from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
@@ -757,15 +758,19 @@ def _check_shares_and_result(
     body = by_kind["result"][0].body
     try:
         decrypted = combine_valid_shares(key, tally, shares)
-        table = DiscreteLogTable(max(1, ballots_counted))
+        table = DiscreteLogTable(plaintext_bound(ctx.manifest, ballots_counted))
         recomputed = {e.id: table.solve(e.plaintext) for e in decrypted.entries}
         result = Reader(body, "result")
         published_list = result.items("counts", _count_item)
         published_trustees = result.items("trustees", _trustee_index)
         published_rejected = result.items("rejected_shares", _rejected_share)
         published_mixed = result.raw("mixed") if result.has("mixed") else None
+        published_ranked = result.raw("ranked") if result.has("ranked") else None
         result.done()
         expected_mixed = mixed_result(ctx.manifest, ballots_counted, recomputed).get("mixed")
+        expected_ranked = ranked_result(
+            ctx.manifest, ctx.base_hash, ballots_counted, recomputed
+        ).get("ranked")
     except (HonestBallotError, KeyError, TypeError) as exc:
         report.fail("result.counts", f"the result cannot be recomputed: {exc}")
         return
@@ -791,6 +796,11 @@ def _check_shares_and_result(
         problems.append("the result's rejected shares differ from the shares on the board")
     if published_mixed != expected_mixed:
         problems.append("the mixed contests' counts differ from their decrypted rows")
+    if published_ranked != expected_ranked:
+        problems.append(
+            "the ranked contests' count (rounds, pairwise matrix, ranking or winner) differs "
+            "from the count of their decrypted rows"
+        )
     if problems:
         report.fail("result.counts", "; ".join(problems))
     else:

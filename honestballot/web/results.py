@@ -69,7 +69,10 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
         mixed = [c for c in manifest.contests if c.count == "mix"]
         context["result"] = {
             "ballots_counted": summary["ballots_counted"],
-            "contests": _contest_tables(manifest.contests, summary["counts"], lang),
+            # a ranked contest has no count per option (its count is summary["ranked"])
+            "contests": _contest_tables(
+                [c for c in manifest.contests if not c.ranked], summary["counts"], lang
+            ),
             # a mixed contest has no counts by unit: only the summed contests are broken out
             "units": [
                 {"name": names[u["unit"]], "contests": _contest_tables(summed, u["counts"], lang)}

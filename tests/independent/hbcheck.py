@@ -378,8 +378,22 @@ def encrypted_options(contest: dict) -> list[tuple[str, dict, int]]:
 COUNT_METHODS = ("sum", "mix")
 
 
+def is_ranked(contest: dict) -> bool:
+    """A ranked contest (§4) says `"kind": "ranked"` and names its method."""
+    if "kind" not in contest:
+        return False
+    if contest["kind"] != "ranked" or contest.get("method") not in ("irv", "schulze"):
+        raise ValueError(f"contest {contest['id']}: kind {contest['kind']!r}")
+    if "count" in contest:
+        raise ValueError(f"contest {contest['id']}: a ranked contest has no count")
+    return True
+
+
 def count_method(contest: dict) -> str:
-    """How a contest is counted (§4): its `count`, "sum" when the key is absent."""
+    """How a contest is counted (§4): its `count`, "sum" when the key is absent; a ranked
+    contest is always mixed."""
+    if is_ranked(contest):
+        return "mix"
     method = contest.get("count", "sum")
     if method not in COUNT_METHODS:
         raise ValueError(f"contest {contest['id']}: count {method!r}")
@@ -390,12 +404,24 @@ def is_mixed(contest: dict) -> bool:
     return count_method(contest) == "mix"
 
 
+def slots(contest: dict) -> list[str]:
+    """What a ballot encrypts for a contest, one ciphertext each (§4, §5): its encrypted
+    options, or a ranked contest's rank positions `rank-1 … rank-r`."""
+    if is_ranked(contest):
+        return [f"rank-{i}" for i in range(1, contest["max_selections"] + 1)]
+    return [oid for oid, _, _ in encrypted_options(contest)]
+
+
 def manifest_parts(manifest: dict) -> list[Part]:
     contests = []
     for c in manifest["contests"]:
         options = [Li([Tx(i), label_part(lab), In(x)]) for i, lab, x in encrypted_options(c)]
-        # a mixed contest's tuple has a seventh part, T "mix"; a summed one has six
-        mixed = [Tx("mix")] if is_mixed(c) else []
+        # a mixed contest's tuple has a seventh part, T "mix"; a summed one has six; a
+        # ranked one eight, T "ranked" and T its method (§3)
+        if is_ranked(c):
+            mixed = [Tx("ranked"), Tx(c["method"])]
+        else:
+            mixed = [Tx("mix")] if is_mixed(c) else []
         contests.append(
             Li(
                 [
@@ -593,6 +619,9 @@ def content_parts(base: bytes, ballot: dict) -> list[Part]:
         ops = Li(
             Li([Li(Sc(x) for x in p["c"]), Li(Sc(x) for x in p["s"])]) for p in c["option_proofs"]
         )
+        if "selection_proof" not in c:  # a ranked contest: three items (§5)
+            contests.append(Li([Tx(c["id"]), cts, ops]))
+            continue
         sp = c["selection_proof"]
         sel = Li([Li(Sc(x) for x in sp["c"]), Li(Sc(x) for x in sp["s"])])
         contests.append(Li([Tx(c["id"]), cts, ops, sel]))
@@ -647,6 +676,11 @@ def verify_ballot(base: bytes, h: Point, manifest: dict, ballot: dict) -> bytes:
     for mc, bc in zip(manifest["contests"], ballot["contests"], strict=True):
         if mc["id"] != bc["id"]:
             raise ValueError("contest order")
+        if is_ranked(mc):
+            verify_rank_proofs(base, h, cred, mc, bc)
+            continue
+        if "selection_proof" not in bc:
+            raise ValueError(f"selection proof {mc['id']}: missing")
         opts = encrypted_options(mc)
         cts = [
             (decode_point(ct["alpha"], False), decode_point(ct["beta"])) for ct in bc["ciphertexts"]
@@ -676,6 +710,27 @@ def verify_ballot(base: bytes, h: Point, manifest: dict, ballot: dict) -> bytes:
     if c != hash_to_scalar("ballot/signature", *signature_parts(base, cred, content, r)):
         raise ValueError("ballot signature")
     return tracking_hash(ciphertexts_hash(base, ballot["contests"]), seal(content, sig))
+
+
+def verify_rank_proofs(base: bytes, h: Point, cred: str, mc: dict, bc: dict) -> None:
+    """A ranked contest's ballot (§5): r ciphertexts, each with a `ballot/rank` proof over
+    1 … c at position 1 and 0 … c after it; no selection proof."""
+    r, c = mc["max_selections"], len(encrypted_options(mc))
+    if "selection_proof" in bc or len(bc["ciphertexts"]) != r or len(bc["option_proofs"]) != r:
+        raise ValueError(f"ranked contest {mc['id']}: shape")
+    for i, (ct, pr) in enumerate(zip(bc["ciphertexts"], bc["option_proofs"], strict=True), 1):
+        a, b = decode_point(ct["alpha"], False), decode_point(ct["beta"])
+        values = list(range(1 if i == 1 else 0, c + 1))
+        cs = [decode_scalar(x) for x in pr["c"]]
+        ss = [decode_scalar(x) for x in pr["s"]]
+        if len(cs) != len(values) or len(ss) != len(values):
+            raise ValueError(f"rank proof {mc['id']}/{i}: length")
+        com = disjunctive_commitments(cs, ss, values, h, a, b)
+        ctx = [By(base), Pt(cred), Tx(mc["id"]), In(i)]
+        if sum(cs) % L != hash_to_scalar(
+            "ballot/rank", *disjunctive_parts(ctx, h, a, b, values, com)
+        ):
+            raise ValueError(f"rank proof {mc['id']}/{i}")
 
 
 def encrypt(h: Point, m: int, r: int) -> tuple[Point, Point]:
@@ -1045,6 +1100,8 @@ def aggregate_tally(
     for unit, ballot in counted:
         per_unit_count[unit] += 1
         for mc, bc in zip(manifest["contests"], ballot["contests"], strict=True):
+            if is_mixed(mc):
+                continue  # its ballots are mixed, not summed
             for (oid, _, _), ct in zip(encrypted_options(mc), bc["ciphertexts"], strict=True):
                 key = (f"{mc['id']}/{oid}", unit)
                 acc = sums.setdefault(key, [IDENTITY, IDENTITY])
@@ -1076,7 +1133,7 @@ def aggregate_tally(
         if len(rows) != len(counted):
             raise ValueError(f"contest {mc['id']}: {len(rows)} mixed rows, {len(counted)} ballots")
         for i, row in enumerate(rows):
-            for (oid, _, _), ct in zip(encrypted_options(mc), row, strict=True):
+            for oid, ct in zip(slots(mc), row, strict=True):
                 entries.append(
                     (
                         row_entry_id(mc["id"], i, oid),
@@ -1124,7 +1181,7 @@ def mixed_counts(manifest: dict, rows: int, counts: dict[str, int]) -> list[dict
     result then has no `mixed`).  ValueError if a row is not admissible."""
     out = []
     for mc in manifest["contests"]:
-        if not is_mixed(mc):
+        if not is_mixed(mc) or is_ranked(mc):
             continue
         options = [oid for oid, _, _ in encrypted_options(mc)]
         totals = dict.fromkeys(options, 0)
@@ -1140,6 +1197,191 @@ def mixed_counts(manifest: dict, rows: int, counts: dict[str, int]) -> list[dict
                 "counts": [{"id": f"{mc['id']}/{o}", "count": n} for o, n in totals.items()],
             }
         )
+    return out or None
+
+
+# ---------------------------------------------------------------------------
+# Ranked contests (§7, "Ranked contests").
+# ---------------------------------------------------------------------------
+
+
+def dlog_bound(manifest: dict, ballots: int) -> int:
+    """The range [0, bound] of every plaintext (§7): the ballots counted, at least 1, or a
+    ranked contest's number of choices if larger."""
+    choices = [len(encrypted_options(c)) for c in manifest["contests"] if is_ranked(c)]
+    return max([1, ballots, *choices])
+
+
+def read_row(contest: dict, row: Sequence[int]) -> tuple[str | None, list[str]]:
+    """(exclusive choice or None, ranking) of a decrypted row; ValueError if it is none."""
+    choices = encrypted_options(contest)
+    if len(row) != contest["max_selections"] or any(not 0 <= v <= len(choices) for v in row):
+        raise ValueError(f"contest {contest['id']}: row {row} holds no choice number")
+    if row[0] == 0:
+        raise ValueError(f"contest {contest['id']}: row {row} is empty at position 1")
+    if choices[row[0] - 1][2]:
+        return choices[row[0] - 1][0], []
+    ranking: list[str] = []
+    for v in row:
+        if v == 0 or choices[v - 1][2]:
+            break
+        if choices[v - 1][0] not in ranking:
+            ranking.append(choices[v - 1][0])
+    return None, ranking
+
+
+def irv(candidates: list[str], rankings: list[list[str]], lot: list[str]) -> dict:
+    if not rankings:
+        return {"rounds": [], "winner": None}
+    left = list(candidates)
+    history: list[dict[str, int]] = []
+    rounds: list[dict] = []
+    while True:
+        votes = {c: 0 for c in left}
+        exhausted = 0
+        for ranking in rankings:
+            for c in ranking:
+                if c in votes:
+                    votes[c] += 1
+                    break
+            else:
+                exhausted += 1
+        history.append(votes)
+        rnd: dict = {"counts": [{"id": c, "count": votes[c]} for c in left], "exhausted": exhausted}
+        rounds.append(rnd)
+        best = [c for c in left if 2 * votes[c] > len(rankings) - exhausted]
+        if best or len(left) == 1:
+            rnd["eliminated"] = None
+            return {"rounds": rounds, "winner": best[0] if best else left[0]}
+        low = min(votes.values())
+        tied = [c for c in left if votes[c] == low]
+        rule = "fewest"
+        if len(tied) > 1:
+            rule = "previous-rounds"
+            for earlier in history[-2::-1]:
+                least = min(earlier[c] for c in tied)
+                tied = [c for c in tied if earlier[c] == least]
+                if len(tied) == 1:
+                    break
+            if len(tied) > 1:
+                rule = "lot"
+                tied = [next(c for c in lot if c in tied)]
+        rnd["eliminated"], rnd["tie_break"] = tied[0], rule
+        left.remove(tied[0])
+
+
+def prefers(ranking: list[str], a: str, b: str) -> bool:
+    """A ranking prefers a to b: a ranked before b, or a ranked and b not."""
+    if a not in ranking:
+        return False
+    return b not in ranking or ranking.index(a) < ranking.index(b)
+
+
+def schulze(
+    candidates: list[str], rankings: list[list[str]], base: bytes, contest_id: str, lot: list[str]
+) -> dict:
+    n = len(candidates)
+    d = [
+        [sum(prefers(r, candidates[a], candidates[b]) for r in rankings) if a != b else 0
+         for b in range(n)]
+        for a in range(n)
+    ]  # fmt: skip
+    p = [[d[a][b] if a != b and d[a][b] > d[b][a] else 0 for b in range(n)] for a in range(n)]
+    for k in range(n):
+        for a in range(n):
+            for b in range(n):
+                if len({a, b, k}) == 3:
+                    p[a][b] = max(p[a][b], min(p[a][k], p[k][b]))
+
+    def beats(a: int, b: int) -> bool:
+        return p[a][b] > p[b][a]
+
+    winners = [candidates[a] for a in range(n) if not any(beats(b, a) for b in range(n))]
+    tbrc: list[str] | None = None
+    ranking: list[str] = []
+    rest = list(range(n))
+    while rest:
+        top = [a for a in rest if not any(beats(b, a) for b in rest)]
+        if len(top) > 1 and tbrc is None:
+            tbrc = tie_breaking(candidates, rankings, base, contest_id, lot)
+        pick = top[0] if len(top) == 1 else min(top, key=lambda a: tbrc.index(candidates[a]))  # type: ignore[union-attr]
+        ranking.append(candidates[pick])
+        rest.remove(pick)
+    return {
+        "d": d,
+        "p": p,
+        "winners": winners,
+        "ranking": ranking,
+        "tie_breaking": tbrc,
+        "winner": ranking[0] if rankings else None,
+    }
+
+
+def tie_breaking(
+    candidates: list[str], rankings: list[list[str]], base: bytes, contest_id: str, lot: list[str]
+) -> list[str]:
+    above: set[tuple[str, str]] = set()
+    total = len(candidates) * (len(candidates) - 1) // 2
+
+    def order(a: str, b: str) -> None:
+        if (a, b) in above or (b, a) in above:
+            return
+        ups = [a] + [x for x in candidates if (x, a) in above]
+        downs = [b] + [y for y in candidates if (b, y) in above]
+        above.update((x, y) for x in ups for y in downs)
+
+    pool = list(range(len(rankings)))
+    for k in range(len(rankings)):
+        j = int.from_bytes(hash_bytes("ranked/draw", By(base), Tx(contest_id), In(k)), "big")
+        j %= len(pool)
+        drawn = rankings[pool[j]]
+        pool[j] = pool[-1]
+        pool.pop()
+        if len(above) == total:
+            break
+        for i, a in enumerate(drawn):
+            for b in drawn[i + 1 :] + [c for c in candidates if c not in drawn]:
+                order(a, b)
+    for j in range(len(lot)):
+        for i in range(j):
+            order(lot[j], lot[i])
+    return sorted(candidates, key=lambda a: -sum(1 for x, _ in above if x == a))
+
+
+def ranked_counts(
+    manifest: dict, base: bytes, rows: int, counts: dict[str, int]
+) -> list[dict] | None:
+    """The result's `ranked` member (§7) from the decrypted counts; None without ranked
+    contests.  ValueError if a row reads as nothing."""
+    out = []
+    for mc in manifest["contests"]:
+        if not is_ranked(mc):
+            continue
+        exclusive = {oid: 0 for oid, _, x in encrypted_options(mc) if x}
+        rankings = []
+        for i in range(rows):
+            row = [counts[row_entry_id(mc["id"], i, s)] for s in slots(mc)]
+            choice, ranking = read_row(mc, row)
+            if choice is None:
+                rankings.append(ranking)
+            else:
+                exclusive[choice] += 1
+        candidates = [o["id"] for o in mc["options"]]
+        lot = sorted(
+            candidates,
+            key=lambda c: hash_bytes("ranked/lot", By(base), Tx(mc["id"]), Tx(c)),
+        )
+        item = {
+            "contest": mc["id"],
+            "method": mc["method"],
+            "rankings": len(rankings),
+            "exclusive": [{"id": k, "count": v} for k, v in exclusive.items()],
+        }
+        if mc["method"] == "irv":
+            item.update(irv(candidates, rankings, lot))
+        else:
+            item.update(schulze(candidates, rankings, base, mc["id"], lot))
+        out.append(item)
     return out or None
 
 
@@ -1556,7 +1798,7 @@ def check_mixes(
         if phase != "closed":
             raise ValueError(f"{what}: a {ev['kind']} {phase}")
         contest, chain = _place(body, contests, chains, keys, what)
-        width = len(encrypted_options(contest))
+        width = len(slots(contest))
         key = keys[body["trustee"]]
         if ev["kind"] == "mix-part":
             check_part_shape(body, width, what)

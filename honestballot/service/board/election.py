@@ -74,6 +74,7 @@ from honestballot.protocol.mix_parts import (
     check_part,
     part_digest,
 )
+from honestballot.protocol.ranked import plaintext_bound, ranked_result
 from honestballot.protocol.stations import (
     SALT_BYTES,
     Station,
@@ -1035,12 +1036,14 @@ class ElectionService(BoardLog):
         ]
         decrypted = combine_valid_shares(key, tally, shares)
         ballots = sum(n for _, n in counts_per_unit)
-        table = DiscreteLogTable(max(1, ballots))
+        ctx = self.context(election_id)
+        manifest = ctx.manifest
+        table = DiscreteLogTable(plaintext_bound(manifest, ballots))
         counts = {e.id: table.solve(e.plaintext) for e in decrypted.entries}
-        manifest = self.context(election_id).manifest
         body = {
             "counts": [{"id": i, "count": c} for i, c in counts.items()],
             **mixed_result(manifest, ballots, counts),
+            **ranked_result(manifest, ctx.base_hash, ballots, counts),
             "trustees": list(decrypted.trustees),
             "rejected_shares": [
                 {"trustee": t, "reason": r}

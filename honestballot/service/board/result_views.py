@@ -99,6 +99,8 @@ class ResultViews:
             else [],
             "trustees": list(result["trustees"]),
             "rejected_shares": list(result["rejected_shares"]),
+            # each ranked contest's count as the result publishes it (docs/record-format.md §7)
+            "ranked": list(result.get("ranked", [])),
         }
         with self._lock:
             self._summaries[election_id] = summary
