@@ -119,7 +119,9 @@ def _summary(doc: dict[str, object], lang: str) -> None:
         )
     kl = doc.get("klimek")
     if isinstance(kl, dict):
-        click.echo(f"Klimek: f_i = {kl['f_incremental']}, f_e = {kl['f_extreme']}")
+        click.echo(
+            f"{text('klimek.title', lang)}: f_i = {kl['f_incremental']}, f_e = {kl['f_extreme']}"
+        )
     poll = doc.get("exit_poll")
     if isinstance(poll, dict):
         flagged = [r for r in poll["rows"] if r["flagged"]]
