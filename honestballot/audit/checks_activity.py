@@ -15,7 +15,15 @@ from typing import Any
 
 import duckdb
 
-from honestballot.audit.checks_roll import cluster_findings, cluster_sizes
+from honestballot.audit.checks_roll import (
+    cluster_findings,
+    cluster_sizes,
+    graded_cluster_findings,
+)
+from honestballot.audit.foreign import check_foreign_contacts
+from honestballot.audit.household import grade_sql
+from honestballot.audit.waves import check_waves
+from honestballot.audit.why import why_sql
 from honestballot.audit.collect import collect, scalar
 from honestballot.audit.config import AuditConfig, ClusterTiers
 from honestballot.audit.findings import Finding, Severity
@@ -36,6 +44,23 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE OR REPLACE TEMP VIEW act_voters AS SELECT line, voter AS national_id, name, "
         "organisation, operator, event, device, session, contact, address, time FROM act"
     )
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW signins AS SELECT *, national_id AS voter FROM act_voters "
+        "WHERE event = 'signed-in'"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW codes AS SELECT * FROM act_voters "
+        "WHERE event = 'code-requested'"
+    )
+    # Each voter's first ballot only: a later one (a re-vote) is never shown, and never
+    # counted twice in a burst.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE casts AS SELECT voter, min(time) AS time, "
+        "arg_min(line, time) AS line, arg_min(address, time) AS address, "
+        "arg_min(device, time) AS device, any_value(name) AS name, "
+        "any_value(organisation) AS organisation FROM act WHERE event = 'ballot-cast' "
+        "GROUP BY voter"
+    )
 
 
 def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
@@ -49,21 +74,15 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         "AS detail FROM act WHERE NOT on_roll",
         cap=cfg.max_records,
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW signins AS SELECT * FROM act_voters WHERE event = 'signed-in'"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW codes AS SELECT * FROM act_voters "
-        "WHERE event = 'code-requested'"
-    )
     out = [unknown]
-    out += cluster_findings(
+    out += graded_cluster_findings(
         con,
         source="signins",
         key="device",
         check="device.many_voters",
         noun="device",
-        tiers=cfg.device_tiers,
+        kind="device",
+        with_activity=False,
         cap=cfg.max_records,
     )
     out += cluster_findings(
@@ -75,23 +94,24 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         tiers=ClusterTiers(2, 2, 2),
         cap=cfg.max_records,
     )
-    out += cluster_findings(
+    out += graded_cluster_findings(
         con,
         source="codes",
         key="contact",
         check="code.shared_contact",
         noun="code delivery contact",
-        tiers=cfg.contact_tiers,
+        kind="contact",
+        with_activity=False,
         cap=cfg.max_records,
     )
+    out += check_foreign_contacts(con, cfg)
     return out
 
 
 def _span_minutes(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
     span = scalar(
         con,
-        "SELECT date_diff('second', min(time), max(time)) / 60.0 FROM act "
-        "WHERE event = 'ballot-cast'",
+        "SELECT date_diff('second', min(time), max(time)) / 60.0 FROM casts",
     )
     return max(
         float(span) if isinstance(span, int | float) else 0.0, float(cfg.cast_window_minutes)
@@ -103,8 +123,7 @@ def _burst_sql(partition: str, w: int, span: float) -> str:
     frame = f"RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW"
     ahead = f"RANGE BETWEEN CURRENT ROW AND INTERVAL {w} MINUTE FOLLOWING"
     return f"""WITH c AS (
-            SELECT line, time, voter, name, address, device, organisation FROM act
-            WHERE event = 'ballot-cast'),
+            SELECT line, time, voter, name, address, device, organisation FROM casts),
         w AS (SELECT *,
             count(DISTINCT voter) OVER (PARTITION BY {partition} ORDER BY time {frame}) AS n_key,
             count(DISTINCT voter) OVER (PARTITION BY address ORDER BY time {frame}) AS n_addr,
@@ -168,90 +187,32 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
         f"CREATE OR REPLACE TEMP TABLE bursts_dev AS {_burst_sql('device', w, span)} "
         f"WHERE device IS NOT NULL"
     )
-    out.append(
-        collect(
-            con,
-            check="cast.device_burst",
-            severity=Severity.HIGH,
-            title=f"Ballots for {cfg.cast_min_device}+ voters cast from one device within {w} min",
-            rule=f">= {cfg.cast_min_device} distinct voters' ballots from one device in {w} min",
-            sql=f"SELECT device AS grp, line, voter, name, 'cast ' || time || '; ' || peak || "
-            f"' voters in ' || {w} || ' min' AS detail, organisation, device FROM bursts_dev "
-            f"WHERE reach >= {cfg.cast_min_device}",
-            cap=cfg.max_records,
-            unit="ballots",
-        )
-    )
+    # A family's ballots from its tablet are not a boss's from his: the device's
+    # signed-in voters are graded as in device.many_voters.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE bursts_org AS {_burst_sql('organisation', w, span)} "
-        f"WHERE organisation <> '{NO_ORG}'"
+        f"""CREATE OR REPLACE TEMP TABLE bursts_dev_graded AS
+        SELECT b.*, CASE WHEN e.why = 'household' THEN 'device_burst_household'
+            ELSE 'device_burst' END AS why
+        FROM bursts_dev b LEFT JOIN (SELECT grp, {grade_sql("device")}
+            FROM evidence_signins_device) e ON e.grp = b.device
+        WHERE reach >= {cfg.cast_min_device}"""
     )
-    out.append(
-        collect(
-            con,
-            check="cast.organisation_burst",
-            severity=Severity.MEDIUM,
-            title="Ballot bursts from one organisation",
-            rule=f">= {cfg.cast_min_org} of one organisation's voters cast within {w} min, "
-            f"at >= {lift}x the organisation's average rate",
-            sql=f"SELECT organisation AS grp, line, voter, name, 'cast ' || time || '; peak ' || "
-            f"peak || ' in ' || {w} || ' min; lift ' || round(lift, 1) AS detail, organisation "
-            f"FROM bursts_org WHERE reach >= {cfg.cast_min_org} AND lift >= {lift}",
-            cap=cfg.max_records,
-            unit="ballots",
-        )
-    )
-    return out
-
-
-def check_turnout_curves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
-    """Hour-of-day distribution of each organisation's voters against all the others."""
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE curve AS
-        WITH first_cast AS (SELECT voter, organisation, min(time) AS t FROM act
-            WHERE event = 'ballot-cast' AND organisation <> '{NO_ORG}' GROUP BY ALL),
-        h AS (SELECT organisation, hour(t) AS hr, count(*) AS n FROM first_cast GROUP BY ALL),
-        tot AS (SELECT organisation, sum(n) AS n_org FROM h GROUP BY ALL),
-        allh AS (SELECT hr, sum(n) AS n_all FROM h GROUP BY ALL),
-        grid AS (SELECT organisation, n_org, hr, n_all FROM tot, allh),
-        g AS (SELECT grid.*, coalesce(h.n, 0) AS n FROM grid
-            LEFT JOIN h USING (organisation, hr)),
-        everyone AS (SELECT sum(n) AS n_total FROM h)
-        SELECT organisation, hr, n, n_org, n / n_org AS p,
-            (n_all - n) / nullif(n_total - n_org, 0) AS q
-        FROM g, everyone"""
-    )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE curve_score AS
-        SELECT organisation, any_value(n_org) AS voters, 0.5 * sum(abs(p - q)) AS tvd,
-            arg_max(hr, p) AS peak_hour, max(p) AS peak_p, arg_max(q, p) AS rest_p
-        FROM curve GROUP BY organisation HAVING any_value(n_org) >= {cfg.curve_min_voters}"""
-    )
-    rule = (
-        f"organisations with >= {cfg.curve_min_voters} voters: total variation distance "
-        f"between their hour-of-day turnout and everyone else's; medium >= "
-        f"{cfg.curve_medium_tvd}, high >= {cfg.curve_high_tvd}"
-    )
-    out = []
-    for severity, lo, hi in (
-        (Severity.HIGH, cfg.curve_high_tvd, 2.0),
-        (Severity.MEDIUM, cfg.curve_medium_tvd, cfg.curve_high_tvd),
-    ):
+    for severity, cond in ((Severity.HIGH, "<>"), (Severity.LOW, "=")):
         out.append(
             collect(
                 con,
-                check="turnout.abnormal_curve",
+                check="cast.device_burst",
                 severity=severity,
-                title="Organisations whose turnout curve departs from the rest",
-                rule=rule,
-                sql=f"SELECT organisation AS grp, NULL::BIGINT AS line, NULL AS voter, "
-                f"organisation AS name, 'distance ' || round(tvd, 2) || '; ' || "
-                f"round(100 * peak_p) || '% of its ' || voters || ' voters at ' || peak_hour || "
-                f"':00 vs ' || round(100 * rest_p) || '% of the rest' AS detail, voters "
-                f"FROM curve_score WHERE tvd >= {lo} AND tvd < {hi}",
+                title=f"Ballots for {cfg.cast_min_device}+ voters cast from one device within "
+                f"{w} min" + (" (one family)" if severity == Severity.LOW else ""),
+                rule=f">= {cfg.cast_min_device} distinct voters' first ballots from one device "
+                f"in {w} min; low when the device's voters are one household",
+                sql=f"SELECT device AS grp, line, voter, name, 'cast ' || time || '; ' || peak "
+                f"|| ' voters in ' || {w} || ' min; ' || {why_sql('why')} AS detail, why, "
+                f"organisation, device FROM bursts_dev_graded "
+                f"WHERE why {cond} 'device_burst_household'",
                 cap=cfg.max_records,
-                unit="organisations",
-                order="grp",
+                unit="ballots",
             )
         )
     return out
@@ -285,11 +246,12 @@ def _by_hour(rows: list[Any]) -> list[float]:
 
 
 def run_activity_checks(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
-    prepare(con)
+    """The log's checks; :func:`prepare` must have run (the engine runs it before the roll's
+    checks, which read the log to tell a family from strangers acting together)."""
     return (
         check_identity_sharing(con, cfg)
         + check_cast_bursts(con, cfg)
-        + check_turnout_curves(con, cfg)
+        + check_waves(con, cfg)
     )
 
 

@@ -71,11 +71,18 @@ class AuditConfig:
     # Enrolment bursts: this many enrolments by one operator within the window.
     burst_window_minutes: int = 10
     burst_min_enrolments: int = 25
+    # Pacing: enrolment sessions this long are judged against the operator's own and the
+    # others' (audit/pacing.py); a session of 20 is about half an hour at a busy desk.
+    pacing_min_session: int = 20
     # Ballot bursts from one address / device / organisation.
     cast_window_minutes: int = 15
     cast_min_address: int = 10
     cast_min_device: int = 3
     cast_min_org: int = 20
+    # Organisation waves: a 10-minute window with at least this many of one organisation's
+    # first ballots is tested (audit/waves.py); family-wise error rate of the tests.
+    wave_min_ballots: int = 8
+    alpha: float = 0.01
     cast_min_lift: float = 5.0
     address_medium_score: float = 5.0
     address_high_score: float = 20.0
