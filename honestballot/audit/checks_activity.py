@@ -94,6 +94,7 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         tiers=ClusterTiers(2, 2, 2),
         cap=cfg.max_records,
     )
+    foreign = check_foreign_contacts(con, cfg)
     out += graded_cluster_findings(
         con,
         source="codes",
@@ -101,11 +102,12 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         check="code.shared_contact",
         noun="code delivery contact",
         kind="contact",
-        with_activity=False,
+        with_activity=True,
         cap=cfg.max_records,
+        collected="SELECT contact FROM foreign_graded WHERE severity >= 2 "
+        "GROUP BY contact HAVING count(*) >= 2",
     )
-    out += check_foreign_contacts(con, cfg)
-    return out
+    return out + foreign
 
 
 def _span_minutes(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:

@@ -239,8 +239,13 @@ def graded_cluster_findings(
     kind: str,
     with_activity: bool,
     cap: int,
+    collected: str = "",
 ) -> list[Finding]:
     """Clusters of voters sharing ``key``, graded on the evidence (:mod:`household`).
+
+    ``collected``, if given, is SQL listing the keys (``grp``) that received codes of
+    two or more voters for whom the key is not their own and who are not the owner's
+    family: high whatever else holds (:mod:`foreign`).
 
     One record per member (per roll line for the roll, per voter for the log: the first
     line of that voter's events with the key). Each record names the cluster's size,
@@ -261,6 +266,13 @@ def graded_cluster_findings(
         else f" QUALIFY row_number() OVER (PARTITION BY s.{key}, s.national_id "
         f"ORDER BY s.line) = 1"
     )
+    graded = f"SELECT *, {grade_sql(kind)} FROM {evidence}"
+    if collected:
+        graded = (
+            f"SELECT * REPLACE (CASE WHEN grp IN ({collected}) THEN 3 ELSE severity END "
+            f"AS severity, CASE WHEN grp IN ({collected}) THEN 'collected_codes' ELSE why END "
+            f"AS why) FROM ({graded})"
+        )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _cluster_records AS SELECT c.grp, s.line, "
         f"s.national_id AS voter, s.name, "
@@ -269,7 +281,7 @@ def graded_cluster_findings(
         f"'; operators (' || c.ops || '): ' || coalesce(c.op_list, '') || '; ' || "
         f"{why_sql('e.why')} AS detail, e.why, s.organisation, s.operator, e.severity "
         f"FROM {source} s JOIN {clusters} c ON s.{key} = c.grp "
-        f"JOIN (SELECT *, {grade_sql(kind)} FROM {evidence}) e ON e.grp = c.grp "
+        f"JOIN ({graded}) e ON e.grp = c.grp "
         + per_line
     )
     rule = (

@@ -76,7 +76,8 @@ class AuditConfig:
     pacing_min_session: int = 20
     # Ballot bursts from one address / device / organisation.
     cast_window_minutes: int = 15
-    cast_min_address: int = 10
+    # A brigade of six voting from its leader's flat is a burst; a family of five is not.
+    cast_min_address: int = 6
     cast_min_device: int = 3
     cast_min_org: int = 20
     # Organisation waves: a 10-minute window with at least this many of one organisation's

@@ -8,7 +8,8 @@ roll line. Each (voter, contact) is graded (case: the voter):
   voter with no phone of their own uses a parent's;
 * another voter's contact, no family link: medium; high when that contact received the
   codes of three or more voters unrelated to its owner (a brigade leader collecting his
-  workers' codes);
+  workers' codes) - then for every voter whose code went there, since one of a
+  brigade may look like a relative by chance;
 * a contact on no roll line, for this voter alone: low (a new number); for two or more
   voters: medium.
 """
@@ -51,12 +52,12 @@ def check_foreign_contacts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         k AS (SELECT contact, count(DISTINCT voter) FILTER (WHERE NOT family) AS strangers
             FROM l GROUP BY contact)
         SELECT l.*, k.strangers,
-            CASE WHEN owner IS NOT NULL AND family THEN 1
-                WHEN owner IS NOT NULL AND strangers >= 3 THEN 3
+            CASE WHEN owner IS NOT NULL AND strangers >= 3 THEN 3
+                WHEN owner IS NOT NULL AND family THEN 1
                 WHEN owner IS NOT NULL THEN 2
                 WHEN strangers >= 2 THEN 2 ELSE 1 END AS severity,
-            CASE WHEN owner IS NOT NULL AND family THEN 'family_contact'
-                WHEN owner IS NOT NULL AND strangers >= 3 THEN 'collected_codes'
+            CASE WHEN owner IS NOT NULL AND strangers >= 3 THEN 'collected_codes'
+                WHEN owner IS NOT NULL AND family THEN 'family_contact'
                 WHEN owner IS NOT NULL THEN 'another_voter'
                 WHEN strangers >= 2 THEN 'unknown_many' ELSE 'new_number' END AS why
         FROM l JOIN k USING (contact)"""

@@ -8,7 +8,9 @@ investigator would look at (docs/audit.md, "Household plausibility"):
   change with gender: Ахметов / Ахметова, Ильин / Ильина, Ковальский / Ковальская), one
   home address, or a patronymic that is the other's given name with an age gap that fits
   a parent (15-55 years), or one patronymic and ages that fit siblings (at most 25 years
-  apart). Where a birth date is unknown the age test is passed over, not failed;
+  apart) - these two only with one surname stem (or one not known), unless the child or
+  sibling is a woman (who may have taken a husband's surname). Where a birth date is
+  unknown the age test is passed over, not failed;
 * **one community**: every member with a known home address in one locality (a village
   landline), or every member in one organisation (an office mailbox);
 * **central enrolment**: most members entered by one operator within a week;
@@ -36,6 +38,7 @@ _SURNAME = (
     "(ов|ова|ев|ева|ин|ина|ын|ына|ский|ская|цкий|цкая|ой|ая|"
     "ov|ova|ev|eva|in|ina|yn|yna|sky|skiy|skaya)$"
 )
+_FEMALE = "(овна|евна|ьевна|ична|инична|кызы|қызы|ovna|evna|kyzy)$"
 # The gender ending dropped from a surname to give its stem (Ахметова -> ахметов).
 _STEM = "(ая|ий|ой|а|aya|iy|y|a)$"
 
@@ -54,7 +57,7 @@ def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
     """
     con.execute(
         "CREATE TEMP TABLE IF NOT EXISTS people (national_id VARCHAR, sur VARCHAR, "
-        "given4 VARCHAR, patr4 VARCHAR, bd DATE, addr VARCHAR, locality VARCHAR, "
+        "given4 VARCHAR, patr4 VARCHAR, fem BOOLEAN, bd DATE, addr VARCHAR, locality VARCHAR, "
         "organisation VARCHAR)"
     )
     con.execute(
@@ -80,6 +83,7 @@ def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
             left(CASE WHEN sur0 IS NOT NULL AND tok[1] = sur0 THEN tok[2] ELSE tok[1] END, 4)
                 AS given4,
             nullif(left(regexp_replace(patr, '{_PATRONYMIC}', ''), 4), '') AS patr4,
+            regexp_matches(coalesce(patr, ''), '{_FEMALE}') AS fem,
             bd, nullif(lower(trim(addr)), '') AS addr,
             nullif(trim(split_part(lower(addr), ',', 1)), '') AS locality, organisation
         FROM u"""
@@ -90,11 +94,16 @@ def link_sql(a: str, b: str) -> str:
     """SQL true when people rows ``a`` and ``b`` show a family link (see the module)."""
     gap = f"date_diff('year', {b}.bd, {a}.bd)"  # how much older b is than a
     no_age = f"({a}.bd IS NULL OR {b}.bd IS NULL)"
+    # A son has his father's surname; a daughter or sister may have married's.
+    same_or_not_known = f"(coalesce({a}.sur = {b}.sur, TRUE))"
     return (
         f"(coalesce({a}.sur = {b}.sur, FALSE) OR coalesce({a}.addr = {b}.addr, FALSE) "
-        f"OR coalesce({a}.patr4 = {b}.given4 AND ({no_age} OR {gap} BETWEEN 15 AND 55), FALSE) "
-        f"OR coalesce({b}.patr4 = {a}.given4 AND ({no_age} OR -{gap} BETWEEN 15 AND 55), FALSE) "
-        f"OR coalesce({a}.patr4 = {b}.patr4 AND ({no_age} OR abs({gap}) <= 25), FALSE))"
+        f"OR coalesce({a}.patr4 = {b}.given4 AND ({same_or_not_known} OR {a}.fem) "
+        f"AND ({no_age} OR {gap} BETWEEN 15 AND 55), FALSE) "
+        f"OR coalesce({b}.patr4 = {a}.given4 AND ({same_or_not_known} OR {b}.fem) "
+        f"AND ({no_age} OR -{gap} BETWEEN 15 AND 55), FALSE) "
+        f"OR coalesce({a}.patr4 = {b}.patr4 AND ({same_or_not_known} OR {a}.fem OR {b}.fem) "
+        f"AND ({no_age} OR abs({gap}) <= 25), FALSE))"
     )
 
 
@@ -184,10 +193,10 @@ def grade_sql(kind: str) -> str:
             WHEN n >= 6 OR {central} THEN 3 ELSE 2 END AS severity,
             CASE WHEN {household} THEN 'household' WHEN n = 2 THEN 'pair'
                 WHEN {central} THEN 'device_central' ELSE 'device_unrelated' END AS why"""
-    return f"""CASE WHEN n < 2 THEN 0 WHEN n = 2 AND NOT {joint} THEN 1
+    return f"""CASE WHEN n < 2 THEN 0 WHEN n = 2 THEN 1
             WHEN {household} THEN 1 WHEN {joint} THEN 3
             WHEN {central} THEN CASE WHEN n >= 6 THEN 3 ELSE 2 END
             WHEN {community} THEN 1 WHEN n >= 10 THEN 3 ELSE 2 END AS severity,
-        CASE WHEN n = 2 AND NOT {joint} THEN 'pair' WHEN {household} THEN 'household'
+        CASE WHEN n = 2 THEN 'pair' WHEN {household} THEN 'household'
             WHEN {joint} THEN 'joint_activity' WHEN {central} THEN 'central_enrolment'
             WHEN {community} THEN 'community' ELSE 'unrelated' END AS why"""

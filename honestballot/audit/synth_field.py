@@ -531,10 +531,11 @@ def _finish_sql(seed: int, background: int, mix: Mix) -> str:
         "code.shared_contact": "blk IN ('f_phone', 'f_brigade')",
         "code.foreign_contact": "(blk = 'f_brigade' AND j > 0)",
         "session.many_voters": "blk = 'f_session'",
+        # the batch's every voter, also those who came at that time on their own
         "cast.organisation_burst": "((blk = 'f_waves' AND j < 140) OR (blk = 'f_workplace' "
-        "AND address LIKE '203.0.%'))",
+        "AND cast_minute BETWEEN 180 AND 220))",
         "cast.address_burst": "((blk = 'f_waves' AND j < 140) OR (blk = 'f_workplace' "
-        "AND address LIKE '203.0.%'))",
+        "AND address LIKE '203.0.%') OR (blk = 'f_brigade' AND g % 3 <> 2))",
     }
     tag_sql = "list_filter([" + ", ".join(
         f"CASE WHEN {cond} THEN '{name}' END" for name, cond in tags.items()
@@ -641,7 +642,10 @@ def _truth(con: duckdb.DuckDBPyConnection, with_activity: bool) -> dict[str, dic
         "id.duplicate": lines(
             "national_id IN (SELECT national_id FROM out GROUP BY 1 HAVING count(*) > 1)"
         ),
-        "id.birth_date_mismatch": lines("pattern = 'mismatch'"),
+        # a birth date in the future differs from the IIN's too
+        "id.birth_date_mismatch": lines(
+            "pattern = 'mismatch' OR (pattern = 'impossible' AND birth_date = '2031-05-01')"
+        ),
         "roll.impossible_birth_date": lines("pattern = 'impossible'"),
         "enrol.unconfirmed": lines("confirmed = 'no'"),
     }

@@ -9,12 +9,16 @@ window with ``k >= wave_min_ballots`` ballots is tested twice, with Poisson tail
 
 * against the electorate: is ``k`` unlikely if the organisation's voters came when
   everyone else did (mean ``n_org x`` the rest's share of ballots in that window)?
-* against the organisation's own hour: is ``k`` unlikely if its ballots in the hour
-  before and after (this window left out) were spread evenly (mean: those ballots / 12,
-  and never less than the first mean)?
+* against the organisation's own half hour either side: is ``k`` unlikely at the mean
+  of its windows in the 30 minutes before, or at the mean of those in the 30 minutes
+  after, whichever is larger (windows outside the voting period left out), and never
+  below its average per window over the whole vote? A meeting or a shift is dense on
+  at least one side of each of its windows; a wave is dense on neither.
 
-A window is a wave when both tail probabilities are below ``alpha / m``, ``m`` being the
-number of windows tested over all organisations (Bonferroni). A village that votes over
+A window is a wave when the first tail probability is below ``alpha`` (a screen: the
+organisation is not merely following everyone's peak) and the second passes the
+Benjamini-Hochberg procedure at false discovery rate ``alpha`` over the ``m`` windows
+tested in all organisations. A village that votes over
 the hour after its 19:00 meeting, or shift workers over the hour from 06:00, pass the
 first test and fail the second: that is their schedule. A district office sending its
 staff to vote in ten-minute waves every hour fails both.
@@ -41,6 +45,8 @@ from honestballot.audit.why import why_sql
 NO_ORG = "(no organisation)"
 WINDOW_SECONDS = 600
 MIN_TVD = 0.25
+#: windows before and after that make an organisation's own half hour either side
+NEAR = 3
 
 
 def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
@@ -52,24 +58,39 @@ def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE wave_counts AS
         WITH sized AS (SELECT organisation, count(*) AS n_org FROM wcast GROUP BY ALL),
-        total AS (SELECT count(*) AS n_all FROM casts),
+        total AS (SELECT count(*) AS n_all, greatest(epoch(max(time)) - epoch(min(time)),
+            {WINDOW_SECONDS}) AS span FROM casts),
         grids AS (SELECT * FROM (VALUES (0), ({WINDOW_SECONDS // 2})) g(off)),
-        everyone AS (SELECT off, (CAST(epoch(time) AS BIGINT) - off) // {WINDOW_SECONDS} AS b,
+        every0 AS (SELECT off, (CAST(epoch(time) AS BIGINT) - off) // {WINDOW_SECONDS} AS b,
                 count(*) AS k_all FROM casts, grids GROUP BY ALL),
-        org AS (SELECT organisation, off, (s - off) // {WINDOW_SECONDS} AS b, count(*) AS k
-            FROM wcast, grids WHERE organisation IN
+        everyone AS (SELECT *, min(b) OVER (PARTITION BY off) AS first_b,
+                max(b) OVER (PARTITION BY off) AS last_b FROM every0),
+        at_addr AS (SELECT address, count(*) AS n_addr FROM casts WHERE address IS NOT NULL
+                GROUP BY ALL),
+        own_addr AS (SELECT w.organisation, c.address FROM wcast w JOIN casts c USING (voter)
+            JOIN at_addr USING (address) GROUP BY ALL
+            HAVING count(*) >= 0.8 * any_value(n_addr) AND count(*) >= 2),
+        org AS (SELECT w.organisation, off, (w.s - off) // {WINDOW_SECONDS} AS b, count(*) AS k,
+                count(o.address) AS k_place
+            FROM wcast w JOIN casts c USING (voter), grids
+            LEFT JOIN own_addr o ON o.organisation = w.organisation AND o.address = c.address
+            WHERE w.organisation IN
                 (SELECT organisation FROM sized WHERE n_org >= {cfg.cast_min_org})
             GROUP BY ALL)
-        SELECT org.*, sized.n_org, everyone.k_all, total.n_all,
+        SELECT org.*, sized.n_org, everyone.k_all, total.n_all, total.span,
             sum(k) OVER (PARTITION BY organisation, off ORDER BY b
-                RANGE BETWEEN 6 PRECEDING AND 6 FOLLOWING) - k AS k_near
+                RANGE BETWEEN {NEAR} PRECEDING AND 1 PRECEDING) AS k_before,
+            sum(k) OVER (PARTITION BY organisation, off ORDER BY b
+                RANGE BETWEEN 1 FOLLOWING AND {NEAR} FOLLOWING) AS k_after,
+            greatest(b - {NEAR}, first_b) AS lo_b, least(b + {NEAR}, last_b) AS hi_b
         FROM org JOIN sized USING (organisation) JOIN everyone USING (off, b), total"""
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE wave_cand AS SELECT *,
             n_org * (k_all - k) / greatest(n_all - n_org, 1) AS lam_rest,
-            greatest(k_near / 12.0, n_org * (k_all - k) / greatest(n_all - n_org, 1))
-                AS lam_own
+            greatest(coalesce(k_before, 0) / greatest(b - lo_b, 1),
+                coalesce(k_after, 0) / greatest(hi_b - b, 1),
+                n_org * {WINDOW_SECONDS}.0 / span) AS lam_own
         FROM wave_counts WHERE k >= {cfg.wave_min_ballots}"""
     )
     tested = con.execute("SELECT count(*) FROM wave_counts").fetchone()
@@ -77,25 +98,45 @@ def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
 
 
 def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
+    """Table ``wave_flag``: the windows found to be waves; returns the last p-value cut.
+
+    Benjamini-Hochberg over all ``m`` windows tested (the windows of fewer than
+    ``wave_min_ballots`` ballots count in ``m`` but are never waves).
+    """
     m = _wave_candidates(con, cfg)
-    cut = cfg.alpha / m
     rows = con.execute(
-        "SELECT organisation, off, b, k, lam_rest, lam_own FROM wave_cand "
-        "WHERE k >= 2 * lam_own"
+        "SELECT organisation, off, b, k, k_place, lam_rest, lam_own FROM wave_cand "
+        "WHERE k >= 2 * lam_own OR k_place >= 0.5 * k"
     ).fetchall()
-    flagged = []
-    for org, off, b, k, lam_rest, lam_own in rows:
+    # Two ways to be a wave, each a test in the one Benjamini-Hochberg pool: far denser
+    # than the organisation's own half hour either side (and than the electorate, as a
+    # screen), or, for ballots mostly from addresses the organisation has to itself over
+    # the whole vote (its office: >= 80 % of the voters there), far denser than the
+    # electorate.
+    tested = []
+    for org, off, b, k, k_place, lam_rest, lam_own in rows:
         p_rest = poisson_sf(int(k), max(float(lam_rest), 1e-9))
         p_own = poisson_sf(int(k), max(float(lam_own), 1e-9))
-        if max(p_rest, p_own) < cut:
-            flagged.append((org, int(off), int(b), int(k), max(p_rest, p_own)))
+        if p_rest < cfg.alpha:
+            tested.append((p_own, org, int(off), int(b), int(k)))
+        if k_place >= 0.5 * k:
+            tested.append((p_rest, org, int(off), int(b), int(k)))
+    m *= 2
+    tested.sort()
+    passed = 0
+    for rank, (p, *_rest) in enumerate(tested, start=1):
+        if p <= cfg.alpha * rank / m:
+            passed = rank
     con.execute(
         "CREATE OR REPLACE TEMP TABLE wave_flag (organisation VARCHAR, off BIGINT, b BIGINT, "
         "k BIGINT, p DOUBLE)"
     )
-    if flagged:
-        con.executemany("INSERT INTO wave_flag VALUES (?, ?, ?, ?, ?)", flagged)
-    return cut
+    if passed:
+        con.executemany(
+            "INSERT INTO wave_flag VALUES (?, ?, ?, ?, ?)",
+            sorted({(org, off, b, k, p) for p, org, off, b, k in tested[:passed]}),
+        )
+    return cfg.alpha * max(passed, 1) / m
 
 
 def _curves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
@@ -144,9 +185,9 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
             title="Organisations voting in tight waves",
             rule=f"organisations with >= {cfg.cast_min_org} voters; first ballots in 10-minute "
             f"windows (two grids 5 minutes apart); a window of >= {cfg.wave_min_ballots} is a "
-            f"wave when both Poisson tails, against the rest of the electorate and against "
-            f"the organisation's own hour before and after, are below {cfg.alpha} / number "
-            f"of windows tested ({wave_cut:.2g})",
+            f"wave when the Poisson tail against the rest of the electorate is below {cfg.alpha} "
+            f"and the one against the organisation's own 30 minutes before and after passes "
+            f"Benjamini-Hochberg at {cfg.alpha} over all windows tested (p <= {wave_cut:.2g})",
             sql=f"""SELECT DISTINCT ON (w.voter) w.organisation AS grp, w.line, w.voter, w.name,
                 'cast ' || w.time || '; wave of ' || f.k || ' in 10 min, p = ' ||
                 printf('%.2g', f.p) || '; ' || {why_sql("'wave'")} AS detail, 'wave' AS why,
