@@ -45,10 +45,11 @@ def _sessions_sql(cfg: AuditConfig) -> str:
             NOT confirmed OR (phone IS NULL AND email IS NULL)
                 OR phone IN {shared} OR email IN {shared} AS thin
         FROM roll WHERE operator IS NOT NULL AND enrolled_at IS NOT NULL),
-    g AS (SELECT *, epoch(t) - epoch(lag(t) OVER o) AS gap,
-            count(*) OVER (o RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW)
-                AS in_window
-        FROM d WINDOW o AS (PARTITION BY operator ORDER BY t)),
+    g AS (SELECT *, epoch(t) - epoch(lag(t) OVER (PARTITION BY operator ORDER BY t, line))
+                AS gap,
+            count(*) OVER (PARTITION BY operator ORDER BY t
+                RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW) AS in_window
+        FROM d),
     s AS (SELECT *, sum(CASE WHEN gap IS NULL OR gap > {gap} THEN 1 ELSE 0 END) OVER
             (PARTITION BY operator ORDER BY t, line ROWS UNBOUNDED PRECEDING) AS sess
         FROM g),

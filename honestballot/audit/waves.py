@@ -16,9 +16,11 @@ window with ``k >= wave_min_ballots`` ballots is tested twice, with Poisson tail
   at least one side of each of its windows; a wave is dense on neither.
 
 A window is a wave when the first tail probability is below ``alpha`` (a screen: the
-organisation is not merely following everyone's peak) and the second passes the
-Benjamini-Hochberg procedure at false discovery rate ``alpha`` over the ``m`` windows
-tested in all organisations. A village that votes over
+organisation is not merely following everyone's peak) and the second below ``alpha / m``,
+``m`` counting two tests for every window of every organisation tested (Bonferroni).
+Ballots mostly (at least half) from an address the organisation has to itself over the
+whole vote (at least 80 % of the voters there: its office) are a wave on the first test
+alone, below ``alpha / m``. A village that votes over
 the hour after its 19:00 meeting, or shift workers over the hour from 06:00, pass the
 first test and fail the second: that is their schedule. A district office sending its
 staff to vote in ten-minute waves every hour fails both.
@@ -98,17 +100,17 @@ def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
 
 
 def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
-    """Table ``wave_flag``: the windows found to be waves; returns the last p-value cut.
+    """Table ``wave_flag``: the windows found to be waves; returns the p-value cut.
 
-    Benjamini-Hochberg over all ``m`` windows tested (the windows of fewer than
-    ``wave_min_ballots`` ballots count in ``m`` but are never waves).
+    Bonferroni over all ``m`` tests (two per window of every organisation tested; the
+    windows of fewer than ``wave_min_ballots`` ballots count in ``m`` but are never waves).
     """
     m = _wave_candidates(con, cfg)
     rows = con.execute(
         "SELECT organisation, off, b, k, k_place, lam_rest, lam_own FROM wave_cand "
         "WHERE k >= 2 * lam_own OR k_place >= 0.5 * k"
     ).fetchall()
-    # Two ways to be a wave, each a test in the one Benjamini-Hochberg pool: far denser
+    # Two ways to be a wave, each a test counted in the one Bonferroni correction: far denser
     # than the organisation's own half hour either side (and than the electorate, as a
     # screen), or, for ballots mostly from addresses the organisation has to itself over
     # the whole vote (its office: >= 80 % of the voters there), far denser than the
@@ -122,11 +124,9 @@ def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
         if k_place >= 0.5 * k:
             tested.append((p_rest, org, int(off), int(b), int(k)))
     m *= 2
-    tested.sort()
-    passed = 0
-    for rank, (p, *_rest) in enumerate(tested, start=1):
-        if p <= cfg.alpha * rank / m:
-            passed = rank
+    cut = cfg.alpha / m
+    tested = sorted(t for t in tested if t[0] < cut)
+    passed = len(tested)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE wave_flag (organisation VARCHAR, off BIGINT, b BIGINT, "
         "k BIGINT, p DOUBLE)"
@@ -136,7 +136,7 @@ def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
             "INSERT INTO wave_flag VALUES (?, ?, ?, ?, ?)",
             sorted({(org, off, b, k, p) for p, org, off, b, k in tested[:passed]}),
         )
-    return cfg.alpha * max(passed, 1) / m
+    return cut
 
 
 def _curves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
@@ -186,8 +186,9 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
             rule=f"organisations with >= {cfg.cast_min_org} voters; first ballots in 10-minute "
             f"windows (two grids 5 minutes apart); a window of >= {cfg.wave_min_ballots} is a "
             f"wave when the Poisson tail against the rest of the electorate is below {cfg.alpha} "
-            f"and the one against the organisation's own 30 minutes before and after passes "
-            f"Benjamini-Hochberg at {cfg.alpha} over all windows tested (p <= {wave_cut:.2g})",
+            f"and the one against the organisation's own 30 minutes before and after is below "
+            f"{cfg.alpha} / (2 x windows tested) = {wave_cut:.2g}; or, for ballots mostly from "
+            f"the organisation's own addresses, the first below that",
             sql=f"""SELECT DISTINCT ON (w.voter) w.organisation AS grp, w.line, w.voter, w.name,
                 'cast ' || w.time || '; wave of ' || f.k || ' in 10 min, p = ' ||
                 printf('%.2g', f.p) || '; ' || {why_sql("'wave'")} AS detail, 'wave' AS why,
