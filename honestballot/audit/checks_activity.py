@@ -124,6 +124,11 @@ def _burst_sql(partition: str, w: int, span: float) -> str:
     """Casts with per-window distinct-voter counts over ``partition`` (a column list)."""
     frame = f"RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW"
     ahead = f"RANGE BETWEEN CURRENT ROW AND INTERVAL {w} MINUTE FOLLOWING"
+    by_address = "address" in partition
+    share = "total / at_address" if by_address else "1.0"
+    join_whole = (
+        "LEFT JOIN whole ON whole.address IS NOT DISTINCT FROM k.address" if by_address else ""
+    )
     return f"""WITH c AS (
             SELECT line, time, voter, name, address, device, organisation FROM casts),
         w AS (SELECT *,
@@ -135,8 +140,10 @@ def _burst_sql(partition: str, w: int, span: float) -> str:
             AS reach FROM w),
         k AS (SELECT {partition}, max(n_key) AS peak, arg_max(n_addr, n_key) AS addr_at_peak,
             any_value(total) AS total FROM w GROUP BY ALL),
-        s AS (SELECT *, peak / (total * {w} / {span}) AS lift,
-            peak * peak / addr_at_peak AS score FROM k)
+        whole AS (SELECT address, count(DISTINCT voter) AS at_address FROM c GROUP BY ALL),
+        s AS (SELECT k.*, peak / (total * {w} / {span}) AS lift,
+            peak * peak / addr_at_peak AS score, {share} AS own_share
+            FROM k {join_whole})
         SELECT * FROM m JOIN s USING ({partition})"""
 
 
@@ -151,7 +158,9 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
     address_rule = (
         f"one organisation's voters cast >= {cfg.cast_min_address} ballots from one address "
         f"within {w} min, at >= {lift}x that organisation's average rate at the address "
-        f"(lift); score = peak x (peak / all voters at the address in that window); "
+        f"(lift); the organisation's voters are >= {cfg.address_min_share:.0%} of all voters "
+        f"at the address over the vote (its own network, not a carrier NAT); "
+        f"score = peak x (peak / all voters at the address in that window); "
         f"medium if score >= {cfg.address_medium_score}, high if >= {cfg.address_high_score}"
     )
     detail = (
@@ -161,7 +170,8 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
     base = (
         f"SELECT address || ' / ' || organisation AS grp, line, voter, name, {detail} "
         f"AS detail, organisation, address FROM bursts_addr WHERE reach >= "
-        f"{cfg.cast_min_address} AND lift >= {lift} AND score >= {cfg.address_medium_score}"
+        f"{cfg.cast_min_address} AND lift >= {lift} AND score >= {cfg.address_medium_score} "
+        f"AND own_share >= {cfg.address_min_share}"
     )
     out = [
         collect(

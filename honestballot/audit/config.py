@@ -86,6 +86,9 @@ class AuditConfig:
     alpha: float = 0.01
     cast_min_lift: float = 5.0
     address_medium_score: float = 5.0
+    # An address is the organisation's own when its voters are at least this share of all
+    # voters seen there over the vote (an office network; a carrier NAT carries everyone).
+    address_min_share: float = 0.5
     address_high_score: float = 20.0
     # Turnout curves: organisations with at least this many voters are compared.
     curve_min_voters: int = 40

@@ -12,7 +12,7 @@ Honest background (rates per mix, :data:`MIXES`):
   surname stem with Kazakh/Russian gender endings (Ахметов / Ахметова), children whose
   patronymic is their father's name (Нурланович, Нурланулы / Нурланкызы), ages that fit
   parents and children, one home address (grown children sometimes move out); a wife
-  keeps her own surname at a rate; some households share one phone, one mailbox, one
+  may keep her own surname (children carry the family's); some households share one phone, one mailbox, one
   tablet (used by several members in one evening, from the home connection);
 * village office landlines shared by a few elderly villagers, an office's reception
   mailbox shared by colleagues, a campus network carrying hundreds of students all day,
@@ -278,7 +278,7 @@ def _people_sql(n: int, background: int, seed: int, mix: Mix) -> str:
         CASE WHEN male AND NOT child THEN {father} WHEN male THEN {own_male}
             ELSE {own_female} END AS given,
         CASE WHEN child THEN {father} ELSE {grandfather} END AS father_name,
-        CASE WHEN k = 1 AND {u(19)} < {mix.keep_maiden} THEN {maiden}
+        CASE WHEN k <= 1 AND NOT male AND {u(19)} < {mix.keep_maiden} THEN {maiden}
             ELSE {family_surname} END AS surname_m
         FROM p2),
     p4 AS (SELECT *,
@@ -486,9 +486,9 @@ def _gen_sql(n: int, seed: int, mix: Mix, background: int) -> str:
             {
                 "campus": "'195.210.' || (g // 250) || '.' || (1 + g % 250)",
                 "f_phone": "'92.46.' || (g // 250) || '.' || (1 + g % 250)",
-                "f_waves": "CASE WHEN j < 140 THEN '212.154.' || (g % 250) || '.' || "
-                f"(1 + hash(i, 58, {seed}) % 2) ELSE '100.64.0.' || (1 + hash(i, 57, {seed}) % 250)"
-                " END",
+                # an office is one public address (its gateway)
+                "f_waves": "CASE WHEN j < 140 THEN '212.154.' || (g % 250) || '.1' "
+                f"ELSE '100.64.0.' || (1 + hash(i, 57, {seed}) % 250) END",
                 "f_workplace": f"CASE WHEN {u(55)} < 0.9 THEN '203.0.' || (g % 250) || '.10' "
                 f"ELSE '100.64.0.' || (1 + hash(i, 57, {seed}) % 250) END",
                 "f_brigade": "CASE WHEN g % 3 <> 2 THEN '37.150.' || (g % 250) || '.9' "

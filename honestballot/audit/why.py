@@ -75,9 +75,9 @@ WHY: dict[str, tuple[str, str, str]] = {
         "the code went to another voter's contact, not a relative's",
     ),
     "collected_codes": (
-        "на контакт одного избирателя пришли коды трёх и более несемейных избирателей",
-        "бір сайлаушының байланысына отбасы емес үш не одан көп сайлаушының коды келді",
-        "one voter's contact received the codes of three or more unrelated voters",
+        "на один контакт пришли коды трёх и более несемейных избирателей",
+        "бір байланысқа отбасы емес үш не одан көп сайлаушының коды келді",
+        "one contact received the codes of three or more unrelated voters",
     ),
     "new_number": (
         "код ушёл на номер, которого нет в списке (возможно, новый номер)",
