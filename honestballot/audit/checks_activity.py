@@ -20,13 +20,13 @@ from honestballot.audit.checks_roll import (
     cluster_sizes,
     graded_cluster_findings,
 )
+from honestballot.audit.collect import collect, scalar
+from honestballot.audit.config import AuditConfig, ClusterTiers
+from honestballot.audit.findings import Finding, Severity
 from honestballot.audit.foreign import check_foreign_contacts
 from honestballot.audit.household import grade_sql
 from honestballot.audit.waves import check_waves
 from honestballot.audit.why import why_sql
-from honestballot.audit.collect import collect, scalar
-from honestballot.audit.config import AuditConfig, ClusterTiers
-from honestballot.audit.findings import Finding, Severity
 
 NO_ORG = "(no organisation)"
 
@@ -260,11 +260,7 @@ def _by_hour(rows: list[Any]) -> list[float]:
 def run_activity_checks(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
     """The log's checks; :func:`prepare` must have run (the engine runs it before the roll's
     checks, which read the log to tell a family from strangers acting together)."""
-    return (
-        check_identity_sharing(con, cfg)
-        + check_cast_bursts(con, cfg)
-        + check_waves(con, cfg)
-    )
+    return check_identity_sharing(con, cfg) + check_cast_bursts(con, cfg) + check_waves(con, cfg)
 
 
 def device_cluster_sizes(con: duckdb.DuckDBPyConnection) -> list[list[int]]:

@@ -263,8 +263,7 @@ def graded_cluster_findings(
     per_line = (
         ""
         if source == "roll"
-        else f" QUALIFY row_number() OVER (PARTITION BY s.{key}, s.national_id "
-        f"ORDER BY s.line) = 1"
+        else f" QUALIFY row_number() OVER (PARTITION BY s.{key}, s.national_id ORDER BY s.line) = 1"
     )
     graded = f"SELECT *, {grade_sql(kind)} FROM {evidence}"
     if collected:
@@ -281,8 +280,7 @@ def graded_cluster_findings(
         f"'; operators (' || c.ops || '): ' || coalesce(c.op_list, '') || '; ' || "
         f"{why_sql('e.why')} AS detail, e.why, s.organisation, s.operator, e.severity "
         f"FROM {source} s JOIN {clusters} c ON s.{key} = c.grp "
-        f"JOIN ({graded}) e ON e.grp = c.grp "
-        + per_line
+        f"JOIN ({graded}) e ON e.grp = c.grp " + per_line
     )
     rule = (
         f"distinct national IDs per {noun}, graded on the evidence: low for a pair, a "

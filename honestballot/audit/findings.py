@@ -15,6 +15,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
+from honestballot.audit.why import catalogue
 from honestballot.errors import HonestBallotError
 
 Record = Mapping[str, Any]
@@ -108,6 +109,11 @@ class AuditResult:
         return 1 if self.at_or_above(threshold) else 0
 
 
+def reasons(finding: Finding) -> dict[str, dict[str, str]]:
+    """Why the finding's records were raised: ``{code: {"ru", "kk", "en"}}``."""
+    return catalogue(str(r["why"]) for r in finding.records if r.get("why"))
+
+
 def _finding_json(finding: Finding, with_records: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "check": finding.check,
@@ -118,6 +124,9 @@ def _finding_json(finding: Finding, with_records: bool) -> dict[str, Any]:
         "groups": finding.groups,
         "rule": finding.rule,
     }
+    if with_records:
+        # why, in the three languages, for the codes in this finding's ``why`` column
+        out["why"] = reasons(finding)
     if with_records:
         out["records"] = [dict(r) for r in finding.records]
         out["records_truncated"] = finding.truncated

@@ -36,8 +36,7 @@ def _near_kin(a: str, b: str) -> str:
     phone of their own using a parent's whose surname and address differ from theirs."""
     gap = f"abs(date_diff('year', {a}.bd, {b}.bd))"
     return (
-        f"coalesce({a}.locality = {b}.locality AND ({gap} BETWEEN 15 AND 55 OR {gap} <= 25), "
-        f"FALSE)"
+        f"coalesce({a}.locality = {b}.locality AND ({gap} BETWEEN 15 AND 55 OR {gap} <= 25), FALSE)"
     )
 
 
@@ -121,7 +120,8 @@ def check_foreign_contacts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
                 title=title,
                 rule=rule,
                 sql="SELECT contact AS grp, line, voter, name, 'code sent to ' || contact || "
-                "CASE WHEN owners > 0 THEN ' (the contact of ' || owners || ' voter(s) on the roll)' "
+                "CASE WHEN owners > 0 THEN ' (the contact of ' || owners || "
+                "' voter(s) on the roll)' "
                 f"ELSE ' (on no roll line)' END || '; ' || {why_sql('why')} AS detail, why, "
                 f"organisation FROM foreign_graded WHERE severity = {int(severity)}",
                 cap=cfg.max_records,

@@ -10,8 +10,9 @@ scores one point for each of:
 * **regular**: the intervals between its enrolments vary little (coefficient of
   variation below 0.35): people arriving at a desk come at irregular times, a script or
   a copied list does not;
-* **odd hour**: most of it falls in hours in which fewer than 1 % of all dated
-  enrolments fall (a Saturday night, when everyone else enrols in office hours);
+* **odd hour**: most of it falls in hours in which fewer than 1 % of the other
+  operators' dated enrolments fall (a Saturday night, when everyone else enrols in
+  office hours);
 * **thin identities**: at least 30 % of its members are unconfirmed, have neither phone
   nor e-mail, or share a phone or e-mail with two or more others.
 
@@ -53,16 +54,23 @@ def _sessions_sql(cfg: AuditConfig) -> str:
     s AS (SELECT *, sum(CASE WHEN gap IS NULL OR gap > {gap} THEN 1 ELSE 0 END) OVER
             (PARTITION BY operator ORDER BY t, line ROWS UNBOUNDED PRECEDING) AS sess
         FROM g),
-    hours AS (SELECT hour(t) AS hr, count(*) / sum(count(*)) OVER () AS share
-        FROM d GROUP BY ALL),
-    ss AS (SELECT operator, sess, count(*) AS n, min(t) AS t0, max(t) AS t1,
+    by_hour AS (SELECT operator, hour(t) AS hr, count(*) AS k FROM d GROUP BY ALL),
+    per_op AS (SELECT operator, sum(k) AS k_op FROM by_hour GROUP BY ALL),
+    all_hour AS (SELECT hr, sum(k) AS k_hr FROM by_hour GROUP BY ALL),
+    all_ops AS (SELECT sum(k) AS k_all FROM by_hour),
+    -- the share of the other operators' enrolments in each hour
+    hours AS (SELECT b.operator, b.hr, (a.k_hr - b.k) / greatest(all_ops.k_all - p.k_op, 1)
+            AS share
+        FROM by_hour b JOIN all_hour a USING (hr) JOIN per_op p USING (operator), all_ops),
+    ss AS (SELECT s.operator, sess, count(*) AS n, min(t) AS t0, max(t) AS t1,
             count(*) * 3600.0 / greatest(epoch(max(t)) - epoch(min(t)), 60) AS rate,
             stddev_samp(gap) FILTER (WHERE gap <= {gap})
                 / nullif(avg(gap) FILTER (WHERE gap <= {gap}), 0) AS cv,
             avg(CASE WHEN hours.share < 0.01 THEN 1.0 ELSE 0.0 END) AS odd_share,
             avg(CASE WHEN thin THEN 1.0 ELSE 0.0 END) AS thin_share,
             max(in_window) AS sprint
-        FROM s JOIN hours ON hour(s.t) = hours.hr GROUP BY operator, sess),
+        FROM s JOIN hours ON s.operator = hours.operator AND hour(s.t) = hours.hr
+        GROUP BY s.operator, sess),
     own AS (SELECT operator, median(rate) AS own_rate, count(*) AS own_sessions
         FROM ss WHERE n >= 3 GROUP BY operator),
     everyone AS (SELECT coalesce(median(rate), 0) AS all_rate FROM ss WHERE n >= 3),
@@ -90,7 +98,8 @@ def check_pacing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findi
         f"enrolment sessions (gaps of at most 30 min) of >= {cfg.pacing_min_session}: one "
         f"point each for fast (>= 3x the operator's typical session rate, or everyone's "
         f"if it has little history, and >= 30/h), regular intervals (variation < 0.35), "
-        f"an hour in which < 1 % of all enrolments fall, and >= 30 % unconfirmed, "
+        f"an hour in which < 1 % of the other operators' enrolments fall, and >= 30 % "
+        f"unconfirmed, "
         f"contactless or shared-contact members; 2 points medium, 3+ high; "
         f">= {n} in any {w} minutes is high" + _undated(con)
     )

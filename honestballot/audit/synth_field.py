@@ -12,8 +12,8 @@ Honest background (rates per mix, :data:`MIXES`):
   surname stem with Kazakh/Russian gender endings (Ахметов / Ахметова), children whose
   patronymic is their father's name (Нурланович, Нурланулы / Нурланкызы), ages that fit
   parents and children, one home address (grown children sometimes move out); a wife
-  may keep her own surname (children carry the family's); some households share one phone, one mailbox, one
-  tablet (used by several members in one evening, from the home connection);
+  may keep her own surname (children carry the family's); some households share one
+  phone, one mailbox, one tablet (used by several members in one evening, from home);
 * village office landlines shared by a few elderly villagers, an office's reception
   mailbox shared by colleagues, a campus network carrying hundreds of students all day,
   carrier NAT addresses carrying most mobile voters, a village voting after its 19:00
@@ -79,52 +79,252 @@ class Mix:
 
 #: "A" tunes the checks; "B" reports on them (docs/audit.md).
 MIXES: dict[str, Mix] = {
-    "A": Mix("A", (0.42, 0.30, 0.16, 0.09, 0.03), 0.70, 0.40, 0.25, 0.25, 0.10, 0.30,
-             0.95, 0.60, 0.65, 2500, 0.005, 0.60, 0.04, 0.50),  # fmt: skip
-    "B": Mix("B", (0.30, 0.30, 0.20, 0.13, 0.07), 0.55, 0.30, 0.35, 0.35, 0.15, 0.40,
-             0.90, 0.45, 0.80, 4000, 0.010, 0.70, 0.08, 0.30),  # fmt: skip
+    "A": Mix(
+        name="A",
+        members=(0.42, 0.30, 0.16, 0.09, 0.03),
+        kazakh=0.70,
+        rural=0.40,
+        keep_maiden=0.25,
+        shared_phone=0.25,
+        shared_email=0.10,
+        shared_tablet=0.30,
+        own_phone=0.95,
+        own_email=0.60,
+        nat=0.65,
+        nat_users=2500,
+        changed_phone=0.005,
+        turnout=0.60,
+        revote=0.04,
+        self_enrol=0.50,
+    ),
+    "B": Mix(
+        name="B",
+        members=(0.30, 0.30, 0.20, 0.13, 0.07),
+        kazakh=0.55,
+        rural=0.30,
+        keep_maiden=0.35,
+        shared_phone=0.35,
+        shared_email=0.15,
+        shared_tablet=0.40,
+        own_phone=0.90,
+        own_email=0.45,
+        nat=0.80,
+        nat_users=4000,
+        changed_phone=0.010,
+        turnout=0.70,
+        revote=0.08,
+        self_enrol=0.30,
+    ),
 }
 
-_SURNAMES_KZ = (
-    "Ахметов Нурпеисов Жаксылыков Омаров Сарсенбаев Искаков Касымов Тулегенов Бекмаганбетов "
-    "Кенжебаев Садыков Абдрахманов Есенов Муканов Жумабаев Сейткалиев Оспанов Исмаилов "
-    "Байжанов Турсынов Ермеков Мусин Абенов Токтаров Шарипов Калиев Ибраев Султанов Серикбаев "
-    "Ержанов Аманов Болатов Даулетов Рахимов Кусаинов Мухамеджанов Куанышев Утепов Жакупов "
-    "Нуртазин"
-).split()
-_SURNAMES_RU = (
-    "Иванов Смирнов Кузнецов Попов Соколов Лебедев Козлов Новиков Морозов Петров Волков "
-    "Соловьев Васильев Зайцев Павлов Семенов Голубев Виноградов Богданов Воробьев Федоров "
-    "Михайлов Беляев Тарасов Белов Комаров Орлов Киселев Макаров Андреев Ильин Гусев Титов "
-    "Кузьмин Кудрявцев Баранов Куликов Алексеев Степанов Яковлев Сорокин Сергеев Романов "
-    "Захаров Борисов Королев Герасимов Пономарев Григорьев Лазарев Медведев Ершов Никитин"
-).split()
-_MALE_KZ = (
-    "Нурлан Ерлан Асхат Марат Тимур Серик Болат Данияр Арман Канат Ержан Бауыржан Азамат "
-    "Жандос Айдос Руслан Мейрам Талгат Ринат Дастан"
-).split()
-_FEMALE_KZ = (
-    "Айгерим Динара Мадина Жанна Сауле Гульнара Аружан Асель Дана Алия Камила Салтанат Айжан "
-    "Жибек Гаухар Меруерт"
-).split()
-_MALE_RU = (
-    "Иван Сергей Дмитрий Алексей Андрей Николай Владимир Михаил Павел Юрий Олег Виктор "
-    "Александр Евгений Игорь Константин"
-).split()
-_FEMALE_RU = (
-    "Ольга Елена Наталья Татьяна Ирина Светлана Анна Мария Екатерина Людмила Галина Юлия "
-    "Марина Надежда Валентина Оксана"
-).split()
-_CITIES = (
-    "г. Алматы|г. Астана|г. Шымкент|г. Караганда|г. Актобе|г. Павлодар|г. Усть-Каменогорск|"
-    "г. Семей|г. Костанай|г. Петропавловск"
-).split("|")
+_SURNAMES_KZ = [
+    "Ахметов",
+    "Нурпеисов",
+    "Жаксылыков",
+    "Омаров",
+    "Сарсенбаев",
+    "Искаков",
+    "Касымов",
+    "Тулегенов",
+    "Бекмаганбетов",
+    "Кенжебаев",
+    "Садыков",
+    "Абдрахманов",
+    "Есенов",
+    "Муканов",
+    "Жумабаев",
+    "Сейткалиев",
+    "Оспанов",
+    "Исмаилов",
+    "Байжанов",
+    "Турсынов",
+    "Ермеков",
+    "Мусин",
+    "Абенов",
+    "Токтаров",
+    "Шарипов",
+    "Калиев",
+    "Ибраев",
+    "Султанов",
+    "Серикбаев",
+    "Ержанов",
+    "Аманов",
+    "Болатов",
+    "Даулетов",
+    "Рахимов",
+    "Кусаинов",
+    "Мухамеджанов",
+    "Куанышев",
+    "Утепов",
+    "Жакупов",
+    "Нуртазин",
+]
+_SURNAMES_RU = [
+    "Иванов",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Соколов",
+    "Лебедев",
+    "Козлов",
+    "Новиков",
+    "Морозов",
+    "Петров",
+    "Волков",
+    "Соловьев",
+    "Васильев",
+    "Зайцев",
+    "Павлов",
+    "Семенов",
+    "Голубев",
+    "Виноградов",
+    "Богданов",
+    "Воробьев",
+    "Федоров",
+    "Михайлов",
+    "Беляев",
+    "Тарасов",
+    "Белов",
+    "Комаров",
+    "Орлов",
+    "Киселев",
+    "Макаров",
+    "Андреев",
+    "Ильин",
+    "Гусев",
+    "Титов",
+    "Кузьмин",
+    "Кудрявцев",
+    "Баранов",
+    "Куликов",
+    "Алексеев",
+    "Степанов",
+    "Яковлев",
+    "Сорокин",
+    "Сергеев",
+    "Романов",
+    "Захаров",
+    "Борисов",
+    "Королев",
+    "Герасимов",
+    "Пономарев",
+    "Григорьев",
+    "Лазарев",
+    "Медведев",
+    "Ершов",
+    "Никитин",
+]
+_MALE_KZ = [
+    "Нурлан",
+    "Ерлан",
+    "Асхат",
+    "Марат",
+    "Тимур",
+    "Серик",
+    "Болат",
+    "Данияр",
+    "Арман",
+    "Канат",
+    "Ержан",
+    "Бауыржан",
+    "Азамат",
+    "Жандос",
+    "Айдос",
+    "Руслан",
+    "Мейрам",
+    "Талгат",
+    "Ринат",
+    "Дастан",
+]
+_FEMALE_KZ = [
+    "Айгерим",
+    "Динара",
+    "Мадина",
+    "Жанна",
+    "Сауле",
+    "Гульнара",
+    "Аружан",
+    "Асель",
+    "Дана",
+    "Алия",
+    "Камила",
+    "Салтанат",
+    "Айжан",
+    "Жибек",
+    "Гаухар",
+    "Меруерт",
+]
+_MALE_RU = [
+    "Иван",
+    "Сергей",
+    "Дмитрий",
+    "Алексей",
+    "Андрей",
+    "Николай",
+    "Владимир",
+    "Михаил",
+    "Павел",
+    "Юрий",
+    "Олег",
+    "Виктор",
+    "Александр",
+    "Евгений",
+    "Игорь",
+    "Константин",
+]
+_FEMALE_RU = [
+    "Ольга",
+    "Елена",
+    "Наталья",
+    "Татьяна",
+    "Ирина",
+    "Светлана",
+    "Анна",
+    "Мария",
+    "Екатерина",
+    "Людмила",
+    "Галина",
+    "Юлия",
+    "Марина",
+    "Надежда",
+    "Валентина",
+    "Оксана",
+]
+_CITIES = [
+    "г. Алматы",
+    "г. Астана",
+    "г. Шымкент",
+    "г. Караганда",
+    "г. Актобе",
+    "г. Павлодар",
+    "г. Усть-Каменогорск",
+    "г. Семей",
+    "г. Костанай",
+    "г. Петропавловск",
+]
 _VILLAGES = "Акколь Жанаарка Кызылжар Береке Талдыбулак Шубар Каракемер Жетыген Алгабас Бирлик"
-_STREETS = (
-    "Абая|Ленина|Достык|Гагарина|Сейфуллина|Толе би|Пушкина|Жамбыла|Мира|Школьная|"
-    "Байтурсынова|Садовая|Казыбек би|Победы|Кунаева|Советская|Богенбай батыра|Набережная|"
-    "Целинная|Южная"
-).split("|")
+_STREETS = [
+    "Абая",
+    "Ленина",
+    "Достык",
+    "Гагарина",
+    "Сейфуллина",
+    "Толе би",
+    "Пушкина",
+    "Жамбыла",
+    "Мира",
+    "Школьная",
+    "Байтурсынова",
+    "Садовая",
+    "Казыбек би",
+    "Победы",
+    "Кунаева",
+    "Советская",
+    "Богенбай батыра",
+    "Набережная",
+    "Целинная",
+    "Южная",
+]
 
 
 def _list(values: list[str] | tuple[str, ...]) -> str:
@@ -212,9 +412,11 @@ def _people_sql(n: int, background: int, seed: int, mix: Mix) -> str:
         return _u(salt, col, seed)
 
     cum = [sum(mix.members[: j + 1]) for j in range(5)]
-    size = "CASE " + " ".join(
-        f"WHEN {u(1, 'h')} < {c} THEN {j + 1}" for j, c in enumerate(cum[:-1])
-    ) + " ELSE 5 END"
+    size = (
+        "CASE "
+        + " ".join(f"WHEN {u(1, 'h')} < {c} THEN {j + 1}" for j, c in enumerate(cum[:-1]))
+        + " ELSE 5 END"
+    )
     households = math.ceil(background / sum((j + 1) * p for j, p in enumerate(mix.members)) * 1.1)
     n_villages = max(20, n // 400)
     n_orgs = max(20, n // 150)
@@ -259,11 +461,11 @@ def _people_sql(n: int, background: int, seed: int, mix: Mix) -> str:
     sp AS (SELECT 1000000000 + i AS h, 1 AS size, 0 AS k, i FROM range({background}, {n}) t(i)),
     p0 AS (SELECT * FROM bg UNION ALL SELECT * FROM sp),
     p1 AS (SELECT *, i < {background} AS in_bg,
-        {u(3, 'h')} < {mix.kazakh} AS kz,
-        {u(12, 'h')} < 0.5 AS uly,
-        {u(4, 'h')} < {mix.rural} AS rural,
-        30 + CAST(floor({u(9, 'h')} * 45) AS INT) AS head_age,
-        {u(10, 'h')} < 0.5 AS head_male,
+        {u(3, "h")} < {mix.kazakh} AS kz,
+        {u(12, "h")} < 0.5 AS uly,
+        {u(4, "h")} < {mix.rural} AS rural,
+        30 + CAST(floor({u(9, "h")} * 45) AS INT) AS head_age,
+        {u(10, "h")} < 0.5 AS head_male,
         k >= 2 AS child
         FROM p0),
     p2 AS (SELECT *,
@@ -283,7 +485,7 @@ def _people_sql(n: int, background: int, seed: int, mix: Mix) -> str:
         FROM p2),
     p4 AS (SELECT *,
         surname_m || CASE WHEN male THEN '' ELSE 'а' END || ' ' || given || ' ' ||
-            ({patronymic('father_name')}) AS name,
+            ({patronymic("father_name")}) AS name,
         DATE '2024-03-05' - INTERVAL (age) YEAR - INTERVAL (CAST(hash(i, 21, {seed}) % 365 AS INT))
             DAY AS bd,
         CASE WHEN rural THEN 'с. ' || {villages}[1 + CAST(hash(h, 5, {seed}) % 10 AS INT)] || ' '
@@ -293,16 +495,16 @@ def _people_sql(n: int, background: int, seed: int, mix: Mix) -> str:
             (1 + hash(home, 8, {seed}) % 120) ||
             CASE WHEN rural THEN '' ELSE ', кв. ' || (1 + hash(home, 22, {seed}) % 200) END
             AS street_part,
-        in_bg AND size >= 2 AND {u(23, 'h')} < {mix.shared_phone}
+        in_bg AND size >= 2 AND {u(23, "h")} < {mix.shared_phone}
             AND (k <= 1 OR {u(24)} < 0.4) AS family_phone,
-        in_bg AND size >= 2 AND {u(25, 'h')} < {mix.shared_email} AND {u(26)} < 0.8
+        in_bg AND size >= 2 AND {u(25, "h")} < {mix.shared_email} AND {u(26)} < 0.8
             AS family_email,
-        in_bg AND size >= 2 AND {u(27, 'h')} < {mix.shared_tablet} AND {u(28)} < 0.8
+        in_bg AND size >= 2 AND {u(27, "h")} < {mix.shared_tablet} AND {u(28)} < 0.8
             AS family_tablet,
         {u(29)} < {mix.own_phone} AS has_phone,
         'org-' || CAST(floor(exp({u(30)} * ln({n_orgs}))) AS INT) AS employer,
         {u(31)} < 0.05 AS no_org,
-        CASE WHEN in_bg AND size >= 2 AND {u(32, 'h')} < 0.7 THEN h ELSE i END AS enrol_key
+        CASE WHEN in_bg AND size >= 2 AND {u(32, "h")} < 0.7 THEN h ELSE i END AS enrol_key
         FROM p3)
     SELECT *,
         locality || ', ул. ' || street_part AS home_address,
@@ -312,7 +514,7 @@ def _people_sql(n: int, background: int, seed: int, mix: Mix) -> str:
         CASE WHEN family_email THEN 'family.' || h || '@mail.ru'
             WHEN {u(33)} < {mix.own_email} THEN 'u' || i || '@mail.kz' END AS email0,
         CASE WHEN no_org THEN NULL ELSE employer END AS organisation0,
-        CASE WHEN {u(34, 'enrol_key')} < {mix.self_enrol} THEN NULL
+        CASE WHEN {u(34, "enrol_key")} < {mix.self_enrol} THEN NULL
             ELSE 'op-' || (hash(enrol_key, 35, {seed}) % {n_ops}) END AS operator0,
         TIMESTAMP '2023-01-01' + INTERVAL (CAST(hash(enrol_key, 36, {seed}) % {365 - closed_days}
             AS INT) + CASE WHEN hash(enrol_key, 36, {seed}) % {365 - closed_days} >= {closed_off}
@@ -355,8 +557,8 @@ def _gen_sql(n: int, seed: int, mix: Mix, background: int) -> str:
         "locality": (
             "locality",
             {
-                "landline": f"'с. Аул ' || g",
-                "village_org": f"'с. Береке ' || (100 + g)",
+                "landline": "'с. Аул ' || g",
+                "village_org": "'с. Береке ' || (100 + g)",
             },
         ),
         "phone": (
@@ -415,18 +617,22 @@ def _gen_sql(n: int, seed: int, mix: Mix, background: int) -> str:
                     "2023-06-17",
                     f"39600 + 7 * 86400 * g + 96 * j + 60 * ln(1 / (1 - {u(48)} * 0.999))",
                 ),
-                "f_phone": ts("2023-04-03", f"g * 86400 * 3 + (j % 4) * 86400 + 36000 + "
-                              f"{u(49)} * 25200"),
+                "f_phone": ts(
+                    "2023-04-03", f"g * 86400 * 3 + (j % 4) * 86400 + 36000 + {u(49)} * 25200"
+                ),
                 "f_bigphone": ts("2023-05-02", f"(j % 9) * 86400 + 36000 + {u(49)} * 25200"),
-                "f_email": ts("2023-05-15", f"g * 86400 * 5 + (j % 3) * 86400 + 36000 + "
-                              f"{u(49)} * 25200"),
+                "f_email": ts(
+                    "2023-05-15", f"g * 86400 * 5 + (j % 3) * 86400 + 36000 + {u(49)} * 25200"
+                ),
                 # every 45 s (+- 5) from 22:30 on a Saturday
                 "f_pace_a": ts("2023-10-07", f"g * 604800 + 81000 + j * 45 + {u(50)} * 10 - 5"),
                 # 90 in 75 minutes on a weekday evening, gaps 50 +- 20 s
                 "f_pace_b": ts("2023-11-15", f"g * 604800 + 68400 + j * 50 + {u(50)} * 40 - 20"),
                 # 20 a night over three nights from 23:10, every 2 minutes
-                "f_pace_c": ts("2023-12-04", f"g * 604800 + (j // 20) * 86400 + 83400 + "
-                               f"(j % 20) * 120 + {u(50)} * 30 - 15"),
+                "f_pace_c": ts(
+                    "2023-12-04",
+                    f"g * 604800 + (j // 20) * 86400 + 83400 + (j % 20) * 120 + {u(50)} * 30 - 15",
+                ),
                 "f_closed": ts("2023-09-01", f"{u(51)} * 14 * 86400"),
             },
         ),
@@ -460,9 +666,10 @@ def _gen_sql(n: int, seed: int, mix: Mix, background: int) -> str:
             f"ELSE {minute} END",
             {
                 "campus": f"120 + {u(41)} * 840",
-                "village_org": f"CASE WHEN {u(55)} < 0.75 THEN 785 + {u(41)} * 85 ELSE {minute} END",
+                "village_org": f"CASE WHEN {u(55)} < 0.75 THEN 785 + {u(41)} * 85 "
+                f"ELSE {minute} END",
                 "depot": f"CASE WHEN {u(55)} < 0.7 THEN {u(41)} * 75 ELSE {minute} END",
-                "f_phone": f"240 + (g % 8) * 60 + j * 3",
+                "f_phone": "240 + (g % 8) * 60 + j * 3",
                 # hourly waves of 12-18 within eight minutes, from 08:30
                 "f_waves": f"CASE WHEN j < 140 THEN 150 + (j % 10) * 60 + {u(41)} * 8 "
                 f"ELSE {minute} END",
@@ -537,9 +744,11 @@ def _finish_sql(seed: int, background: int, mix: Mix) -> str:
         "cast.address_burst": "((blk = 'f_waves' AND j < 140) OR (blk = 'f_workplace' "
         "AND address LIKE '203.0.%') OR (blk = 'f_brigade' AND g % 3 <> 2))",
     }
-    tag_sql = "list_filter([" + ", ".join(
-        f"CASE WHEN {cond} THEN '{name}' END" for name, cond in tags.items()
-    ) + "], lambda x: x IS NOT NULL)"
+    tag_sql = (
+        "list_filter(["
+        + ", ".join(f"CASE WHEN {cond} THEN '{name}' END" for name, cond in tags.items())
+        + "], lambda x: x IS NOT NULL)"
+    )
     return f"""CREATE TABLE roll_gen AS
     WITH a AS (SELECT * EXCLUDE (bd),
         CAST(DATE '2024-03-05' - INTERVAL (age) YEAR
@@ -547,9 +756,9 @@ def _finish_sql(seed: int, background: int, mix: Mix) -> str:
     b AS (SELECT *, row_number() OVER (PARTITION BY bd, male ORDER BY i) AS serial FROM a),
     c AS (SELECT *, {iin11.format(a=0)} AS s0, {iin11.format(a=1)} AS s1,
         {iin11.format(a=2)} AS s2 FROM b),
-    d AS (SELECT *, CASE WHEN {sql_iin_control('s0')} >= 0 THEN s0 || {sql_iin_control('s0')}
-        WHEN {sql_iin_control('s1')} >= 0 THEN s1 || {sql_iin_control('s1')}
-        ELSE s2 || {sql_iin_control('s2')} END AS iin,
+    d AS (SELECT *, CASE WHEN {sql_iin_control("s0")} >= 0 THEN s0 || {sql_iin_control("s0")}
+        WHEN {sql_iin_control("s1")} >= 0 THEN s1 || {sql_iin_control("s1")}
+        ELSE s2 || {sql_iin_control("s2")} END AS iin,
         CASE WHEN i < {background} AND {u(60)} < 0.002 THEN 'bad_digit'
             WHEN i < {background} AND {u(60)} < 0.003 AND i > 0 THEN 'duplicate'
             WHEN i < {background} AND {u(60)} < 0.005 THEN 'mismatch'
@@ -709,7 +918,9 @@ def generate_field(
         )
         roll_path = out_dir / f"roll.{fmt}"
         options = "FORMAT PARQUET" if fmt == "parquet" else "HEADER, DELIMITER ','"
-        con.execute(f"COPY (SELECT {roll_cols} FROM out ORDER BY line) TO '{roll_path}' ({options})")
+        con.execute(
+            f"COPY (SELECT {roll_cols} FROM out ORDER BY line) TO '{roll_path}' ({options})"
+        )
         activity_path = None
         if with_activity:
             activity_path = out_dir / "activity.csv"

@@ -29,8 +29,7 @@ WHY: dict[str, tuple[str, str, str]] = {
         "members share a surname, patronymic or home address: one family",
     ),
     "community": (
-        "все из одного села или одной организации: общий стационарный телефон или почта "
-        "приёмной",
+        "все из одного села или одной организации: общий стационарный телефон или почта приёмной",
         "барлығы бір ауылдан немесе бір ұйымнан: ортақ стационар телефон немесе қабылдау "
         "бөлмесінің поштасы",
         "all from one village or one organisation: a shared landline or office mailbox",
@@ -118,14 +117,12 @@ WHY: dict[str, tuple[str, str, str]] = {
     "wave": (
         "плотная волна: намного плотнее, чем у остальных избирателей и чем у самой "
         "организации в этот час",
-        "тығыз толқын: қалған сайлаушылардан да, ұйымның осы сағаттағы өзінен де әлдеқайда "
-        "тығыз",
+        "тығыз толқын: қалған сайлаушылардан да, ұйымның осы сағаттағы өзінен де әлдеқайда тығыз",
         "a tight wave: far denser than the rest of the electorate and than the organisation's "
         "own hour",
     ),
     "curve_clumped": (
-        "кривая явки отличается от остальных (статистически значимо) и состоит из плотных "
-        "волн",
+        "кривая явки отличается от остальных (статистически значимо) и состоит из плотных волн",
         "қатысу қисығы қалғандардан ерекшеленеді (статистикалық маңызды) және тығыз "
         "толқындардан тұрады",
         "the turnout curve departs from the rest (significantly) and is made of tight waves",
@@ -139,8 +136,7 @@ WHY: dict[str, tuple[str, str, str]] = {
         "a schedule of its own",
     ),
     "device_burst": (
-        "бюллетени трёх и более несемейных избирателей отправлены с одного устройства за "
-        "15 минут",
+        "бюллетени трёх и более несемейных избирателей отправлены с одного устройства за 15 минут",
         "отбасы емес үш не одан көп сайлаушының бюллетені бір құрылғыдан 15 минутта жіберілді",
         "ballots of three or more unrelated voters sent from one device within 15 minutes",
     ),
@@ -162,9 +158,7 @@ def explain(code: str, lang: str = "en") -> str:
 
 def catalogue(codes: Iterable[str]) -> dict[str, dict[str, str]]:
     """The catalogue entries for ``codes``: ``{code: {"ru": ..., "kk": ..., "en": ...}}``."""
-    return {
-        c: dict(zip(LANGUAGES, WHY[c], strict=True)) for c in sorted(set(codes)) if c in WHY
-    }
+    return {c: dict(zip(LANGUAGES, WHY[c], strict=True)) for c in sorted(set(codes)) if c in WHY}
 
 
 def why_sql(column: str) -> str:

@@ -150,7 +150,7 @@ def test_activity_checks(roll_file: MakeFile, activity_file: MakeFile) -> None:
     assert voters(result, "session.many_voters", Severity.HIGH) == {ids[20], ids[21]}
     # Four unrelated voters' codes went to one phone that is on no roll line: collected.
     assert voters(result, "code.shared_contact", Severity.HIGH) == set(ids[30:34])
-    assert voters(result, "code.foreign_contact", Severity.MEDIUM) == set(ids[30:34])
+    assert voters(result, "code.foreign_contact", Severity.HIGH) == set(ids[30:34])
     assert voters(result, "cast.address_burst", Severity.HIGH) == worker_ids
     assert voters(result, "cast.address_burst", Severity.MEDIUM) == set()
     assert worker_ids <= voters(result, "cast.organisation_burst")

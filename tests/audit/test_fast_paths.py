@@ -65,7 +65,7 @@ def _sessions_slowly(
     for op in sorted({o for _, o, _ in rows}):
         times = sorted(t for _, o, t in rows if o == op)
         session: list[dt.datetime] = []
-        for t in times + [None]:
+        for t in [*times, None]:
             if session and (t is None or (t - session[-1]).total_seconds() > gap):
                 peak = max(sum(1 for v in session if u - dt.timedelta(minutes=w) <= v <= u)
                            for u in session)
