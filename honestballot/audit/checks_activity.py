@@ -44,12 +44,13 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE OR REPLACE TEMP VIEW act_voters AS SELECT line, voter AS national_id, name, "
         "organisation, operator, event, device, session, contact, address, time FROM act"
     )
+    # Written once: several checks read each of them.
     con.execute(
-        "CREATE OR REPLACE TEMP VIEW signins AS SELECT *, national_id AS voter FROM act_voters "
+        "CREATE OR REPLACE TEMP TABLE signins AS SELECT *, national_id AS voter FROM act_voters "
         "WHERE event = 'signed-in'"
     )
     con.execute(
-        "CREATE OR REPLACE TEMP VIEW codes AS SELECT * FROM act_voters "
+        "CREATE OR REPLACE TEMP TABLE codes AS SELECT * FROM act_voters "
         "WHERE event = 'code-requested'"
     )
     # Each voter's first ballot only: a later one (a re-vote) is never shown, and never
@@ -121,7 +122,10 @@ def _span_minutes(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
 
 
 def _burst_sql(partition: str, w: int, span: float) -> str:
-    """Casts with per-window distinct-voter counts over ``partition`` (a column list)."""
+    """Casts with per-window voter counts over ``partition`` (a column list).
+
+    ``casts`` has one row per voter (the first ballot), so counting rows counts voters.
+    """
     frame = f"RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW"
     ahead = f"RANGE BETWEEN CURRENT ROW AND INTERVAL {w} MINUTE FOLLOWING"
     by_address = "address" in partition
@@ -132,9 +136,9 @@ def _burst_sql(partition: str, w: int, span: float) -> str:
     return f"""WITH c AS (
             SELECT line, time, voter, name, address, device, organisation FROM casts),
         w AS (SELECT *,
-            count(DISTINCT voter) OVER (PARTITION BY {partition} ORDER BY time {frame}) AS n_key,
-            count(DISTINCT voter) OVER (PARTITION BY address ORDER BY time {frame}) AS n_addr,
-            count(DISTINCT voter) OVER (PARTITION BY {partition}) AS total
+            count(*) OVER (PARTITION BY {partition} ORDER BY time {frame}) AS n_key,
+            count(*) OVER (PARTITION BY address ORDER BY time {frame}) AS n_addr,
+            count(*) OVER (PARTITION BY {partition}) AS total
             FROM c),
         m AS (SELECT *, max(n_key) OVER (PARTITION BY {partition} ORDER BY time {ahead})
             AS reach FROM w),
