@@ -19,8 +19,10 @@ A window is a wave when the first tail probability is below ``alpha`` (a screen:
 organisation is not merely following everyone's peak) and the second below ``alpha / m``,
 ``m`` counting two tests for every window of every organisation tested (Bonferroni).
 Ballots mostly (at least half) from an address the organisation has to itself over the
-whole vote (at least 80 % of the voters there: its office) are a wave on the first test
-alone, below ``alpha / m``. A village that votes over
+whole vote (at least 80 % of the voters there: its office) are a wave when both the first
+tail and the tail against the organisation's own average per window over the whole vote
+are below ``alpha / m`` (a batch at the start of the workday; a campus voting all day
+from its network is not one). A village that votes over
 the hour after its 19:00 meeting, or shift workers over the hour from 06:00, pass the
 first test and fail the second: that is their schedule. A district office sending its
 staff to vote in ten-minute waves every hour fails both.
@@ -92,7 +94,8 @@ def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
             n_org * (k_all - k) / greatest(n_all - n_org, 1) AS lam_rest,
             greatest(coalesce(k_before, 0) / greatest(b - lo_b, 1),
                 coalesce(k_after, 0) / greatest(hi_b - b, 1),
-                n_org * {WINDOW_SECONDS}.0 / span) AS lam_own
+                n_org * {WINDOW_SECONDS}.0 / span) AS lam_own,
+            n_org * {WINDOW_SECONDS}.0 / span AS lam_day
         FROM wave_counts WHERE k >= {cfg.wave_min_ballots}"""
     )
     tested = con.execute("SELECT count(*) FROM wave_counts").fetchone()
@@ -107,7 +110,7 @@ def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
     """
     m = _wave_candidates(con, cfg)
     rows = con.execute(
-        "SELECT organisation, off, b, k, k_place, lam_rest, lam_own FROM wave_cand "
+        "SELECT organisation, off, b, k, k_place, lam_rest, lam_own, lam_day FROM wave_cand "
         "WHERE k >= 2 * lam_own OR k_place >= 0.5 * k"
     ).fetchall()
     # Two ways to be a wave, each a test counted in the one Bonferroni correction: far denser
@@ -116,13 +119,15 @@ def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
     # the whole vote (its office: >= 80 % of the voters there), far denser than the
     # electorate.
     tested = []
-    for org, off, b, k, k_place, lam_rest, lam_own in rows:
+    for org, off, b, k, k_place, lam_rest, lam_own, lam_day in rows:
         p_rest = poisson_sf(int(k), max(float(lam_rest), 1e-9))
         p_own = poisson_sf(int(k), max(float(lam_own), 1e-9))
         if p_rest < cfg.alpha:
             tested.append((p_own, org, int(off), int(b), int(k)))
         if k_place >= 0.5 * k:
-            tested.append((p_rest, org, int(off), int(b), int(k)))
+            # far denser than the electorate and than the organisation's own day
+            p_day = poisson_sf(int(k), max(float(lam_day), 1e-9))
+            tested.append((max(p_rest, p_day), org, int(off), int(b), int(k)))
     m *= 2
     cut = cfg.alpha / m
     tested = sorted(t for t in tested if t[0] < cut)
@@ -188,7 +193,8 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
             f"wave when the Poisson tail against the rest of the electorate is below {cfg.alpha} "
             f"and the one against the organisation's own 30 minutes before and after is below "
             f"{cfg.alpha} / (2 x windows tested) = {wave_cut:.2g}; or, for ballots mostly from "
-            f"the organisation's own addresses, the first below that",
+            f"the organisation's own addresses, the first and the one against its own "
+            f"average over the vote below that",
             sql=f"""SELECT DISTINCT ON (w.voter) w.organisation AS grp, w.line, w.voter, w.name,
                 'cast ' || w.time || '; wave of ' || f.k || ' in 10 min, p = ' ||
                 printf('%.2g', f.p) || '; ' || {why_sql("'wave'")} AS detail, 'wave' AS why,
