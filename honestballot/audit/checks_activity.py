@@ -70,9 +70,10 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         check="activity.unknown_voter",
         severity=Severity.HIGH,
         title="Log events for voters who are not on the roll",
-        rule="activity voter has no row in the roll",
+        rule="activity voter has no row in the roll; each such voter once, at the first event",
         sql="SELECT voter AS grp, line, voter, NULL AS name, event || ' at ' || time "
-        "AS detail FROM act WHERE NOT on_roll",
+        "AS detail FROM act WHERE NOT on_roll "
+        "QUALIFY row_number() OVER (PARTITION BY voter ORDER BY line) = 1",
         cap=cfg.max_records,
     )
     out = [unknown]
