@@ -7,7 +7,7 @@ organiser is likely to change.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from honestballot.audit.findings import AuditInputError
 
@@ -61,13 +61,9 @@ class AuditConfig:
     as_of: dt.date | None = None
     min_age: int = 16
     max_age: int = 120
-    # Two voters on one phone is usually a couple; ten is an administrator.
-    phone_tiers: ClusterTiers = field(default_factory=lambda: ClusterTiers(2, 3, 10))
-    email_tiers: ClusterTiers = field(default_factory=lambda: ClusterTiers(2, 3, 10))
-    # Devices that signed in several voters (a family shares a tablet; a boss does not).
-    device_tiers: ClusterTiers = field(default_factory=lambda: ClusterTiers(2, 3, 6))
-    # One-time codes for several voters delivered to one phone or mailbox.
-    contact_tiers: ClusterTiers = field(default_factory=lambda: ClusterTiers(2, 3, 6))
+    # Shared phones, e-mails, devices and code contacts are graded on the evidence, not on
+    # their size alone: audit/household.py holds those rules.
+
     # Enrolment bursts: this many enrolments by one operator within the window.
     burst_window_minutes: int = 10
     burst_min_enrolments: int = 25
@@ -93,7 +89,6 @@ class AuditConfig:
     address_high_score: float = 20.0
     # Turnout curves: organisations with at least this many voters are compared.
     curve_min_voters: int = 40
-    curve_medium_tvd: float = 0.35
     curve_high_tvd: float = 0.5
     # The cap on records listed per finding (counts are always exact).
     max_records: int = 100_000
