@@ -15,7 +15,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from honestballot.audit.why import catalogue
+from honestballot.audit.why import catalogue, check_reason
 from honestballot.errors import HonestBallotError
 
 Record = Mapping[str, Any]
@@ -110,8 +110,10 @@ class AuditResult:
 
 
 def reasons(finding: Finding) -> dict[str, dict[str, str]]:
-    """Why the finding's records were raised: ``{code: {"ru", "kk", "en"}}``."""
-    return catalogue(str(r["why"]) for r in finding.records if r.get("why"))
+    """Why the finding's records were raised: ``{code: {"ru", "kk", "en"}}`` (the check's
+    own reason when its records carry no code)."""
+    codes = catalogue(str(r["why"]) for r in finding.records if r.get("why"))
+    return codes or (check_reason(finding.check) if finding.count else {})
 
 
 def _finding_json(finding: Finding, with_records: bool) -> dict[str, Any]:

@@ -148,6 +148,66 @@ WHY: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: the reason of a check whose records carry no code of their own: check id -> (ru, kk, en)
+CHECKS: dict[str, tuple[str, str, str]] = {
+    "id.check_digit": (
+        "номер ИИН или СНИЛС не проходит проверку контрольной цифры",
+        "ЖСН немесе СНИЛС нөмірі бақылау цифрын тексеруден өтпейді",
+        "the IIN or SNILS fails its check digit",
+    ),
+    "id.duplicate": (
+        "один и тот же национальный номер в нескольких строках списка",
+        "бір ұлттық нөмір тізімнің бірнеше жолында",
+        "the same national ID on more than one roll line",
+    ),
+    "id.birth_date_mismatch": (
+        "дата рождения в ИИН не совпадает с датой в списке",
+        "ЖСН-дағы туған күн тізімдегі күнмен сәйкес келмейді",
+        "the birth date in the IIN differs from the roll's",
+    ),
+    "roll.impossible_birth_date": (
+        "такой даты рождения не бывает или она позже даты проверки",
+        "мұндай туған күн болмайды немесе ол тексеру күнінен кейін",
+        "no such birth date, or one after the reference day",
+    ),
+    "roll.implausible_age": (
+        "возраст ниже допустимого или выше 120 лет",
+        "жасы рұқсат етілгеннен төмен немесе 120 жастан жоғары",
+        "younger than the minimum age or older than 120",
+    ),
+    "enrol.closed_window": (
+        "запись в период, когда приём был закрыт",
+        "қабылдау жабық кезеңде тіркелген",
+        "enrolled while enrolment was closed",
+    ),
+    "enrol.unconfirmed": (
+        "личность не подтверждена",
+        "жеке басы расталмаған",
+        "identity never confirmed",
+    ),
+    "session.many_voters": (
+        "в одной сессии вошли несколько избирателей",
+        "бір сессияда бірнеше сайлаушы кірді",
+        "several voters signed in within one session",
+    ),
+    "activity.unknown_voter": (
+        "в журнале есть действия человека, которого нет в списке",
+        "журналда тізімде жоқ адамның әрекеттері бар",
+        "the log holds events of someone not on the roll",
+    ),
+    "cast.address_burst": (
+        "всплеск бюллетеней одной организации с её собственного адреса",
+        "бір ұйымның өз мекенжайынан бюллетендер толқыны",
+        "a burst of one organisation's ballots from its own address",
+    ),
+    "input.bad_row": (
+        "строка файла не читается; она не проверялась",
+        "файл жолы оқылмайды; ол тексерілмеді",
+        "a file row could not be read and was not audited",
+    ),
+}
+
+
 def explain(code: str, lang: str = "en") -> str:
     """The text of ``code`` in ``lang`` (``ru``, ``kk`` or ``en``); the code if unknown."""
     texts = WHY.get(code)
@@ -168,3 +228,9 @@ def why_sql(column: str) -> str:
         for code, texts in WHY.items()
     )
     return f"(CASE {column} {whens} ELSE coalesce({column}, '') END)"
+
+
+def check_reason(check: str) -> dict[str, dict[str, str]]:
+    """The reason of a whole check, for findings whose records carry no code."""
+    texts = CHECKS.get(check)
+    return {check: dict(zip(LANGUAGES, texts, strict=True))} if texts else {}

@@ -67,7 +67,7 @@ def test_every_reason_the_checks_give_has_three_languages() -> None:
         "device_burst_household",
     ):
         assert code in used, code
-    for code, texts in why.WHY.items():
+    for code, texts in [*why.WHY.items(), *why.CHECKS.items()]:
         ru, kk, en = texts
         assert all(texts) and len(set(texts)) == 3, code
         assert re.search("[а-яё]", ru) and re.search("[әғқңөұүһі]|[а-я]", kk), code
@@ -86,6 +86,28 @@ def test_no_reason_speaks_of_voting_again() -> None:
         "credential",
         "учётн",
     )
-    for texts in why.WHY.values():
+    for texts in [*why.WHY.values(), *why.CHECKS.values()]:
         for text in texts:
             assert not any(w in text.lower() for w in words), text
+
+
+def test_every_finding_of_the_audit_says_why_in_three_languages(tmp_path: Path) -> None:
+    """Each check that can report has a reason, for records with no code of their own."""
+    from honestballot.audit.engine import run_audit
+    from honestballot.audit.findings import reasons, to_json
+    from honestballot.audit.synth import generate
+
+    paths = generate(tmp_path, rows=5000, seed=2)
+    result = run_audit(paths.roll, paths.activity)
+    reported = [f for f in result.findings if f.count]
+    assert {f.check for f in reported} >= {
+        "id.duplicate",
+        "activity.unknown_voter",
+        "contact.shared_phone",
+        "cast.address_burst",
+    }
+    for f in reported:
+        texts = reasons(f)
+        assert texts, f.check
+        assert all(set(t) == {"ru", "kk", "en"} for t in texts.values()), f.check
+    assert all(f["why"] for f in to_json(result)["findings"] if f["count"])
