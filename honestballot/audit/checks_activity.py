@@ -122,10 +122,16 @@ def _span_minutes(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
     )
 
 
-def _burst_sql(partition: str, w: int, span: float) -> str:
+def _burst_sql(partition: str, w: int, span: float, min_total: int, min_share: float = 0.0) -> str:
     """Casts with per-window voter counts over ``partition`` (a column list).
 
     ``casts`` has one row per voter (the first ballot), so counting rows counts voters.
+    Only the casts of partitions that could reach a burst go through the window
+    functions: those with at least ``min_total`` voters and, by address, at least
+    ``min_share`` of the address's voters (with every cast at such an address, so that
+    the per-address counts are whole). Nearly every device has one voter, and no
+    organisation has half of a carrier NAT, so this leaves few rows. (For devices the
+    per-address counts are not whole, and not used.)
     """
     frame = f"RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW"
     ahead = f"RANGE BETWEEN CURRENT ROW AND INTERVAL {w} MINUTE FOLLOWING"
@@ -134,8 +140,21 @@ def _burst_sql(partition: str, w: int, span: float) -> str:
     join_whole = (
         "LEFT JOIN whole ON whole.address IS NOT DISTINCT FROM k.address" if by_address else ""
     )
+    if by_address:
+        keep = (
+            f"address IN (SELECT address FROM (SELECT address, count(*) AS n, "
+            f"sum(count(*)) OVER (PARTITION BY address) AS at_addr FROM casts "
+            f"WHERE address IS NOT NULL GROUP BY address, organisation) "
+            f"WHERE n >= {min_total} AND n >= {min_share} * at_addr)"
+        )
+    else:
+        keep = (
+            f"{partition} IN (SELECT {partition} FROM casts GROUP BY ALL "
+            f"HAVING count(*) >= {min_total})"
+        )
     return f"""WITH c AS (
-            SELECT line, time, voter, name, address, device, organisation FROM casts),
+            SELECT line, time, voter, name, address, device, organisation FROM casts
+            WHERE {keep}),
         w AS (SELECT *,
             count(*) OVER (PARTITION BY {partition} ORDER BY time {frame}) AS n_key,
             count(*) OVER (PARTITION BY address ORDER BY time {frame}) AS n_addr,
@@ -156,7 +175,9 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
     w = cfg.cast_window_minutes
     span = _span_minutes(con, cfg)
     lift = cfg.cast_min_lift
-    by_address = _burst_sql("address, organisation", w, span)
+    by_address = _burst_sql(
+        "address, organisation", w, span, cfg.cast_min_address, cfg.address_min_share
+    )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE bursts_addr AS {by_address} WHERE address IS NOT NULL"
     )
@@ -200,9 +221,9 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
             unit="ballots",
         ),
     ]
+    by_device = _burst_sql("device", w, span, cfg.cast_min_device)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE bursts_dev AS {_burst_sql('device', w, span)} "
-        f"WHERE device IS NOT NULL"
+        f"CREATE OR REPLACE TEMP TABLE bursts_dev AS {by_device} WHERE device IS NOT NULL"
     )
     # A family's ballots from its tablet are not a boss's from his: the device's
     # signed-in voters are graded as in device.many_voters.
