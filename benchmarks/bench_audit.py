@@ -1,7 +1,12 @@
-"""Benchmark the roll audit: rows per second and peak memory.
+"""Benchmark the audit: rows per second and peak memory.
 
     python benchmarks/bench_audit.py --rows 1000000
     python benchmarks/bench_audit.py --rows 10000000 --format parquet
+    python benchmarks/bench_audit.py --rows 10000000 --generator field --mix B --seed 7 \
+        --activity --data-dir /tmp/f10m
+
+``--activity`` audits the activity log too (the field generator writes about two events
+a member: a code, a sign-in and a cast for each voter, and re-votes).
 
 The synthetic roll is generated first (not timed) with honestballot.audit.synth; the
 audit then runs in a fresh child process so that its peak RSS (getrusage of the
@@ -27,11 +32,13 @@ from pathlib import Path
 from honestballot.audit.config import AuditConfig, ClosedWindow
 from honestballot.audit.engine import run_audit
 roll, windows, threads = Path(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
+activity = Path(sys.argv[4]) if sys.argv[4] else None
 cfg = AuditConfig(closed_windows=tuple(ClosedWindow.parse(w) for w in windows))
 t = time.perf_counter()
-result = run_audit(roll, None, cfg, "skip", threads or None)
+result = run_audit(roll, activity, cfg, "skip", threads or None)
 elapsed = time.perf_counter() - t
 print(json.dumps({"seconds": elapsed, "rows": result.rows_read["roll"],
+                  "events": result.rows_read.get("activity", 0),
                   "findings": sum(f.count for f in result.findings)}))
 """
 
@@ -43,11 +50,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=0, help="0 = all cores")
     parser.add_argument("--data-dir", type=Path, help="keep/reuse generated data here")
+    parser.add_argument("--generator", choices=["patterns", "field"], default="patterns")
+    parser.add_argument("--mix", default="B", help="the field generator's background")
+    parser.add_argument("--activity", action="store_true", help="audit the activity log too")
     args = parser.parse_args()
 
     import duckdb
 
     from honestballot.audit.synth import generate
+    from honestballot.audit.synth_field import generate_field
 
     tmp = None
     if args.data_dir is None:
@@ -58,18 +69,31 @@ def main() -> int:
     roll = data_dir / f"roll.{args.format}"
     truth = data_dir / "truth.json"
     started = time.perf_counter()
-    if not roll.exists() or json.loads(truth.read_text())["rows"] != args.rows:
-        generate(data_dir, args.rows, args.seed, with_activity=False, fmt=args.format)
+    activity = data_dir / "activity.csv"
+    if (
+        not roll.exists()
+        or json.loads(truth.read_text())["rows"] != args.rows
+        or (args.activity and not activity.exists())
+    ):
+        if args.generator == "field":
+            generate_field(
+                data_dir, args.rows, args.seed, args.mix, with_activity=args.activity,
+                fmt=args.format,
+            )
+        else:
+            generate(data_dir, args.rows, args.seed, with_activity=args.activity, fmt=args.format)
     generated = time.perf_counter() - started
     windows = json.loads(truth.read_text())["closed_windows"]
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(roll), json.dumps(windows), str(args.threads)],
+        [sys.executable, "-c", CHILD, str(roll), json.dumps(windows), str(args.threads),
+         str(activity) if args.activity else ""],
         check=True, capture_output=True, text=True,
     )
     child = json.loads(out.stdout.strip().splitlines()[-1])
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     report = {
         "rows": child["rows"],
+        "events": child["events"],
         "format": args.format,
         "file_mib": round(roll.stat().st_size / 2**20, 1),
         "generate_seconds": round(generated, 2),

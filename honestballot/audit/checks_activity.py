@@ -15,10 +15,18 @@ from typing import Any
 
 import duckdb
 
-from honestballot.audit.checks_roll import cluster_findings, cluster_sizes
+from honestballot.audit.checks_roll import (
+    cluster_findings,
+    cluster_sizes,
+    graded_cluster_findings,
+)
 from honestballot.audit.collect import collect, scalar
 from honestballot.audit.config import AuditConfig, ClusterTiers
 from honestballot.audit.findings import Finding, Severity
+from honestballot.audit.foreign import check_foreign_contacts
+from honestballot.audit.household import grade_sql
+from honestballot.audit.waves import check_waves
+from honestballot.audit.why import why_sql
 
 NO_ORG = "(no organisation)"
 
@@ -36,6 +44,24 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE OR REPLACE TEMP VIEW act_voters AS SELECT line, voter AS national_id, name, "
         "organisation, operator, event, device, session, contact, address, time FROM act"
     )
+    # Written once: several checks read each of them.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE signins AS SELECT *, national_id AS voter FROM act_voters "
+        "WHERE event = 'signed-in'"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE codes AS SELECT * FROM act_voters "
+        "WHERE event = 'code-requested'"
+    )
+    # Each voter's first ballot only: a later one (a re-vote) is never shown, and never
+    # counted twice in a burst.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE casts AS SELECT voter, min(time) AS time, "
+        "arg_min(line, time) AS line, arg_min(address, time) AS address, "
+        "arg_min(device, time) AS device, any_value(name) AS name, "
+        "any_value(organisation) AS organisation FROM act WHERE event = 'ballot-cast' "
+        "GROUP BY voter"
+    )
 
 
 def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
@@ -44,26 +70,21 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         check="activity.unknown_voter",
         severity=Severity.HIGH,
         title="Log events for voters who are not on the roll",
-        rule="activity voter has no row in the roll",
+        rule="activity voter has no row in the roll; each such voter once, at the first event",
         sql="SELECT voter AS grp, line, voter, NULL AS name, event || ' at ' || time "
-        "AS detail FROM act WHERE NOT on_roll",
+        "AS detail FROM act WHERE NOT on_roll "
+        "QUALIFY row_number() OVER (PARTITION BY voter ORDER BY line) = 1",
         cap=cfg.max_records,
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW signins AS SELECT * FROM act_voters WHERE event = 'signed-in'"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW codes AS SELECT * FROM act_voters "
-        "WHERE event = 'code-requested'"
-    )
     out = [unknown]
-    out += cluster_findings(
+    out += graded_cluster_findings(
         con,
         source="signins",
         key="device",
         check="device.many_voters",
         noun="device",
-        tiers=cfg.device_tiers,
+        kind="device",
+        with_activity=False,
         cap=cfg.max_records,
     )
     out += cluster_findings(
@@ -75,47 +96,78 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         tiers=ClusterTiers(2, 2, 2),
         cap=cfg.max_records,
     )
-    out += cluster_findings(
+    foreign = check_foreign_contacts(con, cfg)
+    out += graded_cluster_findings(
         con,
         source="codes",
         key="contact",
         check="code.shared_contact",
         noun="code delivery contact",
-        tiers=cfg.contact_tiers,
+        kind="contact",
+        with_activity=True,
         cap=cfg.max_records,
+        collected="SELECT contact FROM foreign_graded WHERE severity >= 2 "
+        "GROUP BY contact HAVING count(*) >= 2",
     )
-    return out
+    return out + foreign
 
 
 def _span_minutes(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
     span = scalar(
         con,
-        "SELECT date_diff('second', min(time), max(time)) / 60.0 FROM act "
-        "WHERE event = 'ballot-cast'",
+        "SELECT date_diff('second', min(time), max(time)) / 60.0 FROM casts",
     )
     return max(
         float(span) if isinstance(span, int | float) else 0.0, float(cfg.cast_window_minutes)
     )
 
 
-def _burst_sql(partition: str, w: int, span: float) -> str:
-    """Casts with per-window distinct-voter counts over ``partition`` (a column list)."""
+def _burst_sql(partition: str, w: int, span: float, min_total: int, min_share: float = 0.0) -> str:
+    """Casts with per-window voter counts over ``partition`` (a column list).
+
+    ``casts`` has one row per voter (the first ballot), so counting rows counts voters.
+    Only the casts of partitions that could reach a burst go through the window
+    functions: those with at least ``min_total`` voters and, by address, at least
+    ``min_share`` of the address's voters (with every cast at such an address, so that
+    the per-address counts are whole). Nearly every device has one voter, and no
+    organisation has half of a carrier NAT, so this leaves few rows. (For devices the
+    per-address counts are not whole, and not used.)
+    """
     frame = f"RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW"
     ahead = f"RANGE BETWEEN CURRENT ROW AND INTERVAL {w} MINUTE FOLLOWING"
+    by_address = "address" in partition
+    share = "total / at_address" if by_address else "1.0"
+    join_whole = (
+        "LEFT JOIN whole ON whole.address IS NOT DISTINCT FROM k.address" if by_address else ""
+    )
+    if by_address:
+        keep = (
+            f"address IN (SELECT address FROM (SELECT address, count(*) AS n, "
+            f"sum(count(*)) OVER (PARTITION BY address) AS at_addr FROM casts "
+            f"WHERE address IS NOT NULL GROUP BY address, organisation) "
+            f"WHERE n >= {min_total} AND n >= {min_share} * at_addr)"
+        )
+    else:
+        keep = (
+            f"{partition} IN (SELECT {partition} FROM casts GROUP BY ALL "
+            f"HAVING count(*) >= {min_total})"
+        )
     return f"""WITH c AS (
-            SELECT line, time, voter, name, address, device, organisation FROM act
-            WHERE event = 'ballot-cast'),
+            SELECT line, time, voter, name, address, device, organisation FROM casts
+            WHERE {keep}),
         w AS (SELECT *,
-            count(DISTINCT voter) OVER (PARTITION BY {partition} ORDER BY time {frame}) AS n_key,
-            count(DISTINCT voter) OVER (PARTITION BY address ORDER BY time {frame}) AS n_addr,
-            count(DISTINCT voter) OVER (PARTITION BY {partition}) AS total
+            count(*) OVER (PARTITION BY {partition} ORDER BY time {frame}) AS n_key,
+            count(*) OVER (PARTITION BY address ORDER BY time {frame}) AS n_addr,
+            count(*) OVER (PARTITION BY {partition}) AS total
             FROM c),
         m AS (SELECT *, max(n_key) OVER (PARTITION BY {partition} ORDER BY time {ahead})
             AS reach FROM w),
         k AS (SELECT {partition}, max(n_key) AS peak, arg_max(n_addr, n_key) AS addr_at_peak,
             any_value(total) AS total FROM w GROUP BY ALL),
-        s AS (SELECT *, peak / (total * {w} / {span}) AS lift,
-            peak * peak / addr_at_peak AS score FROM k)
+        whole AS (SELECT address, count(DISTINCT voter) AS at_address FROM c GROUP BY ALL),
+        s AS (SELECT k.*, peak / (total * {w} / {span}) AS lift,
+            peak * peak / addr_at_peak AS score, {share} AS own_share
+            FROM k {join_whole})
         SELECT * FROM m JOIN s USING ({partition})"""
 
 
@@ -123,14 +175,18 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
     w = cfg.cast_window_minutes
     span = _span_minutes(con, cfg)
     lift = cfg.cast_min_lift
-    by_address = _burst_sql("address, organisation", w, span)
+    by_address = _burst_sql(
+        "address, organisation", w, span, cfg.cast_min_address, cfg.address_min_share
+    )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE bursts_addr AS {by_address} WHERE address IS NOT NULL"
     )
     address_rule = (
         f"one organisation's voters cast >= {cfg.cast_min_address} ballots from one address "
         f"within {w} min, at >= {lift}x that organisation's average rate at the address "
-        f"(lift); score = peak x (peak / all voters at the address in that window); "
+        f"(lift); the organisation's voters are >= {cfg.address_min_share:.0%} of all voters "
+        f"at the address over the vote (its own network, not a carrier NAT); "
+        f"score = peak x (peak / all voters at the address in that window); "
         f"medium if score >= {cfg.address_medium_score}, high if >= {cfg.address_high_score}"
     )
     address_params = {
@@ -147,7 +203,8 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
     base = (
         f"SELECT address || ' / ' || organisation AS grp, line, voter, name, {detail} "
         f"AS detail, organisation, address FROM bursts_addr WHERE reach >= "
-        f"{cfg.cast_min_address} AND lift >= {lift} AND score >= {cfg.address_medium_score}"
+        f"{cfg.cast_min_address} AND lift >= {lift} AND score >= {cfg.address_medium_score} "
+        f"AND own_share >= {cfg.address_min_share}"
     )
     out = [
         collect(
@@ -173,100 +230,38 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
             params={"variant": "shared", **address_params},
         ),
     ]
+    by_device = _burst_sql("device", w, span, cfg.cast_min_device)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE bursts_dev AS {by_device} WHERE device IS NOT NULL")
+    # A family's ballots from its tablet are not a boss's from his: the device's
+    # signed-in voters are graded as in device.many_voters.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE bursts_dev AS {_burst_sql('device', w, span)} "
-        f"WHERE device IS NOT NULL"
+        f"""CREATE OR REPLACE TEMP TABLE bursts_dev_graded AS
+        SELECT b.*, CASE WHEN e.why = 'household' THEN 'device_burst_household'
+            ELSE 'device_burst' END AS why
+        FROM bursts_dev b LEFT JOIN (SELECT grp, {grade_sql("device")}
+            FROM evidence_signins_device) e ON e.grp = b.device
+        WHERE reach >= {cfg.cast_min_device}"""
     )
-    out.append(
-        collect(
-            con,
-            check="cast.device_burst",
-            severity=Severity.HIGH,
-            title=f"Ballots for {cfg.cast_min_device}+ voters cast from one device within {w} min",
-            rule=f">= {cfg.cast_min_device} distinct voters' ballots from one device in {w} min",
-            sql=f"SELECT device AS grp, line, voter, name, 'cast ' || time || '; ' || peak || "
-            f"' voters in ' || {w} || ' min' AS detail, organisation, device FROM bursts_dev "
-            f"WHERE reach >= {cfg.cast_min_device}",
-            cap=cfg.max_records,
-            unit="ballots",
-            params={"n": cfg.cast_min_device, "w": w},
-        )
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE bursts_org AS {_burst_sql('organisation', w, span)} "
-        f"WHERE organisation <> '{NO_ORG}'"
-    )
-    out.append(
-        collect(
-            con,
-            check="cast.organisation_burst",
-            severity=Severity.MEDIUM,
-            title="Ballot bursts from one organisation",
-            rule=f">= {cfg.cast_min_org} of one organisation's voters cast within {w} min, "
-            f"at >= {lift}x the organisation's average rate",
-            sql=f"SELECT organisation AS grp, line, voter, name, 'cast ' || time || '; peak ' || "
-            f"peak || ' in ' || {w} || ' min; lift ' || round(lift, 1) AS detail, organisation "
-            f"FROM bursts_org WHERE reach >= {cfg.cast_min_org} AND lift >= {lift}",
-            cap=cfg.max_records,
-            unit="ballots",
-            params={"n": cfg.cast_min_org, "w": w, "lift": lift},
-        )
-    )
-    return out
-
-
-def check_turnout_curves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
-    """Hour-of-day distribution of each organisation's voters against all the others."""
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE curve AS
-        WITH first_cast AS (SELECT voter, organisation, min(time) AS t FROM act
-            WHERE event = 'ballot-cast' AND organisation <> '{NO_ORG}' GROUP BY ALL),
-        h AS (SELECT organisation, hour(t) AS hr, count(*) AS n FROM first_cast GROUP BY ALL),
-        tot AS (SELECT organisation, sum(n) AS n_org FROM h GROUP BY ALL),
-        allh AS (SELECT hr, sum(n) AS n_all FROM h GROUP BY ALL),
-        grid AS (SELECT organisation, n_org, hr, n_all FROM tot, allh),
-        g AS (SELECT grid.*, coalesce(h.n, 0) AS n FROM grid
-            LEFT JOIN h USING (organisation, hr)),
-        everyone AS (SELECT sum(n) AS n_total FROM h)
-        SELECT organisation, hr, n, n_org, n / n_org AS p,
-            (n_all - n) / nullif(n_total - n_org, 0) AS q
-        FROM g, everyone"""
-    )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE curve_score AS
-        SELECT organisation, any_value(n_org) AS voters, 0.5 * sum(abs(p - q)) AS tvd,
-            arg_max(hr, p) AS peak_hour, max(p) AS peak_p, arg_max(q, p) AS rest_p
-        FROM curve GROUP BY organisation HAVING any_value(n_org) >= {cfg.curve_min_voters}"""
-    )
-    rule = (
-        f"organisations with >= {cfg.curve_min_voters} voters: total variation distance "
-        f"between their hour-of-day turnout and everyone else's; medium >= "
-        f"{cfg.curve_medium_tvd}, high >= {cfg.curve_high_tvd}"
-    )
-    out = []
-    for severity, lo, hi in (
-        (Severity.HIGH, cfg.curve_high_tvd, 2.0),
-        (Severity.MEDIUM, cfg.curve_medium_tvd, cfg.curve_high_tvd),
-    ):
+    for severity, cond in ((Severity.HIGH, "<>"), (Severity.LOW, "=")):
         out.append(
             collect(
                 con,
-                check="turnout.abnormal_curve",
+                check="cast.device_burst",
                 severity=severity,
-                title="Organisations whose turnout curve departs from the rest",
-                rule=rule,
-                sql=f"SELECT organisation AS grp, NULL::BIGINT AS line, NULL AS voter, "
-                f"organisation AS name, 'distance ' || round(tvd, 2) || '; ' || "
-                f"round(100 * peak_p) || '% of its ' || voters || ' voters at ' || peak_hour || "
-                f"':00 vs ' || round(100 * rest_p) || '% of the rest' AS detail, voters "
-                f"FROM curve_score WHERE tvd >= {lo} AND tvd < {hi}",
+                title=f"Ballots for {cfg.cast_min_device}+ voters cast from one device within "
+                f"{w} min" + (" (one family)" if severity == Severity.LOW else ""),
+                rule=f">= {cfg.cast_min_device} distinct voters' first ballots from one device "
+                f"in {w} min; low when the device's voters are one household",
+                sql=f"SELECT device AS grp, line, voter, name, 'cast ' || time || '; ' || peak "
+                f"|| ' voters in ' || {w} || ' min; ' || {why_sql('why')} AS detail, why, "
+                f"organisation, device FROM bursts_dev_graded "
+                f"WHERE why {cond} 'device_burst_household'",
                 cap=cfg.max_records,
-                unit="organisations",
-                order="grp",
+                unit="ballots",
                 params={
-                    "n": cfg.curve_min_voters,
-                    "medium": cfg.curve_medium_tvd,
-                    "high": cfg.curve_high_tvd,
+                    "n": cfg.cast_min_device,
+                    "w": w,
+                    **({"variant": "household"} if severity == Severity.LOW else {}),
                 },
             )
         )
@@ -301,12 +296,9 @@ def _by_hour(rows: list[Any]) -> list[float]:
 
 
 def run_activity_checks(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
-    prepare(con)
-    return (
-        check_identity_sharing(con, cfg)
-        + check_cast_bursts(con, cfg)
-        + check_turnout_curves(con, cfg)
-    )
+    """The log's checks; :func:`prepare` must have run (the engine runs it before the roll's
+    checks, which read the log to tell a family from strangers acting together)."""
+    return check_identity_sharing(con, cfg) + check_cast_bursts(con, cfg) + check_waves(con, cfg)
 
 
 def device_cluster_sizes(con: duckdb.DuckDBPyConnection) -> list[list[int]]:

@@ -20,7 +20,10 @@ import duckdb
 from honestballot.audit.collect import collect, scalar
 from honestballot.audit.config import AuditConfig, ClusterTiers
 from honestballot.audit.findings import Finding, Severity
+from honestballot.audit.household import cluster_evidence, grade_sql
 from honestballot.audit.ids import sql_id_check
+from honestballot.audit.pacing import check_pacing
+from honestballot.audit.why import why_sql
 
 _KIND = "coalesce(id_kind, CASE length(national_id) WHEN 12 THEN 'iin' WHEN 11 THEN 'snils' END)"
 _BASE = "grp, line, national_id AS voter, name"
@@ -195,6 +198,13 @@ def cluster_findings(
         f"coalesce(c.org_list, '') || '; operators (' || c.ops || '): ' || "
         f"coalesce(c.op_list, '') AS detail, s.organisation, s.operator, c.size "
         f"FROM {source} s JOIN {clusters} c ON s.{key} = c.grp WHERE c.size >= {tiers.low}"
+        # one record per voter in the log (its first line), per line in the roll
+        + (
+            ""
+            if source == "roll"
+            else f" QUALIFY row_number() OVER (PARTITION BY s.{key}, s.national_id "
+            f"ORDER BY s.line) = 1"
+        )
     )
     bands = [
         (Severity.HIGH, tiers.high, 1 << 62),
@@ -240,22 +250,125 @@ def cluster_sizes(con: duckdb.DuckDBPyConnection, source: str, key: str) -> list
     return [[int(s), int(n)] for s, n in rows]
 
 
-def check_contacts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
-    return cluster_findings(
+def graded_cluster_findings(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str,
+    key: str,
+    check: str,
+    noun: str,
+    kind: str,
+    with_activity: bool,
+    cap: int,
+    collected: str = "",
+) -> list[Finding]:
+    """Clusters of voters sharing ``key``, graded on the evidence (:mod:`household`).
+
+    ``collected``, if given, is SQL listing the keys (``grp``) that received codes of
+    two or more voters for whom the key is not their own and who are not the owner's
+    family: high whatever else holds (:mod:`foreign`).
+
+    One record per member (per roll line for the roll, per voter for the log: the first
+    line of that voter's events with the key). Each record names the cluster's size,
+    the members with no family link, and why the cluster has its severity (``why``, a
+    code of the ru/kk/en catalogue in :mod:`why`).
+    """
+    clusters = _clusters(con, source, key)
+    evidence = cluster_evidence(
+        con,
+        f"SELECT {key} AS grp, national_id FROM {source} WHERE {key} IN "
+        f"(SELECT grp FROM {clusters})",
+        f"evidence_{source}_{key}",
+        with_activity,
+    )
+    per_line = (
+        ""
+        if source == "roll"
+        else f" QUALIFY row_number() OVER (PARTITION BY s.{key}, s.national_id ORDER BY s.line) = 1"
+    )
+    graded = f"SELECT *, {grade_sql(kind)} FROM {evidence}"
+    if collected:
+        graded = (
+            f"SELECT * REPLACE (CASE WHEN grp IN ({collected}) THEN 3 ELSE severity END "
+            f"AS severity, CASE WHEN grp IN ({collected}) THEN 'collected_codes' ELSE why END "
+            f"AS why) FROM ({graded})"
+        )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _cluster_records AS SELECT c.grp, s.line, "
+        f"s.national_id AS voter, s.name, "
+        f"'cluster of ' || c.size || '; with no family link ' || e.unrelated || "
+        f"'; organisations (' || c.orgs || '): ' || coalesce(c.org_list, '') || "
+        f"'; operators (' || c.ops || '): ' || coalesce(c.op_list, '') || '; ' || "
+        f"{why_sql('e.why')} AS detail, e.why, s.organisation, s.operator, e.severity "
+        f"FROM {source} s JOIN {clusters} c ON s.{key} = c.grp "
+        f"JOIN ({graded}) e ON e.grp = c.grp " + per_line
+    )
+    rule = (
+        f"distinct national IDs per {noun}, graded on the evidence: low for a pair, a "
+        f"household (members linked by surname stem, patronymic and age, or home address) "
+        f"or one village or organisation; "
+        + (
+            "medium for three or more unrelated people on one device, high for six or "
+            "more or for people one operator enrolled within a week"
+            if kind == "device"
+            else "high when members sign in from one device or a small address, or one "
+            "operator entered six or more within a week (medium below six); medium for "
+            "three to nine unrelated people, high for ten or more"
+        )
+    )
+    out = []
+    for severity in (Severity.HIGH, Severity.MEDIUM, Severity.LOW):
+        out.append(
+            collect(
+                con,
+                check=check,
+                severity=severity,
+                title=f"Voters sharing one {noun} ({severity.label}: "
+                + _BAND_TITLE[severity]
+                + ")",
+                rule=rule,
+                sql=f"SELECT * EXCLUDE (severity) FROM _cluster_records "
+                f"WHERE severity = {int(severity)}",
+                cap=cap,
+                unit="voters",
+                # the organiser's page says it from the catalogue (web/strings_audit.py)
+                params={"variant": _BAND_VARIANT[severity]},
+            )
+        )
+    con.execute("DROP TABLE _cluster_records")
+    return out
+
+
+#: the title variant of each severity band, in the catalogue (web/strings_audit.py)
+_BAND_VARIANT = {Severity.HIGH: "high", Severity.MEDIUM: "medium", Severity.LOW: "low"}
+
+_BAND_TITLE = {
+    Severity.HIGH: "strangers acting together or a large cluster",
+    Severity.MEDIUM: "unrelated people",
+    Severity.LOW: "a pair, a family or a community",
+}
+
+
+def check_contacts(
+    con: duckdb.DuckDBPyConnection, cfg: AuditConfig, with_activity: bool = False
+) -> list[Finding]:
+    return graded_cluster_findings(
         con,
         source="roll",
         key="phone",
         check="contact.shared_phone",
         noun="phone number",
-        tiers=cfg.phone_tiers,
+        kind="contact",
+        with_activity=with_activity,
         cap=cfg.max_records,
-    ) + cluster_findings(
+    ) + graded_cluster_findings(
         con,
         source="roll",
         key="email",
         check="contact.shared_email",
         noun="e-mail address",
-        tiers=cfg.email_tiers,
+        kind="contact",
+        with_activity=with_activity,
         cap=cfg.max_records,
     )
 
@@ -317,66 +430,7 @@ def check_enrolment(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Fi
             cap=cfg.max_records,
         )
     )
-    w = cfg.burst_window_minutes
-    n = cfg.burst_min_enrolments
-    out.append(
-        collect(
-            con,
-            check="enrol.operator_burst",
-            severity=Severity.HIGH,
-            title=f"Operators enrolling {n}+ members within {w} minutes",
-            rule=f">= {n} enrolments by one operator in any {w}-minute "
-            f"window; every record inside such a window is listed{undated}",
-            sql=_burst_sql(w, n),
-            cap=cfg.max_records,
-            params={"n": n, "w": w, **_skipped(con, "enrolled_at")},
-        )
-    )
     return out
-
-
-def _burst_sql(w: int, n: int) -> str:
-    """Rows inside some ``w``-minute window holding ``n`` or more enrolments by one operator.
-
-    ``n_back`` counts an operator's enrolments in the ``w`` minutes up to each one; a row
-    is in a burst if a row at most ``w`` minutes later has ``n_back >= n``.
-
-    Those two window functions sort rows, so they run only on the rows that can matter.
-    One cheaper pass finds the enrolments that end a full window (the operator's
-    ``n - 1``-th enrolment before is at most ``w`` minutes earlier); only operators with
-    such an end, and only their rows from ``w`` minutes before the first end to the last,
-    go on. Every row of every full window is among them, so the counts that reach ``n``
-    are exact. The windows carry only (line, operator, time); the few rows inside a
-    burst are joined back to the roll for the rest of their record.
-    """
-    return f"""WITH dated AS (
-            SELECT line, operator, enrolled_at FROM roll
-            WHERE operator IS NOT NULL AND enrolled_at IS NOT NULL),
-        ends AS (
-            SELECT operator, enrolled_at, lag(enrolled_at, {n - 1}) OVER (
-                PARTITION BY operator ORDER BY enrolled_at) AS first
-            FROM dated),
-        spans AS (
-            SELECT operator, min(enrolled_at) - INTERVAL {w} MINUTE AS lo,
-                max(enrolled_at) AS hi
-            FROM ends WHERE first >= enrolled_at - INTERVAL {w} MINUTE GROUP BY operator),
-        near AS (
-            SELECT d.* FROM dated d JOIN spans s
-            ON d.operator = s.operator AND d.enrolled_at BETWEEN s.lo AND s.hi),
-        counted AS (
-            SELECT line, operator, enrolled_at, count(*) OVER (PARTITION BY operator
-                ORDER BY enrolled_at RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING
-                AND CURRENT ROW) AS n_back
-            FROM near),
-        marked AS (
-            SELECT line, max(n_back) OVER (PARTITION BY operator ORDER BY enrolled_at
-                RANGE BETWEEN CURRENT ROW AND INTERVAL {w} MINUTE FOLLOWING) AS peak
-            FROM counted),
-        burst AS (SELECT line, peak FROM marked WHERE peak >= {n})
-        SELECT operator AS grp, line, national_id AS voter, name,
-            'enrolled ' || enrolled_at || '; ' || peak || ' in ' || {w} || ' min'
-            AS detail, organisation, operator, enrolled_at
-        FROM roll JOIN burst USING (line)"""
 
 
 def enrolment_series(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -390,10 +444,13 @@ def enrolment_series(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return {"unit": unit, "points": [[t.isoformat(), int(n)] for t, n in rows]}
 
 
-def run_roll_checks(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+def run_roll_checks(
+    con: duckdb.DuckDBPyConnection, cfg: AuditConfig, with_activity: bool = False
+) -> list[Finding]:
     return (
         check_ids(con, cfg)
         + check_birth_dates(con, cfg)
-        + check_contacts(con, cfg)
+        + check_contacts(con, cfg, with_activity)
         + check_enrolment(con, cfg)
+        + check_pacing(con, cfg)
     )

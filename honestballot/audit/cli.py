@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -23,7 +24,8 @@ from honestballot.audit.findings import (
 )
 from honestballot.audit.report_html import render, unknown_lines
 from honestballot.audit.scoring import format_table, score
-from honestballot.audit.synth import generate
+from honestballot.audit.synth import SynthPaths, generate
+from honestballot.audit.synth_field import MIXES, FieldPaths, generate_field
 
 _SEVERITIES = [s.label for s in Severity]
 
@@ -86,6 +88,13 @@ _SEVERITIES = [s.label for s in Severity]
     show_default=True,
     help="Skip malformed rows (listed) or stop the run.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["ru", "kk", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of the reasons given in the HTML report.",
+)
 @click.option("--threads", type=int, help="DuckDB threads (default: all cores).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option(
@@ -106,6 +115,7 @@ def audit_command(
     observer_html: Path | None,
     fail_on: str,
     on_bad_row: str,
+    lang: str,
     threads: int | None,
     quiet: bool,
     score_against: Path | None,
@@ -119,7 +129,7 @@ def audit_command(
     )
     result = run_audit(roll, activity, config, "fail" if on_bad_row == "fail" else "skip", threads)
     if html_out:
-        html_out.write_text(render(result, observer=False, fail_on=threshold), "utf-8")
+        html_out.write_text(render(result, observer=False, fail_on=threshold, lang=lang), "utf-8")
     if observer_html:
         observer_html.write_text(render(result, observer=True, fail_on=threshold), "utf-8")
     if json_out:
@@ -165,15 +175,33 @@ def audit_command(
     help="Format of the roll (the activity log is CSV).",
 )
 @click.option("--no-activity", is_flag=True, help="Write the roll and truth only.")
-def synth_roll_command(out_dir: Path, rows: int, seed: int, fmt: str, no_activity: bool) -> int:
+@click.option(
+    "--generator",
+    type=click.Choice(["patterns", "field"]),
+    default="patterns",
+    show_default=True,
+    help="patterns: the injected patterns the checks were first written against; field: "
+    "households and honest look-alikes at researched rates, fraud in less textbook shapes "
+    "(docs/audit.md).",
+)
+@click.option(
+    "--mix",
+    type=click.Choice(sorted(MIXES)),
+    default="A",
+    show_default=True,
+    help="The field generator's honest background (A tunes, B reports).",
+)
+def synth_roll_command(
+    out_dir: Path, rows: int, seed: int, fmt: str, no_activity: bool, generator: str, mix: str
+) -> int:
     """Write a synthetic roll, activity log and ground truth into OUT_DIR."""
-    paths = generate(
-        out_dir,
-        rows,
-        seed,
-        with_activity=not no_activity,
-        fmt="parquet" if fmt == "parquet" else "csv",
-    )
+    form: Literal["csv", "parquet"] = "parquet" if fmt == "parquet" else "csv"
+    if generator == "field":
+        paths: SynthPaths | FieldPaths = generate_field(
+            out_dir, rows, seed, mix, with_activity=not no_activity, fmt=form
+        )
+    else:
+        paths = generate(out_dir, rows, seed, with_activity=not no_activity, fmt=form)
     truth = json.loads(paths.truth.read_text("utf-8"))
     click.echo(f"roll: {paths.roll}")
     if paths.activity:

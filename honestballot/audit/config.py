@@ -7,7 +7,7 @@ organiser is likely to change.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from honestballot.audit.findings import AuditInputError
 
@@ -61,27 +61,34 @@ class AuditConfig:
     as_of: dt.date | None = None
     min_age: int = 16
     max_age: int = 120
-    # Two voters on one phone is usually a couple; ten is an administrator.
-    phone_tiers: ClusterTiers = field(default_factory=lambda: ClusterTiers(2, 3, 10))
-    email_tiers: ClusterTiers = field(default_factory=lambda: ClusterTiers(2, 3, 10))
-    # Devices that signed in several voters (a family shares a tablet; a boss does not).
-    device_tiers: ClusterTiers = field(default_factory=lambda: ClusterTiers(2, 3, 6))
-    # One-time codes for several voters delivered to one phone or mailbox.
-    contact_tiers: ClusterTiers = field(default_factory=lambda: ClusterTiers(2, 3, 6))
+    # Shared phones, e-mails, devices and code contacts are graded on the evidence, not on
+    # their size alone: audit/household.py holds those rules.
+
     # Enrolment bursts: this many enrolments by one operator within the window.
     burst_window_minutes: int = 10
     burst_min_enrolments: int = 25
+    # Pacing: enrolment sessions this long are judged against the operator's own and the
+    # others' (audit/pacing.py); a session of 20 is about half an hour at a busy desk.
+    pacing_min_session: int = 20
     # Ballot bursts from one address / device / organisation.
     cast_window_minutes: int = 15
-    cast_min_address: int = 10
+    # A brigade of six voting from its leader's flat is a burst; a family of five is not.
+    cast_min_address: int = 6
     cast_min_device: int = 3
     cast_min_org: int = 20
+    # Organisation waves: a 10-minute window with at least this many of one organisation's
+    # first ballots is tested (audit/waves.py); family-wise error rate of the tests
+    # (0.01 lost waves on a roll of a million, where the tests are fifty times as many).
+    wave_min_ballots: int = 8
+    alpha: float = 0.05
     cast_min_lift: float = 5.0
     address_medium_score: float = 5.0
+    # An address is the organisation's own when its voters are at least this share of all
+    # voters seen there over the vote (an office network; a carrier NAT carries everyone).
+    address_min_share: float = 0.5
     address_high_score: float = 20.0
     # Turnout curves: organisations with at least this many voters are compared.
     curve_min_voters: int = 40
-    curve_medium_tvd: float = 0.35
     curve_high_tvd: float = 0.5
     # The cap on records listed per finding (counts are always exact).
     max_records: int = 100_000

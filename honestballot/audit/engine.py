@@ -13,6 +13,7 @@ import duckdb
 
 from honestballot.audit.checks_activity import (
     device_cluster_sizes,
+    prepare,
     run_activity_checks,
     turnout_series,
 )
@@ -67,7 +68,9 @@ def run_audit(
             bad += bad_act
         findings: list[Finding] = [_bad_row_finding(bad, cfg.max_records)] if bad else []
         unknown = unknown_counts(con)
-        findings += run_roll_checks(con, cfg)
+        if activity is not None:
+            prepare(con)
+        findings += run_roll_checks(con, cfg, with_activity=activity is not None)
         series: dict[str, object] = {
             "enrolments": enrolment_series(con),
             "closed_windows": [
@@ -87,7 +90,7 @@ def run_audit(
                 {
                     str(r["group"])
                     for f in findings
-                    if f.check == "turnout.abnormal_curve"
+                    if f.check == "turnout.abnormal_curve" and f.severity >= Severity.MEDIUM
                     for r in f.records
                 }
             )

@@ -15,6 +15,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
+from honestballot.audit.why import catalogue, check_reason
 from honestballot.errors import HonestBallotError
 
 Record = Mapping[str, Any]
@@ -112,6 +113,13 @@ class AuditResult:
         return 1 if self.at_or_above(threshold) else 0
 
 
+def reasons(finding: Finding) -> dict[str, dict[str, str]]:
+    """Why the finding's records were raised: ``{code: {"ru", "kk", "en"}}`` (the check's
+    own reason when its records carry no code)."""
+    codes = catalogue(str(r["why"]) for r in finding.records if r.get("why"))
+    return codes or (check_reason(finding.check) if finding.count else {})
+
+
 def _finding_json(finding: Finding, with_records: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "check": finding.check,
@@ -124,6 +132,9 @@ def _finding_json(finding: Finding, with_records: bool) -> dict[str, Any]:
         "params": dict(finding.params),
     }
 
+    if with_records:
+        # why, in the three languages, for the codes in this finding's ``why`` column
+        out["why"] = reasons(finding)
     if with_records:
         out["records"] = [dict(r) for r in finding.records]
         out["records_truncated"] = finding.truncated

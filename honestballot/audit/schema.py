@@ -185,6 +185,9 @@ ROLL_COLUMNS: tuple[Column, ...] = (
     Column("email", "VARCHAR", normal_email_sql, _email_problem),
     Column("unit", "VARCHAR", _same, _no_problem),
     Column("organisation", "VARCHAR", _same, _no_problem),
+    # Optional: what tells a household from a cluster of strangers (audit/household.py).
+    Column("surname", "VARCHAR", _same, _no_problem, required=False),
+    Column("home_address", "VARCHAR", _same, _no_problem, required=False),
     Column("operator", "VARCHAR", _same, _no_problem),
     _timestamp("enrolled_at", optional=True),
     Column("confirmed", "BOOLEAN", _yes_no, _confirmed_problem),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from honestballot.audit.findings import AuditResult, Severity
+from honestballot.audit.stats import wilson
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,15 @@ class Score:
     @property
     def recall(self) -> float:
         return self.true_positives / self.truth if self.truth else 1.0
+
+    def __add__(self, other: Score) -> Score:
+        """Pooled over runs (several seeds): counts add up."""
+        return Score(
+            self.check,
+            self.truth + other.truth,
+            self.predicted + other.predicted,
+            self.true_positives + other.true_positives,
+        )
 
 
 def _key(record: dict[str, Any] | Any, key: str) -> str | None:
@@ -52,6 +62,34 @@ def score(
             predicted |= {k for r in finding.records if (k := _key(r, key)) is not None}
         out[check] = Score(check, len(expected), len(predicted), len(expected & predicted))
     return out
+
+
+def _ci(k: int, n: int) -> str:
+    lo, hi = wilson(k, n)
+    return f"{lo:.3f}-{hi:.3f}" if n else "-"
+
+
+def format_table_ci(scores: dict[str, Score], runs: int = 1) -> str:
+    """Pooled scores with 95 % Wilson intervals, and whether each meets its target."""
+    lines = [
+        "| check | true cases | reported | precision (95 % CI) | recall (95 % CI) | target |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for s in scores.values():
+        misses = s.truth - s.true_positives
+        false = s.predicted - s.true_positives
+        if s.truth >= 20 * runs:
+            ok = s.precision >= 0.95 and s.recall >= 0.95
+            target = "met" if ok else "NOT met"
+        else:
+            ok = misses <= runs and false <= runs
+            target = ("met" if ok else "NOT met") + f" ({misses} missed, {false} false)"
+        lines.append(
+            f"| `{s.check}` | {s.truth} | {s.predicted} | {s.precision:.3f} "
+            f"({_ci(s.true_positives, s.predicted)}) | {s.recall:.3f} "
+            f"({_ci(s.true_positives, s.truth)}) | {target} |"
+        )
+    return "\n".join(lines)
 
 
 def format_table(scores: dict[str, Score]) -> str:

@@ -83,32 +83,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "{day} күнгі жасы {min}…{max} жас аралығынан тыс.",
         "Age on {day} outside {min}..{max} years.",
     ),
-    "audit.contact.shared_phone.title": (
-        "Избиратели с общим номером телефона (группы по {size} человек)",
-        "Телефон нөмірі ортақ сайлаушылар ({size} адамнан тұратын топтар)",
-        "Voters sharing one phone number (clusters of {size} voters)",
-    ),
-    "audit.contact.shared_phone.rule": (
-        "Число разных идентификационных номеров на один телефон: низкая степень от {low}, "
-        "средняя от {medium}, высокая от {high}.",
-        "Бір телефонға келетін әртүрлі жеке сәйкестендіру нөмірлерінің саны: төмен "
-        "дәреже — кемінде {low}, орташа — кемінде {medium}, жоғары — кемінде {high}.",
-        "Distinct national IDs per phone number: low from {low}, medium from {medium}, "
-        "high from {high}.",
-    ),
-    "audit.contact.shared_email.title": (
-        "Избиратели с общим адресом e-mail (группы по {size} человек)",
-        "E-mail мекенжайы ортақ сайлаушылар ({size} адамнан тұратын топтар)",
-        "Voters sharing one e-mail address (clusters of {size} voters)",
-    ),
-    "audit.contact.shared_email.rule": (
-        "Число разных идентификационных номеров на один e-mail: низкая степень от {low}, "
-        "средняя от {medium}, высокая от {high}.",
-        "Бір e-mail-ға келетін әртүрлі жеке сәйкестендіру нөмірлерінің саны: төмен "
-        "дәреже — кемінде {low}, орташа — кемінде {medium}, жоғары — кемінде {high}.",
-        "Distinct national IDs per e-mail address: low from {low}, medium from {medium}, "
-        "high from {high}.",
-    ),
     "audit.enrol.closed_window.title.unconfirmed": (
         "Записаны, когда запись была закрыта (личность не подтверждена)",
         "Тіркеу жабық кезде тіркелгендер (жеке басы расталмаған)",
@@ -134,19 +108,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "confirmed бағанында — «жоқ».",
         "The confirmed column says no.",
     ),
-    "audit.enrol.operator_burst.title": (
-        "Операторы, записавшие {n} и более человек за {w} минут",
-        "{w} минут ішінде {n} және одан көп адамды тіркеген операторлар",
-        "Operators enrolling {n}+ members within {w} minutes",
-    ),
-    "audit.enrol.operator_burst.rule": (
-        "Не меньше {n} записей одним оператором в любом окне длиной {w} минут; "
-        "перечислены все записи внутри такого окна.",
-        "Бір оператордың кез келген {w} минуттық терезеде кемінде {n} тіркеуі; мұндай "
-        "терезедегі барлық жазба көрсетілген.",
-        "At least {n} enrolments by one operator in any {w}-minute window; every record "
-        "inside such a window is listed.",
-    ),
     "audit.input.bad_row.title": (
         "Строки с ошибками формата (пропущены, не проверены)",
         "Пішімі қате жолдар (өткізіп жіберілді, тексерілмеді)",
@@ -163,24 +124,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Тізімде жоқ сайлаушыларға арналған журнал оқиғалары",
         "Log events for voters who are not on the roll",
     ),
-    "audit.activity.unknown_voter.rule": (
-        "У избирателя из журнала активности нет строки в списке.",
-        "Белсенділік журналындағы сайлаушының тізімде жолы жоқ.",
-        "The activity log's voter has no row in the roll.",
-    ),
-    "audit.device.many_voters.title": (
-        "Избиратели, входившие с одного устройства (группы по {size} человек)",
-        "Бір құрылғыдан кірген сайлаушылар ({size} адамнан тұратын топтар)",
-        "Voters sharing one device (clusters of {size} voters)",
-    ),
-    "audit.device.many_voters.rule": (
-        "Число разных избирателей, вошедших с одного устройства: низкая степень от {low}, "
-        "средняя от {medium}, высокая от {high}.",
-        "Бір құрылғыдан кірген әртүрлі сайлаушылар саны: төмен дәреже — кемінде {low}, "
-        "орташа — кемінде {medium}, жоғары — кемінде {high}.",
-        "Distinct voters signed in from one device: low from {low}, medium from {medium}, "
-        "high from {high}.",
-    ),
     "audit.session.many_voters.title": (
         "Избиратели в одном сеансе браузера (группы по {size} человек)",
         "Бір браузер сеансындағы сайлаушылар ({size} адамнан тұратын топтар)",
@@ -191,20 +134,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Бір браузер сеансында бірден көп сайлаушы болуы әрқашан табылған деп "
         "есептеледі (кемінде {low}).",
         "More than one voter in one browser session is always a finding (from {low}).",
-    ),
-    "audit.code.shared_contact.title": (
-        "Избиратели, получавшие коды на один контакт (группы по {size} человек)",
-        "Кодтарды бір байланысқа алған сайлаушылар ({size} адамнан тұратын топтар)",
-        "Voters sharing one code delivery contact (clusters of {size} voters)",
-    ),
-    "audit.code.shared_contact.rule": (
-        "Число разных избирателей, чьи коды ушли на один телефон или e-mail: низкая "
-        "степень от {low}, средняя от {medium}, высокая от {high}.",
-        "Кодтары бір телефонға немесе e-mail-ға жіберілген әртүрлі сайлаушылар саны: "
-        "төмен дәреже — кемінде {low}, орташа — кемінде {medium}, жоғары — кемінде "
-        "{high}.",
-        "Distinct voters whose codes went to one phone or e-mail: low from {low}, medium "
-        "from {medium}, high from {high}.",
     ),
     "audit.cast.address_burst.title.dominated": (
         "Всплески бюллетеней с одного адреса, где преобладает одна организация",
@@ -230,42 +159,304 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "peak x (peak / all voters at the address in that window); medium from {medium}, "
         "high from {high}.",
     ),
-    "audit.cast.device_burst.title": (
-        "Бюллетени {n} и более избирателей с одного устройства за {w} мин",
-        "{w} минутта бір құрылғыдан {n} және одан көп сайлаушының бюллетені",
-        "Ballots for {n}+ voters cast from one device within {w} min",
-    ),
-    "audit.cast.device_burst.rule": (
-        "Не меньше {n} разных избирателей отправили бюллетени с одного устройства за {w} мин.",
-        "Кемінде {n} әртүрлі сайлаушы {w} минутта бір құрылғыдан бюллетень жіберген.",
-        "At least {n} distinct voters' ballots from one device within {w} min.",
-    ),
-    "audit.cast.organisation_burst.title": (
-        "Всплески бюллетеней одной организации",
-        "Бір ұйымның бюллетеньдер толқыны",
-        "Ballot bursts from one organisation",
-    ),
-    "audit.cast.organisation_burst.rule": (
-        "Не меньше {n} избирателей одной организации проголосовали за {w} мин, в {lift} "
-        "и более раз чаще её среднего темпа.",
-        "Бір ұйымның кемінде {n} сайлаушысы {w} минутта дауыс берген, бұл оның орташа "
-        "қарқынынан {lift} және одан көп есе жиі.",
-        "At least {n} of one organisation's voters cast within {w} min, at {lift}x or "
-        "more the organisation's average rate.",
-    ),
     "audit.turnout.abnormal_curve.title": (
         "Организации, чья явка по часам заметно отличается от остальных",
         "Сағат бойынша келуі басқалардан айтарлықтай өзгеше ұйымдар",
         "Organisations whose turnout curve departs from the rest",
     ),
+    # -- graded after the audit on real-life rolls (issue 19) ----------------------------
+    "audit.contact.shared_phone.title": (
+        "Избиратели с одним номером телефона",
+        "Бір телефон нөмірі бар сайлаушылар",
+        "Voters sharing one phone number",
+    ),
+    "audit.contact.shared_phone.title.high": (
+        "Избиратели с одним номером телефона (высокая: незнакомые люди действуют вместе, или это "
+        "большая группа)",
+        "Бір телефон нөмірі бар сайлаушылар (жоғары: бейтаныс адамдар бірге әрекет етеді немесе "
+        "бұл үлкен топ)",
+        "Voters sharing one phone number (high: strangers acting together or a large cluster)",
+    ),
+    "audit.contact.shared_phone.title.medium": (
+        "Избиратели с одним номером телефона (средняя: неродственные люди)",
+        "Бір телефон нөмірі бар сайлаушылар (орташа: туыс емес адамдар)",
+        "Voters sharing one phone number (medium: unrelated people)",
+    ),
+    "audit.contact.shared_phone.title.low": (
+        "Избиратели с одним номером телефона (низкая: пара, семья или община)",
+        "Бір телефон нөмірі бар сайлаушылар (төмен: жұп, отбасы немесе қауым)",
+        "Voters sharing one phone number (low: a pair, a family or a community)",
+    ),
+    "audit.contact.shared_phone.rule": (
+        "Различные идентификационные номера на одном номере телефона, с оценкой по признакам: "
+        "низкая — пара, семья (общий корень фамилии, отчество и возраст или один домашний адрес), "
+        "одно село или одна организация; высокая — если участники входят с одного устройства или "
+        "небольшого адреса или один оператор внёс шестерых и более за неделю (средняя — меньше "
+        "шести); средняя — от трёх до девяти неродственных людей, высокая — от десяти.",
+        "Бір телефон нөмірі бойынша әртүрлі жеке сәйкестендіру нөмірлері, белгілері бойынша "
+        "бағаланады: төмен — жұп, отбасы (тегінің ортақ түбірі, әкесінің аты мен жасы немесе бір "
+        "үй мекенжайы), бір ауыл немесе бір ұйым; жоғары — қатысушылар бір құрылғыдан немесе "
+        "шағын мекенжайдан кірсе немесе бір оператор бір аптада алты және одан көп адамды енгізсе "
+        "(алтыдан аз болса — орташа); орташа — үштен тоғызға дейін туыс емес адам, жоғары — оннан "
+        "бастап.",
+        "Distinct national IDs per phone number, graded on the evidence: low for a pair, a "
+        "household (members linked by surname stem, patronymic and age, or home address) or one "
+        "village or organisation; high when members sign in from one device or a small address, "
+        "or one operator entered six or more within a week (medium below six); medium for three "
+        "to nine unrelated people, high for ten or more.",
+    ),
+    "audit.contact.shared_email.title": (
+        "Избиратели с одним адресом e-mail",
+        "Бір e-mail мекенжайы бар сайлаушылар",
+        "Voters sharing one e-mail address",
+    ),
+    "audit.contact.shared_email.title.high": (
+        "Избиратели с одним адресом e-mail (высокая: незнакомые люди действуют вместе, или это "
+        "большая группа)",
+        "Бір e-mail мекенжайы бар сайлаушылар (жоғары: бейтаныс адамдар бірге әрекет етеді немесе "
+        "бұл үлкен топ)",
+        "Voters sharing one e-mail address (high: strangers acting together or a large cluster)",
+    ),
+    "audit.contact.shared_email.title.medium": (
+        "Избиратели с одним адресом e-mail (средняя: неродственные люди)",
+        "Бір e-mail мекенжайы бар сайлаушылар (орташа: туыс емес адамдар)",
+        "Voters sharing one e-mail address (medium: unrelated people)",
+    ),
+    "audit.contact.shared_email.title.low": (
+        "Избиратели с одним адресом e-mail (низкая: пара, семья или община)",
+        "Бір e-mail мекенжайы бар сайлаушылар (төмен: жұп, отбасы немесе қауым)",
+        "Voters sharing one e-mail address (low: a pair, a family or a community)",
+    ),
+    "audit.contact.shared_email.rule": (
+        "Различные идентификационные номера на одном адресе e-mail, с оценкой по признакам: "
+        "низкая — пара, семья (общий корень фамилии, отчество и возраст или один домашний адрес), "
+        "одно село или одна организация; высокая — если участники входят с одного устройства или "
+        "небольшого адреса или один оператор внёс шестерых и более за неделю (средняя — меньше "
+        "шести); средняя — от трёх до девяти неродственных людей, высокая — от десяти.",
+        "Бір e-mail мекенжайы бойынша әртүрлі жеке сәйкестендіру нөмірлері, белгілері бойынша "
+        "бағаланады: төмен — жұп, отбасы (тегінің ортақ түбірі, әкесінің аты мен жасы немесе бір "
+        "үй мекенжайы), бір ауыл немесе бір ұйым; жоғары — қатысушылар бір құрылғыдан немесе "
+        "шағын мекенжайдан кірсе немесе бір оператор бір аптада алты және одан көп адамды енгізсе "
+        "(алтыдан аз болса — орташа); орташа — үштен тоғызға дейін туыс емес адам, жоғары — оннан "
+        "бастап.",
+        "Distinct national IDs per e-mail address, graded on the evidence: low for a pair, a "
+        "household (members linked by surname stem, patronymic and age, or home address) or one "
+        "village or organisation; high when members sign in from one device or a small address, "
+        "or one operator entered six or more within a week (medium below six); medium for three "
+        "to nine unrelated people, high for ten or more.",
+    ),
+    "audit.code.shared_contact.title": (
+        "Избиратели, чьи коды пришли на один контакт",
+        "Кодтары бір байланысқа келген сайлаушылар",
+        "Voters whose codes went to one contact",
+    ),
+    "audit.code.shared_contact.title.high": (
+        "Избиратели, чьи коды пришли на один контакт (высокая: незнакомые люди действуют вместе, "
+        "или это большая группа)",
+        "Кодтары бір байланысқа келген сайлаушылар (жоғары: бейтаныс адамдар бірге әрекет етеді "
+        "немесе бұл үлкен топ)",
+        "Voters whose codes went to one contact (high: strangers acting together or a large "
+        "cluster)",
+    ),
+    "audit.code.shared_contact.title.medium": (
+        "Избиратели, чьи коды пришли на один контакт (средняя: неродственные люди)",
+        "Кодтары бір байланысқа келген сайлаушылар (орташа: туыс емес адамдар)",
+        "Voters whose codes went to one contact (medium: unrelated people)",
+    ),
+    "audit.code.shared_contact.title.low": (
+        "Избиратели, чьи коды пришли на один контакт (низкая: пара, семья или община)",
+        "Кодтары бір байланысқа келген сайлаушылар (төмен: жұп, отбасы немесе қауым)",
+        "Voters whose codes went to one contact (low: a pair, a family or a community)",
+    ),
+    "audit.code.shared_contact.rule": (
+        "Различные идентификационные номера на одном контакте доставки кода, с оценкой по "
+        "признакам: низкая — пара, семья (общий корень фамилии, отчество и возраст или один "
+        "домашний адрес), одно село или одна организация; высокая — если участники входят с "
+        "одного устройства или небольшого адреса или один оператор внёс шестерых и более за "
+        "неделю (средняя — меньше шести); средняя — от трёх до девяти неродственных людей, "
+        "высокая — от десяти.",
+        "Бір код жеткізу байланысы бойынша әртүрлі жеке сәйкестендіру нөмірлері, белгілері "
+        "бойынша бағаланады: төмен — жұп, отбасы (тегінің ортақ түбірі, әкесінің аты мен жасы "
+        "немесе бір үй мекенжайы), бір ауыл немесе бір ұйым; жоғары — қатысушылар бір құрылғыдан "
+        "немесе шағын мекенжайдан кірсе немесе бір оператор бір аптада алты және одан көп адамды "
+        "енгізсе (алтыдан аз болса — орташа); орташа — үштен тоғызға дейін туыс емес адам, жоғары "
+        "— оннан бастап.",
+        "Distinct national IDs per code delivery contact, graded on the evidence: low for a pair, "
+        "a household (members linked by surname stem, patronymic and age, or home address) or one "
+        "village or organisation; high when members sign in from one device or a small address, "
+        "or one operator entered six or more within a week (medium below six); medium for three "
+        "to nine unrelated people, high for ten or more.",
+    ),
+    "audit.device.many_voters.title": (
+        "Избиратели, входившие с одного устройства",
+        "Бір құрылғыдан кірген сайлаушылар",
+        "Voters sharing one device",
+    ),
+    "audit.device.many_voters.title.high": (
+        "Избиратели, входившие с одного устройства (высокая: незнакомые люди действуют вместе, "
+        "или это большая группа)",
+        "Бір құрылғыдан кірген сайлаушылар (жоғары: бейтаныс адамдар бірге әрекет етеді немесе "
+        "бұл үлкен топ)",
+        "Voters sharing one device (high: strangers acting together or a large cluster)",
+    ),
+    "audit.device.many_voters.title.medium": (
+        "Избиратели, входившие с одного устройства (средняя: неродственные люди)",
+        "Бір құрылғыдан кірген сайлаушылар (орташа: туыс емес адамдар)",
+        "Voters sharing one device (medium: unrelated people)",
+    ),
+    "audit.device.many_voters.title.low": (
+        "Избиратели, входившие с одного устройства (низкая: пара, семья или община)",
+        "Бір құрылғыдан кірген сайлаушылар (төмен: жұп, отбасы немесе қауым)",
+        "Voters sharing one device (low: a pair, a family or a community)",
+    ),
+    "audit.device.many_voters.rule": (
+        "Различные избиратели, входившие с одного устройства, с оценкой по признакам: низкая — "
+        "пара, семья (общий корень фамилии, отчество и возраст или один домашний адрес), одно "
+        "село или одна организация; средняя — трое и более неродственных людей; высокая — шестеро "
+        "и более или люди, которых один оператор внёс за неделю.",
+        "Бір құрылғыдан кірген әртүрлі сайлаушылар, белгілері бойынша бағаланады: төмен — жұп, "
+        "отбасы (тегінің ортақ түбірі, әкесінің аты мен жасы немесе бір үй мекенжайы), бір ауыл "
+        "немесе бір ұйым; орташа — үш және одан көп туыс емес адам; жоғары — алты және одан көп "
+        "адам немесе бір оператор бір аптада енгізген адамдар.",
+        "Distinct voters signed in from one device, graded on the evidence: low for a pair, a "
+        "household (members linked by surname stem, patronymic and age, or home address) or one "
+        "village or organisation; medium for three or more unrelated people, high for six or more "
+        "or for people one operator enrolled within a week.",
+    ),
+    "audit.cast.device_burst.title": (
+        "Бюллетени {n} и более избирателей с одного устройства за {w} мин",
+        "{w} мин ішінде бір құрылғыдан {n} және одан көп сайлаушының бюллетені",
+        "Ballots for {n}+ voters cast from one device within {w} min",
+    ),
+    "audit.cast.device_burst.title.household": (
+        "Бюллетени {n} и более избирателей с одного устройства за {w} мин (одна семья)",
+        "{w} мин ішінде бір құрылғыдан {n} және одан көп сайлаушының бюллетені (бір отбасы)",
+        "Ballots for {n}+ voters cast from one device within {w} min (one family)",
+    ),
+    "audit.cast.device_burst.rule": (
+        "Первые бюллетени не менее {n} разных избирателей с одного устройства за {w} мин; низкая "
+        "важность, если избиратели устройства — одна семья.",
+        "{w} мин ішінде бір құрылғыдан кемінде {n} әртүрлі сайлаушының алғашқы бюллетені; "
+        "құрылғының сайлаушылары бір отбасы болса, маңыздылығы төмен.",
+        "At least {n} distinct voters' first ballots from one device within {w} min; low when the "
+        "device's voters are one household.",
+    ),
+    "audit.cast.organisation_burst.title": (
+        "Организации, голосующие плотными волнами",
+        "Тығыз толқындармен дауыс беретін ұйымдар",
+        "Organisations voting in tight waves",
+    ),
+    "audit.cast.organisation_burst.rule": (
+        "Организации от {n} избирателей; первые бюллетени в 10-минутных окнах (две сетки со "
+        "сдвигом 5 минут); окно от {k} бюллетеней — волна, если вероятность по Пуассону против "
+        "остальных избирателей ниже {alpha} и против 30 минут до и после у самой организации ниже "
+        "{alpha} / (2 × число окон) = {cut}; для бюллетеней в основном с адресов самой "
+        "организации — первая и вероятность против её среднего за голосование ниже этого порога.",
+        "{n} және одан көп сайлаушысы бар ұйымдар; 10 минуттық терезелердегі алғашқы бюллетеньдер "
+        "(5 минутқа жылжыған екі тор); {k} және одан көп бюллетені бар терезе — толқын, егер "
+        "қалған сайлаушыларға қарсы Пуассон ықтималдығы {alpha}-дан төмен және ұйымның өз "
+        "алдындағы және кейінгі 30 минутына қарсы ықтималдығы {alpha} / (2 × терезелер саны) = "
+        "{cut}-дан төмен болса; бюллетеньдері негізінен ұйымның өз мекенжайларынан болса — "
+        "біріншісі және оның дауыс беру бойынша орташасына қарсы ықтималдық осы шектен төмен.",
+        "Organisations with {n} or more voters; first ballots in 10-minute windows (two grids 5 "
+        "minutes apart); a window of {k} or more is a wave when the Poisson tail against the rest "
+        "of the electorate is below {alpha} and the one against the organisation's own 30 minutes "
+        "before and after is below {alpha} / (2 × windows tested) = {cut}; or, for ballots mostly "
+        "from the organisation's own addresses, the first and the one against its own average "
+        "over the vote below that.",
+    ),
     "audit.turnout.abnormal_curve.rule": (
-        "Организации с {n} и более избирателями: расстояние полной вариации между их явкой "
-        "по часам суток и явкой всех остальных; средняя степень от {medium}, высокая от "
-        "{high}.",
-        "{n} және одан көп сайлаушысы бар ұйымдар: олардың тәулік сағаттары бойынша келуі "
-        "мен қалғандардың келуі арасындағы толық вариация қашықтығы; орташа дәреже — "
-        "кемінде {medium}, жоғары — кемінде {high}.",
-        "Organisations with {n} or more voters: the total variation distance between their "
-        "hour-of-day turnout and everyone else's; medium from {medium}, high from {high}.",
+        "Организации от {n} избирателей: критерий хи-квадрат для их явки по часам против явки "
+        "остальных, значимость ниже {alpha} / число организаций ({cut}), расстояние от {tvd}; "
+        "средняя важность, если явка собрана в волны (высокая — от расстояния {high}), иначе "
+        "низкая (свой распорядок дня).",
+        "{n} және одан көп сайлаушысы бар ұйымдар: олардың сағат бойынша келуі мен қалғандардың "
+        "келуін хи-квадрат критерийімен салыстыру, маңыздылығы {alpha} / ұйымдар саны ({cut})-дан "
+        "төмен, қашықтығы {tvd}-дан бастап; келу толқындардан құралса — орташа (қашықтығы "
+        "{high}-дан бастап — жоғары), әйтпесе төмен (өз күн тәртібі).",
+        "Organisations with {n} or more voters: a chi-square test of their hour-of-day turnout "
+        "against everyone else's, significant below {alpha} / number of organisations ({cut}), "
+        "distance {tvd} or more; medium when made of waves (high from distance {high}), low "
+        "otherwise (a schedule of its own).",
+    ),
+    "audit.enrol.operator_burst.title": (
+        "Сеансы записи операторов, непохожие на обычные",
+        "Операторлардың әдеттегіге ұқсамайтын тіркеу сеанстары",
+        "Operator sessions out of the ordinary",
+    ),
+    "audit.enrol.operator_burst.title.machine": (
+        "Сеансы записи операторов в темпе машины или переписанного списка",
+        "Машина немесе көшірілген тізім қарқынымен өткен операторлардың тіркеу сеанстары",
+        "Operator sessions paced like a machine or a copied list",
+    ),
+    "audit.enrol.operator_burst.title.unusual": (
+        "Сеансы записи, непохожие ни на прежние сеансы оператора, ни на сеансы других",
+        "Оператордың бұрынғы сеанстарына да, басқалардың сеанстарына да ұқсамайтын "
+        "тіркеу сеанстары",
+        "Operator sessions unlike the operator's own and the others'",
+    ),
+    "audit.enrol.operator_burst.rule": (
+        "Сеансы записи (перерывы не больше 30 мин) от {session} человек: по баллу за скорость (в "
+        "3 раза выше обычной для оператора или для всех, и от 30 в час), ровные интервалы, час, "
+        "когда почти никто из операторов не записывает, и от 30 % неподтверждённых, без контактов "
+        "или с общими контактами; 2 балла — средняя важность, 3 и больше — высокая; {n} и более "
+        "за любые {w} минут — высокая.",
+        "Тіркеу сеанстары (үзілістер 30 минуттан аспайды), {session} және одан көп адам: "
+        "жылдамдық үшін бір ұпай (оператордың немесе барлығының әдеттегі қарқынынан 3 есе жоғары "
+        "және сағатына 30-дан көп), бірқалыпты аралықтар, операторлар сирек тіркейтін сағат және "
+        "30 %-дан көп расталмаған, байланыссыз немесе ортақ байланысы бар адамдар; 2 ұпай — "
+        "орташа, 3 және одан көп — жоғары; кез келген {w} минутта {n} және одан көп — жоғары.",
+        "Enrolment sessions (gaps of at most 30 min) of {session} or more: one point each for "
+        "fast (3x the operator's typical rate, or everyone's, and 30 an hour or more), regular "
+        "intervals, an hour in which few operators enrol, and 30 % or more unconfirmed, "
+        "contactless or shared-contact members; 2 points medium, 3 or more high; {n} or more in "
+        "any {w} minutes is high.",
+    ),
+    "audit.code.foreign_contact.title": (
+        "Коды, доставленные не на контакт избирателя",
+        "Сайлаушының өз байланысына жеткізілмеген кодтар",
+        "Codes delivered to a contact not the voter's own",
+    ),
+    "audit.code.foreign_contact.title.collected": (
+        "Коды нескольких избирателей собраны на контакте одного избирателя",
+        "Бірнеше сайлаушының кодтары бір сайлаушының байланысына жиналған",
+        "Codes of several voters collected on one voter's contact",
+    ),
+    "audit.code.foreign_contact.title.foreign": (
+        "Коды, доставленные на контакт другого избирателя или на неизвестный",
+        "Басқа сайлаушының байланысына немесе белгісіз байланысқа жеткізілген кодтар",
+        "Codes delivered to another voter's contact or an unknown one",
+    ),
+    "audit.code.foreign_contact.title.relative": (
+        "Коды, доставленные на контакт родственника или на новый номер",
+        "Туысының байланысына немесе жаңа нөмірге жеткізілген кодтар",
+        "Codes delivered to a relative's contact or a new number",
+    ),
+    "audit.code.foreign_contact.rule": (
+        "Коды, доставленные на контакт не из строки избирателя в списке: низкая важность — "
+        "контакт родственника (фамилия, отчество и возраст или домашний адрес) или номер, "
+        "которого нет в списке и которым пользуется только этот избиратель; средняя — контакт "
+        "неродственного избирателя или номер вне списка у двух неродственных избирателей; высокая "
+        "— на один контакт пришли коды трёх и более избирателей, не связанных с его владельцем "
+        "(или друг с другом, если контакта нет в списке).",
+        "Сайлаушының тізімдегі жолында жоқ байланысқа жеткізілген кодтар: төмен — туысының "
+        "байланысы (тегі, әкесінің аты мен жасы немесе үй мекенжайы) немесе тізімде жоқ және тек "
+        "осы сайлаушы пайдаланатын нөмір; орташа — туыс емес сайлаушының байланысы немесе тізімде "
+        "жоқ, екі туыс емес сайлаушы пайдаланатын нөмір; жоғары — бір байланысқа оның иесімен "
+        "(байланыс тізімде болмаса, бір-бірімен) байланысы жоқ үш және одан көп сайлаушының "
+        "кодтары келген.",
+        "Codes delivered to a contact not on the voter's roll line: low if it is a relative's "
+        "(surname, patronymic and age, or home address) or a number on no roll line used by this "
+        "voter alone; medium if it is an unrelated voter's, or a number on no roll line used by "
+        "two unrelated voters; high if a contact received the codes of three or more voters "
+        "unrelated to its owner (or to each other, for a contact on no roll line).",
+    ),
+    "audit.activity.unknown_voter.rule": (
+        "Избирателя из журнала активности нет в списке; каждый такой избиратель — один раз, при "
+        "первом событии.",
+        "Белсенділік журналындағы сайлаушы тізімде жоқ; әрбір осындай сайлаушы бір рет, алғашқы "
+        "оқиғасында.",
+        "The activity log's voter has no row in the roll; each such voter once, at their first "
+        "event.",
     ),
 }

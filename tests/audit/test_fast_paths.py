@@ -1,7 +1,7 @@
 """The shortcuts that keep a ten-million-row audit fast give the plain rules' answers.
 
-Each fast path (the empty-line scan, trimming only what needs it, the enrolment-burst
-prefilter) is held to a slow reference written the obvious way.
+Each fast path (the empty-line scan, trimming only what needs it, the operator sessions
+computed in one sorted pass) is held to a slow reference written the obvious way.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from honestballot.audit.checks_roll import _burst_sql
+from honestballot.audit.checks_activity import _burst_sql
+from honestballot.audit.config import AuditConfig
 from honestballot.audit.csv_lines import has_blank_line
 from honestballot.audit.engine import run_audit
+from honestballot.audit.pacing import SESSION_GAP_SECONDS, _sessions_sql
 from honestballot.audit.schema import _trim_sql
 from tests.factories import ROLL_HEADER, roll_row, write_csv
 
@@ -56,20 +58,29 @@ def test_padded_values_load_as_before(tmp_path: Path) -> None:
     assert result.bad_rows == [] and result.rows_read == {"roll": 1}
 
 
-def _bursts_slowly(rows: list[tuple[int, str, dt.datetime]], w: int, n: int) -> dict[int, int]:
-    """line -> peak for every row inside a burst, straight from the rule."""
-    window = dt.timedelta(minutes=w)
-    out = {}
-    for line, op, t in rows:
-        same = [u for _, o, u in rows if o == op]
-        peaks = [sum(1 for v in same if u - window <= v <= u) for u in same if t <= u <= t + window]
-        if peaks and max(peaks) >= n:
-            out[line] = max(peaks)
+def _sessions_slowly(
+    rows: list[tuple[int, str, dt.datetime]], w: int, gap: int
+) -> set[tuple[str, dt.datetime, int, int]]:
+    """(operator, first enrolment, size, most enrolments in any w minutes) per session."""
+    out = set()
+    for op in sorted({o for _, o, _ in rows}):
+        times = sorted(t for _, o, t in rows if o == op)
+        session: list[dt.datetime] = []
+        for t in [*times, None]:
+            if session and (t is None or (t - session[-1]).total_seconds() > gap):
+                peak = max(sum(1 for v in session if u - dt.timedelta(minutes=w) <= v <= u)
+                           for u in session)
+                out.add((op, session[0], len(session), peak))
+                session = []
+            if t is not None:
+                session.append(t)
     return out
 
 
 @pytest.mark.parametrize(("w", "n"), [(10, 5), (3, 2), (1, 1), (30, 12)])
-def test_burst_prefilter_gives_the_rule_exactly(w: int, n: int) -> None:
+def test_pacing_sessions_and_sprints_follow_the_rule(w: int, n: int) -> None:
+    """Sessions (cut at gaps over 30 minutes) and the busiest w minutes of each, as the
+    pacing check computes them in one sorted pass, equal the plain definitions."""
     rng = random.Random(w * 100 + n)
     base = dt.datetime(1969, 12, 31, 23, 0)  # across the epoch
     rows = []
@@ -82,10 +93,41 @@ def test_burst_prefilter_gives_the_rule_exactly(w: int, n: int) -> None:
         rows.append((line, op, t))
     con = duckdb.connect()
     con.execute("CREATE TABLE roll (line BIGINT, operator VARCHAR, enrolled_at TIMESTAMP, "
-                "national_id VARCHAR, name VARCHAR, organisation VARCHAR)")
-    con.executemany("INSERT INTO roll VALUES (?, ?, ?, 'x', 'x', 'x')", rows)
-    got = dict(con.execute(
-        f"SELECT line, CAST(split_part(split_part(detail, '; ', 2), ' ', 1) AS INTEGER) "
-        f"FROM ({_burst_sql(w, n)})"
-    ).fetchall())
-    assert got == _bursts_slowly(rows, w, n)
+                "confirmed BOOLEAN, phone VARCHAR, email VARCHAR)")
+    con.executemany("INSERT INTO roll VALUES (?, ?, ?, TRUE, 'p', 'e')", rows)
+    for key in ("phone", "email"):
+        con.execute(f"CREATE TABLE clusters_roll_{key} (grp VARCHAR, size BIGINT)")
+    cfg = AuditConfig(burst_window_minutes=w, burst_min_enrolments=n, pacing_min_session=1)
+    got = set(con.execute(
+        f"SELECT operator, t0, n, sprint FROM ({_sessions_sql(cfg)})").fetchall())
+    assert got == _sessions_slowly(rows, w, SESSION_GAP_SECONDS)
+
+
+@pytest.mark.parametrize("partition", ["address, organisation", "device"])
+def test_burst_prefilter_keeps_every_burst(partition: str) -> None:
+    """Only partitions that could burst go through the window functions; the bursts found
+    are those found over every cast."""
+    rng = random.Random(len(partition))
+    base = dt.datetime(2024, 3, 5, 8, 0)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE casts (voter VARCHAR, time TIMESTAMP, line BIGINT, "
+                "address VARCHAR, device VARCHAR, name VARCHAR, organisation VARCHAR)")
+    rows = []
+    for i in range(3000):
+        t = base + dt.timedelta(minutes=rng.choice([rng.uniform(0, 600), 60 + rng.uniform(0, 9)]))
+        rows.append((f"v{i}", t, i + 2, f"a{rng.randint(0, 40 if i % 3 else 400)}",
+                     f"d{rng.randint(0, 2500)}", "x", f"o{rng.randint(0, 6)}"))
+    for i in range(40):        # an office: one organisation's batch from its own address
+        t = base + dt.timedelta(minutes=120 + rng.uniform(0, 12))
+        rows.append((f"w{i}", t, 5000 + i, "office", f"dw{i % 2}", "x", "o-office"))
+    con.executemany("INSERT INTO casts VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    key = "address" if "address" in partition else "device"
+    # the per-address density (score) only matters for address bursts
+    cols = "line, reach, score, lift" if key == "address" else "line, reach, lift"
+    final = "reach >= 4 AND own_share >= 0.5" if key == "address" else "reach >= 3"
+    fast = _burst_sql(partition, 15, 600.0, 4 if key == "address" else 3,
+                      0.5 if key == "address" else 0.0)
+    slow = _burst_sql(partition, 15, 600.0, 1, 0.0)
+    got = con.execute(f"SELECT {cols} FROM ({fast}) WHERE {final} ORDER BY line").fetchall()
+    want = con.execute(f"SELECT {cols} FROM ({slow}) WHERE {final} ORDER BY line").fetchall()
+    assert got == want and got

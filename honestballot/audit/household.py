@@ -1,0 +1,202 @@
+"""Is a group of voters sharing a phone, mailbox, device or code contact a family?
+
+Households, village office landlines and office mailboxes share contacts; so do the
+people an organiser enters under his own phone. What tells them apart is what an
+investigator would look at (docs/audit.md, "Household plausibility"):
+
+* **family links** between two members: one surname stem (Kazakh and Russian surnames
+  change with gender: Ахметов / Ахметова, Ильин / Ильина, Ковальский / Ковальская), one
+  home address, or a patronymic that is the other's given name with an age gap that fits
+  a parent (15-55 years), or one patronymic and ages that fit siblings (at most 25 years
+  apart) - these two only with one surname stem (or one not known), unless the child or
+  sibling is a woman (who may have taken a husband's surname). Where a birth date is
+  unknown the age test is passed over, not failed;
+* **one community**: every member with a known home address in one locality (a village
+  landline), or every member in one organisation (an office mailbox);
+* **central enrolment**: most members entered by one operator within a week;
+* **joint activity** (with an activity log): members signing in from one device, or from
+  one address that carries few other voters (not a carrier NAT).
+
+Names are read surname first, as Kazakh and Russian official lists write them ("Ахметова
+Динара Нурлановна"); a roll may instead give the surname in an optional ``surname``
+column. The optional ``home_address`` column is read as "locality, street and house...".
+When a roll has neither birth dates, home addresses nor Kazakh/Russian surnames, no
+family link can be shown and clusters are graded on the other evidence and their size.
+
+Everything is computed only for the voters in some cluster, never for the whole roll.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+_PATRONYMIC = (
+    "(ович|евич|ьевич|ич|овна|евна|ьевна|ична|инична|улы|ұлы|уулу|кызы|қызы|"
+    "ovich|evich|ovna|evna|uly|kyzy)$"
+)
+_SURNAME = (
+    "(ов|ова|ев|ева|ин|ина|ын|ына|ский|ская|цкий|цкая|ой|ая|"
+    "ov|ova|ev|eva|in|ina|yn|yna|sky|skiy|skaya)$"
+)
+_FEMALE = "(овна|евна|ьевна|ична|инична|кызы|қызы|ovna|evna|kyzy)$"
+# The gender ending dropped from a surname to give its stem (Ахметова -> ахметов).
+_STEM = "(ая|ий|ой|а|aya|iy|y|a)$"
+
+#: a family member is at most this many people in one household (larger groups are not
+#: one family even when every member is linked: a dormitory, a village street)
+HOUSEHOLD_MAX = 8
+#: a village landline or an office mailbox serves at most this many people
+COMMUNITY_MAX = 10
+
+
+def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
+    """Table ``people``: name parts, birth date and address for the IDs in ``wanted``.
+
+    ``wanted`` is SQL giving a ``national_id`` column; rows already in ``people`` are
+    kept, so every cluster check adds only its own members.
+    """
+    con.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS people (national_id VARCHAR, sur VARCHAR, "
+        "given4 VARCHAR, patr4 VARCHAR, fem BOOLEAN, bd DATE, addr VARCHAR, locality VARCHAR, "
+        "organisation VARCHAR)"
+    )
+    con.execute(
+        f"""INSERT INTO people
+        WITH w AS (SELECT DISTINCT national_id FROM ({wanted}) x
+            WHERE national_id IS NOT NULL
+            AND national_id NOT IN (SELECT national_id FROM people)),
+        r AS (SELECT r.national_id, any_value(r.name) AS name, any_value(r.surname) AS surname,
+            any_value(r.birth_date) AS bd, any_value(r.home_address) AS addr,
+            any_value(r.organisation) AS organisation
+            FROM roll r JOIN w USING (national_id) GROUP BY r.national_id),
+        t AS (SELECT *, string_split(regexp_replace(replace(lower(trim(coalesce(name, ''))),
+            'ё', 'е'), '\\s+', ' ', 'g'), ' ') AS tok FROM r),
+        u AS (SELECT *, list_filter(tok, lambda x: regexp_matches(x, '{_PATRONYMIC}'))[1]
+            AS patr,
+            CASE WHEN surname IS NOT NULL THEN replace(lower(trim(surname)), 'ё', 'е')
+                WHEN len(tok) >= 2 AND regexp_matches(tok[1], '{_SURNAME}')
+                    AND NOT regexp_matches(tok[1], '{_PATRONYMIC}') THEN tok[1]
+                WHEN len(tok) = 2 AND regexp_matches(tok[2], '{_SURNAME}')
+                    AND NOT regexp_matches(tok[2], '{_PATRONYMIC}') THEN tok[2] END AS sur0
+            FROM t)
+        SELECT national_id, nullif(regexp_replace(sur0, '{_STEM}', ''), '') AS sur,
+            left(CASE WHEN sur0 IS NOT NULL AND tok[1] = sur0 THEN tok[2] ELSE tok[1] END, 4)
+                AS given4,
+            nullif(left(regexp_replace(patr, '{_PATRONYMIC}', ''), 4), '') AS patr4,
+            regexp_matches(coalesce(patr, ''), '{_FEMALE}') AS fem,
+            bd, nullif(lower(trim(addr)), '') AS addr,
+            nullif(trim(split_part(lower(addr), ',', 1)), '') AS locality, organisation
+        FROM u"""
+    )
+
+
+def link_sql(a: str, b: str) -> str:
+    """SQL true when people rows ``a`` and ``b`` show a family link (see the module)."""
+    gap = f"date_diff('year', {b}.bd, {a}.bd)"  # how much older b is than a
+    no_age = f"({a}.bd IS NULL OR {b}.bd IS NULL)"
+    # A son has his father's surname; a daughter or sister may have married's.
+    same_or_not_known = f"(coalesce({a}.sur = {b}.sur, TRUE))"
+    return (
+        f"(coalesce({a}.sur = {b}.sur, FALSE) OR coalesce({a}.addr = {b}.addr, FALSE) "
+        f"OR coalesce({a}.patr4 = {b}.given4 AND ({same_or_not_known} OR {a}.fem) "
+        f"AND ({no_age} OR {gap} BETWEEN 15 AND 55), FALSE) "
+        f"OR coalesce({b}.patr4 = {a}.given4 AND ({same_or_not_known} OR {b}.fem) "
+        f"AND ({no_age} OR -{gap} BETWEEN 15 AND 55), FALSE) "
+        f"OR coalesce({a}.patr4 = {b}.patr4 AND ({same_or_not_known} OR {a}.fem OR {b}.fem) "
+        f"AND ({no_age} OR abs({gap}) <= 25), FALSE))"
+    )
+
+
+def cluster_evidence(
+    con: duckdb.DuckDBPyConnection, members: str, table: str, with_activity: bool
+) -> str:
+    """Per cluster: size, members with no family link, community, enrolment, activity.
+
+    ``members`` is SQL giving ``grp`` and ``national_id`` (one row per member or more).
+    Writes table ``table`` with ``grp, n, unrelated, one_locality, one_org, top_operator,
+    by_operator, one_device, one_place``.
+    """
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _m AS SELECT DISTINCT grp, national_id FROM ({members}) x "
+        f"WHERE grp IS NOT NULL AND national_id IS NOT NULL"
+    )
+    ensure_people(con, "SELECT national_id FROM _m")
+    # Pairs only inside clusters that could be one household (larger ones are not).
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _linked AS
+        WITH sized AS (SELECT grp, count(*) AS n FROM _m GROUP BY grp),
+        small AS (SELECT m.grp, p.* FROM _m m JOIN sized USING (grp)
+            JOIN people p USING (national_id) WHERE sized.n <= {HOUSEHOLD_MAX})
+        SELECT DISTINCT a.grp, a.national_id FROM small a JOIN small b
+            ON a.grp = b.grp AND a.national_id <> b.national_id WHERE {link_sql("a", "b")}"""
+    )
+    enrol = (
+        "SELECT m.grp, r.operator, count(DISTINCT m.national_id) AS k, "
+        "date_diff('day', min(r.enrolled_at), max(r.enrolled_at)) AS days "
+        "FROM _m m JOIN roll r USING (national_id) WHERE r.operator IS NOT NULL "
+        "AND r.enrolled_at IS NOT NULL GROUP BY ALL"
+    )
+    act = "SELECT NULL::VARCHAR AS grp, 0 AS one_device, 0 AS one_place WHERE FALSE"
+    if with_activity:
+        # A place is an address that carries few voters besides the cluster's: an
+        # organiser's office or flat, not a carrier NAT or a campus.
+        act = """WITH s AS (SELECT m.grp, a.voter, a.device, a.address FROM _m m
+                JOIN signins a ON a.voter = m.national_id),
+            dev AS (SELECT grp, device, count(DISTINCT voter) AS k FROM s
+                WHERE device IS NOT NULL GROUP BY ALL),
+            place AS (SELECT grp, address, count(DISTINCT voter) AS k FROM s
+                WHERE address IS NOT NULL GROUP BY ALL),
+            load AS (SELECT address, count(DISTINCT voter) AS all_k FROM signins
+                WHERE address IN (SELECT address FROM place) GROUP BY ALL)
+            SELECT grp, coalesce(max(dev.k), 0) AS one_device, 0 AS one_place FROM dev
+                GROUP BY grp
+            UNION ALL SELECT grp, 0, max(place.k) FROM place JOIN load USING (address)
+                WHERE load.all_k <= 3 * place.k GROUP BY grp"""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {table} AS
+        WITH base AS (SELECT m.grp, count(*) AS n,
+                count(*) - count(l.national_id) AS unrelated,
+                count(p.locality) AS with_locality,
+                count(DISTINCT p.locality) AS localities,
+                count(p.organisation) AS with_org,
+                count(DISTINCT p.organisation) AS orgs
+            FROM _m m LEFT JOIN people p USING (national_id)
+            LEFT JOIN _linked l USING (grp, national_id) GROUP BY m.grp),
+        op AS (SELECT grp, max(k) AS by_operator, arg_max(operator, k) AS top_operator
+            FROM ({enrol}) e WHERE days <= 7 GROUP BY grp),
+        ac AS (SELECT grp, max(one_device) AS one_device, max(one_place) AS one_place
+            FROM ({act}) a GROUP BY grp)
+        SELECT base.grp, n, unrelated,
+            with_locality >= 2 AND with_locality = n AND localities = 1 AS one_locality,
+            with_org = n AND orgs = 1 AS one_org,
+            top_operator, coalesce(by_operator, 0) AS by_operator,
+            coalesce(one_device, 0) AS one_device, coalesce(one_place, 0) AS one_place
+        FROM base LEFT JOIN op USING (grp) LEFT JOIN ac USING (grp)"""
+    )
+    con.execute("DROP TABLE _m")
+    con.execute("DROP TABLE _linked")
+    return table
+
+
+def grade_sql(kind: str) -> str:
+    """SQL over a :func:`cluster_evidence` row: ``severity`` (0 none .. 3 high) and ``why``.
+
+    ``kind`` is ``contact`` (a roll phone or e-mail, or a code contact: households and
+    communities share them) or ``device`` (a device: households share it, a boss does not).
+    """
+    household = f"(unrelated <= 1 AND n <= {HOUSEHOLD_MAX})"
+    community = f"((one_locality OR one_org) AND n <= {COMMUNITY_MAX})"
+    central = "(by_operator >= greatest(3, ceil(n / 2.0)))"
+    joint = "(one_device >= 2 OR one_place >= 3)"
+    if kind == "device":
+        return f"""CASE WHEN n < 2 THEN 0 WHEN {household} THEN 1 WHEN n = 2 THEN 1
+            WHEN n >= 6 OR {central} THEN 3 ELSE 2 END AS severity,
+            CASE WHEN {household} THEN 'household' WHEN n = 2 THEN 'pair'
+                WHEN {central} THEN 'device_central' ELSE 'device_unrelated' END AS why"""
+    return f"""CASE WHEN n < 2 THEN 0 WHEN n = 2 THEN 1
+            WHEN {household} THEN 1 WHEN {joint} THEN 3
+            WHEN {central} THEN CASE WHEN n >= 6 THEN 3 ELSE 2 END
+            WHEN {community} THEN 1 WHEN n >= 10 THEN 3 ELSE 2 END AS severity,
+        CASE WHEN n = 2 THEN 'pair' WHEN {household} THEN 'household'
+            WHEN {joint} THEN 'joint_activity' WHEN {central} THEN 'central_enrolment'
+            WHEN {community} THEN 'community' ELSE 'unrelated' END AS why"""
