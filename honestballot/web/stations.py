@@ -23,6 +23,7 @@ from honestballot.errors import HonestBallotError, InvalidInput, Text
 from honestballot.protocol.stations import ROLES
 from honestballot.record.codec import Reader, parse_json
 from honestballot.service.organiser_cases import phase_of
+from honestballot.service.runtime import Services
 from honestballot.service.security.organisers import Organiser
 from honestballot.service.stations import STATION_PHASES, publish_station, station_listing
 from honestballot.web.deps import organiser, services_of
@@ -80,6 +81,21 @@ def stations_page(request: Request, election_id: str) -> HTMLResponse:
     return page(
         request, "observer_stations.html", services, row, stations=_shown(request, election_id)
     )
+
+
+def voter_station(
+    services: Services, election_id: str, unit: str, lang: str
+) -> dict[str, Any] | None:
+    """The voter's own polling station, for the ballot page (None if none is published):
+    where and when, and whether the voter may vote there on paper."""
+    for s in station_listing(services, election_id):
+        if s["unit"] == unit and s["details"] is not None:
+            return {
+                "address": s["details"]["address"][lang],
+                "hours": s["details"]["hours"],
+                "paper": s["paper"],
+            }
+    return None
 
 
 # -- organisers: the API -------------------------------------------------------------------

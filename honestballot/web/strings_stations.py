@@ -93,6 +93,11 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Комиссия оны өз компьютерінде жасайды: honestballot commission keygen.",
         "The commission makes it on its own computer: honestballot commission keygen.",
     ),
+    "station.yours": (
+        "Ваш избирательный участок",
+        "Сіздің сайлау учаскеңіз",
+        "Your polling station",
+    ),
     "station.published": (
         "Участок опубликован.",
         "Учаске жарияланды.",

@@ -23,6 +23,7 @@ from honestballot.web.deps import require_csrf, services_of, voter_session
 from honestballot.web.i18n import language_of
 from honestballot.web.messages import message_of, say
 from honestballot.web.pages import render
+from honestballot.web.stations import voter_station
 from honestballot.web.voter_common import (
     MAX_ID_TEXT,
     PENDING,
@@ -200,7 +201,14 @@ def vote_page(election_id: str, request: Request) -> Response:
         return _see_other(f"/e/{election_id}/signin")
     voter = services.desk.voter(election_id, session.voter_id)
     fingerprint = public_context(services, election_id)["base_hash"][:16]
-    return _page(request, election_id, "voter_vote.html", name=voter.name, fingerprint=fingerprint)
+    return _page(
+        request,
+        election_id,
+        "voter_vote.html",
+        name=voter.name,
+        fingerprint=fingerprint,
+        station=voter_station(services, election_id, voter.unit, language_of(request)),
+    )
 
 
 @router.post("/e/{election_id}/signout", include_in_schema=False)

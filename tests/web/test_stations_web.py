@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 from honestballot.cli.commission import commission_group
 from honestballot.record.codec import canonical_bytes
@@ -120,3 +121,24 @@ def test_members_are_read_one_per_line_with_roles_in_any_language() -> None:
         {"name": "B", "role": "deputy", "nominated_by": ""},
         {"name": "C", "role": "member", "nominated_by": "Y"},
     ]
+
+
+def test_the_ballot_page_names_the_voter_s_own_station(
+    web_setup: WebElection, tmp_path: Path
+) -> None:
+    web = web_setup
+    key = json.loads(commission_file(web, "station-1", tmp_path))
+    web.services.elections.publish_station_files(web.election_id, DETAILS, key)
+    web.services.elections.open(
+        web.election_id, roll=lambda conn: web.services.roll.summary_body(web.election_id, conn)
+    )
+    station_1 = TestClient(web.client.app, base_url="http://testserver")
+    web.sign_in(station_1, "900101300001")  # a voter of station-1
+    page = station_1.get(f"/e/{web.election_id}/vote?lang=kk")
+    assert page.status_code == 200, page.text
+    assert 'id="my-station"' in page.text and DETAILS["address"]["kk"] in page.text
+    assert "Қағазбен дауыс беруге болады" in page.text
+    station_2 = TestClient(web.client.app, base_url="http://testserver")
+    web.sign_in(station_2, "900101300003")  # station-2 has no station published
+    page = station_2.get(f"/e/{web.election_id}/vote?lang=kk")
+    assert page.status_code == 200 and 'id="my-station"' not in page.text
