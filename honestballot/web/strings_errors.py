@@ -311,6 +311,18 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "учаске (unit) көрсетілмеген",
         "the unit is empty",
     ),
+    "msg.tally.too_large": (
+        "зашифрованный итог содержал бы {entries} записей, больше {most}, которые вмещает "
+        "итог в протоколе: для столь большого раздела, который считают перемешиванием, итог "
+        "и доли расшифровки нужно публиковать частями, а этого honestballot пока не делает",
+        "шифрланған қорытындыда {entries} жазба болар еді, бұл хаттамадағы қорытынды "
+        "сыятын {most} жазбадан көп: араластыру арқылы саналатын мұндай үлкен бөлім үшін "
+        "қорытынды мен шифрды ашу үлестерін бөліктермен жариялау керек, ал honestballot "
+        "мұны әзірге жасамайды",
+        "the encrypted tally would hold {entries} entries, more than the {most} a record's "
+        "tally holds: a contest counted by mixing this large needs its tally and "
+        "decryption shares in parts, which honestballot does not build yet",
+    ),
     "msg.roll.unit_unknown": (
         "участка {unit} нет в манифесте этих выборов",
         "{unit} учаскесі осы сайлаудың манифесінде жоқ",

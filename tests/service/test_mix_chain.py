@@ -400,3 +400,26 @@ def test_a_tally_raced_by_a_mix_is_refused(
     board.decrypt()
     report = _verify(board.record())
     assert report.passed, describe(report)
+
+
+def test_a_tally_too_large_for_the_record_is_refused_while_the_election_is_closed(
+    ceremony: DemoCeremony, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tally no trustee could read would leave the election stuck: it is refused, and
+    the election stays closed."""
+    from honestballot.service.board import election as service_module
+
+    board = Board(ceremony, tmp_path)
+    board.submit(board.mix(1))
+    board.submit(board.mix(2))
+    # 5 ballots x 3 options of the mixed contest, and 3 options x (total + 2 units)
+    monkeypatch.setattr(service_module, "MAX_ENTRIES", 20)
+    with pytest.raises(ProtocolError, match="would hold 24 entries, more than the 20"):
+        board.service.tally(MIXED)
+    assert board.service.phase(MIXED) == "closed"
+    assert not [raw for raw in board.record() if b'"kind":"tally"' in raw]
+    monkeypatch.setattr(service_module, "MAX_LINE_BYTES", 4096)
+    monkeypatch.setattr(service_module, "MAX_ENTRIES", 100_000)
+    with pytest.raises(ProtocolError, match="tally event would be a record line of"):
+        board.service.tally(MIXED)
+    assert board.service.phase(MIXED) == "closed"

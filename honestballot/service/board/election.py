@@ -116,6 +116,7 @@ from honestballot.record.stations import (
     station_to_json,
 )
 from honestballot.record.trustee import (
+    MAX_ENTRIES,
     decode_decryption_share,
     decode_encrypted_tally,
     encode_decryption_share,
@@ -323,6 +324,11 @@ class ElectionService(BoardLog):
         seq, last_ms = self.store.next_position(conn, election_id)
         now = max(self.clock(), last_ms) if now is None else now
         line = EventLine(seq, now, kind, body).canonical()
+        if len(line) > MAX_LINE_BYTES:  # the verifier reads no longer line
+            raise ProtocolError(
+                f"this {kind} event would be a record line of {len(line):,} bytes; a record "
+                f"line holds at most {MAX_LINE_BYTES:,} (docs/record-format.md §6)"
+            )
         self.store.append_event(
             conn, election_id, seq, kind, now, line, leaf_hash(line), tracking_hash
         )
@@ -983,6 +989,17 @@ class ElectionService(BoardLog):
             self._counted(election_id),
             {contest: chain[-1].rows for contest, chain in chains.items()},
         )
+        entries = len(result.tally.entries)
+        if entries > MAX_ENTRIES:
+            # a tally no trustee could read (nor any verifier) would leave the election
+            # stuck in the tallied phase: refuse it while the election is still closed
+            message = (
+                f"the encrypted tally would hold {entries:,} entries, more than the "
+                f"{MAX_ENTRIES:,} a record's tally holds: a contest counted by mixing this "
+                "large needs its tally and decryption shares in parts, which honestballot "
+                "does not build yet (docs/record-format.md §7)"
+            )
+            raise ProtocolError(Text("tally.too_large", message, entries=entries, most=MAX_ENTRIES))
         body = {
             "tally": result.tally.to_object(),
             "counted_per_unit": [{"unit": u, "ballots": n} for u, n in result.counted_per_unit],
