@@ -28,7 +28,7 @@ from honestballot.cli.common import (
 )
 from honestballot.crypto.group import Point
 from honestballot.protocol.election import manifest_hash
-from honestballot.protocol.mix_parts import MixPart
+from honestballot.protocol.mix_parts import EncodedPart, MixPart
 from honestballot.protocol.witnesses import Witness
 from honestballot.record.codec import decode_point, parse_json
 from honestballot.record.manifest import load_manifest
@@ -203,7 +203,7 @@ def add_mix(election_id: str, mix: str, database: str) -> None:
         lines = [line for line in f if line.strip()]
     for line in lines:
         item, stored = service.submit_mix_line(election_id, line)
-        if isinstance(item, MixPart):
+        if isinstance(item, MixPart | EncodedPart):
             click.echo(f"part {item.index}: {'stored' if stored else 'already on the board'}")
             continue
         if not stored:

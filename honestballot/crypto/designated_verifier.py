@@ -84,6 +84,14 @@ def _challenge(
     )
 
 
+def _statement_commitments(
+    public_key: Point, message: Point, ct: Ciphertext, e1: Scalar, z1: Scalar
+) -> tuple[Point, Point]:
+    """``R1 = z1*G - e1*alpha``, ``R2 = z1*H - e1*(beta - M)``: the first branch's
+    commitments from its challenge and response (verifier; the service's simulation)."""
+    return base_mul(z1) - ct.alpha * e1, public_key * z1 - (ct.beta - message) * e1
+
+
 def prove_designated_plaintext(
     base_hash: bytes,
     purpose: str,
@@ -121,8 +129,7 @@ def simulate_designated_plaintext(
     proofs are no receipt (and what the tests show)."""
     verifier_key = base_mul(verifier_key_secret)
     e1, z1 = random_scalar(rng), random_scalar(rng)
-    r1 = base_mul(z1) - ct.alpha * e1
-    r2 = public_key * z1 - (ct.beta - message) * e1
+    r1, r2 = _statement_commitments(public_key, message, ct, e1, z1)
     v = random_scalar(rng)
     r3 = base_mul(v)
     e = _challenge(base_hash, purpose, nonce, public_key, verifier_key, message, ct, r1, r2, r3)
@@ -141,8 +148,7 @@ def verify_designated_plaintext(
     proof: DesignatedProof,
 ) -> None:
     """Raise :class:`InvalidProof` naming ``purpose`` unless ``proof`` verifies."""
-    r1 = base_mul(proof.z1) - ct.alpha * proof.e1
-    r2 = public_key * proof.z1 - (ct.beta - message) * proof.e1
+    r1, r2 = _statement_commitments(public_key, message, ct, proof.e1, proof.z1)
     r3 = base_mul(proof.z2) - verifier_key * proof.e2
     e = _challenge(base_hash, purpose, nonce, public_key, verifier_key, message, ct, r1, r2, r3)
     if proof.e1 + proof.e2 != e:

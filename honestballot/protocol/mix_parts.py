@@ -26,7 +26,7 @@ head names which count: parts no head names change nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from honestballot.crypto.group import Point, Scalar, base_mul
@@ -248,7 +248,7 @@ def publish_mix(
             SchnorrProof(Scalar(0), Scalar(0)),
         )
         signature = _sign(base_hash, part_digest(base_hash, unsigned), key_share, rng)
-        parts.append(_with_signature(unsigned, signature))
+        parts.append(replace(unsigned, signature=signature))
     unsigned_head = MixHead(
         mix.contest,
         mix.position,
@@ -262,40 +262,7 @@ def publish_mix(
         SchnorrProof(Scalar(0), Scalar(0)),
     )
     signature = _sign(base_hash, head_digest(base_hash, unsigned_head), key_share, rng)
-    head = MixHead(*_head_fields(unsigned_head), signature)
-    return parts, head
-
-
-def _with_signature(part: MixPart, signature: SchnorrProof) -> MixPart:
-    return MixPart(
-        part.contest,
-        part.position,
-        part.trustee,
-        part.index,
-        part.offset,
-        part.rows,
-        part.permutation_commitment,
-        part.chain,
-        part.s_hat,
-        part.s_prime,
-        signature,
-    )
-
-
-def _head_fields(
-    head: MixHead,
-) -> tuple[str, int, int, tuple[bytes, ...], Scalar, Scalar, Scalar, Scalar, tuple[Scalar, ...]]:
-    return (
-        head.contest,
-        head.position,
-        head.trustee,
-        head.parts,
-        head.challenge,
-        head.s1,
-        head.s2,
-        head.s3,
-        head.s4,
-    )
+    return parts, replace(unsigned_head, signature=signature)
 
 
 def _check_place(

@@ -38,7 +38,7 @@ from starlette.concurrency import run_in_threadpool
 
 from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError, Text
 from honestballot.protocol.mix import mixed_contests
-from honestballot.protocol.mix_parts import MixPart
+from honestballot.protocol.mix_parts import EncodedPart, MixPart
 from honestballot.record.trustee import (
     decode_decryption_share,
     encode_encrypted_tally,
@@ -179,14 +179,14 @@ def accept_mix(services: Services, election_id: str, body: bytes) -> tuple[dict[
         )
     item, stored = services.elections.submit_mix_line(election_id, body)
     outcome: dict[str, Any] = {
-        "kind": "mix-part" if isinstance(item, MixPart) else "mix",
+        "kind": "mix-part" if isinstance(item, MixPart | EncodedPart) else "mix",
         "contest": item.contest,
         "position": item.position,
         "trustee": item.trustee,
         "accepted": True,
         "stored": stored,
     }
-    if isinstance(item, MixPart):
+    if isinstance(item, MixPart | EncodedPart):
         outcome["part"] = item.index
     else:
         outcome["threshold"] = services.elections.election_key(election_id).ceremony.threshold

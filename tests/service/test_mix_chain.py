@@ -360,6 +360,10 @@ def test_what_anyone_but_the_trustee_sends_is_refused_before_any_row_is_decoded(
     decoded.clear()
     board.submit_head(head)
     assert len(decoded) == 10
+    # a part sent again (by anyone: it is on the board) is answered without decoding it
+    decoded.clear()
+    assert board.submit_parts(parts[:1]) == [False]
+    assert decoded == []
 
 
 def test_a_file_sent_again_stores_nothing_twice(ceremony: DemoCeremony, tmp_path: Path) -> None:

@@ -38,8 +38,8 @@ from typing import Any
 
 from honestballot.crypto.dlog import DiscreteLogTable
 from honestballot.crypto.elgamal import Ciphertext
-from honestballot.crypto.group import L, Point, Scalar, base_mul, sum_points
-from honestballot.crypto.hashing import hash_bytes, hash_to_point, hash_to_scalar
+from honestballot.crypto.group import Point, Scalar, base_mul, sum_points
+from honestballot.crypto.hashing import hash_to_point
 from honestballot.crypto.pedersen import CHAIN_BASE_TAG, GENERATOR_TAG, derive_commitment_key
 from honestballot.crypto.polynomial import lagrange_at_zero
 from honestballot.crypto.randomness import SeededRandomness
@@ -111,49 +111,18 @@ CHOICES: list[dict[str, set[str]]] = [
 #: the first voter votes again at the end: only this ballot of theirs counts
 REVOTE: dict[str, set[str]] = {"leader": {"c"}, "council": {"m2"}}
 
-# -- an encoder of hash pre-images, written from docs/record-format.md §2 -------------
+# -- hash pre-images: the encoder of make_record_vectors.py, written from record-format §2 -
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script too
+from tests.vectors.make_record_vectors import (  # noqa: E402
+    _bytes_hash,
+    _enc,
+    _scalar_hash,
+    preimage,
+)
 
-def _enc(part: Any) -> bytes:
-    if isinstance(part, Point):
-        return b"P" + (32).to_bytes(8, "big") + part.encode()
-    if isinstance(part, Scalar):
-        return b"S" + (32).to_bytes(8, "big") + part.encode()
-    if isinstance(part, bytes):
-        return b"B" + len(part).to_bytes(8, "big") + part
-    if isinstance(part, str):
-        raw = part.encode("utf-8")
-        return b"T" + len(raw).to_bytes(8, "big") + raw
-    if isinstance(part, bool):
-        raise TypeError("booleans are never hashed")
-    if isinstance(part, int):
-        raw = str(part).encode("ascii")
-        return b"I" + len(raw).to_bytes(8, "big") + raw
-    if isinstance(part, list | tuple):
-        return b"L" + len(part).to_bytes(8, "big") + b"".join(_enc(p) for p in part)
-    raise TypeError(f"cannot encode {type(part).__name__}")
-
-
-def preimage(tag: str, *parts: Any) -> bytes:
-    """``u64be(len(T)) || T || enc(p1) || ...`` with ``T = "honestballot/v1/" || tag``."""
-    t = b"honestballot/v1/" + tag.encode("ascii")
-    return len(t).to_bytes(8, "big") + t + b"".join(_enc(p) for p in parts)
-
-
-def _digest(tag: str, *parts: Any) -> dict[str, str]:
-    """A ``hash_bytes`` value (SHA-256) with its pre-image, checked against the library."""
-    pre = preimage(tag, *parts)
-    digest = hashlib.sha256(pre).digest()
-    assert digest == hash_bytes(tag, *parts), tag
-    return {"tag": tag, "preimage": pre.hex(), "hash": digest.hex()}
-
-
-def _challenge(tag: str, *parts: Any) -> tuple[dict[str, str], Scalar]:
-    """A ``hash_to_scalar`` value (SHA-512 mod L) with its pre-image, checked likewise."""
-    pre = preimage(tag, *parts)
-    scalar = Scalar(int.from_bytes(hashlib.sha512(pre).digest(), "little") % L)
-    assert scalar == hash_to_scalar(tag, *parts), tag
-    return {"tag": tag, "preimage": pre.hex(), "hash": scalar.hex()}, scalar
+_digest = _bytes_hash  # a hash_bytes value with its pre-image, checked against the library
+_challenge = _scalar_hash  # a hash_to_scalar value likewise
 
 
 def _to_point(tag: str, *parts: Any) -> tuple[dict[str, str], Point]:

@@ -65,6 +65,7 @@ from honestballot.protocol.mix import (
     next_input,
 )
 from honestballot.protocol.mix_parts import (
+    EncodedPart,
     MixHead,
     MixPart,
     assemble,
@@ -889,7 +890,7 @@ class ElectionService(BoardLog):
 
     def submit_mix_line(
         self, election_id: str, line: bytes | str
-    ) -> tuple[MixPart | MixHead | Mix, bool]:
+    ) -> tuple[MixPart | EncodedPart | MixHead | Mix, bool]:
         """One line of a trustee's mix file (record/mix.py): ``{"kind": "mix-part" |
         "mix", "body": ...}``, given to :meth:`submit_mix_part` or :meth:`submit_mix`;
         whether it was stored (a part or a mix already on the board is not)."""
@@ -903,7 +904,7 @@ class ElectionService(BoardLog):
             return self.submit_mix(election_id, body)
         raise InvalidInput(f"a mix file line is a 'mix-part' or a 'mix', not {kind!r}")
 
-    def submit_mix_part(self, election_id: str, body: Any) -> tuple[MixPart, bool]:
+    def submit_mix_part(self, election_id: str, body: Any) -> tuple[MixPart | EncodedPart, bool]:
         """Accept one part of a trustee's mix at its contest's next position, signed by
         the trustee (protocol/mix_parts.check_part); ``(part, False)`` if the same part is
         already on the board (a trustee sending its file again stores nothing twice).
@@ -916,7 +917,7 @@ class ElectionService(BoardLog):
         ctx.manifest.contest(encoded.contest)  # an unknown contest is named
         digest = encoded.digest(ctx.base_hash)
         if self.store.mix_parts_by_digest(election_id, [digest]):
-            return mix_part_from_json(body, "mix part"), False
+            return encoded, False  # nothing decoded for a part sent again
         mixers = self._mixers(election_id)
         earlier = mixers.get(encoded.contest, [])
         check_encoded_part(ctx.manifest, ctx.base_hash, key.verification_keys, earlier, encoded)
@@ -925,7 +926,7 @@ class ElectionService(BoardLog):
         obj = mix_part_to_json(part)
         with self.store.transaction(election_id) as conn:
             if self.store.has_mix_part(conn, election_id, digest):
-                return part, False
+                return encoded, False
             board, _ = self._board(conn, election_id)
             board.mix_chains = self._mixers(election_id, conn)
             board.apply(MixPartEvent(part.contest, part.position, part.trustee))
