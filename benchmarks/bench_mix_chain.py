@@ -56,11 +56,12 @@ from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.protocol.mix import make_mix
 from honestballot.protocol.mix_parts import publish_mix
+from honestballot.protocol.share_parts import publish_share
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.mix import mix_head_to_json, mix_part_to_json
 from honestballot.record.setup import context_from_setup
-from honestballot.record.trustee import encode_decryption_share
+from honestballot.record.share_parts import share_head_to_json, share_part_to_json
 from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import run_key_ceremony
 from honestballot.store.sql import SqlStore
@@ -185,8 +186,16 @@ def main() -> int:
         figures["tally_s"] = time.perf_counter() - t
         t = time.perf_counter()
         for s in (secrets[0], secrets[2]):
-            share = create_decryption_share(s, tally, SYSTEM_RANDOMNESS)  # type: ignore[arg-type]
-            service.submit_decryption_share(ELECTION, json.dumps(encode_decryption_share(share)))
+            share = create_decryption_share(s, tally, SYSTEM_RANDOMNESS)
+            assert s.key_share is not None
+            parts, head = publish_share(
+                tally.election, tally, share, s.key_share, SYSTEM_RANDOMNESS
+            )
+            for part in parts:
+                line = {"kind": "share-part", "body": share_part_to_json(part)}
+                service.submit_decryption_share(ELECTION, json.dumps(line))
+            line = {"kind": "decryption-share", "body": {"share": share_head_to_json(head)}}
+            service.submit_decryption_share(ELECTION, json.dumps(line))
         figures["decrypt_s"] = time.perf_counter() - t
         t = time.perf_counter()
         service.publish_result(ELECTION)

@@ -22,22 +22,27 @@ from fastapi.testclient import TestClient
 from honestballot.audit.ids import iin_control_digit, snils_checksum
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree, TreeHead, leaf_hash
-from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.randomness import Randomness, SeededRandomness
 from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot
 from honestballot.protocol.credential import VoterCredential, generate_credential
-from honestballot.protocol.decryption import create_decryption_share
+from honestballot.protocol.decryption import (
+    DecryptionShare,
+    EncryptedTally,
+    create_decryption_share,
+)
 from honestballot.protocol.dkg import TrusteeSecret
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.protocol.mix import Mix
 from honestballot.protocol.mix_parts import publish_mix
+from honestballot.protocol.share_parts import ShareHead, publish_share
 from honestballot.protocol.witnesses import Witness
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import sign_tree_head
 from honestballot.record.mix import mix_head_to_json, mix_part_to_json
-from honestballot.record.trustee import encode_decryption_share
+from honestballot.record.share_parts import share_head_to_json, share_part_to_json
 from honestballot.service.board.election import ElectionService, Receipt
 from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.service.messages.senders import latest_code_for
@@ -222,10 +227,7 @@ class Election:
     def decrypt_and_publish(self, trustees: tuple[int, ...] = (1, 3)) -> dict[str, int]:
         tally = self.service.tally(self.id)
         for t in trustees:
-            share = create_decryption_share(self.ceremony.secrets[t - 1], tally, self.rng)
-            self.service.submit_decryption_share(
-                self.id, json.dumps(encode_decryption_share(share))
-            )
+            submit_share(self.service, self.id, self.ceremony.secrets[t - 1], tally, self.rng)
         return self.service.publish_result(self.id)
 
     def record_report(self, directory: Path) -> Report:
@@ -461,8 +463,7 @@ def build_tamper_record(directory: Path) -> Record:
     service.close(TAMPER_ELECTION)
     tally = service.tally(TAMPER_ELECTION)
     for secret in (secrets[0], secrets[2]):  # trustee 2 is absent
-        share = create_decryption_share(secret, tally, rng)  # type: ignore[arg-type]
-        service.submit_decryption_share(TAMPER_ELECTION, json.dumps(encode_decryption_share(share)))
+        submit_share(service, TAMPER_ELECTION, secret, tally, rng)
     service.publish_result(TAMPER_ELECTION)
     return close_and_export(service, url, directory)
 
@@ -624,9 +625,46 @@ def run_ranked_election(ceremony: DemoCeremony, url: str) -> ElectionService:
             submit_mix(service, RANKED_ELECTION, mix, share, rng)
     tally = service.tally(RANKED_ELECTION)
     for t in (1, 3):
-        dshare = create_decryption_share(ceremony.secrets[t - 1], tally, rng)
-        service.submit_decryption_share(
-            RANKED_ELECTION, json.dumps(encode_decryption_share(dshare))
-        )
+        submit_share(service, RANKED_ELECTION, ceremony.secrets[t - 1], tally, rng)
     service.publish_result(RANKED_ELECTION)
     return service
+
+
+def encode_share(share: DecryptionShare) -> dict[str, Any]:
+    """The share file of a tally without mixed contests (the ``decryption-share`` object)."""
+    head = ShareHead(share.election, share.trustee, share.tally_hash, share.entries, None)
+    return share_head_to_json(head)
+
+
+def share_lines(
+    secret: TrusteeSecret,
+    tally: EncryptedTally,
+    rng: Randomness,
+    *,
+    rows_per_part: int | None = None,
+) -> list[str]:
+    """What ``honestballot trustee decrypt`` writes, one request each: the share file of a
+    tally without mixed contests, or its parts then the share that names them."""
+    share = create_decryption_share(secret, tally, rng)
+    assert secret.key_share is not None
+    parts, head = publish_share(
+        tally.election, tally, share, secret.key_share, rng, rows_per_part=rows_per_part
+    )
+    if not parts:
+        return [json.dumps(share_head_to_json(head))]
+    lines = [json.dumps({"kind": "share-part", "body": share_part_to_json(p)}) for p in parts]
+    head_line = {"kind": "decryption-share", "body": {"share": share_head_to_json(head)}}
+    return [*lines, json.dumps(head_line)]
+
+
+def submit_share(
+    service: ElectionService,
+    election_id: str,
+    secret: TrusteeSecret,
+    tally: EncryptedTally,
+    rng: Randomness,
+    *,
+    rows_per_part: int | None = None,
+) -> None:
+    for line in share_lines(secret, tally, rng, rows_per_part=rows_per_part):
+        service.submit_decryption_share(election_id, line)

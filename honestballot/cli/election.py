@@ -27,10 +27,13 @@ from honestballot.cli.common import (
     read_bytes,
 )
 from honestballot.crypto.group import Point
+from honestballot.errors import HonestBallotError
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.mix_parts import EncodedPart, MixPart
+from honestballot.protocol.share_parts import EncodedSharePart, SharePart
 from honestballot.protocol.witnesses import Witness
 from honestballot.record.codec import decode_point, parse_json
+from honestballot.record.events import MAX_LINE_BYTES
 from honestballot.record.manifest import load_manifest
 from honestballot.record.trustee import decode_election_key, encode_encrypted_tally
 from honestballot.service.runtime import export_activity, export_roll, open_board_views
@@ -184,9 +187,22 @@ def tally(election_id: str, out: str | None, database: str) -> None:
 @click.argument("share", type=click.Path(exists=True, dir_okay=False))
 @database_option
 def add_share(election_id: str, share: str, database: str) -> None:
-    """Publish a trustee's decryption share after checking every proof in it."""
-    s = open_service(database).submit_decryption_share(election_id, read_bytes(share))
-    click.echo(f"decryption share of trustee {s.trustee} verified and published")
+    """Publish a trustee's decryption share (the file 'honestballot trustee decrypt'
+    wrote: the share, or for a tally with mixed contests its parts, then the share that
+    names them) after checking every proof in it.  A part already on the board is not
+    stored twice."""
+    service = open_service(database)
+    data = read_bytes(share)
+    try:
+        lines = [data] if "kind" not in parse_json(data, limit=MAX_LINE_BYTES) else []
+    except HonestBallotError:
+        lines = []  # JSON Lines: one part or share a line
+    for line in lines or [x for x in data.splitlines() if x.strip()]:
+        item, stored = service.submit_decryption_share(election_id, line)
+        if isinstance(item, SharePart | EncodedSharePart):
+            click.echo(f"part {item.index}: {'stored' if stored else 'already on the board'}")
+        else:
+            click.echo(f"decryption share of trustee {item.trustee} verified and published")
 
 
 @election_group.command("add-mix")

@@ -30,6 +30,7 @@ from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import HonestBallotError, ProtocolError, VerificationFailed
 from honestballot.protocol.decryption import (
     EncryptedTally,
+    PublishedTally,
     combine_valid_shares,
     create_decryption_share,
 )
@@ -48,13 +49,20 @@ from honestballot.protocol.dkg_verify import (
 )
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Manifest
-from honestballot.protocol.mix import Rows, make_mix, mixed_contests, next_input
+from honestballot.protocol.mix import Rows, make_mix, mixed_contests, named_rows, next_input
 from honestballot.protocol.mix_parts import part_rows, publish_mix
+from honestballot.protocol.share_parts import assemble as assemble_share
+from honestballot.protocol.share_parts import publish_share
 from honestballot.record import trustee as rec
 from honestballot.record.codec import JsonObject, Reader, canonical_bytes, parse_json
 from honestballot.record.events import MAX_LINE_BYTES, EventLine, event_from_json
 from honestballot.record.mix import mix_head_to_json, mix_part_to_json, rows_to_json
 from honestballot.record.setup import context_from_setup
+from honestballot.record.share_parts import (
+    share_head_from_json,
+    share_head_to_json,
+    share_part_to_json,
+)
 from honestballot.verify.verifier import Report, verify_record
 
 T = TypeVar("T")
@@ -334,16 +342,20 @@ def _tally_from_record(path: Path, secret: TrusteeSecret, workers: int | None) -
     published = rec.decode_encrypted_tally(Reader(tally[0].body, "tally").raw("tally"), "tally")
     if published.election != ctx.base_hash:
         raise ProtocolError("the record's encrypted tally is for another election")
+    # the record verified, so the tally names the last mix of each chain
+    resolved = published.resolve(named_rows(ctx.manifest, report.mixes))
     click.echo(
         f"{path.name}: every check passed; election {report.election_id} is closed and tallied; "
         f"ballots counted: {report.stats.get('ballots_counted', 0)}"
     )
-    return published
+    return resolved
 
 
-def _tally_difference(given: EncryptedTally, expected: EncryptedTally) -> str:
+def _tally_difference(given: PublishedTally, expected: PublishedTally) -> str:
     if given.election != expected.election:
         return "it is for another election (base hash)"
+    if given.mixes != expected.mixes:
+        return "it names other mixes"
     a = {e.id: e.ciphertext for e in given.entries}
     b = {e.id: e.ciphertext for e in expected.entries}
     if a.keys() != b.keys():
@@ -392,15 +404,26 @@ def decrypt_command(
     s = _read(secret, rec.decode_trustee_secret)
     given = None if tally is None else _read(tally, rec.decode_encrypted_tally, large=True)
     t = _tally_from_record(record_path, s, workers)
-    if tally is not None and given is not None and given != t:
+    if tally is not None and given is not None and given != t.published():
         raise ProtocolError(
             f"{tally.name} is not the encrypted tally of the election record: "
-            f"{_tally_difference(given, t)}"
+            f"{_tally_difference(given, t.published())}"
         )
+    assert s.key_share is not None  # checked with the record
     share = create_decryption_share(s, t, SYSTEM_RANDOMNESS)
-    _write_public(out, rec.encode_decryption_share(share))
+    parts, head = publish_share(t.election, t, share, s.key_share, SYSTEM_RANDOMNESS)
+    if not parts:
+        _write_public(out, share_head_to_json(head))
+    else:
+        lines = [{"kind": "share-part", "body": share_part_to_json(p)} for p in parts]
+        lines.append({"kind": "decryption-share", "body": {"share": share_head_to_json(head)}})
+        out.write_bytes(b"".join(canonical_bytes(line) + b"\n" for line in lines))
+        click.echo(
+            f"wrote {out}: {len(parts)} parts of the mixed rows' shares, then the share; "
+            "send it with 'honestballot trustee upload-share'"
+        )
     click.echo(
-        f"tally hash {t.hash.hex()} ({len(t.entries)} entries): check that the other "
+        f"tally hash {t.hash.hex()} ({len(t.all_entries)} entries): check that the other "
         "trustees and the observers see the same"
     )
 
@@ -557,6 +580,31 @@ def mix_command(
 MIX_UPLOAD_TIMEOUT_S: Final = 3 * 60 * 60
 
 
+def _upload_lines(endpoint: str, path: Path) -> Iterator[Reader]:
+    """Send a file to the board one line per request (a file that is one JSON document,
+    such as a share of a tally without mixed contests, in one request); the answers."""
+    data = path.read_bytes()
+    lines = data.splitlines()
+    if data.lstrip().startswith(b"{") and len([x for x in lines if x.strip()]) > 1:
+        try:
+            parse_json(data, limit=MAX_LINE_BYTES)
+            lines = [data]  # one document written over several lines
+        except HonestBallotError:
+            pass
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            sent = urllib_fetch(endpoint, line.strip(), timeout=MIX_UPLOAD_TIMEOUT_S)
+            yield Reader(parse_json(sent), "answer")
+        except HonestBallotError as exc:
+            raise ProtocolError(f"{path.name} line {number}: {exc}") from None
+
+
+def _endpoint(url: str, election_id: str, what: str) -> str:
+    return f"{url.rstrip('/')}/api/e/{urllib.parse.quote(election_id, safe='')}/{what}"
+
+
 @trustee_group.command("upload-mix")
 @click.option("--url", required=True, help="The board's public address (https://...).")
 @click.option("--election", "election_id", required=True, help="The election's id.")
@@ -565,31 +613,44 @@ def upload_mix_command(url: str, election_id: str, mix_path: Path) -> None:
     """Send a mix file to the board, one line per request: its parts, then the mix that
     names them.  A part already on the board is not stored twice, so an interrupted upload
     is simply run again."""
-    endpoint = f"{url.rstrip('/')}/api/e/{urllib.parse.quote(election_id, safe='')}/mixes"
-    with mix_path.open("rb") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                sent = urllib_fetch(endpoint, line.rstrip(b"\n"), timeout=MIX_UPLOAD_TIMEOUT_S)
-                answer = Reader(parse_json(sent), "answer")
-            except HonestBallotError as exc:
-                raise ProtocolError(f"{mix_path.name} line {number}: {exc}") from None
-            if answer.text("kind") == "mix" and not answer.boolean("stored"):
-                click.echo(
-                    f"mix {answer.integer('position')} of contest {answer.text('contest')!r}: "
-                    "already on the board"
-                )
-            elif answer.text("kind") == "mix":
-                click.echo(
-                    f"mix {answer.integer('position')} of contest {answer.text('contest')!r} "
-                    f"by trustee {answer.integer('trustee')} verified and published; the "
-                    f"tally needs mixes by at least {answer.integer('threshold')} distinct "
-                    "trustees"
-                )
-            else:
-                state = "stored" if answer.boolean("stored") else "already on the board"
-                click.echo(f"part {answer.integer('part')}: {state}")
+    for answer in _upload_lines(_endpoint(url, election_id, "mixes"), mix_path):
+        if answer.text("kind") == "mix" and not answer.boolean("stored"):
+            click.echo(
+                f"mix {answer.integer('position')} of contest {answer.text('contest')!r}: "
+                "already on the board"
+            )
+        elif answer.text("kind") == "mix":
+            click.echo(
+                f"mix {answer.integer('position')} of contest {answer.text('contest')!r} "
+                f"by trustee {answer.integer('trustee')} verified and published; the "
+                f"tally needs mixes by at least {answer.integer('threshold')} distinct "
+                "trustees"
+            )
+        else:
+            state = "stored" if answer.boolean("stored") else "already on the board"
+            click.echo(f"part {answer.integer('part')}: {state}")
+
+
+@trustee_group.command("upload-share")
+@click.option("--url", required=True, help="The board's public address (https://...).")
+@click.option("--election", "election_id", required=True, help="The election's id.")
+@click.option(
+    "--share", "share_path", type=_in_file, required=True, help="The file 'decrypt' wrote."
+)
+def upload_share_command(url: str, election_id: str, share_path: Path) -> None:
+    """Send a decryption share file to the board: in parts (a tally with mixed contests),
+    one line per request, the parts, then the share that names them.  A part already on
+    the board is not stored twice, so an interrupted upload is simply run again."""
+    for answer in _upload_lines(_endpoint(url, election_id, "decryption-shares"), share_path):
+        if answer.has("part"):
+            state = "stored" if answer.boolean("stored") else "already on the board"
+            click.echo(f"part {answer.integer('part')}: {state}")
+            continue
+        click.echo(
+            f"decryption share of trustee {answer.integer('trustee')} verified and published "
+            f"({answer.integer('shares')} of the {answer.integer('threshold')} needed)"
+            + ("; the result is published" if answer.boolean("result_published") else "")
+        )
 
 
 @trustee_group.command("combine", cls=_MultiFileCommand)
@@ -604,12 +665,18 @@ def combine_command(
     """(Anyone) check every share, drop and name bad ones, combine k valid ones."""
     key = _read(key_path, rec.decode_election_key, large=True)
     verify_election_key(key)
-    t = _read(tally, rec.decode_encrypted_tally, large=True)
+    published = _read(tally, rec.decode_encrypted_tally, large=True)
+    if published.mixes:
+        raise ProtocolError(
+            f"{tally.name} names mixes of contests counted by mixing, whose rows are on the "
+            "board: 'honestballot verify' recomputes such a result from the record"
+        )
+    t = published.resolve({})
     parsed = []
     unreadable: list[tuple[str, str]] = []
     for f in shares:
         try:
-            parsed.append(_read(f, rec.decode_decryption_share, large=True))
+            parsed.append(assemble_share(t, _read(f, share_head_from_json, large=True), {}))
         except HonestBallotError as exc:
             unreadable.append((f.name, f"{type(exc).__name__}: {exc}"))
     try:

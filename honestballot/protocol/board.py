@@ -17,7 +17,8 @@ and applies the events it is about to write.  What the service refuses on privat
 Order of phases::
 
     setup -> credential* -> [roll] -> open -> (credential | ballot [superseded])*
-          -> audit* -> close -> (mix-part | mix)* -> tally -> decryption-share* -> result
+          -> audit* -> close -> (mix-part | mix)* -> tally -> (share-part | decryption-share)*
+          -> result
 
     station* in setup and open (protocol/stations.py)
 
@@ -162,6 +163,14 @@ class TallyEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class SharePartEvent:
+    """Shares of a mixed contest's rows, before the ``decryption-share`` that names them
+    (protocol/share_parts.py checks everything else about it)."""
+
+    trustee: int
+
+
+@dataclass(frozen=True, slots=True)
 class DecryptionShareEvent:
     trustee: int
 
@@ -184,6 +193,7 @@ Event = (
     | MixPartEvent
     | MixEvent
     | TallyEvent
+    | SharePartEvent
     | DecryptionShareEvent
     | ResultEvent
 )
@@ -201,6 +211,7 @@ _PHASES: dict[str, tuple[str, tuple[Phase, ...]]] = {
     "mix-part": ("mixing a contest's ballots", (Phase.CLOSED,)),
     "mix": ("mixing a contest's ballots", (Phase.CLOSED,)),
     "tally": ("publishing the encrypted tally", (Phase.CLOSED,)),
+    "share-part": ("publishing a decryption share", (Phase.TALLIED,)),
     "decryption-share": ("publishing a decryption share", (Phase.TALLIED,)),
     "result": ("publishing the result", (Phase.TALLIED,)),
 }
@@ -218,6 +229,7 @@ _KIND: dict[type, str] = {
     MixPartEvent: "mix-part",
     MixEvent: "mix",
     TallyEvent: "tally",
+    SharePartEvent: "share-part",
     DecryptionShareEvent: "decryption-share",
     ResultEvent: "result",
 }

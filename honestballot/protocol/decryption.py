@@ -10,12 +10,19 @@ least ``k`` trustees with valid shares::
 
 because ``x = f(0) = sum_l lambda_l x_l`` for the joint polynomial ``f = sum_{QUAL} f_i``.
 Fewer than ``k`` shares are refused.
+
+A contest counted by mixing adds to the tally the ciphertexts of its last mix's rows
+(``contest#row/slot``).  They are on the board already, in the mix's parts, so the
+published tally names the mix by its digest (:class:`MixedRows`) instead of repeating
+them; :attr:`EncryptedTally.all_entries` is every entry a trustee decrypts, the named
+rows' included, and a share's ``entries`` follow it (protocol/share_parts.py puts the
+mixed rows' shares on the board in parts).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from honestballot.crypto.chaum_pedersen import EqualityProof, prove_equality, verify_equality
@@ -27,8 +34,11 @@ from honestballot.crypto.randomness import Randomness
 from honestballot.errors import InvalidProof, InvalidShare, ProtocolError
 from honestballot.protocol.dkg import TrusteeSecret
 from honestballot.protocol.dkg_verify import ElectionKey
+from honestballot.protocol.ranked import row_entry_id
 
 TAG_DECRYPTION_SHARE: Final = "decryption-share"
+
+Rows = tuple[tuple[Ciphertext, ...], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,22 +48,91 @@ class TallyEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class MixedRows:
+    """A contest counted by mixing, as the tally names it: the last mix of its chain (by
+    the digest its trustee signed) and that mix's rows, whose ciphertexts are decrypted
+    one by one (``slots``: the option ids, or ``rank-1 … rank-r``, in row order)."""
+
+    contest: str
+    mix: bytes
+    slots: tuple[str, ...]
+    rows: Rows
+
+    def __post_init__(self) -> None:
+        if len(self.mix) != 32:
+            raise ProtocolError("encrypted tally: a mix digest must be 32 bytes")
+        if any(len(row) != len(self.slots) for row in self.rows):
+            raise ProtocolError(
+                f"encrypted tally: contest {self.contest!r}: a row of another width"
+            )
+
+    def entries(self) -> list[TallyEntry]:
+        return [
+            TallyEntry(row_entry_id(self.contest, i, slot), ct)
+            for i, row in enumerate(self.rows)
+            for slot, ct in zip(self.slots, row, strict=True)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
 class EncryptedTally:
-    """The aggregate ciphertexts to decrypt, one per entry (contest option, unit...)."""
+    """The aggregate ciphertexts to decrypt, one per entry (contest option, unit...), and
+    the mixed contests' rows, named by their mix (:class:`MixedRows`)."""
 
     election: bytes
+    #: the entries the published tally lists: the sums (totals, then units broken out)
     entries: tuple[TallyEntry, ...]
+    mixes: tuple[MixedRows, ...] = ()
+    #: ``entries`` then every mixed ciphertext, contest by contest: what is decrypted
+    all_entries: tuple[TallyEntry, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.election) != 32:
             raise ProtocolError("encrypted tally: election base hash must be 32 bytes")
-        ids = [e.id for e in self.entries]
+        every = self.entries + tuple(e for m in self.mixes for e in m.entries())
+        ids = [e.id for e in every]
         if len(set(ids)) != len(ids):
             raise ProtocolError("encrypted tally: entry ids are not unique")
+        object.__setattr__(self, "all_entries", every)
 
     def to_object(self) -> dict[str, Any]:
         """The published ``encrypted-tally`` JSON object."""
-        return {
+        return self.published().to_object()
+
+    def published(self) -> PublishedTally:
+        """What the board shows of this tally."""
+        refs = tuple(MixRef(m.contest, m.mix, len(m.rows)) for m in self.mixes)
+        return PublishedTally(self.election, self.entries, refs)
+
+    @property
+    def hash(self) -> bytes:
+        """``hash_bytes("encrypted-tally", canonical_bytes(object))``."""
+        return self.published().hash
+
+
+@dataclass(frozen=True, slots=True)
+class MixRef:
+    """A mixed contest as the published tally names it: its last mix's digest and rows."""
+
+    contest: str
+    mix: bytes
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedTally:
+    """The ``encrypted-tally`` object as it stands on the board: the listed entries and,
+    for a contest counted by mixing, the mix whose rows it decrypts, by digest
+    (:meth:`resolve` reads those rows into the :class:`EncryptedTally`)."""
+
+    election: bytes
+    entries: tuple[TallyEntry, ...]
+    mixes: tuple[MixRef, ...]
+
+    def to_object(self) -> dict[str, Any]:
+        """The published ``encrypted-tally`` JSON object (``mixes`` only when a contest
+        is counted by mixing)."""
+        obj: dict[str, Any] = {
             "type": "encrypted-tally",
             "version": 1,
             "election": self.election.hex(),
@@ -62,11 +141,39 @@ class EncryptedTally:
                 for e in self.entries
             ],
         }
+        if self.mixes:
+            obj["mixes"] = [
+                {"contest": m.contest, "mix": m.mix.hex(), "rows": m.rows} for m in self.mixes
+            ]
+        return obj
 
     @property
     def hash(self) -> bytes:
         """``hash_bytes("encrypted-tally", canonical_bytes(object))``."""
         return hash_bytes("encrypted-tally", canonical_json(self.to_object()))
+
+    def resolve(
+        self, last_mixes: Mapping[str, tuple[bytes, Sequence[str], Rows]]
+    ) -> EncryptedTally:
+        """The tally with its mixed rows: ``last_mixes`` maps a contest to the digest,
+        slot ids and rows of the last valid mix of its chain; the tally must name exactly
+        that mix, with its number of rows."""
+        named = []
+        for ref in self.mixes:
+            found = last_mixes.get(ref.contest)
+            if found is None or found[0] != ref.mix:
+                raise ProtocolError(
+                    f"the tally names mix {ref.mix.hex()[:16]}… of contest {ref.contest!r}, "
+                    "which is not the last valid mix of its chain"
+                )
+            digest, slots, rows = found
+            if len(rows) != ref.rows:
+                raise ProtocolError(
+                    f"the tally gives contest {ref.contest!r} {ref.rows} rows; its mix has "
+                    f"{len(rows)}"
+                )
+            named.append(MixedRows(ref.contest, digest, tuple(slots), tuple(rows)))
+        return EncryptedTally(self.election, self.entries, tuple(named))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +232,7 @@ def create_decryption_share(
     public = base_mul(key_share)
     th = tally.hash
     entries = []
-    for e in tally.entries:
+    for e in tally.all_entries:
         d = e.ciphertext.alpha * key_share
         proof = prove_equality(
             TAG_DECRYPTION_SHARE,
@@ -140,11 +247,42 @@ def create_decryption_share(
     return DecryptionShare(tally.election, trustee, th, tuple(entries))
 
 
+def verify_share_entries(
+    key: ElectionKey,
+    tally: EncryptedTally,
+    trustee: int,
+    entries: Sequence[ShareEntry],
+    ciphertexts: Sequence[Ciphertext],
+) -> None:
+    """Raise :class:`InvalidShare` naming the trustee and entry unless every ``D_l`` of
+    ``entries`` is proven to be ``x_l*alpha`` of its ciphertext, for this election, this
+    tally and this trustee."""
+    who = f"decryption share of trustee {trustee}"
+    x_l = key.verification_key(trustee)
+    th = tally.hash
+    for s, ct in zip(entries, ciphertexts, strict=True):
+        try:
+            verify_equality(
+                TAG_DECRYPTION_SHARE,
+                _context(tally.election, th, trustee, s.id),
+                x_l,
+                ct.alpha,
+                s.share,
+                s.proof,
+                f"{who}, entry {s.id!r}",
+            )
+        except InvalidProof as exc:
+            raise InvalidShare(str(exc)) from None
+
+
 def verify_decryption_share(
-    key: ElectionKey, tally: EncryptedTally, share: DecryptionShare
+    key: ElectionKey, tally: EncryptedTally, share: DecryptionShare, *, parts_checked: bool = False
 ) -> None:
     """Raise :class:`InvalidShare` naming the trustee (and entry) unless every ``D_l`` is
-    proven to be ``x_l*alpha`` for this election, this tally and this trustee."""
+    proven to be ``x_l*alpha`` for this election, this tally and this trustee.
+
+    ``parts_checked``: the shares of the mixed rows come from parts already checked
+    (protocol/share_parts.check_part), so only the listed entries' proofs are verified."""
     who = f"decryption share of trustee {share.trustee}"
     if not 1 <= share.trustee <= key.ceremony.trustees:
         raise InvalidShare(f"{who}: trustee is not in 1..{key.ceremony.trustees}")
@@ -152,23 +290,16 @@ def verify_decryption_share(
         raise InvalidShare(f"{who}: is for another election")
     if share.tally_hash != tally.hash:
         raise InvalidShare(f"{who}: is for another tally")
-    if [e.id for e in share.entries] != [e.id for e in tally.entries]:
+    if [e.id for e in share.entries] != [e.id for e in tally.all_entries]:
         raise InvalidShare(f"{who}: entries do not match the tally's entries")
-    x_l = key.verification_key(share.trustee)
-    for s, t in zip(share.entries, tally.entries, strict=True):
-        what = f"{who}, entry {s.id!r}"
-        try:
-            verify_equality(
-                TAG_DECRYPTION_SHARE,
-                _context(share.election, share.tally_hash, share.trustee, s.id),
-                x_l,
-                t.ciphertext.alpha,
-                s.share,
-                s.proof,
-                what,
-            )
-        except InvalidProof as exc:
-            raise InvalidShare(str(exc)) from None
+    upto = len(tally.entries) if parts_checked else len(tally.all_entries)
+    verify_share_entries(
+        key,
+        tally,
+        share.trustee,
+        share.entries[:upto],
+        [e.ciphertext for e in tally.all_entries[:upto]],
+    )
 
 
 def combine_decryption(
@@ -193,14 +324,18 @@ def _combine_verified(
     """Lagrange-combine shares whose proofs have already been checked."""
     lambdas = lagrange_at_zero([s.trustee for s in shares], key.ceremony.trustees)
     entries = []
-    for pos, t in enumerate(tally.entries):
+    for pos, t in enumerate(tally.all_entries):
         x_alpha = sum_points([s.entries[pos].share * lambdas[s.trustee] for s in shares])
         entries.append(DecryptedEntry(t.id, t.ciphertext.beta - x_alpha))
     return DecryptedTally(tally.election, tally.hash, tuple(sorted(lambdas)), tuple(entries))
 
 
 def combine_valid_shares(
-    key: ElectionKey, tally: EncryptedTally, shares: Sequence[DecryptionShare]
+    key: ElectionKey,
+    tally: EncryptedTally,
+    shares: Sequence[DecryptionShare],
+    *,
+    parts_checked: bool = False,
 ) -> DecryptedTally:
     """Take ALL submitted shares, drop (and name) invalid or duplicate ones, and combine
     the ``k`` valid ones with the lowest trustee indices.  ProtocolError if fewer than
@@ -212,7 +347,7 @@ def combine_valid_shares(
             rejected.append(RejectedShare(s.trustee, "duplicate share from this trustee"))
             continue
         try:
-            verify_decryption_share(key, tally, s)
+            verify_decryption_share(key, tally, s, parts_checked=parts_checked)
         except InvalidShare as exc:
             rejected.append(RejectedShare(s.trustee, str(exc)))
             continue

@@ -16,10 +16,11 @@ once.
 (:func:`check_chain_complete`): one honest mixer is what unlinks ballots from their
 voters, and ``k`` of ``n`` is the trust the election already places in its trustees.
 The tally then holds, instead of the contest's sums, one entry per ciphertext of the
-last output (:func:`mixed_entries`); the trustees decrypt them with the same threshold
-decryption as any tally entry, and each decrypted row must be an admissible selection
-(:func:`count_rows`), which every ballot's proofs guarantee for honest rows.  A mixed
-contest is counted for the whole election only: mixing removes the units.
+last output (protocol/decryption.MixedRows names that mix); the trustees decrypt them
+with the same threshold decryption as any tally entry, and each decrypted row must be an
+admissible selection (:func:`count_rows`), which every ballot's proofs guarantee for
+honest rows.  A mixed contest is counted for the whole election only: mixing removes the
+units.
 """
 
 from __future__ import annotations
@@ -28,18 +29,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from honestballot.crypto.elgamal import Ciphertext
 from honestballot.crypto.group import Point
 from honestballot.crypto.hashing import Part
 from honestballot.crypto.randomness import Randomness
 from honestballot.crypto.shuffle import RowsLike, ShuffleProof, prove_shuffle, shuffle
 from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot import EncryptedBallot
-from honestballot.protocol.decryption import TallyEntry
+from honestballot.protocol.decryption import Rows as Rows  # what a mix's rows are
 from honestballot.protocol.manifest import Contest, InvalidSelection, Manifest
 from honestballot.protocol.ranked import row_entry_id
-
-Rows = tuple[tuple[Ciphertext, ...], ...]
 
 #: :func:`~honestballot.crypto.shuffle.verify_shuffle`, or what computes the same verdict
 #: elsewhere (the verifier's, on its process pool or cluster: verify/mixes.py)
@@ -56,6 +54,9 @@ class Mix:
     trustee: int
     rows: Rows
     proof: ShuffleProof
+    #: the digest its trustee signed (protocol/mix_parts.head_digest) once it is on the
+    #: board: what the tally names it by; empty for a mix not yet published
+    digest: bytes = b""
 
 
 def contest_rows(manifest: Manifest, contest_id: str, counted: Iterable[EncryptedBallot]) -> Rows:
@@ -120,16 +121,6 @@ def check_chain_complete(
             )
 
 
-def mixed_entries(contest: Contest, rows: Rows) -> list[TallyEntry]:
-    """The tally entries of a mixed contest: every ciphertext of the last mix's rows
-    (``contest#row/slot``: an option of a plural contest, a rank position of a ranked one)."""
-    return [
-        TallyEntry(row_entry_id(contest.id, i, slot), ct)
-        for i, row in enumerate(rows)
-        for slot, ct in zip(contest.slot_ids, row, strict=True)
-    ]
-
-
 def count_rows(
     contest: Contest, rows: int, plaintexts: Mapping[str, int]
 ) -> tuple[dict[str, int], list[list[int]]]:
@@ -169,3 +160,16 @@ def mixed_result(manifest: Manifest, rows: int, plaintexts: Mapping[str, int]) -
             }
         )
     return {"mixed": mixed} if mixed else {}
+
+
+def named_rows(
+    manifest: Manifest, chains: Mapping[str, Sequence[Mix]]
+) -> dict[str, tuple[bytes, tuple[str, ...], Rows]]:
+    """contest -> the digest, slot ids and rows of the last mix of its chain (of valid,
+    published mixes): what :meth:`~honestballot.protocol.decryption.PublishedTally.resolve`
+    reads a published tally's mixed rows from."""
+    return {
+        contest: (chain[-1].digest, manifest.contest(contest).slot_ids, chain[-1].rows)
+        for contest, chain in chains.items()
+        if chain
+    }

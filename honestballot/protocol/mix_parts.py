@@ -175,7 +175,9 @@ def check_encoded_part(
         f"part {part.index} of mix {part.position} of contest {part.contest!r} "
         f"by trustee {part.trustee}"
     )
-    _check_signature(base_hash, verification_keys[part.trustee - 1], digest, part.signature, what)
+    check_digest_signature(
+        base_hash, verification_keys[part.trustee - 1], digest, part.signature, what
+    )
     return digest
 
 
@@ -206,11 +208,13 @@ def head_digest(base_hash: bytes, head: MixHead) -> bytes:
     )
 
 
-def _sign(base_hash: bytes, digest: bytes, key_share: Scalar, rng: Randomness) -> SchnorrProof:
+def sign_digest(
+    base_hash: bytes, digest: bytes, key_share: Scalar, rng: Randomness
+) -> SchnorrProof:
     return sign(MIX_SIGNATURE_TAG, (base_hash, base_mul(key_share)), digest, key_share, rng)
 
 
-def _check_signature(
+def check_digest_signature(
     base_hash: bytes, key: Point, digest: bytes, signature: SchnorrProof, what: str
 ) -> None:
     verify_signature(MIX_SIGNATURE_TAG, (base_hash, key), digest, key, signature, what)
@@ -247,7 +251,7 @@ def publish_mix(
             p.s_prime[offset:end],
             SchnorrProof(Scalar(0), Scalar(0)),
         )
-        signature = _sign(base_hash, part_digest(base_hash, unsigned), key_share, rng)
+        signature = sign_digest(base_hash, part_digest(base_hash, unsigned), key_share, rng)
         parts.append(replace(unsigned, signature=signature))
     unsigned_head = MixHead(
         mix.contest,
@@ -261,7 +265,7 @@ def publish_mix(
         p.s4,
         SchnorrProof(Scalar(0), Scalar(0)),
     )
-    signature = _sign(base_hash, head_digest(base_hash, unsigned_head), key_share, rng)
+    signature = sign_digest(base_hash, head_digest(base_hash, unsigned_head), key_share, rng)
     return parts, replace(unsigned_head, signature=signature)
 
 
@@ -304,12 +308,17 @@ def check_part(
         f"part {part.index} of mix {part.position} of contest {part.contest!r} "
         f"by trustee {part.trustee}"
     )
-    _check_signature(base_hash, verification_keys[part.trustee - 1], digest, part.signature, what)
+    check_digest_signature(
+        base_hash, verification_keys[part.trustee - 1], digest, part.signature, what
+    )
     return digest
 
 
 def assemble(
-    head: MixHead, parts: Mapping[bytes, MixPart], refused: Mapping[bytes, int] | None = None
+    base_hash: bytes,
+    head: MixHead,
+    parts: Mapping[bytes, MixPart],
+    refused: Mapping[bytes, int] | None = None,
 ) -> Mix:
     """The mix a head closes, from the valid parts on the board (``parts``: digest ->
     part; ``refused``: digest -> event number of parts on the board that are not valid):
@@ -367,6 +376,7 @@ def assemble(
         head.trustee,
         tuple(part_row for part in chosen for part_row in part.rows),
         proof,
+        head_digest(base_hash, head),
     )
 
 
@@ -383,7 +393,7 @@ def check_head(
     _check_place(manifest, verification_keys, earlier, head.contest, head.position, head.trustee)
     what = f"mix {head.position} of contest {head.contest!r} by trustee {head.trustee}"
     key = verification_keys[head.trustee - 1]
-    _check_signature(base_hash, key, head_digest(base_hash, head), head.signature, what)
+    check_digest_signature(base_hash, key, head_digest(base_hash, head), head.signature, what)
 
 
 def check_mix(
@@ -406,7 +416,7 @@ def check_mix(
     check_head(manifest, base_hash, verification_keys, earlier, head)
     if not previous:
         raise ProtocolError(f"contest {head.contest!r}: there are no counted ballots to mix")
-    mix = assemble(head, parts, refused)
+    mix = assemble(base_hash, head, parts, refused)
     if len(mix.rows) != len(previous) or any(len(r) != len(previous[0]) for r in mix.rows):
         raise ProtocolError(
             f"contest {head.contest!r}: a mix must output {len(previous)} rows of "

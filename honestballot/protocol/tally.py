@@ -11,7 +11,8 @@ is held back too (complementary suppression, :func:`units_broken_out`).
 
 Entry ids: ``contest/option`` for totals, ``contest/option@unit`` per unit, and for a
 contest counted by mixing (protocol/mix.py) ``contest#row/option`` for every ciphertext of
-the last mix's rows, which replace that contest's sums.
+the last mix's rows, which replace that contest's sums: the tally names that mix by its
+digest (:class:`~honestballot.protocol.decryption.MixedRows`) rather than list them.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from dataclasses import dataclass
 from honestballot.crypto.elgamal import ZERO_CIPHERTEXT, Ciphertext
 from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot import EncryptedBallot
-from honestballot.protocol.decryption import EncryptedTally, TallyEntry
+from honestballot.protocol.decryption import EncryptedTally, MixedRows, TallyEntry
 from honestballot.protocol.manifest import Manifest
-from honestballot.protocol.mix import Rows, mixed_contests, mixed_entries
+from honestballot.protocol.mix import Mix, mixed_contests
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +59,11 @@ def compute_tally(
     manifest: Manifest,
     election_hash: bytes,
     counted: Iterable[tuple[str, EncryptedBallot]],
-    mixed: Mapping[str, Rows] | None = None,
+    mixed: Mapping[str, Mix] | None = None,
 ) -> CountedTally:
     """Sum the counted ballots, given as ``(unit id, ballot)`` pairs; a contest counted by
-    mixing gets, instead of sums, the last mix's rows (``mixed``: contest id -> rows)."""
+    mixing gets, instead of sums, the last mix's rows (``mixed``: contest id -> its last
+    mix, published: the tally names it by its digest)."""
     slots = [(c.id, s) for c in manifest.contests for s in c.slot_ids]
     per_unit: dict[str, list[Ciphertext]] = {
         u.id: [ZERO_CIPHERTEXT] * len(slots) for u in manifest.units
@@ -96,14 +98,16 @@ def compute_tally(
                 for (c, o), ct in zip(slots, per_unit[u.id], strict=True)
                 if c in summed
             ]
+    named: list[MixedRows] = []
     for contest in mixed_contests(manifest):
-        rows = (mixed or {}).get(contest.id)
-        if rows is None:
+        mix = (mixed or {}).get(contest.id)
+        if mix is None:
             raise ProtocolError(f"contest {contest.id!r} is counted by mixing: it needs its mixes")
-        if len(rows) != sum(counts.values()):
+        if len(mix.rows) != sum(counts.values()):
             raise ProtocolError(
-                f"contest {contest.id!r}: the mixes hold {len(rows)} rows for "
+                f"contest {contest.id!r}: the mixes hold {len(mix.rows)} rows for "
                 f"{sum(counts.values())} counted ballots"
             )
-        entries += mixed_entries(contest, rows)
-    return CountedTally(EncryptedTally(election_hash, tuple(entries)), counted_per_unit)
+        named.append(MixedRows(contest.id, mix.digest, contest.slot_ids, mix.rows))
+    tally = EncryptedTally(election_hash, tuple(entries), tuple(named))
+    return CountedTally(tally, counted_per_unit)

@@ -46,6 +46,7 @@ EVENT_KINDS: Final = (
     "mix-part",
     "mix",
     "tally",
+    "share-part",
     "decryption-share",
     "result",
 )
@@ -248,6 +249,13 @@ def board_event(line: EventLine, path: str) -> board.Event:
             r.raw("counted_per_unit")
             r.done()
             return board.TallyEvent()
+        case "share-part":
+            r = Reader(b, p)
+            trustee = r.integer("trustee", minimum=1, maximum=1000)
+            for key in ("tally", "part", "contest", "offset", "rows", "signature"):
+                r.raw(key)
+            r.done()
+            return board.SharePartEvent(trustee)
         case "decryption-share":
             r = Reader(b, p)
             share = Reader(r.raw("share"), f"{p}.share")

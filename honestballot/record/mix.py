@@ -126,7 +126,7 @@ _HEX32 = re.compile(r"[0-9a-f]{64}")
 _LISTS: Final = ("permutation_commitment", "chain", "s_hat", "s_prime")
 
 
-def _encoded(code: Literal["P", "S"], value: Any, path: str) -> Encoded:
+def encoded_from_json(code: Literal["P", "S"], value: Any, path: str) -> Encoded:
     if not isinstance(value, str) or not _HEX32.fullmatch(value):
         raise RecordFormatError(f"{path}: expected 64 lowercase hex digits")
     return Encoded(code, bytes.fromhex(value))
@@ -135,8 +135,8 @@ def _encoded(code: Literal["P", "S"], value: Any, path: str) -> Encoded:
 def _encoded_ciphertext(value: Any, path: str) -> tuple[Encoded, Encoded]:
     r = Reader(value, path)
     ct = (
-        _encoded("P", r.raw("alpha"), f"{path}.alpha"),
-        _encoded("P", r.raw("beta"), f"{path}.beta"),
+        encoded_from_json("P", r.raw("alpha"), f"{path}.alpha"),
+        encoded_from_json("P", r.raw("beta"), f"{path}.beta"),
     )
     r.done()
     return ct
@@ -159,7 +159,7 @@ def encoded_part_from_json(value: Any, path: str) -> EncodedPart:
         )
     lists = tuple(
         tuple(
-            _encoded(
+            encoded_from_json(
                 "P" if key in ("permutation_commitment", "chain") else "S", v, f"{path}.{key}[{j}]"
             )
             for j, v in enumerate(r.array(key, max_items=MAX_PART_CELLS))
@@ -188,14 +188,14 @@ def mix_head_to_json(head: MixHead) -> JsonObject:
     }
 
 
-def _digest(value: Any, path: str) -> bytes:
+def digest_from_json(value: Any, path: str) -> bytes:
     return decode_hex(value, path, 32)
 
 
 def mix_head_from_json(value: Any, path: str) -> MixHead:
     r = Reader(value, path)
     contest, position, trustee = _place(r)
-    parts = r.items("parts", _digest, max_items=MAX_PARTS)
+    parts = r.items("parts", digest_from_json, max_items=MAX_PARTS)
     if not parts:
         raise RecordFormatError(f"{path}.parts: a mix names at least one part")
     proof = r.child("proof")

@@ -22,9 +22,9 @@ from honestballot.crypto.share_encryption import CIPHERTEXT_LEN, EncryptedShare
 from honestballot.errors import RecordFormatError
 from honestballot.protocol.decryption import (
     DecryptedTally,
-    DecryptionShare,
     EncryptedTally,
-    ShareEntry,
+    MixRef,
+    PublishedTally,
     TallyEntry,
 )
 from honestballot.protocol.dkg import (
@@ -45,6 +45,7 @@ from honestballot.record.codec import (
     parse_json,
     read_version,
 )
+from honestballot.record.shuffle import MAX_SHUFFLE_ROWS
 
 #: Tallies, decryption shares and election keys may be larger than one ballot.
 LARGE_DOCUMENT_BYTES: Final = 32 << 20
@@ -361,11 +362,24 @@ def decode_trustee_secret(obj: Any, path: str = "trustee_secret") -> TrusteeSecr
 # -- tallies and decryption shares --------------------------------------------------
 
 
-def encode_encrypted_tally(t: EncryptedTally) -> JsonObject:
+def encode_encrypted_tally(t: EncryptedTally | PublishedTally) -> JsonObject:
     return t.to_object()
 
 
-def decode_encrypted_tally(obj: Any, path: str = "tally") -> EncryptedTally:
+def _mix_ref(item: Any, path: str) -> MixRef:
+    r = Reader(item, path)
+    out = MixRef(
+        r.text("contest", max_len=64),
+        r.hexbytes("mix", 32),
+        r.integer("rows", minimum=1, maximum=MAX_SHUFFLE_ROWS),
+    )
+    r.done()
+    return out
+
+
+def decode_encrypted_tally(obj: Any, path: str = "tally") -> PublishedTally:
+    """The ``encrypted-tally`` object; a contest counted by mixing is named by its mix
+    (``mixes``), whose rows :meth:`PublishedTally.resolve` reads."""
     r = Reader(obj, path)
     read_version(r, "encrypted-tally", 1)
     election = r.hexbytes("election", 32)
@@ -382,50 +396,17 @@ def decode_encrypted_tally(obj: Any, path: str = "tally") -> EncryptedTally:
         return out
 
     entries = tuple(r.items("entries", entry, max_items=MAX_ENTRIES))
+    mixes: tuple[MixRef, ...] = ()
+    if r.has("mixes"):
+        mixes = tuple(r.items("mixes", _mix_ref, max_items=MAX_ENTRIES))
+        if not mixes:
+            raise RecordFormatError(f"{path}.mixes: present only with a contest to name")
     r.done()
     if len({e.id for e in entries}) != len(entries):
         raise RecordFormatError(f"{path}.entries: ids are not unique")
-    return EncryptedTally(election, entries)
-
-
-def encode_decryption_share(s: DecryptionShare) -> JsonObject:
-    return {
-        "type": "decryption-share",
-        "version": 1,
-        "election": s.election.hex(),
-        "trustee": s.trustee,
-        "tally": s.tally_hash.hex(),
-        "entries": [
-            {
-                "id": e.id,
-                "share": e.share.hex(),
-                "proof": _proof(e.proof.challenge, e.proof.response),
-            }
-            for e in s.entries
-        ],
-    }
-
-
-def decode_decryption_share(obj: Any, path: str = "decryption_share") -> DecryptionShare:
-    r = Reader(obj, path)
-    read_version(r, "decryption-share", 1)
-    election = r.hexbytes("election", 32)
-    trustee = _trustee(r, "trustee")
-    tally_hash = r.hexbytes("tally", 32)
-
-    def entry(item: Any, p: str) -> ShareEntry:
-        er = Reader(item, p)
-        out = ShareEntry(
-            er.text("id", max_len=_ID_LEN),
-            er.point("share", allow_identity=True),
-            EqualityProof(*_read_proof(er, "proof")),
-        )
-        er.done()
-        return out
-
-    entries = tuple(r.items("entries", entry, max_items=MAX_ENTRIES))
-    r.done()
-    return DecryptionShare(election, trustee, tally_hash, entries)
+    if len({m.contest for m in mixes}) != len(mixes):
+        raise RecordFormatError(f"{path}.mixes: a contest is named twice")
+    return PublishedTally(election, entries, mixes)
 
 
 def encode_decrypted_tally(

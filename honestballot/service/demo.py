@@ -32,14 +32,21 @@ from honestballot.protocol.ballot import (
 )
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.protocol.decryption import create_decryption_share
-from honestballot.protocol.dkg import Ceremony, check_deals, create_deal, create_trustee
+from honestballot.protocol.dkg import (
+    Ceremony,
+    TrusteeSecret,
+    check_deals,
+    create_deal,
+    create_trustee,
+)
 from honestballot.protocol.dkg_verify import ElectionKey, accept_election_key, verify_ceremony
 from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.protocol.share_parts import publish_share
 from honestballot.record.ballot import ballot_to_json
+from honestballot.record.share_parts import share_head_to_json
 from honestballot.record.trustee import (
     encode_deal,
-    encode_decryption_share,
     encode_election_key,
     encode_trustee_public,
 )
@@ -104,7 +111,7 @@ class DemoOutcome:
 
 def run_key_ceremony(
     manifest: Manifest, directory: Path, rng: Randomness, n: int = 3, k: int = 2
-) -> tuple[ElectionKey, list[object]]:
+) -> tuple[ElectionKey, list[TrusteeSecret]]:
     """The trustees' ceremony, each step writing the public file it would publish."""
     ceremony = Ceremony(manifest.election_id, manifest_hash(manifest), n, k)
     trustees = [create_trustee(ceremony, i, f"Trustee {i}", rng) for i in range(1, n + 1)]
@@ -122,7 +129,7 @@ def run_key_ceremony(
     # every trustee checked, so every trustee's complaints file (maybe empty) is embedded
     key = verify_ceremony(ceremony, publics, deals, complaints, [s.index for s in secrets_])
     (directory / "election-key.json").write_text(json.dumps(encode_election_key(key)))
-    accepted: list[object] = [accept_election_key(s, key) for s in secrets_]
+    accepted = [accept_election_key(s, key) for s in secrets_]
     return key, accepted
 
 
@@ -274,8 +281,10 @@ def run_demo(
     report("tally: homomorphic sums per unit", 1, 1)
     present = [trustee_secrets[0], trustee_secrets[2]]
     for s in present:
-        share = create_decryption_share(s, tally, rng)  # type: ignore[arg-type]
-        share_json = encode_decryption_share(share)
+        share = create_decryption_share(s, tally, rng)
+        assert s.key_share is not None  # accepted the key
+        _, head = publish_share(tally.election, tally, share, s.key_share, rng)
+        share_json = share_head_to_json(head)
         if share.trustee == 3:
             corrupted = json.loads(json.dumps(share_json))
             corrupted["entries"][0]["share"] = share_json["entries"][1]["share"]

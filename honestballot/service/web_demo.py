@@ -54,7 +54,7 @@ def setup_web_demo(elections: ElectionService, roll: Roll, directory: Path) -> W
     manifest = demo_manifest(WEB_DEMO_ELECTION)
     key, secrets = run_key_ceremony(manifest, directory, SYSTEM_RANDOMNESS)
     for i, secret in enumerate(secrets, start=1):
-        _write_secret(directory / f"secret-{i}.json", encode_trustee_secret(secret))  # type: ignore[arg-type]
+        _write_secret(directory / f"secret-{i}.json", encode_trustee_secret(secret))
     elections.create(manifest, key)
     lines = ["national_id,name,phone,email,unit"] + [",".join(v) for v in SAMPLE_VOTERS]
     roll.import_csv(WEB_DEMO_ELECTION, ("\n".join(lines) + "\n").encode())

@@ -201,14 +201,15 @@ class BoardStore(StoreBase):
         )
         return _stored(row) if row is not None else None
 
-    def has_mix_part(self, conn: Connection, election_id: str, digest: bytes) -> bool:
-        """Whether a ``mix-part`` with this digest is on the board (a part's digest is
-        kept in the ``tracking_hash`` column, whose index keeps it unique)."""
+    def has_part(self, conn: Connection, election_id: str, kind: str, digest: bytes) -> bool:
+        """Whether a part (``mix-part`` or ``share-part``: ``kind``) with this digest is on
+        the board (a part's digest is kept in the ``tracking_hash`` column, whose index
+        keeps it unique)."""
         row = conn.execute(
             select(events.c.seq).where(
                 events.c.election_id == election_id,
                 events.c.tracking_hash == digest,
-                events.c.kind == "mix-part",
+                events.c.kind == kind,
             )
         ).first()
         return row is not None
@@ -236,10 +237,11 @@ class BoardStore(StoreBase):
             )
             return {str(unit): str(details) for unit, details in rows}
 
-    def mix_parts_by_digest(
-        self, election_id: str, digests: Iterable[bytes]
+    def parts_by_digest(
+        self, election_id: str, kind: str, digests: Iterable[bytes]
     ) -> dict[bytes, StoredEvent]:
-        """The ``mix-part`` events with these digests (those on the board)."""
+        """The part events (``mix-part`` or ``share-part``: ``kind``) with these digests
+        (those on the board)."""
         wanted = list(set(digests))
         found: dict[bytes, StoredEvent] = {}
         with self.engine.connect() as conn:
@@ -248,7 +250,7 @@ class BoardStore(StoreBase):
                     select(events).where(
                         events.c.election_id == election_id,
                         events.c.tracking_hash.in_(wanted[start : start + 500]),
-                        events.c.kind == "mix-part",
+                        events.c.kind == kind,
                     )
                 ).mappings()
                 found.update((bytes(r["tracking_hash"]), _stored(r)) for r in rows)

@@ -40,14 +40,25 @@ from honestballot.protocol.board import AuditEvent, BallotEvent, BoardRules
 from honestballot.protocol.decryption import (
     DecryptionShare,
     EncryptedTally,
+    PublishedTally,
     combine_valid_shares,
     verify_decryption_share,
 )
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.mix import Mix, check_chain_complete, mixed_result, next_input
+from honestballot.protocol.mix import (
+    Mix,
+    check_chain_complete,
+    mixed_result,
+    named_rows,
+    next_input,
+)
 from honestballot.protocol.mix_parts import MixPart, check_mix, check_part, part_digest
 from honestballot.protocol.ranked import plaintext_bound, ranked_result
+from honestballot.protocol.share_parts import SharePart
+from honestballot.protocol.share_parts import assemble as assemble_share
+from honestballot.protocol.share_parts import check_part as check_share_part
+from honestballot.protocol.share_parts import part_digest as share_part_digest
 from honestballot.protocol.tally import compute_tally, entry_id, units_broken_out
 from honestballot.protocol.witnesses import BoardKeys, check_quorum, check_roll_signature
 from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
@@ -63,10 +74,8 @@ from honestballot.record.events import (
 )
 from honestballot.record.mix import mix_head_from_json, mix_part_from_json
 from honestballot.record.setup import context_from_setup
-from honestballot.record.trustee import (
-    decode_decryption_share,
-    decode_encrypted_tally,
-)
+from honestballot.record.share_parts import share_head_from_json, share_part_from_json
+from honestballot.record.trustee import decode_encrypted_tally
 from honestballot.record.witness import (
     Cosignature,
     cosignature_from_json,
@@ -565,14 +574,16 @@ def _check_tally_and_result(
             ctx.manifest,
             ctx.base_hash,
             counted,
-            {contest: chain[-1].rows for contest, chain in chains.items() if chain},
+            {contest: chain[-1] for contest, chain in chains.items() if chain},
         )
     except HonestBallotError as exc:
         report.fail("tally.aggregation", f"the tally cannot stand: {exc}")
         return
-    if recomputed.tally != published:
+    tally: EncryptedTally | None = recomputed.tally
+    if recomputed.tally.published() != published:
         diff = _tally_difference(recomputed.tally.to_object(), published.to_object())
         report.fail("tally.aggregation", f"the published encrypted tally differs: {diff}")
+        tally = _resolve(ctx, published, chains)
     elif list(recomputed.counted_per_unit) != published_counts:
         report.fail("tally.aggregation", "the published number of ballots per unit is wrong")
     else:
@@ -581,7 +592,18 @@ def _check_tally_and_result(
             f"encrypted tally recomputed from {recomputed.ballots_counted} counted ballots",
         )
     _check_units_broken_out(ctx, published, published_counts, report)
-    _check_shares_and_result(ctx, key, published, by_kind, recomputed.ballots_counted, report)
+    _check_shares_and_result(ctx, key, tally, by_kind, recomputed.ballots_counted, report)
+
+
+def _resolve(
+    ctx: ElectionContext, published: PublishedTally, chains: dict[str, list[Mix]]
+) -> EncryptedTally | None:
+    """A tally that is not the recomputed one, with the rows of the mixes it names (so
+    that its shares can still be checked), or None if it names no valid last mix."""
+    try:
+        return published.resolve(named_rows(ctx.manifest, chains))
+    except HonestBallotError:
+        return None
 
 
 def _check_mixes(
@@ -647,7 +669,7 @@ def _check_mixes(
 
 def _check_units_broken_out(
     ctx: ElectionContext,
-    published: EncryptedTally,
+    published: PublishedTally,
     counts: list[tuple[str, int]],
     report: Report,
 ) -> None:
@@ -661,7 +683,6 @@ def _check_units_broken_out(
         entry_id(c.id, o.id) for c in ctx.manifest.contests if c.count == "sum" for o in c.options
     ]
     expected = slots + [f"{s}@{u.id}" for u in ctx.manifest.units if u.id in allowed for s in slots]
-    expected += [e.id for e in published.entries if "#" in e.id]  # mixed rows come last
     problems = []
     extra = [
         e.id for e in published.entries if "@" in e.id and e.id.split("@", 1)[1] not in allowed
@@ -681,8 +702,7 @@ def _check_units_broken_out(
         )
     if not problems and [e.id for e in published.entries] != expected:
         problems.append(
-            "the tally's entries are not the totals then each unit broken out, in order "
-            "(then the mixed contests' rows)"
+            "the tally's entries are not the totals then each unit broken out, in order"
         )
     if problems:
         report.fail("tally.min-unit-size", "; ".join(problems))
@@ -731,33 +751,71 @@ def _tally_difference(a: dict[str, Any], b: dict[str, Any]) -> str:
     return f"entries {bad[:10]} have different ciphertexts" if bad else "header fields differ"
 
 
+def _check_share_parts(
+    ctx: ElectionContext,
+    key: ElectionKey,
+    tally: EncryptedTally,
+    by_kind: dict[str, list[EventLine]],
+    bad: list[str],
+) -> tuple[dict[bytes, SharePart], dict[bytes, int]]:
+    """Every ``share-part`` on the board: valid ones by digest, and the event number of
+    each invalid one (also named in ``bad``)."""
+    parts: dict[bytes, SharePart] = {}
+    refused: dict[bytes, int] = {}
+    for ev in by_kind.get("share-part", []):
+        try:
+            part = share_part_from_json(ev.body, f"event {ev.seq}")
+        except HonestBallotError as exc:
+            bad.append(f"event {ev.seq}: {exc}")
+            continue
+        digest = share_part_digest(ctx.base_hash, part)
+        try:
+            check_share_part(ctx.base_hash, key, tally, part)
+            parts[digest] = part
+        except HonestBallotError as exc:
+            refused[digest] = ev.seq
+            bad.append(f"event {ev.seq}: {exc}")
+    return parts, refused
+
+
 def _check_shares_and_result(
     ctx: ElectionContext,
     key: ElectionKey,
-    tally: Any,
+    tally: EncryptedTally | None,
     by_kind: dict[str, list[EventLine]],
     ballots_counted: int,
     report: Report,
 ) -> None:
     shares: list[DecryptionShare] = []
     bad: list[str] = []
+    if tally is None:
+        if by_kind.get("share-part") or by_kind.get("decryption-share"):
+            bad.append("the tally names no valid mix, so no share of it can be checked")
+        report.fail("decryption.shares", "; ".join(bad) or "the tally cannot be read")
+        return
+    parts, refused = _check_share_parts(ctx, key, tally, by_kind, bad)
     for ev in by_kind.get("decryption-share", []):
         try:
-            share = decode_decryption_share(ev.body["share"], f"event {ev.seq}.share")
-            verify_decryption_share(key, tally, share)
+            head = share_head_from_json(ev.body["share"], f"event {ev.seq}.share")
+            share = assemble_share(tally, head, parts, refused)
+            verify_decryption_share(key, tally, share, parts_checked=True)
             shares.append(share)
         except HonestBallotError as exc:
             bad.append(f"event {ev.seq}: {exc}")
     if bad:
         report.fail("decryption.shares", "; ".join(bad))
     else:
-        report.ok("decryption.shares", f"{len(shares)} decryption shares with valid proofs")
+        report.ok(
+            "decryption.shares",
+            f"{len(shares)} decryption shares with valid proofs"
+            + (f" ({len(parts)} parts)" if parts else ""),
+        )
     if "result" not in by_kind:
         report.ok("result", "no result published yet")
         return
     body = by_kind["result"][0].body
     try:
-        decrypted = combine_valid_shares(key, tally, shares)
+        decrypted = combine_valid_shares(key, tally, shares, parts_checked=True)
         table = DiscreteLogTable(plaintext_bound(ctx.manifest, ballots_counted))
         recomputed = {e.id: table.solve(e.plaintext) for e in decrypted.entries}
         result = Reader(body, "result")
@@ -777,10 +835,10 @@ def _check_shares_and_result(
     report.counts = recomputed
     problems: list[str] = []
     ids = [i for i, _ in published_list]
-    if ids != list(recomputed):
+    if ids != [e.id for e in tally.entries]:
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         problems.append(
-            "the result's entries are not exactly the tally's entries in order"
+            "the result's entries are not exactly the tally's listed entries in order"
             + (f" (duplicated: {dupes[:10]})" if dupes else "")
         )
     wrong = [i for i, c in published_list if recomputed.get(i) != c]

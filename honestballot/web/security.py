@@ -48,9 +48,10 @@ LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"/roll$"), 64 * 1024 * 1024),  # organiser roll import (CSV)
     (re.compile(r"^(/api)?/organiser/elections$"), 16 * 1024 * 1024),  # manifest + ceremony
     (re.compile(r"/report$"), 6 * 1024 * 1024),  # anonymous report with an attachment
-    (re.compile(r"/decryption-shares$"), 16 * 1024 * 1024),
-    # a trustee's mix (rows x width ciphertexts and the proof of shuffle): no larger than
-    # one line of the election record may be (record.events.MAX_LINE_BYTES)
+    # a trustee's mix (rows x width ciphertexts and the proof of shuffle), or a part of its
+    # decryption share: no larger than one line of the election record may be
+    # (record.events.MAX_LINE_BYTES)
+    (re.compile(r"/decryption-shares$"), 64 * 1024 * 1024),
     (re.compile(r"/mixes$"), 64 * 1024 * 1024),
     (re.compile(r"/ballots$"), 512 * 1024),
     (re.compile(r"/audits$"), 1024 * 1024),

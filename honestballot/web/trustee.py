@@ -39,10 +39,12 @@ from starlette.concurrency import run_in_threadpool
 from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError, Text
 from honestballot.protocol.mix import mixed_contests
 from honestballot.protocol.mix_parts import EncodedPart, MixPart
+from honestballot.protocol.share_parts import EncodedSharePart, ShareHead, SharePart
+from honestballot.record.codec import parse_json
+from honestballot.record.events import MAX_LINE_BYTES
+from honestballot.record.share_parts import share_head_from_json
 from honestballot.record.trustee import (
-    decode_decryption_share,
     encode_encrypted_tally,
-    load,
     to_bytes,
 )
 from honestballot.service.runtime import Services
@@ -101,27 +103,29 @@ def tally_file(services: Services, election_id: str) -> bytes:
     cache = _tally_files.setdefault(services, {})
     data = cache.get(election_id)
     if data is None:
-        tally, _ = services.elections.encrypted_tally(election_id)
+        tally, _ = services.elections.published_tally(election_id)
         data = cache[election_id] = to_bytes(encode_encrypted_tally(tally))
     return data
 
 
-def accept_share(services: Services, election_id: str, body: bytes) -> dict[str, Any]:
-    """Check and store one decryption share; publish the result once ``k`` are stored."""
+def accept_share(services: Services, election_id: str, body: bytes) -> tuple[dict[str, Any], bool]:
+    """Check and store a decryption share file of a tally without mixed contests, or one
+    line of a share file in parts (a part, or the share that names the parts); publish the
+    result once ``k`` shares are stored.  Whether anything was stored."""
     if not body.strip():
         raise InvalidInput(
             Text("share.empty", "the request body must be a decryption share file (JSON)")
         )
-    share = load(body, decode_decryption_share, "decryption share", large=True)
     phase = services.elections.phase(election_id)
-    if share.trustee in published_trustees(services, election_id, phase):
+    head = _share_head(body)
+    if head is not None and head.trustee in published_trustees(services, election_id, phase):
         raise ApiError(
             409,
             "duplicate_share",
             Text(
                 "share.duplicate",
-                f"trustee {share.trustee} has already published a decryption share",
-                trustee=share.trustee,
+                f"trustee {head.trustee} has already published a decryption share",
+                trustee=head.trustee,
             ),
         )
     if phase != "tallied":
@@ -133,12 +137,14 @@ def accept_share(services: Services, election_id: str, body: bytes) -> dict[str,
                 phase=Text(f"phase.{phase}", phase),
             )
         )
-
-    services.elections.submit_decryption_share(election_id, body)
+    item, stored = services.elections.submit_decryption_share(election_id, body)
+    if isinstance(item, SharePart | EncodedSharePart):
+        part = {"trustee": item.trustee, "part": item.index, "accepted": True, "stored": stored}
+        return part, stored
     threshold = services.elections.election_key(election_id).ceremony.threshold
     shares = len(published_trustees(services, election_id, "tallied"))
     outcome: dict[str, Any] = {
-        "trustee": share.trustee,
+        "trustee": item.trustee,
         "accepted": True,
         "shares": shares,
         "threshold": threshold,
@@ -154,7 +160,18 @@ def accept_share(services: Services, election_id: str, body: bytes) -> dict[str,
                 log.error("publishing the result of %s failed: %s", election_id, exc)
                 outcome["result_error"] = str(exc)
         outcome["result_published"] = services.elections.phase(election_id) == "done"
-    return outcome
+    return outcome, True
+
+
+def _share_head(body: bytes) -> ShareHead | None:
+    """The share a request carries (the file, or a ``decryption-share`` line), or None
+    for a part."""
+    obj = parse_json(body, limit=MAX_LINE_BYTES, what="decryption share")
+    if isinstance(obj, dict) and "kind" in obj:
+        if obj["kind"] != "decryption-share" or not isinstance(obj.get("body"), dict):
+            return None
+        obj = obj["body"].get("share")
+    return share_head_from_json(obj, "decryption share")
 
 
 def check_mix_wanted(services: Services, election_id: str, phase: str) -> None:
@@ -216,8 +233,8 @@ def get_tally(request: Request, election_id: str) -> Response:
 async def post_decryption_share(request: Request, election_id: str) -> JSONResponse:
     services, _ = election_row(request, election_id)
     body = await request.body()
-    outcome = await run_in_threadpool(accept_share, services, election_id, body)
-    return JSONResponse(outcome, status_code=201)
+    outcome, stored = await run_in_threadpool(accept_share, services, election_id, body)
+    return JSONResponse(outcome, status_code=201 if stored else 200)
 
 
 @router.post(

@@ -28,7 +28,6 @@ import pytest
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
-from honestballot.protocol.decryption import create_decryption_share
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.protocol.mix import make_mix
@@ -40,11 +39,10 @@ from honestballot.record.mix import (
     mix_part_from_json,
     mix_part_to_json,
 )
-from honestballot.record.trustee import encode_decryption_share
 from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record
-from tests.factories import key_ceremony
+from tests.factories import key_ceremony, share_lines
 
 from . import hbcheck as hb
 
@@ -136,8 +134,8 @@ def record_lines(directory: str) -> tuple[bytes, ...]:
         assert send("mix", mix_head_to_json(head))
     tally = service.tally(ELECTION)
     for trustee in (2, 3):
-        dshare = create_decryption_share(ceremony.secrets[trustee - 1], tally, rng)
-        service.submit_decryption_share(ELECTION, json.dumps(encode_decryption_share(dshare)))
+        for line in share_lines(ceremony.secrets[trustee - 1], tally, rng, rows_per_part=2):
+            service.submit_decryption_share(ELECTION, line)
     service.publish_result(ELECTION)
     lines = tuple(service.record_lines(ELECTION))
     service.store.close()

@@ -184,13 +184,42 @@ def test_the_vector_record_verifies(data: dict[str, Any]) -> None:
     detail = next(c.detail for c in report.checks if c.name == "mix.proofs")
     assert "2 mixes by trustees [3, 1]" in detail
     result = next(ev for ev in _events(data) if ev["kind"] == "result")["body"]
-    assert report.counts == {c["id"]: c["count"] for c in result["counts"]}
+    # the result lists the sums; the mixed rows' counts are the decrypted rows
+    listed = {c["id"]: c["count"] for c in result["counts"]}
+    assert {i: report.counts[i] for i in listed} == listed
+    assert not any("#" in i for i in listed)
+    mixed_rows = {e["id"]: e["count"] for e in data["result"]["mixed_entries"]}
+    assert {i: c for i, c in report.counts.items() if "#" in i} == mixed_rows
     assert result["mixed"] == data["result"]["mixed"]
     mixed = {c["id"]: c["count"] for c in data["result"]["mixed"][0]["counts"]}
     assert mixed == {"leader/a": 1, "leader/b": 2, "leader/c": 2}
     rows = data["result"]["rows"]
     assert [sum(column) for column in zip(*rows, strict=True)] == list(mixed.values())
     assert [e["count"] for e in data["result"]["mixed_entries"]] == [v for r in rows for v in r]
+
+
+def test_the_shares_of_the_mixed_rows_are_published_in_parts(data: dict[str, Any]) -> None:
+    """The tally names the last mix by its digest instead of listing its rows; trustee 1's
+    share of them stands in three parts (2, 2 and 1 rows), trustee 2's in one, each before
+    the share that names it, in order."""
+    tally = next(ev for ev in _events(data) if ev["kind"] == "tally")["body"]["tally"]
+    assert tally["mixes"] == [
+        {"contest": "leader", "mix": data["mixes"][-1]["digest"]["hash"], "rows": 5}
+    ]
+    assert not any("#" in e["id"] for e in tally["entries"])
+    by_trustee: dict[int, list[dict[str, Any]]] = {}
+    for p in data["share_parts"]:
+        by_trustee.setdefault(p["trustee"], []).append(p)
+    assert {t: [p["rows"] for p in ps] for t, ps in by_trustee.items()} == {1: [2, 2, 1], 2: [5]}
+    for ev in _events(data):
+        if ev["kind"] == "decryption-share":
+            share = ev["body"]["share"]
+            parts = by_trustee[share["trustee"]]
+            assert share["parts"] == [p["digest"] for p in parts]
+            assert all(p["event_seq"] < ev["seq"] for p in parts)
+            assert [p["offset"] for p in parts] == [
+                sum(q["rows"] for q in parts[:i]) for i in range(len(parts))
+            ]
 
 
 def test_the_mixes_are_published_in_parts(data: dict[str, Any]) -> None:
@@ -261,4 +290,4 @@ def test_a_changed_mix_is_refused(data: dict[str, Any]) -> None:
 
 def test_the_file_is_small(data: dict[str, Any]) -> None:
     assert FILE.stat().st_size < 256 * 1024
-    assert len(data["record"]) < 40
+    assert len(data["record"]) < 48

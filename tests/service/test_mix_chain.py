@@ -17,14 +17,12 @@ from honestballot.errors import HonestBallotError, InvalidInput, InvalidProof, P
 from honestballot.protocol import mix_parts
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
-from honestballot.protocol.decryption import create_decryption_share
 from honestballot.protocol.manifest import Contest, Manifest, Option, Unit
 from honestballot.protocol.mix import Mix, make_mix
 from honestballot.protocol.mix_parts import MixHead, MixPart, publish_mix
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.mix import mix_head_to_json, mix_part_to_json
-from honestballot.record.trustee import encode_decryption_share
 from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import Report, verify_record
@@ -35,6 +33,7 @@ from tests.factories import (
     label,
     renumber,
     resign,
+    submit_share,
 )
 from tests.helpers import describe, failed
 
@@ -133,8 +132,8 @@ class Board:
     def decrypt(self) -> dict[str, int]:
         tally = self.service.tally(MIXED)
         for t in (1, 3):
-            share = create_decryption_share(self.ceremony.secrets[t - 1], tally, self.rng)
-            self.service.submit_decryption_share(MIXED, json.dumps(encode_decryption_share(share)))
+            secret = self.ceremony.secrets[t - 1]
+            submit_share(self.service, MIXED, secret, tally, self.rng, rows_per_part=3)
         return self.service.publish_result(MIXED)
 
     def record(self) -> list[bytes]:
@@ -416,14 +415,14 @@ def test_a_tally_too_large_for_the_record_is_refused_while_the_election_is_close
     board = Board(ceremony, tmp_path)
     board.submit(board.mix(1))
     board.submit(board.mix(2))
-    # 5 ballots x 3 options of the mixed contest, and 3 options x (total + 2 units)
-    monkeypatch.setattr(service_module, "MAX_ENTRIES", 20)
-    with pytest.raises(ProtocolError, match="would hold 24 entries, more than the 20"):
+    # the sums: 3 options x (total + 2 units); the mixed rows are named, not listed
+    monkeypatch.setattr(service_module, "MAX_ENTRIES", 8)
+    with pytest.raises(ProtocolError, match="would list 9 sums, more than the 8"):
         board.service.tally(MIXED)
     assert board.service.phase(MIXED) == "closed"
     assert not [raw for raw in board.record() if b'"kind":"tally"' in raw]
-    monkeypatch.setattr(service_module, "MAX_LINE_BYTES", 4096)
     monkeypatch.setattr(service_module, "MAX_ENTRIES", 100_000)
+    board.service.max_line_bytes = 1024
     with pytest.raises(ProtocolError, match="tally event would be a record line of"):
         board.service.tally(MIXED)
     assert board.service.phase(MIXED) == "closed"

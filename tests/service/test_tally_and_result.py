@@ -16,11 +16,11 @@ from honestballot.errors import (
     ProtocolError,
 )
 from honestballot.protocol.decryption import create_decryption_share
-from honestballot.record.trustee import encode_decryption_share
 from honestballot.verify.verifier import verify_record
 from tests.factories import (
     DemoCeremony,
     Election,
+    encode_share,
     make_election,
 )
 
@@ -34,9 +34,7 @@ def _closed_and_tallied(e: Election) -> Any:
 
 def test_a_decryption_share_with_a_bad_proof_is_refused_and_named(election: Election) -> None:
     tally = _closed_and_tallied(election)
-    share = encode_decryption_share(
-        create_decryption_share(election.ceremony.secrets[2], tally, election.rng)
-    )
+    share = encode_share(create_decryption_share(election.ceremony.secrets[2], tally, election.rng))
     corrupted = json.loads(json.dumps(share))
     corrupted["entries"][0]["share"] = share["entries"][1]["share"]
     before = election.events()
@@ -55,7 +53,7 @@ def test_a_second_share_of_the_same_trustee_is_refused(election: Election) -> No
     secret = election.ceremony.secrets[0]
     for attempt in range(2):
         share = create_decryption_share(secret, tally, election.rng)
-        payload = json.dumps(encode_decryption_share(share))
+        payload = json.dumps(encode_share(share))
         if attempt == 0:
             election.service.submit_decryption_share(election.id, payload)
             before = election.events()
@@ -76,9 +74,7 @@ def test_a_share_for_another_tally_is_refused(
         share = create_decryption_share(election.ceremony.secrets[0], other_tally, other.rng)
         before = election.events()
         with pytest.raises(InvalidShare, match="another tally"):
-            election.service.submit_decryption_share(
-                election.id, json.dumps(encode_decryption_share(share))
-            )
+            election.service.submit_decryption_share(election.id, json.dumps(encode_share(share)))
         assert election.events() == before
     finally:
         other.service.store.close()
@@ -113,9 +109,7 @@ def test_the_result_with_one_trustee_absent(election: Election, tmp_path: Path) 
 def test_the_result_needs_the_threshold(election: Election) -> None:
     tally = _closed_and_tallied(election)
     share = create_decryption_share(election.ceremony.secrets[1], tally, election.rng)
-    election.service.submit_decryption_share(
-        election.id, json.dumps(encode_decryption_share(share))
-    )
+    election.service.submit_decryption_share(election.id, json.dumps(encode_share(share)))
     before = election.events()
     with pytest.raises(ProtocolError, match="threshold"):
         election.service.publish_result(election.id)

@@ -63,8 +63,8 @@ from honestballot.protocol.mix import (
     check_chain_complete,
     count_rows,
     mix_context,
-    mixed_entries,
     mixed_result,
+    named_rows,
     next_input,
 )
 from honestballot.protocol.mix_parts import (
@@ -78,13 +78,17 @@ from honestballot.protocol.mix_parts import (
     head_digest,
     part_digest,
 )
+from honestballot.protocol.share_parts import SharePart
+from honestballot.protocol.share_parts import assemble as assemble_share
+from honestballot.protocol.share_parts import check_part as check_share_part
 from honestballot.protocol.tally import compute_tally
 from honestballot.protocol.witnesses import board_keys_hash
 from honestballot.record.ballot import ballot_from_json
 from honestballot.record.events import EventLine, event_from_json
 from honestballot.record.mix import mix_head_from_json, mix_part_from_json, rows_to_json
 from honestballot.record.setup import context_from_setup, election_key_hash
-from honestballot.record.trustee import decode_decryption_share, decode_encrypted_tally
+from honestballot.record.share_parts import share_head_from_json, share_part_from_json
+from honestballot.record.trustee import decode_encrypted_tally
 
 OUT = Path(__file__).with_name("mix-v3.json")
 ELECTION_ID = "mix-vectors"
@@ -99,6 +103,8 @@ MIXERS = (3, 1)
 ROWS_PER_PART = {3: 2, 1: None}
 #: the trustees who publish decryption shares (trustee 3 does not)
 DECRYPTORS = (1, 2)
+#: how many mixed rows each decryptor puts in one ``share-part`` (None: all five in one)
+SHARE_ROWS_PER_PART = {1: 2, 2: None}
 #: each voter's unit and choice, in the order they vote
 UNITS = ["north", "south", "north", "south", "north"]
 CHOICES: list[dict[str, set[str]]] = [
@@ -191,16 +197,15 @@ def build_record() -> list[str]:
     """Run the election on the service and return the exported record's lines."""
     from honestballot.protocol.ballot import encrypt_ballot
     from honestballot.protocol.credential import generate_credential
-    from honestballot.protocol.decryption import create_decryption_share
     from honestballot.protocol.dkg import TrusteeSecret
     from honestballot.protocol.mix import make_mix
     from honestballot.protocol.mix_parts import publish_mix
     from honestballot.record.ballot import ballot_to_json
     from honestballot.record.mix import mix_head_to_json, mix_part_to_json
-    from honestballot.record.trustee import encode_decryption_share
     from honestballot.service.board.election import ElectionService
     from honestballot.service.demo import run_key_ceremony
     from honestballot.store.sql import SqlStore
+    from tests.factories import share_lines
 
     manifest = vector_manifest()
     rng = SeededRandomness(SEED)
@@ -245,10 +250,11 @@ def build_record() -> list[str]:
             service.submit_mix_line(ELECTION_ID, json.dumps(line))
         tally = service.tally(ELECTION_ID)
         for trustee in DECRYPTORS:
-            dshare = create_decryption_share(secrets[trustee - 1], tally, rng)
-            service.submit_decryption_share(
-                ELECTION_ID, json.dumps(encode_decryption_share(dshare))
-            )
+            # the lines of the trustee's share file: parts of the mixed rows' shares, then
+            # the share that names them
+            rows = SHARE_ROWS_PER_PART[trustee]
+            for line in share_lines(secrets[trustee - 1], tally, rng, rows_per_part=rows):
+                service.submit_decryption_share(ELECTION_ID, line)
         service.publish_result(ELECTION_ID)
         path = directory / "record.jsonl"
         service.export_record(ELECTION_ID, str(path))
@@ -577,24 +583,45 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
     assert named == set(parts)
     assert max(len(m["mix_parts"]) for m in mixes) >= 2
     check_chain_complete(manifest, key.threshold, {MIXED: chain})
-    last_rows = chain[-1].rows
 
     (tally_ev,) = [ev for ev in events if ev.kind == "tally"]
-    tally = decode_encrypted_tally(tally_ev.body["tally"])
+    published = decode_encrypted_tally(tally_ev.body["tally"])
     recomputed = compute_tally(
-        manifest, base, [(unit, b) for unit, b, _ in counted], {MIXED: last_rows}
+        manifest, base, [(unit, b) for unit, b, _ in counted], {MIXED: chain[-1]}
     )
-    assert recomputed.tally == tally
+    assert recomputed.tally.published() == published
     assert [{"unit": u, "ballots": n} for u, n in recomputed.counted_per_unit] == tally_ev.body[
         "counted_per_unit"
     ]
-    expected = mixed_entries(contest, last_rows)
-    in_tally = [e for e in tally.entries if e.id.startswith(f"{MIXED}#")]
-    assert in_tally == expected
+    tally = published.resolve(named_rows(manifest, {MIXED: chain}))
+    assert tally == recomputed.tally
+    (named,) = tally.mixes
+    (last_head,) = [ev for ev in events if ev.kind == "mix"][-1:]
+    assert named.mix == head_digest(base, mix_head_from_json(last_head.body, "mix"))
+    expected = named.entries()
 
-    shares = [
-        decode_decryption_share(ev.body["share"]) for ev in events if ev.kind == "decryption-share"
+    share_parts: dict[bytes, SharePart] = {}
+    share_part_values = []
+    for ev in events:
+        if ev.kind == "share-part":
+            part = share_part_from_json(ev.body, f"event {ev.seq}")
+            digest = check_share_part(base, key, tally, part)
+            share_parts[digest] = part
+            share_part_values.append(
+                {
+                    "event_seq": ev.seq,
+                    "trustee": part.trustee,
+                    "part": part.index,
+                    "offset": part.offset,
+                    "rows": len(part.rows),
+                    "digest": digest.hex(),
+                }
+            )
+    heads = [
+        share_head_from_json(ev.body["share"]) for ev in events if ev.kind == "decryption-share"
     ]
+    shares = [assemble_share(tally, h, share_parts) for h in heads]
+    assert all(h.parts for h in heads) and max(len(h.parts or ()) for h in heads) >= 2
     decrypted = combine_valid_shares(key, tally, shares)
     n_rows = len(counted)
     table = DiscreteLogTable(max(1, n_rows))
@@ -602,7 +629,8 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
     _, rows = count_rows(contest, n_rows, plaintexts)
     (result_ev,) = [ev for ev in events if ev.kind == "result"]
     assert result_ev.body["mixed"] == mixed_result(manifest, n_rows, plaintexts)["mixed"]
-    assert result_ev.body["counts"] == [{"id": i, "count": n} for i, n in plaintexts.items()]
+    listed = [e.id for e in tally.entries]
+    assert result_ev.body["counts"] == [{"id": i, "count": plaintexts[i]} for i in listed]
     assert result_ev.body["trustees"] == list(decrypted.trustees)
     lambdas = lagrange_at_zero(decrypted.trustees, key.ceremony.trustees)
 
@@ -630,8 +658,10 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
             "event_seq": tally_ev.seq,
             "counted_per_unit": tally_ev.body["counted_per_unit"],
             "entry_ids": [e.id for e in tally.entries],
+            "mixes": tally_ev.body["tally"]["mixes"],
             "mixed_entries": [{"id": e.id, **_ct(e.ciphertext)} for e in expected],
         },
+        "share_parts": share_part_values,
         "result": {
             "event_seq": result_ev.seq,
             "trustees": list(decrypted.trustees),

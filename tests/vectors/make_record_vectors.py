@@ -45,11 +45,13 @@ from honestballot.protocol.ballot import (
 from honestballot.protocol.decryption import combine_valid_shares
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.protocol.share_parts import assemble as assemble_share
 from honestballot.protocol.witnesses import board_keys_hash, cosignature_message
 from honestballot.record.ballot import ballot_from_json, spoiled_from_json
 from honestballot.record.events import event_from_json, log_id, tree_head_from_json
 from honestballot.record.setup import context_from_setup, election_key_hash
-from honestballot.record.trustee import decode_decryption_share, decode_encrypted_tally
+from honestballot.record.share_parts import share_head_from_json
+from honestballot.record.trustee import decode_encrypted_tally
 from honestballot.record.witness import cosignature_from_json, roll_summary_bytes
 
 OUT = Path(__file__).with_name("record-v3.json")
@@ -224,11 +226,11 @@ def build_record() -> list[str]:
     from honestballot.protocol.witnesses import Witness as NamedWitness
     from honestballot.protocol.witnesses import sign_roll
     from honestballot.record.ballot import ballot_to_json
-    from honestballot.record.trustee import encode_decryption_share
     from honestballot.service.board.election import ElectionService
     from honestballot.service.demo import run_key_ceremony
     from honestballot.service.witness import Witness
     from honestballot.store.sql import SqlStore
+    from tests.factories import encode_share
 
     manifest = vector_manifest()
     rng = SeededRandomness(SEED)
@@ -287,8 +289,8 @@ def build_record() -> list[str]:
         service.close(ELECTION_ID)
         tally = service.tally(ELECTION_ID)
         for secret in (secrets[0], secrets[2]):  # trustee 2 does not decrypt
-            share = create_decryption_share(secret, tally, rng)  # type: ignore[arg-type]
-            service.submit_decryption_share(ELECTION_ID, json.dumps(encode_decryption_share(share)))
+            share = create_decryption_share(secret, tally, rng)
+            service.submit_decryption_share(ELECTION_ID, json.dumps(encode_share(share)))
         service.publish_result(ELECTION_ID)
         # both co-sign the final head (each after checking it extends what it co-signed),
         # so the exported record ends there
@@ -568,11 +570,11 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
     }
 
     tally_ev = next(ev for ev, _ in events if ev.kind == "tally")
-    tally = decode_encrypted_tally(tally_ev.body["tally"])
+    tally = decode_encrypted_tally(tally_ev.body["tally"]).resolve({})
     t_hash = _bytes_hash("encrypted-tally", canonical_json(tally_ev.body["tally"]))
     assert bytes.fromhex(t_hash["hash"]) == tally.hash
     share_evs = [ev for ev, _ in events if ev.kind == "decryption-share"]
-    shares = [decode_decryption_share(ev.body["share"]) for ev in share_evs]
+    shares = [assemble_share(tally, share_head_from_json(ev.body["share"]), {}) for ev in share_evs]
     share, entry, t_entry = shares[0], shares[0].entries[0], tally.entries[0]
     x_l = key.verification_key(share.trustee)
     r1 = base_mul(entry.proof.response) - x_l * entry.proof.challenge

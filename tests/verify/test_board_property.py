@@ -50,7 +50,6 @@ from honestballot.record.ballot import (
     spoiled_to_json,
 )
 from honestballot.record.codec import canonical_bytes
-from honestballot.record.trustee import encode_decryption_share
 from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import copy_ballot
 from honestballot.store.sql import SqlStore
@@ -59,6 +58,7 @@ from tests.factories import (
     PROPERTY_UNITS,
     DemoCeremony,
     board_secret_of,
+    encode_share,
     key_ceremony,
     property_manifest,
     renumber,
@@ -642,7 +642,7 @@ class Run:
         trustee = 1 + a % 3
         secret = self.ceremony.secrets[trustee - 1]
         share = create_decryption_share(secret, self.model_tally(), self.rng)
-        share_json = encode_decryption_share(share)
+        share_json = encode_share(share)
         twice = trustee in self.shares
         variant = "share-twice" if twice else "share"
         position, phase_ok = self.events, self.phase == "tallied"

@@ -132,7 +132,7 @@ def _changed_mix(
     parts = {
         d: mix_part_from_json(json.loads(lines[n])["body"], "part") for d, n in part_lines.items()
     }
-    honest = assemble(head, parts)
+    honest = assemble(base_hash, head, parts)
     size = len(parts[head.parts[0]].rows)
     share = board._share(head.trustee)
     new_parts, new_head = publish_mix(

@@ -28,12 +28,12 @@ from honestballot.protocol.credential import VoterCredential, generate_credentia
 from honestballot.protocol.decryption import create_decryption_share
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.events import sign_tree_head, tree_head_from_json
-from honestballot.record.trustee import decode_encrypted_tally, encode_decryption_share, load
+from honestballot.record.trustee import decode_encrypted_tally, load
 from honestballot.service.board.election import Receipt
 from honestballot.verify.verifier import verify_record
 from honestballot.web.i18n import STRINGS
 from honestballot.web.observer import parse_board_query
-from tests.factories import WebElection
+from tests.factories import WebElection, encode_share
 
 STATIC = Path(__file__).parents[2] / "honestballot" / "web" / "static"
 #: the roll of conftest.py allows these credentials (no unit above its roll)
@@ -87,9 +87,9 @@ def share_file(web: WebElection, trustee: int, rng: SeededRandomness) -> bytes:
     first checks the tally against the verified record)."""
     r = web.client.get(f"/api/e/{web.election_id}/tally")
     assert r.status_code == 200, r.text
-    tally = load(r.content, decode_encrypted_tally, "tally", large=True)
+    tally = load(r.content, decode_encrypted_tally, "tally", large=True).resolve({})
     share = create_decryption_share(web.ceremony.secrets[trustee - 1], tally, rng)
-    return json.dumps(encode_decryption_share(share)).encode()
+    return json.dumps(encode_share(share)).encode()
 
 
 def upload_share(web: WebElection, data: bytes) -> Any:

@@ -42,6 +42,7 @@ from honestballot.protocol.board import (
     ResultEvent,
     RollEvent,
     SetupEvent,
+    SharePartEvent,
     StationEvent,
     SupersededEvent,
     TallyEvent,
@@ -51,6 +52,7 @@ from honestballot.protocol.board import (
 from honestballot.protocol.decryption import (
     DecryptionShare,
     EncryptedTally,
+    PublishedTally,
     combine_valid_shares,
     verify_decryption_share,
 )
@@ -76,6 +78,15 @@ from honestballot.protocol.mix_parts import (
     part_digest,
 )
 from honestballot.protocol.ranked import plaintext_bound, ranked_result
+from honestballot.protocol.share_parts import (
+    EncodedSharePart,
+    ShareHead,
+    SharePart,
+)
+from honestballot.protocol.share_parts import assemble as assemble_share
+from honestballot.protocol.share_parts import check_encoded_part as check_encoded_share_part
+from honestballot.protocol.share_parts import check_part as check_share_part
+from honestballot.protocol.share_parts import part_digest as share_part_digest
 from honestballot.protocol.stations import (
     SALT_BYTES,
     Station,
@@ -109,6 +120,13 @@ from honestballot.record.mix import (
     mix_part_to_json,
 )
 from honestballot.record.setup import context_from_setup
+from honestballot.record.share_parts import (
+    encoded_share_part_from_json,
+    share_head_from_json,
+    share_head_to_json,
+    share_part_from_json,
+    share_part_to_json,
+)
 from honestballot.record.stations import (
     commission_key_from_json,
     details_from_json,
@@ -118,9 +136,7 @@ from honestballot.record.stations import (
 )
 from honestballot.record.trustee import (
     MAX_ENTRIES,
-    decode_decryption_share,
     decode_encrypted_tally,
-    encode_decryption_share,
     encode_election_key,
 )
 from honestballot.record.witness import (
@@ -201,6 +217,10 @@ class ElectionService(BoardLog):
         self._contexts: dict[str, tuple[ElectionContext, ElectionKey, BoardKeys]] = {}
         #: election → voters per unit of the roll posted at open (None: none posted)
         self._rolls: dict[str, dict[str, int] | None] = {}
+        #: election → its published tally with the mixed rows it names (read once)
+        self._tallies: dict[str, EncryptedTally] = {}
+        #: the longest record line this service appends (what a verifier reads)
+        self.max_line_bytes = MAX_LINE_BYTES
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -325,10 +345,10 @@ class ElectionService(BoardLog):
         seq, last_ms = self.store.next_position(conn, election_id)
         now = max(self.clock(), last_ms) if now is None else now
         line = EventLine(seq, now, kind, body).canonical()
-        if len(line) > MAX_LINE_BYTES:  # the verifier reads no longer line
+        if len(line) > self.max_line_bytes:  # the verifier reads no longer line
             raise ProtocolError(
                 f"this {kind} event would be a record line of {len(line):,} bytes; a record "
-                f"line holds at most {MAX_LINE_BYTES:,} (docs/record-format.md §6)"
+                f"line holds at most {self.max_line_bytes:,} (docs/record-format.md §6)"
             )
         self.store.append_event(
             conn, election_id, seq, kind, now, line, leaf_hash(line), tracking_hash
@@ -841,7 +861,7 @@ class ElectionService(BoardLog):
         if digests is None:
             stored = list(self.store.iter_events(election_id, kinds=("mix-part",)))
         else:
-            stored = list(self.store.mix_parts_by_digest(election_id, digests).values())
+            stored = list(self.store.parts_by_digest(election_id, "mix-part", digests).values())
         parts: dict[bytes, MixPart] = {}
         for ev in stored:
             body = parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]
@@ -865,11 +885,12 @@ class ElectionService(BoardLog):
 
     def mixes(self, election_id: str) -> dict[str, list[Mix]]:
         """contest -> the mixes on the board, by position, each assembled from its parts."""
+        base_hash = self.context(election_id).base_hash
         heads = self._mix_heads(election_id)
         parts = self._mix_parts(election_id, (d for head in heads for d in head.parts))
         chains: dict[str, list[Mix]] = {}
         for head in heads:
-            chains.setdefault(head.contest, []).append(assemble(head, parts))
+            chains.setdefault(head.contest, []).append(assemble(base_hash, head, parts))
         return chains
 
     def _last_rows(self, election_id: str, contest_id: str, heads: Sequence[MixHead]) -> Rows:
@@ -880,7 +901,8 @@ class ElectionService(BoardLog):
             counted = [b for _, b in self._counted(election_id)]
             return next_input(self.context(election_id).manifest, contest_id, counted, [])
         last = chain[-1]
-        return assemble(last, self._mix_parts(election_id, last.parts)).rows
+        base_hash = self.context(election_id).base_hash
+        return assemble(base_hash, last, self._mix_parts(election_id, last.parts)).rows
 
     def mix_input(self, election_id: str, contest_id: str) -> Rows:
         """The rows the next mix of ``contest_id`` shuffles: the last mix's output, or the
@@ -916,7 +938,7 @@ class ElectionService(BoardLog):
         encoded = encoded_part_from_json(body, "mix part")
         ctx.manifest.contest(encoded.contest)  # an unknown contest is named
         digest = encoded.digest(ctx.base_hash)
-        if self.store.mix_parts_by_digest(election_id, [digest]):
+        if self.store.parts_by_digest(election_id, "mix-part", [digest]):
             return encoded, False  # nothing decoded for a part sent again
         mixers = self._mixers(election_id)
         earlier = mixers.get(encoded.contest, [])
@@ -925,7 +947,7 @@ class ElectionService(BoardLog):
         check_part(ctx.manifest, ctx.base_hash, key.verification_keys, earlier, part)
         obj = mix_part_to_json(part)
         with self.store.transaction(election_id) as conn:
-            if self.store.has_mix_part(conn, election_id, digest):
+            if self.store.has_part(conn, election_id, "mix-part", digest):
                 return encoded, False
             board, _ = self._board(conn, election_id)
             board.mix_chains = self._mixers(election_id, conn)
@@ -979,7 +1001,7 @@ class ElectionService(BoardLog):
     def tally(self, election_id: str) -> EncryptedTally:
         """Sum the counted ballots and publish the encrypted tally (after close); a
         contest counted by mixing contributes the rows of its last mix, which at least k
-        distinct trustees must have made."""
+        distinct trustees must have made (the tally names that mix by its digest)."""
         ctx = self.context(election_id)
         check_phase(BoardRules(phase=Phase(self.phase(election_id))), "tally")
         chains = self.mixes(election_id)
@@ -988,17 +1010,15 @@ class ElectionService(BoardLog):
             ctx.manifest,
             ctx.base_hash,
             self._counted(election_id),
-            {contest: chain[-1].rows for contest, chain in chains.items()},
+            {contest: chain[-1] for contest, chain in chains.items()},
         )
         entries = len(result.tally.entries)
         if entries > MAX_ENTRIES:
             # a tally no trustee could read (nor any verifier) would leave the election
             # stuck in the tallied phase: refuse it while the election is still closed
             message = (
-                f"the encrypted tally would hold {entries:,} entries, more than the "
-                f"{MAX_ENTRIES:,} a record's tally holds: a contest counted by mixing this "
-                "large needs its tally and decryption shares in parts, which honestballot "
-                "does not build yet (docs/record-format.md §7)"
+                f"the encrypted tally would list {entries:,} sums, more than the "
+                f"{MAX_ENTRIES:,} a record's tally holds (docs/record-format.md §7)"
             )
             raise ProtocolError(Text("tally.too_large", message, entries=entries, most=MAX_ENTRIES))
         body = {
@@ -1015,51 +1035,146 @@ class ElectionService(BoardLog):
             self._append(conn, election_id, "tally", body)
             self.store.set_phase(conn, election_id, "tallied")
         self.publish_tree_head(election_id)
+        self._tallies[election_id] = result.tally
         return result.tally
 
-    def encrypted_tally(self, election_id: str) -> tuple[EncryptedTally, list[tuple[str, int]]]:
+    def published_tally(self, election_id: str) -> tuple[PublishedTally, list[tuple[str, int]]]:
+        """The ``tally`` event as it stands: the listed sums and the mixes it names (no
+        mixed row read), and the counted ballots per unit."""
         for ev in self.store.iter_events(election_id, kinds=("tally",)):
-            body = parse_json(ev.line, limit=1 << 28)["body"]
+            body = parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]
             counts = [(str(c["unit"]), int(c["ballots"])) for c in body["counted_per_unit"]]
             return decode_encrypted_tally(body["tally"]), counts
         raise ProtocolError("no tally has been published yet")
 
-    def submit_decryption_share(self, election_id: str, share_json: bytes | str) -> DecryptionShare:
-        """Accept a trustee's decryption share only if every proof in it verifies."""
-        key = self.election_key(election_id)
+    def encrypted_tally(self, election_id: str) -> tuple[EncryptedTally, list[tuple[str, int]]]:
+        """The published tally with the rows of the mixes it names (read once, then kept:
+        a published tally never changes), and the counted ballots per unit."""
+        published, counts = self.published_tally(election_id)
+        kept = self._tallies.get(election_id)
+        if kept is not None and kept.published() == published:
+            return kept, counts
+        base_hash = self.context(election_id).base_hash
+        heads = self._mix_heads(election_id)
+        last = {h.contest: h for h in heads}  # heads are in board order
+        named = [last[m.contest] for m in published.mixes if m.contest in last]
+        parts = self._mix_parts(election_id, (d for h in named for d in h.parts))
+        slots = {c.id: c.slot_ids for c in self.context(election_id).manifest.contests}
+        mixes = {}
+        for head in named:
+            mix = assemble(base_hash, head, parts)
+            mixes[head.contest] = (mix.digest, slots[head.contest], mix.rows)
+        tally = published.resolve(mixes)
+        self._tallies[election_id] = tally
+        return tally, counts
+
+    def submit_decryption_share(
+        self, election_id: str, data: bytes | str
+    ) -> tuple[SharePart | EncodedSharePart | ShareHead, bool]:
+        """A trustee's share file of a tally without mixed contests (the
+        ``decryption-share`` object), or one line of a share file in parts
+        (record/share_parts.py): ``{"kind": "share-part" | "decryption-share", "body":
+        ...}``, given to :meth:`submit_share_part` or :meth:`submit_share_head`; whether
+        it was stored (a part already on the board is not)."""
+        r = Reader(parse_json(data, limit=MAX_LINE_BYTES, what="decryption share"), "share")
+        if not r.has("kind"):
+            return self.submit_share_head(election_id, r.obj), True
+        kind = r.text("kind", max_len=20)
+        body = r.raw("body")
+        r.done()
+        if kind == "share-part":
+            return self.submit_share_part(election_id, body)
+        if kind == "decryption-share":
+            b = Reader(body, "decryption-share line.body")
+            share = b.raw("share")
+            b.done()
+            return self.submit_share_head(election_id, share), True
+        raise InvalidInput(
+            f"a share file line is a 'share-part' or a 'decryption-share', not {kind!r}"
+        )
+
+    def submit_share_part(
+        self, election_id: str, body: Any
+    ) -> tuple[SharePart | EncodedSharePart, bool]:
+        """Accept one part of a trustee's decryption share of the tally's mixed rows,
+        signed by the trustee and every proof verified (protocol/share_parts.check_part);
+        ``(part, False)`` if the same part is already on the board.  The place, shape and
+        signature are checked on the encodings first, before any point is decoded."""
+        ctx, key = self.context(election_id), self.election_key(election_id)
+        check_phase(BoardRules(phase=Phase(self.phase(election_id))), "share-part")
+        encoded = encoded_share_part_from_json(body, "decryption share part")
+        digest = encoded.digest(ctx.base_hash)
+        if self.store.parts_by_digest(election_id, "share-part", [digest]):
+            return encoded, False
         tally, _ = self.encrypted_tally(election_id)
-        share = decode_decryption_share(parse_json(share_json, limit=1 << 28), "decryption share")
-        verify_decryption_share(key, tally, share)
+        check_encoded_share_part(ctx.base_hash, key, tally, encoded)
+        part = share_part_from_json(body, "decryption share part")
+        check_share_part(ctx.base_hash, key, tally, part)
+        with self.store.transaction(election_id) as conn:
+            if self.store.has_part(conn, election_id, "share-part", digest):
+                return encoded, False
+            board, _ = self._board(conn, election_id)
+            board.apply(SharePartEvent(part.trustee))
+            self._append(conn, election_id, "share-part", share_part_to_json(part), digest)
+        return part, True
+
+    def _share_parts(self, election_id: str, digests: Iterable[bytes]) -> dict[bytes, SharePart]:
+        base_hash = self.context(election_id).base_hash
+        parts: dict[bytes, SharePart] = {}
+        for ev in self.store.parts_by_digest(election_id, "share-part", digests).values():
+            body = parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]
+            part = share_part_from_json(body, f"event {ev.seq}")
+            parts[share_part_digest(base_hash, part)] = part
+        return parts
+
+    def _share(self, election_id: str, tally: EncryptedTally, head: ShareHead) -> DecryptionShare:
+        """The share a head closes, from its parts on the board (checked when stored)."""
+        return assemble_share(tally, head, self._share_parts(election_id, head.parts or ()))
+
+    def submit_share_head(self, election_id: str, obj: Any) -> ShareHead:
+        """Accept a trustee's ``decryption-share`` only if its parts (when the tally has
+        mixed contests) are on the board, in order, and every proof in it verifies."""
+        key = self.election_key(election_id)
+        check_phase(BoardRules(phase=Phase(self.phase(election_id))), "decryption-share")
+        head = share_head_from_json(obj, "decryption share")
+        tally, _ = self.encrypted_tally(election_id)
+        share = self._share(election_id, tally, head)
+        verify_decryption_share(key, tally, share, parts_checked=True)
         with self.store.transaction(election_id) as conn:
             board, _ = self._board(conn, election_id)
             board.share_trustees = {
-                int(parse_json(ev.line, limit=1 << 28)["body"]["share"]["trustee"])
+                int(parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]["share"]["trustee"])
                 for ev in self.store.iter_events(
                     election_id, kinds=("decryption-share",), conn=conn
                 )
             }
-            board.apply(DecryptionShareEvent(share.trustee))
-            self._append(
-                conn, election_id, "decryption-share", {"share": encode_decryption_share(share)}
+            board.apply(DecryptionShareEvent(head.trustee))
+            self._append(conn, election_id, "decryption-share", {"share": share_head_to_json(head)})
+        return head
+
+    def share_heads(self, election_id: str) -> list[ShareHead]:
+        return [
+            share_head_from_json(
+                parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]["share"], "share"
             )
-        return share
+            for ev in self.store.iter_events(election_id, kinds=("decryption-share",))
+        ]
 
     def publish_result(self, election_id: str) -> dict[str, int]:
         """Combine the published shares (any k), recover the counts, publish the result."""
         key = self.election_key(election_id)
         tally, counts_per_unit = self.encrypted_tally(election_id)
-        shares = [
-            decode_decryption_share(parse_json(ev.line, limit=1 << 28)["body"]["share"], "share")
-            for ev in self.store.iter_events(election_id, kinds=("decryption-share",))
-        ]
-        decrypted = combine_valid_shares(key, tally, shares)
+        # every share on the board was verified when it was stored, its parts included
+        shares = [self._share(election_id, tally, h) for h in self.share_heads(election_id)]
+        decrypted = combine_valid_shares(key, tally, shares, parts_checked=True)
         ballots = sum(n for _, n in counts_per_unit)
         ctx = self.context(election_id)
         manifest = ctx.manifest
         table = DiscreteLogTable(plaintext_bound(manifest, ballots))
         counts = {e.id: table.solve(e.plaintext) for e in decrypted.entries}
+        listed = {e.id for e in tally.entries}
         body = {
-            "counts": [{"id": i, "count": c} for i, c in counts.items()],
+            "counts": [{"id": i, "count": c} for i, c in counts.items() if i in listed],
             **mixed_result(manifest, ballots, counts),
             **ranked_result(manifest, ctx.base_hash, ballots, counts),
             "trustees": list(decrypted.trustees),

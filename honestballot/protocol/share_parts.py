@@ -1,0 +1,314 @@
+"""A trustee's decryption share of a tally with mixed contests, as the board publishes it:
+signed **parts** holding the shares of consecutive mixed rows, then the
+``decryption-share`` itself, which holds the shares of the tally's sums and names its
+parts (docs/record-format.md §7, "Decryption shares in parts").
+
+A mixed contest of 100,000 ballots of five options has 500,000 ciphertexts to decrypt,
+and a share of each with its Chaum--Pedersen proof is some 230 bytes of JSON: no record
+line may hold that (at most 64 MiB).  So:
+
+- a **part** ``i`` of trustee ``l``'s share holds, for one mixed contest of the tally
+  (its ``mixes``, protocol/decryption.MixedRows), the rows ``offset .. offset + m - 1``:
+  for each ciphertext of those rows, ``D = x_l*alpha`` and its proof, exactly the
+  :class:`~honestballot.protocol.decryption.ShareEntry` of entry
+  ``contest#row/slot``; it carries the trustee's signature on its digest
+  (:func:`part_digest`), as a mix part does, so that a request that is not the
+  trustee's is turned away before anything in it is decoded;
+- the **head** (the ``decryption-share`` object) holds the shares of the tally's listed
+  entries and the digests of its parts, in order: the mixed contests in the tally's
+  order, each contest's rows from 0 on, without gaps (:func:`assemble`).
+
+A part is valid iff it is for the tally on the board, names one of its mixed contests,
+its rows are within that contest's rows and as wide, its signature verifies, and every
+proof in it verifies (:func:`check_part`).  Parts that no head names change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Final
+
+from honestballot.crypto.chaum_pedersen import EqualityProof
+from honestballot.crypto.group import Point, Scalar
+from honestballot.crypto.hashing import Encoded, Part, hash_bytes
+from honestballot.crypto.randomness import Randomness
+from honestballot.crypto.schnorr import SchnorrProof
+from honestballot.errors import InvalidInput, InvalidShare, ProtocolError
+from honestballot.protocol.decryption import (
+    DecryptionShare,
+    EncryptedTally,
+    MixedRows,
+    ShareEntry,
+    verify_share_entries,
+)
+from honestballot.protocol.dkg_verify import ElectionKey
+from honestballot.protocol.mix_parts import check_digest_signature, sign_digest
+from honestballot.protocol.ranked import row_entry_id
+
+SHARE_PART_TAG: Final = "share/part"
+
+#: the most ciphertexts whose shares one part holds
+MAX_PART_CELLS: Final = 1 << 17
+
+#: one ciphertext's share in a part: ``D`` and its proof
+Cell = tuple[Point, EqualityProof]
+
+
+def part_rows(width: int) -> int:
+    """How many rows of ``width`` ciphertexts a part may hold at most."""
+    return max(1, MAX_PART_CELLS // width)
+
+
+@dataclass(frozen=True, slots=True)
+class SharePart:
+    """Trustee ``trustee``'s shares of rows ``offset .. offset + len(rows) - 1`` of one
+    mixed contest of the tally whose hash is ``tally_hash``, signed by the trustee."""
+
+    trustee: int
+    tally_hash: bytes
+    index: int
+    contest: str
+    offset: int
+    rows: tuple[tuple[Cell, ...], ...]
+    signature: SchnorrProof
+
+
+@dataclass(frozen=True, slots=True)
+class ShareHead:
+    """The ``decryption-share`` object: the shares of the tally's listed entries and,
+    when the tally has mixed contests, the digests of the parts that hold the rest."""
+
+    election: bytes
+    trustee: int
+    tally_hash: bytes
+    entries: tuple[ShareEntry, ...]
+    parts: tuple[bytes, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedSharePart:
+    """A part as it arrives, its points and scalars not yet decoded
+    (record/trustee.encoded_share_part_from_json): enough for its place, shape, digest
+    and signature."""
+
+    trustee: int
+    tally_hash: bytes
+    index: int
+    contest: str
+    offset: int
+    rows: tuple[tuple[tuple[Encoded, Encoded, Encoded], ...], ...]
+    signature: SchnorrProof
+
+    def digest(self, base_hash: bytes) -> bytes:
+        """:func:`part_digest` of the part these encodings decode to."""
+        return _digest(base_hash, self, [[list(cell) for cell in row] for row in self.rows])
+
+
+def _digest(base_hash: bytes, part: SharePart | EncodedSharePart, rows: Part) -> bytes:
+    return hash_bytes(
+        SHARE_PART_TAG,
+        base_hash,
+        part.tally_hash,
+        part.trustee,
+        part.index,
+        part.contest,
+        part.offset,
+        rows,
+    )
+
+
+def part_digest(base_hash: bytes, part: SharePart) -> bytes:
+    """What names a part (and what its trustee signs)."""
+    rows: Part = [[[d, p.challenge, p.response] for d, p in row] for row in part.rows]
+    return _digest(base_hash, part, rows)
+
+
+def _mixed(tally: EncryptedTally, contest: str) -> MixedRows:
+    for m in tally.mixes:
+        if m.contest == contest:
+            return m
+    raise ProtocolError(f"contest {contest!r} is not a mixed contest of the tally")
+
+
+def _check_place(
+    key: ElectionKey,
+    tally: EncryptedTally,
+    trustee: int,
+    tally_hash: bytes,
+    contest: str,
+    offset: int,
+    widths: Sequence[int],
+) -> MixedRows:
+    if not 1 <= trustee <= key.ceremony.trustees:
+        raise ProtocolError(f"trustee {trustee} is not a trustee of this election")
+    if tally_hash != tally.hash:
+        raise ProtocolError("the decryption share part is for another tally")
+    mixed = _mixed(tally, contest)
+    width = len(mixed.slots)
+    if not widths:
+        raise InvalidInput("a decryption share part holds at least one row")
+    if len(widths) > part_rows(width):
+        raise InvalidInput(
+            f"contest {contest!r}: a decryption share part holds at most {part_rows(width)} rows"
+        )
+    if any(w != width for w in widths):
+        raise InvalidInput(f"contest {contest!r}: a row of shares holds {width} shares")
+    if offset + len(widths) > len(mixed.rows):
+        raise ProtocolError(
+            f"contest {contest!r}: rows {offset} to {offset + len(widths) - 1} are not all "
+            f"rows of the tally (it has {len(mixed.rows)})"
+        )
+    return mixed
+
+
+def check_encoded_part(
+    base_hash: bytes, key: ElectionKey, tally: EncryptedTally, part: EncodedSharePart
+) -> bytes:
+    """:func:`check_part` before decoding: the place, the shape and the trustee's
+    signature; return the digest."""
+    widths = [len(row) for row in part.rows]
+    _check_place(key, tally, part.trustee, part.tally_hash, part.contest, part.offset, widths)
+    digest = part.digest(base_hash)
+    what = f"part {part.index} of the decryption share of trustee {part.trustee}"
+    check_digest_signature(
+        base_hash, key.verification_key(part.trustee), digest, part.signature, what
+    )
+    return digest
+
+
+def _entries(part: SharePart, mixed: MixedRows) -> list[ShareEntry]:
+    return [
+        ShareEntry(row_entry_id(part.contest, part.offset + i, slot), d, proof)
+        for i, row in enumerate(part.rows)
+        for slot, (d, proof) in zip(mixed.slots, row, strict=True)
+    ]
+
+
+def check_part(base_hash: bytes, key: ElectionKey, tally: EncryptedTally, part: SharePart) -> bytes:
+    """Raise unless ``part`` is a valid part of a share of ``tally`` (on the board):
+    its place and shape, its trustee's signature, and every share's proof.  Return its
+    digest."""
+    widths = [len(row) for row in part.rows]
+    mixed = _check_place(
+        key, tally, part.trustee, part.tally_hash, part.contest, part.offset, widths
+    )
+    digest = part_digest(base_hash, part)
+    what = f"part {part.index} of the decryption share of trustee {part.trustee}"
+    check_digest_signature(
+        base_hash, key.verification_key(part.trustee), digest, part.signature, what
+    )
+    flat = [ct for row in mixed.rows[part.offset : part.offset + len(part.rows)] for ct in row]
+    verify_share_entries(key, tally, part.trustee, _entries(part, mixed), flat)
+    return digest
+
+
+def publish_share(
+    base_hash: bytes,
+    tally: EncryptedTally,
+    share: DecryptionShare,
+    key_share: Scalar,
+    rng: Randomness,
+    *,
+    rows_per_part: int | None = None,
+) -> tuple[list[SharePart], ShareHead]:
+    """Cut ``share`` (of every entry of ``tally``) into the head and, for each mixed
+    contest, parts of at most :func:`part_rows` rows (fewer if ``rows_per_part`` says
+    so), each signed with the trustee's key share."""
+    listed = len(tally.entries)
+    if not tally.mixes:
+        return [], ShareHead(share.election, share.trustee, share.tally_hash, share.entries, None)
+    parts: list[SharePart] = []
+    at = listed
+    for mixed in tally.mixes:
+        width = len(mixed.slots)
+        size = part_rows(width) if rows_per_part is None else min(rows_per_part, part_rows(width))
+        if size < 1:
+            raise ValueError("a part holds at least one row")
+        for offset in range(0, len(mixed.rows), size):
+            m = min(size, len(mixed.rows) - offset)
+            cells = share.entries[at : at + m * width]
+            at += m * width
+            rows = tuple(
+                tuple((e.share, e.proof) for e in cells[i * width : (i + 1) * width])
+                for i in range(m)
+            )
+            unsigned = SharePart(
+                share.trustee,
+                share.tally_hash,
+                len(parts),
+                mixed.contest,
+                offset,
+                rows,
+                SchnorrProof(Scalar(0), Scalar(0)),
+            )
+            signature = sign_digest(base_hash, part_digest(base_hash, unsigned), key_share, rng)
+            parts.append(replace(unsigned, signature=signature))
+    head = ShareHead(
+        share.election,
+        share.trustee,
+        share.tally_hash,
+        share.entries[:listed],
+        tuple(part_digest(base_hash, p) for p in parts),
+    )
+    return parts, head
+
+
+def assemble(
+    tally: EncryptedTally,
+    head: ShareHead,
+    parts: Mapping[bytes, SharePart],
+    refused: Mapping[bytes, int] | None = None,
+) -> DecryptionShare:
+    """The share ``head`` closes, from the valid parts on the board (``parts``: digest ->
+    part; ``refused``: digest -> event number of parts on the board that are not valid):
+    every part it names, at its index, by its trustee, for this tally, covering each
+    mixed contest's rows in order from row 0, the contests in the tally's order.  The
+    entries of the head itself are not checked here
+    (:func:`~honestballot.protocol.decryption.verify_decryption_share`)."""
+    who = f"decryption share of trustee {head.trustee}"
+    if (head.parts is None) != (not tally.mixes):
+        raise InvalidShare(
+            f"{who}: names parts for a tally without mixed contests"
+            if tally.mixes == ()
+            else f"{who}: does not name the parts holding the mixed contests' shares"
+        )
+    entries = list(head.entries)
+    names = iter(enumerate(head.parts or ()))
+    for mixed in tally.mixes:
+        row = 0
+        while row < len(mixed.rows):
+            index, digest = next(names, (None, b""))
+            if index is None:
+                raise InvalidShare(
+                    f"{who}: its parts end at row {row} of contest {mixed.contest!r}, which "
+                    f"has {len(mixed.rows)}"
+                )
+            part = parts.get(digest)
+            if part is None:
+                where = (
+                    f"is event {refused[digest]}, which is not a valid part"
+                    if refused and digest in refused
+                    else "is not on the board"
+                )
+                raise InvalidShare(f"{who}: part {index} ({digest.hex()[:16]}…) {where}")
+            if (part.trustee, part.tally_hash, part.index) != (
+                head.trustee,
+                head.tally_hash,
+                index,
+            ):
+                raise InvalidShare(
+                    f"{who}: part {index} is part {part.index} of trustee {part.trustee}'s "
+                    "share" + ("" if part.tally_hash == head.tally_hash else " of another tally")
+                )
+            if (part.contest, part.offset) != (mixed.contest, row):
+                raise InvalidShare(
+                    f"{who}: part {index} holds rows of contest {part.contest!r} from row "
+                    f"{part.offset}, not of contest {mixed.contest!r} from row {row}"
+                )
+            entries += _entries(part, mixed)
+            row += len(part.rows)
+    extra = next(names, None)
+    if extra is not None:
+        raise InvalidShare(f"{who}: names {len(head.parts or ()) - extra[0]} parts too many")
+    return DecryptionShare(head.election, head.trustee, head.tally_hash, tuple(entries))
