@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from honestballot.crypto.chaum_pedersen import EqualityProof
+from honestballot.crypto.elgamal import Ciphertext
 from honestballot.crypto.group import Point, Scalar
 from honestballot.crypto.hashing import Encoded, Part, hash_bytes
 from honestballot.crypto.randomness import Randomness
@@ -185,21 +186,36 @@ def _entries(part: SharePart, mixed: MixedRows) -> list[ShareEntry]:
     ]
 
 
-def check_part(base_hash: bytes, key: ElectionKey, tally: EncryptedTally, part: SharePart) -> bytes:
+def part_cells(tally: EncryptedTally, part: SharePart) -> list[tuple[ShareEntry, Ciphertext]]:
+    """Each share of a part (of a valid place and shape) as the entry it is, with the
+    tally's ciphertext it decrypts."""
+    mixed = _mixed(tally, part.contest)
+    flat = [ct for row in mixed.rows[part.offset : part.offset + len(part.rows)] for ct in row]
+    return list(zip(_entries(part, mixed), flat, strict=True))
+
+
+def check_part(
+    base_hash: bytes,
+    key: ElectionKey,
+    tally: EncryptedTally,
+    part: SharePart,
+    *,
+    proofs: bool = True,
+) -> bytes:
     """Raise unless ``part`` is a valid part of a share of ``tally`` (on the board):
-    its place and shape, its trustee's signature, and every share's proof.  Return its
-    digest."""
+    its place and shape, its trustee's signature, and every share's proof (unless
+    ``proofs`` is false: the caller checks them, as the verifier does on its workers,
+    with :func:`part_cells`).  Return its digest."""
     widths = [len(row) for row in part.rows]
-    mixed = _check_place(
-        key, tally, part.trustee, part.tally_hash, part.contest, part.offset, widths
-    )
+    _check_place(key, tally, part.trustee, part.tally_hash, part.contest, part.offset, widths)
     digest = part_digest(base_hash, part)
     what = f"part {part.index} of the decryption share of trustee {part.trustee}"
     check_digest_signature(
         base_hash, key.verification_key(part.trustee), digest, part.signature, what
     )
-    flat = [ct for row in mixed.rows[part.offset : part.offset + len(part.rows)] for ct in row]
-    verify_share_entries(key, tally, part.trustee, _entries(part, mixed), flat)
+    if proofs:
+        entries, cts = zip(*part_cells(tally, part), strict=True)
+        verify_share_entries(key, tally, part.trustee, entries, cts)
     return digest
 
 

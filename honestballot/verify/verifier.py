@@ -84,6 +84,7 @@ from honestballot.record.witness import (
 )
 from honestballot.verify.mixes import verify_shuffle_on
 from honestballot.verify.parallel import ClusterError, Engine, Shared, open_engine
+from honestballot.verify.shares import check_part_proofs
 from honestballot.verify.stations import check_stations
 
 #: The fingerprint voters see is the first 16 hex digits of the base hash (64 bits).
@@ -592,7 +593,7 @@ def _check_tally_and_result(
             f"encrypted tally recomputed from {recomputed.ballots_counted} counted ballots",
         )
     _check_units_broken_out(ctx, published, published_counts, report)
-    _check_shares_and_result(ctx, key, tally, by_kind, recomputed.ballots_counted, report)
+    _check_shares_and_result(ctx, key, tally, by_kind, recomputed.ballots_counted, report, engine)
 
 
 def _resolve(
@@ -757,10 +758,12 @@ def _check_share_parts(
     tally: EncryptedTally,
     by_kind: dict[str, list[EventLine]],
     bad: list[str],
+    engine: Engine,
 ) -> tuple[dict[bytes, SharePart], dict[bytes, int]]:
     """Every ``share-part`` on the board: valid ones by digest, and the event number of
-    each invalid one (also named in ``bad``)."""
-    parts: dict[bytes, SharePart] = {}
+    each invalid one (also named in ``bad``).  Places, shapes and signatures are checked
+    here, the shares' proofs on ``engine``."""
+    placed: list[tuple[EventLine, bytes, SharePart]] = []
     refused: dict[bytes, int] = {}
     for ev in by_kind.get("share-part", []):
         try:
@@ -770,11 +773,19 @@ def _check_share_parts(
             continue
         digest = share_part_digest(ctx.base_hash, part)
         try:
-            check_share_part(ctx.base_hash, key, tally, part)
-            parts[digest] = part
+            check_share_part(ctx.base_hash, key, tally, part, proofs=False)
+            placed.append((ev, digest, part))
         except HonestBallotError as exc:
             refused[digest] = ev.seq
             bad.append(f"event {ev.seq}: {exc}")
+    verdicts = check_part_proofs(engine, key.verification_keys, tally, [p for _, _, p in placed])
+    parts: dict[bytes, SharePart] = {}
+    for (ev, digest, part), why in zip(placed, verdicts, strict=True):
+        if why is None:
+            parts[digest] = part
+        else:
+            refused[digest] = ev.seq
+            bad.append(f"event {ev.seq}: {why}")
     return parts, refused
 
 
@@ -785,6 +796,7 @@ def _check_shares_and_result(
     by_kind: dict[str, list[EventLine]],
     ballots_counted: int,
     report: Report,
+    engine: Engine,
 ) -> None:
     shares: list[DecryptionShare] = []
     bad: list[str] = []
@@ -793,7 +805,7 @@ def _check_shares_and_result(
             bad.append("the tally names no valid mix, so no share of it can be checked")
         report.fail("decryption.shares", "; ".join(bad) or "the tally cannot be read")
         return
-    parts, refused = _check_share_parts(ctx, key, tally, by_kind, bad)
+    parts, refused = _check_share_parts(ctx, key, tally, by_kind, bad, engine)
     for ev in by_kind.get("decryption-share", []):
         try:
             head = share_head_from_json(ev.body["share"], f"event {ev.seq}.share")

@@ -37,6 +37,7 @@ from tests.factories import (
     key_ceremony,
     label,
     mix_file_lines,
+    share_lines,
     web_roll_csv,
 )
 from tests.helpers import describe
@@ -232,6 +233,76 @@ def test_the_mix_upload_accepts_valid_mixes_only(
     assert report.passed, describe(report)
     [mixes] = [c.detail for c in report.checks if c.name == "mix.proofs"]
     assert "2 mixes by trustees [1, 3]" in mixes
+
+    # the decryption shares of the mixed rows go up in parts: trustee 1's through
+    # 'trustee decrypt' and 'trustee upload-share' (one line a request)
+    assert limit_for(f"/api/e/{MIXED}/decryption-shares") == 64 * 1024 * 1024
+    tally, _ = services.elections.encrypted_tally(MIXED)
+    lines = share_lines(mixed_ceremony.secrets[2], tally, rng, rows_per_part=1)
+    assert len(lines) == len(CHOICES) + 1
+    part = json.loads(lines[0])
+
+    def share_upload(data: bytes | str) -> Response:
+        r: Response = web.client.post(
+            f"/api/e/{MIXED}/decryption-shares",
+            content=data,
+            headers={"content-type": "application/json"},
+        )
+        return r
+
+    # a part changed after its trustee signed it is refused before any point is decoded
+    forged = json.loads(lines[0])
+    forged["body"]["rows"][0][0]["share"] = part["body"]["rows"][0][1]["share"]
+    refused(share_upload(json.dumps(forged)), 422, "invalid_proof", "Schnorr proof does not")
+    # the share cannot name parts that are not on the board
+    refused(share_upload(lines[-1]), 422, "invalid_share", "is not on the board")
+    assert share_upload(lines[0]).status_code == 201
+    assert share_upload(lines[0]).status_code == 200  # sent again: stored once
+    # parts named out of order are refused
+    disorder = json.loads(lines[-1])
+    names = disorder["body"]["share"]["parts"]
+    names[0], names[1] = names[1], names[0]
+    for line in lines[1:-1]:
+        assert share_upload(line).status_code == 201
+    refused(share_upload(json.dumps(disorder)), 422, "invalid_share", "part 0 is part 1")
+    r = share_upload(lines[-1])
+    assert r.status_code == 201, r.text
+    assert r.json()["shares"] == 1 and not r.json()["result_published"]
+
+    record = tmp_path / "record-tallied.jsonl"
+    record.write_bytes(web.client.get(f"/e/{MIXED}/record.jsonl").content)
+    secret = tmp_path / "trustee-1.secret.json"
+    secret.write_bytes(to_bytes(encode_trustee_secret(mixed_ceremony.secrets[0])))
+    share_file = tmp_path / "share-1.jsonl"
+    result = CliRunner().invoke(
+        trustee_group,
+        ["decrypt", "--secret", str(secret), "--record", str(record), "--workers", "1",
+         "--out", str(share_file)],
+    )  # fmt: skip
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "1 parts of the mixed rows' shares" in result.output
+    sent.clear()
+    result = CliRunner().invoke(
+        trustee_group,
+        ["upload-share", "--url", "https://board.example/", "--election", MIXED,
+         "--share", str(share_file)],
+    )  # fmt: skip
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert sent == [f"https://board.example/api/e/{MIXED}/decryption-shares"] * 2
+    assert result.output.splitlines() == [
+        "part 0: stored",
+        "decryption share of trustee 1 verified and published (2 of the 2 needed); the "
+        "result is published",
+    ]
+    report = verify_record(list(services.elections.record_lines(MIXED)), workers=1)
+    assert report.passed, describe(report)
+    [shares] = [c.detail for c in report.checks if c.name == "decryption.shares"]
+    assert shares == "2 decryption shares with valid proofs (4 parts)"
+    assert {k: v for k, v in report.counts.items() if "#" not in k} == {}
+    decrypted = sorted(
+        tuple(report.counts[f"leader#{i}/{o}"] for o in "abc") for i in range(len(CHOICES))
+    )
+    assert decrypted == [(0, 1, 0), (1, 0, 0), (1, 0, 0)]
 
 
 def test_an_election_without_mixed_contests_takes_no_mix(web: WebElection) -> None:
