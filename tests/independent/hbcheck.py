@@ -1862,6 +1862,8 @@ def check_chains_complete(manifest: dict, threshold: int, chains: dict[str, list
 TALLY_KEYS = {"type", "version", "election", "entries"}
 SHARE_KEYS = {"type", "version", "election", "trustee", "tally", "entries"}
 SHARE_PART_KEYS = {"trustee", "tally", "part", "contest", "offset", "rows", "signature"}
+#: an encrypted-tally object lists at most this many entries
+MAX_LISTED_ENTRIES = 100_000
 #: a `share-part` holds at most ⌊SHARE_PART_CELLS / w⌋ rows of w shares
 SHARE_PART_CELLS = 131072
 
@@ -1921,6 +1923,8 @@ def check_tally(
         raise ValueError(f"{what}: type, version or election")
     if body["counted_per_unit"] != per_unit:
         raise ValueError(f"{what}: counted_per_unit is not {per_unit}")
+    if not isinstance(tally["entries"], list) or len(tally["entries"]) > MAX_LISTED_ENTRIES:
+        raise ValueError(f"{what}: the object lists more than {MAX_LISTED_ENTRIES:,} entries")
     recomputed = [{"id": i, "alpha": a.hex(), "beta": b.hex()} for i, a, b in entries]
     if tally["entries"] != recomputed:
         listed = [e.get("id") if isinstance(e, dict) else e for e in tally["entries"]]

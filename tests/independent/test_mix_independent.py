@@ -355,7 +355,11 @@ def test_the_tally_names_the_last_mix(events: list[dict[str, Any]]) -> None:
             for o, ct in zip(leader, row, strict=True)
         ]
 
+    def too_many_listed(tally: dict[str, Any]) -> None:
+        tally["entries"] = tally["entries"] * (100_000 // len(tally["entries"]) + 1)
+
     refused(first_mix, "mixes")
+    refused(too_many_listed, "more than 100,000 entries")
     refused(fewer_rows, "mixes")
     refused(no_mixes, "keys")
     refused(rows_listed, "listed entries")
