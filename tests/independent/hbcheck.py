@@ -1085,15 +1085,11 @@ def broken_out_units(units: Sequence[str], counts: dict[str, int], min_size: int
     return broken
 
 
-def aggregate_tally(
-    manifest: dict,
-    counted: Sequence[tuple[str, dict]],
-    mixed_rows: dict[str, list[list[dict]]] | None = None,
-) -> tuple[list, list]:
-    """(entries as (id, alpha, beta) points, counted_per_unit) recomputed per §7: the
-    summed contests' totals, each broken-out unit's entries for them, then every
-    ciphertext of each mixed contest's last mix (``mixed_rows``: contest id -> its rows)
-    as `contest#row/option`."""
+def aggregate_tally(manifest: dict, counted: Sequence[tuple[str, dict]]) -> tuple[list, list]:
+    """(listed entries as (id, alpha, beta) points, counted_per_unit) recomputed per §7:
+    the entries the encrypted-tally object lists, 1. the summed contests' totals and 2.
+    each broken-out unit's entries for them.  The mixed rows (3.) are not listed: see
+    :func:`tally_mixes` and :func:`mixed_entries`."""
     unit_ids = [u["id"] for u in manifest["units"]]
     per_unit_count = {u: 0 for u in unit_ids}
     sums: dict[tuple[str, str], list[Point]] = {}
@@ -1124,14 +1120,21 @@ def aggregate_tally(
         for eid in option_ids:
             pa, pb = sums.get((eid, u), [IDENTITY, IDENTITY])
             entries.append((f"{eid}@{u}", pa, pb))
+    counted_per_unit = [{"unit": u, "ballots": per_unit_count[u]} for u in unit_ids]
+    return entries, counted_per_unit
+
+
+def mixed_entries(manifest: dict, mixed_rows: dict[str, list[list[dict]]]) -> list:
+    """The entries of the tally that its object does not list (3., §7): every ciphertext
+    of each mixed contest's last mix (``mixed_rows``: contest id -> its rows), contests in
+    manifest order, as (`contest#row/slot`, alpha, beta)."""
+    entries = []
     for mc in manifest["contests"]:
         if not is_mixed(mc):
             continue
-        rows = (mixed_rows or {}).get(mc["id"])
+        rows = mixed_rows.get(mc["id"])
         if rows is None:
             raise ValueError(f"contest {mc['id']} is counted by mixing and has no mixes")
-        if len(rows) != len(counted):
-            raise ValueError(f"contest {mc['id']}: {len(rows)} mixed rows, {len(counted)} ballots")
         for i, row in enumerate(rows):
             for oid, ct in zip(slots(mc), row, strict=True):
                 entries.append(
@@ -1141,8 +1144,7 @@ def aggregate_tally(
                         decode_point(ct["beta"]),
                     )
                 )
-    counted_per_unit = [{"unit": u, "ballots": per_unit_count[u]} for u in unit_ids]
-    return entries, counted_per_unit
+    return entries
 
 
 def row_entry_id(contest_id: str, row: int, option_id: str) -> str:
@@ -1150,19 +1152,35 @@ def row_entry_id(contest_id: str, row: int, option_id: str) -> str:
     return f"{contest_id}#{row}/{option_id}"
 
 
-def combine(tally: dict, shares: dict[int, dict], used: Sequence[int]) -> list[tuple[str, Point]]:
-    """(entry id, m·B) of every tally entry: beta − Σ λ_l·D_l over the trustees ``used``
-    (the shares' proofs are checked elsewhere)."""
+def combine(
+    entries: Sequence[tuple[str, Point, Point]],
+    shares: dict[int, list[tuple[str, Point]]],
+    used: Sequence[int],
+) -> list[tuple[str, Point]]:
+    """(entry id, m·B) of every entry of the tally, ``entries`` as (id, alpha, beta):
+    beta − Σ λ_l·D_l over the trustees ``used``, ``shares`` being trustee -> (entry id, D)
+    for every entry, in the same order (see :func:`check_decryption_shares`; their proofs
+    are checked there)."""
     lam = lagrange(used)
     out = []
-    for i, te in enumerate(tally["entries"]):
+    for i, (eid, _, beta) in enumerate(entries):
         acc = IDENTITY
         for tr in used:
-            if shares[tr]["entries"][i]["id"] != te["id"]:
-                raise ValueError(f"share of trustee {tr}: entry {i} is not {te['id']}")
-            acc = acc + lam[tr] * decode_point(shares[tr]["entries"][i]["share"])
-        out.append((te["id"], decode_point(te["beta"]) - acc))
+            if shares[tr][i][0] != eid:
+                raise ValueError(f"share of trustee {tr}: entry {i} is not {eid}")
+            acc = acc + lam[tr] * shares[tr][i][1]
+        out.append((eid, beta - acc))
     return out
+
+
+def listed_shares(share: dict) -> list[tuple[str, Point]]:
+    """(entry id, D) of a decryption-share object's `entries` (a tally without `mixes`)."""
+    return [(e["id"], decode_point(e["share"])) for e in share["entries"]]
+
+
+def published_entries(tally: dict) -> list[tuple[str, Point, Point]]:
+    """(id, alpha, beta) of the entries an encrypted-tally object lists."""
+    return [(e["id"], decode_point(e["alpha"]), decode_point(e["beta"])) for e in tally["entries"]]
 
 
 def admissible(contest: dict, row: Sequence[int]) -> bool:
@@ -1834,6 +1852,411 @@ def check_chains_complete(manifest: dict, threshold: int, chains: dict[str, list
                     f"contest {c['id']} was mixed by {len(mixers)} trustees, "
                     f"fewer than k = {threshold}"
                 )
+
+
+# ---------------------------------------------------------------------------
+# The tally, its decryption shares in parts and the result (record-format §7, §8
+# `tally.aggregation`, `decryption.shares`, `result.counts`).
+# ---------------------------------------------------------------------------
+
+TALLY_KEYS = {"type", "version", "election", "entries"}
+SHARE_KEYS = {"type", "version", "election", "trustee", "tally", "entries"}
+SHARE_PART_KEYS = {"trustee", "tally", "part", "contest", "offset", "rows", "signature"}
+#: an encrypted-tally object lists at most this many entries
+MAX_LISTED_ENTRIES = 100_000
+#: a `share-part` holds at most ⌊SHARE_PART_CELLS / w⌋ rows of w shares
+SHARE_PART_CELLS = 131072
+
+
+def tally_mixes(
+    base: bytes, manifest: dict, chains: dict[str, list[dict]], counted: Sequence
+) -> list[dict] | None:
+    """The encrypted-tally object's `mixes` member recomputed (§7): per contest counted by
+    mixing, in manifest order, its last mix's `mix/digest` and number of rows, which must
+    be one per counted ballot; None when no contest is counted by mixing."""
+    out = []
+    for mc in manifest["contests"]:
+        if not is_mixed(mc):
+            continue
+        chain = chains.get(mc["id"])
+        if not chain:
+            raise ValueError(f"contest {mc['id']} is counted by mixing and has no mixes")
+        last = chain[-1]
+        if len(last["rows"]) != len(counted):
+            raise ValueError(
+                f"contest {mc['id']}: {len(last['rows'])} mixed rows, {len(counted)} ballots"
+            )
+        out.append({"contest": mc["id"], "mix": mix_digest(base, last).hex(), "rows": len(counted)})
+    return out or None
+
+
+def check_tally(
+    base: bytes,
+    setup: dict,
+    events: Sequence[dict],
+    counted: Sequence[tuple[str, dict]],
+    chains: dict[str, list[dict]],
+) -> dict:
+    """`tally.aggregation`: the `tally` event's body, its encrypted-tally object and
+    `counted_per_unit` recomputed from the counted ballots and the valid mixes (``chains``,
+    :func:`check_mixes`): its listed entries, and its `mixes` exactly when the manifest has
+    a contest counted by mixing.  Returns the body; ValueError says what differs."""
+    what = "tally.aggregation"
+    manifest = setup["manifest"]
+    found = [ev for ev in events if ev["kind"] == "tally"]
+    if len(found) != 1:
+        raise ValueError(f"{what}: {len(found)} tally events")
+    body = found[0]["body"]
+    tally = body["tally"]
+    try:
+        check_chains_complete(manifest, setup["election_key"]["ceremony"]["threshold"], chains)
+        mixes = tally_mixes(base, manifest, chains, counted)
+        entries, per_unit = aggregate_tally(manifest, counted)
+    except ValueError as e:
+        raise ValueError(f"{what}: {e}") from None
+    expected_keys = TALLY_KEYS | ({"mixes"} if mixes is not None else set())
+    if not isinstance(tally, dict) or set(tally) != expected_keys:
+        raise ValueError(
+            f"{what}: the encrypted-tally object's keys are not {sorted(expected_keys)}"
+        )
+    if (tally["type"], tally["version"], tally["election"]) != ("encrypted-tally", 1, base.hex()):
+        raise ValueError(f"{what}: type, version or election")
+    if body["counted_per_unit"] != per_unit:
+        raise ValueError(f"{what}: counted_per_unit is not {per_unit}")
+    if not isinstance(tally["entries"], list) or len(tally["entries"]) > MAX_LISTED_ENTRIES:
+        raise ValueError(f"{what}: the object lists more than {MAX_LISTED_ENTRIES:,} entries")
+    recomputed = [{"id": i, "alpha": a.hex(), "beta": b.hex()} for i, a, b in entries]
+    if tally["entries"] != recomputed:
+        listed = [e.get("id") if isinstance(e, dict) else e for e in tally["entries"]]
+        raise ValueError(f"{what}: the listed entries {listed} are not the recomputed ones")
+    if mixes is not None and tally["mixes"] != mixes:
+        raise ValueError(f"{what}: mixes {tally['mixes']} are not {mixes}")
+    return body
+
+
+def named_mix_rows(
+    base: bytes, tally: dict, chains: dict[str, list[dict]]
+) -> dict[str, list[list[dict]]]:
+    """contest id -> the rows of the valid mix the tally's `mixes` names by its digest
+    (with the number of rows it says)."""
+    out = {}
+    for item in tally.get("mixes", []):
+        mix = next(
+            (
+                m
+                for m in chains.get(item["contest"], [])
+                if mix_digest(base, m).hex() == item["mix"]
+            ),
+            None,
+        )
+        if mix is None or len(mix["rows"]) != item["rows"]:
+            raise ValueError(
+                f"the tally names no valid mix of {item['contest']} of {item['rows']} rows"
+            )
+        out[item["contest"]] = mix["rows"]
+    return out
+
+
+def share_rows_part(rows: Sequence[Sequence[dict]]) -> Part:
+    """L(L(L(P D, S c, S s), … one per share of the row), … one per row of the part)."""
+    return Li(
+        Li(Li([Pt(it["share"]), Sc(it["proof"]["c"]), Sc(it["proof"]["s"])]) for it in row)
+        for row in rows
+    )
+
+
+def share_part_digest_parts(base: bytes, part: dict) -> list[Part]:
+    return [
+        By(base),
+        By(part["tally"]),
+        In(part["trustee"]),
+        In(part["part"]),
+        Tx(part["contest"]),
+        In(part["offset"]),
+        share_rows_part(part["rows"]),
+    ]
+
+
+def share_part_digest(base: bytes, part: dict) -> bytes:
+    """What names a `share-part` and what its trustee signs (hash_bytes "share/part")."""
+    return hash_bytes("share/part", *share_part_digest_parts(base, part))
+
+
+def verify_share_proof(
+    base: bytes, t_hash: bytes, trustee: int, entry_id: str, x_l: Point, alpha: Point, item: dict
+) -> Point:
+    """A trustee's share ``item`` ({share, proof}) of one entry: the Chaum–Pedersen proof
+    that log_B X_l = log_alpha D; returns D."""
+    if not isinstance(item, dict) or not isinstance(item.get("proof"), dict):
+        raise ValueError(f"entry {entry_id}: a share is {{share, proof}}")
+    if set(item["proof"]) != {"c", "s"}:
+        raise ValueError(f"entry {entry_id}: a proof is {{c, s}}")
+    d = decode_point(item["share"])
+    c, s = decode_scalar(item["proof"]["c"]), decode_scalar(item["proof"]["s"])
+    r1, r2 = equality_commitments(c, s, x_l, alpha, d)
+    parts = share_parts(base, t_hash, trustee, entry_id, x_l, alpha, d, r1, r2)
+    if c != hash_to_scalar("decryption-share", *parts):
+        raise ValueError(f"entry {entry_id}: the proof of trustee {trustee}'s share fails")
+    return d
+
+
+def check_share_part(
+    base: bytes, t_hash: bytes, tally: dict, contests: dict, keys: dict, rows: dict, body: dict
+) -> int:
+    """One `share-part` body valid (§7, "Decryption shares in parts"): its keys, its tally
+    hash, trustee, contest (one the tally's `mixes` names), shape and rows within that
+    contest's rows, its signature and every proof.  Returns its number of rows."""
+    if not isinstance(body, dict) or set(body) != SHARE_PART_KEYS:
+        raise ValueError(f"keys {sorted(body) if isinstance(body, dict) else body}")
+    if body["tally"] != t_hash.hex():
+        raise ValueError("not of the tally on the board")
+    trustee = _integer(body["trustee"], 1, 1000, "trustee")
+    if trustee not in keys:
+        raise ValueError(f"trustee {trustee} is not a trustee of the election")
+    named = {m["contest"]: m["rows"] for m in tally.get("mixes", [])}
+    if not isinstance(body["contest"], str) or body["contest"] not in named:
+        raise ValueError(f"contest {body['contest']!r} is not one the tally's mixes names")
+    _integer(body["part"], 0, MAX_PART_INDEX, "part")
+    offset = _integer(body["offset"], 0, MAX_PART_INDEX, "offset")
+    contest = contests[body["contest"]]
+    ids = slots(contest)
+    width = len(ids)
+    most = SHARE_PART_CELLS // width
+    part_rows = body["rows"]
+    if not isinstance(part_rows, list) or not 1 <= len(part_rows) <= most:
+        raise ValueError(f"a part holds 1 to {most} rows")
+    if offset + len(part_rows) > named[body["contest"]]:
+        raise ValueError(
+            f"rows {offset} to {offset + len(part_rows) - 1} are not within the "
+            f"{named[body['contest']]} rows of {body['contest']}"
+        )
+    for row in part_rows:
+        if not isinstance(row, list) or len(row) != width:
+            raise ValueError(f"a row holds {width} shares")
+        for item in row:
+            if not isinstance(item, dict) or set(item) != {"share", "proof"}:
+                raise ValueError("a share is {share, proof}")
+            if not isinstance(item["proof"], dict) or set(item["proof"]) != {"c", "s"}:
+                raise ValueError("a proof is {c, s}")
+            decode_point(item["share"])
+            decode_scalar(item["proof"]["c"]), decode_scalar(item["proof"]["s"])
+    key = keys[trustee]
+    verify_mix_signature(base, key, share_part_digest(base, body), body["signature"], "share-part")
+    x_l = decode_point(key)
+    mix_rows = rows[body["contest"]]
+    for i, row in enumerate(part_rows):
+        for slot, item, ct in zip(ids, row, mix_rows[offset + i], strict=True):
+            eid = row_entry_id(body["contest"], offset + i, slot)
+            verify_share_proof(base, t_hash, trustee, eid, x_l, decode_point(ct["alpha"]), item)
+    return len(part_rows)
+
+
+def check_decryption_shares(
+    base: bytes, setup: dict, events: Sequence[dict], chains: dict[str, list[dict]]
+) -> tuple[list[tuple[str, Point, Point]], dict[int, list[tuple[str, Point]]]]:
+    """`decryption.shares` (§7, board rules 1 and 7), in `seq` order: every `share-part`
+    valid (after the tally, before the result; :func:`check_share_part`), whether a share
+    names it or not; every `decryption-share` (at most one per trustee) of this election
+    and tally, its listed entries' proofs, and, when the tally has `mixes`, its `parts`
+    naming, in order, valid parts before it, of its own trustee, with `"part": i`, that
+    cover each named contest's rows from 0, contest after contest, and nothing more.
+
+    Returns (every entry of the tally as (id, alpha, beta): the listed ones then the mixed
+    rows', and trustee -> its share of each, (id, D) in that order).  ValueError, starting
+    "decryption.shares", names the first event that fails."""
+    manifest = setup["manifest"]
+    contests = {c["id"]: c for c in manifest["contests"]}
+    keys = {v["trustee"]: v["key"] for v in setup["election_key"]["verification_keys"]}
+    tally: dict | None = None
+    t_hash = b""
+    rows: dict[str, list[list[dict]]] = {}
+    entries: list[tuple[str, Point, Point]] = []
+    parts: dict[str, tuple[int, dict]] = {}  # digest hex -> (seq, body) of a valid part
+    shares: dict[int, list[tuple[str, Point]]] = {}
+    done = False
+    for ev in events:
+        kind, body = ev["kind"], ev["body"]
+        what = f"decryption.shares: event {ev['seq']} ({kind})"
+        if kind == "tally":
+            tally = body["tally"]
+            t_hash = tally_hash(tally)
+            try:
+                rows = named_mix_rows(base, tally, chains)
+            except ValueError as e:
+                raise ValueError(f"decryption.shares: {e}") from None
+            entries = published_entries(tally) + mixed_entries(manifest, rows)
+        elif kind == "result":
+            done = True
+        if kind not in ("share-part", "decryption-share"):
+            continue
+        if tally is None or done:
+            raise ValueError(
+                f"{what}: a {kind} {'after the result' if done else 'before the tally'}"
+            )
+        try:
+            if kind == "share-part":
+                check_share_part(base, t_hash, tally, contests, keys, rows, body)
+                parts.setdefault(share_part_digest(base, body).hex(), (ev["seq"], body))
+                continue
+            trustee, share = assemble_share(base, t_hash, tally, contests, keys, parts, ev)
+        except (ValueError, DecodeError, KeyError, TypeError) as e:
+            raise ValueError(f"{what}: {e}") from None
+        if trustee in shares:
+            raise ValueError(f"{what}: a second share of trustee {trustee}")
+        shares[trustee] = share
+    return entries, shares
+
+
+def assemble_share(
+    base: bytes,
+    t_hash: bytes,
+    tally: dict,
+    contests: dict,
+    keys: dict,
+    parts: dict[str, tuple[int, dict]],
+    ev: dict,
+) -> tuple[int, list[tuple[str, Point]]]:
+    """One `decryption-share` event checked, and its trustee's share of every entry of the
+    tally, (id, D) in order: the listed entries', then the parts' items, row by row."""
+    if set(ev["body"]) != {"share"}:
+        raise ValueError(f"keys {sorted(ev['body'])}")
+    share = ev["body"]["share"]
+    mixes = tally.get("mixes")
+    expected = SHARE_KEYS | ({"parts"} if mixes is not None else set())
+    if not isinstance(share, dict) or set(share) != expected:
+        raise ValueError(f"the share's keys are not {sorted(expected)}")
+    if (share["type"], share["version"]) != ("decryption-share", 1):
+        raise ValueError("type or version")
+    if share["election"] != base.hex():
+        raise ValueError("a share of another election")
+    if share["tally"] != t_hash.hex():
+        raise ValueError("a share of another tally")
+    trustee = _integer(share["trustee"], 1, 1000, "trustee")
+    if trustee not in keys:
+        raise ValueError(f"trustee {trustee} is not a trustee of the election")
+    x_l = decode_point(keys[trustee])
+    listed = tally["entries"]
+    if not isinstance(share["entries"], list) or [
+        e.get("id") if isinstance(e, dict) else None for e in share["entries"]
+    ] != [te["id"] for te in listed]:
+        raise ValueError("its entries are not the tally's listed entries")
+    out = [
+        (
+            te["id"],
+            verify_share_proof(base, t_hash, trustee, te["id"], x_l, decode_point(te["alpha"]), e),
+        )
+        for e, te in zip(share["entries"], listed, strict=True)
+    ]
+    if mixes is None:
+        return trustee, out
+    named = share["parts"]
+    if not isinstance(named, list) or not named:
+        raise ValueError("parts: a share of a tally with mixes names at least one part")
+    contest_at, offset = 0, 0
+    for i, digest in enumerate(named):
+        if not isinstance(digest, str) or digest not in parts or parts[digest][0] > ev["seq"]:
+            raise ValueError(f"parts: part {i} is not a valid share-part before it")
+        part = parts[digest][1]
+        if part["trustee"] != trustee:
+            raise ValueError(f"parts: part {i} is trustee {part['trustee']}'s")
+        if contest_at == len(mixes):
+            raise ValueError(f"parts: part {i} is after the last contest's last row")
+        contest = mixes[contest_at]["contest"]
+        if (part["part"], part["contest"], part["offset"]) != (i, contest, offset):
+            raise ValueError(
+                f"parts: part {i} is part {part['part']} of {part['contest']} from row "
+                f"{part['offset']}, not part {i} of {contest} from row {offset}"
+            )
+        ids = slots(contests[contest])
+        for j, row in enumerate(part["rows"]):
+            for slot, item in zip(ids, row, strict=True):
+                out.append((row_entry_id(contest, offset + j, slot), decode_point(item["share"])))
+        offset += len(part["rows"])
+        if offset == mixes[contest_at]["rows"]:
+            contest_at, offset = contest_at + 1, 0
+    if contest_at != len(mixes):
+        raise ValueError(
+            f"parts: the rows of {mixes[contest_at]['contest']} from row {offset} are not covered"
+        )
+    return trustee, out
+
+
+def check_result(
+    base: bytes,
+    setup: dict,
+    events: Sequence[dict],
+    entries: Sequence[tuple[str, Point, Point]],
+    shares: dict[int, list[tuple[str, Point]]],
+) -> tuple[dict, dict[str, int]]:
+    """`result.counts` (§7): the `result` event's `trustees` are the k lowest-numbered
+    valid shares (``shares``, :func:`check_decryption_shares`), its `counts` the decrypted
+    counts of the entries the tally lists, in its order, and its `mixed` and `ranked` the
+    counts of the decrypted rows.  Returns (the result body, entry id -> count of every
+    entry of the tally, mixed rows' included)."""
+    what = "result.counts"
+    manifest = setup["manifest"]
+    found = [ev for ev in events if ev["kind"] == "result"]
+    if len(found) != 1:
+        raise ValueError(f"{what}: {len(found)} result events")
+    result = found[0]["body"]
+    k = setup["election_key"]["ceremony"]["threshold"]
+    used = sorted(shares)[:k]
+    if len(used) < k or result["trustees"] != used:
+        raise ValueError(f"{what}: trustees {result['trustees']}, not {used}")
+    (tally_body,) = [ev["body"] for ev in events if ev["kind"] == "tally"]
+    n = sum(u["ballots"] for u in tally_body["counted_per_unit"])
+    bound = dlog_bound(manifest, n)
+    counts: dict[str, int] = {}
+    try:
+        for eid, m_b in combine(entries, shares, used):
+            m = discrete_log(m_b, bound)
+            if m is None:
+                raise ValueError(f"entry {eid} decrypts to no count from 0 to {bound}")
+            counts[eid] = m
+        listed = [{"id": e["id"], "count": counts[e["id"]]} for e in tally_body["tally"]["entries"]]
+        mixed = mixed_counts(manifest, n, counts)
+        ranked = ranked_counts(manifest, base, n, counts)
+    except ValueError as e:
+        raise ValueError(f"{what}: {e}") from None
+    expected = {"counts", "trustees", "rejected_shares"}
+    expected |= {"mixed"} if mixed is not None else set()
+    expected |= {"ranked"} if ranked is not None else set()
+    if set(result) != expected:
+        raise ValueError(f"{what}: the result's keys are not {sorted(expected)}")
+    if result["counts"] != listed:
+        raise ValueError(f"{what}: counts are not the decrypted listed entries {listed}")
+    if mixed is not None and result["mixed"] != mixed:
+        raise ValueError(f"{what}: mixed is not {mixed}")
+    if ranked is not None and result["ranked"] != ranked:
+        raise ValueError(f"{what}: ranked is not {ranked}")
+    return result, counts
+
+
+def check_count(events: Sequence[dict]) -> dict:
+    """From the close to the result: `mix.proofs`, `tally.aggregation`,
+    `decryption.shares` and `result.counts` in that order, on a record's events (the
+    first is the `setup`).  Returns {base, counted, chains, tally, entries, shares,
+    result, counts}; ValueError names the first check that fails."""
+    setup = events[0]["body"]
+    base = setup_base_hash(setup)
+    counted = counted_ballots(events)
+    try:
+        chains = check_mixes(base, setup, events, counted)
+    except (ValueError, DecodeError) as e:
+        raise ValueError(f"mix.proofs: {e}") from None
+    tally = check_tally(base, setup, events, counted, chains)
+    entries, shares = check_decryption_shares(base, setup, events, chains)
+    result, counts = check_result(base, setup, events, entries, shares)
+    return {
+        "base": base,
+        "counted": counted,
+        "chains": chains,
+        "tally": tally,
+        "entries": entries,
+        "shares": shares,
+        "result": result,
+        "counts": counts,
+    }
 
 
 # ---------------------------------------------------------------------------

@@ -3,8 +3,11 @@ checked by hbcheck.py (standard library only, written from docs/record-format.md
 docs/shuffle.md): the manifest hash with its mixed contest, every mix's parts (each
 part's place, shape and signature; the mix assembled from the parts it names) and every
 mix's place, signature and proof of shuffle, the chain's input in tracking-hash order, the
-tally's entries (the summed contests' sums, then the last mix's rows), at least k mixers,
-and the result's counts and ``mixed`` member from the decrypted rows.
+tally (the summed contests' sums listed, the last mix named in ``mixes``), at least k
+mixers, every trustee's shares of the mixed rows in ``share-part`` events (each part's
+place, shape, signature and proofs; the share's ``parts`` covering the rows in order; a
+record edited to break them is refused by ``decryption.shares``), and the result's counts
+of the listed entries and ``mixed`` member from the decrypted rows.
 
 The trustees publish their mixes in several parts each, and before its real mix trustee 3
 leaves behind one part of a shuffle it abandoned (an interrupted upload): a part that no
@@ -61,6 +64,8 @@ REVOTE = {"mayor": {"m2"}, "leader": {"b", "c"}}
 MIXERS = (3, 1)
 #: rows per part of each mixer's mix: 2 + 2 + 1, then 3 + 2
 ROWS_PER_PART = {3: 2, 1: 3}
+#: the trustees' key shares, as integers, once the record is made (to re-sign parts)
+KEY_SHARES: dict[int, int] = {}
 
 
 def lab(en: str) -> Label:
@@ -134,6 +139,9 @@ def record_lines(directory: str) -> tuple[bytes, ...]:
         assert send("mix", mix_head_to_json(head))
     tally = service.tally(ELECTION)
     for trustee in (2, 3):
+        key_share = ceremony.secrets[trustee - 1].key_share
+        assert key_share is not None
+        KEY_SHARES[trustee] = key_share.value
         for line in share_lines(ceremony.secrets[trustee - 1], tally, rng, rows_per_part=2):
             service.submit_decryption_share(ELECTION, line)
     service.publish_result(ELECTION)
@@ -288,15 +296,14 @@ def test_the_chain_starts_from_the_counted_ballots_in_tracking_hash_order(
         assert not hb.verify_shuffle(moved, key, ordered, first["rows"], first["proof"])
 
 
-def test_the_tally_holds_the_last_mix_rows(events: list[dict[str, Any]]) -> None:
+def test_the_tally_names_the_last_mix(events: list[dict[str, Any]]) -> None:
     setup = setup_body(events)
     base = hb.setup_base_hash(setup)
     counted = hb.counted_ballots(events)
     chains = hb.check_mixes(base, setup, events, counted)
     body = of_kind(events, "tally")[0]["body"]
-    entries, per_unit = hb.aggregate_tally(
-        setup["manifest"], counted, {c: chain[-1]["rows"] for c, chain in chains.items()}
-    )
+    assert hb.check_tally(base, setup, events, counted, chains) == body
+    entries, per_unit = hb.aggregate_tally(setup["manifest"], counted)
     assert (
         per_unit
         == body["counted_per_unit"]
@@ -307,39 +314,236 @@ def test_the_tally_holds_the_last_mix_rows(events: list[dict[str, Any]]) -> None
     )
     assert body["tally"]["election"] == base.hex()
     published = body["tally"]["entries"]
-    assert [e[0] for e in entries] == [e["id"] for e in published]
     for (eid, a, b), te in zip(entries, published, strict=True):
-        assert (a.hex(), b.hex()) == (te["alpha"], te["beta"]), eid
-    ids = [e["id"] for e in published]
+        assert (eid, a.hex(), b.hex()) == (te["id"], te["alpha"], te["beta"])
     mayor = ["m1", "m2", "m3", "against-all"]
-    leader = ["a", "b", "c", "against-all", "blank"]
-    # the summed contest's totals, then per unit (both broken out), then the mixed rows;
-    # no sums and no per-unit entries for the mixed contest
-    assert ids == [
+    # the summed contest's totals, then per unit (both broken out); the mixed rows are not
+    # listed, and there are no sums and no per-unit entries for the mixed contest
+    assert [e["id"] for e in published] == [
         *(f"mayor/{o}" for o in mayor),
         *(f"mayor/{o}@{u}" for u in ("north", "south") for o in mayor),
-        *(f"leader#{i}/{o}" for i in range(len(VOTERS)) for o in leader),
     ]
-    # the first mix's rows instead of the last's: the tally does not stand
-    first = {c: chain[0]["rows"] for c, chain in chains.items()}
-    again, _ = hb.aggregate_tally(setup["manifest"], counted, first)
-    assert [(a.hex(), b.hex()) for _, a, b in again] != [
-        (te["alpha"], te["beta"]) for te in published
+    last = chains["leader"][-1]
+    assert body["tally"]["mixes"] == [
+        {"contest": "leader", "mix": hb.mix_digest(base, last).hex(), "rows": len(VOTERS)}
     ]
+    # the digest is the one its trustee signed (honestballot's), and names the last mix
+    (head,) = [ev["body"] for ev in of_kind(events, "mix") if ev["body"]["position"] == 2]
+    assert hb.mix_digest(base, last) == head_digest(base, mix_head_from_json(head, "mix"))
+    assert hb.named_mix_rows(base, body["tally"], chains) == {"leader": last["rows"]}
+
+    def refused(change: Any, match: str) -> None:
+        altered = copy.deepcopy(events)
+        change(of_kind(altered, "tally")[0]["body"]["tally"])
+        with pytest.raises(ValueError, match=f"tally.aggregation: .*{match}"):
+            hb.check_tally(base, setup, altered, counted, chains)
+
+    def first_mix(tally: dict[str, Any]) -> None:
+        tally["mixes"][0]["mix"] = hb.mix_digest(base, chains["leader"][0]).hex()
+
+    def fewer_rows(tally: dict[str, Any]) -> None:
+        tally["mixes"][0]["rows"] = 4
+
+    def no_mixes(tally: dict[str, Any]) -> None:
+        del tally["mixes"]
+
+    def rows_listed(tally: dict[str, Any]) -> None:
+        leader = ["a", "b", "c", "against-all", "blank"]
+        tally["entries"] += [
+            {"id": hb.row_entry_id("leader", i, o), "alpha": ct["alpha"], "beta": ct["beta"]}
+            for i, row in enumerate(last["rows"])
+            for o, ct in zip(leader, row, strict=True)
+        ]
+
+    def too_many_listed(tally: dict[str, Any]) -> None:
+        tally["entries"] = tally["entries"] * (100_000 // len(tally["entries"]) + 1)
+
+    refused(first_mix, "mixes")
+    refused(too_many_listed, "more than 100,000 entries")
+    refused(fewer_rows, "mixes")
+    refused(no_mixes, "keys")
+    refused(rows_listed, "listed entries")
+    # the first mix's digest instead of the last's: another tally hash
+    other = copy.deepcopy(body["tally"])
+    first_mix(other)
+    assert hb.tally_hash(other) != hb.tally_hash(body["tally"])
     # with the second mix cut, one trustee mixed: fewer than k = 2
     cut = {"leader": chains["leader"][:1]}
     with pytest.raises(ValueError, match="fewer than k = 2"):
-        hb.check_chains_complete(setup["manifest"], 2, cut)
+        hb.check_tally(base, setup, events, counted, cut)
+
+
+def test_the_shares_in_parts(events: list[dict[str, Any]]) -> None:
+    setup = setup_body(events)
+    base = hb.setup_base_hash(setup)
+    tally = of_kind(events, "tally")[0]["body"]["tally"]
+    t_hash = hb.tally_hash(tally)
+    parts = of_kind(events, "share-part")
+    # each trustee's share of the five rows in parts of 2, 2 and 1 rows, before its share
+    assert [(p["body"]["trustee"], p["body"]["offset"], len(p["body"]["rows"])) for p in parts] == [
+        (t, o, m) for t in (2, 3) for o, m in ((0, 2), (2, 2), (4, 1))
+    ]
+    for ev in of_kind(events, "decryption-share"):
+        share = ev["body"]["share"]
+        mine = [p for p in parts if p["body"]["trustee"] == share["trustee"]]
+        assert share["parts"] == [hb.share_part_digest(base, p["body"]).hex() for p in mine]
+        assert all(p["seq"] < ev["seq"] for p in mine)
+        assert [e["id"] for e in share["entries"]] == [e["id"] for e in tally["entries"]]
+    for p in parts:
+        assert p["body"]["tally"] == t_hash.hex()
+    counted = hb.counted_ballots(events)
+    chains = hb.check_mixes(base, setup, events, counted)
+    entries, shares = hb.check_decryption_shares(base, setup, events, chains)
+    leader = ["a", "b", "c", "against-all", "blank"]
+    assert [e[0] for e in entries] == [
+        *(e["id"] for e in tally["entries"]),
+        *(hb.row_entry_id("leader", i, o) for i in range(len(VOTERS)) for o in leader),
+    ]
+    assert sorted(shares) == [2, 3]
+    for share in shares.values():
+        assert [eid for eid, _ in share] == [eid for eid, _, _ in entries]
+    # a part sent again stands twice and changes nothing
+    again = copy.deepcopy(events)
+    i = next(j for j, ev in enumerate(again) if ev["kind"] == "share-part")
+    again.insert(i + 1, copy.deepcopy(again[i]))
+    assert hb.check_decryption_shares(base, setup, again, chains) == (entries, shares)
+
+
+def test_tampered_share_parts_are_named(events: list[dict[str, Any]]) -> None:
+    """A record edited line by line (the board's tree heads would fail too): hbcheck names
+    the share check, and what in it fails."""
+    setup = setup_body(events)
+    base = hb.setup_base_hash(setup)
+    counted = hb.counted_ballots(events)
+    chains = hb.check_mixes(base, setup, events, counted)
+    keys = {v["trustee"]: v["key"] for v in setup["election_key"]["verification_keys"]}
+    at = {
+        (ev["body"]["trustee"], ev["body"]["part"]): i
+        for i, ev in enumerate(events)
+        if ev["kind"] == "share-part"
+    }
+    heads = {
+        ev["body"]["share"]["trustee"]: i
+        for i, ev in enumerate(events)
+        if ev["kind"] == "decryption-share"
+    }
+    tally_at = next(i for i, ev in enumerate(events) if ev["kind"] == "tally")
+
+    def resign(part: dict[str, Any]) -> None:
+        """Sign a part again with its trustee's key share (a trustee who lies)."""
+        x, k = KEY_SHARES[part["trustee"]], 0x1234567
+        r = hb.B * k
+        digest = hb.share_part_digest(base, part)
+        key = keys[part["trustee"]]
+        c = hb.hash_to_scalar("mix/signature", *hb.mix_signature_parts(base, key, digest, r))
+        part["signature"] = {"c": hb.scalar_hex(c), "s": hb.scalar_hex((k + c * x) % hb.L)}
+
+    def refused(change: Any, match: str) -> None:
+        altered = copy.deepcopy(events)
+        change(altered)
+        with pytest.raises(ValueError, match=f"^decryption.shares: .*{match}"):
+            hb.check_decryption_shares(base, setup, altered, chains)
+        with pytest.raises(ValueError, match=f"^decryption.shares: .*{match}"):
+            hb.check_count(altered)
+
+    def part(evs: list[dict[str, Any]], trustee: int, i: int) -> dict[str, Any]:
+        body: dict[str, Any] = evs[at[trustee, i]]["body"]
+        return body
+
+    def named(evs: list[dict[str, Any]], trustee: int) -> list[str]:
+        names: list[str] = evs[heads[trustee]]["body"]["share"]["parts"]
+        return names
+
+    def changed_share(evs: list[dict[str, Any]]) -> None:
+        row = part(evs, 2, 1)["rows"][0]
+        row[0]["share"], row[1]["share"] = row[1]["share"], row[0]["share"]
+
+    def changed_share_resigned(evs: list[dict[str, Any]]) -> None:
+        changed_share(evs)
+        resign(part(evs, 2, 1))
+
+    def changed_proof_resigned(evs: list[dict[str, Any]]) -> None:
+        proof = part(evs, 3, 2)["rows"][0][4]["proof"]
+        proof["s"] = hb.scalar_hex((hb.decode_scalar(proof["s"]) + 1) % hb.L)
+        resign(part(evs, 3, 2))
+
+    def part_dropped(evs: list[dict[str, Any]]) -> None:
+        del named(evs, 2)[1]
+
+    def last_part_dropped(evs: list[dict[str, Any]]) -> None:
+        named(evs, 3).pop()
+
+    def out_of_order(evs: list[dict[str, Any]]) -> None:
+        names = named(evs, 3)
+        names[0], names[1] = names[1], names[0]
+
+    def another_trustees_part(evs: list[dict[str, Any]]) -> None:
+        named(evs, 3)[2] = named(evs, 2)[2]
+
+    def part_named_twice(evs: list[dict[str, Any]]) -> None:
+        named(evs, 2).append(named(evs, 2)[2])
+
+    def no_parts(evs: list[dict[str, Any]]) -> None:
+        del evs[heads[2]]["body"]["share"]["parts"]
+
+    def share_before_its_last_part(evs: list[dict[str, Any]]) -> None:
+        evs.insert(at[2, 2], evs.pop(heads[2]))
+
+    def part_before_the_tally(evs: list[dict[str, Any]]) -> None:
+        evs.insert(tally_at, evs.pop(at[2, 0]))
+
+    def beyond_the_rows(evs: list[dict[str, Any]]) -> None:
+        part(evs, 3, 2)["offset"] = 5
+        resign(part(evs, 3, 2))
+
+    def summed_contest(evs: list[dict[str, Any]]) -> None:
+        part(evs, 3, 2)["contest"] = "mayor"
+        resign(part(evs, 3, 2))
+
+    def another_tally(evs: list[dict[str, Any]]) -> None:
+        part(evs, 2, 0)["tally"] = "00" * 32
+        resign(part(evs, 2, 0))
+
+    def narrow_row(evs: list[dict[str, Any]]) -> None:
+        part(evs, 2, 0)["rows"][1].pop()
+        resign(part(evs, 2, 0))
+
+    def extra_key(evs: list[dict[str, Any]]) -> None:
+        part(evs, 2, 0)["note"] = ""
+
+    def unnamed_invalid_part(evs: list[dict[str, Any]]) -> None:
+        # a part no share names must be valid all the same
+        stray = copy.deepcopy(evs[at[2, 1]])
+        row = stray["body"]["rows"][0]
+        row[0]["share"], row[1]["share"] = row[1]["share"], row[0]["share"]
+        evs.insert(heads[3], stray)
+
+    refused(changed_share, "signature")
+    refused(changed_share_resigned, "entry leader#2/a: the proof of trustee 2's share fails")
+    refused(changed_proof_resigned, "entry leader#4/blank: the proof of trustee 3's share fails")
+    refused(part_dropped, "part 1 is part 2 of leader from row 4, not part 1 of leader from row 2")
+    refused(last_part_dropped, "the rows of leader from row 4 are not covered")
+    refused(out_of_order, "part 0 is part 1 of leader from row 2, not part 0")
+    refused(another_trustees_part, "part 2 is trustee 2's")
+    refused(part_named_twice, "part 3 is after the last contest's last row")
+    refused(no_parts, "keys")
+    refused(share_before_its_last_part, "part 2 is not a valid share-part before it")
+    refused(part_before_the_tally, "a share-part before the tally")
+    refused(beyond_the_rows, "rows 5 to 5 are not within the 5 rows of leader")
+    refused(summed_contest, "not one the tally's mixes names")
+    refused(another_tally, "not of the tally on the board")
+    refused(narrow_row, "a row holds 5 shares")
+    refused(extra_key, "keys")
+    refused(unnamed_invalid_part, "signature")
 
 
 def test_the_result_counts_the_decrypted_rows(events: list[dict[str, Any]]) -> None:
     setup = setup_body(events)
     tally = of_kind(events, "tally")[0]["body"]["tally"]
     result = of_kind(events, "result")[0]["body"]
-    shares = {
-        ev["body"]["share"]["trustee"]: ev["body"]["share"]
-        for ev in of_kind(events, "decryption-share")
-    }
+    checked = hb.check_count(events)
+    entries, shares = checked["entries"], checked["shares"]
+    assert checked["result"] == result
     # with a contest counted by mixing, the result has "mixed"
     assert set(result) == {"counts", "trustees", "rejected_shares", "mixed"}
     k = setup["election_key"]["ceremony"]["threshold"]
@@ -347,11 +551,13 @@ def test_the_result_counts_the_decrypted_rows(events: list[dict[str, Any]]) -> N
     assert used == result["trustees"] == [2, 3]
     n = len(VOTERS)
     counts = {}
-    for eid, m_b in hb.combine(tally, shares, used):
+    for eid, m_b in hb.combine(entries, shares, used):
         m = hb.discrete_log(m_b, n)
         assert m is not None, eid
         counts[eid] = m
-    assert [{"id": i, "count": c} for i, c in counts.items()] == result["counts"]
+    assert counts == checked["counts"]
+    # the counts list the tally's listed entries only
+    assert [{"id": e["id"], "count": counts[e["id"]]} for e in tally["entries"]] == result["counts"]
     assert hb.mixed_counts(setup["manifest"], n, counts) == result["mixed"]
     # the rows are the counted ballots' selections, in another order
     leader = ["a", "b", "c", "against-all", "blank"]
@@ -375,6 +581,27 @@ def test_the_result_counts_the_decrypted_rows(events: list[dict[str, Any]]) -> N
     bad["leader#0/blank"], bad["leader#0/a"] = 1, 1
     with pytest.raises(ValueError, match="not admissible"):
         hb.mixed_counts(setup["manifest"], n, bad)
+
+    def refused(change: Any, match: str) -> None:
+        altered = copy.deepcopy(events)
+        change(of_kind(altered, "result")[0]["body"])
+        with pytest.raises(ValueError, match=f"^result.counts: .*{match}"):
+            hb.check_count(altered)
+
+    def mixed_rows_listed(body: dict[str, Any]) -> None:
+        body["counts"] += [
+            {"id": e[0], "count": counts[e[0]]} for e in entries[len(tally["entries"]) :]
+        ]
+
+    def mixed_changed(body: dict[str, Any]) -> None:
+        body["mixed"][0]["counts"][0]["count"] = 2
+
+    def other_trustees(body: dict[str, Any]) -> None:
+        body["trustees"] = [3, 2]
+
+    refused(mixed_rows_listed, "counts are not")
+    refused(mixed_changed, "mixed is not")
+    refused(other_trustees, "trustees")
 
 
 def test_admissible_rows() -> None:

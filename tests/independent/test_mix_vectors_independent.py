@@ -5,8 +5,10 @@ Every value is recomputed from the file's ``record`` lines -- the manifest hash 
 mixed contest's seventh part, the chain's input from the record's ballots, each mix's
 parts (found by their recomputed digests, each with its signature) and the whole mix
 assembled from them, its context, bases, statement seed, vector challenges, recomputed
-commitments, final challenge, proof of shuffle, digest and signature, the tally's entries
-and the result -- and compared with the vector's values, which are never used as inputs.
+commitments, final challenge, proof of shuffle, digest and signature, the tally (its listed
+entries and the `mixes` naming the last mix), every share-part's digest, signature and proofs,
+the shares' parts covering the mixed rows, and the result -- and compared with the
+vector's values, which are never used as inputs.
 """
 
 from __future__ import annotations
@@ -459,16 +461,30 @@ def test_tally_entries_of_the_mixed_contest() -> None:
     tv = vec()["tally"]
     assert tv["event_seq"] == of_kind("tally")[0]["seq"]
     last = mixes()[-1]["rows"]
-    entries, per_unit = hb.aggregate_tally(setup()["manifest"], counted(), {"leader": last})
+    chains = hb.check_mixes(base(), setup(), events(), counted())
+    assert hb.check_tally(base(), setup(), events(), counted(), chains) == body
+    # the object lists only the summed contest's entries
+    entries, per_unit = hb.aggregate_tally(setup()["manifest"], counted())
     assert per_unit == body["counted_per_unit"] == tv["counted_per_unit"]
     published = body["tally"]["entries"]
     assert [e[0] for e in entries] == [e["id"] for e in published] == tv["entry_ids"]
+    assert not any(e["id"].startswith("leader") for e in published)
     for (eid, a, b), te in zip(entries, published, strict=True):
         assert (a.hex(), b.hex()) == (te["alpha"], te["beta"]), eid
+    # and names the last mix by its digest and number of rows
+    mixes_member = [
+        {"contest": "leader", "mix": hb.mix_digest(base(), mixes()[-1]).hex(), "rows": 5}
+    ]
+    assert body["tally"]["mixes"] == tv["mixes"] == mixes_member
+    assert hb.tally_mixes(base(), setup()["manifest"], chains, counted()) == mixes_member
+    assert vec()["mixes"][-1]["digest"]["hash"] == mixes_member[0]["mix"]
+    # the tally hash binds the mix: another digest is another tally
+    other = copy.deepcopy(body["tally"])
+    other["mixes"][0]["mix"] = hb.mix_digest(base(), mixes()[0]).hex()
+    assert hb.tally_hash(other) != hb.tally_hash(body["tally"])
     mixed = [
         {"id": eid, "alpha": a.hex(), "beta": b.hex()}
-        for eid, a, b in entries
-        if eid.startswith("leader#")
+        for eid, a, b in hb.mixed_entries(setup()["manifest"], {"leader": last})
     ]
     assert mixed == tv["mixed_entries"]
     options = [o for o, _, _ in hb.encrypted_options(setup()["manifest"]["contests"][0])]
@@ -480,29 +496,57 @@ def test_tally_entries_of_the_mixed_contest() -> None:
     ]
 
 
+def test_share_parts() -> None:
+    """Every share-part of the vectors: its recomputed `share/part` digest, signature and
+    proofs; the shares name them in order."""
+    tally = of_kind("tally")[0]["body"]["tally"]
+    t_hash = hb.tally_hash(tally)
+    keys = {v["trustee"]: v["key"] for v in setup()["election_key"]["verification_keys"]}
+    contests = {c["id"]: c for c in setup()["manifest"]["contests"]}
+    rows = hb.named_mix_rows(base(), tally, {"leader": mixes()})
+    assert rows == {"leader": mixes()[-1]["rows"]}
+    found = []
+    for ev in of_kind("share-part"):
+        part = ev["body"]
+        m = hb.check_share_part(base(), t_hash, tally, contests, keys, rows, part)
+        digest = hb.share_part_digest(base(), part)
+        found.append(
+            {
+                "event_seq": ev["seq"],
+                "trustee": part["trustee"],
+                "part": part["part"],
+                "offset": part["offset"],
+                "rows": m,
+                "digest": digest.hex(),
+            }
+        )
+        # signed with the trustee's key, not another's
+        other = keys[3 if part["trustee"] != 3 else 1]
+        with pytest.raises(ValueError, match="signature"):
+            hb.verify_mix_signature(base(), other, digest, part["signature"])
+    assert found == vec()["share_parts"]
+    named = {
+        e["body"]["share"]["trustee"]: e["body"]["share"]["parts"]
+        for e in of_kind("decryption-share")
+    }
+    assert named == {t: [p["digest"] for p in found if p["trustee"] == t] for t in (1, 2)}
+
+
 def test_result_from_the_decrypted_rows() -> None:
     rv = vec()["result"]
     (ev,) = of_kind("result")
     body = ev["body"]
     tally = of_kind("tally")[0]["body"]["tally"]
-    shares = {
-        e["body"]["share"]["trustee"]: e["body"]["share"] for e in of_kind("decryption-share")
-    }
-    keys = {
-        v["trustee"]: hb.decode_point(v["key"])
-        for v in setup()["election_key"]["verification_keys"]
-    }
-    t_hash = hb.tally_hash(tally)
-    for trustee, share in shares.items():  # every share's proofs, on the mixed entries too
-        assert share["tally"] == t_hash.hex() and share["election"] == base().hex()
-        for e, te in zip(share["entries"], tally["entries"], strict=True):
-            alpha, d = hb.decode_point(te["alpha"]), hb.decode_point(e["share"])
-            c, s = hb.decode_scalar(e["proof"]["c"]), hb.decode_scalar(e["proof"]["s"])
-            r1, r2 = hb.equality_commitments(c, s, keys[trustee], alpha, d)
-            parts = hb.share_parts(
-                base(), t_hash, trustee, e["id"], keys[trustee], alpha, d, r1, r2
-            )
-            assert c == hb.hash_to_scalar("decryption-share", *parts), (trustee, e["id"])
+    chains = hb.check_mixes(base(), setup(), events(), counted())
+    entries, shares = hb.check_decryption_shares(base(), setup(), events(), chains)
+    # every entry of the tally: the listed ones, then the last mix's ciphertexts
+    assert [e[0] for e in entries] == [
+        *(te["id"] for te in tally["entries"]),
+        *(e["id"] for e in vec()["tally"]["mixed_entries"]),
+    ]
+    assert sorted(shares) == [1, 2]
+    for share in shares.values():
+        assert [eid for eid, _ in share] == [eid for eid, _, _ in entries]
     k = setup()["election_key"]["ceremony"]["threshold"]
     used = sorted(shares)[:k]
     assert used == body["trustees"] == rv["trustees"] == [1, 2]
@@ -511,11 +555,14 @@ def test_result_from_the_decrypted_rows() -> None:
     n = len(counted())
     counts = {}
     plaintexts = {}
-    for eid, m_b in hb.combine(tally, shares, used):
+    for eid, m_b in hb.combine(entries, shares, used):
         m = hb.discrete_log(m_b, n)
         assert m is not None, eid
         counts[eid], plaintexts[eid] = m, m_b.hex()
-    assert [{"id": i, "count": m} for i, m in counts.items()] == body["counts"]
+    # the result's counts list only the tally's listed entries
+    assert [{"id": te["id"], "count": counts[te["id"]]} for te in tally["entries"]] == body[
+        "counts"
+    ]
     assert rv["mixed_entries"] == [
         {"id": i, "plaintext": plaintexts[i], "count": m}
         for i, m in counts.items()
@@ -527,6 +574,7 @@ def test_result_from_the_decrypted_rows() -> None:
     assert all(hb.admissible(setup()["manifest"]["contests"][0], row) for row in rows)
     mixed = hb.mixed_counts(setup()["manifest"], n, counts)
     assert mixed == body["mixed"] == rv["mixed"]
+    assert hb.check_result(base(), setup(), events(), entries, shares) == (body, counts)
     # the decrypted rows are the counted ballots' choices (a, b, a, c, b, of which the
     # first voter's a was replaced by c), in the order the chain left them
     assert sorted(map(tuple, rows)) == sorted(

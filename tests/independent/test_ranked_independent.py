@@ -1,8 +1,9 @@
 """A record with ranked contests, made by honestballot's election service and checked by
 hbcheck.py (standard library only, written from docs/record-format.md): the manifest
 hash of the ranked contests, every ballot's rank proofs and signature, the mixes, the
-tally's `contest#row/rank-i` entries from the last mixes, and the result's `ranked`
-member (IRV rounds, Schulze's matrices and ranking) recounted from the decrypted rows.
+tally naming the last mixes, the trustees' shares of their `contest#row/rank-i` rows in
+`share-part` events, and the result's `ranked` member (IRV rounds, Schulze's matrices and
+ranking) recounted from the decrypted rows.
 
 ``honestballot`` is imported to *make* the election, and, in the last test, to compare
 its count with hbcheck's on random profiles (Hypothesis).
@@ -71,29 +72,31 @@ def test_the_ranked_record_checks_out_independently(
         "leader": [2, 3],
         "board": [2, 3],
     }
-    entries, per_unit = hb.aggregate_tally(
-        manifest, counted, {c: chain[-1]["rows"] for c, chain in chains.items()}
-    )
-    tally_body = _of_kind(events, "tally")[0]["body"]
-    published = tally_body["tally"]["entries"]
-    assert per_unit == tally_body["counted_per_unit"]
-    assert [(e, a.hex(), b.hex()) for e, a, b in entries] == [
-        (te["id"], te["alpha"], te["beta"]) for te in published
+    tally_body = hb.check_tally(base, setup, events, counted, chains)
+    # nothing is summed: the tally lists no entry and names both contests' last mixes
+    assert tally_body["tally"]["entries"] == []
+    assert tally_body["tally"]["mixes"] == [
+        {"contest": c, "mix": hb.mix_digest(base, chains[c][-1]).hex(), "rows": len(counted)}
+        for c in ("leader", "board")
     ]
-
+    entries, shares = hb.check_decryption_shares(base, setup, events, chains)
+    assert [e[0] for e in entries] == [
+        hb.row_entry_id(mc["id"], i, s)
+        for mc in manifest["contests"]
+        for i in range(len(counted))
+        for s in hb.slots(mc)
+    ]
     result = _of_kind(events, "result")[0]["body"]
-    shares = {
-        ev["body"]["share"]["trustee"]: ev["body"]["share"]
-        for ev in _of_kind(events, "decryption-share")
-    }
     n = len(RANKED_VOTES)
     bound = hb.dlog_bound(manifest, n)
     counts = {}
-    for eid, m_b in hb.combine(tally_body["tally"], shares, result["trustees"]):
+    for eid, m_b in hb.combine(entries, shares, result["trustees"]):
         m = hb.discrete_log(m_b, bound)
         assert m is not None, eid
         counts[eid] = m
-    assert [{"id": i, "count": c} for i, c in counts.items()] == result["counts"]
+    # the result's counts list the tally's listed entries: none
+    assert result["counts"] == []
+    assert hb.check_result(base, setup, events, entries, shares) == (result, counts)
     assert set(result) == {"counts", "trustees", "rejected_shares", "ranked"}
     assert hb.ranked_counts(manifest, base, n, counts) == result["ranked"]
     # a row no ballot's proofs allow: nothing at position 1
