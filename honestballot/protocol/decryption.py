@@ -156,15 +156,16 @@ class PublishedTally:
         self, last_mixes: Mapping[str, tuple[bytes, Sequence[str], Rows]]
     ) -> EncryptedTally:
         """The tally with its mixed rows: ``last_mixes`` maps a contest to the digest,
-        slot ids and rows of the last valid mix of its chain; the tally must name exactly
-        that mix, with its number of rows."""
+        slot ids and rows of a valid mix of its chain (its last, where the tally is
+        computed or checked); the tally must name exactly that mix, with its number of
+        rows."""
         named = []
         for ref in self.mixes:
             found = last_mixes.get(ref.contest)
             if found is None or found[0] != ref.mix:
                 raise ProtocolError(
                     f"the tally names mix {ref.mix.hex()[:16]}… of contest {ref.contest!r}, "
-                    "which is not the last valid mix of its chain"
+                    "which is not a valid mix of its chain on the board"
                 )
             digest, slots, rows = found
             if len(rows) != ref.rows:

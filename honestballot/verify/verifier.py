@@ -50,7 +50,6 @@ from honestballot.protocol.mix import (
     Mix,
     check_chain_complete,
     mixed_result,
-    named_rows,
     next_input,
 )
 from honestballot.protocol.mix_parts import MixPart, check_mix, check_part, part_digest
@@ -599,10 +598,19 @@ def _check_tally_and_result(
 def _resolve(
     ctx: ElectionContext, published: PublishedTally, chains: dict[str, list[Mix]]
 ) -> EncryptedTally | None:
-    """A tally that is not the recomputed one, with the rows of the mixes it names (so
-    that its shares can still be checked), or None if it names no valid last mix."""
+    """A tally that is not the recomputed one, with the rows of the valid mixes it names
+    (so that its shares can still be checked), or None if it names no valid mix."""
+    named = {}
+    for ref in published.mixes:
+        found = [m for m in chains.get(ref.contest, []) if m.digest == ref.mix]
+        if found:
+            named[ref.contest] = (
+                found[0].digest,
+                ctx.manifest.contest(ref.contest).slot_ids,
+                found[0].rows,
+            )
     try:
-        return published.resolve(named_rows(ctx.manifest, chains))
+        return published.resolve(named)
     except HonestBallotError:
         return None
 
