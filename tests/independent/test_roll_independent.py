@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,3 +121,18 @@ def test_the_same_lines_pass_honestballots_verify(record: list[dict[str, Any]]) 
     detail = {c.name: c.detail for c in report.checks}
     assert report.passed, [(c.name, c.detail) for c in report.failures]
     assert detail["roll.encrypted"].startswith(f"{len(WEB_ROLL)} roll rows in 1 parts")
+
+
+def test_hbcheck_checks_the_roll_vectors() -> None:
+    """tests/vectors/coercion-v3.json's roll part: its digest and every row's proofs."""
+    path = Path(__file__).resolve().parents[1] / "vectors" / "coercion-v3.json"
+    vectors = json.loads(path.read_text("utf-8"))
+    base = bytes.fromhex(vectors["base_hash"])
+    h = hbcheck.decode_point(vectors["public_key"], False)
+    roll = vectors["roll"]
+    digest = hbcheck.hash_bytes("roll/part", hbcheck.By(hbcheck.canonical(roll["part"])))
+    assert digest.hex() == roll["part_digest"]["value"]
+    for i, row in enumerate(roll["part"]["rows"]):
+        hbcheck.check_roll_row(base, h, i, row)
+    with pytest.raises(ValueError, match="roll row 1, handle"):
+        hbcheck.check_roll_row(base, h, 1, roll["part"]["rows"][0])
