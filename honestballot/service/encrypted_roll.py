@@ -85,6 +85,11 @@ def keep_encrypted_roll(
     except HonestBallotError as exc:
         raise InvalidInput(Text("encrypted_roll.invalid", str(exc), problem=str(exc))) from None
     with elections.store.transaction(election_id) as conn:
+        row = elections.store.election_row(conn, election_id)
+        if row is None or row["phase"] != "setup":
+            raise ProtocolError(
+                Text("encrypted_roll.phase", "the encrypted roll is kept only in setup")
+            )
         summary = roll.summary_body(election_id, conn)
         if {k: body.get(k) for k in summary} != summary or set(body) != {
             *summary,
@@ -108,18 +113,15 @@ def keep_encrypted_roll(
             raise InvalidInput(Text("encrypted_roll.invalid", str(exc), problem=str(exc))) from None
         if rows != sum(n for _, n in per_unit):
             raise _refused("rows", "the encrypted roll has not one row per voter")
-        voters = elections.store.voter_ids_by_national_id(conn, election_id)
-        units_of = {
-            int(v["voter_id"]): str(v["unit"])
-            for v in elections.store.voter_rows(election_id, list(voters.values()))
-        }
+        voters = elections.store.voter_units_by_national_id(conn, election_id)
         entries: dict[int, tuple[bytes, bytes, str]] = {}
         handles: set[bytes] = set()
         for entry in made.voters:
-            voter = voters.get(normalize_national_id(entry.national_id))
-            if voter is None or voter in entries:
+            found = voters.get(normalize_national_id(entry.national_id))
+            if found is None or found[0] in entries:
                 raise _refused("voters", "the letters are not one per voter of the roll")
-            if entry.reporting_unit != units.of_unit[units_of[voter]]:
+            voter, unit = found
+            if entry.reporting_unit != units.of_unit[unit]:
                 raise _refused(
                     "voters_unit", "a letter names another reporting unit than its voter's"
                 )

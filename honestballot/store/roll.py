@@ -127,11 +127,14 @@ class RollStore(StoreBase):
         )
         return [(str(k), str(b)) for k, b in conn.execute(q)]
 
-    def voter_ids_by_national_id(self, conn: Connection, election_id: str) -> dict[str, int]:
-        q = select(voters.c.national_id, voters.c.voter_id).where(
+    def voter_units_by_national_id(
+        self, conn: Connection, election_id: str
+    ) -> dict[str, tuple[int, str]]:
+        """national ID -> (voter id, unit) of every voter on the roll, in one query."""
+        q = select(voters.c.national_id, voters.c.voter_id, voters.c.unit).where(
             voters.c.election_id == election_id
         )
-        return {str(n): int(v) for n, v in conn.execute(q)}
+        return {str(n): (int(v), str(u)) for n, v, u in conn.execute(q)}
 
     def set_letter_entries(
         self,
