@@ -11,6 +11,7 @@ import click
 
 from honestballot.cli.common import database_option, read_bytes
 from honestballot.cli.keys import ORGANISER_KEY, load_key_file, make_key_file
+from honestballot.cli.organiser_roll import make_roll_command
 from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import InvalidInput
 from honestballot.protocol.witnesses import sign_roll
@@ -251,6 +252,37 @@ def organiser_keygen(out: str) -> None:
     """Make the organiser's key pair, which signs the roll summary; name the printed public
     key at 'election create --organiser-key'."""
     make_key_file(out, ORGANISER_KEY)
+
+
+@organiser_group.command("make-roll")
+@click.argument("summary", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--roll",
+    "roll_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Your roll file (the CSV you imported).",
+)
+@click.option("--key", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--fingerprint",
+    required=True,
+    help="The election's fingerprint as 'election create' printed it.",
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The upload.")
+@click.option(
+    "--letters",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The letters to print (activation codes: keep it safe, delete it after printing).",
+)
+def organiser_make_roll(
+    summary: str, roll_file: str, key: str, fingerprint: str, out: str, letters: str
+) -> None:
+    """Election with re-voting protection: make the activation letters and the signed
+    encrypted roll from the roll summary (GET /api/organiser/e/ID/roll-summary) and your
+    roll file; upload the result (POST /api/organiser/e/ID/encrypted-roll) before opening."""
+    make_roll_command(summary, roll_file, key, fingerprint, out, letters)
 
 
 @organiser_group.command("sign-roll")

@@ -16,7 +16,7 @@ and applies the events it is about to write.  What the service refuses on privat
 
 Order of phases::
 
-    setup -> credential* -> [roll] -> open -> (credential | ballot [superseded])*
+    setup -> credential* -> [roll-part* roll] -> open -> (credential | ballot [superseded])*
           -> audit* -> close -> (mix-part | mix)* -> tally -> (share-part | decryption-share)*
           -> result
 
@@ -46,6 +46,12 @@ someone else, signs in again and registers a new one that *replaces* the old.  F
 on the old credential is revoked: its ballots stop counting and it cannot cast again,
 nor register again.  The service links old and new through its private roll; the board
 shows only the two public keys.
+
+The encrypted roll (re-voting protection, protocol/encrypted_roll.py): its rows go on
+the board in ``roll-part`` events, in row order, before the ``roll`` event, which must
+name exactly those parts, in order, and hold as many rows as the summary has voters.  No
+``roll-part`` may follow the ``roll``, and a ``roll`` without ``encrypted`` may follow
+none.
 
 The roll: the organiser's roll summary (voters per unit, and how many shared phone
 numbers or e-mail addresses were allowed as exceptions) is posted before opening.  Once
@@ -90,6 +96,18 @@ class CredentialEvent:
 class RollEvent:
     voters_per_unit: tuple[tuple[str, int], ...]
     contact_exceptions: int
+    #: with an encrypted roll: (its rows, the digests of its parts, in order)
+    encrypted: tuple[int, tuple[bytes, ...]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RollPartEvent:
+    """Rows ``offset`` … ``offset + rows - 1`` of the encrypted roll (the check
+    ``roll.encrypted`` verifies their proofs; the board, their place)."""
+
+    offset: int
+    rows: int
+    digest: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +202,7 @@ Event = (
     SetupEvent
     | CredentialEvent
     | RollEvent
+    | RollPartEvent
     | OpenEvent
     | BallotEvent
     | SupersededEvent
@@ -203,6 +222,7 @@ _PHASES: dict[str, tuple[str, tuple[Phase, ...]]] = {
     "setup": ("setup", (Phase.EMPTY,)),
     "credential": ("registering a credential", (Phase.SETUP, Phase.OPEN)),
     "roll": ("publishing the roll summary", (Phase.SETUP,)),
+    "roll-part": ("publishing the encrypted roll", (Phase.SETUP,)),
     "station": ("publishing a polling station", (Phase.SETUP, Phase.OPEN)),
     "open": ("opening", (Phase.SETUP,)),
     "ballot": ("casting a ballot", (Phase.OPEN,)),
@@ -220,6 +240,7 @@ _KIND: dict[type, str] = {
     SetupEvent: "setup",
     CredentialEvent: "credential",
     RollEvent: "roll",
+    RollPartEvent: "roll-part",
     OpenEvent: "open",
     BallotEvent: "ballot",
     SupersededEvent: "superseded",
@@ -270,6 +291,11 @@ class BoardView(Protocol):
     def audit_block(self) -> tuple[bytes, int] | None:
         """Once the audits before the close have begun: the last one's tracking hash and
         the block's time."""
+        ...
+
+    @property
+    def roll_parts(self) -> Sequence[tuple[int, bytes]]:
+        """(rows, digest) of every ``roll-part`` so far, in order."""
         ...
 
     def registered(self, credential: Point) -> Registered | None: ...
@@ -359,6 +385,23 @@ def check_roll(view: BoardView, ev: RollEvent) -> None:
     units = [u for u, _ in ev.voters_per_unit]
     if sorted(units) != sorted(view.unit_ids) or len(set(units)) != len(units):
         raise ProtocolError("the roll summary must list every unit once")
+    parts = view.roll_parts
+    if ev.encrypted is None:
+        if parts:
+            raise ProtocolError("roll parts are on the board but the roll names none")
+    else:
+        rows, digests = ev.encrypted
+        if tuple(d for _, d in parts) != digests:
+            raise ProtocolError(
+                f"the roll names {len(digests)} parts that are not exactly the {len(parts)} "
+                "roll parts on the board, in order"
+            )
+        voters = sum(n for _, n in ev.voters_per_unit)
+        if rows != sum(n for n, _ in parts) or rows != voters:
+            raise ProtocolError(
+                f"the encrypted roll has {sum(n for n, _ in parts)} rows (the roll says {rows}) "
+                f"but the summary {voters} voters"
+            )
     for unit, voters in ev.voters_per_unit:
         active = view.active_in(unit)
         if active > voters:
@@ -366,6 +409,15 @@ def check_roll(view: BoardView, ev: RollEvent) -> None:
                 f"unit {unit!r} has {active} active credentials but only {voters} voters "
                 "on the roll"
             )
+
+
+def check_roll_part(view: BoardView, ev: RollPartEvent) -> None:
+    check_phase(view, "roll-part")
+    if view.roll is not None:
+        raise ProtocolError("a roll part after the roll")
+    posted = sum(n for n, _ in view.roll_parts)
+    if ev.offset != posted:
+        raise ProtocolError(f"the next roll part starts at row {posted}, not {ev.offset}")
 
 
 def check_station(view: BoardView, ev: StationEvent) -> None:
@@ -497,6 +549,8 @@ def check_event(view: BoardView, event: Event) -> None:
             check_credential(view, event)
         case RollEvent():
             check_roll(view, event)
+        case RollPartEvent():
+            check_roll_part(view, event)
         case StationEvent():
             check_station(view, event)
         case BallotEvent():
@@ -556,6 +610,8 @@ class BoardRules:
     mix_chains: dict[str, list[int]] = field(default_factory=dict)
     #: unit -> its station's (commission key, paper voting), as last published
     stations: dict[str, tuple[Point, bool]] = field(default_factory=dict)
+    #: (rows, digest) of each roll part, in order
+    roll_parts: list[tuple[int, bytes]] = field(default_factory=list)
     ballots_cast: int = 0
     audits: int = 0
     pending_supersede: tuple[bytes, bytes] | None = None
@@ -613,6 +669,8 @@ class BoardRules:
             case RollEvent():
                 self.roll = dict(event.voters_per_unit)
                 self.contact_exceptions = event.contact_exceptions
+            case RollPartEvent():
+                self.roll_parts.append((event.rows, event.digest))
             case StationEvent():
                 self.stations[event.unit] = (event.commission_key, event.paper)
             case BallotEvent():

@@ -25,6 +25,14 @@ order it draws uniformly at random::
 (the challenges' layouts: docs/coercion.md §5.8).  The proofs make every row's
 ciphertexts plaintext-aware: whoever made them knows what they encrypt, so no row can be
 built from another election's or another voter's ciphertexts.
+
+**On the board** (docs/record-format.md §6, "The encrypted roll"): the rows go in
+``roll-part`` events of at most :data:`ROLL_PART_ROWS` rows each, in row order, and the
+``roll`` event then names every part by its digest, lists the reporting units, and
+carries the organiser's signature over all of it with the summary's counts.  The checks
+``roll.units`` (:func:`check_reporting_units`) and ``roll.encrypted`` (the rows' proofs,
+each at its own index, and the parts the ``roll`` names) are the verifier's and the
+service's alike.
 """
 
 from __future__ import annotations
@@ -50,6 +58,8 @@ from honestballot.errors import ProtocolError
 from honestballot.protocol.letters import LetterSecret, activation_base, draw_letter
 
 POOL: Final = "pool"
+#: the most rows a ``roll-part`` event holds (about 1.1 KB of JSON each: 5.5 MB a part)
+ROLL_PART_ROWS: Final = 5000
 ACTIVATION_PROOF_TAG: Final = "activation-proof"
 ROLL_PLACE: Final = "roll"
 NO_PLACE_ID: Final = bytes(32)
@@ -64,6 +74,13 @@ class ReportingUnits:
 
     def index(self, unit: str) -> int:
         return self.ids.index(self.of_unit[unit])
+
+    def listing(self, unit_order: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Each reporting unit with its manifest units in manifest order (``unit_order``):
+        what the ``roll`` event lists."""
+        return tuple(
+            (rid, tuple(u for u in unit_order if self.of_unit[u] == rid)) for rid in self.ids
+        )
 
 
 def reporting_units(
@@ -84,6 +101,30 @@ def reporting_units(
     of_unit = {u: u for u in own} | {u: POOL for u in small}
     ids = tuple(u for u, _ in units if u in own) + ((POOL,) if small else ())
     return ReportingUnits(ids, of_unit)
+
+
+def check_reporting_units(
+    voters_per_unit: Sequence[tuple[str, int]],
+    unit_order: Sequence[str],
+    min_unit_size: int,
+    stated: Sequence[tuple[str, Sequence[str]]],
+) -> ReportingUnits:
+    """``roll.units``: the reporting units ``stated`` are exactly those the rule gives from
+    the summary's counts (taken in manifest order, ``unit_order``); :class:`ProtocolError`
+    says how they differ."""
+    counts = dict(voters_per_unit)
+    if sorted(counts) != sorted(unit_order):
+        raise ProtocolError("the roll summary does not list every unit of the manifest once")
+    units = reporting_units([(u, counts[u]) for u in unit_order], min_unit_size)
+    given = tuple((rid, tuple(members)) for rid, members in stated)
+    if given != units.listing(unit_order):
+        listing = units.listing(unit_order)
+        expected = "; ".join(f"{rid}: {', '.join(m)}" for rid, m in listing)
+        raise ProtocolError(
+            f"the roll's reporting units are not those the rule gives from its counts "
+            f"(expected {expected})"
+        )
+    return units
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,8 +244,16 @@ def make_roll(
     return MadeRoll(letters, entries, rows, units)
 
 
-def verify_rows(base_hash: bytes, public_key: Point, rows: Sequence[RollRow]) -> None:
-    """Every row's proofs (``roll.encrypted``'s proof part); :class:`InvalidProof` names
-    the first row that fails."""
+def verify_rows(
+    base_hash: bytes, public_key: Point, rows: Sequence[RollRow], first: int = 0
+) -> None:
+    """Every row's proofs (``roll.encrypted``'s proof part), row ``i`` of ``rows`` at the
+    roll's index ``first + i``; :class:`InvalidProof` names the first row that fails."""
     for i, item in enumerate(rows):
-        verify_row(base_hash, public_key, i, item)
+        verify_row(base_hash, public_key, first + i, item)
+
+
+def parts_of(rows: Sequence[RollRow]) -> list[tuple[int, Sequence[RollRow]]]:
+    """The rows cut into ``roll-part`` events: (offset, rows) of at most
+    :data:`ROLL_PART_ROWS` each, in order."""
+    return [(i, rows[i : i + ROLL_PART_ROWS]) for i in range(0, len(rows), ROLL_PART_ROWS)]

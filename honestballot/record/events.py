@@ -27,6 +27,7 @@ from honestballot.protocol.manifest import MAX_UNITS
 from honestballot.record.ballot import ballot_from_json, schnorr_from_json, spoiled_from_json
 from honestballot.record.codec import JsonObject, Reader, canonical_bytes, decode_hex
 from honestballot.record.manifest import manifest_from_json
+from honestballot.record.roll import encrypted_from_json, part_digest, part_shape
 from honestballot.record.stations import station_from_json
 
 #: The election record's format (docs/record-format.md §9): 3 since the setup names the
@@ -37,6 +38,7 @@ EVENT_KINDS: Final = (
     "setup",
     "credential",
     "roll",
+    "roll-part",
     "station",
     "open",
     "ballot",
@@ -200,8 +202,15 @@ def board_event(line: EventLine, path: str) -> board.Event:
             exceptions = r.integer("contact_exceptions", minimum=0)
             if r.has("signature"):  # the organiser's (record/witness.py checks it)
                 schnorr_from_json(r.raw("signature"), f"{p}.signature")
+            encrypted = None
+            if r.has("encrypted"):  # its rows' proofs: the check roll.encrypted
+                e = encrypted_from_json(r.raw("encrypted"), f"{p}.encrypted")
+                encrypted = (e.rows, e.parts)
             r.done()
-            return board.RollEvent(per_unit, exceptions)
+            return board.RollEvent(per_unit, exceptions, encrypted)
+        case "roll-part":
+            offset, rows = part_shape(b, p)
+            return board.RollPartEvent(offset, rows, part_digest(b))
         case "open":
             Reader(b, p).done()
             return board.OpenEvent()

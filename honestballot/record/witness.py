@@ -90,22 +90,25 @@ class RollSummaryToSign:
     per_unit: tuple[tuple[str, int], ...]
     contact_exceptions: int
     message: bytes
+    #: the election's setup body, for the organiser's tool of an encrypted roll
+    setup: Any = None
 
 
 def read_roll_summary(data: bytes) -> RollSummaryToSign:
-    r = Reader(parse_json(data, limit=1 << 22, what="roll summary"), "roll summary")
+    r = Reader(parse_json(data, limit=1 << 28, what="roll summary"), "roll summary")
     if r.text("type", max_len=32) != "roll-summary":
         raise RecordFormatError("roll summary: expected a roll-summary object")
     election_id = r.text("election_id", max_len=64)
     base_hash = r.hexbytes("base_hash", 32)
     summary = r.raw("summary")
+    setup = r.raw("setup") if r.has("setup") else None
     r.done()
     s = Reader(summary, "roll summary.summary")
     per_unit = tuple(s.items("voters_per_unit", _unit_voters, max_items=MAX_UNITS))
     exceptions = s.integer("contact_exceptions", minimum=0)
     s.done()  # a summary already carrying a signature is refused here
     return RollSummaryToSign(
-        election_id, base_hash, per_unit, exceptions, roll_summary_bytes(summary)
+        election_id, base_hash, per_unit, exceptions, roll_summary_bytes(summary), setup
     )
 
 

@@ -40,6 +40,7 @@ from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import Manifest
 from honestballot.protocol.witnesses import Witness
 from honestballot.service.activity import export_activity_csv, export_roll_csv
+from honestballot.service.encrypted_roll import keep_encrypted_roll
 from honestballot.service.reports import ReportRow
 from honestballot.service.runtime import Services
 from honestballot.service.security.organisers import Organiser
@@ -171,7 +172,19 @@ def roll_summary_to_sign(services: Services, who: Organiser, election_id: str) -
         "election_id": election_id,
         "base_hash": services.elections.context(election_id).base_hash.hex(),
         "summary": services.roll.summary_body(election_id),
+        "setup": services.elections.setup_body(election_id),
     }
+
+
+def upload_encrypted_roll(
+    services: Services, who: Organiser, election_id: str, upload: Any
+) -> dict[str, Any]:
+    """Keep the organiser's encrypted roll (``honestballot organiser make-roll``) until
+    ``open`` posts it (service/encrypted_roll.py)."""
+    _in_setup(services, who, election_id, "uploading the encrypted roll")
+    kept = keep_encrypted_roll(services.elections, services.roll, election_id, upload)
+    log.info("organiser %r uploaded the encrypted roll of %s", who.label, election_id)
+    return kept
 
 
 def change_phase(

@@ -14,7 +14,13 @@ from sqlalchemy.engine import Connection
 
 from honestballot.store.bulk import update_many
 from honestballot.store.engine import StoreBase
-from honestballot.store.schema import contact_exceptions, credentials, elections, voters
+from honestballot.store.schema import (
+    contact_exceptions,
+    credentials,
+    elections,
+    encrypted_roll,
+    voters,
+)
 
 #: voter rows per yielded chunk of an export
 _EXPORT_CHUNK = 5000
@@ -95,6 +101,51 @@ class RollStore(StoreBase):
     ) -> None:
         """Write each voter's new credential (voter id → credential), in one statement."""
         update_many(conn, voters, "voter_id", "credential", election_id, credential)
+
+    # -- the encrypted roll (re-voting protection) -------------------------------------------
+
+    def put_encrypted_roll(
+        self, conn: Connection, election_id: str, events: list[tuple[str, str]]
+    ) -> None:
+        """Keep the organiser's encrypted roll, (kind, canonical body) in board order,
+        replacing any earlier one."""
+        conn.execute(encrypted_roll.delete().where(encrypted_roll.c.election_id == election_id))
+        conn.execute(
+            encrypted_roll.insert(),
+            [
+                {"election_id": election_id, "position": i, "kind": kind, "body": body}
+                for i, (kind, body) in enumerate(events)
+            ],
+        )
+
+    def encrypted_roll(self, conn: Connection, election_id: str) -> list[tuple[str, str]]:
+        """(kind, canonical body) of the kept encrypted roll, in board order ([] if none)."""
+        q = (
+            select(encrypted_roll.c.kind, encrypted_roll.c.body)
+            .where(encrypted_roll.c.election_id == election_id)
+            .order_by(encrypted_roll.c.position)
+        )
+        return [(str(k), str(b)) for k, b in conn.execute(q)]
+
+    def voter_units_by_national_id(
+        self, conn: Connection, election_id: str
+    ) -> dict[str, tuple[int, str]]:
+        """national ID -> (voter id, unit) of every voter on the roll, in one query."""
+        q = select(voters.c.national_id, voters.c.voter_id, voters.c.unit).where(
+            voters.c.election_id == election_id
+        )
+        return {str(n): (int(v), str(u)) for n, v, u in conn.execute(q)}
+
+    def set_letter_entries(
+        self,
+        conn: Connection,
+        election_id: str,
+        entries: dict[int, tuple[bytes, bytes, str]],
+    ) -> None:
+        """Each voter's (handle, activation point, reporting unit), by voter id."""
+        for i, column in enumerate(("handle", "activation", "reporting_unit")):
+            values = {voter: entry[i] for voter, entry in entries.items()}
+            update_many(conn, voters, "voter_id", column, election_id, values)
 
     def count_voters(self, election_id: str) -> int:
         return self._count(voters.c.election_id, election_id)

@@ -88,6 +88,17 @@ station_details = Table(
     Column("details", Text, nullable=False),
 )
 
+#: the organiser's encrypted roll (its roll-part bodies, then the roll body), kept until
+#: ``open`` posts it (migration 0009)
+encrypted_roll = Table(
+    "encrypted_roll",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("body", Text, nullable=False),
+)
+
 credentials = Table(
     "credentials",
     metadata,
@@ -162,6 +173,11 @@ voters = Table(
     Column("credential", LargeBinary(32), nullable=True),
     #: the organiser's short label for a member of a shared contact (migration 0007)
     Column("label", String(32), nullable=True),
+    #: from the voter's activation letter, with re-voting protection (migration 0009):
+    #: the handle V, the activation point A and the reporting unit (never the secret)
+    Column("handle", LargeBinary(32), nullable=True),
+    Column("activation", LargeBinary(32), nullable=True),
+    Column("reporting_unit", String(64), nullable=True),
     Index("voters_national_id", "election_id", "national_id", unique=True),
     Index("voters_phone", "election_id", "phone"),
     Index("voters_email", "election_id", "email"),

@@ -83,6 +83,7 @@ from honestballot.record.witness import (
 )
 from honestballot.verify.mixes import verify_shuffle_on
 from honestballot.verify.parallel import ClusterError, Engine, Shared, open_engine
+from honestballot.verify.roll import check_roll_encrypted, check_roll_units
 from honestballot.verify.shares import check_part_proofs
 from honestballot.verify.stations import check_stations
 
@@ -299,6 +300,21 @@ def _check_roll_signature(
         report.ok("roll.signature", "the roll summary is signed by the organiser's key")
 
 
+def _check_encrypted_roll(
+    parsed: _Parsed, ctx: ElectionContext, keys: BoardKeys, report: Report
+) -> None:
+    """``roll.units`` and ``roll.encrypted`` (verify/roll.py)."""
+    events = [ev for ev, _ in parsed.events]
+    try:
+        report.ok("roll.units", check_roll_units(events, ctx))
+    except HonestBallotError as exc:
+        report.fail("roll.units", str(exc))
+    try:
+        report.ok("roll.encrypted", check_roll_encrypted(events, ctx, keys))
+    except HonestBallotError as exc:
+        report.fail("roll.encrypted", str(exc))
+
+
 def _check_fingerprint(ctx: ElectionContext, fingerprint: str, report: Report) -> None:
     """The base hash starts with the fingerprint the observer was given out of band."""
     pinned = fingerprint.strip().lower()
@@ -397,6 +413,7 @@ def _verify_record(
     _check_log(parsed, report.election_id, board_keys.board_key, report)
     _check_witnesses(parsed, ctx, board_keys, report, quorum=require_quorum)
     _check_roll_signature(parsed, ctx, board_keys, report)
+    _check_encrypted_roll(parsed, ctx, board_keys, report)
     try:
         report.ok("stations.commissions", check_stations((ev for ev, _ in parsed.events), ctx))
     except HonestBallotError as exc:

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from honestballot.errors import Text
 from honestballot.record.ballot import schnorr_from_json
@@ -42,6 +43,7 @@ from honestballot.service.organiser_cases import (
     report_json,
     roll_audit_csv,
     roll_summary_to_sign,
+    upload_encrypted_roll,
 )
 from honestballot.service.reports import ATTACHMENT_SUFFIX
 from honestballot.service.security.organisers import Organiser
@@ -163,6 +165,19 @@ def api_exceptions(request: Request, election_id: str, who: ForElection) -> dict
 )
 def api_roll_summary(request: Request, election_id: str, who: ForElection) -> dict[str, Any]:
     return roll_summary_to_sign(services_of(request), who, election_id)
+
+
+@router.post(
+    "/api/organiser/e/{election_id}/encrypted-roll",
+    summary="Upload the encrypted roll (re-voting protection), posted at open",
+    openapi_extra=json_body("the file 'honestballot organiser make-roll' wrote (--out)"),
+)
+async def api_encrypted_roll(
+    request: Request, election_id: str, who: ForElection
+) -> dict[str, Any]:
+    services = services_of(request)
+    upload = parse_json(await request.body(), limit=192 << 20, what="the encrypted roll")
+    return await run_in_threadpool(upload_encrypted_roll, services, who, election_id, upload)
 
 
 @router.post("/api/organiser/e/{election_id}/open", summary="Post the roll summary and open")

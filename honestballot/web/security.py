@@ -46,6 +46,8 @@ DEFAULT_LIMIT = 64 * 1024
 #: (path pattern, limit in bytes); the first pattern that matches wins
 LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"/roll$"), 64 * 1024 * 1024),  # organiser roll import (CSV)
+    # the organiser's encrypted roll: about 1.3 KB a voter, so about 150,000 voters
+    (re.compile(r"/encrypted-roll$"), 192 * 1024 * 1024),
     (re.compile(r"^(/api)?/organiser/elections$"), 16 * 1024 * 1024),  # manifest + ceremony
     (re.compile(r"/report$"), 6 * 1024 * 1024),  # anonymous report with an attachment
     # a trustee's mix (rows x width ciphertexts and the proof of shuffle), or a part of its

@@ -502,6 +502,77 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "«{election}» дауыс беруі бұрыннан бар.",
         "The election “{election}” already exists.",
     ),
+    "msg.encrypted_roll.format": (
+        "Файл зашифрованного списка повреждён: {problem}",
+        "Шифрланған тізім файлы бүлінген: {problem}",
+        "The encrypted roll file is malformed: {problem}",
+    ),
+    "msg.encrypted_roll.invalid": (
+        "Зашифрованный список не прошёл проверку: {problem}",
+        "Шифрланған тізім тексеруден өтпеді: {problem}",
+        "The encrypted roll fails its checks: {problem}",
+    ),
+    "msg.encrypted_roll.election": (
+        "Зашифрованный список сделан для другого голосования.",
+        "Шифрланған тізім басқа дауыс беру үшін жасалған.",
+        "The encrypted roll was made for another election.",
+    ),
+    "msg.encrypted_roll.no_key": (
+        "Для зашифрованного списка нужен ключ организатора, а у этого голосования его нет.",
+        "Шифрланған тізімге ұйымдастырушының кілті керек, ал бұл дауыс берудің кілті жоқ.",
+        "An encrypted roll needs the organiser's key, and this election names none.",
+    ),
+    "msg.encrypted_roll.unsigned": (
+        "Зашифрованный список не подписан ключом организатора.",
+        "Шифрланған тізімге ұйымдастырушының кілтімен қол қойылмаған.",
+        "The encrypted roll is not signed by the organiser.",
+    ),
+    "msg.encrypted_roll.parts": (
+        "Части зашифрованного списка не те, что названы в нём.",
+        "Шифрланған тізімнің бөліктері онда аталғандар емес.",
+        "The roll's parts are not the ones the roll names.",
+    ),
+    "msg.encrypted_roll.summary": (
+        "Сводка зашифрованного списка не совпадает со списком в сервисе: сделайте его "
+        "заново по текущему списку.",
+        "Шифрланған тізімнің жиынтығы сервистегі тізіммен сәйкес келмейді: оны қазіргі "
+        "тізім бойынша қайта жасаңыз.",
+        "The encrypted roll's summary is not the roll the service holds: make it again from "
+        "the current roll.",
+    ),
+    "msg.encrypted_roll.rows": (
+        "В зашифрованном списке не по одной строке на избирателя.",
+        "Шифрланған тізімде әр сайлаушыға бір жолдан емес.",
+        "The encrypted roll has not one row per voter.",
+    ),
+    "msg.encrypted_roll.voters": (
+        "Письма не по одному на каждого избирателя списка.",
+        "Хаттар тізімдегі әр сайлаушыға бір-бірден емес.",
+        "The letters are not one per voter of the roll.",
+    ),
+    "msg.encrypted_roll.voters_unit": (
+        "В письме указан не тот отчётный участок, к которому относится избиратель.",
+        "Хатта сайлаушының есеп беру учаскесі емес, басқа учаске көрсетілген.",
+        "A letter names another reporting unit than its voter's.",
+    ),
+    "msg.encrypted_roll.voters_handle": (
+        "У двух писем один и тот же идентификатор.",
+        "Екі хаттың идентификаторы бірдей.",
+        "Two letters have one handle.",
+    ),
+    "msg.encrypted_roll.phase": (
+        "Зашифрованный список принимается только до открытия голосования.",
+        "Шифрланған тізім тек дауыс беру ашылғанға дейін қабылданады.",
+        "The encrypted roll is kept only in setup.",
+    ),
+    "msg.encrypted_roll.stale": (
+        "Список изменился после того, как был сделан зашифрованный список: сделайте "
+        "зашифрованный список заново по текущему списку.",
+        "Шифрланған тізім жасалғаннан кейін тізім өзгерді: шифрланған тізімді қазіргі "
+        "тізім бойынша қайта жасаңыз.",
+        "The roll changed after the encrypted roll was made: make the encrypted roll again "
+        "from the current roll.",
+    ),
     "msg.organiser.roll_empty": (
         "Список избирателей пуст: загрузите его, прежде чем открывать голосование.",
         "Сайлаушылар тізімі бос: дауыс беруді ашпас бұрын оны жүктеңіз.",

@@ -2354,3 +2354,120 @@ def check_stations(manifest: dict, events: Sequence[dict]) -> dict[str, dict]:
         verify_commission_proof(m_hash, unit, body["commission_key"], body["commission_proof"])
         latest[unit] = body
     return latest
+
+
+# ---------------------------------------------------------------------------
+# The encrypted roll (record-format §6 "The encrypted roll", board rule 3, §8:
+# roll.units and roll.encrypted).
+# ---------------------------------------------------------------------------
+
+ROLL_PART_ROWS = 5000
+ROW_KEYS = {"handle", "handle_proof", "unit", "unit_proof", "activation", "activation_proof"}
+
+
+def reporting_units_rule(counts: Sequence[tuple[str, int]], minimum: int) -> list[dict]:
+    """The rule of coercion.md §2.3 from (unit, voters) in manifest order: units with at
+    least `minimum` voters stand alone; the rest make `pool`; a non-empty pool below the
+    minimum takes the smallest unit standing alone (the first in manifest order among
+    equals)."""
+    alone = [u for u, n in counts if n >= minimum]
+    voters = dict(counts)
+    pooled = [u for u, n in counts if n < minimum]
+    if pooled and sum(voters[u] for u in pooled) < minimum and alone:
+        smallest = min(alone, key=lambda u: (voters[u], alone.index(u)))
+        alone.remove(smallest)
+        pooled.append(smallest)
+    listing = [{"id": u, "units": [u]} for u, _ in counts if u in alone]
+    if pooled:
+        listing.append({"id": "pool", "units": [u for u, _ in counts if u in pooled]})
+    return listing
+
+
+def randomness_proof_ok(ctx: list[Part], h: Point, ct: dict, proof: dict) -> bool:
+    """`randomness-proof`: e = H(ctx…, P H, P alpha, P beta, P R), R = s·B − e·alpha."""
+    alpha = decode_point(ct["alpha"], False)
+    e, s = decode_scalar(proof["c"]), decode_scalar(proof["s"])
+    r = s * B - e * alpha
+    parts = [*ctx, Pt(h), Pt(ct["alpha"]), Pt(ct["beta"]), Pt(r)]
+    return e == hash_to_scalar("randomness-proof", *parts)
+
+
+def activation_proof_ok(base: bytes, h: Point, row: int, ct: dict, proof: dict) -> bool:
+    """`activation-proof`: A1 = s_r·B − e·alpha, A2 = s_r·H + s_a·P_act − e·beta,
+    e = H(B base, T "roll", I row, P H, P P_act, P alpha, P beta, P A1, P A2)."""
+    p_act = hash_to_point("activation-base", By(base))
+    alpha, beta = decode_point(ct["alpha"], False), decode_point(ct["beta"])
+    e = decode_scalar(proof["c"])
+    s_r, s_a = decode_scalar(proof["s_randomness"]), decode_scalar(proof["s_activation"])
+    a1 = s_r * B - e * alpha
+    a2 = s_r * h + s_a * p_act - e * beta
+    parts = [By(base), Tx("roll"), In(row), Pt(h), Pt(p_act), Pt(alpha), Pt(beta), Pt(a1), Pt(a2)]
+    return e == hash_to_scalar("activation-proof", *parts)
+
+
+def check_roll_row(base: bytes, h: Point, index: int, row: dict) -> None:
+    if set(row) != ROW_KEYS:
+        raise ValueError(f"roll row {index}: its keys")
+    for field in ("handle", "unit"):
+        place = [By(base), Tx("roll"), By(bytes(32)), Tx(field), In(index)]
+        if not randomness_proof_ok(place, h, row[field], row[f"{field}_proof"]):
+            raise ValueError(f"roll row {index}, {field}: proof of randomness")
+    if not activation_proof_ok(base, h, index, row["activation"], row["activation_proof"]):
+        raise ValueError(f"roll row {index}, activation: activation proof")
+
+
+def check_encrypted_roll(
+    manifest: dict, setup: dict, base: bytes, events: Sequence[dict]
+) -> str | None:
+    """`roll.units` and `roll.encrypted`; None when the election has no encrypted roll.
+    Raises ValueError naming the check first and then what failed."""
+    rolls = [e for e in events if e["kind"] == "roll" and "encrypted" in e["body"]]
+    parts = [e for e in events if e["kind"] == "roll-part"]
+    if not rolls:
+        if parts:
+            raise ValueError("roll.encrypted: roll parts without a roll naming them")
+        return None
+    roll = rolls[0]
+    body, encrypted = roll["body"], roll["body"]["encrypted"]
+    counts = [(u["unit"], u["voters"]) for u in body["voters_per_unit"]]
+    order = [u["id"] for u in manifest["units"]]
+    by_unit = dict(counts)
+    if sorted(by_unit) != sorted(order) or len(by_unit) != len(counts):
+        raise ValueError("roll.units: the summary does not list every unit once")
+    expected = reporting_units_rule([(u, by_unit[u]) for u in order], manifest["min_unit_size"])
+    if encrypted["reporting_units"] != expected:
+        raise ValueError(f"roll.units: the reporting units are not the rule's {expected}")
+    opened = [e["seq"] for e in events if e["kind"] == "open"]
+    if opened and opened[0] < roll["seq"]:
+        raise ValueError("roll.encrypted: the roll follows the open")
+    if "organiser_key" not in setup or "signature" not in body:
+        raise ValueError("roll.encrypted: no organiser key, or no signature")
+    key = decode_point(setup["organiser_key"], False)
+    c, s = decode_scalar(body["signature"]["c"]), decode_scalar(body["signature"]["s"])
+    r = schnorr_commitment(c, s, key)
+    message = roll_summary_message(body)
+    sig_parts = roll_signature_parts(base, setup["organiser_key"], message, r)
+    if c != hash_to_scalar("board/roll-summary", *sig_parts):
+        raise ValueError("roll.encrypted: the organiser's signature")
+    digests = encrypted["parts"]
+    if len(parts) != len(digests) or any(p["seq"] > roll["seq"] for p in parts):
+        raise ValueError("roll.encrypted: the parts on the board are not the roll's")
+    h = decode_point(setup["election_key"]["public_key"], False)
+    rows = 0
+    for part, digest in zip(parts, digests, strict=True):
+        pb = part["body"]
+        if hash_bytes("roll/part", By(canonical(pb))).hex() != digest:
+            raise ValueError(f"roll.encrypted: event {part['seq']} is not the part named")
+        if set(pb) != {"offset", "rows"} or pb["offset"] != rows:
+            raise ValueError(f"roll.encrypted: event {part['seq']} out of place")
+        if not 1 <= len(pb["rows"]) <= ROLL_PART_ROWS:
+            raise ValueError(f"roll.encrypted: event {part['seq']} has 1 to 5,000 rows")
+        for i, row in enumerate(pb["rows"]):
+            try:
+                check_roll_row(base, h, rows + i, row)
+            except ValueError as exc:
+                raise ValueError(f"roll.encrypted: {exc}") from None
+        rows += len(pb["rows"])
+    if rows != encrypted["rows"] or rows != sum(n for _, n in counts):
+        raise ValueError("roll.encrypted: not one row per voter of the summary")
+    return f"{rows} rows in {len(parts)} parts; {len(expected)} reporting units"

@@ -86,3 +86,25 @@ def test_the_roll_is_posted_once_and_only_before_opening() -> None:
         _rules(roll, roll)
     with pytest.raises(ProtocolError, match="not allowed in phase open"):
         _rules(board.OpenEvent(), roll)
+
+
+def test_the_encrypted_roll_parts_come_in_order_and_the_roll_names_exactly_them() -> None:
+    a, b = board.RollPartEvent(0, 3, b"a" * 32), board.RollPartEvent(3, 2, b"b" * 32)
+    per_unit = (("u1", 3), ("u2", 2))
+    named = board.RollEvent(per_unit, 0, (5, (b"a" * 32, b"b" * 32)))
+    rules = _rules(a, b, named, board.OpenEvent())
+    assert rules.roll_parts == [(3, b"a" * 32), (2, b"b" * 32)]
+    with pytest.raises(ProtocolError, match="starts at row 3, not 2"):
+        _rules(a, board.RollPartEvent(2, 2, b"b" * 32))
+    with pytest.raises(ProtocolError, match="not exactly the 2 roll parts"):
+        _rules(a, b, board.RollEvent(per_unit, 0, (5, (b"b" * 32, b"a" * 32))))
+    with pytest.raises(ProtocolError, match="not exactly the 1 roll parts"):
+        _rules(a, board.RollEvent(per_unit, 0, (5, (b"a" * 32, b"b" * 32))))
+    with pytest.raises(ProtocolError, match="but the summary 5 voters"):
+        _rules(a, board.RollEvent(per_unit, 0, (3, (b"a" * 32,))))
+    with pytest.raises(ProtocolError, match="names none"):
+        _rules(a, b, board.RollEvent(per_unit, 0))
+    with pytest.raises(ProtocolError, match="a roll part after the roll"):
+        _rules(a, b, named, board.RollPartEvent(5, 1, b"c" * 32))
+    with pytest.raises(ProtocolError, match="not allowed in phase open"):
+        _rules(board.OpenEvent(), a)

@@ -25,7 +25,10 @@ from honestballot.crypto.representation import credential_base
 from honestballot.errors import EncodingError, InvalidProof
 from honestballot.protocol.credential import generate_credential
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
+from honestballot.protocol.encrypted_roll import verify_row
 from honestballot.protocol.letters import LetterSecret, activation_base, draw_letter
+from honestballot.record.codec import canonical_bytes
+from honestballot.record.roll import part_digest, part_from_json
 from tests.vectors.make_coercion_vectors import derive
 
 FILE = Path(__file__).resolve().parents[1] / "vectors" / "coercion-v3.json"
@@ -153,3 +156,21 @@ def test_the_device_s_proof_verifies_for_a_fresh_encryption() -> None:
         base, "registration/tag", b"n", h, base_mul(w), tau, ct, r, rng
     )
     verify_designated_plaintext(base, "registration/tag", b"n", h, base_mul(w), tau, ct, proof)
+
+
+def test_the_roll_rows_verify_at_their_own_index_only(vectors: dict[str, Any]) -> None:
+    base = bytes.fromhex(vectors["base_hash"])
+    public_key = Point.decode(bytes.fromhex(vectors["public_key"]))
+    roll = vectors["roll"]
+    assert part_digest(roll["part"]).hex() == roll["part_digest"]["value"]
+    assert canonical_bytes(roll["part"]).hex() in roll["part_digest"]["preimage"]
+    offset, rows = part_from_json(roll["part"], "part")
+    assert offset == 0
+    for i, row in enumerate(rows):
+        verify_row(base, public_key, i, row)
+        found = roll["challenges"][i]
+        assert found["handle"]["value"] == row.handle_proof.challenge.hex()
+        assert found["unit"]["value"] == row.unit_proof.challenge.hex()
+        assert found["activation"]["value"] == row.activation_proof.challenge.hex()
+        with pytest.raises(InvalidProof, match=f"roll row {1 - i}, handle"):
+            verify_row(base, public_key, 1 - i, row)

@@ -29,7 +29,10 @@ from honestballot.crypto.elgamal import encrypt_point
 from honestballot.crypto.group import L, Point, Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.credential_seed import CredentialSeed
-from honestballot.protocol.letters import LetterSecret
+from honestballot.protocol.encrypted_roll import make_row
+from honestballot.protocol.letters import LetterSecret, activation_base
+from honestballot.record.codec import canonical_bytes
+from honestballot.record.roll import row_to_json
 from honestballot.record.setup import context_from_setup
 from tests.vectors.make_record_vectors import preimage
 
@@ -115,8 +118,8 @@ def derive() -> dict[str, Any]:
     )  # fmt: skip
     assert challenge["value"] == (proof.e1 + proof.e2).hex()
     return {
-        "description": "re-voting protection's derivations and a designated-verifier proof, "
-        "for the election of record-v3.json; fields: docs/record-format.md §10",
+        "description": "re-voting protection's derivations, a designated-verifier proof and "
+        "roll rows, for the election of record-v3.json; fields: docs/record-format.md §10",
         "base_hash": base.hex(),
         "public_key": public_key.hex(),
         "credential_base": hashed("point", "credential-base", base),
@@ -138,6 +141,44 @@ def derive() -> dict[str, Any]:
                 "z2": proof.z2.hex(),
             },
         },
+        "roll": roll_vectors(base, public_key),
+    }
+
+
+def roll_vectors(base: bytes, public_key: Point) -> dict[str, Any]:
+    """A roll part of two rows, one per letter (reporting units 1 and 0), each proof's
+    challenge with its pre-image (record-format §2.1, roll rows)."""
+    p_act = activation_base(base)
+    rows, challenges = [], []
+    for i, raw in enumerate(LETTERS):
+        row = make_row(base, public_key, i, LetterSecret(raw), 1 - i, SeededRandomness(f"row {i}"))
+        rows.append(row_to_json(row))
+        found = {}
+        for field in ("handle", "unit"):
+            ct = getattr(row, field)
+            pr = getattr(row, f"{field}_proof")
+            r = base_mul(pr.response) - ct.alpha * pr.challenge
+            found[field] = hashed(
+                "scalar", "randomness-proof", base, "roll", bytes(32), field, i, public_key,
+                ct.alpha, ct.beta, r,
+            )  # fmt: skip
+            assert found[field]["value"] == pr.challenge.hex()
+        ct, ap = row.activation, row.activation_proof
+        a1 = base_mul(ap.response_randomness) - ct.alpha * ap.challenge
+        a2 = public_key * ap.response_randomness + p_act * ap.response_credential
+        a2 = a2 - ct.beta * ap.challenge
+        found["activation"] = hashed(
+            "scalar", "activation-proof", base, "roll", i, public_key, p_act, ct.alpha,
+            ct.beta, a1, a2,
+        )  # fmt: skip
+        assert found["activation"]["value"] == ap.challenge.hex()
+        challenges.append(found)
+    part = {"offset": 0, "rows": rows}
+    return {
+        "part": part,
+        "part_digest": hashed("bytes", "roll/part", canonical_bytes(part)),
+        "challenges": challenges,
+        "units": [1, 0],
     }
 
 

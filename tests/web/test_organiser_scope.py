@@ -75,6 +75,8 @@ API_ROUTES: list[tuple[str, str, dict[str, str], bytes, int]] = [
     ("GET", "/api/organiser/e/{e}/roll-audit.csv", {}, b"", 200),
     ("GET", "/api/organiser/e/{e}/audit", {}, b"", 200),
     ("GET", "/api/organiser/e/{e}/roll-summary", {}, b"", 200),
+    # an upload that is no encrypted roll: refused by its own check, past the token's
+    ("POST", "/api/organiser/e/{e}/encrypted-roll", JSON, json_bytes({}), 400),
     ("POST", "/api/organiser/e/{e}/open", {}, b"", 200),
     ("POST", "/api/organiser/e/{e}/close", {}, b"", 200),
     ("POST", "/api/organiser/e/{e}/tally", {}, b"", 200),

@@ -41,6 +41,7 @@ from honestballot.protocol.board import (
     Phase,
     ResultEvent,
     RollEvent,
+    RollPartEvent,
     SetupEvent,
     SharePartEvent,
     StationEvent,
@@ -119,6 +120,8 @@ from honestballot.record.mix import (
     mix_part_from_json,
     mix_part_to_json,
 )
+from honestballot.record.roll import encrypted_from_json, part_shape
+from honestballot.record.roll import part_digest as roll_part_digest
 from honestballot.record.setup import context_from_setup
 from honestballot.record.share_parts import (
     encoded_share_part_from_json,
@@ -143,6 +146,9 @@ from honestballot.record.witness import (
     board_keys_to_json,
     roll_summary_bytes,
     signature_to_json,
+)
+from honestballot.record.witness import (
+    roll_signature as roll_signature_of,
 )
 from honestballot.service.board.log import BoardLog
 from honestballot.service.clock import now_ms
@@ -247,6 +253,15 @@ class ElectionService(BoardLog):
         loaded = context_from_setup(body, check_ceremony=False)
         self._contexts[election_id] = loaded
         return loaded
+
+    def setup_body(self, election_id: str) -> Any:
+        """The ``setup`` event's body (the organiser's tool checks it against the
+        fingerprint before it makes an encrypted roll)."""
+        with self.store.connect() as conn:
+            setup = self.store.event_at(conn, election_id, 0)
+        if setup is None or setup.kind != "setup":
+            raise ProtocolError(f"no election {election_id!r} in this store")
+        return parse_json(setup.line, limit=1 << 28)["body"]
 
     def phase(self, election_id: str) -> str:
         with self.store.connect() as conn:
@@ -521,6 +536,25 @@ class ElectionService(BoardLog):
             check_phase(board, "open")
             now = self._now(row)
             summary = dict(roll(conn)) if roll is not None else None
+            kept = self.store.encrypted_roll(conn, election_id)
+            if kept:
+                # the organiser's encrypted roll (service/encrypted_roll.py): its parts,
+                # then its roll body, signed by the organiser on the organiser's machine
+                body_kept = parse_json(kept[-1][1].encode(), limit=1 << 26)
+                stale = summary is None or any(body_kept.get(k) != v for k, v in summary.items())
+                if stale:
+                    message = (
+                        "the roll changed after the encrypted roll was made: make the "
+                        "encrypted roll again from the current roll"
+                    )
+                    raise ProtocolError(Text("encrypted_roll.stale", message))
+                roll_signature = roll_signature_of(body_kept, "encrypted roll")
+                summary = {k: v for k, v in body_kept.items() if k != "signature"}
+                for kind, text in kept[:-1]:
+                    part = parse_json(text.encode(), limit=1 << 26)
+                    offset, rows = part_shape(part, "roll part")
+                    board.apply(RollPartEvent(offset, rows, roll_part_digest(part)))
+                    self._append(conn, election_id, kind, part, now=now)
             check_roll_signature(
                 keys,
                 base,
@@ -531,10 +565,15 @@ class ElectionService(BoardLog):
                 body: dict[str, Any] = summary
                 if roll_signature is not None:
                     body = {**summary, "signature": signature_to_json(roll_signature)}
+                encrypted = None
+                if "encrypted" in body:
+                    e = encrypted_from_json(body["encrypted"], "encrypted roll")
+                    encrypted = (e.rows, e.parts)
                 board.apply(
                     RollEvent(
                         tuple((str(u["unit"]), int(u["voters"])) for u in body["voters_per_unit"]),
                         int(body["contact_exceptions"]),
+                        encrypted,
                     )
                 )
                 self._append(conn, election_id, "roll", body, now=now)

@@ -1,0 +1,138 @@
+"""The encrypted roll in a record made by honestballot's election service, checked by
+hbcheck.py (standard library only, written from docs/record-format.md §6, "The encrypted
+roll", and docs/coercion.md §2.3): the reporting units' rule (``roll.units``), every
+row's proofs at its own index, the parts the roll names and the organiser's signature
+(``roll.encrypted``); a unit moved, a proof altered and two rows swapped are each caught.
+
+``honestballot`` is imported only to *make* the election and its roll.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honestballot.cli.organiser_roll import Voter, build_roll_upload
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.protocol.witnesses import sign_roll
+from honestballot.record.codec import canonical_bytes
+from honestballot.record.roll import part_digest, upload_to_json
+from honestballot.record.witness import roll_summary_bytes, signature_to_json
+from honestballot.service.board.election import ElectionService
+from honestballot.service.encrypted_roll import keep_encrypted_roll
+from honestballot.service.voters.roll import Roll
+from honestballot.store.sql import SqlStore
+from honestballot.verify.verifier import verify_record
+from tests.factories import WEB_ROLL, DemoCeremonies, web_roll_csv
+from tests.independent import hbcheck
+
+ELECTION = "roll-independent"
+ORGANISER = random_nonzero_scalar(SeededRandomness("independent organiser"))
+
+
+@pytest.fixture(scope="module")
+def record(
+    demo_ceremony: DemoCeremonies, tmp_path_factory: pytest.TempPathFactory
+) -> list[dict[str, Any]]:
+    """The record's lines (parsed) of an election opened with an encrypted roll of the six
+    voters of the web tests over five units."""
+    directory = tmp_path_factory.mktemp("roll-independent")
+    made = demo_ceremony(ELECTION)
+    rng = SeededRandomness("roll independent")
+    service = ElectionService(SqlStore(f"sqlite:///{directory / 'store.sqlite'}"), rng)
+    ctx = service.create(made.manifest, made.key, organiser_key=base_mul(ORGANISER))
+    roll = Roll(service.store)
+    roll.import_csv(ELECTION, web_roll_csv())
+    people = [Voter(nid, name, unit) for nid, name, _, _, unit in WEB_ROLL]
+    summary = roll.summary_body(ELECTION)
+    letters = build_roll_upload(ELECTION, ctx, summary, people, ORGANISER, rng)
+    keep_encrypted_roll(service, roll, ELECTION, upload_to_json(letters.upload))
+    service.open(ELECTION, roll=lambda conn: roll.summary_body(ELECTION, conn))
+    return [json.loads(line) for line in service.record_lines(ELECTION)]
+
+
+def _check(lines: list[dict[str, Any]]) -> str | None:
+    setup = lines[1]["body"]
+    assert lines[1]["kind"] == "setup"
+    events = [line for line in lines if line.get("type") == "event"]
+    base = hbcheck.setup_base_hash(setup)
+    return hbcheck.check_encrypted_roll(setup["manifest"], setup, base, events)
+
+
+def _roll_and_part(lines: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    roll = next(x for x in lines if x.get("kind") == "roll")
+    part = next(x for x in lines if x.get("kind") == "roll-part")
+    return roll["body"], part["body"]
+
+
+def _resign(lines: list[dict[str, Any]]) -> None:
+    """The organiser's signature made again (a thief of the organiser's key)."""
+    roll, part = _roll_and_part(lines)
+    roll["encrypted"]["parts"] = [part_digest(part).hex()]
+    del roll["signature"]
+    base = hbcheck.setup_base_hash(lines[1]["body"])
+    signature = sign_roll(base, roll_summary_bytes(roll), ORGANISER, SeededRandomness("again"))
+    roll["signature"] = signature_to_json(signature)
+
+
+def test_hbcheck_accepts_the_roll_and_catches_each_fault(record: list[dict[str, Any]]) -> None:
+    assert _check(record) == f"{len(WEB_ROLL)} rows in 1 parts; 1 reporting units"
+
+    moved = copy.deepcopy(record)
+    roll, _ = _roll_and_part(moved)
+    pool = roll["encrypted"]["reporting_units"][0]
+    roll["encrypted"]["reporting_units"] = [
+        {"id": pool["units"][0], "units": [pool["units"][0]]},
+        {"id": "pool", "units": pool["units"][1:]},
+    ]
+    _resign(moved)
+    with pytest.raises(ValueError, match=r"^roll\.units"):
+        _check(moved)
+
+    altered = copy.deepcopy(record)
+    _, part = _roll_and_part(altered)
+    part["rows"][3]["handle_proof"]["s"] = part["rows"][3]["unit_proof"]["s"]
+    _resign(altered)
+    with pytest.raises(ValueError, match=r"roll\.encrypted: roll row 3, handle"):
+        _check(altered)
+
+    swapped = copy.deepcopy(record)
+    _, part = _roll_and_part(swapped)
+    part["rows"][0], part["rows"][1] = part["rows"][1], part["rows"][0]
+    _resign(swapped)
+    with pytest.raises(ValueError, match=r"roll\.encrypted: roll row 0"):
+        _check(swapped)
+
+    unsigned = copy.deepcopy(record)
+    _, part = _roll_and_part(unsigned)
+    part["rows"][0], part["rows"][1] = part["rows"][1], part["rows"][0]
+    with pytest.raises(ValueError, match="is not the part named"):
+        _check(unsigned)
+
+
+def test_the_same_lines_pass_honestballots_verify(record: list[dict[str, Any]]) -> None:
+    lines = [canonical_bytes(line) + b"\n" for line in record]
+    report = verify_record(lines, workers=1)
+    detail = {c.name: c.detail for c in report.checks}
+    assert report.passed, [(c.name, c.detail) for c in report.failures]
+    assert detail["roll.encrypted"].startswith(f"{len(WEB_ROLL)} roll rows in 1 parts")
+
+
+def test_hbcheck_checks_the_roll_vectors() -> None:
+    """tests/vectors/coercion-v3.json's roll part: its digest and every row's proofs."""
+    path = Path(__file__).resolve().parents[1] / "vectors" / "coercion-v3.json"
+    vectors = json.loads(path.read_text("utf-8"))
+    base = bytes.fromhex(vectors["base_hash"])
+    h = hbcheck.decode_point(vectors["public_key"], False)
+    roll = vectors["roll"]
+    digest = hbcheck.hash_bytes("roll/part", hbcheck.By(hbcheck.canonical(roll["part"])))
+    assert digest.hex() == roll["part_digest"]["value"]
+    for i, row in enumerate(roll["part"]["rows"]):
+        hbcheck.check_roll_row(base, h, i, row)
+    with pytest.raises(ValueError, match="roll row 1, handle"):
+        hbcheck.check_roll_row(base, h, 1, roll["part"]["rows"][0])
