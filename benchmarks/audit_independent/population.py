@@ -7,6 +7,7 @@ check looks for.
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -207,6 +208,7 @@ def build_households(pop: Population, target: int, villages: list[Org]) -> None:
     city_orgs = pop.orgs[:]
     # heavy-tailed employers: a few large ones, many small
     weights = [org_weight(o) * rng.lognormvariate(0, 0.8) for o in city_orgs]
+    cumulative = list(itertools.accumulate(weights))
     while len(pop.lines) < target:
         size = min(household_sizes(rng), target - len(pop.lines))
         rural = rng.random() < 0.2
@@ -237,7 +239,7 @@ def build_households(pop: Population, target: int, villages: list[Org]) -> None:
             elif age >= 66 and rng.random() < 0.7:
                 org = None  # pensioners: no employer
             else:
-                org = rng.choices(city_orgs, weights=weights)[0]
+                org = rng.choices(city_orgs, cum_weights=cumulative)[0]
             # the party unit is the branch where one lives; the organisation, one's employer
             unit_here = unit or rng.choice(pop.units[locality])
             members.append(add_person(pop, person, org, unit_here))
