@@ -48,6 +48,18 @@ def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def meets_target(runs: list[tuple[int, int, int]]) -> bool:
+    """Issue 19's target: with at least 20 true cases per run, precision and recall of
+    0.95 (pooled point estimates); with fewer, at most one false flag and one miss in
+    every run."""
+    tp = sum(r[0] for r in runs)
+    fp = sum(r[1] for r in runs)
+    fn = sum(r[2] for r in runs)
+    if (tp + fn) / len(runs) >= 20:
+        return tp >= 0.95 * (tp + fp) and tp >= 0.95 * (tp + fn)
+    return all(r[1] <= 1 and r[2] <= 1 for r in runs)
+
+
 def audit(directory: Path, truth: dict[str, Any], cli: list[str]) -> dict[str, Any]:
     out = directory / "findings.json"
     cmd = [
@@ -170,15 +182,23 @@ def main() -> int:
         f"Independent roll, {args.rows:,} rows, seeds {seeds}; cases reported at medium or "
         f"above; pooled; 95 % Wilson intervals ({time.perf_counter() - started:.0f} s)\n"
     )
-    print("| check | true cases | flagged | false flags | misses | precision | recall |")
-    print("|---|---:|---:|---:|---:|---|---|")
+    print(
+        "| check | true cases | flagged | false flags | misses | precision | recall "
+        "| worst run (false flags / misses) | target |"
+    )
+    print("|---|---:|---:|---:|---:|---|---|---|---|")
     for check in sorted(pooled):
         tp, fp, fn = pooled[check]
         p_lo, p_hi = wilson(tp, tp + fp)
         r_lo, r_hi = wilson(tp, tp + fn)
         prec = f"{tp / (tp + fp):.3f} [{p_lo:.2f}, {p_hi:.2f}]" if tp + fp else "–"
         rec = f"{tp / (tp + fn):.3f} [{r_lo:.2f}, {r_hi:.2f}]" if tp + fn else "–"
-        print(f"| `{check}` | {tp + fn} | {tp + fp} | {fp} | {fn} | {prec} | {rec} |")
+        runs = per_seed[check]
+        worst = f"{max(r[1] for r in runs)} / {max(r[2] for r in runs)}"
+        print(
+            f"| `{check}` | {tp + fn} | {tp + fp} | {fp} | {fn} | {prec} | {rec} | {worst} "
+            f"| {'met' if meets_target(runs) else '**not met**'} |"
+        )
     if args.examples:
         args.examples.write_text(json.dumps(examples, ensure_ascii=False, indent=1), "utf-8")
     return 0
