@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from distributed import LocalCluster
 
-from honestballot.crypto.group import Scalar
+from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.mix import Mix
-from honestballot.protocol.mix_parts import assemble, part_digest, publish_mix
+from honestballot.protocol.mix_parts import assemble, part_digest, publish_mix, sign_digest
+from honestballot.protocol.share_parts import part_digest as share_part_digest
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.mix import (
     mix_head_from_json,
@@ -30,6 +31,7 @@ from honestballot.record.mix import (
     mix_part_from_json,
     mix_part_to_json,
 )
+from honestballot.record.share_parts import share_part_from_json, share_part_to_json
 from honestballot.verify import parallel
 from honestballot.verify.mixes import verify_shuffle_on
 from honestballot.verify.parallel import DaskEngine, LocalEngine
@@ -225,3 +227,56 @@ def test_a_mixed_record_gives_one_report_on_one_process_a_pool_and_a_cluster(
     # every proof of shuffle checked goes through the engine: in this process for one
     # worker, then on the pool, then on the cluster
     assert _shuffle_calls(calls) == [("LocalEngine", 5)] * 2 * proofs + [("DaskEngine", 5)] * proofs
+
+
+def _changed_share_part(board: Board, trustee: int) -> list[bytes]:
+    """The record with trustee ``trustee``'s first share part holding, for the first
+    ciphertext, another share, signed again by the trustee and named by its share (a
+    dishonest trustee's part: its signature verifies, the proof of that share does not);
+    tree heads signed again."""
+    lines = board.record()
+    base_hash = board.ctx.base_hash
+    n, part = next(
+        (n, part)
+        for n in _mix_lines(lines, "share-part")
+        for part in [share_part_from_json(json.loads(lines[n])["body"], "part")]
+        if part.trustee == trustee
+    )
+    (d, proof), *rest = part.rows[0]
+    changed = replace(part, rows=(((d + base_mul(Scalar(1)), proof), *rest), *part.rows[1:]))
+    share = board._share(trustee)
+    signature = sign_digest(base_hash, share_part_digest(base_hash, changed), share, board.rng)
+    event = json.loads(lines[n])
+    event["body"] = share_part_to_json(replace(changed, signature=signature))
+    lines[n] = canonical_bytes(event)
+    old, new = share_part_digest(base_hash, part).hex(), share_part_digest(base_hash, changed)
+    for h in _mix_lines(lines, "decryption-share"):
+        event = json.loads(lines[h])
+        names = event["body"]["share"]["parts"]
+        event["body"]["share"]["parts"] = [new.hex() if d == old else d for d in names]
+        lines[h] = canonical_bytes(event)
+    return resign(lines, MIXED, board_secret_of(board.url, MIXED))
+
+
+def test_a_changed_share_part_is_named_alike_on_one_process_a_pool_and_a_cluster(
+    election: Board, scheduler: str, calls: Calls
+) -> None:
+    """The proofs of the shares in parts go through the engine; a part whose share was
+    changed fails decryption.shares by its entry, and the result cannot stand on it."""
+    honest = _report(election.record(), workers=1)
+    [shares] = [c.detail for c in honest.checks if c.name == "decryption.shares"]
+    assert shares == "2 decryption shares with valid proofs (4 parts)", describe(honest)
+    lines = _changed_share_part(election, 3)
+    one = _report(lines, workers=1)
+    pool = _report(lines, workers=2)
+    cluster = _report(lines, scheduler=scheduler)
+    [check] = [c for c in one.checks if c.name == "decryption.shares"]
+    assert not check.passed
+    assert "decryption share of trustee 3, entry 'leader#0/a'" in check.detail
+    assert "is event" in check.detail and "which is not a valid part" in check.detail
+    assert "result.counts" in failed(one), describe(one)
+    _same(one, pool)
+    _same(one, cluster)
+    share_calls = [(engine, n) for engine, check, n in calls if check == "_check_cells"]
+    # every share of the parts, one call per verification: 5 rows x 3 for each of 2 trustees
+    assert share_calls == [("LocalEngine", 30)] * 3 + [("DaskEngine", 30)]
