@@ -40,9 +40,7 @@ from tests.factories import (
     WEB_ELECTION,
     WEB_ROLL,
     DemoCeremony,
-    key_ceremony,
     mix_file_lines,
-    ranked_web_manifest,
     web_roll_csv,
 )
 from tests.helpers import describe
@@ -77,11 +75,6 @@ SERVICE_VOTES: list[dict[str, list[str]]] = [
 #: each ranked contest's mixers, in order, and the trustees whose shares decrypt
 MIXERS = (1, 3)
 DECRYPTERS = (1, 2)
-
-
-@pytest.fixture(scope="module")
-def ranked_ceremony(tmp_path_factory: pytest.TempPathFactory) -> DemoCeremony:
-    return key_ceremony(ranked_web_manifest(), tmp_path_factory.mktemp("ranked-web"), "ranked-web")
 
 
 def prepare_ranked(ceremony: DemoCeremony) -> Any:
