@@ -131,7 +131,9 @@ def test_open_needs_the_organisers_signature_of_the_summary_it_posts(
     event["body"]["voters_per_unit"][0]["voters"] += 100
     raw[i] = canonical_bytes(event)
     forged = resign(raw, SIGNED, board_secret_of(web.database_url, SIGNED))
-    assert failed(verify_record([line + b"\n" for line in forged], workers=1)) == {"roll.signature"}
+    assert failed(verify_record([line + b"\n" for line in forged], workers=1)) == {
+        "roll.signature"
+    }
 
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')

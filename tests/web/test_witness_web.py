@@ -117,7 +117,9 @@ def test_witnesses_over_http_and_a_receipt_waits_for_their_quorum(
     assert included.status_code == 200, included.text
     proof = included.json()
     assert proof["tree_head"]["size"] > receipt.seq
-    assert {c["witness"] for c in proof["cosignatures"]} == {base_mul(s).hex() for s in SECRETS}
+    assert {c["witness"] for c in proof["cosignatures"]} == {
+        base_mul(s).hex() for s in SECRETS
+    }
     listing = web.client.get(f"/api/e/{WITNESSED}/tree-heads").json()
     assert listing["witness_quorum"] == 2 and len(listing["witnesses"]) == 2
     assert len(listing["cosignatures"]) == 4
