@@ -2,7 +2,8 @@
 instant-runoff rounds with who was eliminated and why, Schulze's pairwise preferences,
 strongest paths and order, each contest's winner, and the "against all" and "blank"
 counts, all as the published result says (tests/factories.RANKED_VOTES, counted by hand in
-tests/service/test_ranked_election.py)."""
+tests/service/test_ranked_election.py).  And an audit's answer gives a ranked contest's
+choices in their order."""
 
 from __future__ import annotations
 
@@ -14,11 +15,22 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.ballot import encrypt_ballot
+from honestballot.protocol.credential import generate_credential
+from honestballot.record.ballot import ballot_to_json, opening_to_json
 from honestballot.service.runtime import ServerConfig
 from honestballot.web.app import asgi
 from honestballot.web.i18n import LANGUAGES, STRINGS
 from tests.databases import fresh_database
-from tests.factories import RANKED_ELECTION, DemoCeremony, key_ceremony, ranked_manifest
+from tests.factories import (
+    RANKED_ELECTION,
+    WEB_ROLL,
+    DemoCeremony,
+    key_ceremony,
+    open_web_election,
+    ranked_manifest,
+)
 from tests.factories import run_ranked_election as run_election
 from tests.web.test_observer import assert_clean_page
 
@@ -125,3 +137,38 @@ def test_the_results_page_shows_the_rounds_and_the_matrices(client: TestClient) 
         ]
         assert _say("observer.ranked.winner", lang, name=name[schulze["winner"]]) in matrices
         assert f'<td>{name["blank"]}</td><td class="num">1</td>' in matrices
+
+
+def test_an_audit_answers_a_ranked_contest_in_its_order(
+    ranked_ceremony: DemoCeremony, tmp_path: Path
+) -> None:
+    """POST audits: the options of a plural contest sorted, a ranked contest's choices in
+    the order ranked (the ballot page compares them in that order)."""
+    with (
+        fresh_database("sqlite", tmp_path / "db") as url,
+        open_web_election(ranked_ceremony, tmp_path, url, open_=True) as web,
+    ):
+        client = web.client
+        web.sign_in(client, WEB_ROLL[0][0])
+        voter = generate_credential(SeededRandomness("ranked audit"))
+        headers = {"x-csrf-token": web.csrf(client)}
+        api = f"/api/e/{web.election_id}"
+        r = client.post(
+            f"{api}/credential", json={"credential": voter.public.hex()}, headers=headers
+        )
+        assert r.status_code in (200, 201), r.text
+        choice = {
+            "chair": frozenset({"cand-2"}),
+            "leader": ("dana", "aigerim", "bolat"),
+            "council": ("zarina", "xenia"),
+        }
+        ctx = web.services.elections.context(web.election_id)
+        ballot, opening = encrypt_ballot(ctx, voter, choice, SeededRandomness("ranked audit/1"))
+        body = {"ballot": ballot_to_json(ballot), "opening": opening_to_json(opening)}
+        r = client.post(f"{api}/audits", json=body, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["choices"] == {
+            "chair": ["cand-2"],
+            "leader": ["dana", "aigerim", "bolat"],
+            "council": ["zarina", "xenia"],
+        }
