@@ -112,7 +112,7 @@ def test_the_vectors_ballot_is_made_byte_for_byte(vectors: dict[str, Any]) -> No
     assert voter.public.hex() == vectors["ballot"]["credential"]
     ranking = {k: tuple(r) for k, r in vectors["ballot"]["ranking"].items()}
     recorder = Recorder(rng)
-    ballot, _ = encrypt_ballot(ctx, voter, ranking, recorder)  # type: ignore[arg-type]
+    ballot, _ = encrypt_ballot(ctx, voter, ranking, recorder)
     assert ballot_to_json(ballot) == vectors["ballot"]["ballot"]
     # 3 + 4 positions: one randomness and a proof each, and the signature nonce
     assert len(recorder.scalars) > 7
