@@ -12,7 +12,7 @@ import itertools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -576,6 +576,48 @@ def ranked_manifest() -> Manifest:
     )
     units = (Unit("north", label("North")), Unit("south", label("South")))
     return Manifest(RANKED_ELECTION, label("Ranked"), (leader, board), units, 1)
+
+
+def ranked_web_manifest() -> Manifest:
+    """The web tests' election (:data:`WEB_ELECTION`, the demo manifest's units) with the
+    demo's plural ``chair`` contest and two ranked ones: ``leader`` by instant-runoff over
+    four candidates with "against all", up to 3 ranks; ``council`` by Schulze over three
+    with a blank choice, up to 3 ranks."""
+    demo = demo_manifest(WEB_ELECTION)
+
+    def names(*people: tuple[str, str, str]) -> tuple[Option, ...]:
+        return tuple(Option(en.split()[0].lower(), Label(ru, kk, en)) for ru, kk, en in people)
+
+    leader = Contest(
+        "leader",
+        Label("Лидер партии", "Партия жетекшісі", "Party leader"),
+        names(
+            ("Айгерим Аманова", "Айгерім Аманова", "Aigerim Amanova"),
+            ("Болат Бекенов", "Болат Бекенов", "Bolat Bekenov"),
+            ("Дана Дауренова", "Дана Дәуренова", "Dana Daurenova"),
+            ("Ерлан Есенов", "Ерлан Есенов", "Erlan Yessenov"),
+        ),
+        1,
+        3,
+        True,
+        count="mix",
+        method="irv",
+    )
+    council = Contest(
+        "council",
+        Label("Совет", "Кеңес", "Council"),
+        names(
+            ("Ксения Ким", "Ксения Ким", "Xenia Kim"),
+            ("Юрий Юсупов", "Юрий Юсупов", "Yuri Yusupov"),
+            ("Зарина Жумабаева", "Зарина Жұмабаева", "Zarina Zhumabayeva"),
+        ),
+        0,
+        3,
+        False,
+        count="mix",
+        method="schulze",
+    )
+    return replace(demo, contests=(demo.contests[0], leader, council))
 
 
 def _hand_made(contest: Contest, ranking: Sequence[Any]) -> tuple[int, ...]:

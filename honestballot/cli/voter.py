@@ -34,7 +34,7 @@ from honestballot.protocol.ballot import (
 )
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.ranked import read_ranking
+from honestballot.protocol.ranked import read_in_order
 from honestballot.protocol.witnesses import check_quorum
 from honestballot.record.ballot import (
     MAX_BALLOT_BYTES,
@@ -104,8 +104,7 @@ def _shown(
     out = {k: sorted(v) for k, v in choices.items()}
     for contest, op in zip(ctx.manifest.contests, opening.contests, strict=False):
         if contest.ranked and contest.id in out:
-            reading = read_ranking(contest, op.plaintexts)
-            out[contest.id] = [reading.exclusive] if reading.exclusive else list(reading.ranking)
+            out[contest.id] = read_in_order(contest, op.plaintexts)
     return out
 
 

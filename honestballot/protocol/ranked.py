@@ -91,6 +91,13 @@ def read_ranking(contest: Contest, row: Sequence[int]) -> Reading:
     return Reading(None, tuple(ranking))
 
 
+def read_in_order(contest: Contest, row: Sequence[int]) -> list[str]:
+    """What a row (a decrypted one, or an audit opening's plaintexts) ranks, in order, as
+    the count reads it: the exclusive choice alone, or the ranking."""
+    reading = read_ranking(contest, row)
+    return [reading.exclusive] if reading.exclusive is not None else list(reading.ranking)
+
+
 def lot_key(base_hash: bytes, contest_id: str, candidate_id: str) -> bytes:
     return hash_bytes(LOT_TAG, base_hash, contest_id, candidate_id)
 

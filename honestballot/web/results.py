@@ -4,7 +4,9 @@ the result is published the page shows which trustees have sent their decryption
 
 A contest counted by mixing (protocol/mix.py) has election-wide counts only: its ballots
 were shuffled before they were decrypted, so the page leaves it out of every unit's
-tables and says so.
+tables and says so.  A ranked contest (docs/ranked.md) is shown as its count is
+published: the instant-runoff rounds, or Schulze's pairwise preferences, strongest paths
+and order, each with its winner.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from honestballot.protocol.manifest import Contest
+from honestballot.protocol.manifest import Contest, Manifest
 from honestballot.service.runtime import Services
 from honestballot.web.i18n import language_of
 from honestballot.web.observer_common import page
@@ -43,6 +45,56 @@ def _contest_tables(
         }
         for contest in contests
     ]
+
+
+def _ranked_view(contest: Contest, item: dict[str, Any], lang: str) -> dict[str, Any]:
+    """One ranked contest's published count, with the names in the page's language."""
+    names = {o.id: o.label.get(lang) for o in contest.options}
+    candidates = [o.id for o in contest.candidates]
+    view: dict[str, Any] = {
+        "title": contest.title.get(lang),
+        "method": item["method"],
+        "rankings": item["rankings"],
+        "exclusive": [{"label": names[e["id"]], "count": e["count"]} for e in item["exclusive"]],
+        "winner": names[item["winner"]] if item["winner"] is not None else None,
+    }
+    if item["method"] == "irv":
+        view["rounds"] = [
+            {
+                "rows": [{"label": names[c["id"]], "count": c["count"]} for c in r["counts"]],
+                "exhausted": r["exhausted"],
+                "eliminated": names[r["eliminated"]] if r["eliminated"] is not None else None,
+                "why": r.get("tie_break"),
+            }
+            for r in item["rounds"]
+        ]
+        return view
+    d, p = item["d"], item["p"]
+    n = len(candidates)
+
+    def matrix(m: list[list[int]], beats: list[list[bool]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "label": names[candidates[a]],
+                "cells": [
+                    {"value": None if a == b else m[a][b], "win": beats[a][b]} for b in range(n)
+                ],
+            }
+            for a in range(n)
+        ]
+
+    view["d"] = matrix(d, [[d[a][b] > d[b][a] for b in range(n)] for a in range(n)])
+    view["p"] = matrix(p, [[p[a][b] > p[b][a] for b in range(n)] for a in range(n)])
+    view["order"] = [names[c] for c in item["ranking"]]
+    tie = item["tie_breaking"]
+    view["tie_breaking"] = ", ".join(names[c] for c in tie) if tie is not None else ""
+    return view
+
+
+def _ranked_views(
+    manifest: Manifest, items: list[dict[str, Any]], lang: str
+) -> list[dict[str, Any]]:
+    return [_ranked_view(manifest.contest(i["contest"]), i, lang) for i in items]
 
 
 @router.get("/api/e/{election_id}/results", summary="The published result (409 before it exists)")
@@ -89,5 +141,6 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
             else "",
             "min_unit_size": summary["min_unit_size"],
             "mixed_contests": ", ".join(c.title.get(lang) for c in mixed),
+            "ranked": _ranked_views(manifest, summary["ranked"], lang),
         }
     return page(request, "observer_results.html", services, row, **context)

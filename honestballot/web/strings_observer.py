@@ -268,6 +268,69 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "decryption the trustees shuffled their ballots so that none can be linked to its "
         "voter or its unit: {contests}.",
     ),
+    # a ranked contest's count (docs/ranked.md): IRV rounds, or Schulze's matrices
+    "observer.ranked.method.irv": (
+        "Мгновенный второй тур (IRV)",
+        "Лездік екінші тур (IRV)",
+        "Instant-runoff (IRV)",
+    ),
+    "observer.ranked.method.schulze": ("Метод Шульце", "Шульце әдісі", "Schulze method"),
+    "observer.ranked.rankings": (
+        "Учтено порядков предпочтения",
+        "Есепке алынған қалау реттері",
+        "Rankings counted",
+    ),
+    "observer.ranked.round": ("Тур {n}", "{n}-тур", "Round {n}"),
+    "observer.ranked.exhausted": (
+        "Исчерпаны (никого из оставшихся)",
+        "Таусылды (қалғандардың ешқайсысы жоқ)",
+        "Exhausted (nobody left in the count)",
+    ),
+    "observer.ranked.eliminated": (
+        "Выбывает: {name} — {why}.",
+        "Шығады: {name} — {why}.",
+        "Eliminated: {name} ({why}).",
+    ),
+    "observer.ranked.why.fewest": ("меньше всех голосов", "ең аз дауыс", "fewest votes"),
+    "observer.ranked.why.previous-rounds": (
+        "при равенстве — меньше голосов в предыдущих турах",
+        "тең болғанда — алдыңғы турларда дауысы аз",
+        "tied, and fewer votes in the earlier rounds",
+    ),
+    "observer.ranked.why.lot": (
+        "при равенстве — по жребию",
+        "тең болғанда — жеребе бойынша",
+        "tied, decided by lot",
+    ),
+    "observer.ranked.winner": ("Победитель: {name}", "Жеңімпаз: {name}", "Winner: {name}"),
+    "observer.ranked.no_winner": (
+        "Ни один порядок не называет кандидата: победителя нет.",
+        "Бірде-бір рет кандидатты атамайды: жеңімпаз жоқ.",
+        "No ranking names a candidate: there is no winner.",
+    ),
+    "observer.ranked.pairwise": (
+        "Попарные предпочтения: сколько порядков ставят кандидата строки выше кандидата столбца.",
+        "Жұптық қалаулар: қанша рет жолдағы кандидатты бағандағы кандидаттан жоғары қояды.",
+        "Pairwise preferences: how many rankings put the row's candidate above the column's.",
+    ),
+    "observer.ranked.paths": (
+        "Сильнейшие пути: кандидат строки побеждает кандидата столбца, если его путь "
+        "сильнее (выделено).",
+        "Ең күшті жолдар: жолдағы кандидат бағандағы кандидатты жеңеді, егер оның жолы "
+        "күштірек болса (белгіленген).",
+        "Strongest paths: the row's candidate beats the column's when its path is the "
+        "stronger (marked).",
+    ),
+    "observer.ranked.order": (
+        "Итоговый порядок по методу Шульце",
+        "Шульце әдісі бойынша қорытынды рет",
+        "The Schulze order",
+    ),
+    "observer.ranked.tie_breaking": (
+        "Равенства решены порядком, составленным по жребию: {order}.",
+        "Теңдіктер жеребе бойынша құрылған ретпен шешілді: {order}.",
+        "Ties were decided by the order drawn by lot: {order}.",
+    ),
     "observer.counted_per_unit": (
         "Учтено бюллетеней по участкам",
         "Учаскелер бойынша есепке алынған бюллетеньдер",

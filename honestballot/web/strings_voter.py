@@ -192,6 +192,49 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "{min}-ден {max}-ге дейін таңдаңыз",
         "Choose {min} to {max}",
     ),
+    # a ranked contest (docs/ranked.md): the voter taps choices in order of preference
+    "voter.ranked.rule": (
+        "Расставьте до {max} вариантов по порядку предпочтения: нажимайте на них по очереди, "
+        "начиная с самого предпочтительного.",
+        "Ең көбі {max} нұсқаны қалауыңыздың ретімен қойыңыз: ең қалаулысынан бастап, оларды "
+        "кезекпен басыңыз.",
+        "Rank up to {max} in order of preference: tap them one after another, your first "
+        "preference first.",
+    ),
+    "voter.ranked.yours": ("Ваш порядок", "Сіздің ретіңіз", "Your order"),
+    "voter.ranked.empty": (
+        "Пока никто не выбран.",
+        "Әзірге ешкім таңдалмаған.",
+        "Nobody chosen yet.",
+    ),
+    "voter.ranked.add": (
+        "Нажмите, чтобы поставить на следующее место:",
+        "Келесі орынға қою үшін басыңыз:",
+        "Tap to put in the next place:",
+    ),
+    "voter.ranked.full": (
+        "Все места заняты ({max}): уберите кого-нибудь, чтобы поставить другого.",
+        "Барлық орын толды ({max}): басқасын қою үшін біреуін алып тастаңыз.",
+        "Every place is taken ({max}): remove someone to put another in.",
+    ),
+    "voter.ranked.instead": (
+        "Или вместо порядка:",
+        "Немесе реттің орнына:",
+        "Or instead of an order:",
+    ),
+    "voter.ranked.up": ("Поднять выше: {name}", "Жоғары көтеру: {name}", "Move up: {name}"),
+    "voter.ranked.down": ("Опустить ниже: {name}", "Төмен түсіру: {name}", "Move down: {name}"),
+    "voter.ranked.remove": ("Убрать: {name}", "Алып тастау: {name}", "Remove: {name}"),
+    "voter.ranked.placed": (
+        "{name} — место {place}",
+        "{name} — {place}-орын",
+        "{name}: place {place}",
+    ),
+    "voter.ranked.removed": (
+        "{name} убран(а) из порядка",
+        "{name} реттен алынды",
+        "{name} removed from the order",
+    ),
     "voter.incomplete": (
         "Сделайте выбор в разделе «{contest}».",
         "«{contest}» бөлімінде таңдау жасаңыз.",

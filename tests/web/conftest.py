@@ -20,7 +20,9 @@ from tests.factories import (
     DemoCeremonies,
     DemoCeremony,
     WebElection,
+    key_ceremony,
     open_web_election,
+    ranked_web_manifest,
 )
 
 
@@ -28,6 +30,12 @@ from tests.factories import (
 def web_ceremony(demo_ceremony: DemoCeremonies) -> DemoCeremony:
     """The key ceremony of the election every web test runs."""
     return demo_ceremony(WEB_ELECTION)
+
+
+@pytest.fixture(scope="session")
+def ranked_ceremony(tmp_path_factory: pytest.TempPathFactory) -> DemoCeremony:
+    """The key ceremony of the web tests' ranked election (factories.ranked_web_manifest)."""
+    return key_ceremony(ranked_web_manifest(), tmp_path_factory.mktemp("ranked-web"), "ranked-web")
 
 
 @pytest.fixture(params=KINDS)

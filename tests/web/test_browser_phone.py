@@ -7,6 +7,8 @@ PostgreSQL) with Debian's Chromium:
   languages (``document.documentElement.scrollWidth``), with ballots and an audited ballot
   on the board;
 - a language switch on the ballot keeps the choices;
+- a ranked ballot, and a ranked election's results (instant-runoff rounds, Schulze's
+  matrices), fit the phone in the three languages too;
 - an expired code is named as such and a new one is one button away; a code limit says
   what happened and when to try again, in the voter's language;
 - the organiser's roll section follows the election's phase;
@@ -45,12 +47,21 @@ from tests.web.test_browser import (
     STEP_TIMEOUT_MS,
     Server,
     Watch,
+    _cast,
     _choose,
     _encrypt,
     _launch,
     _screenshots_on_failure,
     _serve,
     _sign_in,
+)
+from tests.web.test_browser_ranked import (
+    cast_through_the_service,
+    count,
+    encrypt,
+    prepare_ranked,
+    rank_by_tapping,
+    sign_in_and_keep_credential,
 )
 
 pytestmark = pytest.mark.slow
@@ -482,3 +493,61 @@ def test_an_organiser_builds_the_election_on_the_pages(
     assert dict(server.services.roll.exceptions(WEB_ELECTION)) == {
         "77010000077": "бір отбасының телефоны"
     }
+
+
+@pytest.fixture
+def ranked_phone_server(ranked_ceremony: DemoCeremony, tmp_path: Path) -> Iterator[Server]:
+    """An open election with two ranked contests (tests/factories.ranked_web_manifest)."""
+    with _serve("sqlite", tmp_path, prepare_ranked(ranked_ceremony)) as running:
+        yield running
+
+
+def test_ranked_pages_fit_a_phone_in_every_language(
+    ranked_phone_server: Server, ranked_ceremony: DemoCeremony, tmp_path: Path
+) -> None:
+    """A ranked ballot (every place taken, so the ranking and the "full" note show) and,
+    once counted, the results with the instant-runoff rounds and Schulze's matrices are
+    at most 360 px wide in all three languages."""
+    server = ranked_phone_server
+    eid = server.election_id
+    watch = Watch()
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            with _screenshots_on_failure(watch, tmp_path, server):
+                device = browser.new_context(viewport=PHONE, locale="ru-RU")
+                watch.attach(device, "phone")
+                page = device.new_page()
+                sign_in_and_keep_credential(page, server, VOTER)
+                page.locator('input[name="contest-chair"][value="cand-4"]').check()
+                rank_by_tapping(page, "leader", ["erlan", "dana", "aigerim"])
+                rank_by_tapping(page, "council", ["zarina", "xenia", "yuri"])
+                too_wide = []
+                for lang in ("kk", "en", "ru"):
+                    page.locator("nav.langs a", has_text=lang.upper()).click()
+                    page.wait_for_url(f"**lang={lang}")
+                    expect(
+                        page.locator('fieldset[data-contest="leader"] .rank-full')
+                    ).to_be_visible()
+                    if _width(page) > PHONE["width"]:
+                        too_wide.append(f"vote [{lang}]: {_width(page)} px")
+                receipt = _cast(page, server, encrypt(page))
+                cast_through_the_service(server)
+                count(server, ranked_ceremony)
+                for lang in LANGUAGES:
+                    for path in (f"/e/{eid}/results", f"/e/{eid}", f"/e/{eid}/board"):
+                        page.goto(server.url(f"{path}?lang={lang}"))
+                        page.wait_for_load_state("networkidle")
+                        if path.endswith("/results"):
+                            expect(page.locator("section.ranked-result")).to_have_count(2)
+                        width = _width(page)
+                        if width > PHONE["width"]:
+                            culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
+                            too_wide.append(f"{path} [{lang}]: {width} px: {culprits}")
+                page.goto(server.url(f"/e/{eid}/receipt/{receipt}?lang=kk"))
+                if _width(page) > PHONE["width"]:
+                    too_wide.append(f"receipt [kk]: {_width(page)} px")
+                assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
+                watch.assert_clean()
+        finally:
+            browser.close()

@@ -20,6 +20,7 @@ from honestballot.crypto.group import Point
 from honestballot.errors import BallotRejected, Forbidden, HonestBallotError, InvalidInput
 from honestballot.protocol.ballot import EncryptedBallot, verify_ballot
 from honestballot.protocol.manifest import Label
+from honestballot.protocol.ranked import read_in_order
 from honestballot.record.ballot import ballot_from_json, load_ballot, opening_from_json
 from honestballot.record.codec import decode_point, parse_json
 from honestballot.service.activity import activity_row
@@ -268,7 +269,8 @@ class VotingDesk:
 
     def audit(self, election_id: str, voter_id: int, payload: bytes) -> dict[str, list[str]]:
         """A Benaloh audit: the device reveals a ballot's randomness; the server checks and
-        publishes it (it never counts) and returns what it encrypted."""
+        publishes it (it never counts) and returns what it encrypted: a contest's options
+        sorted, a ranked contest's choices in their order (as the count reads them)."""
         voter = self.voter(election_id, voter_id)
         obj = parse_json(payload, limit=1 << 20)
         if not isinstance(obj, dict) or set(obj) != {"ballot", "opening"}:
@@ -278,7 +280,12 @@ class VotingDesk:
             raise BallotRejected("the ballot is not signed with your current credential")
         opening = opening_from_json(obj["opening"])
         choices = self.elections.audit(election_id, ballot, opening)
-        return {contest: sorted(options) for contest, options in choices.items()}
+        shown = {contest: sorted(options) for contest, options in choices.items()}
+        manifest = self.elections.context(election_id).manifest
+        for contest, op in zip(manifest.contests, opening.contests, strict=True):
+            if contest.ranked:
+                shown[contest.id] = read_in_order(contest, op.plaintexts)
+        return shown
 
 
 def _point(text: str, what: str) -> Point:

@@ -120,6 +120,8 @@
     /** the current encryption: {ballot, opening, tracking_code, tracking_hash} */
     encrypted: /** @type {any} */ (null),
     chosen: /** @type {Record<string, string[]>} */ ({}),
+    /** each ranked contest's order so far: option ids, first preference first */
+    rankings: /** @type {Record<string, string[]>} */ ({}),
   };
 
   function storedCode() {
@@ -285,6 +287,7 @@
 
   function ruleText(contest) {
     if (contest.max_selections === 1) return say('chooseOne');
+    if (contest.method) return say('rankedRule', { max: contest.max_selections });
     if (contest.min_selections <= 1) return say('chooseUpTo', { max: contest.max_selections });
     return say('chooseRange', { min: contest.min_selections, max: contest.max_selections });
   }
@@ -303,6 +306,11 @@
       rule.className = 'muted rule';
       rule.textContent = ruleText(contest);
       fieldset.append(legend, rule);
+      root.append(fieldset);
+      if (contest.method) {
+        renderRanked(fieldset, contest);
+        continue;
+      }
       const single = contest.max_selections === 1;
       for (const option of contest.options) {
         const row = document.createElement('label');
@@ -321,8 +329,179 @@
       if (!single) {
         fieldset.addEventListener('change', (event) => enforceRules(fieldset, contest, event.target));
       }
-      root.append(fieldset);
     }
+  }
+
+  // --- a ranked contest (docs/ranked.md) ---
+  //
+  // The voter's order is state.rankings[contest], drawn again after every change. Every
+  // control is a button, so a tap and the keyboard (Tab, then Enter or Space) do the same:
+  // a choice goes into the next free place; a placed one moves up or down, or is removed
+  // and the places after it close up. So the order never has a gap or a repeat, never
+  // more places than the contest has, and "against all" or "blank" stands alone.
+
+  /** @param {string} tag @param {string} className @param {string} [text] */
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function renderRanked(fieldset, contest) {
+    fieldset.classList.add('ranked');
+    fieldset.dataset.method = contest.method;
+    state.rankings[contest.id] = [];
+    const yours = element('p', 'ranking-title');
+    yours.append(element('strong', '', say('rankedYours')));
+    const status = element('p', 'muted rank-status');
+    status.setAttribute('aria-live', 'polite');
+    fieldset.append(
+      yours,
+      element('ol', 'ranking'),
+      element('p', 'muted rank-empty', say('rankedEmpty')),
+      status,
+      element('p', 'muted rank-hint', say('rankedAdd')),
+      element('div', 'rank-pool'),
+      element('p', 'muted rank-full', say('rankedFull', { max: contest.max_selections })),
+    );
+    if (contest.options.some((o) => o.exclusive)) {
+      fieldset.append(
+        element('p', 'muted rank-instead', say('rankedInstead')),
+        element('div', 'rank-pool rank-exclusive'),
+      );
+    }
+    fieldset.addEventListener('click', (event) => {
+      const button = event.target instanceof Element ? event.target.closest('button[data-act]') : null;
+      if (button && !fieldset.disabled) rankAct(contest, button.dataset.act, button.dataset.choice);
+    });
+    drawRanking(contest);
+  }
+
+  /** An order as the rules allow it: known choices, no repeat, an exclusive one alone. */
+  function cleanRanking(contest, ids) {
+    const out = [];
+    for (const id of Array.isArray(ids) ? ids : []) {
+      const option = contest.options.find((o) => o.id === id);
+      if (!option || out.includes(id)) continue;
+      if (option.exclusive) return out.length ? out : [id];
+      if (out.length < contest.max_selections) out.push(id);
+    }
+    return out;
+  }
+
+  function rankAct(contest, act, choice) {
+    const order = state.rankings[contest.id].slice();
+    const option = contest.options.find((o) => o.id === choice);
+    if (!option) return;
+    const at = order.indexOf(choice);
+    let next = order;
+    if (act === 'add') {
+      if (option.exclusive) next = [choice];
+      else if (order.some((id) => contest.options.find((o) => o.id === id).exclusive)) next = [choice];
+      else if (at < 0 && order.length < contest.max_selections) next = [...order, choice];
+      else return;
+    } else if (act === 'up' && at > 0) {
+      [next[at - 1], next[at]] = [next[at], next[at - 1]];
+    } else if (act === 'down' && at >= 0 && at < order.length - 1) {
+      [next[at], next[at + 1]] = [next[at + 1], next[at]];
+    } else if (act === 'remove' && at >= 0) {
+      next.splice(at, 1);
+    } else {
+      return;
+    }
+    state.rankings[contest.id] = next;
+    const fieldset = fieldsetOf(contest);
+    const pooled = Array.from(fieldset.querySelectorAll('button[data-act="add"]'));
+    const from = act === 'add' ? pooled.findIndex((b) => b.dataset.choice === choice) : at;
+    const place = next.indexOf(choice) + 1;
+    fieldset.querySelector('.rank-status').textContent = place
+      ? say('rankedPlaced', { name: inLanguage(option.label), place })
+      : say('rankedRemoved', { name: inLanguage(option.label) });
+    drawRanking(contest);
+    refocus(fieldset, act, choice, from);
+  }
+
+  /**
+   * Keep the keyboard where the voter was: the same button, or the nearest one.
+   * @param {number} at - the place of the choice moved or removed, or the place in the
+   *   pool of the button that added it
+   */
+  function refocus(fieldset, act, choice, at) {
+    const enabled = (selector) =>
+      Array.from(fieldset.querySelectorAll(selector)).filter((b) => !b.disabled);
+    const candidates = [];
+    if (act === 'up' || act === 'down') {
+      const other = act === 'up' ? 'down' : 'up';
+      candidates.push(...enabled(`li[data-choice="${choice}"] button[data-act="${act}"]`));
+      candidates.push(...enabled(`li[data-choice="${choice}"] button[data-act="${other}"]`));
+    } else if (act === 'remove') {
+      const removes = enabled('li button[data-act="remove"]');
+      candidates.push(...removes.slice(Math.min(at, removes.length - 1)));
+    }
+    const adds = enabled('button[data-act="add"]');
+    candidates.push(...adds.slice(act === 'add' ? Math.max(0, Math.min(at, adds.length - 1)) : 0));
+    candidates.push(...enabled('li button[data-act="remove"]'));
+    if (candidates.length) candidates[0].focus();
+  }
+
+  function fieldsetOf(contest) {
+    return $('contests').querySelector(`fieldset[data-contest="${contest.id}"]`);
+  }
+
+  function drawRanking(contest) {
+    const fieldset = fieldsetOf(contest);
+    const order = state.rankings[contest.id];
+    const byId = new Map(contest.options.map((o) => [o.id, o]));
+    const exclusiveChosen = order.some((id) => byId.get(id).exclusive);
+    const full = !exclusiveChosen && order.length >= contest.max_selections;
+    const items = order.map((id, i) => {
+      const option = byId.get(id);
+      const name = inLanguage(option.label);
+      const item = element('li', option.exclusive ? 'exclusive' : '');
+      item.dataset.choice = id;
+      const moves = element('span', 'moves');
+      const control = (act, sign, key, disabled) => {
+        const button = element('button', 'secondary small', sign);
+        button.type = 'button';
+        button.dataset.act = act;
+        button.dataset.choice = id;
+        button.disabled = disabled;
+        button.setAttribute('aria-label', say(key, { name }));
+        button.title = say(key, { name });
+        return button;
+      };
+      if (!option.exclusive) {
+        moves.append(
+          control('up', '\u2191', 'rankedUp', i === 0),
+          control('down', '\u2193', 'rankedDown', i === order.length - 1),
+        );
+      }
+      moves.append(control('remove', '\u2715', 'rankedRemove', false));
+      const row = element('span', 'row');
+      row.append(element('span', 'name', name), moves);
+      item.append(row);
+      return item;
+    });
+    fieldset.querySelector('ol.ranking').replaceChildren(...items);
+    fieldset.querySelector('.rank-empty').hidden = order.length > 0;
+    const pools = fieldset.querySelectorAll('.rank-pool');
+    const buttons = (exclusive) =>
+      contest.options
+        .filter((o) => o.exclusive === exclusive && !order.includes(o.id))
+        .map((o) => {
+          const button = element('button', 'secondary rank-add', inLanguage(o.label));
+          button.type = 'button';
+          button.dataset.act = 'add';
+          button.dataset.choice = o.id;
+          button.disabled = !exclusive && full;
+          return button;
+        });
+    pools[0].replaceChildren(...buttons(false));
+    if (pools[1]) pools[1].replaceChildren(...buttons(true));
+    const left = contest.options.some((o) => !o.exclusive && !order.includes(o.id));
+    fieldset.querySelector('.rank-full').hidden = !(full && left);
+    fieldset.querySelector('.rank-hint').hidden = !left || full;
   }
 
   /** Checkbox contests: an exclusive option clears the others; at most max candidates. */
@@ -351,8 +530,9 @@
     for (const link of document.querySelectorAll('nav.langs a')) {
       link.addEventListener('click', () => {
         const checked = Array.from($('contests').querySelectorAll('input:checked'));
+        const kept = { inputs: checked.map((input) => input.id), rankings: state.rankings };
         try {
-          sessionStorage.setItem(choicesKey, JSON.stringify(checked.map((input) => input.id)));
+          sessionStorage.setItem(choicesKey, JSON.stringify(kept));
         } catch (e) {
           // storage blocked: the voter chooses again after the switch
         }
@@ -368,13 +548,20 @@
     } catch (e) {
       return;
     }
-    let ids = [];
+    let kept = null;
     try {
-      ids = JSON.parse(saved || '[]');
+      kept = JSON.parse(saved || 'null');
     } catch (e) {
       return;
     }
-    if (!Array.isArray(ids)) return;
+    if (!kept || typeof kept !== 'object') return;
+    const ids = Array.isArray(kept.inputs) ? kept.inputs : [];
+    const rankings = kept.rankings && typeof kept.rankings === 'object' ? kept.rankings : {};
+    for (const contest of state.contests) {
+      if (!contest.method) continue;
+      state.rankings[contest.id] = cleanRanking(contest, rankings[contest.id]);
+      drawRanking(contest);
+    }
     for (const id of ids) {
       const input = document.getElementById(String(id));
       if (input && $('contests').contains(input)) input.checked = true;
@@ -382,7 +569,7 @@
     for (const contest of state.contests) {
       const fieldset = $('contests').querySelector(`fieldset[data-contest="${contest.id}"]`);
       const first = fieldset && fieldset.querySelector('input');
-      if (first && contest.max_selections !== 1) {
+      if (first && contest.max_selections !== 1 && !contest.method) {
         enforceRules(fieldset, contest, { checked: false, dataset: {} });
       }
     }
@@ -393,7 +580,9 @@
     const chosen = {};
     for (const contest of state.contests) {
       const fieldset = $('contests').querySelector(`fieldset[data-contest="${contest.id}"]`);
-      const ids = Array.from(fieldset.querySelectorAll('input:checked')).map((i) => i.value);
+      const ids = contest.method
+        ? state.rankings[contest.id].slice()
+        : Array.from(fieldset.querySelectorAll('input:checked')).map((i) => i.value);
       if (ids.length === 0) throw new Error(say('incomplete', { contest: inLanguage(contest.title) }));
       chosen[contest.id] = ids;
     }
@@ -498,10 +687,17 @@
       const item = document.createElement('li');
       const title = document.createElement('strong');
       title.textContent = `${inLanguage(contest.title)}: `;
-      item.append(title, labels.join(', '));
+      // a ranked contest's choices come in their order, and are compared in it
+      const ranked = contest.method && labels.length > 1;
+      item.append(title, (ranked ? labels.map((l, i) => `${i + 1}. ${l}`) : labels).join(', '));
       list.append(item);
-      const mine = (state.chosen[contest.id] || []).slice().sort();
-      same = same && mine.join('\n') === found.slice().sort().join('\n');
+      const mine = (state.chosen[contest.id] || []).slice();
+      const theirs = found.slice();
+      if (!contest.method) {
+        mine.sort();
+        theirs.sort();
+      }
+      same = same && mine.join('\n') === theirs.join('\n');
     }
     $('audit-check').textContent = same ? say('auditMatch') : say('auditMismatch');
     $('audit-check').className = same ? 'ok' : 'bad';

@@ -14,7 +14,7 @@
 import { b32encode } from './base32.js';
 import { equalBytes } from './bytes.js';
 import { Ciphertext, aggregate, encrypt } from './elgamal.js';
-import { InvalidBallot, InvalidProof } from './errors.js';
+import { InvalidBallot, InvalidProof, InvalidSelection } from './errors.js';
 import { Point, Scalar, ZERO_SCALAR } from './group.js';
 import { hashBytes } from './hashing.js';
 import { proveEncryptsOneOf, verifyEncryptsOneOf } from './proofs.js';
@@ -23,6 +23,7 @@ import { sign, verifySignature } from './schnorr.js';
 export const OPTION_TAG = 'ballot/option';
 export const SELECTION_TAG = 'ballot/selection';
 export const SIGNATURE_TAG = 'ballot/signature';
+export const RANK_TAG = 'ballot/rank';
 
 /** @typedef {import('./context.js').ElectionContext} ElectionContext */
 /** @typedef {import('./manifest.js').Contest} Contest */
@@ -34,8 +35,8 @@ export const SIGNATURE_TAG = 'ballot/signature';
  * @typedef {object} EncryptedContest
  * @property {string} contestId
  * @property {Ciphertext[]} ciphertexts
- * @property {DisjunctiveProof[]} optionProofs
- * @property {DisjunctiveProof} selectionProof
+ * @property {DisjunctiveProof[]} optionProofs - one per option, or per rank position
+ * @property {DisjunctiveProof | null} selectionProof - null for a ranked contest
  */
 
 /**
@@ -68,7 +69,8 @@ export function ballotContentHash(electionHash, credential, contests) {
     ec.contestId,
     ec.ciphertexts.map((ct) => [ct.alpha, ct.beta]),
     ec.optionProofs.map(proofParts),
-    proofParts(ec.selectionProof),
+    // a ranked contest's item has three parts: it has no selection proof
+    ...(ec.selectionProof !== null ? [proofParts(ec.selectionProof)] : []),
   ]);
   return hashBytes('ballot/content', electionHash, credential, parts);
 }
@@ -134,12 +136,77 @@ function selectionCiphertext(contest, cts) {
   return plain.add(aggregate(excl).scale(Scalar.of(contest.maxSelections)));
 }
 
+/** @param {string[]} ids - Python's repr of a list of strings (for messages) */
+const pyList = (ids) => `[${ids.map((i) => `'${i}'`).join(', ')}]`;
+
+/**
+ * The number of every choice of a ranked contest: the candidates from 1 in manifest
+ * order, then `against-all`, then `blank` (protocol/ranked.choice_numbers).
+ * @param {Contest} contest
+ * @returns {Map<string, number>}
+ */
+export function choiceNumbers(contest) {
+  return new Map(contest.options.map((o, i) => [o.id, i + 1]));
+}
+
+/**
+ * The plaintexts of a voter's ranking, one per rank position (protocol/ranked.
+ * encode_ranking): refused, as there, if it is empty, repeats a choice, ranks more choices
+ * than positions, or puts an exclusive choice beside another.
+ * @param {Contest} contest
+ * @param {string[]} ranking
+ * @returns {number[]}
+ */
+export function encodeRanking(contest, ranking) {
+  const numbers = choiceNumbers(contest);
+  const unknown = ranking.filter((c) => !numbers.has(c));
+  if (unknown.length) {
+    throw new InvalidSelection(`contest ${contest.id}: unknown choice(s) ${pyList(unknown)}`);
+  }
+  if (!ranking.length) {
+    const hint = contest.minSelections === 0 ? " (choose 'blank' to abstain)" : '';
+    throw new InvalidSelection(`contest ${contest.id}: rank at least one choice${hint}`);
+  }
+  if (new Set(ranking).size !== ranking.length) {
+    throw new InvalidSelection(`contest ${contest.id}: a choice is ranked twice`);
+  }
+  if (ranking.length > contest.maxSelections) {
+    throw new InvalidSelection(
+      `contest ${contest.id}: ${ranking.length} choices ranked, at most ` +
+        `${contest.maxSelections} allowed`,
+    );
+  }
+  const exclusive = new Set(contest.options.filter((o) => o.exclusive).map((o) => o.id));
+  if (ranking.some((c) => exclusive.has(c)) && ranking.length > 1) {
+    throw new InvalidSelection(
+      `contest ${contest.id}: 'against all' or 'blank' cannot be combined with a ranking`,
+    );
+  }
+  const plain = ranking.map((c) => /** @type {number} */ (numbers.get(c)));
+  while (plain.length < contest.maxSelections) plain.push(0);
+  return plain;
+}
+
+/**
+ * What a ranked contest's ciphertext at `position` (from 1) may encrypt: a choice
+ * number, or at positions after the first also 0 (nobody).
+ * @param {Contest} contest
+ * @param {number} position
+ */
+export function rankValues(contest, position) {
+  const out = [];
+  for (let v = position === 1 ? 1 : 0; v <= contest.options.length; v++) out.push(v);
+  return out;
+}
+
 /**
  * Check `selections` against the manifest (every contest, each contest's rules) and
- * return them as sets; nothing is encrypted when this throws.
+ * return them: a set of option ids per plural contest, the plaintexts (one choice number
+ * per rank position) per ranked contest.  Nothing is encrypted when this throws.
  * @param {ElectionContext} ctx
- * @param {Record<string, string[] | Set<string>>} selections
- * @returns {Map<string, Set<string>>}
+ * @param {Record<string, string[] | Set<string>>} selections - a ranked contest's is its
+ *   ranking, best first (an array: a set has no order the voter gave)
+ * @returns {Map<string, Set<string> | number[]>}
  */
 export function checkSelections(ctx, selections) {
   if (selections === null || typeof selections !== 'object' || Array.isArray(selections)) {
@@ -150,16 +217,23 @@ export function checkSelections(ctx, selections) {
   if (unknown.length) {
     throw new InvalidBallot(`unknown contest(s) [${unknown.map((k) => `'${k}'`).join(', ')}]`);
   }
-  /** @type {Map<string, Set<string>>} */
+  /** @type {Map<string, Set<string> | number[]>} */
   const out = new Map();
   for (const contest of ctx.manifest.contests) {
     if (!Object.prototype.hasOwnProperty.call(selections, contest.id)) {
       throw new InvalidBallot(`no choice given for contest ${contest.id}`);
     }
     const chosen = selections[contest.id];
+    if (contest.ranked && !Array.isArray(chosen)) {
+      throw new InvalidBallot(`contest ${contest.id} is ranked: give its ranking in order`);
+    }
     const list = chosen instanceof Set ? [...chosen] : chosen;
     if (!Array.isArray(list) || !list.every((o) => typeof o === 'string')) {
       throw new InvalidBallot(`contest ${contest.id}: the choice must be a list of option ids`);
+    }
+    if (contest.ranked) {
+      out.set(contest.id, encodeRanking(contest, list));
+      continue;
     }
     const set = new Set(list);
     contest.checkSelection(set);
@@ -169,8 +243,39 @@ export function checkSelections(ctx, selections) {
 }
 
 /**
+ * A ranked contest's ciphertexts and rank proofs.  Draws from `rng` in Python's order:
+ * the `r` randomnesses first, then each position's proof scalars in position order.
+ * @param {ElectionContext} ctx
+ * @param {Point} pub - the voter's public credential
+ * @param {Contest} contest
+ * @param {number[]} plaintexts
+ * @param {import('./randomness.js').ScalarSource} rng
+ */
+function encryptRanked(ctx, pub, contest, plaintexts, rng) {
+  const rs = plaintexts.map(() => rng.scalar());
+  const cts = plaintexts.map((m, i) => encrypt(ctx.publicKey, m, rs[i]));
+  const optionProofs = cts.map((ct, i) =>
+    proveEncryptsOneOf(
+      RANK_TAG,
+      [ctx.baseHash, pub, contest.id, i + 1],
+      ctx.publicKey,
+      ct,
+      rankValues(contest, i + 1),
+      plaintexts[i],
+      rs[i],
+      rng,
+    ),
+  );
+  return {
+    encrypted: { contestId: contest.id, ciphertexts: cts, optionProofs, selectionProof: null },
+    opening: { contestId: contest.id, plaintexts, randomness: rs },
+  };
+}
+
+/**
  * Encrypt a voter's choices.  Draws from `rng` in Python's order: per contest, one
- * randomness per option, then each option proof's scalars, then the selection proof's;
+ * randomness per option, then each option proof's scalars, then the selection proof's
+ * (a ranked contest: one randomness per rank position, then each rank proof's scalars);
  * finally the signature nonce.
  * @param {ElectionContext} ctx
  * @param {import('./credential.js').VoterCredential} credential
@@ -186,6 +291,13 @@ export function encryptBallot(ctx, credential, selections, rng) {
   /** @type {ContestOpening[]} */
   const opening = [];
   for (const contest of ctx.manifest.contests) {
+    if (contest.ranked) {
+      const plain = /** @type {number[]} */ (choices.get(contest.id));
+      const { encrypted, opening: op } = encryptRanked(ctx, pub, contest, plain, rng);
+      contests.push(encrypted);
+      opening.push(op);
+      continue;
+    }
     const chosen = /** @type {Set<string>} */ (choices.get(contest.id));
     const plaintexts = contest.options.map((o) => (chosen.has(o.id) ? 1 : 0));
     const rs = contest.options.map(() => rng.scalar());
@@ -273,6 +385,14 @@ export function verifyBallot(ctx, ballot) {
  * @param {EncryptedContest} ec
  */
 function verifyContest(ctx, credential, contest, ec) {
+  if (contest.ranked) {
+    verifyRanked(ctx, credential, contest, ec);
+    return;
+  }
+  const { selectionProof } = ec;
+  if (selectionProof === null) {
+    throw new InvalidBallot(`contest ${contest.id}: the selection proof is missing`);
+  }
   const n = contest.options.length;
   if (ec.ciphertexts.length !== n || ec.optionProofs.length !== n) {
     throw new InvalidBallot(
@@ -301,8 +421,39 @@ function verifyContest(ctx, credential, contest, ec) {
     ctx.publicKey,
     selectionCiphertext(contest, ec.ciphertexts),
     contest.selectionRange,
-    ec.selectionProof,
+    selectionProof,
     `contest ${contest.id}: number of selections outside ` +
       `[${contest.minSelections}, ${contest.maxSelections}] or exclusive option combined`,
   );
+}
+
+/**
+ * @param {ElectionContext} ctx
+ * @param {Point} credential
+ * @param {Contest} contest
+ * @param {EncryptedContest} ec
+ */
+function verifyRanked(ctx, credential, contest, ec) {
+  const r = contest.maxSelections;
+  if (ec.ciphertexts.length !== r || ec.optionProofs.length !== r || ec.selectionProof !== null) {
+    throw new InvalidBallot(
+      `contest ${contest.id}: a ranked contest has one ciphertext and one proof per rank ` +
+        `position (${r}) and no selection proof`,
+    );
+  }
+  ec.ciphertexts.forEach((ct, i) => {
+    const position = i + 1;
+    if (ct.alpha.isIdentity()) {
+      throw new InvalidBallot(`contest ${contest.id}, position ${position}: alpha is the identity`);
+    }
+    verifyEncryptsOneOf(
+      RANK_TAG,
+      [ctx.baseHash, credential, contest.id, position],
+      ctx.publicKey,
+      ct,
+      rankValues(contest, position),
+      ec.optionProofs[i],
+      `contest ${contest.id}, position ${position}: not an encryption of a choice number`,
+    );
+  });
 }

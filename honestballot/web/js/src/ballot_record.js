@@ -41,7 +41,10 @@ export function ballotToJson(b) {
       id: ec.contestId,
       ciphertexts: ec.ciphertexts.map(ciphertextToJson),
       option_proofs: ec.optionProofs.map(disjunctiveToJson),
-      selection_proof: disjunctiveToJson(ec.selectionProof),
+      // a ranked contest has none (docs/record-format.md §5)
+      ...(ec.selectionProof !== null
+        ? { selection_proof: disjunctiveToJson(ec.selectionProof) }
+        : {}),
     })),
     signature: schnorrToJson(b.signature),
   };
@@ -104,7 +107,7 @@ function disjunctiveFromJson(value, path) {
 /**
  * @param {unknown} value
  * @param {string} path
- * @returns {EncryptedContest}
+ * @returns {EncryptedContest} (a ranked contest's has no `selection_proof`)
  */
 function contestFromJson(value, path) {
   const r = new Reader(value, path);
@@ -112,7 +115,9 @@ function contestFromJson(value, path) {
     contestId: r.text('id', 64),
     ciphertexts: r.items('ciphertexts', ciphertextFromJson, MAX_OPTIONS + 2),
     optionProofs: r.items('option_proofs', disjunctiveFromJson, MAX_OPTIONS + 2),
-    selectionProof: disjunctiveFromJson(r.raw('selection_proof'), `${path}.selection_proof`),
+    selectionProof: r.has('selection_proof')
+      ? disjunctiveFromJson(r.raw('selection_proof'), `${path}.selection_proof`)
+      : null,
   };
   r.done();
   return ec;

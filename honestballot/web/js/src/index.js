@@ -71,7 +71,8 @@ function credentialFromCode(code) {
  * Encrypt, prove and sign a voter's choices.
  * @param {object | string} context - `{election_id, base_hash, public_key, manifest}` and,
  *   optionally, `election_key_hash` (then the base hash is checked against the manifest)
- * @param {Record<string, string[]>} selections - every contest id -> chosen option ids
+ * @param {Record<string, string[]>} selections - every contest id -> chosen option ids (a
+ *   ranked contest's in the order ranked, best first)
  * @param {string} credentialCode - the voter's `HB1-…` code
  * @param {{randomScalars?: string[]}} [options] - known-answer tests only: the scalars to
  *   use instead of fresh randomness, in the order Python's encrypt_ballot draws them
@@ -262,7 +263,9 @@ function verifyWitnessedHead(signedTreeHeadJson, cosignaturesJson, context) {
 
 /**
  * The encrypted options of every contest, in ballot order, with the labels of the
- * exclusive `against-all` and `blank` options the manifest JSON does not spell out.
+ * exclusive `against-all` and `blank` options the manifest JSON does not spell out, and
+ * each contest's `method` (null, or "irv" / "schulze" for a ranked contest, whose
+ * `max_selections` is its number of rank positions).
  * @param {object | string} manifest - the manifest JSON
  */
 function contestOptions(manifest) {
@@ -270,6 +273,7 @@ function contestOptions(manifest) {
   return m.contests.map((c) => ({
     id: c.id,
     title: { ...c.title },
+    method: c.method,
     min_selections: c.minSelections,
     max_selections: c.maxSelections,
     options: c.options.map((o) => ({ id: o.id, label: { ...o.label }, exclusive: o.exclusive })),

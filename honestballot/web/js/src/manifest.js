@@ -13,6 +13,12 @@
  * A contest's optional `count` says how it is counted: "sum" (absent: a homomorphic sum)
  * or "mix" (the trustees' mix chain, protocol/mix.py).  The ballot is the same either
  * way; only the manifest hash differs (a mixed contest's part gains the text "mix").
+ *
+ * A **ranked** contest (`"kind": "ranked"` and its `method`, "irv" or "schulze":
+ * docs/ranked.md) asks instead for a ranking of up to `max_selections` of its choices
+ * (the candidates, then the exclusive ones), encrypted as one choice number per rank
+ * position (ballot.js); it is always counted by mixing, and its part of the manifest hash
+ * ends with the texts "ranked" and its method.
  */
 
 import { InvalidSelection, RecordFormatError } from './errors.js';
@@ -29,6 +35,12 @@ export const MAX_OPTIONS = 200;
 const MAX_UNITS = 100000;
 /** how a contest is counted (protocol/manifest.COUNT_METHODS) */
 export const COUNT_METHODS = /** @type {const} */ (['sum', 'mix']);
+/** how a ranked contest's rankings are counted (protocol/manifest.RANKED_METHODS) */
+export const RANKED_METHODS = /** @type {const} */ (['irv', 'schulze']);
+/** a ranked contest ranks at most this many choices (a privacy cap: docs/ranked.md) */
+export const MAX_RANKS = 10;
+/** and has at most this many candidates */
+const MAX_RANKED_CANDIDATES = 50;
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** @typedef {{ru: string, kk: string, en: string}} Label */
@@ -49,8 +61,12 @@ export class Contest {
    * @param {number} maxSelections
    * @param {boolean} againstAll
    * @param {string} [count] - "sum" (the default) or "mix"
+   * @param {string | null} [method] - null for a plural contest; "irv" or "schulze" for a
+   *   ranked one, whose `maxSelections` is the number of rank positions
    */
-  constructor(id, title, candidates, minSelections, maxSelections, againstAll, count = 'sum') {
+  constructor(
+    id, title, candidates, minSelections, maxSelections, againstAll, count = 'sum', method = null,
+  ) {
     this.id = id;
     this.title = title;
     this.candidates = candidates;
@@ -58,6 +74,7 @@ export class Contest {
     this.maxSelections = maxSelections;
     this.againstAll = againstAll;
     this.count = count;
+    this.method = method;
     /** @type {Option[]} every encrypted option, in ballot order */
     this.options = [...candidates];
     if (againstAll) {
@@ -68,6 +85,10 @@ export class Contest {
     }
     Object.freeze(this.options);
     Object.freeze(this);
+  }
+
+  get ranked() {
+    return this.method !== null;
   }
 
   get hasExclusive() {
@@ -174,6 +195,18 @@ function readOption(value, path) {
  */
 function readContest(value, path) {
   const r = new Reader(value, path);
+  /** @type {string | null} */
+  let method = null;
+  if (r.has('kind')) {
+    const kind = r.text('kind', 16);
+    if (kind !== 'ranked') {
+      throw new RecordFormatError(`${path}.kind: the only contest kind named is 'ranked'`);
+    }
+    method = r.text('method', 16);
+    if (r.has('count')) {
+      throw new RecordFormatError(`${path}: a ranked contest is always mixed and has no count`);
+    }
+  }
   const c = new Contest(
     r.text('id', 64),
     readLabel(r.raw('title'), `${path}.title`),
@@ -181,7 +214,8 @@ function readContest(value, path) {
     r.integer('min_selections', 0),
     r.integer('max_selections', 0),
     r.boolean('against_all'),
-    r.has('count') ? r.text('count', 16) : 'sum',
+    method !== null ? 'mix' : r.has('count') ? r.text('count', 16) : 'sum',
+    method,
   );
   r.done();
   return c;
@@ -273,6 +307,7 @@ function validateManifest(m) {
         );
       }
     }
+    if (c.method !== null) checkRanked(c);
     if (!(/** @type {readonly string[]} */ (COUNT_METHODS).includes(c.count))) {
       throw new RecordFormatError(
         `contest ${c.id}: count is one of ${COUNT_METHODS.join(', ')}, not '${c.count}'`,
@@ -289,14 +324,56 @@ function validateManifest(m) {
   }
 }
 
+/**
+ * The rules of a ranked contest (protocol/manifest._check_ranked).
+ * @param {Contest} c
+ */
+function checkRanked(c) {
+  if (!(/** @type {readonly (string | null)[]} */ (RANKED_METHODS).includes(c.method))) {
+    throw new RecordFormatError(
+      `contest ${c.id}: method is one of ${RANKED_METHODS.join(', ')}, not '${c.method}'`,
+    );
+  }
+  if (c.count !== 'mix') {
+    throw new RecordFormatError(`contest ${c.id}: a ranked contest is counted by mixing`);
+  }
+  if (c.candidates.length > MAX_RANKED_CANDIDATES) {
+    throw new RecordFormatError(
+      `contest ${c.id}: a ranked contest has at most ${MAX_RANKED_CANDIDATES} candidates`,
+    );
+  }
+  if (c.minSelections !== 0 && c.minSelections !== 1) {
+    throw new RecordFormatError(
+      `contest ${c.id}: a ranked contest has min_selections 0 (with a blank choice) or 1`,
+    );
+  }
+  if (!(c.maxSelections >= 1 && c.maxSelections <= Math.min(MAX_RANKS, c.candidates.length))) {
+    throw new RecordFormatError(
+      `contest ${c.id}: a ranked contest ranks from 1 to ${MAX_RANKS} candidates ` +
+        '(max_selections), and no more than it has',
+    );
+  }
+}
+
 /** @param {Label} label */
 const labelParts = (label) => [label.ru, label.kk, label.en];
 
 /**
+ * The parts after the sixth of a contest's part of the manifest hash.
+ * @param {Contest} c
+ * @returns {string[]}
+ */
+function countParts(c) {
+  if (c.method !== null) return ['ranked', c.method];
+  return c.count !== 'sum' ? [c.count] : [];
+}
+
+/**
  * The manifest hash (protocol/election.manifest_hash): a domain-separated hash of every
  * field, the encrypted options of each contest included.  A mixed contest's part has a
- * seventh element, the text "mix"; a summed contest's has six, so a manifest without
- * mixed contests hashes as it did before the mix chain (docs/record-format.md §3).
+ * seventh element, the text "mix"; a ranked contest's a seventh and an eighth, the text
+ * "ranked" and its method; a summed contest's has six, so a manifest without mixed or
+ * ranked contests hashes as it did before them (docs/record-format.md §3).
  * @param {Manifest} m
  * @returns {Uint8Array}
  */
@@ -308,7 +385,7 @@ export function manifestHash(m) {
     c.maxSelections,
     c.againstAll ? 1 : 0,
     c.options.map((o) => [o.id, labelParts(o.label), o.exclusive ? 1 : 0]),
-    ...(c.count !== 'sum' ? [c.count] : []),
+    ...countParts(c),
   ]);
   const units = m.units.map((u) => [u.id, labelParts(u.name)]);
   return hashBytes('manifest', m.electionId, labelParts(m.title), contests, units, m.minUnitSize);

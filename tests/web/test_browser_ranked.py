@@ -1,0 +1,410 @@
+"""A whole ranked election (docs/ranked.md) through the pages, on SQLite and PostgreSQL.
+
+``honestballot serve`` runs an election of one plural and two ranked contests
+(tests/factories.ranked_web_manifest: instant-runoff with "against all", Schulze with a
+blank choice).  In Debian's Chromium three voters rank: one by tapping (trying what the
+page must never allow on the way: a fourth place, a candidate beside "against all"), one
+with the keyboard alone, one on a 360 px phone switching Russian, Kazakh and English while
+the order is kept; the first audits a ballot and sees its order.  Three more ballots are
+cast through the service.  Then voting closes, two trustees mix each ranked contest (their
+mix files uploaded line by line to the server), the tally is made, two trustees upload
+decryption shares, and the result page in the browser shows the instant-runoff rounds and
+Schulze's order, as the published result has them and as they are counted here by hand.
+The exported record passes the verifier.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.ballot import encrypt_ballot
+from honestballot.protocol.credential import generate_credential
+from honestballot.protocol.decryption import create_decryption_share
+from honestballot.protocol.mix import make_mix
+from honestballot.protocol.ranked import count_contest, encode_ranking
+from honestballot.record.ballot import ballot_to_json
+from honestballot.record.trustee import encode_decryption_share
+from honestballot.service.runtime import Services
+from honestballot.verify.verifier import verify_record
+from tests.databases import KINDS
+from tests.factories import (
+    WEB_ELECTION,
+    WEB_ROLL,
+    DemoCeremony,
+    mix_file_lines,
+    web_roll_csv,
+)
+from tests.helpers import describe
+from tests.web.test_browser import (
+    STEP_TIMEOUT_MS,
+    TRACKING_CODE,
+    Server,
+    Watch,
+    _cast,
+    _launch,
+    _screenshots_on_failure,
+    _serve,
+    _sign_in,
+)
+
+pytestmark = pytest.mark.slow
+
+PHONE = {"width": 360, "height": 740}
+
+#: what each voter ranks: the browser's three, then the service's three
+BROWSER_VOTES: list[dict[str, list[str]]] = [
+    {"chair": ["cand-1"], "leader": ["aigerim", "bolat"], "council": ["xenia", "yuri", "zarina"]},
+    {"chair": ["against-all"], "leader": ["bolat", "aigerim"],
+     "council": ["xenia", "yuri", "zarina"]},
+    {"chair": ["cand-2"], "leader": ["dana", "bolat"], "council": ["yuri", "xenia", "zarina"]},
+]  # fmt: skip
+SERVICE_VOTES: list[dict[str, list[str]]] = [
+    {"chair": ["cand-3"], "leader": ["bolat", "dana"], "council": ["blank"]},
+    {"chair": ["cand-1"], "leader": ["dana", "aigerim"], "council": ["xenia"]},
+    {"chair": ["cand-1"], "leader": ["against-all"], "council": ["zarina", "yuri"]},
+]
+#: each ranked contest's mixers, in order, and the trustees whose shares decrypt
+MIXERS = (1, 3)
+DECRYPTERS = (1, 2)
+
+
+def prepare_ranked(ceremony: DemoCeremony) -> Any:
+    def prepare(services: Services) -> None:
+        services.elections.create(ceremony.manifest, ceremony.key)
+        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
+        services.elections.open(
+            WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
+        )
+
+    return prepare
+
+
+@pytest.fixture(params=KINDS)
+def ranked_server(
+    request: pytest.FixtureRequest, ranked_ceremony: DemoCeremony, tmp_path: Path
+) -> Iterator[Server]:
+    with _serve(request.param, tmp_path, prepare_ranked(ranked_ceremony)) as running:
+        yield running
+
+
+# --- what a voter does on a ranked ballot ---------------------------------------------------
+
+
+def contest(page: Page, contest_id: str) -> Any:
+    return page.locator(f'#ballot-form fieldset[data-contest="{contest_id}"]')
+
+
+def order(page: Page, contest_id: str) -> list[str | None]:
+    items = contest(page, contest_id).locator("ol.ranking li")
+    return [items.nth(i).get_attribute("data-choice") for i in range(items.count())]
+
+
+def tap(page: Page, contest_id: str, act: str, choice: str) -> None:
+    contest(page, contest_id).locator(f'button[data-act="{act}"][data-choice="{choice}"]').click()
+
+
+def rank_by_tapping(page: Page, contest_id: str, ranking: Sequence[str]) -> None:
+    for choice in ranking:
+        tap(page, contest_id, "add", choice)
+    assert order(page, contest_id) == list(ranking)
+
+
+def focused(page: Page) -> tuple[str | None, str | None]:
+    """The act and choice of the button that has the keyboard's focus."""
+    got: list[str | None] = page.evaluate(
+        "() => [document.activeElement.dataset.act || null,"
+        " document.activeElement.dataset.choice || null]"
+    )
+    return got[0], got[1]
+
+
+def sign_in_and_keep_credential(page: Page, server: Server, national_id: str) -> None:
+    _sign_in(page, server, national_id)
+    expect(page.locator("#credential-code")).to_have_text(
+        re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS
+    )
+    page.locator("#credential-saved").click()
+    expect(page.locator("#ballot-form")).to_be_visible()
+
+
+def encrypt(page: Page) -> str:
+    page.locator("#encrypt").click()
+    code = page.locator("#tracking-code")
+    expect(code).to_have_text(TRACKING_CODE, timeout=STEP_TIMEOUT_MS)
+    return code.inner_text().strip()
+
+
+def vote_by_tapping(page: Page, server: Server) -> str:
+    """The first voter: taps, tries what the page must refuse, audits, then casts."""
+    want = BROWSER_VOTES[0]
+    page.locator('input[name="contest-chair"][value="cand-1"]').check()
+    leader = contest(page, "leader")
+    rank_by_tapping(page, "leader", ["bolat", "aigerim", "dana"])
+    # three places are all there are: the fourth candidate cannot be added
+    expect(leader.locator('button[data-act="add"][data-choice="erlan"]')).to_be_disabled()
+    expect(leader.locator(".rank-full")).to_be_visible()
+    # removing closes the gap; moving up reorders
+    tap(page, "leader", "remove", "aigerim")
+    assert order(page, "leader") == ["bolat", "dana"]
+    expect(leader.locator("ol.ranking li").nth(1)).to_contain_text("Dana Daurenova")
+    expect(leader.locator('button[data-act="add"][data-choice="erlan"]')).to_be_enabled()
+    tap(page, "leader", "remove", "dana")
+    tap(page, "leader", "add", "aigerim")
+    tap(page, "leader", "up", "aigerim")
+    assert order(page, "leader") == ["aigerim", "bolat"]
+    # "against all" stands alone, and a candidate tapped after it replaces it
+    tap(page, "leader", "add", "against-all")
+    assert order(page, "leader") == ["against-all"]
+    expect(leader.locator('button[data-act="up"]')).to_have_count(0)
+    rank_by_tapping(page, "leader", ["aigerim"])
+    tap(page, "leader", "add", "bolat")
+    assert order(page, "leader") == want["leader"]
+    # no candidate is offered twice
+    expect(leader.locator('button[data-act="add"][data-choice="bolat"]')).to_have_count(0)
+    tap(page, "council", "add", "blank")
+    assert order(page, "council") == ["blank"]
+    for choice in want["council"]:
+        tap(page, "council", "add", choice)
+    assert order(page, "council") == want["council"]
+
+    # the audit shows the order the voter made, in that order
+    audited = encrypt(page)
+    page.locator("#audit").click()
+    expect(page.locator("#audit-result")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+    expect(page.locator("#audit-check")).to_have_class("ok")
+    expect(page.locator("#audit-choices li").nth(1)).to_have_text(
+        "Party leader: 1. Aigerim Amanova, 2. Bolat Bekenov"
+    )
+    expect(page.locator("#audit-choices li").nth(2)).to_have_text(
+        "Council: 1. Xenia Kim, 2. Yuri Yusupov, 3. Zarina Zhumabayeva"
+    )
+    cast = encrypt(page)
+    assert cast != audited
+    _cast(page, server, cast)
+    return audited
+
+
+def vote_by_keyboard(page: Page, server: Server) -> None:
+    """The second voter: focus and keys only (Tab, Enter, Space), no click."""
+    want = BROWSER_VOTES[1]
+    leader = contest(page, "leader")
+    leader.locator('button[data-act="add"][data-choice="bolat"]').focus()
+    page.keyboard.press("Enter")
+    # the focus stays in the pool, on the choice that took the pressed one's place
+    assert focused(page) == ("add", "dana")
+    page.keyboard.press("Shift+Tab")
+    assert focused(page) == ("add", "aigerim")
+    page.keyboard.press("Space")
+    assert order(page, "leader") == ["bolat", "aigerim"]
+    leader.locator('button[data-act="up"][data-choice="aigerim"]').focus()
+    page.keyboard.press("Enter")
+    assert order(page, "leader") == ["aigerim", "bolat"]
+    assert focused(page) == ("down", "aigerim")  # "up" is off at the top: the focus moves
+    page.keyboard.press("Enter")
+    assert order(page, "leader") == want["leader"]
+    assert focused(page) == ("up", "aigerim")
+    council = contest(page, "council")
+    council.locator('button[data-act="add"][data-choice="xenia"]').focus()
+    for _ in want["council"]:
+        page.keyboard.press("Enter")
+    assert order(page, "council") == want["council"]
+    page.locator('input[name="contest-chair"][value="against-all"]').focus()
+    page.keyboard.press("Space")
+    page.locator("#encrypt").focus()
+    page.keyboard.press("Enter")
+    code = page.locator("#tracking-code")
+    expect(code).to_have_text(TRACKING_CODE, timeout=STEP_TIMEOUT_MS)
+    page.locator("#cast").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/e/{server.election_id}/receipt/*")
+    expect(page.locator("#receipt-status")).to_have_attribute(
+        "data-state", "verified", timeout=STEP_TIMEOUT_MS
+    )
+
+
+def page_width(page: Page) -> int:
+    width: int = page.evaluate(
+        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+    )
+    return width
+
+
+def vote_on_a_phone(page: Page, server: Server) -> None:
+    """The third voter, on a phone in Russian: ranks, switches to Kazakh and English (the
+    order is kept each time, and the page stays 360 px wide), casts."""
+    want = BROWSER_VOTES[2]
+    page.locator('input[name="contest-chair"][value="cand-2"]').check()
+    rank_by_tapping(page, "leader", want["leader"])
+    rank_by_tapping(page, "council", want["council"])
+    assert page_width(page) <= PHONE["width"]
+    for lang, names in (("kk", "Дана Дәуренова"), ("en", "Dana Daurenova")):
+        page.locator("nav.langs a", has_text=lang.upper()).click()
+        page.wait_for_url(f"**lang={lang}")
+        expect(contest(page, "leader").locator("ol.ranking li").first).to_contain_text(names)
+        assert order(page, "leader") == want["leader"]
+        assert order(page, "council") == want["council"]
+        expect(page.locator('input[name="contest-chair"][value="cand-2"]')).to_be_checked()
+        assert page_width(page) <= PHONE["width"], lang
+    _cast(page, server, encrypt(page))
+
+
+# --- after the vote -------------------------------------------------------------------------
+
+
+def python_choice(votes: dict[str, list[str]]) -> dict[str, Any]:
+    return {
+        "chair": frozenset(votes["chair"]),
+        **{k: tuple(votes[k]) for k in ("leader", "council")},
+    }
+
+
+def cast_through_the_service(server: Server) -> None:
+    service = server.services.elections
+    ctx = service.context(server.election_id)
+    rng = SeededRandomness(f"ranked browser/service votes/{server.base_url}")
+    # the units whose roll voters did not vote in the browser (a unit has no more
+    # credentials than voters on its roll)
+    units = [unit for _, _, _, _, unit in WEB_ROLL[len(BROWSER_VOTES) :]]
+    for votes, unit in zip(SERVICE_VOTES, units, strict=True):
+        voter = generate_credential(rng)
+        service.register_credential(server.election_id, voter.public, unit)
+        ballot, _ = encrypt_ballot(ctx, voter, python_choice(votes), rng)
+        service.cast(server.election_id, json.dumps(ballot_to_json(ballot)))
+
+
+def count(server: Server, ceremony: DemoCeremony) -> None:
+    """Close; trustees 1 and 3 mix each ranked contest (their mix files uploaded line by
+    line); tally; trustees 1 and 2 upload decryption shares: the server publishes."""
+    eid = server.election_id
+    service = server.services.elections
+    service.close(eid)
+    ctx = service.context(eid)
+    rng = SeededRandomness("ranked browser/count")
+    for contest_id in ("leader", "council"):
+        for position, trustee in enumerate(MIXERS, start=1):
+            share = ceremony.secrets[trustee - 1].key_share
+            assert share is not None
+            mix = make_mix(
+                ctx.manifest,
+                ctx.base_hash,
+                ctx.public_key,
+                contest_id,
+                position,
+                trustee,
+                service.mix_input(eid, contest_id),
+                rng,
+            )
+            for line in mix_file_lines(ctx, mix, share, rng):
+                r = httpx.post(server.url(f"/api/e/{eid}/mixes"), content=line, timeout=120)
+                assert r.status_code == 201, r.text[:500]
+    tally = service.tally(eid)
+    for trustee in DECRYPTERS:
+        share_file = encode_decryption_share(
+            create_decryption_share(ceremony.secrets[trustee - 1], tally, rng)
+        )
+        r = httpx.post(server.url(f"/api/e/{eid}/decryption-shares"), json=share_file, timeout=120)
+        assert r.status_code == 201, r.text[:500]
+    assert service.phase(eid) == "done"
+
+
+def expected_ranked(server: Server) -> list[dict[str, Any]]:
+    """Each ranked contest counted here from what the voters ranked (the rows' order does
+    not matter to these counts: neither needs a tie broken)."""
+    ctx = server.services.elections.context(server.election_id)
+    votes = BROWSER_VOTES + SERVICE_VOTES
+    return [
+        count_contest(c, ctx.base_hash, [encode_ranking(c, v[c.id]) for v in votes])
+        for c in ctx.manifest.contests
+        if c.ranked
+    ]
+
+
+def check_results_page(page: Page, server: Server) -> None:
+    page.goto(server.url(f"/e/{server.election_id}/results?lang=en"))
+    irv = page.locator('section.ranked-result[data-ranked="irv"]')
+    expect(irv.locator("table.irv-round")).to_have_count(3)
+    expect(irv.locator("[data-rankings]")).to_have_text("5")
+    expect(irv.locator("table.irv-round").first.locator("tbody tr")).to_have_text(
+        ["Aigerim Amanova 1", "Bolat Bekenov 2", "Dana Daurenova 2", "Erlan Yessenov 0",
+         "Exhausted (nobody left in the count) 0"],
+        use_inner_text=True,
+    )  # fmt: skip
+    expect(irv.locator("[data-eliminated]")).to_have_text(
+        [
+            "Eliminated: Erlan Yessenov (fewest votes).",
+            "Eliminated: Aigerim Amanova (fewest votes).",
+        ]
+    )
+    expect(irv.locator("table.exclusive tr")).to_have_text(["Against all 1"], use_inner_text=True)
+    expect(irv.locator("[data-winner]")).to_have_text("Winner: Bolat Bekenov")
+    schulze = page.locator('section.ranked-result[data-ranked="schulze"]')
+    expect(schulze.locator("[data-order] li")).to_have_text(
+        ["Xenia Kim", "Yuri Yusupov", "Zarina Zhumabayeva"]
+    )
+    expect(schulze.locator('table[data-matrix="d"] tbody tr').first).to_have_text(
+        re.compile(r"1\. Xenia Kim\s*—\s*3\s*4"), use_inner_text=True
+    )
+    expect(schulze.locator("[data-winner]")).to_have_text("Winner: Xenia Kim")
+    expect(schulze.locator("table.exclusive tr")).to_have_text(
+        ["Blank vote 1"], use_inner_text=True
+    )
+    expect(page.locator("table.result caption").first).to_have_text("Chair")
+
+
+# --- the test -------------------------------------------------------------------------------
+
+
+def test_a_ranked_election_through_the_pages(
+    ranked_server: Server, ranked_ceremony: DemoCeremony, tmp_path: Path
+) -> None:
+    server = ranked_server
+    eid = server.election_id
+    watch = Watch()
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            with _screenshots_on_failure(watch, tmp_path, server):
+                for i, (locale, viewport) in enumerate(
+                    [("en-US", None), ("en-US", None), ("ru-RU", PHONE)]
+                ):
+                    device = browser.new_context(locale=locale, viewport=viewport)
+                    watch.attach(device, f"voter-{i + 1}")
+                    page = device.new_page()
+                    sign_in_and_keep_credential(page, server, WEB_ROLL[i][0])
+                    if i == 0:
+                        vote_by_tapping(page, server)
+                    elif i == 1:
+                        vote_by_keyboard(page, server)
+                    else:
+                        vote_on_a_phone(page, server)
+                    watch.assert_clean()
+                    device.close()
+
+                cast_through_the_service(server)
+                count(server, ranked_ceremony)
+
+                observer = browser.new_context(locale="en-US")
+                watch.attach(observer, "observer")
+                page = observer.new_page()
+                check_results_page(page, server)
+                watch.assert_clean()
+                observer.close()
+        finally:
+            browser.close()
+
+    published = server.get_json(f"/api/e/{eid}/results")
+    assert published["ballots_counted"] == 6
+    assert published["ranked"] == expected_ranked(server)
+    r = httpx.get(server.url(f"/e/{eid}/record.jsonl"), timeout=120)
+    assert r.status_code == 200, r.text[:500]
+    report = verify_record(r.content.splitlines(keepends=True), workers=1)
+    assert report.passed, describe(report)
