@@ -28,11 +28,9 @@ from playwright.sync_api import Page, expect, sync_playwright
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
-from honestballot.protocol.decryption import create_decryption_share
 from honestballot.protocol.mix import make_mix
 from honestballot.protocol.ranked import count_contest, encode_ranking
 from honestballot.record.ballot import ballot_to_json
-from honestballot.record.trustee import encode_decryption_share
 from honestballot.service.runtime import Services
 from honestballot.verify.verifier import verify_record
 from tests.databases import KINDS
@@ -41,6 +39,7 @@ from tests.factories import (
     WEB_ROLL,
     DemoCeremony,
     mix_file_lines,
+    share_lines,
     web_roll_csv,
 )
 from tests.helpers import describe
@@ -308,11 +307,10 @@ def count(server: Server, ceremony: DemoCeremony) -> None:
                 assert r.status_code == 201, r.text[:500]
     tally = service.tally(eid)
     for trustee in DECRYPTERS:
-        share_file = encode_decryption_share(
-            create_decryption_share(ceremony.secrets[trustee - 1], tally, rng)
-        )
-        r = httpx.post(server.url(f"/api/e/{eid}/decryption-shares"), json=share_file, timeout=120)
-        assert r.status_code == 201, r.text[:500]
+        # the lines of the share file 'trustee decrypt' writes: parts, then the share
+        for line in share_lines(ceremony.secrets[trustee - 1], tally, rng, rows_per_part=2):
+            r = httpx.post(server.url(f"/api/e/{eid}/decryption-shares"), content=line, timeout=120)
+            assert r.status_code == 201, r.text[:500]
     assert service.phase(eid) == "done"
 
 
