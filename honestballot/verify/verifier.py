@@ -784,10 +784,10 @@ def _check_share_parts(
     by_kind: dict[str, list[EventLine]],
     bad: list[str],
     engine: Engine,
-) -> tuple[dict[bytes, SharePart], dict[bytes, int]]:
-    """Every ``share-part`` on the board: valid ones by digest, and the event number of
-    each invalid one (also named in ``bad``).  Places, shapes and signatures are checked
-    here, the shares' proofs on ``engine``."""
+) -> tuple[dict[bytes, tuple[int, SharePart]], dict[bytes, int]]:
+    """Every ``share-part`` on the board: valid ones by digest, with the event number of
+    its first copy, and the event number of each invalid one (also named in ``bad``).
+    Places, shapes and signatures are checked here, the shares' proofs on ``engine``."""
     placed: list[tuple[EventLine, bytes, SharePart]] = []
     refused: dict[bytes, int] = {}
     for ev in by_kind.get("share-part", []):
@@ -804,10 +804,10 @@ def _check_share_parts(
             refused[digest] = ev.seq
             bad.append(f"event {ev.seq}: {exc}")
     verdicts = check_part_proofs(engine, key.verification_keys, tally, [p for _, _, p in placed])
-    parts: dict[bytes, SharePart] = {}
+    parts: dict[bytes, tuple[int, SharePart]] = {}
     for (ev, digest, part), why in zip(placed, verdicts, strict=True):
         if why is None:
-            parts[digest] = part
+            parts.setdefault(digest, (ev.seq, part))
         else:
             refused[digest] = ev.seq
             bad.append(f"event {ev.seq}: {why}")
@@ -834,7 +834,10 @@ def _check_shares_and_result(
     for ev in by_kind.get("decryption-share", []):
         try:
             head = share_head_from_json(ev.body["share"], f"event {ev.seq}.share")
-            share = assemble_share(tally, head, parts, refused)
+            # a share names parts on the board before it (§7): a part standing after it
+            # is, for this share, not on the board
+            before = {d: part for d, (seq, part) in parts.items() if seq < ev.seq}
+            share = assemble_share(tally, head, before, refused)
             verify_decryption_share(key, tally, share, parts_checked=True)
             shares.append(share)
         except HonestBallotError as exc:

@@ -19,9 +19,9 @@ from typing import Any, Final
 from honestballot.errors import InvalidInput, NotFound, ProtocolError, Text
 from honestballot.protocol.ballot import tracking_code
 from honestballot.record.codec import parse_json
+from honestballot.record.events import MAX_LINE_BYTES
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.setup import election_key_hash
-from honestballot.record.trustee import LARGE_DOCUMENT_BYTES
 from honestballot.record.witness import board_keys_to_json
 from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore, StoredEvent, Tx
@@ -299,7 +299,7 @@ class BoardViews:
         if phase not in TALLIED:
             return []
         return [
-            int(parse_json(ev.line, limit=LARGE_DOCUMENT_BYTES)["body"]["share"]["trustee"])
+            int(parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]["share"]["trustee"])
             for ev in self.store.iter_events(election_id, kinds=("decryption-share",))
         ]
 

@@ -325,22 +325,6 @@ class ElectionService(BoardLog):
                 board.latest_ballot[point] = bytes(cred["latest_tracking"])
         return board, row
 
-    def _append_phase_event(
-        self,
-        election_id: str,
-        event: TallyEvent | ResultEvent,
-        kind: str,
-        body: Mapping[str, Any],
-        phase: str,
-    ) -> None:
-        """Append an event the rules allow in the present phase and move to ``phase``."""
-        with self.store.transaction(election_id) as conn:
-            board, _ = self._board(conn, election_id)
-            board.apply(event)
-            self._append(conn, election_id, kind, body)
-            self.store.set_phase(conn, election_id, phase)
-        self.publish_tree_head(election_id)
-
     def _now(self, row: Mapping[str, Any]) -> int:
         """The time of an event appended now: this process's clock, but never before the
         last event (processes on several hosts may have clocks a little apart, and the
@@ -1204,7 +1188,8 @@ class ElectionService(BoardLog):
         key = self.election_key(election_id)
         tally, counts_per_unit = self.encrypted_tally(election_id)
         # every share on the board was verified when it was stored, its parts included
-        shares = [self._share(election_id, tally, h) for h in self.share_heads(election_id)]
+        heads = self.share_heads(election_id)
+        shares = [self._share(election_id, tally, h) for h in heads]
         decrypted = combine_valid_shares(key, tally, shares, parts_checked=True)
         ballots = sum(n for _, n in counts_per_unit)
         ctx = self.context(election_id)
@@ -1222,5 +1207,20 @@ class ElectionService(BoardLog):
                 for t, r in ((x.trustee, x.reason) for x in decrypted.rejected)
             ],
         }
-        self._append_phase_event(election_id, ResultEvent(), "result", body, "done")
+        with self.store.transaction(election_id) as conn:
+            # a share stored by another process since the shares were read stands before
+            # this result, and the result must combine the k lowest of all (§7)
+            stored = sum(
+                1
+                for _ in self.store.iter_events(election_id, kinds=("decryption-share",), conn=conn)
+            )
+            if stored != len(heads):
+                raise ProtocolError(
+                    "a decryption share was published meanwhile: publish the result again"
+                )
+            board, _ = self._board(conn, election_id)
+            board.apply(ResultEvent())
+            self._append(conn, election_id, "result", body)
+            self.store.set_phase(conn, election_id, "done")
+        self.publish_tree_head(election_id)
         return counts
