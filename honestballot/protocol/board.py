@@ -540,6 +540,15 @@ def check_share(view: BoardView, ev: DecryptionShareEvent) -> None:
         raise InvalidShare(f"trustee {ev.trustee} has already published a share")
 
 
+def check_share_part(view: BoardView, ev: SharePartEvent) -> None:
+    check_phase(view, "share-part")
+    if view.has_share(ev.trustee):
+        raise ProtocolError(
+            f"trustee {ev.trustee} has already published its decryption share: no part of "
+            "it may follow"
+        )
+
+
 def check_event(view: BoardView, event: Event) -> None:
     """Every rule ``event`` must obey, given the board so far."""
     kind = _KIND[type(event)]
@@ -565,6 +574,8 @@ def check_event(view: BoardView, event: Event) -> None:
             check_mix_place(view, event)
         case DecryptionShareEvent():
             check_share(view, event)
+        case SharePartEvent():
+            check_share_part(view, event)
         case _:
             check_phase(view, kind)
 

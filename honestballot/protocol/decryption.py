@@ -250,7 +250,7 @@ def create_decryption_share(
 
 def verify_share_entries(
     key: ElectionKey,
-    tally: EncryptedTally,
+    tally: EncryptedTally | PublishedTally,
     trustee: int,
     entries: Sequence[ShareEntry],
     ciphertexts: Sequence[Ciphertext],

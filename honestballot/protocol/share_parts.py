@@ -40,10 +40,12 @@ from honestballot.protocol.decryption import (
     DecryptionShare,
     EncryptedTally,
     MixedRows,
+    PublishedTally,
     ShareEntry,
     verify_share_entries,
 )
 from honestballot.protocol.dkg_verify import ElectionKey
+from honestballot.protocol.manifest import Manifest
 from honestballot.protocol.mix_parts import check_digest_signature, sign_digest
 from honestballot.protocol.ranked import row_entry_id
 
@@ -132,21 +134,66 @@ def _mixed(tally: EncryptedTally, contest: str) -> MixedRows:
     raise ProtocolError(f"contest {contest!r} is not a mixed contest of the tally")
 
 
-def _check_place(
-    key: ElectionKey,
-    tally: EncryptedTally,
-    trustee: int,
-    tally_hash: bytes,
-    contest: str,
-    offset: int,
-    widths: Sequence[int],
-) -> MixedRows:
+@dataclass(frozen=True, slots=True)
+class TallyShape:
+    """What a part's place is checked against, without the mixed rows themselves: the
+    tally's hash and, for each mixed contest in the tally's order, its width and number
+    of rows."""
+
+    hash: bytes
+    mixed: tuple[tuple[str, int, int], ...]
+
+    def of(self, contest: str) -> tuple[int, int]:
+        for c, width, rows in self.mixed:
+            if c == contest:
+                return width, rows
+        raise ProtocolError(f"contest {contest!r} is not a mixed contest of the tally")
+
+
+def shape_of(tally: EncryptedTally) -> TallyShape:
+    return TallyShape(
+        tally.hash, tuple((m.contest, len(m.slots), len(m.rows)) for m in tally.mixes)
+    )
+
+
+def published_shape(tally: PublishedTally, manifest: Manifest) -> TallyShape:
+    """The shape of a published tally (its mixes name contests of ``manifest``)."""
+    return TallyShape(
+        tally.hash,
+        tuple((m.contest, len(manifest.contest(m.contest).slot_ids), m.rows) for m in tally.mixes),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PartMeta:
+    """A part's place, without its shares: what a share's list of parts is checked
+    against (:func:`check_parts_named`)."""
+
+    trustee: int
+    tally_hash: bytes
+    index: int
+    contest: str
+    offset: int
+    rows: int
+
+
+def meta_of(part: SharePart | EncodedSharePart) -> PartMeta:
+    return PartMeta(
+        part.trustee, part.tally_hash, part.index, part.contest, part.offset, len(part.rows)
+    )
+
+
+def _check_trustee(key: ElectionKey, trustee: int) -> None:
     if not 1 <= trustee <= key.ceremony.trustees:
         raise ProtocolError(f"trustee {trustee} is not a trustee of this election")
-    if tally_hash != tally.hash:
+
+
+def _check_place(
+    shape: TallyShape, tally_hash: bytes, contest: str, offset: int, widths: Sequence[int]
+) -> None:
+    if tally_hash != shape.hash:
         raise ProtocolError("the decryption share part is for another tally")
-    mixed = _mixed(tally, contest)
-    width = len(mixed.slots)
+    width, rows = shape.of(contest)
     if not widths:
         raise InvalidInput("a decryption share part holds at least one row")
     if len(widths) > part_rows(width):
@@ -155,26 +202,33 @@ def _check_place(
         )
     if any(w != width for w in widths):
         raise InvalidInput(f"contest {contest!r}: a row of shares holds {width} shares")
-    if offset + len(widths) > len(mixed.rows):
+    if offset + len(widths) > rows:
         raise ProtocolError(
             f"contest {contest!r}: rows {offset} to {offset + len(widths) - 1} are not all "
-            f"rows of the tally (it has {len(mixed.rows)})"
+            f"rows of the tally (it has {rows})"
         )
-    return mixed
 
 
-def check_encoded_part(
-    base_hash: bytes, key: ElectionKey, tally: EncryptedTally, part: EncodedSharePart
-) -> bytes:
-    """:func:`check_part` before decoding: the place, the shape and the trustee's
-    signature; return the digest."""
-    widths = [len(row) for row in part.rows]
-    _check_place(key, tally, part.trustee, part.tally_hash, part.contest, part.offset, widths)
-    digest = part.digest(base_hash)
+def _check_signature(
+    base_hash: bytes, key: ElectionKey, part: SharePart | EncodedSharePart, digest: bytes
+) -> None:
     what = f"part {part.index} of the decryption share of trustee {part.trustee}"
     check_digest_signature(
         base_hash, key.verification_key(part.trustee), digest, part.signature, what
     )
+
+
+def check_encoded_part(
+    base_hash: bytes, key: ElectionKey, shape: TallyShape, part: EncodedSharePart
+) -> bytes:
+    """:func:`check_part` before decoding and without the mixed rows: the trustee and its
+    signature first (what turns away anyone but the trustee at the cost of one
+    signature), then the place and shape; return the digest."""
+    _check_trustee(key, part.trustee)
+    digest = part.digest(base_hash)
+    _check_signature(base_hash, key, part, digest)
+    widths = [len(row) for row in part.rows]
+    _check_place(shape, part.tally_hash, part.contest, part.offset, widths)
     return digest
 
 
@@ -203,16 +257,14 @@ def check_part(
     proofs: bool = True,
 ) -> bytes:
     """Raise unless ``part`` is a valid part of a share of ``tally`` (on the board):
-    its place and shape, its trustee's signature, and every share's proof (unless
+    its trustee's signature, its place and shape, and every share's proof (unless
     ``proofs`` is false: the caller checks them, as the verifier does on its workers,
     with :func:`part_cells`).  Return its digest."""
-    widths = [len(row) for row in part.rows]
-    _check_place(key, tally, part.trustee, part.tally_hash, part.contest, part.offset, widths)
+    _check_trustee(key, part.trustee)
     digest = part_digest(base_hash, part)
-    what = f"part {part.index} of the decryption share of trustee {part.trustee}"
-    check_digest_signature(
-        base_hash, key.verification_key(part.trustee), digest, part.signature, what
-    )
+    _check_signature(base_hash, key, part, digest)
+    widths = [len(row) for row in part.rows]
+    _check_place(shape_of(tally), part.tally_hash, part.contest, part.offset, widths)
     if proofs:
         entries, cts = zip(*part_cells(tally, part), strict=True)
         verify_share_entries(key, tally, part.trustee, entries, cts)
@@ -270,35 +322,33 @@ def publish_share(
     return parts, head
 
 
-def assemble(
-    tally: EncryptedTally,
+def check_parts_named(
+    shape: TallyShape,
     head: ShareHead,
-    parts: Mapping[bytes, SharePart],
+    parts: Mapping[bytes, PartMeta],
     refused: Mapping[bytes, int] | None = None,
-) -> DecryptionShare:
-    """The share ``head`` closes, from the valid parts on the board (``parts``: digest ->
-    part; ``refused``: digest -> event number of parts on the board that are not valid):
-    every part it names, at its index, by its trustee, for this tally, covering each
-    mixed contest's rows in order from row 0, the contests in the tally's order.  The
-    entries of the head itself are not checked here
-    (:func:`~honestballot.protocol.decryption.verify_decryption_share`)."""
+) -> list[PartMeta]:
+    """Raise :class:`InvalidShare` unless ``head`` names valid parts on the board
+    (``parts``: digest -> the place of each; ``refused``: digest -> event number of parts
+    on the board that are not valid): every part at its index, by its trustee, for this
+    tally, covering each mixed contest's rows in order from row 0, the contests in the
+    tally's order, nothing after.  Return the parts named, in order."""
     who = f"decryption share of trustee {head.trustee}"
-    if (head.parts is None) != (not tally.mixes):
+    if (head.parts is None) != (not shape.mixed):
         raise InvalidShare(
             f"{who}: names parts for a tally without mixed contests"
-            if tally.mixes == ()
+            if not shape.mixed
             else f"{who}: does not name the parts holding the mixed contests' shares"
         )
-    entries = list(head.entries)
+    chosen: list[PartMeta] = []
     names = iter(enumerate(head.parts or ()))
-    for mixed in tally.mixes:
+    for contest, _, rows in shape.mixed:
         row = 0
-        while row < len(mixed.rows):
+        while row < rows:
             index, digest = next(names, (None, b""))
             if index is None:
                 raise InvalidShare(
-                    f"{who}: its parts end at row {row} of contest {mixed.contest!r}, which "
-                    f"has {len(mixed.rows)}"
+                    f"{who}: its parts end at row {row} of contest {contest!r}, which has {rows}"
                 )
             part = parts.get(digest)
             if part is None:
@@ -317,14 +367,51 @@ def assemble(
                     f"{who}: part {index} is part {part.index} of trustee {part.trustee}'s "
                     "share" + ("" if part.tally_hash == head.tally_hash else " of another tally")
                 )
-            if (part.contest, part.offset) != (mixed.contest, row):
+            if (part.contest, part.offset) != (contest, row):
                 raise InvalidShare(
                     f"{who}: part {index} holds rows of contest {part.contest!r} from row "
-                    f"{part.offset}, not of contest {mixed.contest!r} from row {row}"
+                    f"{part.offset}, not of contest {contest!r} from row {row}"
                 )
-            entries += _entries(part, mixed)
-            row += len(part.rows)
+            chosen.append(part)
+            row += part.rows
     extra = next(names, None)
     if extra is not None:
         raise InvalidShare(f"{who}: names {len(head.parts or ()) - extra[0]} parts too many")
+    return chosen
+
+
+def verify_head(key: ElectionKey, tally: EncryptedTally | PublishedTally, head: ShareHead) -> None:
+    """Raise :class:`InvalidShare` unless the shares ``head`` lists are its trustee's,
+    for this election and tally, of exactly the entries the tally lists, every proof
+    verified (the first that fails is named, so a forged head costs one proof)."""
+    who = f"decryption share of trustee {head.trustee}"
+    if not 1 <= head.trustee <= key.ceremony.trustees:
+        raise InvalidShare(f"{who}: trustee is not in 1..{key.ceremony.trustees}")
+    if head.election != tally.election:
+        raise InvalidShare(f"{who}: is for another election")
+    if head.tally_hash != tally.hash:
+        raise InvalidShare(f"{who}: is for another tally")
+    if [e.id for e in head.entries] != [e.id for e in tally.entries]:
+        raise InvalidShare(f"{who}: entries do not match the tally's entries")
+    verify_share_entries(
+        key, tally, head.trustee, head.entries, [e.ciphertext for e in tally.entries]
+    )
+
+
+def assemble(
+    tally: EncryptedTally,
+    head: ShareHead,
+    parts: Mapping[bytes, SharePart],
+    refused: Mapping[bytes, int] | None = None,
+) -> DecryptionShare:
+    """The share ``head`` closes, from the valid parts on the board (``parts``: digest ->
+    part; ``refused``: digest -> event number of parts on the board that are not valid),
+    which it must name as :func:`check_parts_named` says.  The entries of the head itself
+    are not checked here (:func:`verify_head`)."""
+    metas = {d: meta_of(p) for d, p in parts.items()}
+    check_parts_named(shape_of(tally), head, metas, refused)
+    entries = list(head.entries)
+    for digest in head.parts or ():
+        part = parts[digest]
+        entries += _entries(part, _mixed(tally, part.contest))
     return DecryptionShare(head.election, head.trustee, head.tally_hash, tuple(entries))

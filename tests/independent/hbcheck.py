@@ -2095,6 +2095,10 @@ def check_decryption_shares(
             )
         try:
             if kind == "share-part":
+                if body.get("trustee") in shares:  # board rule 7
+                    raise ValueError(
+                        f"a part of trustee {body['trustee']} after that trustee's share"
+                    )
                 check_share_part(base, t_hash, tally, contests, keys, rows, body)
                 parts.setdefault(share_part_digest(base, body).hex(), (ev["seq"], body))
                 continue

@@ -511,9 +511,14 @@ def test_tampered_share_parts_are_named(events: list[dict[str, Any]]) -> None:
     def extra_key(evs: list[dict[str, Any]]) -> None:
         part(evs, 2, 0)["note"] = ""
 
+    def part_after_its_share(evs: list[dict[str, Any]]) -> None:
+        # a valid part of trustee 2's again, after trustee 2's share (rule 7)
+        evs.insert(heads[2] + 1, copy.deepcopy(evs[at[2, 0]]))
+
     def unnamed_invalid_part(evs: list[dict[str, Any]]) -> None:
-        # a part no share names must be valid all the same
-        stray = copy.deepcopy(evs[at[2, 1]])
+        # a part no share names must be valid all the same (one of trustee 3's, before
+        # trustee 3's share: after it, board rule 7 refuses any part of trustee 3's)
+        stray = copy.deepcopy(evs[at[3, 1]])
         row = stray["body"]["rows"][0]
         row[0]["share"], row[1]["share"] = row[1]["share"], row[0]["share"]
         evs.insert(heads[3], stray)
@@ -535,6 +540,7 @@ def test_tampered_share_parts_are_named(events: list[dict[str, Any]]) -> None:
     refused(narrow_row, "a row holds 5 shares")
     refused(extra_key, "keys")
     refused(unnamed_invalid_part, "signature")
+    refused(part_after_its_share, "a part of trustee 2 after that trustee's share")
 
 
 def test_the_result_counts_the_decrypted_rows(events: list[dict[str, Any]]) -> None:

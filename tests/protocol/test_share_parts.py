@@ -191,6 +191,6 @@ def test_a_part_holds_at_most_its_cells() -> None:
     parts, _ = _publish(1, rows_per_part=10**6)  # as many as a part may hold
     assert [len(p.rows) for p in parts] == [5, 2]
     cell = parts[0].rows[0][0]
-    huge = replace(parts[0], rows=((cell, cell, cell),) * (part_rows(3) + 1))
+    huge = _resign(replace(parts[0], rows=((cell, cell, cell),) * (part_rows(3) + 1)), 1)
     with pytest.raises(HonestBallotError, match="at most 43690 rows"):
         check_part(BASE, KEY, TALLY, huge)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from honestballot.crypto.dlog import DiscreteLogTable
 from honestballot.crypto.group import Point, base_mul
@@ -55,7 +55,6 @@ from honestballot.protocol.decryption import (
     EncryptedTally,
     PublishedTally,
     combine_valid_shares,
-    verify_decryption_share,
 )
 from honestballot.protocol.dkg_verify import ElectionKey, verify_election_key
 from honestballot.protocol.election import ElectionContext, manifest_hash
@@ -81,8 +80,14 @@ from honestballot.protocol.mix_parts import (
 from honestballot.protocol.ranked import plaintext_bound, ranked_result
 from honestballot.protocol.share_parts import (
     EncodedSharePart,
+    PartMeta,
     ShareHead,
     SharePart,
+    TallyShape,
+    check_parts_named,
+    meta_of,
+    published_shape,
+    verify_head,
 )
 from honestballot.protocol.share_parts import assemble as assemble_share
 from honestballot.protocol.share_parts import check_encoded_part as check_encoded_share_part
@@ -209,6 +214,18 @@ class _Batch:
 CredentialRequest = tuple[Point, str, Point | None, Callable[[Tx], None] | None]
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _keep_few(cache: dict[K, V], key: K, value: V, *, most: int = 4) -> None:
+    """Keep ``value`` under ``key``, dropping the oldest entries past ``most``."""
+    cache.pop(key, None)
+    while len(cache) >= most:
+        del cache[next(iter(cache))]
+    cache[key] = value
+
+
 class ElectionService(BoardLog):
     """An election's use cases; the board's log (tree heads, proofs, the record) is
     :class:`~honestballot.service.board.log.BoardLog`'s."""
@@ -223,8 +240,12 @@ class ElectionService(BoardLog):
         self._contexts: dict[str, tuple[ElectionContext, ElectionKey, BoardKeys]] = {}
         #: election → voters per unit of the roll posted at open (None: none posted)
         self._rolls: dict[str, dict[str, int] | None] = {}
-        #: election → its published tally with the mixed rows it names (read once)
+        #: election → its published tally with the mixed rows it names (read once; a few
+        #: elections at most), and the tally as published, by its event's leaf hash
         self._tallies: dict[str, EncryptedTally] = {}
+        self._published: dict[str, tuple[bytes, PublishedTally, list[tuple[str, int]]]] = {}
+        #: share-part digest → its place (what a share's list of parts is checked against)
+        self._part_meta: dict[bytes, PartMeta] = {}
         #: the longest record line this service appends (what a verifier reads)
         self.max_line_bytes = MAX_LINE_BYTES
 
@@ -1063,12 +1084,22 @@ class ElectionService(BoardLog):
 
     def published_tally(self, election_id: str) -> tuple[PublishedTally, list[tuple[str, int]]]:
         """The ``tally`` event as it stands: the listed sums and the mixes it names (no
-        mixed row read), and the counted ballots per unit."""
+        mixed row read), and the counted ballots per unit; decoded once per process and
+        kept, keyed by the event's leaf hash (a published tally never changes)."""
         for ev in self.store.iter_events(election_id, kinds=("tally",)):
+            kept = self._published.get(election_id)
+            if kept is not None and kept[0] == ev.leaf_hash:
+                return kept[1], kept[2]
             body = parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]
             counts = [(str(c["unit"]), int(c["ballots"])) for c in body["counted_per_unit"]]
-            return decode_encrypted_tally(body["tally"]), counts
+            published = decode_encrypted_tally(body["tally"])
+            _keep_few(self._published, election_id, (ev.leaf_hash, published, counts))
+            return published, counts
         raise ProtocolError("no tally has been published yet")
+
+    def _tally_shape(self, election_id: str) -> TallyShape:
+        published, _ = self.published_tally(election_id)
+        return published_shape(published, self.context(election_id).manifest)
 
     def encrypted_tally(self, election_id: str) -> tuple[EncryptedTally, list[tuple[str, int]]]:
         """The published tally with the rows of the mixes it names (read once, then kept:
@@ -1088,7 +1119,7 @@ class ElectionService(BoardLog):
             mix = assemble(base_hash, head, parts)
             mixes[head.contest] = (mix.digest, slots[head.contest], mix.rows)
         tally = published.resolve(mixes)
-        self._tallies[election_id] = tally
+        _keep_few(self._tallies, election_id, tally)
         return tally, counts
 
     def submit_decryption_share(
@@ -1121,25 +1152,40 @@ class ElectionService(BoardLog):
     ) -> tuple[SharePart | EncodedSharePart, bool]:
         """Accept one part of a trustee's decryption share of the tally's mixed rows,
         signed by the trustee and every proof verified (protocol/share_parts.check_part);
-        ``(part, False)`` if the same part is already on the board.  The place, shape and
-        signature are checked on the encodings first, before any point is decoded."""
+        ``(part, False)`` if the same part is already on the board.  The trustee's
+        signature is checked on the encodings first, then the place against the tally
+        (kept decoded), before any point of the part is decoded or any mixed row read; and
+        no part is taken from a trustee whose share is on the board already."""
         ctx, key = self.context(election_id), self.election_key(election_id)
         check_phase(BoardRules(phase=Phase(self.phase(election_id))), "share-part")
         encoded = encoded_share_part_from_json(body, "decryption share part")
         digest = encoded.digest(ctx.base_hash)
         if self.store.parts_by_digest(election_id, "share-part", [digest]):
             return encoded, False
+        check_encoded_share_part(ctx.base_hash, key, self._tally_shape(election_id), encoded)
+        if encoded.trustee in self._share_trustees(election_id):
+            raise ProtocolError(
+                f"trustee {encoded.trustee} has already published its decryption share: "
+                "its parts are all on the board"
+            )
         tally, _ = self.encrypted_tally(election_id)
-        check_encoded_share_part(ctx.base_hash, key, tally, encoded)
         part = share_part_from_json(body, "decryption share part")
         check_share_part(ctx.base_hash, key, tally, part)
         with self.store.transaction(election_id) as conn:
             if self.store.has_part(conn, election_id, "share-part", digest):
                 return encoded, False
             board, _ = self._board(conn, election_id)
+            board.share_trustees = self._share_trustees(election_id, conn)
             board.apply(SharePartEvent(part.trustee))
             self._append(conn, election_id, "share-part", share_part_to_json(part), digest)
+        _keep_few(self._part_meta, digest, meta_of(part), most=1 << 16)
         return part, True
+
+    def _share_trustees(self, election_id: str, conn: Tx | None = None) -> set[int]:
+        return {
+            int(parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]["share"]["trustee"])
+            for ev in self.store.iter_events(election_id, kinds=("decryption-share",), conn=conn)
+        }
 
     def _share_parts(self, election_id: str, digests: Iterable[bytes]) -> dict[bytes, SharePart]:
         base_hash = self.context(election_id).base_hash
@@ -1150,27 +1196,42 @@ class ElectionService(BoardLog):
             parts[share_part_digest(base_hash, part)] = part
         return parts
 
+    def _share_part_places(
+        self, election_id: str, digests: Sequence[bytes]
+    ) -> dict[bytes, PartMeta]:
+        """digest -> the place of each ``share-part`` on the board with these digests,
+        kept once read (no point of a part is decoded for it)."""
+        places = {d: self._part_meta[d] for d in digests if d in self._part_meta}
+        missing = [d for d in digests if d not in places]
+        if missing:
+            for ev in self.store.parts_by_digest(election_id, "share-part", missing).values():
+                body = parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]
+                meta = meta_of(encoded_share_part_from_json(body, f"event {ev.seq}"))
+                assert ev.tracking_hash is not None  # a part's digest
+                places[ev.tracking_hash] = meta
+                _keep_few(self._part_meta, ev.tracking_hash, meta, most=1 << 16)
+        return places
+
     def _share(self, election_id: str, tally: EncryptedTally, head: ShareHead) -> DecryptionShare:
         """The share a head closes, from its parts on the board (checked when stored)."""
         return assemble_share(tally, head, self._share_parts(election_id, head.parts or ()))
 
     def submit_share_head(self, election_id: str, obj: Any) -> ShareHead:
-        """Accept a trustee's ``decryption-share`` only if its parts (when the tally has
-        mixed contests) are on the board, in order, and every proof in it verifies."""
+        """Accept a trustee's ``decryption-share`` only if every proof in it verifies and
+        its parts (when the tally has mixed contests) are on the board, in order.  The
+        listed shares' proofs come first, and the parts are checked by their places
+        alone (each was verified when it was stored): no mixed row is read and no point
+        of a part decoded."""
         key = self.election_key(election_id)
         check_phase(BoardRules(phase=Phase(self.phase(election_id))), "decryption-share")
         head = share_head_from_json(obj, "decryption share")
-        tally, _ = self.encrypted_tally(election_id)
-        share = self._share(election_id, tally, head)
-        verify_decryption_share(key, tally, share, parts_checked=True)
+        published, _ = self.published_tally(election_id)
+        verify_head(key, published, head)
+        places = self._share_part_places(election_id, list(head.parts or ()))
+        check_parts_named(self._tally_shape(election_id), head, places)
         with self.store.transaction(election_id) as conn:
             board, _ = self._board(conn, election_id)
-            board.share_trustees = {
-                int(parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]["share"]["trustee"])
-                for ev in self.store.iter_events(
-                    election_id, kinds=("decryption-share",), conn=conn
-                )
-            }
+            board.share_trustees = self._share_trustees(election_id, conn)
             board.apply(DecryptionShareEvent(head.trustee))
             self._append(conn, election_id, "decryption-share", {"share": share_head_to_json(head)})
         return head
