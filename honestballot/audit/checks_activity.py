@@ -25,6 +25,7 @@ from honestballot.audit.config import AuditConfig, ClusterTiers
 from honestballot.audit.findings import Finding, Severity
 from honestballot.audit.foreign import check_foreign_contacts
 from honestballot.audit.household import grade_sql
+from honestballot.audit.schema import drop_loaded
 from honestballot.audit.waves import check_waves
 from honestballot.audit.why import why_sql
 
@@ -68,6 +69,14 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         f"arg_min(device, time) AS device FROM activity WHERE event = 'ballot-cast' "
         f"GROUP BY voter) c LEFT JOIN roll_voters v ON c.voter = v.national_id"
     )
+    # The voters not on the roll, once each, at their first event.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE unknown_voters AS SELECT voter, line, event, time "
+        "FROM activity a ANTI JOIN roll_voters v ON a.voter = v.national_id "
+        "QUALIFY row_number() OVER (PARTITION BY voter ORDER BY line) = 1"
+    )
+    # Nothing reads the whole log again.
+    drop_loaded(con, "activity")
 
 
 def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
@@ -78,8 +87,7 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         title="Log events for voters who are not on the roll",
         rule="activity voter has no row in the roll; each such voter once, at the first event",
         sql="SELECT voter AS grp, line, voter, NULL AS name, event || ' at ' || time "
-        "AS detail FROM activity a ANTI JOIN roll_voters v ON a.voter = v.national_id "
-        "QUALIFY row_number() OVER (PARTITION BY voter ORDER BY line) = 1",
+        "AS detail FROM unknown_voters",
         cap=cfg.max_records,
     )
     out = [unknown]

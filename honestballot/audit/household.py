@@ -130,17 +130,23 @@ def cluster_evidence(
         SELECT DISTINCT a.grp, a.national_id FROM small a JOIN small b
             ON a.grp = b.grp AND a.national_id <> b.national_id WHERE {link_sql("a", "b")}"""
     )
+    # Enrolment and activity matter only to clusters of three or more (a pair is low
+    # whatever they show: see grade_sql), most clusters being pairs.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _m3 AS SELECT * FROM _m WHERE grp IN "
+        "(SELECT grp FROM _m GROUP BY grp HAVING count(*) >= 3)"
+    )
     enrol = (
         "SELECT m.grp, r.operator, count(DISTINCT m.national_id) AS k, "
         "date_diff('day', min(r.enrolled_at), max(r.enrolled_at)) AS days "
-        "FROM _m m JOIN roll r USING (national_id) WHERE r.operator IS NOT NULL "
+        "FROM _m3 m JOIN roll r USING (national_id) WHERE r.operator IS NOT NULL "
         "AND r.enrolled_at IS NOT NULL GROUP BY ALL"
     )
     act = "SELECT NULL::VARCHAR AS grp, 0 AS one_device, 0 AS one_place WHERE FALSE"
     if with_activity:
         # A place is an address that carries few voters besides the cluster's: an
         # organiser's office or flat, not a carrier NAT or a campus.
-        act = """WITH s AS (SELECT m.grp, a.voter, a.device, a.address FROM _m m
+        act = """WITH s AS (SELECT m.grp, a.voter, a.device, a.address FROM _m3 m
                 JOIN signins a ON a.voter = m.national_id),
             dev AS (SELECT grp, device, count(DISTINCT voter) AS k FROM s
                 WHERE device IS NOT NULL GROUP BY ALL),
@@ -174,6 +180,7 @@ def cluster_evidence(
         FROM base LEFT JOIN op USING (grp) LEFT JOIN ac USING (grp)"""
     )
     con.execute("DROP TABLE _m")
+    con.execute("DROP TABLE _m3")
     con.execute("DROP TABLE _linked")
     return table
 

@@ -420,3 +420,19 @@ def load_table(
     )
     loaded = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     return (int(loaded[0]) if loaded else 0), bad
+
+
+def drop_loaded(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Free the memory of a table :func:`load_table` loaded (its rows, their numbering and
+    the view over them), once no check will read it again."""
+    kinds = dict(
+        con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_name IN (?, ?, ?)",
+            [table, f"{table}_checked", f"{table}_typed"],
+        ).fetchall()
+    )
+    for name in (table, f"{table}_checked", f"{table}_typed"):
+        if name in kinds:
+            kind = "VIEW" if kinds[name] == "VIEW" else "TABLE"
+            con.execute(f"DROP {kind} {name}")
