@@ -24,7 +24,7 @@ from honestballot.audit.collect import collect, scalar
 from honestballot.audit.config import AuditConfig, ClusterTiers
 from honestballot.audit.findings import Finding, Severity
 from honestballot.audit.foreign import check_foreign_contacts
-from honestballot.audit.household import grade_sql
+from honestballot.audit.household import first_known, grade_sql
 from honestballot.audit.schema import drop_loaded
 from honestballot.audit.waves import check_waves
 from honestballot.audit.why import why_sql
@@ -40,10 +40,12 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     The whole log is never joined to the roll: each table is cut from it first (the first
     ballots are aggregated first), and only its rows look the voter up.
     """
+    # An ID on several lines (id.duplicate) takes each value from its first line that
+    # has one, so that the findings do not depend on the order threads read the roll.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE roll_voters AS SELECT national_id, "
-        "any_value(name) AS name, any_value(organisation) AS organisation, "
-        "any_value(operator) AS operator FROM roll GROUP BY national_id"
+        f"CREATE OR REPLACE TEMP TABLE roll_voters AS SELECT national_id, "
+        f"{first_known('name')} AS name, {first_known('organisation')} AS organisation, "
+        f"{first_known('operator')} AS operator FROM roll GROUP BY national_id"
     )
     with_voter = (
         "SELECT a.line, a.voter AS national_id, v.name, "

@@ -49,6 +49,17 @@ HOUSEHOLD_MAX = 8
 COMMUNITY_MAX = 10
 
 
+def first_known(column: str) -> str:
+    """SQL aggregate: ``column`` on the first roll line (of a group) that has a value.
+
+    What ``any_value`` gives when one thread reads the roll in order, whatever the
+    number of threads: an ID on several lines (``id.duplicate``) is read the same way
+    on every run.
+    """
+    line = column.rsplit(".", 1)[0] + ".line" if "." in column else "line"
+    return f"arg_min({column}, {line}) FILTER (WHERE {column} IS NOT NULL)"
+
+
 def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
     """Table ``people``: name parts, birth date and address for the IDs in ``wanted``.
 
@@ -65,9 +76,10 @@ def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
         WITH w AS (SELECT DISTINCT national_id FROM ({wanted}) x
             WHERE national_id IS NOT NULL
             AND national_id NOT IN (SELECT national_id FROM people)),
-        r AS (SELECT r.national_id, any_value(r.name) AS name, any_value(r.surname) AS surname,
-            any_value(r.birth_date) AS bd, any_value(r.home_address) AS addr,
-            any_value(r.organisation) AS organisation
+        r AS (SELECT r.national_id, {first_known("r.name")} AS name,
+            {first_known("r.surname")} AS surname, {first_known("r.birth_date")} AS bd,
+            {first_known("r.home_address")} AS addr,
+            {first_known("r.organisation")} AS organisation
             FROM roll r JOIN w USING (national_id) GROUP BY r.national_id),
         t AS (SELECT *, string_split(regexp_replace(replace(lower(trim(coalesce(name, ''))),
             'ё', 'е'), '\\s+', ' ', 'g'), ' ') AS tok FROM r),

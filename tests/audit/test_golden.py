@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.audit.golden_cases import CASES, Case, audit_document, read_golden
+from tests.audit.golden_cases import CASES, SAME_AS, Case, audit_document, read_golden
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", CASES + SAME_AS, ids=lambda c: c.name)
 def test_findings_match_the_golden_file(case: Case, tmp_path: Path) -> None:
     expected = read_golden(case)
     got = audit_document(case, tmp_path)
