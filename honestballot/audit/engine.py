@@ -62,7 +62,7 @@ def run_audit(
     cfg = config or AuditConfig()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hb-audit-") as spill:
-        settings = {"temp_directory": spill}
+        settings: dict[str, str | bool | int | float | list[str]] = {"temp_directory": spill}
         if memory_limit:
             settings["memory_limit"] = memory_limit
         try:
