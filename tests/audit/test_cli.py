@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from honestballot.audit.cli import audit_command, synth_roll_command
+from honestballot.audit.findings import AuditInputError
 from tests.factories import ROLL_HEADER, roll_row, write_csv
 
 REPO = Path(__file__).resolve().parents[2]
@@ -111,3 +112,15 @@ def test_score_against_truth_prints_precision_and_recall(synthetic: Path) -> Non
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert len(rows) == len(truth["checks"])
     assert "| `id.duplicate` |" in text
+
+
+def test_memory_limit_is_passed_to_duckdb(tmp_path: Path) -> None:
+    rows = [roll_row(i) for i in range(20)]
+    rows.append(roll_row(20, national_id=rows[0]["national_id"]))
+    roll = write_csv(tmp_path / "roll.csv", ROLL_HEADER, rows)
+    plain, limited = tmp_path / "plain.json", tmp_path / "limited.json"
+    assert _audit([str(roll), "--quiet", "--json", str(plain)])[0] == 1
+    assert _audit([str(roll), "--quiet", "--memory-limit", "64MB", "--json", str(limited)])[0] == 1
+    assert json.loads(limited.read_text()) == json.loads(plain.read_text())
+    with pytest.raises(AuditInputError, match="memory limit 'lots'"):
+        _audit([str(roll), "--quiet", "--memory-limit", "lots"])
