@@ -33,9 +33,10 @@ from honestballot.audit.config import AuditConfig, ClosedWindow
 from honestballot.audit.engine import run_audit
 roll, windows, threads = Path(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
 activity = Path(sys.argv[4]) if sys.argv[4] else None
+memory_limit = sys.argv[5] or None
 cfg = AuditConfig(closed_windows=tuple(ClosedWindow.parse(w) for w in windows))
 t = time.perf_counter()
-result = run_audit(roll, activity, cfg, "skip", threads or None)
+result = run_audit(roll, activity, cfg, "skip", threads or None, memory_limit)
 elapsed = time.perf_counter() - t
 print(json.dumps({"seconds": elapsed, "rows": result.rows_read["roll"],
                   "events": result.rows_read.get("activity", 0),
@@ -53,6 +54,7 @@ def main() -> int:
     parser.add_argument("--generator", choices=["patterns", "field"], default="patterns")
     parser.add_argument("--mix", default="B", help="the field generator's background")
     parser.add_argument("--activity", action="store_true", help="audit the activity log too")
+    parser.add_argument("--memory-limit", default="", help="the audit's --memory-limit")
     args = parser.parse_args()
 
     import duckdb
@@ -97,6 +99,7 @@ def main() -> int:
             json.dumps(windows),
             str(args.threads),
             str(activity) if args.activity else "",
+            args.memory_limit,
         ],
         check=True,
         capture_output=True,
@@ -113,6 +116,7 @@ def main() -> int:
         "audit_seconds": round(child["seconds"], 2),
         "rows_per_second": round(child["rows"] / child["seconds"]),
         "peak_rss_mib": round(peak_kib / 1024),
+        "memory_limit": args.memory_limit or "default",
         "findings_records": child["findings"],
         "cpus": os.cpu_count(),
         "python": platform.python_version(),

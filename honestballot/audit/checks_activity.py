@@ -24,7 +24,8 @@ from honestballot.audit.collect import collect, scalar
 from honestballot.audit.config import AuditConfig, ClusterTiers
 from honestballot.audit.findings import Finding, Severity
 from honestballot.audit.foreign import check_foreign_contacts
-from honestballot.audit.household import grade_sql
+from honestballot.audit.household import first_known, grade_sql
+from honestballot.audit.schema import drop_loaded
 from honestballot.audit.waves import check_waves
 from honestballot.audit.why import why_sql
 
@@ -32,36 +33,52 @@ NO_ORG = "(no organisation)"
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """``act``: every event with the voter's organisation, name and operator from the roll."""
+    """The log's events that the checks read, each with the voter's name, organisation and
+    operator from the roll: ``signins``, ``codes`` and ``casts`` (each voter's first
+    ballot), and ``roll_voters`` (one row per national ID on the roll).
+
+    The whole log is never joined to the roll: each table is cut from it first (the first
+    ballots are aggregated first), and only its rows look the voter up.
+    """
+    # An ID on several lines (id.duplicate) takes each value from its first line that
+    # has one, so that the findings do not depend on the order threads read the roll.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE act AS SELECT a.*, r.name, r.operator, "
-        f"coalesce(r.organisation, '{NO_ORG}') AS organisation, r.national_id IS NOT NULL "
-        f"AS on_roll FROM activity a LEFT JOIN (SELECT national_id, any_value(name) AS name, "
-        f"any_value(organisation) AS organisation, any_value(operator) AS operator "
-        f"FROM roll GROUP BY national_id) r ON a.voter = r.national_id"
+        f"CREATE OR REPLACE TEMP TABLE roll_voters AS SELECT national_id, "
+        f"{first_known('name')} AS name, {first_known('organisation')} AS organisation, "
+        f"{first_known('operator')} AS operator FROM roll GROUP BY national_id"
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW act_voters AS SELECT line, voter AS national_id, name, "
-        "organisation, operator, event, device, session, contact, address, time FROM act"
+    with_voter = (
+        "SELECT a.line, a.voter AS national_id, v.name, "
+        f"coalesce(v.organisation, '{NO_ORG}') AS organisation, v.operator, a.event, "
+        "a.device, a.session, a.contact, a.address, a.time{extra} FROM activity a "
+        "LEFT JOIN roll_voters v ON a.voter = v.national_id WHERE a.event = '{event}'"
     )
     # Written once: several checks read each of them.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE signins AS SELECT *, national_id AS voter FROM act_voters "
-        "WHERE event = 'signed-in'"
+        "CREATE OR REPLACE TEMP TABLE signins AS "
+        + with_voter.format(extra=", a.voter", event="signed-in")
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE codes AS SELECT * FROM act_voters "
-        "WHERE event = 'code-requested'"
+        "CREATE OR REPLACE TEMP TABLE codes AS "
+        + with_voter.format(extra="", event="code-requested")
     )
     # Each voter's first ballot only: a later one (a re-vote) is never shown, and never
     # counted twice in a burst.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE casts AS SELECT voter, min(time) AS time, "
-        "arg_min(line, time) AS line, arg_min(address, time) AS address, "
-        "arg_min(device, time) AS device, any_value(name) AS name, "
-        "any_value(organisation) AS organisation FROM act WHERE event = 'ballot-cast' "
-        "GROUP BY voter"
+        f"CREATE OR REPLACE TEMP TABLE casts AS SELECT c.*, v.name, "
+        f"coalesce(v.organisation, '{NO_ORG}') AS organisation FROM (SELECT voter, "
+        f"min(time) AS time, arg_min(line, time) AS line, arg_min(address, time) AS address, "
+        f"arg_min(device, time) AS device FROM activity WHERE event = 'ballot-cast' "
+        f"GROUP BY voter) c LEFT JOIN roll_voters v ON c.voter = v.national_id"
     )
+    # The voters not on the roll, once each, at their first event.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE unknown_voters AS SELECT voter, line, event, time "
+        "FROM activity a ANTI JOIN roll_voters v ON a.voter = v.national_id "
+        "QUALIFY row_number() OVER (PARTITION BY voter ORDER BY line) = 1"
+    )
+    # Nothing reads the whole log again.
+    drop_loaded(con, "activity")
 
 
 def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
@@ -72,8 +89,7 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         title="Log events for voters who are not on the roll",
         rule="activity voter has no row in the roll; each such voter once, at the first event",
         sql="SELECT voter AS grp, line, voter, NULL AS name, event || ' at ' || time "
-        "AS detail FROM act WHERE NOT on_roll "
-        "QUALIFY row_number() OVER (PARTITION BY voter ORDER BY line) = 1",
+        "AS detail FROM unknown_voters",
         cap=cfg.max_records,
     )
     out = [unknown]

@@ -162,15 +162,17 @@ def _clusters(con: duckdb.DuckDBPyConnection, source: str, key: str) -> str:
     two or more rows (a cheap superset of the clusters) are aggregated in full.
     """
     table = f"clusters_{source}_{key}"
+    # Each distinct list is made once and counted (a DISTINCT aggregate would build a
+    # hash table of its own per column).
     con.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {table} AS SELECT {key} AS grp, "
-        f"count(DISTINCT national_id) AS size, "
-        f"count(DISTINCT organisation) AS orgs, count(DISTINCT operator) AS ops, "
-        f"array_to_string(list_sort(list_distinct(list(organisation)))[1:3], ', ') AS org_list, "
-        f"array_to_string(list_sort(list_distinct(list(operator)))[1:3], ', ') AS op_list "
+        f"CREATE TEMP TABLE IF NOT EXISTS {table} AS SELECT grp, len(ids) AS size, "
+        f"len(orgs) AS orgs, len(ops) AS ops, "
+        f"array_to_string(list_sort(orgs)[1:3], ', ') AS org_list, "
+        f"array_to_string(list_sort(ops)[1:3], ', ') AS op_list FROM ("
+        f"SELECT {key} AS grp, list_distinct(list(national_id)) AS ids, "
+        f"list_distinct(list(organisation)) AS orgs, list_distinct(list(operator)) AS ops "
         f"FROM {source} WHERE {key} IN (SELECT {key} FROM {source} WHERE {key} IS NOT NULL "
-        f"GROUP BY {key} HAVING count(*) >= 2) GROUP BY 1 "
-        f"HAVING count(DISTINCT national_id) >= 2"
+        f"GROUP BY {key} HAVING count(*) >= 2) GROUP BY 1) WHERE len(ids) >= 2"
     )
     return table
 

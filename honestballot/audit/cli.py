@@ -96,6 +96,11 @@ _SEVERITIES = [s.label for s in Severity]
     help="Language of the reasons given in the HTML report.",
 )
 @click.option("--threads", type=int, help="DuckDB threads (default: all cores).")
+@click.option(
+    "--memory-limit",
+    help="Memory the audit's tables may hold, e.g. 6GB (default: 80% of the machine's); "
+    "beyond it they are written to a temporary directory.",
+)
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option(
     "--score-against",
@@ -117,6 +122,7 @@ def audit_command(
     on_bad_row: str,
     lang: str,
     threads: int | None,
+    memory_limit: str | None,
     quiet: bool,
     score_against: Path | None,
 ) -> int:
@@ -127,7 +133,14 @@ def audit_command(
         as_of=as_of.date() if as_of else None,
         min_age=min_age,
     )
-    result = run_audit(roll, activity, config, "fail" if on_bad_row == "fail" else "skip", threads)
+    result = run_audit(
+        roll,
+        activity,
+        config,
+        "fail" if on_bad_row == "fail" else "skip",
+        threads,
+        memory_limit,
+    )
     if html_out:
         html_out.write_text(render(result, observer=False, fail_on=threshold, lang=lang), "utf-8")
     if observer_html:

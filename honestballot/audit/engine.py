@@ -6,6 +6,7 @@ state. Writing reports is the caller's business (see :mod:`report_html`, :mod:`f
 
 from __future__ import annotations
 
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from honestballot.audit.checks_roll import (
     unknown_counts,
 )
 from honestballot.audit.config import AuditConfig
-from honestballot.audit.findings import AuditResult, BadRow, Finding, Severity
+from honestballot.audit.findings import AuditInputError, AuditResult, BadRow, Finding, Severity
 from honestballot.audit.schema import ACTIVITY_COLUMNS, ROLL_COLUMNS, OnBadRow, load_table
 
 
@@ -50,11 +51,36 @@ def run_audit(
     config: AuditConfig | None = None,
     on_bad_row: OnBadRow = "skip",
     threads: int | None = None,
+    memory_limit: str | None = None,
 ) -> AuditResult:
-    """Audit ``roll`` (and ``activity`` if given) under ``config``."""
+    """Audit ``roll`` (and ``activity`` if given) under ``config``.
+
+    ``memory_limit`` (DuckDB's notation, e.g. ``6GB``) caps what the tables and the
+    queries hold in memory (default: DuckDB's, 80 % of the machine's); beyond it DuckDB
+    writes to a private temporary directory, removed after the run.
+    """
     cfg = config or AuditConfig()
     started = time.perf_counter()
-    con = duckdb.connect(":memory:")
+    with tempfile.TemporaryDirectory(prefix="hb-audit-") as spill:
+        settings: dict[str, str | bool | int | float | list[str]] = {"temp_directory": spill}
+        if memory_limit:
+            settings["memory_limit"] = memory_limit
+        try:
+            con = duckdb.connect(":memory:", config=settings)
+        except duckdb.Error as exc:
+            raise AuditInputError(f"memory limit {memory_limit!r}: {exc}") from exc
+        return _run(con, roll, activity, cfg, on_bad_row, threads, started)
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    roll: Path,
+    activity: Path | None,
+    cfg: AuditConfig,
+    on_bad_row: OnBadRow,
+    threads: int | None,
+    started: float,
+) -> AuditResult:
     try:
         if threads:
             con.execute(f"SET threads = {int(threads)}")

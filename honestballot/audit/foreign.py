@@ -44,14 +44,15 @@ def check_foreign_contacts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE foreign_codes AS
         WITH own AS (SELECT national_id, phone AS contact FROM roll WHERE phone IS NOT NULL
-            UNION SELECT national_id, email FROM roll WHERE email IS NOT NULL),
+            UNION ALL SELECT national_id, email FROM roll WHERE email IS NOT NULL),
         sent AS (SELECT national_id AS voter, contact, min(line) AS line,
                 any_value(name) AS name, any_value(organisation) AS organisation
             FROM codes WHERE contact IS NOT NULL AND national_id IN
                 (SELECT national_id FROM roll) GROUP BY ALL),
         foreign_ AS (SELECT s.* FROM sent s ANTI JOIN own o
             ON o.national_id = s.voter AND o.contact = s.contact),
-        owners AS (SELECT contact, national_id AS owner FROM own
+        -- made distinct only here, where the owners are counted
+        owners AS (SELECT DISTINCT contact, national_id AS owner FROM own
             WHERE contact IN (SELECT contact FROM foreign_)),
         n_owners AS (SELECT contact, count(*) AS k FROM owners GROUP BY contact)
         SELECT f.*, o.owner, coalesce(n.k, 0) AS owners

@@ -49,6 +49,17 @@ HOUSEHOLD_MAX = 8
 COMMUNITY_MAX = 10
 
 
+def first_known(column: str) -> str:
+    """SQL aggregate: ``column`` on the first roll line (of a group) that has a value.
+
+    What ``any_value`` gives when one thread reads the roll in order, whatever the
+    number of threads: an ID on several lines (``id.duplicate``) is read the same way
+    on every run.
+    """
+    line = column.rsplit(".", 1)[0] + ".line" if "." in column else "line"
+    return f"arg_min({column}, {line}) FILTER (WHERE {column} IS NOT NULL)"
+
+
 def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
     """Table ``people``: name parts, birth date and address for the IDs in ``wanted``.
 
@@ -65,9 +76,10 @@ def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
         WITH w AS (SELECT DISTINCT national_id FROM ({wanted}) x
             WHERE national_id IS NOT NULL
             AND national_id NOT IN (SELECT national_id FROM people)),
-        r AS (SELECT r.national_id, any_value(r.name) AS name, any_value(r.surname) AS surname,
-            any_value(r.birth_date) AS bd, any_value(r.home_address) AS addr,
-            any_value(r.organisation) AS organisation
+        r AS (SELECT r.national_id, {first_known("r.name")} AS name,
+            {first_known("r.surname")} AS surname, {first_known("r.birth_date")} AS bd,
+            {first_known("r.home_address")} AS addr,
+            {first_known("r.organisation")} AS organisation
             FROM roll r JOIN w USING (national_id) GROUP BY r.national_id),
         t AS (SELECT *, string_split(regexp_replace(replace(lower(trim(coalesce(name, ''))),
             'ё', 'е'), '\\s+', ' ', 'g'), ' ') AS tok FROM r),
@@ -130,17 +142,23 @@ def cluster_evidence(
         SELECT DISTINCT a.grp, a.national_id FROM small a JOIN small b
             ON a.grp = b.grp AND a.national_id <> b.national_id WHERE {link_sql("a", "b")}"""
     )
+    # Enrolment and activity matter only to clusters of three or more (a pair is low
+    # whatever they show: see grade_sql), most clusters being pairs.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _m3 AS SELECT * FROM _m WHERE grp IN "
+        "(SELECT grp FROM _m GROUP BY grp HAVING count(*) >= 3)"
+    )
     enrol = (
         "SELECT m.grp, r.operator, count(DISTINCT m.national_id) AS k, "
         "date_diff('day', min(r.enrolled_at), max(r.enrolled_at)) AS days "
-        "FROM _m m JOIN roll r USING (national_id) WHERE r.operator IS NOT NULL "
+        "FROM _m3 m JOIN roll r USING (national_id) WHERE r.operator IS NOT NULL "
         "AND r.enrolled_at IS NOT NULL GROUP BY ALL"
     )
     act = "SELECT NULL::VARCHAR AS grp, 0 AS one_device, 0 AS one_place WHERE FALSE"
     if with_activity:
         # A place is an address that carries few voters besides the cluster's: an
         # organiser's office or flat, not a carrier NAT or a campus.
-        act = """WITH s AS (SELECT m.grp, a.voter, a.device, a.address FROM _m m
+        act = """WITH s AS (SELECT m.grp, a.voter, a.device, a.address FROM _m3 m
                 JOIN signins a ON a.voter = m.national_id),
             dev AS (SELECT grp, device, count(DISTINCT voter) AS k FROM s
                 WHERE device IS NOT NULL GROUP BY ALL),
@@ -174,6 +192,7 @@ def cluster_evidence(
         FROM base LEFT JOIN op USING (grp) LEFT JOIN ac USING (grp)"""
     )
     con.execute("DROP TABLE _m")
+    con.execute("DROP TABLE _m3")
     con.execute("DROP TABLE _linked")
     return table
 

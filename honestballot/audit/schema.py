@@ -51,6 +51,9 @@ class Column:
     # The table also keeps, as ``<name>_text``, the trimmed text of a value that gave
     # no result (NULL where the value converted or was empty).
     keep_text: bool = False
+    # False: read and validated (and kept in a bad row's text) but not loaded, for a
+    # column no check reads (the log's user agent, the longest text of every event)
+    stored: bool = True
 
 
 def _same(v: str) -> str:
@@ -75,17 +78,25 @@ def normal_id_sql(v: str) -> str:
 
 def normal_phone_sql(v: str) -> str:
     """Digits only, without a leading ``00`` (international prefix, as ``+``); then a
-    national 8XXXXXXXXXX or 10-digit number becomes 7XXXXXXXXXX (``normalize_phone``)."""
+    national 8XXXXXXXXXX or 10-digit number becomes 7XXXXXXXXXX (``normalize_phone``).
+
+    Each step is bound once by a lambda over a one-element list: written as nested
+    expressions, DuckDB would evaluate the regular expressions once per reference
+    (fifteen times a value)."""
     # Digits after at most one "+" (the usual shape) skip the slower regexp_replace.
     digits = (
         f"CASE WHEN regexp_full_match({v}, '\\+?[0-9]+') THEN replace({v}, '+', '') "
         f"ELSE regexp_replace({v}, '[^0-9]', '', 'g') END"
     )
-    d = f"(CASE WHEN prefix({digits}, '00') THEN substr({digits}, 3) ELSE {digits} END)"
-    return (
-        f"CASE WHEN length({d}) = 11 AND {d} LIKE '8%' THEN '7' || substr({d}, 2) "
-        f"WHEN length({d}) = 10 THEN '7' || {d} ELSE nullif({d}, '') END"
+    national = (
+        "CASE WHEN length(d) = 11 AND d LIKE '8%' THEN '7' || substr(d, 2) "
+        "WHEN length(d) = 10 THEN '7' || d ELSE nullif(d, '') END"
     )
+    without_00 = (
+        "list_transform([CASE WHEN prefix(dg, '00') THEN substr(dg, 3) ELSE dg END], "
+        f"lambda d: {national})[1]"
+    )
+    return f"list_transform([{digits}], lambda dg: {without_00})[1]"
 
 
 def normal_email_sql(v: str) -> str:
@@ -212,7 +223,7 @@ ACTIVITY_COLUMNS: tuple[Column, ...] = (
     Column("voter", "VARCHAR", normal_id_sql, _nonempty("voter")),
     Column("address", "VARCHAR", _same, _no_problem),
     Column("device", "VARCHAR", _same, _no_problem),
-    Column("user_agent", "VARCHAR", _same, _no_problem),
+    Column("user_agent", "VARCHAR", _same, _no_problem, stored=False),
     Column("contact", "VARCHAR", _contact, _no_problem),
     Column("session", "VARCHAR", _same, _no_problem, required=False),
 )
@@ -353,13 +364,18 @@ def load_table(
         names, source = _csv_source(path, spec, table)
     # Trimmed once, in an inner projection: DuckDB would otherwise repeat the trim at
     # every reference to the column in the checks and conversions below.
-    trimmed = ", ".join(f'{_trim_sql(chr(34) + n + chr(34))} AS "{n}"' for n in names)
+    # A column that is not stored is trimmed only in a bad row's text.
+    unstored = {c.name for c in spec if not c.stored}
+    trimmed = ", ".join(
+        f'"{n}"' if n in unstored else f'{_trim_sql(chr(34) + n + chr(34))} AS "{n}"' for n in names
+    )
     problems = [c.problem(f'"{c.name}"') for c in spec if c.name in names]
     converts = [
         f"CAST({c.convert(chr(34) + c.name + chr(34))} AS {c.sql_type}) AS {c.name}"
         if c.name in names
         else f"CAST(NULL AS {c.sql_type}) AS {c.name}"
         for c in spec
+        if c.stored
     ]
     converts += [
         f'CASE WHEN ({c.convert(chr(34) + c.name + chr(34))}) IS NULL THEN "{c.name}" END '
@@ -369,7 +385,11 @@ def load_table(
         for c in spec
         if c.keep_text
     ]
-    raw_text = " || ',' || ".join(f"coalesce(\"{n}\", '')" for n in names)
+    raw_text = " || ',' || ".join(
+        f"coalesce({_trim_sql(chr(34) + n + chr(34)) if n in unstored else chr(34) + n + chr(34)}"
+        ", '')"
+        for n in names
+    )
     problem = f"nullif(concat_ws('; ', {', '.join(problems)}), '')"
     try:
         con.execute(
@@ -391,10 +411,28 @@ def load_table(
     bad.sort(key=lambda b: b.line)
     if bad and on_bad_row == "fail":
         raise BadRowsError(bad)
-    cols = ", ".join([c.name for c in spec] + [f"{c.name}_text" for c in spec if c.keep_text])
+    cols = ", ".join(
+        [c.name for c in spec if c.stored] + [f"{c.name}_text" for c in spec if c.keep_text]
+    )
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT line, {cols} FROM {table}_checked "
         f"WHERE problem IS NULL"
     )
     loaded = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     return (int(loaded[0]) if loaded else 0), bad
+
+
+def drop_loaded(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Free the memory of a table :func:`load_table` loaded (its rows, their numbering and
+    the view over them), once no check will read it again."""
+    kinds = dict(
+        con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_name IN (?, ?, ?)",
+            [table, f"{table}_checked", f"{table}_typed"],
+        ).fetchall()
+    )
+    for name in (table, f"{table}_checked", f"{table}_typed"):
+        if name in kinds:
+            kind = "VIEW" if kinds[name] == "VIEW" else "TABLE"
+            con.execute(f"DROP {kind} {name}")

@@ -57,7 +57,8 @@ def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
     """Table ``wave_cand`` of windows worth a test; returns the number of windows tested."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE wcast AS SELECT voter, line, name, organisation,
-            time, CAST(epoch(time) AS BIGINT) AS s FROM casts WHERE organisation <> '{NO_ORG}'"""
+            time, CAST(epoch(time) AS BIGINT) AS s, address FROM casts
+            WHERE organisation <> '{NO_ORG}'"""
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE wave_counts AS
@@ -71,13 +72,13 @@ def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
                 max(b) OVER (PARTITION BY off) AS last_b FROM every0),
         at_addr AS (SELECT address, count(*) AS n_addr FROM casts WHERE address IS NOT NULL
                 GROUP BY ALL),
-        own_addr AS (SELECT w.organisation, c.address FROM wcast w JOIN casts c USING (voter)
+        own_addr AS (SELECT w.organisation, w.address FROM wcast w
             JOIN at_addr USING (address) GROUP BY ALL
             HAVING count(*) >= 0.8 * any_value(n_addr) AND count(*) >= 2),
         org AS (SELECT w.organisation, off, (w.s - off) // {WINDOW_SECONDS} AS b, count(*) AS k,
                 count(o.address) AS k_place
-            FROM wcast w JOIN casts c USING (voter), grids
-            LEFT JOIN own_addr o ON o.organisation = w.organisation AND o.address = c.address
+            FROM wcast w, grids
+            LEFT JOIN own_addr o ON o.organisation = w.organisation AND o.address = w.address
             WHERE w.organisation IN
                 (SELECT organisation FROM sized WHERE n_org >= {cfg.cast_min_org})
             GROUP BY ALL)
