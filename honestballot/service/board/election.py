@@ -108,7 +108,11 @@ from honestballot.record.mix import (
     mix_part_from_json,
     mix_part_to_json,
 )
-from honestballot.record.setup import context_from_setup
+from honestballot.record.setup import (
+    CEREMONY_OTHER_ELECTION,
+    CEREMONY_OTHER_MANIFEST,
+    context_from_setup,
+)
 from honestballot.record.stations import (
     commission_key_from_json,
     details_from_json,
@@ -128,7 +132,7 @@ from honestballot.record.witness import (
     roll_summary_bytes,
     signature_to_json,
 )
-from honestballot.service.board.log import BoardLog
+from honestballot.service.board.log import BoardLog, no_election
 from honestballot.service.clock import now_ms
 from honestballot.store.sql import KeyConflict, RowBuffer, SqlStore, StoredEvent, Tx
 
@@ -222,7 +226,7 @@ class ElectionService(BoardLog):
         with self.store.connect() as conn:
             setup = self.store.event_at(conn, election_id, 0)
         if setup is None or setup.kind != "setup":
-            raise ProtocolError(f"no election {election_id!r} in this store")
+            raise ProtocolError(no_election(election_id))
         body = parse_json(setup.line, limit=1 << 28)["body"]
         loaded = context_from_setup(body, check_ceremony=False)
         self._contexts[election_id] = loaded
@@ -232,7 +236,7 @@ class ElectionService(BoardLog):
         with self.store.connect() as conn:
             row = self.store.election_row(conn, election_id)
         if row is None:
-            raise ProtocolError(f"no election {election_id!r} in this store")
+            raise ProtocolError(no_election(election_id))
         return str(row["phase"])
 
     def _roll_limits(self, conn: Tx, election_id: str, phase: Phase) -> dict[str, int] | None:
@@ -267,7 +271,7 @@ class ElectionService(BoardLog):
         election's row."""
         row = self.store.election_row(conn, election_id)
         if row is None:
-            raise ProtocolError(f"no election {election_id!r} in this store")
+            raise ProtocolError(no_election(election_id))
         phase = Phase(str(row["phase"]))
         points = {c.data: c for c in credentials}
         wanted = None if units is None else list(units)
@@ -326,9 +330,12 @@ class ElectionService(BoardLog):
         now = max(self.clock(), last_ms) if now is None else now
         line = EventLine(seq, now, kind, body).canonical()
         if len(line) > MAX_LINE_BYTES:  # the verifier reads no longer line
-            raise ProtocolError(
+            message = (
                 f"this {kind} event would be a record line of {len(line):,} bytes; a record "
                 f"line holds at most {MAX_LINE_BYTES:,} (docs/record-format.md §6)"
+            )
+            raise ProtocolError(
+                Text("board.line_too_long", message, bytes=len(line), most=MAX_LINE_BYTES)
             )
         self.store.append_event(
             conn, election_id, seq, kind, now, line, leaf_hash(line), tracking_hash
@@ -352,9 +359,9 @@ class ElectionService(BoardLog):
         roll summary, if any."""
         verify_election_key(key)
         if key.ceremony.manifest_hash != manifest_hash(manifest):
-            raise ProtocolError("the key ceremony was run for another manifest")
+            raise ProtocolError(CEREMONY_OTHER_MANIFEST)
         if key.ceremony.election_id != manifest.election_id:
-            raise ProtocolError("the key ceremony was run for another election id")
+            raise ProtocolError(CEREMONY_OTHER_ELECTION)
         BoardRules().check(SetupEvent(manifest.election_id, frozenset(manifest.unit_ids())))
         board_secret = random_nonzero_scalar(self.rng)
         board_keys = BoardKeys(
@@ -902,7 +909,9 @@ class ElectionService(BoardLog):
             return self.submit_mix_part(election_id, body)
         if kind == "mix":
             return self.submit_mix(election_id, body)
-        raise InvalidInput(f"a mix file line is a 'mix-part' or a 'mix', not {kind!r}")
+        raise InvalidInput(  # English only: a trustee's mix file, sent by honestballot trustee
+            f"a mix file line is a 'mix-part' or a 'mix', not {kind!r}"
+        )
 
     def submit_mix_part(self, election_id: str, body: Any) -> tuple[MixPart | EncodedPart, bool]:
         """Accept one part of a trustee's mix at its contest's next position, signed by
@@ -966,10 +975,11 @@ class ElectionService(BoardLog):
             board, _ = self._board(conn, election_id)
             mixers = self._mixers(election_id, conn)
             if mixers.get(head.contest, []) != earlier:
-                raise ProtocolError(
+                message = (
                     f"another mix of contest {head.contest!r} was published meanwhile: "
                     "download the record and mix again"
                 )
+                raise ProtocolError(Text("mix.meanwhile", message, contest=head.contest))
             board.mix_chains = mixers
             board.apply(MixEvent(head.contest, head.position, head.trustee))
             self._append(conn, election_id, "mix", mix_head_to_json(head))
@@ -1009,7 +1019,12 @@ class ElectionService(BoardLog):
         with self.store.transaction(election_id) as conn:
             # a mix appended since the chains were read would stand before this tally
             if self._mixers(election_id, conn) != used:
-                raise ProtocolError("a mix was published meanwhile: publish the tally again")
+                raise ProtocolError(
+                    Text(
+                        "tally.mix_meanwhile",
+                        "a mix was published meanwhile: publish the tally again",
+                    )
+                )
             board, _ = self._board(conn, election_id)
             board.apply(TallyEvent())
             self._append(conn, election_id, "tally", body)
@@ -1022,7 +1037,7 @@ class ElectionService(BoardLog):
             body = parse_json(ev.line, limit=1 << 28)["body"]
             counts = [(str(c["unit"]), int(c["ballots"])) for c in body["counted_per_unit"]]
             return decode_encrypted_tally(body["tally"]), counts
-        raise ProtocolError("no tally has been published yet")
+        raise ProtocolError(Text("tally.none", "no tally has been published yet"))
 
     def submit_decryption_share(self, election_id: str, share_json: bytes | str) -> DecryptionShare:
         """Accept a trustee's decryption share only if every proof in it verifies."""
