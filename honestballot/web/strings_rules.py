@@ -634,4 +634,56 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "The integrity audit could not read the service's exports: a fault of the server; "
         "tell its operator.",
     ),
+    # -- a ballot the server checks (protocol/ballot.py) -----------------------------------
+    "msg.ballot.other_election": (
+        "Бюллетень составлен для другого голосования. Обновите страницу и заполните его заново.",
+        "Бюллетень басқа дауыс беру үшін жасалған. Бетті жаңартып, оны қайта толтырыңыз.",
+        "The ballot was made for another election. Reload the page and fill it in again.",
+    ),
+    "msg.ballot.credential_identity": (
+        "Бюллетень подписан недопустимым ключом голосования. Обновите страницу.",
+        "Бюллетеньге жарамсыз дауыс беру кілтімен қол қойылған. Бетті жаңартыңыз.",
+        "The ballot is signed with a credential that is not allowed. Reload the page.",
+    ),
+    "msg.ballot.contests": (
+        "Вопросы бюллетеня не совпадают с манифестом голосования. Обновите страницу и "
+        "заполните бюллетень заново.",
+        "Бюллетень сұрақтары дауыс беру манифесіне сәйкес келмейді. Бетті жаңартып, "
+        "бюллетеньді қайта толтырыңыз.",
+        "The ballot's contests do not match the election's manifest. Reload the page and "
+        "fill in the ballot again.",
+    ),
+    "msg.ballot.proof": (
+        "Доказательство в бюллетене не проходит проверку: бюллетень составлен неверно или "
+        "изменён в пути. Обновите страницу и заполните бюллетень заново.",
+        "Бюллетеньдегі дәлел тексеруден өтпейді: бюллетень қате жасалған немесе жолда "
+        "өзгертілген. Бетті жаңартып, бюллетеньді қайта толтырыңыз.",
+        "A proof in the ballot does not verify: the ballot was made wrongly or changed on "
+        "its way. Reload the page and fill in the ballot again.",
+    ),
+    "msg.ballot.shape": (
+        "Вопрос «{contest}»: бюллетень составлен неверно. Обновите страницу и заполните его "
+        "заново.",
+        "«{contest}» сұрағы: бюллетень қате жасалған. Бетті жаңартып, оны қайта толтырыңыз.",
+        "Contest “{contest}”: the ballot is not made as the election requires. Reload the "
+        "page and fill it in again.",
+    ),
+    "msg.ballot.opening_contests": (
+        "Раскрытие для проверки охватывает не все вопросы бюллетеня.",
+        "Тексеруге арналған ашу бюллетеньнің барлық сұрақтарын қамтымайды.",
+        "The audit opening does not cover the ballot's contests.",
+    ),
+    "msg.ballot.opening_length": (
+        "Вопрос «{contest}»: раскрытие для проверки неполное.",
+        "«{contest}» сұрағы: тексеруге арналған ашу толық емес.",
+        "Contest “{contest}”: the audit opening has the wrong length.",
+    ),
+    "msg.ballot.opening_mismatch": (
+        "Вопрос «{contest}»: раскрытие не соответствует зашифрованному бюллетеню — устройство, "
+        "составившее бюллетень, могло его исказить.",
+        "«{contest}» сұрағы: ашу шифрланған бюллетеньге сәйкес келмейді — бюллетеньді "
+        "жасаған құрылғы оны бұрмалаған болуы мүмкін.",
+        "Contest “{contest}”: the opening does not match the ciphertext: the device that "
+        "made the ballot may have altered it.",
+    ),
 }

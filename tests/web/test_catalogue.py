@@ -94,6 +94,7 @@ DYNAMIC_KEYS = (
 #: says a catalogue text, unless the raise is marked "# English only: <why nobody meets it
 #: there>"
 REACHABLE = (
+    "protocol/ballot.py",
     "protocol/board.py",
     "protocol/manifest.py",
     "record/codec.py",
