@@ -244,7 +244,10 @@ async def run_day(
     stop_tail = asyncio.Event()
     follower = asyncio.create_task(tail.follow(stop_tail))
     day = Day(base, tail, args.timeout, args.connections)
-    rush_s, rest_s = args.rush_minutes * 60 * args.time_scale, args.rest_minutes * 60 * args.time_scale
+    rush_s, rest_s = (
+        args.rush_minutes * 60 * args.time_scale,
+        args.rest_minutes * 60 * args.time_scale,
+    )
     times = arrivals(len(voters), rush_s, rest_s)
     observers: WrkObservers | None = None
     profiler: subprocess.Popen[bytes] | None = None
@@ -363,9 +366,33 @@ def lock_figures(directory: Path) -> dict[str, Any]:
             "wait_ms_p50": percentile(waits, 50),
             "wait_ms_p99": percentile(waits, 99),
             "hold_ms_per_item": sum(holds) / items if items else None,
+            "by_batch": _by_batch(mine),
         }
     span = max(r[0] for r in rows) - min(r[0] for r in rows)
     out["lock_held_share_of_run"] = sum(r[4] for r in rows) / 1000 / span if span else None
+    return out
+
+
+def _by_batch(rows: list[tuple[float, str, int, float, float]]) -> list[dict[str, Any]]:
+    """Hold times by batch size: what one more item costs under the lock, hence the
+    most items a second the lock lets through (``items / hold`` of the largest batches)."""
+    out = []
+    for low, high in ((0, 1), (2, 4), (5, 9), (10, 19), (20, 49), (50, 10**9)):
+        mine = [r for r in rows if low <= r[2] <= high]
+        if not mine:
+            continue
+        items = sum(r[2] for r in mine)
+        held_s = sum(r[4] for r in mine) / 1000
+        out.append(
+            {
+                "batch": f"{low}-{high}" if high < 10**9 else f"{low}+",
+                "transactions": len(mine),
+                "mean_items": items / len(mine),
+                "hold_ms_mean": 1000 * held_s / len(mine),
+                "hold_ms_p99": percentile(sorted(r[4] for r in mine), 99),
+                "items_per_held_s": items / held_s if held_s else None,
+            }
+        )
     return out
 
 
@@ -473,6 +500,13 @@ def print_table(r: dict[str, Any]) -> None:
                 f"{f['hold_ms_p99']:.1f} ms, wait p50/p99 {f['wait_ms_p50']:.1f}/"
                 f"{f['wait_ms_p99']:.1f} ms"
             )
+            for row in f["by_batch"]:
+                print(
+                    f"  batch {row['batch']:>6}: {row['transactions']:>6} transactions, mean "
+                    f"{row['mean_items']:.1f} items, hold {row['hold_ms_mean']:.1f} ms (p99 "
+                    f"{row['hold_ms_p99']:.1f}), {row['items_per_held_s'] or 0:.0f} items per "
+                    "second of lock held"
+                )
     if r.get("lock"):
         print(f"lock held {100 * (r['lock']['lock_held_share_of_run'] or 0):.1f} % of the run")
 
