@@ -24,7 +24,7 @@ from honestballot.crypto.group import Point, base_mul, sum_points
 from honestballot.crypto.hashing import canonical_json, hash_bytes
 from honestballot.crypto.polynomial import lagrange_at_zero
 from honestballot.crypto.randomness import Randomness
-from honestballot.errors import InvalidProof, InvalidShare, ProtocolError
+from honestballot.errors import InvalidProof, InvalidShare, ProtocolError, Text
 from honestballot.protocol.dkg import TrusteeSecret
 from honestballot.protocol.dkg_verify import ElectionKey
 
@@ -46,10 +46,14 @@ class EncryptedTally:
 
     def __post_init__(self) -> None:
         if len(self.election) != 32:
-            raise ProtocolError("encrypted tally: election base hash must be 32 bytes")
+            raise ProtocolError(  # English only: the service builds its tally itself
+                "encrypted tally: election base hash must be 32 bytes"
+            )
         ids = [e.id for e in self.entries]
         if len(set(ids)) != len(ids):
-            raise ProtocolError("encrypted tally: entry ids are not unique")
+            raise ProtocolError(  # English only: the service builds its tally itself
+                "encrypted tally: entry ids are not unique"
+            )
 
     def to_object(self) -> dict[str, Any]:
         """The published ``encrypted-tally`` JSON object."""
@@ -121,7 +125,9 @@ def create_decryption_share(
     """
     trustee, key_share = secret.index, secret.key_share
     if key_share is None:
-        raise ProtocolError(f"trustee {trustee}: no key share yet (run accept-key first)")
+        raise ProtocolError(  # English only: the trustee's own command line
+            f"trustee {trustee}: no key share yet (run accept-key first)"
+        )
     public = base_mul(key_share)
     th = tally.hash
     entries = []
@@ -146,14 +152,18 @@ def verify_decryption_share(
     """Raise :class:`InvalidShare` naming the trustee (and entry) unless every ``D_l`` is
     proven to be ``x_l*alpha`` for this election, this tally and this trustee."""
     who = f"decryption share of trustee {share.trustee}"
+    t = share.trustee
     if not 1 <= share.trustee <= key.ceremony.trustees:
-        raise InvalidShare(f"{who}: trustee is not in 1..{key.ceremony.trustees}")
+        message = f"{who}: trustee is not in 1..{key.ceremony.trustees}"
+        raise InvalidShare(Text("share.trustee", message, trustee=t, n=key.ceremony.trustees))
     if share.election != tally.election:
-        raise InvalidShare(f"{who}: is for another election")
+        message = f"{who}: is for another election"
+        raise InvalidShare(Text("share.other_election", message, trustee=t))
     if share.tally_hash != tally.hash:
-        raise InvalidShare(f"{who}: is for another tally")
+        raise InvalidShare(Text("share.other_tally", f"{who}: is for another tally", trustee=t))
     if [e.id for e in share.entries] != [e.id for e in tally.entries]:
-        raise InvalidShare(f"{who}: entries do not match the tally's entries")
+        message = f"{who}: entries do not match the tally's entries"
+        raise InvalidShare(Text("share.entries", message, trustee=t))
     x_l = key.verification_key(share.trustee)
     for s, t in zip(share.entries, tally.entries, strict=True):
         what = f"{who}, entry {s.id!r}"
@@ -168,7 +178,8 @@ def verify_decryption_share(
                 what,
             )
         except InvalidProof as exc:
-            raise InvalidShare(str(exc)) from None
+            message = str(exc)
+            raise InvalidShare(Text("share.proof", message, trustee=t, entry=s.id)) from None
 
 
 def combine_decryption(
@@ -179,7 +190,7 @@ def combine_decryption(
     Needs shares from at least ``k`` distinct trustees; all given shares are used.
     """
     if len(shares) < key.threshold:
-        raise ProtocolError(
+        raise ProtocolError(  # English only: a library call; the service combines below
             f"{len(shares)} decryption share(s) given, the threshold is {key.threshold}"
         )
     for s in shares:
@@ -219,8 +230,11 @@ def combine_valid_shares(
         valid[s.trustee] = s
     if len(valid) < key.threshold:
         why = "; ".join(f"trustee {r.trustee}: {r.reason}" for r in rejected) or "none rejected"
-        raise ProtocolError(
+        message = (
             f"only {len(valid)} valid decryption share(s), the threshold is {key.threshold} ({why})"
+        )
+        raise ProtocolError(
+            Text("share.too_few", message, valid=len(valid), threshold=key.threshold)
         )
     chosen = [valid[i] for i in sorted(valid)[: key.threshold]]
     result = _combine_verified(key, tally, chosen)

@@ -686,4 +686,45 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Contest “{contest}”: the opening does not match the ciphertext: the device that "
         "made the ballot may have altered it.",
     ),
+    # -- a decryption share uploaded on the results page (protocol/decryption.py) ----------
+    "msg.share.trustee": (
+        "Доля расшифровки хранителя {trustee}: хранителя с таким номером нет (их {n}).",
+        "{trustee} сақтаушының шифрды ашу үлесі: мұндай нөмірлі сақтаушы жоқ (олар {n}).",
+        "Decryption share of trustee {trustee}: there is no such trustee (there are {n}).",
+    ),
+    "msg.share.other_election": (
+        "Доля расшифровки хранителя {trustee} сделана для другого голосования.",
+        "{trustee} сақтаушының шифрды ашу үлесі басқа дауыс беру үшін жасалған.",
+        "Decryption share of trustee {trustee}: it is for another election.",
+    ),
+    "msg.share.other_tally": (
+        "Доля расшифровки хранителя {trustee} сделана для другой зашифрованной суммы: "
+        "скачайте опубликованную сумму и расшифруйте её снова.",
+        "{trustee} сақтаушының шифрды ашу үлесі басқа шифрланған қосынды үшін жасалған: "
+        "жарияланған қосындыны жүктеп, шифрын қайта ашыңыз.",
+        "Decryption share of trustee {trustee}: it is for another tally; download the "
+        "published tally and decrypt it again.",
+    ),
+    "msg.share.entries": (
+        "Доля расшифровки хранителя {trustee}: её записи не совпадают с записями суммы.",
+        "{trustee} сақтаушының шифрды ашу үлесі: оның жазбалары қосынды жазбаларына сәйкес "
+        "келмейді.",
+        "Decryption share of trustee {trustee}: its entries do not match the tally's entries.",
+    ),
+    "msg.share.proof": (
+        "Доля расшифровки хранителя {trustee}: доказательство для записи «{entry}» не "
+        "проходит проверку. Доля не принята.",
+        "{trustee} сақтаушының шифрды ашу үлесі: «{entry}» жазбасының дәлелі тексеруден "
+        "өтпейді. Үлес қабылданбады.",
+        "Decryption share of trustee {trustee}: the proof for entry “{entry}” does not "
+        "verify. The share was not accepted.",
+    ),
+    "msg.share.too_few": (
+        "Итоги пока не расшифровать: принятых долей расшифровки {valid}, а нужно {threshold}. "
+        "Дождитесь долей остальных хранителей.",
+        "Қорытындының шифрын әзірге ашу мүмкін емес: қабылданған шифрды ашу үлестері "
+        "{valid}, ал {threshold} керек. Қалған сақтаушылардың үлестерін күтіңіз.",
+        "The result cannot be decrypted yet: {valid} valid decryption share(s), the "
+        "threshold is {threshold}. Wait for the other trustees' shares.",
+    ),
 }

@@ -96,6 +96,7 @@ DYNAMIC_KEYS = (
 REACHABLE = (
     "protocol/ballot.py",
     "protocol/board.py",
+    "protocol/decryption.py",
     "protocol/manifest.py",
     "record/codec.py",
     "record/manifest.py",
