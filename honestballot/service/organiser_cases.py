@@ -309,7 +309,7 @@ def audit_findings(services: Services, who: Organiser, election_id: str) -> dict
                 reason = reason.replace(path, name)
             log.error("the integrity audit failed on %s: %s", election_id, reason)
             message = f"the integrity audit could not read the exports: {reason}"
-            raise AuditFailed(Text("audit.exports_unreadable", message, detail=reason)) from None
+            raise AuditFailed(Text("audit.exports_unreadable", message)) from None
         findings = to_json(result)
     for bad in findings["bad_rows"]:
         bad["file"] = names.get(bad["file"], bad["file"])
