@@ -76,11 +76,14 @@ from bench_serve import (
     ELECTION,
     USER_AGENT,
     CpuMeter,
+    CpuSample,
     OutboxTail,
     Server,
     Step,
     Voter,
     WrkObservers,
+    _descendants,
+    _proc_cpu,
     ballots_on_board,
     encrypt_all,
     free_port,
@@ -232,14 +235,99 @@ class Day:
         return True
 
 
+class Nginx:
+    """``--front nginx``: nginx on this machine in front of the service, as
+    docs/deployment.md deploys it: the snapshots served from their directory, everything
+    else proxied over keep-alive connections.  Its ``X-Forwarded-For`` appends the peer to
+    what the virtual voter sent (``$proxy_add_x_forwarded_for``), so the service still
+    sees each voter's own address; a real deployment overwrites it with ``$remote_addr``."""
+
+    def __init__(self, directory: Path, upstream_port: int) -> None:
+        self.port = free_port()
+        self.directory = directory / "nginx"
+        self.directory.mkdir()
+        self.conf = self.directory / "nginx.conf"
+        self.conf.write_text(
+            f"""
+worker_processes 1;
+daemon off;
+{"user root;" if os.geteuid() == 0 else ""}
+pid {self.directory}/nginx.pid;
+error_log {self.directory}/error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+    access_log off;
+    include /etc/nginx/mime.types;
+    client_body_temp_path {self.directory}/body;
+    proxy_temp_path {self.directory}/proxy;
+    upstream honestballot {{ server 127.0.0.1:{upstream_port}; keepalive 512; }}
+    server {{
+        listen 127.0.0.1:{self.port} backlog=8192;
+        keepalive_requests 1000000;
+        location /snapshots/ {{
+            alias {directory}/snapshots/;
+            add_header Cache-Control "max-age=2";
+        }}
+        location / {{
+            proxy_pass http://honestballot;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_read_timeout 120s;
+            client_max_body_size 64m;
+        }}
+    }}
+}}
+"""
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["nginx", "-c", str(self.conf), "-p", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        time.sleep(1.0)
+        if self.process.poll() is not None:
+            raise SystemExit((self.directory / "error.log").read_text()[-2000:])
+
+    def pids(self) -> list[int]:
+        return _descendants(self.process.pid) if self.process is not None else []
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(20)
+
+
+class FrontMeter(CpuMeter):
+    """The server's CPU with nginx's counted in it (``--front nginx``)."""
+
+    def __init__(self, server_pid: int, database: str, front: Nginx | None) -> None:
+        super().__init__(server_pid, database)
+        self.front = front
+        self.front_cpu_s = 0.0
+
+    def sample(self) -> CpuSample:
+        s = super().sample()
+        if self.front is not None:
+            front = {p: _proc_cpu(p) for p in self.front.pids()}
+            self.front_cpu_s = sum(front.values())
+            s.server.update(front)
+        return s
+
+
 async def run_day(
     args: argparse.Namespace,
     server: Server,
     voters: list[Voter],
-    meter: CpuMeter,
+    meter: FrontMeter,
     results: dict[str, Any],
 ) -> None:
-    base = f"http://127.0.0.1:{server.port}"
+    port = meter.front.port if meter.front is not None else server.port
+    base = f"http://127.0.0.1:{port}"
     tail = OutboxTail(server.outbox)
     stop_tail = asyncio.Event()
     follower = asyncio.create_task(tail.follow(stop_tail))
@@ -323,6 +411,8 @@ async def run_day(
         },
         "timeline": timeline,
     }
+    if meter.front is not None:
+        results["front"] = {"nginx_cpu_s": meter.front_cpu_s}
     if observers is not None:
         try:
             results["observers"] = observers.summary() | {"wrk_output": observers.output}
@@ -407,6 +497,12 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=30.0, help="slower counts as an error")
     parser.add_argument("--connections", type=int, default=4000, help="the voters' client pool")
     parser.add_argument("--workers", type=int, default=2, help="honestballot serve --workers")
+    parser.add_argument(
+        "--front",
+        choices=("none", "nginx"),
+        default="none",
+        help="nginx in front, serving the snapshots itself (docs/deployment.md)",
+    )
     parser.add_argument("--observers", type=int, default=50_000)
     parser.add_argument("--observer-connections", type=int, default=500)
     parser.add_argument("--observer-interval", type=float, default=10.0)
@@ -452,10 +548,15 @@ def main() -> None:
             )
         server = Server(url, args.workers, free_port(), directory)
         server.start()
+        front = Nginx(directory, server.port) if args.front == "nginx" else None
         try:
-            meter = CpuMeter(server.pid, database)
+            if front is not None:
+                front.start()
+            meter = FrontMeter(server.pid, database, front)
             asyncio.run(run_day(args, server, voters, meter, results))
         finally:
+            if front is not None:
+                front.stop()
             server.stop()
         results["ballots_on_board"] = ballots_on_board(url)
         if not args.no_lock_probe:
