@@ -152,18 +152,18 @@ def verify_decryption_share(
     """Raise :class:`InvalidShare` naming the trustee (and entry) unless every ``D_l`` is
     proven to be ``x_l*alpha`` for this election, this tally and this trustee."""
     who = f"decryption share of trustee {share.trustee}"
-    t = share.trustee
+    index = share.trustee
     if not 1 <= share.trustee <= key.ceremony.trustees:
         message = f"{who}: trustee is not in 1..{key.ceremony.trustees}"
-        raise InvalidShare(Text("share.trustee", message, trustee=t, n=key.ceremony.trustees))
+        raise InvalidShare(Text("share.trustee", message, trustee=index, n=key.ceremony.trustees))
     if share.election != tally.election:
         message = f"{who}: is for another election"
-        raise InvalidShare(Text("share.other_election", message, trustee=t))
+        raise InvalidShare(Text("share.other_election", message, trustee=index))
     if share.tally_hash != tally.hash:
-        raise InvalidShare(Text("share.other_tally", f"{who}: is for another tally", trustee=t))
+        raise InvalidShare(Text("share.other_tally", f"{who}: is for another tally", trustee=index))
     if [e.id for e in share.entries] != [e.id for e in tally.entries]:
         message = f"{who}: entries do not match the tally's entries"
-        raise InvalidShare(Text("share.entries", message, trustee=t))
+        raise InvalidShare(Text("share.entries", message, trustee=index))
     x_l = key.verification_key(share.trustee)
     for s, t in zip(share.entries, tally.entries, strict=True):
         what = f"{who}, entry {s.id!r}"
@@ -179,7 +179,7 @@ def verify_decryption_share(
             )
         except InvalidProof as exc:
             message = str(exc)
-            raise InvalidShare(Text("share.proof", message, trustee=t, entry=s.id)) from None
+            raise InvalidShare(Text("share.proof", message, trustee=index, entry=s.id)) from None
 
 
 def combine_decryption(
