@@ -42,7 +42,7 @@ the machine.  Two instruments are optional:
 Run from the repository root (PostgreSQL at 127.0.0.1:5432 with a database ``test``)::
 
     python benchmarks/bench_primary.py --voters 5000 --time-scale 0.1       # 3 minutes
-    flock /work/notes/bench.lock python benchmarks/bench_primary.py --json primary.json
+    python benchmarks/bench_primary.py --front nginx --json primary.json    # the day, 35 min
 
 aiohttp is not a dependency of the project: ``pip install aiohttp`` first.  Figures are
 in docs/performance.md ("Primary day"). This is a benchmark, not a test: it asserts
