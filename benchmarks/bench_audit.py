@@ -77,11 +77,7 @@ def main() -> int:
     ):
         if args.generator == "field":
             generate_field(
-                data_dir,
-                args.rows,
-                args.seed,
-                args.mix,
-                with_activity=args.activity,
+                data_dir, args.rows, args.seed, args.mix, with_activity=args.activity,
                 fmt=args.format,
             )
         else:
@@ -89,18 +85,9 @@ def main() -> int:
     generated = time.perf_counter() - started
     windows = json.loads(truth.read_text())["closed_windows"]
     out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            CHILD,
-            str(roll),
-            json.dumps(windows),
-            str(args.threads),
-            str(activity) if args.activity else "",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
+        [sys.executable, "-c", CHILD, str(roll), json.dumps(windows), str(args.threads),
+         str(activity) if args.activity else ""],
+        check=True, capture_output=True, text=True,
     )
     child = json.loads(out.stdout.strip().splitlines()[-1])
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -297,7 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         share_times = []
         for s in secrets:
             t, _, share = timed(
-                functools.partial(decryption.create_decryption_share, s, dtally, SYSTEM_RANDOMNESS),
+                functools.partial(
+                    decryption.create_decryption_share, s, dtally, SYSTEM_RANDOMNESS
+                ),
                 args.reps,
             )
             share_times.append(t)

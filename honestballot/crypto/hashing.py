@@ -24,7 +24,6 @@ from honestballot.crypto.group import Point, Scalar
 
 PROTOCOL_PREFIX: Final = b"honestballot/v1"
 
-
 @dataclass(frozen=True, slots=True)
 class Encoded:
     """A point (``code`` "P") or a scalar ("S") given by its 32-byte encoding, not yet

@@ -142,7 +142,9 @@ def verify_partial_decryption_list(
     factor of ``share`` is proven for its row of ``inputs`` (4 multiplications a row).
     ``verification_key`` is ``X_l`` of ``share.trustee``, from the key ceremony."""
     who = f"decryption factors of trustee {share.trustee}"
-    check_share_shape(who, share.trustee, len(share.entries), len(inputs), "rows", verification_key)
+    check_share_shape(
+        who, share.trustee, len(share.entries), len(inputs), "rows", verification_key
+    )
     for i, (ct, entry) in enumerate(zip(inputs, share.entries, strict=True)):
         verify_partial_decryption(
             context, share.trustee, i, verification_key, ct, entry, f"{who}, row {i}"

@@ -258,7 +258,9 @@ def verify_tag_share(
     entry of ``share`` is proven for its row of ``inputs`` (6 multiplications a row).
     ``verification_key`` is ``Y_j`` of ``share.trustee``, from the key ceremony."""
     who = f"tag share of trustee {share.trustee}"
-    check_share_shape(who, share.trustee, len(share.entries), len(inputs), "rows", verification_key)
+    check_share_shape(
+        who, share.trustee, len(share.entries), len(inputs), "rows", verification_key
+    )
     for i, (ct, entry) in enumerate(zip(inputs, share.entries, strict=True)):
         verify_tag_entry(context, share.trustee, i, verification_key, ct, entry, f"{who}, row {i}")
 

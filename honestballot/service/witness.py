@@ -204,7 +204,9 @@ class Witness:
 
     def _first_contact(self) -> str:
         lines = list(self.source.record())
-        report = verify_record(lines, workers=1, fingerprint=self.fingerprint, require_quorum=False)
+        report = verify_record(
+            lines, workers=1, fingerprint=self.fingerprint, require_quorum=False
+        )
         if not report.passed:
             failed = "; ".join(f"{c.name}: {c.detail}" for c in report.failures[:5])
             raise ProtocolError(f"the board's record does not verify, nothing co-signed: {failed}")
