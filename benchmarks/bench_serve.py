@@ -789,8 +789,8 @@ class WrkObservers:
 
     def summary(self) -> dict[str, Any]:
         def ms(text: str) -> float:
-            value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-            return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+            value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+            return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
         found = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", self.output, re.M))
         total = re.search(r"^\s+(\d+) requests in", self.output, re.M)

@@ -38,7 +38,7 @@ from honestballot.crypto.group import Point, Scalar
 from honestballot.crypto.hashing import Part, hash_bytes
 from honestballot.crypto.randomness import Randomness, random_scalar
 from honestballot.crypto.schnorr import SchnorrProof, sign, verify_signature
-from honestballot.errors import InvalidBallot, InvalidProof
+from honestballot.errors import InvalidBallot, InvalidProof, Text
 from honestballot.protocol.credential import VoterCredential
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Contest
@@ -51,6 +51,10 @@ TRACKING_TAG = "ballot/tracking"
 SELECTION_TAG = "ballot/selection"
 SIGNATURE_TAG = "ballot/signature"
 RANK_TAG = "ballot/rank"
+
+OTHER_ELECTION = Text(
+    "ballot.other_election", "the ballot was made for another election (base hash differs)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,14 +257,20 @@ def encrypt_ballot(
     manifest = ctx.manifest
     unknown = set(selections) - {c.id for c in manifest.contests}
     if unknown:
-        raise InvalidBallot(f"unknown contest(s) {sorted(unknown)}")
+        raise InvalidBallot(  # English only: the voter's own device, before it encrypts
+            f"unknown contest(s) {sorted(unknown)}"
+        )
     for contest in manifest.contests:
         if contest.id not in selections:
-            raise InvalidBallot(f"no choice given for contest {contest.id}")
+            raise InvalidBallot(  # English only: the voter's own device, before it encrypts
+                f"no choice given for contest {contest.id}"
+            )
         chosen = selections[contest.id]
         if contest.ranked:
             if not isinstance(chosen, (tuple, list)):
-                raise InvalidBallot(f"contest {contest.id} is ranked: give its ranking in order")
+                raise InvalidBallot(  # English only: the voter's own device, before it encrypts
+                    f"contest {contest.id} is ranked: give its ranking in order"
+                )
             encode_ranking(contest, chosen)
         else:
             contest.check_selection(frozenset(chosen))
@@ -323,15 +333,18 @@ def encrypt_ballot(
 def verify_ballot(ctx: ElectionContext, ballot: EncryptedBallot) -> None:
     """Check a ballot completely; raise :class:`InvalidBallot` naming what is wrong."""
     if ballot.election_hash != ctx.base_hash:
-        raise InvalidBallot("the ballot was made for another election (base hash differs)")
+        raise InvalidBallot(OTHER_ELECTION)
     if ballot.credential.is_identity():
-        raise InvalidBallot("the ballot's credential is the identity")
+        raise InvalidBallot(
+            Text("ballot.credential_identity", "the ballot's credential is the identity")
+        )
     contests = ctx.manifest.contests
     if [c.contest_id for c in ballot.contests] != [c.id for c in contests]:
-        raise InvalidBallot(
+        message = (
             "the ballot's contests do not match the manifest: "
             f"got {[c.contest_id for c in ballot.contests]}, expected {[c.id for c in contests]}"
         )
+        raise InvalidBallot(Text("ballot.contests", message))
     try:
         verify_signature(
             SIGNATURE_TAG,
@@ -344,7 +357,8 @@ def verify_ballot(ctx: ElectionContext, ballot: EncryptedBallot) -> None:
         for contest, ec in zip(contests, ballot.contests, strict=True):
             _verify_contest(ctx, ballot.credential, contest, ec)
     except InvalidProof as exc:
-        raise InvalidBallot(str(exc)) from None
+        # which proof failed is for a specialist; the voter is told what to do
+        raise InvalidBallot(Text("ballot.proof", str(exc))) from None
 
 
 def _verify_ranked(
@@ -352,13 +366,15 @@ def _verify_ranked(
 ) -> None:
     r = contest.max_selections
     if len(ec.ciphertexts) != r or len(ec.option_proofs) != r or ec.selection_proof is not None:
-        raise InvalidBallot(
+        message = (
             f"contest {contest.id}: a ranked contest has one ciphertext and one proof per rank "
             f"position ({r}) and no selection proof"
         )
+        raise InvalidBallot(Text("ballot.shape", message, contest=contest.id))
     for position, ct, proof in zip(range(1, r + 1), ec.ciphertexts, ec.option_proofs, strict=True):
         if ct.alpha.is_identity():
-            raise InvalidBallot(f"contest {contest.id}, position {position}: alpha is the identity")
+            message = f"contest {contest.id}, position {position}: alpha is the identity"
+            raise InvalidBallot(Text("ballot.shape", message, contest=contest.id))
         verify_encrypts_one_of(
             RANK_TAG,
             (ctx.base_hash, credential, contest.id, position),
@@ -377,16 +393,19 @@ def _verify_contest(
         _verify_ranked(ctx, credential, contest, ec)
         return
     if ec.selection_proof is None:
-        raise InvalidBallot(f"contest {contest.id}: the selection proof is missing")
+        message = f"contest {contest.id}: the selection proof is missing"
+        raise InvalidBallot(Text("ballot.shape", message, contest=contest.id))
     n = len(contest.options)
     if len(ec.ciphertexts) != n or len(ec.option_proofs) != n:
-        raise InvalidBallot(
+        message = (
             f"contest {contest.id}: {len(ec.ciphertexts)} ciphertexts and "
             f"{len(ec.option_proofs)} proofs for {n} options"
         )
+        raise InvalidBallot(Text("ballot.shape", message, contest=contest.id))
     for option, ct, proof in zip(contest.options, ec.ciphertexts, ec.option_proofs, strict=True):
         if ct.alpha.is_identity():
-            raise InvalidBallot(f"contest {contest.id}, option {option.id}: alpha is the identity")
+            message = f"contest {contest.id}, option {option.id}: alpha is the identity"
+            raise InvalidBallot(Text("ballot.shape", message, contest=contest.id))
         verify_encrypts_one_of(
             OPTION_TAG,
             (ctx.base_hash, credential, contest.id, option.id),
@@ -414,13 +433,16 @@ def check_opening(
     """Benaloh audit: check that ``opening`` explains every ciphertext of ``ballot``
     and return the choices it encrypts.  Raises :class:`InvalidBallot` otherwise."""
     if ballot.election_hash != ctx.base_hash:
-        raise InvalidBallot("the ballot was made for another election (base hash differs)")
+        raise InvalidBallot(OTHER_ELECTION)
     manifest_ids = [c.id for c in ctx.manifest.contests]
     encrypted: Sequence[EncryptedContest | SpoiledContest] = ballot.contests
     if [c.contest_id for c in encrypted] != manifest_ids:
-        raise InvalidBallot("the ballot's contests do not match the manifest")
+        raise InvalidBallot(
+            Text("ballot.contests", "the ballot's contests do not match the manifest")
+        )
     if [o.contest_id for o in opening.contests] != manifest_ids:
-        raise InvalidBallot("the audit opening does not cover the ballot's contests")
+        message = "the audit opening does not cover the ballot's contests"
+        raise InvalidBallot(Text("ballot.opening_contests", message))
     choices: dict[str, frozenset[str]] = {}
     for contest, ec, op in zip(ctx.manifest.contests, encrypted, opening.contests, strict=True):
         if contest.ranked:
@@ -428,19 +450,20 @@ def check_opening(
             continue
         n = len(contest.options)
         if len(ec.ciphertexts) != n:
-            raise InvalidBallot(
-                f"contest {contest.id}: {len(ec.ciphertexts)} ciphertexts for {n} options"
-            )
+            message = f"contest {contest.id}: {len(ec.ciphertexts)} ciphertexts for {n} options"
+            raise InvalidBallot(Text("ballot.shape", message, contest=contest.id))
         if len(op.plaintexts) != n or len(op.randomness) != n:
-            raise InvalidBallot(f"contest {contest.id}: the opening has the wrong length")
+            message = f"contest {contest.id}: the opening has the wrong length"
+            raise InvalidBallot(Text("ballot.opening_length", message, contest=contest.id))
         for option, ct, m, r in zip(
             contest.options, ec.ciphertexts, op.plaintexts, op.randomness, strict=True
         ):
             if m not in (0, 1) or elgamal.encrypt(ctx.public_key, m, r) != ct:
-                raise InvalidBallot(
+                message = (
                     f"contest {contest.id}, option {option.id}: "
                     "the opening does not match the ciphertext"
                 )
+                raise InvalidBallot(Text("ballot.opening_mismatch", message, contest=contest.id))
         choices[contest.id] = frozenset(
             o.id for o, m in zip(contest.options, op.plaintexts, strict=True) if m == 1
         )
@@ -454,7 +477,8 @@ def _check_ranked_opening(
     (read as the count reads them: :func:`honestballot.protocol.ranked.read_ranking`)."""
     r = contest.max_selections
     if len(cts) != r or len(op.plaintexts) != r or len(op.randomness) != r:
-        raise InvalidBallot(f"contest {contest.id}: the opening has the wrong length")
+        message = f"contest {contest.id}: the opening has the wrong length"
+        raise InvalidBallot(Text("ballot.opening_length", message, contest=contest.id))
     for position, ct, m, rand in zip(
         range(1, r + 1), cts, op.plaintexts, op.randomness, strict=True
     ):
@@ -462,9 +486,10 @@ def _check_ranked_opening(
             m not in rank_values(contest, position)
             or elgamal.encrypt(ctx.public_key, m, rand) != ct
         ):
-            raise InvalidBallot(
+            message = (
                 f"contest {contest.id}, position {position}: "
                 "the opening does not match the ciphertext"
             )
+            raise InvalidBallot(Text("ballot.opening_mismatch", message, contest=contest.id))
     reading = read_ranking(contest, op.plaintexts)
     return frozenset((reading.exclusive,) if reading.exclusive is not None else reading.ranking)

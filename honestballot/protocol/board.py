@@ -255,8 +255,12 @@ _KIND: dict[type, str] = {
     ResultEvent: "result",
 }
 
-NOT_REGISTERED = "the ballot's credential is not registered in this election"
-REPLACED = "the ballot's credential was replaced by a newer one and can no longer vote"
+NOT_REGISTERED = Text(
+    "board.not_registered", "the ballot's credential is not registered in this election"
+)
+REPLACED = Text(
+    "board.replaced", "the ballot's credential was replaced by a newer one and can no longer vote"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,7 +342,14 @@ def check_phase(view: BoardView, kind: str) -> None:
     """An event of ``kind`` may be appended in the board's present phase."""
     what, phases = _PHASES[kind]
     if view.phase not in phases:
-        raise ProtocolError(f"{what} is not allowed in phase {view.phase.value}")
+        raise ProtocolError(
+            Text(
+                "board.not_now",
+                f"{what} is not allowed in phase {view.phase.value}",
+                what=Text(f"board.action.{kind}", what),
+                phase=Text(f"phase.{view.phase.value}", view.phase.value),
+            )
+        )
 
 
 def check_sequence(view: BoardView, kind: str) -> None:
@@ -346,11 +357,11 @@ def check_sequence(view: BoardView, kind: str) -> None:
     another, and only audits or ``close`` once the audits before the close began."""
     if view.pending_supersede is not None and kind != "superseded":
         old, new = view.pending_supersede
-        raise ProtocolError(
+        raise ProtocolError(  # English only: the service appends the superseded event itself
             f"ballot {new.hex()[:16]} replaced {old.hex()[:16]} but no superseded event follows it"
         )
     if view.audit_block is not None and kind not in ("audit", "close"):
-        raise ProtocolError(
+        raise ProtocolError(  # English only: the service closes right after the audits
             f"a {kind} event follows an audit: audits appear only in one block right before "
             "the close"
         )
@@ -359,73 +370,100 @@ def check_sequence(view: BoardView, kind: str) -> None:
 def check_credential(view: BoardView, ev: CredentialEvent) -> None:
     check_phase(view, "credential")
     if ev.unit not in view.unit_ids:
-        raise ProtocolError(f"unknown unit {ev.unit!r}")
+        raise ProtocolError(Text("board.unit_unknown", f"unknown unit {ev.unit!r}", unit=ev.unit))
     if ev.credential.is_identity():
-        raise ProtocolError("a credential cannot be the identity")
+        raise ProtocolError(
+            Text("board.credential_identity", "a credential cannot be the identity")
+        )
     if view.registered(ev.credential) is not None:
         # replaced credentials included: a revoked credential never comes back
-        raise ProtocolError("this credential is already registered")
+        raise ProtocolError(
+            Text("board.credential_registered", "this credential is already registered")
+        )
     if ev.replaces is not None:
         old = view.registered(ev.replaces)
         if old is None or old.revoked:
-            raise ProtocolError("the credential to replace is not an active one")
+            raise ProtocolError(
+                Text("board.replaces_inactive", "the credential to replace is not an active one")
+            )
         if old.unit != ev.unit:
-            raise ProtocolError("a replacement credential must stay in the same unit")
+            raise ProtocolError(
+                Text(
+                    "board.replaces_other_unit",
+                    "a replacement credential must stay in the same unit",
+                )
+            )
     elif view.roll is not None and view.active_in(ev.unit) >= view.roll[ev.unit]:
-        raise ProtocolError(
+        message = (
             f"unit {ev.unit!r} already has as many active credentials as voters on its roll "
             f"({view.roll[ev.unit]})"
+        )
+        raise ProtocolError(
+            Text("board.unit_full", message, unit=ev.unit, voters=view.roll[ev.unit])
         )
 
 
 def check_roll(view: BoardView, ev: RollEvent) -> None:
     check_phase(view, "roll")
     if view.roll is not None:
-        raise ProtocolError("the roll summary is published once")
+        raise ProtocolError(  # English only: the service publishes it once, when opening
+            "the roll summary is published once"
+        )
     units = [u for u, _ in ev.voters_per_unit]
     if sorted(units) != sorted(view.unit_ids) or len(set(units)) != len(units):
-        raise ProtocolError("the roll summary must list every unit once")
+        raise ProtocolError(  # English only: the service writes the summary from the roll
+            "the roll summary must list every unit once"
+        )
     parts = view.roll_parts
     if ev.encrypted is None:
         if parts:
-            raise ProtocolError("roll parts are on the board but the roll names none")
+            raise ProtocolError(  # English only: the service posts the roll itself, at open
+                "roll parts are on the board but the roll names none"
+            )
     else:
         rows, digests = ev.encrypted
         if tuple(d for _, d in parts) != digests:
-            raise ProtocolError(
+            raise ProtocolError(  # English only: the service posts the roll itself, at open
                 f"the roll names {len(digests)} parts that are not exactly the {len(parts)} "
                 "roll parts on the board, in order"
             )
         voters = sum(n for _, n in ev.voters_per_unit)
         if rows != sum(n for n, _ in parts) or rows != voters:
-            raise ProtocolError(
+            raise ProtocolError(  # English only: the service posts the roll itself, at open
                 f"the encrypted roll has {sum(n for n, _ in parts)} rows (the roll says {rows}) "
                 f"but the summary {voters} voters"
             )
     for unit, voters in ev.voters_per_unit:
         active = view.active_in(unit)
         if active > voters:
-            raise ProtocolError(
+            message = (
                 f"unit {unit!r} has {active} active credentials but only {voters} voters "
                 "on the roll"
+            )
+            raise ProtocolError(
+                Text("board.unit_over", message, unit=unit, active=active, voters=voters)
             )
 
 
 def check_roll_part(view: BoardView, ev: RollPartEvent) -> None:
     check_phase(view, "roll-part")
     if view.roll is not None:
-        raise ProtocolError("a roll part after the roll")
+        raise ProtocolError("a roll part after the roll")  # English only: posted by the service
     posted = sum(n for n, _ in view.roll_parts)
     if ev.offset != posted:
-        raise ProtocolError(f"the next roll part starts at row {posted}, not {ev.offset}")
+        raise ProtocolError(  # English only: the service posts the roll itself, at open
+            f"the next roll part starts at row {posted}, not {ev.offset}"
+        )
 
 
 def check_station(view: BoardView, ev: StationEvent) -> None:
     check_phase(view, "station")
     if ev.unit not in view.unit_ids:
-        raise ProtocolError(f"unknown unit {ev.unit!r}")
+        raise ProtocolError(Text("board.unit_unknown", f"unknown unit {ev.unit!r}", unit=ev.unit))
     if ev.commission_key.is_identity():
-        raise ProtocolError("a commission key cannot be the identity")
+        raise ProtocolError(
+            Text("board.commission_key_identity", "a commission key cannot be the identity")
+        )
     if view.phase is not Phase.OPEN:
         return
     before = view.station(ev.unit)
@@ -457,26 +495,39 @@ def check_ballot(view: BoardView, ev: BallotEvent) -> None:
     check_voter(view, ev.credential)
     if view.audited_any(ev.alphas):
         raise BallotRejected(
-            "this ballot was already audited (or reuses an audited ballot's ciphertexts, "
-            "whose randomness is public) and cannot be cast"
+            Text(
+                "board.cast_audited_alphas",
+                "this ballot was already audited (or reuses an audited ballot's ciphertexts, "
+                "whose randomness is public) and cannot be cast",
+            )
         )
     kind = view.entry_kind(ev.tracking_hash)
     if kind == "audit":
-        raise BallotRejected("this ballot was already audited and cannot be cast")
+        raise BallotRejected(
+            Text("board.cast_audited", "this ballot was already audited and cannot be cast")
+        )
     if kind is not None:
         raise BallotRejected(
-            "this ballot is already on the board (a replay) and cannot be cast"
+            Text(
+                "board.cast_replay",
+                "this ballot is already on the board (a replay) and cannot be cast",
+            )
             if view.latest(ev.credential) == ev.tracking_hash
-            else "this ballot was already cast and replaced and cannot be cast again"
+            else Text(
+                "board.cast_replaced",
+                "this ballot was already cast and replaced and cannot be cast again",
+            )
         )
 
 
 def check_superseded(view: BoardView, ev: SupersededEvent) -> None:
     expected = view.pending_supersede
     if expected is None:
-        raise ProtocolError("superseded event without a replacing ballot before it")
+        raise ProtocolError(  # English only: the service appends the superseded event itself
+            "superseded event without a replacing ballot before it"
+        )
     if expected != (ev.old_tracking_hash, ev.new_tracking_hash):
-        raise ProtocolError(
+        raise ProtocolError(  # English only: the service appends the superseded event itself
             "superseded event names the wrong ballots: expected "
             f"{expected[0].hex()[:16]} -> {expected[1].hex()[:16]}"
         )
@@ -494,24 +545,35 @@ def check_audit(view: BoardView, ev: AuditEvent) -> None:
     if block is not None:
         last, time_ms = block
         if ev.tracking_hash <= last:
-            raise ProtocolError(
+            raise ProtocolError(  # English only: the service writes the audits when closing
                 "the audits before the close are not in increasing tracking-hash order"
             )
         if ev.time_ms != time_ms:
-            raise ProtocolError("the audits before the close do not all carry the close's time")
+            raise ProtocolError(  # English only: the service writes the audits when closing
+                "the audits before the close do not all carry the close's time"
+            )
     kind = view.entry_kind(ev.tracking_hash)
     if kind == "audit":
-        raise BallotRejected("this ballot was already audited")
+        raise BallotRejected(Text("board.audit_again", "this ballot was already audited"))
     if kind is not None:
-        raise BallotRejected("this ballot is already on the board and cannot be audited")
+        raise BallotRejected(
+            Text("board.audit_cast", "this ballot is already on the board and cannot be audited")
+        )
     if view.audited_any(ev.alphas):
         raise BallotRejected(
-            "this ballot reuses the ciphertexts of an audited ballot and cannot be audited again"
+            Text(
+                "board.audit_audited_alphas",
+                "this ballot reuses the ciphertexts of an audited ballot and cannot be audited "
+                "again",
+            )
         )
     if view.cast_any(ev.alphas):
         raise BallotRejected(
-            "this ballot reuses the ciphertexts of a ballot cast on the board and cannot be "
-            "audited (its opening would publish that ballot's choices)"
+            Text(
+                "board.audit_cast_alphas",
+                "this ballot reuses the ciphertexts of a ballot cast on the board and cannot be "
+                "audited (its opening would publish that ballot's choices)",
+            )
         )
 
 
@@ -519,31 +581,51 @@ def check_close(view: BoardView, ev: CloseEvent) -> None:
     check_phase(view, "close")
     block = view.audit_block
     if block is not None and block[1] != ev.time_ms:
-        raise ProtocolError("the audits before the close do not carry the close's time")
+        raise ProtocolError(  # English only: the service writes the audits when closing
+            "the audits before the close do not carry the close's time"
+        )
 
 
 def check_mix_place(view: BoardView, ev: MixEvent | MixPartEvent) -> None:
     check_phase(view, "mix-part" if isinstance(ev, MixPartEvent) else "mix")
     earlier = view.mixers(ev.contest)
     if ev.position != len(earlier) + 1:
-        raise ProtocolError(
+        message = (
             f"contest {ev.contest!r}: the next mix is at position {len(earlier) + 1}, "
             f"not {ev.position}"
         )
+        raise ProtocolError(
+            Text(
+                "board.mix_position",
+                message,
+                contest=ev.contest,
+                next=len(earlier) + 1,
+                position=ev.position,
+            )
+        )
     if ev.trustee in earlier:
-        raise ProtocolError(f"trustee {ev.trustee} has already mixed contest {ev.contest!r}")
+        message = f"trustee {ev.trustee} has already mixed contest {ev.contest!r}"
+        raise ProtocolError(
+            Text("board.mixed_already", message, trustee=ev.trustee, contest=ev.contest)
+        )
 
 
 def check_share(view: BoardView, ev: DecryptionShareEvent) -> None:
     check_phase(view, "decryption-share")
     if view.has_share(ev.trustee):
-        raise InvalidShare(f"trustee {ev.trustee} has already published a share")
+        raise InvalidShare(
+            Text(
+                "board.share_already",
+                f"trustee {ev.trustee} has already published a share",
+                trustee=ev.trustee,
+            )
+        )
 
 
 def check_share_part(view: BoardView, ev: SharePartEvent) -> None:
     check_phase(view, "share-part")
     if view.has_share(ev.trustee):
-        raise ProtocolError(
+        raise ProtocolError(  # English only: a trustee's upload from the command line
             f"trustee {ev.trustee} has already published its decryption share: no part of "
             "it may follow"
         )

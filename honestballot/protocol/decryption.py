@@ -31,7 +31,7 @@ from honestballot.crypto.group import Point, base_mul, sum_points
 from honestballot.crypto.hashing import canonical_json, hash_bytes
 from honestballot.crypto.polynomial import lagrange_at_zero
 from honestballot.crypto.randomness import Randomness
-from honestballot.errors import InvalidProof, InvalidShare, ProtocolError
+from honestballot.errors import InvalidProof, InvalidShare, ProtocolError, Text
 from honestballot.protocol.dkg import TrusteeSecret
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.ranked import row_entry_id
@@ -60,9 +60,11 @@ class MixedRows:
 
     def __post_init__(self) -> None:
         if len(self.mix) != 32:
-            raise ProtocolError("encrypted tally: a mix digest must be 32 bytes")
+            raise ProtocolError(  # English only: the service builds its tally itself
+                "encrypted tally: a mix digest must be 32 bytes"
+            )
         if any(len(row) != len(self.slots) for row in self.rows):
-            raise ProtocolError(
+            raise ProtocolError(  # English only: the service builds its tally itself
                 f"encrypted tally: contest {self.contest!r}: a row of another width"
             )
 
@@ -88,11 +90,15 @@ class EncryptedTally:
 
     def __post_init__(self) -> None:
         if len(self.election) != 32:
-            raise ProtocolError("encrypted tally: election base hash must be 32 bytes")
+            raise ProtocolError(  # English only: the service builds its tally itself
+                "encrypted tally: election base hash must be 32 bytes"
+            )
         every = self.entries + tuple(e for m in self.mixes for e in m.entries())
         ids = [e.id for e in every]
         if len(set(ids)) != len(ids):
-            raise ProtocolError("encrypted tally: entry ids are not unique")
+            raise ProtocolError(  # English only: the service builds its tally itself
+                "encrypted tally: entry ids are not unique"
+            )
         object.__setattr__(self, "all_entries", every)
 
     def to_object(self) -> dict[str, Any]:
@@ -163,13 +169,13 @@ class PublishedTally:
         for ref in self.mixes:
             found = last_mixes.get(ref.contest)
             if found is None or found[0] != ref.mix:
-                raise ProtocolError(
+                raise ProtocolError(  # English only: the service names its own last mixes
                     f"the tally names mix {ref.mix.hex()[:16]}… of contest {ref.contest!r}, "
                     "which is not a valid mix of its chain on the board"
                 )
             digest, slots, rows = found
             if len(rows) != ref.rows:
-                raise ProtocolError(
+                raise ProtocolError(  # English only: the service names its own last mixes
                     f"the tally gives contest {ref.contest!r} {ref.rows} rows; its mix has "
                     f"{len(rows)}"
                 )
@@ -229,7 +235,9 @@ def create_decryption_share(
     """
     trustee, key_share = secret.index, secret.key_share
     if key_share is None:
-        raise ProtocolError(f"trustee {trustee}: no key share yet (run accept-key first)")
+        raise ProtocolError(  # English only: the trustee's own command line
+            f"trustee {trustee}: no key share yet (run accept-key first)"
+        )
     public = base_mul(key_share)
     th = tally.hash
     entries = []
@@ -273,7 +281,8 @@ def verify_share_entries(
                 f"{who}, entry {s.id!r}",
             )
         except InvalidProof as exc:
-            raise InvalidShare(str(exc)) from None
+            message = str(exc)
+            raise InvalidShare(Text("share.proof", message, trustee=trustee, entry=s.id)) from None
 
 
 def verify_decryption_share(
@@ -285,14 +294,18 @@ def verify_decryption_share(
     ``parts_checked``: the shares of the mixed rows come from parts already checked
     (protocol/share_parts.check_part), so only the listed entries' proofs are verified."""
     who = f"decryption share of trustee {share.trustee}"
+    index = share.trustee
     if not 1 <= share.trustee <= key.ceremony.trustees:
-        raise InvalidShare(f"{who}: trustee is not in 1..{key.ceremony.trustees}")
+        message = f"{who}: trustee is not in 1..{key.ceremony.trustees}"
+        raise InvalidShare(Text("share.trustee", message, trustee=index, n=key.ceremony.trustees))
     if share.election != tally.election:
-        raise InvalidShare(f"{who}: is for another election")
+        message = f"{who}: is for another election"
+        raise InvalidShare(Text("share.other_election", message, trustee=index))
     if share.tally_hash != tally.hash:
-        raise InvalidShare(f"{who}: is for another tally")
+        raise InvalidShare(Text("share.other_tally", f"{who}: is for another tally", trustee=index))
     if [e.id for e in share.entries] != [e.id for e in tally.all_entries]:
-        raise InvalidShare(f"{who}: entries do not match the tally's entries")
+        message = f"{who}: entries do not match the tally's entries"
+        raise InvalidShare(Text("share.entries", message, trustee=index))
     upto = len(tally.entries) if parts_checked else len(tally.all_entries)
     verify_share_entries(
         key,
@@ -311,7 +324,7 @@ def combine_decryption(
     Needs shares from at least ``k`` distinct trustees; all given shares are used.
     """
     if len(shares) < key.threshold:
-        raise ProtocolError(
+        raise ProtocolError(  # English only: a library call; the service combines below
             f"{len(shares)} decryption share(s) given, the threshold is {key.threshold}"
         )
     for s in shares:
@@ -355,8 +368,11 @@ def combine_valid_shares(
         valid[s.trustee] = s
     if len(valid) < key.threshold:
         why = "; ".join(f"trustee {r.trustee}: {r.reason}" for r in rejected) or "none rejected"
-        raise ProtocolError(
+        message = (
             f"only {len(valid)} valid decryption share(s), the threshold is {key.threshold} ({why})"
+        )
+        raise ProtocolError(
+            Text("share.too_few", message, valid=len(valid), threshold=key.threshold)
         )
     chosen = [valid[i] for i in sorted(valid)[: key.threshold]]
     result = _combine_verified(key, tally, chosen)

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from honestballot.errors import RecordFormatError
+from honestballot.errors import RecordFormatError, Text
 
 LANGUAGES: Final = ("ru", "kk", "en")
 AGAINST_ALL: Final = "against-all"
@@ -179,85 +179,107 @@ class Manifest:
         for c in self.contests:
             if c.id == contest_id:
                 return c
-        raise RecordFormatError(f"unknown contest {contest_id!r}")
+        message = f"unknown contest {contest_id!r}"
+        raise RecordFormatError(Text("manifest.contest_unknown", message, contest=contest_id[:80]))
 
     def unit_ids(self) -> frozenset[str]:
         return frozenset(u.id for u in self.units)
 
 
-def _check_id(value: str, what: str) -> None:
+def _check_id(value: str, what: str, contest: str | None = None) -> None:
+    """``what``: election, unit, contest or option (of ``contest``)."""
     if not _ID.match(value):
+        named = f"contest {contest}: option id" if contest is not None else f"{what} id"
+        message = f"{named} {value!r}: ids are 1-64 characters of a-z, 0-9, '-' and '_'"
         raise RecordFormatError(
-            f"{what} {value!r}: ids are 1-64 characters of a-z, 0-9, '-' and '_'"
+            Text(f"manifest.id_shape.{what}", message, id=value[:80], contest=contest)
         )
+
+
+def _bad(key: str, english: str, **params: object) -> RecordFormatError:
+    return RecordFormatError(Text(f"manifest.{key}", english, **params))
 
 
 def validate_manifest(m: Manifest) -> None:
     """Raise :class:`RecordFormatError` naming the first rule the manifest breaks."""
-    _check_id(m.election_id, "election id")
+    _check_id(m.election_id, "election")
     if not 1 <= len(m.contests) <= MAX_CONTESTS:
-        raise RecordFormatError(f"a manifest has 1 to {MAX_CONTESTS} contests")
+        raise _bad("contests", f"a manifest has 1 to {MAX_CONTESTS} contests", most=MAX_CONTESTS)
     if not 1 <= len(m.units) <= MAX_UNITS:
-        raise RecordFormatError(f"a manifest has 1 to {MAX_UNITS} units")
+        raise _bad("units", f"a manifest has 1 to {MAX_UNITS} units", most=MAX_UNITS)
     if not 1 <= m.min_unit_size <= MAX_MIN_UNIT_SIZE:
-        raise RecordFormatError(f"min_unit_size must be from 1 to {MAX_MIN_UNIT_SIZE}")
+        message = f"min_unit_size must be from 1 to {MAX_MIN_UNIT_SIZE}"
+        raise _bad("min_unit_size", message, most=MAX_MIN_UNIT_SIZE)
     _unique([c.id for c in m.contests], "contest")
     _unique([u.id for u in m.units], "unit")
     for u in m.units:
-        _check_id(u.id, "unit id")
+        _check_id(u.id, "unit")
     for c in m.contests:
-        _check_id(c.id, "contest id")
+        _check_id(c.id, "contest")
         if not 1 <= len(c.candidates) <= MAX_OPTIONS:
-            raise RecordFormatError(f"contest {c.id}: 1 to {MAX_OPTIONS} options")
-        _unique([o.id for o in c.candidates], f"contest {c.id}: option")
+            message = f"contest {c.id}: 1 to {MAX_OPTIONS} options"
+            raise _bad("options", message, contest=c.id, most=MAX_OPTIONS)
+        _unique([o.id for o in c.candidates], "option", c.id)
         for o in c.candidates:
-            _check_id(o.id, f"contest {c.id}: option id")
+            _check_id(o.id, "option", c.id)
             if o.id in RESERVED_IDS:
-                raise RecordFormatError(
+                message = (
                     f"contest {c.id}: option id {o.id!r} is reserved; "
                     "use the contest's against_all flag or min_selections = 0"
                 )
+                raise _bad("reserved", message, contest=c.id, id=o.id)
             if o.exclusive:
-                raise RecordFormatError(f"contest {c.id}: candidates cannot be exclusive")
+                message = f"contest {c.id}: candidates cannot be exclusive"
+                raise _bad("exclusive", message, contest=c.id)
         if c.method is not None:
             _check_ranked(c)
         if c.count not in COUNT_METHODS:
-            raise RecordFormatError(
-                f"contest {c.id}: count is one of {', '.join(COUNT_METHODS)}, not {c.count!r}"
+            message = f"contest {c.id}: count is one of {', '.join(COUNT_METHODS)}, not {c.count!r}"
+            raise _bad(
+                "count", message, contest=c.id, known=", ".join(COUNT_METHODS), given=str(c.count)
             )
         if not 0 <= c.min_selections <= c.max_selections:
-            raise RecordFormatError(f"contest {c.id}: need 0 <= min_selections <= max_selections")
+            message = f"contest {c.id}: need 0 <= min_selections <= max_selections"
+            raise _bad("min_over_max", message, contest=c.id)
         if not 1 <= c.max_selections <= len(c.candidates):
-            raise RecordFormatError(
-                f"contest {c.id}: max_selections must be between 1 and the number of options"
-            )
+            message = f"contest {c.id}: max_selections must be between 1 and the number of options"
+            raise _bad("max_selections", message, contest=c.id)
 
 
 def _check_ranked(c: Contest) -> None:
     if c.method not in RANKED_METHODS:
-        raise RecordFormatError(
-            f"contest {c.id}: method is one of {', '.join(RANKED_METHODS)}, not {c.method!r}"
+        message = f"contest {c.id}: method is one of {', '.join(RANKED_METHODS)}, not {c.method!r}"
+        raise _bad(
+            "method", message, contest=c.id, known=", ".join(RANKED_METHODS), given=str(c.method)
         )
     if c.count != "mix":
-        raise RecordFormatError(f"contest {c.id}: a ranked contest is counted by mixing")
-    if len(c.candidates) > MAX_RANKED_CANDIDATES:
-        raise RecordFormatError(
-            f"contest {c.id}: a ranked contest has at most {MAX_RANKED_CANDIDATES} candidates"
+        raise _bad(
+            "ranked_count", f"contest {c.id}: a ranked contest is counted by mixing", contest=c.id
         )
+    if len(c.candidates) > MAX_RANKED_CANDIDATES:
+        message = f"contest {c.id}: a ranked contest has at most {MAX_RANKED_CANDIDATES} candidates"
+        raise _bad("ranked_candidates", message, contest=c.id, most=MAX_RANKED_CANDIDATES)
     if c.min_selections not in (0, 1):
-        raise RecordFormatError(
+        message = (
             f"contest {c.id}: a ranked contest has min_selections 0 (with a blank choice) or 1"
         )
+        raise _bad("ranked_min", message, contest=c.id)
     if not 1 <= c.max_selections <= min(MAX_RANKS, len(c.candidates)):
-        raise RecordFormatError(
+        message = (
             f"contest {c.id}: a ranked contest ranks from 1 to {MAX_RANKS} candidates "
             "(max_selections), and no more than it has"
         )
+        raise _bad("ranked_max", message, contest=c.id, most=MAX_RANKS)
 
 
-def _unique(ids: list[str], what: str) -> None:
+def _unique(ids: list[str], what: str, contest: str | None = None) -> None:
+    """``what``: contest, unit or option (of ``contest``)."""
     seen: set[str] = set()
     for i in ids:
         if i in seen:
-            raise RecordFormatError(f"duplicate {what} id {i!r}")
+            named = f"contest {contest}: option" if contest is not None else what
+            message = f"duplicate {named} id {i!r}"
+            raise RecordFormatError(
+                Text(f"manifest.duplicate.{what}", message, id=i[:80], contest=contest)
+            )
         seen.add(i)

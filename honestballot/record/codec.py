@@ -21,7 +21,7 @@ from typing import Any, Final, TypeVar
 
 from honestballot.crypto.group import Point, Scalar
 from honestballot.crypto.hashing import canonical_json
-from honestballot.errors import EncodingError, RecordFormatError
+from honestballot.errors import EncodingError, RecordFormatError, Text
 
 #: The largest single JSON document accepted (a ballot or a trustee file).
 MAX_DOCUMENT_BYTES: Final = 1 << 20
@@ -38,7 +38,8 @@ canonical_bytes = canonical_json
 
 
 def _no_float(value: str) -> Any:
-    raise RecordFormatError(f"floating-point number {value!r} is not allowed in a record")
+    message = f"floating-point number {value!r} is not allowed in a record"
+    raise RecordFormatError(Text("json.float", message, value=value[:40]))
 
 
 #: The largest magnitude of a JSON integer in a record: every integer is exact in an IEEE
@@ -49,19 +50,22 @@ MAX_SAFE_INTEGER: Final = (1 << 53) - 1
 def _safe_int(value: str) -> int:
     number = int(value)
     if abs(number) > MAX_SAFE_INTEGER:
-        raise RecordFormatError(f"integer {value} is beyond ±(2^53 - 1), not allowed in a record")
+        message = f"integer {value} is beyond ±(2^53 - 1), not allowed in a record"
+        raise RecordFormatError(Text("json.integer", message, value=value[:40]))
     return number
 
 
 def _no_constant(value: str) -> Any:
-    raise RecordFormatError(f"{value} is not valid JSON")
+    raise RecordFormatError(Text("json.constant", f"{value} is not valid JSON", value=value))
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in pairs:
         if k in out:
-            raise RecordFormatError(f"duplicate key {k!r}")
+            raise RecordFormatError(
+                Text("json.duplicate_key", f"duplicate key {k!r}", field=k[:80])
+            )
         out[k] = v
     return out
 
@@ -72,7 +76,10 @@ def parse_json(
     """Parse JSON strictly: size limit, no floats/NaN, no duplicate keys."""
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if len(raw) > limit:
-        raise RecordFormatError(f"{what} is {len(raw)} bytes, over the {limit}-byte limit")
+        message = f"{what} is {len(raw)} bytes, over the {limit}-byte limit"
+        raise RecordFormatError(
+            Text("json.too_large", message, what=what, bytes=len(raw), limit=limit)
+        )
     try:
         text = raw.decode("utf-8")  # strict: no BOM-less UTF-16/32, no encoded surrogates
         obj = json.loads(
@@ -85,14 +92,21 @@ def parse_json(
     except RecordFormatError:
         raise
     except RecursionError:
-        raise RecordFormatError(f"{what} is nested too deeply") from None
+        message = f"{what} is nested too deeply"
+        raise RecordFormatError(Text("json.deep", message, what=what)) from None
+    except json.JSONDecodeError as exc:
+        message = f"{what} is not valid JSON: {exc}"
+        where = {"line": exc.lineno, "column": exc.colno}
+        raise RecordFormatError(Text("json.invalid_at", message, what=what, **where)) from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise RecordFormatError(f"{what} is not valid JSON: {exc}") from None
+        message = f"{what} is not valid JSON: {exc}"
+        raise RecordFormatError(Text("json.invalid", message, what=what)) from None
     if _SURROGATE_ESCAPE.search(text):
         try:
             canonical_bytes(obj)
         except UnicodeEncodeError:
-            raise RecordFormatError(f"{what} contains a lone UTF-16 surrogate") from None
+            message = f"{what} contains a lone UTF-16 surrogate"
+            raise RecordFormatError(Text("json.surrogate", message, what=what)) from None
     return obj
 
 
@@ -101,14 +115,16 @@ class Reader:
 
     def __init__(self, obj: Any, path: str) -> None:
         if not isinstance(obj, dict):
-            raise RecordFormatError(f"{path}: expected an object, got {type(obj).__name__}")
+            message = f"{path}: expected an object, got {type(obj).__name__}"
+            raise RecordFormatError(Text("json.object", message, path=path))
         self.obj: Mapping[str, Any] = obj
         self.path = path
         self._seen: set[str] = set()
 
     def _get(self, key: str) -> Any:
         if key not in self.obj:
-            raise RecordFormatError(f"{self.path}: missing field {key!r}")
+            message = f"{self.path}: missing field {key!r}"
+            raise RecordFormatError(Text("json.missing", message, path=self.path, field=key))
         self._seen.add(key)
         return self.obj[key]
 
@@ -118,25 +134,27 @@ class Reader:
     def text(self, key: str, *, max_len: int = 10_000) -> str:
         v = self._get(key)
         if not isinstance(v, str):
-            raise RecordFormatError(f"{self.path}.{key}: expected a string")
+            raise self._bad(key, "string", "expected a string")
         if len(v) > max_len:
-            raise RecordFormatError(f"{self.path}.{key}: longer than {max_len} characters")
+            raise self._bad(key, "long", f"longer than {max_len} characters", most=max_len)
         return v
 
     def integer(self, key: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
         v = self._get(key)
         if not isinstance(v, int) or isinstance(v, bool):
-            raise RecordFormatError(f"{self.path}.{key}: expected an integer")
+            raise self._bad(key, "integer_expected", "expected an integer")
         if minimum is not None and v < minimum:
-            raise RecordFormatError(f"{self.path}.{key}: {v} is below the minimum {minimum}")
+            message = f"{v} is below the minimum {minimum}"
+            raise self._bad(key, "below", message, value=v, least=minimum)
         if maximum is not None and v > maximum:
-            raise RecordFormatError(f"{self.path}.{key}: {v} is above the maximum {maximum}")
+            message = f"{v} is above the maximum {maximum}"
+            raise self._bad(key, "above", message, value=v, most=maximum)
         return v
 
     def boolean(self, key: str) -> bool:
         v = self._get(key)
         if not isinstance(v, bool):
-            raise RecordFormatError(f"{self.path}.{key}: expected true or false")
+            raise self._bad(key, "boolean", "expected true or false")
         return v
 
     def point(self, key: str, *, allow_identity: bool = False) -> Point:
@@ -157,9 +175,9 @@ class Reader:
     def array(self, key: str, *, max_items: int = 100_000) -> list[Any]:
         v = self._get(key)
         if not isinstance(v, list):
-            raise RecordFormatError(f"{self.path}.{key}: expected a list")
+            raise self._bad(key, "list", "expected a list")
         if len(v) > max_items:
-            raise RecordFormatError(f"{self.path}.{key}: more than {max_items} items")
+            raise self._bad(key, "items", f"more than {max_items} items", most=max_items)
         return v
 
     def items(
@@ -175,20 +193,31 @@ class Reader:
         """Reject any key that was not read."""
         extra = sorted(set(self.obj) - self._seen)
         if extra:
-            raise RecordFormatError(f"{self.path}: unexpected field(s) {', '.join(extra)}")
+            message = f"{self.path}: unexpected field(s) {', '.join(extra)}"
+            fields = ", ".join(extra)[:200]
+            raise RecordFormatError(Text("json.extra", message, path=self.path, fields=fields))
+
+    def _bad(self, key: str, rule: str, english: str, **params: Any) -> RecordFormatError:
+        """The field ``key`` breaks ``rule`` (``json.<rule>`` in the catalogue)."""
+        path = f"{self.path}.{key}"
+        return RecordFormatError(Text(f"json.{rule}", f"{path}: {english}", path=path, **params))
 
 
 def decode_hex(value: Any, path: str, length: int | None = None) -> bytes:
     if not isinstance(value, str):
-        raise RecordFormatError(f"{path}: expected a hex string")
+        raise RecordFormatError(Text("json.hex", f"{path}: expected a hex string", path=path))
     if not _LOWER_HEX.fullmatch(value):
-        raise RecordFormatError(f"{path}: hex must be lowercase 0-9a-f with no spaces")
+        message = f"{path}: hex must be lowercase 0-9a-f with no spaces"
+        raise RecordFormatError(Text("json.hex_shape", message, path=path))
     try:
         raw = bytes.fromhex(value)
-    except ValueError:
-        raise RecordFormatError(f"{path}: not valid hex") from None
+    except ValueError:  # pragma: no cover -- the pattern above admits only valid hex
+        raise RecordFormatError(Text("json.hex", f"{path}: not valid hex", path=path)) from None
     if length is not None and len(raw) != length:
-        raise RecordFormatError(f"{path}: expected {length} bytes, got {len(raw)}")
+        message = f"{path}: expected {length} bytes, got {len(raw)}"
+        raise RecordFormatError(
+            Text("json.hex_length", message, path=path, length=length, got=len(raw))
+        )
     return raw
 
 
@@ -197,7 +226,8 @@ def decode_point(value: Any, path: str, *, allow_identity: bool = False) -> Poin
     try:
         return Point.decode(raw, allow_identity=allow_identity)
     except EncodingError as exc:
-        raise RecordFormatError(f"{path}: {exc}") from None
+        message = f"{path}: {exc}"
+        raise RecordFormatError(Text("json.point", message, path=path)) from None
 
 
 def decode_scalar(value: Any, path: str) -> Scalar:
@@ -205,16 +235,19 @@ def decode_scalar(value: Any, path: str) -> Scalar:
     try:
         return Scalar.decode(raw)
     except EncodingError as exc:
-        raise RecordFormatError(f"{path}: {exc}") from None
+        message = f"{path}: {exc}"
+        raise RecordFormatError(Text("json.scalar", message, path=path)) from None
 
 
 def read_version(r: Reader, kind: str, supported: int) -> None:
     """Every top-level record object carries ``"type"`` and ``"version"``."""
     t = r.text("type", max_len=64)
     if t != kind:
-        raise RecordFormatError(f"{r.path}: expected a {kind!r} object, got {t!r}")
+        message = f"{r.path}: expected a {kind!r} object, got {t!r}"
+        raise RecordFormatError(Text("json.type", message, path=r.path, kind=kind, got=t))
     v = r.integer("version")
     if v != supported:
+        message = f"{r.path}: unsupported {kind} version {v} (supported: {supported})"
         raise RecordFormatError(
-            f"{r.path}: unsupported {kind} version {v} (supported: {supported})"
+            Text("json.version", message, path=r.path, kind=kind, version=v, supported=supported)
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from honestballot.errors import RecordFormatError
+from honestballot.errors import RecordFormatError, Text
 from honestballot.protocol.manifest import (
     LANGUAGES,
     MAX_CONTESTS,
@@ -31,7 +31,8 @@ def label_from_json(value: Any, path: str) -> Label:
     r.done()
     for lang, text in texts.items():
         if not text.strip():
-            raise RecordFormatError(f"{path}.{lang}: a label cannot be empty")
+            message = f"{path}.{lang}: a label cannot be empty"
+            raise RecordFormatError(Text("manifest.label_empty", message, path=path, lang=lang))
     return Label(**texts)
 
 
@@ -75,10 +76,12 @@ def _contest(value: Any, path: str) -> Contest:
     if r.has("kind"):
         kind = r.text("kind", max_len=16)
         if kind != "ranked":
-            raise RecordFormatError(f"{path}.kind: the only contest kind named is 'ranked'")
+            message = f"{path}.kind: the only contest kind named is 'ranked'"
+            raise RecordFormatError(Text("manifest.kind", message, path=path))
         method = r.text("method", max_len=16)
         if r.has("count"):
-            raise RecordFormatError(f"{path}: a ranked contest is always mixed and has no count")
+            message = f"{path}: a ranked contest is always mixed and has no count"
+            raise RecordFormatError(Text("manifest.ranked_has_count", message, path=path))
     c = Contest(
         id=r.text("id", max_len=64),
         title=label_from_json(r.raw("title"), f"{path}.title"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from honestballot.crypto.hashing import hash_bytes
-from honestballot.errors import ProtocolError
+from honestballot.errors import ProtocolError, Text
 from honestballot.protocol.dkg_verify import ElectionKey, verify_election_key
 from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.witnesses import BoardKeys
@@ -17,6 +17,13 @@ from honestballot.record.codec import Reader, canonical_bytes
 from honestballot.record.manifest import manifest_from_json
 from honestballot.record.trustee import decode_election_key, encode_election_key
 from honestballot.record.witness import board_keys_from_setup
+
+CEREMONY_OTHER_MANIFEST = Text(
+    "ceremony.other_manifest", "the key ceremony was run for another manifest"
+)
+CEREMONY_OTHER_ELECTION = Text(
+    "ceremony.other_election", "the key ceremony was run for another election id"
+)
 
 
 def election_key_hash(key: ElectionKey) -> bytes:
@@ -38,8 +45,8 @@ def context_from_setup(
     if check_ceremony:
         verify_election_key(key)
         if key.ceremony.manifest_hash != manifest_hash(manifest):
-            raise ProtocolError("the key ceremony was run for another manifest")
+            raise ProtocolError(CEREMONY_OTHER_MANIFEST)
         if key.ceremony.election_id != manifest.election_id:
-            raise ProtocolError("the key ceremony was run for another election id")
+            raise ProtocolError(CEREMONY_OTHER_ELECTION)
     ctx = ElectionContext.create(manifest, key.public_key, election_key_hash(key), board_keys)
     return ctx, key, board_keys

@@ -26,6 +26,7 @@ from contextlib import suppress
 from typing import IO, Any
 
 from honestballot.errors import InvalidInput
+from honestballot.service.board.log import no_election
 from honestballot.service.voters.roll_csv import normalize_contact, normalize_national_id
 from honestballot.store.activity import ACTIVITY_LENGTHS
 from honestballot.store.sql import SqlStore, Tx
@@ -132,7 +133,7 @@ def _cell(value: str | None) -> str:
 
 def _require_election(store: SqlStore, conn: Tx, election_id: str) -> None:
     if store.election_row(conn, election_id) is None:
-        raise InvalidInput(f"no election {election_id!r}")
+        raise InvalidInput(no_election(election_id))
 
 
 def export_activity_csv(store: SqlStore, election_id: str, out: IO[str]) -> int:

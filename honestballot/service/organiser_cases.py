@@ -321,7 +321,8 @@ def audit_findings(services: Services, who: Organiser, election_id: str) -> dict
             for path, name in names.items():
                 reason = reason.replace(path, name)
             log.error("the integrity audit failed on %s: %s", election_id, reason)
-            raise AuditFailed(f"the integrity audit could not read the exports: {reason}") from None
+            message = f"the integrity audit could not read the exports: {reason}"
+            raise AuditFailed(Text("audit.exports_unreadable", message)) from None
         findings = to_json(result)
     for bad in findings["bad_rows"]:
         bad["file"] = names.get(bad["file"], bad["file"])

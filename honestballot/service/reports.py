@@ -377,18 +377,21 @@ def strip_jpeg_metadata(data: bytes) -> bytes:
 _PNG_METADATA: Final = frozenset({b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"})
 
 
+PNG_DAMAGED = Text("report.png_damaged", "the PNG attachment is damaged")
+
+
 def strip_png_metadata(data: bytes) -> bytes:
     """``data`` without its text, Exif and time chunks; the image chunks are unchanged."""
     out = bytearray(PNG_SIGNATURE)
     i = len(PNG_SIGNATURE)
     while True:
         if i + 12 > len(data):
-            raise InvalidInput("the PNG attachment is damaged")
+            raise InvalidInput(PNG_DAMAGED)
         length = int.from_bytes(data[i : i + 4], "big")
         kind = data[i + 4 : i + 8]
         end = i + 12 + length
         if end > len(data):
-            raise InvalidInput("the PNG attachment is damaged")
+            raise InvalidInput(PNG_DAMAGED)
         if kind not in _PNG_METADATA:
             out += data[i:end]
         if kind == b"IEND":
@@ -399,7 +402,9 @@ def strip_png_metadata(data: bytes) -> bytes:
 def _check_id(report_id: int) -> None:
     # report numbers are SQL integers; anything else is no report (not a database error)
     if not 0 < report_id < 2**31:
-        raise InvalidInput(f"there is no report {report_id}")
+        raise InvalidInput(
+            Text("report.unknown", f"there is no report {report_id}", report=report_id)
+        )
 
 
 # -- the service ------------------------------------------------------------------------------
@@ -464,7 +469,8 @@ class Reports:
         with self.store.transaction() as conn:
             row = self._pending_row(conn, election_id, report_id)
             if attachment_public and row["attachment_type"] is None:
-                raise InvalidInput(f"report {report_id} has no attachment to make public")
+                message = f"report {report_id} has no attachment to make public"
+                raise InvalidInput(Text("report.no_attachment", message, report=report_id))
             self.store.decide_report(
                 conn,
                 report_id,
@@ -506,16 +512,26 @@ class Reports:
         row = self.store.report_attachment(election_id, report_id)
         if public_only:
             if row is None or row[2] != "published" or not row[3] or row[0] is None:
-                raise InvalidInput(f"report {report_id} has no public attachment")
+                message = f"report {report_id} has no public attachment"
+                raise InvalidInput(Text("report.no_public_attachment", message, report=report_id))
         elif row is None or row[0] is None:
-            raise InvalidInput(f"report {report_id} has no attachment")
+            message = f"report {report_id} has no attachment"
+            raise InvalidInput(Text("report.no_attachment", message, report=report_id))
         return bytes(row[0]), str(row[1])
 
     def _pending_row(self, conn: Tx, election_id: str, report_id: int) -> dict[str, Any]:
         # locked: two organisers deciding on one report at once cannot both succeed
         row = self.store.lock_report(conn, election_id, report_id)
         if row is None:
-            raise InvalidInput(f"there is no report {report_id} in this election")
+            message = f"there is no report {report_id} in this election"
+            raise InvalidInput(Text("report.unknown", message, report=report_id))
         if row["status"] != "pending":
-            raise InvalidInput(f"report {report_id} is already {row['status']}")
+            message = f"report {report_id} is already {row['status']}"
+            raise InvalidInput(
+                Text(
+                    f"report.already_{row['status']}",
+                    message,
+                    report=report_id,
+                )
+            )
         return dict(row)

@@ -166,7 +166,13 @@ def install(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        message = f"{where}: {first.get('msg', 'invalid request')}" if where else "invalid request"
+        english = f"{where}: {first.get('msg', 'invalid request')}" if where else "invalid request"
+        # the framework's sentence is English: the reader is told which field, in words
+        message = (
+            Text("request.field", english, field=where[:120])
+            if where
+            else Text("error.invalid_request", english)
+        )
         return error_response(request, 422, "invalid_request", message)
 
     @app.exception_handler(Exception)

@@ -20,6 +20,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "elections": ("Голосования", "Дауыс берулер", "Elections"),
     "home": ("Главная", "Басты бет", "Home"),
     "phase": ("Этап", "Кезең", "Phase"),
+    "phase.empty": ("ещё не создано", "әлі құрылмаған", "not created yet"),
     "phase.setup": ("подготовка", "дайындық", "in preparation"),
     "phase.open": ("идёт голосование", "дауыс беру жүріп жатыр", "voting is open"),
     "phase.closed": ("голосование закрыто", "дауыс беру жабылды", "voting has closed"),
@@ -71,6 +72,7 @@ def _merge() -> None:
         strings_errors,
         strings_observer,
         strings_organiser,
+        strings_rules,
         strings_stations,
         strings_voter,
     )
@@ -80,6 +82,7 @@ def _merge() -> None:
         strings_observer,
         strings_organiser,
         strings_errors,
+        strings_rules,
         strings_audit,
         strings_stations,
     ):

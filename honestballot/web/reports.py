@@ -137,7 +137,9 @@ def report_attachment(request: Request, election_id: str, report_id: int) -> Res
             )
         data, kind = services.reports.attachment(election_id, report_id, public_only=True)
     except InvalidInput as exc:
-        raise ApiError(404, "not_found", message_of(exc)) from None
+        raise ApiError(  # English only: never; both InvalidInput above carry a Text
+            404, "not_found", message_of(exc)
+        ) from None
     name = f"report-{report_id}{ATTACHMENT_SUFFIX.get(kind, '')}"
     return Response(
         data,

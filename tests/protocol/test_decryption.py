@@ -117,8 +117,12 @@ def test_tampered_decryption_share_or_proof_names_trustee_and_entry(setup_3_of_5
     bad_c = _tamper_entry(good, proof=EqualityProof(p.challenge + Scalar(1), p.response))
     bad_s = _tamper_entry(good, proof=EqualityProof(p.challenge, p.response + Scalar(1)))
     for bad in (bad_d, bad_c, bad_s):
-        with pytest.raises(InvalidShare, match="trustee 2, entry 'contest/option-1'"):
+        with pytest.raises(InvalidShare, match="trustee 2, entry 'contest/option-1'") as caught:
             verify_decryption_share(key, tally, bad)
+        # the organiser's results page says it from the catalogue with the same two names
+        text = caught.value.args[0]
+        assert text.key == "share.proof"
+        assert dict(text.params) == {"trustee": 2, "entry": "contest/option-1"}
         with pytest.raises(InvalidShare, match="trustee 2"):
             combine_decryption(key, tally, [shares[0], bad, shares[2]])
 

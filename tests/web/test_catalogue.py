@@ -9,6 +9,9 @@ out before comparing, and a text that is nothing but names and codes is left alo
 
 from __future__ import annotations
 
+import ast
+import functools
+import inspect
 import re
 import string
 from pathlib import Path
@@ -16,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import honestballot
+from honestballot import errors
 from honestballot.errors import Text
 from honestballot.web.errors import ERROR_CODES, HTTP_CODES
 from honestballot.web.i18n import LANGUAGES, STRINGS
@@ -66,13 +70,66 @@ NAMES = frozenset(
     }
 )
 
+BOARD_ACTIONS = ("setup", "credential", "roll", "station", "open", "ballot", "audit", "close")
+BOARD_ACTIONS += ("mix-part", "mix", "tally", "decryption-share", "result")
+JSON_RULES = ("string", "long", "integer_expected", "below", "above", "boolean", "list", "items")
+
 #: keys a Text is built with at run time (an f-string key), each value it can take
 DYNAMIC_KEYS = (
     [f"phase.{p}" for p in ("setup", "open", "closed", "tallied", "done")]
     + [f"organiser.choose_{w}" for w in ("manifest", "election_key", "roll", "signature")]
     + [f"roll.shared_{c}_{w}" for c in ("phone", "email") for w in ("line", "on_roll")]
     + [f"report.field.{f}" for f in ("what", "where", "when", "published", "reason")]
+    + ["phase.empty"]
+    + [f"board.action.{kind}" for kind in BOARD_ACTIONS]
+    + [f"manifest.id_shape.{what}" for what in ("election", "unit", "contest", "option")]
+    + [f"manifest.duplicate.{what}" for what in ("contest", "unit", "option")]
+    + [f"report.already_{status}" for status in ("published", "rejected")]
+    + [f"json.{rule}" for rule in JSON_RULES]
 )
+
+#: the modules whose errors a voter, an organiser or an observer can meet through the pages
+#: or the API (the trustee's and witness's command-line tools, the verifier and the
+#: operator's commands may stay in English, docs/api.md says so): every error they raise
+#: says a catalogue text, unless the raise is marked "# English only: <why nobody meets it
+#: there>"
+REACHABLE = (
+    "protocol/ballot.py",
+    "protocol/board.py",
+    "protocol/decryption.py",
+    "protocol/manifest.py",
+    "record/codec.py",
+    "record/manifest.py",
+    "record/setup.py",
+    "service/activity.py",
+    "service/board/board_views.py",
+    "service/board/election.py",
+    "service/board/log.py",
+    "service/board/result_views.py",
+    "service/organiser_cases.py",
+    "service/reports.py",
+    "service/security/csrf.py",
+    "service/voters/roll.py",
+    "service/voters/roll_csv.py",
+    "service/voters/signin.py",
+    "service/voters/voting.py",
+    "web/errors.py",
+    "web/organiser_api.py",
+    "web/organiser_manifest.py",
+    "web/organiser_pages.py",
+    "web/observer.py",
+    "web/reports.py",
+    "web/voter_api.py",
+    "web/voter_common.py",
+    "web/voter_pages.py",
+)
+
+#: every error class a request can meet, and the web layer's own
+ERROR_CLASSES = frozenset(
+    name
+    for name, value in vars(errors).items()
+    if inspect.isclass(value) and issubclass(value, errors.HonestBallotError)
+) | {"ApiError"}
 
 
 def fields(text: str) -> set[str]:
@@ -107,6 +164,110 @@ def audit_checks() -> dict[str, set[str]]:
             )
             checks.setdefault(check, set()).update(v for found in variants for v in found if v)
     return checks
+
+
+def untranslated_raises(source: str) -> list[tuple[int, str]]:
+    """(line, message) of each error raised in ``source`` whose message is no catalogue
+    text: a ``Text(...)`` (or a name bound to one at the top of a module, or a call of a
+    function returning one), a condition choosing between such, or a marked line."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    texts = set(text_constants()) | _constants(tree)
+    makers = text_makers()
+    bad = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+            continue
+        func = node.exc.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name in makers:
+            continue
+        if name not in ERROR_CLASSES or name in ("RollRejected", "StorageUnavailable"):
+            continue
+        args = node.exc.args
+        message = args[-1] if name == "ApiError" and args else (args[0] if args else None)
+        if message is None or _is_text(message, texts, makers):
+            continue
+        marked = lines[node.lineno - 1 : (node.end_lineno or node.lineno)]
+        if any("# English only: " in line for line in marked):
+            continue
+        bad.append((node.lineno, ast.unparse(message)[:100]))
+    return bad
+
+
+@functools.cache
+def text_constants() -> frozenset[str]:
+    """Names bound to a catalogue text at the top of a module of the package
+    (``NOT_REGISTERED = Text(...)``)."""
+    found: set[str] = set()
+    for path in SOURCE.rglob("*.py"):
+        found |= _constants(ast.parse(path.read_text("utf-8")))
+    return frozenset(found)
+
+
+def _constants(tree: ast.Module) -> set[str]:
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and _is_text(node.value, set(), set()):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            found |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return found
+
+
+@functools.cache
+def text_makers() -> frozenset[str]:
+    """Functions of the package whose every ``return`` is a catalogue text, or an error
+    raised with one (``no_election``, the manifest's ``_bad``)."""
+    found: set[str] = set()
+    for path in SOURCE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            returns = [r.value for r in ast.walk(node) if isinstance(r, ast.Return)]
+            if returns and all(_is_text(r, set(), set()) or _is_error_text(r) for r in returns):
+                found.add(node.name)
+    return frozenset(found)
+
+
+def _is_error_text(node: ast.expr | None) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ERROR_CLASSES
+        and bool(node.args)
+        and _is_text(node.args[0], set(), set())
+    )
+
+
+def _is_text(node: ast.expr | None, texts: set[str], makers: set[str]) -> bool:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id == "Text" or node.func.id in makers
+    if isinstance(node, ast.IfExp):
+        return _is_text(node.body, texts, makers) and _is_text(node.orelse, texts, makers)
+    return isinstance(node, ast.Name) and node.id in texts
+
+
+@pytest.mark.parametrize("module", REACHABLE)
+def test_every_error_a_person_can_meet_is_in_the_catalogue(module: str) -> None:
+    # "a ru or kk user meets no English on any page or error": an error raised with a
+    # bare English sentence would show the code's sentence and fold that English away
+    bad = untranslated_raises((SOURCE / module).read_text("utf-8"))
+    assert not bad, "\n".join(f"{module}:{line}: {message}" for line, message in bad)
+
+
+def test_the_raise_scan_catches_what_it_should() -> None:
+    source = (
+        'X = Text("a.b", "english")\n'
+        "def f():\n"
+        '    raise ProtocolError("plain English")\n'
+        '    raise ProtocolError(f"unit {u!r} is English")\n'
+        '    raise InvalidInput(Text("a.c", "english"))\n'
+        "    raise NotFound(X)\n"
+        '    raise ApiError(404, "not_found", "English")\n'
+        '    raise ProtocolError("internal")  # English only: the service writes it\n'
+        "    raise ValueError('no person meets this')\n"
+    )
+    assert [line for line, _ in untranslated_raises(source)] == [3, 4, 7]
 
 
 def test_the_source_is_scanned() -> None:

@@ -39,6 +39,9 @@ TALLIED: Final = ("tallied", "done")
 _HEX: Final = re.compile(r"^[0-9a-f]{8,64}\Z")
 _CODE: Final = re.compile(r"^[A-Z2-7]{16}\Z")
 _HASH: Final = re.compile(r"^[0-9a-f]{64}\Z")
+AUDIT_HELD: Final = Text(
+    "board.audit_held", "this ballot was audited: audits go on the board when voting closes"
+)
 
 __all__ = [
     "HELD_AUDIT_PREFIX_BYTES",
@@ -145,7 +148,9 @@ class BoardViews:
             with self.store.engine.connect() as conn:
                 setup = self.store.event_at(conn, election_id, 0)
             if setup is None or setup.kind != "setup":
-                raise ProtocolError("the board has no setup event")
+                raise ProtocolError(  # English only: every election's board starts with it
+                    "the board has no setup event"
+                )
             key = self._board_keys[election_id] = str(
                 parse_json(setup.line, limit=LINE_LIMIT)["body"]["board_key"]
             )
@@ -170,7 +175,9 @@ class BoardViews:
             with self.store.engine.connect() as conn:
                 setup = self.store.event_at(conn, election_id, 0)
             if setup is None or setup.kind != "setup":
-                raise NotFound(f"election {election_id!r} has no setup event")
+                raise NotFound(  # English only: every election's board starts with it
+                    f"election {election_id!r} has no setup event"
+                )
             found = {
                 "election_id": election_id,
                 "base_hash": ctx.base_hash.hex(),
@@ -262,8 +269,10 @@ class BoardViews:
         matches = self.store.events_by_tracking_prefix(election_id, prefix)
         if not matches:
             if self.store.held_audits_by_prefix(election_id, prefix):
-                raise NotFound("this ballot was audited: audits go on the board when voting closes")
-            raise NotFound("no ballot with this tracking code is on the board")
+                raise NotFound(AUDIT_HELD)
+            raise NotFound(
+                Text("board.no_code", "no ballot with this tracking code is on the board")
+            )
         return matches[0]
 
     def counts(self, election_id: str, tracking: bytes) -> bool:
@@ -276,15 +285,19 @@ class BoardViews:
         """The board event of the ballot with this tracking hash (hex); :class:`NotFound`
         if there is none."""
         if not _HASH.match(tracking_hash):
-            raise NotFound("a tracking hash is 64 lower-case hex characters")
+            raise NotFound(
+                Text("board.hash_shape", "a tracking hash is 64 lower-case hex characters")
+            )
         tracking = bytes.fromhex(tracking_hash)
         with self.store.engine.connect() as conn:
             found = self.store.event_by_tracking(conn, election_id, tracking)
             held = found is None and self.store.held_audit(conn, election_id, tracking) is not None
         if held:
-            raise NotFound("this ballot was audited: audits go on the board when voting closes")
+            raise NotFound(AUDIT_HELD)
         if found is None:
-            raise NotFound("no ballot with this tracking hash is on the board")
+            raise NotFound(
+                Text("board.no_hash", "no ballot with this tracking hash is on the board")
+            )
         return found
 
     def event_by_tracking(self, election_id: str, tracking: bytes) -> StoredEvent | None:

@@ -127,7 +127,11 @@ from honestballot.record.mix import (
 )
 from honestballot.record.roll import encrypted_from_json, part_shape
 from honestballot.record.roll import part_digest as roll_part_digest
-from honestballot.record.setup import context_from_setup
+from honestballot.record.setup import (
+    CEREMONY_OTHER_ELECTION,
+    CEREMONY_OTHER_MANIFEST,
+    context_from_setup,
+)
 from honestballot.record.share_parts import (
     encoded_share_part_from_json,
     share_head_from_json,
@@ -155,7 +159,7 @@ from honestballot.record.witness import (
 from honestballot.record.witness import (
     roll_signature as roll_signature_of,
 )
-from honestballot.service.board.log import BoardLog
+from honestballot.service.board.log import BoardLog, no_election
 from honestballot.service.clock import now_ms
 from honestballot.store.sql import KeyConflict, RowBuffer, SqlStore, StoredEvent, Tx
 
@@ -269,7 +273,7 @@ class ElectionService(BoardLog):
         with self.store.connect() as conn:
             setup = self.store.event_at(conn, election_id, 0)
         if setup is None or setup.kind != "setup":
-            raise ProtocolError(f"no election {election_id!r} in this store")
+            raise ProtocolError(no_election(election_id))
         body = parse_json(setup.line, limit=1 << 28)["body"]
         loaded = context_from_setup(body, check_ceremony=False)
         self._contexts[election_id] = loaded
@@ -281,14 +285,14 @@ class ElectionService(BoardLog):
         with self.store.connect() as conn:
             setup = self.store.event_at(conn, election_id, 0)
         if setup is None or setup.kind != "setup":
-            raise ProtocolError(f"no election {election_id!r} in this store")
+            raise ProtocolError(no_election(election_id))
         return parse_json(setup.line, limit=1 << 28)["body"]
 
     def phase(self, election_id: str) -> str:
         with self.store.connect() as conn:
             row = self.store.election_row(conn, election_id)
         if row is None:
-            raise ProtocolError(f"no election {election_id!r} in this store")
+            raise ProtocolError(no_election(election_id))
         return str(row["phase"])
 
     def _roll_limits(self, conn: Tx, election_id: str, phase: Phase) -> dict[str, int] | None:
@@ -323,7 +327,7 @@ class ElectionService(BoardLog):
         election's row."""
         row = self.store.election_row(conn, election_id)
         if row is None:
-            raise ProtocolError(f"no election {election_id!r} in this store")
+            raise ProtocolError(no_election(election_id))
         phase = Phase(str(row["phase"]))
         points = {c.data: c for c in credentials}
         wanted = None if units is None else list(units)
@@ -366,9 +370,12 @@ class ElectionService(BoardLog):
         now = max(self.clock(), last_ms) if now is None else now
         line = EventLine(seq, now, kind, body).canonical()
         if len(line) > self.max_line_bytes:  # the verifier reads no longer line
-            raise ProtocolError(
+            message = (
                 f"this {kind} event would be a record line of {len(line):,} bytes; a record "
                 f"line holds at most {self.max_line_bytes:,} (docs/record-format.md §6)"
+            )
+            raise ProtocolError(
+                Text("board.line_too_long", message, bytes=len(line), most=self.max_line_bytes)
             )
         self.store.append_event(
             conn, election_id, seq, kind, now, line, leaf_hash(line), tracking_hash
@@ -392,9 +399,9 @@ class ElectionService(BoardLog):
         roll summary, if any."""
         verify_election_key(key)
         if key.ceremony.manifest_hash != manifest_hash(manifest):
-            raise ProtocolError("the key ceremony was run for another manifest")
+            raise ProtocolError(CEREMONY_OTHER_MANIFEST)
         if key.ceremony.election_id != manifest.election_id:
-            raise ProtocolError("the key ceremony was run for another election id")
+            raise ProtocolError(CEREMONY_OTHER_ELECTION)
         BoardRules().check(SetupEvent(manifest.election_id, frozenset(manifest.unit_ids())))
         board_secret = random_nonzero_scalar(self.rng)
         board_keys = BoardKeys(
@@ -968,7 +975,9 @@ class ElectionService(BoardLog):
             return self.submit_mix_part(election_id, body)
         if kind == "mix":
             return self.submit_mix(election_id, body)
-        raise InvalidInput(f"a mix file line is a 'mix-part' or a 'mix', not {kind!r}")
+        raise InvalidInput(  # English only: a trustee's mix file, sent by honestballot trustee
+            f"a mix file line is a 'mix-part' or a 'mix', not {kind!r}"
+        )
 
     def submit_mix_part(self, election_id: str, body: Any) -> tuple[MixPart | EncodedPart, bool]:
         """Accept one part of a trustee's mix at its contest's next position, signed by
@@ -1032,10 +1041,11 @@ class ElectionService(BoardLog):
             board, _ = self._board(conn, election_id)
             mixers = self._mixers(election_id, conn)
             if mixers.get(head.contest, []) != earlier:
-                raise ProtocolError(
+                message = (
                     f"another mix of contest {head.contest!r} was published meanwhile: "
                     "download the record and mix again"
                 )
+                raise ProtocolError(Text("mix.meanwhile", message, contest=head.contest))
             board.mix_chains = mixers
             board.apply(MixEvent(head.contest, head.position, head.trustee))
             self._append(conn, election_id, "mix", mix_head_to_json(head))
@@ -1073,7 +1083,12 @@ class ElectionService(BoardLog):
         with self.store.transaction(election_id) as conn:
             # a mix appended since the chains were read would stand before this tally
             if self._mixers(election_id, conn) != used:
-                raise ProtocolError("a mix was published meanwhile: publish the tally again")
+                raise ProtocolError(
+                    Text(
+                        "tally.mix_meanwhile",
+                        "a mix was published meanwhile: publish the tally again",
+                    )
+                )
             board, _ = self._board(conn, election_id)
             board.apply(TallyEvent())
             self._append(conn, election_id, "tally", body)
@@ -1095,7 +1110,7 @@ class ElectionService(BoardLog):
             published = decode_encrypted_tally(body["tally"])
             _keep_few(self._published, election_id, (ev.leaf_hash, published, counts))
             return published, counts
-        raise ProtocolError("no tally has been published yet")
+        raise ProtocolError(Text("tally.none", "no tally has been published yet"))
 
     def _tally_shape(self, election_id: str) -> TallyShape:
         published, _ = self.published_tally(election_id)
@@ -1143,7 +1158,7 @@ class ElectionService(BoardLog):
             share = b.raw("share")
             b.done()
             return self.submit_share_head(election_id, share), True
-        raise InvalidInput(
+        raise InvalidInput(  # English only: a trustee's upload from the command line
             f"a share file line is a 'share-part' or a 'decryption-share', not {kind!r}"
         )
 
@@ -1164,7 +1179,7 @@ class ElectionService(BoardLog):
             return encoded, False
         check_encoded_share_part(ctx.base_hash, key, self._tally_shape(election_id), encoded)
         if encoded.trustee in self._share_trustees(election_id):
-            raise ProtocolError(
+            raise ProtocolError(  # English only: a trustee's upload from the command line
                 f"trustee {encoded.trustee} has already published its decryption share: "
                 "its parts are all on the board"
             )
@@ -1276,7 +1291,7 @@ class ElectionService(BoardLog):
                 for _ in self.store.iter_events(election_id, kinds=("decryption-share",), conn=conn)
             )
             if stored != len(heads):
-                raise ProtocolError(
+                raise ProtocolError(  # English only: accept_share catches it
                     "a decryption share was published meanwhile: publish the result again"
                 )
             board, _ = self._board(conn, election_id)

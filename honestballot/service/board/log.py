@@ -23,7 +23,7 @@ from typing import Any
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree
 from honestballot.crypto.randomness import Randomness
-from honestballot.errors import ProtocolError
+from honestballot.errors import ProtocolError, Text
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.witnesses import BoardKeys
 from honestballot.record.codec import canonical_bytes
@@ -35,6 +35,13 @@ from honestballot.record.events import (
 )
 from honestballot.record.witness import Cosignature, cosignature_from_json
 from honestballot.store.sql import SqlStore
+
+
+def no_election(election_id: str) -> Text:
+    """What a request naming an election this server does not hold is told."""
+    return Text(
+        "election.unknown", f"no election {election_id!r} in this store", election=election_id[:64]
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +102,7 @@ class BoardLog(ABC):
         with self.store.connect() as conn:
             row = self.store.election_row(conn, election_id)
         if row is None:
-            raise ProtocolError(f"no election {election_id!r} in this store")
+            raise ProtocolError(no_election(election_id))
         existing = self.store.tree_head_line(election_id, size)
         if existing is not None:
             return tree_head_from_json(json.loads(existing), "tree head")
@@ -124,9 +131,11 @@ class BoardLog(ABC):
         witness = keys.witness(cosig.witness)
         stored = self.store.tree_head_line(election_id, cosig.head.size)
         if stored is None:
-            raise ProtocolError(f"the board has signed no tree head of size {cosig.head.size}")
+            raise ProtocolError(  # English only: a co-signature, sent by honestballot witness
+                f"the board has signed no tree head of size {cosig.head.size}"
+            )
         if tree_head_from_json(json.loads(stored), "tree head").head != cosig.head:
-            raise ProtocolError(
+            raise ProtocolError(  # English only: a co-signature, sent by honestballot witness
                 f"witness {witness.name!r} co-signed another head of size {cosig.head.size} "
                 "than the one this board signed"
             )
@@ -189,7 +198,7 @@ class BoardLog(ABC):
     def latest_tree_head(self, election_id: str) -> dict[str, object]:
         latest = self.store.latest_tree_head_line(election_id)
         if latest is None:
-            raise ProtocolError("no tree head published yet")
+            raise ProtocolError(Text("log.no_head", "no tree head published yet"))
         return dict(json.loads(latest[1]))
 
     def export_record(self, election_id: str, path: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from honestballot.errors import ProtocolError
+from honestballot.errors import ProtocolError, Text
 from honestballot.record.codec import parse_json
 from honestballot.service.board.board_views import LINE_LIMIT
 from honestballot.service.board.election import ElectionService
@@ -46,7 +46,7 @@ class ResultViews:
                         return _event_body(ev), _event_body(last)
         found = {ev.kind: ev for ev in store.iter_events(election_id, kinds=("tally", "result"))}
         if "tally" not in found or "result" not in found:
-            raise ProtocolError("the board has no published result")
+            raise ProtocolError(Text("result.none", "the board has no published result"))
         return _event_body(found["tally"]), _event_body(found["result"])
 
     def summary(self, election_id: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -55,8 +55,11 @@ class ResultViews:
         counted ballots) and ballots counted per unit."""
         if row["phase"] != "done":
             raise ProtocolError(
-                "there are no results yet: they exist only after the polls close and enough "
-                "trustees decrypt the sum of the ballots"
+                Text(
+                    "result.not_yet",
+                    "there are no results yet: they exist only after the polls close and "
+                    "enough trustees decrypt the sum of the ballots",
+                )
             )
         with self._lock:
             cached = self._summaries.get(election_id)

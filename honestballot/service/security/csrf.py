@@ -15,7 +15,7 @@ import hmac
 import secrets
 from typing import Final
 
-from honestballot.errors import Forbidden, InvalidToken
+from honestballot.errors import Forbidden, InvalidToken, Text
 from honestballot.service.security import tokens
 
 CSRF_KEY_NAME: Final = "csrf"
@@ -42,9 +42,16 @@ def check_csrf(key: bytes, session_id: str, token: str) -> None:
     except InvalidToken:
         signed_id = None
     if signed_id is None or not hmac.compare_digest(signed_id, session_id.encode("utf-8")):
-        raise Forbidden("the form's CSRF token does not match this visitor; reload the page")
+        raise Forbidden(
+            Text(
+                "csrf.mismatch",
+                "the form's CSRF token does not match this visitor; reload the page",
+            )
+        )
 
 
 def _check_id(session_id: str) -> None:
     if not session_id or len(session_id) > _MAX_ID:
-        raise Forbidden("no visitor id for the CSRF check; reload the page")
+        raise Forbidden(
+            Text("csrf.no_visitor", "no visitor id for the CSRF check; reload the page")
+        )

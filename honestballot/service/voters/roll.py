@@ -199,7 +199,9 @@ class Roll:
         try:
             normal = normalize_contact(contact)
         except ValueError as exc:
-            raise InvalidInput(exc.args[0] if exc.args else str(exc)) from exc
+            raise InvalidInput(  # English only: never; roll_csv raises these with a Text
+                exc.args[0] if exc.args else str(exc)
+            ) from exc
         if normal is None:
             raise InvalidInput(
                 Text("exception.no_contact", "an exception needs a phone number or e-mail address")

@@ -160,7 +160,8 @@ def new_request_id() -> str:
 
 def _check_request_id(request_id: str) -> None:
     if not _REQUEST_ID.fullmatch(request_id):
-        raise InvalidInput("a sign-in request id is 22 to 64 URL-safe characters")
+        message = "a sign-in request id is 22 to 64 URL-safe characters"
+        raise InvalidInput(Text("signin.request_id", message))
 
 
 def _new_code(digits: int) -> SecretStr:
@@ -250,7 +251,9 @@ class SignIn:
         session_ttl_s: int = 1800,
     ) -> None:
         if code_ttl_s <= 0 or session_ttl_s <= 0 or max_attempts <= 0:
-            raise InvalidInput("code and session lifetimes and max_attempts must be positive")
+            raise InvalidInput(  # English only: the operator's configuration, at start-up
+                "code and session lifetimes and max_attempts must be positive"
+            )
         self.store = store
         self.sender = sender
         self.clock = clock

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from typing import Final
 
 from honestballot.crypto.group import Point
-from honestballot.errors import BallotRejected, Forbidden, HonestBallotError, InvalidInput
+from honestballot.errors import (
+    BallotRejected,
+    Forbidden,
+    HonestBallotError,
+    InvalidInput,
+    Text,
+)
 from honestballot.protocol.ballot import EncryptedBallot, verify_ballot
 from honestballot.protocol.manifest import Label
 from honestballot.protocol.ranked import read_in_order
@@ -45,6 +51,9 @@ class Client:
 
 
 log = logging.getLogger(__name__)
+
+NOT_ON_ROLL = Text("voter.not_on_roll", "this voter is no longer on the roll")
+NOT_YOURS = Text("ballot.not_yours", "the ballot is not signed with your current credential")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +87,9 @@ class _VoterLinks:
             self.holds = self.store.voter_credentials(conn, self.election_id, ids)
         item = self.items[n]
         if self.holds.get(item.voter_id, self._UNREAD) != item.holds:
-            raise InvalidInput("your credential changed meanwhile: reload the page")
+            raise InvalidInput(
+                Text("credential.changed", "your credential changed meanwhile: reload the page")
+            )
         self.holds[item.voter_id] = item.credential.data
 
     def save(self, conn: Tx, accepted: Sequence[int]) -> None:
@@ -106,7 +117,7 @@ class VotingDesk:
     def voter(self, election_id: str, voter_id: int) -> VoterRow:
         row = self.roll.voter(election_id, voter_id)
         if row is None:
-            raise Forbidden("this voter is no longer on the roll")
+            raise Forbidden(NOT_ON_ROLL)
         return row
 
     def register_credential(
@@ -135,9 +146,16 @@ class VotingDesk:
             return done
         current = Point.decode(voter.credential) if voter.credential else None
         if current is not None and replaces != current:
-            raise InvalidInput("you already have a credential: name it in 'replaces' to replace it")
+            raise InvalidInput(
+                Text(
+                    "credential.replaces_missing",
+                    "you already have a credential: name it in 'replaces' to replace it",
+                )
+            )
         if current is None and replaces is not None:
-            raise InvalidInput("you have no credential to replace")
+            raise InvalidInput(
+                Text("credential.nothing_to_replace", "you have no credential to replace")
+            )
         item = CredentialItem(voter_id, voter.unit, credential, replaces, voter.credential)
         if self.credentials is not None:
             return self.credentials.submit(election_id, item)
@@ -216,11 +234,9 @@ class VotingDesk:
         for voter_id, ballot, client in items:
             voter = found.get(voter_id)
             if voter is None:
-                results.append(Forbidden("this voter is no longer on the roll"))
+                results.append(Forbidden(NOT_ON_ROLL))
             elif voter.credential is None or ballot.credential.data != voter.credential:
-                results.append(
-                    BallotRejected("the ballot is not signed with your current credential")
-                )
+                results.append(BallotRejected(NOT_YOURS))
             else:
                 results.append(None)
                 accepted.append((ballot, self._bookkeeping(election_id, voter, client, title, now)))
@@ -274,10 +290,10 @@ class VotingDesk:
         voter = self.voter(election_id, voter_id)
         obj = parse_json(payload, limit=1 << 20)
         if not isinstance(obj, dict) or set(obj) != {"ballot", "opening"}:
-            raise InvalidInput('an audit is {"ballot": …, "opening": …}')
+            raise InvalidInput(Text("audit.shape", 'an audit is {"ballot": …, "opening": …}'))
         ballot = ballot_from_json(obj["ballot"])
         if voter.credential is None or ballot.credential.data != voter.credential:
-            raise BallotRejected("the ballot is not signed with your current credential")
+            raise BallotRejected(NOT_YOURS)
         opening = opening_from_json(obj["opening"])
         choices = self.elections.audit(election_id, ballot, opening)
         shown = {contest: sorted(options) for contest, options in choices.items()}

@@ -1,0 +1,89 @@
+"""Times how long each transaction holds an election's lock, inside ``honestballot serve``.
+
+Loaded by Python at start-up in every process of the server (``bench_primary.py`` puts
+this folder first on the server's ``PYTHONPATH`` and names an output folder in
+``HB_LOCK_PROBE``); nothing is patched unless that variable is set.  It wraps
+``StoreBase.transaction``: for a transaction that locks an election's row it records how
+long taking the lock took (the connection, ``BEGIN`` and ``SELECT … FOR UPDATE``, waiting
+for another holder included) and how long the lock was then held (until the commit has
+returned).  The cast and credential queues' batch functions label the transactions they
+open with their batch's size.  One line per transaction, in ``lock-<pid>.tsv``:
+
+    wall clock (s)   label   items   wait (ms)   hold (ms)
+
+A benchmark's instrument, not part of the project's code: the server runs unchanged
+without it.
+"""
+
+from __future__ import annotations
+
+import os
+
+_OUT = os.environ.get("HB_LOCK_PROBE")
+
+
+def _install(directory: str) -> None:
+    import functools
+    import threading
+    import time
+    from collections.abc import Iterator
+    from contextlib import contextmanager
+    from typing import Any
+
+    from honestballot.service.voters import voting
+    from honestballot.store import engine
+
+    local = threading.local()
+    files: dict[int, Any] = {}
+    files_lock = threading.Lock()
+
+    def out() -> Any:
+        pid = os.getpid()
+        with files_lock:
+            f = files.get(pid)
+            if f is None:
+                f = files[pid] = open(  # noqa: SIM115 -- kept open for the process's life
+                    os.path.join(directory, f"lock-{pid}.tsv"), "a", buffering=1
+                )
+            return f
+
+    original = engine.StoreBase.transaction
+
+    @contextmanager
+    def transaction(self: Any, election_id: str | None = None) -> Iterator[Any]:
+        if election_id is None:
+            with original(self, election_id) as conn:
+                yield conn
+            return
+        t0 = time.perf_counter()
+        with original(self, election_id) as conn:
+            t1 = time.perf_counter()
+            yield conn
+        t2 = time.perf_counter()
+        label, items = getattr(local, "label", ("other", 0))
+        out().write(
+            f"{time.time():.3f}\t{label}\t{items}\t{(t1 - t0) * 1e3:.3f}\t{(t2 - t1) * 1e3:.3f}\n"
+        )
+
+    engine.StoreBase.transaction = transaction  # type: ignore[method-assign]
+
+    def labelled(name: str, method: Any) -> Any:
+        @functools.wraps(method)
+        def wrapper(self: Any, election_id: str, items: Any, *a: Any, **k: Any) -> Any:
+            local.label = (name, len(items))
+            try:
+                return method(self, election_id, items, *a, **k)
+            finally:
+                local.label = ("other", 0)
+
+        return wrapper
+
+    desk = voting.VotingDesk
+    desk.cast_batch = labelled("cast", desk.cast_batch)  # type: ignore[method-assign]
+    desk.register_credential_batch = labelled(  # type: ignore[method-assign]
+        "credential", desk.register_credential_batch
+    )
+
+
+if _OUT:
+    _install(_OUT)
