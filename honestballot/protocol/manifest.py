@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from honestballot.errors import RecordFormatError
+from honestballot.errors import RecordFormatError, Text
 
 LANGUAGES: Final = ("ru", "kk", "en")
 AGAINST_ALL: Final = "against-all"
@@ -234,24 +234,53 @@ def validate_manifest(m: Manifest) -> None:
 
 
 def _check_ranked(c: Contest) -> None:
+    # the texts name their catalogue entries, so that an organiser reads them in their
+    # language (honestballot/web/strings_errors.py); the English is the same for everyone
     if c.method not in RANKED_METHODS:
         raise RecordFormatError(
-            f"contest {c.id}: method is one of {', '.join(RANKED_METHODS)}, not {c.method!r}"
+            Text(
+                "manifest.ranked.method",
+                f"contest {c.id}: method is one of {', '.join(RANKED_METHODS)}, not {c.method!r}",
+                contest=c.id,
+                methods=", ".join(RANKED_METHODS),
+            )
         )
     if c.count != "mix":
-        raise RecordFormatError(f"contest {c.id}: a ranked contest is counted by mixing")
+        raise RecordFormatError(
+            Text(
+                "manifest.ranked.count",
+                f"contest {c.id}: a ranked contest is counted by mixing",
+                contest=c.id,
+            )
+        )
     if len(c.candidates) > MAX_RANKED_CANDIDATES:
         raise RecordFormatError(
-            f"contest {c.id}: a ranked contest has at most {MAX_RANKED_CANDIDATES} candidates"
+            Text(
+                "manifest.ranked.candidates",
+                f"contest {c.id}: a ranked contest has at most {MAX_RANKED_CANDIDATES} candidates",
+                contest=c.id,
+                most=MAX_RANKED_CANDIDATES,
+            )
         )
     if c.min_selections not in (0, 1):
         raise RecordFormatError(
-            f"contest {c.id}: a ranked contest has min_selections 0 (with a blank choice) or 1"
+            Text(
+                "manifest.ranked.minimum",
+                f"contest {c.id}: a ranked contest has min_selections 0 (with a blank choice) or 1",
+                contest=c.id,
+            )
         )
     if not 1 <= c.max_selections <= min(MAX_RANKS, len(c.candidates)):
         raise RecordFormatError(
-            f"contest {c.id}: a ranked contest ranks from 1 to {MAX_RANKS} candidates "
-            "(max_selections), and no more than it has"
+            Text(
+                "manifest.ranked.ranks",
+                f"contest {c.id}: a ranked contest ranks from 1 to {MAX_RANKS} candidates "
+                "(max_selections), and no more than it has",
+                contest=c.id,
+                ranks=c.max_selections,
+                candidates=len(c.candidates),
+                most=MAX_RANKS,
+            )
         )
 
 
