@@ -247,29 +247,54 @@ def validate_manifest(m: Manifest) -> None:
 
 
 def _check_ranked(c: Contest) -> None:
+    # the texts name their catalogue entries, so that an organiser reads them in their
+    # language (honestballot/web/strings_errors.py); the English is the same for everyone
     if c.method not in RANKED_METHODS:
-        message = f"contest {c.id}: method is one of {', '.join(RANKED_METHODS)}, not {c.method!r}"
-        raise _bad(
-            "method", message, contest=c.id, known=", ".join(RANKED_METHODS), given=str(c.method)
+        raise RecordFormatError(
+            Text(
+                "manifest.ranked.method",
+                f"contest {c.id}: method is one of {', '.join(RANKED_METHODS)}, not {c.method!r}",
+                contest=c.id,
+                methods=", ".join(RANKED_METHODS),
+            )
         )
     if c.count != "mix":
-        raise _bad(
-            "ranked_count", f"contest {c.id}: a ranked contest is counted by mixing", contest=c.id
+        raise RecordFormatError(
+            Text(
+                "manifest.ranked.count",
+                f"contest {c.id}: a ranked contest is counted by mixing",
+                contest=c.id,
+            )
         )
     if len(c.candidates) > MAX_RANKED_CANDIDATES:
-        message = f"contest {c.id}: a ranked contest has at most {MAX_RANKED_CANDIDATES} candidates"
-        raise _bad("ranked_candidates", message, contest=c.id, most=MAX_RANKED_CANDIDATES)
+        raise RecordFormatError(
+            Text(
+                "manifest.ranked.candidates",
+                f"contest {c.id}: a ranked contest has at most {MAX_RANKED_CANDIDATES} candidates",
+                contest=c.id,
+                most=MAX_RANKED_CANDIDATES,
+            )
+        )
     if c.min_selections not in (0, 1):
-        message = (
-            f"contest {c.id}: a ranked contest has min_selections 0 (with a blank choice) or 1"
+        raise RecordFormatError(
+            Text(
+                "manifest.ranked.minimum",
+                f"contest {c.id}: a ranked contest has min_selections 0 (with a blank choice) or 1",
+                contest=c.id,
+            )
         )
-        raise _bad("ranked_min", message, contest=c.id)
     if not 1 <= c.max_selections <= min(MAX_RANKS, len(c.candidates)):
-        message = (
-            f"contest {c.id}: a ranked contest ranks from 1 to {MAX_RANKS} candidates "
-            "(max_selections), and no more than it has"
+        raise RecordFormatError(
+            Text(
+                "manifest.ranked.ranks",
+                f"contest {c.id}: a ranked contest ranks from 1 to {MAX_RANKS} candidates "
+                "(max_selections), and no more than it has",
+                contest=c.id,
+                ranks=c.max_selections,
+                candidates=len(c.candidates),
+                most=MAX_RANKS,
+            )
         )
-        raise _bad("ranked_max", message, contest=c.id, most=MAX_RANKS)
 
 
 def _unique(ids: list[str], what: str, contest: str | None = None) -> None:

@@ -3,8 +3,11 @@ options and units in three languages, and the minimum unit size, without writing
 
 The form has one field per value of the election itself and two text areas of rows, one
 row per unit (``id; name ru; name kk; name en``) and, per contest, a header row
-(``id; min; max; against all: yes/no; title ru; title kk; title en``) followed by its
-candidates (``id; label ru; label kk; label en``), contests separated by an empty line.
+(``id; min; max; against all: yes/no; title ru; title kk; title en``, and an optional
+eighth value, how the contest is counted: empty for the usual sum, ``mix``, or ``irv`` /
+``schulze`` for a ranked contest whose maximum is its number of rank positions,
+docs/ranked.md) followed by its candidates (``id; label ru; label kk; label en``),
+contests separated by an empty line.
 "Check" shows the manifest hash the trustees run their key ceremony for; "Download"
 gives the manifest file (docs/record-format.md §4) that ``Create an election`` takes
 with the ceremony's key.  A manifest file can be loaded into the form (import), so an
@@ -22,6 +25,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from honestballot.errors import HonestBallotError, InvalidInput, Text
 from honestballot.protocol.election import manifest_hash
+from honestballot.protocol.manifest import MAX_RANKS, RANKED_METHODS
 from honestballot.record.manifest import load_manifest, manifest_to_json
 from honestballot.web.deps import ORGANISER, require_csrf, services_of
 from honestballot.web.errors import classify
@@ -37,10 +41,16 @@ FormFile = Annotated[UploadFile | None, File()]
 #: the form's fields, each the empty string when not given
 FIELDS: Final = ("election_id", "title_ru", "title_kk", "title_en", "min_unit_size", "units")
 YES: Final = frozenset({"yes", "да", "иә", "1", "true"})
+#: the eighth value of a contest's header row: how it is counted (empty: the usual sum)
+KINDS: Final = ("", "mix", *RANKED_METHODS)
 
 
-def _cells(line: str, width: int, where: Text) -> list[str]:
+def _cells(line: str, width: int, where: Text, optional: int = 0) -> list[str]:
+    """The row's ``width`` values; the last ``optional`` of them may be left out (they are
+    then empty)."""
     cells = [c.strip() for c in line.split(";")]
+    if width - optional <= len(cells) < width:
+        cells += [""] * (width - len(cells))
     if len(cells) != width:
         raise InvalidInput(
             Text(
@@ -66,6 +76,27 @@ def _int(text: str, where: Text) -> int:
     return int(text)
 
 
+def _counted(kind: str, where: Text) -> dict[str, str]:
+    """The contest's keys for the header row's eighth value (docs/record-format.md §4):
+    none for the usual sum, ``count`` for mixing, ``kind`` and ``method`` for a ranked
+    contest (which the record layer counts by mixing)."""
+    kind = kind.lower()
+    if kind not in KINDS:
+        raise InvalidInput(
+            Text(
+                "manifest_form.kind",
+                f"{where}: the eighth value is one of mix, irv, schulze or empty, not {kind!r}",
+                where=where,
+                given=kind,
+            )
+        )
+    if kind == "mix":
+        return {"count": "mix"}
+    if kind in RANKED_METHODS:
+        return {"kind": "ranked", "method": kind}
+    return {}
+
+
 def manifest_json(form: dict[str, str], contests_text: str) -> dict[str, Any]:
     """The manifest JSON the form describes (not yet checked by the record layer)."""
     units = []
@@ -81,7 +112,7 @@ def manifest_json(form: dict[str, str], contests_text: str) -> dict[str, Any]:
         if not line.strip():
             current = None  # an empty line ends a contest
         elif current is None:
-            cid, low, high, against, *titles = _cells(line, 7, where)
+            cid, low, high, against, *titles, kind = _cells(line, 8, where, optional=1)
             current = {
                 "id": cid,
                 "title": _label(titles),
@@ -89,6 +120,7 @@ def manifest_json(form: dict[str, str], contests_text: str) -> dict[str, Any]:
                 "max_selections": _int(high, where),
                 "against_all": against.lower() in YES,
                 "options": [],
+                **_counted(kind, where),
             }
             contests.append(current)
         else:
@@ -123,7 +155,10 @@ def form_of(manifest: dict[str, Any]) -> tuple[dict[str, str], str]:
     for c in manifest["contests"]:
         head = [c["id"], str(c["min_selections"]), str(c["max_selections"])]
         head.append("yes" if c.get("against_all") else "no")
-        rows = ["; ".join(head + [c["title"][lang] for lang in LANGUAGES])]
+        head += [c["title"][lang] for lang in LANGUAGES]
+        # how it is counted, only when not the usual sum (so a plain row stays seven values)
+        kind = c.get("method") or ("mix" if c.get("count") == "mix" else "")
+        rows = ["; ".join(head + ([kind] if kind else []))]
         rows += [
             "; ".join([o["id"], *(o["label"][lang] for lang in LANGUAGES)]) for o in c["options"]
         ]
@@ -149,7 +184,15 @@ def _page(
     status: int = 200,
     **extra: Any,
 ) -> Response:
-    return render(request, "organiser_manifest.html", status, form=form, contests=contests, **extra)
+    return render(
+        request,
+        "organiser_manifest.html",
+        status,
+        form=form,
+        contests=contests,
+        max_ranks=MAX_RANKS,
+        **extra,
+    )
 
 
 @router.get("/organiser/manifest", include_in_schema=False)

@@ -779,6 +779,44 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Учаскенің ең аз өлшемі",
         "The minimum unit size",
     ),
+    "msg.manifest_form.kind": (
+        "{where}: восьмое значение — способ подсчёта: пусто (обычный подсчёт), mix "
+        "(перемешиванием), irv или schulze (ранжированный вопрос); «{given}» не подходит.",
+        "{where}: сегізінші мән — санау тәсілі: бос (әдеттегі санау), mix (араластыру "
+        "арқылы), irv немесе schulze (рейтингтік сұрақ); «{given}» жарамайды.",
+        "{where}: the eighth value is how the contest is counted: empty (the usual count), "
+        "mix (by mixing), irv or schulze (a ranked contest); '{given}' is none of them.",
+    ),
+    # -- the manifest's rules for a ranked contest (protocol/manifest.py) --------------------
+    "msg.manifest.ranked.method": (
+        "Вопрос «{contest}»: ранжированный вопрос считается методом {methods}.",
+        "«{contest}» сұрағы: рейтингтік сұрақ {methods} әдісімен саналады.",
+        "Contest {contest}: a ranked contest is counted by one of {methods}.",
+    ),
+    "msg.manifest.ranked.count": (
+        "Вопрос «{contest}»: ранжированный вопрос всегда считается перемешиванием.",
+        "«{contest}» сұрағы: рейтингтік сұрақ әрқашан араластыру арқылы саналады.",
+        "Contest {contest}: a ranked contest is always counted by mixing.",
+    ),
+    "msg.manifest.ranked.candidates": (
+        "Вопрос «{contest}»: в ранжированном вопросе не больше {most} кандидатов.",
+        "«{contest}» сұрағы: рейтингтік сұрақта {most} үміткерден көп болмайды.",
+        "Contest {contest}: a ranked contest has at most {most} candidates.",
+    ),
+    "msg.manifest.ranked.minimum": (
+        "Вопрос «{contest}»: минимум ранжированного вопроса — 0 (с вариантом «пустой "
+        "бюллетень») или 1.",
+        "«{contest}» сұрағы: рейтингтік сұрақтың ең азы — 0 («бос бюллетень» нұсқасымен) немесе 1.",
+        "Contest {contest}: a ranked contest's minimum is 0 (with a blank-ballot option) or 1.",
+    ),
+    "msg.manifest.ranked.ranks": (
+        "Вопрос «{contest}»: мест в ранжировании должно быть от 1 до {most} и не больше, "
+        "чем кандидатов ({candidates}); указано {ranks}.",
+        "«{contest}» сұрағы: рейтингтегі орын саны 1-ден {most}-ға дейін және үміткерлер "
+        "санынан ({candidates}) аспауы керек; көрсетілгені {ranks}.",
+        "Contest {contest}: a ranking has from 1 to {most} places, and no more than the "
+        "candidates ({candidates}); {ranks} were given.",
+    ),
     # -- trustees' uploads ------------------------------------------------------------
     "msg.share.empty": (
         "Выберите файл доли расшифровки (share.json).",

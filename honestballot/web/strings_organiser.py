@@ -237,17 +237,60 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "organiser.manifest_form.contests_hint": (
         "Для каждого вопроса — строка: код; минимум; максимум выборов; «против всех» "
-        "(да/нет); название по-русски; по-казахски; по-английски. Ниже — по строке на "
-        "кандидата: код; имя по-русски; по-казахски; по-английски. Вопросы разделяются "
-        "пустой строкой. При минимуме 0 в бюллетене появляется вариант «пустой бюллетень».",
+        "(да/нет); название по-русски; по-казахски; по-английски; и, если нужно, способ "
+        "подсчёта (ниже). Под ней — по строке на кандидата: код; имя по-русски; "
+        "по-казахски; по-английски. Вопросы разделяются пустой строкой. При минимуме 0 в "
+        "бюллетене появляется вариант «пустой бюллетень».",
         "Әр сұраққа бір жол: коды; ең аз; ең көп таңдау; «бәріне қарсы» (иә/жоқ); "
-        "орысша атауы; қазақша; ағылшынша. Одан төмен әр үміткерге бір жол: коды; "
-        "орысша аты; қазақша; ағылшынша. Сұрақтар бос жолмен бөлінеді. Ең азы 0 болса, "
-        "бюллетеньде «бос бюллетень» нұсқасы пайда болады.",
+        "орысша атауы; қазақша; ағылшынша; және қажет болса, санау тәсілі (төменде). Одан "
+        "төмен әр үміткерге бір жол: коды; орысша аты; қазақша; ағылшынша. Сұрақтар бос "
+        "жолмен бөлінеді. Ең азы 0 болса, бюллетеньде «бос бюллетень» нұсқасы пайда болады.",
         "For each contest a line: id; minimum; maximum choices; against all (yes/no); title "
-        "in Russian; in Kazakh; in English. Below it one line per candidate: id; name in "
-        "Russian; in Kazakh; in English. An empty line separates contests. With a minimum "
-        "of 0 the ballot gets a blank-ballot option.",
+        "in Russian; in Kazakh; in English; and, if needed, how it is counted (below). Below "
+        "it one line per candidate: id; name in Russian; in Kazakh; in English. An empty "
+        "line separates contests. With a minimum of 0 the ballot gets a blank-ballot option.",
+    ),
+    "organiser.manifest_form.kinds_hint": (
+        "Способ подсчёта — восьмое значение строки вопроса. Пусто: обычный вопрос, где "
+        "избиратель отмечает кандидатов. irv или schulze: ранжированный вопрос, где "
+        "избиратель расставляет кандидатов по местам, а итог считается мгновенным вторым "
+        "туром (irv) или методом Шульце (schulze). Его максимум — число мест, от 1 до "
+        "{most} и не больше числа кандидатов; минимум — 0 или 1. mix: обычный вопрос, "
+        "подсчитанный перемешиванием. Например: leader; 1; 3; да; Лидер; Жетекші; "
+        "Leader; irv",
+        "Санау тәсілі — сұрақ жолының сегізінші мәні. Бос: сайлаушы үміткерлерді "
+        "белгілейтін әдеттегі сұрақ. irv немесе schulze: сайлаушы үміткерлерді орындарға "
+        "қоятын рейтингтік сұрақ, қорытынды лездік екінші турмен (irv) немесе Шульце "
+        "әдісімен (schulze) саналады. Оның ең көбі — орын саны, 1-ден {most}-ға дейін және "
+        "үміткерлер санынан аспайды; ең азы — 0 немесе 1. mix: араластыру арқылы "
+        "саналатын әдеттегі сұрақ. Мысалы: leader; 1; 3; иә; Лидер; Жетекші; Leader; irv",
+        "How it is counted is the contest line's eighth value. Empty: a usual contest, "
+        "where the voter marks candidates. irv or schulze: a ranked contest, where the "
+        "voter puts candidates in order and the result is counted by instant-runoff (irv) "
+        "or the Schulze method (schulze). Its maximum is the number of places, from 1 to "
+        "{most} and no more than the candidates; its minimum is 0 or 1. mix: a usual "
+        "contest counted by mixing. For example: leader; 1; 3; yes; Лидер; Жетекші; "
+        "Leader; irv",
+    ),
+    "organiser.manifest_form.ranks_cap": (
+        "Почему мест не больше {most}: каждое ранжирование публикуется целиком (без имени "
+        "избирателя). Чем больше мест, тем больше возможных порядков, и принуждающий может "
+        "потребовать редкий порядок нижних мест, чтобы найти бюллетень среди "
+        "опубликованных («итальянская атака»). Если вы опасаетесь давления на "
+        "избирателей, выберите меньше мест: 3 места из 10 кандидатов дают лишь 720 "
+        "порядков. Ранжированные вопросы не публикуются по участкам.",
+        "Неге орын {most}-дан аспайды: әр рейтинг толығымен (сайлаушының атынсыз) "
+        "жарияланады. Орын көп болған сайын мүмкін реттер көбейеді, ал мәжбүрлеуші "
+        "бюллетеньді жарияланғандардың арасынан табу үшін төменгі орындардың сирек ретін "
+        "талап ете алады («итальяндық шабуыл»). Сайлаушыларға қысым жасалуынан "
+        "қауіптенсеңіз, орынды азырақ таңдаңыз: 10 үміткерден 3 орын тек 720 рет береді. "
+        "Рейтингтік сұрақтар учаскелер бойынша жарияланбайды.",
+        "Why at most {most} places: every ranking is published whole (without the voter's "
+        "name). The more places, the more possible orders, and a coercer can demand a rare "
+        "order of the lower places to find the ballot among those published (the "
+        "'Italian attack'). If you fear pressure on voters, choose fewer places: 3 "
+        "places of 10 candidates leave only 720 orders. Ranked contests are never "
+        "published per unit.",
     ),
     "organiser.manifest_form.check": ("Проверить", "Тексеру", "Check"),
     "organiser.manifest_form.download": (

@@ -428,36 +428,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "«{contest}» сұрағы: max_selections 1-ден нұсқалар санына дейін болуы керек.",
         "Contest “{contest}”: max_selections must be between 1 and the number of options.",
     ),
-    "msg.manifest.method": (
-        "Вопрос «{contest}»: метод (method) — один из {known}, а не «{given}».",
-        "«{contest}» сұрағы: әдіс (method) — {known} ішінен біреуі, «{given}» емес.",
-        "Contest “{contest}”: method is one of {known}, not “{given}”.",
-    ),
-    "msg.manifest.ranked_count": (
-        "Вопрос «{contest}»: рейтинговый вопрос подсчитывается только перемешиванием.",
-        "«{contest}» сұрағы: рейтингтік сұрақ тек араластыру арқылы саналады.",
-        "Contest “{contest}”: a ranked contest is counted by mixing.",
-    ),
-    "msg.manifest.ranked_candidates": (
-        "Вопрос «{contest}»: в рейтинговом вопросе не больше {most} кандидатов.",
-        "«{contest}» сұрағы: рейтингтік сұрақта {most} кандидаттан артық болмайды.",
-        "Contest “{contest}”: a ranked contest has at most {most} candidates.",
-    ),
-    "msg.manifest.ranked_min": (
-        "Вопрос «{contest}»: в рейтинговом вопросе min_selections равно 0 (можно не "
-        "выбрать никого) или 1.",
-        "«{contest}» сұрағы: рейтингтік сұрақта min_selections 0 (ешкімді таңдамауға "
-        "болады) немесе 1.",
-        "Contest “{contest}”: a ranked contest has min_selections 0 (with a blank choice) or 1.",
-    ),
-    "msg.manifest.ranked_max": (
-        "Вопрос «{contest}»: в рейтинговом вопросе ранжируют от 1 до {most} кандидатов "
-        "(max_selections), и не больше, чем их есть.",
-        "«{contest}» сұрағы: рейтингтік сұрақта 1-ден {most}-ге дейін кандидат "
-        "(max_selections) ретке қойылады, бар кандидаттардан артық емес.",
-        "Contest “{contest}”: a ranked contest ranks from 1 to {most} candidates "
-        "(max_selections), and no more than it has.",
-    ),
     "msg.manifest.contest_unknown": (
         "Вопроса «{contest}» в манифесте нет.",
         "Манифестте «{contest}» сұрағы жоқ.",

@@ -14,7 +14,8 @@ PostgreSQL) with Debian's Chromium:
 - the organiser's roll section follows the election's phase;
 - an organiser builds the election on the pages alone, in Kazakh: the manifest in the
   form, the election from it and the trustees' key file (swapped files named as such),
-  the roll with a shared phone's exception recorded from the refusal, and the opening.
+  the roll with a shared phone's exception recorded from the refusal, and the opening;
+  and a ranked election from the form (too many places refused in Kazakh first).
 """
 
 from __future__ import annotations
@@ -493,6 +494,79 @@ def test_an_organiser_builds_the_election_on_the_pages(
     assert dict(server.services.roll.exceptions(WEB_ELECTION)) == {
         "77010000077": "бір отбасының телефоны"
     }
+
+
+def test_an_organiser_makes_a_ranked_election_in_the_form(
+    empty_server: Server, ranked_ceremony: DemoCeremony, tmp_path: Path
+) -> None:
+    """In Kazakh on a phone: ranked contests typed in the manifest form (one with more
+    places than candidates first: refused in Kazakh, the text kept), the hash Python
+    computes, and the election created from the downloaded file and the trustees' key."""
+    server = empty_server
+    token = str(server.services.organisers.create_token("ranked builder"))
+    key_file = tmp_path / "election-key.json"
+    key_file.write_text(json.dumps(encode_election_key(ranked_ceremony.key)))
+    form, contests = form_of(manifest_to_json(ranked_ceremony.manifest))
+    leader_head = "leader; 1; 3; yes; Лидер партии; Партия жетекшісі; Party leader; irv"
+    assert leader_head in contests  # the ranked contest as the organiser types it
+    too_many = contests.replace(leader_head, leader_head.replace("; 1; 3;", "; 1; 5;"))
+    watch = Watch()
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            with _screenshots_on_failure(watch, tmp_path, server):
+                device = browser.new_context(viewport=PHONE, locale="kk-KZ", accept_downloads=True)
+                watch.attach(device, "organiser")
+                page = device.new_page()
+                page.goto(server.url("/organiser"))
+                page.locator("input[name=token]").fill(token)
+                page.locator("form [type=submit]").click()
+                page.wait_for_url("**/organiser/elections")
+                page.locator("#manifest-form-link").click()
+                expect(page.locator("#ranks-cap")).to_contain_text("«итальяндық шабуыл»")
+                page.locator("#election-id").fill(form["election_id"])
+                for lang in LANGUAGES:
+                    page.locator(f"#title-{lang}").fill(form[f"title_{lang}"])
+                page.locator("#min-unit-size").fill(form["min_unit_size"])
+                page.locator("#units").fill(form["units"])
+                page.locator("#contests").fill(too_many)
+                page.locator("#manifest-form [value=check]").click()
+                expect(page.locator("#manifest-error")).to_have_text(
+                    _say(
+                        "msg.manifest.ranked.ranks",
+                        "kk",
+                        contest="leader",
+                        most=10,
+                        candidates=4,
+                        ranks=5,
+                    )
+                )
+                expect(page.locator("#contests")).to_have_value(too_many)
+                assert _width(page) <= PHONE["width"]
+
+                page.locator("#contests").fill(contests)
+                page.locator("#manifest-form [value=check]").click()
+                expect(page.locator("#manifest-hash")).to_have_text(
+                    manifest_hash(ranked_ceremony.manifest).hex()
+                )
+                assert _width(page) <= PHONE["width"]
+                with page.expect_download() as download:
+                    page.locator("#manifest-form [value=download]").click()
+                manifest_file = tmp_path / "manifest.json"
+                download.value.save_as(manifest_file)
+
+                page.goto(server.url("/organiser/elections"))
+                page.locator("#manifest").set_input_files(str(manifest_file))
+                page.locator("#election-key").set_input_files(str(key_file))
+                page.locator("form[action='/organiser/elections'] [type=submit]").click()
+                page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created")
+                watch.forget("/organiser/manifest")  # the 400 of the refused places
+                watch.assert_clean()
+        finally:
+            browser.close()
+    created = server.services.elections.context(WEB_ELECTION).manifest
+    assert manifest_hash(created) == manifest_hash(ranked_ceremony.manifest)
+    assert [c.method for c in created.contests] == [None, "irv", "schulze"]
 
 
 @pytest.fixture

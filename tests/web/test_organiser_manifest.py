@@ -8,12 +8,20 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import replace
 
+import pytest
+
+from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import manifest_hash
+from honestballot.protocol.manifest import MAX_RANKS, Manifest
 from honestballot.record.manifest import load_manifest, manifest_to_json
+from honestballot.record.trustee import encode_election_key
 from honestballot.service.demo import demo_manifest
+from honestballot.web.organiser_manifest import form_of
 from honestballot.web.strings_errors import STRINGS as ERRORS
-from tests.factories import WebElection
+from honestballot.web.strings_organiser import STRINGS as ORGANISER
+from tests.factories import WebElection, key_ceremony, ranked_web_manifest
 from tests.web.test_organiser import sign_in_page
 
 UNITS = "almaly; Алмалинский; Алмалы; Almaly\nmedeu; Медеуский; Медеу; Medeu"
@@ -120,3 +128,202 @@ def test_a_manifest_file_loads_into_the_form(web: WebElection) -> None:
     )
     assert again.status_code == 200, again.text
     assert manifest_hash(load_manifest(again.content)) == manifest_hash(demo)
+
+
+# -- ranked contests (docs/ranked.md) --------------------------------------------------------
+
+RANKED_ID = "web-ranked"
+
+#: tests/factories.ranked_web_manifest's contests, typed as an organiser types them: the
+#: eighth value of a contest's row says how it is counted (irv / schulze: ranked)
+RANKED_CONTESTS = (
+    "chair; 1; 1; да; Председатель; Төраға; Chair\n"
+    + "".join(f"cand-{i}; Кандидат {i}; Үміткер {i}; Candidate {i}\n" for i in range(1, 6))
+    + "\n"
+    "leader; 1; 3; иә; Лидер партии; Партия жетекшісі; Party leader; irv\n"
+    "aigerim; Айгерим Аманова; Айгерім Аманова; Aigerim Amanova\n"
+    "bolat; Болат Бекенов; Болат Бекенов; Bolat Bekenov\n"
+    "dana; Дана Дауренова; Дана Дәуренова; Dana Daurenova\n"
+    "erlan; Ерлан Есенов; Ерлан Есенов; Erlan Yessenov\n"
+    "\n"
+    "council; 0; 3; no; Совет; Кеңес; Council; Schulze\n"
+    "xenia; Ксения Ким; Ксения Ким; Xenia Kim\n"
+    "yuri; Юрий Юсупов; Юрий Юсупов; Yuri Yusupov\n"
+    "zarina; Зарина Жумабаева; Зарина Жұмабаева; Zarina Zhumabayeva\n"
+)
+
+
+def ranked_manifest() -> Manifest:
+    """The ranked web manifest, under an id of its own (web-test is already created)."""
+    return replace(ranked_web_manifest(), election_id=RANKED_ID)
+
+
+@pytest.fixture(scope="module")
+def ranked_key(tmp_path_factory: pytest.TempPathFactory) -> ElectionKey:
+    made = key_ceremony(ranked_manifest(), tmp_path_factory.mktemp("form-ranked"), RANKED_ID)
+    return made.key
+
+
+def ranked_fields(csrf: str, **over: str) -> dict[str, str]:
+    m = ranked_manifest()
+    form, _ = form_of(manifest_to_json(m))
+    return (
+        fields(
+            csrf,
+            election_id=RANKED_ID,
+            title_ru=m.title.get("ru"),
+            title_kk=m.title.get("kk"),
+            title_en=m.title.get("en"),
+            min_unit_size=str(m.min_unit_size),
+            units=form["units"],
+            contests=RANKED_CONTESTS,
+        )
+        | over
+    )
+
+
+def test_a_ranked_election_is_made_from_the_form(web: WebElection, ranked_key: ElectionKey) -> None:
+    """Ranked contests typed in the form give the manifest Python builds (the same hash),
+    counted by mixing; the downloaded file and the trustees' key create the election on
+    the organiser's page."""
+    client = web.client
+    csrf = sign_in_page(client, web.organiser_token)
+    page = html.unescape(client.get("/organiser/manifest?lang=ru").text)
+    # the kinds and the cap on places are explained, the cap with its number
+    assert ORGANISER["organiser.manifest_form.ranks_cap"][0].split("{most}")[0] in page
+    assert f"не больше {MAX_RANKS}:" in page and "{most}" not in page
+
+    expected = ranked_manifest()
+    r = client.post("/organiser/manifest", data=ranked_fields(csrf, action="check"))
+    assert r.status_code == 200, r.text
+    shown = re.search(r'id="manifest-hash">([0-9a-f]{64})<', r.text)
+    assert shown is not None and shown.group(1) == manifest_hash(expected).hex()
+
+    r = client.post("/organiser/manifest", data=ranked_fields(csrf, action="download"))
+    assert r.status_code == 200
+    made = load_manifest(r.content)
+    assert made == expected
+    _, leader, council = made.contests
+    assert (leader.method, leader.count, leader.max_selections) == ("irv", "mix", 3)
+    assert (council.method, council.count, council.min_selections) == ("schulze", "mix", 0)
+    written = json.loads(r.content)["contests"][1]
+    assert (written["kind"], written["method"]) == ("ranked", "irv") and "count" not in written
+
+    created = client.post(
+        "/organiser/elections",
+        data={"csrf": csrf},
+        files={
+            "manifest": ("manifest.json", r.content, "application/json"),
+            "election_key": (
+                "key.json",
+                json.dumps(encode_election_key(ranked_key)).encode(),
+                "application/json",
+            ),
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303, created.text
+    assert created.headers["location"] == f"/organiser/e/{RANKED_ID}?done=created"
+    context = web.services.elections.context(RANKED_ID)
+    assert manifest_hash(context.manifest) == manifest_hash(expected)
+    assert [c.method for c in context.manifest.contests] == [None, "irv", "schulze"]
+
+
+def test_a_ranked_manifest_file_round_trips_through_the_form(web: WebElection) -> None:
+    """Imported, shown, sent back and downloaded: the very same JSON, and so the same hash
+    (plural, mixed and ranked contests alike)."""
+    client = web.client
+    csrf = sign_in_page(client, web.organiser_token)
+    base = ranked_manifest()
+    mixed = replace(base.contests[0], count="mix")
+    manifest = replace(base, contests=(mixed, *base.contests[1:]))
+    original = manifest_to_json(manifest)
+    r = client.post(
+        "/organiser/manifest",
+        data={"csrf": csrf, "action": "import"},
+        files={"manifest_file": ("m.json", json.dumps(original).encode(), "application/json")},
+    )
+    assert r.status_code == 200, r.text
+    page = html.unescape(r.text)
+    assert manifest_hash(manifest).hex() in page
+    contests = re.search(r'<textarea id="contests"[^>]*>(.*?)</textarea>', page, re.S)
+    units = re.search(r'<textarea id="units"[^>]*>(.*?)</textarea>', page, re.S)
+    assert contests is not None and units is not None
+    heads = [block.splitlines()[0] for block in contests.group(1).split("\n\n")]
+    assert [h.rsplit("; ", 1)[1] for h in heads] == ["mix", "irv", "schulze"]
+    again = client.post(
+        "/organiser/manifest",
+        data=ranked_fields(
+            csrf, action="download", units=units.group(1), contests=contests.group(1)
+        ),
+    )
+    assert again.status_code == 200, again.text
+    assert json.loads(again.content) == original
+    assert manifest_hash(load_manifest(again.content)) == manifest_hash(manifest)
+
+
+def _said(key: str, lang: int, **values: object) -> str:
+    text = ERRORS[key][lang]
+    for name, value in values.items():
+        text = text.replace(f"{{{name}}}", str(value))
+    return text
+
+
+KK = 1
+TWELVE = "".join(f"c{i}; Кандидат {i}; Үміткер {i}; Candidate {i}\n" for i in range(12))
+TWO = "x1; Икс; Икс; Ex\nx2; Игрек; Игрек; Why\n"
+
+
+@pytest.mark.parametrize(
+    ("contests", "key", "values"),
+    [
+        # more places than the cap, though there are candidates enough
+        (
+            "big; 1; 11; no; Много; Көп; Many; irv\n" + TWELVE,
+            "msg.manifest.ranked.ranks",
+            {"contest": "big", "most": MAX_RANKS, "candidates": 12, "ranks": 11},
+        ),
+        # too few candidates for the places asked
+        (
+            "few; 1; 3; no; Мало; Аз; Few; schulze\n" + TWO,
+            "msg.manifest.ranked.ranks",
+            {"contest": "few", "most": MAX_RANKS, "candidates": 2, "ranks": 3},
+        ),
+        # no place at all
+        (
+            "none; 0; 0; no; Нет; Жоқ; None; irv\n" + TWO,
+            "msg.manifest.ranked.ranks",
+            {"contest": "none", "most": MAX_RANKS, "candidates": 2, "ranks": 0},
+        ),
+        (
+            "low; 2; 2; no; Мин; Мин; Min; irv\n" + TWO,
+            "msg.manifest.ranked.minimum",
+            {"contest": "low"},
+        ),
+        (
+            "odd; 1; 1; no; Борда; Борда; Borda; borda\n" + TWO,
+            "msg.manifest_form.kind",
+            {"where": "Сұрақтар, 1-жол", "given": "borda"},
+        ),
+    ],
+)
+def test_a_wrong_ranked_contest_is_named_and_changes_nothing(
+    web: WebElection, contests: str, key: str, values: dict[str, object]
+) -> None:
+    client = web.client
+    csrf = sign_in_page(client, web.organiser_token)
+    client.cookies.set("hb_lang", "kk")
+    before = web.services.store.list_elections()
+    for action in ("check", "download"):
+        r = client.post(
+            "/organiser/manifest", data=ranked_fields(csrf, action=action, contests=contests)
+        )
+        assert r.status_code == 400
+        assert r.headers["content-type"].startswith("text/html")
+        page = html.unescape(r.text)
+        error = re.search(r'id="manifest-error">(.*?)</p>', page, re.S)
+        assert error is not None and error.group(1) == _said(key, KK, **values)
+        assert 'id="manifest-hash"' not in page
+        # what was typed stays in the form, and no English detail is needed
+        assert contests.splitlines()[0] in page and '<details class="detail">' not in page
+    assert web.services.store.list_elections() == before
