@@ -86,9 +86,11 @@ def check_part_proofs(
                 )
             )
             owner.append(n)
+    verdicts: list[str | None] = [None] * len(parts)
+    if not cells:
+        return verdicts
     ctx = _Context(tally.election, tally.hash, tuple(keys))
     shared = Shared(_context_bytes(ctx), _load_context, ctx)
-    verdicts: list[str | None] = [None] * len(parts)
     for n, why in zip(owner, engine.map_chunks(_check_cells, cells, shared), strict=True):
         if why is not None and verdicts[n] is None:
             verdicts[n] = why
