@@ -33,6 +33,7 @@ import argparse
 import json
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,11 +48,10 @@ from honestballot.protocol.decryption import (
     combine_valid_shares,
     create_decryption_share,
 )
-from honestballot.protocol.dkg import Ceremony, create_deal, create_trustee
-from honestballot.protocol.dkg_verify import accept_election_key, verify_ceremony
 from honestballot.protocol.share_parts import check_part, publish_share
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.share_parts import share_part_from_json, share_part_to_json
+from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.verify.parallel import LocalEngine
 from honestballot.verify.shares import check_part_proofs
 
@@ -81,16 +81,8 @@ def main() -> int:
     ap.add_argument("--json", metavar="OUT")
     a = ap.parse_args()
     rng = SeededRandomness("bench share parts")
-    c = Ceremony("bench", b"\x22" * 32, 3, 2)
-    pairs = [create_trustee(c, i, f"t{i}", rng) for i in range(1, 4)]
-    publics = [p for _, p in pairs]
-    secrets, deals = [], []
-    for s, _ in pairs:
-        s2, d = create_deal(s, publics, rng)
-        secrets.append(s2)
-        deals.append(d)
-    key = verify_ceremony(c, publics, deals, [])
-    secrets = [accept_election_key(s, key) for s in secrets]
+    with tempfile.TemporaryDirectory() as tmp:
+        key, secrets = run_key_ceremony(demo_manifest("bench-shares"), Path(tmp), rng)
     slots = tuple(f"o{j}" for j in range(a.width))
     slots_at = range(a.width)
     rows = tuple(

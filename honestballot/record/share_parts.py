@@ -22,10 +22,12 @@ one ``{"kind": "share-part", "body": ...}`` per part, then ``{"kind":
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
 
 from honestballot.crypto.chaum_pedersen import EqualityProof
 from honestballot.crypto.hashing import Encoded
+from honestballot.crypto.schnorr import SchnorrProof
 from honestballot.errors import RecordFormatError
 from honestballot.protocol.decryption import ShareEntry
 from honestballot.protocol.share_parts import (
@@ -97,16 +99,26 @@ def _cell(value: Any, path: str) -> Cell:
     return out
 
 
-def share_part_from_json(value: Any, path: str) -> SharePart:
+C = TypeVar("C")
+
+
+def _read_part(
+    value: Any, path: str, cell: Callable[[Any, str], C]
+) -> tuple[tuple[int, bytes, int, str, int], tuple[tuple[C, ...], ...], SchnorrProof]:
     r = Reader(value, path)
-    trustee, tally_hash, index, contest, offset = _place(r)
+    place = _place(r)
     rows = tuple(
-        tuple(_cell(c, f"{path}.rows[{i}][{k}]") for k, c in enumerate(row))
+        tuple(cell(c, f"{path}.rows[{i}][{k}]") for k, c in enumerate(row))
         for i, row in enumerate(_rows(r, path))
     )
     signature = schnorr_from_json(r.raw("signature"), f"{path}.signature")
     r.done()
-    return SharePart(trustee, tally_hash, index, contest, offset, rows, signature)
+    return place, rows, signature
+
+
+def share_part_from_json(value: Any, path: str) -> SharePart:
+    place, rows, signature = _read_part(value, path, _cell)
+    return SharePart(*place, rows, signature)
 
 
 def _encoded_cell(value: Any, path: str) -> tuple[Encoded, Encoded, Encoded]:
@@ -126,15 +138,8 @@ def _encoded_cell(value: Any, path: str) -> tuple[Encoded, Encoded, Encoded]:
 def encoded_share_part_from_json(value: Any, path: str) -> EncodedSharePart:
     """A ``share-part`` body with its points and scalars read as encodings only (no
     decoding): what the service checks before :func:`share_part_from_json`."""
-    r = Reader(value, path)
-    trustee, tally_hash, index, contest, offset = _place(r)
-    rows = tuple(
-        tuple(_encoded_cell(c, f"{path}.rows[{i}][{k}]") for k, c in enumerate(row))
-        for i, row in enumerate(_rows(r, path))
-    )
-    signature = schnorr_from_json(r.raw("signature"), f"{path}.signature")
-    r.done()
-    return EncodedSharePart(trustee, tally_hash, index, contest, offset, rows, signature)
+    place, rows, signature = _read_part(value, path, _encoded_cell)
+    return EncodedSharePart(*place, rows, signature)
 
 
 def share_head_to_json(head: ShareHead) -> JsonObject:
