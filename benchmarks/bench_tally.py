@@ -122,7 +122,7 @@ def make_keys(manifest: Manifest, trustees: int, threshold: int) -> Keys:
         ]
         publics = [p for _, p in created]
         dealt = [dkg.create_deal(s, publics, rng) for s, _ in created]
-        deals = [d for _, d in dealt]
+        deals = [d for _, ds in dealt for d in ds]
         complaints = [c for s, _ in dealt for c in dkg.check_deals(s, deals, rng)]
         key = dkg_verify.verify_ceremony(ceremony, publics, deals, complaints)
         secrets = [dkg_verify.accept_election_key(s, key) for s, _ in dealt]

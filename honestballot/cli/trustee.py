@@ -188,7 +188,7 @@ def check_command(
     """Check the shares addressed to this trustee; publish complaints (maybe none)."""
     s = _read(secret, rec.decode_trustee_secret)
     publics_by_index(s.ceremony, [_read(p, rec.decode_trustee_public) for p in publics])
-    ds = [_read(d, rec.decode_deal) for d in deals]
+    ds = [d for f in deals for d in _read(f, rec.decode_deal)]
     complaints = check_deals(s, ds, SYSTEM_RANDOMNESS)
     _write_public(out, rec.encode_complaints(s.ceremony.hash, s.index, complaints))
     for c in complaints:
@@ -221,7 +221,7 @@ def finalize_command(
     key = verify_ceremony(
         c,
         [_read(p, rec.decode_trustee_public) for p in publics],
-        [_read(d, rec.decode_deal) for d in deals],
+        [d for f in deals for d in _read(f, rec.decode_deal)],
         [x for _, _, cs in files for x in cs],
         [i for _, i, _ in files],
     )
@@ -240,8 +240,8 @@ def accept_key_command(secret: Path, key_path: Path, deals: tuple[Path, ...]) ->
     s = _read(secret, rec.decode_trustee_secret)
     key = _read(key_path, rec.decode_election_key, large=True)
     if deals:
-        given = sorted((_read(d, rec.decode_deal) for d in deals), key=lambda d: d.dealer)
-        if tuple(given) != key.deals:
+        given = sorted((_read(d, rec.decode_deal) for d in deals), key=lambda ds: ds[0].dealer)
+        if tuple(d for ds in given for d in ds) != key.deals:
             raise ProtocolError("the given deal files differ from the deals in the election key")
     s2 = accept_election_key(s, key)
     _write_secret(secret, rec.encode_trustee_secret(s2), create=False)

@@ -1,6 +1,6 @@
 """Wire format of the key ceremony and threshold decryption (see docs/trustees.md).
 
-Every top-level object has ``"type"`` and ``"version"`` (1).  ``encode_*`` turns a
+Every top-level object has ``"type"`` and ``"version"``.  ``encode_*`` turns a
 protocol value into a JSON object; ``decode_*`` parses one strictly through
 :class:`~honestballot.record.codec.Reader` (a missing, extra or ill-typed field raises
 :class:`RecordFormatError` naming its path); :func:`load` parses bytes with a size limit.
@@ -28,6 +28,7 @@ from honestballot.protocol.decryption import (
     TallyEntry,
 )
 from honestballot.protocol.dkg import (
+    KEY_LABELS,
     MAX_TRUSTEES,
     Ceremony,
     Complaint,
@@ -36,7 +37,7 @@ from honestballot.protocol.dkg import (
     TrusteePublic,
     TrusteeSecret,
 )
-from honestballot.protocol.dkg_verify import ComplaintRuling, ElectionKey
+from honestballot.protocol.dkg_verify import ComplaintRuling, ElectionKey, TagKey
 from honestballot.record.codec import (
     JsonObject,
     Reader,
@@ -123,21 +124,33 @@ def decode_trustee_public(obj: Any, path: str = "trustee_public") -> TrusteePubl
 # -- deal ---------------------------------------------------------------------------
 
 
-def encode_deal(d: Deal) -> JsonObject:
+def encode_deal(deals: tuple[Deal, ...] | list[Deal]) -> JsonObject:
+    """One trustee's ``trustee-deal`` file: its deal of each key, in the order of
+    ``KEY_LABELS``."""
+    if [d.label for d in deals] != list(KEY_LABELS):
+        raise ValueError(f"a trustee's deal holds one deal per key, in the order {KEY_LABELS}")
+    if len({(d.ceremony_hash, d.dealer) for d in deals}) != 1:
+        raise ValueError("every deal in a file must be by one trustee, one ceremony")
     return {
         "type": "trustee-deal",
-        "version": 1,
-        "ceremony": d.ceremony_hash.hex(),
-        "dealer": d.dealer,
-        "commitments": [c.hex() for c in d.commitments],
-        "proof": _proof(d.proof.challenge, d.proof.response),
-        "shares": [
+        "version": 2,
+        "ceremony": deals[0].ceremony_hash.hex(),
+        "dealer": deals[0].dealer,
+        "keys": [
             {
-                "recipient": s.recipient,
-                "ephemeral": s.encrypted.ephemeral.hex(),
-                "ciphertext": s.encrypted.ciphertext.hex(),
+                "label": d.label,
+                "commitments": [c.hex() for c in d.commitments],
+                "proof": _proof(d.proof.challenge, d.proof.response),
+                "shares": [
+                    {
+                        "recipient": s.recipient,
+                        "ephemeral": s.encrypted.ephemeral.hex(),
+                        "ciphertext": s.encrypted.ciphertext.hex(),
+                    }
+                    for s in d.shares
+                ],
             }
-            for s in d.shares
+            for d in deals
         ],
     }
 
@@ -157,18 +170,31 @@ def _decode_commitment(obj: Any, path: str) -> Point:
     return decode_point(obj, path, allow_identity=True)
 
 
-def decode_deal(obj: Any, path: str = "deal") -> Deal:
+def decode_deal(obj: Any, path: str = "deal") -> tuple[Deal, ...]:
+    """One trustee's ``trustee-deal`` file: three deals, of ``x``, ``y1``, ``y2``."""
     r = Reader(obj, path)
-    read_version(r, "trustee-deal", 1)
-    out = Deal(
-        r.hexbytes("ceremony", 32),
-        _trustee(r, "dealer"),
-        tuple(r.items("commitments", _decode_commitment, max_items=MAX_TRUSTEES)),
-        SchnorrProof(*_read_proof(r, "proof")),
-        tuple(r.items("shares", _decode_dealt_share, max_items=MAX_TRUSTEES)),
-    )
+    read_version(r, "trustee-deal", 2)
+    ceremony_hash = r.hexbytes("ceremony", 32)
+    dealer = _trustee(r, "dealer")
+
+    def one(item: Any, p: str) -> Deal:
+        kr = Reader(item, p)
+        out = Deal(
+            ceremony_hash,
+            dealer,
+            kr.text("label", max_len=8),
+            tuple(kr.items("commitments", _decode_commitment, max_items=MAX_TRUSTEES)),
+            SchnorrProof(*_read_proof(kr, "proof")),
+            tuple(kr.items("shares", _decode_dealt_share, max_items=MAX_TRUSTEES)),
+        )
+        kr.done()
+        return out
+
+    deals = tuple(r.items("keys", one, max_items=len(KEY_LABELS)))
     r.done()
-    return out
+    if [d.label for d in deals] != list(KEY_LABELS):
+        raise RecordFormatError(f"{path}.keys: must be the keys {list(KEY_LABELS)}, in order")
+    return deals
 
 
 # -- complaints ---------------------------------------------------------------------
@@ -183,12 +209,13 @@ def encode_complaints(
             raise ValueError("every complaint in a file must be by one trustee, one ceremony")
     return {
         "type": "trustee-complaints",
-        "version": 1,
+        "version": 2,
         "ceremony": ceremony_hash.hex(),
         "complainant": complainant,
         "complaints": [
             {
                 "dealer": c.dealer,
+                "label": c.label,
                 "dh_point": c.dh_point.hex(),
                 "proof": _proof(c.proof.challenge, c.proof.response),
             }
@@ -202,7 +229,7 @@ def decode_complaints_file(
 ) -> tuple[bytes, int, tuple[Complaint, ...]]:
     """One ``trustee-complaints`` file: (ceremony hash, complainant, its complaints)."""
     r = Reader(obj, path)
-    read_version(r, "trustee-complaints", 1)
+    read_version(r, "trustee-complaints", 2)
     ceremony_hash = r.hexbytes("ceremony", 32)
     complainant = _trustee(r, "complainant")
 
@@ -212,6 +239,7 @@ def decode_complaints_file(
             ceremony_hash,
             complainant,
             _trustee(cr, "dealer"),
+            cr.text("label", max_len=8),
             cr.point("dh_point"),
             EqualityProof(*_read_proof(cr, "proof")),
         )
@@ -236,18 +264,22 @@ def encode_election_key(k: ElectionKey) -> JsonObject:
         by_complainant.setdefault(c.complainant, []).append(c)
     for i in k.checked:
         by_complainant.setdefault(i, [])
+    by_dealer: dict[int, list[Deal]] = {}
+    for d in k.deals:
+        by_dealer.setdefault(d.dealer, []).append(d)
     h = k.ceremony.hash
     return {
         "type": "election-key",
-        "version": 1,
+        "version": 2,
         "ceremony": encode_ceremony(k.ceremony),
         "trustee_publics": [encode_trustee_public(p) for p in k.publics],
-        "deals": [encode_deal(d) for d in k.deals],
+        "deals": [encode_deal(ds) for _, ds in sorted(by_dealer.items())],
         "complaints": [encode_complaints(h, i, cs) for i, cs in sorted(by_complainant.items())],
         "rulings": [
             {
                 "complainant": r.complainant,
                 "dealer": r.dealer,
+                "label": r.label,
                 "upheld": r.upheld,
                 "reason": r.reason,
             }
@@ -255,10 +287,20 @@ def encode_election_key(k: ElectionKey) -> JsonObject:
         ],
         "qualified": list(k.qualified),
         "public_key": k.public_key.hex(),
-        "verification_keys": [
-            {"trustee": i, "key": x.hex()} for i, x in enumerate(k.verification_keys, start=1)
+        "verification_keys": _encode_verification_keys(k.verification_keys),
+        "tag_keys": [
+            {
+                "label": t.label,
+                "public_key": t.public_key.hex(),
+                "verification_keys": _encode_verification_keys(t.verification_keys),
+            }
+            for t in k.tag_keys
         ],
     }
+
+
+def _encode_verification_keys(keys: tuple[Point, ...]) -> list[JsonObject]:
+    return [{"trustee": i, "key": x.hex()} for i, x in enumerate(keys, start=1)]
 
 
 def _decode_ruling(obj: Any, path: str) -> ComplaintRuling:
@@ -266,6 +308,7 @@ def _decode_ruling(obj: Any, path: str) -> ComplaintRuling:
     out = ComplaintRuling(
         _trustee(r, "complainant"),
         _trustee(r, "dealer"),
+        r.text("label", max_len=8),
         r.boolean("upheld"),
         r.text("reason", max_len=2000),
     )
@@ -286,22 +329,47 @@ def _decode_qualified(obj: Any, path: str) -> int:
     return obj
 
 
+def _decode_verification_keys(r: Reader, n: int, path: str) -> tuple[Point, ...]:
+    vks = r.items("verification_keys", _decode_verification_key, max_items=MAX_TRUSTEES)
+    if [i for i, _ in vks] != list(range(1, n + 1)):
+        raise RecordFormatError(f"{path}.verification_keys: must list trustees 1..n in order")
+    return tuple(x for _, x in vks)
+
+
 def decode_election_key(obj: Any, path: str = "election_key") -> ElectionKey:
     """Parse only; call :func:`~honestballot.protocol.dkg_verify.verify_election_key`
     to re-check the ceremony and the stated outcome."""
     r = Reader(obj, path)
-    read_version(r, "election-key", 1)
+    read_version(r, "election-key", 2)
     ceremony = decode_ceremony(r.raw("ceremony"), f"{path}.ceremony")
+    n = ceremony.trustees
     publics = r.items("trustee_publics", decode_trustee_public, max_items=MAX_TRUSTEES)
-    deals = r.items("deals", decode_deal, max_items=MAX_TRUSTEES)
+    deal_files = r.items("deals", decode_deal, max_items=MAX_TRUSTEES)
     complaint_files = r.items("complaints", decode_complaints_file, max_items=MAX_TRUSTEES)
-    rulings = r.items("rulings", _decode_ruling, max_items=MAX_TRUSTEES * MAX_TRUSTEES)
+    rulings = r.items(
+        "rulings", _decode_ruling, max_items=MAX_TRUSTEES * MAX_TRUSTEES * len(KEY_LABELS)
+    )
     qualified = r.items("qualified", _decode_qualified, max_items=MAX_TRUSTEES)
     public_key = r.point("public_key", allow_identity=True)
-    vks = r.items("verification_keys", _decode_verification_key, max_items=MAX_TRUSTEES)
+    verification_keys = _decode_verification_keys(r, n, path)
+
+    def tag_key(item: Any, p: str) -> TagKey:
+        tr = Reader(item, p)
+        out = TagKey(
+            tr.text("label", max_len=8),
+            tr.point("public_key", allow_identity=True),
+            _decode_verification_keys(tr, n, p),
+        )
+        tr.done()
+        return out
+
+    tag_keys = tuple(r.items("tag_keys", tag_key, max_items=len(KEY_LABELS) - 1))
     r.done()
-    if [i for i, _ in vks] != list(range(1, ceremony.trustees + 1)):
-        raise RecordFormatError(f"{path}.verification_keys: must list trustees 1..n in order")
+    if [t.label for t in tag_keys] != list(KEY_LABELS[1:]):
+        raise RecordFormatError(f"{path}.tag_keys: must be {list(KEY_LABELS[1:])}, in order")
+    dealers = [ds[0].dealer for ds in deal_files]
+    if dealers != sorted(set(dealers)):
+        raise RecordFormatError(f"{path}.deals: one file per dealer, in increasing order")
     checked = [i for _, i, _ in complaint_files]
     if checked != sorted(set(checked)):
         raise RecordFormatError(
@@ -315,12 +383,13 @@ def decode_election_key(obj: Any, path: str = "election_key") -> ElectionKey:
     return ElectionKey(
         ceremony=ceremony,
         publics=tuple(publics),
-        deals=tuple(deals),
+        deals=tuple(d for ds in deal_files for d in ds),
         complaints=tuple(c for _, _, cs in complaint_files for c in cs),
         rulings=tuple(rulings),
         qualified=tuple(qualified),
         public_key=public_key,
-        verification_keys=tuple(x for _, x in vks),
+        verification_keys=verification_keys,
+        tag_keys=tag_keys,
         checked=tuple(checked),
     )
 
@@ -330,33 +399,63 @@ def decode_election_key(obj: Any, path: str = "election_key") -> ElectionKey:
 
 def encode_trustee_secret(s: TrusteeSecret) -> JsonObject:
     """The SECRET file: write it with mode 0600 and never publish it."""
+    shares = None
+    if s.key_share is not None and s.tag_key_shares is not None:
+        shares = {
+            label: x.hex()
+            for label, x in zip(KEY_LABELS, (s.key_share, *s.tag_key_shares), strict=True)
+        }
     return {
         "type": "trustee-secret",
-        "version": 1,
+        "version": 2,
         "ceremony": encode_ceremony(s.ceremony),
         "trustee": s.index,
         "name": s.name,
         "communication_secret": s.communication_secret.hex(),
-        "polynomial": None if s.polynomial is None else [a.hex() for a in s.polynomial],
-        "key_share": None if s.key_share is None else s.key_share.hex(),
+        "polynomials": None
+        if s.polynomials is None
+        else {
+            label: [a.hex() for a in poly]
+            for label, poly in zip(KEY_LABELS, s.polynomials, strict=True)
+        },
+        "key_shares": shares,
     }
 
 
 def decode_trustee_secret(obj: Any, path: str = "trustee_secret") -> TrusteeSecret:
     r = Reader(obj, path)
-    read_version(r, "trustee-secret", 1)
+    read_version(r, "trustee-secret", 2)
     ceremony = decode_ceremony(r.raw("ceremony"), f"{path}.ceremony")
     index = _trustee(r, "trustee", ceremony.trustees)
     name = r.text("name", max_len=_ID_LEN)
     comm = r.scalar("communication_secret")
-    poly = None
-    if r.raw("polynomial") is not None:
-        poly = tuple(r.items("polynomial", decode_scalar, max_items=MAX_TRUSTEES))
-        if len(poly) != ceremony.threshold:
-            raise RecordFormatError(f"{path}.polynomial: expected {ceremony.threshold} items")
-    share = None if r.raw("key_share") is None else r.scalar("key_share")
+    polys = None
+    if r.raw("polynomials") is not None:
+        pr = r.child("polynomials")
+        polys = tuple(
+            tuple(pr.items(label, decode_scalar, max_items=MAX_TRUSTEES)) for label in KEY_LABELS
+        )
+        pr.done()
+        for label, poly in zip(KEY_LABELS, polys, strict=True):
+            if len(poly) != ceremony.threshold:
+                raise RecordFormatError(
+                    f"{path}.polynomials.{label}: expected {ceremony.threshold} items"
+                )
+    shares = None
+    if r.raw("key_shares") is not None:
+        sr = r.child("key_shares")
+        shares = tuple(sr.scalar(label) for label in KEY_LABELS)
+        sr.done()
     r.done()
-    return TrusteeSecret(ceremony, index, name, comm, poly, share)
+    return TrusteeSecret(
+        ceremony,
+        index,
+        name,
+        comm,
+        polys,
+        None if shares is None else shares[0],
+        None if shares is None else shares[1:],
+    )
 
 
 # -- tallies and decryption shares --------------------------------------------------

@@ -34,6 +34,7 @@ from honestballot.protocol.credential import VoterCredential, generate_credentia
 from honestballot.protocol.decryption import create_decryption_share
 from honestballot.protocol.dkg import (
     Ceremony,
+    Deal,
     TrusteeSecret,
     check_deals,
     create_deal,
@@ -117,10 +118,10 @@ def run_key_ceremony(
     trustees = [create_trustee(ceremony, i, f"Trustee {i}", rng) for i in range(1, n + 1)]
     publics = [p for _, p in trustees]
     secrets_ = [s for s, _ in trustees]
-    deals = []
+    deals: list[Deal] = []
     for i, secret in enumerate(secrets_):
         secrets_[i], deal = create_deal(secret, publics, rng)
-        deals.append(deal)
+        deals += deal
         (directory / f"trustee-{i + 1}.public.json").write_text(
             json.dumps(encode_trustee_public(publics[i]))
         )

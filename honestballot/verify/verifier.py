@@ -405,8 +405,8 @@ def _verify_record(
         return report
     report.ok(
         "setup",
-        f"manifest and {key.ceremony.threshold}-of-{key.ceremony.trustees} key ceremony verified; "
-        f"qualified trustees {list(key.qualified)}",
+        f"manifest and {key.ceremony.threshold}-of-{key.ceremony.trustees} key ceremony verified "
+        f"(the election key and the tag keys y1, y2); qualified trustees {list(key.qualified)}",
     )
     if fingerprint is not None:
         _check_fingerprint(ctx, fingerprint, report)

@@ -78,10 +78,12 @@ def ceremony(
         run("deal", "--secret", secrets[i - 1], "--publics", *(publics), "--out",
             deals[i - 1])  # fmt: skip
     if corrupt_dealer_1_to_2:
-        obj = json.loads(deals[0].read_text())
-        ct = bytearray.fromhex(obj["shares"][0]["ciphertext"])
+        obj = json.loads(deals[0].read_text())  # dealer 1's share of tag key y1 to 2
+        y1 = obj["keys"][1]
+        assert y1["label"] == "y1"
+        ct = bytearray.fromhex(y1["shares"][0]["ciphertext"])
         ct[0] ^= 1
-        obj["shares"][0]["ciphertext"] = ct.hex()
+        y1["shares"][0]["ciphertext"] = ct.hex()
         deals[0].write_text(json.dumps(obj))
     for i in range(1, N + 1):
         run("check", "--secret", secrets[i - 1], "--publics", *(publics),
@@ -186,8 +188,12 @@ def test_full_ceremony_with_an_absent_trustee_and_a_bad_share(
     key_obj = json.loads(city.key.read_text())
     assert key_obj["type"] == "election-key" and key_obj["qualified"] == [1, 2, 3]
     secret_text = city.secrets[0].read_text()
-    assert json.loads(secret_text)["polynomial"] is None
-    assert json.loads(secret_text)["key_share"] not in city.key.read_text()
+    assert json.loads(secret_text)["polynomials"] is None
+    key_shares = json.loads(secret_text)["key_shares"]
+    assert sorted(key_shares) == ["x", "y1", "y2"] and len(set(key_shares.values())) == 3
+    assert not any(x in city.key.read_text() for x in key_shares.values())
+    assert [t["label"] for t in key_obj["tag_keys"]] == ["y1", "y2"]
+    assert len({key_obj["public_key"], *(t["public_key"] for t in key_obj["tag_keys"])}) == 3
     tally, shares = city.tally, [tmp_path / f"share-{i}.json" for i in range(1, N + 1)]
     # trustee 2 is absent at decryption: 1 decrypts the tally of the record, 3 is also
     # given the tally file, which agrees with the record
@@ -306,7 +312,7 @@ def test_a_record_of_another_election_or_key_is_refused(city: Election, tmp_path
     assert "record is for election 'city-2025'" in str(exc) and "'town-2025'" in str(exc)
     not_accepted = town[1]
     secret = json.loads(not_accepted.read_text())
-    secret["key_share"] = None
+    secret["key_shares"] = None
     not_accepted.write_text(json.dumps(secret))
     exc = fails("decrypt", "--secret", not_accepted, "--record", city.record, "--out", out)
     assert isinstance(exc, ProtocolError) and "run accept-key first" in str(exc)
@@ -316,7 +322,7 @@ def test_a_record_of_another_election_or_key_is_refused(city: Election, tmp_path
 def test_cli_complaint_disqualifies_a_dealer(city: Election, tmp_path: Path) -> None:
     secrets = ceremony(tmp_path, corrupt_dealer_1_to_2=True)
     complaints = json.loads((tmp_path / "complaints-2.json").read_text())
-    assert [c["dealer"] for c in complaints["complaints"]] == [1]
+    assert [(c["dealer"], c["label"]) for c in complaints["complaints"]] == [(1, "y1")]
     key_obj = json.loads((tmp_path / "election-key.json").read_text())
     assert key_obj["qualified"] == [2, 3]
     # every trustee's complaints file is embedded, the empty ones too
@@ -325,7 +331,8 @@ def test_cli_complaint_disqualifies_a_dealer(city: Election, tmp_path: Path) -> 
         (2, 1),
         (3, 0),
     ]
-    assert key_obj["rulings"][0]["upheld"] is True
+    # a bad share of a tag key disqualifies its dealer for all three keys
+    assert key_obj["rulings"][0]["upheld"] is True and key_obj["rulings"][0]["label"] == "y1"
     election = run_election(tmp_path, secrets)
     for i in (2, 3):
         decrypt(election, i, tmp_path / f"share-{i}.json")

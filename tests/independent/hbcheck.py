@@ -746,10 +746,19 @@ def communication_key_parts(cer: bytes, trustee: int, name: str, y: Point, r: Po
     return [By(cer), In(trustee), Tx(name), Pt(y), Pt(r)]
 
 
+#: the three keys of one ceremony, in this order (docs/trustees.md, docs/coercion.md §7)
+KEY_LABELS = ("x", "y1", "y2")
+
+
+def key_hash(cer: bytes, label: str) -> bytes:
+    """The context of key ``label``'s deals, share encryptions and complaints."""
+    return hash_bytes("dkg-key", By(cer), Tx(label))
+
+
 def coefficient_pok_parts(
-    cer: bytes, dealer: int, commitments: Sequence[str], r: Point
+    k_hash: bytes, dealer: int, commitments: Sequence[str], r: Point
 ) -> list[Part]:
-    return [By(cer), In(dealer), Li(Pt(c) for c in commitments), Pt(commitments[0]), Pt(r)]
+    return [By(k_hash), In(dealer), Li(Pt(c) for c in commitments), Pt(commitments[0]), Pt(r)]
 
 
 def verify_trustee_public(cer: bytes, pub: dict) -> Point:
@@ -762,32 +771,85 @@ def verify_trustee_public(cer: bytes, pub: dict) -> Point:
     return r
 
 
-def verify_deal_public(cer: bytes, deal: dict) -> Point:
-    c0 = decode_point(deal["commitments"][0], False)
-    c, s = decode_scalar(deal["proof"]["c"]), decode_scalar(deal["proof"]["s"])
+def verify_deal_public(cer: bytes, dealer: int, key: dict) -> Point:
+    """The proof of knowledge of ``a_{i,0}`` in one key's entry of a ``trustee-deal``."""
+    c0 = decode_point(key["commitments"][0], False)
+    c, s = decode_scalar(key["proof"]["c"]), decode_scalar(key["proof"]["s"])
     r = schnorr_commitment(c, s, c0)
-    parts = coefficient_pok_parts(cer, deal["dealer"], deal["commitments"], r)
+    parts = coefficient_pok_parts(key_hash(cer, key["label"]), dealer, key["commitments"], r)
     if c != hash_to_scalar("dkg-coefficient-pok", *parts):
-        raise ValueError(f"coefficient proof of dealer {deal['dealer']}")
+        raise ValueError(f"coefficient proof of dealer {dealer}, key {key['label']!r}")
     return r
 
 
-def joint_key(deals: Sequence[dict], qualified: Sequence[int]) -> Point:
+def _commitments(deal: dict, label: str) -> list[str]:
+    (key,) = [k for k in deal["keys"] if k["label"] == label]
+    return key["commitments"]
+
+
+def joint_key(deals: Sequence[dict], qualified: Sequence[int], label: str = "x") -> Point:
     total = IDENTITY
     for d in deals:
         if d["dealer"] in qualified:
-            total = total + decode_point(d["commitments"][0])
+            total = total + decode_point(_commitments(d, label)[0])
     return total
 
 
-def verification_key(deals: Sequence[dict], qualified: Sequence[int], trustee: int) -> Point:
+def verification_key(
+    deals: Sequence[dict], qualified: Sequence[int], trustee: int, label: str = "x"
+) -> Point:
     total = IDENTITY
     for d in deals:
         if d["dealer"] not in qualified:
             continue
-        for j, c in enumerate(d["commitments"]):
+        for j, c in enumerate(_commitments(d, label)):
             total = total + pow(trustee, j, L) * decode_point(c)
     return total
+
+
+def check_election_key(k: dict) -> None:
+    """The key ceremony of an ``election-key`` object without complaints (this checker
+    does not open shares, so it cannot rule on one): every communication key's and every
+    coefficient proof, each dealer dealing ``x``, ``y1``, ``y2`` in that order to every
+    other trustee, QUAL the dealers, and ``H``, ``X_l``, ``Y1``, ``Y1_l``, ``Y2``,
+    ``Y2_l`` recomputed from the commitments.  Raises ValueError naming what fails."""
+    cer = ceremony_hash(k["ceremony"])
+    n, t = k["ceremony"]["trustees"], k["ceremony"]["threshold"]
+    if sorted(p["trustee"] for p in k["trustee_publics"]) != list(range(1, n + 1)):
+        raise ValueError("communication keys: not one per trustee 1..n")
+    for p in k["trustee_publics"]:
+        verify_trustee_public(cer, p)
+    if any(c["complaints"] for c in k["complaints"]) or k["rulings"]:
+        raise ValueError("complaints: this checker does not rule on complaints")
+    dealers = [d["dealer"] for d in k["deals"]]
+    if dealers != sorted(set(dealers)):
+        raise ValueError("deals: one per dealer, in increasing order")
+    for d in k["deals"]:
+        if (d["type"], d["version"], d["ceremony"]) != ("trustee-deal", 2, cer.hex()):
+            raise ValueError(f"deal of trustee {d['dealer']}: type, version or ceremony")
+        if [key["label"] for key in d["keys"]] != list(KEY_LABELS):
+            raise ValueError(f"deal of trustee {d['dealer']}: the keys are not x, y1, y2")
+        for key in d["keys"]:
+            if len(key["commitments"]) != t:
+                raise ValueError(f"deal of trustee {d['dealer']}: not {t} commitments")
+            others = [i for i in range(1, n + 1) if i != d["dealer"]]
+            if [s["recipient"] for s in key["shares"]] != others:
+                raise ValueError(f"deal of trustee {d['dealer']}: shares' recipients")
+            verify_deal_public(cer, d["dealer"], key)
+    if k["qualified"] != dealers or len(dealers) < t:
+        raise ValueError("qualified: not the dealers, or fewer than the threshold")
+    stated = [("x", k["public_key"], k["verification_keys"])]
+    if [tk["label"] for tk in k["tag_keys"]] != list(KEY_LABELS[1:]):
+        raise ValueError("tag_keys: not y1, y2")
+    stated += [(tk["label"], tk["public_key"], tk["verification_keys"]) for tk in k["tag_keys"]]
+    for label, public, vks in stated:
+        if joint_key(k["deals"], dealers, label).hex() != public:
+            raise ValueError(f"key {label!r}: the joint public key")
+        if [v["trustee"] for v in vks] != list(range(1, n + 1)):
+            raise ValueError(f"key {label!r}: verification keys not for trustees 1..n")
+        for v in vks:
+            if verification_key(k["deals"], dealers, v["trustee"], label).hex() != v["key"]:
+                raise ValueError(f"key {label!r}: verification key of trustee {v['trustee']}")
 
 
 # ---------------------------------------------------------------------------

@@ -27,7 +27,7 @@ CHALLENGE_TAGS = {  # §2.1: the tags whose function is "→ scalar"
 }
 DIGEST_TAGS = {  # §2.1: the tags whose function is SHA-256
     "manifest", "key-ceremony", "election-key", "election/board-keys", "election/base",
-    "dkg-share-key",
+    "dkg-key", "dkg-share-key",
     "dkg-share-ad", "ballot/content", "ballot/ciphertexts", "ballot/seal", "ballot/tracking",
     "encrypted-tally",
 }
@@ -342,7 +342,7 @@ def test_key_sets_of_every_object():
     check_proof(roll["signature"], "roll signature")
     k = ekey()
     keys(k, {"type", "version", "ceremony", "trustee_publics", "deals", "complaints", "rulings",
-             "qualified", "public_key", "verification_keys"}, "election-key")
+             "qualified", "public_key", "verification_keys", "tag_keys"}, "election-key")
     keys(k["ceremony"], {"type", "version", "election_id", "manifest_hash", "trustees",
                          "threshold"}, "key-ceremony")
     for p in k["trustee_publics"]:
@@ -350,21 +350,27 @@ def test_key_sets_of_every_object():
                  "proof"}, "trustee-public")
         check_proof(p["proof"], "trustee-public proof")
     for d in k["deals"]:
-        keys(d, {"type", "version", "ceremony", "dealer", "commitments", "proof", "shares"},
-             "trustee-deal")
-        check_proof(d["proof"], "deal proof")
-        for s in d["shares"]:
-            keys(s, {"recipient", "ephemeral", "ciphertext"}, "deal share")
-            assert re.fullmatch(r"[0-9a-f]{96}", s["ciphertext"])
-            check_point(s["ephemeral"])
+        keys(d, {"type", "version", "ceremony", "dealer", "keys"}, "trustee-deal")
+        for key in d["keys"]:
+            keys(key, {"label", "commitments", "proof", "shares"}, "trustee-deal key")
+            check_proof(key["proof"], "deal proof")
+            for s in key["shares"]:
+                keys(s, {"recipient", "ephemeral", "ciphertext"}, "deal share")
+                assert re.fullmatch(r"[0-9a-f]{96}", s["ciphertext"])
+                check_point(s["ephemeral"])
     for c in k["complaints"]:
         keys(c, {"type", "version", "ceremony", "complainant", "complaints"}, "complaints")
         for item in c["complaints"]:
-            keys(item, {"dealer", "dh_point", "proof"}, "complaint")
+            keys(item, {"dealer", "label", "dh_point", "proof"}, "complaint")
     for ru in k["rulings"]:
-        keys(ru, {"complainant", "dealer", "upheld", "reason"}, "ruling")
+        keys(ru, {"complainant", "dealer", "label", "upheld", "reason"}, "ruling")
     for vk in k["verification_keys"]:
         keys(vk, {"trustee", "key"}, "verification key")
+    for tk in k["tag_keys"]:
+        keys(tk, {"label", "public_key", "verification_keys"}, "tag key")
+        check_point(tk["public_key"])
+        for vk in tk["verification_keys"]:
+            keys(vk, {"trustee", "key"}, "verification key")
     for ev in events_of("ballot"):
         b = ev["body"]["ballot"]
         keys(b, {"type", "version", "election", "credential", "contests", "signature"}, "ballot")
@@ -476,7 +482,7 @@ def test_every_vector_hash_is_self_consistent():
                 walk(x)
 
     walk(vec())
-    assert len(found) == 30  # §10: every hash the vector file lists
+    assert len(found) == 31  # §10: every hash the vector file lists
     for h in found:
         pre = bytes.fromhex(h["preimage"])
         tag, parts = hb.parse_preimage(pre)
@@ -538,42 +544,55 @@ def test_dkg_schnorr_vectors():
 
     cp = vec()["dkg_schnorr"]["coefficient_pok"]
     (deal,) = [d for d in k["deals"] if d["dealer"] == cp["dealer"]]
-    assert deal["commitments"] == cp["commitments"] and cp["public"] == deal["commitments"][0]
-    r = hb.verify_deal_public(cer, deal)
+    (key,) = [x for x in deal["keys"] if x["label"] == cp["label"]]
+    assert key["commitments"] == cp["commitments"] and cp["public"] == key["commitments"][0]
+    k_hash = check_hash(cp["key_hash"], [hb.By(cer), hb.Tx(cp["label"])], "dkg-key")
+    assert k_hash == hb.key_hash(cer, cp["label"])
+    r = hb.verify_deal_public(cer, deal["dealer"], key)
     assert r.hex() == cp["R"]
-    c = check_hash(cp["challenge"], hb.coefficient_pok_parts(cer, deal["dealer"],
-                                                            deal["commitments"], r),
+    c = check_hash(cp["challenge"], hb.coefficient_pok_parts(k_hash, deal["dealer"],
+                                                            key["commitments"], r),
                    "dkg-coefficient-pok")
-    assert c.hex() == deal["proof"]["c"]
+    assert c.hex() == key["proof"]["c"]
 
 
 def test_whole_key_ceremony():
     k = ekey()
     cer = hb.ceremony_hash(k["ceremony"])
     n, t = k["ceremony"]["trustees"], k["ceremony"]["threshold"]
-    assert sorted(p["trustee"] for p in k["trustee_publics"]) == list(range(1, n + 1))
+    assert (k["type"], k["version"]) == ("election-key", 2)
     for p in k["trustee_publics"]:
         assert (p["type"], p["version"]) == ("trustee-public", 1)
-        hb.verify_trustee_public(cer, p)
-    assert [d["dealer"] for d in k["deals"]] == sorted(d["dealer"] for d in k["deals"])
-    for d in k["deals"]:
-        assert (d["type"], d["version"]) == ("trustee-deal", 1)
-        assert len(d["commitments"]) == t
-        assert [s["recipient"] for s in d["shares"]] == [i for i in range(1, n + 1)
-                                                        if i != d["dealer"]]
-        hb.verify_deal_public(cer, d)
     assert [c["complainant"] for c in k["complaints"]] == sorted(
         c["complainant"] for c in k["complaints"])
-    assert all(c["complaints"] == [] for c in k["complaints"]) and k["rulings"] == []
-    assert k["qualified"] == [d["dealer"] for d in k["deals"]]
-    assert hb.joint_key(k["deals"], k["qualified"]).hex() == k["public_key"]
-    assert [v["trustee"] for v in k["verification_keys"]] == list(range(1, n + 1))
-    for v in k["verification_keys"]:
-        assert hb.verification_key(k["deals"], k["qualified"], v["trustee"]).hex() == v["key"]
-    # a tampered proof fails
+    assert all((c["type"], c["version"]) == ("trustee-complaints", 2) for c in k["complaints"])
+    assert len(k["deals"]) == n and all(len(key["commitments"]) == t
+                                        for d in k["deals"] for key in d["keys"])
+    hb.check_election_key(k)
+    # three distinct keys; the base hash binds the tag keys through the election-key hash
+    publics = [k["public_key"], *(tk["public_key"] for tk in k["tag_keys"])]
+    assert len(set(publics)) == 3
+    # a tampered proof, a tag key of another, a swapped deal fail
     bad = dict(k["trustee_publics"][0], name="Somebody else")
     with pytest.raises(ValueError):
         hb.verify_trustee_public(cer, bad)
+    y1, y2 = k["tag_keys"]
+    with pytest.raises(ValueError, match="key 'y1': the joint public key"):
+        hb.check_election_key(dict(k, tag_keys=[dict(y1, public_key=y2["public_key"]), y2]))
+    vks = [dict(v) for v in y2["verification_keys"]]
+    vks[0]["key"] = k["verification_keys"][0]["key"]
+    with pytest.raises(ValueError, match="key 'y2': verification key of trustee 1"):
+        hb.check_election_key(dict(k, tag_keys=[y1, dict(y2, verification_keys=vks)]))
+    with pytest.raises(ValueError, match="tag_keys"):
+        hb.check_election_key(dict(k, tag_keys=[y2, y1]))
+    d0 = k["deals"][0]
+    # x's commitments and proof stated as y1's: the proof binds the key hash of x
+    relabelled = [d0["keys"][0], dict(d0["keys"][0], label="y1"), d0["keys"][2]]
+    with pytest.raises(ValueError, match="coefficient proof of dealer 1, key 'y1'"):
+        hb.check_election_key(dict(k, deals=[dict(d0, keys=relabelled), *k["deals"][1:]]))
+    swapped = [d0["keys"][1], d0["keys"][0], d0["keys"][2]]
+    with pytest.raises(ValueError, match="keys are not x, y1, y2"):
+        hb.check_election_key(dict(k, deals=[dict(d0, keys=swapped), *k["deals"][1:]]))
 
 
 # ---------------------------------------------------------------------------
@@ -898,7 +917,7 @@ def test_tree_head_vector_and_every_signature():
     doc = ("19 686f6e65737462616c6c6f742f76312f747265652d68656164"
            "0014 686f6e65737462616c6c6f743a766563746f7273"
            "0000000000000017 00000199c82d2590"
-           "3f555a0e48e9781fff55d1662b46b17d206ef915b9103c48453b4b286169b6b8").replace(" ", "")
+           "fa6825f3803d83e8dc299d7785c9e5fd32e5274a5a84c9ae10bccc8fbfdcbd58").replace(" ", "")
     assert msg.hex() == doc  # record-format §6, as printed
     assert last["timestamp_ms"] == 1760000026000 == 0x199C82D2590
     c = hb.decode_scalar(last["signature"]["c"])
@@ -964,7 +983,7 @@ def test_board_keys_hash_parts():
     # record-format §3, the worked example as printed (keys abbreviated there)
     doc = [
         ("0000000000000023 686f6e65737462616c6c6f742f76312f656c656374696f6e2f626f6172642d6b657973"
-         "50 0000000000000020", "d0befaae", "f49331"),
+         "50 0000000000000020", "10858469", "1bd37b"),
         ("4c 0000000000000002 4c 0000000000000002"
          "54 0000000000000010 4f62736572766572732720756e696f6e 50 0000000000000020",
          "5c1b8a0a", "d7066a"),

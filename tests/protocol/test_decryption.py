@@ -44,7 +44,7 @@ def ceremony(n: int, k: int, seed: str) -> tuple[ElectionKey, list[TrusteeSecret
     for s, _ in pairs:
         s2, d = create_deal(s, publics, rng)
         secrets.append(s2)
-        deals.append(d)
+        deals.extend(d)
     key = verify_ceremony(c, publics, deals, [])
     return key, [accept_election_key(s, key) for s in secrets]
 
@@ -167,7 +167,7 @@ def test_invalid_share_is_rejected_named_and_tally_completes(setup_3_of_5) -> No
 
 def test_decrypt_requires_accepted_key(setup_3_of_5) -> None:  # type: ignore[no-untyped-def]
     _, secrets, tally, _ = setup_3_of_5
-    unaccepted = replace(secrets[0], key_share=None)
+    unaccepted = replace(secrets[0], key_share=None, tag_key_shares=None)
     with pytest.raises(ProtocolError, match="accept-key"):
         create_decryption_share(unaccepted, tally, SeededRandomness("x"))
 

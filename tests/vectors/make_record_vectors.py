@@ -543,7 +543,9 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
 
     ceremony_hash = key.ceremony.hash
     public1 = key.publics[0]
-    deal1 = key.deals[0]
+    deal1 = key.deals[1]  # dealer 1's deal of the tag key y1
+    assert (deal1.dealer, deal1.label) == (1, "y1")
+    y1_hash = _bytes_hash("dkg-key", ceremony_hash, deal1.label)
     dkg = {
         "communication_key": {
             "trustee": public1.index,
@@ -558,10 +560,12 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
         },
         "coefficient_pok": {
             "dealer": deal1.dealer,
+            "label": deal1.label,
+            "key_hash": y1_hash,
             "commitments": [c.hex() for c in deal1.commitments],
             **_schnorr(
                 "dkg-coefficient-pok",
-                (ceremony_hash, deal1.dealer, deal1.commitments),
+                (bytes.fromhex(y1_hash["hash"]), deal1.dealer, deal1.commitments),
                 deal1.commitments[0],
                 deal1.proof.challenge,
                 deal1.proof.response,
