@@ -86,7 +86,10 @@ def _run_and_check(ceremony: DemoCeremony, url: str) -> None:
 
 def _check(service: ElectionService, url: str) -> None:
     tally, _ = service.encrypted_tally(RANKED)
-    ids = [e.id for e in tally.entries]
+    # the tally lists no sums (both contests are mixed) and names each last mix
+    assert tally.entries == ()
+    assert [m.contest for m in tally.mixes] == ["leader", "board"]
+    ids = [e.id for e in tally.all_entries]
     assert ids == [
         f"{c}#{i}/rank-{p}"
         for c in ("leader", "board")
