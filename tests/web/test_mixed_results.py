@@ -24,10 +24,11 @@ from tests.factories import (
     WebElection,
     key_ceremony,
     open_web_election,
+    share_lines,
     submit_mix,
 )
 from tests.helpers import describe
-from tests.web.test_observer import assert_clean_page, register, share_file, upload_share
+from tests.web.test_observer import assert_clean_page, register, upload_share
 
 #: the demo manifest with its chair contest counted by mixing, and units of two ballots
 #: broken out
@@ -104,9 +105,11 @@ def _vote_mix_and_decrypt(web: WebElection) -> None:
             rng,
         )
         submit_mix(service, eid, mix, share, rng)
-    service.tally(eid)
+    tally = service.tally(eid)
     for trustee in (1, 2):
-        assert upload_share(web, share_file(web, trustee, rng)).status_code == 201
+        # the lines of the share file 'trustee decrypt' writes: parts, then the share
+        for line in share_lines(web.ceremony.secrets[trustee - 1], tally, rng):
+            assert upload_share(web, line.encode()).status_code == 201
 
 
 def _unit_sections(page: str) -> list[str]:
