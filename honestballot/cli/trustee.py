@@ -51,14 +51,15 @@ from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Manifest
 from honestballot.protocol.mix import Rows, make_mix, mixed_contests, named_rows, next_input
 from honestballot.protocol.mix_parts import part_rows, publish_mix
+from honestballot.protocol.share_parts import PartMeta, meta_of, publish_share
 from honestballot.protocol.share_parts import assemble as assemble_share
-from honestballot.protocol.share_parts import publish_share
 from honestballot.record import trustee as rec
 from honestballot.record.codec import JsonObject, Reader, canonical_bytes, parse_json
 from honestballot.record.events import MAX_LINE_BYTES, EventLine, event_from_json
 from honestballot.record.mix import mix_head_to_json, mix_part_to_json, rows_to_json
 from honestballot.record.setup import context_from_setup
 from honestballot.record.share_parts import (
+    encoded_share_part_from_json,
     share_head_from_json,
     share_head_to_json,
     share_part_to_json,
@@ -254,20 +255,38 @@ def accept_key_command(secret: Path, key_path: Path, deals: tuple[Path, ...]) ->
 _KEPT_KINDS: Final = {kind: b'"kind":"%s"' % kind.encode() for kind in ("setup", "close", "tally")}
 
 
-def _keep_events(lines: Iterable[bytes], kept: dict[str, list[EventLine]]) -> Iterator[bytes]:
+#: a trustee's own decryption share and its parts, kept when it decrypts
+_OWN_SHARE_KINDS: Final = {
+    kind: b'"kind":"%s"' % kind.encode() for kind in ("share-part", "decryption-share")
+}
+
+
+def _trustee_of(ev: EventLine) -> int | None:
+    body = ev.body.get("share", ev.body) if ev.kind == "decryption-share" else ev.body
+    trustee = body.get("trustee") if isinstance(body, dict) else None
+    return trustee if isinstance(trustee, int) else None
+
+
+def _keep_events(
+    lines: Iterable[bytes], kept: dict[str, list[EventLine]], own: int | None = None
+) -> Iterator[bytes]:
     """Pass the record's lines on to the verifier unchanged, keeping the setup, close and
-    tally events, so that what is decrypted comes from the very bytes that were verified.
+    tally events (and, with ``own``, that trustee's decryption share and share parts), so
+    that what is decrypted comes from the very bytes that were verified.
 
     Event lines are canonical (the verifier refuses any that is not), so a line holds
     ``"kind":"close"`` unescaped only if it is that event; every candidate is parsed
     in full all the same."""
+    kinds = {**_KEPT_KINDS, **(_OWN_SHARE_KINDS if own is not None else {})}
     for raw in lines:
-        if any(spelled in raw for spelled in _KEPT_KINDS.values()):
+        if any(spelled in raw for spelled in kinds.values()):
             try:
                 obj = parse_json(raw.rstrip(b"\n"), limit=MAX_LINE_BYTES)
                 if isinstance(obj, dict) and obj.get("type") == "event":
                     ev = event_from_json(obj, "record line")
-                    if ev.kind in _KEPT_KINDS:
+                    if ev.kind in _KEPT_KINDS or (
+                        ev.kind in _OWN_SHARE_KINDS and _trustee_of(ev) == own
+                    ):
                         kept.setdefault(ev.kind, []).append(ev)
             except HonestBallotError:
                 pass  # the verifier names the bad line
@@ -275,15 +294,18 @@ def _keep_events(lines: Iterable[bytes], kept: dict[str, list[EventLine]]) -> It
 
 
 def _verified_record(
-    path: Path, secret: TrusteeSecret, workers: int | None, refused: str
+    path: Path, secret: TrusteeSecret, workers: int | None, refused: str, *, own: bool = False
 ) -> tuple[Report, dict[str, list[EventLine]]]:
     """Verify the whole record (refusing, naming the failed checks, one that does not
-    verify) and return the report and the setup, close and tally events it holds."""
+    verify) and return the report and the setup, close and tally events it holds (and,
+    with ``own``, the trustee's decryption share and share parts)."""
     if secret.key_share is None:
         raise ProtocolError(f"trustee {secret.index}: no key share yet (run accept-key first)")
     kept: dict[str, list[EventLine]] = {}
     with path.open("rb") as f:
-        report = verify_record(_keep_events(f, kept), workers=workers)
+        report = verify_record(
+            _keep_events(f, kept, secret.index if own else None), workers=workers
+        )
     if not report.passed:
         click.echo(f"{path.name} does not verify: {refused}", err=True)
         raise VerificationFailed([f"{c.name}: {c.detail}" for c in report.failures])
@@ -324,13 +346,22 @@ def _this_trustees_election(
     return ctx, key
 
 
-def _tally_from_record(path: Path, secret: TrusteeSecret, workers: int | None) -> EncryptedTally:
-    """Verify the record and return the encrypted tally it publishes after close.
+def _tally_from_record(
+    path: Path, secret: TrusteeSecret, workers: int | None
+) -> tuple[EncryptedTally, list[tuple[bytes, PartMeta]]]:
+    """Verify the record and return the encrypted tally it publishes after close, and
+    (digest, place) of the trustee's share parts on it, in order (an upload that stopped
+    half-way: the new share continues from them).
 
     Refuses (naming why) a record that fails any check, one with no close event or no
-    tally after it, and one made for another election or another key than this
-    trustee's."""
-    report, kept = _verified_record(path, secret, workers, "no decryption share made")
+    tally after it, one made for another election or another key than this trustee's,
+    and one that holds this trustee's share already."""
+    report, kept = _verified_record(path, secret, workers, "no decryption share made", own=True)
+    if kept.get("decryption-share"):
+        raise ProtocolError(
+            f"the election record {path.name} already holds the decryption share of trustee "
+            f"{secret.index}: there is nothing more to make"
+        )
     close = _require_close(path, kept, "decrypted")
     tally = kept.get("tally", [])
     if not tally or tally[0].seq < close.seq:
@@ -348,7 +379,16 @@ def _tally_from_record(path: Path, secret: TrusteeSecret, workers: int | None) -
         f"{path.name}: every check passed; election {report.election_id} is closed and tallied; "
         f"ballots counted: {report.stats.get('ballots_counted', 0)}"
     )
-    return resolved
+    earlier = []
+    for ev in kept.get("share-part", []):
+        part = encoded_share_part_from_json(ev.body, f"event {ev.seq}")
+        earlier.append((part.digest(ctx.base_hash), meta_of(part)))
+    if earlier:
+        click.echo(
+            f"{len(earlier)} parts of this trustee's share are on the board already: the "
+            "share continues from them"
+        )
+    return resolved, earlier
 
 
 def _tally_difference(given: PublishedTally, expected: PublishedTally) -> str:
@@ -403,7 +443,7 @@ def decrypt_command(
     """
     s = _read(secret, rec.decode_trustee_secret)
     given = None if tally is None else _read(tally, rec.decode_encrypted_tally, large=True)
-    t = _tally_from_record(record_path, s, workers)
+    t, earlier = _tally_from_record(record_path, s, workers)
     if tally is not None and given is not None and given != t.published():
         raise ProtocolError(
             f"{tally.name} is not the encrypted tally of the election record: "
@@ -411,8 +451,10 @@ def decrypt_command(
         )
     assert s.key_share is not None  # checked with the record
     share = create_decryption_share(s, t, SYSTEM_RANDOMNESS)
-    parts, head = publish_share(t.election, t, share, s.key_share, SYSTEM_RANDOMNESS)
-    if not parts:
+    parts, head = publish_share(
+        t.election, t, share, s.key_share, SYSTEM_RANDOMNESS, earlier=earlier
+    )
+    if not t.mixes:
         _write_public(out, share_head_to_json(head))
     else:
         lines = [{"kind": "share-part", "body": share_part_to_json(p)} for p in parts]

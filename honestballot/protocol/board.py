@@ -64,7 +64,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import Final, Protocol
 
 from honestballot.crypto.group import Point
 from honestballot.errors import BallotRejected, InvalidShare, ProtocolError, Text
@@ -182,10 +182,34 @@ class TallyEvent:
 
 @dataclass(frozen=True, slots=True)
 class SharePartEvent:
-    """Shares of a mixed contest's rows, before the ``decryption-share`` that names them
+    """Shares of rows ``offset .. offset + rows - 1`` of a mixed contest, part ``index``
+    of its trustee's share, before the ``decryption-share`` that names them
     (protocol/share_parts.py checks everything else about it)."""
 
     trustee: int
+    index: int
+    contest: str
+    offset: int
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShareProgress:
+    """What a trustee's ``share-part`` events on the board cover so far: how many, the
+    last one's contest and the row after it, and every contest they hold."""
+
+    parts: int
+    contest: str
+    end: int
+    contests: frozenset[str]
+
+    def after(self, ev: SharePartEvent) -> ShareProgress:
+        return ShareProgress(
+            self.parts + 1, ev.contest, ev.offset + ev.rows, self.contests | {ev.contest}
+        )
+
+
+NO_SHARE_PARTS: Final = ShareProgress(0, "", 0, frozenset())
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +357,10 @@ class BoardView(Protocol):
         ...
 
     def has_share(self, trustee: int) -> bool: ...
+
+    def share_progress(self, trustee: int) -> ShareProgress:
+        """What the trustee's ``share-part`` events so far cover."""
+        ...
 
 
 # -- the rules ---------------------------------------------------------------------------
@@ -623,11 +651,44 @@ def check_share(view: BoardView, ev: DecryptionShareEvent) -> None:
 
 
 def check_share_part(view: BoardView, ev: SharePartEvent) -> None:
+    """Rule 7 for parts: none after the trustee's share, and each one follows on from the
+    trustee's parts before it (part 0 at row 0; then the next rows of the same contest,
+    or row 0 of a contest none of its parts holds), so that a trustee's parts cover
+    every mixed row at most once, whatever it sends."""
     check_phase(view, "share-part")
     if view.has_share(ev.trustee):
-        raise ProtocolError(  # English only: a trustee's upload from the command line
+        message = (
             f"trustee {ev.trustee} has already published its decryption share: no part of "
             "it may follow"
+        )
+        raise ProtocolError(Text("board.share_part_after_share", message, trustee=ev.trustee))
+    done = view.share_progress(ev.trustee)
+    if done.parts and ev.contest == done.contest:
+        follows = ev.offset == done.end
+    else:
+        follows = ev.offset == 0 and ev.contest not in done.contests
+    if ev.index != done.parts or not follows:
+        where = (
+            f"row {done.end} of contest {done.contest!r} or row 0 of a contest its parts do "
+            "not hold yet"
+            if done.parts
+            else "row 0 of a mixed contest"
+        )
+        message = (
+            f"trustee {ev.trustee}'s next decryption share part is part {done.parts}, from "
+            f"{where}; this is part {ev.index}, from row {ev.offset} of contest "
+            f"{ev.contest!r}"
+        )
+        raise ProtocolError(
+            Text(
+                "board.share_part_order",
+                message,
+                trustee=ev.trustee,
+                next=done.parts,
+                index=ev.index,
+                contest=ev.contest,
+                offset=ev.offset,
+            )
         )
 
 
@@ -699,6 +760,8 @@ class BoardRules:
     cast_alphas: set[bytes] = field(default_factory=set)
     superseded: dict[bytes, bytes] = field(default_factory=dict)
     share_trustees: set[int] = field(default_factory=set)
+    #: trustee -> what its ``share-part`` events cover so far
+    share_parts: dict[int, ShareProgress] = field(default_factory=dict)
     #: contest -> the trustees who mixed it, by position
     mix_chains: dict[str, list[int]] = field(default_factory=dict)
     #: unit -> its station's (commission key, paper voting), as last published
@@ -733,6 +796,9 @@ class BoardRules:
 
     def has_share(self, trustee: int) -> bool:
         return trustee in self.share_trustees
+
+    def share_progress(self, trustee: int) -> ShareProgress:
+        return self.share_parts.get(trustee, NO_SHARE_PARTS)
 
     def mixers(self, contest: str) -> Sequence[int]:
         return self.mix_chains.get(contest, [])
@@ -788,6 +854,8 @@ class BoardRules:
                 self.mix_chains.setdefault(event.contest, []).append(event.trustee)
             case DecryptionShareEvent():
                 self.share_trustees.add(event.trustee)
+            case SharePartEvent():
+                self.share_parts[event.trustee] = self.share_progress(event.trustee).after(event)
             case _:
                 pass
         self.phase = _NEXT_PHASE.get(_KIND[type(event)], self.phase)

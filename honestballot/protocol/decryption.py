@@ -285,6 +285,34 @@ def verify_share_entries(
             raise InvalidShare(Text("share.proof", message, trustee=trustee, entry=s.id)) from None
 
 
+def check_share_header(
+    key: ElectionKey,
+    tally: EncryptedTally | PublishedTally,
+    trustee: int,
+    election: bytes,
+    tally_hash: bytes,
+    ids: Sequence[str],
+    expected: Sequence[str],
+) -> None:
+    """Raise :class:`InvalidShare` unless a share (or a share's head) of ``trustee``,
+    for ``election`` and ``tally_hash``, lists the entries ``expected`` (``ids``, in
+    order): what is checked before any proof."""
+    who = f"decryption share of trustee {trustee}"
+    if not 1 <= trustee <= key.ceremony.trustees:
+        message = f"{who}: trustee is not in 1..{key.ceremony.trustees}"
+        raise InvalidShare(Text("share.trustee", message, trustee=trustee, n=key.ceremony.trustees))
+    if election != tally.election:
+        message = f"{who}: is for another election"
+        raise InvalidShare(Text("share.other_election", message, trustee=trustee))
+    if tally_hash != tally.hash:
+        raise InvalidShare(
+            Text("share.other_tally", f"{who}: is for another tally", trustee=trustee)
+        )
+    if list(ids) != list(expected):
+        message = f"{who}: entries do not match the tally's entries"
+        raise InvalidShare(Text("share.entries", message, trustee=trustee))
+
+
 def verify_decryption_share(
     key: ElectionKey, tally: EncryptedTally, share: DecryptionShare, *, parts_checked: bool = False
 ) -> None:
@@ -293,19 +321,15 @@ def verify_decryption_share(
 
     ``parts_checked``: the shares of the mixed rows come from parts already checked
     (protocol/share_parts.check_part), so only the listed entries' proofs are verified."""
-    who = f"decryption share of trustee {share.trustee}"
-    index = share.trustee
-    if not 1 <= share.trustee <= key.ceremony.trustees:
-        message = f"{who}: trustee is not in 1..{key.ceremony.trustees}"
-        raise InvalidShare(Text("share.trustee", message, trustee=index, n=key.ceremony.trustees))
-    if share.election != tally.election:
-        message = f"{who}: is for another election"
-        raise InvalidShare(Text("share.other_election", message, trustee=index))
-    if share.tally_hash != tally.hash:
-        raise InvalidShare(Text("share.other_tally", f"{who}: is for another tally", trustee=index))
-    if [e.id for e in share.entries] != [e.id for e in tally.all_entries]:
-        message = f"{who}: entries do not match the tally's entries"
-        raise InvalidShare(Text("share.entries", message, trustee=index))
+    check_share_header(
+        key,
+        tally,
+        share.trustee,
+        share.election,
+        share.tally_hash,
+        [e.id for e in share.entries],
+        [e.id for e in tally.all_entries],
+    )
     upto = len(tally.entries) if parts_checked else len(tally.all_entries)
     verify_share_entries(
         key,

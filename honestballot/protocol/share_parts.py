@@ -42,6 +42,7 @@ from honestballot.protocol.decryption import (
     MixedRows,
     PublishedTally,
     ShareEntry,
+    check_share_header,
     verify_share_entries,
 )
 from honestballot.protocol.dkg_verify import ElectionKey
@@ -271,6 +272,27 @@ def check_part(
     return digest
 
 
+def _resume_at(tally: EncryptedTally, earlier: Sequence[tuple[bytes, PartMeta]]) -> tuple[int, int]:
+    """Where parts ``earlier`` (the trustee's parts on the board, in order) end: the
+    index of the mixed contest and the row the next part starts at.  They must cover
+    the mixed contests in the tally's order from row 0, as a share names them."""
+    contest, row = 0, 0
+    for index, (_, meta) in enumerate(earlier):
+        if contest < len(tally.mixes) and row == len(tally.mixes[contest].rows):
+            contest, row = contest + 1, 0
+        if (
+            contest >= len(tally.mixes)
+            or (meta.index, meta.contest, meta.offset) != (index, tally.mixes[contest].contest, row)
+            or meta.tally_hash != tally.hash
+        ):
+            raise ProtocolError(  # English only: a trustee's command line
+                f"trustee {meta.trustee}'s part {meta.index} on the board does not continue its "
+                "parts before it in the tally's order, so no share can name it"
+            )
+        row += meta.rows
+    return contest, row
+
+
 def publish_share(
     base_hash: bytes,
     tally: EncryptedTally,
@@ -279,21 +301,32 @@ def publish_share(
     rng: Randomness,
     *,
     rows_per_part: int | None = None,
+    earlier: Sequence[tuple[bytes, PartMeta]] = (),
 ) -> tuple[list[SharePart], ShareHead]:
     """Cut ``share`` (of every entry of ``tally``) into the head and, for each mixed
     contest, parts of at most :func:`part_rows` rows (fewer if ``rows_per_part`` says
-    so), each signed with the trustee's key share."""
+    so), each signed with the trustee's key share.
+
+    ``earlier``: (digest, place) of the trustee's parts already on the board, in order
+    (an upload that stopped half-way); the new parts continue after them and the head
+    names them all (board rule 7 takes no other part)."""
     listed = len(tally.entries)
     if not tally.mixes:
         return [], ShareHead(share.election, share.trustee, share.tally_hash, share.entries, None)
+    start_contest, start_row = _resume_at(tally, earlier)
     parts: list[SharePart] = []
     at = listed
-    for mixed in tally.mixes:
+    for n, mixed in enumerate(tally.mixes):
         width = len(mixed.slots)
         size = part_rows(width) if rows_per_part is None else min(rows_per_part, part_rows(width))
         if size < 1:
             raise ValueError("a part holds at least one row")
-        for offset in range(0, len(mixed.rows), size):
+        first = start_row if n == start_contest else 0
+        at += first * width
+        if n < start_contest:
+            at += len(mixed.rows) * width
+            continue
+        for offset in range(first, len(mixed.rows), size):
             m = min(size, len(mixed.rows) - offset)
             cells = share.entries[at : at + m * width]
             at += m * width
@@ -304,7 +337,7 @@ def publish_share(
             unsigned = SharePart(
                 share.trustee,
                 share.tally_hash,
-                len(parts),
+                len(earlier) + len(parts),
                 mixed.contest,
                 offset,
                 rows,
@@ -317,7 +350,7 @@ def publish_share(
         share.trustee,
         share.tally_hash,
         share.entries[:listed],
-        tuple(part_digest(base_hash, p) for p in parts),
+        tuple(d for d, _ in earlier) + tuple(part_digest(base_hash, p) for p in parts),
     )
     return parts, head
 
@@ -384,15 +417,15 @@ def verify_head(key: ElectionKey, tally: EncryptedTally | PublishedTally, head: 
     """Raise :class:`InvalidShare` unless the shares ``head`` lists are its trustee's,
     for this election and tally, of exactly the entries the tally lists, every proof
     verified (the first that fails is named, so a forged head costs one proof)."""
-    who = f"decryption share of trustee {head.trustee}"
-    if not 1 <= head.trustee <= key.ceremony.trustees:
-        raise InvalidShare(f"{who}: trustee is not in 1..{key.ceremony.trustees}")
-    if head.election != tally.election:
-        raise InvalidShare(f"{who}: is for another election")
-    if head.tally_hash != tally.hash:
-        raise InvalidShare(f"{who}: is for another tally")
-    if [e.id for e in head.entries] != [e.id for e in tally.entries]:
-        raise InvalidShare(f"{who}: entries do not match the tally's entries")
+    check_share_header(
+        key,
+        tally,
+        head.trustee,
+        head.election,
+        head.tally_hash,
+        [e.id for e in head.entries],
+        [e.id for e in tally.entries],
+    )
     verify_share_entries(
         key, tally, head.trustee, head.entries, [e.ciphertext for e in tally.entries]
     )

@@ -259,12 +259,10 @@ def board_event(line: EventLine, path: str) -> board.Event:
             r.done()
             return board.TallyEvent()
         case "share-part":
-            r = Reader(b, p)
-            trustee = r.integer("trustee", minimum=1, maximum=1000)
-            for key in ("tally", "part", "contest", "offset", "rows", "signature"):
-                r.raw(key)
-            r.done()
-            return board.SharePartEvent(trustee)
+            # imported here: record/share_parts.py reads signatures through this module
+            from honestballot.record.share_parts import share_part_place
+
+            return board.SharePartEvent(*share_part_place(b, p))
         case "decryption-share":
             r = Reader(b, p)
             share = Reader(r.raw("share"), f"{p}.share")

@@ -92,6 +92,17 @@ def _rows(r: Reader, path: str) -> list[list[Any]]:
     return rows
 
 
+def share_part_place(value: Any, path: str) -> tuple[int, int, str, int, int]:
+    """Of a ``share-part`` body, what the board's rule 7 reads: the trustee, the part's
+    index, its contest, its first row and its number of rows (nothing decoded)."""
+    r = Reader(value, path)
+    trustee, _, index, contest, offset = _place(r)
+    rows = _rows(r, path)
+    r.raw("signature")
+    r.done()
+    return trustee, index, contest, offset, len(rows)
+
+
 def _cell(value: Any, path: str) -> Cell:
     r = Reader(value, path)
     out = (r.point("share", allow_identity=True), _read_proof(r, "proof"))

@@ -256,6 +256,21 @@ class BoardStore(StoreBase):
                 found.update((bytes(r["tracking_hash"]), _stored(r)) for r in rows)
         return found
 
+    def part_digests(
+        self, election_id: str, kind: str, conn: Connection | None = None
+    ) -> list[bytes]:
+        """The digests of every part event of ``kind`` on the board, in the board's order
+        (their lines are not read)."""
+        query = (
+            select(events.c.tracking_hash)
+            .where(events.c.election_id == election_id, events.c.kind == kind)
+            .order_by(events.c.seq)
+        )
+        if conn is not None:
+            return [bytes(d) for (d,) in conn.execute(query)]
+        with self.engine.connect() as own:
+            return [bytes(d) for (d,) in own.execute(query)]
+
     def events_by_tracking_prefix(self, election_id: str, prefix: bytes) -> list[StoredEvent]:
         with self.engine.connect() as conn:
             rows = conn.execute(

@@ -189,6 +189,28 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "{trustee} сақтаушы өзінің шифрды ашу үлесін бұрын жариялаған.",
         "Trustee {trustee} has already published a decryption share.",
     ),
+    "msg.board.share_part_after_share": (
+        "Хранитель {trustee} уже опубликовал свою долю расшифровки: ни одна её часть не может "
+        "идти после неё.",
+        "{trustee} сақтаушы өзінің шифрды ашу үлесін бұрын жариялаған: оның ешбір бөлігі "
+        "одан кейін тұра алмайды.",
+        "Trustee {trustee} has already published its decryption share: no part of it may "
+        "follow.",
+    ),
+    "msg.board.share_part_order": (
+        "Следующая часть доли расшифровки хранителя {trustee} — часть {next}, продолжающая "
+        "его предыдущие части; это часть {index} со строки {offset} бюллетеней {contest}. "
+        "Выполните «honestballot trustee decrypt» заново по свежей записи: он продолжит с "
+        "частей, уже опубликованных.",
+        "{trustee} сақтаушының шифрды ашу үлесінің келесі бөлігі — оның алдыңғы бөліктерін "
+        "жалғастыратын {next} бөлік; бұл {contest} бюллетенінің {offset} жолынан басталатын "
+        "{index} бөлік. «honestballot trustee decrypt» командасын жаңа жазба бойынша қайта "
+        "орындаңыз: ол жарияланған бөліктерден әрі жалғастырады.",
+        "Trustee {trustee}'s next decryption share part is part {next}, continuing its parts "
+        "before it; this is part {index}, from row {offset} of contest {contest}. Run "
+        "'honestballot trustee decrypt' again on a fresh record: it continues from the parts "
+        "already published.",
+    ),
     # -- the voter's requests (service/voters/, service/security/csrf.py) ----------------
     "msg.credential.changed": (
         "Ваш ключ голосования тем временем изменился: обновите страницу.",

@@ -241,8 +241,24 @@ def test_a_mixed_election_through_the_command_line(hb: Cli, tmp_path: Path) -> N
         out, _ = hb("trustee", "decrypt", "--secret", secret[t], "--record", tallied,
                     "--tally", tally, "--workers", "1", "--out", share)  # fmt: skip
         assert "every check passed" in out
+        if t == 1:
+            # trustee 1's upload stops after its part; its file is lost; it decrypts again
+            # from the record, which holds that part, and the new share names it
+            part, _head = share.read_bytes().splitlines(keepends=True)
+            share.write_bytes(part)
+            hb("election", "add-share", ELECTION, share, *db)
+            share.unlink()
+            again = hb.export("record-part.jsonl")
+            out, _ = hb("trustee", "decrypt", "--secret", secret[t], "--record", again,
+                        "--workers", "1", "--out", share)  # fmt: skip
+            assert "1 parts of this trustee's share are on the board already" in out
+            assert share.read_bytes().count(b"\n") == 1  # only the share, naming the part
         out, _ = hb("election", "add-share", ELECTION, share, *db)
         assert f"decryption share of trustee {t} verified and published" in out
+    line = hb.refused("trustee", "decrypt", "--secret", secret[1], "--record",
+                      hb.export("record-shared.jsonl"), "--workers", "1",
+                      "--out", tmp_path / "late-share.json")  # fmt: skip
+    assert "already holds the decryption share of trustee 1" in line, line
     counts = json.loads(hb("election", "result", ELECTION, *db)[0])
     assert counts["council/m1"] == 2 and counts["council/m3"] == 1
     decrypted_rows = sorted(

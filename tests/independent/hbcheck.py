@@ -2113,6 +2113,23 @@ def check_share_part(
     return len(part_rows)
 
 
+def follow_on(progress: dict[int, tuple[int, str, int, set[str]]], body: dict) -> None:
+    """Board rule 7: a trustee's `share-part` follows on from its parts before it (part 0
+    at offset 0; then part + 1, at the previous part's end in its contest, or at offset 0
+    of a contest none of its parts holds).  ``progress``: trustee -> (parts so far, last
+    contest, row after the last part, contests held), updated."""
+    trustee, index = body["trustee"], body["part"]
+    contest, offset, rows = body["contest"], body["offset"], len(body["rows"])
+    count, last, end, held = progress.get(trustee, (0, "", 0, set()))
+    ok = offset == end if count and contest == last else offset == 0 and contest not in held
+    if index != count or not ok:
+        raise ValueError(
+            f"part {index} of trustee {trustee} (contest {contest!r}, offset {offset}) does "
+            f"not follow on from its {count} parts before it (board rule 7)"
+        )
+    progress[trustee] = (count + 1, contest, offset + rows, held | {contest})
+
+
 def check_decryption_shares(
     base: bytes, setup: dict, events: Sequence[dict], chains: dict[str, list[dict]]
 ) -> tuple[list[tuple[str, Point, Point]], dict[int, list[tuple[str, Point]]]]:
@@ -2135,6 +2152,7 @@ def check_decryption_shares(
     entries: list[tuple[str, Point, Point]] = []
     parts: dict[str, tuple[int, dict]] = {}  # digest hex -> (seq, body) of a valid part
     shares: dict[int, list[tuple[str, Point]]] = {}
+    progress: dict[int, tuple[int, str, int, set[str]]] = {}
     done = False
     for ev in events:
         kind, body = ev["kind"], ev["body"]
@@ -2162,6 +2180,7 @@ def check_decryption_shares(
                         f"a part of trustee {body['trustee']} after that trustee's share"
                     )
                 check_share_part(base, t_hash, tally, contests, keys, rows, body)
+                follow_on(progress, body)
                 parts.setdefault(share_part_digest(base, body).hex(), (ev["seq"], body))
                 continue
             trustee, share = assemble_share(base, t_hash, tally, contests, keys, parts, ev)

@@ -17,12 +17,16 @@ from honestballot.errors import HonestBallotError, InvalidInput, InvalidProof, P
 from honestballot.protocol import mix_parts
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
+from honestballot.protocol.decryption import create_decryption_share
 from honestballot.protocol.manifest import Contest, Manifest, Option, Unit
 from honestballot.protocol.mix import Mix, make_mix
 from honestballot.protocol.mix_parts import MixHead, MixPart, publish_mix
+from honestballot.protocol.share_parts import ShareHead, SharePart, meta_of, publish_share
+from honestballot.protocol.share_parts import part_digest as share_part_digest
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.mix import mix_head_to_json, mix_part_to_json
+from honestballot.record.share_parts import share_head_to_json, share_part_to_json
 from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import Report, verify_record
@@ -426,3 +430,60 @@ def test_a_tally_too_large_for_the_record_is_refused_while_the_election_is_close
     with pytest.raises(ProtocolError, match="tally event would be a record line of"):
         board.service.tally(MIXED)
     assert board.service.phase(MIXED) == "closed"
+
+
+def _share_line(part: SharePart | ShareHead) -> str:
+    if isinstance(part, ShareHead):
+        return json.dumps({"kind": "decryption-share", "body": {"share": share_head_to_json(part)}})
+    return json.dumps({"kind": "share-part", "body": share_part_to_json(part)})
+
+
+def test_a_trustees_share_parts_follow_on_and_a_stopped_upload_resumes(
+    ceremony: DemoCeremony, tmp_path: Path
+) -> None:
+    """Board rule 7: each part of a trustee's share follows on from its parts before it,
+    so no trustee can add parts that cover rows again (each would cost every verifier its
+    proofs); an upload that stopped half-way continues from the parts on the board."""
+    board = Board(ceremony, tmp_path)
+    board.submit(board.mix(2))
+    board.submit(board.mix(3))
+    tally = board.service.tally(MIXED)
+    secret = ceremony.secrets[0]
+    assert secret.key_share is not None
+    base = board.ctx.base_hash
+
+    def cut(rows: int, **kw: Any) -> tuple[list[SharePart], ShareHead]:
+        share = create_decryption_share(secret, tally, board.rng)
+        return publish_share(
+            base, tally, share, secret.key_share, board.rng, rows_per_part=rows, **kw
+        )
+
+    parts, _ = cut(2)  # rows 0-1, 2-3, 4 of the 5 mixed rows
+    for part in parts[:2]:
+        assert board.service.submit_decryption_share(MIXED, _share_line(part))[1]
+    # the same share made again, cut otherwise: its parts 0 and 1 are taken, and its
+    # part 2 would start at row 2, which part 1 covers
+    again, _ = cut(1)
+    for part, shown in ((again[0], "part 0, from row 0"), (again[2], "part 2, from row 2")):
+        with pytest.raises(ProtocolError, match=f"next decryption share part is part 2.*{shown}"):
+            board.service.submit_decryption_share(MIXED, _share_line(part))
+    # a part the board holds, sent again, is answered as stored before
+    assert not board.service.submit_decryption_share(MIXED, _share_line(parts[1]))[1]
+    # the upload stopped here; the trustee makes its share again from the record
+    earlier = [(share_part_digest(base, p), meta_of(p)) for p in parts[:2]]
+    rest, head = cut(2, earlier=earlier)
+    assert [(p.index, p.offset, len(p.rows)) for p in rest] == [(2, 4, 1)]
+    assert head.parts is not None and head.parts[:2] == tuple(d for d, _ in earlier)
+    for item in (*rest, head):
+        board.service.submit_decryption_share(MIXED, _share_line(item))
+    submit_share(board.service, MIXED, ceremony.secrets[2], tally, board.rng, rows_per_part=3)
+    counts = board.service.publish_result(MIXED)
+    assert counts["council/m1"] == 3
+    report = _verify(board.record())
+    assert report.passed, describe(report)
+    # and the verifier holds a record to the same rule: trustee 1's part 1 again after it
+    lines = board.record()
+    seen = [i for i, raw in enumerate(lines) if json.loads(raw).get("kind") == "share-part"]
+    doubled = renumber([*lines[: seen[1] + 1], lines[seen[1]], *lines[seen[1] + 1 :]])
+    failures = {c.name: c.detail for c in _verify(doubled).failures}
+    assert "next decryption share part is part 2" in failures["board.rules"]

@@ -1178,23 +1178,43 @@ class ElectionService(BoardLog):
         if self.store.parts_by_digest(election_id, "share-part", [digest]):
             return encoded, False
         check_encoded_share_part(ctx.base_hash, key, self._tally_shape(election_id), encoded)
-        if encoded.trustee in self._share_trustees(election_id):
-            raise ProtocolError(  # English only: a trustee's upload from the command line
-                f"trustee {encoded.trustee} has already published its decryption share: "
-                "its parts are all on the board"
-            )
+        event = SharePartEvent(
+            encoded.trustee, encoded.index, encoded.contest, encoded.offset, len(encoded.rows)
+        )
+        # the board's rule 7 before the proofs: a part out of its place costs nothing more
+        self._share_board(election_id, event.trustee).check(event)
         tally, _ = self.encrypted_tally(election_id)
         part = share_part_from_json(body, "decryption share part")
         check_share_part(ctx.base_hash, key, tally, part)
         with self.store.transaction(election_id) as conn:
             if self.store.has_part(conn, election_id, "share-part", digest):
                 return encoded, False
-            board, _ = self._board(conn, election_id)
-            board.share_trustees = self._share_trustees(election_id, conn)
-            board.apply(SharePartEvent(part.trustee))
+            board = self._share_board(election_id, event.trustee, conn)
+            board.apply(event)
             self._append(conn, election_id, "share-part", share_part_to_json(part), digest)
         _keep_few(self._part_meta, digest, meta_of(part), most=1 << 16)
         return part, True
+
+    def _share_board(self, election_id: str, trustee: int, conn: Tx | None = None) -> BoardRules:
+        """The board as rule 7 sees it for ``trustee``'s next share part: the phase, the
+        trustees with a share, and what ``trustee``'s parts on the board cover."""
+        phase = (
+            self.phase(election_id)
+            if conn is None
+            else self.store.election_phase(conn, election_id)
+        )
+        board = BoardRules(
+            phase=Phase(phase), share_trustees=self._share_trustees(election_id, conn)
+        )
+        digests = self.store.part_digests(election_id, "share-part", conn)
+        places = self._share_part_places(election_id, digests)
+        for digest in digests:
+            meta = places[digest]
+            if meta.trustee == trustee:
+                board.apply(
+                    SharePartEvent(meta.trustee, meta.index, meta.contest, meta.offset, meta.rows)
+                )
+        return board
 
     def _share_trustees(self, election_id: str, conn: Tx | None = None) -> set[int]:
         return {
