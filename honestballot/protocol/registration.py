@@ -326,6 +326,9 @@ def check_private(
         raise InvalidProof("registration: revokes is not the commitment issued for its nonce")
     if len(private.tag_secret) != 32:
         raise InvalidProof("registration: the tag secret is not 32 bytes")
+    if private.voting_point.is_identity():
+        # c = 0: anyone could prove knowledge of it, and so cast under this credential
+        raise InvalidProof("registration: the voting point is the identity")
     tau = tag_point(base_hash, private.tag_secret)
     for purpose, m, ct, proof in zip(
         PURPOSES,

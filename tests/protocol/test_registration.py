@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from honestballot.crypto.elgamal import decrypt_to_point
-from honestballot.crypto.group import Point, Scalar, base_mul
+from honestballot.crypto.group import IDENTITY, Point, Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.crypto.tagging import none_point
 from honestballot.errors import InvalidProof
@@ -166,6 +166,9 @@ def test_the_service_checks_the_letter_and_the_credential_privately(made: Made) 
             BASE, H, W, reg, replace(private, voting_point=other.voting_point(BASE)),
             commitment, v, a,
         )  # fmt: skip
+    # a voting point of signing scalar 0, which anyone could prove, is refused
+    with pytest.raises(InvalidProof, match="voting point is the identity"):
+        check_private(BASE, H, W, reg, replace(private, voting_point=IDENTITY), commitment, v, a)
     # a proof moved to another field
     with pytest.raises(InvalidProof, match="registration/tag"):
         check_private(
