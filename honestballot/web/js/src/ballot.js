@@ -296,7 +296,12 @@ export function proveContest(ctx, binding, contest, cts, plaintexts, rs, rng) {
         rng,
       ),
     );
-    return { contestId: contest.id, ciphertexts: cts, optionProofs: rankProofs, selectionProof: null };
+    return {
+      contestId: contest.id,
+      ciphertexts: cts,
+      optionProofs: rankProofs,
+      selectionProof: null,
+    };
   }
   const optionProofs = contest.options.map((option, i) =>
     proveEncryptsOneOf(

@@ -14,7 +14,13 @@
  * each credential ciphertext encrypts.
  */
 
-import { checkSelections, contestPlaintexts, encryptContest, proveContest, trackingCode } from './ballot.js';
+import {
+  checkSelections,
+  contestPlaintexts,
+  encryptContest,
+  proveContest,
+  trackingCode,
+} from './ballot.js';
 import { toHex } from './bytes.js';
 import { Ciphertext } from './elgamal.js';
 import { InvalidProof } from './errors.js';
@@ -106,13 +112,17 @@ const dvJson = (p) => ({ e1: p.e1.hex(), e2: p.e2.hex(), z1: p.z1.hex(), z2: p.z
 export function verifyCommitment(base, h, c) {
   const what = "the service's commitment, revokes";
   if (c.nonce.length !== 32) throw new InvalidProof(`${what}: the nonce is not 32 bytes`);
-  if (c.revokes.alpha.isIdentity()) throw new InvalidProof(`${what}: the ciphertext has randomness zero`);
+  if (c.revokes.alpha.isIdentity()) {
+    throw new InvalidProof(`${what}: the ciphertext has randomness zero`);
+  }
   const r = baseMul(c.proof.response).sub(c.revokes.alpha.mulPublic(c.proof.challenge));
   const e = hashToScalar(
     'randomness-proof', base, 'registration-nonce', c.nonce, 'revokes', 0, h,
     c.revokes.alpha, c.revokes.beta, r,
   );
-  if (!e.equals(c.proof.challenge)) throw new InvalidProof(`${what}: proof of randomness does not verify`);
+  if (!e.equals(c.proof.challenge)) {
+    throw new InvalidProof(`${what}: proof of randomness does not verify`);
+  }
 }
 
 /**
@@ -154,7 +164,9 @@ export function makeRegistration(base, h, w, commitment, seed, letter, rng) {
   const cts = [tag, credential, handle, activation];
   const rs = [rTau, rSigma, rV, rA];
   const dv = REGISTRATION_PURPOSES.map((purpose, i) =>
-    proveDesignatedPlaintext(base, purpose, commitment.nonce, h, w, messages[i], cts[i], rs[i], rng),
+    proveDesignatedPlaintext(
+      base, purpose, commitment.nonce, h, w, messages[i], cts[i], rs[i], rng,
+    ),
   );
   const scalars = [
     credentialProof.challenge, credentialProof.responseRandomness, credentialProof.responseSecond,
@@ -182,7 +194,12 @@ export function makeRegistration(base, h, w, commitment, seed, letter, rng) {
     private: {
       tag_secret: toHex(cred.tagSecret),
       voting_point: cred.votingPoint.hex(),
-      proofs: { tag: dvJson(dv[0]), credential: dvJson(dv[1]), handle: dvJson(dv[2]), activation: dvJson(dv[3]) },
+      proofs: {
+        tag: dvJson(dv[0]),
+        credential: dvJson(dv[1]),
+        handle: dvJson(dv[2]),
+        activation: dvJson(dv[3]),
+      },
     },
     statement_hash: toHex(st),
     tracking_hash: toHex(tracking),
@@ -229,11 +246,14 @@ export function encryptBallotV2(ctx, seed, w, selections, rng) {
   const dvCredential = proveDesignatedPlaintext(
     base, BALLOT_PURPOSES[0], st, h, w, cred.votingPoint, credential, rSigma, rng,
   );
-  const dvTag = proveDesignatedPlaintext(base, BALLOT_PURPOSES[1], st, h, w, cred.tagPoint, tag, rTau, rng);
+  const dvTag = proveDesignatedPlaintext(
+    base, BALLOT_PURPOSES[1], st, h, w, cred.tagPoint, tag, rTau, rng,
+  );
   /** @type {Scalar[]} */
   const scalars = [];
   for (const ec of proven) {
-    const proofs = ec.selectionProof === null ? ec.optionProofs : [...ec.optionProofs, ec.selectionProof];
+    const proofs =
+      ec.selectionProof === null ? ec.optionProofs : [...ec.optionProofs, ec.selectionProof];
     for (const pr of proofs) scalars.push(...pr.challenges, ...pr.responses);
   }
   scalars.push(
