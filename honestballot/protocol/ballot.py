@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from honestballot.crypto import elgamal
 from honestballot.crypto.chaum_pedersen import (
@@ -217,43 +218,12 @@ def rank_values(contest: Contest, position: int) -> tuple[int, ...]:
     return tuple(range(1 if position == 1 else 0, len(contest.options) + 1))
 
 
-def _encrypt_ranked(
+def check_selections(
     ctx: ElectionContext,
-    credential: VoterCredential,
-    contest: Contest,
-    ranking: Sequence[str],
-    rng: Randomness,
-) -> tuple[EncryptedContest, ContestOpening]:
-    plaintexts = encode_ranking(contest, ranking)
-    rs = tuple(random_scalar(rng) for _ in plaintexts)
-    cts = tuple(elgamal.encrypt(ctx.public_key, m, r) for m, r in zip(plaintexts, rs, strict=True))
-    proofs = tuple(
-        prove_encrypts_one_of(
-            RANK_TAG,
-            (ctx.base_hash, credential.public, contest.id, position),
-            ctx.public_key,
-            ct,
-            rank_values(contest, position),
-            m,
-            r,
-            rng,
-        )
-        for position, ct, m, r in zip(range(1, len(cts) + 1), cts, plaintexts, rs, strict=True)
-    )
-    return EncryptedContest(contest.id, cts, proofs, None), ContestOpening(
-        contest.id, plaintexts, rs
-    )
-
-
-def encrypt_ballot(
-    ctx: ElectionContext,
-    credential: VoterCredential,
     selections: Mapping[str, frozenset[str] | set[str] | tuple[str, ...] | list[str]],
-    rng: Randomness,
-) -> tuple[EncryptedBallot, BallotOpening]:
-    """Encrypt a voter's choices.  ``selections`` maps every contest id to its chosen
-    option ids (a set), or for a ranked contest to its ranking (a tuple or list, best
-    first); an invalid choice raises before anything is encrypted."""
+) -> None:
+    """Raise :class:`InvalidBallot` unless ``selections`` gives every contest a valid
+    choice (nothing is encrypted before this passes)."""
     manifest = ctx.manifest
     unknown = set(selections) - {c.id for c in manifest.contests}
     if unknown:
@@ -275,51 +245,105 @@ def encrypt_ballot(
         else:
             contest.check_selection(frozenset(chosen))
 
-    enc_contests: list[EncryptedContest] = []
-    openings: list[ContestOpening] = []
-    for contest in manifest.contests:
-        chosen = selections[contest.id]
-        if contest.ranked:
-            assert isinstance(chosen, (tuple, list))  # checked above
-            enc, op = _encrypt_ranked(ctx, credential, contest, chosen, rng)
-            enc_contests.append(enc)
-            openings.append(op)
-            continue
-        plaintexts = tuple(1 if o.id in chosen else 0 for o in contest.options)
-        rs = tuple(random_scalar(rng) for _ in contest.options)
-        cts = tuple(
-            elgamal.encrypt(ctx.public_key, m, r) for m, r in zip(plaintexts, rs, strict=True)
-        )
-        option_proofs = tuple(
+
+def contest_plaintexts(
+    contest: Contest, chosen: frozenset[str] | set[str] | tuple[str, ...] | list[str]
+) -> tuple[int, ...]:
+    """What a contest's ciphertexts encrypt: 0 or 1 per option, or a ranked contest's
+    choice number per rank position (the choice checked by :func:`check_selections`)."""
+    if contest.ranked:
+        assert isinstance(chosen, (tuple, list))  # checked by check_selections
+        return encode_ranking(contest, chosen)
+    return tuple(1 if o.id in chosen else 0 for o in contest.options)
+
+
+def prove_contest(
+    ctx: ElectionContext,
+    binding: Part,
+    contest: Contest,
+    cts: Sequence[Ciphertext],
+    plaintexts: Sequence[int],
+    rs: Sequence[Scalar],
+    rng: Randomness,
+) -> EncryptedContest:
+    """A contest's proofs over its ciphertexts: per option (or rank position) that it
+    encrypts an admissible value, then the selection proof.  ``binding`` is the part every
+    challenge names after the base hash: a version 1 ballot's credential, a version 2
+    ballot's statement hash (protocol/ballot_v2.py)."""
+    if contest.ranked:
+        rank_proofs = tuple(
             prove_encrypts_one_of(
-                OPTION_TAG,
-                (ctx.base_hash, credential.public, contest.id, option.id),
+                RANK_TAG,
+                (ctx.base_hash, binding, contest.id, position),
                 ctx.public_key,
                 ct,
-                (0, 1),
+                rank_values(contest, position),
                 m,
                 r,
                 rng,
             )
-            for option, ct, m, r in zip(contest.options, cts, plaintexts, rs, strict=True)
+            for position, ct, m, r in zip(range(1, len(cts) + 1), cts, plaintexts, rs, strict=True)
         )
-        total_plain = 0
-        total_r = Scalar(0)
-        for option, m, r in zip(contest.options, plaintexts, rs, strict=True):
-            w = contest.exclusive_weight(option)
-            total_plain += w * m
-            total_r = total_r + Scalar(w) * r
-        selection_proof = prove_encrypts_one_of(
-            SELECTION_TAG,
-            (ctx.base_hash, credential.public, contest.id),
+        return EncryptedContest(contest.id, tuple(cts), rank_proofs, None)
+    option_proofs = tuple(
+        prove_encrypts_one_of(
+            OPTION_TAG,
+            (ctx.base_hash, binding, contest.id, option.id),
             ctx.public_key,
-            _selection_ciphertext(contest, cts),
-            contest.selection_range,
-            total_plain,
-            total_r,
+            ct,
+            (0, 1),
+            m,
+            r,
             rng,
         )
-        enc_contests.append(EncryptedContest(contest.id, cts, option_proofs, selection_proof))
+        for option, ct, m, r in zip(contest.options, cts, plaintexts, rs, strict=True)
+    )
+    total_plain = 0
+    total_r = Scalar(0)
+    for option, m, r in zip(contest.options, plaintexts, rs, strict=True):
+        w = contest.exclusive_weight(option)
+        total_plain += w * m
+        total_r = total_r + Scalar(w) * r
+    selection_proof = prove_encrypts_one_of(
+        SELECTION_TAG,
+        (ctx.base_hash, binding, contest.id),
+        ctx.public_key,
+        _selection_ciphertext(contest, cts),
+        contest.selection_range,
+        total_plain,
+        total_r,
+        rng,
+    )
+    return EncryptedContest(contest.id, tuple(cts), option_proofs, selection_proof)
+
+
+def encrypt_contest(
+    ctx: ElectionContext, plaintexts: Sequence[int], rng: Randomness
+) -> tuple[tuple[Ciphertext, ...], tuple[Scalar, ...]]:
+    """The ciphertexts of one contest's plaintexts and their randomness (drawn first)."""
+    rs = tuple(random_scalar(rng) for _ in plaintexts)
+    cts = tuple(elgamal.encrypt(ctx.public_key, m, r) for m, r in zip(plaintexts, rs, strict=True))
+    return cts, rs
+
+
+def encrypt_ballot(
+    ctx: ElectionContext,
+    credential: VoterCredential,
+    selections: Mapping[str, frozenset[str] | set[str] | tuple[str, ...] | list[str]],
+    rng: Randomness,
+) -> tuple[EncryptedBallot, BallotOpening]:
+    """Encrypt a voter's choices.  ``selections`` maps every contest id to its chosen
+    option ids (a set), or for a ranked contest to its ranking (a tuple or list, best
+    first); an invalid choice raises before anything is encrypted."""
+    check_selections(ctx, selections)
+    enc_contests: list[EncryptedContest] = []
+    openings: list[ContestOpening] = []
+    for contest in ctx.manifest.contests:
+        plaintexts = contest_plaintexts(contest, selections[contest.id])
+        cts, rs = encrypt_contest(ctx, plaintexts, rng)
+        enc_contests.append(
+            prove_contest(ctx, credential.public, contest, cts, plaintexts, rs, rng)
+        )
         openings.append(ContestOpening(contest.id, plaintexts, rs))
 
     content = ballot_content_hash(ctx.base_hash, credential.public, enc_contests)
@@ -355,14 +379,14 @@ def verify_ballot(ctx: ElectionContext, ballot: EncryptedBallot) -> None:
             "ballot signature",
         )
         for contest, ec in zip(contests, ballot.contests, strict=True):
-            _verify_contest(ctx, ballot.credential, contest, ec)
+            verify_contest(ctx, ballot.credential, contest, ec)
     except InvalidProof as exc:
         # which proof failed is for a specialist; the voter is told what to do
         raise InvalidBallot(Text("ballot.proof", str(exc))) from None
 
 
 def _verify_ranked(
-    ctx: ElectionContext, credential: Point, contest: Contest, ec: EncryptedContest
+    ctx: ElectionContext, binding: Part, contest: Contest, ec: EncryptedContest
 ) -> None:
     r = contest.max_selections
     if len(ec.ciphertexts) != r or len(ec.option_proofs) != r or ec.selection_proof is not None:
@@ -377,7 +401,7 @@ def _verify_ranked(
             raise InvalidBallot(Text("ballot.shape", message, contest=contest.id))
         verify_encrypts_one_of(
             RANK_TAG,
-            (ctx.base_hash, credential, contest.id, position),
+            (ctx.base_hash, binding, contest.id, position),
             ctx.public_key,
             ct,
             rank_values(contest, position),
@@ -386,11 +410,14 @@ def _verify_ranked(
         )
 
 
-def _verify_contest(
-    ctx: ElectionContext, credential: Point, contest: Contest, ec: EncryptedContest
+def verify_contest(
+    ctx: ElectionContext, binding: Part, contest: Contest, ec: EncryptedContest
 ) -> None:
+    """One contest's shape and proofs, every challenge naming ``binding`` (see
+    :func:`prove_contest`); raises :class:`InvalidBallot` for a wrong shape and
+    :class:`InvalidProof` for a proof that fails."""
     if contest.ranked:
-        _verify_ranked(ctx, credential, contest, ec)
+        _verify_ranked(ctx, binding, contest, ec)
         return
     if ec.selection_proof is None:
         message = f"contest {contest.id}: the selection proof is missing"
@@ -408,7 +435,7 @@ def _verify_contest(
             raise InvalidBallot(Text("ballot.shape", message, contest=contest.id))
         verify_encrypts_one_of(
             OPTION_TAG,
-            (ctx.base_hash, credential, contest.id, option.id),
+            (ctx.base_hash, binding, contest.id, option.id),
             ctx.public_key,
             ct,
             (0, 1),
@@ -417,7 +444,7 @@ def _verify_contest(
         )
     verify_encrypts_one_of(
         SELECTION_TAG,
-        (ctx.base_hash, credential, contest.id),
+        (ctx.base_hash, binding, contest.id),
         ctx.public_key,
         _selection_ciphertext(contest, ec.ciphertexts),
         contest.selection_range,
@@ -427,11 +454,24 @@ def _verify_contest(
     )
 
 
+class OpenableBallot(Protocol):
+    """What a Benaloh audit opens: a ballot of either version, or an audited one as the
+    board shows it (only its contests' ciphertexts are opened)."""
+
+    @property
+    def election_hash(self) -> bytes: ...
+
+    @property
+    def contests(self) -> Sequence[EncryptedContest] | Sequence[SpoiledContest]: ...
+
+
 def check_opening(
-    ctx: ElectionContext, ballot: EncryptedBallot | SpoiledBallot, opening: BallotOpening
+    ctx: ElectionContext, ballot: OpenableBallot, opening: BallotOpening
 ) -> dict[str, frozenset[str]]:
     """Benaloh audit: check that ``opening`` explains every ciphertext of ``ballot``
-    and return the choices it encrypts.  Raises :class:`InvalidBallot` otherwise."""
+    and return the choices it encrypts.  Raises :class:`InvalidBallot` otherwise.  A
+    version 2 ballot's credential and tag ciphertexts are not opened (their randomness
+    never leaves the device)."""
     if ballot.election_hash != ctx.base_hash:
         raise InvalidBallot(OTHER_ELECTION)
     manifest_ids = [c.id for c in ctx.manifest.contests]

@@ -71,31 +71,33 @@ def disjunctive_from_json(value: Any, path: str) -> DisjunctiveProof:
     return DisjunctiveProof(tuple(cs), tuple(ss))
 
 
+def contest_to_json(ec: EncryptedContest) -> JsonObject:
+    """One contest of a ballot (version 1 or 2)."""
+    return {
+        "id": ec.contest_id,
+        "ciphertexts": [ciphertext_to_json(ct) for ct in ec.ciphertexts],
+        "option_proofs": [disjunctive_to_json(p) for p in ec.option_proofs],
+        # a ranked contest has none (docs/record-format.md §5)
+        **(
+            {"selection_proof": disjunctive_to_json(ec.selection_proof)}
+            if ec.selection_proof is not None
+            else {}
+        ),
+    }
+
+
 def ballot_to_json(b: EncryptedBallot) -> JsonObject:
     return {
         "type": "ballot",
         "version": BALLOT_VERSION,
         "election": b.election_hash.hex(),
         "credential": b.credential.hex(),
-        "contests": [
-            {
-                "id": ec.contest_id,
-                "ciphertexts": [ciphertext_to_json(ct) for ct in ec.ciphertexts],
-                "option_proofs": [disjunctive_to_json(p) for p in ec.option_proofs],
-                # a ranked contest has none (docs/record-format.md §5)
-                **(
-                    {"selection_proof": disjunctive_to_json(ec.selection_proof)}
-                    if ec.selection_proof is not None
-                    else {}
-                ),
-            }
-            for ec in b.contests
-        ],
+        "contests": [contest_to_json(ec) for ec in b.contests],
         "signature": schnorr_to_json(b.signature),
     }
 
 
-def _contest(value: Any, path: str) -> EncryptedContest:
+def contest_from_json(value: Any, path: str) -> EncryptedContest:
     r = Reader(value, path)
     ec = EncryptedContest(
         contest_id=r.text("id", max_len=64),
@@ -119,7 +121,7 @@ def ballot_from_json(value: Any, path: str = "ballot") -> EncryptedBallot:
     b = EncryptedBallot(
         election_hash=r.hexbytes("election", 32),
         credential=r.point("credential"),
-        contests=tuple(r.items("contests", _contest, max_items=MAX_CONTESTS)),
+        contests=tuple(r.items("contests", contest_from_json, max_items=MAX_CONTESTS)),
         signature=schnorr_from_json(r.raw("signature"), f"{path}.signature"),
     )
     r.done()

@@ -33,8 +33,6 @@ from typing import Any, Final
 
 from honestballot.crypto.group import Point
 from honestballot.crypto.hashing import hash_bytes
-from honestballot.crypto.plaintext_awareness import RandomnessProof
-from honestballot.crypto.representation import RepresentationProof
 from honestballot.errors import RecordFormatError
 from honestballot.protocol.encrypted_roll import ROLL_PART_ROWS, RollRow
 from honestballot.protocol.manifest import MAX_UNITS
@@ -46,6 +44,12 @@ from honestballot.record.codec import (
     decode_hex,
     read_version,
 )
+from honestballot.record.revoting import (
+    randomness_from_json,
+    randomness_to_json,
+    representation_from_json,
+    representation_to_json,
+)
 
 PART_DIGEST_TAG: Final = "roll/part"
 UPLOAD_VERSION: Final = 1
@@ -56,43 +60,26 @@ MAX_ROLL_ROWS: Final = 10_000_000
 def row_to_json(row: RollRow) -> JsonObject:
     return {
         "handle": ciphertext_to_json(row.handle),
-        "handle_proof": _randomness_to_json(row.handle_proof),
+        "handle_proof": randomness_to_json(row.handle_proof),
         "unit": ciphertext_to_json(row.unit),
-        "unit_proof": _randomness_to_json(row.unit_proof),
+        "unit_proof": randomness_to_json(row.unit_proof),
         "activation": ciphertext_to_json(row.activation),
-        "activation_proof": {
-            "c": row.activation_proof.challenge.hex(),
-            "s_randomness": row.activation_proof.response_randomness.hex(),
-            "s_activation": row.activation_proof.response_credential.hex(),
-        },
+        "activation_proof": representation_to_json(row.activation_proof, "activation"),
     }
-
-
-def _randomness_to_json(p: RandomnessProof) -> JsonObject:
-    return {"c": p.challenge.hex(), "s": p.response.hex()}
-
-
-def _randomness_from_json(value: Any, path: str) -> RandomnessProof:
-    r = Reader(value, path)
-    proof = RandomnessProof(r.scalar("c"), r.scalar("s"))
-    r.done()
-    return proof
 
 
 def row_from_json(value: Any, path: str) -> RollRow:
     r = Reader(value, path)
-    a = r.child("activation_proof")
     row = RollRow(
         handle=ciphertext_from_json(r.raw("handle"), f"{path}.handle"),
-        handle_proof=_randomness_from_json(r.raw("handle_proof"), f"{path}.handle_proof"),
+        handle_proof=randomness_from_json(r.raw("handle_proof"), f"{path}.handle_proof"),
         unit=ciphertext_from_json(r.raw("unit"), f"{path}.unit"),
-        unit_proof=_randomness_from_json(r.raw("unit_proof"), f"{path}.unit_proof"),
+        unit_proof=randomness_from_json(r.raw("unit_proof"), f"{path}.unit_proof"),
         activation=ciphertext_from_json(r.raw("activation"), f"{path}.activation"),
-        activation_proof=RepresentationProof(
-            a.scalar("c"), a.scalar("s_randomness"), a.scalar("s_activation")
+        activation_proof=representation_from_json(
+            r.raw("activation_proof"), f"{path}.activation_proof", "activation"
         ),
     )
-    a.done()
     r.done()
     return row
 

@@ -671,13 +671,26 @@ def tracking_code(t_hash: bytes) -> str:
 def verify_ballot(base: bytes, h: Point, manifest: dict, ballot: dict) -> bytes:
     """Check every proof and the signature of a cast ballot; return its tracking hash."""
     cred = ballot["credential"]
+    verify_contests(base, h, manifest, ballot, Pt(cred))
+    content = content_hash(base, ballot)
+    sig = ballot["signature"]
+    c, s = decode_scalar(sig["c"]), decode_scalar(sig["s"])
+    r = schnorr_commitment(c, s, decode_point(cred, False))
+    if c != hash_to_scalar("ballot/signature", *signature_parts(base, cred, content, r)):
+        raise ValueError("ballot signature")
+    return tracking_hash(ciphertexts_hash(base, ballot["contests"]), seal(content, sig))
+
+
+def verify_contests(base: bytes, h: Point, manifest: dict, ballot: dict, binding: Part) -> None:
+    """Every contest's proofs, each challenge naming `binding` after the base hash (P
+    credential in version 1, B statement hash in version 2)."""
     if len(ballot["contests"]) != len(manifest["contests"]):
         raise ValueError("contest count")
     for mc, bc in zip(manifest["contests"], ballot["contests"], strict=True):
         if mc["id"] != bc["id"]:
             raise ValueError("contest order")
         if is_ranked(mc):
-            verify_rank_proofs(base, h, cred, mc, bc)
+            verify_rank_proofs(base, h, binding, mc, bc)
             continue
         if "selection_proof" not in bc:
             raise ValueError(f"selection proof {mc['id']}: missing")
@@ -691,7 +704,8 @@ def verify_ballot(base: bytes, h: Point, manifest: dict, ballot: dict) -> bytes:
             cs = [decode_scalar(x) for x in pr["c"]]
             ss = [decode_scalar(x) for x in pr["s"]]
             com = disjunctive_commitments(cs, ss, (0, 1), h, a, b)
-            parts = disjunctive_parts(option_ctx(base, cred, mc["id"], oid), h, a, b, (0, 1), com)
+            ctx = [By(base), binding, Tx(mc["id"]), Tx(oid)]
+            parts = disjunctive_parts(ctx, h, a, b, (0, 1), com)
             if sum(cs) % L != hash_to_scalar("ballot/option", *parts):
                 raise ValueError(f"option proof {mc['id']}/{oid}")
         sa, sb = selection_ciphertext(mc, cts)
@@ -700,19 +714,13 @@ def verify_ballot(base: bytes, h: Point, manifest: dict, ballot: dict) -> bytes:
         cs = [decode_scalar(x) for x in sp["c"]]
         ss = [decode_scalar(x) for x in sp["s"]]
         com = disjunctive_commitments(cs, ss, values, h, sa, sb)
-        parts = disjunctive_parts(selection_ctx(base, cred, mc["id"]), h, sa, sb, values, com)
+        ctx = [By(base), binding, Tx(mc["id"])]
+        parts = disjunctive_parts(ctx, h, sa, sb, values, com)
         if sum(cs) % L != hash_to_scalar("ballot/selection", *parts):
             raise ValueError(f"selection proof {mc['id']}")
-    content = content_hash(base, ballot)
-    sig = ballot["signature"]
-    c, s = decode_scalar(sig["c"]), decode_scalar(sig["s"])
-    r = schnorr_commitment(c, s, decode_point(cred, False))
-    if c != hash_to_scalar("ballot/signature", *signature_parts(base, cred, content, r)):
-        raise ValueError("ballot signature")
-    return tracking_hash(ciphertexts_hash(base, ballot["contests"]), seal(content, sig))
 
 
-def verify_rank_proofs(base: bytes, h: Point, cred: str, mc: dict, bc: dict) -> None:
+def verify_rank_proofs(base: bytes, h: Point, binding: Part, mc: dict, bc: dict) -> None:
     """A ranked contest's ballot (§5): r ciphertexts, each with a `ballot/rank` proof over
     1 … c at position 1 and 0 … c after it; no selection proof."""
     r, c = mc["max_selections"], len(encrypted_options(mc))
@@ -726,7 +734,7 @@ def verify_rank_proofs(base: bytes, h: Point, cred: str, mc: dict, bc: dict) -> 
         if len(cs) != len(values) or len(ss) != len(values):
             raise ValueError(f"rank proof {mc['id']}/{i}: length")
         com = disjunctive_commitments(cs, ss, values, h, a, b)
-        ctx = [By(base), Pt(cred), Tx(mc["id"]), In(i)]
+        ctx = [By(base), binding, Tx(mc["id"]), In(i)]
         if sum(cs) % L != hash_to_scalar(
             "ballot/rank", *disjunctive_parts(ctx, h, a, b, values, com)
         ):
@@ -2556,3 +2564,131 @@ def check_encrypted_roll(
     if rows != encrypted["rows"] or rows != sum(n for _, n in counts):
         raise ValueError("roll.encrypted: not one row per voter of the summary")
     return f"{rows} rows in {len(parts)} parts; {len(expected)} reporting units"
+
+
+# ---------------------------------------------------------------------------
+# Re-voting protection's objects (record-format §6 "Registrations, ballots version 2
+# and cast rows", §2.1).
+# ---------------------------------------------------------------------------
+
+REGISTRATION_KEYS = {
+    "type", "version", "election", "nonce", "credential", "tag", "handle", "activation",
+    "revokes", "revokes_proof", "credential_proof", "tag_proof", "handle_proof",
+    "activation_proof",
+}  # fmt: skip
+BALLOT_V2_KEYS = {"type", "version", "election", "credential", "tag", "contests",
+                  "credential_proof", "tag_proof"}  # fmt: skip
+CAST_ROW_KEYS = {"type", "version", "ballot", "counter", "counter_proof", "flag"}
+IDENTITY_HEX = "00" * 32
+
+
+def ct_part(ct: dict) -> Part:
+    return Li([Pt(ct["alpha"]), Pt(ct["beta"])])
+
+
+def representation_ok(
+    tag: str, ctx: list[Part], h: Point, base_point: Point, ct: dict, proof: dict, second: str
+) -> bool:
+    """A1 = s_randomness·B − c·alpha, A2 = s_randomness·H + s_<second>·base − c·beta;
+    c = H(tag, ctx…, P H, P base, P alpha, P beta, P A1, P A2)."""
+    alpha, beta = decode_point(ct["alpha"], False), decode_point(ct["beta"])
+    e = decode_scalar(proof["c"])
+    s_r, s_m = decode_scalar(proof["s_randomness"]), decode_scalar(proof[f"s_{second}"])
+    a1 = s_r * B - e * alpha
+    a2 = s_r * h + s_m * base_point - e * beta
+    parts = [*ctx, Pt(h), Pt(base_point), Pt(alpha), Pt(beta), Pt(a1), Pt(a2)]
+    return e == hash_to_scalar(tag, *parts)
+
+
+def check_registration(base: bytes, h: Point, reg: dict) -> bytes:
+    """A registration's proofs; returns its tracking hash.  Raises ValueError naming the
+    proof that fails."""
+    if set(reg) != REGISTRATION_KEYS or (reg["type"], reg["version"]) != ("registration", 1):
+        raise ValueError("registration: its keys, type or version")
+    if reg["election"] != base.hex():
+        raise ValueError("registration: another election")
+    nonce = bytes.fromhex(reg["nonce"])
+    if len(nonce) != 32:
+        raise ValueError("registration: the nonce")
+    place = [By(base), Tx("registration-nonce"), By(nonce), Tx("revokes"), In(0)]
+    if not randomness_proof_ok(place, h, reg["revokes"], reg["revokes_proof"]):
+        raise ValueError("registration, revokes: proof of randomness")
+    p = hash_to_point("credential-base", By(base))
+    p_act = hash_to_point("activation-base", By(base))
+    rp = reg["revokes_proof"]
+    statement = hash_bytes(
+        "registration/statement", By(base), Pt(h), Pt(p), Pt(p_act), By(nonce),
+        *(ct_part(reg[k]) for k in ("credential", "tag", "handle", "activation", "revokes")),
+        Li([Sc(rp["c"]), Sc(rp["s"])]),
+    )  # fmt: skip
+    ctx = [By(base), Tx("registration"), By(statement)]
+    if not representation_ok(
+        "credential-proof", ctx, h, p, reg["credential"], reg["credential_proof"], "credential"
+    ):
+        raise ValueError("registration, credential: credential proof")
+    for field in ("tag", "handle"):
+        place = [*ctx, Tx(field), In(0)]
+        if not randomness_proof_ok(place, h, reg[field], reg[f"{field}_proof"]):
+            raise ValueError(f"registration, {field}: proof of randomness")
+    if not representation_ok(
+        "activation-proof", ctx, h, p_act, reg["activation"], reg["activation_proof"],
+        "activation",
+    ):  # fmt: skip
+        raise ValueError("registration, activation: activation proof")
+    cp, ap = reg["credential_proof"], reg["activation_proof"]
+    scalars = [
+        cp["c"], cp["s_randomness"], cp["s_credential"], reg["tag_proof"]["c"],
+        reg["tag_proof"]["s"], reg["handle_proof"]["c"], reg["handle_proof"]["s"], ap["c"],
+        ap["s_randomness"], ap["s_activation"],
+    ]  # fmt: skip
+    return hash_bytes("registration/tracking", By(statement), Li(Sc(x) for x in scalars))
+
+
+def check_ballot_v2(base: bytes, h: Point, manifest: dict, ballot: dict) -> bytes:
+    """A ballot version 2's proofs; returns its tracking hash."""
+    if set(ballot) != BALLOT_V2_KEYS or (ballot["type"], ballot["version"]) != ("ballot", 2):
+        raise ValueError("ballot v2: its keys, type or version")
+    if ballot["election"] != base.hex():
+        raise ValueError("ballot v2: another election")
+    p = hash_to_point("credential-base", By(base))
+    contests = Li(
+        Li([Tx(c["id"]), Li(ct_part(ct) for ct in c["ciphertexts"])]) for c in ballot["contests"]
+    )
+    statement = hash_bytes(
+        "ballot/statement", By(base), Pt(h), Pt(p), ct_part(ballot["credential"]),
+        ct_part(ballot["tag"]), contests,
+    )  # fmt: skip
+    ctx = [By(base), Tx("ballot"), By(statement)]
+    if not representation_ok(
+        "credential-proof", ctx, h, p, ballot["credential"], ballot["credential_proof"],
+        "credential",
+    ):  # fmt: skip
+        raise ValueError("ballot v2, credential: credential proof")
+    if not randomness_proof_ok([*ctx, Tx("tag"), In(0)], h, ballot["tag"], ballot["tag_proof"]):
+        raise ValueError("ballot v2, tag: proof of randomness")
+    verify_contests(base, h, manifest, ballot, By(statement))
+    scalars: list[str] = []
+    for c in ballot["contests"]:
+        for pr in [
+            *c["option_proofs"],
+            *([c["selection_proof"]] if "selection_proof" in c else []),
+        ]:
+            scalars += [*pr["c"], *pr["s"]]
+    cp = ballot["credential_proof"]
+    scalars += [cp["c"], cp["s_randomness"], cp["s_credential"]]
+    scalars += [ballot["tag_proof"]["c"], ballot["tag_proof"]["s"]]
+    return hash_bytes("ballot/tracking", By(statement), Li(Sc(x) for x in scalars))
+
+
+def check_cast_row(base: bytes, h: Point, manifest: dict, row: dict) -> bytes:
+    """A cast row: its ballot, the counter's proof at its place, the flag E0.  Returns the
+    ballot's tracking hash."""
+    if set(row) != CAST_ROW_KEYS or (row["type"], row["version"]) != ("cast-row", 1):
+        raise ValueError("cast row: its keys, type or version")
+    tracking = check_ballot_v2(base, h, manifest, row["ballot"])
+    if row["flag"] != {"alpha": IDENTITY_HEX, "beta": IDENTITY_HEX}:
+        raise ValueError("cast row, flag: not E0")
+    place = [By(base), Tx("cast-row"), By(tracking), Tx("counter"), In(0)]
+    if not randomness_proof_ok(place, h, row["counter"], row["counter_proof"]):
+        raise ValueError("cast row, counter: proof of randomness")
+    return tracking

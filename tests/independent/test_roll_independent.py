@@ -136,3 +136,56 @@ def test_hbcheck_checks_the_roll_vectors() -> None:
         hbcheck.check_roll_row(base, h, i, row)
     with pytest.raises(ValueError, match="roll row 1, handle"):
         hbcheck.check_roll_row(base, h, 1, roll["part"]["rows"][0])
+
+
+def test_hbcheck_checks_the_registration_ballot_and_cast_row_vectors() -> None:
+    """coercion-v3.json's registration, ballot version 2 and cast row, checked from
+    record-format §6 and §2.1 alone: every proof and both tracking hashes; a swapped
+    ciphertext, a lifted proof and a flag that is not E0 are each caught."""
+    path = Path(__file__).resolve().parents[1] / "vectors"
+    vectors = json.loads((path / "coercion-v3.json").read_text("utf-8"))
+    record = json.loads((path / "record-v3.json").read_text("utf-8"))
+    setup = next(json.loads(line) for line in record["record"] if '"kind":"setup"' in line)
+    manifest = setup["body"]["manifest"]
+    base = bytes.fromhex(vectors["base_hash"])
+    h = hbcheck.decode_point(vectors["public_key"], False)
+    reg = vectors["registration"]["object"]
+    tracking = hbcheck.check_registration(base, h, reg)
+    assert tracking.hex() == vectors["registration"]["tracking_hash"]["value"]
+    assert hbcheck.tracking_code(tracking) == vectors["registration"]["tracking_code"]
+    ballot = vectors["ballot_v2"]["object"]
+    tracking = hbcheck.check_ballot_v2(base, h, manifest, ballot)
+    assert tracking.hex() == vectors["ballot_v2"]["tracking_hash"]["value"]
+    row = vectors["cast_row"]["object"]
+    assert hbcheck.check_cast_row(base, h, manifest, row) == tracking
+    bad: list[tuple[Any, str]] = [
+        (lambda: hbcheck.check_registration(base, h, {**reg, "revokes": reg["tag"]}), "revokes"),
+        (
+            lambda: hbcheck.check_registration(base, h, {**reg, "tag": reg["handle"]}),
+            "credential proof",
+        ),
+        (
+            lambda: hbcheck.check_registration(base, h, {**reg, "handle_proof": reg["tag_proof"]}),
+            "handle: proof of randomness",
+        ),
+        (
+            lambda: hbcheck.check_ballot_v2(
+                base, h, manifest, {**ballot, "tag_proof": reg["tag_proof"]}
+            ),
+            "tag: proof of randomness",
+        ),
+        (
+            lambda: hbcheck.check_cast_row(
+                base, h, manifest, {**row, "flag": {**row["flag"], "beta": reg["tag"]["beta"]}}
+            ),
+            "flag",
+        ),
+    ]
+    for call, named in bad:
+        with pytest.raises(ValueError, match=named):
+            call()
+    # the ballot's first option proof moved to the second option
+    contests = copy.deepcopy(ballot["contests"])
+    contests[0]["option_proofs"] = contests[0]["option_proofs"][::-1]
+    with pytest.raises(ValueError, match="option proof mayor"):
+        hbcheck.check_ballot_v2(base, h, manifest, {**ballot, "contests": contests})

@@ -22,13 +22,32 @@ from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.hashing import hash_to_point
 from honestballot.crypto.randomness import SeededRandomness, random_scalar
 from honestballot.crypto.representation import credential_base
-from honestballot.errors import EncodingError, InvalidProof
+from honestballot.errors import EncodingError, InvalidProof, RecordFormatError
+from honestballot.protocol.ballot import check_opening
+from honestballot.protocol.ballot_v2 import check_private as ballot_check_private
+from honestballot.protocol.ballot_v2 import verify_ballot_v2, verify_cast_row
 from honestballot.protocol.credential import generate_credential
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
+from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.encrypted_roll import verify_row
 from honestballot.protocol.letters import LetterSecret, activation_base, draw_letter
+from honestballot.protocol.registration import check_private, verify_registration
+from honestballot.record.ballot import ballot_from_json, opening_from_json
 from honestballot.record.codec import canonical_bytes
+from honestballot.record.revoting import (
+    ballot_private_from_json,
+    ballot_private_to_json,
+    ballot_v2_from_json,
+    ballot_v2_to_json,
+    cast_row_from_json,
+    cast_row_to_json,
+    registration_from_json,
+    registration_private_from_json,
+    registration_private_to_json,
+    registration_to_json,
+)
 from honestballot.record.roll import part_digest, part_from_json
+from honestballot.record.setup import context_from_setup
 from tests.vectors.make_coercion_vectors import derive
 
 FILE = Path(__file__).resolve().parents[1] / "vectors" / "coercion-v3.json"
@@ -174,3 +193,103 @@ def test_the_roll_rows_verify_at_their_own_index_only(vectors: dict[str, Any]) -
         assert found["activation"]["value"] == row.activation_proof.challenge.hex()
         with pytest.raises(InvalidProof, match=f"roll row {1 - i}, handle"):
             verify_row(base, public_key, 1 - i, row)
+
+
+def _context(vectors: dict[str, Any]) -> ElectionContext:
+    from tests.vectors.make_coercion_vectors import HERE
+
+    data = json.loads((HERE / "record-v3.json").read_text("utf-8"))
+    setup = next(json.loads(line) for line in data["record"] if '"kind":"setup"' in line)
+    ctx, _, _ = context_from_setup(setup["body"])
+    assert ctx.base_hash.hex() == vectors["base_hash"]
+    return ctx
+
+
+def test_the_registration_vector_parses_verifies_and_convinces_the_service(
+    vectors: dict[str, Any],
+) -> None:
+    ctx = _context(vectors)
+    base, h = ctx.base_hash, ctx.public_key
+    v = vectors["registration"]
+    reg = registration_from_json(v["object"])
+    assert registration_to_json(reg) == v["object"]
+    verify_registration(base, h, reg)
+    assert reg.statement_hash(h).hex() == v["statement_hash"]["value"]
+    assert reg.tracking_hash(h).hex() == v["tracking_hash"]["value"]
+    assert reg.tracking_code(h) == v["tracking_code"]
+    letter = LetterSecret(bytes.fromhex(vectors["letters"][v["letter"]]["secret"]))
+    seed = CredentialSeed(bytes.fromhex(vectors["credentials"][v["credential"]]["seed"]))
+    private = registration_private_from_json(v["private"])
+    assert registration_private_to_json(private) == v["private"]
+    w = Point.decode(bytes.fromhex(vectors["designated_proof"]["verifier_key"]))
+    tau = check_private(
+        base, h, w, reg, private, reg.commitment, letter.handle(base),
+        letter.activation_point(base),
+    )  # fmt: skip
+    assert tau == seed.tag_point(base)
+    # against another voter's letter the activation proof fails
+    other = LetterSecret(bytes.fromhex(vectors["letters"][1]["secret"]))
+    with pytest.raises(InvalidProof, match="registration/activation"):
+        check_private(
+            base, h, w, reg, private, reg.commitment, letter.handle(base),
+            other.activation_point(base),
+        )  # fmt: skip
+    for name, challenge in v["challenges"].items():
+        assert challenge["value"] in json.dumps(v["object"]), name
+
+
+def test_the_ballot_and_cast_row_vectors_parse_verify_and_open(vectors: dict[str, Any]) -> None:
+    ctx = _context(vectors)
+    h = ctx.public_key
+    v = vectors["ballot_v2"]
+    ballot = ballot_v2_from_json(v["object"])
+    assert ballot_v2_to_json(ballot) == v["object"]
+    verify_ballot_v2(ctx, ballot)
+    assert ballot.statement_hash(h).hex() == v["statement_hash"]["value"]
+    assert ballot.tracking_hash(h).hex() == v["tracking_hash"]["value"]
+    assert ballot.tracking_code(h) == v["tracking_code"]
+    choices = check_opening(ctx, ballot, opening_from_json(v["opening"]))
+    assert choices == {k: frozenset(c) for k, c in v["selections"].items()}
+    seed = CredentialSeed(bytes.fromhex(vectors["credentials"][v["credential"]]["seed"]))
+    w = Point.decode(bytes.fromhex(vectors["designated_proof"]["verifier_key"]))
+    private = ballot_private_from_json(v["private"])
+    assert ballot_private_to_json(private) == v["private"]
+    assert ballot_check_private(ctx, w, ballot, private, seed.voting_point(ctx.base_hash))
+    row_json = vectors["cast_row"]["object"]
+    row = cast_row_from_json(row_json)
+    assert cast_row_to_json(row) == row_json and row.ballot == ballot
+    verify_cast_row(ctx, row)
+    assert row_json["flag"] == {"alpha": "00" * 32, "beta": "00" * 32}
+    assert vectors["cast_row"]["challenge"]["value"] == row_json["counter_proof"]["c"]
+
+
+def test_the_objects_are_parsed_strictly(vectors: dict[str, Any]) -> None:
+    reg = vectors["registration"]["object"]
+    ballot = vectors["ballot_v2"]["object"]
+    row = vectors["cast_row"]["object"]
+    bad_cases: list[tuple[Any, Any, str]] = [
+        (registration_from_json, {**reg, "extra": 1}, "unexpected field"),
+        (registration_from_json, {k: x for k, x in reg.items() if k != "revokes"}, "revokes"),
+        (registration_from_json, {**reg, "version": 2}, "unsupported registration version"),
+        (registration_from_json, {**reg, "nonce": "00" * 31}, "registration.nonce"),
+        (
+            registration_from_json,
+            {**reg, "tag": {"alpha": "00" * 32, "beta": reg["tag"]["beta"]}},
+            "registration.tag.alpha",
+        ),
+        (ballot_v2_from_json, {**ballot, "version": 1}, "unsupported ballot version"),
+        (ballot_v2_from_json, {**ballot, "signature": {}}, "unexpected field"),
+        (
+            ballot_v2_from_json,
+            {**ballot, "credential_proof": {**ballot["credential_proof"], "s_activation": "00"}},
+            "credential_proof",
+        ),
+        (cast_row_from_json, {**row, "flag": {"alpha": "00" * 32}}, "cast row.flag"),
+        (cast_row_from_json, {**row, "ballot": {**ballot, "version": 1}}, "cast row.ballot"),
+    ]
+    for parse, value, named in bad_cases:
+        with pytest.raises(RecordFormatError, match=named):
+            parse(value)
+    # a version 1 ballot reader refuses a version 2 ballot, and the other way round
+    with pytest.raises(RecordFormatError, match="unsupported ballot version 2"):
+        ballot_from_json(ballot)

@@ -25,13 +25,34 @@ from honestballot.crypto.designated_verifier import (
     DESIGNATED_PLAINTEXT_TAG,
     prove_designated_plaintext,
 )
-from honestballot.crypto.elgamal import encrypt_point
+from honestballot.crypto.elgamal import Ciphertext, encrypt_point
 from honestballot.crypto.group import L, Point, Scalar, base_mul
+from honestballot.crypto.plaintext_awareness import RandomnessProof
 from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.representation import RepresentationProof, credential_base
+from honestballot.protocol.ballot_v2 import (
+    encrypt_ballot_v2,
+    make_cast_row,
+    verify_ballot_v2,
+    verify_cast_row,
+)
 from honestballot.protocol.credential_seed import CredentialSeed
 from honestballot.protocol.encrypted_roll import make_row
 from honestballot.protocol.letters import LetterSecret, activation_base
+from honestballot.protocol.registration import (
+    make_commitment,
+    make_registration,
+    verify_registration,
+)
+from honestballot.record.ballot import opening_to_json
 from honestballot.record.codec import canonical_bytes
+from honestballot.record.revoting import (
+    ballot_private_to_json,
+    ballot_v2_to_json,
+    cast_row_to_json,
+    registration_private_to_json,
+    registration_to_json,
+)
 from honestballot.record.roll import row_to_json
 from honestballot.record.setup import context_from_setup
 from tests.vectors.make_record_vectors import preimage
@@ -142,6 +163,7 @@ def derive() -> dict[str, Any]:
             },
         },
         "roll": roll_vectors(base, public_key),
+        **object_vectors(),
     }
 
 
@@ -179,6 +201,187 @@ def roll_vectors(base: bytes, public_key: Point) -> dict[str, Any]:
         "part_digest": hashed("bytes", "roll/part", canonical_bytes(part)),
         "challenges": challenges,
         "units": [1, 0],
+    }
+
+
+class Recording:
+    """Seeded randomness that remembers every scalar drawn (each draw is 64 bytes), so
+    that another implementation can replay the device's draws in order."""
+
+    def __init__(self, seed: str) -> None:
+        self._inner = SeededRandomness(seed)
+        self.scalars: list[str] = []
+
+    def random_bytes(self, n: int) -> bytes:
+        assert n == 64, f"the device drew {n} bytes, not one 64-byte scalar"
+        block = self._inner.random_bytes(n)
+        self.scalars.append(Scalar.from_uniform_bytes(block).hex())
+        return block
+
+
+def _ct(ct: Ciphertext) -> tuple[Point, Point]:
+    return (ct.alpha, ct.beta)
+
+
+def _randomness_challenge(
+    base: bytes, h: Point, place: tuple[Any, ...], ct: Ciphertext, proof: RandomnessProof
+) -> dict[str, str]:
+    r = base_mul(proof.response) - ct.alpha * proof.challenge
+    found = hashed("scalar", "randomness-proof", base, *place, h, ct.alpha, ct.beta, r)
+    assert found["value"] == proof.challenge.hex()
+    return found
+
+
+def _representation_challenge(
+    tag: str,
+    context: tuple[Any, ...],
+    h: Point,
+    basis: Point,
+    ct: Ciphertext,
+    proof: RepresentationProof,
+) -> dict[str, str]:
+    a1 = base_mul(proof.response_randomness) - ct.alpha * proof.challenge
+    a2 = (
+        h * proof.response_randomness
+        + basis * proof.response_credential
+        - ct.beta * proof.challenge
+    )
+    found = hashed("scalar", tag, *context, h, basis, ct.alpha, ct.beta, a1, a2)
+    assert found["value"] == proof.challenge.hex()
+    return found
+
+
+def object_vectors() -> dict[str, Any]:
+    """A registration, a ballot version 2 and its cast row (docs/coercion.md §2.4, §3),
+    with their statement and tracking hashes and every public proof's challenge."""
+    data = json.loads((HERE / "record-v3.json").read_text("utf-8"))
+    setup = next(json.loads(line) for line in data["record"] if '"kind":"setup"' in line)
+    ctx, _, _ = context_from_setup(setup["body"])
+    base, h = ctx.base_hash, ctx.public_key
+    p, p_act = credential_base(base), activation_base(base)
+    seed, letter = CredentialSeed(SEEDS[0]), LetterSecret(LETTERS[0])
+    w = base_mul(VERIFIER_SECRET)
+    commitment = make_commitment(
+        base, h, letter.none_point(base), SeededRandomness("vector service commitment")
+    )
+    device = Recording("vector registration")
+    reg, private = make_registration(base, h, w, commitment, seed, letter, device)
+    verify_registration(base, h, reg)
+    st = hashed(
+        "bytes", "registration/statement", base, h, p, p_act, commitment.nonce,
+        _ct(reg.credential), _ct(reg.tag), _ct(reg.handle), _ct(reg.activation),
+        _ct(commitment.revokes), [commitment.proof.challenge, commitment.proof.response],
+    )  # fmt: skip
+    st_hash = bytes.fromhex(st["value"])
+    assert st_hash == reg.statement_hash(h)
+    tracking = hashed("bytes", "registration/tracking", st_hash, list(reg.proof_scalars()))
+    assert tracking["value"] == reg.tracking_hash(h).hex()
+    registration = {
+        "credential": 0,
+        "letter": 0,
+        "revoked": "none_point",
+        "object": registration_to_json(reg),
+        "statement_hash": st,
+        "tracking_hash": tracking,
+        "tracking_code": reg.tracking_code(h),
+        "challenges": {
+            "revokes": _randomness_challenge(
+                base,
+                h,
+                ("registration-nonce", commitment.nonce, "revokes", 0),
+                commitment.revokes,
+                commitment.proof,
+            ),
+            "credential": _representation_challenge(
+                "credential-proof",
+                (base, "registration", st_hash),
+                h,
+                p,
+                reg.credential,
+                reg.credential_proof,
+            ),
+            "tag": _randomness_challenge(
+                base, h, ("registration", st_hash, "tag", 0), reg.tag, reg.tag_proof
+            ),
+            "handle": _randomness_challenge(
+                base, h, ("registration", st_hash, "handle", 0), reg.handle, reg.handle_proof
+            ),
+            "activation": _representation_challenge(
+                "activation-proof",
+                (base, "registration", st_hash),
+                h,
+                p_act,
+                reg.activation,
+                reg.activation_proof,
+            ),
+        },
+        "private": registration_private_to_json(private),
+        "device_draws": device.scalars,
+    }
+    selections = {"mayor": ["bob"], "council": ["cat", "dan"], "board": ["fay"]}
+    device = Recording("vector ballot v2")
+    ballot, opening, bprivate = encrypt_ballot_v2(
+        ctx, seed, w, {k: frozenset(v) for k, v in selections.items()}, device
+    )
+    verify_ballot_v2(ctx, ballot)
+    bst = hashed(
+        "bytes", "ballot/statement", base, h, p, _ct(ballot.credential), _ct(ballot.tag),
+        [[ec.contest_id, [_ct(ct) for ct in ec.ciphertexts]] for ec in ballot.contests],
+    )  # fmt: skip
+    bst_hash = bytes.fromhex(bst["value"])
+    assert bst_hash == ballot.statement_hash(h)
+    btracking = hashed("bytes", "ballot/tracking", bst_hash, list(ballot.proof_scalars()))
+    assert btracking["value"] == ballot.tracking_hash(h).hex()
+    mayor = ballot.contests[0]
+    ct0, proof0 = mayor.ciphertexts[0], mayor.option_proofs[0]
+    commitments = []
+    for v, c_i, s_i in zip((0, 1), proof0.challenges, proof0.responses, strict=True):
+        commitments += [
+            base_mul(s_i) - ct0.alpha * c_i,
+            h * s_i - (ct0.beta - base_mul(Scalar(v))) * c_i,
+        ]
+    option = hashed(
+        "scalar", "ballot/option", base, bst_hash, "mayor", "ann", h, ct0.alpha, ct0.beta,
+        [0, 1], commitments,
+    )  # fmt: skip
+    assert option["value"] == (proof0.challenges[0] + proof0.challenges[1]).hex()
+    row = make_cast_row(ctx, ballot, 1000, SeededRandomness("vector cast row"))
+    verify_cast_row(ctx, row)
+    bt_hash = bytes.fromhex(btracking["value"])
+    return {
+        "registration": registration,
+        "ballot_v2": {
+            "credential": 0,
+            "selections": selections,
+            "object": ballot_v2_to_json(ballot),
+            "statement_hash": bst,
+            "tracking_hash": btracking,
+            "tracking_code": ballot.tracking_code(h),
+            "challenges": {
+                "credential": _representation_challenge(
+                    "credential-proof",
+                    (base, "ballot", bst_hash),
+                    h,
+                    p,
+                    ballot.credential,
+                    ballot.credential_proof,
+                ),
+                "tag": _randomness_challenge(
+                    base, h, ("ballot", bst_hash, "tag", 0), ballot.tag, ballot.tag_proof
+                ),
+                "option_mayor_ann": option,
+            },
+            "opening": opening_to_json(opening),
+            "private": ballot_private_to_json(bprivate),
+            "device_draws": device.scalars,
+        },
+        "cast_row": {
+            "counter": 1000,
+            "object": cast_row_to_json(row),
+            "challenge": _randomness_challenge(
+                base, h, ("cast-row", bt_hash, "counter", 0), row.counter, row.counter_proof
+            ),
+        },
     }
 
 

@@ -1422,3 +1422,122 @@ def test_designated_proofs_agree_both_ways() -> None:
         *args, RANDOMNESS, SeededRandomness("vector designated proof")
     )
     assert {k: getattr(again, k).hex() for k in ("e1", "e2", "z1", "z2")} == d["proof"]
+
+
+def _vector_context(vectors: dict[str, Any]) -> tuple[dict[str, Any], ElectionContext]:
+    from honestballot.record.setup import context_from_setup
+
+    data = json.loads((REPO / "tests" / "vectors" / "record-v3.json").read_text("utf-8"))
+    setup = next(json.loads(line) for line in data["record"] if '"kind":"setup"' in line)
+    ctx, _, _ = context_from_setup(setup["body"])
+    context = {
+        "election_id": ctx.manifest.election_id,
+        "base_hash": vectors["base_hash"],
+        "public_key": vectors["public_key"],
+        "manifest": setup["body"]["manifest"],
+    }
+    return context, ctx
+
+
+def test_registrations_and_v2_ballots_equal_python_byte_for_byte() -> None:
+    """The vectors' registration and ballot version 2, made again by the bundle from the
+    device's draws, are Python's byte for byte (public objects, private proofs, hashes);
+    and what the bundle makes from the CSPRNG verifies in Python."""
+    from honestballot.protocol.ballot_v2 import check_private as check_ballot_private
+    from honestballot.protocol.ballot_v2 import verify_ballot_v2
+    from honestballot.protocol.credential_seed import CredentialSeed
+    from honestballot.protocol.letters import LetterSecret
+    from honestballot.protocol.registration import check_private, verify_registration
+    from honestballot.record.revoting import (
+        ballot_private_from_json,
+        ballot_v2_from_json,
+        registration_from_json,
+        registration_private_from_json,
+    )
+
+    vectors = json.loads((REPO / "tests" / "vectors" / "coercion-v3.json").read_text("utf-8"))
+    context, ctx = _vector_context(vectors)
+    reg_v, ballot_v = vectors["registration"], vectors["ballot_v2"]
+    obj = reg_v["object"]
+    service = {
+        "base": vectors["base_hash"],
+        "public_key": vectors["public_key"],
+        "verifier_key": vectors["designated_proof"]["verifier_key"],
+        "nonce": obj["nonce"],
+        "revokes": obj["revokes"],
+        "revokes_proof": obj["revokes_proof"],
+    }
+    seed = vectors["credentials"][reg_v["credential"]]["seed"]
+    letter = vectors["letters"][reg_v["letter"]]
+    w = service["verifier_key"]
+    bad_service = {**service, "revokes_proof": {**obj["revokes_proof"], "s": obj["tag_proof"]["s"]}}
+    replayed, fresh, refused, ballot, fresh_ballot, bad_choice = run_js(
+        [
+            ("revoting.makeRegistration", [service, seed, letter["code"], reg_v["device_draws"]]),
+            ("revoting.makeRegistration", [service, seed, letter["code"]]),
+            ("revoting.makeRegistration", [bad_service, seed, letter["code"]]),
+            (
+                "revoting.encryptBallot",
+                [context, ballot_v["selections"], seed, w, ballot_v["device_draws"]],
+            ),
+            (
+                "revoting.encryptBallot",
+                [context, {"mayor": ["ann"], "council": ["blank"], "board": ["eve"]}, seed, w],
+            ),
+            ("revoting.encryptBallot", [context, {"mayor": ["ann", "bob"]}, seed, w]),
+        ]
+    )
+    got = ok(replayed)
+    assert canonical_json(got["registration"]) == canonical_json(obj)
+    assert list(got["registration"]) == list(obj)
+    assert got["private"] == reg_v["private"]
+    assert got["statement_hash"] == reg_v["statement_hash"]["value"]
+    assert got["tracking_hash"] == reg_v["tracking_hash"]["value"]
+    assert got["tracking_code"] == reg_v["tracking_code"]
+    # a registration the bundle makes from the CSPRNG verifies in Python, and convinces
+    # the service of the voter's letter
+    base, h = ctx.base_hash, ctx.public_key
+    made = ok(fresh)
+    reg = registration_from_json(made["registration"])
+    verify_registration(base, h, reg)
+    assert made["registration"] != obj
+    lsecret = LetterSecret(bytes.fromhex(letter["secret"]))
+    cseed = CredentialSeed(bytes.fromhex(seed))
+    tau = check_private(
+        base, h, Point.decode(bytes.fromhex(w)), reg,
+        registration_private_from_json(made["private"]), reg.commitment,
+        lsecret.handle(base), lsecret.activation_point(base),
+    )  # fmt: skip
+    assert tau == cseed.tag_point(base)
+    assert reg.tracking_code(h) == made["tracking_code"]
+    # the device refuses a commitment whose proof fails, as Python does
+    assert err(refused)["name"] == "InvalidProof"
+    assert "the service's commitment, revokes" in err(refused)["message"]
+    # the ballot, replayed, is Python's
+    b = ok(ballot)
+    assert canonical_json(b["ballot"]) == canonical_json(ballot_v["object"])
+    assert list(b["ballot"]) == list(ballot_v["object"])
+    assert canonical_json(b["opening"]) == canonical_json(ballot_v["opening"])
+    assert b["private"] == ballot_v["private"]
+    assert b["statement_hash"] == ballot_v["statement_hash"]["value"]
+    assert b["tracking_hash"] == ballot_v["tracking_hash"]["value"]
+    assert b["tracking_code"] == ballot_v["tracking_code"]
+    # a fresh one verifies in Python, opens, and its private proofs convince the service
+    fb = ok(fresh_ballot)
+    v2 = ballot_v2_from_json(fb["ballot"])
+    verify_ballot_v2(ctx, v2)
+    assert v2.tracking_hash(h).hex() == fb["tracking_hash"]
+    assert check_opening(ctx, v2, opening_from_json(fb["opening"]))["mayor"] == {"ann"}
+    sigma = cseed.voting_point(base)
+    private = ballot_private_from_json(fb["private"])
+    assert check_ballot_private(ctx, Point.decode(bytes.fromhex(w)), v2, private, sigma) == tau
+    # an invalid choice is refused before anything is encrypted, as Python refuses it
+    from honestballot.protocol.ballot_v2 import encrypt_ballot_v2
+    from honestballot.protocol.manifest import InvalidSelection
+
+    with pytest.raises(InvalidSelection) as raised:
+        encrypt_ballot_v2(
+            ctx, cseed, Point.decode(bytes.fromhex(w)), {"mayor": frozenset({"ann", "bob"})},
+            SeededRandomness("never drawn"),
+        )  # fmt: skip
+    assert err(bad_choice) == {"name": "InvalidSelection", "message": str(raised.value)}

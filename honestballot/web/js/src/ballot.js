@@ -243,33 +243,96 @@ export function checkSelections(ctx, selections) {
 }
 
 /**
- * A ranked contest's ciphertexts and rank proofs.  Draws from `rng` in Python's order:
- * the `r` randomnesses first, then each position's proof scalars in position order.
+ * One contest's ciphertexts: the randomness of each drawn first, in order (Python's
+ * ballot.encrypt_contest).
  * @param {ElectionContext} ctx
- * @param {Point} pub - the voter's public credential
- * @param {Contest} contest
  * @param {number[]} plaintexts
  * @param {import('./randomness.js').ScalarSource} rng
  */
-function encryptRanked(ctx, pub, contest, plaintexts, rng) {
+export function encryptContest(ctx, plaintexts, rng) {
   const rs = plaintexts.map(() => rng.scalar());
   const cts = plaintexts.map((m, i) => encrypt(ctx.publicKey, m, rs[i]));
-  const optionProofs = cts.map((ct, i) =>
+  return { cts, rs };
+}
+
+/**
+ * What a contest's ciphertexts encrypt, from the checked choice (Python's
+ * ballot.contest_plaintexts): 0 or 1 per option, or a ranked contest's choice numbers.
+ * @param {Contest} contest
+ * @param {Set<string> | number[]} choice - as {@link checkSelections} returns it
+ * @returns {number[]}
+ */
+export function contestPlaintexts(contest, choice) {
+  if (contest.ranked) return /** @type {number[]} */ (choice);
+  const chosen = /** @type {Set<string>} */ (choice);
+  return contest.options.map((o) => (chosen.has(o.id) ? 1 : 0));
+}
+
+/**
+ * A contest's proofs over its ciphertexts (Python's ballot.prove_contest): per option (or
+ * rank position) that it encrypts an admissible value, then the selection proof; every
+ * challenge names `binding` after the base hash (a version 1 ballot's credential, a
+ * version 2 ballot's statement hash).
+ * @param {ElectionContext} ctx
+ * @param {Part} binding
+ * @param {Contest} contest
+ * @param {Ciphertext[]} cts
+ * @param {number[]} plaintexts
+ * @param {Scalar[]} rs
+ * @param {import('./randomness.js').ScalarSource} rng
+ * @returns {EncryptedContest}
+ */
+export function proveContest(ctx, binding, contest, cts, plaintexts, rs, rng) {
+  if (contest.ranked) {
+    const rankProofs = cts.map((ct, i) =>
+      proveEncryptsOneOf(
+        RANK_TAG,
+        [ctx.baseHash, binding, contest.id, i + 1],
+        ctx.publicKey,
+        ct,
+        rankValues(contest, i + 1),
+        plaintexts[i],
+        rs[i],
+        rng,
+      ),
+    );
+    return {
+      contestId: contest.id,
+      ciphertexts: cts,
+      optionProofs: rankProofs,
+      selectionProof: null,
+    };
+  }
+  const optionProofs = contest.options.map((option, i) =>
     proveEncryptsOneOf(
-      RANK_TAG,
-      [ctx.baseHash, pub, contest.id, i + 1],
+      OPTION_TAG,
+      [ctx.baseHash, binding, contest.id, option.id],
       ctx.publicKey,
-      ct,
-      rankValues(contest, i + 1),
+      cts[i],
+      [0, 1],
       plaintexts[i],
       rs[i],
       rng,
     ),
   );
-  return {
-    encrypted: { contestId: contest.id, ciphertexts: cts, optionProofs, selectionProof: null },
-    opening: { contestId: contest.id, plaintexts, randomness: rs },
-  };
+  let totalPlain = 0;
+  let totalR = ZERO_SCALAR;
+  contest.options.forEach((option, i) => {
+    const w = contest.exclusiveWeight(option);
+    totalPlain += w * plaintexts[i];
+    totalR = totalR.add(Scalar.of(w).mul(rs[i]));
+  });
+  const selectionProof = proveEncryptsOneOf(
+    SELECTION_TAG,
+    [ctx.baseHash, binding, contest.id],
+    ctx.publicKey,
+    selectionCiphertext(contest, cts),
+    contest.selectionRange,
+    totalPlain,
+    totalR,
+    rng,
+  );
+  return { contestId: contest.id, ciphertexts: cts, optionProofs, selectionProof };
 }
 
 /**
@@ -291,47 +354,9 @@ export function encryptBallot(ctx, credential, selections, rng) {
   /** @type {ContestOpening[]} */
   const opening = [];
   for (const contest of ctx.manifest.contests) {
-    if (contest.ranked) {
-      const plain = /** @type {number[]} */ (choices.get(contest.id));
-      const { encrypted, opening: op } = encryptRanked(ctx, pub, contest, plain, rng);
-      contests.push(encrypted);
-      opening.push(op);
-      continue;
-    }
-    const chosen = /** @type {Set<string>} */ (choices.get(contest.id));
-    const plaintexts = contest.options.map((o) => (chosen.has(o.id) ? 1 : 0));
-    const rs = contest.options.map(() => rng.scalar());
-    const cts = plaintexts.map((m, i) => encrypt(ctx.publicKey, m, rs[i]));
-    const optionProofs = contest.options.map((option, i) =>
-      proveEncryptsOneOf(
-        OPTION_TAG,
-        [ctx.baseHash, pub, contest.id, option.id],
-        ctx.publicKey,
-        cts[i],
-        [0, 1],
-        plaintexts[i],
-        rs[i],
-        rng,
-      ),
-    );
-    let totalPlain = 0;
-    let totalR = ZERO_SCALAR;
-    contest.options.forEach((option, i) => {
-      const w = contest.exclusiveWeight(option);
-      totalPlain += w * plaintexts[i];
-      totalR = totalR.add(Scalar.of(w).mul(rs[i]));
-    });
-    const selectionProof = proveEncryptsOneOf(
-      SELECTION_TAG,
-      [ctx.baseHash, pub, contest.id],
-      ctx.publicKey,
-      selectionCiphertext(contest, cts),
-      contest.selectionRange,
-      totalPlain,
-      totalR,
-      rng,
-    );
-    contests.push({ contestId: contest.id, ciphertexts: cts, optionProofs, selectionProof });
+    const plaintexts = contestPlaintexts(contest, /** @type {any} */ (choices.get(contest.id)));
+    const { cts, rs } = encryptContest(ctx, plaintexts, rng);
+    contests.push(proveContest(ctx, pub, contest, cts, plaintexts, rs, rng));
     opening.push({ contestId: contest.id, plaintexts, randomness: rs });
   }
   const content = ballotContentHash(ctx.baseHash, pub, contests);
@@ -380,11 +405,11 @@ export function verifyBallot(ctx, ballot) {
 
 /**
  * @param {ElectionContext} ctx
- * @param {Point} credential
+ * @param {Part} credential - what every challenge names (see proveContest)
  * @param {Contest} contest
  * @param {EncryptedContest} ec
  */
-function verifyContest(ctx, credential, contest, ec) {
+export function verifyContest(ctx, credential, contest, ec) {
   if (contest.ranked) {
     verifyRanked(ctx, credential, contest, ec);
     return;
@@ -429,7 +454,7 @@ function verifyContest(ctx, credential, contest, ec) {
 
 /**
  * @param {ElectionContext} ctx
- * @param {Point} credential
+ * @param {Part} credential - what every challenge names (see proveContest)
  * @param {Contest} contest
  * @param {EncryptedContest} ec
  */

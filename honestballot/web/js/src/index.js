@@ -37,6 +37,7 @@ import {
   seedFromCode,
   verifyDesignatedPlaintext,
 } from './revoting.js';
+import { encryptBallotV2, makeRegistration } from './revoting_objects.js';
 import { verifyTreeHead as verifyHead } from './tree_head.js';
 import {
   MAX_WITNESSES,
@@ -417,6 +418,51 @@ const revoting = Object.freeze({
         z1: Scalar.fromHex(proof.z1, 'z1'), z2: Scalar.fromHex(proof.z2, 'z2'),
       },
     ),
+  /**
+   * The device's registration (docs/coercion.md §2.4) on the service's commitment, which
+   * it checks first: `{registration, private, statement_hash, tracking_hash,
+   * tracking_code}`; `registration` is the board's JSON, `private` goes to the service
+   * only (t, sigma and the four designated-verifier proofs).
+   * @param {{base: string, public_key: string, verifier_key: string, nonce: string,
+   *   revokes: object, revokes_proof: {c: string, s: string}}} s - the election and the
+   *   service's commitment
+   * @param {string} seedHex - the new credential's seed (32 bytes)
+   * @param {string} letterCode - the activation code (`HBL-…`)
+   * @param {string[]} [randomScalars] - replayed in order (known-answer tests); else the CSPRNG
+   */
+  makeRegistration: (s, seedHex, letterCode, randomScalars) => {
+    const rng = randomScalars ? fixedRandomness(randomScalars) : SYSTEM_RANDOMNESS;
+    return makeRegistration(
+      fromHex(s.base, 'base', 32), pointOf(s.public_key, 'public_key'),
+      pointOf(s.verifier_key, 'verifier_key'),
+      {
+        nonce: fromHex(s.nonce, 'nonce', 32),
+        revokes: ciphertextOf(s.revokes),
+        proof: {
+          challenge: Scalar.fromHex(s.revokes_proof?.c, 'revokes_proof.c'),
+          response: Scalar.fromHex(s.revokes_proof?.s, 'revokes_proof.s'),
+        },
+      },
+      fromHex(seedHex, 'seed', 32), letterFromCode(letterCode), rng,
+    );
+  },
+  /**
+   * A ballot version 2 (docs/coercion.md §3) under the credential `seedHex`:
+   * `{ballot, opening, private, statement_hash, tracking_hash, tracking_code}`; the
+   * opening covers the contests only; `private` goes to the service only.
+   * @param {object | string} context - as for {@link encryptBallot}
+   * @param {Record<string, string[]>} selections
+   * @param {string} seedHex
+   * @param {string} verifierKeyHex - the service's designated-verifier key W
+   * @param {string[]} [randomScalars] - replayed in order (known-answer tests); else the CSPRNG
+   */
+  encryptBallot: (context, selections, seedHex, verifierKeyHex, randomScalars) => {
+    const rng = randomScalars ? fixedRandomness(randomScalars) : SYSTEM_RANDOMNESS;
+    return encryptBallotV2(
+      readContext(context), fromHex(seedHex, 'seed', 32), pointOf(verifierKeyHex, 'verifier_key'),
+      selections, rng,
+    );
+  },
 });
 
 const HonestBallot = Object.freeze({
