@@ -87,6 +87,17 @@ class AuditConfig:
     # voters seen there over the vote (an office network; a carrier NAT carries everyone).
     address_min_share: float = 0.5
     address_high_score: float = 20.0
+    # A gathering, not a rush: a burst counts when the organisation's casts from the
+    # address in the half hour before and after it are each at most this share of it
+    # (a lecture break or a shift change comes amid the place's everyday use) ...
+    address_quiet: float = 0.2
+    # ... and when more than this share of all the organisation's first ballots from the
+    # address came in such bursts (a campus or an office network in daily use carries most
+    # of its organisation's ballots outside them).
+    address_gathered_share: float = 0.5
+    # ... or when at least this share of them came within one hour: a batch sent to vote
+    # together (a depot's shift changes on three mornings stay below it).
+    address_hour_share: float = 2 / 3
     # Turnout curves: organisations with at least this many voters are compared.
     curve_min_voters: int = 40
     curve_high_tvd: float = 0.5

@@ -149,15 +149,30 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Избиратели одной организации отправили не меньше {n} бюллетеней с одного адреса "
         "за {w} мин, в {lift} и более раз чаще своего среднего темпа на этом адресе. "
         "Оценка = пик × (пик / все избиратели адреса в этом окне); средняя степень от "
-        "{medium}, высокая от {high}.",
+        "{medium}, высокая от {high}. Учитываются только всплески среди тишины (за "
+        "{quiet_min} мин до и после — не больше {quiet} % всплеска с этого адреса) там, где "
+        "такими всплесками пришло больше {gathered} % бюллетеней организации с этого адреса "
+        "или не меньше {hour_share} % из них — за один час: "
+        "это сбор людей, а не перемена между парами или пересменка в сети, которой "
+        "пользуются каждый день.",
         "Бір ұйымның сайлаушылары бір мекенжайдан {w} минутта кемінде {n} бюллетень "
         "жіберген, бұл олардың осы мекенжайдағы орташа қарқынынан {lift} және одан көп есе "
         "жиі. Баға = шың × (шың / осы терезедегі мекенжайдың барлық сайлаушысы); орташа "
-        "дәреже — кемінде {medium}, жоғары — кемінде {high}.",
+        "дәреже — кемінде {medium}, жоғары — кемінде {high}. Тек тыныштықтағы толқындар "
+        "ескеріледі (алдындағы және кейінгі {quiet_min} минутта осы мекенжайдан толқынның "
+        "{quiet} %-ынан аспайды), әрі ұйымның осы мекенжайдан түскен бюллетеньдерінің "
+        "{gathered} %-ынан көбі осындай толқындармен не кемінде {hour_share} %-ы бір сағатта "
+        "келген: бұл — адамдарды жинау, күнде "
+        "қолданылатын желідегі сабақ арасындағы үзіліс не ауысым емес.",
         "One organisation's voters cast at least {n} ballots from one address within {w} "
         "min, at {lift}x or more that organisation's average rate at the address. Score = "
         "peak x (peak / all voters at the address in that window); medium from {medium}, "
-        "high from {high}.",
+        "high from {high}. Only bursts out of quiet count (in the {quiet_min} min before "
+        "and after, at most {quiet} % of the burst from that address), at an address where "
+        "more than {gathered} % of the organisation's ballots from it came in such bursts, or "
+        "at least {hour_share} % within one hour: "
+        "a gathering, not the rush of a lecture break or a shift change on a network in "
+        "daily use.",
     ),
     "audit.turnout.abnormal_curve.title": (
         "Организации, чья явка по часам заметно отличается от остальных",
