@@ -252,6 +252,13 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE bursts_addr AS {by_address} WHERE address IS NOT NULL"
     )
+    # The (address, organisation) pairs where the organisation gathered: the waves read
+    # them (an office's batch is a wave; a campus's own network in daily use is not).
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE gathered_addr AS SELECT DISTINCT address, organisation "
+        f"FROM bursts_addr WHERE (in_quiet = 1 AND quiet_share > {cfg.address_gathered_share}) "
+        f"OR (reach >= {cfg.cast_min_address} AND hour_share >= {cfg.address_hour_share})"
+    )
     address_rule = (
         f"one organisation's voters cast >= {cfg.cast_min_address} ballots from one address "
         f"within {w} min, at >= {lift}x that organisation's average rate at the address "

@@ -81,6 +81,10 @@ class AuditConfig:
     # (0.01 lost waves on a roll of a million, where the tests are fifty times as many).
     wave_min_ballots: int = 8
     alpha: float = 0.05
+    # Waves dense against the organisation's own half hour count when they hold more than
+    # this share of its voters (a campus's lecture breaks hold a third; an office sent to
+    # vote in hourly waves, most of it).
+    wave_gathered_share: float = 0.5
     cast_min_lift: float = 5.0
     address_medium_score: float = 5.0
     # An address is the organisation's own when its voters are at least this share of all

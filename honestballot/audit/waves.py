@@ -17,9 +17,12 @@ window with ``k >= wave_min_ballots`` ballots is tested twice, with Poisson tail
 
 A window is a wave when the first tail probability is below ``alpha`` (a screen: the
 organisation is not merely following everyone's peak) and the second below ``alpha / m``,
-``m`` counting two tests for every window of every organisation tested (Bonferroni).
-Ballots mostly (at least half) from an address the organisation has to itself over the
-whole vote (at least 80 % of the voters there: its office) are a wave when both the first
+``m`` counting two tests for every window of every organisation tested (Bonferroni), and
+such windows hold more than ``wave_gathered_share`` of the organisation's voters (a
+campus's lecture breaks are dense against the hours between them, but most students vote
+outside them). Ballots mostly (at least half) from an address the organisation has to
+itself over the whole vote (at least 80 % of the voters there: its office) and where it
+gathered (``gathered_addr``, from ``cast.address_burst``) are a wave when both the first
 tail and the tail against the organisation's own average per window over the whole vote
 are below ``alpha / m`` (a batch at the start of the workday; a campus voting all day
 from its network is not one). A village that votes over
@@ -73,7 +76,9 @@ def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
         at_addr AS (SELECT address, count(*) AS n_addr FROM casts WHERE address IS NOT NULL
                 GROUP BY ALL),
         own_addr AS (SELECT w.organisation, w.address FROM wcast w
-            JOIN at_addr USING (address) GROUP BY ALL
+            JOIN at_addr USING (address)
+            WHERE (w.organisation, w.address) IN (SELECT organisation, address FROM gathered_addr)
+            GROUP BY ALL
             HAVING count(*) >= 0.8 * any_value(n_addr) AND count(*) >= 2),
         org AS (SELECT w.organisation, off, (w.s - off) // {WINDOW_SECONDS} AS b, count(*) AS k,
                 count(o.address) AS k_place
@@ -124,24 +129,32 @@ def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
         p_rest = poisson_sf(int(k), max(float(lam_rest), 1e-9))
         p_own = poisson_sf(int(k), max(float(lam_own), 1e-9))
         if p_rest < cfg.alpha:
-            tested.append((p_own, org, int(off), int(b), int(k)))
+            tested.append((p_own, org, int(off), int(b), int(k), "near"))
         if k_place >= 0.5 * k:
             # far denser than the electorate and than the organisation's own day
             p_day = poisson_sf(int(k), max(float(lam_day), 1e-9))
-            tested.append((max(p_rest, p_day), org, int(off), int(b), int(k)))
+            tested.append((max(p_rest, p_day), org, int(off), int(b), int(k), "place"))
     m *= 2
     cut = cfg.alpha / m
-    tested = sorted(t for t in tested if t[0] < cut)
-    passed = len(tested)
+    passed = sorted({(org, off, b, k, p, way) for p, org, off, b, k, way in tested if p < cut})
     con.execute(
         "CREATE OR REPLACE TEMP TABLE wave_flag (organisation VARCHAR, off BIGINT, b BIGINT, "
-        "k BIGINT, p DOUBLE)"
+        "k BIGINT, p DOUBLE, way VARCHAR)"
     )
     if passed:
-        con.executemany(
-            "INSERT INTO wave_flag VALUES (?, ?, ?, ?, ?)",
-            sorted({(org, off, b, k, p) for p, org, off, b, k in tested[:passed]}),
-        )
+        con.executemany("INSERT INTO wave_flag VALUES (?, ?, ?, ?, ?, ?)", passed)
+    # Waves found against the organisation's own half hour are waves of a gathered
+    # organisation only when they hold most of its voters: lecture breaks on a campus
+    # are dense against the quieter hours between them, but most students vote outside.
+    con.execute(
+        f"""DELETE FROM wave_flag WHERE way = 'near' AND organisation IN (
+            SELECT w.organisation FROM wcast w JOIN (SELECT DISTINCT organisation, off, b
+                FROM wave_flag WHERE way = 'near') f ON w.organisation = f.organisation
+                AND (w.s - f.off) // {WINDOW_SECONDS} = f.b
+            GROUP BY w.organisation
+            HAVING count(DISTINCT w.voter) <= {cfg.wave_gathered_share} *
+                any_value((SELECT count(*) FROM wcast x WHERE x.organisation = w.organisation)))"""
+    )
     return cut
 
 
@@ -193,9 +206,10 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
             f"windows (two grids 5 minutes apart); a window of >= {cfg.wave_min_ballots} is a "
             f"wave when the Poisson tail against the rest of the electorate is below {cfg.alpha} "
             f"and the one against the organisation's own 30 minutes before and after is below "
-            f"{cfg.alpha} / (2 x windows tested) = {wave_cut:.2g}; or, for ballots mostly from "
-            f"the organisation's own addresses, the first and the one against its own "
-            f"average over the vote below that",
+            f"{cfg.alpha} / (2 x windows tested) = {wave_cut:.2g}, when such waves hold more "
+            f"than {cfg.wave_gathered_share:.0%} of its voters; or, for ballots mostly from "
+            f"the organisation's own addresses where it gathered (cast.address_burst), the "
+            f"first and the one against its own average over the vote below that",
             sql=f"""SELECT DISTINCT ON (w.voter) w.organisation AS grp, w.line, w.voter, w.name,
                 'cast ' || w.time || '; wave of ' || f.k || ' in 10 min, p = ' ||
                 printf('%.2g', f.p) || '; ' || {why_sql("'wave'")} AS detail, 'wave' AS why,
@@ -210,6 +224,7 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
                 "k": cfg.wave_min_ballots,
                 "alpha": cfg.alpha,
                 "cut": f"{wave_cut:.2g}",
+                "gathered": round(100 * cfg.wave_gathered_share),
             },
         )
     ]

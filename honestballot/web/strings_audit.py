@@ -365,20 +365,25 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Организации от {n} избирателей; первые бюллетени в 10-минутных окнах (две сетки со "
         "сдвигом 5 минут); окно от {k} бюллетеней — волна, если вероятность по Пуассону против "
         "остальных избирателей ниже {alpha} и против 30 минут до и после у самой организации ниже "
-        "{alpha} / (2 × число окон) = {cut}; для бюллетеней в основном с адресов самой "
-        "организации — первая и вероятность против её среднего за голосование ниже этого порога.",
+        "{alpha} / (2 × число окон) = {cut}, а в таких волнах больше {gathered} % её избирателей; "
+        "для бюллетеней в основном с адресов самой организации, где она собиралась (всплеск "
+        "cast.address_burst), — первая и вероятность против её среднего за голосование ниже "
+        "этого порога.",
         "{n} және одан көп сайлаушысы бар ұйымдар; 10 минуттық терезелердегі алғашқы бюллетеньдер "
         "(5 минутқа жылжыған екі тор); {k} және одан көп бюллетені бар терезе — толқын, егер "
         "қалған сайлаушыларға қарсы Пуассон ықтималдығы {alpha}-дан төмен және ұйымның өз "
         "алдындағы және кейінгі 30 минутына қарсы ықтималдығы {alpha} / (2 × терезелер саны) = "
-        "{cut}-дан төмен болса; бюллетеньдері негізінен ұйымның өз мекенжайларынан болса — "
-        "біріншісі және оның дауыс беру бойынша орташасына қарсы ықтималдық осы шектен төмен.",
+        "{cut}-дан төмен болса және мұндай толқындарда оның сайлаушыларының {gathered} %-ынан "
+        "көбі болса; бюллетеньдері негізінен ұйымның өзі жиналған (cast.address_burst "
+        "толқыны) өз мекенжайларынан болса — біріншісі және оның дауыс беру бойынша "
+        "орташасына қарсы ықтималдық осы шектен төмен.",
         "Organisations with {n} or more voters; first ballots in 10-minute windows (two grids 5 "
         "minutes apart); a window of {k} or more is a wave when the Poisson tail against the rest "
         "of the electorate is below {alpha} and the one against the organisation's own 30 minutes "
-        "before and after is below {alpha} / (2 × windows tested) = {cut}; or, for ballots mostly "
-        "from the organisation's own addresses, the first and the one against its own average "
-        "over the vote below that.",
+        "before and after is below {alpha} / (2 × windows tested) = {cut}, when such waves hold "
+        "more than {gathered} % of its voters; or, for ballots mostly from the organisation's "
+        "own addresses where it gathered (a cast.address_burst), the first and the one against "
+        "its own average over the vote below that.",
     ),
     "audit.turnout.abnormal_curve.rule": (
         "Организации от {n} избирателей: критерий хи-квадрат для их явки по часам против явки "

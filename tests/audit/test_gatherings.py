@@ -107,3 +107,31 @@ def test_a_depot_shift_on_its_wifi_is_not_a_gathering_and_a_batch_is(
         events += _cast(t, v, "31.41.0.1")
     result = run_audit(roll_file(rows + depot + factory), activity_file(events), AuditConfig())
     assert _flagged(result, "cast.address_burst") == {str(v["national_id"]) for v in factory}
+
+
+def test_lecture_breaks_are_not_waves_and_an_office_sent_in_hourly_waves_is(
+    roll_file: MakeFile, activity_file: MakeFile
+) -> None:
+    rng = random.Random(23)
+    rows, events = _background(rng, 0)
+    # A university of 300 on its own network all Friday, a third of them in the four
+    # breaks between lectures: each break is dense against the hours around it, but most
+    # students vote outside the breaks.
+    uni = [roll_row(1000 + i, organisation="university") for i in range(300)]
+    breaks = [(10, 20), (11, 55), (13, 30), (15, 5)]
+    for i, v in enumerate(uni):
+        if i % 3 == 0:
+            h, m = breaks[i % 4]
+            t = DAY + dt.timedelta(hours=h, minutes=m + rng.uniform(0, 15))
+        else:
+            t = DAY + dt.timedelta(hours=rng.uniform(9, 17))
+        events += _cast(t, v, "46.30.0.1")
+    # An office of 60 sent to vote on their own phones (behind the carriers' NAT) in
+    # waves of twelve within ten minutes, each hour from 08:30.
+    office = [roll_row(2000 + i, organisation="office") for i in range(60)]
+    for i, v in enumerate(office):
+        t = DAY + dt.timedelta(hours=8.5 + i // 12, minutes=rng.uniform(0, 10))
+        events += _cast(t, v, f"100.64.0.{i % 2}")
+    result = run_audit(roll_file(rows + uni + office), activity_file(events), AuditConfig())
+    flagged = _flagged(result, "cast.organisation_burst")
+    assert flagged == {str(v["national_id"]) for v in office}
