@@ -70,6 +70,9 @@ class AuditConfig:
     # Pacing: enrolment sessions this long are judged against the operator's own and the
     # others' (audit/pacing.py); a session of 20 is about half an hour at a busy desk.
     pacing_min_session: int = 20
+    # Regular intervals are a sign only when shorter than a desk needs to take a member's
+    # form, ID and phone (a few minutes): a queue served at a desk is regular too.
+    pacing_regular_max_gap: int = 150
     # Ballot bursts from one address / device / organisation.
     cast_window_minutes: int = 15
     # A brigade of six voting from its leader's flat is a burst; a family of five is not.
