@@ -88,6 +88,10 @@ class AuditConfig:
     # this share of its voters (a campus's lecture breaks hold a third; an office sent to
     # vote in hourly waves, most of it).
     wave_gathered_share: float = 0.5
+    # An hour holding at least this share of an organisation's voters is a wave on its own
+    # (a village voting over the hour and a half after its meeting holds up to about 0.7
+    # in its busiest hour; a depot's 06:00 shifts on several days, less).
+    wave_hour_share: float = 0.75
     cast_min_lift: float = 5.0
     address_medium_score: float = 5.0
     # An address is the organisation's own when its voters are at least this share of all

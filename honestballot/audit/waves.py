@@ -30,6 +30,11 @@ the hour after its 19:00 meeting, or shift workers over the hour from 06:00, pas
 first test and fail the second: that is their schedule. A district office sending its
 staff to vote in ten-minute waves every hour fails both.
 
+The minutes either side of a wave window (``EDGE_SECONDS``) belong to the wave: its first
+and last ballots spill over. An hour holding at least ``wave_hour_share`` of an
+organisation's voters is a wave on its own (a staff made to vote in one lunch break on
+their own phones: no window is denser than its neighbours, all of it is in one hour).
+
 **Turnout curves** (``turnout.abnormal_curve``, case: an organisation). For each
 organisation with at least ``curve_min_voters`` voters: a chi-square test of its
 hour-of-day turnout against everyone else's (expected counts from the rest, smoothed by
@@ -54,6 +59,9 @@ WINDOW_SECONDS = 600
 MIN_TVD = 0.25
 #: windows before and after that make an organisation's own half hour either side
 NEAR = 3
+#: a wave's first and last ballots spill over its window: the minutes either side of a
+#: wave window that belong to it
+EDGE_SECONDS = 300
 
 
 def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
@@ -155,6 +163,19 @@ def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
             HAVING count(DISTINCT w.voter) <= {cfg.wave_gathered_share} *
                 any_value((SELECT count(*) FROM wcast x WHERE x.organisation = w.organisation)))"""
     )
+    # Most of an organisation's voters within one hour is a gathering whatever the
+    # windows say (a staff made to vote in one lunch break, on their own phones): the
+    # busiest hour that starts at one of its first ballots.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE wave_hour AS
+        WITH h AS (SELECT organisation, s, count(*) OVER (PARTITION BY organisation ORDER BY s
+                RANGE BETWEEN CURRENT ROW AND 3600 FOLLOWING) AS k,
+                count(*) OVER (PARTITION BY organisation) AS n_org FROM wcast)
+        SELECT organisation, arg_max(s, k) AS s0, max(k) AS k, any_value(n_org) AS n_org
+        FROM h GROUP BY organisation
+        HAVING any_value(n_org) >= {cfg.cast_min_org}
+            AND max(k) >= {cfg.wave_hour_share} * any_value(n_org)"""
+    )
     return cut
 
 
@@ -209,14 +230,24 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
             f"{cfg.alpha} / (2 x windows tested) = {wave_cut:.2g}, when such waves hold more "
             f"than {cfg.wave_gathered_share:.0%} of its voters; or, for ballots mostly from "
             f"the organisation's own addresses where it gathered (cast.address_burst), the "
-            f"first and the one against its own average over the vote below that",
-            sql=f"""SELECT DISTINCT ON (w.voter) w.organisation AS grp, w.line, w.voter, w.name,
+            f"first and the one against its own average over the vote below that (with the "
+            f"{EDGE_SECONDS // 60} minutes either side of a wave window); or every first ballot "
+            f"in an hour that holds >= {cfg.wave_hour_share:.0%} of its voters",
+            sql=f"""SELECT DISTINCT ON (voter) grp, line, voter, name, detail, why,
+                organisation FROM (
+                SELECT w.organisation AS grp, w.line, w.voter, w.name,
                 'cast ' || w.time || '; wave of ' || f.k || ' in 10 min, p = ' ||
                 printf('%.2g', f.p) || '; ' || {why_sql("'wave'")} AS detail, 'wave' AS why,
-                w.organisation
+                w.organisation, f.p
                 FROM wcast w JOIN wave_flag f ON w.organisation = f.organisation
-                AND (w.s - f.off) // {WINDOW_SECONDS} = f.b
-                ORDER BY w.voter, f.p""",
+                AND w.s BETWEEN f.off + f.b * {WINDOW_SECONDS} - {EDGE_SECONDS}
+                    AND f.off + (f.b + 1) * {WINDOW_SECONDS} + {EDGE_SECONDS} - 1
+                UNION ALL SELECT w.organisation, w.line, w.voter, w.name,
+                'cast ' || w.time || '; ' || h.k || ' of its ' || h.n_org ||
+                ' voters within one hour; ' || {why_sql("'wave'")}, 'wave', w.organisation,
+                1.0 FROM wcast w JOIN wave_hour h ON w.organisation = h.organisation
+                AND w.s BETWEEN h.s0 AND h.s0 + 3600)
+                ORDER BY voter, p, detail""",
             cap=cfg.max_records,
             unit="ballots",
             params={
@@ -225,13 +256,15 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
                 "alpha": cfg.alpha,
                 "cut": f"{wave_cut:.2g}",
                 "gathered": round(100 * cfg.wave_gathered_share),
+                "hour_share": round(100 * cfg.wave_hour_share),
             },
         )
     ]
     curve_cut = _curves(con, cfg)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE curve_graded AS
-        SELECT s.*, p.p, s.organisation IN (SELECT organisation FROM wave_flag) AS clumped
+        SELECT s.*, p.p, s.organisation IN (SELECT organisation FROM wave_flag
+            UNION ALL SELECT organisation FROM wave_hour) AS clumped
         FROM curve_score s JOIN curve_p p USING (organisation)
         WHERE p.p < {curve_cut} AND s.tvd >= {MIN_TVD}"""
     )

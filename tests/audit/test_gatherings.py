@@ -135,3 +135,32 @@ def test_lecture_breaks_are_not_waves_and_an_office_sent_in_hourly_waves_is(
     result = run_audit(roll_file(rows + uni + office), activity_file(events), AuditConfig())
     flagged = _flagged(result, "cast.organisation_burst")
     assert flagged == {str(v["national_id"]) for v in office}
+
+
+def test_a_staff_voting_in_one_lunch_break_is_a_wave_and_a_village_evening_is_not(
+    roll_file: MakeFile, activity_file: MakeFile
+) -> None:
+    rng = random.Random(31)
+    rows, events = _background(rng, 0)
+    # A village of 60: two in three vote on their phones over the two hours after the
+    # 19:00 meeting, the rest whenever they like.
+    village = [roll_row(1000 + i, organisation="village") for i in range(60)]
+    for i, v in enumerate(village):
+        if i % 3:
+            t = DAY + dt.timedelta(hours=19.3 + rng.uniform(0, 2))
+        else:
+            t = DAY + dt.timedelta(days=rng.randint(0, 2), hours=rng.uniform(8, 22))
+        events += _cast(t, v, f"100.64.0.{i % 2}")
+    # A school's 30 teachers, 26 of them made to vote in one 40-minute lunch break on
+    # their own phones; the other four vote on other days.
+    school = [roll_row(2000 + i, organisation="school") for i in range(30)]
+    for i, v in enumerate(school):
+        if i < 26:
+            t = DAY + dt.timedelta(hours=13, minutes=rng.uniform(0, 40))
+        else:
+            t = DAY + dt.timedelta(days=1 + i % 2, hours=rng.uniform(8, 22))
+        events += _cast(t, v, f"100.64.0.{i % 2}")
+    result = run_audit(roll_file(rows + village + school), activity_file(events), AuditConfig())
+    assert _flagged(result, "cast.organisation_burst") == {
+        str(v["national_id"]) for v in school[:26]
+    }
