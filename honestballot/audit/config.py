@@ -109,6 +109,11 @@ class AuditConfig:
     # ... or when at least this share of them came within one hour: a batch sent to vote
     # together (a depot's shift changes on three mornings stay below it).
     address_hour_share: float = 2 / 3
+    # ... or a burst out of quiet of at least twice cast_min_address that is at least this
+    # many times the organisation's average per 15 minutes at the address over a working
+    # day (a batch sent to vote from a large office whose staff use the network all day;
+    # a campus's breaks stay below 7x, a depot's shift change is a handful).
+    address_big_lift: float = 10.0
     # Turnout curves: organisations with at least this many voters are compared.
     curve_min_voters: int = 40
     curve_high_tvd: float = 0.5

@@ -152,7 +152,9 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "{medium}, высокая от {high}. Учитываются только всплески среди тишины (за "
         "{quiet_min} мин до и после — не больше {quiet} % всплеска с этого адреса) там, где "
         "такими всплесками пришло больше {gathered} % бюллетеней организации с этого адреса "
-        "или не меньше {hour_share} % из них — за один час: "
+        "или не меньше {hour_share} % из них — за один час, а также всплески среди тишины от "
+        "{big} бюллетеней, в {big_lift} и более раз выше среднего темпа организации на этом "
+        "адресе за 8-часовой рабочий день: "
         "это сбор людей, а не перемена между парами или пересменка в сети, которой "
         "пользуются каждый день.",
         "Бір ұйымның сайлаушылары бір мекенжайдан {w} минутта кемінде {n} бюллетень "
@@ -162,7 +164,9 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "ескеріледі (алдындағы және кейінгі {quiet_min} минутта осы мекенжайдан толқынның "
         "{quiet} %-ынан аспайды), әрі ұйымның осы мекенжайдан түскен бюллетеньдерінің "
         "{gathered} %-ынан көбі осындай толқындармен не кемінде {hour_share} %-ы бір сағатта "
-        "келген: бұл — адамдарды жинау, күнде "
+        "келген, сондай-ақ ұйымның осы мекенжайдағы 8 сағаттық жұмыс күніндегі орташа "
+        "қарқынынан {big_lift} және одан көп есе жоғары, кемінде {big} бюллетеньнен тұратын "
+        "тыныштықтағы толқындар: бұл — адамдарды жинау, күнде "
         "қолданылатын желідегі сабақ арасындағы үзіліс не ауысым емес.",
         "One organisation's voters cast at least {n} ballots from one address within {w} "
         "min, at {lift}x or more that organisation's average rate at the address. Score = "
@@ -170,7 +174,9 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "high from {high}. Only bursts out of quiet count (in the {quiet_min} min before "
         "and after, at most {quiet} % of the burst from that address), at an address where "
         "more than {gathered} % of the organisation's ballots from it came in such bursts, or "
-        "at least {hour_share} % within one hour: "
+        "at least {hour_share} % within one hour, and bursts out of quiet of {big} or more at "
+        "{big_lift}x or more the organisation's average rate at the address over an 8-hour "
+        "working day: "
         "a gathering, not the rush of a lecture break or a shift change on a network in "
         "daily use.",
     ),

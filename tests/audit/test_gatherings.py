@@ -105,8 +105,22 @@ def test_a_depot_shift_on_its_wifi_is_not_a_gathering_and_a_batch_is(
     for v in factory:
         t = DAY + dt.timedelta(hours=9, minutes=rng.uniform(0, 40))
         events += _cast(t, v, "31.41.0.1")
-    result = run_audit(roll_file(rows + depot + factory), activity_file(events), AuditConfig())
-    assert _flagged(result, "cast.address_burst") == {str(v["national_id"]) for v in factory}
+    # A plant of 90 whose staff vote from its network all Friday, and 30 of them sent to
+    # vote there at 10:00 within ten minutes: not half of the plant's ballots from that
+    # network, but out of quiet and ten times its everyday rate there.
+    plant = [roll_row(3000 + i, organisation="plant") for i in range(90)]
+    for i, v in enumerate(plant):
+        if i < 30:
+            t = DAY + dt.timedelta(hours=10, minutes=rng.uniform(0, 10))
+        else:
+            t = DAY + dt.timedelta(hours=rng.choice([rng.uniform(8, 9.4), rng.uniform(10.9, 17)]))
+        events += _cast(t, v, "31.42.0.1")
+    result = run_audit(
+        roll_file(rows + depot + factory + plant), activity_file(events), AuditConfig()
+    )
+    assert _flagged(result, "cast.address_burst") == {
+        str(v["national_id"]) for v in factory + plant[:30]
+    }
 
 
 def test_lecture_breaks_are_not_waves_and_an_office_sent_in_hourly_waves_is(
