@@ -32,8 +32,10 @@ staff to vote in ten-minute waves every hour fails both.
 
 The minutes either side of a wave window (``EDGE_SECONDS``) belong to the wave: its first
 and last ballots spill over. An hour holding at least ``wave_hour_share`` of an
-organisation's voters is a wave on its own (a staff made to vote in one lunch break on
-their own phones: no window is denser than its neighbours, all of it is in one hour).
+organisation's voters, with at most a tenth as many in the half hour before and after, is
+a wave on its own (a staff made to vote in one lunch break on their own phones: no window
+is denser than its neighbours, all of it is in one hour; a shift or a meeting's evening
+that runs past the hour is dense beside it).
 
 **Turnout curves** (``turnout.abnormal_curve``, case: an organisation). For each
 organisation with at least ``curve_min_voters`` voters: a chi-square test of its
@@ -62,6 +64,9 @@ NEAR = 3
 #: a wave's first and last ballots spill over its window: the minutes either side of a
 #: wave window that belong to it
 EDGE_SECONDS = 300
+#: an hour holding most of an organisation's voters is a gathering when the half hour
+#: before and the half hour after it each hold at most this share of its ballots
+HOUR_QUIET = 0.1
 
 
 def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
@@ -163,18 +168,25 @@ def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
             HAVING count(DISTINCT w.voter) <= {cfg.wave_gathered_share} *
                 any_value((SELECT count(*) FROM wcast x WHERE x.organisation = w.organisation)))"""
     )
-    # Most of an organisation's voters within one hour is a gathering whatever the
-    # windows say (a staff made to vote in one lunch break, on their own phones): the
-    # busiest hour that starts at one of its first ballots.
+    # Most of an organisation's voters within one hour, out of quiet, is a gathering
+    # whatever the windows say (a staff made to vote in one lunch break, on their own
+    # phones): an hour that starts at one of its first ballots, with at most a tenth as many
+    # of its ballots in the half hour before and in the half hour after. A shift or a
+    # meeting's evening that runs past the hour is dense beside it.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE wave_hour AS
-        WITH h AS (SELECT organisation, s, count(*) OVER (PARTITION BY organisation ORDER BY s
-                RANGE BETWEEN CURRENT ROW AND 3600 FOLLOWING) AS k,
+        WITH h AS (SELECT organisation, s,
+                count(*) OVER (PARTITION BY organisation ORDER BY s
+                    RANGE BETWEEN CURRENT ROW AND 3600 FOLLOWING) AS k,
+                count(*) OVER (PARTITION BY organisation ORDER BY s
+                    RANGE BETWEEN 1800 PRECEDING AND 1 PRECEDING) AS k_before,
+                count(*) OVER (PARTITION BY organisation ORDER BY s
+                    RANGE BETWEEN 3601 FOLLOWING AND 5400 FOLLOWING) AS k_after,
                 count(*) OVER (PARTITION BY organisation) AS n_org FROM wcast)
         SELECT organisation, arg_max(s, k) AS s0, max(k) AS k, any_value(n_org) AS n_org
-        FROM h GROUP BY organisation
-        HAVING any_value(n_org) >= {cfg.cast_min_org}
-            AND max(k) >= {cfg.wave_hour_share} * any_value(n_org)"""
+        FROM h WHERE n_org >= {cfg.cast_min_org} AND k >= {cfg.wave_hour_share} * n_org
+            AND greatest(k_before, k_after) <= {HOUR_QUIET} * k
+        GROUP BY organisation"""
     )
     return cut
 
@@ -232,7 +244,8 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
             f"the organisation's own addresses where it gathered (cast.address_burst), the "
             f"first and the one against its own average over the vote below that (with the "
             f"{EDGE_SECONDS // 60} minutes either side of a wave window); or every first ballot "
-            f"in an hour that holds >= {cfg.wave_hour_share:.0%} of its voters",
+            f"in an hour that holds >= {cfg.wave_hour_share:.0%} of its voters, with at most "
+            f"{HOUR_QUIET:.0%} as many in the half hour before and after",
             sql=f"""SELECT DISTINCT ON (voter) grp, line, voter, name, detail, why,
                 organisation FROM (
                 SELECT w.organisation AS grp, w.line, w.voter, w.name,

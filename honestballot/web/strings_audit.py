@@ -375,7 +375,8 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "для бюллетеней в основном с адресов самой организации, где она собиралась (всплеск "
         "cast.address_burst), — первая и вероятность против её среднего за голосование ниже "
         "этого порога; к волне относятся и 5 минут до и после окна. Кроме того, волна — любой "
-        "час, в который пришло не меньше {hour_share} % избирателей организации.",
+        "час, в который пришло не меньше {hour_share} % избирателей организации, если за "
+        "полчаса до и после него — не больше десятой доли этого.",
         "{n} және одан көп сайлаушысы бар ұйымдар; 10 минуттық терезелердегі алғашқы бюллетеньдер "
         "(5 минутқа жылжыған екі тор); {k} және одан көп бюллетені бар терезе — толқын, егер "
         "қалған сайлаушыларға қарсы Пуассон ықтималдығы {alpha}-дан төмен және ұйымның өз "
@@ -385,7 +386,8 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "толқыны) өз мекенжайларынан болса — біріншісі және оның дауыс беру бойынша "
         "орташасына қарсы ықтималдық осы шектен төмен; терезеге дейінгі және кейінгі 5 минут "
         "та толқынға жатады. Сондай-ақ ұйым сайлаушыларының кемінде {hour_share} %-ы дауыс "
-        "берген кез келген сағат — толқын.",
+        "берген кез келген сағат — толқын, егер оған дейінгі және кейінгі жарты сағатта "
+        "оның оннан бір бөлігінен аспаса.",
         "Organisations with {n} or more voters; first ballots in 10-minute windows (two grids 5 "
         "minutes apart); a window of {k} or more is a wave when the Poisson tail against the rest "
         "of the electorate is below {alpha} and the one against the organisation's own 30 minutes "
@@ -394,7 +396,8 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "own addresses where it gathered (a cast.address_burst), the first and the one against "
         "its own average over the vote below that; the 5 minutes either side of a wave window "
         "belong to the wave. Any hour that holds {hour_share} % or more of the organisation's "
-        "voters is a wave too.",
+        "voters is a wave too, when the half hour before and after it hold at most a tenth "
+        "as many.",
     ),
     "audit.turnout.abnormal_curve.rule": (
         "Организации от {n} избирателей: критерий хи-квадрат для их явки по часам против явки "
