@@ -138,7 +138,58 @@ def _span_minutes(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
     )
 
 
-def _burst_sql(partition: str, w: int, span: float, min_total: int, min_share: float = 0.0) -> str:
+#: the half hour either side of a 15-minute window that tells a gathering from a rush
+QUIET_MINUTES = 30
+
+
+def _quiet_sql(
+    partition: str, w: int, min_total: int, quiet: float, big_lift: float
+) -> tuple[str, str]:
+    """Columns for the address burst: (window functions over ``c``, those over ``w``).
+
+    ``k_ahead`` counts the casts in the window that starts at this cast; the window is
+    *out of quiet* when it holds at least ``min_total`` and the organisation's casts from
+    the address in the half hour before it and in the half hour after it are each at most
+    ``quiet`` of it. ``in_quiet`` marks a cast inside such a window, ``quiet_share`` is the
+    share of the (address, organisation)'s casts that are; ``hour_share`` is the share of
+    them in its busiest hour (``k_hour``: the hour that starts at a cast). ``in_big`` marks
+    a cast inside a window out of quiet of at least twice ``min_total`` that is at least
+    ``big_lift`` times the organisation's average per window at the address over a working
+    day of eight hours (``k_day``: its casts there that calendar day).
+    """
+    order = f"PARTITION BY {partition} ORDER BY time"
+    q = QUIET_MINUTES
+    first = f""",
+            count(*) OVER ({order} RANGE BETWEEN CURRENT ROW AND INTERVAL {w} MINUTE FOLLOWING)
+                AS k_ahead,
+            count(*) OVER ({order} RANGE BETWEEN INTERVAL {q} MINUTE PRECEDING
+                AND INTERVAL 1 MICROSECOND PRECEDING) AS k_before,
+            count(*) OVER ({order} RANGE BETWEEN INTERVAL {w * 60_000_000 + 1} MICROSECOND
+                FOLLOWING AND INTERVAL {w + q} MINUTE FOLLOWING) AS k_after,
+            count(*) OVER ({order} RANGE BETWEEN CURRENT ROW AND INTERVAL 60 MINUTE FOLLOWING)
+                AS k_hour,
+            count(*) OVER (PARTITION BY {partition}, CAST(time AS DATE)) AS k_day"""
+    out_of_quiet = f"greatest(k_before, k_after) <= {quiet} * k_ahead"
+    quiet_start = f"CAST(k_ahead >= {min_total} AND {out_of_quiet} AS INTEGER)"
+    big_start = (
+        f"CAST(k_ahead >= {2 * min_total} AND {out_of_quiet} "
+        f"AND k_ahead >= {big_lift} * k_day * {w} / 480.0 AS INTEGER)"
+    )
+    back = f"OVER ({order} RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW)"
+    second = f""",
+            max({quiet_start}) {back} AS in_quiet, max({big_start}) {back} AS in_big"""
+    return first, second
+
+
+def _burst_sql(
+    partition: str,
+    w: int,
+    span: float,
+    min_total: int,
+    min_share: float = 0.0,
+    quiet: float = 0.0,
+    big_lift: float = 0.0,
+) -> str:
     """Casts with per-window voter counts over ``partition`` (a column list).
 
     ``casts`` has one row per voter (the first ballot), so counting rows counts voters.
@@ -168,16 +219,26 @@ def _burst_sql(partition: str, w: int, span: float, min_total: int, min_share: f
             f"{partition} IN (SELECT {partition} FROM casts GROUP BY ALL "
             f"HAVING count(*) >= {min_total})"
         )
+    quiet_w, quiet_m = (
+        _quiet_sql(partition, w, min_total, quiet, big_lift) if by_address else ("", "")
+    )
+    share_q = (
+        f", avg(in_quiet) OVER (PARTITION BY {partition}) AS quiet_share, "
+        f"max(k_hour) OVER (PARTITION BY {partition}) / total AS hour_share FROM m0"
+        if by_address
+        else " FROM m0"
+    )
     return f"""WITH c AS (
             SELECT line, time, voter, name, address, device, organisation FROM casts
             WHERE {keep}),
         w AS (SELECT *,
             count(*) OVER (PARTITION BY {partition} ORDER BY time {frame}) AS n_key,
             count(*) OVER (PARTITION BY address ORDER BY time {frame}) AS n_addr,
-            count(*) OVER (PARTITION BY {partition}) AS total
+            count(*) OVER (PARTITION BY {partition}) AS total{quiet_w}
             FROM c),
-        m AS (SELECT *, max(n_key) OVER (PARTITION BY {partition} ORDER BY time {ahead})
-            AS reach FROM w),
+        m0 AS (SELECT *, max(n_key) OVER (PARTITION BY {partition} ORDER BY time {ahead})
+            AS reach{quiet_m} FROM w),
+        m AS (SELECT *{share_q}),
         k AS (SELECT {partition}, max(n_key) AS peak, arg_max(n_addr, n_key) AS addr_at_peak,
             any_value(total) AS total FROM w GROUP BY ALL),
         whole AS (SELECT address, count(DISTINCT voter) AS at_address FROM c GROUP BY ALL),
@@ -192,10 +253,26 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
     span = _span_minutes(con, cfg)
     lift = cfg.cast_min_lift
     by_address = _burst_sql(
-        "address, organisation", w, span, cfg.cast_min_address, cfg.address_min_share
+        "address, organisation",
+        w,
+        span,
+        cfg.cast_min_address,
+        cfg.address_min_share,
+        cfg.address_quiet,
+        cfg.address_big_lift,
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE bursts_addr AS {by_address} WHERE address IS NOT NULL"
+    )
+    # The (address, organisation) pairs where the organisation gathered: the waves read
+    # them (an office's batch is a wave; a campus's own network in daily use is not).
+    gathered = (
+        f"((in_quiet = 1 AND quiet_share > {cfg.address_gathered_share}) OR in_big = 1 "
+        f"OR (reach >= {cfg.cast_min_address} AND hour_share >= {cfg.address_hour_share}))"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE gathered_addr AS SELECT DISTINCT address, organisation "
+        f"FROM bursts_addr WHERE {gathered}"
     )
     address_rule = (
         f"one organisation's voters cast >= {cfg.cast_min_address} ballots from one address "
@@ -203,12 +280,26 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
         f"(lift); the organisation's voters are >= {cfg.address_min_share:.0%} of all voters "
         f"at the address over the vote (its own network, not a carrier NAT); "
         f"score = peak x (peak / all voters at the address in that window); "
-        f"medium if score >= {cfg.address_medium_score}, high if >= {cfg.address_high_score}"
+        f"medium if score >= {cfg.address_medium_score}, high if >= {cfg.address_high_score}; "
+        f"only bursts out of quiet (the organisation's ballots from the address in the "
+        f"{QUIET_MINUTES} min before and after each <= {cfg.address_quiet:.0%} of the burst) "
+        f"at an address where more than {cfg.address_gathered_share:.0%} of the "
+        f"organisation's ballots came in such bursts, or a burst out of quiet of >= "
+        f"{2 * cfg.cast_min_address} at >= {cfg.address_big_lift}x the organisation's average "
+        f"at the address over an 8-hour working day, or where at least "
+        f"{cfg.address_hour_share:.0%} of them came within one hour (a gathering, not the "
+        f"rush of a lecture break or a shift change on a network in daily use)"
     )
     address_params = {
         "n": cfg.cast_min_address,
         "w": w,
         "lift": lift,
+        "quiet_min": QUIET_MINUTES,
+        "quiet": round(100 * cfg.address_quiet),
+        "gathered": round(100 * cfg.address_gathered_share),
+        "hour_share": round(100 * cfg.address_hour_share),
+        "big": 2 * cfg.cast_min_address,
+        "big_lift": cfg.address_big_lift,
         "medium": cfg.address_medium_score,
         "high": cfg.address_high_score,
     }
@@ -218,8 +309,8 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
     )
     base = (
         f"SELECT address || ' / ' || organisation AS grp, line, voter, name, {detail} "
-        f"AS detail, organisation, address FROM bursts_addr WHERE reach >= "
-        f"{cfg.cast_min_address} AND lift >= {lift} AND score >= {cfg.address_medium_score} "
+        f"AS detail, organisation, address FROM bursts_addr WHERE {gathered} "
+        f"AND lift >= {lift} AND score >= {cfg.address_medium_score} "
         f"AND own_share >= {cfg.address_min_share}"
     )
     out = [

@@ -70,6 +70,9 @@ class AuditConfig:
     # Pacing: enrolment sessions this long are judged against the operator's own and the
     # others' (audit/pacing.py); a session of 20 is about half an hour at a busy desk.
     pacing_min_session: int = 20
+    # Regular intervals are a sign only when shorter than a desk needs to take a member's
+    # form, ID and phone (a few minutes): a queue served at a desk is regular too.
+    pacing_regular_max_gap: int = 150
     # Ballot bursts from one address / device / organisation.
     cast_window_minutes: int = 15
     # A brigade of six voting from its leader's flat is a burst; a family of five is not.
@@ -81,12 +84,36 @@ class AuditConfig:
     # (0.01 lost waves on a roll of a million, where the tests are fifty times as many).
     wave_min_ballots: int = 8
     alpha: float = 0.05
+    # Waves dense against the organisation's own half hour count when they hold more than
+    # this share of its voters (a campus's lecture breaks hold a third; an office sent to
+    # vote in hourly waves, most of it).
+    wave_gathered_share: float = 0.5
+    # An hour holding at least this share of an organisation's voters is a wave on its own
+    # (a village voting over the hour and a half after its meeting holds up to about 0.7
+    # in its busiest hour; a depot's 06:00 shifts on several days, less).
+    wave_hour_share: float = 0.75
     cast_min_lift: float = 5.0
     address_medium_score: float = 5.0
     # An address is the organisation's own when its voters are at least this share of all
     # voters seen there over the vote (an office network; a carrier NAT carries everyone).
     address_min_share: float = 0.5
     address_high_score: float = 20.0
+    # A gathering, not a rush: a burst counts when the organisation's casts from the
+    # address in the half hour before and after it are each at most this share of it
+    # (a lecture break or a shift change comes amid the place's everyday use) ...
+    address_quiet: float = 0.2
+    # ... and when more than this share of all the organisation's first ballots from the
+    # address came in such bursts (a campus or an office network in daily use carries most
+    # of its organisation's ballots outside them).
+    address_gathered_share: float = 0.5
+    # ... or when at least this share of them came within one hour: a batch sent to vote
+    # together (a depot's shift changes on three mornings stay below it).
+    address_hour_share: float = 2 / 3
+    # ... or a burst out of quiet of at least twice cast_min_address that is at least this
+    # many times the organisation's average per 15 minutes at the address over a working
+    # day (a batch sent to vote from a large office whose staff use the network all day;
+    # a campus's breaks stay below 7x, a depot's shift change is a handful).
+    address_big_lift: float = 10.0
     # Turnout curves: organisations with at least this many voters are compared.
     curve_min_voters: int = 40
     curve_high_tvd: float = 0.5

@@ -12,16 +12,21 @@ investigator would look at (docs/audit.md, "Household plausibility"):
   sibling is a woman (who may have taken a husband's surname). Where a birth date is
   unknown the age test is passed over, not failed;
 * **one community**: every member with a known home address in one locality (a village
-  landline), or every member in one organisation (an office mailbox);
+  landline), or every member in one organisation (an office mailbox), at most ten; or,
+  whatever their number, a fixed line given by people of one organisation, at least half
+  of them with a known address and three in four of those in one locality (a village
+  office's telephone; someone who moved to town may keep the old number on the form);
 * **central enrolment**: most members entered by one operator within a week;
 * **joint activity** (with an activity log): members signing in from one device, or from
   one address that carries few other voters (not a carrier NAT).
 
 Names are read surname first, as Kazakh and Russian official lists write them ("Ахметова
-Динара Нурлановна"); a roll may instead give the surname in an optional ``surname``
-column. The optional ``home_address`` column is read as "locality, street and house...".
-When a roll has neither birth dates, home addresses nor Kazakh/Russian surnames, no
-family link can be shown and clusters are graded on the other evidence and their size.
+Динара Нурлановна"): the first of three words is the surname when the third is a
+patronymic, whatever its ending (Ким, Кравченко, Шульц do not change with gender); a
+roll may instead give the surname in an optional ``surname`` column. The optional
+``home_address`` column is read as "locality, street and house...". When a roll has
+neither birth dates, home addresses nor Kazakh/Russian surnames, no family link can be
+shown and clusters are graded on the other evidence and their size.
 
 Everything is computed only for the voters in some cluster, never for the whole roll.
 """
@@ -45,8 +50,13 @@ _STEM = "(ая|ий|ой|а|aya|iy|y|a)$"
 #: a family member is at most this many people in one household (larger groups are not
 #: one family even when every member is linked: a dormitory, a village street)
 HOUSEHOLD_MAX = 8
-#: a village landline or an office mailbox serves at most this many people
+#: a village landline or an office mailbox serves at most this many people ...
 COMMUNITY_MAX = 10
+#: ... unless it is a fixed line (+7 71xx/72xx in Kazakhstan, whose mobiles are +7 70x,
+#: 74x-77x; +7 3xx, 4xx, 8xx in Russia, whose mobiles are +7 9xx) given by people of one
+#: organisation whose known addresses are mostly in one locality: a village office's
+#: telephone, which serves the whole village
+FIXED_LINE = "77[12][0-9]{8}|7[348][0-9]{9}"
 
 
 def first_known(column: str) -> str:
@@ -86,6 +96,8 @@ def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
         u AS (SELECT *, list_filter(tok, lambda x: regexp_matches(x, '{_PATRONYMIC}'))[1]
             AS patr,
             CASE WHEN surname IS NOT NULL THEN replace(lower(trim(surname)), 'ё', 'е')
+                WHEN len(tok) = 3 AND regexp_matches(tok[3], '{_PATRONYMIC}')
+                    AND NOT regexp_matches(tok[1], '{_PATRONYMIC}') THEN tok[1]
                 WHEN len(tok) >= 2 AND regexp_matches(tok[1], '{_SURNAME}')
                     AND NOT regexp_matches(tok[1], '{_PATRONYMIC}') THEN tok[1]
                 WHEN len(tok) = 2 AND regexp_matches(tok[2], '{_SURNAME}')
@@ -125,8 +137,10 @@ def cluster_evidence(
     """Per cluster: size, members with no family link, community, enrolment, activity.
 
     ``members`` is SQL giving ``grp`` and ``national_id`` (one row per member or more).
-    Writes table ``table`` with ``grp, n, unrelated, one_locality, one_org, top_operator,
-    by_operator, one_device, one_place``.
+    Writes table ``table`` with ``grp, n, unrelated, one_locality, one_org,
+    village_locality, top_operator, by_operator, one_device, one_place``
+    (``village_locality``: at least half the members with a known address, three in four
+    of those in one locality).
     """
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _m AS SELECT DISTINCT grp, national_id FROM ({members}) x "
@@ -180,6 +194,9 @@ def cluster_evidence(
                 count(DISTINCT p.organisation) AS orgs
             FROM _m m LEFT JOIN people p USING (national_id)
             LEFT JOIN _linked l USING (grp, national_id) GROUP BY m.grp),
+        loc AS (SELECT grp, max(k) AS top_locality FROM (SELECT m.grp, p.locality,
+                count(*) AS k FROM _m m JOIN people p USING (national_id)
+                WHERE p.locality IS NOT NULL GROUP BY ALL) GROUP BY grp),
         op AS (SELECT grp, max(k) AS by_operator, arg_max(operator, k) AS top_operator
             FROM ({enrol}) e WHERE days <= 7 GROUP BY grp),
         ac AS (SELECT grp, max(one_device) AS one_device, max(one_place) AS one_place
@@ -187,9 +204,11 @@ def cluster_evidence(
         SELECT base.grp, n, unrelated,
             with_locality >= 2 AND with_locality = n AND localities = 1 AS one_locality,
             with_org = n AND orgs = 1 AS one_org,
+            with_locality >= 2 AND 2 * with_locality >= n
+                AND 4 * coalesce(top_locality, 0) >= 3 * with_locality AS village_locality,
             top_operator, coalesce(by_operator, 0) AS by_operator,
             coalesce(one_device, 0) AS one_device, coalesce(one_place, 0) AS one_place
-        FROM base LEFT JOIN op USING (grp) LEFT JOIN ac USING (grp)"""
+        FROM base LEFT JOIN loc USING (grp) LEFT JOIN op USING (grp) LEFT JOIN ac USING (grp)"""
     )
     con.execute("DROP TABLE _m")
     con.execute("DROP TABLE _m3")
@@ -204,7 +223,10 @@ def grade_sql(kind: str) -> str:
     communities share them) or ``device`` (a device: households share it, a boss does not).
     """
     household = f"(unrelated <= 1 AND n <= {HOUSEHOLD_MAX})"
-    community = f"((one_locality OR one_org) AND n <= {COMMUNITY_MAX})"
+    community = (
+        f"(((one_locality OR one_org) AND n <= {COMMUNITY_MAX}) OR (village_locality AND one_org "
+        f"AND regexp_full_match(coalesce(grp, ''), '{FIXED_LINE}')))"
+    )
     central = "(by_operator >= greatest(3, ceil(n / 2.0)))"
     joint = "(one_device >= 2 OR one_place >= 3)"
     if kind == "device":

@@ -8,8 +8,10 @@ scores one point for each of:
   over its sessions of three or more, when it has at least four) or, for an operator
   with less history, the median over every operator's sessions, and at least 30 an hour;
 * **regular**: the intervals between its enrolments vary little (coefficient of
-  variation below 0.35): people arriving at a desk come at irregular times, a script or
-  a copied list does not;
+  variation below 0.35) and are shorter than a desk needs to take one member's details
+  (median at most ``pacing_regular_max_gap`` seconds): people arriving at a desk come at
+  irregular times, a script or a copied list does not; a queue served at a desk is
+  regular too, but at the pace of the service (a few minutes each);
 * **odd hour**: most of it falls in hours in which fewer than 1 % of the other
   operators' dated enrolments fall (a Saturday night, when everyone else enrols in
   office hours);
@@ -66,6 +68,7 @@ def _sessions_sql(cfg: AuditConfig) -> str:
             count(*) * 3600.0 / greatest(epoch(max(t)) - epoch(min(t)), 60) AS rate,
             stddev_samp(gap) FILTER (WHERE gap <= {gap})
                 / nullif(avg(gap) FILTER (WHERE gap <= {gap}), 0) AS cv,
+            median(gap) FILTER (WHERE gap <= {gap}) AS gap_median,
             avg(CASE WHEN hours.share < 0.01 THEN 1.0 ELSE 0.0 END) AS odd_share,
             avg(CASE WHEN thin THEN 1.0 ELSE 0.0 END) AS thin_share,
             max(in_window) AS sprint
@@ -78,7 +81,8 @@ def _sessions_sql(cfg: AuditConfig) -> str:
             AS typical
         FROM ss LEFT JOIN own USING (operator), everyone)
     SELECT *, (rate >= 3 * typical AND rate >= 30)::INT AS fast,
-        (coalesce(cv, 1) < 0.35)::INT AS regular, (odd_share >= 0.5)::INT AS odd,
+        (coalesce(cv, 1) < 0.35 AND gap_median <= {cfg.pacing_regular_max_gap})::INT
+            AS regular, (odd_share >= 0.5)::INT AS odd,
         (thin_share >= 0.3)::INT AS thin, sprint >= {n} AS is_sprint
     FROM scored WHERE n >= {cfg.pacing_min_session} OR sprint >= {n}"""
 
@@ -97,14 +101,20 @@ def check_pacing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findi
     rule = (
         f"enrolment sessions (gaps of at most 30 min) of >= {cfg.pacing_min_session}: one "
         f"point each for fast (>= 3x the operator's typical session rate, or everyone's "
-        f"if it has little history, and >= 30/h), regular intervals (variation < 0.35), "
+        f"if it has little history, and >= 30/h), regular intervals (variation < 0.35) "
+        f"shorter than a desk needs per member (median <= {cfg.pacing_regular_max_gap} s), "
         f"an hour in which < 1 % of the other operators' enrolments fall, and >= 30 % "
         f"unconfirmed, "
         f"contactless or shared-contact members; 2 points medium, 3+ high; "
         f">= {n} in any {w} minutes is high" + _undated(con)
     )
     undated = _undated_rows(con)
-    params: dict[str, object] = {"session": cfg.pacing_min_session, "n": n, "w": w}
+    params: dict[str, object] = {
+        "session": cfg.pacing_min_session,
+        "n": n,
+        "w": w,
+        "gap": cfg.pacing_regular_max_gap,
+    }
     if undated:
         params |= {"skipped": undated, "skipped_column": "enrolled_at"}
     detail = (

@@ -17,15 +17,25 @@ window with ``k >= wave_min_ballots`` ballots is tested twice, with Poisson tail
 
 A window is a wave when the first tail probability is below ``alpha`` (a screen: the
 organisation is not merely following everyone's peak) and the second below ``alpha / m``,
-``m`` counting two tests for every window of every organisation tested (Bonferroni).
-Ballots mostly (at least half) from an address the organisation has to itself over the
-whole vote (at least 80 % of the voters there: its office) are a wave when both the first
+``m`` counting two tests for every window of every organisation tested (Bonferroni), and
+such windows hold more than ``wave_gathered_share`` of the organisation's voters (a
+campus's lecture breaks are dense against the hours between them, but most students vote
+outside them). Ballots mostly (at least half) from an address the organisation has to
+itself over the whole vote (at least 80 % of the voters there: its office) and where it
+gathered (``gathered_addr``, from ``cast.address_burst``) are a wave when both the first
 tail and the tail against the organisation's own average per window over the whole vote
 are below ``alpha / m`` (a batch at the start of the workday; a campus voting all day
 from its network is not one). A village that votes over
 the hour after its 19:00 meeting, or shift workers over the hour from 06:00, pass the
 first test and fail the second: that is their schedule. A district office sending its
 staff to vote in ten-minute waves every hour fails both.
+
+The minutes either side of a wave window (``EDGE_SECONDS``) belong to the wave: its first
+and last ballots spill over. An hour holding at least ``wave_hour_share`` of an
+organisation's voters, with at most a tenth as many in the half hour before and after, is
+a wave on its own (a staff made to vote in one lunch break on their own phones: no window
+is denser than its neighbours, all of it is in one hour; a shift or a meeting's evening
+that runs past the hour is dense beside it).
 
 **Turnout curves** (``turnout.abnormal_curve``, case: an organisation). For each
 organisation with at least ``curve_min_voters`` voters: a chi-square test of its
@@ -51,6 +61,12 @@ WINDOW_SECONDS = 600
 MIN_TVD = 0.25
 #: windows before and after that make an organisation's own half hour either side
 NEAR = 3
+#: a wave's first and last ballots spill over its window: the minutes either side of a
+#: wave window that belong to it
+EDGE_SECONDS = 300
+#: an hour holding most of an organisation's voters is a gathering when the half hour
+#: before and the half hour after it each hold at most this share of its ballots
+HOUR_QUIET = 0.1
 
 
 def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
@@ -73,7 +89,9 @@ def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
         at_addr AS (SELECT address, count(*) AS n_addr FROM casts WHERE address IS NOT NULL
                 GROUP BY ALL),
         own_addr AS (SELECT w.organisation, w.address FROM wcast w
-            JOIN at_addr USING (address) GROUP BY ALL
+            JOIN at_addr USING (address)
+            WHERE (w.organisation, w.address) IN (SELECT organisation, address FROM gathered_addr)
+            GROUP BY ALL
             HAVING count(*) >= 0.8 * any_value(n_addr) AND count(*) >= 2),
         org AS (SELECT w.organisation, off, (w.s - off) // {WINDOW_SECONDS} AS b, count(*) AS k,
                 count(o.address) AS k_place
@@ -124,24 +142,52 @@ def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
         p_rest = poisson_sf(int(k), max(float(lam_rest), 1e-9))
         p_own = poisson_sf(int(k), max(float(lam_own), 1e-9))
         if p_rest < cfg.alpha:
-            tested.append((p_own, org, int(off), int(b), int(k)))
+            tested.append((p_own, org, int(off), int(b), int(k), "near"))
         if k_place >= 0.5 * k:
             # far denser than the electorate and than the organisation's own day
             p_day = poisson_sf(int(k), max(float(lam_day), 1e-9))
-            tested.append((max(p_rest, p_day), org, int(off), int(b), int(k)))
+            tested.append((max(p_rest, p_day), org, int(off), int(b), int(k), "place"))
     m *= 2
     cut = cfg.alpha / m
-    tested = sorted(t for t in tested if t[0] < cut)
-    passed = len(tested)
+    passed = sorted({(org, off, b, k, p, way) for p, org, off, b, k, way in tested if p < cut})
     con.execute(
         "CREATE OR REPLACE TEMP TABLE wave_flag (organisation VARCHAR, off BIGINT, b BIGINT, "
-        "k BIGINT, p DOUBLE)"
+        "k BIGINT, p DOUBLE, way VARCHAR)"
     )
     if passed:
-        con.executemany(
-            "INSERT INTO wave_flag VALUES (?, ?, ?, ?, ?)",
-            sorted({(org, off, b, k, p) for p, org, off, b, k in tested[:passed]}),
-        )
+        con.executemany("INSERT INTO wave_flag VALUES (?, ?, ?, ?, ?, ?)", passed)
+    # Waves found against the organisation's own half hour are waves of a gathered
+    # organisation only when they hold most of its voters: lecture breaks on a campus
+    # are dense against the quieter hours between them, but most students vote outside.
+    con.execute(
+        f"""DELETE FROM wave_flag WHERE way = 'near' AND organisation IN (
+            SELECT w.organisation FROM wcast w JOIN (SELECT DISTINCT organisation, off, b
+                FROM wave_flag WHERE way = 'near') f ON w.organisation = f.organisation
+                AND (w.s - f.off) // {WINDOW_SECONDS} = f.b
+            GROUP BY w.organisation
+            HAVING count(DISTINCT w.voter) <= {cfg.wave_gathered_share} *
+                any_value((SELECT count(*) FROM wcast x WHERE x.organisation = w.organisation)))"""
+    )
+    # Most of an organisation's voters within one hour, out of quiet, is a gathering
+    # whatever the windows say (a staff made to vote in one lunch break, on their own
+    # phones): an hour that starts at one of its first ballots, with at most a tenth as many
+    # of its ballots in the half hour before and in the half hour after. A shift or a
+    # meeting's evening that runs past the hour is dense beside it.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE wave_hour AS
+        WITH h AS (SELECT organisation, s,
+                count(*) OVER (PARTITION BY organisation ORDER BY s
+                    RANGE BETWEEN CURRENT ROW AND 3600 FOLLOWING) AS k,
+                count(*) OVER (PARTITION BY organisation ORDER BY s
+                    RANGE BETWEEN 1800 PRECEDING AND 1 PRECEDING) AS k_before,
+                count(*) OVER (PARTITION BY organisation ORDER BY s
+                    RANGE BETWEEN 3601 FOLLOWING AND 5400 FOLLOWING) AS k_after,
+                count(*) OVER (PARTITION BY organisation) AS n_org FROM wcast)
+        SELECT organisation, arg_max(s, k) AS s0, max(k) AS k, any_value(n_org) AS n_org
+        FROM h WHERE n_org >= {cfg.cast_min_org} AND k >= {cfg.wave_hour_share} * n_org
+            AND greatest(k_before, k_after) <= {HOUR_QUIET} * k
+        GROUP BY organisation"""
+    )
     return cut
 
 
@@ -193,16 +239,28 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
             f"windows (two grids 5 minutes apart); a window of >= {cfg.wave_min_ballots} is a "
             f"wave when the Poisson tail against the rest of the electorate is below {cfg.alpha} "
             f"and the one against the organisation's own 30 minutes before and after is below "
-            f"{cfg.alpha} / (2 x windows tested) = {wave_cut:.2g}; or, for ballots mostly from "
-            f"the organisation's own addresses, the first and the one against its own "
-            f"average over the vote below that",
-            sql=f"""SELECT DISTINCT ON (w.voter) w.organisation AS grp, w.line, w.voter, w.name,
+            f"{cfg.alpha} / (2 x windows tested) = {wave_cut:.2g}, when such waves hold more "
+            f"than {cfg.wave_gathered_share:.0%} of its voters; or, for ballots mostly from "
+            f"the organisation's own addresses where it gathered (cast.address_burst), the "
+            f"first and the one against its own average over the vote below that (with the "
+            f"{EDGE_SECONDS // 60} minutes either side of a wave window); or every first ballot "
+            f"in an hour that holds >= {cfg.wave_hour_share:.0%} of its voters, with at most "
+            f"{HOUR_QUIET:.0%} as many in the half hour before and after",
+            sql=f"""SELECT DISTINCT ON (voter) grp, line, voter, name, detail, why,
+                organisation FROM (
+                SELECT w.organisation AS grp, w.line, w.voter, w.name,
                 'cast ' || w.time || '; wave of ' || f.k || ' in 10 min, p = ' ||
                 printf('%.2g', f.p) || '; ' || {why_sql("'wave'")} AS detail, 'wave' AS why,
-                w.organisation
+                w.organisation, f.p
                 FROM wcast w JOIN wave_flag f ON w.organisation = f.organisation
-                AND (w.s - f.off) // {WINDOW_SECONDS} = f.b
-                ORDER BY w.voter, f.p""",
+                AND w.s BETWEEN f.off + f.b * {WINDOW_SECONDS} - {EDGE_SECONDS}
+                    AND f.off + (f.b + 1) * {WINDOW_SECONDS} + {EDGE_SECONDS} - 1
+                UNION ALL SELECT w.organisation, w.line, w.voter, w.name,
+                'cast ' || w.time || '; ' || h.k || ' of its ' || h.n_org ||
+                ' voters within one hour; ' || {why_sql("'wave'")}, 'wave', w.organisation,
+                1.0 FROM wcast w JOIN wave_hour h ON w.organisation = h.organisation
+                AND w.s BETWEEN h.s0 AND h.s0 + 3600)
+                ORDER BY voter, p, detail""",
             cap=cfg.max_records,
             unit="ballots",
             params={
@@ -210,13 +268,16 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
                 "k": cfg.wave_min_ballots,
                 "alpha": cfg.alpha,
                 "cut": f"{wave_cut:.2g}",
+                "gathered": round(100 * cfg.wave_gathered_share),
+                "hour_share": round(100 * cfg.wave_hour_share),
             },
         )
     ]
     curve_cut = _curves(con, cfg)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE curve_graded AS
-        SELECT s.*, p.p, s.organisation IN (SELECT organisation FROM wave_flag) AS clumped
+        SELECT s.*, p.p, s.organisation IN (SELECT organisation FROM wave_flag
+            UNION ALL SELECT organisation FROM wave_hour) AS clumped
         FROM curve_score s JOIN curve_p p USING (organisation)
         WHERE p.p < {curve_cut} AND s.tvd >= {MIN_TVD}"""
     )

@@ -149,15 +149,36 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Избиратели одной организации отправили не меньше {n} бюллетеней с одного адреса "
         "за {w} мин, в {lift} и более раз чаще своего среднего темпа на этом адресе. "
         "Оценка = пик × (пик / все избиратели адреса в этом окне); средняя степень от "
-        "{medium}, высокая от {high}.",
+        "{medium}, высокая от {high}. Учитываются только всплески среди тишины (за "
+        "{quiet_min} мин до и после — не больше {quiet} % всплеска с этого адреса) там, где "
+        "такими всплесками пришло больше {gathered} % бюллетеней организации с этого адреса "
+        "или не меньше {hour_share} % из них — за один час, а также всплески среди тишины от "
+        "{big} бюллетеней, в {big_lift} и более раз выше среднего темпа организации на этом "
+        "адресе за 8-часовой рабочий день: "
+        "это сбор людей, а не перемена между парами или пересменка в сети, которой "
+        "пользуются каждый день.",
         "Бір ұйымның сайлаушылары бір мекенжайдан {w} минутта кемінде {n} бюллетень "
         "жіберген, бұл олардың осы мекенжайдағы орташа қарқынынан {lift} және одан көп есе "
         "жиі. Баға = шың × (шың / осы терезедегі мекенжайдың барлық сайлаушысы); орташа "
-        "дәреже — кемінде {medium}, жоғары — кемінде {high}.",
+        "дәреже — кемінде {medium}, жоғары — кемінде {high}. Тек тыныштықтағы толқындар "
+        "ескеріледі (алдындағы және кейінгі {quiet_min} минутта осы мекенжайдан толқынның "
+        "{quiet} %-ынан аспайды), әрі ұйымның осы мекенжайдан түскен бюллетеньдерінің "
+        "{gathered} %-ынан көбі осындай толқындармен не кемінде {hour_share} %-ы бір сағатта "
+        "келген, сондай-ақ ұйымның осы мекенжайдағы 8 сағаттық жұмыс күніндегі орташа "
+        "қарқынынан {big_lift} және одан көп есе жоғары, кемінде {big} бюллетеньнен тұратын "
+        "тыныштықтағы толқындар: бұл — адамдарды жинау, күнде "
+        "қолданылатын желідегі сабақ арасындағы үзіліс не ауысым емес.",
         "One organisation's voters cast at least {n} ballots from one address within {w} "
         "min, at {lift}x or more that organisation's average rate at the address. Score = "
         "peak x (peak / all voters at the address in that window); medium from {medium}, "
-        "high from {high}.",
+        "high from {high}. Only bursts out of quiet count (in the {quiet_min} min before "
+        "and after, at most {quiet} % of the burst from that address), at an address where "
+        "more than {gathered} % of the organisation's ballots from it came in such bursts, or "
+        "at least {hour_share} % within one hour, and bursts out of quiet of {big} or more at "
+        "{big_lift}x or more the organisation's average rate at the address over an 8-hour "
+        "working day: "
+        "a gathering, not the rush of a lecture break or a shift change on a network in "
+        "daily use.",
     ),
     "audit.turnout.abnormal_curve.title": (
         "Организации, чья явка по часам заметно отличается от остальных",
@@ -350,20 +371,33 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Организации от {n} избирателей; первые бюллетени в 10-минутных окнах (две сетки со "
         "сдвигом 5 минут); окно от {k} бюллетеней — волна, если вероятность по Пуассону против "
         "остальных избирателей ниже {alpha} и против 30 минут до и после у самой организации ниже "
-        "{alpha} / (2 × число окон) = {cut}; для бюллетеней в основном с адресов самой "
-        "организации — первая и вероятность против её среднего за голосование ниже этого порога.",
+        "{alpha} / (2 × число окон) = {cut}, а в таких волнах больше {gathered} % её избирателей; "
+        "для бюллетеней в основном с адресов самой организации, где она собиралась (всплеск "
+        "cast.address_burst), — первая и вероятность против её среднего за голосование ниже "
+        "этого порога; к волне относятся и 5 минут до и после окна. Кроме того, волна — любой "
+        "час, в который пришло не меньше {hour_share} % избирателей организации, если за "
+        "полчаса до и после него — не больше десятой доли этого.",
         "{n} және одан көп сайлаушысы бар ұйымдар; 10 минуттық терезелердегі алғашқы бюллетеньдер "
         "(5 минутқа жылжыған екі тор); {k} және одан көп бюллетені бар терезе — толқын, егер "
         "қалған сайлаушыларға қарсы Пуассон ықтималдығы {alpha}-дан төмен және ұйымның өз "
         "алдындағы және кейінгі 30 минутына қарсы ықтималдығы {alpha} / (2 × терезелер саны) = "
-        "{cut}-дан төмен болса; бюллетеньдері негізінен ұйымның өз мекенжайларынан болса — "
-        "біріншісі және оның дауыс беру бойынша орташасына қарсы ықтималдық осы шектен төмен.",
+        "{cut}-дан төмен болса және мұндай толқындарда оның сайлаушыларының {gathered} %-ынан "
+        "көбі болса; бюллетеньдері негізінен ұйымның өзі жиналған (cast.address_burst "
+        "толқыны) өз мекенжайларынан болса — біріншісі және оның дауыс беру бойынша "
+        "орташасына қарсы ықтималдық осы шектен төмен; терезеге дейінгі және кейінгі 5 минут "
+        "та толқынға жатады. Сондай-ақ ұйым сайлаушыларының кемінде {hour_share} %-ы дауыс "
+        "берген кез келген сағат — толқын, егер оған дейінгі және кейінгі жарты сағатта "
+        "оның оннан бір бөлігінен аспаса.",
         "Organisations with {n} or more voters; first ballots in 10-minute windows (two grids 5 "
         "minutes apart); a window of {k} or more is a wave when the Poisson tail against the rest "
         "of the electorate is below {alpha} and the one against the organisation's own 30 minutes "
-        "before and after is below {alpha} / (2 × windows tested) = {cut}; or, for ballots mostly "
-        "from the organisation's own addresses, the first and the one against its own average "
-        "over the vote below that.",
+        "before and after is below {alpha} / (2 × windows tested) = {cut}, when such waves hold "
+        "more than {gathered} % of its voters; or, for ballots mostly from the organisation's "
+        "own addresses where it gathered (a cast.address_burst), the first and the one against "
+        "its own average over the vote below that; the 5 minutes either side of a wave window "
+        "belong to the wave. Any hour that holds {hour_share} % or more of the organisation's "
+        "voters is a wave too, when the half hour before and after it hold at most a tenth "
+        "as many.",
     ),
     "audit.turnout.abnormal_curve.rule": (
         "Организации от {n} избирателей: критерий хи-квадрат для их явки по часам против явки "
@@ -397,18 +431,21 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "audit.enrol.operator_burst.rule": (
         "Сеансы записи (перерывы не больше 30 мин) от {session} человек: по баллу за скорость (в "
-        "3 раза выше обычной для оператора или для всех, и от 30 в час), ровные интервалы, час, "
+        "3 раза выше обычной для оператора или для всех, и от 30 в час), ровные интервалы короче, "
+        "чем нужно столу записи на одного человека (медиана не больше {gap} с), час, "
         "когда почти никто из операторов не записывает, и от 30 % неподтверждённых, без контактов "
         "или с общими контактами; 2 балла — средняя важность, 3 и больше — высокая; {n} и более "
         "за любые {w} минут — высокая.",
         "Тіркеу сеанстары (үзілістер 30 минуттан аспайды), {session} және одан көп адам: "
         "жылдамдық үшін бір ұпай (оператордың немесе барлығының әдеттегі қарқынынан 3 есе жоғары "
-        "және сағатына 30-дан көп), бірқалыпты аралықтар, операторлар сирек тіркейтін сағат және "
+        "және сағатына 30-дан көп), тіркеу үстеліне бір адамға қажет уақыттан қысқа бірқалыпты "
+        "аралықтар (медианасы {gap} с-тан аспайды), операторлар сирек тіркейтін сағат және "
         "30 %-дан көп расталмаған, байланыссыз немесе ортақ байланысы бар адамдар; 2 ұпай — "
         "орташа, 3 және одан көп — жоғары; кез келген {w} минутта {n} және одан көп — жоғары.",
         "Enrolment sessions (gaps of at most 30 min) of {session} or more: one point each for "
         "fast (3x the operator's typical rate, or everyone's, and 30 an hour or more), regular "
-        "intervals, an hour in which few operators enrol, and 30 % or more unconfirmed, "
+        "intervals shorter than a desk needs per member (median {gap} s or less), an hour in "
+        "which few operators enrol, and 30 % or more unconfirmed, "
         "contactless or shared-contact members; 2 points medium, 3 or more high; {n} or more in "
         "any {w} minutes is high.",
     ),

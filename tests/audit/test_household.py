@@ -204,3 +204,70 @@ def test_joint_activity_raises_a_cluster_and_a_family_tablet_stays_low(
     assert voters("cast.device_burst", Severity.LOW) == fam_ids
     assert voters("device.many_voters", Severity.MEDIUM) == crew_ids
     assert voters("cast.device_burst", Severity.HIGH) == crew_ids
+
+
+def test_surnames_that_do_not_change_with_gender_still_make_a_family(tmp_path: Path) -> None:
+    """Ким, Кравченко, Шульц are written alike for men and women: a family's mailbox is
+    low; three strangers of such names on one mailbox are not."""
+    box = {"email": "kravchenko.family@mail.example", "operator": ""}
+    family = [
+        _person(1, "Кравченко Николай Романович", "1960-02-19", **box),
+        _person(2, "Кравченко Лариса Алексеевна", "1962-11-16", **box),
+        _person(3, "Кравченко Павел Николаевич", "1988-10-02", **box),
+    ]
+    other = {"email": "ofis.reg@mail.example", "operator": ""}
+    strangers = [
+        _person(10, "Ким Юрий Константинович", "1953-01-01", **other),
+        _person(11, "Шульц Ольга Ивановна", "1970-06-19", **other),
+        _person(12, "Кравченко Мария Сергеевна", "1991-06-19", **other),
+    ]
+    result = run_audit(write_csv(tmp_path / "roll.csv", HEADER, family + strangers))
+    assert [_severity(result, "contact.shared_email", ln) for ln in (2, 3, 4)] == [Severity.LOW] * 3
+    assert [_severity(result, "contact.shared_email", ln) for ln in (5, 6, 7)] == [
+        Severity.MEDIUM
+    ] * 3
+
+
+def test_a_village_office_telephone_is_low_and_a_mobile_shared_by_a_village_is_not(
+    tmp_path: Path,
+) -> None:
+    """Fourteen villagers of one branch, one locality (one moved to town), different
+    operators over two years, on the village office's fixed line: a community. The same
+    people on one mobile number, or on a fixed line but from all over the country, are
+    strangers."""
+    names = [
+        "Шарипов Руслан Маратович", "Макарова Юлия Павловна", "Карабаев Нуржан Асетович",
+        "Мусина Гульмира Болатовна", "Цой Константин Владимирович", "Абдрахманов Даурен Асетович",
+        "Ыскакова Алия Айдосовна", "Козлова Мария Романовна", "Рахимова Салтанат Жандосовна",
+        "Алексеева Анна Андреевна", "Смагулов Ермек Азаматович", "Нургалиев Серик Ержанович",
+        "Пак Валентина Михайловна", "Алиев Бахыт Берикович",
+    ]  # fmt: skip
+
+    def village(start: int, phone: str, places: Callable[[int], str]) -> list[dict[str, Any]]:
+        return [
+            _person(
+                start + k,
+                name,
+                f"19{45 + k:02d}-0{1 + k % 9}-1{k % 10}",
+                phone=phone,
+                organisation="Байсерке ауылдық филиал",
+                operator=f"op-{k % 6}",
+                enrolled_at=f"202{3 + k % 2}-0{1 + k % 9}-1{k % 10} 11:00:00",
+                home_address=places(k),
+            )
+            for k, name in enumerate(names)
+        ]
+
+    def home(k: int) -> str:
+        return "г. Астана, Абая 1" if k == 1 else f"с. Байсерке, ул. Садовая {k + 1}"
+
+    def anywhere(k: int) -> str:
+        return f"г. Город-{k}, ул. Мира {k + 1}"
+
+    rows = village(100, "8 (718) 213-45-41", home)  # fixed line, one village
+    rows += village(200, "+7 701 213 45 41", home)  # a mobile number
+    rows += village(300, "8 (718) 213-45-42", anywhere)  # fixed line, all over
+    result = run_audit(write_csv(tmp_path / "roll.csv", HEADER, rows))
+    severities = [_severity(result, "contact.shared_phone", 2 + i) for i in range(len(rows))]
+    assert severities[:14] == [Severity.LOW] * 14
+    assert severities[14:] == [Severity.HIGH] * 28

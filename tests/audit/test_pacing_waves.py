@@ -56,6 +56,35 @@ def test_machine_paced_operator_is_flagged_and_rally_registrar_is_not(
     assert why == {"pace_odd_hour"}
 
 
+def test_a_queue_served_at_a_desk_is_not_a_list_typed_in(roll_file: MakeFile) -> None:
+    rng = random.Random(5)
+    rows = []
+    for i in range(400):
+        day = dt.datetime(2023, 1, 2) + dt.timedelta(days=rng.randint(0, 300))
+        t = day + dt.timedelta(hours=9, seconds=rng.randint(0, 9 * 3600))
+        rows.append(roll_row(i, operator=f"op-{i % 8}", enrolled_at=f"{t:%Y-%m-%d %H:%M:%S}"))
+    # op-1's queue day: 24 people served one after another, 3-6 minutes each, a third of
+    # them to confirm later. Regular, with thin identities, at the pace of a desk.
+    t = dt.datetime(2023, 8, 17, 13, 50)
+    for i in range(24):
+        t += dt.timedelta(seconds=rng.uniform(180, 360))
+        rows.append(
+            roll_row(1000 + i, operator="op-1", enrolled_at=f"{t:%Y-%m-%d %H:%M:%S}",
+                     confirmed="no" if i % 3 == 0 else "yes")
+        )  # fmt: skip
+    # op-2 types in a list in office hours: one every two minutes (+- 10 s), a third
+    # unconfirmed. Regular, faster than anyone takes a member's details, thin.
+    t0 = dt.datetime(2023, 9, 12, 10, 0)
+    for i in range(24):
+        t = t0 + dt.timedelta(seconds=120 * i + rng.uniform(-10, 10))
+        rows.append(
+            roll_row(2000 + i, operator="op-2", enrolled_at=f"{t:%Y-%m-%d %H:%M:%S}",
+                     confirmed="no" if i % 3 == 0 else "yes")
+        )  # fmt: skip
+    result = run_audit(roll_file(rows))
+    assert _flagged(result, "enrol.operator_burst") == set(range(2 + 424, 2 + 448))
+
+
 def _cast(t: dt.datetime, voter: dict[str, Any], address: str, device: str) -> list[dict[str, Any]]:
     vid = str(voter["national_id"])
     base = {
