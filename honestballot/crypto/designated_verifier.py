@@ -24,14 +24,14 @@ convinces nobody but the service.
               accept iff e1 + e2 == the hash
 
 ``purpose`` names the field (``"registration/tag"``, ...), ``nonce`` the object (the
-registration's ``rho``, or a ballot's statement hash), so a proof made for one field of
+statement hash of the registration or ballot), so a proof made for one field of
 one object is good for no other.  The service must check these proofs only with its own
 ``W``; it never stores or forwards them (they would prove nothing, and it keeps nothing
 it does not need).
 
 Cost: proving 2 fixed-base and 2 variable-base multiplications (``u*H``, ``e2*W``);
-verifying 3 fixed-base and 4 variable-base (``e1*alpha``, ``z1*H``, ``e1*(beta - M)``,
-``e2*W``).
+verifying 2 fixed-base (``z1*G``, ``z2*G``) and 4 variable-base (``e1*alpha``, ``z1*H``,
+``e1*(beta - M)``, ``e2*W``).
 """
 
 from __future__ import annotations

@@ -91,6 +91,9 @@ PURPOSES: Final = ("ballot/credential", "ballot/tag")
 CAP: Final = 32
 #: a credential's counter starts uniformly in [CAP, COUNTER_BOUND)
 COUNTER_BOUND: Final = 1 << 20
+#: the range of a ballot's counter: n0 + 1 ... n0 + CAP for a start n0 in [CAP, COUNTER_BOUND)
+COUNTER_MIN: Final = CAP + 1
+COUNTER_MAX: Final = COUNTER_BOUND + CAP - 1
 #: the dummy flag of a cast row: the trivial encryption of 0
 E0: Final = Ciphertext(IDENTITY, IDENTITY)
 
@@ -317,9 +320,11 @@ def _counter_place(base_hash: bytes, tracking: bytes) -> tuple[Part, ...]:
 
 def make_cast_row(ctx: ElectionContext, ballot: BallotV2, counter: int, rng: Randomness) -> CastRow:
     """The service's row of ``ballot`` with the counter value ``counter``; the counter's
-    randomness is dropped here."""
-    if not 0 < counter < COUNTER_BOUND + CAP:
-        raise ValueError(f"a counter is in (0, 2^20 + {CAP})")
+    randomness is dropped here.  A ballot's counter is in ``[CAP + 1, 2^20 + CAP - 1]``
+    (a start in ``[CAP, 2^20)``, at most ``CAP`` ballots), which keeps the padding's
+    counters below a credential's first ballot positive."""
+    if not COUNTER_MIN <= counter <= COUNTER_MAX:
+        raise ValueError(f"a ballot's counter is in [{COUNTER_MIN}, {COUNTER_MAX}]")
     r = random_nonzero_scalar(rng)
     ct = encrypt(ctx.public_key, counter, r)
     place = _counter_place(ctx.base_hash, ballot.tracking_hash(ctx.public_key))

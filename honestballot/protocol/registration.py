@@ -27,8 +27,8 @@ the device's four proofs (the layouts: docs/coercion.md §5.8, docs/record-forma
 
 **What the device proves privately** (:class:`RegistrationPrivate`): ``t`` and ``sigma``
 in the clear, and four designated-verifier proofs (crypto/designated_verifier.py), nonce
-``rho``, that ``Enc(tau)`` encrypts ``hash_to_point("tag-point", base, t)``
-(``"registration/tag"``), ``Enc(sigma)`` encrypts ``sigma`` (``"registration/
+the statement hash (as a ballot's), that ``Enc(tau)`` encrypts ``hash_to_point("tag-point",
+base, t)`` (``"registration/tag"``), ``Enc(sigma)`` encrypts ``sigma`` (``"registration/
 credential"``), ``Enc(V)`` the voter's handle (``"registration/handle"``) and ``Enc(A)``
 the voter's activation point (``"registration/activation"``).  The service checks them
 against its own ``V``, ``A`` and the commitment it issued (:func:`check_private`).
@@ -263,9 +263,7 @@ def make_registration(
         ),
     )
     proofs = [
-        prove_designated_plaintext(
-            base_hash, purpose, commitment.nonce, public_key, verifier_key, m, ct, r, rng
-        )
+        prove_designated_plaintext(base_hash, purpose, st, public_key, verifier_key, m, ct, r, rng)
         for purpose, m, ct, r in zip(
             PURPOSES,
             (tau, sigma, v, big_a),
@@ -330,6 +328,7 @@ def check_private(
         # c = 0: anyone could prove knowledge of it, and so cast under this credential
         raise InvalidProof("registration: the voting point is the identity")
     tau = tag_point(base_hash, private.tag_secret)
+    st = reg.statement_hash(public_key)
     for purpose, m, ct, proof in zip(
         PURPOSES,
         (tau, private.voting_point, voter_handle, voter_activation),
@@ -337,7 +336,5 @@ def check_private(
         private.proofs(),
         strict=True,
     ):
-        verify_designated_plaintext(
-            base_hash, purpose, issued.nonce, public_key, verifier_key, m, ct, proof
-        )
+        verify_designated_plaintext(base_hash, purpose, st, public_key, verifier_key, m, ct, proof)
     return tau

@@ -1,6 +1,6 @@
-"""JSON of re-voting protection's objects (docs/record-format.md §5.2, §6 "Registrations
-and cast rows"): registrations, ballots version 2, cast rows, and what the device sends
-the service privately beside a registration or a ballot.
+"""JSON of re-voting protection's objects (docs/record-format.md §1.1, §6 "Registrations,
+ballots version 2 and cast rows"): registrations, ballots version 2, cast rows, and what
+the device sends the service privately beside a registration or a ballot.
 
 ::
 
@@ -17,7 +17,10 @@ the service privately beside a registration or a ballot.
         "counter": ct, "counter_proof": {"c", "s"}, "flag": ct}
 
 Parsing is strict (exactly these keys; points canonical; no ``alpha`` the identity but
-the flag's); the errors name the field's path.
+the flag's); the errors name the field's path.  A document sent to the service is read
+with a size limit first (the ``load_*`` functions): a registration at most
+:data:`MAX_REGISTRATION_BYTES`, a private part at most :data:`MAX_PRIVATE_BYTES`, a ballot
+version 2 at most ``MAX_BALLOT_BYTES``, as version 1.
 """
 
 from __future__ import annotations
@@ -32,16 +35,21 @@ from honestballot.protocol.ballot_v2 import BallotPrivate, BallotV2, CastRow
 from honestballot.protocol.manifest import MAX_CONTESTS
 from honestballot.protocol.registration import Commitment, Registration, RegistrationPrivate
 from honestballot.record.ballot import (
+    MAX_BALLOT_BYTES,
     ciphertext_from_json,
     ciphertext_to_json,
     contest_from_json,
     contest_to_json,
 )
-from honestballot.record.codec import JsonObject, Reader, read_version
+from honestballot.record.codec import JsonObject, Reader, parse_json, read_version
 
 REGISTRATION_VERSION: Final = 1
 BALLOT_V2_VERSION: Final = 2
 CAST_ROW_VERSION: Final = 1
+#: a registration is about 2 KB canonical; the limit leaves room for white space
+MAX_REGISTRATION_BYTES: Final = 8 * 1024
+#: a private part is at most about 1.4 KB canonical
+MAX_PRIVATE_BYTES: Final = 4 * 1024
 
 
 def randomness_to_json(p: RandomnessProof) -> JsonObject:
@@ -123,6 +131,13 @@ def registration_from_json(value: Any, path: str = "registration") -> Registrati
     return reg
 
 
+def load_registration(data: bytes | str) -> Registration:
+    """A registration as sent to the service, at most :data:`MAX_REGISTRATION_BYTES`."""
+    return registration_from_json(
+        parse_json(data, limit=MAX_REGISTRATION_BYTES, what="registration")
+    )
+
+
 def ballot_v2_to_json(b: BallotV2) -> JsonObject:
     return {
         "type": "ballot",
@@ -151,6 +166,11 @@ def ballot_v2_from_json(value: Any, path: str = "ballot") -> BallotV2:
     )
     r.done()
     return b
+
+
+def load_ballot_v2(data: bytes | str) -> BallotV2:
+    """A ballot version 2 as sent to the service, at most ``MAX_BALLOT_BYTES``."""
+    return ballot_v2_from_json(parse_json(data, limit=MAX_BALLOT_BYTES, what="ballot"))
 
 
 def cast_row_to_json(row: CastRow) -> JsonObject:
@@ -238,3 +258,15 @@ def ballot_private_from_json(value: Any, path: str = "private") -> BallotPrivate
     credential, tag = _proofs(r, ("credential", "tag"))
     r.done()
     return BallotPrivate(t, sigma, credential, tag)
+
+
+def load_registration_private(data: bytes | str) -> RegistrationPrivate:
+    """A registration's private part, at most :data:`MAX_PRIVATE_BYTES`."""
+    return registration_private_from_json(
+        parse_json(data, limit=MAX_PRIVATE_BYTES, what="private part")
+    )
+
+
+def load_ballot_private(data: bytes | str) -> BallotPrivate:
+    """A ballot's private part, at most :data:`MAX_PRIVATE_BYTES`."""
+    return ballot_private_from_json(parse_json(data, limit=MAX_PRIVATE_BYTES, what="private part"))

@@ -248,8 +248,14 @@ def test_a_cast_row_carries_a_counter_and_the_flag_e0(made: Made) -> None:
         )
     with pytest.raises(InvalidBallot, match="credential proof"):
         verify_cast_row(CTX, replace(row, ballot=_bump(ballot)))
-    with pytest.raises(ValueError):
-        make_cast_row(CTX, ballot, 0, rng)
+    # a ballot's counter is in [CAP + 1, 2^20 + CAP - 1]: the first ballot after the
+    # lowest start, the last ballot after the highest
+    for outside in (0, 1, CAP, COUNTER_BOUND + CAP):
+        with pytest.raises(ValueError, match="counter is in"):
+            make_cast_row(CTX, ballot, outside, rng)
+    for edge in (CAP + 1, COUNTER_BOUND + CAP - 1):
+        decrypted = decrypt_to_point(SECRET, make_cast_row(CTX, ballot, edge, rng).counter)
+        assert decrypted == base_mul(Scalar(edge))
 
 
 def test_counter_starts_are_spread_over_their_range() -> None:

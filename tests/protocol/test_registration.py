@@ -184,6 +184,19 @@ def test_the_service_checks_the_letter_and_the_credential_privately(made: Made) 
     assert seed.tag_secret() == private.tag_secret and "tag_secret" not in repr(private)
 
 
+def test_the_private_proofs_are_bound_to_the_whole_registration(made: Made) -> None:
+    """The designated-verifier proofs' nonce is the statement hash, not only ``rho``: a
+    registration sharing this one's nonce and Enc(tau) but not its other ciphertexts
+    takes none of its private proofs."""
+    reg, private, _, letter, commitment = made
+    v, a = letter.handle(BASE), letter.activation_point(BASE)
+    other, *_ = _register("same nonce, another credential")
+    mixed = replace(reg, credential=other.credential)
+    assert mixed.commitment.nonce == reg.commitment.nonce and mixed.tag == reg.tag
+    with pytest.raises(InvalidProof, match="registration/tag"):
+        check_private(BASE, H, W, mixed, private, commitment, v, a)
+
+
 def test_the_device_refuses_a_commitment_whose_proof_fails() -> None:
     rng = SeededRandomness("bad commitment")
     letter, seed = draw_letter(rng, BASE), generate_seed(rng, BASE)

@@ -41,6 +41,10 @@ from honestballot.record.revoting import (
     ballot_v2_to_json,
     cast_row_from_json,
     cast_row_to_json,
+    load_ballot_private,
+    load_ballot_v2,
+    load_registration,
+    load_registration_private,
     registration_from_json,
     registration_private_from_json,
     registration_private_to_json,
@@ -293,3 +297,22 @@ def test_the_objects_are_parsed_strictly(vectors: dict[str, Any]) -> None:
     # a version 1 ballot reader refuses a version 2 ballot, and the other way round
     with pytest.raises(RecordFormatError, match="unsupported ballot version 2"):
         ballot_from_json(ballot)
+
+
+def test_documents_sent_to_the_service_have_size_limits(vectors: dict[str, Any]) -> None:
+    """A registration is read up to 8 KiB, a private part up to 4 KiB, a ballot version 2
+    up to 512 KiB: the vectors' documents load, and the same with white space past the
+    limit do not (the parser refuses them before reading them)."""
+    cases: list[tuple[Any, dict[str, Any], int]] = [
+        (load_registration, vectors["registration"]["object"], 8 * 1024),
+        (load_registration_private, vectors["registration"]["private"], 4 * 1024),
+        (load_ballot_private, vectors["ballot_v2"]["private"], 4 * 1024),
+        (load_ballot_v2, vectors["ballot_v2"]["object"], 512 * 1024),
+    ]
+    for load, obj, limit in cases:
+        data = canonical_bytes(obj)
+        assert len(data) < limit
+        load(data)
+        load(data + b" " * (limit - len(data)))
+        with pytest.raises(RecordFormatError, match="limit"):
+            load(data + b" " * (limit - len(data) + 1))

@@ -165,7 +165,7 @@ export function makeRegistration(base, h, w, commitment, seed, letter, rng) {
   const rs = [rTau, rSigma, rV, rA];
   const dv = REGISTRATION_PURPOSES.map((purpose, i) =>
     proveDesignatedPlaintext(
-      base, purpose, commitment.nonce, h, w, messages[i], cts[i], rs[i], rng,
+      base, purpose, st, h, w, messages[i], cts[i], rs[i], rng,
     ),
   );
   const scalars = [
