@@ -380,7 +380,14 @@ class ElectionService(BoardLog):
         _hold_credentials(board, points, self.store.credential_rows(conn, election_id, points))
         return board, row
 
-    def _locked_board(self, conn: Tx, election_id: str, step: str) -> tuple[BoardRules, int, int]:
+    def _unit_ids(self, election_id: str) -> frozenset[str]:
+        """The election's units (read before a batch takes the lock: the first time, the
+        setup event is read, with a connection of its own)."""
+        return frozenset(self.context(election_id).manifest.unit_ids())
+
+    def _locked_board(
+        self, conn: Tx, election_id: str, step: str, unit_ids: frozenset[str]
+    ) -> tuple[BoardRules, int, int]:
         """A batch's start under the election's lock: the board's rules with the phase
         the lock read (checked for ``step``: a batch in the wrong phase costs no further
         query) and the roll's limits; the next sequence number and the time of events
@@ -391,7 +398,7 @@ class ElectionService(BoardLog):
         phase = Phase(str(row["phase"]))
         board = BoardRules(
             phase=phase,
-            unit_ids=frozenset(self.context(election_id).manifest.unit_ids()),
+            unit_ids=unit_ids,
             roll=self._roll_limits(conn, election_id, phase) if step == "credential" else None,
         )
         check_phase(board, step)
@@ -528,8 +535,9 @@ class ElectionService(BoardLog):
         results: list[HonestBallotError | None] = []
         points = {c.data: c for c, _, _, _ in items}
         points.update((r.data, r) for _, _, r, _ in items if r is not None)
+        unit_ids = self._unit_ids(election_id)
         with self.store.transaction(election_id) as conn:
-            board, seq, now = self._locked_board(conn, election_id, "credential")
+            board, seq, now = self._locked_board(conn, election_id, "credential", unit_ids)
             view = self.store.batch_view(
                 conn,
                 election_id,
@@ -736,8 +744,9 @@ class ElectionService(BoardLog):
         prepared = [_Ballot.of(ballot, within) for ballot, within in items]
         points = {b.credential.data: b.credential for b, _ in items}
         wanted = [a for p in prepared for a in p.alphas]
+        unit_ids = self._unit_ids(election_id)
         with self.store.transaction(election_id) as conn:
-            board, seq, now = self._locked_board(conn, election_id, "ballot")
+            board, seq, now = self._locked_board(conn, election_id, "ballot", unit_ids)
             view = self.store.batch_view(
                 conn,
                 election_id,
