@@ -125,12 +125,14 @@ def timed_batches(
     backend: int,
     timer: LockTimer,
     run: Callable[[int, int], None],
+    per_size: int | None = None,
 ) -> int:
     """Run ``run(start, size)`` over consecutive slices of ``total`` items, for each batch
     size, and print the rate, CPU and lock figures; how many items were used."""
     start = 0
     for size in sizes:
-        n = min(total - start, max(size * 5, 200 // size * size))
+        wanted = max(size * 5, 200 // size * size) if per_size is None else per_size
+        n = min(total - start, wanted // size * size)
         if n < size:
             print(f"{what}, batch {size}: not enough voters left (use more --voters)")
             continue
@@ -156,6 +158,9 @@ def main() -> None:
     parser.add_argument("--admin-url", default="postgresql://root@127.0.0.1:5432/test")
     parser.add_argument(
         "--busy-threads", type=int, default=0, help="threads computing in Python meanwhile"
+    )
+    parser.add_argument(
+        "--per-size", type=int, help="items per batch size (default: 200, at least 5 batches)"
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.batches.split(",")]
@@ -210,10 +215,12 @@ def main() -> None:
 
         try:
             # every voter gets a credential (in the measured batches, then the rest)
-            done = timed_batches("credentials", sizes, len(rows), backend, timer, register)
+            done = timed_batches(
+                "credentials", sizes, len(rows), backend, timer, register, args.per_size
+            )
             for start in range(done, len(rows), 200):
                 register(start, min(200, len(rows) - start))
-            timed_batches("casts", sizes, len(rows), backend, timer, cast)
+            timed_batches("casts", sizes, len(rows), backend, timer, cast, args.per_size)
         finally:
             stop.set()
             for thread in competitors:
