@@ -506,9 +506,8 @@ class ElectionService(BoardLog):
 
         With ``replaces``, the new credential takes the place of an earlier one of the
         same voter, which is revoked: its ballot stops counting."""
-        result = self.register_credential_batch(election_id, [(credential, unit, replaces, None)])[
-            0
-        ]
+        request = (credential, unit, replaces, None)
+        result = self.register_credential_batch(election_id, [request])[0]
         if result is not None:
             raise result
 
