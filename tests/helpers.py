@@ -44,6 +44,37 @@ def statements_on(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", note)
 
 
+@contextmanager
+def statements_under_lock(engine: Engine) -> Iterator[list[list[str]]]:
+    """For each transaction through ``engine`` inside the ``with`` block that locks an
+    election (PostgreSQL's ``SELECT … FOR UPDATE``, SQLite's ``BEGIN IMMEDIATE``), the
+    statements it sent after the lock, until its commit: the round trips a batch makes
+    while it holds the election's lock (the commit not counted)."""
+    locked: list[list[str]] = []
+    open_: dict[int, list[str]] = {}
+
+    def note(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        key = id(conn)
+        if key in open_:
+            open_[key].append(statement)
+        elif statement == "BEGIN IMMEDIATE" or statement.rstrip().endswith("FOR UPDATE"):
+            open_[key] = []
+
+    def end(conn: Any) -> None:
+        done = open_.pop(id(conn), None)
+        if done is not None:
+            locked.append(done)
+
+    listeners = (("before_cursor_execute", note), ("commit", end), ("rollback", end))
+    for name, fn in listeners:
+        event.listen(engine, name, fn)
+    try:
+        yield locked
+    finally:
+        for name, fn in listeners:
+            event.remove(engine, name, fn)
+
+
 def run_cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     """``honestballot ARGS`` in a subprocess, its output captured."""
     return subprocess.run(

@@ -90,6 +90,19 @@ class EventLine:
         return canonical_bytes(self.to_json())
 
 
+def event_line(seq: int, time_ms: int, kind: str, canonical_body: bytes) -> bytes:
+    """``EventLine(seq, time_ms, kind, body).canonical()`` from the body's canonical bytes
+    made beforehand: the keys in their sorted order around it (a service appending under
+    a lock serialises a ballot before it takes the lock)."""
+    head = canonical_bytes(kind)
+    return b'{"body":%s,"kind":%s,"seq":%d,"time_ms":%d,"type":"event"}' % (
+        canonical_body,
+        head,
+        seq,
+        time_ms,
+    )
+
+
 def event_from_json(value: Any, path: str) -> EventLine:
     r = Reader(value, path)
     t = r.text("type", max_len=16)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.engine import Connection, Dialect
 
-from honestballot.store.bulk import insert_rows
+from honestballot.store.bulk import RowBuffer, insert_rows, insert_statements
 from honestballot.store.engine import StoreBase
 from honestballot.store.schema import ballot_alphas, held_audit_alphas, held_audits
 
@@ -52,15 +52,17 @@ class AuditStore(StoreBase):
         """Those of ``alphas`` that a ballot cast in the election has."""
         return _alphas_in(conn, ballot_alphas, election_id, alphas)
 
-    def insert_ballot_alphas(
-        self, conn: Connection, election_id: str, rows: list[tuple[bytes, bytes]]
+    def plan_ballot_alphas(
+        self, rows: RowBuffer, election_id: str, alphas: list[tuple[bytes, bytes]]
     ) -> None:
-        """(alpha, tracking hash) of ballots cast."""
-        insert_rows(
-            conn,
-            ballot_alphas,
-            ("election_id", "alpha", "tracking_hash"),
-            [(election_id, alpha, tracking) for alpha, tracking in rows],
+        """Add to a batch's writes the (alpha, tracking hash) of the ballots it casts."""
+        rows.write(
+            functools.partial(
+                insert_statements,
+                table=ballot_alphas,
+                columns=("election_id", "alpha", "tracking_hash"),
+                rows=[(election_id, alpha, tracking) for alpha, tracking in alphas],
+            )
         )
 
     def held_audit(

@@ -7,15 +7,16 @@ keeps the next sequence number, written under the election's lock (see
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
 from sqlalchemy import func, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import IntegrityError
 
-from honestballot.store.bulk import insert_rows
+from honestballot.store.bulk import PARAM, RowBuffer, Statement, insert_statements
 from honestballot.store.engine import LOCKED, StoreBase
 from honestballot.store.schema import cosignatures, elections, events, station_details, tree_heads
 
@@ -125,20 +126,37 @@ class BoardStore(StoreBase):
         if advance:
             self.set_next_seq(conn, election_id, seq + 1, time_ms)
 
-    def append_events(
+    def plan_events(
+        self,
+        rows: RowBuffer,
+        election_id: str,
+        planned: list[tuple[int, str, int, bytes, bytes, bytes | None]],
+    ) -> None:
+        """Add to a batch's writes the insert of several events: (seq, kind, time_ms, line,
+        leaf hash, tracking hash) each; ``next_seq`` is :meth:`write_batch`'s."""
+        rows.write(
+            functools.partial(
+                insert_statements,
+                table=events,
+                columns=_EVENT_COLUMNS,
+                rows=[(election_id, *row) for row in planned],
+            )
+        )
+
+    def write_batch(
         self,
         conn: Connection,
         election_id: str,
-        rows: list[tuple[int, str, int, bytes, bytes, bytes | None]],
+        rows: RowBuffer,
+        next_seq: int,
+        last_time_ms: int,
     ) -> None:
-        """Insert several events in one statement: (seq, kind, time_ms, line, leaf hash,
-        tracking hash) each; ``next_seq`` is left to the caller."""
-        insert_rows(
-            conn,
-            events,
-            ("election_id", "seq", "kind", "time_ms", "line", "leaf_hash", "tracking_hash"),
-            [(election_id, *row) for row in rows],
-        )
+        """Send a batch's writes with the update of the election's next sequence number
+        and last event time: one statement on PostgreSQL (see :class:`RowBuffer`)."""
+        conn.info.pop(LOCKED, None)
+        args = (next_seq, last_time_ms, election_id)
+        rows.write(functools.partial(_next_seq_statements, args=args))
+        rows.flush(conn)
 
     def set_next_seq(
         self, conn: Connection, election_id: str, next_seq: int, last_time_ms: int
@@ -423,6 +441,25 @@ class BoardStore(StoreBase):
         with self.engine.connect() as conn:
             value = conn.execute(q).scalar()
         return int(value) if value is not None else None
+
+
+_EVENT_COLUMNS: Final = (
+    "election_id",
+    "seq",
+    "kind",
+    "time_ms",
+    "line",
+    "leaf_hash",
+    "tracking_hash",
+)
+
+
+def _next_seq_statements(dialect: Dialect, args: tuple[int, int, str]) -> list[Statement]:
+    mark = PARAM[dialect.paramstyle]
+    sql = (
+        f"UPDATE elections SET next_seq = {mark}, last_time_ms = {mark} WHERE election_id = {mark}"
+    )
+    return [(sql, args)]
 
 
 #: the events whose ``tracking_hash`` is a ballot's tracking hash (a ``mix-part``'s is

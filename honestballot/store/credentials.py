@@ -3,14 +3,15 @@ active credentials (the roll rule's numbers, kept as counts rather than counted)
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import select, text, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Dialect
 
-from honestballot.store.bulk import insert_rows, update_many
+from honestballot.store.bulk import RowBuffer, Statement, insert_statements, update_statements
 from honestballot.store.engine import StoreBase
 from honestballot.store.schema import credentials, events, unit_credentials
 
@@ -31,43 +32,34 @@ class CredentialStore(StoreBase):
         ).mappings()
         return {bytes(r["credential"]): dict(r) for r in rows}
 
-    def insert_credentials(
-        self, conn: Connection, election_id: str, added: list[tuple[bytes, str]]
+    def plan_credentials(
+        self,
+        rows: RowBuffer,
+        election_id: str,
+        added: list[tuple[bytes, str, bool]],
+        revoked: list[tuple[bytes, str]],
     ) -> None:
-        """Several (credential, unit) at once."""
-        insert_rows(
-            conn,
-            credentials,
-            ("election_id", "credential", "unit", "revoked"),
-            [(election_id, credential, unit, False) for credential, unit in added],
-        )
-        self._count_active(conn, election_id, Counter(unit for _, unit in added))
-
-    def revoke_credentials(
-        self, conn: Connection, election_id: str, revoked: list[tuple[bytes, str]]
-    ) -> None:
-        """Replaced (credential, unit): their ballots stop counting and they cannot cast
-        again."""
-        if revoked:
-            conn.execute(
-                update(credentials)
-                .where(
-                    credentials.c.election_id == election_id,
-                    credentials.c.credential.in_([c for c, _ in revoked]),
-                )
-                .values(revoked=True, latest_tracking=None)
+        """Add to a batch's writes the credentials it registers, (credential, unit,
+        revoked) each, one it registers and replaces too inserted already revoked, and
+        the revocation of those it replaces that were registered before it, (credential,
+        unit) each: their ballots stop counting and they cannot cast again.  The units'
+        counts of active credentials change by the difference, in one statement."""
+        rows.write(
+            functools.partial(
+                insert_statements,
+                table=credentials,
+                columns=("election_id", "credential", "unit", "revoked"),
+                rows=[(election_id, c, unit, gone) for c, unit, gone in added],
             )
-            gone: Counter[str] = Counter()
-            for _, unit in revoked:
-                gone[unit] -= 1
-            self._count_active(conn, election_id, gone)
-
-    @staticmethod
-    def _count_active(conn: Connection, election_id: str, change: Counter[str]) -> None:
-        """Keep ``unit_credentials`` equal to the active credentials of each unit."""
-        rows = [{"e": election_id, "u": unit, "n": n} for unit, n in sorted(change.items()) if n]
-        if rows:
-            conn.execute(_COUNT_ACTIVE, rows)
+        )
+        change: Counter[str] = Counter(unit for _, unit, gone in added if not gone)
+        change.subtract(unit for _, unit in revoked)
+        if revoked:
+            gone = [c for c, _ in revoked]
+            rows.write(functools.partial(_revoke_statements, args=(election_id, gone)))
+        counts = [(election_id, unit, n) for unit, n in sorted(change.items()) if n]
+        if counts:
+            rows.write(functools.partial(_count_active_statements, rows=counts))
 
     def credential_row(
         self, conn: Connection, election_id: str, credential: bytes
@@ -83,12 +75,19 @@ class CredentialStore(StoreBase):
         )
         return dict(row) if row is not None else None
 
-    def set_latest_many(
-        self, conn: Connection, election_id: str, latest: dict[bytes, bytes]
-    ) -> None:
-        """Record each credential's latest ballot (credential → tracking hash), in one
-        statement for the lot."""
-        update_many(conn, credentials, "credential", "latest_tracking", election_id, latest)
+    def plan_latest(self, rows: RowBuffer, election_id: str, latest: dict[bytes, bytes]) -> None:
+        """Add to a batch's writes each credential's latest ballot (credential → tracking
+        hash)."""
+        rows.write(
+            functools.partial(
+                update_statements,
+                table=credentials,
+                key="credential",
+                column="latest_tracking",
+                election_id=election_id,
+                values=latest,
+            )
+        )
 
     def is_latest(self, election_id: str, tracking: bytes) -> bool:
         with self.engine.connect() as conn:
@@ -127,9 +126,36 @@ class CredentialStore(StoreBase):
         return {str(unit): int(n) for unit, n in conn.execute(q) if n}
 
 
-#: add to a unit's count of active credentials (a row per unit, made on its first)
-_COUNT_ACTIVE = text(
-    f"INSERT INTO {unit_credentials.name} (election_id, unit, active) VALUES (:e, :u, :n) "
-    "ON CONFLICT (election_id, unit) DO UPDATE "
-    f"SET active = {unit_credentials.name}.active + excluded.active"
-)
+def _revoke_statements(dialect: Dialect, args: tuple[str, list[bytes]]) -> list[Statement]:
+    election_id, gone = args
+    set_revoked = f"UPDATE {credentials.name} SET revoked = TRUE, latest_tracking = NULL"
+    if dialect.name == "postgresql":
+        return [(f"{set_revoked} WHERE election_id = %s AND credential = ANY(%s)", args)]
+    out: list[Statement] = []
+    for start in range(0, len(gone), 500):
+        part = gone[start : start + 500]
+        marks = ", ".join("?" * len(part))
+        sql = f"{set_revoked} WHERE election_id = ? AND credential IN ({marks})"
+        out.append((sql, (election_id, *part)))
+    return out
+
+
+def _count_active_statements(
+    dialect: Dialect, rows: list[tuple[str, str, int]]
+) -> list[Statement]:
+    """Add to each unit's count of active credentials (a row per unit, made on its first):
+    (election, unit, change) each, one row a unit."""
+    upsert = (
+        f" ON CONFLICT (election_id, unit) DO UPDATE"
+        f" SET active = {unit_credentials.name}.active + excluded.active"
+    )
+    if dialect.name == "postgresql":
+        election_ids, units, changes = (list(column) for column in zip(*rows, strict=True))
+        sql = (
+            f"INSERT INTO {unit_credentials.name} (election_id, unit, active)"
+            " SELECT * FROM unnest(%s::TEXT[], %s::TEXT[], %s::INTEGER[])" + upsert
+        )
+        return [(sql, (election_ids, units, changes))]
+    values = ", ".join(["(?, ?, ?)"] * len(rows))
+    sql = f"INSERT INTO {unit_credentials.name} (election_id, unit, active) VALUES {values}"
+    return [(sql + upsert, tuple(x for row in rows for x in row))]

@@ -3,6 +3,7 @@
 Each part lives in a module of its own, by what it stores:
 
 - the public board: :mod:`~honestballot.store.board` (elections, events, tree heads),
+  :mod:`~honestballot.store.batch_view` (what a batch of casts or credentials reads),
   :mod:`~honestballot.store.credentials` (credentials, unit counts),
   :mod:`~honestballot.store.audits` (held audits, ballot alphas);
 - the service's private state: :mod:`~honestballot.store.roll` (voters, contact
@@ -22,6 +23,7 @@ from __future__ import annotations
 from honestballot.store.access import AccessStore
 from honestballot.store.activity import ActivityStore, record_activity
 from honestballot.store.audits import AuditStore
+from honestballot.store.batch_view import BatchView, BatchViewStore
 from honestballot.store.board import BoardStore, StoredEvent
 from honestballot.store.bulk import RowBuffer, insert_rows, update_many
 from honestballot.store.credentials import CredentialStore
@@ -39,6 +41,7 @@ from honestballot.store.roll import RollStore
 
 __all__ = [
     "UNAVAILABLE_ERRORS",
+    "BatchView",
     "KeyConflict",
     "RowBuffer",
     "SqlStore",
@@ -55,6 +58,7 @@ __all__ = [
 
 
 class SqlStore(
+    BatchViewStore,
     BoardStore,
     CredentialStore,
     AuditStore,

@@ -36,8 +36,7 @@ TWO_B_HEX = small_multiple(2).hex()
 
 def test_parse_json_accepts_plain_documents() -> None:
     doc = (
-        '{"a": 1, "b": [true, false, null, "x", -5, 9007199254740991, -9007199254740991], '
-        '"c": {}}'
+        '{"a": 1, "b": [true, false, null, "x", -5, 9007199254740991, -9007199254740991], "c": {}}'
     )
     assert parse_json(doc) == {
         "a": 1,
@@ -429,3 +428,24 @@ def test_a_manifest_id_with_a_line_break_or_outside_the_pattern_is_refused(bad: 
     manifest["election_id"] = bad
     with pytest.raises(RecordFormatError, match="ids are 1-64 characters"):
         manifest_from_json(manifest)
+
+
+@pytest.mark.parametrize(
+    ("seq", "time_ms", "kind", "body"),
+    [
+        (0, 0, "ballot", {"ballot": {"z": [1, 2], "a": "é ✓", "m": {"y": None, "b": True}}}),
+        (12_345, 1_700_000_000_123, "superseded", {"old": "ab" * 32, "new": "cd" * 32}),
+        (7, 9, "open", {}),
+    ],
+)
+def test_an_event_line_from_a_canonical_body_is_the_event_lines_canonical_form(
+    seq: int, time_ms: int, kind: str, body: dict[str, Any]
+) -> None:
+    """The service serialises a ballot's body before it takes the election's lock and
+    splices it into the line: byte for byte the line's canonical form."""
+    from honestballot.record.codec import canonical_bytes
+    from honestballot.record.events import EventLine, event_line
+
+    line = event_line(seq, time_ms, kind, canonical_bytes(body))
+    assert line == EventLine(seq, time_ms, kind, body).canonical()
+    assert json.loads(line)["body"] == body

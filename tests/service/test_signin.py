@@ -29,7 +29,7 @@ from honestballot.service.messages.senders import Message
 from honestballot.service.security.csrf import CSRF_KEY_NAME, check_csrf, csrf_token, new_visitor_id
 from honestballot.service.security.keys import server_key
 from honestballot.service.security.organisers import Organiser, Organisers
-from honestballot.service.voters.signin import SignIn, VoterSession
+from honestballot.service.voters.signin import SESSION_END_SEEN_WITHIN_S, SignIn, VoterSession
 from honestballot.service.voters.voting import Client
 from honestballot.store.schema import (
     activity,
@@ -619,6 +619,38 @@ def test_an_ended_session_is_refused_until_it_is_purged(
     assert signin.purge(clock() + 1) == 1
     with pytest.raises(NotSignedIn, match="expired"):
         signin.session_from_token(token, election_id=A)
+
+
+def test_a_session_ended_through_another_process_is_refused_within_seconds(
+    signin: SignIn, sender: RecordingSender, clock: Clock, store: SqlStore
+) -> None:
+    """Each process asks the store whether a session has ended at most once every
+    ``SESSION_END_SEEN_WITHIN_S`` (not on every request); a sign-out through another
+    process is refused here once that time has passed, through this one at once."""
+    from sqlalchemy import event
+
+    token = _signed_in(signin, sender)
+    elsewhere = SignIn(store, sender, clock)  # another server process on the same store
+    asked: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "ended_sessions" in statement:
+            asked.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        for _ in range(5):
+            assert signin.session_from_token(token, election_id=A).election_id == A
+        assert len(asked) == 1  # one query for five requests
+        elsewhere.end_session(token, election_id=A)
+        with pytest.raises(NotSignedIn, match="ended"):
+            elsewhere.session_from_token(token, election_id=A)  # at once where it ended
+        assert signin.session_from_token(token, election_id=A).election_id == A  # late here
+        clock.advance(SESSION_END_SEEN_WITHIN_S)
+        with pytest.raises(NotSignedIn, match="ended"):
+            signin.session_from_token(token, election_id=A)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", note)
 
 
 def test_a_forged_session_is_refused(signin: SignIn) -> None:

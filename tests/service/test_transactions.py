@@ -37,18 +37,25 @@ from tests.factories import (
 def test_a_failure_inside_the_transaction_rolls_everything_back(
     election: Election, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The ballot row is appended before the credential's latest ballot is set: if that
-    second write fails, the ballot must not stay on the board."""
+    """The ballot row is planned before the credential's latest ballot is set: if the
+    database refuses that later write (on SQLite a statement run after the ballot's
+    insert, on PostgreSQL a part of the batch's one statement), the ballot must not stay
+    on the board."""
+    from honestballot.store.sql import StorageError
+
     first = election.ballot(0, CHOICE)
     election.cast(first)
+    store = election.service.store
+    plan_latest = store.plan_latest
 
-    def broken(*_args: object) -> None:
-        raise RuntimeError("disk full")
+    def broken(rows: Any, election_id: str, latest: Any) -> None:
+        plan_latest(rows, election_id, latest)
+        rows.write(lambda _dialect: [("UPDATE no_such_table SET x = 1", ())])
 
-    monkeypatch.setattr(election.service.store, "set_latest_many", broken)
-    assert_refused(election, ballot_json(election.ballot(0, OTHER_CHOICE)), RuntimeError)
+    monkeypatch.setattr(store, "plan_latest", broken)
+    assert_refused(election, ballot_json(election.ballot(0, OTHER_CHOICE)), StorageError)
     monkeypatch.undo()
-    assert election.service.store.is_latest(election.id, first.tracking_hash())
+    assert store.is_latest(election.id, first.tracking_hash())
 
 
 _CAST_AND_HANG = textwrap.dedent(

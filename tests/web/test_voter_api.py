@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from honestballot.crypto.group import Point
 from honestballot.crypto.merkle import leaf_hash, verify_inclusion
 from honestballot.crypto.randomness import SeededRandomness
-from honestballot.errors import DeliveryFailed
+from honestballot.errors import BallotRejected, DeliveryFailed
 from honestballot.protocol.ballot import check_opening, encrypt_ballot
 from honestballot.protocol.board import BoardRules
 from honestballot.protocol.credential import VoterCredential, generate_credential
@@ -34,13 +34,14 @@ from honestballot.record.codec import Reader, parse_json
 from honestballot.record.events import board_event, event_from_json, tree_head_from_json
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.witness import board_keys_from_setup
+from honestballot.service.board.election import Receipt
 from honestballot.service.clock import now_ms
 from honestballot.service.messages.senders import Message, read_outbox
 from honestballot.service.voters import signin_pacing
-from honestballot.service.voters.voting import CredentialItem
-from honestballot.store.schema import activity, voters
+from honestballot.service.voters.voting import Client, CredentialItem
+from honestballot.store.schema import activity, notices, voters
 from tests.factories import WEB_ROLL, WebElection
-from tests.helpers import statements_on
+from tests.helpers import statements_under_lock
 
 ANDROID_CHROME = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -570,14 +571,20 @@ def test_a_credential_batch_is_checked_item_by_item_and_writes_its_voters_at_onc
     v = [roll.voter_by_national_id(eid, row[0]) for row in WEB_ROLL]
     assert all(x is not None for x in v)
     v1, v2, v3, v4, v5 = (x for x in v[:5] if x is not None)
-    c = [credential(f"batch-{i}").public for i in range(8)]
+    v6 = v[5]
+    assert v6 is not None
+    c = [credential(f"batch-{i}").public for i in range(9)]
 
-    with statements_on(web.services.store.engine) as statements:
+    with statements_under_lock(web.services.store.engine) as locked:
         assert desk.register_credential_batch(
             eid, [CredentialItem(v5.voter_id, v5.unit, c[6], None, None)]
         ) == [None]
-        one = len(statements)
-        statements.clear()
+        locked.clear()  # the first batch of a process reads the roll's summary once more
+        assert desk.register_credential_batch(
+            eid, [CredentialItem(v6.voter_id, v6.unit, c[8], None, None)]
+        ) == [None]
+        one = len(locked[0])
+        locked.clear()
         results = desk.register_credential_batch(
             eid,
             [
@@ -590,10 +597,13 @@ def test_a_credential_batch_is_checked_item_by_item_and_writes_its_voters_at_onc
                 CredentialItem(10**6, "station-1", c[5], None, None),  # no such voter
             ],
         )
-        seven = len(statements)
+        seven = len(locked[0])
     assert [r is None for r in results] == [True, False, True, False, False, True, False]
     assert all("changed meanwhile" in str(r) for r in (results[1], results[3], results[6]))
-    assert seven <= one + 1, statements  # + the revocation of c0
+    # the revocation of c0 included: on PostgreSQL, one read and one write under the lock
+    assert seven == one, locked
+    if web.database_url.startswith("postgresql"):
+        assert one == 2, locked
     held = {x.voter_id: (desk.voter(eid, x.voter_id).credential) for x in (v1, v2, v3, v4, v5)}
     assert held == {
         v1.voter_id: c[2].data,
@@ -608,6 +618,52 @@ def test_a_credential_batch_is_checked_item_by_item_and_writes_its_voters_at_onc
     assert rows[0] is not None and rows[0]["revoked"]
     assert all((row := rows[i]) is not None and not row["revoked"] for i in (2, 4, 6))
     assert all(rows[i] is None for i in (1, 3, 5))
+
+
+def test_a_cast_batch_holds_the_lock_for_one_read_and_one_write(web: WebElection) -> None:
+    """The cast queue's batch with its cast notices and activity rows: the voters are read
+    before the election's lock, and under it, on PostgreSQL, one read and one write
+    whatever the batch's size; every accepted ballot gets its notices and activity row,
+    a ballot with another voter's credential none."""
+    desk, roll, eid = web.services.desk, web.services.roll, web.election_id
+    rows = [roll.voter_by_national_id(eid, row[0]) for row in WEB_ROLL[:5]]
+    voters_ = [v for v in rows if v is not None]
+    creds = [credential(f"cast-batch-{i}") for i in range(5)]
+    items = [
+        CredentialItem(v.voter_id, v.unit, c.public, None, None)
+        for v, c in zip(voters_, creds, strict=True)
+    ]
+    assert desk.register_credential_batch(eid, items) == [None] * 5
+    ctx = web.services.elections.context(eid)
+    sel = {k: frozenset(v) for k, v in CHOICE.items()}
+    ballots = [
+        encrypt_ballot(ctx, c, sel, SeededRandomness(f"cast-batch-{i}"))[0]
+        for i, c in enumerate(creds)
+    ]
+    client = Client("198.18.0.1", "d", "Firefox on Linux", "Mozilla/5.0", "ru", "s")
+    before = len(activity_rows(web))
+    notices_before = notice_count(web)
+    with statements_under_lock(web.services.store.engine) as locked:
+        one = desk.cast_batch(eid, [(voters_[0].voter_id, ballots[0], client)])
+        five = desk.cast_batch(
+            eid,
+            [(v.voter_id, b, client) for v, b in zip(voters_[1:], ballots[1:], strict=True)]
+            + [(voters_[1].voter_id, ballots[2], client)],  # another voter's ballot
+        )
+    assert all(isinstance(r, Receipt) for r in one + five[:4]), (one, five)
+    assert isinstance(five[4], BallotRejected)
+    assert len(locked) == 2 and len(locked[0]) == len(locked[1]), locked
+    if web.database_url.startswith("postgresql"):
+        assert len(locked[0]) == 2, locked
+    cast_rows = [r for r in activity_rows(web)[before:] if r[0] == "ballot-cast"]
+    assert sorted(r[1] for r in cast_rows) == sorted(v.national_id for v in voters_)
+    contacts = sum(bool(v.phone) + bool(v.email) for v in voters_)
+    assert notice_count(web) - notices_before == contacts == 7
+
+
+def notice_count(web: WebElection) -> int:
+    with web.services.store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(notices)).scalar_one())
 
 
 # -- audit -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ transaction rolls it back.  A cast returns its receipt only after the commit.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -116,7 +116,7 @@ from honestballot.record.ballot import (
     spoiled_to_json,
 )
 from honestballot.record.codec import Reader, canonical_bytes, parse_json
-from honestballot.record.events import MAX_LINE_BYTES, EventLine
+from honestballot.record.events import MAX_LINE_BYTES, EventLine, event_line
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.mix import (
     encoded_part_from_json,
@@ -161,7 +161,7 @@ from honestballot.record.witness import (
 )
 from honestballot.service.board.log import BoardLog, no_election
 from honestballot.service.clock import now_ms
-from honestballot.store.sql import KeyConflict, RowBuffer, SqlStore, StoredEvent, Tx
+from honestballot.store.sql import BatchView, KeyConflict, RowBuffer, SqlStore, Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +201,9 @@ class _Batch:
 
     seq: int
     board: BoardRules
-    #: the board's entries for the batch's tracking hashes (for a retry's receipt)
-    entries: dict[bytes, StoredEvent]
+    #: the board's entries for the batch's tracking hashes, (seq, kind) each (for a
+    #: retry's receipt)
+    entries: dict[bytes, tuple[int, str]]
     #: tracking hash → receipt, for ballots appended by this batch
     receipts: dict[bytes, Receipt] = field(default_factory=dict)
     #: (seq, kind, time_ms, line, leaf hash, tracking hash) of every event to insert
@@ -214,8 +215,10 @@ class _Batch:
     rows: RowBuffer = field(default_factory=RowBuffer)
 
 
-#: (credential, unit, the credential it replaces, the caller's bookkeeping)
-CredentialRequest = tuple[Point, str, Point | None, Callable[[Tx], None] | None]
+#: (credential, unit, the credential it replaces, the caller's check): the check is given
+#: what the batch read under the lock (the voters it names among them) and may refuse
+#: the item by raising
+CredentialRequest = tuple[Point, str, Point | None, Callable[[BatchView], None] | None]
 
 
 K = TypeVar("K")
@@ -228,6 +231,39 @@ def _keep_few(cache: dict[K, V], key: K, value: V, *, most: int = 4) -> None:
     while len(cache) >= most:
         del cache[next(iter(cache))]
     cache[key] = value
+
+
+def _hold_credentials(
+    board: BoardRules, points: Mapping[bytes, Point], rows: Mapping[bytes, Mapping[str, Any]]
+) -> None:
+    """Give the board's rules what the store holds of these credentials (their rows)."""
+    for data, cred in rows.items():
+        point = points[data]
+        board.credential_unit[point] = str(cred["unit"])
+        if cred["revoked"]:
+            board.revoked.add(point)
+        elif cred["latest_tracking"] is not None:
+            board.latest_ballot[point] = bytes(cred["latest_tracking"])
+
+
+@dataclass(frozen=True, slots=True)
+class _Ballot:
+    """What a batch needs of a ballot that depends on no board state, made before the
+    election's lock is taken: its tracking hash and code, alphas and event body."""
+
+    ballot: EncryptedBallot
+    within: Within
+    tracking: bytes
+    tracking_code: str
+    alphas: frozenset[bytes]
+    #: the ``ballot`` event's body, canonical JSON
+    body: bytes
+
+    @classmethod
+    def of(cls, ballot: EncryptedBallot, within: Within) -> _Ballot:
+        tracking = ballot.tracking_hash()
+        body = canonical_bytes({"ballot": ballot_to_json(ballot)})
+        return cls(ballot, within, tracking, ballot.tracking_code(), alphas(ballot), body)
 
 
 class ElectionService(BoardLog):
@@ -341,14 +377,32 @@ class ElectionService(BoardLog):
                 else {}
             ),
         )
-        for data, cred in self.store.credential_rows(conn, election_id, points).items():
-            point = points[data]
-            board.credential_unit[point] = str(cred["unit"])
-            if cred["revoked"]:
-                board.revoked.add(point)
-            elif cred["latest_tracking"] is not None:
-                board.latest_ballot[point] = bytes(cred["latest_tracking"])
+        _hold_credentials(board, points, self.store.credential_rows(conn, election_id, points))
         return board, row
+
+    def _unit_ids(self, election_id: str) -> frozenset[str]:
+        """The election's units (read before a batch takes the lock: the first time, the
+        setup event is read, with a connection of its own)."""
+        return frozenset(self.context(election_id).manifest.unit_ids())
+
+    def _locked_board(
+        self, conn: Tx, election_id: str, step: str, unit_ids: frozenset[str]
+    ) -> tuple[BoardRules, int, int]:
+        """A batch's start under the election's lock: the board's rules with the phase
+        the lock read (checked for ``step``: a batch in the wrong phase costs no further
+        query) and the roll's limits; the next sequence number and the time of events
+        appended now."""
+        row = self.store.election_row(conn, election_id)
+        if row is None:
+            raise ProtocolError(no_election(election_id))
+        phase = Phase(str(row["phase"]))
+        board = BoardRules(
+            phase=phase,
+            unit_ids=unit_ids,
+            roll=self._roll_limits(conn, election_id, phase) if step == "credential" else None,
+        )
+        check_phase(board, step)
+        return board, int(row["next_seq"]), self._now(row)
 
     def _now(self, row: Mapping[str, Any]) -> int:
         """The time of an event appended now: this process's clock, but never before the
@@ -447,17 +501,13 @@ class ElectionService(BoardLog):
         unit: str,
         *,
         replaces: Point | None = None,
-        within: Callable[[Tx], None] | None = None,
     ) -> None:
         """Add a voter's public credential (made on the voter's device) to the roll.
 
         With ``replaces``, the new credential takes the place of an earlier one of the
-        same voter, which is revoked: its ballot stops counting.  ``within`` runs inside
-        the same transaction (the caller's own bookkeeping); if it raises, nothing is
-        stored."""
-        result = self.register_credential_batch(
-            election_id, [(credential, unit, replaces, within)]
-        )[0]
+        same voter, which is revoked: its ballot stops counting."""
+        request = (credential, unit, replaces, None)
+        result = self.register_credential_batch(election_id, [request])[0]
         if result is not None:
             raise result
 
@@ -466,41 +516,46 @@ class ElectionService(BoardLog):
         election_id: str,
         items: Sequence[CredentialRequest],
         *,
-        after: Callable[[Tx, Sequence[int]], None] | None = None,
+        voters: Collection[int] = (),
+        after: Callable[[RowBuffer, Sequence[int]], None] | None = None,
     ) -> list[HonestBallotError | None]:
         """Register several credentials in one transaction (one lock, one commit); one
         answer per item, ``None`` for a registered one.
 
-        Every item is checked by the board's rules against the credentials already
-        registered and the earlier items of the batch, in memory; the accepted ones are
-        written at the end with one statement a table.  An item's ``within`` runs in the
-        transaction once its checks passed; it must leave nothing behind when it raises,
-        and then refuses only that item.  ``after`` is then given the indices of the
-        accepted items, in the same transaction (the caller's writes for the whole batch;
-        the voting desk checks its voters' rows in memory in ``within`` and writes them
-        all here).  A phase error, or ``after`` raising, refuses the whole batch."""
+        Under the election's lock, what the batch needs (its credentials, its units'
+        counts, and the rows of ``voters``, for the caller's checks) is read with one
+        query; every item is then checked by the board's rules against it and the
+        earlier items of the batch, in memory, and the accepted ones are written at the
+        end with one statement (on PostgreSQL; see ``store.bulk.RowBuffer``).  An item's
+        check (its request's fourth part) is given what was read and refuses only that
+        item by raising.  ``after`` is then given the batch's writes and the indices of
+        the accepted items, to add the caller's own (the voting desk's voters' rows).  A
+        phase error, or ``after`` raising, refuses the whole batch."""
         results: list[HonestBallotError | None] = []
-        involved = [c for c, _, _, _ in items] + [r for _, _, r, _ in items if r is not None]
+        points = {c.data: c for c, _, _, _ in items}
+        points.update((r.data, r) for _, _, r, _ in items if r is not None)
+        unit_ids = self._unit_ids(election_id)
         with self.store.transaction(election_id) as conn:
-            board, row = self._board(
+            board, seq, now = self._locked_board(conn, election_id, "credential", unit_ids)
+            view = self.store.batch_view(
                 conn,
                 election_id,
-                credentials=involved,
-                units=(u for _, u, _, _ in items),
-                roll=True,
+                credentials=points,
+                units={u for _, u, _, _ in items},
+                voters=voters,
             )
-            check_phase(board, "credential")
-            seq, now = int(row["next_seq"]), self._now(row)
+            board.active = view.active
+            _hold_credentials(board, points, view.credentials)
             added: list[tuple[bytes, str]] = []
             revoked: list[tuple[bytes, str]] = []
             events: list[tuple[int, str, int, bytes, bytes, bytes | None]] = []
             accepted: list[int] = []
-            for index, (credential, unit, replaces, within) in enumerate(items):
+            for index, (credential, unit, replaces, check) in enumerate(items):
                 event = CredentialEvent(credential, unit, replaces)
                 try:
                     board.check(event)
-                    if within is not None:
-                        within(conn)
+                    if check is not None:
+                        check(view)
                 except HonestBallotError as exc:
                     results.append(exc)
                     continue
@@ -515,13 +570,21 @@ class ElectionService(BoardLog):
                 seq += 1
                 results.append(None)
                 accepted.append(index)
+            rows = RowBuffer()
+            # a credential registered and replaced in one batch is inserted revoked: the
+            # batch's writes are one statement, in which an update sees no inserted row
+            gone = {c for c, _ in revoked}
+            new = {c for c, _ in added}
+            self.store.plan_credentials(
+                rows,
+                election_id,
+                [(c, unit, c in gone) for c, unit in added],
+                [(c, unit) for c, unit in revoked if c not in new],
+            )
+            self.store.plan_events(rows, election_id, events)
             if after is not None and accepted:
-                after(conn, accepted)
-            # inserted first: a credential may be registered and replaced in one batch
-            self.store.insert_credentials(conn, election_id, added)
-            self.store.revoke_credentials(conn, election_id, revoked)
-            self.store.append_events(conn, election_id, events)
-            self.store.set_next_seq(conn, election_id, seq, now)
+                after(rows, accepted)
+            self.store.write_batch(conn, election_id, rows, seq, now)
         return results
 
     def register_credentials(self, election_id: str, items: Iterable[tuple[Point, str]]) -> int:
@@ -676,66 +739,68 @@ class ElectionService(BoardLog):
         raises for the whole batch, as does a database error (then nothing of the batch
         is stored)."""
         results: list[Receipt | HonestBallotError] = []
-        trackings = [ballot.tracking_hash() for ballot, _ in items]
+        # all that depends on no board state is done before the lock is taken
+        prepared = [_Ballot.of(ballot, within) for ballot, within in items]
+        points = {b.credential.data: b.credential for b, _ in items}
+        wanted = [a for p in prepared for a in p.alphas]
+        unit_ids = self._unit_ids(election_id)
         with self.store.transaction(election_id) as conn:
-            board, row = self._board(
-                conn, election_id, credentials=(b.credential for b, _ in items)
+            board, seq, now = self._locked_board(conn, election_id, "ballot", unit_ids)
+            view = self.store.batch_view(
+                conn,
+                election_id,
+                credentials=points,
+                trackings=[p.tracking for p in prepared],
+                alphas=wanted,
             )
-            check_phase(board, "ballot")
-            entries = self.store.events_by_trackings(conn, election_id, trackings)
-            board.entries = {tracking: ev.kind for tracking, ev in entries.items()}
-            board.audited_alphas = self.store.audited_alphas(
-                conn, election_id, (a for b, _ in items for a in alphas(b))
-            )
-            batch = _Batch(seq=int(row["next_seq"]), board=board, entries=entries)
-            now = self._now(row)
-            for (ballot, within), tracking in zip(items, trackings, strict=True):
+            _hold_credentials(board, points, view.credentials)
+            board.entries = {tracking: kind for tracking, (_, kind) in view.entries.items()}
+            board.audited_alphas = view.audited_alphas
+            batch = _Batch(seq=seq, board=board, entries=view.entries)
+            for ballot in prepared:
                 mark = batch.rows.mark()
                 try:
-                    results.append(
-                        self._cast_one(conn, election_id, ballot, tracking, within, batch, now)
-                    )
+                    results.append(self._cast_one(conn, election_id, ballot, batch, now))
                 except HonestBallotError as exc:
                     batch.rows.undo(mark)
                     results.append(exc)
-            self.store.append_events(conn, election_id, batch.events)
-            self.store.set_latest_many(conn, election_id, batch.latest)
-            self.store.insert_ballot_alphas(conn, election_id, batch.alphas)
-            batch.rows.flush(conn)
-            self.store.set_next_seq(conn, election_id, batch.seq, now)
+            self.store.plan_events(batch.rows, election_id, batch.events)
+            self.store.plan_latest(batch.rows, election_id, batch.latest)
+            self.store.plan_ballot_alphas(batch.rows, election_id, batch.alphas)
+            self.store.write_batch(conn, election_id, batch.rows, batch.seq, now)
         return results
 
     def _cast_one(
-        self,
-        conn: Tx,
-        election_id: str,
-        ballot: EncryptedBallot,
-        tracking: bytes,
-        within: Within,
-        batch: _Batch,
-        now: int,
+        self, conn: Tx, election_id: str, prepared: _Ballot, batch: _Batch, now: int
     ) -> Receipt:
         """Check one ballot against the batch's view of the board and plan its writes."""
-        board = batch.board
+        board, ballot, tracking = batch.board, prepared.ballot, prepared.tracking
         previous = board.latest(ballot.credential)
         if previous == tracking:
             # the credential's latest ballot sent again (a retry whose answer was lost)
             if tracking in batch.receipts:
                 return replace(batch.receipts[tracking], new=False)
-            existing = batch.entries[tracking]
-            following = self.store.event_at(conn, election_id, existing.seq + 1)
+            existing_seq, _ = batch.entries[tracking]
+            following = self.store.event_at(conn, election_id, existing_seq + 1)
             replaced = None
             if following is not None and following.kind == "superseded":
                 replaced = bytes.fromhex(parse_json(following.line)["body"]["old"])
-            return replace(self._receipt(election_id, existing.seq, ballot, replaced), new=False)
-        event = BallotEvent(ballot.credential, tracking, alphas(ballot))
+            return replace(self._receipt(election_id, existing_seq, ballot, replaced), new=False)
+        event = BallotEvent(ballot.credential, tracking, prepared.alphas)
         board.check(event)
         seq = batch.seq
-        receipt = self._receipt(election_id, seq, ballot, previous)
-        if within is not None:
-            within(batch.rows, ballot, receipt)  # may refuse the ballot: nothing planned yet
+        receipt = Receipt(
+            election_id,
+            seq,
+            prepared.tracking_code,
+            tracking.hex(),
+            previous.hex() if previous else None,
+        )
+        if prepared.within is not None:
+            # may refuse the ballot: nothing planned yet
+            prepared.within(batch.rows, ballot, receipt)
         board.apply(event)
-        line = EventLine(seq, now, "ballot", {"ballot": ballot_to_json(ballot)}).canonical()
+        line = event_line(seq, now, "ballot", prepared.body)
         batch.events.append((seq, "ballot", now, line, leaf_hash(line), tracking))
         if previous is not None:
             board.apply(SupersededEvent(previous, tracking))

@@ -57,7 +57,9 @@ and a random session id, so a token of one election is refused by every other on
 one piece of server state a session has is its end: signing out (:meth:`SignIn.end_session`)
 stores the session id until the token's expiry, and a token whose session has ended is
 refused like an expired one, so a cookie kept after sign-out (a shared computer, a copied
-cookie) no longer works.
+cookie) no longer works: at once on the server process that signed it out, within
+:data:`SESSION_END_SEEN_WITHIN_S` on the others (each remembers for that long which
+sessions it saw not ended, rather than asking the store on every request).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ import hmac
 import json
 import re
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, TypeVar
@@ -232,8 +235,17 @@ def session_from_token(key: bytes, token: str, election_id: str, now_ms: int) ->
 Outcome = Literal["signed-in", "no-code", "expired", "wrong", "used-up"]
 
 
+#: how long a session seen not ended is taken as still not ended, per process, before the
+#: store is asked again: a sign-out through another server process is refused here at
+#: most this late (docs/threat-model.md)
+SESSION_END_SEEN_WITHIN_S: Final = 5.0
+#: sessions remembered as not ended, per process, at most (past it, the store is asked)
+_MOST_LIVE_SESSIONS: Final = 200_000
+
+
 class SignIn:
-    """One-time codes and voter sessions; every piece of state is in the database."""
+    """One-time codes and voter sessions; every piece of state is in the database (a
+    process keeps, for a few seconds, which sessions it saw not ended)."""
 
     def __init__(
         self,
@@ -249,6 +261,7 @@ class SignIn:
         per_address: tuple[int, int] = (30, 900),
         verify_per_address: tuple[int, int] = (60, 900),
         session_ttl_s: int = 1800,
+        session_end_seen_within_s: float = SESSION_END_SEEN_WITHIN_S,
     ) -> None:
         if code_ttl_s <= 0 or session_ttl_s <= 0 or max_attempts <= 0:
             raise InvalidInput(  # English only: the operator's configuration, at start-up
@@ -265,6 +278,10 @@ class SignIn:
         self.per_address = per_address
         self.verify_per_address = verify_per_address
         self.session_ttl_s = session_ttl_s
+        self.session_end_seen_within_ms = int(session_end_seen_within_s * 1000)
+        #: session id → when the store last said that session had not ended
+        self._live_sessions: dict[str, int] = {}
+        self._live_lock = threading.Lock()
         self.limiter = RateLimiter(store, clock)
         self.roll = Roll(store, clock)
         self._titles: dict[str, Label] = {}  # manifests never change once stored
@@ -433,13 +450,35 @@ class SignIn:
     def session_from_token(self, token: str, *, election_id: str) -> VoterSession:
         """The session of a valid, unexpired token for ``election_id`` that was not ended
         by signing out; NotSignedIn otherwise."""
-        session = session_from_token(self.session_key(), token, election_id, self.clock())
-        if self.store.session_ended(session.session_id):
+        now = self.clock()
+        session = session_from_token(self.session_key(), token, election_id, now)
+        if self._ended(session.session_id, now):
             raise NotSignedIn(
                 Text("session.ended", "the session has ended (signed out); sign in again")
             )
-
         return session
+
+    def _ended(self, session_id: str, now: int) -> bool:
+        """Whether the session has ended: asked of the store at most once every
+        ``session_end_seen_within_s`` per session and process (every signed-in request
+        asked it, a query each, 11 % of the service's CPU on primary day).  A sign-out
+        through this process takes effect here at once; through another, here within
+        that time (docs/threat-model.md)."""
+        with self._live_lock:
+            seen = self._live_sessions.get(session_id)
+        if seen is not None and now - seen < self.session_end_seen_within_ms:
+            return False
+        if self.store.session_ended(session_id):
+            with self._live_lock:
+                self._live_sessions.pop(session_id, None)
+            return True
+        with self._live_lock:
+            if len(self._live_sessions) >= _MOST_LIVE_SESSIONS:
+                stale = now - self.session_end_seen_within_ms
+                self._live_sessions = {k: t for k, t in self._live_sessions.items() if t > stale}
+            if len(self._live_sessions) < _MOST_LIVE_SESSIONS:
+                self._live_sessions[session_id] = now
+        return False
 
     def end_session(self, token: str, *, election_id: str) -> None:
         """Sign out: the session of ``token`` is refused from now on.  A token that is no
@@ -449,6 +488,8 @@ class SignIn:
         except NotSignedIn:
             return
         self.store.end_session(session.session_id, session.expires_ms)
+        with self._live_lock:
+            self._live_sessions.pop(session.session_id, None)
 
     # -- internals -------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ from honestballot.service.board.cast_queue import BatchQueue
 from honestballot.service.board.election import CredentialRequest, ElectionService, Receipt, Within
 from honestballot.service.messages.notices import cast_notice_text, notice_row
 from honestballot.service.voters.roll import Roll, VoterRow
-from honestballot.store.sql import RowBuffer, SqlStore, Tx
+from honestballot.store.sql import BatchView, RowBuffer, SqlStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,8 @@ class CredentialItem:
 class _VoterLinks:
     """The voters' rows a batch of registrations changes, checked in memory: each item
     needs its voter's row to hold what the request was made against, as the batch's
-    earlier items have left it."""
+    earlier items have left it (the rows are read with the batch's one query, under the
+    election's lock, and written with its one statement)."""
 
     _UNREAD: Final = object()
 
@@ -79,22 +80,20 @@ class _VoterLinks:
         self.store = store
         self.election_id = election_id
         self.items = items
-        self.holds: dict[int, bytes | None] | None = None
+        self.voter_ids = sorted({item.voter_id for item in items})
 
-    def check(self, n: int, conn: Tx) -> None:
-        if self.holds is None:  # one query for the whole batch, under the election's lock
-            ids = sorted({item.voter_id for item in self.items})
-            self.holds = self.store.voter_credentials(conn, self.election_id, ids)
+    def check(self, n: int, view: BatchView) -> None:
+        holds = view.voter_credentials
         item = self.items[n]
-        if self.holds.get(item.voter_id, self._UNREAD) != item.holds:
+        if holds.get(item.voter_id, self._UNREAD) != item.holds:
             raise InvalidInput(
                 Text("credential.changed", "your credential changed meanwhile: reload the page")
             )
-        self.holds[item.voter_id] = item.credential.data
+        holds[item.voter_id] = item.credential.data
 
-    def save(self, conn: Tx, accepted: Sequence[int]) -> None:
+    def save(self, rows: RowBuffer, accepted: Sequence[int]) -> None:
         final = {self.items[n].voter_id: self.items[n].credential.data for n in accepted}
-        self.store.set_voter_credentials(conn, self.election_id, final)
+        self.store.plan_voter_credentials(rows, self.election_id, final)
 
 
 class VotingDesk:
@@ -171,15 +170,17 @@ class VotingDesk:
     ) -> list[HonestBallotError | None]:
         """Register voters' credentials in one transaction (the credential queue's append
         function): the board's checks, then each voter's row, which must still hold the
-        credential the request was made against.  The batch's voters are read with one
-        query and written with one statement, so the election's lock is held for a
-        handful of round trips whatever the batch's size."""
+        credential the request was made against.  The batch's voters are read with the
+        board's rows in one query and written with its other writes, so the election's
+        lock is held for a fixed handful of round trips whatever the batch's size."""
         links = _VoterLinks(self.elections.store, election_id, items)
         requests: list[CredentialRequest] = [
             (item.credential, item.unit, item.replaces, functools.partial(links.check, n))
             for n, item in enumerate(items)
         ]
-        return self.elections.register_credential_batch(election_id, requests, after=links.save)
+        return self.elections.register_credential_batch(
+            election_id, requests, voters=links.voter_ids, after=links.save
+        )
 
     def parse_ballot(self, election_id: str, ballot_json: bytes) -> EncryptedBallot:
         """Parse and verify completely (the costly part, run before any lock)."""
@@ -248,38 +249,37 @@ class VotingDesk:
         election_id: str, voter: VoterRow, client: Client, title: Label, now: int
     ) -> Within:
         """The rows an accepted cast adds: a notice to each of the voter's contacts and
-        one ``ballot-cast`` activity row."""
+        one ``ballot-cast`` activity row (made now, before the batch takes the election's
+        lock; only added under it)."""
+        subject, body = cast_notice_text(
+            client.language, client.device_description, title.get(client.language)
+        )
+        notices = []
+        for channel, destination in (("sms", voter.phone), ("email", voter.email)):
+            if not destination:
+                continue
+            try:
+                notices.append(notice_row(election_id, channel, destination, subject, body, now))
+            except InvalidInput:
+                # a contact stored before today's rules that no message may go to: the
+                # ballot still counts (refusing it would take the vote away), and the
+                # operator hears of it, without the contact
+                log.warning("a cast notice could not be queued for the voter's %s contact", channel)
+        activity = activity_row(
+            election_id,
+            time_ms=now,
+            event="ballot-cast",
+            voter=voter.national_id,
+            address=client.address,
+            device=client.device,
+            user_agent=client.user_agent,
+            session=client.session,
+        )
 
-        def add(rows: RowBuffer, _ballot: EncryptedBallot, receipt: Receipt) -> None:
-            subject, body = cast_notice_text(
-                client.language, client.device_description, title.get(client.language)
-            )
-            for channel, destination in (("sms", voter.phone), ("email", voter.email)):
-                if not destination:
-                    continue
-                try:
-                    row = notice_row(election_id, channel, destination, subject, body, now)
-                except InvalidInput:
-                    # a contact stored before today's rules that no message may go to: the
-                    # ballot still counts (refusing it would take the vote away), and the
-                    # operator hears of it, without the contact
-                    log.warning(
-                        "a cast notice could not be queued for the voter's %s contact", channel
-                    )
-                    continue
+        def add(rows: RowBuffer, _ballot: EncryptedBallot, _receipt: Receipt) -> None:
+            for row in notices:
                 rows.add_notice(row)
-            rows.add_activity(
-                activity_row(
-                    election_id,
-                    time_ms=now,
-                    event="ballot-cast",
-                    voter=voter.national_id,
-                    address=client.address,
-                    device=client.device,
-                    user_agent=client.user_agent,
-                    session=client.session,
-                ),
-            )
+            rows.add_activity(activity)
 
         return add
 
