@@ -92,6 +92,10 @@ class StoreBase:
                 max_overflow=10,
                 pool_recycle=3600,
                 hide_parameters=True,
+                # a batch's one read after the election's lock must see what the lock's
+                # previous holder committed (store/batch_view.py), whatever the server's
+                # default isolation level
+                isolation_level="READ COMMITTED",
             )
             event.listen(self.engine, "handle_error", _without_pg_detail)
         upgrade(self.engine)

@@ -752,3 +752,35 @@ def test_csrf(store: SqlStore) -> None:
         check_csrf(key, "", csrf_token(key, "x"))
     with pytest.raises(Forbidden):
         check_csrf(server_key(store, "another-key"), visitor, token)
+
+
+def test_a_sign_out_while_a_request_asks_the_store_is_not_forgotten(
+    signin: SignIn, sender: RecordingSender, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request that asked the store before a sign-out through this same process must not
+    remember the session as live afterwards: the sign-out takes effect here at once."""
+    token = _signed_in(signin, sender)
+    asked = store.session_ended
+
+    def racing(session_id: str) -> bool:
+        answer = asked(session_id)  # not ended yet
+        monkeypatch.setattr(store, "session_ended", asked)
+        signin.end_session(token, election_id=A)  # another request signs out meanwhile
+        return answer
+
+    monkeypatch.setattr(store, "session_ended", racing)
+    assert signin.session_from_token(token, election_id=A).election_id == A  # asked before
+    with pytest.raises(NotSignedIn, match="ended"):
+        signin.session_from_token(token, election_id=A)
+
+
+def test_a_clock_set_back_does_not_stretch_the_window(
+    signin: SignIn, sender: RecordingSender, clock: Clock, store: SqlStore
+) -> None:
+    token = _signed_in(signin, sender)
+    elsewhere = SignIn(store, sender, clock)
+    assert signin.session_from_token(token, election_id=A).election_id == A  # remembered live
+    elsewhere.end_session(token, election_id=A)
+    clock.advance(-3600)  # the system clock is stepped back an hour
+    with pytest.raises(NotSignedIn, match="ended"):
+        signin.session_from_token(token, election_id=A)

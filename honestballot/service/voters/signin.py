@@ -281,6 +281,9 @@ class SignIn:
         self.session_end_seen_within_ms = int(session_end_seen_within_s * 1000)
         #: session id → when the store last said that session had not ended
         self._live_sessions: dict[str, int] = {}
+        #: sign-outs through this process so far (a request that asked the store before
+        #: one does not remember its session as live)
+        self._sign_outs = 0
         self._live_lock = threading.Lock()
         self.limiter = RateLimiter(store, clock)
         self.roll = Roll(store, clock)
@@ -466,13 +469,19 @@ class SignIn:
         that time (docs/threat-model.md)."""
         with self._live_lock:
             seen = self._live_sessions.get(session_id)
-        if seen is not None and now - seen < self.session_end_seen_within_ms:
+            generation = self._sign_outs
+        # a clock set back never stretches the window
+        if seen is not None and 0 <= now - seen < self.session_end_seen_within_ms:
             return False
         if self.store.session_ended(session_id):
             with self._live_lock:
                 self._live_sessions.pop(session_id, None)
             return True
         with self._live_lock:
+            if self._sign_outs != generation:
+                # a sign-out through this process since the store was asked: it may be
+                # this session's, which must not be remembered as live
+                return False
             if len(self._live_sessions) >= _MOST_LIVE_SESSIONS:
                 stale = now - self.session_end_seen_within_ms
                 self._live_sessions = {k: t for k, t in self._live_sessions.items() if t > stale}
@@ -490,6 +499,7 @@ class SignIn:
         self.store.end_session(session.session_id, session.expires_ms)
         with self._live_lock:
             self._live_sessions.pop(session.session_id, None)
+            self._sign_outs += 1
 
     # -- internals -------------------------------------------------------------------------
 
