@@ -5,8 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.databases import KINDS, fresh_database
+from tests.databases import KINDS, drop_spare_databases, fresh_database
 from tests.factories import DemoCeremonies, DemoCeremony, demo_key_ceremony
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the PostgreSQL databases the tests of this process emptied and kept."""
+    drop_spare_databases()
 
 
 @pytest.fixture(params=KINDS)
