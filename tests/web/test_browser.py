@@ -68,7 +68,10 @@ pytestmark = pytest.mark.slow
 
 #: encrypting a ballot with all its proofs in the browser, and each page load
 STEP_TIMEOUT_MS = 60_000
-SERVER_START_S = 45.0
+#: a new `honestballot serve` process imports the package and migrates the database first:
+#: a few seconds on a quiet machine, over 45 s on a loaded one whose Python compiles every
+#: module afresh (no bytecode written)
+SERVER_START_S = 150.0
 TRACKING_CODE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
 
 VOTER = WEB_ROLL[0][0]
