@@ -39,12 +39,11 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import (
+    Browser,
     BrowserContext,
     Page,
-    Playwright,
     Route,
     expect,
-    sync_playwright,
 )
 
 from honestballot.crypto.group import base_mul
@@ -67,20 +66,12 @@ from tests.factories import WEB_ELECTION, WEB_ROLL, DemoCeremony, web_roll_csv
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: encrypting a ballot with all its proofs in the browser, and each page load
 STEP_TIMEOUT_MS = 60_000
-SERVER_START_S = 45.0
+#: a new `honestballot serve` process imports the package and migrates the database first:
+#: a few seconds on a quiet machine, over 45 s on a loaded one whose Python compiles every
+#: module afresh (no bytecode written)
+SERVER_START_S = 150.0
 TRACKING_CODE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
 
 VOTER = WEB_ROLL[0][0]
@@ -287,18 +278,6 @@ class Watch:
         assert not self.problems, "the pages reported problems:\n" + "\n".join(self.problems)
 
 
-def _launch(playwright: Playwright) -> Any:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing, so the browser test cannot run: install Debian's "
-            "Chromium (apt-get install chromium); Playwright must not download its own",
-            pytrace=False,
-        )
-    return playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-    )
-
-
 @contextmanager
 def _screenshots_on_failure(watch: Watch, tmp_path: Path, server: Server) -> Iterator[None]:
     try:
@@ -430,102 +409,99 @@ def _board_entry(server: Server, tracking: str) -> dict[str, Any]:
 # --- the test ------------------------------------------------------------------------------
 
 
-def test_vote_in_the_browser(server: Server, web_ceremony: DemoCeremony, tmp_path: Path) -> None:
+def test_vote_in_the_browser(
+    server: Server, web_ceremony: DemoCeremony, browser: Browser, tmp_path: Path
+) -> None:
     eid = server.election_id
     manifest = web_ceremony.manifest
     watch = Watch()
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            with _screenshots_on_failure(watch, tmp_path, server):
-                # --- the first device: sign in, credential, audit, cast, cast again
-                first = browser.new_context(locale="en-US")
-                watch.attach(first, "device-1")
-                page = first.new_page()
-                _sign_in(page, server, VOTER)
-                credential = page.locator("#credential-code")
-                expect(credential).to_have_text(re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS)
-                credential_code = credential.inner_text().strip()
-                expect(page.locator("#credential-qr svg")).to_be_visible()
-                page.locator("#credential-saved").click()
-                expect(page.locator("#ballot-form")).to_be_visible()
-                lang = page.locator("#voter-app").get_attribute("data-lang") or "ru"
+    with _screenshots_on_failure(watch, tmp_path, server):
+        # --- the first device: sign in, credential, audit, cast, cast again
+        first = browser.new_context(locale="en-US")
+        watch.attach(first, "device-1")
+        page = first.new_page()
+        _sign_in(page, server, VOTER)
+        credential = page.locator("#credential-code")
+        expect(credential).to_have_text(re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS)
+        credential_code = credential.inner_text().strip()
+        expect(page.locator("#credential-qr svg")).to_be_visible()
+        page.locator("#credential-saved").click()
+        expect(page.locator("#ballot-form")).to_be_visible()
+        lang = page.locator("#voter-app").get_attribute("data-lang") or "ru"
 
-                # an audit that fails on the way: once its opening has left the device
-                # the encryption is spoiled, so the ballot cannot be cast after all
-                _encrypt(page, AUDITED)
-                page.route(f"**/api/e/{eid}/audits", lambda route: route.abort())
-                page.locator("#audit").click()
-                expect(page.locator("#voter-error")).to_be_visible(timeout=STEP_TIMEOUT_MS)
-                expect(page.locator("#encrypted")).to_be_hidden()
-                expect(page.locator("#encrypt")).to_be_visible()
-                page.unroute(f"**/api/e/{eid}/audits")
-                watch.forget("/audits")  # the aborted request's console line
+        # an audit that fails on the way: once its opening has left the device
+        # the encryption is spoiled, so the ballot cannot be cast after all
+        _encrypt(page, AUDITED)
+        page.route(f"**/api/e/{eid}/audits", lambda route: route.abort())
+        page.locator("#audit").click()
+        expect(page.locator("#voter-error")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        expect(page.locator("#encrypted")).to_be_hidden()
+        expect(page.locator("#encrypt")).to_be_visible()
+        page.unroute(f"**/api/e/{eid}/audits")
+        watch.forget("/audits")  # the aborted request's console line
 
-                # a server that answers a cast with another ballot's receipt is caught
-                _encrypt(page, FIRST)
-                page.route(
-                    f"**/api/e/{eid}/ballots",
-                    lambda route: route.fulfill(
-                        status=201,
-                        content_type="application/json",
-                        body=json.dumps({"receipt": {"tracking_hash": "00" * 32}}),
-                    ),
-                )
-                page.locator("#cast").click()
-                expect(page.locator("#voter-error")).to_be_visible(timeout=STEP_TIMEOUT_MS)
-                assert "/receipt/" not in page.url
-                page.unroute(f"**/api/e/{eid}/ballots")
-                page.locator("#change").click()
+        # a server that answers a cast with another ballot's receipt is caught
+        _encrypt(page, FIRST)
+        page.route(
+            f"**/api/e/{eid}/ballots",
+            lambda route: route.fulfill(
+                status=201,
+                content_type="application/json",
+                body=json.dumps({"receipt": {"tracking_hash": "00" * 32}}),
+            ),
+        )
+        page.locator("#cast").click()
+        expect(page.locator("#voter-error")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        assert "/receipt/" not in page.url
+        page.unroute(f"**/api/e/{eid}/ballots")
+        page.locator("#change").click()
 
-                audited_code = _encrypt(page, AUDITED)
-                page.locator("#audit").click()
-                expect(page.locator("#audit-result")).to_be_visible(timeout=STEP_TIMEOUT_MS)
-                assert _audit_shows(page) == _labels(manifest, lang, AUDITED)
-                expect(page.locator("#audit-check")).to_have_class("ok")
-                expect(page.locator("#audit-tracking")).to_have_text(audited_code)
+        audited_code = _encrypt(page, AUDITED)
+        page.locator("#audit").click()
+        expect(page.locator("#audit-result")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        assert _audit_shows(page) == _labels(manifest, lang, AUDITED)
+        expect(page.locator("#audit-check")).to_have_class("ok")
+        expect(page.locator("#audit-tracking")).to_have_text(audited_code)
 
-                first_code = _encrypt(page, FIRST)
-                assert first_code != audited_code, "an audited ballot must never be reused"
-                first_hash = _cast(page, server, first_code)
+        first_code = _encrypt(page, FIRST)
+        assert first_code != audited_code, "an audited ballot must never be reused"
+        first_hash = _cast(page, server, first_code)
 
-                page.goto(server.url(f"/e/{eid}/vote"))
-                expect(page.locator("#ballot-form")).to_be_visible(timeout=STEP_TIMEOUT_MS)
-                second_code = _encrypt(page, SECOND)
-                second_hash = _cast(page, server, second_code)
+        page.goto(server.url(f"/e/{eid}/vote"))
+        expect(page.locator("#ballot-form")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        second_code = _encrypt(page, SECOND)
+        second_hash = _cast(page, server, second_code)
 
-                # --- the board, as an observer sees it in the browser
-                page.goto(server.url(f"/e/{eid}/board?q={second_code}"))
-                row = page.locator("table.board tbody tr")
-                expect(row).to_have_count(1)
-                expect(row.locator("td.code")).to_have_text(second_code)
-                expect(row).to_have_attribute("data-status", "counts")
-                # signing out takes the credential code off this browser
-                page.goto(server.url(f"/e/{eid}/vote"))
-                key = f"honestballot:{eid}:credential"
-                assert page.evaluate("(k) => localStorage.getItem(k)", key) == credential_code
-                page.locator("#signout-form button").click()
-                page.wait_for_load_state()
-                assert page.evaluate("(k) => localStorage.getItem(k)", key) is None
-                watch.assert_clean()
-                first.close()
+        # --- the board, as an observer sees it in the browser
+        page.goto(server.url(f"/e/{eid}/board?q={second_code}"))
+        row = page.locator("table.board tbody tr")
+        expect(row).to_have_count(1)
+        expect(row.locator("td.code")).to_have_text(second_code)
+        expect(row).to_have_attribute("data-status", "counts")
+        # signing out takes the credential code off this browser
+        page.goto(server.url(f"/e/{eid}/vote"))
+        key = f"honestballot:{eid}:credential"
+        assert page.evaluate("(k) => localStorage.getItem(k)", key) == credential_code
+        page.locator("#signout-form button").click()
+        page.wait_for_load_state()
+        assert page.evaluate("(k) => localStorage.getItem(k)", key) is None
+        watch.assert_clean()
+        first.close()
 
-                # --- a second device: restore the credential from its code, cast
-                second = browser.new_context(locale="en-US")
-                watch.attach(second, "device-2")
-                page = second.new_page()
-                _sign_in(page, server, VOTER)
-                expect(page.locator("#restore-code")).to_be_visible(timeout=STEP_TIMEOUT_MS)
-                expect(page.locator("#ballot-form")).to_be_hidden()
-                page.locator("#restore-code").fill(credential_code.lower())
-                page.locator("#restore").click()
-                expect(page.locator("#ballot-form")).to_be_visible()
-                restored_code = _encrypt(page, RESTORED)
-                restored_hash = _cast(page, server, restored_code)
-                watch.assert_clean()
-                second.close()
-        finally:
-            browser.close()
+        # --- a second device: restore the credential from its code, cast
+        second = browser.new_context(locale="en-US")
+        watch.attach(second, "device-2")
+        page = second.new_page()
+        _sign_in(page, server, VOTER)
+        expect(page.locator("#restore-code")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        expect(page.locator("#ballot-form")).to_be_hidden()
+        page.locator("#restore-code").fill(credential_code.lower())
+        page.locator("#restore").click()
+        expect(page.locator("#ballot-form")).to_be_visible()
+        restored_code = _encrypt(page, RESTORED)
+        restored_hash = _cast(page, server, restored_code)
+        watch.assert_clean()
+        second.close()
 
     # --- the board API: each cast replaced the one before; the audit never counts, and is
     # held off the board (found only by its whole code) until voting closes
@@ -662,122 +638,114 @@ def _proof_route(
     page.route(f"**/api/e/{server.election_id}/ballots/{tracking_hash}", handle)
 
 
-def test_a_receipt_needs_the_witnesses_quorum(witnessed_server: Server, tmp_path: Path) -> None:
+def test_a_receipt_needs_the_witnesses_quorum(
+    witnessed_server: Server, browser: Browser, tmp_path: Path
+) -> None:
     server = witnessed_server
     eid = server.election_id
     first, second = WITNESS_SECRETS
     watch = Watch()
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            with _screenshots_on_failure(watch, tmp_path, server):
-                device = browser.new_context(locale="en-US")
-                watch.attach(device, "voter")
-                page = device.new_page()
-                # the vote page recomputes the fingerprint with the witnesses and the
-                # organiser's key; a mismatch would show no ballot
-                _sign_in(page, server, VOTER)
-                expect(page.locator("#credential-code")).to_have_text(
-                    re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS
-                )
-                expect(page.locator("#fingerprint")).to_have_text(
-                    server.services.elections.context(eid).base_hash.hex()[:16]
-                )
-                page.locator("#credential-saved").click()
-                lang = page.locator("#voter-app").get_attribute("data-lang") or "ru"
-                tracking = _encrypt(page, FIRST)
-                page.locator("#cast").click()
-                page.wait_for_url(f"**/e/{eid}/receipt/*")
-                tracking_hash = page.url.rsplit("/", 1)[-1]
-                status = page.locator("#receipt-status")
-                message = page.locator("#receipt-message")
+    with _screenshots_on_failure(watch, tmp_path, server):
+        device = browser.new_context(locale="en-US")
+        watch.attach(device, "voter")
+        page = device.new_page()
+        # the vote page recomputes the fingerprint with the witnesses and the
+        # organiser's key; a mismatch would show no ballot
+        _sign_in(page, server, VOTER)
+        expect(page.locator("#credential-code")).to_have_text(
+            re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS
+        )
+        expect(page.locator("#fingerprint")).to_have_text(
+            server.services.elections.context(eid).base_hash.hex()[:16]
+        )
+        page.locator("#credential-saved").click()
+        lang = page.locator("#voter-app").get_attribute("data-lang") or "ru"
+        tracking = _encrypt(page, FIRST)
+        page.locator("#cast").click()
+        page.wait_for_url(f"**/e/{eid}/receipt/*")
+        tracking_hash = page.url.rsplit("/", 1)[-1]
+        status = page.locator("#receipt-status")
+        message = page.locator("#receipt-message")
 
-                # signed by the board, but no witness has co-signed a head covering it
-                expect(status).to_have_attribute("data-state", "pending", timeout=STEP_TIMEOUT_MS)
-                expect(message).to_have_text(_text("voter.receipt.pending", lang))
-                head = server.services.elections.publish_tree_head(eid)
-                found = server.services.board.event_by_tracking(eid, bytes.fromhex(tracking_hash))
-                assert found is not None and found.seq < head.head.size
-                _cosign(server, head, first)
-                # one of a quorum of two: the next answer is still "pending"
-                proof_url = f"/api/e/{eid}/ballots/{tracking_hash}"
-                with page.expect_response(
-                    lambda r: r.url.endswith(proof_url), timeout=STEP_TIMEOUT_MS
-                ) as answer:
-                    pass
-                assert answer.value.status == 202
-                expect(status).to_have_attribute("data-state", "pending")
-                _cosign(server, head, second)
-                expect(status).to_have_attribute("data-state", "verified", timeout=STEP_TIMEOUT_MS)
-                expect(page.locator("#tracking-code")).to_have_text(tracking)
-                expect(message).to_have_text(
-                    _text("voter.receipt.witnessed", lang, size=head.head.size, count=2, quorum=2)
-                )
+        # signed by the board, but no witness has co-signed a head covering it
+        expect(status).to_have_attribute("data-state", "pending", timeout=STEP_TIMEOUT_MS)
+        expect(message).to_have_text(_text("voter.receipt.pending", lang))
+        head = server.services.elections.publish_tree_head(eid)
+        found = server.services.board.event_by_tracking(eid, bytes.fromhex(tracking_hash))
+        assert found is not None and found.seq < head.head.size
+        _cosign(server, head, first)
+        # one of a quorum of two: the next answer is still "pending"
+        proof_url = f"/api/e/{eid}/ballots/{tracking_hash}"
+        with page.expect_response(
+            lambda r: r.url.endswith(proof_url), timeout=STEP_TIMEOUT_MS
+        ) as answer:
+            pass
+        assert answer.value.status == 202
+        expect(status).to_have_attribute("data-state", "pending")
+        _cosign(server, head, second)
+        expect(status).to_have_attribute("data-state", "verified", timeout=STEP_TIMEOUT_MS)
+        expect(page.locator("#tracking-code")).to_have_text(tracking)
+        expect(message).to_have_text(
+            _text("voter.receipt.witnessed", lang, size=head.head.size, count=2, quorum=2)
+        )
 
-                # a server that hands the proof with co-signatures short of the quorum
-                def drop_one(body: dict[str, Any]) -> None:
-                    assert len(body["cosignatures"]) == 2, body
-                    body["cosignatures"].pop()
+        # a server that hands the proof with co-signatures short of the quorum
+        def drop_one(body: dict[str, Any]) -> None:
+            assert len(body["cosignatures"]) == 2, body
+            body["cosignatures"].pop()
 
-                def one_twice(body: dict[str, Any]) -> None:
-                    body["cosignatures"] = [body["cosignatures"][0]] * 2
+        def one_twice(body: dict[str, Any]) -> None:
+            body["cosignatures"] = [body["cosignatures"][0]] * 2
 
-                def forge_one(body: dict[str, Any]) -> None:
-                    body["cosignatures"][1]["witnessed_ms"] += 1
+        def forge_one(body: dict[str, Any]) -> None:
+            body["cosignatures"][1]["witnessed_ms"] += 1
 
-                short = _text("voter.receipt.no_quorum", lang, count=1, quorum=2)
-                bad_proof = _text("voter.receipt.bad_proof", lang)
-                for change, reason, detail in (
-                    (drop_one, short, "too few co-signatures"),
-                    (one_twice, short, "too few co-signatures"),
-                    # the crypto library's English reason stays in the tooltip only
-                    (forge_one, bad_proof, "Schnorr proof does not verify"),
-                ):
-                    _proof_route(page, server, tracking_hash, change)
-                    page.reload()
-                    expect(status).to_have_attribute(
-                        "data-state", "failed", timeout=STEP_TIMEOUT_MS
-                    )
-                    expect(message).to_contain_text(reason)
-                    expect(message).to_have_attribute("title", re.compile(re.escape(detail)))
-                    page.unroute(f"**/api/e/{eid}/ballots/{tracking_hash}")
+        short = _text("voter.receipt.no_quorum", lang, count=1, quorum=2)
+        bad_proof = _text("voter.receipt.bad_proof", lang)
+        for change, reason, detail in (
+            (drop_one, short, "too few co-signatures"),
+            (one_twice, short, "too few co-signatures"),
+            # the crypto library's English reason stays in the tooltip only
+            (forge_one, bad_proof, "Schnorr proof does not verify"),
+        ):
+            _proof_route(page, server, tracking_hash, change)
+            page.reload()
+            expect(status).to_have_attribute("data-state", "failed", timeout=STEP_TIMEOUT_MS)
+            expect(message).to_contain_text(reason)
+            expect(message).to_have_attribute("title", re.compile(re.escape(detail)))
+            page.unroute(f"**/api/e/{eid}/ballots/{tracking_hash}")
 
-                # ... nor by lowering the quorum in the election's context: below a
-                # majority of the witnesses it is refused outright (and any other quorum
-                # would change the base hash, which the ballot made on the device carries)
-                _proof_route(page, server, tracking_hash, drop_one)
+        # ... nor by lowering the quorum in the election's context: below a
+        # majority of the witnesses it is refused outright (and any other quorum
+        # would change the base hash, which the ballot made on the device carries)
+        _proof_route(page, server, tracking_hash, drop_one)
 
-                def lower_quorum(route: Route) -> None:
-                    response = route.fetch()
-                    body = response.json()
-                    body["witness_quorum"] = 1
-                    route.fulfill(response=response, json=body)
+        def lower_quorum(route: Route) -> None:
+            response = route.fetch()
+            body = response.json()
+            body["witness_quorum"] = 1
+            route.fulfill(response=response, json=body)
 
-                page.route(f"**/api/e/{eid}/context", lower_quorum)
-                page.reload()
-                expect(status).to_have_attribute("data-state", "failed", timeout=STEP_TIMEOUT_MS)
-                expect(message).to_contain_text(bad_proof)
-                expect(message).to_have_attribute(
-                    "title", re.compile("more than half of the 2 witnesses")
-                )
-                page.unroute(f"**/api/e/{eid}/context")
-                page.unroute(f"**/api/e/{eid}/ballots/{tracking_hash}")
+        page.route(f"**/api/e/{eid}/context", lower_quorum)
+        page.reload()
+        expect(status).to_have_attribute("data-state", "failed", timeout=STEP_TIMEOUT_MS)
+        expect(message).to_contain_text(bad_proof)
+        expect(message).to_have_attribute("title", re.compile("more than half of the 2 witnesses"))
+        page.unroute(f"**/api/e/{eid}/context")
+        page.unroute(f"**/api/e/{eid}/ballots/{tracking_hash}")
 
-                # the honest answer verifies again
-                page.reload()
-                expect(status).to_have_attribute("data-state", "verified", timeout=STEP_TIMEOUT_MS)
+        # the honest answer verifies again
+        page.reload()
+        expect(status).to_have_attribute("data-state", "verified", timeout=STEP_TIMEOUT_MS)
 
-                # the observers' tree-heads page checks the witnessed head in the browser
-                page.goto(server.url(f"/e/{eid}/tree-heads?lang=en"))
-                expect(page.locator("[data-witnessed-verdict]")).to_have_text(
-                    "The witnesses' co-signatures were checked in this browser: the quorum "
-                    "is there.",
-                    timeout=STEP_TIMEOUT_MS,
-                )
-                watch.assert_clean()
-                device.close()
-        finally:
-            browser.close()
+        # the observers' tree-heads page checks the witnessed head in the browser
+        page.goto(server.url(f"/e/{eid}/tree-heads?lang=en"))
+        expect(page.locator("[data-witnessed-verdict]")).to_have_text(
+            "The witnesses' co-signatures were checked in this browser: the quorum is there.",
+            timeout=STEP_TIMEOUT_MS,
+        )
+        watch.assert_clean()
+        device.close()
 
     # the record the server exports ends at the witnessed head, with both co-signatures
     r = httpx.get(server.url(f"/e/{eid}/record.jsonl"), timeout=120)

@@ -11,22 +11,25 @@ PostgreSQL) with Debian's Chromium:
   matrices), fit the phone in the three languages too;
 - an expired code is named as such and a new one is one button away; a code limit says
   what happened and when to try again, in the voter's language;
-- the organiser's roll section follows the election's phase;
 - an organiser builds the election on the pages alone, in Kazakh: the manifest in the
   form, the election from it and the trustees' key file (swapped files named as such),
   the roll with a shared phone's exception recorded from the refusal, and the opening;
-  and a ranked election from the form (too many places refused in Kazakh first).
+  the roll section then follows the election's phase through the close; and a ranked
+  election from the form (too many places refused in Kazakh first).
+
+One Chromium serves the module (each test opens its own contexts), and the voters'
+tests share one server and election, each test with a voter of its own.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import update
 
 from honestballot.crypto.group import base_mul
@@ -51,7 +54,6 @@ from tests.web.test_browser import (
     _cast,
     _choose,
     _encrypt,
-    _launch,
     _screenshots_on_failure,
     _serve,
     _sign_in,
@@ -68,21 +70,35 @@ from tests.web.test_browser_ranked import (
 pytestmark = pytest.mark.slow
 
 PHONE = {"width": 360, "height": 740}
-VOTER = WEB_ROLL[0][0]
-SECOND_VOTER = WEB_ROLL[3][0]
+#: the voters of the tests that share ``phone_server``: one each, so that none of them
+#: finds a credential, a code or a limit another test left
+VOTER = WEB_ROLL[0][0]  # votes and audits on every page's test
+SWITCHING_VOTER = WEB_ROLL[1][0]  # switches language with choices made
+CODE_VOTER = WEB_ROLL[4][0]  # lets a code expire
+SECOND_VOTER = WEB_ROLL[3][0]  # asks for codes until the limit
 
 
-@pytest.fixture
-def server(web_ceremony: DemoCeremony, tmp_path: Path) -> Iterator[Server]:
+def _open_election(ceremony: DemoCeremony) -> Callable[[Services], None]:
     def prepare(services: Services) -> None:
-        services.elections.create(web_ceremony.manifest, web_ceremony.key)
+        services.elections.create(ceremony.manifest, ceremony.key)
         services.roll.import_csv(WEB_ELECTION, web_roll_csv())
-        _publish_station(services, web_ceremony)
+        _publish_station(services, ceremony)
         services.elections.open(
             WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
         )
 
-    with _serve("sqlite", tmp_path, prepare) as running:
+    return prepare
+
+
+@pytest.fixture(scope="module")
+def phone_server(
+    web_ceremony: DemoCeremony, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """One open election for the voters' tests of this module, each with its own voter
+    (starting a server and setting the election up took longer than most of them)."""
+    with _serve(
+        "sqlite", tmp_path_factory.mktemp("phone"), _open_election(web_ceremony)
+    ) as running:
         yield running
 
 
@@ -174,208 +190,171 @@ def _vote_and_audit(page: Page, server: Server) -> str:
     return "/" + page.url.split("/", 3)[3]
 
 
-def test_every_page_fits_a_phone_in_every_language(server: Server, tmp_path: Path) -> None:
+def test_every_page_fits_a_phone_in_every_language(
+    phone_server: Server, browser: Browser, tmp_path: Path
+) -> None:
+    server = phone_server
     eid = server.election_id
     token = str(server.services.organisers.create_token("phone test"))
     watch = Watch()
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            with _screenshots_on_failure(watch, tmp_path, server):
-                device = browser.new_context(viewport=PHONE, locale="ru-RU")
-                watch.attach(device, "phone")
-                page = device.new_page()
-                receipt = _vote_and_audit(page, server)
-                tracking = page.locator("#tracking-code").inner_text().strip()
-                # the organiser signs in on the same phone
-                page.goto(server.url("/organiser"))
-                page.locator("input[name=token]").fill(token)
-                page.locator("form [type=submit]").click()
-                page.wait_for_url("**/organiser/elections")
+    with _screenshots_on_failure(watch, tmp_path, server):
+        device = browser.new_context(viewport=PHONE, locale="ru-RU")
+        watch.attach(device, "phone")
+        page = device.new_page()
+        receipt = _vote_and_audit(page, server)
+        tracking = page.locator("#tracking-code").inner_text().strip()
+        # the organiser signs in on the same phone
+        page.goto(server.url("/organiser"))
+        page.locator("input[name=token]").fill(token)
+        page.locator("form [type=submit]").click()
+        page.wait_for_url("**/organiser/elections")
 
-                paths = [
-                    "/",
-                    f"/e/{eid}",
-                    f"/e/{eid}/board",
-                    f"/e/{eid}/board?q={tracking}",
-                    f"/e/{eid}/board?q=nonsense",
-                    f"/e/{eid}/turnout",
-                    f"/e/{eid}/results",
-                    f"/e/{eid}/tree-heads",
-                    f"/e/{eid}/stations",
-                    f"/e/{eid}/reports",
-                    f"/e/{eid}/report",
-                    f"/e/{eid}/signin",
-                    f"/e/{eid}/vote",
-                    receipt,
-                    "/organiser/elections",
-                    "/organiser/manifest",
-                    f"/organiser/e/{eid}",
-                    f"/organiser/e/{eid}/audit",
-                    f"/organiser/e/{eid}/stations",
-                    f"/organiser/e/{eid}/phase/close",
-                    "/no-such-page",
-                ]
-                too_wide = []
-                for lang in LANGUAGES:
-                    for path in paths:
-                        joiner = "&" if "?" in path else "?"
-                        page.goto(server.url(f"{path}{joiner}lang={lang}"))
-                        page.wait_for_load_state("networkidle")
-                        if path.endswith("/turnout"):
-                            expect(page.locator("[data-k=percent]").first).not_to_have_text("—")
-                        if path == f"/e/{eid}/vote":
-                            expect(page.locator("#contests fieldset").first).to_be_visible()
-                        if path == receipt:
-                            expect(page.locator("#receipt-status")).not_to_have_attribute(
-                                "data-state", "checking", timeout=STEP_TIMEOUT_MS
-                            )
-                        width = _width(page)
-                        if width > PHONE["width"]:
-                            culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
-                            too_wide.append(f"{path} [{lang}]: {width} px: {culprits}")
-                            page.screenshot(path=str(tmp_path / f"wide-{len(too_wide)}.png"))
-                assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
-                # the board's tracking code and the fingerprint each stay on one line
-                page.goto(server.url(f"/e/{eid}/board?lang=kk"))
-                code = page.locator("table.board td.code span").first
-                box = code.bounding_box()
-                assert box is not None and box["height"] < 36, box  # one line of ~28 px
-                page.goto(server.url(f"/e/{eid}?lang=ru"))
-                fingerprint = page.locator("[data-fingerprint]").first
-                box = fingerprint.bounding_box()
-                assert box is not None and box["height"] < 36, box
-                watch.forget("/no-such-page")
-                watch.forget("nonsense")
-                watch.assert_clean()
-        finally:
-            browser.close()
+        paths = [
+            "/",
+            f"/e/{eid}",
+            f"/e/{eid}/board",
+            f"/e/{eid}/board?q={tracking}",
+            f"/e/{eid}/board?q=nonsense",
+            f"/e/{eid}/turnout",
+            f"/e/{eid}/results",
+            f"/e/{eid}/tree-heads",
+            f"/e/{eid}/stations",
+            f"/e/{eid}/reports",
+            f"/e/{eid}/report",
+            f"/e/{eid}/signin",
+            f"/e/{eid}/vote",
+            receipt,
+            "/organiser/elections",
+            "/organiser/manifest",
+            f"/organiser/e/{eid}",
+            f"/organiser/e/{eid}/audit",
+            f"/organiser/e/{eid}/stations",
+            f"/organiser/e/{eid}/phase/close",
+            "/no-such-page",
+        ]
+        too_wide = []
+        for lang in LANGUAGES:
+            for path in paths:
+                joiner = "&" if "?" in path else "?"
+                page.goto(server.url(f"{path}{joiner}lang={lang}"))
+                page.wait_for_load_state("networkidle")
+                if path.endswith("/turnout"):
+                    expect(page.locator("[data-k=percent]").first).not_to_have_text("—")
+                if path == f"/e/{eid}/vote":
+                    expect(page.locator("#contests fieldset").first).to_be_visible()
+                if path == receipt:
+                    expect(page.locator("#receipt-status")).not_to_have_attribute(
+                        "data-state", "checking", timeout=STEP_TIMEOUT_MS
+                    )
+                width = _width(page)
+                if width > PHONE["width"]:
+                    culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
+                    too_wide.append(f"{path} [{lang}]: {width} px: {culprits}")
+                    page.screenshot(path=str(tmp_path / f"wide-{len(too_wide)}.png"))
+        assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
+        # the board's tracking code and the fingerprint each stay on one line
+        page.goto(server.url(f"/e/{eid}/board?lang=kk"))
+        code = page.locator("table.board td.code span").first
+        box = code.bounding_box()
+        assert box is not None and box["height"] < 36, box  # one line of ~28 px
+        page.goto(server.url(f"/e/{eid}?lang=ru"))
+        fingerprint = page.locator("[data-fingerprint]").first
+        box = fingerprint.bounding_box()
+        assert box is not None and box["height"] < 36, box
+        watch.forget("/no-such-page")
+        watch.forget("nonsense")
+        watch.assert_clean()
 
 
-def test_a_language_switch_keeps_the_choices(server: Server, tmp_path: Path) -> None:
+def test_a_language_switch_keeps_the_choices(
+    phone_server: Server, browser: Browser, tmp_path: Path
+) -> None:
+    server = phone_server
     watch = Watch()
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            with _screenshots_on_failure(watch, tmp_path, server):
-                device = browser.new_context(viewport=PHONE, locale="ru-RU")
-                watch.attach(device, "voter")
-                page = device.new_page()
-                _sign_in(page, server, VOTER)
-                expect(page.locator("#credential-code")).to_have_text(
-                    re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS
-                )
-                page.locator("#credential-saved").click()
-                _choose(page, FIRST)
-                page.locator("nav.langs a", has_text="KK").click()
-                page.wait_for_url("**lang=kk")
-                expect(page.locator("html")).to_have_attribute("lang", "kk")
-                expect(page.locator("#contests fieldset").first).to_be_visible()
-                for contest, options in FIRST.items():
-                    inputs = page.locator(f'fieldset[data-contest="{contest}"] input')
-                    for i in range(inputs.count()):
-                        box = inputs.nth(i)
-                        value = box.get_attribute("value")
-                        if value in options:
-                            expect(box).to_be_checked()
-                        else:
-                            expect(box).not_to_be_checked()
-                # the kept choices are read once: a plain reload starts empty again
-                page.reload()
-                expect(page.locator("#contests fieldset").first).to_be_visible()
-                expect(page.locator("#contests input:checked")).to_have_count(0)
-                watch.assert_clean()
-        finally:
-            browser.close()
+    with _screenshots_on_failure(watch, tmp_path, server):
+        device = browser.new_context(viewport=PHONE, locale="ru-RU")
+        watch.attach(device, "voter")
+        page = device.new_page()
+        _sign_in(page, server, SWITCHING_VOTER)
+        expect(page.locator("#credential-code")).to_have_text(
+            re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS
+        )
+        page.locator("#credential-saved").click()
+        _choose(page, FIRST)
+        page.locator("nav.langs a", has_text="KK").click()
+        page.wait_for_url("**lang=kk")
+        expect(page.locator("html")).to_have_attribute("lang", "kk")
+        expect(page.locator("#contests fieldset").first).to_be_visible()
+        for contest, options in FIRST.items():
+            inputs = page.locator(f'fieldset[data-contest="{contest}"] input')
+            for i in range(inputs.count()):
+                box = inputs.nth(i)
+                value = box.get_attribute("value")
+                if value in options:
+                    expect(box).to_be_checked()
+                else:
+                    expect(box).not_to_be_checked()
+        # the kept choices are read once: a plain reload starts empty again
+        page.reload()
+        expect(page.locator("#contests fieldset").first).to_be_visible()
+        expect(page.locator("#contests input:checked")).to_have_count(0)
+        watch.assert_clean()
 
 
-def test_sign_in_explains_itself(server: Server, tmp_path: Path) -> None:
+def test_sign_in_explains_itself(phone_server: Server, browser: Browser, tmp_path: Path) -> None:
+    server = phone_server
     eid = server.election_id
     watch = Watch()
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            with _screenshots_on_failure(watch, tmp_path, server):
-                device = browser.new_context(viewport=PHONE, locale="kk-KZ")
-                watch.attach(device, "voter")
-                page = device.new_page()
-                page.goto(server.url(f"/e/{eid}/signin?lang=kk"))
-                page.locator("#signin-form input[name=national_id]").fill(VOTER)
-                page.locator("#signin-form [type=submit]").click()
-                page.wait_for_url(f"**/e/{eid}/code")
-                first = latest_code_for(server.outbox, server.destination(VOTER))
-                assert first is not None
-                # the code outlives its ten minutes
-                with server.services.store.engine.begin() as conn:
-                    conn.execute(update(signin_codes).values(expires_ms=0))
-                page.locator("#code-form input[name=code]").fill(first)
-                page.locator("#code-form [type=submit]").click()
-                expect(page.locator("#code-error")).to_have_text(
-                    _say("msg.signin.code_expired", "kk")
-                )
-                _no_english(page, "#code-error, #new-code-form")
-                page.locator("#new-code-form [type=submit]").click()
-                expect(page.locator("#code-sent")).to_have_text(_say("voter.code.resent", "kk"))
-                second = latest_code_for(server.outbox, server.destination(VOTER))
-                assert second is not None and second != first
-                wrong = f"{(int(second) + 1) % 1_000_000:06d}"
-                page.locator("#code-form input[name=code]").fill(wrong)
-                page.locator("#code-form [type=submit]").click()
-                expect(page.locator("#code-error")).to_contain_text("Код қате. Қалған әрекет саны:")
-                _no_english(page, "#code-error")
-                page.locator("#code-form input[name=code]").fill(second)
-                page.locator("#code-form [type=submit]").click()
-                page.wait_for_url(f"**/e/{eid}/vote")
+    with _screenshots_on_failure(watch, tmp_path, server):
+        device = browser.new_context(viewport=PHONE, locale="kk-KZ")
+        watch.attach(device, "voter")
+        page = device.new_page()
+        page.goto(server.url(f"/e/{eid}/signin?lang=kk"))
+        page.locator("#signin-form input[name=national_id]").fill(CODE_VOTER)
+        page.locator("#signin-form [type=submit]").click()
+        page.wait_for_url(f"**/e/{eid}/code")
+        first = latest_code_for(server.outbox, server.destination(CODE_VOTER))
+        assert first is not None
+        # the code outlives its ten minutes
+        with server.services.store.engine.begin() as conn:
+            conn.execute(update(signin_codes).values(expires_ms=0))
+        page.locator("#code-form input[name=code]").fill(first)
+        page.locator("#code-form [type=submit]").click()
+        expect(page.locator("#code-error")).to_have_text(_say("msg.signin.code_expired", "kk"))
+        _no_english(page, "#code-error, #new-code-form")
+        page.locator("#new-code-form [type=submit]").click()
+        expect(page.locator("#code-sent")).to_have_text(_say("voter.code.resent", "kk"))
+        second = latest_code_for(server.outbox, server.destination(CODE_VOTER))
+        assert second is not None and second != first
+        wrong = f"{(int(second) + 1) % 1_000_000:06d}"
+        page.locator("#code-form input[name=code]").fill(wrong)
+        page.locator("#code-form [type=submit]").click()
+        expect(page.locator("#code-error")).to_contain_text("Код қате. Қалған әрекет саны:")
+        _no_english(page, "#code-error")
+        page.locator("#code-form input[name=code]").fill(second)
+        page.locator("#code-form [type=submit]").click()
+        page.wait_for_url(f"**/e/{eid}/vote")
 
-                # another voter asks for codes again and again: the limit says what and when
-                other = browser.new_context(viewport=PHONE, locale="kk-KZ")
-                watch.attach(other, "other")
-                page = other.new_page()
-                for _ in range(6):
-                    page.goto(server.url(f"/e/{eid}/signin?lang=kk"))
-                    page.locator("#signin-form input[name=national_id]").fill(SECOND_VOTER)
-                    page.locator("#signin-form [type=submit]").click()
-                    page.wait_for_load_state()
-                    if page.locator("#signin-error").count():
-                        break
-                error = page.locator("#signin-error")
-                expect(error).to_contain_text(_say("msg.rate.code_requests", "kk").split("{")[0])
-                assert re.search(r"\d+ (минуттан|секундтан) кейін", error.inner_text())
-                _no_english(page, "#signin-error")
-                assert _width(page) <= PHONE["width"]
-                # the 401 of the expired code and the 429 of the limit are the point
-                watch.forget(f"/e/{eid}/code")
-                watch.forget(f"/e/{eid}/signin")
-                watch.assert_clean()
-        finally:
-            browser.close()
-
-
-def test_the_organiser_roll_section_follows_the_phase(server: Server, tmp_path: Path) -> None:
-    eid = server.election_id
-    token = str(server.services.organisers.create_token("phase test"))
-    watch = Watch()
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            with _screenshots_on_failure(watch, tmp_path, server):
-                device = browser.new_context(viewport=PHONE, locale="ru-RU")
-                watch.attach(device, "organiser")
-                page = device.new_page()
-                page.goto(server.url("/organiser?lang=en"))
-                page.locator("input[name=token]").fill(token)
-                page.locator("form [type=submit]").click()
-                page.goto(server.url(f"/organiser/e/{eid}"))
-                state = page.locator("[data-roll-state]")
-                expect(state).to_have_text(_say("organiser.roll.frozen.open", "en"))
-                page.locator(f'a[href="/organiser/e/{eid}/phase/close"]').click()
-                page.locator("form[action$='/phase/close'] [type=submit]").click()
-                page.wait_for_url(f"**/organiser/e/{eid}?done=close")
-                expect(state).to_have_text(_say("organiser.roll.frozen.after", "en"))
-                expect(page.locator(".phase-now")).to_have_attribute("data-phase", "closed")
-                watch.assert_clean()
-        finally:
-            browser.close()
+        # another voter asks for codes again and again: the limit says what and when
+        other = browser.new_context(viewport=PHONE, locale="kk-KZ")
+        watch.attach(other, "other")
+        page = other.new_page()
+        for _ in range(6):
+            page.goto(server.url(f"/e/{eid}/signin?lang=kk"))
+            page.locator("#signin-form input[name=national_id]").fill(SECOND_VOTER)
+            page.locator("#signin-form [type=submit]").click()
+            page.wait_for_load_state()
+            if page.locator("#signin-error").count():
+                break
+        error = page.locator("#signin-error")
+        expect(error).to_contain_text(_say("msg.rate.code_requests", "kk").split("{")[0])
+        assert re.search(r"\d+ (минуттан|секундтан) кейін", error.inner_text())
+        _no_english(page, "#signin-error")
+        assert _width(page) <= PHONE["width"]
+        # the 401 of the expired code and the 429 of the limit are the point
+        watch.forget(f"/e/{eid}/code")
+        watch.forget(f"/e/{eid}/signin")
+        watch.assert_clean()
 
 
 @pytest.fixture
@@ -393,12 +372,13 @@ FAMILY_ROLL = (
 
 
 def test_an_organiser_builds_the_election_on_the_pages(
-    empty_server: Server, web_ceremony: DemoCeremony, tmp_path: Path
+    empty_server: Server, web_ceremony: DemoCeremony, browser: Browser, tmp_path: Path
 ) -> None:
     """In Kazakh on a phone: the manifest built in the form (and downloaded), the election
     created from it and the trustees' key file (the two files swapped first: named as
     such), a roll refused for a shared phone, the exception recorded from that refusal,
-    the roll imported, and voting opened: the pages alone, no JSON written by hand."""
+    the roll imported, and voting opened: the pages alone, no JSON written by hand.  Then
+    the roll section follows the phase: frozen while open, and after the close."""
     server = empty_server
     token = str(server.services.organisers.create_token("builder"))
     key_file = tmp_path / "election-key.json"
@@ -407,97 +387,99 @@ def test_an_organiser_builds_the_election_on_the_pages(
     roll_file.write_text(FAMILY_ROLL)
     form, contests = form_of(manifest_to_json(web_ceremony.manifest))
     watch = Watch()
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            with _screenshots_on_failure(watch, tmp_path, server):
-                device = browser.new_context(viewport=PHONE, locale="kk-KZ", accept_downloads=True)
-                watch.attach(device, "organiser")
-                page = device.new_page()
-                page.goto(server.url("/organiser"))
-                page.locator("input[name=token]").fill("hbo_not-a-token")
-                page.locator("form [type=submit]").click()
-                expect(page.locator("[role=alert]")).to_have_text(
-                    _say("organiser.signin.failed", "kk")
-                )
-                _no_english(page, "[role=alert]")
-                page.locator("input[name=token]").fill(token)
-                page.locator("form [type=submit]").click()
-                page.wait_for_url("**/organiser/elections")
+    with _screenshots_on_failure(watch, tmp_path, server):
+        device = browser.new_context(viewport=PHONE, locale="kk-KZ", accept_downloads=True)
+        watch.attach(device, "organiser")
+        page = device.new_page()
+        page.goto(server.url("/organiser"))
+        page.locator("input[name=token]").fill("hbo_not-a-token")
+        page.locator("form [type=submit]").click()
+        expect(page.locator("[role=alert]")).to_have_text(_say("organiser.signin.failed", "kk"))
+        _no_english(page, "[role=alert]")
+        page.locator("input[name=token]").fill(token)
+        page.locator("form [type=submit]").click()
+        page.wait_for_url("**/organiser/elections")
 
-                # the manifest, typed into the form
-                page.locator("#manifest-form-link").click()
-                page.locator("#election-id").fill(form["election_id"])
-                for lang in LANGUAGES:
-                    page.locator(f"#title-{lang}").fill(form[f"title_{lang}"])
-                page.locator("#min-unit-size").fill(form["min_unit_size"])
-                page.locator("#units").fill(form["units"])
-                page.locator("#contests").fill(contests)
-                page.locator("#manifest-form [value=check]").click()
-                expect(page.locator("#manifest-hash")).to_have_text(
-                    manifest_hash(web_ceremony.manifest).hex()
-                )
-                with page.expect_download() as download:
-                    page.locator("#manifest-form [value=download]").click()
-                manifest_file = tmp_path / "manifest.json"
-                download.value.save_as(manifest_file)
+        # the manifest, typed into the form
+        page.locator("#manifest-form-link").click()
+        page.locator("#election-id").fill(form["election_id"])
+        for lang in LANGUAGES:
+            page.locator(f"#title-{lang}").fill(form[f"title_{lang}"])
+        page.locator("#min-unit-size").fill(form["min_unit_size"])
+        page.locator("#units").fill(form["units"])
+        page.locator("#contests").fill(contests)
+        page.locator("#manifest-form [value=check]").click()
+        expect(page.locator("#manifest-hash")).to_have_text(
+            manifest_hash(web_ceremony.manifest).hex()
+        )
+        with page.expect_download() as download:
+            page.locator("#manifest-form [value=download]").click()
+        manifest_file = tmp_path / "manifest.json"
+        download.value.save_as(manifest_file)
 
-                # create it: first with the two files swapped
-                page.goto(server.url("/organiser/elections"))
-                page.locator("#manifest").set_input_files(str(key_file))
-                page.locator("#election-key").set_input_files(str(manifest_file))
-                page.locator("form[action='/organiser/elections'] [type=submit]").click()
-                expect(page.locator("[role=alert] .error")).to_have_text(
-                    _say("msg.organiser.files_swapped", "kk")
-                )
-                _no_english(page, "[role=alert]")
-                page.locator("#manifest").set_input_files(str(manifest_file))
-                page.locator("#election-key").set_input_files(str(key_file))
-                page.locator("form[action='/organiser/elections'] [type=submit]").click()
-                page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created")
+        # create it: first with the two files swapped
+        page.goto(server.url("/organiser/elections"))
+        page.locator("#manifest").set_input_files(str(key_file))
+        page.locator("#election-key").set_input_files(str(manifest_file))
+        page.locator("form[action='/organiser/elections'] [type=submit]").click()
+        expect(page.locator("[role=alert] .error")).to_have_text(
+            _say("msg.organiser.files_swapped", "kk")
+        )
+        _no_english(page, "[role=alert]")
+        page.locator("#manifest").set_input_files(str(manifest_file))
+        page.locator("#election-key").set_input_files(str(key_file))
+        page.locator("form[action='/organiser/elections'] [type=submit]").click()
+        page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created")
 
-                # a contact that is no phone number: said in Kazakh
-                page.locator("#contact").fill("12")
-                page.locator("#reason").fill("бір отбасы")
-                page.locator("form[action$='/exceptions'] [type=submit]").click()
-                expect(page.locator("[role=alert] .error")).to_contain_text("'12' телефонындағы")
-                _no_english(page, "[role=alert]")
+        # a contact that is no phone number: said in Kazakh
+        page.locator("#contact").fill("12")
+        page.locator("#reason").fill("бір отбасы")
+        page.locator("form[action$='/exceptions'] [type=submit]").click()
+        expect(page.locator("[role=alert] .error")).to_contain_text("'12' телефонындағы")
+        _no_english(page, "[role=alert]")
 
-                # the roll: refused for the shared phone, the exception recorded from there
-                page.locator("#roll-file").set_input_files(str(roll_file))
-                page.locator("form[action$='/roll'] [type=submit]").click()
-                problems = page.locator("ul.problems li")
-                expect(problems).to_have_count(1)
-                expect(problems.first).to_contain_text("9-жол: 77010000077 телефоны 8-жолда")
-                _no_english(page, "[role=alert]")
-                page.locator("#shared-reason").fill("бір отбасының телефоны")
-                page.locator("#shared-contacts-form [type=submit]").click()
-                page.wait_for_url("**done=exception")
-                page.locator("#roll-file").set_input_files(str(roll_file))
-                page.locator("form[action$='/roll'] [type=submit]").click()
-                page.wait_for_url("**done=roll")
-                expect(page.locator("#voters-total")).to_have_text(str(len(WEB_ROLL) + 2))
+        # the roll: refused for the shared phone, the exception recorded from there
+        page.locator("#roll-file").set_input_files(str(roll_file))
+        page.locator("form[action$='/roll'] [type=submit]").click()
+        problems = page.locator("ul.problems li")
+        expect(problems).to_have_count(1)
+        expect(problems.first).to_contain_text("9-жол: 77010000077 телефоны 8-жолда")
+        _no_english(page, "[role=alert]")
+        page.locator("#shared-reason").fill("бір отбасының телефоны")
+        page.locator("#shared-contacts-form [type=submit]").click()
+        page.wait_for_url("**done=exception")
+        page.locator("#roll-file").set_input_files(str(roll_file))
+        page.locator("form[action$='/roll'] [type=submit]").click()
+        page.wait_for_url("**done=roll")
+        expect(page.locator("#voters-total")).to_have_text(str(len(WEB_ROLL) + 2))
 
-                page.locator(f'a[href="/organiser/e/{WEB_ELECTION}/phase/open"]').click()
-                page.locator("form[action$='/phase/open'] [type=submit]").click()
-                page.wait_for_url("**done=open")
-                expect(page.locator(".phase-now")).to_have_attribute("data-phase", "open")
-                assert _width(page) <= PHONE["width"]
-                watch.forget("/organiser/signin")  # the 401 of the wrong token
-                watch.forget("/organiser/elections")  # the 400 of the swapped files
-                watch.forget(f"/organiser/e/{WEB_ELECTION}/roll")  # the refused roll
-                watch.forget(f"/organiser/e/{WEB_ELECTION}/exceptions")  # the bad contact
-                watch.assert_clean()
-        finally:
-            browser.close()
-    assert server.services.elections.phase(WEB_ELECTION) == "open"
+        page.locator(f'a[href="/organiser/e/{WEB_ELECTION}/phase/open"]').click()
+        page.locator("form[action$='/phase/open'] [type=submit]").click()
+        page.wait_for_url("**done=open")
+        expect(page.locator(".phase-now")).to_have_attribute("data-phase", "open")
+        assert _width(page) <= PHONE["width"]
+
+        # the roll section follows the phase: frozen while open, and after the close
+        state = page.locator("[data-roll-state]")
+        expect(state).to_have_text(_say("organiser.roll.frozen.open", "kk"))
+        page.locator(f'a[href="/organiser/e/{WEB_ELECTION}/phase/close"]').click()
+        page.locator("form[action$='/phase/close'] [type=submit]").click()
+        page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=close")
+        expect(state).to_have_text(_say("organiser.roll.frozen.after", "kk"))
+        expect(page.locator(".phase-now")).to_have_attribute("data-phase", "closed")
+        watch.forget("/organiser/signin")  # the 401 of the wrong token
+        watch.forget("/organiser/elections")  # the 400 of the swapped files
+        watch.forget(f"/organiser/e/{WEB_ELECTION}/roll")  # the refused roll
+        watch.forget(f"/organiser/e/{WEB_ELECTION}/exceptions")  # the bad contact
+        watch.assert_clean()
+    assert server.services.elections.phase(WEB_ELECTION) == "closed"
     assert dict(server.services.roll.exceptions(WEB_ELECTION)) == {
         "77010000077": "бір отбасының телефоны"
     }
 
 
 def test_an_organiser_makes_a_ranked_election_in_the_form(
-    empty_server: Server, ranked_ceremony: DemoCeremony, tmp_path: Path
+    empty_server: Server, ranked_ceremony: DemoCeremony, browser: Browser, tmp_path: Path
 ) -> None:
     """In Kazakh on a phone: ranked contests typed in the manifest form (one with more
     places than candidates first: refused in Kazakh, the text kept), the hash Python
@@ -511,59 +493,54 @@ def test_an_organiser_makes_a_ranked_election_in_the_form(
     assert leader_head in contests  # the ranked contest as the organiser types it
     too_many = contests.replace(leader_head, leader_head.replace("; 1; 3;", "; 1; 5;"))
     watch = Watch()
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            with _screenshots_on_failure(watch, tmp_path, server):
-                device = browser.new_context(viewport=PHONE, locale="kk-KZ", accept_downloads=True)
-                watch.attach(device, "organiser")
-                page = device.new_page()
-                page.goto(server.url("/organiser"))
-                page.locator("input[name=token]").fill(token)
-                page.locator("form [type=submit]").click()
-                page.wait_for_url("**/organiser/elections")
-                page.locator("#manifest-form-link").click()
-                expect(page.locator("#ranks-cap")).to_contain_text("«итальяндық шабуыл»")
-                page.locator("#election-id").fill(form["election_id"])
-                for lang in LANGUAGES:
-                    page.locator(f"#title-{lang}").fill(form[f"title_{lang}"])
-                page.locator("#min-unit-size").fill(form["min_unit_size"])
-                page.locator("#units").fill(form["units"])
-                page.locator("#contests").fill(too_many)
-                page.locator("#manifest-form [value=check]").click()
-                expect(page.locator("#manifest-error")).to_have_text(
-                    _say(
-                        "msg.manifest.ranked.ranks",
-                        "kk",
-                        contest="leader",
-                        most=10,
-                        candidates=4,
-                        ranks=5,
-                    )
-                )
-                expect(page.locator("#contests")).to_have_value(too_many)
-                assert _width(page) <= PHONE["width"]
+    with _screenshots_on_failure(watch, tmp_path, server):
+        device = browser.new_context(viewport=PHONE, locale="kk-KZ", accept_downloads=True)
+        watch.attach(device, "organiser")
+        page = device.new_page()
+        page.goto(server.url("/organiser"))
+        page.locator("input[name=token]").fill(token)
+        page.locator("form [type=submit]").click()
+        page.wait_for_url("**/organiser/elections")
+        page.locator("#manifest-form-link").click()
+        expect(page.locator("#ranks-cap")).to_contain_text("«итальяндық шабуыл»")
+        page.locator("#election-id").fill(form["election_id"])
+        for lang in LANGUAGES:
+            page.locator(f"#title-{lang}").fill(form[f"title_{lang}"])
+        page.locator("#min-unit-size").fill(form["min_unit_size"])
+        page.locator("#units").fill(form["units"])
+        page.locator("#contests").fill(too_many)
+        page.locator("#manifest-form [value=check]").click()
+        expect(page.locator("#manifest-error")).to_have_text(
+            _say(
+                "msg.manifest.ranked.ranks",
+                "kk",
+                contest="leader",
+                most=10,
+                candidates=4,
+                ranks=5,
+            )
+        )
+        expect(page.locator("#contests")).to_have_value(too_many)
+        assert _width(page) <= PHONE["width"]
 
-                page.locator("#contests").fill(contests)
-                page.locator("#manifest-form [value=check]").click()
-                expect(page.locator("#manifest-hash")).to_have_text(
-                    manifest_hash(ranked_ceremony.manifest).hex()
-                )
-                assert _width(page) <= PHONE["width"]
-                with page.expect_download() as download:
-                    page.locator("#manifest-form [value=download]").click()
-                manifest_file = tmp_path / "manifest.json"
-                download.value.save_as(manifest_file)
+        page.locator("#contests").fill(contests)
+        page.locator("#manifest-form [value=check]").click()
+        expect(page.locator("#manifest-hash")).to_have_text(
+            manifest_hash(ranked_ceremony.manifest).hex()
+        )
+        assert _width(page) <= PHONE["width"]
+        with page.expect_download() as download:
+            page.locator("#manifest-form [value=download]").click()
+        manifest_file = tmp_path / "manifest.json"
+        download.value.save_as(manifest_file)
 
-                page.goto(server.url("/organiser/elections"))
-                page.locator("#manifest").set_input_files(str(manifest_file))
-                page.locator("#election-key").set_input_files(str(key_file))
-                page.locator("form[action='/organiser/elections'] [type=submit]").click()
-                page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created")
-                watch.forget("/organiser/manifest")  # the 400 of the refused places
-                watch.assert_clean()
-        finally:
-            browser.close()
+        page.goto(server.url("/organiser/elections"))
+        page.locator("#manifest").set_input_files(str(manifest_file))
+        page.locator("#election-key").set_input_files(str(key_file))
+        page.locator("form[action='/organiser/elections'] [type=submit]").click()
+        page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created")
+        watch.forget("/organiser/manifest")  # the 400 of the refused places
+        watch.assert_clean()
     created = server.services.elections.context(WEB_ELECTION).manifest
     assert manifest_hash(created) == manifest_hash(ranked_ceremony.manifest)
     assert [c.method for c in created.contests] == [None, "irv", "schulze"]
@@ -577,7 +554,7 @@ def ranked_phone_server(ranked_ceremony: DemoCeremony, tmp_path: Path) -> Iterat
 
 
 def test_ranked_pages_fit_a_phone_in_every_language(
-    ranked_phone_server: Server, ranked_ceremony: DemoCeremony, tmp_path: Path
+    ranked_phone_server: Server, ranked_ceremony: DemoCeremony, browser: Browser, tmp_path: Path
 ) -> None:
     """A ranked ballot (every place taken, so the ranking and the "full" note show) and,
     once counted, the results with the instant-runoff rounds and Schulze's matrices are
@@ -585,43 +562,36 @@ def test_ranked_pages_fit_a_phone_in_every_language(
     server = ranked_phone_server
     eid = server.election_id
     watch = Watch()
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            with _screenshots_on_failure(watch, tmp_path, server):
-                device = browser.new_context(viewport=PHONE, locale="ru-RU")
-                watch.attach(device, "phone")
-                page = device.new_page()
-                sign_in_and_keep_credential(page, server, VOTER)
-                page.locator('input[name="contest-chair"][value="cand-4"]').check()
-                rank_by_tapping(page, "leader", ["erlan", "dana", "aigerim"])
-                rank_by_tapping(page, "council", ["zarina", "xenia", "yuri"])
-                too_wide = []
-                for lang in ("kk", "en", "ru"):
-                    page.locator("nav.langs a", has_text=lang.upper()).click()
-                    page.wait_for_url(f"**lang={lang}")
-                    expect(
-                        page.locator('fieldset[data-contest="leader"] .rank-full')
-                    ).to_be_visible()
-                    if _width(page) > PHONE["width"]:
-                        too_wide.append(f"vote [{lang}]: {_width(page)} px")
-                receipt = _cast(page, server, encrypt(page))
-                cast_through_the_service(server)
-                count(server, ranked_ceremony)
-                for lang in LANGUAGES:
-                    for path in (f"/e/{eid}/results", f"/e/{eid}", f"/e/{eid}/board"):
-                        page.goto(server.url(f"{path}?lang={lang}"))
-                        page.wait_for_load_state("networkidle")
-                        if path.endswith("/results"):
-                            expect(page.locator("section.ranked-result")).to_have_count(2)
-                        width = _width(page)
-                        if width > PHONE["width"]:
-                            culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
-                            too_wide.append(f"{path} [{lang}]: {width} px: {culprits}")
-                page.goto(server.url(f"/e/{eid}/receipt/{receipt}?lang=kk"))
-                if _width(page) > PHONE["width"]:
-                    too_wide.append(f"receipt [kk]: {_width(page)} px")
-                assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
-                watch.assert_clean()
-        finally:
-            browser.close()
+    with _screenshots_on_failure(watch, tmp_path, server):
+        device = browser.new_context(viewport=PHONE, locale="ru-RU")
+        watch.attach(device, "phone")
+        page = device.new_page()
+        sign_in_and_keep_credential(page, server, VOTER)
+        page.locator('input[name="contest-chair"][value="cand-4"]').check()
+        rank_by_tapping(page, "leader", ["erlan", "dana", "aigerim"])
+        rank_by_tapping(page, "council", ["zarina", "xenia", "yuri"])
+        too_wide = []
+        for lang in ("kk", "en", "ru"):
+            page.locator("nav.langs a", has_text=lang.upper()).click()
+            page.wait_for_url(f"**lang={lang}")
+            expect(page.locator('fieldset[data-contest="leader"] .rank-full')).to_be_visible()
+            if _width(page) > PHONE["width"]:
+                too_wide.append(f"vote [{lang}]: {_width(page)} px")
+        receipt = _cast(page, server, encrypt(page))
+        cast_through_the_service(server)
+        count(server, ranked_ceremony)
+        for lang in LANGUAGES:
+            for path in (f"/e/{eid}/results", f"/e/{eid}", f"/e/{eid}/board"):
+                page.goto(server.url(f"{path}?lang={lang}"))
+                page.wait_for_load_state("networkidle")
+                if path.endswith("/results"):
+                    expect(page.locator("section.ranked-result")).to_have_count(2)
+                width = _width(page)
+                if width > PHONE["width"]:
+                    culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
+                    too_wide.append(f"{path} [{lang}]: {width} px: {culprits}")
+        page.goto(server.url(f"/e/{eid}/receipt/{receipt}?lang=kk"))
+        if _width(page) > PHONE["width"]:
+            too_wide.append(f"receipt [kk]: {_width(page)} px")
+        assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
+        watch.assert_clean()

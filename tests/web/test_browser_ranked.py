@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.ballot import encrypt_ballot
@@ -49,7 +49,6 @@ from tests.web.test_browser import (
     Server,
     Watch,
     _cast,
-    _launch,
     _screenshots_on_failure,
     _serve,
     _sign_in,
@@ -362,42 +361,37 @@ def check_results_page(page: Page, server: Server) -> None:
 
 
 def test_a_ranked_election_through_the_pages(
-    ranked_server: Server, ranked_ceremony: DemoCeremony, tmp_path: Path
+    ranked_server: Server, ranked_ceremony: DemoCeremony, browser: Browser, tmp_path: Path
 ) -> None:
     server = ranked_server
     eid = server.election_id
     watch = Watch()
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            with _screenshots_on_failure(watch, tmp_path, server):
-                for i, (locale, viewport) in enumerate(
-                    [("en-US", None), ("en-US", None), ("ru-RU", PHONE)]
-                ):
-                    device = browser.new_context(locale=locale, viewport=viewport)
-                    watch.attach(device, f"voter-{i + 1}")
-                    page = device.new_page()
-                    sign_in_and_keep_credential(page, server, WEB_ROLL[i][0])
-                    if i == 0:
-                        vote_by_tapping(page, server)
-                    elif i == 1:
-                        vote_by_keyboard(page, server)
-                    else:
-                        vote_on_a_phone(page, server)
-                    watch.assert_clean()
-                    device.close()
+    with _screenshots_on_failure(watch, tmp_path, server):
+        for i, (locale, viewport) in enumerate(
+            [("en-US", None), ("en-US", None), ("ru-RU", PHONE)]
+        ):
+            device = browser.new_context(locale=locale, viewport=viewport)
+            watch.attach(device, f"voter-{i + 1}")
+            page = device.new_page()
+            sign_in_and_keep_credential(page, server, WEB_ROLL[i][0])
+            if i == 0:
+                vote_by_tapping(page, server)
+            elif i == 1:
+                vote_by_keyboard(page, server)
+            else:
+                vote_on_a_phone(page, server)
+            watch.assert_clean()
+            device.close()
 
-                cast_through_the_service(server)
-                count(server, ranked_ceremony)
+        cast_through_the_service(server)
+        count(server, ranked_ceremony)
 
-                observer = browser.new_context(locale="en-US")
-                watch.attach(observer, "observer")
-                page = observer.new_page()
-                check_results_page(page, server)
-                watch.assert_clean()
-                observer.close()
-        finally:
-            browser.close()
+        observer = browser.new_context(locale="en-US")
+        watch.attach(observer, "observer")
+        page = observer.new_page()
+        check_results_page(page, server)
+        watch.assert_clean()
+        observer.close()
 
     published = server.get_json(f"/api/e/{eid}/results")
     assert published["ballots_counted"] == 6
