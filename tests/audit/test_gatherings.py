@@ -43,6 +43,23 @@ def _cast(t: dt.datetime, voter: dict[str, Any], address: str) -> list[dict[str,
     ]
 
 
+def _lectures(
+    rng: random.Random, students: list[dict[str, Any]], address: str
+) -> list[dict[str, Any]]:
+    """A campus's Friday on its own network: a third of the students vote in the four
+    breaks between lectures, the rest at any time from 09:00 to 17:00."""
+    breaks = [(10, 20), (11, 55), (13, 30), (15, 5)]
+    events: list[dict[str, Any]] = []
+    for i, v in enumerate(students):
+        if i % 3 == 0:
+            h, m = breaks[i % 4]
+            t = DAY + dt.timedelta(hours=h, minutes=m + rng.uniform(0, 15))
+        else:
+            t = DAY + dt.timedelta(hours=rng.uniform(9, 17))
+        events += _cast(t, v, address)
+    return events
+
+
 def _background(
     rng: random.Random, start: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -63,14 +80,7 @@ def test_a_campus_rush_is_not_a_gathering_and_an_office_voting_in_waves_is(
     # A college of 120 on its own network all Friday: most through the day, a third in the
     # four breaks between lectures (up to 15 in a break, busy either side).
     college = [roll_row(1000 + i, organisation="college") for i in range(120)]
-    breaks = [(10, 20), (11, 55), (13, 30), (15, 5)]
-    for i, v in enumerate(college):
-        if i % 3 == 0:
-            h, m = breaks[i % 4]
-            t = DAY + dt.timedelta(hours=h, minutes=m + rng.uniform(0, 15))
-        else:
-            t = DAY + dt.timedelta(hours=rng.uniform(9, 17))
-        events += _cast(t, v, "46.30.0.1")
+    events += _lectures(rng, college, "46.30.0.1")
     # A district office sends its staff to vote from the office network in waves of ten,
     # each hour from 08:30, with nothing between; two honest colleagues vote there later.
     office = [roll_row(2000 + i, organisation="office") for i in range(42)]
@@ -132,14 +142,7 @@ def test_lecture_breaks_are_not_waves_and_an_office_sent_in_hourly_waves_is(
     # breaks between lectures: each break is dense against the hours around it, but most
     # students vote outside the breaks.
     uni = [roll_row(1000 + i, organisation="university") for i in range(300)]
-    breaks = [(10, 20), (11, 55), (13, 30), (15, 5)]
-    for i, v in enumerate(uni):
-        if i % 3 == 0:
-            h, m = breaks[i % 4]
-            t = DAY + dt.timedelta(hours=h, minutes=m + rng.uniform(0, 15))
-        else:
-            t = DAY + dt.timedelta(hours=rng.uniform(9, 17))
-        events += _cast(t, v, "46.30.0.1")
+    events += _lectures(rng, uni, "46.30.0.1")
     # An office of 60 sent to vote on their own phones (behind the carriers' NAT) in
     # waves of twelve within ten minutes, each hour from 08:30.
     office = [roll_row(2000 + i, organisation="office") for i in range(60)]
