@@ -20,11 +20,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from honestballot.audit.ids import iin_control_digit, snils_checksum
+from honestballot.cli.organiser_roll import Voter as RollVoter
+from honestballot.cli.organiser_roll import build_roll_upload
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree, TreeHead, leaf_hash
-from honestballot.crypto.randomness import Randomness, SeededRandomness
-from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot
+from honestballot.crypto.randomness import Randomness, SeededRandomness, random_nonzero_scalar
+from honestballot.protocol.ballot import BallotOpening, EncryptedBallot, encrypt_ballot
+from honestballot.protocol.ballot_v2 import BallotPrivate, BallotV2, encrypt_ballot_v2
 from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.decryption import (
     DecryptionShare,
     EncryptedTally,
@@ -33,20 +37,37 @@ from honestballot.protocol.decryption import (
 from honestballot.protocol.dkg import TrusteeSecret
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.letters import LetterSecret
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.protocol.mix import Mix
 from honestballot.protocol.mix_parts import publish_mix
+from honestballot.protocol.registration import (
+    Commitment,
+    Registration,
+    RegistrationPrivate,
+    make_registration,
+)
 from honestballot.protocol.share_parts import ShareHead, publish_share
 from honestballot.protocol.witnesses import Witness
-from honestballot.record.ballot import ballot_to_json
+from honestballot.record.ballot import ballot_to_json, ciphertext_from_json, opening_to_json
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import sign_tree_head
 from honestballot.record.mix import mix_head_to_json, mix_part_to_json
+from honestballot.record.revoting import (
+    ballot_private_to_json,
+    ballot_v2_to_json,
+    randomness_from_json,
+    registration_private_to_json,
+    registration_to_json,
+)
+from honestballot.record.roll import upload_to_json
 from honestballot.record.share_parts import share_head_to_json, share_part_to_json
 from honestballot.service.board.election import ElectionService, Receipt
 from honestballot.service.demo import demo_manifest, run_key_ceremony
+from honestballot.service.encrypted_roll import keep_encrypted_roll
 from honestballot.service.messages.senders import latest_code_for
 from honestballot.service.runtime import ServerConfig, Services
+from honestballot.service.voters.revoting import verifier_key
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import Report, verify_record
 from honestballot.web.app import asgi
@@ -329,22 +350,26 @@ class WebElection:
     def code_for(self, destination: str) -> str | None:
         return latest_code_for(self.outbox, destination)
 
-    def sign_in(self, client: TestClient, national_id: str) -> dict[str, Any]:
-        """Request a code, read it from the outbox, exchange it for a session."""
+    def sign_in(
+        self, client: TestClient, national_id: str, election_id: str | None = None
+    ) -> dict[str, Any]:
+        """Request a code, read it from the outbox, exchange it for a session (in the
+        fixture's election unless ``election_id`` names another)."""
+        election_id = election_id or self.election_id
         token = self.csrf(client)
         headers = {"x-csrf-token": token}
         r = client.post(
-            f"/api/e/{self.election_id}/signin", json={"national_id": national_id}, headers=headers
+            f"/api/e/{election_id}/signin", json={"national_id": national_id}, headers=headers
         )
         assert r.status_code == 202, r.text
-        voter = self.services.roll.voter_by_national_id(self.election_id, national_id)
+        voter = self.services.roll.voter_by_national_id(election_id, national_id)
         assert voter is not None
         destination = voter.phone or voter.email
         assert destination is not None
         code = self.code_for(destination)
         assert code is not None, "no code was sent"
         r = client.post(
-            f"/api/e/{self.election_id}/session",
+            f"/api/e/{election_id}/session",
             json={"national_id": national_id, "code": code},
             headers=headers,
         )
@@ -710,3 +735,134 @@ def submit_share(
 ) -> None:
     for line in share_lines(secret, tally, rng, rows_per_part=rows_per_part):
         service.submit_decryption_share(election_id, line)
+
+
+# -- re-voting protection: an election with an encrypted roll, and a voter's device -------
+
+REVOTING_ELECTION = "web-revoting"
+
+
+@dataclass
+class RevotingElection:
+    """An open election with re-voting protection on a running app: its encrypted roll
+    made by the organiser's tool with seeded randomness, and every voter's letter."""
+
+    web: WebElection
+    ctx: ElectionContext
+    #: national ID -> the voter's activation letter
+    letters: dict[str, LetterSecret]
+
+    @property
+    def id(self) -> str:
+        return self.ctx.manifest.election_id
+
+    def device(self, national_id: str, seed: str) -> RevotingDevice:
+        """A device (its own cookies) signed in as the voter, drawing from ``seed``."""
+        client = TestClient(self.web.client.app, base_url="http://testserver")
+        self.web.sign_in(client, national_id, self.id)
+        return RevotingDevice(self, client, national_id, SeededRandomness(seed))
+
+
+def open_revoting_election(
+    web: WebElection, ceremony: DemoCeremony, rng: Randomness, *, open_: bool = True
+) -> RevotingElection:
+    """The ceremony's election created on ``web``'s app with an organiser's key, the web
+    roll imported, the encrypted roll made (build_roll_upload, as make-roll does) and
+    kept, and opened unless ``open_`` is false."""
+    services = web.services
+    election_id = ceremony.manifest.election_id
+    organiser = random_nonzero_scalar(rng)
+    ctx = services.elections.create(
+        ceremony.manifest, ceremony.key, organiser_key=base_mul(organiser)
+    )
+    services.roll.import_csv(election_id, web_roll_csv())
+    summary = services.roll.summary_body(election_id)
+    voters = [RollVoter(nid, name, unit) for nid, name, _, _, unit in WEB_ROLL]
+    made = build_roll_upload(election_id, ctx, summary, voters, organiser, rng)
+    keep_encrypted_roll(services.elections, services.roll, election_id, upload_to_json(made.upload))
+    if open_:
+        services.elections.open(
+            election_id, roll=lambda conn: services.roll.summary_body(election_id, conn)
+        )
+    letters = {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
+    return RevotingElection(web, ctx, letters)
+
+
+@dataclass
+class RevotingDevice:
+    """A voter's device in an election with re-voting protection, speaking the API as
+    the browser would (docs/api.md, "Re-voting protection")."""
+
+    election: RevotingElection
+    client: TestClient
+    national_id: str
+    rng: SeededRandomness
+
+    @property
+    def path(self) -> str:
+        return f"/api/e/{self.election.id}/revoting"
+
+    def post(self, what: str, body: Any) -> Any:
+        headers = {"x-csrf-token": self.election.web.csrf(self.client)}
+        content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return self.client.post(f"{self.path}/{what}", content=content, headers=headers)
+
+    def start(self) -> Any:
+        return self.post("registration-start", b"")
+
+    def commitment(self, answer: Any) -> Commitment:
+        assert answer.status_code == 201, answer.text
+        body = answer.json()
+        return Commitment(
+            bytes.fromhex(body["nonce"]),
+            ciphertext_from_json(body["revokes"], "revokes"),
+            randomness_from_json(body["revokes_proof"], "revokes_proof"),
+        )
+
+    def registration(
+        self,
+        seed: CredentialSeed,
+        letter: LetterSecret | None = None,
+        commitment: Commitment | None = None,
+    ) -> tuple[Registration, RegistrationPrivate]:
+        """A registration of ``seed`` with the voter's own letter (unless another is
+        given) on a commitment the service starts now (unless one is given)."""
+        ctx = self.election.ctx
+        made = commitment or self.commitment(self.start())
+        letter = letter or self.election.letters[self.national_id]
+        return make_registration(
+            ctx.base_hash, ctx.public_key, verifier_key(ctx), made, seed, letter, self.rng
+        )
+
+    def send_registration(self, reg: Registration, private: RegistrationPrivate) -> Any:
+        body = {
+            "registration": registration_to_json(reg),
+            "private": registration_private_to_json(private),
+        }
+        return self.post("registrations", body)
+
+    def register(self, seed: CredentialSeed | None = None) -> tuple[CredentialSeed, Any]:
+        """Register a new credential (a fresh seed unless given); (seed, answer)."""
+        seed = seed or generate_seed(self.rng, self.election.ctx.base_hash)
+        return seed, self.send_registration(*self.registration(seed))
+
+    def ballot(
+        self, seed: CredentialSeed, choice: dict[str, set[str]] | None = None
+    ) -> tuple[BallotV2, BallotOpening, BallotPrivate]:
+        ctx = self.election.ctx
+        return encrypt_ballot_v2(ctx, seed, verifier_key(ctx), choice or CHOICE, self.rng)
+
+    def cast(self, ballot: BallotV2, private: BallotPrivate) -> Any:
+        body = {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
+        return self.post("ballots", body)
+
+    def audit(self, ballot: BallotV2, opening: BallotOpening, private: BallotPrivate) -> Any:
+        body = {
+            "ballot": ballot_v2_to_json(ballot),
+            "opening": opening_to_json(opening),
+            "private": ballot_private_to_json(private),
+        }
+        return self.post("audits", body)
+
+    def receipt(self, tracking_hash: str) -> Any:
+        return self.client.get(f"{self.path}/ballots/{tracking_hash}")

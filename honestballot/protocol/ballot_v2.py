@@ -65,7 +65,7 @@ from honestballot.crypto.representation import (
     verify_representation,
 )
 from honestballot.crypto.tagging import tag_point
-from honestballot.errors import InvalidBallot, InvalidProof, Text
+from honestballot.errors import BallotRejected, InvalidBallot, InvalidProof, Text
 from honestballot.protocol.ballot import (
     OTHER_ELECTION,
     TRACKING_TAG,
@@ -306,6 +306,31 @@ class CastRow:
             b.tag, b.credential, self.counter, self.flag,
             *(ct for ec in b.contests for ct in ec.ciphertexts),
         )  # fmt: skip
+
+
+CAP_REACHED: Final = Text(
+    "ballot.cap",
+    f"this credential has cast {CAP} ballots, the most one credential may cast",
+    most=CAP,
+)
+
+
+def next_counter(start: int, ballots: int) -> int:
+    """The counter of a credential's next ballot, ``n0 + ballots + 1`` for its start ``n0``
+    and the ``ballots`` it has cast (every one, whether the credential is current or
+    revoked); :class:`BallotRejected` once it has cast :data:`CAP`, the same refusal for
+    every credential (docs/coercion.md §2.6, §3)."""
+    if ballots >= CAP:
+        raise BallotRejected(CAP_REACHED)
+    return start + ballots + 1
+
+
+def ballot_alphas(ballot: BallotV2) -> frozenset[bytes]:
+    """The ``alpha`` of every ciphertext of a ballot version 2 (credential, tag, contests):
+    no cast ballot may share one with an audited ballot, whose audit made its randomness
+    public (docs/coercion.md §3, board rule 1)."""
+    cts = (ballot.credential, ballot.tag, *(ct for ec in ballot.contests for ct in ec.ciphertexts))
+    return frozenset(ct.alpha.data for ct in cts)
 
 
 def counter_start(rng: Randomness) -> int:

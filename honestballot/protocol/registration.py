@@ -67,7 +67,7 @@ from honestballot.crypto.representation import (
     verify_representation,
 )
 from honestballot.crypto.tagging import none_point, tag_point
-from honestballot.errors import InvalidProof
+from honestballot.errors import InvalidProof, Text
 from honestballot.protocol.ballot import tracking_code
 from honestballot.protocol.credential_seed import CredentialSeed
 from honestballot.protocol.encrypted_roll import ACTIVATION_PROOF_TAG
@@ -84,6 +84,24 @@ PURPOSES: Final = (
     "registration/handle",
     "registration/activation",
 )
+
+
+class WrongLetter(InvalidProof):
+    """The registration's handle or activation ciphertext does not encrypt the signed-in
+    voter's own ``V`` or ``A``: the activation code typed is not the one on the voter's
+    letter (a typo that passed the checksum, or someone else's letter).  ``purpose``
+    names the designated-verifier proof that failed (``registration/handle`` or
+    ``registration/activation``)."""
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__(WRONG_LETTER)
+        self.purpose = purpose
+
+
+WRONG_LETTER: Final = Text(
+    "registration.wrong_letter", "this activation code is not the one on your letter"
+)
+LETTER_PURPOSES: Final = frozenset({"registration/handle", "registration/activation"})
 
 
 def revoked_point(base_hash: bytes, handle: Point, current: Point | None) -> Point:
@@ -318,8 +336,8 @@ def check_private(
     designated-verifier proofs show ``Enc(tau)``, ``Enc(sigma)``, ``Enc(V)``, ``Enc(A)``
     to encrypt the tag point of ``private.tag_secret``, ``private.voting_point`` and the
     signed-in voter's handle and activation point.  Returns ``tau``; raises
-    :class:`InvalidProof` naming the first that fails (``registration/activation`` for
-    another letter than the voter's)."""
+    :class:`InvalidProof` naming the first that fails, :class:`WrongLetter` when it is
+    the handle's or the activation point's (another letter than the voter's)."""
     if reg.commitment != issued:
         raise InvalidProof("registration: revokes is not the commitment issued for its nonce")
     if len(private.tag_secret) != 32:
@@ -336,5 +354,12 @@ def check_private(
         private.proofs(),
         strict=True,
     ):
-        verify_designated_plaintext(base_hash, purpose, st, public_key, verifier_key, m, ct, proof)
+        try:
+            verify_designated_plaintext(
+                base_hash, purpose, st, public_key, verifier_key, m, ct, proof
+            )
+        except InvalidProof:
+            if purpose in LETTER_PURPOSES:
+                raise WrongLetter(purpose) from None
+            raise
     return tau

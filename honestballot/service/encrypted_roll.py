@@ -8,7 +8,8 @@ everything ``verify`` will check of it (``roll.units``, ``roll.encrypted``,
 and exceptions, one letter entry per voter in the voter's reporting unit, no two voters
 with one handle), and keeps it: the parts and the signed roll body until ``open`` posts
 them (:meth:`ElectionService.open`, which refuses if the roll changed since), and each
-voter's handle, activation point and reporting unit in the voter's row.  Sent again
+voter's handle, activation point and reporting unit in the voter's row, with the voter's
+current revocation point set to the voter's none point (docs/coercion.md §2.4).  Sent again
 before ``open``, it replaces the earlier one whole (a voter who lost a letter gets a new
 one: the organiser makes the roll again).
 """
@@ -18,6 +19,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from honestballot.crypto.group import Point
+from honestballot.crypto.tagging import none_point
 from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError, Text
 from honestballot.protocol.encrypted_roll import check_reporting_units, verify_rows
 from honestballot.protocol.witnesses import verify_roll_signature
@@ -134,6 +137,12 @@ def keep_encrypted_roll(
         bodies.append(("roll", canonical_bytes(body).decode()))
         elections.store.put_encrypted_roll(conn, election_id, bodies)
         elections.store.set_letter_entries(conn, election_id, entries)
+        # each voter's current revocation point starts as the none point (§2.4)
+        elections.store.set_revocation_points(
+            conn,
+            election_id,
+            {v: none_point(ctx.base_hash, Point.decode(e[0])).data for v, e in entries.items()},
+        )
     log.info(
         "kept the encrypted roll of %s: %d rows in %d parts", election_id, rows, len(made.parts)
     )

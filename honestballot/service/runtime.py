@@ -44,6 +44,7 @@ from honestballot.service.security.keys import SecretStr, ServerKey, server_key
 from honestballot.service.security.organisers import Organisers
 from honestballot.service.security.proxies import TrustedProxies
 from honestballot.service.snapshots import SnapshotWriter
+from honestballot.service.voters.revoting import RevotingDesk
 from honestballot.service.voters.roll import Roll
 from honestballot.service.voters.signin import SignIn
 from honestballot.service.voters.signin_pacing import CodeRequests
@@ -254,6 +255,8 @@ class Services:
         self.credentials = BatchQueue(self.desk.register_credential_batch)
         self.desk.casts = self.casts
         self.desk.credentials = self.credentials
+        #: re-voting protection's flow (registrations and ballots version 2)
+        self.revoting = RevotingDesk(self.elections, now_ms)
         self.csrf_key = bytes(server_key(self.store, CSRF_KEY_NAME))
         self.snapshots = SnapshotWriter(self.store, config.snapshot_dir, config.snapshot_interval_s)
         self._stop = threading.Event()

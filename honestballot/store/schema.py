@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -178,10 +179,82 @@ voters = Table(
     Column("handle", LargeBinary(32), nullable=True),
     Column("activation", LargeBinary(32), nullable=True),
     Column("reporting_unit", String(64), nullable=True),
+    #: with re-voting protection (migration 0010): the tag point of the voter's current
+    #: credential, or the voter's none point before any (docs/coercion.md §2.4)
+    Column("revocation_point", LargeBinary(32), nullable=True),
     Index("voters_national_id", "election_id", "national_id", unique=True),
     Index("voters_phone", "election_id", "phone"),
     Index("voters_email", "election_id", "email"),
     Index("voters_credential", "election_id", "credential"),
+)
+
+# -- re-voting protection (docs/coercion.md §2.4, §2.6, §3; migration 0010) ----------------
+# No column here holds the randomness of a board ciphertext: the service draws it, makes
+# the ciphertext and its proof, and drops it (tests/service/test_revoting_state.py).
+
+#: the nonces issued to sessions at a registration's start, with the commitment ``Enc(R)``
+#: and its proof as made (what the registration must carry) and the point ``R`` it encrypts
+registration_nonces = Table(
+    "registration_nonces",
+    metadata,
+    Column("nonce_id", Integer, primary_key=True, autoincrement=True),
+    Column("election_id", String(64), nullable=False),
+    Column("nonce", LargeBinary(32), nullable=False),
+    Column("voter_id", Integer, nullable=False),
+    Column("session", String(64), nullable=False),
+    Column("revokes_point", LargeBinary(32), nullable=False),
+    #: ``Enc(R)`` as alpha || beta, its proof of randomness as c || s
+    Column("revokes", LargeBinary(64), nullable=False),
+    Column("revokes_proof", LargeBinary(64), nullable=False),
+    Column("used", Boolean, nullable=False, server_default=false()),
+    Column("created_ms", BigInteger, nullable=False),
+    Index("registration_nonces_nonce", "election_id", "nonce", unique=True),
+    Index("registration_nonces_session", "election_id", "session"),
+)
+
+#: every registered credential: ``tau`` (its tag point), ``t``, ``sigma``, whose, whether
+#: it is the voter's current one, its counter start (drawn at its first ballot) and its
+#: ballot count
+revoting_credentials = Table(
+    "revoting_credentials",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("tag_point", LargeBinary(32), primary_key=True),
+    Column("tag_secret", LargeBinary(32), nullable=False),
+    Column("voting_point", LargeBinary(32), nullable=False),
+    Column("voter_id", Integer, nullable=False),
+    Column("current", Boolean, nullable=False),
+    Column("counter_start", Integer, nullable=True),
+    Column("ballots", Integer, nullable=False, server_default="0"),
+    Column("created_ms", BigInteger, nullable=False),
+    Index("revoting_credentials_sigma", "election_id", "voting_point", unique=True),
+    Index("revoting_credentials_voter", "election_id", "voter_id"),
+)
+
+#: registrations, cast rows and audited ballots version 2 (with their opening) waiting
+#: for the board's batches (increment 4), as their record JSON; one per tracking hash
+board_queue = Table(
+    "board_queue",
+    metadata,
+    Column("item_id", Integer, primary_key=True, autoincrement=True),
+    Column("election_id", String(64), nullable=False),
+    #: registration | cast-row | audit
+    Column("kind", String(16), nullable=False),
+    Column("tracking_hash", LargeBinary(32), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Index("board_queue_tracking", "election_id", "tracking_hash", unique=True),
+)
+
+#: the alphas of every ciphertext of cast and audited ballots version 2: no cast ballot
+#: may share one with an audited ballot (whose randomness the audit made public)
+revoting_alphas = Table(
+    "revoting_alphas",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("alpha", LargeBinary(32), primary_key=True),
+    Column("tracking_hash", LargeBinary(32), primary_key=True),
+    Column("audited", Boolean, nullable=False),
 )
 
 contact_exceptions = Table(

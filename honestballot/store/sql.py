@@ -6,6 +6,8 @@ Each part lives in a module of its own, by what it stores:
   :mod:`~honestballot.store.batch_view` (what a batch of casts or credentials reads),
   :mod:`~honestballot.store.credentials` (credentials, unit counts),
   :mod:`~honestballot.store.audits` (held audits, ballot alphas);
+- re-voting protection: :mod:`~honestballot.store.revoting` (revocation points,
+  registration nonces, credentials with counters, the queue for the board);
 - the service's private state: :mod:`~honestballot.store.roll` (voters, contact
   exceptions, turnout counts), :mod:`~honestballot.store.access` (settings and server
   keys, sign-in codes, rate limits, organiser tokens), :mod:`~honestballot.store.notices`,
@@ -37,6 +39,7 @@ from honestballot.store.engine import (
 )
 from honestballot.store.notices import NoticeStore, insert_notice
 from honestballot.store.reports import ReportStore
+from honestballot.store.revoting import RevotingStore
 from honestballot.store.roll import RollStore
 
 __all__ = [
@@ -63,6 +66,7 @@ class SqlStore(
     CredentialStore,
     AuditStore,
     RollStore,
+    RevotingStore,
     AccessStore,
     NoticeStore,
     ReportStore,

@@ -1,13 +1,14 @@
 """The ASGI application: ``create_app(config)``, and ``app_from_env`` for uvicorn workers.
 
-Routers: :mod:`voter_api` and :mod:`voter_pages` (sign-in, ballot, receipt),
-:mod:`observer` (board, turnout, record, tree heads), :mod:`results`, :mod:`reports`
-(anonymous reports), :mod:`organiser_api` and :mod:`organiser_pages` (elections, roll,
-phases, reports, audit), :mod:`trustee` (encrypted tally, decryption shares).  Errors
-become JSON (or an error page) in one place, :mod:`errors`.  Turnout snapshots are static
-files under ``/snapshots``, written by a background thread, never computed on request, and
-served from memory by :mod:`snapshot_files` in front of the FastAPI app (inside the
-security middleware), so that observers' reads do not go through routing or worker threads.
+Routers: :mod:`voter_api`, :mod:`voter_revoting_api` and :mod:`voter_pages` (sign-in,
+ballot, receipt), :mod:`observer` (board, turnout, record, tree heads), :mod:`results`,
+:mod:`reports` (anonymous reports), :mod:`organiser_api` and :mod:`organiser_pages`
+(elections, roll, phases, reports, audit), :mod:`trustee` (encrypted tally, decryption
+shares).  Errors become JSON (or an error page) in one place, :mod:`errors`.  Turnout
+snapshots are static files under ``/snapshots``, written by a background thread, never
+computed on request, and served from memory by :mod:`snapshot_files` in front of the
+FastAPI app (inside the security middleware), so that observers' reads do not go through
+routing or worker threads.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from honestballot.web import (
     trustee,
     voter_api,
     voter_pages,
+    voter_revoting_api,
 )
 from honestballot.web.client_address import ClientAddress
 from honestballot.web.deps import csrf_for, set_cookies
@@ -70,6 +72,7 @@ def create_app(config: ServerConfig, *, sender: Sender | None = None) -> FastAPI
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
         voter_api,
+        voter_revoting_api,
         voter_pages,
         observer,
         results,

@@ -72,6 +72,7 @@ def _merge() -> None:
         strings_errors,
         strings_observer,
         strings_organiser,
+        strings_revoting,
         strings_rules,
         strings_stations,
         strings_voter,
@@ -85,6 +86,7 @@ def _merge() -> None:
         strings_rules,
         strings_audit,
         strings_stations,
+        strings_revoting,
     ):
         for key, value in module.STRINGS.items():
             if key in STRINGS and STRINGS[key] != value:

@@ -19,6 +19,7 @@ from honestballot.protocol.registration import (
     Commitment,
     Registration,
     RegistrationPrivate,
+    WrongLetter,
     check_private,
     make_commitment,
     make_registration,
@@ -147,14 +148,17 @@ def test_the_service_checks_the_letter_and_the_credential_privately(made: Made) 
     v, a = letter.handle(BASE), letter.activation_point(BASE)
     someone = draw_letter(SeededRandomness("someone else"), BASE)
     # the signed-in voter's letter is another one: wrong handle, wrong activation
-    with pytest.raises(InvalidProof, match="registration/handle"):
+    with pytest.raises(WrongLetter, match="not the one on your letter") as info:
         check_private(BASE, H, W, reg, private, commitment, someone.handle(BASE), a)
-    with pytest.raises(InvalidProof, match="registration/activation"):
+    assert info.value.purpose == "registration/handle"
+    with pytest.raises(WrongLetter, match="not the one on your letter") as info:
         check_private(BASE, H, W, reg, private, commitment, v, someone.activation_point(BASE))
+    assert info.value.purpose == "registration/activation"
     # a registration made with a wrong letter fails the voter's activation check
     typo, p2, _, _, c2 = _register("typed another code")
-    with pytest.raises(InvalidProof, match="registration/handle"):
+    with pytest.raises(WrongLetter) as info:
         check_private(BASE, H, W, typo, p2, c2, v, a)
+    assert info.value.purpose == "registration/handle"
     # t and sigma of another credential than the one encrypted
     other = generate_seed(SeededRandomness("another seed"), BASE)
     with pytest.raises(InvalidProof, match="registration/tag"):

@@ -163,6 +163,16 @@ from honestballot.service.board.log import BoardLog, no_election
 from honestballot.service.clock import now_ms
 from honestballot.store.sql import BatchView, KeyConflict, RowBuffer, SqlStore, Tx
 
+NOT_REVOTING = Text(
+    "revoting.not_revoting",
+    "this election has no re-voting protection: register a credential and vote as usual",
+)
+ONLY_REVOTING = Text(
+    "revoting.only",
+    "this election has re-voting protection: it takes only registrations with an "
+    "activation code and ballots version 2",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
@@ -288,6 +298,8 @@ class ElectionService(BoardLog):
         self._part_meta: dict[bytes, PartMeta] = {}
         #: the longest record line this service appends (what a verifier reads)
         self.max_line_bytes = MAX_LINE_BYTES
+        #: election → whether it takes re-voting protection's flow (once known for good)
+        self._revoting: dict[str, bool] = {}
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -314,6 +326,28 @@ class ElectionService(BoardLog):
         loaded = context_from_setup(body, check_ceremony=False)
         self._contexts[election_id] = loaded
         return loaded
+
+    def takes_revoting(self, election_id: str) -> bool:
+        """Whether the election takes re-voting protection's flow (registrations and
+        ballots version 2, service/voters/revoting.py): it does when the organiser's
+        encrypted roll is kept.  Known for good once it is kept or voting has opened."""
+        cached = self._revoting.get(election_id)
+        if cached is not None:
+            return cached
+        with self.store.connect() as conn:
+            row = self.store.election_row(conn, election_id)
+            if row is None:
+                raise ProtocolError(no_election(election_id))
+            kept = self.store.has_encrypted_roll(conn, election_id)
+        if kept or row["phase"] != "setup":
+            self._revoting[election_id] = kept
+        return kept
+
+    def require_revoting(self, election_id: str, wanted: bool) -> None:
+        """:class:`ProtocolError` unless the election takes re-voting protection's flow
+        (``wanted``) or the version 1 flow (not ``wanted``)."""
+        if self.takes_revoting(election_id) != wanted:
+            raise ProtocolError(ONLY_REVOTING if not wanted else NOT_REVOTING)
 
     def setup_body(self, election_id: str) -> Any:
         """The ``setup`` event's body (the organiser's tool checks it against the

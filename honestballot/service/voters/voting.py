@@ -136,6 +136,7 @@ class VotingDesk:
         registrations arriving together share one transaction and one commit.  Asking
         again for the credential the voter already has succeeds and changes nothing (a
         retry whose first answer was lost)."""
+        self.elections.require_revoting(election_id, False)
         voter = self.voter(election_id, voter_id)
         credential = _point(credential_hex, "credential")
         replaces = _point(replaces_hex, "replaces") if replaces_hex else None
@@ -184,6 +185,7 @@ class VotingDesk:
 
     def parse_ballot(self, election_id: str, ballot_json: bytes) -> EncryptedBallot:
         """Parse and verify completely (the costly part, run before any lock)."""
+        self.elections.require_revoting(election_id, False)
         ballot = load_ballot(ballot_json)
         verify_ballot(self.elections.context(election_id), ballot)
         return ballot
@@ -287,6 +289,7 @@ class VotingDesk:
         """A Benaloh audit: the device reveals a ballot's randomness; the server checks and
         publishes it (it never counts) and returns what it encrypted: a contest's options
         sorted, a ranked contest's choices in their order (as the count reads them)."""
+        self.elections.require_revoting(election_id, False)
         voter = self.voter(election_id, voter_id)
         obj = parse_json(payload, limit=1 << 20)
         if not isinstance(obj, dict) or set(obj) != {"ballot", "opening"}:

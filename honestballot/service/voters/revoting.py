@@ -1,0 +1,383 @@
+"""What a signed-in voter does in an election with re-voting protection: start and make a
+registration, cast and audit ballots version 2, look a receipt up (docs/coercion.md
+§2.4–§2.6, §3).
+
+**The answer rule** (§2.6).  No answer, and no query behind it, depends on the voter's
+credential state.  A ballot or audit names its credential privately by ``t``; the
+credential is looked up by its tag point, current and revoked alike, in one query and one
+code path; the only credential error is "not registered" (no registration of this voter
+has this ``(sigma, t)``).  The cap counts every ballot of a credential and refuses in
+the same words for all.  A retry (the very same ballot or registration sent again) is
+answered as the first time and appends nothing.
+
+**What is kept** (store/revoting.py): per voter the current revocation point; the nonces
+issued to sessions with the commitment made for each; per credential ``t``, ``tau``,
+``sigma``, whether current, the counter start and the ballot count; the registrations,
+cast rows and audited ballots waiting for the board.  The randomness of ``Enc(R)`` and
+of each counter is drawn in :func:`make_commitment` and :func:`make_cast_row` and
+dropped there: no variable here holds it and no column can.
+
+Every object is checked completely (its public proofs, then the designated-verifier
+proofs) before the election's lock is taken; under the lock each request reads what
+may have changed and writes, in one transaction.  The objects wait for the board's
+batches (increment 4): a receipt says "recorded".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from honestballot.crypto.elgamal import Ciphertext
+from honestballot.crypto.group import Point, Scalar
+from honestballot.crypto.hashing import hash_to_point
+from honestballot.crypto.plaintext_awareness import RandomnessProof
+from honestballot.crypto.randomness import Randomness
+from honestballot.crypto.tagging import tag_point
+from honestballot.errors import (
+    BallotRejected,
+    Forbidden,
+    InvalidInput,
+    InvalidProof,
+    NotFound,
+    ProtocolError,
+    Text,
+)
+from honestballot.protocol.ballot import check_opening, tracking_code
+from honestballot.protocol.ballot_v2 import (
+    BallotPrivate,
+    BallotV2,
+    ballot_alphas,
+    check_private,
+    counter_start,
+    make_cast_row,
+    next_counter,
+    verify_ballot_v2,
+)
+from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.ranked import read_in_order
+from honestballot.protocol.registration import (
+    Commitment,
+    make_commitment,
+    verify_registration,
+)
+from honestballot.protocol.registration import check_private as check_registration_private
+from honestballot.record.ballot import opening_from_json, opening_to_json
+from honestballot.record.codec import canonical_bytes, parse_json
+from honestballot.record.revoting import (
+    MAX_PRIVATE_BYTES,
+    MAX_REGISTRATION_BYTES,
+    ballot_private_from_json,
+    ballot_v2_from_json,
+    ballot_v2_to_json,
+    cast_row_to_json,
+    registration_from_json,
+    registration_private_from_json,
+    registration_to_json,
+)
+from honestballot.service.board.election import ElectionService
+from honestballot.store.sql import Tx
+
+#: unused nonces a session keeps; starting another forgets the oldest
+NONCES_PER_SESSION: Final = 4
+#: how long a started registration may wait for the device
+NONCE_LIFETIME_MS: Final = 15 * 60 * 1000
+#: a ballot version 2 with its opening and private part, as sent
+MAX_BALLOT_REQUEST_BYTES: Final = 1 << 20
+
+NOT_OPEN = Text("revoting.not_open", "voting is not open")
+NO_LETTER = Text("revoting.no_letter", "the encrypted roll holds no activation letter for you")
+NONCE = Text(
+    "registration.nonce",
+    "this registration was not started in this session, was used or has expired: start it again",
+)
+TAKEN = Text("registration.taken", "this credential is registered already: make a new credential")
+NOT_REGISTERED = Text("ballot.not_registered", "this credential is not registered")
+AUDITED = Text("ballot.audited", "this ballot was audited: an audited ballot is never cast")
+CAST = Text("audit.cast", "this ballot was cast: a cast ballot cannot be audited")
+REUSED = Text(
+    "ballot.ciphertext_reused",
+    "this ballot reuses a ciphertext of another ballot: make the ballot again",
+)
+NO_RECEIPT = Text("ballot.no_receipt", "no ballot with this tracking hash")
+
+
+def _shape(key: str, english: str) -> InvalidInput:
+    return InvalidInput(Text(key, english))
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The tracking code of a registration or ballot; ``new`` is False for a retry (the
+    answer is otherwise the same)."""
+
+    tracking_hash: bytes
+    new: bool = True
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "tracking_code": tracking_code(self.tracking_hash),
+            "tracking_hash": self.tracking_hash.hex(),
+        }
+
+
+def _ct_bytes(ct: Ciphertext) -> bytes:
+    return ct.alpha.data + ct.beta.data
+
+
+def _commitment_of(row: Mapping[str, Any]) -> Commitment:
+    """The commitment a nonce row was issued with."""
+    revokes, proof = bytes(row["revokes"]), bytes(row["revokes_proof"])
+    return Commitment(
+        bytes(row["nonce"]),
+        Ciphertext(Point.decode(revokes[:32]), Point.decode(revokes[32:])),
+        RandomnessProof(Scalar.decode(proof[:32]), Scalar.decode(proof[32:])),
+    )
+
+
+def _object(payload: bytes, keys: set[str], limit: int, key: str, english: str) -> Any:
+    obj = parse_json(payload, limit=limit)
+    if not isinstance(obj, dict) or set(obj) != keys:
+        raise _shape(key, english)
+    return obj
+
+
+class RevotingDesk:
+    def __init__(
+        self,
+        elections: ElectionService,
+        clock: Callable[[], int],
+        rng: Randomness | None = None,
+    ) -> None:
+        self.elections = elections
+        self.store = elections.store
+        self.clock = clock
+        #: the service's randomness (Enc(R), nonces, counters); never kept
+        self.rng = rng if rng is not None else elections.rng
+
+    def context(self, election_id: str) -> ElectionContext:
+        """The election's context; :class:`ProtocolError` unless it takes this flow."""
+        self.elections.require_revoting(election_id, True)
+        return self.elections.context(election_id)
+
+    def _require_open(self, conn: Tx, election_id: str) -> None:
+        row = self.store.election_row(conn, election_id)
+        if row is None or row["phase"] != "open":
+            raise ProtocolError(NOT_OPEN)
+
+    # -- registration (§2.4) ----------------------------------------------------------------
+
+    def start_registration(self, election_id: str, voter_id: int, session: str) -> Commitment:
+        """The service's commitment for a registration in this session: a fresh nonce and
+        ``Enc(R)`` of the voter's current revocation point, one lookup and one encryption
+        whatever the voter's credentials."""
+        ctx = self.context(election_id)
+        with self.store.transaction() as conn:
+            self._require_open(conn, election_id)
+            voter = self.store.revoting_voter(conn, election_id, voter_id)
+            if voter is None:
+                raise Forbidden(NO_LETTER)
+            revoked = Point.decode(voter[2])
+            made = make_commitment(ctx.base_hash, ctx.public_key, revoked, self.rng)
+            row = {
+                "nonce": made.nonce,
+                "voter_id": voter_id,
+                "session": session,
+                "revokes_point": revoked.data,
+                "revokes": _ct_bytes(made.revokes),
+                "revokes_proof": made.proof.challenge.encode() + made.proof.response.encode(),
+                "created_ms": self.clock(),
+            }
+            self.store.issue_nonce(conn, election_id, row, keep=NONCES_PER_SESSION)
+        return made
+
+    def register(self, election_id: str, voter_id: int, session: str, payload: bytes) -> Answer:
+        """``{"registration": …, "private": …}``: check it all, then in one transaction use
+        the nonce, make the new credential the voter's current one (the previous one no
+        longer current), set the voter's revocation point to its ``tau`` and queue the
+        registration for the board.  The same registration sent again gets the same
+        answer and changes nothing."""
+        ctx = self.context(election_id)
+        obj = _object(
+            payload,
+            {"registration", "private"},
+            MAX_REGISTRATION_BYTES + MAX_PRIVATE_BYTES,
+            "registration.shape",
+            'a registration request is {"registration": …, "private": …}',
+        )
+        reg = registration_from_json(obj["registration"])
+        private = registration_private_from_json(obj["private"])
+        verify_registration(ctx.base_hash, ctx.public_key, reg)
+        tracking = reg.tracking_hash(ctx.public_key)
+        nonce = reg.commitment.nonce
+        with self.store.connect() as conn:
+            issued = self.store.nonce_row(conn, election_id, nonce)
+            voter = self.store.revoting_voter(conn, election_id, voter_id)
+        if voter is None:
+            raise Forbidden(NO_LETTER)
+        if issued is None or int(issued["voter_id"]) != voter_id:
+            raise InvalidInput(NONCE)
+        tau = check_registration_private(
+            ctx.base_hash, ctx.public_key, verifier_key(ctx), reg, private,
+            _commitment_of(issued), Point.decode(voter[0]), Point.decode(voter[1]),
+        )  # fmt: skip
+        sigma = private.voting_point
+        body = canonical_bytes(registration_to_json(reg)).decode()
+        now = self.clock()
+        with self.store.transaction(election_id) as conn:
+            self._require_open(conn, election_id)
+            queued = self.store.queued(conn, election_id, tracking)
+            if queued is not None and queued[0] == "registration":
+                return Answer(tracking, new=False)  # a retry whose answer was lost
+            current = self.store.revoting_voter(conn, election_id, voter_id)
+            if (
+                issued["session"] != session
+                or now - int(issued["created_ms"]) > NONCE_LIFETIME_MS
+                # a registration of the voter since the start: Enc(R) is not current
+                or current is None
+                or current[2] != bytes(issued["revokes_point"])
+                or not self.store.use_nonce(conn, election_id, nonce)
+            ):
+                raise InvalidInput(NONCE)
+            if self.store.credential_taken(conn, election_id, tau.data, sigma.data):
+                raise InvalidInput(TAKEN)
+            self.store.add_current_credential(
+                conn,
+                election_id,
+                voter_id,
+                {
+                    "tag_point": tau.data,
+                    "tag_secret": private.tag_secret,
+                    "voting_point": sigma.data,
+                    "created_ms": now,
+                },
+            )
+            self.store.set_revocation_point(conn, election_id, voter_id, tau.data)
+            self.store.queue_for_board(conn, election_id, "registration", tracking, body, now)
+        return Answer(tracking)
+
+    # -- ballots version 2 (§3) -----------------------------------------------------------
+
+    def _credential(
+        self, ctx: ElectionContext, voter_id: int, ballot: BallotV2, private: BallotPrivate
+    ) -> Point:
+        """The credential a ballot's private part names, checked: registered with this
+        ``t`` by this voter (current or revoked alike) with this ``sigma``, and the two
+        designated-verifier proofs.  Returns its ``tau``."""
+        if len(private.tag_secret) != 32:
+            raise InvalidProof("ballot: the tag secret is not 32 bytes")
+        tau = tag_point(ctx.base_hash, private.tag_secret)
+        with self.store.connect() as conn:
+            found = self.store.credential_by_tag(conn, ctx.manifest.election_id, tau.data)
+        if (
+            found is None
+            or int(found["voter_id"]) != voter_id
+            or bytes(found["voting_point"]) != private.voting_point.data
+        ):
+            raise BallotRejected(NOT_REGISTERED)
+        check_private(ctx, verifier_key(ctx), ballot, private, private.voting_point)
+        return tau
+
+    def _ballot_request(
+        self, election_id: str, payload: bytes, keys: set[str], english: str
+    ) -> tuple[ElectionContext, Any, BallotV2, BallotPrivate]:
+        ctx = self.context(election_id)
+        obj = _object(payload, keys, MAX_BALLOT_REQUEST_BYTES, "ballot.request_shape", english)
+        ballot = ballot_v2_from_json(obj["ballot"])
+        private = ballot_private_from_json(obj["private"])
+        verify_ballot_v2(ctx, ballot)  # the public proofs, before any lock
+        return ctx, obj, ballot, private
+
+    def cast(self, election_id: str, voter_id: int, payload: bytes) -> Answer:
+        """``{"ballot": …, "private": …}``: the ballot's cast row queued for the board, and
+        its tracking code ("recorded").  The very same ballot sent again gets the original
+        answer and appends nothing, whether or not it is the credential's latest."""
+        ctx, _, ballot, private = self._ballot_request(
+            election_id, payload, {"ballot", "private"},
+            'a ballot request is {"ballot": …, "private": …}',
+        )  # fmt: skip
+        tau = self._credential(ctx, voter_id, ballot, private)
+        tracking = ballot.tracking_hash(ctx.public_key)
+        alphas = ballot_alphas(ballot)
+        with self.store.transaction(election_id) as conn:
+            self._require_open(conn, election_id)
+            queued = self.store.queued(conn, election_id, tracking)
+            if queued is not None:
+                if queued[0] == "cast-row":
+                    return Answer(tracking, new=False)  # a retry whose answer was lost
+                raise BallotRejected(AUDITED)
+            seen = self.store.revoting_alphas(conn, election_id, alphas)
+            if seen:
+                raise BallotRejected(AUDITED if any(seen.values()) else REUSED)
+            credential = self.store.credential_by_tag(conn, election_id, tau.data)
+            assert credential is not None  # registered credentials are never removed
+            start = credential["counter_start"]
+            start = counter_start(self.rng) if start is None else int(start)
+            ballots = int(credential["ballots"])
+            row = make_cast_row(ctx, ballot, next_counter(start, ballots), self.rng)
+            body = canonical_bytes(cast_row_to_json(row)).decode()
+            self.store.count_ballot(conn, election_id, tau.data, start, ballots + 1)
+            self.store.add_revoting_alphas(conn, election_id, tracking, alphas, audited=False)
+            self.store.queue_for_board(conn, election_id, "cast-row", tracking, body, self.clock())
+        return Answer(tracking)
+
+    def audit(
+        self, election_id: str, voter_id: int, payload: bytes
+    ) -> tuple[dict[str, list[str]], Answer]:
+        """``{"ballot": …, "opening": …, "private": …}``: a Benaloh audit of a ballot
+        version 2 under a credential of this voter (current or revoked alike).  It is
+        queued for the board with its contests' opening, never as a row; the answer is
+        the choices it encrypts (as version 1 shows them) and its tracking code.  The same
+        audit sent again gets the same answer and queues nothing more."""
+        ctx, obj, ballot, private = self._ballot_request(
+            election_id, payload, {"ballot", "opening", "private"},
+            'an audit is {"ballot": …, "opening": …, "private": …}',
+        )  # fmt: skip
+        opening = opening_from_json(obj["opening"])
+        choices = check_opening(ctx, ballot, opening)
+        self._credential(ctx, voter_id, ballot, private)
+        tracking = ballot.tracking_hash(ctx.public_key)
+        alphas = ballot_alphas(ballot)
+        body = canonical_bytes(
+            {"ballot": ballot_v2_to_json(ballot), "opening": opening_to_json(opening)}
+        ).decode()
+        with self.store.transaction(election_id) as conn:
+            self._require_open(conn, election_id)
+            queued = self.store.queued(conn, election_id, tracking)
+            if queued is not None and queued != ("audit", body):
+                raise BallotRejected(CAST if queued[0] == "cast-row" else REUSED)
+            if queued is None:
+                seen = self.store.revoting_alphas(conn, election_id, alphas)
+                if seen:
+                    raise BallotRejected(REUSED if any(seen.values()) else CAST)
+                self.store.add_revoting_alphas(conn, election_id, tracking, alphas, audited=True)
+                self.store.queue_for_board(conn, election_id, "audit", tracking, body, self.clock())
+        shown = {contest: sorted(options) for contest, options in choices.items()}
+        for contest, op in zip(ctx.manifest.contests, opening.contests, strict=True):
+            if contest.ranked:
+                shown[contest.id] = read_in_order(contest, op.plaintexts)
+        return shown, Answer(tracking, new=queued is None)
+
+    def receipt(self, election_id: str, tracking: bytes) -> dict[str, str]:
+        """What anyone holding a ballot's tracking hash may learn: that it is recorded
+        (a cast row) or audited; never anything about its credential."""
+        self.context(election_id)
+        with self.store.connect() as conn:
+            queued = self.store.queued(conn, election_id, tracking)
+        if queued is None or queued[0] == "registration":
+            raise NotFound(NO_RECEIPT)
+        status = "recorded" if queued[0] == "cast-row" else "audited"
+        return {**Answer(tracking).to_json(), "status": status}
+
+
+def verifier_key(ctx: ElectionContext) -> Point:
+    """The service's designated-verifier key ``W`` of the election (docs/coercion.md §7),
+    the one key every designated-verifier proof here is checked against.
+
+    TEMPORARY, until the setup carries ``W`` (branch ``verifierkey``): a point derived
+    from the base hash, whose logarithm nobody knows."""
+    found = getattr(ctx, "verifier_key", None)
+    if isinstance(found, Point):
+        return found
+    return hash_to_point("verifier-key-placeholder", ctx.base_hash)

@@ -1,0 +1,242 @@
+"""The service's state for re-voting protection (docs/coercion.md §2.4, §2.6, §3;
+migration 0010): each voter's current revocation point, the registration nonces issued
+to sessions, the credentials with their counters, the objects waiting for the board and
+the alphas of cast and audited ballots version 2.
+
+Every method here runs the same statements whatever a credential's state (current or
+revoked): the answer rule of §2.6 starts with the queries (tests/web/test_revoting_api.py
+records them).  No method takes or stores the randomness of a board ciphertext.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import and_, delete, false, insert, or_, select, true, update
+from sqlalchemy.engine import Connection
+
+from honestballot.store.bulk import insert_rows, update_many
+from honestballot.store.engine import StoreBase
+from honestballot.store.schema import (
+    board_queue,
+    encrypted_roll,
+    registration_nonces,
+    revoting_alphas,
+    revoting_credentials,
+    voters,
+)
+
+
+class RevotingStore(StoreBase):
+    """Re-voting protection's state (a part of :class:`~honestballot.store.sql.SqlStore`)."""
+
+    def has_encrypted_roll(self, conn: Connection, election_id: str) -> bool:
+        """Whether the organiser's encrypted roll is kept for the election."""
+        q = select(encrypted_roll.c.position).where(encrypted_roll.c.election_id == election_id)
+        return conn.execute(q.limit(1)).first() is not None
+
+    # -- voters ----------------------------------------------------------------------------
+
+    def set_revocation_points(
+        self, conn: Connection, election_id: str, points: dict[int, bytes]
+    ) -> None:
+        """Each voter's current revocation point (voter id → point)."""
+        update_many(conn, voters, "voter_id", "revocation_point", election_id, points)
+
+    def revoting_voter(
+        self, conn: Connection, election_id: str, voter_id: int
+    ) -> tuple[bytes, bytes, bytes] | None:
+        """(handle, activation point, current revocation point) of a voter of an election
+        with an encrypted roll; None for a voter without them."""
+        q = select(voters.c.handle, voters.c.activation, voters.c.revocation_point).where(
+            voters.c.election_id == election_id, voters.c.voter_id == voter_id
+        )
+        row = conn.execute(q).first()
+        if row is None or None in tuple(row):
+            return None
+        return bytes(row[0]), bytes(row[1]), bytes(row[2])
+
+    def set_revocation_point(
+        self, conn: Connection, election_id: str, voter_id: int, point: bytes
+    ) -> None:
+        conn.execute(
+            update(voters)
+            .where(voters.c.election_id == election_id, voters.c.voter_id == voter_id)
+            .values(revocation_point=point)
+        )
+
+    # -- registration nonces ---------------------------------------------------------------
+
+    def issue_nonce(
+        self,
+        conn: Connection,
+        election_id: str,
+        row: dict[str, Any],
+        *,
+        keep: int,
+    ) -> None:
+        """Record a nonce issued to a session (``row``: nonce, voter_id, session,
+        revokes_point, revokes, revokes_proof, created_ms), then forget the session's
+        unused nonces but its newest ``keep``."""
+        conn.execute(insert(registration_nonces).values(election_id=election_id, **row))
+        mine = and_(
+            registration_nonces.c.election_id == election_id,
+            registration_nonces.c.session == row["session"],
+            registration_nonces.c.used == false(),
+        )
+        newest = (
+            select(registration_nonces.c.nonce_id)
+            .where(mine)
+            .order_by(registration_nonces.c.nonce_id.desc())
+            .limit(keep)
+        )
+        kept = [int(n) for (n,) in conn.execute(newest)]
+        conn.execute(
+            delete(registration_nonces).where(mine, registration_nonces.c.nonce_id.not_in(kept))
+        )
+
+    def nonce_row(self, conn: Connection, election_id: str, nonce: bytes) -> dict[str, Any] | None:
+        q = select(registration_nonces).where(
+            registration_nonces.c.election_id == election_id,
+            registration_nonces.c.nonce == nonce,
+        )
+        row = conn.execute(q).mappings().first()
+        return None if row is None else dict(row)
+
+    def use_nonce(self, conn: Connection, election_id: str, nonce: bytes) -> bool:
+        """Mark an unused nonce used; False if it was used already (or is unknown)."""
+        done = conn.execute(
+            update(registration_nonces)
+            .where(
+                registration_nonces.c.election_id == election_id,
+                registration_nonces.c.nonce == nonce,
+                registration_nonces.c.used == false(),
+            )
+            .values(used=True)
+        )
+        return bool(done.rowcount == 1)
+
+    # -- credentials -----------------------------------------------------------------------
+
+    def credential_by_tag(
+        self, conn: Connection, election_id: str, tag_point: bytes
+    ) -> dict[str, Any] | None:
+        """The credential registered with this tag point, current or revoked alike."""
+        q = select(revoting_credentials).where(
+            revoting_credentials.c.election_id == election_id,
+            revoting_credentials.c.tag_point == tag_point,
+        )
+        row = conn.execute(q).mappings().first()
+        return None if row is None else dict(row)
+
+    def credential_taken(
+        self, conn: Connection, election_id: str, tag_point: bytes, voting_point: bytes
+    ) -> bool:
+        """Whether any registration has this tag point or this voting point."""
+        q = select(revoting_credentials.c.tag_point).where(
+            revoting_credentials.c.election_id == election_id,
+            or_(
+                revoting_credentials.c.tag_point == tag_point,
+                revoting_credentials.c.voting_point == voting_point,
+            ),
+        )
+        return conn.execute(q.limit(1)).first() is not None
+
+    def add_current_credential(
+        self, conn: Connection, election_id: str, voter_id: int, row: dict[str, Any]
+    ) -> None:
+        """The voter's previous credential (if any) no longer current, and ``row``
+        (tag_point, tag_secret, voting_point, created_ms) the current one."""
+        conn.execute(
+            update(revoting_credentials)
+            .where(
+                revoting_credentials.c.election_id == election_id,
+                revoting_credentials.c.voter_id == voter_id,
+                revoting_credentials.c.current == true(),
+            )
+            .values(current=False)
+        )
+        conn.execute(
+            insert(revoting_credentials).values(
+                election_id=election_id, voter_id=voter_id, current=True, ballots=0, **row
+            )
+        )
+
+    def count_ballot(
+        self, conn: Connection, election_id: str, tag_point: bytes, counter_start: int, ballots: int
+    ) -> None:
+        """A credential's counter start and ballot count after a ballot."""
+        conn.execute(
+            update(revoting_credentials)
+            .where(
+                revoting_credentials.c.election_id == election_id,
+                revoting_credentials.c.tag_point == tag_point,
+            )
+            .values(counter_start=counter_start, ballots=ballots)
+        )
+
+    # -- the queue for the board -------------------------------------------------------------
+
+    def queued(self, conn: Connection, election_id: str, tracking: bytes) -> tuple[str, str] | None:
+        """(kind, body) of the queued object with this tracking hash."""
+        q = select(board_queue.c.kind, board_queue.c.body).where(
+            board_queue.c.election_id == election_id, board_queue.c.tracking_hash == tracking
+        )
+        row = conn.execute(q).first()
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    def queue_for_board(
+        self, conn: Connection, election_id: str, kind: str, tracking: bytes, body: str, now: int
+    ) -> None:
+        conn.execute(
+            insert(board_queue).values(
+                election_id=election_id,
+                kind=kind,
+                tracking_hash=tracking,
+                body=body,
+                created_ms=now,
+            )
+        )
+
+    def queued_for_board(self, election_id: str) -> Iterator[tuple[str, bytes, str]]:
+        """(kind, tracking hash, body) of every queued object, first in first out."""
+        q = (
+            select(board_queue.c.kind, board_queue.c.tracking_hash, board_queue.c.body)
+            .where(board_queue.c.election_id == election_id)
+            .order_by(board_queue.c.item_id)
+        )
+        with self.engine.connect() as conn:
+            for kind, tracking, body in conn.execute(q):
+                yield str(kind), bytes(tracking), str(body)
+
+    # -- alphas of cast and audited ballots version 2 ------------------------------------------
+
+    def revoting_alphas(
+        self, conn: Connection, election_id: str, alphas: Iterable[bytes]
+    ) -> dict[bytes, bool]:
+        """Those of ``alphas`` a cast or audited ballot version 2 has: alpha → audited."""
+        wanted = sorted(set(alphas))
+        q = select(revoting_alphas.c.alpha, revoting_alphas.c.audited).where(
+            revoting_alphas.c.election_id == election_id, revoting_alphas.c.alpha.in_(wanted)
+        )
+        found: dict[bytes, bool] = {}
+        for alpha, audited in conn.execute(q):
+            found[bytes(alpha)] = found.get(bytes(alpha), False) or bool(audited)
+        return found
+
+    def add_revoting_alphas(
+        self,
+        conn: Connection,
+        election_id: str,
+        tracking: bytes,
+        alphas: Iterable[bytes],
+        *,
+        audited: bool,
+    ) -> None:
+        insert_rows(
+            conn,
+            revoting_alphas,
+            ("election_id", "alpha", "tracking_hash", "audited"),
+            [(election_id, a, tracking, audited) for a in sorted(set(alphas))],
+        )

@@ -1,0 +1,91 @@
+"""What re-voting protection's requests say (service/voters/revoting.py, docs/coercion.md
+§2.4–§2.6, §3), in Russian, Kazakh and English.  No text here depends on a credential's
+state: the only credential error is "not registered" (§2.6)."""
+
+from __future__ import annotations
+
+#: key -> (ru, kk, en)
+STRINGS: dict[str, tuple[str, str, str]] = {
+    "msg.revoting.not_revoting": (
+        "В этих выборах нет защиты повторного голосования: зарегистрируйте ключ "
+        "голосования и голосуйте как обычно.",
+        "Бұл сайлауда қайта дауыс беруді қорғау жоқ: дауыс беру кілтін тіркеп, әдеттегідей "
+        "дауыс беріңіз.",
+        "This election has no re-voting protection: register a credential and vote as usual.",
+    ),
+    "msg.revoting.only": (
+        "В этих выборах есть защита повторного голосования: они принимают только "
+        "регистрации с кодом активации и бюллетени версии 2.",
+        "Бұл сайлауда қайта дауыс беруді қорғау бар: ол тек белсендіру коды бар "
+        "тіркеулерді және 2-нұсқалы бюллетеньдерді қабылдайды.",
+        "This election has re-voting protection: it takes only registrations with an "
+        "activation code and ballots version 2.",
+    ),
+    "msg.revoting.not_open": (
+        "Голосование не открыто.",
+        "Дауыс беру ашық емес.",
+        "Voting is not open.",
+    ),
+    "msg.revoting.no_letter": (
+        "В зашифрованном списке нет письма с кодом активации для вас.",
+        "Шифрланған тізімде сізге арналған белсендіру коды бар хат жоқ.",
+        "The encrypted roll holds no activation letter for you.",
+    ),
+    "msg.registration.wrong_letter": (
+        "Этот код активации — не тот, что в вашем письме.",
+        "Бұл белсендіру коды сіздің хатыңыздағы код емес.",
+        "This activation code is not the one on your letter.",
+    ),
+    "msg.registration.nonce": (
+        "Эта регистрация начата не в этом сеансе, уже использована или устарела: начните "
+        "её заново.",
+        "Бұл тіркеу осы сеанста басталмаған, пайдаланылған немесе ескірген: оны қайта бастаңыз.",
+        "This registration was not started in this session, was used or has expired: start "
+        "it again.",
+    ),
+    "msg.registration.taken": (
+        "Этот ключ голосования уже зарегистрирован: сделайте новый ключ голосования.",
+        "Бұл дауыс беру кілті тіркелген: жаңа дауыс беру кілтін жасаңыз.",
+        "This credential is registered already: make a new credential.",
+    ),
+    "msg.registration.shape": (
+        "Запрос регистрации должен содержать ровно два поля: registration и private.",
+        "Тіркеу сұрауында дәл екі өріс болуы керек: registration және private.",
+        'A registration request is {"registration": …, "private": …}.',
+    ),
+    "msg.ballot.request_shape": (
+        "В запросе бюллетеня не те поля: ballot и private (и opening для проверки).",
+        "Бюллетень сұрауындағы өрістер дұрыс емес: ballot және private (тексеру үшін opening та).",
+        "The ballot request's fields are not ballot and private (and opening for an audit).",
+    ),
+    "msg.ballot.not_registered": (
+        "Этот ключ голосования не зарегистрирован.",
+        "Бұл дауыс беру кілті тіркелмеген.",
+        "This credential is not registered.",
+    ),
+    "msg.ballot.cap": (
+        "С этим ключом голосования подано {most} бюллетеней — больше одним ключом подать нельзя.",
+        "Бұл дауыс беру кілтімен {most} бюллетень берілді — бір кілтпен одан көп беруге болмайды.",
+        "This credential has cast {most} ballots, the most one credential may cast.",
+    ),
+    "msg.ballot.audited": (
+        "Этот бюллетень был проверен: проверенный бюллетень никогда не подаётся.",
+        "Бұл бюллетень тексерілді: тексерілген бюллетень ешқашан берілмейді.",
+        "This ballot was audited: an audited ballot is never cast.",
+    ),
+    "msg.audit.cast": (
+        "Этот бюллетень подан: поданный бюллетень нельзя проверить.",
+        "Бұл бюллетень берілді: берілген бюллетеньді тексеруге болмайды.",
+        "This ballot was cast: a cast ballot cannot be audited.",
+    ),
+    "msg.ballot.ciphertext_reused": (
+        "В этом бюллетене повторён шифртекст другого бюллетеня: заполните бюллетень заново.",
+        "Бұл бюллетеньде басқа бюллетеньнің шифрмәтіні қайталанған: бюллетеньді қайта толтырыңыз.",
+        "This ballot reuses a ciphertext of another ballot: make the ballot again.",
+    ),
+    "msg.ballot.no_receipt": (
+        "Бюллетеня с таким хешем отслеживания нет.",
+        "Мұндай бақылау хеші бар бюллетень жоқ.",
+        "No ballot with this tracking hash.",
+    ),
+}
