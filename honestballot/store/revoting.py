@@ -122,8 +122,11 @@ class RevotingStore(StoreBase):
     def credential_by_tag(
         self, conn: Connection, election_id: str, tag_point: bytes
     ) -> dict[str, Any] | None:
-        """The credential registered with this tag point, current or revoked alike."""
-        q = select(revoting_credentials).where(
+        """The credential registered with this tag point, current or revoked alike: its
+        voter, voting point, counter start and ballot count (not whether it is current,
+        which nothing that takes a credential may read)."""
+        c = revoting_credentials.c
+        q = select(c.voter_id, c.voting_point, c.counter_start, c.ballots).where(
             revoting_credentials.c.election_id == election_id,
             revoting_credentials.c.tag_point == tag_point,
         )

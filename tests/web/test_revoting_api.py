@@ -206,12 +206,12 @@ def test_each_registration_refusal_leaves_everything_as_it_was(election: Revotin
         assert _refused(answer, 422, "invalid_proof", "wrong_letter")["text"] == text
     # a sigma that is the identity: refused when read (a point of the record is never it)
     reg, private = voter.registration(seed)
-    body = {
+    identity = {
         "registration": registration_to_json(reg),
         "private": {**registration_private_to_json(private), "voting_point": "00" * 32},
     }
     before = _state(election)
-    _refused(voter.post("registrations", body), 400, "malformed_input")
+    _refused(voter.post("registrations", identity), 400, "malformed_input")
     assert _state(election) == before
 
     # the seed is registered by the voter; its nonce is now used
