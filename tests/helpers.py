@@ -4,6 +4,7 @@ conftest files."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
@@ -42,6 +43,42 @@ def statements_on(engine: Engine) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", note)
+
+
+HEX = re.compile(r"[0-9a-f]{32,}")
+TRACKING_CODE = re.compile(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}")
+
+#: (statements, HTTP status, the answer's shape) of one request
+Answered = tuple[list[str], int, Any]
+
+
+def shape(value: Any) -> Any:
+    """``value`` (parsed JSON) with every hex string and tracking code replaced by its
+    kind and length, inside a longer string too (a ``check_url``): what the answer rule's
+    comparisons keep of values that are the request's own or fresh randomness."""
+    if isinstance(value, dict):
+        return {k: shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shape(v) for v in value]
+    if isinstance(value, str):
+        value = HEX.sub(lambda m: f"<hex {len(m.group())}>", value)
+        return TRACKING_CODE.sub(lambda m: f"<code {len(m.group())}>", value)
+    return value
+
+
+def answered(seen: list[str], request: Callable[[], Any], *, shaped: bool = True) -> Answered:
+    """Run one HTTP ``request``; (the statements it ran, from ``seen`` of
+    :func:`statements_on`, white space collapsed; its status; its body, parsed and, with
+    ``shaped``, through :func:`shape`)."""
+    seen.clear()
+    answer = request()
+    statements = [" ".join(s.split()) for s in seen]
+    seen.clear()
+    try:
+        body = answer.json()
+    except ValueError:
+        body = answer.text
+    return statements, answer.status_code, shape(body) if shaped else body
 
 
 @contextmanager

@@ -11,12 +11,10 @@ between any two requests; everything else must be equal byte for byte."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.credential_seed import CredentialSeed
@@ -28,51 +26,7 @@ from tests.factories import (
     WebElection,
     open_revoting_election,
 )
-
-HEX = re.compile(r"[0-9a-f]{32,}")
-CODE = re.compile(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}")
-
-
-def shape(value: Any) -> Any:
-    """``value`` with every hex string and tracking code replaced by its kind and length
-    (inside a longer string too, as in a ``check_url``)."""
-    if isinstance(value, dict):
-        return {k: shape(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [shape(v) for v in value]
-    if isinstance(value, str):
-        value = HEX.sub(lambda m: f"<hex {len(m.group())}>", value)
-        return CODE.sub(lambda m: f"<code {len(m.group())}>", value)
-    return value
-
-
-Answered = tuple[list[str], int, Any]
-
-
-class Statements:
-    """The text of every statement the store runs while a request is answered."""
-
-    def __init__(self, election: RevotingElection) -> None:
-        self.engine = election.web.services.store.engine
-        self.seen: list[str] = []
-        event.listen(self.engine, "before_cursor_execute", self._record)
-
-    def _record(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        self.seen.append(" ".join(statement.split()))
-
-    def of(self, request: Callable[[], Any]) -> Answered:
-        """(statements, status, answer's shape) of one request."""
-        self.seen = []
-        answer = request()
-        statements, self.seen = self.seen, []
-        try:
-            body = answer.json()
-        except ValueError:
-            body = answer.text
-        return statements, answer.status_code, shape(body)
-
-    def close(self) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
+from tests.helpers import Answered, answered, shape, statements_on
 
 
 @pytest.fixture
@@ -99,22 +53,19 @@ def test_current_and_revoked_credentials_run_the_same_queries_and_get_the_same_a
         device.receipt("ab" * 32)
         device.start()
 
-    statements = Statements(election)
-    try:
+    with statements_on(election.web.services.store.engine) as statements:
         seen = {
             "current": _requests(statements, voter, current),
             "revoked": _requests(statements, voter, revoked),
         }
         starts = {
-            who: statements.of(device.start)
+            who: answered(statements, device.start)
             for who, device in (("replaced", voter), ("none", fresh), ("one", once))
         }
-    finally:
-        statements.close()
 
-    for request, answered in seen["current"].items():
-        assert answered[0], f"{request}: no statement recorded"
-        assert answered == seen["revoked"][request], request
+    for request, under_current in seen["current"].items():
+        assert under_current[0], f"{request}: no statement recorded"
+        assert under_current == seen["revoked"][request], request
     assert seen["current"]["cast"][1] == 201 and seen["current"]["retry"][1] == 200
     assert seen["current"]["cast after audit"][1] == 409
     assert starts["replaced"] == starts["none"] == starts["one"]
@@ -122,21 +73,21 @@ def test_current_and_revoked_credentials_run_the_same_queries_and_get_the_same_a
 
 
 def _requests(
-    statements: Statements, voter: RevotingDevice, seed: CredentialSeed
+    statements: list[str], voter: RevotingDevice, seed: CredentialSeed
 ) -> dict[str, Answered]:
     """Cast, retry, audit, audit again, receipt and cast after audit under ``seed``."""
     ballot, _, private = voter.ballot(seed)
     audited, opening, audited_private = voter.ballot(seed)
     tracking = ballot.tracking_hash(voter.election.ctx.public_key).hex()
-    cast = statements.of(lambda: voter.cast(ballot, private))
+    cast = answered(statements, lambda: voter.cast(ballot, private))
     assert cast[2]["tracking_hash"] == "<hex 64>"
     return {
         "cast": cast,
-        "retry": statements.of(lambda: voter.cast(ballot, private)),
-        "audit": statements.of(lambda: voter.audit(audited, opening, audited_private)),
-        "audit again": statements.of(lambda: voter.audit(audited, opening, audited_private)),
-        "receipt": statements.of(lambda: voter.receipt(tracking)),
-        "cast after audit": statements.of(lambda: voter.cast(audited, audited_private)),
+        "retry": answered(statements, lambda: voter.cast(ballot, private)),
+        "audit": answered(statements, lambda: voter.audit(audited, opening, audited_private)),
+        "audit again": answered(statements, lambda: voter.audit(audited, opening, audited_private)),
+        "receipt": answered(statements, lambda: voter.receipt(tracking)),
+        "cast after audit": answered(statements, lambda: voter.cast(audited, audited_private)),
     }
 
 

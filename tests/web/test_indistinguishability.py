@@ -1,0 +1,169 @@
+"""The indistinguishability harness, first slice (docs/coercion.md §2.6, §14 increment 3;
+what it compares and normalises: docs/coercion.md §14, "The harness").
+
+Two worlds, each a service of its own on a fresh database, seeded alike in everything
+(the election's ceremony and board key, the organiser's roll and letters, the service's
+randomness, every device's randomness) and run through the same requests, except:
+
+- world A: after the coerced vote the voter signs in on a device of their own, replaces
+  the credential (registers a new one with the letter) and votes again under it;
+- world B: after the coerced vote the voter does nothing.
+
+The coercer watched the coerced registration and vote, keeps the old credential's seed
+and the receipts, and can sign in as the voter.  Its requests afterwards — sign-in,
+registration start, a cast under the old credential, an audit under it, a retry of the
+coerced ballot and of its own, the receipts of both — must be answered identically in
+both worlds, and run the same SQL statements, once these are normalised:
+
+- ``expires_ms`` of the sign-in: the clock's time, which differs between any two runs;
+- the registration start's ``nonce``, ``revokes`` and ``revokes_proof``: ``Enc(R)`` is
+  an ElGamal encryption of the voter's current revocation point, which differs between
+  the worlds by design (the new credential's tag point in A, the old one's in B) and is
+  hidden by DDH; the nonce and the ciphertext's randomness are the service's fresh
+  draws, which are at another place of the seeded stream in A (the voter's own
+  registration and cast drew from it).  They are compared by shape (length).
+
+Every other byte of every answer, and every status, must be equal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from honestballot.crypto.randomness import SeededRandomness
+from tests.databases import KINDS, fresh_database
+from tests.factories import (
+    OTHER_CHOICE,
+    REVOTING_ELECTION,
+    DemoCeremonies,
+    DemoCeremony,
+    RevotingDevice,
+    RevotingElection,
+    open_revoting_election,
+    open_web_election,
+)
+from tests.helpers import answered, shape, statements_on
+
+VOTER = "900101300001"
+COERCED = {"chair": {"cand-2"}, "council": {"member-3"}}
+#: what is compared by shape only, and why: the module's docstring
+BY_SHAPE = {"start": ("nonce", "revokes", "revokes_proof"), "sign-in": ("expires_ms",)}
+
+
+@contextmanager
+def world(
+    kind: str, directory: Path, web_ceremony: DemoCeremony, ceremony: DemoCeremony
+) -> Iterator[RevotingElection]:
+    """A service on a fresh database with the election opened, seeded alike each time."""
+    with (
+        fresh_database(kind, directory / "db") as url,
+        open_web_election(web_ceremony, directory, url, open_=True) as web,
+    ):
+        web.services.elections.rng = SeededRandomness("the service")
+        web.services.revoting.rng = SeededRandomness("the service, re-voting")
+        yield open_revoting_election(web, ceremony, SeededRandomness("the organiser"))
+
+
+def coerced_then(election: RevotingElection, *, replaces: bool) -> list[tuple[str, Any]]:
+    """The coerced vote, then world A's replacement (or nothing, world B), then the
+    coercer's requests: their (name, (statements, status, body)) in order."""
+    web = election.web
+    watched = election.device(VOTER, "the voter's phone, watched")
+    old, registered = watched.register()
+    assert registered.status_code == 201, registered.text
+    coerced = watched.ballot(old, COERCED)
+    cast = watched.cast(coerced[0], coerced[2])
+    assert cast.status_code == 201, cast.text
+    coerced_tracking = cast.json()["tracking_hash"]
+
+    if replaces:  # world A, later, on the voter's own device
+        own = election.device(VOTER, "the voter's own laptop")
+        new, answer = own.register()
+        assert answer.status_code == 201, answer.text
+        assert own.cast(*own.ballot(new, OTHER_CHOICE)[::2]).status_code == 201
+
+    # the coercer, who holds the old credential and the receipts, signs in as the voter
+    client = TestClient(web.client.app, base_url="http://testserver")
+    coercer = RevotingDevice(election, client, VOTER, SeededRandomness("the coercer"))
+    out: list[tuple[str, Any]] = []
+    with statements_on(web.services.store.engine) as seen:
+        out.append(("sign-in", answered(seen, lambda: _sign_in(coercer), shaped=False)))
+        out.append(("start", answered(seen, coercer.start, shaped=False)))
+        ballot, _, private = coercer.ballot(old)
+        audited = coercer.ballot(old, COERCED)
+        requests = {
+            "cast": lambda: coercer.cast(ballot, private),
+            "retry": lambda: coercer.cast(ballot, private),
+            "retry of the coerced ballot": lambda: coercer.cast(coerced[0], coerced[2]),
+            "audit": lambda: coercer.audit(*audited),
+            "receipt of the coerced ballot": lambda: coercer.receipt(coerced_tracking),
+            "receipt": lambda: coercer.receipt(ballot.tracking_hash(election.ctx.public_key).hex()),
+        }
+        for name, request in requests.items():
+            out.append((name, answered(seen, request, shaped=False)))
+    return out
+
+
+class _Answer:
+    def __init__(self, status: int, body: Any) -> None:
+        self.status_code, self.body = status, body
+
+    def json(self) -> Any:
+        return self.body
+
+
+def _sign_in(device: RevotingDevice) -> _Answer:
+    body = device.election.web.sign_in(device.client, device.national_id, device.election.id)
+    return _Answer(200, body)
+
+
+def normalised(name: str, body: Any) -> Any:
+    """``body`` with what the module's docstring lists replaced by its shape."""
+    if not isinstance(body, dict):
+        return body
+    return {k: _shape_of(v) if k in BY_SHAPE.get(name, ()) else v for k, v in body.items()}
+
+
+def _shape_of(value: Any) -> Any:
+    """A time's type; a hex value's length (inside a ciphertext or proof too)."""
+    return f"<{type(value).__name__}>" if isinstance(value, int) else shape(value)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_coercers_requests_are_answered_alike_whether_or_not_the_voter_replaced(
+    kind: str,
+    tmp_path: Path,
+    demo_ceremony: DemoCeremonies,
+    web_ceremony: DemoCeremony,
+) -> None:
+    ceremony = demo_ceremony(REVOTING_ELECTION)
+    runs = {}
+    for name, replaces in (("A", True), ("B", False)):
+        with world(kind, tmp_path / name, web_ceremony, ceremony) as election:
+            runs[name] = coerced_then(election, replaces=replaces)
+    assert [n for n, _ in runs["A"]] == [n for n, _ in runs["B"]]
+    differ = set()
+    for (name, (sql_a, status_a, body_a)), (_, (sql_b, status_b, body_b)) in zip(
+        runs["A"], runs["B"], strict=True
+    ):
+        assert sql_a == sql_b, name
+        assert status_a == status_b, name
+        assert normalised(name, body_a) == normalised(name, body_b), name
+        if body_a != body_b:
+            differ.add(name)
+    # the coercer's requests did get answers (not a refusal in both worlds alike)
+    statuses = {name: status for name, (_, status, _) in runs["B"]}
+    assert statuses == {
+        "sign-in": 200, "start": 201, "cast": 201, "retry": 200,
+        "retry of the coerced ballot": 200, "audit": 200,
+        "receipt of the coerced ballot": 200, "receipt": 200,
+    }  # fmt: skip
+    # only what is normalised differs, and Enc(R) does (it is not the same ciphertext)
+    assert differ <= set(BY_SHAPE)
+    start_a, start_b = (dict(runs[w])["start"][2] for w in ("A", "B"))
+    assert start_a["revokes"] != start_b["revokes"]
