@@ -51,7 +51,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "msg.registration.shape": (
         "Запрос регистрации должен содержать ровно два поля: registration и private.",
         "Тіркеу сұрауында дәл екі өріс болуы керек: registration және private.",
-        'A registration request is {"registration": …, "private": …}.',
+        "A registration request holds exactly two fields: registration and private.",
     ),
     "msg.ballot.request_shape": (
         "В запросе бюллетеня не те поля: ballot и private (и opening для проверки).",

@@ -204,7 +204,7 @@ class RevotingDesk:
             {"registration", "private"},
             MAX_REGISTRATION_BYTES + MAX_PRIVATE_BYTES,
             "registration.shape",
-            'a registration request is {"registration": …, "private": …}',
+            "a registration request holds exactly two fields: registration and private",
         )
         reg = registration_from_json(obj["registration"])
         private = registration_private_from_json(obj["private"])
@@ -295,7 +295,7 @@ class RevotingDesk:
         answer and appends nothing, whether or not it is the credential's latest."""
         ctx, _, ballot, private = self._ballot_request(
             election_id, payload, {"ballot", "private"},
-            'a ballot request is {"ballot": …, "private": …}',
+            "the ballot request's fields are not ballot and private (and opening for an audit)",
         )  # fmt: skip
         tau = self._credential(ctx, voter_id, ballot, private)
         tracking = ballot.tracking_hash(ctx.public_key)
@@ -332,7 +332,7 @@ class RevotingDesk:
         audit sent again gets the same answer and queues nothing more."""
         ctx, obj, ballot, private = self._ballot_request(
             election_id, payload, {"ballot", "opening", "private"},
-            'an audit is {"ballot": …, "opening": …, "private": …}',
+            "the ballot request's fields are not ballot and private (and opening for an audit)",
         )  # fmt: skip
         opening = opening_from_json(obj["opening"])
         choices = check_opening(ctx, ballot, opening)
