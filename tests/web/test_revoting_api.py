@@ -20,7 +20,13 @@ from honestballot.protocol.ballot_v2 import CAP
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.registration import make_commitment
 from honestballot.record.revoting import registration_private_to_json, registration_to_json
-from honestballot.store.schema import board_queue, registration_nonces, revoting_credentials
+from honestballot.store.schema import (
+    activity,
+    board_queue,
+    notices,
+    registration_nonces,
+    revoting_credentials,
+)
 from honestballot.web.i18n import STRINGS
 from tests.factories import (
     REVOTING_ELECTION,
@@ -143,6 +149,11 @@ def test_a_voter_registers_casts_audits_and_checks_receipts(election: RevotingEl
     assert held is not None and held[2] == seed.tag_point(election.ctx.base_hash).data
     # an unknown tracking hash: 404
     assert voter.receipt("ab" * 32).status_code == 404
+    # no notice and no activity row for a registration, cast or audit (§3, §9): only the
+    # sign-in's
+    events = {str(e) for (e,) in _rows(election, activity.c.event)}
+    assert events <= {"code-requested", "signed-in"}, events
+    assert _rows(election, notices.c.notice_id) == []
 
 
 def test_each_registration_refusal_leaves_everything_as_it_was(election: RevotingElection) -> None:
