@@ -2680,6 +2680,43 @@ def check_ballot_v2(base: bytes, h: Point, manifest: dict, ballot: dict) -> byte
     return hash_bytes("ballot/tracking", By(statement), Li(Sc(x) for x in scalars))
 
 
+PADDING_KEYS = {"type", "version", "election", "salt", "cover_rows", "rows"}
+PADDING_ROW_KEYS = {
+    "tag", "tag_proof", "credential", "credential_proof", "counter", "counter_proof", "flag",
+}  # fmt: skip
+
+
+def cover_tag_point(base: bytes, i: int) -> Point:
+    """`Q_i = hash_to_point("cover-tag", B base, I i)` (coercion.md §4)."""
+    return hash_to_point("cover-tag", By(base), In(i))
+
+
+def check_padding(base: bytes, h: Point, padding: dict) -> int:
+    """The padding (record-format §6, "Padding"): its shape, every row's flag E1 = (O, B)
+    and the proofs of randomness of its tag, credential and counter at ("padding", salt,
+    field, row).  Returns its number of rows."""
+    if set(padding) != PADDING_KEYS or (padding["type"], padding["version"]) != ("padding", 1):
+        raise ValueError("padding: its keys, type or version")
+    if padding["election"] != base.hex():
+        raise ValueError("padding: made for another election")
+    salt = bytes.fromhex(padding["salt"])
+    if len(salt) != 32 or salt.hex() != padding["salt"]:
+        raise ValueError("padding: the salt is not 32 bytes of lower-case hex")
+    if not isinstance(padding["cover_rows"], int) or padding["cover_rows"] < 0:
+        raise ValueError("padding: cover_rows is not a count")
+    e1 = {"alpha": IDENTITY_HEX, "beta": BASE_HEX}
+    for i, row in enumerate(padding["rows"]):
+        if set(row) != PADDING_ROW_KEYS:
+            raise ValueError(f"padding row {i}: its keys")
+        if row["flag"] != e1:
+            raise ValueError(f"padding row {i}, flag: not E1")
+        for field in ("tag", "credential", "counter"):
+            place = [By(base), Tx("padding"), By(salt), Tx(field), In(i)]
+            if not randomness_proof_ok(place, h, row[field], row[f"{field}_proof"]):
+                raise ValueError(f"padding row {i}, {field}: proof of randomness")
+    return len(padding["rows"])
+
+
 def check_cast_row(base: bytes, h: Point, manifest: dict, row: dict) -> bytes:
     """A cast row: its ballot, the counter's proof at its place, the flag E0.  Returns the
     ballot's tracking hash."""
