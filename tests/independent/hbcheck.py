@@ -1871,6 +1871,7 @@ def check_mixes(
     public_key = setup["election_key"]["public_key"]
     chains: dict[str, list[dict]] = {}
     parts: dict[str, dict] = {}  # digest hex -> a valid part's body
+    runs: dict[tuple[str, int, int], tuple[int, int, int]] = {}
     phase = "before the close"
     for ev in events:
         if ev["kind"] == "close":
@@ -1890,6 +1891,9 @@ def check_mixes(
         key = keys[body["trustee"]]
         if ev["kind"] == "mix-part":
             check_part_shape(body, width, what)
+            if body["offset"] + len(body["rows"]) > len(counted):
+                raise ValueError(f"{what}: its rows reach past the {len(counted)} counted ballots")
+            mix_part_follows_on(runs, body, what)
             digest = part_digest(base, body)
             verify_mix_signature(base, key, digest, body["signature"], what)
             parts[digest.hex()] = body
@@ -1910,6 +1914,27 @@ def check_mixes(
             raise ValueError(f"{what}: the proof of shuffle does not verify")
         chains.setdefault(mix["contest"], []).append(mix)
     return chains
+
+
+def mix_part_follows_on(
+    runs: dict[tuple[str, int, int], tuple[int, int, int]], body: dict, what: str
+) -> None:
+    """Board rule 9 for parts: at one (contest, position), a trustee's parts follow on:
+    part 0 from row 0 begins a run (at most 3 runs), part i + 1 starts at the row after
+    part i of the run.  ``runs``: (contest, position, trustee) -> (runs begun, parts in
+    the current run, row after its last part), updated."""
+    place = (body["contest"], body["position"], body["trustee"])
+    begun, count, end = runs.get(place, (0, 0, 0))
+    index, offset, rows = body["part"], body["offset"], len(body["rows"])
+    if index == 0 and offset == 0 and begun < 3:
+        runs[place] = (begun + 1, 1, rows)
+    elif index > 0 and begun and index == count and offset == end:
+        runs[place] = (begun, count + 1, offset + rows)
+    else:
+        raise ValueError(
+            f"{what}: part {index} from row {offset} does not follow on from the trustee's "
+            f"parts before it at this position (board rule 9)"
+        )
 
 
 def check_chains_complete(manifest: dict, threshold: int, chains: dict[str, list[dict]]) -> None:
