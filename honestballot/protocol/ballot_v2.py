@@ -190,11 +190,37 @@ def encrypt_ballot_v2(
     ``verifier_key``.  An invalid choice raises before anything is encrypted."""
     check_selections(ctx, selections)
     base, h = ctx.base_hash, ctx.public_key
-    c = seed.signing_scalar(base)
     sigma, tau = seed.voting_point(base), seed.tag_point(base)
+    ballot, opening, (r_sigma, r_tau) = encrypt_under(
+        ctx, seed.signing_scalar(base), sigma, tau, selections, rng
+    )
+    st = ballot.statement_hash(h)
+    dv = [
+        prove_designated_plaintext(base, purpose, st, h, verifier_key, m, ct, r, rng)
+        for purpose, m, ct, r in zip(
+            PURPOSES, (sigma, tau), (ballot.credential, ballot.tag), (r_sigma, r_tau),
+            strict=True,
+        )
+    ]  # fmt: skip
+    return ballot, opening, BallotPrivate(seed.tag_secret(), sigma, dv[0], dv[1])
+
+
+def encrypt_under(
+    ctx: ElectionContext,
+    signing_scalar: Scalar,
+    voting_point: Point,
+    tag: Point,
+    selections: Mapping[str, frozenset[str] | set[str] | tuple[str, ...] | list[str]],
+    rng: Randomness,
+) -> tuple[BallotV2, BallotOpening, tuple[Scalar, Scalar]]:
+    """The ballot of valid ``selections`` under the credential with ``signing_scalar``
+    (and its ``voting_point``) and the tag point ``tag``, its opening, and the randomness
+    of ``Enc(sigma)`` and ``Enc(tau)``.  The device's ballots and the service's cover rows
+    (protocol/cover.py) are both made here, with the same draws in the same order."""
+    base, h = ctx.base_hash, ctx.public_key
     r_sigma, r_tau = random_nonzero_scalar(rng), random_nonzero_scalar(rng)
-    credential = encrypt_point(h, sigma, r_sigma)
-    tag = encrypt_point(h, tau, r_tau)
+    credential = encrypt_point(h, voting_point, r_sigma)
+    tag_ct = encrypt_point(h, tag, r_tau)
     plain: list[tuple[int, ...]] = []
     encrypted: list[tuple[tuple[Ciphertext, ...], tuple[Scalar, ...]]] = []
     for contest in ctx.manifest.contests:
@@ -204,29 +230,23 @@ def encrypt_ballot_v2(
         EncryptedContest(k.id, cts, (), None)
         for k, (cts, _) in zip(ctx.manifest.contests, encrypted, strict=True)
     ]
-    st = statement_hash(base, h, credential, tag, bare)
+    st = statement_hash(base, h, credential, tag_ct, bare)
     credential_proof = prove_representation(
-        (base, PLACE, st), h, credential_base(base), credential, r_sigma, c, rng
+        (base, PLACE, st), h, credential_base(base), credential, r_sigma, signing_scalar, rng
     )
-    tag_proof = prove_randomness(_tag_place(base, st), h, tag, r_tau, rng)
+    tag_proof = prove_randomness(_tag_place(base, st), h, tag_ct, r_tau, rng)
     contests = tuple(
         prove_contest(ctx, st, contest, cts, m, rs, rng)
         for contest, m, (cts, rs) in zip(ctx.manifest.contests, plain, encrypted, strict=True)
     )
-    ballot = BallotV2(base, credential, tag, contests, credential_proof, tag_proof)
+    ballot = BallotV2(base, credential, tag_ct, contests, credential_proof, tag_proof)
     opening = BallotOpening(
         tuple(
             ContestOpening(k.id, m, rs)
             for k, m, (_, rs) in zip(ctx.manifest.contests, plain, encrypted, strict=True)
         )
     )
-    dv = [
-        prove_designated_plaintext(base, purpose, st, h, verifier_key, m, ct, r, rng)
-        for purpose, m, ct, r in zip(
-            PURPOSES, (sigma, tau), (credential, tag), (r_sigma, r_tau), strict=True
-        )
-    ]
-    return ballot, opening, BallotPrivate(seed.tag_secret(), sigma, dv[0], dv[1])
+    return ballot, opening, (r_sigma, r_tau)
 
 
 def verify_ballot_v2(ctx: ElectionContext, ballot: BallotV2) -> None:

@@ -167,12 +167,42 @@ class StationEvent:
 
 @dataclass(frozen=True, slots=True)
 class MixPartEvent:
-    """Rows of a trustee's shuffle, before the ``mix`` that names them
-    (protocol/mix_parts.py checks its shape and signature; the board, its place)."""
+    """Rows ``offset .. offset + rows - 1`` of a trustee's shuffle, part ``index``, before
+    the ``mix`` that names them (protocol/mix_parts.py checks its shape and signature;
+    the board, its place)."""
 
     contest: str
     position: int
     trustee: int
+    index: int
+    offset: int
+    rows: int
+
+
+#: how many times a trustee may begin its parts of one mix (one contest, one position)
+#: anew: an upload cut off with the trustee's mix file lost leaves a run that no ``mix``
+#: will name, and the trustee must shuffle again; the bound keeps what such runs cost
+#: every verifier to a few times the mix's own rows
+MAX_MIX_RUNS: Final = 3
+
+
+@dataclass(frozen=True, slots=True)
+class MixProgress:
+    """What a trustee's ``mix-part`` events at one contest's position cover so far: how
+    many runs it began (each with a part 0), and the current run's parts and the row
+    after its last one."""
+
+    runs: int
+    parts: int
+    end: int
+
+    def after(self, ev: MixPartEvent) -> MixProgress:
+        if ev.index == 0:
+            return MixProgress(self.runs + 1, 1, ev.rows)
+        return MixProgress(self.runs, self.parts + 1, ev.offset + ev.rows)
+
+
+NO_MIX_PARTS: Final = MixProgress(0, 0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +360,10 @@ class BoardView(Protocol):
 
     def mixers(self, contest: str) -> Sequence[int]:
         """The trustees who mixed ``contest`` so far, by position."""
+        ...
+
+    def mix_progress(self, contest: str, position: int, trustee: int) -> MixProgress:
+        """What the trustee's ``mix-part`` events at this contest's position cover."""
         ...
 
     def station(self, unit: str) -> tuple[Point, bool] | None:
@@ -636,6 +670,42 @@ def check_mix_place(view: BoardView, ev: MixEvent | MixPartEvent) -> None:
         raise ProtocolError(
             Text("board.mixed_already", message, trustee=ev.trustee, contest=ev.contest)
         )
+    if isinstance(ev, MixPartEvent):
+        check_mix_part_order(view.mix_progress(ev.contest, ev.position, ev.trustee), ev)
+
+
+def check_mix_part_order(done: MixProgress, ev: MixPartEvent) -> None:
+    """Rule 9 for parts: a trustee's parts at one position follow on from its parts before
+    them (part 0 at row 0 begins a run, at most :data:`MAX_MIX_RUNS` times; part ``i + 1``
+    starts at the row after part ``i`` of the same run), so that no run covers a row
+    twice and a trustee cannot make verifiers check parts without end."""
+    if ev.index == 0:
+        follows = ev.offset == 0 and done.runs < MAX_MIX_RUNS
+    else:
+        follows = done.runs > 0 and ev.index == done.parts and ev.offset == done.end
+    if follows:
+        return
+    if done.runs >= MAX_MIX_RUNS and ev.index == 0:
+        expected = f"part {done.parts} from row {done.end} (its {MAX_MIX_RUNS} runs are used)"
+    elif done.runs:
+        expected = f"part {done.parts} from row {done.end}, or part 0 from row 0"
+    else:
+        expected = "part 0 from row 0"
+    message = (
+        f"trustee {ev.trustee}'s next part of mix {ev.position} of contest {ev.contest!r} is "
+        f"{expected}; this is part {ev.index} from row {ev.offset}"
+    )
+    raise ProtocolError(
+        Text(
+            "board.mix_part_order",
+            message,
+            trustee=ev.trustee,
+            position=ev.position,
+            contest=ev.contest,
+            index=ev.index,
+            offset=ev.offset,
+        )
+    )
 
 
 def check_share(view: BoardView, ev: DecryptionShareEvent) -> None:
@@ -764,6 +834,8 @@ class BoardRules:
     share_parts: dict[int, ShareProgress] = field(default_factory=dict)
     #: contest -> the trustees who mixed it, by position
     mix_chains: dict[str, list[int]] = field(default_factory=dict)
+    #: (contest, position, trustee) -> what its ``mix-part`` events cover so far
+    mix_parts: dict[tuple[str, int, int], MixProgress] = field(default_factory=dict)
     #: unit -> its station's (commission key, paper voting), as last published
     stations: dict[str, tuple[Point, bool]] = field(default_factory=dict)
     #: (rows, digest) of each roll part, in order
@@ -802,6 +874,9 @@ class BoardRules:
 
     def mixers(self, contest: str) -> Sequence[int]:
         return self.mix_chains.get(contest, [])
+
+    def mix_progress(self, contest: str, position: int, trustee: int) -> MixProgress:
+        return self.mix_parts.get((contest, position, trustee), NO_MIX_PARTS)
 
     def station(self, unit: str) -> tuple[Point, bool] | None:
         return self.stations.get(unit)
@@ -852,6 +927,9 @@ class BoardRules:
                 self.audit_block = None
             case MixEvent():
                 self.mix_chains.setdefault(event.contest, []).append(event.trustee)
+            case MixPartEvent():
+                place = (event.contest, event.position, event.trustee)
+                self.mix_parts[place] = self.mix_progress(*place).after(event)
             case DecryptionShareEvent():
                 self.share_trustees.add(event.trustee)
             case SharePartEvent():

@@ -159,12 +159,14 @@ def check_encoded_part(
     base_hash: bytes,
     verification_keys: Sequence[Point],
     earlier: Sequence[int],
+    rows_in: int,
     part: EncodedPart,
 ) -> bytes:
     """:func:`check_part` before decoding: the place, the shape and the trustee's
     signature; return the digest."""
     _check_place(manifest, verification_keys, earlier, part.contest, part.position, part.trustee)
     _check_shape(manifest, part.contest, [len(row) for row in part.rows])
+    _check_span(part.contest, part.offset, len(part.rows), rows_in)
     if any(len(items) != len(part.rows) for items in part.lists):
         raise InvalidInput(
             f"a mix part of {len(part.rows)} rows needs {len(part.rows)} items in each of "
@@ -179,6 +181,16 @@ def check_encoded_part(
         base_hash, verification_keys[part.trustee - 1], digest, part.signature, what
     )
     return digest
+
+
+def _check_span(contest_id: str, offset: int, rows: int, rows_in: int) -> None:
+    """A part's rows lie within the mix's: every mix of the election shuffles its
+    ``rows_in`` counted ballots, so no part reaches past them."""
+    if offset + rows > rows_in:
+        raise InvalidInput(
+            f"contest {contest_id!r}: a mix part holds rows {offset} to {offset + rows - 1}, "
+            f"but the mix has {rows_in} rows"
+        )
 
 
 def _check_shape(manifest: Manifest, contest_id: str, widths: Sequence[int]) -> None:
@@ -295,14 +307,17 @@ def check_part(
     base_hash: bytes,
     verification_keys: Sequence[Point],
     earlier: Sequence[int],
+    rows_in: int,
     part: MixPart,
 ) -> bytes:
     """Raise unless ``part`` may stand on the board now: at its contest's next position
     (``earlier``: the trustees who mixed the contest, by position), by a trustee of the
     election who has not mixed it, rows as wide as the contest's encrypted options and at
-    most :func:`part_rows` of them, and the trustee's signature.  Return its digest."""
+    most :func:`part_rows` of them, within the mix's ``rows_in`` rows, and the trustee's
+    signature.  Return its digest."""
     _check_place(manifest, verification_keys, earlier, part.contest, part.position, part.trustee)
     _check_shape(manifest, part.contest, [len(row) for row in part.rows])
+    _check_span(part.contest, part.offset, len(part.rows), rows_in)
     digest = part_digest(base_hash, part)
     what = (
         f"part {part.index} of mix {part.position} of contest {part.contest!r} "

@@ -245,52 +245,75 @@ def make_registration(
     on the service's ``commitment`` (whose proof it checks first), and what it proves to
     the service (designated verifier ``verifier_key``) privately."""
     verify_commitment(base_hash, public_key, commitment, "the service's commitment")
-    c = seed.signing_scalar(base_hash)
-    t = seed.tag_secret()
     sigma, tau = seed.voting_point(base_hash), seed.tag_point(base_hash)
     v, a = letter.handle(base_hash), letter.activation_scalar(base_hash)
     big_a = activation_base(base_hash) * a
-    r_sigma, r_tau, r_v, r_a = (random_nonzero_scalar(rng) for _ in range(4))
-    credential = encrypt_point(public_key, sigma, r_sigma)
-    tag = encrypt_point(public_key, tau, r_tau)
-    handle = encrypt_point(public_key, v, r_v)
-    activation = encrypt_point(public_key, big_a, r_a)
-    st = statement_hash(base_hash, public_key, commitment, credential, tag, handle, activation)
-    context = (base_hash, PLACE, st)
-    registration = Registration(
-        base_hash,
-        commitment,
-        credential,
-        tag,
-        handle,
-        activation,
-        prove_representation(
-            context, public_key, credential_base(base_hash), credential, r_sigma, c, rng
-        ),
-        prove_randomness(_place(base_hash, st, "tag"), public_key, tag, r_tau, rng),
-        prove_randomness(_place(base_hash, st, "handle"), public_key, handle, r_v, rng),
-        prove_ciphertext_representation(
-            ACTIVATION_PROOF_TAG,
-            context,
-            public_key,
-            activation_base(base_hash),
-            activation,
-            r_a,
-            a,
-            rng,
-        ),
-    )
+    registration, randomness = register(
+        base_hash, public_key, commitment, seed.signing_scalar(base_hash), sigma, tau, v,
+        (a, big_a), rng,
+    )  # fmt: skip
+    st = registration.statement_hash(public_key)
     proofs = [
         prove_designated_plaintext(base_hash, purpose, st, public_key, verifier_key, m, ct, r, rng)
         for purpose, m, ct, r in zip(
             PURPOSES,
             (tau, sigma, v, big_a),
-            (tag, credential, handle, activation),
-            (r_tau, r_sigma, r_v, r_a),
+            (registration.tag, registration.credential, registration.handle,
+             registration.activation),
+            randomness,
             strict=True,
         )
-    ]
-    return registration, RegistrationPrivate(t, sigma, *proofs)
+    ]  # fmt: skip
+    return registration, RegistrationPrivate(seed.tag_secret(), sigma, *proofs)
+
+
+def register(
+    base_hash: bytes,
+    public_key: Point,
+    commitment: Commitment,
+    signing_scalar: Scalar,
+    voting_point: Point,
+    tag: Point,
+    handle: Point,
+    activation: tuple[Scalar, Point],
+    rng: Randomness,
+) -> tuple[Registration, tuple[Scalar, Scalar, Scalar, Scalar]]:
+    """The public registration of the credential with ``signing_scalar`` ``c`` (and
+    its ``voting_point`` ``c*P``) and tag point ``tag``, for the handle ``handle`` and the
+    activation scalar ``a`` with its point ``A = a*P_act`` (``activation``), on
+    ``commitment``; with the randomness of ``Enc(tau)``, ``Enc(sigma)``, ``Enc(V)``,
+    ``Enc(A)`` (in :data:`PURPOSES` order) for the private proofs.  The device's
+    registration and the service's cover registrations (protocol/cover.py) are both made
+    here, with the same draws in the same order."""
+    activation_scalar, big_a = activation
+    r_sigma, r_tau, r_v, r_a = (random_nonzero_scalar(rng) for _ in range(4))
+    credential = encrypt_point(public_key, voting_point, r_sigma)
+    tag_ct = encrypt_point(public_key, tag, r_tau)
+    handle_ct = encrypt_point(public_key, handle, r_v)
+    activation_ct = encrypt_point(public_key, big_a, r_a)
+    st = statement_hash(
+        base_hash, public_key, commitment, credential, tag_ct, handle_ct, activation_ct
+    )
+    context = (base_hash, PLACE, st)
+    registration = Registration(
+        base_hash,
+        commitment,
+        credential,
+        tag_ct,
+        handle_ct,
+        activation_ct,
+        prove_representation(
+            context, public_key, credential_base(base_hash), credential, r_sigma,
+            signing_scalar, rng,
+        ),
+        prove_randomness(_place(base_hash, st, "tag"), public_key, tag_ct, r_tau, rng),
+        prove_randomness(_place(base_hash, st, "handle"), public_key, handle_ct, r_v, rng),
+        prove_ciphertext_representation(
+            ACTIVATION_PROOF_TAG, context, public_key, activation_base(base_hash),
+            activation_ct, r_a, activation_scalar, rng,
+        ),
+    )  # fmt: skip
+    return registration, (r_tau, r_sigma, r_v, r_a)
 
 
 def verify_registration(

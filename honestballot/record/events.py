@@ -24,6 +24,7 @@ from honestballot.errors import RecordFormatError
 from honestballot.protocol import board
 from honestballot.protocol.ballot import alphas
 from honestballot.protocol.manifest import MAX_UNITS
+from honestballot.protocol.mix_parts import MAX_PART_CELLS
 from honestballot.record.ballot import ballot_from_json, schnorr_from_json, spoiled_from_json
 from honestballot.record.codec import JsonObject, Reader, canonical_bytes, decode_hex
 from honestballot.record.manifest import manifest_from_json
@@ -58,9 +59,6 @@ TREE_HEAD_TAG: Final = "board/tree-head"
 MAX_LINE_BYTES: Final = 64 << 20
 
 _MIX_PART_KEYS: Final = (
-    "part",
-    "offset",
-    "rows",
     "permutation_commitment",
     "chain",
     "s_hat",
@@ -258,12 +256,18 @@ def board_event(line: EventLine, path: str) -> board.Event:
             contest = r.text("contest", max_len=64)
             position = r.integer("position", minimum=1, maximum=1000)
             trustee = r.integer("trustee", minimum=1, maximum=1000)
-            rest = _MIX_PART_KEYS if line.kind == "mix-part" else _MIX_KEYS
-            for key in rest:
+            if line.kind == "mix-part":
+                # the place only: bounds and shape are record/mix.py's (mix.proofs)
+                index = r.integer("part", minimum=0)
+                offset = r.integer("offset", minimum=0)
+                rows = len(r.array("rows", max_items=MAX_PART_CELLS))
+                for key in _MIX_PART_KEYS:
+                    r.raw(key)
+                r.done()
+                return board.MixPartEvent(contest, position, trustee, index, offset, rows)
+            for key in _MIX_KEYS:
                 r.raw(key)
             r.done()
-            if line.kind == "mix-part":
-                return board.MixPartEvent(contest, position, trustee)
             return board.MixEvent(contest, position, trustee)
         case "tally":
             r = Reader(b, p)

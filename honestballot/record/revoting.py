@@ -15,6 +15,10 @@ the device sends the service privately beside a registration or a ballot.
         "credential_proof": {"c", "s_randomness", "s_credential"}, "tag_proof": {"c", "s"}}
     cast row = {"type": "cast-row", "version": 1, "ballot": ballot v2,
         "counter": ct, "counter_proof": {"c", "s"}, "flag": ct}
+    padding = {"type": "padding", "version": 1, "election": hex, "salt": hex,
+        "cover_rows": int, "rows": [{"tag": ct, "tag_proof": {"c", "s"},
+        "credential": ct, "credential_proof": {"c", "s"}, "counter": ct,
+        "counter_proof": {"c", "s"}, "flag": ct}, ...]}
 
 Parsing is strict (exactly these keys; points canonical; no ``alpha`` the identity but
 the flag's); the errors name the field's path.  A document sent to the service is read
@@ -33,6 +37,7 @@ from honestballot.crypto.plaintext_awareness import RandomnessProof
 from honestballot.crypto.representation import RepresentationProof
 from honestballot.protocol.ballot_v2 import BallotPrivate, BallotV2, CastRow
 from honestballot.protocol.manifest import MAX_CONTESTS
+from honestballot.protocol.padding import SALT_BYTES, Padding, PaddingRow
 from honestballot.protocol.registration import Commitment, Registration, RegistrationPrivate
 from honestballot.record.ballot import (
     MAX_BALLOT_BYTES,
@@ -46,6 +51,10 @@ from honestballot.record.codec import JsonObject, Reader, parse_json, read_versi
 REGISTRATION_VERSION: Final = 1
 BALLOT_V2_VERSION: Final = 2
 CAST_ROW_VERSION: Final = 1
+PADDING_VERSION: Final = 1
+#: a credential has at most 31 padding rows; a padding's rows are bounded by the board's
+#: credentials, so the reader's bound is generous and only stops absurd input
+MAX_PADDING_ROWS: Final = 1 << 26
 #: a registration is about 2 KB canonical; the limit leaves room for white space
 MAX_REGISTRATION_BYTES: Final = 8 * 1024
 #: a private part is at most about 1.4 KB canonical
@@ -197,6 +206,62 @@ def cast_row_from_json(value: Any, path: str = "cast row") -> CastRow:
     )
     r.done()
     return row
+
+
+def padding_row_to_json(row: PaddingRow) -> JsonObject:
+    return {
+        "tag": ciphertext_to_json(row.tag),
+        "tag_proof": randomness_to_json(row.tag_proof),
+        "credential": ciphertext_to_json(row.credential),
+        "credential_proof": randomness_to_json(row.credential_proof),
+        "counter": ciphertext_to_json(row.counter),
+        "counter_proof": randomness_to_json(row.counter_proof),
+        "flag": ciphertext_to_json(row.flag),
+    }
+
+
+def padding_row_from_json(value: Any, path: str) -> PaddingRow:
+    """A padding row; its ``flag`` may have the identity as ``alpha`` (it must be ``E1``,
+    which :func:`honestballot.protocol.padding.verify_padding_row` checks)."""
+    r = Reader(value, path)
+    row = PaddingRow(
+        tag=_ct(r, "tag"),
+        tag_proof=randomness_from_json(r.raw("tag_proof"), f"{path}.tag_proof"),
+        credential=_ct(r, "credential"),
+        credential_proof=randomness_from_json(
+            r.raw("credential_proof"), f"{path}.credential_proof"
+        ),
+        counter=_ct(r, "counter"),
+        counter_proof=randomness_from_json(r.raw("counter_proof"), f"{path}.counter_proof"),
+        flag=ciphertext_from_json(r.raw("flag"), f"{path}.flag", allow_identity_alpha=True),
+    )
+    r.done()
+    return row
+
+
+def padding_to_json(base_hash: bytes, padding: Padding) -> JsonObject:
+    return {
+        "type": "padding",
+        "version": PADDING_VERSION,
+        "election": base_hash.hex(),
+        "salt": padding.salt.hex(),
+        "cover_rows": padding.cover_rows,
+        "rows": [padding_row_to_json(row) for row in padding.rows],
+    }
+
+
+def padding_from_json(value: Any, path: str = "padding") -> tuple[bytes, Padding]:
+    """The base hash a padding names, and the padding."""
+    r = Reader(value, path)
+    read_version(r, "padding", PADDING_VERSION)
+    base = r.hexbytes("election", 32)
+    padding = Padding(
+        salt=r.hexbytes("salt", SALT_BYTES),
+        cover_rows=r.integer("cover_rows", minimum=0),
+        rows=tuple(r.items("rows", padding_row_from_json, max_items=MAX_PADDING_ROWS)),
+    )
+    r.done()
+    return base, padding
 
 
 # -- what the device sends the service privately (never on the board) ----------------------

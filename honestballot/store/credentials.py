@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Dialect
 
 from honestballot.store.bulk import RowBuffer, Statement, insert_statements, update_statements
@@ -113,6 +113,22 @@ class CredentialStore(StoreBase):
             for unit, line in conn.execution_options(yield_per=2000).execute(q):
                 yield unit, bytes(line)
 
+    def counted_count(self, election_id: str) -> int:
+        """How many ballots count: one per credential with a counted ballot (the rows of
+        :meth:`counted_ballots`, counted without reading them)."""
+        with self.engine.connect() as conn:
+            q = (
+                select(func.count())
+                .select_from(credentials)
+                .join(
+                    events,
+                    (events.c.election_id == credentials.c.election_id)
+                    & (events.c.tracking_hash == credentials.c.latest_tracking),
+                )
+                .where(credentials.c.election_id == election_id)
+            )
+            return int(conn.execute(q).scalar_one())
+
     def active_credentials_per_unit(
         self, conn: Connection, election_id: str, units: Iterable[str] | None = None
     ) -> dict[str, int]:
@@ -140,9 +156,7 @@ def _revoke_statements(dialect: Dialect, args: tuple[str, list[bytes]]) -> list[
     return out
 
 
-def _count_active_statements(
-    dialect: Dialect, rows: list[tuple[str, str, int]]
-) -> list[Statement]:
+def _count_active_statements(dialect: Dialect, rows: list[tuple[str, str, int]]) -> list[Statement]:
     """Add to each unit's count of active credentials (a row per unit, made on its first):
     (election, unit, change) each, one row a unit."""
     upsert = (

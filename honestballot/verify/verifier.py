@@ -656,7 +656,9 @@ def _check_mixes(
                 digest = part_digest(ctx.base_hash, part)
                 refused[digest] = ev.seq
                 earlier = [m.trustee for m in chains.get(part.contest, [])]
-                check_part(ctx.manifest, ctx.base_hash, key.verification_keys, earlier, part)
+                check_part(
+                    ctx.manifest, ctx.base_hash, key.verification_keys, earlier, len(counted), part
+                )
                 parts[digest] = part
                 refused.pop(digest)
                 continue

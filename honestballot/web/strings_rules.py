@@ -197,6 +197,22 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Trustee {trustee} has already published its decryption share: no part of it may "
         "follow.",
     ),
+    "msg.board.mix_part_order": (
+        "Части перемешивания {position} бюллетеней {contest} хранителя {trustee} должны идти "
+        "подряд: часть 0 со строки 0 начинает новую попытку (не более трёх), каждая следующая "
+        "часть начинается со строки после предыдущей; это часть {index} со строки {offset}. "
+        "Отправьте файл перемешивания заново целиком: уже опубликованные части будут приняты "
+        "как есть.",
+        "{trustee} сақтаушының {contest} бюллетендерін {position} араластыру бөліктері қатарынан "
+        "келуі керек: 0 жолдан басталатын 0 бөлік жаңа әрекетті бастайды (үштен көп емес), "
+        "әр келесі бөлік алдыңғысынан кейінгі жолдан басталады; бұл {offset} жолдан басталатын "
+        "{index} бөлік. Араластыру файлын толығымен қайта жіберіңіз: жарияланған бөліктер сол "
+        "күйінде қабылданады.",
+        "Trustee {trustee}'s parts of mix {position} of contest {contest} must follow on: part "
+        "0 from row 0 begins a new run (at most three), and each next part starts at the row "
+        "after the one before; this is part {index} from row {offset}. Send the whole mix file "
+        "again: the parts already published are taken as they are.",
+    ),
     "msg.board.share_part_order": (
         "Следующая часть доли расшифровки хранителя {trustee} — часть {next}, продолжающая "
         "его предыдущие части; это часть {index} со строки {offset} бюллетеней {contest}. "

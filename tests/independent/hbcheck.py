@@ -1871,6 +1871,7 @@ def check_mixes(
     public_key = setup["election_key"]["public_key"]
     chains: dict[str, list[dict]] = {}
     parts: dict[str, dict] = {}  # digest hex -> a valid part's body
+    runs: dict[tuple[str, int, int], tuple[int, int, int]] = {}
     phase = "before the close"
     for ev in events:
         if ev["kind"] == "close":
@@ -1890,6 +1891,9 @@ def check_mixes(
         key = keys[body["trustee"]]
         if ev["kind"] == "mix-part":
             check_part_shape(body, width, what)
+            if body["offset"] + len(body["rows"]) > len(counted):
+                raise ValueError(f"{what}: its rows reach past the {len(counted)} counted ballots")
+            mix_part_follows_on(runs, body, what)
             digest = part_digest(base, body)
             verify_mix_signature(base, key, digest, body["signature"], what)
             parts[digest.hex()] = body
@@ -1910,6 +1914,27 @@ def check_mixes(
             raise ValueError(f"{what}: the proof of shuffle does not verify")
         chains.setdefault(mix["contest"], []).append(mix)
     return chains
+
+
+def mix_part_follows_on(
+    runs: dict[tuple[str, int, int], tuple[int, int, int]], body: dict, what: str
+) -> None:
+    """Board rule 9 for parts: at one (contest, position), a trustee's parts follow on:
+    part 0 from row 0 begins a run (at most 3 runs), part i + 1 starts at the row after
+    part i of the run.  ``runs``: (contest, position, trustee) -> (runs begun, parts in
+    the current run, row after its last part), updated."""
+    place = (body["contest"], body["position"], body["trustee"])
+    begun, count, end = runs.get(place, (0, 0, 0))
+    index, offset, rows = body["part"], body["offset"], len(body["rows"])
+    if index == 0 and offset == 0 and begun < 3:
+        runs[place] = (begun + 1, 1, rows)
+    elif index > 0 and begun and index == count and offset == end:
+        runs[place] = (begun, count + 1, offset + rows)
+    else:
+        raise ValueError(
+            f"{what}: part {index} from row {offset} does not follow on from the trustee's "
+            f"parts before it at this position (board rule 9)"
+        )
 
 
 def check_chains_complete(manifest: dict, threshold: int, chains: dict[str, list[dict]]) -> None:
@@ -2678,6 +2703,43 @@ def check_ballot_v2(base: bytes, h: Point, manifest: dict, ballot: dict) -> byte
     scalars += [cp["c"], cp["s_randomness"], cp["s_credential"]]
     scalars += [ballot["tag_proof"]["c"], ballot["tag_proof"]["s"]]
     return hash_bytes("ballot/tracking", By(statement), Li(Sc(x) for x in scalars))
+
+
+PADDING_KEYS = {"type", "version", "election", "salt", "cover_rows", "rows"}
+PADDING_ROW_KEYS = {
+    "tag", "tag_proof", "credential", "credential_proof", "counter", "counter_proof", "flag",
+}  # fmt: skip
+
+
+def cover_tag_point(base: bytes, i: int) -> Point:
+    """`Q_i = hash_to_point("cover-tag", B base, I i)` (coercion.md §4)."""
+    return hash_to_point("cover-tag", By(base), In(i))
+
+
+def check_padding(base: bytes, h: Point, padding: dict) -> int:
+    """The padding (record-format §6, "Padding"): its shape, every row's flag E1 = (O, B)
+    and the proofs of randomness of its tag, credential and counter at ("padding", salt,
+    field, row).  Returns its number of rows."""
+    if set(padding) != PADDING_KEYS or (padding["type"], padding["version"]) != ("padding", 1):
+        raise ValueError("padding: its keys, type or version")
+    if padding["election"] != base.hex():
+        raise ValueError("padding: made for another election")
+    salt = bytes.fromhex(padding["salt"])
+    if len(salt) != 32 or salt.hex() != padding["salt"]:
+        raise ValueError("padding: the salt is not 32 bytes of lower-case hex")
+    if not isinstance(padding["cover_rows"], int) or padding["cover_rows"] < 0:
+        raise ValueError("padding: cover_rows is not a count")
+    e1 = {"alpha": IDENTITY_HEX, "beta": BASE_HEX}
+    for i, row in enumerate(padding["rows"]):
+        if set(row) != PADDING_ROW_KEYS:
+            raise ValueError(f"padding row {i}: its keys")
+        if row["flag"] != e1:
+            raise ValueError(f"padding row {i}, flag: not E1")
+        for field in ("tag", "credential", "counter"):
+            place = [By(base), Tx("padding"), By(salt), Tx(field), In(i)]
+            if not randomness_proof_ok(place, h, row[field], row[f"{field}_proof"]):
+                raise ValueError(f"padding row {i}, {field}: proof of randomness")
+    return len(padding["rows"])
 
 
 def check_cast_row(base: bytes, h: Point, manifest: dict, row: dict) -> bytes:

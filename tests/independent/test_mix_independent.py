@@ -754,3 +754,31 @@ def test_tampered_mixes_are_refused(events: list[dict[str, Any]]) -> None:
     key = setup["election_key"]["public_key"]
     assert hb.verify_shuffle(context, key, previous, first["rows"], first["proof"])
     assert not hb.verify_shuffle(context, key, previous, rows, first["proof"])
+
+
+def test_mix_parts_follow_on(events: list[dict[str, Any]]) -> None:
+    """Board rule 9 for parts, from the spec: a part again after itself, a fourth run at
+    one place, and a part reaching past the counted ballots are each refused."""
+    setup = setup_body(events)
+    base = hb.setup_base_hash(setup)
+    counted = hb.counted_ballots(events)
+    at = [i for i, ev in enumerate(events) if ev["kind"] == "mix-part"]
+    second = next(i for i in at if events[i]["body"]["part"] == 1)
+    doubled = [*events[: second + 1], copy.deepcopy(events[second]), *events[second + 1 :]]
+    with pytest.raises(ValueError, match="part 1 from row .* does not follow on"):
+        hb.check_mixes(base, setup, doubled, counted)
+    # the abandoned part 0 begins a run; two copies of it make four runs with the real one
+    first = at[0]
+    assert events[first]["body"]["part"] == 0
+    copies = [copy.deepcopy(events[first]) for _ in range(2)]
+    four = [*events[: first + 1], *copies, *events[first + 1 :]]
+    with pytest.raises(ValueError, match="part 0 from row 0 does not follow on"):
+        hb.check_mixes(base, setup, four, counted)
+    one = [*events[: first + 1], copies[0], *events[first + 1 :]]
+    assert hb.check_mixes(base, setup, one, counted) == hb.check_mixes(
+        base, setup, events, counted
+    )
+    past = copy.deepcopy(events)
+    past[second]["body"]["offset"] = len(counted)
+    with pytest.raises(ValueError, match="reach past the 5 counted ballots"):
+        hb.check_mixes(base, setup, past, counted)

@@ -189,3 +189,32 @@ def test_hbcheck_checks_the_registration_ballot_and_cast_row_vectors() -> None:
     contests[0]["option_proofs"] = contests[0]["option_proofs"][::-1]
     with pytest.raises(ValueError, match="option proof mayor"):
         hbcheck.check_ballot_v2(base, h, manifest, {**ballot, "contests": contests})
+
+
+def test_hbcheck_checks_the_cover_and_padding_vectors() -> None:
+    """coercion-v3.json's cover tag points and padding, from docs/coercion.md §4 and
+    record-format §6 alone; a moved row, a flag that is not E1 and a proof lifted to
+    another field are each caught."""
+    path = Path(__file__).resolve().parents[1] / "vectors" / "coercion-v3.json"
+    vectors = json.loads(path.read_text("utf-8"))
+    base = bytes.fromhex(vectors["base_hash"])
+    h = hbcheck.decode_point(vectors["public_key"], False)
+    for i, found in enumerate(vectors["cover"]["tag_points"]):
+        assert hbcheck.cover_tag_point(base, i).hex() == found["value"]
+    padding = vectors["padding"]["object"]
+    assert hbcheck.check_padding(base, h, padding) == 4
+    rows = padding["rows"]
+    e0 = {"alpha": "00" * 32, "beta": "00" * 32}
+    bad: list[tuple[dict[str, Any], str]] = [
+        ({**padding, "rows": rows[::-1]}, "padding row 0, tag"),
+        ({**padding, "rows": [{**rows[0], "flag": e0}, *rows[1:]]}, "padding row 0, flag"),
+        (
+            {**padding, "rows": [{**rows[0], "counter_proof": rows[0]["tag_proof"]}, *rows[1:]]},
+            "padding row 0, counter",
+        ),
+        ({**padding, "salt": "00" * 32}, "padding row 0, tag"),
+        ({**padding, "election": "11" * 32}, "another election"),
+    ]
+    for doc, named in bad:
+        with pytest.raises(ValueError, match=named):
+            hbcheck.check_padding(base, h, doc)

@@ -108,3 +108,29 @@ def test_the_encrypted_roll_parts_come_in_order_and_the_roll_names_exactly_them(
         _rules(a, b, named, board.RollPartEvent(5, 1, b"c" * 32))
     with pytest.raises(ProtocolError, match="not allowed in phase open"):
         _rules(board.OpenEvent(), a)
+
+
+def test_a_trustees_mix_parts_follow_on_in_at_most_three_runs() -> None:
+    check = board.check_mix_part_order
+
+    def part(index: int, offset: int, rows: int = 2) -> board.MixPartEvent:
+        return board.MixPartEvent("leader", 1, 3, index, offset, rows)
+
+    done = board.NO_MIX_PARTS
+    for bad in (part(1, 2), part(0, 2)):
+        with pytest.raises(ProtocolError, match="is part 0 from row 0"):
+            check(done, bad)
+    for ev in (part(0, 0), part(1, 2)):
+        check(done, ev)
+        done = done.after(ev)
+    assert (done.runs, done.parts, done.end) == (1, 2, 4)
+    for bad in (part(1, 2), part(2, 3), part(3, 4)):  # again, a gap, a skipped index
+        with pytest.raises(ProtocolError, match="is part 2 from row 4, or part 0 from row 0"):
+            check(done, bad)
+    for _ in range(board.MAX_MIX_RUNS - 1):
+        check(done, part(0, 0))
+        done = done.after(part(0, 0))
+    assert done.runs == board.MAX_MIX_RUNS
+    with pytest.raises(ProtocolError, match="its 3 runs are used"):
+        check(done, part(0, 0))
+    check(done, part(1, 2))

@@ -487,3 +487,48 @@ def test_a_trustees_share_parts_follow_on_and_a_stopped_upload_resumes(
     doubled = renumber([*lines[: seen[1] + 1], lines[seen[1]], *lines[seen[1] + 1 :]])
     failures = {c.name: c.detail for c in _verify(doubled).failures}
     assert "next decryption share part is part 2" in failures["board.rules"]
+
+
+def test_a_trustees_mix_parts_follow_on_and_its_runs_are_bounded(
+    ceremony: DemoCeremony, tmp_path: Path
+) -> None:
+    """Board rule 9 for parts: at one place a trustee's parts follow on, part 0 from row
+    0 beginning a run, at most three runs, and no part reaches past the mixed rows, so
+    nobody can make verifiers check parts without end; a trustee whose upload stopped
+    with its file lost shuffles again and its new run is taken."""
+    board = Board(ceremony, tmp_path)
+    runs = [board.publish(board.mix(1), rows_per_part=2) for _ in range(4)]
+    parts, _ = runs[0]  # rows 0-1, 2-3, 4 of the 5 counted ballots
+    with pytest.raises(ProtocolError, match="is part 0 from row 0; this is part 1 from row 2"):
+        board.submit_parts([parts[1]])
+    assert board.submit_parts(parts[:1]) == [True]
+    with pytest.raises(ProtocolError, match="is part 1 from row 2, or part 0 from row 0"):
+        board.submit_parts([parts[2]])
+    # a part signed by its trustee that reaches past the five rows
+    beyond = replace(parts[1], offset=4)
+    digest = mix_parts.part_digest(board.ctx.base_hash, beyond)
+    signature = mix_parts.sign_digest(board.ctx.base_hash, digest, board._share(1), board.rng)
+    beyond = replace(beyond, signature=signature)
+    with pytest.raises(InvalidInput, match="holds rows 4 to 5, but the mix has 5 rows"):
+        board.submit_parts([beyond])
+    # the upload stopped and the file is lost: two new shuffles begin two more runs
+    for again, _ in runs[1:3]:
+        assert board.submit_parts(again[:1]) == [True]
+    with pytest.raises(ProtocolError, match="its 3 runs are used"):
+        board.submit_parts(runs[3][0][:1])
+    # the third run goes on to its end and its mix stands; the runs left behind change
+    # nothing, and the record verifies
+    third_parts, third_head = runs[2]
+    assert board.submit_parts(third_parts[1:]) == [True, True]
+    board.submit_head(third_head)
+    board.submit(board.mix(3))
+    board.decrypt()
+    lines = board.record()
+    report = _verify(lines)
+    assert report.passed, describe(report)
+    # the verifier holds a record to the same rule: the third run's part 1 twice
+    seen = [i for i, raw in enumerate(lines) if json.loads(raw).get("kind") == "mix-part"]
+    second = seen[3]  # runs 1-2 hold one part each, then the third run's parts 0, 1, 2
+    doubled = renumber([*lines[: second + 1], lines[second], *lines[second + 1 :]])
+    failures = {c.name: c.detail for c in _verify(doubled).failures}
+    assert "this is part 1 from row 2" in failures["board.rules"]

@@ -36,9 +36,11 @@ from honestballot.protocol.ballot_v2 import (
     verify_ballot_v2,
     verify_cast_row,
 )
+from honestballot.protocol.cover import CoverVoter, cover_tag_point
 from honestballot.protocol.credential_seed import CredentialSeed
 from honestballot.protocol.encrypted_roll import make_row
 from honestballot.protocol.letters import LetterSecret, activation_base
+from honestballot.protocol.padding import FIELDS, PaddedCredential, make_padding, verify_padding
 from honestballot.protocol.registration import (
     make_commitment,
     make_registration,
@@ -50,6 +52,7 @@ from honestballot.record.revoting import (
     ballot_private_to_json,
     ballot_v2_to_json,
     cast_row_to_json,
+    padding_to_json,
     registration_private_to_json,
     registration_to_json,
 )
@@ -164,6 +167,7 @@ def derive() -> dict[str, Any]:
         },
         "roll": roll_vectors(base, public_key),
         **object_vectors(),
+        **cover_padding_vectors(),
     }
 
 
@@ -381,6 +385,45 @@ def object_vectors() -> dict[str, Any]:
             "challenge": _randomness_challenge(
                 base, h, ("cast-row", bt_hash, "counter", 0), row.counter, row.counter_proof
             ),
+        },
+    }
+
+
+def cover_padding_vectors() -> dict[str, Any]:
+    """Cover tag points, a cover handle, and a padding of two credentials with the
+    challenge of each of its first row's proofs (docs/coercion.md §4, §5.3)."""
+    data = json.loads((HERE / "record-v3.json").read_text("utf-8"))
+    setup = next(json.loads(line) for line in data["record"] if '"kind":"setup"' in line)
+    ctx, _, _ = context_from_setup(setup["body"])
+    base, h = ctx.base_hash, ctx.public_key
+    points = [hashed("point", "cover-tag", base, i) for i in (0, 1)]
+    for i, found in enumerate(points):
+        assert found["value"] == cover_tag_point(base, i).hex()
+    handle_secret = hashlib.sha256(b"vector cover handle").digest()
+    handle = hashed("point", "cover-handle", base, handle_secret)
+    assert handle["value"] == CoverVoter(handle_secret, Scalar(1)).handle(base).hex()
+    seeds = [CredentialSeed(raw) for raw in SEEDS]
+    # ballots 5 and 9, starts 1000 and 50000: padded to 6 and 12, so 1 + 3 padding rows
+    credentials = [
+        PaddedCredential(seed.tag_point(base), seed.voting_point(base), start, ballots)
+        for seed, start, ballots in zip(seeds, (1000, 50_000), (5, 9), strict=True)
+    ]
+    padding = make_padding(ctx, credentials, 2, SeededRandomness("vector padding"))
+    verify_padding(ctx, padding)
+    first = padding.rows[0]
+    challenges = {
+        name: _randomness_challenge(base, h, ("padding", padding.salt, name, 0), ct, proof)
+        for name, (ct, proof) in zip(FIELDS, first.ciphertexts(), strict=True)
+    }
+    return {
+        "cover": {"tag_points": points, "handle_secret": handle_secret.hex(), "handle": handle},
+        "padding": {
+            "credentials": [
+                {"credential": i, "counter_start": c.counter_start, "ballots": c.ballots}
+                for i, c in enumerate(credentials)
+            ],
+            "object": padding_to_json(base, padding),
+            "row_0_challenges": challenges,
         },
     }
 

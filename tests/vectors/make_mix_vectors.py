@@ -555,7 +555,12 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
         if ev.kind == "mix-part":
             part = mix_part_from_json(ev.body, f"event {ev.seq}")
             digest = check_part(
-                manifest, base, key.verification_keys, [m.trustee for m in chain], part
+                manifest,
+                base,
+                key.verification_keys,
+                [m.trustee for m in chain],
+                len(ballots),
+                part,
             )
             assert digest not in parts
             parts[digest] = (ev.seq, part)

@@ -296,6 +296,8 @@ class ElectionService(BoardLog):
         self._published: dict[str, tuple[bytes, PublishedTally, list[tuple[str, int]]]] = {}
         #: share-part digest → its place (what a share's list of parts is checked against)
         self._part_meta: dict[bytes, PartMeta] = {}
+        #: digest -> the place of a ``mix-part`` on the board (read once)
+        self._mix_meta: dict[bytes, MixPartEvent] = {}
         #: the longest record line this service appends (what a verifier reads)
         self.max_line_bytes = MAX_LINE_BYTES
         #: election → whether it takes re-voting protection's flow (once known for good)
@@ -1094,19 +1096,62 @@ class ElectionService(BoardLog):
             return encoded, False  # nothing decoded for a part sent again
         mixers = self._mixers(election_id)
         earlier = mixers.get(encoded.contest, [])
-        check_encoded_part(ctx.manifest, ctx.base_hash, key.verification_keys, earlier, encoded)
+        rows_in = self._mixed_rows(election_id)
+        check_encoded_part(
+            ctx.manifest, ctx.base_hash, key.verification_keys, earlier, rows_in, encoded
+        )
+        event = MixPartEvent(
+            encoded.contest, encoded.position, encoded.trustee, encoded.index, encoded.offset,
+            len(encoded.rows),
+        )  # fmt: skip
+        # the board's rule 9 before the points are decoded: a part out of its place costs
+        # nothing more
+        self._mix_board(election_id, event).check(event)
         part = mix_part_from_json(body, "mix part")
-        check_part(ctx.manifest, ctx.base_hash, key.verification_keys, earlier, part)
+        check_part(ctx.manifest, ctx.base_hash, key.verification_keys, earlier, rows_in, part)
         obj = mix_part_to_json(part)
         with self.store.transaction(election_id) as conn:
             if self.store.has_part(conn, election_id, "mix-part", digest):
                 return encoded, False
-            board, _ = self._board(conn, election_id)
-            board.mix_chains = self._mixers(election_id, conn)
-            board.apply(MixPartEvent(part.contest, part.position, part.trustee))
+            board = self._mix_board(election_id, event, conn)
+            board.apply(event)
             self._append(conn, election_id, "mix-part", obj, digest)
+        _keep_few(self._mix_meta, digest, event, most=1 << 16)
         self.publish_tree_head(election_id)
         return part, True
+
+    def _mixed_rows(self, election_id: str) -> int:
+        """How many rows every mix of the election shuffles: its counted ballots (fixed
+        once it is closed, when mixing may begin)."""
+        return self.store.counted_count(election_id)
+
+    def _mix_board(
+        self, election_id: str, event: MixPartEvent, conn: Tx | None = None
+    ) -> BoardRules:
+        """The board as rule 9 sees ``event``: the phase, the contests' mixers, and what
+        the trustee's parts at the event's place on the board cover."""
+        phase = (
+            self.phase(election_id)
+            if conn is None
+            else self.store.election_phase(conn, election_id)
+        )
+        board = BoardRules(phase=Phase(phase), mix_chains=self._mixers(election_id, conn))
+        place = (event.contest, event.position, event.trustee)
+        digests = self.store.part_digests(election_id, "mix-part", conn)
+        missing = [d for d in digests if d not in self._mix_meta]
+        if missing:
+            for digest, ev in self.store.parts_by_digest(election_id, "mix-part", missing).items():
+                b = parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]
+                meta = MixPartEvent(
+                    b["contest"], b["position"], b["trustee"], b["part"], b["offset"],
+                    len(b["rows"]),
+                )  # fmt: skip
+                _keep_few(self._mix_meta, digest, meta, most=1 << 16)
+        for digest in digests:
+            meta = self._mix_meta[digest]
+            if (meta.contest, meta.position, meta.trustee) == place:
+                board.apply(meta)
+        return board
 
     def submit_mix(self, election_id: str, body: Any) -> tuple[MixHead | Mix, bool]:
         """Accept the ``mix`` that closes a trustee's mix only if it is the contest's

@@ -1,0 +1,124 @@
+"""The batch schedule of an election with re-voting protection (docs/coercion.md §4).
+
+During the vote the service publishes registrations and cast rows only in **batches**,
+on a schedule fixed before ``open``: a batch every ``interval`` seconds, batch ``j``
+(``j = 0, 1, ...``) due ``(j + 1) * interval`` seconds after the ``open`` event, holding
+exactly ``F_rows(h)`` cast rows and ``F_reg(h)`` registrations, ``h`` being the hour of
+the vote in which its slot begins (``j * interval // 3600``).  ``hours`` lists
+``(F_rows, F_reg)`` for the vote's hours from the first; past the list's end its last
+entry holds.  Real items wait in a first-in, first-out queue; each batch takes as many
+as it can and the service fills the rest with cover (protocol/cover.py), so a batch's
+size is a function of time alone.
+
+The board's rule (``board.schedule``): batches come in index order from 0, each no
+earlier than it is due, each of exactly its sizes; and the ``close`` comes only after
+every batch due by its time.  A batch may be late (a service that was down posts the
+batches it missed when it is back, each of its own size), never early: a batch posted
+early could be sized by what is in the queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from honestballot.errors import ProtocolError
+
+DEFAULT_INTERVAL_S: Final = 60
+MIN_INTERVAL_S: Final = 10
+MAX_INTERVAL_S: Final = 3600
+#: the longest schedule: a vote of 31 days, hour by hour
+MAX_HOURS: Final = 31 * 24
+#: the most rows or registrations in one batch (the batch must also fit in one record
+#: line: the service checks that for the election's ballots when it makes the setup)
+MAX_BATCH_ITEMS: Final = 5000
+HOUR_S: Final = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """``interval`` seconds between batches; ``hours[h] = (F_rows, F_reg)``."""
+
+    interval: int
+    hours: tuple[tuple[int, int], ...]
+
+    def __post_init__(self) -> None:
+        if not MIN_INTERVAL_S <= self.interval <= MAX_INTERVAL_S:
+            raise ProtocolError(
+                f"a batch interval is {MIN_INTERVAL_S} to {MAX_INTERVAL_S} seconds, "
+                f"not {self.interval}"
+            )
+        if HOUR_S % self.interval:
+            raise ProtocolError(
+                f"a batch interval divides the hour ({HOUR_S} s), so that every batch lies in "
+                f"one hour; {self.interval} s does not"
+            )
+        if not 1 <= len(self.hours) <= MAX_HOURS:
+            raise ProtocolError(f"a schedule lists 1 to {MAX_HOURS} hours, not {len(self.hours)}")
+        for h, (rows, registrations) in enumerate(self.hours):
+            if not (0 <= rows <= MAX_BATCH_ITEMS and 0 <= registrations <= MAX_BATCH_ITEMS):
+                raise ProtocolError(
+                    f"hour {h} of the schedule: a batch holds 0 to {MAX_BATCH_ITEMS} rows and "
+                    f"as many registrations, not {rows} and {registrations}"
+                )
+
+    def due_ms(self, open_ms: int, index: int) -> int:
+        """When batch ``index`` is due: ``(index + 1) * interval`` after the ``open``."""
+        if index < 0:
+            raise ValueError("a batch's index is not negative")
+        return open_ms + (index + 1) * self.interval * 1000
+
+    def sizes(self, index: int) -> tuple[int, int]:
+        """``(F_rows, F_reg)`` of batch ``index``: those of the hour its slot begins in."""
+        if index < 0:
+            raise ValueError("a batch's index is not negative")
+        hour = index * self.interval // HOUR_S
+        return self.hours[min(hour, len(self.hours) - 1)]
+
+    def due_by(self, open_ms: int, time_ms: int) -> int:
+        """How many batches are due by ``time_ms`` (a close at that time needs them all)."""
+        if time_ms < open_ms:
+            return 0
+        return (time_ms - open_ms) // (self.interval * 1000)
+
+    def slots_per_hour(self) -> int:
+        return HOUR_S // self.interval
+
+
+def check_batch(
+    schedule: Schedule, open_ms: int, index: int, time_ms: int, rows: int, registrations: int
+) -> None:
+    """``board.schedule`` for one batch, given how many came before it (``index`` must be
+    that count): not before it is due, and of exactly its sizes."""
+    due = schedule.due_ms(open_ms, index)
+    if time_ms < due:
+        raise ProtocolError(
+            f"batch {index} is due at {due} ms, after the time it carries ({time_ms} ms)"
+        )
+    want = schedule.sizes(index)
+    if (rows, registrations) != want:
+        raise ProtocolError(
+            f"batch {index} holds {rows} rows and {registrations} registrations; the "
+            f"schedule says {want[0]} and {want[1]}"
+        )
+
+
+def check_close(schedule: Schedule, open_ms: int, close_ms: int, batches: int) -> None:
+    """The ``close`` comes after every batch due by its time."""
+    due = schedule.due_by(open_ms, close_ms)
+    if batches < due:
+        raise ProtocolError(
+            f"the close at {close_ms} ms comes after {batches} batches; {due} were due by then"
+        )
+
+
+def propose(expected_peak_per_hour: Sequence[tuple[int, int]], interval: int) -> Schedule:
+    """The schedule the organiser's tool proposes from the expected peak rates of each
+    hour (ballots and registrations an hour): room for twice each, per batch, rounded up."""
+    per_hour = HOUR_S // interval
+    hours = tuple(
+        (-(-2 * ballots // per_hour), -(-2 * registrations // per_hour))
+        for ballots, registrations in expected_peak_per_hour
+    )
+    return Schedule(interval, hours)
