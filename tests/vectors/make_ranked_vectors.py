@@ -183,7 +183,8 @@ def make_file() -> dict[str, Any]:
     assert m_hash["hash"] == manifest_hash(manifest).hex()
     public_key = base_mul(random_nonzero_scalar(rng))
     key_hash = hashlib.sha256(b"ranked vectors: a stand-in for the election-key hash").digest()
-    board_keys = BoardKeys(base_mul(random_nonzero_scalar(rng)))
+    board_key = base_mul(random_nonzero_scalar(rng))
+    board_keys = BoardKeys(board_key, verifier_key=base_mul(random_nonzero_scalar(rng)))
     ctx = ElectionContext.create(manifest, public_key, key_hash, board_keys)
     leader, board = manifest.contests
     return {
@@ -197,6 +198,7 @@ def make_file() -> dict[str, Any]:
         "public_key": public_key.hex(),
         "election_key_hash": key_hash.hex(),
         "board_key": board_keys.board_key.hex(),
+        "verifier_key": board_keys.verifier_key.hex(),
         "base_hash": ctx.base_hash.hex(),
         "ballot": _ballot(ctx, rng),
         "counts": [

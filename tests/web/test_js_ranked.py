@@ -103,9 +103,12 @@ def test_the_vectors_ballot_is_made_byte_for_byte(vectors: dict[str, Any]) -> No
     manifest = manifest_from_json(vectors["manifest"])
     public_key = base_mul(random_nonzero_scalar(rng))
     board_key = base_mul(random_nonzero_scalar(rng))
+    verifier_key = base_mul(random_nonzero_scalar(rng))
     assert public_key.hex() == vectors["public_key"] and board_key.hex() == vectors["board_key"]
+    assert verifier_key.hex() == vectors["verifier_key"]
+    keys = BoardKeys(board_key, verifier_key=verifier_key)
     ctx = ElectionContext.create(
-        manifest, public_key, bytes.fromhex(vectors["election_key_hash"]), BoardKeys(board_key)
+        manifest, public_key, bytes.fromhex(vectors["election_key_hash"]), keys
     )
     assert ctx.base_hash.hex() == vectors["base_hash"]
     voter = generate_credential(rng)
