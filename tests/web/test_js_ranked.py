@@ -92,6 +92,8 @@ def _vector_context(v: dict[str, Any]) -> dict[str, Any]:
         "board_key": v["board_key"],
         "witnesses": [],
         "witness_quorum": 0,
+        "verifier_key": v["verifier_key"],
+        "verifier_key_proof": v["verifier_key_proof"],
     }
 
 
