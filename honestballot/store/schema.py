@@ -41,6 +41,10 @@ elections = Table(
     Column("manifest", Text, nullable=False),
     Column("context", Text, nullable=False),
     Column("board_secret", String(64), nullable=False),
+    #: w of the service's designated-verifier key W (docs/coercion.md §7), kept like the
+    #: board's secret; null only for an election created before migration 0010, whose
+    #: setup names no W (a draft of record version 3 that no longer verifies)
+    Column("verifier_secret", String(64), nullable=True),
     Column("next_seq", Integer, nullable=False),
     #: the time of the last event: every process appends at the later of its own clock and
     #: this, so event times never go backwards even when the servers' clocks differ
