@@ -113,7 +113,7 @@ def make_scenario(
         manifest,
         base_mul(secret),
         hash_bytes("bench/election-key", manifest.election_id),
-        BoardKeys(base_mul(Scalar.of(7))),
+        BoardKeys(base_mul(Scalar.of(7)), verifier_key=base_mul(Scalar.of(11))),
     )
     ids = [f"cand-{i}" for i in range(chosen)]
     selections: dict[str, frozenset[str] | tuple[str, ...]] = {

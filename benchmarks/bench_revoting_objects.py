@@ -80,7 +80,10 @@ def _context() -> ElectionContext:
     )  # fmt: skip
     manifest = Manifest("bench", _label("Bench"), (contest,), (Unit("u", _label("U")),), 1)
     rng = SeededRandomness("bench revoting context")
-    return ElectionContext(manifest, base_mul(random_nonzero_scalar(rng)), rng.random_bytes(32))
+    public_key = base_mul(random_nonzero_scalar(rng))
+    return ElectionContext(
+        manifest, public_key, rng.random_bytes(32), base_mul(random_nonzero_scalar(rng))
+    )
 
 
 def _counted(fn: Callable[[], object]) -> dict[str, int]:

@@ -82,7 +82,13 @@ def run(voters: int) -> dict[str, Any]:
     secret = random_nonzero_scalar(rng)
     public = base_mul(secret)
     organiser = random_nonzero_scalar(rng)
-    keys = BoardKeys(base_mul(random_nonzero_scalar(rng)), (), 0, base_mul(organiser))
+    keys = BoardKeys(
+        base_mul(random_nonzero_scalar(rng)),
+        (),
+        0,
+        base_mul(organiser),
+        verifier_key=base_mul(random_nonzero_scalar(rng)),
+    )
     base = bytes(range(32))
     voter_units = [units[(i * 7919) % 17 if i % 50 else 19] for i in range(voters)]
     per_unit = [(u, voter_units.count(u)) for u in units]
@@ -105,7 +111,7 @@ def run(voters: int) -> dict[str, Any]:
     lines = [canonical_bytes(p) for p in parts] + [canonical_bytes(body)]
     record_s = time.process_time() - t
 
-    ctx = ElectionContext(_manifest(manifest_units), public, base)
+    ctx = ElectionContext(_manifest(manifest_units), public, base, keys.verifier_key)
     t = time.process_time()
     events = [
         EventLine(

@@ -263,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         manifest,
         keys.public_key,
         hash_bytes("bench/election-key", manifest.election_id),
-        BoardKeys(base_mul(Scalar.of(7))),
+        BoardKeys(base_mul(Scalar.of(7)), verifier_key=base_mul(Scalar.of(11))),
     )
     log(f"keys: {keys.note}")
 

@@ -444,12 +444,22 @@ class Record:
 
 
 def board_secret_of(url: str, election_id: str) -> Scalar:
+    return _secret_of(url, election_id, "board_secret")
+
+
+def verifier_secret_of(url: str, election_id: str) -> Scalar:
+    """w of the service's designated-verifier key W (what an operator could re-prove W
+    with, for a setup it rewrites)."""
+    return _secret_of(url, election_id, "verifier_secret")
+
+
+def _secret_of(url: str, election_id: str, column: str) -> Scalar:
     store = SqlStore(url)
     try:
         with store.engine.connect() as conn:
             row = store.election_row(conn, election_id)
         assert row is not None
-        return Scalar.decode(bytes.fromhex(row["board_secret"]))
+        return Scalar.decode(bytes.fromhex(row[column]))
     finally:
         store.close()
 

@@ -4,7 +4,8 @@
 fixed order, as typed parts, not of any JSON text).  After the trustees' key
 ceremony the *base hash* binds the manifest, the ceremony's outcome, the joint
 public key and the keys that vouch for the board (board key, witnesses and their
-quorum, organiser's key: :func:`honestballot.protocol.witnesses.board_keys_hash`)::
+quorum, organiser's key; and the service's designated-verifier key W:
+:func:`honestballot.protocol.witnesses.board_keys_hash`)::
 
     base_hash = H("election/base", manifest_hash, election_key_hash, public_key,
                   board_keys_hash)
@@ -71,6 +72,9 @@ class ElectionContext:
     manifest: Manifest
     public_key: Point
     base_hash: bytes
+    #: the service's designated-verifier key W the setup names (bound by the base hash;
+    #: docs/coercion.md §7): what the device's designated-verifier proofs are made for
+    verifier_key: Point
 
     @classmethod
     def create(
@@ -85,4 +89,4 @@ class ElectionContext:
         digest = base_hash(
             manifest_hash(manifest), election_key_hash, public_key, board_keys_hash(board_keys)
         )
-        return cls(manifest, public_key, digest)
+        return cls(manifest, public_key, digest, board_keys.verifier_key)

@@ -9,7 +9,10 @@ board key.  So the election's setup names, beside the board key,
   co-signed it.  A witness co-signs a head only if it is consistent with the last head it
   co-signed (``honestballot witness``), so two boards that diverge cannot both be
   witnessed by an honest witness;
-* optionally the **organiser's key**, which signs the roll summary posted at ``open``.
+* optionally the **organiser's key**, which signs the roll summary posted at ``open``;
+* the service's **designated-verifier key** ``W`` (docs/coercion.md §7,
+  :mod:`honestballot.protocol.verifier_key`): not a key of the board, but bound here so the
+  fingerprint stands for it too.
 
 All of it is bound into the base hash (:func:`board_keys_hash`), the fingerprint voters
 and observers compare, so a record re-signed under another board key, or naming other
@@ -27,7 +30,7 @@ observer see how fresh the witnessed view is.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from honestballot.crypto.group import Point, Scalar, base_mul
@@ -58,6 +61,9 @@ class BoardKeys:
     witnesses: tuple[Witness, ...] = ()
     quorum: int = 0
     organiser_key: Point | None = None
+    #: the service's designated-verifier key W (docs/coercion.md §7); the setup carries
+    #: its proof of knowledge (:mod:`honestballot.protocol.verifier_key`)
+    verifier_key: Point = field(kw_only=True)
 
     def __post_init__(self) -> None:
         self.check()
@@ -75,6 +81,14 @@ class BoardKeys:
             if self.organiser_key == self.board_key:
                 raise ProtocolError("the organiser's key must differ from the board key")
             keys.add(self.organiser_key)
+        if self.verifier_key.is_identity():
+            raise ProtocolError("the service's designated-verifier key W cannot be the identity")
+        if self.verifier_key in keys:
+            raise ProtocolError(
+                "the service's designated-verifier key W must be its own (not the board key "
+                "or the organiser's)"
+            )
+        keys.add(self.verifier_key)
         for w in self.witnesses:
             if not w.name.strip() or len(w.name) > MAX_WITNESS_NAME:
                 raise ProtocolError(f"a witness's name is 1 to {MAX_WITNESS_NAME} characters")
@@ -83,7 +97,8 @@ class BoardKeys:
             if w.key.is_identity() or w.key in keys:
                 raise ProtocolError(
                     f"witness {w.name!r}: its key must be its own (not the identity, not "
-                    "the board's, the organiser's or another witness's)"
+                    "the board's, the organiser's, the service's verifier key or another "
+                    "witness's)"
                 )
             names.add(w.name)
             keys.add(w.key)
@@ -122,7 +137,14 @@ def board_keys_hash(keys: BoardKeys) -> bytes:
     """What the base hash binds of :class:`BoardKeys` (docs/record-format.md §3)."""
     witnesses: list[Part] = [(w.name, w.key) for w in keys.witnesses]
     organiser: Part = keys.organiser_key if keys.organiser_key is not None else b""
-    return hash_bytes("election/board-keys", keys.board_key, witnesses, keys.quorum, organiser)
+    return hash_bytes(
+        "election/board-keys",
+        keys.board_key,
+        witnesses,
+        keys.quorum,
+        organiser,
+        keys.verifier_key,
+    )
 
 
 def cosignature_message(head: TreeHead, log_id: bytes, witnessed_ms: int) -> bytes:

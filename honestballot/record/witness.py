@@ -3,7 +3,10 @@
 In the setup body (docs/record-format.md §3)::
 
     "board_key": hex, "witnesses": [{"name": text, "key": hex}, ...],
-    "witness_quorum": int, "organiser_key": hex   (the last one only if there is one)
+    "witness_quorum": int, "organiser_key": hex   (only if there is one),
+    "verifier_key": hex   (the service's designated-verifier key W)
+
+(the setup's ``verifier_key_proof`` is read and checked by :mod:`honestballot.record.setup`).
 
 A co-signature line follows the tree-head line it co-signs::
 
@@ -47,6 +50,7 @@ def board_keys_to_json(keys: BoardKeys) -> JsonObject:
     }
     if keys.organiser_key is not None:
         out["organiser_key"] = keys.organiser_key.hex()
+    out["verifier_key"] = keys.verifier_key.hex()
     return out
 
 
@@ -63,8 +67,9 @@ def board_keys_from_setup(r: Reader) -> BoardKeys:
     witnesses = tuple(r.items("witnesses", witness_from_json, max_items=MAX_WITNESSES))
     quorum = r.integer("witness_quorum", minimum=0, maximum=MAX_WITNESSES)
     organiser = r.point("organiser_key") if r.has("organiser_key") else None
+    verifier_key = r.point("verifier_key")
     try:
-        return BoardKeys(board_key, witnesses, quorum, organiser)
+        return BoardKeys(board_key, witnesses, quorum, organiser, verifier_key=verifier_key)
     except ProtocolError as exc:
         raise RecordFormatError(f"{r.path}: {exc}") from None
 

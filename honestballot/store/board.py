@@ -37,8 +37,17 @@ class BoardStore(StoreBase):
     # -- elections -------------------------------------------------------------------------
 
     def insert_election(
-        self, conn: Connection, election_id: str, manifest: str, context: str, board_secret: str
+        self,
+        conn: Connection,
+        election_id: str,
+        manifest: str,
+        context: str,
+        board_secret: str,
+        verifier_secret: str,
     ) -> None:
+        """``board_secret`` signs the tree heads; ``verifier_secret`` is ``w`` of the
+        designated-verifier key ``W`` (docs/coercion.md §7).  Both stay in this row only:
+        never on the board, never logged."""
         conn.execute(
             elections.insert().values(
                 election_id=election_id,
@@ -46,6 +55,7 @@ class BoardStore(StoreBase):
                 manifest=manifest,
                 context=context,
                 board_secret=board_secret,
+                verifier_secret=verifier_secret,
                 next_seq=0,
             )
         )

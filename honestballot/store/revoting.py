@@ -1,5 +1,5 @@
 """The service's state for re-voting protection (docs/coercion.md §2.4, §2.6, §3;
-migration 0010): each voter's current revocation point, the registration nonces issued
+migration 0011): each voter's current revocation point, the registration nonces issued
 to sessions, the credentials with their counters, the objects waiting for the board and
 the alphas of cast and audited ballots version 2.
 

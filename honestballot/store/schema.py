@@ -42,6 +42,10 @@ elections = Table(
     Column("manifest", Text, nullable=False),
     Column("context", Text, nullable=False),
     Column("board_secret", String(64), nullable=False),
+    #: w of the service's designated-verifier key W (docs/coercion.md §7), kept like the
+    #: board's secret; null only for an election created before migration 0010, whose
+    #: setup names no W (a draft of record version 3 that no longer verifies)
+    Column("verifier_secret", String(64), nullable=True),
     Column("next_seq", Integer, nullable=False),
     #: the time of the last event: every process appends at the later of its own clock and
     #: this, so event times never go backwards even when the servers' clocks differ
@@ -179,7 +183,7 @@ voters = Table(
     Column("handle", LargeBinary(32), nullable=True),
     Column("activation", LargeBinary(32), nullable=True),
     Column("reporting_unit", String(64), nullable=True),
-    #: with re-voting protection (migration 0010): the tag point of the voter's current
+    #: with re-voting protection (migration 0011): the tag point of the voter's current
     #: credential, or the voter's none point before any (docs/coercion.md §2.4)
     Column("revocation_point", LargeBinary(32), nullable=True),
     Index("voters_national_id", "election_id", "national_id", unique=True),
@@ -188,7 +192,7 @@ voters = Table(
     Index("voters_credential", "election_id", "credential"),
 )
 
-# -- re-voting protection (docs/coercion.md §2.4, §2.6, §3; migration 0010) ----------------
+# -- re-voting protection (docs/coercion.md §2.4, §2.6, §3; migration 0011) ----------------
 # No column here holds the randomness of a board ciphertext: the service draws it, makes
 # the ciphertext and its proof, and drops it (tests/service/test_revoting_state.py).
 

@@ -406,7 +406,8 @@ def _verify_record(
     report.ok(
         "setup",
         f"manifest and {key.ceremony.threshold}-of-{key.ceremony.trustees} key ceremony verified "
-        f"(the election key and the tag keys y1, y2); qualified trustees {list(key.qualified)}",
+        f"(the election key and the tag keys y1, y2); qualified trustees {list(key.qualified)}; "
+        "the service's designated-verifier key W proven known",
     )
     if fingerprint is not None:
         _check_fingerprint(ctx, fingerprint, report)

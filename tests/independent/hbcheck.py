@@ -485,6 +485,11 @@ def check_board_keys(setup: dict) -> None:
         if organiser in keys:
             raise ValueError("the organiser's key is the board key")
         keys.add(organiser)
+    # the service's designated-verifier key W: not the identity, its own key
+    verifier = decode_point(setup["verifier_key"], False).encode()
+    if verifier in keys:
+        raise ValueError("the verifier key W is the board's or the organiser's key")
+    keys.add(verifier)
     names = set()
     for w in witnesses:
         if set(w) != {"name", "key"}:
@@ -506,13 +511,15 @@ def check_board_keys(setup: dict) -> None:
 
 def board_keys_parts(setup: dict) -> list[Part]:
     """election/board-keys (§2.1): the board key, the witnesses in setup order as (name,
-    key) pairs, the quorum, and the organiser's key or, without one, empty bytes."""
+    key) pairs, the quorum, the organiser's key or, without one, empty bytes, and the
+    service's designated-verifier key W."""
     organiser = setup.get("organiser_key")
     return [
         Pt(setup["board_key"]),
         Li(Li([Tx(w["name"]), Pt(w["key"])]) for w in setup["witnesses"]),
         In(setup["witness_quorum"]),
         Pt(organiser) if organiser is not None else By(b""),
+        Pt(setup["verifier_key"]),
     ]
 
 
@@ -537,6 +544,25 @@ def setup_base_hash(setup: dict) -> bytes:
         key["public_key"],
         board_keys_hash(setup),
     )
+
+
+def verifier_key_parts(base: bytes, verifier_key: str, r: Point) -> list[Part]:
+    """verifier-key (§2.1): B base hash, P W, P R."""
+    return [By(base), Pt(verifier_key), Pt(r)]
+
+
+def check_verifier_key(setup: dict) -> None:
+    """The setup's proof of knowledge of w for the verifier key W (§3): W is not the
+    identity, and with R = s·B − c·W, c = hash_to_scalar("verifier-key", base, W, R)."""
+    w_hex = setup["verifier_key"]
+    w = decode_point(w_hex, False)
+    proof = setup["verifier_key_proof"]
+    if not isinstance(proof, dict) or set(proof) != {"c", "s"}:
+        raise ValueError("verifier_key_proof: keys c, s")
+    c, s = decode_scalar(proof["c"]), decode_scalar(proof["s"])
+    r = schnorr_commitment(c, s, w)
+    if c != hash_to_scalar("verifier-key", *verifier_key_parts(setup_base_hash(setup), w_hex, r)):
+        raise ValueError("verifier_key_proof: the proof of knowledge of w does not verify")
 
 
 def fingerprint(base: bytes) -> str:

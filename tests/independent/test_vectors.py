@@ -23,7 +23,7 @@ VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 CHALLENGE_TAGS = {  # §2.1: the tags whose function is "→ scalar"
     "dkg-communication-key", "dkg-coefficient-pok", "dkg-complaint", "ballot/option",
     "ballot/selection", "ballot/signature", "decryption-share", "board/tree-head",
-    "board/cosignature", "board/roll-summary",
+    "board/cosignature", "board/roll-summary", "verifier-key",
 }
 DIGEST_TAGS = {  # §2.1: the tags whose function is SHA-256
     "manifest", "key-ceremony", "election-key", "election/board-keys", "election/base",
@@ -194,7 +194,8 @@ def test_scalars():
 LABEL = {"ru", "kk", "en"}
 PROOF = {"c", "s"}
 CT = {"alpha", "beta"}
-SETUP_KEYS = {"manifest", "election_key", "board_key", "witnesses", "witness_quorum"}
+SETUP_KEYS = {"manifest", "election_key", "board_key", "witnesses", "witness_quorum",
+              "verifier_key", "verifier_key_proof"}
 COSIGNATURE_KEYS = {"type", "size", "root", "timestamp_ms", "witness", "witnessed_ms",
                     "signature"}
 BODY_KEYS = {
@@ -334,6 +335,8 @@ def test_key_sets_of_every_object():
         check_label(u["name"], "unit name")
     check_point(setup()["board_key"])
     check_point(setup()["organiser_key"])
+    check_point(setup()["verifier_key"])
+    check_proof(setup()["verifier_key_proof"], "verifier key proof")
     for w in setup()["witnesses"]:
         keys(w, {"name", "key"}, "witness")
         check_point(w["key"])
@@ -482,7 +485,7 @@ def test_every_vector_hash_is_self_consistent():
                 walk(x)
 
     walk(vec())
-    assert len(found) == 31  # §10: every hash the vector file lists
+    assert len(found) == 32  # §10: every hash the vector file lists
     for h in found:
         pre = bytes.fromhex(h["preimage"])
         tag, parts = hb.parse_preimage(pre)
@@ -917,7 +920,7 @@ def test_tree_head_vector_and_every_signature():
     doc = ("19 686f6e65737462616c6c6f742f76312f747265652d68656164"
            "0014 686f6e65737462616c6c6f743a766563746f7273"
            "0000000000000017 00000199c82d2590"
-           "fa6825f3803d83e8dc299d7785c9e5fd32e5274a5a84c9ae10bccc8fbfdcbd58").replace(" ", "")
+           "ed67b0eb6eadcd726013179c13ec1ab1497d022ac983b9d183fbbc141706ff7a").replace(" ", "")
     assert msg.hex() == doc  # record-format §6, as printed
     assert last["timestamp_ms"] == 1760000026000 == 0x199C82D2590
     c = hb.decode_scalar(last["signature"]["c"])
@@ -964,19 +967,20 @@ def test_board_keys_hash_parts():
     pre = bytes.fromhex(vec()["board_keys_hash"]["preimage"])
     tag, flat = hb.parse_preimage(pre)
     assert tag == "honestballot/v1/election/board-keys"
-    # P board key; L of 2 × L(T name, P key); I quorum; P organiser key
+    # P board key; L of 2 × L(T name, P key); I quorum; P organiser key; P verifier key W
     assert [(path, code) for path, code, _ in flat] == [
         ("part0", "P"), ("part1", "L"), ("part1[0]", "L"), ("part1[0][0]", "T"),
         ("part1[0][1]", "P"), ("part1[1]", "L"), ("part1[1][0]", "T"), ("part1[1][1]", "P"),
-        ("part2", "I"), ("part3", "P"),
+        ("part2", "I"), ("part3", "P"), ("part4", "P"),
     ]
     assert flat[0][2].hex() == s["board_key"]
     assert flat[6][2] == "Бақылаушылар тобы".encode()
     assert flat[8][2] == b"2" and flat[9][2].hex() == s["organiser_key"]
-    # without an organiser's key the last part is empty bytes: B, length 0
+    assert flat[10][2].hex() == s["verifier_key"]
+    # without an organiser's key its part is empty bytes: B, length 0, before W
     bare = hb.preimage("election/board-keys", hb.board_keys_parts(setup_with(organiser_key=None)))
-    assert bare.endswith(b"B" + bytes(8))
-    assert bare.hex().endswith("420000000000000000")
+    w_part = "500000000000000020" + s["verifier_key"]
+    assert bare.hex().endswith("420000000000000000" + w_part)
     none = hb.board_keys_parts(setup_with(witnesses=[], witness_quorum=0))
     assert none[1].data.hex() == "4c0000000000000000"
     assert none[2].data.hex() == "49000000000000000130"
@@ -991,6 +995,7 @@ def test_board_keys_hash_parts():
          "54 0000000000000021 d091d0b0d29bd18bd0bbd0b0d183d188d18bd0bbd0b0d18020d182d0bed0b1d18b"
          "50 0000000000000020", "36a6270e", "86120b"),
         ("49 0000000000000001 32 50 0000000000000020", "eeaa7055", "45ef59"),
+        ("50 0000000000000020", "f2163cb5", "aedf04"),
     ]
     rest = pre.hex()
     for printed, key_start, key_end in doc:
@@ -1015,6 +1020,7 @@ def test_changed_board_keys_change_the_base_hash():
         setup_with(organiser_key=None),
         setup_with(organiser_key=other_key),
         setup_with(board_key=other_key),
+        setup_with(verifier_key=other_key),
     ]
     seen = {base}
     for s in changed:
@@ -1041,6 +1047,10 @@ def test_board_keys_rules():
         setup_with(witnesses=witnesses_with(0, name="   ")),
         setup_with(witnesses=witnesses_with(0, name="x" * 101)),
         setup_with(organiser_key=setup()["board_key"]),
+        setup_with(verifier_key="00" * 32),  # W not the identity
+        setup_with(verifier_key=setup()["board_key"]),  # W its own key
+        setup_with(verifier_key=setup()["organiser_key"]),
+        setup_with(witnesses=witnesses_with(0, key=setup()["verifier_key"])),
         setup_with(witnesses=[{"name": f"w{i}", "key": ((i + 9) * hb.B).hex()} for i in range(33)],
                    witness_quorum=1),
     ]
@@ -1048,6 +1058,43 @@ def test_board_keys_rules():
         with pytest.raises((ValueError, hb.DecodeError)):
             hb.check_board_keys(s)
     hb.check_board_keys(setup_with(witnesses=witnesses_with(0, name="x" * 100, key=other)))
+
+
+def test_verifier_key_proof():
+    """The setup's proof of knowledge of w for the service's key W (§3, §2.1 row
+    `verifier-key`): R = s·B − c·W, c = hash_to_scalar("verifier-key", B base, P W, P R)."""
+    v = vec()["verifier_key"]
+    s = setup()
+    assert v["public"] == s["verifier_key"]
+    proof = s["verifier_key_proof"]
+    c, sv = hb.decode_scalar(proof["c"]), hb.decode_scalar(proof["s"])
+    w = hb.decode_point(s["verifier_key"], False)
+    r = hb.schnorr_commitment(c, sv, w)
+    assert r.hex() == v["R"]
+    check_hash(v["challenge"], hb.verifier_key_parts(base_hash(), s["verifier_key"], r),
+               "verifier-key")
+    assert hb.scalar_hex(c) == v["challenge"]["hash"]
+    assert (hb.decode_scalar(v["secret"]) * hb.B).hex() == s["verifier_key"]
+    hb.check_verifier_key(s)
+
+
+def test_verifier_key_failures():
+    s = setup()
+    proof = s["verifier_key_proof"]
+    other = (7 * hb.B).hex()
+    bad_s = hb.scalar_hex((hb.decode_scalar(proof["s"]) + 1) % hb.L)
+    cases = {
+        "a bad proof": setup_with(verifier_key_proof={"c": proof["c"], "s": bad_s}),
+        "W the identity": setup_with(verifier_key="00" * 32),
+        # W swapped after the proof was made: the base hash changes with W, so the proof
+        # (for the old base hash and the old W) fails
+        "W swapped": setup_with(verifier_key=other),
+        "no proof": setup_with(verifier_key_proof=None),
+    }
+    for what, bad in cases.items():
+        with pytest.raises((ValueError, KeyError, hb.DecodeError)):
+            hb.check_verifier_key(bad)
+            pytest.fail(what)
 
 
 def cosignature_lines() -> list[dict]:

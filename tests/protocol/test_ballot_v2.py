@@ -54,7 +54,7 @@ MANIFEST = Manifest(
     (Unit("u", label("U")),),
     1,
 )
-CTX = ElectionContext(MANIFEST, base_mul(SECRET), bytes(range(32)))
+CTX = ElectionContext(MANIFEST, base_mul(SECRET), bytes(range(32)), W)
 CHOICE: dict[str, frozenset[str] | tuple[str, ...]] = {
     "chair": frozenset({"b"}),
     "order": ("z", "x"),

@@ -129,13 +129,14 @@ def test_the_designated_proof_convinces_the_service_of_this_point_only(
 def test_the_service_could_have_made_it_for_any_point(vectors: dict[str, Any]) -> None:
     """Non-transferability: with its key w, the service makes a proof that verifies just
     the same for a point the ciphertext does not encrypt."""
-    from tests.vectors.make_coercion_vectors import VERIFIER_SECRET
+    from tests.vectors.make_coercion_vectors import verifier_secret
 
+    w = verifier_secret()  # w of record-v3.json's setup, which that file publishes
     base, purpose, nonce, h, w_key, _, ct = _dv(vectors)
-    assert base_mul(VERIFIER_SECRET) == w_key
+    assert base_mul(w) == w_key
     lie = hash_to_point("test/not the plaintext", b"")
     rng = SeededRandomness("service simulates")
-    forged = simulate_designated_plaintext(base, purpose, nonce, h, VERIFIER_SECRET, lie, ct, rng)
+    forged = simulate_designated_plaintext(base, purpose, nonce, h, w, lie, ct, rng)
     verify_designated_plaintext(base, purpose, nonce, h, w_key, lie, ct, forged)
     # and a device that does not know the randomness cannot make one
     rng = SeededRandomness("device without r")
@@ -206,6 +207,8 @@ def _context(vectors: dict[str, Any]) -> ElectionContext:
     setup = next(json.loads(line) for line in data["record"] if '"kind":"setup"' in line)
     ctx, _, _ = context_from_setup(setup["body"])
     assert ctx.base_hash.hex() == vectors["base_hash"]
+    # the device's W is the one the verified setup names (docs/coercion.md §7)
+    assert ctx.verifier_key.hex() == vectors["designated_proof"]["verifier_key"]
     return ctx
 
 
@@ -225,7 +228,7 @@ def test_the_registration_vector_parses_verifies_and_convinces_the_service(
     seed = CredentialSeed(bytes.fromhex(vectors["credentials"][v["credential"]]["seed"]))
     private = registration_private_from_json(v["private"])
     assert registration_private_to_json(private) == v["private"]
-    w = Point.decode(bytes.fromhex(vectors["designated_proof"]["verifier_key"]))
+    w = ctx.verifier_key
     tau = check_private(
         base, h, w, reg, private, reg.commitment, letter.handle(base),
         letter.activation_point(base),
@@ -255,7 +258,7 @@ def test_the_ballot_and_cast_row_vectors_parse_verify_and_open(vectors: dict[str
     choices = check_opening(ctx, ballot, opening_from_json(v["opening"]))
     assert choices == {k: frozenset(c) for k, c in v["selections"].items()}
     seed = CredentialSeed(bytes.fromhex(vectors["credentials"][v["credential"]]["seed"]))
-    w = Point.decode(bytes.fromhex(vectors["designated_proof"]["verifier_key"]))
+    w = ctx.verifier_key
     private = ballot_private_from_json(v["private"])
     assert ballot_private_to_json(private) == v["private"]
     assert ballot_check_private(ctx, w, ballot, private, seed.voting_point(ctx.base_hash))

@@ -74,7 +74,10 @@ def test_every_preimage_hashes_to_its_value(data: dict[str, Any]) -> None:
 def test_honestballot_verifies_the_ballot(data: dict[str, Any]) -> None:
     manifest = manifest_from_json(data["manifest"])
     ctx = ElectionContext(
-        manifest, Point.decode(bytes.fromhex(data["public_key"])), bytes.fromhex(data["base_hash"])
+        manifest,
+        Point.decode(bytes.fromhex(data["public_key"])),
+        bytes.fromhex(data["base_hash"]),
+        Point.decode(bytes.fromhex(data["verifier_key"])),
     )
     ballot = ballot_from_json(data["ballot"]["ballot"])
     verify_ballot(ctx, ballot)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from honestballot.crypto.group import L
+from honestballot.crypto.group import L, Scalar, base_mul
 from honestballot.protocol.manifest import AGAINST_ALL, BLANK
 from honestballot.verify.verifier import Report, verify_record
 
@@ -52,8 +52,12 @@ def _hashes(node: Any) -> list[dict[str, str]]:
 
 def test_every_value_is_reproduced_from_the_record_lines(data: dict[str, Any]) -> None:
     derived = _script().derive_vectors(data["record"])
+    # the one value not derived from the lines: the service's w, which the file publishes
+    published = dict(data["verifier_key"])
+    secret = Scalar.decode(bytes.fromhex(published.pop("secret")))
+    assert base_mul(secret).hex() == published["public"]
     for name, value in derived.items():
-        assert data[name] == value, name
+        assert (published if name == "verifier_key" else data[name]) == value, name
     assert set(data) == {"description", "record", *derived}
 
 
@@ -62,7 +66,7 @@ def test_every_preimage_hashes_to_its_value(data: dict[str, Any]) -> None:
     assert len(hashes) > 20
     challenges = {"ballot/option", "ballot/selection", "ballot/signature", "decryption-share"}
     challenges |= {"dkg-communication-key", "dkg-coefficient-pok", "board/tree-head"}
-    challenges |= {"board/cosignature", "board/roll-summary"}
+    challenges |= {"board/cosignature", "board/roll-summary", "verifier-key"}
     for h in hashes:
         pre = bytes.fromhex(h["preimage"])
         tag = b"honestballot/v1/" + h["tag"].encode()

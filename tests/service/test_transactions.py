@@ -191,7 +191,13 @@ def test_a_database_error_does_not_carry_the_statements_values(database_url: str
     from sqlalchemy.exc import IntegrityError
 
     store = SqlStore(database_url)
-    values = ("dup-election-4711", "manifest-900101300099", "context-Anna", "secret-z@x.org")
+    values = (
+        "dup-election-4711",
+        "manifest-900101300099",
+        "context-Anna",
+        "secret-z@x.org",
+        "verifier-secret-Boris",
+    )
     try:
         with store.transaction() as conn:
             store.insert_election(conn, *values)

@@ -7,6 +7,7 @@ import itertools
 import json
 import shutil
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,14 @@ from honestballot.cli.main import _register, cli
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.errors import InvalidProof, ProtocolError
+from honestballot.protocol.election import base_hash, manifest_hash
+from honestballot.protocol.verifier_key import prove_verifier_key
 from honestballot.protocol.witnesses import Witness as NamedWitness
+from honestballot.protocol.witnesses import board_keys_hash
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import canonical_bytes
+from honestballot.record.setup import election_key_hash
+from honestballot.record.witness import signature_to_json
 from honestballot.service.board.election import ElectionService
 from honestballot.service.witness import SplitView, Witness
 from honestballot.store.sql import SqlStore
@@ -33,6 +39,7 @@ from tests.factories import (
     make_election,
     renumber,
     resign,
+    verifier_secret_of,
 )
 from tests.helpers import describe, failed
 
@@ -46,8 +53,7 @@ class ServiceSource:
 
     def record(self) -> Iterable[bytes]:
         return [
-            line.rstrip(b"\n")
-            for line in self.service.record_lines(self.election_id, fresh=False)
+            line.rstrip(b"\n") for line in self.service.record_lines(self.election_id, fresh=False)
         ]
 
     def latest_head(self) -> Any:
@@ -140,9 +146,7 @@ def test_verify_requires_the_quorum_on_the_final_head_and_valid_cosignatures(
     assert len(cosigs) == 2
     one_short = [raw for i, raw in enumerate(lines) if i != cosigs[-1]]
     assert failed(_verify(one_short)) == {"log.witnesses"}
-    assert "co-signed by 1 of the witnesses, the setup asks for 2" in str(
-        _verify(one_short).checks
-    )
+    assert "co-signed by 1 of the witnesses, the setup asks for 2" in str(_verify(one_short).checks)
     forged = json.loads(lines[cosigs[0]])
     forged["witnessed_ms"] += 1
     changed = [*lines[: cosigs[0]], json.dumps(forged).encode(), *lines[cosigs[0] + 1 :]]
@@ -338,9 +342,10 @@ def test_dropping_a_superseded_ballot_breaks_the_witnessed_head(
 def test_a_record_re_signed_under_another_board_key_is_another_election(
     demo_ceremony: DemoCeremonies, tmp_path: Path
 ) -> None:
-    """The operator swaps the board key in the setup and re-signs every head with it: the
-    base hash (the fingerprint) changes, so the pinned fingerprint, every ballot's proofs
-    and the witnesses' co-signatures fail."""
+    """The operator swaps the board key in the setup, proves its verifier key W again for
+    the new base hash (it holds w) and re-signs every head with the new key: the base hash
+    (the fingerprint) changes, so the pinned fingerprint, every ballot's proofs and the
+    witnesses' co-signatures fail."""
     election = _witnessed_election(demo_ceremony, tmp_path / "board")
     _cosign_all(election, tmp_path)
     election.cast(election.ballot(1, CHOICE))
@@ -349,6 +354,16 @@ def test_a_record_re_signed_under_another_board_key_is_another_election(
     new_secret = random_nonzero_scalar(SeededRandomness("another board key"))
     setup = json.loads(lines[1])
     setup["body"]["board_key"] = base_mul(new_secret).hex()
+    keys = replace(election.service.board_keys(election.id), board_key=base_mul(new_secret))
+    new_base = base_hash(
+        manifest_hash(election.ctx.manifest),
+        election_key_hash(election.service.election_key(election.id)),
+        election.ctx.public_key,
+        board_keys_hash(keys),
+    )
+    w = verifier_secret_of(election.url, election.id)
+    proof = prove_verifier_key(new_base, w, SeededRandomness("operator re-proves W"))
+    setup["body"]["verifier_key_proof"] = signature_to_json(proof)
     swapped = resign([lines[0], canonical_bytes(setup), *lines[2:]], election.id, new_secret)
     report = _verify(swapped, fingerprint=election.ctx.base_hash.hex()[:16])
     expected = {"setup.fingerprint", "log.witnesses", "ballots.proofs"}

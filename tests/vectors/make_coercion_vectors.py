@@ -64,10 +64,8 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "coercion-v3.json"
 SEEDS = [hashlib.sha256(f"vector credential seed {i}".encode()).digest() for i in (1, 2)]
 LETTERS = [hashlib.sha256(f"vector letter {i}".encode()).digest()[:16] for i in (1, 2)]
-#: the service's designated-verifier key and the encryption's randomness, fixed
-VERIFIER_SECRET = Scalar(
-    int.from_bytes(hashlib.sha512(b"vector verifier key").digest(), "little") % L
-)
+#: the encryption's randomness, fixed (the service's designated-verifier key W is the one
+#: record-v3.json's setup names; that file also publishes its w)
 RANDOMNESS = Scalar(int.from_bytes(hashlib.sha512(b"vector randomness").digest(), "little") % L)
 
 
@@ -84,16 +82,24 @@ def hashed(kind: str, tag: str, *parts: Any) -> dict[str, str]:
     return {"tag": tag, "preimage": pre.hex(), "value": value}
 
 
-def election() -> tuple[bytes, Point]:
-    """The base hash and public key of record-v3.json's election."""
+def election() -> tuple[bytes, Point, Point]:
+    """The base hash, public key and the service's designated-verifier key W of
+    record-v3.json's election (W from its verified setup, as the device takes it)."""
     data = json.loads((HERE / "record-v3.json").read_text("utf-8"))
     setup = next(json.loads(line) for line in data["record"] if '"kind":"setup"' in line)
     ctx, _, _ = context_from_setup(setup["body"])
-    return ctx.base_hash, ctx.public_key
+    assert base_mul(verifier_secret()) == ctx.verifier_key
+    return ctx.base_hash, ctx.public_key, ctx.verifier_key
+
+
+def verifier_secret() -> Scalar:
+    """w of the vector election's W, which record-v3.json publishes."""
+    data = json.loads((HERE / "record-v3.json").read_text("utf-8"))
+    return Scalar.decode(bytes.fromhex(data["verifier_key"]["secret"]))
 
 
 def derive() -> dict[str, Any]:
-    base, public_key = election()
+    base, public_key, verifier_key = election()
     credentials = []
     for raw in SEEDS:
         seed = CredentialSeed(raw)
@@ -125,7 +131,6 @@ def derive() -> dict[str, Any]:
         )
     # a designated-verifier proof that Enc(tau) encrypts the first credential's tag point
     tau = CredentialSeed(SEEDS[0]).tag_point(base)
-    verifier_key = base_mul(VERIFIER_SECRET)
     ct = encrypt_point(public_key, tau, RANDOMNESS)
     nonce = hashlib.sha256(b"vector registration nonce").digest()
     purpose = "registration/tag"
@@ -264,7 +269,7 @@ def object_vectors() -> dict[str, Any]:
     base, h = ctx.base_hash, ctx.public_key
     p, p_act = credential_base(base), activation_base(base)
     seed, letter = CredentialSeed(SEEDS[0]), LetterSecret(LETTERS[0])
-    w = base_mul(VERIFIER_SECRET)
+    w = ctx.verifier_key
     commitment = make_commitment(
         base, h, letter.none_point(base), SeededRandomness("vector service commitment")
     )

@@ -30,9 +30,11 @@ from honestballot.protocol.credential import generate_credential
 from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.protocol.ranked import choice_numbers, count_contest, lot_key
+from honestballot.protocol.verifier_key import prove_verifier_key
 from honestballot.protocol.witnesses import BoardKeys
 from honestballot.record.ballot import ballot_to_json, opening_to_json
 from honestballot.record.manifest import manifest_to_json
+from honestballot.record.witness import signature_to_json
 from tests.independent import hbcheck as hb
 
 OUT = Path(__file__).parent / "ranked-v3.json"
@@ -183,8 +185,14 @@ def make_file() -> dict[str, Any]:
     assert m_hash["hash"] == manifest_hash(manifest).hex()
     public_key = base_mul(random_nonzero_scalar(rng))
     key_hash = hashlib.sha256(b"ranked vectors: a stand-in for the election-key hash").digest()
-    board_keys = BoardKeys(base_mul(random_nonzero_scalar(rng)))
+    board_key = base_mul(random_nonzero_scalar(rng))
+    verifier_secret = random_nonzero_scalar(rng)
+    board_keys = BoardKeys(board_key, verifier_key=base_mul(verifier_secret))
     ctx = ElectionContext.create(manifest, public_key, key_hash, board_keys)
+    # W's proof from a stream of its own (the ballot's draws follow the keys' unchanged)
+    vk_proof = prove_verifier_key(
+        ctx.base_hash, verifier_secret, SeededRandomness("ranked vectors: W's proof")
+    )
     leader, board = manifest.contests
     return {
         "description": (
@@ -197,6 +205,8 @@ def make_file() -> dict[str, Any]:
         "public_key": public_key.hex(),
         "election_key_hash": key_hash.hex(),
         "board_key": board_keys.board_key.hex(),
+        "verifier_key": board_keys.verifier_key.hex(),
+        "verifier_key_proof": signature_to_json(vk_proof),
         "base_hash": ctx.base_hash.hex(),
         "ballot": _ballot(ctx, rng),
         "counts": [

@@ -46,6 +46,7 @@ from honestballot.protocol.decryption import combine_valid_shares
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.protocol.share_parts import assemble as assemble_share
+from honestballot.protocol.verifier_key import VERIFIER_KEY_TAG
 from honestballot.protocol.witnesses import board_keys_hash, cosignature_message
 from honestballot.record.ballot import ballot_from_json, spoiled_from_json
 from honestballot.record.events import event_from_json, log_id, tree_head_from_json
@@ -218,8 +219,10 @@ class _ServiceSource:
         assert self.service.add_cosignature(ELECTION_ID, cosignature)
 
 
-def build_record() -> list[str]:
-    """Run the election on the service and return the exported record's lines."""
+def build_record() -> tuple[list[str], Scalar]:
+    """Run the election on the service and return the exported record's lines, and the
+    service's designated-verifier secret ``w`` (published with the vectors, so that
+    coercion-v3.json can show the service's simulation of a designated-verifier proof)."""
     from honestballot.protocol.ballot import encrypt_ballot
     from honestballot.protocol.credential import generate_credential
     from honestballot.protocol.decryption import create_decryption_share
@@ -297,8 +300,12 @@ def build_record() -> list[str]:
         assert a.step().startswith("co-signed") and b.step().startswith("co-signed")
         path = directory / "record.jsonl"
         service.export_record(ELECTION_ID, str(path))
+        with service.store.connect() as conn:
+            row = service.store.election_row(conn, ELECTION_ID)
+        assert row is not None
+        verifier_secret = Scalar.decode(bytes.fromhex(row["verifier_secret"]))
         service.store.close()
-        return path.read_text(encoding="utf-8").splitlines()
+        return path.read_text(encoding="utf-8").splitlines(), verifier_secret
 
 
 # -- the intermediate values, from the record's lines alone ------------------------------
@@ -509,6 +516,7 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
         [(w["name"], Point.decode(bytes.fromhex(w["key"]))) for w in setup["witnesses"]],
         setup["witness_quorum"],
         Point.decode(bytes.fromhex(organiser)) if organiser is not None else b"",
+        Point.decode(bytes.fromhex(setup["verifier_key"])),
     )
     assert bytes.fromhex(bk_hash["hash"]) == board_keys_hash(keys)
     b_hash = _bytes_hash(
@@ -519,6 +527,14 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
         bytes.fromhex(bk_hash["hash"]),
     )
     assert bytes.fromhex(b_hash["hash"]) == base
+    vk_proof = setup["verifier_key_proof"]
+    verifier_key = _schnorr(
+        VERIFIER_KEY_TAG,
+        (base,),
+        keys.verifier_key,
+        Scalar.decode(bytes.fromhex(vk_proof["c"])),
+        Scalar.decode(bytes.fromhex(vk_proof["s"])),
+    )
 
     roll_ev = next(ev for ev, _ in events if ev.kind == "roll")
     summary = canonical_json({k: v for k, v in roll_ev.body.items() if k != "signature"})
@@ -645,6 +661,7 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
         "board_keys_hash": bk_hash,
         "base_hash": b_hash,
         "fingerprint": base.hex()[:16],
+        "verifier_key": verifier_key,
         "roll_signature": roll_signature,
         "cast_ballot": _cast_ballot(ballot_ev.seq, ballot, manifest, key.public_key, base),
         "spoiled_ballot": _spoiled_ballot(audit_ev.seq, spoiled, base),
@@ -733,7 +750,10 @@ def make_file(lines: list[str]) -> dict[str, Any]:
 
 
 def main() -> int:
-    data = make_file(build_record())
+    lines, verifier_secret = build_record()
+    data = make_file(lines)
+    assert base_mul(verifier_secret).hex() == data["verifier_key"]["public"]
+    data["verifier_key"]["secret"] = verifier_secret.hex()
     OUT.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
     return 0

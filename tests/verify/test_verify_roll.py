@@ -30,7 +30,13 @@ from tests.factories import label, tamper_manifest
 
 RNG = SeededRandomness("verify-roll")
 ORGANISER = random_nonzero_scalar(RNG)
-KEYS = BoardKeys(base_mul(random_nonzero_scalar(RNG)), (), 0, base_mul(ORGANISER))
+KEYS = BoardKeys(
+    base_mul(random_nonzero_scalar(RNG)),
+    (),
+    0,
+    base_mul(ORGANISER),
+    verifier_key=base_mul(random_nonzero_scalar(RNG)),
+)
 UNITS = ("north", "south", "east", "tiny")
 
 
@@ -40,7 +46,12 @@ def _manifest() -> Manifest:
 
 
 def _made(voters: int, rng: SeededRandomness) -> tuple[ElectionContext, MadeLetters]:
-    ctx = ElectionContext(_manifest(), base_mul(random_nonzero_scalar(rng)), bytes(range(32)))
+    ctx = ElectionContext(
+        _manifest(),
+        base_mul(random_nonzero_scalar(rng)),
+        bytes(range(32)),
+        base_mul(random_nonzero_scalar(rng)),
+    )
     # north large, south and east middling, tiny alone too small
     units = [UNITS[0] if i % 2 else UNITS[1 + i % 4 // 2] for i in range(voters - 1)] + ["tiny"]
     summary = {
@@ -114,7 +125,11 @@ def test_each_fault_fails_roll_encrypted_by_name(three_parts: Made) -> None:
     with pytest.raises(ProtocolError, match="follows the open"):
         check_roll_encrypted(_events(made, roll_last=True), ctx, KEYS)
     with pytest.raises(ProtocolError, match="needs the organiser's key"):
-        check_roll_encrypted(_events(made), ctx, BoardKeys(KEYS.board_key, (), 0, None))
+        check_roll_encrypted(
+            _events(made),
+            ctx,
+            BoardKeys(KEYS.board_key, (), 0, None, verifier_key=KEYS.verifier_key),
+        )
     with pytest.raises(ProtocolError, match="names 3 parts, the board holds 2"):
         check_roll_encrypted(_events(made)[1:], ctx, KEYS)
     # parts swapped and signed again: each row's proof is for its own place

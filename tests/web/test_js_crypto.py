@@ -58,6 +58,7 @@ from honestballot.protocol.ballot import check_opening, encrypt_ballot, verify_b
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.protocol.verifier_key import prove_verifier_key
 from honestballot.protocol.witnesses import BoardKeys, board_keys_hash, check_quorum, cosign
 from honestballot.protocol.witnesses import Witness as NamedWitness
 from honestballot.record.ballot import (
@@ -76,6 +77,7 @@ from honestballot.record.witness import (
     board_keys_from_setup,
     board_keys_to_json,
     cosignature_from_json,
+    signature_to_json,
 )
 from honestballot.service.demo import demo_manifest
 
@@ -235,14 +237,26 @@ def organiser_key(seed: str) -> Point:
     return base_mul(random_nonzero_scalar(SeededRandomness(f"web-organiser/{seed}")))
 
 
+def verifier_secret(seed: str) -> Scalar:
+    """w of the service's designated-verifier key W of the board keys made with ``seed``."""
+    return random_nonzero_scalar(SeededRandomness(f"web-verifier/{seed}"))
+
+
+#: W -> w for every W the board keys below name (so an election can prove its W)
+VERIFIER_SECRETS: dict[Point, Scalar] = {}
+
+
 def make_board_keys(
     seed: str, witnesses: Sequence[str] = (), quorum: int = 0, *, organiser: bool = False
 ) -> BoardKeys:
+    w = verifier_secret(seed)
+    VERIFIER_SECRETS[base_mul(w)] = w
     return BoardKeys(
         base_mul(board_secret(seed)),
         tuple(NamedWitness(name, base_mul(witness_secret(name))) for name in witnesses),
         quorum,
         organiser_key(seed) if organiser else None,
+        verifier_key=base_mul(w),
     )
 
 
@@ -252,6 +266,8 @@ def make_election(manifest: Manifest, seed: str, board_keys: BoardKeys | None = 
     election_key_hash = rng.random_bytes(32)
     keys = board_keys or make_board_keys(seed)
     ctx = ElectionContext.create(manifest, public_key, election_key_hash, keys)
+    w = VERIFIER_SECRETS[keys.verifier_key]
+    proof = prove_verifier_key(ctx.base_hash, w, SeededRandomness(f"web-verifier-proof/{seed}"))
     # as GET /api/e/{id}/context gives it, without election_key_hash (tests add it where
     # the base hash is to be recomputed)
     context_json = {
@@ -260,6 +276,7 @@ def make_election(manifest: Manifest, seed: str, board_keys: BoardKeys | None = 
         "public_key": public_key.hex(),
         "manifest": manifest_to_json(manifest),
         **board_keys_to_json(keys),
+        "verifier_key_proof": signature_to_json(proof),
     }
     return Election(ctx, context_json, election_key_hash, keys)
 
@@ -810,7 +827,7 @@ def _board_keys_parts(keys: BoardKeys) -> list[Part]:
     """board_keys_hash's parts, as voter.js lays them out for HB.primitives.hashBytes."""
     witnesses: list[Part] = [[w.name, w.key] for w in keys.witnesses]
     organiser: Part = keys.organiser_key if keys.organiser_key is not None else b""
-    return [keys.board_key, witnesses, keys.quorum, organiser]
+    return [keys.board_key, witnesses, keys.quorum, organiser, keys.verifier_key]
 
 
 BOARD_KEY_VARIANTS: dict[str, BoardKeys] = {
@@ -879,6 +896,7 @@ def test_the_context_base_hash_binds_the_board_keys(elections: dict[str, Electio
         {"organiser_key": None},
         {"organiser_key": organiser_key("someone else").hex()},
         {"board_key": base_mul(board_secret("someone else")).hex()},
+        {"verifier_key": base_mul(verifier_secret("someone else")).hex()},
     ]
     code = generate_credential(SeededRandomness("voter/bound")).to_code()
     selection = SELECTIONS["demo"][0]
@@ -895,6 +913,41 @@ def test_the_context_base_hash_binds_the_board_keys(elections: dict[str, Electio
     added = _bound(multi, organiser_key=organiser_key("multi").hex())
     result = run_js([("encryptBallot", [added, SELECTIONS["multi"][0], code])])[0]
     assert "base_hash does not match" in err(result)["message"]
+
+
+def test_the_context_yields_w_only_with_its_proof(elections: dict[str, Election]) -> None:
+    """The service's designated-verifier key W (docs/coercion.md §7): the bundle refuses a
+    context whose W's proof of knowledge fails, whose W is the identity, or whose W was
+    swapped after the proof was made (the base hash recomputed for the new W: the proof
+    is for the old W and the old base hash), and every re-voting function takes W from the
+    context alone."""
+    demo = elections["demo"]
+    code = generate_credential(SeededRandomness("voter/w")).to_code()
+    selection = SELECTIONS["demo"][0]
+    proof = demo.context_json["verifier_key_proof"]
+    s = Scalar.decode(bytes.fromhex(proof["s"]))
+    bad_proof = {"c": proof["c"], "s": (s + Scalar.of(1)).hex()}
+    other_w = verifier_secret("swapped")
+    VERIFIER_SECRETS[base_mul(other_w)] = other_w
+    swapped = make_election(
+        MANIFESTS["demo"], "demo", replace(demo.board_keys, verifier_key=base_mul(other_w))
+    )
+    swapped_context = dict(_bound(swapped), verifier_key_proof=proof)
+    results = run_js(
+        [
+            ("encryptBallot", [_bound(demo), selection, code]),
+            ("encryptBallot", [_bound(demo, verifier_key_proof=bad_proof), selection, code]),
+            ("encryptBallot", [swapped_context, selection, code]),
+            ("encryptBallot", [_bound(demo, verifier_key=IDENTITY.hex()), selection, code]),
+            ("encryptBallot", [_bound(demo, verifier_key_proof=None), selection, code]),
+        ]
+    )
+    verify_ballot(demo.ctx, ballot_from_json(ok(results[0])["ballot"]))
+    for result in results[1:3]:
+        assert err(result)["name"] == "InvalidProof"
+        assert "designated-verifier key W: its proof of knowledge of w" in err(result)["message"]
+    assert "verifier_key" in err(results[3])["message"]
+    assert "verifier_key_proof" in err(results[4])["message"]
 
 
 def _python_board_keys(value: Any) -> BoardKeys:
@@ -928,6 +981,11 @@ def test_malformed_board_keys_are_refused_as_python_refuses_them() -> None:
         dict(good, witnesses=[*witnesses[:2], [witnesses[2]["name"], witnesses[2]["key"]]]),
         dict(good, witnesses={"a": witnesses[0]}),
         dict(good, organiser_key=board),
+        dict(good, verifier_key=board),  # W its own key
+        dict(good, verifier_key=organiser),
+        dict(good, verifier_key=IDENTITY.hex()),
+        dict(good, witnesses=[*witnesses[:2], dict(witnesses[2], key=good["verifier_key"])]),
+        {k: v for k, v in good.items() if k != "verifier_key"},
         dict(good, organiser_key=IDENTITY.hex()),
         dict(good, board_key=IDENTITY.hex()),
         dict(good, board_key=board.upper()),
@@ -1425,17 +1483,21 @@ def test_designated_proofs_agree_both_ways() -> None:
 
 
 def _vector_context(vectors: dict[str, Any]) -> tuple[dict[str, Any], ElectionContext]:
-    from honestballot.record.setup import context_from_setup
+    """The vector election's context as the ballot page gets it (GET /api/e/ID/context):
+    with ``election_key_hash``, the board's keys, W and W's proof, all from the setup."""
+    from honestballot.record.setup import context_from_setup, election_key_hash
 
     data = json.loads((REPO / "tests" / "vectors" / "record-v3.json").read_text("utf-8"))
     setup = next(json.loads(line) for line in data["record"] if '"kind":"setup"' in line)
-    ctx, _, _ = context_from_setup(setup["body"])
+    ctx, key, _ = context_from_setup(setup["body"])
     context = {
+        **{k: v for k, v in setup["body"].items() if k != "election_key"},
         "election_id": ctx.manifest.election_id,
         "base_hash": vectors["base_hash"],
         "public_key": vectors["public_key"],
-        "manifest": setup["body"]["manifest"],
+        "election_key_hash": election_key_hash(key).hex(),
     }
+    assert context["verifier_key"] == vectors["designated_proof"]["verifier_key"]
     return context, ctx
 
 
@@ -1459,32 +1521,31 @@ def test_registrations_and_v2_ballots_equal_python_byte_for_byte() -> None:
     context, ctx = _vector_context(vectors)
     reg_v, ballot_v = vectors["registration"], vectors["ballot_v2"]
     obj = reg_v["object"]
+    # the service's commitment for this session; W comes from the verified context only
     service = {
-        "base": vectors["base_hash"],
-        "public_key": vectors["public_key"],
-        "verifier_key": vectors["designated_proof"]["verifier_key"],
         "nonce": obj["nonce"],
         "revokes": obj["revokes"],
         "revokes_proof": obj["revokes_proof"],
     }
     seed = vectors["credentials"][reg_v["credential"]]["seed"]
     letter = vectors["letters"][reg_v["letter"]]
-    w = service["verifier_key"]
+    w = ctx.verifier_key.hex()
     bad_service = {**service, "revokes_proof": {**obj["revokes_proof"], "s": obj["tag_proof"]["s"]}}
+    code = letter["code"]
     replayed, fresh, refused, ballot, fresh_ballot, bad_choice = run_js(
         [
-            ("revoting.makeRegistration", [service, seed, letter["code"], reg_v["device_draws"]]),
-            ("revoting.makeRegistration", [service, seed, letter["code"]]),
-            ("revoting.makeRegistration", [bad_service, seed, letter["code"]]),
+            ("revoting.makeRegistration", [context, service, seed, code, reg_v["device_draws"]]),
+            ("revoting.makeRegistration", [context, service, seed, code]),
+            ("revoting.makeRegistration", [context, bad_service, seed, code]),
             (
                 "revoting.encryptBallot",
-                [context, ballot_v["selections"], seed, w, ballot_v["device_draws"]],
+                [context, ballot_v["selections"], seed, ballot_v["device_draws"]],
             ),
             (
                 "revoting.encryptBallot",
-                [context, {"mayor": ["ann"], "council": ["blank"], "board": ["eve"]}, seed, w],
+                [context, {"mayor": ["ann"], "council": ["blank"], "board": ["eve"]}, seed],
             ),
-            ("revoting.encryptBallot", [context, {"mayor": ["ann", "bob"]}, seed, w]),
+            ("revoting.encryptBallot", [context, {"mayor": ["ann", "bob"]}, seed]),
         ]
     )
     got = ok(replayed)
@@ -1541,3 +1602,15 @@ def test_registrations_and_v2_ballots_equal_python_byte_for_byte() -> None:
             SeededRandomness("never drawn"),
         )  # fmt: skip
     assert err(bad_choice) == {"name": "InvalidSelection", "message": str(raised.value)}
+    # W only from the verified context: one without election_key_hash, or naming another
+    # W, is refused before anything is made
+    unbound = {k: v for k, v in context.items() if k != "election_key_hash"}
+    other_w = dict(context, verifier_key=base_mul(Scalar.of(5)).hex())
+    no_binding, other = run_js(
+        [
+            ("revoting.encryptBallot", [unbound, ballot_v["selections"], seed]),
+            ("revoting.makeRegistration", [other_w, service, seed, code]),
+        ]
+    )
+    assert "without election_key_hash" in err(no_binding)["message"]
+    assert "base_hash does not match" in err(other)["message"]

@@ -92,6 +92,8 @@ def _vector_context(v: dict[str, Any]) -> dict[str, Any]:
         "board_key": v["board_key"],
         "witnesses": [],
         "witness_quorum": 0,
+        "verifier_key": v["verifier_key"],
+        "verifier_key_proof": v["verifier_key_proof"],
     }
 
 
@@ -103,9 +105,12 @@ def test_the_vectors_ballot_is_made_byte_for_byte(vectors: dict[str, Any]) -> No
     manifest = manifest_from_json(vectors["manifest"])
     public_key = base_mul(random_nonzero_scalar(rng))
     board_key = base_mul(random_nonzero_scalar(rng))
+    verifier_key = base_mul(random_nonzero_scalar(rng))
     assert public_key.hex() == vectors["public_key"] and board_key.hex() == vectors["board_key"]
+    assert verifier_key.hex() == vectors["verifier_key"]
+    keys = BoardKeys(board_key, verifier_key=verifier_key)
     ctx = ElectionContext.create(
-        manifest, public_key, bytes.fromhex(vectors["election_key_hash"]), BoardKeys(board_key)
+        manifest, public_key, bytes.fromhex(vectors["election_key_hash"]), keys
     )
     assert ctx.base_hash.hex() == vectors["base_hash"]
     voter = generate_credential(rng)

@@ -348,7 +348,13 @@ def test_context_is_public_and_recomputes_the_base_hash(web: WebElection) -> Non
     assert recomputed.hex() == body["base_hash"]
     setup = next(iter(web.services.store.iter_events(web.election_id, kinds=("setup",))))
     setup_body = parse_json(setup.line, limit=1 << 26)["body"]
-    for member in ("board_key", "witnesses", "witness_quorum"):
+    for member in (
+        "board_key",
+        "witnesses",
+        "witness_quorum",
+        "verifier_key",
+        "verifier_key_proof",
+    ):
         assert body[member] == setup_body[member]
     missing = web.client.get("/api/e/no-such-election/context")
     assert missing.status_code == 404

@@ -186,6 +186,10 @@ class BoardViews:
                     self.elections.election_key(election_id)
                 ).hex(),
                 **board_keys_to_json(self.elections.board_keys(election_id)),
+                # the browser checks W's proof before it takes W (docs/coercion.md §7)
+                "verifier_key_proof": parse_json(setup.line, limit=LINE_LIMIT)["body"][
+                    "verifier_key_proof"
+                ],
                 "manifest": manifest_to_json(ctx.manifest),
             }
             with self._public_lock:

@@ -101,6 +101,7 @@ from honestballot.protocol.stations import (
     verify_commission_key,
 )
 from honestballot.protocol.tally import compute_tally
+from honestballot.protocol.verifier_key import prove_verifier_key
 from honestballot.protocol.witnesses import (
     BoardKeys,
     Witness,
@@ -131,6 +132,7 @@ from honestballot.record.setup import (
     CEREMONY_OTHER_ELECTION,
     CEREMONY_OTHER_MANIFEST,
     context_from_setup,
+    election_key_hash,
 )
 from honestballot.record.share_parts import (
     encoded_share_part_from_json,
@@ -494,12 +496,18 @@ class ElectionService(BoardLog):
             raise ProtocolError(CEREMONY_OTHER_ELECTION)
         BoardRules().check(SetupEvent(manifest.election_id, frozenset(manifest.unit_ids())))
         board_secret = random_nonzero_scalar(self.rng)
+        # the designated-verifier key W: fresh for this election, used for nothing else
+        # (docs/coercion.md §7); w is kept like the board's secret, never on the board
+        verifier_secret = random_nonzero_scalar(self.rng)
         board_keys = BoardKeys(
             base_mul(board_secret),
             tuple(witnesses),
             default_quorum(len(witnesses)) if quorum is None else quorum,
             organiser_key,
+            verifier_key=base_mul(verifier_secret),
         )
+        ctx = ElectionContext.create(manifest, key.public_key, election_key_hash(key), board_keys)
+        verifier_key_proof = prove_verifier_key(ctx.base_hash, verifier_secret, self.rng)
         key_json = encode_election_key(key)
         exists = ProtocolError(f"election {manifest.election_id!r} already exists")
         try:
@@ -512,11 +520,13 @@ class ElectionService(BoardLog):
                     json.dumps(manifest_to_json(manifest)),
                     json.dumps(key_json),
                     board_secret.hex(),
+                    verifier_secret.hex(),
                 )
                 body = {
                     "manifest": manifest_to_json(manifest),
                     "election_key": key_json,
                     **board_keys_to_json(board_keys),
+                    "verifier_key_proof": signature_to_json(verifier_key_proof),
                 }
                 self._append(conn, manifest.election_id, "setup", body)
         except KeyConflict as exc:

@@ -31,7 +31,6 @@ from typing import Any, Final
 
 from honestballot.crypto.elgamal import Ciphertext
 from honestballot.crypto.group import Point, Scalar
-from honestballot.crypto.hashing import hash_to_point
 from honestballot.crypto.plaintext_awareness import RandomnessProof
 from honestballot.crypto.randomness import Randomness
 from honestballot.crypto.tagging import tag_point
@@ -372,12 +371,7 @@ class RevotingDesk:
 
 
 def verifier_key(ctx: ElectionContext) -> Point:
-    """The service's designated-verifier key ``W`` of the election (docs/coercion.md §7),
-    the one key every designated-verifier proof here is checked against.
-
-    TEMPORARY, until the setup carries ``W`` (branch ``verifierkey``): a point derived
-    from the base hash, whose logarithm nobody knows."""
-    found = getattr(ctx, "verifier_key", None)
-    if isinstance(found, Point):
-        return found
-    return hash_to_point("verifier-key-placeholder", ctx.base_hash)
+    """The service's designated-verifier key ``W`` of the election, from its setup
+    (docs/coercion.md §7): the one key every designated-verifier proof here is checked
+    against, and the one the voter's browser takes from the setup it verified."""
+    return ctx.verifier_key

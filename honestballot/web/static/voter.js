@@ -142,7 +142,9 @@
 
   /**
    * The base hash recomputed here from the manifest, the election key hash, the key and
-   * the board's keys (board key, witnesses and their quorum, organiser's key if any).
+   * the board's keys (board key, witnesses and their quorum, organiser's key if any, the
+   * service's designated-verifier key W; the bundle checks W's proof wherever it uses
+   * the context with its election_key_hash).
    */
   function baseHashOf(context) {
     const witnesses = context.witnesses.map((w) => ({ L: [{ T: w.name }, { P: w.key }] }));
@@ -151,6 +153,7 @@
       { L: witnesses },
       { I: String(context.witness_quorum) },
       context.organiser_key === undefined ? { B: '' } : { P: context.organiser_key },
+      { P: context.verifier_key },
     ]);
     return HB.primitives.hashBytes('election/base', [
       { B: HB.manifestHash(context.manifest) },

@@ -3,21 +3,26 @@
  * ElectionContext), read from what the server hands the page:
  * `{election_id, base_hash, public_key, manifest}`, optionally with `election_key_hash`
  * (hex of `hash_bytes("election-key", canonical(election-key object))`) and then with the
- * board's keys as the setup names them (`board_key`, `witnesses`, `witness_quorum` and,
- * if there is one, `organiser_key`): then the base hash
+ * board's keys as the setup names them (`board_key`, `witnesses`, `witness_quorum`, if
+ * there is one, `organiser_key`, and the service's designated-verifier key `verifier_key`
+ * with its `verifier_key_proof`): then the base hash
  *
  *     H("election/base", manifest_hash, election_key_hash, public_key, board_keys_hash)
  *
  * is recomputed, which proves that the manifest shown to the voter is the one every proof
  * of the ballot will be bound to, and that the board key and witnesses a receipt is
- * checked against are the ones the election's fingerprint stands for.
+ * checked against are the ones the election's fingerprint stands for; and W's proof of
+ * knowledge is checked against that base hash, so `verifierKey` is the one W on the board
+ * (docs/coercion.md §7): the re-voting functions take W from here and nowhere else.
  */
 
 import { equalBytes } from './bytes.js';
 import { RecordFormatError } from './errors.js';
 import { hashBytes } from './hashing.js';
 import { manifestFromJson, manifestHash } from './manifest.js';
+import { schnorrFromJson } from './ballot_record.js';
 import { Reader, decodePoint, parsed, recordHex } from './reader.js';
+import { verifyVerifierKey } from './verifier_key.js';
 import { boardKeysFromReader, boardKeysHash } from './witness.js';
 
 /**
@@ -28,6 +33,9 @@ import { boardKeysFromReader, boardKeysHash } from './witness.js';
  * @property {string} electionId
  * @property {import('./witness.js').BoardKeys | null} boardKeys - read and bound by the
  *   base hash when the context carries `election_key_hash`; otherwise null
+ * @property {import('./group.js').Point | null} verifierKey - the service's
+ *   designated-verifier key W, bound by the base hash and its proof checked (with
+ *   `election_key_hash`); otherwise null
  */
 
 /** The last election key decoded, with its multiplication table (pages use one election). */
@@ -79,6 +87,9 @@ export function readContext(value) {
           'and board keys',
       );
     }
+    const proof = schnorrFromJson(r.raw('verifier_key_proof'), 'context.verifier_key_proof');
+    verifyVerifierKey(baseHash, boardKeys.verifierKey, proof);
   }
-  return Object.freeze({ manifest, publicKey, baseHash, electionId, boardKeys });
+  const verifierKey = boardKeys === null ? null : boardKeys.verifierKey;
+  return Object.freeze({ manifest, publicKey, baseHash, electionId, boardKeys, verifierKey });
 }

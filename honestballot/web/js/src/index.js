@@ -191,18 +191,19 @@ function verifyTreeHead(signedTreeHeadJson, electionId, boardKeyHex) {
 
 /**
  * An election context whose board keys are bound by its base hash (it carries
- * `election_key_hash`, so readContext recomputed the base hash from them).
+ * `election_key_hash`, so readContext recomputed the base hash from them and checked the
+ * proof of the service's designated-verifier key W).
  * @param {object | string} context
  */
 function boundContext(context) {
   const ctx = readContext(context);
-  if (ctx.boardKeys === null) {
+  if (ctx.boardKeys === null || ctx.verifierKey === null) {
     throw new errors.RecordFormatError(
       "context: without election_key_hash the board's keys cannot be checked against the " +
         'base hash',
     );
   }
-  return { ...ctx, boardKeys: ctx.boardKeys };
+  return { ...ctx, boardKeys: ctx.boardKeys, verifierKey: ctx.verifierKey };
 }
 
 /**
@@ -422,25 +423,29 @@ const revoting = Object.freeze({
    * The device's registration (docs/coercion.md §2.4) on the service's commitment, which
    * it checks first: `{registration, private, statement_hash, tracking_hash,
    * tracking_code}`; `registration` is the board's JSON, `private` goes to the service
-   * only (t, sigma and the four designated-verifier proofs).
-   * @param {{base: string, public_key: string, verifier_key: string, nonce: string,
-   *   revokes: object, revokes_proof: {c: string, s: string}}} s - the election and the
-   *   service's commitment
+   * only (t, sigma and the four designated-verifier proofs).  The election, its key and
+   * the service's designated-verifier key W come only from `context`, the setup as the
+   * page verified it (with `election_key_hash`, the board's keys, `verifier_key` and
+   * `verifier_key_proof`: the base hash is recomputed and W's proof checked here), never
+   * from any other answer of the service (docs/coercion.md §7).
+   * @param {object | string} context - as for {@link verifyWitnessedHead}, with W
+   * @param {{nonce: string, revokes: object, revokes_proof: {c: string, s: string}}}
+   *   commitment - the service's commitment for this session
    * @param {string} seedHex - the new credential's seed (32 bytes)
    * @param {string} letterCode - the activation code (`HBL-…`)
    * @param {string[]} [randomScalars] - replayed in order (known-answer tests); else the CSPRNG
    */
-  makeRegistration: (s, seedHex, letterCode, randomScalars) => {
+  makeRegistration: (context, commitment, seedHex, letterCode, randomScalars) => {
+    const ctx = boundContext(context);
     const rng = randomScalars ? fixedRandomness(randomScalars) : SYSTEM_RANDOMNESS;
     return makeRegistration(
-      fromHex(s.base, 'base', 32), pointOf(s.public_key, 'public_key'),
-      pointOf(s.verifier_key, 'verifier_key'),
+      ctx.baseHash, ctx.publicKey, ctx.verifierKey,
       {
-        nonce: fromHex(s.nonce, 'nonce', 32),
-        revokes: ciphertextOf(s.revokes),
+        nonce: fromHex(commitment.nonce, 'nonce', 32),
+        revokes: ciphertextOf(commitment.revokes),
         proof: {
-          challenge: Scalar.fromHex(s.revokes_proof?.c, 'revokes_proof.c'),
-          response: Scalar.fromHex(s.revokes_proof?.s, 'revokes_proof.s'),
+          challenge: Scalar.fromHex(commitment.revokes_proof?.c, 'revokes_proof.c'),
+          response: Scalar.fromHex(commitment.revokes_proof?.s, 'revokes_proof.s'),
         },
       },
       fromHex(seedHex, 'seed', 32), letterFromCode(letterCode), rng,
@@ -449,19 +454,17 @@ const revoting = Object.freeze({
   /**
    * A ballot version 2 (docs/coercion.md §3) under the credential `seedHex`:
    * `{ballot, opening, private, statement_hash, tracking_hash, tracking_code}`; the
-   * opening covers the contests only; `private` goes to the service only.
-   * @param {object | string} context - as for {@link encryptBallot}
+   * opening covers the contests only; `private` goes to the service only, proven to the
+   * service's designated-verifier key W of `context` (and of no other source).
+   * @param {object | string} context - as for {@link makeRegistration}
    * @param {Record<string, string[]>} selections
    * @param {string} seedHex
-   * @param {string} verifierKeyHex - the service's designated-verifier key W
    * @param {string[]} [randomScalars] - replayed in order (known-answer tests); else the CSPRNG
    */
-  encryptBallot: (context, selections, seedHex, verifierKeyHex, randomScalars) => {
+  encryptBallot: (context, selections, seedHex, randomScalars) => {
+    const ctx = boundContext(context);
     const rng = randomScalars ? fixedRandomness(randomScalars) : SYSTEM_RANDOMNESS;
-    return encryptBallotV2(
-      readContext(context), fromHex(seedHex, 'seed', 32), pointOf(verifierKeyHex, 'verifier_key'),
-      selections, rng,
-    );
+    return encryptBallotV2(ctx, fromHex(seedHex, 'seed', 32), ctx.verifierKey, selections, rng);
   },
 });
 

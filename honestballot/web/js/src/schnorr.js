@@ -1,6 +1,6 @@
 /**
  * Schnorr signatures, as honestballot/crypto/schnorr.py (a proof of knowledge of the
- * signing key with the message in the context):
+ * signing key with the message in the context), and the bare proof of knowledge:
  *
  *     sign:    w random nonzero, R = w*G, c = H(tag, ctx..., message, X, R), s = w + c*x
  *     verify:  R' = s*G - c*X, accept iff c == H(tag, ctx..., message, X, R')
@@ -46,11 +46,22 @@ export function sign(tag, context, message, secret, rng) {
  * @param {string} what
  */
 export function verifySignature(tag, context, message, pub, signature, what) {
+  verifyDlog(tag, [...context, message], pub, signature, what);
+}
+
+/**
+ * Throw {@link InvalidProof} naming `what` unless `proof` shows knowledge of the discrete
+ * log of `pub` (crypto/schnorr.verify_dlog): R' = s*G - c*X, c == H(tag, ctx..., X, R').
+ * @param {string} tag
+ * @param {Part[]} context
+ * @param {Point} pub
+ * @param {SchnorrProof} proof
+ * @param {string} what
+ */
+export function verifyDlog(tag, context, pub, proof, what) {
   if (pub.isIdentity()) throw new InvalidProof(`${what}: the public key is the identity`);
-  const commitment = GENERATOR.mulPublic(signature.response).sub(
-    pub.mulPublic(signature.challenge),
-  );
-  if (!hashToScalar(tag, ...context, message, pub, commitment).equals(signature.challenge)) {
+  const commitment = GENERATOR.mulPublic(proof.response).sub(pub.mulPublic(proof.challenge));
+  if (!hashToScalar(tag, ...context, pub, commitment).equals(proof.challenge)) {
     throw new InvalidProof(`${what}: Schnorr proof does not verify`);
   }
 }

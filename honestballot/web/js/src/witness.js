@@ -6,7 +6,9 @@
  * The base hash binds the board's keys through
  *
  *     board_keys_hash = H("election/board-keys", board_key, [[name, key], ...], quorum,
- *                         organiser_key or b"")
+ *                         organiser_key or b"", verifier_key)
+ *
+ * (`verifier_key` is the service's designated-verifier key W, docs/coercion.md §7.)
  *
  * A co-signature is a Schnorr signature by the witness's key under tag `board/cosignature`
  * with context `(base_hash, witness_key)` over
@@ -45,6 +47,7 @@ export const MAX_WITNESS_NAME = 100;
  * @property {readonly Witness[]} witnesses
  * @property {number} quorum
  * @property {Point | null} organiserKey
+ * @property {Point} verifierKey - the service's designated-verifier key W
  */
 
 /**
@@ -84,6 +87,13 @@ function checkBoardKeys(keys, path) {
     }
     keysSeen.add(keys.organiserKey.hex());
   }
+  if (keysSeen.has(keys.verifierKey.hex())) {
+    fail(
+      "the service's designated-verifier key W must be its own (not the board key or the " +
+        "organiser's)",
+    );
+  }
+  keysSeen.add(keys.verifierKey.hex());
   /** @type {Set<string>} */
   const names = new Set();
   for (const w of keys.witnesses) {
@@ -92,7 +102,7 @@ function checkBoardKeys(keys, path) {
     if (keysSeen.has(w.key.hex())) {
       fail(
         `witness ${JSON.stringify(w.name)}: its key must be its own (not the board's, ` +
-          "the organiser's or another witness's)",
+          "the organiser's, the service's verifier key or another witness's)",
       );
     }
     names.add(w.name);
@@ -114,7 +124,8 @@ function checkBoardKeys(keys, path) {
 
 /**
  * Read the board's keys from an object's reader (a setup body or an election context):
- * `board_key`, `witnesses`, `witness_quorum` and, if there is one, `organiser_key`.
+ * `board_key`, `witnesses`, `witness_quorum`, if there is one, `organiser_key`, and
+ * `verifier_key` (W; its proof is checked with the base hash, context.js).
  * Identity keys are refused as points; the caller calls `done` if it must.
  * @param {Reader} r
  * @returns {BoardKeys}
@@ -129,8 +140,9 @@ export function boardKeysFromReader(r) {
     );
   }
   const organiserKey = r.has('organiser_key') ? r.point('organiser_key') : null;
+  const verifierKey = r.point('verifier_key');
   /** @type {BoardKeys} */
-  const keys = Object.freeze({ boardKey, witnesses, quorum, organiserKey });
+  const keys = Object.freeze({ boardKey, witnesses, quorum, organiserKey, verifierKey });
   checkBoardKeys(keys, r.path);
   return keys;
 }
@@ -147,6 +159,7 @@ export function boardKeysHash(keys) {
     keys.witnesses.map((w) => [w.name, w.key]),
     keys.quorum,
     keys.organiserKey ?? new Uint8Array(0),
+    keys.verifierKey,
   );
 }
 

@@ -7,8 +7,8 @@ rows, audited ballots version 2) and the alphas of cast and audited ballots vers
 No column holds the randomness of a board ciphertext: the service draws it, makes the
 ciphertext and its proof, and drops it.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
