@@ -61,13 +61,13 @@ from honestballot.record.revoting import (
     registration_to_json,
 )
 from honestballot.record.roll import upload_to_json
+from honestballot.record.setup import context_from_setup
 from honestballot.record.share_parts import share_head_to_json, share_part_to_json
 from honestballot.service.board.election import ElectionService, Receipt
 from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.service.encrypted_roll import keep_encrypted_roll
 from honestballot.service.messages.senders import latest_code_for
 from honestballot.service.runtime import ServerConfig, Services
-from honestballot.service.voters.revoting import verifier_key
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import Report, verify_record
 from honestballot.web.app import asgi
@@ -795,7 +795,10 @@ def open_revoting_election(
             election_id, roll=lambda conn: services.roll.summary_body(election_id, conn)
         )
     letters = {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
-    return RevotingElection(web, ctx, letters)
+    # the devices take the election (and W) from the setup on the board, checked
+    verified, _, _ = context_from_setup(services.elections.setup_body(election_id))
+    assert verified == ctx
+    return RevotingElection(web, verified, letters)
 
 
 @dataclass
@@ -841,7 +844,7 @@ class RevotingDevice:
         made = commitment or self.commitment(self.start())
         letter = letter or self.election.letters[self.national_id]
         return make_registration(
-            ctx.base_hash, ctx.public_key, verifier_key(ctx), made, seed, letter, self.rng
+            ctx.base_hash, ctx.public_key, ctx.verifier_key, made, seed, letter, self.rng
         )
 
     def send_registration(self, reg: Registration, private: RegistrationPrivate) -> Any:
@@ -860,7 +863,7 @@ class RevotingDevice:
         self, seed: CredentialSeed, choice: dict[str, set[str]] | None = None
     ) -> tuple[BallotV2, BallotOpening, BallotPrivate]:
         ctx = self.election.ctx
-        return encrypt_ballot_v2(ctx, seed, verifier_key(ctx), choice or CHOICE, self.rng)
+        return encrypt_ballot_v2(ctx, seed, ctx.verifier_key, choice or CHOICE, self.rng)
 
     def cast(self, ballot: BallotV2, private: BallotPrivate) -> Any:
         body = {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
