@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from honestballot.crypto.group import Point
 from honestballot.crypto.hashing import Part, hash_bytes
 from honestballot.protocol.manifest import Contest, Label, Manifest
+from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.witnesses import BoardKeys, board_keys_hash
 
 
@@ -75,6 +76,15 @@ class ElectionContext:
     #: the service's designated-verifier key W the setup names (bound by the base hash;
     #: docs/coercion.md §7): what the device's designated-verifier proofs are made for
     verifier_key: Point
+    #: the batch schedule, for an election with re-voting protection (docs/coercion.md
+    #: §4: its presence in the setup marks one); None for one without
+    schedule: Schedule | None = None
+
+    @property
+    def revoting(self) -> bool:
+        """Whether the election has re-voting protection (its setup names a schedule):
+        it takes registrations and ballots version 2 only, published in batches."""
+        return self.schedule is not None
 
     @classmethod
     def create(
@@ -89,4 +99,4 @@ class ElectionContext:
         digest = base_hash(
             manifest_hash(manifest), election_key_hash, public_key, board_keys_hash(board_keys)
         )
-        return cls(manifest, public_key, digest, board_keys.verifier_key)
+        return cls(manifest, public_key, digest, board_keys.verifier_key, board_keys.schedule)

@@ -39,6 +39,7 @@ from honestballot.crypto.merkle import TreeHead
 from honestballot.crypto.randomness import Randomness
 from honestballot.crypto.schnorr import SchnorrProof, sign, verify_signature
 from honestballot.errors import InvalidProof, ProtocolError
+from honestballot.protocol.schedule import Schedule
 
 COSIGNATURE_TAG: Final = "board/cosignature"
 ROLL_SIGNATURE_TAG: Final = "board/roll-summary"
@@ -64,6 +65,9 @@ class BoardKeys:
     #: the service's designated-verifier key W (docs/coercion.md §7); the setup carries
     #: its proof of knowledge (:mod:`honestballot.protocol.verifier_key`)
     verifier_key: Point = field(kw_only=True)
+    #: the batch schedule of an election with re-voting protection (docs/coercion.md §4),
+    #: whose presence in the setup marks such an election; None for one without
+    schedule: Schedule | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         self.check()
@@ -144,7 +148,16 @@ def board_keys_hash(keys: BoardKeys) -> bytes:
         keys.quorum,
         organiser,
         keys.verifier_key,
+        schedule_part(keys.schedule),
     )
+
+
+def schedule_part(schedule: Schedule | None) -> Part:
+    """The schedule as the board-keys hash binds it: ``L(I interval, L(L(I F_rows,
+    I F_reg), ... one per hour))``, or a ``B`` part of zero bytes without one."""
+    if schedule is None:
+        return b""
+    return (schedule.interval, [(rows, regs) for rows, regs in schedule.hours])
 
 
 def cosignature_message(head: TreeHead, log_id: bytes, witnessed_ms: int) -> bytes:

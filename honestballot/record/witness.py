@@ -4,7 +4,9 @@ In the setup body (docs/record-format.md §3)::
 
     "board_key": hex, "witnesses": [{"name": text, "key": hex}, ...],
     "witness_quorum": int, "organiser_key": hex   (only if there is one),
-    "verifier_key": hex   (the service's designated-verifier key W)
+    "verifier_key": hex   (the service's designated-verifier key W),
+    "schedule": {"interval": seconds, "hours": [[rows, registrations], ...]}
+                          (only for an election with re-voting protection)
 
 (the setup's ``verifier_key_proof`` is read and checked by :mod:`honestballot.record.setup`).
 
@@ -29,6 +31,7 @@ from honestballot.crypto.merkle import TreeHead
 from honestballot.crypto.schnorr import SchnorrProof
 from honestballot.errors import ProtocolError, RecordFormatError
 from honestballot.protocol.manifest import MAX_UNITS
+from honestballot.protocol.schedule import MAX_HOURS, MAX_INTERVAL_S, MIN_INTERVAL_S, Schedule
 from honestballot.protocol.witnesses import (
     MAX_WITNESS_NAME,
     MAX_WITNESSES,
@@ -51,7 +54,30 @@ def board_keys_to_json(keys: BoardKeys) -> JsonObject:
     if keys.organiser_key is not None:
         out["organiser_key"] = keys.organiser_key.hex()
     out["verifier_key"] = keys.verifier_key.hex()
+    if keys.schedule is not None:
+        out["schedule"] = schedule_to_json(keys.schedule)
     return out
+
+
+def schedule_to_json(schedule: Schedule) -> JsonObject:
+    return {"interval": schedule.interval, "hours": [list(hour) for hour in schedule.hours]}
+
+
+def _hour_from_json(value: Any, path: str) -> tuple[int, int]:
+    if not isinstance(value, list) or len(value) != 2 or not all(type(v) is int for v in value):
+        raise RecordFormatError(f"{path}: an hour of the schedule is [rows, registrations]")
+    return value[0], value[1]
+
+
+def schedule_from_json(value: Any, path: str) -> Schedule:
+    r = Reader(value, path)
+    interval = r.integer("interval", minimum=MIN_INTERVAL_S, maximum=MAX_INTERVAL_S)
+    hours = tuple(r.items("hours", _hour_from_json, max_items=MAX_HOURS))
+    r.done()
+    try:
+        return Schedule(interval, hours)
+    except ProtocolError as exc:
+        raise RecordFormatError(f"{path}: {exc}") from None
 
 
 def witness_from_json(value: Any, path: str) -> Witness:
@@ -68,8 +94,13 @@ def board_keys_from_setup(r: Reader) -> BoardKeys:
     quorum = r.integer("witness_quorum", minimum=0, maximum=MAX_WITNESSES)
     organiser = r.point("organiser_key") if r.has("organiser_key") else None
     verifier_key = r.point("verifier_key")
+    schedule = (
+        schedule_from_json(r.raw("schedule"), f"{r.path}.schedule") if r.has("schedule") else None
+    )
     try:
-        return BoardKeys(board_key, witnesses, quorum, organiser, verifier_key=verifier_key)
+        return BoardKeys(
+            board_key, witnesses, quorum, organiser, verifier_key=verifier_key, schedule=schedule
+        )
     except ProtocolError as exc:
         raise RecordFormatError(f"{r.path}: {exc}") from None
 

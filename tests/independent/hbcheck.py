@@ -512,15 +512,37 @@ def check_board_keys(setup: dict) -> None:
 def board_keys_parts(setup: dict) -> list[Part]:
     """election/board-keys (§2.1): the board key, the witnesses in setup order as (name,
     key) pairs, the quorum, the organiser's key or, without one, empty bytes, and the
-    service's designated-verifier key W."""
+    service's designated-verifier key W, and the batch schedule as L(I interval, L(L(I rows,
+    I registrations), ...)) or, without one, empty bytes."""
     organiser = setup.get("organiser_key")
+    schedule = setup.get("schedule")
     return [
         Pt(setup["board_key"]),
         Li(Li([Tx(w["name"]), Pt(w["key"])]) for w in setup["witnesses"]),
         In(setup["witness_quorum"]),
         Pt(organiser) if organiser is not None else By(b""),
         Pt(setup["verifier_key"]),
+        By(b"") if schedule is None else schedule_part(schedule),
     ]
+
+
+def schedule_part(schedule: dict) -> Part:
+    """The setup's `schedule` (coercion.md §4, record-format §3), checked: `interval`
+    10 to 3600 seconds dividing the hour; `hours` 1 to 744 pairs [rows, registrations],
+    each 0 to 5000."""
+    interval, hours = schedule["interval"], schedule["hours"]
+    if set(schedule) != {"interval", "hours"}:
+        raise ValueError("setup: the schedule's keys")
+    if type(interval) is not int or not 10 <= interval <= 3600 or 3600 % interval:
+        raise ValueError("setup: the schedule's interval")
+    if not isinstance(hours, list) or not 1 <= len(hours) <= 744:
+        raise ValueError("setup: the schedule's hours")
+    for hour in hours:
+        if not (isinstance(hour, list) and len(hour) == 2):
+            raise ValueError("setup: an hour of the schedule is [rows, registrations]")
+        if not all(type(v) is int and 0 <= v <= 5000 for v in hour):
+            raise ValueError("setup: an hour of the schedule holds 0 to 5000 of each")
+    return Li([In(interval), Li(Li([In(r), In(g)]) for r, g in hours)])
 
 
 def board_keys_hash(setup: dict) -> bytes:

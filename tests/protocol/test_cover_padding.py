@@ -55,7 +55,9 @@ MANIFEST = replace(
         Contest("board", label("Board"), tuple(Option(x, label(x)) for x in "pqrs"), 0, 2, False),
     ),
 )
-CTX = ElectionContext(MANIFEST, base_mul(SECRET), bytes(range(32)))
+CTX = ElectionContext(
+    MANIFEST, base_mul(SECRET), bytes(range(32)), base_mul(random_nonzero_scalar(RNG))
+)
 H, BASE = CTX.public_key, CTX.base_hash
 
 

@@ -517,6 +517,7 @@ def derive_vectors(lines: list[str]) -> dict[str, Any]:
         setup["witness_quorum"],
         Point.decode(bytes.fromhex(organiser)) if organiser is not None else b"",
         Point.decode(bytes.fromhex(setup["verifier_key"])),
+        b"",  # no schedule: an election without re-voting protection
     )
     assert bytes.fromhex(bk_hash["hash"]) == board_keys_hash(keys)
     b_hash = _bytes_hash(

@@ -58,8 +58,15 @@ from honestballot.protocol.ballot import check_opening, encrypt_ballot, verify_b
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
+from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.verifier_key import prove_verifier_key
-from honestballot.protocol.witnesses import BoardKeys, board_keys_hash, check_quorum, cosign
+from honestballot.protocol.witnesses import (
+    BoardKeys,
+    board_keys_hash,
+    check_quorum,
+    cosign,
+    schedule_part,
+)
 from honestballot.protocol.witnesses import Witness as NamedWitness
 from honestballot.record.ballot import (
     ballot_from_json,
@@ -247,7 +254,12 @@ VERIFIER_SECRETS: dict[Point, Scalar] = {}
 
 
 def make_board_keys(
-    seed: str, witnesses: Sequence[str] = (), quorum: int = 0, *, organiser: bool = False
+    seed: str,
+    witnesses: Sequence[str] = (),
+    quorum: int = 0,
+    *,
+    organiser: bool = False,
+    schedule: Schedule | None = None,
 ) -> BoardKeys:
     w = verifier_secret(seed)
     VERIFIER_SECRETS[base_mul(w)] = w
@@ -257,6 +269,7 @@ def make_board_keys(
         quorum,
         organiser_key(seed) if organiser else None,
         verifier_key=base_mul(w),
+        schedule=schedule,
     )
 
 
@@ -827,7 +840,10 @@ def _board_keys_parts(keys: BoardKeys) -> list[Part]:
     """board_keys_hash's parts, as voter.js lays them out for HB.primitives.hashBytes."""
     witnesses: list[Part] = [[w.name, w.key] for w in keys.witnesses]
     organiser: Part = keys.organiser_key if keys.organiser_key is not None else b""
-    return [keys.board_key, witnesses, keys.quorum, organiser, keys.verifier_key]
+    return [
+        keys.board_key, witnesses, keys.quorum, organiser, keys.verifier_key,
+        schedule_part(keys.schedule),
+    ]  # fmt: skip
 
 
 BOARD_KEY_VARIANTS: dict[str, BoardKeys] = {
@@ -838,6 +854,9 @@ BOARD_KEY_VARIANTS: dict[str, BoardKeys] = {
     "all must co-sign": make_board_keys("variant-4", WITNESS_NAMES, 3),
     "the most witnesses": make_board_keys(
         "variant-5", [f"witness {i:02d} " + "ё" * 80 for i in range(32)], 17, organiser=True
+    ),
+    "a batch schedule": make_board_keys(
+        "variant-6", WITNESS_NAMES[:1], 1, schedule=Schedule(60, ((40, 20), (5000, 0)))
     ),
 }
 

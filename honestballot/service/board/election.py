@@ -78,6 +78,7 @@ from honestballot.protocol.mix_parts import (
     part_digest,
 )
 from honestballot.protocol.ranked import plaintext_bound, ranked_result
+from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.share_parts import (
     EncodedSharePart,
     PartMeta,
@@ -484,11 +485,13 @@ class ElectionService(BoardLog):
         witnesses: Sequence[Witness] = (),
         quorum: int | None = None,
         organiser_key: Point | None = None,
+        schedule: Schedule | None = None,
     ) -> ElectionContext:
         """Create the election from its manifest and the trustees' key ceremony, naming
         the witnesses who co-sign the board's tree heads (``quorum`` of them needed, more
-        than half; default: the smallest majority) and the organiser's key that signs the
-        roll summary, if any."""
+        than half; default: the smallest majority), the organiser's key that signs the
+        roll summary, if any, and, for an election with re-voting protection, its batch
+        ``schedule`` (docs/coercion.md §4)."""
         verify_election_key(key)
         if key.ceremony.manifest_hash != manifest_hash(manifest):
             raise ProtocolError(CEREMONY_OTHER_MANIFEST)
@@ -505,6 +508,7 @@ class ElectionService(BoardLog):
             default_quorum(len(witnesses)) if quorum is None else quorum,
             organiser_key,
             verifier_key=base_mul(verifier_secret),
+            schedule=schedule,
         )
         ctx = ElectionContext.create(manifest, key.public_key, election_key_hash(key), board_keys)
         verifier_key_proof = prove_verifier_key(ctx.base_hash, verifier_secret, self.rng)

@@ -143,8 +143,8 @@
   /**
    * The base hash recomputed here from the manifest, the election key hash, the key and
    * the board's keys (board key, witnesses and their quorum, organiser's key if any, the
-   * service's designated-verifier key W; the bundle checks W's proof wherever it uses
-   * the context with its election_key_hash).
+   * service's designated-verifier key W, the batch schedule if any; the bundle checks W's
+   * proof wherever it uses the context with its election_key_hash).
    */
   function baseHashOf(context) {
     const witnesses = context.witnesses.map((w) => ({ L: [{ T: w.name }, { P: w.key }] }));
@@ -154,6 +154,7 @@
       { I: String(context.witness_quorum) },
       context.organiser_key === undefined ? { B: '' } : { P: context.organiser_key },
       { P: context.verifier_key },
+      context.schedule === undefined ? { B: '' } : scheduleParts(context.schedule),
     ]);
     return HB.primitives.hashBytes('election/base', [
       { B: HB.manifestHash(context.manifest) },
@@ -161,6 +162,12 @@
       { P: context.public_key },
       { B: boardKeys },
     ]);
+  }
+
+  /** The batch schedule of an election with re-voting protection, as the hash binds it. */
+  function scheduleParts(schedule) {
+    const hours = schedule.hours.map((h) => ({ L: [{ I: String(h[0]) }, { I: String(h[1]) }] }));
+    return { L: [{ I: String(schedule.interval) }, { L: hours }] };
   }
 
   function checkFingerprint(context) {

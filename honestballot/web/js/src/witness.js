@@ -6,7 +6,7 @@
  * The base hash binds the board's keys through
  *
  *     board_keys_hash = H("election/board-keys", board_key, [[name, key], ...], quorum,
- *                         organiser_key or b"", verifier_key)
+ *                         organiser_key or b"", verifier_key, schedule or b"")
  *
  * (`verifier_key` is the service's designated-verifier key W, docs/coercion.md §7.)
  *
@@ -42,12 +42,20 @@ export const MAX_WITNESS_NAME = 100;
  */
 
 /**
+ * @typedef {object} Schedule
+ * @property {number} interval - seconds between batches
+ * @property {ReadonlyArray<readonly [number, number]>} hours - [rows, registrations] a batch
+ */
+
+/**
  * @typedef {object} BoardKeys
  * @property {Point} boardKey
  * @property {readonly Witness[]} witnesses
  * @property {number} quorum
  * @property {Point | null} organiserKey
  * @property {Point} verifierKey - the service's designated-verifier key W
+ * @property {Schedule | null} schedule - the batch schedule of an election with re-voting
+ *   protection (docs/coercion.md §4), null for one without
  */
 
 /**
@@ -141,10 +149,36 @@ export function boardKeysFromReader(r) {
   }
   const organiserKey = r.has('organiser_key') ? r.point('organiser_key') : null;
   const verifierKey = r.point('verifier_key');
+  const schedule = r.has('schedule')
+    ? scheduleFromJson(r.raw('schedule'), `${r.path}.schedule`)
+    : null;
   /** @type {BoardKeys} */
-  const keys = Object.freeze({ boardKey, witnesses, quorum, organiserKey, verifierKey });
+  const keys = Object.freeze({ boardKey, witnesses, quorum, organiserKey, verifierKey, schedule });
   checkBoardKeys(keys, r.path);
   return keys;
+}
+
+/**
+ * The setup's batch schedule (record/witness.schedule_from_json; its rules are
+ * protocol/schedule.py's: the base hash binds it, and the service and `verify` check it).
+ * @param {unknown} value
+ * @param {string} path
+ * @returns {Schedule}
+ */
+function scheduleFromJson(value, path) {
+  const r = new Reader(value, path);
+  const interval = r.integer('interval', 10);
+  const hours = r.array('hours', 744).map((hour, h) => {
+    const counts = (v) => Number.isSafeInteger(v) && v >= 0;
+    if (!Array.isArray(hour) || hour.length !== 2 || !hour.every(counts)) {
+      throw new RecordFormatError(
+        `${path}.hours[${h}]: an hour of the schedule is [rows, registrations]`,
+      );
+    }
+    return Object.freeze([hour[0], hour[1]]);
+  });
+  r.done();
+  return Object.freeze({ interval, hours: Object.freeze(hours) });
 }
 
 /**
@@ -160,6 +194,9 @@ export function boardKeysHash(keys) {
     keys.quorum,
     keys.organiserKey ?? new Uint8Array(0),
     keys.verifierKey,
+    keys.schedule
+      ? [keys.schedule.interval, keys.schedule.hours.map((h) => [h[0], h[1]])]
+      : new Uint8Array(0),
   );
 }
 
