@@ -395,3 +395,22 @@ def test_the_flows_refuse_each_others_elections_and_a_closed_one(
     web.services.elections.close(election.id)
     _refused(voter.cast(ballot, private), 409, "not_allowed_now", "not_open")
     _refused(voter.start(), 409, "not_allowed_now", "not_open")
+
+
+def test_a_schedule_without_an_encrypted_roll_takes_only_the_new_flow_and_no_letter(
+    web: WebElection, demo_ceremony: DemoCeremonies
+) -> None:
+    """The setup's schedule marks re-voting protection: the version 1 routes refuse the
+    election even before its encrypted roll is kept, and with none kept no voter has a
+    letter to register with."""
+    ceremony = demo_ceremony(REVOTING_ELECTION)
+    election = open_revoting_election(web, ceremony, SeededRandomness("no roll"), keep_roll=False)
+    assert election.ctx.revoting
+    voter = election.device(ROLL[0], "device 1")
+    headers = {"x-csrf-token": web.csrf(voter.client)}
+    answer = voter.client.post(
+        f"/api/e/{election.id}/credential", json={"credential": "11" * 32}, headers=headers
+    )
+    assert "re-voting protection" in _refused(answer, 409, "not_allowed_now")["message"]
+    error = _refused(voter.start(), 403, "forbidden")
+    assert error["message"] == "the encrypted roll holds no activation letter for you"

@@ -334,11 +334,15 @@ class ElectionService(BoardLog):
 
     def takes_revoting(self, election_id: str) -> bool:
         """Whether the election takes re-voting protection's flow (registrations and
-        ballots version 2, service/voters/revoting.py): it does when the organiser's
-        encrypted roll is kept.  Known for good once it is kept or voting has opened."""
+        ballots version 2, service/voters/revoting.py): it does when its setup names a
+        batch schedule (``ElectionContext.revoting``) or the organiser's encrypted roll
+        is kept.  Known for good once it is kept or voting has opened."""
         cached = self._revoting.get(election_id)
         if cached is not None:
             return cached
+        if self.context(election_id).revoting:
+            self._revoting[election_id] = True
+            return True
         with self.store.connect() as conn:
             row = self.store.election_row(conn, election_id)
             if row is None:
