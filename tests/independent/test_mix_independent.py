@@ -765,7 +765,7 @@ def test_mix_parts_follow_on(events: list[dict[str, Any]]) -> None:
     at = [i for i, ev in enumerate(events) if ev["kind"] == "mix-part"]
     second = next(i for i in at if events[i]["body"]["part"] == 1)
     doubled = [*events[: second + 1], copy.deepcopy(events[second]), *events[second + 1 :]]
-    with pytest.raises(ValueError, match="part 1 from row .* does not follow on"):
+    with pytest.raises(ValueError, match=r"part 1 from row .* does not follow on"):
         hb.check_mixes(base, setup, doubled, counted)
     # the abandoned part 0 begins a run; two copies of it make four runs with the real one
     first = at[0]

@@ -920,7 +920,7 @@ def test_tree_head_vector_and_every_signature():
     doc = ("19 686f6e65737462616c6c6f742f76312f747265652d68656164"
            "0014 686f6e65737462616c6c6f743a766563746f7273"
            "0000000000000017 00000199c82d2590"
-           "ed67b0eb6eadcd726013179c13ec1ab1497d022ac983b9d183fbbc141706ff7a").replace(" ", "")
+           "ade0463fd133f8c769dabbbad21a06ddc9cf9b4adb30289b5dd386be5fa76629").replace(" ", "")
     assert msg.hex() == doc  # record-format §6, as printed
     assert last["timestamp_ms"] == 1760000026000 == 0x199C82D2590
     c = hb.decode_scalar(last["signature"]["c"])
@@ -967,11 +967,12 @@ def test_board_keys_hash_parts():
     pre = bytes.fromhex(vec()["board_keys_hash"]["preimage"])
     tag, flat = hb.parse_preimage(pre)
     assert tag == "honestballot/v1/election/board-keys"
-    # P board key; L of 2 × L(T name, P key); I quorum; P organiser key; P verifier key W
+    # P board key; L of 2 × L(T name, P key); I quorum; P organiser key; P verifier key W;
+    # B empty (no schedule)
     assert [(path, code) for path, code, _ in flat] == [
         ("part0", "P"), ("part1", "L"), ("part1[0]", "L"), ("part1[0][0]", "T"),
         ("part1[0][1]", "P"), ("part1[1]", "L"), ("part1[1][0]", "T"), ("part1[1][1]", "P"),
-        ("part2", "I"), ("part3", "P"), ("part4", "P"),
+        ("part2", "I"), ("part3", "P"), ("part4", "P"), ("part5", "B"),
     ]
     assert flat[0][2].hex() == s["board_key"]
     assert flat[6][2] == "Бақылаушылар тобы".encode()
@@ -980,7 +981,17 @@ def test_board_keys_hash_parts():
     # without an organiser's key its part is empty bytes: B, length 0, before W
     bare = hb.preimage("election/board-keys", hb.board_keys_parts(setup_with(organiser_key=None)))
     w_part = "500000000000000020" + s["verifier_key"]
-    assert bare.hex().endswith("420000000000000000" + w_part)
+    assert bare.hex().endswith("420000000000000000" + w_part + "420000000000000000")
+    # a schedule: L(I interval, L(L(I rows, I registrations), ...)), as record-format §3
+    timed = hb.preimage(
+        "election/board-keys",
+        hb.board_keys_parts(setup_with(schedule={"interval": 60, "hours": [[40, 20]]})),
+    )
+    printed = (
+        "4c 0000000000000002 49 0000000000000002 3630 4c 0000000000000001 4c 0000000000000002"
+        " 49 0000000000000002 3430 49 0000000000000002 3230"
+    )
+    assert timed.hex().endswith(w_part + printed.replace(" ", ""))
     none = hb.board_keys_parts(setup_with(witnesses=[], witness_quorum=0))
     assert none[1].data.hex() == "4c0000000000000000"
     assert none[2].data.hex() == "49000000000000000130"
@@ -998,6 +1009,8 @@ def test_board_keys_hash_parts():
         ("50 0000000000000020", "f2163cb5", "aedf04"),
     ]
     rest = pre.hex()
+    assert rest.endswith("420000000000000000")  # B (no schedule), as printed
+    rest = rest[: -len("420000000000000000")]
     for printed, key_start, key_end in doc:
         printed = printed.replace(" ", "")
         assert rest.startswith(printed)
@@ -1021,6 +1034,8 @@ def test_changed_board_keys_change_the_base_hash():
         setup_with(organiser_key=other_key),
         setup_with(board_key=other_key),
         setup_with(verifier_key=other_key),
+        setup_with(schedule={"interval": 60, "hours": [[40, 20]]}),
+        setup_with(schedule={"interval": 60, "hours": [[40, 21]]}),
     ]
     seen = {base}
     for s in changed:
