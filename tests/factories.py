@@ -49,7 +49,7 @@ from honestballot.protocol.registration import (
 )
 from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.share_parts import ShareHead, publish_share
-from honestballot.protocol.witnesses import Witness, sign_roll
+from honestballot.protocol.witnesses import Witness
 from honestballot.record.ballot import ballot_to_json, ciphertext_from_json, opening_to_json
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import sign_tree_head
@@ -64,7 +64,6 @@ from honestballot.record.revoting import (
 from honestballot.record.roll import upload_to_json
 from honestballot.record.setup import context_from_setup
 from honestballot.record.share_parts import share_head_to_json, share_part_to_json
-from honestballot.record.witness import roll_summary_bytes
 from honestballot.service.board.election import ElectionService, Receipt
 from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.service.encrypted_roll import keep_encrypted_roll
@@ -791,7 +790,7 @@ def open_revoting_election(
     """The ceremony's election created on ``web``'s app with an organiser's key and a
     batch schedule, the web roll imported, the encrypted roll made (build_roll_upload, as
     make-roll does) and kept unless ``keep_roll`` is false, and opened unless ``open_``
-    is false."""
+    is false (an election with a schedule opens only with its encrypted roll)."""
     services = web.services
     election_id = ceremony.manifest.election_id
     organiser = random_nonzero_scalar(rng)
@@ -809,16 +808,8 @@ def open_revoting_election(
         upload = upload_to_json(made.upload)
         keep_encrypted_roll(services.elections, services.roll, election_id, upload)
     if open_:
-        # without the encrypted roll, the organiser signs the plain roll summary
-        signature = (
-            None
-            if keep_roll
-            else sign_roll(ctx.base_hash, roll_summary_bytes(summary), organiser, rng)
-        )
         services.elections.open(
-            election_id,
-            roll=lambda conn: services.roll.summary_body(election_id, conn),
-            roll_signature=signature,
+            election_id, roll=lambda conn: services.roll.summary_body(election_id, conn)
         )
     letters = {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
     # the devices take the election (and W) from the setup on the board, checked

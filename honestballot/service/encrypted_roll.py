@@ -55,6 +55,12 @@ def keep_encrypted_roll(
         raise InvalidInput(Text("encrypted_roll.format", str(exc), problem=str(exc))) from None
     if made.election_id != election_id or made.base_hash != ctx.base_hash:
         raise _refused("election", "the encrypted roll was made for another election")
+    if not ctx.revoting:
+        raise _refused(
+            "not_revoting",
+            "this election has no re-voting protection (its setup names no batch schedule): "
+            "it takes no encrypted roll",
+        )
     if keys.organiser_key is None:
         raise _refused(
             "no_key", "an encrypted roll needs the organiser's key, and this election names none"

@@ -38,6 +38,7 @@ from honestballot.errors import (
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import Manifest
+from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.witnesses import Witness
 from honestballot.service.activity import export_activity_csv, export_roll_csv
 from honestballot.service.encrypted_roll import keep_encrypted_roll
@@ -92,6 +93,7 @@ def create_election(
     witnesses: Sequence[Witness] = (),
     quorum: int | None = None,
     organiser_key: Point | None = None,
+    schedule: Schedule | None = None,
 ) -> dict[str, str]:
     """``honestballot election create``: the service re-verifies the whole ceremony and
     checks it was run for this manifest; the two cheap checks come first here, so that a
@@ -135,7 +137,12 @@ def create_election(
             )
         )
     ctx = services.elections.create(
-        manifest, key, witnesses=witnesses, quorum=quorum, organiser_key=organiser_key
+        manifest,
+        key,
+        witnesses=witnesses,
+        quorum=quorum,
+        organiser_key=organiser_key,
+        schedule=schedule,
     )
     log.info("organiser %r created election %s", who.label, manifest.election_id)
     return {

@@ -29,7 +29,7 @@ from honestballot.record.ballot import schnorr_from_json
 from honestballot.record.codec import Reader, parse_json
 from honestballot.record.manifest import manifest_from_json
 from honestballot.record.trustee import decode_election_key
-from honestballot.record.witness import witness_from_json
+from honestballot.record.witness import schedule_from_json, witness_from_json
 from honestballot.service.organiser_cases import (
     add_exception,
     audit_findings,
@@ -99,13 +99,15 @@ def _json(request: Request, body: bytes, limit: int = 64 * 1024) -> Reader:
     summary="Create an election",
     openapi_extra=json_body(
         '{"manifest": manifest, "election_key": election-key file, "witnesses": '
-        '[{"name": …, "key": hex}], "witness_quorum": n, "organiser_key": hex}'
+        '[{"name": …, "key": hex}], "witness_quorum": n, "organiser_key": hex, '
+        '"schedule": {"interval": seconds, "hours": [[rows, registrations], …]}}'
     ),
 )
 def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
     """``{"manifest": …, "election_key": …}``: the same checks as ``election create``;
     optionally the witnesses who co-sign the board (``witness_quorum`` of them needed,
-    default all) and the organiser's key that signs the roll summary.  A token scoped to
+    default all), the organiser's key that signs the roll summary, and for an election
+    with re-voting protection its batch schedule (docs/coercion.md §4).  A token scoped to
     one election creates only that one (403 ``forbidden``)."""
     r = _json(request, body, limit=16 * 1024 * 1024)
     manifest = manifest_from_json(r.raw("manifest"), "manifest")
@@ -113,6 +115,7 @@ def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
     witnesses = r.items("witnesses", witness_from_json, max_items=32) if r.has("witnesses") else []
     quorum = r.integer("witness_quorum", minimum=0) if r.has("witness_quorum") else None
     organiser_key = r.point("organiser_key") if r.has("organiser_key") else None
+    schedule = schedule_from_json(r.raw("schedule"), "schedule") if r.has("schedule") else None
     r.done()
     return create_election(
         services_of(request),
@@ -122,6 +125,7 @@ def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
         witnesses=witnesses,
         quorum=quorum,
         organiser_key=organiser_key,
+        schedule=schedule,
     )
 
 

@@ -517,6 +517,30 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Шифрланған тізім басқа дауыс беру үшін жасалған.",
         "The encrypted roll was made for another election.",
     ),
+    "msg.revoting.needs_organiser_key": (
+        "Голосованию с защитой переголосования нужен ключ организатора: оно открывается с "
+        "зашифрованным списком, который подписывает организатор.",
+        "Қайта дауыс беруден қорғалған дауыс беруге ұйымдастырушының кілті керек: ол "
+        "ұйымдастырушы қол қоятын шифрланған тізіммен ашылады.",
+        "An election with re-voting protection needs the organiser's key: it opens with the "
+        "encrypted roll the organiser signs.",
+    ),
+    "msg.encrypted_roll.not_revoting": (
+        "У этого голосования нет защиты переголосования (в его настройке нет расписания "
+        "пакетов): зашифрованный список ему не нужен.",
+        "Бұл дауыс берудің қайта дауыс беруден қорғауы жоқ (баптауында топтамалар кестесі "
+        "жоқ): оған шифрланған тізім қажет емес.",
+        "This election has no re-voting protection (its setup names no batch schedule): it "
+        "takes no encrypted roll.",
+    ),
+    "msg.encrypted_roll.missing": (
+        "Голосование с защитой переголосования открывается с зашифрованным списком "
+        "организатора: сначала загрузите его.",
+        "Қайта дауыс беруден қорғалған дауыс беру ұйымдастырушының шифрланған тізімімен "
+        "ашылады: алдымен оны жүктеңіз.",
+        "An election with re-voting protection opens with the organiser's encrypted roll: "
+        "upload it first.",
+    ),
     "msg.encrypted_roll.no_key": (
         "Для зашифрованного списка нужен ключ организатора, а у этого голосования его нет.",
         "Шифрланған тізімге ұйымдастырушының кілті керек, ал бұл дауыс берудің кілті жоқ.",

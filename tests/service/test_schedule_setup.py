@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.errors import RecordFormatError
 from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.witnesses import board_keys_hash
@@ -24,7 +25,10 @@ def test_an_election_with_a_schedule_names_it_and_its_base_hash_binds_it(
     ceremony: DemoCeremony, tmp_path: Path, database_url: str
 ) -> None:
     service = ElectionService(SqlStore(database_url), SeededRandomness("schedule"))
-    ctx = service.create(ceremony.manifest, ceremony.key, schedule=SCHEDULE)
+    organiser = base_mul(random_nonzero_scalar(SeededRandomness("organiser")))
+    ctx = service.create(
+        ceremony.manifest, ceremony.key, organiser_key=organiser, schedule=SCHEDULE
+    )
     eid = ctx.manifest.election_id
     assert ctx.revoting and ctx.schedule == SCHEDULE
     setup = service.setup_body(eid)
@@ -43,7 +47,7 @@ def test_an_election_with_a_schedule_names_it_and_its_base_hash_binds_it(
             keys.board_key,
             keys.witnesses,
             keys.quorum,
-            keys.organiser_key,
+            organiser,
             verifier_key=keys.verifier_key,
             schedule=other,
         )

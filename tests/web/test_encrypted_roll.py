@@ -99,6 +99,8 @@ def _create(web: WebElection, demo_ceremony: DemoCeremonies) -> None:
         "manifest": manifest_to_json(made.manifest),
         "election_key": encode_election_key(made.key),
         "organiser_key": base_mul(ORGANISER_SECRET).hex(),
+        # an election with re-voting protection: its setup names a batch schedule
+        "schedule": {"interval": 60, "hours": [[40, 20]]},
     }
     assert _api(web, "POST", "/api/organiser/elections", body).status_code == 201
     roll = _api(
@@ -136,6 +138,11 @@ def test_the_organiser_makes_uploads_and_opens_with_the_encrypted_roll(
     unsigned["roll"]["encrypted"]["rows"] += 1
     refused = _api(web, "POST", f"{E}/encrypted-roll", unsigned)
     assert refused.status_code == 400, refused.text
+
+    # without its encrypted roll, an election with re-voting protection does not open
+    missing = _api(web, "POST", f"{E}/open")
+    assert missing.status_code == 409, missing.text
+    assert "opens with the organiser's encrypted roll" in missing.json()["error"]["message"]
 
     kept = _api(web, "POST", f"{E}/encrypted-roll", upload)
     assert kept.status_code == 200, kept.text
@@ -199,3 +206,45 @@ def test_the_organiser_makes_uploads_and_opens_with_the_encrypted_roll(
     assert forged(bad_unit) == {"roll.units"}
     assert forged(bad_proof) == {"roll.encrypted"}
     assert forged(moved_row) == {"roll.encrypted"}
+
+
+def test_an_election_without_a_schedule_takes_no_encrypted_roll(
+    web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    """The schedule in the setup is the one mark of re-voting protection: an election
+    created without one refuses an encrypted roll (and keeps nothing), in the
+    organiser's language."""
+    made = demo_ceremony(ELECTION)
+    body = {
+        "manifest": manifest_to_json(made.manifest),
+        "election_key": encode_election_key(made.key),
+        "organiser_key": base_mul(ORGANISER_SECRET).hex(),
+    }
+    assert _api(web, "POST", "/api/organiser/elections", body).status_code == 201
+    roll = _api(
+        web, "POST", f"{E}/roll", content=web_roll_csv(), headers={"content-type": "text/csv"}
+    )
+    assert roll.status_code == 201, roll.text
+    assert not web.services.elections.context(ELECTION).revoting
+    upload, _ = _make_roll(web, tmp_path, web_roll_csv())
+    refused = _api(web, "POST", f"{E}/encrypted-roll?lang=kk", upload)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"]["text"].startswith("Бұл дауыс берудің қайта дауыс")
+    with web.services.store.connect() as conn:
+        assert web.services.store.encrypted_roll(conn, ELECTION) == []
+    # a bad schedule is refused at creation, by name
+    other = demo_ceremony("web-bad-schedule")
+    bad = {
+        "manifest": manifest_to_json(other.manifest),
+        "election_key": encode_election_key(other.key),
+        "schedule": {"interval": 70, "hours": [[1, 1]]},
+    }
+    created = _api(web, "POST", "/api/organiser/elections", bad)
+    assert created.status_code == 400, created.text
+    assert "divides the hour" in created.json()["error"]["message"]
+    # a schedule without the organiser's key: such an election could never open
+    keyless = {**bad, "schedule": {"interval": 60, "hours": [[1, 1]]}}
+    created = _api(web, "POST", "/api/organiser/elections?lang=ru", keyless)
+    assert created.status_code == 400, created.text
+    assert created.json()["error"]["text"].startswith("Голосованию с защитой переголосования")
+    assert web.services.board.election_row(other.manifest.election_id) is None

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from honestballot.crypto.group import Point
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.crypto.tagging import none_point
+from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot_v2 import CAP
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.registration import make_commitment
@@ -397,20 +398,18 @@ def test_the_flows_refuse_each_others_elections_and_a_closed_one(
     _refused(voter.start(), 409, "not_allowed_now", "not_open")
 
 
-def test_a_schedule_without_an_encrypted_roll_takes_only_the_new_flow_and_no_letter(
+def test_a_schedule_without_an_encrypted_roll_does_not_open(
     web: WebElection, demo_ceremony: DemoCeremonies
 ) -> None:
-    """The setup's schedule marks re-voting protection: the version 1 routes refuse the
-    election even before its encrypted roll is kept, and with none kept no voter has a
-    letter to register with."""
+    """The setup's schedule marks re-voting protection, and such an election cannot open
+    without its encrypted roll (so no voter ever meets it without a letter)."""
     ceremony = demo_ceremony(REVOTING_ELECTION)
-    election = open_revoting_election(web, ceremony, SeededRandomness("no roll"), keep_roll=False)
+    rng = SeededRandomness("no roll")
+    election = open_revoting_election(web, ceremony, rng, open_=False, keep_roll=False)
     assert election.ctx.revoting
-    voter = election.device(ROLL[0], "device 1")
-    headers = {"x-csrf-token": web.csrf(voter.client)}
-    answer = voter.client.post(
-        f"/api/e/{election.id}/credential", json={"credential": "11" * 32}, headers=headers
-    )
-    assert "re-voting protection" in _refused(answer, 409, "not_allowed_now")["message"]
-    error = _refused(voter.start(), 403, "forbidden")
-    assert error["message"] == "the encrypted roll holds no activation letter for you"
+    assert web.services.elections.takes_revoting(election.id)
+    with pytest.raises(ProtocolError, match="opens with the organiser's encrypted roll"):
+        web.services.elections.open(
+            election.id, roll=lambda conn: web.services.roll.summary_body(election.id, conn)
+        )
+    assert web.services.elections.phase(election.id) == "setup"

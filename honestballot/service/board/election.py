@@ -304,7 +304,6 @@ class ElectionService(BoardLog):
         #: the longest record line this service appends (what a verifier reads)
         self.max_line_bytes = MAX_LINE_BYTES
         #: election → whether it takes re-voting protection's flow (once known for good)
-        self._revoting: dict[str, bool] = {}
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -334,23 +333,10 @@ class ElectionService(BoardLog):
 
     def takes_revoting(self, election_id: str) -> bool:
         """Whether the election takes re-voting protection's flow (registrations and
-        ballots version 2, service/voters/revoting.py): it does when its setup names a
-        batch schedule (``ElectionContext.revoting``) or the organiser's encrypted roll
-        is kept.  Known for good once it is kept or voting has opened."""
-        cached = self._revoting.get(election_id)
-        if cached is not None:
-            return cached
-        if self.context(election_id).revoting:
-            self._revoting[election_id] = True
-            return True
-        with self.store.connect() as conn:
-            row = self.store.election_row(conn, election_id)
-            if row is None:
-                raise ProtocolError(no_election(election_id))
-            kept = self.store.has_encrypted_roll(conn, election_id)
-        if kept or row["phase"] != "setup":
-            self._revoting[election_id] = kept
-        return kept
+        ballots version 2, service/voters/revoting.py): exactly when its setup names a
+        batch schedule (``ElectionContext.revoting``), the one mark of such an election;
+        it then takes the organiser's encrypted roll and cannot open without it."""
+        return self.context(election_id).revoting
 
     def require_revoting(self, election_id: str, wanted: bool) -> None:
         """:class:`ProtocolError` unless the election takes re-voting protection's flow
@@ -502,6 +488,15 @@ class ElectionService(BoardLog):
         if key.ceremony.election_id != manifest.election_id:
             raise ProtocolError(CEREMONY_OTHER_ELECTION)
         BoardRules().check(SetupEvent(manifest.election_id, frozenset(manifest.unit_ids())))
+        if schedule is not None and organiser_key is None:
+            # it would never open: it opens with the encrypted roll the organiser signs
+            raise InvalidInput(
+                Text(
+                    "revoting.needs_organiser_key",
+                    "an election with re-voting protection needs the organiser's key: it "
+                    "opens with the encrypted roll the organiser signs",
+                )
+            )
         board_secret = random_nonzero_scalar(self.rng)
         # the designated-verifier key W: fresh for this election, used for nothing else
         # (docs/coercion.md §7); w is kept like the board's secret, never on the board
@@ -666,6 +661,12 @@ class ElectionService(BoardLog):
             now = self._now(row)
             summary = dict(roll(conn)) if roll is not None else None
             kept = self.store.encrypted_roll(conn, election_id)
+            if self.context(election_id).revoting and not kept:
+                message = (
+                    "an election with re-voting protection opens with the organiser's "
+                    "encrypted roll: upload it first"
+                )
+                raise ProtocolError(Text("encrypted_roll.missing", message))
             if kept:
                 # the organiser's encrypted roll (service/encrypted_roll.py): its parts,
                 # then its roll body, signed by the organiser on the organiser's machine
