@@ -28,7 +28,7 @@ from honestballot.service.encrypted_roll import keep_encrypted_roll
 from honestballot.service.voters.roll import Roll
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record
-from tests.factories import WEB_ROLL, DemoCeremonies, web_roll_csv
+from tests.factories import REVOTING_SCHEDULE, WEB_ROLL, DemoCeremonies, web_roll_csv
 from tests.independent import hbcheck
 
 ELECTION = "roll-independent"
@@ -45,7 +45,9 @@ def record(
     made = demo_ceremony(ELECTION)
     rng = SeededRandomness("roll independent")
     service = ElectionService(SqlStore(f"sqlite:///{directory / 'store.sqlite'}"), rng)
-    ctx = service.create(made.manifest, made.key, organiser_key=base_mul(ORGANISER))
+    ctx = service.create(
+        made.manifest, made.key, organiser_key=base_mul(ORGANISER), schedule=REVOTING_SCHEDULE
+    )
     roll = Roll(service.store)
     roll.import_csv(ELECTION, web_roll_csv())
     people = [Voter(nid, name, unit) for nid, name, _, _, unit in WEB_ROLL]
