@@ -784,3 +784,46 @@ def test_a_clock_set_back_does_not_stretch_the_window(
     clock.advance(-3600)  # the system clock is stepped back an hour
     with pytest.raises(NotSignedIn, match="ended"):
         signin.session_from_token(token, election_id=A)
+
+
+def test_each_step_reads_the_election_and_the_voter_with_one_query(
+    signin: SignIn, sender: RecordingSender, store: SqlStore
+) -> None:
+    """Both sign-in steps start with one query for the election's phase and the voter's row
+    (a round trip less per step than two), and still tell an unknown election, an election
+    not open and an ID not on the roll apart."""
+    signin._code_key(), signin.limiter.key()  # created on first use, outside the steps
+    signin.request_code(A, "920404600111", _at(ADDRESS), REQ)  # the title, read once, kept
+    sent: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's, sent as a statement
+            sent.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
+        asked, sent[:] = list(sent), []
+        signin.verify_code(A, "880101300123", sender.last_code(), _at(ADDRESS), REQ)
+        checked = list(sent)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", note)
+    for statements in (asked, checked):
+        reads = [s for s in statements if "FROM elections" in s]
+        assert len(reads) == 1 and "JOIN voters" in reads[0]
+        assert not any("FROM voters" in s and "elections" not in s for s in statements)
+    # asking: the read, the short-code hit, the code, the activity row, the hits
+    assert len(asked) == 5
+    # checking: the read, the code's row locked and deleted, the activity row, the hit
+    assert len(checked) == 5
+    with store.connect() as conn:
+        assert signin.roll.phase_and_voter(conn, A, "880101-300 123")[0] == "open"
+        assert signin.roll.phase_and_voter(conn, A, "880101300123")[1] is not None
+        assert signin.roll.phase_and_voter(conn, A, "000000000000") == ("open", None)
+        assert signin.roll.phase_and_voter(conn, "in-setup", "880101300123")[0] == "setup"
+        assert signin.roll.phase_and_voter(conn, "nowhere", "880101300123") == (None, None)
+    assert signin.request_code(A, "000000000000", _at(ADDRESS), REQ) is None
+    with pytest.raises(InvalidInput, match="only while the election is open"):
+        signin.request_code("in-setup", "880101300123", _at(ADDRESS), REQ)
+    with pytest.raises(InvalidInput, match="no election"):
+        signin.verify_code("nowhere", "880101300123", "123456", _at(ADDRESS), REQ)

@@ -308,8 +308,8 @@ class SignIn:
         network = network_of(client.address)
 
         def work(conn: Tx) -> tuple[tuple[str, VoterRow | None, SecretStr], list[Limit]]:
-            title = self._open_election(conn, election_id).get(client.language)
-            voter = self.roll.voter_by_national_id(election_id, nid, conn)
+            label, voter = self._open_election(conn, election_id, nid)
+            title = label.get(client.language)
             contact = _contact(voter)
             if voter is None or contact is None:
                 voter_id = self._decoy_id(election_id, nid)
@@ -386,8 +386,7 @@ class SignIn:
         Signed = tuple[VoterSession, VoterRow] | None
 
         def work(conn: Tx) -> tuple[tuple[Outcome, int, Signed], list[Limit]]:
-            self._open_election(conn, election_id)
-            voter = self.roll.voter_by_national_id(election_id, nid, conn)
+            _title, voter = self._open_election(conn, election_id, nid)
             if voter is not None and _contact(voter) is not None:
                 voter_id = voter.voter_id
             else:
@@ -538,9 +537,10 @@ class SignIn:
             retry_after=1,
         ) from None
 
-    def _open_election(self, conn: Tx, election_id: str) -> Label:
-        """The election's title; InvalidInput unless the election exists and is open."""
-        phase = self.store.election_phase(conn, election_id)
+    def _open_election(self, conn: Tx, election_id: str, nid: str) -> tuple[Label, VoterRow | None]:
+        """The election's title and the voter with the national ID ``nid`` (None: not on
+        the roll), with one query; InvalidInput unless the election exists and is open."""
+        phase, voter = self.roll.phase_and_voter(conn, election_id, nid)
         if phase is None:
             raise InvalidInput(
                 Text(
@@ -563,7 +563,7 @@ class SignIn:
             manifest = self.store.election_manifest(conn, election_id)
             title = label_from_json(json.loads(manifest)["title"], "manifest.title")
             self._titles[election_id] = title
-        return title
+        return title, voter
 
     def _log(
         self,
