@@ -111,10 +111,8 @@ class AccessStore(StoreBase):
             )
 
     def session_ended(self, session_id: str) -> bool:
-        with self.engine.connect() as conn:
-            found = conn.execute(
-                select(ended_sessions.c.session_id).where(ended_sessions.c.session_id == session_id)
-            ).first()
+        with self.single_read() as conn:
+            found = conn.execute(_SESSION_ENDED, {"session_id": session_id}).first()
         return found is not None
 
     def purge_ended_sessions(self, older_than_ms: int) -> int:
@@ -207,6 +205,11 @@ _LOCK_CODE = (
     .with_for_update()
 )
 _DELETE_CODE = delete(signin_codes).where(_CODE_ROW)
+
+
+_SESSION_ENDED = select(ended_sessions.c.session_id).where(
+    ended_sessions.c.session_id == bindparam("session_id")
+)
 
 
 def _code_params(election_id: str, voter_id: int, request_mac: bytes) -> dict[str, Any]:

@@ -99,7 +99,7 @@ class RollStore(StoreBase):
     ) -> dict[str, Any] | None:
         q = select(voters).where(voters.c.election_id == election_id, where)
         if conn is None:
-            with self.engine.connect() as own:
+            with self.single_read() as own:
                 row = own.execute(q).mappings().first()
         else:
             row = conn.execute(q).mappings().first()
