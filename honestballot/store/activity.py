@@ -25,7 +25,9 @@ _EXPORT_CHUNK = 5000
 
 def record_activity(conn: Connection, row: dict[str, Any]) -> None:
     """Add one row to the log inside the caller's transaction."""
-    conn.execute(activity.insert().values(**row))
+    # the values as parameters of the one INSERT, not built into a statement of their own
+    # (SQLAlchemy then compiles it once per set of columns)
+    conn.execute(activity.insert(), row)
 
 
 class ActivityStore(StoreBase):

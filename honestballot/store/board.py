@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +29,10 @@ class StoredEvent:
     line: bytes
     leaf_hash: bytes
     tracking_hash: bytes | None
+
+
+#: an election's phase: built once, then only bound (every ballot page asks it)
+_PHASE = select(elections.c.phase).where(elections.c.election_id == bindparam("election_id"))
 
 
 class BoardStore(StoreBase):
@@ -88,9 +92,7 @@ class BoardStore(StoreBase):
 
     def election_phase(self, conn: Connection, election_id: str) -> str | None:
         """The election's phase, ``None`` if there is no such election."""
-        phase = conn.execute(
-            select(elections.c.phase).where(elections.c.election_id == election_id)
-        ).scalar()
+        phase = conn.execute(_PHASE, {"election_id": election_id}).scalar()
         return None if phase is None else str(phase)
 
     def election_manifest(self, conn: Connection, election_id: str) -> str:

@@ -113,6 +113,18 @@ class StoreBase:
         return self.engine.connect()
 
     @contextmanager
+    def single_read(self) -> Iterator[Tx]:
+        """A connection for one read statement.  On PostgreSQL it runs in autocommit, so
+        the read is one round trip rather than three (``BEGIN``, the read, and the
+        ``ROLLBACK`` the pool sends when the connection comes back); at READ COMMITTED a
+        single statement sees the same either way.  Not for several reads that must be
+        one transaction, nor for streamed results (a server-side cursor needs one)."""
+        with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+            yield conn
+
+    @contextmanager
     def transaction(self, election_id: str | None = None) -> Iterator[Tx]:
         """A write transaction; with ``election_id``, the election's row is locked first."""
         with self.engine.connect() as conn, conn.execution_options(write=True).begin():

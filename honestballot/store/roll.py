@@ -10,7 +10,7 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, select, update
+from sqlalchemy import ColumnElement, bindparam, false, func, select, update
 from sqlalchemy.engine import Connection
 
 from honestballot.store.bulk import RowBuffer, update_many, update_statements
@@ -25,6 +25,20 @@ from honestballot.store.schema import (
 
 #: voter rows per yielded chunk of an export
 _EXPORT_CHUNK = 5000
+
+#: the election's phase and the voter with a national ID, if the roll has one: built once,
+#: so that SQLAlchemy only binds it (see :meth:`RollStore.phase_and_voter`)
+_PHASE_AND_VOTER = (
+    select(elections.c.phase, *voters.c)
+    .select_from(
+        elections.outerjoin(
+            voters,
+            (voters.c.election_id == elections.c.election_id)
+            & (voters.c.national_id == bindparam("national_id")),
+        )
+    )
+    .where(elections.c.election_id == bindparam("election_id"))
+)
 
 
 class RollStore(StoreBase):
@@ -55,6 +69,19 @@ class RollStore(StoreBase):
         for national_id, phone, email in conn.execute(q):
             yield str(national_id), phone, email
 
+    def phase_and_voter(
+        self, conn: Connection, election_id: str, national_id: str
+    ) -> tuple[str | None, dict[str, Any] | None]:
+        """The election's phase (``None``: no such election) and the row of the voter with
+        this (normalised) national ID (``None``: not on the roll), with one query: the
+        first read of both sign-in steps."""
+        params = {"election_id": election_id, "national_id": national_id}
+        row = conn.execute(_PHASE_AND_VOTER, params).mappings().first()
+        if row is None:
+            return None, None
+        voter = {c.name: row[c.name] for c in voters.c} if row["voter_id"] is not None else None
+        return str(row["phase"]), voter
+
     def voter_by_id(
         self, election_id: str, voter_id: int, conn: Connection | None = None
     ) -> dict[str, Any] | None:
@@ -72,7 +99,7 @@ class RollStore(StoreBase):
     ) -> dict[str, Any] | None:
         q = select(voters).where(voters.c.election_id == election_id, where)
         if conn is None:
-            with self.engine.connect() as own:
+            with self.single_read() as own:
                 row = own.execute(q).mappings().first()
         else:
             row = conn.execute(q).mappings().first()

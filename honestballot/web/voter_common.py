@@ -31,6 +31,7 @@ from honestballot.service.runtime import Services
 from honestballot.service.security import tokens
 from honestballot.service.voters.roll import VoterRow
 from honestballot.service.voters.signin import VoterSession, new_request_id, normalise_national_id
+from honestballot.service.voters.voting import Client
 from honestballot.web.deps import SESSION, client_of, cookie, services_of
 from honestballot.web.errors import ApiError
 
@@ -105,17 +106,25 @@ async def request_code(request: Request, election_id: str, national_id: str) -> 
     A browser asking again for the same ID keeps its request (the new code replaces its
     own earlier one); InvalidInput for a malformed ID or an election not open.
     """
-    services = services_of(request)
     normal = normalise_national_id(national_id)
-    held = await run_in_threadpool(pending_request, request, election_id)
-    request_id = held[1] if held is not None and held[0] == normal else new_request_id()
     client = client_of(request)
-    wait = await run_in_threadpool(
-        services.code_requests.request, election_id, normal, client, request_id
-    )
+    # one hand-off to a worker thread for the whole step (each costs the service more
+    # CPU than the cookie's MACs it carries: docs/performance.md, "Service CPU per voter")
+    wait, token = await run_in_threadpool(_request_code, request, election_id, normal, client)
     if wait > 0:
         await asyncio.sleep(wait)
-    return await run_in_threadpool(_pending_token, services, election_id, normal, request_id)
+    return token
+
+
+def _request_code(
+    request: Request, election_id: str, normal: str, client: Client
+) -> tuple[float, str]:
+    """:func:`request_code`'s work in a worker thread: (seconds still to wait, token)."""
+    services = services_of(request)
+    held = pending_request(request, election_id)
+    request_id = held[1] if held is not None and held[0] == normal else new_request_id()
+    wait = services.code_requests.request(election_id, normal, client, request_id)
+    return wait, _pending_token(services, election_id, normal, request_id)
 
 
 def set_pending(request: Request, response: Response, token: str) -> None:

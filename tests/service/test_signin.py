@@ -629,8 +629,8 @@ def test_a_session_ended_through_another_process_is_refused_within_seconds(
     process is refused here once that time has passed, through this one at once."""
     from sqlalchemy import event
 
-    token = _signed_in(signin, sender)
     elsewhere = SignIn(store, sender, clock)  # another server process on the same store
+    token = _signed_in(elsewhere, sender)  # signed in there: this process never saw it
     asked: list[str] = []
 
     def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -759,7 +759,7 @@ def test_a_sign_out_while_a_request_asks_the_store_is_not_forgotten(
 ) -> None:
     """A request that asked the store before a sign-out through this same process must not
     remember the session as live afterwards: the sign-out takes effect here at once."""
-    token = _signed_in(signin, sender)
+    token = _signed_in(SignIn(store, sender, signin.clock), sender)  # made by another process
     asked = store.session_ended
 
     def racing(session_id: str) -> bool:
@@ -784,3 +784,82 @@ def test_a_clock_set_back_does_not_stretch_the_window(
     clock.advance(-3600)  # the system clock is stepped back an hour
     with pytest.raises(NotSignedIn, match="ended"):
         signin.session_from_token(token, election_id=A)
+
+
+def test_each_step_reads_the_election_and_the_voter_with_one_query(
+    signin: SignIn, sender: RecordingSender, store: SqlStore
+) -> None:
+    """Both sign-in steps start with one query for the election's phase and the voter's row
+    (a round trip less per step than two), and still tell an unknown election, an election
+    not open and an ID not on the roll apart."""
+    signin._code_key(), signin.limiter.key()  # created on first use, outside the steps
+    signin.request_code(A, "920404600111", _at(ADDRESS), REQ)  # the title, read once, kept
+    sent: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's, sent as a statement
+            sent.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        signin.request_code(A, "880101300123", _at(ADDRESS), REQ)
+        asked, sent[:] = list(sent), []
+        signin.verify_code(A, "880101300123", sender.last_code(), _at(ADDRESS), REQ)
+        checked = list(sent)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", note)
+    for statements in (asked, checked):
+        reads = [s for s in statements if "FROM elections" in s]
+        assert len(reads) == 1 and "JOIN voters" in reads[0]
+        assert not any("FROM voters" in s and "elections" not in s for s in statements)
+    # asking: the read, the short-code hit, the code, the activity row, the hits
+    assert len(asked) == 5
+    # checking: the read, the code's row locked and deleted, the activity row, the hit
+    assert len(checked) == 5
+    with store.connect() as conn:
+        assert signin.roll.phase_and_voter(conn, A, "880101-300 123")[0] == "open"
+        assert signin.roll.phase_and_voter(conn, A, "880101300123")[1] is not None
+        assert signin.roll.phase_and_voter(conn, A, "000000000000") == ("open", None)
+        assert signin.roll.phase_and_voter(conn, "in-setup", "880101300123")[0] == "setup"
+        assert signin.roll.phase_and_voter(conn, "nowhere", "880101300123") == (None, None)
+    assert signin.request_code(A, "000000000000", _at(ADDRESS), REQ) is None
+    with pytest.raises(InvalidInput, match="only while the election is open"):
+        signin.request_code("in-setup", "880101300123", _at(ADDRESS), REQ)
+    with pytest.raises(InvalidInput, match="no election"):
+        signin.verify_code("nowhere", "880101300123", "123456", _at(ADDRESS), REQ)
+
+
+def test_a_session_made_here_is_not_asked_of_the_store_and_still_ends_at_once(
+    signin: SignIn, sender: RecordingSender, clock: Clock, store: SqlStore
+) -> None:
+    """The process that signs a voter in knows the new session has not ended: the voter's
+    next requests through it (the credential, the ballot, seconds later) need no query;
+    after the window it asks again, and a sign-out through it takes effect at once."""
+    asked: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "ended_sessions" in statement:
+            asked.append(statement)
+
+    token = _signed_in(signin, sender)
+    event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        for _ in range(3):
+            assert signin.session_from_token(token, election_id=A).voter_id == 1
+        assert asked == []
+        clock.advance(SESSION_END_SEEN_WITHIN_S)
+        signin.session_from_token(token, election_id=A)
+        assert len(asked) == 1  # the window ran out: asked once, remembered again
+        signin.end_session(token, election_id=A)
+        with pytest.raises(NotSignedIn, match="ended"):
+            signin.session_from_token(token, election_id=A)
+        again = _signed_in(signin, sender)  # a new session right after a sign-out
+        assert signin.session_from_token(again, election_id=A).voter_id == 1
+    finally:
+        event.remove(store.engine, "before_cursor_execute", note)
+    elsewhere = SignIn(store, sender, clock)
+    elsewhere.end_session(again, election_id=A)  # ended through another process:
+    assert signin.session_from_token(again, election_id=A).voter_id == 1  # late here
+    clock.advance(SESSION_END_SEEN_WITHIN_S)
+    with pytest.raises(NotSignedIn, match="ended"):
+        signin.session_from_token(again, election_id=A)  # and refused within the window

@@ -354,11 +354,13 @@ class ElectionService(BoardLog):
         return parse_json(setup.line, limit=1 << 28)["body"]
 
     def phase(self, election_id: str) -> str:
-        with self.store.connect() as conn:
-            row = self.store.election_row(conn, election_id)
-        if row is None:
+        # the phase alone (not the row with its manifest and context), in one round trip:
+        # every ballot page asks it
+        with self.store.single_read() as conn:
+            phase = self.store.election_phase(conn, election_id)
+        if phase is None:
             raise ProtocolError(no_election(election_id))
-        return str(row["phase"])
+        return phase
 
     def _roll_limits(self, conn: Tx, election_id: str, phase: Phase) -> dict[str, int] | None:
         """unit → voters on the roll posted at open, or None when no roll was posted (a

@@ -296,6 +296,16 @@ class Roll:
         row = self.store.voter_by_national_id(election_id, nid, conn)
         return None if row is None else _voter_row(row)
 
+    def phase_and_voter(
+        self, conn: Tx, election_id: str, national_id: str
+    ) -> tuple[str | None, VoterRow | None]:
+        """The election's phase (``None``: there is no such election) and the voter with
+        this national ID (``None``: not on the roll), read in the caller's transaction
+        with one query."""
+        nid = normalize_national_id(national_id)
+        phase, row = self.store.phase_and_voter(conn, election_id, nid)
+        return phase, None if row is None else _voter_row(row)
+
 
 def _voter_row(row: Any) -> VoterRow:
     credential = row["credential"]

@@ -59,7 +59,7 @@ stores the session id until the token's expiry, and a token whose session has en
 refused like an expired one, so a cookie kept after sign-out (a shared computer, a copied
 cookie) no longer works: at once on the server process that signed it out, within
 :data:`SESSION_END_SEEN_WITHIN_S` on the others (each remembers for that long which
-sessions it saw not ended, rather than asking the store on every request).
+sessions it saw not ended, or made itself, rather than asking the store on every request).
 """
 
 from __future__ import annotations
@@ -308,8 +308,8 @@ class SignIn:
         network = network_of(client.address)
 
         def work(conn: Tx) -> tuple[tuple[str, VoterRow | None, SecretStr], list[Limit]]:
-            title = self._open_election(conn, election_id).get(client.language)
-            voter = self.roll.voter_by_national_id(election_id, nid, conn)
+            label, voter = self._open_election(conn, election_id, nid)
+            title = label.get(client.language)
             contact = _contact(voter)
             if voter is None or contact is None:
                 voter_id = self._decoy_id(election_id, nid)
@@ -386,8 +386,7 @@ class SignIn:
         Signed = tuple[VoterSession, VoterRow] | None
 
         def work(conn: Tx) -> tuple[tuple[Outcome, int, Signed], list[Limit]]:
-            self._open_election(conn, election_id)
-            voter = self.roll.voter_by_national_id(election_id, nid, conn)
+            _title, voter = self._open_election(conn, election_id, nid)
             if voter is not None and _contact(voter) is not None:
                 voter_id = voter.voter_id
             else:
@@ -413,6 +412,9 @@ class SignIn:
 
         outcome, left, signed = self._limited(work)
         if signed is not None:
+            # a session this process has just made cannot have ended: the next requests
+            # through this process need not ask the store (they come within seconds)
+            self._remember_live(signed[0].session_id, self.clock())
             return signed
         if outcome == "no-code":
             raise SignInFailed(
@@ -477,17 +479,22 @@ class SignIn:
             with self._live_lock:
                 self._live_sessions.pop(session_id, None)
             return True
+        self._remember_live(session_id, now, generation)
+        return False
+
+    def _remember_live(self, session_id: str, now: int, generation: int | None = None) -> None:
+        """Remember the session as not ended at ``now``, unless this process signed a
+        session out since ``generation`` (it may be this one's)."""
         with self._live_lock:
-            if self._sign_outs != generation:
+            if generation is not None and self._sign_outs != generation:
                 # a sign-out through this process since the store was asked: it may be
                 # this session's, which must not be remembered as live
-                return False
+                return
             if len(self._live_sessions) >= _MOST_LIVE_SESSIONS:
                 stale = now - self.session_end_seen_within_ms
                 self._live_sessions = {k: t for k, t in self._live_sessions.items() if t > stale}
             if len(self._live_sessions) < _MOST_LIVE_SESSIONS:
                 self._live_sessions[session_id] = now
-        return False
 
     def end_session(self, token: str, *, election_id: str) -> None:
         """Sign out: the session of ``token`` is refused from now on.  A token that is no
@@ -538,9 +545,10 @@ class SignIn:
             retry_after=1,
         ) from None
 
-    def _open_election(self, conn: Tx, election_id: str) -> Label:
-        """The election's title; InvalidInput unless the election exists and is open."""
-        phase = self.store.election_phase(conn, election_id)
+    def _open_election(self, conn: Tx, election_id: str, nid: str) -> tuple[Label, VoterRow | None]:
+        """The election's title and the voter with the national ID ``nid`` (None: not on
+        the roll), with one query; InvalidInput unless the election exists and is open."""
+        phase, voter = self.roll.phase_and_voter(conn, election_id, nid)
         if phase is None:
             raise InvalidInput(
                 Text(
@@ -563,7 +571,7 @@ class SignIn:
             manifest = self.store.election_manifest(conn, election_id)
             title = label_from_json(json.loads(manifest)["title"], "manifest.title")
             self._titles[election_id] = title
-        return title
+        return title, voter
 
     def _log(
         self,
