@@ -198,7 +198,8 @@ def cluster_evidence(
     )
     act = "SELECT NULL::VARCHAR AS grp, 0 AS one_device, 0 AS one_place WHERE FALSE"
     if with_activity:
-        # A device counts when three or more members share it, two or more of them with no
+        # Only devices and addresses of three or more members are read (a pair never
+        # counts). A device counts when three or more members share it, two or more of them with no
         # family link to the others there: two people on one device are a pair (a mother
         # and son of different surnames on the family tablet), as device.many_voters
         # grades them, and a family tablet is not one person voting for strangers. A place
@@ -210,9 +211,10 @@ def cluster_evidence(
         # mailbox in).
         act = f"""WITH s AS (SELECT DISTINCT m.grp, a.voter, a.device, a.address,
                 a.organisation FROM _m3 m JOIN signins a ON a.voter = m.national_id),
-            dv AS (SELECT DISTINCT grp, device AS spot, voter FROM s WHERE device IS NOT NULL),
-            pv AS (SELECT DISTINCT grp, address AS spot, voter FROM s
-                WHERE address IS NOT NULL),
+            dv AS (SELECT DISTINCT grp, device AS spot, voter FROM s WHERE device IS NOT NULL
+                QUALIFY count(*) OVER (PARTITION BY grp, device) >= 3),
+            pv AS (SELECT DISTINCT grp, address AS spot, voter FROM s WHERE address IS NOT NULL
+                QUALIFY count(*) OVER (PARTITION BY grp, address) >= 3),
             linked AS (SELECT DISTINCT 'd' AS via, x.grp, x.spot, x.voter FROM dv x JOIN dv y
                     ON x.grp = y.grp AND x.spot = y.spot AND x.voter <> y.voter
                     JOIN people a ON a.national_id = x.voter
