@@ -24,12 +24,18 @@ from honestballot.audit.collect import collect, scalar
 from honestballot.audit.config import AuditConfig, ClusterTiers
 from honestballot.audit.findings import Finding, Severity
 from honestballot.audit.foreign import check_foreign_contacts
-from honestballot.audit.household import first_known, grade_sql
+from honestballot.audit.household import (
+    NO_ORGANISATION,
+    ensure_people,
+    first_known,
+    grade_sql,
+    link_sql,
+)
 from honestballot.audit.schema import drop_loaded
 from honestballot.audit.waves import check_waves
 from honestballot.audit.why import why_sql
 
-NO_ORG = "(no organisation)"
+NO_ORG = NO_ORGANISATION
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
@@ -122,10 +128,59 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         kind="contact",
         with_activity=True,
         cap=cfg.max_records,
-        collected="SELECT contact FROM foreign_graded WHERE severity >= 2 "
-        "GROUP BY contact HAVING count(*) >= 2",
+        collected=_COLLECTED,
+        owners_apart=owners_apart(con),
     )
     return out + foreign
+
+
+#: contacts that received the codes of two or more voters for whom they are not their own
+#: and who are not their owners' family (code.foreign_contact medium or high)
+_COLLECTED = (
+    "SELECT contact FROM foreign_graded WHERE severity >= 2 GROUP BY contact HAVING count(*) >= 2"
+)
+
+
+def owners_apart(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL: ``grp, national_id`` of the owners' family at a contact that collected codes.
+
+    A collecting contact is often a family's phone (the brigade leader's, which his wife
+    and grown son also gave). Its owners (the voters with it on their roll line) who have
+    a family link to another owner, and who signed in neither on a device the collected
+    voters used nor at an address where two or more of them did, used their own number
+    for their own code; the owner who signs in with the collected voters stays high.
+    """
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _collected_owners AS
+        WITH col AS ({_COLLECTED}),
+        own AS (SELECT DISTINCT r.phone AS contact, r.national_id FROM roll r
+                JOIN col ON r.phone = col.contact
+            UNION SELECT DISTINCT r.email, r.national_id FROM roll r
+                JOIN col ON r.email = col.contact)
+        SELECT * FROM own"""
+    )
+    ensure_people(con, "SELECT national_id FROM _collected_owners")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _owners_apart AS
+        WITH collected AS (SELECT DISTINCT f.contact, s.device, s.address, f.voter
+                FROM foreign_graded f JOIN signins s ON s.voter = f.voter
+                WHERE f.severity >= 2 AND f.contact IN (SELECT contact FROM _collected_owners)),
+            spots AS (SELECT contact, device AS spot FROM collected WHERE device IS NOT NULL
+                UNION SELECT contact, address FROM collected WHERE address IS NOT NULL
+                GROUP BY contact, address HAVING count(DISTINCT voter) >= 2),
+            family AS (SELECT DISTINCT o.contact, o.national_id FROM _collected_owners o
+                JOIN _collected_owners q ON o.contact = q.contact
+                    AND o.national_id <> q.national_id
+                JOIN people a ON a.national_id = o.national_id
+                JOIN people b ON b.national_id = q.national_id WHERE {link_sql("a", "b")}),
+            beside AS (SELECT DISTINCT f.contact, f.national_id FROM family f
+                JOIN signins s ON s.voter = f.national_id
+                JOIN spots ON spots.contact = f.contact
+                    AND (spots.spot = s.device OR spots.spot = s.address))
+        SELECT contact AS grp, national_id FROM family
+            ANTI JOIN beside USING (contact, national_id)"""
+    )
+    return "SELECT grp, national_id FROM _owners_apart"
 
 
 def _span_minutes(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:

@@ -263,12 +263,16 @@ def graded_cluster_findings(
     with_activity: bool,
     cap: int,
     collected: str = "",
+    owners_apart: str = "",
 ) -> list[Finding]:
     """Clusters of voters sharing ``key``, graded on the evidence (:mod:`household`).
 
     ``collected``, if given, is SQL listing the keys (``grp``) that received codes of
     two or more voters for whom the key is not their own and who are not the owner's
-    family: high whatever else holds (:mod:`foreign`).
+    family: high whatever else holds (:mod:`foreign`), except for the members that
+    ``owners_apart`` lists (SQL giving ``grp, national_id``): the key's owners' family,
+    whose own contact it is and who sign in apart from the collected voters (low,
+    ``owner_family``).
 
     One record per member (per roll line for the roll, per voter for the log: the first
     line of that voter's events with the key). Each record names the cluster's size,
@@ -295,27 +299,47 @@ def graded_cluster_findings(
             f"AS severity, CASE WHEN grp IN ({collected}) THEN 'collected_codes' ELSE why END "
             f"AS why) FROM ({graded})"
         )
+    # a member's own grade where it differs from the cluster's
+    member_severity, member_why = "e.severity", "e.why"
+    apart = ""
+    if owners_apart:
+        apart = (
+            f"LEFT JOIN (SELECT DISTINCT grp, national_id, TRUE AS apart FROM ({owners_apart}) o) "
+            f"o ON o.grp = c.grp AND o.national_id = s.national_id "
+        )
+        member_severity = "CASE WHEN o.apart THEN 1 ELSE e.severity END"
+        member_why = "CASE WHEN o.apart THEN 'owner_family' ELSE e.why END"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _cluster_records AS SELECT c.grp, s.line, "
         f"s.national_id AS voter, s.name, "
         f"'cluster of ' || c.size || '; with no family link ' || e.unrelated || "
         f"'; organisations (' || c.orgs || '): ' || coalesce(c.org_list, '') || "
         f"'; operators (' || c.ops || '): ' || coalesce(c.op_list, '') || '; ' || "
-        f"{why_sql('e.why')} AS detail, e.why, s.organisation, s.operator, e.severity "
+        f"{why_sql(member_why)} AS detail, {member_why} AS why, s.organisation, s.operator, "
+        f"{member_severity} AS severity "
         f"FROM {source} s JOIN {clusters} c ON s.{key} = c.grp "
-        f"JOIN ({graded}) e ON e.grp = c.grp " + per_line
+        f"JOIN ({graded}) e ON e.grp = c.grp " + apart + per_line
     )
     rule = (
         f"distinct national IDs per {noun}, graded on the evidence: low for a pair, a "
         f"household (members linked by surname stem, patronymic and age, or home address) "
-        f"or one village or organisation; "
+        f"or one village or organisation"
         + (
-            "medium for three or more unrelated people on one device, high for six or "
+            "; medium for three or more unrelated people on one device, high for six or "
             "more or for people one operator enrolled within a week"
             if kind == "device"
-            else "high when members sign in from one device or a small address, or one "
-            "operator entered six or more within a week (medium below six); medium for "
-            "three to nine unrelated people, high for ten or more"
+            else " (for an e-mail address, colleagues on their organisation's own domain, "
+            "not a public mail service); high when members with no family link sign in from "
+            "one device, or three or more from a small address other than their "
+            "organisation's own network, or one operator entered six or more within a week "
+            "(medium below six); medium for three to nine unrelated people, high for ten or "
+            "more"
+        )
+        + (
+            "; at a contact that received other voters' codes, its owner's relatives who "
+            "signed in apart from those voters are low"
+            if owners_apart
+            else ""
         )
     )
     out = []

@@ -12,13 +12,23 @@ investigator would look at (docs/audit.md, "Household plausibility"):
   sibling is a woman (who may have taken a husband's surname). Where a birth date is
   unknown the age test is passed over, not failed;
 * **one community**: every member with a known home address in one locality (a village
-  landline), or every member in one organisation (an office mailbox), at most ten; or,
+  landline), or every member in one organisation (a reception phone), at most ten; or,
   whatever their number, a fixed line given by people of one organisation, at least half
   of them with a known address and three in four of those in one locality (a village
   office's telephone; someone who moved to town may keep the old number on the form);
+  an e-mail address counts as an office's only on a domain that is not a public mail
+  service (:data:`PUBLIC_MAIL`): there it is an organisation's mailbox, and colleagues
+  give it (each member with a colleague among the others, at most ten: a department's
+  office mailbox may serve two of its institutions); a mailbox at a public service is a
+  person's, and strangers giving it, colleagues or not, are reached through that person;
 * **central enrolment**: most members entered by one operator within a week;
-* **joint activity** (with an activity log): members signing in from one device, or from
-  one address that carries few other voters (not a carrier NAT).
+* **joint activity** (with an activity log): three or more members signing in from one
+  device, two or more of them with no family link to the others there (two people on a
+  device are a pair, and a family tablet is not one person voting for strangers), or
+  three or more from one address that carries few other voters (not a
+  carrier NAT), unless the members there are one organisation's people at its own
+  network, where colleagues outside the cluster vote too (colleagues sharing an office
+  mailbox vote from the office).
 
 Names are read surname first, as Kazakh and Russian official lists write them ("Ахметова
 Динара Нурлановна"): the first of three words is the surname when the third is a
@@ -34,6 +44,9 @@ Everything is computed only for the voters in some cluster, never for the whole 
 from __future__ import annotations
 
 import duckdb
+
+#: how the activity tables (signins, codes, casts) name a voter with no organisation
+NO_ORGANISATION = "(no organisation)"
 
 _PATRONYMIC = (
     "(ович|евич|ьевич|ич|овна|евна|ьевна|ична|инична|улы|ұлы|уулу|кызы|қызы|"
@@ -57,6 +70,16 @@ COMMUNITY_MAX = 10
 #: organisation whose known addresses are mostly in one locality: a village office's
 #: telephone, which serves the whole village
 FIXED_LINE = "77[12][0-9]{8}|7[348][0-9]{9}"
+#: public mail services (a mailbox there is a person's, not an organisation's): the
+#: Mail.ru group, Yandex, Rambler, Google, Microsoft, Apple, Yahoo, Proton and the
+#: Kazakh, Ukrainian and Belarusian national ones
+PUBLIC_MAIL = (
+    "mail[.]ru|bk[.]ru|list[.]ru|inbox[.]ru|internet[.]ru|mail[.]ua|"
+    "yandex[.](ru|kz|by|ua|com)|ya[.]ru|narod[.]ru|rambler[.]ru|ro[.]ru|lenta[.]ru|"
+    "gmail[.]com|googlemail[.]com|outlook[.]com|hotmail[.]com|live[.]com|msn[.]com|"
+    "icloud[.]com|me[.]com|mac[.]com|yahoo[.]com|aol[.]com|proton[.]me|protonmail[.]com|"
+    "inbox[.]kz|mail[.]kz|ukr[.]net|i[.]ua|tut[.]by"
+)
 
 
 def first_known(column: str) -> str:
@@ -137,10 +160,15 @@ def cluster_evidence(
     """Per cluster: size, members with no family link, community, enrolment, activity.
 
     ``members`` is SQL giving ``grp`` and ``national_id`` (one row per member or more).
-    Writes table ``table`` with ``grp, n, unrelated, one_locality, one_org,
+    Writes table ``table`` with ``grp, n, unrelated, one_locality, one_org, colleagues,
     village_locality, top_operator, by_operator, one_device, one_place``
-    (``village_locality``: at least half the members with a known address, three in four
-    of those in one locality).
+    (the locality and organisation tests read the members on the roll: an ID on no roll
+    line, ``activity.unknown_voter``'s case, says nothing of a family or an office;
+    ``colleagues``: every member has an organisation that another member has too;
+    ``village_locality``: at least half the members with a known address, three in four
+    of those in one locality; ``one_device``: the most members on one device, counted when
+    three or more with two or more strangers among them; ``one_place``: the most members at an
+    address that carries few other voters and is not their organisation's own network).
     """
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _m AS SELECT DISTINCT grp, national_id FROM ({members}) x "
@@ -170,30 +198,73 @@ def cluster_evidence(
     )
     act = "SELECT NULL::VARCHAR AS grp, 0 AS one_device, 0 AS one_place WHERE FALSE"
     if with_activity:
-        # A place is an address that carries few voters besides the cluster's: an
-        # organiser's office or flat, not a carrier NAT or a campus.
-        act = """WITH s AS (SELECT m.grp, a.voter, a.device, a.address FROM _m3 m
-                JOIN signins a ON a.voter = m.national_id),
-            dev AS (SELECT grp, device, count(DISTINCT voter) AS k FROM s
-                WHERE device IS NOT NULL GROUP BY ALL),
-            place AS (SELECT grp, address, count(DISTINCT voter) AS k FROM s
+        # Only devices and addresses of three or more members are read (a pair never
+        # counts). A device counts when three or more members share it, two or more of them with no
+        # family link to the others there: two people on one device are a pair (a mother
+        # and son of different surnames on the family tablet), as device.many_voters
+        # grades them, and a family tablet is not one person voting for strangers. A place
+        # is an address that carries few voters besides the cluster's (an organiser's
+        # office or flat, not a carrier NAT or a campus), with two or more strangers among
+        # the members there, and not the members' own workplace: one organisation's people
+        # at an address where that organisation's voters are at least half of all and some
+        # of them are not in the cluster (colleagues voting from the office they share a
+        # mailbox in).
+        act = f"""WITH s AS (SELECT DISTINCT m.grp, a.voter, a.device, a.address,
+                a.organisation FROM _m3 m JOIN signins a ON a.voter = m.national_id),
+            dv AS (SELECT DISTINCT grp, device AS spot, voter FROM s WHERE device IS NOT NULL
+                QUALIFY count(*) OVER (PARTITION BY grp, device) >= 3),
+            pv AS (SELECT DISTINCT grp, address AS spot, voter FROM s WHERE address IS NOT NULL
+                QUALIFY count(*) OVER (PARTITION BY grp, address) >= 3),
+            linked AS (SELECT DISTINCT 'd' AS via, x.grp, x.spot, x.voter FROM dv x JOIN dv y
+                    ON x.grp = y.grp AND x.spot = y.spot AND x.voter <> y.voter
+                    JOIN people a ON a.national_id = x.voter
+                    JOIN people b ON b.national_id = y.voter WHERE {link_sql("a", "b")}
+                UNION ALL SELECT DISTINCT 'p', x.grp, x.spot, x.voter FROM pv x JOIN pv y
+                    ON x.grp = y.grp AND x.spot = y.spot AND x.voter <> y.voter
+                    JOIN people a ON a.national_id = x.voter
+                    JOIN people b ON b.national_id = y.voter WHERE {link_sql("a", "b")}),
+            dev AS (SELECT dv.grp, dv.spot, count(*) AS k, count(*) - count(l.voter) AS strangers
+                FROM dv LEFT JOIN linked l ON l.via = 'd' AND l.grp = dv.grp
+                    AND l.spot = dv.spot AND l.voter = dv.voter GROUP BY ALL),
+            place AS (SELECT pv.grp, pv.spot AS address, count(*) AS k,
+                    count(*) - count(l.voter) AS strangers
+                FROM pv LEFT JOIN linked l ON l.via = 'p' AND l.grp = pv.grp
+                    AND l.spot = pv.spot AND l.voter = pv.voter GROUP BY ALL),
+            orgs AS (SELECT grp, address, count(DISTINCT organisation) AS n_orgs,
+                    any_value(organisation) AS organisation FROM s
                 WHERE address IS NOT NULL GROUP BY ALL),
             load AS (SELECT address, count(DISTINCT voter) AS all_k FROM signins
-                WHERE address IN (SELECT address FROM place) GROUP BY ALL)
-            SELECT grp, coalesce(max(dev.k), 0) AS one_device, 0 AS one_place FROM dev
-                GROUP BY grp
-            UNION ALL SELECT grp, 0, max(place.k) FROM place JOIN load USING (address)
-                WHERE load.all_k <= 3 * place.k GROUP BY grp"""
+                WHERE address IN (SELECT address FROM place) GROUP BY ALL),
+            org_load AS (SELECT address, organisation, count(DISTINCT voter) AS org_k
+                FROM signins WHERE address IN (SELECT address FROM place) GROUP BY ALL),
+            spots AS (SELECT place.*, load.all_k, coalesce(ol.org_k, 0) AS org_k,
+                    orgs.n_orgs = 1 AND orgs.organisation <> '{NO_ORGANISATION}'
+                        AS one_org_here
+                FROM place JOIN load USING (address) JOIN orgs USING (grp, address)
+                LEFT JOIN org_load ol ON ol.address = place.address
+                    AND ol.organisation = orgs.organisation)
+            SELECT grp, coalesce(max(k), 0) AS one_device, 0 AS one_place FROM dev
+                WHERE k >= 3 AND strangers >= 2 GROUP BY grp
+            UNION ALL SELECT grp, 0, max(k) FROM spots
+                WHERE all_k <= 3 * k AND strangers >= 2
+                AND NOT (one_org_here AND org_k > k AND 2 * org_k >= all_k) GROUP BY grp"""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {table} AS
         WITH base AS (SELECT m.grp, count(*) AS n,
                 count(*) - count(l.national_id) AS unrelated,
+                count(p.national_id) AS on_roll,
                 count(p.locality) AS with_locality,
                 count(DISTINCT p.locality) AS localities,
                 count(p.organisation) AS with_org,
-                count(DISTINCT p.organisation) AS orgs
+                count(DISTINCT p.organisation) AS orgs,
+                count(*) FILTER (WHERE p.organisation IS NOT NULL AND colleague.k >= 2)
+                    AS with_colleague
             FROM _m m LEFT JOIN people p USING (national_id)
-            LEFT JOIN _linked l USING (grp, national_id) GROUP BY m.grp),
+            LEFT JOIN _linked l USING (grp, national_id)
+            LEFT JOIN (SELECT m.grp, p.organisation, count(*) AS k FROM _m m
+                JOIN people p USING (national_id) GROUP BY ALL) colleague
+                ON colleague.grp = m.grp AND colleague.organisation = p.organisation
+            GROUP BY m.grp),
         loc AS (SELECT grp, max(k) AS top_locality FROM (SELECT m.grp, p.locality,
                 count(*) AS k FROM _m m JOIN people p USING (national_id)
                 WHERE p.locality IS NOT NULL GROUP BY ALL) GROUP BY grp),
@@ -202,8 +273,9 @@ def cluster_evidence(
         ac AS (SELECT grp, max(one_device) AS one_device, max(one_place) AS one_place
             FROM ({act}) a GROUP BY grp)
         SELECT base.grp, n, unrelated,
-            with_locality >= 2 AND with_locality = n AND localities = 1 AS one_locality,
-            with_org = n AND orgs = 1 AS one_org,
+            with_locality >= 2 AND with_locality = on_roll AND localities = 1 AS one_locality,
+            on_roll >= 2 AND with_org = on_roll AND orgs = 1 AS one_org,
+            with_colleague >= 2 AND with_colleague = on_roll AS colleagues,
             with_locality >= 2 AND 2 * with_locality >= n
                 AND 4 * coalesce(top_locality, 0) >= 3 * with_locality AS village_locality,
             top_operator, coalesce(by_operator, 0) AS by_operator,
@@ -223,12 +295,16 @@ def grade_sql(kind: str) -> str:
     communities share them) or ``device`` (a device: households share it, a boss does not).
     """
     household = f"(unrelated <= 1 AND n <= {HOUSEHOLD_MAX})"
+    # an e-mail address: an organisation's mailbox unless at a public mail service
+    mailbox = "contains(coalesce(grp, ''), '@')"
+    public = f"regexp_full_match(coalesce(grp, ''), '.*@({PUBLIC_MAIL})')"
     community = (
-        f"(((one_locality OR one_org) AND n <= {COMMUNITY_MAX}) OR (village_locality AND one_org "
+        f"(((one_locality OR (one_org AND NOT {public}) OR ({mailbox} AND NOT {public} "
+        f"AND colleagues)) AND n <= {COMMUNITY_MAX}) OR (village_locality AND one_org "
         f"AND regexp_full_match(coalesce(grp, ''), '{FIXED_LINE}')))"
     )
     central = "(by_operator >= greatest(3, ceil(n / 2.0)))"
-    joint = "(one_device >= 2 OR one_place >= 3)"
+    joint = "(one_device >= 3 OR one_place >= 3)"
     if kind == "device":
         return f"""CASE WHEN n < 2 THEN 0 WHEN {household} THEN 1 WHEN n = 2 THEN 1
             WHEN n >= 6 OR {central} THEN 3 ELSE 2 END AS severity,
@@ -240,4 +316,6 @@ def grade_sql(kind: str) -> str:
             WHEN {community} THEN 1 WHEN n >= 10 THEN 3 ELSE 2 END AS severity,
         CASE WHEN n = 2 THEN 'pair' WHEN {household} THEN 'household'
             WHEN {joint} THEN 'joint_activity' WHEN {central} THEN 'central_enrolment'
+            WHEN {community} AND {mailbox} AND NOT {public} AND NOT one_locality
+                THEN 'office_mailbox'
             WHEN {community} THEN 'community' ELSE 'unrelated' END AS why"""

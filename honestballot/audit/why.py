@@ -34,6 +34,14 @@ WHY: dict[str, tuple[str, str, str]] = {
         "бөлмесінің поштасы",
         "all from one village or one organisation: a shared landline or office mailbox",
     ),
+    "office_mailbox": (
+        "почта организации (на её собственном домене, а не в общедоступном почтовом сервисе), "
+        "которую указали коллеги",
+        "ұйымның поштасы (жалпыға ортақ пошта қызметінде емес, өз доменінде), оны әріптестер "
+        "көрсеткен",
+        "an organisation's mailbox (on its own domain, not a public mail service) given by "
+        "colleagues",
+    ),
     "joint_activity": (
         "участники входят с одного устройства или с одного малого адреса: за них голосует "
         "кто-то один",
@@ -72,6 +80,12 @@ WHY: dict[str, tuple[str, str, str]] = {
         "код ушёл на контакт другого избирателя, не родственника",
         "код туысы емес басқа сайлаушының байланысына жіберілді",
         "the code went to another voter's contact, not a relative's",
+    ),
+    "owner_family": (
+        "контакт свой и родственника; вход не там, где входили избиратели, чьи коды на него пришли",
+        "байланыс өзінікі және туысынікі; кодтары осыған келген сайлаушылар кірген жерден кірмеген",
+        "the contact is their own and a relative's, and they did not sign in where the voters "
+        "whose codes it received did",
     ),
     "collected_codes": (
         "на один контакт пришли коды трёх и более несемейных избирателей",

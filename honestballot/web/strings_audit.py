@@ -210,21 +210,28 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "audit.contact.shared_phone.rule": (
         "Различные идентификационные номера на одном номере телефона, с оценкой по признакам: "
-        "низкая — пара, семья (общий корень фамилии, отчество и возраст или один домашний адрес), "
-        "одно село или одна организация; высокая — если участники входят с одного устройства или "
-        "небольшого адреса или один оператор внёс шестерых и более за неделю (средняя — меньше "
-        "шести); средняя — от трёх до девяти неродственных людей, высокая — от десяти.",
+        "низкая — пара, семья (общий корень фамилии, отчество и возраст или один домашний "
+        "адрес), одно село или одна организация (для адреса e-mail — коллеги на собственном "
+        "домене организации, а не в общедоступном почтовом сервисе); высокая — если "
+        "неродственные участники входят с одного устройства, или трое и более — с небольшого "
+        "адреса, который не является сетью их организации, или один оператор внёс шестерых и "
+        "более за неделю (средняя — меньше шести); средняя — от трёх до девяти неродственных "
+        "людей, высокая — от десяти.",
         "Бір телефон нөмірі бойынша әртүрлі жеке сәйкестендіру нөмірлері, белгілері бойынша "
-        "бағаланады: төмен — жұп, отбасы (тегінің ортақ түбірі, әкесінің аты мен жасы немесе бір "
-        "үй мекенжайы), бір ауыл немесе бір ұйым; жоғары — қатысушылар бір құрылғыдан немесе "
-        "шағын мекенжайдан кірсе немесе бір оператор бір аптада алты және одан көп адамды енгізсе "
-        "(алтыдан аз болса — орташа); орташа — үштен тоғызға дейін туыс емес адам, жоғары — оннан "
-        "бастап.",
+        "бағаланады: төмен — жұп, отбасы (тегінің ортақ түбірі, әкесінің аты мен жасы немесе "
+        "бір үй мекенжайы), бір ауыл немесе бір ұйым (e-mail мекенжайы үшін — жалпыға ортақ "
+        "пошта қызметінде емес, ұйымның өз доменіндегі әріптестер); жоғары — туыс емес "
+        "қатысушылар бір құрылғыдан кірсе, немесе үш және одан көп адам өз ұйымының желісі емес"
+        " шағын мекенжайдан кірсе, немесе бір оператор бір аптада алты және одан көп адамды "
+        "енгізсе (алтыдан аз болса — орташа); орташа — үштен тоғызға дейін туыс емес адам, "
+        "жоғары — оннан бастап.",
         "Distinct national IDs per phone number, graded on the evidence: low for a pair, a "
-        "household (members linked by surname stem, patronymic and age, or home address) or one "
-        "village or organisation; high when members sign in from one device or a small address, "
-        "or one operator entered six or more within a week (medium below six); medium for three "
-        "to nine unrelated people, high for ten or more.",
+        "household (members linked by surname stem, patronymic and age, or home address) or one"
+        " village or organisation (for an e-mail address, colleagues on their organisation's "
+        "own domain, not a public mail service); high when members with no family link sign in "
+        "from one device, or three or more from a small address other than their organisation's"
+        " own network, or one operator entered six or more within a week (medium below six); "
+        "medium for three to nine unrelated people, high for ten or more.",
     ),
     "audit.contact.shared_email.title": (
         "Избиратели с одним адресом e-mail",
@@ -250,21 +257,28 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "audit.contact.shared_email.rule": (
         "Различные идентификационные номера на одном адресе e-mail, с оценкой по признакам: "
-        "низкая — пара, семья (общий корень фамилии, отчество и возраст или один домашний адрес), "
-        "одно село или одна организация; высокая — если участники входят с одного устройства или "
-        "небольшого адреса или один оператор внёс шестерых и более за неделю (средняя — меньше "
-        "шести); средняя — от трёх до девяти неродственных людей, высокая — от десяти.",
+        "низкая — пара, семья (общий корень фамилии, отчество и возраст или один домашний "
+        "адрес), одно село или одна организация (для адреса e-mail — коллеги на собственном "
+        "домене организации, а не в общедоступном почтовом сервисе); высокая — если "
+        "неродственные участники входят с одного устройства, или трое и более — с небольшого "
+        "адреса, который не является сетью их организации, или один оператор внёс шестерых и "
+        "более за неделю (средняя — меньше шести); средняя — от трёх до девяти неродственных "
+        "людей, высокая — от десяти.",
         "Бір e-mail мекенжайы бойынша әртүрлі жеке сәйкестендіру нөмірлері, белгілері бойынша "
-        "бағаланады: төмен — жұп, отбасы (тегінің ортақ түбірі, әкесінің аты мен жасы немесе бір "
-        "үй мекенжайы), бір ауыл немесе бір ұйым; жоғары — қатысушылар бір құрылғыдан немесе "
-        "шағын мекенжайдан кірсе немесе бір оператор бір аптада алты және одан көп адамды енгізсе "
-        "(алтыдан аз болса — орташа); орташа — үштен тоғызға дейін туыс емес адам, жоғары — оннан "
-        "бастап.",
+        "бағаланады: төмен — жұп, отбасы (тегінің ортақ түбірі, әкесінің аты мен жасы немесе "
+        "бір үй мекенжайы), бір ауыл немесе бір ұйым (e-mail мекенжайы үшін — жалпыға ортақ "
+        "пошта қызметінде емес, ұйымның өз доменіндегі әріптестер); жоғары — туыс емес "
+        "қатысушылар бір құрылғыдан кірсе, немесе үш және одан көп адам өз ұйымының желісі емес"
+        " шағын мекенжайдан кірсе, немесе бір оператор бір аптада алты және одан көп адамды "
+        "енгізсе (алтыдан аз болса — орташа); орташа — үштен тоғызға дейін туыс емес адам, "
+        "жоғары — оннан бастап.",
         "Distinct national IDs per e-mail address, graded on the evidence: low for a pair, a "
-        "household (members linked by surname stem, patronymic and age, or home address) or one "
-        "village or organisation; high when members sign in from one device or a small address, "
-        "or one operator entered six or more within a week (medium below six); medium for three "
-        "to nine unrelated people, high for ten or more.",
+        "household (members linked by surname stem, patronymic and age, or home address) or one"
+        " village or organisation (for an e-mail address, colleagues on their organisation's "
+        "own domain, not a public mail service); high when members with no family link sign in "
+        "from one device, or three or more from a small address other than their organisation's"
+        " own network, or one operator entered six or more within a week (medium below six); "
+        "medium for three to nine unrelated people, high for ten or more.",
     ),
     "audit.code.shared_contact.title": (
         "Избиратели, чьи коды пришли на один контакт",
@@ -292,21 +306,31 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "audit.code.shared_contact.rule": (
         "Различные идентификационные номера на одном контакте доставки кода, с оценкой по "
         "признакам: низкая — пара, семья (общий корень фамилии, отчество и возраст или один "
-        "домашний адрес), одно село или одна организация; высокая — если участники входят с "
-        "одного устройства или небольшого адреса или один оператор внёс шестерых и более за "
-        "неделю (средняя — меньше шести); средняя — от трёх до девяти неродственных людей, "
-        "высокая — от десяти.",
+        "домашний адрес), одно село или одна организация (для адреса e-mail — коллеги на "
+        "собственном домене организации, а не в общедоступном почтовом сервисе); высокая — если"
+        " неродственные участники входят с одного устройства, или трое и более — с небольшого "
+        "адреса, который не является сетью их организации, или один оператор внёс шестерых и "
+        "более за неделю (средняя — меньше шести); средняя — от трёх до девяти неродственных "
+        "людей, высокая — от десяти. На контакте, куда пришли коды других избирателей, "
+        "родственники его владельца, входившие не там, где эти избиратели, — низкая.",
         "Бір код жеткізу байланысы бойынша әртүрлі жеке сәйкестендіру нөмірлері, белгілері "
         "бойынша бағаланады: төмен — жұп, отбасы (тегінің ортақ түбірі, әкесінің аты мен жасы "
-        "немесе бір үй мекенжайы), бір ауыл немесе бір ұйым; жоғары — қатысушылар бір құрылғыдан "
-        "немесе шағын мекенжайдан кірсе немесе бір оператор бір аптада алты және одан көп адамды "
-        "енгізсе (алтыдан аз болса — орташа); орташа — үштен тоғызға дейін туыс емес адам, жоғары "
-        "— оннан бастап.",
-        "Distinct national IDs per code delivery contact, graded on the evidence: low for a pair, "
-        "a household (members linked by surname stem, patronymic and age, or home address) or one "
-        "village or organisation; high when members sign in from one device or a small address, "
-        "or one operator entered six or more within a week (medium below six); medium for three "
-        "to nine unrelated people, high for ten or more.",
+        "немесе бір үй мекенжайы), бір ауыл немесе бір ұйым (e-mail мекенжайы үшін — жалпыға "
+        "ортақ пошта қызметінде емес, ұйымның өз доменіндегі әріптестер); жоғары — туыс емес "
+        "қатысушылар бір құрылғыдан кірсе, немесе үш және одан көп адам өз ұйымының желісі емес"
+        " шағын мекенжайдан кірсе, немесе бір оператор бір аптада алты және одан көп адамды "
+        "енгізсе (алтыдан аз болса — орташа); орташа — үштен тоғызға дейін туыс емес адам, "
+        "жоғары — оннан бастап. Басқа сайлаушылардың кодтары келген байланыста сол сайлаушылар "
+        "кірген жерден кірмеген иесінің туыстары — төмен.",
+        "Distinct national IDs per code delivery contact, graded on the evidence: low for a "
+        "pair, a household (members linked by surname stem, patronymic and age, or home "
+        "address) or one village or organisation (for an e-mail address, colleagues on their "
+        "organisation's own domain, not a public mail service); high when members with no "
+        "family link sign in from one device, or three or more from a small address other than "
+        "their organisation's own network, or one operator entered six or more within a week "
+        "(medium below six); medium for three to nine unrelated people, high for ten or more. "
+        "At a contact that received other voters' codes, its owner's relatives who signed in "
+        "apart from those voters are low.",
     ),
     "audit.device.many_voters.title": (
         "Избиратели, входившие с одного устройства",

@@ -271,3 +271,227 @@ def test_a_village_office_telephone_is_low_and_a_mobile_shared_by_a_village_is_n
     severities = [_severity(result, "contact.shared_phone", 2 + i) for i in range(len(rows))]
     assert severities[:14] == [Severity.LOW] * 14
     assert severities[14:] == [Severity.HIGH] * 28
+
+
+_STAFF = [
+    "Калиева Динара Маратовна",
+    "Шарипов Ермек Саматович",
+    "Сулейменова Жансая Асхатовна",
+    "Ибраев Нурлан Олжасович",
+    "Захарова Елена Романовна",
+]
+
+
+def _colleagues(start: int, email: str, organisations: Sequence[str]) -> list[dict[str, Any]]:
+    """Five unrelated people (names, ages, addresses and operators all differ)."""
+    return [
+        _person(
+            start + k,
+            name,
+            f"19{62 + 5 * k}-0{1 + k}-1{k}",
+            email=email,
+            organisation=organisations[k % len(organisations)],
+            operator="",
+            home_address=f"г. Город-{k}, ул. Мира {start + k}",
+        )
+        for k, name in enumerate(_STAFF)
+    ]
+
+
+def test_an_office_mailbox_is_on_its_organisations_domain(tmp_path: Path) -> None:
+    """Colleagues giving their office's mailbox (its own domain) are low, also when the
+    mailbox serves two of a department's institutions; the same colleagues on one box at a
+    public mail service (a person's box: whoever reads it gets their codes), or people of
+    five employers on the office's domain, are not."""
+    rows = _colleagues(100, "kanc.828@edu-49.kz", ["СОШ №90"])
+    rows += _colleagues(200, "kanc.829@edu-49.kz", ["СОШ №90", "Больница №266"])
+    rows += _colleagues(300, "KADRY78@mail.ru", ["СОШ №91"])
+    rows += _colleagues(400, "kadry79@gmail.com", ["СОШ №92"])
+    rows += _colleagues(500, "kanc.830@edu-49.kz", [f"ТОО №{k}" for k in range(5)])
+    result = run_audit(write_csv(tmp_path / "roll.csv", HEADER, rows))
+    severities = [_severity(result, "contact.shared_email", 2 + i) for i in range(len(rows))]
+    assert severities[:10] == [Severity.LOW] * 10
+    assert severities[10:] == [Severity.MEDIUM] * 15
+    low_why = {
+        r["why"]
+        for f in result.findings
+        if f.check == "contact.shared_email" and f.severity == Severity.LOW
+        for r in f.records
+    }
+    assert low_why == {"office_mailbox"}
+
+
+def _signin(voter: dict[str, Any], t: dt.datetime, device: str, address: str) -> list[Any]:
+    vid = str(voter["national_id"])
+    contact = str(voter.get("phone") or voter.get("email"))
+    return [
+        _event(t, "code-requested", vid, device, address, contact),
+        _event(t + dt.timedelta(minutes=1), "signed-in", vid, device, address),
+        _event(t + dt.timedelta(minutes=3), "ballot-cast", vid, device, address),
+    ]
+
+
+def test_colleagues_voting_from_their_office_are_not_one_person_voting(
+    tmp_path: Path, activity_file: MakeFile
+) -> None:
+    """Five colleagues sharing the school's mailbox vote from the school's network, which
+    their other colleagues use too: low. Five people sharing a mailbox who all sign in
+    from an address no one else uses (an organiser's office) are high."""
+    office = _colleagues(100, "kanc.828@edu-49.kz", ["СОШ №90"])
+    others = [roll_row(600 + k, organisation="СОШ №90", operator="") for k in range(4)]
+    farm = _colleagues(300, "kanc.900@edu-50.kz", ["СОШ №93"])
+    roll = write_csv(tmp_path / "roll.csv", HEADER, office + others + farm)
+    day = dt.datetime(2024, 3, 5, 9, 0)
+    events: list[Any] = []
+    for k, v in enumerate(office + others):
+        events += _signin(v, day + dt.timedelta(minutes=37 * k), f"own-{k}", "31.50.0.90")
+    for k, v in enumerate(farm):
+        events += _signin(v, day + dt.timedelta(minutes=41 * k), f"pc-{k}", "31.60.1.1")
+    result = run_audit(roll, activity_file(events))
+    assert [_severity(result, "contact.shared_email", 2 + i) for i in range(5)] == [
+        Severity.LOW
+    ] * 5
+    assert [_severity(result, "contact.shared_email", 11 + i) for i in range(5)] == [
+        Severity.HIGH
+    ] * 5
+
+
+def test_a_family_tablet_does_not_make_a_village_landline_joint(
+    tmp_path: Path, activity_file: MakeFile
+) -> None:
+    """Six villagers on the akimat's fixed line, a couple among them voting on their
+    tablet at home: a community, low (before, the couple's tablet made the line "one
+    person votes for them", high); so are two villagers whose link the roll does not show
+    (a mother and a son of different surnames) on one device: a pair. Three strangers of
+    the line on one device are joint activity."""
+    names = [
+        "Мусин Улан Тимурович",
+        "Мусина Жансая Габитовна",
+        "Шарипова Камила Тимуровна",
+        "Жумабаева Гаухар Тимуровна",
+        "Токтаров Бауыржан Берикович",
+        "Новиков Виктор Геннадьевич",
+    ]
+
+    def line(start: int, phone: str) -> list[dict[str, Any]]:
+        return [
+            _person(
+                start + k,
+                name,
+                f"19{51 + 2 * k}-0{1 + k}-1{k}",
+                phone=phone,
+                organisation="Каражар ауылдық филиал",
+                operator="",
+                home_address="с. Каражар, ул. Центральная 5"
+                if k < 2
+                else f"с. Каражар, ул. Садовая {k}",
+            )
+            for k, name in enumerate(names)
+        ]
+
+    tablet = line(100, "+7 717 204 90 03")
+    shared = line(200, "+7 717 204 90 04")
+    pair = line(300, "+7 717 204 90 06")
+    roll = write_csv(tmp_path / "roll.csv", HEADER, tablet + shared + pair)
+    day = dt.datetime(2024, 3, 5, 19, 0)
+    events: list[Any] = []
+    for k, v in enumerate(tablet):
+        device, address = ("tab", "178.89.1.1") if k < 2 else (f"own-{k}", f"95.56.0.{k}")
+        events += _signin(v, day + dt.timedelta(minutes=7 * k), device, address)
+    for k, v in enumerate(shared):  # the last three, strangers, on one phone
+        device, address = ("one", "178.89.2.2") if k >= 3 else (f"p-{k}", f"95.57.0.{k}")
+        events += _signin(v, day + dt.timedelta(minutes=7 * k), device, address)
+    for k, v in enumerate(pair):  # the last two on one phone
+        device, address = ("two", "178.89.3.3") if k >= 4 else (f"q-{k}", f"95.58.0.{k}")
+        events += _signin(v, day + dt.timedelta(minutes=7 * k), device, address)
+    result = run_audit(roll, activity_file(events))
+    assert {_severity(result, "contact.shared_phone", 2 + i) for i in range(6)} == {Severity.LOW}
+    assert {_severity(result, "contact.shared_phone", 8 + i) for i in range(6)} == {Severity.HIGH}
+    assert {_severity(result, "contact.shared_phone", 14 + i) for i in range(6)} == {Severity.LOW}
+
+
+def test_the_owners_family_at_a_collecting_phone_is_not_collected(
+    tmp_path: Path, activity_file: MakeFile
+) -> None:
+    """A brigade leader's family phone receives four workers' codes; he signs in on the
+    device he votes for them on and is high with them; his wife, whose own number it is,
+    votes on her own phone elsewhere: low (owner_family)."""
+    phone = "+7 707 373 50 84"
+    leader = _person(
+        1, "Кузнецов Павел Олегович", "1970-03-03", phone=phone, home_address="г. Астана, Абая 1"
+    )
+    wife = _person(
+        2,
+        "Кузнецова Галина Сергеевна",
+        "1972-05-05",
+        phone=phone,
+        home_address="г. Астана, Абая 1",
+    )
+    workers = [
+        _person(10 + k, name, f"19{80 + k}-0{1 + k}-0{1 + k}", operator="")
+        for k, name in enumerate(_STAFF[:4])
+    ]
+    roll = write_csv(tmp_path / "roll.csv", HEADER, [leader, wife, *workers])
+    day = dt.datetime(2024, 3, 5, 20, 0)
+    events = _signin(leader, day, "leader-phone", "178.90.0.1")
+    for k, w in enumerate(workers):
+        t = day + dt.timedelta(minutes=5 * (k + 1))
+        vid = str(w["national_id"])
+        events += [
+            _event(t, "code-requested", vid, "leader-phone", "178.90.0.1", "+77073735084"),
+            _event(t, "signed-in", vid, "leader-phone", "178.90.0.1"),
+            _event(t, "ballot-cast", vid, "leader-phone", "178.90.0.1"),
+        ]
+    events += _signin(wife, dt.datetime(2024, 3, 6, 14, 0), "wife-phone", "2.133.0.7")
+    result = run_audit(roll, activity_file(events))
+
+    def graded(voter: dict[str, Any]) -> set[tuple[Severity, str]]:
+        return {
+            (f.severity, str(r["why"]))
+            for f in result.findings
+            if f.check == "code.shared_contact"
+            for r in f.records
+            if r["voter"] == voter["national_id"]
+        }
+
+    assert graded(wife) == {(Severity.LOW, "owner_family")}
+    assert graded(leader) == {(Severity.HIGH, "collected_codes")}
+    for w in workers:
+        assert graded(w) == {(Severity.HIGH, "collected_codes")}
+
+
+def test_an_id_on_no_roll_line_does_not_break_a_community(
+    tmp_path: Path, activity_file: MakeFile
+) -> None:
+    """Codes of five villagers go to the akimat's fixed line they gave, and one for an ID
+    on no roll line (a mistyped member: activity.unknown_voter's case). What the roll says
+    of the five still makes them one village: low."""
+    landline = "+7 717 204 90 05"
+    village = [
+        _person(
+            100 + k,
+            name,
+            f"19{51 + 2 * k}-0{1 + k}-1{k}",
+            phone=landline,
+            organisation="Каражар ауылдық филиал",
+            operator="",
+            home_address=f"с. Каражар, ул. Садовая {k}",
+        )
+        for k, name in enumerate(_STAFF)
+    ]
+    roll = write_csv(tmp_path / "roll.csv", HEADER, village)
+    day = dt.datetime(2024, 3, 5, 19, 0)
+    events: list[Any] = []
+    for k, v in enumerate(village):
+        events += _signin(v, day + dt.timedelta(minutes=9 * k), f"own-{k}", f"95.56.0.{k}")
+    stray = {"national_id": make_iin("1960-01-01", 999), "phone": landline}
+    events += _signin(stray, day + dt.timedelta(hours=2), "own-x", "95.56.0.99")
+    result = run_audit(roll, activity_file(events))
+    graded = {
+        str(r["voter"]): f.severity
+        for f in result.findings
+        if f.check == "code.shared_contact"
+        for r in f.records
+    }
+    assert {graded[str(v["national_id"])] for v in village} == {Severity.LOW}
+    assert any(f.check == "activity.unknown_voter" and f.count == 1 for f in result.findings)
