@@ -80,6 +80,9 @@ def coerced_then(election: RevotingElection, *, replaces: bool) -> list[tuple[st
     cast = watched.cast(coerced[0], coerced[2])
     assert cast.status_code == 201, cast.text
     coerced_tracking = cast.json()["tracking_hash"]
+    # the coercer, holding the watched phone's session, starts a registration there and
+    # keeps its nonce, to send the old credential on it later
+    kept = watched.commitment(watched.start())
 
     if replaces:  # world A, later, on the voter's own device
         own = election.device(VOTER, "the voter's own laptop")
@@ -103,6 +106,12 @@ def coerced_then(election: RevotingElection, *, replaces: bool) -> list[tuple[st
             "audit": lambda: coercer.audit(*audited),
             "receipt of the coerced ballot": lambda: coercer.receipt(coerced_tracking),
             "receipt": lambda: coercer.receipt(ballot.tracking_hash(election.ctx.public_key).hex()),
+            # the old credential sent again, on a start made now and on the kept earlier
+            # one (whose nonce is stale in world A only): refused alike as registered
+            "old credential again": lambda: coercer.send_registration(*coercer.registration(old)),
+            "old credential on the earlier start": lambda: watched.send_registration(
+                *watched.registration(old, commitment=kept)
+            ),
         }
         for name, request in requests.items():
             out.append((name, answered(seen, request, shaped=False)))
@@ -162,6 +171,7 @@ def test_the_coercers_requests_are_answered_alike_whether_or_not_the_voter_repla
         "sign-in": 200, "start": 201, "cast": 201, "retry": 200,
         "retry of the coerced ballot": 200, "audit": 200,
         "receipt of the coerced ballot": 200, "receipt": 200,
+        "old credential again": 400, "old credential on the earlier start": 400,
     }  # fmt: skip
     # only what is normalised differs, and Enc(R) does (it is not the same ciphertext)
     assert differ <= set(BY_SHAPE)

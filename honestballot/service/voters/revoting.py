@@ -229,6 +229,11 @@ class RevotingDesk:
             queued = self.store.queued(conn, election_id, tracking)
             if queued is not None and queued[0] == "registration":
                 return Answer(tracking, new=False)  # a retry whose answer was lost
+            # a credential registered already is refused before the nonce is looked at:
+            # the nonce's answer depends on whether the voter registered since the start,
+            # and a coercer holding an old credential must not learn that by resending it
+            if self.store.credential_taken(conn, election_id, tau.data, sigma.data):
+                raise InvalidInput(TAKEN)
             current = self.store.revoting_voter(conn, election_id, voter_id)
             if (
                 issued["session"] != session
@@ -239,8 +244,6 @@ class RevotingDesk:
                 or not self.store.use_nonce(conn, election_id, nonce)
             ):
                 raise InvalidInput(NONCE)
-            if self.store.credential_taken(conn, election_id, tau.data, sigma.data):
-                raise InvalidInput(TAKEN)
             self.store.add_current_credential(
                 conn,
                 election_id,
