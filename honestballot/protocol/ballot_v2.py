@@ -81,7 +81,7 @@ from honestballot.protocol.ballot import (
 )
 from honestballot.protocol.credential_seed import CredentialSeed
 from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.registration import ct_part
+from honestballot.protocol.registration import ct_part, distinct_alphas
 
 STATEMENT_TAG: Final = "ballot/statement"
 PLACE: Final = "ballot"
@@ -348,9 +348,12 @@ def next_counter(start: int, ballots: int) -> int:
 def ballot_alphas(ballot: BallotV2) -> frozenset[bytes]:
     """The ``alpha`` of every ciphertext of a ballot version 2 (credential, tag, contests):
     no cast ballot may share one with an audited ballot, whose audit made its randomness
-    public (docs/coercion.md §3, board rule 1)."""
-    cts = (ballot.credential, ballot.tag, *(ct for ec in ballot.contests for ct in ec.ciphertexts))
-    return frozenset(ct.alpha.data for ct in cts)
+    public (docs/coercion.md §3, board rule 1), nor with any other object (rule 3); and
+    no two of its own ciphertexts share one (:func:`distinct_alphas`)."""
+    return distinct_alphas(
+        (ballot.credential, ballot.tag, *(ct for ec in ballot.contests for ct in ec.ciphertexts)),
+        "ballot",
+    )
 
 
 def counter_start(rng: Randomness) -> int:

@@ -41,6 +41,7 @@ designated-verifier proof's three (tag, credential, handle, activation).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -67,7 +68,7 @@ from honestballot.crypto.representation import (
     verify_representation,
 )
 from honestballot.crypto.tagging import none_point, tag_point
-from honestballot.errors import InvalidProof, Text
+from honestballot.errors import InvalidBallot, InvalidProof, Text
 from honestballot.protocol.ballot import tracking_code
 from honestballot.protocol.credential_seed import CredentialSeed
 from honestballot.protocol.encrypted_roll import ACTIVATION_PROOF_TAG
@@ -314,6 +315,30 @@ def register(
         ),
     )  # fmt: skip
     return registration, (r_tau, r_sigma, r_v, r_a)
+
+
+def distinct_alphas(cts: Sequence[Ciphertext], what: str) -> frozenset[bytes]:
+    """The ``alpha`` of each of ``cts``, which must all differ (docs/coercion.md §3, rule 3:
+    a repeated ``alpha`` is reused randomness, which links the ciphertexts holding it);
+    :class:`InvalidBallot` naming ``what`` (a ballot or a registration) otherwise."""
+    alphas = frozenset(ct.alpha.data for ct in cts)
+    if len(alphas) != len(cts):
+        raise InvalidBallot(
+            Text(
+                "ballot.alpha_repeated",
+                f"two ciphertexts of this {what} share their randomness: make it again",
+                what=what,
+            )
+        )
+    return alphas
+
+
+def registration_alphas(reg: Registration) -> frozenset[bytes]:
+    """The ``alpha`` of each of a registration's five ciphertexts (``credential``, ``tag``,
+    ``handle``, ``activation``, ``revokes``), which must all differ and differ from every
+    other object's (docs/coercion.md §3, rule 3)."""
+    cts = (reg.credential, reg.tag, reg.handle, reg.activation, reg.commitment.revokes)
+    return distinct_alphas(cts, "registration")
 
 
 def verify_registration(

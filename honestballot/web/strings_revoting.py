@@ -83,6 +83,19 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Бұл бюллетеньде басқа бюллетеньнің шифрмәтіні қайталанған: бюллетеньді қайта толтырыңыз.",
         "This ballot reuses a ciphertext of another ballot: make the ballot again.",
     ),
+    "msg.registration.ciphertext_reused": (
+        "В этой регистрации повторён шифртекст другой регистрации или бюллетеня: сделайте "
+        "её заново.",
+        "Бұл тіркеуде басқа тіркеудің немесе бюллетеньнің шифрмәтіні қайталанған: оны қайта "
+        "жасаңыз.",
+        "This registration reuses a ciphertext of another registration or ballot: make it "
+        "again.",
+    ),
+    "msg.ballot.alpha_repeated": (
+        "Два шифртекста здесь используют одну и ту же случайность: сделайте заново.",
+        "Мұндағы екі шифрмәтін бір кездейсоқтықты пайдаланады: қайта жасаңыз.",
+        "Two ciphertexts of this {what} share their randomness: make it again.",
+    ),
     "msg.ballot.no_receipt": (
         "Бюллетеня с таким хешем отслеживания нет.",
         "Мұндай бақылау хеші бар бюллетень жоқ.",

@@ -112,6 +112,7 @@ def _texts() -> dict[str, str]:
         "not_open": revoting.NOT_OPEN,
         "wrong_letter": registration.WRONG_LETTER,
         "cap": ballot_v2.CAP_REACHED,
+        "ciphertext_reused": revoting.REUSED,
     }
 
 
@@ -413,3 +414,46 @@ def test_a_schedule_without_an_encrypted_roll_does_not_open(
             election.id, roll=lambda conn: web.services.roll.summary_body(election.id, conn)
         )
     assert web.services.elections.phase(election.id) == "setup"
+
+
+class _Stuck:
+    """A device whose random source is stuck: every scalar it draws is the same."""
+
+    def random_bytes(self, n: int) -> bytes:
+        return b"\x07" * n
+
+
+def test_reused_randomness_is_refused_within_and_across_objects(
+    election: RevotingElection,
+) -> None:
+    """docs/coercion.md §3, rule 3: no two ciphertexts of one registration or ballot, and
+    no two objects, share an ``alpha`` (reused randomness links what holds it); each such
+    request is refused and leaves everything as it was."""
+    voter = election.device(ROLL[2], "device 3")
+    base = election.ctx.base_hash
+    seed = generate_seed(voter.rng, base)
+    voter.rng = _Stuck()
+    stuck = voter.registration(seed)
+    before = _state(election)
+    error = _refused(voter.send_registration(*stuck), 422, "invalid_ballot")
+    assert "share their randomness" in error["message"]
+    assert _state(election) == before
+    # a registration made well; then a ballot whose first two draws are the registration's
+    # (its Enc(sigma) and Enc(tau) carry the registration's alphas): refused as reused
+    voter.rng = SeededRandomness("the same draws")
+    seed, answer = voter.register(seed)
+    assert answer.status_code == 201, answer.text
+    voter.rng = SeededRandomness("the same draws")
+    ballot, _, private = voter.ballot(seed)
+    before = _state(election)
+    _refused(voter.cast(ballot, private), 409, "ballot_rejected", "ciphertext_reused")
+    assert _state(election) == before
+    # a ballot whose own ciphertexts share their randomness
+    voter.rng = _Stuck()
+    ballot, _, private = voter.ballot(seed)
+    error = _refused(voter.cast(ballot, private), 422, "invalid_ballot")
+    assert "share their randomness" in error["message"]
+    assert _state(election) == before
+    # and the voter's honest ballot goes through
+    voter.rng = SeededRandomness("fresh draws")
+    assert voter.cast(*voter.ballot(seed)[::2]).status_code == 201

@@ -59,6 +59,7 @@ from honestballot.protocol.ranked import read_in_order
 from honestballot.protocol.registration import (
     Commitment,
     make_commitment,
+    registration_alphas,
     verify_registration,
 )
 from honestballot.protocol.registration import check_private as check_registration_private
@@ -95,6 +96,10 @@ TAKEN = Text("registration.taken", "this credential is registered already: make 
 NOT_REGISTERED = Text("ballot.not_registered", "this credential is not registered")
 AUDITED = Text("ballot.audited", "this ballot was audited: an audited ballot is never cast")
 CAST = Text("audit.cast", "this ballot was cast: a cast ballot cannot be audited")
+REGISTRATION_REUSED = Text(
+    "registration.ciphertext_reused",
+    "this registration reuses a ciphertext of another registration or ballot: make it again",
+)
 REUSED = Text(
     "ballot.ciphertext_reused",
     "this ballot reuses a ciphertext of another ballot: make the ballot again",
@@ -208,6 +213,7 @@ class RevotingDesk:
         reg = registration_from_json(obj["registration"])
         private = registration_private_from_json(obj["private"])
         verify_registration(ctx.base_hash, ctx.public_key, reg)
+        alphas = registration_alphas(reg)  # no two of its ciphertexts share their randomness
         tracking = reg.tracking_hash(ctx.public_key)
         nonce = reg.commitment.nonce
         with self.store.connect() as conn:
@@ -234,6 +240,8 @@ class RevotingDesk:
             # and a coercer holding an old credential must not learn that by resending it
             if self.store.credential_taken(conn, election_id, tau.data, sigma.data):
                 raise InvalidInput(TAKEN)
+            if self.store.revoting_alphas(conn, election_id, alphas):
+                raise InvalidInput(REGISTRATION_REUSED)
             current = self.store.revoting_voter(conn, election_id, voter_id)
             if (
                 issued["session"] != session
@@ -256,6 +264,7 @@ class RevotingDesk:
                 },
             )
             self.store.set_revocation_point(conn, election_id, voter_id, tau.data)
+            self.store.add_revoting_alphas(conn, election_id, tracking, alphas, audited=False)
             self.store.queue_for_board(conn, election_id, "registration", tracking, body, now)
         return Answer(tracking)
 
