@@ -83,6 +83,10 @@ class Phase(Enum):
 class SetupEvent:
     election_id: str
     unit_ids: frozenset[str]
+    #: whether the setup names a batch schedule: the one mark of an election with
+    #: re-voting protection (docs/coercion.md §4), which has an encrypted roll and takes
+    #: no credentials or ballots version 1
+    revoting: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,30 +183,32 @@ class MixPartEvent:
     rows: int
 
 
-#: how many times a trustee may begin its parts of one mix (one contest, one position)
-#: anew: an upload cut off with the trustee's mix file lost leaves a run that no ``mix``
-#: will name, and the trustee must shuffle again; the bound keeps what such runs cost
-#: every verifier to a few times the mix's own rows
+#: how many times a trustee may begin parts of a mix of one contest, at any positions: an
+#: upload cut off with the trustee's mix file lost, or a position another trustee took
+#: first, leaves a run that no ``mix`` will name, and the trustee must shuffle again; the
+#: bound keeps what such runs cost every verifier to a few times the mix's own rows per
+#: trustee and contest
 MAX_MIX_RUNS: Final = 3
 
 
 @dataclass(frozen=True, slots=True)
 class MixProgress:
-    """What a trustee's ``mix-part`` events at one contest's position cover so far: how
-    many runs it began (each with a part 0), and the current run's parts and the row
-    after its last one."""
+    """What a trustee's ``mix-part`` events of one contest cover so far: how many runs it
+    began (each with a part 0), and the current run's position, parts and the row after
+    its last part."""
 
     runs: int
+    position: int
     parts: int
     end: int
 
     def after(self, ev: MixPartEvent) -> MixProgress:
         if ev.index == 0:
-            return MixProgress(self.runs + 1, 1, ev.rows)
-        return MixProgress(self.runs, self.parts + 1, ev.offset + ev.rows)
+            return MixProgress(self.runs + 1, ev.position, 1, ev.rows)
+        return MixProgress(self.runs, self.position, self.parts + 1, ev.offset + ev.rows)
 
 
-NO_MIX_PARTS: Final = MixProgress(0, 0, 0)
+NO_MIX_PARTS: Final = MixProgress(0, 0, 0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +341,11 @@ class BoardView(Protocol):
     def unit_ids(self) -> frozenset[str]: ...
 
     @property
+    def revoting(self) -> bool:
+        """Whether the setup names a batch schedule (re-voting protection)."""
+        ...
+
+    @property
     def roll(self) -> Mapping[str, int] | None:
         """unit → voters on the roll, once the roll summary is on the board."""
         ...
@@ -362,8 +373,8 @@ class BoardView(Protocol):
         """The trustees who mixed ``contest`` so far, by position."""
         ...
 
-    def mix_progress(self, contest: str, position: int, trustee: int) -> MixProgress:
-        """What the trustee's ``mix-part`` events at this contest's position cover."""
+    def mix_progress(self, contest: str, trustee: int) -> MixProgress:
+        """What the trustee's ``mix-part`` events of this contest cover."""
         ...
 
     def station(self, unit: str) -> tuple[Point, bool] | None:
@@ -429,8 +440,18 @@ def check_sequence(view: BoardView, kind: str) -> None:
         )
 
 
+def _version_1(view: BoardView, kind: str) -> None:
+    """An election with re-voting protection takes no ``credential`` or ``ballot``."""
+    if view.revoting:
+        raise ProtocolError(  # English only: the service never posts one there
+            f"a {kind} event in an election with re-voting protection (its setup names a "
+            "batch schedule), which takes registrations and ballots version 2 only"
+        )
+
+
 def check_credential(view: BoardView, ev: CredentialEvent) -> None:
     check_phase(view, "credential")
+    _version_1(view, "credential")
     if ev.unit not in view.unit_ids:
         raise ProtocolError(Text("board.unit_unknown", f"unknown unit {ev.unit!r}", unit=ev.unit))
     if ev.credential.is_identity():
@@ -477,6 +498,16 @@ def check_roll(view: BoardView, ev: RollEvent) -> None:
             "the roll summary must list every unit once"
         )
     parts = view.roll_parts
+    if view.revoting and ev.encrypted is None:
+        raise ProtocolError(  # English only: the service refuses to open without it
+            "an election with re-voting protection (its setup names a batch schedule) opens "
+            "with an encrypted roll, and this roll names none"
+        )
+    if ev.encrypted is not None and not view.revoting:
+        raise ProtocolError(  # English only: the service refuses the upload
+            "an encrypted roll in an election without re-voting protection (its setup names "
+            "no batch schedule)"
+        )
     if ev.encrypted is None:
         if parts:
             raise ProtocolError(  # English only: the service posts the roll itself, at open
@@ -509,6 +540,11 @@ def check_roll(view: BoardView, ev: RollEvent) -> None:
 
 def check_roll_part(view: BoardView, ev: RollPartEvent) -> None:
     check_phase(view, "roll-part")
+    if not view.revoting:
+        raise ProtocolError(  # English only: the service refuses the upload
+            "a roll part in an election without re-voting protection (its setup names no "
+            "batch schedule)"
+        )
     if view.roll is not None:
         raise ProtocolError("a roll part after the roll")  # English only: posted by the service
     posted = sum(n for n, _ in view.roll_parts)
@@ -554,6 +590,7 @@ def check_voter(view: BoardView, credential: Point) -> None:
 
 def check_ballot(view: BoardView, ev: BallotEvent) -> None:
     check_phase(view, "ballot")
+    _version_1(view, "ballot")
     check_voter(view, ev.credential)
     if view.audited_any(ev.alphas):
         raise BallotRejected(
@@ -671,29 +708,38 @@ def check_mix_place(view: BoardView, ev: MixEvent | MixPartEvent) -> None:
             Text("board.mixed_already", message, trustee=ev.trustee, contest=ev.contest)
         )
     if isinstance(ev, MixPartEvent):
-        check_mix_part_order(view.mix_progress(ev.contest, ev.position, ev.trustee), ev)
+        check_mix_part_order(view.mix_progress(ev.contest, ev.trustee), ev)
 
 
 def check_mix_part_order(done: MixProgress, ev: MixPartEvent) -> None:
-    """Rule 9 for parts: a trustee's parts at one position follow on from its parts before
-    them (part 0 at row 0 begins a run, at most :data:`MAX_MIX_RUNS` times; part ``i + 1``
-    starts at the row after part ``i`` of the same run), so that no run covers a row
-    twice and a trustee cannot make verifiers check parts without end."""
+    """Rule 9 for parts: a trustee's parts of one contest follow on from its parts before
+    them (part 0 at row 0 begins a run, at most :data:`MAX_MIX_RUNS` times per trustee and
+    contest, whatever the positions; part ``i + 1`` starts at the row after part ``i`` of
+    the same run, at its position), so that no run covers a row twice and a trustee cannot
+    make verifiers check parts without end."""
     if ev.index == 0:
         follows = ev.offset == 0 and done.runs < MAX_MIX_RUNS
     else:
-        follows = done.runs > 0 and ev.index == done.parts and ev.offset == done.end
+        follows = (
+            done.runs > 0
+            and ev.position == done.position
+            and ev.index == done.parts
+            and ev.offset == done.end
+        )
     if follows:
         return
-    if done.runs >= MAX_MIX_RUNS and ev.index == 0:
-        expected = f"part {done.parts} from row {done.end} (its {MAX_MIX_RUNS} runs are used)"
-    elif done.runs:
-        expected = f"part {done.parts} from row {done.end}, or part 0 from row 0"
-    else:
+    if not done.runs:
         expected = "part 0 from row 0"
+    else:
+        expected = f"part {done.parts} of mix {done.position} from row {done.end}"
+        expected += (
+            f" (its {MAX_MIX_RUNS} runs are used)"
+            if done.runs >= MAX_MIX_RUNS
+            else ", or part 0 from row 0"
+        )
     message = (
-        f"trustee {ev.trustee}'s next part of mix {ev.position} of contest {ev.contest!r} is "
-        f"{expected}; this is part {ev.index} from row {ev.offset}"
+        f"trustee {ev.trustee}'s next part of contest {ev.contest!r} is {expected}; this is "
+        f"part {ev.index} of mix {ev.position} from row {ev.offset}"
     )
     raise ProtocolError(
         Text(
@@ -815,6 +861,7 @@ class BoardRules:
 
     phase: Phase = Phase.EMPTY
     unit_ids: frozenset[str] = frozenset()
+    revoting: bool = False
     credential_unit: dict[Point, str] = field(default_factory=dict)
     #: credentials replaced by a newer one: their ballots no longer count
     revoked: set[Point] = field(default_factory=set)
@@ -834,8 +881,8 @@ class BoardRules:
     share_parts: dict[int, ShareProgress] = field(default_factory=dict)
     #: contest -> the trustees who mixed it, by position
     mix_chains: dict[str, list[int]] = field(default_factory=dict)
-    #: (contest, position, trustee) -> what its ``mix-part`` events cover so far
-    mix_parts: dict[tuple[str, int, int], MixProgress] = field(default_factory=dict)
+    #: (contest, trustee) -> what its ``mix-part`` events cover so far
+    mix_parts: dict[tuple[str, int], MixProgress] = field(default_factory=dict)
     #: unit -> its station's (commission key, paper voting), as last published
     stations: dict[str, tuple[Point, bool]] = field(default_factory=dict)
     #: (rows, digest) of each roll part, in order
@@ -875,8 +922,8 @@ class BoardRules:
     def mixers(self, contest: str) -> Sequence[int]:
         return self.mix_chains.get(contest, [])
 
-    def mix_progress(self, contest: str, position: int, trustee: int) -> MixProgress:
-        return self.mix_parts.get((contest, position, trustee), NO_MIX_PARTS)
+    def mix_progress(self, contest: str, trustee: int) -> MixProgress:
+        return self.mix_parts.get((contest, trustee), NO_MIX_PARTS)
 
     def station(self, unit: str) -> tuple[Point, bool] | None:
         return self.stations.get(unit)
@@ -893,6 +940,7 @@ class BoardRules:
         match event:
             case SetupEvent():
                 self.unit_ids = event.unit_ids
+                self.revoting = event.revoting
             case CredentialEvent():
                 if event.replaces is not None:
                     self.revoked.add(event.replaces)
@@ -928,7 +976,7 @@ class BoardRules:
             case MixEvent():
                 self.mix_chains.setdefault(event.contest, []).append(event.trustee)
             case MixPartEvent():
-                place = (event.contest, event.position, event.trustee)
+                place = (event.contest, event.trustee)
                 self.mix_parts[place] = self.mix_progress(*place).after(event)
             case DecryptionShareEvent():
                 self.share_trustees.add(event.trustee)

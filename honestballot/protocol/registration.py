@@ -334,11 +334,14 @@ def distinct_alphas(cts: Sequence[Ciphertext], what: str) -> frozenset[bytes]:
 
 
 def registration_alphas(reg: Registration) -> frozenset[bytes]:
-    """The ``alpha`` of each of a registration's five ciphertexts (``credential``, ``tag``,
-    ``handle``, ``activation``, ``revokes``), which must all differ and differ from every
-    other object's (docs/coercion.md §3, rule 3)."""
-    cts = (reg.credential, reg.tag, reg.handle, reg.activation, reg.commitment.revokes)
-    return distinct_alphas(cts, "registration")
+    """The ``alpha`` of each of the four ciphertexts the device made (``credential``,
+    ``tag``, ``handle``, ``activation``), which must differ from one another and from the
+    service's ``revokes`` (docs/coercion.md §3, rule 3), and from every other object's.
+    ``revokes`` is the service's, one per nonce, and a nonce is used once: a registration
+    sent again on a used nonce is refused for its nonce, not for this."""
+    cts = (reg.credential, reg.tag, reg.handle, reg.activation)
+    distinct_alphas((*cts, reg.commitment.revokes), "registration")
+    return frozenset(ct.alpha.data for ct in cts)
 
 
 def verify_registration(

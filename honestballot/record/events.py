@@ -199,7 +199,7 @@ def board_event(line: EventLine, path: str) -> board.Event:
         case "setup":
             r = Reader(b, p)
             m = manifest_from_json(r.raw("manifest"), f"{p}.manifest")
-            return board.SetupEvent(m.election_id, m.unit_ids())
+            return board.SetupEvent(m.election_id, m.unit_ids(), revoting="schedule" in b)
         case "credential":
             r = Reader(b, p)
             credential = r.point("credential")

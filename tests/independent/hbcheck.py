@@ -522,7 +522,7 @@ def board_keys_parts(setup: dict) -> list[Part]:
         In(setup["witness_quorum"]),
         Pt(organiser) if organiser is not None else By(b""),
         Pt(setup["verifier_key"]),
-        By(b"") if schedule is None else schedule_part(schedule),
+        schedule_part(schedule) if "schedule" in setup else By(b""),
     ]
 
 
@@ -530,9 +530,9 @@ def schedule_part(schedule: dict) -> Part:
     """The setup's `schedule` (coercion.md §4, record-format §3), checked: `interval`
     10 to 3600 seconds dividing the hour; `hours` 1 to 744 pairs [rows, registrations],
     each 0 to 5000."""
+    if not isinstance(schedule, dict) or set(schedule) != {"interval", "hours"}:
+        raise ValueError("setup: the schedule is {interval, hours}")
     interval, hours = schedule["interval"], schedule["hours"]
-    if set(schedule) != {"interval", "hours"}:
-        raise ValueError("setup: the schedule's keys")
     if type(interval) is not int or not 10 <= interval <= 3600 or 3600 % interval:
         raise ValueError("setup: the schedule's interval")
     if not isinstance(hours, list) or not 1 <= len(hours) <= 744:
@@ -1919,7 +1919,7 @@ def check_mixes(
     public_key = setup["election_key"]["public_key"]
     chains: dict[str, list[dict]] = {}
     parts: dict[str, dict] = {}  # digest hex -> a valid part's body
-    runs: dict[tuple[str, int, int], tuple[int, int, int]] = {}
+    runs: dict[tuple[str, int], tuple[int, int, int, int]] = {}
     phase = "before the close"
     for ev in events:
         if ev["kind"] == "close":
@@ -1965,23 +1965,24 @@ def check_mixes(
 
 
 def mix_part_follows_on(
-    runs: dict[tuple[str, int, int], tuple[int, int, int]], body: dict, what: str
+    runs: dict[tuple[str, int], tuple[int, int, int, int]], body: dict, what: str
 ) -> None:
-    """Board rule 9 for parts: at one (contest, position), a trustee's parts follow on:
-    part 0 from row 0 begins a run (at most 3 runs), part i + 1 starts at the row after
-    part i of the run.  ``runs``: (contest, position, trustee) -> (runs begun, parts in
-    the current run, row after its last part), updated."""
-    place = (body["contest"], body["position"], body["trustee"])
-    begun, count, end = runs.get(place, (0, 0, 0))
+    """Board rule 9 for parts: a trustee's parts of one contest follow on: part 0 from row
+    0 begins a run (at most 3 per trustee and contest, at any positions), part i + 1
+    starts at the row after part i of the run, at its position.  ``runs``: (contest,
+    trustee) -> (runs begun, the current run's position, its parts, the row after its last
+    part), updated."""
+    place = (body["contest"], body["trustee"])
+    begun, position, count, end = runs.get(place, (0, 0, 0, 0))
     index, offset, rows = body["part"], body["offset"], len(body["rows"])
     if index == 0 and offset == 0 and begun < 3:
-        runs[place] = (begun + 1, 1, rows)
-    elif index > 0 and begun and index == count and offset == end:
-        runs[place] = (begun, count + 1, offset + rows)
+        runs[place] = (begun + 1, body["position"], 1, rows)
+    elif index > 0 and begun and body["position"] == position and index == count and offset == end:
+        runs[place] = (begun, position, count + 1, offset + rows)
     else:
         raise ValueError(
             f"{what}: part {index} from row {offset} does not follow on from the trustee's "
-            f"parts before it at this position (board rule 9)"
+            f"parts before it (board rule 9)"
         )
 
 
@@ -2589,6 +2590,12 @@ def check_encrypted_roll(
     Raises ValueError naming the check first and then what failed."""
     rolls = [e for e in events if e["kind"] == "roll" and "encrypted" in e["body"]]
     parts = [e for e in events if e["kind"] == "roll-part"]
+    revoting = "schedule" in setup  # the one mark of re-voting protection (§3)
+    if (rolls or parts) and not revoting:
+        raise ValueError("roll.encrypted: an encrypted roll in an election without a schedule")
+    opened = [e["seq"] for e in events if e["kind"] == "open"]
+    if revoting and opened and not rolls:
+        raise ValueError("roll.encrypted: an election with a schedule opened without one")
     if not rolls:
         if parts:
             raise ValueError("roll.encrypted: roll parts without a roll naming them")
@@ -2603,7 +2610,6 @@ def check_encrypted_roll(
     expected = reporting_units_rule([(u, by_unit[u]) for u in order], manifest["min_unit_size"])
     if encrypted["reporting_units"] != expected:
         raise ValueError(f"roll.units: the reporting units are not the rule's {expected}")
-    opened = [e["seq"] for e in events if e["kind"] == "open"]
     if opened and opened[0] < roll["seq"]:
         raise ValueError("roll.encrypted: the roll follows the open")
     if "organiser_key" not in setup or "signature" not in body:
@@ -2775,7 +2781,7 @@ def check_padding(base: bytes, h: Point, padding: dict) -> int:
     salt = bytes.fromhex(padding["salt"])
     if len(salt) != 32 or salt.hex() != padding["salt"]:
         raise ValueError("padding: the salt is not 32 bytes of lower-case hex")
-    if not isinstance(padding["cover_rows"], int) or padding["cover_rows"] < 0:
+    if type(padding["cover_rows"]) is not int or padding["cover_rows"] < 0:
         raise ValueError("padding: cover_rows is not a count")
     e1 = {"alpha": IDENTITY_HEX, "beta": BASE_HEX}
     for i, row in enumerate(padding["rows"]):

@@ -216,7 +216,21 @@ def test_hbcheck_checks_the_cover_and_padding_vectors() -> None:
         ),
         ({**padding, "salt": "00" * 32}, "padding row 0, tag"),
         ({**padding, "election": "11" * 32}, "another election"),
+        ({**padding, "cover_rows": True}, "cover_rows"),  # a boolean is no count
     ]
     for doc, named in bad:
         with pytest.raises(ValueError, match=named):
             hbcheck.check_padding(base, h, doc)
+
+
+def test_hbcheck_ties_the_encrypted_roll_to_the_schedule(record: list[dict[str, Any]]) -> None:
+    """The schedule marks re-voting protection: an encrypted roll without one, or a
+    schedule of null, is refused as `verify` refuses it."""
+    setup = record[1]["body"]
+    events = [line for line in record if line.get("type") == "event"]
+    base = hbcheck.setup_base_hash(setup)
+    bare = {k: v for k, v in setup.items() if k != "schedule"}
+    with pytest.raises(ValueError, match="an encrypted roll in an election without a schedule"):
+        hbcheck.check_encrypted_roll(setup["manifest"], bare, base, events)
+    with pytest.raises(ValueError, match="the schedule is"):
+        hbcheck.board_keys_parts({**setup, "schedule": None})

@@ -18,12 +18,17 @@ def _credential() -> board.Point:
     return base_mul(random_nonzero_scalar(RNG))
 
 
-def _rules(*events: board.Event) -> BoardRules:
+def _rules(*events: board.Event, revoting: bool = False) -> BoardRules:
     rules = BoardRules()
-    rules.apply(board.SetupEvent("e", UNITS))
+    rules.apply(board.SetupEvent("e", UNITS, revoting))
     for ev in events:
         rules.apply(ev)
     return rules
+
+
+def _revoting(*events: board.Event) -> BoardRules:
+    """The board of an election with re-voting protection (its setup names a schedule)."""
+    return _rules(*events, revoting=True)
 
 
 def test_a_revoked_credential_cannot_cast_and_its_ballot_stops_counting() -> None:
@@ -92,29 +97,39 @@ def test_the_encrypted_roll_parts_come_in_order_and_the_roll_names_exactly_them(
     a, b = board.RollPartEvent(0, 3, b"a" * 32), board.RollPartEvent(3, 2, b"b" * 32)
     per_unit = (("u1", 3), ("u2", 2))
     named = board.RollEvent(per_unit, 0, (5, (b"a" * 32, b"b" * 32)))
-    rules = _rules(a, b, named, board.OpenEvent())
+    rules = _revoting(a, b, named, board.OpenEvent())
     assert rules.roll_parts == [(3, b"a" * 32), (2, b"b" * 32)]
     with pytest.raises(ProtocolError, match="starts at row 3, not 2"):
-        _rules(a, board.RollPartEvent(2, 2, b"b" * 32))
+        _revoting(a, board.RollPartEvent(2, 2, b"b" * 32))
     with pytest.raises(ProtocolError, match="not exactly the 2 roll parts"):
-        _rules(a, b, board.RollEvent(per_unit, 0, (5, (b"b" * 32, b"a" * 32))))
+        _revoting(a, b, board.RollEvent(per_unit, 0, (5, (b"b" * 32, b"a" * 32))))
     with pytest.raises(ProtocolError, match="not exactly the 1 roll parts"):
-        _rules(a, board.RollEvent(per_unit, 0, (5, (b"a" * 32, b"b" * 32))))
+        _revoting(a, board.RollEvent(per_unit, 0, (5, (b"a" * 32, b"b" * 32))))
     with pytest.raises(ProtocolError, match="but the summary 5 voters"):
-        _rules(a, board.RollEvent(per_unit, 0, (3, (b"a" * 32,))))
+        _revoting(a, board.RollEvent(per_unit, 0, (3, (b"a" * 32,))))
     with pytest.raises(ProtocolError, match="names none"):
-        _rules(a, b, board.RollEvent(per_unit, 0))
+        _revoting(a, b, board.RollEvent(per_unit, 0))
     with pytest.raises(ProtocolError, match="a roll part after the roll"):
-        _rules(a, b, named, board.RollPartEvent(5, 1, b"c" * 32))
+        _revoting(a, b, named, board.RollPartEvent(5, 1, b"c" * 32))
     with pytest.raises(ProtocolError, match="not allowed in phase open"):
-        _rules(board.OpenEvent(), a)
+        _revoting(board.OpenEvent(), a)
+    # the schedule and the encrypted roll go together: neither without the other
+    with pytest.raises(ProtocolError, match="a roll part in an election without re-voting"):
+        _rules(a)
+    with pytest.raises(ProtocolError, match="an encrypted roll in an election without"):
+        _rules(board.RollEvent((("u1", 3), ("u2", 2)), 0, (0, ())))
+    with pytest.raises(ProtocolError, match="opens with an encrypted roll"):
+        _revoting(board.RollEvent(per_unit, 0))
+    # and it takes no version 1 credential or ballot
+    with pytest.raises(ProtocolError, match="a credential event in an election with re-voting"):
+        _revoting(board.CredentialEvent(_credential(), "u1"))
 
 
 def test_a_trustees_mix_parts_follow_on_in_at_most_three_runs() -> None:
     check = board.check_mix_part_order
 
-    def part(index: int, offset: int, rows: int = 2) -> board.MixPartEvent:
-        return board.MixPartEvent("leader", 1, 3, index, offset, rows)
+    def part(index: int, offset: int, rows: int = 2, position: int = 1) -> board.MixPartEvent:
+        return board.MixPartEvent("leader", position, 3, index, offset, rows)
 
     done = board.NO_MIX_PARTS
     for bad in (part(1, 2), part(0, 2)):
@@ -123,14 +138,18 @@ def test_a_trustees_mix_parts_follow_on_in_at_most_three_runs() -> None:
     for ev in (part(0, 0), part(1, 2)):
         check(done, ev)
         done = done.after(ev)
-    assert (done.runs, done.parts, done.end) == (1, 2, 4)
-    for bad in (part(1, 2), part(2, 3), part(3, 4)):  # again, a gap, a skipped index
-        with pytest.raises(ProtocolError, match="is part 2 from row 4, or part 0 from row 0"):
+    assert (done.runs, done.position, done.parts, done.end) == (1, 1, 2, 4)
+    # again, a gap, a skipped index, the next part at another position
+    for bad in (part(1, 2), part(2, 3), part(3, 4), part(2, 4, position=2)):
+        with pytest.raises(ProtocolError, match="is part 2 of mix 1 from row 4, or part 0"):
             check(done, bad)
-    for _ in range(board.MAX_MIX_RUNS - 1):
-        check(done, part(0, 0))
-        done = done.after(part(0, 0))
+    # new runs, at this position or a later one (another trustee took this one first);
+    # three in all per trustee and contest, whatever the positions
+    for position in range(2, board.MAX_MIX_RUNS + 1):
+        check(done, part(0, 0, position=position))
+        done = done.after(part(0, 0, position=position))
     assert done.runs == board.MAX_MIX_RUNS
-    with pytest.raises(ProtocolError, match="its 3 runs are used"):
-        check(done, part(0, 0))
-    check(done, part(1, 2))
+    for position in (1, 4):
+        with pytest.raises(ProtocolError, match="its 3 runs are used"):
+            check(done, part(0, 0, position=position))
+    check(done, part(1, 2, position=3))

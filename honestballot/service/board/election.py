@@ -401,6 +401,7 @@ class ElectionService(BoardLog):
         board = BoardRules(
             phase=phase,
             unit_ids=frozenset(self.context(election_id).manifest.unit_ids()),
+            revoting=self.context(election_id).revoting,
             roll=self._roll_limits(conn, election_id, phase) if roll else None,
             active=(
                 self.store.active_credentials_per_unit(conn, election_id, wanted)
@@ -430,6 +431,7 @@ class ElectionService(BoardLog):
         board = BoardRules(
             phase=phase,
             unit_ids=unit_ids,
+            revoting=self.context(election_id).revoting,
             roll=self._roll_limits(conn, election_id, phase) if step == "credential" else None,
         )
         check_phase(board, step)
@@ -1150,14 +1152,14 @@ class ElectionService(BoardLog):
         self, election_id: str, event: MixPartEvent, conn: Tx | None = None
     ) -> BoardRules:
         """The board as rule 9 sees ``event``: the phase, the contests' mixers, and what
-        the trustee's parts at the event's place on the board cover."""
+        the trustee's parts of the event's contest on the board cover."""
         phase = (
             self.phase(election_id)
             if conn is None
             else self.store.election_phase(conn, election_id)
         )
         board = BoardRules(phase=Phase(phase), mix_chains=self._mixers(election_id, conn))
-        place = (event.contest, event.position, event.trustee)
+        place = (event.contest, event.trustee)
         digests = self.store.part_digests(election_id, "mix-part", conn)
         missing = [d for d in digests if d not in self._mix_meta]
         if missing:
@@ -1170,7 +1172,7 @@ class ElectionService(BoardLog):
                 _keep_few(self._mix_meta, digest, meta, most=1 << 16)
         for digest in digests:
             meta = self._mix_meta[digest]
-            if (meta.contest, meta.position, meta.trustee) == place:
+            if (meta.contest, meta.trustee) == place:
                 board.apply(meta)
         return board
 
