@@ -11,8 +11,8 @@ needs the ``X-CSRF-Token`` header and a signed-in session, as version 1's:
 - ``GET ballots/{tracking_hash}`` (public) → the ballot's status, ``recorded`` or
   ``audited``.
 
-An election with re-voting protection (its setup names a batch schedule, or its
-encrypted roll is kept) takes only these; these refuse any other.
+An election with re-voting protection (its setup names a batch schedule; it opens only
+with its encrypted roll) takes only these; these refuse any other.
 """
 
 from __future__ import annotations

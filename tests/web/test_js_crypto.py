@@ -84,6 +84,7 @@ from honestballot.record.witness import (
     board_keys_from_setup,
     board_keys_to_json,
     cosignature_from_json,
+    schedule_from_json,
     signature_to_json,
 )
 from honestballot.service.demo import demo_manifest
@@ -1633,3 +1634,22 @@ def test_registrations_and_v2_ballots_equal_python_byte_for_byte() -> None:
     )
     assert "without election_key_hash" in err(no_binding)["message"]
     assert "base_hash does not match" in err(other)["message"]
+
+
+def test_the_bundle_refuses_the_schedules_python_refuses() -> None:
+    """The browser reads the setup's schedule by protocol/schedule.py's rules: a schedule
+    Python refuses is refused in the bundle too, before any hash is made of it."""
+    keys = board_keys_to_json(BOARD_KEY_VARIANTS["a batch schedule"])
+    bad = [
+        {"interval": 70, "hours": [[1, 1]]},
+        {"interval": 7200, "hours": [[1, 1]]},
+        {"interval": 60, "hours": []},
+        {"interval": 60, "hours": [[5001, 0]]},
+        {"interval": 60, "hours": [[1, -1]]},
+        {"interval": 60, "hours": [[1, 1]], "extra": 1},
+    ]
+    results = run_js([("boardKeysHash", [{**keys, "schedule": s}]) for s in bad])
+    for schedule, result in zip(bad, results, strict=True):
+        assert err(result)["name"] == "RecordFormatError", schedule
+        with pytest.raises(RecordFormatError):
+            schedule_from_json(schedule, "schedule")

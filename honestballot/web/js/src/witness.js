@@ -168,8 +168,17 @@ export function boardKeysFromReader(r) {
 function scheduleFromJson(value, path) {
   const r = new Reader(value, path);
   const interval = r.integer('interval', 10);
-  const hours = r.array('hours', 744).map((hour, h) => {
-    const counts = (v) => Number.isSafeInteger(v) && v >= 0;
+  if (interval > 3600 || 3600 % interval !== 0) {
+    throw new RecordFormatError(
+      `${path}.interval: a batch interval is 10 to 3600 seconds and divides the hour`,
+    );
+  }
+  const listed = r.array('hours', 744);
+  if (listed.length === 0) {
+    throw new RecordFormatError(`${path}.hours: a schedule lists 1 to 744 hours`);
+  }
+  const hours = listed.map((hour, h) => {
+    const counts = (v) => Number.isSafeInteger(v) && v >= 0 && v <= 5000;
     if (!Array.isArray(hour) || hour.length !== 2 || !hour.every(counts)) {
       throw new RecordFormatError(
         `${path}.hours[${h}]: an hour of the schedule is [rows, registrations]`,
