@@ -74,7 +74,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import aiohttp
 from bench_serve import (
     ELECTION,
-    USER_AGENT,
+    LANGUAGES,
     CpuMeter,
     CpuSample,
     OutboxTail,
@@ -91,11 +91,11 @@ from bench_serve import (
     make_voters,
     percentile,
     setup_election,
+    voter_headers,
 )
 
 PG_ADMIN_URL = os.environ.get("HONESTBALLOT_TEST_PG", "postgresql://127.0.0.1:5432/test")
 PROBE = Path(__file__).resolve().parent / "lock_probe"
-LANGUAGES = ("ru", "kk", "en")
 STEPS = (
     ("csrf", 200),
     ("signin", 202),
@@ -156,16 +156,7 @@ class Day:
         """One request; its body if it got the expected answer in time, else None (an
         error is counted)."""
         step = self.steps[name]
-        headers = {
-            "User-Agent": USER_AGENT,
-            "Accept-Language": LANGUAGES[v.index % 3],
-            "X-Forwarded-For": v.address,
-        }
-        if v.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={c}" for k, c in v.cookies.items())
-        if method == "POST":
-            headers["X-CSRF-Token"] = v.csrf
-            headers["Content-Type"] = "application/json"
+        headers = voter_headers(v, method, LANGUAGES[v.index % 3])
         t0 = time.perf_counter()
         try:
             async with http.request(method, path, headers=headers, data=body) as response:

@@ -53,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import aiohttp
 from bench_serve import (
     ELECTION,
-    USER_AGENT,
+    LANGUAGES,
     CpuMeter,
     OutboxTail,
     Server,
@@ -64,10 +64,11 @@ from bench_serve import (
     fresh_database,
     make_voters,
     setup_election,
+    voter_headers,
+    voter_session,
 )
 
 PG_ADMIN_URL = os.environ.get("HONESTBALLOT_TEST_PG", "postgresql://127.0.0.1:5432/test")
-LANGUAGES = ("ru", "kk", "en")
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 API = f"/api/e/{ELECTION}"
 
@@ -83,13 +84,7 @@ class Steps:
         self.codes: dict[int, str] = {}
 
     def session(self) -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(limit=self.concurrency, limit_per_host=0)
-        return aiohttp.ClientSession(
-            self.base,
-            connector=connector,
-            cookie_jar=aiohttp.DummyCookieJar(),  # every voter keeps its own cookies
-            timeout=aiohttp.ClientTimeout(total=300),
-        )
+        return voter_session(self.base, self.concurrency)
 
     async def call(
         self,
@@ -100,16 +95,7 @@ class Steps:
         path: str,
         body: bytes | None = None,
     ) -> bytes:
-        headers = {
-            "User-Agent": USER_AGENT,
-            "Accept-Language": LANGUAGES[v.index % 3],
-            "X-Forwarded-For": v.address,
-        }
-        if v.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={c}" for k, c in v.cookies.items())
-        if method == "POST":
-            headers["X-CSRF-Token"] = v.csrf
-            headers["Content-Type"] = "application/json"
+        headers = voter_headers(v, method, LANGUAGES[v.index % 3])
         async with http.request(method, path, headers=headers, data=body) as response:
             raw = await response.read()
             for cookie, morsel in response.cookies.items():

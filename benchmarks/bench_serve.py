@@ -123,6 +123,37 @@ CANDIDATES = tuple(f"cand-{i}" for i in range(1, 6))
 VOTE_SHARES = (0.35, 0.25, 0.20, 0.15, 0.05)
 UNITS = 10
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+LANGUAGES = ("ru", "kk", "en")
+
+
+def voter_session(base: str, concurrency: int) -> aiohttp.ClientSession:
+    """The load generator's HTTP client: at most ``concurrency`` connections, no shared
+    cookie jar (every voter keeps its own cookies)."""
+    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=0)
+    return aiohttp.ClientSession(
+        base,
+        connector=connector,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        timeout=aiohttp.ClientTimeout(total=300),
+    )
+
+
+def voter_headers(voter: Voter, method: str, language: str) -> dict[str, str]:
+    """A voter's browser's headers: its address (behind the proxy), its cookies, and for
+    a POST the CSRF token and the JSON body's type."""
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept-Language": language,
+        "X-Forwarded-For": voter.address,
+    }
+    if voter.cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in voter.cookies.items())
+    if method == "POST":
+        headers["X-CSRF-Token"] = voter.csrf
+        headers["Content-Type"] = "application/json"
+    return headers
+
+
 _CODE = re.compile(rb"(?<![0-9])[0-9]{6}(?![0-9])")
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -548,13 +579,7 @@ class Voting:
         self.receipt_mismatches = 0
 
     def session(self) -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(limit=self.concurrency, limit_per_host=0)
-        return aiohttp.ClientSession(
-            self.base,
-            connector=connector,
-            cookie_jar=aiohttp.DummyCookieJar(),  # every voter keeps its own cookies
-            timeout=aiohttp.ClientTimeout(total=300),
-        )
+        return voter_session(self.base, self.concurrency)
 
     async def call(
         self,
@@ -565,16 +590,7 @@ class Voting:
         step: Step,
         body: bytes | None = None,
     ) -> tuple[int, bytes]:
-        headers = {
-            "User-Agent": USER_AGENT,
-            "Accept-Language": "en",
-            "X-Forwarded-For": voter.address,
-        }
-        if voter.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in voter.cookies.items())
-        if method == "POST":
-            headers["X-CSRF-Token"] = voter.csrf
-            headers["Content-Type"] = "application/json"
+        headers = voter_headers(voter, method, "en")
         t0 = time.perf_counter()
         async with http.request(method, path, headers=headers, data=body) as response:
             raw = await response.read()
