@@ -236,11 +236,12 @@ def test_the_registration_vector_parses_verifies_and_convinces_the_service(
     assert tau == seed.tag_point(base)
     # against another voter's letter the activation proof fails
     other = LetterSecret(bytes.fromhex(vectors["letters"][1]["secret"]))
-    with pytest.raises(InvalidProof, match="registration/activation"):
+    with pytest.raises(InvalidProof, match="not the one on your letter") as refused:
         check_private(
             base, h, w, reg, private, reg.commitment, letter.handle(base),
             other.activation_point(base),
         )  # fmt: skip
+    assert getattr(refused.value, "purpose", None) == "registration/activation"
     for name, challenge in v["challenges"].items():
         assert challenge["value"] in json.dumps(v["object"]), name
 
