@@ -499,7 +499,9 @@ def test_a_trustees_mix_parts_follow_on_and_its_runs_are_bounded(
     board = Board(ceremony, tmp_path)
     runs = [board.publish(board.mix(1), rows_per_part=2) for _ in range(4)]
     parts, _ = runs[0]  # rows 0-1, 2-3, 4 of the 5 counted ballots
-    with pytest.raises(ProtocolError, match="is part 0 from row 0; this is part 1 of mix 1 from row 2"):
+    with pytest.raises(
+        ProtocolError, match="is part 0 from row 0; this is part 1 of mix 1 from row 2"
+    ):
         board.submit_parts([parts[1]])
     assert board.submit_parts(parts[:1]) == [True]
     with pytest.raises(ProtocolError, match="is part 1 of mix 1 from row 2, or part 0 from row 0"):
