@@ -94,7 +94,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "msg.ballot.alpha_repeated": (
         "Два шифртекста здесь используют одну и ту же случайность: сделайте заново.",
         "Мұндағы екі шифрмәтін бір кездейсоқтықты пайдаланады: қайта жасаңыз.",
-        "Two ciphertexts of this {what} share their randomness: make it again.",
+        "Two ciphertexts here share their randomness: make it again.",
     ),
     "msg.ballot.no_receipt": (
         "Бюллетеня с таким хешем отслеживания нет.",
