@@ -356,6 +356,16 @@ def ballot_alphas(ballot: BallotV2) -> frozenset[bytes]:
     )
 
 
+def cast_row_alphas(row: CastRow) -> frozenset[bytes]:
+    """The ``alpha`` of every ciphertext of a cast row but its flag (whose ``alpha`` is
+    the identity in every real row): its ballot's and its counter's, all distinct."""
+    b = row.ballot
+    return distinct_alphas(
+        (b.credential, b.tag, *(ct for ec in b.contests for ct in ec.ciphertexts), row.counter),
+        "cast row",
+    )
+
+
 def counter_start(rng: Randomness) -> int:
     """A credential's counter start ``n0``, uniform in ``[CAP, 2^20)``; its ballots get
     ``n0 + 1``, ``n0 + 2``, ..."""

@@ -68,6 +68,8 @@ from typing import Final, Protocol
 
 from honestballot.crypto.group import Point
 from honestballot.errors import BallotRejected, InvalidShare, ProtocolError, Text
+from honestballot.protocol.schedule import Schedule, check_batch
+from honestballot.protocol.schedule import check_close as check_schedule_close
 
 
 class Phase(Enum):
@@ -83,10 +85,14 @@ class Phase(Enum):
 class SetupEvent:
     election_id: str
     unit_ids: frozenset[str]
-    #: whether the setup names a batch schedule: the one mark of an election with
-    #: re-voting protection (docs/coercion.md §4), which has an encrypted roll and takes
-    #: no credentials or ballots version 1
-    revoting: bool = False
+    #: the setup's batch schedule: the one mark of an election with re-voting protection
+    #: (docs/coercion.md §4), which has an encrypted roll and takes no credentials or
+    #: ballots version 1
+    schedule: Schedule | None = None
+
+    @property
+    def revoting(self) -> bool:
+        return self.schedule is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +122,53 @@ class RollPartEvent:
 
 @dataclass(frozen=True, slots=True)
 class OpenEvent:
-    pass
+    #: the open's time: batch ``j`` is due ``(j + 1)·interval`` after it
+    time_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BatchEvent:
+    """Batch ``index`` of an election with re-voting protection (protocol/schedule.py):
+    exactly ``rows`` ``cast-row`` and ``registrations`` ``registration`` events follow it,
+    in any order, each with its time."""
+
+    index: int
+    time_ms: int
+    rows: int
+    registrations: int
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationEvent:
+    """A registration in a batch (its proofs: the check ``registrations.proofs``)."""
+
+    tracking_hash: bytes
+    nonce: bytes
+    #: the alphas of its ciphertexts (protocol/registration.py, ``registration_alphas``)
+    alphas: frozenset[bytes]
+    time_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class CastRowEvent:
+    """A cast row in a batch (its proofs: the check ``rows.proofs``)."""
+
+    #: its ballot's tracking hash
+    tracking_hash: bytes
+    #: the alphas of its ballot's ciphertexts and of its counter (not the flag's identity)
+    alphas: frozenset[bytes]
+    time_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class PendingBatch:
+    """A batch whose items are still coming: its index and time, and how many cast rows
+    and registrations are still to come."""
+
+    index: int
+    time_ms: int
+    rows: int
+    registrations: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +316,9 @@ Event = (
     | RollEvent
     | RollPartEvent
     | OpenEvent
+    | BatchEvent
+    | RegistrationEvent
+    | CastRowEvent
     | BallotEvent
     | SupersededEvent
     | AuditEvent
@@ -286,6 +341,9 @@ _PHASES: dict[str, tuple[str, tuple[Phase, ...]]] = {
     "station": ("publishing a polling station", (Phase.SETUP, Phase.OPEN)),
     "open": ("opening", (Phase.SETUP,)),
     "ballot": ("casting a ballot", (Phase.OPEN,)),
+    "batch": ("publishing a batch", (Phase.OPEN,)),
+    "registration": ("publishing a registration", (Phase.OPEN,)),
+    "cast-row": ("publishing a cast row", (Phase.OPEN,)),
     "audit": ("auditing a ballot", (Phase.OPEN,)),
     "close": ("closing", (Phase.OPEN,)),
     "mix-part": ("mixing a contest's ballots", (Phase.CLOSED,)),
@@ -302,6 +360,9 @@ _KIND: dict[type, str] = {
     RollEvent: "roll",
     RollPartEvent: "roll-part",
     OpenEvent: "open",
+    BatchEvent: "batch",
+    RegistrationEvent: "registration",
+    CastRowEvent: "cast-row",
     BallotEvent: "ballot",
     SupersededEvent: "superseded",
     AuditEvent: "audit",
@@ -407,6 +468,42 @@ class BoardView(Protocol):
         """What the trustee's ``share-part`` events so far cover."""
         ...
 
+    # -- batches (re-voting protection) ------------------------------------------------------
+
+    @property
+    def schedule(self) -> Schedule | None:
+        """The setup's batch schedule (None without re-voting protection)."""
+        ...
+
+    @property
+    def open_ms(self) -> int:
+        """The ``open`` event's time."""
+        ...
+
+    @property
+    def batches(self) -> int:
+        """How many batches are on the board (the next one's index)."""
+        ...
+
+    @property
+    def pending_batch(self) -> PendingBatch | None:
+        """The last batch, while some of its items are still to come."""
+        ...
+
+    @property
+    def closing_ms(self) -> int | None:
+        """Once a batch came before it was due: the time it carries, which is the close's
+        (only the close's block may post a batch early, to empty the queue)."""
+        ...
+
+    def nonce_used(self, nonce: bytes) -> bool:
+        """Whether a registration on the board has this nonce."""
+        ...
+
+    def registered_any(self, alphas: frozenset[bytes]) -> bool:
+        """Whether a registration on the board has any of these ciphertext alphas."""
+        ...
+
 
 # -- the rules ---------------------------------------------------------------------------
 
@@ -425,9 +522,32 @@ def check_phase(view: BoardView, kind: str) -> None:
         )
 
 
+_BATCH_ITEMS: Final = ("registration", "cast-row")
+#: what may follow a batch posted before it was due (the close's block)
+_CLOSING: Final = ("batch", *_BATCH_ITEMS, "audit", "close")
+
+
 def check_sequence(view: BoardView, kind: str) -> None:
     """What may follow the last event: only ``superseded`` after a ballot that replaced
-    another, and only audits or ``close`` once the audits before the close began."""
+    another; only its items while a batch is incomplete, and items only then; only
+    batches, their items, audits and ``close`` once a batch came early (the close's
+    block); and only audits or ``close`` once the audits before the close began."""
+    pending = view.pending_batch
+    if pending is not None and kind not in _BATCH_ITEMS:
+        raise ProtocolError(  # English only: the service posts a batch in one transaction
+            f"a {kind} event follows batch {pending.index} before its {pending.rows} more "
+            f"cast rows and {pending.registrations} more registrations"
+        )
+    if pending is None and kind in _BATCH_ITEMS:
+        raise ProtocolError(  # English only: the service posts these only in batches
+            f"a {kind} event outside a batch: registrations and cast rows go on the board "
+            "only as the items of a batch"
+        )
+    if view.closing_ms is not None and kind not in _CLOSING:
+        raise ProtocolError(  # English only: the service closes right after such a batch
+            f"a {kind} event follows a batch posted before it was due: only the close's "
+            "block (batches, audits, the close) may do that"
+        )
     if view.pending_supersede is not None and kind != "superseded":
         old, new = view.pending_supersede
         raise ProtocolError(  # English only: the service appends the superseded event itself
@@ -619,6 +739,111 @@ def check_ballot(view: BoardView, ev: BallotEvent) -> None:
         )
 
 
+def _revoting_only(view: BoardView, kind: str) -> Schedule:
+    schedule = view.schedule
+    if schedule is None:
+        raise ProtocolError(  # English only: the service never posts one there
+            f"a {kind} event in an election without re-voting protection (its setup names "
+            "no batch schedule)"
+        )
+    return schedule
+
+
+def check_batch_event(view: BoardView, ev: BatchEvent) -> None:
+    """``board.schedule``: batches in index order from 0, each of exactly its sizes and
+    no earlier than it is due, unless it is the close's block, which may post batches
+    early to empty the queue (every event of that block, the close too, then carries
+    the block's time)."""
+    check_phase(view, "batch")
+    schedule = _revoting_only(view, "batch")
+    if ev.index != view.batches:
+        raise ProtocolError(  # English only: the service numbers its batches
+            f"batch {ev.index} comes after {view.batches} batches; the next is {view.batches}"
+        )
+    closing = view.closing_ms
+    if closing is not None and ev.time_ms != closing:
+        raise ProtocolError(
+            f"batch {ev.index} is in the close's block but carries {ev.time_ms} ms, not the "
+            f"block's {closing} ms"
+        )
+    # a batch before it is due begins the close's block (BoardRules.apply); its sizes are
+    # the schedule's all the same
+    due = schedule.due_ms(view.open_ms, ev.index)
+    check_batch(schedule, view.open_ms, ev.index, max(ev.time_ms, due), ev.rows, ev.registrations)
+
+
+def _batch_item(view: BoardView, kind: str, time_ms: int) -> PendingBatch:
+    check_phase(view, kind)
+    _revoting_only(view, kind)
+    pending = view.pending_batch
+    assert pending is not None  # check_sequence refused an item outside a batch
+    left = pending.rows if kind == "cast-row" else pending.registrations
+    if left == 0:
+        what = "cast rows" if kind == "cast-row" else "registrations"
+        raise ProtocolError(  # English only: the service posts a batch in one transaction
+            f"batch {pending.index} holds more {what} than it says"
+        )
+    if time_ms != pending.time_ms:
+        raise ProtocolError(
+            f"a {kind} event of batch {pending.index} carries {time_ms} ms, not the batch's "
+            f"{pending.time_ms} ms"
+        )
+    return pending
+
+
+def _unique_alphas(view: BoardView, alphas: frozenset[bytes], what: str) -> None:
+    """Rule 3 of docs/coercion.md §3: a ciphertext's ``alpha`` is on the board once."""
+    if view.registered_any(alphas) or view.cast_any(alphas) or view.audited_any(alphas):
+        raise ProtocolError(
+            Text(
+                "board.alpha_repeated",
+                f"{what} repeats a ciphertext's alpha that is already on the board (reused "
+                "randomness or a copied ciphertext)",
+                what=what,
+            )
+        )
+
+
+def check_registration_event(view: BoardView, ev: RegistrationEvent) -> None:
+    """A registration: an item of the batch, with a nonce and alphas of its own."""
+    _batch_item(view, "registration", ev.time_ms)
+    if view.nonce_used(ev.nonce):
+        raise ProtocolError(
+            Text(
+                "board.nonce_repeated",
+                "a registration repeats another registration's nonce",
+            )
+        )
+    _unique_alphas(view, ev.alphas, "a registration")
+
+
+def check_cast_row(view: BoardView, ev: CastRowEvent) -> None:
+    """A cast row: an item of the batch; at most one per ballot tracking hash (rule 2),
+    no ciphertext shared with an audit (rule 1) or with anything else (rule 3)."""
+    _batch_item(view, "cast-row", ev.time_ms)
+    kind = view.entry_kind(ev.tracking_hash)
+    if kind == "audit":
+        raise BallotRejected(
+            Text("board.cast_audited", "this ballot was already audited and cannot be cast")
+        )
+    if kind is not None:
+        raise ProtocolError(
+            Text(
+                "board.row_replay",
+                "a cast row repeats a ballot that already has a cast row on the board",
+            )
+        )
+    if view.audited_any(ev.alphas):
+        raise BallotRejected(
+            Text(
+                "board.cast_audited_alphas",
+                "this ballot was already audited (or reuses an audited ballot's ciphertexts, "
+                "whose randomness is public) and cannot be cast",
+            )
+        )
+    _unique_alphas(view, ev.alphas, "a cast row")
+
+
 def check_superseded(view: BoardView, ev: SupersededEvent) -> None:
     expected = view.pending_supersede
     if expected is None:
@@ -674,6 +899,20 @@ def check_audit(view: BoardView, ev: AuditEvent) -> None:
                 "audited (its opening would publish that ballot's choices)",
             )
         )
+    if view.registered_any(ev.alphas):
+        raise ProtocolError(
+            Text(
+                "board.alpha_repeated",
+                "an audit repeats a ciphertext's alpha that is already on the board (reused "
+                "randomness or a copied ciphertext)",
+                what="an audit",
+            )
+        )
+    closing = view.closing_ms
+    if closing is not None and ev.time_ms != closing:
+        raise ProtocolError(  # English only: the service writes the audits when closing
+            "the audits before the close do not carry the time of the close's block"
+        )
 
 
 def check_close(view: BoardView, ev: CloseEvent) -> None:
@@ -683,6 +922,14 @@ def check_close(view: BoardView, ev: CloseEvent) -> None:
         raise ProtocolError(  # English only: the service writes the audits when closing
             "the audits before the close do not carry the close's time"
         )
+    schedule = view.schedule
+    if schedule is not None:
+        closing = view.closing_ms
+        if closing is not None and ev.time_ms != closing:
+            raise ProtocolError(  # English only: the service closes right after the block
+                f"the close carries {ev.time_ms} ms, not the time of its block ({closing} ms)"
+            )
+        check_schedule_close(schedule, view.open_ms, ev.time_ms, view.batches)
 
 
 def check_mix_place(view: BoardView, ev: MixEvent | MixPartEvent) -> None:
@@ -823,6 +1070,12 @@ def check_event(view: BoardView, event: Event) -> None:
             check_station(view, event)
         case BallotEvent():
             check_ballot(view, event)
+        case BatchEvent():
+            check_batch_event(view, event)
+        case RegistrationEvent():
+            check_registration_event(view, event)
+        case CastRowEvent():
+            check_cast_row(view, event)
         case SupersededEvent():
             check_superseded(view, event)
         case AuditEvent():
@@ -861,7 +1114,15 @@ class BoardRules:
 
     phase: Phase = Phase.EMPTY
     unit_ids: frozenset[str] = frozenset()
-    revoting: bool = False
+    schedule: Schedule | None = None
+    open_ms: int = 0
+    batches: int = 0
+    pending_batch: PendingBatch | None = None
+    closing_ms: int | None = None
+    nonces: set[bytes] = field(default_factory=set)
+    registration_alphas: set[bytes] = field(default_factory=set)
+    registrations: int = 0
+    rows: int = 0
     credential_unit: dict[Point, str] = field(default_factory=dict)
     #: credentials replaced by a newer one: their ballots no longer count
     revoked: set[Point] = field(default_factory=set)
@@ -893,6 +1154,16 @@ class BoardRules:
     audit_block: tuple[bytes, int] | None = None
 
     # -- the view --------------------------------------------------------------------------
+
+    @property
+    def revoting(self) -> bool:
+        return self.schedule is not None
+
+    def nonce_used(self, nonce: bytes) -> bool:
+        return nonce in self.nonces
+
+    def registered_any(self, alphas: frozenset[bytes]) -> bool:
+        return not self.registration_alphas.isdisjoint(alphas)
 
     def registered(self, credential: Point) -> Registered | None:
         unit = self.credential_unit.get(credential)
@@ -940,7 +1211,28 @@ class BoardRules:
         match event:
             case SetupEvent():
                 self.unit_ids = event.unit_ids
-                self.revoting = event.revoting
+                self.schedule = event.schedule
+            case OpenEvent():
+                self.open_ms = event.time_ms
+            case BatchEvent():
+                s = self.schedule
+                if s is not None and event.time_ms < s.due_ms(self.open_ms, event.index):
+                    # early: the close's block begins (check_batch_event)
+                    self.closing_ms = event.time_ms
+                self.batches += 1
+                self.pending_batch = self._pending(
+                    PendingBatch(event.index, event.time_ms, event.rows, event.registrations)
+                )
+            case RegistrationEvent():
+                self.nonces.add(event.nonce)
+                self.registration_alphas |= event.alphas
+                self.registrations += 1
+                self.pending_batch = self._item(registrations=1)
+            case CastRowEvent():
+                self.entries[event.tracking_hash] = "cast-row"
+                self.cast_alphas |= event.alphas
+                self.rows += 1
+                self.pending_batch = self._item(rows=1)
             case CredentialEvent():
                 if event.replaces is not None:
                     self.revoked.add(event.replaces)
@@ -985,6 +1277,17 @@ class BoardRules:
             case _:
                 pass
         self.phase = _NEXT_PHASE.get(_KIND[type(event)], self.phase)
+
+    @staticmethod
+    def _pending(batch: PendingBatch) -> PendingBatch | None:
+        return batch if batch.rows or batch.registrations else None
+
+    def _item(self, *, rows: int = 0, registrations: int = 0) -> PendingBatch | None:
+        b = self.pending_batch
+        assert b is not None  # the rules refused an item outside a batch
+        return self._pending(
+            PendingBatch(b.index, b.time_ms, b.rows - rows, b.registrations - registrations)
+        )
 
     def counted(self) -> dict[Point, bytes]:
         """credential -> tracking hash of the ballot that counts (the last one cast by

@@ -23,11 +23,19 @@ from honestballot.crypto.schnorr import SchnorrProof, sign, verify_signature
 from honestballot.errors import RecordFormatError
 from honestballot.protocol import board
 from honestballot.protocol.ballot import alphas
+from honestballot.protocol.ballot_v2 import ballot_alphas, cast_row_alphas
 from honestballot.protocol.manifest import MAX_UNITS
 from honestballot.protocol.mix_parts import MAX_PART_CELLS
+from honestballot.protocol.registration import registration_alphas
+from honestballot.protocol.schedule import MAX_BATCH_ITEMS
 from honestballot.record.ballot import ballot_from_json, schnorr_from_json, spoiled_from_json
 from honestballot.record.codec import JsonObject, Reader, canonical_bytes, decode_hex
 from honestballot.record.manifest import manifest_from_json
+from honestballot.record.revoting import (
+    ballot_v2_from_json,
+    cast_row_from_json,
+    registration_from_json,
+)
 from honestballot.record.roll import encrypted_from_json, part_digest, part_shape
 from honestballot.record.stations import station_from_json
 
@@ -42,6 +50,9 @@ EVENT_KINDS: Final = (
     "roll-part",
     "station",
     "open",
+    "batch",
+    "registration",
+    "cast-row",
     "ballot",
     "superseded",
     "audit",
@@ -188,18 +199,59 @@ def _unit_voters(value: Any, path: str) -> tuple[str, int]:
     return item
 
 
-def board_event(line: EventLine, path: str) -> board.Event:
+def _needs_key(public_key: Point | None, kind: str) -> Point:
+    if public_key is None:
+        raise ValueError(f"a {kind} event's tracking hash needs the election key")
+    return public_key
+
+
+def board_event(line: EventLine, path: str, public_key: Point | None = None) -> board.Event:
     """The typed event the board rules replay (only the fields the rules need).
 
     The ballot, tally and share bodies are checked in full elsewhere; this reads
-    just enough of them to order the board."""
+    just enough of them to order the board.  A ``cast-row`` event, and an ``audit`` of a
+    ballot version 2, need the election key ``public_key`` for their tracking hash."""
     b = line.body
     p = f"{path}.body"
     match line.kind:
         case "setup":
+            # imported here: record/witness.py reads tree heads through this module
+            from honestballot.record.witness import schedule_from_json
+
             r = Reader(b, p)
             m = manifest_from_json(r.raw("manifest"), f"{p}.manifest")
-            return board.SetupEvent(m.election_id, m.unit_ids(), revoting="schedule" in b)
+            schedule = None
+            if "schedule" in b:
+                schedule = schedule_from_json(b["schedule"], f"{p}.schedule")
+            return board.SetupEvent(m.election_id, m.unit_ids(), schedule)
+        case "batch":
+            r = Reader(b, p)
+            index = r.integer("index", minimum=0)
+            rows = r.integer("rows", minimum=0, maximum=MAX_BATCH_ITEMS)
+            registrations = r.integer("registrations", minimum=0, maximum=MAX_BATCH_ITEMS)
+            r.done()
+            return board.BatchEvent(index, line.time_ms, rows, registrations)
+        case "registration":
+            r = Reader(b, p)
+            reg = registration_from_json(r.raw("registration"), f"{p}.registration")
+            r.done()
+            # registration_alphas refuses a registration whose ciphertexts share an alpha;
+            # the service's revokes is on the board too, so its alpha is the board's once
+            return board.RegistrationEvent(
+                reg.tracking_hash(_needs_key(public_key, "registration")),
+                reg.commitment.nonce,
+                registration_alphas(reg) | {reg.commitment.revokes.alpha.data},
+                line.time_ms,
+            )
+        case "cast-row":
+            r = Reader(b, p)
+            row = cast_row_from_json(r.raw("row"), f"{p}.row")
+            r.done()
+            return board.CastRowEvent(
+                row.ballot.tracking_hash(_needs_key(public_key, "cast-row")),
+                cast_row_alphas(row),
+                line.time_ms,
+            )
         case "credential":
             r = Reader(b, p)
             credential = r.point("credential")
@@ -224,7 +276,7 @@ def board_event(line: EventLine, path: str) -> board.Event:
             return board.RollPartEvent(offset, rows, part_digest(b))
         case "open":
             Reader(b, p).done()
-            return board.OpenEvent()
+            return board.OpenEvent(line.time_ms)
         case "ballot":
             r = Reader(b, p)
             ballot = ballot_from_json(r.raw("ballot"), f"{p}.ballot")
@@ -239,6 +291,15 @@ def board_event(line: EventLine, path: str) -> board.Event:
             return ev2
         case "audit":
             r = Reader(b, p)
+            if "ballot" in b:  # a ballot version 2 (re-voting protection), whole
+                v2 = ballot_v2_from_json(r.raw("ballot"), f"{p}.ballot")
+                r.raw("opening")
+                r.done()
+                return board.AuditEvent(
+                    v2.tracking_hash(_needs_key(public_key, "audit")),
+                    ballot_alphas(v2),
+                    line.time_ms,
+                )
             spoiled = spoiled_from_json(r.raw("spoiled"), f"{p}.spoiled")
             r.raw("opening")
             r.done()

@@ -9,8 +9,10 @@ from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scal
 from honestballot.errors import BallotRejected, ProtocolError
 from honestballot.protocol import board
 from honestballot.protocol.board import BoardRules
+from honestballot.protocol.schedule import Schedule
 
 RNG = SeededRandomness("board-rules")
+SCHEDULE = Schedule(60, ((2, 1), (1, 0)))
 UNITS = frozenset({"u1", "u2"})
 
 
@@ -20,7 +22,7 @@ def _credential() -> board.Point:
 
 def _rules(*events: board.Event, revoting: bool = False) -> BoardRules:
     rules = BoardRules()
-    rules.apply(board.SetupEvent("e", UNITS, revoting))
+    rules.apply(board.SetupEvent("e", UNITS, SCHEDULE if revoting else None))
     for ev in events:
         rules.apply(ev)
     return rules
@@ -153,3 +155,146 @@ def test_a_trustees_mix_parts_follow_on_in_at_most_three_runs() -> None:
         with pytest.raises(ProtocolError, match="its 3 runs are used"):
             check(done, part(0, 0, position=position))
     check(done, part(1, 2, position=3))
+
+
+# -- batches (re-voting protection, docs/coercion.md §3, §4) -------------------------------
+
+OPEN_MS = 1_000_000
+MINUTE = 60_000
+
+
+def _opened(**_: object) -> BoardRules:
+    rules = _revoting(
+        board.RollPartEvent(0, 2, b"a" * 32),
+        board.RollEvent((("u1", 1), ("u2", 1)), 0, (2, (b"a" * 32,))),
+        board.OpenEvent(OPEN_MS),
+    )
+    return rules
+
+
+def _reg(n: int, time_ms: int, alpha: bytes | None = None) -> board.RegistrationEvent:
+    code = n.to_bytes(4, "big") * 8
+    return board.RegistrationEvent(code, code, frozenset({alpha or b"r%d" % n}), time_ms)
+
+
+def _row(n: int, time_ms: int, alpha: bytes | None = None) -> board.CastRowEvent:
+    code = (1 << 20 | n).to_bytes(4, "big") * 8
+    return board.CastRowEvent(code, frozenset({alpha or b"c%d" % n}), time_ms)
+
+
+def test_batches_come_in_order_with_the_schedules_sizes_and_their_items() -> None:
+    rules = _opened()
+    t = OPEN_MS + MINUTE
+    rules.apply(board.BatchEvent(0, t, 2, 1))
+    with pytest.raises(ProtocolError, match="before its 2 more cast rows"):
+        rules.check(board.CloseEvent(t))
+    rules.apply(_row(1, t))
+    rules.apply(_reg(1, t))
+    with pytest.raises(ProtocolError, match="more registrations than it says"):
+        rules.check(_reg(2, t))
+    with pytest.raises(ProtocolError, match="not the batch's"):
+        rules.check(_row(2, t + 1))
+    rules.apply(_row(2, t))
+    assert rules.pending_batch is None and (rules.batches, rules.rows, rules.registrations) == (
+        1,
+        2,
+        1,
+    )
+    with pytest.raises(ProtocolError, match="outside a batch"):
+        rules.check(_row(3, t))
+    with pytest.raises(ProtocolError, match="the next is 1"):
+        rules.check(board.BatchEvent(2, t + MINUTE, 2, 1))
+    with pytest.raises(ProtocolError, match="the schedule says 2 and 1"):
+        rules.check(board.BatchEvent(1, t + MINUTE, 1, 1))
+    # the second hour's batches hold one row and no registration
+    late = OPEN_MS + 3600_000 + 5 * MINUTE
+    for j in range(1, 61):
+        rules.apply(board.BatchEvent(j, late, *((2, 1) if j < 60 else (1, 0))))
+        for i in range(2 if j < 60 else 1):
+            rules.apply(_row(10 * j + i, late))
+        if j < 60:
+            rules.apply(_reg(j + 1, late))
+    assert rules.closing_ms is None  # all were due: late, never early
+
+
+def test_the_close_needs_every_batch_due_by_its_time() -> None:
+    rules = _opened()
+    with pytest.raises(ProtocolError, match="1 were due by then"):
+        rules.check(board.CloseEvent(OPEN_MS + MINUTE))
+    rules.check(board.CloseEvent(OPEN_MS + MINUTE - 1))
+
+
+def test_an_early_batch_begins_the_closes_block() -> None:
+    rules = _opened()
+    t = OPEN_MS + MINUTE // 2  # batch 0 is not due yet: only the close's block may post it
+    rules.apply(board.BatchEvent(0, t, 2, 1))
+    assert rules.closing_ms == t
+    rules.apply(_row(1, t))
+    rules.apply(_row(2, t))
+    rules.apply(_reg(1, t))
+    with pytest.raises(ProtocolError, match="not the block's"):
+        rules.check(board.BatchEvent(1, t + 1, 2, 1))
+    with pytest.raises(ProtocolError, match="only the close's block"):
+        rules.check(board.StationEvent("u1", True, _credential()))
+    with pytest.raises(ProtocolError, match="not the time of its block"):
+        rules.check(board.CloseEvent(t + 1))
+    rules.apply(board.BatchEvent(1, t, 2, 1))
+    for ev in (_row(3, t), _reg(2, t), _row(4, t)):
+        rules.apply(ev)
+    rules.apply(board.CloseEvent(t))
+    assert rules.phase is board.Phase.CLOSED
+
+
+@pytest.mark.parametrize("second", ["row", "registration"])
+@pytest.mark.parametrize("first", ["row", "registration"])
+def test_an_alpha_is_on_the_board_once(first: str, second: str) -> None:
+    rules = _opened()
+    t = OPEN_MS + MINUTE
+    rules.apply(board.BatchEvent(0, t, 2, 1))
+    make = {"row": _row, "registration": _reg}
+    rules.apply(make[first](1, t, b"shared"))
+    if first == second == "registration":  # the batch holds one: the next batch's
+        rules.apply(_row(1, t))
+        rules.apply(_row(2, t))
+        rules.apply(board.BatchEvent(1, t, 2, 1))
+    with pytest.raises(ProtocolError, match="already on the board"):
+        rules.check(make[second](2, t, b"shared"))
+
+
+def test_a_nonce_and_a_ballots_row_are_on_the_board_once() -> None:
+    rules = _opened()
+    t = OPEN_MS + MINUTE
+    rules.apply(board.BatchEvent(0, t, 2, 1))
+    rules.apply(_row(1, t))
+    replay = board.CastRowEvent(_row(1, t).tracking_hash, frozenset({b"other"}), t)
+    with pytest.raises(ProtocolError, match="already has a cast row"):
+        rules.check(replay)
+    rules.apply(_row(2, t))
+    rules.apply(_reg(1, t))
+    rules.apply(board.BatchEvent(1, t + MINUTE, 2, 1))
+    again = board.RegistrationEvent(b"\x09" * 32, _reg(1, t).nonce, frozenset({b"x"}), t + MINUTE)
+    with pytest.raises(ProtocolError, match="nonce"):
+        rules.check(again)
+
+
+def test_an_audit_shares_nothing_with_a_row_or_a_registration() -> None:
+    rules = _opened()
+    t = OPEN_MS + MINUTE
+    rules.apply(board.BatchEvent(0, t, 2, 1))
+    for ev in (_row(1, t), _row(2, t), _reg(1, t)):
+        rules.apply(ev)
+    close = t + 1
+    with pytest.raises(BallotRejected, match="already on the board"):
+        rules.check(board.AuditEvent(_row(1, t).tracking_hash, frozenset({b"y"}), close))
+    with pytest.raises(BallotRejected, match="cast on the board"):
+        rules.check(board.AuditEvent(b"\x07" * 32, frozenset({b"c2"}), close))
+    with pytest.raises(ProtocolError, match="already on the board"):
+        rules.check(board.AuditEvent(b"\x07" * 32, frozenset({b"r1"}), close))
+    rules.apply(board.AuditEvent(b"\x07" * 32, frozenset({b"z"}), close))
+    rules.apply(board.CloseEvent(close))
+
+
+def test_batches_only_with_a_schedule() -> None:
+    rules = _rules(board.OpenEvent(OPEN_MS))
+    with pytest.raises(ProtocolError, match="without re-voting protection"):
+        rules.check(board.BatchEvent(0, OPEN_MS + MINUTE, 0, 0))

@@ -401,7 +401,7 @@ class ElectionService(BoardLog):
         board = BoardRules(
             phase=phase,
             unit_ids=frozenset(self.context(election_id).manifest.unit_ids()),
-            revoting=self.context(election_id).revoting,
+            schedule=self.board_keys(election_id).schedule,
             roll=self._roll_limits(conn, election_id, phase) if roll else None,
             active=(
                 self.store.active_credentials_per_unit(conn, election_id, wanted)
@@ -431,7 +431,7 @@ class ElectionService(BoardLog):
         board = BoardRules(
             phase=phase,
             unit_ids=unit_ids,
-            revoting=self.context(election_id).revoting,
+            schedule=self.board_keys(election_id).schedule,
             roll=self._roll_limits(conn, election_id, phase) if step == "credential" else None,
         )
         check_phase(board, step)
@@ -711,7 +711,7 @@ class ElectionService(BoardLog):
                     )
                 )
                 self._append(conn, election_id, "roll", body, now=now)
-            board.apply(OpenEvent())
+            board.apply(OpenEvent(now))
             self._append(conn, election_id, "open", {}, now=now)
             self.store.set_phase(conn, election_id, "open")
         self.publish_tree_head(election_id)
