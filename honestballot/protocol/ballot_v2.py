@@ -335,6 +335,24 @@ CAP_REACHED: Final = Text(
 )
 
 
+#: the most ballots one credential may audit (each audit goes on the board at the close,
+#: and costs every verifier a ballot's check): the same refusal for every credential,
+#: current or revoked (docs/coercion.md §3)
+AUDIT_CAP: Final = 16
+
+AUDIT_CAP_REACHED: Final = Text(
+    "audit.cap",
+    f"this credential has audited {AUDIT_CAP} ballots, the most one credential may audit",
+    most=AUDIT_CAP,
+)
+
+
+def check_audit_count(audits: int) -> None:
+    """:class:`BallotRejected` once a credential has audited :data:`AUDIT_CAP` ballots."""
+    if audits >= AUDIT_CAP:
+        raise BallotRejected(AUDIT_CAP_REACHED)
+
+
 def next_counter(start: int, ballots: int) -> int:
     """The counter of a credential's next ballot, ``n0 + ballots + 1`` for its start ``n0``
     and the ``ballots`` it has cast (every one, whether the credential is current or

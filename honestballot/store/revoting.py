@@ -124,10 +124,10 @@ class RevotingStore(StoreBase):
         self, conn: Connection, election_id: str, tag_point: bytes
     ) -> dict[str, Any] | None:
         """The credential registered with this tag point, current or revoked alike: its
-        voter, voting point, counter start and ballot count (not whether it is current,
+        voter, voting point, counter start, ballot and audit counts (not whether it is current,
         which nothing that takes a credential may read)."""
         c = revoting_credentials.c
-        q = select(c.voter_id, c.voting_point, c.counter_start, c.ballots).where(
+        q = select(c.voter_id, c.voting_point, c.counter_start, c.ballots, c.audits).where(
             revoting_credentials.c.election_id == election_id,
             revoting_credentials.c.tag_point == tag_point,
         )
@@ -178,6 +178,15 @@ class RevotingStore(StoreBase):
                 revoting_credentials.c.tag_point == tag_point,
             )
             .values(counter_start=counter_start, ballots=ballots)
+        )
+
+    def count_audit(self, conn: Connection, election_id: str, tag_point: bytes) -> None:
+        """One more ballot audited under this credential."""
+        c = revoting_credentials.c
+        conn.execute(
+            update(revoting_credentials)
+            .where(c.election_id == election_id, c.tag_point == tag_point)
+            .values(audits=c.audits + 1)
         )
 
     # -- the queue for the board -------------------------------------------------------------

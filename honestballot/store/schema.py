@@ -231,6 +231,8 @@ revoting_credentials = Table(
     Column("counter_start", Integer, nullable=True),
     Column("ballots", Integer, nullable=False, server_default="0"),
     Column("created_ms", BigInteger, nullable=False),
+    #: ballots this credential audited (migration 0012)
+    Column("audits", Integer, nullable=False, server_default="0"),
     Index("revoting_credentials_sigma", "election_id", "voting_point", unique=True),
     Index("revoting_credentials_voter", "election_id", "voter_id"),
 )

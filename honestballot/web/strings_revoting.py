@@ -68,6 +68,13 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Бұл дауыс беру кілтімен {most} бюллетень берілді — бір кілтпен одан көп беруге болмайды.",
         "This credential has cast {most} ballots, the most one credential may cast.",
     ),
+    "msg.audit.cap": (
+        "С этим ключом голосования проверено {most} бюллетеней — больше одним ключом "
+        "проверить нельзя.",
+        "Бұл дауыс беру кілтімен {most} бюллетень тексерілді — бір кілтпен одан көп "
+        "тексеруге болмайды.",
+        "This credential has audited {most} ballots, the most one credential may audit.",
+    ),
     "msg.ballot.audited": (
         "Этот бюллетень был проверен: проверенный бюллетень никогда не подаётся.",
         "Бұл бюллетень тексерілді: тексерілген бюллетень ешқашан берілмейді.",

@@ -17,7 +17,7 @@ from honestballot.crypto.group import Point
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.crypto.tagging import none_point
 from honestballot.errors import ProtocolError
-from honestballot.protocol.ballot_v2 import CAP
+from honestballot.protocol.ballot_v2 import AUDIT_CAP, CAP
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.registration import make_commitment
 from honestballot.record.revoting import registration_private_to_json, registration_to_json
@@ -112,6 +112,7 @@ def _texts() -> dict[str, str]:
         "not_open": revoting.NOT_OPEN,
         "wrong_letter": registration.WRONG_LETTER,
         "cap": ballot_v2.CAP_REACHED,
+        "audit_cap": ballot_v2.AUDIT_CAP_REACHED,
         "ciphertext_reused": revoting.REUSED,
     }
 
@@ -366,6 +367,30 @@ def test_the_cap_refuses_the_same_for_a_current_and_a_revoked_credential(
     with election.web.services.store.connect() as conn:
         rows = conn.execute(select(func.count()).select_from(board_queue)).scalar_one()
     assert rows == 2 + CAP  # two registrations and CAP cast rows
+
+
+def test_the_audit_cap_refuses_the_same_for_a_current_and_a_revoked_credential(
+    election: RevotingElection,
+) -> None:
+    voter = election.device(ROLL[0], "device 1")
+    first, _ = voter.register()
+    kept = voter.ballot(first)
+    assert voter.audit(*kept).status_code == 200
+    for _ in range(AUDIT_CAP - 1):
+        assert voter.audit(*voter.ballot(first)).status_code == 200
+    over_current = voter.audit(*voter.ballot(first))
+    _refused(over_current, 409, "ballot_rejected", "audit_cap")
+    second, _ = voter.register()  # the first credential is revoked now
+    before = _state(election)
+    over_revoked = voter.audit(*voter.ballot(first))
+    _refused(over_revoked, 409, "ballot_rejected", "audit_cap")
+    assert over_revoked.json() == over_current.json()
+    assert _state(election) == before
+    # an audit sent again is answered as before, not refused; the new credential has
+    # audits of its own, and casting is not limited by audits
+    assert voter.audit(*kept).status_code == 200
+    assert voter.audit(*voter.ballot(second)).status_code == 200
+    assert voter.cast(*_cast_parts(voter, first)).status_code == 201
 
 
 def test_the_flows_refuse_each_others_elections_and_a_closed_one(

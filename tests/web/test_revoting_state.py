@@ -55,7 +55,7 @@ REVOTING_COLUMNS = {
     },
     "revoting_credentials": {
         "election_id", "tag_point", "tag_secret", "voting_point", "voter_id", "current",
-        "counter_start", "ballots", "created_ms",
+        "counter_start", "ballots", "created_ms", "audits",
     },
     "board_queue": {
         "item_id", "election_id", "kind", "tracking_hash", "body", "created_ms", "posted_seq",

@@ -48,6 +48,7 @@ from honestballot.protocol.ballot_v2 import (
     BallotPrivate,
     BallotV2,
     ballot_alphas,
+    check_audit_count,
     check_private,
     counter_start,
     make_cast_row,
@@ -347,7 +348,7 @@ class RevotingDesk:
         )  # fmt: skip
         opening = opening_from_json(obj["opening"])
         choices = check_opening(ctx, ballot, opening)
-        self._credential(ctx, voter_id, ballot, private)
+        tau = self._credential(ctx, voter_id, ballot, private)
         tracking = ballot.tracking_hash(ctx.public_key)
         alphas = ballot_alphas(ballot)
         body = canonical_bytes(
@@ -362,6 +363,10 @@ class RevotingDesk:
                 seen = self.store.revoting_alphas(conn, election_id, alphas)
                 if seen:
                     raise BallotRejected(REUSED if any(seen.values()) else CAST)
+                credential = self.store.credential_by_tag(conn, election_id, tau.data)
+                assert credential is not None  # registered credentials are never removed
+                check_audit_count(int(credential["audits"]))
+                self.store.count_audit(conn, election_id, tau.data)
                 self.store.add_revoting_alphas(conn, election_id, tracking, alphas, audited=True)
                 self.store.queue_for_board(conn, election_id, "audit", tracking, body, self.clock())
         shown = {contest: sorted(options) for contest, options in choices.items()}

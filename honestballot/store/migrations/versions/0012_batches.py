@@ -2,7 +2,7 @@
 posted (its index, the sequence number and time of its ``batch`` event, how many of its
 rows and registrations were real and how many cover, and the longest wait of a real item
 in it), and, for each object of the queue, the sequence number of the event that put it
-on the board.
+on the board; and each credential's count of audits (at most 16, docs/coercion.md §3).
 
 Revision ID: 0012
 Revises: 0011
@@ -20,6 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("revoting_credentials") as batch:
+        batch.add_column(sa.Column("audits", sa.Integer, nullable=False, server_default="0"))
     with op.batch_alter_table("board_queue") as batch:
         batch.add_column(sa.Column("posted_seq", sa.BigInteger, nullable=True))
     op.create_index(
@@ -44,3 +46,5 @@ def downgrade() -> None:
     op.drop_index("board_queue_waiting", table_name="board_queue")
     with op.batch_alter_table("board_queue") as batch:
         batch.drop_column("posted_seq")
+    with op.batch_alter_table("revoting_credentials") as batch:
+        batch.drop_column("audits")
