@@ -777,6 +777,8 @@ class RevotingElection:
 #: the batch schedule of the re-voting tests' election (its presence in the setup marks an
 #: election with re-voting protection)
 REVOTING_SCHEDULE = Schedule(60, ((40, 20),))
+#: an epsilon so large that the cover replacements' noise is 0 but with odds below 1e-40
+NO_NOISE = 100.0
 
 
 def open_revoting_election(
@@ -786,12 +788,18 @@ def open_revoting_election(
     *,
     open_: bool = True,
     keep_roll: bool = True,
+    cover_replacements: int = 0,
 ) -> RevotingElection:
     """The ceremony's election created on ``web``'s app with an organiser's key and a
     batch schedule, the web roll imported, the encrypted roll made (build_roll_upload, as
     make-roll does) and kept unless ``keep_roll`` is false, and opened unless ``open_``
-    is false (an election with a schedule opens only with its encrypted roll)."""
+    is false (an election with a schedule opens only with its encrypted roll).  The
+    service makes exactly ``cover_replacements`` cover replacements (K0, without noise:
+    the default of 300 with its noise is for real elections, whose schedules have room
+    for them, docs/coercion.md §4)."""
     services = web.services
+    services.elections.cover_replacements_k0 = cover_replacements
+    services.elections.cover_replacements_epsilon = NO_NOISE
     election_id = ceremony.manifest.election_id
     organiser = random_nonzero_scalar(rng)
     ctx = services.elections.create(

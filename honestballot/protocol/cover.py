@@ -21,14 +21,16 @@ randomness is dropped when its proof is made.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
 from honestballot.crypto.group import Point, Scalar
-from honestballot.crypto.hashing import hash_to_point
-from honestballot.crypto.randomness import Randomness, random_nonzero_scalar
+from honestballot.crypto.hashing import hash_bytes, hash_to_point, hash_to_scalar
+from honestballot.crypto.randomness import Randomness, random_below, random_nonzero_scalar
 from honestballot.crypto.tagging import none_point
+from honestballot.errors import EncodingError
 from honestballot.protocol.ballot import check_selections
 from honestballot.protocol.ballot_v2 import CastRow, counter_start, encrypt_under, make_cast_row
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
@@ -105,6 +107,81 @@ class CoverVoter:
 
 def draw_cover_voter(rng: Randomness) -> CoverVoter:
     return CoverVoter(rng.random_bytes(32), random_nonzero_scalar(rng))
+
+
+#: the cover replacements (docs/coercion.md §4): their number is ``K = K0 + Z``, ``Z`` from
+#: the two-sided geometric distribution ``Pr[Z = z] ∝ e^(−ε|z|)``, redrawn below ``−K0``
+COVER_REPLACEMENTS_K0: Final = 300
+COVER_REPLACEMENTS_EPSILON: Final = 0.1
+_UNIT_BITS: Final = 53
+
+
+def _uniform(rng: Randomness) -> float:
+    """A uniform float in [0, 1) with 53 random bits."""
+    return random_below(rng, 1 << _UNIT_BITS) / (1 << _UNIT_BITS)
+
+
+def _geometric(rng: Randomness, q: float) -> int:
+    """``G`` with ``Pr[G = g] = (1 − q)·q^g``, ``g = 0, 1, …``, by inversion."""
+    return math.floor(math.log1p(-_uniform(rng)) / math.log(q))
+
+
+def draw_replacement_count(
+    rng: Randomness,
+    k0: int = COVER_REPLACEMENTS_K0,
+    epsilon: float = COVER_REPLACEMENTS_EPSILON,
+) -> int:
+    """``K = K0 + Z``: the difference of two geometric draws of ratio ``e^(−ε)`` has
+    ``Pr[Z = z] ∝ e^(−ε|z|)``; a draw below ``−K0`` is drawn again (the truncation)."""
+    if k0 < 0 or not epsilon > 0:
+        raise ValueError("K0 is not negative and epsilon is positive")
+    q = math.exp(-epsilon)
+    while True:
+        k = k0 + _geometric(rng, q) - _geometric(rng, q)
+        if k >= 0:
+            return k
+
+
+@dataclass(frozen=True, slots=True)
+class CoverReplacement:
+    """A cover replacement's made-up voter and its two credentials, all derived from one
+    32-byte secret the service keeps until the close (for the first credential's ballots
+    and padding): the voter (handle and activation), ``C1``'s seed and ``C2``'s."""
+
+    secret: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.secret) != 32:
+            raise ValueError("a cover replacement's secret is 32 bytes")
+
+    def voter(self) -> CoverVoter:
+        handle = hash_bytes("cover-replacement/handle", self.secret)
+        return CoverVoter(handle, hash_to_scalar("cover-replacement/activation", self.secret))
+
+    def seed(self, which: int, base_hash: bytes) -> CredentialSeed:
+        """``C1``'s seed (``which`` 1) or ``C2``'s (2): the first of a counter's seeds
+        whose signing scalar is not zero."""
+        for n in range(1 << 16):
+            seed = CredentialSeed(hash_bytes("cover-replacement/seed", self.secret, which, n))
+            try:
+                seed.signing_scalar(base_hash)
+            except EncodingError:
+                continue
+            return seed
+        raise EncodingError("no seed")  # 2^-252 per try: never
+
+
+def make_replacement_row(
+    ctx: ElectionContext, seed: CredentialSeed, counter: int, rng: Randomness
+) -> CastRow:
+    """A ballot of a cover replacement's first credential (:func:`cover_selections`,
+    under the credential's own tag point), as its cast row with ``counter``."""
+    base = ctx.base_hash
+    chosen = cover_selections(ctx.manifest)
+    ballot, _, _ = encrypt_under(
+        ctx, seed.signing_scalar(base), seed.voting_point(base), seed.tag_point(base), chosen, rng
+    )
+    return make_cast_row(ctx, ballot, counter, rng)
 
 
 def make_cover_registration(

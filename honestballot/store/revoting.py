@@ -20,6 +20,7 @@ from honestballot.store.bulk import insert_rows, update_many
 from honestballot.store.engine import StoreBase
 from honestballot.store.schema import (
     board_queue,
+    cover_replacements,
     encrypted_roll,
     registration_nonces,
     revoting_alphas,
@@ -294,6 +295,68 @@ class RevotingStore(StoreBase):
                 {k: int(v) for k, v in row.items() if k != "election_id"}
                 for row in conn.execute(q).mappings()
             ]
+
+    # -- cover replacements -------------------------------------------------------------------
+
+    def add_cover_replacements(
+        self, conn: Connection, election_id: str, rows: list[dict[str, Any]]
+    ) -> None:
+        """The cover replacements planned at the open (``rows``: cover_id, secret,
+        first_batch, second_batch)."""
+        if rows:
+            conn.execute(
+                insert(cover_replacements), [{"election_id": election_id, **r} for r in rows]
+            )
+
+    def unfinished_cover_replacements(
+        self, conn: Connection, election_id: str
+    ) -> list[dict[str, Any]]:
+        """Every cover replacement whose second registration is not yet on the board."""
+        c = cover_replacements.c
+        q = (
+            select(cover_replacements)
+            .where(c.election_id == election_id, c.second_seq.is_(None))
+            .order_by(c.cover_id)
+        )
+        return [dict(row) for row in conn.execute(q).mappings()]
+
+    def update_cover_replacement(
+        self, conn: Connection, election_id: str, cover_id: int, values: dict[str, Any]
+    ) -> None:
+        c = cover_replacements.c
+        conn.execute(
+            update(cover_replacements)
+            .where(c.election_id == election_id, c.cover_id == cover_id)
+            .values(**values)
+        )
+
+    def count_replacement_ballot(self, conn: Connection, election_id: str, cover_id: int) -> None:
+        """One more ballot of a cover replacement's first credential on the board."""
+        c = cover_replacements.c
+        conn.execute(
+            update(cover_replacements)
+            .where(c.election_id == election_id, c.cover_id == cover_id)
+            .values(ballots_posted=c.ballots_posted + 1)
+        )
+
+    def credential_count(self, conn: Connection, election_id: str) -> int:
+        """How many credentials voters registered (current or revoked)."""
+        c = revoting_credentials.c
+        q = select(func.count()).where(c.election_id == election_id)
+        return int(conn.execute(q).scalar_one())
+
+    def credential_ballots_at(self, conn: Connection, election_id: str, index: int) -> int:
+        """The ballots of the ``index``-th credential in the order of their tag points (a
+        draw from the voters' credentials' ballot counts)."""
+        c = revoting_credentials.c
+        q = (
+            select(c.ballots)
+            .where(c.election_id == election_id)
+            .order_by(c.tag_point)
+            .offset(index)
+            .limit(1)
+        )
+        return int(conn.execute(q).scalar_one())
 
     # -- alphas of cast and audited ballots version 2 ------------------------------------------
 

@@ -268,7 +268,30 @@ revoting_batches = Table(
     Column("real_registrations", Integer, nullable=False),
     Column("cover_rows", Integer, nullable=False),
     Column("cover_registrations", Integer, nullable=False),
+    #: the cover replacements' rows and registrations in it (counted apart from cover,
+    #: whose rows take the cover indices)
+    Column("replacement_rows", Integer, nullable=False),
+    Column("replacement_registrations", Integer, nullable=False),
     Column("longest_wait_ms", BigInteger, nullable=False),
+)
+
+#: the cover replacements of an election (docs/coercion.md §4; migration 0012): the
+#: secret its made-up voter and both credentials derive from, the batches planned for
+#: its first registration (C1) and its second (C2, which revokes C1), the event of C1,
+#: C1's ballots (how many, how many posted, its counter start) and the event of C2
+cover_replacements = Table(
+    "cover_replacements",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("cover_id", Integer, primary_key=True),
+    Column("secret", LargeBinary(32), nullable=False),
+    Column("first_batch", Integer, nullable=False),
+    Column("second_batch", Integer, nullable=False),
+    Column("first_seq", BigInteger, nullable=True),
+    Column("ballots", Integer, nullable=True),
+    Column("ballots_posted", Integer, nullable=False, server_default="0"),
+    Column("counter_start", Integer, nullable=True),
+    Column("second_seq", BigInteger, nullable=True),
 )
 
 #: the alphas of every ciphertext of cast and audited ballots version 2: no cast ballot

@@ -3,6 +3,7 @@ encrypts, that each verifies as its kind, and that each failure is named."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import replace
 
@@ -15,11 +16,14 @@ from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scal
 from honestballot.errors import InvalidProof
 from honestballot.protocol.ballot_v2 import CAP, COUNTER_BOUND, E0, verify_cast_row
 from honestballot.protocol.cover import (
+    CoverReplacement,
     cover_selections,
     cover_tag_point,
     draw_cover_voter,
+    draw_replacement_count,
     make_cover_registration,
     make_cover_row,
+    make_replacement_row,
 )
 from honestballot.protocol.credential_seed import generate_seed
 from honestballot.protocol.election import ElectionContext
@@ -239,3 +243,40 @@ def test_the_padding_round_trips_through_its_record_form() -> None:
         padding_from_json({**doc, "cover_rows": -1})
     with pytest.raises(Exception, match="extra"):
         padding_from_json({**doc, "extra": 1})
+
+
+def test_the_number_of_cover_replacements_is_k0_plus_two_sided_geometric_noise() -> None:
+    """``K = K0 + Z`` with ``Pr[Z = z] ∝ e^(−ε|z|)`` (docs/coercion.md §4): over many
+    draws the mean is K0, the odds of each step away from K0 are ``e^(−ε)`` on either
+    side, and nothing falls below 0 (the truncation)."""
+    rng = SeededRandomness("cover replacement counts")
+    draws = [draw_replacement_count(rng, 300, 0.1) for _ in range(40_000)]
+    z = Counter(k - 300 for k in draws)
+    assert abs(sum(draws) / len(draws) - 300) < 0.3
+    ratio = math.exp(-0.1)
+    for step in (1, 2, 5):
+        for side in (1, -1):
+            observed = z[side * step] / z[side * (step - 1)]
+            assert abs(observed - ratio) < 0.06, (step, side, observed)
+    # a small K0 is truncated at 0, never negative
+    small = [draw_replacement_count(rng, 2, 0.1) for _ in range(2_000)]
+    assert min(small) == 0 and all(k >= 0 for k in small)
+    with pytest.raises(ValueError):
+        draw_replacement_count(rng, -1, 0.1)
+
+
+def test_a_cover_replacement_is_one_made_up_voter_with_two_credentials() -> None:
+    secret = bytes(range(32))
+    cover = CoverReplacement(secret)
+    assert cover.voter() == CoverReplacement(secret).voter()
+    c1, c2 = cover.seed(1, BASE), cover.seed(2, BASE)
+    assert c1.tag_point(BASE) != c2.tag_point(BASE)
+    assert c1.voting_point(BASE) != c2.voting_point(BASE)
+    other = CoverReplacement(bytes(32))
+    assert other.voter().handle(BASE) != cover.voter().handle(BASE)
+    assert "00010203" not in repr(cover)
+    # its first credential's ballot: a cast row under its own tag point and counter
+    row = make_replacement_row(CTX, c1, 40, SeededRandomness("replacement row"))
+    assert decrypt_to_point(SECRET, row.ballot.tag) == c1.tag_point(BASE)
+    assert decrypt_to_point(SECRET, row.ballot.credential) == c1.voting_point(BASE)
+    verify_cast_row(CTX, row)

@@ -78,7 +78,9 @@ def world(
     ):
         web.services.elections.rng = SeededRandomness("the service")
         web.services.revoting.rng = SeededRandomness("the service, re-voting")
-        yield open_revoting_election(web, ceremony, SeededRandomness("the organiser"))
+        yield open_revoting_election(
+            web, ceremony, SeededRandomness("the organiser"), cover_replacements=2
+        )
 
 
 def coerced_then(election: RevotingElection, *, replaces: bool) -> list[tuple[str, Any]]:

@@ -11,16 +11,27 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 
+from honestballot.crypto.elgamal import decrypt_to_point
+from honestballot.crypto.group import Scalar, base_mul
+from honestballot.crypto.polynomial import lagrange_at_zero
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.board import BoardRules
+from honestballot.protocol.cover import CoverReplacement
 from honestballot.record.codec import parse_json
 from honestballot.record.events import board_event, event_from_json
-from honestballot.record.revoting import ballot_v2_to_json
+from honestballot.record.revoting import (
+    ballot_v2_to_json,
+    cast_row_from_json,
+    registration_from_json,
+)
+from honestballot.store.schema import cover_replacements
 from tests.factories import (
     REVOTING_ELECTION,
     REVOTING_SCHEDULE,
     DemoCeremonies,
+    DemoCeremony,
     RevotingElection,
     WebElection,
     open_revoting_election,
@@ -170,3 +181,74 @@ def test_a_late_service_posts_each_missed_batch_and_the_close_empties_the_queue(
     with services.store.connect() as conn:
         for kind in ("cast-row", "registration", "audit"):
             assert services.store.waiting_count(conn, election.id, kind) == 0
+
+
+def _election_secret(election: RevotingElection, ceremony: DemoCeremony) -> Scalar:
+    """The election key's secret from two trustees' shares (a test's shortcut)."""
+    shares = {s.index: s.key_share for s in ceremony.secrets[:2]}
+    lambdas = lagrange_at_zero(shares)
+    secret = Scalar.of(0)
+    for index, share in shares.items():
+        assert share is not None
+        secret = secret + lambdas[index] * share
+    assert base_mul(secret) == election.ctx.public_key
+    return secret
+
+
+def test_cover_replacements_register_vote_and_are_replaced_before_the_close(
+    web: WebElection, demo_ceremony: DemoCeremonies
+) -> None:
+    ceremony = demo_ceremony(REVOTING_ELECTION)
+    election = open_revoting_election(
+        web, ceremony, SeededRandomness("cover replacements"), cover_replacements=3
+    )
+    services = election.web.services
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + 2 * INTERVAL_MS
+    assert services.batches.post_due(election.id) == 2
+    clock.now += 1
+    services.elections.close(election.id)
+    secret = _election_secret(election, ceremony)
+    base = election.ctx.base_hash
+    with services.store.connect() as conn:
+        done = services.store.unfinished_cover_replacements(conn, election.id)
+        reps = (
+            conn.execute(
+                select(cover_replacements).where(cover_replacements.c.election_id == election.id)
+            )
+            .mappings()
+            .all()
+        )
+    assert done == [] and len(reps) == 3
+    events = {e["seq"]: e for e in _events(election)}
+    rows = [e["body"]["row"] for e in events.values() if e["kind"] == "cast-row"]
+    for rep in reps:
+        cover = CoverReplacement(bytes(rep["secret"]))
+        voter, c1, c2 = cover.voter(), cover.seed(1, base), cover.seed(2, base)
+        first = registration_from_json(events[rep["first_seq"]]["body"]["registration"])
+        second = registration_from_json(events[rep["second_seq"]]["body"]["registration"])
+        assert rep["first_seq"] < rep["second_seq"]
+        # C1 revokes the made-up voter's none point, C2 revokes C1; one voter, one letter
+        assert decrypt_to_point(secret, first.commitment.revokes) == voter.none_point(base)
+        assert decrypt_to_point(secret, second.commitment.revokes) == c1.tag_point(base)
+        for reg, seed in ((first, c1), (second, c2)):
+            assert decrypt_to_point(secret, reg.handle) == voter.handle(base)
+            assert decrypt_to_point(secret, reg.tag) == seed.tag_point(base)
+        assert decrypt_to_point(secret, first.activation) == decrypt_to_point(
+            secret, second.activation
+        )
+        # C1's one ballot (fewer than 1,000 voters' credentials) is on the board between
+        mine = [
+            r for r in rows
+            if decrypt_to_point(secret, cast_row_from_json(r).ballot.tag) == c1.tag_point(base)
+        ]  # fmt: skip
+        assert rep["ballots"] == rep["ballots_posted"] == len(mine) == 1
+    stats = services.store.batches(election.id)
+    assert sum(b["replacement_registrations"] for b in stats) == 6
+    assert sum(b["replacement_rows"] for b in stats) == 3
+    # the board the rules replay: every batch of the schedule's sizes
+    rules = _replay(election)
+    assert rules.phase.value == "closed"
+    assert (
+        rules.rows == ROWS * rules.batches and rules.registrations == REGISTRATIONS * rules.batches
+    )

@@ -24,13 +24,19 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final
 
 from honestballot.crypto.merkle import leaf_hash
 from honestballot.crypto.randomness import Randomness, random_below
-from honestballot.errors import ProtocolError
-from honestballot.protocol.ballot_v2 import ballot_alphas, cast_row_alphas
+from honestballot.errors import ProtocolError, Text
+from honestballot.protocol.ballot_v2 import (
+    CAP,
+    ballot_alphas,
+    cast_row_alphas,
+    counter_start,
+    next_counter,
+)
 from honestballot.protocol.board import (
     AuditEvent,
     BatchEvent,
@@ -41,10 +47,21 @@ from honestballot.protocol.board import (
     RegistrationEvent,
     check_phase,
 )
-from honestballot.protocol.cover import draw_cover_voter, make_cover_registration, make_cover_row
+from honestballot.protocol.cover import (
+    CoverReplacement,
+    draw_cover_voter,
+    draw_replacement_count,
+    make_cover_registration,
+    make_cover_row,
+    make_replacement_row,
+)
 from honestballot.protocol.credential_seed import generate_seed
 from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.registration import make_commitment, registration_alphas
+from honestballot.protocol.registration import (
+    Commitment,
+    make_commitment,
+    registration_alphas,
+)
 from honestballot.protocol.schedule import Schedule
 from honestballot.record.codec import canonical_bytes, parse_json
 from honestballot.record.events import event_line
@@ -67,6 +84,9 @@ _Planned = tuple[int, str, int, bytes, bytes, bytes | None]
 
 #: how often the background thread looks for due batches
 POLL_S: Final = 1.0
+#: a cover replacement's first credential casts one ballot until the voters have this
+#: many credentials; then as many as a voter's credential drawn at random
+REAL_CREDENTIALS_FOR_COUNTS: Final = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +104,8 @@ class _Item:
     recorded: frozenset[bytes] = frozenset()
     item_id: int | None = None
     created_ms: int = 0
+    #: a cover replacement's step: (its id, "first", "ballot" or "second")
+    step: tuple[int, str] | None = None
 
     def event(self, time_ms: int) -> RegistrationEvent | CastRowEvent:
         if self.kind == "registration":
@@ -280,9 +302,12 @@ class BatchPoster:
         now: int,
         seq: int,
         cover: _Cover | None,
+        *,
+        closing: bool = False,
     ) -> int:
         """Post batch ``index`` at ``now`` from event ``seq`` on, under the election's
-        lock, with ``board`` holding the batches so far; the next sequence number."""
+        lock, with ``board`` holding the batches so far (``closing``: in the close's
+        block); the next sequence number."""
         election_id = ctx.manifest.election_id
         rows_n, regs_n = self._schedule(election_id).sizes(index)
         waiting_rows = self.store.waiting(conn, election_id, "cast-row", rows_n)
@@ -296,13 +321,18 @@ class BatchPoster:
         ]
         _, start = self.store.batch_state(conn, election_id)
         need_rows, need_regs = rows_n - len(waiting_rows), regs_n - len(waiting_regs)
+        steps = self._replacement_steps(conn, ctx, index, need_rows, need_regs, closing=closing)
+        step_rows = [i for i in steps if i.kind == "cast-row"]
+        step_regs = [i for i in steps if i.kind == "registration"]
+        need_rows -= len(step_rows)
+        need_regs -= len(step_regs)
         if cover is None or cover.start != start or len(cover.rows) < need_rows:
             cover_rows = self._cover_rows(ctx, start, need_rows)
         else:
             cover_rows = cover.rows[:need_rows]
         cover_regs = [] if cover is None else cover.registrations[:need_regs]
         cover_regs += self._cover_registrations(ctx, need_regs - len(cover_regs))
-        items = _shuffled(real + cover_rows + cover_regs, self.rng)
+        items = _shuffled(real + steps + cover_rows + cover_regs, self.rng)
         self._hold_alphas(conn, election_id, board, items)
         batch = BatchEvent(index, now, rows_n, regs_n)
         board.apply(batch)
@@ -317,6 +347,8 @@ class BatchPoster:
             planned.append((seq + offset, item.kind, now, line, leaf_hash(line), item.tracking))
             if item.item_id is not None:
                 posted[item.item_id] = seq + offset
+            if item.step is not None:
+                self._step_done(conn, election_id, item.step, seq + offset)
         for _, kind, _, line, _, _ in planned:
             self.elections.check_line(kind, line)
         rows = RowBuffer()
@@ -339,10 +371,131 @@ class BatchPoster:
                 "real_registrations": len(waiting_regs),
                 "cover_rows": len(cover_rows),
                 "cover_registrations": len(cover_regs),
+                "replacement_rows": len(step_rows),
+                "replacement_registrations": len(step_regs),
                 "longest_wait_ms": max((now - i.created_ms for i in real), default=0),
             },
         )
         return seq + len(planned)
+
+    # -- cover replacements (docs/coercion.md §4) --------------------------------------------
+
+    def plan(self, conn: Tx, election_id: str, k0: int, epsilon: float) -> int:
+        """At the open: draw the number of cover replacements ``K = K0 + Z`` and plan
+        each one's first registration in a uniform batch of the schedule's listed hours
+        and its second in a uniform later one; ``K``, kept only as the rows."""
+        schedule = self._schedule(election_id)
+        planned = len(schedule.hours) * schedule.slots_per_hour()
+        rows = []
+        for cover_id in range(draw_replacement_count(self.rng, k0, epsilon)):
+            first = random_below(self.rng, planned)
+            later = max(1, planned - first - 1)
+            rows.append(
+                {
+                    "cover_id": cover_id,
+                    "secret": self.rng.random_bytes(32),
+                    "first_batch": first,
+                    "second_batch": first + 1 + random_below(self.rng, later),
+                }
+            )
+        self.store.add_cover_replacements(conn, election_id, rows)
+        return len(rows)
+
+    def _replacement_steps(
+        self,
+        conn: Tx,
+        ctx: ElectionContext,
+        index: int,
+        rows: int,
+        registrations: int,
+        *,
+        closing: bool,
+    ) -> list[_Item]:
+        """The cover replacements' items batch ``index`` takes, in its cover slots (at
+        most ``rows`` rows and ``registrations`` registrations): a replacement's first
+        registration once its batch comes; then its ballots, one a batch, from the next
+        batch on; then its second registration once its batch comes and every ballot is
+        on the board.  In the close's block every step is due."""
+        election_id = ctx.manifest.election_id
+        base, key = ctx.base_hash, ctx.public_key
+        items: list[_Item] = []
+        for rep in self.store.unfinished_cover_replacements(conn, election_id):
+            cover = CoverReplacement(bytes(rep["secret"]))
+            cid = int(rep["cover_id"])
+            if rep["first_seq"] is None:
+                if registrations and (closing or int(rep["first_batch"]) <= index):
+                    commitment = make_commitment(
+                        base, key, cover.voter().none_point(base), self.rng
+                    )
+                    items.append(self._replacement_registration(ctx, cover, 1, commitment, cid))
+                    registrations -= 1
+                continue
+            ballots, posted = int(rep["ballots"]), int(rep["ballots_posted"])
+            if posted < ballots:
+                if rows:
+                    seed = cover.seed(1, base)
+                    counter = next_counter(int(rep["counter_start"]), posted)
+                    row = make_replacement_row(ctx, seed, counter, self.rng)
+                    item = _row_item(ctx, canonical_bytes(cast_row_to_json(row)))
+                    items.append(
+                        replace(item, recorded=ballot_alphas(row.ballot), step=(cid, "ballot"))
+                    )
+                    rows -= 1
+                continue
+            if registrations and (closing or int(rep["second_batch"]) <= index):
+                revoked = cover.seed(1, base).tag_point(base)
+                commitment = make_commitment(base, key, revoked, self.rng)
+                items.append(self._replacement_registration(ctx, cover, 2, commitment, cid))
+                registrations -= 1
+        return items
+
+    def _replacement_registration(
+        self,
+        ctx: ElectionContext,
+        cover: CoverReplacement,
+        which: int,
+        commitment: Commitment,
+        cover_id: int,
+    ) -> _Item:
+        base = ctx.base_hash
+        seed = cover.seed(which, base)
+        reg = make_cover_registration(
+            base, ctx.public_key, commitment, cover.voter(), seed, self.rng
+        )
+        item = _registration_item(ctx, canonical_bytes(registration_to_json(reg)))
+        step = "first" if which == 1 else "second"
+        return replace(item, recorded=registration_alphas(reg), step=(cover_id, step))
+
+    def _step_done(self, conn: Tx, election_id: str, step: tuple[int, str], seq: int) -> None:
+        cover_id, what = step
+        if what == "second":
+            self.store.update_cover_replacement(conn, election_id, cover_id, {"second_seq": seq})
+            return
+        if what == "ballot":
+            self.store.count_replacement_ballot(conn, election_id, cover_id)
+            return
+        # the first registration: how many ballots it will cast, drawn from the voters'
+        # credentials once there are enough of them (one until then), and its counter start
+        count = self.store.credential_count(conn, election_id)
+        ballots = 1
+        if count >= REAL_CREDENTIALS_FOR_COUNTS:
+            drawn = random_below(self.rng, count)
+            ballots = min(CAP, self.store.credential_ballots_at(conn, election_id, drawn))
+        values = {"first_seq": seq, "ballots": ballots, "counter_start": counter_start(self.rng)}
+        self.store.update_cover_replacement(conn, election_id, cover_id, values)
+
+    def _left(self, conn: Tx, election_id: str) -> tuple[int, int, int, int]:
+        """What still waits for the board, as a value that changes whenever a batch
+        posts any of it: the rows and registrations in the queue, the cover
+        replacements not finished, and the steps those have done."""
+        unfinished = self.store.unfinished_cover_replacements(conn, election_id)
+        done = sum(int(r["first_seq"] is not None) + int(r["ballots_posted"]) for r in unfinished)
+        return (
+            self.store.waiting_count(conn, election_id, "cast-row"),
+            self.store.waiting_count(conn, election_id, "registration"),
+            len(unfinished),
+            done,
+        )
 
     def _hold_alphas(
         self, conn: Tx, election_id: str, board: BoardRules, items: Sequence[_Item]
@@ -377,11 +530,18 @@ class BatchPoster:
             board.batches, _ = self.store.batch_state(conn, election_id)
             now = self.elections.now_of(row)
             seq = int(row["next_seq"])
-            while board.batches < schedule.due_by(open_ms, now) or (
-                self.store.waiting_count(conn, election_id, "cast-row")
-                + self.store.waiting_count(conn, election_id, "registration")
-            ):
+            while board.batches < schedule.due_by(open_ms, now):
                 seq = self._post(conn, ctx, board, board.batches, now, seq, None)
+            # the close's block: what still waits, the voters' items and the cover
+            # replacements' steps, in batches before they are due
+            while (left := self._left(conn, election_id)) != (0, 0, 0, 0):
+                seq = self._post(conn, ctx, board, board.batches, now, seq, None, closing=True)
+                if self._left(conn, election_id) == left:
+                    message = (
+                        f"the close cannot post what still waits for the board: batch "
+                        f"{board.batches - 1} of the schedule has no room for it"
+                    )
+                    raise ProtocolError(Text("batches.no_room", message))
             audits = sorted(self.store.waiting(conn, election_id, "audit"), key=lambda a: a[1])
             posted: dict[int, int] = {}
             rows = RowBuffer()

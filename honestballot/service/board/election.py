@@ -50,6 +50,7 @@ from honestballot.protocol.board import (
     check_audit_credential,
     check_phase,
 )
+from honestballot.protocol.cover import COVER_REPLACEMENTS_EPSILON, COVER_REPLACEMENTS_K0
 from honestballot.protocol.decryption import (
     DecryptionShare,
     EncryptedTally,
@@ -303,6 +304,9 @@ class ElectionService(BoardLog):
         self._mix_meta: dict[bytes, MixPartEvent] = {}
         #: the longest record line this service appends (what a verifier reads)
         self.max_line_bytes = MAX_LINE_BYTES
+        #: the cover replacements' public parameters K0 and epsilon (docs/coercion.md §4)
+        self.cover_replacements_k0 = COVER_REPLACEMENTS_K0
+        self.cover_replacements_epsilon = COVER_REPLACEMENTS_EPSILON
         #: election → whether it takes re-voting protection's flow (once known for good)
 
     # -- loading ---------------------------------------------------------------------------
@@ -720,6 +724,14 @@ class ElectionService(BoardLog):
             board.apply(OpenEvent(now))
             self._append(conn, election_id, "open", {}, now=now)
             self.store.set_phase(conn, election_id, "open")
+            if self.takes_revoting(election_id):
+                # the cover replacements' number, drawn now and kept secret
+                # (service/board/batches.py; docs/coercion.md §4)
+                from honestballot.service.board.batches import BatchPoster
+
+                BatchPoster(self).plan(
+                    conn, election_id, self.cover_replacements_k0, self.cover_replacements_epsilon
+                )
         self.publish_tree_head(election_id)
 
     def close(self, election_id: str) -> None:

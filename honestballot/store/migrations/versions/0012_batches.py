@@ -2,7 +2,10 @@
 posted (its index, the sequence number and time of its ``batch`` event, how many of its
 rows and registrations were real and how many cover, and the longest wait of a real item
 in it), and, for each object of the queue, the sequence number of the event that put it
-on the board; and each credential's count of audits (at most 16, docs/coercion.md §3).
+on the board; each credential's count of audits (at most 16, docs/coercion.md §3); and
+the cover replacements (§4): each one's secret (its made-up voter and two credentials,
+never a ciphertext's randomness), the batches planned for its two registrations, and
+how far it got.
 
 Revision ID: 0012
 Revises: 0011
@@ -37,11 +40,27 @@ def upgrade() -> None:
         sa.Column("real_registrations", sa.Integer, nullable=False),
         sa.Column("cover_rows", sa.Integer, nullable=False),
         sa.Column("cover_registrations", sa.Integer, nullable=False),
+        sa.Column("replacement_rows", sa.Integer, nullable=False),
+        sa.Column("replacement_registrations", sa.Integer, nullable=False),
         sa.Column("longest_wait_ms", sa.BigInteger, nullable=False),
+    )
+    op.create_table(
+        "cover_replacements",
+        sa.Column("election_id", sa.String(64), primary_key=True),
+        sa.Column("cover_id", sa.Integer, primary_key=True),
+        sa.Column("secret", sa.LargeBinary(32), nullable=False),
+        sa.Column("first_batch", sa.Integer, nullable=False),
+        sa.Column("second_batch", sa.Integer, nullable=False),
+        sa.Column("first_seq", sa.BigInteger, nullable=True),
+        sa.Column("ballots", sa.Integer, nullable=True),
+        sa.Column("ballots_posted", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("counter_start", sa.Integer, nullable=True),
+        sa.Column("second_seq", sa.BigInteger, nullable=True),
     )
 
 
 def downgrade() -> None:
+    op.drop_table("cover_replacements")
     op.drop_table("revoting_batches")
     op.drop_index("board_queue_waiting", table_name="board_queue")
     with op.batch_alter_table("board_queue") as batch:
