@@ -57,9 +57,11 @@ class Schedule:
         if not 1 <= len(self.hours) <= MAX_HOURS:
             raise ProtocolError(f"a schedule lists 1 to {MAX_HOURS} hours, not {len(self.hours)}")
         for h, (rows, registrations) in enumerate(self.hours):
-            if not (0 <= rows <= MAX_BATCH_ITEMS and 0 <= registrations <= MAX_BATCH_ITEMS):
+            # at least one of each: the close empties the queue in batches of the
+            # schedule's sizes, which must have room for what waits (service/board/batches.py)
+            if not (1 <= rows <= MAX_BATCH_ITEMS and 1 <= registrations <= MAX_BATCH_ITEMS):
                 raise ProtocolError(
-                    f"hour {h} of the schedule: a batch holds 0 to {MAX_BATCH_ITEMS} rows and "
+                    f"hour {h} of the schedule: a batch holds 1 to {MAX_BATCH_ITEMS} rows and "
                     f"as many registrations, not {rows} and {registrations}"
                 )
 
@@ -115,10 +117,11 @@ def check_close(schedule: Schedule, open_ms: int, close_ms: int, batches: int) -
 
 def propose(expected_peak_per_hour: Sequence[tuple[int, int]], interval: int) -> Schedule:
     """The schedule the organiser's tool proposes from the expected peak rates of each
-    hour (ballots and registrations an hour): room for twice each, per batch, rounded up."""
+    hour (ballots and registrations an hour): room for twice each, per batch, rounded up,
+    and at least one of each."""
     per_hour = HOUR_S // interval
     hours = tuple(
-        (-(-2 * ballots // per_hour), -(-2 * registrations // per_hour))
+        (max(1, -(-2 * ballots // per_hour)), max(1, -(-2 * registrations // per_hour)))
         for ballots, registrations in expected_peak_per_hour
     )
     return Schedule(interval, hours)

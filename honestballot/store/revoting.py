@@ -29,6 +29,9 @@ from honestballot.store.schema import (
     voters,
 )
 
+#: the most values one ``IN`` list holds
+IN_CHUNK = 10_000
+
 
 class RevotingStore(StoreBase):
     """Re-voting protection's state (a part of :class:`~honestballot.store.sql.SqlStore`)."""
@@ -259,14 +262,6 @@ class RevotingStore(StoreBase):
         """Each queued object (item id → the sequence number of its event) on the board."""
         update_many(conn, board_queue, "item_id", "posted_seq", election_id, seqs)
 
-    def posted_seq(self, conn: Connection, election_id: str, tracking: bytes) -> int | None:
-        """The sequence number of the event that put this queued object on the board."""
-        q = select(board_queue.c.posted_seq).where(
-            board_queue.c.election_id == election_id, board_queue.c.tracking_hash == tracking
-        )
-        found = conn.execute(q).scalar_one_or_none()
-        return None if found is None else int(found)
-
     # -- batches -------------------------------------------------------------------------------
 
     def batch_state(self, conn: Connection, election_id: str) -> tuple[int, int]:
@@ -367,10 +362,24 @@ class RevotingStore(StoreBase):
         ``alphas``."""
         wanted = sorted(set(alphas))
         c = revoting_alphas.c
-        q = select(c.alpha, c.tracking_hash, c.audited).where(
-            c.election_id == election_id, c.alpha.in_(wanted)
+        found = []
+        for i in range(0, len(wanted), IN_CHUNK):  # PostgreSQL takes 65,535 parameters
+            q = select(c.alpha, c.tracking_hash, c.audited).where(
+                c.election_id == election_id, c.alpha.in_(wanted[i : i + IN_CHUNK])
+            )
+            found += [(bytes(a), bytes(t), bool(d)) for a, t, d in conn.execute(q)]
+        return found
+
+    def add_cover_alphas(
+        self, conn: Connection, election_id: str, items: list[tuple[bytes, frozenset[bytes]]]
+    ) -> None:
+        """The alphas of cover items (tracking hash, alphas), in one statement."""
+        insert_rows(
+            conn,
+            revoting_alphas,
+            ("election_id", "alpha", "tracking_hash", "audited"),
+            [(election_id, a, t, False) for t, alphas in items for a in sorted(alphas)],
         )
-        return [(bytes(a), bytes(t), bool(d)) for a, t, d in conn.execute(q)]
 
     def revoting_alphas(
         self, conn: Connection, election_id: str, alphas: Iterable[bytes]

@@ -540,8 +540,8 @@ def schedule_part(schedule: dict) -> Part:
     for hour in hours:
         if not (isinstance(hour, list) and len(hour) == 2):
             raise ValueError("setup: an hour of the schedule is [rows, registrations]")
-        if not all(type(v) is int and 0 <= v <= 5000 for v in hour):
-            raise ValueError("setup: an hour of the schedule holds 0 to 5000 of each")
+        if not all(type(v) is int and 1 <= v <= 5000 for v in hour):
+            raise ValueError("setup: an hour of the schedule holds 1 to 5000 of each")
     return Li([In(interval), Li(Li([In(r), In(g)]) for r, g in hours)])
 
 

@@ -12,7 +12,7 @@ from honestballot.protocol.board import BoardRules
 from honestballot.protocol.schedule import Schedule
 
 RNG = SeededRandomness("board-rules")
-SCHEDULE = Schedule(60, ((2, 1), (1, 0)))
+SCHEDULE = Schedule(60, ((2, 1), (1, 1)))
 UNITS = frozenset({"u1", "u2"})
 
 
@@ -206,14 +206,13 @@ def test_batches_come_in_order_with_the_schedules_sizes_and_their_items() -> Non
         rules.check(board.BatchEvent(2, t + MINUTE, 2, 1))
     with pytest.raises(ProtocolError, match="the schedule says 2 and 1"):
         rules.check(board.BatchEvent(1, t + MINUTE, 1, 1))
-    # the second hour's batches hold one row and no registration
+    # the second hour's batches hold one row and one registration
     late = OPEN_MS + 3600_000 + 5 * MINUTE
     for j in range(1, 61):
-        rules.apply(board.BatchEvent(j, late, *((2, 1) if j < 60 else (1, 0))))
+        rules.apply(board.BatchEvent(j, late, *((2, 1) if j < 60 else (1, 1))))
         for i in range(2 if j < 60 else 1):
             rules.apply(_row(10 * j + i, late))
-        if j < 60:
-            rules.apply(_reg(j + 1, late))
+        rules.apply(_reg(j + 1, late))
     assert rules.closing_ms is None  # all were due: late, never early
 
 

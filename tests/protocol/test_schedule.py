@@ -66,6 +66,9 @@ def test_the_close_comes_after_every_batch_due() -> None:
         (60, ((1, 1),) * 745, "1 to 744 hours"),
         (60, ((MAX_BATCH_ITEMS + 1, 0),), "hour 0"),
         (60, ((1, 1), (0, -1)), "hour 1"),
+        # at least one of each: the close's block must have room for what waits
+        (60, ((1, 1), (5, 0)), "hour 1"),
+        (60, ((0, 3),), "hour 0"),
     ],
 )
 def test_a_bad_schedule_is_refused(
@@ -77,5 +80,5 @@ def test_a_bad_schedule_is_refused(
 
 def test_the_proposed_schedule_has_room_for_twice_the_expected_peak() -> None:
     proposed = propose([(600, 240), (1, 0)], 60)
-    assert proposed.hours == ((20, 8), (1, 0))
+    assert proposed.hours == ((20, 8), (1, 1))
     assert proposed.interval == 60

@@ -48,6 +48,7 @@ from tests.databases import KINDS, fresh_database
 from tests.factories import (
     OTHER_CHOICE,
     REVOTING_ELECTION,
+    REVOTING_SCHEDULE,
     DemoCeremonies,
     DemoCeremony,
     RevotingDevice,
@@ -233,12 +234,17 @@ def test_the_coercers_requests_are_answered_alike_whether_or_not_the_voter_repla
         "board": 200, "receipt once included": 200,
     }  # fmt: skip
     # the board: batch 0 held the coerced ballot (and in A the new registration and
-    # ballot) among cover, batch 1 cover alone, both of the schedule's sizes at their
-    # times; the coercer's audit, the close.  The whole record agrees in every kind,
-    # time, size and shape (compared above), and its receipt says "included" in both
+    # ballot) among cover, batch 1 cover (and whatever the coercer sent), both of the
+    # schedule's sizes at their due times; the close's block (what still waited, and the
+    # two cover replacements' steps), the coercer's audit, the close.  The whole record
+    # agrees in every kind, time, size and shape (compared above), and its receipt says
+    # "included" in both
     board = dict(runs["B"])["board"][2]
-    kinds = [kind for kind, _, _ in board]
-    assert kinds.count("batch") == 2 and kinds[-2:] == ["audit", "close"]
+    batches = [time for kind, time, _ in board if kind == "batch"]
+    interval = REVOTING_SCHEDULE.interval * 1000
+    assert batches[:2] == [interval, 2 * interval] and len(batches) >= 3
+    assert set(batches[2:]) == {2 * interval + 1001}  # the close's block, at its time
+    assert [kind for kind, _, _ in board][-2:] == ["audit", "close"]
     assert dict(runs["B"])["receipt once included"][2]["status"] == "included"
     # only what is normalised differs, and Enc(R) does (it is not the same ciphertext)
     assert differ <= set(BY_SHAPE)

@@ -857,7 +857,7 @@ BOARD_KEY_VARIANTS: dict[str, BoardKeys] = {
         "variant-5", [f"witness {i:02d} " + "ё" * 80 for i in range(32)], 17, organiser=True
     ),
     "a batch schedule": make_board_keys(
-        "variant-6", WITNESS_NAMES[:1], 1, schedule=Schedule(60, ((40, 20), (5000, 0)))
+        "variant-6", WITNESS_NAMES[:1], 1, schedule=Schedule(60, ((40, 20), (5000, 1)))
     ),
 }
 

@@ -126,6 +126,16 @@ def test_batches_hold_the_schedules_sizes_with_cover_first_in_first_out(
     proof = client.get(f"/api/e/{election.id}/ballots/{tracking}")
     assert proof.status_code in (200, 202), proof.text
     assert proof.json()["seq"] == looked["seq"]
+    # every row on the board, cover or the voter's, is answered alike by the receipt
+    # route: "included" at its place; a registration's tracking hash has no receipt
+    key = election.ctx.public_key
+    for e in items:
+        if e["kind"] == "cast-row":
+            th = cast_row_from_json(e["body"]["row"]).ballot.tracking_hash(key).hex()
+            assert voter.receipt(th).json()["seq"] == e["seq"]
+        else:
+            th = registration_from_json(e["body"]["registration"]).tracking_hash(key).hex()
+            assert voter.receipt(th).status_code == 404
     # the order is random: the voter's items are not first
     kinds = [e["kind"] for e in items]
     assert kinds != sorted(kinds)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from honestballot.crypto.merkle import leaf_hash
 from honestballot.crypto.randomness import Randomness, random_below
-from honestballot.errors import ProtocolError, Text
+from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot_v2 import (
     CAP,
     ballot_alphas,
@@ -87,6 +87,8 @@ POLL_S: Final = 1.0
 #: a cover replacement's first credential casts one ballot until the voters have this
 #: many credentials; then as many as a voter's credential drawn at random
 REAL_CREDENTIALS_FOR_COUNTS: Final = 1000
+#: the longest pause before posting an election's batches again after failures
+MAX_BACKOFF_S: Final = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,8 @@ class BatchPoster:
         #: the service's randomness (cover, the order of a batch); never kept
         self.rng = rng if rng is not None else elections.rng
         self._open_ms: dict[str, int] = {}
+        #: election -> (failures in a row, when to try again)
+        self._failures: dict[str, tuple[int, int]] = {}
 
     def _schedule(self, election_id: str) -> Schedule:
         schedule = self.elections.board_keys(election_id).schedule
@@ -222,17 +226,17 @@ class BatchPoster:
         return items
 
     def _cover_for(self, ctx: ElectionContext, election_id: str, index: int) -> _Cover:
-        """Cover for batch ``index`` made before the lock, from what the queue holds
-        now (more may arrive, and fewer cover items then be used)."""
+        """Cover for a whole batch ``index``, made before the lock: as many rows and
+        registrations as the batch holds, whatever the queue holds (the work, and so
+        when the batch appears, must not follow the queue; what the batch does not use
+        is dropped)."""
         rows, registrations = self._schedule(election_id).sizes(index)
         with self.store.connect() as conn:
             _, start = self.store.batch_state(conn, election_id)
-            waiting_rows = self.store.waiting_count(conn, election_id, "cast-row")
-            waiting_regs = self.store.waiting_count(conn, election_id, "registration")
         return _Cover(
             start,
-            self._cover_rows(ctx, start, max(0, rows - waiting_rows)),
-            self._cover_registrations(ctx, max(0, registrations - waiting_regs)),
+            self._cover_rows(ctx, start, rows),
+            self._cover_registrations(ctx, registrations),
         )
 
     # -- posting ---------------------------------------------------------------------------
@@ -264,7 +268,9 @@ class BatchPoster:
                 board.batches, _ = self.store.batch_state(conn, election_id)
                 if board.batches != index:
                     continue  # another process posted it
-                now = self.elections.now_of(row)
+                # the batch carries its due time (or the last event's, if later): not
+                # the time its cover took, which would tell how much of it was real
+                now = max(schedule.due_ms(open_ms, index), int(row["last_time_ms"]))
                 seq = self._post(conn, ctx, board, index, now, int(row["next_seq"]), cover)
                 self.store.set_next_seq(conn, election_id, seq, now)
             posted += 1
@@ -272,13 +278,25 @@ class BatchPoster:
 
     def post_all_due(self) -> int:
         """:meth:`post_due` for every election (those without re-voting protection, or
-        not open, cost a cached look each)."""
+        not open, cost a cached look each).  An election whose posting failed is tried
+        again only after a pause that doubles with each failure (up to
+        :data:`MAX_BACKOFF_S`), and the failure is logged with its message."""
         posted = 0
+        now = self.elections.clock()
         for election_id in self.store.list_elections():
+            failures, retry_at = self._failures.get(election_id, (0, 0))
+            if now < retry_at:
+                continue
             try:
                 posted += self.post_due(election_id)
+                self._failures.pop(election_id, None)
             except Exception as exc:  # one election's failure must not stop the others
-                log.error("posting batches of %s failed: %s", election_id, type(exc).__name__)
+                pause = min(MAX_BACKOFF_S, POLL_S * 2 ** (failures + 1))
+                self._failures[election_id] = (failures + 1, now + int(pause * 1000))
+                log.error(
+                    "posting batches of %s failed (%d in a row; next try in %.0f s): %s: %s",
+                    election_id, failures + 1, pause, type(exc).__name__, exc,
+                )  # fmt: skip
         return posted
 
     def run_forever(self, stop: threading.Event) -> None:
@@ -355,11 +373,9 @@ class BatchPoster:
         self.store.plan_events(rows, election_id, planned)
         rows.flush(conn)
         self.store.mark_posted(conn, election_id, posted)
-        for item in items:
-            if item.recorded:
-                self.store.add_revoting_alphas(
-                    conn, election_id, item.tracking, item.recorded, audited=False
-                )
+        self.store.add_cover_alphas(
+            conn, election_id, [(item.tracking, item.recorded) for item in items if item.recorded]
+        )
         self.store.add_batch(
             conn,
             election_id,
@@ -518,6 +534,8 @@ class BatchPoster:
         but the due batches with the close's time."""
         ctx = self.elections.context(election_id)
         schedule = self._schedule(election_id)
+        # the batches due by now first, each with its cover made before the lock
+        self.post_due(election_id)
         with self.store.transaction(election_id) as conn:
             row = self.store.election_row(conn, election_id)
             if row is None:
@@ -530,18 +548,21 @@ class BatchPoster:
             board.batches, _ = self.store.batch_state(conn, election_id)
             now = self.elections.now_of(row)
             seq = int(row["next_seq"])
-            while board.batches < schedule.due_by(open_ms, now):
-                seq = self._post(conn, ctx, board, board.batches, now, seq, None)
-            # the close's block: what still waits, the voters' items and the cover
-            # replacements' steps, in batches before they are due
-            while (left := self._left(conn, election_id)) != (0, 0, 0, 0):
+            while board.batches < schedule.due_by(open_ms, now):  # due since post_due
+                due = max(schedule.due_ms(open_ms, board.batches), int(row["last_time_ms"]))
+                seq = self._post(conn, ctx, board, board.batches, due, seq, None)
+            # the close's block: at least one batch (so that it does not tell whether
+            # anything waited), then as many as what still waits needs, the voters'
+            # items and the cover replacements' steps; every hour of a schedule has room
+            # for one of each, so each batch takes some of it
+            block = 0
+            while block == 0 or (left := self._left(conn, election_id)) != (0, 0, 0, 0):
                 seq = self._post(conn, ctx, board, board.batches, now, seq, None, closing=True)
-                if self._left(conn, election_id) == left:
-                    message = (
-                        f"the close cannot post what still waits for the board: batch "
-                        f"{board.batches - 1} of the schedule has no room for it"
+                if block and self._left(conn, election_id) == left:
+                    raise ProtocolError(  # English only: a schedule has room in every hour
+                        f"the close's batch {board.batches - 1} took nothing of what waits"
                     )
-                    raise ProtocolError(Text("batches.no_room", message))
+                block += 1
             audits = sorted(self.store.waiting(conn, election_id, "audit"), key=lambda a: a[1])
             posted: dict[int, int] = {}
             rows = RowBuffer()
@@ -556,6 +577,7 @@ class BatchPoster:
                 )
                 board.apply(AuditEvent(tracking, ballot_alphas(ballot), now))
                 line = event_line(seq, now, "audit", body.encode())
+                self.elections.check_line("audit", line)
                 planned.append((seq, "audit", now, line, leaf_hash(line), tracking))
                 posted[item_id] = seq
                 seq += 1

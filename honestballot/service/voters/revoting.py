@@ -376,21 +376,25 @@ class RevotingDesk:
         return shown, Answer(tracking, new=queued is None)
 
     def receipt(self, election_id: str, tracking: bytes) -> dict[str, str | int]:
-        """What anyone holding a ballot's tracking hash may learn: that it is recorded
-        (a cast row waiting for its batch), included (on the board, at ``seq``, where an
-        inclusion proof finds it) or audited; never anything about its credential, and
-        no status such as "counts" (docs/coercion.md §3)."""
+        """What anyone holding a ballot's tracking hash may learn: that its cast row is
+        included (on the board at ``seq``, where an inclusion proof finds it) or recorded
+        (waiting for its batch), or that it is audited; never anything about its
+        credential, and no status such as "counts" (docs/coercion.md §3).  A cover row's
+        tracking hash is answered from the board exactly as a voter's: the board first,
+        then the queue, with the same two lookups whatever the hash is."""
         self.context(election_id)
         with self.store.connect() as conn:
+            on_board = self.store.event_by_tracking(conn, election_id, tracking)
             queued = self.store.queued(conn, election_id, tracking)
-            seq = None if queued is None else self.store.posted_seq(conn, election_id, tracking)
-        if queued is None or queued[0] == "registration":
-            raise NotFound(NO_RECEIPT)
-        if queued[0] == "audit":
+        if on_board is not None and on_board.kind == "cast-row":
+            return {**Answer(tracking).to_json(), "status": "included", "seq": on_board.seq}
+        if on_board is not None and on_board.kind == "audit":
             return {**Answer(tracking).to_json(), "status": "audited"}
-        if seq is None:
+        if queued is not None and queued[0] == "cast-row":
             return {**Answer(tracking).to_json(), "status": "recorded"}
-        return {**Answer(tracking).to_json(), "status": "included", "seq": seq}
+        if queued is not None and queued[0] == "audit":
+            return {**Answer(tracking).to_json(), "status": "audited"}
+        raise NotFound(NO_RECEIPT)
 
 
 def verifier_key(ctx: ElectionContext) -> Point:

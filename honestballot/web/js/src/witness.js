@@ -178,7 +178,7 @@ function scheduleFromJson(value, path) {
     throw new RecordFormatError(`${path}.hours: a schedule lists 1 to 744 hours`);
   }
   const hours = listed.map((hour, h) => {
-    const counts = (v) => Number.isSafeInteger(v) && v >= 0 && v <= 5000;
+    const counts = (v) => Number.isSafeInteger(v) && v >= 1 && v <= 5000;
     if (!Array.isArray(hour) || hour.length !== 2 || !hour.every(counts)) {
       throw new RecordFormatError(
         `${path}.hours[${h}]: an hour of the schedule is [rows, registrations]`,
