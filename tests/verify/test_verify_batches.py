@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
+from distributed import LocalCluster
 
 from honestballot.cli.organiser_roll import Voter, build_roll_upload
 from honestballot.crypto.group import Scalar, base_mul
@@ -48,7 +48,8 @@ from honestballot.service.board.election import ElectionService
 from honestballot.service.encrypted_roll import keep_encrypted_roll
 from honestballot.service.voters.roll import Roll
 from honestballot.store.sql import SqlStore
-from honestballot.verify.verifier import Report
+from honestballot.verify import parallel
+from honestballot.verify.verifier import Report, verify_record
 from tests.factories import WEB_ROLL, DemoCeremonies, board_secret_of, resign, web_roll_csv
 from tests.helpers import describe, failed, verify
 from tests.independent import hbcheck
@@ -398,19 +399,38 @@ def test_a_tally_in_an_election_with_re_voting_protection_fails_plainly(board: B
     assert hb(lines) == "tally"
 
 
-def test_the_rows_are_checked_the_same_in_worker_processes(board: Board, tmp_path: Path) -> None:
-    """Past MIN_PARALLEL items the proofs run on a pool: the same verdict and report."""
-    from honestballot.verify import parallel
-    from honestballot.verify.verifier import verify_record
+def _broken_items(b: Board) -> list[bytes]:
+    """A cast row's counter proof and a registration's handle proof broken."""
+    posted = valid(b)
+    posted[1][2]["row"]["counter_proof"]["s"] = posted[3][2]["row"]["counter_proof"]["s"]
+    reg = posted[5][2]["registration"]
+    reg["handle_proof"]["s"] = reg["tag_proof"]["s"]
+    return record(b, posted)
 
-    lines = record(board, _tampers()["cast row with a broken counter proof"][1](board))
-    saved = parallel.MIN_PARALLEL
-    parallel.MIN_PARALLEL = 1  # type: ignore[misc]
-    try:
-        pooled = verify_record([x + b"\n" for x in lines], workers=2)
-    finally:
-        parallel.MIN_PARALLEL = saved  # type: ignore[misc]
-    here = verify(lines)
-    assert [(c.name, c.passed, c.detail) for c in pooled.checks] == [
-        (c.name, c.passed, c.detail) for c in here.checks
+
+def _same(a: Report, b: Report) -> None:
+    assert [(c.name, c.passed, c.detail) for c in a.checks] == [
+        (c.name, c.passed, c.detail) for c in b.checks
     ]
+    assert a.stats == b.stats
+
+
+def test_the_items_are_checked_the_same_in_worker_processes(
+    board: Board, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MIN_PARALLEL items the proofs run on a local pool: the same report."""
+    lines = _broken_items(board)
+    here = verify(lines)
+    assert failed(here) == {"rows.proofs", "registrations.proofs"}, describe(here)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
+    _same(verify_record([x + b"\n" for x in lines], workers=2), here)
+
+
+def test_the_items_are_checked_the_same_on_a_dask_cluster(board: Board) -> None:
+    lines = _broken_items(board)
+    here = verify(lines)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        clustered = verify_record([x + b"\n" for x in lines], scheduler=cluster.scheduler_address)
+    _same(clustered, here)
