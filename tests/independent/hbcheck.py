@@ -2952,7 +2952,9 @@ def check_revoting_board(events: Sequence[dict]) -> dict | None:
             pending[left] -= 1
             if kind == "registration":
                 reg = body["registration"]
-                if set(body) != {"registration"} or reg["nonce"] in nonces:
+                if set(body) != {"registration"}:
+                    raise ValueError(f"board.rules: {where}: its keys")
+                if reg["nonce"] in nonces:
                     raise ValueError(f"board.rules: {where}: a nonce already on the board")
                 nonces.add(reg["nonce"])
                 mine = _alphas(registration_cts(reg), "a registration")
