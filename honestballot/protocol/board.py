@@ -762,7 +762,7 @@ def check_batch_event(view: BoardView, ev: BatchEvent) -> None:
         )
     closing = view.closing_ms
     if closing is not None and ev.time_ms != closing:
-        raise ProtocolError(
+        raise ProtocolError(  # English only: the service posts the close's block at once
             f"batch {ev.index} is in the close's block but carries {ev.time_ms} ms, not the "
             f"block's {closing} ms"
         )
@@ -784,7 +784,7 @@ def _batch_item(view: BoardView, kind: str, time_ms: int) -> PendingBatch:
             f"batch {pending.index} holds more {what} than it says"
         )
     if time_ms != pending.time_ms:
-        raise ProtocolError(
+        raise ProtocolError(  # English only: the service posts a batch in one transaction
             f"a {kind} event of batch {pending.index} carries {time_ms} ms, not the batch's "
             f"{pending.time_ms} ms"
         )
@@ -794,13 +794,9 @@ def _batch_item(view: BoardView, kind: str, time_ms: int) -> PendingBatch:
 def _unique_alphas(view: BoardView, alphas: frozenset[bytes], what: str) -> None:
     """Rule 3 of docs/coercion.md §3: a ciphertext's ``alpha`` is on the board once."""
     if view.registered_any(alphas) or view.cast_any(alphas) or view.audited_any(alphas):
-        raise ProtocolError(
-            Text(
-                "board.alpha_repeated",
-                f"{what} repeats a ciphertext's alpha that is already on the board (reused "
-                "randomness or a copied ciphertext)",
-                what=what,
-            )
+        raise ProtocolError(  # English only: the service checked it when it took the object
+            f"{what} repeats a ciphertext's alpha that is already on the board (reused "
+            "randomness or a copied ciphertext)"
         )
 
 
@@ -808,11 +804,8 @@ def check_registration_event(view: BoardView, ev: RegistrationEvent) -> None:
     """A registration: an item of the batch, with a nonce and alphas of its own."""
     _batch_item(view, "registration", ev.time_ms)
     if view.nonce_used(ev.nonce):
-        raise ProtocolError(
-            Text(
-                "board.nonce_repeated",
-                "a registration repeats another registration's nonce",
-            )
+        raise ProtocolError(  # English only: the service uses each nonce once
+            "a registration repeats another registration's nonce"
         )
     _unique_alphas(view, ev.alphas, "a registration")
 
@@ -827,11 +820,8 @@ def check_cast_row(view: BoardView, ev: CastRowEvent) -> None:
             Text("board.cast_audited", "this ballot was already audited and cannot be cast")
         )
     if kind is not None:
-        raise ProtocolError(
-            Text(
-                "board.row_replay",
-                "a cast row repeats a ballot that already has a cast row on the board",
-            )
+        raise ProtocolError(  # English only: the service takes a ballot once
+            "a cast row repeats a ballot that already has a cast row on the board"
         )
     if view.audited_any(ev.alphas):
         raise BallotRejected(
@@ -900,13 +890,9 @@ def check_audit(view: BoardView, ev: AuditEvent) -> None:
             )
         )
     if view.registered_any(ev.alphas):
-        raise ProtocolError(
-            Text(
-                "board.alpha_repeated",
-                "an audit repeats a ciphertext's alpha that is already on the board (reused "
-                "randomness or a copied ciphertext)",
-                what="an audit",
-            )
+        raise ProtocolError(  # English only: the service checked it when it took the audit
+            "an audit repeats a ciphertext's alpha that is already on the board (reused "
+            "randomness or a copied ciphertext)"
         )
     closing = view.closing_ms
     if closing is not None and ev.time_ms != closing:

@@ -24,6 +24,7 @@ from typing import IO
 
 from honestballot.errors import InvalidInput, StorageUnavailable
 from honestballot.service.activity import export_activity_csv, export_roll_csv
+from honestballot.service.board.batches import BatchPoster
 from honestballot.service.board.board_views import BoardViews
 from honestballot.service.board.cast_queue import BatchQueue
 from honestballot.service.board.election import ElectionService
@@ -257,6 +258,8 @@ class Services:
         self.desk.credentials = self.credentials
         #: re-voting protection's flow (registrations and ballots version 2)
         self.revoting = RevotingDesk(self.elections, now_ms)
+        #: the batches of elections with re-voting protection (service/board/batches.py)
+        self.batches = BatchPoster(self.elections)
         self.csrf_key = bytes(server_key(self.store, CSRF_KEY_NAME))
         self.snapshots = SnapshotWriter(self.store, config.snapshot_dir, config.snapshot_interval_s)
         self._stop = threading.Event()
@@ -283,6 +286,12 @@ class Services:
                 daemon=True,
             ),
             threading.Thread(target=self._sign_heads, name="honestballot-heads", daemon=True),
+            threading.Thread(
+                target=self.batches.run_forever,
+                args=(self._stop,),
+                name="honestballot-batches",
+                daemon=True,
+            ),
         ]
         for thread in self._threads:
             thread.start()

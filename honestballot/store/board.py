@@ -476,7 +476,7 @@ def _next_seq_statements(dialect: Dialect, args: tuple[int, int, str]) -> list[S
 
 #: the events whose ``tracking_hash`` is a ballot's tracking hash (a ``mix-part``'s is
 #: its digest)
-_TRACKED: Final = ("ballot", "audit")
+_TRACKED: Final = ("ballot", "audit", "cast-row")
 
 
 def _stored(row: Any) -> StoredEvent:

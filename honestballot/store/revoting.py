@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import and_, delete, false, insert, or_, select, true, update
+from sqlalchemy import and_, delete, false, func, insert, or_, select, true, update
 from sqlalchemy.engine import Connection
 
 from honestballot.store.bulk import insert_rows, update_many
@@ -23,6 +23,7 @@ from honestballot.store.schema import (
     encrypted_roll,
     registration_nonces,
     revoting_alphas,
+    revoting_batches,
     revoting_credentials,
     voters,
 )
@@ -213,7 +214,91 @@ class RevotingStore(StoreBase):
             for kind, tracking, body in conn.execute(q):
                 yield str(kind), bytes(tracking), str(body)
 
+    def waiting(
+        self, conn: Connection, election_id: str, kind: str, limit: int | None = None
+    ) -> list[tuple[int, bytes, str, int]]:
+        """(item id, tracking hash, body, created) of the first ``limit`` (all with None)
+        objects of ``kind`` still waiting for the board, first in first out."""
+        q = (
+            select(
+                board_queue.c.item_id,
+                board_queue.c.tracking_hash,
+                board_queue.c.body,
+                board_queue.c.created_ms,
+            )
+            .where(
+                board_queue.c.election_id == election_id,
+                board_queue.c.kind == kind,
+                board_queue.c.posted_seq.is_(None),
+            )
+            .order_by(board_queue.c.item_id)
+        )
+        if limit is not None:
+            q = q.limit(limit)
+        return [(int(i), bytes(t), str(b), int(c)) for i, t, b, c in conn.execute(q)]
+
+    def waiting_count(self, conn: Connection, election_id: str, kind: str) -> int:
+        q = select(func.count()).where(
+            board_queue.c.election_id == election_id,
+            board_queue.c.kind == kind,
+            board_queue.c.posted_seq.is_(None),
+        )
+        return int(conn.execute(q).scalar_one())
+
+    def mark_posted(self, conn: Connection, election_id: str, seqs: dict[int, int]) -> None:
+        """Each queued object (item id → the sequence number of its event) on the board."""
+        update_many(conn, board_queue, "item_id", "posted_seq", election_id, seqs)
+
+    def posted_seq(self, conn: Connection, election_id: str, tracking: bytes) -> int | None:
+        """The sequence number of the event that put this queued object on the board."""
+        q = select(board_queue.c.posted_seq).where(
+            board_queue.c.election_id == election_id, board_queue.c.tracking_hash == tracking
+        )
+        found = conn.execute(q).scalar_one_or_none()
+        return None if found is None else int(found)
+
+    # -- batches -------------------------------------------------------------------------------
+
+    def batch_state(self, conn: Connection, election_id: str) -> tuple[int, int]:
+        """(batches posted, cover rows in them): the next batch's index and cover index."""
+        b = revoting_batches.c
+        q = select(func.count(), func.coalesce(func.sum(b.cover_rows), 0)).where(
+            b.election_id == election_id
+        )
+        count, cover = conn.execute(q).one()
+        return int(count), int(cover)
+
+    def add_batch(self, conn: Connection, election_id: str, row: dict[str, int]) -> None:
+        """A batch posted (``row``: batch_index, seq, time_ms, real_rows,
+        real_registrations, cover_rows, cover_registrations, longest_wait_ms)."""
+        conn.execute(insert(revoting_batches).values(election_id=election_id, **row))
+
+    def batches(self, election_id: str) -> list[dict[str, int]]:
+        """Every batch posted, in order."""
+        q = (
+            select(revoting_batches)
+            .where(revoting_batches.c.election_id == election_id)
+            .order_by(revoting_batches.c.batch_index)
+        )
+        with self.engine.connect() as conn:
+            return [
+                {k: int(v) for k, v in row.items() if k != "election_id"}
+                for row in conn.execute(q).mappings()
+            ]
+
     # -- alphas of cast and audited ballots version 2 ------------------------------------------
+
+    def revoting_alpha_owners(
+        self, conn: Connection, election_id: str, alphas: Iterable[bytes]
+    ) -> list[tuple[bytes, bytes, bool]]:
+        """(alpha, tracking hash, audited) of every recorded object holding one of
+        ``alphas``."""
+        wanted = sorted(set(alphas))
+        c = revoting_alphas.c
+        q = select(c.alpha, c.tracking_hash, c.audited).where(
+            c.election_id == election_id, c.alpha.in_(wanted)
+        )
+        return [(bytes(a), bytes(t), bool(d)) for a, t, d in conn.execute(q)]
 
     def revoting_alphas(
         self, conn: Connection, election_id: str, alphas: Iterable[bytes]

@@ -247,7 +247,26 @@ board_queue = Table(
     Column("tracking_hash", LargeBinary(32), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_ms", BigInteger, nullable=False),
+    #: the sequence number of the event that put it on the board (migration 0012)
+    Column("posted_seq", BigInteger, nullable=True),
     Index("board_queue_tracking", "election_id", "tracking_hash", unique=True),
+    Index("board_queue_waiting", "election_id", "kind", "posted_seq", "item_id"),
+)
+
+#: the batches posted (docs/coercion.md §4; migration 0012): real and cover items in each,
+#: and the longest wait of a real item in it (a public figure after the close)
+revoting_batches = Table(
+    "revoting_batches",
+    metadata,
+    Column("election_id", String(64), primary_key=True),
+    Column("batch_index", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("time_ms", BigInteger, nullable=False),
+    Column("real_rows", Integer, nullable=False),
+    Column("real_registrations", Integer, nullable=False),
+    Column("cover_rows", Integer, nullable=False),
+    Column("cover_registrations", Integer, nullable=False),
+    Column("longest_wait_ms", BigInteger, nullable=False),
 )
 
 #: the alphas of every ciphertext of cast and audited ballots version 2: no cast ballot

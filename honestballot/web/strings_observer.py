@@ -121,6 +121,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "тексерілді: шифрлауды тексеру үшін ашылды, ешқашан есепке алынбайды",
         "audited: opened to check the encryption; never counts",
     ),
+    "observer.status.included": (
+        "на доске. Учитывается ли он, не показано нигде: последний бюллетень избирателя "
+        "выбирается при подсчёте, проверяемо и без раскрытия того, голосовал ли кто-то снова",
+        "тақтада. Оның есепке алынатыны ешқайда көрсетілмейді: сайлаушының соңғы бюллетені "
+        "санау кезінде тексерілетіндей, біреудің қайта дауыс бергенін ашпай таңдалады",
+        "on the board. Whether it counts is shown nowhere: each voter's last ballot is "
+        "chosen at the count, verifiably, without revealing whether anyone voted again",
+    ),
     "observer.status.held": (
         "проверен: вскрыт для проверки шифрования и никогда не учитывается; появится на "
         "доске при закрытии голосования, без ключа избирателя",

@@ -8,8 +8,8 @@ needs the ``X-CSRF-Token`` header and a signed-in session, as version 1's:
 - ``POST ballots`` → 201 with the ballot's receipt, status ``recorded`` (200 with the
   same body for the very same ballot sent again);
 - ``POST audits`` → the choices an opened ballot version 2 encrypts;
-- ``GET ballots/{tracking_hash}`` (public) → the ballot's status, ``recorded`` or
-  ``audited``.
+- ``GET ballots/{tracking_hash}`` (public) → the ballot's status, ``recorded``,
+  ``included`` (with the ``seq`` of its cast row on the board) or ``audited``.
 
 An election with re-voting protection (its setup names a batch schedule; it opens only
 with its encrypted roll) takes only these; these refuse any other.

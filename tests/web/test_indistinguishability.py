@@ -23,7 +23,14 @@ both worlds, and run the same SQL statements, once these are normalised:
   draws, which are at another place of the seeded stream in A (the voter's own
   registration and cast drew from it).  They are compared by shape (length).
 
-Every other byte of every answer, and every status, must be equal."""
+Every other byte of every answer, and every status, must be equal.
+
+Then (increment 4) the service posts the batches due two intervals after the open and
+closes: the public record of the two worlds must agree in every event's kind and time
+(after the open), every batch's index and sizes, and every body's shape (the values of
+ciphertexts, proofs and hashes are fresh randomness and differ by design); the coerced
+ballot's receipt then says "included" in both, at a place in its batch (``seq``) that
+the batch's random order draws afresh in each world (compared by type)."""
 
 from __future__ import annotations
 
@@ -36,6 +43,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from honestballot.crypto.randomness import SeededRandomness
+from honestballot.record.codec import parse_json
 from tests.databases import KINDS, fresh_database
 from tests.factories import (
     OTHER_CHOICE,
@@ -52,7 +60,11 @@ from tests.helpers import answered, shape, statements_on
 VOTER = "900101300001"
 COERCED = {"chair": {"cand-2"}, "council": {"member-3"}}
 #: what is compared by shape only, and why: the module's docstring
-BY_SHAPE = {"start": ("nonce", "revokes", "revokes_proof"), "sign-in": ("expires_ms",)}
+BY_SHAPE = {
+    "start": ("nonce", "revokes", "revokes_proof"),
+    "sign-in": ("expires_ms",),
+    "receipt once included": ("seq",),
+}
 
 
 @contextmanager
@@ -115,7 +127,51 @@ def coerced_then(election: RevotingElection, *, replaces: bool) -> list[tuple[st
         }
         for name, request in requests.items():
             out.append((name, answered(seen, request, shaped=False)))
+    # the batches, then the close (increment 4): the public record after it, and the
+    # coerced ballot's receipt once its row is on the board
+    out.append(("board", (None, 200, board_after_close(election))))
+    out.append(("receipt once included", answered([], lambda: coercer.receipt(coerced_tracking))))
     return out
+
+
+def board_after_close(election: RevotingElection) -> list[Any]:
+    """The batches due two intervals after the open and the close a moment later, with
+    the service's clock set; then every event of the record as the coercer reads it:
+    kind, time after the open (before it: the test's wall clock, compared as "before"),
+    and body with fresh values (ciphertexts, proofs, hashes) by their shape; a batch's
+    items in a sorted order.  Batches' indices, sizes and times, and every item's kind,
+    are kept."""
+    services = election.web.services
+    open_ms = services.batches.open_ms(election.id)
+    assert open_ms is not None
+    interval = services.elections.board_keys(election.id).schedule.interval * 1000
+    now = [open_ms + 2 * interval + 1]
+    services.elections.clock = lambda: now[0]
+    assert services.batches.post_due(election.id) == 2
+    now[0] += 1000
+    services.elections.close(election.id)
+    lines = [parse_json(ev.line, limit=1 << 26) for ev in services.store.iter_events(election.id)]
+    # the setup's and the roll's times are the test's wall clock, before the open
+    read = [
+        (
+            e["kind"],
+            e["time_ms"] - open_ms if e["time_ms"] >= open_ms else "before",
+            shape(e["body"]),
+        )
+        for e in lines
+    ]
+    # a batch's items are in a uniformly random order, drawn afresh in each world: their
+    # order is compared as a multiset (sorted), everything else in place
+    out: list[Any] = []
+    items: list[Any] = []
+    for event in read:
+        if event[0] in ("registration", "cast-row"):
+            items.append(event)
+            continue
+        out += sorted(items, key=repr)
+        items = []
+        out.append(event)
+    return out + sorted(items, key=repr)
 
 
 class _Answer:
@@ -172,7 +228,16 @@ def test_the_coercers_requests_are_answered_alike_whether_or_not_the_voter_repla
         "retry of the coerced ballot": 200, "audit": 200,
         "receipt of the coerced ballot": 200, "receipt": 200,
         "old credential again": 400, "old credential on the earlier start": 400,
+        "board": 200, "receipt once included": 200,
     }  # fmt: skip
+    # the board: batch 0 held the coerced ballot (and in A the new registration and
+    # ballot) among cover, batch 1 cover alone, both of the schedule's sizes at their
+    # times; the coercer's audit, the close.  The whole record agrees in every kind,
+    # time, size and shape (compared above), and its receipt says "included" in both
+    board = dict(runs["B"])["board"][2]
+    kinds = [kind for kind, _, _ in board]
+    assert kinds.count("batch") == 2 and kinds[-2:] == ["audit", "close"]
+    assert dict(runs["B"])["receipt once included"][2]["status"] == "included"
     # only what is normalised differs, and Enc(R) does (it is not the same ciphertext)
     assert differ <= set(BY_SHAPE)
     start_a, start_b = (dict(runs[w])["start"][2] for w in ("A", "B"))

@@ -3,13 +3,15 @@ service keeps"): after registrations, a replacement, casts and an audit made wit
 seeded service randomness that records every draw, no scalar the service drew (the
 randomness of each ``Enc(R)`` and counter, and the nonces of their proofs) appears in
 any stored value of any table, in any spelling; no column is meant for one; and no such
-scalar is still held by the service's process once the requests are answered."""
+scalar is still held by the service's process once the requests are answered.  The same
+holds for what the batches and the close draw: cover rows and registrations, and the
+order of each batch (service/board/batches.py)."""
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 import pytest
 from sqlalchemy import select
@@ -55,8 +57,14 @@ REVOTING_COLUMNS = {
         "election_id", "tag_point", "tag_secret", "voting_point", "voter_id", "current",
         "counter_start", "ballots", "created_ms",
     },
-    "board_queue": {"item_id", "election_id", "kind", "tracking_hash", "body", "created_ms"},
+    "board_queue": {
+        "item_id", "election_id", "kind", "tracking_hash", "body", "created_ms", "posted_seq",
+    },
     "revoting_alphas": {"election_id", "alpha", "tracking_hash", "audited"},
+    "revoting_batches": {
+        "election_id", "batch_index", "seq", "time_ms", "real_rows", "real_registrations",
+        "cover_rows", "cover_registrations", "longest_wait_ms",
+    },
 }  # fmt: skip
 
 
@@ -75,13 +83,38 @@ def _needles(scalars: list[Scalar], draws: list[bytes]) -> tuple[set[bytes], set
 
 def _found(value: Any, raw: set[bytes], texts: set[str], ints: set[int]) -> bool:
     if isinstance(value, bytes | bytearray | memoryview):
-        data = bytes(value)
-        return any(n in data for n in raw) or any(t.encode() in data.hex().encode() for t in texts)
+        # every raw needle's hex is among the texts: a search of the value's hex finds
+        # both spellings (and a hex text at an odd place, which is stricter)
+        return _search(texts, bytes(value).hex())
     if isinstance(value, str):
-        low = value.lower()
-        return any(t in low for t in texts)
+        return _search(texts, value.lower())
     if isinstance(value, int) and not isinstance(value, bool):
         return value in ints
+    return False
+
+
+_GRAM: Final = 16
+_GRAMS: dict[frozenset[str], dict[str, set[str]]] = {}
+
+
+def _search(texts: set[str], haystack: str) -> bool:
+    """Whether any of ``texts`` is in ``haystack``.  Every text is at least ``2·16 − 1``
+    characters long, so an occurrence covers a whole 16-character window starting at a
+    multiple of 16: the haystack's windows there are looked up among every text's
+    16-character pieces, and a text holding the piece is then searched for in full."""
+    key = frozenset(texts)
+    if key not in _GRAMS:
+        assert min(map(len, texts)) >= 2 * _GRAM - 1
+        grams: dict[str, set[str]] = {}
+        for t in texts:
+            for o in range(len(t) - _GRAM + 1):
+                grams.setdefault(t[o : o + _GRAM], set()).add(t)
+        _GRAMS[key] = grams
+    grams = _GRAMS[key]
+    for j in range(0, len(haystack) - _GRAM + 1, _GRAM):
+        found = grams.get(haystack[j : j + _GRAM])
+        if found is not None and any(t in haystack for t in found):
+            return True
     return False
 
 
@@ -103,12 +136,28 @@ def test_no_randomness_of_a_board_ciphertext_is_stored_or_kept(
     assert answer.status_code == 201
     assert voters[0].cast(*voters[0].ballot(replaced)[::2]).status_code == 201
     voters[1].start()  # a nonce issued and never used
+    # a batch with cover, then the close with its block (service/board/batches.py), made
+    # with a recorded randomness of their own
+    poster = RecordingRandomness("the batches' randomness")
+    services.batches.rng = poster
+    open_ms = services.batches.open_ms(election.id)
+    assert open_ms is not None
+    now = [open_ms + 60_000]
+    services.elections.clock = lambda: now[0]
+    assert services.batches.post_due(election.id) == 1
+    assert voters[1].cast(*voters[1].ballot(seed)[::2]).status_code == 201
+    now[0] += 1
+    services.elections.close(election.id)
 
     scalars = recorder.scalars()
-    # 4 starts (Enc(R)'s randomness, its proof's nonce) and 5 casts (the counter's, its
+    # 4 starts (Enc(R)'s randomness, its proof's nonce) and 6 casts (the counter's, its
     # proof's): the audits and the registrations themselves draw nothing
-    assert len(scalars) == 2 * 4 + 2 * 5
-    raw, texts, ints = _needles(scalars, recorder.draws)
+    assert len(scalars) == 2 * 4 + 2 * 6
+    # cover rows and registrations for two batches: ciphertexts' randomness, proofs'
+    # nonces, the cover voters' activation scalars
+    assert len(poster.scalars()) > 100
+    scalars += poster.scalars()
+    raw, texts, ints = _needles(scalars, recorder.draws + poster.draws)
     stored = 0
     with services.store.connect() as conn:
         for table in metadata.sorted_tables:

@@ -219,7 +219,9 @@ class BoardViews:
     def page(self, election_id: str, after_seq: int, limit: int) -> list[dict[str, Any]]:
         """The board browsed in order: up to ``limit`` ballots and audited ballots after
         position ``after_seq``, each with its status as :meth:`entries` gives it."""
-        found = self.store.events_after(election_id, after_seq, limit, ("ballot", "audit"))
+        found = self.store.events_after(
+            election_id, after_seq, limit, ("ballot", "audit", "cast-row")
+        )
         with self.store.engine.connect() as conn:
             return [self._entry(conn, election_id, ev) for ev in found]
 
@@ -235,6 +237,11 @@ class BoardViews:
         }
         if ev.kind == "audit":
             entry["status"] = "audited"
+            return entry
+        if ev.kind == "cast-row":
+            # re-voting protection: a row is on the board, and nothing says whether it
+            # counts (docs/coercion.md §3)
+            entry["status"] = "included"
             return entry
         row = self.store.credential_row(conn, election_id, _credential_of(ev))
         latest = row["latest_tracking"] if row is not None else None

@@ -443,6 +443,19 @@ class ElectionService(BoardLog):
         board's times never go backwards)."""
         return max(self.clock(), int(row["last_time_ms"]))
 
+    now_of = _now
+
+    def check_line(self, kind: str, line: bytes) -> None:
+        """:class:`ProtocolError` if ``line`` is longer than the verifier reads."""
+        if len(line) > self.max_line_bytes:
+            message = (
+                f"this {kind} event would be a record line of {len(line):,} bytes; a record "
+                f"line holds at most {self.max_line_bytes:,} (docs/record-format.md §6)"
+            )
+            raise ProtocolError(
+                Text("board.line_too_long", message, bytes=len(line), most=self.max_line_bytes)
+            )
+
     def _append(
         self,
         conn: Tx,
@@ -456,14 +469,7 @@ class ElectionService(BoardLog):
         seq, last_ms = self.store.next_position(conn, election_id)
         now = max(self.clock(), last_ms) if now is None else now
         line = EventLine(seq, now, kind, body).canonical()
-        if len(line) > self.max_line_bytes:  # the verifier reads no longer line
-            message = (
-                f"this {kind} event would be a record line of {len(line):,} bytes; a record "
-                f"line holds at most {self.max_line_bytes:,} (docs/record-format.md §6)"
-            )
-            raise ProtocolError(
-                Text("board.line_too_long", message, bytes=len(line), most=self.max_line_bytes)
-            )
+        self.check_line(kind, line)  # the verifier reads no longer line
         self.store.append_event(
             conn, election_id, seq, kind, now, line, leaf_hash(line), tracking_hash
         )
@@ -718,7 +724,14 @@ class ElectionService(BoardLog):
 
     def close(self, election_id: str) -> None:
         """Close voting: the audits held so far go on the board, in the order of their
-        tracking hashes and with the close's time, then the ``close`` event."""
+        tracking hashes and with the close's time, then the ``close`` event.  With
+        re-voting protection, the batches and audits waiting go first
+        (service/board/batches.py)."""
+        if self.takes_revoting(election_id):
+            from honestballot.service.board.batches import BatchPoster
+
+            BatchPoster(self).close(election_id)
+            return
         with self.store.transaction(election_id) as conn:
             board, row = self._board(conn, election_id)
             check_phase(board, "close")

@@ -370,16 +370,22 @@ class RevotingDesk:
                 shown[contest.id] = read_in_order(contest, op.plaintexts)
         return shown, Answer(tracking, new=queued is None)
 
-    def receipt(self, election_id: str, tracking: bytes) -> dict[str, str]:
+    def receipt(self, election_id: str, tracking: bytes) -> dict[str, str | int]:
         """What anyone holding a ballot's tracking hash may learn: that it is recorded
-        (a cast row) or audited; never anything about its credential."""
+        (a cast row waiting for its batch), included (on the board, at ``seq``, where an
+        inclusion proof finds it) or audited; never anything about its credential, and
+        no status such as "counts" (docs/coercion.md §3)."""
         self.context(election_id)
         with self.store.connect() as conn:
             queued = self.store.queued(conn, election_id, tracking)
+            seq = None if queued is None else self.store.posted_seq(conn, election_id, tracking)
         if queued is None or queued[0] == "registration":
             raise NotFound(NO_RECEIPT)
-        status = "recorded" if queued[0] == "cast-row" else "audited"
-        return {**Answer(tracking).to_json(), "status": status}
+        if queued[0] == "audit":
+            return {**Answer(tracking).to_json(), "status": "audited"}
+        if seq is None:
+            return {**Answer(tracking).to_json(), "status": "recorded"}
+        return {**Answer(tracking).to_json(), "status": "included", "seq": seq}
 
 
 def verifier_key(ctx: ElectionContext) -> Point:

@@ -1,0 +1,411 @@
+"""The batches of an election with re-voting protection (docs/coercion.md §4).
+
+Registrations and cast rows the service accepts wait in a first-in, first-out queue
+(store/revoting.py); nothing goes on the board between batches.  Batch ``j`` is due
+``(j + 1)·interval`` after the ``open`` (protocol/schedule.py) and holds exactly the
+schedule's numbers of cast rows and registrations for its hour: as many waiting items as
+fit, first in first out, and **cover** for the rest (protocol/cover.py), in a uniformly
+random order, every item with the batch's time.  A batch's size is therefore a function
+of time alone.
+
+:class:`BatchPoster` posts every batch that is due; each server process runs it in a
+background thread (service/runtime.py) and the election's lock makes one of them post
+each batch.  The close (:meth:`BatchPoster.close`) posts, in one transaction, the
+batches due by then, then as many further batches as the queue needs (the close's block:
+each of the schedule's sizes, before it is due, with the close's time), the audits of
+ballots version 2 in the order of their tracking hashes, and the ``close``.
+
+Cover is made before the lock where it can be (the rows' cover indices are read without
+the lock and checked under it), so that casts do not wait behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from honestballot.crypto.merkle import leaf_hash
+from honestballot.crypto.randomness import Randomness, random_below
+from honestballot.errors import ProtocolError
+from honestballot.protocol.ballot_v2 import ballot_alphas, cast_row_alphas
+from honestballot.protocol.board import (
+    AuditEvent,
+    BatchEvent,
+    BoardRules,
+    CastRowEvent,
+    CloseEvent,
+    Phase,
+    RegistrationEvent,
+    check_phase,
+)
+from honestballot.protocol.cover import draw_cover_voter, make_cover_registration, make_cover_row
+from honestballot.protocol.credential_seed import generate_seed
+from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.registration import make_commitment, registration_alphas
+from honestballot.protocol.schedule import Schedule
+from honestballot.record.codec import canonical_bytes, parse_json
+from honestballot.record.events import event_line
+from honestballot.record.revoting import (
+    ballot_v2_from_json,
+    cast_row_from_json,
+    cast_row_to_json,
+    load_registration,
+    registration_to_json,
+)
+from honestballot.store.sql import RowBuffer, Tx
+
+if TYPE_CHECKING:
+    from honestballot.service.board.election import ElectionService
+
+log = logging.getLogger(__name__)
+
+#: an event to write: (seq, kind, time, line, leaf hash, tracking hash)
+_Planned = tuple[int, str, int, bytes, bytes, bytes | None]
+
+#: how often the background thread looks for due batches
+POLL_S: Final = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """One item of a batch: its event kind, the event's canonical body, its tracking
+    hash, the rules' view of it, and for a waiting object its queue id and age."""
+
+    kind: str
+    body: bytes
+    tracking: bytes
+    nonce: bytes | None
+    alphas: frozenset[bytes]
+    #: the alphas the service records for it (cover only: a voter's were recorded when
+    #: it was accepted)
+    recorded: frozenset[bytes] = frozenset()
+    item_id: int | None = None
+    created_ms: int = 0
+
+    def event(self, time_ms: int) -> RegistrationEvent | CastRowEvent:
+        if self.kind == "registration":
+            assert self.nonce is not None
+            return RegistrationEvent(self.tracking, self.nonce, self.alphas, time_ms)
+        return CastRowEvent(self.tracking, self.alphas, time_ms)
+
+
+def _registration_item(ctx: ElectionContext, body: str | bytes, **kw: Any) -> _Item:
+    reg = load_registration(body)
+    text = body if isinstance(body, bytes) else body.encode()
+    # the board's alphas include the service's revokes (record/events.py)
+    alphas = registration_alphas(reg) | {reg.commitment.revokes.alpha.data}
+    return _Item(
+        "registration",
+        b'{"registration":%s}' % text,
+        reg.tracking_hash(ctx.public_key),
+        reg.commitment.nonce,
+        alphas,
+        **kw,
+    )
+
+
+def _row_item(ctx: ElectionContext, body: str | bytes, **kw: Any) -> _Item:
+    text = body if isinstance(body, bytes) else body.encode()
+    row = cast_row_from_json(parse_json(text))
+    return _Item(
+        "cast-row",
+        b'{"row":%s}' % text,
+        row.ballot.tracking_hash(ctx.public_key),
+        None,
+        cast_row_alphas(row),
+        **kw,
+    )
+
+
+def _shuffled(items: list[_Item], rng: Randomness) -> list[_Item]:
+    """A uniformly random order (Fisher-Yates on the service's randomness)."""
+    out = list(items)
+    for i in range(len(out) - 1, 0, -1):
+        j = random_below(rng, i + 1)
+        out[i], out[j] = out[j], out[i]
+    return out
+
+
+@dataclass
+class _Cover:
+    """Cover made ahead of a batch: rows from cover index ``start`` on, registrations."""
+
+    start: int
+    rows: list[_Item]
+    registrations: list[_Item]
+
+
+class BatchPoster:
+    """Posts the batches of elections with re-voting protection."""
+
+    def __init__(self, elections: ElectionService, rng: Randomness | None = None) -> None:
+        self.elections = elections
+        self.store = elections.store
+        #: the service's randomness (cover, the order of a batch); never kept
+        self.rng = rng if rng is not None else elections.rng
+        self._open_ms: dict[str, int] = {}
+
+    def _schedule(self, election_id: str) -> Schedule:
+        schedule = self.elections.board_keys(election_id).schedule
+        if schedule is None:
+            raise ProtocolError(  # English only: callers check the election first
+                f"election {election_id!r} has no batch schedule (no re-voting protection)"
+            )
+        return schedule
+
+    def open_ms(self, election_id: str) -> int | None:
+        """The ``open`` event's time (None before the open)."""
+        if election_id not in self._open_ms:
+            for ev in self.store.iter_events(election_id, kinds=("open",)):
+                self._open_ms[election_id] = ev.time_ms
+                break
+        return self._open_ms.get(election_id)
+
+    # -- cover ---------------------------------------------------------------------------
+
+    def _cover_rows(self, ctx: ElectionContext, start: int, count: int) -> list[_Item]:
+        items = []
+        for i in range(start, start + count):
+            row = make_cover_row(ctx, i, self.rng)
+            items.append(
+                _Item(
+                    "cast-row",
+                    b'{"row":%s}' % canonical_bytes(cast_row_to_json(row)),
+                    row.ballot.tracking_hash(ctx.public_key),
+                    None,
+                    cast_row_alphas(row),
+                    recorded=ballot_alphas(row.ballot),
+                )
+            )
+        return items
+
+    def _cover_registrations(self, ctx: ElectionContext, count: int) -> list[_Item]:
+        base, key = ctx.base_hash, ctx.public_key
+        items = []
+        for _ in range(count):
+            voter = draw_cover_voter(self.rng)
+            commitment = make_commitment(base, key, voter.none_point(base), self.rng)
+            seed = generate_seed(self.rng, base)
+            reg = make_cover_registration(base, key, commitment, voter, seed, self.rng)
+            item = _registration_item(ctx, canonical_bytes(registration_to_json(reg)))
+            items.append(
+                _Item(
+                    item.kind, item.body, item.tracking, item.nonce, item.alphas,
+                    recorded=registration_alphas(reg),
+                )
+            )  # fmt: skip
+        return items
+
+    def _cover_for(self, ctx: ElectionContext, election_id: str, index: int) -> _Cover:
+        """Cover for batch ``index`` made before the lock, from what the queue holds
+        now (more may arrive, and fewer cover items then be used)."""
+        rows, registrations = self._schedule(election_id).sizes(index)
+        with self.store.connect() as conn:
+            _, start = self.store.batch_state(conn, election_id)
+            waiting_rows = self.store.waiting_count(conn, election_id, "cast-row")
+            waiting_regs = self.store.waiting_count(conn, election_id, "registration")
+        return _Cover(
+            start,
+            self._cover_rows(ctx, start, max(0, rows - waiting_rows)),
+            self._cover_registrations(ctx, max(0, registrations - waiting_regs)),
+        )
+
+    # -- posting ---------------------------------------------------------------------------
+
+    def post_due(self, election_id: str) -> int:
+        """Post every batch due by now, each in a transaction of its own; the number
+        posted (0 unless the election is open and a batch is due)."""
+        if not self.elections.takes_revoting(election_id):
+            return 0
+        if self.elections.phase(election_id) != "open":
+            return 0
+        open_ms = self.open_ms(election_id)
+        if open_ms is None:
+            return 0
+        schedule = self._schedule(election_id)
+        ctx = self.elections.context(election_id)
+        posted = 0
+        while True:
+            with self.store.connect() as conn:
+                index, _ = self.store.batch_state(conn, election_id)
+            if index >= schedule.due_by(open_ms, self.elections.clock()):
+                return posted
+            cover = self._cover_for(ctx, election_id, index)
+            with self.store.transaction(election_id) as conn:
+                row = self.store.election_row(conn, election_id)
+                if row is None or row["phase"] != "open":
+                    return posted
+                board = self._board(election_id, open_ms)
+                board.batches, _ = self.store.batch_state(conn, election_id)
+                if board.batches != index:
+                    continue  # another process posted it
+                now = self.elections.now_of(row)
+                seq = self._post(conn, ctx, board, index, now, int(row["next_seq"]), cover)
+                self.store.set_next_seq(conn, election_id, seq, now)
+            posted += 1
+            self.elections.publish_tree_head(election_id)
+
+    def post_all_due(self) -> int:
+        """:meth:`post_due` for every election (those without re-voting protection, or
+        not open, cost a cached look each)."""
+        posted = 0
+        for election_id in self.store.list_elections():
+            try:
+                posted += self.post_due(election_id)
+            except Exception as exc:  # one election's failure must not stop the others
+                log.error("posting batches of %s failed: %s", election_id, type(exc).__name__)
+        return posted
+
+    def run_forever(self, stop: threading.Event) -> None:
+        while not stop.wait(POLL_S):
+            self.post_all_due()
+
+    def _board(self, election_id: str, open_ms: int) -> BoardRules:
+        return BoardRules(
+            phase=Phase.OPEN,
+            unit_ids=frozenset(self.elections.context(election_id).manifest.unit_ids()),
+            schedule=self._schedule(election_id),
+            open_ms=open_ms,
+        )
+
+    def _post(
+        self,
+        conn: Tx,
+        ctx: ElectionContext,
+        board: BoardRules,
+        index: int,
+        now: int,
+        seq: int,
+        cover: _Cover | None,
+    ) -> int:
+        """Post batch ``index`` at ``now`` from event ``seq`` on, under the election's
+        lock, with ``board`` holding the batches so far; the next sequence number."""
+        election_id = ctx.manifest.election_id
+        rows_n, regs_n = self._schedule(election_id).sizes(index)
+        waiting_rows = self.store.waiting(conn, election_id, "cast-row", rows_n)
+        waiting_regs = self.store.waiting(conn, election_id, "registration", regs_n)
+        real = [
+            _row_item(ctx, body, item_id=item_id, created_ms=created)
+            for item_id, _, body, created in waiting_rows
+        ] + [
+            _registration_item(ctx, body, item_id=item_id, created_ms=created)
+            for item_id, _, body, created in waiting_regs
+        ]
+        _, start = self.store.batch_state(conn, election_id)
+        need_rows, need_regs = rows_n - len(waiting_rows), regs_n - len(waiting_regs)
+        if cover is None or cover.start != start or len(cover.rows) < need_rows:
+            cover_rows = self._cover_rows(ctx, start, need_rows)
+        else:
+            cover_rows = cover.rows[:need_rows]
+        cover_regs = [] if cover is None else cover.registrations[:need_regs]
+        cover_regs += self._cover_registrations(ctx, need_regs - len(cover_regs))
+        items = _shuffled(real + cover_rows + cover_regs, self.rng)
+        self._hold_alphas(conn, election_id, board, items)
+        batch = BatchEvent(index, now, rows_n, regs_n)
+        board.apply(batch)
+        planned: list[_Planned] = []
+        body = canonical_bytes({"index": index, "rows": rows_n, "registrations": regs_n})
+        line = event_line(seq, now, "batch", body)
+        planned.append((seq, "batch", now, line, leaf_hash(line), None))
+        posted: dict[int, int] = {}
+        for offset, item in enumerate(items, start=1):
+            board.apply(item.event(now))
+            line = event_line(seq + offset, now, item.kind, item.body)
+            planned.append((seq + offset, item.kind, now, line, leaf_hash(line), item.tracking))
+            if item.item_id is not None:
+                posted[item.item_id] = seq + offset
+        for _, kind, _, line, _, _ in planned:
+            self.elections.check_line(kind, line)
+        rows = RowBuffer()
+        self.store.plan_events(rows, election_id, planned)
+        rows.flush(conn)
+        self.store.mark_posted(conn, election_id, posted)
+        for item in items:
+            if item.recorded:
+                self.store.add_revoting_alphas(
+                    conn, election_id, item.tracking, item.recorded, audited=False
+                )
+        self.store.add_batch(
+            conn,
+            election_id,
+            {
+                "batch_index": index,
+                "seq": seq,
+                "time_ms": now,
+                "real_rows": len(waiting_rows),
+                "real_registrations": len(waiting_regs),
+                "cover_rows": len(cover_rows),
+                "cover_registrations": len(cover_regs),
+                "longest_wait_ms": max((now - i.created_ms for i in real), default=0),
+            },
+        )
+        return seq + len(planned)
+
+    def _hold_alphas(
+        self, conn: Tx, election_id: str, board: BoardRules, items: Sequence[_Item]
+    ) -> None:
+        """What the rules need of the board for these items: every other object the
+        service recorded that holds one of their alphas (a voter's were checked when it
+        was accepted, cover's are fresh: this finds none unless something is wrong)."""
+        own = {item.tracking for item in items}
+        wanted = {a for item in items for a in item.alphas}
+        for alpha, tracking, audited in self.store.revoting_alpha_owners(conn, election_id, wanted):
+            if tracking not in own:
+                (board.audited_alphas if audited else board.cast_alphas).add(alpha)
+
+    # -- the close ---------------------------------------------------------------------------
+
+    def close(self, election_id: str) -> None:
+        """Close an election with re-voting protection, in one transaction: the batches
+        due by now, then as many more as the queue needs (the close's block), the audits
+        of ballots version 2 in the order of their tracking hashes, then ``close``, all
+        but the due batches with the close's time."""
+        ctx = self.elections.context(election_id)
+        schedule = self._schedule(election_id)
+        with self.store.transaction(election_id) as conn:
+            row = self.store.election_row(conn, election_id)
+            if row is None:
+                raise ProtocolError(f"there is no election {election_id!r}")
+            board = BoardRules(phase=Phase(str(row["phase"])))
+            check_phase(board, "close")
+            open_ms = self.open_ms(election_id)
+            assert open_ms is not None  # the election is open
+            board = self._board(election_id, open_ms)
+            board.batches, _ = self.store.batch_state(conn, election_id)
+            now = self.elections.now_of(row)
+            seq = int(row["next_seq"])
+            while board.batches < schedule.due_by(open_ms, now) or (
+                self.store.waiting_count(conn, election_id, "cast-row")
+                + self.store.waiting_count(conn, election_id, "registration")
+            ):
+                seq = self._post(conn, ctx, board, board.batches, now, seq, None)
+            audits = sorted(self.store.waiting(conn, election_id, "audit"), key=lambda a: a[1])
+            posted: dict[int, int] = {}
+            rows = RowBuffer()
+            planned: list[_Planned] = []
+            for item_id, tracking, body, _ in audits:
+                ballot = ballot_v2_from_json(parse_json(body)["ballot"])
+                self._hold_alphas(
+                    conn,
+                    election_id,
+                    board,
+                    [_Item("audit", b"", tracking, None, ballot_alphas(ballot))],
+                )
+                board.apply(AuditEvent(tracking, ballot_alphas(ballot), now))
+                line = event_line(seq, now, "audit", body.encode())
+                planned.append((seq, "audit", now, line, leaf_hash(line), tracking))
+                posted[item_id] = seq
+                seq += 1
+            board.apply(CloseEvent(now))
+            line = event_line(seq, now, "close", b"{}")
+            planned.append((seq, "close", now, line, leaf_hash(line), None))
+            seq += 1
+            self.store.plan_events(rows, election_id, planned)
+            rows.flush(conn)
+            self.store.mark_posted(conn, election_id, posted)
+            self.store.set_next_seq(conn, election_id, seq, now)
+            self.store.set_phase(conn, election_id, "closed")
+        self.elections.publish_tree_head(election_id)

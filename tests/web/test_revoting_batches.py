@@ -1,0 +1,172 @@
+"""Batches of an election with re-voting protection (docs/coercion.md §4;
+service/board/batches.py), on SQLite and PostgreSQL: nothing goes on the board before
+its batch is due; each batch holds the schedule's numbers of cast rows and registrations,
+the waiting ones first in first out and cover for the rest; the receipt says "included"
+once its row is on the board; the close posts the batches due, the close's block for what
+still waits, the audits, then ``close``; and the board the rules replay holds it all."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.board import BoardRules
+from honestballot.record.codec import parse_json
+from honestballot.record.events import board_event, event_from_json
+from honestballot.record.revoting import ballot_v2_to_json
+from tests.factories import (
+    REVOTING_ELECTION,
+    REVOTING_SCHEDULE,
+    DemoCeremonies,
+    RevotingElection,
+    WebElection,
+    open_revoting_election,
+)
+
+ROLL = ["900101300001", "900101300002", "900101300003"]
+ROWS, REGISTRATIONS = REVOTING_SCHEDULE.hours[0]
+INTERVAL_MS = REVOTING_SCHEDULE.interval * 1000
+
+
+@pytest.fixture
+def election(web: WebElection, demo_ceremony: DemoCeremonies) -> Iterator[RevotingElection]:
+    ceremony = demo_ceremony(REVOTING_ELECTION)
+    yield open_revoting_election(web, ceremony, SeededRandomness("revoting batches"))
+
+
+class Clock:
+    def __init__(self, now: int) -> None:
+        self.now = now
+
+    def __call__(self) -> int:
+        return self.now
+
+
+def _clock(election: RevotingElection) -> tuple[Clock, int]:
+    """The election service's clock, set by the test, and the open's time."""
+    services = election.web.services
+    open_ms = services.batches.open_ms(election.id)
+    assert open_ms is not None
+    clock = Clock(open_ms)
+    services.elections.clock = clock
+    return clock, open_ms
+
+
+def _events(election: RevotingElection) -> list[dict]:
+    store = election.web.services.store
+    return [parse_json(ev.line, limit=1 << 26) for ev in store.iter_events(election.id)]
+
+
+def _replay(election: RevotingElection) -> BoardRules:
+    rules = BoardRules()
+    for line in _events(election):
+        ev = event_from_json(line, f"event {line['seq']}")
+        rules.apply(board_event(ev, f"event {ev.seq}", election.ctx.public_key))
+    return rules
+
+
+def test_batches_hold_the_schedules_sizes_with_cover_first_in_first_out(
+    election: RevotingElection,
+) -> None:
+    services = election.web.services
+    clock, open_ms = _clock(election)
+    voter = election.device(ROLL[0], "device 1")
+    seed, answer = voter.register()
+    assert answer.status_code == 201, answer.text
+    ballot, _, private = voter.ballot(seed)
+    cast = voter.cast(ballot, private)
+    assert cast.status_code == 201, cast.text
+    tracking = cast.json()["tracking_hash"]
+    before = len(_events(election))
+    # not yet due: nothing goes on the board
+    clock.now = open_ms + INTERVAL_MS - 1
+    assert services.batches.post_due(election.id) == 0
+    assert len(_events(election)) == before
+    assert voter.receipt(tracking).json()["status"] == "recorded"
+    # due: batch 0, the voter's registration and row among the cover
+    clock.now = open_ms + INTERVAL_MS
+    assert services.batches.post_due(election.id) == 1
+    events = _events(election)[before:]
+    assert events[0]["kind"] == "batch" and events[0]["body"] == {
+        "index": 0,
+        "rows": ROWS,
+        "registrations": REGISTRATIONS,
+    }
+    items = events[1:]
+    assert Counter(e["kind"] for e in items) == {"cast-row": ROWS, "registration": REGISTRATIONS}
+    assert {e["time_ms"] for e in events} == {open_ms + INTERVAL_MS}
+    looked = voter.receipt(tracking).json()
+    assert looked["status"] == "included"
+    posted = next(e for e in items if e["seq"] == looked["seq"])
+    assert posted["kind"] == "cast-row"
+    assert posted["body"]["row"]["ballot"] == ballot_v2_to_json(ballot)
+    # the board finds it by its tracking code, browses it, and proves its inclusion, with
+    # no status but "included"
+    client = election.web.client
+    found = client.get(f"/api/e/{election.id}/board", params={"q": cast.json()["tracking_code"]})
+    assert [(e["seq"], e["status"]) for e in found.json()["entries"]] == [
+        (looked["seq"], "included")
+    ]
+    page = client.get(f"/api/e/{election.id}/board", params={"limit": "200"}).json()["entries"]
+    assert len(page) == ROWS and {e["status"] for e in page} == {"included"}
+    proof = client.get(f"/api/e/{election.id}/ballots/{tracking}")
+    assert proof.status_code in (200, 202), proof.text
+    assert proof.json()["seq"] == looked["seq"]
+    # the order is random: the voter's items are not first
+    kinds = [e["kind"] for e in items]
+    assert kinds != sorted(kinds)
+    # the same time again posts nothing more; the rules accept the board as it is
+    assert services.batches.post_due(election.id) == 0
+    rules = _replay(election)
+    assert (rules.batches, rules.rows, rules.registrations) == (1, ROWS, REGISTRATIONS)
+    stats = services.store.batches(election.id)
+    assert [(b["real_rows"], b["cover_rows"], b["real_registrations"]) for b in stats] == [
+        (1, ROWS - 1, 1)
+    ]
+
+
+def test_a_late_service_posts_each_missed_batch_and_the_close_empties_the_queue(
+    election: RevotingElection,
+) -> None:
+    services = election.web.services
+    clock, open_ms = _clock(election)
+    voters = [election.device(nid, f"device {nid}") for nid in ROLL]
+    seeds = []
+    for voter in voters:
+        seed, answer = voter.register()
+        assert answer.status_code == 201, answer.text
+        seeds.append(seed)
+    # the service was down for three intervals: three batches, each of its own size
+    clock.now = open_ms + 3 * INTERVAL_MS + 5
+    assert services.batches.post_due(election.id) == 3
+    assert [b["real_registrations"] for b in services.store.batches(election.id)] == [3, 0, 0]
+    # ballots and an audit after the last batch: the close posts them in its block
+    receipts = []
+    for voter, seed in zip(voters, seeds, strict=True):
+        ballot, _, private = voter.ballot(seed)
+        answer = voter.cast(ballot, private)
+        assert answer.status_code == 201, answer.text
+        receipts.append(answer.json()["tracking_hash"])
+    b2, o2, p2 = voters[0].ballot(seeds[0], {"chair": {"cand-2"}, "council": {"blank"}})
+    audited = voters[0].audit(b2, o2, p2)
+    assert audited.status_code == 200, audited.text
+    clock.now += 10
+    services.elections.close(election.id)
+    events = _events(election)
+    assert [e["kind"] for e in events[-2:]] == ["audit", "close"]
+    assert events[-2]["body"]["ballot"]["version"] == 2
+    # the close's block: a batch before it was due, with the close's time
+    block = [e for e in events if e["kind"] == "batch" and e["body"]["index"] == 3]
+    assert block and block[0]["time_ms"] == events[-1]["time_ms"] == clock.now
+    for tracking in receipts:
+        assert voters[0].receipt(tracking).json()["status"] == "included"
+    rules = _replay(election)
+    assert rules.batches == 4 and rules.closing_ms == clock.now and rules.audits == 1
+    assert rules.phase.value == "closed"
+    # the queue is empty
+    with services.store.connect() as conn:
+        for kind in ("cast-row", "registration", "audit"):
+            assert services.store.waiting_count(conn, election.id, kind) == 0
