@@ -63,6 +63,7 @@ from honestballot.protocol.board import (
     Event,
     RegistrationEvent,
     check_close,
+    check_phase,
     check_sequence,
 )
 from honestballot.protocol.decryption import (
@@ -501,13 +502,15 @@ class _ScheduleBroken(HonestBallotError):
 
 def _apply(rules: BoardRules, event: Event) -> None:
     """``rules.apply(event)``, raising :class:`_ScheduleBroken` when what the event breaks
-    is the schedule: a batch that obeys the board's order but not its rule
+    is the schedule: a batch in its phase and place that breaks its rule
     (``check_batch_event``), or a close that obeys the rules of version 1's close but not
     the schedule's part of it."""
     if rules.schedule is None or not isinstance(event, BatchEvent | CloseEvent):
         rules.apply(event)
         return
-    check_sequence(rules, "batch" if isinstance(event, BatchEvent) else "close")
+    kind = "batch" if isinstance(event, BatchEvent) else "close"
+    check_sequence(rules, kind)
+    check_phase(rules, kind)
     if isinstance(event, CloseEvent):
         check_close(replace(rules, schedule=None), event)
     try:
