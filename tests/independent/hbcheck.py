@@ -2730,13 +2730,7 @@ def check_ballot_v2(base: bytes, h: Point, manifest: dict, ballot: dict) -> byte
     if ballot["election"] != base.hex():
         raise ValueError("ballot v2: another election")
     p = hash_to_point("credential-base", By(base))
-    contests = Li(
-        Li([Tx(c["id"]), Li(ct_part(ct) for ct in c["ciphertexts"])]) for c in ballot["contests"]
-    )
-    statement = hash_bytes(
-        "ballot/statement", By(base), Pt(h), Pt(p), ct_part(ballot["credential"]),
-        ct_part(ballot["tag"]), contests,
-    )  # fmt: skip
+    statement = ballot_v2_statement(base, h, ballot)
     ctx = [By(base), Tx("ballot"), By(statement)]
     if not representation_ok(
         "credential-proof", ctx, h, p, ballot["credential"], ballot["credential_proof"],
@@ -2746,6 +2740,25 @@ def check_ballot_v2(base: bytes, h: Point, manifest: dict, ballot: dict) -> byte
     if not randomness_proof_ok([*ctx, Tx("tag"), In(0)], h, ballot["tag"], ballot["tag_proof"]):
         raise ValueError("ballot v2, tag: proof of randomness")
     verify_contests(base, h, manifest, ballot, By(statement))
+    return ballot_v2_tracking(base, h, ballot)
+
+
+def ballot_v2_statement(base: bytes, h: Point, ballot: dict) -> bytes:
+    """`ballot/statement` of a ballot version 2 (record-format §6, §2.1)."""
+    p = hash_to_point("credential-base", By(base))
+    contests = Li(
+        Li([Tx(c["id"]), Li(ct_part(ct) for ct in c["ciphertexts"])]) for c in ballot["contests"]
+    )
+    return hash_bytes(
+        "ballot/statement", By(base), Pt(h), Pt(p), ct_part(ballot["credential"]),
+        ct_part(ballot["tag"]), contests,
+    )  # fmt: skip
+
+
+def ballot_v2_tracking(base: bytes, h: Point, ballot: dict) -> bytes:
+    """`ballot/tracking` of a ballot version 2: its statement hash and every proof scalar
+    (the contests' in order, then the credential proof's, then the tag proof's)."""
+    statement = ballot_v2_statement(base, h, ballot)
     scalars: list[str] = []
     for c in ballot["contests"]:
         for pr in [
@@ -2808,3 +2821,262 @@ def check_cast_row(base: bytes, h: Point, manifest: dict, row: dict) -> bytes:
     if not randomness_proof_ok(place, h, row["counter"], row["counter_proof"]):
         raise ValueError("cast row, counter: proof of randomness")
     return tracking
+
+
+# ---------------------------------------------------------------------------
+# The board of an election with re-voting protection: batches and their items, audits of
+# ballots version 2, the close (coercion.md §3 "Board rules", §4 "Fixed batches", §6).
+# ---------------------------------------------------------------------------
+
+BATCH_ITEMS = ("registration", "cast-row")
+#: what may follow a batch posted before it was due: the close's block
+CLOSING_BLOCK = ("batch", *BATCH_ITEMS, "audit", "close")
+#: what would follow the close once its stages are written (coercion.md §5); this checker
+#: does not check them yet, and says so
+AFTER_CLOSE = ("padding", "mix-part", "mix", "tally", "share-part", "decryption-share", "result")
+
+
+def batch_due_ms(schedule: dict, open_ms: int, index: int) -> int:
+    """Batch j is due (j + 1)·interval seconds after the open."""
+    return open_ms + (index + 1) * schedule["interval"] * 1000
+
+
+def batch_sizes(schedule: dict, index: int) -> tuple[int, int]:
+    """(F_rows, F_reg) of the hour batch j's slot begins in; past the list, its last."""
+    hours = schedule["hours"]
+    hour = index * schedule["interval"] // 3600
+    rows, registrations = hours[min(hour, len(hours) - 1)]
+    return rows, registrations
+
+
+def _alphas(cts: Sequence[dict], what: str) -> set[str]:
+    """The alphas of `cts`, which must all differ (rule 3: a repeated alpha is reused
+    randomness)."""
+    out = {ct["alpha"] for ct in cts}
+    if len(out) != len(cts):
+        raise ValueError(f"board.rules: two ciphertexts of {what} share an alpha")
+    return out
+
+
+def registration_cts(reg: dict) -> list[dict]:
+    return [reg[k] for k in ("credential", "tag", "handle", "activation", "revokes")]
+
+
+def ballot_v2_cts(ballot: dict) -> list[dict]:
+    return [
+        ballot["credential"],
+        ballot["tag"],
+        *(ct for c in ballot["contests"] for ct in c["ciphertexts"]),
+    ]
+
+
+def check_revoting_board(events: Sequence[dict]) -> dict | None:
+    """`board.schedule` and the re-voting part of `board.rules` over a record's events
+    (the first is the `setup`): None when the setup names no schedule.
+
+    Batches come in index order from 0, each of exactly its schedule's sizes, none before
+    it is due unless it begins the close's block (after which only batches, their items,
+    audits and the close follow, every one at that batch's time); each batch is followed
+    at once by exactly its cast rows and registrations, in any order, at its time, and no
+    item stands outside a batch; no registration repeats a nonce; no ciphertext alpha
+    (but a flag's) is on the board twice; at most one cast row per ballot tracking hash;
+    audits only in one block right before the close, in increasing tracking-hash order,
+    at the close's time, none a cast row's ballot; the close after every batch due by its
+    time.  Raises ValueError naming the check first."""
+    setup = events[0]["body"]
+    if "schedule" not in setup:
+        if any(e["kind"] in ("batch", *BATCH_ITEMS) for e in events):
+            raise ValueError("board.rules: a batch in an election without a schedule")
+        return None
+    schedule = setup["schedule"]
+    base = setup_base_hash(setup)
+    h = decode_point(setup["election_key"]["public_key"], False)
+    open_ms: int | None = None
+    closed = False
+    batches = 0
+    pending: list[int] | None = None  # [index, time, rows left, registrations left]
+    closing: int | None = None
+    audit_block: tuple[bytes, int] | None = None
+    nonces: set[str] = set()
+    alphas: set[str] = set()
+    rows: set[bytes] = set()
+    audits: set[bytes] = set()
+    registrations = cast_rows = 0
+    for e in events:
+        kind, seq, t, body = e["kind"], e["seq"], e["time_ms"], e["body"]
+        where = f"event {seq} ({kind})"
+        if pending is not None and kind not in BATCH_ITEMS:
+            raise ValueError(f"board.rules: {where} before batch {pending[0]}'s items end")
+        if pending is None and kind in BATCH_ITEMS:
+            raise ValueError(f"board.rules: {where} outside a batch")
+        if closing is not None and kind not in CLOSING_BLOCK:
+            raise ValueError(f"board.rules: {where} in the close's block")
+        if audit_block is not None and kind not in ("audit", "close"):
+            raise ValueError(f"board.rules: {where} after the audits before the close")
+        if kind in CLOSING_BLOCK and kind != "close" and (open_ms is None or closed):
+            raise ValueError(f"board.rules: {where} while voting is not open")
+        if kind in AFTER_CLOSE:
+            raise ValueError(
+                f"tally: {where}: the close's stages of an election with re-voting protection "
+                "are not yet checked here (coercion.md §5)"
+            )
+        if kind in ("ballot", "superseded", "credential"):
+            raise ValueError(f"board.rules: {where} in an election with re-voting protection")
+        if kind == "open":
+            open_ms = t
+        elif kind == "batch":
+            assert open_ms is not None
+            if set(body) != {"index", "rows", "registrations"}:
+                raise ValueError(f"board.schedule: {where}: its keys")
+            if body["index"] != batches:
+                raise ValueError(f"board.schedule: {where}: batch {body['index']}, not {batches}")
+            if closing is not None and t != closing:
+                raise ValueError(f"board.schedule: {where}: not at the close's block's time")
+            if closing is None and t < batch_due_ms(schedule, open_ms, batches):
+                closing = t  # early: the close's block begins
+            if (body["rows"], body["registrations"]) != batch_sizes(schedule, batches):
+                raise ValueError(
+                    f"board.schedule: {where}: {body['rows']} rows and {body['registrations']} "
+                    f"registrations, not the schedule's {batch_sizes(schedule, batches)}"
+                )
+            batches += 1
+            if body["rows"] or body["registrations"]:
+                pending = [body["index"], t, body["rows"], body["registrations"]]
+        elif kind in BATCH_ITEMS:
+            assert pending is not None
+            left = 2 if kind == "cast-row" else 3
+            if pending[left] == 0:
+                raise ValueError(f"board.rules: {where}: more {kind}s than batch {pending[0]} says")
+            if t != pending[1]:
+                raise ValueError(f"board.rules: {where}: not at its batch's time")
+            pending[left] -= 1
+            if kind == "registration":
+                reg = body["registration"]
+                if set(body) != {"registration"}:
+                    raise ValueError(f"board.rules: {where}: its keys")
+                if reg["nonce"] in nonces:
+                    raise ValueError(f"board.rules: {where}: a nonce already on the board")
+                nonces.add(reg["nonce"])
+                mine = _alphas(registration_cts(reg), "a registration")
+                registrations += 1
+            else:
+                row = body["row"]
+                if set(body) != {"row"}:
+                    raise ValueError(f"board.rules: {where}: its keys")
+                tracking = ballot_v2_tracking(base, h, row["ballot"])
+                if tracking in rows:
+                    raise ValueError(f"board.rules: {where}: a second row of one ballot")
+                mine = _alphas([*ballot_v2_cts(row["ballot"]), row["counter"]], "a cast row")
+                rows.add(tracking)
+                cast_rows += 1
+            if mine & alphas:
+                raise ValueError(f"board.rules: {where}: an alpha already on the board")
+            alphas |= mine
+            if pending[2] == pending[3] == 0:
+                pending = None
+        elif kind == "audit" and "ballot" in body:
+            if set(body) != {"ballot", "opening"}:
+                raise ValueError(f"board.rules: {where}: its keys")
+            tracking = ballot_v2_tracking(base, h, body["ballot"])
+            if audit_block is not None and (tracking <= audit_block[0] or t != audit_block[1]):
+                raise ValueError(f"board.rules: {where}: out of order or time in its block")
+            if closing is not None and t != closing:
+                raise ValueError(f"board.rules: {where}: not at the close's block's time")
+            if tracking in rows or tracking in audits:
+                raise ValueError(f"board.rules: {where}: a ballot already on the board")
+            mine = _alphas(ballot_v2_cts(body["ballot"]), "an audited ballot")
+            if mine & alphas:
+                raise ValueError(f"board.rules: {where}: an alpha already on the board")
+            alphas |= mine
+            audits.add(tracking)
+            audit_block = (tracking, t)
+        elif kind == "audit":
+            raise ValueError(f"board.rules: {where}: a version 1 audit")
+        elif kind == "close":
+            if open_ms is None or closed:
+                raise ValueError(f"board.rules: {where} while voting is not open")
+            if audit_block is not None and t != audit_block[1]:
+                raise ValueError(f"board.rules: {where}: not at its audits' time")
+            if closing is not None and t != closing:
+                raise ValueError(f"board.schedule: {where}: not at the close's block's time")
+            due = max(0, (t - open_ms) // (schedule["interval"] * 1000))
+            if batches < due:
+                raise ValueError(f"board.schedule: {where}: after {batches} batches, {due} due")
+            closed, closing, audit_block = True, None, None
+    if pending is not None:
+        raise ValueError(f"board.rules: the record ends inside batch {pending[0]}")
+    return {
+        "batches": batches,
+        "registrations": registrations,
+        "cast_rows": cast_rows,
+        "audits": len(audits),
+    }
+
+
+def rank_values(contest: dict, position: int) -> list[int]:
+    """What position i of a ranked contest may hold: 1 … c at 1, 0 … c after it."""
+    return list(range(1 if position == 1 else 0, len(encrypted_options(contest)) + 1))
+
+
+def check_opening(h: Point, manifest: dict, contests: Sequence[dict], opening: dict) -> None:
+    """A ballot's audit opening (record-format §5, "Audit opening"): every contest in
+    manifest order, each ciphertext re-encrypted from its plaintext and randomness, each
+    plaintext one the contest allows (0 or 1 for an option; a ranked position's values)."""
+    if set(opening) != {"type", "version", "contests"} or (
+        opening["type"],
+        opening["version"],
+    ) != ("ballot-opening", 1):
+        raise ValueError("opening: its keys, type or version")
+    ids = [c["id"] for c in manifest["contests"]]
+    if [c["id"] for c in opening["contests"]] != ids or [c["id"] for c in contests] != ids:
+        raise ValueError("opening: not the manifest's contests in order")
+    for mc, bc, oc in zip(manifest["contests"], contests, opening["contests"], strict=True):
+        cts, plain, rand = bc["ciphertexts"], oc["plaintexts"], oc["randomness"]
+        if not len(cts) == len(plain) == len(rand):
+            raise ValueError(f"opening, contest {mc['id']}: its length")
+        for i, (ct, m, r) in enumerate(zip(cts, plain, rand, strict=True)):
+            allowed = rank_values(mc, i + 1) if is_ranked(mc) else [0, 1]
+            a, b = encrypt(h, m, decode_scalar(r)) if m in allowed else (None, None)
+            if a is None or (a.hex(), b.hex()) != (ct["alpha"], ct["beta"]):
+                raise ValueError(f"opening, contest {mc['id']}, ciphertext {i}: does not match")
+
+
+def check_revoting_proofs(events: Sequence[dict]) -> dict:
+    """`registrations.proofs`, `rows.proofs`, and an audited ballot version 2's proofs
+    (`ballots.proofs`) and opening (`audits.openings`), over every such event.  Raises
+    ValueError naming the check and the event first."""
+    setup = events[0]["body"]
+    base = setup_base_hash(setup)
+    h = decode_point(setup["election_key"]["public_key"], False)
+    manifest = setup["manifest"]
+    counts = {"registrations": 0, "cast_rows": 0, "audits": 0}
+    for e in events:
+        seq, body = e["seq"], e["body"]
+        try:
+            if e["kind"] == "registration":
+                check = "registrations.proofs"
+                check_registration(base, h, body["registration"])
+                counts["registrations"] += 1
+            elif e["kind"] == "cast-row":
+                check = "rows.proofs"
+                check_cast_row(base, h, manifest, body["row"])
+                counts["cast_rows"] += 1
+            elif e["kind"] == "audit" and "ballot" in body:
+                check = "ballots.proofs"
+                check_ballot_v2(base, h, manifest, body["ballot"])
+                check = "audits.openings"
+                check_opening(h, manifest, body["ballot"]["contests"], body["opening"])
+                counts["audits"] += 1
+        except (ValueError, DecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{check}: event {seq}: {exc}") from None
+    return counts
+
+
+def check_revoting(events: Sequence[dict]) -> dict | None:
+    """Both of the above, the board first (as `honestballot verify` reports them); None
+    without a schedule."""
+    board = check_revoting_board(events)
+    if board is None:
+        return None
+    check_revoting_proofs(events)
+    return board
