@@ -194,6 +194,8 @@ class AuditEvent:
     tracking_hash: bytes
     alphas: frozenset[bytes]
     time_ms: int
+    #: 1: a ballot's spoiled form; 2: a whole ballot version 2 (re-voting protection)
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -855,6 +857,12 @@ def check_audit_credential(view: BoardView, credential: Point) -> None:
 
 def check_audit(view: BoardView, ev: AuditEvent) -> None:
     check_phase(view, "audit")
+    if ev.version != (2 if view.revoting else 1):
+        raise ProtocolError(  # English only: the service audits each election's own ballots
+            f"an audit of a ballot version {ev.version} in an election "
+            + ("with" if view.revoting else "without")
+            + " re-voting protection"
+        )
     block = view.audit_block
     if block is not None:
         last, time_ms = block

@@ -299,6 +299,7 @@ def board_event(line: EventLine, path: str, public_key: Point | None = None) -> 
                     v2.tracking_hash(_needs_key(public_key, "audit")),
                     ballot_alphas(v2),
                     line.time_ms,
+                    2,
                 )
             spoiled = spoiled_from_json(r.raw("spoiled"), f"{p}.spoiled")
             r.raw("opening")

@@ -528,15 +528,20 @@ def _replay(
     report: Report,
 ) -> BoardRules | None:
     rules = BoardRules()
+    #: (first, last, what): tree-head sizes that would end inside a batch or the close's
+    #: block, each appended by the service in one transaction
+    inside: list[tuple[int, int, str]] = []
+    block_start: int | None = None
     try:
         for ev, _ in parsed.events:
+            closing_before = rules.closing_ms
             if ev.kind == "ballot":
                 ballot, tracking = ballots[ev.seq]
                 rules.apply(BallotEvent(ballot.credential, tracking, alphas(ballot)))
             elif ev.kind == "audit" and ev.seq in revoting.audits:
                 v2 = revoting.audits[ev.seq][0]
                 tracking = v2.tracking_hash(public_key)
-                rules.apply(AuditEvent(tracking, ballot_alphas(v2), ev.time_ms))
+                rules.apply(AuditEvent(tracking, ballot_alphas(v2), ev.time_ms, 2))
             elif ev.kind == "audit":
                 spoiled = audits[ev.seq][0]
                 rules.apply(AuditEvent(spoiled.tracking_hash(), alphas(spoiled), ev.time_ms))
@@ -553,6 +558,13 @@ def _replay(
                 rules.apply(CastRowEvent(tracking, cast_row_alphas(row), ev.time_ms))
             else:
                 _apply(rules, board_event(ev, f"event {ev.seq}", public_key))
+            if ev.kind == "batch":
+                items = int(ev.body["rows"]) + int(ev.body["registrations"])
+                inside.append((ev.seq + 1, ev.seq + items, f"batch {ev.body['index']}"))
+            if closing_before is None and rules.closing_ms is not None:
+                block_start = ev.seq
+            if ev.kind == "close" and block_start is not None:
+                inside.append((block_start + 1, ev.seq, "the close's block"))
         if rules.pending_supersede is not None:
             raise HonestBallotError(
                 "the last ballot replaced another but no superseded event follows"
@@ -569,6 +581,17 @@ def _replay(
     except HonestBallotError as exc:
         report.fail("board.rules", f"event {ev.seq} ({ev.kind}): {exc}")
         return None
+    for _, sth in parsed.heads:
+        size = sth.head.size
+        for first, last, what in inside:
+            if first <= size <= last:
+                report.fail(
+                    "board.schedule",
+                    f"the tree head of size {size} ends inside {what} (events {first - 1} to "
+                    f"{last}), which the service appends at once: a head there means the "
+                    "board was signed while it was being written",
+                )
+                return None
     if rules.schedule is not None:
         report.ok(
             "board.rules",
@@ -581,8 +604,8 @@ def _replay(
         report.ok(
             "board.schedule",
             f"{rules.batches} batches in order, none before it was due but the close's "
-            "block, each of exactly its schedule's sizes; the close after every batch due by "
-            "its time",
+            "block, each of exactly its schedule's sizes and no tree head inside one or inside "
+            "the close's block; the close after every batch due by its time",
         )
         return rules
     roll = (

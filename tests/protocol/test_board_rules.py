@@ -284,12 +284,14 @@ def test_an_audit_shares_nothing_with_a_row_or_a_registration() -> None:
         rules.apply(ev)
     close = t + 1
     with pytest.raises(BallotRejected, match="already on the board"):
-        rules.check(board.AuditEvent(_row(1, t).tracking_hash, frozenset({b"y"}), close))
+        rules.check(board.AuditEvent(_row(1, t).tracking_hash, frozenset({b"y"}), close, 2))
     with pytest.raises(BallotRejected, match="cast on the board"):
-        rules.check(board.AuditEvent(b"\x07" * 32, frozenset({b"c2"}), close))
+        rules.check(board.AuditEvent(b"\x07" * 32, frozenset({b"c2"}), close, 2))
     with pytest.raises(ProtocolError, match="already on the board"):
-        rules.check(board.AuditEvent(b"\x07" * 32, frozenset({b"r1"}), close))
-    rules.apply(board.AuditEvent(b"\x07" * 32, frozenset({b"z"}), close))
+        rules.check(board.AuditEvent(b"\x07" * 32, frozenset({b"r1"}), close, 2))
+    with pytest.raises(ProtocolError, match="version 1 in an election with"):
+        rules.check(board.AuditEvent(b"\x07" * 32, frozenset({b"z"}), close))
+    rules.apply(board.AuditEvent(b"\x07" * 32, frozenset({b"z"}), close, 2))
     rules.apply(board.CloseEvent(close))
 
 

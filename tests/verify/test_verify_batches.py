@@ -390,6 +390,31 @@ def test_tampering_fails_its_check_in_verify_and_hbcheck(board: Board, tamper: s
     assert hb(lines) == name
 
 
+@pytest.mark.parametrize("where", ["batch", "block"])
+def test_a_tree_head_inside_a_batch_or_the_close_s_block_fails_the_schedule(
+    board: Board, where: str
+) -> None:
+    """The service appends a batch, and the close's block, in one transaction: a signed
+    head ending inside one means the board was signed while a batch was being written
+    (or a block stretched over time while claiming one time)."""
+    r, g = board.rows, board.registrations
+    early = due(0) - 10_000
+    posted = (
+        valid(board)
+        if where == "batch"
+        else [*batch(0, early, [row(r[0]), reg(g[0]), row(r[1])]), close(early)]
+    )
+    lines = record(board, posted)
+    kinds = [json.loads(x).get("kind") for x in lines]
+    # a tree head right after the batch's second line (its first item), or after the
+    # block's batch and all its items (before the close)
+    cut = kinds.index("batch") + 2 if where == "batch" else kinds.index("close")
+    head = canonical_bytes({"type": "tree-head", "timestamp_ms": early})
+    report = verify(resign([*lines[:cut], head, *lines[cut:]], ELECTION, board.secret))
+    assert failed(report) == {"board.schedule"}, describe(report)
+    assert "inside" in check(report)["board.schedule"]
+
+
 def test_a_tally_in_an_election_with_re_voting_protection_fails_plainly(board: Board) -> None:
     posted = [*valid(board), (due(1) + 40_000, "tally", {"tally": {}, "counted_per_unit": []})]
     lines = record(board, posted)

@@ -575,7 +575,7 @@ class BatchPoster:
                     board,
                     [_Item("audit", b"", tracking, None, ballot_alphas(ballot))],
                 )
-                board.apply(AuditEvent(tracking, ballot_alphas(ballot), now))
+                board.apply(AuditEvent(tracking, ballot_alphas(ballot), now, 2))
                 line = event_line(seq, now, "audit", body.encode())
                 self.elections.check_line("audit", line)
                 planned.append((seq, "audit", now, line, leaf_hash(line), tracking))
