@@ -7,6 +7,9 @@ still waits, the audits, then ``close``; and the board the rules replay holds it
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -262,3 +265,39 @@ def test_cover_replacements_register_vote_and_are_replaced_before_the_close(
     assert (
         rules.rows == ROWS * rules.batches and rules.registrations == REGISTRATIONS * rules.batches
     )
+
+
+def test_the_background_thread_posts_due_batches_and_backs_off_after_a_failure(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    services = election.web.services
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    stop = threading.Event()
+    thread = threading.Thread(target=services.batches.run_forever, args=(stop,))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not services.store.batches(election.id) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert [b["batch_index"] for b in services.store.batches(election.id)] == [0]
+    # a failure is logged with its message, and the election is not tried again before
+    # its pause is over
+    calls = []
+
+    def broken(*args: object, **kwargs: object) -> int:
+        calls.append(1)
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(services.batches, "_post", broken)
+    clock.now = open_ms + 2 * INTERVAL_MS
+    with caplog.at_level(logging.ERROR):
+        assert services.batches.post_all_due() == 0
+    assert "the disk is full" in caplog.text and len(calls) == 1
+    assert services.batches.post_all_due() == 0 and len(calls) == 1  # pausing
+    clock.now += INTERVAL_MS  # past the pause: the missed batch and the one due since
+    monkeypatch.undo()
+    assert services.batches.post_all_due() == 2
