@@ -26,9 +26,10 @@ campus's lecture breaks are dense against the hours between them, but most stude
 outside them). Ballots mostly (at least half) from an address the organisation has to
 itself over the whole vote (at least 80 % of the voters there: its office) and where it
 gathered (``gathered_addr``, from ``cast.address_burst``) are a wave when both the first
-tail and the tail against the organisation's own average per window over the whole vote
-are below ``alpha / m`` (a batch at the start of the workday; a campus voting all day
-from its network is not one). A village that votes over
+tail and the tail against the organisation's own half hour either side are below
+``alpha / m``, however few of its voters such windows hold (a factory's batch at the start
+of the workday; a campus voting all day from its network is not one, nor a depot's shift
+on its Wi-Fi, dense beside each of its windows). A village that votes over
 the hour after its 19:00 meeting, or shift workers over the hour from 06:00, pass the
 first test and fail the second: that is their schedule. A district office sending its
 staff to vote in ten-minute waves every hour fails both. A 20-minute window counts only
@@ -158,8 +159,7 @@ def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
             n_org * (k_all - k) / greatest(n_all - n_org, 1) AS lam_rest,
             greatest(coalesce(k_before, 0) * w / greatest(b - lo_b, 1),
                 coalesce(k_after, 0) * w / greatest(hi_b - (b + w - 1), 1),
-                n_org * w * {WINDOW_SECONDS}.0 / span) AS lam_own,
-            n_org * w * {WINDOW_SECONDS}.0 / span AS lam_day
+                n_org * w * {WINDOW_SECONDS}.0 / span) AS lam_own
         FROM wave_counts WHERE k >= {cfg.wave_min_ballots}"""
     )
     tested = con.execute("SELECT count(*) FROM wave_counts").fetchone()
@@ -174,7 +174,7 @@ def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
     """
     m = _wave_candidates(con, cfg)
     rows = con.execute(
-        "SELECT organisation, off, b, w, k, k_place, lam_rest, lam_own, lam_day FROM wave_cand "
+        "SELECT organisation, off, b, w, k, k_place, lam_rest, lam_own FROM wave_cand "
         "WHERE k >= 2 * lam_own OR k_place >= 0.5 * k"
     ).fetchall()
     # Two ways to be a wave, each a test counted in the one Bonferroni correction: far denser
@@ -183,16 +183,16 @@ def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
     # the whole vote (its office: >= 80 % of the voters there), far denser than the
     # electorate.
     tested = []
-    for org, off, b, w, k, k_place, lam_rest, lam_own, lam_day in rows:
+    for org, off, b, w, k, k_place, lam_rest, lam_own in rows:
         p_rest = poisson_sf(int(k), max(float(lam_rest), 1e-9))
         p_own = poisson_sf(int(k), max(float(lam_own), 1e-9))
         window = (org, int(off), int(b), int(w), int(k))
         if p_rest < cfg.alpha:
             tested.append((p_own, window, "near"))
         if k_place >= 0.5 * k:
-            # far denser than the electorate and than the organisation's own day
-            p_day = poisson_sf(int(k), max(float(lam_day), 1e-9))
-            tested.append((max(p_rest, p_day), window, "place"))
+            # far denser than the electorate and than the organisation's own half hour
+            # either side, from its own office where it gathered
+            tested.append((max(p_rest, p_own), window, "place"))
     m *= 2
     cut = cfg.alpha / m
     passed = sorted({(*window, p, way) for p, window, way in tested if p < cut})
@@ -322,7 +322,8 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
             f"{cfg.alpha} / (2 x windows tested) = {wave_cut:.2g}, when such waves hold more "
             f"than {cfg.wave_gathered_share:.0%} of its voters; or, for ballots mostly from "
             f"the organisation's own addresses where it gathered (cast.address_burst), the "
-            f"first and the one against its own average over the vote below that (with the "
+            f"first and the one against its own 30 minutes before and after below that, "
+            f"however few of its voters they hold (with the "
             f"{EDGE_SECONDS // 60} minutes either side of a 10-minute wave window); or every "
             f"first ballot "
             f"in an hour that holds >= {cfg.wave_hour_share:.0%} of its voters, with at most "
