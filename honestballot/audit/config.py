@@ -114,8 +114,9 @@ class AuditConfig:
     # day (a batch sent to vote from a large office whose staff use the network all day;
     # a campus's breaks stay below 7x, a depot's shift change is a handful).
     address_big_lift: float = 10.0
-    # Turnout curves: organisations with at least this many voters are compared.
-    curve_min_voters: int = 40
+    # Turnout curves: organisations with at least this many voters are compared (their
+    # hours pooled into blocks that expect five ballots or more, audit/waves.py).
+    curve_min_voters: int = 20
     curve_high_tvd: float = 0.5
     # The cap on records listed per finding (counts are always exact).
     max_records: int = 100_000

@@ -3,17 +3,20 @@
 Every voter counts once, at their first ballot (table ``casts``).
 
 **Waves** (``cast.organisation_burst``, case: a voter). For each organisation with at
-least ``cast_min_org`` voters, its first ballots are counted in 10-minute windows (two
-grids, the second shifted by five minutes, so that no wave falls between windows). A
-window with ``k >= wave_min_ballots`` ballots is tested twice, with Poisson tails:
+least ``cast_min_org`` voters, its first ballots are counted in windows of 10 and of 20
+minutes (each on two grids, the second shifted by five minutes, so that no wave falls
+between windows; a wave of a dozen voters who each take a few minutes to sign in and
+vote spreads over 20 minutes, and splits in two 10-minute halves that each make the
+other look like a dense neighbour). A window with ``k >= wave_min_ballots`` ballots is
+tested twice, with Poisson tails:
 
 * against the electorate: is ``k`` unlikely if the organisation's voters came when
   everyone else did (mean ``n_org x`` the rest's share of ballots in that window)?
-* against the organisation's own half hour either side: is ``k`` unlikely at the mean
-  of its windows in the 30 minutes before, or at the mean of those in the 30 minutes
-  after, whichever is larger (windows outside the voting period left out), and never
-  below its average per window over the whole vote? A meeting or a shift is dense on
-  at least one side of each of its windows; a wave is dense on neither.
+* against the organisation's own half hour either side: is ``k`` unlikely at its rate
+  in the 30 minutes before, or at its rate in the 30 minutes after, whichever is larger
+  (10-minute steps outside the voting period left out), and never below its average
+  rate over the whole vote? A meeting or a shift is dense on at least one side of each
+  of its windows; a wave is dense on neither.
 
 A window is a wave when the first tail probability is below ``alpha`` (a screen: the
 organisation is not merely following everyone's peak) and the second below ``alpha / m``,
@@ -23,30 +26,40 @@ campus's lecture breaks are dense against the hours between them, but most stude
 outside them). Ballots mostly (at least half) from an address the organisation has to
 itself over the whole vote (at least 80 % of the voters there: its office) and where it
 gathered (``gathered_addr``, from ``cast.address_burst``) are a wave when both the first
-tail and the tail against the organisation's own average per window over the whole vote
-are below ``alpha / m`` (a batch at the start of the workday; a campus voting all day
-from its network is not one). A village that votes over
+tail and the tail against the organisation's own half hour either side are below
+``alpha / m``, however few of its voters such windows hold (a factory's batch at the start
+of the workday; a campus voting all day from its network is not one, nor a depot's shift
+on its Wi-Fi, dense beside each of its windows). A village that votes over
 the hour after its 19:00 meeting, or shift workers over the hour from 06:00, pass the
 first test and fail the second: that is their schedule. A district office sending its
-staff to vote in ten-minute waves every hour fails both.
+staff to vote in ten-minute waves every hour fails both. A 20-minute window counts only
+when its tail is smaller than that of every 10-minute wave window it overlaps: a wave is
+as wide as it is.
 
-The minutes either side of a wave window (``EDGE_SECONDS``) belong to the wave: its first
-and last ballots spill over. An hour holding at least ``wave_hour_share`` of an
-organisation's voters, with at most a tenth as many in the half hour before and after, is
-a wave on its own (a staff made to vote in one lunch break on their own phones: no window
-is denser than its neighbours, all of it is in one hour; a shift or a meeting's evening
-that runs past the hour is dense beside it).
+The minutes either side of a 10-minute wave window (``EDGE_SECONDS``) belong to the wave:
+its first and last ballots spill over (a 20-minute window holds them). An hour holding
+at least ``wave_hour_share`` of an organisation's voters, with at most a tenth as many in
+the half hour before and after, is a wave on its own (a staff made to vote in one lunch
+break on their own phones: no window is denser than its neighbours, all of it is in one
+hour; a shift or a meeting's evening that runs past the hour is dense beside it).
 
 **Turnout curves** (``turnout.abnormal_curve``, case: an organisation). For each
 organisation with at least ``curve_min_voters`` voters: a chi-square test of its
 hour-of-day turnout against everyone else's (expected counts from the rest, smoothed by
-half a ballot an hour; 23 degrees of freedom), Bonferroni-corrected for the number of
-organisations, and a total variation distance of at least 0.25. A significant curve made
-of waves is medium (high from a distance of ``curve_high_tvd``); one without waves is
-low: a schedule of its own.
+half a ballot an hour), with consecutive hours pooled until each block expects at least
+``CURVE_MIN_EXPECTED`` ballots (Cochran's rule: without it a small organisation's ballot
+at 03:00, where the rest expects a twentieth of one, would weigh like a wave; degrees of
+freedom one less than the blocks), Bonferroni-corrected for the number of organisations.
+A significant curve made of waves is medium (high from a total variation distance of
+``curve_high_tvd``), however small a part of a large organisation the waves are (a
+factory's batch of 40 among 250 voters moves its curve by a distance of 0.2); one without
+waves is low, when its distance is at least ``MIN_TVD``: a schedule of its own.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 import duckdb
 
@@ -67,10 +80,27 @@ EDGE_SECONDS = 300
 #: an hour holding most of an organisation's voters is a gathering when the half hour
 #: before and the half hour after it each hold at most this share of its ballots
 HOUR_QUIET = 0.1
+#: a turnout curve's hours are pooled until each block expects this many ballots
+#: (Cochran's rule for the chi-square test)
+CURVE_MIN_EXPECTED = 5.0
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Append ``rows`` to ``table`` column by column (DuckDB's ``executemany`` goes row by
+    row: seconds for the windows of a million voters)."""
+    if not rows:
+        return
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    unnest = ", ".join(f"unnest(${i + 1})" for i in range(len(columns)))
+    con.execute(f"INSERT INTO {table} SELECT {unnest}", columns)
 
 
 def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
-    """Table ``wave_cand`` of windows worth a test; returns the number of windows tested."""
+    """Table ``wave_cand`` of windows worth a test; returns the number of windows tested.
+
+    Windows are one or two 10-minute steps wide (``WIDTHS``), on two grids five minutes
+    apart; ``b`` is a window's first step, ``w`` its width in steps.
+    """
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE wcast AS SELECT voter, line, name, organisation,
             time, CAST(epoch(time) AS BIGINT) AS s, address FROM casts
@@ -84,7 +114,10 @@ def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
         grids AS (SELECT * FROM (VALUES (0), ({WINDOW_SECONDS // 2})) g(off)),
         every0 AS (SELECT off, (CAST(epoch(time) AS BIGINT) - off) // {WINDOW_SECONDS} AS b,
                 count(*) AS k_all FROM casts, grids GROUP BY ALL),
-        everyone AS (SELECT *, min(b) OVER (PARTITION BY off) AS first_b,
+        everyone AS (SELECT off, b, k_all AS k_all1,
+                sum(k_all) OVER (PARTITION BY off ORDER BY b
+                    RANGE BETWEEN CURRENT ROW AND 1 FOLLOWING) AS k_all2,
+                min(b) OVER (PARTITION BY off) AS first_b,
                 max(b) OVER (PARTITION BY off) AS last_b FROM every0),
         at_addr AS (SELECT address, count(*) AS n_addr FROM casts WHERE address IS NOT NULL
                 GROUP BY ALL),
@@ -99,22 +132,34 @@ def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
             LEFT JOIN own_addr o ON o.organisation = w.organisation AND o.address = w.address
             WHERE w.organisation IN
                 (SELECT organisation FROM sized WHERE n_org >= {cfg.cast_min_org})
-            GROUP BY ALL)
-        SELECT org.*, sized.n_org, everyone.k_all, total.n_all, total.span,
+            GROUP BY ALL),
+        steps AS (SELECT *,
+            sum(k) OVER (PARTITION BY organisation, off ORDER BY b
+                RANGE BETWEEN CURRENT ROW AND 1 FOLLOWING) AS k2,
+            sum(k_place) OVER (PARTITION BY organisation, off ORDER BY b
+                RANGE BETWEEN CURRENT ROW AND 1 FOLLOWING) AS k_place2,
             sum(k) OVER (PARTITION BY organisation, off ORDER BY b
                 RANGE BETWEEN {NEAR} PRECEDING AND 1 PRECEDING) AS k_before,
             sum(k) OVER (PARTITION BY organisation, off ORDER BY b
-                RANGE BETWEEN 1 FOLLOWING AND {NEAR} FOLLOWING) AS k_after,
-            greatest(b - {NEAR}, first_b) AS lo_b, least(b + {NEAR}, last_b) AS hi_b
-        FROM org JOIN sized USING (organisation) JOIN everyone USING (off, b), total"""
+                RANGE BETWEEN 1 FOLLOWING AND {NEAR} FOLLOWING) AS k_after1,
+            sum(k) OVER (PARTITION BY organisation, off ORDER BY b
+                RANGE BETWEEN 2 FOLLOWING AND {NEAR + 1} FOLLOWING) AS k_after2
+            FROM org),
+        widths AS (SELECT organisation, off, b, 1 AS w, k, k_place, k_before,
+                k_after1 AS k_after FROM steps
+            UNION ALL SELECT organisation, off, b, 2, k2, k_place2, k_before, k_after2
+                FROM steps)
+        SELECT widths.*, sized.n_org, CASE w WHEN 1 THEN k_all1 ELSE k_all2 END AS k_all,
+            total.n_all, total.span,
+            greatest(b - {NEAR}, first_b) AS lo_b, least(b + w - 1 + {NEAR}, last_b) AS hi_b
+        FROM widths JOIN sized USING (organisation) JOIN everyone USING (off, b), total"""
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE wave_cand AS SELECT *,
             n_org * (k_all - k) / greatest(n_all - n_org, 1) AS lam_rest,
-            greatest(coalesce(k_before, 0) / greatest(b - lo_b, 1),
-                coalesce(k_after, 0) / greatest(hi_b - b, 1),
-                n_org * {WINDOW_SECONDS}.0 / span) AS lam_own,
-            n_org * {WINDOW_SECONDS}.0 / span AS lam_day
+            greatest(coalesce(k_before, 0) * w / greatest(b - lo_b, 1),
+                coalesce(k_after, 0) * w / greatest(hi_b - (b + w - 1), 1),
+                n_org * w * {WINDOW_SECONDS}.0 / span) AS lam_own
         FROM wave_counts WHERE k >= {cfg.wave_min_ballots}"""
     )
     tested = con.execute("SELECT count(*) FROM wave_counts").fetchone()
@@ -129,7 +174,7 @@ def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
     """
     m = _wave_candidates(con, cfg)
     rows = con.execute(
-        "SELECT organisation, off, b, k, k_place, lam_rest, lam_own, lam_day FROM wave_cand "
+        "SELECT organisation, off, b, w, k, k_place, lam_rest, lam_own FROM wave_cand "
         "WHERE k >= 2 * lam_own OR k_place >= 0.5 * k"
     ).fetchall()
     # Two ways to be a wave, each a test counted in the one Bonferroni correction: far denser
@@ -138,35 +183,46 @@ def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
     # the whole vote (its office: >= 80 % of the voters there), far denser than the
     # electorate.
     tested = []
-    for org, off, b, k, k_place, lam_rest, lam_own, lam_day in rows:
+    for org, off, b, w, k, k_place, lam_rest, lam_own in rows:
         p_rest = poisson_sf(int(k), max(float(lam_rest), 1e-9))
         p_own = poisson_sf(int(k), max(float(lam_own), 1e-9))
+        window = (org, int(off), int(b), int(w), int(k))
         if p_rest < cfg.alpha:
-            tested.append((p_own, org, int(off), int(b), int(k), "near"))
+            tested.append((p_own, window, "near"))
         if k_place >= 0.5 * k:
-            # far denser than the electorate and than the organisation's own day
-            p_day = poisson_sf(int(k), max(float(lam_day), 1e-9))
-            tested.append((max(p_rest, p_day), org, int(off), int(b), int(k), "place"))
+            # far denser than the electorate and than the organisation's own half hour
+            # either side, from its own office where it gathered
+            tested.append((max(p_rest, p_own), window, "place"))
     m *= 2
     cut = cfg.alpha / m
-    passed = sorted({(org, off, b, k, p, way) for p, org, off, b, k, way in tested if p < cut})
+    passed = sorted({(*window, p, way) for p, window, way in tested if p < cut})
     con.execute(
         "CREATE OR REPLACE TEMP TABLE wave_flag (organisation VARCHAR, off BIGINT, b BIGINT, "
-        "k BIGINT, p DOUBLE, way VARCHAR)"
+        "w BIGINT, k BIGINT, p DOUBLE, way VARCHAR)"
     )
-    if passed:
-        con.executemany("INSERT INTO wave_flag VALUES (?, ?, ?, ?, ?, ?)", passed)
+    _insert(con, "wave_flag", passed)
     # Waves found against the organisation's own half hour are waves of a gathered
     # organisation only when they hold most of its voters: lecture breaks on a campus
     # are dense against the quieter hours between them, but most students vote outside.
     con.execute(
         f"""DELETE FROM wave_flag WHERE way = 'near' AND organisation IN (
-            SELECT w.organisation FROM wcast w JOIN (SELECT DISTINCT organisation, off, b
+            SELECT w.organisation FROM wcast w JOIN (SELECT DISTINCT organisation, off, b, w
                 FROM wave_flag WHERE way = 'near') f ON w.organisation = f.organisation
-                AND (w.s - f.off) // {WINDOW_SECONDS} = f.b
+                AND (w.s - f.off) // {WINDOW_SECONDS} BETWEEN f.b AND f.b + f.w - 1
             GROUP BY w.organisation
             HAVING count(DISTINCT w.voter) <= {cfg.wave_gathered_share} *
                 any_value((SELECT count(*) FROM wcast x WHERE x.organisation = w.organisation)))"""
+    )
+    # A wave is as wide as it is. Once the windows above have shown that an organisation
+    # voted in waves, a 20-minute window lists its voters only when its tail is smaller
+    # than that of every 10-minute wave window it overlaps (a wave spread over 20
+    # minutes): a 10-minute wave makes the 20-minute windows around it significant too,
+    # and those would draw in colleagues voting in the ten minutes beside it.
+    con.execute(
+        f"""DELETE FROM wave_flag f WHERE f.w > 1 AND EXISTS (SELECT 1 FROM wave_flag g
+            WHERE g.organisation = f.organisation AND g.w = 1 AND g.p <= f.p
+            AND g.off + g.b * {WINDOW_SECONDS} < f.off + (f.b + f.w) * {WINDOW_SECONDS}
+            AND g.off + (g.b + 1) * {WINDOW_SECONDS} > f.off + f.b * {WINDOW_SECONDS})"""
     )
     # Most of an organisation's voters within one hour, out of quiet, is a gathering
     # whatever the windows say (a staff made to vote in one lunch break, on their own
@@ -212,19 +268,42 @@ def _curves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE curve_score AS
         SELECT organisation, any_value(n_org) AS voters, 0.5 * sum(abs(p - q)) AS tvd,
-            sum((n - n_org * q_smooth) ^ 2 / (n_org * q_smooth)) AS chi2,
             arg_max(hr, p) AS peak_hour, max(p) AS peak_p, arg_max(q, p) AS rest_p
         FROM curve GROUP BY organisation HAVING any_value(n_org) >= {cfg.curve_min_voters}"""
     )
-    rows = con.execute("SELECT organisation, chi2 FROM curve_score").fetchall()
+    rows = con.execute(
+        "SELECT organisation, list(n ORDER BY hr), list(n_org * q_smooth ORDER BY hr) "
+        "FROM curve WHERE organisation IN (SELECT organisation FROM curve_score) GROUP BY ALL"
+    ).fetchall()
     cut = cfg.alpha / max(1, len(rows))
     con.execute("CREATE OR REPLACE TEMP TABLE curve_p (organisation VARCHAR, p DOUBLE)")
-    if rows:
-        con.executemany(
-            "INSERT INTO curve_p VALUES (?, ?)",
-            [(org, chi2_sf(float(x or 0.0), 23)) for org, x in rows],
-        )
+    _insert(
+        con,
+        "curve_p",
+        [(org, pooled_chi2_p(list(seen), list(expected))) for org, seen, expected in rows],
+    )
     return cut
+
+
+def pooled_chi2_p(seen: list[float], expected: list[float]) -> float:
+    """The chi-square test of ``seen`` against ``expected`` (hours of the day, in order),
+    with consecutive hours pooled until each block expects at least ``CURVE_MIN_EXPECTED``
+    ballots (the last, short block joins the one before): below that the chi-square
+    distribution overstates the significance of a ballot or two at a quiet hour."""
+    blocks: list[list[float]] = []
+    o = e = 0.0
+    for n, x in zip(seen, expected, strict=True):
+        o, e = o + float(n), e + float(x)
+        if e >= CURVE_MIN_EXPECTED:
+            blocks.append([o, e])
+            o = e = 0.0
+    if e > 0 and blocks:
+        blocks[-1][0] += o
+        blocks[-1][1] += e
+    if len(blocks) < 2:
+        return 1.0
+    chi2 = sum((o - e) ** 2 / e for o, e in blocks)
+    return chi2_sf(chi2, len(blocks) - 1)
 
 
 def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
@@ -235,26 +314,30 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
             check="cast.organisation_burst",
             severity=Severity.MEDIUM,
             title="Organisations voting in tight waves",
-            rule=f"organisations with >= {cfg.cast_min_org} voters; first ballots in 10-minute "
-            f"windows (two grids 5 minutes apart); a window of >= {cfg.wave_min_ballots} is a "
+            rule=f"organisations with >= {cfg.cast_min_org} voters; first ballots in windows of "
+            f"10 and 20 minutes (two grids 5 minutes apart; a 20-minute window only where it "
+            f"beats the 10-minute ones within it); a window of >= {cfg.wave_min_ballots} is a "
             f"wave when the Poisson tail against the rest of the electorate is below {cfg.alpha} "
             f"and the one against the organisation's own 30 minutes before and after is below "
             f"{cfg.alpha} / (2 x windows tested) = {wave_cut:.2g}, when such waves hold more "
             f"than {cfg.wave_gathered_share:.0%} of its voters; or, for ballots mostly from "
             f"the organisation's own addresses where it gathered (cast.address_burst), the "
-            f"first and the one against its own average over the vote below that (with the "
-            f"{EDGE_SECONDS // 60} minutes either side of a wave window); or every first ballot "
+            f"first and the one against its own 30 minutes before and after below that, "
+            f"however few of its voters they hold (with the "
+            f"{EDGE_SECONDS // 60} minutes either side of a 10-minute wave window); or every "
+            f"first ballot "
             f"in an hour that holds >= {cfg.wave_hour_share:.0%} of its voters, with at most "
             f"{HOUR_QUIET:.0%} as many in the half hour before and after",
             sql=f"""SELECT DISTINCT ON (voter) grp, line, voter, name, detail, why,
                 organisation FROM (
                 SELECT w.organisation AS grp, w.line, w.voter, w.name,
-                'cast ' || w.time || '; wave of ' || f.k || ' in 10 min, p = ' ||
-                printf('%.2g', f.p) || '; ' || {why_sql("'wave'")} AS detail, 'wave' AS why,
+                'cast ' || w.time || '; wave of ' || f.k || ' in ' ||
+                (f.w * {WINDOW_SECONDS // 60}) || ' min, p = ' || printf('%.2g', f.p) || '; ' ||
+                {why_sql("'wave'")} AS detail, 'wave' AS why,
                 w.organisation, f.p
                 FROM wcast w JOIN wave_flag f ON w.organisation = f.organisation
-                AND w.s BETWEEN f.off + f.b * {WINDOW_SECONDS} - {EDGE_SECONDS}
-                    AND f.off + (f.b + 1) * {WINDOW_SECONDS} + {EDGE_SECONDS} - 1
+                AND w.s BETWEEN f.off + f.b * {WINDOW_SECONDS} - {EDGE_SECONDS} * (2 - f.w)
+                    AND f.off + (f.b + f.w) * {WINDOW_SECONDS} + {EDGE_SECONDS} * (2 - f.w) - 1
                 UNION ALL SELECT w.organisation, w.line, w.voter, w.name,
                 'cast ' || w.time || '; ' || h.k || ' of its ' || h.n_org ||
                 ' voters within one hour; ' || {why_sql("'wave'")}, 'wave', w.organisation,
@@ -276,16 +359,17 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
     curve_cut = _curves(con, cfg)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE curve_graded AS
-        SELECT s.*, p.p, s.organisation IN (SELECT organisation FROM wave_flag
+        SELECT * FROM (SELECT s.*, p.p, s.organisation IN (SELECT organisation FROM wave_flag
             UNION ALL SELECT organisation FROM wave_hour) AS clumped
-        FROM curve_score s JOIN curve_p p USING (organisation)
-        WHERE p.p < {curve_cut} AND s.tvd >= {MIN_TVD}"""
+            FROM curve_score s JOIN curve_p p USING (organisation))
+        WHERE p < {curve_cut} AND (clumped OR tvd >= {MIN_TVD})"""
     )
     rule = (
         f"organisations with >= {cfg.curve_min_voters} voters: chi-square test of their "
-        f"hour-of-day turnout against everyone else's, significant below {cfg.alpha} / "
-        f"number of organisations ({curve_cut:.2g}), distance >= {MIN_TVD}; medium when made "
-        f"of waves (high from distance {cfg.curve_high_tvd}), low otherwise (a schedule of "
+        f"hour-of-day turnout against everyone else's (hours pooled until each block expects "
+        f">= {CURVE_MIN_EXPECTED:g} ballots), significant below {cfg.alpha} / number of "
+        f"organisations ({curve_cut:.2g}); medium when made of waves (high from distance "
+        f"{cfg.curve_high_tvd}), low otherwise when at distance >= {MIN_TVD} (a schedule of "
         f"its own)"
     )
     detail = (

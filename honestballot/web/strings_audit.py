@@ -392,50 +392,57 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Organisations voting in tight waves",
     ),
     "audit.cast.organisation_burst.rule": (
-        "Организации от {n} избирателей; первые бюллетени в 10-минутных окнах (две сетки со "
-        "сдвигом 5 минут); окно от {k} бюллетеней — волна, если вероятность по Пуассону против "
-        "остальных избирателей ниже {alpha} и против 30 минут до и после у самой организации ниже "
-        "{alpha} / (2 × число окон) = {cut}, а в таких волнах больше {gathered} % её избирателей; "
-        "для бюллетеней в основном с адресов самой организации, где она собиралась (всплеск "
-        "cast.address_burst), — первая и вероятность против её среднего за голосование ниже "
-        "этого порога; к волне относятся и 5 минут до и после окна. Кроме того, волна — любой "
-        "час, в который пришло не меньше {hour_share} % избирателей организации, если за "
-        "полчаса до и после него — не больше десятой доли этого.",
-        "{n} және одан көп сайлаушысы бар ұйымдар; 10 минуттық терезелердегі алғашқы бюллетеньдер "
-        "(5 минутқа жылжыған екі тор); {k} және одан көп бюллетені бар терезе — толқын, егер "
-        "қалған сайлаушыларға қарсы Пуассон ықтималдығы {alpha}-дан төмен және ұйымның өз "
+        "Организации от {n} избирателей; первые бюллетени в окнах по 10 и 20 минут (две сетки со "
+        "сдвигом 5 минут; 20-минутное окно — только если оно значимее 10-минутных внутри него); "
+        "окно от {k} бюллетеней — волна, если вероятность по Пуассону против остальных избирателей "
+        "ниже {alpha} и против 30 минут до и после у самой организации ниже {alpha} / (2 × число "
+        "окон) = {cut}, а в таких волнах больше {gathered} % её избирателей; для бюллетеней в "
+        "основном с адресов самой организации, где она собиралась (всплеск cast.address_burst), — "
+        "первая и вероятность против 30 минут до и после у самой организации ниже этого порога, "
+        "сколько бы её избирателей в них ни было; к волне относятся и 5 минут до и после "
+        "10-минутного окна. Кроме того, волна — любой час, в который пришло не меньше {hour_share} "
+        "% избирателей организации, если за полчаса до и после него — не больше десятой доли "
+        "этого.",
+        "{n} және одан көп сайлаушысы бар ұйымдар; 10 және 20 минуттық терезелердегі алғашқы "
+        "бюллетеньдер (5 минутқа жылжыған екі тор; 20 минуттық терезе ішіндегі 10 минуттық "
+        "терезелерден маңыздырақ болғанда ғана); {k} және одан көп бюллетені бар терезе — толқын, "
+        "егер қалған сайлаушыларға қарсы Пуассон ықтималдығы {alpha}-дан төмен және ұйымның өз "
         "алдындағы және кейінгі 30 минутына қарсы ықтималдығы {alpha} / (2 × терезелер саны) = "
-        "{cut}-дан төмен болса және мұндай толқындарда оның сайлаушыларының {gathered} %-ынан "
-        "көбі болса; бюллетеньдері негізінен ұйымның өзі жиналған (cast.address_burst "
-        "толқыны) өз мекенжайларынан болса — біріншісі және оның дауыс беру бойынша "
-        "орташасына қарсы ықтималдық осы шектен төмен; терезеге дейінгі және кейінгі 5 минут "
-        "та толқынға жатады. Сондай-ақ ұйым сайлаушыларының кемінде {hour_share} %-ы дауыс "
-        "берген кез келген сағат — толқын, егер оған дейінгі және кейінгі жарты сағатта "
-        "оның оннан бір бөлігінен аспаса.",
-        "Organisations with {n} or more voters; first ballots in 10-minute windows (two grids 5 "
-        "minutes apart); a window of {k} or more is a wave when the Poisson tail against the rest "
-        "of the electorate is below {alpha} and the one against the organisation's own 30 minutes "
-        "before and after is below {alpha} / (2 × windows tested) = {cut}, when such waves hold "
-        "more than {gathered} % of its voters; or, for ballots mostly from the organisation's "
-        "own addresses where it gathered (a cast.address_burst), the first and the one against "
-        "its own average over the vote below that; the 5 minutes either side of a wave window "
-        "belong to the wave. Any hour that holds {hour_share} % or more of the organisation's "
-        "voters is a wave too, when the half hour before and after it hold at most a tenth "
-        "as many.",
+        "{cut}-дан төмен болса және мұндай толқындарда оның сайлаушыларының {gathered} %-ынан көбі "
+        "болса; бюллетеньдері негізінен ұйымның өзі жиналған (cast.address_burst толқыны) өз "
+        "мекенжайларынан болса — біріншісі және ұйымның өз алдындағы және кейінгі 30 минутына "
+        "қарсы ықтималдық осы шектен төмен, оларда оның сайлаушыларының қаншасы болса да; 10 "
+        "минуттық терезеге дейінгі және кейінгі 5 минут та толқынға жатады. Сондай-ақ ұйым "
+        "сайлаушыларының кемінде {hour_share} %-ы дауыс берген кез келген сағат — толқын, егер "
+        "оған дейінгі және кейінгі жарты сағатта оның оннан бір бөлігінен аспаса.",
+        "Organisations with {n} or more voters; first ballots in windows of 10 and 20 minutes (two "
+        "grids 5 minutes apart; a 20-minute window only where it is more significant than the "
+        "10-minute ones within it); a window of {k} or more is a wave when the Poisson tail "
+        "against the rest of the electorate is below {alpha} and the one against the "
+        "organisation's own 30 minutes before and after is below {alpha} / (2 × windows tested) = "
+        "{cut}, when such waves hold more than {gathered} % of its voters; or, for ballots mostly "
+        "from the organisation's own addresses where it gathered (a cast.address_burst), the first "
+        "and the one against its own 30 minutes before and after below that, however few of its "
+        "voters they hold; the 5 minutes either side of a 10-minute wave window belong to the "
+        "wave. Any hour that holds {hour_share} % or more of the organisation's voters is a wave "
+        "too, when the half hour before and after it hold at most a tenth as many.",
     ),
     "audit.turnout.abnormal_curve.rule": (
         "Организации от {n} избирателей: критерий хи-квадрат для их явки по часам против явки "
-        "остальных, значимость ниже {alpha} / число организаций ({cut}), расстояние от {tvd}; "
-        "средняя важность, если явка собрана в волны (высокая — от расстояния {high}), иначе "
-        "низкая (свой распорядок дня).",
+        "остальных (соседние часы объединяются, пока в каждом блоке не ожидается хотя бы пять "
+        "бюллетеней), значимость ниже {alpha} / число организаций ({cut}); средняя важность, если "
+        "явка собрана в волны (высокая — от расстояния {high}), иначе низкая при расстоянии от "
+        "{tvd} (свой распорядок дня).",
         "{n} және одан көп сайлаушысы бар ұйымдар: олардың сағат бойынша келуі мен қалғандардың "
-        "келуін хи-квадрат критерийімен салыстыру, маңыздылығы {alpha} / ұйымдар саны ({cut})-дан "
-        "төмен, қашықтығы {tvd}-дан бастап; келу толқындардан құралса — орташа (қашықтығы "
-        "{high}-дан бастап — жоғары), әйтпесе төмен (өз күн тәртібі).",
+        "келуін хи-квадрат критерийімен салыстыру (әр блокта кемінде бес бюллетень күтілгенше "
+        "көрші сағаттар біріктіріледі), маңыздылығы {alpha} / ұйымдар саны ({cut})-дан төмен; келу "
+        "толқындардан құралса — орташа (қашықтығы {high}-дан бастап — жоғары), әйтпесе қашықтығы "
+        "{tvd}-дан бастап төмен (өз күн тәртібі).",
         "Organisations with {n} or more voters: a chi-square test of their hour-of-day turnout "
-        "against everyone else's, significant below {alpha} / number of organisations ({cut}), "
-        "distance {tvd} or more; medium when made of waves (high from distance {high}), low "
-        "otherwise (a schedule of its own).",
+        "against everyone else's (neighbouring hours pooled until each block expects at least five "
+        "ballots), significant below {alpha} / number of organisations ({cut}); medium when made "
+        "of waves (high from distance {high}), otherwise low at distance {tvd} or more (a schedule "
+        "of its own).",
     ),
     "audit.enrol.operator_burst.title": (
         "Сеансы записи операторов, непохожие на обычные",

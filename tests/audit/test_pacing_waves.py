@@ -12,6 +12,8 @@ from typing import Any
 from honestballot.audit.config import AuditConfig
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditResult, Severity
+from honestballot.audit.stats import chi2_sf
+from honestballot.audit.waves import pooled_chi2_p
 from tests.factories import roll_row
 
 MakeFile = Callable[[Sequence[dict[str, Any]]], Path]
@@ -170,3 +172,73 @@ def test_a_second_ballot_is_never_shown(roll_file: MakeFile, activity_file: Make
         for r in f.records:
             assert "17:0" not in str(r.get("detail")), (f.check, r)
     assert _flagged(result, "cast.device_burst", "voter") == set()
+
+
+def test_waves_spread_over_twenty_minutes_and_a_small_staff_in_one_lunch_break(
+    roll_file: MakeFile, activity_file: MakeFile
+) -> None:
+    """An office sends 13 of its staff every hour, each taking a few minutes to sign in
+    and vote on their own phone (no 10-minute window holds eight of a wave); a
+    kindergarten's 21 teachers vote in one lunch break (too small for the old 40-voter
+    curve test). A shop of 24 voting when everyone does, with one ballot at 03:00, is
+    nothing: its quiet hours are pooled, not weighed one by one."""
+    rng = random.Random(11)
+    day = dt.datetime(2024, 3, 5, 0, 0)
+    rows: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+
+    def org(name: str, n: int, start: int) -> list[dict[str, Any]]:
+        members = [roll_row(start + i, organisation=name) for i in range(n)]
+        rows.extend(members)
+        return members
+
+    def anytime() -> dt.datetime:
+        minute = rng.choice([rng.gauss(600, 90), rng.gauss(1140, 100), rng.uniform(420, 1380)])
+        return day + dt.timedelta(minutes=min(max(minute, 360), 1400))
+
+    everyone = [v for j in range(30) for v in org(f"org-{j}", 50, 50 * j)]
+    for k, v in enumerate(everyone):
+        events += _cast(anytime(), v, f"100.64.0.{k % 4}", f"d{k}")
+    ministry = org("ministry", 60, 5000)
+    for k, v in enumerate(ministry):
+        if k < 52:  # waves at 08:30, 09:30, 10:30 and 11:30, each over 18 minutes
+            t = day + dt.timedelta(minutes=510 + 60 * (k // 13) + rng.uniform(0, 18))
+        else:
+            t = day + dt.timedelta(minutes=rng.uniform(1140, 1300))
+        events += _cast(t, v, f"100.64.0.{k % 4}", f"m{k}")
+    school = org("kindergarten", 24, 6000)
+    for k, v in enumerate(school):
+        if k < 21:  # the lunch break, 13:00-13:45
+            t = day + dt.timedelta(minutes=780 + rng.uniform(0, 45))
+        else:
+            t = day + dt.timedelta(minutes=1200 + 20 * k)
+        events += _cast(t, v, f"100.64.0.{k % 4}", f"k{k}")
+    shop = org("shop", 24, 7000)
+    for k, v in enumerate(shop):
+        t = day + dt.timedelta(minutes=180) if k == 0 else anytime()
+        events += _cast(t, v, f"100.64.0.{k % 4}", f"s{k}")
+    result = run_audit(roll_file(rows), activity_file(events), AuditConfig())
+    waves = {str(v["national_id"]) for v in ministry[:52] + school[:21]}
+    assert _flagged(result, "cast.organisation_burst", "voter") == waves
+    assert _flagged(result, "turnout.abnormal_curve", "group") == {"ministry", "kindergarten"}
+    listed = {
+        r["group"]
+        for f in result.findings
+        if f.check == "turnout.abnormal_curve"
+        for r in f.records
+    }
+    assert "shop" not in listed
+
+
+def test_pooled_chi_square_weighs_quiet_hours_together() -> None:
+    """24 voters who vote when everyone does, two of them at 03:00 and 04:00, where the rest
+    of the electorate expects a fortieth of a ballot an hour: hour by hour that is far
+    beyond chance; pooled into blocks that expect five ballots, it is nothing."""
+    expected = [24 * 0.001] * 6 + [24 * (1 - 0.006) / 18] * 18
+    seen = [0, 0, 0, 1, 1, 0] + [2, 1, 1] * 4 + [1] * 6
+    assert sum(seen) == 24
+    one_by_one = sum((o - e) ** 2 / e for o, e in zip(seen, expected, strict=True))
+    assert chi2_sf(one_by_one, 23) < 1e-6
+    assert pooled_chi2_p(seen, expected) > 0.1
+    lunch = [0] * 13 + [21] + [0] * 7 + [1, 1, 1]
+    assert pooled_chi2_p(lunch, [1.0] * 24) < 1e-12
