@@ -161,6 +161,15 @@ class CastRowEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class PaddingEvent:
+    """The padding the service posts right after the close (docs/coercion.md §5.3, A0;
+    its rows' proofs: the check ``rows.proofs``)."""
+
+    cover_rows: int
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
 class PendingBatch:
     """A batch whose items are still coming: its index and time, and how many cast rows
     and registrations are still to come."""
@@ -321,6 +330,7 @@ Event = (
     | BatchEvent
     | RegistrationEvent
     | CastRowEvent
+    | PaddingEvent
     | BallotEvent
     | SupersededEvent
     | AuditEvent
@@ -346,6 +356,7 @@ _PHASES: dict[str, tuple[str, tuple[Phase, ...]]] = {
     "batch": ("publishing a batch", (Phase.OPEN,)),
     "registration": ("publishing a registration", (Phase.OPEN,)),
     "cast-row": ("publishing a cast row", (Phase.OPEN,)),
+    "padding": ("publishing the padding", (Phase.CLOSED,)),
     "audit": ("auditing a ballot", (Phase.OPEN,)),
     "close": ("closing", (Phase.OPEN,)),
     "mix-part": ("mixing a contest's ballots", (Phase.CLOSED,)),
@@ -365,6 +376,7 @@ _KIND: dict[type, str] = {
     BatchEvent: "batch",
     RegistrationEvent: "registration",
     CastRowEvent: "cast-row",
+    PaddingEvent: "padding",
     BallotEvent: "ballot",
     SupersededEvent: "superseded",
     AuditEvent: "audit",
@@ -502,6 +514,11 @@ class BoardView(Protocol):
         """Whether a registration on the board has this nonce."""
         ...
 
+    @property
+    def padded(self) -> bool:
+        """Whether the padding is on the board."""
+        ...
+
     def registered_any(self, alphas: frozenset[bytes]) -> bool:
         """Whether a registration on the board has any of these ciphertext alphas."""
         ...
@@ -544,6 +561,10 @@ def check_sequence(view: BoardView, kind: str) -> None:
         raise ProtocolError(  # English only: the service posts these only in batches
             f"a {kind} event outside a batch: registrations and cast rows go on the board "
             "only as the items of a batch"
+        )
+    if view.revoting and view.phase is Phase.CLOSED and not view.padded and kind != "padding":
+        raise ProtocolError(  # English only: the service posts the padding with the close
+            f"a {kind} event follows the close before the padding: the padding comes first"
         )
     if view.closing_ms is not None and kind not in _CLOSING:
         raise ProtocolError(  # English only: the service closes right after such a batch
@@ -836,6 +857,17 @@ def check_cast_row(view: BoardView, ev: CastRowEvent) -> None:
     _unique_alphas(view, ev.alphas, "a cast row")
 
 
+def check_padding(view: BoardView, ev: PaddingEvent) -> None:
+    """The padding: once, right after the close, in an election with re-voting
+    protection; it states at most as many cover rows as the board holds cast rows."""
+    check_phase(view, "padding")
+    _revoting_only(view, "padding")
+    if view.padded:
+        raise ProtocolError(  # English only: the service posts one padding
+            "a second padding: the service posts one, right after the close"
+        )
+
+
 def check_superseded(view: BoardView, ev: SupersededEvent) -> None:
     expected = view.pending_supersede
     if expected is None:
@@ -1070,6 +1102,8 @@ def check_event(view: BoardView, event: Event) -> None:
             check_registration_event(view, event)
         case CastRowEvent():
             check_cast_row(view, event)
+        case PaddingEvent():
+            check_padding(view, event)
         case SupersededEvent():
             check_superseded(view, event)
         case AuditEvent():
@@ -1117,6 +1151,7 @@ class BoardRules:
     registration_alphas: set[bytes] = field(default_factory=set)
     registrations: int = 0
     rows: int = 0
+    padded: bool = False
     credential_unit: dict[Point, str] = field(default_factory=dict)
     #: credentials replaced by a newer one: their ballots no longer count
     revoked: set[Point] = field(default_factory=set)
@@ -1222,6 +1257,8 @@ class BoardRules:
                 self.registration_alphas |= event.alphas
                 self.registrations += 1
                 self.pending_batch = self._item(registrations=1)
+            case PaddingEvent():
+                self.padded = True
             case CastRowEvent():
                 self.entries[event.tracking_hash] = "cast-row"
                 self.cast_alphas |= event.alphas
@@ -1259,6 +1296,7 @@ class BoardRules:
                 self.audit_block = (event.tracking_hash, event.time_ms)
             case CloseEvent():
                 self.audit_block = None
+                self.closing_ms = None  # the close ends its block
             case MixEvent():
                 self.mix_chains.setdefault(event.contest, []).append(event.trustee)
             case MixPartEvent():

@@ -34,6 +34,7 @@ from honestballot.record.manifest import manifest_from_json
 from honestballot.record.revoting import (
     ballot_v2_from_json,
     cast_row_from_json,
+    padding_from_json,
     registration_from_json,
 )
 from honestballot.record.roll import encrypted_from_json, part_digest, part_shape
@@ -57,6 +58,7 @@ EVENT_KINDS: Final = (
     "superseded",
     "audit",
     "close",
+    "padding",
     "mix-part",
     "mix",
     "tally",
@@ -308,6 +310,11 @@ def board_event(line: EventLine, path: str, public_key: Point | None = None) -> 
         case "close":
             Reader(b, p).done()
             return board.CloseEvent(line.time_ms)
+        case "padding":
+            r = Reader(b, p)
+            _, padding = padding_from_json(r.raw("padding"), f"{p}.padding")
+            r.done()
+            return board.PaddingEvent(padding.cover_rows, len(padding.rows))
         case "station":
             station = station_from_json(b, p)  # its proof: protocol/stations.py
             return board.StationEvent(station.unit, station.paper, station.commission_key)

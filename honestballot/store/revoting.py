@@ -171,6 +171,25 @@ class RevotingStore(StoreBase):
             )
         )
 
+    def cast_credentials(
+        self, conn: Connection, election_id: str
+    ) -> list[tuple[bytes, bytes, int, int]]:
+        """(tag point, voting point, counter start, ballots) of every voter's credential
+        that cast at least one ballot, current or revoked (the padding pads them all)."""
+        c = revoting_credentials.c
+        q = (
+            select(c.tag_point, c.voting_point, c.counter_start, c.ballots)
+            .where(c.election_id == election_id, c.ballots > 0)
+            .order_by(c.tag_point)
+        )
+        return [(bytes(t), bytes(v), int(n), int(b)) for t, v, n, b in conn.execute(q)]
+
+    def cover_replacements_of(self, conn: Connection, election_id: str) -> list[dict[str, Any]]:
+        """Every cover replacement of the election."""
+        c = cover_replacements.c
+        q = select(cover_replacements).where(c.election_id == election_id).order_by(c.cover_id)
+        return [dict(row) for row in conn.execute(q).mappings()]
+
     def count_ballot(
         self, conn: Connection, election_id: str, tag_point: bytes, counter_start: int, ballots: int
     ) -> None:

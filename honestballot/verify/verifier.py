@@ -61,6 +61,7 @@ from honestballot.protocol.board import (
     CastRowEvent,
     CloseEvent,
     Event,
+    Phase,
     RegistrationEvent,
     check_close,
     check_phase,
@@ -82,6 +83,7 @@ from honestballot.protocol.mix import (
     next_input,
 )
 from honestballot.protocol.mix_parts import MixPart, check_mix, check_part, part_digest
+from honestballot.protocol.padding import Padding, verify_padding
 from honestballot.protocol.ranked import plaintext_bound, ranked_result
 from honestballot.protocol.registration import (
     Registration,
@@ -109,6 +111,7 @@ from honestballot.record.mix import mix_head_from_json, mix_part_from_json
 from honestballot.record.revoting import (
     ballot_v2_from_json,
     cast_row_from_json,
+    padding_from_json,
     registration_from_json,
 )
 from honestballot.record.setup import context_from_setup
@@ -477,7 +480,8 @@ def _verify_record(
             cast_rows=rules.rows,
         )
         _check_registrations(ctx, setup_raw, parsed, report, engine)
-        _check_rows(ctx, setup_raw, parsed, report, engine)
+        padding_errors = _check_padding(ctx, revoting, rules, report)
+        _check_rows(ctx, setup_raw, parsed, report, engine, padding_errors)
         _check_audits_v2(ctx, revoting.audits, report)
         _check_revoting_close(parsed, report)
         return report
@@ -657,6 +661,8 @@ class _Revoting:
     rows: dict[int, CastRow] = field(default_factory=dict)
     #: audited ballots version 2, whole, with the opening of their contests
     audits: dict[int, tuple[BallotV2, BallotOpening]] = field(default_factory=dict)
+    #: the padding after the close: its event, the base hash it names, and it
+    padding: tuple[int, bytes, Padding] | None = None
 
 
 def _decode_revoting(parsed: _Parsed) -> _Revoting:
@@ -680,6 +686,11 @@ def _decode_revoting(parsed: _Parsed) -> _Revoting:
             opening = opening_from_json(body.raw("opening"), f"{p}.opening")
             body.done()
             out.audits[ev.seq] = (ballot, opening)
+        elif ev.kind == "padding":
+            body = Reader(ev.body, p)
+            base, padding = padding_from_json(body.raw("padding"), f"{p}.padding")
+            body.done()
+            out.padding = (ev.seq, base, padding)
     return out
 
 
@@ -768,20 +779,27 @@ def _check_registrations(
 
 
 def _check_rows(
-    ctx: ElectionContext, setup_raw: bytes, parsed: _Parsed, report: Report, engine: Engine
+    ctx: ElectionContext,
+    setup_raw: bytes,
+    parsed: _Parsed,
+    report: Report,
+    engine: Engine,
+    padding_errors: list[str],
 ) -> None:
     """``rows.proofs``: every cast row's ballot, its flag ``E0`` exactly and its counter's
-    proof (protocol/ballot_v2.py), on ``engine``; a failure names the event and the field."""
+    proof (protocol/ballot_v2.py), on ``engine``; a failure names the event and the field;
+    with ``padding_errors``, what the padding's rows failed (:func:`_check_padding`)."""
     items = [(ev.seq, ev.body["row"]) for ev, _ in parsed.events if ev.kind == "cast-row"]
     errors = engine.map_chunks(_verify_row_items, items, Shared(setup_raw, _load_context, ctx))
-    if errors:
-        listed = "; ".join(e for _, e in sorted(errors)[:20])
+    if errors or padding_errors:
+        listed = "; ".join([e for _, e in sorted(errors)[:20]] + padding_errors)
         report.fail("rows.proofs", f"{len(errors)} of {len(items)} cast rows invalid: {listed}")
     else:
         report.ok(
             "rows.proofs",
             f"all {len(items)} cast rows' ballots verify, every flag is E0 and every counter's "
-            "proof of randomness verifies",
+            "proof of randomness verifies; every padding row's flag is E1 and its three "
+            "proofs verify",
         )
 
 
@@ -818,9 +836,46 @@ def _check_audits_v2(
         report.ok("audits.openings", f"{len(audits)} audited ballots open to what they encrypt")
 
 
-#: what comes after the close of an election with re-voting protection once its stages
-#: are built (docs/coercion.md §5, increments 5 and 6)
-_AFTER_CLOSE = ("padding", "mix-part", "mix", "tally", "share-part", "decryption-share", "result")
+#: what comes after the close and its padding in an election with re-voting protection
+#: once its stages are built (docs/coercion.md §5, increments 5 and 6)
+_AFTER_CLOSE = ("mix-part", "mix", "tally", "share-part", "decryption-share", "result")
+
+
+def _check_padding(
+    ctx: ElectionContext, revoting: _Revoting, rules: BoardRules, report: Report
+) -> list[str]:
+    """The padding (docs/coercion.md §5.3, A0): the failures of its rows' flags and
+    proofs (returned, for ``rows.proofs``) and, of ``padding.shape``, what can be checked
+    before stage A: it is there once the election is closed, names this election, and
+    states at most as many cover rows as the board holds cast rows (the groups' sizes are
+    checked once stage A forms them)."""
+    if revoting.padding is None:
+        if rules.phase is not Phase.OPEN:
+            report.fail("padding.shape", "the election is closed but no padding follows the close")
+        return []
+    seq, base, padding = revoting.padding
+    problems = []
+    if base != ctx.base_hash:
+        problems.append(f"event {seq}: the padding names another election")
+    if padding.cover_rows > rules.rows:
+        problems.append(
+            f"event {seq}: the padding states {padding.cover_rows} cover rows, but the board "
+            f"holds {rules.rows} cast rows"
+        )
+    if problems:
+        report.fail("padding.shape", "; ".join(problems))
+    else:
+        report.ok(
+            "padding.shape",
+            f"the padding follows the close with {len(padding.rows)} rows and "
+            f"{padding.cover_rows} cover rows, at most the {rules.rows} cast rows (the "
+            "groups' padded sizes come with stage A)",
+        )
+    try:
+        verify_padding(ctx, padding)
+    except HonestBallotError as exc:
+        return [f"event {seq}: {exc}"]
+    return []
 
 
 def _check_revoting_close(parsed: _Parsed, report: Report) -> None:

@@ -2833,7 +2833,7 @@ BATCH_ITEMS = ("registration", "cast-row")
 CLOSING_BLOCK = ("batch", *BATCH_ITEMS, "audit", "close")
 #: what would follow the close once its stages are written (coercion.md §5); this checker
 #: does not check them yet, and says so
-AFTER_CLOSE = ("padding", "mix-part", "mix", "tally", "share-part", "decryption-share", "result")
+AFTER_CLOSE = ("mix-part", "mix", "tally", "share-part", "decryption-share", "result")
 
 
 def batch_due_ms(schedule: dict, open_ms: int, index: int) -> int:
@@ -2892,7 +2892,7 @@ def check_revoting_board(events: Sequence[dict]) -> dict | None:
     base = setup_base_hash(setup)
     h = decode_point(setup["election_key"]["public_key"], False)
     open_ms: int | None = None
-    closed = False
+    closed = padded = False
     batches = 0
     pending: list[int] | None = None  # [index, time, rows left, registrations left]
     closing: int | None = None
@@ -2915,6 +2915,17 @@ def check_revoting_board(events: Sequence[dict]) -> dict | None:
             raise ValueError(f"board.rules: {where} after the audits before the close")
         if kind in CLOSING_BLOCK and kind != "close" and (open_ms is None or closed):
             raise ValueError(f"board.rules: {where} while voting is not open")
+        if closed and not padded and kind != "padding":
+            raise ValueError(f"board.rules: {where} after the close, before the padding")
+        if kind == "padding":
+            if not closed or padded:
+                raise ValueError(f"board.rules: {where}: the padding comes once, after the close")
+            if set(body) != {"padding"}:
+                raise ValueError(f"record.format: {where}: its keys")
+            if body["padding"].get("cover_rows", 0) > cast_rows:
+                raise ValueError(f"padding.shape: {where}: more cover rows than cast rows")
+            padded = True
+            continue
         if kind in AFTER_CLOSE:
             raise ValueError(
                 f"tally: {where}: the close's stages of an election with re-voting protection "
@@ -3005,6 +3016,8 @@ def check_revoting_board(events: Sequence[dict]) -> dict | None:
             closed, closing, audit_block = True, None, None
     if pending is not None:
         raise ValueError(f"board.rules: the record ends inside batch {pending[0]}")
+    if closed and not padded:
+        raise ValueError("padding.shape: the election is closed but no padding follows")
     return {
         "batches": batches,
         "registrations": registrations,
@@ -3061,6 +3074,9 @@ def check_revoting_proofs(events: Sequence[dict]) -> dict:
                 check = "rows.proofs"
                 check_cast_row(base, h, manifest, body["row"])
                 counts["cast_rows"] += 1
+            elif e["kind"] == "padding":
+                check = "rows.proofs"
+                check_padding(base, h, body["padding"])
             elif e["kind"] == "audit" and "ballot" in body:
                 check = "ballots.proofs"
                 check_ballot_v2(base, h, manifest, body["ballot"])

@@ -26,9 +26,11 @@ both worlds, and run the same SQL statements, once these are normalised:
 Every other byte of every answer, and every status, must be equal.
 
 Then (increment 4) the service posts the batches due two intervals after the open and
-closes: the public record of the two worlds must agree in every event's kind and time
-(after the open), every batch's index and sizes, and every body's shape (the values of
-ciphertexts, proofs and hashes are fresh randomness and differ by design); the coerced
+closes: apart from the aggregates docs/coercion.md §8.1 lists (here the padding's count
+of cover rows, one fewer in A), the public record of the two worlds must agree in every
+event's kind and time (after the open), every batch's index and sizes, and every body's
+shape (the values of ciphertexts, proofs and hashes are fresh randomness and differ by
+design); the coerced
 ballot's receipt then says "included" in both, at a place in its batch (``seq``) that
 the batch's random order draws afresh in each world (compared by type)."""
 
@@ -65,6 +67,8 @@ BY_SHAPE = {
     "start": ("nonce", "revokes", "revokes_proof"),
     "sign-in": ("expires_ms",),
     "receipt once included": ("seq",),
+    # docs/coercion.md §8.1's aggregates, compared apart below
+    "aggregates": ("cover_rows",),
 }
 
 
@@ -132,18 +136,21 @@ def coerced_then(election: RevotingElection, *, replaces: bool) -> list[tuple[st
             out.append((name, answered(seen, request, shaped=False)))
     # the batches, then the close (increment 4): the public record after it, and the
     # coerced ballot's receipt once its row is on the board
-    out.append(("board", (None, 200, board_after_close(election))))
+    board, aggregates = board_after_close(election)
+    out.append(("board", (None, 200, board)))
+    out.append(("aggregates", (None, 200, aggregates)))
     out.append(("receipt once included", answered([], lambda: coercer.receipt(coerced_tracking))))
     return out
 
 
-def board_after_close(election: RevotingElection) -> list[Any]:
+def board_after_close(election: RevotingElection) -> tuple[list[Any], dict[str, int]]:
     """The batches due two intervals after the open and the close a moment later, with
     the service's clock set; then every event of the record as the coercer reads it:
     kind, time after the open (before it: the test's wall clock, compared as "before"),
     and body with fresh values (ciphertexts, proofs, hashes) by their shape; a batch's
     items in a sorted order.  Batches' indices, sizes and times, and every item's kind,
-    are kept."""
+    are kept.  The aggregates docs/coercion.md §8.1 lists as public are taken out of the
+    bodies and returned apart: the padding's number of cover rows."""
     services = election.web.services
     open_ms = services.batches.open_ms(election.id)
     assert open_ms is not None
@@ -154,6 +161,10 @@ def board_after_close(election: RevotingElection) -> list[Any]:
     now[0] += 1000
     services.elections.close(election.id)
     lines = [parse_json(ev.line, limit=1 << 26) for ev in services.store.iter_events(election.id)]
+    aggregates = {}
+    for e in lines:
+        if e["kind"] == "padding":
+            aggregates["cover_rows"] = e["body"]["padding"].pop("cover_rows")
     # the setup's and the roll's times are the test's wall clock, before the open
     read = [
         (
@@ -174,7 +185,7 @@ def board_after_close(election: RevotingElection) -> list[Any]:
         out += sorted(items, key=repr)
         items = []
         out.append(event)
-    return out + sorted(items, key=repr)
+    return out + sorted(items, key=repr), aggregates
 
 
 class _Answer:
@@ -231,8 +242,12 @@ def test_the_coercers_requests_are_answered_alike_whether_or_not_the_voter_repla
         "retry of the coerced ballot": 200, "audit": 200,
         "receipt of the coerced ballot": 200, "receipt": 200,
         "old credential again": 400, "old credential on the earlier start": 400,
-        "board": 200, "receipt once included": 200,
+        "board": 200, "aggregates": 200, "receipt once included": 200,
     }  # fmt: skip
+    # the one aggregate that differs, as §8.1 says: one more real cast row in A (the new
+    # credential's ballot), so one fewer cover row
+    cover = {w: dict(runs[w])["aggregates"][2]["cover_rows"] for w in ("A", "B")}
+    assert cover["A"] == cover["B"] - 1
     # the board: batch 0 held the coerced ballot (and in A the new registration and
     # ballot) among cover, batch 1 cover (and whatever the coercer sent), both of the
     # schedule's sizes at their due times; the close's block (what still waited, and the
@@ -244,7 +259,7 @@ def test_the_coercers_requests_are_answered_alike_whether_or_not_the_voter_repla
     interval = REVOTING_SCHEDULE.interval * 1000
     assert batches[:2] == [interval, 2 * interval] and len(batches) >= 3
     assert set(batches[2:]) == {2 * interval + 1001}  # the close's block, at its time
-    assert [kind for kind, _, _ in board][-2:] == ["audit", "close"]
+    assert [kind for kind, _, _ in board][-3:] == ["audit", "close", "padding"]
     assert dict(runs["B"])["receipt once included"][2]["status"] == "included"
     # only what is normalised differs, and Enc(R) does (it is not the same ciphertext)
     assert differ <= set(BY_SHAPE)

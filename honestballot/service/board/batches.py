@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final
 
+from honestballot.crypto.group import Point
 from honestballot.crypto.merkle import leaf_hash
 from honestballot.crypto.randomness import Randomness, random_below
 from honestballot.errors import ProtocolError
@@ -43,6 +44,7 @@ from honestballot.protocol.board import (
     BoardRules,
     CastRowEvent,
     CloseEvent,
+    PaddingEvent,
     Phase,
     RegistrationEvent,
     check_phase,
@@ -57,6 +59,7 @@ from honestballot.protocol.cover import (
 )
 from honestballot.protocol.credential_seed import generate_seed
 from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.padding import PaddedCredential, Padding, make_padding
 from honestballot.protocol.registration import (
     Commitment,
     make_commitment,
@@ -70,6 +73,7 @@ from honestballot.record.revoting import (
     cast_row_from_json,
     cast_row_to_json,
     load_registration,
+    padding_to_json,
     registration_to_json,
 )
 from honestballot.store.sql import RowBuffer, Tx
@@ -500,6 +504,26 @@ class BatchPoster:
         values = {"first_seq": seq, "ballots": ballots, "counter_start": counter_start(self.rng)}
         self.store.update_cover_replacement(conn, election_id, cover_id, values)
 
+    def _padding(self, conn: Tx, ctx: ElectionContext) -> Padding:
+        """The padding of every credential that cast a ballot, the voters' (current or
+        revoked) and the cover replacements' first ones, and the number of cover rows."""
+        election_id, base = ctx.manifest.election_id, ctx.base_hash
+        credentials = [
+            PaddedCredential(Point.decode(t), Point.decode(v), n0, ballots)
+            for t, v, n0, ballots in self.store.cast_credentials(conn, election_id)
+        ]
+        for rep in self.store.cover_replacements_of(conn, election_id):
+            if rep["ballots"]:
+                seed = CoverReplacement(bytes(rep["secret"])).seed(1, base)
+                credentials.append(
+                    PaddedCredential(
+                        seed.tag_point(base), seed.voting_point(base),
+                        int(rep["counter_start"]), int(rep["ballots"]),
+                    )
+                )  # fmt: skip
+        _, cover_rows = self.store.batch_state(conn, election_id)
+        return make_padding(ctx, credentials, cover_rows, self.rng)
+
     def _left(self, conn: Tx, election_id: str) -> tuple[int, int, int, int]:
         """What still waits for the board, as a value that changes whenever a batch
         posts any of it: the rows and registrations in the queue, the cover
@@ -530,8 +554,8 @@ class BatchPoster:
     def close(self, election_id: str) -> None:
         """Close an election with re-voting protection, in one transaction: the batches
         due by now, then as many more as the queue needs (the close's block), the audits
-        of ballots version 2 in the order of their tracking hashes, then ``close``, all
-        but the due batches with the close's time."""
+        of ballots version 2 in the order of their tracking hashes, ``close``, and the
+        padding, all but the due batches with the close's time."""
         ctx = self.elections.context(election_id)
         schedule = self._schedule(election_id)
         # the batches due by now first, each with its cover made before the lock
@@ -584,6 +608,14 @@ class BatchPoster:
             board.apply(CloseEvent(now))
             line = event_line(seq, now, "close", b"{}")
             planned.append((seq, "close", now, line, leaf_hash(line), None))
+            seq += 1
+            # the padding, right after (docs/coercion.md §5.3, A0)
+            padding = self._padding(conn, ctx)
+            board.apply(PaddingEvent(padding.cover_rows, len(padding.rows)))
+            padded = canonical_bytes({"padding": padding_to_json(ctx.base_hash, padding)})
+            line = event_line(seq, now, "padding", padded)
+            self.elections.check_line("padding", line)
+            planned.append((seq, "padding", now, line, leaf_hash(line), None))
             seq += 1
             self.store.plan_events(rows, election_id, planned)
             rows.flush(conn)
