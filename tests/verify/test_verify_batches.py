@@ -33,6 +33,7 @@ from honestballot.protocol.cover import (
 )
 from honestballot.protocol.credential_seed import generate_seed
 from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.padding import PaddedCredential, make_padding
 from honestballot.protocol.registration import Registration, make_commitment
 from honestballot.protocol.schedule import Schedule
 from honestballot.record.ballot import opening_to_json
@@ -41,6 +42,7 @@ from honestballot.record.events import EventLine
 from honestballot.record.revoting import (
     ballot_v2_to_json,
     cast_row_to_json,
+    padding_to_json,
     registration_to_json,
 )
 from honestballot.record.roll import upload_to_json
@@ -149,9 +151,32 @@ def close(time_ms: int) -> Posted:
     return (time_ms, "close", {})
 
 
+#: at the end of ``posted``: no padding after the close (a tamper)
+NO_PADDING: Posted = (0, "no padding", {})
+
+
+def padding(b: Board, time_ms: int, cover_rows: int = 0, rows: int = 0) -> Posted:
+    """A padding of ``rows`` rows (for made-up credentials of 5 ballots, padded to 6)
+    stating ``cover_rows``."""
+    rng = SeededRandomness("verify-batches padding")
+    credentials = [
+        PaddedCredential(base_mul(random_nonzero_scalar(rng)), base_mul(random_nonzero_scalar(rng)),
+                         1000, 5)
+        for _ in range(rows)
+    ]  # fmt: skip
+    made = make_padding(b.ctx, credentials, cover_rows, rng)
+    return (time_ms, "padding", {"padding": padding_to_json(b.ctx.base_hash, made)})
+
+
 def record(b: Board, posted: list[Posted]) -> list[bytes]:
-    """The record: the service's up to the open, then ``posted``, then a tree head over
-    all of it; every head signed again with the board's key."""
+    """The record: the service's up to the open, then ``posted`` (with an empty padding
+    right after a close, as the service posts it, unless ``posted`` holds a padding or
+    ends in :data:`NO_PADDING`), then a tree head over all of it; every head signed
+    again with the board's key."""
+    if posted and posted[-1] == NO_PADDING:
+        posted = posted[:-1]
+    elif not any(kind == "padding" for _, kind, _ in posted):
+        posted = [x for p in posted for x in ([p, padding(b, p[0])] if p[1] == "close" else [p])]
     seq = sum(1 for x in b.head if json.loads(x).get("type") == "event")
     lines = list(b.head)
     for i, (time_ms, kind, body) in enumerate(posted):
@@ -358,7 +383,22 @@ def _tampers() -> dict[str, tuple[str, Callable[[Board], list[Posted]]]]:
         posted[-2] = (posted[-2][0], "audit", {**posted[-2][2], "ballot": audited})
         return posted
 
+    def no_padding(b: Board) -> list[Posted]:
+        return [*valid(b), NO_PADDING]
+
+    def more_cover_than_rows(b: Board) -> list[Posted]:
+        return [*valid(b), padding(b, due(1) + 30_000, cover_rows=5)]
+
+    def padding_proof(b: Board) -> list[Posted]:
+        made = padding(b, due(1) + 30_000, rows=2)
+        row = made[2]["padding"]["rows"][1]
+        row["counter_proof"]["s"] = row["tag_proof"]["s"]
+        return [*valid(b), made]
+
     return {
+        "no padding after the close": ("padding.shape", no_padding),
+        "padding stating more cover rows than cast rows": ("padding.shape", more_cover_than_rows),
+        "padding row with a broken proof": ("rows.proofs", padding_proof),
         "batch of the wrong size": ("board.schedule", wrong_size),
         "batch saying fewer rows than it holds": ("board.rules", says_wrong_size),
         "early batch, then one at another time": ("board.schedule", early_then_late),
