@@ -113,6 +113,11 @@ def draw_cover_voter(rng: Randomness) -> CoverVoter:
 #: the two-sided geometric distribution ``Pr[Z = z] ∝ e^(−ε|z|)``, redrawn below ``−K0``
 COVER_REPLACEMENTS_K0: Final = 300
 COVER_REPLACEMENTS_EPSILON: Final = 0.1
+#: the bounds the service accepts: a smaller epsilon draws a K too large to post (its
+#: noise's standard deviation is about 1.4 / epsilon)
+MIN_EPSILON: Final = 0.01
+MAX_EPSILON: Final = 1000.0
+MAX_K0: Final = 100_000
 _UNIT_BITS: Final = 53
 
 
@@ -133,8 +138,11 @@ def draw_replacement_count(
 ) -> int:
     """``K = K0 + Z``: the difference of two geometric draws of ratio ``e^(−ε)`` has
     ``Pr[Z = z] ∝ e^(−ε|z|)``; a draw below ``−K0`` is drawn again (the truncation)."""
-    if k0 < 0 or not epsilon > 0:
-        raise ValueError("K0 is not negative and epsilon is positive")
+    if not 0 <= k0 <= MAX_K0 or not MIN_EPSILON <= epsilon <= MAX_EPSILON:
+        raise ValueError(
+            f"K0 is 0 to {MAX_K0} and epsilon {MIN_EPSILON} to {MAX_EPSILON}, not {k0} and "
+            f"{epsilon}"
+        )
     q = math.exp(-epsilon)
     while True:
         k = k0 + _geometric(rng, q) - _geometric(rng, q)

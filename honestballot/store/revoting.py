@@ -247,10 +247,16 @@ class RevotingStore(StoreBase):
                 yield str(kind), bytes(tracking), str(body)
 
     def waiting(
-        self, conn: Connection, election_id: str, kind: str, limit: int | None = None
+        self,
+        conn: Connection,
+        election_id: str,
+        kind: str,
+        limit: int | None = None,
+        created_by: int | None = None,
     ) -> list[tuple[int, bytes, str, int]]:
         """(item id, tracking hash, body, created) of the first ``limit`` (all with None)
-        objects of ``kind`` still waiting for the board, first in first out."""
+        objects of ``kind`` still waiting for the board, first in first out; with
+        ``created_by``, only those taken by then."""
         q = (
             select(
                 board_queue.c.item_id,
@@ -265,6 +271,8 @@ class RevotingStore(StoreBase):
             )
             .order_by(board_queue.c.item_id)
         )
+        if created_by is not None:
+            q = q.where(board_queue.c.created_ms <= created_by)
         if limit is not None:
             q = q.limit(limit)
         return [(int(i), bytes(t), str(b), int(c)) for i, t, b, c in conn.execute(q)]
@@ -344,6 +352,12 @@ class RevotingStore(StoreBase):
             .values(**values)
         )
 
+    def forget_cover_replacements(self, conn: Connection, election_id: str) -> None:
+        """Delete the election's cover replacements (after the close's padding)."""
+        conn.execute(
+            delete(cover_replacements).where(cover_replacements.c.election_id == election_id)
+        )
+
     def count_replacement_ballot(self, conn: Connection, election_id: str, cover_id: int) -> None:
         """One more ballot of a cover replacement's first credential on the board."""
         c = cover_replacements.c
@@ -353,23 +367,25 @@ class RevotingStore(StoreBase):
             .values(ballots_posted=c.ballots_posted + 1)
         )
 
-    def credential_count(self, conn: Connection, election_id: str) -> int:
-        """How many credentials voters registered (current or revoked)."""
+    def credential_count(self, conn: Connection, election_id: str, *, cast: bool) -> int:
+        """How many credentials voters registered (current or revoked); with ``cast``,
+        only those that cast a ballot."""
         c = revoting_credentials.c
         q = select(func.count()).where(c.election_id == election_id)
+        if cast:
+            q = q.where(c.ballots > 0)
         return int(conn.execute(q).scalar_one())
 
-    def credential_ballots_at(self, conn: Connection, election_id: str, index: int) -> int:
-        """The ballots of the ``index``-th credential in the order of their tag points (a
-        draw from the voters' credentials' ballot counts)."""
+    def credential_ballots_at(
+        self, conn: Connection, election_id: str, index: int, *, cast: bool
+    ) -> int:
+        """The ballots of the ``index``-th credential (with ``cast``, of those that cast)
+        in the order of their tag points: a draw from the voters' ballot counts."""
         c = revoting_credentials.c
-        q = (
-            select(c.ballots)
-            .where(c.election_id == election_id)
-            .order_by(c.tag_point)
-            .offset(index)
-            .limit(1)
-        )
+        q = select(c.ballots).where(c.election_id == election_id)
+        if cast:
+            q = q.where(c.ballots > 0)
+        q = q.order_by(c.tag_point).offset(index).limit(1)
         return int(conn.execute(q).scalar_one())
 
     # -- alphas of cast and audited ballots version 2 ------------------------------------------

@@ -268,14 +268,11 @@ revoting_batches = Table(
     Column("real_registrations", Integer, nullable=False),
     Column("cover_rows", Integer, nullable=False),
     Column("cover_registrations", Integer, nullable=False),
-    #: the cover replacements' rows and registrations in it (counted apart from cover,
-    #: whose rows take the cover indices)
-    Column("replacement_rows", Integer, nullable=False),
-    Column("replacement_registrations", Integer, nullable=False),
     Column("longest_wait_ms", BigInteger, nullable=False),
 )
 
-#: the cover replacements of an election (docs/coercion.md §4; migration 0012): the
+#: the cover replacements of an election (docs/coercion.md §4; migration 0012), until the
+#: close's padding (then they are deleted, and their number K with them): the
 #: secret its made-up voter and both credentials derive from, the batches planned for
 #: its first registration (C1) and its second (C2, which revokes C1), the event of C1,
 #: C1's ballots (how many, how many posted, its counter start) and the event of C2

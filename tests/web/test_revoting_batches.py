@@ -12,6 +12,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -29,6 +30,7 @@ from honestballot.record.revoting import (
     cast_row_from_json,
     registration_from_json,
 )
+from honestballot.service.board import batches
 from honestballot.store.schema import cover_replacements
 from tests.factories import (
     REVOTING_ELECTION,
@@ -219,52 +221,63 @@ def test_cover_replacements_register_vote_and_are_replaced_before_the_close(
     clock, open_ms = _clock(election)
     clock.now = open_ms + 2 * INTERVAL_MS
     assert services.batches.post_due(election.id) == 2
+
+    def replacements() -> list[Any]:
+        with services.store.connect() as conn:
+            q = select(cover_replacements).where(cover_replacements.c.election_id == election.id)
+            return list(conn.execute(q).mappings().all())
+
+    planned = replacements()
+    assert len(planned) == 3
     clock.now += 1
     services.elections.close(election.id)
+    # whole on the board and padded by the close: their secrets and number forgotten
+    assert replacements() == []
     secret = _election_secret(election, ceremony)
     base = election.ctx.base_hash
-    with services.store.connect() as conn:
-        done = services.store.unfinished_cover_replacements(conn, election.id)
-        reps = (
-            conn.execute(
-                select(cover_replacements).where(cover_replacements.c.election_id == election.id)
-            )
-            .mappings()
-            .all()
-        )
-    assert done == [] and len(reps) == 3
-    events = {e["seq"]: e for e in _events(election)}
-    rows = [e["body"]["row"] for e in events.values() if e["kind"] == "cast-row"]
-    for rep in reps:
+    events = _events(election)
+    regs = [
+        (e["seq"], registration_from_json(e["body"]["registration"]))
+        for e in events
+        if e["kind"] == "registration"
+    ]
+    rows = [
+        (e["seq"], cast_row_from_json(e["body"]["row"])) for e in events if e["kind"] == "cast-row"
+    ]
+    starts = [e["seq"] for e in events if e["kind"] == "batch"]
+
+    def batch_of(seq: int) -> int:
+        return sum(1 for start in starts if start < seq) - 1
+
+    for rep in planned:
         cover = CoverReplacement(bytes(rep["secret"]))
         voter, c1, c2 = cover.voter(), cover.seed(1, base), cover.seed(2, base)
-        first = registration_from_json(events[rep["first_seq"]]["body"]["registration"])
-        second = registration_from_json(events[rep["second_seq"]]["body"]["registration"])
-        assert rep["first_seq"] < rep["second_seq"]
+        [(first_seq, first)] = [
+            (q, r) for q, r in regs if decrypt_to_point(secret, r.tag) == c1.tag_point(base)
+        ]
+        [(second_seq, second)] = [
+            (q, r) for q, r in regs if decrypt_to_point(secret, r.tag) == c2.tag_point(base)
+        ]
         # C1 revokes the made-up voter's none point, C2 revokes C1; one voter, one letter
         assert decrypt_to_point(secret, first.commitment.revokes) == voter.none_point(base)
         assert decrypt_to_point(secret, second.commitment.revokes) == c1.tag_point(base)
-        for reg, seed in ((first, c1), (second, c2)):
+        for reg in (first, second):
             assert decrypt_to_point(secret, reg.handle) == voter.handle(base)
-            assert decrypt_to_point(secret, reg.tag) == seed.tag_point(base)
         assert decrypt_to_point(secret, first.activation) == decrypt_to_point(
             secret, second.activation
         )
-        # C1's one ballot (fewer than 1,000 voters' credentials) is on the board between
-        mine = [
-            r for r in rows
-            if decrypt_to_point(secret, cast_row_from_json(r).ballot.tag) == c1.tag_point(base)
+        # C1's one ballot (fewer than 1,000 voters' credentials), in no earlier batch than
+        # C1 and no later than C2 (in the close's block all three may share a batch)
+        [(ballot_seq, _)] = [
+            (q, r) for q, r in rows
+            if decrypt_to_point(secret, r.ballot.tag) == c1.tag_point(base)
         ]  # fmt: skip
-        assert rep["ballots"] == rep["ballots_posted"] == len(mine) == 1
-    stats = services.store.batches(election.id)
-    assert sum(b["replacement_registrations"] for b in stats) == 6
-    assert sum(b["replacement_rows"] for b in stats) == 3
+        assert batch_of(first_seq) <= batch_of(ballot_seq) <= batch_of(second_seq)
     # the board the rules replay: every batch of the schedule's sizes
     rules = _replay(election)
-    assert rules.phase.value == "closed"
-    assert (
-        rules.rows == ROWS * rules.batches and rules.registrations == REGISTRATIONS * rules.batches
-    )
+    assert rules.phase.value == "closed" and rules.padded
+    assert rules.rows == ROWS * rules.batches
+    assert rules.registrations == REGISTRATIONS * rules.batches
 
 
 def test_the_background_thread_posts_due_batches_and_backs_off_after_a_failure(
@@ -301,3 +314,33 @@ def test_the_background_thread_posts_due_batches_and_backs_off_after_a_failure(
     clock.now += INTERVAL_MS  # past the pause: the missed batch and the one due since
     monkeypatch.undo()
     assert services.batches.post_all_due() == 2
+
+
+def test_a_cover_replacement_casts_as_many_ballots_as_a_voters_credential_that_cast(
+    web: WebElection, demo_ceremony: DemoCeremonies, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once there are enough voters' credentials (one here, instead of 1,000), each cover
+    replacement's first credential casts as many ballots as one of those that cast,
+    drawn at random: never one that cast nothing, which would move none of the counts
+    a replacement moves (docs/coercion.md §8.1).  The padding pads them as a voter's."""
+    monkeypatch.setattr(batches, "REAL_CREDENTIALS_FOR_COUNTS", 1)
+    ceremony = demo_ceremony(REVOTING_ELECTION)
+    election = open_revoting_election(
+        web, ceremony, SeededRandomness("replacement ballots"), cover_replacements=2
+    )
+    services = election.web.services
+    clock, open_ms = _clock(election)
+    voter = election.device(ROLL[0], "device 1")
+    seed, _ = voter.register()
+    for _ in range(5):
+        assert voter.cast(*voter.ballot(seed)[::2]).status_code == 201
+    assert election.device(ROLL[1], "device 2").register()[1].status_code == 201  # none cast
+    clock.now = open_ms + INTERVAL_MS
+    assert services.batches.post_due(election.id) == 1
+    clock.now += 1
+    services.elections.close(election.id)
+    events = _events(election)
+    padding = next(e for e in events if e["kind"] == "padding")["body"]["padding"]
+    # 5 ballots pad to 6: one padding row for the voter and one for each replacement
+    assert len(padding["rows"]) == 3
+    assert _replay(election).padded

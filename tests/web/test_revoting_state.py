@@ -63,8 +63,7 @@ REVOTING_COLUMNS = {
     "revoting_alphas": {"election_id", "alpha", "tracking_hash", "audited"},
     "revoting_batches": {
         "election_id", "batch_index", "seq", "time_ms", "real_rows", "real_registrations",
-        "cover_rows", "cover_registrations", "replacement_rows", "replacement_registrations",
-        "longest_wait_ms",
+        "cover_rows", "cover_registrations", "longest_wait_ms",
     },
     # the secret a cover replacement's made-up voter and credentials derive from (not a
     # ciphertext's randomness: a letter and two seeds, kept until the close)

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
 from honestballot.crypto.group import Point
@@ -110,8 +110,9 @@ class _Item:
     recorded: frozenset[bytes] = frozenset()
     item_id: int | None = None
     created_ms: int = 0
-    #: a cover replacement's step: (its id, "first", "ballot" or "second")
-    step: tuple[int, str] | None = None
+    #: a cover replacement's step: (its id, "first", "ballot" or "second", and for the
+    #: first its ballot count and counter start)
+    step: tuple[int, str, int, int] | None = None
 
     def event(self, time_ms: int) -> RegistrationEvent | CastRowEvent:
         if self.kind == "registration":
@@ -148,6 +149,21 @@ def _row_item(ctx: ElectionContext, body: str | bytes, **kw: Any) -> _Item:
     )
 
 
+def _state(unfinished: Sequence[Mapping[str, Any]]) -> tuple[tuple[int, bool, int], ...]:
+    """The cover replacements' progress steps are made for: (id, first posted, ballots
+    posted) of each unfinished one."""
+    return tuple(
+        (int(r["cover_id"]), r["first_seq"] is not None, int(r["ballots_posted"]))
+        for r in unfinished
+    )
+
+
+def _fits(steps: Sequence[_Item], rows: int, registrations: int) -> bool:
+    """Whether ``steps`` fit in ``rows`` and ``registrations`` free slots."""
+    taken = sum(1 for i in steps if i.kind == "cast-row")
+    return taken <= rows and len(steps) - taken <= registrations
+
+
 def _shuffled(items: list[_Item], rng: Randomness) -> list[_Item]:
     """A uniformly random order (Fisher-Yates on the service's randomness)."""
     out = list(items)
@@ -159,11 +175,16 @@ def _shuffled(items: list[_Item], rng: Randomness) -> list[_Item]:
 
 @dataclass
 class _Cover:
-    """Cover made ahead of a batch: rows from cover index ``start`` on, registrations."""
+    """What a batch needs, made before the lock: cover rows from cover index ``start``
+    on, cover registrations, the waiting objects parsed (by queue id), and the cover
+    replacements' steps made for the replacements' state ``state``."""
 
     start: int
     rows: list[_Item]
     registrations: list[_Item]
+    parsed: dict[int, _Item] = field(default_factory=dict)
+    state: tuple[tuple[int, bool, int], ...] = ()
+    steps: list[_Item] = field(default_factory=list)
 
 
 class BatchPoster:
@@ -229,19 +250,51 @@ class BatchPoster:
             )  # fmt: skip
         return items
 
-    def _cover_for(self, ctx: ElectionContext, election_id: str, index: int) -> _Cover:
-        """Cover for a whole batch ``index``, made before the lock: as many rows and
-        registrations as the batch holds, whatever the queue holds (the work, and so
-        when the batch appears, must not follow the queue; what the batch does not use
-        is dropped)."""
+    def _cover_for(
+        self, ctx: ElectionContext, election_id: str, index: int, time_ms: int, *, closing: bool
+    ) -> _Cover:
+        """What batch ``index`` needs, made before the lock: cover for the whole batch,
+        whatever the queue holds (the work, and so when the batch appears, must not
+        follow the queue; what the batch does not use is dropped); the waiting objects it
+        would take, parsed; and the cover replacements' steps due.  Under the lock only
+        what changed in between is made again (:meth:`_post`)."""
         rows, registrations = self._schedule(election_id).sizes(index)
+        limit = None if closing else time_ms
         with self.store.connect() as conn:
             _, start = self.store.batch_state(conn, election_id)
+            waiting_rows = self.store.waiting(conn, election_id, "cast-row", rows, limit)
+            waiting_regs = self.store.waiting(
+                conn, election_id, "registration", registrations, limit
+            )
+            unfinished = self.store.unfinished_cover_replacements(conn, election_id)
+            parsed = self._parse(ctx, waiting_rows, waiting_regs, {})
+            slots = (rows - len(waiting_rows), registrations - len(waiting_regs))
+            steps = self._replacement_steps(conn, ctx, unfinished, index, *slots, closing=closing)
         return _Cover(
             start,
             self._cover_rows(ctx, start, rows),
             self._cover_registrations(ctx, registrations),
+            parsed,
+            _state(unfinished),
+            steps,
         )
+
+    @staticmethod
+    def _parse(
+        ctx: ElectionContext,
+        rows: list[tuple[int, bytes, str, int]],
+        registrations: list[tuple[int, bytes, str, int]],
+        known: dict[int, _Item],
+    ) -> dict[int, _Item]:
+        """The waiting objects as batch items, by queue id (those in ``known`` as they
+        are)."""
+        out = {}
+        for waiting, make in ((rows, _row_item), (registrations, _registration_item)):
+            for item_id, _, body, created in waiting:
+                out[item_id] = known.get(item_id) or make(
+                    ctx, body, item_id=item_id, created_ms=created
+                )
+        return out
 
     # -- posting ---------------------------------------------------------------------------
 
@@ -263,7 +316,8 @@ class BatchPoster:
                 index, _ = self.store.batch_state(conn, election_id)
             if index >= schedule.due_by(open_ms, self.elections.clock()):
                 return posted
-            cover = self._cover_for(ctx, election_id, index)
+            due = schedule.due_ms(open_ms, index)
+            cover = self._cover_for(ctx, election_id, index, due, closing=False)
             with self.store.transaction(election_id) as conn:
                 row = self.store.election_row(conn, election_id)
                 if row is None or row["phase"] != "open":
@@ -274,11 +328,13 @@ class BatchPoster:
                     continue  # another process posted it
                 # the batch carries its due time (or the last event's, if later): not
                 # the time its cover took, which would tell how much of it was real
-                now = max(schedule.due_ms(open_ms, index), int(row["last_time_ms"]))
+                now = max(due, int(row["last_time_ms"]))
                 seq = self._post(conn, ctx, board, index, now, int(row["next_seq"]), cover)
                 self.store.set_next_seq(conn, election_id, seq, now)
+            # no tree head here: the heads are signed on their own cadence
+            # (service/runtime.py), so that a head's time does not tell how long a
+            # batch took to post
             posted += 1
-            self.elections.publish_tree_head(election_id)
 
     def post_all_due(self) -> int:
         """:meth:`post_due` for every election (those without re-voting protection, or
@@ -332,18 +388,27 @@ class BatchPoster:
         block); the next sequence number."""
         election_id = ctx.manifest.election_id
         rows_n, regs_n = self._schedule(election_id).sizes(index)
-        waiting_rows = self.store.waiting(conn, election_id, "cast-row", rows_n)
-        waiting_regs = self.store.waiting(conn, election_id, "registration", regs_n)
-        real = [
-            _row_item(ctx, body, item_id=item_id, created_ms=created)
-            for item_id, _, body, created in waiting_rows
-        ] + [
-            _registration_item(ctx, body, item_id=item_id, created_ms=created)
-            for item_id, _, body, created in waiting_regs
-        ]
+        # a late batch takes only what was waiting when it was due; the close's block
+        # takes everything
+        limit = None if closing else now
+        waiting_rows = self.store.waiting(conn, election_id, "cast-row", rows_n, limit)
+        waiting_regs = self.store.waiting(conn, election_id, "registration", regs_n, limit)
+        known = {} if cover is None else cover.parsed
+        parsed = self._parse(ctx, waiting_rows, waiting_regs, known)
+        real = [parsed[item_id] for item_id, _, _, _ in waiting_rows + waiting_regs]
         _, start = self.store.batch_state(conn, election_id)
         need_rows, need_regs = rows_n - len(waiting_rows), regs_n - len(waiting_regs)
-        steps = self._replacement_steps(conn, ctx, index, need_rows, need_regs, closing=closing)
+        unfinished = self.store.unfinished_cover_replacements(conn, election_id)
+        if (
+            cover is not None
+            and cover.state == _state(unfinished)
+            and _fits(cover.steps, need_rows, need_regs)
+        ):
+            steps = cover.steps
+        else:  # another process moved a replacement on, or the queue took the slots
+            steps = self._replacement_steps(
+                conn, ctx, unfinished, index, need_rows, need_regs, closing=closing
+            )
         step_rows = [i for i in steps if i.kind == "cast-row"]
         step_regs = [i for i in steps if i.kind == "registration"]
         need_rows -= len(step_rows)
@@ -391,8 +456,6 @@ class BatchPoster:
                 "real_registrations": len(waiting_regs),
                 "cover_rows": len(cover_rows),
                 "cover_registrations": len(cover_regs),
-                "replacement_rows": len(step_rows),
-                "replacement_registrations": len(step_regs),
                 "longest_wait_ms": max((now - i.created_ms for i in real), default=0),
             },
         )
@@ -425,6 +488,7 @@ class BatchPoster:
         self,
         conn: Tx,
         ctx: ElectionContext,
+        unfinished: Sequence[Mapping[str, Any]],
         index: int,
         rows: int,
         registrations: int,
@@ -433,41 +497,65 @@ class BatchPoster:
     ) -> list[_Item]:
         """The cover replacements' items batch ``index`` takes, in its cover slots (at
         most ``rows`` rows and ``registrations`` registrations): a replacement's first
-        registration once its batch comes; then its ballots, one a batch, from the next
-        batch on; then its second registration once its batch comes and every ballot is
-        on the board.  In the close's block every step is due."""
+        registration once its batch comes (its ballot count and counter start drawn
+        then); its ballots, one a batch, from the next batch on; its second registration
+        once its batch comes and every ballot is on the board.  In the close's block
+        every step is due, and a replacement's remaining steps go in one batch when
+        they fit, so that the block stays as short as the queue makes it."""
         election_id = ctx.manifest.election_id
         base, key = ctx.base_hash, ctx.public_key
         items: list[_Item] = []
-        for rep in self.store.unfinished_cover_replacements(conn, election_id):
+        for rep in unfinished:
             cover = CoverReplacement(bytes(rep["secret"]))
             cid = int(rep["cover_id"])
             if rep["first_seq"] is None:
-                if registrations and (closing or int(rep["first_batch"]) <= index):
-                    commitment = make_commitment(
-                        base, key, cover.voter().none_point(base), self.rng
-                    )
-                    items.append(self._replacement_registration(ctx, cover, 1, commitment, cid))
-                    registrations -= 1
+                if not registrations or not (closing or int(rep["first_batch"]) <= index):
+                    continue
+                ballots, start = self._draw_ballots(conn, election_id), counter_start(self.rng)
+                if closing and (ballots > rows or registrations < 2) and items:
+                    continue  # the whole of it in a later batch of the block, if it fits
+                commitment = make_commitment(base, key, cover.voter().none_point(base), self.rng)
+                first = self._replacement_registration(ctx, cover, 1, commitment, cid)
+                items.append(replace(first, step=(cid, "first", ballots, start)))
+                registrations -= 1
+                if not closing:
+                    continue
+                posted = 0
+            else:
+                ballots, posted = int(rep["ballots"]), int(rep["ballots_posted"])
+                start = int(rep["counter_start"])
+            room = ballots - posted if closing else min(1, ballots - posted)
+            if room > rows or (not closing and rep["first_seq"] is None):
                 continue
-            ballots, posted = int(rep["ballots"]), int(rep["ballots_posted"])
-            if posted < ballots:
-                if rows:
-                    seed = cover.seed(1, base)
-                    counter = next_counter(int(rep["counter_start"]), posted)
-                    row = make_replacement_row(ctx, seed, counter, self.rng)
-                    item = _row_item(ctx, canonical_bytes(cast_row_to_json(row)))
-                    items.append(
-                        replace(item, recorded=ballot_alphas(row.ballot), step=(cid, "ballot"))
-                    )
-                    rows -= 1
+            for k in range(posted, posted + room):
+                row = make_replacement_row(
+                    ctx, cover.seed(1, base), next_counter(start, k), self.rng
+                )
+                item = _row_item(ctx, canonical_bytes(cast_row_to_json(row)))
+                items.append(
+                    replace(item, recorded=ballot_alphas(row.ballot), step=(cid, "ballot", 0, 0))
+                )
+            rows -= room
+            if posted + room < ballots or not registrations:
                 continue
-            if registrations and (closing or int(rep["second_batch"]) <= index):
+            if closing or int(rep["second_batch"]) <= index:
                 revoked = cover.seed(1, base).tag_point(base)
                 commitment = make_commitment(base, key, revoked, self.rng)
-                items.append(self._replacement_registration(ctx, cover, 2, commitment, cid))
+                second = self._replacement_registration(ctx, cover, 2, commitment, cid)
+                items.append(replace(second, step=(cid, "second", 0, 0)))
                 registrations -= 1
         return items
+
+    def _draw_ballots(self, conn: Tx, election_id: str) -> int:
+        """A cover replacement's ballot count: one until the voters have
+        :data:`REAL_CREDENTIALS_FOR_COUNTS` credentials that cast, then that of one of
+        them drawn at random (a replacement always casts: the counts it moves are those
+        a voter's replacement with a ballot moves, docs/coercion.md §8.1)."""
+        count = self.store.credential_count(conn, election_id, cast=True)
+        if count < REAL_CREDENTIALS_FOR_COUNTS:
+            return 1
+        drawn = random_below(self.rng, count)
+        return min(CAP, self.store.credential_ballots_at(conn, election_id, drawn, cast=True))
 
     def _replacement_registration(
         self,
@@ -483,26 +571,19 @@ class BatchPoster:
             base, ctx.public_key, commitment, cover.voter(), seed, self.rng
         )
         item = _registration_item(ctx, canonical_bytes(registration_to_json(reg)))
-        step = "first" if which == 1 else "second"
-        return replace(item, recorded=registration_alphas(reg), step=(cover_id, step))
+        return replace(item, recorded=registration_alphas(reg))
 
-    def _step_done(self, conn: Tx, election_id: str, step: tuple[int, str], seq: int) -> None:
-        cover_id, what = step
+    def _step_done(
+        self, conn: Tx, election_id: str, step: tuple[int, str, int, int], seq: int
+    ) -> None:
+        cover_id, what, ballots, start = step
         if what == "second":
             self.store.update_cover_replacement(conn, election_id, cover_id, {"second_seq": seq})
-            return
-        if what == "ballot":
+        elif what == "ballot":
             self.store.count_replacement_ballot(conn, election_id, cover_id)
-            return
-        # the first registration: how many ballots it will cast, drawn from the voters'
-        # credentials once there are enough of them (one until then), and its counter start
-        count = self.store.credential_count(conn, election_id)
-        ballots = 1
-        if count >= REAL_CREDENTIALS_FOR_COUNTS:
-            drawn = random_below(self.rng, count)
-            ballots = min(CAP, self.store.credential_ballots_at(conn, election_id, drawn))
-        values = {"first_seq": seq, "ballots": ballots, "counter_start": counter_start(self.rng)}
-        self.store.update_cover_replacement(conn, election_id, cover_id, values)
+        else:
+            values = {"first_seq": seq, "ballots": ballots, "counter_start": start}
+            self.store.update_cover_replacement(conn, election_id, cover_id, values)
 
     def _padding(self, conn: Tx, ctx: ElectionContext) -> Padding:
         """The padding of every credential that cast a ballot, the voters' (current or
@@ -617,6 +698,9 @@ class BatchPoster:
             self.elections.check_line("padding", line)
             planned.append((seq, "padding", now, line, leaf_hash(line), None))
             seq += 1
+            # the cover replacements are whole on the board and padded: their secrets,
+            # and their number K, are forgotten (docs/coercion.md §9)
+            self.store.forget_cover_replacements(conn, election_id)
             self.store.plan_events(rows, election_id, planned)
             rows.flush(conn)
             self.store.mark_posted(conn, election_id, posted)

@@ -5,7 +5,8 @@ in it), and, for each object of the queue, the sequence number of the event that
 on the board; each credential's count of audits (at most 16, docs/coercion.md §3); and
 the cover replacements (§4): each one's secret (its made-up voter and two credentials,
 never a ciphertext's randomness), the batches planned for its two registrations, and
-how far it got.
+how far it got (deleted after the close's padding). No column counts them per batch:
+their number K must stay the service's secret.
 
 Revision ID: 0012
 Revises: 0011
@@ -40,8 +41,6 @@ def upgrade() -> None:
         sa.Column("real_registrations", sa.Integer, nullable=False),
         sa.Column("cover_rows", sa.Integer, nullable=False),
         sa.Column("cover_registrations", sa.Integer, nullable=False),
-        sa.Column("replacement_rows", sa.Integer, nullable=False),
-        sa.Column("replacement_registrations", sa.Integer, nullable=False),
         sa.Column("longest_wait_ms", sa.BigInteger, nullable=False),
     )
     op.create_table(
