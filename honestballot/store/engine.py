@@ -13,6 +13,8 @@ methods; it never executes a statement itself.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeAlias
@@ -53,6 +55,9 @@ UNAVAILABLE_ERRORS: tuple[type[StorageError], ...] = (
 #: ``Connection.info`` key of the election row a transaction locked
 LOCKED = "honestballot.locked_election"
 
+#: seconds a SQLite connection waits for another's lock before "database is locked"
+SQLITE_TIMEOUT = 60.0
+
 
 def default_url(path: str = "honestballot.sqlite") -> str:
     return f"sqlite:///{path}"
@@ -76,7 +81,7 @@ class StoreBase:
         # carry a statement's values: voters' names, national IDs, contacts, secrets.
         if self.is_sqlite:
             self.engine: Engine = create_engine(
-                self.url, connect_args={"timeout": 60}, hide_parameters=True
+                self.url, connect_args={"timeout": SQLITE_TIMEOUT}, hide_parameters=True
             )
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -167,10 +172,28 @@ def _without_pg_detail(context: ExceptionContext) -> None:
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # let the "begin" listener issue BEGIN IMMEDIATE
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    _sqlite_wal(cur)
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _sqlite_wal(cur: sqlite3.Cursor) -> None:
+    """Switch the database to WAL, waiting as long as for any other lock.
+
+    Processes that open a new database file at the same moment all switch it from the
+    rollback journal to WAL; SQLite may answer one of them "database is locked" at once,
+    without waiting its busy timeout (waiting could deadlock), so the switch is retried
+    here.  Once the file is in WAL mode (it stays so) the statement changes nothing."""
+    deadline = time.monotonic() + SQLITE_TIMEOUT
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if e.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _sqlite_begin(conn: Connection) -> None:

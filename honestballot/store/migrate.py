@@ -1,8 +1,12 @@
 """Bring a database to the newest schema with the packaged Alembic migrations.
 
-Every server process calls :func:`upgrade` at start; on PostgreSQL a session-level
-advisory lock makes concurrent starts take turns, so two processes never run the same
-migration at once.
+Every server process calls :func:`upgrade` at start, and concurrent starts take turns,
+so two processes never run the same migration at once: on PostgreSQL a session-level
+advisory lock, on SQLite one ``BEGIN IMMEDIATE`` transaction that holds the write lock
+from the read of the current revision to the commit of the last migration.  (Alembic on
+its own runs SQLite's migrations one transaction each, having read the revision before
+the first: another process could take the lock between two of them and run again a
+migration already done.)
 """
 
 from __future__ import annotations
@@ -36,22 +40,25 @@ def upgrade(engine: Engine) -> None:
     cfg = alembic_config()
     with _PROCESS_LOCK, engine.connect() as plain:
         postgres = plain.dialect.name == "postgresql"
-        # on SQLite the migration takes the write lock at BEGIN: a deferred transaction
-        # that reads and then writes fails at once ("database is locked") when another
-        # process starts at the same moment, instead of waiting its turn
+        # on SQLite the transaction takes the write lock at BEGIN (BEGIN IMMEDIATE): a
+        # deferred one that reads and then writes fails at once ("database is locked")
+        # when another process starts at the same moment, instead of waiting its turn
         conn = plain if postgres else plain.execution_options(write=True)
         if postgres:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_ID})
             conn.commit()
         try:
-            current = _refuse_unknown_revision(conn, cfg)
-            if current == "0001":
-                _refuse_version_1_ballots(conn)
-            if current is not None and current < "0006":
-                _refuse_version_2_elections(conn)
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-            conn.commit()
+            # One transaction for the revision's read, the refusals and every migration:
+            # Alembic, handed a connection already in a transaction, begins and commits
+            # none of its own, so no other process can migrate in between.
+            with conn.begin():
+                current = _refuse_unknown_revision(conn, cfg)
+                if current == "0001":
+                    _refuse_version_1_ballots(conn)
+                if current is not None and current < "0006":
+                    _refuse_version_2_elections(conn)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
         finally:
             if postgres:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_ID})
@@ -66,7 +73,6 @@ def _refuse_version_1_ballots(conn: Connection) -> None:
     found = conn.execute(
         text("SELECT DISTINCT election_id FROM events WHERE kind IN ('ballot', 'audit')")
     ).all()
-    conn.commit()
     if found:
         names = ", ".join(sorted(str(r[0]) for r in found)[:5])
         raise ProtocolError(
@@ -84,7 +90,6 @@ def _refuse_version_2_elections(conn: Connection) -> None:
     found = conn.execute(
         text("SELECT election_id FROM elections UNION SELECT election_id FROM events")
     ).all()
-    conn.commit()
     if found:
         names = ", ".join(sorted(str(r[0]) for r in found)[:5])
         raise ProtocolError(
@@ -96,7 +101,6 @@ def _refuse_version_2_elections(conn: Connection) -> None:
 
 def _refuse_unknown_revision(conn: Connection, cfg: Config) -> str | None:
     current = MigrationContext.configure(conn).get_current_revision()
-    conn.commit()  # the read ends its transaction; the migration begins its own
     known = {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}
     if current is not None and current not in known:
         raise ProtocolError(

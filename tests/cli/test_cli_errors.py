@@ -6,10 +6,16 @@ from __future__ import annotations
 import json
 import multiprocessing
 import stat
+import time
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine, text
 
+import honestballot.store.engine as engine_module
+from honestballot.store.migrate import alembic_config
 from honestballot.store.sql import SqlStore
 from tests.helpers import one_line_error, run_cli
 
@@ -65,22 +71,45 @@ def test_a_malformed_record_is_one_line_for_the_consistency_check(tmp_path: Path
         assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
 
 
-def _open_store(url: str) -> None:
+def _open_store_at_once(url: str, start: Barrier) -> None:
+    """Open a store once every process is ready, each BEGIN a little late: the lock is
+    free for a moment before each transaction, so any gap between two transactions of a
+    migration is a gap another process can take."""
+    original = engine_module._sqlite_begin
+
+    def late_begin(conn: Connection) -> None:
+        time.sleep(0.05)
+        original(conn)
+
+    engine_module._sqlite_begin = late_begin
+    start.wait(60)
     SqlStore(url).close()
 
 
 def test_processes_starting_at_once_on_a_new_sqlite_file_all_start(tmp_path: Path) -> None:
     """The migration takes SQLite's write lock at BEGIN, so a second process waits its
-    turn instead of failing with 'database is locked'."""
+    turn instead of failing with 'database is locked'; the revision's read and every
+    migration are one transaction, so none runs a migration another already ran
+    ('duplicate column name'); and processes switching the new file to WAL at the same
+    moment all get there."""
     ctx = multiprocessing.get_context("spawn")
+    processes = 6
     for round_ in range(3):
         url = f"sqlite:///{tmp_path / f'new-{round_}.sqlite'}"
-        procs = [ctx.Process(target=_open_store, args=(url,)) for _ in range(4)]
+        start = ctx.Barrier(processes)
+        procs = [
+            ctx.Process(target=_open_store_at_once, args=(url, start)) for _ in range(processes)
+        ]
         for p in procs:
             p.start()
         for p in procs:
             p.join(120)
-        assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+        assert [p.exitcode for p in procs] == [0] * processes
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            revision = MigrationContext.configure(conn).get_current_revision()
+        engine.dispose()
+        assert revision == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def test_serve_refuses_a_public_url_that_is_not_one(tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
 """Alembic environment: migrations run on a connection the store hands over.
 
 ``honestballot.store.migrate.upgrade`` puts an open connection in
-``config.attributes["connection"]``; the ``alembic`` command line can also be used with
-``-x url=…`` for an operator who wants to run migrations by hand.
+``config.attributes["connection"]``, inside the one transaction it began: Alembic then
+begins and commits no transaction of its own, and every migration is part of that one
+(on SQLite it holds the write lock throughout).  The ``alembic`` command line can also
+be used with ``-x url=…`` for an operator who wants to run migrations by hand.
 """
 
 from __future__ import annotations
