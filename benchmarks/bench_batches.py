@@ -16,8 +16,9 @@ batch due:
    items, with half a batch of real items and with a batch full of them (the voters'
    registrations and casts queued first through :class:`RevotingDesk`, as
    bench_revoting_answers.py makes them), ``--rounds`` each: the cover made before the
-   lock (always for the whole batch), the locked transaction (its items, the rules, the
-   events, the commit) and the tree head signed after it; this election draws no cover
+   lock (always for the whole batch, with the waiting objects parsed), the locked
+   transaction (the rules, the events, the commit) and the tree head the signing thread
+   makes once the batch is in (on its own cadence); this election draws no cover
    replacements (``K0 = 0``);
 3. **the close** with ``--close-queue`` items waiting (registrations and rows, 2:3) in a
    second election with ``--k0`` cover replacements (``epsilon`` 100, so ``K = K0``) not
@@ -332,6 +333,9 @@ def post_one(election: Election, meter: Meter) -> dict[str, Any]:
     with meter.span("post_due, all"):
         posted = election.poster.post_due(election.eid)
     assert posted == 1, posted
+    # the tree head the signing thread makes on its own cadence once the batch is in
+    # (service/runtime.py), one a batch at this interval
+    election.elections.publish_tree_head(election.eid)
     spans = meter.take()
     stats = election.store.batches(election.eid)[-1]
     assert stats["batch_index"] == index

@@ -10,10 +10,12 @@ records them).  No method takes or stores the randomness of a board ciphertext.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, insert, or_, select, true, update
+from sqlalchemy import and_, delete, false, func, insert, or_, select, text, true, update
 from sqlalchemy.engine import Connection
 
 from honestballot.store.bulk import insert_rows, update_many
@@ -290,6 +292,27 @@ class RevotingStore(StoreBase):
         update_many(conn, board_queue, "item_id", "posted_seq", election_id, seqs)
 
     # -- batches -------------------------------------------------------------------------------
+
+    @contextmanager
+    def posting_claim(self, election_id: str) -> Iterator[bool]:
+        """Whether this process may post the election's batches now: on PostgreSQL, where
+        several processes run the posting thread, one holds a session advisory lock on
+        the election while it posts and the others pass (so that one process, not
+        every one, makes each batch's cover); on SQLite, one process serves."""
+        if self.is_sqlite:
+            yield True
+            return
+        key = int.from_bytes(hashlib.sha256(b"batches:" + election_id.encode()).digest()[:8], "big")
+        key -= 1 << 63  # a signed 64-bit key
+        with self.engine.connect() as conn:
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
 
     def batch_state(self, conn: Connection, election_id: str) -> tuple[int, int]:
         """(batches posted, cover rows in them): the next batch's index and cover index."""

@@ -344,3 +344,17 @@ def test_a_cover_replacement_casts_as_many_ballots_as_a_voters_credential_that_c
     # 5 ballots pad to 6: one padding row for the voter and one for each replacement
     assert len(padding["rows"]) == 3
     assert _replay(election).padded
+
+
+def test_one_process_at_a_time_posts_an_elections_batches(election: RevotingElection) -> None:
+    """On PostgreSQL every process runs the posting thread: while one holds the
+    election's claim, another passes (and makes no cover); on SQLite one process serves."""
+    services = election.web.services
+    store = services.store
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    with store.posting_claim(election.id) as first, store.posting_claim(election.id) as second:
+        assert first and second == store.is_sqlite
+        if not store.is_sqlite:
+            assert services.batches.post_due(election.id) == 0
+    assert services.batches.post_due(election.id) == 1

@@ -300,9 +300,14 @@ class BatchPoster:
 
     def post_due(self, election_id: str) -> int:
         """Post every batch due by now, each in a transaction of its own; the number
-        posted (0 unless the election is open and a batch is due)."""
+        posted (0 unless the election is open and a batch is due, or while another
+        process is posting the election's batches)."""
         if not self.elections.takes_revoting(election_id):
             return 0
+        with self.store.posting_claim(election_id) as mine:
+            return self._post_due(election_id) if mine else 0
+
+    def _post_due(self, election_id: str) -> int:
         if self.elections.phase(election_id) != "open":
             return 0
         open_ms = self.open_ms(election_id)
