@@ -393,6 +393,12 @@ _KIND: dict[type, str] = {
 NOT_REGISTERED = Text(
     "board.not_registered", "the ballot's credential is not registered in this election"
 )
+CAST_AUDITED = Text("board.cast_audited", "this ballot was already audited and cannot be cast")
+CAST_AUDITED_ALPHAS = Text(
+    "board.cast_audited_alphas",
+    "this ballot was already audited (or reuses an audited ballot's ciphertexts, whose "
+    "randomness is public) and cannot be cast",
+)
 REPLACED = Text(
     "board.replaced", "the ballot's credential was replaced by a newer one and can no longer vote"
 )
@@ -736,18 +742,10 @@ def check_ballot(view: BoardView, ev: BallotEvent) -> None:
     _version_1(view, "ballot")
     check_voter(view, ev.credential)
     if view.audited_any(ev.alphas):
-        raise BallotRejected(
-            Text(
-                "board.cast_audited_alphas",
-                "this ballot was already audited (or reuses an audited ballot's ciphertexts, "
-                "whose randomness is public) and cannot be cast",
-            )
-        )
+        raise BallotRejected(CAST_AUDITED_ALPHAS)
     kind = view.entry_kind(ev.tracking_hash)
     if kind == "audit":
-        raise BallotRejected(
-            Text("board.cast_audited", "this ballot was already audited and cannot be cast")
-        )
+        raise BallotRejected(CAST_AUDITED)
     if kind is not None:
         raise BallotRejected(
             Text(
@@ -839,21 +837,13 @@ def check_cast_row(view: BoardView, ev: CastRowEvent) -> None:
     _batch_item(view, "cast-row", ev.time_ms)
     kind = view.entry_kind(ev.tracking_hash)
     if kind == "audit":
-        raise BallotRejected(
-            Text("board.cast_audited", "this ballot was already audited and cannot be cast")
-        )
+        raise BallotRejected(CAST_AUDITED)
     if kind is not None:
         raise ProtocolError(  # English only: the service takes a ballot once
             "a cast row repeats a ballot that already has a cast row on the board"
         )
     if view.audited_any(ev.alphas):
-        raise BallotRejected(
-            Text(
-                "board.cast_audited_alphas",
-                "this ballot was already audited (or reuses an audited ballot's ciphertexts, "
-                "whose randomness is public) and cannot be cast",
-            )
-        )
+        raise BallotRejected(CAST_AUDITED_ALPHAS)
     _unique_alphas(view, ev.alphas, "a cast row")
 
 
