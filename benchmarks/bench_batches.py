@@ -178,6 +178,7 @@ class Election:
             self.ids.append(int(found["voter_id"]))
         self.next_voter = 0
         self.poster = BatchPoster(self.elections)
+        self.poster.post_delay_ms = 0  # the clock is set to each due time
         open_ms = self.poster.open_ms(eid)
         assert open_ms is not None
         self.open_ms = open_ms

@@ -800,6 +800,7 @@ def open_revoting_election(
     services = web.services
     services.elections.cover_replacements_k0 = cover_replacements
     services.elections.cover_replacements_epsilon = NO_NOISE
+    services.batches.post_delay_ms = 0  # the tests set the clock to each due time
     election_id = ceremony.manifest.election_id
     organiser = random_nonzero_scalar(rng)
     ctx = services.elections.create(

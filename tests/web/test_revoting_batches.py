@@ -358,3 +358,24 @@ def test_one_process_at_a_time_posts_an_elections_batches(election: RevotingElec
         if not store.is_sqlite:
             assert services.batches.post_due(election.id) == 0
     assert services.batches.post_due(election.id) == 1
+
+
+def test_a_batch_is_appended_a_fixed_delay_after_it_is_due(election: RevotingElection) -> None:
+    """Its work is done first, then it waits until ``post_delay_ms`` after its due time,
+    so that when it appears does not follow what it holds; it still carries its due
+    time."""
+    services = election.web.services
+    start = time.monotonic()
+    now = [0]
+
+    def clock() -> int:  # the due time when asked first, then the time passing
+        return now[0] + int((time.monotonic() - start) * 1000)
+
+    _, open_ms = _clock(election)
+    now[0] = open_ms + INTERVAL_MS
+    services.elections.clock = clock
+    services.batches.post_delay_ms = 400
+    assert services.batches.post_due(election.id) == 1
+    assert time.monotonic() - start >= 0.4
+    [batch] = [e for e in _events(election) if e["kind"] == "batch"]
+    assert batch["time_ms"] == open_ms + INTERVAL_MS

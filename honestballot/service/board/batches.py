@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
@@ -93,6 +94,10 @@ POLL_S: Final = 1.0
 REAL_CREDENTIALS_FOR_COUNTS: Final = 1000
 #: the longest pause before posting an election's batches again after failures
 MAX_BACKOFF_S: Final = 300.0
+#: a batch is appended this long after its due time, once its cover (made before) is
+#: ready: about three times what the largest batch's cover costs on one core (1.7 s at
+#: 250 rows and 200 registrations, docs/performance.md)
+POST_DELAY_MS: Final = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +203,8 @@ class BatchPoster:
         self._open_ms: dict[str, int] = {}
         #: election -> (failures in a row, when to try again)
         self._failures: dict[str, tuple[int, int]] = {}
+        #: how long after its due time a batch is appended (its work is done before)
+        self.post_delay_ms = POST_DELAY_MS
 
     def _schedule(self, election_id: str) -> Schedule:
         schedule = self.elections.board_keys(election_id).schedule
@@ -305,9 +312,9 @@ class BatchPoster:
         if not self.elections.takes_revoting(election_id):
             return 0
         with self.store.posting_claim(election_id) as mine:
-            return self._post_due(election_id) if mine else 0
+            return self._post_due(election_id, self.post_delay_ms) if mine else 0
 
-    def _post_due(self, election_id: str) -> int:
+    def _post_due(self, election_id: str, delay_ms: int) -> int:
         if self.elections.phase(election_id) != "open":
             return 0
         open_ms = self.open_ms(election_id)
@@ -323,6 +330,11 @@ class BatchPoster:
                 return posted
             due = schedule.due_ms(open_ms, index)
             cover = self._cover_for(ctx, election_id, index, due, closing=False)
+            # appended at a fixed delay after its due time, whatever its work took: a
+            # live observer polling the board sees every batch appear alike
+            wait_ms = due + delay_ms - self.elections.clock()
+            if wait_ms > 0:
+                time.sleep(wait_ms / 1000)
             with self.store.transaction(election_id) as conn:
                 row = self.store.election_row(conn, election_id)
                 if row is None or row["phase"] != "open":
@@ -644,8 +656,11 @@ class BatchPoster:
         padding, all but the due batches with the close's time."""
         ctx = self.elections.context(election_id)
         schedule = self._schedule(election_id)
-        # the batches due by now first, each with its cover made before the lock
-        self.post_due(election_id)
+        # the batches due by now first, each with its cover made before the lock (and
+        # without the delay: the close appends the rest at once anyway)
+        with self.store.posting_claim(election_id) as mine:
+            if mine:
+                self._post_due(election_id, 0)
         with self.store.transaction(election_id) as conn:
             row = self.store.election_row(conn, election_id)
             if row is None:
