@@ -3088,11 +3088,39 @@ def check_revoting_proofs(events: Sequence[dict]) -> dict:
     return counts
 
 
-def check_revoting(events: Sequence[dict]) -> dict | None:
-    """Both of the above, the board first (as `honestballot verify` reports them); None
+def check_heads_outside_batches(events: Sequence[dict], head_sizes: Sequence[int]) -> None:
+    """`board.schedule`, record-format §6 rule 11: no signed tree head ends inside a batch
+    (size s with b + 1 <= s <= b + n for a batch at seq b with n items) or inside the
+    close's block (from its first batch's seq c to the close's z: c + 1 <= s <= z)."""
+    inside: list[tuple[int, int, str]] = []
+    block: int | None = None
+    open_ms: int | None = None
+    interval = events[0]["body"]["schedule"]["interval"] * 1000
+    for e in events:
+        kind, seq, body = e["kind"], e["seq"], e["body"]
+        if kind == "open":
+            open_ms = e["time_ms"]
+        elif kind == "batch":
+            assert open_ms is not None
+            inside.append((seq + 1, seq + body["rows"] + body["registrations"], "a batch"))
+            early = e["time_ms"] < open_ms + (body["index"] + 1) * interval
+            if early and block is None:
+                block = seq
+        elif kind == "close" and block is not None:
+            inside.append((block + 1, seq, "the close's block"))
+    for size in head_sizes:
+        for first, last, what in inside:
+            if first <= size <= last:
+                raise ValueError(f"board.schedule: the tree head of size {size} ends inside {what}")
+
+
+def check_revoting(events: Sequence[dict], head_sizes: Sequence[int] = ()) -> dict | None:
+    """Both of the above, the board first (as `honestballot verify` reports them), and the
+    tree heads' places (`head_sizes`: the size of every signed head in the record); None
     without a schedule."""
     board = check_revoting_board(events)
     if board is None:
         return None
+    check_heads_outside_batches(events, head_sizes)
     check_revoting_proofs(events)
     return board

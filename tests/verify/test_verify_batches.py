@@ -203,10 +203,11 @@ def valid(b: Board) -> list[Posted]:
 
 def hb(lines: list[bytes]) -> str | None:
     """hbcheck's verdict: None if it passes, else the name of the check it fails."""
-    events = [json.loads(x) for x in lines]
-    events = [e for e in events if e.get("type") == "event"]
+    parsed = [json.loads(x) for x in lines]
+    events = [e for e in parsed if e.get("type") == "event"]
+    heads = [e["size"] for e in parsed if e.get("type") == "tree-head"]
     try:
-        hbcheck.check_revoting(events)
+        hbcheck.check_revoting(events, heads)
     except ValueError as exc:
         return str(exc).split(":", 1)[0]
     return None
@@ -450,9 +451,12 @@ def test_a_tree_head_inside_a_batch_or_the_close_s_block_fails_the_schedule(
     # block's batch and all its items (before the close)
     cut = kinds.index("batch") + 2 if where == "batch" else kinds.index("close")
     head = canonical_bytes({"type": "tree-head", "timestamp_ms": early})
-    report = verify(resign([*lines[:cut], head, *lines[cut:]], ELECTION, board.secret))
+    signed = resign([*lines[:cut], head, *lines[cut:]], ELECTION, board.secret)
+    report = verify(signed)
     assert failed(report) == {"board.schedule"}, describe(report)
     assert "inside" in check(report)["board.schedule"]
+    assert hb(signed) == "board.schedule"
+    assert hb(lines) is None
 
 
 def test_a_tally_in_an_election_with_re_voting_protection_fails_plainly(board: Board) -> None:
