@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from honestballot.crypto.group import Point
 from honestballot.crypto.merkle import leaf_hash
-from honestballot.crypto.randomness import Randomness, random_below
+from honestballot.crypto.randomness import Randomness, random_below, random_permutation
 from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot_v2 import (
     CAP,
+    CastRow,
     ballot_alphas,
     cast_row_alphas,
     counter_start,
@@ -63,6 +64,7 @@ from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.padding import PaddedCredential, Padding, make_padding
 from honestballot.protocol.registration import (
     Commitment,
+    Registration,
     make_commitment,
     registration_alphas,
 )
@@ -126,9 +128,8 @@ class _Item:
         return CastRowEvent(self.tracking, self.alphas, time_ms)
 
 
-def _registration_item(ctx: ElectionContext, body: str | bytes, **kw: Any) -> _Item:
-    reg = load_registration(body)
-    text = body if isinstance(body, bytes) else body.encode()
+def _registration_of(ctx: ElectionContext, reg: Registration, text: bytes, **kw: Any) -> _Item:
+    """The batch item of ``reg``, whose canonical JSON is ``text``."""
     # the board's alphas include the service's revokes (record/events.py)
     alphas = registration_alphas(reg) | {reg.commitment.revokes.alpha.data}
     return _Item(
@@ -141,9 +142,8 @@ def _registration_item(ctx: ElectionContext, body: str | bytes, **kw: Any) -> _I
     )
 
 
-def _row_item(ctx: ElectionContext, body: str | bytes, **kw: Any) -> _Item:
-    text = body if isinstance(body, bytes) else body.encode()
-    row = cast_row_from_json(parse_json(text))
+def _row_of(ctx: ElectionContext, row: CastRow, text: bytes, **kw: Any) -> _Item:
+    """The batch item of ``row``, whose canonical JSON is ``text``."""
     return _Item(
         "cast-row",
         b'{"row":%s}' % text,
@@ -152,6 +152,29 @@ def _row_item(ctx: ElectionContext, body: str | bytes, **kw: Any) -> _Item:
         cast_row_alphas(row),
         **kw,
     )
+
+
+def _registration_item(ctx: ElectionContext, body: str, **kw: Any) -> _Item:
+    """A waiting registration's item, from its stored JSON."""
+    return _registration_of(ctx, load_registration(body), body.encode(), **kw)
+
+
+def _row_item(ctx: ElectionContext, body: str, **kw: Any) -> _Item:
+    """A waiting cast row's item, from its stored JSON."""
+    text = body.encode()
+    return _row_of(ctx, cast_row_from_json(parse_json(text)), text, **kw)
+
+
+def _new_registration(ctx: ElectionContext, reg: Registration, **kw: Any) -> _Item:
+    """The item of a registration the service made (cover), its alphas to be recorded."""
+    text = canonical_bytes(registration_to_json(reg))
+    return _registration_of(ctx, reg, text, recorded=registration_alphas(reg), **kw)
+
+
+def _new_row(ctx: ElectionContext, row: CastRow, **kw: Any) -> _Item:
+    """The item of a cast row the service made (cover), its alphas to be recorded."""
+    text = canonical_bytes(cast_row_to_json(row))
+    return _row_of(ctx, row, text, recorded=ballot_alphas(row.ballot), **kw)
 
 
 def _state(unfinished: Sequence[Mapping[str, Any]]) -> tuple[tuple[int, bool, int], ...]:
@@ -170,12 +193,8 @@ def _fits(steps: Sequence[_Item], rows: int, registrations: int) -> bool:
 
 
 def _shuffled(items: list[_Item], rng: Randomness) -> list[_Item]:
-    """A uniformly random order (Fisher-Yates on the service's randomness)."""
-    out = list(items)
-    for i in range(len(out) - 1, 0, -1):
-        j = random_below(rng, i + 1)
-        out[i], out[j] = out[j], out[i]
-    return out
+    """A uniformly random order (:func:`random_permutation`, the service's randomness)."""
+    return [items[i] for i in random_permutation(rng, len(items))]
 
 
 @dataclass
@@ -225,20 +244,9 @@ class BatchPoster:
     # -- cover ---------------------------------------------------------------------------
 
     def _cover_rows(self, ctx: ElectionContext, start: int, count: int) -> list[_Item]:
-        items = []
-        for i in range(start, start + count):
-            row = make_cover_row(ctx, i, self.rng)
-            items.append(
-                _Item(
-                    "cast-row",
-                    b'{"row":%s}' % canonical_bytes(cast_row_to_json(row)),
-                    row.ballot.tracking_hash(ctx.public_key),
-                    None,
-                    cast_row_alphas(row),
-                    recorded=ballot_alphas(row.ballot),
-                )
-            )
-        return items
+        return [
+            _new_row(ctx, make_cover_row(ctx, i, self.rng)) for i in range(start, start + count)
+        ]
 
     def _cover_registrations(self, ctx: ElectionContext, count: int) -> list[_Item]:
         base, key = ctx.base_hash, ctx.public_key
@@ -248,13 +256,7 @@ class BatchPoster:
             commitment = make_commitment(base, key, voter.none_point(base), self.rng)
             seed = generate_seed(self.rng, base)
             reg = make_cover_registration(base, key, commitment, voter, seed, self.rng)
-            item = _registration_item(ctx, canonical_bytes(registration_to_json(reg)))
-            items.append(
-                _Item(
-                    item.kind, item.body, item.tracking, item.nonce, item.alphas,
-                    recorded=registration_alphas(reg),
-                )
-            )  # fmt: skip
+            items.append(_new_registration(ctx, reg))
         return items
 
     def _cover_for(
@@ -544,14 +546,10 @@ class BatchPoster:
             room = ballots - posted if closing else min(1, ballots - posted)
             if room > rows or (not closing and rep["first_seq"] is None):
                 continue
+            seed = cover.seed(1, base)
             for k in range(posted, posted + room):
-                row = make_replacement_row(
-                    ctx, cover.seed(1, base), next_counter(start, k), self.rng
-                )
-                item = _row_item(ctx, canonical_bytes(cast_row_to_json(row)))
-                items.append(
-                    replace(item, recorded=ballot_alphas(row.ballot), step=(cid, "ballot", 0, 0))
-                )
+                row = make_replacement_row(ctx, seed, next_counter(start, k), self.rng)
+                items.append(_new_row(ctx, row, step=(cid, "ballot", 0, 0)))
             rows -= room
             if posted + room < ballots or not registrations:
                 continue
@@ -587,8 +585,7 @@ class BatchPoster:
         reg = make_cover_registration(
             base, ctx.public_key, commitment, cover.voter(), seed, self.rng
         )
-        item = _registration_item(ctx, canonical_bytes(registration_to_json(reg)))
-        return replace(item, recorded=registration_alphas(reg))
+        return _new_registration(ctx, reg)
 
     def _step_done(
         self, conn: Tx, election_id: str, step: tuple[int, str, int, int], seq: int
@@ -665,8 +662,7 @@ class BatchPoster:
             row = self.store.election_row(conn, election_id)
             if row is None:
                 raise ProtocolError(f"there is no election {election_id!r}")
-            board = BoardRules(phase=Phase(str(row["phase"])))
-            check_phase(board, "close")
+            check_phase(BoardRules(phase=Phase(str(row["phase"]))), "close")
             open_ms = self.open_ms(election_id)
             assert open_ms is not None  # the election is open
             board = self._board(election_id, open_ms)
@@ -692,15 +688,16 @@ class BatchPoster:
             posted: dict[int, int] = {}
             rows = RowBuffer()
             planned: list[_Planned] = []
-            for item_id, tracking, body, _ in audits:
-                ballot = ballot_v2_from_json(parse_json(body)["ballot"])
-                self._hold_alphas(
-                    conn,
-                    election_id,
-                    board,
-                    [_Item("audit", b"", tracking, None, ballot_alphas(ballot))],
+            held = [
+                _Item(
+                    "audit", b"", tracking, None,
+                    ballot_alphas(ballot_v2_from_json(parse_json(body)["ballot"])),
                 )
-                board.apply(AuditEvent(tracking, ballot_alphas(ballot), now, 2))
+                for _, tracking, body, _ in audits
+            ]  # fmt: skip
+            self._hold_alphas(conn, election_id, board, held)
+            for (item_id, tracking, body, _), audit in zip(audits, held, strict=True):
+                board.apply(AuditEvent(tracking, audit.alphas, now, 2))
                 line = event_line(seq, now, "audit", body.encode())
                 self.elections.check_line("audit", line)
                 planned.append((seq, "audit", now, line, leaf_hash(line), tracking))
