@@ -789,6 +789,7 @@ def open_revoting_election(
     open_: bool = True,
     keep_roll: bool = True,
     cover_replacements: int = 0,
+    schedule: Schedule = REVOTING_SCHEDULE,
 ) -> RevotingElection:
     """The ceremony's election created on ``web``'s app with an organiser's key and a
     batch schedule, the web roll imported, the encrypted roll made (build_roll_upload, as
@@ -807,7 +808,7 @@ def open_revoting_election(
         ceremony.manifest,
         ceremony.key,
         organiser_key=base_mul(organiser),
-        schedule=REVOTING_SCHEDULE,
+        schedule=schedule,
     )
     services.roll.import_csv(election_id, web_roll_csv())
     summary = services.roll.summary_body(election_id)

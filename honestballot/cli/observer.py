@@ -26,6 +26,8 @@ def print_report(report: Report, console: Console) -> None:
     console.print(f"[bold]Election record {report.election_id}[/bold]")
     for check in report.checks:
         mark = "[green]PASS[/green]" if check.passed else "[red]FAIL[/red]"
+        if check.named:
+            mark = "[yellow]NAMED[/yellow]"
         console.print(f"  {mark} {check.name}: {check.detail}")
     if report.stats:
         console.print(
@@ -38,7 +40,13 @@ def print_report(report: Report, console: Console) -> None:
         for entry, count in report.counts.items():
             table.add_row(entry, str(count))
         console.print(table)
-    if report.passed:
+    if report.passed and report.named:
+        names = ", ".join(c.name for c in report.named)
+        console.print(
+            "[bold green]VERIFIED[/bold green]: every check passed; "
+            f"{len(report.named)} failure(s) with a remedy named a party: {names}"
+        )
+    elif report.passed:
         console.print("[bold green]VERIFIED[/bold green]: every check passed")
     else:
         names = ", ".join(c.name for c in report.failures)

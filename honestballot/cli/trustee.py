@@ -617,6 +617,115 @@ def mix_command(
     )
 
 
+# -- the close of an election with re-voting protection (docs/coercion.md §5) -------------
+
+
+@trustee_group.command("close-status")
+@click.option(
+    "--record", "record_path", type=_in_file, required=True,
+    help="The election record (record.jsonl), downloaded after the close.",
+)  # fmt: skip
+@_workers_option
+def close_status_command(record_path: Path, workers: int | None) -> None:
+    """Print, from the record alone, which round of the close is next, its steps, and the
+    trustees who acted in each (an election with re-voting protection)."""
+    with record_path.open("rb") as f:
+        report = verify_record(f, workers=workers)
+    if not report.passed:
+        raise VerificationFailed([f"{c.name}: {c.detail}" for c in report.failures])
+    stage = report.close
+    if stage is None:
+        click.echo(
+            f"{record_path.name}: the close has not begun (the election is open, or has no "
+            "re-voting protection)"
+        )
+        return
+    if stage.done:
+        click.echo(
+            f"{record_path.name}: stage A is done: {len(stage.winners)} credential(s) with a "
+            f"counted last ballot, {len(stage.failures)} failure(s) with a remedy"
+        )
+        return
+    click.echo(f"{record_path.name}: round {stage.round}")
+    for step in stage.next:
+        click.echo(f"  {step.kind} of {step.list}: done by trustees {list(step.done_by) or 'none'}")
+
+
+@trustee_group.command("close-round")
+@click.option("--secret", type=_in_file, required=True)
+@click.option(
+    "--record", "record_path", type=_in_file, required=True,
+    help="The election record (record.jsonl), downloaded after the close and after the "
+    "last step of the close.",
+)  # fmt: skip
+@_workers_option
+@click.option("--out", type=_out_file, required=True)
+def close_round_command(secret: Path, record_path: Path, workers: int | None, out: Path) -> None:
+    """This trustee's objects for the open steps of the close it has not acted in yet
+    (mixes, tag shares, offsets, equivalence shares, decryption factors), each proven and
+    signed with its key shares: a close file for 'upload-close'.
+
+    They are made only once the whole record verifies, is this trustee's election, and
+    its close has begun (the padding is on the board)."""
+    from honestballot.protocol.close_a import TrusteeKeys, act
+    from honestballot.record.close import publish
+
+    s = _read(secret, rec.decode_trustee_secret)
+    report, kept = _verified_record(record_path, s, workers, "nothing made for the close")
+    _require_close(record_path, kept, "made for the close")
+    ctx, _ = _this_trustees_election(kept["setup"][0], s)
+    stage = report.close
+    if stage is None:
+        raise ProtocolError(  # English only: the trustees' command line
+            f"the election record {record_path.name} has no padding after its close, or the "
+            "election has no re-voting protection: there is no close to take part in"
+        )
+    if stage.done:
+        raise ProtocolError(  # English only: the trustees' command line
+            "stage A of the close is done, and stage B is not built yet: nothing to do"
+        )
+    assert s.key_share is not None and s.tag_key_shares is not None
+    keys = TrusteeKeys(s.index, s.key_share, *s.tag_key_shares)
+    steps = [step for step in stage.next if s.index not in step.done_by]
+    if not steps:
+        click.echo(f"round {stage.round}: trustee {s.index} acted in every open step already")
+        return
+    lines = 0
+    with out.open("wb") as f:
+        for step in steps:
+            item = act(ctx, step, keys, SYSTEM_RANDOMNESS)
+            parts, head = publish(ctx.base_hash, item, s.key_share, SYSTEM_RANDOMNESS)
+            for part in parts:
+                f.write(canonical_bytes({"kind": "close-part", "body": part}) + b"\n")
+            f.write(canonical_bytes({"kind": "close-step", "body": head}) + b"\n")
+            lines += len(parts) + 1
+            click.echo(f"round {stage.round}: {step.kind} of {step.list} by trustee {s.index}")
+    click.echo(f"wrote {out}: {lines} line(s) for 'upload-close'")
+
+
+@trustee_group.command("upload-close")
+@click.option("--url", required=True, help="The board's public address (https://...).")
+@click.option("--election", "election_id", required=True, help="The election's id.")
+@click.option(
+    "--close", "close_path", type=_in_file, required=True, help="The file 'close-round' wrote."
+)
+def upload_close_command(url: str, election_id: str, close_path: Path) -> None:
+    """Send a close file to the board, one line per request: each object's parts, then
+    the step that names them.  A part already on the board is not stored twice, so an
+    interrupted upload is simply run again."""
+    for answer in _upload_lines(_endpoint(url, election_id, "close"), close_path):
+        what = (
+            f"{answer.text('step')} of {answer.text('list')} by trustee {answer.integer('trustee')}"
+        )
+        if answer.text("kind") == "close-step":
+            click.echo(
+                f"{what}: verified and published; the close is in round {answer.text('round')}"
+            )
+        else:
+            state = "stored" if answer.boolean("stored") else "already on the board"
+            click.echo(f"a part of {what}: {state}")
+
+
 #: how long one line of a mix file may take the service: the mix that closes it is checked
 #: there (its proof of shuffle, some 1.3 ms a row), which takes minutes for a large contest
 MIX_UPLOAD_TIMEOUT_S: Final = 3 * 60 * 60

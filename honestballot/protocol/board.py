@@ -213,6 +213,17 @@ class CloseEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class CloseObjectEvent:
+    """A trustee's ``close-part`` or ``close-step`` (docs/coercion.md §5; record/close.py
+    checks its shape and signature, protocol/close_a.py its place among the steps and its
+    proofs; the board, that it follows the padding of an election with re-voting
+    protection)."""
+
+    kind: str
+    trustee: int
+
+
+@dataclass(frozen=True, slots=True)
 class MixEvent:
     """A trustee's shuffle of a mixed contest's rows (protocol/mix.py checks its proof
     and signature; the board checks its place in the chain)."""
@@ -338,6 +349,7 @@ Event = (
     | StationEvent
     | MixPartEvent
     | MixEvent
+    | CloseObjectEvent
     | TallyEvent
     | SharePartEvent
     | DecryptionShareEvent
@@ -359,6 +371,8 @@ _PHASES: dict[str, tuple[str, tuple[Phase, ...]]] = {
     "padding": ("publishing the padding", (Phase.CLOSED,)),
     "audit": ("auditing a ballot", (Phase.OPEN,)),
     "close": ("closing", (Phase.OPEN,)),
+    "close-part": ("publishing a step of the close", (Phase.CLOSED,)),
+    "close-step": ("publishing a step of the close", (Phase.CLOSED,)),
     "mix-part": ("mixing a contest's ballots", (Phase.CLOSED,)),
     "mix": ("mixing a contest's ballots", (Phase.CLOSED,)),
     "tally": ("publishing the encrypted tally", (Phase.CLOSED,)),
@@ -384,6 +398,7 @@ _KIND: dict[type, str] = {
     StationEvent: "station",
     MixPartEvent: "mix-part",
     MixEvent: "mix",
+    CloseObjectEvent: "close-step",
     TallyEvent: "tally",
     SharePartEvent: "share-part",
     DecryptionShareEvent: "decryption-share",
@@ -1073,7 +1088,7 @@ def check_share_part(view: BoardView, ev: SharePartEvent) -> None:
 
 def check_event(view: BoardView, event: Event) -> None:
     """Every rule ``event`` must obey, given the board so far."""
-    kind = _KIND[type(event)]
+    kind = event.kind if isinstance(event, CloseObjectEvent) else _KIND[type(event)]
     check_sequence(view, kind)
     match event:
         case CredentialEvent():
@@ -1102,6 +1117,9 @@ def check_event(view: BoardView, event: Event) -> None:
             check_close(view, event)
         case MixEvent() | MixPartEvent():
             check_mix_place(view, event)
+        case CloseObjectEvent():
+            check_phase(view, event.kind)
+            _revoting_only(view, event.kind)
         case DecryptionShareEvent():
             check_share(view, event)
         case SharePartEvent():

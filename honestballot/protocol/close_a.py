@@ -395,7 +395,8 @@ class Step:
 class _Collector:
     """Takes the objects of one step as they come, each checked, until ``k``."""
 
-    def __init__(self, step: Step, need: int) -> None:
+    def __init__(self, run: _Run, step: Step, need: int) -> None:
+        self.run = run
         self.step = step
         self.need = need
         self.items: list[CloseItem] = []
@@ -404,19 +405,22 @@ class _Collector:
     def complete(self) -> bool:
         return len(self.items) >= self.need
 
-    def take(self, item: CloseItem, where: str) -> None:
+    def take(self, item: CloseItem, where: str, *, proven: bool = False) -> None:
+        """Add ``item``, checked (its proofs too unless ``proven``: an object this reader
+        checked before, on the same board)."""
         trustee = item_trustee(item)
+        self.run.keys.key("x", trustee)  # a trustee of the ceremony
         if trustee in self.step.done_by:
             raise CloseRecordError(
                 "close.steps",
                 f"{where}: trustee {trustee} acted already in step {self.step.kind} "
                 f"{self.step.list}",
             )
-        self.check(item, where)
+        self.check(item, where, proven)
         self.items.append(item)
         self.step = _with(self.step, done_by=(*self.step.done_by, trustee))
 
-    def check(self, item: CloseItem, where: str) -> None:
+    def check(self, item: CloseItem, where: str, proven: bool) -> None:
         raise NotImplementedError
 
 
@@ -434,14 +438,18 @@ class _Run:
         inputs: StageAInputs,
         items: Sequence[CloseItem],
         verify_shuffle: ShuffleVerifier | None,
+        proven: int = 0,
     ) -> None:
         self.ctx = ctx
+        self.proven = proven
         self.keys = keys
         self.inputs = inputs
         self.items = items
         self.cursor = 0
         self.verify_shuffle: ShuffleVerifier = verify_shuffle or default_verify_shuffle
         self.failures: list[Failure] = []
+        #: the objects not taken (each named among the failures)
+        self.ignored: list[int] = []
 
     # - the rounds -
 
@@ -456,12 +464,19 @@ class _Run:
             where = f"close object {self.cursor}"
             self.cursor += 1
             collector = open_.get(item_step(item))
-            if collector is None:
-                kind, name = item_step(item)
-                raise CloseRecordError(
-                    "close.steps", f"{where}: {kind} of {name} belongs to no open step"
-                )
-            collector.take(item, where)
+            try:
+                if collector is None:
+                    kind, name = item_step(item)
+                    raise CloseRecordError(
+                        "close.steps", f"{where}: {kind} of {name} belongs to no open step"
+                    )
+                collector.take(item, where, proven=self.cursor <= self.proven)
+            except CloseRecordError as exc:
+                # not taken: the service should have refused it (named), and the close
+                # goes on with the objects that are taken
+                self.failures.append(Failure(exc.check, "service", str(exc)))
+                self.ignored.append(self.cursor - 1)
+                continue
             if collector.complete:
                 del open_[(collector.step.kind, collector.step.list)]
         return True
@@ -501,8 +516,10 @@ class StageA:
     #: the last mixes' rows (once mixed): what stage B takes its rows from
     rows: Rows = ()
     registrations: Rows = ()
-    #: the number of close objects the stage took from the record
+    #: the number of close objects the stage read from the record
     consumed: int = 0
+    #: the positions of the objects it did not take (each named among ``failures``)
+    ignored: tuple[int, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -514,10 +531,9 @@ class StageA:
 
 class _MixCollector(_Collector):
     def __init__(self, run: _Run, name: str, rows: Rows, need: int) -> None:
-        super().__init__(Step("mix", name, rows, ()), need)
-        self.run = run
+        super().__init__(run, Step("mix", name, rows, ()), need)
 
-    def check(self, item: CloseItem, where: str) -> None:
+    def check(self, item: CloseItem, where: str, proven: bool) -> None:
         assert isinstance(item, ListMix)
         position = len(self.items) + 1
         if item.position != position:
@@ -529,9 +545,12 @@ class _MixCollector(_Collector):
         previous = self.step.inputs
         context = mix_context(self.run.ctx.base_hash, item.list, position, item.trustee)
         try:
-            self.run.verify_shuffle(
-                context, self.run.ctx.public_key, previous, item.rows, item.proof
-            )
+            if len(item.rows) != len(previous):
+                raise InvalidProof(f"{len(item.rows)} rows out of {len(previous)}")
+            if not proven:
+                self.run.verify_shuffle(
+                    context, self.run.ctx.public_key, previous, item.rows, item.proof
+                )
         except (InvalidProof, ProtocolError) as exc:
             raise CloseRecordError("mix.proofs", f"{where}: {exc}") from None
         self.step = _with(self.step, inputs=item.rows)
@@ -542,13 +561,15 @@ class _ShareCollector(_Collector):
         self, run: _Run, kind: StepKind, name: str, inputs: Rows, need: int, *,
         count: int = 0, key: str = "",
     ) -> None:  # fmt: skip
-        super().__init__(Step(kind, name, inputs, (), count, key), need)
-        self.run = run
+        super().__init__(run, Step(kind, name, inputs, (), count, key), need)
         self.digest = list_hash(run.ctx.base_hash, name, inputs)
 
-    def check(self, item: CloseItem, where: str) -> None:
+    def check(self, item: CloseItem, where: str, proven: bool) -> None:
         base = self.run.ctx.base_hash
         trustee = item_trustee(item)
+        if proven:
+            self._shape(item, where)
+            return
         try:
             if isinstance(item, ListTagShare):
                 if item.key != self.step.key:
@@ -592,6 +613,21 @@ class _ShareCollector(_Collector):
         except ProtocolError as exc:
             raise CloseRecordError("close.trustees", f"{where}: {exc}") from None
 
+    def _shape(self, item: CloseItem, where: str) -> None:
+        """What a proven object must still match: its key and its number of entries."""
+        if isinstance(item, ListTagShare | PointTagShare) and item.key != self.step.key:
+            raise CloseRecordError("tags.proofs", f"{where}: tag shares with key {item.key!r}")
+        count = (
+            len(item.entries) if isinstance(item, PointTagShare)
+            else len(item.share.offsets) if isinstance(item, GroupOffsets)
+            else len(item.share.entries)  # type: ignore[union-attr]
+        )  # fmt: skip
+        wanted = self.step.count if isinstance(item, PointTagShare | GroupOffsets) else len(
+            self.step.inputs
+        )  # fmt: skip
+        if count != wanted:
+            raise CloseRecordError("close.trustees", f"{where}: {count} entries for {wanted}")
+
     def decrypted(self) -> tuple[Point, ...]:
         shares = [i.share for i in self.items if isinstance(i, ListDecryption)]
         return combine_partial_decryptions(
@@ -605,21 +641,24 @@ def run_stage_a(
     inputs: StageAInputs,
     items: Sequence[CloseItem],
     verify_shuffle: ShuffleVerifier | None = None,
+    *,
+    proven: int = 0,
 ) -> StageA:
     """Read stage A from the board's inputs and the close's objects in board order:
     the steps still open with their inputs, or the winners and the named failures.
 
     Raise :class:`CloseRecordError` naming the check when an object breaks the record.
     Objects after stage A's last step are left for stage B (``consumed`` says where
-    they begin)."""
-    run = _Run(ctx, keys, inputs, items, verify_shuffle)
+    they begin).  The proofs of the first ``proven`` objects are not checked again (the
+    service, which checked each as it came, reads the board again for the next)."""
+    run = _Run(ctx, keys, inputs, items, verify_shuffle, proven)
     return _stage_a(run)
 
 
 def _pending(run: _Run, round_: str, collectors: Sequence[_Collector]) -> StageA:
     return StageA(
         tuple(c.step for c in collectors if not c.complete), round_, tuple(run.failures),
-        consumed=run.cursor,
+        consumed=run.cursor, ignored=tuple(run.ignored),
     )  # fmt: skip
 
 
@@ -742,7 +781,7 @@ def _stage_a(run: _Run) -> StageA:
     return StageA(
         (), "done", tuple(run.failures),
         tuple(Winner(t, winners[t], reg_of[t]) for t in order if t in winners),
-        rows, regs, run.cursor,
+        rows, regs, run.cursor, tuple(run.ignored),
     )  # fmt: skip
 
 
@@ -779,14 +818,14 @@ def _groups(
                     f"the group {t.data.hex()} has {len(positions)} rows, not a padded size",
                 )
             joined[t] = positions
-        elif t in shared or t in cover_tags:
+        elif t in shared or (t in cover_tags and len(positions) == 1):
             continue
         else:
             run.failures.append(
                 Failure(
                     "close.cover", "service",
                     f"a group of {len(positions)} row(s) with the tag {t.data.hex()} joins no "
-                    f"registration and is not cover",
+                    "registration and is not one cover row",
                 )
             )  # fmt: skip
     return joined

@@ -59,6 +59,8 @@ EVENT_KINDS: Final = (
     "audit",
     "close",
     "padding",
+    "close-part",
+    "close-step",
     "mix-part",
     "mix",
     "tally",
@@ -318,6 +320,12 @@ def board_event(line: EventLine, path: str, public_key: Point | None = None) -> 
         case "station":
             station = station_from_json(b, p)  # its proof: protocol/stations.py
             return board.StationEvent(station.unit, station.paper, station.commission_key)
+        case "close-part" | "close-step":
+            # the trustee only: shape and signature are record/close.py's, the place among
+            # the steps and the proofs protocol/close_a.py's, checked once
+            r = Reader(b, p)
+            trustee = r.integer("trustee", minimum=1, maximum=1000)
+            return board.CloseObjectEvent(line.kind, trustee)
         case "mix-part" | "mix":
             # the place only: the rest is parsed (record/mix.py) and checked by the check
             # mix.proofs (protocol/mix_parts.py), once

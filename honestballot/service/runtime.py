@@ -27,6 +27,7 @@ from honestballot.service.activity import export_activity_csv, export_roll_csv
 from honestballot.service.board.batches import BatchPoster
 from honestballot.service.board.board_views import BoardViews
 from honestballot.service.board.cast_queue import BatchQueue
+from honestballot.service.board.close import CloseSteps
 from honestballot.service.board.election import ElectionService
 from honestballot.service.board.result_views import ResultViews
 from honestballot.service.clock import now_ms
@@ -260,6 +261,8 @@ class Services:
         self.revoting = RevotingDesk(self.elections, now_ms)
         #: the batches of elections with re-voting protection (service/board/batches.py)
         self.batches = BatchPoster(self.elections)
+        #: the trustees' objects of the close of such elections (service/board/close.py)
+        self.close = CloseSteps(self.elections)
         self.csrf_key = bytes(server_key(self.store, CSRF_KEY_NAME))
         self.snapshots = SnapshotWriter(self.store, config.snapshot_dir, config.snapshot_interval_s)
         self._stop = threading.Event()

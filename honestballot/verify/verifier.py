@@ -67,6 +67,7 @@ from honestballot.protocol.board import (
     check_phase,
     check_sequence,
 )
+from honestballot.protocol.close_a import StageA
 from honestballot.protocol.decryption import (
     DecryptionShare,
     EncryptedTally,
@@ -123,6 +124,7 @@ from honestballot.record.witness import (
     roll_signature,
     roll_summary_bytes,
 )
+from honestballot.verify.close import REMEDIED_A, read_close
 from honestballot.verify.mixes import verify_shuffle_on
 from honestballot.verify.parallel import ClusterError, Engine, Shared, open_engine
 from honestballot.verify.roll import check_roll_encrypted, check_roll_units
@@ -138,6 +140,9 @@ class Check:
     name: str
     passed: bool
     detail: str
+    #: a failure with a remedy (docs/coercion.md §5.5): it names a party and the count
+    #: goes on without what it dropped, so the record is not made invalid by it
+    named: bool = False
 
 
 @dataclass
@@ -151,12 +156,23 @@ class Report:
     #: one of whose checks passed (what ``honestballot trustee mix`` shuffles next)
     counted_ballots: list[EncryptedBallot] = field(default_factory=list, repr=False)
     mixes: dict[str, list[Mix]] = field(default_factory=dict, repr=False)
+    #: in an election with re-voting protection, once its close began: stage A as far as
+    #: the record goes (what ``honestballot trustee close-round`` acts on next)
+    close: StageA | None = field(default=None, repr=False)
 
     def ok(self, name: str, detail: str) -> None:
         self.checks.append(Check(name, True, detail))
 
     def fail(self, name: str, detail: str) -> None:
         self.checks.append(Check(name, False, detail))
+
+    def name_failure(self, name: str, detail: str) -> None:
+        """A failure with a remedy: shown, counted, and not a failure of the record."""
+        self.checks.append(Check(name, True, detail, named=True))
+
+    @property
+    def named(self) -> list[Check]:
+        return [c for c in self.checks if c.named]
 
     @property
     def failures(self) -> list[Check]:
@@ -483,7 +499,7 @@ def _verify_record(
         padding_errors = _check_padding(ctx, revoting, rules, report)
         _check_rows(ctx, setup_raw, parsed, report, engine, padding_errors)
         _check_audits_v2(ctx, revoting.audits, report)
-        _check_revoting_close(parsed, report)
+        _check_close(ctx, key, parsed, revoting, report)
         return report
     report.stats.update(
         ballots_cast=len(ballots),
@@ -876,6 +892,66 @@ def _check_padding(
     except HonestBallotError as exc:
         return [f"event {seq}: {exc}"]
     return []
+
+
+def _check_close(
+    ctx: ElectionContext, key: ElectionKey, parsed: _Parsed, revoting: _Revoting, report: Report
+) -> None:
+    """The close's stages as far as they are built: stage A (docs/coercion.md §5.3),
+    replayed from the trustees' signed objects; anything after it is not yet checked."""
+    if revoting.padding is None:  # not closed yet, or the padding is missing (named)
+        _check_revoting_close(parsed, report)
+        return
+    close = [ev for ev, _ in parsed.events if ev.kind in ("close-part", "close-step")]
+    rows = [revoting.rows[seq] for seq in sorted(revoting.rows)]
+    registrations = [revoting.registrations[seq] for seq in sorted(revoting.registrations)]
+    reading = read_close(ctx, key, close, rows, registrations, revoting.padding[2])
+    for check, detail in reading.errors:
+        report.fail(check, detail)
+    stage = reading.stage_a
+    if stage is None:
+        return
+    report.close = stage
+    described = {
+        "close.signatures": f"{reading.steps} objects of the close, each signed by its trustee",
+        "close.steps": "every object taken belongs to a step open at its place on the board; "
+        "each step took exactly k objects of distinct trustees",
+        "mix.proofs": "every mix of the close taken: its chain, its mixers, its proof of shuffle",
+        "tags.proofs": "every tag share and cover point tag share taken is proven",
+        "close.trustees": "every offset, equivalence share and decryption factor taken is proven",
+        "registrations.unique": "no two registrations share a y1 tag",
+        "close.cover": "every group that joins no registration is one cover row",
+        "close.counters": "every joined group's counters are distinct and consecutive",
+        "close.dummy": "every winner's flag decrypts to 0",
+        "close.credential": "every winner's voting point tests equal to its registration's",
+    }
+    report.ok("close.inputs", "A.rows and A.registrations are the board's, in board order")
+    for check in REMEDIED_A:
+        found = [f for f in stage.failures if f.check == check]
+        for f in found:
+            report.name_failure(check, f"names the {f.party}: {f.detail}")
+        if not found:
+            report.ok(check, described[check])
+    if not stage.done:
+        steps = ", ".join(f"{s.kind} of {s.list} ({len(s.done_by)} done)" for s in stage.next)
+        report.ok("close.stage-a", f"stage A under way, round {stage.round}: {steps}")
+        return
+    report.ok(
+        "close.stage-a",
+        f"stage A done: {len(stage.winners)} credential(s) with a counted last ballot, "
+        f"{len(stage.failures)} failure(s) with a remedy",
+    )
+    report.stats.update(stage_a_winners=len(stage.winners))
+    after = [ev for ev, _ in parsed.events if ev.kind in _AFTER_CLOSE]
+    if after or stage.consumed < reading.steps:
+        report.fail(
+            "tally",
+            "the record holds objects after stage A of the close, but stage B and the tally "
+            "of an election with re-voting protection (docs/coercion.md §5.4) are not yet "
+            "built in this verifier: it cannot check them, so the count is NOT verified",
+        )
+    else:
+        report.ok("tally", "no tally yet (stage B of the close not yet run)")
 
 
 def _check_revoting_close(parsed: _Parsed, report: Report) -> None:

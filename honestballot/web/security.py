@@ -55,6 +55,7 @@ LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
     # (record.events.MAX_LINE_BYTES)
     (re.compile(r"/decryption-shares$"), 64 * 1024 * 1024),
     (re.compile(r"/mixes$"), 64 * 1024 * 1024),
+    (re.compile(r"^/api/e/[^/]+/close$"), 64 * 1024 * 1024),  # a part of a close object
     (re.compile(r"/ballots$"), 512 * 1024),
     (re.compile(r"/audits$"), 1024 * 1024),
 )

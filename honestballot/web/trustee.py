@@ -254,6 +254,42 @@ async def post_mix(request: Request, election_id: str) -> JSONResponse:
     return JSONResponse(outcome, status_code=201 if stored else 200)
 
 
+def accept_close(services: Services, election_id: str, body: bytes) -> tuple[dict[str, Any], bool]:
+    """Check and store one line of a trustee's close file (service/board/close.py)."""
+    if not body.strip():
+        raise InvalidInput(
+            "the request body must be one line of a close file from 'honestballot trustee "
+            "close-round'"
+        )
+    a = services.close.submit_line(election_id, body)
+    outcome: dict[str, Any] = {
+        "kind": a.kind,
+        "step": a.step,
+        "list": a.list,
+        "trustee": a.trustee,
+        "stored": a.stored,
+    }
+    if a.kind == "close-step":
+        outcome["round"] = a.round
+    return outcome, a.stored
+
+
+@router.post(
+    "/api/e/{election_id}/close",
+    status_code=201,
+    summary="Upload one line of a trustee's close file (an election with re-voting "
+    "protection): a part of an object of the close, or the step that names its parts (stored "
+    "only if stage A, read from the board with it, accepts it: an open step, a trustee who "
+    "has not acted in it, every proof verified); 200 for a part already on the board",
+    openapi_extra=json_body("one line of a close file from 'honestballot trustee close-round'"),
+)
+async def post_close(request: Request, election_id: str) -> JSONResponse:
+    services, _ = election_row(request, election_id)
+    body = await request.body()
+    outcome, stored = await run_in_threadpool(accept_close, services, election_id, body)
+    return JSONResponse(outcome, status_code=201 if stored else 200)
+
+
 @router.get("/api/e/{election_id}/trustees", summary="The trustees and whose share is in")
 def get_trustees(request: Request, election_id: str) -> dict[str, Any]:
     services, row = election_row(request, election_id)

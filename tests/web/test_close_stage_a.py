@@ -1,0 +1,314 @@
+"""Stage A of the close through the service (docs/coercion.md §5.3; service/board/close.py,
+record/close.py, verify/close.py), on SQLite and PostgreSQL: voters register, vote, vote
+again and replace a credential; the election closes with its padding; the trustees send
+their signed objects round by round to ``/api/e/ID/close``; the service takes only what
+stage A accepts; ``verify`` replays it from the record and finds each credential's last
+ballot."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from honestballot.cli import trustee as cli_trustee
+from honestballot.cli.trustee import trustee_group
+from honestballot.crypto.elgamal import decrypt_to_point
+from honestballot.crypto.group import GENERATOR, Point, Scalar
+from honestballot.crypto.polynomial import lagrange_at_zero
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.errors import ProtocolError
+from honestballot.protocol.close_a import A_ROWS, ListMix, TrusteeKeys, act
+from honestballot.protocol.manifest import BLANK
+from honestballot.protocol.schedule import Schedule
+from honestballot.record.close import publish
+from honestballot.record.codec import canonical_bytes
+from honestballot.record.trustee import encode_trustee_secret
+from honestballot.verify.verifier import Report, verify_record
+from tests.factories import (
+    REVOTING_ELECTION,
+    DemoCeremonies,
+    DemoCeremony,
+    RevotingElection,
+    WebElection,
+    open_revoting_election,
+)
+
+ROLL = ["900101300001", "900101300002", "900101300003"]
+SCHEDULE = Schedule(60, ((8, 4),))
+INTERVAL_MS = SCHEDULE.interval * 1000
+
+
+@pytest.fixture
+def ceremony(demo_ceremony: DemoCeremonies) -> DemoCeremony:
+    return demo_ceremony(REVOTING_ELECTION)
+
+
+@pytest.fixture
+def election(web: WebElection, ceremony: DemoCeremony) -> Iterator[RevotingElection]:
+    # small batches: the close's lists are a few dozen rows
+    yield open_revoting_election(
+        web, ceremony, SeededRandomness("close stage A"), schedule=SCHEDULE
+    )
+
+
+def _secret(ceremony: DemoCeremony) -> Scalar:
+    shares = {s.index: s.key_share for s in ceremony.secrets[:2]}
+    lambdas = lagrange_at_zero(shares)
+    secret = Scalar.of(0)
+    for index, share in shares.items():
+        assert share is not None
+        secret = secret + lambdas[index] * share
+    return secret
+
+
+def _verify(election: RevotingElection) -> Report:
+    lines = list(election.web.services.elections.record_lines(election.id))
+    return verify_record(lines, workers=1)
+
+
+def _post(election: RevotingElection, kind: str, body: Any) -> Any:
+    line = canonical_bytes({"kind": kind, "body": body})
+    return election.web.client.post(f"/api/e/{election.id}/close", content=line)
+
+
+def _send(
+    election: RevotingElection, trustee: TrusteeKeys, step: Any, rng: SeededRandomness
+) -> Any:
+    ctx = election.ctx
+    parts, head = publish(ctx.base_hash, act(ctx, step, trustee, rng), trustee.x, rng)
+    for part in parts:
+        answer = _post(election, "close-part", part)
+        assert answer.status_code == 201, answer.text
+    return _post(election, "close-step", head)
+
+
+def _trustees(ceremony: DemoCeremony) -> dict[int, TrusteeKeys]:
+    out = {}
+    for s in ceremony.secrets:
+        assert s.key_share is not None and s.tag_key_shares is not None
+        out[s.index] = TrusteeKeys(s.index, s.key_share, *s.tag_key_shares)
+    return out
+
+
+def _vote_and_close(election: RevotingElection) -> dict[Point, list[dict[str, set[str]]]]:
+    """Three voters: one votes once; one votes, then votes again; one votes, replaces its
+    credential with its letter on another device, and votes under the new one.  Then the
+    close.  What each credential (by tag point) cast, in order."""
+    services = election.web.services
+    open_ms = services.batches.open_ms(election.id)
+    assert open_ms is not None
+    cast: dict[Point, list[dict[str, set[str]]]] = {}
+    base = election.ctx.base_hash
+
+    def vote(device: Any, seed: Any, choice: dict[str, set[str]]) -> None:
+        ballot, _, private = device.ballot(seed, choice)
+        answer = device.cast(ballot, private)
+        assert answer.status_code == 201, answer.text
+        cast.setdefault(seed.tag_point(base), []).append(choice)
+
+    once, twice, replacing = (election.device(nid, f"device {nid}") for nid in ROLL)
+    seeds = []
+    for device in (once, twice, replacing):
+        seed, answer = device.register()
+        assert answer.status_code == 201, answer.text
+        seeds.append(seed)
+    vote(once, seeds[0], {"chair": {"cand-1"}, "council": {"member-1"}})
+    vote(twice, seeds[1], {"chair": {"cand-1"}, "council": {BLANK}})
+    vote(replacing, seeds[2], {"chair": {"cand-2"}, "council": {"member-2"}})
+    vote(twice, seeds[1], {"chair": {"cand-2"}, "council": {"member-1", "member-2"}})
+    other = election.device(ROLL[2], "another device")
+    new_seed, answer = other.register()
+    assert answer.status_code == 201, answer.text
+    vote(other, new_seed, {"chair": {"cand-1"}, "council": {BLANK}})
+    services.elections.clock = lambda: open_ms + INTERVAL_MS + 10
+    services.elections.close(election.id)
+    return cast
+
+
+@pytest.mark.slow
+def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
+    election: RevotingElection, ceremony: DemoCeremony
+) -> None:
+    cast = _vote_and_close(election)
+    trustees = _trustees(ceremony)
+    rng = SeededRandomness("trustees of stage A")
+    report = _verify(election)
+    assert report.passed, report.failures
+    assert report.close is not None and report.close.round == "A-mix"  # nothing yet
+    # the service takes nothing before the padding's close has begun... and then each
+    # round's steps, each object by a trustee not acted yet; it refuses a second
+    rounds = []
+    while True:
+        state = election.web.services.close.state(election.id)
+        if state.done:
+            break
+        rounds.append(state.round)
+        for step in state.next:
+            last = step
+            for j in (2, 3):  # any k of the n trustees
+                answer = _send(election, trustees[j], step, rng)
+                assert answer.status_code == 201, answer.text
+                if step.kind == "mix" and j == 2:  # the next mixer shuffles this output
+                    step = next(
+                        s
+                        for s in election.web.services.close.state(election.id).next
+                        if (s.kind, s.list) == (step.kind, step.list)
+                    )
+    assert rounds[:1] == ["A-mix"] and rounds[-1] == "A-check-dec"
+    report = _verify(election)
+    assert report.passed, [(c.name, c.detail) for c in report.failures]
+    names = {c.name for c in report.checks}
+    assert {"close.signatures", "close.steps", "close.stage-a", "mix.proofs"} <= names
+    assert report.named == []
+    stage = report.close
+    assert stage is not None and stage.done
+    # every credential that cast has its last ballot counted (the replaced one too: its
+    # revocation is stage B's)
+    secret = _secret(ceremony)
+    assert len(stage.winners) == len(cast)
+    manifest = election.ctx.manifest
+    for w in stage.winners:
+        row = stage.rows[w.row]
+        tag = decrypt_to_point(secret, stage.registrations[w.registration][0])
+        contests, i = {}, 4
+        for contest in manifest.contests:
+            chosen = set()
+            for option in contest.slot_ids:
+                if decrypt_to_point(secret, row[i]) == GENERATOR:
+                    chosen.add(option)
+                i += 1
+            contests[contest.id] = chosen
+        assert contests == cast[tag][-1]
+    # an object after stage A is over is refused, and no step is added
+    store = election.web.services.store
+    steps = len(list(store.iter_events(election.id, kinds=("close-step",))))
+    answer = _send(election, trustees[1], last, rng)
+    assert answer.status_code == 409 and "stage A of the close is over" in answer.text
+    assert len(list(store.iter_events(election.id, kinds=("close-step",)))) == steps
+
+
+def test_the_service_refuses_objects_that_would_break_the_record(
+    election: RevotingElection, ceremony: DemoCeremony
+) -> None:
+    _vote_and_close(election)
+    trustees = _trustees(ceremony)
+    rng = SeededRandomness("refused objects")
+    close = election.web.services.close
+    step = close.state(election.id).next[0]
+    assert (step.kind, step.list) == ("mix", A_ROWS)
+    ctx = election.ctx
+    item = act(ctx, step, trustees[1], rng)
+    # signed with another trustee's key: refused before anything is stored
+    parts, head = publish(ctx.base_hash, item, trustees[2].x, rng)
+    answer = _post(election, "close-part", parts[0])
+    assert answer.status_code == 400 and "does not verify" in answer.text
+    # a step whose parts are not on the board
+    parts, head = publish(ctx.base_hash, item, trustees[1].x, rng)
+    answer = _post(election, "close-step", head)
+    assert answer.status_code == 400 and "not on the board" in answer.text
+    # a tampered mix: its parts stored, the step refused by its proof
+    assert isinstance(item, ListMix)
+    swapped = replace(item, rows=(item.rows[1], item.rows[0], *item.rows[2:]))
+    parts, head = publish(ctx.base_hash, swapped, trustees[1].x, rng)
+    for part in parts:
+        assert _post(election, "close-part", part).status_code == 201
+    answer = _post(election, "close-step", head)
+    assert answer.status_code == 400 and "mix.proofs" in answer.text
+    assert close.state(election.id).next[0].done_by == ()
+    # the honest mix is taken; the same trustee's second mix of the list is refused
+    assert _send(election, trustees[1], step, rng).status_code == 201
+    answer = _send(election, trustees[1], step, rng)  # its second, on the first's input
+    assert answer.status_code == 400 and "trustee 1 acted already" in answer.text
+    # the record still verifies, with the one mix taken
+    report = _verify(election)
+    assert report.passed, report.failures
+    assert report.close is not None and report.close.round == "A-mix"
+    # the part sent again is not stored twice
+    answer = _post(election, "close-part", parts[0])
+    assert answer.status_code == 200 and answer.json()["stored"] is False
+    # a step in trustee 3's name that trustee 2 signed, put on the board by a dishonest
+    # service: not taken, and verify names the service
+    step = close.state(election.id).next[0]
+    forged = act(ctx, step, trustees[3], rng)
+    parts, head = publish(ctx.base_hash, forged, trustees[2].x, rng)
+    services = election.web.services
+    with services.store.transaction(election.id) as conn:
+        for part in parts:
+            services.elections._append(conn, election.id, "close-part", part)
+        services.elections._append(conn, election.id, "close-step", head)
+    report = _verify(election)
+    assert report.passed, report.failures
+    assert [c.name for c in report.named] == ["close.signatures"] * (len(parts) + 1)
+    assert "names the service" in report.named[0].detail
+    assert report.close is not None and report.close.next[0].done_by == (1,)
+
+
+def test_trustees_take_part_with_the_command_line(
+    election: RevotingElection, ceremony: DemoCeremony, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """'trustee close-round' makes a trustee's objects for the open steps from the verified
+    record; 'upload-close' sends them; 'close-status' says where the close is."""
+    _vote_and_close(election)
+    services = election.web.services
+    record = tmp_path / "record.jsonl"
+
+    def export() -> None:
+        services.elections.export_record(election.id, str(record))
+
+    def fetch(url: str, body: bytes | None, timeout: float = 60) -> bytes:
+        r = election.web.client.post(url.removeprefix("https://board.example"), content=body)
+        if r.status_code >= 400:
+            raise ProtocolError(f"{url}: HTTP {r.status_code}: {r.text}")
+        return bytes(r.content)
+
+    monkeypatch.setattr(cli_trustee, "urllib_fetch", fetch)
+    runner = CliRunner()
+    export()
+    status = runner.invoke(
+        trustee_group, ["close-status", "--record", str(record), "--workers", "1"]
+    )
+    assert status.exit_code == 0, (status.output, status.exception)
+    assert "round A-mix" in status.output
+    assert "mix of A.rows: done by trustees none" in status.output
+    for trustee in (1, 3):
+        secret = tmp_path / f"trustee-{trustee}.secret.json"
+        secret.write_text(json.dumps(encode_trustee_secret(ceremony.secrets[trustee - 1])))
+        out = tmp_path / f"close-{trustee}.jsonl"
+        export()
+        made = runner.invoke(
+            trustee_group,
+            ["close-round", "--secret", str(secret), "--record", str(record), "--workers", "1",
+             "--out", str(out)],
+        )  # fmt: skip
+        assert made.exit_code == 0, (made.output, made.exception)
+        assert f"round A-mix: mix of A.rows by trustee {trustee}" in made.output
+        assert f"round A-mix: mix of A.registrations by trustee {trustee}" in made.output
+        sent = runner.invoke(
+            trustee_group,
+            ["upload-close", "--url", "https://board.example/", "--election", election.id,
+             "--close", str(out)],
+        )  # fmt: skip
+        assert sent.exit_code == 0, (sent.output, sent.exception)
+        assert f"mix of A.rows by trustee {trustee}: verified and published" in sent.output
+        # the same file again: its parts are on the board, its steps refused
+        again = runner.invoke(
+            trustee_group,
+            ["upload-close", "--url", "https://board.example/", "--election", election.id,
+             "--close", str(out)],
+        )  # fmt: skip
+        said = again.output + str(again.exception)
+        assert again.exit_code != 0
+        assert ("acted already" if trustee == 1 else "belongs to no open step") in said
+    export()
+    status = runner.invoke(
+        trustee_group, ["close-status", "--record", str(record), "--workers", "1"]
+    )
+    assert status.exit_code == 0, (status.output, status.exception)
+    assert "round A-tag" in status.output
+    assert "tag of A.tags: done by trustees none" in status.output
