@@ -23,7 +23,7 @@ from tests.factories import (
     OTHER_CHOICE,
     Election,
 )
-from tests.helpers import statements_under_lock
+from tests.helpers import one_batch, statements_under_lock
 
 
 def _outcomes(futures: list[Any]) -> list[Any]:
@@ -374,41 +374,6 @@ def test_latest_ballots_are_recorded_on_sqlite_without_update_from(
 # -- one item never costs another its answer (issue 17, L4 and L6) -------------------------
 
 
-def _batched(
-    append: Any, election_id: str, first: Any, rest: list[Any]
-) -> tuple[list[Any], list[int]]:
-    """Queue ``first`` alone, then ``rest`` while the first batch is held, so that the
-    queue appends ``rest`` as one batch in this order: each item's outcome (its answer
-    or its error) and the sizes of the batches ``append`` was given."""
-    from honestballot.service.board.cast_queue import BatchQueue
-
-    sizes: list[int] = []
-    entered, go = threading.Event(), threading.Event()
-
-    def held(eid: str, items: Any) -> Any:
-        sizes.append(len(items))
-        if len(sizes) == 1:
-            entered.set()
-            go.wait(10)
-        return append(eid, items)
-
-    queue: BatchQueue[Any, Any] = BatchQueue(held)
-    try:
-        futures = [queue.submit(election_id, first)]
-        assert entered.wait(10)
-        futures += [queue.submit(election_id, item) for item in rest]
-        go.set()
-        outcomes: list[Any] = []
-        for f in futures:
-            try:
-                outcomes.append(f.result(timeout=30))
-            except Exception as exc:
-                outcomes.append(exc)
-    finally:
-        queue.stop()
-    return outcomes, sizes
-
-
 def _on_board(election: Election) -> list[bytes | None]:
     return [ev.tracking_hash for ev in election.service.store.iter_events(election.id)]
 
@@ -431,7 +396,7 @@ def test_a_ballot_failing_its_preparation_costs_only_its_own_cast(
 
     monkeypatch.setattr("honestballot.service.board.election.ballot_to_json", to_json)
     good = [election.ballot(1), election.ballot(3)]
-    outcomes, sizes = _batched(
+    outcomes, sizes = one_batch(
         election.service.cast_batch,
         election.id,
         (election.ballot(0), None),
@@ -549,7 +514,7 @@ def test_a_batch_whose_commit_answer_was_lost_answers_each_cast_as_committed(
         election.ballot(1, OTHER_CHOICE),
         election.ballot(2),
     )
-    outcomes, sizes = _batched(
+    outcomes, sizes = one_batch(
         append,
         election.id,
         (election.ballot(0), None),

@@ -41,7 +41,7 @@ from honestballot.service.voters import signin_pacing
 from honestballot.service.voters.voting import Client, CredentialItem
 from honestballot.store.schema import activity, notices, voters
 from tests.factories import WEB_ROLL, WebElection
-from tests.helpers import statements_under_lock
+from tests.helpers import one_batch, statements_under_lock
 
 ANDROID_CHROME = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -693,6 +693,46 @@ def test_a_credential_batch_is_checked_item_by_item_and_writes_its_voters_at_onc
     assert rows[0] is not None and rows[0]["revoked"]
     assert all((row := rows[i]) is not None and not row["revoked"] for i in (2, 4, 6))
     assert all(rows[i] is None for i in (1, 3, 5))
+
+
+def test_a_credential_batch_whose_commit_answer_was_lost_answers_each_as_registered(
+    web: WebElection,
+) -> None:
+    """The database committed a batch of registrations but its answer was lost: the
+    queue tries each again alone, and each is answered as registered (the voter's row
+    holds its credential), not refused as already registered; nothing is appended
+    twice.  A registration that did not take effect is still refused."""
+    from sqlalchemy.exc import OperationalError
+
+    desk, roll, eid = web.services.desk, web.services.roll, web.election_id
+    found = [roll.voter_by_national_id(eid, row[0]) for row in WEB_ROLL[:4]]
+    people = [v for v in found if v is not None]
+    creds = [credential(f"lost-answer-{i}").public for i in range(4)]
+    items = [
+        CredentialItem(v.voter_id, v.unit, c, None, None)
+        for v, c in zip(people, creds, strict=True)
+    ]
+    given: list[Any] = []
+
+    def append(election_id: str, batch: Any) -> Any:
+        results = desk.register_credential_batch(election_id, batch)
+        if len(batch) > 1 and not given:
+            given.extend(results)
+            raise OperationalError("COMMIT", {}, ConnectionError("server closed the connection"))
+        return results
+
+    taken = CredentialItem(people[3].voter_id, people[3].unit, creds[1], None, None)
+    before = event_count(web)
+    outcomes, sizes = one_batch(append, eid, items[0], [*items[1:3], taken])
+    assert sizes == [1, 3, 1, 1, 1], sizes
+    assert given[:2] == [None, None] and given[2] is not None, given
+    assert outcomes[:3] == [None, None, None], outcomes
+    assert isinstance(outcomes[3], Exception), outcomes  # Daniyar's named Boris's credential
+    assert event_count(web) == before + 3
+    assert [desk.voter(eid, v.voter_id).credential for v in people[:3]] == [
+        c.data for c in creds[:3]
+    ]
+    assert desk.voter(eid, people[3].voter_id).credential is None
 
 
 def test_a_cast_batch_holds_the_lock_for_one_read_and_one_write(web: WebElection) -> None:

@@ -179,9 +179,21 @@ class VotingDesk:
             (item.credential, item.unit, item.replaces, functools.partial(links.check, n))
             for n, item in enumerate(items)
         ]
-        return self.elections.register_credential_batch(
+        results = self.elections.register_credential_batch(
             election_id, requests, voters=links.voter_ids, after=links.save
         )
+        refused = [n for n, result in enumerate(results) if result is not None]
+        if refused:
+            # a registration that took effect, sent again (the queue's retry of a batch
+            # whose commit answer was lost, or the same request twice in one batch): the
+            # voter's row holds its credential, so it is answered as the first time, as
+            # submit_credential answers a repeat
+            rows = self.roll.voters(election_id, (items[n].voter_id for n in refused))
+            for n in refused:
+                row = rows.get(items[n].voter_id)
+                if row is not None and row.credential == items[n].credential.data:
+                    results[n] = None
+        return results
 
     def parse_ballot(self, election_id: str, ballot_json: bytes) -> EncryptedBallot:
         """Parse and verify completely (the costly part, run before any lock)."""
