@@ -1,6 +1,6 @@
-"""Plain helpers shared by several test modules: threads, statement counts, the command
-line, verifying a record.  The builders are in factories.py, the shared fixtures in the
-conftest files."""
+"""Plain helpers shared by several test modules: threads, one batch of the cast queue,
+statement counts, the command line, verifying a record.  The builders are in
+factories.py, the shared fixtures in the conftest files."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from honestballot.service.board.cast_queue import BatchQueue
 from honestballot.verify.verifier import Report, verify_record
 
 
@@ -27,6 +28,39 @@ def run_threads(target: Callable[..., None], arguments: Iterable[tuple[Any, ...]
         t.start()
     for t in threads:
         t.join()
+
+
+def one_batch(
+    append: Any, election_id: str, first: Any, rest: list[Any]
+) -> tuple[list[Any], list[int]]:
+    """Queue ``first`` alone, then ``rest`` while the first batch is held, so that the
+    queue appends ``rest`` as one batch in this order: each item's outcome (its answer
+    or its error) and the sizes of the batches ``append`` was given."""
+    sizes: list[int] = []
+    entered, go = threading.Event(), threading.Event()
+
+    def held(eid: str, items: Any) -> Any:
+        sizes.append(len(items))
+        if len(sizes) == 1:
+            entered.set()
+            go.wait(10)
+        return append(eid, items)
+
+    queue: BatchQueue[Any, Any] = BatchQueue(held)
+    try:
+        futures = [queue.submit(election_id, first)]
+        assert entered.wait(10)
+        futures += [queue.submit(election_id, item) for item in rest]
+        go.set()
+        outcomes: list[Any] = []
+        for f in futures:
+            try:
+                outcomes.append(f.result(timeout=30))
+            except Exception as exc:
+                outcomes.append(exc)
+    finally:
+        queue.stop()
+    return outcomes, sizes
 
 
 @contextmanager

@@ -33,7 +33,9 @@ the tally needs at least ``k`` mixers per such contest
 Re-voting: a ballot from a credential that already has a counted ballot must be
 followed immediately by a ``superseded`` event naming the old and the new tracking
 hash; the last ballot per credential is the one counted.  A ballot whose tracking hash
-is already on the board (a replay) is refused.
+is already on the board (a replay) is refused; the service answers its credential's own
+ballot sent again with the original receipt instead (:func:`is_resent`) and appends
+nothing.
 
 Audits: an audited ballot is opened, so its randomness is public.  No ballot cast on the
 board may share a ciphertext (an ``alpha = r·B``) with an audited one, in either order,
@@ -773,6 +775,19 @@ def check_ballot(view: BoardView, ev: BallotEvent) -> None:
                 "this ballot was already cast and replaced and cannot be cast again",
             )
         )
+
+
+def is_resent(view: BoardView, ev: BallotEvent) -> bool:
+    """Whether ``ev`` is a ballot its credential cast already, sent again: its tracking
+    hash (which binds the credential) is on the board as a ballot, whether or not it is
+    still the credential's latest, and the credential is registered and not replaced.
+    The service answers such a ballot with its original receipt and appends nothing (a
+    retry whose answer was lost); :func:`check_ballot` would refuse it as a replay, which
+    the board never holds."""
+    if view.entry_kind(ev.tracking_hash) != "ballot":
+        return False
+    found = view.registered(ev.credential)
+    return found is not None and not found.revoked
 
 
 def _revoting_only(view: BoardView, kind: str) -> Schedule:

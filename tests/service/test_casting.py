@@ -98,16 +98,38 @@ def test_a_retry_of_a_revote_returns_the_same_receipt(election: Election) -> Non
     assert again == receipt
 
 
-def test_replaying_an_older_superseded_ballot_is_refused(election: Election) -> None:
+def test_a_retry_of_an_older_ballot_returns_its_original_receipt(election: Election) -> None:
+    """The voter's first answer was lost and the voter voted again meanwhile (on another
+    device); then the first device sends its ballot again.  It gets the receipt its cast
+    was given (with what that cast superseded), the board does not change, and the
+    latest ballot still counts: an older ballot is never appended again."""
+    first, second, third = (election.ballot(0, c) for c in (CHOICE, OTHER_CHOICE, CHOICE))
+    receipts = [election.cast(b) for b in (first, second, third)]
+    assert receipts[1].superseded == receipts[0].tracking_hash
+    events = election.events()
+    heads = election.service.store.tree_head_lines(election.id)
+    for ballot, receipt in zip((first, second), receipts, strict=False):
+        again = election.service.cast(election.id, ballot_json(ballot))
+        assert again == receipt and not again.new
+        assert (again.seq, again.superseded) == (receipt.seq, receipt.superseded)
+    assert election.events() == events
+    assert election.service.store.tree_head_lines(election.id) == heads
+    assert election.service.store.is_latest(election.id, third.tracking_hash())
+    assert not election.service.store.is_latest(election.id, first.tracking_hash())
+
+
+def test_a_ballot_of_a_replaced_credential_sent_again_is_refused(election: Election) -> None:
+    """Sent again after its credential was replaced, a ballot is refused as before: the
+    credential can no longer vote (the voting desk refuses it earlier, as not the
+    voter's current credential)."""
     old = election.ballot(0, CHOICE)
     election.cast(old)
-    new = election.ballot(0, OTHER_CHOICE)
-    election.cast(new)
+    replacement = generate_credential(election.rng)
+    election.service.register_credential(
+        election.id, replacement.public, "station-1", replaces=election.voters[0].public
+    )
     error = assert_refused(election, ballot_json(old), BallotRejected)
     assert "replaced" in str(error)
-    # the newer ballot still counts
-    assert election.service.store.is_latest(election.id, new.tracking_hash())
-    assert not election.service.store.is_latest(election.id, old.tracking_hash())
 
 
 def test_an_unregistered_credential_is_refused(election: Election) -> None:

@@ -23,7 +23,7 @@ from tests.factories import (
     OTHER_CHOICE,
     Election,
 )
-from tests.helpers import statements_under_lock
+from tests.helpers import one_batch, statements_under_lock
 
 
 def _outcomes(futures: list[Any]) -> list[Any]:
@@ -369,3 +369,162 @@ def test_latest_ballots_are_recorded_on_sqlite_without_update_from(
     assert store.is_latest(election.id, revote.tracking_hash())
     assert store.is_latest(election.id, other.tracking_hash())
     assert not store.is_latest(election.id, first.tracking_hash())
+
+
+# -- one item never costs another its answer (issue 17, L4 and L6) -------------------------
+
+
+def _on_board(election: Election) -> list[bytes | None]:
+    return [ev.tracking_hash for ev in election.service.store.iter_events(election.id)]
+
+
+def test_a_ballot_failing_its_preparation_costs_only_its_own_cast(
+    election: Election, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure preparing one ballot of a batch for the append (here writing its event
+    body) refuses that ballot's cast alone, with the error it gets when cast alone; the
+    other voters of the batch get their receipts."""
+    from honestballot.errors import RecordFormatError
+    from honestballot.record.ballot import ballot_to_json as real
+
+    bad = election.ballot(2)
+
+    def to_json(ballot: EncryptedBallot) -> Any:
+        if ballot is bad:
+            raise RecordFormatError("ballot: this one cannot be written")
+        return real(ballot)
+
+    monkeypatch.setattr("honestballot.service.board.election.ballot_to_json", to_json)
+    good = [election.ballot(1), election.ballot(3)]
+    outcomes, sizes = one_batch(
+        election.service.cast_batch,
+        election.id,
+        (election.ballot(0), None),
+        [(good[0], None), (bad, None), (good[1], None)],
+    )
+    assert sizes == [1, 3], sizes
+    assert isinstance(outcomes[2], RecordFormatError), outcomes
+    assert all(isinstance(o, Receipt) for i, o in enumerate(outcomes) if i != 2), outcomes
+    board = _on_board(election)
+    assert bad.tracking_hash() not in board
+    assert all(b.tracking_hash() in board for b in good)
+    events = election.events()
+    with pytest.raises(RecordFormatError) as alone:
+        election.service.cast_verified(election.id, bad)
+    assert str(alone.value) == str(outcomes[2])
+    assert election.events() == events
+
+
+@pytest.mark.parametrize("error", ["RecordFormatError", "ValueError"])
+def test_a_ballot_whose_event_cannot_be_made_leaves_the_batch_as_if_never_sent(
+    election: Election, monkeypatch: pytest.MonkeyPatch, error: str
+) -> None:
+    """A failure making one ballot's event line refuses that ballot alone, whether it is
+    one of the service's errors or not, and leaves nothing of it in the batch: the same
+    voter's re-vote later in the batch is that voter's first ballot (it supersedes
+    nothing), and the board still obeys every rule."""
+    from honestballot.errors import RecordFormatError
+    from honestballot.protocol.board import BoardRules
+    from honestballot.record.codec import parse_json
+    from honestballot.record.events import board_event, event_from_json, event_line
+
+    broken, revote = election.ballot(1, CHOICE), election.ballot(1, OTHER_CHOICE)
+    raised = {"RecordFormatError": RecordFormatError, "ValueError": ValueError}[error]
+    broken_body = _body_of(broken)
+
+    def line(seq: int, time_ms: int, kind: str, body: bytes) -> bytes:
+        if body == broken_body:
+            raise raised("this event line cannot be made")
+        return event_line(seq, time_ms, kind, body)
+
+    monkeypatch.setattr("honestballot.service.board.election.event_line", line)
+    good = election.ballot(0)
+    before = election.events()
+    results = election.service.cast_batch(
+        election.id, [(good, None), (broken, None), (revote, None)]
+    )
+    assert isinstance(results[1], raised), results
+    assert isinstance(results[0], Receipt) and isinstance(results[2], Receipt), results
+    assert results[2].superseded is None
+    assert election.kinds()[before:] == ["ballot", "ballot"]
+    assert broken.tracking_hash() not in _on_board(election)
+    rules = BoardRules()
+    for ev in election.service.store.iter_events(election.id):
+        parsed = event_from_json(parse_json(ev.line, limit=1 << 26), f"event {ev.seq}")
+        rules.apply(board_event(parsed, f"event {ev.seq}"))
+    assert rules.latest(election.voters[1].public) == revote.tracking_hash()
+
+
+def _body_of(ballot: EncryptedBallot) -> bytes:
+    from honestballot.record.ballot import ballot_to_json
+    from honestballot.record.codec import canonical_bytes
+
+    return canonical_bytes({"ballot": ballot_to_json(ballot)})
+
+
+def test_a_credential_whose_event_cannot_be_made_is_refused_alone(
+    election: Election, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Likewise for the credential queue's batch: the item whose event fails gets that
+    error, the others are registered."""
+    from honestballot.errors import RecordFormatError
+    from honestballot.record.events import EventLine
+
+    fresh = [generate_credential(election.rng).public for _ in range(3)]
+
+    def line(seq: int, time_ms: int, kind: str, body: Any) -> Any:
+        if kind == "credential" and body["credential"] == fresh[1].hex():
+            raise RecordFormatError("credential: this one cannot be written")
+        return EventLine(seq, time_ms, kind, body)
+
+    monkeypatch.setattr("honestballot.service.board.election.EventLine", line)
+    before = election.events()
+    results = election.service.register_credential_batch(
+        election.id, [(c, "station-2", None, None) for c in fresh]
+    )
+    assert results[0] is None and results[2] is None, results
+    assert isinstance(results[1], RecordFormatError)
+    assert election.events() == before + 2
+    store = election.service.store
+    with store.engine.connect() as conn:
+        assert store.credential_row(conn, election.id, fresh[1].data) is None
+        assert store.credential_row(conn, election.id, fresh[2].data) is not None
+
+
+def test_a_batch_whose_commit_answer_was_lost_answers_each_cast_as_committed(
+    election: Election,
+) -> None:
+    """The database committed a batch but its answer was lost (the connection dropped at
+    the commit): the queue tries each cast again alone, and each gets the receipt the
+    batch gave it, a ballot that a re-vote of the same batch superseded included;
+    nothing is appended twice."""
+    from sqlalchemy.exc import OperationalError
+
+    given: list[Any] = []
+
+    def append(election_id: str, items: Any) -> Any:
+        results = election.service.cast_batch(election_id, items)
+        if len(items) > 1 and not given:
+            given.extend(results)
+            raise OperationalError("COMMIT", {}, ConnectionError("server closed the connection"))
+        return results
+
+    first, revote, other = (
+        election.ballot(1, CHOICE),
+        election.ballot(1, OTHER_CHOICE),
+        election.ballot(2),
+    )
+    outcomes, sizes = one_batch(
+        append,
+        election.id,
+        (election.ballot(0), None),
+        [(first, None), (revote, None), (other, None)],
+    )
+    assert sizes == [1, 3, 1, 1, 1], sizes
+    assert all(isinstance(r, Receipt) for r in given), given
+    assert given[1].superseded == first.tracking_hash().hex()
+    assert outcomes[1:] == given, (outcomes, given)
+    board = _on_board(election)
+    for b in (first, revote, other):
+        assert board.count(b.tracking_hash()) == 1
+    assert election.service.store.is_latest(election.id, revote.tracking_hash())

@@ -41,7 +41,7 @@ from honestballot.service.voters import signin_pacing
 from honestballot.service.voters.voting import Client, CredentialItem
 from honestballot.store.schema import activity, notices, voters
 from tests.factories import WEB_ROLL, WebElection
-from tests.helpers import statements_under_lock
+from tests.helpers import one_batch, statements_under_lock
 
 ANDROID_CHROME = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -478,6 +478,75 @@ def test_a_retried_cast_returns_the_same_receipt(web: WebElection) -> None:
     assert send_notices(web) == 2  # one notice per channel, not two
 
 
+def test_a_retry_after_a_revote_returns_the_first_receipt(web: WebElection) -> None:
+    """The answer to a cast was lost and the voter voted again meanwhile (on another
+    device); the first device then sends its ballot again: 200 with the receipt of its
+    first answer, nothing appended, no notice, and the re-vote still counts."""
+    client = signed_in(web, AIGERIM)
+    cred = credential("retry-after-revote")
+    register(web, client, cred)
+    first_ballot, _, first_tracking = encrypt(web, cred, seed="first")
+    revote, _, revote_tracking = encrypt(web, cred, OTHER_CHOICE, seed="revote")
+    first = cast(web, client, first_ballot)
+    assert first.status_code == 201
+    assert cast(web, client, revote).status_code == 201
+    size, sent = event_count(web), send_notices(web)
+    again = cast(web, client, first_ballot)
+    assert again.status_code == 200, again.json()
+    assert again.json() == first.json()
+    assert again.json()["receipt"]["tracking_hash"] == first_tracking
+    assert event_count(web) == size
+    assert sent == 4 and send_notices(web) == 0  # one per channel and cast, none for the retry
+    assert board_rules(web).counted() == {cred.public: bytes.fromhex(revote_tracking)}
+
+
+def test_a_cast_whose_bookkeeping_fails_is_refused_alone(
+    web: WebElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ballot of a batch whose activity row cannot be made is refused alone, with the
+    error it gets when cast alone; the other voters' ballots of the batch are appended
+    with their notices and activity rows."""
+    from honestballot.errors import InvalidInput
+    from honestballot.service.activity import activity_row
+
+    desk, roll, eid = web.services.desk, web.services.roll, web.election_id
+    found = [roll.voter_by_national_id(eid, n) for n in (AIGERIM, BORIS, CLARA)]
+    people = [v for v in found if v is not None]
+    creds = [credential(f"bookkeeping-{i}") for i in range(3)]
+    items = [
+        CredentialItem(v.voter_id, v.unit, c.public, None, None)
+        for v, c in zip(people, creds, strict=True)
+    ]
+    assert desk.register_credential_batch(eid, items) == [None] * 3
+    ctx = web.services.elections.context(eid)
+    sel = {k: frozenset(v) for k, v in CHOICE.items()}
+    ballots = [
+        encrypt_ballot(ctx, c, sel, SeededRandomness(f"bookkeeping-{i}"))[0]
+        for i, c in enumerate(creds)
+    ]
+
+    def row(election_id: str, **fields: Any) -> dict[str, Any]:
+        if fields["voter"] == BORIS:
+            raise InvalidInput("this activity row cannot be made")
+        return activity_row(election_id, **fields)
+
+    monkeypatch.setattr("honestballot.service.voters.voting.activity_row", row)
+    client = Client("198.18.0.1", "d", "Firefox on Linux", "Mozilla/5.0", "en", "s")
+    size, rows_before, notices_before = event_count(web), len(activity_rows(web)), notice_count(web)
+    results = desk.cast_batch(
+        eid, [(v.voter_id, b, client) for v, b in zip(people, ballots, strict=True)]
+    )
+    assert isinstance(results[1], InvalidInput), results
+    assert isinstance(results[0], Receipt) and isinstance(results[2], Receipt), results
+    assert event_count(web) == size + 2
+    cast_rows = [r for r in activity_rows(web)[rows_before:] if r[0] == "ballot-cast"]
+    assert sorted(r[1] for r in cast_rows) == sorted((AIGERIM, CLARA))
+    assert notice_count(web) - notices_before == 3  # Aigerim's phone and e-mail, Clara's e-mail
+    alone = desk.cast_batch(eid, [(people[1].voter_id, ballots[1], client)])
+    assert isinstance(alone[0], InvalidInput) and str(alone[0]) == str(results[1])
+    assert event_count(web) == size + 2
+
+
 def test_a_ballot_signed_with_another_credential_is_rejected(web: WebElection) -> None:
     client = signed_in(web, AIGERIM)
     register(web, client, credential("mine"))
@@ -624,6 +693,46 @@ def test_a_credential_batch_is_checked_item_by_item_and_writes_its_voters_at_onc
     assert rows[0] is not None and rows[0]["revoked"]
     assert all((row := rows[i]) is not None and not row["revoked"] for i in (2, 4, 6))
     assert all(rows[i] is None for i in (1, 3, 5))
+
+
+def test_a_credential_batch_whose_commit_answer_was_lost_answers_each_as_registered(
+    web: WebElection,
+) -> None:
+    """The database committed a batch of registrations but its answer was lost: the
+    queue tries each again alone, and each is answered as registered (the voter's row
+    holds its credential), not refused as already registered; nothing is appended
+    twice.  A registration that did not take effect is still refused."""
+    from sqlalchemy.exc import OperationalError
+
+    desk, roll, eid = web.services.desk, web.services.roll, web.election_id
+    found = [roll.voter_by_national_id(eid, row[0]) for row in WEB_ROLL[:4]]
+    people = [v for v in found if v is not None]
+    creds = [credential(f"lost-answer-{i}").public for i in range(4)]
+    items = [
+        CredentialItem(v.voter_id, v.unit, c, None, None)
+        for v, c in zip(people, creds, strict=True)
+    ]
+    given: list[Any] = []
+
+    def append(election_id: str, batch: Any) -> Any:
+        results = desk.register_credential_batch(election_id, batch)
+        if len(batch) > 1 and not given:
+            given.extend(results)
+            raise OperationalError("COMMIT", {}, ConnectionError("server closed the connection"))
+        return results
+
+    taken = CredentialItem(people[3].voter_id, people[3].unit, creds[1], None, None)
+    before = event_count(web)
+    outcomes, sizes = one_batch(append, eid, items[0], [*items[1:3], taken])
+    assert sizes == [1, 3, 1, 1, 1], sizes
+    assert given[:2] == [None, None] and given[2] is not None, given
+    assert outcomes[:3] == [None, None, None], outcomes
+    assert isinstance(outcomes[3], Exception), outcomes  # Daniyar's named Boris's credential
+    assert event_count(web) == before + 3
+    assert [desk.voter(eid, v.voter_id).credential for v in people[:3]] == [
+        c.data for c in creds[:3]
+    ]
+    assert desk.voter(eid, people[3].voter_id).credential is None
 
 
 def test_a_cast_batch_holds_the_lock_for_one_read_and_one_write(web: WebElection) -> None:

@@ -11,6 +11,15 @@ receipt, or its own refusal, only after the batch's commit: a receipt still mean
 ballot is on disk.  Credentials, which also append to the board under the election's
 lock, go through a queue of their own in the same way.
 
+One item never costs another its answer.  The ``append`` function answers each item on
+its own: a refusal, or a failure in preparing that item, is that item's error (the one it
+would have had alone), and the rest of the batch is appended.  Only what concerns the
+whole batch raises: a phase error (the election is not open), which refuses every item
+alike, and a database error (in the append or its commit), after which the items are
+tried again one at a time.  That retry is safe even when the commit did happen and only
+its answer was lost: an item already on the board is answered with what it was given
+(a ballot with its original receipt, a credential as registered) and appends nothing.
+
 A batch's commit costs about the same whatever its size, so bigger batches are cheaper
 per ballot; but ballots arrive one verification (a few milliseconds of CPU) apart, so
 a batch taken as soon as the first ballot is there holds one or two.  Like PostgreSQL's
@@ -38,8 +47,9 @@ log = logging.getLogger(__name__)
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
-#: appends one election's items in one transaction; one answer per item, in order
-Append = Callable[[str, Sequence[Item]], Sequence[Result | HonestBallotError]]
+#: appends one election's items in one transaction; one answer per item, in order: its
+#: result, or the error that refuses it (an item that failed alone, however it failed)
+Append = Callable[[str, Sequence[Item]], Sequence[Result | Exception]]
 
 
 @dataclass
@@ -166,12 +176,14 @@ class BatchQueue(Generic[Item, Result]):
     def _append(self, election_id: str, casts: list[_Pending[Item, Result]]) -> None:
         try:
             results = self.append(election_id, [c.item for c in casts])
-        except HonestBallotError as exc:  # refused whole (the election is not open)
+        except HonestBallotError as exc:  # refused whole (the election is not open): an
+            # item's own refusal, or its own failure in preparing it, is its answer instead
             for c in casts:
                 c.done.set_exception(exc)
             return
-        except BaseException as exc:  # nothing committed, or (a commit whose answer was
-            # lost) all of it: the retries below find such items on the board
+        except BaseException as exc:  # a database error: nothing committed, or (a commit
+            # whose answer was lost) all of it; tried again one by one, each item finds
+            # itself on the board if it was committed and gets the answer it got then
             if len(casts) == 1:
                 casts[0].done.set_exception(exc)
                 return
@@ -187,7 +199,7 @@ class BatchQueue(Generic[Item, Result]):
         self.batches += 1
         self.ballots += len(casts)
         for c, result in zip(casts, results, strict=True):
-            if isinstance(result, HonestBallotError):
+            if isinstance(result, Exception):
                 c.done.set_exception(result)
             else:
                 c.done.set_result(result)

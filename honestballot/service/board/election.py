@@ -20,7 +20,7 @@ from honestballot.crypto.merkle import leaf_hash
 from honestballot.crypto.randomness import Randomness, random_nonzero_scalar
 from honestballot.crypto.schnorr import SchnorrProof
 from honestballot.entropy import SYSTEM_RANDOMNESS
-from honestballot.errors import HonestBallotError, InvalidInput, InvalidProof, ProtocolError, Text
+from honestballot.errors import InvalidInput, InvalidProof, ProtocolError, Text
 from honestballot.protocol.ballot import (
     BallotOpening,
     EncryptedBallot,
@@ -49,6 +49,7 @@ from honestballot.protocol.board import (
     TallyEvent,
     check_audit_credential,
     check_phase,
+    is_resent,
 )
 from honestballot.protocol.cover import COVER_REPLACEMENTS_EPSILON, COVER_REPLACEMENTS_K0
 from honestballot.protocol.decryption import (
@@ -165,7 +166,7 @@ from honestballot.record.witness import (
 )
 from honestballot.service.board.log import BoardLog, no_election
 from honestballot.service.clock import now_ms
-from honestballot.store.sql import BatchView, KeyConflict, RowBuffer, SqlStore, Tx
+from honestballot.store.sql import BatchView, KeyConflict, RowBuffer, SqlStore, StorageError, Tx
 
 NOT_REVOTING = Text(
     "revoting.not_revoting",
@@ -278,6 +279,17 @@ class _Ballot:
         tracking = ballot.tracking_hash()
         body = canonical_bytes({"ballot": ballot_to_json(ballot)})
         return cls(ballot, within, tracking, ballot.tracking_code(), alphas(ballot), body)
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    """A ballot a batch accepted, planned but not yet recorded in the batch's view: its
+    event, the ballot it supersedes, its receipt and the events it appends."""
+
+    event: BallotEvent
+    previous: bytes | None
+    receipt: Receipt
+    events: tuple[tuple[int, str, int, bytes, bytes, bytes | None], ...]
 
 
 class ElectionService(BoardLog):
@@ -581,7 +593,7 @@ class ElectionService(BoardLog):
         *,
         voters: Collection[int] = (),
         after: Callable[[RowBuffer, Sequence[int]], None] | None = None,
-    ) -> list[HonestBallotError | None]:
+    ) -> list[Exception | None]:
         """Register several credentials in one transaction (one lock, one commit); one
         answer per item, ``None`` for a registered one.
 
@@ -591,10 +603,12 @@ class ElectionService(BoardLog):
         earlier items of the batch, in memory, and the accepted ones are written at the
         end with one statement (on PostgreSQL; see ``store.bulk.RowBuffer``).  An item's
         check (its request's fourth part) is given what was read and refuses only that
-        item by raising.  ``after`` is then given the batch's writes and the indices of
-        the accepted items, to add the caller's own (the voting desk's voters' rows).  A
-        phase error, or ``after`` raising, refuses the whole batch."""
-        results: list[HonestBallotError | None] = []
+        item by raising; so does any other failure in checking an item or making its
+        event (the error it would have had alone).  ``after`` is then given the batch's
+        writes and the indices of the accepted items, to add the caller's own (the voting
+        desk's voters' rows).  A phase error, a database error, or ``after`` raising,
+        refuses the whole batch."""
+        results: list[Exception | None] = []
         points = {c.data: c for c, _, _, _ in items}
         points.update((r.data, r) for _, _, r, _ in items if r is not None)
         unit_ids = self._unit_ids(election_id)
@@ -617,19 +631,23 @@ class ElectionService(BoardLog):
                 event = CredentialEvent(credential, unit, replaces)
                 try:
                     board.check(event)
-                    if check is not None:
+                    body: dict[str, Any] = {"credential": credential.hex(), "unit": unit}
+                    if replaces is not None:
+                        body["replaces"] = replaces.hex()
+                    line = EventLine(seq, now, "credential", body).canonical()
+                    leaf = leaf_hash(line)
+                    if check is not None:  # last: it records the item in what it read
                         check(view)
-                except HonestBallotError as exc:
+                except StorageError:
+                    raise  # the batch's transaction may be broken: the whole batch fails
+                except Exception as exc:  # that item's refusal, or a failure making it
                     results.append(exc)
                     continue
                 board.apply(event)
-                body: dict[str, Any] = {"credential": credential.hex(), "unit": unit}
                 if replaces is not None:
                     revoked.append((replaces.data, unit))
-                    body["replaces"] = replaces.hex()
                 added.append((credential.data, unit))
-                line = EventLine(seq, now, "credential", body).canonical()
-                events.append((seq, "credential", now, line, leaf_hash(line), None))
+                events.append((seq, "credential", now, line, leaf, None))
                 seq += 1
                 results.append(None)
                 accepted.append(index)
@@ -780,8 +798,10 @@ class ElectionService(BoardLog):
         *,
         within: Within = None,
     ) -> Receipt:
-        """Verify and append a ballot; idempotent for a retried submission of the
-        latest ballot; a replay of an older one is refused.
+        """Verify and append a ballot; idempotent: a ballot of the credential already on
+        the board, sent again (a retry), gets its original receipt and appends nothing,
+        whether or not it is still the credential's latest (a replaced credential's
+        ballot is refused).
 
         ``within`` adds rows to the cast's transaction once the ballot is accepted (the
         voting desk queues the cast notice and logs the activity there); if it raises,
@@ -801,7 +821,7 @@ class ElectionService(BoardLog):
         """Append a ballot that :func:`verify_ballot` has already accepted for this
         election (the web layer verifies before it queues the ballot)."""
         result = self.cast_batch(election_id, [(ballot, within)])[0]
-        if isinstance(result, HonestBallotError):
+        if isinstance(result, Exception):
             raise result
         return result
 
@@ -809,7 +829,7 @@ class ElectionService(BoardLog):
         self,
         election_id: str,
         items: Sequence[tuple[EncryptedBallot, Within]],
-    ) -> list[Receipt | HonestBallotError]:
+    ) -> list[Receipt | Exception]:
         """Append several verified ballots in one transaction: one lock and one durable
         commit for the lot (group commit).
 
@@ -818,15 +838,26 @@ class ElectionService(BoardLog):
         board's rules against them in memory (kept up to date as the batch goes, so a
         re-vote or a retry inside the same batch is handled as if it came later), and
         what the accepted ones write is inserted at the end with one statement a table.
-        A refused ballot writes nothing and never affects the others; no receipt exists
-        until the whole batch has committed.  A phase error (the election is not open)
-        raises for the whole batch, as does a database error (then nothing of the batch
-        is stored)."""
-        results: list[Receipt | HonestBallotError] = []
+        No receipt exists until the whole batch has committed.
+
+        Each ballot is prepared (its body, tracking hash and ciphertexts), checked and
+        planned (its events, its receipt, what ``within`` adds) on its own: a refusal, or
+        any other failure there, is that ballot's answer, the error it would have had
+        alone, and the batch goes on as if it had never been sent (it writes nothing
+        and changes nothing the later ballots see).  A phase error (the election is not
+        open) raises for the whole batch, as does a database error, or a failure once a
+        ballot is recorded in the batch's view (then nothing of the batch is stored)."""
+        results: list[Receipt | Exception] = []
         # all that depends on no board state is done before the lock is taken
-        prepared = [_Ballot.of(ballot, within) for ballot, within in items]
-        points = {b.credential.data: b.credential for b, _ in items}
-        wanted = [a for p in prepared for a in p.alphas]
+        prepared: list[_Ballot | Exception] = []
+        for ballot, within in items:
+            try:
+                prepared.append(_Ballot.of(ballot, within))
+            except Exception as exc:  # that ballot's failure only
+                prepared.append(exc)
+        ready = [p for p in prepared if isinstance(p, _Ballot)]
+        points = {p.ballot.credential.data: p.ballot.credential for p in ready}
+        wanted = [a for p in ready for a in p.alphas]
         unit_ids = self._unit_ids(election_id)
         with self.store.transaction(election_id) as conn:
             board, seq, now = self._locked_board(conn, election_id, "ballot", unit_ids)
@@ -834,20 +865,18 @@ class ElectionService(BoardLog):
                 conn,
                 election_id,
                 credentials=points,
-                trackings=[p.tracking for p in prepared],
+                trackings=[p.tracking for p in ready],
                 alphas=wanted,
             )
             _hold_credentials(board, points, view.credentials)
             board.entries = {tracking: kind for tracking, (_, kind) in view.entries.items()}
             board.audited_alphas = view.audited_alphas
             batch = _Batch(seq=seq, board=board, entries=view.entries)
-            for ballot in prepared:
-                mark = batch.rows.mark()
-                try:
-                    results.append(self._cast_one(conn, election_id, ballot, batch, now))
-                except HonestBallotError as exc:
-                    batch.rows.undo(mark)
-                    results.append(exc)
+            for item in prepared:
+                if isinstance(item, Exception):
+                    results.append(item)
+                else:
+                    results.append(self._cast_one(conn, election_id, item, batch, now))
             self.store.plan_events(batch.rows, election_id, batch.events)
             self.store.plan_latest(batch.rows, election_id, batch.latest)
             self.store.plan_ballot_alphas(batch.rows, election_id, batch.alphas)
@@ -856,46 +885,84 @@ class ElectionService(BoardLog):
 
     def _cast_one(
         self, conn: Tx, election_id: str, prepared: _Ballot, batch: _Batch, now: int
-    ) -> Receipt:
-        """Check one ballot against the batch's view of the board and plan its writes."""
+    ) -> Receipt | Exception:
+        """One ballot of a batch: the receipt it gets, or the error that refuses it (which
+        leaves the batch as it was)."""
+        tracking = prepared.tracking
+        if tracking in batch.receipts:  # appended by this batch, and sent again
+            return replace(batch.receipts[tracking], new=False)
+        if is_resent(
+            batch.board, BallotEvent(prepared.ballot.credential, tracking, prepared.alphas)
+        ):
+            # one of its credential's ballots sent again (a retry whose answer was lost),
+            # whether or not it is still the latest: the receipt it was given
+            seq, _ = batch.entries[tracking]
+            return replace(self._given_receipt(conn, election_id, seq, prepared.ballot), new=False)
+        mark = batch.rows.mark()
+        try:
+            planned = self._plan_one(election_id, prepared, batch, now)
+        except StorageError:
+            raise  # the batch's transaction may be broken: the whole batch fails
+        except Exception as exc:  # the rules' refusal, ``within``'s, or a failure making it
+            batch.rows.undo(mark)
+            return exc
+        self._record_one(prepared, planned, batch)
+        return planned.receipt
+
+    @staticmethod
+    def _plan_one(election_id: str, prepared: _Ballot, batch: _Batch, now: int) -> _Planned:
+        """Check one ballot against the batch's view of the board and make what it
+        appends; nothing of the batch changes but the rows ``within`` adds."""
         board, ballot, tracking = batch.board, prepared.ballot, prepared.tracking
         previous = board.latest(ballot.credential)
-        if previous == tracking:
-            # the credential's latest ballot sent again (a retry whose answer was lost)
-            if tracking in batch.receipts:
-                return replace(batch.receipts[tracking], new=False)
-            existing_seq, _ = batch.entries[tracking]
-            following = self.store.event_at(conn, election_id, existing_seq + 1)
-            replaced = None
-            if following is not None and following.kind == "superseded":
-                replaced = bytes.fromhex(parse_json(following.line)["body"]["old"])
-            return replace(self._receipt(election_id, existing_seq, ballot, replaced), new=False)
         event = BallotEvent(ballot.credential, tracking, prepared.alphas)
         board.check(event)
         seq = batch.seq
         receipt = Receipt(
-            election_id,
-            seq,
-            prepared.tracking_code,
-            tracking.hex(),
-            previous.hex() if previous else None,
+            election_id=election_id,
+            seq=seq,
+            tracking_code=prepared.tracking_code,
+            tracking_hash=tracking.hex(),
+            superseded=previous.hex() if previous else None,
         )
-        if prepared.within is not None:
-            # may refuse the ballot: nothing planned yet
-            prepared.within(batch.rows, ballot, receipt)
-        board.apply(event)
         line = event_line(seq, now, "ballot", prepared.body)
-        batch.events.append((seq, "ballot", now, line, leaf_hash(line), tracking))
+        events: list[tuple[int, str, int, bytes, bytes, bytes | None]] = [
+            (seq, "ballot", now, line, leaf_hash(line), tracking)
+        ]
         if previous is not None:
-            board.apply(SupersededEvent(previous, tracking))
             body = {"old": previous.hex(), "new": tracking.hex()}
             line = EventLine(seq + 1, now, "superseded", body).canonical()
-            batch.events.append((seq + 1, "superseded", now, line, leaf_hash(line), None))
-        batch.seq += 2 if previous is not None else 1
-        batch.latest[ballot.credential.data] = tracking
-        batch.alphas += [(alpha, tracking) for alpha in event.alphas]
-        batch.receipts[tracking] = receipt
-        return receipt
+            events.append((seq + 1, "superseded", now, line, leaf_hash(line), None))
+        if prepared.within is not None:
+            prepared.within(batch.rows, ballot, receipt)
+        return _Planned(event, previous, receipt, tuple(events))
+
+    @staticmethod
+    def _record_one(prepared: _Ballot, planned: _Planned, batch: _Batch) -> None:
+        """Record a planned ballot in the batch's view and writes (what a failure here
+        leaves half done, the whole batch's failure undoes)."""
+        board, tracking = batch.board, prepared.tracking
+        board.apply(planned.event)
+        if planned.previous is not None:
+            board.apply(SupersededEvent(planned.previous, tracking))
+        batch.events += planned.events
+        batch.seq += len(planned.events)
+        batch.latest[prepared.ballot.credential.data] = tracking
+        batch.alphas += [(alpha, tracking) for alpha in planned.event.alphas]
+        batch.receipts[tracking] = planned.receipt
+
+    def _given_receipt(
+        self, conn: Tx, election_id: str, seq: int, ballot: EncryptedBallot
+    ) -> Receipt:
+        """The receipt the ballot on the board at ``seq`` was given: what it superseded is
+        named by the ``superseded`` event right after it, if that one names it new."""
+        following = self.store.event_at(conn, election_id, seq + 1)
+        replaced = None
+        if following is not None and following.kind == "superseded":
+            body = parse_json(following.line)["body"]
+            if body["new"] == ballot.tracking_hash().hex():
+                replaced = bytes.fromhex(body["old"])
+        return self._receipt(election_id, seq, ballot, replaced)
 
     @staticmethod
     def _receipt(

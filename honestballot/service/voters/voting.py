@@ -168,7 +168,7 @@ class VotingDesk:
 
     def register_credential_batch(
         self, election_id: str, items: Sequence[CredentialItem]
-    ) -> list[HonestBallotError | None]:
+    ) -> list[Exception | None]:
         """Register voters' credentials in one transaction (the credential queue's append
         function): the board's checks, then each voter's row, which must still hold the
         credential the request was made against.  The batch's voters are read with the
@@ -179,9 +179,21 @@ class VotingDesk:
             (item.credential, item.unit, item.replaces, functools.partial(links.check, n))
             for n, item in enumerate(items)
         ]
-        return self.elections.register_credential_batch(
+        results = self.elections.register_credential_batch(
             election_id, requests, voters=links.voter_ids, after=links.save
         )
+        refused = [n for n, result in enumerate(results) if result is not None]
+        if refused:
+            # a registration that took effect, sent again (the queue's retry of a batch
+            # whose commit answer was lost, or the same request twice in one batch): the
+            # voter's row holds its credential, so it is answered as the first time, as
+            # submit_credential answers a repeat
+            rows = self.roll.voters(election_id, (items[n].voter_id for n in refused))
+            for n in refused:
+                row = rows.get(items[n].voter_id)
+                if row is not None and row.credential == items[n].credential.data:
+                    results[n] = None
+        return results
 
     def parse_ballot(self, election_id: str, ballot_json: bytes) -> EncryptedBallot:
         """Parse and verify completely (the costly part, run before any lock)."""
@@ -216,33 +228,43 @@ class VotingDesk:
         if self.casts is not None:
             return self.casts.cast(election_id, item)
         result = self.cast_batch(election_id, [item])[0]
-        if isinstance(result, HonestBallotError):
+        if isinstance(result, Exception):
             raise result
         return result
 
     def cast_batch(
         self, election_id: str, items: Sequence[tuple[int, EncryptedBallot, Client]]
-    ) -> list[Receipt | HonestBallotError]:
+    ) -> list[Receipt | Exception]:
         """Cast several voters' ballots in one transaction (the cast queue's batch).
 
         The voters are read with one query; each ballot must carry its own voter's current
         credential (a copied ballot of someone else's is refused; a credential replaced
         meanwhile is refused by the board's own check), and each accepted ballot queues
-        its cast notice and activity row in the batch's transaction."""
+        its cast notice and activity row in the batch's transaction.  A ballot whose
+        notice or activity row cannot be made is refused alone, with that error (the
+        one it would have had alone); the others of the batch go on.  A ballot of the
+        voter's credential already on the board, sent again, gets its original receipt
+        (:meth:`ElectionService.cast_batch`)."""
         found = self.roll.voters(election_id, (voter_id for voter_id, _, _ in items))
         title = self.elections.context(election_id).manifest.title
         now = self.clock()
-        results: list[Receipt | HonestBallotError | None] = []
+        results: list[Receipt | Exception | None] = []
         accepted: list[tuple[EncryptedBallot, Within]] = []
         for voter_id, ballot, client in items:
             voter = found.get(voter_id)
             if voter is None:
                 results.append(Forbidden(NOT_ON_ROLL))
-            elif voter.credential is None or ballot.credential.data != voter.credential:
+                continue
+            if voter.credential is None or ballot.credential.data != voter.credential:
                 results.append(BallotRejected(NOT_YOURS))
-            else:
-                results.append(None)
-                accepted.append((ballot, self._bookkeeping(election_id, voter, client, title, now)))
+                continue
+            try:
+                within = self._bookkeeping(election_id, voter, client, title, now)
+            except Exception as exc:  # that ballot's failure only
+                results.append(exc)
+                continue
+            results.append(None)
+            accepted.append((ballot, within))
         appended = iter(self.elections.cast_batch(election_id, accepted) if accepted else [])
         return [next(appended) if r is None else r for r in results]
 
