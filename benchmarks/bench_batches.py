@@ -66,6 +66,7 @@ from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.letters import LetterSecret
 from honestballot.protocol.registration import make_registration
 from honestballot.protocol.schedule import Schedule, propose
+from honestballot.protocol.schedule_plan import DAY_SHAPE
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.revoting import (
     ballot_private_to_json,
@@ -88,11 +89,10 @@ UNITS = ("station-1", "station-2", "station-3", "station-4")
 ROWS, REGISTRATIONS = 40, 20
 INTERVAL_S = 60
 SCHEDULE = Schedule(INTERVAL_S, ((ROWS, REGISTRATIONS),))
-#: the day's expected rates, as shares of the peak hour, from 00:00 to 24:00
-DAY = (
-    0.02, 0.01, 0.01, 0.01, 0.02, 0.05, 0.15, 0.35, 0.6, 0.8, 0.9, 0.95,
-    1.0, 0.95, 0.9, 0.85, 0.85, 0.9, 0.95, 1.0, 0.9, 0.6, 0.3, 0.08,
-)  # fmt: skip
+#: the day's expected rates, as shares of the peak hour, from 00:00 to 24:00: the shape
+#: the organiser's page and ``election create --revoting`` propose by
+#: (protocol/schedule_plan.py)
+DAY = tuple(share / 100 for share in DAY_SHAPE)
 PEAK_BALLOTS, PEAK_REGISTRATIONS = 7500, 6000
 #: the scenario's real items (docs/coercion.md §10)
 REAL_ROWS, REAL_REGISTRATIONS = 110_000, 105_000

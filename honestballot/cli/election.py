@@ -30,6 +30,8 @@ from honestballot.crypto.group import Point
 from honestballot.errors import HonestBallotError
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.mix_parts import EncodedPart, MixPart
+from honestballot.protocol.schedule import DEFAULT_INTERVAL_S, Schedule
+from honestballot.protocol.schedule_plan import Plan, hour_runs, slots
 from honestballot.protocol.share_parts import EncodedSharePart, SharePart
 from honestballot.protocol.witnesses import Witness
 from honestballot.record.codec import decode_point, parse_json
@@ -53,12 +55,16 @@ def manifest_hash_command(manifest: str) -> None:
 
 
 @election_group.command("create")
-@click.option("--manifest", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The manifest file (required unless --dry-run).",
+)
 @click.option(
     "--election-key",
-    required=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="The election-key.json produced by 'honestballot trustee finalize'.",
+    help="The election-key.json produced by 'honestballot trustee finalize' (required "
+    "unless --dry-run).",
 )
 @click.option(
     "--witness",
@@ -78,30 +84,122 @@ def manifest_hash_command(manifest: str) -> None:
 @click.option(
     "--organiser-key",
     default=None,
-    help="The public key (hex) that must sign the roll summary posted at open.",
+    help="The public key (hex) that must sign the roll summary posted at open (and, with "
+    "--revoting, the encrypted roll).",
+)
+@click.option(
+    "--revoting",
+    is_flag=True,
+    help="Re-voting protection (docs/coercion.md): the board shows votes and registrations "
+    "in batches of fixed sizes on the schedule proposed from --expected-voters, --opens-at, "
+    "--hours and --batch-interval; needs --organiser-key.",
+)
+@click.option(
+    "--expected-voters",
+    type=int,
+    default=None,
+    help="With --revoting: how many voters you expect to vote.",
+)
+@click.option(
+    "--opens-at",
+    type=int,
+    default=8,
+    show_default=True,
+    help="With --revoting: the hour of the day (0-23, voters' local time) you will open.",
+)
+@click.option(
+    "--hours",
+    type=int,
+    default=12,
+    show_default=True,
+    help="With --revoting: how many hours voting lasts.",
+)
+@click.option(
+    "--batch-interval",
+    type=int,
+    default=DEFAULT_INTERVAL_S,
+    show_default=True,
+    help="With --revoting: seconds between batches (10 to 3600, dividing the hour).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="With --revoting: print the proposed schedule and create nothing.",
 )
 @database_option
 def create(
-    manifest: str,
-    election_key: str,
+    manifest: str | None,
+    election_key: str | None,
     witnesses: tuple[str, ...],
     witness_quorum: int | None,
     organiser_key: str | None,
+    revoting: bool,
+    expected_voters: int | None,
+    opens_at: int,
+    hours: int,
+    batch_interval: int,
+    dry_run: bool,
     database: str,
 ) -> None:
     """Create an election from its manifest and the trustees' key ceremony, naming the
-    witnesses of its board."""
+    witnesses of its board; with --revoting, an election with re-voting protection on the
+    batch schedule printed first (the one the organiser's page proposes)."""
+    schedule = None
+    if revoting:
+        if expected_voters is None:
+            raise click.UsageError("--revoting needs --expected-voters")
+        plan = Plan(expected_voters, opens_at, hours, batch_interval)
+        schedule = plan.schedule()
+        _echo_schedule(plan, schedule)
+        if dry_run:
+            return
+    elif dry_run or expected_voters is not None:
+        raise click.UsageError("--expected-voters and --dry-run go with --revoting")
+    if manifest is None or election_key is None:
+        raise click.UsageError("creating an election needs --manifest and --election-key")
     m = load_manifest(read_bytes(manifest))
     key = decode_election_key(parse_json(read_bytes(election_key), limit=64 << 20), "election-key")
     named = [_witness_option(w) for w in witnesses]
     organiser = decode_point(organiser_key, "--organiser-key") if organiser_key else None
     ctx = open_service(database).create(
-        m, key, witnesses=named, quorum=witness_quorum, organiser_key=organiser
+        m,
+        key,
+        witnesses=named,
+        quorum=witness_quorum,
+        organiser_key=organiser,
+        schedule=schedule,
     )
     click.echo(f"created election {m.election_id}; base hash {ctx.base_hash.hex()}")
     click.echo(
         f"its fingerprint, to give voters, witnesses and observers: {ctx.base_hash.hex()[:16]}"
     )
+    if schedule is not None:
+        click.echo(
+            "re-voting protection: import the roll, then make the encrypted roll and the "
+            "letters ('honestballot organiser make-roll') and upload it before opening"
+        )
+
+
+def _echo_schedule(plan: Plan, schedule: Schedule) -> None:
+    """The proposed schedule as the organiser's page shows it: hours of equal batch
+    sizes, by the clock from --opens-at (day 1 being the day voting opens)."""
+    total = slots(schedule)
+    click.echo(
+        f"proposed batch schedule for {plan.voters} voters over {plan.hours} hours: a batch "
+        f"every {schedule.interval} s, {total.batches} batches with room for {total.rows} "
+        f"rows (votes) and {total.registrations} registrations"
+    )
+    click.echo(
+        f"{'day':>4}  {'clock':<11}  {'voters/hour':>11}  {'rows':>5}  {'registrations':>13}"
+    )
+    for run in hour_runs(plan, schedule):
+        start, end = plan.opens_at + run.first, plan.opens_at + run.last + 1
+        clock = f"{start % 24:02d}:00-{end % 24:02d}:00"
+        click.echo(
+            f"{start // 24 + 1:>4}  {clock:<11}  {run.expected:>11}  {run.rows:>5}  "
+            f"{run.registrations:>13}"
+        )
+    click.echo("(rows and registrations per batch; past the last hour its sizes hold)")
 
 
 def _witness_option(value: str) -> Witness:

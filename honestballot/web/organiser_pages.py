@@ -32,8 +32,10 @@ from honestballot.errors import (
     Text,
 )
 from honestballot.protocol.manifest import Manifest
+from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.schedule_plan import INTERVALS, Plan, hour_runs, slots
 from honestballot.record.ballot import schnorr_from_json
-from honestballot.record.codec import Reader, parse_json
+from honestballot.record.codec import Reader, decode_point, parse_json
 from honestballot.record.manifest import load_manifest
 from honestballot.record.trustee import decode_election_key
 from honestballot.service.organiser_cases import (
@@ -49,6 +51,7 @@ from honestballot.service.organiser_cases import (
     reject_report,
     report_json,
     roll_summary_to_sign,
+    upload_encrypted_roll,
 )
 from honestballot.service.runtime import Services
 from honestballot.service.security.organisers import Organiser
@@ -67,11 +70,25 @@ SIGNED_IN_S: Final = 8 * 60 * 60
 NEXT_ACTION: Final = {"setup": "open", "open": "close", "closed": "tally"}
 #: ``?done=`` values the dashboard confirms (anything else is ignored)
 DONE: Final = frozenset(
-    {"created", "roll", "exception", "open", "close", "tally", "published", "rejected"}
+    {
+        "created",
+        "roll",
+        "exception",
+        "encrypted_roll",
+        "open",
+        "close",
+        "tally",
+        "published",
+        "rejected",
+    }
 )
 
 FormText = Annotated[str, Form()]
 FormFile = Annotated[UploadFile | None, File()]
+
+#: the plan's fields (protocol/schedule_plan.py), in the query of the proposal and as the
+#: create form's hidden fields
+PLAN_FIELDS: Final = ("voters", "opens_at", "hours", "interval")
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -186,9 +203,18 @@ def page_signout(request: Request, csrf: FormText = "") -> Response:
 
 
 def _elections_page(
-    request: Request, who: Organiser, status: int = 200, error: str = "", detail: str = ""
+    request: Request,
+    who: Organiser,
+    status: int = 200,
+    error: str = "",
+    detail: str = "",
+    *,
+    plan: dict[str, Any] | None = None,
+    plan_failed: bool = False,
 ) -> Response:
-    """The elections ``who`` may manage (a scoped token's own only)."""
+    """The elections ``who`` may manage (a scoped token's own only), the form that
+    creates one and, with ``plan``, the batch schedule proposed for re-voting protection
+    (``plan_failed``: the error is the plan's, nothing was to be created)."""
     services = services_of(request)
     lang = language_of(request)
     elections = [
@@ -206,24 +232,107 @@ def _elections_page(
         elections=elections,
         error=error,
         error_detail=detail,
+        intervals=INTERVALS,
+        plan=plan or {"values": {}, "shown": False},
+        plan_failed=plan_failed,
     )
+
+
+def _not_a_number(name: str) -> Text:
+    """What the organiser is told of a plan's field that is no whole number."""
+    if name == "voters":
+        return Text("schedule.voters_number", "the expected voters: enter a whole number")
+    if name == "opens_at":
+        return Text("schedule.opens_at_number", "the opening hour: enter a whole number")
+    if name == "hours":
+        return Text("schedule.hours_number", "the hours of the vote: enter a whole number")
+    return Text("schedule.interval_number", "the batch interval: enter a whole number")
+
+
+def _plan_of(values: Mapping[str, str]) -> Plan:
+    """The plan the form's fields name (a number may be written with spaces: 10 000)."""
+    numbers: dict[str, int] = {}
+    for name in PLAN_FIELDS:
+        raw = values.get(name, "").replace(" ", "").replace("\u00a0", "").strip()
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+            raise InvalidInput(_not_a_number(name))
+        numbers[name] = int(raw)
+    return Plan(**numbers)
+
+
+def _plan_view(values: Mapping[str, str], plan: Plan | None) -> dict[str, Any]:
+    """What the page shows of a plan: the values to fill the fields with again and, for a
+    valid plan, its schedule in runs of hours of equal sizes (clock times from
+    ``opens_at``, the day named when the vote runs past midnight)."""
+    view: dict[str, Any] = {
+        "values": {name: values.get(name, "")[:16] for name in PLAN_FIELDS},
+        "shown": plan is not None,
+    }
+    if plan is None:
+        return view
+    schedule: Schedule = plan.schedule()
+    days = (plan.opens_at + plan.hours - 1) // 24 > 0
+    view["runs"] = [
+        {
+            "day": (plan.opens_at + run.first) // 24 + 1 if days else 0,
+            "start": f"{(plan.opens_at + run.first) % 24:02d}:00",
+            "end": f"{(plan.opens_at + run.last + 1) % 24:02d}:00",
+            "expected": run.expected,
+            "rows": run.rows,
+            "registrations": run.registrations,
+        }
+        for run in hour_runs(plan, schedule)
+    ]
+    view["slots"] = slots(schedule)
+    view["interval"] = plan.interval
+    view["voters"] = plan.voters
+    view["hours"] = plan.hours
+    return view
 
 
 @router.get("/organiser/elections", include_in_schema=False)
 def page_elections(request: Request) -> Response:
+    """The elections; with the plan's fields in the query (the "show the proposed
+    schedule" form), the batch schedule they give, or what is wrong with them."""
     who = _page_organiser(request)
     if who is None:
         return _see_other("/organiser")
-    return _elections_page(request, who)
+    query = request.query_params
+    if not any(name in query for name in PLAN_FIELDS):
+        return _elections_page(request, who)
+    try:
+        plan = _plan_of(query)
+    except HonestBallotError as exc:
+        failure = _failure(request, exc)
+        view = _plan_view(query, None)
+        return _elections_page(request, who, *failure, plan=view, plan_failed=True)
+    return _elections_page(request, who, plan=_plan_view(query, plan))
 
 
 @router.post("/organiser/elections", include_in_schema=False)
 def page_create(
-    request: Request, manifest: FormFile = None, election_key: FormFile = None, csrf: FormText = ""
+    request: Request,
+    manifest: FormFile = None,
+    election_key: FormFile = None,
+    csrf: FormText = "",
+    revoting: FormText = "",
+    organiser_key: FormText = "",
+    voters: FormText = "",
+    opens_at: FormText = "",
+    hours: FormText = "",
+    interval: FormText = "",
 ) -> Response:
-    """The manifest and election-key files, read exactly as ``election create`` reads them."""
+    """The manifest and election-key files, read exactly as ``election create`` reads them;
+    for re-voting protection (``revoting``), the plan's fields, whose proposed schedule
+    the page showed, and the organiser's key, which an election with re-voting protection
+    needs (it signs the encrypted roll) and any other may name (it signs the roll summary)."""
     who = _form_guard(request, csrf)
+    values = {"voters": voters, "opens_at": opens_at, "hours": hours, "interval": interval}
+    protect = revoting in ("on", "1", "yes", "true")
+    plan: Plan | None = None
     try:
+        if protect:
+            plan = _plan_of(values)
         manifest_data = _read(manifest, "manifest")
         key_data = _read(election_key, "election key")
         m = _manifest_or_why(manifest_data, key_data)
@@ -234,11 +343,21 @@ def page_create(
             raise InvalidInput(
                 Text("organiser.not_a_key", f"not an election key file: {exc}", detail=str(exc))
             ) from exc
-        created = create_election(services_of(request), who, m, key)
+        signer = organiser_key.strip().lower()
+        created = create_election(
+            services_of(request),
+            who,
+            m,
+            key,
+            organiser_key=decode_point(signer, "organiser_key") if signer else None,
+            schedule=plan.schedule() if plan is not None else None,
+        )
 
     except (HonestBallotError, ApiError) as exc:
-        return _elections_page(request, who, *_failure(request, exc))
-    return _see_other(f"/organiser/e/{created['election_id']}?done=created")
+        view = _plan_view(values, plan) if protect else None
+        return _elections_page(request, who, *_failure(request, exc), plan=view)
+    step = "#encrypted-roll" if plan is not None else ""
+    return _see_other(f"/organiser/e/{created['election_id']}?done=created{step}")
 
 
 def _dashboard(
@@ -255,7 +374,9 @@ def _dashboard(
     services = services_of(request)
     lang = language_of(request)
     phase = phase_of(services, who, election_id)
-    manifest = services.elections.context(election_id).manifest
+    context = services.elections.context(election_id)
+    manifest = context.manifest
+    schedule = services.elections.board_keys(election_id).schedule
     per_unit = services.roll.per_unit(election_id)
     units = [
         {
@@ -295,6 +416,8 @@ def _dashboard(
         problems=say_all((problems or [])[:1000], lang),
         shared_contacts=_shared_contacts(problems or []),
         problem_count=len(problems or []),
+        schedule=schedule,
+        fingerprint=context.base_hash.hex()[:16],
     )
 
 
@@ -337,6 +460,22 @@ def page_roll(
         "roll",
         lambda services: import_roll(services, who, election_id, _read(roll, "roll")),
     )
+
+
+@router.post("/organiser/e/{election_id}/encrypted-roll", include_in_schema=False)
+def page_encrypted_roll(
+    request: Request, election_id: str, encrypted_roll: FormFile = None, csrf: FormText = ""
+) -> Response:
+    """The file ``honestballot organiser make-roll`` wrote (``--out``), checked and kept
+    exactly as ``POST /api/organiser/e/ID/encrypted-roll`` keeps it."""
+    who = _election_form_guard(request, csrf, election_id)
+
+    def keep(services: Services) -> None:
+        data = _read(encrypted_roll, "encrypted roll")
+        upload = parse_json(data, limit=192 << 20, what="the encrypted roll")
+        upload_encrypted_roll(services, who, election_id, upload)
+
+    return _dashboard_after(request, who, election_id, "encrypted_roll", keep)
 
 
 @router.post("/organiser/e/{election_id}/exceptions", include_in_schema=False)

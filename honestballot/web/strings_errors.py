@@ -627,6 +627,11 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Қолтаңба файлын таңдаңыз.",
         "Choose the signature file.",
     ),
+    "msg.organiser.choose_encrypted_roll": (
+        "Выберите файл зашифрованного списка.",
+        "Шифрланған тізім файлын таңдаңыз.",
+        "Choose the encrypted roll file.",
+    ),
     "msg.organiser.files_swapped": (
         "Похоже, файлы перепутаны: в поле манифеста выбран файл ключа выборов, а в поле "
         "ключа — манифест. Поменяйте их местами.",

@@ -65,6 +65,192 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Дауыс беру құрылмады:",
         "The election was not created:",
     ),
+    # -- re-voting protection: the batch schedule on the create form (protocol/schedule_plan.py)
+    "organiser.revoting.title": (
+        "Защита переголосования (пакеты)",
+        "Қайта дауыс беруді қорғау (топтамалар)",
+        "Protect re-voting (batches)",
+    ),
+    "organiser.revoting.for_voters": (
+        "Что видят избиратели: голоса и регистрации появляются на общей доске не сразу, а "
+        "пакетами в назначенное время. В каждом пакете ровно столько записей, сколько задаёт "
+        "расписание, недостающие сервис дополняет маскирующими, поэтому по доске никто (даже "
+        "вы) не может понять, кто проголосовал повторно или заменил ключ голосования. "
+        "Избиратель, на которого давили, может позже проголосовать ещё раз наедине: "
+        "считается только последний голос.",
+        "Сайлаушылар не көреді: дауыстар мен тіркеулер жалпы тақтада бірден емес, белгіленген "
+        "уақытта топтамалармен шығады. Әр топтамада кесте белгілеген санда жазба болады, "
+        "жетпегенін сервис бүркеме жазбалармен толтырады, сондықтан тақтадан ешкім (тіпті "
+        "сіз де) кім қайта дауыс бергенін немесе дауыс беру кілтін ауыстырғанын біле "
+        "алмайды. Қысым көрген сайлаушы кейін оңаша қайта дауыс бере алады: тек соңғы дауыс "
+        "есептеледі.",
+        "What voters see: votes and registrations appear on the public board in batches at "
+        "fixed times, not at once. Every batch holds as many items as the schedule fixes, "
+        "topped up with cover the service makes, so no one (not even you) can tell from the "
+        "board who voted again or replaced a credential. A voter who was pressed can vote "
+        "again later in private: only the last vote counts.",
+    ),
+    "organiser.revoting.for_organiser": (
+        "Что нужно сделать вам: сначала создайте ключ организатора (honestballot organiser "
+        "keygen) и укажите ниже его открытый ключ. Создав голосование и загрузив список, "
+        "сделайте на своём компьютере зашифрованный список и письма избирателям с кодами "
+        "активации (honestballot organiser make-roll), загрузите зашифрованный список на "
+        "странице голосования (шаг «Зашифрованный список») и разошлите письма: голосование "
+        "открывается только с зашифрованным списком.",
+        "Сіз не істеуіңіз керек: алдымен ұйымдастырушы кілтін жасаңыз (honestballot organiser "
+        "keygen) және оның ашық кілтін төменде көрсетіңіз. Дауыс беруді құрып, тізімді "
+        "жүктегеннен кейін өз компьютеріңізде шифрланған тізімді және сайлаушыларға "
+        "белсендіру коды бар хаттарды жасаңыз (honestballot organiser make-roll), шифрланған "
+        "тізімді дауыс беру бетінде жүктеңіз («Шифрланған тізім» қадамы) және хаттарды "
+        "жіберіңіз: дауыс беру тек шифрланған тізіммен ашылады.",
+        "What you must do: first make your organiser key (honestballot organiser keygen) and "
+        "give its public key below. Once the election is created and the roll imported, make "
+        "the encrypted roll and the voters' letters with their activation codes on your own "
+        "computer (honestballot organiser make-roll), upload the encrypted roll on the "
+        "election's page (the “Encrypted roll” step) and mail the letters: the election "
+        "opens only with the encrypted roll.",
+    ),
+    "organiser.revoting.how": (
+        "Расписание задаётся до открытия и не меняется. В каждом часе оно оставляет место "
+        "вдвое большему числу избирателей, чем ожидается (каждый один раз регистрируется и "
+        "голосует; повторные голоса занимают запас); если придёт больше, их голоса подождут "
+        "следующего пакета. Часы отсчитываются с момента, когда вы открываете голосование.",
+        "Кесте ашылғанға дейін белгіленеді және өзгермейді. Әр сағатта ол күтілгеннен екі "
+        "есе көп сайлаушыға орын қалдырады (әркім бір рет тіркеліп, дауыс береді; қайта "
+        "берілген дауыстар қордағы орынды алады); көбірек келсе, олардың дауыстары келесі "
+        "топтаманы күтеді. Сағаттар дауыс беруді ашқан сәттен бастап саналады.",
+        "The schedule is fixed before opening and cannot change. In every hour it leaves room "
+        "for twice the voters expected (each registers once and votes; re-votes use the spare "
+        "room); if more come, their votes wait for the next batch. Hours count from the "
+        "moment you open the election.",
+    ),
+    "organiser.revoting.voters": (
+        "Ожидаемое число избирателей",
+        "Күтілетін сайлаушылар саны",
+        "Expected voters",
+    ),
+    "organiser.revoting.opens_at": (
+        "Голосование открывается в (местное время избирателей)",
+        "Дауыс беру ашылатын уақыт (сайлаушылардың жергілікті уақыты)",
+        "Voting opens at (voters' local time)",
+    ),
+    "organiser.revoting.hours": (
+        "Продолжительность голосования, часов",
+        "Дауыс беру ұзақтығы, сағат",
+        "Voting lasts (hours)",
+    ),
+    "organiser.revoting.interval": (
+        "Интервал между пакетами",
+        "Топтамалар аралығы",
+        "A batch every",
+    ),
+    "organiser.revoting.seconds": ("{n} с", "{n} сек", "{n} s"),
+    "organiser.revoting.minutes": ("{n} мин", "{n} минут", "{n} min"),
+    "organiser.revoting.show": (
+        "Показать предлагаемое расписание",
+        "Ұсынылған кестені көрсету",
+        "Show the proposed schedule",
+    ),
+    "organiser.revoting.proposed": (
+        "Предлагаемое расписание пакетов",
+        "Ұсынылған топтамалар кестесі",
+        "The proposed batch schedule",
+    ),
+    "organiser.revoting.summary": (
+        "Избирателей: {voters}, часов: {hours}. Пакетов: {batches}; в них место для голосов: "
+        "{rows}, для регистраций: {registrations}.",
+        "Сайлаушылар: {voters}, сағаттар: {hours}. Топтамалар: {batches}; оларда дауыстарға "
+        "{rows}, тіркеулерге {registrations} орын бар.",
+        "Voters: {voters}, hours: {hours}. Batches: {batches}, with room for {rows} votes "
+        "and {registrations} registrations.",
+    ),
+    "organiser.revoting.when": ("Часы", "Сағаттар", "Hours"),
+    "organiser.revoting.expected": (
+        "Ожидается избирателей в час",
+        "Сағатына күтілетін сайлаушылар",
+        "Expected voters an hour",
+    ),
+    "organiser.revoting.rows": ("Голосов в пакете", "Топтамадағы дауыстар", "Votes per batch"),
+    "organiser.revoting.registrations": (
+        "Регистраций в пакете",
+        "Топтамадағы тіркеулер",
+        "Registrations per batch",
+    ),
+    "organiser.revoting.day": ("день {n}", "{n}-күн", "day {n}"),
+    "organiser.revoting.after": (
+        "Если голосование идёт дольше, действуют размеры последнего часа.",
+        "Дауыс беру ұзағырақ жүрсе, соңғы сағаттың өлшемдері қолданылады.",
+        "If voting runs longer, the last hour's sizes hold.",
+    ),
+    "organiser.revoting.failed": (
+        "Расписание не предложено:",
+        "Кесте ұсынылмады:",
+        "No schedule was proposed:",
+    ),
+    "organiser.revoting.use": (
+        "Создать с защитой переголосования по этому расписанию",
+        "Осы кесте бойынша қайта дауыс беруді қорғаумен құру",
+        "Create with re-voting protection on this schedule",
+    ),
+    "organiser.create.organiser_key": (
+        "Открытый ключ организатора (hex)",
+        "Ұйымдастырушының ашық кілті (hex)",
+        "Organiser's public key (hex)",
+    ),
+    "organiser.create.organiser_key.hint": (
+        "Его печатает honestballot organiser keygen. Он нужен для защиты переголосования (им "
+        "подписывается зашифрованный список); другому голосованию необязателен: если он "
+        "указан, сводку списка при открытии нужно подписать им.",
+        "Оны honestballot organiser keygen басып шығарады. Ол қайта дауыс беруді қорғау үшін "
+        "керек (шифрланған тізімге онымен қол қойылады); басқа дауыс беруге міндетті емес: "
+        "көрсетілсе, ашқан кезде тізім қорытындысына онымен қол қою керек.",
+        "honestballot organiser keygen prints it. Re-voting protection needs it (it signs the "
+        "encrypted roll); for another election it is optional: if given, the roll summary "
+        "must be signed with it at opening.",
+    ),
+    # -- re-voting protection: the encrypted roll on the dashboard
+    "organiser.encrypted_roll": ("Зашифрованный список", "Шифрланған тізім", "Encrypted roll"),
+    "organiser.encrypted_roll.hint": (
+        "У этого голосования защита переголосования: оно открывается только с зашифрованным "
+        "списком. Загрузив список избирателей, скачайте сводку списка, сделайте на своём "
+        "компьютере зашифрованный список и письма с кодами активации командой ниже, "
+        "загрузите сюда файл, который она записала (--out), и разошлите письма до открытия.",
+        "Бұл дауыс беруде қайта дауыс беруді қорғау бар: ол тек шифрланған тізіммен ашылады. "
+        "Сайлаушылар тізімін жүктегеннен кейін тізім қорытындысын жүктеп алыңыз, өз "
+        "компьютеріңізде төмендегі командамен шифрланған тізімді және белсендіру коды бар "
+        "хаттарды жасаңыз, ол жазған файлды (--out) осында жүктеңіз және хаттарды ашқанға "
+        "дейін жіберіңіз.",
+        "This election has re-voting protection: it opens only with the encrypted roll. Once "
+        "the roll is imported, download the roll summary, make the encrypted roll and the "
+        "letters with their activation codes on your own computer with the command below, "
+        "upload here the file it wrote (--out), and mail the letters before opening.",
+    ),
+    "organiser.encrypted_roll.schedule": (
+        "Расписание пакетов в настройке: пакет каждые {interval} с, часов в расписании: {hours}.",
+        "Баптаудағы топтамалар кестесі: әр {interval} сек сайын бір топтама, кестедегі "
+        "сағаттар: {hours}.",
+        "The setup's batch schedule: a batch every {interval} s, {hours} hours listed.",
+    ),
+    "organiser.encrypted_roll.summary": (
+        "Скачать сводку списка",
+        "Тізім қорытындысын жүктеп алу",
+        "Download the roll summary",
+    ),
+    "organiser.encrypted_roll.file": (
+        "Файл зашифрованного списка (JSON)",
+        "Шифрланған тізім файлы (JSON)",
+        "Encrypted roll file (JSON)",
+    ),
+    "organiser.encrypted_roll.upload": (
+        "Загрузить зашифрованный список",
+        "Шифрланған тізімді жүктеу",
+        "Upload the encrypted roll",
+    ),
+    "organiser.done.encrypted_roll": (
+        "Зашифрованный список принят; он будет опубликован при открытии.",
+        "Шифрланған тізім қабылданды; ол ашқан кезде жарияланады.",
+        "The encrypted roll was accepted; opening posts it.",
+    ),
     # -- the dashboard: confirmations and errors
     "organiser.done.created": (
         "Голосование создано.",

@@ -95,8 +95,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "её заново.",
         "Бұл тіркеуде басқа тіркеудің немесе бюллетеньнің шифрмәтіні қайталанған: оны қайта "
         "жасаңыз.",
-        "This registration reuses a ciphertext of another registration or ballot: make it "
-        "again.",
+        "This registration reuses a ciphertext of another registration or ballot: make it again.",
     ),
     "msg.ballot.alpha_repeated": (
         "Два шифртекста здесь используют одну и ту же случайность: сделайте заново.",
@@ -107,5 +106,56 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Бюллетеня с таким хешем отслеживания нет.",
         "Мұндай бақылау хеші бар бюллетень жоқ.",
         "No ballot with this tracking hash.",
+    ),
+    # the plan of a batch schedule (protocol/schedule_plan.py): the organiser's page
+    "msg.schedule.voters": (
+        "Ожидаемое число избирателей — от 1 до {most}, а не {given}.",
+        "Күтілетін сайлаушылар саны 1-ден {most}-ге дейін болады, {given} емес.",
+        "The expected voters are 1 to {most}, not {given}.",
+    ),
+    "msg.schedule.opens_at": (
+        "Час открытия — от 0 до 23, а не {given}.",
+        "Ашылу сағаты 0-ден 23-ке дейін болады, {given} емес.",
+        "Voting opens at an hour from 0 to 23, not {given}.",
+    ),
+    "msg.schedule.hours": (
+        "Голосование длится от 1 до {most} часов, а не {given}.",
+        "Дауыс беру 1-ден {most} сағатқа дейін созылады, {given} емес.",
+        "A vote lasts 1 to {most} hours, not {given}.",
+    ),
+    "msg.schedule.interval": (
+        "Интервал между пакетами — от {least} до {most} секунд и делит час без остатка; "
+        "{given} с не подходит.",
+        "Топтамалар аралығы {least}-ден {most} секундқа дейін болады және сағатты қалдықсыз "
+        "бөледі; {given} сек келмейді.",
+        "A batch interval is {least} to {most} seconds and divides the hour; {given} s does not.",
+    ),
+    "msg.schedule.too_big": (
+        "При таком интервале в пакете было бы {items} записей, больше {most}: выберите "
+        "интервал короче или больше часов.",
+        "Мұндай аралықта топтамада {items} жазба болар еді, бұл {most}-ден көп: қысқарақ "
+        "аралықты немесе көбірек сағатты таңдаңыз.",
+        "At this interval a batch would hold {items} items, more than {most}: choose a "
+        "shorter batch interval or more hours.",
+    ),
+    "msg.schedule.voters_number": (
+        "Ожидаемое число избирателей: введите целое число.",
+        "Күтілетін сайлаушылар саны: бүтін сан енгізіңіз.",
+        "The expected voters: enter a whole number.",
+    ),
+    "msg.schedule.opens_at_number": (
+        "Час открытия: введите целое число.",
+        "Ашылу сағаты: бүтін сан енгізіңіз.",
+        "The opening hour: enter a whole number.",
+    ),
+    "msg.schedule.hours_number": (
+        "Продолжительность голосования: введите целое число часов.",
+        "Дауыс беру ұзақтығы: сағаттардың бүтін санын енгізіңіз.",
+        "The hours of the vote: enter a whole number.",
+    ),
+    "msg.schedule.interval_number": (
+        "Интервал между пакетами: введите целое число секунд.",
+        "Топтамалар аралығы: секундтардың бүтін санын енгізіңіз.",
+        "The batch interval: enter a whole number of seconds.",
     ),
 }

@@ -225,6 +225,9 @@ def test_every_page_fits_a_phone_in_every_language(
             f"/e/{eid}/vote",
             receipt,
             "/organiser/elections",
+            # the proposed batch schedule of re-voting protection, over two days
+            "/organiser/elections?voters=250000&opens_at=20&hours=30&interval=60",
+            "/organiser/elections?voters=nonsense&opens_at=8&hours=12&interval=60",
             "/organiser/manifest",
             f"/organiser/e/{eid}",
             f"/organiser/e/{eid}/audit",
@@ -252,6 +255,17 @@ def test_every_page_fits_a_phone_in_every_language(
                     too_wide.append(f"{path} [{lang}]: {width} px: {culprits}")
                     page.screenshot(path=str(tmp_path / f"wide-{len(too_wide)}.png"))
         assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
+        # re-voting protection's schedule, proposed from the form as an organiser fills it
+        page.goto(server.url("/organiser/elections?lang=en"))
+        page.locator("#revoting summary").click()
+        page.locator("#plan-voters").fill("12 000")
+        page.locator("#plan-opens-at").select_option("9")
+        page.locator("#plan-form [type=submit]").click()
+        expect(page.locator("#proposed-schedule")).to_be_visible()
+        assert "opens_at=9" in page.url and page.url.endswith("#proposed")
+        expect(page.locator("#proposed-schedule tbody tr").first).to_contain_text("09:00")
+        expect(page.locator("#create-form input[name=voters]")).to_have_value("12 000")
+        assert _width(page) <= PHONE["width"]
         # the board's tracking code and the fingerprint each stay on one line
         page.goto(server.url(f"/e/{eid}/board?lang=kk"))
         code = page.locator("table.board td.code span").first

@@ -77,7 +77,10 @@ JSON_RULES = ("string", "long", "integer_expected", "below", "above", "boolean",
 #: keys a Text is built with at run time (an f-string key), each value it can take
 DYNAMIC_KEYS = (
     [f"phase.{p}" for p in ("setup", "open", "closed", "tallied", "done")]
-    + [f"organiser.choose_{w}" for w in ("manifest", "election_key", "roll", "signature")]
+    + [
+        f"organiser.choose_{w}"
+        for w in ("manifest", "election_key", "roll", "signature", "encrypted_roll")
+    ]
     + [f"roll.shared_{c}_{w}" for c in ("phone", "email") for w in ("line", "on_roll")]
     + [f"report.field.{f}" for f in ("what", "where", "when", "published", "reason")]
     + ["phase.empty"]
@@ -98,6 +101,7 @@ REACHABLE = (
     "protocol/board.py",
     "protocol/decryption.py",
     "protocol/manifest.py",
+    "protocol/schedule_plan.py",
     "record/codec.py",
     "record/manifest.py",
     "record/setup.py",

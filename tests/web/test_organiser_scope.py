@@ -104,6 +104,8 @@ PAGE_ROUTES: list[tuple[str, str, dict[str, str] | None, bytes | None, int]] = [
         303,
     ),
     ("POST", "/organiser/e/{e}/reports/{q}/reject", {"reason": "spam"}, None, 303),
+    # no encrypted roll file: refused by its own check, past the token's
+    ("POST", "/organiser/e/{e}/encrypted-roll", {}, None, 400),
     ("GET", "/organiser/e/{e}/phase/open", None, None, 200),
     ("POST", "/organiser/e/{e}/phase/open", {}, None, 303),
 ]

@@ -1,0 +1,106 @@
+"""``honestballot election create --revoting``: the batch schedule proposed from the
+expected voters, the opening hour, the hours and the batch interval is printed (alone
+with ``--dry-run``) and becomes the setup's schedule; bad figures and a missing
+organiser's key are one line each and create nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from honestballot.cli.common import open_service
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.protocol.schedule_plan import Plan, hour_runs, slots
+from honestballot.record.manifest import manifest_to_json
+from honestballot.record.trustee import encode_election_key
+from tests.factories import DemoCeremonies
+from tests.helpers import one_line_error, run_cli
+
+ELECTION = "cli-revoting"
+ORGANISER_KEY = base_mul(random_nonzero_scalar(SeededRandomness("cli organiser"))).hex()
+FIGURES = ["--expected-voters", "5000", "--opens-at", "20", "--hours", "30"]
+
+
+@pytest.fixture
+def files(demo_ceremony: DemoCeremonies, tmp_path: Path) -> list[str]:
+    made = demo_ceremony(ELECTION)
+    manifest, key = tmp_path / "manifest.json", tmp_path / "election-key.json"
+    manifest.write_text(json.dumps(manifest_to_json(made.manifest)))
+    key.write_text(json.dumps(encode_election_key(made.key)))
+    url = f"sqlite:///{tmp_path / 'hb.sqlite'}"
+    return ["--manifest", str(manifest), "--election-key", str(key), "--database", url]
+
+
+def _database(files: list[str]) -> str:
+    return files[files.index("--database") + 1]
+
+
+def test_the_proposed_schedule_is_printed_and_created(files: list[str], tmp_path: Path) -> None:
+    plan = Plan(voters=5000, opens_at=20, hours=30, interval=60)
+    schedule = plan.schedule()
+    total = slots(schedule)
+
+    dry = run_cli("election", "create", "--revoting", *FIGURES, "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert (
+        f"{total.batches} batches with room for {total.rows} rows (votes) and "
+        f"{total.registrations} registrations" in dry.stdout
+    )
+    table = [line.split() for line in dry.stdout.splitlines() if line[:4].strip().isdigit()]
+    runs = hour_runs(plan, schedule)
+    assert [(int(day), clock, int(e), int(r), int(g)) for day, clock, e, r, g in table] == [
+        (
+            (20 + run.first) // 24 + 1,
+            f"{(20 + run.first) % 24:02d}:00-{(20 + run.last + 1) % 24:02d}:00",
+            run.expected,
+            run.rows,
+            run.registrations,
+        )
+        for run in runs
+    ]
+    assert "created" not in dry.stdout
+    assert not (tmp_path / "hb.sqlite").exists()  # a dry run opens no database
+
+    made = run_cli(
+        "election", "create", *files, "--revoting", *FIGURES, "--organiser-key", ORGANISER_KEY,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert dry.stdout in made.stdout  # the same schedule printed before creating
+    assert f"created election {ELECTION}" in made.stdout
+    assert "honestballot organiser make-roll" in made.stdout
+    service = open_service(_database(files))
+    assert service.board_keys(ELECTION).schedule == schedule
+    assert service.context(ELECTION).revoting
+
+
+def test_bad_figures_and_a_missing_key_create_nothing(files: list[str], tmp_path: Path) -> None:
+    keyless = run_cli("election", "create", *files, "--revoting", *FIGURES, cwd=tmp_path)
+    one_line_error(keyless, "re-voting protection needs the organiser's key")
+    bad = run_cli(
+        "election", "create", *files, "--revoting", *FIGURES, "--batch-interval", "70",
+        "--organiser-key", ORGANISER_KEY, cwd=tmp_path,
+    )  # fmt: skip
+    one_line_error(bad, "a batch interval is 10 to 3600 seconds", "70 s does not")
+    too_big = run_cli(
+        "election", "create", *files, "--revoting", "--expected-voters", "40000000",
+        "--hours", "1", "--batch-interval", "3600", "--organiser-key", ORGANISER_KEY,
+        cwd=tmp_path,
+    )  # fmt: skip
+    one_line_error(too_big, "a batch would hold 80000000 items")
+    alone = run_cli("election", "create", *files, *FIGURES, cwd=tmp_path)
+    assert alone.returncode == 2 and "go with --revoting" in alone.stderr
+    no_voters = run_cli("election", "create", *files, "--revoting", cwd=tmp_path)
+    assert no_voters.returncode == 2 and "--revoting needs --expected-voters" in no_voters.stderr
+    service = open_service(_database(files))
+    with service.store.connect() as conn:
+        assert service.store.election_row(conn, ELECTION) is None
+
+    # and without --revoting, an election as before: no schedule
+    plain = run_cli("election", "create", *files, cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert "proposed batch schedule" not in plain.stdout
+    assert open_service(_database(files)).board_keys(ELECTION).schedule is None

@@ -1,0 +1,91 @@
+"""The organiser's plan of a batch schedule (protocol/schedule_plan.py): three plain
+figures give ``propose``'s expected rates, and bad figures are refused by name."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from honestballot.errors import InvalidInput
+from honestballot.protocol.schedule import MAX_BATCH_ITEMS, propose
+from honestballot.protocol.schedule_plan import DAY_SHAPE, Plan, hour_runs, slots
+
+
+def test_the_voters_are_spread_over_the_hours_by_the_day_shape() -> None:
+    plan = Plan(voters=10_000, opens_at=8, hours=12, interval=60)
+    expected = plan.expected()
+    assert len(expected) == 12
+    # one registration and one ballot a voter, every voter counted (rounded up)
+    assert all(ballots == registrations for ballots, registrations in expected)
+    assert 10_000 <= sum(b for b, _ in expected) < 10_000 + 12
+    # the busiest hours of the day are 12:00 and 19:00, the quietest 08:00
+    ballots = [b for b, _ in expected]
+    assert ballots[12 - 8] == ballots[19 - 8] == max(ballots)
+    assert ballots[0] == min(ballots)
+    # in proportion to the shape: 08:00 is 60 % of the busiest hour
+    assert abs(ballots[0] / max(ballots) - DAY_SHAPE[8] / 100) < 0.01
+
+
+def test_the_schedule_is_propose_on_the_expected_rates() -> None:
+    plan = Plan(voters=100_000, opens_at=0, hours=24, interval=60)
+    schedule = plan.schedule()
+    assert schedule == propose(plan.expected(), 60)
+    # the busiest hour: 100,000 voters over 1,315 percent-hours, twice the rate, in 60
+    # batches an hour
+    peak = -(-100_000 * 100 // sum(DAY_SHAPE))
+    assert max(schedule.hours) == (-(-2 * peak // 60),) * 2 == (254, 254)
+    assert slots(schedule).batches == 24 * 60
+    assert slots(schedule).rows == sum(r for r, _ in schedule.hours) * 60
+
+
+def test_a_vote_past_midnight_wraps_the_day() -> None:
+    plan = Plan(voters=500, opens_at=22, hours=4, interval=300)
+    assert plan.shape() == [DAY_SHAPE[22], DAY_SHAPE[23], DAY_SHAPE[0], DAY_SHAPE[1]]
+    assert plan.schedule().interval == 300
+
+
+def test_the_runs_cover_every_hour_once() -> None:
+    plan = Plan(voters=5_000, opens_at=20, hours=30, interval=60)
+    schedule = plan.schedule()
+    runs = hour_runs(plan, schedule)
+    covered = [h for run in runs for h in range(run.first, run.last + 1)]
+    assert covered == list(range(30))
+    for run in runs:
+        for h in range(run.first, run.last + 1):
+            assert schedule.hours[h] == (run.rows, run.registrations)
+    # neighbours differ (else they would be one run); the night's hours are one run
+    assert all(
+        (a.rows, a.registrations) != (b.rows, b.registrations) for a, b in itertools.pairwise(runs)
+    )
+    assert any(run.last > run.first for run in runs)
+
+
+@pytest.mark.parametrize(
+    ("figures", "key"),
+    [
+        ((0, 8, 12, 60), "schedule.voters"),
+        ((200_000_001, 8, 12, 60), "schedule.voters"),
+        ((100, 24, 12, 60), "schedule.opens_at"),
+        ((100, -1, 12, 60), "schedule.opens_at"),
+        ((100, 8, 0, 60), "schedule.hours"),
+        ((100, 8, 31 * 24 + 1, 60), "schedule.hours"),
+        ((100, 8, 12, 70), "schedule.interval"),
+        ((100, 8, 12, 5), "schedule.interval"),
+        ((100, 8, 12, 7200), "schedule.interval"),
+        ((50_000_000, 12, 1, 3600), "schedule.too_big"),
+    ],
+)
+def test_bad_figures_are_refused_by_name(figures: tuple[int, int, int, int], key: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        Plan(*figures)
+    assert refused.value.args[0].key == key
+
+
+def test_the_biggest_batch_allowed_is_the_schedules() -> None:
+    # a plan whose busiest batch is just MAX_BATCH_ITEMS is made; one voter more is not
+    # (a one-hour vote with one batch: the batch holds twice the voters)
+    voters = MAX_BATCH_ITEMS // 2
+    assert Plan(voters, 0, 1, 3600).schedule().hours == ((MAX_BATCH_ITEMS, MAX_BATCH_ITEMS),)
+    with pytest.raises(InvalidInput):
+        Plan(voters + 1, 0, 1, 3600)

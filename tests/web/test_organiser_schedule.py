@@ -1,0 +1,253 @@
+"""Re-voting protection on the organiser's pages (SQLite and PostgreSQL): the create form
+proposes the batch schedule from the expected voters, the opening hour, the hours and the
+batch interval (protocol/schedule_plan.py) and shows it in Russian, Kazakh and English
+before anything is created; the election it creates has that schedule in its setup; bad
+figures, a missing or bad organiser's key are said in the organiser's language and create
+nothing; and the election's page takes the encrypted roll that lets it open."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from httpx import Response
+
+from honestballot.crypto.group import base_mul
+from honestballot.protocol.schedule_plan import Plan, hour_runs, slots
+from honestballot.record.codec import parse_json
+from honestballot.record.manifest import manifest_to_json
+from honestballot.record.trustee import encode_election_key
+from honestballot.record.witness import schedule_to_json
+from honestballot.web.i18n import LANGUAGES, STRINGS
+from tests.factories import WEB_ROLL, DemoCeremonies, WebElection, web_roll_csv
+from tests.web.test_encrypted_roll import ELECTION, ORGANISER_SECRET, _make_roll
+from tests.web.test_organiser import INLINE_CODE, page_csrf, sign_in_page
+
+PLAN = {"voters": "5 000", "opens_at": "8", "hours": "12", "interval": "60"}
+THE_PLAN = Plan(voters=5000, opens_at=8, hours=12, interval=60)
+ORGANISER_KEY = base_mul(ORGANISER_SECRET).hex()
+
+
+def said(key: str, lang: str, **values: Any) -> str:
+    """A catalogue text as the page shows it (HTML-escaped as Jinja escapes it)."""
+    text = STRINGS[key][LANGUAGES.index(lang)].format(**values)
+    return text.replace("&", "&amp;").replace("'", "&#39;").replace('"', "&#34;")
+
+
+def files(demo_ceremony: DemoCeremonies) -> dict[str, tuple[str, bytes]]:
+    made = demo_ceremony(ELECTION)
+    return {
+        "manifest": ("m.json", json.dumps(manifest_to_json(made.manifest)).encode()),
+        "election_key": ("k.json", json.dumps(encode_election_key(made.key)).encode()),
+    }
+
+
+def create(
+    web: WebElection, demo_ceremony: DemoCeremonies, csrf: str, lang: str = "ru", **form: str
+) -> Response:
+    r: Response = web.client.post(
+        f"/organiser/elections?lang={lang}",
+        files=files(demo_ceremony),
+        data={"csrf": csrf, **form},
+        follow_redirects=False,
+    )
+    return r
+
+
+def created(web: WebElection) -> bool:
+    return web.services.board.election_row(ELECTION) is not None
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_form_shows_the_proposed_schedule_in_every_language(
+    web: WebElection, lang: str
+) -> None:
+    sign_in_page(web.client, web.organiser_token)
+    plain = web.client.get(f"/organiser/elections?lang={lang}")
+    assert plain.status_code == 200
+    # the choice and what it means are there before any figure is given, with no table
+    assert said("organiser.revoting.title", lang) in plain.text
+    assert said("organiser.revoting.for_voters", lang) in plain.text
+    assert said("organiser.revoting.for_organiser", lang) in plain.text
+    assert 'id="proposed-schedule"' not in plain.text and 'name="revoting"' not in plain.text
+
+    page = web.client.get("/organiser/elections", params={**PLAN, "lang": lang})
+    assert page.status_code == 200, page.text
+    assert f'<html lang="{lang}">' in page.text
+    for pattern in INLINE_CODE:
+        assert not pattern.search(page.text), pattern.pattern
+    assert not re.search(r"\borganiser\.[a-z_]+", page.text.replace("/static/organiser.css", ""))
+    schedule = THE_PLAN.schedule()
+    total = slots(schedule)
+    summary = said(
+        "organiser.revoting.summary",
+        lang,
+        voters=5000,
+        hours=12,
+        batches=total.batches,
+        rows=total.rows,
+        registrations=total.registrations,
+    )
+    assert summary in page.text
+    table = page.text.split('id="proposed-schedule"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr><td>(.*?)</td><td class=\"num\">(\d+)</td><td class=\"num\">(\d+)"
+                      r"</td><td class=\"num\">(\d+)</td></tr>", table)  # fmt: skip
+    runs = hour_runs(THE_PLAN, schedule)
+    assert [(int(e), int(r), int(g)) for _, e, r, g in rows] == [
+        (run.expected, run.rows, run.registrations) for run in runs
+    ]
+    assert "08:00–09:00" in rows[0][0] and "19:00–20:00" in rows[-1][0]
+    # the create form carries the plan, re-voting chosen, the organiser's key asked for
+    form = page.text.split('id="create-form"', 1)[1]
+    assert '<input type="checkbox" name="revoting" value="on" checked>' in form
+    for name, value in PLAN.items():
+        assert f'<input type="hidden" name="{name}" value="{value}">' in form
+    assert said("organiser.create.organiser_key", lang) in form
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "key", "values"),
+    [
+        ("kk", {"voters": "много"}, "msg.schedule.voters_number", {}),
+        ("ru", {"voters": "0"}, "msg.schedule.voters", {"most": 200_000_000, "given": 0}),
+        ("en", {"hours": "800"}, "msg.schedule.hours", {"most": 744, "given": 800}),
+        (
+            "ru",
+            {"interval": "70"},
+            "msg.schedule.interval",
+            {"least": 10, "most": 3600, "given": 70},
+        ),
+        (
+            "kk",
+            {"voters": "40000000", "hours": "1", "interval": "3600"},
+            "msg.schedule.too_big",
+            {"items": 80_000_000, "most": 5000},
+        ),
+    ],
+)
+def test_bad_figures_are_said_in_the_organisers_language(
+    web: WebElection, lang: str, query: dict[str, str], key: str, values: dict[str, Any]
+) -> None:
+    sign_in_page(web.client, web.organiser_token)
+    page = web.client.get("/organiser/elections", params={**PLAN, **query, "lang": lang})
+    assert page.status_code == 400, page.text
+    assert said(key, lang, **values) in page.text
+    assert said("organiser.revoting.failed", lang) in page.text  # not "was not created"
+    assert said("organiser.create.failed", lang) not in page.text
+    assert 'id="proposed-schedule"' not in page.text  # no schedule for bad figures
+    # the figures stay in the fields to correct
+    for name, value in {**PLAN, **query}.items():
+        if name != "opens_at" and name != "interval":
+            assert f'name="{name}" value="{value}"' in page.text
+
+
+def test_the_page_creates_an_election_with_the_proposed_schedule(
+    web: WebElection, demo_ceremony: DemoCeremonies
+) -> None:
+    csrf = sign_in_page(web.client, web.organiser_token)
+    r = create(web, demo_ceremony, csrf, revoting="on", organiser_key=ORGANISER_KEY, **PLAN)
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == f"/organiser/e/{ELECTION}?done=created#encrypted-roll"
+    keys = web.services.elections.board_keys(ELECTION)
+    assert keys.schedule == THE_PLAN.schedule()
+    assert keys.organiser_key is not None and keys.organiser_key.hex() == ORGANISER_KEY
+    setup = next(web.services.store.iter_events(ELECTION))
+    body = parse_json(setup.line)["body"]
+    assert body["schedule"] == schedule_to_json(THE_PLAN.schedule())
+    assert web.services.elections.context(ELECTION).revoting
+
+    # the election's page names the step that must come before opening
+    page = web.client.get(f"/organiser/e/{ELECTION}?done=created&lang=en")
+    assert page.status_code == 200
+    section = page.text.split('id="encrypted-roll"', 1)[1].split("</section>", 1)[0]
+    fingerprint = web.services.elections.context(ELECTION).base_hash.hex()[:16]
+    assert f"--fingerprint {fingerprint}" in section
+    assert said("organiser.encrypted_roll.schedule", "en", interval=60, hours=12) in section
+    assert f'action="/organiser/e/{ELECTION}/encrypted-roll"' in section
+    # an election without re-voting protection has no such step
+    other = web.client.get(f"/organiser/e/{web.election_id}")
+    assert 'id="encrypted-roll"' not in other.text
+
+
+def test_bad_input_creates_nothing_and_says_why(
+    web: WebElection, demo_ceremony: DemoCeremonies
+) -> None:
+    csrf = sign_in_page(web.client, web.organiser_token)
+    # bad figures, in Kazakh
+    r = create(web, demo_ceremony, csrf, "kk", revoting="on", organiser_key=ORGANISER_KEY,
+               **{**PLAN, "hours": "0"})  # fmt: skip
+    assert r.status_code == 400, r.text
+    assert said("msg.schedule.hours", "kk", most=744, given=0) in r.text
+    assert said("organiser.create.failed", "kk") in r.text
+    assert 'name="hours" value="0"' in r.text
+    assert not created(web)
+    # re-voting protection without the organiser's key, in Russian: the table stays
+    r = create(web, demo_ceremony, csrf, "ru", revoting="on", **PLAN)
+    assert r.status_code == 400, r.text
+    assert said("msg.revoting.needs_organiser_key", "ru") in r.text
+    assert 'id="proposed-schedule"' in r.text
+    assert not created(web)
+    # an organiser's key that is no key, in English
+    r = create(web, demo_ceremony, csrf, "en", revoting="on", organiser_key="00" * 31, **PLAN)
+    assert r.status_code == 400, r.text
+    assert said("msg.json.hex_length", "en", path="organiser_key", length=32, got=31) in r.text
+    assert not created(web)
+    # without the choice, the plan's fields are not read: an election without a schedule
+    r = create(web, demo_ceremony, csrf, **{**PLAN, "hours": "x"})
+    assert r.status_code == 303, r.text
+    assert web.services.elections.board_keys(ELECTION).schedule is None
+    assert not web.services.elections.context(ELECTION).revoting
+
+
+def test_the_encrypted_roll_goes_up_on_the_election_page_and_it_opens(
+    web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    csrf = sign_in_page(web.client, web.organiser_token)
+    r = create(web, demo_ceremony, csrf, revoting="on", organiser_key=ORGANISER_KEY, **PLAN)
+    assert r.status_code == 303, r.text
+    page = web.client.get(f"/organiser/e/{ELECTION}")
+    csrf = page_csrf(page.text)
+    roll = web.client.post(
+        f"/organiser/e/{ELECTION}/roll",
+        files={"roll": ("r.csv", web_roll_csv(), "text/csv")},
+        data={"csrf": csrf},
+        follow_redirects=False,
+    )
+    assert roll.status_code == 303, roll.text
+
+    # a file that is no encrypted roll is refused in the organiser's language
+    bad = web.client.post(
+        f"/organiser/e/{ELECTION}/encrypted-roll?lang=kk",
+        files={"encrypted_roll": ("e.json", b'{"type": "nothing"}', "application/json")},
+        data={"csrf": csrf},
+    )
+    assert bad.status_code == 400, bad.text
+    assert STRINGS["organiser.failed"][1] in bad.text
+    missing = web.client.post(
+        f"/organiser/e/{ELECTION}/encrypted-roll?lang=ru", data={"csrf": csrf}
+    )
+    assert missing.status_code == 400
+    assert said("msg.organiser.choose_encrypted_roll", "ru") in missing.text
+
+    upload, _ = _make_roll(web, tmp_path, web_roll_csv())
+    kept = web.client.post(
+        f"/organiser/e/{ELECTION}/encrypted-roll",
+        files={"encrypted_roll": ("e.json", json.dumps(upload).encode(), "application/json")},
+        data={"csrf": csrf},
+        follow_redirects=False,
+    )
+    assert kept.status_code == 303, kept.text
+    assert kept.headers["location"] == f"/organiser/e/{ELECTION}?done=encrypted_roll"
+    with web.services.store.connect() as conn:
+        kept_roll = web.services.store.encrypted_roll(conn, ELECTION)
+    assert [kind for kind, _ in kept_roll] == ["roll-part", "roll"]
+    assert len(json.loads(kept_roll[0][1])["rows"]) == len(WEB_ROLL)
+    opened = web.client.post(
+        f"/organiser/e/{ELECTION}/phase/open", data={"csrf": csrf}, follow_redirects=False
+    )
+    assert opened.status_code == 303, opened.text
+    kinds = [ev.kind for ev in web.services.store.iter_events(ELECTION)]
+    assert kinds == ["setup", "roll-part", "roll", "open"]
