@@ -713,17 +713,40 @@ def upload_close_command(url: str, election_id: str, close_path: Path) -> None:
     """Send a close file to the board, one line per request: each object's parts, then
     the step that names them.  A part already on the board is not stored twice, so an
     interrupted upload is simply run again."""
-    for answer in _upload_lines(_endpoint(url, election_id, "close"), close_path):
+    endpoint = _endpoint(url, election_id, "close")
+    lines = [x.strip() for x in close_path.read_bytes().splitlines() if x.strip()]
+    for number, line in enumerate(lines, 1):
+        answer = _send_close_line(endpoint, line, f"{close_path.name} line {number}")
         what = (
             f"{answer.text('step')} of {answer.text('list')} by trustee {answer.integer('trustee')}"
         )
-        if answer.text("kind") == "close-step":
+        if answer.text("kind") == "close-step" and answer.boolean("stored"):
             click.echo(
                 f"{what}: verified and published; the close is in round {answer.text('round')}"
             )
+        elif answer.text("kind") == "close-step":
+            click.echo(f"{what}: already on the board")
         else:
             state = "stored" if answer.boolean("stored") else "already on the board"
             click.echo(f"a part of {what}: {state}")
+
+
+#: how often a step is sent again when another trustee's step came in meanwhile
+CLOSE_RETRIES: Final = 5
+
+
+def _send_close_line(endpoint: str, line: bytes, where: str) -> Reader:
+    """Send one line of a close file; a step refused only because another trustee's step
+    came in meanwhile is sent again (it is checked against the board as it now is)."""
+    for attempt in range(CLOSE_RETRIES + 1):
+        try:
+            sent = urllib_fetch(endpoint, line, timeout=MIX_UPLOAD_TIMEOUT_S)
+            return Reader(parse_json(sent), "answer")
+        except HonestBallotError as exc:
+            if "came in meanwhile" in str(exc) and attempt < CLOSE_RETRIES:
+                continue
+            raise ProtocolError(f"{where}: {exc}") from None
+    raise AssertionError("unreachable")
 
 
 #: how long one line of a mix file may take the service: the mix that closes it is checked

@@ -222,7 +222,8 @@ class CloseObjectEvent:
     protection)."""
 
     kind: str
-    trustee: int
+    #: the trustee of a part or step; 0 for a ``close-round`` (the service's)
+    trustee: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +374,7 @@ _PHASES: dict[str, tuple[str, tuple[Phase, ...]]] = {
     "padding": ("publishing the padding", (Phase.CLOSED,)),
     "audit": ("auditing a ballot", (Phase.OPEN,)),
     "close": ("closing", (Phase.OPEN,)),
+    "close-round": ("opening a round of the close", (Phase.CLOSED,)),
     "close-part": ("publishing a step of the close", (Phase.CLOSED,)),
     "close-step": ("publishing a step of the close", (Phase.CLOSED,)),
     "mix-part": ("mixing a contest's ballots", (Phase.CLOSED,)),

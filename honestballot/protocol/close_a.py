@@ -42,7 +42,7 @@ name the service, and go on (:class:`Failure`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
@@ -107,6 +107,11 @@ A_FLAGS: Final = "A.flags"
 A_PETS: Final = "A.pets"
 A_FALLBACK_FLAGS: Final = "A.fallback-flags"
 A_FALLBACK_PETS: Final = "A.fallback-pets"
+
+#: the round the close begins with, right after the padding
+FIRST_ROUND: Final = "A-mix"
+#: how long a round stays open by default before its deadline passes (docs/coercion.md §5.2)
+ROUND_DEADLINE_MS: Final = 24 * 3600 * 1000
 
 #: the columns of a row of ``A.rows`` (docs/coercion.md §5.3) and of ``A.registrations``
 TAG, CREDENTIAL, COUNTER, FLAG = 0, 1, 2, 3
@@ -438,10 +443,10 @@ class _Run:
         inputs: StageAInputs,
         items: Sequence[CloseItem],
         verify_shuffle: ShuffleVerifier | None,
-        proven: int = 0,
+        proven: Collection[int] = (),
     ) -> None:
         self.ctx = ctx
-        self.proven = proven
+        self.proven = frozenset(proven)
         self.keys = keys
         self.inputs = inputs
         self.items = items
@@ -450,13 +455,18 @@ class _Run:
         self.failures: list[Failure] = []
         #: the objects not taken (each named among the failures)
         self.ignored: list[int] = []
+        #: (round, the number of objects before it) of every round opened
+        self.opened: list[tuple[str, int]] = []
 
     # - the rounds -
 
-    def round(self, collectors: Sequence[_Collector]) -> bool:
-        """Feed the objects that follow into ``collectors`` until each is complete; False
-        when the record ends first."""
+    def round(self, name: str, collectors: Sequence[_Collector]) -> bool:
+        """Round ``name``: feed the objects that follow into ``collectors`` until each is
+        complete; False when the record ends first.  A round with anything to take is
+        **opened** at this point of the record (its deadline's place, docs/coercion.md §5.2)."""
         open_ = {(c.step.kind, c.step.list): c for c in collectors if not c.complete}
+        if open_:
+            self.opened.append((name, self.cursor))
         while open_:
             if self.cursor >= len(self.items):
                 return False
@@ -470,7 +480,7 @@ class _Run:
                     raise CloseRecordError(
                         "close.steps", f"{where}: {kind} of {name} belongs to no open step"
                     )
-                collector.take(item, where, proven=self.cursor <= self.proven)
+                collector.take(item, where, proven=self.cursor - 1 in self.proven)
             except CloseRecordError as exc:
                 # not taken: the service should have refused it (named), and the close
                 # goes on with the objects that are taken
@@ -520,6 +530,9 @@ class StageA:
     consumed: int = 0
     #: the positions of the objects it did not take (each named among ``failures``)
     ignored: tuple[int, ...] = ()
+    #: (round, the number of objects before it) of every round opened so far, in order:
+    #: where the service posts each round's deadline (``close-round``)
+    opened: tuple[tuple[str, int], ...] = ()
 
     @property
     def done(self) -> bool:
@@ -642,15 +655,16 @@ def run_stage_a(
     items: Sequence[CloseItem],
     verify_shuffle: ShuffleVerifier | None = None,
     *,
-    proven: int = 0,
+    proven: Collection[int] = (),
 ) -> StageA:
     """Read stage A from the board's inputs and the close's objects in board order:
     the steps still open with their inputs, or the winners and the named failures.
 
     Raise :class:`CloseRecordError` naming the check when an object breaks the record.
     Objects after stage A's last step are left for stage B (``consumed`` says where
-    they begin).  The proofs of the first ``proven`` objects are not checked again (the
-    service, which checked each as it came, reads the board again for the next)."""
+    they begin).  The proofs of the objects at the positions ``proven`` are not checked
+    again: objects this reader took before, on the same board (the service, which checked
+    each as it came, reads the board again for the next)."""
     run = _Run(ctx, keys, inputs, items, verify_shuffle, proven)
     return _stage_a(run)
 
@@ -658,7 +672,7 @@ def run_stage_a(
 def _pending(run: _Run, round_: str, collectors: Sequence[_Collector]) -> StageA:
     return StageA(
         tuple(c.step for c in collectors if not c.complete), round_, tuple(run.failures),
-        consumed=run.cursor, ignored=tuple(run.ignored),
+        consumed=run.cursor, ignored=tuple(run.ignored), opened=tuple(run.opened),
     )  # fmt: skip
 
 
@@ -671,7 +685,7 @@ def _stage_a(run: _Run) -> StageA:
         _MixCollector(run, A_ROWS, inputs.rows, k if inputs.rows else 0),
         _MixCollector(run, A_REGISTRATIONS, inputs.registrations, k if inputs.registrations else 0),
     ]
-    if not run.round(mixes):
+    if not run.round("A-mix", mixes):
         return _pending(run, "A-mix", mixes)
     rows, regs = mixes[0].step.inputs, mixes[1].step.inputs
 
@@ -682,7 +696,7 @@ def _stage_a(run: _Run) -> StageA:
         run, "point-tag", A_COVER, (), k if inputs.cover_rows else 0,
         count=inputs.cover_rows, key="y1",
     )  # fmt: skip
-    if not run.round([tags, cover]):
+    if not run.round("A-tag", [tags, cover]):
         return _pending(run, "A-tag", [tags, cover])
     tag_shares = [i.share for i in tags.items if isinstance(i, ListTagShare)]
     combined = as_rows(_combine_tags(tag_shares, k, run.keys.trustees)) if tag_shares else ()
@@ -694,7 +708,7 @@ def _stage_a(run: _Run) -> StageA:
 
     # A-tag-dec
     tag_dec = _ShareCollector(run, "decrypt", A_TAGS, combined, k if combined else 0)
-    if not run.round([tag_dec]):
+    if not run.round("A-tag-dec", [tag_dec]):
         return _pending(run, "A-tag-dec", [tag_dec])
     points = tag_dec.decrypted() if combined else ()
     row_tags, reg_tags = points[: len(rows)], points[len(rows) :]
@@ -708,7 +722,7 @@ def _stage_a(run: _Run) -> StageA:
     # A-offset
     counted = len(order)
     offsets = _ShareCollector(run, "offset", A_GROUPS, rows, k if counted else 0, count=counted)
-    if not run.round([offsets]):
+    if not run.round("A-offset", [offsets]):
         return _pending(run, "A-offset", [offsets])
     shares = [i.share for i in offsets.items if isinstance(i, GroupOffsets)]
     group_rows = [groups[t] for t in order]
@@ -721,7 +735,7 @@ def _stage_a(run: _Run) -> StageA:
     # A-count
     flat = as_rows([ct for g in counters for ct in g])
     count_dec = _ShareCollector(run, "decrypt", A_COUNTERS, flat, k if flat else 0)
-    if not run.round([count_dec]):
+    if not run.round("A-count", [count_dec]):
         return _pending(run, "A-count", [count_dec])
     values = iter(count_dec.decrypted() if flat else ())
     ordered: dict[Point, tuple[int, ...]] = {}  # tag -> its rows from lowest counter
@@ -781,7 +795,7 @@ def _stage_a(run: _Run) -> StageA:
     return StageA(
         (), "done", tuple(run.failures),
         tuple(Winner(t, winners[t], reg_of[t]) for t in order if t in winners),
-        rows, regs, run.cursor, tuple(run.ignored),
+        rows, regs, run.cursor, tuple(run.ignored), tuple(run.opened),
     )  # fmt: skip
 
 
@@ -841,12 +855,12 @@ def _check_round(
         return []
     flag_dec = _ShareCollector(run, "decrypt", flags_name, flags, k)
     pet = _ShareCollector(run, "equivalence", pets_name, pets, k)
-    if not run.round([flag_dec, pet]):
+    if not run.round(round_, [flag_dec, pet]):
         return _pending(run, round_, [flag_dec, pet])
     eq = [i.share for i in pet.items if isinstance(i, ListEquivalence)]
     sums = as_rows(combine_equivalence_shares(eq, k, run.keys.trustees))
     pet_dec = _ShareCollector(run, "decrypt", pets_name, sums, k)
-    if not run.round([pet_dec]):
+    if not run.round(f"{round_}-dec", [pet_dec]):
         return _pending(run, f"{round_}-dec", [pet_dec])
     flag_points = flag_dec.decrypted()
     equal = [plaintexts_equal(p) for p in pet_dec.decrypted()]

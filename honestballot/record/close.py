@@ -35,6 +35,7 @@ from honestballot.crypto.shuffle import ShuffleProof
 from honestballot.crypto.tagging import TagShare, TagShareEntry
 from honestballot.errors import EncodingError, InvalidProof, RecordFormatError
 from honestballot.protocol.close_a import (
+    A_COVER,
     CloseItem,
     GroupOffsets,
     ListDecryption,
@@ -71,6 +72,21 @@ def item_cells(kind: str, width: int) -> int:
 
 def part_items(kind: str, width: int) -> int:
     return max(1, MAX_PART_CELLS // item_cells(kind, width))
+
+
+# -- rounds -----------------------------------------------------------------------------
+
+
+def close_round_body(round_: str, deadline_ms: int) -> JsonObject:
+    """A ``close-round`` body: the round that opens, and when its deadline passes."""
+    return {"round": round_, "deadline_ms": deadline_ms}
+
+
+def close_round_from_json(value: Any, path: str) -> tuple[str, int]:
+    r = Reader(value, path)
+    out = (r.text("round", max_len=32), r.integer("deadline_ms", minimum=0))
+    r.done()
+    return out
 
 
 # -- items ------------------------------------------------------------------------------
@@ -260,6 +276,8 @@ def read_place(r: Reader) -> Place:
     name = r.text("list", max_len=MAX_LIST_NAME)
     trustee = r.integer("trustee", minimum=1, maximum=1000)
     position = r.integer("position", minimum=1, maximum=1000) if kind == "mix" else 0
+    if kind == "point-tag" and name != A_COVER:
+        raise RecordFormatError(f"{r.path}.list: the cover points' list is {A_COVER}")
     key = ""
     if kind in ("tag", "point-tag"):
         key = r.text("key", max_len=8)

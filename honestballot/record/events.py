@@ -59,6 +59,7 @@ EVENT_KINDS: Final = (
     "audit",
     "close",
     "padding",
+    "close-round",
     "close-part",
     "close-step",
     "mix-part",
@@ -320,6 +321,13 @@ def board_event(line: EventLine, path: str, public_key: Point | None = None) -> 
         case "station":
             station = station_from_json(b, p)  # its proof: protocol/stations.py
             return board.StationEvent(station.unit, station.paper, station.commission_key)
+        case "close-round":
+            # its round and deadline: the check close.rounds reads them
+            r = Reader(b, p)
+            r.text("round", max_len=32)
+            r.integer("deadline_ms", minimum=0)
+            r.done()
+            return board.CloseObjectEvent(line.kind)
         case "close-part" | "close-step":
             # the trustee only: shape and signature are record/close.py's, the place among
             # the steps and the proofs protocol/close_a.py's, checked once

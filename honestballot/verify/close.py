@@ -27,6 +27,7 @@ from honestballot.record.close import (
     ClosePart,
     assemble,
     close_part_from_json,
+    close_round_from_json,
     close_step_from_json,
 )
 from honestballot.record.events import EventLine
@@ -46,7 +47,40 @@ REMEDIED_A = (
     "close.counters",
     "close.dummy",
     "close.credential",
+    "close.rounds",
+    "close.stalled",
 )
+
+
+def round_failures(stage: StageA, announced: Sequence[Announced], now_ms: int) -> list[Failure]:
+    """``close.rounds``: the rounds the service announced are the rounds the close opened,
+    each where it opened; ``close.stalled``: the open round's deadline has passed by
+    ``now_ms`` (the record's last tree head), naming its steps and who acted."""
+    out: list[Failure] = []
+    said = [(a.round, a.objects_before) for a in announced]
+    if said != list(stage.opened):
+        out.append(
+            Failure(
+                "close.rounds", "service",
+                f"the rounds announced (round, objects before it) {said} are not the rounds "
+                f"the close opened {list(stage.opened)}",
+            )
+        )  # fmt: skip
+    if not stage.done and announced and announced[-1].round == stage.round:
+        deadline = announced[-1].deadline_ms
+        if now_ms > deadline:
+            steps = "; ".join(
+                f"{s.kind} of {s.list} done by {list(s.done_by) or 'nobody'}" for s in stage.next
+            )
+            out.append(
+                Failure(
+                    "close.stalled", f"round {stage.round}",
+                    f"its deadline passed at {deadline} ms, {now_ms - deadline} ms before the "
+                    f"record's last tree head or the check, and it still lacks trustees: "
+                    f"{steps}",
+                )
+            )  # fmt: skip
+    return out
 
 
 def close_keys(key: ElectionKey) -> CloseKeys:
@@ -67,32 +101,73 @@ class CloseReading:
     errors: list[tuple[str, str]] = field(default_factory=list)
     #: the close objects (steps) read, in board order
     steps: int = 0
+    #: the rounds the service announced (``close-round``), in board order
+    announced: list[Announced] = field(default_factory=list)
 
 
-def read_close_items(
-    base_hash: bytes, keys: CloseKeys, events: Iterable[EventLine]
-) -> tuple[list[CloseItem], list[Failure]]:
-    """The objects of the close, assembled from their ``close-part`` and ``close-step``
-    events in board order, and a failure naming the service for each part or step whose
-    signature does not verify (it is not taken: nobody but the trustee can sign it).
-    :class:`CloseRecordError` naming ``record.format`` for a malformed one."""
-    parts: dict[bytes, ClosePart] = {}
-    items: list[CloseItem] = []
-    failures: list[Failure] = []
-    for ev in events:
+@dataclass(frozen=True, slots=True)
+class Announced:
+    """A ``close-round`` event: the round the service says opened, its deadline, and how
+    many objects of the close stood before it."""
+
+    round: str
+    deadline_ms: int
+    objects_before: int
+    seq: int
+
+
+class CloseReader:
+    """The close's events read in board order, one at a time (so the service can keep one
+    and feed it only what is new): the objects assembled from their parts, the rounds the
+    service announced, and a failure naming the service for every part or step that cannot
+    be read: a signature that does not verify, a malformed body, a step whose parts are not
+    all on the board before it (nobody but the operator can post such things, so they are
+    skipped and named, never a failure of the record, docs/coercion.md §5.1)."""
+
+    def __init__(self, base_hash: bytes, keys: CloseKeys) -> None:
+        self.base_hash = base_hash
+        self.keys = keys
+        #: the parts not yet named by a step, by digest
+        self.parts: dict[bytes, ClosePart] = {}
+        self.items: list[CloseItem] = []
+        #: the ``seq`` of each object's step
+        self.seqs: list[int] = []
+        self.failures: list[Failure] = []
+        self.announced: list[Announced] = []
+        #: the last event read, and the number of ``close-step`` events read (taken or not)
+        self.last_seq = -1
+        self.steps = 0
+
+    def feed(self, ev: EventLine) -> None:
+        self.last_seq = max(self.last_seq, ev.seq)
         path = f"event {ev.seq}.body"
         try:
             if ev.kind == "close-part":
-                part = close_part_from_json(base_hash, keys.election, ev.body, path)
-                parts[part.digest] = part
+                part = close_part_from_json(self.base_hash, self.keys.election, ev.body, path)
+                self.parts.setdefault(part.digest, part)
             elif ev.kind == "close-step":
-                step = close_step_from_json(base_hash, keys.election, ev.body, path)
-                items.append(assemble(step, parts, path))
+                self.steps += 1
+                step = close_step_from_json(self.base_hash, self.keys.election, ev.body, path)
+                item = assemble(step, self.parts, path)
+                for digest in step.parts:  # a part serves one object
+                    self.parts.pop(digest, None)
+                self.items.append(item)
+                self.seqs.append(ev.seq)
+            elif ev.kind == "close-round":
+                round_, deadline = close_round_from_json(ev.body, path)
+                self.announced.append(Announced(round_, deadline, len(self.items), ev.seq))
         except InvalidProof as exc:
-            failures.append(Failure("close.signatures", "service", str(exc)))
+            self.failures.append(Failure("close.signatures", "service", str(exc)))
         except HonestBallotError as exc:
-            raise CloseRecordError("record.format", str(exc)) from None
-    return items, failures
+            self.failures.append(Failure("close.steps", "service", f"{path}: {exc}"))
+
+
+def read_close_items(base_hash: bytes, keys: CloseKeys, events: Iterable[EventLine]) -> CloseReader:
+    """Every close event of ``events``, in board order, read (:class:`CloseReader`)."""
+    reader = CloseReader(base_hash, keys)
+    for ev in events:
+        reader.feed(ev)
+    return reader
 
 
 def read_close(
@@ -108,11 +183,12 @@ def read_close(
     out = CloseReading()
     keys = close_keys(key)
     try:
-        items, unsigned = read_close_items(ctx.base_hash, keys, events)
-        out.steps = len(items)
+        reader = read_close_items(ctx.base_hash, keys, events)
+        out.steps = len(reader.items)
+        out.announced = reader.announced
         inputs = stage_a_inputs(ctx, rows, registrations, padding)
-        stage = run_stage_a(ctx, keys, inputs, items)
-        out.stage_a = replace(stage, failures=(*unsigned, *stage.failures))
+        stage = run_stage_a(ctx, keys, inputs, reader.items)
+        out.stage_a = replace(stage, failures=(*reader.failures, *stage.failures))
     except CloseRecordError as exc:
         out.errors.append((exc.check, str(exc)))
     except HonestBallotError as exc:

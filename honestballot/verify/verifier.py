@@ -28,6 +28,7 @@ close's stages are not built yet: a record holding anything after its close fail
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -124,7 +125,7 @@ from honestballot.record.witness import (
     roll_signature,
     roll_summary_bytes,
 )
-from honestballot.verify.close import REMEDIED_A, read_close
+from honestballot.verify.close import REMEDIED_A, read_close, round_failures
 from honestballot.verify.mixes import verify_shuffle_on
 from honestballot.verify.parallel import ClusterError, Engine, Shared, open_engine
 from honestballot.verify.roll import check_roll_encrypted, check_roll_units
@@ -428,6 +429,7 @@ def verify_record(
     scheduler: str | None = None,
     fingerprint: str | None = None,
     require_quorum: bool = True,
+    now_ms: int | None = None,
 ) -> Report:
     """Run every check over the record given as its lines (bytes, header first); with
     ``fingerprint`` (the first hex digits of the base hash, got out of band), also check
@@ -439,11 +441,16 @@ def verify_record(
     (``tcp://HOST:PORT``), which is connected to before the record is read
     (:class:`ClusterError` if it cannot be)."""
     with open_engine(workers=workers, scheduler=scheduler) as engine:
-        return _verify_record(lines, engine, fingerprint, require_quorum)
+        now = int(time.time() * 1000) if now_ms is None else now_ms
+        return _verify_record(lines, engine, fingerprint, require_quorum, now)
 
 
 def _verify_record(
-    lines: Iterable[bytes], engine: Engine, fingerprint: str | None, require_quorum: bool
+    lines: Iterable[bytes],
+    engine: Engine,
+    fingerprint: str | None,
+    require_quorum: bool,
+    now_ms: int,
 ) -> Report:
     report = Report()
     parsed = _read_lines(lines, report)
@@ -499,7 +506,7 @@ def _verify_record(
         padding_errors = _check_padding(ctx, revoting, rules, report)
         _check_rows(ctx, setup_raw, parsed, report, engine, padding_errors)
         _check_audits_v2(ctx, revoting.audits, report)
-        _check_close(ctx, key, parsed, revoting, report)
+        _check_close(ctx, key, parsed, revoting, report, now_ms)
         return report
     report.stats.update(
         ballots_cast=len(ballots),
@@ -895,14 +902,21 @@ def _check_padding(
 
 
 def _check_close(
-    ctx: ElectionContext, key: ElectionKey, parsed: _Parsed, revoting: _Revoting, report: Report
+    ctx: ElectionContext,
+    key: ElectionKey,
+    parsed: _Parsed,
+    revoting: _Revoting,
+    report: Report,
+    now_ms: int,
 ) -> None:
     """The close's stages as far as they are built: stage A (docs/coercion.md §5.3),
     replayed from the trustees' signed objects; anything after it is not yet checked."""
     if revoting.padding is None:  # not closed yet, or the padding is missing (named)
         _check_revoting_close(parsed, report)
         return
-    close = [ev for ev, _ in parsed.events if ev.kind in ("close-part", "close-step")]
+    close = [
+        ev for ev, _ in parsed.events if ev.kind in ("close-round", "close-part", "close-step")
+    ]
     rows = [revoting.rows[seq] for seq in sorted(revoting.rows)]
     registrations = [revoting.registrations[seq] for seq in sorted(revoting.registrations)]
     reading = read_close(ctx, key, close, rows, registrations, revoting.padding[2])
@@ -911,6 +925,12 @@ def _check_close(
     stage = reading.stage_a
     if stage is None:
         return
+    # a stalled round: its deadline passed by the record's last head or by now (a board
+    # that stalls signs no new head)
+    now_ms = max(now_ms, parsed.heads[-1][1].head.timestamp_ms if parsed.heads else 0)
+    stage = replace(
+        stage, failures=(*stage.failures, *round_failures(stage, reading.announced, now_ms))
+    )
     report.close = stage
     described = {
         "close.signatures": f"{reading.steps} objects of the close, each signed by its trustee",
@@ -924,6 +944,9 @@ def _check_close(
         "close.counters": "every joined group's counters are distinct and consecutive",
         "close.dummy": "every winner's flag decrypts to 0",
         "close.credential": "every winner's voting point tests equal to its registration's",
+        "close.rounds": f"the service announced each of the {len(stage.opened)} round(s) the "
+        "close opened, where it opened, with its deadline",
+        "close.stalled": "no open round is past its deadline",
     }
     report.ok("close.inputs", "A.rows and A.registrations are the board's, in board order")
     for check in REMEDIED_A:
@@ -932,16 +955,16 @@ def _check_close(
             report.name_failure(check, f"names the {f.party}: {f.detail}")
         if not found:
             report.ok(check, described[check])
-    if not stage.done:
+    if stage.done:
+        report.ok(
+            "close.stage-a",
+            f"stage A done: {len(stage.winners)} credential(s) with a counted last ballot, "
+            f"{len(stage.failures)} failure(s) with a remedy",
+        )
+        report.stats.update(stage_a_winners=len(stage.winners))
+    else:
         steps = ", ".join(f"{s.kind} of {s.list} ({len(s.done_by)} done)" for s in stage.next)
         report.ok("close.stage-a", f"stage A under way, round {stage.round}: {steps}")
-        return
-    report.ok(
-        "close.stage-a",
-        f"stage A done: {len(stage.winners)} credential(s) with a counted last ballot, "
-        f"{len(stage.failures)} failure(s) with a remedy",
-    )
-    report.stats.update(stage_a_winners=len(stage.winners))
     after = [ev for ev, _ in parsed.events if ev.kind in _AFTER_CLOSE]
     if after or stage.consumed < reading.steps:
         report.fail(
@@ -951,7 +974,7 @@ def _check_close(
             "built in this verifier: it cannot check them, so the count is NOT verified",
         )
     else:
-        report.ok("tally", "no tally yet (stage B of the close not yet run)")
+        report.ok("tally", "no tally yet (election not tallied)")
 
 
 def _check_revoting_close(parsed: _Parsed, report: Report) -> None:

@@ -2833,7 +2833,10 @@ BATCH_ITEMS = ("registration", "cast-row")
 CLOSING_BLOCK = ("batch", *BATCH_ITEMS, "audit", "close")
 #: what would follow the close once its stages are written (coercion.md §5); this checker
 #: does not check them yet, and says so
-AFTER_CLOSE = ("mix-part", "mix", "tally", "share-part", "decryption-share", "result")
+AFTER_CLOSE = (
+    "close-part", "close-step", "mix-part", "mix", "tally", "share-part", "decryption-share",
+    "result",
+)  # fmt: skip
 
 
 def batch_due_ms(schedule: dict, open_ms: int, index: int) -> int:
@@ -2925,6 +2928,12 @@ def check_revoting_board(events: Sequence[dict]) -> dict | None:
             if body["padding"].get("cover_rows", 0) > cast_rows:
                 raise ValueError(f"padding.shape: {where}: more cover rows than cast rows")
             padded = True
+            continue
+        if kind == "close-round":
+            # the service's announcement of a round of the close and its deadline; the
+            # close's objects themselves are not checked here yet (below)
+            if not padded or set(body) != {"round", "deadline_ms"}:
+                raise ValueError(f"board.rules: {where}: a round of the close, after the padding")
             continue
         if kind in AFTER_CLOSE:
             raise ValueError(

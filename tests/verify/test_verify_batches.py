@@ -25,6 +25,7 @@ from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.ballot import BallotOpening
 from honestballot.protocol.ballot_v2 import BallotV2, CastRow, encrypt_ballot_v2
+from honestballot.protocol.close_a import FIRST_ROUND, ROUND_DEADLINE_MS
 from honestballot.protocol.cover import (
     cover_selections,
     draw_cover_voter,
@@ -37,6 +38,7 @@ from honestballot.protocol.padding import PaddedCredential, make_padding
 from honestballot.protocol.registration import Registration, make_commitment
 from honestballot.protocol.schedule import Schedule
 from honestballot.record.ballot import opening_to_json
+from honestballot.record.close import close_round_body
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import EventLine
 from honestballot.record.revoting import (
@@ -168,6 +170,11 @@ def padding(b: Board, time_ms: int, cover_rows: int = 0, rows: int = 0) -> Poste
     return (time_ms, "padding", {"padding": padding_to_json(b.ctx.base_hash, made)})
 
 
+def first_round(time_ms: int) -> Posted:
+    """The close's first round, which the service announces right after the padding."""
+    return (time_ms, "close-round", close_round_body(FIRST_ROUND, time_ms + ROUND_DEADLINE_MS))
+
+
 def record(b: Board, posted: list[Posted]) -> list[bytes]:
     """The record: the service's up to the open, then ``posted`` (with an empty padding
     right after a close, as the service posts it, unless ``posted`` holds a padding or
@@ -176,7 +183,11 @@ def record(b: Board, posted: list[Posted]) -> list[bytes]:
     if posted and posted[-1] == NO_PADDING:
         posted = posted[:-1]
     elif not any(kind == "padding" for _, kind, _ in posted):
-        posted = [x for p in posted for x in ([p, padding(b, p[0])] if p[1] == "close" else [p])]
+        posted = [
+            x
+            for p in posted
+            for x in ([p, padding(b, p[0]), first_round(p[0])] if p[1] == "close" else [p])
+        ]
     seq = sum(1 for x in b.head if json.loads(x).get("type") == "event")
     lines = list(b.head)
     for i, (time_ms, kind, body) in enumerate(posted):

@@ -110,7 +110,7 @@ def test_a_revoting_election_through_the_service_verifies(
     lines = closed.lines
     events = _events(lines)
     kinds = [e["kind"] for e in events]
-    assert kinds.count("batch") == 3 and kinds[-3:] == ["audit", "close", "padding"]
+    assert kinds.count("batch") == 3 and kinds[-4:] == ["audit", "close", "padding", "close-round"]
     rows, regs = REVOTING_SCHEDULE.hours[0]
     report = verify(lines)
     assert report.passed, describe(report)

@@ -67,9 +67,9 @@ def _secret(ceremony: DemoCeremony) -> Scalar:
     return secret
 
 
-def _verify(election: RevotingElection) -> Report:
+def _verify(election: RevotingElection, now_ms: int | None = None) -> Report:
     lines = list(election.web.services.elections.record_lines(election.id))
-    return verify_record(lines, workers=1)
+    return verify_record(lines, workers=1, now_ms=now_ms or election.web.services.elections.clock())
 
 
 def _post(election: RevotingElection, kind: str, body: Any) -> Any:
@@ -138,6 +138,7 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
     cast = _vote_and_close(election)
     trustees = _trustees(ceremony)
     rng = SeededRandomness("trustees of stage A")
+    ctx = election.ctx
     report = _verify(election)
     assert report.passed, report.failures
     assert report.close is not None and report.close.round == "A-mix"  # nothing yet
@@ -145,7 +146,7 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
     # round's steps, each object by a trustee not acted yet; it refuses a second
     rounds = []
     while True:
-        state = election.web.services.close.state(election.id)
+        state = election.web.services.close.stage(election.id)
         if state.done:
             break
         rounds.append(state.round)
@@ -157,7 +158,7 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
                 if step.kind == "mix" and j == 2:  # the next mixer shuffles this output
                     step = next(
                         s
-                        for s in election.web.services.close.state(election.id).next
+                        for s in election.web.services.close.stage(election.id).next
                         if (s.kind, s.list) == (step.kind, step.list)
                     )
     assert rounds[:1] == ["A-mix"] and rounds[-1] == "A-check-dec"
@@ -188,8 +189,11 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
     # an object after stage A is over is refused, and no step is added
     store = election.web.services.store
     steps = len(list(store.iter_events(election.id, kinds=("close-step",))))
-    answer = _send(election, trustees[1], last, rng)
-    assert answer.status_code == 409 and "stage A of the close is over" in answer.text
+    parts, head = publish(ctx.base_hash, act(ctx, last, trustees[1], rng), trustees[1].x, rng)
+    answer = _post(election, "close-part", parts[0])
+    assert answer.status_code == 409 and "the close is in round done" in answer.text
+    answer = _post(election, "close-step", head)
+    assert answer.status_code == 400 and "not on the board" in answer.text
     assert len(list(store.iter_events(election.id, kinds=("close-step",)))) == steps
 
 
@@ -200,7 +204,7 @@ def test_the_service_refuses_objects_that_would_break_the_record(
     trustees = _trustees(ceremony)
     rng = SeededRandomness("refused objects")
     close = election.web.services.close
-    step = close.state(election.id).next[0]
+    step = close.stage(election.id).next[0]
     assert (step.kind, step.list) == ("mix", A_ROWS)
     ctx = election.ctx
     item = act(ctx, step, trustees[1], rng)
@@ -220,11 +224,22 @@ def test_the_service_refuses_objects_that_would_break_the_record(
         assert _post(election, "close-part", part).status_code == 201
     answer = _post(election, "close-step", head)
     assert answer.status_code == 400 and "mix.proofs" in answer.text
-    assert close.state(election.id).next[0].done_by == ()
+    assert close.stage(election.id).next[0].done_by == ()
     # the honest mix is taken; the same trustee's second mix of the list is refused
-    assert _send(election, trustees[1], step, rng).status_code == 201
-    answer = _send(election, trustees[1], step, rng)  # its second, on the first's input
-    assert answer.status_code == 400 and "trustee 1 acted already" in answer.text
+    honest = act(ctx, step, trustees[1], rng)
+    first_parts, first_head = publish(ctx.base_hash, honest, trustees[1].x, rng)
+    for part in first_parts:
+        assert _post(election, "close-part", part).status_code == 201
+    assert _post(election, "close-step", first_head).status_code == 201
+    second = act(ctx, step, trustees[1], rng)  # its second, on the first's input
+    parts2, head2 = publish(ctx.base_hash, second, trustees[1].x, rng)
+    answer = _post(election, "close-part", parts2[0])  # no part of it is stored
+    assert answer.status_code == 409 and "by trustee 1" in answer.text
+    answer = _post(election, "close-step", head2)
+    assert answer.status_code == 400 and "not on the board" in answer.text
+    # a step already on the board, sent again, is answered as stored before
+    answer = _post(election, "close-step", first_head)
+    assert answer.status_code == 200 and answer.json()["stored"] is False
     # the record still verifies, with the one mix taken
     report = _verify(election)
     assert report.passed, report.failures
@@ -234,7 +249,7 @@ def test_the_service_refuses_objects_that_would_break_the_record(
     assert answer.status_code == 200 and answer.json()["stored"] is False
     # a step in trustee 3's name that trustee 2 signed, put on the board by a dishonest
     # service: not taken, and verify names the service
-    step = close.state(election.id).next[0]
+    step = close.stage(election.id).next[0]
     forged = act(ctx, step, trustees[3], rng)
     parts, head = publish(ctx.base_hash, forged, trustees[2].x, rng)
     services = election.web.services
@@ -296,15 +311,14 @@ def test_trustees_take_part_with_the_command_line(
         )  # fmt: skip
         assert sent.exit_code == 0, (sent.output, sent.exception)
         assert f"mix of A.rows by trustee {trustee}: verified and published" in sent.output
-        # the same file again: its parts are on the board, its steps refused
+        # the same file again (an upload cut off): everything is on the board already
         again = runner.invoke(
             trustee_group,
             ["upload-close", "--url", "https://board.example/", "--election", election.id,
              "--close", str(out)],
         )  # fmt: skip
-        said = again.output + str(again.exception)
-        assert again.exit_code != 0
-        assert ("acted already" if trustee == 1 else "belongs to no open step") in said
+        assert again.exit_code == 0, (again.output, again.exception)
+        assert f"mix of A.rows by trustee {trustee}: already on the board" in again.output
     export()
     status = runner.invoke(
         trustee_group, ["close-status", "--record", str(record), "--workers", "1"]
@@ -312,3 +326,51 @@ def test_trustees_take_part_with_the_command_line(
     assert status.exit_code == 0, (status.output, status.exception)
     assert "round A-tag" in status.output
     assert "tag of A.tags: done by trustees none" in status.output
+
+
+def test_a_step_that_raced_another_is_refused_and_deadlines_are_announced(
+    election: RevotingElection, ceremony: DemoCeremony, monkeypatch: Any
+) -> None:
+    """Two trustees send a first mix of A.rows at once: the one whose check ran while the
+    other's step was stored is refused ("came in meanwhile") and nothing of it is taken.
+    Each round the close opens is announced with its deadline; past it, verify names the
+    stalled round."""
+    services = election.web.services
+    services.elections.close_deadline_ms = 60_000
+    _vote_and_close(election)
+    trustees = _trustees(ceremony)
+    rng = SeededRandomness("a race")
+    close, ctx = services.close, election.ctx
+    step = close.stage(election.id).next[0]
+    mine, theirs = (act(ctx, step, trustees[j], rng) for j in (2, 3))
+    my_parts, my_head = publish(ctx.base_hash, mine, trustees[2].x, rng)
+    their_parts, their_head = publish(ctx.base_hash, theirs, trustees[3].x, rng)
+    for part in (*my_parts, *their_parts):
+        assert _post(election, "close-part", part).status_code == 201
+    checking = close._state
+
+    def meanwhile(election_id: str, extra: Any = None) -> Any:
+        out = checking(election_id, extra)
+        if extra is not None and extra.trustee == 2:  # trustee 3's step is stored now
+            monkeypatch.setattr(close, "_state", checking)
+            assert _post(election, "close-step", their_head).status_code == 201
+        return out
+
+    monkeypatch.setattr(close, "_state", meanwhile)
+    answer = _post(election, "close-step", my_head)
+    assert answer.status_code == 409 and "came in meanwhile" in answer.text
+    # sent again, it is checked against the board as it now is: position 1 is taken
+    answer = _post(election, "close-step", my_head)
+    assert answer.status_code == 400 and "position 1, expected 2" in answer.text
+    report = _verify(election)
+    assert report.passed, report.failures
+    assert report.named == [] and report.close is not None
+    assert report.close.next[0].done_by == (3,)
+    rounds = [e for e in services.store.iter_events(election.id, kinds=("close-round",))]
+    assert len(rounds) == 1  # A-mix, announced right after the padding
+    # the round's deadline passes with A-mix not done: verify names it, and still passes
+    report = _verify(election, services.elections.clock() + 61_000)
+    assert report.passed, report.failures
+    [stalled] = report.named
+    assert stalled.name == "close.stalled" and "round A-mix" in stalled.detail
+    assert "mix of A.rows done by [3]" in stalled.detail

@@ -259,7 +259,7 @@ def test_the_coercers_requests_are_answered_alike_whether_or_not_the_voter_repla
     interval = REVOTING_SCHEDULE.interval * 1000
     assert batches[:2] == [interval, 2 * interval] and len(batches) >= 3
     assert set(batches[2:]) == {2 * interval + 1001}  # the close's block, at its time
-    assert [kind for kind, _, _ in board][-3:] == ["audit", "close", "padding"]
+    assert [kind for kind, _, _ in board][-4:] == ["audit", "close", "padding", "close-round"]
     assert dict(runs["B"])["receipt once included"][2]["status"] == "included"
     # only what is normalised differs, and Enc(R) does (it is not the same ciphertext)
     assert differ <= set(BY_SHAPE)

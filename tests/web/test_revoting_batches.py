@@ -182,11 +182,11 @@ def test_a_late_service_posts_each_missed_batch_and_the_close_empties_the_queue(
     clock.now += 10
     services.elections.close(election.id)
     events = _events(election)
-    assert [e["kind"] for e in events[-3:]] == ["audit", "close", "padding"]
-    assert events[-3]["body"]["ballot"]["version"] == 2
+    assert [e["kind"] for e in events[-4:]] == ["audit", "close", "padding", "close-round"]
+    assert events[-4]["body"]["ballot"]["version"] == 2
     # the close's block: a batch before it was due, with the close's time
     block = [e for e in events if e["kind"] == "batch" and e["body"]["index"] == 3]
-    assert block and block[0]["time_ms"] == events[-2]["time_ms"] == clock.now
+    assert block and block[0]["time_ms"] == events[-3]["time_ms"] == clock.now
     for tracking in receipts:
         assert voters[0].receipt(tracking).json()["status"] == "included"
     rules = _replay(election)

@@ -46,11 +46,13 @@ from honestballot.protocol.board import (
     BoardRules,
     CastRowEvent,
     CloseEvent,
+    CloseObjectEvent,
     PaddingEvent,
     Phase,
     RegistrationEvent,
     check_phase,
 )
+from honestballot.protocol.close_a import FIRST_ROUND
 from honestballot.protocol.cover import (
     CoverReplacement,
     draw_cover_voter,
@@ -69,6 +71,7 @@ from honestballot.protocol.registration import (
     registration_alphas,
 )
 from honestballot.protocol.schedule import Schedule
+from honestballot.record.close import close_round_body
 from honestballot.record.codec import canonical_bytes, parse_json
 from honestballot.record.events import event_line
 from honestballot.record.revoting import (
@@ -714,6 +717,12 @@ class BatchPoster:
             line = event_line(seq, now, "padding", padded)
             self.elections.check_line("padding", line)
             planned.append((seq, "padding", now, line, leaf_hash(line), None))
+            seq += 1
+            # the close's first round opens: its deadline (docs/coercion.md §5.2)
+            opened = close_round_body(FIRST_ROUND, now + self.elections.close_deadline_ms)
+            board.apply(CloseObjectEvent("close-round"))
+            line = event_line(seq, now, "close-round", canonical_bytes(opened))
+            planned.append((seq, "close-round", now, line, leaf_hash(line), None))
             seq += 1
             # the cover replacements are whole on the board and padded: their secrets,
             # and their number K, are forgotten (docs/coercion.md §9)

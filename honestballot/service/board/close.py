@@ -22,6 +22,7 @@ from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError
 from honestballot.protocol.board import BoardRules, CloseObjectEvent, Phase
 from honestballot.protocol.close_a import (
     CloseItem,
+    CloseKeys,
     CloseRecordError,
     StageA,
     StageAInputs,
@@ -34,19 +35,24 @@ from honestballot.record.close import (
     CloseStep,
     assemble,
     close_part_from_json,
+    close_round_body,
     close_step_from_json,
+    part_digest,
+    step_digest,
 )
 from honestballot.record.codec import Reader, parse_json
-from honestballot.record.events import MAX_LINE_BYTES
+from honestballot.record.events import MAX_LINE_BYTES, event_from_json
 from honestballot.record.revoting import (
     cast_row_from_json,
     padding_from_json,
     registration_from_json,
 )
 from honestballot.service.board.election import ElectionService
-from honestballot.verify.close import close_keys
+from honestballot.verify.close import CloseReader, close_keys
 
 KINDS = ("close-part", "close-step")
+#: the events the close's reading takes
+CLOSE_KINDS = ("close-round", "close-part", "close-step")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,18 @@ class Accepted:
     round: str = ""
 
 
+@dataclass
+class _Reading:
+    """What this process has read of one election's close: the reader fed every close
+    event up to ``reader.last_seq``, the positions of the objects whose proofs it checked
+    and took, and the stage A it last read (with the number of objects it read)."""
+
+    reader: CloseReader
+    proven: frozenset[int] = frozenset()
+    state: StageA | None = None
+    read: int = -1
+
+
 class CloseSteps:
     """Takes the trustees' objects of the close; reads stage A from the board."""
 
@@ -71,16 +89,10 @@ class CloseSteps:
         self._lock = threading.Lock()
         #: election -> its stage A inputs (fixed once the padding is on the board)
         self._inputs: dict[str, StageAInputs] = {}
-        #: election -> how many of its close objects this process checked already
-        self._proven: dict[str, int] = {}
+        #: election -> this process's reading of its close (a few elections at a time)
+        self._readings: dict[str, _Reading] = {}
 
     # -- reading the board ------------------------------------------------------------
-
-    def _events(self, election_id: str, kinds: tuple[str, ...]) -> list[Any]:
-        return [
-            parse_json(ev.line, limit=MAX_LINE_BYTES)
-            for ev in self.store.iter_events(election_id, kinds=kinds)
-        ]
 
     def inputs(self, election_id: str) -> StageAInputs:
         """``A.rows`` and ``A.registrations`` from the board: its cast rows and
@@ -91,7 +103,9 @@ class CloseSteps:
             return cached
         ctx = self.elections.context(election_id)
         rows, registrations, padding = [], [], None
-        for line in self._events(election_id, ("cast-row", "registration", "padding")):
+        kinds = ("cast-row", "registration", "padding")
+        for ev in self.store.iter_events(election_id, kinds=kinds):
+            line = parse_json(ev.line, limit=MAX_LINE_BYTES)
             body, p = line["body"], f"event {line['seq']}.body"
             if line["kind"] == "cast-row":
                 rows.append(cast_row_from_json(body["row"], f"{p}.row"))
@@ -109,47 +123,55 @@ class CloseSteps:
             self._inputs[election_id] = inputs
         return inputs
 
-    def _parts(self, election_id: str, digests: list[bytes]) -> dict[bytes, ClosePart]:
-        ctx, keys = self.elections.context(election_id), self._keys(election_id)
-        found = self.store.parts_by_digest(election_id, "close-part", digests)
-        return {
-            d: close_part_from_json(
-                ctx.base_hash, keys.election,
-                parse_json(ev.line, limit=MAX_LINE_BYTES)["body"], f"event {ev.seq}.body",
-            )
-            for d, ev in found.items()
-        }  # fmt: skip
-
-    def _keys(self, election_id: str) -> Any:
+    def _keys(self, election_id: str) -> CloseKeys:
         return close_keys(self.elections.election_key(election_id))
 
-    def items(self, election_id: str) -> list[CloseItem]:
-        """Every close object on the board, in board order, assembled from its parts."""
-        ctx, keys = self.elections.context(election_id), self._keys(election_id)
-        steps = [
-            close_step_from_json(ctx.base_hash, keys.election, line["body"], f"event {line['seq']}")
-            for line in self._events(election_id, ("close-step",))
-        ]
-        parts = self._parts(election_id, [d for s in steps for d in s.parts])
-        return [assemble(s, parts, f"step {i}") for i, s in enumerate(steps)]
-
-    def _count(self, election_id: str) -> int:
-        return len(self.store.part_digests(election_id, "close-step"))
-
-    def state(self, election_id: str, extra: CloseItem | None = None) -> StageA:
-        """Stage A as the board has it (with ``extra`` appended, when given)."""
-        ctx, keys = self.elections.context(election_id), self._keys(election_id)
-        items = self.items(election_id)
+    def _reading(self, election_id: str) -> _Reading:
+        """This process's reading, fed the close events appended since it last read."""
         with self._lock:
-            proven = min(self._proven.get(election_id, 0), len(items))
+            reading = self._readings.get(election_id)
+            if reading is None:
+                base = self.elections.context(election_id).base_hash
+                reading = _Reading(CloseReader(base, self._keys(election_id)))
+                while len(self._readings) >= 4:  # a few elections close at a time
+                    self._readings.pop(next(iter(self._readings)))
+                self._readings[election_id] = reading
+            while True:
+                page = self.store.events_after(
+                    election_id, reading.reader.last_seq, 64, CLOSE_KINDS
+                )
+                if not page:
+                    return reading
+                for ev in page:
+                    line = event_from_json(parse_json(ev.line, limit=MAX_LINE_BYTES), "event")
+                    reading.reader.feed(line)
+
+    def stage(self, election_id: str) -> StageA:
+        """Stage A as the board has it."""
+        return self._state(election_id)[0]
+
+    def _state(
+        self, election_id: str, extra: CloseItem | None = None
+    ) -> tuple[StageA, int, int]:
+        """Stage A as the board has it (with ``extra`` appended, when given), the number
+        of objects on the board it read, and the number of ``close-step`` events it read
+        (taken or not)."""
+        ctx, keys = self.elections.context(election_id), self._keys(election_id)
+        reading = self._reading(election_id)
+        items = list(reading.reader.items)
+        count, steps = len(items), reading.reader.steps
+        if extra is None and reading.state is not None and reading.read == steps:
+            return reading.state, count, steps
         if extra is not None:
             items.append(extra)
-        state = run_stage_a(ctx, keys, self.inputs(election_id), items, proven=proven)
-        # what this reading checked, up to the first object it did not take
-        checked = min([len(items) - (extra is not None), *state.ignored])
+        state = run_stage_a(ctx, keys, self.inputs(election_id), items, proven=reading.proven)
+        # the objects taken, among those on the board, need not be checked again
+        taken = set(range(min(state.consumed, count))) - set(state.ignored)
         with self._lock:
-            self._proven[election_id] = max(proven, checked)
-        return state
+            reading.proven = reading.proven | frozenset(taken)
+            if extra is None:
+                reading.state, reading.read = state, steps
+        return state, count, steps
 
     # -- taking a line ----------------------------------------------------------------
 
@@ -166,13 +188,25 @@ class CloseSteps:
             )
         self._check_place(election_id, kind)
         ctx, keys = self.elections.context(election_id), self._keys(election_id)
+        if not isinstance(body, dict):
+            raise InvalidInput("a close file line's body is an object")  # English only: ditto
+        # sent again: answered before anything is parsed (its digest is of the raw body)
+        digest = (part_digest if kind == "close-part" else step_digest)(ctx.base_hash, body)
+        if self.store.parts_by_digest(election_id, kind, [digest]):
+            place = Reader(body, "body")
+            return Accepted(
+                kind, str(body.get("step")), str(body.get("list")),
+                place.integer("trustee", minimum=1, maximum=1000), False,
+            )  # fmt: skip
         try:
             if kind == "close-part":
                 part = close_part_from_json(ctx.base_hash, keys.election, body, "close part")
-                return self._take_part(election_id, part, body)
-            step = close_step_from_json(ctx.base_hash, keys.election, body, "close step")
+            else:
+                step = close_step_from_json(ctx.base_hash, keys.election, body, "close step")
         except HonestBallotError as exc:
             raise InvalidInput(str(exc)) from None  # English only: a close file's checks
+        if kind == "close-part":
+            return self._take_part(election_id, part, body)
         return self._take_step(election_id, step, body)
 
     def _check_place(self, election_id: str, kind: str) -> None:
@@ -186,43 +220,63 @@ class CloseSteps:
 
     def _take_part(self, election_id: str, part: ClosePart, body: Any) -> Accepted:
         p = part.place
-        accepted = Accepted("close-part", p.step, p.list, p.trustee, True)
-        if self.store.parts_by_digest(election_id, "close-part", [part.digest]):
-            return Accepted("close-part", p.step, p.list, p.trustee, False)
+        state, _, _ = self._state(election_id)
+        step = next((s for s in state.next if (s.kind, s.list) == (p.step, p.list)), None)
+        # only parts of an object the close can take now: an open step, a trustee who has
+        # not acted in it, no more items than the step covers
+        if step is None or p.trustee in step.done_by:
+            raise ProtocolError(  # English only: honestballot trustee close-round reads it
+                f"no open step of the close takes a part of {p.step} of {p.list} by trustee "
+                f"{p.trustee} (the close is in round {state.round})"
+            )
+        if part.offset + len(part.items) > max(len(step.inputs), step.count):
+            raise InvalidInput(  # English only: a close file's checks
+                f"a part of {p.step} of {p.list} beyond the step's "
+                f"{max(len(step.inputs), step.count)} items"
+            )
         with self.store.transaction(election_id) as conn:
             if self.store.has_part(conn, election_id, "close-part", part.digest):
                 return Accepted("close-part", p.step, p.list, p.trustee, False)
             self.elections._append(conn, election_id, "close-part", body, part.digest)
         self.elections.publish_tree_head(election_id)
-        return accepted
+        return Accepted("close-part", p.step, p.list, p.trustee, True)
 
     def _take_step(self, election_id: str, step: CloseStep, body: Any) -> Accepted:
-        parts = self._parts(election_id, list(step.parts))
+        reading = self._reading(election_id)
         try:
-            item = assemble(step, parts, "close step")
+            item = assemble(step, reading.reader.parts, "close step")
         except HonestBallotError as exc:
             raise InvalidInput(str(exc)) from None  # English only: a close file's checks
         kind, name = item_step(item)
-        before = self.state(election_id)
+        before, _, _ = self._state(election_id)
         if before.done:
             raise ProtocolError(  # English only: honestballot trustee close-round reads it
                 "stage A of the close is over, and stage B is not built yet: nothing more is taken"
             )
         try:
-            after = self.state(election_id, item)
+            after, count, steps = self._state(election_id, item)
         except CloseRecordError as exc:
             raise InvalidInput(str(exc)) from None  # English only: the close's checks
-        if after.ignored and after.ignored[-1] == self._count(election_id):
-            # the close would not take it: the reason is the last failure named
-            raise InvalidInput(after.failures[-1].detail)  # English only: the close's checks
-        steps_before = len(self.store.part_digests(election_id, "close-step"))
+        if count in after.ignored:
+            # the close would not take it: the reason is the failure it names
+            named = [f for f in after.failures if f"close object {count}:" in f.detail]
+            raise InvalidInput(  # English only: the close's checks
+                named[-1].detail if named else "the close does not take this object"
+            )
         with self.store.transaction(election_id) as conn:
-            # another trustee's step came in between: the caller sends it again, checked
-            # against the board as it now is
-            if len(self.store.part_digests(election_id, "close-step", conn)) != steps_before:
+            # another step came in after the board was read: the caller sends it again,
+            # checked against the board as it now is (under the election's lock)
+            if len(self.store.part_digests(election_id, "close-step", conn)) != steps:
                 raise ProtocolError(  # English only: honestballot trustee sends it again
                     "another step of the close came in meanwhile: send the step again"
                 )
             self.elections._append(conn, election_id, "close-step", body, step.digest)
+            # the rounds this step opens (the next one, or none at the end): their deadlines
+            now = self.elections.clock()
+            for round_, _ in after.opened[len(before.opened) :]:
+                deadline = now + self.elections.close_deadline_ms
+                self.elections._append(
+                    conn, election_id, "close-round", close_round_body(round_, deadline)
+                )
         self.elections.publish_tree_head(election_id)
         return Accepted("close-step", kind, name, step.place.trustee, True, after.round)

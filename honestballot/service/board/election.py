@@ -51,6 +51,7 @@ from honestballot.protocol.board import (
     check_phase,
     is_resent,
 )
+from honestballot.protocol.close_a import ROUND_DEADLINE_MS
 from honestballot.protocol.cover import COVER_REPLACEMENTS_EPSILON, COVER_REPLACEMENTS_K0
 from honestballot.protocol.decryption import (
     DecryptionShare,
@@ -317,6 +318,8 @@ class ElectionService(BoardLog):
         #: the longest record line this service appends (what a verifier reads)
         self.max_line_bytes = MAX_LINE_BYTES
         #: the cover replacements' public parameters K0 and epsilon (docs/coercion.md §4)
+        #: how long each round of the close stays open before its deadline passes
+        self.close_deadline_ms = ROUND_DEADLINE_MS
         self.cover_replacements_k0 = COVER_REPLACEMENTS_K0
         self.cover_replacements_epsilon = COVER_REPLACEMENTS_EPSILON
         #: election → whether it takes re-voting protection's flow (once known for good)
