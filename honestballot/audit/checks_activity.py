@@ -372,7 +372,9 @@ def check_address_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> li
         f"{2 * cfg.cast_min_address} at >= {cfg.address_big_lift}x the organisation's average "
         f"at the address over an 8-hour working day, or where at least "
         f"{cfg.address_hour_share:.0%} of them came within one hour (a gathering, not the "
-        f"rush of a lecture break or a shift change on a network in daily use)"
+        f"rush of a lecture break or a shift change on a network in daily use); and a "
+        f"burst inside the organisation's waves (cast.organisation_burst) at an address where "
+        f"more than {cfg.address_gathered_share:.0%} of its ballots from there fell in them"
     )
     address_params = {
         "n": cfg.cast_min_address,

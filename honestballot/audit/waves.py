@@ -411,7 +411,12 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
             f"{EDGE_SECONDS // 60} minutes either side of a 10-minute wave window); or every "
             f"first ballot "
             f"in an hour that holds >= {cfg.wave_hour_share:.0%} of its voters, with at most "
-            f"{HOUR_QUIET:.0%} as many in the half hour before and after",
+            f"{HOUR_QUIET:.0%} as many in the half hour before and after; once an organisation "
+            f"is shown voting in >= {FOLLOW_MIN_WAVES} waves more than "
+            f"{FOLLOW_GAP_SECONDS // 60} minutes apart, its windows of >= {FOLLOW_MIN_BALLOTS} "
+            f"within {(3600 + FOLLOW_GAP_SECONDS) // 60} minutes of them are tested again, the "
+            f"tail against its own 30 minutes before and after below {cfg.alpha} / the number "
+            f"of those windows",
             sql="SELECT * FROM wave_records",
             cap=cfg.max_records,
             unit="ballots",
@@ -422,6 +427,8 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
                 "cut": f"{wave_cut:.2g}",
                 "gathered": round(100 * cfg.wave_gathered_share),
                 "hour_share": round(100 * cfg.wave_hour_share),
+                "follow_waves": FOLLOW_MIN_WAVES,
+                "follow_k": FOLLOW_MIN_BALLOTS,
             },
         )
     ]
