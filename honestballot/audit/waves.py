@@ -270,7 +270,10 @@ def _follow_on_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> None:
 
     A second family of tests, run only once the first has shown an organisation voting in
     at least ``FOLLOW_MIN_WAVES`` waves apart (more than ``FOLLOW_GAP_SECONDS`` between
-    their starts: a schedule, not one batch) - a gatekeeping procedure. Each of its windows
+    their starts: a schedule, not one batch) against its own half hour either side,
+    holding most of its voters (the ``near`` way; a batch from its own office is one
+    gathering, and a campus whose network made one lecture break such a batch is not a
+    schedule of waves) - a gatekeeping procedure. Each of its windows
     from ``FOLLOW_GAP_SECONDS`` + an hour before its first wave to as long after its last
     one, with at least ``FOLLOW_MIN_BALLOTS`` ballots, is tested as before (the
     electorate's tail below ``alpha``, its own half hour either side below
@@ -282,7 +285,7 @@ def _follow_on_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> None:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE wave_follow AS
         WITH starts AS (SELECT organisation, off + b * {WINDOW_SECONDS} AS t0,
-                off + (b + w) * {WINDOW_SECONDS} AS t1 FROM wave_flag),
+                off + (b + w) * {WINDOW_SECONDS} AS t1 FROM wave_flag WHERE way = 'near'),
             apart AS (SELECT organisation, t0, t1, t0 - lag(t0) OVER (PARTITION BY organisation
                 ORDER BY t0) AS gap FROM starts),
             series AS (SELECT organisation, min(t0) AS first_t, max(t1) AS last_t FROM apart
