@@ -77,6 +77,34 @@ def _windows(casts: list[tuple[datetime, str]], least: int) -> set[str]:
     return hit
 
 
+def farmed_codes(log: Log, lines: list[Line], on_roll: set[str]) -> set[str]:
+    """Members of a phone farm or a mailbox farm whose code went to the farm's contact,
+    where that contact received the codes of two or more voters.
+
+    The farm's number or inbox is the collector's, written on strangers' lines
+    (``roll_fraud.phone_farms``, ``mail_farms``); it is none of theirs. Whatever scenario
+    makes such a member vote (the organiser's PCs, a workplace wave, a help desk), the
+    code is delivered to the collector, who passes it on or uses it: code collection.
+    A farm member with a phone of their own (some mailbox farms) gets the code there.
+    """
+    farm_contact: dict[str, str] = {}
+    for ln in lines:
+        person = ln.person
+        if person.kind == "phone-farm" and person.phone:
+            farm_contact[voter_id(ln)] = person.phone
+        elif person.kind == "mail-farm" and person.email:
+            farm_contact[voter_id(ln)] = person.email.lower()
+    received: dict[str, set[str]] = defaultdict(set)
+    for _, event, voter, _, _, _, contact, _ in log.events:
+        if event == "code-requested" and voter in on_roll:
+            received[contact].add(voter)
+    return {
+        voter
+        for voter, contact in farm_contact.items()
+        if voter in received[contact] and len(received[contact]) >= 2
+    }
+
+
 def log_truth(log: Log, lines: list[Line]) -> Truth:
     out: Truth = defaultdict(lambda: {"true": [], "excused": []})
     on_roll = {voter_id(ln) for ln in lines}
@@ -105,7 +133,7 @@ def log_truth(log: Log, lines: list[Line]) -> Truth:
     for casts in by_address.values():
         crowd |= _windows(casts, 6)
     many = {v for d in log.fraud_devices for v in signed_on.get(d, set()) if len(signed_on[d]) > 1}
-    shared_code = {v for v, c in log.collector.items() if c}
+    shared_code = {v for v, c in log.collector.items() if c} | farmed_codes(log, lines, on_roll)
     foreign = {v for v, s in log.scenario.items() if s in ("brigade", "brigade-spread", "burner")}
     sets = {
         "cast.device_burst": burst,

@@ -6,7 +6,7 @@ organisation, and organisations whose turnout curve departs from everyone else's
 
 A shared network address is a signal, never proof: an address burst is reported
 only when one organisation's voters dominate it *and* it is far denser than that
-organisation's own use of the address over the whole vote (see :func:`check_cast_bursts`).
+organisation's own use of the address over the whole vote (see :func:`check_address_bursts`).
 """
 
 from __future__ import annotations
@@ -303,10 +303,21 @@ def _burst_sql(
         SELECT * FROM m JOIN s USING ({partition})"""
 
 
-def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+def _gathered(cfg: AuditConfig) -> str:
+    """SQL over ``bursts_addr``: the cast is in a burst where its organisation gathered at
+    the address (an office's batch is one; a campus's own network in daily use is not)."""
+    return (
+        f"((in_quiet = 1 AND quiet_share > {cfg.address_gathered_share}) OR in_big = 1 "
+        f"OR (reach >= {cfg.cast_min_address} AND hour_share >= {cfg.address_hour_share}))"
+    )
+
+
+def address_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> None:
+    """Tables ``bursts_addr`` (the casts of every (address, organisation) that could make
+    a burst, with its window counts) and ``gathered_addr`` (the pairs where the
+    organisation gathered), which the waves read (:mod:`waves`)."""
     w = cfg.cast_window_minutes
     span = _span_minutes(con, cfg)
-    lift = cfg.cast_min_lift
     by_address = _burst_sql(
         "address, organisation",
         w,
@@ -321,13 +332,31 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
     )
     # The (address, organisation) pairs where the organisation gathered: the waves read
     # them (an office's batch is a wave; a campus's own network in daily use is not).
-    gathered = (
-        f"((in_quiet = 1 AND quiet_share > {cfg.address_gathered_share}) OR in_big = 1 "
-        f"OR (reach >= {cfg.cast_min_address} AND hour_share >= {cfg.address_hour_share}))"
-    )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE gathered_addr AS SELECT DISTINCT address, organisation "
-        f"FROM bursts_addr WHERE {gathered}"
+        f"FROM bursts_addr WHERE {_gathered(cfg)}"
+    )
+
+
+def check_address_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+    """``cast.address_burst``, once the waves are known (table ``wave_voters``): a burst at
+    an address where the organisation gathered, or, at an address where most of its
+    ballots fell in its waves (``cast.organisation_burst``), a burst inside a wave. The
+    fixed fifth that tells a burst out of quiet reads one or two colleagues voting from
+    the office network between hourly waves of eight as no quiet; the waves' Poisson
+    tails against the organisation's own half hour either side do not."""
+    w = cfg.cast_window_minutes
+    lift = cfg.cast_min_lift
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE waved_addr AS SELECT address, organisation
+        FROM bursts_addr GROUP BY ALL
+        HAVING avg(CAST(voter IN (SELECT voter FROM wave_voters) AS INTEGER))
+            > {cfg.address_gathered_share}"""
+    )
+    gathered = (
+        f"({_gathered(cfg)} OR (reach >= {cfg.cast_min_address} "
+        f"AND voter IN (SELECT voter FROM wave_voters) "
+        f"AND (address, organisation) IN (SELECT address, organisation FROM waved_addr)))"
     )
     address_rule = (
         f"one organisation's voters cast >= {cfg.cast_min_address} ballots from one address "
@@ -343,7 +372,9 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
         f"{2 * cfg.cast_min_address} at >= {cfg.address_big_lift}x the organisation's average "
         f"at the address over an 8-hour working day, or where at least "
         f"{cfg.address_hour_share:.0%} of them came within one hour (a gathering, not the "
-        f"rush of a lecture break or a shift change on a network in daily use)"
+        f"rush of a lecture break or a shift change on a network in daily use); and a "
+        f"burst inside the organisation's waves (cast.organisation_burst) at an address where "
+        f"more than {cfg.address_gathered_share:.0%} of its ballots from there fell in them"
     )
     address_params = {
         "n": cfg.cast_min_address,
@@ -368,7 +399,7 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
         f"AND lift >= {lift} AND score >= {cfg.address_medium_score} "
         f"AND own_share >= {cfg.address_min_share}"
     )
-    out = [
+    return [
         collect(
             con,
             check="cast.address_burst",
@@ -392,6 +423,12 @@ def check_cast_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[
             params={"variant": "shared", **address_params},
         ),
     ]
+
+
+def check_device_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+    w = cfg.cast_window_minutes
+    span = _span_minutes(con, cfg)
+    out = []
     by_device = _burst_sql("device", w, span, cfg.cast_min_device)
     con.execute(f"CREATE OR REPLACE TEMP TABLE bursts_dev AS {by_device} WHERE device IS NOT NULL")
     # A family's ballots from its tablet are not a boss's from his: the device's
@@ -460,7 +497,10 @@ def _by_hour(rows: list[Any]) -> list[float]:
 def run_activity_checks(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
     """The log's checks; :func:`prepare` must have run (the engine runs it before the roll's
     checks, which read the log to tell a family from strangers acting together)."""
-    return check_identity_sharing(con, cfg) + check_cast_bursts(con, cfg) + check_waves(con, cfg)
+    out = check_identity_sharing(con, cfg) + check_device_bursts(con, cfg)
+    address_bursts(con, cfg)
+    out += check_waves(con, cfg)
+    return out + check_address_bursts(con, cfg)
 
 
 def device_cluster_sizes(con: duckdb.DuckDBPyConnection) -> list[list[int]]:

@@ -83,6 +83,14 @@ HOUR_QUIET = 0.1
 #: a turnout curve's hours are pooled until each block expects this many ballots
 #: (Cochran's rule for the chi-square test)
 CURVE_MIN_EXPECTED = 5.0
+#: once an organisation is shown voting in waves, its windows of this many ballots are
+#: tested for more (the last wave of an office: the remainder of its staff)
+FOLLOW_MIN_BALLOTS = 3
+#: ... when it voted in at least this many waves, their starts more than
+#: FOLLOW_GAP_SECONDS apart (a schedule of waves, not one batch), within an hour and that
+#: gap of its first and last wave
+FOLLOW_MIN_WAVES = 2
+FOLLOW_GAP_SECONDS = 1800
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -93,6 +101,16 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[Any
     columns = [list(c) for c in zip(*rows, strict=True)]
     unnest = ", ".join(f"unnest(${i + 1})" for i in range(len(columns)))
     con.execute(f"INSERT INTO {table} SELECT {unnest}", columns)
+
+
+#: the Poisson means of a window's two tests: the electorate's (``lam_rest``: the
+#: organisation's size x the rest's share of ballots in the window) and the
+#: organisation's own half hour either side (``lam_own``: the larger of its rates before
+#: and after, never below its average over the whole vote)
+_LAMBDAS = f"""n_org * (k_all - k) / greatest(n_all - n_org, 1) AS lam_rest,
+    greatest(coalesce(k_before, 0) * w / greatest(b - lo_b, 1),
+        coalesce(k_after, 0) * w / greatest(hi_b - (b + w - 1), 1),
+        n_org * w * {WINDOW_SECONDS}.0 / span) AS lam_own"""
 
 
 def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
@@ -155,12 +173,8 @@ def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
         FROM widths JOIN sized USING (organisation) JOIN everyone USING (off, b), total"""
     )
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE wave_cand AS SELECT *,
-            n_org * (k_all - k) / greatest(n_all - n_org, 1) AS lam_rest,
-            greatest(coalesce(k_before, 0) * w / greatest(b - lo_b, 1),
-                coalesce(k_after, 0) * w / greatest(hi_b - (b + w - 1), 1),
-                n_org * w * {WINDOW_SECONDS}.0 / span) AS lam_own
-        FROM wave_counts WHERE k >= {cfg.wave_min_ballots}"""
+        f"CREATE OR REPLACE TEMP TABLE wave_cand AS SELECT *, {_LAMBDAS} "
+        f"FROM wave_counts WHERE k >= {cfg.wave_min_ballots}"
     )
     tested = con.execute("SELECT count(*) FROM wave_counts").fetchone()
     return max(1, int(tested[0]) if tested else 1)
@@ -213,6 +227,7 @@ def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
             HAVING count(DISTINCT w.voter) <= {cfg.wave_gathered_share} *
                 any_value((SELECT count(*) FROM wcast x WHERE x.organisation = w.organisation)))"""
     )
+    _follow_on_waves(con, cfg)
     # A wave is as wide as it is. Once the windows above have shown that an organisation
     # voted in waves, a 20-minute window lists its voters only when its tail is smaller
     # than that of every 10-minute wave window it overlaps (a wave spread over 20
@@ -245,6 +260,57 @@ def _flag_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
         GROUP BY organisation"""
     )
     return cut
+
+
+def _follow_on_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> None:
+    """Add to ``wave_flag`` the smaller waves of an organisation already found voting in a
+    series of waves: the last wave of an office, the remainder of its staff (two to seven
+    voters), is too small to reach the first cut on its own, which counts every window of
+    every organisation.
+
+    A second family of tests, run only once the first has shown an organisation voting in
+    at least ``FOLLOW_MIN_WAVES`` waves apart (more than ``FOLLOW_GAP_SECONDS`` between
+    their starts: a schedule, not one batch) against its own half hour either side,
+    holding most of its voters (the ``near`` way; a batch from its own office is one
+    gathering, and a campus whose network made one lecture break such a batch is not a
+    schedule of waves) - a gatekeeping procedure. Each of its windows
+    from ``FOLLOW_GAP_SECONDS`` + an hour before its first wave to as long after its last
+    one, with at least ``FOLLOW_MIN_BALLOTS`` ballots, is tested as before (the
+    electorate's tail below ``alpha``, its own half hour either side below
+    ``alpha / m2``), where ``m2`` counts only those windows. A colleague or two voting
+    beside a wave do not pass it (the wave is the half hour beside them), nor does a shift
+    hours away from a factory's one batch.
+    """
+    reach = 3600 + FOLLOW_GAP_SECONDS
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE wave_follow AS
+        WITH starts AS (SELECT organisation, off + b * {WINDOW_SECONDS} AS t0,
+                off + (b + w) * {WINDOW_SECONDS} AS t1 FROM wave_flag WHERE way = 'near'),
+            apart AS (SELECT organisation, t0, t1, t0 - lag(t0) OVER (PARTITION BY organisation
+                ORDER BY t0) AS gap FROM starts),
+            series AS (SELECT organisation, min(t0) AS first_t, max(t1) AS last_t FROM apart
+                GROUP BY organisation
+                HAVING 1 + count(*) FILTER (WHERE gap > {FOLLOW_GAP_SECONDS})
+                    >= {FOLLOW_MIN_WAVES})
+        SELECT c.*, {_LAMBDAS} FROM wave_counts c JOIN series USING (organisation)
+        WHERE c.off + c.b * {WINDOW_SECONDS} >= series.first_t - {reach}
+            AND c.off + c.b * {WINDOW_SECONDS} <= series.last_t + {reach}"""
+    )
+    tested = con.execute("SELECT count(*) FROM wave_follow").fetchone()
+    m2 = max(1, int(tested[0]) if tested else 1)
+    rows = con.execute(
+        f"SELECT organisation, off, b, w, k, lam_rest, lam_own FROM wave_follow "
+        f"WHERE k >= {FOLLOW_MIN_BALLOTS} AND k >= 2 * lam_own AND (organisation, off, b, w) "
+        f"NOT IN (SELECT organisation, off, b, w FROM wave_flag)"
+    ).fetchall()
+    found = []
+    for org, off, b, w, k, lam_rest, lam_own in rows:
+        p_rest = poisson_sf(int(k), max(float(lam_rest), 1e-9))
+        p_own = poisson_sf(int(k), max(float(lam_own), 1e-9))
+        if p_rest < cfg.alpha and p_own < cfg.alpha / m2:
+            found.append((org, int(off), int(b), int(w), int(k), p_own, "follow"))
+    _insert(con, "wave_flag", found)
+    con.execute("DROP TABLE wave_follow")
 
 
 def _curves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> float:
@@ -308,6 +374,27 @@ def pooled_chi2_p(seen: list[float], expected: list[float]) -> float:
 
 def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
     wave_cut = _flag_waves(con, cfg)
+    # every voter listed, once, at the window with the smallest tail; the address bursts
+    # read who voted in a wave (table wave_voters)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE wave_records AS
+            SELECT DISTINCT ON (voter) grp, line, voter, name, detail, why, organisation FROM (
+                SELECT w.organisation AS grp, w.line, w.voter, w.name,
+                'cast ' || w.time || '; wave of ' || f.k || ' in ' ||
+                (f.w * {WINDOW_SECONDS // 60}) || ' min, p = ' || printf('%.2g', f.p) || '; ' ||
+                {why_sql("'wave'")} AS detail, 'wave' AS why,
+                w.organisation, f.p
+                FROM wcast w JOIN wave_flag f ON w.organisation = f.organisation
+                AND w.s BETWEEN f.off + f.b * {WINDOW_SECONDS} - {EDGE_SECONDS} * (2 - f.w)
+                    AND f.off + (f.b + f.w) * {WINDOW_SECONDS} + {EDGE_SECONDS} * (2 - f.w) - 1
+                UNION ALL SELECT w.organisation, w.line, w.voter, w.name,
+                'cast ' || w.time || '; ' || h.k || ' of its ' || h.n_org ||
+                ' voters within one hour; ' || {why_sql("'wave'")}, 'wave', w.organisation,
+                1.0 FROM wcast w JOIN wave_hour h ON w.organisation = h.organisation
+                AND w.s BETWEEN h.s0 AND h.s0 + 3600)
+                ORDER BY voter, p, detail"""
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE wave_voters AS SELECT voter FROM wave_records")
     out = [
         collect(
             con,
@@ -327,23 +414,13 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
             f"{EDGE_SECONDS // 60} minutes either side of a 10-minute wave window); or every "
             f"first ballot "
             f"in an hour that holds >= {cfg.wave_hour_share:.0%} of its voters, with at most "
-            f"{HOUR_QUIET:.0%} as many in the half hour before and after",
-            sql=f"""SELECT DISTINCT ON (voter) grp, line, voter, name, detail, why,
-                organisation FROM (
-                SELECT w.organisation AS grp, w.line, w.voter, w.name,
-                'cast ' || w.time || '; wave of ' || f.k || ' in ' ||
-                (f.w * {WINDOW_SECONDS // 60}) || ' min, p = ' || printf('%.2g', f.p) || '; ' ||
-                {why_sql("'wave'")} AS detail, 'wave' AS why,
-                w.organisation, f.p
-                FROM wcast w JOIN wave_flag f ON w.organisation = f.organisation
-                AND w.s BETWEEN f.off + f.b * {WINDOW_SECONDS} - {EDGE_SECONDS} * (2 - f.w)
-                    AND f.off + (f.b + f.w) * {WINDOW_SECONDS} + {EDGE_SECONDS} * (2 - f.w) - 1
-                UNION ALL SELECT w.organisation, w.line, w.voter, w.name,
-                'cast ' || w.time || '; ' || h.k || ' of its ' || h.n_org ||
-                ' voters within one hour; ' || {why_sql("'wave'")}, 'wave', w.organisation,
-                1.0 FROM wcast w JOIN wave_hour h ON w.organisation = h.organisation
-                AND w.s BETWEEN h.s0 AND h.s0 + 3600)
-                ORDER BY voter, p, detail""",
+            f"{HOUR_QUIET:.0%} as many in the half hour before and after; once an organisation "
+            f"is shown voting in >= {FOLLOW_MIN_WAVES} waves more than "
+            f"{FOLLOW_GAP_SECONDS // 60} minutes apart, its windows of >= {FOLLOW_MIN_BALLOTS} "
+            f"within {(3600 + FOLLOW_GAP_SECONDS) // 60} minutes of them are tested again, the "
+            f"tail against its own 30 minutes before and after below {cfg.alpha} / the number "
+            f"of those windows",
+            sql="SELECT * FROM wave_records",
             cap=cfg.max_records,
             unit="ballots",
             params={
@@ -353,6 +430,8 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
                 "cut": f"{wave_cut:.2g}",
                 "gathered": round(100 * cfg.wave_gathered_share),
                 "hour_share": round(100 * cfg.wave_hour_share),
+                "follow_waves": FOLLOW_MIN_WAVES,
+                "follow_k": FOLLOW_MIN_BALLOTS,
             },
         )
     ]

@@ -156,7 +156,9 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "{big} бюллетеней, в {big_lift} и более раз выше среднего темпа организации на этом "
         "адресе за 8-часовой рабочий день: "
         "это сбор людей, а не перемена между парами или пересменка в сети, которой "
-        "пользуются каждый день.",
+        "пользуются каждый день. Учитывается и всплеск внутри волны организации "
+        "(cast.organisation_burst) на адресе, где в её волны пришло больше {gathered} % её "
+        "бюллетеней с этого адреса.",
         "Бір ұйымның сайлаушылары бір мекенжайдан {w} минутта кемінде {n} бюллетень "
         "жіберген, бұл олардың осы мекенжайдағы орташа қарқынынан {lift} және одан көп есе "
         "жиі. Баға = шың × (шың / осы терезедегі мекенжайдың барлық сайлаушысы); орташа "
@@ -167,7 +169,9 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "келген, сондай-ақ ұйымның осы мекенжайдағы 8 сағаттық жұмыс күніндегі орташа "
         "қарқынынан {big_lift} және одан көп есе жоғары, кемінде {big} бюллетеньнен тұратын "
         "тыныштықтағы толқындар: бұл — адамдарды жинау, күнде "
-        "қолданылатын желідегі сабақ арасындағы үзіліс не ауысым емес.",
+        "қолданылатын желідегі сабақ арасындағы үзіліс не ауысым емес. Ұйым толқынының "
+        "(cast.organisation_burst) ішіндегі толқын да ескеріледі, егер осы мекенжайдан түскен "
+        "бюллетеньдерінің {gathered} %-ынан көбі сол толқындарға түссе.",
         "One organisation's voters cast at least {n} ballots from one address within {w} "
         "min, at {lift}x or more that organisation's average rate at the address. Score = "
         "peak x (peak / all voters at the address in that window); medium from {medium}, "
@@ -178,7 +182,9 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "{big_lift}x or more the organisation's average rate at the address over an 8-hour "
         "working day: "
         "a gathering, not the rush of a lecture break or a shift change on a network in "
-        "daily use.",
+        "daily use. A burst inside the organisation's waves (cast.organisation_burst) counts "
+        "too, at an address where more than {gathered} % of its ballots from there fell in "
+        "those waves.",
     ),
     "audit.turnout.abnormal_curve.title": (
         "Организации, чья явка по часам заметно отличается от остальных",
@@ -402,7 +408,10 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "сколько бы её избирателей в них ни было; к волне относятся и 5 минут до и после "
         "10-минутного окна. Кроме того, волна — любой час, в который пришло не меньше {hour_share} "
         "% избирателей организации, если за полчаса до и после него — не больше десятой доли "
-        "этого.",
+        "этого. Если организация голосовала не меньше чем {follow_waves} волнами с промежутком "
+        "больше 30 минут, её окна от {follow_k} бюллетеней в пределах полутора часов от этих волн "
+        "проверяются ещё раз, с вероятностью против 30 минут до и после у самой организации ниже "
+        "{alpha} / число только этих окон (так находится её последняя, неполная волна).",
         "{n} және одан көп сайлаушысы бар ұйымдар; 10 және 20 минуттық терезелердегі алғашқы "
         "бюллетеньдер (5 минутқа жылжыған екі тор; 20 минуттық терезе ішіндегі 10 минуттық "
         "терезелерден маңыздырақ болғанда ғана); {k} және одан көп бюллетені бар терезе — толқын, "
@@ -414,7 +423,12 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "қарсы ықтималдық осы шектен төмен, оларда оның сайлаушыларының қаншасы болса да; 10 "
         "минуттық терезеге дейінгі және кейінгі 5 минут та толқынға жатады. Сондай-ақ ұйым "
         "сайлаушыларының кемінде {hour_share} %-ы дауыс берген кез келген сағат — толқын, егер "
-        "оған дейінгі және кейінгі жарты сағатта оның оннан бір бөлігінен аспаса.",
+        "оған дейінгі және кейінгі жарты сағатта оның оннан бір бөлігінен аспаса. Егер ұйым 30 "
+        "минуттан астам аралықпен кемінде {follow_waves} толқынмен дауыс берген болса, осы "
+        "толқындардан бір жарым сағат ішіндегі оның {follow_k} және одан көп бюллетені бар "
+        "терезелері қайта тексеріледі: ұйымның өз алдындағы және кейінгі 30 минутына қарсы "
+        "ықтималдық {alpha} / тек осы терезелер санынан төмен болуы керек (оның соңғы, толық емес "
+        "толқыны осылай табылады).",
         "Organisations with {n} or more voters; first ballots in windows of 10 and 20 minutes (two "
         "grids 5 minutes apart; a 20-minute window only where it is more significant than the "
         "10-minute ones within it); a window of {k} or more is a wave when the Poisson tail "
@@ -425,7 +439,11 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "and the one against its own 30 minutes before and after below that, however few of its "
         "voters they hold; the 5 minutes either side of a 10-minute wave window belong to the "
         "wave. Any hour that holds {hour_share} % or more of the organisation's voters is a wave "
-        "too, when the half hour before and after it hold at most a tenth as many.",
+        "too, when the half hour before and after it hold at most a tenth as many. Once an "
+        "organisation is shown voting in {follow_waves} or more waves more than 30 minutes apart, "
+        "its windows of {follow_k} or more ballots within an hour and a half of them are tested "
+        "again, the tail against its own 30 minutes before and after below {alpha} / the number "
+        "of those windows only (its last, partial wave).",
     ),
     "audit.turnout.abnormal_curve.rule": (
         "Организации от {n} избирателей: критерий хи-квадрат для их явки по часам против явки "

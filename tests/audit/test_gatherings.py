@@ -181,3 +181,46 @@ def test_a_staff_voting_in_one_lunch_break_is_a_wave_and_a_village_evening_is_no
     assert _flagged(result, "cast.organisation_burst") == {
         str(v["national_id"]) for v in school[:26]
     }
+
+
+def test_the_last_partial_wave_of_an_office_is_a_wave(
+    roll_file: MakeFile, activity_file: MakeFile
+) -> None:
+    rng = random.Random(41)
+    rows, events = _background(rng, 0)
+    # An office of 70 sent to vote on their own phones in waves of twelve within ten
+    # minutes, each hour from 08:30; the last wave is the four left at 13:30, too few for
+    # a window of its own; six colleagues vote on the other days.
+    office = [roll_row(2000 + i, organisation="office") for i in range(70)]
+    for i, v in enumerate(office[:64]):
+        t = DAY + dt.timedelta(hours=8.5 + i // 12, minutes=rng.uniform(0, 10))
+        events += _cast(t, v, f"100.64.0.{i % 2}")
+    for i, v in enumerate(office[64:]):
+        t = DAY + dt.timedelta(days=1 + i % 2, hours=rng.uniform(8, 22))
+        events += _cast(t, v, f"100.64.0.{i % 2}")
+    result = run_audit(roll_file(rows + office), activity_file(events), AuditConfig())
+    assert _flagged(result, "cast.organisation_burst") == {
+        str(v["national_id"]) for v in office[:64]
+    }
+
+
+def test_bursts_inside_an_office_s_waves_count_with_colleagues_between_them(
+    roll_file: MakeFile, activity_file: MakeFile
+) -> None:
+    rng = random.Random(47)
+    rows, events = _background(rng, 0)
+    # An office sends eight at a time to vote from its network, each hour from 08:30;
+    # between the waves two colleagues vote there of their own accord, 20-40 minutes
+    # after each. A fifth of a wave of eight is 1.6: no wave is "out of quiet" by that
+    # count, but each is far denser than the office's own half hour either side.
+    office = [roll_row(2000 + i, organisation="office") for i in range(60)]
+    for i, v in enumerate(office[:48]):
+        t = DAY + dt.timedelta(hours=8.5 + i // 8, minutes=rng.uniform(0, 10))
+        events += _cast(t, v, "31.44.0.1")
+    for i, v in enumerate(office[48:]):
+        t = DAY + dt.timedelta(hours=8.5 + i // 2, minutes=20 + rng.uniform(0, 20))
+        events += _cast(t, v, "31.44.0.1")
+    result = run_audit(roll_file(rows + office), activity_file(events), AuditConfig())
+    waves = {str(v["national_id"]) for v in office[:48]}
+    assert _flagged(result, "cast.organisation_burst") == waves
+    assert _flagged(result, "cast.address_burst") == waves
