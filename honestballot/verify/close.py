@@ -75,9 +75,8 @@ def round_failures(stage: StageA, announced: Sequence[Announced], now_ms: int) -
             out.append(
                 Failure(
                     "close.stalled", f"round {stage.round}",
-                    f"its deadline passed at {deadline} ms, {now_ms - deadline} ms before the "
-                    f"record's last tree head or the check, and it still lacks trustees: "
-                    f"{steps}",
+                    f"its deadline ({deadline} ms since 1970) passed before the record's last "
+                    f"tree head or this check, and it still lacks trustees: {steps}",
                 )
             )  # fmt: skip
     return out

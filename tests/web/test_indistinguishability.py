@@ -165,6 +165,8 @@ def board_after_close(election: RevotingElection) -> tuple[list[Any], dict[str, 
     for e in lines:
         if e["kind"] == "padding":
             aggregates["cover_rows"] = e["body"]["padding"].pop("cover_rows")
+        if e["kind"] == "close-round":  # a deadline: compared as its distance from the event
+            e["body"]["deadline_ms"] -= e["time_ms"]
     # the setup's and the roll's times are the test's wall clock, before the open
     read = [
         (
