@@ -2783,6 +2783,29 @@ def cover_tag_point(base: bytes, i: int) -> Point:
     return hash_to_point("cover-tag", By(base), In(i))
 
 
+def close_list_hash(base: bytes, name: str, rows: Sequence[Sequence[dict]]) -> bytes:
+    """A list of the close (coercion.md §5.1): hash_bytes("close/list", B base, T name,
+    L(L(L(P alpha, P beta), … per column), … per row))."""
+    return hash_bytes(
+        "close/list", By(base), Tx(name),
+        Li(Li(Li([Pt(ct["alpha"]), Pt(ct["beta"])]) for ct in row) for row in rows),
+    )  # fmt: skip
+
+
+def check_close_signed(base: bytes, kind: str, body: dict, key: Point) -> bytes:
+    """A close part's or step's digest (record-format §6, "The close of an election with
+    re-voting protection": hash_bytes("close/part" or "close/step", B base, B the canonical
+    body without its signature)) and its trustee's Schnorr signature on it, tag
+    close/signature, context (B base, P X_t).  Returns the digest."""
+    unsigned = canonical({k: v for k, v in body.items() if k != "signature"})
+    digest = hash_bytes(f"close/{kind}", By(base), By(unsigned))
+    c, s = decode_scalar(body["signature"]["c"]), decode_scalar(body["signature"]["s"])
+    r = schnorr_commitment(c, s, key)
+    if hash_to_scalar("close/signature", By(base), Pt(key), By(digest), Pt(key), Pt(r)) != c:
+        raise ValueError(f"close.signatures: the {kind}'s signature does not verify")
+    return digest
+
+
 def check_padding(base: bytes, h: Point, padding: dict) -> int:
     """The padding (record-format §6, "Padding"): its shape, every row's flag E1 = (O, B)
     and the proofs of randomness of its tag, credential and counter at ("padding", salt,

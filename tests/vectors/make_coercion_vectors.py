@@ -26,15 +26,30 @@ from honestballot.crypto.designated_verifier import (
     prove_designated_plaintext,
 )
 from honestballot.crypto.elgamal import Ciphertext, encrypt_point
-from honestballot.crypto.group import L, Point, Scalar, base_mul
+from honestballot.crypto.equivalence import create_equivalence_share
+from honestballot.crypto.group import GENERATOR, L, Point, Scalar, base_mul
+from honestballot.crypto.hashing import canonical_json
+from honestballot.crypto.offsets import create_offset_share
+from honestballot.crypto.partial_decryption import create_partial_decryption
 from honestballot.crypto.plaintext_awareness import RandomnessProof
-from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.crypto.representation import RepresentationProof, credential_base
+from honestballot.crypto.tagging import create_tag_share
 from honestballot.protocol.ballot_v2 import (
     encrypt_ballot_v2,
     make_cast_row,
     verify_ballot_v2,
     verify_cast_row,
+)
+from honestballot.protocol.close_a import (
+    ListTagShare,
+    as_rows,
+    decryption_context,
+    equivalence_context,
+    list_hash,
+    make_point_tag_share,
+    offset_context,
+    tag_context,
 )
 from honestballot.protocol.cover import CoverVoter, cover_tag_point
 from honestballot.protocol.credential_seed import CredentialSeed
@@ -46,7 +61,8 @@ from honestballot.protocol.registration import (
     make_registration,
     verify_registration,
 )
-from honestballot.record.ballot import opening_to_json
+from honestballot.record.ballot import ciphertext_to_json, opening_to_json
+from honestballot.record.close import publish
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.revoting import (
     ballot_private_to_json,
@@ -173,6 +189,7 @@ def derive() -> dict[str, Any]:
         "roll": roll_vectors(base, public_key),
         **object_vectors(),
         **cover_padding_vectors(),
+        "close": close_vectors(),
     }
 
 
@@ -430,6 +447,127 @@ def cover_padding_vectors() -> dict[str, Any]:
             "object": padding_to_json(base, padding),
             "row_0_challenges": challenges,
         },
+    }
+
+
+def close_vectors() -> dict[str, Any]:
+    """Stage A of the close (docs/coercion.md §5.8, record-format §6): a list's hash, and
+    one object of each kind made by trustee 2 on a two-row list, with the pre-image of its
+    first entry's challenge and of its part's and step's digests."""
+    data = json.loads((HERE / "record-v3.json").read_text("utf-8"))
+    setup = next(json.loads(line) for line in data["record"] if '"kind":"setup"' in line)
+    ctx, _, _ = context_from_setup(setup["body"])
+    base, h = ctx.base_hash, ctx.public_key
+    rng = SeededRandomness("vector close")
+    x, y1 = (
+        Scalar(int.from_bytes(hashlib.sha512(t).digest(), "little") % L) for t in (b"x2", b"y1 2")
+    )
+    big_x, big_y = base_mul(x), base_mul(y1)
+    points = [hashed("point", "cover-tag", base, i)["value"] for i in (0, 1)]
+    cts = [
+        encrypt_point(h, Point.decode(bytes.fromhex(p)), random_nonzero_scalar(rng)) for p in points
+    ]
+    rows = ((cts[0], cts[1]), (cts[1], cts[0]))
+    name = "A.pets"
+    listed = hashed("bytes", "close/list", base, name, [[_ct(ct) for ct in row] for row in rows])
+    assert listed["value"] == list_hash(base, name, rows).hex()
+    digest = bytes.fromhex(listed["value"])
+    # a tag share of the first column (list A.tags)
+    tags = as_rows([r[0] for r in rows])
+    tag_digest = list_hash(base, "A.tags", tags)
+    tag = create_tag_share(
+        tag_context(base, "A.tags", "y1", tag_digest), 2, y1, [r[0] for r in tags], rng
+    )
+    e = tag.entries[0]
+    ct = tags[0][0]
+    c, z = e.proof.challenge, e.proof.response
+    tag_pre = hashed(
+        "scalar", "tag-share", base, "A.tags", "y1", tag_digest, 2, 0, big_y, ct.alpha, ct.beta,
+        e.share.alpha, e.share.beta, base_mul(z) - big_y * c, ct.alpha * z - e.share.alpha * c,
+        ct.beta * z - e.share.beta * c,
+    )  # fmt: skip
+    assert tag_pre["value"] == c.hex()
+    # a cover point's tag share
+    q = cover_tag_point(base, 0)
+    point = make_point_tag_share(base, "y1", 2, y1, [q], rng).entries[0]
+    c, z = point.proof.challenge, point.proof.response
+    point_pre = hashed(
+        "scalar", "point-tag-share", base, "y1", 2, 0, big_y, q, point.image,
+        base_mul(z) - big_y * c, q * z - point.image * c,
+    )  # fmt: skip
+    assert point_pre["value"] == c.hex()
+    # an offset (group 0, the list A.groups over these rows)
+    groups = list_hash(base, "A.groups", rows)
+    offset = create_offset_share(offset_context(base, "A.groups", groups), 2, h, 1, rng).offsets[0]
+    offset_pre = _representation_challenge(
+        "counter-offset", (base, "close-offsets", "A.groups", groups, 0, 2), h, GENERATOR,
+        offset.ciphertext, offset.proof,
+    )  # fmt: skip
+    # an equivalence share of the pair in row 0 (list A.pets)
+    pairs = [(r[0], r[1]) for r in rows]
+    entry = create_equivalence_share(
+        equivalence_context(base, name, digest), 2, pairs, rng
+    ).entries[0]
+    diff = pairs[0][0] - pairs[0][1]
+    c, z = entry.proof.challenge, entry.proof.response
+    pet_pre = hashed(
+        "scalar", "equivalence-share", base, name, digest, 2, 0, *_ct(pairs[0][0]),
+        *_ct(pairs[0][1]), entry.commitment, diff.alpha, diff.beta, entry.share.alpha,
+        entry.share.beta, base_mul(z) - entry.commitment * c,
+        diff.alpha * z - entry.share.alpha * c, diff.beta * z - entry.share.beta * c,
+    )  # fmt: skip
+    assert pet_pre["value"] == c.hex()
+    # a decryption factor of row 0's first ciphertext (list A.flags)
+    flags = as_rows([r[0] for r in rows])
+    flags_digest = list_hash(base, "A.flags", flags)
+    factor = create_partial_decryption(
+        decryption_context(base, "A.flags", flags_digest), 2, x, [r[0] for r in flags], rng
+    ).entries[0]
+    ct = flags[0][0]
+    c, z = factor.proof.challenge, factor.proof.response
+    dec_pre = hashed(
+        "scalar", "partial-decryption", base, "close-decryption", "A.flags", flags_digest, 2, 0,
+        ct.beta, big_x, ct.alpha, factor.factor, base_mul(z) - big_x * c,
+        ct.alpha * z - factor.factor * c,
+    )  # fmt: skip
+    assert dec_pre["value"] == c.hex()
+    # the tag share as the board holds it: its part and step, their digests and signatures
+    parts, head = publish(base, ListTagShare("A.tags", "y1", tag), x, rng)
+    part_pre = hashed(
+        "bytes",
+        "close/part",
+        base,
+        canonical_json({k: v for k, v in parts[0].items() if k != "signature"}),
+    )
+    step_pre = hashed(
+        "bytes",
+        "close/step",
+        base,
+        canonical_json({k: v for k, v in head.items() if k != "signature"}),
+    )
+    assert head["parts"] == [part_pre["value"]]
+    return {
+        "trustee": {"index": 2, "x": x.hex(), "X": big_x.hex(), "y1": y1.hex(), "Y1": big_y.hex()},
+        "list": {
+            "name": name,
+            "rows": [[ciphertext_to_json(ct) for ct in row] for row in rows],
+            "hash": listed,
+        },
+        "tag_share_challenge": tag_pre,
+        "point_tag_share_challenge": point_pre,
+        "offset": {
+            "object": {
+                "alpha": offset.ciphertext.alpha.hex(),
+                "beta": offset.ciphertext.beta.hex(),
+            },
+            "challenge": offset_pre,
+        },
+        "equivalence_share_challenge": pet_pre,
+        "decryption_challenge": dec_pre,
+        "tag_share_part": parts[0],
+        "tag_share_step": head,
+        "part_digest": part_pre,
+        "step_digest": step_pre,
     }
 
 
