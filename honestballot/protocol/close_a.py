@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Final, Literal
+from typing import Final, Literal, Protocol, TypeVar
 
 from honestballot.crypto.chaum_pedersen import EqualityProof, prove_equality, verify_equality
 from honestballot.crypto.elgamal import Ciphertext
@@ -909,6 +909,45 @@ def act(ctx: ElectionContext, step: Step, keys: TrusteeKeys, rng: Randomness) ->
     return ListDecryption(step.list, decryption)
 
 
+class _Reading(Protocol):
+    @property
+    def done(self) -> bool: ...
+
+    @property
+    def next(self) -> tuple[Step, ...]: ...
+
+
+R = TypeVar("R", bound=_Reading)
+
+
+def act_to_end(
+    ctx: ElectionContext,
+    read: Callable[[Sequence[CloseItem]], R],
+    threshold: int,
+    trustees: Mapping[int, TrusteeKeys],
+    rng: Randomness,
+    *,
+    items: Sequence[CloseItem] = (),
+    choose: Callable[[Step], Sequence[int]] | None = None,
+) -> tuple[R, list[CloseItem]]:
+    """Every open step acted on by the trustees (``choose(step)`` picks who, by default
+    the lowest-indexed who have not acted), reading the close with ``read`` after each
+    round, until it is over: the outcome and every object published, in order.  What
+    honest trustees do, in one process (tests, benchmarks and the demo)."""
+    published = list(items)
+    while True:
+        state = read(published)
+        if state.done:
+            return state, published
+        for step in state.next:
+            who = choose(step) if choose else [t for t in sorted(trustees) if t not in step.done_by]
+            for j in list(who)[: threshold - len(step.done_by)]:
+                item = act(ctx, step, trustees[j], rng)
+                published.append(item)
+                if isinstance(item, ListMix):  # the next mixer shuffles this output
+                    step = replace(step, inputs=item.rows, done_by=(*step.done_by, j))
+
+
 def run_to_end(
     ctx: ElectionContext,
     keys: CloseKeys,
@@ -919,20 +958,8 @@ def run_to_end(
     items: Sequence[CloseItem] = (),
     choose: Callable[[Step], Sequence[int]] | None = None,
 ) -> tuple[StageA, list[CloseItem]]:
-    """Every step acted on by the trustees (``choose(step)`` picks who, by default the
-    lowest-indexed who have not acted), until stage A is over: the outcome and every
-    object published, in order.  What honest trustees do, in one process (tests,
-    benchmarks and the demo)."""
-    published = list(items)
-    while True:
-        state = run_stage_a(ctx, keys, inputs, published)
-        if state.done:
-            return state, published
-        for step in state.next:
-            who = choose(step) if choose else [t for t in sorted(trustees) if t not in step.done_by]
-            need = keys.threshold - len(step.done_by)
-            for j in list(who)[:need]:
-                item = act(ctx, step, trustees[j], rng)
-                published.append(item)
-                if isinstance(item, ListMix):  # the next mixer shuffles this output
-                    step = replace(step, inputs=item.rows, done_by=(*step.done_by, j))
+    """Stage A acted on to its end by honest trustees (:func:`act_to_end`)."""
+    return act_to_end(
+        ctx, lambda published: run_stage_a(ctx, keys, inputs, published), keys.threshold,
+        trustees, rng, items=items, choose=choose,
+    )  # fmt: skip

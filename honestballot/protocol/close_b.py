@@ -1,0 +1,340 @@
+"""Stage B of the close: revocation, one vote per voter, reporting units
+(docs/coercion.md §5.4).
+
+Stage A (protocol/close_a.py) leaves one winner per registered credential that cast: the
+credential's last ballot, its group named by its ``y1`` tag.  Stage B re-mixes them before
+anything about revocation is decided, so that a group's size cannot be tied to its fate:
+
+==============  ===================================================================
+round           steps (each needs exactly ``k`` distinct trustees)
+==============  ===================================================================
+B-mix           chains of ``B.winners`` (``Enc(tau), Enc(V), Enc(A)``, contests),
+                ``B.revocations`` (``Enc(R), Enc(A)`` per registration) and ``B.roll``
+                (``Enc(V), Enc(u), Enc(A)`` per roll row)
+B-tag           ``y2`` tag shares of ``B.tags``: the winners' ``Enc(tau)``, the
+                revocations' ``Enc(R)``, the roll's ``Enc(V)``
+B-tag-dec       their decryption
+B-revoke        equivalence of each matched winner's ``Enc(A)`` with its revocation's
+B-revoke-dec    the sums' decryption: a winner whose activation tests equal is revoked
+B-handle        ``y2`` tag shares of the **survivors'** ``Enc(V)`` (only now: §5.4, B4)
+B-handle-dec    their decryption: each survivor joins the roll row of its handle tag
+B-activate      equivalence of each joined survivor's ``Enc(A)`` with its roll row's
+B-unit          decryption of those sums and of the joined roll rows' ``Enc(u)``
+==============  ===================================================================
+
+The same reader runs both stages (:func:`run_close`): the objects of stage B follow those
+of stage A on the board, and every rule of close_a.py (exactly ``k`` objects a step, the
+first ``k`` the step can take, objects not taken named) holds here too.  The outcome is
+the **counted** survivors: each one's row in the last mix of ``B.winners`` (its contest
+ciphertexts) and its reporting unit; the tally per reporting unit follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from honestballot.crypto.equivalence import combine_equivalence_shares, plaintexts_equal
+from honestballot.crypto.group import IDENTITY, Point, Scalar, base_mul
+from honestballot.crypto.randomness import Randomness
+from honestballot.crypto.shuffle import Rows
+from honestballot.crypto.tagging import combine_tag_shares
+from honestballot.protocol.close_a import (
+    CloseItem,
+    CloseKeys,
+    Failure,
+    ListEquivalence,
+    ListTagShare,
+    StageA,
+    StageAInputs,
+    Step,
+    TrusteeKeys,
+    _MixCollector,
+    _Run,
+    _ShareCollector,
+    _stage_a,
+    act_to_end,
+    as_rows,
+    column,
+    pair_rows,
+)
+from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.encrypted_roll import RollRow
+from honestballot.protocol.mix import ShuffleVerifier
+from honestballot.protocol.registration import Registration
+
+B_WINNERS = "B.winners"
+B_REVOCATIONS = "B.revocations"
+B_ROLL = "B.roll"
+B_TAGS = "B.tags"
+B_REVOKE_PETS = "B.revoke-pets"
+B_HANDLES = "B.handles"
+B_ACTIVATION_PETS = "B.activation-pets"
+B_UNITS = "B.units"
+
+#: the columns of a row of ``B.winners``, ``B.revocations`` and ``B.roll``
+W_TAG, W_HANDLE, W_ACTIVATION, W_CONTESTS = 0, 1, 2, 3
+R_REVOKED, R_ACTIVATION = 0, 1
+L_HANDLE, L_UNIT, L_ACTIVATION = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class StageBInputs:
+    """What stage B takes from the board besides stage A's outcome."""
+
+    #: ``(Enc(R), Enc(A))`` per registration, in board order
+    revocations: Rows
+    #: ``(Enc(V), Enc(u), Enc(A))`` per roll row, in the roll's order
+    roll: Rows
+    #: the number of reporting units (``u`` is an index below it)
+    reporting_units: int
+
+
+def stage_b_inputs(
+    registrations: Sequence[Registration], roll: Sequence[RollRow], reporting_units: int
+) -> StageBInputs:
+    return StageBInputs(
+        tuple((r.commitment.revokes, r.activation) for r in registrations),
+        tuple((r.handle, r.unit, r.activation) for r in roll),
+        reporting_units,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A counted survivor: its row in the last mix of ``B.winners`` and its reporting
+    unit's index."""
+
+    row: int
+    unit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """What the record says of the close so far: stage A, and stage B once A is done."""
+
+    a: StageA
+    #: the steps still open (stage A's while it runs, then stage B's)
+    next: tuple[Step, ...]
+    #: the round they belong to, or "done"
+    round: str
+    #: every failure with a remedy, of both stages, in the order found
+    failures: tuple[Failure, ...]
+    #: the counted survivors, in ``B.winners`` order (once done)
+    counted: tuple[Counted, ...] = ()
+    #: the last mix of ``B.winners`` (once mixed): whose contest columns are counted
+    winners: Rows = ()
+    consumed: int = 0
+    ignored: tuple[int, ...] = ()
+    opened: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def done(self) -> bool:
+        return not self.next
+
+
+def run_close(
+    ctx: ElectionContext,
+    keys: CloseKeys,
+    inputs: StageAInputs,
+    b_inputs: StageBInputs,
+    items: Sequence[CloseItem],
+    verify_shuffle: ShuffleVerifier | None = None,
+    *,
+    proven: Collection[int] = (),
+) -> Close:
+    """Read the close, stage A then stage B, from the board's inputs and the trustees'
+    objects in board order (protocol/close_a.py's rules for each object)."""
+    run = _Run(ctx, keys, inputs, items, verify_shuffle, proven)
+    a = _stage_a(run)
+    if not a.done:
+        return Close(a, a.next, a.round, a.failures, (), (), a.consumed, a.ignored, a.opened)
+    return _stage_b(run, a, b_inputs)
+
+
+def run_close_to_end(
+    ctx: ElectionContext,
+    keys: CloseKeys,
+    inputs: StageAInputs,
+    b_inputs: StageBInputs,
+    trustees: Mapping[int, TrusteeKeys],
+    rng: Randomness,
+) -> tuple[Close, list[CloseItem]]:
+    """The whole close acted on to its end by honest trustees (close_a.act_to_end)."""
+    return act_to_end(
+        ctx, lambda items: run_close(ctx, keys, inputs, b_inputs, items), keys.threshold,
+        trustees, rng,
+    )  # fmt: skip
+
+
+def _b_pending(run: _Run, a: StageA, round_: str, collectors: Sequence[object]) -> Close:
+    steps = tuple(c.step for c in collectors if not c.complete)  # type: ignore[attr-defined]
+    return Close(
+        a, steps, round_, tuple(run.failures), (), (), run.cursor, tuple(run.ignored),
+        tuple(run.opened),
+    )  # fmt: skip
+
+
+def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
+    k = run.keys.threshold
+    # B1: the winners, each with its registration's tag, handle and activation
+    winners = tuple(
+        (
+            a.registrations[w.registration][0],
+            a.registrations[w.registration][2],
+            a.registrations[w.registration][3],
+            *a.rows[w.row][4:],
+        )
+        for w in a.winners
+    )
+    mixes = [
+        _MixCollector(run, B_WINNERS, winners, k if winners else 0),
+        _MixCollector(run, B_REVOCATIONS, b.revocations, k if b.revocations else 0),
+        _MixCollector(run, B_ROLL, b.roll, k if b.roll else 0),
+    ]
+    if not run.round("B-mix", mixes):
+        return _b_pending(run, a, "B-mix", mixes)
+    mixed_w, mixed_r, mixed_l = (m.step.inputs for m in mixes)
+
+    # B2: y2 tags of the winners' tau, the revocations' R, the roll's V
+    tag_inputs = as_rows(
+        column(mixed_w, W_TAG) + column(mixed_r, R_REVOKED) + column(mixed_l, L_HANDLE)
+    )
+    tags = _ShareCollector(run, "tag", B_TAGS, tag_inputs, k if tag_inputs else 0, key="y2")
+    if not run.round("B-tag", [tags]):
+        return _b_pending(run, a, "B-tag", [tags])
+    shares = [i.share for i in tags.items if isinstance(i, ListTagShare)]
+    combined = as_rows(combine_tag_shares(shares, k, run.keys.trustees)) if shares else ()
+    tag_dec = _ShareCollector(run, "decrypt", B_TAGS, combined, k if combined else 0)
+    if not run.round("B-tag-dec", [tag_dec]):
+        return _b_pending(run, a, "B-tag-dec", [tag_dec])
+    points = tag_dec.decrypted() if combined else ()
+    n_w, n_r = len(mixed_w), len(mixed_r)
+    w_tags, r_tags, l_tags = points[:n_w], points[n_w : n_w + n_r], points[n_w + n_r :]
+    # roll.handles: rows sharing a handle tag are both unusable (the organiser's)
+    seen: dict[Point, int] = {}
+    for t in l_tags:
+        seen[t] = seen.get(t, 0) + 1
+    for n in seen.values():
+        if n > 1:
+            run.failures.append(
+                Failure(
+                    "roll.handles", "organiser", f"{n} roll rows share a handle tag; none is used"
+                )
+            )
+    roll_of = {t: i for i, t in enumerate(l_tags) if seen[t] == 1}
+
+    # B3: revocation, winner by winner, revocation by revocation
+    matched = [(i, j) for i, t in enumerate(w_tags) for j, r in enumerate(r_tags) if r == t]
+    revoked: set[int] = set()
+    if matched:
+        pairs = pair_rows(
+            [(mixed_w[i][W_ACTIVATION], mixed_r[j][R_ACTIVATION]) for i, j in matched]
+        )
+        equal = _equivalence(run, a, "B-revoke", B_REVOKE_PETS, pairs)
+        if isinstance(equal, Close):
+            return equal
+        for (i, j), same in zip(matched, equal, strict=True):
+            if same:
+                revoked.add(i)
+            else:
+                run.failures.append(
+                    Failure(
+                        "close.revocation", "service",
+                        f"revocation {j} matches winner {i} with another activation: void",
+                    )
+                )  # fmt: skip
+    survivors = [i for i in range(n_w) if i not in revoked]
+
+    # B4: only now the survivors' handles, with y2
+    handles = as_rows([mixed_w[i][W_HANDLE] for i in survivors])
+    h_tags = _ShareCollector(run, "tag", B_HANDLES, handles, k if handles else 0, key="y2")
+    if not run.round("B-handle", [h_tags]):
+        return _b_pending(run, a, "B-handle", [h_tags])
+    h_shares = [i.share for i in h_tags.items if isinstance(i, ListTagShare)]
+    h_combined = as_rows(combine_tag_shares(h_shares, k, run.keys.trustees)) if h_shares else ()
+    h_dec = _ShareCollector(run, "decrypt", B_HANDLES, h_combined, k if h_combined else 0)
+    if not run.round("B-handle-dec", [h_dec]):
+        return _b_pending(run, a, "B-handle-dec", [h_dec])
+    h_points = h_dec.decrypted() if h_combined else ()
+    joins: dict[int, list[int]] = {}
+    for i, t in zip(survivors, h_points, strict=True):
+        row = roll_of.get(t)
+        if row is None:
+            run.failures.append(
+                Failure("close.voters", "service", f"survivor {i} joins no roll row: dropped")
+            )
+            continue
+        joins.setdefault(row, []).append(i)
+    joined: list[tuple[int, int]] = []  # (survivor, roll row), by survivor
+    for row, found in joins.items():
+        if len(found) > 1:
+            run.failures.append(
+                Failure(
+                    "close.voters", "service",
+                    f"survivors {found} join one roll row (a missed revocation): all dropped",
+                )
+            )  # fmt: skip
+        else:
+            joined.append((found[0], row))
+    joined.sort()
+
+    # B5 and B6: activation, then the activation sums and the units, decrypted together
+    counted: list[Counted] = []
+    if joined:
+        pairs = pair_rows(
+            [(mixed_w[i][W_ACTIVATION], mixed_l[row][L_ACTIVATION]) for i, row in joined]
+        )
+        pet = _ShareCollector(run, "equivalence", B_ACTIVATION_PETS, pairs, k)
+        if not run.round("B-activate", [pet]):
+            return _b_pending(run, a, "B-activate", [pet])
+        eq = [i.share for i in pet.items if isinstance(i, ListEquivalence)]
+        sums = as_rows(combine_equivalence_shares(eq, k, run.keys.trustees))
+        units = as_rows([mixed_l[row][L_UNIT] for _, row in joined])
+        pet_dec = _ShareCollector(run, "decrypt", B_ACTIVATION_PETS, sums, k)
+        unit_dec = _ShareCollector(run, "decrypt", B_UNITS, units, k)
+        if not run.round("B-unit", [pet_dec, unit_dec]):
+            return _b_pending(run, a, "B-unit", [pet_dec, unit_dec])
+        index = {_unit_point(u): u for u in range(b.reporting_units)}
+        for (i, _), same, unit in zip(
+            joined,
+            (plaintexts_equal(p) for p in pet_dec.decrypted()),
+            unit_dec.decrypted(),
+            strict=True,
+        ):
+            if not same:
+                run.failures.append(
+                    Failure(
+                        "close.activation", "service",
+                        f"survivor {i}'s activation is not its roll row's: dropped",
+                    )
+                )  # fmt: skip
+            elif unit not in index:
+                run.failures.append(
+                    Failure("close.units", "organiser", f"survivor {i}'s unit is no reporting unit")
+                )
+            else:
+                counted.append(Counted(i, index[unit]))
+    return Close(
+        a, (), "done", tuple(run.failures), tuple(counted), mixed_w, run.cursor,
+        tuple(run.ignored), tuple(run.opened),
+    )  # fmt: skip
+
+
+def _unit_point(u: int) -> Point:
+    return base_mul(Scalar(u)) if u else IDENTITY
+
+
+def _equivalence(run: _Run, a: StageA, round_: str, name: str, pairs: Rows) -> list[bool] | Close:
+    """An equivalence round and its decryption round: per pair, whether the plaintexts
+    are equal."""
+    k = run.keys.threshold
+    pet = _ShareCollector(run, "equivalence", name, pairs, k)
+    if not run.round(round_, [pet]):
+        return _b_pending(run, a, round_, [pet])
+    eq = [i.share for i in pet.items if isinstance(i, ListEquivalence)]
+    sums = as_rows(combine_equivalence_shares(eq, k, run.keys.trustees))
+    dec = _ShareCollector(run, "decrypt", name, sums, k)
+    if not run.round(f"{round_}-dec", [dec]):
+        return _b_pending(run, a, f"{round_}-dec", [dec])
+    return [plaintexts_equal(p) for p in dec.decrypted()]
