@@ -642,8 +642,9 @@ def close_status_command(record_path: Path, workers: int | None) -> None:
         return
     if stage.done:
         click.echo(
-            f"{record_path.name}: stage A is done: {len(stage.winners)} credential(s) with a "
-            f"counted last ballot, {len(stage.failures)} failure(s) with a remedy"
+            f"{record_path.name}: the close is done: {len(stage.counted)} ballot(s) counted, "
+            f"{len(stage.failures)} failure(s) with a remedy; the tally per reporting unit "
+            "is not built yet"
         )
         return
     click.echo(f"{record_path.name}: round {stage.round}")
@@ -682,7 +683,8 @@ def close_round_command(secret: Path, record_path: Path, workers: int | None, ou
         )
     if stage.done:
         raise ProtocolError(  # English only: the trustees' command line
-            "stage A of the close is done, and stage B is not built yet: nothing to do"
+            "the close's stages are done, and the tally per reporting unit is not built yet: "
+            "nothing to do"
         )
     assert s.key_share is not None and s.tag_key_shares is not None
     keys = TrusteeKeys(s.index, s.key_share, *s.tag_key_shares)

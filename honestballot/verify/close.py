@@ -15,12 +15,12 @@ from honestballot.protocol.close_a import (
     CloseKeys,
     CloseRecordError,
     Failure,
-    StageA,
-    run_stage_a,
     stage_a_inputs,
 )
+from honestballot.protocol.close_b import Close, run_close, stage_b_inputs
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.encrypted_roll import RollRow
 from honestballot.protocol.padding import Padding
 from honestballot.protocol.registration import Registration
 from honestballot.record.close import (
@@ -47,12 +47,17 @@ REMEDIED_A = (
     "close.counters",
     "close.dummy",
     "close.credential",
+    "roll.handles",
+    "close.revocation",
+    "close.voters",
+    "close.activation",
+    "close.units",
     "close.rounds",
     "close.stalled",
 )
 
 
-def round_failures(stage: StageA, announced: Sequence[Announced], now_ms: int) -> list[Failure]:
+def round_failures(stage: Close, announced: Sequence[Announced], now_ms: int) -> list[Failure]:
     """``close.rounds``: the rounds the service announced are the rounds the close opened,
     each where it opened; ``close.stalled``: the open round's deadline has passed by
     ``now_ms`` (the record's last tree head), naming its steps and who acted."""
@@ -94,8 +99,8 @@ def close_keys(key: ElectionKey) -> CloseKeys:
 class CloseReading:
     """What the record's close says, or why it cannot be read."""
 
-    #: stage A as far as the record goes (None when an object breaks the record)
-    stage_a: StageA | None = None
+    #: the close as far as the record goes (None when its inputs cannot be read)
+    close: Close | None = None
     #: (check, what) for every failure that makes the record invalid
     errors: list[tuple[str, str]] = field(default_factory=list)
     #: the close objects (steps) read, in board order
@@ -176,9 +181,12 @@ def read_close(
     rows: Sequence[CastRow],
     registrations: Sequence[Registration],
     padding: Padding,
+    roll: Sequence[RollRow],
+    reporting_units: int,
 ) -> CloseReading:
-    """Stage A from the board: its inputs (``rows`` and ``registrations`` in board order,
-    ``padding``) and the trustees' objects among ``events``."""
+    """The close from the board: its inputs (``rows`` and ``registrations`` in board
+    order, ``padding``, the encrypted ``roll`` and its number of reporting units) and the
+    trustees' objects among ``events``."""
     out = CloseReading()
     keys = close_keys(key)
     try:
@@ -186,8 +194,9 @@ def read_close(
         out.steps = len(reader.items)
         out.announced = reader.announced
         inputs = stage_a_inputs(ctx, rows, registrations, padding)
-        stage = run_stage_a(ctx, keys, inputs, reader.items)
-        out.stage_a = replace(stage, failures=(*reader.failures, *stage.failures))
+        b_inputs = stage_b_inputs(registrations, roll, reporting_units)
+        close = run_close(ctx, keys, inputs, b_inputs, reader.items)
+        out.close = replace(close, failures=(*reader.failures, *close.failures))
     except CloseRecordError as exc:
         out.errors.append((exc.check, str(exc)))
     except HonestBallotError as exc:

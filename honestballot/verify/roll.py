@@ -18,7 +18,7 @@ from typing import Any
 
 from honestballot.errors import HonestBallotError, ProtocolError
 from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.encrypted_roll import check_reporting_units, verify_rows
+from honestballot.protocol.encrypted_roll import RollRow, check_reporting_units, verify_rows
 from honestballot.protocol.witnesses import BoardKeys, verify_roll_signature
 from honestballot.record.events import EventLine
 from honestballot.record.roll import encrypted_from_json, part_digest, part_from_json
@@ -111,3 +111,18 @@ def check_roll_encrypted(events: Sequence[EventLine], ctx: ElectionContext, keys
         f"{rows} roll rows in {len(parts)} parts, every proof verified at its row, signed "
         "with the summary by the organiser's key before the open"
     )
+
+
+def roll_rows(events: Sequence[EventLine]) -> tuple[list[RollRow], tuple[str, ...]]:
+    """The encrypted roll's rows, in order, and its reporting units' ids (their indices
+    are the ``u`` the rows encrypt), as the board holds them; ``roll.encrypted`` checks
+    them.  Empty without an encrypted roll."""
+    roll = _roll(events)
+    if roll is None or "encrypted" not in roll.body:
+        return [], ()
+    encrypted = encrypted_from_json(roll.body["encrypted"], f"event {roll.seq}.body.encrypted")
+    rows: list[RollRow] = []
+    for ev in events:
+        if ev.kind == "roll-part":
+            rows.extend(part_from_json(ev.body, f"event {ev.seq}.body")[1])
+    return rows, tuple(rid for rid, _ in encrypted.reporting_units)

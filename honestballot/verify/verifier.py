@@ -68,7 +68,7 @@ from honestballot.protocol.board import (
     check_phase,
     check_sequence,
 )
-from honestballot.protocol.close_a import StageA
+from honestballot.protocol.close_b import Close
 from honestballot.protocol.decryption import (
     DecryptionShare,
     EncryptedTally,
@@ -128,7 +128,7 @@ from honestballot.record.witness import (
 from honestballot.verify.close import REMEDIED_A, read_close, round_failures
 from honestballot.verify.mixes import verify_shuffle_on
 from honestballot.verify.parallel import ClusterError, Engine, Shared, open_engine
-from honestballot.verify.roll import check_roll_encrypted, check_roll_units
+from honestballot.verify.roll import check_roll_encrypted, check_roll_units, roll_rows
 from honestballot.verify.shares import check_part_proofs
 from honestballot.verify.stations import check_stations
 
@@ -157,9 +157,9 @@ class Report:
     #: one of whose checks passed (what ``honestballot trustee mix`` shuffles next)
     counted_ballots: list[EncryptedBallot] = field(default_factory=list, repr=False)
     mixes: dict[str, list[Mix]] = field(default_factory=dict, repr=False)
-    #: in an election with re-voting protection, once its close began: stage A as far as
-    #: the record goes (what ``honestballot trustee close-round`` acts on next)
-    close: StageA | None = field(default=None, repr=False)
+    #: in an election with re-voting protection, once its close began: the close as far
+    #: as the record goes (what ``honestballot trustee close-round`` acts on next)
+    close: Close | None = field(default=None, repr=False)
 
     def ok(self, name: str, detail: str) -> None:
         self.checks.append(Check(name, True, detail))
@@ -909,8 +909,8 @@ def _check_close(
     report: Report,
     now_ms: int,
 ) -> None:
-    """The close's stages as far as they are built: stage A (docs/coercion.md §5.3),
-    replayed from the trustees' signed objects; anything after it is not yet checked."""
+    """The close's stages (docs/coercion.md §5.3, §5.4), replayed from the trustees'
+    signed objects; the tally per reporting unit after them is not yet checked."""
     if revoting.padding is None:  # not closed yet, or the padding is missing (named)
         _check_revoting_close(parsed, report)
         return
@@ -919,10 +919,13 @@ def _check_close(
     ]
     rows = [revoting.rows[seq] for seq in sorted(revoting.rows)]
     registrations = [revoting.registrations[seq] for seq in sorted(revoting.registrations)]
-    reading = read_close(ctx, key, close, rows, registrations, revoting.padding[2])
+    roll, reporting = roll_rows([ev for ev, _ in parsed.events])
+    reading = read_close(
+        ctx, key, close, rows, registrations, revoting.padding[2], roll, len(reporting)
+    )
     for check, detail in reading.errors:
         report.fail(check, detail)
-    stage = reading.stage_a
+    stage = reading.close
     if stage is None:
         return
     # a stalled round: its deadline passed by the record's last head or by now (a board
@@ -944,34 +947,49 @@ def _check_close(
         "close.counters": "every joined group's counters are distinct and consecutive",
         "close.dummy": "every winner's flag decrypts to 0",
         "close.credential": "every winner's voting point tests equal to its registration's",
+        "roll.handles": "the mixed roll's handle tags are distinct",
+        "close.revocation": "every matched revocation's activation tests equal to its winner's",
+        "close.voters": "every survivor joins one roll row, and no roll row two survivors",
+        "close.activation": "every joined survivor's activation tests equal to its roll row's",
+        "close.units": "every counted survivor's unit decrypts to a reporting unit",
         "close.rounds": f"the service announced each of the {len(stage.opened)} round(s) the "
         "close opened, where it opened, with its deadline",
         "close.stalled": "no open round is past its deadline",
     }
-    report.ok("close.inputs", "A.rows and A.registrations are the board's, in board order")
+    report.ok(
+        "close.inputs",
+        "A.rows, A.registrations, B.revocations and B.roll are the board's, in board order",
+    )
     for check in REMEDIED_A:
         found = [f for f in stage.failures if f.check == check]
         for f in found:
             report.name_failure(check, f"names the {f.party}: {f.detail}")
         if not found:
             report.ok(check, described[check])
-    if stage.done:
+    if stage.a.done:
         report.ok(
             "close.stage-a",
-            f"stage A done: {len(stage.winners)} credential(s) with a counted last ballot, "
-            f"{len(stage.failures)} failure(s) with a remedy",
+            f"stage A done: {len(stage.a.winners)} credential(s) with a last ballot",
         )
-        report.stats.update(stage_a_winners=len(stage.winners))
+        report.stats.update(stage_a_winners=len(stage.a.winners))
+    if stage.done:
+        report.ok(
+            "close.stage-b",
+            f"stage B done: {len(stage.counted)} ballot(s) counted, one per voter, in their "
+            f"reporting units; {len(stage.failures)} failure(s) with a remedy",
+        )
+        report.stats.update(counted=len(stage.counted))
     else:
         steps = ", ".join(f"{s.kind} of {s.list} ({len(s.done_by)} done)" for s in stage.next)
-        report.ok("close.stage-a", f"stage A under way, round {stage.round}: {steps}")
+        report.ok("close.stage-a" if not stage.a.done else "close.stage-b",
+                  f"under way, round {stage.round}: {steps}")  # fmt: skip
     after = [ev for ev, _ in parsed.events if ev.kind in _AFTER_CLOSE]
     if after or stage.consumed < reading.steps:
         report.fail(
             "tally",
-            "the record holds objects after stage A of the close, but stage B and the tally "
-            "of an election with re-voting protection (docs/coercion.md §5.4) are not yet "
-            "built in this verifier: it cannot check them, so the count is NOT verified",
+            "the record holds objects after the close's stages, but the tally per reporting "
+            "unit of an election with re-voting protection (docs/coercion.md §5.4, B6) is "
+            "not yet built in this verifier: it cannot check it, so the count is NOT verified",
         )
     else:
         report.ok("tally", "no tally yet (election not tallied)")

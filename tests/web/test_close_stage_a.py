@@ -136,6 +136,7 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
     election: RevotingElection, ceremony: DemoCeremony
 ) -> None:
     cast = _vote_and_close(election)
+    replaced = list(cast)[2]  # the third credential that cast: the one replaced
     trustees = _trustees(ceremony)
     rng = SeededRandomness("trustees of stage A")
     ctx = election.ctx
@@ -161,23 +162,22 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
                         for s in election.web.services.close.stage(election.id).next
                         if (s.kind, s.list) == (step.kind, step.list)
                     )
-    assert rounds[:1] == ["A-mix"] and rounds[-1] == "A-check-dec"
+    assert rounds[:1] == ["A-mix"] and rounds[-1] == "B-unit" and "B-revoke" in rounds
     report = _verify(election)
     assert report.passed, [(c.name, c.detail) for c in report.failures]
     names = {c.name for c in report.checks}
-    assert {"close.signatures", "close.steps", "close.stage-a", "mix.proofs"} <= names
+    assert {"close.signatures", "close.steps", "close.stage-a", "close.stage-b"} <= names
     assert report.named == []
-    stage = report.close
-    assert stage is not None and stage.done
-    # every credential that cast has its last ballot counted (the replaced one too: its
-    # revocation is stage B's)
+    close = report.close
+    assert close is not None and close.done
+    stage = close.a
+    # stage A: every credential that cast has its last ballot (the replaced one too)
     secret = _secret(ceremony)
     assert len(stage.winners) == len(cast)
     manifest = election.ctx.manifest
-    for w in stage.winners:
-        row = stage.rows[w.row]
-        tag = decrypt_to_point(secret, stage.registrations[w.registration][0])
-        contests, i = {}, 4
+
+    def choices(row: Any, i: int) -> dict[str, set[str]]:
+        contests = {}
         for contest in manifest.contests:
             chosen = set()
             for option in contest.slot_ids:
@@ -185,7 +185,15 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
                     chosen.add(option)
                 i += 1
             contests[contest.id] = chosen
-        assert contests == cast[tag][-1]
+        return contests
+
+    for w in stage.winners:
+        tag = decrypt_to_point(secret, stage.registrations[w.registration][0])
+        assert choices(stage.rows[w.row], 4) == cast[tag][-1]
+    # stage B: one ballot per voter, the replaced credential's revoked
+    current = [v for k, v in cast.items() if k != replaced]
+    counted = [choices(close.winners[c.row], 3) for c in close.counted]
+    assert sorted(map(repr, counted)) == sorted(repr(v[-1]) for v in current)
     # an object after stage A is over is refused, and no step is added
     store = election.web.services.store
     steps = len(list(store.iter_events(election.id, kinds=("close-step",))))

@@ -4,7 +4,7 @@ trustees (docs/coercion.md §5; protocol/close_a.py, record/close.py).
 A trustee sends its objects as the lines of a close file (``honestballot trustee
 close-round``): ``close-part`` lines, then the ``close-step`` that names them.  A part is
 stored once its signature verifies (a part sent again is not stored twice).  A step is
-stored only if the object it names, assembled from its parts, is accepted by stage A read
+stored only if the object it names, assembled from its parts, is accepted by the close read
 from the board with it appended: it belongs to a step that is open, by a trustee who has
 not acted in it, and every proof verifies.  So the board never holds an object that
 breaks the record, and every reader of the board reaches the one outcome.
@@ -24,12 +24,11 @@ from honestballot.protocol.close_a import (
     CloseItem,
     CloseKeys,
     CloseRecordError,
-    StageA,
     StageAInputs,
     item_step,
-    run_stage_a,
     stage_a_inputs,
 )
+from honestballot.protocol.close_b import Close, StageBInputs, run_close, stage_b_inputs
 from honestballot.record.close import (
     ClosePart,
     CloseStep,
@@ -47,6 +46,7 @@ from honestballot.record.revoting import (
     padding_from_json,
     registration_from_json,
 )
+from honestballot.record.roll import encrypted_from_json, part_from_json
 from honestballot.service.board.election import ElectionService
 from honestballot.verify.close import CloseReader, close_keys
 
@@ -64,7 +64,7 @@ class Accepted:
     list: str
     trustee: int
     stored: bool
-    #: for a step: the round stage A is in once it is on the board ("done" at the end)
+    #: for a step: the round the close is in once it is on the board ("done" at the end)
     round: str = ""
 
 
@@ -72,38 +72,39 @@ class Accepted:
 class _Reading:
     """What this process has read of one election's close: the reader fed every close
     event up to ``reader.last_seq``, the positions of the objects whose proofs it checked
-    and took, and the stage A it last read (with the number of objects it read)."""
+    and took, and the close it last read (with the number of objects it read)."""
 
     reader: CloseReader
     proven: frozenset[int] = frozenset()
-    state: StageA | None = None
+    state: Close | None = None
     read: int = -1
 
 
 class CloseSteps:
-    """Takes the trustees' objects of the close; reads stage A from the board."""
+    """Takes the trustees' objects of the close; reads the close from the board."""
 
     def __init__(self, elections: ElectionService) -> None:
         self.elections = elections
         self.store = elections.store
         self._lock = threading.Lock()
-        #: election -> its stage A inputs (fixed once the padding is on the board)
-        self._inputs: dict[str, StageAInputs] = {}
+        #: election -> its stages' inputs (fixed once the padding is on the board)
+        self._inputs: dict[str, tuple[StageAInputs, StageBInputs]] = {}
         #: election -> this process's reading of its close (a few elections at a time)
         self._readings: dict[str, _Reading] = {}
 
     # -- reading the board ------------------------------------------------------------
 
-    def inputs(self, election_id: str) -> StageAInputs:
-        """``A.rows`` and ``A.registrations`` from the board: its cast rows and
-        registrations in board order, then the padding."""
+    def inputs(self, election_id: str) -> tuple[StageAInputs, StageBInputs]:
+        """The stages' inputs from the board: its cast rows and registrations in board
+        order, then the padding; the registrations' revocations; the encrypted roll."""
         with self._lock:
             cached = self._inputs.get(election_id)
         if cached is not None:
             return cached
         ctx = self.elections.context(election_id)
-        rows, registrations, padding = [], [], None
-        kinds = ("cast-row", "registration", "padding")
+        rows, registrations, padding, roll = [], [], None, []
+        reporting: tuple[str, ...] = ()
+        kinds = ("cast-row", "registration", "padding", "roll-part", "roll")
         for ev in self.store.iter_events(election_id, kinds=kinds):
             line = parse_json(ev.line, limit=MAX_LINE_BYTES)
             body, p = line["body"], f"event {line['seq']}.body"
@@ -111,6 +112,11 @@ class CloseSteps:
                 rows.append(cast_row_from_json(body["row"], f"{p}.row"))
             elif line["kind"] == "registration":
                 registrations.append(registration_from_json(body["registration"], p))
+            elif line["kind"] == "roll-part":
+                roll.extend(part_from_json(body, p)[1])
+            elif line["kind"] == "roll":
+                encrypted = encrypted_from_json(body["encrypted"], f"{p}.encrypted")
+                reporting = tuple(rid for rid, _ in encrypted.reporting_units)
             else:
                 padding = padding_from_json(body["padding"], f"{p}.padding")[1]
         if padding is None:
@@ -118,7 +124,10 @@ class CloseSteps:
                 f"election {election_id!r} has no padding on its board yet: the close's "
                 "steps begin after it"
             )
-        inputs = stage_a_inputs(ctx, rows, registrations, padding)
+        inputs = (
+            stage_a_inputs(ctx, rows, registrations, padding),
+            stage_b_inputs(registrations, roll, len(reporting)),
+        )
         with self._lock:
             self._inputs[election_id] = inputs
         return inputs
@@ -146,13 +155,11 @@ class CloseSteps:
                     line = event_from_json(parse_json(ev.line, limit=MAX_LINE_BYTES), "event")
                     reading.reader.feed(line)
 
-    def stage(self, election_id: str) -> StageA:
-        """Stage A as the board has it."""
+    def stage(self, election_id: str) -> Close:
+        """The close as the board has it."""
         return self._state(election_id)[0]
 
-    def _state(
-        self, election_id: str, extra: CloseItem | None = None
-    ) -> tuple[StageA, int, int]:
+    def _state(self, election_id: str, extra: CloseItem | None = None) -> tuple[Close, int, int]:
         """Stage A as the board has it (with ``extra`` appended, when given), the number
         of objects on the board it read, and the number of ``close-step`` events it read
         (taken or not)."""
@@ -164,7 +171,8 @@ class CloseSteps:
             return reading.state, count, steps
         if extra is not None:
             items.append(extra)
-        state = run_stage_a(ctx, keys, self.inputs(election_id), items, proven=reading.proven)
+        a, b = self.inputs(election_id)
+        state = run_close(ctx, keys, a, b, items, proven=reading.proven)
         # the objects taken, among those on the board, need not be checked again
         taken = set(range(min(state.consumed, count))) - set(state.ignored)
         with self._lock:
@@ -251,7 +259,8 @@ class CloseSteps:
         before, _, _ = self._state(election_id)
         if before.done:
             raise ProtocolError(  # English only: honestballot trustee close-round reads it
-                "stage A of the close is over, and stage B is not built yet: nothing more is taken"
+                "the close's stages are over, and the tally per reporting unit is not built "
+                "yet: nothing more is taken"
             )
         try:
             after, count, steps = self._state(election_id, item)
