@@ -200,15 +200,9 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
     tag_inputs = as_rows(
         column(mixed_w, W_TAG) + column(mixed_r, R_REVOKED) + column(mixed_l, L_HANDLE)
     )
-    tags = _ShareCollector(run, "tag", B_TAGS, tag_inputs, k if tag_inputs else 0, key="y2")
-    if not run.round("B-tag", [tags]):
-        return _b_pending(run, a, "B-tag", [tags])
-    shares = [i.share for i in tags.items if isinstance(i, ListTagShare)]
-    combined = as_rows(combine_tag_shares(shares, k, run.keys.trustees)) if shares else ()
-    tag_dec = _ShareCollector(run, "decrypt", B_TAGS, combined, k if combined else 0)
-    if not run.round("B-tag-dec", [tag_dec]):
-        return _b_pending(run, a, "B-tag-dec", [tag_dec])
-    points = tag_dec.decrypted() if combined else ()
+    points = _tags(run, a, "B-tag", B_TAGS, tag_inputs)
+    if isinstance(points, Close):
+        return points
     n_w, n_r = len(mixed_w), len(mixed_r)
     w_tags, r_tags, l_tags = points[:n_w], points[n_w : n_w + n_r], points[n_w + n_r :]
     # roll.handles: rows sharing a handle tag are both unusable (the organiser's)
@@ -247,16 +241,11 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
     survivors = [i for i in range(n_w) if i not in revoked]
 
     # B4: only now the survivors' handles, with y2
-    handles = as_rows([mixed_w[i][W_HANDLE] for i in survivors])
-    h_tags = _ShareCollector(run, "tag", B_HANDLES, handles, k if handles else 0, key="y2")
-    if not run.round("B-handle", [h_tags]):
-        return _b_pending(run, a, "B-handle", [h_tags])
-    h_shares = [i.share for i in h_tags.items if isinstance(i, ListTagShare)]
-    h_combined = as_rows(combine_tag_shares(h_shares, k, run.keys.trustees)) if h_shares else ()
-    h_dec = _ShareCollector(run, "decrypt", B_HANDLES, h_combined, k if h_combined else 0)
-    if not run.round("B-handle-dec", [h_dec]):
-        return _b_pending(run, a, "B-handle-dec", [h_dec])
-    h_points = h_dec.decrypted() if h_combined else ()
+    h_points = _tags(
+        run, a, "B-handle", B_HANDLES, as_rows([mixed_w[i][W_HANDLE] for i in survivors])
+    )
+    if isinstance(h_points, Close):
+        return h_points
     joins: dict[int, list[int]] = {}
     for i, t in zip(survivors, h_points, strict=True):
         row = roll_of.get(t)
@@ -319,6 +308,21 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
         a, (), "done", tuple(run.failures), tuple(counted), mixed_w, run.cursor,
         tuple(run.ignored), tuple(run.opened),
     )  # fmt: skip
+
+
+def _tags(run: _Run, a: StageA, round_: str, name: str, inputs: Rows) -> tuple[Point, ...] | Close:
+    """A round of ``y2`` tag shares of ``inputs`` and the round of their decryption: the
+    tags, in order."""
+    k = run.keys.threshold
+    tags = _ShareCollector(run, "tag", name, inputs, k if inputs else 0, key="y2")
+    if not run.round(round_, [tags]):
+        return _b_pending(run, a, round_, [tags])
+    shares = [i.share for i in tags.items if isinstance(i, ListTagShare)]
+    combined = as_rows(combine_tag_shares(shares, k, run.keys.trustees)) if shares else ()
+    dec = _ShareCollector(run, "decrypt", name, combined, k if combined else 0)
+    if not run.round(f"{round_}-dec", [dec]):
+        return _b_pending(run, a, f"{round_}-dec", [dec])
+    return dec.decrypted() if combined else ()
 
 
 def _unit_point(u: int) -> Point:
