@@ -24,6 +24,7 @@ from honestballot.cli.organiser_roll import Voter as RollVoter
 from honestballot.cli.organiser_roll import build_roll_upload
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree, TreeHead, leaf_hash
+from honestballot.crypto.polynomial import lagrange_at_zero
 from honestballot.crypto.randomness import Randomness, SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.ballot import BallotOpening, EncryptedBallot, encrypt_ballot
 from honestballot.protocol.ballot_v2 import BallotPrivate, BallotV2, encrypt_ballot_v2
@@ -826,6 +827,19 @@ def open_revoting_election(
     verified, _, _ = context_from_setup(services.elections.setup_body(election_id))
     assert verified == ctx
     return RevotingElection(web, verified, letters)
+
+
+def election_secret(ceremony: DemoCeremony) -> Scalar:
+    """The election key's secret ``x`` from two trustees' shares (a test's shortcut: no
+    trustee ever does this)."""
+    shares = {s.index: s.key_share for s in ceremony.secrets[:2]}
+    lambdas = lagrange_at_zero(shares)
+    secret = Scalar.of(0)
+    for index, share in shares.items():
+        assert share is not None
+        secret = secret + lambdas[index] * share
+    assert base_mul(secret) == ceremony.key.public_key
+    return secret
 
 
 @dataclass

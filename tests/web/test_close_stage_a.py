@@ -19,8 +19,7 @@ from click.testing import CliRunner
 from honestballot.cli import trustee as cli_trustee
 from honestballot.cli.trustee import trustee_group
 from honestballot.crypto.elgamal import decrypt_to_point
-from honestballot.crypto.group import GENERATOR, Point, Scalar
-from honestballot.crypto.polynomial import lagrange_at_zero
+from honestballot.crypto.group import GENERATOR, Point
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import ProtocolError
 from honestballot.protocol.close_a import A_ROWS, ListMix, TrusteeKeys, act
@@ -36,6 +35,7 @@ from tests.factories import (
     DemoCeremony,
     RevotingElection,
     WebElection,
+    election_secret,
     open_revoting_election,
 )
 
@@ -55,16 +55,6 @@ def election(web: WebElection, ceremony: DemoCeremony) -> Iterator[RevotingElect
     yield open_revoting_election(
         web, ceremony, SeededRandomness("close stage A"), schedule=SCHEDULE
     )
-
-
-def _secret(ceremony: DemoCeremony) -> Scalar:
-    shares = {s.index: s.key_share for s in ceremony.secrets[:2]}
-    lambdas = lagrange_at_zero(shares)
-    secret = Scalar.of(0)
-    for index, share in shares.items():
-        assert share is not None
-        secret = secret + lambdas[index] * share
-    return secret
 
 
 def _verify(election: RevotingElection, now_ms: int | None = None) -> Report:
@@ -172,7 +162,7 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
     assert close is not None and close.done
     stage = close.a
     # stage A: every credential that cast has its last ballot (the replaced one too)
-    secret = _secret(ceremony)
+    secret = election_secret(ceremony)
     assert len(stage.winners) == len(cast)
     manifest = election.ctx.manifest
 

@@ -18,8 +18,6 @@ import pytest
 from sqlalchemy import select
 
 from honestballot.crypto.elgamal import decrypt_to_point
-from honestballot.crypto.group import Scalar, base_mul
-from honestballot.crypto.polynomial import lagrange_at_zero
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.board import BoardRules
 from honestballot.protocol.cover import CoverReplacement
@@ -36,9 +34,9 @@ from tests.factories import (
     REVOTING_ELECTION,
     REVOTING_SCHEDULE,
     DemoCeremonies,
-    DemoCeremony,
     RevotingElection,
     WebElection,
+    election_secret,
     open_revoting_election,
 )
 
@@ -198,18 +196,6 @@ def test_a_late_service_posts_each_missed_batch_and_the_close_empties_the_queue(
             assert services.store.waiting_count(conn, election.id, kind) == 0
 
 
-def _election_secret(election: RevotingElection, ceremony: DemoCeremony) -> Scalar:
-    """The election key's secret from two trustees' shares (a test's shortcut)."""
-    shares = {s.index: s.key_share for s in ceremony.secrets[:2]}
-    lambdas = lagrange_at_zero(shares)
-    secret = Scalar.of(0)
-    for index, share in shares.items():
-        assert share is not None
-        secret = secret + lambdas[index] * share
-    assert base_mul(secret) == election.ctx.public_key
-    return secret
-
-
 def test_cover_replacements_register_vote_and_are_replaced_before_the_close(
     web: WebElection, demo_ceremony: DemoCeremonies
 ) -> None:
@@ -233,7 +219,7 @@ def test_cover_replacements_register_vote_and_are_replaced_before_the_close(
     services.elections.close(election.id)
     # whole on the board and padded by the close: their secrets and number forgotten
     assert replacements() == []
-    secret = _election_secret(election, ceremony)
+    secret = election_secret(ceremony)
     base = election.ctx.base_hash
     events = _events(election)
     regs = [
