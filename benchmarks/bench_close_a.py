@@ -444,17 +444,20 @@ def record(
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = SeededRandomness(f"bench close A {args.seed}")
-    m_before = time_m(rng)
+    m_at = [time_m(rng)]  # before and after each phase: the load moves it
     ctx, keys, trustees = make_election(rng)
     with ExitStack() as stack:
         counts = stack.enter_context(count_group_operations()) if args.count else None
         build, prover, verifier, writer = (Meter(counts) for _ in range(4))
         t0 = time.perf_counter()
         board, inputs = build_board(ctx, args, rng, build)
+        m_at.append(time_m(rng))
         print(f"board made in {time.perf_counter() - t0:.0f} s: {dict(board.counts)}", flush=True)
         state, items = prove(ctx, keys, inputs, trustees, rng, prover)
+        m_at.append(time_m(rng))
         print(f"proved: {len(items)} objects, {prover.cpu():.0f} s CPU", flush=True)
         again = verify(ctx, keys, inputs, items, verifier)
+        m_at.append(time_m(rng))
         print(f"verified: {verifier.cpu('run_stage_a'):.0f} s CPU", flush=True)
         if again.winners != state.winners or again.failures or not again.done:
             raise SystemExit("the reading did not reach the run's outcome")
@@ -463,7 +466,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if len(state.winners) != wanted:
             raise SystemExit(f"{len(state.winners)} winners, not {wanted}")
         sizes = record(ctx, keys, trustees, items, rng, writer)
-    m_after = time_m(rng)
+    m_at.append(time_m(rng))
+    phases = ("build", "prove", "verify", "record")
 
     def spans(meter: Meter) -> dict[str, Any]:
         return {
@@ -485,7 +489,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "board": dict(board.counts),
         "winners": len(state.winners),
         "objects": len(items),
-        "m_us": (m_before * 1e6, m_after * 1e6),
+        #: a variable-base multiplication's CPU µs before and after each phase
+        "m_us": {p: (m_at[i] * 1e6, m_at[i + 1] * 1e6) for i, p in enumerate(phases)},
         "load": os.getloadavg(),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "build": spans(build),
@@ -501,10 +506,11 @@ def _line(name: str) -> str:
 
 
 def report(r: dict[str, Any]) -> None:
-    n, m = r["voters"], statistics.mean(r["m_us"]) * 1e-6
+    n = r["voters"]
+    m = statistics.mean(x for pair in r["m_us"].values() for x in pair) * 1e-6
     print(
         f"\n{n:,} voters, k = {r['threshold']} of n = {r['trustees']}, rows of width "
-        f"{r['width']}; m = {r['m_us'][0]:.1f} / {r['m_us'][1]:.1f} µs (before / after); "
+        f"{r['width']}; m = {m * 1e6:.1f} µs (mean); "
         f"load {', '.join(f'{x:.2f}' for x in r['load'])}; peak RSS {r['peak_rss_mib']:.0f} MiB"
     )
     print("board:", ", ".join(f"{k} {v:,}" for k, v in r["board"].items()))
@@ -583,15 +589,19 @@ def main() -> None:
                         help="default: 300 per 100,000 voters")  # fmt: skip
     parser.add_argument("--seed", default="1")
     parser.add_argument("--count", action="store_true", help="count group operations")
-    parser.add_argument("--json", type=Path)
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--report", type=Path, help="print the report of saved results")
     args = parser.parse_args()
+    if args.report:
+        report(json.loads(args.report.read_text("utf-8")))
+        return
     fractions = (args.cover_fraction, args.cover_registrations)
     if args.voters < 20 or not all(0 <= f < 1 for f in fractions):
         parser.error("at least 20 voters; cover fractions in [0, 1)")
     results = run(args)
-    report(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n", "utf-8")
+    report(results)
 
 
 if __name__ == "__main__":
