@@ -30,9 +30,10 @@ registration without its private proofs, which stage A never reads).
   ``close_part_from_json``, ``close_step_from_json`` with their signatures, ``assemble``),
   checked equal to the object.
 
-``m`` is a variable-base multiplication, timed before and after.  With ``--count`` the
-group operations are counted too (benchmarks/bench_ballot.py's wrapper, a few per cent
-slower).  The §10 comparison takes its per-row costs in ``m`` at this run's counts.
+``m`` is a variable-base multiplication, timed around each phase (the load moves it).
+With ``--count`` the group operations are counted too (benchmarks/bench_ballot.py's
+wrapper, a few per cent slower).  The §10 comparison takes its per-row costs in ``m`` at
+this run's counts.
 
 Run from the repository root (under the benchmark lock)::
 
@@ -377,7 +378,7 @@ def verify(
     def decrypted(collector: Any) -> tuple[str, int]:
         return f"combine decryptions {collector.step.list}", len(collector.step.inputs)
 
-    wraps = [
+    wraps: list[tuple[str, Callable[..., tuple[str, int]]]] = [
         ("verify_tag_share", at(1, "verify tag", 2)),
         ("verify_point_tag_share", fixed(f"verify point-tag {A_COVER}", 2)),
         ("cover_points", lambda _b, n: (f"cover points (hash to point) {A_COVER}", n)),
@@ -505,17 +506,41 @@ def _line(name: str) -> str:
     return LINE_OF_LIST.get(name.rsplit(" ", 1)[-1], "reading (grouping, bookkeeping)")
 
 
+def section_10_at(r: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """§10's per-row costs (in ``m``, its table's sources) at this run's counts, in
+    millions of ``m``: prove (all ``k`` trustees) and verify (one reader)."""
+    b, k, w = r["board"], r["threshold"], r["width"]
+    rows, regs, cover = b["A.rows"], b["A.registrations"], b["cover rows"]
+    groups, counters = b["groups"], b["A.rows"] - b["cover rows"]
+    per_point = 60 / 45e-6 / 40_000  # §10: 0.2 and 0.4 CPU-minutes for 40,000 points
+    m = {
+        "A.rows mix": (k * rows * (5.2 + 4.5 * w), k * rows * (6.1 + 5.2 * w)),
+        "A.registrations mix": (k * regs * (5.2 + 4.5 * 4), k * regs * (6.1 + 5.2 * 4)),
+        "y1 tags": (k * (rows + regs) * 7.3, (rows + regs) * 42),
+        "cover point tags": (cover * 0.2 * per_point, cover * 0.4 * per_point),
+        "offsets, counter and flag decryptions": (
+            k * (3.9 * groups + 2.6 * (counters + groups)),
+            13.7 * groups + 16 * (counters + groups),
+        ),
+        "credential tests": (k * 7.9 * groups, 38 * groups),
+        "reading (grouping, bookkeeping)": (0.0, 0.0),
+    }
+    return {line: (p / 1e6, v / 1e6) for line, (p, v) in m.items()}
+
+
 def report(r: dict[str, Any]) -> None:
     n = r["voters"]
     m = statistics.mean(x for pair in r["m_us"].values() for x in pair) * 1e-6
     print(
         f"\n{n:,} voters, k = {r['threshold']} of n = {r['trustees']}, rows of width "
-        f"{r['width']}; m = {m * 1e6:.1f} µs (mean); "
+        f"{r['width']}; m = {m * 1e6:.1f} µs (mean of "
+        f"{', '.join(f'{a:.0f}–{b:.0f}' for a, b in r['m_us'].values())} around the phases); "
         f"load {', '.join(f'{x:.2f}' for x in r['load'])}; peak RSS {r['peak_rss_mib']:.0f} MiB"
     )
     print("board:", ", ".join(f"{k} {v:,}" for k, v in r["board"].items()))
 
-    def table(title: str, spans: dict[str, Any]) -> None:
+    def table(title: str, spans: dict[str, Any], phase: str) -> None:
+        m = statistics.mean(r["m_us"][phase]) * 1e-6  # this phase's
         counted = any("ops" in s for s in spans.values())
         extra = f" {'var':>6} {'base':>6} {'add':>6} {'m cnt':>6}" if counted else ""
         print(f"\n{title:58} {'calls':>6} {'items':>8} {'CPU s':>8} {'wall s':>8} "
@@ -535,13 +560,13 @@ def report(r: dict[str, Any]) -> None:
 
     print(
         "\nper item (a row, ciphertext, pair, group or cover point) and per trustee's "
-        "object: CPU in m; with --count, the group operations counted and m counted "
-        "(fixed-base 1/3, an addition 0.3)"
+        "object: CPU in m (at the phase's m); with --count, the group operations "
+        "counted and m counted (fixed-base 1/3, an addition 0.3)"
     )
-    table("board objects (not stage A)", r["build"])
-    table("prove: the trustees' actions", r["prove"])
-    table("verify: one reading, every proof once", r["verify"])
-    table("record: publish and parse every object", r["record"])
+    table("board objects (not stage A)", r["build"], "build")
+    table("prove: the trustees' actions", r["prove"], "prove")
+    table("verify: one reading, every proof once", r["verify"], "verify")
+    table("record: publish and parse every object", r["record"], "record")
 
     acts = {k: v for k, v in r["prove"].items() if k.startswith("act ")}
     prove_cpu = sum(s["cpu_s"] for s in acts.values())
@@ -558,16 +583,47 @@ def report(r: dict[str, Any]) -> None:
         s["cpu_s"] for s in parts.values()
     )
     scale = n / 100_000
-    print(f"\nagainst docs/coercion.md §10 scaled by N/100,000 = {scale:g} (CPU-minutes)")
-    print(f"{'line':40} {'§10 prove':>10} {'measured':>9} {'§10 verify':>11} {'measured':>9}")
-    for line, (p, v) in SECTION_10.items():
-        print(f"{line:40} {p * scale:10.2f} {by_line_prove[line] / 60:9.2f} "
-              f"{v * scale:11.2f} {by_line_verify[line] / 60:9.2f}")  # fmt: skip
-    rest = by_line_verify["reading (grouping, bookkeeping)"]
-    print(f"{'reading (grouping, bookkeeping)':40} {'':10} {'':9} {'':11} {rest / 60:9.2f}")
-    p, v = SECTION_10_TOTAL
-    print(f"{'stage A':40} {p * scale:10.2f} {prove_cpu / 60:9.2f} {v * scale:11.2f} "
-          f"{verify_cpu / 60:9.2f}")  # fmt: skip
+    m_of = {side: statistics.mean(r["m_us"][side]) * 1e-6 for side in ("prove", "verify")}
+    estimate = section_10_at(r)
+    print(
+        f"\nagainst docs/coercion.md §10: its CPU-minutes scaled by N/100,000 = {scale:g}; "
+        "its per-row costs at this run's counts, in millions of m (§10 Mm); measured: CPU, "
+        "and CPU / m in millions (CPU/m; m moves with the load: --count gives exact counts)"
+    )
+    print(
+        f"{'line':38} {'§10 ×N':>7} {'CPU-min':>8} {'§10 Mm':>7} {'CPU/m':>6} {'ratio':>6}   "
+        f"{'§10 ×N':>7} {'CPU-min':>8} {'§10 Mm':>7} {'CPU/m':>6} {'ratio':>6}"
+    )
+    print(f"{'':38} {'prove':^38}   {'verify':^38}")
+    rows = [(line, *SECTION_10[line]) for line in SECTION_10]
+    rows.append(("reading (grouping, bookkeeping)", 0.0, 0.0))
+    totals = [0.0] * 6
+    for line, p10, v10 in rows:
+        cells = []
+        for side, at10, cpu in (
+            ("prove", p10, by_line_prove[line]),
+            ("verify", v10, by_line_verify[line]),
+        ):
+            est = estimate[line][0 if side == "prove" else 1]
+            mm = cpu / m_of[side] / 1e6
+            ratio = mm / est if est else float("nan")
+            cells.append(f"{at10 * scale:7.2f} {cpu / 60:8.2f} {est:7.2f} {mm:6.2f} {ratio:6.2f}")
+        print(f"{line:38} {cells[0]}   {cells[1]}")
+        for i, x in enumerate(
+            (p10 * scale, by_line_prove[line] / 60, estimate[line][0],
+             v10 * scale, by_line_verify[line] / 60, estimate[line][1])
+        ):  # fmt: skip
+            totals[i] += x
+    mp, mv = prove_cpu / m_of["prove"] / 1e6, verify_cpu / m_of["verify"] / 1e6
+    print(
+        f"{'stage A':38} {totals[0]:7.2f} {prove_cpu / 60:8.2f} {totals[2]:7.2f} {mp:6.2f} "
+        f"{mp / totals[2]:6.2f}   {totals[3]:7.2f} {verify_cpu / 60:8.2f} {totals[5]:7.2f} "
+        f"{mv:6.2f} {mv / totals[5]:6.2f}"
+    )
+    print(
+        f"m: prove {m_of['prove'] * 1e6:.1f} µs, verify {m_of['verify'] * 1e6:.1f} µs "
+        f"(§10 takes 45 µs)"
+    )
     print(f"run_to_end's re-reading of the record each round (not a trustee's work): "
           f"{rerun:.1f} s CPU")  # fmt: skip
     total = sum(s["bytes"] for s in r["sizes"].values())
