@@ -162,8 +162,8 @@ def run_close_to_end(
 ) -> tuple[Close, list[CloseItem]]:
     """The whole close acted on to its end by honest trustees (close_a.act_to_end)."""
     return act_to_end(
-        ctx, lambda items: run_close(ctx, keys, inputs, b_inputs, items), keys.threshold,
-        trustees, rng,
+        ctx, lambda items, proven: run_close(ctx, keys, inputs, b_inputs, items, proven=proven),
+        keys.threshold, trustees, rng,
     )  # fmt: skip
 
 

@@ -10,10 +10,12 @@ from dataclasses import dataclass, replace
 
 import pytest
 
+from honestballot.crypto import shuffle as shuffle_module
 from honestballot.crypto.elgamal import Ciphertext, decrypt_to_point
 from honestballot.crypto.group import GENERATOR, Point, Scalar, base_mul
 from honestballot.crypto.polynomial import evaluate, random_polynomial
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.protocol import close_a
 from honestballot.protocol.ballot_v2 import CastRow, counter_start, encrypt_under, make_cast_row
 from honestballot.protocol.close_a import (
     A_COUNTERS,
@@ -210,6 +212,48 @@ def test_the_rounds_open_in_order_and_any_k_trustees_may_act() -> None:
     )
     # what follows stage A's last step is left for stage B
     assert run_stage_a(CTX, KEYS, inputs, [*items, items[-1]]).consumed == len(items)
+
+
+def test_an_honest_run_without_checking_its_own_objects_reaches_the_same_outcome(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+
+    def counting(context: Sequence[object], *args: object) -> None:
+        calls.append(str(context[2]))
+        shuffle_module.verify_shuffle(context, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(close_a, "default_verify_shuffle", counting)
+    board = make_board([["p", "q"], ["q"], ["p"]], 2, SeededRandomness("stage A: board"))
+    inputs = board.inputs(SeededRandomness("stage A: padding"))
+    checked, items = run_to_end(CTX, KEYS, inputs, TRUSTEES, SeededRandomness("stage A: run"))
+    # every reading checks every mix again: the 2 x K mixes, read in the rounds after them
+    assert len(calls) > 2 * K
+    calls.clear()
+    state, same = run_to_end(
+        CTX, KEYS, inputs, TRUSTEES, SeededRandomness("stage A: run"), check=False
+    )
+    assert calls == []  # no proof of its own objects checked again
+    assert same == items and state == checked
+    assert state.done and state.failures == ()
+    assert counted(state) == {v.handle: v.choices[-1] for v in board.voters}
+    # objects given to it are checked on the first reading
+    calls.clear()
+    mixes = [i for i in items if isinstance(i, ListMix)]
+    again, _ = run_to_end(
+        CTX, KEYS, inputs, TRUSTEES, SeededRandomness("stage A: run again"), items=mixes,
+        check=False,
+    )  # fmt: skip
+    assert len(calls) == len(mixes) and again.winners == state.winners
+    # a forged object given to it is not taken, and named, as on any reading; no later
+    # reading takes it as proven (trustee 1's own mix of that step is taken instead)
+    forged = replace(mixes[0], rows=(mixes[0].rows[1], mixes[0].rows[0], *mixes[0].rows[2:]))
+    bad, _ = run_to_end(
+        CTX, KEYS, inputs, TRUSTEES, SeededRandomness("stage A: forged"), items=[forged],
+        check=False,
+    )  # fmt: skip
+    assert [f.check for f in bad.failures] == ["mix.proofs"] and bad.ignored == (0,)
+    assert counted(bad) == counted(state)
 
 
 def _honest(seed: str) -> tuple[Board, StageAInputs, list[CloseItem]]:
