@@ -13,13 +13,14 @@ B-mix           chains of ``B.winners`` (``Enc(tau), Enc(V), Enc(A)``, contests)
                 (``Enc(V), Enc(u), Enc(A)`` per roll row)
 B-tag           ``y2`` tag shares of ``B.tags``: the winners' ``Enc(tau)``, the
                 revocations' ``Enc(R)``, the roll's ``Enc(V)``
-B-tag-dec       their decryption
+B-tag-dec       their decryption, and every roll row's ``Enc(u)``: the rows per unit
+                must be the counts the organiser signed (``roll.counts``)
 B-revoke        equivalence of each matched winner's ``Enc(A)`` with its revocation's
 B-revoke-dec    the sums' decryption: a winner whose activation tests equal is revoked
 B-handle        ``y2`` tag shares of the **survivors'** ``Enc(V)`` (only now: §5.4, B4)
 B-handle-dec    their decryption: each survivor joins the roll row of its handle tag
 B-activate      equivalence of each joined survivor's ``Enc(A)`` with its roll row's
-B-unit          decryption of those sums and of the joined roll rows' ``Enc(u)``
+B-activate-dec  the sums' decryption
 ==============  ===================================================================
 
 The same reader runs both stages (:func:`run_close`): the objects of stage B follow those
@@ -86,17 +87,22 @@ class StageBInputs:
     revocations: Rows
     #: ``(Enc(V), Enc(u), Enc(A))`` per roll row, in the roll's order
     roll: Rows
-    #: the number of reporting units (``u`` is an index below it)
-    reporting_units: int
+    #: the voters of each reporting unit (``u`` is an index into it), as the organiser
+    #: signed them in the roll summary
+    unit_voters: tuple[int, ...]
+
+    @property
+    def reporting_units(self) -> int:
+        return len(self.unit_voters)
 
 
 def stage_b_inputs(
-    registrations: Sequence[Registration], roll: Sequence[RollRow], reporting_units: int
+    registrations: Sequence[Registration], roll: Sequence[RollRow], unit_voters: Sequence[int]
 ) -> StageBInputs:
     return StageBInputs(
         tuple((r.commitment.revokes, r.activation) for r in registrations),
         tuple((r.handle, r.unit, r.activation) for r in roll),
-        reporting_units,
+        tuple(unit_voters),
     )
 
 
@@ -200,26 +206,25 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
     tag_inputs = as_rows(
         column(mixed_w, W_TAG) + column(mixed_r, R_REVOKED) + column(mixed_l, L_HANDLE)
     )
-    points = _tags(run, a, "B-tag", B_TAGS, tag_inputs)
+    # and, decrypted with them, every roll row's unit: their counts are checked against
+    # the counts the organiser signed, and no unit is decrypted for one voter alone
+    units = as_rows(column(mixed_l, L_UNIT))
+    unit_dec = _ShareCollector(run, "decrypt", B_UNITS, units, k if units else 0)
+    points = _tags(run, a, "B-tag", B_TAGS, tag_inputs, also=unit_dec)
     if isinstance(points, Close):
         return points
     n_w, n_r = len(mixed_w), len(mixed_r)
     w_tags, r_tags, l_tags = points[:n_w], points[n_w : n_w + n_r], points[n_w + n_r :]
-    # roll.handles: rows sharing a handle tag are both unusable (the organiser's)
-    seen: dict[Point, int] = {}
-    for t in l_tags:
-        seen[t] = seen.get(t, 0) + 1
-    for n in seen.values():
-        if n > 1:
-            run.failures.append(
-                Failure(
-                    "roll.handles", "organiser", f"{n} roll rows share a handle tag; none is used"
-                )
-            )
-    roll_of = {t: i for i, t in enumerate(l_tags) if seen[t] == 1}
+    index = {_unit_point(u): u for u in range(b.reporting_units)}
+    row_units = [index.get(p) for p in (unit_dec.decrypted() if units else ())]
+    unusable = _unusable_rows(run, l_tags, row_units, b.unit_voters)
+    roll_of = {t: i for i, t in enumerate(l_tags)}
 
     # B3: revocation, winner by winner, revocation by revocation
-    matched = [(i, j) for i, t in enumerate(w_tags) for j, r in enumerate(r_tags) if r == t]
+    revoking: dict[Point, list[int]] = {}
+    for j, r in enumerate(r_tags):
+        revoking.setdefault(r, []).append(j)
+    matched = [(i, j) for i, t in enumerate(w_tags) for j in revoking.get(t, ())]
     revoked: set[int] = set()
     if matched:
         pairs = pair_rows(
@@ -251,10 +256,17 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
         row = roll_of.get(t)
         if row is None:
             run.failures.append(
-                Failure("close.voters", "service", f"survivor {i} joins no roll row: dropped")
+                Failure(
+                    "close.voters", "service or organiser",
+                    f"survivor {i} joins no roll row: dropped",
+                )
+            )  # fmt: skip
+        elif row in unusable:
+            run.failures.append(
+                Failure(unusable[row], "organiser", f"survivor {i} joins unusable roll row")
             )
-            continue
-        joins.setdefault(row, []).append(i)
+        else:
+            joins.setdefault(row, []).append(i)
     joined: list[tuple[int, int]] = []  # (survivor, roll row), by survivor
     for row, found in joins.items():
         if len(found) > 1:
@@ -268,51 +280,39 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
             joined.append((found[0], row))
     joined.sort()
 
-    # B5 and B6: activation, then the activation sums and the units, decrypted together
+    # B5: activation against the joined roll row; B6: the row's unit, known since B2
     counted: list[Counted] = []
     if joined:
         pairs = pair_rows(
             [(mixed_w[i][W_ACTIVATION], mixed_l[row][L_ACTIVATION]) for i, row in joined]
         )
-        pet = _ShareCollector(run, "equivalence", B_ACTIVATION_PETS, pairs, k)
-        if not run.round("B-activate", [pet]):
-            return _b_pending(run, a, "B-activate", [pet])
-        eq = [i.share for i in pet.items if isinstance(i, ListEquivalence)]
-        sums = as_rows(combine_equivalence_shares(eq, k, run.keys.trustees))
-        units = as_rows([mixed_l[row][L_UNIT] for _, row in joined])
-        pet_dec = _ShareCollector(run, "decrypt", B_ACTIVATION_PETS, sums, k)
-        unit_dec = _ShareCollector(run, "decrypt", B_UNITS, units, k)
-        if not run.round("B-unit", [pet_dec, unit_dec]):
-            return _b_pending(run, a, "B-unit", [pet_dec, unit_dec])
-        index = {_unit_point(u): u for u in range(b.reporting_units)}
-        for (i, _), same, unit in zip(
-            joined,
-            (plaintexts_equal(p) for p in pet_dec.decrypted()),
-            unit_dec.decrypted(),
-            strict=True,
-        ):
+        equal = _equivalence(run, a, "B-activate", B_ACTIVATION_PETS, pairs)
+        if isinstance(equal, Close):
+            return equal
+        for (i, row), same in zip(joined, equal, strict=True):
+            unit = row_units[row]
             if not same:
                 run.failures.append(
                     Failure(
-                        "close.activation", "service",
+                        "close.activation", "service or organiser",
                         f"survivor {i}'s activation is not its roll row's: dropped",
                     )
                 )  # fmt: skip
-            elif unit not in index:
-                run.failures.append(
-                    Failure("close.units", "organiser", f"survivor {i}'s unit is no reporting unit")
-                )
             else:
-                counted.append(Counted(i, index[unit]))
+                assert unit is not None  # a row without a unit is unusable
+                counted.append(Counted(i, unit))
     return Close(
         a, (), "done", tuple(run.failures), tuple(counted), mixed_w, run.cursor,
         tuple(run.ignored), tuple(run.opened),
     )  # fmt: skip
 
 
-def _tags(run: _Run, a: StageA, round_: str, name: str, inputs: Rows) -> tuple[Point, ...] | Close:
-    """A round of ``y2`` tag shares of ``inputs`` and the round of their decryption: the
-    tags, in order."""
+def _tags(
+    run: _Run, a: StageA, round_: str, name: str, inputs: Rows,
+    also: _ShareCollector | None = None,
+) -> tuple[Point, ...] | Close:  # fmt: skip
+    """A round of ``y2`` tag shares of ``inputs`` and the round of their decryption (with
+    ``also``'s decryption beside it): the tags, in order."""
     k = run.keys.threshold
     tags = _ShareCollector(run, "tag", name, inputs, k if inputs else 0, key="y2")
     if not run.round(round_, [tags]):
@@ -320,9 +320,43 @@ def _tags(run: _Run, a: StageA, round_: str, name: str, inputs: Rows) -> tuple[P
     shares = [i.share for i in tags.items if isinstance(i, ListTagShare)]
     combined = as_rows(combine_tag_shares(shares, k, run.keys.trustees)) if shares else ()
     dec = _ShareCollector(run, "decrypt", name, combined, k if combined else 0)
-    if not run.round(f"{round_}-dec", [dec]):
-        return _b_pending(run, a, f"{round_}-dec", [dec])
+    collectors = [dec] if also is None else [dec, also]
+    if not run.round(f"{round_}-dec", collectors):
+        return _b_pending(run, a, f"{round_}-dec", collectors)
     return dec.decrypted() if combined else ()
+
+
+def _unusable_rows(
+    run: _Run, handles: Sequence[Point], units: Sequence[int | None], voters: Sequence[int]
+) -> dict[int, str]:
+    """The roll rows no survivor may join, each with the check that names the organiser:
+    rows sharing a handle tag (``roll.handles``), rows whose unit is no reporting unit
+    (``close.units``); and ``roll.counts`` when the rows' units do not add up to the
+    voters per reporting unit the organiser signed."""
+    seen: dict[Point, list[int]] = {}
+    for i, t in enumerate(handles):
+        seen.setdefault(t, []).append(i)
+    out: dict[int, str] = {}
+    for rows in seen.values():
+        if len(rows) > 1:
+            run.failures.append(
+                Failure("roll.handles", "organiser", f"{len(rows)} roll rows share a handle tag")
+            )
+            out.update(dict.fromkeys(rows, "roll.handles"))
+    for i, u in enumerate(units):
+        if u is None:
+            run.failures.append(Failure("close.units", "organiser", f"roll row {i}: no unit"))
+            out.setdefault(i, "close.units")
+    counts = [sum(1 for u in units if u == unit) for unit in range(len(voters))]
+    if units and counts != list(voters):
+        run.failures.append(
+            Failure(
+                "roll.counts", "organiser",
+                f"the roll's rows hold {counts} voters per reporting unit; the roll summary "
+                f"signed {list(voters)}",
+            )
+        )  # fmt: skip
+    return out
 
 
 def _unit_point(u: int) -> Point:

@@ -52,6 +52,7 @@ REMEDIED_A = (
     "close.voters",
     "close.activation",
     "close.units",
+    "roll.counts",
     "close.rounds",
     "close.stalled",
 )
@@ -182,10 +183,10 @@ def read_close(
     registrations: Sequence[Registration],
     padding: Padding,
     roll: Sequence[RollRow],
-    reporting_units: int,
+    unit_voters: Sequence[int],
 ) -> CloseReading:
     """The close from the board: its inputs (``rows`` and ``registrations`` in board
-    order, ``padding``, the encrypted ``roll`` and its number of reporting units) and the
+    order, ``padding``, the encrypted ``roll`` and its voters per reporting unit) and the
     trustees' objects among ``events``."""
     out = CloseReading()
     keys = close_keys(key)
@@ -194,7 +195,7 @@ def read_close(
         out.steps = len(reader.items)
         out.announced = reader.announced
         inputs = stage_a_inputs(ctx, rows, registrations, padding)
-        b_inputs = stage_b_inputs(registrations, roll, reporting_units)
+        b_inputs = stage_b_inputs(registrations, roll, unit_voters)
         close = run_close(ctx, keys, inputs, b_inputs, reader.items)
         out.close = replace(close, failures=(*reader.failures, *close.failures))
     except CloseRecordError as exc:

@@ -113,10 +113,11 @@ def check_roll_encrypted(events: Sequence[EventLine], ctx: ElectionContext, keys
     )
 
 
-def roll_rows(events: Sequence[EventLine]) -> tuple[list[RollRow], tuple[str, ...]]:
-    """The encrypted roll's rows, in order, and its reporting units' ids (their indices
-    are the ``u`` the rows encrypt), as the board holds them; ``roll.encrypted`` checks
-    them.  Empty without an encrypted roll."""
+def roll_rows(events: Sequence[EventLine]) -> tuple[list[RollRow], tuple[int, ...]]:
+    """The encrypted roll's rows, in order, and the voters of each reporting unit (in
+    the order whose indices are the ``u`` the rows encrypt) as the organiser signed them,
+    as the board holds them; ``roll.encrypted`` checks them.  Empty without an encrypted
+    roll."""
     roll = _roll(events)
     if roll is None or "encrypted" not in roll.body:
         return [], ()
@@ -125,4 +126,12 @@ def roll_rows(events: Sequence[EventLine]) -> tuple[list[RollRow], tuple[str, ..
     for ev in events:
         if ev.kind == "roll-part":
             rows.extend(part_from_json(ev.body, f"event {ev.seq}.body")[1])
-    return rows, tuple(rid for rid, _ in encrypted.reporting_units)
+    return rows, unit_voters(_per_unit(roll.body), encrypted.reporting_units)
+
+
+def unit_voters(
+    per_unit: Sequence[tuple[str, int]], reporting: Sequence[tuple[str, Sequence[str]]]
+) -> tuple[int, ...]:
+    """The voters of each reporting unit: the sum of its manifest units' voters."""
+    voters = dict(per_unit)
+    return tuple(sum(voters.get(u, 0) for u in units) for _, units in reporting)

@@ -919,10 +919,8 @@ def _check_close(
     ]
     rows = [revoting.rows[seq] for seq in sorted(revoting.rows)]
     registrations = [revoting.registrations[seq] for seq in sorted(revoting.registrations)]
-    roll, reporting = roll_rows([ev for ev, _ in parsed.events])
-    reading = read_close(
-        ctx, key, close, rows, registrations, revoting.padding[2], roll, len(reporting)
-    )
+    roll, voters = roll_rows([ev for ev, _ in parsed.events])
+    reading = read_close(ctx, key, close, rows, registrations, revoting.padding[2], roll, voters)
     for check, detail in reading.errors:
         report.fail(check, detail)
     stage = reading.close
@@ -951,7 +949,9 @@ def _check_close(
         "close.revocation": "every matched revocation's activation tests equal to its winner's",
         "close.voters": "every survivor joins one roll row, and no roll row two survivors",
         "close.activation": "every joined survivor's activation tests equal to its roll row's",
-        "close.units": "every counted survivor's unit decrypts to a reporting unit",
+        "close.units": "every roll row's unit decrypts to a reporting unit",
+        "roll.counts": "the roll rows' units add up to the voters per reporting unit signed in "
+        "the roll summary",
         "close.rounds": f"the service announced each of the {len(stage.opened)} round(s) the "
         "close opened, where it opened, with its deadline",
         "close.stalled": "no open round is past its deadline",

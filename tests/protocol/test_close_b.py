@@ -46,18 +46,25 @@ class Board:
     padded: list[PaddedCredential] = field(default_factory=list)
     roll: list[RollRow] = field(default_factory=list)
     units: int = 2
+    #: the reporting unit each roll row was made for (what the organiser signs counts of)
+    enrolled: list[int] = field(default_factory=list)
 
     def inputs(self, rng: SeededRandomness) -> tuple[StageAInputs, StageBInputs]:
         padding = make_padding(CTX, self.padded, 0, rng)
         return (
             stage_a_inputs(CTX, self.cast, self.registrations, padding),
-            stage_b_inputs(self.registrations, self.roll, self.units),
+            stage_b_inputs(
+                self.registrations,
+                self.roll,
+                [self.enrolled.count(u) for u in range(self.units)],
+            ),
         )
 
     def enrol(self, unit: int, rng: SeededRandomness) -> Voter:
         """A voter on the roll, in reporting unit ``unit``."""
         letter: LetterSecret = draw_letter(rng, BASE)
         self.roll.append(make_row(BASE, H, len(self.roll), letter, unit, rng))
+        self.enrolled.append(unit)
         return Voter(letter.handle(BASE), letter.activation_scalar(BASE), letter.none_point(BASE))
 
     def register(
@@ -128,7 +135,7 @@ def test_the_last_ballot_of_each_voters_current_credential_counts_in_its_unit() 
     rounds = [r for r, _ in close.opened]
     assert rounds[rounds.index("B-mix") :] == [
         "B-mix", "B-tag", "B-tag-dec", "B-revoke", "B-revoke-dec", "B-handle",
-        "B-handle-dec", "B-activate", "B-unit",
+        "B-handle-dec", "B-activate", "B-activate-dec",
     ]  # fmt: skip
 
 
@@ -177,6 +184,7 @@ def test_roll_rows_sharing_a_handle_and_a_unit_off_the_list_name_the_organiser()
     board = Board(units=1)
     twin = draw_letter(rng, BASE)
     board.roll += [make_row(BASE, H, i, twin, 0, rng) for i in range(2)]
+    board.enrolled += [0, 0]
     voter = Voter(twin.handle(BASE), twin.activation_scalar(BASE), twin.none_point(BASE))
     far = board.enrol(1, rng)  # unit 1 of a roll that has one reporting unit
     a, b = generate_seed(rng, BASE), generate_seed(rng, BASE)
@@ -185,10 +193,34 @@ def test_roll_rows_sharing_a_handle_and_a_unit_off_the_list_name_the_organiser()
     board.register(far, b, None, rng)
     board.vote(b, "q", rng)
     close = run(board, "stage B: organiser, trustees")
-    assert [(f.check, f.party) for f in close.failures] == [
-        ("roll.handles", "organiser"), ("close.voters", "service"), ("close.units", "organiser"),
+    # named at B2 (the rows), then again for each survivor that joins such a row
+    assert sorted((f.check, f.party) for f in close.failures) == [
+        ("close.units", "organiser"), ("close.units", "organiser"),
+        ("roll.handles", "organiser"), ("roll.handles", "organiser"),
     ]  # fmt: skip
     assert close.counted == ()
+
+
+def test_rows_whose_units_do_not_add_up_to_the_signed_counts_name_the_organiser() -> None:
+    """The organiser cannot move voters between reporting units unseen: every roll row's
+    unit is decrypted with the roll's handle tags, and their counts must be the signed
+    ones."""
+    rng = SeededRandomness("stage B: counts")
+    board = Board()
+    voters = [board.enrol(0, rng) for _ in range(2)]
+    board.roll[1] = make_row(BASE, H, 1, _letter_of(rng), 1, rng)  # not the signed unit 0
+    seeds = [generate_seed(rng, BASE) for _ in voters]
+    for voter, seed in zip(voters, seeds, strict=True):
+        board.register(voter, seed, None, rng)
+        board.vote(seed, "p", rng)
+    close = run(board, "stage B: counts, trustees")
+    assert [f.check for f in close.failures][:1] == ["roll.counts"]
+    assert "[1, 1] voters per reporting unit" in close.failures[0].detail
+    assert "signed [2, 0]" in close.failures[0].detail
+
+
+def _letter_of(rng: SeededRandomness) -> LetterSecret:
+    return draw_letter(rng, BASE)
 
 
 def test_no_handle_tag_of_a_winner_is_taken_before_revocation_is_decided() -> None:

@@ -152,7 +152,7 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
                         for s in election.web.services.close.stage(election.id).next
                         if (s.kind, s.list) == (step.kind, step.list)
                     )
-    assert rounds[:1] == ["A-mix"] and rounds[-1] == "B-unit" and "B-revoke" in rounds
+    assert rounds[:1] == ["A-mix"] and rounds[-1] == "B-activate-dec" and "B-revoke" in rounds
     report = _verify(election)
     assert report.passed, [(c.name, c.detail) for c in report.failures]
     names = {c.name for c in report.checks}

@@ -49,6 +49,7 @@ from honestballot.record.revoting import (
 from honestballot.record.roll import encrypted_from_json, part_from_json
 from honestballot.service.board.election import ElectionService
 from honestballot.verify.close import CloseReader, close_keys
+from honestballot.verify.roll import unit_voters
 
 KINDS = ("close-part", "close-step")
 #: the events the close's reading takes
@@ -103,7 +104,7 @@ class CloseSteps:
             return cached
         ctx = self.elections.context(election_id)
         rows, registrations, padding, roll = [], [], None, []
-        reporting: tuple[str, ...] = ()
+        voters: tuple[int, ...] = ()
         kinds = ("cast-row", "registration", "padding", "roll-part", "roll")
         for ev in self.store.iter_events(election_id, kinds=kinds):
             line = parse_json(ev.line, limit=MAX_LINE_BYTES)
@@ -116,7 +117,8 @@ class CloseSteps:
                 roll.extend(part_from_json(body, p)[1])
             elif line["kind"] == "roll":
                 encrypted = encrypted_from_json(body["encrypted"], f"{p}.encrypted")
-                reporting = tuple(rid for rid, _ in encrypted.reporting_units)
+                per_unit = [(str(u["unit"]), int(u["voters"])) for u in body["voters_per_unit"]]
+                voters = unit_voters(per_unit, encrypted.reporting_units)
             else:
                 padding = padding_from_json(body["padding"], f"{p}.padding")[1]
         if padding is None:
@@ -126,7 +128,7 @@ class CloseSteps:
             )
         inputs = (
             stage_a_inputs(ctx, rows, registrations, padding),
-            stage_b_inputs(registrations, roll, len(reporting)),
+            stage_b_inputs(registrations, roll, voters),
         )
         with self._lock:
             self._inputs[election_id] = inputs
