@@ -147,10 +147,8 @@ class CloseSteps:
                 while len(self._readings) >= 4:  # a few elections close at a time
                     self._readings.pop(next(iter(self._readings)))
                 self._readings[election_id] = reading
-            while True:
-                page = self.store.events_after(
-                    election_id, reading.reader.last_seq, 64, CLOSE_KINDS
-                )
+            while True:  # a few events at a time: a part may be tens of MB
+                page = self.store.events_after(election_id, reading.reader.last_seq, 4, CLOSE_KINDS)
                 if not page:
                     return reading
                 for ev in page:
