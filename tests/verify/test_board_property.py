@@ -474,10 +474,14 @@ class Run:
                        retry=True)  # fmt: skip
 
     def op_cast_replay(self, a: int, b: int) -> None:
+        """An older, superseded ballot sent again: answered with its first receipt, as any
+        retry (a lost answer, docs/api.md), while the credential is not replaced; the
+        board never holds it twice (the verifier refuses a replay forced in)."""
         voter = self.pick([v for v in self.voters if len(v.ballots) >= 2], a)
         if voter is not None:
             old = voter.ballots[b % (len(voter.ballots) - 1)]
-            self._cast("cast-replay", voter, voter.cred, old, allowed=False)
+            self._cast("cast-replay", voter, voter.cred, old, allowed=not voter.revoked,
+                       retry=True)  # fmt: skip
 
     def _held_voter(self, a: int) -> tuple[Voter, EncryptedBallot, BallotOpening] | None:
         held = [(t, v) for t, v in sorted(self.held.items())]
