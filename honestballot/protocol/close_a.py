@@ -42,6 +42,7 @@ name the service, and go on (:class:`Failure`).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal, Protocol, TypeVar
@@ -397,7 +398,7 @@ class Step:
     key: str = ""
 
 
-class _Collector:
+class _Collector(ABC):
     """Takes the objects of one step as they come, each checked, until ``k``."""
 
     def __init__(self, run: _Run, step: Step, need: int) -> None:
@@ -425,8 +426,9 @@ class _Collector:
         self.items.append(item)
         self.step = _with(self.step, done_by=(*self.step.done_by, trustee))
 
+    @abstractmethod
     def check(self, item: CloseItem, where: str, proven: bool) -> None:
-        raise NotImplementedError
+        """Raise :class:`CloseRecordError` unless ``item`` may be taken by this step."""
 
 
 def _with(step: Step, **changes: object) -> Step:

@@ -61,9 +61,15 @@ def check_roll_units(events: Sequence[EventLine], ctx: ElectionContext) -> str:
     )
 
 
-def check_roll_encrypted(events: Sequence[EventLine], ctx: ElectionContext, keys: BoardKeys) -> str:
+def check_roll_encrypted(
+    events: Sequence[EventLine],
+    ctx: ElectionContext,
+    keys: BoardKeys,
+    rows_out: list[RollRow] | None = None,
+) -> str:
     """What ``roll.encrypted`` found, or :class:`ProtocolError` naming the first part or
-    row that fails."""
+    row that fails; the rows it checked, in order, are added to ``rows_out`` (the close's
+    stage B reads them)."""
     roll = _roll(events)
     if roll is None:
         if any(ev.kind == "roll-part" for ev in events):
@@ -101,6 +107,8 @@ def check_roll_encrypted(events: Sequence[EventLine], ctx: ElectionContext, keys
         except HonestBallotError as exc:
             raise ProtocolError(f"event {ev.seq}: {exc}") from None
         rows += len(items)
+        if rows_out is not None:
+            rows_out.extend(items)
     voters = sum(n for _, n in _per_unit(roll.body))
     if rows != encrypted.rows or rows != voters:
         raise ProtocolError(
@@ -113,20 +121,14 @@ def check_roll_encrypted(events: Sequence[EventLine], ctx: ElectionContext, keys
     )
 
 
-def roll_rows(events: Sequence[EventLine]) -> tuple[list[RollRow], tuple[int, ...]]:
-    """The encrypted roll's rows, in order, and the voters of each reporting unit (in
-    the order whose indices are the ``u`` the rows encrypt) as the organiser signed them,
-    as the board holds them; ``roll.encrypted`` checks them.  Empty without an encrypted
-    roll."""
+def roll_unit_voters(events: Sequence[EventLine]) -> tuple[int, ...]:
+    """The voters of each reporting unit (in the order whose indices are the ``u`` the
+    roll rows encrypt) as the organiser signed them; empty without an encrypted roll."""
     roll = _roll(events)
     if roll is None or "encrypted" not in roll.body:
-        return [], ()
+        return ()
     encrypted = encrypted_from_json(roll.body["encrypted"], f"event {roll.seq}.body.encrypted")
-    rows: list[RollRow] = []
-    for ev in events:
-        if ev.kind == "roll-part":
-            rows.extend(part_from_json(ev.body, f"event {ev.seq}.body")[1])
-    return rows, unit_voters(_per_unit(roll.body), encrypted.reporting_units)
+    return unit_voters(_per_unit(roll.body), encrypted.reporting_units)
 
 
 def unit_voters(

@@ -29,7 +29,7 @@ close's stages are not built yet: a record holding anything after its close fail
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -78,6 +78,7 @@ from honestballot.protocol.decryption import (
 )
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.encrypted_roll import RollRow
 from honestballot.protocol.mix import (
     Mix,
     check_chain_complete,
@@ -128,7 +129,7 @@ from honestballot.record.witness import (
 from honestballot.verify.close import REMEDIED_A, read_close, round_failures
 from honestballot.verify.mixes import verify_shuffle_on
 from honestballot.verify.parallel import ClusterError, Engine, Shared, open_engine
-from honestballot.verify.roll import check_roll_encrypted, check_roll_units, roll_rows
+from honestballot.verify.roll import check_roll_encrypted, check_roll_units, roll_unit_voters
 from honestballot.verify.shares import check_part_proofs
 from honestballot.verify.stations import check_stations
 
@@ -361,17 +362,19 @@ def _check_roll_signature(
 
 def _check_encrypted_roll(
     parsed: _Parsed, ctx: ElectionContext, keys: BoardKeys, report: Report
-) -> None:
-    """``roll.units`` and ``roll.encrypted`` (verify/roll.py)."""
+) -> list[RollRow]:
+    """``roll.units`` and ``roll.encrypted`` (verify/roll.py); the rows checked."""
+    rows: list[RollRow] = []
     events = [ev for ev, _ in parsed.events]
     try:
         report.ok("roll.units", check_roll_units(events, ctx))
     except HonestBallotError as exc:
         report.fail("roll.units", str(exc))
     try:
-        report.ok("roll.encrypted", check_roll_encrypted(events, ctx, keys))
+        report.ok("roll.encrypted", check_roll_encrypted(events, ctx, keys, rows))
     except HonestBallotError as exc:
         report.fail("roll.encrypted", str(exc))
+    return rows
 
 
 def _check_fingerprint(ctx: ElectionContext, fingerprint: str, report: Report) -> None:
@@ -479,7 +482,7 @@ def _verify_record(
     _check_log(parsed, report.election_id, board_keys.board_key, report)
     _check_witnesses(parsed, ctx, board_keys, report, quorum=require_quorum)
     _check_roll_signature(parsed, ctx, board_keys, report)
-    _check_encrypted_roll(parsed, ctx, board_keys, report)
+    roll = _check_encrypted_roll(parsed, ctx, board_keys, report)
     try:
         report.ok("stations.commissions", check_stations((ev for ev, _ in parsed.events), ctx))
     except HonestBallotError as exc:
@@ -506,7 +509,7 @@ def _verify_record(
         padding_errors = _check_padding(ctx, revoting, rules, report)
         _check_rows(ctx, setup_raw, parsed, report, engine, padding_errors)
         _check_audits_v2(ctx, revoting.audits, report)
-        _check_close(ctx, key, parsed, revoting, report, now_ms)
+        _check_close(ctx, key, parsed, revoting, roll, report, now_ms)
         return report
     report.stats.update(
         ballots_cast=len(ballots),
@@ -906,6 +909,7 @@ def _check_close(
     key: ElectionKey,
     parsed: _Parsed,
     revoting: _Revoting,
+    roll: Sequence[RollRow],
     report: Report,
     now_ms: int,
 ) -> None:
@@ -919,7 +923,7 @@ def _check_close(
     ]
     rows = [revoting.rows[seq] for seq in sorted(revoting.rows)]
     registrations = [revoting.registrations[seq] for seq in sorted(revoting.registrations)]
-    roll, voters = roll_rows([ev for ev, _ in parsed.events])
+    voters = roll_unit_voters([ev for ev, _ in parsed.events])
     reading = read_close(ctx, key, close, rows, registrations, revoting.padding[2], roll, voters)
     for check, detail in reading.errors:
         report.fail(check, detail)
