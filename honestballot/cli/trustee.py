@@ -641,10 +641,11 @@ def close_status_command(record_path: Path, workers: int | None) -> None:
         )
         return
     if stage.done:
+        units = stage.tally.counted_per_unit if stage.tally is not None else ()
         click.echo(
-            f"{record_path.name}: the close is done: {len(stage.counted)} ballot(s) counted, "
-            f"{len(stage.failures)} failure(s) with a remedy; the tally per reporting unit "
-            "is not built yet"
+            f"{record_path.name}: the close is done: {len(stage.counted)} ballot(s) counted "
+            f"({', '.join(f'{u}: {n}' for u, n in units)}), {len(stage.failures)} failure(s) "
+            "with a remedy; 'honestballot verify' prints the result"
         )
         return
     click.echo(f"{record_path.name}: round {stage.round}")
@@ -683,8 +684,7 @@ def close_round_command(secret: Path, record_path: Path, workers: int | None, ou
         )
     if stage.done:
         raise ProtocolError(  # English only: the trustees' command line
-            "the close's stages are done, and the tally per reporting unit is not built yet: "
-            "nothing to do"
+            "the close is done and its result decrypted: nothing to do"
         )
     assert s.key_share is not None and s.tag_key_shares is not None
     keys = TrusteeKeys(s.index, s.key_share, *s.tag_key_shares)

@@ -66,7 +66,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Final, Protocol
+from typing import Final, NoReturn, Protocol
 
 from honestballot.crypto.group import Point
 from honestballot.errors import BallotRejected, InvalidShare, ProtocolError, Text
@@ -382,7 +382,7 @@ _PHASES: dict[str, tuple[str, tuple[Phase, ...]]] = {
     "tally": ("publishing the encrypted tally", (Phase.CLOSED,)),
     "share-part": ("publishing a decryption share", (Phase.TALLIED,)),
     "decryption-share": ("publishing a decryption share", (Phase.TALLIED,)),
-    "result": ("publishing the result", (Phase.TALLIED,)),
+    "result": ("publishing the result", (Phase.TALLIED, Phase.CLOSED)),
 }
 
 _KIND: dict[type, str] = {
@@ -554,16 +554,21 @@ class BoardView(Protocol):
 
 def check_phase(view: BoardView, kind: str) -> None:
     """An event of ``kind`` may be appended in the board's present phase."""
-    what, phases = _PHASES[kind]
+    _, phases = _PHASES[kind]
     if view.phase not in phases:
-        raise ProtocolError(
-            Text(
-                "board.not_now",
-                f"{what} is not allowed in phase {view.phase.value}",
-                what=Text(f"board.action.{kind}", what),
-                phase=Text(f"phase.{view.phase.value}", view.phase.value),
-            )
+        _not_now(view, kind)
+
+
+def _not_now(view: BoardView, kind: str) -> NoReturn:
+    what, _ = _PHASES[kind]
+    raise ProtocolError(
+        Text(
+            "board.not_now",
+            f"{what} is not allowed in phase {view.phase.value}",
+            what=Text(f"board.action.{kind}", what),
+            phase=Text(f"phase.{view.phase.value}", view.phase.value),
         )
+    )
 
 
 _BATCH_ITEMS: Final = ("registration", "cast-row")
@@ -790,6 +795,27 @@ def is_resent(view: BoardView, ev: BallotEvent) -> bool:
         return False
     found = view.registered(ev.credential)
     return found is not None and not found.revoked
+
+
+def _counted_by_the_close(view: BoardView, kind: str) -> None:
+    """An election with re-voting protection is counted by its close (docs/coercion.md
+    §5): it takes no ``mix``, ``mix-part`` or ``tally`` (so no shares either)."""
+    if view.revoting:
+        raise ProtocolError(  # English only: the service never posts one there
+            f"a {kind} event in an election with re-voting protection, which its close "
+            "counts (close-step events) and whose result the service posts when the close "
+            "is done"
+        )
+
+
+def check_result(view: BoardView) -> None:
+    """The result follows the tally and its shares, or, with re-voting protection, the
+    close's last step (the board is closed and padded)."""
+    check_phase(view, "result")
+    if view.phase is not (Phase.CLOSED if view.revoting else Phase.TALLIED) or (
+        view.revoting and not view.padded
+    ):
+        _not_now(view, "result")
 
 
 def _revoting_only(view: BoardView, kind: str) -> Schedule:
@@ -1133,7 +1159,13 @@ def check_event(view: BoardView, event: Event) -> None:
         case CloseEvent():
             check_close(view, event)
         case MixEvent() | MixPartEvent():
+            _counted_by_the_close(view, kind)
             check_mix_place(view, event)
+        case TallyEvent():
+            _counted_by_the_close(view, kind)
+            check_phase(view, kind)
+        case ResultEvent():
+            check_result(view)
         case CloseObjectEvent():
             check_phase(view, event.kind)
             _revoting_only(view, event.kind)

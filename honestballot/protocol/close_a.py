@@ -168,6 +168,8 @@ class StageAInputs:
     registrations: Rows
     #: the number of cover rows the padding states: cover points ``Q_0 … Q_{c-1}``
     cover_rows: int
+    #: the number of cast rows (the rest of ``rows`` is the padding's)
+    cast_rows: int = 0
 
 
 def stage_a_inputs(
@@ -182,7 +184,7 @@ def stage_a_inputs(
     if any(len(r) != 4 + width for r in rows):
         raise ProtocolError(f"a row of {A_ROWS} is not {4 + width} ciphertexts wide")
     regs = tuple((r.tag, r.credential, r.handle, r.activation) for r in registrations)
-    return StageAInputs(rows, regs, padding.cover_rows)
+    return StageAInputs(rows, regs, padding.cover_rows, len(cast_rows))
 
 
 # -- the keys ---------------------------------------------------------------------------

@@ -33,7 +33,7 @@ ciphertexts) and its reporting unit; the tally per reporting unit follows.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from honestballot.crypto.equivalence import combine_equivalence_shares, plaintexts_equal
 from honestballot.crypto.group import IDENTITY, Point, Scalar, base_mul
@@ -57,12 +57,16 @@ from honestballot.protocol.close_a import (
     act_to_end,
     as_rows,
     column,
+    item_step,
     pair_rows,
 )
+from honestballot.protocol.decryption import TallyEntry
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.encrypted_roll import RollRow
-from honestballot.protocol.mix import ShuffleVerifier
+from honestballot.protocol.mix import ShuffleVerifier, mixed_contests
+from honestballot.protocol.ranked import row_entry_id
 from honestballot.protocol.registration import Registration
+from honestballot.protocol.tally import summed_entries
 
 B_WINNERS = "B.winners"
 B_REVOCATIONS = "B.revocations"
@@ -72,6 +76,9 @@ B_REVOKE_PETS = "B.revoke-pets"
 B_HANDLES = "B.handles"
 B_ACTIVATION_PETS = "B.activation-pets"
 B_UNITS = "B.units"
+B_TALLY = "B.tally"
+#: the list of a contest counted by mixing: ``column/<contest id>`` (B6)
+COLUMN = "column/"
 
 #: the columns of a row of ``B.winners``, ``B.revocations`` and ``B.roll``
 W_TAG, W_HANDLE, W_ACTIVATION, W_CONTESTS = 0, 1, 2, 3
@@ -87,22 +94,28 @@ class StageBInputs:
     revocations: Rows
     #: ``(Enc(V), Enc(u), Enc(A))`` per roll row, in the roll's order
     roll: Rows
-    #: the voters of each reporting unit (``u`` is an index into it), as the organiser
-    #: signed them in the roll summary
-    unit_voters: tuple[int, ...]
+    #: each reporting unit's id and voters (``u`` is an index into it), as the organiser
+    #: signed them in the roll
+    units: tuple[tuple[str, int], ...]
 
     @property
     def reporting_units(self) -> int:
-        return len(self.unit_voters)
+        return len(self.units)
+
+    @property
+    def unit_voters(self) -> tuple[int, ...]:
+        return tuple(n for _, n in self.units)
 
 
 def stage_b_inputs(
-    registrations: Sequence[Registration], roll: Sequence[RollRow], unit_voters: Sequence[int]
+    registrations: Sequence[Registration],
+    roll: Sequence[RollRow],
+    units: Sequence[tuple[str, int]],
 ) -> StageBInputs:
     return StageBInputs(
         tuple((r.commitment.revokes, r.activation) for r in registrations),
         tuple((r.handle, r.unit, r.activation) for r in roll),
-        tuple(unit_voters),
+        tuple(units),
     )
 
 
@@ -113,6 +126,28 @@ class Counted:
 
     row: int
     unit: int
+
+
+@dataclass(frozen=True, slots=True)
+class CloseTally:
+    """B6: the counted survivors' contest ciphertexts summed per reporting unit and in
+    total (``B.tally``), each contest counted by mixing mixed alone (``column/<id>``),
+    and both decrypted."""
+
+    #: (reporting unit id, counted ballots) for every reporting unit, in order
+    counted_per_unit: tuple[tuple[str, int], ...]
+    #: the sums, in record-format §7's order (totals, then the units broken out)
+    entries: tuple[TallyEntry, ...]
+    #: each contest counted by mixing, in manifest order: its column's last mix
+    columns: tuple[tuple[str, Rows], ...]
+    #: ``m*G`` of every entry: the sums' ids, then ``contest#row/slot`` of the columns
+    plaintexts: tuple[tuple[str, Point], ...]
+    #: the trustees whose decryption factors of ``B.tally`` were taken, in board order
+    trustees: tuple[int, ...]
+
+    @property
+    def ballots(self) -> int:
+        return sum(n for _, n in self.counted_per_unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +168,11 @@ class Close:
     consumed: int = 0
     ignored: tuple[int, ...] = ()
     opened: tuple[tuple[str, int], ...] = ()
+    #: the winners revoked at B3 and those left (once B3 is decided)
+    revoked: int = 0
+    survivors: int = 0
+    #: B6's sums and columns, decrypted (once done)
+    tally: CloseTally | None = None
 
     @property
     def done(self) -> bool:
@@ -173,12 +213,17 @@ def run_close_to_end(
     )  # fmt: skip
 
 
-def _b_pending(run: _Run, a: StageA, round_: str, collectors: Sequence[object]) -> Close:
+def _b_pending(
+    run: _Run, a: StageA, round_: str, collectors: Sequence[object], **known: object
+) -> Close:
+    """The close waiting in ``round_`` for its open ``collectors``; ``known``: what it
+    has decided already (Close's fields)."""
     steps = tuple(c.step for c in collectors if not c.complete)  # type: ignore[attr-defined]
-    return Close(
+    close = Close(
         a, steps, round_, tuple(run.failures), (), (), run.cursor, tuple(run.ignored),
         tuple(run.opened),
     )  # fmt: skip
+    return replace(close, **known)  # type: ignore[arg-type]
 
 
 def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
@@ -244,10 +289,16 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
                     )
                 )  # fmt: skip
     survivors = [i for i in range(n_w) if i not in revoked]
+    decided = {"winners": mixed_w, "revoked": len(revoked), "survivors": len(survivors)}
 
     # B4: only now the survivors' handles, with y2
     h_points = _tags(
-        run, a, "B-handle", B_HANDLES, as_rows([mixed_w[i][W_HANDLE] for i in survivors])
+        run,
+        a,
+        "B-handle",
+        B_HANDLES,
+        as_rows([mixed_w[i][W_HANDLE] for i in survivors]),
+        known=decided,
     )
     if isinstance(h_points, Close):
         return h_points
@@ -286,7 +337,7 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
         pairs = pair_rows(
             [(mixed_w[i][W_ACTIVATION], mixed_l[row][L_ACTIVATION]) for i, row in joined]
         )
-        equal = _equivalence(run, a, "B-activate", B_ACTIVATION_PETS, pairs)
+        equal = _equivalence(run, a, "B-activate", B_ACTIVATION_PETS, pairs, decided)
         if isinstance(equal, Close):
             return equal
         for (i, row), same in zip(joined, equal, strict=True):
@@ -301,28 +352,106 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
             else:
                 assert unit is not None  # a row without a unit is unusable
                 counted.append(Counted(i, unit))
-    return Close(
-        a, (), "done", tuple(run.failures), tuple(counted), mixed_w, run.cursor,
-        tuple(run.ignored), tuple(run.opened),
+    decided["counted"] = tuple(counted)
+
+    # B6: the tally per reporting unit
+    tally = _tally(run, a, b, mixed_w, counted, decided)
+    if isinstance(tally, Close):
+        return tally
+    _not_taken_after_the_end(run)
+    close = Close(
+        a, (), "done", tuple(run.failures), (), (), run.cursor, tuple(run.ignored),
+        tuple(run.opened), tally=tally,
     )  # fmt: skip
+    return replace(close, **decided)  # type: ignore[arg-type]
+
+
+def _tally(
+    run: _Run, a: StageA, b: StageBInputs, winners: Rows, counted: Sequence[Counted],
+    decided: Mapping[str, object],
+) -> CloseTally | Close:  # fmt: skip
+    """B6 (docs/coercion.md §5.4): the counted survivors' ciphertexts of the contests
+    counted by sum, summed per reporting unit and in total (record-format §7's entries,
+    ``min_unit_size`` applied to the counted ballots per reporting unit), and of each
+    contest counted by mixing its column, in survivor order, mixed alone (round
+    ``B-column``); then both decrypted (round ``B-tally``)."""
+    k, manifest = run.keys.threshold, run.ctx.manifest
+    unit_ids = [u for u, _ in b.units]
+    entries, counted_per_unit = summed_entries(
+        manifest, unit_ids, ((c.unit, winners[c.row][W_CONTESTS:]) for c in counted)
+    )
+    offsets, start = {}, W_CONTESTS
+    for contest in manifest.contests:
+        offsets[contest.id] = start
+        start += len(contest.slot_ids)
+    mixes = []
+    for contest in mixed_contests(manifest):
+        lo = offsets[contest.id]
+        rows = tuple(winners[c.row][lo : lo + len(contest.slot_ids)] for c in counted)
+        mixes.append(_MixCollector(run, COLUMN + contest.id, rows, k if rows else 0))
+    if not run.round("B-column", mixes):
+        return _b_pending(run, a, "B-column", mixes, **decided)
+    columns = tuple((m.step.list.removeprefix(COLUMN), m.step.inputs) for m in mixes)
+    need = k if counted else 0  # no ballot: every sum is the zero ciphertext
+    sums = _ShareCollector(run, "decrypt", B_TALLY, as_rows([e.ciphertext for e in entries]), need)
+    decs = [
+        _ShareCollector(run, "decrypt", COLUMN + cid, as_rows([ct for r in rows for ct in r]), need)
+        for cid, rows in columns
+    ]
+    if not run.round("B-tally", [sums, *decs]):
+        return _b_pending(run, a, "B-tally", [sums, *decs], **decided)
+    plaintexts = list(
+        zip(
+            [e.id for e in entries],
+            sums.decrypted() if need else [IDENTITY] * len(entries),
+            strict=True,
+        )
+    )
+    slots = {c.id: c.slot_ids for c in manifest.contests}
+    for (cid, rows), dec in zip(columns, decs, strict=True):
+        values = iter(dec.decrypted() if need else ())
+        plaintexts += [
+            (row_entry_id(cid, i, slot), next(values))
+            for i in range(len(rows))
+            for slot in slots[cid]
+        ]
+    return CloseTally(
+        counted_per_unit, tuple(entries), columns, tuple(plaintexts), sums.step.done_by
+    )
+
+
+def _not_taken_after_the_end(run: _Run) -> None:
+    """Objects after the close's last step belong to no step: not taken, and named."""
+    while run.cursor < len(run.items):
+        item = run.items[run.cursor]
+        kind, name = item_step(item)
+        run.failures.append(
+            Failure(
+                "close.steps", "service",
+                f"close object {run.cursor}: {kind} of {name} belongs to no open step "
+                "(the close is over)",
+            )
+        )  # fmt: skip
+        run.ignored.append(run.cursor)
+        run.cursor += 1
 
 
 def _tags(
     run: _Run, a: StageA, round_: str, name: str, inputs: Rows,
-    also: _ShareCollector | None = None,
+    also: _ShareCollector | None = None, known: Mapping[str, object] | None = None,
 ) -> tuple[Point, ...] | Close:  # fmt: skip
     """A round of ``y2`` tag shares of ``inputs`` and the round of their decryption (with
     ``also``'s decryption beside it): the tags, in order."""
     k = run.keys.threshold
     tags = _ShareCollector(run, "tag", name, inputs, k if inputs else 0, key="y2")
     if not run.round(round_, [tags]):
-        return _b_pending(run, a, round_, [tags])
+        return _b_pending(run, a, round_, [tags], **(known or {}))
     shares = [i.share for i in tags.items if isinstance(i, ListTagShare)]
     combined = as_rows(combine_tag_shares(shares, k, run.keys.trustees)) if shares else ()
     dec = _ShareCollector(run, "decrypt", name, combined, k if combined else 0)
     collectors = [dec] if also is None else [dec, also]
     if not run.round(f"{round_}-dec", collectors):
-        return _b_pending(run, a, f"{round_}-dec", collectors)
+        return _b_pending(run, a, f"{round_}-dec", collectors, **(known or {}))
     return dec.decrypted() if combined else ()
 
 
@@ -363,16 +492,19 @@ def _unit_point(u: int) -> Point:
     return base_mul(Scalar(u)) if u else IDENTITY
 
 
-def _equivalence(run: _Run, a: StageA, round_: str, name: str, pairs: Rows) -> list[bool] | Close:
+def _equivalence(
+    run: _Run, a: StageA, round_: str, name: str, pairs: Rows,
+    known: Mapping[str, object] | None = None,
+) -> list[bool] | Close:  # fmt: skip
     """An equivalence round and its decryption round: per pair, whether the plaintexts
     are equal."""
-    k = run.keys.threshold
+    k, known = run.keys.threshold, known or {}
     pet = _ShareCollector(run, "equivalence", name, pairs, k)
     if not run.round(round_, [pet]):
-        return _b_pending(run, a, round_, [pet])
+        return _b_pending(run, a, round_, [pet], **known)
     eq = [i.share for i in pet.items if isinstance(i, ListEquivalence)]
     sums = as_rows(combine_equivalence_shares(eq, k, run.keys.trustees))
     dec = _ShareCollector(run, "decrypt", name, sums, k)
     if not run.round(f"{round_}-dec", [dec]):
-        return _b_pending(run, a, f"{round_}-dec", [dec])
+        return _b_pending(run, a, f"{round_}-dec", [dec], **known)
     return [plaintexts_equal(p) for p in dec.decrypted()]

@@ -55,6 +55,45 @@ def units_broken_out(counted_per_unit: Sequence[tuple[str, int]], min_unit_size:
     return {u for _, _, u in big}
 
 
+def summed_entries(
+    manifest: Manifest,
+    unit_ids: Sequence[str],
+    counted: Iterable[tuple[int, Sequence[Ciphertext]]],
+) -> tuple[list[TallyEntry], tuple[tuple[str, int], ...]]:
+    """The entries of the contests counted by sum (record-format §7: the totals, then each
+    unit broken out) and ``(unit id, counted ballots)`` per unit, from the counted
+    ballots given as ``(unit index into unit_ids, every contest ciphertext in manifest
+    order)``.  The units are the manifest's, or the reporting units of an election with
+    re-voting protection (docs/coercion.md §5.4, B6)."""
+    slots = [(c.id, s) for c in manifest.contests for s in c.slot_ids]
+    per_unit = [[ZERO_CIPHERTEXT] * len(slots) for _ in unit_ids]
+    counts = [0] * len(unit_ids)
+    for index, cts in counted:
+        acc = per_unit[index]
+        for i, ct in enumerate(cts):
+            acc[i] = acc[i] + ct
+        counts[index] += 1
+    totals = [ZERO_CIPHERTEXT] * len(slots)
+    for sums in per_unit:
+        totals = [t + s for t, s in zip(totals, sums, strict=True)]
+    summed = {c.id for c in manifest.contests if c.count == "sum"}
+    entries = [
+        TallyEntry(entry_id(c, o), ct)
+        for (c, o), ct in zip(slots, totals, strict=True)
+        if c in summed
+    ]
+    counted_per_unit = tuple(zip(unit_ids, counts, strict=True))
+    broken_out = units_broken_out(counted_per_unit, manifest.min_unit_size)
+    for unit, sums in zip(unit_ids, per_unit, strict=True):
+        if unit in broken_out:
+            entries += [
+                TallyEntry(entry_id(c, o, unit), ct)
+                for (c, o), ct in zip(slots, sums, strict=True)
+                if c in summed
+            ]
+    return entries, counted_per_unit
+
+
 def compute_tally(
     manifest: Manifest,
     election_hash: bytes,
@@ -64,49 +103,28 @@ def compute_tally(
     """Sum the counted ballots, given as ``(unit id, ballot)`` pairs; a contest counted by
     mixing gets, instead of sums, the last mix's rows (``mixed``: contest id -> its last
     mix, published: the tally names it by its digest)."""
-    slots = [(c.id, s) for c in manifest.contests for s in c.slot_ids]
-    per_unit: dict[str, list[Ciphertext]] = {
-        u.id: [ZERO_CIPHERTEXT] * len(slots) for u in manifest.units
-    }
-    counts = dict.fromkeys(per_unit, 0)
+    unit_ids = [u.id for u in manifest.units]
+    index = {u: i for i, u in enumerate(unit_ids)}
     shape = [len(c.slot_ids) for c in manifest.contests]
-    for unit, ballot in counted:
+
+    def flat(unit: str, ballot: EncryptedBallot) -> tuple[int, list[Ciphertext]]:
         if [len(ec.ciphertexts) for ec in ballot.contests] != shape:
             raise ProtocolError("a counted ballot does not have the manifest's shape")
-        acc = per_unit[unit]
-        i = 0
-        for ec in ballot.contests:
-            for ct in ec.ciphertexts:
-                acc[i] = acc[i] + ct
-                i += 1
-        counts[unit] += 1
-    totals = [ZERO_CIPHERTEXT] * len(slots)
-    for sums in per_unit.values():
-        totals = [t + s for t, s in zip(totals, sums, strict=True)]
-    summed = {c.id for c in manifest.contests if c.count == "sum"}
-    entries = [
-        TallyEntry(entry_id(c, o), ct)
-        for (c, o), ct in zip(slots, totals, strict=True)
-        if c in summed
-    ]
-    counted_per_unit = tuple((u.id, counts[u.id]) for u in manifest.units)
-    broken_out = units_broken_out(counted_per_unit, manifest.min_unit_size)
-    for u in manifest.units:
-        if u.id in broken_out:
-            entries += [
-                TallyEntry(entry_id(c, o, u.id), ct)
-                for (c, o), ct in zip(slots, per_unit[u.id], strict=True)
-                if c in summed
-            ]
+        return index[unit], [ct for ec in ballot.contests for ct in ec.ciphertexts]
+
+    entries, counted_per_unit = summed_entries(
+        manifest, unit_ids, (flat(unit, ballot) for unit, ballot in counted)
+    )
+    ballots = sum(n for _, n in counted_per_unit)
     named: list[MixedRows] = []
     for contest in mixed_contests(manifest):
         mix = (mixed or {}).get(contest.id)
         if mix is None:
             raise ProtocolError(f"contest {contest.id!r} is counted by mixing: it needs its mixes")
-        if len(mix.rows) != sum(counts.values()):
+        if len(mix.rows) != ballots:
             raise ProtocolError(
                 f"contest {contest.id!r}: the mixes hold {len(mix.rows)} rows for "
-                f"{sum(counts.values())} counted ballots"
+                f"{ballots} counted ballots"
             )
         named.append(MixedRows(contest.id, mix.digest, contest.slot_ids, mix.rows))
     tally = EncryptedTally(election_hash, tuple(entries), tuple(named))

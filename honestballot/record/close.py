@@ -61,7 +61,7 @@ KINDS: Final = ("mix", "tag", "point-tag", "offset", "equivalence", "decrypt")
 #: the most items (rows) one step covers, and the most cells one part holds
 MAX_ITEMS: Final = 10_000_000
 MAX_PART_CELLS: Final = 1 << 17
-MAX_LIST_NAME: Final = 64
+MAX_LIST_NAME: Final = 80  # "column/" and a contest id of up to 64
 
 
 def item_cells(kind: str, width: int) -> int:

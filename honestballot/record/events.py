@@ -372,7 +372,9 @@ def board_event(line: EventLine, path: str, public_key: Point | None = None) -> 
             return board.DecryptionShareEvent(share.integer("trustee", minimum=1))
         case "result":
             r = Reader(b, p)
-            for key in ("counts", "trustees", "rejected_shares"):
+            # an election with re-voting protection: its close's result (record-format §7)
+            close = ("counted_per_unit", "close") if r.has("close") else ("rejected_shares",)
+            for key in ("counts", "trustees", *close):
                 r.raw(key)
             for key in ("mixed", "ranked"):
                 if r.has(key):

@@ -15,6 +15,7 @@ from honestballot.protocol.close_a import (
     CloseKeys,
     CloseRecordError,
     Failure,
+    StageAInputs,
     stage_a_inputs,
 )
 from honestballot.protocol.close_b import Close, run_close, stage_b_inputs
@@ -108,6 +109,8 @@ class CloseReading:
     steps: int = 0
     #: the rounds the service announced (``close-round``), in board order
     announced: list[Announced] = field(default_factory=list)
+    #: stage A's inputs from the board (None when they cannot be read)
+    inputs: StageAInputs | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,11 +186,11 @@ def read_close(
     registrations: Sequence[Registration],
     padding: Padding,
     roll: Sequence[RollRow],
-    unit_voters: Sequence[int],
+    units: Sequence[tuple[str, int]],
 ) -> CloseReading:
     """The close from the board: its inputs (``rows`` and ``registrations`` in board
-    order, ``padding``, the encrypted ``roll`` and its voters per reporting unit) and the
-    trustees' objects among ``events``."""
+    order, ``padding``, the encrypted ``roll`` and its reporting units with their voters)
+    and the trustees' objects among ``events``."""
     out = CloseReading()
     keys = close_keys(key)
     try:
@@ -195,7 +198,8 @@ def read_close(
         out.steps = len(reader.items)
         out.announced = reader.announced
         inputs = stage_a_inputs(ctx, rows, registrations, padding)
-        b_inputs = stage_b_inputs(registrations, roll, unit_voters)
+        out.inputs = inputs
+        b_inputs = stage_b_inputs(registrations, roll, units)
         close = run_close(ctx, keys, inputs, b_inputs, reader.items)
         out.close = replace(close, failures=(*reader.failures, *close.failures))
     except CloseRecordError as exc:

@@ -121,8 +121,8 @@ def check_roll_encrypted(
     )
 
 
-def roll_unit_voters(events: Sequence[EventLine]) -> tuple[int, ...]:
-    """The voters of each reporting unit (in the order whose indices are the ``u`` the
+def roll_unit_voters(events: Sequence[EventLine]) -> tuple[tuple[str, int], ...]:
+    """Each reporting unit's id and voters (in the order whose indices are the ``u`` the
     roll rows encrypt) as the organiser signed them; empty without an encrypted roll."""
     roll = _roll(events)
     if roll is None or "encrypted" not in roll.body:
@@ -133,7 +133,7 @@ def roll_unit_voters(events: Sequence[EventLine]) -> tuple[int, ...]:
 
 def unit_voters(
     per_unit: Sequence[tuple[str, int]], reporting: Sequence[tuple[str, Sequence[str]]]
-) -> tuple[int, ...]:
-    """The voters of each reporting unit: the sum of its manifest units' voters."""
+) -> tuple[tuple[str, int], ...]:
+    """Each reporting unit's id and voters: the sum of its manifest units' voters."""
     voters = dict(per_unit)
-    return tuple(sum(voters.get(u, 0) for u in units) for _, units in reporting)
+    return tuple((rid, sum(voters.get(u, 0) for u in units)) for rid, units in reporting)

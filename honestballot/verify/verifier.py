@@ -28,6 +28,7 @@ close's stages are not built yet: a record holding anything after its close fail
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -68,7 +69,9 @@ from honestballot.protocol.board import (
     check_phase,
     check_sequence,
 )
+from honestballot.protocol.close_a import StageAInputs
 from honestballot.protocol.close_b import Close
+from honestballot.protocol.close_result import close_result
 from honestballot.protocol.decryption import (
     DecryptionShare,
     EncryptedTally,
@@ -862,11 +865,6 @@ def _check_audits_v2(
         report.ok("audits.openings", f"{len(audits)} audited ballots open to what they encrypt")
 
 
-#: what comes after the close and its padding in an election with re-voting protection
-#: once its stages are built (docs/coercion.md §5, increments 5 and 6)
-_AFTER_CLOSE = ("mix-part", "mix", "tally", "share-part", "decryption-share", "result")
-
-
 def _check_padding(
     ctx: ElectionContext, revoting: _Revoting, rules: BoardRules, report: Report
 ) -> list[str]:
@@ -914,7 +912,7 @@ def _check_close(
     now_ms: int,
 ) -> None:
     """The close's stages (docs/coercion.md §5.3, §5.4), replayed from the trustees'
-    signed objects; the tally per reporting unit after them is not yet checked."""
+    signed objects, and the result the last of them decrypts."""
     if revoting.padding is None:  # not closed yet, or the padding is missing (named)
         _check_revoting_close(parsed, report)
         return
@@ -987,33 +985,67 @@ def _check_close(
         steps = ", ".join(f"{s.kind} of {s.list} ({len(s.done_by)} done)" for s in stage.next)
         report.ok("close.stage-a" if not stage.a.done else "close.stage-b",
                   f"under way, round {stage.round}: {steps}")  # fmt: skip
-    after = [ev for ev, _ in parsed.events if ev.kind in _AFTER_CLOSE]
-    if after or stage.consumed < reading.steps:
-        report.fail(
-            "tally",
-            "the record holds objects after the close's stages, but the tally per reporting "
-            "unit of an election with re-voting protection (docs/coercion.md §5.4, B6) is "
-            "not yet built in this verifier: it cannot check it, so the count is NOT verified",
-        )
-    else:
-        report.ok("tally", "no tally yet (election not tallied)")
+    _check_close_result(ctx, reading.inputs, stage, parsed, report)
 
 
 def _check_revoting_close(parsed: _Parsed, report: Report) -> None:
-    """A record of an election with re-voting protection stops at the close for now: the
-    close's stages (docs/coercion.md §5) are not built, so anything after the close is a
-    failure, never passed over."""
-    after = sorted({ev.kind for ev, _ in parsed.events if ev.kind in _AFTER_CLOSE})
-    if after:
+    """Before the padding nothing of the count is on the board: the board's rules refuse
+    a result there, and a tally, mixes or shares in such an election at all."""
+    report.ok("tally", "no tally yet (the close's stages have not begun)")
+
+
+def _check_close_result(
+    ctx: ElectionContext,
+    inputs: StageAInputs | None,
+    stage: Close,
+    parsed: _Parsed,
+    report: Report,
+) -> None:
+    """``tally`` and ``result.counts`` of an election with re-voting protection: the
+    close's last round decrypted its sums and columns (docs/coercion.md §5.4, B6), and
+    the ``result`` is exactly what they give (record-format §7)."""
+    results = [ev for ev, _ in parsed.events if ev.kind == "result"]
+    if not stage.done or stage.tally is None or inputs is None:
+        if results:
+            report.fail(
+                "result.counts",
+                f"event {results[0].seq}: a result stands on the board, but the close is "
+                f"not done (round {stage.round})",
+            )
+        else:
+            report.ok("tally", f"no tally yet: the close is in round {stage.round}")
+        return
+    tally = stage.tally
+    try:
+        expected = close_result(ctx, inputs, stage)
+    except HonestBallotError as exc:
+        report.fail("result.counts", f"the close's decryption gives no result: {exc}")
+        return
+    report.ok(
+        "tally",
+        f"{len(tally.entries)} sums of the {tally.ballots} counted ballot(s) over "
+        f"{len(tally.counted_per_unit)} reporting unit(s) and {len(tally.columns)} mixed "
+        f"contest column(s), decrypted by trustees {list(tally.trustees)} (B.tally)",
+    )
+    report.counts = {str(c["id"]): int(c["count"]) for c in expected["counts"]}
+    if not results:
+        report.ok("result", "the close is done; no result published yet")
+        return
+    published = results[0].body
+    wanted = json.loads(json.dumps(expected))
+    differ = sorted(k for k in set(published) | set(wanted) if published.get(k) != wanted.get(k))
+    if differ:
         report.fail(
-            "tally",
-            f"the record holds {', '.join(after)} events, but the close's stages of an "
-            "election with re-voting protection (docs/coercion.md §5: padding, stages A and "
-            "B, the tally) are not yet built in this verifier: it cannot check them, so the "
-            "count is NOT verified",
+            "result.counts",
+            f"event {results[0].seq}: the result's {', '.join(differ)} differ from what the "
+            "close decrypts",
         )
     else:
-        report.ok("tally", "no tally yet (election not tallied)")
+        report.ok(
+            "result.counts",
+            f"the result is the close's: {len(expected['counts'])} counts, "
+            f"{tally.ballots} ballot(s) counted per reporting unit",
+        )
 
 
 def _check_tally_and_result(

@@ -6,12 +6,13 @@ organiser is named."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from honestballot.crypto.elgamal import decrypt_to_point
 from honestballot.crypto.group import GENERATOR, Point, Scalar
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
-from honestballot.protocol.ballot_v2 import CastRow, counter_start
+from honestballot.protocol.ballot_v2 import CastRow, counter_start, encrypt_under, make_cast_row
 from honestballot.protocol.close_a import ListTagShare, StageAInputs, stage_a_inputs
 from honestballot.protocol.close_b import (
     B_HANDLES,
@@ -23,11 +24,12 @@ from honestballot.protocol.close_b import (
 )
 from honestballot.protocol.cover import CoverReplacement
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
+from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.encrypted_roll import RollRow, make_row
 from honestballot.protocol.letters import LetterSecret, activation_base, draw_letter
 from honestballot.protocol.padding import PaddedCredential, make_padding
 from honestballot.protocol.registration import Registration, make_commitment, register
-from tests.protocol.test_close_a import CTX, KEYS, TRUSTEES, X, _row
+from tests.protocol.test_close_a import CTX, KEYS, TRUSTEES, X
 
 BASE, H = CTX.base_hash, CTX.public_key
 
@@ -39,8 +41,15 @@ class Voter:
     none: Point
 
 
+def _board_choice(choice: str) -> Mapping[str, frozenset[str] | tuple[str, ...]]:
+    return {"board": frozenset({choice})}
+
+
 @dataclass
 class Board:
+    #: the election (test_close_a's keys, any manifest) and a ballot's choices per letter
+    ctx: ElectionContext = CTX
+    choose: Callable[[str], Mapping[str, frozenset[str] | tuple[str, ...]]] = _board_choice
     cast: list[CastRow] = field(default_factory=list)
     registrations: list[Registration] = field(default_factory=list)
     padded: list[PaddedCredential] = field(default_factory=list)
@@ -50,13 +59,13 @@ class Board:
     enrolled: list[int] = field(default_factory=list)
 
     def inputs(self, rng: SeededRandomness) -> tuple[StageAInputs, StageBInputs]:
-        padding = make_padding(CTX, self.padded, 0, rng)
+        padding = make_padding(self.ctx, self.padded, 0, rng)
         return (
-            stage_a_inputs(CTX, self.cast, self.registrations, padding),
+            stage_a_inputs(self.ctx, self.cast, self.registrations, padding),
             stage_b_inputs(
                 self.registrations,
                 self.roll,
-                [self.enrolled.count(u) for u in range(self.units)],
+                [(f"unit-{u}", self.enrolled.count(u)) for u in range(self.units)],
             ),
         )
 
@@ -83,7 +92,11 @@ class Board:
     def vote(self, seed: CredentialSeed, choices: str, rng: SeededRandomness) -> None:
         start = counter_start(rng)
         for n, choice in enumerate(choices, 1):
-            self.cast.append(_row(seed, choice, start + n, rng))
+            ballot, _, _ = encrypt_under(
+                self.ctx, seed.signing_scalar(BASE), seed.voting_point(BASE),
+                seed.tag_point(BASE), self.choose(choice), rng,
+            )  # fmt: skip
+            self.cast.append(make_cast_row(self.ctx, ballot, start + n, rng))
         self.padded.append(
             PaddedCredential(seed.tag_point(BASE), seed.voting_point(BASE), start, len(choices))
         )
@@ -101,7 +114,7 @@ def counted(close: Close) -> list[tuple[str, int]]:
 def run(board: Board, seed: str) -> Close:
     rng = SeededRandomness(seed)
     a, b = board.inputs(rng)
-    close, _ = run_close_to_end(CTX, KEYS, a, b, TRUSTEES, rng)
+    close, _ = run_close_to_end(board.ctx, KEYS, a, b, TRUSTEES, rng)
     assert close.done
     return close
 
@@ -135,7 +148,7 @@ def test_the_last_ballot_of_each_voters_current_credential_counts_in_its_unit() 
     rounds = [r for r, _ in close.opened]
     assert rounds[rounds.index("B-mix") :] == [
         "B-mix", "B-tag", "B-tag-dec", "B-revoke", "B-revoke-dec", "B-handle",
-        "B-handle-dec", "B-activate", "B-activate-dec",
+        "B-handle-dec", "B-activate", "B-activate-dec", "B-tally",
     ]  # fmt: skip
 
 

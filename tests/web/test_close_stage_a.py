@@ -152,11 +152,12 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
                         for s in election.web.services.close.stage(election.id).next
                         if (s.kind, s.list) == (step.kind, step.list)
                     )
-    assert rounds[:1] == ["A-mix"] and rounds[-1] == "B-activate-dec" and "B-revoke" in rounds
+    assert rounds[:1] == ["A-mix"] and rounds[-1] == "B-tally" and "B-revoke" in rounds
     report = _verify(election)
     assert report.passed, [(c.name, c.detail) for c in report.failures]
     names = {c.name for c in report.checks}
     assert {"close.signatures", "close.steps", "close.stage-a", "close.stage-b"} <= names
+    assert {"tally", "result.counts"} <= names
     assert report.named == []
     close = report.close
     assert close is not None and close.done
@@ -184,14 +185,26 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
     current = [v for k, v in cast.items() if k != replaced]
     counted = [choices(close.winners[c.row], 3) for c in close.counted]
     assert sorted(map(repr, counted)) == sorted(repr(v[-1]) for v in current)
-    # an object after stage A is over is refused, and no step is added
+    # B6: the result, posted with the close's last step, counts each voter's last ballot
     store = election.web.services.store
+    (result,) = store.iter_events(election.id, kinds=("result",))
+    body = json.loads(result.line)["body"]
+    chosen = [f"{c}/{o}" for v in current for c, options in v[-1].items() for o in options]
+    totals = {c["id"]: c["count"] for c in body["counts"] if "@" not in c["id"]}
+    assert totals == {
+        f"{c.id}/{o}": chosen.count(f"{c.id}/{o}") for c in manifest.contests for o in c.slot_ids
+    }
+    assert sum(u["ballots"] for u in body["counted_per_unit"]) == len(current)
+    assert body["close"]["revoked"] == 1 and body["close"]["survivors"] == len(current)
+    assert report.counts == {c["id"]: c["count"] for c in body["counts"]}
+    assert election.web.services.elections.phase(election.id) == "done"
+    # an object after the close is over is refused, and no step is added
     steps = len(list(store.iter_events(election.id, kinds=("close-step",))))
     parts, head = publish(ctx.base_hash, act(ctx, last, trustees[1], rng), trustees[1].x, rng)
     answer = _post(election, "close-part", parts[0])
-    assert answer.status_code == 409 and "the close is in round done" in answer.text
+    assert answer.status_code == 409 and "not allowed in phase done" in answer.text
     answer = _post(election, "close-step", head)
-    assert answer.status_code == 400 and "not on the board" in answer.text
+    assert answer.status_code == 409 and "not allowed in phase done" in answer.text
     assert len(list(store.iter_events(election.id, kinds=("close-step",)))) == steps
 
 

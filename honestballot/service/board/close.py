@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError
-from honestballot.protocol.board import BoardRules, CloseObjectEvent, Phase
+from honestballot.protocol.board import BoardRules, CloseObjectEvent, Phase, ResultEvent
 from honestballot.protocol.close_a import (
     CloseItem,
     CloseKeys,
@@ -29,6 +29,7 @@ from honestballot.protocol.close_a import (
     stage_a_inputs,
 )
 from honestballot.protocol.close_b import Close, StageBInputs, run_close, stage_b_inputs
+from honestballot.protocol.close_result import close_result
 from honestballot.record.close import (
     ClosePart,
     CloseStep,
@@ -104,7 +105,7 @@ class CloseSteps:
             return cached
         ctx = self.elections.context(election_id)
         rows, registrations, padding, roll = [], [], None, []
-        voters: tuple[int, ...] = ()
+        units: tuple[tuple[str, int], ...] = ()
         kinds = ("cast-row", "registration", "padding", "roll-part", "roll")
         for ev in self.store.iter_events(election_id, kinds=kinds):
             line = parse_json(ev.line, limit=MAX_LINE_BYTES)
@@ -118,7 +119,7 @@ class CloseSteps:
             elif line["kind"] == "roll":
                 encrypted = encrypted_from_json(body["encrypted"], f"{p}.encrypted")
                 per_unit = [(str(u["unit"]), int(u["voters"])) for u in body["voters_per_unit"]]
-                voters = unit_voters(per_unit, encrypted.reporting_units)
+                units = unit_voters(per_unit, encrypted.reporting_units)
             else:
                 padding = padding_from_json(body["padding"], f"{p}.padding")[1]
         if padding is None:
@@ -128,7 +129,7 @@ class CloseSteps:
             )
         inputs = (
             stage_a_inputs(ctx, rows, registrations, padding),
-            stage_b_inputs(registrations, roll, voters),
+            stage_b_inputs(registrations, roll, units),
         )
         with self._lock:
             self._inputs[election_id] = inputs
@@ -217,6 +218,20 @@ class CloseSteps:
             return self._take_part(election_id, part, body)
         return self._take_step(election_id, step, body)
 
+    def _result(self, election_id: str, close: Close) -> dict[str, Any] | None:
+        """The result of a close that ``close`` ends (docs/record-format.md §7), or None
+        while it goes on.  None too when no result can be computed (a value out of range,
+        an inadmissible mixed row: the ballots' proofs rule both out); ``verify`` then
+        names the check that fails."""
+        if not close.done:
+            return None
+        try:
+            return close_result(
+                self.elections.context(election_id), self.inputs(election_id)[0], close
+            )
+        except ProtocolError:
+            return None
+
     def _check_place(self, election_id: str, kind: str) -> None:
         rules = BoardRules(
             phase=Phase(self.elections.phase(election_id)),
@@ -259,8 +274,7 @@ class CloseSteps:
         before, _, _ = self._state(election_id)
         if before.done:
             raise ProtocolError(  # English only: honestballot trustee close-round reads it
-                "the close's stages are over, and the tally per reporting unit is not built "
-                "yet: nothing more is taken"
+                "the close is over and its result published: nothing more is taken"
             )
         try:
             after, count, steps = self._state(election_id, item)
@@ -272,6 +286,7 @@ class CloseSteps:
             raise InvalidInput(  # English only: the close's checks
                 named[-1].detail if named else "the close does not take this object"
             )
+        result = self._result(election_id, after)
         with self.store.transaction(election_id) as conn:
             # another step came in after the board was read: the caller sends it again,
             # checked against the board as it now is (under the election's lock)
@@ -287,5 +302,15 @@ class CloseSteps:
                 self.elections._append(
                     conn, election_id, "close-round", close_round_body(round_, deadline)
                 )
+            if result is not None:
+                # the close's last step: its result, in the same transaction
+                rules = BoardRules(
+                    phase=Phase.CLOSED,
+                    schedule=self.elections.board_keys(election_id).schedule,
+                    padded=True,
+                )
+                rules.apply(ResultEvent())
+                self.elections._append(conn, election_id, "result", result)
+                self.store.set_phase(conn, election_id, "done")
         self.elections.publish_tree_head(election_id)
         return Accepted("close-step", kind, name, step.place.trustee, True, after.round)

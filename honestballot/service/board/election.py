@@ -179,6 +179,12 @@ ONLY_REVOTING = Text(
     "activation code and ballots version 2",
 )
 
+COUNTED_BY_CLOSE = Text(
+    "revoting.counted_by_close",
+    "this election has re-voting protection: its trustees count it in its close (honestballot "
+    "trustee close-round), and its result is published when the close is done",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
@@ -362,6 +368,12 @@ class ElectionService(BoardLog):
         (``wanted``) or the version 1 flow (not ``wanted``)."""
         if self.takes_revoting(election_id) != wanted:
             raise ProtocolError(ONLY_REVOTING if not wanted else NOT_REVOTING)
+
+    def require_tallied(self, election_id: str) -> None:
+        """:class:`ProtocolError` unless the election is counted by mixes, a tally and
+        decryption shares: one with re-voting protection is counted by its close."""
+        if self.takes_revoting(election_id):
+            raise ProtocolError(COUNTED_BY_CLOSE)
 
     def setup_body(self, election_id: str) -> Any:
         """The ``setup`` event's body (the organiser's tool checks it against the
@@ -1186,6 +1198,7 @@ class ElectionService(BoardLog):
         """One line of a trustee's mix file (record/mix.py): ``{"kind": "mix-part" |
         "mix", "body": ...}``, given to :meth:`submit_mix_part` or :meth:`submit_mix`;
         whether it was stored (a part or a mix already on the board is not)."""
+        self.require_tallied(election_id)
         r = Reader(parse_json(line, limit=MAX_LINE_BYTES), "mix file line")
         kind = r.text("kind", max_len=16)
         body = r.raw("body")
@@ -1318,6 +1331,7 @@ class ElectionService(BoardLog):
         """Sum the counted ballots and publish the encrypted tally (after close); a
         contest counted by mixing contributes the rows of its last mix, which at least k
         distinct trustees must have made (the tally names that mix by its digest)."""
+        self.require_tallied(election_id)
         ctx = self.context(election_id)
         check_phase(BoardRules(phase=Phase(self.phase(election_id))), "tally")
         chains = self.mixes(election_id)
