@@ -40,8 +40,9 @@ list's size the same except the lists whose size is one of §8.1's aggregates (t
 with their padding, the joined groups, the winners, the revocations matched); the
 result must agree in the counted ballots per reporting unit and the decrypting trustees,
 and differ exactly as §8.1 says: one more cast row and one fewer cover row, one more
-group with a winner and one more revoked winner, and the voter's one vote moved from
-the coerced choice to the voter's own."""
+group with a winner and one more revoked winner; and the one ballot counted for the
+voter is the voter's own in A, and in B the coercer's, cast under the old credential
+after the coerced one: docs/coercion.md §8.3's marker ballot, which wins as §8.3 says."""
 
 from __future__ import annotations
 
