@@ -537,6 +537,8 @@ class StageA:
     #: (round, the number of objects before it) of every round opened so far, in order:
     #: where the service posts each round's deadline (``close-round``)
     opened: tuple[tuple[str, int], ...] = ()
+    #: the cover rows found (A4: one row with a cover point's tag each), once done
+    cover: int = 0
 
     @property
     def done(self) -> bool:
@@ -718,7 +720,15 @@ def _stage_a(run: _Run) -> StageA:
     row_tags, reg_tags = points[: len(rows)], points[len(rows) :]
 
     # A4: group and join
-    groups = _groups(run, row_tags, reg_tags, cover_tags)
+    groups, cover_found = _groups(run, row_tags, reg_tags, cover_tags)
+    if cover_found < inputs.cover_rows:
+        run.failures.append(
+            Failure(
+                "close.cover", "service",
+                f"the padding states {inputs.cover_rows} cover rows; the close finds "
+                f"{cover_found}",
+            )
+        )  # fmt: skip
     order = sorted(groups, key=lambda t: t.data)
     position = {t: i for i, t in enumerate(reg_tags)}
     reg_of = {t: position[t] for t in order}
@@ -799,7 +809,7 @@ def _stage_a(run: _Run) -> StageA:
     return StageA(
         (), "done", tuple(run.failures),
         tuple(Winner(t, winners[t], reg_of[t]) for t in order if t in winners),
-        rows, regs, run.cursor, tuple(run.ignored), tuple(run.opened),
+        rows, regs, run.cursor, tuple(run.ignored), tuple(run.opened), cover_found,
     )  # fmt: skip
 
 
@@ -809,9 +819,10 @@ def _combine_tags(shares: Sequence[TagShare], k: int, n: int) -> tuple[Ciphertex
 
 def _groups(
     run: _Run, row_tags: Sequence[Point], reg_tags: Sequence[Point], cover_tags: set[Point]
-) -> dict[Point, tuple[int, ...]]:
+) -> tuple[dict[Point, tuple[int, ...]], int]:
     """A4: the joined groups, tag -> the positions of its rows in the last mix of
-    ``A.rows`` (ascending); cover groups and the rest dropped, the rest named."""
+    ``A.rows`` (ascending), and the number of cover rows found (each one row with a
+    cover point's tag); cover groups and the rest dropped, the rest named."""
     seen: dict[Point, int] = {}
     for t in reg_tags:
         seen[t] = seen.get(t, 0) + 1
@@ -827,6 +838,7 @@ def _groups(
     for p, t in enumerate(row_tags):
         by_tag.setdefault(t, []).append(p)
     joined: dict[Point, tuple[int, ...]] = {}
+    cover = 0
     for t in sorted(by_tag, key=lambda p: p.data):
         positions = tuple(by_tag[t])
         if t in seen and t not in shared:
@@ -836,8 +848,10 @@ def _groups(
                     f"the group {t.data.hex()} has {len(positions)} rows, not a padded size",
                 )
             joined[t] = positions
-        elif t in shared or (t in cover_tags and len(positions) == 1):
+        elif t in shared:
             continue
+        elif t in cover_tags and len(positions) == 1:
+            cover += 1
         else:
             run.failures.append(
                 Failure(
@@ -846,7 +860,7 @@ def _groups(
                     "registration and is not one cover row",
                 )
             )  # fmt: skip
-    return joined
+    return joined, cover
 
 
 def _check_round(

@@ -21,13 +21,18 @@ B-handle        ``y2`` tag shares of the **survivors'** ``Enc(V)`` (only now: §
 B-handle-dec    their decryption: each survivor joins the roll row of its handle tag
 B-activate      equivalence of each joined survivor's ``Enc(A)`` with its roll row's
 B-activate-dec  the sums' decryption
+B-column        only for a contest counted by mixing (and a ballot counted): its column
+                of the counted ballots mixed alone (``column/<id>``)
+B-tally         the decryption of ``B.tally`` (the sums per reporting unit and in total)
+                and of every column's last mix: the tally per reporting unit
 ==============  ===================================================================
 
 The same reader runs both stages (:func:`run_close`): the objects of stage B follow those
 of stage A on the board, and every rule of close_a.py (exactly ``k`` objects a step, the
 first ``k`` the step can take, objects not taken named) holds here too.  The outcome is
 the **counted** survivors: each one's row in the last mix of ``B.winners`` (its contest
-ciphertexts) and its reporting unit; the tally per reporting unit follows.
+ciphertexts) and its reporting unit, and the tally per reporting unit decrypted
+(:class:`CloseTally`; protocol/close_result.py makes the result of it).
 """
 
 from __future__ import annotations
@@ -392,12 +397,16 @@ def _tally(
     if not run.round("B-column", mixes):
         return _b_pending(run, a, "B-column", mixes, **decided)
     columns = tuple((m.step.list.removeprefix(COLUMN), m.step.inputs) for m in mixes)
-    need = k if counted else 0  # no ballot: every sum is the zero ciphertext
+    # no ballot: every sum is the zero ciphertext; no contest counted by sum: no sums
+    need = k if counted and entries else 0
     sums = _ShareCollector(run, "decrypt", B_TALLY, as_rows([e.ciphertext for e in entries]), need)
     decs = [
-        _ShareCollector(run, "decrypt", COLUMN + cid, as_rows([ct for r in rows for ct in r]), need)
+        _ShareCollector(
+            run, "decrypt", COLUMN + cid, as_rows([ct for r in rows for ct in r]),
+            k if counted else 0,
+        )
         for cid, rows in columns
-    ]
+    ]  # fmt: skip
     if not run.round("B-tally", [sums, *decs]):
         return _b_pending(run, a, "B-tally", [sums, *decs], **decided)
     plaintexts = list(
@@ -409,7 +418,7 @@ def _tally(
     )
     slots = {c.id: c.slot_ids for c in manifest.contests}
     for (cid, rows), dec in zip(columns, decs, strict=True):
-        values = iter(dec.decrypted() if need else ())
+        values = iter(dec.decrypted() if counted else ())
         plaintexts += [
             (row_entry_id(cid, i, slot), next(values))
             for i in range(len(rows))

@@ -11,9 +11,11 @@ contests' counts, and the close's public aggregates (docs/coercion.md §8.1).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from honestballot.crypto.dlog import DiscreteLogTable
+from honestballot.crypto.hashing import canonical_json
 from honestballot.errors import ProtocolError
 from honestballot.protocol.close_a import StageAInputs
 from honestballot.protocol.close_b import Close
@@ -24,11 +26,12 @@ from honestballot.protocol.ranked import plaintext_bound, ranked_result
 
 def close_aggregates(inputs: StageAInputs, close: Close) -> dict[str, int]:
     """What the close publishes in numbers (docs/coercion.md §8.1), for the results page:
-    the voters' cast rows, the cover rows, the padding rows, the registrations, the
-    credentials whose last ballot stage A selected, the winners revoked, and those left."""
+    the voters' cast rows, the cover rows stage A found, the padding rows, the
+    registrations, the credentials whose last ballot stage A selected, the winners
+    revoked, and those left."""
     return {
-        "cast_rows": inputs.cast_rows - inputs.cover_rows,
-        "cover_rows": inputs.cover_rows,
+        "cast_rows": inputs.cast_rows - close.a.cover,
+        "cover_rows": close.a.cover,
         "padding_rows": len(inputs.rows) - inputs.cast_rows,
         "registrations": len(inputs.registrations),
         "selected": len(close.a.winners),
@@ -58,3 +61,14 @@ def close_result(ctx: ElectionContext, inputs: StageAInputs, close: Close) -> di
         "trustees": list(tally.trustees),
         "close": close_aggregates(inputs, close),
     }
+
+
+def differing_members(published: Mapping[str, Any], expected: Mapping[str, Any]) -> list[str]:
+    """The members of a published ``result`` that are not the expected one's, compared by
+    their canonical JSON (so ``true`` is not ``1``), missing and extra members included."""
+
+    def canonical(body: Mapping[str, Any], key: str) -> bytes:
+        return canonical_json({"value": body.get(key)})
+
+    members = set(published) | set(expected)
+    return sorted(k for k in members if canonical(published, k) != canonical(expected, k))

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from math import comb
 from typing import Final
 
 from honestballot.crypto.elgamal import Ciphertext, encrypt_point
@@ -54,8 +55,9 @@ from honestballot.crypto.representation import (
     prove_ciphertext_representation,
     verify_ciphertext_representation,
 )
-from honestballot.errors import ProtocolError
+from honestballot.errors import ProtocolError, Text
 from honestballot.protocol.letters import LetterSecret, activation_base, draw_letter
+from honestballot.protocol.manifest import Contest, Manifest
 
 POOL: Final = "pool"
 #: the most rows a ``roll-part`` event holds (about 1.1 KB of JSON each: 5.5 MB a part)
@@ -101,6 +103,46 @@ def reporting_units(
     of_unit = {u: u for u in own} | {u: POOL for u in small}
     ids = tuple(u for u, _ in units if u in own) + ((POOL,) if small else ())
     return ReportingUnits(ids, of_unit)
+
+
+#: with re-voting protection, a contest counted by mixing may admit at most one row per
+#: this many voters on the roll (docs/coercion.md §8.3, marker ballots)
+VOTERS_PER_ROW: Final = 100
+
+
+def admissible_rows(contest: Contest) -> int:
+    """How many different rows a counted ballot's ciphertexts of ``contest`` can decrypt
+    to, as its proofs allow them: one exclusive option alone, or ``max(min_selections, 1)``
+    to ``max_selections`` candidates; for a ranked contest, every position any choice
+    number or none, ``(options + 1) ** positions`` (a bound)."""
+    if contest.ranked:
+        return int((len(contest.options) + 1) ** contest.max_selections)
+    exclusive = sum(1 for o in contest.options if o.exclusive)
+    c = len(contest.candidates)
+    lower = max(contest.min_selections, 1)
+    return exclusive + sum(comb(c, k) for k in range(lower, contest.max_selections + 1))
+
+
+def check_mixed_contests(manifest: Manifest, voters: int) -> None:
+    """With re-voting protection, every decrypted row of a contest counted by mixing is
+    published, so a coercer could mark a ballot with a rare row and look for it
+    (docs/coercion.md §8.3): :class:`ProtocolError` unless each such contest admits at most
+    one row per :data:`VOTERS_PER_ROW` voters on the roll."""
+    for contest in manifest.contests:
+        rows = admissible_rows(contest)
+        if contest.count == "mix" and rows * VOTERS_PER_ROW > voters:
+            message = (
+                f"contest {contest.id!r} is counted by mixing and admits {rows:,} different "
+                f"ballots, more than one per {VOTERS_PER_ROW} of the roll's {voters:,} voters: "
+                "with re-voting protection a rare ballot could mark a voter; count it by sum, "
+                "or give it fewer choices"
+            )
+            raise ProtocolError(
+                Text(
+                    "encrypted_roll.markers", message, contest=contest.id, rows=rows,
+                    voters=voters, per=VOTERS_PER_ROW,
+                )
+            )  # fmt: skip
 
 
 def check_reporting_units(

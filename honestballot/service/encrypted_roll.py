@@ -22,7 +22,11 @@ from typing import Any
 from honestballot.crypto.group import Point
 from honestballot.crypto.tagging import none_point
 from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError, Text
-from honestballot.protocol.encrypted_roll import check_reporting_units, verify_rows
+from honestballot.protocol.encrypted_roll import (
+    check_mixed_contests,
+    check_reporting_units,
+    verify_rows,
+)
 from honestballot.protocol.witnesses import verify_roll_signature
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.roll import (
@@ -122,6 +126,10 @@ def keep_encrypted_roll(
             raise InvalidInput(Text("encrypted_roll.invalid", str(exc), problem=str(exc))) from None
         if rows != sum(n for _, n in per_unit):
             raise _refused("rows", "the encrypted roll has not one row per voter")
+        try:
+            check_mixed_contests(ctx.manifest, rows)
+        except ProtocolError as exc:
+            raise InvalidInput(exc.args[0]) from None
         voters = elections.store.voter_units_by_national_id(conn, election_id)
         entries: dict[int, tuple[bytes, bytes, str]] = {}
         handles: set[bytes] = set()

@@ -18,7 +18,13 @@ from typing import Any
 
 from honestballot.errors import HonestBallotError, ProtocolError
 from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.encrypted_roll import RollRow, check_reporting_units, verify_rows
+from honestballot.protocol.encrypted_roll import (
+    VOTERS_PER_ROW,
+    RollRow,
+    check_mixed_contests,
+    check_reporting_units,
+    verify_rows,
+)
 from honestballot.protocol.witnesses import BoardKeys, verify_roll_signature
 from honestballot.record.events import EventLine
 from honestballot.record.roll import encrypted_from_json, part_digest, part_from_json
@@ -55,9 +61,11 @@ def check_roll_units(events: Sequence[EventLine], ctx: ElectionContext) -> str:
         ctx.manifest.min_unit_size,
         encrypted.reporting_units,
     )
+    check_mixed_contests(ctx.manifest, sum(n for _, n in per_unit))
     return (
         f"{len(units.ids)} reporting units from {len(per_unit)} units "
-        f"(minimum size {ctx.manifest.min_unit_size}), as the rule gives them"
+        f"(minimum size {ctx.manifest.min_unit_size}), as the rule gives them; no contest "
+        f"counted by mixing admits more than one ballot per {VOTERS_PER_ROW} voters"
     )
 
 

@@ -21,14 +21,14 @@ what its board holds so far (docs/coercion.md §6): board rules and ``board.sche
 (batches in order, on time, of exactly their sizes, each followed by exactly its items;
 the close's block; the close after every batch due), ``registrations.proofs``,
 ``rows.proofs`` (each cast row's ballot, flag ``E0``, counter proof), and each audited
-ballot version 2's proofs (``ballots.proofs``) and opening (``audits.openings``).  The
-close's stages are not built yet: a record holding anything after its close fails
-``tally``, saying so.
+ballot version 2's proofs (``ballots.proofs``) and opening (``audits.openings``); then
+the close (verify/close.py: its stages A and B replayed from the trustees' objects, the
+failures with a remedy named) and the result its last round decrypts (``tally``,
+``result.counts``).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -71,7 +71,7 @@ from honestballot.protocol.board import (
 )
 from honestballot.protocol.close_a import StageAInputs
 from honestballot.protocol.close_b import Close
-from honestballot.protocol.close_result import close_result
+from honestballot.protocol.close_result import close_result, differing_members
 from honestballot.protocol.decryption import (
     DecryptionShare,
     EncryptedTally,
@@ -1031,9 +1031,7 @@ def _check_close_result(
     if not results:
         report.ok("result", "the close is done; no result published yet")
         return
-    published = results[0].body
-    wanted = json.loads(json.dumps(expected))
-    differ = sorted(k for k in set(published) | set(wanted) if published.get(k) != wanted.get(k))
+    differ = differing_members(results[0].body, expected)
     if differ:
         report.fail(
             "result.counts",

@@ -546,6 +546,19 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Шифрланған тізімге ұйымдастырушының кілті керек, ал бұл дауыс берудің кілті жоқ.",
         "An encrypted roll needs the organiser's key, and this election names none.",
     ),
+    "msg.encrypted_roll.markers": (
+        "Вопрос «{contest}» считается перемешиванием и допускает {rows} разных бюллетеней — "
+        "больше одного на каждые {per} из {voters} избирателей списка. С защитой повторного "
+        "голосования редкий бюллетень мог бы пометить избирателя: считайте этот вопрос "
+        "суммой или дайте ему меньше вариантов.",
+        "«{contest}» сұрағы араластыру арқылы саналады және {rows} түрлі бюллетеньге рұқсат "
+        "береді — тізімдегі {voters} сайлаушының әр {per} адамына біреуден көп. Қайта дауыс "
+        "беруді қорғау кезінде сирек бюллетень сайлаушыны белгілеп қоюы мүмкін: бұл сұрақты "
+        "қосынды арқылы санаңыз немесе нұсқаларын азайтыңыз.",
+        "Contest {contest} is counted by mixing and admits {rows} different ballots, more "
+        "than one per {per} of the roll's {voters} voters. With re-voting protection a rare "
+        "ballot could mark a voter: count it by sum, or give it fewer choices.",
+    ),
     "msg.encrypted_roll.unsigned": (
         "Зашифрованный список не подписан ключом организатора.",
         "Шифрланған тізімге ұйымдастырушының кілтімен қол қойылмаған.",

@@ -8,18 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from honestballot.crypto.group import IDENTITY
 from honestballot.crypto.randomness import SeededRandomness
-from honestballot.protocol.close_b import run_close, run_close_to_end
-from honestballot.protocol.close_result import close_result
+from honestballot.protocol.close_a import item_step, item_trustee
+from honestballot.protocol.close_b import B_TALLY, run_close, run_close_to_end
+from honestballot.protocol.close_result import close_result, differing_members
 from honestballot.protocol.credential_seed import generate_seed
 from honestballot.protocol.tally import units_broken_out
+from honestballot.record.close import (
+    assemble,
+    close_part_from_json,
+    close_step_from_json,
+    publish,
+)
 from tests.protocol.test_ballot_v2 import MANIFEST as V2_MANIFEST
 from tests.protocol.test_close_a import CTX, KEYS, MANIFEST, TRUSTEES
 from tests.protocol.test_close_b import BASE, Board, run
 from tests.protocol.test_close_b import counted as counted_choices
 
+RNG = SeededRandomness("B6: signing")
 SMALL_UNITS = replace(CTX, manifest=replace(MANIFEST, min_unit_size=2))
 
 
@@ -148,3 +157,69 @@ def test_an_object_after_the_last_step_is_not_taken_and_names_the_service() -> N
     assert [f.check for f in again.failures] == ["close.steps"]
     assert "the close is over" in again.failures[0].detail
     assert again.tally == close.tally
+
+
+def _through_the_record(items: list[Any]) -> list[Any]:
+    """Every object as the board carries it: published as signed parts and a step, then
+    parsed and assembled again (a decryption of no item could not be published)."""
+    out = []
+    for item in items:
+        trustee = item_trustee(item)
+        parts, head = publish(CTX.base_hash, item, TRUSTEES[trustee].x, RNG)
+        read = {}
+        for body in parts:
+            part = close_part_from_json(CTX.base_hash, KEYS.election, body, "part")
+            read[part.digest] = part
+        step = close_step_from_json(CTX.base_hash, KEYS.election, head, "step")
+        out.append(assemble(step, read, "step"))
+    return out
+
+
+def test_a_manifest_counted_only_by_mixing_has_no_sums_to_decrypt_and_its_close_ends() -> None:
+    ranked_only = replace(
+        CTX, manifest=replace(V2_MANIFEST, contests=(V2_MANIFEST.contest("order"),))
+    )
+    rng = SeededRandomness("B6: ranked only")
+    board = Board(ctx=ranked_only, choose=lambda c: {"order": CHOICES[c]["order"]}, units=1)
+    for choice in "ab":
+        voter, seed = board.enrol(0, rng), generate_seed(rng, BASE)
+        board.register(voter, seed, None, rng)
+        board.vote(seed, choice, rng)
+    inputs = board.inputs(SeededRandomness("B6: ranked only, inputs"))
+    close, items = run_close_to_end(ranked_only, KEYS, *inputs, TRUSTEES, rng)
+    assert close.done and close.failures == ()
+    assert not [i for i in items if item_step(i) == ("decrypt", B_TALLY)]
+    # read back from the record, the close ends the same
+    again = run_close(ranked_only, KEYS, *inputs, _through_the_record(items))
+    assert again.done and again.tally == close.tally
+    result = close_result(ranked_only, inputs[0], close)
+    assert result["counts"] == [] and result["trustees"] == []
+    (order,) = result["ranked"]
+    assert order["rankings"] == 2
+
+
+def test_fewer_cover_rows_than_the_padding_states_name_the_service_and_are_not_published() -> None:
+    rng = SeededRandomness("B6: cover overstated")
+    board = Board(units=1)
+    for choice in "pq":
+        voter, seed = board.enrol(0, rng), generate_seed(rng, BASE)
+        board.register(voter, seed, None, rng)
+        board.vote(seed, choice, rng)
+    a, b = board.inputs(SeededRandomness("B6: cover overstated, inputs"))
+    overstated = replace(a, cover_rows=2)  # the board holds no cover row at all
+    close, _ = run_close_to_end(CTX, KEYS, overstated, b, TRUSTEES, rng)
+    assert close.done
+    assert [f.check for f in close.failures] == ["close.cover"]
+    assert "states 2 cover rows; the close finds 0" in close.failures[0].detail
+    aggregates = close_result(CTX, overstated, close)["close"]
+    assert aggregates["cover_rows"] == 0 and aggregates["cast_rows"] == 2
+
+
+def test_a_result_differs_by_member_and_a_boolean_is_not_a_count() -> None:
+    expected = {"counts": [{"id": "board/p", "count": 1}], "trustees": [2, 3]}
+    assert differing_members(expected, expected) == []
+    assert differing_members({**expected, "counts": [{"id": "board/p", "count": True}]},
+                             expected) == ["counts"]  # fmt: skip
+    assert differing_members({"counts": expected["counts"]}, expected) == ["trustees"]
+    assert differing_members({**expected, "extra": 0}, expected) == ["extra"]
+    assert differing_members({**expected, "trustees": [3, 2]}, expected) == ["trustees"]

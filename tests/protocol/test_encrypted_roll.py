@@ -16,12 +16,17 @@ from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scal
 from honestballot.errors import InvalidProof, ProtocolError
 from honestballot.protocol.encrypted_roll import (
     POOL,
+    admissible_rows,
+    check_mixed_contests,
     make_roll,
     reporting_units,
     verify_row,
     verify_rows,
 )
 from honestballot.protocol.letters import activation_base
+from honestballot.protocol.manifest import Contest, Option
+from tests.factories import label
+from tests.protocol.test_close_a import MANIFEST
 
 BASE = bytes(range(32))
 
@@ -106,3 +111,24 @@ def test_a_moved_copied_or_altered_row_fails_by_name() -> None:
         verify_row(bytes(32), h, 0, rows[0])  # another election
     with pytest.raises(ProtocolError, match="not a unit"):
         make_roll(BASE, h, ["z"], ["a"], 1, rng)
+
+
+def test_a_contest_counted_by_mixing_may_admit_one_row_per_hundred_voters() -> None:
+    """docs/coercion.md §8.3: with re-voting protection every counted row of a contest
+    counted by mixing is published, so a rare row could mark a voter."""
+
+    def contest(n: int, low: int, high: int, against_all: bool, **kw: str) -> Contest:
+        options = tuple(Option(f"c{i}", label(f"c{i}")) for i in range(n))
+        return Contest("x", label("X"), options, low, high, against_all, **kw)
+
+    # one of five, or against all: 6 rows; up to 3 of 6 or blank: 6 + 15 + 20 + 1 = 42
+    assert admissible_rows(contest(5, 1, 1, True)) == 6
+    assert admissible_rows(contest(6, 0, 3, False)) == 42
+    # ranked: 3 choices (no exclusive) in 2 positions, each any choice or none: 4 ** 2
+    assert admissible_rows(contest(3, 1, 2, False, count="mix", method="irv")) == 16
+    summed = replace(MANIFEST, contests=(contest(6, 0, 3, False),))
+    mixed = replace(MANIFEST, contests=(contest(6, 0, 3, False, count="mix"),))
+    check_mixed_contests(summed, 10)  # a contest counted by sum publishes no row
+    check_mixed_contests(mixed, 4_200)
+    with pytest.raises(ProtocolError, match="admits 42 different ballots"):
+        check_mixed_contests(mixed, 4_199)

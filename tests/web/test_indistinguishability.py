@@ -54,6 +54,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from honestballot.cli.demo_revoting import public_view
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.record.codec import parse_json
 from tests.databases import KINDS, fresh_database
@@ -173,33 +174,7 @@ def board_after_close(election: RevotingElection) -> tuple[list[Any], dict[str, 
     now[0] += 1000
     services.elections.close(election.id)
     lines = [parse_json(ev.line, limit=1 << 26) for ev in services.store.iter_events(election.id)]
-    aggregates = {}
-    for e in lines:
-        if e["kind"] == "padding":
-            aggregates["cover_rows"] = e["body"]["padding"].pop("cover_rows")
-        if e["kind"] == "close-round":  # a deadline: compared as its distance from the event
-            e["body"]["deadline_ms"] -= e["time_ms"]
-    # the setup's and the roll's times are the test's wall clock, before the open
-    read = [
-        (
-            e["kind"],
-            e["time_ms"] - open_ms if e["time_ms"] >= open_ms else "before",
-            shape(e["body"]),
-        )
-        for e in lines
-    ]
-    # a batch's items are in a uniformly random order, drawn afresh in each world: their
-    # order is compared as a multiset (sorted), everything else in place
-    out: list[Any] = []
-    items: list[Any] = []
-    for event in read:
-        if event[0] in ("registration", "cast-row"):
-            items.append(event)
-            continue
-        out += sorted(items, key=repr)
-        items = []
-        out.append(event)
-    return out + sorted(items, key=repr), aggregates
+    return public_view(lines, open_ms, shape)
 
 
 #: the close's lists whose size is a function of §8.1's aggregates (padding rows, joined

@@ -273,8 +273,14 @@ class CloseSteps:
         kind, name = item_step(item)
         before, _, _ = self._state(election_id)
         if before.done:
+            # a close that is done has its result, unless none could be computed from its
+            # decryption (a value out of range, an inadmissible mixed row): verify names it
+            published = self.elections.phase(election_id) == Phase.DONE.value
             raise ProtocolError(  # English only: honestballot trustee close-round reads it
                 "the close is over and its result published: nothing more is taken"
+                if published
+                else "the close is over, but its decryption gives no result (honestballot "
+                "verify names why): nothing more is taken"
             )
         try:
             after, count, steps = self._state(election_id, item)

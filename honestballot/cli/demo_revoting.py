@@ -1,0 +1,369 @@
+"""``honestballot demo --coerced-voter``: an election with re-voting protection in which
+a boss watches a voter vote (docs/coercion.md).
+
+The same election is run twice on the embedded store, seeded alike in everything (the
+trustees, the organiser's roll and letters, the service, every voter's device), except
+for one voter, the **coerced voter**:
+
+- run A, *the voter votes again*: the boss watches the voter register a credential and
+  vote, and keeps the credential's seed and the ballot's tracking code; later, on a device
+  of their own, the voter registers a new credential with the activation letter (which
+  revokes the watched one without the board showing it) and votes again;
+- run B, *the voter does nothing* after the watched vote.
+
+Then the service posts the batches and closes, the trustees run the close round by round
+(trustees 1 and 3; 2 is absent), and the service publishes the result.  What the boss can
+see — the receipt of the watched ballot, and the whole public record — is compared
+between the two runs: equal in every event's kind, time and size and every answer, except
+the public totals docs/coercion.md §8.1 lists.  Run A's record is then verified.
+
+The demo's randomness is seeded so that the two runs can be compared; a real election
+draws it from the system.  To keep the demo small, the service makes 2 cover
+replacements without noise; a real election makes about 300, with noise, and that noise
+is what hides one more revoked credential in the totals (docs/coercion.md §4, §8.1).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from honestballot.cli.organiser_roll import Voter as RollVoter
+from honestballot.cli.organiser_roll import build_roll_upload
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.protocol.ballot_v2 import encrypt_ballot_v2
+from honestballot.protocol.close_a import TrusteeKeys, act
+from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
+from honestballot.protocol.dkg import TrusteeSecret
+from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.letters import LetterSecret
+from honestballot.protocol.registration import make_registration
+from honestballot.protocol.schedule import Schedule
+from honestballot.record.close import publish
+from honestballot.record.codec import canonical_bytes, parse_json
+from honestballot.record.revoting import (
+    ballot_private_to_json,
+    ballot_v2_to_json,
+    registration_private_to_json,
+    registration_to_json,
+)
+from honestballot.record.roll import upload_to_json
+from honestballot.service.board.batches import BatchPoster
+from honestballot.service.board.close import CloseSteps
+from honestballot.service.board.election import ElectionService
+from honestballot.service.demo import demo_manifest, run_key_ceremony
+from honestballot.service.encrypted_roll import keep_encrypted_roll
+from honestballot.service.runtime import open_store
+from honestballot.service.voters.revoting import RevotingDesk
+from honestballot.service.voters.roll import Roll
+
+Progress = Callable[[str, int, int], None]
+
+ELECTION = "demo-revoting"
+#: the board's clock in the demo: the open, then a batch every minute
+OPEN_MS = 1_800_000_000_000
+INTERVAL_S = 60
+#: what the boss made the voter vote, and what the voter votes later on their own
+COERCED = {"chair": {"cand-1"}, "council": {"member-1", "member-2"}}
+OWN = {"chair": {"cand-4"}, "council": {"member-5"}}
+#: docs/coercion.md §8.1: the public totals that may differ between the two runs
+AGGREGATES = ("cover_rows",)
+
+
+@dataclass
+class BossView:
+    """What the boss reads: the watched ballot's receipt when cast and after the close,
+    and the public record (every event's kind, time after the open and body, with the
+    values of ciphertexts, proofs and hashes by their length; a batch's items as a
+    multiset), with the totals of docs/coercion.md §8.1 taken out (``totals``)."""
+
+    receipt_when_cast: dict[str, Any]
+    receipt_after_close: dict[str, Any]
+    record: list[Any]
+    totals: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Run:
+    record_path: Path
+    boss: BossView
+    #: the result body the service published
+    result: dict[str, Any]
+
+
+def _voters(count: int) -> list[tuple[str, str, str, str, str]]:
+    stations = ["station-1", "station-2", "station-3", "station-4"]
+    return [
+        (
+            f"9001014{i:05d}",
+            f"Demo Voter {i}",
+            f"+7 701 444 {i:04d}",
+            "",
+            "station-small" if i % 10 == 0 else stations[i % 4],
+        )
+        for i in range(1, count + 1)
+    ]
+
+
+class _Device:
+    """A voter's device, speaking to the service as the browser does (seeded)."""
+
+    def __init__(
+        self, desk: RevotingDesk, ctx: ElectionContext, voter_id: int, letter: LetterSecret,
+        rng: SeededRandomness, session: str,
+    ) -> None:  # fmt: skip
+        self.desk, self.ctx, self.voter_id, self.letter = desk, ctx, voter_id, letter
+        self.rng, self.session = rng, session
+
+    def register(self) -> CredentialSeed:
+        ctx = self.ctx
+        seed = generate_seed(self.rng, ctx.base_hash)
+        commitment = self.desk.start_registration(
+            ctx.manifest.election_id, self.voter_id, self.session
+        )
+        reg, private = make_registration(
+            ctx.base_hash, ctx.public_key, ctx.verifier_key, commitment, seed, self.letter,
+            self.rng,
+        )  # fmt: skip
+        body = {
+            "registration": registration_to_json(reg),
+            "private": registration_private_to_json(private),
+        }
+        self.desk.register(
+            ctx.manifest.election_id, self.voter_id, self.session, json.dumps(body).encode()
+        )
+        return seed
+
+    def vote(self, seed: CredentialSeed, choice: dict[str, set[str]]) -> bytes:
+        ctx = self.ctx
+        ballot, _, private = encrypt_ballot_v2(ctx, seed, ctx.verifier_key, choice, self.rng)
+        body = {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
+        answer = self.desk.cast(ctx.manifest.election_id, self.voter_id, json.dumps(body).encode())
+        return answer.tracking_hash
+
+
+def run_world(
+    directory: Path, *, votes_again: bool, voters: int, seed: int, progress: Progress
+) -> Run:
+    """One run of the election (the module's docstring), in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    db = directory / "honestballot.sqlite"
+    if db.exists():
+        db.unlink()
+    now = [OPEN_MS - 60_000]
+
+    def clock() -> int:
+        return now[0]
+
+    store = open_store(f"sqlite:///{db}")
+    elections = ElectionService(store, SeededRandomness(f"demo {seed}: the service"))
+    elections.clock = clock
+    # small on purpose (the module's docstring): 2 cover replacements, without noise
+    elections.cover_replacements_k0 = 2
+    elections.cover_replacements_epsilon = 100.0
+    roll = Roll(store, clock)
+    desk = RevotingDesk(elections, clock)
+    desk.rng = SeededRandomness(f"demo {seed}: the service, re-voting")
+    batches = BatchPoster(elections)
+    batches.post_delay_ms = 0
+    close = CloseSteps(elections)
+    pick = random.Random(seed)
+    try:
+        manifest = replace(demo_manifest(ELECTION), min_unit_size=5)
+        progress("key ceremony: election key and two tag keys (3 trustees, k = 2)", 0, 1)
+        key, secrets = run_key_ceremony(
+            manifest, directory, SeededRandomness(f"demo {seed}: trustees")
+        )
+        progress("key ceremony: election key and two tag keys (3 trustees, k = 2)", 1, 1)
+        organiser = random_nonzero_scalar(SeededRandomness(f"demo {seed}: organiser's key"))
+        # one batch a minute, room for everyone's registration and ballot in the first
+        schedule = Schedule(INTERVAL_S, ((voters + 8, voters + 8),))
+        ctx = elections.create(manifest, key, organiser_key=base_mul(organiser), schedule=schedule)
+        people = _voters(voters)
+        lines = ["national_id,name,phone,email,unit"] + [",".join(v) for v in people]
+        roll.import_csv(ELECTION, ("\n".join(lines) + "\n").encode())
+        progress("the organiser's encrypted roll and activation letters", 0, 1)
+        made = build_roll_upload(
+            ELECTION, ctx, roll.summary_body(ELECTION),
+            [RollVoter(nid, name, unit) for nid, name, _, _, unit in people], organiser,
+            SeededRandomness(f"demo {seed}: the organiser"),
+        )  # fmt: skip
+        keep_encrypted_roll(elections, roll, ELECTION, upload_to_json(made.upload))
+        progress("the organiser's encrypted roll and activation letters", 1, 1)
+        now[0] = OPEN_MS
+        elections.open(ELECTION, roll=lambda conn: roll.summary_body(ELECTION, conn))
+        letters = {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
+
+        def device(nid: str, name: str) -> _Device:
+            voter = roll.voter_by_national_id(ELECTION, nid)
+            assert voter is not None
+            rng = SeededRandomness(f"demo {seed}: {name}")
+            return _Device(desk, ctx, voter.voter_id, letters[nid], rng, name)
+
+        # the coerced voter, watched by the boss: the credential's seed and the ballot's
+        # tracking code are the boss's now
+        now[0] += 5_000
+        coerced_id = people[0][0]
+        watched = device(coerced_id, "the coerced voter's phone, watched")
+        boss_seed = watched.register()
+        tracking = watched.vote(boss_seed, COERCED)
+        receipt_when_cast = desk.receipt(ELECTION, tracking)
+        del boss_seed  # the boss keeps it; nothing below needs it
+        for i, (nid, *_rest) in enumerate(people[1:], 1):
+            now[0] += 1_000
+            own = device(nid, f"voter {i}'s device")
+            credential = own.register()
+            choice = {c.id: {pick.choice([o.id for o in c.candidates])} for c in manifest.contests}
+            own.vote(credential, choice)
+            progress("voters register a credential with their letter and vote", i, len(people) - 1)
+        now[0] += 1_000
+        if votes_again:  # later, on a device of their own, with the letter
+            own = device(coerced_id, "the coerced voter's own laptop")
+            own.vote(own.register(), OWN)
+        progress("batches and the close, the padding", 0, 1)
+        now[0] = OPEN_MS + INTERVAL_S * 1000 + 1
+        batches.post_due(ELECTION)
+        now[0] += 1_000
+        elections.close(ELECTION)
+        progress("batches and the close, the padding", 1, 1)
+        boss_record, totals = _public_record(elections, ELECTION)
+        _close_by_trustees(close, ctx, secrets, seed, progress, now)
+        result = _result(elections, ELECTION)
+        boss = BossView(receipt_when_cast, desk.receipt(ELECTION, tracking), boss_record, totals)
+        record_path = directory / "record.jsonl"
+        elections.export_record(ELECTION, str(record_path))
+        return Run(record_path, boss, result)
+    finally:
+        store.close()
+
+
+def _close_by_trustees(
+    close: CloseSteps, ctx: ElectionContext, secrets: list[TrusteeSecret], seed: int,
+    progress: Progress, now: list[int],
+) -> None:  # fmt: skip
+    """Trustees 1 and 3 act in every step of the close, round by round, each sending its
+    close file's lines as ``honestballot trustee upload-close`` does (2 is absent)."""
+    keys = {}
+    for s in secrets:
+        if s.index in (1, 3):
+            assert s.key_share is not None and s.tag_key_shares is not None  # key accepted
+            keys[s.index] = TrusteeKeys(s.index, s.key_share, *s.tag_key_shares)
+    rng = SeededRandomness(f"demo {seed}: the trustees' close")
+    rounds = 0
+    while not (state := close.stage(ELECTION)).done:
+        rounds += 1
+        progress("the trustees' close, round by round", rounds, rounds + 1)
+        for step in state.next:
+            for j, trustee in keys.items():
+                current = next(
+                    s
+                    for s in close.stage(ELECTION).next
+                    if (s.kind, s.list) == (step.kind, step.list)
+                )
+                now[0] += 1_000
+                parts, head = publish(
+                    ctx.base_hash, act(ctx, current, trustee, rng), trustee.x, rng
+                )
+                for part in parts:
+                    close.submit_line(
+                        ELECTION, canonical_bytes({"kind": "close-part", "body": part})
+                    )
+                close.submit_line(ELECTION, canonical_bytes({"kind": "close-step", "body": head}))
+                del j
+    progress("the trustees' close, round by round", rounds, rounds)
+
+
+def _result(elections: ElectionService, election_id: str) -> dict[str, Any]:
+    (ev,) = elections.store.iter_events(election_id, kinds=("result",))
+    body: dict[str, Any] = parse_json(ev.line, limit=1 << 26)["body"]
+    return body
+
+
+def _shape(value: Any) -> Any:
+    """Values by their length (ciphertexts, proofs and hashes are fresh randomness)."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shape(v) for v in value]
+    if isinstance(value, str):
+        return f"<{len(value)}>"
+    return value
+
+
+def _public_record(
+    elections: ElectionService, election_id: str
+) -> tuple[list[Any], dict[str, Any]]:
+    """The board up to the padding as the boss reads it (:class:`BossView`)."""
+    lines = [parse_json(ev.line, limit=1 << 26) for ev in elections.store.iter_events(election_id)]
+    return public_view(lines, OPEN_MS, _shape)
+
+
+def public_view(
+    lines: list[dict[str, Any]], open_ms: int, shape: Callable[[Any], Any]
+) -> tuple[list[Any], dict[str, Any]]:
+    """The record's events as anyone reads them, to compare two runs of an election:
+    kind, time after the open ("before" before it) and body with fresh values by
+    ``shape``; a batch's items (drawn in a random order afresh) sorted; a round's deadline
+    as its distance from the round's event.  The padding's count of cover rows, one of
+    docs/coercion.md §8.1's totals, is taken out and returned apart."""
+    out: list[Any] = []
+    items: list[Any] = []
+    totals: dict[str, Any] = {}
+    for e in lines:
+        if e["kind"] == "padding":
+            for key in AGGREGATES:
+                totals[key] = e["body"]["padding"].pop(key)
+        if e["kind"] == "close-round":
+            e["body"]["deadline_ms"] -= e["time_ms"]
+        time = e["time_ms"] - open_ms if e["time_ms"] >= open_ms else "before"
+        event = (e["kind"], time, shape(e["body"]))
+        if e["kind"] in ("registration", "cast-row"):
+            items.append(event)
+            continue
+        out += sorted(items, key=repr)
+        items = []
+        out.append(event)
+    return out + sorted(items, key=repr), totals
+
+
+@dataclass
+class CoercionDemo:
+    voted_again: Run
+    did_nothing: Run
+    #: what differs in the boss's view between the runs (only §8.1's totals, when honest)
+    differences: list[str]
+
+
+def run_coercion_demo(
+    directory: Path, *, voters: int = 30, seed: int = 2026, progress: Progress | None = None
+) -> CoercionDemo:
+    report = progress or (lambda _stage, _done, _total: None)
+
+    def tagged(run: str) -> Progress:
+        return lambda stage, done, total: report(f"{run}: {stage}", done, total)
+
+    a = run_world(directory / "voted-again", votes_again=True, voters=voters, seed=seed,
+                  progress=tagged("run A (votes again)"))  # fmt: skip
+    b = run_world(directory / "did-nothing", votes_again=False, voters=voters, seed=seed,
+                  progress=tagged("run B (does nothing)"))  # fmt: skip
+    differences = []
+    for name in ("receipt_when_cast", "receipt_after_close", "record"):
+        if _comparable(name, getattr(a.boss, name)) != _comparable(name, getattr(b.boss, name)):
+            differences.append(name)
+    return CoercionDemo(a, b, differences)
+
+
+def _comparable(name: str, value: Any) -> Any:
+    """A receipt after the close names the watched row's place in its batch, which the
+    batch's random order draws afresh (compared by type)."""
+    if name == "receipt_after_close":
+        return {k: (type(v).__name__ if k == "seq" else v) for k, v in value.items()}
+    return value
+
+
+__all__ = ["CoercionDemo", "run_coercion_demo"]
