@@ -23,7 +23,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from honestballot.errors import ProtocolError
 from honestballot.protocol.encrypted_roll import POOL
 from honestballot.protocol.manifest import Contest, Manifest
 from honestballot.service.runtime import Services
@@ -127,17 +126,6 @@ def _unit_names(manifest: Manifest, summary: dict[str, Any], lang: str) -> dict[
     return names
 
 
-def _close_round(services: Services, election_id: str, phase: str) -> str | None:
-    """The round the close of an election with re-voting protection is in, once it has
-    begun (its padding on the board) and until its result is published."""
-    if phase != "closed":
-        return None
-    try:
-        return services.close.stage(election_id).round
-    except ProtocolError:
-        return None  # the padding is not on the board yet
-
-
 @router.get("/api/e/{election_id}/results", summary="The published result (409 before it exists)")
 def api_results(request: Request, election_id: str) -> dict[str, Any]:
     services, row = election_row(request, election_id)
@@ -156,7 +144,10 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
         "trustees": trustee_status(services, election_id, phase),
         "result": None,
         "revoting": revoting,
-        "close_round": _close_round(services, election_id, phase) if revoting else None,
+        # once the padding is on the board and until the result: the close's round
+        "close_round": services.results.close_round(election_id)
+        if revoting and phase == "closed"
+        else None,
         # the share upload command: the configured address, never the request's Host
         "public_url": services.config.public_url,
     }

@@ -4,6 +4,7 @@ line by line to ``/api/e/ID/close``, and the whole close run round by round."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from honestballot.crypto.randomness import SeededRandomness
@@ -42,15 +43,20 @@ def trustee_keys(ceremony: DemoCeremony) -> dict[int, TrusteeKeys]:
 
 
 def run_close(
-    election: RevotingElection, ceremony: DemoCeremony, rng: SeededRandomness
+    election: RevotingElection,
+    ceremony: DemoCeremony,
+    rng: SeededRandomness,
+    each_round: Callable[[str], None] = lambda _: None,
 ) -> list[str]:
     """Trustees 2 and 3 send their objects for every open step until the close is done
-    (its result posted with the last step); the rounds it went through."""
+    (its result posted with the last step); the rounds it went through.  ``each_round``
+    is called with each round as it opens, before anything is sent in it."""
     trustees = trustee_keys(ceremony)
     close = election.web.services.close
     rounds = []
     while not (state := close.stage(election.id)).done:
         rounds.append(state.round)
+        each_round(state.round)
         for step in state.next:
             for j in (2, 3):
                 answer = send_close(election, trustees[j], step, rng)

@@ -126,7 +126,17 @@ def finished(
         during = {
             lang: web.client.get(f"/e/{election.id}/results?lang={lang}").text for lang in LANGUAGES
         }
-        rounds = run_close(election, ceremony, SeededRandomness("trustees of the results"))
+        said: list[str] = []
+
+        def page_says(_: str) -> None:
+            page = web.client.get(f"/e/{election.id}/results?lang=en").text
+            said.extend(
+                re.findall(r"<p data-close-round>The close is under way: round (\S+) now", page)
+            )
+
+        rng = SeededRandomness("trustees of the results")
+        rounds = run_close(election, ceremony, rng, page_says)
+        assert said == rounds  # the page said each round as the close went
         yield Finished(election, during, rounds)
 
 

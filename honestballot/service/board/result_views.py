@@ -65,6 +65,8 @@ class ResultViews:
         self.store = store
         self.elections = elections
         self._summaries: dict[str, dict[str, Any]] = {}
+        #: election -> (the last event read for its close's rounds, the last round announced)
+        self._rounds: dict[str, tuple[int, str | None]] = {}
         self._lock = threading.Lock()
 
     def result_events(
@@ -153,19 +155,29 @@ class ResultViews:
             last = store.event_at(conn, election_id, next_seq - 1)
         if last is not None and last.kind == "result":
             result = _event_body(last)
-        units: list[tuple[str, list[str]]] | None = None
-        for ev in store.iter_events(election_id, kinds=("roll", "result")):
-            if ev.kind == "roll":
-                body = _event_body(ev)
-                encrypted = encrypted_from_json(body["encrypted"], f"event {ev.seq}.encrypted")
-                units = [(rid, list(members)) for rid, members in encrypted.reporting_units]
-                if result is not None:
-                    break
-            elif result is None:
+        if result is None:
+            for ev in store.iter_events(election_id, kinds=("result",)):
                 result = _event_body(ev)
-        if result is None or units is None:
+        with store.engine.connect() as conn:
+            roll = store.roll_event_line(conn, election_id)
+        if result is None or roll is None:
             raise _no_result()
-        return result, units
+        body = parse_json(roll, limit=LINE_LIMIT)["body"]
+        encrypted = encrypted_from_json(body["encrypted"], "roll.encrypted")
+        return result, [(rid, list(members)) for rid, members in encrypted.reporting_units]
+
+    def close_round(self, election_id: str) -> str | None:
+        """The round the close of an election with re-voting protection is in: the one
+        its last ``close-round`` event announced (docs/record-format.md §6, "Rounds and
+        deadlines"); None before the padding.  The board is read from where this process
+        last stopped, so a page asking it costs a few rows."""
+        with self._lock:
+            seen, current = self._rounds.get(election_id, (-1, None))
+        while page := self.store.events_after(election_id, seen, 64, ("close-round",)):
+            seen, current = page[-1].seq, str(_event_body(page[-1])["round"])
+        with self._lock:
+            self._rounds[election_id] = (seen, current)
+        return current
 
     def _close_summary(self, election_id: str, next_seq: int, manifest: Manifest) -> dict[str, Any]:
         """The summary of an election with re-voting protection, counted by its close: the
