@@ -184,8 +184,8 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
     assert summary["per_unit"] == [] and summary["units_not_broken_out"] == ["pool"]
     assert summary["close"] == body["close"]
     page = election.web.client.get(f"/e/{election.id}/results?lang=en").text
-    names = ", ".join(u.name.en for u in manifest.units)
-    assert f"totals: Other units together: {names}.</p>" in page
+    pooled = ", ".join(u.name.en for u in manifest.units)
+    assert f"totals: Other units together: {pooled}.</p>" in page
     # an object after the close is over is refused, and no step is added
     steps = len(list(store.iter_events(election.id, kinds=("close-step",))))
     parts, head = publish(ctx.base_hash, act(ctx, last, trustees[1], rng), trustees[1].x, rng)
