@@ -7,6 +7,12 @@ were shuffled before they were decrypted, so the page leaves it out of every uni
 tables and says so.  A ranked contest (docs/ranked.md) is shown as its count is
 published: the instant-runoff rounds, or Schulze's pairwise preferences, strongest paths
 and order, each with its winner.
+
+An election with re-voting protection is counted by its close, per *reporting unit*
+(docs/coercion.md §2.3): a manifest unit, by its name, or ``pool``, the small units
+together, named by theirs.  Its page adds the close's totals, with why only the counted
+ballots are shown per unit (docs/coercion.md §8.1); before the result it says which round
+the close is in (it has no decryption shares).
 """
 
 from __future__ import annotations
@@ -17,13 +23,25 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from honestballot.protocol.encrypted_roll import POOL
 from honestballot.protocol.manifest import Contest, Manifest
 from honestballot.service.runtime import Services
-from honestballot.web.i18n import language_of
+from honestballot.web.i18n import language_of, translator
 from honestballot.web.observer_common import page
 from honestballot.web.trustee import election_row, trustee_status
 
 router = APIRouter()
+
+#: the close's public aggregates (the result's ``close``), in the order the page lists them
+CLOSE_TOTALS = (
+    "cast_rows",
+    "cover_rows",
+    "padding_rows",
+    "registrations",
+    "selected",
+    "revoked",
+    "survivors",
+)
 
 
 def result_summary(services: Services, election_id: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -97,6 +115,17 @@ def _ranked_views(
     return [_ranked_view(manifest.contest(i["contest"]), i, lang) for i in items]
 
 
+def _unit_names(manifest: Manifest, summary: dict[str, Any], lang: str) -> dict[str, str]:
+    """Each unit's name in ``lang`` by id, and ``pool`` (with re-voting protection) as
+    the catalogue's "other units together", naming the manifest units it holds."""
+    names = {u.id: u.name.get(lang) for u in manifest.units}
+    for unit in summary.get("reporting_units", []):
+        if unit["id"] == POOL:
+            held = ", ".join(names[u] for u in unit["units"])
+            names[POOL] = translator(lang)("observer.pool").replace("{units}", held)
+    return names
+
+
 @router.get("/api/e/{election_id}/results", summary="The published result (409 before it exists)")
 def api_results(request: Request, election_id: str) -> dict[str, Any]:
     services, row = election_row(request, election_id)
@@ -108,15 +137,23 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
     services, row = election_row(request, election_id)
     lang = language_of(request)
     manifest = services.elections.context(election_id).manifest
-    names = {u.id: u.name.get(lang) for u in manifest.units}
+    # with re-voting protection the close counts the ballots: no tally, no shares
+    revoting = services.elections.board_keys(election_id).schedule is not None
+    phase = str(row["phase"])
     context: dict[str, Any] = {
-        "trustees": trustee_status(services, election_id, str(row["phase"])),
+        "trustees": trustee_status(services, election_id, phase),
         "result": None,
+        "revoting": revoting,
+        # once the padding is on the board and until the result: the close's round
+        "close_round": services.results.close_round(election_id)
+        if revoting and phase == "closed"
+        else None,
         # the share upload command: the configured address, never the request's Host
         "public_url": services.config.public_url,
     }
     if row["phase"] == "done":
         summary = result_summary(services, election_id, row)
+        names = _unit_names(manifest, summary, lang)
         summed = [c for c in manifest.contests if c.count == "sum"]
         mixed = [c for c in manifest.contests if c.count == "mix"]
         context["result"] = {
@@ -142,5 +179,9 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
             "min_unit_size": summary["min_unit_size"],
             "mixed_contests": ", ".join(c.title.get(lang) for c in mixed),
             "ranked": _ranked_views(manifest, summary["ranked"], lang),
+            # the close's aggregates, totals only (docs/coercion.md §8.1)
+            "close": [{"key": k, "count": summary["close"][k]} for k in CLOSE_TOTALS]
+            if "close" in summary
+            else [],
         }
     return page(request, "observer_results.html", services, row, **context)

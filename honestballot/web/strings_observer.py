@@ -353,6 +353,92 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Check these numbers yourself: download the election record and run honestballot "
         "verify FILE; it recomputes the result from the encrypted ballots and the proofs.",
     ),
+    # an election with re-voting protection: counted by its close, per reporting unit
+    "observer.pool": (
+        "Остальные участки вместе: {units}",
+        "Қалған учаскелер бірге: {units}",
+        "Other units together: {units}",
+    ),
+    "observer.close.no_results": (
+        "Итогов пока нет. В этих выборах есть защита повторного голосования: после закрытия "
+        "голосования бюллетени считают хранители ключа, этап за этапом (в каждом этапе "
+        "участвуют не меньше {k} из {n} хранителей ключа), а итог публикуется, когда "
+        "закрытие завершено. Расшифровать отдельный бюллетень не может никто.",
+        "Қорытынды әлі жоқ. Бұл сайлауда қайта дауыс беруді қорғау бар: дауыс беру "
+        "жабылғаннан кейін бюллетеньдерді кілт сақтаушылар кезең-кезеңімен санайды (әр "
+        "кезеңге {n} кілт сақтаушының кемінде {k}-і қатысады), ал қорытынды жабу "
+        "аяқталғанда жарияланады. Жеке бюллетеннің шифрын ешкім аша алмайды.",
+        "There are no results yet. This election has re-voting protection: after the polls "
+        "close, the trustees count its ballots in the close, round by round (at least {k} of "
+        "the {n} trustees act in each round), and the result is published when the close is "
+        "done. Nobody can decrypt a single ballot.",
+    ),
+    "observer.close.round": (
+        "Закрытие идёт: сейчас этап {round}.",
+        "Жабу жүріп жатыр: қазір {round} кезеңі.",
+        "The close is under way: round {round} now.",
+    ),
+    "observer.close.totals": (
+        "Закрытие в цифрах (только по выборам в целом)",
+        "Жабу сандармен (тек бүкіл сайлау бойынша)",
+        "The close in numbers (whole election only)",
+    ),
+    "observer.close.why": (
+        "По участкам публикуется только число учтённых бюллетеней. Избиратель может наедине "
+        "проголосовать повторно или заменить ключ голосования, и учитывается только его "
+        "последний бюллетень; число поданных бюллетеней или заменённых ключей по участкам "
+        "показало бы, где кто-то это сделал. Поэтому эти числа даются только по выборам в "
+        "целом.",
+        "Учаскелер бойынша тек есепке алынған бюллетеньдер саны жарияланады. Сайлаушы оңаша "
+        "қайта дауыс бере алады немесе дауыс беру кілтін ауыстыра алады, және оның тек соңғы "
+        "бюллетені есептеледі; учаскелер бойынша берілген бюллетеньдер немесе ауыстырылған "
+        "кілттер саны біреудің мұны қай жерде істегенін көрсетер еді. Сондықтан бұл сандар "
+        "тек бүкіл сайлау бойынша беріледі.",
+        "Per unit, only the ballots counted are published. A voter may vote again or replace "
+        "a credential in private, and only the last ballot counts; ballots cast or credentials "
+        "replaced per unit would show where someone did so. So these numbers are given for the "
+        "whole election only.",
+    ),
+    "observer.close.cast_rows": (
+        "Подано бюллетеней (все голоса, включая повторные)",
+        "Берілген бюллетеньдер (қайта берілгендерін қоса, барлық дауыс)",
+        "Ballots cast (every vote, votes cast again included)",
+    ),
+    "observer.close.cover_rows": (
+        "Маскирующих бюллетеней, добавленных сервисом в пакеты",
+        "Сервис топтамаларға қосқан бүркеме бюллетеньдер",
+        "Cover ballots the service added to the batches",
+    ),
+    "observer.close.padding_rows": (
+        "Строк дополнения, добавленных при закрытии",
+        "Жабу кезінде қосылған толықтыру жолдары",
+        "Padding rows added at the close",
+    ),
+    "observer.close.registrations": (
+        "Зарегистрировано ключей голосования",
+        "Тіркелген дауыс беру кілттері",
+        "Credentials registered",
+    ),
+    "observer.close.selected": (
+        "Ключей, чей последний бюллетень отобран",
+        "Соңғы бюллетені алынған кілттер",
+        "Credentials whose last ballot was taken",
+    ),
+    "observer.close.revoked": (
+        "Из них заменённых ключей (их бюллетени не учитываются)",
+        "Олардың ішінде ауыстырылған кілттер (бюллетеньдері есептелмейді)",
+        "Of these, credentials replaced (their ballots are not counted)",
+    ),
+    "observer.close.survivors": (
+        "Осталось ключей",
+        "Қалған кілттер",
+        "Credentials left",
+    ),
+    "observer.close.counted": (
+        "Учтено бюллетеней (ключи, совпавшие с избирателем из зашифрованного списка)",
+        "Есепке алынған бюллетеньдер (шифрланған тізімдегі сайлаушыға сәйкес келген кілттер)",
+        "Ballots counted (credentials that match a voter on the encrypted roll)",
+    ),
     # -- tree heads
     "observer.tree_heads_intro": (
         "Доска — журнал, в который можно только добавлять записи. Подписанная вершина дерева "

@@ -22,11 +22,10 @@ from honestballot.crypto.elgamal import decrypt_to_point
 from honestballot.crypto.group import GENERATOR, Point
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import ProtocolError
-from honestballot.protocol.close_a import A_ROWS, ListMix, TrusteeKeys, act
+from honestballot.protocol.close_a import A_ROWS, ListMix, act
 from honestballot.protocol.manifest import BLANK
 from honestballot.protocol.schedule import Schedule
 from honestballot.record.close import publish
-from honestballot.record.codec import canonical_bytes
 from honestballot.record.trustee import encode_trustee_secret
 from honestballot.verify.verifier import Report, verify_record
 from tests.factories import (
@@ -38,6 +37,7 @@ from tests.factories import (
     election_secret,
     open_revoting_election,
 )
+from tests.web.close_helpers import post_close, send_close, trustee_keys
 
 ROLL = ["900101300001", "900101300002", "900101300003"]
 SCHEDULE = Schedule(60, ((8, 4),))
@@ -60,30 +60,6 @@ def election(web: WebElection, ceremony: DemoCeremony) -> Iterator[RevotingElect
 def _verify(election: RevotingElection, now_ms: int | None = None) -> Report:
     lines = list(election.web.services.elections.record_lines(election.id))
     return verify_record(lines, workers=1, now_ms=now_ms or election.web.services.elections.clock())
-
-
-def _post(election: RevotingElection, kind: str, body: Any) -> Any:
-    line = canonical_bytes({"kind": kind, "body": body})
-    return election.web.client.post(f"/api/e/{election.id}/close", content=line)
-
-
-def _send(
-    election: RevotingElection, trustee: TrusteeKeys, step: Any, rng: SeededRandomness
-) -> Any:
-    ctx = election.ctx
-    parts, head = publish(ctx.base_hash, act(ctx, step, trustee, rng), trustee.x, rng)
-    for part in parts:
-        answer = _post(election, "close-part", part)
-        assert answer.status_code == 201, answer.text
-    return _post(election, "close-step", head)
-
-
-def _trustees(ceremony: DemoCeremony) -> dict[int, TrusteeKeys]:
-    out = {}
-    for s in ceremony.secrets:
-        assert s.key_share is not None and s.tag_key_shares is not None
-        out[s.index] = TrusteeKeys(s.index, s.key_share, *s.tag_key_shares)
-    return out
 
 
 def _vote_and_close(election: RevotingElection) -> dict[Point, list[dict[str, set[str]]]]:
@@ -127,7 +103,7 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
 ) -> None:
     cast = _vote_and_close(election)
     replaced = list(cast)[2]  # the third credential that cast: the one replaced
-    trustees = _trustees(ceremony)
+    trustees = trustee_keys(ceremony)
     rng = SeededRandomness("trustees of stage A")
     ctx = election.ctx
     report = _verify(election)
@@ -144,7 +120,7 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
         for step in state.next:
             last = step
             for j in (2, 3):  # any k of the n trustees
-                answer = _send(election, trustees[j], step, rng)
+                answer = send_close(election, trustees[j], step, rng)
                 assert answer.status_code == 201, answer.text
                 if step.kind == "mix" and j == 2:  # the next mixer shuffles this output
                     step = next(
@@ -198,12 +174,24 @@ def test_the_trustees_run_stage_a_through_the_service_and_verify_replays_it(
     assert body["close"]["revoked"] == 1 and body["close"]["survivors"] == len(current)
     assert report.counts == {c["id"]: c["count"] for c in body["counts"]}
     assert election.web.services.elections.phase(election.id) == "done"
+    # the published result: min_unit_size 50 puts every unit in pool, which with its
+    # three counted ballots is held back (tests/web/test_revoting_results.py has units
+    # broken out)
+    summary = election.web.client.get(f"/api/e/{election.id}/results").json()
+    units = [u.id for u in manifest.units]
+    assert summary["reporting_units"] == [{"id": "pool", "units": units}]
+    assert summary["counted_per_unit"] == [{"unit": "pool", "ballots": len(current)}]
+    assert summary["per_unit"] == [] and summary["units_not_broken_out"] == ["pool"]
+    assert summary["close"] == body["close"]
+    page = election.web.client.get(f"/e/{election.id}/results?lang=en").text
+    pooled = ", ".join(u.name.en for u in manifest.units)
+    assert f"totals: Other units together: {pooled}.</p>" in page
     # an object after the close is over is refused, and no step is added
     steps = len(list(store.iter_events(election.id, kinds=("close-step",))))
     parts, head = publish(ctx.base_hash, act(ctx, last, trustees[1], rng), trustees[1].x, rng)
-    answer = _post(election, "close-part", parts[0])
+    answer = post_close(election, "close-part", parts[0])
     assert answer.status_code == 409 and "not allowed in phase done" in answer.text
-    answer = _post(election, "close-step", head)
+    answer = post_close(election, "close-step", head)
     assert answer.status_code == 409 and "not allowed in phase done" in answer.text
     assert len(list(store.iter_events(election.id, kinds=("close-step",)))) == steps
 
@@ -212,7 +200,7 @@ def test_the_service_refuses_objects_that_would_break_the_record(
     election: RevotingElection, ceremony: DemoCeremony
 ) -> None:
     _vote_and_close(election)
-    trustees = _trustees(ceremony)
+    trustees = trustee_keys(ceremony)
     rng = SeededRandomness("refused objects")
     close = election.web.services.close
     step = close.stage(election.id).next[0]
@@ -221,42 +209,42 @@ def test_the_service_refuses_objects_that_would_break_the_record(
     item = act(ctx, step, trustees[1], rng)
     # signed with another trustee's key: refused before anything is stored
     parts, head = publish(ctx.base_hash, item, trustees[2].x, rng)
-    answer = _post(election, "close-part", parts[0])
+    answer = post_close(election, "close-part", parts[0])
     assert answer.status_code == 400 and "does not verify" in answer.text
     # a step whose parts are not on the board
     parts, head = publish(ctx.base_hash, item, trustees[1].x, rng)
-    answer = _post(election, "close-step", head)
+    answer = post_close(election, "close-step", head)
     assert answer.status_code == 400 and "not on the board" in answer.text
     # a tampered mix: its parts stored, the step refused by its proof
     assert isinstance(item, ListMix)
     swapped = replace(item, rows=(item.rows[1], item.rows[0], *item.rows[2:]))
     parts, head = publish(ctx.base_hash, swapped, trustees[1].x, rng)
     for part in parts:
-        assert _post(election, "close-part", part).status_code == 201
-    answer = _post(election, "close-step", head)
+        assert post_close(election, "close-part", part).status_code == 201
+    answer = post_close(election, "close-step", head)
     assert answer.status_code == 400 and "mix.proofs" in answer.text
     assert close.stage(election.id).next[0].done_by == ()
     # the honest mix is taken; the same trustee's second mix of the list is refused
     honest = act(ctx, step, trustees[1], rng)
     first_parts, first_head = publish(ctx.base_hash, honest, trustees[1].x, rng)
     for part in first_parts:
-        assert _post(election, "close-part", part).status_code == 201
-    assert _post(election, "close-step", first_head).status_code == 201
+        assert post_close(election, "close-part", part).status_code == 201
+    assert post_close(election, "close-step", first_head).status_code == 201
     second = act(ctx, step, trustees[1], rng)  # its second, on the first's input
     parts2, head2 = publish(ctx.base_hash, second, trustees[1].x, rng)
-    answer = _post(election, "close-part", parts2[0])  # no part of it is stored
+    answer = post_close(election, "close-part", parts2[0])  # no part of it is stored
     assert answer.status_code == 409 and "by trustee 1" in answer.text
-    answer = _post(election, "close-step", head2)
+    answer = post_close(election, "close-step", head2)
     assert answer.status_code == 400 and "not on the board" in answer.text
     # a step already on the board, sent again, is answered as stored before
-    answer = _post(election, "close-step", first_head)
+    answer = post_close(election, "close-step", first_head)
     assert answer.status_code == 200 and answer.json()["stored"] is False
     # the record still verifies, with the one mix taken
     report = _verify(election)
     assert report.passed, report.failures
     assert report.close is not None and report.close.round == "A-mix"
     # the part sent again is not stored twice
-    answer = _post(election, "close-part", parts[0])
+    answer = post_close(election, "close-part", parts[0])
     assert answer.status_code == 200 and answer.json()["stored"] is False
     # a step in trustee 3's name that trustee 2 signed, put on the board by a dishonest
     # service: not taken, and verify names the service
@@ -349,7 +337,7 @@ def test_a_step_that_raced_another_is_refused_and_deadlines_are_announced(
     services = election.web.services
     services.elections.close_deadline_ms = 60_000
     _vote_and_close(election)
-    trustees = _trustees(ceremony)
+    trustees = trustee_keys(ceremony)
     rng = SeededRandomness("a race")
     close, ctx = services.close, election.ctx
     step = close.stage(election.id).next[0]
@@ -357,21 +345,21 @@ def test_a_step_that_raced_another_is_refused_and_deadlines_are_announced(
     my_parts, my_head = publish(ctx.base_hash, mine, trustees[2].x, rng)
     their_parts, their_head = publish(ctx.base_hash, theirs, trustees[3].x, rng)
     for part in (*my_parts, *their_parts):
-        assert _post(election, "close-part", part).status_code == 201
+        assert post_close(election, "close-part", part).status_code == 201
     checking = close._state
 
     def meanwhile(election_id: str, extra: Any = None) -> Any:
         out = checking(election_id, extra)
         if extra is not None and extra.trustee == 2:  # trustee 3's step is stored now
             monkeypatch.setattr(close, "_state", checking)
-            assert _post(election, "close-step", their_head).status_code == 201
+            assert post_close(election, "close-step", their_head).status_code == 201
         return out
 
     monkeypatch.setattr(close, "_state", meanwhile)
-    answer = _post(election, "close-step", my_head)
+    answer = post_close(election, "close-step", my_head)
     assert answer.status_code == 409 and "came in meanwhile" in answer.text
     # sent again, it is checked against the board as it now is: position 1 is taken
-    answer = _post(election, "close-step", my_head)
+    answer = post_close(election, "close-step", my_head)
     assert answer.status_code == 400 and "position 1, expected 2" in answer.text
     report = _verify(election)
     assert report.passed, report.failures

@@ -2,6 +2,14 @@
 the units large enough to be broken out, and the ballots counted per unit, read from the
 board's tally and result events.  A published result never changes: its summary is kept
 per process.
+
+An election with re-voting protection has no ``tally`` event: its close counts it per
+*reporting unit* (docs/coercion.md §2.3) and the service posts the ``result`` with the
+close's last step (docs/record-format.md §7, "The result of an election with re-voting
+protection").  Its summary is read from that ``result`` and the ``roll`` event (which
+manifest units each reporting unit holds), and adds the close's public aggregates
+(docs/coercion.md §8.1): cast, cover and padding rows, registrations, selected, revoked and
+surviving credentials, as totals only.
 """
 
 from __future__ import annotations
@@ -10,7 +18,9 @@ import threading
 from typing import Any
 
 from honestballot.errors import ProtocolError, Text
+from honestballot.protocol.manifest import Manifest
 from honestballot.record.codec import parse_json
+from honestballot.record.roll import encrypted_from_json
 from honestballot.service.board.board_views import LINE_LIMIT
 from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore, StoredEvent
@@ -21,11 +31,42 @@ def _event_body(ev: StoredEvent) -> dict[str, Any]:
     return body
 
 
+def _no_result() -> ProtocolError:
+    return ProtocolError(Text("result.none", "the board has no published result"))
+
+
+def _counts(
+    manifest: Manifest, result: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """The result's election-wide counts (summed and mixed contests, in manifest order)
+    and its counts per unit broken out (``contest/option@unit``)."""
+    totals: list[dict[str, Any]] = []
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for item in result["counts"]:
+        if "#" in str(item["id"]):
+            continue  # one ciphertext of a mixed ballot: its contest's totals are below
+        entry, _, unit = str(item["id"]).partition("@")
+        if unit:
+            by_unit.setdefault(unit, []).append({"id": entry, "count": int(item["count"])})
+        else:
+            totals.append({"id": entry, "count": int(item["count"])})
+    for mixed in result.get("mixed", []):
+        totals += [{"id": str(c["id"]), "count": int(c["count"])} for c in mixed["counts"]]
+    order = {
+        f"{c.id}/{o.id}": i
+        for i, (c, o) in enumerate((c, o) for c in manifest.contests for o in c.options)
+    }
+    totals.sort(key=lambda t: order.get(t["id"], len(order)))
+    return totals, by_unit
+
+
 class ResultViews:
     def __init__(self, store: SqlStore, elections: ElectionService) -> None:
         self.store = store
         self.elections = elections
         self._summaries: dict[str, dict[str, Any]] = {}
+        #: election -> (the last event read for its close's rounds, the last round announced)
+        self._rounds: dict[str, tuple[int, str | None]] = {}
         self._lock = threading.Lock()
 
     def result_events(
@@ -46,13 +87,14 @@ class ResultViews:
                         return _event_body(ev), _event_body(last)
         found = {ev.kind: ev for ev in store.iter_events(election_id, kinds=("tally", "result"))}
         if "tally" not in found or "result" not in found:
-            raise ProtocolError(Text("result.none", "the board has no published result"))
+            raise _no_result()
         return _event_body(found["tally"]), _event_body(found["result"])
 
     def summary(self, election_id: str, row: dict[str, Any]) -> dict[str, Any]:
         """The published result of the election whose row is ``row``: election-wide
         counts, per-unit counts for the units broken out (at least ``min_unit_size``
-        counted ballots) and ballots counted per unit."""
+        counted ballots) and ballots counted per unit; for an election with re-voting
+        protection, per reporting unit, with ``reporting_units`` and ``close``."""
         if row["phase"] != "done":
             raise ProtocolError(
                 Text(
@@ -66,28 +108,22 @@ class ResultViews:
         if cached is not None:
             return dict(cached)
         manifest = self.elections.context(election_id).manifest
-        tally, result = self.result_events(election_id, int(row["next_seq"]))
-        totals: list[dict[str, Any]] = []
-        by_unit: dict[str, list[dict[str, Any]]] = {}
-        for item in result["counts"]:
-            if "#" in str(item["id"]):
-                continue  # one ciphertext of a mixed ballot: its contest's totals are below
-            entry, _, unit = str(item["id"]).partition("@")
-            if unit:
-                by_unit.setdefault(unit, []).append({"id": entry, "count": int(item["count"])})
-            else:
-                totals.append({"id": entry, "count": int(item["count"])})
-        for mixed in result.get("mixed", []):
-            totals += [{"id": str(c["id"]), "count": int(c["count"])} for c in mixed["counts"]]
-        order = {
-            f"{c.id}/{o.id}": i
-            for i, (c, o) in enumerate((c, o) for c in manifest.contests for o in c.options)
-        }
-        totals.sort(key=lambda t: order.get(t["id"], len(order)))
+        if self.elections.board_keys(election_id).schedule is not None:
+            summary = self._close_summary(election_id, int(row["next_seq"]), manifest)
+        else:
+            summary = self._tally_summary(election_id, int(row["next_seq"]), manifest)
+        with self._lock:
+            self._summaries[election_id] = summary
+        return dict(summary)
+
+    def _tally_summary(self, election_id: str, next_seq: int, manifest: Manifest) -> dict[str, Any]:
+        """The summary of an election counted by its tally and decryption shares."""
+        tally, result = self.result_events(election_id, next_seq)
+        totals, by_unit = _counts(manifest, result)
         counted = [
             {"unit": c["unit"], "ballots": int(c["ballots"])} for c in tally["counted_per_unit"]
         ]
-        summary = {
+        return {
             "election_id": election_id,
             "counts": totals,
             "per_unit": [
@@ -105,6 +141,70 @@ class ResultViews:
             # each ranked contest's count as the result publishes it (docs/record-format.md §7)
             "ranked": list(result.get("ranked", [])),
         }
+
+    def close_events(
+        self, election_id: str, next_seq: int
+    ) -> tuple[dict[str, Any], list[tuple[str, list[str]]]]:
+        """(result body, reporting units) of an election with re-voting protection: the
+        ``result`` the close's last step ends with (the board's last event), and each
+        reporting unit of the ``roll`` with the manifest units it holds, in the roll's
+        order."""
+        store = self.store
+        result = None
+        with store.engine.connect() as conn:
+            last = store.event_at(conn, election_id, next_seq - 1)
+        if last is not None and last.kind == "result":
+            result = _event_body(last)
+        if result is None:
+            for ev in store.iter_events(election_id, kinds=("result",)):
+                result = _event_body(ev)
+        with store.engine.connect() as conn:
+            roll = store.roll_event_line(conn, election_id)
+        if result is None or roll is None:
+            raise _no_result()
+        body = parse_json(roll, limit=LINE_LIMIT)["body"]
+        encrypted = encrypted_from_json(body["encrypted"], "roll.encrypted")
+        return result, [(rid, list(members)) for rid, members in encrypted.reporting_units]
+
+    def close_round(self, election_id: str) -> str | None:
+        """The round the close of an election with re-voting protection is in: the one
+        its last ``close-round`` event announced (docs/record-format.md §6, "Rounds and
+        deadlines"); None before the padding.  The board is read from where this process
+        last stopped, so a page asking it costs a few rows."""
         with self._lock:
-            self._summaries[election_id] = summary
-        return dict(summary)
+            seen, current = self._rounds.get(election_id, (-1, None))
+        while page := self.store.events_after(election_id, seen, 64, ("close-round",)):
+            seen, current = page[-1].seq, str(_event_body(page[-1])["round"])
+        with self._lock:
+            self._rounds[election_id] = (seen, current)
+        return current
+
+    def _close_summary(self, election_id: str, next_seq: int, manifest: Manifest) -> dict[str, Any]:
+        """The summary of an election with re-voting protection, counted by its close: the
+        same members as a tally's, per *reporting unit* (a manifest unit's id or ``pool``)
+        in the roll's order, with ``reporting_units`` (the manifest units each holds) and
+        ``close`` (the close's public aggregates, totals only: docs/coercion.md §8.1)."""
+        result, units = self.close_events(election_id, next_seq)
+        totals, by_unit = _counts(manifest, result)
+        counted = [
+            {"unit": str(c["unit"]), "ballots": int(c["ballots"])}
+            for c in result["counted_per_unit"]
+        ]
+        order = [c["unit"] for c in counted]  # every reporting unit, in the roll's order
+        return {
+            "election_id": election_id,
+            "counts": totals,
+            "per_unit": [{"unit": u, "counts": by_unit[u]} for u in order if u in by_unit],
+            "counted_per_unit": counted,
+            "ballots_counted": sum(c["ballots"] for c in counted),
+            "min_unit_size": manifest.min_unit_size,
+            "units_not_broken_out": [u for u in order if u not in by_unit]
+            if any(c.count == "sum" for c in manifest.contests)
+            else [],
+            "trustees": list(result["trustees"]),
+            # the close takes no decryption share: it refuses none
+            "rejected_shares": [],
+            "ranked": list(result.get("ranked", [])),
+            "reporting_units": [{"id": rid, "units": members} for rid, members in units],
+            "close": {str(k): int(v) for k, v in result["close"].items()},
+        }
