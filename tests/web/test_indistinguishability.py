@@ -71,7 +71,7 @@ from tests.factories import (
     open_web_election,
 )
 from tests.helpers import answered, shape, statements_on
-from tests.web.test_close_stage_a import _send, _trustees
+from tests.web.close_helpers import run_close
 
 VOTER = "900101300001"
 COERCED = {"chair": {"cand-2"}, "council": {"member-3"}}
@@ -192,16 +192,7 @@ def close_and_count(election: RevotingElection, ceremony: DemoCeremony) -> list[
     ``close-round``'s round, each ``close-step``'s step, list, trustee, key, position and
     number of items, and the ``result`` body."""
     services = election.web.services
-    trustees, rng = _trustees(ceremony), SeededRandomness("the trustees")
-    while not (state := services.close.stage(election.id)).done:
-        for step in state.next:
-            for j in (2, 3):  # a mix takes the previous mixer's output: read it again
-                now = next(
-                    s for s in services.close.stage(election.id).next
-                    if (s.kind, s.list) == (step.kind, step.list)
-                )  # fmt: skip
-                answer = _send(election, trustees[j], now, rng)
-                assert answer.status_code == 201, answer.text
+    run_close(election, ceremony, SeededRandomness("the trustees"))
     out: list[Any] = []
     kinds = ("close-round", "close-step", "result")
     for ev in services.store.iter_events(election.id, kinds=kinds):
