@@ -147,6 +147,29 @@ class _Device:
         return answer.tracking_hash
 
 
+@dataclass
+class ServiceParts:
+    """The parts of the service the demo drives (service/runtime.py's ``Services`` has
+    them all), on one board clock: ``now[0]``, in ms."""
+
+    elections: ElectionService
+    roll: Roll
+    desk: RevotingDesk
+    batches: BatchPoster
+    close: CloseSteps
+    now: list[int] = field(default_factory=lambda: [OPEN_MS - 60_000])
+
+    def __post_init__(self) -> None:
+        def clock() -> int:
+            return self.now[0]
+
+        self.elections.clock = self.roll.clock = self.desk.clock = clock
+        self.batches.post_delay_ms = 0
+        # small on purpose (the module's docstring): 2 cover replacements, without noise
+        self.elections.cover_replacements_k0 = 2
+        self.elections.cover_replacements_epsilon = 100.0
+
+
 def run_world(
     directory: Path, *, votes_again: bool, voters: int, seed: int, progress: Progress
 ) -> Run:
@@ -155,91 +178,92 @@ def run_world(
     db = directory / "honestballot.sqlite"
     if db.exists():
         db.unlink()
-    now = [OPEN_MS - 60_000]
-
-    def clock() -> int:
-        return now[0]
-
     store = open_store(f"sqlite:///{db}")
-    elections = ElectionService(store, SeededRandomness(f"demo {seed}: the service"))
-    elections.clock = clock
-    # small on purpose (the module's docstring): 2 cover replacements, without noise
-    elections.cover_replacements_k0 = 2
-    elections.cover_replacements_epsilon = 100.0
-    roll = Roll(store, clock)
-    desk = RevotingDesk(elections, clock)
-    desk.rng = SeededRandomness(f"demo {seed}: the service, re-voting")
-    batches = BatchPoster(elections)
-    batches.post_delay_ms = 0
-    close = CloseSteps(elections)
-    pick = random.Random(seed)
     try:
-        manifest = replace(demo_manifest(ELECTION), min_unit_size=5)
-        progress("key ceremony: election key and two tag keys (3 trustees, k = 2)", 0, 1)
-        key, secrets = run_key_ceremony(
-            manifest, directory, SeededRandomness(f"demo {seed}: trustees")
-        )
-        progress("key ceremony: election key and two tag keys (3 trustees, k = 2)", 1, 1)
-        organiser = random_nonzero_scalar(SeededRandomness(f"demo {seed}: organiser's key"))
-        # one batch a minute, room for everyone's registration and ballot in the first
-        schedule = Schedule(INTERVAL_S, ((voters + 8, voters + 8),))
-        ctx = elections.create(manifest, key, organiser_key=base_mul(organiser), schedule=schedule)
-        people = _voters(voters)
-        lines = ["national_id,name,phone,email,unit"] + [",".join(v) for v in people]
-        roll.import_csv(ELECTION, ("\n".join(lines) + "\n").encode())
-        progress("the organiser's encrypted roll and activation letters", 0, 1)
-        made = build_roll_upload(
-            ELECTION, ctx, roll.summary_body(ELECTION),
-            [RollVoter(nid, name, unit) for nid, name, _, _, unit in people], organiser,
-            SeededRandomness(f"demo {seed}: the organiser"),
+        elections = ElectionService(store)
+        parts = ServiceParts(
+            elections, Roll(store), RevotingDesk(elections, elections.clock),
+            BatchPoster(elections), CloseSteps(elections),
         )  # fmt: skip
-        keep_encrypted_roll(elections, roll, ELECTION, upload_to_json(made.upload))
-        progress("the organiser's encrypted roll and activation letters", 1, 1)
-        now[0] = OPEN_MS
-        elections.open(ELECTION, roll=lambda conn: roll.summary_body(ELECTION, conn))
-        letters = {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
-
-        def device(nid: str, name: str) -> _Device:
-            voter = roll.voter_by_national_id(ELECTION, nid)
-            assert voter is not None
-            rng = SeededRandomness(f"demo {seed}: {name}")
-            return _Device(desk, ctx, voter.voter_id, letters[nid], rng, name)
-
-        # the coerced voter, watched by the boss: the credential's seed and the ballot's
-        # tracking code are the boss's now
-        now[0] += 5_000
-        coerced_id = people[0][0]
-        watched = device(coerced_id, "the coerced voter's phone, watched")
-        boss_seed = watched.register()
-        tracking = watched.vote(boss_seed, COERCED)
-        receipt_when_cast = desk.receipt(ELECTION, tracking)
-        del boss_seed  # the boss keeps it; nothing below needs it
-        for i, (nid, *_rest) in enumerate(people[1:], 1):
-            now[0] += 1_000
-            own = device(nid, f"voter {i}'s device")
-            credential = own.register()
-            choice = {c.id: {pick.choice([o.id for o in c.candidates])} for c in manifest.contests}
-            own.vote(credential, choice)
-            progress("voters register a credential with their letter and vote", i, len(people) - 1)
-        now[0] += 1_000
-        if votes_again:  # later, on a device of their own, with the letter
-            own = device(coerced_id, "the coerced voter's own laptop")
-            own.vote(own.register(), OWN)
-        progress("batches and the close, the padding", 0, 1)
-        now[0] = OPEN_MS + INTERVAL_S * 1000 + 1
-        batches.post_due(ELECTION)
-        now[0] += 1_000
-        elections.close(ELECTION)
-        progress("batches and the close, the padding", 1, 1)
-        boss_record, totals = _public_record(elections, ELECTION)
-        _close_by_trustees(close, ctx, secrets, seed, progress, now)
-        result = _result(elections, ELECTION)
-        boss = BossView(receipt_when_cast, desk.receipt(ELECTION, tracking), boss_record, totals)
+        boss, result = play(
+            parts, directory, votes_again=votes_again, voters=voters, seed=seed,
+            progress=progress,
+        )  # fmt: skip
         record_path = directory / "record.jsonl"
         elections.export_record(ELECTION, str(record_path))
         return Run(record_path, boss, result)
     finally:
         store.close()
+
+
+def play(
+    parts: ServiceParts, directory: Path, *, votes_again: bool, voters: int, seed: int,
+    progress: Progress = lambda _stage, _done, _total: None,
+) -> tuple[BossView, dict[str, Any]]:  # fmt: skip
+    """The election of the module's docstring on ``parts``, from its creation to its
+    result (the trustees' public files go to ``directory``): what the boss sees, and the
+    result body."""
+    elections, roll, desk, now = parts.elections, parts.roll, parts.desk, parts.now
+    desk.rng = SeededRandomness(f"demo {seed}: the service, re-voting")
+    elections.rng = parts.batches.rng = SeededRandomness(f"demo {seed}: the service")
+    pick = random.Random(seed)
+    manifest = replace(demo_manifest(ELECTION), min_unit_size=5)
+    progress("key ceremony: election key and two tag keys (3 trustees, k = 2)", 0, 1)
+    key, secrets = run_key_ceremony(manifest, directory, SeededRandomness(f"demo {seed}: trustees"))
+    progress("key ceremony: election key and two tag keys (3 trustees, k = 2)", 1, 1)
+    organiser = random_nonzero_scalar(SeededRandomness(f"demo {seed}: organiser's key"))
+    # one batch a minute, room for everyone's registration and ballot in the first
+    schedule = Schedule(INTERVAL_S, ((voters + 8, voters + 8),))
+    ctx = elections.create(manifest, key, organiser_key=base_mul(organiser), schedule=schedule)
+    people = _voters(voters)
+    lines = ["national_id,name,phone,email,unit"] + [",".join(v) for v in people]
+    roll.import_csv(ELECTION, ("\n".join(lines) + "\n").encode())
+    progress("the organiser's encrypted roll and activation letters", 0, 1)
+    made = build_roll_upload(
+        ELECTION, ctx, roll.summary_body(ELECTION),
+        [RollVoter(nid, name, unit) for nid, name, _, _, unit in people], organiser,
+        SeededRandomness(f"demo {seed}: the organiser"),
+    )  # fmt: skip
+    keep_encrypted_roll(elections, roll, ELECTION, upload_to_json(made.upload))
+    progress("the organiser's encrypted roll and activation letters", 1, 1)
+    now[0] = OPEN_MS
+    elections.open(ELECTION, roll=lambda conn: roll.summary_body(ELECTION, conn))
+    letters = {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
+
+    def device(nid: str, name: str) -> _Device:
+        voter = roll.voter_by_national_id(ELECTION, nid)
+        assert voter is not None
+        rng = SeededRandomness(f"demo {seed}: {name}")
+        return _Device(desk, ctx, voter.voter_id, letters[nid], rng, name)
+
+    # the coerced voter, watched by the boss: the credential's seed and the ballot's
+    # tracking code are the boss's now
+    now[0] += 5_000
+    coerced_id = people[0][0]
+    watched = device(coerced_id, "the coerced voter's phone, watched")
+    tracking = watched.vote(watched.register(), COERCED)
+    receipt_when_cast = desk.receipt(ELECTION, tracking)
+    for i, (nid, *_rest) in enumerate(people[1:], 1):
+        now[0] += 1_000
+        own = device(nid, f"voter {i}'s device")
+        credential = own.register()
+        choice = {c.id: {pick.choice([o.id for o in c.candidates])} for c in manifest.contests}
+        own.vote(credential, choice)
+        progress("voters register a credential with their letter and vote", i, len(people) - 1)
+    now[0] += 1_000
+    if votes_again:  # later, on a device of their own, with the letter
+        own = device(coerced_id, "the coerced voter's own laptop")
+        own.vote(own.register(), OWN)
+    progress("batches and the close, the padding", 0, 1)
+    now[0] = OPEN_MS + INTERVAL_S * 1000 + 1
+    parts.batches.post_due(ELECTION)
+    now[0] += 1_000
+    elections.close(ELECTION)
+    progress("batches and the close, the padding", 1, 1)
+    boss_record, totals = _public_record(elections, ELECTION)
+    _close_by_trustees(parts.close, ctx, secrets, seed, progress, now)
+    boss = BossView(receipt_when_cast, desk.receipt(ELECTION, tracking), boss_record, totals)
+    return boss, _result(elections, ELECTION)
 
 
 def _close_by_trustees(

@@ -32,6 +32,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import update
 
+from honestballot.cli.demo_revoting import ELECTION as DEMO_REVOTING
+from honestballot.cli.demo_revoting import ServiceParts, play
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.election import manifest_hash
@@ -607,5 +609,52 @@ def test_ranked_pages_fit_a_phone_in_every_language(
         page.goto(server.url(f"/e/{eid}/receipt/{receipt}?lang=kk"))
         if _width(page) > PHONE["width"]:
             too_wide.append(f"receipt [kk]: {_width(page)} px")
+        assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
+        watch.assert_clean()
+
+
+@pytest.fixture
+def revoting_phone_server(tmp_path: Path) -> Iterator[Server]:
+    """An election with re-voting protection counted to its result: the coerced-voter
+    demo's election (cli/demo_revoting.py) played on the server's services."""
+
+    def prepare(services: Services) -> None:
+        parts = ServiceParts(
+            services.elections, services.roll, services.revoting, services.batches,
+            services.close,
+        )  # fmt: skip
+        play(parts, tmp_path / "trustees", votes_again=True, voters=12, seed=7)
+
+    (tmp_path / "trustees").mkdir()
+    with _serve("sqlite", tmp_path, prepare) as running:
+        yield running
+
+
+def test_an_election_with_re_voting_protection_fits_a_phone_in_every_language(
+    revoting_phone_server: Server, browser: Browser, tmp_path: Path
+) -> None:
+    """Its results (the reporting units, the close's totals and why only counted ballots
+    are shown per unit), its election page and its board are at most 360 px wide in all
+    three languages, with no English in Russian or Kazakh on the results."""
+    server = revoting_phone_server
+    watch = Watch()
+    with _screenshots_on_failure(watch, tmp_path, server):
+        device = browser.new_context(viewport=PHONE, locale="ru-RU")
+        watch.attach(device, "phone")
+        page = device.new_page()
+        too_wide = []
+        for lang in LANGUAGES:
+            for path in (f"/e/{DEMO_REVOTING}/results", f"/e/{DEMO_REVOTING}",
+                         f"/e/{DEMO_REVOTING}/board"):  # fmt: skip
+                page.goto(server.url(f"{path}?lang={lang}"))
+                page.wait_for_load_state("networkidle")
+                if path.endswith("/results"):
+                    expect(page.locator("[data-close-totals] tr[data-close]")).to_have_count(8)
+                    if lang != "en":
+                        _no_english(page, "[data-close-why]")
+                width = _width(page)
+                if width > PHONE["width"]:
+                    culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
+                    too_wide.append(f"{path} [{lang}]: {width} px: {culprits}")
         assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
         watch.assert_clean()
