@@ -45,7 +45,11 @@ COERCION_VOTERS = 20
     f"{COERCION_VOTERS} by default).",
 )
 @click.option(
-    "--seed", default=2026, show_default=True, help="Seed of the simulated voters' choices."
+    "--seed",
+    default=2026,
+    show_default=True,
+    help="Seed of the simulated voters' choices (with --coerced-voter, of all the demo's "
+    "randomness: keys and ciphertexts too, so that the two runs compare).",
 )
 @click.option(
     "--coerced-voter",
@@ -144,8 +148,8 @@ def _coerced_voter(console: Console, directory: Path, voters: int, seed: int) ->
     else:
         console.print(
             f"  The public record up to the close ({len(a.boss.record)} events and batches) "
-            "is the same in both runs in every event's kind, time and size: the boss cannot "
-            "tell whether the voter voted again."
+            "is the same in both runs in every event's kind, time and size, and so are the "
+            "receipts: from them the boss cannot tell whether the voter voted again."
         )
     table = Table(title="The public totals (docs/coercion.md §8.1)")
     table.add_column("total")
@@ -155,9 +159,13 @@ def _coerced_voter(console: Console, directory: Path, voters: int, seed: int) ->
         table.add_row(key.replace("_", " "), str(value), str(b.result["close"][key]))
     console.print(table)
     console.print(
-        "  Only these totals differ. This demo makes 2 cover replacements without noise to "
-        "stay small; a real election makes about 300, with noise, so one more revoked "
-        "credential is hidden among them (docs/coercion.md §4)."
+        "  After the close, these totals differ, and with them the sizes of the close's "
+        "lists that follow from them, as docs/coercion.md §8.1 says; and the result, by the "
+        "voter's one ballot. In this small demo, with 2 cover replacements and no noise, "
+        "one more revoked credential gives the re-vote away; a real election makes about "
+        "300 cover replacements, with noise, which hide it (docs/coercion.md §4), among its "
+        "other voters' replacements. Not compared here: the close's objects' contents, "
+        "snapshots and the results page (docs/coercion.md §14)."
     )
     counts = {c["id"]: c["count"] for c in a.result["counts"]}
     console.print(_result_table("Result (the voter voted again: the own vote counts)", counts))

@@ -13,7 +13,7 @@ for one voter, the **coerced voter**:
 
 Then the service posts the batches and closes, the trustees run the close round by round
 (trustees 1 and 3; 2 is absent), and the service publishes the result.  What the boss can
-see — the receipt of the watched ballot, and the whole public record — is compared
+see — the receipts of the watched ballot, and the public record up to the close — is compared
 between the two runs: equal in every event's kind, time and size and every answer, except
 the public totals docs/coercion.md §8.1 lists.  Run A's record is then verified.
 
@@ -69,6 +69,7 @@ ELECTION = "demo-revoting"
 OPEN_MS = 1_800_000_000_000
 INTERVAL_S = 60
 #: what the boss made the voter vote, and what the voter votes later on their own
+#: (as every voter's: one candidate, one or two members, so that no ballot stands out)
 COERCED = {"chair": {"cand-1"}, "council": {"member-1", "member-2"}}
 OWN = {"chair": {"cand-4"}, "council": {"member-5"}}
 #: docs/coercion.md §8.1: the public totals that may differ between the two runs
@@ -150,7 +151,9 @@ class _Device:
 @dataclass
 class ServiceParts:
     """The parts of the service the demo drives (service/runtime.py's ``Services`` has
-    them all), on one board clock: ``now[0]``, in ms."""
+    them all), on one board clock: ``now[0]``, in ms.  For the demo's own store and tests
+    only: it sets the parts' clock, and :func:`play` their randomness (seeded) and cover
+    replacements (2, without noise), for good."""
 
     elections: ElectionService
     roll: Roll
@@ -247,7 +250,11 @@ def play(
         now[0] += 1_000
         own = device(nid, f"voter {i}'s device")
         credential = own.register()
-        choice = {c.id: {pick.choice([o.id for o in c.candidates])} for c in manifest.contests}
+        # one candidate, and one or two members, like the watched ballot and the own one
+        choice = {
+            c.id: set(pick.sample([o.id for o in c.candidates], pick.randint(1, c.max_selections)))
+            for c in manifest.contests
+        }
         own.vote(credential, choice)
         progress("voters register a credential with their letter and vote", i, len(people) - 1)
     now[0] += 1_000

@@ -1166,6 +1166,12 @@ def check_event(view: BoardView, event: Event) -> None:
             check_phase(view, kind)
         case ResultEvent():
             check_result(view)
+        case OpenEvent():
+            check_phase(view, kind)
+            if view.revoting and view.roll is None:
+                raise ProtocolError(  # English only: the service opens it only with its roll
+                    "an election with re-voting protection opens only after its encrypted roll"
+                )
         case CloseObjectEvent():
             check_phase(view, event.kind)
             _revoting_only(view, event.kind)

@@ -113,8 +113,10 @@ def test_the_encrypted_roll_parts_come_in_order_and_the_roll_names_exactly_them(
         _revoting(a, b, board.RollEvent(per_unit, 0))
     with pytest.raises(ProtocolError, match="a roll part after the roll"):
         _revoting(a, b, named, board.RollPartEvent(5, 1, b"c" * 32))
+    with pytest.raises(ProtocolError, match="opens only after its encrypted roll"):
+        _revoting(board.OpenEvent())
     with pytest.raises(ProtocolError, match="not allowed in phase open"):
-        _revoting(board.OpenEvent(), a)
+        _revoting(a, b, named, board.OpenEvent(), board.RollPartEvent(5, 1, b"c" * 32))
     # the schedule and the encrypted roll go together: neither without the other
     with pytest.raises(ProtocolError, match="a roll part in an election without re-voting"):
         _rules(a)
