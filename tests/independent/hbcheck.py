@@ -3453,16 +3453,17 @@ def equivalence_ok(
 
 def decryption_ok(
     base: bytes, name: str, l_hash: bytes, trustee: int, row: int, x_j: Point, ct: Ct,
-    item: dict, check: str = "tags.proofs",
+    item: dict,
 ) -> Point:  # fmt: skip
-    """`partial-decryption`: log_G X_j = log_alpha D; returns D."""
+    """`partial-decryption`: log_G X_j = log_alpha D; returns D.  A factor whose proof
+    fails is not taken (`close.trustees`, whatever the list: a tag's, a unit's, a sum's)."""
     d = decode_point(item["factor"])
     c, s = decode_scalar(item["proof"]["c"]), decode_scalar(item["proof"]["s"])
     r1, r2 = B * s - x_j * c, ct[0] * s - d * c
     parts = [By(base), Tx("close-decryption"), Tx(name), By(l_hash), In(trustee), In(row),
              Pt(ct[1]), Pt(x_j), Pt(ct[0]), Pt(d), Pt(r1), Pt(r2)]  # fmt: skip
     if c != hash_to_scalar("partial-decryption", *parts):
-        raise ValueError(f"{check}: {name} row {row}: trustee {trustee}'s decryption")
+        raise ValueError(f"close.trustees: {name} row {row}: trustee {trustee}'s decryption")
     return d
 
 
@@ -3713,7 +3714,7 @@ class CloseReplay:
         units = [r[1] for r in self.got("mix", "B.roll")]
         return [
             _spec("decrypt", "B.tags", cts=self.got("tag", "B.tags")),
-            _spec("decrypt", "B.units", cts=units, check="close.units"),
+            _spec("decrypt", "B.units", cts=units),
         ]
 
     def round_B_revoke(self) -> list[dict]:
@@ -3909,9 +3910,8 @@ class CloseReplay:
                 for i, ((a, b), it) in enumerate(zip(spec["pairs"], items, strict=True))
             ]
         l_hash = points_list_hash(base, name, [[c] for c in spec["cts"]])
-        check = spec.get("check", "tags.proofs")
         return [
-            decryption_ok(base, name, l_hash, t, i, self.x[t], ct, it, check)
+            decryption_ok(base, name, l_hash, t, i, self.x[t], ct, it)
             for i, (ct, it) in enumerate(zip(spec["cts"], items, strict=True))
         ]
 

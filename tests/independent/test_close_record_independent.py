@@ -34,6 +34,8 @@ from tests.web.close_helpers import run_close
 
 ELECTION = "independent-close"
 SCHEDULE = Schedule(60, ((8, 4),))
+#: each test reads a whole election's record (the module builds it once)
+pytestmark = pytest.mark.slow
 #: (national ID, the choices it casts in order); the third replaces its credential before
 #: its second ballot (so one winner is revoked at B3)
 VOTERS = [
@@ -156,7 +158,6 @@ def sign_close(base: bytes, kind: str, body: dict[str, Any], x: int) -> str:
     return digest.hex()
 
 
-@pytest.mark.slow
 def test_the_whole_close_and_its_result_pass(record: Record) -> None:
     parsed = [json.loads(x) for x in record.lines]
     events = [e for e in parsed if e.get("type") == "event"]
@@ -174,3 +175,86 @@ def test_the_whole_close_and_its_result_pass(record: Record) -> None:
     assert totals["council/member-1"] == 2 and totals["council/blank"] == 1
     assert result["close"]["revoked"] == 1 and result["close"]["survivors"] == 3
     assert result["close"]["padding_rows"] == 1
+
+
+@pytest.mark.parametrize("member", ["counts", "close"])
+def test_a_result_that_is_not_the_close_s_fails_result_counts(record: Record, member: str) -> None:
+    def more(body: dict[str, Any]) -> None:
+        if member == "counts":
+            body["counts"][0]["count"] += 1
+        else:  # the close's aggregates: one cover row more, one cast row fewer
+            body["close"]["cover_rows"] += 1
+            body["close"]["cast_rows"] -= 1
+
+    lines, _ = changed(record, "result", lambda _: True, more)
+    assert hb(lines) == "result.counts"
+
+
+def test_a_close_part_changed_fails_its_signature(record: Record) -> None:
+    def swap(body: dict[str, Any]) -> None:
+        proof = body["items"][0]["proof"]
+        proof["c"], proof["s"] = proof["s"], proof["c"]
+
+    lines, _ = changed(record, "close-part", lambda b: b["step"] == "tag", swap)
+    assert hb(lines) == "close.signatures"
+
+
+def resigned(
+    record: Record, step: str, name: str, change: Callable[[dict[str, Any]], None]
+) -> list[bytes]:
+    """The first part of a (step, list) object changed by ``change`` and signed again by
+    its trustee, with the step that names it (the trustee, or whoever holds its key, did
+    it: every signature verifies), and the log re-signed."""
+    events = [json.loads(x) for x in record.lines]
+    base = hbcheck.setup_base_hash(events[1]["body"])
+    at = next(
+        i
+        for i, e in enumerate(events)
+        if e.get("kind") == "close-part" and (e["body"]["step"], e["body"]["list"]) == (step, name)
+    )
+    part = events[at]["body"]
+    x = record.x[part["trustee"]]
+    old = hbcheck.check_close_signed(base, "part", part, hbcheck.B * x).hex()
+    change(part)
+    new = sign_close(base, "part", part, x)
+    head = next(
+        e["body"]
+        for e in events[at:]
+        if e.get("kind") == "close-step" and old in e["body"]["parts"]
+    )
+    head["parts"] = [new if d == old else d for d in head["parts"]]
+    sign_close(base, "step", head, x)
+    out = [
+        hbcheck.canonical(e) if e.get("type") == "event" else raw
+        for e, raw in zip(events, record.lines, strict=True)
+    ]
+    return resign(out, record.election, record.board_secret)
+
+
+def _one_more(item: dict[str, Any], key: str) -> None:
+    """``item[key]``, a point or a ciphertext (then its beta), plus the base point."""
+    if isinstance(item[key], dict):
+        item = item[key]
+        key = "beta"
+    item[key] = (hbcheck.decode_point(item[key]) + hbcheck.B).hex()
+
+
+@pytest.mark.parametrize(
+    ("step", "name", "key", "check"),
+    [
+        ("tag", "A.tags", "share", "tags.proofs"),
+        ("decrypt", "A.tags", "factor", "close.trustees"),
+        ("mix", "A.registrations", "row", "mix.proofs"),
+    ],
+)
+def test_a_close_object_changed_and_signed_again_fails_its_proof(
+    record: Record, step: str, name: str, key: str, check: str
+) -> None:
+    def change(part: dict[str, Any]) -> None:
+        item = part["items"][0]
+        if key == "row":  # a mix's output row: its first ciphertext
+            _one_more(item["row"][0], "beta")
+        else:
+            _one_more(item, key)
+
+    assert hb(resigned(record, step, name, change)) == check
