@@ -59,7 +59,11 @@ VOTERS = [
             {"chair": {"cand-1"}, "council": {BLANK}},
         ],
     ),
+    ("900101300004", [{"chair": {"cand-3"}, "council": {"member-3"}}]),
 ]
+#: the reporting units of the web roll under min_unit_size 2, and the counted ballots of
+#: each: both are broken out in the result
+COUNTED = [{"unit": "station-1", "ballots": 2}, {"unit": "pool", "ballots": 2}]
 
 
 @dataclass
@@ -77,7 +81,7 @@ def record(
     demo_ceremony: DemoCeremonies, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Record]:
     """The record's lines, the close run to its result (min_unit_size 2: station-1 is a
-    reporting unit of its own)."""
+    reporting unit of its own, the other units make pool)."""
     tmp: Path = tmp_path_factory.mktemp("independent-close")
     web_dir = tmp / "web"
     web_dir.mkdir()
@@ -173,8 +177,14 @@ def test_the_whole_close_and_its_result_pass(record: Record) -> None:
     totals = {c["id"]: c["count"] for c in result["counts"] if "@" not in c["id"]}
     assert totals["chair/cand-1"] == 2 and totals["chair/cand-2"] == 1
     assert totals["council/member-1"] == 2 and totals["council/blank"] == 1
-    assert result["close"]["revoked"] == 1 and result["close"]["survivors"] == 3
+    assert totals["chair/cand-3"] == 1 and totals["council/member-3"] == 1
+    assert result["close"]["revoked"] == 1 and result["close"]["survivors"] == 4
     assert result["close"]["padding_rows"] == 1
+    # per reporting unit (the first two voters are of station-1, the others of pool)
+    assert result["counted_per_unit"] == COUNTED
+    per_unit = {c["id"]: c["count"] for c in result["counts"] if "@" in c["id"]}
+    assert per_unit["chair/cand-1@station-1"] == 1 and per_unit["chair/cand-2@station-1"] == 1
+    assert per_unit["chair/cand-1@pool"] == 1 and per_unit["chair/cand-3@pool"] == 1
 
 
 @pytest.mark.parametrize("member", ["counts", "close"])
