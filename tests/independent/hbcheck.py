@@ -3559,7 +3559,11 @@ class CloseReplay:
             elif ev["kind"] == "roll-part":
                 roll_rows += body["rows"]
             elif ev["kind"] == "roll" and "encrypted" in body:
-                self.reporting_units = [u["id"] for u in body["encrypted"]["reporting_units"]]
+                listed = body["encrypted"]["reporting_units"]
+                self.reporting_units = [u["id"] for u in listed]
+                voters = {u["unit"]: u["voters"] for u in body["voters_per_unit"]}
+                #: the voters the organiser signed per reporting unit (roll.counts)
+                self.signed_counts = [sum(voters[m] for m in u["units"]) for u in listed]
         for prow in self.padding.get("rows", []):
             cts = [prow["tag"], prow["credential"], prow["counter"], prow["flag"]]
             cts += [e0] * self.width
@@ -3727,6 +3731,12 @@ class CloseReplay:
             self.roll_unit.append(discrete_log(u, len(self.reporting_units) - 1))
         if None in self.roll_unit:
             raise ValueError("close.units: a roll row's unit is no reporting unit")
+        rows_per_unit = [self.roll_unit.count(u) for u in range(len(self.reporting_units))]
+        if rows_per_unit != self.signed_counts:
+            raise ValueError(
+                f"roll.counts: the roll's rows per reporting unit {rows_per_unit} are not the "
+                f"voters the organiser signed {self.signed_counts}"
+            )
         enc = [t.encode() for t in roll_tags]
         if len(set(enc)) != len(enc):
             raise ValueError("roll.handles: two roll rows share a handle tag")
