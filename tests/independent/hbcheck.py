@@ -3757,9 +3757,9 @@ class CloseReplay:
 
     def round_B_handle(self) -> list[dict]:
         equal = self.out.get(("decrypt", "B.revoke-pets"), [])
-        revoked = {i for (i, _), p in zip(self.matched, equal, strict=True) if p == IDENTITY}
-        if len(revoked) < len({i for i, _ in self.matched}):
+        if any(p != IDENTITY for p in equal):  # a void revocation names the service
             raise ValueError("close.revocation: a matched revocation of another activation")
+        revoked = {i for i, _ in self.matched}
         w = self.got("mix", "B.winners")
         self.revoked = len(revoked)
         self.survivors = [i for i in range(len(w)) if i not in revoked]

@@ -268,3 +268,11 @@ def test_a_close_object_changed_and_signed_again_fails_its_proof(
             _one_more(item, key)
 
     assert hb(resigned(record, step, name, change)) == check
+
+
+def test_a_round_announced_wrongly_fails_close_rounds(record: Record) -> None:
+    def rename(body: dict[str, Any]) -> None:
+        body["round"] = "A-check"
+
+    lines, _ = changed(record, "close-round", lambda b: b["round"] == "A-count", rename)
+    assert hb(lines) == "close.rounds"
