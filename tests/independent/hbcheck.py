@@ -1,6 +1,7 @@
 """Independent re-implementation of the honestballot record hashing and proof checks.
 
-Written only from docs/record-format.md, docs/trustees.md, docs/shuffle.md, RFC 9496
+Written only from docs/record-format.md, docs/trustees.md, docs/shuffle.md, docs/coercion.md
+(the re-voting protection's board, close and result), RFC 9496
 (ristretto255), RFC 9162 (Merkle trees) and RFC 4648 (base32).  Standard library only; it
 does not import the ``honestballot`` package.
 """
@@ -3149,9 +3150,10 @@ def check_heads_outside_batches(events: Sequence[dict], head_sizes: Sequence[int
 
 
 def check_revoting(events: Sequence[dict], head_sizes: Sequence[int] = ()) -> dict | None:
-    """Both of the above, the board first (as `honestballot verify` reports them), and the
-    tree heads' places (`head_sizes`: the size of every signed head in the record); None
-    without a schedule."""
+    """Both of the above, the board first (as `honestballot verify` reports them), the
+    tree heads' places (`head_sizes`: the size of every signed head in the record), and
+    the close with its result (:func:`check_close`, under the key "close" once the padding
+    is on the board); None without a schedule."""
     board = check_revoting_board(events)
     if board is None:
         return None
