@@ -1,6 +1,7 @@
 """Independent re-implementation of the honestballot record hashing and proof checks.
 
-Written only from docs/record-format.md, docs/trustees.md, docs/shuffle.md, RFC 9496
+Written only from docs/record-format.md, docs/trustees.md, docs/shuffle.md, docs/coercion.md
+(the re-voting protection's board, close and result), RFC 9496
 (ristretto255), RFC 9162 (Merkle trees) and RFC 4648 (base32).  Standard library only; it
 does not import the ``honestballot`` package.
 """
@@ -2854,12 +2855,8 @@ def check_cast_row(base: bytes, h: Point, manifest: dict, row: dict) -> bytes:
 BATCH_ITEMS = ("registration", "cast-row")
 #: what may follow a batch posted before it was due: the close's block
 CLOSING_BLOCK = ("batch", *BATCH_ITEMS, "audit", "close")
-#: what would follow the close once its stages are written (coercion.md §5); this checker
-#: does not check them yet, and says so
-AFTER_CLOSE = (
-    "close-part", "close-step", "mix-part", "mix", "tally", "share-part", "decryption-share",
-    "result",
-)  # fmt: skip
+#: what an election with re-voting protection never takes: its close counts it
+AFTER_CLOSE = ("mix-part", "mix", "tally", "share-part", "decryption-share")
 
 
 def batch_due_ms(schedule: dict, open_ms: int, index: int) -> int:
@@ -2918,7 +2915,7 @@ def check_revoting_board(events: Sequence[dict]) -> dict | None:
     base = setup_base_hash(setup)
     h = decode_point(setup["election_key"]["public_key"], False)
     open_ms: int | None = None
-    closed = padded = False
+    closed = padded = resulted = False
     batches = 0
     pending: list[int] | None = None  # [index, time, rows left, registrations left]
     closing: int | None = None
@@ -2955,13 +2952,19 @@ def check_revoting_board(events: Sequence[dict]) -> dict | None:
         if kind == "close-round":
             # the service's announcement of a round of the close and its deadline; the
             # close's objects themselves are not checked here yet (below)
-            if not padded or set(body) != {"round", "deadline_ms"}:
+            if not padded or resulted or set(body) != {"round", "deadline_ms"}:
                 raise ValueError(f"board.rules: {where}: a round of the close, after the padding")
+            continue
+        if kind in ("close-part", "close-step", "result"):
+            # the close's objects and its result: read by check_close (below)
+            if not padded or resulted:
+                raise ValueError(f"board.rules: {where}: not between the padding and the result")
+            resulted = kind == "result"
             continue
         if kind in AFTER_CLOSE:
             raise ValueError(
-                f"tally: {where}: the close's stages of an election with re-voting protection "
-                "are not yet checked here (coercion.md §5)"
+                f"board.rules: {where}: an election with re-voting protection takes no "
+                f"{kind} (its close counts it, record-format §6)"
             )
         if kind in ("ballot", "superseded", "credential"):
             raise ValueError(f"board.rules: {where} in an election with re-voting protection")
@@ -3147,12 +3150,882 @@ def check_heads_outside_batches(events: Sequence[dict], head_sizes: Sequence[int
 
 
 def check_revoting(events: Sequence[dict], head_sizes: Sequence[int] = ()) -> dict | None:
-    """Both of the above, the board first (as `honestballot verify` reports them), and the
-    tree heads' places (`head_sizes`: the size of every signed head in the record); None
-    without a schedule."""
+    """Both of the above, the board first (as `honestballot verify` reports them), the
+    tree heads' places (`head_sizes`: the size of every signed head in the record), and
+    the close with its result (:func:`check_close`, under the key "close" once the padding
+    is on the board); None without a schedule."""
     board = check_revoting_board(events)
     if board is None:
         return None
     check_heads_outside_batches(events, head_sizes)
     check_revoting_proofs(events)
+    close = check_close(events)
+    if close is not None:
+        board["close"] = close
     return board
+
+
+# ---------------------------------------------------------------------------
+# The close of an election with re-voting protection (record-format §6 "The close of an
+# election with re-voting protection", §7 "The result of an election with re-voting
+# protection"; coercion.md §5.1-§5.4, §5.7, §5.8; shuffle.md).
+#
+# This checker is stricter than `verify` in one way: an object the close would not take
+# (a failure with a remedy, which `verify` names while the record still verifies) fails
+# the record here, under the name `verify` gives it; so does every other named failure
+# (coercion.md §5.5).  An honest record has none.
+# ---------------------------------------------------------------------------
+
+CLOSE_STEP_KINDS = ("mix", "tag", "point-tag", "offset", "equivalence", "decrypt")
+CLOSE_ITEM_KEYS = {
+    "mix": {"row", "permutation_commitment", "chain", "s_hat", "s_prime"},
+    "tag": {"share", "proof"},
+    "point-tag": {"image", "proof"},
+    "offset": {"offset", "proof"},
+    "equivalence": {"commitment", "share", "proof"},
+    "decrypt": {"factor", "proof"},
+}
+CLOSE_PROOF_KEYS = {
+    "tag": {"c", "s"},
+    "point-tag": {"c", "s"},
+    "offset": {"c", "s_randomness", "s_offset"},
+    "equivalence": {"c", "s"},
+    "decrypt": {"c", "s"},
+}
+#: the rounds of the close in order (record-format §6, "Rounds and deadlines")
+CLOSE_ROUNDS = (
+    "A-mix", "A-tag", "A-tag-dec", "A-offset", "A-count", "A-check", "A-check-dec",
+    "A-fallback", "A-fallback-dec", "B-mix", "B-tag", "B-tag-dec", "B-revoke",
+    "B-revoke-dec", "B-handle", "B-handle-dec", "B-activate", "B-activate-dec", "B-column",
+    "B-tally",
+)  # fmt: skip
+CLOSE_MAX_ITEMS = 10_000_000
+CLOSE_PART_CELLS = 131072
+
+Ct = tuple[Point, Point]
+
+
+def ct_points(ct: object) -> Ct:
+    if not isinstance(ct, dict) or set(ct) != {"alpha", "beta"}:
+        raise ValueError("a ciphertext is {alpha, beta}")
+    return decode_point(ct["alpha"]), decode_point(ct["beta"])
+
+
+def ct_json(ct: Ct) -> dict:
+    return {"alpha": ct[0].hex(), "beta": ct[1].hex()}
+
+
+def ct_add(a: Ct, b: Ct) -> Ct:
+    return a[0] + b[0], a[1] + b[1]
+
+
+def ct_sub(a: Ct, b: Ct) -> Ct:
+    return a[0] - b[0], a[1] - b[1]
+
+
+def ct_mul(k: int, a: Ct) -> Ct:
+    return a[0] * k, a[1] * k
+
+
+ZERO_CT: Ct = (IDENTITY, IDENTITY)
+
+
+def points_list_hash(base: bytes, name: str, rows: Sequence[Sequence[Ct]]) -> bytes:
+    """`close/list` (coercion.md §5.1) of rows of ciphertexts held as points."""
+    return hash_bytes(
+        "close/list", By(base), Tx(name),
+        Li(Li(Li([Pt(a), Pt(b)]) for a, b in row) for row in rows),
+    )  # fmt: skip
+
+
+def close_body_keys(step: str, kind: str) -> set[str]:
+    """The members of a `close-part` (``kind`` "part") or `close-step` body of ``step``."""
+    keys = {"step", "list", "trustee", "signature"}
+    keys |= {"part", "offset", "items"} if kind == "part" else {"items", "parts"}
+    if step == "mix":
+        keys |= {"position"} | ({"proof"} if kind == "step" else set())
+    if step in ("tag", "point-tag"):
+        keys.add("key")
+    return keys
+
+
+def close_place(body: dict) -> tuple:
+    return (body["step"], body["list"], body["trustee"], body.get("position"), body.get("key"))
+
+
+def check_close_item(step: str, item: object, width: int | None) -> None:
+    """An item's shape (record-format §6 table): its members, points and scalars."""
+    if not isinstance(item, dict) or set(item) != CLOSE_ITEM_KEYS[step]:
+        raise ValueError(f"a {step} item's members")
+    if step == "mix":
+        row = item["row"]
+        if not isinstance(row, list) or not row or (width is not None and len(row) != width):
+            raise ValueError("a mix item's row")
+        for ct in row:
+            ct_points(ct)
+        decode_point(item["permutation_commitment"], False)
+        decode_point(item["chain"], False)
+        decode_scalar(item["s_hat"]), decode_scalar(item["s_prime"])
+        return
+    proof = item["proof"]
+    if not isinstance(proof, dict) or set(proof) != CLOSE_PROOF_KEYS[step]:
+        raise ValueError(f"a {step} item's proof members")
+    for v in proof.values():
+        decode_scalar(v)
+    for k in CLOSE_ITEM_KEYS[step] - {"proof"}:
+        if k in ("share", "offset"):
+            ct_points(item[k])
+        else:
+            decode_point(item[k])
+
+
+def check_close_body(body: object, kind: str, trustees: dict[int, Point]) -> dict:
+    """A `close-part` or `close-step` body's shape (`close.steps`)."""
+    if not isinstance(body, dict) or body.get("step") not in CLOSE_STEP_KINDS:
+        raise ValueError("close.steps: not a step of the close")
+    step = body["step"]
+    if set(body) != close_body_keys(step, kind):
+        raise ValueError(f"close.steps: a {kind}'s members {sorted(body)}")
+    if not isinstance(body["list"], str) or not 1 <= len(body["list"]) <= 80:
+        raise ValueError("close.steps: the list's name")
+    trustee = _integer(body["trustee"], 1, 1000, "close.steps: trustee")
+    if trustee not in trustees:
+        raise ValueError(f"close.steps: trustee {trustee} is no trustee of the ceremony")
+    if step == "mix":
+        _integer(body["position"], 1, 1000, "close.steps: position")
+    if "key" in body and body["key"] not in ("y1", "y2"):
+        raise ValueError("close.steps: key")
+    if kind == "part":
+        _integer(body["part"], 0, CLOSE_MAX_ITEMS, "close.steps: part")
+        _integer(body["offset"], 0, CLOSE_MAX_ITEMS, "close.steps: offset")
+        items = body["items"]
+        if not isinstance(items, list) or not items:
+            raise ValueError("close.steps: a part holds at least one item")
+        width = None
+        for item in items:
+            check_close_item(step, item, width)
+            width = len(item["row"]) if step == "mix" else None
+        cells = width + 2 if step == "mix" else 2
+        if len(items) > CLOSE_PART_CELLS // cells:
+            raise ValueError("close.steps: a part holds too many items")
+    else:
+        _integer(body["items"], 1, CLOSE_MAX_ITEMS, "close.steps: items")
+        if not isinstance(body["parts"], list) or not body["parts"]:
+            raise ValueError("close.steps: a step names at least one part")
+        if step == "mix":
+            proof = body["proof"]
+            if not isinstance(proof, dict) or set(proof) != MIX_PROOF_KEYS:
+                raise ValueError("close.steps: a mix's proof members")
+            for k in ("c", "s1", "s2", "s3"):
+                decode_scalar(proof[k])
+            if not isinstance(proof["s4"], list) or not proof["s4"]:
+                raise ValueError("close.steps: s4")
+            for x in proof["s4"]:
+                decode_scalar(x)
+    return body
+
+
+def read_close_objects(base: bytes, setup: dict, events: Sequence[dict]) -> list[dict]:
+    """The close's objects in the order of their `close-step` events: each part's and
+    step's shape (`close.steps`) and signature by its trustee's `X_t`
+    (`close.signatures`), the parts a step names on the board before it, of its place,
+    `part` i, `offset` the items before it, each serving the first step that names it,
+    together exactly `items` items.  Returns {seq, step, list, trustee, position, key,
+    items, proof}."""
+    trustees = {
+        v["trustee"]: decode_point(v["key"], False)
+        for v in setup["election_key"]["verification_keys"]
+    }
+    parts: dict[str, dict] = {}
+    served: set[str] = set()
+    objects = []
+    for ev in events:
+        kind = {"close-part": "part", "close-step": "step"}.get(ev["kind"])
+        if kind is None:
+            continue
+        where = f"event {ev['seq']} ({ev['kind']})"
+        try:
+            body = check_close_body(ev["body"], kind, trustees)
+        except (DecodeError, KeyError, TypeError) as e:
+            raise ValueError(f"close.steps: {where}: {e}") from None
+        except ValueError as e:
+            raise ValueError(f"{e}: {where}") from None
+        try:
+            digest = check_close_signed(base, kind, body, trustees[body["trustee"]]).hex()
+        except ValueError as e:
+            raise ValueError(f"{e}: {where}") from None
+        if kind == "part":
+            parts.setdefault(digest, body)
+            continue
+        items: list = []
+        for i, d in enumerate(body["parts"]):
+            part = parts.get(d) if isinstance(d, str) else None
+            if part is None or d in served:
+                raise ValueError(f"close.steps: {where}: part {i} is not on the board before it")
+            if close_place(part) != close_place(body) or (part["part"], part["offset"]) != (
+                i,
+                len(items),
+            ):
+                raise ValueError(f"close.steps: {where}: part {i} is not this step's part {i}")
+            items += part["items"]
+            served.add(d)
+        if len(items) != body["items"]:
+            raise ValueError(f"close.steps: {where}: {len(items)} items, not {body['items']}")
+        objects.append(
+            {
+                "seq": ev["seq"],
+                "step": body["step"],
+                "list": body["list"],
+                "trustee": body["trustee"],
+                "position": body.get("position"),
+                "key": body.get("key"),
+                "items": items,
+                "proof": body.get("proof"),
+            }
+        )
+    return objects
+
+
+# -- the proofs of the close's objects (coercion.md §5.8) --------------------------------
+
+
+def tag_share_ok(
+    base: bytes, name: str, key: str, l_hash: bytes, trustee: int, row: int, y_j: Point,
+    ct: Ct, item: dict,
+) -> Ct:  # fmt: skip
+    """`tag-share`: three-base, log_G Y_j = log_alpha A = log_beta B; returns (A, B)."""
+    a, b = ct_points(item["share"])
+    c, s = decode_scalar(item["proof"]["c"]), decode_scalar(item["proof"]["s"])
+    r0, r1, r2 = B * s - y_j * c, ct[0] * s - a * c, ct[1] * s - b * c
+    parts = [By(base), Tx(name), Tx(key), By(l_hash), In(trustee), In(row), Pt(y_j),
+             Pt(ct[0]), Pt(ct[1]), Pt(a), Pt(b), Pt(r0), Pt(r1), Pt(r2)]  # fmt: skip
+    if c != hash_to_scalar("tag-share", *parts):
+        raise ValueError(f"tags.proofs: {name} row {row}: trustee {trustee}'s tag share")
+    return a, b
+
+
+def point_tag_ok(base: bytes, key: str, trustee: int, i: int, y_j: Point, item: dict) -> Point:
+    """`point-tag-share`: two-base, log_G Y_j = log_Q D for the cover point Q_i."""
+    q = cover_tag_point(base, i)
+    d = decode_point(item["image"])
+    c, s = decode_scalar(item["proof"]["c"]), decode_scalar(item["proof"]["s"])
+    r1, r2 = B * s - y_j * c, q * s - d * c
+    parts = [By(base), Tx(key), In(trustee), In(i), Pt(y_j), Pt(q), Pt(d), Pt(r1), Pt(r2)]
+    if c != hash_to_scalar("point-tag-share", *parts):
+        raise ValueError(f"tags.proofs: cover point {i}: trustee {trustee}'s tag share")
+    return d
+
+
+def offset_ok(base: bytes, h: Point, l_hash: bytes, group: int, trustee: int, item: dict) -> Ct:
+    """`counter-offset`: representation with base G of Enc(delta); randomness non-zero."""
+    alpha, beta = ct_points(item["offset"])
+    if alpha == IDENTITY:
+        raise ValueError(f"close.trustees: group {group}: trustee {trustee}'s offset randomness 0")
+    proof = item["proof"]
+    e = decode_scalar(proof["c"])
+    z_s, z_m = decode_scalar(proof["s_randomness"]), decode_scalar(proof["s_offset"])
+    a1 = B * z_s - alpha * e
+    a2 = h * z_s + B * z_m - beta * e
+    parts = [By(base), Tx("close-offsets"), Tx("A.groups"), By(l_hash), In(group),
+             In(trustee), Pt(h), Pt(B), Pt(alpha), Pt(beta), Pt(a1), Pt(a2)]  # fmt: skip
+    if e != hash_to_scalar("counter-offset", *parts):
+        raise ValueError(f"close.trustees: group {group}: trustee {trustee}'s offset proof")
+    return alpha, beta
+
+
+def equivalence_ok(
+    base: bytes, name: str, l_hash: bytes, trustee: int, pair: int, a: Ct, b: Ct, item: dict
+) -> Ct:
+    """`equivalence-share`: three-base, log_G Z_j = log_alpha alpha' = log_beta beta' for
+    (alpha, beta) = A - B; Z_j not the identity.  Returns (alpha', beta')."""
+    z = decode_point(item["commitment"])
+    if z == IDENTITY:
+        raise ValueError(f"close.trustees: {name} pair {pair}: trustee {trustee}'s Z is O")
+    alpha, beta = ct_sub(a, b)
+    a2, b2 = ct_points(item["share"])
+    c, s = decode_scalar(item["proof"]["c"]), decode_scalar(item["proof"]["s"])
+    r0, r1, r2 = B * s - z * c, alpha * s - a2 * c, beta * s - b2 * c
+    parts = [By(base), Tx(name), By(l_hash), In(trustee), In(pair), Pt(a[0]), Pt(a[1]),
+             Pt(b[0]), Pt(b[1]), Pt(z), Pt(alpha), Pt(beta), Pt(a2), Pt(b2), Pt(r0), Pt(r1),
+             Pt(r2)]  # fmt: skip
+    if c != hash_to_scalar("equivalence-share", *parts):
+        raise ValueError(f"close.trustees: {name} pair {pair}: trustee {trustee}'s share")
+    return a2, b2
+
+
+def decryption_ok(
+    base: bytes, name: str, l_hash: bytes, trustee: int, row: int, x_j: Point, ct: Ct,
+    item: dict,
+) -> Point:  # fmt: skip
+    """`partial-decryption`: log_G X_j = log_alpha D; returns D.  A factor whose proof
+    fails is not taken (`close.trustees`, whatever the list: a tag's, a unit's, a sum's)."""
+    d = decode_point(item["factor"])
+    c, s = decode_scalar(item["proof"]["c"]), decode_scalar(item["proof"]["s"])
+    r1, r2 = B * s - x_j * c, ct[0] * s - d * c
+    parts = [By(base), Tx("close-decryption"), Tx(name), By(l_hash), In(trustee), In(row),
+             Pt(ct[1]), Pt(x_j), Pt(ct[0]), Pt(d), Pt(r1), Pt(r2)]  # fmt: skip
+    if c != hash_to_scalar("partial-decryption", *parts):
+        raise ValueError(f"close.trustees: {name} row {row}: trustee {trustee}'s decryption")
+    return d
+
+
+# -- the replay (coercion.md §5.3, §5.4, §5.7) --------------------------------------------
+
+
+def _spec(step: str, name: str, **kw: object) -> dict:
+    """One step of a round: ``cts`` (decrypt, tag: one ciphertext per row), ``pairs``
+    (equivalence), ``count`` (point-tag, offset) or ``rows`` (mix: its input)."""
+    return {"step": step, "list": name, "key": None, "taken": [], "results": {}, **kw}
+
+
+def _spec_count(spec: dict) -> int:
+    for k in ("cts", "pairs", "rows"):
+        if k in spec:
+            return len(spec[k])
+    return int(spec["count"])
+
+
+def _spec_done(spec: dict, k: int) -> bool:
+    return len(spec["taken"]) == k
+
+
+def _lagrange_points(spec: dict) -> tuple[list[int], dict[int, int]]:
+    used = [o["trustee"] for o in spec["taken"]]
+    return used, lagrange(used)
+
+
+def combine_spec(spec: dict) -> list:
+    """What a complete step gives (coercion.md §5.1): tag shares and cover point images
+    combined by Lagrange at 0 over its k trustees; offsets and equivalence shares summed;
+    a decryption's points beta - sum(lambda_t D_t); a mix's last output rows."""
+    step = spec["step"]
+    if step == "mix":
+        return spec["rows_out"]
+    used, lam = _lagrange_points(spec)
+    n = _spec_count(spec)
+    out = []
+    for i in range(n):
+        if step == "tag":
+            acc = ZERO_CT
+            for t in used:
+                acc = ct_add(acc, ct_mul(lam[t], spec["results"][t][i]))
+            out.append(acc)
+        elif step == "point-tag":
+            out.append(_total(spec["results"][t][i] * lam[t] for t in used))
+        elif step in ("offset", "equivalence"):
+            acc = ZERO_CT
+            for t in used:
+                acc = ct_add(acc, spec["results"][t][i])
+            out.append(acc)
+        else:  # decrypt
+            beta = spec["cts"][i][1]
+            out.append(beta - _total(spec["results"][t][i] * lam[t] for t in used))
+    return out
+
+
+class CloseReplay:
+    """The close read from the board (record-format §6, coercion.md §5): the lists from
+    the board, then the objects in their `close-step` order, round by round."""
+
+    def __init__(self, base: bytes, setup: dict, events: Sequence[dict]):
+        self.base = base
+        self.setup = setup
+        self.manifest = setup["manifest"]
+        ek = setup["election_key"]
+        self.k = ek["ceremony"]["threshold"]
+        self.h = decode_point(ek["public_key"], False)
+        self.x = {v["trustee"]: decode_point(v["key"]) for v in ek["verification_keys"]}
+        self.y = {
+            tk["label"]: {v["trustee"]: decode_point(v["key"]) for v in tk["verification_keys"]}
+            for tk in ek["tag_keys"]
+        }
+        self.width = sum(len(slots(c)) for c in self.manifest["contests"])
+        e0 = {"alpha": IDENTITY_HEX, "beta": IDENTITY_HEX}
+        a_rows: list[list[Ct]] = []
+        regs: list[dict] = []
+        self.cast_rows = 0
+        self.padding: dict = {}
+        roll_rows: list[dict] = []
+        for ev in events:
+            body = ev["body"]
+            if ev["kind"] == "cast-row":
+                row, ballot = body["row"], body["row"]["ballot"]
+                cts = [ballot["tag"], ballot["credential"], row["counter"], row["flag"]]
+                cts += [ct for c in ballot["contests"] for ct in c["ciphertexts"]]
+                a_rows.append([ct_points(ct) for ct in cts])
+                self.cast_rows += 1
+            elif ev["kind"] == "registration":
+                regs.append(body["registration"])
+            elif ev["kind"] == "padding":
+                self.padding = body["padding"]
+            elif ev["kind"] == "roll-part":
+                roll_rows += body["rows"]
+            elif ev["kind"] == "roll" and "encrypted" in body:
+                listed = body["encrypted"]["reporting_units"]
+                self.reporting_units = [u["id"] for u in listed]
+                voters = {u["unit"]: u["voters"] for u in body["voters_per_unit"]}
+                #: the voters the organiser signed per reporting unit (roll.counts)
+                self.signed_counts = [sum(voters[m] for m in u["units"]) for u in listed]
+        for prow in self.padding.get("rows", []):
+            cts = [prow["tag"], prow["credential"], prow["counter"], prow["flag"]]
+            cts += [e0] * self.width
+            a_rows.append([ct_points(ct) for ct in cts])
+        self.a_rows = a_rows
+        self.a_regs = [
+            [ct_points(r[f]) for f in ("tag", "credential", "handle", "activation")] for r in regs
+        ]
+        self.revocations = [[ct_points(r[f]) for f in ("revokes", "activation")] for r in regs]
+        self.roll = [[ct_points(r[f]) for f in ("handle", "unit", "activation")] for r in roll_rows]
+        self.out: dict[tuple[str, str], list] = {}  # (step, list) -> what it gave
+        self.rounds: list[tuple[str, int]] = []  # (round, seq of the step that opened it)
+        self.round: str | None = None
+        self.specs: list[dict] = []
+        self.all_specs: list[dict] = []
+        self.done = False
+        self.summary: dict = {}
+
+    # -- the rounds -------------------------------------------------------------------
+
+    def open_next(self, seq: int) -> None:
+        """Open the next round that has anything to take after the current one."""
+        names = list(CLOSE_ROUNDS)
+        at = 0 if self.round is None else names.index(self.round) + 1
+        for name in names[at:]:
+            specs = [
+                s for s in getattr(self, "round_" + name.replace("-", "_"))() if _spec_count(s)
+            ]
+            self.round = name
+            if specs:
+                self.specs = specs
+                self.all_specs += specs
+                self.rounds.append((name, seq))
+                return
+        self.specs, self.done = [], True
+        self.finish()
+
+    def got(self, step: str, name: str) -> list:
+        return self.out[(step, name)]
+
+    def round_A_mix(self) -> list[dict]:
+        return [_spec("mix", "A.rows", rows=self.a_rows), _spec("mix", "A.registrations",
+                rows=self.a_regs)]  # fmt: skip
+
+    def round_A_tag(self) -> list[dict]:
+        rows, regs = self.got("mix", "A.rows"), self.got("mix", "A.registrations")
+        cts = [r[0] for r in rows] + [r[0] for r in regs]
+        cover = self.padding["cover_rows"]
+        return [
+            _spec("tag", "A.tags", key="y1", cts=cts),
+            _spec("point-tag", "A.cover", key="y1", count=cover),
+        ]
+
+    def round_A_tag_dec(self) -> list[dict]:
+        return [_spec("decrypt", "A.tags", cts=self.got("tag", "A.tags"))]
+
+    def round_A_offset(self) -> list[dict]:
+        rows = self.got("mix", "A.rows")
+        tags = self.got("decrypt", "A.tags")
+        row_tags, reg_tags = tags[: len(rows)], tags[len(rows) :]
+        reg_of: dict[bytes, int] = {}
+        doubled: set[bytes] = set()
+        for j, t in enumerate(reg_tags):
+            if t.encode() in reg_of:
+                doubled.add(t.encode())
+            reg_of[t.encode()] = j
+        if doubled:
+            raise ValueError("registrations.unique: two registrations share a y1 tag")
+        cover = {p.encode() for p in self.out.get(("point-tag", "A.cover"), [])}
+        groups: dict[bytes, list[int]] = {}
+        for i, t in enumerate(row_tags):
+            groups.setdefault(t.encode(), []).append(i)
+        joined, cover_rows = [], 0
+        for t in sorted(groups):
+            if t in reg_of:
+                joined.append((t, reg_of[t], groups[t]))
+            elif t in cover and len(groups[t]) == 1:
+                cover_rows += 1
+            else:
+                raise ValueError("close.cover: a group that is neither a registration's nor cover")
+        for _, _, members in joined:
+            if len(members) not in (1, 2, 3, 4, 6, 8, 12, 16, 24, 32):
+                raise ValueError("padding.shape: a joined group's size is not on the list")
+        self.joined, self.cover_found = joined, cover_rows
+        return [_spec("offset", "A.groups", count=len(joined))]
+
+    def round_A_count(self) -> list[dict]:
+        rows, offsets = self.got("mix", "A.rows"), self.got("offset", "A.groups")
+        cts = [ct_add(rows[i][2], offsets[g]) for g, (_, _, m) in enumerate(self.joined) for i in m]
+        return [_spec("decrypt", "A.counters", cts=cts)]
+
+    def round_A_check(self) -> list[dict]:
+        w = self.got("decrypt", "A.counters")
+        at, winners = 0, []
+        for _, _, members in self.joined:
+            points = w[at : at + len(members)]
+            at += len(members)
+            enc = [p.encode() for p in points]
+            if len(set(enc)) != len(enc):
+                raise ValueError("close.counters: a group's counters are not distinct")
+            starts = [i for i, p in enumerate(points) if (p - B).encode() not in enc]
+            if len(starts) != 1:
+                raise ValueError("close.counters: a group's counters are not consecutive")
+            order = {e: i for i, e in enumerate(enc)}
+            cur, seen = starts[0], 1
+            while (points[cur] + B).encode() in order:
+                cur, seen = order[(points[cur] + B).encode()], seen + 1
+            if seen != len(points):
+                raise ValueError("close.counters: a group's counters are not consecutive")
+            winners.append(members[cur])
+        self.winners = winners
+        rows, regs = self.got("mix", "A.rows"), self.got("mix", "A.registrations")
+        flags = [rows[i][3] for i in winners]
+        pairs = [
+            (rows[i][1], regs[j][1]) for i, (_, j, _) in zip(winners, self.joined, strict=True)
+        ]
+        return [_spec("decrypt", "A.flags", cts=flags), _spec("equivalence", "A.pets", pairs=pairs)]
+
+    def round_A_check_dec(self) -> list[dict]:
+        return [_spec("decrypt", "A.pets", cts=self.got("equivalence", "A.pets"))]
+
+    def round_A_fallback(self) -> list[dict]:
+        flags, pets = self.out.get(("decrypt", "A.flags"), []), self.got("decrypt", "A.pets")
+        if any(f != IDENTITY for f in flags):
+            raise ValueError("close.dummy: a winner's flag is not 0 (the fallback round)")
+        if any(p != IDENTITY for p in pets):
+            raise ValueError("close.credential: a winner's voting point is not its registration's")
+        return []
+
+    def round_A_fallback_dec(self) -> list[dict]:
+        return []
+
+    def round_B_mix(self) -> list[dict]:
+        rows, regs = self.got("mix", "A.rows"), self.got("mix", "A.registrations")
+        winners = [
+            [regs[j][0], regs[j][2], regs[j][3], *rows[i][4:]]
+            for i, (_, j, _) in zip(self.winners, self.joined, strict=True)
+        ]
+        return [
+            _spec("mix", "B.winners", rows=winners),
+            _spec("mix", "B.revocations", rows=self.revocations),
+            _spec("mix", "B.roll", rows=self.roll),
+        ]
+
+    def round_B_tag(self) -> list[dict]:
+        cts = [r[0] for r in self.got("mix", "B.winners")]
+        cts += [r[0] for r in self.got("mix", "B.revocations")]
+        cts += [r[0] for r in self.got("mix", "B.roll")]
+        return [_spec("tag", "B.tags", key="y2", cts=cts)]
+
+    def round_B_tag_dec(self) -> list[dict]:
+        units = [r[1] for r in self.got("mix", "B.roll")]
+        return [
+            _spec("decrypt", "B.tags", cts=self.got("tag", "B.tags")),
+            _spec("decrypt", "B.units", cts=units),
+        ]
+
+    def round_B_revoke(self) -> list[dict]:
+        tags = self.got("decrypt", "B.tags")
+        nw, nr = len(self.got("mix", "B.winners")), len(self.got("mix", "B.revocations"))
+        w_tags, r_tags, roll_tags = tags[:nw], tags[nw : nw + nr], tags[nw + nr :]
+        units = self.got("decrypt", "B.units")
+        self.roll_unit: list[int | None] = []
+        for u in units:
+            self.roll_unit.append(discrete_log(u, len(self.reporting_units) - 1))
+        if None in self.roll_unit:
+            raise ValueError("close.units: a roll row's unit is no reporting unit")
+        rows_per_unit = [self.roll_unit.count(u) for u in range(len(self.reporting_units))]
+        if rows_per_unit != self.signed_counts:
+            raise ValueError(
+                f"roll.counts: the roll's rows per reporting unit {rows_per_unit} are not the "
+                f"voters the organiser signed {self.signed_counts}"
+            )
+        enc = [t.encode() for t in roll_tags]
+        if len(set(enc)) != len(enc):
+            raise ValueError("roll.handles: two roll rows share a handle tag")
+        self.roll_of = {e: i for i, e in enumerate(enc)}
+        self.matched = [
+            (i, j)
+            for i, wt in enumerate(w_tags)
+            for j, rt in enumerate(r_tags)
+            if wt.encode() == rt.encode()
+        ]
+        w, r = self.got("mix", "B.winners"), self.got("mix", "B.revocations")
+        pairs = [(w[i][2], r[j][1]) for i, j in self.matched]
+        return [_spec("equivalence", "B.revoke-pets", pairs=pairs)]
+
+    def round_B_revoke_dec(self) -> list[dict]:
+        pets = self.out.get(("equivalence", "B.revoke-pets"), [])
+        return [_spec("decrypt", "B.revoke-pets", cts=pets)]
+
+    def round_B_handle(self) -> list[dict]:
+        equal = self.out.get(("decrypt", "B.revoke-pets"), [])
+        if any(p != IDENTITY for p in equal):  # a void revocation names the service
+            raise ValueError("close.revocation: a matched revocation of another activation")
+        revoked = {i for i, _ in self.matched}
+        w = self.got("mix", "B.winners")
+        self.revoked = len(revoked)
+        self.survivors = [i for i in range(len(w)) if i not in revoked]
+        return [_spec("tag", "B.handles", key="y2", cts=[w[i][1] for i in self.survivors])]
+
+    def round_B_handle_dec(self) -> list[dict]:
+        return [_spec("decrypt", "B.handles", cts=self.out.get(("tag", "B.handles"), []))]
+
+    def round_B_activate(self) -> list[dict]:
+        handles = self.out.get(("decrypt", "B.handles"), [])
+        joins = [self.roll_of.get(t.encode()) for t in handles]
+        if None in joins or len(set(joins)) != len(joins):
+            raise ValueError("close.voters: a survivor joins no roll row, or two join one")
+        self.joins = joins
+        w, roll = self.got("mix", "B.winners"), self.got("mix", "B.roll")
+        pairs = [(w[i][2], roll[j][2]) for i, j in zip(self.survivors, joins, strict=True)]
+        return [_spec("equivalence", "B.activation-pets", pairs=pairs)]
+
+    def round_B_activate_dec(self) -> list[dict]:
+        pets = self.out.get(("equivalence", "B.activation-pets"), [])
+        return [_spec("decrypt", "B.activation-pets", cts=pets)]
+
+    def counted(self) -> list[tuple[int, str]]:
+        """(position in mixed B.winners, reporting unit id) of every counted survivor."""
+        if not hasattr(self, "_counted"):
+            pets = self.out.get(("decrypt", "B.activation-pets"), [])
+            if any(p != IDENTITY for p in pets):
+                raise ValueError("close.activation: a survivor's activation is not its roll row's")
+            self._counted = [
+                (i, self.reporting_units[self.roll_unit[j]])  # type: ignore[index]
+                for i, j in zip(self.survivors, self.joins, strict=True)
+            ]
+        return self._counted
+
+    def contest_columns(self) -> list[tuple[dict, int]]:
+        """(contest, its first column in a B.winners row) in manifest order."""
+        out, at = [], 3
+        for c in self.manifest["contests"]:
+            out.append((c, at))
+            at += len(slots(c))
+        return out
+
+    def round_B_column(self) -> list[dict]:
+        counted = self.counted()
+        if not counted:
+            return []
+        w = self.got("mix", "B.winners")
+        return [
+            _spec(
+                "mix", f"column/{c['id']}", rows=[w[i][at : at + len(slots(c))] for i, _ in counted]
+            )
+            for c, at in self.contest_columns()
+            if is_mixed(c)
+        ]
+
+    def tally_entries(self) -> list[tuple[str, Ct]]:
+        """B.tally's entries (record-format §7): the totals of every option of every
+        contest counted by sum, then each broken-out reporting unit's."""
+        counted = self.counted()
+        w = self.got("mix", "B.winners") if counted else []
+        ids, sums = [], {}
+        for c, at in self.contest_columns():
+            if is_mixed(c):
+                continue
+            for j, (oid, _, _) in enumerate(encrypted_options(c)):
+                eid = f"{c['id']}/{oid}"
+                ids.append(eid)
+                for i, u in counted:
+                    for key in (eid, f"{eid}@{u}"):
+                        sums[key] = ct_add(sums.get(key, ZERO_CT), w[i][at + j])
+        per_unit = {u: 0 for u in self.reporting_units}
+        for _, u in counted:
+            per_unit[u] += 1
+        self.per_unit = per_unit
+        broken = broken_out_units(self.reporting_units, per_unit, self.manifest["min_unit_size"])
+        entries = [(eid, sums.get(eid, ZERO_CT)) for eid in ids]
+        entries += [(f"{eid}@{u}", sums.get(f"{eid}@{u}", ZERO_CT)) for u in broken for eid in ids]
+        return entries
+
+    def round_B_tally(self) -> list[dict]:
+        if not self.counted():
+            return []
+        specs = [_spec("decrypt", "B.tally", cts=[ct for _, ct in self.tally_entries()])]
+        for c, _ in self.contest_columns():
+            if is_mixed(c):
+                rows = self.got("mix", f"column/{c['id']}")
+                specs.append(
+                    _spec("decrypt", f"column/{c['id']}", cts=[ct for row in rows for ct in row])
+                )
+        return specs
+
+    # -- taking an object -------------------------------------------------------------
+
+    def take(self, obj: dict) -> None:
+        """An object of an open step, by a trustee who has not acted in it, every proof
+        verifying; else ValueError with the check's name."""
+        where = f"event {obj['seq']} ({obj['step']} of {obj['list']} by {obj['trustee']})"
+        if self.done:
+            raise ValueError(f"close.steps: {where}: after the close is done")
+        spec = next(
+            (s for s in self.specs if (s["step"], s["list"]) == (obj["step"], obj["list"])),
+            None,
+        )
+        if spec is None or spec["key"] != obj["key"] or _spec_done(spec, self.k):
+            raise ValueError(f"close.steps: {where}: no such step open in round {self.round}")
+        t = obj["trustee"]
+        if t in [o["trustee"] for o in spec["taken"]]:
+            raise ValueError(f"close.steps: {where}: the trustee acted in this step already")
+        if len(obj["items"]) != _spec_count(spec):
+            raise ValueError(f"close.steps: {where}: not {_spec_count(spec)} items")
+        try:
+            spec["results"][t] = self.check_object(spec, obj)
+        except (DecodeError, KeyError, TypeError) as e:
+            raise ValueError(f"close.steps: {where}: {e}") from None
+        except ValueError as e:
+            raise ValueError(f"{e}: {where}") from None
+        spec["taken"].append(obj)
+        if all(_spec_done(s, self.k) for s in self.specs):
+            for s in self.specs:
+                self.out[(s["step"], s["list"])] = combine_spec(s)
+            self.open_next(obj["seq"])
+
+    def check_object(self, spec: dict, obj: dict) -> list:
+        base, t, name, items = self.base, obj["trustee"], spec["list"], obj["items"]
+        step = spec["step"]
+        if step == "mix":
+            previous = spec.get("rows_out", spec["rows"])
+            if obj["position"] != len(spec["taken"]) + 1:
+                raise ValueError(f"close.steps: position {obj['position']}")
+            outputs = [[ct_json(ct_points(x)) for x in it["row"]] for it in items]
+            inputs = [[ct_json(ct) for ct in row] for row in previous]
+            proof = {
+                **{k: [it[k] for it in items] for k in CLOSE_ITEM_KEYS["mix"] - {"row"}},
+                **obj["proof"],
+            }
+            context = [By(base), Tx("close-mix"), Tx(name), In(obj["position"]), In(t)]
+            if not verify_shuffle(context, self.h.hex(), inputs, outputs, proof):
+                raise ValueError("mix.proofs: the proof of shuffle does not verify")
+            spec["rows_out"] = [[ct_points(x) for x in row] for row in outputs]
+            return []
+        if step == "tag":
+            l_hash = points_list_hash(base, name, [[c] for c in spec["cts"]])
+            y_j = self.y[spec["key"]][t]
+            return [
+                tag_share_ok(base, name, spec["key"], l_hash, t, i, y_j, ct, it)
+                for i, (ct, it) in enumerate(zip(spec["cts"], items, strict=True))
+            ]
+        if step == "point-tag":
+            y_j = self.y[spec["key"]][t]
+            return [point_tag_ok(base, spec["key"], t, i, y_j, it) for i, it in enumerate(items)]
+        if step == "offset":
+            l_hash = points_list_hash(base, "A.groups", self.got("mix", "A.rows"))
+            return [offset_ok(base, self.h, l_hash, g, t, it) for g, it in enumerate(items)]
+        if step == "equivalence":
+            l_hash = points_list_hash(base, name, [list(p) for p in spec["pairs"]])
+            return [
+                equivalence_ok(base, name, l_hash, t, i, a, b, it)
+                for i, ((a, b), it) in enumerate(zip(spec["pairs"], items, strict=True))
+            ]
+        l_hash = points_list_hash(base, name, [[c] for c in spec["cts"]])
+        return [
+            decryption_ok(base, name, l_hash, t, i, self.x[t], ct, it)
+            for i, (ct, it) in enumerate(zip(spec["cts"], items, strict=True))
+        ]
+
+    # -- the end: B6 and the result (record-format §7) --------------------------------
+
+    def finish(self) -> None:
+        counted = self.counted()
+        entries = self.tally_entries()
+        n = len(counted)
+        bound = dlog_bound(self.manifest, n)
+        counts: dict[str, int] = {}
+        points = self.out.get(("decrypt", "B.tally"), [])
+        for (eid, _), m_b in zip(entries, points or [IDENTITY] * len(entries), strict=True):
+            m = discrete_log(m_b, bound)
+            if m is None:
+                raise ValueError(f"result.counts: entry {eid} decrypts to no count up to {bound}")
+            counts[eid] = m
+        for c, _ in self.contest_columns():
+            if not is_mixed(c):
+                continue
+            decrypted = self.out.get(("decrypt", f"column/{c['id']}"), [])
+            ids = [row_entry_id(c["id"], i, s) for i in range(n) for s in slots(c)]
+            for eid, m_b in zip(ids, decrypted, strict=True):
+                m = discrete_log(m_b, bound)
+                if m is None:
+                    raise ValueError(f"result.counts: entry {eid} decrypts to no count")
+                counts[eid] = m
+        tally_spec = [o["trustee"] for o in self._taken("decrypt", "B.tally")]
+        result: dict = {
+            "counted_per_unit": [
+                {"unit": u, "ballots": self.per_unit[u]} for u in self.reporting_units
+            ],
+            "counts": [{"id": eid, "count": counts[eid]} for eid, _ in entries],
+            "trustees": tally_spec,
+            "close": {
+                "cast_rows": self.cast_rows - self.cover_found,
+                "cover_rows": self.cover_found,
+                "padding_rows": len(self.padding["rows"]),
+                "registrations": len(self.a_regs),
+                "selected": len(self.winners),
+                "revoked": self.revoked,
+                "survivors": len(self.survivors),
+            },
+        }
+        try:
+            mixed = mixed_counts(self.manifest, n, counts)
+            ranked = ranked_counts(self.manifest, self.base, n, counts)
+        except ValueError as e:
+            raise ValueError(f"result.counts: {e}") from None
+        if mixed is not None:
+            result["mixed"] = mixed
+        if ranked is not None:
+            result["ranked"] = ranked
+        self.result = result
+
+    def _taken(self, step: str, name: str) -> list[dict]:
+        for s in self.all_specs:
+            if (s["step"], s["list"]) == (step, name):
+                return list(s["taken"])
+        return []
+
+
+def check_close(events: Sequence[dict]) -> dict | None:
+    """The close of an election with re-voting protection replayed from the record (None
+    before its padding): the objects (:func:`read_close_objects`) taken round by round
+    (:class:`CloseReplay`), `close.rounds` (each round announced by a `close-round` event
+    right after the step that opened it, the first right after the padding), and, when
+    the close is done, the `result` (`result.counts`): right after the close's last step,
+    exactly the recomputed body, member for member.  Returns {round, done, rounds,
+    result}; ValueError names the first check that fails."""
+    setup = events[0]["body"]
+    padding = [e["seq"] for e in events if e["kind"] == "padding"]
+    if not padding:
+        return None
+    base = setup_base_hash(setup)
+    objects = read_close_objects(base, setup, events)
+    replay = CloseReplay(base, setup, events)
+    replay.open_next(padding[0])
+    for obj in objects:
+        replay.take(obj)
+    announced = [(e["body"]["round"], e["seq"]) for e in events if e["kind"] == "close-round"]
+    expected = [(name, seq + 1) for name, seq in replay.rounds]
+    if announced != expected:
+        raise ValueError(f"close.rounds: the rounds announced are not {expected}")
+    results = [e for e in events if e["kind"] == "result"]
+    if results and not replay.done:
+        raise ValueError("result.counts: a result before the close is done")
+    if results:
+        result, last = results[0]["body"], objects[-1]["seq"] if objects else padding[0]
+        if results[0]["seq"] != last + 1:
+            raise ValueError("result.counts: the result is not right after the close's last step")
+        expected_result = replay.result
+        if not isinstance(result, dict) or set(result) != set(expected_result):
+            raise ValueError(
+                f"result.counts: the result's members are not {sorted(expected_result)}"
+            )
+        for k, v in expected_result.items():
+            if canonical(result[k]) != canonical(v):
+                raise ValueError(f"result.counts: {k} is not {v}")
+    return {
+        "round": replay.round,
+        "done": replay.done,
+        "rounds": [name for name, _ in replay.rounds],
+        "result": replay.result if replay.done else None,
+    }

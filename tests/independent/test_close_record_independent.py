@@ -1,0 +1,278 @@
+"""A whole record of a small election with re-voting protection, run through the service
+to its result (tests/web/close_helpers.run_close), checked by the independent checker
+(tests/independent/hbcheck.py) from the documents alone: the close's objects, stage A,
+stage B, B6 and the result.  A close object or the result altered (the log re-signed) is
+caught by name.  The record is built with honestballot; hbcheck does not import it."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.manifest import BLANK
+from honestballot.protocol.schedule import Schedule
+from honestballot.service.demo import demo_manifest
+from tests.databases import fresh_database
+from tests.factories import (
+    WEB_ELECTION,
+    DemoCeremonies,
+    board_secret_of,
+    key_ceremony,
+    open_revoting_election,
+    open_web_election,
+    resign,
+)
+from tests.independent import hbcheck
+from tests.web.close_helpers import run_close
+
+ELECTION = "independent-close"
+SCHEDULE = Schedule(60, ((8, 4),))
+#: each test reads a whole election's record (the module builds it once)
+pytestmark = pytest.mark.slow
+#: (national ID, the choices it casts in order); the third replaces its credential before
+#: its second ballot (so one winner is revoked at B3)
+VOTERS = [
+    # five ballots: its group is padded to six (one padding row)
+    (
+        "900101300001",
+        [{"chair": {"cand-2"}, "council": {BLANK}}] * 4
+        + [{"chair": {"cand-1"}, "council": {"member-1"}}],
+    ),
+    (
+        "900101300002",
+        [
+            {"chair": {"cand-1"}, "council": {BLANK}},
+            {"chair": {"cand-2"}, "council": {"member-1", "member-2"}},
+        ],
+    ),
+    (
+        "900101300003",
+        [
+            {"chair": {"cand-2"}, "council": {"member-2"}},
+            {"chair": {"cand-1"}, "council": {BLANK}},
+        ],
+    ),
+    ("900101300004", [{"chair": {"cand-3"}, "council": {"member-3"}}]),
+]
+#: the reporting units of the web roll under min_unit_size 2, and the counted ballots of
+#: each: both are broken out in the result
+COUNTED = [{"unit": "station-1", "ballots": 2}, {"unit": "pool", "ballots": 2}]
+
+
+@dataclass
+class Record:
+    lines: list[bytes]
+    election: str
+    #: what the board key signs with (the tests' dishonest server re-signs the log)
+    board_secret: Any
+    #: trustee index -> its election key share x_t (to re-sign a changed object)
+    x: dict[int, int]
+
+
+@pytest.fixture(scope="module")
+def record(
+    demo_ceremony: DemoCeremonies, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Record]:
+    """The record's lines, the close run to its result (min_unit_size 2: station-1 is a
+    reporting unit of its own, the other units make pool)."""
+    tmp: Path = tmp_path_factory.mktemp("independent-close")
+    web_dir = tmp / "web"
+    web_dir.mkdir()
+    ceremony = key_ceremony(replace(demo_manifest(ELECTION), min_unit_size=2), tmp, ELECTION)
+    with (
+        fresh_database("sqlite", tmp / "db") as url,
+        open_web_election(demo_ceremony(WEB_ELECTION), web_dir, url, open_=True) as web,
+    ):
+        election = open_revoting_election(
+            web, ceremony, SeededRandomness("independent close"), schedule=SCHEDULE
+        )
+        services = web.services
+        open_ms = services.batches.open_ms(election.id)
+        assert open_ms is not None
+        for national_id, choices in VOTERS:
+            device = election.device(national_id, f"device {national_id}")
+            seed, answer = device.register()
+            assert answer.status_code == 201, answer.text
+            for i, choice in enumerate(choices):
+                if i and national_id == "900101300003":  # a new credential, another device
+                    device = election.device(national_id, "another device")
+                    seed, answer = device.register()
+                    assert answer.status_code == 201, answer.text
+                ballot, _, private = device.ballot(seed, choice)
+                answer = device.cast(ballot, private)
+                assert answer.status_code == 201, answer.text
+        services.elections.clock = lambda: open_ms + SCHEDULE.interval * 1000 + 10
+        services.elections.close(election.id)
+        run_close(election, ceremony, SeededRandomness("independent trustees"))
+        lines = [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
+        x = {s.index: s.key_share.value for s in ceremony.secrets if s.key_share is not None}
+        yield Record(lines, election.id, board_secret_of(url, election.id), x)
+
+
+def hb(lines: list[bytes]) -> str | None:
+    """hbcheck's verdict: None if it passes, else the name of the check it fails."""
+    parsed = [json.loads(x) for x in lines]
+    events = [e for e in parsed if e.get("type") == "event"]
+    heads = [e["size"] for e in parsed if e.get("type") == "tree-head"]
+    try:
+        hbcheck.check_revoting(events, heads)
+    except ValueError as exc:
+        return str(exc).split(":", 1)[0]
+    return None
+
+
+def changed(
+    record: Record, kind: str, pick: Callable[[dict[str, Any]], bool],
+    change: Callable[[dict[str, Any]], None],
+) -> tuple[list[bytes], dict[str, Any]]:  # fmt: skip
+    """The record with the first event of ``kind`` that ``pick`` picks changed in place,
+    and the log re-signed (what a server holding the board key can do).  Returns (the
+    lines, the changed event)."""
+    out, found = [], None
+    for raw in record.lines:
+        obj = json.loads(raw)
+        if found is None and obj.get("kind") == kind and pick(obj["body"]):
+            change(obj["body"])
+            found = obj
+            raw = hbcheck.canonical(obj)
+        out.append(raw)
+    assert found is not None
+    return resign(out, record.election, record.board_secret), found
+
+
+def sign_close(base: bytes, kind: str, body: dict[str, Any], x: int) -> str:
+    """``body`` signed again by the trustee whose key share is ``x`` (record-format §6: a
+    Schnorr signature, tag close/signature, context (B base, P X_t), on the digest);
+    returns the new digest."""
+    key = hbcheck.B * x
+    unsigned = hbcheck.canonical({k: v for k, v in body.items() if k != "signature"})
+    digest = hbcheck.hash_bytes(f"close/{kind}", hbcheck.By(base), hbcheck.By(unsigned))
+    r = secrets.randbelow(hbcheck.L - 1) + 1
+    big_r = hbcheck.B * r
+    parts = [hbcheck.By(base), hbcheck.Pt(key), hbcheck.By(digest), hbcheck.Pt(key)]
+    c = hbcheck.hash_to_scalar("close/signature", *parts, hbcheck.Pt(big_r))
+    body["signature"] = {"c": hbcheck.scalar_hex(c), "s": hbcheck.scalar_hex(r + c * x)}
+    return digest.hex()
+
+
+def test_the_whole_close_and_its_result_pass(record: Record) -> None:
+    parsed = [json.loads(x) for x in record.lines]
+    events = [e for e in parsed if e.get("type") == "event"]
+    heads = [e["size"] for e in parsed if e.get("type") == "tree-head"]
+    board = hbcheck.check_revoting(events, heads)
+    assert board is not None
+    close = board["close"]
+    assert close["done"] and close["rounds"][0] == "A-mix" and close["rounds"][-1] == "B-tally"
+    assert "B-revoke" in close["rounds"] and "A-fallback" not in close["rounds"]
+    (result,) = [e["body"] for e in events if e["kind"] == "result"]
+    assert close["result"] == result
+    # the voters' last ballots, one revoked credential, one padding row
+    totals = {c["id"]: c["count"] for c in result["counts"] if "@" not in c["id"]}
+    assert totals["chair/cand-1"] == 2 and totals["chair/cand-2"] == 1
+    assert totals["council/member-1"] == 2 and totals["council/blank"] == 1
+    assert totals["chair/cand-3"] == 1 and totals["council/member-3"] == 1
+    assert result["close"]["revoked"] == 1 and result["close"]["survivors"] == 4
+    assert result["close"]["padding_rows"] == 1
+    # per reporting unit (the first two voters are of station-1, the others of pool)
+    assert result["counted_per_unit"] == COUNTED
+    per_unit = {c["id"]: c["count"] for c in result["counts"] if "@" in c["id"]}
+    assert per_unit["chair/cand-1@station-1"] == 1 and per_unit["chair/cand-2@station-1"] == 1
+    assert per_unit["chair/cand-1@pool"] == 1 and per_unit["chair/cand-3@pool"] == 1
+
+
+@pytest.mark.parametrize("member", ["counts", "close"])
+def test_a_result_that_is_not_the_close_s_fails_result_counts(record: Record, member: str) -> None:
+    def more(body: dict[str, Any]) -> None:
+        if member == "counts":
+            body["counts"][0]["count"] += 1
+        else:  # the close's aggregates: one cover row more, one cast row fewer
+            body["close"]["cover_rows"] += 1
+            body["close"]["cast_rows"] -= 1
+
+    lines, _ = changed(record, "result", lambda _: True, more)
+    assert hb(lines) == "result.counts"
+
+
+def test_a_close_part_changed_fails_its_signature(record: Record) -> None:
+    def swap(body: dict[str, Any]) -> None:
+        proof = body["items"][0]["proof"]
+        proof["c"], proof["s"] = proof["s"], proof["c"]
+
+    lines, _ = changed(record, "close-part", lambda b: b["step"] == "tag", swap)
+    assert hb(lines) == "close.signatures"
+
+
+def resigned(
+    record: Record, step: str, name: str, change: Callable[[dict[str, Any]], None]
+) -> list[bytes]:
+    """The first part of a (step, list) object changed by ``change`` and signed again by
+    its trustee, with the step that names it (the trustee, or whoever holds its key, did
+    it: every signature verifies), and the log re-signed."""
+    events = [json.loads(x) for x in record.lines]
+    base = hbcheck.setup_base_hash(events[1]["body"])
+    at = next(
+        i
+        for i, e in enumerate(events)
+        if e.get("kind") == "close-part" and (e["body"]["step"], e["body"]["list"]) == (step, name)
+    )
+    part = events[at]["body"]
+    x = record.x[part["trustee"]]
+    old = hbcheck.check_close_signed(base, "part", part, hbcheck.B * x).hex()
+    change(part)
+    new = sign_close(base, "part", part, x)
+    head = next(
+        e["body"]
+        for e in events[at:]
+        if e.get("kind") == "close-step" and old in e["body"]["parts"]
+    )
+    head["parts"] = [new if d == old else d for d in head["parts"]]
+    sign_close(base, "step", head, x)
+    out = [
+        hbcheck.canonical(e) if e.get("type") == "event" else raw
+        for e, raw in zip(events, record.lines, strict=True)
+    ]
+    return resign(out, record.election, record.board_secret)
+
+
+def _one_more(item: dict[str, Any], key: str) -> None:
+    """``item[key]``, a point or a ciphertext (then its beta), plus the base point."""
+    if isinstance(item[key], dict):
+        item = item[key]
+        key = "beta"
+    item[key] = (hbcheck.decode_point(item[key]) + hbcheck.B).hex()
+
+
+@pytest.mark.parametrize(
+    ("step", "name", "key", "check"),
+    [
+        ("tag", "A.tags", "share", "tags.proofs"),
+        ("decrypt", "A.tags", "factor", "close.trustees"),
+        ("mix", "A.registrations", "row", "mix.proofs"),
+    ],
+)
+def test_a_close_object_changed_and_signed_again_fails_its_proof(
+    record: Record, step: str, name: str, key: str, check: str
+) -> None:
+    def change(part: dict[str, Any]) -> None:
+        item = part["items"][0]
+        if key == "row":  # a mix's output row: its first ciphertext
+            _one_more(item["row"][0], "beta")
+        else:
+            _one_more(item, key)
+
+    assert hb(resigned(record, step, name, change)) == check
+
+
+def test_a_round_announced_wrongly_fails_close_rounds(record: Record) -> None:
+    def rename(body: dict[str, Any]) -> None:
+        body["round"] = "A-check"
+
+    lines, _ = changed(record, "close-round", lambda b: b["round"] == "A-count", rename)
+    assert hb(lines) == "close.rounds"
