@@ -343,13 +343,9 @@ def graded_cluster_findings(
         member_why = "CASE WHEN o.apart THEN 'owner_family' ELSE e.why END"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _cluster_records AS SELECT c.grp, s.line, "
-        f"s.national_id AS voter, s.name, "
-        f"'cluster of ' || c.size || '; with no family link ' || e.unrelated || "
-        f"'; organisations (' || c.orgs || '): ' || coalesce(c.org_list, '') || "
-        f"'; operators (' || c.ops || '): ' || coalesce(c.op_list, '') || '; ' || "
-        f"{why_sql(member_why)} AS detail, {member_why} AS why, s.organisation, s.operator, "
-        f"{member_severity} AS severity "
-        f"FROM {source} s JOIN {clusters} c ON s.{key} = c.grp "
+        f"s.national_id AS voter, s.name, {member_why} AS why, s.organisation, s.operator, "
+        f"{member_severity} AS severity, c.size, e.unrelated, c.orgs, c.org_list, c.ops, "
+        f"c.op_list FROM {source} s JOIN {clusters} c ON s.{key} = c.grp "
         f"JOIN ({graded}) e ON e.grp = c.grp " + apart + per_line
     )
     rule = (
@@ -374,6 +370,13 @@ def graded_cluster_findings(
             else ""
         )
     )
+    # the record's text, made only for the records listed (a band can hold far more)
+    listed = (
+        "grp, line, voter, name, 'cluster of ' || size || '; with no family link ' || "
+        "unrelated || '; organisations (' || orgs || '): ' || coalesce(org_list, '') || "
+        "'; operators (' || ops || '): ' || coalesce(op_list, '') || '; ' || "
+        f"{why_sql('why')} AS detail, why, organisation, operator"
+    )
     out = []
     for severity in (Severity.HIGH, Severity.MEDIUM, Severity.LOW):
         out.append(
@@ -387,6 +390,7 @@ def graded_cluster_findings(
                 rule=rule,
                 sql=f"SELECT * EXCLUDE (severity) FROM _cluster_records "
                 f"WHERE severity = {int(severity)}",
+                listed=listed,
                 cap=cap,
                 unit="voters",
                 # the organiser's page says it from the catalogue (web/strings_audit.py)

@@ -116,8 +116,10 @@ def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
             {first_known("r.home_address")} AS addr,
             {first_known("r.organisation")} AS organisation
             FROM roll r JOIN w USING (national_id) GROUP BY r.national_id),
-        t AS (SELECT *, string_split(regexp_replace(replace(lower(trim(coalesce(name, ''))),
-            'ё', 'е'), '\\s+', ' ', 'g'), ' ') AS tok FROM r),
+        -- name parts once per distinct name (names repeat: families, common names)
+        t AS (SELECT name, surname, string_split(regexp_replace(replace(lower(trim(
+            coalesce(name, ''))), 'ё', 'е'), '\\s+', ' ', 'g'), ' ') AS tok
+            FROM (SELECT DISTINCT name, surname FROM r) d),
         u AS (SELECT *, list_filter(tok, lambda x: regexp_matches(x, '{_PATRONYMIC}'))[1]
             AS patr,
             CASE WHEN surname IS NOT NULL THEN replace(lower(trim(surname)), 'ё', 'е')
@@ -127,15 +129,22 @@ def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
                     AND NOT regexp_matches(tok[1], '{_PATRONYMIC}') THEN tok[1]
                 WHEN len(tok) = 2 AND regexp_matches(tok[2], '{_SURNAME}')
                     AND NOT regexp_matches(tok[2], '{_PATRONYMIC}') THEN tok[2] END AS sur0
-            FROM t)
-        SELECT national_id, nullif(regexp_replace(sur0, '{_STEM}', ''), '') AS sur,
+            FROM t),
+        parts AS MATERIALIZED (SELECT name, surname,
+            nullif(regexp_replace(sur0, '{_STEM}', ''), '') AS sur,
             left(CASE WHEN sur0 IS NOT NULL AND tok[1] = sur0 THEN tok[2] ELSE tok[1] END, 4)
                 AS given4,
             nullif(left(regexp_replace(patr, '{_PATRONYMIC}', ''), 4), '') AS patr4,
-            regexp_matches(coalesce(patr, ''), '{_FEMALE}') AS fem,
-            bd, nullif(lower(trim(addr)), '') AS addr,
-            nullif(trim(split_part(lower(addr), ',', 1)), '') AS locality, organisation
-        FROM u"""
+            regexp_matches(coalesce(patr, ''), '{_FEMALE}') AS fem FROM u),
+        -- and once per distinct address
+        place AS MATERIALIZED (SELECT addr AS home, nullif(lower(trim(addr)), '') AS addr,
+            nullif(trim(split_part(lower(addr), ',', 1)), '') AS locality
+            FROM (SELECT DISTINCT addr FROM r) d)
+        SELECT r.national_id, parts.sur, parts.given4, parts.patr4, parts.fem, r.bd,
+            place.addr, place.locality, r.organisation
+        FROM r JOIN parts ON parts.name IS NOT DISTINCT FROM r.name
+            AND parts.surname IS NOT DISTINCT FROM r.surname
+        JOIN place ON place.home IS NOT DISTINCT FROM r.addr"""
     )
 
 
