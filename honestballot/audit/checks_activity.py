@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from honestballot.audit.checks_roll import (
+    LOG_CLUSTERS,
     cluster_findings,
     cluster_sizes,
     graded_cluster_findings,
@@ -106,7 +107,7 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         check="device.many_voters",
         noun="device",
         kind="device",
-        with_activity=False,
+        with_activity=LOG_CLUSTERS[("signins", "device")],
         cap=cfg.max_records,
     )
     out += cluster_findings(
@@ -126,7 +127,7 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         check="code.shared_contact",
         noun="code delivery contact",
         kind="contact",
-        with_activity=True,
+        with_activity=LOG_CLUSTERS[("codes", "contact")],
         cap=cfg.max_records,
         collected=_COLLECTED,
         owners_apart=owners_apart(con),

@@ -244,6 +244,42 @@ def cluster_findings(
     return out
 
 
+def _members(con: duckdb.DuckDBPyConnection, source: str, key: str) -> str:
+    """SQL: ``grp, national_id`` of the members of the clusters sharing ``key``."""
+    return (
+        f"SELECT {key} AS grp, national_id FROM {source} WHERE {key} IN "
+        f"(SELECT grp FROM {_clusters(con, source, key)})"
+    )
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [table]
+    ).fetchone()
+    return bool(found and found[0])
+
+
+#: the log's graded clusters, (source, key) -> whether their evidence reads the log's
+#: sign-ins (a device's does not: its members signed in on it)
+LOG_CLUSTERS = {("signins", "device"): False, ("codes", "contact"): True}
+
+
+def gather_evidence(con: duckdb.DuckDBPyConnection, with_activity: bool) -> None:
+    """The evidence of every graded cluster kind, in one pass (:func:`cluster_evidence`):
+    shared phones and e-mails, and with the log devices and code contacts. Each table is
+    named ``evidence_{source}_{key}``; :func:`graded_cluster_findings` reads it."""
+    kinds = [("roll", "phone", with_activity), ("roll", "email", with_activity)]
+    if with_activity:
+        kinds += [(source, key, log) for (source, key), log in LOG_CLUSTERS.items()]
+    cluster_evidence(
+        con,
+        {
+            f"evidence_{source}_{key}": (_members(con, source, key), log)
+            for source, key, log in kinds
+        },
+    )
+
+
 def cluster_sizes(con: duckdb.DuckDBPyConnection, source: str, key: str) -> list[list[int]]:
     """``[size, clusters]`` pairs for clusters of two or more voters (for the chart)."""
     rows = con.execute(
@@ -280,13 +316,9 @@ def graded_cluster_findings(
     code of the ru/kk/en catalogue in :mod:`why`).
     """
     clusters = _clusters(con, source, key)
-    evidence = cluster_evidence(
-        con,
-        f"SELECT {key} AS grp, national_id FROM {source} WHERE {key} IN "
-        f"(SELECT grp FROM {clusters})",
-        f"evidence_{source}_{key}",
-        with_activity,
-    )
+    evidence = f"evidence_{source}_{key}"
+    if not _exists(con, evidence):
+        cluster_evidence(con, {evidence: (_members(con, source, key), with_activity)})
     per_line = (
         ""
         if source == "roll"
@@ -311,13 +343,9 @@ def graded_cluster_findings(
         member_why = "CASE WHEN o.apart THEN 'owner_family' ELSE e.why END"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _cluster_records AS SELECT c.grp, s.line, "
-        f"s.national_id AS voter, s.name, "
-        f"'cluster of ' || c.size || '; with no family link ' || e.unrelated || "
-        f"'; organisations (' || c.orgs || '): ' || coalesce(c.org_list, '') || "
-        f"'; operators (' || c.ops || '): ' || coalesce(c.op_list, '') || '; ' || "
-        f"{why_sql(member_why)} AS detail, {member_why} AS why, s.organisation, s.operator, "
-        f"{member_severity} AS severity "
-        f"FROM {source} s JOIN {clusters} c ON s.{key} = c.grp "
+        f"s.national_id AS voter, s.name, {member_why} AS why, s.organisation, s.operator, "
+        f"{member_severity} AS severity, c.size, e.unrelated, c.orgs, c.org_list, c.ops, "
+        f"c.op_list FROM {source} s JOIN {clusters} c ON s.{key} = c.grp "
         f"JOIN ({graded}) e ON e.grp = c.grp " + apart + per_line
     )
     rule = (
@@ -342,6 +370,13 @@ def graded_cluster_findings(
             else ""
         )
     )
+    # the record's text, made only for the records listed (a band can hold far more)
+    listed = (
+        "grp, line, voter, name, 'cluster of ' || size || '; with no family link ' || "
+        "unrelated || '; organisations (' || orgs || '): ' || coalesce(org_list, '') || "
+        "'; operators (' || ops || '): ' || coalesce(op_list, '') || '; ' || "
+        f"{why_sql('why')} AS detail, why, organisation, operator"
+    )
     out = []
     for severity in (Severity.HIGH, Severity.MEDIUM, Severity.LOW):
         out.append(
@@ -355,6 +390,7 @@ def graded_cluster_findings(
                 rule=rule,
                 sql=f"SELECT * EXCLUDE (severity) FROM _cluster_records "
                 f"WHERE severity = {int(severity)}",
+                listed=listed,
                 cap=cap,
                 unit="voters",
                 # the organiser's page says it from the catalogue (web/strings_audit.py)
@@ -378,6 +414,8 @@ _BAND_TITLE = {
 def check_contacts(
     con: duckdb.DuckDBPyConnection, cfg: AuditConfig, with_activity: bool = False
 ) -> list[Finding]:
+    # the log's clusters (checks_activity) are graded in the same pass
+    gather_evidence(con, with_activity)
     return graded_cluster_findings(
         con,
         source="roll",

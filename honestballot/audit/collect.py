@@ -28,12 +28,21 @@ def collect(
     unit: str = "records",
     order: str = "grp, line",
     params: Mapping[str, Any] | None = None,
+    listed: str = "*",
 ) -> Finding:
-    """Run ``sql`` and package its rows as one finding (possibly with count 0)."""
+    """Run ``sql`` and package its rows as one finding (possibly with count 0).
+
+    ``listed`` is the select list that makes a record of a row of ``sql`` (by default
+    the row as it is): it is computed only for the ``cap`` records listed, so that a
+    record's text is not built for every row counted.
+    """
     con.execute(f"CREATE OR REPLACE TEMP TABLE _finding AS {sql}")
     stats = con.execute("SELECT count(*), count(DISTINCT grp) FROM _finding").fetchone()
     count, groups = (int(stats[0]), int(stats[1])) if stats else (0, 0)
-    cursor = con.execute(f"SELECT * FROM _finding ORDER BY {order} LIMIT {int(cap)}")
+    first = f"SELECT * FROM _finding ORDER BY {order} LIMIT {int(cap)}"
+    cursor = con.execute(
+        first if listed == "*" else f"SELECT {listed} FROM ({first}) f ORDER BY {order}"
+    )
     described = cursor.description or []
     keys = ["group" if d[0] == "grp" else d[0] for d in described]
     if all(str(d[1]) in _COLUMNAR for d in described):

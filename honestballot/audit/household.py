@@ -43,6 +43,8 @@ Everything is computed only for the voters in some cluster, never for the whole 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import duckdb
 
 #: how the activity tables (signins, codes, casts) name a voter with no organisation
@@ -114,8 +116,10 @@ def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
             {first_known("r.home_address")} AS addr,
             {first_known("r.organisation")} AS organisation
             FROM roll r JOIN w USING (national_id) GROUP BY r.national_id),
-        t AS (SELECT *, string_split(regexp_replace(replace(lower(trim(coalesce(name, ''))),
-            'ё', 'е'), '\\s+', ' ', 'g'), ' ') AS tok FROM r),
+        -- name parts once per distinct name (names repeat: families, common names)
+        t AS (SELECT name, surname, string_split(regexp_replace(replace(lower(trim(
+            coalesce(name, ''))), 'ё', 'е'), '\\s+', ' ', 'g'), ' ') AS tok
+            FROM (SELECT DISTINCT name, surname FROM r) d),
         u AS (SELECT *, list_filter(tok, lambda x: regexp_matches(x, '{_PATRONYMIC}'))[1]
             AS patr,
             CASE WHEN surname IS NOT NULL THEN replace(lower(trim(surname)), 'ё', 'е')
@@ -125,15 +129,22 @@ def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
                     AND NOT regexp_matches(tok[1], '{_PATRONYMIC}') THEN tok[1]
                 WHEN len(tok) = 2 AND regexp_matches(tok[2], '{_SURNAME}')
                     AND NOT regexp_matches(tok[2], '{_PATRONYMIC}') THEN tok[2] END AS sur0
-            FROM t)
-        SELECT national_id, nullif(regexp_replace(sur0, '{_STEM}', ''), '') AS sur,
+            FROM t),
+        parts AS MATERIALIZED (SELECT name, surname,
+            nullif(regexp_replace(sur0, '{_STEM}', ''), '') AS sur,
             left(CASE WHEN sur0 IS NOT NULL AND tok[1] = sur0 THEN tok[2] ELSE tok[1] END, 4)
                 AS given4,
             nullif(left(regexp_replace(patr, '{_PATRONYMIC}', ''), 4), '') AS patr4,
-            regexp_matches(coalesce(patr, ''), '{_FEMALE}') AS fem,
-            bd, nullif(lower(trim(addr)), '') AS addr,
-            nullif(trim(split_part(lower(addr), ',', 1)), '') AS locality, organisation
-        FROM u"""
+            regexp_matches(coalesce(patr, ''), '{_FEMALE}') AS fem FROM u),
+        -- and once per distinct address
+        place AS MATERIALIZED (SELECT addr AS home, nullif(lower(trim(addr)), '') AS addr,
+            nullif(trim(split_part(lower(addr), ',', 1)), '') AS locality
+            FROM (SELECT DISTINCT addr FROM r) d)
+        SELECT r.national_id, parts.sur, parts.given4, parts.patr4, parts.fem, r.bd,
+            place.addr, place.locality, r.organisation
+        FROM r JOIN parts ON parts.name IS NOT DISTINCT FROM r.name
+            AND parts.surname IS NOT DISTINCT FROM r.surname
+        JOIN place ON place.home IS NOT DISTINCT FROM r.addr"""
     )
 
 
@@ -155,12 +166,17 @@ def link_sql(a: str, b: str) -> str:
 
 
 def cluster_evidence(
-    con: duckdb.DuckDBPyConnection, members: str, table: str, with_activity: bool
-) -> str:
+    con: duckdb.DuckDBPyConnection, members: Mapping[str, tuple[str, bool]]
+) -> None:
     """Per cluster: size, members with no family link, community, enrolment, activity.
 
-    ``members`` is SQL giving ``grp`` and ``national_id`` (one row per member or more).
-    Writes table ``table`` with ``grp, n, unrelated, one_locality, one_org, colleagues,
+    ``members`` maps the name of each table to write to SQL giving ``grp`` and
+    ``national_id`` (one row per member or more) and whether to read the activity log
+    (``one_device``, ``one_place``). The clusters of every kind are graded in one pass:
+    one members table, one :func:`ensure_people`, one scan of the roll for the
+    enrolments, one of ``signins`` for the activity; a cluster of one kind is never
+    compared with another kind's.
+    Each table holds ``grp, n, unrelated, one_locality, one_org, colleagues,
     village_locality, top_operator, by_operator, one_device, one_place``
     (the locality and organisation tests read the members on the roll: an ID on no roll
     line, ``activity.unknown_voter``'s case, says nothing of a family or an office;
@@ -170,34 +186,42 @@ def cluster_evidence(
     three or more with two or more strangers among them; ``one_place``: the most members at an
     address that carries few other voters and is not their organisation's own network).
     """
+    names = list(members)
+    parts = " UNION ALL ".join(
+        f"SELECT {i} AS kind, grp, national_id FROM ({members[name][0]}) x{i}"
+        for i, name in enumerate(names)
+    )
+    with_log = [i for i, name in enumerate(names) if members[name][1]]
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _m AS SELECT DISTINCT grp, national_id FROM ({members}) x "
-        f"WHERE grp IS NOT NULL AND national_id IS NOT NULL"
+        f"CREATE OR REPLACE TEMP TABLE _m AS SELECT DISTINCT kind, grp, national_id "
+        f"FROM ({parts}) x WHERE grp IS NOT NULL AND national_id IS NOT NULL"
     )
     ensure_people(con, "SELECT national_id FROM _m")
     # Pairs only inside clusters that could be one household (larger ones are not).
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _linked AS
-        WITH sized AS (SELECT grp, count(*) AS n FROM _m GROUP BY grp),
-        small AS (SELECT m.grp, p.* FROM _m m JOIN sized USING (grp)
+        WITH sized AS (SELECT kind, grp, count(*) AS n FROM _m GROUP BY kind, grp),
+        small AS (SELECT m.kind, m.grp, p.* FROM _m m JOIN sized USING (kind, grp)
             JOIN people p USING (national_id) WHERE sized.n <= {HOUSEHOLD_MAX})
-        SELECT DISTINCT a.grp, a.national_id FROM small a JOIN small b
-            ON a.grp = b.grp AND a.national_id <> b.national_id WHERE {link_sql("a", "b")}"""
+        SELECT DISTINCT a.kind, a.grp, a.national_id FROM small a JOIN small b
+            ON a.kind = b.kind AND a.grp = b.grp AND a.national_id <> b.national_id
+            WHERE {link_sql("a", "b")}"""
     )
     # Enrolment and activity matter only to clusters of three or more (a pair is low
     # whatever they show: see grade_sql), most clusters being pairs.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _m3 AS SELECT * FROM _m WHERE grp IN "
-        "(SELECT grp FROM _m GROUP BY grp HAVING count(*) >= 3)"
+        "CREATE OR REPLACE TEMP TABLE _m3 AS SELECT m.* FROM _m m SEMI JOIN "
+        "(SELECT kind, grp FROM _m GROUP BY kind, grp HAVING count(*) >= 3) g USING (kind, grp)"
     )
     enrol = (
-        "SELECT m.grp, r.operator, count(DISTINCT m.national_id) AS k, "
+        "SELECT m.kind, m.grp, r.operator, count(DISTINCT m.national_id) AS k, "
         "date_diff('day', min(r.enrolled_at), max(r.enrolled_at)) AS days "
         "FROM _m3 m JOIN roll r USING (national_id) WHERE r.operator IS NOT NULL "
         "AND r.enrolled_at IS NOT NULL GROUP BY ALL"
     )
-    act = "SELECT NULL::VARCHAR AS grp, 0 AS one_device, 0 AS one_place WHERE FALSE"
-    if with_activity:
+    act = "SELECT NULL::INTEGER AS kind, NULL::VARCHAR AS grp, 0 AS one_device, 0 AS one_place "
+    act += "WHERE FALSE"
+    if with_log:
         # Only devices and addresses of three or more members are read (a pair never
         # counts). A device counts when three or more members share it, two or more of them with no
         # family link to the others there: two people on one device are a pair (a mother
@@ -209,28 +233,35 @@ def cluster_evidence(
         # at an address where that organisation's voters are at least half of all and some
         # of them are not in the cluster (colleagues voting from the office they share a
         # mailbox in).
-        act = f"""WITH s AS (SELECT DISTINCT m.grp, a.voter, a.device, a.address,
-                a.organisation FROM _m3 m JOIN signins a ON a.voter = m.national_id),
-            dv AS (SELECT DISTINCT grp, device AS spot, voter FROM s WHERE device IS NOT NULL
-                QUALIFY count(*) OVER (PARTITION BY grp, device) >= 3),
-            pv AS (SELECT DISTINCT grp, address AS spot, voter FROM s WHERE address IS NOT NULL
-                QUALIFY count(*) OVER (PARTITION BY grp, address) >= 3),
-            linked AS (SELECT DISTINCT 'd' AS via, x.grp, x.spot, x.voter FROM dv x JOIN dv y
-                    ON x.grp = y.grp AND x.spot = y.spot AND x.voter <> y.voter
+        kinds = ", ".join(str(i) for i in with_log)
+        act = f"""WITH s AS (SELECT DISTINCT m.kind, m.grp, a.voter, a.device, a.address,
+                a.organisation FROM _m3 m JOIN signins a ON a.voter = m.national_id
+                WHERE m.kind IN ({kinds})),
+            dv AS (SELECT DISTINCT kind, grp, device AS spot, voter FROM s
+                WHERE device IS NOT NULL
+                QUALIFY count(*) OVER (PARTITION BY kind, grp, device) >= 3),
+            pv AS (SELECT DISTINCT kind, grp, address AS spot, voter FROM s
+                WHERE address IS NOT NULL
+                QUALIFY count(*) OVER (PARTITION BY kind, grp, address) >= 3),
+            linked AS (SELECT DISTINCT 'd' AS via, x.kind, x.grp, x.spot, x.voter FROM dv x
+                    JOIN dv y ON x.kind = y.kind AND x.grp = y.grp AND x.spot = y.spot
+                        AND x.voter <> y.voter
                     JOIN people a ON a.national_id = x.voter
                     JOIN people b ON b.national_id = y.voter WHERE {link_sql("a", "b")}
-                UNION ALL SELECT DISTINCT 'p', x.grp, x.spot, x.voter FROM pv x JOIN pv y
-                    ON x.grp = y.grp AND x.spot = y.spot AND x.voter <> y.voter
+                UNION ALL SELECT DISTINCT 'p', x.kind, x.grp, x.spot, x.voter FROM pv x
+                    JOIN pv y ON x.kind = y.kind AND x.grp = y.grp AND x.spot = y.spot
+                        AND x.voter <> y.voter
                     JOIN people a ON a.national_id = x.voter
                     JOIN people b ON b.national_id = y.voter WHERE {link_sql("a", "b")}),
-            dev AS (SELECT dv.grp, dv.spot, count(*) AS k, count(*) - count(l.voter) AS strangers
-                FROM dv LEFT JOIN linked l ON l.via = 'd' AND l.grp = dv.grp
-                    AND l.spot = dv.spot AND l.voter = dv.voter GROUP BY ALL),
-            place AS (SELECT pv.grp, pv.spot AS address, count(*) AS k,
+            dev AS (SELECT dv.kind, dv.grp, dv.spot, count(*) AS k,
                     count(*) - count(l.voter) AS strangers
-                FROM pv LEFT JOIN linked l ON l.via = 'p' AND l.grp = pv.grp
-                    AND l.spot = pv.spot AND l.voter = pv.voter GROUP BY ALL),
-            orgs AS (SELECT grp, address, count(DISTINCT organisation) AS n_orgs,
+                FROM dv LEFT JOIN linked l ON l.via = 'd' AND l.kind = dv.kind
+                    AND l.grp = dv.grp AND l.spot = dv.spot AND l.voter = dv.voter GROUP BY ALL),
+            place AS (SELECT pv.kind, pv.grp, pv.spot AS address, count(*) AS k,
+                    count(*) - count(l.voter) AS strangers
+                FROM pv LEFT JOIN linked l ON l.via = 'p' AND l.kind = pv.kind
+                    AND l.grp = pv.grp AND l.spot = pv.spot AND l.voter = pv.voter GROUP BY ALL),
+            orgs AS (SELECT kind, grp, address, count(DISTINCT organisation) AS n_orgs,
                     any_value(organisation) AS organisation FROM s
                 WHERE address IS NOT NULL GROUP BY ALL),
             load AS (SELECT address, count(DISTINCT voter) AS all_k FROM signins
@@ -240,39 +271,43 @@ def cluster_evidence(
             spots AS (SELECT place.*, load.all_k, coalesce(ol.org_k, 0) AS org_k,
                     orgs.n_orgs = 1 AND orgs.organisation <> '{NO_ORGANISATION}'
                         AS one_org_here
-                FROM place JOIN load USING (address) JOIN orgs USING (grp, address)
+                FROM place JOIN load USING (address) JOIN orgs USING (kind, grp, address)
                 LEFT JOIN org_load ol ON ol.address = place.address
                     AND ol.organisation = orgs.organisation)
-            SELECT grp, coalesce(max(k), 0) AS one_device, 0 AS one_place FROM dev
-                WHERE k >= 3 AND strangers >= 2 GROUP BY grp
-            UNION ALL SELECT grp, 0, max(k) FROM spots
+            SELECT kind, grp, coalesce(max(k), 0) AS one_device, 0 AS one_place FROM dev
+                WHERE k >= 3 AND strangers >= 2 GROUP BY kind, grp
+            UNION ALL SELECT kind, grp, 0, max(k) FROM spots
                 WHERE all_k <= 3 * k AND strangers >= 2
-                AND NOT (one_org_here AND org_k > k AND 2 * org_k >= all_k) GROUP BY grp"""
+                AND NOT (one_org_here AND org_k > k AND 2 * org_k >= all_k) GROUP BY kind, grp"""
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {table} AS
-        WITH base AS (SELECT m.grp, count(*) AS n,
-                count(*) - count(l.national_id) AS unrelated,
-                count(p.national_id) AS on_roll,
-                count(p.locality) AS with_locality,
-                count(DISTINCT p.locality) AS localities,
-                count(p.organisation) AS with_org,
-                count(DISTINCT p.organisation) AS orgs,
-                count(*) FILTER (WHERE p.organisation IS NOT NULL AND colleague.k >= 2)
-                    AS with_colleague
+        f"""CREATE OR REPLACE TEMP TABLE _evidence AS
+        WITH mp AS (SELECT m.kind, m.grp, p.national_id IS NOT NULL AS on_roll, p.locality,
+                p.organisation, l.national_id IS NULL AS unlinked
             FROM _m m LEFT JOIN people p USING (national_id)
-            LEFT JOIN _linked l USING (grp, national_id)
-            LEFT JOIN (SELECT m.grp, p.organisation, count(*) AS k FROM _m m
-                JOIN people p USING (national_id) GROUP BY ALL) colleague
-                ON colleague.grp = m.grp AND colleague.organisation = p.organisation
-            GROUP BY m.grp),
-        loc AS (SELECT grp, max(k) AS top_locality FROM (SELECT m.grp, p.locality,
-                count(*) AS k FROM _m m JOIN people p USING (national_id)
-                WHERE p.locality IS NOT NULL GROUP BY ALL) GROUP BY grp),
-        op AS (SELECT grp, max(k) AS by_operator, arg_max(operator, k) AS top_operator
-            FROM ({enrol}) e WHERE days <= 7 GROUP BY grp),
-        ac AS (SELECT grp, max(one_device) AS one_device, max(one_place) AS one_place
-            FROM ({act}) a GROUP BY grp)
-        SELECT base.grp, n, unrelated,
+            LEFT JOIN _linked l USING (kind, grp, national_id)),
+        base AS (SELECT kind, grp, count(*) AS n, count(*) FILTER (WHERE unlinked) AS unrelated,
+                count(*) FILTER (WHERE on_roll) AS on_roll FROM mp GROUP BY kind, grp),
+        -- members per locality and per organisation (people are on the roll: on_roll)
+        loc AS (SELECT kind, grp, sum(k) AS with_locality, count(*) AS localities,
+                max(k) AS top_locality FROM (SELECT kind, grp, locality, count(*) AS k FROM mp
+                WHERE locality IS NOT NULL GROUP BY ALL) GROUP BY kind, grp),
+        org AS (SELECT kind, grp, sum(k) AS with_org, count(*) AS orgs,
+                coalesce(sum(k) FILTER (WHERE k >= 2), 0) AS with_colleague
+                FROM (SELECT kind, grp, organisation, count(*) AS k FROM mp
+                WHERE organisation IS NOT NULL GROUP BY ALL) GROUP BY kind, grp),
+        op AS (SELECT kind, grp, max(k) AS by_operator, arg_max(operator, k) AS top_operator
+            FROM ({enrol}) e WHERE days <= 7 GROUP BY kind, grp),
+        ac AS (SELECT kind, grp, max(one_device) AS one_device, max(one_place) AS one_place
+            FROM ({act}) a GROUP BY kind, grp),
+        ev AS (SELECT base.kind, base.grp, n, unrelated, on_roll,
+                coalesce(with_locality, 0) AS with_locality,
+                coalesce(localities, 0) AS localities, top_locality,
+                coalesce(with_org, 0) AS with_org, coalesce(orgs, 0) AS orgs,
+                coalesce(with_colleague, 0) AS with_colleague, top_operator, by_operator,
+                one_device, one_place
+            FROM base LEFT JOIN loc USING (kind, grp) LEFT JOIN org USING (kind, grp)
+            LEFT JOIN op USING (kind, grp) LEFT JOIN ac USING (kind, grp))
+        SELECT kind, grp, n, unrelated,
             with_locality >= 2 AND with_locality = on_roll AND localities = 1 AS one_locality,
             on_roll >= 2 AND with_org = on_roll AND orgs = 1 AS one_org,
             with_colleague >= 2 AND with_colleague = on_roll AS colleagues,
@@ -280,12 +315,15 @@ def cluster_evidence(
                 AND 4 * coalesce(top_locality, 0) >= 3 * with_locality AS village_locality,
             top_operator, coalesce(by_operator, 0) AS by_operator,
             coalesce(one_device, 0) AS one_device, coalesce(one_place, 0) AS one_place
-        FROM base LEFT JOIN loc USING (grp) LEFT JOIN op USING (grp) LEFT JOIN ac USING (grp)"""
+        FROM ev"""
     )
-    con.execute("DROP TABLE _m")
-    con.execute("DROP TABLE _m3")
-    con.execute("DROP TABLE _linked")
-    return table
+    for i, name in enumerate(names):
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * EXCLUDE (kind) FROM _evidence "
+            f"WHERE kind = {i}"
+        )
+    for table in ("_evidence", "_m", "_m3", "_linked"):
+        con.execute(f"DROP TABLE {table}")
 
 
 def grade_sql(kind: str) -> str:
