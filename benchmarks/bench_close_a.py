@@ -54,7 +54,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,9 +98,11 @@ from honestballot.protocol.cover import (
 )
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.letters import LetterSecret, activation_base
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.protocol.padding import PaddedCredential, make_padding
 from honestballot.protocol.registration import Registration, make_commitment
+from honestballot.protocol.registration import register as make_registration
 from honestballot.record.close import (
     assemble,
     close_part_from_json,
@@ -212,13 +214,16 @@ def time_m(rng: SeededRandomness, calls: int = 400) -> float:
 
 
 def make_election(
-    rng: SeededRandomness,
+    rng: SeededRandomness, units: Sequence[str] = ("u",)
 ) -> tuple[ElectionContext, CloseKeys, dict[int, TrusteeKeys]]:
+    """The election (one contest, the manifest's ``units``) and the trustees' keys."""
     contest = Contest(
         "chair", _label("Chair"),
         tuple(Option(f"c{i}", _label(f"C{i}")) for i in range(CANDIDATES)), 1, 1, False,
     )  # fmt: skip
-    manifest = Manifest("bench-close-a", _label("Bench"), (contest,), (Unit("u", _label("U")),), 1)
+    manifest = Manifest(
+        "bench-close-a", _label("Bench"), (contest,), tuple(Unit(u, _label(u)) for u in units), 1
+    )
 
     def shared() -> tuple[Point, dict[int, Any]]:
         poly = random_polynomial(THRESHOLD - 1, rng)
@@ -249,17 +254,30 @@ class Board:
 
 
 def build_board(
-    ctx: ElectionContext, args: argparse.Namespace, rng: SeededRandomness, meter: Meter
-) -> tuple[Board, StageAInputs]:
+    ctx: ElectionContext, args: argparse.Namespace, rng: SeededRandomness, meter: Meter,
+    letters: Sequence[LetterSecret] = (),
+) -> tuple[Board, StageAInputs]:  # fmt: skip
+    """The board of ``args.voters`` voters, cover and padding.  With ``letters`` (one a
+    voter, from the encrypted roll: benchmarks/bench_close.py) voter ``i`` registers with
+    ``letters[i]``'s handle and activation, as a device does; without them each voter is a
+    made-up one (stage A never reads a registration's voter)."""
     base, h = ctx.base_hash, ctx.public_key
     board = Board()
 
     def choice() -> dict[str, frozenset[str]]:
         return {"chair": frozenset({f"c{random_below(rng, CANDIDATES)}"})}
 
-    def register(voter: CoverVoter, seed: CredentialSeed, revokes: Point) -> None:
+    def register(voter: CoverVoter | LetterSecret, seed: CredentialSeed, revokes: Point) -> None:
         commitment = make_commitment(base, h, revokes, rng)
-        board.registrations.append(make_cover_registration(base, h, commitment, voter, seed, rng))
+        if isinstance(voter, CoverVoter):
+            reg = make_cover_registration(base, h, commitment, voter, seed, rng)
+        else:  # as make_cover_registration, with the letter's handle and activation
+            a = voter.activation_scalar(base)
+            reg, _ = make_registration(
+                base, h, commitment, seed.signing_scalar(base), seed.voting_point(base),
+                seed.tag_point(base), voter.handle(base), (a, activation_base(base) * a), rng,
+            )  # fmt: skip
+        board.registrations.append(reg)
 
     def cast(seed: CredentialSeed, ballots: int) -> None:
         start = counter_start(rng)
@@ -279,7 +297,8 @@ def build_board(
     replacers = voters - singles - doubles
     with meter.span("voters' registrations and cast rows", voters):
         for i in range(voters):
-            voter, seed = draw_cover_voter(rng), generate_seed(rng, base)
+            voter: CoverVoter | LetterSecret = letters[i] if letters else draw_cover_voter(rng)
+            seed = generate_seed(rng, base)
             register(voter, seed, voter.none_point(base))
             if i < singles + doubles:
                 cast(seed, 1 if i < singles else 2)
@@ -354,6 +373,14 @@ def verify(
     meter: Meter,
 ) -> close_a.StageA:  # fmt: skip
     """One reading of every object, its time split by the functions it calls."""
+    with verify_timed(meter) as timed_shuffle, meter.span("run_stage_a (every proof)"):
+        return run_stage_a(ctx, keys, inputs, items, timed_shuffle)
+
+
+@contextmanager
+def verify_timed(meter: Meter) -> Iterator[Callable[..., None]]:
+    """While the block runs, close_a's checks and combinations (which stage B's reading
+    calls too) are timed in ``meter``; the shuffle verifier to pass the reading."""
 
     def at(index: int, what: str, items_at: int | None = None) -> Callable[..., tuple[str, int]]:
         def label(*args: Any) -> tuple[str, int]:
@@ -404,8 +431,7 @@ def verify(
         for name, label in wraps:
             stack.enter_context(patched(close_a, name, label, meter))
         stack.enter_context(patched(close_a._ShareCollector, "decrypted", decrypted, meter))
-        with meter.span("run_stage_a (every proof)"):
-            return run_stage_a(ctx, keys, inputs, items, timed_shuffle)
+        yield timed_shuffle
 
 
 def record(
