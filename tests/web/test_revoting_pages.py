@@ -20,6 +20,7 @@ import pytest
 from markupsafe import escape
 
 from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.credential_seed import generate_seed
 from honestballot.web.i18n import LANGUAGES
 from honestballot.web.strings_voter import STRINGS
 from tests.factories import (
@@ -30,6 +31,7 @@ from tests.factories import (
     WebElection,
     open_revoting_election,
 )
+from tests.web.test_js_crypto import js_one
 from tests.web.test_voter_pages import assert_no_inline_code, assert_posting_forms_carry_csrf
 
 VOTER = "900101300001"
@@ -160,3 +162,41 @@ def test_an_audited_ballot_and_unknown_hashes(election: RevotingElection) -> Non
     for missing in ("0" * 64, "ab" * 31, "Z" * 64):
         r = client.get(f"/e/{election.id}/receipt/{missing}", params={"lang": "en"})
         assert r.status_code == 404, (missing, r.status_code)
+
+
+def test_the_pages_bundle_calls_on_the_served_context_are_accepted(
+    election: RevotingElection,
+) -> None:
+    """What static/voter.js does, call for call, with the bundle under node: the context
+    as ``GET /api/e/ID/context`` serves it, the service's commitment, then a seed drawn
+    only now, ``HonestBallot.revoting.makeRegistration`` and ``encryptBallot``; the
+    service takes the registration and the ballot, and a second registration with the
+    same letter (vote with a new credential) and a cast under it."""
+    device = election.device(VOTER, "bundle on the served context")
+    context = device.client.get(f"/api/e/{election.id}/context").json()
+    assert "schedule" in context  # what the page tells such an election by
+    letter = election.letters[VOTER].to_code()
+    casts = []
+    for n in range(2):
+        start = device.start()
+        assert start.status_code == 201, start.text
+        seed = generate_seed(device.rng, election.ctx.base_hash).seed.hex()
+        made = js_one("revoting.makeRegistration", context, start.json(), seed, letter)
+        registered = device.post(
+            "registrations", {"registration": made["registration"], "private": made["private"]}
+        )
+        assert registered.status_code == 201, registered.text
+        assert registered.json()["tracking_hash"] == made["tracking_hash"]
+        choice = (
+            {"chair": ["cand-1"], "council": ["blank"]}
+            if n
+            else {"chair": ["cand-2"], "council": ["member-1"]}
+        )
+        ballot = js_one("revoting.encryptBallot", context, choice, seed)
+        cast = device.post("ballots", {"ballot": ballot["ballot"], "private": ballot["private"]})
+        assert cast.status_code == 201, cast.text
+        assert cast.json()["tracking_hash"] == ballot["tracking_hash"]
+        assert cast.json()["status"] == "recorded"
+        casts.append(cast.json()["tracking_hash"])
+    for tracking_hash in casts:
+        assert device.receipt(tracking_hash).json()["status"] == "recorded"

@@ -250,7 +250,6 @@
     show('credential-restore');
   }
 
-
   // -- re-voting protection (docs/coercion.md §2.4, §2.5, §3) ---
 
   /** A fresh credential seed drawn on this device (hex) and its `HB2-` code. */
