@@ -333,6 +333,157 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Сеанс аяқталды: қайта кіріңіз.",
         "Your session has ended: sign in again.",
     ),
+    # -- re-voting protection (docs/coercion.md §2.4, §2.5, §3) -------------------------
+    "voter.letter.title": (
+        "Код активации из письма",
+        "Хаттағы белсендіру коды",
+        "The activation code from your letter",
+    ),
+    "voter.letter.intro": (
+        "В этих выборах есть защита повторного голосования. В этом браузере ещё нет вашего "
+        "ключа: введите код активации из письма, которое вам прислали по почте (он "
+        "начинается с HBL-). Браузер создаст ключ и зарегистрирует его; код активации он "
+        "не сохраняет.",
+        "Бұл сайлауда қайта дауыс беруді қорғау бар. Бұл браузерде әлі сіздің кілтіңіз жоқ: "
+        "поштамен келген хаттағы белсендіру кодын енгізіңіз (ол HBL- деп басталады). "
+        "Браузер кілт жасап, оны тіркейді; белсендіру кодын ол сақтамайды.",
+        "This election has re-voting protection. This browser does not hold your credential "
+        "yet: type the activation code from the letter you were sent by post (it starts "
+        "with HBL-). The browser makes a credential and registers it; it does not keep the "
+        "activation code.",
+    ),
+    "voter.letter.label": ("Код активации", "Белсендіру коды", "Activation code"),
+    "voter.letter.register": (
+        "Создать и зарегистрировать ключ",
+        "Кілт жасап, тіркеу",
+        "Make and register a credential",
+    ),
+    "voter.letter.registering": (
+        "Регистрируем ключ…",
+        "Кілт тіркелуде…",
+        "Registering the credential…",
+    ),
+    "voter.letter.bad_code": (
+        "Код активации не распознан: проверьте, нет ли опечатки (он начинается с HBL-).",
+        "Белсендіру коды танылмады: қате терілмегенін тексеріңіз (ол HBL- деп басталады).",
+        "The activation code is not valid: check it for typos (it starts with HBL-).",
+    ),
+    "voter.letter.bad_commitment": (
+        "Ответ сервиса не прошёл проверку на этом устройстве. Не голосуйте и сообщите "
+        "наблюдателям.",
+        "Сервистің жауабы осы құрылғыда тексеруден өтпеді. Дауыс бермеңіз және "
+        "бақылаушыларға хабарлаңыз.",
+        "The service's answer failed the check on this device. Do not vote; tell the observers.",
+    ),
+    "voter.cred2.title": (
+        "Ваш ключ зарегистрирован",
+        "Кілтіңіз тіркелді",
+        "Your credential is registered",
+    ),
+    "voter.cred2.code": (
+        "Код вашего ключа (его можно записать; он показывается один раз):",
+        "Кілтіңіздің коды (оны жазып алуға болады; ол бір рет көрсетіледі):",
+        "Your credential's code (you may write it down; it is shown once):",
+    ),
+    "voter.cred2.registration": (
+        "Код отслеживания регистрации",
+        "Тіркеудің бақылау коды",
+        "The registration's tracking code",
+    ),
+    "voter.cred2.stored": (
+        "Этот браузер хранит ключ, чтобы вы могли голосовать с него снова; выход из системы "
+        "удаляет ключ из браузера. На другом устройстве вы зарегистрируете новый ключ с тем "
+        "же письмом, и он заменит этот.",
+        "Бұл браузер қайта дауыс бере алуыңыз үшін кілтті сақтайды; жүйеден шығу кілтті "
+        "браузерден өшіреді. Басқа құрылғыда сол хатпен жаңа кілт тіркейсіз, және ол осы "
+        "кілтті алмастырады.",
+        "This browser keeps the credential so that you can vote again from it; signing out "
+        "removes it from this browser. On another device you register a new credential with "
+        "the same letter, and it replaces this one.",
+    ),
+    "voter.cred2.continue": ("Перейти к бюллетеню", "Бюллетеньге өту", "Go to the ballot"),
+    "voter.newcred.button": (
+        "Проголосовать с новым ключом",
+        "Жаңа кілтпен дауыс беру",
+        "Vote with a new credential",
+    ),
+    "voter.newcred.advice": (
+        "Если вы хоть раз голосовали с новым ключом, всегда голосуйте только так: бюллетень, "
+        "поданный обычным способом, уйдёт со старым ключом и не будет учтён.",
+        "Егер сіз бір рет болса да жаңа кілтпен дауыс берсеңіз, әрдайым тек осылай дауыс "
+        "беріңіз: әдеттегідей тапсырылған бюллетень ескі кілтпен кетеді және есептелмейді.",
+        "If you have ever voted with a new credential, always vote that way: a ballot cast "
+        "the usual way goes under the old credential and does not count.",
+    ),
+    "voter.newcred.intro": (
+        "Введите код активации из письма. Браузер зарегистрирует новый ключ, подаст с ним "
+        "выбранный вами бюллетень, покажет его код отслеживания один раз и затем забудет "
+        "новый ключ, квитанцию и код активации.",
+        "Хаттағы белсендіру кодын енгізіңіз. Браузер жаңа кілт тіркеп, сіз таңдаған "
+        "бюллетеньді онымен тапсырады, оның бақылау кодын бір рет көрсетеді, содан кейін "
+        "жаңа кілтті, түбіртекті және белсендіру кодын ұмытады.",
+        "Type the activation code from your letter. The browser registers a new credential, "
+        "casts the ballot you chose under it, shows its tracking code once, and then forgets "
+        "the new credential, the receipt and the activation code.",
+    ),
+    "voter.newcred.cast": ("Зарегистрировать и подать", "Тіркеп, тапсыру", "Register and cast"),
+    "voter.newcred.casting": (
+        "Регистрируем новый ключ и подаём бюллетень…",
+        "Жаңа кілт тіркеліп, бюллетень тапсырылуда…",
+        "Registering the new credential and casting the ballot…",
+    ),
+    "voter.newcred.cancel": ("Отмена", "Бас тарту", "Cancel"),
+    "voter.newcred.done": (
+        "Бюллетень подан с новым ключом",
+        "Бюллетень жаңа кілтпен тапсырылды",
+        "The ballot was cast under a new credential",
+    ),
+    "voter.newcred.write": (
+        "Запишите код отслеживания, чтобы проверить его позже: это устройство его не сохранит.",
+        "Кейін тексеру үшін бақылау кодын жазып алыңыз: бұл құрылғы оны сақтамайды.",
+        "Write the tracking code down to check it later: this device will not keep it.",
+    ),
+    "voter.newcred.hide": (
+        "Я записал код — скрыть",
+        "Кодты жазып алдым — жасыру",
+        "I have written it down — hide it",
+    ),
+    "voter.receipt2.recorded": (
+        "Сервис записал ваш бюллетень; он появится на публичной доске в ближайшем пакете по "
+        "расписанию.",
+        "Сервис бюллетеніңізді жазды; ол ашық тақтада кесте бойынша ең жақын топтамада "
+        "пайда болады.",
+        "The service has recorded your ballot; it goes on the public board in the next "
+        "batch of the schedule.",
+    ),
+    "voter.receipt2.included": (
+        "Ваш бюллетень включён в публичную доску.",
+        "Бюллетеніңіз ашық тақтаға енгізілді.",
+        "Your ballot is included in the public board.",
+    ),
+    "voter.receipt2.status": ("Статус", "Күйі", "Status"),
+    "voter.receipt2.status_recorded": ("записан", "жазылды", "recorded"),
+    "voter.receipt2.status_included": ("включён", "енгізілді", "included"),
+    "voter.receipt2.status_audited": ("проверен (аудит)", "тексерілді (аудит)", "audited"),
+    "voter.receipt2.why": (
+        "Статуса «учтён» здесь нет и нигде не будет: его увидел бы любой, кто видит эту "
+        "страницу, в том числе тот, кто заставляет вас голосовать, и узнал бы, голосовали ли "
+        "вы снова с новым ключом. Какие бюллетени учитываются, выясняется только при "
+        "закрытии, которое проводят хранители ключа.",
+        "Мұнда да, басқа жерде де «есептелді» деген күй жоқ: оны осы бетті көрген кез келген "
+        "адам, соның ішінде сізді дауыс беруге мәжбүрлеген адам да көріп, жаңа кілтпен "
+        "қайта дауыс бергеніңізді білер еді. Қай бюллетеньдер есептелетіні тек кілт "
+        "сақтаушылары өткізетін жабу кезінде анықталады.",
+        "No status such as “counts” is shown, here or anywhere: anyone who sees this page, "
+        "someone forcing you to vote among them, would learn from it whether you voted "
+        "again with a new credential. Which ballots count is found only at the close, which "
+        "the trustees run.",
+    ),
+    "voter.receipt2.reload": (
+        "Обновите эту страницу после следующего пакета: статус станет «включён».",
+        "Келесі топтамадан кейін осы бетті жаңартыңыз: күйі «енгізілді» болады.",
+        "Reload this page after the next batch: the status becomes “included”.",
+    ),
     # -- the receipt -----------------------------------------------------------------------
     "voter.receipt.title": ("Квитанция", "Түбіртек", "Receipt"),
     "voter.receipt.recorded": (

@@ -9,6 +9,7 @@ in :mod:`voter_common`.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -16,7 +17,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from honestballot.errors import DeliveryFailed, InvalidInput, NotSignedIn, RateLimited, Text
+from honestballot.errors import (
+    DeliveryFailed,
+    InvalidInput,
+    NotFound,
+    NotSignedIn,
+    RateLimited,
+    Text,
+)
 from honestballot.errors import SignInFailed as SignInFailedError
 from honestballot.protocol.ballot import tracking_code
 from honestballot.web.deps import require_csrf, services_of, voter_session
@@ -208,6 +216,7 @@ def vote_page(election_id: str, request: Request) -> Response:
         name=voter.name,
         fingerprint=fingerprint,
         station=voter_station(services, election_id, voter.unit, language_of(request)),
+        revoting=election_context(services, election_id).revoting,
     )
 
 
@@ -225,7 +234,8 @@ async def signout_form(election_id: str, request: Request) -> Response:
 )
 def receipt_page(election_id: str, tracking_hash: str, request: Request) -> Response:
     services = services_of(request)
-    election_context(services, election_id)
+    if election_context(services, election_id).revoting:
+        return _receipt_v2(request, election_id, tracking_hash)
     found = ballot_event(services, election_id, tracking_hash)
     when = datetime.fromtimestamp(found.time_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
     return _page(
@@ -237,4 +247,28 @@ def receipt_page(election_id: str, tracking_hash: str, request: Request) -> Resp
         seq=found.seq,
         kind=found.kind,
         time_utc=when,
+    )
+
+
+_HASH: Final = re.compile(r"[0-9a-f]{64}")
+
+
+def _receipt_v2(request: Request, election_id: str, tracking_hash: str) -> HTMLResponse:
+    """The receipt of a ballot version 2 (docs/coercion.md §3): ``recorded`` while its
+    cast row waits for its batch, ``included`` (with the row's board entry) once the row
+    is on the board, or ``audited``; what ``GET /api/e/ID/revoting/ballots/…`` answers,
+    by the same two lookups whatever the hash.  Nothing says whether it counts."""
+    if not _HASH.fullmatch(tracking_hash):
+        raise NotFound(Text("board.hash_shape", "a tracking hash is 64 lower-case hex characters"))
+    found = services_of(request).revoting.receipt(election_id, bytes.fromhex(tracking_hash))
+    return _page(
+        request,
+        election_id,
+        "voter_receipt.html",
+        revoting=True,
+        tracking_hash=tracking_hash,
+        tracking_code=found["tracking_code"],
+        receipt_status=found["status"],
+        seq=found.get("seq"),
+        kind="audit" if found["status"] == "audited" else "cast-row",
     )

@@ -10,6 +10,18 @@
  * The credential code (`HB1-…`) is kept in this browser's localStorage under
  * `honestballot:<election>:credential`; it is never sent to the server (only its public
  * key is) and never logged.
+ *
+ * An election with re-voting protection (its context names a batch schedule;
+ * docs/coercion.md §2.4–§2.6, §3) keeps, under the same key, the `HB2-` code of the
+ * credential seed this device registered, and nothing else: never the activation code,
+ * nor anything derived from it.  With no seed here the page asks for the activation
+ * code, draws a seed, registers it (`/revoting/registration-start`, then
+ * `/revoting/registrations`), keeps it and shows its code once; ballots version 2 go to
+ * `/revoting/ballots` and `/revoting/audits`.  "Vote with a new credential" registers a
+ * fresh seed with the activation code, casts under it, shows that ballot's tracking code
+ * once and forgets the seed, the receipt and the code: the stored seed stays the one
+ * before.  The seed itself and the activation code never leave the device (the
+ * registration and the ballot's private part carry t and sigma, as the design says).
  */
 (function () {
   'use strict';
@@ -122,6 +134,10 @@
     chosen: /** @type {Record<string, string[]>} */ ({}),
     /** each ranked contest's order so far: option ids, first preference first */
     rankings: /** @type {Record<string, string[]>} */ ({}),
+    /** an election with re-voting protection: ballots version 2 under `seed` */
+    revoting: false,
+    /** the credential seed this device keeps (hex), in an election with re-voting protection */
+    seed: '',
   };
 
   function storedCode() {
@@ -209,8 +225,12 @@
     renderBallot(context.manifest);
     restoreChoices();
     keepChoicesOnLanguageSwitch();
-    bindCredentialButtons();
     bindBallotButtons();
+    if (context.schedule !== undefined && app.dataset.revoting === '1') {
+      revotingStart();
+      return;
+    }
+    bindCredentialButtons();
     if (!state.registered) {
       await makeCredential('');
       return;
@@ -228,6 +248,168 @@
       }
     }
     show('credential-restore');
+  }
+
+  // -- re-voting protection (docs/coercion.md §2.4, §2.5, §3) ---
+
+  /** A fresh credential seed drawn on this device (hex) and its `HB2-` code. */
+  function drawSeed() {
+    for (let tries = 0; tries < 8; tries += 1) {
+      const bytes = new Uint8Array(32);
+      crypto.getRandomValues(bytes);
+      const seed = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+      try {
+        return { seed, code: HB.revoting.seed(seed, state.context.base_hash).code };
+      } catch (e) {
+        // a seed whose signing scalar is zero (odds 2^-252): draw another
+      }
+    }
+    throw new Error('no usable credential seed in 8 draws');
+  }
+
+  /**
+   * Register a new credential with the activation code `letter` (§2.4): the service's
+   * commitment first, then the seed, drawn only now; the registration made and checked
+   * here.  Resolves to the new seed, its code and the registration's tracking code.
+   */
+  async function registerCredential(letter) {
+    try {
+      HB.revoting.letterFromCode(letter);
+    } catch (e) {
+      throw new Error(say('letterBadCode'));
+    }
+    const commitment = await call('POST', '/revoting/registration-start');
+    const fresh = drawSeed();
+    let made;
+    try {
+      made = HB.revoting.makeRegistration(state.context, commitment, fresh.seed, letter);
+    } catch (e) {
+      throw new Error(say('letterBadCommitment'));
+    }
+    const body = { registration: made.registration, private: made.private };
+    const answer = await call('POST', '/revoting/registrations', body);
+    if (!answer || answer.tracking_hash !== made.tracking_hash) {
+      throw new Error(say('receiptMismatch'));
+    }
+    return { seed: fresh.seed, code: fresh.code, tracking: made.tracking_code };
+  }
+
+  function revotingStart() {
+    state.revoting = true;
+    $('register').addEventListener('click', registerFirst);
+    $('registered-continue').addEventListener('click', () => {
+      // the code is shown once: off the page before the ballot is shown
+      $('credential2-code').textContent = '';
+      $('registration-tracking').textContent = '';
+      show('registered', false);
+      show('ballot-form');
+    });
+    $('new-cast-open').addEventListener('click', openNewCast);
+    $('new-cast-cancel').addEventListener('click', closeNewCast);
+    $('new-cast-go').addEventListener('click', castWithNewCredential);
+    $('new-cast-hide').addEventListener('click', () => {
+      $('new-cast-tracking').textContent = '';
+      show('new-cast-done', false);
+    });
+    const stored = storedCode();
+    if (stored) {
+      try {
+        state.seed = HB.revoting.seedFromCode(stored);
+        show('ballot-form');
+        return;
+      } catch (e) {
+        // a damaged or HB1- code: register a credential as if there were none
+      }
+    }
+    show('letter');
+  }
+
+  async function registerFirst() {
+    show('letter-error', false);
+    show('voter-error', false);
+    $('register').disabled = true;
+    $('register').textContent = say('registering');
+    await nextPaint();
+    let made;
+    try {
+      made = await registerCredential($('letter-code').value);
+    } catch (e) {
+      $('register').disabled = false;
+      $('register').textContent = say('register');
+      showError('letter-error', e);
+      return;
+    }
+    // the device never keeps an activation code
+    $('letter-code').value = '';
+    // kept once registered: a registered seed lost here is simply replaced next time
+    storeCode(made.code);
+    state.seed = made.seed;
+    show('letter', false);
+    $('credential2-code').textContent = made.code;
+    $('registration-tracking').textContent = made.tracking;
+    show('registered');
+  }
+
+  function openNewCast() {
+    show('ballot-error', false);
+    show('voter-error', false);
+    try {
+      state.chosen = selections();
+    } catch (e) {
+      showError('ballot-error', e);
+      return;
+    }
+    lockBallot(true);
+    show('new-cast-done', false);
+    $('new-cast-tracking').textContent = '';
+    show('new-cast-error', false);
+    $('new-cast-go').disabled = false;
+    $('new-cast-go').textContent = say('newCast');
+    show('new-cast');
+    $('new-letter-code').focus();
+  }
+
+  function closeNewCast() {
+    $('new-letter-code').value = '';
+    show('new-cast', false);
+    lockBallot(false);
+  }
+
+  /**
+   * §2.5: a new credential registered with the letter, the chosen ballot cast under it,
+   * its tracking code shown once; the new seed, the receipt and the activation code are
+   * held only in this function's variables and dropped when it ends.  The stored seed is
+   * not touched.
+   */
+  async function castWithNewCredential() {
+    show('new-cast-error', false);
+    show('voter-error', false);
+    $('new-cast-go').disabled = true;
+    $('new-cast-cancel').disabled = true;
+    $('new-cast-go').textContent = say('newCasting');
+    await nextPaint();
+    const letter = $('new-letter-code').value;
+    try {
+      const fresh = await registerCredential(letter);
+      $('new-letter-code').value = '';
+      const mine = HB.revoting.encryptBallot(state.context, state.chosen, fresh.seed);
+      const body = { ballot: mine.ballot, private: mine.private };
+      const answer = await call('POST', '/revoting/ballots', body);
+      if (!answer || answer.tracking_hash !== mine.tracking_hash) {
+        throw new Error(say('receiptMismatch'));
+      }
+      $('new-cast-tracking').textContent = mine.tracking_code;
+    } catch (e) {
+      $('new-cast-go').disabled = false;
+      $('new-cast-cancel').disabled = false;
+      $('new-cast-go').textContent = say('newCast');
+      showError('new-cast-error', e);
+      return;
+    }
+    $('new-cast-cancel').disabled = false;
+    show('new-cast', false);
+    lockBallot(false);
+    show('new-cast-done');
   }
 
   // -- the credential ---
@@ -604,6 +786,7 @@
     $('encrypt').disabled = locked;
     $('encrypt').textContent = say('encrypt');
     show('encrypt', !locked);
+    if ($('new-cast-offer')) show('new-cast-offer', !locked);
   }
 
   function discardEncryption() {
@@ -623,7 +806,9 @@
     await nextPaint();
     try {
       const chosen = selections();
-      state.encrypted = HB.encryptBallot(state.context, chosen, state.code);
+      state.encrypted = state.revoting
+        ? HB.revoting.encryptBallot(state.context, chosen, state.seed)
+        : HB.encryptBallot(state.context, chosen, state.code);
       state.chosen = chosen;
     } catch (e) {
       $('encrypt').disabled = false;
@@ -651,11 +836,14 @@
     busyBallot(true);
     $('cast').textContent = say('casting');
     try {
-      const answer = await call('POST', '/ballots', mine.ballot);
+      const answer = state.revoting
+        ? await call('POST', '/revoting/ballots', { ballot: mine.ballot, private: mine.private })
+        : await call('POST', '/ballots', mine.ballot);
       // The receipt checked next is the one of the ballot made here, whatever the server
       // names: a server sending the voter to another (included) ballot's receipt while
       // dropping this one must not get a "verified" page.
-      if (!answer || !answer.receipt || answer.receipt.tracking_hash !== mine.tracking_hash) {
+      const receipt = state.revoting ? answer : answer && answer.receipt;
+      if (!receipt || receipt.tracking_hash !== mine.tracking_hash) {
         throw new Error(say('receiptMismatch'));
       }
       location.assign(`/e/${encodeURIComponent(election)}/receipt/${mine.tracking_hash}`);
@@ -669,13 +857,16 @@
   async function audit() {
     if (!state.encrypted) return;
     const { ballot, opening } = state.encrypted;
+    const secret = state.encrypted.private;
     // Once its opening has left this device the encryption is spoiled, whatever the
     // answer: if the audit failed on the way (or a server claimed it did), casting this
     // ballot would give the server a counted ballot whose choices it has read.
     discardEncryption();
     let answer;
     try {
-      answer = await call('POST', '/audits', { ballot, opening });
+      answer = state.revoting
+        ? await call('POST', '/revoting/audits', { ballot, opening, private: secret })
+        : await call('POST', '/audits', { ballot, opening });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       showError('voter-error', new Error(`${why} ${say('auditFailed')}`));

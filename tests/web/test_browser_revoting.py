@@ -1,0 +1,276 @@
+"""A voter of an election with re-voting protection votes in a real browser on a 360 px
+phone (docs/coercion.md §2.4, §2.5, §3).
+
+Against ``honestballot serve`` (SQLite; the API's store paths are tested on both databases
+in test_revoting_*.py) with Debian's Chromium: the voter signs in; the ballot page, which
+finds no credential on this device, asks for the activation code from the letter (a typo
+is refused on the device, in the page's language), makes the credential seed on the
+device, registers it and shows its ``HB2-`` code once; the voter chooses, encrypts
+(ballot version 2) and casts, and the receipt page says "recorded" and why no status such
+as "counts" is shown.  Back on the ballot page, the device uses the seed it keeps; the
+voter then votes with a new credential: the activation code again, a new registration, a
+cast under it, that ballot's tracking code shown once, and afterwards the device keeps
+exactly what it kept before (the first seed's code), and a reload shows nothing of the
+new credential.  The activation code and the seeds never leave the browser.  After the
+batches (``services.batches``) the board holds both registrations and both cast rows,
+the receipt page says "included" with the row's board entry, and every page is at most
+360 px wide.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, ViewportSize, expect
+
+from honestballot.cli.organiser_roll import Voter as RollVoter
+from honestballot.cli.organiser_roll import build_roll_upload
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.protocol.credential_seed import CredentialSeed
+from honestballot.protocol.letters import LetterSecret
+from honestballot.protocol.schedule import Schedule
+from honestballot.record.roll import upload_to_json
+from honestballot.service.encrypted_roll import keep_encrypted_roll
+from honestballot.service.runtime import Services
+from honestballot.web.i18n import LANGUAGES, STRINGS
+from tests.factories import NO_NOISE, REVOTING_ELECTION, WEB_ROLL, DemoCeremonies, web_roll_csv
+from tests.web.test_browser import (
+    FIRST,
+    SECOND,
+    STEP_TIMEOUT_MS,
+    TRACKING_CODE,
+    Server,
+    Watch,
+    _choose,
+    _encrypt,
+    _screenshots_on_failure,
+    _serve,
+    _sign_in,
+)
+from tests.web.test_browser_phone import _WIDE_ELEMENTS, PHONE, _width
+
+pytestmark = pytest.mark.slow
+
+VOTER = WEB_ROLL[0][0]
+#: a short interval, so that the rows go on the board while the test waits (the server
+#: posts each batch 5 s after it is due); two rows and two registrations a batch
+SCHEDULE = Schedule(20, ((2, 2),))
+#: time for the batches holding both cast rows and both registrations to be posted
+BATCHES_S = 180.0
+HB2 = re.compile(r"^HB2(-[A-Z2-7]{1,5})+$")
+
+
+@dataclasses.dataclass
+class Revoting:
+    server: Server
+    #: national ID -> the voter's activation code (the letter the organiser printed)
+    letters: dict[str, str]
+
+
+@pytest.fixture
+def revoting_server(demo_ceremony: DemoCeremonies, tmp_path: Path) -> Iterator[Revoting]:
+    ceremony = demo_ceremony(REVOTING_ELECTION)
+    letters: dict[str, str] = {}
+
+    def prepare(services: Services) -> None:
+        # as tests/factories.open_revoting_election, on the server's own database
+        services.elections.cover_replacements_k0 = 0
+        services.elections.cover_replacements_epsilon = NO_NOISE
+        rng = SeededRandomness("browser revoting")
+        organiser = random_nonzero_scalar(rng)
+        ctx = services.elections.create(
+            ceremony.manifest, ceremony.key, organiser_key=base_mul(organiser), schedule=SCHEDULE
+        )
+        services.roll.import_csv(REVOTING_ELECTION, web_roll_csv())
+        summary = services.roll.summary_body(REVOTING_ELECTION)
+        voters = [RollVoter(nid, name, unit) for nid, name, _, _, unit in WEB_ROLL]
+        made = build_roll_upload(REVOTING_ELECTION, ctx, summary, voters, organiser, rng)
+        keep_encrypted_roll(
+            services.elections, services.roll, REVOTING_ELECTION, upload_to_json(made.upload)
+        )
+        services.elections.open(
+            REVOTING_ELECTION,
+            roll=lambda conn: services.roll.summary_body(REVOTING_ELECTION, conn),
+        )
+        letters.update({nid: code for nid, _, _, code in made.letters})
+
+    with _serve("sqlite", tmp_path, prepare) as running:
+        yield Revoting(dataclasses.replace(running, election_id=REVOTING_ELECTION), letters)
+
+
+def _say(key: str, lang: str) -> str:
+    return STRINGS[key][LANGUAGES.index(lang)]
+
+
+def _fits(page: Page, what: str, too_wide: list[str]) -> None:
+    width = _width(page)
+    if width > PHONE["width"]:
+        culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
+        too_wide.append(f"{what}: {width} px: {culprits}")
+
+
+def _stored(page: Page) -> Any:
+    return page.evaluate(
+        "(key) => localStorage.getItem(key)", f"honestballot:{REVOTING_ELECTION}:credential"
+    )
+
+
+def test_a_voter_registers_with_the_letter_votes_and_votes_with_a_new_credential(
+    revoting_server: Revoting, browser: Browser, tmp_path: Path
+) -> None:
+    server = revoting_server.server
+    services = server.services
+    eid = server.election_id
+    letter = revoting_server.letters[VOTER]
+    ctx = services.elections.context(eid)
+    watch = Watch()
+    answers: list[tuple[str, Any]] = []
+
+    def through(route: Route) -> None:
+        """The page's POSTs to the re-voting API, passed on and their answers kept."""
+        response = route.fetch()
+        if route.request.method == "POST":
+            answers.append((route.request.url.rsplit("/", 1)[-1], response.json()))
+        route.fulfill(response=response)
+
+    with _screenshots_on_failure(watch, tmp_path, server):
+        phone = ViewportSize(width=PHONE["width"], height=PHONE["height"])
+        device = browser.new_context(viewport=phone, locale="ru-RU")
+        watch.attach(device, "phone")
+        page = device.new_page()
+        page.route("**/api/e/*/revoting/**", through)
+        too_wide: list[str] = []
+        _sign_in(page, server, VOTER)
+
+        # no credential on this device: the activation code from the letter
+        expect(page.locator("#letter")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        expect(page.locator("#ballot-form")).to_be_hidden()
+        _fits(page, "vote: the letter", too_wide)
+        typo = letter[:-1] + ("A" if letter[-1] != "A" else "B")
+        page.locator("#letter-code").fill(typo)
+        page.locator("#register").click()
+        expect(page.locator("#letter-error")).to_have_text(_say("voter.letter.bad_code", "ru"))
+        assert not any(what == "registration-start" for what, _ in answers)
+        page.locator("#letter-code").fill(letter.lower())
+        page.locator("#register").click()
+
+        # the credential made here, registered, its code shown once
+        code = page.locator("#credential2-code")
+        expect(code).to_have_text(HB2, timeout=STEP_TIMEOUT_MS)
+        first_code = code.inner_text().strip()
+        expect(page.locator("#registration-tracking")).to_have_text(TRACKING_CODE)
+        assert _stored(page) == first_code
+        assert page.locator("#letter-code").input_value() == ""
+        _fits(page, "vote: the credential's code", too_wide)
+        page.locator("#registered-continue").click()
+        expect(page.locator("#credential2-code")).to_have_text("")
+        expect(page.locator("#registered")).to_be_hidden()
+
+        # choose, encrypt (version 2), cast: the receipt says "recorded" and why no more
+        expect(page.locator("#new-cast-advice")).to_have_text(_say("voter.newcred.advice", "ru"))
+        _fits(page, "vote: the ballot", too_wide)
+        tracking = _encrypt(page, FIRST)
+        page.locator("#cast").click()
+        page.wait_for_url(f"**/e/{eid}/receipt/*")
+        first_hash = page.url.rsplit("/", 1)[-1]
+        expect(page.locator("#tracking-code")).to_have_text(tracking)
+        expect(page.locator("#receipt-status")).to_have_attribute("data-state", "recorded")
+        expect(page.locator("#receipt-why")).to_have_text(_say("voter.receipt2.why", "ru"))
+        _fits(page, "receipt: recorded", too_wide)
+
+        # back on the ballot page the device uses the seed it keeps
+        page.goto(server.url(f"/e/{eid}/vote"))
+        expect(page.locator("#ballot-form")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        expect(page.locator("#letter")).to_be_hidden()
+
+        # vote with a new credential: the letter again, a cast under the new credential,
+        # its tracking code shown once
+        _choose(page, SECOND)
+        page.locator("#new-cast-open").click()
+        expect(page.locator("#new-cast")).to_be_visible()
+        _fits(page, "vote: a new credential", too_wide)
+        page.locator("#new-letter-code").fill(letter)
+        page.locator("#new-cast-go").click()
+        done = page.locator("#new-cast-tracking")
+        expect(done).to_have_text(TRACKING_CODE, timeout=STEP_TIMEOUT_MS)
+        expect(page.locator("#new-cast-done")).to_be_visible()
+        expect(page.locator("#new-cast")).to_be_hidden()
+        second_code = done.inner_text().strip()
+        _fits(page, "vote: cast with a new credential", too_wide)
+        # the device keeps what it kept before, and nothing else of this election
+        assert _stored(page) == first_code
+        kept = page.evaluate("() => JSON.stringify({...localStorage, ...sessionStorage})")
+        assert second_code not in kept and letter not in kept
+        assert page.locator("#new-letter-code").input_value() == ""
+        page.locator("#new-cast-hide").click()
+        expect(page.locator("#new-cast-done")).to_be_hidden()
+        expect(done).to_have_text("")
+        page.reload()
+        expect(page.locator("#ballot-form")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        assert second_code not in page.content()
+        assert _stored(page) == first_code
+
+        # what went to the service: two starts, two registrations, two casts; neither the
+        # activation code nor a seed ever left the browser
+        kinds = [what for what, _ in answers]
+        assert kinds.count("registration-start") == 2, kinds
+        registrations = [a for what, a in answers if what == "registrations"]
+        casts = [a for what, a in answers if what == "ballots"]
+        assert len(registrations) == 2 and len(casts) == 2, kinds
+        assert [c["status"] for c in casts] == ["recorded", "recorded"]
+        assert casts[0]["tracking_hash"] == first_hash
+        assert casts[1]["tracking_code"] == second_code
+        secret = LetterSecret.from_code(letter)
+        first_seed = CredentialSeed.from_code(first_code)
+        sent = "\n".join(watch.sent)
+        for never in (letter, letter.lower(), secret.secret.hex(), first_code,
+                      first_seed.seed.hex()):  # fmt: skip
+            assert never not in sent
+        assert first_seed.tag_secret().hex() in sent  # t goes to the service (§2.4)
+
+        # after the batches the board holds both registrations and both cast rows
+        on_board: dict[str, Any] = {}
+        hashes = {
+            **{r["tracking_hash"]: "registration" for r in registrations},
+            **{c["tracking_hash"]: "cast-row" for c in casts},
+        }
+        deadline = time.monotonic() + BATCHES_S
+        while len(on_board) < len(hashes) and time.monotonic() < deadline:
+            services.batches.post_due(eid)
+            on_board = {
+                ev.tracking_hash.hex(): ev
+                for ev in services.store.iter_events(eid)
+                if ev.tracking_hash is not None and ev.tracking_hash.hex() in hashes
+            }
+            time.sleep(1)
+        assert {h: e.kind for h, e in on_board.items()} == hashes
+        first_row = on_board[first_hash]
+        assert json.loads(first_row.line)["kind"] == "cast-row"
+
+        # the receipt now says "included", with the row's board entry, in every language
+        for lang in LANGUAGES:
+            page.goto(server.url(f"/e/{eid}/receipt/{first_hash}?lang={lang}"))
+            expect(page.locator("#receipt-status")).to_have_attribute("data-state", "included")
+            expect(page.locator("#receipt-seq")).to_have_text(str(first_row.seq))
+            expect(page.locator("#receipt-why")).to_have_text(_say("voter.receipt2.why", lang))
+            _fits(page, f"receipt: included [{lang}]", too_wide)
+        for lang in LANGUAGES:
+            page.goto(server.url(f"/e/{eid}/vote?lang={lang}"))
+            expect(page.locator("#ballot-form")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+            page.locator("#new-cast-open").click()
+            expect(page.locator("#ballot-error")).to_be_visible()  # nothing chosen yet
+            _choose(page, FIRST)
+            page.locator("#new-cast-open").click()
+            expect(page.locator("#new-cast")).to_be_visible()
+            _fits(page, f"vote: a new credential [{lang}]", too_wide)
+        assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
+        watch.assert_clean()
+        assert ctx.revoting

@@ -1,0 +1,202 @@
+"""The voter's pages of an election with re-voting protection (web/voter_pages.py,
+templates/voter_vote.html and voter_receipt.html; docs/coercion.md §2.4, §2.5, §3), on
+SQLite and PostgreSQL.
+
+The page script cannot run under TestClient (tests/web/test_browser_revoting.py drives
+it in Chromium); here: the ballot page of such an election carries the activation-code
+step, the credential's one-time display and "vote with a new credential" with its advice,
+in every language and without inline code, and a version 1 election's page carries none
+of them; the receipt page of a ballot version 2 says "recorded" while its row waits for
+its batch and "included" (with the row's board entry) once the batch is posted, why no
+status such as "counts" is shown, and nothing of the version 1 receipt's browser check;
+an audited ballot version 2 is "audited"; an unknown or misshapen hash is 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from markupsafe import escape
+
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.credential_seed import generate_seed
+from honestballot.web.i18n import LANGUAGES
+from honestballot.web.strings_voter import STRINGS
+from tests.factories import (
+    REVOTING_ELECTION,
+    REVOTING_SCHEDULE,
+    DemoCeremonies,
+    RevotingElection,
+    WebElection,
+    open_revoting_election,
+)
+from tests.web.test_js_crypto import js_one
+from tests.web.test_voter_pages import assert_no_inline_code, assert_posting_forms_carry_csrf
+
+VOTER = "900101300001"
+
+#: what only the ballot page of an election with re-voting protection carries
+REVOTING_PARTS = (
+    'data-revoting="1"',
+    'id="letter"',
+    'id="letter-code"',
+    'id="registered"',
+    'id="new-cast-open"',
+    'id="new-cast-advice"',
+    'id="new-cast"',
+    'id="new-cast-done"',
+)
+
+
+@pytest.fixture
+def election(web: WebElection, demo_ceremony: DemoCeremonies) -> Iterator[RevotingElection]:
+    ceremony = demo_ceremony(REVOTING_ELECTION)
+    yield open_revoting_election(web, ceremony, SeededRandomness("revoting pages"))
+
+
+def _said(key: str, lang: str) -> str:
+    return str(escape(STRINGS[key][LANGUAGES.index(lang)]))
+
+
+def test_the_ballot_page_asks_for_the_letter_and_offers_a_new_credential(
+    election: RevotingElection,
+) -> None:
+    device = election.device(VOTER, "ballot page")
+    for lang in LANGUAGES:
+        r = device.client.get(f"/e/{election.id}/vote", params={"lang": lang})
+        assert r.status_code == 200, r.text
+        page = r.text
+        assert_no_inline_code(page)
+        assert_posting_forms_carry_csrf(page)
+        for part in REVOTING_PARTS:
+            assert part in page, (lang, part)
+        for key in (
+            "voter.letter.intro",
+            "voter.letter.label",
+            "voter.cred2.code",
+            "voter.cred2.stored",
+            "voter.newcred.button",
+            "voter.newcred.advice",
+            "voter.newcred.intro",
+            "voter.newcred.write",
+        ):
+            assert _said(key, lang) in page, (lang, key)
+        # the texts the script says, from the catalogue in the page's language
+        assert f'data-letter-bad-code="{_said("voter.letter.bad_code", lang)}"' in page
+        assert f'data-new-casting="{_said("voter.newcred.casting", lang)}"' in page
+    # a version 1 election's ballot page carries none of it
+    web = election.web
+    web.sign_in(web.client, VOTER)
+    plain = web.client.get(f"/e/{web.election_id}/vote", params={"lang": "en"})
+    assert plain.status_code == 200, plain.text
+    for part in REVOTING_PARTS:
+        assert part not in plain.text, part
+
+
+def _set_clock(election: RevotingElection, now: int) -> None:
+    election.web.services.elections.clock = lambda: now
+
+
+def test_the_receipt_says_recorded_then_included_and_never_counts(
+    election: RevotingElection,
+) -> None:
+    services = election.web.services
+    device = election.device(VOTER, "receipt page")
+    seed, answer = device.register()
+    assert answer.status_code == 201, answer.text
+    ballot, _, private = device.ballot(seed)
+    cast = device.cast(ballot, private)
+    assert cast.status_code == 201, cast.text
+    tracking_hash = cast.json()["tracking_hash"]
+    url = f"/e/{election.id}/receipt/{tracking_hash}"
+    # anyone holding the hash sees the same page: no session needed
+    anyone = election.web.client
+    for lang in LANGUAGES:
+        page = anyone.get(url, params={"lang": lang})
+        assert page.status_code == 200, page.text
+        text = page.text
+        assert_no_inline_code(text)
+        assert 'data-page="receipt-v2"' in text
+        assert 'data-page="receipt"' not in text
+        assert cast.json()["tracking_code"] in text
+        assert 'data-state="recorded"' in text
+        assert _said("voter.receipt2.recorded", lang) in text
+        assert _said("voter.receipt2.status_recorded", lang) in text
+        assert _said("voter.receipt2.why", lang) in text
+        assert _said("voter.receipt2.reload", lang) in text
+        assert 'id="receipt-seq"' not in text
+        # the version 1 receipt's words do not apply: "only your last ballot counts"
+        assert _said("voter.receipt.later", lang) not in text
+    # the batch due posts the row: "included", with the row's board entry
+    open_ms = services.batches.open_ms(election.id)
+    assert open_ms is not None
+    _set_clock(election, open_ms + REVOTING_SCHEDULE.interval * 1000)
+    services.batches.post_delay_ms = 0
+    assert services.batches.post_due(election.id) == 1
+    seq = device.receipt(tracking_hash).json()["seq"]
+    row = services.board.event_by_tracking(election.id, bytes.fromhex(tracking_hash))
+    assert row is not None and row.kind == "cast-row" and row.seq == seq
+    for lang in LANGUAGES:
+        text = anyone.get(url, params={"lang": lang}).text
+        assert 'data-state="included"' in text
+        assert _said("voter.receipt2.included", lang) in text
+        assert _said("voter.receipt2.status_included", lang) in text
+        assert f'<dd id="receipt-seq">{seq}</dd>' in text
+        assert _said("voter.receipt2.why", lang) in text
+        assert _said("voter.receipt2.reload", lang) not in text
+
+
+def test_an_audited_ballot_and_unknown_hashes(election: RevotingElection) -> None:
+    device = election.device(VOTER, "audit receipt")
+    seed, answer = device.register()
+    assert answer.status_code == 201, answer.text
+    ballot, opening, private = device.ballot(seed)
+    audited = device.audit(ballot, opening, private)
+    assert audited.status_code == 200, audited.text
+    tracking_hash = audited.json()["tracking_hash"]
+    client = election.web.client
+    text = client.get(f"/e/{election.id}/receipt/{tracking_hash}", params={"lang": "en"}).text
+    assert 'data-state="audited"' in text
+    assert _said("voter.receipt.audited", "en") in text
+    for missing in ("0" * 64, "ab" * 31, "Z" * 64):
+        r = client.get(f"/e/{election.id}/receipt/{missing}", params={"lang": "en"})
+        assert r.status_code == 404, (missing, r.status_code)
+
+
+def test_the_pages_bundle_calls_on_the_served_context_are_accepted(
+    election: RevotingElection,
+) -> None:
+    """What static/voter.js does, call for call, with the bundle under node: the context
+    as ``GET /api/e/ID/context`` serves it, the service's commitment, then a seed drawn
+    only now, ``HonestBallot.revoting.makeRegistration`` and ``encryptBallot``; the
+    service takes the registration and the ballot, and a second registration with the
+    same letter (vote with a new credential) and a cast under it."""
+    device = election.device(VOTER, "bundle on the served context")
+    context = device.client.get(f"/api/e/{election.id}/context").json()
+    assert "schedule" in context  # what the page tells such an election by
+    letter = election.letters[VOTER].to_code()
+    casts = []
+    for n in range(2):
+        start = device.start()
+        assert start.status_code == 201, start.text
+        seed = generate_seed(device.rng, election.ctx.base_hash).seed.hex()
+        made = js_one("revoting.makeRegistration", context, start.json(), seed, letter)
+        registered = device.post(
+            "registrations", {"registration": made["registration"], "private": made["private"]}
+        )
+        assert registered.status_code == 201, registered.text
+        assert registered.json()["tracking_hash"] == made["tracking_hash"]
+        choice = (
+            {"chair": ["cand-1"], "council": ["blank"]}
+            if n
+            else {"chair": ["cand-2"], "council": ["member-1"]}
+        )
+        ballot = js_one("revoting.encryptBallot", context, choice, seed)
+        cast = device.post("ballots", {"ballot": ballot["ballot"], "private": ballot["private"]})
+        assert cast.status_code == 201, cast.text
+        assert cast.json()["tracking_hash"] == ballot["tracking_hash"]
+        assert cast.json()["status"] == "recorded"
+        casts.append(cast.json()["tracking_hash"])
+    for tracking_hash in casts:
+        assert device.receipt(tracking_hash).json()["status"] == "recorded"
