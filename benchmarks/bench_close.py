@@ -46,7 +46,6 @@ This is a benchmark, not a test (STYLE.md habit 9).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import statistics
@@ -64,6 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_ballot import count_group_operations
 from bench_close_a import (
     Meter,
+    bench_main,
     build_board,
     make_election,
     patched,
@@ -378,32 +378,7 @@ def report(r: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--voters", type=int, default=1000)
-    parser.add_argument("--units", type=int, default=10, help="reporting units")
-    parser.add_argument("--cover-fraction", type=float, default=0.44,
-                        help="the share of A.rows that are cover rows")  # fmt: skip
-    parser.add_argument("--cover-registrations", type=float, default=0.335,
-                        help="the share of registrations that are cover")  # fmt: skip
-    parser.add_argument("--cover-replacements", type=int, default=None,
-                        help="default: 300 per 100,000 voters")  # fmt: skip
-    parser.add_argument("--seed", default="1")
-    parser.add_argument("--count", action="store_true", help="count group operations")
-    parser.add_argument("--json", type=Path, help="write the results here")
-    parser.add_argument("--report", type=Path, help="print the report of saved results")
-    args = parser.parse_args()
-    if args.report:
-        report(json.loads(args.report.read_text("utf-8")))
-        return
-    fractions = (args.cover_fraction, args.cover_registrations)
-    if args.voters < 20 or not all(0 <= f < 1 for f in fractions):
-        parser.error("at least 20 voters; cover fractions in [0, 1)")
-    if not 1 <= args.units <= args.voters // 2:
-        parser.error("between 1 reporting unit and one per 2 voters")
-    results = run(args)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1) + "\n", "utf-8")
-    report(results)
+    bench_main(1000, run, report, units=True)
 
 
 if __name__ == "__main__":

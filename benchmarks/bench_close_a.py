@@ -660,9 +660,18 @@ def report(r: dict[str, Any]) -> None:
               f"{s['bytes'] / n / 1e3:7.2f} KB/voter")  # fmt: skip
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--voters", type=int, default=10_000)
+def bench_main(
+    voters: int, run: Callable[[argparse.Namespace], dict[str, Any]],
+    report: Callable[[dict[str, Any]], None], *, units: bool = False,
+) -> None:  # fmt: skip
+    """The command line of this benchmark and of bench_close.py (``units``: its option of
+    reporting units)."""
+    parser = argparse.ArgumentParser(
+        description=(sys.modules["__main__"].__doc__ or "x").split("\n")[0]
+    )
+    parser.add_argument("--voters", type=int, default=voters)
+    if units:
+        parser.add_argument("--units", type=int, default=10, help="reporting units")
     parser.add_argument("--cover-fraction", type=float, default=0.44,
                         help="the share of A.rows that are cover rows")  # fmt: skip
     parser.add_argument("--cover-registrations", type=float, default=0.335,
@@ -680,10 +689,16 @@ def main() -> None:
     fractions = (args.cover_fraction, args.cover_registrations)
     if args.voters < 20 or not all(0 <= f < 1 for f in fractions):
         parser.error("at least 20 voters; cover fractions in [0, 1)")
+    if units and not 1 <= args.units <= args.voters // 2:
+        parser.error("between 1 reporting unit and one per 2 voters")
     results = run(args)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n", "utf-8")
     report(results)
+
+
+def main() -> None:
+    bench_main(10_000, run, report)
 
 
 if __name__ == "__main__":
