@@ -21,6 +21,7 @@ Order of phases::
           -> result
 
     station* in setup and open (protocol/stations.py)
+    paper* in open and closed, before the close's first trustee object (protocol/paper.py)
 
 Mixes (protocol/mix.py): after the close, each contest counted by mixing is shuffled by
 trustees in turn, positions 1, 2, ... with no trustee twice per contest; a mix is
@@ -69,7 +70,9 @@ from enum import Enum
 from typing import Final, NoReturn, Protocol
 
 from honestballot.crypto.group import Point
+from honestballot.crypto.schnorr import SchnorrProof
 from honestballot.errors import BallotRejected, InvalidShare, ProtocolError, Text
+from honestballot.protocol.paper import verify_paper_signature
 from honestballot.protocol.schedule import Schedule, check_batch
 from honestballot.protocol.schedule import check_close as check_schedule_close
 
@@ -247,6 +250,18 @@ class StationEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class PaperEvent:
+    """A paper station's results (protocol/paper.py checks its arithmetic and proofs;
+    the board, where it may stand and that its station's commission signed it): the unit,
+    and the signature with what it signs (``digest``, under the election's ``base_hash``)."""
+
+    unit: str
+    base_hash: bytes
+    digest: bytes
+    signature: SchnorrProof
+
+
+@dataclass(frozen=True, slots=True)
 class MixPartEvent:
     """Rows ``offset .. offset + rows - 1`` of a trustee's shuffle, part ``index``, before
     the ``mix`` that names them (protocol/mix_parts.py checks its shape and signature;
@@ -350,6 +365,7 @@ Event = (
     | AuditEvent
     | CloseEvent
     | StationEvent
+    | PaperEvent
     | MixPartEvent
     | MixEvent
     | CloseObjectEvent
@@ -366,6 +382,7 @@ _PHASES: dict[str, tuple[str, tuple[Phase, ...]]] = {
     "roll": ("publishing the roll summary", (Phase.SETUP,)),
     "roll-part": ("publishing the encrypted roll", (Phase.SETUP,)),
     "station": ("publishing a polling station", (Phase.SETUP, Phase.OPEN)),
+    "paper": ("publishing a station's paper results", (Phase.OPEN, Phase.CLOSED)),
     "open": ("opening", (Phase.SETUP,)),
     "ballot": ("casting a ballot", (Phase.OPEN,)),
     "batch": ("publishing a batch", (Phase.OPEN,)),
@@ -400,6 +417,7 @@ _KIND: dict[type, str] = {
     AuditEvent: "audit",
     CloseEvent: "close",
     StationEvent: "station",
+    PaperEvent: "paper",
     MixPartEvent: "mix-part",
     MixEvent: "mix",
     CloseObjectEvent: "close-step",
@@ -483,6 +501,12 @@ class BoardView(Protocol):
 
     def active_in(self, unit: str) -> int:
         """Credentials registered in ``unit`` and not replaced."""
+        ...
+
+    @property
+    def close_begun(self) -> bool:
+        """Whether a trustee's object of the close (``close-part`` or ``close-step``) is
+        on the board."""
         ...
 
     def latest(self, credential: Point) -> bytes | None:
@@ -750,6 +774,32 @@ def check_station(view: BoardView, ev: StationEvent) -> None:
             "voting it had when the election opened"
         )
         raise ProtocolError(Text("station.frozen", message, unit=ev.unit))
+
+
+#: the close's objects after which paper results can no longer be changed: a trustee's
+#: first object begins the close (the ``close-round`` the service posts with the padding
+#: does not: the stations count their paper ballots after voting has closed)
+CLOSE_BEGINS: Final = ("close-part", "close-step")
+
+
+def check_paper(view: BoardView, ev: PaperEvent) -> None:
+    """A ``paper`` event: while voting is open or closed, in an election with re-voting
+    protection, for a unit whose station has paper voting, before the close has begun, and
+    signed with that station's commission key."""
+    check_phase(view, "paper")
+    if not view.revoting:
+        message = "paper results are taken only in an election with re-voting protection"
+        raise ProtocolError(Text("paper.revoting", message))
+    if ev.unit not in view.unit_ids:
+        raise ProtocolError(Text("board.unit_unknown", f"unknown unit {ev.unit!r}", unit=ev.unit))
+    station = view.station(ev.unit)
+    if station is None or not station[1]:
+        message = f"unit {ev.unit!r} has no polling station with paper voting"
+        raise ProtocolError(Text("paper.no_station", message, unit=ev.unit))
+    if view.close_begun:
+        message = "the close has begun: paper results can no longer be changed"
+        raise ProtocolError(Text("paper.close_begun", message))
+    verify_paper_signature(ev.base_hash, station[0], ev.digest, ev.signature, ev.unit)
 
 
 def check_voter(view: BoardView, credential: Point) -> None:
@@ -1142,6 +1192,8 @@ def check_event(view: BoardView, event: Event) -> None:
             check_roll_part(view, event)
         case StationEvent():
             check_station(view, event)
+        case PaperEvent():
+            check_paper(view, event)
         case BallotEvent():
             check_ballot(view, event)
         case BatchEvent():
@@ -1240,6 +1292,8 @@ class BoardRules:
     stations: dict[str, tuple[Point, bool]] = field(default_factory=dict)
     #: (rows, digest) of each roll part, in order
     roll_parts: list[tuple[int, bytes]] = field(default_factory=list)
+    #: whether a trustee's object of the close is on the board (:data:`CLOSE_BEGINS`)
+    close_begun: bool = False
     ballots_cast: int = 0
     audits: int = 0
     pending_supersede: tuple[bytes, bytes] | None = None
@@ -1369,6 +1423,8 @@ class BoardRules:
                 self.share_trustees.add(event.trustee)
             case SharePartEvent():
                 self.share_parts[event.trustee] = self.share_progress(event.trustee).after(event)
+            case CloseObjectEvent() if event.kind in CLOSE_BEGINS:
+                self.close_begun = True
             case _:
                 pass
         self.phase = _NEXT_PHASE.get(_KIND[type(event)], self.phase)

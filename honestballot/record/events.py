@@ -26,11 +26,13 @@ from honestballot.protocol.ballot import alphas
 from honestballot.protocol.ballot_v2 import ballot_alphas, cast_row_alphas
 from honestballot.protocol.manifest import MAX_UNITS
 from honestballot.protocol.mix_parts import MAX_PART_CELLS
+from honestballot.protocol.paper import paper_digest
 from honestballot.protocol.registration import registration_alphas
 from honestballot.protocol.schedule import MAX_BATCH_ITEMS
 from honestballot.record.ballot import ballot_from_json, schnorr_from_json, spoiled_from_json
 from honestballot.record.codec import JsonObject, Reader, canonical_bytes, decode_hex
 from honestballot.record.manifest import manifest_from_json
+from honestballot.record.paper import unsigned_body, upload_from_json
 from honestballot.record.revoting import (
     ballot_v2_from_json,
     cast_row_from_json,
@@ -51,6 +53,7 @@ EVENT_KINDS: Final = (
     "roll-part",
     "station",
     "open",
+    "paper",
     "batch",
     "registration",
     "cast-row",
@@ -210,12 +213,18 @@ def _needs_key(public_key: Point | None, kind: str) -> Point:
     return public_key
 
 
-def board_event(line: EventLine, path: str, public_key: Point | None = None) -> board.Event:
+def board_event(
+    line: EventLine,
+    path: str,
+    public_key: Point | None = None,
+    base_hash: bytes | None = None,
+) -> board.Event:
     """The typed event the board rules replay (only the fields the rules need).
 
     The ballot, tally and share bodies are checked in full elsewhere; this reads
     just enough of them to order the board.  A ``cast-row`` event, and an ``audit`` of a
-    ballot version 2, need the election key ``public_key`` for their tracking hash."""
+    ballot version 2, need the election key ``public_key`` for their tracking hash; a
+    ``paper`` event, the election's ``base_hash`` for what its signature signs."""
     b = line.body
     p = f"{path}.body"
     match line.kind:
@@ -321,6 +330,13 @@ def board_event(line: EventLine, path: str, public_key: Point | None = None) -> 
         case "station":
             station = station_from_json(b, p)  # its proof: protocol/stations.py
             return board.StationEvent(station.unit, station.paper, station.commission_key)
+        case "paper":
+            # its arithmetic and proofs: the checks paper.protocol and paper.voters
+            if base_hash is None:
+                raise ValueError("a paper event's signature needs the election's base hash")
+            upload = upload_from_json(b, p)
+            digest = paper_digest(base_hash, unsigned_body(upload))
+            return board.PaperEvent(upload.unit, base_hash, digest, upload.signature)
         case "close-round":
             # its round and deadline: the check close.rounds reads them
             r = Reader(b, p)

@@ -15,6 +15,7 @@ from honestballot.errors import ProtocolError, Text
 from honestballot.protocol.stations import ROLES, details_hash
 from honestballot.record.stations import details_to_json
 from honestballot.service.organiser_cases import phase_of
+from honestballot.service.paper import paper_listing
 from honestballot.service.runtime import Services
 from honestballot.service.security.organisers import Organiser
 
@@ -49,8 +50,10 @@ def publish_station(
 def station_listing(services: Services, election_id: str) -> list[dict[str, Any]]:
     """Per unit with a station, in manifest order: what is on the board (key, paper
     voting, details hash, how many station events), the details shown (None if the
-    service lost them), and whether the details' hash is the one on the board."""
+    service lost them), whether the details' hash is the one on the board, and for a
+    station with paper voting its paper results (None before any: service/paper.py)."""
     ctx = services.elections.context(election_id)
+    paper = paper_listing(services.elections, election_id) if ctx.revoting else {}
     out = []
     for station, events, details in services.elections.stations(election_id):
         shown: dict[str, Any] | None = None
@@ -69,6 +72,7 @@ def station_listing(services: Services, election_id: str) -> list[dict[str, Any]
                 "station_events": events,
                 "details": shown,
                 "details_match": matches,
+                "paper_results": paper.get(station.unit) if station.paper else None,
             }
         )
     return out

@@ -244,6 +244,15 @@ class BoardStore(StoreBase):
         ).first()
         return row is not None
 
+    def has_event(self, conn: Connection, election_id: str, kinds: tuple[str, ...]) -> bool:
+        """Whether an event of one of ``kinds`` is on the board."""
+        row = conn.execute(
+            select(events.c.seq)
+            .where(events.c.election_id == election_id, events.c.kind.in_(kinds))
+            .limit(1)
+        ).first()
+        return row is not None
+
     def put_station_details(
         self, conn: Connection, election_id: str, unit: str, details: str
     ) -> None:

@@ -210,6 +210,19 @@ class RollStore(StoreBase):
         )
         yield from conn.execution_options(yield_per=_EXPORT_CHUNK).execute(q)
 
+    def paper_roll(
+        self, conn: Connection, election_id: str, unit: str
+    ) -> Iterator[tuple[str, bytes | None]]:
+        """(national ID, handle) of every voter of ``unit``, by voter id, read in chunks
+        (the handle is None before the encrypted roll's upload)."""
+        q = (
+            select(voters.c.national_id, voters.c.handle)
+            .where(voters.c.election_id == election_id, voters.c.unit == unit)
+            .order_by(voters.c.voter_id)
+        )
+        for nid, handle in conn.execution_options(yield_per=_EXPORT_CHUNK).execute(q):
+            yield str(nid), None if handle is None else bytes(handle)
+
     # -- contacts several voters share -----------------------------------------------------
 
     def set_contact_exception(

@@ -131,6 +131,7 @@ from honestballot.record.witness import (
 )
 from honestballot.verify.close import REMEDIED_A, read_close, round_failures
 from honestballot.verify.mixes import verify_shuffle_on
+from honestballot.verify.paper import check_paper
 from honestballot.verify.parallel import ClusterError, Engine, Shared, open_engine
 from honestballot.verify.roll import check_roll_encrypted, check_roll_units, roll_unit_voters
 from honestballot.verify.shares import check_part_proofs
@@ -490,6 +491,9 @@ def _verify_record(
         report.ok("stations.commissions", check_stations((ev for ev, _ in parsed.events), ctx))
     except HonestBallotError as exc:
         report.fail("stations.commissions", str(exc))
+    paper = check_paper((ev for ev, _ in parsed.events), ctx)
+    for name, (passed, detail) in (paper or {}).items():
+        (report.ok if passed else report.fail)(name, detail)
     try:
         decoded = _decode_ballots(parsed)
         audits = _decode_audits(parsed)
@@ -498,7 +502,7 @@ def _verify_record(
         report.fail("record.format", str(exc))
         return report
     ballots = _collect_ballots(parsed)  # their bodies are well formed: decoded above
-    rules = _replay(parsed, decoded, audits, revoting, ctx.public_key, report)
+    rules = _replay(parsed, decoded, audits, revoting, ctx.public_key, ctx.base_hash, report)
     if rules is None:
         return report
     if rules.schedule is not None:
@@ -558,6 +562,7 @@ def _replay(
     audits: dict[int, tuple[SpoiledBallot, BallotOpening]],
     revoting: _Revoting,
     public_key: Point,
+    base_hash: bytes,
     report: Report,
 ) -> BoardRules | None:
     rules = BoardRules()
@@ -590,7 +595,7 @@ def _replay(
                 tracking = row.ballot.tracking_hash(public_key)
                 rules.apply(CastRowEvent(tracking, cast_row_alphas(row), ev.time_ms))
             else:
-                _apply(rules, board_event(ev, f"event {ev.seq}", public_key))
+                _apply(rules, board_event(ev, f"event {ev.seq}", public_key, base_hash))
             if ev.kind == "batch":
                 items = int(ev.body["rows"]) + int(ev.body["registrations"])
                 inside.append((ev.seq + 1, ev.seq + items, f"batch {ev.body['index']}"))

@@ -5,6 +5,9 @@
   ``details_hash`` on the board.
 - ``POST /api/organiser/e/{id}/stations``: ``{"details": …, "commission": …}`` (the
   details without ``salt``; the commission's public key file), in setup or open.
+- ``POST /api/e/{id}/stations/{unit}/paper``: a commission's paper results (the upload
+  of ``honestballot commission paper``), authenticated by its signature alone
+  (service/paper.py).
 - ``/organiser/e/{id}/stations``: the same as a form -- the address in three languages,
   the hours, paper voting, the members one per line (``name; role; nominated by``, the
   role in any of the three languages), and the commission's key file.
@@ -18,11 +21,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from honestballot.errors import HonestBallotError, InvalidInput, Text
 from honestballot.protocol.stations import ROLES
 from honestballot.record.codec import Reader, parse_json
 from honestballot.service.organiser_cases import phase_of
+from honestballot.service.paper import submit_paper
 from honestballot.service.runtime import Services
 from honestballot.service.security.organisers import Organiser
 from honestballot.service.stations import STATION_PHASES, publish_station, station_listing
@@ -54,6 +59,37 @@ SignedIn = Annotated[Organiser, Depends(organiser)]
 def api_stations(request: Request, election_id: str) -> dict[str, Any]:
     services, _ = election_row(request, election_id)
     return {"stations": station_listing(services, election_id)}
+
+
+#: the largest paper upload taken (some 300 bytes a listed voter)
+MAX_PAPER_BYTES = 32 << 20
+
+
+@router.post(
+    "/api/e/{election_id}/stations/{unit}/paper",
+    status_code=201,
+    summary="A polling station's paper results, signed by its commission",
+    openapi_extra=json_body(
+        '{"unit", "protocol": {"received", "issued", "spoiled", "unused", "in_box", '
+        '"contests": [{"id", "invalid", "counts": [{"option", "count"}]}]}, "voters": '
+        '[{"handle": {"alpha", "beta"}, "proof": {"e", "z"}}], "signature": {"c", "s"}} '
+        "(the file of 'honestballot commission paper')"
+    ),
+)
+async def api_paper(request: Request, election_id: str, unit: str) -> dict[str, Any]:
+    services, _ = election_row(request, election_id)
+    given = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if given != "application/json":
+        raise InvalidInput(Text("paper.json", "send the paper results as application/json"))
+    body = parse_json(await request.body(), limit=MAX_PAPER_BYTES, what="the request body")
+    # the proofs take some 0.2 ms a listed voter: off the event loop
+    seq, upload = await run_in_threadpool(submit_paper, services.elections, election_id, unit, body)
+    return {
+        "unit": upload.unit,
+        "seq": seq,
+        "voters": len(upload.voters),
+        "in_box": upload.protocol.in_box,
+    }
 
 
 def _shown(request: Request, election_id: str) -> list[dict[str, Any]]:

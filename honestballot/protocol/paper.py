@@ -1,0 +1,325 @@
+"""Paper results of a polling station: the commission's signed counting protocol and the
+list of the voters it issued a paper ballot to (issue 16, item 2; docs/record-format.md §6,
+"Paper results").
+
+Only in an election with re-voting protection (an encrypted roll), and only for a unit
+whose station has paper voting.  The commission holds the station's **paper roll** (one
+line per voter of its unit with the voter's handle point ``V``, exported by the organiser)
+and, after the count, makes one upload (``honestballot commission paper``):
+
+- ``protocol``: the station's counting protocol -- ballots received, issued, spoiled,
+  unused, found in the box, and per contest of the manifest (in order) the invalid ballots
+  and the count of every encrypted option (``Contest.options``, in ballot order);
+- ``voters``: ``Enc(V)`` (point ElGamal under the election key) of every voter issued a
+  paper ballot, in an order drawn uniformly at random, each with a proof of randomness at
+  the place ``(B, "paper", hash_bytes("paper/place", B, unit), "handle", i)``;
+- ``signature``: the commission's Schnorr signature (its station's ``commission_key``)
+  under tag ``paper/signature``, context ``(B, key)``, on
+  ``hash_bytes("paper/digest", B, canonical body without "signature")``.
+
+The arithmetic (:func:`check_protocol`), the proofs and the signature
+(:func:`verify_paper_upload`) are checked by the service on upload and by ``verify`` on
+replay; where a ``paper`` event may stand is a board rule (protocol/board.py,
+``check_paper``).  A contest counted by mixing cannot be counted on paper yet
+(:func:`check_countable`).
+
+This module does not know JSON: the canonical body without the signature, which the
+signature covers, is given by the caller (record/paper.py, :func:`unsigned_body`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Final
+
+from honestballot.crypto.elgamal import Ciphertext, encrypt_point
+from honestballot.crypto.group import Point, Scalar, base_mul
+from honestballot.crypto.hashing import hash_bytes
+from honestballot.crypto.plaintext_awareness import (
+    RandomnessProof,
+    prove_randomness,
+    verify_randomness,
+)
+from honestballot.crypto.randomness import Randomness, random_nonzero_scalar, random_permutation
+from honestballot.crypto.schnorr import SchnorrProof, sign, verify_signature
+from honestballot.errors import InvalidInput, InvalidProof, ProtocolError, Text
+from honestballot.protocol.manifest import Manifest
+
+PAPER_PLACE: Final = "paper"
+PLACE_TAG: Final = "paper/place"
+DIGEST_TAG: Final = "paper/digest"
+SIGNATURE_TAG: Final = "paper/signature"
+#: every number of a protocol is an integer 0 … 2^53 − 1 (docs/record-format.md §1)
+MAX_NUMBER: Final = (1 << 53) - 1
+#: the most voters one station's list holds (a reader's bound: stations are far smaller)
+MAX_PAPER_VOTERS: Final = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class ContestCount:
+    """One contest of a counting protocol: invalid ballots, and (option, count) of every
+    encrypted option in ballot order."""
+
+    id: str
+    invalid: int
+    counts: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PaperProtocol:
+    """A station's counting protocol."""
+
+    received: int
+    issued: int
+    spoiled: int
+    unused: int
+    in_box: int
+    contests: tuple[ContestCount, ...]
+
+    @property
+    def taken_away(self) -> int:
+        """Ballots issued but not found in the box."""
+        return self.issued - self.in_box
+
+
+@dataclass(frozen=True, slots=True)
+class PaperVoter:
+    """``Enc(V)`` of a voter issued a paper ballot, with its proof of randomness."""
+
+    handle: Ciphertext
+    proof: RandomnessProof
+
+
+@dataclass(frozen=True, slots=True)
+class PaperUpload:
+    """A ``paper`` event's content."""
+
+    unit: str
+    protocol: PaperProtocol
+    voters: tuple[PaperVoter, ...]
+    signature: SchnorrProof
+
+
+#: the canonical body of an upload without its ``signature`` (record/paper.py)
+Unsigned = Callable[[PaperUpload], bytes]
+
+
+def check_countable(manifest: Manifest) -> None:
+    """:class:`ProtocolError` if a contest of the election is counted by mixing (or
+    ranked): its paper ballots could not be added to its count, so no paper upload is
+    taken."""
+    for contest in manifest.contests:
+        if contest.count == "mix" or contest.ranked:
+            message = (
+                f"contest {contest.id!r} is counted by mixing: paper results cannot be "
+                "combined with it yet, so this election takes no paper results"
+            )
+            raise ProtocolError(Text("paper.mixed", message, contest=contest.id))
+
+
+def _number(value: int, what: str) -> None:
+    if not 0 <= value <= MAX_NUMBER:
+        message = f"{what} must be a whole number from 0 to {MAX_NUMBER}"
+        raise InvalidInput(Text("paper.number", message, what=what, most=MAX_NUMBER))
+
+
+def check_protocol(manifest: Manifest, protocol: PaperProtocol, voters: int) -> None:
+    """The protocol's arithmetic (``paper.protocol``), for a list of ``voters`` voters:
+    :class:`InvalidInput` naming the first rule broken, in the commission's language."""
+    p = protocol
+    for what, value in (
+        ("received", p.received),
+        ("issued", p.issued),
+        ("spoiled", p.spoiled),
+        ("unused", p.unused),
+        ("in_box", p.in_box),
+    ):
+        _number(value, what)
+    if p.received != p.issued + p.spoiled + p.unused:
+        message = (
+            f"ballots received ({p.received}) must equal issued ({p.issued}) + spoiled "
+            f"({p.spoiled}) + unused ({p.unused})"
+        )
+        raise InvalidInput(
+            Text(
+                "paper.received", message, received=p.received, issued=p.issued,
+                spoiled=p.spoiled, unused=p.unused,
+            )
+        )  # fmt: skip
+    if p.in_box > p.issued:
+        message = f"ballots in the box ({p.in_box}) cannot be more than issued ({p.issued})"
+        raise InvalidInput(Text("paper.in_box", message, in_box=p.in_box, issued=p.issued))
+    if p.issued != voters:
+        message = (
+            f"ballots issued ({p.issued}) must equal the voters listed as issued a ballot "
+            f"({voters})"
+        )
+        raise InvalidInput(Text("paper.issued", message, issued=p.issued, voters=voters))
+    expected = [c.id for c in manifest.contests]
+    given = [c.id for c in p.contests]
+    if given != expected:
+        message = (
+            f"the protocol must list the contests {', '.join(expected)} in this order, "
+            f"not {', '.join(given) or 'none'}"
+        )
+        raise InvalidInput(
+            Text("paper.contests", message, expected=", ".join(expected), given=", ".join(given))
+        )
+    for contest, count in zip(manifest.contests, p.contests, strict=True):
+        options = [o.id for o in contest.options]
+        named = [o for o, _ in count.counts]
+        if named != options:
+            message = (
+                f"contest {contest.id!r}: the protocol must count the options "
+                f"{', '.join(options)} in this order"
+            )
+            raise InvalidInput(
+                Text("paper.options", message, contest=contest.id, options=", ".join(options))
+            )
+        _number(count.invalid, f"{contest.id}: invalid")
+        for option, n in count.counts:
+            _number(n, f"{contest.id}: {option}")
+        if count.invalid > p.in_box:
+            message = (
+                f"contest {contest.id!r}: invalid ballots ({count.invalid}) cannot be more "
+                f"than the ballots in the box ({p.in_box})"
+            )
+            raise InvalidInput(
+                Text(
+                    "paper.invalid", message, contest=contest.id, invalid=count.invalid,
+                    in_box=p.in_box,
+                )
+            )  # fmt: skip
+        valid = p.in_box - count.invalid
+        lo = 1 if contest.has_exclusive else contest.min_selections
+        marks = sum(n for _, n in count.counts)
+        if not lo * valid <= marks <= contest.max_selections * valid:
+            message = (
+                f"contest {contest.id!r}: {valid} valid ballots hold from {lo * valid} to "
+                f"{contest.max_selections * valid} marks, the counts add up to {marks}"
+            )
+            raise InvalidInput(
+                Text(
+                    "paper.marks", message, contest=contest.id, valid=valid,
+                    least=lo * valid, most=contest.max_selections * valid, marks=marks,
+                )
+            )  # fmt: skip
+
+
+def place_id(base_hash: bytes, unit: str) -> bytes:
+    """The id of a station's place on the board: ``hash_bytes("paper/place", B, unit)``."""
+    return hash_bytes(PLACE_TAG, base_hash, unit)
+
+
+def handle_place(base_hash: bytes, unit: str, row: int) -> tuple[bytes, str, bytes, str, int]:
+    """The context of the proof of randomness of row ``row`` of a station's list."""
+    return (base_hash, PAPER_PLACE, place_id(base_hash, unit), "handle", row)
+
+
+def paper_digest(base_hash: bytes, unsigned: bytes) -> bytes:
+    """What the commission signs: ``hash_bytes("paper/digest", B, unsigned body)``."""
+    return hash_bytes(DIGEST_TAG, base_hash, unsigned)
+
+
+def verify_paper_signature(
+    base_hash: bytes, station_key: Point, digest: bytes, signature: SchnorrProof, unit: str
+) -> None:
+    """:class:`InvalidProof` unless ``signature`` is the station's commission's on
+    ``digest``."""
+    try:
+        verify_signature(
+            SIGNATURE_TAG,
+            (base_hash, station_key),
+            digest,
+            station_key,
+            signature,
+            f"the paper results of unit {unit!r}",
+        )
+    except InvalidProof:
+        message = (
+            f"the paper results of unit {unit!r} are not signed with the key of the unit's "
+            "commission"
+        )
+        raise InvalidProof(Text("paper.signature", message, unit=unit)) from None
+
+
+def make_paper_upload(
+    base_hash: bytes,
+    election_key: Point,
+    manifest: Manifest,
+    unit: str,
+    protocol: PaperProtocol,
+    handles: Sequence[Point],
+    commission_secret: Scalar,
+    unsigned: Unsigned,
+    rng: Randomness,
+) -> PaperUpload:
+    """The commission's upload: the protocol checked, every handle encrypted with its
+    proof in an order drawn at random, the whole signed."""
+    check_countable(manifest)
+    if unit not in manifest.unit_ids():
+        message = f"unit {unit!r} is not a unit of the election"
+        raise InvalidInput(Text("roll.unit_unknown", message, unit=unit))
+    check_protocol(manifest, protocol, len(handles))
+    if len({h.data for h in handles}) != len(handles):
+        message = "a voter is listed twice: each voter is issued at most one paper ballot"
+        raise InvalidInput(Text("paper.twice", message))
+    order = random_permutation(rng, len(handles))
+    voters = []
+    for row, index in enumerate(order):
+        r = random_nonzero_scalar(rng)
+        ct = encrypt_point(election_key, handles[index], r)
+        proof = prove_randomness(handle_place(base_hash, unit, row), election_key, ct, r, rng)
+        voters.append(PaperVoter(ct, proof))
+    placeholder = SchnorrProof(Scalar.of(0), Scalar.of(0))
+    upload = PaperUpload(unit, protocol, tuple(voters), placeholder)
+    digest = paper_digest(base_hash, unsigned(upload))
+    signature = sign(
+        SIGNATURE_TAG, (base_hash, base_mul(commission_secret)), digest, commission_secret, rng
+    )
+    return replace(upload, signature=signature)
+
+
+def verify_paper_voters(base_hash: bytes, election_key: Point, upload: PaperUpload) -> None:
+    """``paper.voters``: every listed ciphertext's proof of randomness at its place."""
+    for row, voter in enumerate(upload.voters):
+        try:
+            verify_randomness(
+                handle_place(base_hash, upload.unit, row),
+                election_key,
+                voter.handle,
+                voter.proof,
+                f"voter {row}",
+            )
+        except InvalidProof:
+            message = (
+                f"the paper results of unit {upload.unit!r}: the proof of listed voter {row} "
+                "does not verify at its place"
+            )
+            raise InvalidProof(Text("paper.proof", message, unit=upload.unit, row=row)) from None
+
+
+def verify_paper_upload(
+    base_hash: bytes,
+    election_key: Point,
+    station_key: Point,
+    upload: PaperUpload,
+    unsigned: Unsigned,
+) -> None:
+    """The signature by ``station_key`` and every voter's proof (the arithmetic is
+    :func:`check_protocol`'s)."""
+    digest = paper_digest(base_hash, unsigned(upload))
+    verify_paper_signature(base_hash, station_key, digest, upload.signature, upload.unit)
+    verify_paper_voters(base_hash, election_key, upload)
+
+
+def last_per_unit(
+    uploads: Sequence[tuple[int, PaperUpload]], unit_order: Sequence[str]
+) -> list[tuple[str, PaperUpload]]:
+    """The counting upload of each unit: (unit, its last upload), in manifest unit order
+    (``unit_order``), from the ``paper`` events' (seq, upload) in board order."""
+    last: dict[str, PaperUpload] = {}
+    for _, upload in sorted(uploads, key=lambda item: item[0]):
+        last[upload.unit] = upload
+    return [(unit, last[unit]) for unit in unit_order if unit in last]

@@ -1,0 +1,157 @@
+"""Paper results in the record (docs/record-format.md §6, "Paper results";
+protocol/paper.py).
+
+The ``paper`` event's body, which is also what the commission uploads::
+
+    {"unit": id,
+     "protocol": {"received": n, "issued": n, "spoiled": n, "unused": n, "in_box": n,
+                  "contests": [{"id": contest id, "invalid": n,
+                                "counts": [{"option": option id, "count": n}, ...]}, ...]},
+     "voters": [{"handle": ct, "proof": {"e": scalar, "z": scalar}}, ...],
+     "signature": {"c": scalar, "s": scalar}}
+
+The signature covers ``hash_bytes("paper/digest", B, canonical body without
+"signature")``.  A station's paper roll (``honestballot election paper-roll``) is the CSV
+``line,national_id,handle``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+from honestballot.crypto.plaintext_awareness import RandomnessProof
+from honestballot.protocol.manifest import MAX_CONTESTS, MAX_OPTIONS
+from honestballot.protocol.paper import (
+    MAX_NUMBER,
+    MAX_PAPER_VOTERS,
+    ContestCount,
+    PaperProtocol,
+    PaperUpload,
+    PaperVoter,
+    last_per_unit,
+)
+from honestballot.record.ballot import (
+    ciphertext_from_json,
+    ciphertext_to_json,
+    schnorr_from_json,
+    schnorr_to_json,
+)
+from honestballot.record.codec import JsonObject, Reader, canonical_bytes
+
+#: the paper roll's columns
+ROLL_COLUMNS: Final = ("line", "national_id", "handle")
+
+
+def protocol_to_json(p: PaperProtocol) -> JsonObject:
+    return {
+        "received": p.received,
+        "issued": p.issued,
+        "spoiled": p.spoiled,
+        "unused": p.unused,
+        "in_box": p.in_box,
+        "contests": [
+            {
+                "id": c.id,
+                "invalid": c.invalid,
+                "counts": [{"option": o, "count": n} for o, n in c.counts],
+            }
+            for c in p.contests
+        ],
+    }
+
+
+def _count(value: Any, path: str) -> tuple[str, int]:
+    r = Reader(value, path)
+    item = (r.text("option", max_len=64), r.integer("count", minimum=0, maximum=MAX_NUMBER))
+    r.done()
+    return item
+
+
+def _contest(value: Any, path: str) -> ContestCount:
+    r = Reader(value, path)
+    contest = ContestCount(
+        r.text("id", max_len=64),
+        r.integer("invalid", minimum=0, maximum=MAX_NUMBER),
+        tuple(r.items("counts", _count, max_items=MAX_OPTIONS + 2)),
+    )
+    r.done()
+    return contest
+
+
+def protocol_from_json(value: Any, path: str = "protocol") -> PaperProtocol:
+    r = Reader(value, path)
+
+    def number(key: str) -> int:
+        return r.integer(key, minimum=0, maximum=MAX_NUMBER)
+
+    protocol = PaperProtocol(
+        received=number("received"),
+        issued=number("issued"),
+        spoiled=number("spoiled"),
+        unused=number("unused"),
+        in_box=number("in_box"),
+        contests=tuple(r.items("contests", _contest, max_items=MAX_CONTESTS)),
+    )
+    r.done()
+    return protocol
+
+
+def _voter(value: Any, path: str) -> PaperVoter:
+    r = Reader(value, path)
+    handle = ciphertext_from_json(r.raw("handle"), f"{path}.handle")
+    proof = Reader(r.raw("proof"), f"{path}.proof")
+    voter = PaperVoter(handle, RandomnessProof(proof.scalar("e"), proof.scalar("z")))
+    proof.done()
+    r.done()
+    return voter
+
+
+def _unsigned_json(upload: PaperUpload) -> JsonObject:
+    return {
+        "unit": upload.unit,
+        "protocol": protocol_to_json(upload.protocol),
+        "voters": [
+            {
+                "handle": ciphertext_to_json(v.handle),
+                "proof": {"e": v.proof.challenge.hex(), "z": v.proof.response.hex()},
+            }
+            for v in upload.voters
+        ],
+    }
+
+
+def unsigned_body(upload: PaperUpload) -> bytes:
+    """The canonical body without ``signature``: what the signature's digest covers."""
+    return canonical_bytes(_unsigned_json(upload))
+
+
+def upload_to_json(upload: PaperUpload) -> JsonObject:
+    """The ``paper`` event's body (and the commission's upload file)."""
+    return {**_unsigned_json(upload), "signature": schnorr_to_json(upload.signature)}
+
+
+def upload_from_json(value: Any, path: str = "paper results") -> PaperUpload:
+    r = Reader(value, path)
+    upload = PaperUpload(
+        unit=r.text("unit", max_len=64),
+        protocol=protocol_from_json(r.raw("protocol"), f"{path}.protocol"),
+        voters=tuple(r.items("voters", _voter, max_items=MAX_PAPER_VOTERS)),
+        signature=schnorr_from_json(r.raw("signature"), f"{path}.signature"),
+    )
+    r.done()
+    return upload
+
+
+def paper_lists(events: Iterable[Any], unit_order: Sequence[str]) -> list[tuple[str, PaperUpload]]:
+    """The paper results that count: per unit its **last** ``paper`` event, in manifest
+    unit order (``unit_order``), from the record's events in board order (each with
+    ``seq``, ``kind`` and ``body``, as :class:`~honestballot.record.events.EventLine`).
+    What the close (stage B) and the result read; a body that does not parse is
+    :class:`RecordFormatError` (the board's replay refuses such a record first)."""
+    uploads = [
+        (ev.seq, upload_from_json(ev.body, f"event {ev.seq}.body"))
+        for ev in events
+        if ev.kind == "paper"
+    ]
+    return last_per_unit(uploads, unit_order)

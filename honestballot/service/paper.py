@@ -1,0 +1,149 @@
+"""Paper results of the polling stations, as the service takes and shows them
+(protocol/paper.py; docs/record-format.md §6, "Paper results").
+
+- :func:`submit_paper`: a commission's upload (``POST /api/e/{id}/stations/{unit}/paper``,
+  ``honestballot commission upload``), authenticated by its signature alone: the service
+  verifies the whole upload (shape, arithmetic, the station's key, every proof), then
+  appends the ``paper`` event under the election's lock, with the board's rules (phase,
+  paper station, no trustee's object of the close yet).
+- :func:`paper_listing`: per unit, its counting upload (the last), how many were sent, and
+  the reconciliation lines, for ``GET /api/e/{id}/stations``.
+- :func:`write_paper_roll`: a station's paper roll, ``line,national_id,handle``, for the
+  organiser to print and hand to the commission (``honestballot election paper-roll``).
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import IO, Any
+
+from honestballot.errors import InvalidInput, ProtocolError, Text
+from honestballot.protocol.board import CLOSE_BEGINS, BoardRules, PaperEvent, Phase, check_phase
+from honestballot.protocol.paper import (
+    PaperUpload,
+    check_countable,
+    check_protocol,
+    paper_digest,
+    verify_paper_upload,
+)
+from honestballot.record.codec import parse_json
+from honestballot.record.events import MAX_LINE_BYTES, event_from_json
+from honestballot.record.paper import (
+    ROLL_COLUMNS,
+    paper_lists,
+    protocol_to_json,
+    unsigned_body,
+    upload_from_json,
+    upload_to_json,
+)
+from honestballot.service.board.election import ElectionService
+
+NOT_REVOTING = Text(
+    "paper.revoting", "paper results are taken only in an election with re-voting protection"
+)
+
+
+def submit_paper(
+    elections: ElectionService, election_id: str, unit: str, body: Any
+) -> tuple[int, PaperUpload]:
+    """Verify a commission's upload for ``unit`` and append it as a ``paper`` event: its
+    sequence number and the upload."""
+    ctx = elections.context(election_id)
+    if not ctx.revoting:
+        raise ProtocolError(NOT_REVOTING)
+    check_countable(ctx.manifest)
+    # the phase first: a late upload costs no proof
+    check_phase(BoardRules(phase=Phase(elections.phase(election_id))), "paper")
+    upload = upload_from_json(body, "paper results")
+    if upload.unit != unit:
+        message = f"these paper results are of unit {upload.unit!r}, not of {unit!r}"
+        raise InvalidInput(Text("paper.unit", message, given=upload.unit, unit=unit))
+    if unit not in ctx.manifest.unit_ids():
+        message = f"unit {unit!r} is not a unit of the election"
+        raise InvalidInput(Text("roll.unit_unknown", message, unit=unit))
+    stations = {s.unit: s for s in elections._stations(election_id)}
+    station = stations.get(unit)
+    if station is None or not station.paper:
+        message = f"unit {unit!r} has no polling station with paper voting"
+        raise ProtocolError(Text("paper.no_station", message, unit=unit))
+    check_protocol(ctx.manifest, upload.protocol, len(upload.voters))
+    verify_paper_upload(
+        ctx.base_hash, ctx.public_key, station.commission_key, upload, unsigned_body
+    )
+    digest = paper_digest(ctx.base_hash, unsigned_body(upload))
+    with elections.store.transaction(election_id) as conn:
+        board, _ = elections._board(conn, election_id)
+        board.stations = {
+            s.unit: (s.commission_key, s.paper) for s in elections._stations(election_id, conn)
+        }
+        # a closed election's padding is on the board: it is posted with the close
+        board.padded = board.phase is Phase.CLOSED
+        board.close_begun = elections.store.has_event(conn, election_id, CLOSE_BEGINS)
+        board.apply(PaperEvent(unit, ctx.base_hash, digest, upload.signature))
+        seq = elections._append(conn, election_id, "paper", upload_to_json(upload))
+    elections.publish_tree_head(election_id)
+    return seq, upload
+
+
+def paper_uploads(elections: ElectionService, election_id: str) -> list[tuple[str, PaperUpload]]:
+    """The counting upload of each unit (its last ``paper`` event), in manifest order."""
+    lines = (
+        event_from_json(parse_json(ev.line, limit=MAX_LINE_BYTES), f"event {ev.seq}")
+        for ev in elections.store.iter_events(election_id, kinds=("paper",))
+    )
+    return paper_lists(lines, [u.id for u in elections.context(election_id).manifest.units])
+
+
+def reconciliation(upload: PaperUpload) -> dict[str, Any]:
+    """The protocol's control lines, each with whether it holds (the board takes only
+    uploads where all do)."""
+    p = upload.protocol
+    return {
+        "received": p.received == p.issued + p.spoiled + p.unused,
+        "in_box": p.in_box <= p.issued,
+        "taken_away": p.taken_away,
+        "issued_listed": p.issued == len(upload.voters),
+    }
+
+
+def paper_listing(elections: ElectionService, election_id: str) -> dict[str, dict[str, Any]]:
+    """unit -> its counting protocol, how many voters it lists, how many ``paper`` events
+    it sent, and the reconciliation lines; units without paper results left out."""
+    sent: dict[str, int] = {}
+    for ev in elections.store.iter_events(election_id, kinds=("paper",)):
+        unit = str(parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]["unit"])
+        sent[unit] = sent.get(unit, 0) + 1
+    return {
+        unit: {
+            "protocol": protocol_to_json(upload.protocol),
+            "voters": len(upload.voters),
+            "paper_events": sent[unit],
+            "reconciliation": reconciliation(upload),
+        }
+        for unit, upload in paper_uploads(elections, election_id)
+    }
+
+
+def write_paper_roll(elections: ElectionService, election_id: str, unit: str, out: IO[str]) -> int:
+    """Write the paper roll of ``unit`` (``line,national_id,handle``, by the roll's order)
+    to ``out``: how many voters."""
+    ctx = elections.context(election_id)
+    if not ctx.revoting:
+        raise ProtocolError(NOT_REVOTING)
+    if unit not in ctx.manifest.unit_ids():
+        message = f"unit {unit!r} is not a unit of the election"
+        raise InvalidInput(Text("roll.unit_unknown", message, unit=unit))
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ROLL_COLUMNS)
+    line = 0
+    with elections.store.connect() as conn:
+        for national_id, handle in elections.store.paper_roll(conn, election_id, unit):
+            if handle is None:
+                message = (
+                    "the roll has no voters' handles yet: export the paper roll after the "
+                    "encrypted roll is uploaded"
+                )
+                raise ProtocolError(Text("paper.no_handles", message))
+            line += 1
+            writer.writerow((line, national_id, handle.hex()))
+    return line
