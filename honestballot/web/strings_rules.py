@@ -36,6 +36,11 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "сайлау учаскесін жариялау",
         "publishing a polling station",
     ),
+    "msg.board.action.paper": (
+        "публикация бумажных итогов участка",
+        "учаскенің қағаз қорытындыларын жариялау",
+        "publishing a station's paper results",
+    ),
     "msg.board.action.open": ("открытие голосования", "дауыс беруді ашу", "opening"),
     "msg.board.action.ballot": (
         "подача бюллетеня",

@@ -204,4 +204,123 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "the polling station of unit {unit} keeps the commission key and the paper voting it "
         "had when the election opened",
     ),
+    # -- paper results (protocol/paper.py, service/paper.py): what a commission is told
+    "msg.paper.mixed": (
+        "вопрос {contest} считается перемешиванием: бумажные итоги с ним пока не "
+        "объединить, поэтому это голосование бумажных итогов не принимает",
+        "{contest} сұрағы араластыру арқылы саналады: қағаз қорытындыларын онымен әзірге "
+        "біріктіру мүмкін емес, сондықтан бұл дауыс беру қағаз қорытындыларын қабылдамайды",
+        "contest {contest} is counted by mixing: paper results cannot be combined with it "
+        "yet, so this election takes no paper results",
+    ),
+    "msg.paper.number": (
+        "{what}: должно быть целое число от 0 до {most}",
+        "{what}: 0-ден {most}-ге дейінгі бүтін сан болуы керек",
+        "{what} must be a whole number from 0 to {most}",
+    ),
+    "msg.paper.received": (
+        "получено бюллетеней ({received}) должно быть равно сумме выданных ({issued}), "
+        "испорченных ({spoiled}) и неиспользованных ({unused})",
+        "алынған бюллетеньдер ({received}) берілген ({issued}), бүлінген ({spoiled}) және "
+        "пайдаланылмаған ({unused}) бюллетеньдердің қосындысына тең болуы керек",
+        "ballots received ({received}) must equal issued ({issued}) + spoiled ({spoiled}) "
+        "+ unused ({unused})",
+    ),
+    "msg.paper.in_box": (
+        "бюллетеней в ящике ({in_box}) не может быть больше, чем выдано ({issued})",
+        "жәшіктегі бюллетеньдер ({in_box}) берілгеннен ({issued}) көп бола алмайды",
+        "ballots in the box ({in_box}) cannot be more than issued ({issued})",
+    ),
+    "msg.paper.issued": (
+        "выдано бюллетеней ({issued}) должно быть столько же, сколько избирателей в списке "
+        "получивших бюллетень ({voters})",
+        "берілген бюллетеньдер ({issued}) бюллетень алған сайлаушылар тізіміндегі санға "
+        "({voters}) тең болуы керек",
+        "ballots issued ({issued}) must equal the voters listed as issued a ballot ({voters})",
+    ),
+    "msg.paper.contests": (
+        "в итоговом протоколе участка должны быть вопросы {expected} в этом порядке, а не "
+        "{given}",
+        "учаскенің қорытынды хаттамасында {expected} сұрақтары осы ретпен болуы керек, "
+        "{given} емес",
+        "the protocol must list the contests {expected} in this order, not {given}",
+    ),
+    "msg.paper.options": (
+        "вопрос {contest}: в итоговом протоколе участка должны быть варианты {options} в "
+        "этом порядке",
+        "{contest} сұрағы: учаскенің қорытынды хаттамасында {options} нұсқалары осы ретпен "
+        "болуы керек",
+        "contest {contest}: the protocol must count the options {options} in this order",
+    ),
+    "msg.paper.invalid": (
+        "вопрос {contest}: недействительных бюллетеней ({invalid}) не может быть больше, "
+        "чем бюллетеней в ящике ({in_box})",
+        "{contest} сұрағы: жарамсыз бюллетеньдер ({invalid}) жәшіктегі бюллетеньдерден "
+        "({in_box}) көп бола алмайды",
+        "contest {contest}: invalid ballots ({invalid}) cannot be more than the ballots in "
+        "the box ({in_box})",
+    ),
+    "msg.paper.marks": (
+        "вопрос {contest}: в {valid} действительных бюллетенях от {least} до {most} "
+        "отметок, а сумма голосов равна {marks}",
+        "{contest} сұрағы: {valid} жарамды бюллетеньде {least}-ден {most}-ге дейін белгі "
+        "бар, ал дауыстардың қосындысы {marks}",
+        "contest {contest}: {valid} valid ballots hold from {least} to {most} marks, the "
+        "counts add up to {marks}",
+    ),
+    "msg.paper.signature": (
+        "бумажные итоги участка {unit} не подписаны ключом комиссии этого участка",
+        "{unit} учаскесінің қағаз қорытындыларына осы учаске комиссиясының кілтімен қол "
+        "қойылмаған",
+        "the paper results of unit {unit} are not signed with the key of the unit's "
+        "commission",
+    ),
+    "msg.paper.proof": (
+        "бумажные итоги участка {unit}: доказательство избирателя {row} из списка не "
+        "сходится на своём месте",
+        "{unit} учаскесінің қағаз қорытындылары: тізімдегі {row} сайлаушының дәлелі өз "
+        "орнында расталмайды",
+        "the paper results of unit {unit}: the proof of listed voter {row} does not verify "
+        "at its place",
+    ),
+    "msg.paper.twice": (
+        "избиратель указан дважды: каждому выдаётся не более одного бумажного бюллетеня",
+        "сайлаушы екі рет көрсетілген: әркімге бір қағаз бюллетеньнен артық берілмейді",
+        "a voter is listed twice: each voter is issued at most one paper ballot",
+    ),
+    "msg.paper.revoting": (
+        "бумажные итоги принимаются только в голосовании с защитой от принуждения "
+        "(повторным голосованием)",
+        "қағаз қорытындылары тек мәжбүрлеуден қорғалған (қайта дауыс беруі бар) дауыс "
+        "беруде қабылданады",
+        "paper results are taken only in an election with re-voting protection",
+    ),
+    "msg.paper.no_station": (
+        "в округе {unit} нет избирательного участка с голосованием на бумаге",
+        "{unit} округінде қағазбен дауыс беретін сайлау учаскесі жоқ",
+        "unit {unit} has no polling station with paper voting",
+    ),
+    "msg.paper.close_begun": (
+        "подсчёт уже начался: бумажные итоги больше нельзя изменить",
+        "санау басталып кетті: қағаз қорытындыларын енді өзгертуге болмайды",
+        "the close has begun: paper results can no longer be changed",
+    ),
+    "msg.paper.unit": (
+        "эти бумажные итоги относятся к участку {given}, а не к {unit}",
+        "бұл қағаз қорытындылары {unit} емес, {given} учаскесіне жатады",
+        "these paper results are of unit {given}, not of {unit}",
+    ),
+    "msg.paper.json": (
+        "отправьте бумажные итоги как application/json",
+        "қағаз қорытындыларын application/json ретінде жіберіңіз",
+        "send the paper results as application/json",
+    ),
+    "msg.paper.no_handles": (
+        "в списке избирателей ещё нет их меток: выгрузите бумажный список после загрузки "
+        "зашифрованного списка",
+        "сайлаушылар тізімінде әлі олардың белгілері жоқ: қағаз тізімін шифрланған тізім "
+        "жүктелгеннен кейін алыңыз",
+        "the roll has no voters' handles yet: export the paper roll after the encrypted roll "
+        "is uploaded",
+    ),
 }

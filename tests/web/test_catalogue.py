@@ -70,7 +70,8 @@ NAMES = frozenset(
     }
 )
 
-BOARD_ACTIONS = ("setup", "credential", "roll", "station", "open", "ballot", "audit", "close")
+BOARD_ACTIONS = ("setup", "credential", "roll", "station", "paper", "open", "ballot", "audit")
+BOARD_ACTIONS += ("close",)
 BOARD_ACTIONS += ("mix-part", "mix", "tally", "decryption-share", "result")
 JSON_RULES = ("string", "long", "integer_expected", "below", "above", "boolean", "list", "items")
 
@@ -101,9 +102,11 @@ REACHABLE = (
     "protocol/board.py",
     "protocol/decryption.py",
     "protocol/manifest.py",
+    "protocol/paper.py",
     "protocol/schedule_plan.py",
     "record/codec.py",
     "record/manifest.py",
+    "record/paper.py",
     "record/setup.py",
     "service/activity.py",
     "service/board/board_views.py",
@@ -111,6 +114,7 @@ REACHABLE = (
     "service/board/log.py",
     "service/board/result_views.py",
     "service/organiser_cases.py",
+    "service/paper.py",
     "service/reports.py",
     "service/security/csrf.py",
     "service/voters/roll.py",
