@@ -1,0 +1,201 @@
+"""A station's paper results (protocol/paper.py): the protocol's arithmetic, each rule
+broken refused with its message; the commission's upload (handles encrypted at their
+place in a random order, signed) verified, and refused with another station's key or with
+proofs made for another unit; the board rule check_paper; paper_lists."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.crypto.schnorr import sign
+from honestballot.errors import InvalidInput, InvalidProof, ProtocolError
+from honestballot.protocol import board
+from honestballot.protocol.board import BoardRules, Phase
+from honestballot.protocol.paper import (
+    check_countable,
+    check_protocol,
+    paper_digest,
+    verify_paper_upload,
+)
+from honestballot.protocol.schedule import Schedule
+from honestballot.record.events import EventLine
+from honestballot.record.paper import (
+    paper_lists,
+    protocol_from_json,
+    unsigned_body,
+    upload_from_json,
+    upload_to_json,
+)
+from honestballot.service.demo import demo_manifest
+from tests.paper_helpers import protocol_json, upload_of
+
+RNG = SeededRandomness("paper results")
+MANIFEST = demo_manifest("paper-test")
+BASE = b"\x07" * 32
+SECRET = random_nonzero_scalar(RNG)
+ELECTION_KEY = base_mul(SECRET)
+COMMISSION = random_nonzero_scalar(RNG)
+OTHER_COMMISSION = random_nonzero_scalar(RNG)
+HANDLES = [base_mul(random_nonzero_scalar(RNG)) for _ in range(4)]
+
+
+def _upload(unit: str = "station-1", commission: Any = COMMISSION, **kw: Any) -> Any:
+    return upload_of(BASE, ELECTION_KEY, MANIFEST, unit, HANDLES, commission, RNG, **kw)
+
+
+def test_a_valid_upload_verifies_lists_every_handle_in_a_random_order_and_round_trips() -> None:
+    upload = _upload()
+    verify_paper_upload(BASE, ELECTION_KEY, base_mul(COMMISSION), upload, unsigned_body)
+    check_protocol(MANIFEST, upload.protocol, len(upload.voters))
+    listed = [v.handle.beta - v.handle.alpha * SECRET for v in upload.voters]
+    assert sorted(p.data for p in listed) == sorted(h.data for h in HANDLES)
+    # drawn at random: two uploads of the same list differ in order (4! orders)
+    orders = {tuple(p.data for p in listed)}
+    for _ in range(3):
+        again = _upload()
+        orders.add(tuple((v.handle.beta - v.handle.alpha * SECRET).data for v in again.voters))
+    assert len(orders) > 1
+    assert upload_from_json(upload_to_json(upload)) == upload
+
+
+def test_another_stations_key_and_proofs_for_another_unit_are_refused() -> None:
+    upload = _upload()
+    with pytest.raises(InvalidProof, match="not signed with the key of the unit's commission"):
+        verify_paper_upload(BASE, ELECTION_KEY, base_mul(OTHER_COMMISSION), upload, unsigned_body)
+    # the same list moved to station-2 and signed again by its right key: the proofs are
+    # bound to station-1's place
+    moved = _upload()
+    moved = replace(moved, unit="station-2")
+    digest = paper_digest(BASE, unsigned_body(moved))
+    signature = sign("paper/signature", (BASE, base_mul(COMMISSION)), digest, COMMISSION, RNG)
+    moved = replace(moved, signature=signature)
+    with pytest.raises(InvalidProof, match="proof of listed voter 0 does not verify"):
+        verify_paper_upload(BASE, ELECTION_KEY, base_mul(COMMISSION), moved, unsigned_body)
+    # a changed protocol breaks the signature
+    tampered = replace(upload, protocol=replace(upload.protocol, spoiled=3, received=10))
+    with pytest.raises(InvalidProof, match="not signed"):
+        verify_paper_upload(BASE, ELECTION_KEY, base_mul(COMMISSION), tampered, unsigned_body)
+
+
+def _counts(contest: int, *values: int) -> dict[str, Any]:
+    c = MANIFEST.contests[contest]
+    return {
+        "id": c.id,
+        "invalid": 0,
+        "counts": [{"option": o.id, "count": n} for o, n in zip(c.options, values, strict=False)]
+        + [{"option": o.id, "count": 0} for o in c.options[len(values) :]],
+    }
+
+
+@pytest.mark.parametrize(
+    ("over", "voters", "message"),
+    [
+        ({"received": 100}, 4, r"ballots received \(100\) must equal issued \(4\)"),
+        ({"in_box": 5, "received": 9}, 4, r"in the box \(5\) cannot be more than issued"),
+        ({}, 3, r"ballots issued \(4\) must equal the voters listed as issued a ballot \(3\)"),
+        ({"contests": []}, 4, "must list the contests chair, council in this order"),
+        ("options", 4, "contest 'chair': the protocol must count the options"),
+        ("invalid", 4, r"contest 'chair': invalid ballots \(5\) cannot be more"),
+        ("too many", 4, "contest 'chair': 4 valid ballots hold from 4 to 4 marks"),
+        ("too few", 4, "contest 'council': 4 valid ballots hold from 4 to 12 marks"),
+    ],
+)
+def test_the_arithmetic_is_checked(over: Any, voters: int, message: str) -> None:
+    body = protocol_json(MANIFEST, 4)
+    if over == "options":
+        body["contests"][0]["counts"].reverse()
+    elif over == "invalid":
+        body["contests"][0]["invalid"] = 5
+    elif over == "too many":
+        body["contests"][0] = _counts(0, 4, 1)
+    elif over == "too few":
+        body["contests"][1] = _counts(1, 3)
+    else:
+        body.update(over)
+    with pytest.raises(InvalidInput, match=message):
+        check_protocol(MANIFEST, protocol_from_json(body), voters)
+
+
+def test_the_arithmetic_admits_invalid_ballots_and_several_marks() -> None:
+    body = protocol_json(MANIFEST, 4)
+    body["in_box"] = 3  # one ballot taken away
+    body["contests"][0] = {**_counts(0, 1, 1), "invalid": 1}  # 2 valid, 2 marks
+    body["contests"][1] = _counts(1, 3, 2, 1, 0, 0, 0, 0)  # 3 valid, 6 marks (max 9)
+    protocol = protocol_from_json(body)
+    check_protocol(MANIFEST, protocol, 4)
+    assert protocol.taken_away == 1
+
+
+def test_an_election_with_a_mixed_contest_takes_no_paper_results() -> None:
+    mixed = replace(
+        MANIFEST, contests=(replace(MANIFEST.contests[0], count="mix"), MANIFEST.contests[1])
+    )
+    with pytest.raises(ProtocolError, match="contest 'chair' is counted by mixing"):
+        check_countable(mixed)
+    with pytest.raises(ProtocolError, match="counted by mixing"):
+        upload_of(BASE, ELECTION_KEY, mixed, "station-1", HANDLES, COMMISSION, RNG)
+
+
+# -- the board rule ---------------------------------------------------------------------
+
+SCHEDULE = Schedule(60, ((2, 1),))
+
+
+def _board(phase: Phase = Phase.OPEN, *, revoting: bool = True, paper: bool = True) -> BoardRules:
+    return BoardRules(
+        phase=phase,
+        unit_ids=MANIFEST.unit_ids(),
+        schedule=SCHEDULE if revoting else None,
+        stations={
+            "station-1": (base_mul(COMMISSION), paper),
+            "station-2": (base_mul(OTHER_COMMISSION), True),
+        },
+        padded=phase is Phase.CLOSED,
+    )
+
+
+def _event(upload: Any) -> board.PaperEvent:
+    digest = paper_digest(BASE, unsigned_body(upload))
+    return board.PaperEvent(upload.unit, BASE, digest, upload.signature)
+
+
+def test_the_board_takes_paper_results_while_open_or_closed_until_a_trustee_acts() -> None:
+    ev = _event(_upload())
+    _board().apply(ev)
+    closed = _board(Phase.CLOSED)
+    closed.apply(board.CloseObjectEvent("close-round"))  # the service's, with the padding
+    closed.apply(ev)
+    closed.apply(board.CloseObjectEvent("close-part", 1))
+    with pytest.raises(ProtocolError, match="the close has begun: paper results can no longer"):
+        closed.apply(ev)
+    with pytest.raises(ProtocolError, match="not allowed in phase setup"):
+        _board(Phase.SETUP).apply(ev)
+    with pytest.raises(ProtocolError, match="only in an election with re-voting protection"):
+        _board(revoting=False).apply(ev)
+    with pytest.raises(ProtocolError, match="no polling station with paper voting"):
+        _board(paper=False).apply(ev)
+    with pytest.raises(ProtocolError, match="no polling station with paper voting"):
+        _board().apply(_event(_upload("station-3")))
+    # station-1's results signed by station-2's commission
+    with pytest.raises(InvalidProof, match="not signed with the key of the unit's commission"):
+        _board().apply(_event(_upload(commission=OTHER_COMMISSION)))
+
+
+def test_paper_lists_takes_each_units_last_upload_in_manifest_order() -> None:
+    first, second, other = _upload(), _upload(), _upload("station-2", OTHER_COMMISSION)
+    events = [
+        EventLine(7, 0, "paper", upload_to_json(second)),
+        EventLine(5, 0, "paper", upload_to_json(first)),
+        EventLine(6, 0, "station", {}),
+        EventLine(9, 0, "paper", upload_to_json(other)),
+    ]
+    units = [u.id for u in MANIFEST.units]
+    assert paper_lists(sorted(events, key=lambda e: e.seq), units) == [
+        ("station-1", second),
+        ("station-2", other),
+    ]
