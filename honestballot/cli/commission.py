@@ -2,23 +2,45 @@
 makes the commission's signing key (kept in a file only its owner can read) and the public
 file the organiser publishes with the station (docs/record-format.md §6, "Polling
 stations"): the key and the commission's proof that it holds it, for that unit of that
-election, so nobody can name a key as the commission's without its consent."""
+election, so nobody can name a key as the commission's without its consent.
+
+After the count, ``honestballot commission paper`` makes the station's paper results
+(docs/record-format.md §6, "Paper results"; protocol/paper.py): from the paper roll the
+organiser handed over (``line,national_id,handle``), the paper roll's line numbers of the
+voters issued a ballot and the counting protocol, it encrypts each such voter's handle
+(in an order drawn at random, with its proof) and signs the whole with the commission's
+key; ``--post`` (or ``honestballot commission upload``) sends it to the board."""
 
 from __future__ import annotations
 
+import csv
+import io
+import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import click
 
 from honestballot.cli.common import read_bytes
 from honestballot.cli.keys import COMMISSION_KEY, load_key_file, make_key_file
-from honestballot.crypto.group import base_mul
+from honestballot.cli.witness import urllib_fetch
+from honestballot.crypto.group import Point, base_mul
 from honestballot.entropy import SYSTEM_RANDOMNESS
-from honestballot.errors import ProtocolError
+from honestballot.errors import HonestBallotError, ProtocolError
 from honestballot.protocol.election import manifest_hash
+from honestballot.protocol.manifest import Manifest
+from honestballot.protocol.paper import MAX_PAPER_VOTERS, make_paper_upload
 from honestballot.protocol.stations import prove_commission_key
-from honestballot.record.codec import canonical_bytes
-from honestballot.record.manifest import load_manifest
+from honestballot.record.codec import Reader, canonical_bytes, decode_point, parse_json
+from honestballot.record.manifest import load_manifest, manifest_from_json
+from honestballot.record.paper import (
+    ROLL_COLUMNS,
+    protocol_from_json,
+    unsigned_body,
+    upload_from_json,
+    upload_to_json,
+)
+from honestballot.record.setup import context_from_setup
 from honestballot.record.stations import commission_key_to_json
 
 
@@ -70,3 +92,183 @@ def keygen(manifest_path: str, unit: str, out: str, public_path: str) -> None:
         f"wrote {public_path}: the commission key of unit {unit!r} of election "
         f"{manifest.election_id!r}, for the organiser to publish with the station"
     )
+
+
+# -- paper results -------------------------------------------------------------------------
+
+
+def _election(
+    setup: str | None, server: str | None, election_id: str | None
+) -> tuple[bytes, Point, Manifest]:
+    """(base hash, election key, manifest): from the setup file (``honestballot election
+    info --out``, checked in full) or from the server's public context."""
+    if setup is not None:
+        ctx, _, _ = context_from_setup(parse_json(read_bytes(setup), limit=64 << 20))
+        return ctx.base_hash, ctx.public_key, ctx.manifest
+    if server is None or election_id is None:
+        raise click.UsageError("give --setup, or --server and --election")
+    url = f"{_base(server, election_id)}/context"
+    r = Reader(parse_json(urllib_fetch(url, None), limit=64 << 20, what="context"), "context")
+    manifest = manifest_from_json(r.raw("manifest"), "context.manifest")
+    base_hash = r.hexbytes("base_hash", 32)
+    key = r.point("public_key")
+    if manifest.election_id != election_id:
+        raise ProtocolError(f"{server} answered with election {manifest.election_id!r}")
+    return base_hash, key, manifest
+
+
+def _base(server: str, election_id: str) -> str:
+    return f"{server.rstrip('/')}/api/e/{urllib.parse.quote(election_id, safe='')}"
+
+
+def read_paper_roll(data: bytes, path: str) -> dict[int, tuple[str, Point]]:
+    """line -> (national ID, handle) of a paper roll (``honestballot election
+    paper-roll``)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ProtocolError(f"{path}: not UTF-8 text") from None
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, None)
+    if header is None or tuple(h.strip() for h in header) != ROLL_COLUMNS:
+        raise ProtocolError(f"{path}: the first line must be {','.join(ROLL_COLUMNS)}")
+    roll: dict[int, tuple[str, Point]] = {}
+    for number, row in enumerate(rows, 2):
+        if not row:
+            continue
+        if len(row) != len(ROLL_COLUMNS):
+            raise ProtocolError(f"{path} line {number}: expected {len(ROLL_COLUMNS)} columns")
+        try:
+            line = int(row[0])
+            handle = decode_point(row[2].strip(), f"{path} line {number}: handle")
+        except ValueError:
+            raise ProtocolError(f"{path} line {number}: the line number is not a number") from None
+        if line in roll:
+            raise ProtocolError(f"{path} line {number}: line {line} is there twice")
+        roll[line] = (row[1].strip(), handle)
+    return roll
+
+
+def read_voted(data: bytes, path: str, roll: dict[int, tuple[str, Point]]) -> list[Point]:
+    """The handles of the voters issued a ballot: the paper roll's line numbers, one per
+    line of ``data``."""
+    handles: list[Point] = []
+    seen: set[int] = set()
+    for number, raw in enumerate(data.decode("utf-8-sig", "replace").splitlines(), 1):
+        word = raw.strip()
+        if not word:
+            continue
+        if not word.isdigit():
+            raise ProtocolError(f"{path} line {number}: {word!r} is not a line of the paper roll")
+        line = int(word)
+        if line not in roll:
+            raise ProtocolError(f"{path} line {number}: the paper roll has no line {line}")
+        if line in seen:
+            raise ProtocolError(
+                f"{path} line {number}: line {line} (voter {roll[line][0]}) is listed twice"
+            )
+        seen.add(line)
+        handles.append(roll[line][1])
+    if len(handles) > MAX_PAPER_VOTERS:
+        raise ProtocolError(f"{path}: more than {MAX_PAPER_VOTERS} voters")
+    return handles
+
+
+def _post(server: str, election_id: str, unit: str, upload: Any) -> None:
+    url = f"{_base(server, election_id)}/stations/{urllib.parse.quote(unit, safe='')}/paper"
+    answer = Reader(parse_json(urllib_fetch(url, canonical_bytes(upload))), "answer")
+    click.echo(
+        f"the paper results of unit {answer.text('unit')!r} are on the board (event "
+        f"{answer.integer('seq')}, {answer.integer('voters')} voters listed)"
+    )
+
+
+@commission_group.command("paper")
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The commission's secret key file ('commission keygen --out').",
+)
+@click.option("--unit", required=True, help="The unit whose station this commission runs.")
+@click.option(
+    "--roll",
+    "roll_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The station's paper roll from the organiser (line,national_id,handle).",
+)
+@click.option(
+    "--voted",
+    "voted_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The paper roll's line numbers of the voters issued a ballot, one per line.",
+)
+@click.option(
+    "--protocol",
+    "protocol_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The counting protocol (JSON: received, issued, spoiled, unused, in_box, contests).",
+)
+@click.option(
+    "--setup",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The election's public setup ('honestballot election info --out').",
+)
+@click.option(
+    "--server", default=None, help="Or the board's address (https://...), with --election."
+)
+@click.option("--election", "election_id", default=None, help="The election's id (with --server).")
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False), help="The upload file (new)."
+)
+@click.option("--post", is_flag=True, help="Send it to --server at once.")
+def paper(
+    key_path: str, unit: str, roll_path: str, voted_path: str, protocol_path: str,
+    setup: str | None, server: str | None, election_id: str | None, out: str, post: bool,
+) -> None:  # fmt: skip
+    """Make the station's paper results: the counting protocol and the encrypted list of
+    the voters issued a paper ballot, signed with the commission's key."""
+    if post and (server is None or election_id is None):
+        raise click.UsageError("--post needs --server and --election")
+    if Path(out).exists():
+        raise ProtocolError(f"{out} exists: refusing to overwrite it")
+    secret = load_key_file(key_path, COMMISSION_KEY)
+    base_hash, election_key, manifest = _election(setup, server, election_id)
+    roll = read_paper_roll(read_bytes(roll_path), roll_path)
+    handles = read_voted(read_bytes(voted_path), voted_path, roll)
+    protocol = protocol_from_json(
+        parse_json(read_bytes(protocol_path), limit=1 << 20, what="protocol"), protocol_path
+    )
+    upload = make_paper_upload(
+        base_hash, election_key, manifest, unit, protocol, handles, secret, unsigned_body,
+        SYSTEM_RANDOMNESS,
+    )  # fmt: skip
+    body = upload_to_json(upload)
+    Path(out).write_bytes(canonical_bytes(body) + b"\n")
+    click.echo(
+        f"wrote {out}: the paper results of unit {unit!r} of election "
+        f"{manifest.election_id!r} (fingerprint {base_hash.hex()[:16]}), {len(handles)} "
+        "voters listed, signed with the commission's key"
+    )
+    if post:
+        assert server is not None and election_id is not None
+        _post(server, election_id, unit, body)
+
+
+@commission_group.command("upload")
+@click.option("--server", required=True, help="The board's address (https://...).")
+@click.option("--election", "election_id", required=True, help="The election's id.")
+@click.argument("upload_path", type=click.Path(exists=True, dir_okay=False))
+def upload(server: str, election_id: str, upload_path: str) -> None:
+    """Send the paper results 'commission paper' wrote to the board."""
+    body = parse_json(read_bytes(upload_path), limit=64 << 20, what="paper results")
+    try:
+        unit = upload_from_json(body, upload_path).unit
+    except HonestBallotError as exc:
+        raise ProtocolError(f"{upload_path}: {exc}") from None
+    _post(server, election_id, unit, body)

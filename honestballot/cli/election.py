@@ -38,6 +38,7 @@ from honestballot.record.codec import decode_point, parse_json
 from honestballot.record.events import MAX_LINE_BYTES
 from honestballot.record.manifest import load_manifest
 from honestballot.record.trustee import decode_election_key, encode_encrypted_tally
+from honestballot.service.paper import write_paper_roll
 from honestballot.service.runtime import export_activity, export_roll, open_board_views
 
 
@@ -359,6 +360,24 @@ def add_station(election_id: str, details: str, commission: str, database: str) 
         f"station of unit {station.unit!r} published ({kind}, {len(parsed.members)} "
         f"commission members); details hash {station.details_hash.hex()}"
     )
+
+
+@election_group.command("paper-roll")
+@click.option("--election", "election_id", required=True, help="The election's id.")
+@click.option("--unit", required=True, help="The unit whose station votes on paper.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="A new CSV file, readable by its owner only (it holds voters' national IDs).",
+)
+@database_option
+def paper_roll(election_id: str, unit: str, out: str, database: str) -> None:
+    """Write a station's paper roll (line,national_id,handle) to print for the voters to
+    sign and to hand to its commission for 'honestballot commission paper'."""
+    with private_text_file(out, "the paper roll") as f:
+        n = write_paper_roll(open_service(database), election_id, unit, f)
+    click.echo(f"wrote {out}: the paper roll of unit {unit!r}, {n} voters")
 
 
 @election_group.command("result")
