@@ -1,16 +1,34 @@
-"""Paper results for the tests: a counting protocol of the demo manifest that adds up, and
-an upload of it (protocol/paper.py)."""
+"""Paper results for the tests: a counting protocol of the demo manifest that adds up, an
+upload of it (protocol/paper.py), and a re-voting election on the web app with paper
+stations, whose commission makes and posts its upload with the command line."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-from honestballot.crypto.group import Point, Scalar
-from honestballot.crypto.randomness import Randomness
+from click.testing import CliRunner
+
+from honestballot.cli.main import _register, cli
+from honestballot.crypto.group import Point, Scalar, base_mul
+from honestballot.crypto.randomness import Randomness, SeededRandomness
+from honestballot.crypto.schnorr import sign
 from honestballot.protocol.manifest import Manifest
-from honestballot.protocol.paper import PaperProtocol, PaperUpload, make_paper_upload
+from honestballot.protocol.paper import (
+    SIGNATURE_TAG,
+    PaperProtocol,
+    PaperUpload,
+    make_paper_upload,
+    paper_digest,
+)
+from honestballot.protocol.schedule import Schedule
+from honestballot.record.codec import canonical_bytes, decode_scalar
+from honestballot.record.manifest import manifest_to_json
 from honestballot.record.paper import protocol_from_json, unsigned_body
+from tests.factories import DemoCeremony, RevotingElection, WebElection, open_revoting_election
 
 
 def protocol_json(manifest: Manifest, issued: int, **over: Any) -> dict[str, Any]:
@@ -63,3 +81,99 @@ def upload_of(
         unsigned_body,
         rng,
     )
+
+
+# -- an election with paper stations on the web app --------------------------------------
+
+SCHEDULE = Schedule(60, ((8, 4),))
+#: station-1 and station-4 vote on paper, station-2 does not
+PAPER = {"station-1": True, "station-2": False, "station-4": True}
+
+
+def run_cli(*args: str) -> Any:
+    _register()
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+def station_details(unit: str) -> dict[str, Any]:
+    return {
+        "unit": unit,
+        "address": {"ru": f"{unit}, школа", "kk": f"{unit}, мектеп", "en": f"{unit}, school"},
+        "hours": "08:00-20:00",
+        "paper": PAPER[unit],
+        "members": [{"name": "A. Chair", "role": "chair", "nominated_by": ""}],
+    }
+
+
+def paper_election(web: WebElection, ceremony: DemoCeremony, tmp_path: Path) -> RevotingElection:
+    """The re-voting election on ``web``, open, with the stations of :data:`PAPER`
+    published before (their commissions' keys made with ``commission keygen`` in
+    ``tmp_path``)."""
+    made = open_revoting_election(
+        web, ceremony, SeededRandomness("paper results"), open_=False, schedule=SCHEDULE
+    )
+    manifest = tmp_path / "manifest.json"
+    manifest.write_bytes(canonical_bytes(manifest_to_json(made.ctx.manifest)))
+    for unit in PAPER:
+        run_cli(
+            "commission", "keygen", "--manifest", str(manifest), "--unit", unit,
+            "--out", str(tmp_path / f"{unit}.key"), "--public", str(tmp_path / f"{unit}.json"),
+        )  # fmt: skip
+        key_file = json.loads((tmp_path / f"{unit}.json").read_bytes())
+        web.services.elections.publish_station_files(made.id, station_details(unit), key_file)
+    services = web.services
+    services.elections.open(made.id, roll=lambda conn: services.roll.summary_body(made.id, conn))
+    return made
+
+
+def commission_secret(tmp_path: Path, unit: str) -> Scalar:
+    return decode_scalar(json.loads((tmp_path / f"{unit}.key").read_text())["secret"], "key")
+
+
+def resigned(election: RevotingElection, upload: PaperUpload, secret: Scalar) -> PaperUpload:
+    """``upload`` signed again by ``secret`` (what a commission's key can sign)."""
+    base = election.ctx.base_hash
+    digest = paper_digest(base, unsigned_body(upload))
+    key = base_mul(secret)
+    return replace(
+        upload, signature=sign(SIGNATURE_TAG, (base, key), digest, secret, SeededRandomness("x"))
+    )
+
+
+def post_paper(election: RevotingElection, unit: str, body: Any, lang: str = "en") -> Any:
+    return election.web.client.post(
+        f"/api/e/{election.id}/stations/{unit}/paper",
+        content=canonical_bytes(body),
+        headers={"content-type": "application/json", "accept-language": lang},
+    )
+
+
+def paper_events(election: RevotingElection) -> int:
+    return sum(1 for _ in election.web.services.store.iter_events(election.id, kinds=("paper",)))
+
+
+def make_upload(election: RevotingElection, tmp_path: Path, voted: str) -> dict[str, Any]:
+    """The organiser's paper roll of station-1, then the commission's upload listing the
+    roll lines ``voted``."""
+    url = election.web.database_url
+    roll, setup = tmp_path / "roll.csv", tmp_path / "setup.json"
+    for path in (roll, setup, tmp_path / "upload.json"):
+        path.unlink(missing_ok=True)
+    run_cli("election", "paper-roll", "--election", election.id, "--unit", "station-1",
+         "--out", str(roll), "--database", url)  # fmt: skip
+    run_cli("election", "info", election.id, "--out", str(setup), "--database", url)
+    (tmp_path / "voted.txt").write_text(voted)
+    issued = len(voted.split())
+    (tmp_path / "protocol.json").write_text(
+        json.dumps(protocol_json(election.ctx.manifest, issued))
+    )
+    run_cli(
+        "commission", "paper", "--key", str(tmp_path / "station-1.key"), "--unit", "station-1",
+        "--roll", str(roll), "--voted", str(tmp_path / "voted.txt"),
+        "--protocol", str(tmp_path / "protocol.json"), "--setup", str(setup),
+        "--out", str(tmp_path / "upload.json"),
+    )  # fmt: skip
+    body: dict[str, Any] = json.loads((tmp_path / "upload.json").read_bytes())
+    return body

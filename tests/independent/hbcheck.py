@@ -2525,6 +2525,130 @@ def check_stations(manifest: dict, events: Sequence[dict]) -> dict[str, dict]:
 
 
 # ---------------------------------------------------------------------------
+# Paper results (record-format §6 "Paper results", board rule 12, §8: paper.signatures,
+# paper.protocol, paper.voters).
+# ---------------------------------------------------------------------------
+
+PAPER_KEYS = {"unit", "protocol", "voters", "signature"}
+PROTOCOL_NUMBERS = ("received", "issued", "spoiled", "unused", "in_box")
+MAX_NUMBER = (1 << 53) - 1
+
+
+def paper_digest(base: bytes, body: dict) -> bytes:
+    """`paper/digest` over the canonical body without `signature`."""
+    unsigned = {k: v for k, v in body.items() if k != "signature"}
+    return hash_bytes("paper/digest", By(base), By(canonical(unsigned)))
+
+
+def paper_signature_ok(base: bytes, key: str, body: dict) -> bool:
+    """`paper/signature`: c = H(B base, P key, B digest, P key, P R), R = s·B − c·key."""
+    public = decode_point(key, False)
+    sig = body["signature"]
+    c, s = decode_scalar(sig["c"]), decode_scalar(sig["s"])
+    r = schnorr_commitment(c, s, public)
+    digest = paper_digest(base, body)
+    return c == hash_to_scalar("paper/signature", By(base), Pt(key), By(digest), Pt(key), Pt(r))
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_NUMBER
+
+
+def paper_arithmetic(manifest: dict, body: dict) -> None:
+    """The protocol's arithmetic: ValueError naming the rule broken."""
+    p = body["protocol"]
+    if set(p) != {*PROTOCOL_NUMBERS, "contests"}:
+        raise ValueError("the protocol's keys")
+    if not all(_number(p[k]) for k in PROTOCOL_NUMBERS):
+        raise ValueError("a protocol number out of range")
+    if any(c.get("count", "sum") == "mix" or is_ranked(c) for c in manifest["contests"]):
+        raise ValueError("a contest counted by mixing: no paper results")
+    if p["received"] != p["issued"] + p["spoiled"] + p["unused"]:
+        raise ValueError("received != issued + spoiled + unused")
+    if p["in_box"] > p["issued"]:
+        raise ValueError("in_box > issued")
+    if p["issued"] != len(body["voters"]):
+        raise ValueError("issued != the voters listed")
+    if [c["id"] for c in p["contests"]] != [c["id"] for c in manifest["contests"]]:
+        raise ValueError("the contests are not the manifest's, in order")
+    for mc, pc in zip(manifest["contests"], p["contests"], strict=True):
+        if set(pc) != {"id", "invalid", "counts"} or not _number(pc["invalid"]):
+            raise ValueError(f"contest {mc['id']}: malformed")
+        if [c["option"] for c in pc["counts"]] != [o for o, _, _ in encrypted_options(mc)]:
+            raise ValueError(f"contest {mc['id']}: the options are not its encrypted ones")
+        if not all(set(c) == {"option", "count"} and _number(c["count"]) for c in pc["counts"]):
+            raise ValueError(f"contest {mc['id']}: a count out of range")
+        if pc["invalid"] > p["in_box"]:
+            raise ValueError(f"contest {mc['id']}: invalid > in_box")
+        valid = p["in_box"] - pc["invalid"]
+        exclusive = mc["against_all"] or has_blank(mc)
+        lo = 1 if exclusive else mc["min_selections"]
+        marks = sum(c["count"] for c in pc["counts"])
+        if not lo * valid <= marks <= mc["max_selections"] * valid:
+            raise ValueError(f"contest {mc['id']}: {marks} marks for {valid} valid ballots")
+
+
+def paper_voters_ok(base: bytes, h: Point, body: dict) -> int | None:
+    """The first listed voter whose proof fails at its place, or None."""
+    place = hash_bytes("paper/place", By(base), Tx(body["unit"]))
+    for i, item in enumerate(body["voters"]):
+        if set(item) != {"handle", "proof"} or set(item["proof"]) != {"e", "z"}:
+            return i
+        proof = {"c": item["proof"]["e"], "s": item["proof"]["z"]}
+        ctx = [By(base), Tx("paper"), By(place), Tx("handle"), In(i)]
+        if not randomness_proof_ok(ctx, h, item["handle"], proof):
+            return i
+    return None
+
+
+def check_paper(
+    manifest: dict, setup: dict, base: bytes, h: Point, events: Sequence[dict]
+) -> dict[str, list[str]]:
+    """Board rule 12 (as `board.rules`) and the checks `paper.signatures`,
+    `paper.protocol`, `paper.voters` over the record's events in order: check -> the
+    failures (each naming the event and its unit); empty lists if all pass."""
+    failures: dict[str, list[str]] = {
+        "board.rules": [], "paper.signatures": [], "paper.protocol": [], "paper.voters": [],
+    }  # fmt: skip
+    units = {u["id"] for u in manifest["units"]}
+    phase, begun = "setup", False
+    stations: dict[str, dict] = {}
+    for ev in events:
+        kind, body = ev["kind"], ev["body"]
+        if kind == "open":
+            phase = "open"
+        elif kind == "close":
+            phase = "closed"
+        elif kind in ("close-part", "close-step"):
+            begun = True
+        elif kind == "station":
+            stations[body["unit"]] = body
+        if kind != "paper":
+            continue
+        where = f"event {ev['seq']} (unit {body.get('unit')})"
+        if set(body) != PAPER_KEYS:
+            failures["paper.protocol"].append(f"{where}: the body's keys")
+            continue
+        station = stations.get(body["unit"])
+        if phase not in ("open", "closed") or "schedule" not in setup or begun:
+            failures["board.rules"].append(f"{where}: a paper event out of its place")
+        if body["unit"] not in units or station is None or not station["paper"]:
+            failures["board.rules"].append(f"{where}: no station with paper voting")
+            failures["paper.signatures"].append(f"{where}: no station with paper voting")
+        elif not paper_signature_ok(base, station["commission_key"], body):
+            failures["board.rules"].append(f"{where}: not signed by its commission")
+            failures["paper.signatures"].append(f"{where}: not signed by its commission")
+        try:
+            paper_arithmetic(manifest, body)
+        except (ValueError, KeyError, TypeError) as exc:
+            failures["paper.protocol"].append(f"{where}: {exc}")
+        bad = paper_voters_ok(base, h, body)
+        if bad is not None:
+            failures["paper.voters"].append(f"{where}: listed voter {bad}'s proof")
+    return failures
+
+
+# ---------------------------------------------------------------------------
 # The encrypted roll (record-format §6 "The encrypted roll", board rule 3, §8:
 # roll.units and roll.encrypted).
 # ---------------------------------------------------------------------------

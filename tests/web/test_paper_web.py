@@ -13,25 +13,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from honestballot.cli.main import _register, cli
-from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness
-from honestballot.crypto.schnorr import sign
-from honestballot.protocol.paper import SIGNATURE_TAG, PaperUpload, paper_digest
-from honestballot.protocol.schedule import Schedule
-from honestballot.record.codec import canonical_bytes, decode_scalar
-from honestballot.record.manifest import manifest_to_json
+from honestballot.record.codec import canonical_bytes
 from honestballot.record.paper import (
     protocol_from_json,
-    unsigned_body,
     upload_from_json,
     upload_to_json,
 )
@@ -44,16 +35,20 @@ from tests.factories import (
     RevotingElection,
     WebElection,
     board_secret_of,
-    open_revoting_election,
     resign,
 )
 from tests.helpers import describe, failed
-from tests.paper_helpers import protocol_json
+from tests.paper_helpers import (
+    SCHEDULE,
+    commission_secret,
+    make_upload,
+    paper_election,
+    paper_events,
+    post_paper,
+    protocol_json,
+    resigned,
+)
 from tests.web.close_helpers import send_close, trustee_keys
-
-SCHEDULE = Schedule(60, ((8, 4),))
-#: station-1 and station-4 vote on paper, station-2 does not
-PAPER = {"station-1": True, "station-2": False, "station-4": True}
 
 
 @pytest.fixture
@@ -61,95 +56,9 @@ def ceremony(demo_ceremony: DemoCeremonies) -> DemoCeremony:
     return demo_ceremony(REVOTING_ELECTION)
 
 
-def _run(*args: str) -> Any:
-    _register()
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result
-
-
-def _details(unit: str) -> dict[str, Any]:
-    return {
-        "unit": unit,
-        "address": {"ru": f"{unit}, школа", "kk": f"{unit}, мектеп", "en": f"{unit}, school"},
-        "hours": "08:00-20:00",
-        "paper": PAPER[unit],
-        "members": [{"name": "A. Chair", "role": "chair", "nominated_by": ""}],
-    }
-
-
 @pytest.fixture
-def election(
-    web: WebElection, ceremony: DemoCeremony, tmp_path: Path
-) -> Iterator[RevotingElection]:
-    """Open, with three stations published before (their commissions' keys made with
-    ``commission keygen`` in ``tmp_path``)."""
-    made = open_revoting_election(
-        web, ceremony, SeededRandomness("paper results"), open_=False, schedule=SCHEDULE
-    )
-    manifest = tmp_path / "manifest.json"
-    manifest.write_bytes(canonical_bytes(manifest_to_json(made.ctx.manifest)))
-    for unit in PAPER:
-        _run(
-            "commission", "keygen", "--manifest", str(manifest), "--unit", unit,
-            "--out", str(tmp_path / f"{unit}.key"), "--public", str(tmp_path / f"{unit}.json"),
-        )  # fmt: skip
-        key_file = json.loads((tmp_path / f"{unit}.json").read_bytes())
-        web.services.elections.publish_station_files(made.id, _details(unit), key_file)
-    services = web.services
-    services.elections.open(made.id, roll=lambda conn: services.roll.summary_body(made.id, conn))
-    yield made
-
-
-def _secret(tmp_path: Path, unit: str) -> Scalar:
-    return decode_scalar(json.loads((tmp_path / f"{unit}.key").read_text())["secret"], "key")
-
-
-def _resigned(election: RevotingElection, upload: PaperUpload, secret: Scalar) -> PaperUpload:
-    """``upload`` signed again by ``secret`` (what a commission's key can sign)."""
-    base = election.ctx.base_hash
-    digest = paper_digest(base, unsigned_body(upload))
-    key = base_mul(secret)
-    return replace(
-        upload, signature=sign(SIGNATURE_TAG, (base, key), digest, secret, SeededRandomness("x"))
-    )
-
-
-def _post(election: RevotingElection, unit: str, body: Any, lang: str = "en") -> Any:
-    return election.web.client.post(
-        f"/api/e/{election.id}/stations/{unit}/paper",
-        content=canonical_bytes(body),
-        headers={"content-type": "application/json", "accept-language": lang},
-    )
-
-
-def _paper_events(election: RevotingElection) -> int:
-    return sum(1 for _ in election.web.services.store.iter_events(election.id, kinds=("paper",)))
-
-
-def _make_upload(election: RevotingElection, tmp_path: Path, voted: str) -> dict[str, Any]:
-    """The organiser's paper roll of station-1, then the commission's upload listing the
-    roll lines ``voted``."""
-    url = election.web.database_url
-    roll, setup = tmp_path / "roll.csv", tmp_path / "setup.json"
-    for path in (roll, setup, tmp_path / "upload.json"):
-        path.unlink(missing_ok=True)
-    _run("election", "paper-roll", "--election", election.id, "--unit", "station-1",
-         "--out", str(roll), "--database", url)  # fmt: skip
-    _run("election", "info", election.id, "--out", str(setup), "--database", url)
-    (tmp_path / "voted.txt").write_text(voted)
-    issued = len(voted.split())
-    (tmp_path / "protocol.json").write_text(
-        json.dumps(protocol_json(election.ctx.manifest, issued))
-    )
-    _run(
-        "commission", "paper", "--key", str(tmp_path / "station-1.key"), "--unit", "station-1",
-        "--roll", str(roll), "--voted", str(tmp_path / "voted.txt"),
-        "--protocol", str(tmp_path / "protocol.json"), "--setup", str(setup),
-        "--out", str(tmp_path / "upload.json"),
-    )  # fmt: skip
-    body: dict[str, Any] = json.loads((tmp_path / "upload.json").read_bytes())
-    return body
+def election(web: WebElection, ceremony: DemoCeremony, tmp_path: Path) -> RevotingElection:
+    return paper_election(web, ceremony, tmp_path)
 
 
 def _verify(election: RevotingElection, lines: list[bytes] | None = None) -> Report:
@@ -162,7 +71,7 @@ def test_a_commission_uploads_its_signed_results_and_the_stations_show_them(
     election: RevotingElection, tmp_path: Path
 ) -> None:
     # the paper roll: station-1's voters of the roll, in the roll's order, with handles
-    body = _make_upload(election, tmp_path, "2\n\n1\n")
+    body = make_upload(election, tmp_path, "2\n\n1\n")
     rows = list(csv.reader(io.StringIO((tmp_path / "roll.csv").read_text())))
     station_1 = [nid for nid, _, _, _, unit in WEB_ROLL if unit == "station-1"]
     assert rows[0] == ["line", "national_id", "handle"]
@@ -170,7 +79,7 @@ def test_a_commission_uploads_its_signed_results_and_the_stations_show_them(
     assert all(len(r[2]) == 64 for r in rows[1:])
     assert (tmp_path / "roll.csv").stat().st_mode & 0o077 == 0  # personal data
 
-    answer = _post(election, "station-1", body)
+    answer = post_paper(election, "station-1", body)
     assert answer.status_code == 201, answer.text
     assert answer.json()["voters"] == 2
     stations = election.web.client.get(f"/api/e/{election.id}/stations").json()["stations"]
@@ -185,8 +94,8 @@ def test_a_commission_uploads_its_signed_results_and_the_stations_show_them(
     assert shown["station-4"]["paper_results"] is None  # nothing sent yet
 
     # a corrected protocol replaces it: the last one counts
-    corrected = _make_upload(election, tmp_path, "1\n")
-    assert _post(election, "station-1", corrected).status_code == 201
+    corrected = make_upload(election, tmp_path, "1\n")
+    assert post_paper(election, "station-1", corrected).status_code == 201
     paper = {
         s["unit"]: s
         for s in election.web.client.get(f"/api/e/{election.id}/stations").json()["stations"]
@@ -203,9 +112,11 @@ def test_a_commission_uploads_its_signed_results_and_the_stations_show_them(
 def test_each_bad_upload_is_refused_with_its_message_and_nothing_is_appended(
     election: RevotingElection, tmp_path: Path
 ) -> None:
-    good = upload_from_json(_make_upload(election, tmp_path, "1\n2\n"))
-    one, two, four = (_secret(tmp_path, u) for u in ("station-1", "station-2", "station-4"))
-    bad_arithmetic = _resigned(
+    good = upload_from_json(make_upload(election, tmp_path, "1\n2\n"))
+    one, two, four = (
+        commission_secret(tmp_path, u) for u in ("station-1", "station-2", "station-4")
+    )
+    bad_arithmetic = resigned(
         election,
         replace(good, protocol=protocol_from_json(
             protocol_json(election.ctx.manifest, 2, received=9)
@@ -214,60 +125,60 @@ def test_each_bad_upload_is_refused_with_its_message_and_nothing_is_appended(
     )  # fmt: skip
     refusals = [
         ("station-1", bad_arithmetic, r"ballots received (9) must equal issued (2)"),
-        ("station-1", _resigned(election, good, two), "not signed with the key of the unit's"),
+        ("station-1", resigned(election, good, two), "not signed with the key of the unit's"),
         (
             "station-4",
-            _resigned(election, replace(good, unit="station-4"), four),
+            resigned(election, replace(good, unit="station-4"), four),
             "the proof of listed voter 0 does not verify at its place",
         ),
         (
             "station-2",
-            _resigned(election, replace(good, unit="station-2"), two),
+            resigned(election, replace(good, unit="station-2"), two),
             "unit 'station-2' has no polling station with paper voting",
         ),
         ("station-4", good, "these paper results are of unit 'station-1', not of 'station-4'"),
     ]
     for unit, upload, message in refusals:
-        answer = _post(election, unit, upload_to_json(upload))
+        answer = post_paper(election, unit, upload_to_json(upload))
         assert answer.status_code in (400, 409, 422), answer.text
         assert message in answer.text, (message, answer.text)
     # in the commission's language
-    answer = _post(election, "station-1", upload_to_json(bad_arithmetic), lang="ru")
+    answer = post_paper(election, "station-1", upload_to_json(bad_arithmetic), lang="ru")
     assert "получено бюллетеней (9)" in answer.text, answer.text
-    answer = _post(election, "station-1", upload_to_json(_resigned(election, good, two)), "kk")
+    answer = post_paper(election, "station-1", upload_to_json(resigned(election, good, two)), "kk")
     assert "комиссиясының кілтімен қол қойылмаған" in answer.text, answer.text
-    assert _paper_events(election) == 0
-    assert _post(election, "station-1", upload_to_json(good)).status_code == 201
-    assert _paper_events(election) == 1
+    assert paper_events(election) == 0
+    assert post_paper(election, "station-1", upload_to_json(good)).status_code == 201
+    assert paper_events(election) == 1
 
 
 @pytest.mark.slow
 def test_paper_results_are_taken_after_the_close_until_a_trustee_acts(
     election: RevotingElection, ceremony: DemoCeremony, tmp_path: Path
 ) -> None:
-    body = _make_upload(election, tmp_path, "1\n")
+    body = make_upload(election, tmp_path, "1\n")
     services = election.web.services
     open_ms = services.batches.open_ms(election.id)
     assert open_ms is not None
     services.elections.clock = lambda: open_ms + SCHEDULE.interval * 1000 + 10
     services.elections.close(election.id)
     # closed, the padding and the first round on the board: the stations count now
-    answer = _post(election, "station-1", body)
+    answer = post_paper(election, "station-1", body)
     assert answer.status_code == 201, answer.text
     step = services.close.stage(election.id).next[0]
     sent = send_close(election, trustee_keys(ceremony)[2], step, SeededRandomness("trustee"))
     assert sent.status_code == 201, sent.text
-    answer = _post(election, "station-1", body)
+    answer = post_paper(election, "station-1", body)
     assert answer.status_code == 409, answer.text
     assert "the close has begun: paper results can no longer be changed" in answer.text
-    assert _paper_events(election) == 1
+    assert paper_events(election) == 1
 
 
 def test_verify_names_the_failing_check_of_a_tampered_record(
     election: RevotingElection, tmp_path: Path
 ) -> None:
-    body = _make_upload(election, tmp_path, "1\n2\n")
-    assert _post(election, "station-1", body).status_code == 201
+    body = make_upload(election, tmp_path, "1\n2\n")
+    assert post_paper(election, "station-1", body).status_code == 201
     lines = [raw.rstrip(b"\n") for raw in election.web.services.elections.record_lines(election.id)]
     secret = board_secret_of(election.web.database_url, election.id)
     i = next(n for n, raw in enumerate(lines) if json.loads(raw).get("kind") == "paper")
@@ -282,10 +193,10 @@ def test_verify_names_the_failing_check_of_a_tampered_record(
     def arithmetic(b: Any) -> Any:
         upload = upload_from_json(b)
         bad = protocol_from_json(protocol_json(election.ctx.manifest, 2, in_box=1))
-        resigned = _resigned(
-            election, replace(upload, protocol=bad), _secret(tmp_path, "station-1")
+        signed = resigned(
+            election, replace(upload, protocol=bad), commission_secret(tmp_path, "station-1")
         )
-        return upload_to_json(resigned)
+        return upload_to_json(signed)
 
     report = tampered(arithmetic)
     assert failed(report) == {"paper.protocol"}, describe(report)
@@ -307,10 +218,10 @@ def test_verify_names_the_failing_check_of_a_tampered_record(
         upload = upload_from_json(b)
         v = upload.voters
         swapped = (replace(v[0], proof=v[1].proof), replace(v[1], proof=v[0].proof))
-        resigned = _resigned(
-            election, replace(upload, voters=swapped), _secret(tmp_path, "station-1")
+        signed = resigned(
+            election, replace(upload, voters=swapped), commission_secret(tmp_path, "station-1")
         )
-        return upload_to_json(resigned)
+        return upload_to_json(signed)
 
     report = tampered(proofs)
     assert failed(report) == {"paper.voters"}, describe(report)

@@ -1,0 +1,107 @@
+"""Paper results in a record made by honestballot's election service, checked by hbcheck.py
+(standard library only, written from docs/record-format.md §6, "Paper results", board
+rule 12 and §8): the commission's signature with its station's key, the protocol's
+arithmetic and every listed voter's proof at its place; and hbcheck fails the same
+tampered bodies the verifier fails, by the same check's name.
+
+``honestballot`` is imported only to *make* the election and its paper results.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honestballot.record.paper import upload_from_json, upload_to_json
+from tests.databases import fresh_database
+from tests.factories import REVOTING_ELECTION, WEB_ELECTION, DemoCeremonies, open_web_election
+from tests.independent import hbcheck
+from tests.paper_helpers import (
+    commission_secret,
+    make_upload,
+    paper_election,
+    post_paper,
+    resigned,
+)
+
+Record = tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]], Any, Path]
+
+
+@pytest.fixture(scope="module")
+def record(
+    demo_ceremony: DemoCeremonies, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Record]:
+    """(manifest JSON, setup body, the record's events, the election, its directory) of
+    an election whose station-1 sent its paper results twice."""
+    directory = tmp_path_factory.mktemp("paper-independent")
+    with (
+        fresh_database("sqlite", directory / "db") as url,
+        open_web_election(demo_ceremony(WEB_ELECTION), directory, url, open_=True) as web,
+    ):
+        election = paper_election(web, demo_ceremony(REVOTING_ELECTION), directory)
+        for voted in ("1\n2\n", "2\n"):
+            answer = post_paper(election, "station-1", make_upload(election, directory, voted))
+            assert answer.status_code == 201, answer.text
+        lines = [
+            hbcheck.strict_loads(line) for line in web.services.elections.record_lines(election.id)
+        ]
+        events = [obj for obj in lines if isinstance(obj, dict) and obj.get("type") == "event"]
+        setup = events[0]["body"]
+        yield setup["manifest"], setup, events, election, directory
+
+
+def _check(record: Record, events: list[dict[str, Any]] | None = None) -> dict[str, list[str]]:
+    manifest, setup, stored, _, _ = record
+    base = hbcheck.setup_base_hash(setup)
+    h = hbcheck.decode_point(setup["election_key"]["public_key"], False)
+    return hbcheck.check_paper(manifest, setup, base, h, events or stored)
+
+
+def test_hbcheck_accepts_the_paper_results(record: Record) -> None:
+    assert _check(record) == {
+        "board.rules": [], "paper.signatures": [], "paper.protocol": [], "paper.voters": [],
+    }  # fmt: skip
+    papers = [ev for ev in record[2] if ev["kind"] == "paper"]
+    assert [len(ev["body"]["voters"]) for ev in papers] == [2, 1]
+
+
+def _tampered(record: Record, change: Any) -> dict[str, list[str]]:
+    events = copy.deepcopy(record[2])
+    i = next(n for n, ev in enumerate(events) if ev["kind"] == "paper")
+    events[i]["body"] = change(events[i]["body"])
+    return {name: found for name, found in _check(record, events).items() if found}
+
+
+def test_hbcheck_names_the_failing_check_of_each_tampered_body(record: Record) -> None:
+    _, _, _, election, directory = record
+    secret = commission_secret(directory, "station-1")
+
+    def count(body: Any) -> Any:
+        body["protocol"]["contests"][0]["counts"][0]["count"] -= 1
+        body["protocol"]["contests"][0]["counts"][1]["count"] += 1
+        return body
+
+    assert set(_tampered(record, count)) == {"board.rules", "paper.signatures"}
+
+    def arithmetic(body: Any) -> Any:
+        upload = upload_from_json(body)
+        bad = replace(upload.protocol, spoiled=upload.protocol.spoiled + 1)
+        return upload_to_json(resigned(election, replace(upload, protocol=bad), secret))
+
+    found = _tampered(record, arithmetic)
+    assert set(found) == {"paper.protocol"}
+    assert "received != issued + spoiled + unused" in found["paper.protocol"][0]
+
+    def moved(body: Any) -> Any:
+        upload = upload_from_json(body)
+        voters = tuple(reversed(upload.voters))
+        return upload_to_json(resigned(election, replace(upload, voters=voters), secret))
+
+    found = _tampered(record, moved)
+    assert set(found) == {"paper.voters"}
+    assert "listed voter 0's proof" in found["paper.voters"][0]
