@@ -10,6 +10,8 @@ tampered bodies the verifier fails, by the same check's name.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +31,7 @@ from tests.paper_helpers import (
     resigned,
 )
 
+VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "paper-v3.json"
 Record = tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]], Any, Path]
 
 
@@ -105,3 +108,35 @@ def test_hbcheck_names_the_failing_check_of_each_tampered_body(record: Record) -
     found = _tampered(record, moved)
     assert set(found) == {"paper.voters"}
     assert "listed voter 0's proof" in found["paper.voters"][0]
+
+
+def test_hbcheck_verifies_the_paper_vector() -> None:
+    """tests/vectors/paper-v3.json: the place id, every challenge and the digest from
+    their pre-images, the signature, the proofs and the arithmetic, from the spec."""
+    vectors = json.loads(VECTORS.read_text("utf-8"))
+    data = json.loads((VECTORS.parent / "record-v3.json").read_text("utf-8"))
+    setup = next(json.loads(line) for line in data["record"] if '"kind":"setup"' in line)
+    manifest = setup["body"]["manifest"]
+    base = hbcheck.setup_base_hash(setup["body"])
+    assert base.hex() == vectors["base_hash"]
+    h = hbcheck.decode_point(vectors["public_key"], False)
+    body = vectors["body"]
+    for name in ("place_id", "digest"):
+        pre = bytes.fromhex(vectors[name]["preimage"])
+        assert hashlib.sha256(pre).hexdigest() == vectors[name]["value"]
+    assert (
+        hbcheck.hash_bytes("paper/place", hbcheck.By(base), hbcheck.Tx(body["unit"])).hex()
+        == vectors["place_id"]["value"]
+    )
+    assert hbcheck.paper_digest(base, body).hex() == vectors["digest"]["value"]
+    assert (
+        hbcheck.canonical({k: v for k, v in body.items() if k != "signature"}).decode()
+        == vectors["unsigned"]
+    )
+    assert hbcheck.paper_signature_ok(base, vectors["commission_key"], body)
+    hbcheck.paper_arithmetic(manifest, body)
+    assert hbcheck.paper_voters_ok(base, h, body) is None
+    for item, found in zip(body["voters"], vectors["challenges"], strict=True):
+        assert item["proof"]["e"] == found["value"]
+    moved = {**body, "unit": "south"}
+    assert hbcheck.paper_voters_ok(base, h, moved) == 0
