@@ -27,7 +27,7 @@ from honestballot.protocol.paper import (
     verify_paper_upload,
 )
 from honestballot.record.codec import parse_json
-from honestballot.record.events import MAX_LINE_BYTES, event_from_json
+from honestballot.record.events import MAX_LINE_BYTES, EventLine, event_from_json
 from honestballot.record.paper import (
     ROLL_COLUMNS,
     paper_lists,
@@ -85,13 +85,17 @@ def submit_paper(
     return seq, upload
 
 
-def paper_uploads(elections: ElectionService, election_id: str) -> list[tuple[str, PaperUpload]]:
-    """The counting upload of each unit (its last ``paper`` event), in manifest order."""
-    lines = (
+def _paper_events(elections: ElectionService, election_id: str) -> list[EventLine]:
+    return [
         event_from_json(parse_json(ev.line, limit=MAX_LINE_BYTES), f"event {ev.seq}")
         for ev in elections.store.iter_events(election_id, kinds=("paper",))
-    )
-    return paper_lists(lines, [u.id for u in elections.context(election_id).manifest.units])
+    ]
+
+
+def paper_uploads(elections: ElectionService, election_id: str) -> list[tuple[str, PaperUpload]]:
+    """The counting upload of each unit (its last ``paper`` event), in manifest order."""
+    units = [u.id for u in elections.context(election_id).manifest.units]
+    return paper_lists(_paper_events(elections, election_id), units)
 
 
 def reconciliation(upload: PaperUpload) -> dict[str, Any]:
@@ -109,10 +113,12 @@ def reconciliation(upload: PaperUpload) -> dict[str, Any]:
 def paper_listing(elections: ElectionService, election_id: str) -> dict[str, dict[str, Any]]:
     """unit -> its counting protocol, how many voters it lists, how many ``paper`` events
     it sent, and the reconciliation lines; units without paper results left out."""
+    events = _paper_events(elections, election_id)
     sent: dict[str, int] = {}
-    for ev in elections.store.iter_events(election_id, kinds=("paper",)):
-        unit = str(parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]["unit"])
+    for ev in events:
+        unit = str(ev.body["unit"])
         sent[unit] = sent.get(unit, 0) + 1
+    units = [u.id for u in elections.context(election_id).manifest.units]
     return {
         unit: {
             "protocol": protocol_to_json(upload.protocol),
@@ -120,7 +126,7 @@ def paper_listing(elections: ElectionService, election_id: str) -> dict[str, dic
             "paper_events": sent[unit],
             "reconciliation": reconciliation(upload),
         }
-        for unit, upload in paper_uploads(elections, election_id)
+        for unit, upload in paper_lists(events, units)
     }
 
 

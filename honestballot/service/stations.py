@@ -47,13 +47,16 @@ def publish_station(
     }
 
 
-def station_listing(services: Services, election_id: str) -> list[dict[str, Any]]:
+def station_listing(
+    services: Services, election_id: str, *, with_paper: bool = True
+) -> list[dict[str, Any]]:
     """Per unit with a station, in manifest order: what is on the board (key, paper
     voting, details hash, how many station events), the details shown (None if the
     service lost them), whether the details' hash is the one on the board, and for a
-    station with paper voting its paper results (None before any: service/paper.py)."""
+    station with paper voting its paper results (None before any: service/paper.py; not
+    read without ``with_paper``)."""
     ctx = services.elections.context(election_id)
-    paper = paper_listing(services.elections, election_id) if ctx.revoting else {}
+    paper = paper_listing(services.elections, election_id) if with_paper and ctx.revoting else {}
     out = []
     for station, events, details in services.elections.stations(election_id):
         shown: dict[str, Any] | None = None

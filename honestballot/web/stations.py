@@ -98,7 +98,7 @@ def _shown(request: Request, election_id: str) -> list[dict[str, Any]]:
     lang = language_of(request)
     names = {u.id: u.name.get(lang) for u in services.elections.context(election_id).manifest.units}
     shown = []
-    for s in station_listing(services, election_id):
+    for s in station_listing(services, election_id, with_paper=False):
         details = s["details"]
         shown.append(
             {
@@ -124,7 +124,7 @@ def voter_station(
 ) -> dict[str, Any] | None:
     """The voter's own polling station, for the ballot page (None if none is published):
     where and when, and whether the voter may vote there on paper."""
-    for s in station_listing(services, election_id):
+    for s in station_listing(services, election_id, with_paper=False):
         if s["unit"] == unit and s["details"] is not None:
             return {
                 "address": s["details"]["address"][lang],
