@@ -54,10 +54,7 @@ def submit_paper(
     check_countable(ctx.manifest)
     # the phase first: a late upload costs no proof
     check_phase(BoardRules(phase=Phase(elections.phase(election_id))), "paper")
-    upload = upload_from_json(body, "paper results")
-    if upload.unit != unit:
-        message = f"these paper results are of unit {upload.unit!r}, not of {unit!r}"
-        raise InvalidInput(Text("paper.unit", message, given=upload.unit, unit=unit))
+    # the unit's station before the body is decoded: nobody else's upload costs much
     if unit not in ctx.manifest.unit_ids():
         message = f"unit {unit!r} is not a unit of the election"
         raise InvalidInput(Text("roll.unit_unknown", message, unit=unit))
@@ -66,6 +63,10 @@ def submit_paper(
     if station is None or not station.paper:
         message = f"unit {unit!r} has no polling station with paper voting"
         raise ProtocolError(Text("paper.no_station", message, unit=unit))
+    upload = upload_from_json(body, "paper results")
+    if upload.unit != unit:
+        message = f"these paper results are of unit {upload.unit!r}, not of {unit!r}"
+        raise InvalidInput(Text("paper.unit", message, given=upload.unit, unit=unit))
     check_protocol(ctx.manifest, upload.protocol, len(upload.voters))
     verify_paper_upload(
         ctx.base_hash, ctx.public_key, station.commission_key, upload, unsigned_body
