@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from honestballot.cli import commission as cli_commission
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.paper import (
@@ -47,6 +48,7 @@ from tests.paper_helpers import (
     post_paper,
     protocol_json,
     resigned,
+    run_cli,
 )
 from tests.web.close_helpers import send_close, trustee_keys
 
@@ -225,3 +227,39 @@ def test_verify_names_the_failing_check_of_a_tampered_record(
 
     report = tampered(proofs)
     assert failed(report) == {"paper.voters"}, describe(report)
+
+
+def test_the_commission_fetches_the_election_and_posts_with_the_command_line(
+    election: RevotingElection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``commission paper --server --election --post`` (the server's public context, the
+    upload posted), then ``commission upload`` of the same file once more."""
+    client = election.web.client
+
+    def fetch(url: str, body: bytes | None, *, timeout: float = 60) -> bytes:
+        path = url.removeprefix("http://board.test")
+        # as urllib_fetch sends it: a body as application/json
+        headers = {"content-type": "application/json"}
+        answer = (
+            client.get(path) if body is None else client.post(path, content=body, headers=headers)
+        )
+        assert answer.status_code in (200, 201), answer.text
+        return answer.content
+
+    monkeypatch.setattr(cli_commission, "urllib_fetch", fetch)
+    make_upload(election, tmp_path, "1\n")  # the paper roll, voted.txt and protocol.json
+    (tmp_path / "upload.json").unlink()
+    result = run_cli(
+        "commission", "paper", "--key", str(tmp_path / "station-1.key"), "--unit", "station-1",
+        "--roll", str(tmp_path / "roll.csv"), "--voted", str(tmp_path / "voted.txt"),
+        "--protocol", str(tmp_path / "protocol.json"), "--server", "http://board.test",
+        "--election", election.id, "--out", str(tmp_path / "upload.json"), "--post",
+    )  # fmt: skip
+    assert f"fingerprint {election.ctx.base_hash.hex()[:16]}" in result.output
+    assert "are on the board (event" in result.output and "1 voters listed" in result.output
+    result = run_cli(
+        "commission", "upload", "--server", "http://board.test", "--election", election.id,
+        str(tmp_path / "upload.json"),
+    )  # fmt: skip
+    assert "are on the board" in result.output
+    assert paper_events(election) == 2
