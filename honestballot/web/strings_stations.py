@@ -239,8 +239,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "ballots issued ({issued}) must equal the voters listed as issued a ballot ({voters})",
     ),
     "msg.paper.contests": (
-        "в итоговом протоколе участка должны быть вопросы {expected} в этом порядке, а не "
-        "{given}",
+        "в итоговом протоколе участка должны быть вопросы {expected} в этом порядке, а не {given}",
         "учаскенің қорытынды хаттамасында {expected} сұрақтары осы ретпен болуы керек, "
         "{given} емес",
         "the protocol must list the contests {expected} in this order, not {given}",
@@ -270,10 +269,8 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "msg.paper.signature": (
         "бумажные итоги участка {unit} не подписаны ключом комиссии этого участка",
-        "{unit} учаскесінің қағаз қорытындыларына осы учаске комиссиясының кілтімен қол "
-        "қойылмаған",
-        "the paper results of unit {unit} are not signed with the key of the unit's "
-        "commission",
+        "{unit} учаскесінің қағаз қорытындыларына осы учаске комиссиясының кілтімен қол қойылмаған",
+        "the paper results of unit {unit} are not signed with the key of the unit's commission",
     ),
     "msg.paper.proof": (
         "бумажные итоги участка {unit}: доказательство избирателя {row} из списка не "
