@@ -3,6 +3,8 @@ each mistake a commission can make is refused, naming the file and its line."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -42,17 +44,19 @@ def test_mistakes_are_refused_naming_the_line(roll: str, voted: str, message: st
     assert message in str(raised.value)
 
 
-def test_post_needs_the_server(tmp_path: object) -> None:
+def test_post_needs_the_server(tmp_path: Path) -> None:
     _register()
-    with CliRunner().isolated_filesystem():
-        for name in ("key", "roll.csv", "voted.txt", "protocol.json", "setup.json"):
-            with open(name, "w") as f:
-                f.write("{}")
-        result = CliRunner().invoke(
-            cli,
-            ["commission", "paper", "--key", "key", "--unit", "station-1", "--roll", "roll.csv",
-             "--voted", "voted.txt", "--protocol", "protocol.json", "--setup", "setup.json",
-             "--out", "upload.json", "--post"],
-        )  # fmt: skip
+    files = {}
+    for name in ("key", "roll.csv", "voted.txt", "protocol.json", "setup.json"):
+        files[name] = tmp_path / name
+        files[name].write_text("{}")
+    result = CliRunner().invoke(
+        cli,
+        ["commission", "paper", "--key", str(files["key"]), "--unit", "station-1",
+         "--roll", str(files["roll.csv"]), "--voted", str(files["voted.txt"]),
+         "--protocol", str(files["protocol.json"]), "--setup", str(files["setup.json"]),
+         "--out", str(tmp_path / "upload.json"), "--post"],
+    )  # fmt: skip
     assert result.exit_code == 2
     assert "--post needs --server and --election" in result.output
+    assert not (tmp_path / "upload.json").exists()
