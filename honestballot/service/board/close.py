@@ -50,7 +50,8 @@ from honestballot.record.revoting import (
 from honestballot.record.roll import encrypted_from_json, part_from_json
 from honestballot.service.board.election import ElectionService
 from honestballot.verify.close import CloseReader, close_keys
-from honestballot.verify.roll import unit_voters
+from honestballot.verify.roll import unit_of, unit_voters
+from honestballot.verify.stations import paper_stations
 
 KINDS = ("close-part", "close-step")
 #: the events the close's reading takes
@@ -106,11 +107,15 @@ class CloseSteps:
         ctx = self.elections.context(election_id)
         rows, registrations, padding, roll = [], [], None, []
         units: tuple[tuple[str, int], ...] = ()
-        kinds = ("cast-row", "registration", "padding", "roll-part", "roll")
+        where: tuple[tuple[str, int], ...] = ()
+        stations = []
+        kinds = ("cast-row", "registration", "padding", "roll-part", "roll", "station")
         for ev in self.store.iter_events(election_id, kinds=kinds):
             line = parse_json(ev.line, limit=MAX_LINE_BYTES)
             body, p = line["body"], f"event {line['seq']}.body"
-            if line["kind"] == "cast-row":
+            if line["kind"] == "station":
+                stations.append(event_from_json(line, "event"))
+            elif line["kind"] == "cast-row":
                 rows.append(cast_row_from_json(body["row"], f"{p}.row"))
             elif line["kind"] == "registration":
                 registrations.append(registration_from_json(body["registration"], p))
@@ -120,6 +125,7 @@ class CloseSteps:
                 encrypted = encrypted_from_json(body["encrypted"], f"{p}.encrypted")
                 per_unit = [(str(u["unit"]), int(u["voters"])) for u in body["voters_per_unit"]]
                 units = unit_voters(per_unit, encrypted.reporting_units)
+                where = unit_of(encrypted.reporting_units)
             else:
                 padding = padding_from_json(body["padding"], f"{p}.padding")[1]
         if padding is None:
@@ -129,8 +135,14 @@ class CloseSteps:
             )
         inputs = (
             stage_a_inputs(ctx, rows, registrations, padding),
-            stage_b_inputs(registrations, roll, units),
-        )
+            # the paper stations' lists (docs/coercion.md §5.4): the board's paper events
+            # are not read yet, so every station's list is empty
+            stage_b_inputs(
+                registrations, roll, units,
+                paper_stations=paper_stations(stations, [u.id for u in ctx.manifest.units]),
+                unit_of=where,
+            ),
+        )  # fmt: skip
         with self._lock:
             self._inputs[election_id] = inputs
         return inputs
@@ -226,9 +238,8 @@ class CloseSteps:
         if not close.done:
             return None
         try:
-            return close_result(
-                self.elections.context(election_id), self.inputs(election_id)[0], close
-            )
+            a, b = self.inputs(election_id)
+            return close_result(self.elections.context(election_id), a, close, b)
         except ProtocolError:
             return None
 
