@@ -153,7 +153,6 @@ class StageBInputs:
     def unit_voters(self) -> tuple[int, ...]:
         return tuple(n for _, n in self.units)
 
-
     def paper_rows(self) -> Rows:
         """``B.paper`` (B1): ``(Enc(V), Enc(u))`` per voter listed, the stations in
         manifest unit order, each in upload order; ``Enc(u)`` the trivial ciphertext

@@ -15,14 +15,20 @@ from typing import Any
 
 import pytest
 
-from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import BLANK
 from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.stations import prove_commission_key
+from honestballot.record.stations import commission_key_to_json
 from honestballot.service.demo import demo_manifest
+from honestballot.verify.verifier import verify_record
 from tests.databases import fresh_database
 from tests.factories import (
     WEB_ELECTION,
     DemoCeremonies,
+    DemoCeremony,
     board_secret_of,
     key_ceremony,
     open_revoting_election,
@@ -64,6 +70,25 @@ VOTERS = [
 #: the reporting units of the web roll under min_unit_size 2, and the counted ballots of
 #: each: both are broken out in the result
 COUNTED = [{"unit": "station-1", "ballots": 2}, {"unit": "pool", "ballots": 2}]
+#: a unit whose polling station takes paper ballots (its list is not uploaded)
+PAPER_STATION = "station-2"
+
+
+def publish_paper_station(services: Any, ceremony: DemoCeremony, unit: str) -> None:
+    """``unit``'s polling station, with paper voting and a commission key, before open."""
+    rng = SeededRandomness(f"station {unit}")
+    digest = manifest_hash(ceremony.manifest)
+    secret = random_nonzero_scalar(rng)
+    proof = prove_commission_key(digest, unit, secret, base_mul(secret), rng)
+    details = {
+        "unit": unit,
+        "address": {"ru": "Школа 1", "kk": "Мектеп 1", "en": "School 1"},
+        "hours": "08:00–20:00",
+        "paper": True,
+        "members": [{"name": "Анна Ким", "role": "chair", "nominated_by": ""}],
+    }
+    commission = dict(commission_key_to_json(unit, digest, base_mul(secret), proof))
+    services.elections.publish_station_files(ceremony.manifest.election_id, details, commission)
 
 
 @dataclass
@@ -91,9 +116,15 @@ def record(
         open_web_election(demo_ceremony(WEB_ELECTION), web_dir, url, open_=True) as web,
     ):
         election = open_revoting_election(
-            web, ceremony, SeededRandomness("independent close"), schedule=SCHEDULE
-        )
+            web, ceremony, SeededRandomness("independent close"), schedule=SCHEDULE,
+            open_=False,
+        )  # fmt: skip
         services = web.services
+        # a paper station (in pool) that uploads no list: the result has a paper member
+        publish_paper_station(services, ceremony, PAPER_STATION)
+        services.elections.open(
+            election.id, roll=lambda conn: services.roll.summary_body(election.id, conn)
+        )
         open_ms = services.batches.open_ms(election.id)
         assert open_ms is not None
         for national_id, choices in VOTERS:
@@ -185,6 +216,20 @@ def test_the_whole_close_and_its_result_pass(record: Record) -> None:
     per_unit = {c["id"]: c["count"] for c in result["counts"] if "@" in c["id"]}
     assert per_unit["chair/cand-1@station-1"] == 1 and per_unit["chair/cand-2@station-1"] == 1
     assert per_unit["chair/cand-1@pool"] == 1 and per_unit["chair/cand-3@pool"] == 1
+    # the paper station, with no list uploaded: listed in the result, nothing cancelled,
+    # the combined counts the e-counts (hbcheck recomputed this member from the documents)
+    paper = result["paper"]
+    assert paper["stations"] == [
+        {"unit": PAPER_STATION, "reporting_unit": "pool", "protocol": False, "voters": 0,
+         "in_box": 0},
+    ]  # fmt: skip
+    assert [u["unit"] for u in paper["units"]] == ["station-1", "pool"]
+    assert all(u["listed"] == u["cancelled_e_votes"] == 0 for u in paper["units"])
+    assert paper["combined"] == result["counts"]
+    assert [c["id"] for c in paper["counts"]] == [c["id"] for c in result["counts"]]
+    # and honestballot verify recomputes the same result, member for member
+    report = verify_record(record.lines, workers=1)
+    assert report.passed, [(c.name, c.detail) for c in report.failures]
 
 
 @pytest.mark.parametrize("member", ["counts", "close"])
