@@ -99,7 +99,8 @@ class CloseSteps:
 
     def inputs(self, election_id: str) -> tuple[StageAInputs, StageBInputs]:
         """The stages' inputs from the board: its cast rows and registrations in board
-        order, then the padding; the registrations' revocations; the encrypted roll."""
+        order, then the padding; the registrations' revocations; the encrypted roll; the
+        paper stations.  Kept once the first close object is on the board."""
         with self._lock:
             cached = self._inputs.get(election_id)
         if cached is not None:
@@ -143,8 +144,11 @@ class CloseSteps:
                 unit_of=where,
             ),
         )  # fmt: skip
-        with self._lock:
-            self._inputs[election_id] = inputs
+        # fixed once a close object is on the board: until then a paper station may still
+        # upload its list (docs/coercion.md §5.4; a board rule refuses it afterwards)
+        if self.store.events_after(election_id, -1, 1, KINDS):
+            with self._lock:
+                self._inputs[election_id] = inputs
         return inputs
 
     def _keys(self, election_id: str) -> CloseKeys:
@@ -180,7 +184,9 @@ class CloseSteps:
         reading = self._reading(election_id)
         items = list(reading.reader.items)
         count, steps = len(items), reading.reader.steps
-        if extra is None and reading.state is not None and reading.read == steps:
+        with self._lock:
+            fixed = election_id in self._inputs  # else a paper list may still come
+        if extra is None and reading.state is not None and reading.read == steps and fixed:
             return reading.state, count, steps
         if extra is not None:
             items.append(extra)
