@@ -9,12 +9,14 @@ anything about revocation is decided, so that a group's size cannot be tied to i
 round           steps (each needs exactly ``k`` distinct trustees)
 ==============  ===================================================================
 B-mix           chains of ``B.winners`` (``Enc(tau), Enc(V), Enc(A)``, contests),
-                ``B.revocations`` (``Enc(R), Enc(A)`` per registration) and ``B.roll``
-                (``Enc(V), Enc(u), Enc(A)`` per roll row)
+                ``B.revocations`` (``Enc(R), Enc(A)`` per registration), ``B.roll``
+                (``Enc(V), Enc(u), Enc(A)`` per roll row) and ``B.paper``
+                (``Enc(V), Enc(u)`` per voter a commission listed, ``Enc(u)`` trivial)
 B-tag           ``y2`` tag shares of ``B.tags``: the winners' ``Enc(tau)``, the
-                revocations' ``Enc(R)``, the roll's ``Enc(V)``
-B-tag-dec       their decryption, and every roll row's ``Enc(u)``: the rows per unit
-                must be the counts the organiser signed (``roll.counts``)
+                revocations' ``Enc(R)``, the roll's ``Enc(V)``, the paper lists' ``Enc(V)``
+B-tag-dec       their decryption, every roll row's ``Enc(u)`` (``B.units``: the rows per
+                unit must be the counts the organiser signed, ``roll.counts``) and every
+                paper row's (``B.paper-units``): a paper tag cancels the roll row it joins
 B-revoke        equivalence of each matched winner's ``Enc(A)`` with its revocation's
 B-revoke-dec    the sums' decryption: a winner whose activation tests equal is revoked
 B-handle        ``y2`` tag shares of the **survivors'** ``Enc(V)`` (only now: §5.4, B4)
@@ -33,6 +35,15 @@ first ``k`` the step can take, objects not taken named) holds here too.  The out
 the **counted** survivors: each one's row in the last mix of ``B.winners`` (its contest
 ciphertexts) and its reporting unit, and the tally per reporting unit decrypted
 (:class:`CloseTally`; protocol/close_result.py makes the result of it).
+
+**Paper ballots** (docs/coercion.md §5.4, "What part 2 adds here"): each paper station's
+commission lists, in its signed ``paper`` event, the voters it issued a paper ballot to, as
+``Enc(V)``.  Those lists, mixed (``B.paper``), are tagged with the roll in B2; every roll
+row a paper tag joins is **cancelled**, and a survivor that joins a cancelled row at B4 is
+dropped without a failure (its e-vote is cancelled by the paper ballot) and never reaches
+B5.  A paper tag that joins no roll row, or a row of another unit, and a voter listed twice
+name the commission (``close.paper``).  An election without paper lists has no ``B.paper``
+chain, no ``B.paper-units`` and the lists, rounds and objects it had before.
 """
 
 from __future__ import annotations
@@ -40,11 +51,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from honestballot.crypto.elgamal import Ciphertext
 from honestballot.crypto.equivalence import combine_equivalence_shares, plaintexts_equal
 from honestballot.crypto.group import IDENTITY, Point, Scalar, base_mul
 from honestballot.crypto.randomness import Randomness
 from honestballot.crypto.shuffle import Rows
 from honestballot.crypto.tagging import combine_tag_shares
+from honestballot.errors import ProtocolError
 from honestballot.protocol.close_a import (
     CloseItem,
     CloseKeys,
@@ -82,6 +95,9 @@ B_HANDLES = "B.handles"
 B_ACTIVATION_PETS = "B.activation-pets"
 B_UNITS = "B.units"
 B_TALLY = "B.tally"
+#: the paper stations' lists of voters (B1) and their units, decrypted in B-tag-dec (B2)
+B_PAPER = "B.paper"
+B_PAPER_UNITS = "B.paper-units"
 #: the list of a contest counted by mixing: ``column/<contest id>`` (B6)
 COLUMN = "column/"
 
@@ -89,6 +105,24 @@ COLUMN = "column/"
 W_TAG, W_HANDLE, W_ACTIVATION, W_CONTESTS = 0, 1, 2, 3
 R_REVOKED, R_ACTIVATION = 0, 1
 L_HANDLE, L_UNIT, L_ACTIVATION = 0, 1, 2
+P_HANDLE, P_UNIT = 0, 1
+
+
+@dataclass(frozen=True, slots=True)
+class PaperList:
+    """A paper station's counting ``paper`` event (its unit's last): the voters its
+    commission issued a paper ballot to, and its protocol's numbers."""
+
+    #: the station's manifest unit id
+    station: str
+    #: the index of its reporting unit (into :attr:`StageBInputs.units`)
+    unit: int
+    #: ``Enc(V)`` of every voter listed, in upload order
+    handles: tuple[Ciphertext, ...]
+    #: the ballots in the box, by the station's protocol
+    in_box: int
+    #: ``("contest/option", count)`` of the protocol, every encrypted option
+    counts: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +136,14 @@ class StageBInputs:
     #: each reporting unit's id and voters (``u`` is an index into it), as the organiser
     #: signed them in the roll
     units: tuple[tuple[str, int], ...]
+    #: every paper station's counting ``paper`` event, in manifest unit order
+    paper: tuple[PaperList, ...] = ()
+    #: every paper station's manifest unit (its last ``station`` event says paper), in
+    #: manifest order: the result's ``paper`` member lists them
+    paper_stations: tuple[str, ...] = ()
+    #: ``(manifest unit, reporting unit index)`` of every manifest unit (the roll's
+    #: reporting units): where a paper station reports
+    unit_of: tuple[tuple[str, int], ...] = ()
 
     @property
     def reporting_units(self) -> int:
@@ -111,16 +153,46 @@ class StageBInputs:
     def unit_voters(self) -> tuple[int, ...]:
         return tuple(n for _, n in self.units)
 
+    def paper_rows(self) -> Rows:
+        """``B.paper`` (B1): ``(Enc(V), Enc(u))`` per voter listed, the stations in
+        manifest unit order, each in upload order; ``Enc(u)`` the trivial ciphertext
+        ``(O, u·G)`` of the station's reporting unit (``(O, O)`` for ``u = 0``)."""
+        return tuple(
+            (handle, Ciphertext(IDENTITY, _unit_point(p.unit)))
+            for p in self.paper
+            for handle in p.handles
+        )
+
 
 def stage_b_inputs(
     registrations: Sequence[Registration],
     roll: Sequence[RollRow],
     units: Sequence[tuple[str, int]],
+    *,
+    paper: Sequence[PaperList] = (),
+    paper_stations: Sequence[str] = (),
+    unit_of: Sequence[tuple[str, int]] = (),
 ) -> StageBInputs:
+    """Stage B's inputs; :class:`ProtocolError` if a paper list is of no paper station,
+    of a unit other than its station's, or two lists are of one station."""
+    where = dict(unit_of)
+    stations = [p.station for p in paper]
+    for p in paper:
+        if p.station not in paper_stations or where.get(p.station) != p.unit:
+            raise ProtocolError(  # English only: the board's paper events, read by the close
+                f"the paper list of {p.station!r} is of no paper station of reporting unit {p.unit}"
+            )
+    if len(set(stations)) != len(stations):
+        raise ProtocolError(  # English only: the board's paper events, read by the close
+            "two paper lists of one station: only its last paper event counts"
+        )
     return StageBInputs(
         tuple((r.commitment.revokes, r.activation) for r in registrations),
         tuple((r.handle, r.unit, r.activation) for r in roll),
         tuple(units),
+        tuple(paper),
+        tuple(paper_stations),
+        tuple(unit_of),
     )
 
 
@@ -178,6 +250,10 @@ class Close:
     survivors: int = 0
     #: B6's sums and columns, decrypted (once done)
     tally: CloseTally | None = None
+    #: per reporting unit (every one, in order): the roll rows the paper lists cancel
+    #: (once B2 is decrypted), and the survivors dropped on them at B4 (once B4 is)
+    paper_rows: tuple[tuple[str, int], ...] = ()
+    paper_cancelled: tuple[tuple[str, int], ...] = ()
 
     @property
     def done(self) -> bool:
@@ -248,27 +324,45 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
         _MixCollector(run, B_REVOCATIONS, b.revocations, k if b.revocations else 0),
         _MixCollector(run, B_ROLL, b.roll, k if b.roll else 0),
     ]
+    paper = b.paper_rows()
+    if paper:  # no chain, and no step at all, without paper lists
+        mixes.append(_MixCollector(run, B_PAPER, paper, k))
     if not run.round("B-mix", mixes):
         return _b_pending(run, a, "B-mix", mixes)
-    mixed_w, mixed_r, mixed_l = (m.step.inputs for m in mixes)
+    mixed_w, mixed_r, mixed_l = (m.step.inputs for m in mixes[:3])
+    mixed_p = mixes[3].step.inputs if paper else ()
 
-    # B2: y2 tags of the winners' tau, the revocations' R, the roll's V
+    # B2: y2 tags of the winners' tau, the revocations' R, the roll's V, the paper V
     tag_inputs = as_rows(
         column(mixed_w, W_TAG) + column(mixed_r, R_REVOKED) + column(mixed_l, L_HANDLE)
-    )
+        + column(mixed_p, P_HANDLE)
+    )  # fmt: skip
     # and, decrypted with them, every roll row's unit: their counts are checked against
-    # the counts the organiser signed, and no unit is decrypted for one voter alone
+    # the counts the organiser signed, and no unit is decrypted for one voter alone; and
+    # every paper row's unit (the commission's: it names the commission)
     units = as_rows(column(mixed_l, L_UNIT))
     unit_dec = _ShareCollector(run, "decrypt", B_UNITS, units, k if units else 0)
-    points = _tags(run, a, "B-tag", B_TAGS, tag_inputs, also=unit_dec)
+    also = [unit_dec]
+    if paper:
+        also.append(
+            _ShareCollector(run, "decrypt", B_PAPER_UNITS, as_rows(column(mixed_p, P_UNIT)), k)
+        )
+    points = _tags(run, a, "B-tag", B_TAGS, tag_inputs, also=also)
     if isinstance(points, Close):
         return points
-    n_w, n_r = len(mixed_w), len(mixed_r)
-    w_tags, r_tags, l_tags = points[:n_w], points[n_w : n_w + n_r], points[n_w + n_r :]
+    n_w, n_r, n_l = len(mixed_w), len(mixed_r), len(mixed_l)
+    w_tags, r_tags = points[:n_w], points[n_w : n_w + n_r]
+    l_tags, p_tags = points[n_w + n_r : n_w + n_r + n_l], points[n_w + n_r + n_l :]
     index = {_unit_point(u): u for u in range(b.reporting_units)}
     row_units = [index.get(p) for p in (unit_dec.decrypted() if units else ())]
     unusable = _unusable_rows(run, l_tags, row_units, b.unit_voters)
     roll_of = {t: i for i, t in enumerate(l_tags)}
+    paper_units = [index.get(p) for p in (also[1].decrypted() if paper else ())]
+    cancelled = _paper_joins(run, b, p_tags, paper_units, l_tags, row_units)
+    unit_ids = [u for u, _ in b.units]
+    paper_rows = tuple(
+        (uid, sum(1 for r in cancelled if row_units[r] == u)) for u, uid in enumerate(unit_ids)
+    )
 
     # B3: revocation, winner by winner, revocation by revocation
     revoking: dict[Point, list[int]] = {}
@@ -294,7 +388,10 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
                     )
                 )  # fmt: skip
     survivors = [i for i in range(n_w) if i not in revoked]
-    decided = {"winners": mixed_w, "revoked": len(revoked), "survivors": len(survivors)}
+    decided: dict[str, object] = {
+        "winners": mixed_w, "revoked": len(revoked), "survivors": len(survivors),
+        "paper_rows": paper_rows,
+    }  # fmt: skip
 
     # B4: only now the survivors' handles, with y2
     h_points = _tags(
@@ -324,6 +421,7 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
         else:
             joins.setdefault(row, []).append(i)
     joined: list[tuple[int, int]] = []  # (survivor, roll row), by survivor
+    dropped = [0] * b.reporting_units  # survivors on cancelled rows, per reporting unit
     for row, found in joins.items():
         if len(found) > 1:
             run.failures.append(
@@ -332,9 +430,14 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
                     f"survivors {found} join one roll row (a missed revocation): all dropped",
                 )
             )  # fmt: skip
+        elif row in cancelled:  # the voter voted on paper: the e-vote is cancelled
+            unit = row_units[row]
+            assert unit is not None  # a row without a unit is unusable
+            dropped[unit] += 1
         else:
             joined.append((found[0], row))
     joined.sort()
+    decided["paper_cancelled"] = tuple(zip(unit_ids, dropped, strict=True))
 
     # B5: activation against the joined roll row; B6: the row's unit, known since B2
     counted: list[Counted] = []
@@ -447,10 +550,10 @@ def _not_taken_after_the_end(run: _Run) -> None:
 
 def _tags(
     run: _Run, a: StageA, round_: str, name: str, inputs: Rows,
-    also: _ShareCollector | None = None, known: Mapping[str, object] | None = None,
+    also: Sequence[_ShareCollector] = (), known: Mapping[str, object] | None = None,
 ) -> tuple[Point, ...] | Close:  # fmt: skip
     """A round of ``y2`` tag shares of ``inputs`` and the round of their decryption (with
-    ``also``'s decryption beside it): the tags, in order."""
+    the decryptions ``also`` beside it): the tags, in order."""
     k = run.keys.threshold
     tags = _ShareCollector(run, "tag", name, inputs, k if inputs else 0, key="y2")
     if not run.round(round_, [tags]):
@@ -458,7 +561,7 @@ def _tags(
     shares = [i.share for i in tags.items if isinstance(i, ListTagShare)]
     combined = as_rows(combine_tag_shares(shares, k, run.keys.trustees)) if shares else ()
     dec = _ShareCollector(run, "decrypt", name, combined, k if combined else 0)
-    collectors = [dec] if also is None else [dec, also]
+    collectors = [dec, *also]
     if not run.round(f"{round_}-dec", collectors):
         return _b_pending(run, a, f"{round_}-dec", collectors, **(known or {}))
     return dec.decrypted() if combined else ()
@@ -495,6 +598,80 @@ def _unusable_rows(
             )
         )  # fmt: skip
     return out
+
+
+def _paper_joins(
+    run: _Run, b: StageBInputs, tags: Sequence[Point], units: Sequence[int | None],
+    roll_tags: Sequence[Point], row_units: Sequence[int | None],
+) -> set[int]:  # fmt: skip
+    """B2's joins of the paper lists (docs/coercion.md §5.4, "What part 2 adds here"):
+    the roll rows cancelled, those whose handle tag a paper row's tag equals (all of them
+    when roll rows share a tag, ``roll.handles``).  Each is named with the commission of
+    the paper row's reporting unit (``close.paper``): a paper tag that joins no roll row
+    (not applied), or a row of another reporting unit (applied: the voter must not vote
+    twice), and paper rows that share a tag (the row cancelled once); and per reporting
+    unit, the rows the unit's lists hold against the rows of the unit each cancelled by
+    exactly one paper row, of the unit, when they differ."""
+    ids = [u for u, _ in b.units]
+
+    def named(u: int | None) -> str:
+        return "service" if u is None else f"commission of {ids[u]}"
+
+    rows_of: dict[Point, list[int]] = {}
+    for r, t in enumerate(roll_tags):
+        rows_of.setdefault(t, []).append(r)
+    by_tag: dict[Point, list[int]] = {}
+    for i, t in enumerate(tags):
+        by_tag.setdefault(t, []).append(i)
+    cancelled: dict[int, list[int]] = {}  # roll row -> the paper rows that join it
+    for i, (t, u) in enumerate(zip(tags, units, strict=True)):
+        rows = rows_of.get(t)
+        if u is None:  # cannot happen: B.paper's units are the board's, mixed with proofs
+            run.failures.append(Failure("close.paper", "service", f"paper row {i}: no unit"))
+        if rows is None:
+            run.failures.append(
+                Failure(
+                    "close.paper", named(u),
+                    f"paper row {i}: the voter listed is on no roll row: not applied",
+                )
+            )  # fmt: skip
+            continue
+        for r in rows:
+            cancelled.setdefault(r, []).append(i)
+            w = row_units[r]
+            if u is not None and w is not None and w != u:
+                run.failures.append(
+                    Failure(
+                        "close.paper", named(u),
+                        f"paper row {i} lists a voter of {ids[w]}: the voter's e-vote is "
+                        "cancelled all the same (no one votes twice)",
+                    )
+                )  # fmt: skip
+    for t, found in by_tag.items():
+        if len(found) > 1 and t in rows_of:
+            who = sorted({named(units[i]) for i in found})
+            run.failures.append(
+                Failure(
+                    "close.paper", ", ".join(who),
+                    f"paper rows {found} list one voter: the voter's roll row is cancelled once",
+                )
+            )  # fmt: skip
+    listed = [sum(1 for u in units if u == unit) for unit in range(len(ids))]
+    once = [0] * len(ids)
+    for r, found in cancelled.items():
+        u = row_units[r]
+        if u is not None and len(found) == 1 and units[found[0]] == u:
+            once[u] += 1
+    for u, (n, m) in enumerate(zip(listed, once, strict=True)):
+        if n != m:
+            run.failures.append(
+                Failure(
+                    "close.paper", named(u),
+                    f"the paper lists of {ids[u]} hold {n} voter(s); {m} roll row(s) of "
+                    f"{ids[u]} are cancelled by exactly one of them",
+                )
+            )  # fmt: skip
+    return set(cancelled)
 
 
 def _unit_point(u: int) -> Point:

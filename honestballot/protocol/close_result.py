@@ -6,19 +6,22 @@ The close's last round decrypts ``B.tally`` (the counted ballots' sums per repor
 and in total) and each mixed contest's column; this module turns those plaintexts into
 the ``result`` body the service posts right after the close's last step and ``verify``
 recomputes: the counts, the ballots counted per reporting unit, the mixed and ranked
-contests' counts, and the close's public aggregates (docs/coercion.md §8.1).
+contests' counts, the close's public aggregates (docs/coercion.md §8.1), and, when the
+election has paper stations, the paper ballots: each station's list and protocol, the
+e-votes they cancel per reporting unit, and the counts of paper and e-votes combined
+(``paper``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from honestballot.crypto.dlog import DiscreteLogTable
 from honestballot.crypto.hashing import canonical_json
 from honestballot.errors import ProtocolError
 from honestballot.protocol.close_a import StageAInputs
-from honestballot.protocol.close_b import Close
+from honestballot.protocol.close_b import Close, StageBInputs
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.mix import mixed_result
 from honestballot.protocol.ranked import plaintext_bound, ranked_result
@@ -40,10 +43,59 @@ def close_aggregates(inputs: StageAInputs, close: Close) -> dict[str, int]:
     }
 
 
-def close_result(ctx: ElectionContext, inputs: StageAInputs, close: Close) -> dict[str, Any]:
-    """The ``result`` body of a close that is done; :class:`ProtocolError` if a decrypted
-    value is out of range or a mixed row is not an admissible selection (no result can be
-    computed: the proofs of every counted ballot rule it out)."""
+def paper_result(
+    b: StageBInputs, close: Close, counts: Sequence[tuple[str, int]]
+) -> dict[str, Any]:
+    """The result's ``paper`` member (record-format §7, "The result of an election with
+    re-voting protection"), from the e-tally's ``counts`` (its ids and values, in order):
+    every paper station with its protocol's numbers (``protocol`` false while it has none
+    on the board), every reporting unit's voters listed, roll rows and e-votes cancelled
+    and ballots in the boxes, and per count id the paper protocols' sum and that sum plus
+    the e-votes' (a unit the e-tally does not break out is not broken out here either)."""
+    ids = [u for u, _ in b.units]
+    where = dict(b.unit_of)
+    lists = {p.station: p for p in b.paper}
+    rows, dropped = dict(close.paper_rows), dict(close.paper_cancelled)
+    stations = []
+    for station in b.paper_stations:
+        p = lists.get(station)
+        stations.append(
+            {
+                "unit": station,
+                "reporting_unit": ids[where[station]],
+                "protocol": p is not None,
+                "voters": len(p.handles) if p else 0,
+                "in_box": p.in_box if p else 0,
+            }
+        )
+    units = [
+        {
+            "unit": uid,
+            "listed": sum(len(p.handles) for p in b.paper if p.unit == u),
+            "cancelled_rows": rows.get(uid, 0),
+            "cancelled_e_votes": dropped.get(uid, 0),
+            "in_box": sum(p.in_box for p in b.paper if p.unit == u),
+        }
+        for u, uid in enumerate(ids)
+    ]
+    per_list = [(ids[p.unit], dict(p.counts)) for p in b.paper]
+    paper: list[dict[str, Any]] = []
+    combined: list[dict[str, Any]] = []
+    for entry, e_count in counts:
+        option, _, unit = entry.partition("@")
+        n = sum(c.get(option, 0) for uid, c in per_list if not unit or uid == unit)
+        paper.append({"id": entry, "count": n})
+        combined.append({"id": entry, "count": e_count + n})
+    return {"stations": stations, "units": units, "counts": paper, "combined": combined}
+
+
+def close_result(
+    ctx: ElectionContext, inputs: StageAInputs, close: Close, b: StageBInputs | None = None
+) -> dict[str, Any]:
+    """The ``result`` body of a close that is done (with a ``paper`` member when ``b``,
+    stage B's inputs, has paper stations); :class:`ProtocolError` if a decrypted value is
+    out of range or a mixed row is not an admissible selection (no result can be computed:
+    the proofs of every counted ballot rule it out)."""
     tally = close.tally
     if tally is None:
         raise ProtocolError(  # English only: the service posts the result only when done
@@ -53,7 +105,7 @@ def close_result(ctx: ElectionContext, inputs: StageAInputs, close: Close) -> di
     ballots = tally.ballots
     table = DiscreteLogTable(plaintext_bound(manifest, ballots))
     counts = {entry: table.solve(point) for entry, point in tally.plaintexts}
-    return {
+    result = {
         "counted_per_unit": [{"unit": u, "ballots": n} for u, n in tally.counted_per_unit],
         "counts": [{"id": e.id, "count": counts[e.id]} for e in tally.entries],
         **mixed_result(manifest, ballots, counts),
@@ -61,6 +113,9 @@ def close_result(ctx: ElectionContext, inputs: StageAInputs, close: Close) -> di
         "trustees": list(tally.trustees),
         "close": close_aggregates(inputs, close),
     }
+    if b is not None and b.paper_stations:
+        result["paper"] = paper_result(b, close, [(e.id, counts[e.id]) for e in tally.entries])
+    return result
 
 
 def differing_members(published: Mapping[str, Any], expected: Mapping[str, Any]) -> list[str]:

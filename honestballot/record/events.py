@@ -392,7 +392,8 @@ def board_event(
             close = ("counted_per_unit", "close") if r.has("close") else ("rejected_shares",)
             for key in ("counts", "trustees", *close):
                 r.raw(key)
-            for key in ("mixed", "ranked"):
+            # "paper" (paper ballots, record-format §7) only in the close's result
+            for key in ("mixed", "ranked", *(("paper",) if r.has("close") else ())):
                 if r.has(key):
                     r.raw(key)
             r.done()

@@ -18,7 +18,13 @@ from honestballot.protocol.close_a import (
     StageAInputs,
     stage_a_inputs,
 )
-from honestballot.protocol.close_b import Close, run_close, stage_b_inputs
+from honestballot.protocol.close_b import (
+    Close,
+    PaperList,
+    StageBInputs,
+    run_close,
+    stage_b_inputs,
+)
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.encrypted_roll import RollRow
@@ -54,6 +60,7 @@ REMEDIED_A = (
     "close.activation",
     "close.units",
     "roll.counts",
+    "close.paper",
     "close.rounds",
     "close.stalled",
 )
@@ -111,6 +118,8 @@ class CloseReading:
     announced: list[Announced] = field(default_factory=list)
     #: stage A's inputs from the board (None when they cannot be read)
     inputs: StageAInputs | None = None
+    #: stage B's (None when they cannot be read): the result's paper member needs them
+    b_inputs: StageBInputs | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,10 +196,15 @@ def read_close(
     padding: Padding,
     roll: Sequence[RollRow],
     units: Sequence[tuple[str, int]],
+    *,
+    paper: Sequence[PaperList] = (),
+    paper_stations: Sequence[str] = (),
+    unit_of: Sequence[tuple[str, int]] = (),
 ) -> CloseReading:
     """The close from the board: its inputs (``rows`` and ``registrations`` in board
-    order, ``padding``, the encrypted ``roll`` and its reporting units with their voters)
-    and the trustees' objects among ``events``."""
+    order, ``padding``, the encrypted ``roll`` and its reporting units with their voters,
+    the paper stations' lists, the paper stations and the reporting unit of every manifest
+    unit) and the trustees' objects among ``events``."""
     out = CloseReading()
     keys = close_keys(key)
     try:
@@ -199,7 +213,11 @@ def read_close(
         out.announced = reader.announced
         inputs = stage_a_inputs(ctx, rows, registrations, padding)
         out.inputs = inputs
-        b_inputs = stage_b_inputs(registrations, roll, units)
+        b_inputs = stage_b_inputs(
+            registrations, roll, units, paper=paper, paper_stations=paper_stations,
+            unit_of=unit_of,
+        )  # fmt: skip
+        out.b_inputs = b_inputs
         close = run_close(ctx, keys, inputs, b_inputs, reader.items)
         out.close = replace(close, failures=(*reader.failures, *close.failures))
     except CloseRecordError as exc:

@@ -139,6 +139,22 @@ def roll_unit_voters(events: Sequence[EventLine]) -> tuple[tuple[str, int], ...]
     return unit_voters(_per_unit(roll.body), encrypted.reporting_units)
 
 
+def roll_unit_of(events: Sequence[EventLine]) -> tuple[tuple[str, int], ...]:
+    """``(manifest unit, the index of its reporting unit)`` for every manifest unit the
+    encrypted roll's reporting units list (where a paper station reports); empty without
+    an encrypted roll."""
+    roll = _roll(events)
+    if roll is None:
+        return ()
+    encrypted = encrypted_from_json(roll.body["encrypted"], f"event {roll.seq}.body.encrypted")
+    return unit_of(encrypted.reporting_units)
+
+
+def unit_of(reporting: Sequence[tuple[str, Sequence[str]]]) -> tuple[tuple[str, int], ...]:
+    """Each manifest unit with the index of the reporting unit that lists it."""
+    return tuple((u, i) for i, (_, units) in enumerate(reporting) for u in units)
+
+
 def unit_voters(
     per_unit: Sequence[tuple[str, int]], reporting: Sequence[tuple[str, Sequence[str]]]
 ) -> tuple[tuple[str, int], ...]:

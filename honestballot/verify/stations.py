@@ -5,7 +5,7 @@ kept its key and paper voting afterwards, is a board rule (``board.rules``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from honestballot.errors import HonestBallotError, ProtocolError
 from honestballot.protocol.election import ElectionContext, manifest_hash
@@ -43,3 +43,20 @@ def check_stations(events: Iterable[EventLine], ctx: ElectionContext) -> str:
         f"with paper voting), in {published} station events; every commission key is "
         "proven by its commission"
     )
+
+
+def paper_stations(events: Iterable[EventLine], unit_order: Sequence[str]) -> tuple[str, ...]:
+    """The units whose polling station takes paper ballots (their last readable
+    ``station`` event says ``paper``), in manifest order (``unit_order``): what the close
+    and its result list (docs/record-format.md §7).  A station event that cannot be read
+    is skipped here; ``stations.commissions`` names it."""
+    latest: dict[str, bool] = {}
+    for ev in events:
+        if ev.kind != "station":
+            continue
+        try:
+            station = station_from_json(ev.body, f"event {ev.seq}")
+        except HonestBallotError:
+            continue
+        latest[station.unit] = station.paper
+    return tuple(u for u in unit_order if latest.get(u))

@@ -70,7 +70,7 @@ from honestballot.protocol.board import (
     check_sequence,
 )
 from honestballot.protocol.close_a import StageAInputs
-from honestballot.protocol.close_b import Close
+from honestballot.protocol.close_b import Close, StageBInputs
 from honestballot.protocol.close_result import close_result, differing_members
 from honestballot.protocol.decryption import (
     DecryptionShare,
@@ -133,9 +133,14 @@ from honestballot.verify.close import REMEDIED_A, read_close, round_failures
 from honestballot.verify.mixes import verify_shuffle_on
 from honestballot.verify.paper import check_paper
 from honestballot.verify.parallel import ClusterError, Engine, Shared, open_engine
-from honestballot.verify.roll import check_roll_encrypted, check_roll_units, roll_unit_voters
+from honestballot.verify.roll import (
+    check_roll_encrypted,
+    check_roll_units,
+    roll_unit_of,
+    roll_unit_voters,
+)
 from honestballot.verify.shares import check_part_proofs
-from honestballot.verify.stations import check_stations
+from honestballot.verify.stations import check_stations, paper_stations
 
 #: The fingerprint voters see is the first 16 hex digits of the base hash (64 bits).
 FINGERPRINT_MIN_HEX = 16
@@ -926,8 +931,15 @@ def _check_close(
     ]
     rows = [revoting.rows[seq] for seq in sorted(revoting.rows)]
     registrations = [revoting.registrations[seq] for seq in sorted(revoting.registrations)]
-    voters = roll_unit_voters([ev for ev, _ in parsed.events])
-    reading = read_close(ctx, key, close, rows, registrations, revoting.padding[2], roll, voters)
+    events = [ev for ev, _ in parsed.events]
+    voters = roll_unit_voters(events)
+    # the paper stations' lists cancel e-votes at the close (docs/coercion.md §5.4); the
+    # board's paper events are not read yet: every station's list is empty
+    reading = read_close(
+        ctx, key, close, rows, registrations, revoting.padding[2], roll, voters,
+        paper_stations=paper_stations(events, [u.id for u in ctx.manifest.units]),
+        unit_of=roll_unit_of(events),
+    )  # fmt: skip
     for check, detail in reading.errors:
         report.fail(check, detail)
     stage = reading.close
@@ -959,6 +971,8 @@ def _check_close(
         "close.units": "every roll row's unit decrypts to a reporting unit",
         "roll.counts": "the roll rows' units add up to the voters per reporting unit signed in "
         "the roll summary",
+        "close.paper": "every voter a commission listed on paper cancels one roll row of its "
+        "reporting unit, and no voter is listed twice",
         "close.rounds": f"the service announced each of the {len(stage.opened)} round(s) the "
         "close opened, where it opened, with its deadline",
         "close.stalled": "no open round is past its deadline",
@@ -990,7 +1004,7 @@ def _check_close(
         steps = ", ".join(f"{s.kind} of {s.list} ({len(s.done_by)} done)" for s in stage.next)
         report.ok("close.stage-a" if not stage.a.done else "close.stage-b",
                   f"under way, round {stage.round}: {steps}")  # fmt: skip
-    _check_close_result(ctx, reading.inputs, stage, parsed, report)
+    _check_close_result(ctx, reading.inputs, stage, parsed, report, reading.b_inputs)
 
 
 def _check_revoting_close(parsed: _Parsed, report: Report) -> None:
@@ -1005,10 +1019,12 @@ def _check_close_result(
     stage: Close,
     parsed: _Parsed,
     report: Report,
+    b_inputs: StageBInputs | None = None,
 ) -> None:
     """``tally`` and ``result.counts`` of an election with re-voting protection: the
     close's last round decrypted its sums and columns (docs/coercion.md §5.4, B6), and
-    the ``result`` is exactly what they give (record-format §7)."""
+    the ``result`` is exactly what they give (record-format §7), its ``paper`` member
+    (paper stations, cancellations, counts combined) included."""
     results = [ev for ev, _ in parsed.events if ev.kind == "result"]
     if not stage.done or stage.tally is None or inputs is None:
         if results:
@@ -1022,7 +1038,7 @@ def _check_close_result(
         return
     tally = stage.tally
     try:
-        expected = close_result(ctx, inputs, stage)
+        expected = close_result(ctx, inputs, stage, b_inputs)
     except HonestBallotError as exc:
         report.fail("result.counts", f"the close's decryption gives no result: {exc}")
         return

@@ -3670,9 +3670,16 @@ class CloseReplay:
         self.cast_rows = 0
         self.padding: dict = {}
         roll_rows: list[dict] = []
+        paper_station: dict[str, bool] = {}  # unit -> its last station event's paper
+        paper_event: dict[str, dict] = {}  # unit -> its last paper event's body
+        self.unit_of: dict[str, int] = {}  # manifest unit -> its reporting unit's index
         for ev in events:
             body = ev["body"]
-            if ev["kind"] == "cast-row":
+            if ev["kind"] == "station":
+                paper_station[body["unit"]] = body["paper"] is True
+            elif ev["kind"] == "paper":
+                paper_event[body["unit"]] = body
+            elif ev["kind"] == "cast-row":
                 row, ballot = body["row"], body["row"]["ballot"]
                 cts = [ballot["tag"], ballot["credential"], row["counter"], row["flag"]]
                 cts += [ct for c in ballot["contests"] for ct in c["ciphertexts"]]
@@ -3690,6 +3697,7 @@ class CloseReplay:
                 voters = {u["unit"]: u["voters"] for u in body["voters_per_unit"]}
                 #: the voters the organiser signed per reporting unit (roll.counts)
                 self.signed_counts = [sum(voters[m] for m in u["units"]) for u in listed]
+                self.unit_of = {m: i for i, u in enumerate(listed) for m in u["units"]}
         for prow in self.padding.get("rows", []):
             cts = [prow["tag"], prow["credential"], prow["counter"], prow["flag"]]
             cts += [e0] * self.width
@@ -3700,6 +3708,20 @@ class CloseReplay:
         ]
         self.revocations = [[ct_points(r[f]) for f in ("revokes", "activation")] for r in regs]
         self.roll = [[ct_points(r[f]) for f in ("handle", "unit", "activation")] for r in roll_rows]
+        # paper ballots (record-format §6, "Paper lists at the close"): the paper stations
+        # in manifest order, each one's counting (last) paper event, and B.paper's rows
+        # (Enc(V), (O, u*G)) in manifest unit order, each event's voters in order
+        order = [u["id"] for u in self.manifest["units"]]
+        self.paper_stations = [u for u in order if paper_station.get(u)]
+        self.paper_events = [(u, paper_event[u]) for u in self.paper_stations if u in paper_event]
+        self.paper_rows = [
+            [
+                ct_points(v["handle"]),
+                (IDENTITY, B * self.unit_of[u] if self.unit_of[u] else IDENTITY),
+            ]
+            for u, body in self.paper_events
+            for v in body["voters"]
+        ]
         self.out: dict[tuple[str, str], list] = {}  # (step, list) -> what it gave
         self.rounds: list[tuple[str, int]] = []  # (round, seq of the step that opened it)
         self.round: str | None = None
@@ -3832,12 +3854,17 @@ class CloseReplay:
             _spec("mix", "B.winners", rows=winners),
             _spec("mix", "B.revocations", rows=self.revocations),
             _spec("mix", "B.roll", rows=self.roll),
+            _spec("mix", "B.paper", rows=self.paper_rows),
         ]
+
+    def mixed_paper(self) -> list:
+        return self.out.get(("mix", "B.paper"), [])
 
     def round_B_tag(self) -> list[dict]:
         cts = [r[0] for r in self.got("mix", "B.winners")]
         cts += [r[0] for r in self.got("mix", "B.revocations")]
         cts += [r[0] for r in self.got("mix", "B.roll")]
+        cts += [r[0] for r in self.mixed_paper()]
         return [_spec("tag", "B.tags", key="y2", cts=cts)]
 
     def round_B_tag_dec(self) -> list[dict]:
@@ -3845,12 +3872,15 @@ class CloseReplay:
         return [
             _spec("decrypt", "B.tags", cts=self.got("tag", "B.tags")),
             _spec("decrypt", "B.units", cts=units),
+            _spec("decrypt", "B.paper-units", cts=[r[1] for r in self.mixed_paper()]),
         ]
 
     def round_B_revoke(self) -> list[dict]:
         tags = self.got("decrypt", "B.tags")
         nw, nr = len(self.got("mix", "B.winners")), len(self.got("mix", "B.revocations"))
-        w_tags, r_tags, roll_tags = tags[:nw], tags[nw : nw + nr], tags[nw + nr :]
+        nl = len(self.got("mix", "B.roll"))
+        w_tags, r_tags = tags[:nw], tags[nw : nw + nr]
+        roll_tags, paper_tags = tags[nw + nr : nw + nr + nl], tags[nw + nr + nl :]
         units = self.got("decrypt", "B.units")
         self.roll_unit: list[int | None] = []
         for u in units:
@@ -3867,6 +3897,7 @@ class CloseReplay:
         if len(set(enc)) != len(enc):
             raise ValueError("roll.handles: two roll rows share a handle tag")
         self.roll_of = {e: i for i, e in enumerate(enc)}
+        self.paper_joins(paper_tags)
         self.matched = [
             (i, j)
             for i, wt in enumerate(w_tags)
@@ -3876,6 +3907,32 @@ class CloseReplay:
         w, r = self.got("mix", "B.winners"), self.got("mix", "B.revocations")
         pairs = [(w[i][2], r[j][1]) for i, j in self.matched]
         return [_spec("equivalence", "B.revoke-pets", pairs=pairs)]
+
+    def paper_joins(self, paper_tags: list) -> None:
+        """coercion.md §5.4, "What part 2 adds here": each paper tag must join one roll
+        row of the paper row's own reporting unit, no two paper rows one tag, and each
+        unit's lists as many voters as its rows so cancelled (`close.paper`, strict here:
+        it names a commission, and fails the record); the cancelled roll rows."""
+        n = len(self.reporting_units)
+        units = [discrete_log(u, n - 1) for u in self.out.get(("decrypt", "B.paper-units"), [])]
+        if None in units:
+            raise ValueError("close.paper: a paper row's unit is no reporting unit")
+        enc = [t.encode() for t in paper_tags]
+        if len(set(enc)) != len(enc):
+            raise ValueError("close.paper: two paper rows list one voter")
+        self.cancelled: set[int] = set()
+        for e, u in zip(enc, units, strict=True):
+            row = self.roll_of.get(e)
+            if row is None:
+                raise ValueError("close.paper: a listed voter is on no roll row")
+            if self.roll_unit[row] != u:
+                raise ValueError("close.paper: a listed voter is of another reporting unit")
+            self.cancelled.add(row)
+        self.paper_units = units
+        self.cancelled_rows = {
+            rid: sum(1 for r in self.cancelled if self.roll_unit[r] == i)
+            for i, rid in enumerate(self.reporting_units)
+        }
 
     def round_B_revoke_dec(self) -> list[dict]:
         pets = self.out.get(("equivalence", "B.revoke-pets"), [])
@@ -3899,9 +3956,18 @@ class CloseReplay:
         joins = [self.roll_of.get(t.encode()) for t in handles]
         if None in joins or len(set(joins)) != len(joins):
             raise ValueError("close.voters: a survivor joins no roll row, or two join one")
-        self.joins = joins
+        # a survivor on a roll row a paper list cancelled is dropped, no failure, and not
+        # tested (its voter voted on paper)
+        kept = [
+            (i, j) for i, j in zip(self.survivors, joins, strict=True) if j not in self.cancelled
+        ]
+        self.cancelled_e_votes = {rid: 0 for rid in self.reporting_units}
+        for j in joins:
+            if j in self.cancelled:
+                self.cancelled_e_votes[self.reporting_units[self.roll_unit[j]]] += 1  # type: ignore[index]
+        self.kept = kept
         w, roll = self.got("mix", "B.winners"), self.got("mix", "B.roll")
-        pairs = [(w[i][2], roll[j][2]) for i, j in zip(self.survivors, joins, strict=True)]
+        pairs = [(w[i][2], roll[j][2]) for i, j in kept]
         return [_spec("equivalence", "B.activation-pets", pairs=pairs)]
 
     def round_B_activate_dec(self) -> list[dict]:
@@ -3916,7 +3982,7 @@ class CloseReplay:
                 raise ValueError("close.activation: a survivor's activation is not its roll row's")
             self._counted = [
                 (i, self.reporting_units[self.roll_unit[j]])  # type: ignore[index]
-                for i, j in zip(self.survivors, self.joins, strict=True)
+                for i, j in self.kept
             ]
         return self._counted
 
@@ -4101,7 +4167,55 @@ class CloseReplay:
             result["mixed"] = mixed
         if ranked is not None:
             result["ranked"] = ranked
+        if self.paper_stations:
+            result["paper"] = self.paper_result(result["counts"])
         self.result = result
+
+    def paper_result(self, counts: list[dict]) -> dict:
+        """record-format §7: the result's `paper` member."""
+        events = dict(self.paper_events)
+        ids = self.reporting_units
+
+        def protocol_counts(body: dict) -> dict[str, int]:
+            return {
+                f"{c['id']}/{o['option']}": o["count"]
+                for c in body["protocol"]["contests"]
+                for o in c["counts"]
+            }
+
+        stations = [
+            {
+                "unit": u,
+                "reporting_unit": ids[self.unit_of[u]],
+                "protocol": u in events,
+                "voters": len(events[u]["voters"]) if u in events else 0,
+                "in_box": events[u]["protocol"]["in_box"] if u in events else 0,
+            }
+            for u in self.paper_stations
+        ]
+        units = []
+        for i, rid in enumerate(ids):
+            mine = [b for u, b in self.paper_events if self.unit_of[u] == i]
+            units.append(
+                {
+                    "unit": rid,
+                    "listed": sum(len(b["voters"]) for b in mine),
+                    "cancelled_rows": self.cancelled_rows[rid],
+                    "cancelled_e_votes": self.cancelled_e_votes[rid],
+                    "in_box": sum(b["protocol"]["in_box"] for b in mine),
+                }
+            )
+        paper, combined = [], []
+        for c in counts:
+            eid, _, at = c["id"].partition("@")
+            n = sum(
+                protocol_counts(b).get(eid, 0)
+                for u, b in self.paper_events
+                if not at or ids[self.unit_of[u]] == at
+            )
+            paper.append({"id": c["id"], "count": n})
+            combined.append({"id": c["id"], "count": c["count"] + n})
+        return {"stations": stations, "units": units, "counts": paper, "combined": combined}
 
     def _taken(self, step: str, name: str) -> list[dict]:
         for s in self.all_specs:

@@ -8,21 +8,33 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.elgamal import encrypt_point
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.protocol.close_a import StageAInputs
+from honestballot.protocol.close_b import PaperList, StageBInputs
+from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import BLANK
 from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.stations import prove_commission_key
+from honestballot.record.ballot import ciphertext_to_json
+from honestballot.record.stations import commission_key_to_json
 from honestballot.service.demo import demo_manifest
+from honestballot.verify.verifier import verify_record
 from tests.databases import fresh_database
 from tests.factories import (
     WEB_ELECTION,
     DemoCeremonies,
+    DemoCeremony,
+    RevotingElection,
     board_secret_of,
     key_ceremony,
     open_revoting_election,
@@ -64,6 +76,25 @@ VOTERS = [
 #: the reporting units of the web roll under min_unit_size 2, and the counted ballots of
 #: each: both are broken out in the result
 COUNTED = [{"unit": "station-1", "ballots": 2}, {"unit": "pool", "ballots": 2}]
+#: a unit whose polling station takes paper ballots (its list is not uploaded)
+PAPER_STATION = "station-2"
+
+
+def publish_paper_station(services: Any, ceremony: DemoCeremony, unit: str) -> None:
+    """``unit``'s polling station, with paper voting and a commission key, before open."""
+    rng = SeededRandomness(f"station {unit}")
+    digest = manifest_hash(ceremony.manifest)
+    secret = random_nonzero_scalar(rng)
+    proof = prove_commission_key(digest, unit, secret, base_mul(secret), rng)
+    details = {
+        "unit": unit,
+        "address": {"ru": "Школа 1", "kk": "Мектеп 1", "en": "School 1"},
+        "hours": "08:00–20:00",
+        "paper": True,
+        "members": [{"name": "Анна Ким", "role": "chair", "nominated_by": ""}],
+    }
+    commission = dict(commission_key_to_json(unit, digest, base_mul(secret), proof))
+    services.elections.publish_station_files(ceremony.manifest.election_id, details, commission)
 
 
 @dataclass
@@ -76,13 +107,16 @@ class Record:
     x: dict[int, int]
 
 
-@pytest.fixture(scope="module")
-def record(
-    demo_ceremony: DemoCeremonies, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Record]:
-    """The record's lines, the close run to its result (min_unit_size 2: station-1 is a
-    reporting unit of its own, the other units make pool)."""
-    tmp: Path = tmp_path_factory.mktemp("independent-close")
+@contextmanager
+def election_record(
+    demo_ceremony: DemoCeremonies, tmp: Path, paper: Sequence[str] = ()
+) -> Iterator[tuple[Record, RevotingElection, list[dict[str, Any]]]]:
+    """A small election with re-voting protection run through the service to its result
+    (min_unit_size 2: station-1 is a reporting unit of its own, the other units make
+    pool), with a paper station at ``PAPER_STATION``.  With ``paper`` (national IDs), the
+    station's commission lists those voters: the service's close is given that list (the
+    ``paper`` event itself is issue 16's item 2, not built here), and the event's body
+    (record-format §6 as docs/coercion.md §5.4 uses it) is returned for hbcheck."""
     web_dir = tmp / "web"
     web_dir.mkdir()
     ceremony = key_ceremony(replace(demo_manifest(ELECTION), min_unit_size=2), tmp, ELECTION)
@@ -91,9 +125,15 @@ def record(
         open_web_election(demo_ceremony(WEB_ELECTION), web_dir, url, open_=True) as web,
     ):
         election = open_revoting_election(
-            web, ceremony, SeededRandomness("independent close"), schedule=SCHEDULE
-        )
+            web, ceremony, SeededRandomness("independent close"), schedule=SCHEDULE,
+            open_=False,
+        )  # fmt: skip
         services = web.services
+        # a paper station (in pool): the result has a paper member
+        publish_paper_station(services, ceremony, PAPER_STATION)
+        services.elections.open(
+            election.id, roll=lambda conn: services.roll.summary_body(election.id, conn)
+        )
         open_ms = services.batches.open_ms(election.id)
         assert open_ms is not None
         for national_id, choices in VOTERS:
@@ -110,10 +150,71 @@ def record(
                 assert answer.status_code == 201, answer.text
         services.elections.clock = lambda: open_ms + SCHEDULE.interval * 1000 + 10
         services.elections.close(election.id)
+        events = paper_list(services, election, paper) if paper else []
         run_close(election, ceremony, SeededRandomness("independent trustees"))
         lines = [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
         x = {s.index: s.key_share.value for s in ceremony.secrets if s.key_share is not None}
-        yield Record(lines, election.id, board_secret_of(url, election.id), x)
+        yield Record(lines, election.id, board_secret_of(url, election.id), x), election, events
+
+
+#: the paper protocol of PAPER_STATION when it lists voters: (contest/option, count)
+PAPER_COUNTS = {"chair/cand-1": 2, "council/member-2": 1, "council/blank": 1}
+
+
+def paper_list(
+    services: Any, election: RevotingElection, voters: Sequence[str]
+) -> list[dict[str, Any]]:
+    """PAPER_STATION's list of ``voters`` given to the service's close, and the body of
+    the ``paper`` event it stands for (what hbcheck reads)."""
+    ctx, rng = election.ctx, SeededRandomness("paper list")
+    handles = tuple(
+        encrypt_point(
+            ctx.public_key, election.letters[v].handle(ctx.base_hash), random_nonzero_scalar(rng)
+        )
+        for v in voters
+    )
+    counts = tuple(
+        (f"{c.id}/{o}", PAPER_COUNTS.get(f"{c.id}/{o}", 0))
+        for c in ctx.manifest.contests
+        for o in c.slot_ids
+    )
+    steps = services.close
+    original = steps.inputs
+
+    def inputs(election_id: str) -> tuple[StageAInputs, StageBInputs]:
+        a, b = original(election_id)
+        unit = dict(b.unit_of)[PAPER_STATION]
+        listed = PaperList(PAPER_STATION, unit, handles, len(voters), counts)
+        return a, replace(b, paper=(listed,))
+
+    steps.inputs = inputs
+    body = {
+        "unit": PAPER_STATION,
+        "protocol": {
+            "in_box": len(voters),
+            "contests": [
+                {
+                    "id": c.id,
+                    "counts": [
+                        {"option": o, "count": PAPER_COUNTS.get(f"{c.id}/{o}", 0)}
+                        for o in c.slot_ids
+                    ],
+                }
+                for c in ctx.manifest.contests
+            ],
+        },
+        "voters": [{"handle": ciphertext_to_json(h)} for h in handles],
+    }
+    return [{"type": "event", "kind": "paper", "seq": -1, "body": body}]
+
+
+@pytest.fixture(scope="module")
+def record(
+    demo_ceremony: DemoCeremonies, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Record]:
+    """The record's lines, the close run to its result."""
+    with election_record(demo_ceremony, tmp_path_factory.mktemp("independent-close")) as made:
+        yield made[0]
 
 
 def hb(lines: list[bytes]) -> str | None:
@@ -185,6 +286,20 @@ def test_the_whole_close_and_its_result_pass(record: Record) -> None:
     per_unit = {c["id"]: c["count"] for c in result["counts"] if "@" in c["id"]}
     assert per_unit["chair/cand-1@station-1"] == 1 and per_unit["chair/cand-2@station-1"] == 1
     assert per_unit["chair/cand-1@pool"] == 1 and per_unit["chair/cand-3@pool"] == 1
+    # the paper station, with no list uploaded: listed in the result, nothing cancelled,
+    # the combined counts the e-counts (hbcheck recomputed this member from the documents)
+    paper = result["paper"]
+    assert paper["stations"] == [
+        {"unit": PAPER_STATION, "reporting_unit": "pool", "protocol": False, "voters": 0,
+         "in_box": 0},
+    ]  # fmt: skip
+    assert [u["unit"] for u in paper["units"]] == ["station-1", "pool"]
+    assert all(u["listed"] == u["cancelled_e_votes"] == 0 for u in paper["units"])
+    assert paper["combined"] == result["counts"]
+    assert [c["id"] for c in paper["counts"]] == [c["id"] for c in result["counts"]]
+    # and honestballot verify recomputes the same result, member for member
+    report = verify_record(record.lines, workers=1)
+    assert report.passed, [(c.name, c.detail) for c in report.failures]
 
 
 @pytest.mark.parametrize("member", ["counts", "close"])
@@ -276,3 +391,43 @@ def test_a_round_announced_wrongly_fails_close_rounds(record: Record) -> None:
 
     lines, _ = changed(record, "close-round", lambda b: b["round"] == "A-count", rename)
     assert hb(lines) == "close.rounds"
+
+
+def test_a_paper_list_cancels_e_votes_and_hbcheck_recomputes_the_paper_result(
+    demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    """PAPER_STATION (pool) lists the voter who replaced its credential (both its e-votes
+    cancelled, the revoked one at B3) and a voter who never voted online (a cancelled row,
+    no e-vote): hbcheck, from the documents alone, reads B.paper and B.paper-units, joins
+    them and recomputes the result's paper member, as the service computed it."""
+    voters = ["900101300003", "900101300005"]
+    with election_record(demo_ceremony, tmp_path, voters) as (record, _, paper):
+        parsed = [json.loads(x) for x in record.lines]
+        events = [e for e in parsed if e.get("type") == "event"]
+        close = hbcheck.check_close([*events, *paper])
+        assert close is not None and close["done"]
+        (result,) = [e["body"] for e in events if e["kind"] == "result"]
+        assert close["result"] == result
+        steps = {
+            (e["body"]["step"], e["body"]["list"]) for e in events if e["kind"] == "close-step"
+        }
+        assert {("mix", "B.paper"), ("decrypt", "B.paper-units")} <= steps
+        assert result["counted_per_unit"] == [
+            {"unit": "station-1", "ballots": 2}, {"unit": "pool", "ballots": 1},
+        ]  # fmt: skip
+        assert result["close"]["revoked"] == 1 and result["close"]["survivors"] == 4
+        assert result["paper"]["stations"] == [
+            {"unit": PAPER_STATION, "reporting_unit": "pool", "protocol": True, "voters": 2,
+             "in_box": 2},
+        ]  # fmt: skip
+        assert result["paper"]["units"][1] == {
+            "unit": "pool", "listed": 2, "cancelled_rows": 2, "cancelled_e_votes": 1,
+            "in_box": 2,
+        }  # fmt: skip
+        e = {c["id"]: c["count"] for c in result["counts"]}
+        both = {c["id"]: c["count"] for c in result["paper"]["combined"]}
+        assert e["chair/cand-1"] == 1 and both["chair/cand-1"] == 3  # voter 3's is cancelled
+        assert e["council/blank"] == 0 and both["council/blank"] == 1
+        # without the list, hbcheck's replay is not the board's (B.paper's chain is extra)
+        with pytest.raises(ValueError, match=r"^close\.steps"):
+            hbcheck.check_close(events)

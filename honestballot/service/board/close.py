@@ -50,7 +50,8 @@ from honestballot.record.revoting import (
 from honestballot.record.roll import encrypted_from_json, part_from_json
 from honestballot.service.board.election import ElectionService
 from honestballot.verify.close import CloseReader, close_keys
-from honestballot.verify.roll import unit_voters
+from honestballot.verify.roll import unit_of, unit_voters
+from honestballot.verify.stations import paper_stations
 
 KINDS = ("close-part", "close-step")
 #: the events the close's reading takes
@@ -98,7 +99,8 @@ class CloseSteps:
 
     def inputs(self, election_id: str) -> tuple[StageAInputs, StageBInputs]:
         """The stages' inputs from the board: its cast rows and registrations in board
-        order, then the padding; the registrations' revocations; the encrypted roll."""
+        order, then the padding; the registrations' revocations; the encrypted roll; the
+        paper stations.  Kept once the first close object is on the board."""
         with self._lock:
             cached = self._inputs.get(election_id)
         if cached is not None:
@@ -106,11 +108,15 @@ class CloseSteps:
         ctx = self.elections.context(election_id)
         rows, registrations, padding, roll = [], [], None, []
         units: tuple[tuple[str, int], ...] = ()
-        kinds = ("cast-row", "registration", "padding", "roll-part", "roll")
+        where: tuple[tuple[str, int], ...] = ()
+        stations = []
+        kinds = ("cast-row", "registration", "padding", "roll-part", "roll", "station")
         for ev in self.store.iter_events(election_id, kinds=kinds):
             line = parse_json(ev.line, limit=MAX_LINE_BYTES)
             body, p = line["body"], f"event {line['seq']}.body"
-            if line["kind"] == "cast-row":
+            if line["kind"] == "station":
+                stations.append(event_from_json(line, "event"))
+            elif line["kind"] == "cast-row":
                 rows.append(cast_row_from_json(body["row"], f"{p}.row"))
             elif line["kind"] == "registration":
                 registrations.append(registration_from_json(body["registration"], p))
@@ -120,6 +126,7 @@ class CloseSteps:
                 encrypted = encrypted_from_json(body["encrypted"], f"{p}.encrypted")
                 per_unit = [(str(u["unit"]), int(u["voters"])) for u in body["voters_per_unit"]]
                 units = unit_voters(per_unit, encrypted.reporting_units)
+                where = unit_of(encrypted.reporting_units)
             else:
                 padding = padding_from_json(body["padding"], f"{p}.padding")[1]
         if padding is None:
@@ -129,10 +136,19 @@ class CloseSteps:
             )
         inputs = (
             stage_a_inputs(ctx, rows, registrations, padding),
-            stage_b_inputs(registrations, roll, units),
-        )
-        with self._lock:
-            self._inputs[election_id] = inputs
+            # the paper stations' lists (docs/coercion.md §5.4): the board's paper events
+            # are not read yet, so every station's list is empty
+            stage_b_inputs(
+                registrations, roll, units,
+                paper_stations=paper_stations(stations, [u.id for u in ctx.manifest.units]),
+                unit_of=where,
+            ),
+        )  # fmt: skip
+        # fixed once a close object is on the board: until then a paper station may still
+        # upload its list (docs/coercion.md §5.4; a board rule refuses it afterwards)
+        if self.store.events_after(election_id, -1, 1, KINDS):
+            with self._lock:
+                self._inputs[election_id] = inputs
         return inputs
 
     def _keys(self, election_id: str) -> CloseKeys:
@@ -168,7 +184,9 @@ class CloseSteps:
         reading = self._reading(election_id)
         items = list(reading.reader.items)
         count, steps = len(items), reading.reader.steps
-        if extra is None and reading.state is not None and reading.read == steps:
+        with self._lock:
+            fixed = election_id in self._inputs  # else a paper list may still come
+        if extra is None and reading.state is not None and reading.read == steps and fixed:
             return reading.state, count, steps
         if extra is not None:
             items.append(extra)
@@ -226,9 +244,8 @@ class CloseSteps:
         if not close.done:
             return None
         try:
-            return close_result(
-                self.elections.context(election_id), self.inputs(election_id)[0], close
-            )
+            a, b = self.inputs(election_id)
+            return close_result(self.elections.context(election_id), a, close, b)
         except ProtocolError:
             return None
 
