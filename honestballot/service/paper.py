@@ -154,3 +154,16 @@ def write_paper_roll(elections: ElectionService, election_id: str, unit: str, ou
             line += 1
             writer.writerow((line, national_id, handle.hex()))
     return line
+
+
+def station_uploads(
+    elections: ElectionService, election_id: str, unit: str
+) -> list[tuple[int, int, PaperUpload]]:
+    """Every ``paper`` event of ``unit`` on the board, in board order: its position
+    (``seq``), its time (ms) and the upload (the last one counts); for the commission's
+    page."""
+    return [
+        (ev.seq, ev.time_ms, upload_from_json(ev.body, f"event {ev.seq}.body"))
+        for ev in _paper_events(elections, election_id)
+        if ev.body.get("unit") == unit
+    ]

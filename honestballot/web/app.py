@@ -29,6 +29,7 @@ from honestballot.web import (
     organiser_api,
     organiser_manifest,
     organiser_pages,
+    paper_pages,
     reports,
     results,
     stations,
@@ -95,6 +96,7 @@ def create_app(config: ServerConfig, *, sender: Sender | None = None) -> FastAPI
         organiser_api,
         organiser_pages,
         stations,
+        paper_pages,
         organiser_manifest,
         trustee,
     ):

@@ -45,6 +45,7 @@ from honestballot.web.organiser_pages import (
     _see_other,
 )
 from honestballot.web.pages import render
+from honestballot.web.paper_pages import MAX_PAPER_BYTES, paper_view
 from honestballot.web.trustee import election_row
 
 router = APIRouter()
@@ -59,10 +60,6 @@ SignedIn = Annotated[Organiser, Depends(organiser)]
 def api_stations(request: Request, election_id: str) -> dict[str, Any]:
     services, _ = election_row(request, election_id)
     return {"stations": station_listing(services, election_id)}
-
-
-#: the largest paper upload taken (some 300 bytes a listed voter)
-MAX_PAPER_BYTES = 32 << 20
 
 
 @router.post(
@@ -92,20 +89,24 @@ async def api_paper(request: Request, election_id: str, unit: str) -> dict[str, 
     }
 
 
-def _shown(request: Request, election_id: str) -> list[dict[str, Any]]:
-    """The stations with the unit's name in the reader's language."""
+def _shown(request: Request, election_id: str, *, with_paper: bool = False) -> list[dict[str, Any]]:
+    """The stations with the unit's name in the reader's language (and with
+    ``with_paper``, each paper station's results as the page shows them, or None)."""
     services = services_of(request)
     lang = language_of(request)
-    names = {u.id: u.name.get(lang) for u in services.elections.context(election_id).manifest.units}
+    manifest = services.elections.context(election_id).manifest
+    names = {u.id: u.name.get(lang) for u in manifest.units}
     shown = []
-    for s in station_listing(services, election_id, with_paper=False):
+    for s in station_listing(services, election_id, with_paper=with_paper):
         details = s["details"]
+        results = s["paper_results"]
         shown.append(
             {
                 **s,
                 "name": names[s["unit"]],
                 "address": details["address"][lang] if details else "",
                 "key_short": s["commission_key"][:16],
+                "counting": paper_view(manifest, lang, results) if results else None,
             }
         )
     return shown
@@ -115,7 +116,11 @@ def _shown(request: Request, election_id: str) -> list[dict[str, Any]]:
 def stations_page(request: Request, election_id: str) -> HTMLResponse:
     services, row = election_row(request, election_id)
     return page(
-        request, "observer_stations.html", services, row, stations=_shown(request, election_id)
+        request,
+        "observer_stations.html",
+        services,
+        row,
+        stations=_shown(request, election_id, with_paper=True),
     )
 
 

@@ -104,6 +104,135 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "The station is published.",
     ),
     "station.back": ("К выборам", "Сайлауға оралу", "Back to the election"),
+    # -- paper results on the pages (web/paper_pages.py): observers and the commission
+    "paper.results": ("Бумажные итоги участка", "Учаскенің қағаз қорытындылары", "Paper results"),
+    "paper.none": (
+        "Бумажных итогов пока нет.",
+        "Қағаз қорытындылары әлі жоқ.",
+        "No paper results yet.",
+    ),
+    "paper.send_link": (
+        "Для комиссии: отправить бумажные итоги",
+        "Комиссия үшін: қағаз қорытындыларын жіберу",
+        "For the commission: send paper results",
+    ),
+    "paper.n.received": ("Получено бюллетеней", "Алынған бюллетеньдер", "Ballots received"),
+    "paper.n.issued": ("Выдано избирателям", "Сайлаушыларға берілген", "Issued to voters"),
+    "paper.n.spoiled": ("Испорчено", "Бүлінген", "Spoiled"),
+    "paper.n.unused": ("Не использовано", "Пайдаланылмаған", "Unused"),
+    "paper.n.in_box": ("В ящике", "Жәшікте", "In the box"),
+    "paper.n.taken_away": (
+        "Унесено (выдано, но нет в ящике)",
+        "Алып кетілген (берілген, бірақ жәшікте жоқ)",
+        "Taken away (issued, not in the box)",
+    ),
+    "paper.n.voters": (
+        "Избирателей в списке получивших бюллетень",
+        "Бюллетень алған сайлаушылар тізімінде",
+        "Voters listed as issued a ballot",
+    ),
+    "paper.n.uploads": (
+        "Загрузок итогов",
+        "Қорытынды жүктеу саны",
+        "Uploads sent",
+    ),
+    "paper.last_counts": (
+        "Исправленные итоги — более поздняя загрузка; считается последняя.",
+        "Түзетілген қорытынды — кейінгі жүктеу; соңғысы есептеледі.",
+        "A correction is a later upload; the last one counts.",
+    ),
+    "paper.checks": ("Сверка", "Салыстыру", "Reconciliation"),
+    "paper.check.received": (
+        "получено ({received}) = выдано ({issued}) + испорчено ({spoiled}) + не "
+        "использовано ({unused})",
+        "алынған ({received}) = берілген ({issued}) + бүлінген ({spoiled}) + "
+        "пайдаланылмаған ({unused})",
+        "received ({received}) = issued ({issued}) + spoiled ({spoiled}) + unused ({unused})",
+    ),
+    "paper.check.in_box": (
+        "в ящике ({in_box}) ≤ выдано ({issued}), унесено {taken_away}",
+        "жәшікте ({in_box}) ≤ берілген ({issued}), алып кетілгені {taken_away}",
+        "in the box ({in_box}) ≤ issued ({issued}), taken away {taken_away}",
+    ),
+    "paper.check.issued_listed": (
+        "выдано ({issued}) = избирателей в списке ({voters})",
+        "берілген ({issued}) = тізімдегі сайлаушылар ({voters})",
+        "issued ({issued}) = voters listed ({voters})",
+    ),
+    "paper.holds": ("сходится", "сәйкес келеді", "holds"),
+    "paper.fails": ("НЕ сходится", "СӘЙКЕС КЕЛМЕЙДІ", "does NOT hold"),
+    "paper.valid": ("Действительных бюллетеней", "Жарамды бюллетеньдер", "Valid ballots"),
+    "paper.invalid": ("Недействительных бюллетеней", "Жарамсыз бюллетеньдер", "Invalid ballots"),
+    "paper.commission": (
+        "Бумажные итоги: для комиссии",
+        "Қағаз қорытындылары: комиссия үшін",
+        "Paper results: for the commission",
+    ),
+    "paper.commission_intro": (
+        "Здесь комиссия участка отправляет итоги подсчёта бумажных бюллетеней — файл, "
+        "сделанный командой honestballot commission paper. Сервис проверяет подпись ключом "
+        "комиссии, опубликованным до начала голосования, доказательства и арифметику "
+        "итогового протокола участка; принятые итоги видят все наблюдатели.",
+        "Мұнда учаске комиссиясы қағаз бюллетеньдерді санау қорытындысын жібереді — "
+        "honestballot commission paper командасы жасаған файл. Қызмет дауыс беру "
+        "басталғанға дейін жарияланған комиссия кілтімен қойылған қолтаңбаны, дәлелдерді "
+        "және учаскенің қорытынды хаттамасының арифметикасын тексереді; қабылданған "
+        "қорытындыны барлық бақылаушылар көреді.",
+        "Here the station's commission sends the count of the paper ballots: the file made "
+        "by honestballot commission paper. The service checks its signature with the "
+        "commission's key published before voting began, the proofs and the protocol's "
+        "arithmetic; every observer sees the results it accepts.",
+    ),
+    "paper.back": ("Все участки", "Барлық учаскелер", "All stations"),
+    "paper.send": ("Отправить итоги", "Қорытындыны жіберу", "Send the results"),
+    "paper.form_hint": (
+        "Исправленные итоги — новая загрузка со следующим номером; считается последняя. "
+        "Если итоги не приняты, на доску ничего не добавляется.",
+        "Түзетілген қорытынды — келесі нөмірмен жаңа жүктеу; соңғысы есептеледі. "
+        "Қорытынды қабылданбаса, тақтаға ештеңе қосылмайды.",
+        "A correction is a new upload with the next number; the last one counts. An upload "
+        "that is refused adds nothing to the board.",
+    ),
+    "paper.file": (
+        "Файл итогов (honestballot commission paper)",
+        "Қорытынды файлы (honestballot commission paper)",
+        "The results file (honestballot commission paper)",
+    ),
+    "paper.paste": (
+        "…или вставьте сюда его содержимое",
+        "…немесе оның мазмұнын осында қойыңыз",
+        "…or paste its contents here",
+    ),
+    "paper.accepted": (
+        "Итоги приняты: позиция на доске {seq}.",
+        "Қорытынды қабылданды: тақтадағы орны {seq}.",
+        "The results are accepted: board position {seq}.",
+    ),
+    "paper.refused": (
+        "Итоги не приняты, на доску ничего не добавлено:",
+        "Қорытынды қабылданбады, тақтаға ештеңе қосылмады:",
+        "The results were not accepted; nothing was added to the board:",
+    ),
+    "paper.board_holds": ("Что принято на доску", "Тақтаға не қабылданды", "What the board holds"),
+    "paper.uploads": ("Загрузки", "Жүктеулер", "Uploads"),
+    "paper.upload_line": (
+        "позиция на доске {seq}, {time} UTC, избирателей в списке: {voters}",
+        "тақтадағы орны {seq}, {time} UTC, тізімдегі сайлаушылар: {voters}",
+        "board position {seq}, {time} UTC, voters listed: {voters}",
+    ),
+    "paper.counts_last": ("считается", "есептеледі", "counts"),
+    "msg.paper.choose": (
+        "выберите файл итогов, сделанный командой honestballot commission paper, или "
+        "вставьте его содержимое",
+        "honestballot commission paper командасы жасаған қорытынды файлын таңдаңыз немесе "
+        "оның мазмұнын қойыңыз",
+        "choose the upload file of 'honestballot commission paper', or paste it",
+    ),
+    "msg.paper.what": (
+        "файл бумажных итогов",
+        "қағаз қорытындыларының файлы",
+        "paper results file",
+    ),
     # -- what a refused station says (errors.Text keys, msg.<key>)
     "msg.station.address": (
         "адрес ({lang}) должен быть от 1 до {most} знаков, без пробелов по краям",
