@@ -20,6 +20,7 @@ from typing import IO, Any
 from honestballot.errors import InvalidInput, ProtocolError, Text
 from honestballot.protocol.board import CLOSE_BEGINS, BoardRules, PaperEvent, Phase, check_phase
 from honestballot.protocol.paper import (
+    PaperProtocol,
     PaperUpload,
     check_countable,
     check_protocol,
@@ -31,6 +32,7 @@ from honestballot.record.events import MAX_LINE_BYTES, EventLine, event_from_jso
 from honestballot.record.paper import (
     ROLL_COLUMNS,
     paper_lists,
+    protocol_from_json,
     protocol_to_json,
     unsigned_body,
     upload_from_json,
@@ -102,33 +104,44 @@ def paper_uploads(elections: ElectionService, election_id: str) -> list[tuple[st
 def reconciliation(upload: PaperUpload) -> dict[str, Any]:
     """The protocol's control lines, each with whether it holds (the board takes only
     uploads where all do)."""
-    p = upload.protocol
+    return _reconciliation(upload.protocol, len(upload.voters))
+
+
+def _reconciliation(p: PaperProtocol, voters: int) -> dict[str, Any]:
     return {
         "received": p.received == p.issued + p.spoiled + p.unused,
         "in_box": p.in_box <= p.issued,
         "taken_away": p.taken_away,
-        "issued_listed": p.issued == len(upload.voters),
+        "issued_listed": p.issued == voters,
     }
 
 
 def paper_listing(elections: ElectionService, election_id: str) -> dict[str, dict[str, Any]]:
-    """unit -> its counting protocol, how many voters it lists, how many ``paper`` events
-    it sent, and the reconciliation lines; units without paper results left out."""
-    events = _paper_events(elections, election_id)
+    """unit -> its counting protocol (its last ``paper`` event's), how many voters it
+    lists, how many ``paper`` events it sent, and the reconciliation lines; units without
+    paper results left out.  Only the protocols are decoded: the listed voters' points and
+    proofs, checked when the board took them, are counted, not read (the observers' page
+    stays cheap with many stations of many voters)."""
     sent: dict[str, int] = {}
-    for ev in events:
+    last: dict[str, EventLine] = {}
+    for ev in _paper_events(elections, election_id):
         unit = str(ev.body["unit"])
         sent[unit] = sent.get(unit, 0) + 1
-    units = [u.id for u in elections.context(election_id).manifest.units]
-    return {
-        unit: {
-            "protocol": protocol_to_json(upload.protocol),
-            "voters": len(upload.voters),
-            "paper_events": sent[unit],
-            "reconciliation": reconciliation(upload),
+        last[unit] = ev
+    listing = {}
+    for u in elections.context(election_id).manifest.units:
+        if u.id not in last:
+            continue
+        ev = last[u.id]
+        protocol = protocol_from_json(ev.body["protocol"], f"event {ev.seq}.body.protocol")
+        voters = len(ev.body["voters"])
+        listing[u.id] = {
+            "protocol": protocol_to_json(protocol),
+            "voters": voters,
+            "paper_events": sent[u.id],
+            "reconciliation": _reconciliation(protocol, voters),
         }
-        for unit, upload in paper_lists(events, units)
-    }
+    return listing
 
 
 def write_paper_roll(elections: ElectionService, election_id: str, unit: str, out: IO[str]) -> int:

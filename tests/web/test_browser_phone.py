@@ -27,6 +27,8 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -42,11 +44,21 @@ from honestballot.record.manifest import manifest_to_json
 from honestballot.record.stations import commission_key_to_json
 from honestballot.record.trustee import encode_election_key
 from honestballot.service.messages.senders import latest_code_for
+from honestballot.service.paper import submit_paper
 from honestballot.service.runtime import Services
 from honestballot.store.schema import signin_codes
 from honestballot.web.i18n import LANGUAGES, STRINGS
 from honestballot.web.organiser_manifest import form_of
-from tests.factories import WEB_ELECTION, WEB_ROLL, DemoCeremony, web_roll_csv
+from tests.factories import (
+    REVOTING_ELECTION,
+    WEB_ELECTION,
+    WEB_ROLL,
+    DemoCeremonies,
+    DemoCeremony,
+    WebElection,
+    web_roll_csv,
+)
+from tests.paper_helpers import make_upload, paper_election
 from tests.web.test_browser import (
     AUDITED,
     FIRST,
@@ -658,3 +670,81 @@ def test_an_election_with_re_voting_protection_fits_a_phone_in_every_language(
                     too_wide.append(f"{path} [{lang}]: {width} px: {culprits}")
         assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
         watch.assert_clean()
+
+
+@pytest.fixture
+def paper_phone_server(demo_ceremony: DemoCeremonies, tmp_path: Path) -> Iterator[Server]:
+    """An open election with re-voting protection and paper stations
+    (tests/paper_helpers.py): station-1 has sent its results and a correction, station-4
+    nothing yet."""
+
+    def prepare(services: Services) -> None:
+        # paper_election and make_upload read only the services and the database's URL
+        # of the web election they are given
+        web = cast(
+            WebElection,
+            SimpleNamespace(services=services, database_url=services.config.database_url),
+        )
+        election = paper_election(web, demo_ceremony(REVOTING_ELECTION), tmp_path)
+        for voted in ("1\n2\n", "2\n"):
+            body = make_upload(election, tmp_path, voted)
+            submit_paper(services.elections, election.id, "station-1", body)
+
+    with _serve("sqlite", tmp_path, prepare) as running:
+        yield running
+
+
+def test_the_paper_pages_fit_a_phone_in_every_language(
+    paper_phone_server: Server, browser: Browser, tmp_path: Path
+) -> None:
+    """The stations page with a station's paper protocol (its contests unfolded) and one
+    without, and the commission's page of each -- also showing a refused upload -- are at
+    most 360 px wide in all three languages."""
+    server = paper_phone_server
+    eid = REVOTING_ELECTION
+    watch = Watch()
+    with _screenshots_on_failure(watch, tmp_path, server):
+        device = browser.new_context(viewport=PHONE, locale="ru-RU")
+        watch.attach(device, "phone")
+        page = device.new_page()
+        too_wide = []
+
+        def measure(what: str) -> None:
+            width = _width(page)
+            if width > PHONE["width"]:
+                culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
+                too_wide.append(f"{what}: {width} px: {culprits}")
+
+        for lang in LANGUAGES:
+            page.goto(server.url(f"/e/{eid}/stations?lang={lang}"))
+            protocols = page.locator("[data-paper-protocol]")
+            expect(protocols).to_have_count(1)
+            expect(page.locator("[data-no-paper]")).to_have_count(1)
+            expect(page.locator("[data-commission-link]")).to_have_count(2)
+            summaries = page.locator("details.paper-contest summary")
+            for i in range(summaries.count()):
+                summaries.nth(i).click()
+            expect(page.locator("details.paper-contest[open]")).to_have_count(summaries.count())
+            expect(protocols.locator('[data-n="uploads"] td')).to_have_text("2")
+            measure(f"stations [{lang}]")
+            page.locator("[data-commission-link]").first.click()
+            page.wait_for_url(f"**/e/{eid}/stations/station-1/paper")
+            expect(page.locator(".paper-uploads li")).to_have_count(2)
+            page.locator("details.paper-contest summary").first.click()
+            measure(f"station-1/paper [{lang}]")
+            # a refused upload: said in the page's language, the pasted text kept
+            page.locator("#paper-text").fill('{"unit": "station-1"')
+            page.locator("#paper-form [type=submit]").click()
+            expect(page.locator("[data-paper-error]")).to_contain_text(_say("msg.paper.what", lang))
+            expect(page.locator("[role=alert]")).to_contain_text(_say("paper.refused", lang))
+            expect(page.locator("#paper-text")).to_have_value('{"unit": "station-1"')
+            measure(f"station-1/paper refused [{lang}]")
+            page.goto(server.url(f"/e/{eid}/stations/station-4/paper?lang={lang}"))
+            expect(page.locator("[data-no-paper]")).to_have_text(_say("paper.none", lang))
+            measure(f"station-4/paper [{lang}]")
+        assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
+        watch.forget(f"/e/{eid}/stations/station-1/paper")  # the 400s of the refusals
+        watch.assert_clean()
+    assert (
+        sum(1 for _ in server.services.store.iter_events(eid, kinds=("paper",))) == 2
+    )  # the refusals appended nothing
