@@ -180,3 +180,15 @@ def station_uploads(
         for ev in _paper_events(elections, election_id)
         if ev.body.get("unit") == unit
     ]
+
+
+def roll_voters(elections: ElectionService, election_id: str) -> dict[str, int]:
+    """unit -> its voters on the roll the board took at open (the ``roll`` event's
+    ``voters_per_unit``, public): what a station's ballots issued are at most; empty
+    before the open."""
+    with elections.store.connect() as conn:
+        line = elections.store.roll_event_line(conn, election_id)
+    if line is None:
+        return {}
+    body = parse_json(line, limit=MAX_LINE_BYTES)["body"]
+    return {str(u["unit"]): int(u["voters"]) for u in body["voters_per_unit"]}

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
@@ -25,10 +26,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from honestballot.errors import HonestBallotError, InvalidInput, NotFound, Text
-from honestballot.protocol.manifest import Manifest
+from honestballot.protocol.manifest import Contest, Manifest
 from honestballot.record.codec import parse_json
 from honestballot.record.paper import protocol_to_json
-from honestballot.service.paper import reconciliation, station_uploads, submit_paper
+from honestballot.service.paper import (
+    reconciliation,
+    roll_voters,
+    station_uploads,
+    submit_paper,
+)
 from honestballot.service.runtime import Services
 from honestballot.service.stations import station_listing
 from honestballot.web.deps import require_csrf
@@ -49,19 +55,51 @@ NUMBERS: Final = ("received", "issued", "spoiled", "unused", "in_box")
 WHAT: Final = Text("paper.what", "paper results file")
 
 
-def paper_view(manifest: Manifest, lang: str, results: dict[str, Any]) -> dict[str, Any]:
+def _contest_lines(
+    contest: Contest, in_box: int, counted: dict[str, Any], t: Callable[[str], str]
+) -> list[tuple[str, str, bool]]:
+    """A contest's reconciliation lines (docs/paper.md, "What is public"): the invalid
+    ballots at most those in the box; with ``valid`` ballots, no option has more marks
+    than valid ballots, the exclusive options ("against all", blank) together neither,
+    and the other ballots carry between the contest's fewest and most marks each."""
+    invalid = int(counted["invalid"])
+    valid = in_box - invalid
+    counts = {str(c["option"]): int(c["count"]) for c in counted["counts"]}
+    exclusive = sum(counts.get(o.id, 0) for o in contest.options if o.exclusive)
+    marks = sum(counts.get(o.id, 0) for o in contest.candidates)
+    rest = valid - exclusive
+    least, most = max(contest.min_selections, 1) * rest, contest.max_selections * rest
+    values = {
+        "in_box": in_box, "invalid": invalid, "valid": valid, "exclusive": exclusive,
+        "marks": marks, "least": least, "most": most, "rest": rest,
+        "largest": max(counts.values(), default=0),
+    }  # fmt: skip
+    lines = [
+        ("invalid", invalid <= in_box),
+        ("option_max", values["largest"] <= valid),
+        *([("exclusive", exclusive <= valid)] if contest.has_exclusive else []),
+        ("marks", least <= marks <= most),
+    ]
+    return [(key, t(f"paper.check.{key}").format_map(values), holds) for key, holds in lines]
+
+
+def paper_view(
+    manifest: Manifest, lang: str, results: dict[str, Any], roll_voters: int | None
+) -> dict[str, Any]:
     """``results`` (one unit of :func:`~honestballot.service.paper.paper_listing`: the
     protocol as JSON, ``voters``, ``paper_events``, ``reconciliation``) as the pages show
-    it in ``lang``."""
+    it in ``lang``, with the unit's ``roll_voters`` (None if no roll is on the board)."""
     t = translator(lang)
     p = results["protocol"]
     rec = results["reconciliation"]
     values = {key: p[key] for key in NUMBERS}
     values["voters"] = results["voters"]
     values["taken_away"] = rec["taken_away"]
+    values["roll"] = roll_voters
     contests = []
     for contest, counted in zip(manifest.contests, p["contests"], strict=True):
         names = {o.id: o.label.get(lang) for o in contest.options}
+        checks = _contest_lines(contest, p["in_box"], counted, t)
         contests.append(
             {
                 "id": contest.id,
@@ -71,19 +109,21 @@ def paper_view(manifest: Manifest, lang: str, results: dict[str, Any]) -> dict[s
                 "counts": [
                     (names.get(c["option"], c["option"]), c["count"]) for c in counted["counts"]
                 ],
+                "lines": checks,
+                "holds": all(holds for _, _, holds in checks),
             }
         )
-    lines = [
-        (key, t(f"paper.check.{key}").format_map(values), bool(rec[key]))
-        for key in ("received", "in_box", "issued_listed")
-    ]
+    checked = [(key, bool(rec[key])) for key in ("received", "in_box", "issued_listed")]
+    if roll_voters is not None:
+        checked.append(("issued_roll", p["issued"] <= roll_voters))
+    lines = [(key, t(f"paper.check.{key}").format_map(values), holds) for key, holds in checked]
     return {
         "numbers": [(key, p[key]) for key in NUMBERS] + [("taken_away", rec["taken_away"])],
         "voters": results["voters"],
         "uploads": results["paper_events"],
         "contests": contests,
         "lines": lines,
-        "holds": all(holds for _, _, holds in lines),
+        "holds": all(holds for _, _, holds in lines) and all(c["holds"] for c in contests),
     }
 
 
@@ -117,6 +157,7 @@ def _commission_page(
                 "paper_events": len(uploads),
                 "reconciliation": reconciliation(last),
             },
+            roll_voters(services.elections, election_id).get(unit),
         )
     names = {u.id: u.name.get(lang) for u in manifest.units}
     return page(

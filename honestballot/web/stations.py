@@ -27,7 +27,7 @@ from honestballot.errors import HonestBallotError, InvalidInput, Text
 from honestballot.protocol.stations import ROLES
 from honestballot.record.codec import Reader, parse_json
 from honestballot.service.organiser_cases import phase_of
-from honestballot.service.paper import submit_paper
+from honestballot.service.paper import roll_voters, submit_paper
 from honestballot.service.runtime import Services
 from honestballot.service.security.organisers import Organiser
 from honestballot.service.stations import STATION_PHASES, publish_station, station_listing
@@ -96,6 +96,7 @@ def _shown(request: Request, election_id: str, *, with_paper: bool = False) -> l
     lang = language_of(request)
     manifest = services.elections.context(election_id).manifest
     names = {u.id: u.name.get(lang) for u in manifest.units}
+    on_roll = roll_voters(services.elections, election_id) if with_paper else {}
     shown = []
     for s in station_listing(services, election_id, with_paper=with_paper):
         details = s["details"]
@@ -106,7 +107,9 @@ def _shown(request: Request, election_id: str, *, with_paper: bool = False) -> l
                 "name": names[s["unit"]],
                 "address": details["address"][lang] if details else "",
                 "key_short": s["commission_key"][:16],
-                "counting": paper_view(manifest, lang, results) if results else None,
+                "counting": (
+                    paper_view(manifest, lang, results, on_roll.get(s["unit"])) if results else None
+                ),
             }
         )
     return shown

@@ -159,6 +159,33 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "берілген ({issued}) = тізімдегі сайлаушылар ({voters})",
         "issued ({issued}) = voters listed ({voters})",
     ),
+    "paper.check.issued_roll": (
+        "выдано ({issued}) ≤ избирателей участка в списке избирателей ({roll})",
+        "берілген ({issued}) ≤ сайлаушылар тізіміндегі учаске сайлаушылары ({roll})",
+        "issued ({issued}) ≤ the unit's voters on the roll ({roll})",
+    ),
+    "paper.check.invalid": (
+        "недействительных ({invalid}) ≤ в ящике ({in_box})",
+        "жарамсыз ({invalid}) ≤ жәшікте ({in_box})",
+        "invalid ({invalid}) ≤ in the box ({in_box})",
+    ),
+    "paper.check.option_max": (
+        "наибольшее число голосов за вариант ({largest}) ≤ действительных ({valid})",
+        "нұсқаға берілген ең көп дауыс ({largest}) ≤ жарамды ({valid})",
+        "the largest count of an option ({largest}) ≤ valid ({valid})",
+    ),
+    "paper.check.exclusive": (
+        "«против всех» и пустые вместе ({exclusive}) ≤ действительных ({valid})",
+        "«барлығына қарсы» және бос бюллетеньдер бірге ({exclusive}) ≤ жарамды ({valid})",
+        "against all and blank together ({exclusive}) ≤ valid ({valid})",
+    ),
+    "paper.check.marks": (
+        "отметок за кандидатов ({marks}) от {least} до {most} на {rest} бюллетенях с кандидатами",
+        "үміткерлерге қойылған белгілер ({marks}) үміткерлері бар {rest} бюллетеньде "
+        "{least}-ден {most}-ге дейін",
+        "marks for candidates ({marks}) from {least} to {most} on the {rest} ballots with "
+        "candidates",
+    ),
     "paper.holds": ("сходится", "сәйкес келеді", "holds"),
     "paper.fails": ("НЕ сходится", "СӘЙКЕС КЕЛМЕЙДІ", "does NOT hold"),
     "paper.valid": ("Действительных бюллетеней", "Жарамды бюллетеньдер", "Valid ballots"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ import pytest
 
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.paper import protocol_from_json, upload_from_json, upload_to_json
+from honestballot.service.demo import demo_manifest
 from honestballot.web.i18n import LANGUAGES, STRINGS
+from honestballot.web.paper_pages import paper_view
 from tests.factories import (
     REVOTING_ELECTION,
     DemoCeremonies,
@@ -52,9 +55,15 @@ def _say(key: str, lang: str, **values: object) -> str:
 
 
 def _section(html: str, unit: str) -> str:
-    """The observers' page's entry of ``unit``."""
+    """The observers' page's entry of ``unit`` (its entities unescaped)."""
     start = html.index(f'id="station-{unit}"')
-    return html[start : html.index("</section>", start)]
+    return unescape(html[start : html.index("</section>", start)])
+
+
+#: every reconciliation line of the demo manifest's protocol: the station's, then the
+#: contests' (the chair has "against all", the council a blank option)
+ALL_LINES = ("received", "in_box", "issued_listed", "issued_roll")
+ALL_LINES += ("invalid", "option_max", "exclusive", "marks")
 
 
 def _checks(html: str) -> dict[str, str]:
@@ -96,7 +105,8 @@ def test_the_stations_page_shows_each_protocol_with_its_reconciliation(
             "received": "7", "issued": "2", "spoiled": "2", "unused": "3", "in_box": "2",
             "taken_away": "0", "voters": "2", "uploads": "1",
         }  # fmt: skip
-        assert _checks(shown) == {"received": "yes", "in_box": "yes", "issued_listed": "yes"}
+        assert _checks(shown) == dict.fromkeys(ALL_LINES, "yes")
+        assert _say("paper.check.issued_roll", lang, issued=2, roll=2) in shown  # 2 on the roll
         assert (
             _say("paper.check.received", lang, received=7, issued=2, spoiled=2, unused=3) in shown
         )
@@ -109,6 +119,9 @@ def test_the_stations_page_shows_each_protocol_with_its_reconciliation(
             assert f'<td>{first.label.get(lang)}</td><td class="num">2</td>' in table
             for option in others:
                 assert f'<td>{option.label.get(lang)}</td><td class="num">0</td>' in table
+            # 2 valid ballots, none exclusive, each with one mark for a candidate
+            most = contest.max_selections * 2
+            assert _say("paper.check.marks", lang, marks=2, least=2, most=most, rest=2) in table
         # station-4 sent nothing yet
         assert _say("paper.none", lang) in _section(html, "station-4")
         assert _say("paper.send_link", lang) in _section(html, "station-4")
@@ -211,5 +224,52 @@ def test_the_commission_page_takes_a_good_file_and_refuses_a_bad_one(
     assert _say("paper.accepted", "kk", seq=seq) in page
     assert f'<li data-seq="{seq}">' in page and " UTC" in page
     assert _say("paper.counts_last", "kk") in page
-    assert _checks(page) == {"received": "yes", "in_box": "yes", "issued_listed": "yes"}
+    assert _checks(page) == dict.fromkeys(ALL_LINES, "yes")
     assert re.search(r'data-n="voters">.*?<td class="num">2<', page)
+
+
+def test_a_line_that_does_not_hold_is_shown_as_such() -> None:
+    """The board takes no such protocol, but the page says what it finds: here received
+    is not the sum, more ballots are in the box than issued, the list is shorter than the
+    ballots issued and longer than the unit's roll, and each contest's marks are off."""
+    manifest = demo_manifest(REVOTING_ELECTION)
+    counts = {
+        "chair": (0, {"cand-1": 4}),  # 4 marks on 3 valid ballots of one mark at most
+        "council": (1, {"blank": 1, "member-1": 5}),  # 1 ballot with candidates: 1 to 3
+    }
+    protocol = {
+        "received": 9, "issued": 2, "spoiled": 2, "unused": 3, "in_box": 3,
+        "contests": [
+            {
+                "id": c.id,
+                "invalid": counts[c.id][0],
+                "counts": [
+                    {"option": o.id, "count": counts[c.id][1].get(o.id, 0)} for o in c.options
+                ],
+            }
+            for c in manifest.contests
+        ],
+    }  # fmt: skip
+    results = {
+        "protocol": protocol,
+        "voters": 1,
+        "paper_events": 3,
+        "reconciliation": {
+            "received": False, "in_box": False, "taken_away": -1, "issued_listed": False,
+        },
+    }  # fmt: skip
+    view = paper_view(manifest, "ru", results, 1)
+    assert [(key, holds) for key, _, holds in view["lines"]] == [
+        ("received", False), ("in_box", False), ("issued_listed", False), ("issued_roll", False),
+    ]  # fmt: skip
+    assert view["lines"][3][1] == _say("paper.check.issued_roll", "ru", issued=2, roll=1)
+    chair, council = view["contests"]
+    assert [(key, holds) for key, _, holds in chair["lines"]] == [
+        ("invalid", True), ("option_max", False), ("exclusive", True), ("marks", False),
+    ]  # fmt: skip
+    assert chair["lines"][3][1] == _say("paper.check.marks", "ru", marks=4, least=3, most=3, rest=3)
+    assert [(key, holds) for key, _, holds in council["lines"]] == [
+        ("invalid", True), ("option_max", False), ("exclusive", True), ("marks", False),
+    ]  # fmt: skip
+    assert council["valid"] == 2 and not council["holds"] and not view["holds"]
+    assert view["uploads"] == 3
