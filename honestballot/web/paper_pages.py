@@ -30,6 +30,7 @@ from honestballot.protocol.manifest import Contest, Manifest
 from honestballot.record.codec import parse_json
 from honestballot.record.paper import protocol_to_json
 from honestballot.service.paper import (
+    NOT_REVOTING,
     reconciliation,
     roll_voters,
     station_uploads,
@@ -129,7 +130,9 @@ def paper_view(
 
 def _paper_station(services: Services, election_id: str, unit: str) -> dict[str, Any]:
     """The unit's station (from the listing, without its paper results), or 404 if the
-    unit has no station with paper voting."""
+    election takes no paper results or the unit has no station with paper voting."""
+    if not services.elections.context(election_id).revoting:
+        raise NotFound(NOT_REVOTING)
     for s in station_listing(services, election_id, with_paper=False):
         if s["unit"] == unit and s["paper"]:
             return s

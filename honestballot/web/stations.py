@@ -124,6 +124,8 @@ def stations_page(request: Request, election_id: str) -> HTMLResponse:
         services,
         row,
         stations=_shown(request, election_id, with_paper=True),
+        # paper results are taken only with re-voting protection (service/paper.py)
+        paper_taken=services.elections.context(election_id).revoting,
     )
 
 

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from honestballot.cli.commission import commission_group
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.manifest import manifest_to_json
+from honestballot.web.i18n import STRINGS
 from honestballot.web.stations import members_from_lines
 from tests.factories import WebElection
 from tests.web.test_organiser import page_csrf, sign_in_page
@@ -76,6 +77,11 @@ def test_the_organiser_api_publishes_and_observers_see_it(
         assert page.status_code == 200
         assert DETAILS["address"][lang] in page.text and chair in page.text
         assert "verdict ok" in page.text
+        # paper voting at the station, but no paper results: no re-voting protection
+        assert "data-commission-link" not in page.text and "data-no-paper" not in page.text
+    commission = web.client.get(f"/e/{web.election_id}/stations/station-1/paper?lang=ru")
+    assert commission.status_code == 404
+    assert STRINGS["msg.paper.revoting"][0] in commission.text
 
 
 def test_the_organiser_page_form(web_setup: WebElection, tmp_path: Path) -> None:
