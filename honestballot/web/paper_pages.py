@@ -174,10 +174,7 @@ def _commission_page(
         address=station["details"]["address"][lang] if station["details"] else "",
         key=station["commission_key"],
         counting=counting,
-        uploads=[
-            {"number": n, "seq": seq, "time": utc(ms), "voters": len(u.voters)}
-            for n, (seq, ms, u) in enumerate(uploads, 1)
-        ],
+        uploads=[{"seq": seq, "time": utc(ms), "voters": len(u.voters)} for seq, ms, u in uploads],
         **extra,
     )
 
@@ -221,7 +218,9 @@ async def commission_send(request: Request, election_id: str, unit: str) -> Resp
         seq, _ = await run_in_threadpool(submit_paper, services.elections, election_id, unit, body)
     except HonestBallotError as exc:
         status, error, detail = _failure(request, exc)
-        return _commission_page(
+        # the page reads the board: off the event loop too
+        return await run_in_threadpool(
+            _commission_page,
             request,
             election_id,
             unit,

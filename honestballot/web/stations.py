@@ -2,7 +2,9 @@
 
 - ``GET /e/{id}/stations`` and ``GET /api/e/{id}/stations``: every unit's station, its
   commission (members by role) and key, and whether the details shown hash to the
-  ``details_hash`` on the board.
+  ``details_hash`` on the board; on the page, in an election with re-voting protection,
+  each paper station's results and reconciliation (web/paper_pages.py, where the
+  commission's own page is).
 - ``POST /api/organiser/e/{id}/stations``: ``{"details": …, "commission": …}`` (the
   details without ``salt``; the commission's public key file), in setup or open.
 - ``POST /api/e/{id}/stations/{unit}/paper``: a commission's paper results (the upload
