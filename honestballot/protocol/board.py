@@ -827,9 +827,7 @@ def check_paper(view: BoardView, ev: PaperEvent) -> None:
             f"number {expected} next (an old upload cannot be sent again)"
         )
         raise ProtocolError(
-            Text(
-                "paper.sequence", message, unit=ev.unit, sequence=ev.sequence, expected=expected
-            )
+            Text("paper.sequence", message, unit=ev.unit, sequence=ev.sequence, expected=expected)
         )
     verify_paper_signature(ev.base_hash, station[0], ev.digest, ev.signature, ev.unit)
 

@@ -182,7 +182,9 @@ def _opening_row(value: Any, path: str) -> tuple[int, Scalar]:
     return row
 
 
-def opening_from_json(value: Any, path: str = "opening") -> tuple[str, int, list[tuple[int, Scalar]]]:
+def opening_from_json(
+    value: Any, path: str = "opening"
+) -> tuple[str, int, list[tuple[int, Scalar]]]:
     """(unit, sequence, per upload row its (line, randomness)) of a sealed opening."""
     r = Reader(value, path)
     opening = (

@@ -84,9 +84,7 @@ def submit_paper(
     digest = paper_digest(ctx.base_hash, unsigned_body(upload))
     with elections.store.transaction(election_id) as conn:
         board = paper_board(elections, conn, election_id)
-        board.apply(
-            PaperEvent(unit, upload.sequence, ctx.base_hash, digest, upload.signature)
-        )
+        board.apply(PaperEvent(unit, upload.sequence, ctx.base_hash, digest, upload.signature))
         seq = elections._append(conn, election_id, "paper", upload_to_json(upload))
     elections.publish_tree_head(election_id)
     return seq, upload

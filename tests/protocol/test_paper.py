@@ -101,15 +101,27 @@ def _counts(contest: int, *values: int) -> dict[str, Any]:
         ({"contests": []}, 4, "must list the contests chair, council in this order"),
         ("options", 4, "contest 'chair': the protocol must count the options"),
         ("invalid", 4, r"contest 'chair': invalid ballots \(5\) cannot be more"),
-        ("too many", 4, "contest 'chair': 4 valid ballots not marked for an exclusive option "
-         "hold from 4 to 4 marks for candidates, the counts add up to 5"),
-        ("too few", 4, "contest 'council': 4 valid ballots not marked for an exclusive option "
-         "hold from 4 to 12 marks"),
+        (
+            "too many",
+            4,
+            "contest 'chair': 4 valid ballots not marked for an exclusive option "
+            "hold from 4 to 4 marks for candidates, the counts add up to 5",
+        ),
+        (
+            "too few",
+            4,
+            "contest 'council': 4 valid ballots not marked for an exclusive option "
+            "hold from 4 to 12 marks",
+        ),
         # the total within 1·valid … 3·valid, but one option above the valid ballots
         ("one option", 4, r"contest 'council': option 'member-1' has 5 votes, more than the 4"),
         # blank on every valid ballot, and candidates marked besides (total 7 in 4 … 12)
-        ("blank and more", 4, "contest 'council': 0 valid ballots not marked for an exclusive "
-         "option hold from 0 to 0 marks for candidates, the counts add up to 3"),
+        (
+            "blank and more",
+            4,
+            "contest 'council': 0 valid ballots not marked for an exclusive "
+            "option hold from 0 to 0 marks for candidates, the counts add up to 3",
+        ),
     ],
 )
 def test_the_arithmetic_is_checked(over: Any, voters: int, message: str) -> None:
