@@ -7,6 +7,8 @@ whose station has paper voting.  The commission holds the station's **paper roll
 line per voter of its unit with the voter's handle point ``V``, exported by the organiser)
 and, after the count, makes one upload (``honestballot commission paper``):
 
+- ``sequence``: the upload's number for its unit (1, 2, ...; the board takes only the
+  next one, so an old upload cannot be replayed);
 - ``protocol``: the station's counting protocol -- ballots received, issued, spoiled,
   unused, found in the box, and per contest of the manifest (in order) the invalid ballots
   and the count of every encrypted option (``Contest.options``, in ballot order);
@@ -19,8 +21,10 @@ and, after the count, makes one upload (``honestballot commission paper``):
 
 The arithmetic (:func:`check_protocol`), the proofs and the signature
 (:func:`verify_paper_upload`) are checked by the service on upload and by ``verify`` on
-replay; where a ``paper`` event may stand is a board rule (protocol/board.py,
-``check_paper``).  A contest counted by mixing cannot be counted on paper yet
+replay; where a ``paper`` event may stand, its sequence and the paper deadline are board
+rules (protocol/board.py, ``check_paper``, ``check_paper_deadline``).  The commission's
+tool keeps the upload's opening (:func:`check_opening`) sealed with the signed paper
+roll.  A contest counted by mixing cannot be counted on paper yet
 (:func:`check_countable`).
 
 This module does not know JSON: the canonical body without the signature, which the

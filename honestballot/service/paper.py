@@ -5,7 +5,9 @@
   ``honestballot commission upload``), authenticated by its signature alone: the service
   verifies the whole upload (shape, arithmetic, the station's key, every proof), then
   appends the ``paper`` event under the election's lock, with the board's rules (phase,
-  paper station, no trustee's object of the close yet).
+  paper station, the unit's next sequence number, no trustee's object of the close yet).
+- :func:`check_close_may_begin`: the paper deadline, for the close's service to call before
+  a trustee's ``close-part`` or ``close-step``.
 - :func:`paper_listing`: per unit, its counting upload (the last), how many were sent, and
   the reconciliation lines, for ``GET /api/e/{id}/stations``.
 - :func:`write_paper_roll`: a station's paper roll, ``line,national_id,handle``, for the
