@@ -194,7 +194,8 @@ ROLL_COLUMNS: tuple[Column, ...] = (
     Column("birth_date", "DATE", _date, _date_problem, required=False, keep_text=True),
     Column("phone", "VARCHAR", normal_phone_sql, _no_problem),
     Column("email", "VARCHAR", normal_email_sql, _email_problem),
-    Column("unit", "VARCHAR", _same, _no_problem),
+    # read and kept in a malformed row's text, but no check reads a voter's unit
+    Column("unit", "VARCHAR", _same, _no_problem, stored=False),
     Column("organisation", "VARCHAR", _same, _no_problem),
     # Optional: what tells a household from a cluster of strangers (audit/household.py).
     Column("surname", "VARCHAR", _same, _no_problem, required=False),
