@@ -68,19 +68,23 @@ def upload_of(
     secret: Scalar,
     rng: Randomness,
     protocol: PaperProtocol | None = None,
+    sequence: int = 1,
 ) -> PaperUpload:
-    """A commission's upload listing ``handles``, signed with ``secret``."""
-    return make_paper_upload(
+    """A commission's upload number ``sequence`` listing ``handles``, signed with
+    ``secret``."""
+    upload, _ = make_paper_upload(
         base_hash,
         election_key,
         manifest,
         unit,
+        sequence,
         protocol or protocol_of(manifest, len(handles)),
         handles,
         secret,
         unsigned_body,
         rng,
     )
+    return upload
 
 
 # -- an election with paper stations on the web app --------------------------------------
@@ -154,12 +158,20 @@ def paper_events(election: RevotingElection) -> int:
     return sum(1 for _ in election.web.services.store.iter_events(election.id, kinds=("paper",)))
 
 
+def paper_events_of(election: RevotingElection, unit: str) -> int:
+    return sum(
+        1
+        for ev in election.web.services.store.iter_events(election.id, kinds=("paper",))
+        if json.loads(ev.line)["body"]["unit"] == unit
+    )
+
+
 def make_upload(election: RevotingElection, tmp_path: Path, voted: str) -> dict[str, Any]:
     """The organiser's paper roll of station-1, then the commission's upload listing the
     roll lines ``voted``."""
     url = election.web.database_url
     roll, setup = tmp_path / "roll.csv", tmp_path / "setup.json"
-    for path in (roll, setup, tmp_path / "upload.json"):
+    for path in (roll, setup, tmp_path / "upload.json", tmp_path / "opening.json"):
         path.unlink(missing_ok=True)
     run_cli("election", "paper-roll", "--election", election.id, "--unit", "station-1",
          "--out", str(roll), "--database", url)  # fmt: skip
@@ -173,7 +185,8 @@ def make_upload(election: RevotingElection, tmp_path: Path, voted: str) -> dict[
         "commission", "paper", "--key", str(tmp_path / "station-1.key"), "--unit", "station-1",
         "--roll", str(roll), "--voted", str(tmp_path / "voted.txt"),
         "--protocol", str(tmp_path / "protocol.json"), "--setup", str(setup),
-        "--out", str(tmp_path / "upload.json"),
+        "--out", str(tmp_path / "upload.json"), "--opening", str(tmp_path / "opening.json"),
+        "--sequence", str(paper_events_of(election, "station-1") + 1),
     )  # fmt: skip
     body: dict[str, Any] = json.loads((tmp_path / "upload.json").read_bytes())
     return body

@@ -9,7 +9,12 @@ After the count, ``honestballot commission paper`` makes the station's paper res
 organiser handed over (``line,national_id,handle``), the paper roll's line numbers of the
 voters issued a ballot and the counting protocol, it encrypts each such voter's handle
 (in an order drawn at random, with its proof) and signs the whole with the commission's
-key; ``--post`` (or ``honestballot commission upload``) sends it to the board."""
+key; ``--post`` (or ``honestballot commission upload``) sends it to the board.  With
+``--server`` it first reads the station from the board and refuses unless the station's
+key is the commission's own, and numbers the upload (``sequence``) after the unit's
+uploads there.  Beside the upload it writes the sealed opening (``--opening``: per upload
+row, the paper roll's line and the encryption's randomness), which ``honestballot
+commission check-opening`` checks against the paper roll and the upload."""
 
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ from typing import Any
 
 import click
 
-from honestballot.cli.common import read_bytes
+from honestballot.cli.common import read_bytes, write_secret
 from honestballot.cli.keys import COMMISSION_KEY, load_key_file, make_key_file
 from honestballot.cli.witness import urllib_fetch
 from honestballot.crypto.group import Point, base_mul
@@ -29,12 +34,14 @@ from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import HonestBallotError, ProtocolError
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import Manifest
-from honestballot.protocol.paper import MAX_PAPER_VOTERS, make_paper_upload
+from honestballot.protocol.paper import MAX_PAPER_VOTERS, check_opening, make_paper_upload
 from honestballot.protocol.stations import prove_commission_key
 from honestballot.record.codec import Reader, canonical_bytes, decode_point, parse_json
 from honestballot.record.manifest import load_manifest, manifest_from_json
 from honestballot.record.paper import (
     ROLL_COLUMNS,
+    opening_from_json,
+    opening_to_json,
     protocol_from_json,
     unsigned_body,
     upload_from_json,
@@ -152,7 +159,12 @@ def read_paper_roll(data: bytes, path: str) -> dict[int, tuple[str, Point]]:
 def read_voted(data: bytes, path: str, roll: dict[int, tuple[str, Point]]) -> list[Point]:
     """The handles of the voters issued a ballot: the paper roll's line numbers, one per
     line of ``data``."""
-    handles: list[Point] = []
+    return [roll[line][1] for line in read_voted_lines(data, path, roll)]
+
+
+def read_voted_lines(data: bytes, path: str, roll: dict[int, tuple[str, Point]]) -> list[int]:
+    """The paper roll's lines of the voters issued a ballot, one per line of ``data``."""
+    handles: list[int] = []
     seen: set[int] = set()
     for number, raw in enumerate(data.decode("utf-8-sig", "replace").splitlines(), 1):
         word = raw.strip()
@@ -168,10 +180,31 @@ def read_voted(data: bytes, path: str, roll: dict[int, tuple[str, Point]]) -> li
                 f"{path} line {number}: line {line} (voter {roll[line][0]}) is listed twice"
             )
         seen.add(line)
-        handles.append(roll[line][1])
+        handles.append(line)
     if len(handles) > MAX_PAPER_VOTERS:
         raise ProtocolError(f"{path}: more than {MAX_PAPER_VOTERS} voters")
     return handles
+
+
+def board_station(server: str, election_id: str, unit: str, key: Point) -> int:
+    """Read ``unit``'s station from the board: :class:`ProtocolError` unless it has paper
+    voting and its commission key is ``key`` (the commission's own); the number of paper
+    uploads of the unit on the board."""
+    answer = parse_json(urllib_fetch(f"{_base(server, election_id)}/stations", None))
+    for item in Reader(answer, "stations").items("stations", lambda v, p: v):
+        if item.get("unit") != unit:
+            continue
+        if item.get("commission_key") != key.hex():
+            raise ProtocolError(
+                f"the board's station of unit {unit!r} has the commission key "
+                f"{str(item.get('commission_key'))[:16]}..., not this commission's "
+                f"{key.hex()[:16]}...: refusing to sign"
+            )
+        if not item.get("paper"):
+            raise ProtocolError(f"the board's station of unit {unit!r} has no paper voting")
+        results = item.get("paper_results") or {}
+        return int(results.get("paper_events", 0))
+    raise ProtocolError(f"the board has no polling station of unit {unit!r}")
 
 
 def _post(server: str, election_id: str, unit: str, upload: Any) -> None:
@@ -226,34 +259,66 @@ def _post(server: str, election_id: str, unit: str, upload: Any) -> None:
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="The upload file (new)."
 )
+@click.option(
+    "--opening",
+    "opening_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The sealed opening (new, secret): keep it sealed with the signed paper roll.",
+)
+@click.option(
+    "--sequence",
+    type=click.IntRange(1),
+    default=None,
+    help="The upload's number for this unit (1, then 2 for a correction, ...); with "
+    "--server, read from the board.",
+)
 @click.option("--post", is_flag=True, help="Send it to --server at once.")
 def paper(
     key_path: str, unit: str, roll_path: str, voted_path: str, protocol_path: str,
-    setup: str | None, server: str | None, election_id: str | None, out: str, post: bool,
+    setup: str | None, server: str | None, election_id: str | None, out: str,
+    opening_path: str, sequence: int | None, post: bool,
 ) -> None:  # fmt: skip
     """Make the station's paper results: the counting protocol and the encrypted list of
-    the voters issued a paper ballot, signed with the commission's key."""
+    the voters issued a paper ballot, signed with the commission's key; and the sealed
+    opening of the list."""
     if post and (server is None or election_id is None):
         raise click.UsageError("--post needs --server and --election")
-    if Path(out).exists():
-        raise ProtocolError(f"{out} exists: refusing to overwrite it")
+    for path in (out, opening_path):
+        if Path(path).exists():
+            raise ProtocolError(f"{path} exists: refusing to overwrite it")
     secret = load_key_file(key_path, COMMISSION_KEY)
     base_hash, election_key, manifest = _election(setup, server, election_id)
+    key = base_mul(secret)
+    if server is not None and election_id is not None:
+        sent = board_station(server, election_id, unit, key)
+        if sequence is not None and sequence != sent + 1:
+            raise ProtocolError(
+                f"the board holds {sent} paper uploads of unit {unit!r}: this one is number "
+                f"{sent + 1}, not {sequence}"
+            )
+        sequence = sent + 1
+    elif sequence is None:
+        raise click.UsageError("give --sequence, or --server and --election to read it")
     roll = read_paper_roll(read_bytes(roll_path), roll_path)
-    handles = read_voted(read_bytes(voted_path), voted_path, roll)
+    lines = read_voted_lines(read_bytes(voted_path), voted_path, roll)
+    handles = [roll[line][1] for line in lines]
     protocol = protocol_from_json(
         parse_json(read_bytes(protocol_path), limit=1 << 20, what="protocol"), protocol_path
     )
-    upload = make_paper_upload(
-        base_hash, election_key, manifest, unit, protocol, handles, secret, unsigned_body,
-        SYSTEM_RANDOMNESS,
+    upload, opening = make_paper_upload(
+        base_hash, election_key, manifest, unit, sequence, protocol, handles, secret,
+        unsigned_body, SYSTEM_RANDOMNESS,
     )  # fmt: skip
     body = upload_to_json(upload)
+    sealed = opening_to_json(unit, sequence, [(lines[index], r) for index, r in opening])
+    write_secret(opening_path, canonical_bytes(sealed).decode() + "\n")
     Path(out).write_bytes(canonical_bytes(body) + b"\n")
     click.echo(
         f"wrote {out}: the paper results of unit {unit!r} of election "
-        f"{manifest.election_id!r} (fingerprint {base_hash.hex()[:16]}), {len(handles)} "
-        "voters listed, signed with the commission's key"
+        f"{manifest.election_id!r} (fingerprint {base_hash.hex()[:16]}), upload {sequence}, "
+        f"{len(handles)} voters listed, signed with the commission's key "
+        f"{key.hex()[:16]}...; and the sealed opening {opening_path}"
     )
     if post:
         assert server is not None and election_id is not None
@@ -272,3 +337,76 @@ def upload(server: str, election_id: str, upload_path: str) -> None:
     except HonestBallotError as exc:
         raise ProtocolError(f"{upload_path}: {exc}") from None
     _post(server, election_id, unit, body)
+
+
+@commission_group.command("check-opening")
+@click.option(
+    "--roll",
+    "roll_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The station's paper roll (line,national_id,handle).",
+)
+@click.option(
+    "--opening",
+    "opening_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The sealed opening ('commission paper --opening').",
+)
+@click.option(
+    "--upload",
+    "upload_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The paper results ('commission paper --out', or the paper event's body).",
+)
+@click.option(
+    "--setup",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The election's public setup ('honestballot election info --out').",
+)
+@click.option(
+    "--server", default=None, help="Or the board's address (https://...), with --election."
+)
+@click.option("--election", "election_id", default=None, help="The election's id (with --server).")
+def check_opening_command(
+    roll_path: str, opening_path: str, upload_path: str, setup: str | None,
+    server: str | None, election_id: str | None,
+) -> None:  # fmt: skip
+    """Check a sealed opening: every row of the upload encrypts the handle of the paper
+    roll's line the opening names, each line at most once; print the lines (the voters the
+    commission listed, to compare with the signatures on the paper roll)."""
+    _, election_key, _ = _election(setup, server, election_id)
+    roll = read_paper_roll(read_bytes(roll_path), roll_path)
+    try:
+        upload = upload_from_json(
+            parse_json(read_bytes(upload_path), limit=64 << 20, what="paper results"),
+            upload_path,
+        )
+        unit, sequence, rows = opening_from_json(
+            parse_json(read_bytes(opening_path), limit=64 << 20, what="opening"), opening_path
+        )
+    except HonestBallotError as exc:
+        raise ProtocolError(str(exc)) from None
+    if (unit, sequence) != (upload.unit, upload.sequence):
+        raise ProtocolError(
+            f"the opening is of upload {sequence} of unit {unit!r}, the upload is upload "
+            f"{upload.sequence} of unit {upload.unit!r}"
+        )
+    lines = sorted({line for line, _ in rows})
+    for line in lines:
+        if line not in roll:
+            raise ProtocolError(f"the opening names line {line}, which the paper roll has not")
+    index = {line: i for i, line in enumerate(lines)}
+    check_opening(
+        election_key,
+        upload,
+        tuple((index[line], r) for line, r in rows),
+        [roll[line][1] for line in lines],
+    )
+    click.echo(
+        f"the opening holds: upload {upload.sequence} of unit {upload.unit!r} lists the "
+        f"{len(rows)} voters of paper roll lines {', '.join(str(n) for n in sorted(lines))}"
+    )

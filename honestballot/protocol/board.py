@@ -21,7 +21,9 @@ Order of phases::
           -> result
 
     station* in setup and open (protocol/stations.py)
-    paper* in open and closed, before the close's first trustee object (protocol/paper.py)
+    paper* in open and closed, before the close's first trustee object, each unit's
+        numbered 1, 2, ... (protocol/paper.py); the close's first trustee object only once
+        every paper station has one, or PAPER_HOURS after the close (the paper deadline)
 
 Mixes (protocol/mix.py): after the close, each contest counted by mixing is shuffled by
 trustees in turn, positions 1, 2, ... with no trustee twice per contest; a mix is
@@ -227,6 +229,10 @@ class CloseObjectEvent:
     kind: str
     #: the trustee of a part or step; 0 for a ``close-round`` (the service's)
     trustee: int = 0
+    #: its time on the board, when known (the record's replay): a trustee's object is
+    #: then checked against the paper deadline (:func:`check_paper_deadline`; the service
+    #: calls that function itself with the time it will append at)
+    time_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +262,8 @@ class PaperEvent:
     and the signature with what it signs (``digest``, under the election's ``base_hash``)."""
 
     unit: str
+    #: the upload's signed ``sequence``: one more than the unit's ``paper`` events before
+    sequence: int
     base_hash: bytes
     digest: bytes
     signature: SchnorrProof
@@ -507,6 +515,19 @@ class BoardView(Protocol):
     def close_begun(self) -> bool:
         """Whether a trustee's object of the close (``close-part`` or ``close-step``) is
         on the board."""
+        ...
+
+    @property
+    def close_ms(self) -> int | None:
+        """The ``close`` event's time, once it is on the board."""
+        ...
+
+    def paper_sent(self, unit: str) -> int:
+        """How many ``paper`` events of ``unit`` are on the board."""
+        ...
+
+    def paper_waiting(self) -> tuple[str, ...]:
+        """The units whose station has paper voting and no ``paper`` event yet, sorted."""
         ...
 
     def latest(self, credential: Point) -> bytes | None:
@@ -799,7 +820,49 @@ def check_paper(view: BoardView, ev: PaperEvent) -> None:
     if view.close_begun:
         message = "the close has begun: paper results can no longer be changed"
         raise ProtocolError(Text("paper.close_begun", message))
+    expected = view.paper_sent(ev.unit) + 1
+    if ev.sequence != expected:
+        message = (
+            f"the paper results of unit {ev.unit!r} numbered {ev.sequence}: the board takes "
+            f"number {expected} next (an old upload cannot be sent again)"
+        )
+        raise ProtocolError(
+            Text("paper.sequence", message, unit=ev.unit, sequence=ev.sequence, expected=expected)
+        )
     verify_paper_signature(ev.base_hash, station[0], ev.digest, ev.signature, ev.unit)
+
+
+#: how long after the ``close`` the close may begin without every paper station's results
+PAPER_HOURS: Final = 24
+PAPER_DEADLINE_MS: Final = PAPER_HOURS * 3_600_000
+
+
+def paper_deadline_passed(view: BoardView, time_ms: int) -> bool:
+    """Whether the close may begin at ``time_ms``: every paper station has sent its
+    results, or :data:`PAPER_HOURS` have passed since the ``close`` event."""
+    if not view.paper_waiting():
+        return True
+    close_ms = view.close_ms
+    return close_ms is not None and time_ms >= close_ms + PAPER_DEADLINE_MS
+
+
+def check_paper_deadline(view: BoardView, time_ms: int) -> None:
+    """A trustee's first object of the close (``close-part``, ``close-step``) at
+    ``time_ms``: refused while a paper station has no results and :data:`PAPER_HOURS`
+    have not passed since the ``close`` (the paper deadline).  The close's service calls
+    this before it appends a trustee's object, with the time it appends at; the record's
+    replay, with each object's time."""
+    if view.close_begun or paper_deadline_passed(view, time_ms):
+        return
+    waiting = view.paper_waiting()
+    message = (
+        f"the close begins once every polling station with paper voting has sent its "
+        f"results, or {PAPER_HOURS} hours after voting closed; still waiting for "
+        f"{', '.join(waiting)}"
+    )
+    raise ProtocolError(
+        Text("paper.deadline", message, hours=PAPER_HOURS, units=", ".join(waiting))
+    )
 
 
 def check_voter(view: BoardView, credential: Point) -> None:
@@ -1227,6 +1290,8 @@ def check_event(view: BoardView, event: Event) -> None:
         case CloseObjectEvent():
             check_phase(view, event.kind)
             _revoting_only(view, event.kind)
+            if event.kind in CLOSE_BEGINS and event.time_ms is not None:
+                check_paper_deadline(view, event.time_ms)
         case DecryptionShareEvent():
             check_share(view, event)
         case SharePartEvent():
@@ -1294,6 +1359,10 @@ class BoardRules:
     roll_parts: list[tuple[int, bytes]] = field(default_factory=list)
     #: whether a trustee's object of the close is on the board (:data:`CLOSE_BEGINS`)
     close_begun: bool = False
+    #: the ``close`` event's time
+    close_ms: int | None = None
+    #: unit -> how many ``paper`` events it has on the board
+    paper_events: dict[str, int] = field(default_factory=dict)
     ballots_cast: int = 0
     audits: int = 0
     pending_supersede: tuple[bytes, bytes] | None = None
@@ -1345,6 +1414,18 @@ class BoardRules:
     def station(self, unit: str) -> tuple[Point, bool] | None:
         return self.stations.get(unit)
 
+    def paper_sent(self, unit: str) -> int:
+        return self.paper_events.get(unit, 0)
+
+    def paper_waiting(self) -> tuple[str, ...]:
+        return tuple(
+            sorted(
+                unit
+                for unit, (_, paper) in self.stations.items()
+                if paper and not self.paper_events.get(unit)
+            )
+        )
+
     # -- extending it ----------------------------------------------------------------------
 
     def check(self, event: Event) -> None:
@@ -1395,6 +1476,8 @@ class BoardRules:
                 self.roll_parts.append((event.rows, event.digest))
             case StationEvent():
                 self.stations[event.unit] = (event.commission_key, event.paper)
+            case PaperEvent():
+                self.paper_events[event.unit] = self.paper_sent(event.unit) + 1
             case BallotEvent():
                 previous = self.latest_ballot.get(event.credential)
                 self.latest_ballot[event.credential] = event.tracking_hash
@@ -1412,6 +1495,7 @@ class BoardRules:
                 self.audits += 1
                 self.audit_block = (event.tracking_hash, event.time_ms)
             case CloseEvent():
+                self.close_ms = event.time_ms
                 self.audit_block = None
                 self.closing_ms = None  # the close ends its block
             case MixEvent():

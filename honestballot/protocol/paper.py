@@ -7,6 +7,8 @@ whose station has paper voting.  The commission holds the station's **paper roll
 line per voter of its unit with the voter's handle point ``V``, exported by the organiser)
 and, after the count, makes one upload (``honestballot commission paper``):
 
+- ``sequence``: the upload's number for its unit (1, 2, ...; the board takes only the
+  next one, so an old upload cannot be replayed);
 - ``protocol``: the station's counting protocol -- ballots received, issued, spoiled,
   unused, found in the box, and per contest of the manifest (in order) the invalid ballots
   and the count of every encrypted option (``Contest.options``, in ballot order);
@@ -19,8 +21,10 @@ and, after the count, makes one upload (``honestballot commission paper``):
 
 The arithmetic (:func:`check_protocol`), the proofs and the signature
 (:func:`verify_paper_upload`) are checked by the service on upload and by ``verify`` on
-replay; where a ``paper`` event may stand is a board rule (protocol/board.py,
-``check_paper``).  A contest counted by mixing cannot be counted on paper yet
+replay; where a ``paper`` event may stand, its sequence and the paper deadline are board
+rules (protocol/board.py, ``check_paper``, ``check_paper_deadline``).  The commission's
+tool keeps the upload's opening (:func:`check_opening`) sealed with the signed paper
+roll.  A contest counted by mixing cannot be counted on paper yet
 (:func:`check_countable`).
 
 This module does not know JSON: the canonical body without the signature, which the
@@ -44,7 +48,7 @@ from honestballot.crypto.plaintext_awareness import (
 from honestballot.crypto.randomness import Randomness, random_nonzero_scalar, random_permutation
 from honestballot.crypto.schnorr import SchnorrProof, sign, verify_signature
 from honestballot.errors import InvalidInput, InvalidProof, ProtocolError, Text
-from honestballot.protocol.manifest import Manifest
+from honestballot.protocol.manifest import Contest, Manifest
 
 PAPER_PLACE: Final = "paper"
 PLACE_TAG: Final = "paper/place"
@@ -96,10 +100,17 @@ class PaperUpload:
     """A ``paper`` event's content."""
 
     unit: str
+    #: 1 for the unit's first upload, then each next one + 1 (signed: an old upload
+    #: replayed carries an old number, and the board refuses it)
+    sequence: int
     protocol: PaperProtocol
     voters: tuple[PaperVoter, ...]
     signature: SchnorrProof
 
+
+#: per upload row: the index of the voter's handle in the commission's list and the
+#: encryption's randomness (the sealed opening)
+Opening = tuple[tuple[int, Scalar], ...]
 
 #: the canonical body of an upload without its ``signature`` (record/paper.py)
 Unsigned = Callable[[PaperUpload], bytes]
@@ -124,9 +135,13 @@ def _number(value: int, what: str) -> None:
         raise InvalidInput(Text("paper.number", message, what=what, most=MAX_NUMBER))
 
 
-def check_protocol(manifest: Manifest, protocol: PaperProtocol, voters: int) -> None:
-    """The protocol's arithmetic (``paper.protocol``), for a list of ``voters`` voters:
-    :class:`InvalidInput` naming the first rule broken, in the commission's language."""
+def check_protocol(
+    manifest: Manifest, protocol: PaperProtocol, voters: int, on_roll: int | None
+) -> None:
+    """The protocol's arithmetic (``paper.protocol``), for a list of ``voters`` voters in a
+    unit with ``on_roll`` voters on the roll (the roll summary's; None while it is not
+    known, as on the commission's machine without the board): :class:`InvalidInput`
+    naming the first rule broken, in the commission's language."""
     p = protocol
     for what, value in (
         ("received", p.received),
@@ -156,6 +171,12 @@ def check_protocol(manifest: Manifest, protocol: PaperProtocol, voters: int) -> 
             f"({voters})"
         )
         raise InvalidInput(Text("paper.issued", message, issued=p.issued, voters=voters))
+    if on_roll is not None and p.issued > on_roll:
+        message = (
+            f"ballots issued ({p.issued}) cannot be more than the unit's voters on the roll "
+            f"({on_roll})"
+        )
+        raise InvalidInput(Text("paper.issued_roll", message, issued=p.issued, on_roll=on_roll))
     expected = [c.id for c in manifest.contests]
     given = [c.id for c in p.contests]
     if given != expected:
@@ -191,20 +212,50 @@ def check_protocol(manifest: Manifest, protocol: PaperProtocol, voters: int) -> 
                     in_box=p.in_box,
                 )
             )  # fmt: skip
-        valid = p.in_box - count.invalid
-        lo = 1 if contest.has_exclusive else contest.min_selections
-        marks = sum(n for _, n in count.counts)
-        if not lo * valid <= marks <= contest.max_selections * valid:
+        _check_marks(contest, count, p.in_box - count.invalid)
+
+
+def _check_marks(contest: Contest, count: ContestCount, valid: int) -> None:
+    """The bounds of one contest's counts for ``valid`` valid ballots: every option's count
+    at most ``valid``; the exclusive options' sum ``e`` at most ``valid``; the candidates'
+    sum between ``max(min_selections, 1)·(valid − e)`` and ``max_selections·(valid − e)``."""
+    for option, n in count.counts:
+        if n > valid:
             message = (
-                f"contest {contest.id!r}: {valid} valid ballots hold from {lo * valid} to "
-                f"{contest.max_selections * valid} marks, the counts add up to {marks}"
+                f"contest {contest.id!r}: option {option!r} has {n} votes, more than the "
+                f"{valid} valid ballots"
             )
             raise InvalidInput(
                 Text(
-                    "paper.marks", message, contest=contest.id, valid=valid,
-                    least=lo * valid, most=contest.max_selections * valid, marks=marks,
+                    "paper.option_count", message, contest=contest.id, option=option,
+                    count=n, valid=valid,
                 )
             )  # fmt: skip
+    exclusive = {o.id for o in contest.options if o.exclusive}
+    e = sum(n for o, n in count.counts if o in exclusive)
+    if e > valid:
+        message = (
+            f"contest {contest.id!r}: the ballots marked for an exclusive option ({e}) cannot "
+            f"be more than the {valid} valid ballots"
+        )
+        raise InvalidInput(
+            Text("paper.exclusive", message, contest=contest.id, exclusive=e, valid=valid)
+        )
+    rest = valid - e
+    lo = max(contest.min_selections, 1) * rest
+    hi = contest.max_selections * rest
+    marks = sum(n for o, n in count.counts if o not in exclusive)
+    if not lo <= marks <= hi:
+        message = (
+            f"contest {contest.id!r}: {rest} valid ballots not marked for an exclusive option "
+            f"hold from {lo} to {hi} marks for candidates, the counts add up to {marks}"
+        )
+        raise InvalidInput(
+            Text(
+                "paper.marks", message, contest=contest.id, valid=rest, least=lo, most=hi,
+                marks=marks,
+            )
+        )  # fmt: skip
 
 
 def place_id(base_hash: bytes, unit: str) -> bytes:
@@ -249,40 +300,86 @@ def make_paper_upload(
     election_key: Point,
     manifest: Manifest,
     unit: str,
+    sequence: int,
     protocol: PaperProtocol,
     handles: Sequence[Point],
     commission_secret: Scalar,
     unsigned: Unsigned,
     rng: Randomness,
-) -> PaperUpload:
-    """The commission's upload: the protocol checked, every handle encrypted with its
-    proof in an order drawn at random, the whole signed."""
+    on_roll: int | None = None,
+) -> tuple[PaperUpload, Opening]:
+    """The commission's upload, the ``sequence``-th of its unit: the protocol checked,
+    every handle encrypted with its proof in an order drawn at random, the whole signed;
+    and its opening: per upload row, the index in ``handles`` it encrypts and the
+    encryption's randomness (to be kept sealed, :func:`check_opening`)."""
     check_countable(manifest)
     if unit not in manifest.unit_ids():
         message = f"unit {unit!r} is not a unit of the election"
         raise InvalidInput(Text("roll.unit_unknown", message, unit=unit))
-    check_protocol(manifest, protocol, len(handles))
+    if not 1 <= sequence <= MAX_NUMBER:
+        raise InvalidInput(  # English only: the tool numbers the uploads itself
+            f"a paper upload's sequence number is 1 or more, not {sequence}"
+        )
+    check_protocol(manifest, protocol, len(handles), on_roll)
     if len({h.data for h in handles}) != len(handles):
         message = "a voter is listed twice: each voter is issued at most one paper ballot"
         raise InvalidInput(Text("paper.twice", message))
     order = random_permutation(rng, len(handles))
     voters = []
+    opening = []
     for row, index in enumerate(order):
         r = random_nonzero_scalar(rng)
         ct = encrypt_point(election_key, handles[index], r)
         proof = prove_randomness(handle_place(base_hash, unit, row), election_key, ct, r, rng)
         voters.append(PaperVoter(ct, proof))
+        opening.append((index, r))
     placeholder = SchnorrProof(Scalar.of(0), Scalar.of(0))
-    upload = PaperUpload(unit, protocol, tuple(voters), placeholder)
+    upload = PaperUpload(unit, sequence, protocol, tuple(voters), placeholder)
     digest = paper_digest(base_hash, unsigned(upload))
     signature = sign(
         SIGNATURE_TAG, (base_hash, base_mul(commission_secret)), digest, commission_secret, rng
     )
-    return replace(upload, signature=signature)
+    return replace(upload, signature=signature), tuple(opening)
+
+
+def check_opening(
+    election_key: Point, upload: PaperUpload, opening: Opening, handles: Sequence[Point]
+) -> None:
+    """:class:`ProtocolError` unless the opening opens every row of ``upload``: row ``i``
+    is ``Enc(handles[index_i]; r_i)`` with ``(index_i, r_i)`` the opening's row ``i``, and
+    no two rows open to one index (an auditor with the sealed opening and the paper roll
+    checks that the commission listed the voters who signed for a ballot)."""
+    if len(opening) != len(upload.voters):
+        raise ProtocolError(  # English only: an auditor's tool, its report in English
+            f"the opening has {len(opening)} rows, the upload lists {len(upload.voters)} voters"
+        )
+    seen: set[int] = set()
+    for row, (voter, (index, r)) in enumerate(zip(upload.voters, opening, strict=True)):
+        if not 0 <= index < len(handles) or index in seen:
+            raise ProtocolError(  # English only: an auditor's tool
+                f"row {row}: the opening names no voter of the roll, or one named before"
+            )
+        seen.add(index)
+        if encrypt_point(election_key, handles[index], r) != voter.handle:
+            raise ProtocolError(  # English only: an auditor's tool
+                f"row {row} does not encrypt the handle its opening names"
+            )
 
 
 def verify_paper_voters(base_hash: bytes, election_key: Point, upload: PaperUpload) -> None:
-    """``paper.voters``: every listed ciphertext's proof of randomness at its place."""
+    """``paper.voters``: the listed ciphertexts' ``alpha``s pairwise distinct (a reused
+    randomness would publish the difference of two handles), and every one's proof of
+    randomness at its place."""
+    alphas: set[Point] = set()
+    for row, voter in enumerate(upload.voters):
+        alpha = voter.handle.alpha
+        if alpha in alphas:
+            message = (
+                f"the paper results of unit {upload.unit!r}: listed voter {row} is encrypted "
+                "with the randomness of another row"
+            )
+            raise InvalidProof(Text("paper.alpha", message, unit=upload.unit, row=row))
+        alphas.add(alpha)
     for row, voter in enumerate(upload.voters):
         try:
             verify_randomness(
@@ -317,9 +414,12 @@ def verify_paper_upload(
 def last_per_unit(
     uploads: Sequence[tuple[int, PaperUpload]], unit_order: Sequence[str]
 ) -> list[tuple[str, PaperUpload]]:
-    """The counting upload of each unit: (unit, its last upload), in manifest unit order
-    (``unit_order``), from the ``paper`` events' (seq, upload) in board order."""
+    """The counting upload of each unit: (unit, its upload with the highest sequence
+    number), in manifest unit order (``unit_order``), from the ``paper`` events' (seq,
+    upload) in board order."""
     last: dict[str, PaperUpload] = {}
     for _, upload in sorted(uploads, key=lambda item: item[0]):
-        last[upload.unit] = upload
+        before = last.get(upload.unit)
+        if before is None or upload.sequence > before.sequence:
+            last[upload.unit] = upload
     return [(unit, last[unit]) for unit in unit_order if unit in last]

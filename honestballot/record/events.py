@@ -336,7 +336,9 @@ def board_event(
                 raise ValueError("a paper event's signature needs the election's base hash")
             upload = upload_from_json(b, p)
             digest = paper_digest(base_hash, unsigned_body(upload))
-            return board.PaperEvent(upload.unit, base_hash, digest, upload.signature)
+            return board.PaperEvent(
+                upload.unit, upload.sequence, base_hash, digest, upload.signature
+            )
         case "close-round":
             # its round and deadline: the check close.rounds reads them
             r = Reader(b, p)
@@ -349,7 +351,7 @@ def board_event(
             # the steps and the proofs protocol/close_a.py's, checked once
             r = Reader(b, p)
             trustee = r.integer("trustee", minimum=1, maximum=1000)
-            return board.CloseObjectEvent(line.kind, trustee)
+            return board.CloseObjectEvent(line.kind, trustee, line.time_ms)
         case "mix-part" | "mix":
             # the place only: the rest is parsed (record/mix.py) and checked by the check
             # mix.proofs (protocol/mix_parts.py), once

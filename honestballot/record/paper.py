@@ -3,7 +3,7 @@ protocol/paper.py).
 
 The ``paper`` event's body, which is also what the commission uploads::
 
-    {"unit": id,
+    {"unit": id, "sequence": n (1, 2, ... per unit),
      "protocol": {"received": n, "issued": n, "spoiled": n, "unused": n, "in_box": n,
                   "contests": [{"id": contest id, "invalid": n,
                                 "counts": [{"option": option id, "count": n}, ...]}, ...]},
@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
+from honestballot.crypto.group import Scalar
 from honestballot.crypto.plaintext_awareness import RandomnessProof
 from honestballot.protocol.manifest import MAX_CONTESTS, MAX_OPTIONS
 from honestballot.protocol.paper import (
@@ -110,6 +111,7 @@ def _voter(value: Any, path: str) -> PaperVoter:
 def _unsigned_json(upload: PaperUpload) -> JsonObject:
     return {
         "unit": upload.unit,
+        "sequence": upload.sequence,
         "protocol": protocol_to_json(upload.protocol),
         "voters": [
             {
@@ -135,6 +137,7 @@ def upload_from_json(value: Any, path: str = "paper results") -> PaperUpload:
     r = Reader(value, path)
     upload = PaperUpload(
         unit=r.text("unit", max_len=64),
+        sequence=r.integer("sequence", minimum=1, maximum=MAX_NUMBER),
         protocol=protocol_from_json(r.raw("protocol"), f"{path}.protocol"),
         voters=tuple(r.items("voters", _voter, max_items=MAX_PAPER_VOTERS)),
         signature=schnorr_from_json(r.raw("signature"), f"{path}.signature"),
@@ -144,7 +147,8 @@ def upload_from_json(value: Any, path: str = "paper results") -> PaperUpload:
 
 
 def paper_lists(events: Iterable[Any], unit_order: Sequence[str]) -> list[tuple[str, PaperUpload]]:
-    """The paper results that count: per unit its **last** ``paper`` event, in manifest
+    """The paper results that count: per unit its ``paper`` event with the highest
+    ``sequence`` (the board takes them in sequence, so its last), in manifest
     unit order (``unit_order``), from the record's events in board order (each with
     ``seq``, ``kind`` and ``body``, as :class:`~honestballot.record.events.EventLine`).
     What the close (stage B) and the result read; a body that does not parse is
@@ -155,3 +159,38 @@ def paper_lists(events: Iterable[Any], unit_order: Sequence[str]) -> list[tuple[
         if ev.kind == "paper"
     ]
     return last_per_unit(uploads, unit_order)
+
+
+def opening_to_json(unit: str, sequence: int, lines: Sequence[tuple[int, Scalar]]) -> JsonObject:
+    """The sealed opening of an upload: per upload row, the paper roll's line of the voter
+    it encrypts and the encryption's randomness (secret: kept sealed with the signed paper
+    roll)::
+
+        {"unit": id, "sequence": n, "rows": [{"line": n, "r": scalar}, ...]}
+    """
+    return {
+        "unit": unit,
+        "sequence": sequence,
+        "rows": [{"line": line, "r": r.hex()} for line, r in lines],
+    }
+
+
+def _opening_row(value: Any, path: str) -> tuple[int, Scalar]:
+    r = Reader(value, path)
+    row = (r.integer("line", minimum=1, maximum=MAX_NUMBER), r.scalar("r"))
+    r.done()
+    return row
+
+
+def opening_from_json(
+    value: Any, path: str = "opening"
+) -> tuple[str, int, list[tuple[int, Scalar]]]:
+    """(unit, sequence, per upload row its (line, randomness)) of a sealed opening."""
+    r = Reader(value, path)
+    opening = (
+        r.text("unit", max_len=64),
+        r.integer("sequence", minimum=1, maximum=MAX_NUMBER),
+        r.items("rows", _opening_row, max_items=MAX_PAPER_VOTERS),
+    )
+    r.done()
+    return opening

@@ -5,7 +5,9 @@
   ``honestballot commission upload``), authenticated by its signature alone: the service
   verifies the whole upload (shape, arithmetic, the station's key, every proof), then
   appends the ``paper`` event under the election's lock, with the board's rules (phase,
-  paper station, no trustee's object of the close yet).
+  paper station, the unit's next sequence number, no trustee's object of the close yet).
+- :func:`check_close_may_begin`: the paper deadline, for the close's service to call before
+  a trustee's ``close-part`` or ``close-step``.
 - :func:`paper_listing`: per unit, its counting upload (the last), how many were sent, and
   the reconciliation lines, for ``GET /api/e/{id}/stations``.
 - :func:`write_paper_roll`: a station's paper roll, ``line,national_id,handle``, for the
@@ -18,7 +20,14 @@ import csv
 from typing import IO, Any
 
 from honestballot.errors import InvalidInput, ProtocolError, Text
-from honestballot.protocol.board import CLOSE_BEGINS, BoardRules, PaperEvent, Phase, check_phase
+from honestballot.protocol.board import (
+    CLOSE_BEGINS,
+    BoardRules,
+    PaperEvent,
+    Phase,
+    check_paper_deadline,
+    check_phase,
+)
 from honestballot.protocol.paper import (
     PaperProtocol,
     PaperUpload,
@@ -39,6 +48,7 @@ from honestballot.record.paper import (
     upload_to_json,
 )
 from honestballot.service.board.election import ElectionService
+from honestballot.store.sql import Tx
 
 NOT_REVOTING = Text(
     "paper.revoting", "paper results are taken only in an election with re-voting protection"
@@ -69,23 +79,55 @@ def submit_paper(
     if upload.unit != unit:
         message = f"these paper results are of unit {upload.unit!r}, not of {unit!r}"
         raise InvalidInput(Text("paper.unit", message, given=upload.unit, unit=unit))
-    check_protocol(ctx.manifest, upload.protocol, len(upload.voters))
+    with elections.store.connect() as conn:
+        on_roll = _on_roll(elections, conn, election_id, unit)
+    check_protocol(ctx.manifest, upload.protocol, len(upload.voters), on_roll)
     verify_paper_upload(
         ctx.base_hash, ctx.public_key, station.commission_key, upload, unsigned_body
     )
     digest = paper_digest(ctx.base_hash, unsigned_body(upload))
     with elections.store.transaction(election_id) as conn:
-        board, _ = elections._board(conn, election_id)
-        board.stations = {
-            s.unit: (s.commission_key, s.paper) for s in elections._stations(election_id, conn)
-        }
-        # a closed election's padding is on the board: it is posted with the close
-        board.padded = board.phase is Phase.CLOSED
-        board.close_begun = elections.store.has_event(conn, election_id, CLOSE_BEGINS)
-        board.apply(PaperEvent(unit, ctx.base_hash, digest, upload.signature))
+        board = paper_board(elections, conn, election_id)
+        board.apply(PaperEvent(unit, upload.sequence, ctx.base_hash, digest, upload.signature))
         seq = elections._append(conn, election_id, "paper", upload_to_json(upload))
     elections.publish_tree_head(election_id)
     return seq, upload
+
+
+def _on_roll(elections: ElectionService, conn: Tx, election_id: str, unit: str) -> int | None:
+    board, _ = elections._board(conn, election_id, roll=True)
+    return None if board.roll is None else board.roll.get(unit, 0)
+
+
+def paper_board(elections: ElectionService, conn: Tx, election_id: str) -> BoardRules:
+    """The board as the paper rules read it, under the election's lock: the phase, the
+    stations, each unit's number of ``paper`` events, the ``close``'s time and whether a
+    trustee's object of the close is on the board."""
+    board, _ = elections._board(conn, election_id)
+    board.stations = {
+        s.unit: (s.commission_key, s.paper) for s in elections._stations(election_id, conn)
+    }
+    # a closed election's padding is on the board: it is posted with the close
+    board.padded = board.phase is Phase.CLOSED
+    board.close_begun = elections.store.has_event(conn, election_id, CLOSE_BEGINS)
+    for ev in elections.store.iter_events(election_id, kinds=("paper", "close"), conn=conn):
+        if ev.kind == "close":
+            board.close_ms = ev.time_ms
+            continue
+        unit = str(parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]["unit"])
+        board.paper_events[unit] = board.paper_events.get(unit, 0) + 1
+    return board
+
+
+def check_close_may_begin(
+    elections: ElectionService, conn: Tx, election_id: str, time_ms: int
+) -> None:
+    """The paper deadline, for the close's service: call it under the election's lock
+    before appending a trustee's ``close-part`` or ``close-step`` at ``time_ms``;
+    :class:`ProtocolError` (``paper.deadline``) while a paper station has no results and
+    the 24 hours after the ``close`` have not passed (protocol/board.py,
+    :func:`check_paper_deadline`)."""
+    check_paper_deadline(paper_board(elections, conn, election_id), time_ms)
 
 
 def _paper_events(elections: ElectionService, election_id: str) -> list[EventLine]:

@@ -416,12 +416,58 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "the box ({in_box})",
     ),
     "msg.paper.marks": (
-        "вопрос {contest}: в {valid} действительных бюллетенях от {least} до {most} "
-        "отметок, а сумма голосов равна {marks}",
-        "{contest} сұрағы: {valid} жарамды бюллетеньде {least}-ден {most}-ге дейін белгі "
-        "бар, ал дауыстардың қосындысы {marks}",
-        "contest {contest}: {valid} valid ballots hold from {least} to {most} marks, the "
-        "counts add up to {marks}",
+        "вопрос {contest}: в {valid} действительных бюллетенях без отметки за исключающий "
+        "вариант от {least} до {most} отметок за кандидатов, а сумма их голосов равна {marks}",
+        "{contest} сұрағы: ерекше нұсқа белгіленбеген {valid} жарамды бюллетеньде "
+        "кандидаттарға {least}-ден {most}-ге дейін белгі бар, ал олардың дауыстарының "
+        "қосындысы {marks}",
+        "contest {contest}: {valid} valid ballots not marked for an exclusive option hold "
+        "from {least} to {most} marks for candidates, the counts add up to {marks}",
+    ),
+    "msg.paper.option_count": (
+        "вопрос {contest}: у варианта {option} {count} голосов — больше, чем {valid} "
+        "действительных бюллетеней",
+        "{contest} сұрағы: {option} нұсқасында {count} дауыс — {valid} жарамды бюллетеньнен көп",
+        "contest {contest}: option {option} has {count} votes, more than the {valid} valid ballots",
+    ),
+    "msg.paper.exclusive": (
+        "вопрос {contest}: бюллетеней с отметкой за исключающий вариант ({exclusive}) не "
+        "может быть больше {valid} действительных",
+        "{contest} сұрағы: ерекше нұсқа белгіленген бюллетеньдер ({exclusive}) {valid} "
+        "жарамды бюллетеньнен көп бола алмайды",
+        "contest {contest}: the ballots marked for an exclusive option ({exclusive}) cannot "
+        "be more than the {valid} valid ballots",
+    ),
+    "msg.paper.issued_roll": (
+        "выдано бюллетеней ({issued}) не может быть больше, чем избирателей участка в "
+        "списке ({on_roll})",
+        "берілген бюллетеньдер ({issued}) тізімдегі учаске сайлаушыларынан ({on_roll}) көп "
+        "бола алмайды",
+        "ballots issued ({issued}) cannot be more than the unit's voters on the roll ({on_roll})",
+    ),
+    "msg.paper.alpha": (
+        "бумажные итоги участка {unit}: избиратель {row} списка зашифрован со случайностью "
+        "другой строки",
+        "{unit} учаскесінің қағаз қорытындылары: тізімдегі {row} сайлаушы басқа жолдың "
+        "кездейсоқтығымен шифрланған",
+        "the paper results of unit {unit}: listed voter {row} is encrypted with the "
+        "randomness of another row",
+    ),
+    "msg.paper.sequence": (
+        "бумажные итоги участка {unit} под номером {sequence}: доска принимает следующим "
+        "номер {expected} (старую загрузку нельзя отправить снова)",
+        "{unit} учаскесінің {sequence} нөмірлі қағаз қорытындылары: тақта келесі ретте "
+        "{expected} нөмірін қабылдайды (ескі жүктемені қайта жіберуге болмайды)",
+        "the paper results of unit {unit} numbered {sequence}: the board takes number "
+        "{expected} next (an old upload cannot be sent again)",
+    ),
+    "msg.paper.deadline": (
+        "подсчёт начинается, когда все участки с бумажным голосованием передали итоги, или "
+        "через {hours} часов после окончания голосования; ещё не передали: {units}",
+        "санау қағаз дауыс беру учаскелерінің бәрі қорытындыларын жібергенде немесе дауыс "
+        "беру аяқталғаннан кейін {hours} сағаттан соң басталады; әлі жібермегендер: {units}",
+        "the close begins once every polling station with paper voting has sent its "
+        "results, or {hours} hours after voting closed; still waiting for {units}",
     ),
     "msg.paper.signature": (
         "бумажные итоги участка {unit} не подписаны ключом комиссии этого участка",

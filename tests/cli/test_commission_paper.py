@@ -55,7 +55,8 @@ def test_post_needs_the_server(tmp_path: Path) -> None:
         ["commission", "paper", "--key", str(files["key"]), "--unit", "station-1",
          "--roll", str(files["roll.csv"]), "--voted", str(files["voted.txt"]),
          "--protocol", str(files["protocol.json"]), "--setup", str(files["setup.json"]),
-         "--out", str(tmp_path / "upload.json"), "--post"],
+         "--out", str(tmp_path / "upload.json"), "--opening", str(tmp_path / "opening.json"),
+         "--post"],
     )  # fmt: skip
     assert result.exit_code == 2
     assert "--post needs --server and --election" in result.output

@@ -2526,10 +2526,12 @@ def check_stations(manifest: dict, events: Sequence[dict]) -> dict[str, dict]:
 
 # ---------------------------------------------------------------------------
 # Paper results (record-format §6 "Paper results", board rule 12, §8: paper.signatures,
-# paper.protocol, paper.voters).
+# paper.protocol, paper.voters, paper.missing).
 # ---------------------------------------------------------------------------
 
-PAPER_KEYS = {"unit", "protocol", "voters", "signature"}
+PAPER_KEYS = {"unit", "sequence", "protocol", "voters", "signature"}
+#: the close may begin without every paper station's results 24 hours after the close
+PAPER_DEADLINE_MS = 24 * 3600 * 1000
 PROTOCOL_NUMBERS = ("received", "issued", "spoiled", "unused", "in_box")
 MAX_NUMBER = (1 << 53) - 1
 
@@ -2554,8 +2556,9 @@ def _number(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_NUMBER
 
 
-def paper_arithmetic(manifest: dict, body: dict) -> None:
-    """The protocol's arithmetic: ValueError naming the rule broken."""
+def paper_arithmetic(manifest: dict, body: dict, on_roll: int | None = None) -> None:
+    """The protocol's arithmetic (`issued` at most `on_roll`, the unit's voters in the
+    roll summary): ValueError naming the rule broken."""
     p = body["protocol"]
     if set(p) != {*PROTOCOL_NUMBERS, "contests"}:
         raise ValueError("the protocol's keys")
@@ -2569,6 +2572,8 @@ def paper_arithmetic(manifest: dict, body: dict) -> None:
         raise ValueError("in_box > issued")
     if p["issued"] != len(body["voters"]):
         raise ValueError("issued != the voters listed")
+    if on_roll is not None and p["issued"] > on_roll:
+        raise ValueError("issued > the unit's voters on the roll")
     if [c["id"] for c in p["contests"]] != [c["id"] for c in manifest["contests"]]:
         raise ValueError("the contests are not the manifest's, in order")
     for mc, pc in zip(manifest["contests"], p["contests"], strict=True):
@@ -2581,19 +2586,28 @@ def paper_arithmetic(manifest: dict, body: dict) -> None:
         if pc["invalid"] > p["in_box"]:
             raise ValueError(f"contest {mc['id']}: invalid > in_box")
         valid = p["in_box"] - pc["invalid"]
-        exclusive = mc["against_all"] or has_blank(mc)
-        lo = 1 if exclusive else mc["min_selections"]
-        marks = sum(c["count"] for c in pc["counts"])
-        if not lo * valid <= marks <= mc["max_selections"] * valid:
-            raise ValueError(f"contest {mc['id']}: {marks} marks for {valid} valid ballots")
+        if any(c["count"] > valid for c in pc["counts"]):
+            raise ValueError(f"contest {mc['id']}: an option counts more than the valid ballots")
+        candidates = {o["id"] for o in mc["options"]}
+        e = sum(c["count"] for c in pc["counts"] if c["option"] not in candidates)
+        s = sum(c["count"] for c in pc["counts"] if c["option"] in candidates)
+        if e > valid:
+            raise ValueError(f"contest {mc['id']}: exclusive marks > valid ballots")
+        rest = valid - e
+        if not max(mc["min_selections"], 1) * rest <= s <= mc["max_selections"] * rest:
+            raise ValueError(f"contest {mc['id']}: {s} candidate marks for {rest} ballots")
 
 
 def paper_voters_ok(base: bytes, h: Point, body: dict) -> int | None:
     """The first listed voter whose proof fails at its place, or None."""
     place = hash_bytes("paper/place", By(base), Tx(body["unit"]))
+    alphas: set[str] = set()
     for i, item in enumerate(body["voters"]):
         if set(item) != {"handle", "proof"} or set(item["proof"]) != {"e", "z"}:
             return i
+        if item["handle"]["alpha"] in alphas:
+            return i
+        alphas.add(item["handle"]["alpha"])
         proof = {"c": item["proof"]["e"], "s": item["proof"]["z"]}
         ctx = [By(base), Tx("paper"), By(place), Tx("handle"), In(i)]
         if not randomness_proof_ok(ctx, h, item["handle"], proof):
@@ -2605,21 +2619,32 @@ def check_paper(
     manifest: dict, setup: dict, base: bytes, h: Point, events: Sequence[dict]
 ) -> dict[str, list[str]]:
     """Board rule 12 (as `board.rules`) and the checks `paper.signatures`,
-    `paper.protocol`, `paper.voters` over the record's events in order: check -> the
-    failures (each naming the event and its unit); empty lists if all pass."""
+    `paper.protocol`, `paper.voters`, `paper.missing` over the record's events in order:
+    check -> the failures (each naming the event and its unit); empty lists if all pass."""
     failures: dict[str, list[str]] = {
         "board.rules": [], "paper.signatures": [], "paper.protocol": [], "paper.voters": [],
+        "paper.missing": [],
     }  # fmt: skip
     units = {u["id"] for u in manifest["units"]}
-    phase, begun = "setup", False
+    phase, begun, close_ms = "setup", False, None
     stations: dict[str, dict] = {}
+    sent: dict[str, int] = {}  # unit -> its paper events so far
+    on_roll: dict[str, int] | None = None
     for ev in events:
         kind, body = ev["kind"], ev["body"]
         if kind == "open":
             phase = "open"
+        elif kind == "roll":
+            on_roll = {u["unit"]: u["voters"] for u in body["voters_per_unit"]}
         elif kind == "close":
-            phase = "closed"
+            phase, close_ms = "closed", ev["time_ms"]
         elif kind in ("close-part", "close-step"):
+            waiting = [u for u, st in stations.items() if st["paper"] and not sent.get(u)]
+            if not begun and waiting and ev["time_ms"] < (close_ms or 0) + PAPER_DEADLINE_MS:
+                failures["board.rules"].append(f"event {ev['seq']}: the close began early")
+                failures["paper.missing"].append(
+                    f"event {ev['seq']}: the close began before the results of {sorted(waiting)}"
+                )
             begun = True
         elif kind == "station":
             stations[body["unit"]] = body
@@ -2632,6 +2657,9 @@ def check_paper(
         station = stations.get(body["unit"])
         if phase not in ("open", "closed") or "schedule" not in setup or begun:
             failures["board.rules"].append(f"{where}: a paper event out of its place")
+        if body["sequence"] != sent.get(body["unit"], 0) + 1:
+            failures["board.rules"].append(f"{where}: sequence {body['sequence']} out of turn")
+        sent[body["unit"]] = sent.get(body["unit"], 0) + 1
         if body["unit"] not in units or station is None or not station["paper"]:
             failures["board.rules"].append(f"{where}: no station with paper voting")
             failures["paper.signatures"].append(f"{where}: no station with paper voting")
@@ -2639,7 +2667,9 @@ def check_paper(
             failures["board.rules"].append(f"{where}: not signed by its commission")
             failures["paper.signatures"].append(f"{where}: not signed by its commission")
         try:
-            paper_arithmetic(manifest, body)
+            paper_arithmetic(
+                manifest, body, None if on_roll is None else on_roll.get(body["unit"], 0)
+            )
         except (ValueError, KeyError, TypeError) as exc:
             failures["paper.protocol"].append(f"{where}: {exc}")
         bad = paper_voters_ok(base, h, body)

@@ -19,6 +19,7 @@ import pytest
 from honestballot.crypto.elgamal import encrypt_point
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.protocol.board import PAPER_DEADLINE_MS
 from honestballot.protocol.close_a import StageAInputs
 from honestballot.protocol.close_b import PaperList, StageBInputs
 from honestballot.protocol.election import manifest_hash
@@ -150,6 +151,10 @@ def election_record(
                 assert answer.status_code == 201, answer.text
         services.elections.clock = lambda: open_ms + SCHEDULE.interval * 1000 + 10
         services.elections.close(election.id)
+        # the paper station sends no results: the trustees may begin the close only 24
+        # hours after it (the paper deadline, board rule 12)
+        closed_ms = open_ms + SCHEDULE.interval * 1000 + 10
+        services.elections.clock = lambda: closed_ms + PAPER_DEADLINE_MS
         events = paper_list(services, election, paper) if paper else []
         run_close(election, ceremony, SeededRandomness("independent trustees"))
         lines = [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
@@ -190,6 +195,7 @@ def paper_list(
     steps.inputs = inputs
     body = {
         "unit": PAPER_STATION,
+        "sequence": 1,
         "protocol": {
             "in_box": len(voters),
             "contests": [

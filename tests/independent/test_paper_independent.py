@@ -19,7 +19,9 @@ from typing import Any
 
 import pytest
 
+from honestballot.record.events import EventLine
 from honestballot.record.paper import upload_from_json, upload_to_json
+from honestballot.verify.paper import check_paper as verify_paper
 from tests.databases import fresh_database
 from tests.factories import REVOTING_ELECTION, WEB_ELECTION, DemoCeremonies, open_web_election
 from tests.independent import hbcheck
@@ -68,6 +70,7 @@ def _check(record: Record, events: list[dict[str, Any]] | None = None) -> dict[s
 def test_hbcheck_accepts_the_paper_results(record: Record) -> None:
     assert _check(record) == {
         "board.rules": [], "paper.signatures": [], "paper.protocol": [], "paper.voters": [],
+        "paper.missing": [],
     }  # fmt: skip
     papers = [ev for ev in record[2] if ev["kind"] == "paper"]
     assert [len(ev["body"]["voters"]) for ev in papers] == [2, 1]
@@ -108,6 +111,80 @@ def test_hbcheck_names_the_failing_check_of_each_tampered_body(record: Record) -
     found = _tampered(record, moved)
     assert set(found) == {"paper.voters"}
     assert "listed voter 0's proof" in found["paper.voters"][0]
+
+
+def test_hbcheck_and_verify_refuse_a_replayed_upload_and_repeated_alphas(record: Record) -> None:
+    _, _, _, election, directory = record
+    secret = commission_secret(directory, "station-1")
+    events = copy.deepcopy(record[2])
+    first, second = (n for n, ev in enumerate(events) if ev["kind"] == "paper")
+    assert [events[first]["body"]["sequence"], events[second]["body"]["sequence"]] == [1, 2]
+    # the service appending station-1's first upload again in place of its correction
+    events[second]["body"] = copy.deepcopy(events[first]["body"])
+    found = {name: f for name, f in _check(record, events).items() if f}
+    assert set(found) == {"board.rules"}
+    assert "sequence 1 out of turn" in found["board.rules"][0]
+
+    def alphas(body: Any) -> Any:
+        upload = upload_from_json(body)
+        voters = (upload.voters[0], upload.voters[0])
+        return upload_to_json(resigned(election, replace(upload, voters=voters), secret))
+
+    found = _tampered(record, alphas)
+    assert set(found) == {"paper.voters"}
+    assert "listed voter 1's proof" in found["paper.voters"][0]
+
+    def per_option(body: Any) -> Any:
+        # council (up to 3 marks): 2 valid ballots, member-1 with 3 votes; the total (3)
+        # is within 1·2 … 3·2, the option is not
+        upload = upload_from_json(body)
+        council = upload.protocol.contests[1]
+        counts = tuple((o, 3 if i == 0 else 0) for i, (o, _) in enumerate(council.counts))
+        contests = (upload.protocol.contests[0], replace(council, counts=counts))
+        bad = replace(upload.protocol, contests=contests)
+        return upload_to_json(resigned(election, replace(upload, protocol=bad), secret))
+
+    found = _tampered(record, per_option)
+    assert set(found) == {"paper.protocol"}
+    assert "an option counts more than the valid ballots" in found["paper.protocol"][0]
+
+
+def _closing(record: Record, after_ms: int) -> list[dict[str, Any]]:
+    """The record's events, then a close and a trustee's close-part ``after_ms`` later
+    (station-4 votes on paper and sent no results)."""
+    events = copy.deepcopy(record[2])
+    last = events[-1]
+    close = {"type": "event", "seq": last["seq"] + 1, "time_ms": last["time_ms"] + 1000,
+             "kind": "close", "body": {}}  # fmt: skip
+    part = {"type": "event", "seq": last["seq"] + 2, "kind": "close-part",
+            "time_ms": close["time_ms"] + after_ms, "body": {"trustee": 1}}  # fmt: skip
+    return [*events, close, part]
+
+
+def test_paper_missing_when_the_close_begins_before_the_deadline(record: Record) -> None:
+    _, _, _, election, _ = record
+    hour = 3_600_000
+    early, late = _closing(record, hour), _closing(record, 24 * hour)
+    found = {name: f for name, f in _check(record, early).items() if f}
+    assert set(found) == {"board.rules", "paper.missing"}
+    assert "station-4" in found["paper.missing"][0]
+    assert not any(_check(record, late).values())
+    # verify's check of the same events
+    lines = [EventLine(ev["seq"], ev["time_ms"], ev["kind"], ev["body"]) for ev in early]
+    checks = verify_paper(lines, election.ctx)
+    assert checks is not None
+    passed, text = checks["paper.missing"]
+    assert not passed
+    assert "before the results of the paper stations of station-4" in text
+    lines = [EventLine(ev["seq"], ev["time_ms"], ev["kind"], ev["body"]) for ev in late]
+    checks = verify_paper(lines, election.ctx)
+    assert checks is not None
+    assert checks["paper.missing"] == (
+        True,
+        "the close began after the 24 hours; the paper stations of station-4 sent no results "
+        "(their paper ballots are not counted, their voters' e-votes not cancelled)",
+    )
+    assert all(ok for ok, _ in checks.values()), checks
 
 
 def test_hbcheck_verifies_the_paper_vector() -> None:

@@ -51,7 +51,7 @@ def _upload(unit: str = "station-1", commission: Any = COMMISSION, **kw: Any) ->
 def test_a_valid_upload_verifies_lists_every_handle_in_a_random_order_and_round_trips() -> None:
     upload = _upload()
     verify_paper_upload(BASE, ELECTION_KEY, base_mul(COMMISSION), upload, unsigned_body)
-    check_protocol(MANIFEST, upload.protocol, len(upload.voters))
+    check_protocol(MANIFEST, upload.protocol, len(upload.voters), None)
     listed = [v.handle.beta - v.handle.alpha * SECRET for v in upload.voters]
     assert sorted(p.data for p in listed) == sorted(h.data for h in HANDLES)
     # drawn at random: two uploads of the same list differ in order (4! orders)
@@ -101,8 +101,27 @@ def _counts(contest: int, *values: int) -> dict[str, Any]:
         ({"contests": []}, 4, "must list the contests chair, council in this order"),
         ("options", 4, "contest 'chair': the protocol must count the options"),
         ("invalid", 4, r"contest 'chair': invalid ballots \(5\) cannot be more"),
-        ("too many", 4, "contest 'chair': 4 valid ballots hold from 4 to 4 marks"),
-        ("too few", 4, "contest 'council': 4 valid ballots hold from 4 to 12 marks"),
+        (
+            "too many",
+            4,
+            "contest 'chair': 4 valid ballots not marked for an exclusive option "
+            "hold from 4 to 4 marks for candidates, the counts add up to 5",
+        ),
+        (
+            "too few",
+            4,
+            "contest 'council': 4 valid ballots not marked for an exclusive option "
+            "hold from 4 to 12 marks",
+        ),
+        # the total within 1·valid … 3·valid, but one option above the valid ballots
+        ("one option", 4, r"contest 'council': option 'member-1' has 5 votes, more than the 4"),
+        # blank on every valid ballot, and candidates marked besides (total 7 in 4 … 12)
+        (
+            "blank and more",
+            4,
+            "contest 'council': 0 valid ballots not marked for an exclusive "
+            "option hold from 0 to 0 marks for candidates, the counts add up to 3",
+        ),
     ],
 )
 def test_the_arithmetic_is_checked(over: Any, voters: int, message: str) -> None:
@@ -115,10 +134,14 @@ def test_the_arithmetic_is_checked(over: Any, voters: int, message: str) -> None
         body["contests"][0] = _counts(0, 4, 1)
     elif over == "too few":
         body["contests"][1] = _counts(1, 3)
+    elif over == "one option":
+        body["contests"][1] = _counts(1, 5, 3, 1)
+    elif over == "blank and more":
+        body["contests"][1] = _counts(1, 3, 0, 0, 0, 0, 0, 4)
     else:
         body.update(over)
     with pytest.raises(InvalidInput, match=message):
-        check_protocol(MANIFEST, protocol_from_json(body), voters)
+        check_protocol(MANIFEST, protocol_from_json(body), voters, None)
 
 
 def test_the_arithmetic_admits_invalid_ballots_and_several_marks() -> None:
@@ -127,8 +150,33 @@ def test_the_arithmetic_admits_invalid_ballots_and_several_marks() -> None:
     body["contests"][0] = {**_counts(0, 1, 1), "invalid": 1}  # 2 valid, 2 marks
     body["contests"][1] = _counts(1, 3, 2, 1, 0, 0, 0, 0)  # 3 valid, 6 marks (max 9)
     protocol = protocol_from_json(body)
-    check_protocol(MANIFEST, protocol, 4)
+    check_protocol(MANIFEST, protocol, 4, None)
     assert protocol.taken_away == 1
+    # the exclusive options count whole ballots: 1 blank, 2 ballots with 1 … 3 candidates
+    body["contests"][1] = _counts(1, 2, 2, 1, 0, 0, 0, 1)
+    check_protocol(MANIFEST, protocol_from_json(body), 4, 4)
+
+
+def test_ballots_issued_are_at_most_the_units_voters_on_the_roll() -> None:
+    protocol = protocol_from_json(protocol_json(MANIFEST, 4))
+    check_protocol(MANIFEST, protocol, 4, 4)
+    with pytest.raises(InvalidInput, match=r"issued \(4\) cannot be more than the unit's voters "
+                       r"on the roll \(3\)"):  # fmt: skip
+        check_protocol(MANIFEST, protocol, 4, 3)
+
+
+def test_listed_voters_encrypted_with_one_randomness_are_refused() -> None:
+    upload = _upload()
+    twice = replace(upload, voters=(upload.voters[0], *upload.voters[1:3], upload.voters[0]))
+    twice = _resign(twice)
+    with pytest.raises(InvalidProof, match="listed voter 3 is encrypted with the randomness"):
+        verify_paper_upload(BASE, ELECTION_KEY, base_mul(COMMISSION), twice, unsigned_body)
+
+
+def _resign(upload: Any, commission: Any = COMMISSION) -> Any:
+    digest = paper_digest(BASE, unsigned_body(upload))
+    key = base_mul(commission)
+    return replace(upload, signature=sign("paper/signature", (BASE, key), digest, commission, RNG))
 
 
 def test_an_election_with_a_mixed_contest_takes_no_paper_results() -> None:
@@ -161,7 +209,7 @@ def _board(phase: Phase = Phase.OPEN, *, revoting: bool = True, paper: bool = Tr
 
 def _event(upload: Any) -> board.PaperEvent:
     digest = paper_digest(BASE, unsigned_body(upload))
-    return board.PaperEvent(upload.unit, BASE, digest, upload.signature)
+    return board.PaperEvent(upload.unit, upload.sequence, BASE, digest, upload.signature)
 
 
 def test_the_board_takes_paper_results_while_open_or_closed_until_a_trustee_acts() -> None:
@@ -187,7 +235,8 @@ def test_the_board_takes_paper_results_while_open_or_closed_until_a_trustee_acts
 
 
 def test_paper_lists_takes_each_units_last_upload_in_manifest_order() -> None:
-    first, second, other = _upload(), _upload(), _upload("station-2", OTHER_COMMISSION)
+    first, second = _upload(), _upload(sequence=2)
+    other = _upload("station-2", OTHER_COMMISSION)
     events = [
         EventLine(7, 0, "paper", upload_to_json(second)),
         EventLine(5, 0, "paper", upload_to_json(first)),
@@ -199,3 +248,62 @@ def test_paper_lists_takes_each_units_last_upload_in_manifest_order() -> None:
         ("station-1", second),
         ("station-2", other),
     ]
+
+    # the highest sequence counts, wherever it stands
+    assert paper_lists([EventLine(5, 0, "paper", upload_to_json(second)),
+                        EventLine(7, 0, "paper", upload_to_json(first))], units)[0] == (
+        "station-1", second
+    )  # fmt: skip
+
+
+def test_the_board_takes_each_units_uploads_in_sequence_and_refuses_a_replay() -> None:
+    rules = _board()
+    first, second = _upload(), _upload(sequence=2)
+    with pytest.raises(ProtocolError, match="numbered 2: the board takes number 1 next"):
+        rules.apply(_event(second))
+    rules.apply(_event(first))
+    # the service (or anyone) sending the first upload again: refused
+    with pytest.raises(ProtocolError, match="numbered 1: the board takes number 2 next"):
+        rules.apply(_event(first))
+    rules.apply(_event(second))
+    with pytest.raises(ProtocolError, match="numbered 1: the board takes number 3 next"):
+        rules.apply(_event(first))
+    # another unit counts from 1
+    rules.apply(_event(_upload("station-2", OTHER_COMMISSION)))
+    assert (rules.paper_sent("station-1"), rules.paper_sent("station-2")) == (2, 1)
+
+
+HOUR = 3_600_000
+
+
+def _closed(close_ms: int = 10 * HOUR) -> BoardRules:
+    rules = _board(Phase.CLOSED)
+    rules.close_ms = close_ms
+    rules.apply(board.CloseObjectEvent("close-round"))  # the service's, any time
+    return rules
+
+
+def test_the_close_begins_after_every_paper_station_uploads_or_24_hours_after_the_close() -> None:
+    rules = _closed()
+    assert rules.paper_waiting() == ("station-1", "station-2")
+    early = board.CloseObjectEvent("close-part", 1, 11 * HOUR)
+    with pytest.raises(ProtocolError, match="still waiting for station-1, station-2"):
+        rules.apply(early)
+    rules.apply(_event(_upload()))
+    with pytest.raises(ProtocolError, match="still waiting for station-2"):
+        rules.apply(board.CloseObjectEvent("close-step", 2, 11 * HOUR))
+    with pytest.raises(ProtocolError, match="still waiting"):
+        board.check_paper_deadline(rules, 34 * HOUR - 1)
+    rules.apply(_event(_upload("station-2", OTHER_COMMISSION)))
+    rules.apply(early)  # every paper station has results
+    assert rules.close_begun
+    # without station-2's results: the close may begin 24 hours after the close
+    late = _closed()
+    late.apply(_event(_upload()))
+    late.apply(board.CloseObjectEvent("close-part", 1, 34 * HOUR))
+    with pytest.raises(ProtocolError, match="the close has begun"):
+        late.apply(_event(_upload("station-2", OTHER_COMMISSION)))
+    # a board without paper stations: no deadline
+    plain = _closed()
+    plain.stations = {}
+    plain.apply(board.CloseObjectEvent("close-part", 1, 10 * HOUR))

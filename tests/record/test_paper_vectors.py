@@ -42,7 +42,7 @@ def test_every_value_is_the_library_s(vectors: dict[str, Any]) -> None:
     setup = next(json.loads(line) for line in data["record"] if '"kind":"setup"' in line)
     ctx, _, _ = context_from_setup(setup["body"])
     assert (ctx.base_hash, ctx.public_key) == (base, h)
-    check_protocol(ctx.manifest, upload.protocol, len(upload.voters))
+    check_protocol(ctx.manifest, upload.protocol, len(upload.voters), None)
     assert unsigned_body(upload).decode() == vectors["unsigned"]
     digest = paper_digest(base, unsigned_body(upload))
     assert digest.hex() == vectors["digest"]["value"]

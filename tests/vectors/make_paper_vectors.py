@@ -77,8 +77,8 @@ def derive() -> dict[str, Any]:
     ctx, _, _ = context_from_setup(setup["body"])
     base, h = ctx.base_hash, ctx.public_key
     handles = [LetterSecret(raw).handle(base) for raw in LETTERS]
-    upload = make_paper_upload(
-        base, h, ctx.manifest, UNIT, protocol_from_json(PROTOCOL), handles, COMMISSION,
+    upload, _ = make_paper_upload(
+        base, h, ctx.manifest, UNIT, 1, protocol_from_json(PROTOCOL), handles, COMMISSION,
         unsigned_body, SeededRandomness("paper vector"),
     )  # fmt: skip
     key = base_mul(COMMISSION)

@@ -18,15 +18,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from honestballot.cli import commission as cli_commission
+from honestballot.cli.main import cli
 from honestballot.crypto.randomness import SeededRandomness
+from honestballot.errors import ProtocolError
+from honestballot.protocol.board import PAPER_DEADLINE_MS
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.paper import (
     protocol_from_json,
     upload_from_json,
     upload_to_json,
 )
+from honestballot.service.paper import check_close_may_begin
 from honestballot.verify.verifier import Report, verify_record
 from tests.factories import (
     REVOTING_ELECTION,
@@ -129,9 +134,16 @@ def test_each_bad_upload_is_refused_with_its_message_and_nothing_is_appended(
         ("station-1", bad_arithmetic, r"ballots received (9) must equal issued (2)"),
         ("station-1", resigned(election, good, two), "not signed with the key of the unit's"),
         (
+            # station-4 has one voter on the roll: 2 ballots issued cannot be (the proofs,
+            # made at station-1's place, would fail next: tests/protocol/test_paper.py)
             "station-4",
             resigned(election, replace(good, unit="station-4"), four),
-            "the proof of listed voter 0 does not verify at its place",
+            "ballots issued (2) cannot be more than the unit's voters on the roll (1)",
+        ),
+        (
+            "station-1",
+            resigned(election, replace(good, sequence=2), one),
+            "numbered 2: the board takes number 1 next",
         ),
         (
             "station-2",
@@ -167,6 +179,13 @@ def test_paper_results_are_taken_after_the_close_until_a_trustee_acts(
     # closed, the padding and the first round on the board: the stations count now
     answer = post_paper(election, "station-1", body)
     assert answer.status_code == 201, answer.text
+    # the paper deadline, as the close's service is to check it: station-4 has not sent
+    # its results, so a trustee's object waits for them or for 24 hours after the close
+    closed_ms = open_ms + SCHEDULE.interval * 1000 + 10
+    with services.store.transaction(election.id) as conn:
+        with pytest.raises(ProtocolError, match="still waiting for station-4"):
+            check_close_may_begin(services.elections, conn, election.id, closed_ms + 1000)
+        check_close_may_begin(services.elections, conn, election.id, closed_ms + PAPER_DEADLINE_MS)
     step = services.close.stage(election.id).next[0]
     sent = send_close(election, trustee_keys(ceremony)[2], step, SeededRandomness("trustee"))
     assert sent.status_code == 201, sent.text
@@ -243,23 +262,58 @@ def test_the_commission_fetches_the_election_and_posts_with_the_command_line(
         answer = (
             client.get(path) if body is None else client.post(path, content=body, headers=headers)
         )
-        assert answer.status_code in (200, 201), answer.text
+        if answer.status_code not in (200, 201):
+            raise ProtocolError(answer.json()["error"]["message"])
         return answer.content
 
     monkeypatch.setattr(cli_commission, "urllib_fetch", fetch)
     make_upload(election, tmp_path, "1\n")  # the paper roll, voted.txt and protocol.json
     (tmp_path / "upload.json").unlink()
+    (tmp_path / "opening.json").unlink()
     result = run_cli(
         "commission", "paper", "--key", str(tmp_path / "station-1.key"), "--unit", "station-1",
         "--roll", str(tmp_path / "roll.csv"), "--voted", str(tmp_path / "voted.txt"),
         "--protocol", str(tmp_path / "protocol.json"), "--server", "http://board.test",
-        "--election", election.id, "--out", str(tmp_path / "upload.json"), "--post",
+        "--election", election.id, "--out", str(tmp_path / "upload.json"),
+        "--opening", str(tmp_path / "opening.json"), "--post",
     )  # fmt: skip
     assert f"fingerprint {election.ctx.base_hash.hex()[:16]}" in result.output
     assert "are on the board (event" in result.output and "1 voters listed" in result.output
-    result = run_cli(
-        "commission", "upload", "--server", "http://board.test", "--election", election.id,
-        str(tmp_path / "upload.json"),
+    assert "upload 1," in result.output
+    # the same file sent again (a replay): refused, the board keeps one
+    again = CliRunner().invoke(
+        cli, ["commission", "upload", "--server", "http://board.test", "--election", election.id,
+              str(tmp_path / "upload.json")],
     )  # fmt: skip
-    assert "are on the board" in result.output
-    assert paper_events(election) == 2
+    assert again.exit_code != 0
+    assert "numbered 1: the board takes number 2 next" in str(again.exception)
+    assert paper_events(election) == 1
+    # the sealed opening opens the upload to paper roll line 1
+    opening = [
+        "commission", "check-opening", "--roll", str(tmp_path / "roll.csv"),
+        "--opening", str(tmp_path / "opening.json"), "--upload", str(tmp_path / "upload.json"),
+        "--server", "http://board.test", "--election", election.id,
+    ]  # fmt: skip
+    assert "lists the 1 voters of paper roll lines 1" in run_cli(*opening).output
+    sealed = json.loads((tmp_path / "opening.json").read_text())
+    sealed["rows"][0]["line"] = 2  # another voter of the roll
+    (tmp_path / "opening.json").write_text(json.dumps(sealed))
+    wrong = CliRunner().invoke(cli, opening)
+    assert "row 0 does not encrypt the handle its opening names" in str(wrong.exception)
+    # a correction: numbered 2 from the board
+    for name in ("upload.json", "opening.json"):
+        (tmp_path / name).unlink()
+    paper = [
+        "commission", "paper", "--unit", "station-1",
+        "--roll", str(tmp_path / "roll.csv"), "--voted", str(tmp_path / "voted.txt"),
+        "--protocol", str(tmp_path / "protocol.json"), "--server", "http://board.test",
+        "--election", election.id, "--out", str(tmp_path / "upload.json"),
+        "--opening", str(tmp_path / "opening.json"),
+    ]  # fmt: skip
+    assert "upload 2," in run_cli(*paper, "--key", str(tmp_path / "station-1.key")).output
+    # another station's commission key: refused before signing
+    (tmp_path / "upload.json").unlink()
+    (tmp_path / "opening.json").unlink()
+    other = CliRunner().invoke(cli, [*paper, "--key", str(tmp_path / "station-4.key")])
+    assert "not this commission's" in str(other.exception)
+    assert not (tmp_path / "upload.json").exists()
