@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from honestballot.cli.commission import read_paper_roll, read_voted
+from honestballot.cli.commission import read_paper_roll, read_voted_lines
 from honestballot.cli.organiser_roll import Voter as RollVoter
 from honestballot.cli.organiser_roll import build_roll_upload
 from honestballot.crypto.group import Scalar, base_mul
@@ -62,7 +62,7 @@ from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.stations import prove_commission_key
 from honestballot.record.close import publish
 from honestballot.record.codec import canonical_bytes, parse_json
-from honestballot.record.paper import protocol_from_json, unsigned_body
+from honestballot.record.paper import opening_to_json, protocol_from_json, unsigned_body
 from honestballot.record.paper import upload_to_json as paper_to_json
 from honestballot.record.revoting import (
     ballot_private_to_json,
@@ -77,7 +77,7 @@ from honestballot.service.board.close import CloseSteps
 from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.service.encrypted_roll import keep_encrypted_roll
-from honestballot.service.paper import submit_paper, write_paper_roll
+from honestballot.service.paper import station_uploads, submit_paper, write_paper_roll
 from honestballot.service.runtime import open_store
 from honestballot.service.voters.revoting import RevotingDesk
 from honestballot.service.voters.roll import Roll
@@ -373,20 +373,25 @@ def _paper_results(
 ) -> None:  # fmt: skip
     """The organiser exports the station's paper roll (``honestballot election
     paper-roll``); its commission, which issued a ballot to the voter ``listed`` (a
-    national ID), makes its signed results from it as ``honestballot commission paper``
-    does and uploads them."""
+    national ID), makes its signed results from it and the sealed opening as
+    ``honestballot commission paper`` does (both go to ``directory``) and uploads them."""
     out = io.StringIO()
     write_paper_roll(elections, ELECTION, PAPER_UNIT, out)
     roll_path = directory / f"paper-roll-{PAPER_UNIT}.csv"
     roll_path.write_text(out.getvalue())
     paper_roll = read_paper_roll(out.getvalue().encode(), str(roll_path))
     (line,) = (n for n, (nid, _) in paper_roll.items() if nid == listed)
-    handles = read_voted(f"{line}\n".encode(), "the lines issued a ballot", paper_roll)
-    upload = make_paper_upload(
-        ctx.base_hash, ctx.public_key, ctx.manifest, PAPER_UNIT, paper_protocol(ctx.manifest),
-        handles, commission, unsigned_body,
-        SeededRandomness(f"demo {seed}: {PAPER_UNIT}'s commission, its results"),
+    lines = read_voted_lines(f"{line}\n".encode(), "the lines issued a ballot", paper_roll)
+    # the station's first upload: the board holds none of it yet
+    sequence = len(station_uploads(elections, ELECTION, PAPER_UNIT)) + 1
+    upload, opening = make_paper_upload(
+        ctx.base_hash, ctx.public_key, ctx.manifest, PAPER_UNIT, sequence,
+        paper_protocol(ctx.manifest), [paper_roll[n][1] for n in lines], commission,
+        unsigned_body, SeededRandomness(f"demo {seed}: {PAPER_UNIT}'s commission, its results"),
     )  # fmt: skip
+    # the sealed opening, kept with the signed paper roll (``commission check-opening``)
+    sealed = opening_to_json(PAPER_UNIT, sequence, [(lines[i], r) for i, r in opening])
+    (directory / f"opening-{PAPER_UNIT}.json").write_bytes(canonical_bytes(sealed) + b"\n")
     submit_paper(elections, ELECTION, PAPER_UNIT, paper_to_json(upload))
 
 
