@@ -215,45 +215,87 @@ def check_protocol(
         _check_marks(contest, count, p.in_box - count.invalid)
 
 
-def _check_marks(contest: Contest, count: ContestCount, valid: int) -> None:
-    """The bounds of one contest's counts for ``valid`` valid ballots: every option's count
-    at most ``valid``; the exclusive options' sum ``e`` at most ``valid``; the candidates'
-    sum between ``max(min_selections, 1)·(valid − e)`` and ``max_selections·(valid − e)``."""
-    for option, n in count.counts:
-        if n > valid:
-            message = (
-                f"contest {contest.id!r}: option {option!r} has {n} votes, more than the "
-                f"{valid} valid ballots"
-            )
-            raise InvalidInput(
-                Text(
-                    "paper.option_count", message, contest=contest.id, option=option,
-                    count=n, valid=valid,
-                )
-            )  # fmt: skip
-    exclusive = {o.id for o in contest.options if o.exclusive}
-    e = sum(n for o, n in count.counts if o in exclusive)
-    if e > valid:
-        message = (
-            f"contest {contest.id!r}: the ballots marked for an exclusive option ({e}) cannot "
-            f"be more than the {valid} valid ballots"
-        )
-        raise InvalidInput(
-            Text("paper.exclusive", message, contest=contest.id, exclusive=e, valid=valid)
-        )
+@dataclass(frozen=True, slots=True)
+class MarkBounds:
+    """What bounds one contest's counts for ``valid`` valid ballots (docs/paper.md, "What
+    is public"): every option's count at most ``valid``; the exclusive options' sum
+    ``exclusive`` at most ``valid``; the candidates' sum ``marks`` between ``least`` =
+    ``max(min_selections, 1)·rest`` and ``most`` = ``max_selections·rest``, ``rest`` the
+    valid ballots not marked for an exclusive option.  The board's check and the
+    observers' reconciliation lines read the same numbers."""
+
+    valid: int
+    exclusive: int
+    marks: int
+    rest: int
+    least: int
+    most: int
+    #: the largest option count, and its option (the first such, in ballot order)
+    largest: int
+    largest_option: str
+
+    @property
+    def options_hold(self) -> bool:
+        return self.largest <= self.valid
+
+    @property
+    def exclusive_holds(self) -> bool:
+        return self.exclusive <= self.valid
+
+    @property
+    def marks_hold(self) -> bool:
+        return self.least <= self.marks <= self.most
+
+
+def mark_bounds(contest: Contest, counts: Sequence[tuple[str, int]], valid: int) -> MarkBounds:
+    """:class:`MarkBounds` of ``counts`` (option id, count) for ``valid`` valid ballots."""
+    exclusive_ids = {o.id for o in contest.options if o.exclusive}
+    e = sum(n for o, n in counts if o in exclusive_ids)
     rest = valid - e
-    lo = max(contest.min_selections, 1) * rest
-    hi = contest.max_selections * rest
-    marks = sum(n for o, n in count.counts if o not in exclusive)
-    if not lo <= marks <= hi:
+    largest, largest_option = 0, ""
+    for option, n in counts:
+        if n > largest:
+            largest, largest_option = n, option
+    return MarkBounds(
+        valid=valid, exclusive=e,
+        marks=sum(n for o, n in counts if o not in exclusive_ids), rest=rest,
+        least=max(contest.min_selections, 1) * rest, most=contest.max_selections * rest,
+        largest=largest, largest_option=largest_option,
+    )  # fmt: skip
+
+
+def _check_marks(contest: Contest, count: ContestCount, valid: int) -> None:
+    """The bounds of :class:`MarkBounds`, each refused with its own message."""
+    b = mark_bounds(contest, count.counts, valid)
+    if not b.options_hold:
         message = (
-            f"contest {contest.id!r}: {rest} valid ballots not marked for an exclusive option "
-            f"hold from {lo} to {hi} marks for candidates, the counts add up to {marks}"
+            f"contest {contest.id!r}: option {b.largest_option!r} has {b.largest} votes, more "
+            f"than the {valid} valid ballots"
         )
         raise InvalidInput(
             Text(
-                "paper.marks", message, contest=contest.id, valid=rest, least=lo, most=hi,
-                marks=marks,
+                "paper.option_count", message, contest=contest.id, option=b.largest_option,
+                count=b.largest, valid=valid,
+            )
+        )  # fmt: skip
+    if not b.exclusive_holds:
+        message = (
+            f"contest {contest.id!r}: the ballots marked for an exclusive option "
+            f"({b.exclusive}) cannot be more than the {valid} valid ballots"
+        )
+        raise InvalidInput(
+            Text("paper.exclusive", message, contest=contest.id, exclusive=b.exclusive, valid=valid)
+        )
+    if not b.marks_hold:
+        message = (
+            f"contest {contest.id!r}: {b.rest} valid ballots not marked for an exclusive "
+            f"option hold from {b.least} to {b.most} marks for candidates, the counts add up "
+            f"to {b.marks}"
+        )
+        raise InvalidInput(
+            Text(
+                "paper.marks", message, contest=contest.id, valid=b.rest, least=b.least,
+                most=b.most, marks=b.marks,
             )
         )  # fmt: skip
 

@@ -27,6 +27,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from honestballot.errors import HonestBallotError, InvalidInput, NotFound, Text
 from honestballot.protocol.manifest import Contest, Manifest
+from honestballot.protocol.paper import mark_bounds
 from honestballot.record.codec import parse_json
 from honestballot.record.paper import protocol_to_json
 from honestballot.service.paper import (
@@ -60,26 +61,22 @@ def _contest_lines(
     contest: Contest, in_box: int, counted: dict[str, Any], t: Callable[[str], str]
 ) -> list[tuple[str, str, bool]]:
     """A contest's reconciliation lines (docs/paper.md, "What is public"): the invalid
-    ballots at most those in the box; with ``valid`` ballots, no option has more marks
-    than valid ballots, the exclusive options ("against all", blank) together neither,
-    and the other ballots carry between the contest's fewest and most marks each."""
+    ballots at most those in the box, and protocol/paper.py's :class:`MarkBounds`."""
     invalid = int(counted["invalid"])
-    valid = in_box - invalid
-    counts = {str(c["option"]): int(c["count"]) for c in counted["counts"]}
-    exclusive = sum(counts.get(o.id, 0) for o in contest.options if o.exclusive)
-    marks = sum(counts.get(o.id, 0) for o in contest.candidates)
-    rest = valid - exclusive
-    least, most = max(contest.min_selections, 1) * rest, contest.max_selections * rest
+    b = mark_bounds(
+        contest, [(str(c["option"]), int(c["count"])) for c in counted["counts"]],
+        in_box - invalid,
+    )  # fmt: skip
     values = {
-        "in_box": in_box, "invalid": invalid, "valid": valid, "exclusive": exclusive,
-        "marks": marks, "least": least, "most": most, "rest": rest,
-        "largest": max(counts.values(), default=0),
+        "in_box": in_box, "invalid": invalid, "valid": b.valid, "exclusive": b.exclusive,
+        "marks": b.marks, "least": b.least, "most": b.most, "rest": b.rest,
+        "largest": b.largest,
     }  # fmt: skip
     lines = [
         ("invalid", invalid <= in_box),
-        ("option_max", values["largest"] <= valid),
-        *([("exclusive", exclusive <= valid)] if contest.has_exclusive else []),
-        ("marks", least <= marks <= most),
+        ("option_max", b.options_hold),
+        *([("exclusive", b.exclusive_holds)] if contest.has_exclusive else []),
+        ("marks", b.marks_hold),
     ]
     return [(key, t(f"paper.check.{key}").format_map(values), holds) for key, holds in lines]
 
