@@ -348,6 +348,47 @@ def test_a_trustee_object_with_two_commitments_in_p_tags_is_refused() -> None:
     assert close.paper_cancelled == honest.paper_cancelled == 1
 
 
+def test_trustees_whose_exponents_sum_to_zero_are_refused() -> None:
+    """Two trustees who agree on exponents ``z`` and ``-z`` would blind every handle to the
+    identity, so that every listing joined every row and none applied (blaming the
+    commissions); the second object is not taken (``close.trustees``) and a third trustee's
+    honest object completes the step."""
+    rng = SeededRandomness("paper: exponents summing to zero")
+    board = Board()
+    voters = [board.enrol(0, rng) for _ in range(2)]
+    seeds = [generate_seed(rng, BASE) for _ in voters]
+    for voter, seed in zip(voters, seeds, strict=True):
+        board.register(voter, seed, None, rng)
+        board.vote(seed, "p", rng)
+    a, b = inputs(board, rng, [listed("st-0", 0, [voters[0]], rng)])
+    honest, items = run_close_to_end(CTX, KEYS, a, b, TRUSTEES, rng)
+    at = next(n for n, i in enumerate(items) if isinstance(i, ListEquivalence) and i.list == P_TAGS)
+    (step,) = run_close(CTX, KEYS, a, b, items[:at]).next
+    context = equivalence_context(
+        CTX.base_hash, P_TAGS, list_hash(CTX.base_hash, P_TAGS, step.inputs)
+    )
+    pairs = [(r[0], r[1]) for r in step.inputs]
+    z = random_nonzero_scalar(rng)
+
+    def blinded(j: int, exponent: Scalar) -> ListEquivalence:
+        entries = tuple(
+            prove_equivalence_entry(context, j, n, pair, exponent, rng)
+            for n, pair in enumerate(pairs)
+        )
+        return ListEquivalence(P_TAGS, EquivalenceShare(j, entries))
+
+    colluding = [blinded(1, z), blinded(2, -z)]
+    close, _ = act_to_end(
+        CTX, lambda its, proven: run_close(CTX, KEYS, a, b, its, proven=proven),
+        KEYS.threshold, TRUSTEES, rng, items=[*items[:at], *colluding],
+    )  # fmt: skip
+    assert close.done and at + 1 in close.ignored and at not in close.ignored
+    (failure,) = close.failures
+    assert failure.check == "close.trustees" and "sum to zero" in failure.detail
+    assert counted(close) == counted(honest) == [("p", 0)]
+    assert close.paper_cancelled == honest.paper_cancelled == 1
+
+
 def test_an_election_without_paper_lists_closes_as_before() -> None:
     """No paper list: the same lists, rounds, objects and counts as an election without
     paper stations; the result gains only its ``paper`` member, and only when the
