@@ -829,9 +829,18 @@ def check_paper(view: BoardView, ev: PaperEvent) -> None:
         raise ProtocolError(
             Text("paper.sequence", message, unit=ev.unit, sequence=ev.sequence, expected=expected)
         )
+    if ev.sequence > MAX_PAPER_UPLOADS:
+        message = (
+            f"unit {ev.unit!r} has sent its paper results {MAX_PAPER_UPLOADS} times: the board "
+            "takes no more corrections"
+        )
+        raise ProtocolError(Text("paper.too_many", message, unit=ev.unit, most=MAX_PAPER_UPLOADS))
     verify_paper_signature(ev.base_hash, station[0], ev.digest, ev.signature, ev.unit)
 
 
+#: the most ``paper`` events a unit may send (its first results and corrections): each one
+#: is read by every verifier
+MAX_PAPER_UPLOADS: Final = 20
 #: how long after the ``close`` the close may begin without every paper station's results
 PAPER_HOURS: Final = 24
 PAPER_DEADLINE_MS: Final = PAPER_HOURS * 3_600_000

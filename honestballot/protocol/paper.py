@@ -135,6 +135,17 @@ def _number(value: int, what: str) -> None:
         raise InvalidInput(Text("paper.number", message, what=what, most=MAX_NUMBER))
 
 
+def check_issued_on_roll(issued: int, on_roll: int | None) -> None:
+    """No more ballots issued (voters listed) than the unit's ``on_roll`` voters on the
+    roll (None: not known)."""
+    if on_roll is not None and issued > on_roll:
+        message = (
+            f"ballots issued ({issued}) cannot be more than the unit's voters on the roll "
+            f"({on_roll})"
+        )
+        raise InvalidInput(Text("paper.issued_roll", message, issued=issued, on_roll=on_roll))
+
+
 def check_protocol(
     manifest: Manifest, protocol: PaperProtocol, voters: int, on_roll: int | None
 ) -> None:
@@ -171,12 +182,7 @@ def check_protocol(
             f"({voters})"
         )
         raise InvalidInput(Text("paper.issued", message, issued=p.issued, voters=voters))
-    if on_roll is not None and p.issued > on_roll:
-        message = (
-            f"ballots issued ({p.issued}) cannot be more than the unit's voters on the roll "
-            f"({on_roll})"
-        )
-        raise InvalidInput(Text("paper.issued_roll", message, issued=p.issued, on_roll=on_roll))
+    check_issued_on_roll(p.issued, on_roll)
     expected = [c.id for c in manifest.contests]
     given = [c.id for c in p.contests]
     if given != expected:

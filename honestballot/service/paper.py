@@ -32,6 +32,7 @@ from honestballot.protocol.paper import (
     PaperProtocol,
     PaperUpload,
     check_countable,
+    check_issued_on_roll,
     check_protocol,
     paper_digest,
     verify_paper_upload,
@@ -75,12 +76,19 @@ def submit_paper(
     if station is None or not station.paper:
         message = f"unit {unit!r} has no polling station with paper voting"
         raise ProtocolError(Text("paper.no_station", message, unit=unit))
-    upload = upload_from_json(body, "paper results")
-    if upload.unit != unit:
-        message = f"these paper results are of unit {upload.unit!r}, not of {unit!r}"
-        raise InvalidInput(Text("paper.unit", message, given=upload.unit, unit=unit))
     with elections.store.connect() as conn:
         on_roll = _on_roll(elections, conn, election_id, unit)
+    # the unit named, and no more listed voters than it has on the roll, before any point
+    # is decoded
+    given = body.get("unit") if isinstance(body, dict) else None
+    if isinstance(given, str) and given != unit:
+        _other_unit(given, unit)
+    listed = body.get("voters") if isinstance(body, dict) else None
+    if isinstance(listed, list):
+        check_issued_on_roll(len(listed), on_roll)
+    upload = upload_from_json(body, "paper results")
+    if upload.unit != unit:
+        _other_unit(upload.unit, unit)
     check_protocol(ctx.manifest, upload.protocol, len(upload.voters), on_roll)
     verify_paper_upload(
         ctx.base_hash, ctx.public_key, station.commission_key, upload, unsigned_body
@@ -92,6 +100,11 @@ def submit_paper(
         seq = elections._append(conn, election_id, "paper", upload_to_json(upload))
     elections.publish_tree_head(election_id)
     return seq, upload
+
+
+def _other_unit(given: str, unit: str) -> None:
+    message = f"these paper results are of unit {given!r}, not of {unit!r}"
+    raise InvalidInput(Text("paper.unit", message, given=given, unit=unit))
 
 
 def _on_roll(elections: ElectionService, conn: Tx, election_id: str, unit: str) -> int | None:

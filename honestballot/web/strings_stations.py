@@ -453,6 +453,13 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "the paper results of unit {unit}: listed voter {row} is encrypted with the "
         "randomness of another row",
     ),
+    "msg.paper.too_many": (
+        "участок {unit} уже передал бумажные итоги {most} раз: доска больше не принимает "
+        "исправлений",
+        "{unit} учаскесі қағаз қорытындыларын {most} рет жіберді: тақта енді түзетулерді "
+        "қабылдамайды",
+        "unit {unit} has sent its paper results {most} times: the board takes no more corrections",
+    ),
     "msg.paper.sequence": (
         "бумажные итоги участка {unit} под номером {sequence}: доска принимает следующим "
         "номер {expected} (старую загрузку нельзя отправить снова)",

@@ -2659,6 +2659,8 @@ def check_paper(
             failures["board.rules"].append(f"{where}: a paper event out of its place")
         if body["sequence"] != sent.get(body["unit"], 0) + 1:
             failures["board.rules"].append(f"{where}: sequence {body['sequence']} out of turn")
+        if body["sequence"] > 20:
+            failures["board.rules"].append(f"{where}: more than 20 paper events of its unit")
         sent[body["unit"]] = sent.get(body["unit"], 0) + 1
         if body["unit"] not in units or station is None or not station["paper"]:
             failures["board.rules"].append(f"{where}: no station with paper voting")

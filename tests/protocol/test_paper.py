@@ -273,6 +273,15 @@ def test_the_board_takes_each_units_uploads_in_sequence_and_refuses_a_replay() -
     assert (rules.paper_sent("station-1"), rules.paper_sent("station-2")) == (2, 1)
 
 
+def test_a_unit_sends_at_most_twenty_uploads() -> None:
+    rules = _board()
+    for n in range(1, board.MAX_PAPER_UPLOADS + 1):
+        rules.apply(_event(_upload(sequence=n)))
+    with pytest.raises(ProtocolError, match="sent its paper results 20 times"):
+        rules.apply(_event(_upload(sequence=board.MAX_PAPER_UPLOADS + 1)))
+    assert rules.paper_sent("station-1") == board.MAX_PAPER_UPLOADS
+
+
 HOUR = 3_600_000
 
 

@@ -116,6 +116,11 @@ class CloseSteps:
             cached = self._inputs.get(election_id)
         if cached is not None:
             return cached
+        # fixed once a close object is on the board: until then a paper station may still
+        # upload its list (docs/coercion.md §5.4; a board rule refuses it afterwards).  Asked
+        # before the board is read: an object appended during the read could follow a
+        # paper event the read missed
+        final = bool(self.store.events_after(election_id, -1, 1, KINDS))
         ctx = self.elections.context(election_id)
         rows, registrations, padding, roll = [], [], None, []
         units: tuple[tuple[str, int], ...] = ()
@@ -158,9 +163,7 @@ class CloseSteps:
                 unit_of=where,
             ),
         )  # fmt: skip
-        # fixed once a close object is on the board: until then a paper station may still
-        # upload its list (docs/coercion.md §5.4; a board rule refuses it afterwards)
-        if self.store.events_after(election_id, -1, 1, KINDS):
+        if final:
             with self._lock:
                 self._inputs[election_id] = inputs
                 self._uploads[election_id] = uploads
