@@ -13,7 +13,9 @@ and cover replacements are on no roll (stage B drops the ones that cast: each ``
 revoked by its ``C2``).  Every voter's last ballot under its current credential counts in
 its unit: the run checks that the close is done with no failure, that the winners revoked
 are the replaced credentials and the cover replacements, and that the tally counts one
-ballot a voter, per reporting unit.
+ballot a voter, per reporting unit.  With ``--paper-share s`` every ``1/s``-th voter is
+also listed by its unit's paper station (one per manifest unit): the close adds the paper
+rounds (docs/coercion.md §5.4, "Paper lists") and those voters' e-votes are cancelled.
 
 **Timed** as bench_close_a times stage A (CPU: ``time.process_time``; wall):
 
@@ -37,7 +39,7 @@ names no step (list hashes, grouping, stage B's combinations) is "reading".  Wit
 Run from the repository root (under the benchmark lock)::
 
     python benchmarks/bench_close.py [--voters 1000] [--units 10] [--seed S] [--count]
-        [--json OUT]
+        [--paper-share 0.05] [--json OUT]
     python benchmarks/bench_close.py --report OUT    # the tables of saved results
 
 This is a benchmark, not a test (STYLE.md habit 9).
@@ -72,8 +74,10 @@ from bench_close_a import (
     verify_timed,
 )
 
+from honestballot.crypto.elgamal import Ciphertext, encrypt_point
+from honestballot.crypto.group import Point
 from honestballot.crypto.hashing import canonical_json
-from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol import close_a, close_b
 from honestballot.protocol.close_a import (
     CloseItem,
@@ -83,10 +87,16 @@ from honestballot.protocol.close_a import (
     act_to_end,
     item_step,
 )
-from honestballot.protocol.close_b import Close, StageBInputs, run_close, stage_b_inputs
+from honestballot.protocol.close_b import (
+    Close,
+    PaperList,
+    StageBInputs,
+    run_close,
+    stage_b_inputs,
+)
 from honestballot.protocol.close_result import close_result
 from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.encrypted_roll import make_roll
+from honestballot.protocol.encrypted_roll import MadeRoll, make_roll
 
 #: a verifying function's span name (bench_close_a.verify_timed's labels) up to its list:
 #: the kind of step it belongs to
@@ -164,20 +174,48 @@ def round_of_steps(close: Close, items: Sequence[CloseItem]) -> dict[str, str]:
     return out
 
 
-def check(args: argparse.Namespace, board_counts: dict[str, int], close: Close) -> None:
+def check(
+    args: argparse.Namespace, board_counts: dict[str, int], close: Close, listed: int = 0
+) -> None:
     """The close an honest run must reach: done, no failure, every replaced credential
-    and cover replacement revoked, one counted ballot a voter in its reporting unit."""
+    and cover replacement revoked, one counted ballot a voter in its reporting unit, and
+    the e-votes of the ``listed`` paper voters cancelled (each voter votes online)."""
     if not close.done or close.failures or close.tally is None:
         raise SystemExit(f"the close is not done cleanly: {close.round}, {close.failures}")
     revoked = board_counts["replaced"] + board_counts["cover replacements"]
-    if close.revoked != revoked or len(close.counted) != args.voters:
+    counted = args.voters - listed
+    if close.revoked != revoked or len(close.counted) != counted:
         raise SystemExit(
-            f"{close.revoked} revoked (not {revoked}), {len(close.counted)} counted "
-            f"(not {args.voters})"
+            f"{close.revoked} revoked (not {revoked}), {len(close.counted)} counted (not {counted})"
         )
+    if close.paper_cancelled != listed:
+        raise SystemExit(f"{close.paper_cancelled} e-votes cancelled by paper, not {listed}")
     per_unit = [n for _, n in close.tally.counted_per_unit]
-    if sum(per_unit) != args.voters or len(per_unit) != args.units:
+    if sum(per_unit) != counted or len(per_unit) != args.units:
         raise SystemExit(f"counted per reporting unit: {close.tally.counted_per_unit}")
+
+
+def paper_lists(
+    args: argparse.Namespace, key: Point, base: bytes, voter_units: Sequence[str],
+    roll: MadeRoll, rng: SeededRandomness,
+) -> list[PaperList]:  # fmt: skip
+    """With ``--paper-share s``: every ``round(1/s)``-th voter listed by its manifest unit's
+    paper station (each unit one), ``Enc(V)`` of its handle; the protocols' counts empty."""
+    if not args.paper_share:
+        return []
+    step = max(1, round(1 / args.paper_share))
+    listed: dict[str, list[Ciphertext]] = {}
+    for i in range(0, len(voter_units), step):
+        handle = roll.letters[i].handle(base)
+        ct = encrypt_point(key, handle, random_nonzero_scalar(rng))
+        listed.setdefault(voter_units[i], []).append(ct)
+    order = list(dict.fromkeys(voter_units))
+    ids = roll.units.ids
+    return [
+        PaperList(u, ids.index(roll.units.of_unit[u]), tuple(listed[u]), len(listed[u]), ())
+        for u in order
+        if u in listed
+    ]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -197,9 +235,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
         board, inputs = build_board(ctx, args, rng, build, roll.letters)
         units = Counter(roll.units.of_unit[u] for u in voter_units)
+        paper = paper_lists(args, ctx.public_key, base, voter_units, roll, rng)
+        where = [(u, roll.units.ids.index(roll.units.of_unit[u])) for u in unit_ids]
         b_inputs = stage_b_inputs(
-            board.registrations, roll.rows, [(u, units[u]) for u in roll.units.ids]
-        )
+            board.registrations, roll.rows, [(u, units[u]) for u in roll.units.ids],
+            paper=paper, paper_stations=[p.station for p in paper], unit_of=where,
+        )  # fmt: skip
         m_at.append(time_m(rng))
         print(f"board made in {time.perf_counter() - t0:.0f} s: {dict(board.counts)}", flush=True)
         state, items = prove(ctx, keys, inputs, b_inputs, trustees, rng, prover)
@@ -208,7 +249,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         again, result = verify(ctx, keys, inputs, b_inputs, items, verifier)
         m_at.append(time_m(rng))
         print(f"verified: {verifier.cpu('run_close'):.0f} s CPU", flush=True)
-        check(args, dict(board.counts), again)
+        listed = sum(len(p.handles) for p in paper)
+        check(args, dict(board.counts), again, listed)
         if again.counted != state.counted or again.tally != state.tally:
             raise SystemExit("the reading did not reach the run's outcome")
         sizes = record(ctx, keys, trustees, items, rng, writer)
@@ -235,6 +277,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "trustees": len(trustees),
         "board": dict(board.counts) | {"roll rows": len(roll.rows)},
         "objects": len(items),
+        "paper_share": args.paper_share,
+        "paper_listed": listed,
         "revoked": again.revoked,
         "counted": len(again.counted),
         "counted_per_unit": [n for _, n in again.tally.counted_per_unit] if again.tally else [],

@@ -672,6 +672,8 @@ def bench_main(
     parser.add_argument("--voters", type=int, default=voters)
     if units:
         parser.add_argument("--units", type=int, default=10, help="reporting units")
+        parser.add_argument("--paper-share", type=float, default=0.0,
+                            help="the share of voters listed by a paper station")  # fmt: skip
     parser.add_argument("--cover-fraction", type=float, default=0.44,
                         help="the share of A.rows that are cover rows")  # fmt: skip
     parser.add_argument("--cover-registrations", type=float, default=0.335,
@@ -691,6 +693,8 @@ def bench_main(
         parser.error("at least 20 voters; cover fractions in [0, 1)")
     if units and not 1 <= args.units <= args.voters // 2:
         parser.error("between 1 reporting unit and one per 2 voters")
+    if units and not 0 <= args.paper_share < 1:
+        parser.error("a paper share in [0, 1)")
     results = run(args)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n", "utf-8")

@@ -55,6 +55,7 @@ from honestballot.crypto.equivalence import (
     combine_equivalence_shares,
     create_equivalence_share,
     plaintexts_equal,
+    prove_equivalence_entry,
     verify_equivalence_share,
 )
 from honestballot.crypto.group import Point, Scalar, base_mul, sum_points
@@ -74,7 +75,7 @@ from honestballot.crypto.partial_decryption import (
     verify_partial_decryption_list,
 )
 from honestballot.crypto.polynomial import lagrange_at_zero
-from honestballot.crypto.randomness import Randomness
+from honestballot.crypto.randomness import Randomness, random_nonzero_scalar
 from honestballot.crypto.shuffle import Rows, RowsLike, ShuffleProof, prove_shuffle, shuffle
 from honestballot.crypto.shuffle import verify_shuffle as default_verify_shuffle
 from honestballot.crypto.tagging import (
@@ -398,6 +399,9 @@ class Step:
     #: the number of groups (offsets) or cover points (point tags)
     count: int = 0
     key: str = ""
+    #: an equivalence step whose every pair each trustee blinds with one exponent (one
+    #: commitment per object: ``P.tags``, docs/coercion.md §5.4)
+    one_exponent: bool = False
 
 
 class _Collector(ABC):
@@ -425,6 +429,14 @@ class _Collector(ABC):
                 f"{self.step.list}",
             )
         self.check(item, where, proven)
+        if self.step.one_exponent and isinstance(item, ListEquivalence):
+            commitments = {e.commitment for e in item.share.entries}
+            if len(commitments) > 1:
+                raise CloseRecordError(
+                    "close.trustees",
+                    f"{where}: trustee {trustee} blinds {self.step.list} with "
+                    f"{len(commitments)} exponents: one for the whole list",
+                )
         self.items.append(item)
         self.step = _with(self.step, done_by=(*self.step.done_by, trustee))
 
@@ -578,9 +590,9 @@ class _MixCollector(_Collector):
 class _ShareCollector(_Collector):
     def __init__(
         self, run: _Run, kind: StepKind, name: str, inputs: Rows, need: int, *,
-        count: int = 0, key: str = "",
+        count: int = 0, key: str = "", one_exponent: bool = False,
     ) -> None:  # fmt: skip
-        super().__init__(run, Step(kind, name, inputs, (), count, key), need)
+        super().__init__(run, Step(kind, name, inputs, (), count, key, one_exponent), need)
         self.digest = list_hash(run.ctx.base_hash, name, inputs)
 
     def check(self, item: CloseItem, where: str, proven: bool) -> None:
@@ -917,9 +929,18 @@ def act(ctx: ElectionContext, step: Step, keys: TrusteeKeys, rng: Randomness) ->
         return GroupOffsets(step.list, offsets)
     if step.kind == "equivalence":
         pairs = [(r[0], r[1]) for r in step.inputs]
-        blinded = create_equivalence_share(
-            equivalence_context(base, step.list, digest), j, pairs, rng
-        )
+        context = equivalence_context(base, step.list, digest)
+        if step.one_exponent:  # one exponent for every pair: the list's tags comparable
+            z = random_nonzero_scalar(rng)
+            blinded = EquivalenceShare(
+                j,
+                tuple(
+                    prove_equivalence_entry(context, j, i, pair, z, rng)
+                    for i, pair in enumerate(pairs)
+                ),
+            )
+        else:
+            blinded = create_equivalence_share(context, j, pairs, rng)
         return ListEquivalence(step.list, blinded)
     decryption = create_partial_decryption(
         decryption_context(base, step.list, digest), j, keys.x, column(step.inputs, 0), rng

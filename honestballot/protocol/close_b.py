@@ -10,13 +10,20 @@ round           steps (each needs exactly ``k`` distinct trustees)
 ==============  ===================================================================
 B-mix           chains of ``B.winners`` (``Enc(tau), Enc(V), Enc(A)``, contests),
                 ``B.revocations`` (``Enc(R), Enc(A)`` per registration), ``B.roll``
-                (``Enc(V), Enc(u), Enc(A)`` per roll row) and ``B.paper``
-                (``Enc(V), Enc(u)`` per voter a commission listed, ``Enc(u)`` trivial)
+                (``Enc(V), Enc(u), Enc(A)`` per roll row)
+P-tag           only with paper rows: equivalence shares of ``P.tags``, the pairs
+                ``(Enc(V), (O, O))`` of the roll (last mix of ``B.roll``) and of the paper
+                lists, each trustee's object with **one** exponent for every pair
+P-tag-dec       their sums' decryption: ``z*V`` per row, ``z`` a one-time key
+P-units         the units of the roll rows a paper row joins (``P.units``)
+P-mix           chains of ``B.kept`` (the roll rows not cancelled) and ``B.cancelled``
+                (the cancelled rows' ``Enc(V)``)
 B-tag           ``y2`` tag shares of ``B.tags``: the winners' ``Enc(tau)``, the
-                revocations' ``Enc(R)``, the roll's ``Enc(V)``, the paper lists' ``Enc(V)``
-B-tag-dec       their decryption, every roll row's ``Enc(u)`` (``B.units``: the rows per
-                unit must be the counts the organiser signed, ``roll.counts``) and every
-                paper row's (``B.paper-units``): a paper tag cancels the roll row it joins
+                revocations' ``Enc(R)``, the roll's (``B.kept``'s) ``Enc(V)``, then
+                ``B.cancelled``'s
+B-tag-dec       their decryption and every kept roll row's ``Enc(u)`` (``B.units``: with
+                the cancelled rows per unit, the counts the organiser signed,
+                ``roll.counts``)
 B-revoke        equivalence of each matched winner's ``Enc(A)`` with its revocation's
 B-revoke-dec    the sums' decryption: a winner whose activation tests equal is revoked
 B-handle        ``y2`` tag shares of the **survivors'** ``Enc(V)`` (only now: §5.4, B4)
@@ -36,14 +43,18 @@ the **counted** survivors: each one's row in the last mix of ``B.winners`` (its 
 ciphertexts) and its reporting unit, and the tally per reporting unit decrypted
 (:class:`CloseTally`; protocol/close_result.py makes the result of it).
 
-**Paper ballots** (docs/coercion.md §5.4, "What part 2 adds here"): each paper station's
-commission lists, in its signed ``paper`` event, the voters it issued a paper ballot to, as
-``Enc(V)``.  Those lists, mixed (``B.paper``), are tagged with the roll in B2; every roll
-row a paper tag joins is **cancelled**, and a survivor that joins a cancelled row at B4 is
-dropped without a failure (its e-vote is cancelled by the paper ballot) and never reaches
-B5.  A paper tag that joins no roll row, or a row of another unit, and a voter listed twice
-name the commission (``close.paper``).  An election without paper lists has no ``B.paper``
-chain, no ``B.paper-units`` and the lists, rounds and objects it had before.
+**Paper ballots** (docs/coercion.md §5.4, "Paper lists"): each paper station's commission
+lists, in its signed ``paper`` event, the voters it issued a paper ballot to, as
+``Enc(V)``.  No listed point ever meets ``y1`` or ``y2``: the lists are joined with the
+roll under a one-time key ``z`` (``P.tags``; a trustee object with two commitments is
+``close.trustees``), a listing is valid only for a roll row of its station's reporting unit
+(``P.units``), and the roll is re-mixed in two parts (``B.kept``, ``B.cancelled``) before
+B2 tags it with ``y2``.  A survivor that joins a cancelled handle at B4 is dropped without
+a failure (its e-vote is cancelled by the paper ballot) and counted in one election-wide
+number.  A listing on no roll row or of another reporting unit (not applied), a voter
+listed twice, and a list whose valid cancellations are not its length name the station's
+commission (``close.paper``).  An election without paper rows has none of these rounds and
+the lists, rounds and objects it had before.
 """
 
 from __future__ import annotations
@@ -95,9 +106,13 @@ B_HANDLES = "B.handles"
 B_ACTIVATION_PETS = "B.activation-pets"
 B_UNITS = "B.units"
 B_TALLY = "B.tally"
-#: the paper stations' lists of voters (B1) and their units, decrypted in B-tag-dec (B2)
-B_PAPER = "B.paper"
-B_PAPER_UNITS = "B.paper-units"
+#: paper lists (docs/coercion.md §5.4): the roll's and the lists' handles blinded with one
+#: one-time exponent (P-tag, P-tag-dec), the joined roll rows' units (P-units), and the
+#: roll re-mixed without the cancelled rows and the cancelled rows' handles (P-mix)
+P_TAGS = "P.tags"
+P_UNITS = "P.units"
+B_KEPT = "B.kept"
+B_CANCELLED = "B.cancelled"
 #: the list of a contest counted by mixing: ``column/<contest id>`` (B6)
 COLUMN = "column/"
 
@@ -105,7 +120,6 @@ COLUMN = "column/"
 W_TAG, W_HANDLE, W_ACTIVATION, W_CONTESTS = 0, 1, 2, 3
 R_REVOKED, R_ACTIVATION = 0, 1
 L_HANDLE, L_UNIT, L_ACTIVATION = 0, 1, 2
-P_HANDLE, P_UNIT = 0, 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,16 +166,6 @@ class StageBInputs:
     @property
     def unit_voters(self) -> tuple[int, ...]:
         return tuple(n for _, n in self.units)
-
-    def paper_rows(self) -> Rows:
-        """``B.paper`` (B1): ``(Enc(V), Enc(u))`` per voter listed, the stations in
-        manifest unit order, each in upload order; ``Enc(u)`` the trivial ciphertext
-        ``(O, u·G)`` of the station's reporting unit (``(O, O)`` for ``u = 0``)."""
-        return tuple(
-            (handle, Ciphertext(IDENTITY, _unit_point(p.unit)))
-            for p in self.paper
-            for handle in p.handles
-        )
 
 
 def stage_b_inputs(
@@ -251,9 +255,14 @@ class Close:
     #: B6's sums and columns, decrypted (once done)
     tally: CloseTally | None = None
     #: per reporting unit (every one, in order): the roll rows the paper lists cancel
-    #: (once B2 is decrypted), and the survivors dropped on them at B4 (once B4 is)
+    #: (once P-units is decrypted; empty without paper rows)
     paper_rows: tuple[tuple[str, int], ...] = ()
-    paper_cancelled: tuple[tuple[str, int], ...] = ()
+    #: the survivors dropped on cancelled rows at B4 (once B4 is decrypted): one
+    #: election-wide number, no unit (docs/coercion.md §8.1)
+    paper_cancelled: int = 0
+    #: per paper station with a counting list: (manifest unit, the roll rows it validly
+    #: cancelled, the ``close.paper`` failures naming it), in manifest unit order
+    paper_stations: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def done(self) -> bool:
@@ -324,45 +333,50 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
         _MixCollector(run, B_REVOCATIONS, b.revocations, k if b.revocations else 0),
         _MixCollector(run, B_ROLL, b.roll, k if b.roll else 0),
     ]
-    paper = b.paper_rows()
-    if paper:  # no chain, and no step at all, without paper lists
-        mixes.append(_MixCollector(run, B_PAPER, paper, k))
     if not run.round("B-mix", mixes):
         return _b_pending(run, a, "B-mix", mixes)
-    mixed_w, mixed_r, mixed_l = (m.step.inputs for m in mixes[:3])
-    mixed_p = mixes[3].step.inputs if paper else ()
+    mixed_w, mixed_r, mixed_l = (m.step.inputs for m in mixes)
+    index = {_unit_point(u): u for u in range(b.reporting_units)}
+    unit_ids = [u for u, _ in b.units]
 
-    # B2: y2 tags of the winners' tau, the revocations' R, the roll's V, the paper V
+    # P-tag … P-mix: the paper lists join the roll under a one-time key, and the roll is
+    # re-mixed, kept and cancelled apart, before anything meets y2 (only with paper rows)
+    kept: Rows = mixed_l
+    cancelled_handles: tuple[Ciphertext, ...] = ()
+    paper_rows: tuple[tuple[str, int], ...] = ()
+    by_station: tuple[tuple[str, int, int], ...] = ()
+    cancelled_per_unit = [0] * b.reporting_units
+    if any(p.handles for p in b.paper):
+        paper = _paper(run, a, b, mixed_l, index)
+        if isinstance(paper, Close):
+            return paper
+        kept, cancelled_handles, cancelled_units, by_station = paper
+        for u in cancelled_units:
+            cancelled_per_unit[u] += 1
+        paper_rows = tuple(zip(unit_ids, cancelled_per_unit, strict=True))
+    known: dict[str, object] = {"paper_rows": paper_rows, "paper_stations": by_station}
+
+    # B2: y2 tags of the winners' tau, the revocations' R, the kept roll rows' V and the
+    # cancelled rows' V (no unit: a cancelled row's unit is never met again)
     tag_inputs = as_rows(
-        column(mixed_w, W_TAG) + column(mixed_r, R_REVOKED) + column(mixed_l, L_HANDLE)
-        + column(mixed_p, P_HANDLE)
+        column(mixed_w, W_TAG) + column(mixed_r, R_REVOKED) + column(kept, L_HANDLE)
+        + cancelled_handles
     )  # fmt: skip
-    # and, decrypted with them, every roll row's unit: their counts are checked against
-    # the counts the organiser signed, and no unit is decrypted for one voter alone; and
-    # every paper row's unit (the commission's: it names the commission)
-    units = as_rows(column(mixed_l, L_UNIT))
+    # and, decrypted with them, every kept roll row's unit: their counts (with the
+    # cancelled rows') are checked against the counts the organiser signed, and no unit
+    # is decrypted for one voter alone
+    units = as_rows(column(kept, L_UNIT))
     unit_dec = _ShareCollector(run, "decrypt", B_UNITS, units, k if units else 0)
-    also = [unit_dec]
-    if paper:
-        also.append(
-            _ShareCollector(run, "decrypt", B_PAPER_UNITS, as_rows(column(mixed_p, P_UNIT)), k)
-        )
-    points = _tags(run, a, "B-tag", B_TAGS, tag_inputs, also=also)
+    points = _tags(run, a, "B-tag", B_TAGS, tag_inputs, also=[unit_dec], known=known)
     if isinstance(points, Close):
         return points
-    n_w, n_r, n_l = len(mixed_w), len(mixed_r), len(mixed_l)
+    n_w, n_r, n_l = len(mixed_w), len(mixed_r), len(kept)
     w_tags, r_tags = points[:n_w], points[n_w : n_w + n_r]
-    l_tags, p_tags = points[n_w + n_r : n_w + n_r + n_l], points[n_w + n_r + n_l :]
-    index = {_unit_point(u): u for u in range(b.reporting_units)}
+    l_tags = points[n_w + n_r : n_w + n_r + n_l]
+    cancelled_tags = set(points[n_w + n_r + n_l :])
     row_units = [index.get(p) for p in (unit_dec.decrypted() if units else ())]
-    unusable = _unusable_rows(run, l_tags, row_units, b.unit_voters)
+    unusable = _unusable_rows(run, l_tags, row_units, b.unit_voters, cancelled_per_unit)
     roll_of = {t: i for i, t in enumerate(l_tags)}
-    paper_units = [index.get(p) for p in (also[1].decrypted() if paper else ())]
-    cancelled = _paper_joins(run, b, p_tags, paper_units, l_tags, row_units)
-    unit_ids = [u for u, _ in b.units]
-    paper_rows = tuple(
-        (uid, sum(1 for r in cancelled if row_units[r] == u)) for u, uid in enumerate(unit_ids)
-    )
 
     # B3: revocation, winner by winner, revocation by revocation
     revoking: dict[Point, list[int]] = {}
@@ -389,8 +403,7 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
                 )  # fmt: skip
     survivors = [i for i in range(n_w) if i not in revoked]
     decided: dict[str, object] = {
-        "winners": mixed_w, "revoked": len(revoked), "survivors": len(survivors),
-        "paper_rows": paper_rows,
+        "winners": mixed_w, "revoked": len(revoked), "survivors": len(survivors), **known,
     }  # fmt: skip
 
     # B4: only now the survivors' handles, with y2
@@ -404,46 +417,45 @@ def _stage_b(run: _Run, a: StageA, b: StageBInputs) -> Close:
     )
     if isinstance(h_points, Close):
         return h_points
-    joins: dict[int, list[int]] = {}
+    joins: dict[Point, list[int]] = {}
     for i, t in zip(survivors, h_points, strict=True):
+        joins.setdefault(t, []).append(i)
+    joined: list[tuple[int, int]] = []  # (survivor, kept roll row), by survivor
+    dropped = 0  # survivors on cancelled rows: one election-wide number
+    for t, found in joins.items():
         row = roll_of.get(t)
-        if row is None:
-            run.failures.append(
-                Failure(
-                    "close.voters", "service or organiser",
-                    f"survivor {i} joins no roll row: dropped",
+        if row is None and t not in cancelled_tags:
+            for i in found:
+                run.failures.append(
+                    Failure(
+                        "close.voters", "service or organiser",
+                        f"survivor {i} joins no roll row: dropped",
+                    )
+                )  # fmt: skip
+        elif row is not None and row in unusable:
+            for i in found:
+                run.failures.append(
+                    Failure(unusable[row], "organiser", f"survivor {i} joins unusable roll row")
                 )
-            )  # fmt: skip
-        elif row in unusable:
-            run.failures.append(
-                Failure(unusable[row], "organiser", f"survivor {i} joins unusable roll row")
-            )
-        else:
-            joins.setdefault(row, []).append(i)
-    joined: list[tuple[int, int]] = []  # (survivor, roll row), by survivor
-    dropped = [0] * b.reporting_units  # survivors on cancelled rows, per reporting unit
-    for row, found in joins.items():
-        if len(found) > 1:
+        elif len(found) > 1:
             run.failures.append(
                 Failure(
                     "close.voters", "service",
                     f"survivors {found} join one roll row (a missed revocation): all dropped",
                 )
             )  # fmt: skip
-        elif row in cancelled:  # the voter voted on paper: the e-vote is cancelled
-            unit = row_units[row]
-            assert unit is not None  # a row without a unit is unusable
-            dropped[unit] += 1
+        elif row is None:  # a cancelled row: the voter voted on paper, the e-vote is void
+            dropped += 1
         else:
             joined.append((found[0], row))
     joined.sort()
-    decided["paper_cancelled"] = tuple(zip(unit_ids, dropped, strict=True))
+    decided["paper_cancelled"] = dropped
 
     # B5: activation against the joined roll row; B6: the row's unit, known since B2
     counted: list[Counted] = []
     if joined:
         pairs = pair_rows(
-            [(mixed_w[i][W_ACTIVATION], mixed_l[row][L_ACTIVATION]) for i, row in joined]
+            [(mixed_w[i][W_ACTIVATION], kept[row][L_ACTIVATION]) for i, row in joined]
         )
         equal = _equivalence(run, a, "B-activate", B_ACTIVATION_PETS, pairs, decided)
         if isinstance(equal, Close):
@@ -568,12 +580,14 @@ def _tags(
 
 
 def _unusable_rows(
-    run: _Run, handles: Sequence[Point], units: Sequence[int | None], voters: Sequence[int]
-) -> dict[int, str]:
+    run: _Run, handles: Sequence[Point], units: Sequence[int | None], voters: Sequence[int],
+    cancelled: Sequence[int],
+) -> dict[int, str]:  # fmt: skip
     """The roll rows no survivor may join, each with the check that names the organiser:
     rows sharing a handle tag (``roll.handles``), rows whose unit is no reporting unit
-    (``close.units``); and ``roll.counts`` when the rows' units do not add up to the
-    voters per reporting unit the organiser signed."""
+    (``close.units``); and ``roll.counts`` when the rows' units, with the ``cancelled``
+    rows per reporting unit, do not add up to the voters per reporting unit the organiser
+    signed."""
     seen: dict[Point, list[int]] = {}
     for i, t in enumerate(handles):
         seen.setdefault(t, []).append(i)
@@ -588,8 +602,8 @@ def _unusable_rows(
         if u is None:
             run.failures.append(Failure("close.units", "organiser", f"roll row {i}: no unit"))
             out.setdefault(i, "close.units")
-    counts = [sum(1 for u in units if u == unit) for unit in range(len(voters))]
-    if units and counts != list(voters):
+    counts = [sum(1 for u in units if u == unit) + cancelled[unit] for unit in range(len(voters))]
+    if (units or any(cancelled)) and counts != list(voters):
         run.failures.append(
             Failure(
                 "roll.counts", "organiser",
@@ -600,78 +614,111 @@ def _unusable_rows(
     return out
 
 
-def _paper_joins(
-    run: _Run, b: StageBInputs, tags: Sequence[Point], units: Sequence[int | None],
-    roll_tags: Sequence[Point], row_units: Sequence[int | None],
-) -> set[int]:  # fmt: skip
-    """B2's joins of the paper lists (docs/coercion.md §5.4, "What part 2 adds here"):
-    the roll rows cancelled, those whose handle tag a paper row's tag equals (all of them
-    when roll rows share a tag, ``roll.handles``).  Each is named with the commission of
-    the paper row's reporting unit (``close.paper``): a paper tag that joins no roll row
-    (not applied), or a row of another reporting unit (applied: the voter must not vote
-    twice), and paper rows that share a tag (the row cancelled once); and per reporting
-    unit, the rows the unit's lists hold against the rows of the unit each cancelled by
-    exactly one paper row, of the unit, when they differ."""
-    ids = [u for u, _ in b.units]
-
-    def named(u: int | None) -> str:
-        return "service" if u is None else f"commission of {ids[u]}"
-
+def _paper(
+    run: _Run, a: StageA, b: StageBInputs, roll: Rows, index: Mapping[Point, int]
+) -> tuple[Rows, tuple[Ciphertext, ...], list[int], tuple[tuple[str, int, int], ...]] | Close:
+    """P-tag … P-mix (docs/coercion.md §5.4, "Paper lists"): the kept roll rows (B.kept's
+    last mix), the cancelled rows' handles (B.cancelled's last mix), the reporting unit of
+    each cancelled row, and per station with a list (rows validly cancelled, failures)."""
+    k = run.keys.threshold
+    zero = Ciphertext(IDENTITY, IDENTITY)
+    listings = [(p, h) for p in b.paper for h in p.handles]
+    pairs = pair_rows(
+        [(h, zero) for h in column(roll, L_HANDLE)] + [(h, zero) for _, h in listings]
+    )
+    # P-tag: each trustee blinds every row with one exponent; P-tag-dec: z*V per row
+    blind = _ShareCollector(run, "equivalence", P_TAGS, pairs, k, one_exponent=True)
+    if not run.round("P-tag", [blind]):
+        return _b_pending(run, a, "P-tag", [blind])
+    eq = [i.share for i in blind.items if isinstance(i, ListEquivalence)]
+    dec = _ShareCollector(
+        run, "decrypt", P_TAGS, as_rows(combine_equivalence_shares(eq, k, run.keys.trustees)), k
+    )
+    if not run.round("P-tag-dec", [dec]):
+        return _b_pending(run, a, "P-tag-dec", [dec])
+    tags = dec.decrypted()
+    n = len(roll)
     rows_of: dict[Point, list[int]] = {}
-    for r, t in enumerate(roll_tags):
+    for r, t in enumerate(tags[:n]):
         rows_of.setdefault(t, []).append(r)
-    by_tag: dict[Point, list[int]] = {}
-    for i, t in enumerate(tags):
-        by_tag.setdefault(t, []).append(i)
-    cancelled: dict[int, list[int]] = {}  # roll row -> the paper rows that join it
-    for i, (t, u) in enumerate(zip(tags, units, strict=True)):
+    ids = [u for u, _ in b.units]
+    failures: dict[str, int] = {p.station: 0 for p in b.paper}
+
+    def fail(station: str, detail: str) -> None:
+        failures[station] += 1
+        run.failures.append(Failure("close.paper", f"commission of {station}", detail))
+
+    listed: dict[int, list[int]] = {}  # roll row -> the listings (paper rows) joining it
+    for i, ((p, _), t) in enumerate(zip(listings, tags[n:], strict=True)):
         rows = rows_of.get(t)
-        if u is None:  # cannot happen: B.paper's units are the board's, mixed with proofs
-            run.failures.append(Failure("close.paper", "service", f"paper row {i}: no unit"))
         if rows is None:
-            run.failures.append(
-                Failure(
-                    "close.paper", named(u),
-                    f"paper row {i}: the voter listed is on no roll row: not applied",
+            fail(p.station, f"paper row {i}: the voter listed is on no roll row: not applied")
+        elif len(rows) == 1:  # rows sharing a tag are unusable (roll.handles): not applied
+            listed.setdefault(rows[0], []).append(i)
+    joined = sorted(listed)
+    # P-units: the joined rows' units, and nothing of any other row
+    units_dec = _ShareCollector(
+        run, "decrypt", P_UNITS, as_rows([roll[r][L_UNIT] for r in joined]), k if joined else 0
+    )
+    if not run.round("P-units", [units_dec]):
+        return _b_pending(run, a, "P-units", [units_dec])
+    unit_of_row = dict(
+        zip(joined, (index.get(u) for u in (units_dec.decrypted() if joined else ())), strict=True)
+    )
+    valid_of: dict[str, int] = dict.fromkeys(failures, 0)
+    cancelled: list[int] = []
+    for r in joined:
+        u = unit_of_row[r]
+        valid = []
+        for i in listed[r]:
+            p = listings[i][0]
+            if u is None:  # no reporting unit: the row is unusable (close.units, B2)
+                continue
+            if p.unit != u:
+                fail(
+                    p.station,
+                    f"paper row {i} lists a voter of {ids[u]}, not of {ids[p.unit]}: not applied",
                 )
-            )  # fmt: skip
+            else:
+                valid.append(i)
+        if not valid:
             continue
-        for r in rows:
-            cancelled.setdefault(r, []).append(i)
-            w = row_units[r]
-            if u is not None and w is not None and w != u:
-                run.failures.append(
-                    Failure(
-                        "close.paper", named(u),
-                        f"paper row {i} lists a voter of {ids[w]}: the voter's e-vote is "
-                        "cancelled all the same (no one votes twice)",
-                    )
-                )  # fmt: skip
-    for t, found in by_tag.items():
-        if len(found) > 1 and t in rows_of:
-            who = sorted({named(units[i]) for i in found})
-            run.failures.append(
-                Failure(
-                    "close.paper", ", ".join(who),
-                    f"paper rows {found} list one voter: the voter's roll row is cancelled once",
+        cancelled.append(r)
+        stations = sorted({listings[i][0].station for i in valid})
+        for station in stations:
+            valid_of[station] += 1
+        if len(valid) > 1:
+            for station in stations:
+                fail(
+                    station,
+                    f"paper rows {valid} ({', '.join(stations)}) list one voter: the voter's "
+                    "roll row is cancelled once",
                 )
-            )  # fmt: skip
-    listed = [sum(1 for u in units if u == unit) for unit in range(len(ids))]
-    once = [0] * len(ids)
-    for r, found in cancelled.items():
-        u = row_units[r]
-        if u is not None and len(found) == 1 and units[found[0]] == u:
-            once[u] += 1
-    for u, (n, m) in enumerate(zip(listed, once, strict=True)):
-        if n != m:
-            run.failures.append(
-                Failure(
-                    "close.paper", named(u),
-                    f"the paper lists of {ids[u]} hold {n} voter(s); {m} roll row(s) of "
-                    f"{ids[u]} are cancelled by exactly one of them",
-                )
-            )  # fmt: skip
-    return set(cancelled)
+    for p in b.paper:
+        if valid_of[p.station] != len(p.handles):
+            fail(
+                p.station,
+                f"the paper list of {p.station} holds {len(p.handles)} voter(s); it validly "
+                f"cancels {valid_of[p.station]} roll row(s)",
+            )
+    # P-mix: the kept rows and the cancelled rows' handles, each re-mixed by k trustees
+    gone = set(cancelled)
+    kept_rows = tuple(row for r, row in enumerate(roll) if r not in gone)
+    cancelled_rows = as_rows([roll[r][L_HANDLE] for r in cancelled])
+    mixes = [
+        _MixCollector(run, B_KEPT, kept_rows, k if kept_rows else 0),
+        _MixCollector(run, B_CANCELLED, cancelled_rows, k if cancelled_rows else 0),
+    ]
+    by_station = tuple((p.station, valid_of[p.station], failures[p.station]) for p in b.paper)
+    if not run.round("P-mix", mixes):
+        return _b_pending(run, a, "P-mix", mixes)
+    units = [unit_of_row[r] for r in cancelled]
+    return (
+        mixes[0].step.inputs,
+        column(mixes[1].step.inputs, 0),
+        [u for u in units if u is not None],
+        by_station,
+    )
 
 
 def _unit_point(u: int) -> Point:

@@ -7,9 +7,9 @@ and in total) and each mixed contest's column; this module turns those plaintext
 the ``result`` body the service posts right after the close's last step and ``verify``
 recomputes: the counts, the ballots counted per reporting unit, the mixed and ranked
 contests' counts, the close's public aggregates (docs/coercion.md §8.1), and, when the
-election has paper stations, the paper ballots: each station's list and protocol, the
-e-votes they cancel per reporting unit, and the counts of paper and e-votes combined
-(``paper``).
+election has paper stations, the paper ballots: each station's list, protocol and roll
+rows cancelled, the rows cancelled per reporting unit, the e-votes cancelled in all (one
+number, no unit), and the counts of paper and e-votes combined (``paper``).
 """
 
 from __future__ import annotations
@@ -44,28 +44,40 @@ def close_aggregates(inputs: StageAInputs, close: Close) -> dict[str, int]:
 
 
 def paper_result(
-    b: StageBInputs, close: Close, counts: Sequence[tuple[str, int]]
+    b: StageBInputs,
+    close: Close,
+    counts: Sequence[tuple[str, int]],
+    uploads: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """The result's ``paper`` member (record-format §7, "The result of an election with
     re-voting protection"), from the e-tally's ``counts`` (its ids and values, in order):
     every paper station with its protocol's numbers (``protocol`` false while it has none
-    on the board), every reporting unit's voters listed, roll rows and e-votes cancelled
-    and ballots in the boxes, and per count id the paper protocols' sum and that sum plus
-    the e-votes' (a unit the e-tally does not break out is not broken out here either)."""
+    on the board), its paper events (``uploads``: per station, the number on the board;
+    one for a station with a list when not given), the roll rows it validly cancelled and
+    the ``close.paper`` failures naming it; every reporting unit's voters listed, roll rows
+    cancelled and ballots in the boxes; the e-votes cancelled, **one election-wide
+    number** (docs/coercion.md §8.1); and per count id the paper protocols' sum and that
+    sum plus the e-votes' (a unit the e-tally does not break out is not broken out here
+    either)."""
     ids = [u for u, _ in b.units]
     where = dict(b.unit_of)
     lists = {p.station: p for p in b.paper}
-    rows, dropped = dict(close.paper_rows), dict(close.paper_cancelled)
+    rows = dict(close.paper_rows)
+    by_station = {s: (n, f) for s, n, f in close.paper_stations}
     stations = []
     for station in b.paper_stations:
         p = lists.get(station)
+        cancelled, failures = by_station.get(station, (0, 0))
         stations.append(
             {
                 "unit": station,
                 "reporting_unit": ids[where[station]],
                 "protocol": p is not None,
+                "uploads": int(p is not None) if uploads is None else uploads.get(station, 0),
                 "voters": len(p.handles) if p else 0,
                 "in_box": p.in_box if p else 0,
+                "cancelled": cancelled,
+                "failures": failures,
             }
         )
     units = [
@@ -73,7 +85,6 @@ def paper_result(
             "unit": uid,
             "listed": sum(len(p.handles) for p in b.paper if p.unit == u),
             "cancelled_rows": rows.get(uid, 0),
-            "cancelled_e_votes": dropped.get(uid, 0),
             "in_box": sum(p.in_box for p in b.paper if p.unit == u),
         }
         for u, uid in enumerate(ids)
@@ -86,14 +97,26 @@ def paper_result(
         n = sum(c.get(option, 0) for uid, c in per_list if not unit or uid == unit)
         paper.append({"id": entry, "count": n})
         combined.append({"id": entry, "count": e_count + n})
-    return {"stations": stations, "units": units, "counts": paper, "combined": combined}
+    return {
+        "stations": stations,
+        "units": units,
+        "cancelled_e_votes": close.paper_cancelled,
+        "counts": paper,
+        "combined": combined,
+    }
 
 
 def close_result(
-    ctx: ElectionContext, inputs: StageAInputs, close: Close, b: StageBInputs | None = None
+    ctx: ElectionContext,
+    inputs: StageAInputs,
+    close: Close,
+    b: StageBInputs | None = None,
+    *,
+    uploads: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """The ``result`` body of a close that is done (with a ``paper`` member when ``b``,
-    stage B's inputs, has paper stations); :class:`ProtocolError` if a decrypted value is
+    stage B's inputs, has paper stations; ``uploads``: each paper station's number of paper
+    events on the board); :class:`ProtocolError` if a decrypted value is
     out of range or a mixed row is not an admissible selection (no result can be computed:
     the proofs of every counted ballot rule it out)."""
     tally = close.tally
@@ -114,7 +137,9 @@ def close_result(
         "close": close_aggregates(inputs, close),
     }
     if b is not None and b.paper_stations:
-        result["paper"] = paper_result(b, close, [(e.id, counts[e.id]) for e in tally.entries])
+        result["paper"] = paper_result(
+            b, close, [(e.id, counts[e.id]) for e in tally.entries], uploads
+        )
     return result
 
 

@@ -38,6 +38,7 @@ from honestballot.record.close import (
     close_step_from_json,
 )
 from honestballot.record.events import EventLine
+from honestballot.record.paper import paper_lists
 
 #: the checks of stage A with a remedy (docs/coercion.md §5.5): they name a party, and the
 #: count goes on without what they drop.  The first five are about the trustees' objects:
@@ -94,6 +95,55 @@ def round_failures(stage: Close, announced: Sequence[Announced], now_ms: int) ->
                 )
             )  # fmt: skip
     return out
+
+
+#: the trustees' close objects: the first one on the board ends the paper uploads
+CLOSE_OBJECTS = ("close-part", "close-step")
+
+
+def counting_paper_lists(
+    events: Iterable[EventLine],
+    unit_order: Sequence[str],
+    stations: Sequence[str],
+    unit_of: Sequence[tuple[str, int]],
+) -> tuple[tuple[PaperList, ...], dict[str, int]]:
+    """The paper lists the close counts (docs/coercion.md §5.4, "Paper lists"), from the
+    record's events in board order: per paper station (``stations``) its last ``paper``
+    event before the first close object (record/paper.py's ``paper_lists``; the
+    ``sequence`` the board checks makes the last the highest), in manifest unit order; and
+    each paper station's number of paper events there (the result's ``uploads``).  A paper
+    event of a unit that is no paper station is not counted (verify/paper.py names it);
+    one that does not parse is :class:`RecordFormatError` (the board refuses it first)."""
+    before: list[EventLine] = []
+    for ev in events:
+        if ev.kind in CLOSE_OBJECTS:
+            break
+        if ev.kind == "paper":
+            before.append(ev)
+    where = dict(unit_of)
+    counted = [
+        (unit, upload)
+        for unit, upload in paper_lists(before, unit_order)
+        if unit in stations and unit in where
+    ]
+    uploads = {u: 0 for u in stations}
+    for ev in before:
+        unit = ev.body.get("unit")
+        if isinstance(unit, str) and unit in uploads:
+            uploads[unit] += 1
+    lists = tuple(
+        PaperList(
+            unit,
+            where[unit],
+            tuple(v.handle for v in upload.voters),
+            upload.protocol.in_box,
+            tuple(
+                (f"{c.id}/{option}", n) for c in upload.protocol.contests for option, n in c.counts
+            ),
+        )
+        for unit, upload in counted
+    )
+    return lists, uploads
 
 
 def close_keys(key: ElectionKey) -> CloseKeys:

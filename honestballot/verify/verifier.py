@@ -30,7 +30,7 @@ failures with a remedy named) and the result its last round decrypts (``tally``,
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -129,7 +129,12 @@ from honestballot.record.witness import (
     roll_signature,
     roll_summary_bytes,
 )
-from honestballot.verify.close import REMEDIED_A, read_close, round_failures
+from honestballot.verify.close import (
+    REMEDIED_A,
+    counting_paper_lists,
+    read_close,
+    round_failures,
+)
 from honestballot.verify.mixes import verify_shuffle_on
 from honestballot.verify.paper import check_paper
 from honestballot.verify.parallel import ClusterError, Engine, Shared, open_engine
@@ -933,12 +938,18 @@ def _check_close(
     registrations = [revoting.registrations[seq] for seq in sorted(revoting.registrations)]
     events = [ev for ev, _ in parsed.events]
     voters = roll_unit_voters(events)
-    # the paper stations' lists cancel e-votes at the close (docs/coercion.md §5.4); the
-    # board's paper events are not read yet: every station's list is empty
+    # the paper stations' lists cancel e-votes at the close (docs/coercion.md §5.4, "Paper
+    # lists"): each station's last paper event before the first close object
+    order = [u.id for u in ctx.manifest.units]
+    with_paper, where = paper_stations(events, order), roll_unit_of(events)
+    try:
+        lists, uploads = counting_paper_lists(events, order, with_paper, where)
+    except HonestBallotError as exc:  # the board's replay refuses such a record first
+        report.fail("close.inputs", f"the paper events cannot be read: {exc}")
+        return
     reading = read_close(
         ctx, key, close, rows, registrations, revoting.padding[2], roll, voters,
-        paper_stations=paper_stations(events, [u.id for u in ctx.manifest.units]),
-        unit_of=roll_unit_of(events),
+        paper=lists, paper_stations=with_paper, unit_of=where,
     )  # fmt: skip
     for check, detail in reading.errors:
         report.fail(check, detail)
@@ -1004,7 +1015,7 @@ def _check_close(
         steps = ", ".join(f"{s.kind} of {s.list} ({len(s.done_by)} done)" for s in stage.next)
         report.ok("close.stage-a" if not stage.a.done else "close.stage-b",
                   f"under way, round {stage.round}: {steps}")  # fmt: skip
-    _check_close_result(ctx, reading.inputs, stage, parsed, report, reading.b_inputs)
+    _check_close_result(ctx, reading.inputs, stage, parsed, report, reading.b_inputs, uploads)
 
 
 def _check_revoting_close(parsed: _Parsed, report: Report) -> None:
@@ -1020,6 +1031,7 @@ def _check_close_result(
     parsed: _Parsed,
     report: Report,
     b_inputs: StageBInputs | None = None,
+    uploads: Mapping[str, int] | None = None,
 ) -> None:
     """``tally`` and ``result.counts`` of an election with re-voting protection: the
     close's last round decrypted its sums and columns (docs/coercion.md §5.4, B6), and
@@ -1038,7 +1050,7 @@ def _check_close_result(
         return
     tally = stage.tally
     try:
-        expected = close_result(ctx, inputs, stage, b_inputs)
+        expected = close_result(ctx, inputs, stage, b_inputs, uploads=uploads)
     except HonestBallotError as exc:
         report.fail("result.counts", f"the close's decryption gives no result: {exc}")
         return

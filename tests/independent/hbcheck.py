@@ -3349,7 +3349,8 @@ CLOSE_PROOF_KEYS = {
 #: the rounds of the close in order (record-format §6, "Rounds and deadlines")
 CLOSE_ROUNDS = (
     "A-mix", "A-tag", "A-tag-dec", "A-offset", "A-count", "A-check", "A-check-dec",
-    "A-fallback", "A-fallback-dec", "B-mix", "B-tag", "B-tag-dec", "B-revoke",
+    "A-fallback", "A-fallback-dec", "B-mix", "P-tag", "P-tag-dec", "P-units", "P-mix",
+    "B-tag", "B-tag-dec", "B-revoke",
     "B-revoke-dec", "B-handle", "B-handle-dec", "B-activate", "B-activate-dec", "B-column",
     "B-tally",
 )  # fmt: skip
@@ -3702,13 +3703,17 @@ class CloseReplay:
         roll_rows: list[dict] = []
         paper_station: dict[str, bool] = {}  # unit -> its last station event's paper
         paper_event: dict[str, dict] = {}  # unit -> its last paper event's body
+        self.uploads: dict[str, int] = {}  # unit -> its paper events
+        closing = False  # the first close object ends the paper uploads
         self.unit_of: dict[str, int] = {}  # manifest unit -> its reporting unit's index
         for ev in events:
             body = ev["body"]
+            closing = closing or ev["kind"] in ("close-part", "close-step")
             if ev["kind"] == "station":
                 paper_station[body["unit"]] = body["paper"] is True
-            elif ev["kind"] == "paper":
+            elif ev["kind"] == "paper" and not closing:
                 paper_event[body["unit"]] = body
+                self.uploads[body["unit"]] = self.uploads.get(body["unit"], 0) + 1
             elif ev["kind"] == "cast-row":
                 row, ballot = body["row"], body["row"]["ballot"]
                 cts = [ballot["tag"], ballot["credential"], row["counter"], row["flag"]]
@@ -3739,19 +3744,17 @@ class CloseReplay:
         self.revocations = [[ct_points(r[f]) for f in ("revokes", "activation")] for r in regs]
         self.roll = [[ct_points(r[f]) for f in ("handle", "unit", "activation")] for r in roll_rows]
         # paper ballots (record-format §6, "Paper lists at the close"): the paper stations
-        # in manifest order, each one's counting (last) paper event, and B.paper's rows
-        # (Enc(V), (O, u*G)) in manifest unit order, each event's voters in order
+        # in manifest order, each one's counting (last before the first close object)
+        # paper event, and its listings (station, Enc(V)) in manifest unit order, each
+        # event's voters in order: the second part of P.tags
         order = [u["id"] for u in self.manifest["units"]]
         self.paper_stations = [u for u in order if paper_station.get(u)]
         self.paper_events = [(u, paper_event[u]) for u in self.paper_stations if u in paper_event]
-        self.paper_rows = [
-            [
-                ct_points(v["handle"]),
-                (IDENTITY, B * self.unit_of[u] if self.unit_of[u] else IDENTITY),
-            ]
-            for u, body in self.paper_events
-            for v in body["voters"]
+        self.listings = [
+            (u, ct_points(v["handle"])) for u, body in self.paper_events for v in body["voters"]
         ]
+        self.cancelled_rows = {rid: 0 for rid in self.reporting_units}
+        self.station_cancelled: dict[str, int] = {}
         self.out: dict[tuple[str, str], list] = {}  # (step, list) -> what it gave
         self.rounds: list[tuple[str, int]] = []  # (round, seq of the step that opened it)
         self.round: str | None = None
@@ -3884,40 +3887,98 @@ class CloseReplay:
             _spec("mix", "B.winners", rows=winners),
             _spec("mix", "B.revocations", rows=self.revocations),
             _spec("mix", "B.roll", rows=self.roll),
-            _spec("mix", "B.paper", rows=self.paper_rows),
         ]
 
-    def mixed_paper(self) -> list:
-        return self.out.get(("mix", "B.paper"), [])
+    # coercion.md §5.4, "Paper lists": only when some counting paper event lists a voter
+
+    def round_P_tag(self) -> list[dict]:
+        """The roll's handles (last mix of B.roll), then the listings, each paired with
+        the zero ciphertext: every trustee blinds them all with one exponent."""
+        if not self.listings:
+            return []
+        pairs = [(r[0], ZERO_CT) for r in self.got("mix", "B.roll")]
+        pairs += [(h, ZERO_CT) for _, h in self.listings]
+        return [_spec("equivalence", "P.tags", pairs=pairs)]
+
+    def round_P_tag_dec(self) -> list[dict]:
+        return [_spec("decrypt", "P.tags", cts=self.out.get(("equivalence", "P.tags"), []))]
+
+    def round_P_units(self) -> list[dict]:
+        """Each listing must join exactly one roll row, no two listings one row (strict:
+        `close.paper` names a commission and fails here); the joined rows' units."""
+        if not self.listings:
+            return []
+        roll = self.got("mix", "B.roll")
+        tags = [t.encode() for t in self.got("decrypt", "P.tags")]
+        roll_tags, listed = tags[: len(roll)], tags[len(roll) :]
+        rows_of: dict[bytes, list[int]] = {}
+        for r, t in enumerate(roll_tags):
+            rows_of.setdefault(t, []).append(r)
+        self.p_joins: list[int] = []
+        for t in listed:
+            rows = rows_of.get(t, [])
+            if len(rows) != 1:
+                raise ValueError("close.paper: a listed voter is on no roll row, or on two")
+            self.p_joins.append(rows[0])
+        if len(set(self.p_joins)) != len(self.p_joins):
+            raise ValueError("close.paper: two listings of one voter")
+        self.cancelled = sorted(self.p_joins)
+        return [_spec("decrypt", "P.units", cts=[roll[r][1] for r in self.cancelled])]
+
+    def round_P_mix(self) -> list[dict]:
+        """Each listed voter of its station's reporting unit (strict); then B.kept, the
+        roll rows not cancelled, and B.cancelled, the cancelled rows' Enc(V)."""
+        if not self.listings:
+            return []
+        n = len(self.reporting_units)
+        units = [discrete_log(u, n - 1) for u in self.got("decrypt", "P.units")]
+        unit_of_row = dict(zip(self.cancelled, units, strict=True))
+        for (station, _), r in zip(self.listings, self.p_joins, strict=True):
+            if unit_of_row[r] != self.unit_of[station]:
+                raise ValueError("close.paper: a listed voter is of another reporting unit")
+            self.station_cancelled[station] = self.station_cancelled.get(station, 0) + 1
+        for r in self.cancelled:
+            self.cancelled_rows[self.reporting_units[unit_of_row[r]]] += 1  # type: ignore[index]
+        roll, gone = self.got("mix", "B.roll"), set(self.cancelled)
+        return [
+            _spec("mix", "B.kept", rows=[row for r, row in enumerate(roll) if r not in gone]),
+            _spec("mix", "B.cancelled", rows=[[roll[r][0]] for r in self.cancelled]),
+        ]
+
+    def kept_roll(self) -> list:
+        """The roll as B2 sees it: B.kept's last mix with paper listings, else B.roll's."""
+        return self.out.get(("mix", "B.kept"), []) if self.listings else self.got("mix", "B.roll")
 
     def round_B_tag(self) -> list[dict]:
         cts = [r[0] for r in self.got("mix", "B.winners")]
         cts += [r[0] for r in self.got("mix", "B.revocations")]
-        cts += [r[0] for r in self.got("mix", "B.roll")]
-        cts += [r[0] for r in self.mixed_paper()]
+        cts += [r[0] for r in self.kept_roll()]
+        cts += [r[0] for r in self.out.get(("mix", "B.cancelled"), [])]
         return [_spec("tag", "B.tags", key="y2", cts=cts)]
 
     def round_B_tag_dec(self) -> list[dict]:
-        units = [r[1] for r in self.got("mix", "B.roll")]
+        units = [r[1] for r in self.kept_roll()]
         return [
             _spec("decrypt", "B.tags", cts=self.got("tag", "B.tags")),
             _spec("decrypt", "B.units", cts=units),
-            _spec("decrypt", "B.paper-units", cts=[r[1] for r in self.mixed_paper()]),
         ]
 
     def round_B_revoke(self) -> list[dict]:
         tags = self.got("decrypt", "B.tags")
         nw, nr = len(self.got("mix", "B.winners")), len(self.got("mix", "B.revocations"))
-        nl = len(self.got("mix", "B.roll"))
+        nl = len(self.kept_roll())
         w_tags, r_tags = tags[:nw], tags[nw : nw + nr]
-        roll_tags, paper_tags = tags[nw + nr : nw + nr + nl], tags[nw + nr + nl :]
-        units = self.got("decrypt", "B.units")
+        roll_tags, cancelled_tags = tags[nw + nr : nw + nr + nl], tags[nw + nr + nl :]
+        units = self.out.get(("decrypt", "B.units"), [])
         self.roll_unit: list[int | None] = []
         for u in units:
             self.roll_unit.append(discrete_log(u, len(self.reporting_units) - 1))
         if None in self.roll_unit:
             raise ValueError("close.units: a roll row's unit is no reporting unit")
-        rows_per_unit = [self.roll_unit.count(u) for u in range(len(self.reporting_units))]
+        rows_per_unit = [
+            self.roll_unit.count(u) + self.cancelled_rows[rid]
+            for u, rid in enumerate(self.reporting_units)
+        ]
         if rows_per_unit != self.signed_counts:
             raise ValueError(
                 f"roll.counts: the roll's rows per reporting unit {rows_per_unit} are not the "
@@ -3927,7 +3988,7 @@ class CloseReplay:
         if len(set(enc)) != len(enc):
             raise ValueError("roll.handles: two roll rows share a handle tag")
         self.roll_of = {e: i for i, e in enumerate(enc)}
-        self.paper_joins(paper_tags)
+        self.cancelled_tags = {t.encode() for t in cancelled_tags}
         self.matched = [
             (i, j)
             for i, wt in enumerate(w_tags)
@@ -3937,32 +3998,6 @@ class CloseReplay:
         w, r = self.got("mix", "B.winners"), self.got("mix", "B.revocations")
         pairs = [(w[i][2], r[j][1]) for i, j in self.matched]
         return [_spec("equivalence", "B.revoke-pets", pairs=pairs)]
-
-    def paper_joins(self, paper_tags: list) -> None:
-        """coercion.md §5.4, "What part 2 adds here": each paper tag must join one roll
-        row of the paper row's own reporting unit, no two paper rows one tag, and each
-        unit's lists as many voters as its rows so cancelled (`close.paper`, strict here:
-        it names a commission, and fails the record); the cancelled roll rows."""
-        n = len(self.reporting_units)
-        units = [discrete_log(u, n - 1) for u in self.out.get(("decrypt", "B.paper-units"), [])]
-        if None in units:
-            raise ValueError("close.paper: a paper row's unit is no reporting unit")
-        enc = [t.encode() for t in paper_tags]
-        if len(set(enc)) != len(enc):
-            raise ValueError("close.paper: two paper rows list one voter")
-        self.cancelled: set[int] = set()
-        for e, u in zip(enc, units, strict=True):
-            row = self.roll_of.get(e)
-            if row is None:
-                raise ValueError("close.paper: a listed voter is on no roll row")
-            if self.roll_unit[row] != u:
-                raise ValueError("close.paper: a listed voter is of another reporting unit")
-            self.cancelled.add(row)
-        self.paper_units = units
-        self.cancelled_rows = {
-            rid: sum(1 for r in self.cancelled if self.roll_unit[r] == i)
-            for i, rid in enumerate(self.reporting_units)
-        }
 
     def round_B_revoke_dec(self) -> list[dict]:
         pets = self.out.get(("equivalence", "B.revoke-pets"), [])
@@ -3982,21 +4017,21 @@ class CloseReplay:
         return [_spec("decrypt", "B.handles", cts=self.out.get(("tag", "B.handles"), []))]
 
     def round_B_activate(self) -> list[dict]:
-        handles = self.out.get(("decrypt", "B.handles"), [])
-        joins = [self.roll_of.get(t.encode()) for t in handles]
-        if None in joins or len(set(joins)) != len(joins):
-            raise ValueError("close.voters: a survivor joins no roll row, or two join one")
-        # a survivor on a roll row a paper list cancelled is dropped, no failure, and not
-        # tested (its voter voted on paper)
-        kept = [
-            (i, j) for i, j in zip(self.survivors, joins, strict=True) if j not in self.cancelled
-        ]
-        self.cancelled_e_votes = {rid: 0 for rid in self.reporting_units}
-        for j in joins:
-            if j in self.cancelled:
-                self.cancelled_e_votes[self.reporting_units[self.roll_unit[j]]] += 1  # type: ignore[index]
+        handles = [t.encode() for t in self.out.get(("decrypt", "B.handles"), [])]
+        if len(set(handles)) != len(handles):
+            raise ValueError("close.voters: two survivors join one roll row")
+        # a survivor on a cancelled handle (B.cancelled's tags) is dropped, no failure, and
+        # not tested (its voter voted on paper): one election-wide number
+        kept, self.cancelled_e_votes = [], 0
+        for i, t in zip(self.survivors, handles, strict=True):
+            if t in self.roll_of:
+                kept.append((i, self.roll_of[t]))
+            elif t in self.cancelled_tags:
+                self.cancelled_e_votes += 1
+            else:
+                raise ValueError("close.voters: a survivor joins no roll row")
         self.kept = kept
-        w, roll = self.got("mix", "B.winners"), self.got("mix", "B.roll")
+        w, roll = self.got("mix", "B.winners"), self.kept_roll()
         pairs = [(w[i][2], roll[j][2]) for i, j in kept]
         return [_spec("equivalence", "B.activation-pets", pairs=pairs)]
 
@@ -4136,6 +4171,8 @@ class CloseReplay:
             l_hash = points_list_hash(base, "A.groups", self.got("mix", "A.rows"))
             return [offset_ok(base, self.h, l_hash, g, t, it) for g, it in enumerate(items)]
         if step == "equivalence":
+            if name == "P.tags" and len({decode_point(it["commitment"]) for it in items}) > 1:
+                raise ValueError(f"close.trustees: trustee {t} blinds P.tags with two exponents")
             l_hash = points_list_hash(base, name, [list(p) for p in spec["pairs"]])
             return [
                 equivalence_ok(base, name, l_hash, t, i, a, b, it)
@@ -4218,8 +4255,11 @@ class CloseReplay:
                 "unit": u,
                 "reporting_unit": ids[self.unit_of[u]],
                 "protocol": u in events,
+                "uploads": self.uploads.get(u, 0),
                 "voters": len(events[u]["voters"]) if u in events else 0,
                 "in_box": events[u]["protocol"]["in_box"] if u in events else 0,
+                "cancelled": self.station_cancelled.get(u, 0),
+                "failures": 0,  # strict: a close.paper failure fails the record here
             }
             for u in self.paper_stations
         ]
@@ -4231,7 +4271,6 @@ class CloseReplay:
                     "unit": rid,
                     "listed": sum(len(b["voters"]) for b in mine),
                     "cancelled_rows": self.cancelled_rows[rid],
-                    "cancelled_e_votes": self.cancelled_e_votes[rid],
                     "in_box": sum(b["protocol"]["in_box"] for b in mine),
                 }
             )
@@ -4245,7 +4284,13 @@ class CloseReplay:
             )
             paper.append({"id": c["id"], "count": n})
             combined.append({"id": c["id"], "count": c["count"] + n})
-        return {"stations": stations, "units": units, "counts": paper, "combined": combined}
+        return {
+            "stations": stations,
+            "units": units,
+            "cancelled_e_votes": self.cancelled_e_votes,
+            "counts": paper,
+            "combined": combined,
+        }
 
     def _taken(self, step: str, name: str) -> list[dict]:
         for s in self.all_specs:

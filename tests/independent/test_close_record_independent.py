@@ -190,6 +190,7 @@ def paper_list(
         a, b = original(election_id)
         unit = dict(b.unit_of)[PAPER_STATION]
         listed = PaperList(PAPER_STATION, unit, handles, len(voters), counts)
+        steps._uploads[election_id] = {PAPER_STATION: 1}  # the paper event it stands for
         return a, replace(b, paper=(listed,))
 
     steps.inputs = inputs
@@ -296,11 +297,12 @@ def test_the_whole_close_and_its_result_pass(record: Record) -> None:
     # the combined counts the e-counts (hbcheck recomputed this member from the documents)
     paper = result["paper"]
     assert paper["stations"] == [
-        {"unit": PAPER_STATION, "reporting_unit": "pool", "protocol": False, "voters": 0,
-         "in_box": 0},
+        {"unit": PAPER_STATION, "reporting_unit": "pool", "protocol": False, "uploads": 0,
+         "voters": 0, "in_box": 0, "cancelled": 0, "failures": 0},
     ]  # fmt: skip
     assert [u["unit"] for u in paper["units"]] == ["station-1", "pool"]
-    assert all(u["listed"] == u["cancelled_e_votes"] == 0 for u in paper["units"])
+    assert all(u["listed"] == u["cancelled_rows"] == 0 for u in paper["units"])
+    assert paper["cancelled_e_votes"] == 0
     assert paper["combined"] == result["counts"]
     assert [c["id"] for c in paper["counts"]] == [c["id"] for c in result["counts"]]
     # and honestballot verify recomputes the same result, member for member
@@ -404,36 +406,43 @@ def test_a_paper_list_cancels_e_votes_and_hbcheck_recomputes_the_paper_result(
 ) -> None:
     """PAPER_STATION (pool) lists the voter who replaced its credential (both its e-votes
     cancelled, the revoked one at B3) and a voter who never voted online (a cancelled row,
-    no e-vote): hbcheck, from the documents alone, reads B.paper and B.paper-units, joins
-    them and recomputes the result's paper member, as the service computed it."""
+    no e-vote): hbcheck, from the documents alone, replays P.tags (one exponent per trustee
+    object), P.units, B.kept and B.cancelled, joins them and recomputes the result's paper
+    member, as the service computed it."""
     voters = ["900101300003", "900101300005"]
     with election_record(demo_ceremony, tmp_path, voters) as (record, _, paper):
         parsed = [json.loads(x) for x in record.lines]
         events = [e for e in parsed if e.get("type") == "event"]
-        close = hbcheck.check_close([*events, *paper])
+        # the paper event stands before the first close object (the board takes none after)
+        first = next(i for i, e in enumerate(events) if e["kind"] in ("close-part", "close-step"))
+        close = hbcheck.check_close([*events[:first], *paper, *events[first:]])
         assert close is not None and close["done"]
         (result,) = [e["body"] for e in events if e["kind"] == "result"]
         assert close["result"] == result
         steps = {
             (e["body"]["step"], e["body"]["list"]) for e in events if e["kind"] == "close-step"
         }
-        assert {("mix", "B.paper"), ("decrypt", "B.paper-units")} <= steps
+        assert {
+            ("equivalence", "P.tags"), ("decrypt", "P.tags"), ("decrypt", "P.units"),
+            ("mix", "B.kept"), ("mix", "B.cancelled"),
+        } <= steps  # fmt: skip
+        assert ("mix", "B.paper") not in steps
         assert result["counted_per_unit"] == [
             {"unit": "station-1", "ballots": 2}, {"unit": "pool", "ballots": 1},
         ]  # fmt: skip
         assert result["close"]["revoked"] == 1 and result["close"]["survivors"] == 4
         assert result["paper"]["stations"] == [
-            {"unit": PAPER_STATION, "reporting_unit": "pool", "protocol": True, "voters": 2,
-             "in_box": 2},
+            {"unit": PAPER_STATION, "reporting_unit": "pool", "protocol": True, "uploads": 1,
+             "voters": 2, "in_box": 2, "cancelled": 2, "failures": 0},
         ]  # fmt: skip
         assert result["paper"]["units"][1] == {
-            "unit": "pool", "listed": 2, "cancelled_rows": 2, "cancelled_e_votes": 1,
-            "in_box": 2,
+            "unit": "pool", "listed": 2, "cancelled_rows": 2, "in_box": 2,
         }  # fmt: skip
+        assert result["paper"]["cancelled_e_votes"] == 1
         e = {c["id"]: c["count"] for c in result["counts"]}
         both = {c["id"]: c["count"] for c in result["paper"]["combined"]}
         assert e["chair/cand-1"] == 1 and both["chair/cand-1"] == 3  # voter 3's is cancelled
         assert e["council/blank"] == 0 and both["council/blank"] == 1
-        # without the list, hbcheck's replay is not the board's (B.paper's chain is extra)
+        # without the list, hbcheck's replay is not the board's (P.tags is extra)
         with pytest.raises(ValueError, match=r"^close\.steps"):
             hbcheck.check_close(events)

@@ -49,7 +49,7 @@ from honestballot.record.revoting import (
 )
 from honestballot.record.roll import encrypted_from_json, part_from_json
 from honestballot.service.board.election import ElectionService
-from honestballot.verify.close import CloseReader, close_keys
+from honestballot.verify.close import CloseReader, close_keys, counting_paper_lists
 from honestballot.verify.roll import unit_of, unit_voters
 from honestballot.verify.stations import paper_stations
 
@@ -92,6 +92,9 @@ class CloseSteps:
         self._lock = threading.Lock()
         #: election -> its stages' inputs (fixed once the padding is on the board)
         self._inputs: dict[str, tuple[StageAInputs, StageBInputs]] = {}
+        #: election -> each paper station's number of paper events (the result's
+        #: ``uploads``), read with the inputs
+        self._uploads: dict[str, dict[str, int]] = {}
         #: election -> this process's reading of its close (a few elections at a time)
         self._readings: dict[str, _Reading] = {}
 
@@ -109,13 +112,15 @@ class CloseSteps:
         rows, registrations, padding, roll = [], [], None, []
         units: tuple[tuple[str, int], ...] = ()
         where: tuple[tuple[str, int], ...] = ()
-        stations = []
-        kinds = ("cast-row", "registration", "padding", "roll-part", "roll", "station")
+        stations, papers = [], []
+        kinds = ("cast-row", "registration", "padding", "roll-part", "roll", "station", "paper")
         for ev in self.store.iter_events(election_id, kinds=kinds):
             line = parse_json(ev.line, limit=MAX_LINE_BYTES)
             body, p = line["body"], f"event {line['seq']}.body"
             if line["kind"] == "station":
                 stations.append(event_from_json(line, "event"))
+            elif line["kind"] == "paper":  # the board takes none after a close object
+                papers.append(event_from_json(line, "event"))
             elif line["kind"] == "cast-row":
                 rows.append(cast_row_from_json(body["row"], f"{p}.row"))
             elif line["kind"] == "registration":
@@ -134,13 +139,14 @@ class CloseSteps:
                 f"election {election_id!r} has no padding on its board yet: the close's "
                 "steps begin after it"
             )
+        order = [u.id for u in ctx.manifest.units]
+        with_paper = paper_stations(stations, order)
+        # the paper stations' counting lists (docs/coercion.md §5.4, "Paper lists")
+        lists, uploads = counting_paper_lists(papers, order, with_paper, where)
         inputs = (
             stage_a_inputs(ctx, rows, registrations, padding),
-            # the paper stations' lists (docs/coercion.md §5.4): the board's paper events
-            # are not read yet, so every station's list is empty
             stage_b_inputs(
-                registrations, roll, units,
-                paper_stations=paper_stations(stations, [u.id for u in ctx.manifest.units]),
+                registrations, roll, units, paper=lists, paper_stations=with_paper,
                 unit_of=where,
             ),
         )  # fmt: skip
@@ -149,6 +155,7 @@ class CloseSteps:
         if self.store.events_after(election_id, -1, 1, KINDS):
             with self._lock:
                 self._inputs[election_id] = inputs
+                self._uploads[election_id] = uploads
         return inputs
 
     def _keys(self, election_id: str) -> CloseKeys:
@@ -245,7 +252,9 @@ class CloseSteps:
             return None
         try:
             a, b = self.inputs(election_id)
-            return close_result(self.elections.context(election_id), a, close, b)
+            with self._lock:
+                uploads = self._uploads.get(election_id)
+            return close_result(self.elections.context(election_id), a, close, b, uploads=uploads)
         except ProtocolError:
             return None
 
