@@ -166,12 +166,54 @@ def _paper_election(web: Any, ceremony: DemoCeremony, tmp: Path) -> RevotingElec
     return made
 
 
+def paper_results_ceremony(directory: Path) -> DemoCeremony:
+    """The demo manifest with min_unit_size 1 (each manifest unit a reporting unit, those
+    with a counted ballot broken out) and its key ceremony."""
+    manifest = replace(demo_manifest(ELECTION), min_unit_size=1)
+    directory.mkdir(parents=True, exist_ok=True)
+    return key_ceremony(manifest, directory, ELECTION)
+
+
+def close_with_paper(web: Any, ceremony: DemoCeremony, tmp: Path) -> Closed:
+    """The module docstring's election on ``web`` (an app's ``client``, ``services`` and
+    ``database_url``) from its opening to its result."""
+    election = _paper_election(web, ceremony, tmp)
+    services = web.services
+    for national_id, _, choice in ONLINE:
+        device = election.device(national_id, f"device {national_id}")
+        seed, answer = device.register()
+        assert answer.status_code == 201, answer.text
+        ballot, _, private = device.ballot(seed, choice)
+        answer = device.cast(ballot, private)
+        assert answer.status_code == 201, answer.text
+    # station-1 lists its paper roll's line 1
+    body = make_upload(election, tmp, "1\n")
+    assert post_paper(election, "station-1", body).status_code == 201
+    with (tmp / "roll.csv").open() as f:
+        listed = next(r[1] for r in csv.reader(f) if r[0] == "1")
+    # station-2 lists a point that is no voter's handle
+    ctx = election.ctx
+    rng = SeededRandomness("a point on no roll")
+    bogus = upload_of(
+        ctx.base_hash, ctx.public_key, ctx.manifest, "station-2",
+        [base_mul(random_scalar(rng))], commission_secret(tmp, "station-2"), rng,
+        protocol_of(ctx.manifest, 1),
+    )  # fmt: skip
+    assert post_paper(election, "station-2", upload_to_json(bogus)).status_code == 201
+    open_ms = services.batches.open_ms(election.id)
+    assert open_ms is not None
+    closes_ms = open_ms + SCHEDULE.interval * 1000 + 10
+    services.elections.clock = lambda: closes_ms
+    services.elections.close(election.id)
+    # station-4 never sends its results: the close begins at the paper deadline
+    services.elections.clock = lambda: closes_ms + 24 * 3_600_000 + 1_000
+    run_close(election, ceremony, SeededRandomness("paper results trustees"))
+    return Closed(election, listed)
+
+
 @pytest.fixture(scope="module")
 def ceremony(tmp_path_factory: pytest.TempPathFactory) -> DemoCeremony:
-    """min_unit_size 1: each manifest unit is a reporting unit, and those with a counted
-    ballot are broken out."""
-    manifest = replace(demo_manifest(ELECTION), min_unit_size=1)
-    return key_ceremony(manifest, tmp_path_factory.mktemp("paper-results"), ELECTION)
+    return paper_results_ceremony(tmp_path_factory.mktemp("paper-results"))
 
 
 @pytest.fixture(scope="module", params=KINDS)
@@ -186,38 +228,7 @@ def closed(
         fresh_database(request.param, tmp / "db") as url,
         open_web_election(web_ceremony, tmp, url, open_=True) as web,
     ):
-        election = _paper_election(web, ceremony, tmp)
-        services = web.services
-        for national_id, _, choice in ONLINE:
-            device = election.device(national_id, f"device {national_id}")
-            seed, answer = device.register()
-            assert answer.status_code == 201, answer.text
-            ballot, _, private = device.ballot(seed, choice)
-            answer = device.cast(ballot, private)
-            assert answer.status_code == 201, answer.text
-        # station-1 lists its paper roll's line 1
-        body = make_upload(election, tmp, "1\n")
-        assert post_paper(election, "station-1", body).status_code == 201
-        with (tmp / "roll.csv").open() as f:
-            listed = next(r[1] for r in csv.reader(f) if r[0] == "1")
-        # station-2 lists a point that is no voter's handle
-        ctx = election.ctx
-        rng = SeededRandomness("a point on no roll")
-        bogus = upload_of(
-            ctx.base_hash, ctx.public_key, ctx.manifest, "station-2",
-            [base_mul(random_scalar(rng))], commission_secret(tmp, "station-2"), rng,
-            protocol_of(ctx.manifest, 1),
-        )  # fmt: skip
-        assert post_paper(election, "station-2", upload_to_json(bogus)).status_code == 201
-        open_ms = services.batches.open_ms(election.id)
-        assert open_ms is not None
-        closes_ms = open_ms + SCHEDULE.interval * 1000 + 10
-        services.elections.clock = lambda: closes_ms
-        services.elections.close(election.id)
-        # station-4 never sends its results: the close begins at the paper deadline
-        services.elections.clock = lambda: closes_ms + 24 * 3_600_000 + 1_000
-        run_close(election, ceremony, SeededRandomness("paper results trustees"))
-        yield Closed(election, listed)
+        yield close_with_paper(web, ceremony, tmp)
 
 
 def _expected(closed: Closed) -> dict[str, dict[str, int]]:
