@@ -28,7 +28,7 @@ from honestballot.audit.foreign import check_foreign_contacts
 from honestballot.audit.household import (
     NO_ORGANISATION,
     ensure_people,
-    first_known,
+    ensure_roll_voters,
     grade_sql,
     link_sql,
 )
@@ -42,18 +42,15 @@ NO_ORG = NO_ORGANISATION
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """The log's events that the checks read, each with the voter's name, organisation and
     operator from the roll: ``signins``, ``codes`` and ``casts`` (each voter's first
-    ballot), and ``roll_voters`` (one row per national ID on the roll).
+    ballot), looked up in ``roll_voters`` (one row per national ID on the roll,
+    :func:`ensure_roll_voters`, shared with the roll's checks).
 
     The whole log is never joined to the roll: each table is cut from it first (the first
     ballots are aggregated first), and only its rows look the voter up.
     """
     # An ID on several lines (id.duplicate) takes each value from its first line that
     # has one, so that the findings do not depend on the order threads read the roll.
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE roll_voters AS SELECT national_id, "
-        f"{first_known('name')} AS name, {first_known('organisation')} AS organisation, "
-        f"{first_known('operator')} AS operator FROM roll GROUP BY national_id"
-    )
+    ensure_roll_voters(con)
     with_voter = (
         "SELECT a.line, a.voter AS national_id, v.name, "
         f"coalesce(v.organisation, '{NO_ORG}') AS organisation, v.operator, a.event, "

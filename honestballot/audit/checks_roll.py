@@ -20,7 +20,7 @@ import duckdb
 from honestballot.audit.collect import collect, scalar
 from honestballot.audit.config import AuditConfig, ClusterTiers
 from honestballot.audit.findings import Finding, Severity
-from honestballot.audit.household import cluster_evidence, grade_sql
+from honestballot.audit.household import cluster_evidence, ensure_roll_voters, grade_sql
 from honestballot.audit.ids import sql_id_check
 from honestballot.audit.pacing import check_pacing
 from honestballot.audit.why import why_sql
@@ -62,6 +62,7 @@ def _skipped(con: duckdb.DuckDBPyConnection, column: str) -> dict[str, Any]:
 
 
 def check_ids(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+    ensure_roll_voters(con)
     # The flagged rows keep what their records show, so the roll is scanned once here.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE roll_idcheck AS SELECT * FROM ("
@@ -87,8 +88,8 @@ def check_ids(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]
         severity=Severity.CRITICAL,
         title="National IDs that appear on more than one row",
         rule="the national ID is the one hard uniqueness rule: any repeat is a finding",
-        sql="WITH d AS (SELECT national_id AS grp, count(*) AS n FROM roll GROUP BY 1 "
-        "HAVING count(*) > 1) SELECT d.grp, line, national_id AS voter, name, "
+        sql="WITH d AS (SELECT national_id AS grp, lines AS n FROM roll_voters "
+        "WHERE lines > 1) SELECT d.grp, line, national_id AS voter, name, "
         "'ID on ' || n || ' rows' AS detail, organisation, operator "
         "FROM roll JOIN d ON roll.national_id = d.grp",
         cap=cfg.max_records,

@@ -24,7 +24,7 @@ import duckdb
 from honestballot.audit.collect import collect
 from honestballot.audit.config import AuditConfig
 from honestballot.audit.findings import Finding, Severity
-from honestballot.audit.household import ensure_people, link_sql
+from honestballot.audit.household import ensure_people, ensure_roll_voters, link_sql
 from honestballot.audit.why import why_sql
 
 #: a contact on more roll lines than this is nobody's family phone (owners not compared)
@@ -41,6 +41,7 @@ def _near_kin(a: str, b: str) -> str:
 
 
 def check_foreign_contacts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
+    ensure_roll_voters(con)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE foreign_codes AS
         WITH own AS (SELECT national_id, phone AS contact FROM roll WHERE phone IS NOT NULL
@@ -48,7 +49,7 @@ def check_foreign_contacts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         sent AS (SELECT national_id AS voter, contact, min(line) AS line,
                 any_value(name) AS name, any_value(organisation) AS organisation
             FROM codes WHERE contact IS NOT NULL AND national_id IN
-                (SELECT national_id FROM roll) GROUP BY ALL),
+                (SELECT national_id FROM roll_voters) GROUP BY ALL),
         foreign_ AS (SELECT s.* FROM sent s ANTI JOIN own o
             ON o.national_id = s.voter AND o.contact = s.contact),
         -- made distinct only here, where the owners are counted

@@ -95,12 +95,37 @@ def first_known(column: str) -> str:
     return f"arg_min({column}, {line}) FILTER (WHERE {column} IS NOT NULL)"
 
 
+def ensure_roll_voters(con: duckdb.DuckDBPyConnection) -> None:
+    """Table ``roll_voters``: one row per national ID on the roll, made once per connection.
+
+    ``lines`` counts the ID's roll lines (``id.duplicate``); every other value is taken
+    from the ID's first line that has one (:func:`first_known`). The checks that want a
+    voter's values (the log's tables, the people in clusters, the duplicates) read this
+    table instead of each grouping the roll by ID again.
+    """
+    # Nearly every ID is on one line, whose values are the ID's: only the IDs on several
+    # lines are aggregated (an aggregate of six text columns over the whole roll cost
+    # twice as much as counting the lines and copying the rest).
+    values = ("name", "surname", "birth_date", "home_address", "organisation", "operator")
+    con.execute(
+        f"""CREATE TEMP TABLE IF NOT EXISTS roll_voters AS
+        WITH d AS MATERIALIZED (SELECT national_id, count(*) AS lines FROM roll
+            GROUP BY national_id HAVING count(*) > 1)
+        SELECT national_id, 1 AS lines, {", ".join(values)} FROM roll
+            ANTI JOIN d USING (national_id)
+        UNION ALL SELECT national_id, any_value(d.lines),
+            {", ".join(f"{first_known(v)} AS {v}" for v in values)}
+            FROM roll JOIN d USING (national_id) GROUP BY national_id"""
+    )
+
+
 def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
     """Table ``people``: name parts, birth date and address for the IDs in ``wanted``.
 
     ``wanted`` is SQL giving a ``national_id`` column; rows already in ``people`` are
     kept, so every cluster check adds only its own members.
     """
+    ensure_roll_voters(con)
     con.execute(
         "CREATE TEMP TABLE IF NOT EXISTS people (national_id VARCHAR, sur VARCHAR, "
         "given4 VARCHAR, patr4 VARCHAR, fem BOOLEAN, bd DATE, addr VARCHAR, locality VARCHAR, "
@@ -111,11 +136,9 @@ def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
         WITH w AS (SELECT DISTINCT national_id FROM ({wanted}) x
             WHERE national_id IS NOT NULL
             AND national_id NOT IN (SELECT national_id FROM people)),
-        r AS (SELECT r.national_id, {first_known("r.name")} AS name,
-            {first_known("r.surname")} AS surname, {first_known("r.birth_date")} AS bd,
-            {first_known("r.home_address")} AS addr,
-            {first_known("r.organisation")} AS organisation
-            FROM roll r JOIN w USING (national_id) GROUP BY r.national_id),
+        r AS (SELECT v.national_id, v.name, v.surname, v.birth_date AS bd,
+            v.home_address AS addr, v.organisation
+            FROM roll_voters v JOIN w USING (national_id)),
         -- name parts once per distinct name (names repeat: families, common names)
         t AS (SELECT name, surname, string_split(regexp_replace(replace(lower(trim(
             coalesce(name, ''))), 'ё', 'е'), '\\s+', ' ', 'g'), ' ') AS tok

@@ -194,7 +194,8 @@ ROLL_COLUMNS: tuple[Column, ...] = (
     Column("birth_date", "DATE", _date, _date_problem, required=False, keep_text=True),
     Column("phone", "VARCHAR", normal_phone_sql, _no_problem),
     Column("email", "VARCHAR", normal_email_sql, _email_problem),
-    Column("unit", "VARCHAR", _same, _no_problem),
+    # read and kept in a malformed row's text, but no check reads a voter's unit
+    Column("unit", "VARCHAR", _same, _no_problem, stored=False),
     Column("organisation", "VARCHAR", _same, _no_problem),
     # Optional: what tells a household from a cluster of strangers (audit/household.py).
     Column("surname", "VARCHAR", _same, _no_problem, required=False),
@@ -217,9 +218,19 @@ def _contact(v: str) -> str:
     return f"CASE WHEN contains({v}, '@') THEN {normal_email_sql(v)} ELSE {normal_phone_sql(v)} END"
 
 
+#: the event column's type: one byte a row instead of a string (four values, 21.7 million
+#: rows at ten million voters), compared with a text constant as cheaply as a number
+EVENT_TYPE = "ENUM(" + ", ".join(f"'{e}'" for e in EVENT_TYPES) + ")"
+
+
+def _event(v: str) -> str:
+    # NULL for an unknown event type: that row is malformed (_event_problem) and not loaded
+    return f"try_cast(lower({v}) AS {EVENT_TYPE})"
+
+
 ACTIVITY_COLUMNS: tuple[Column, ...] = (
     _timestamp("time"),
-    Column("event", "VARCHAR", _lower, _event_problem),
+    Column("event", EVENT_TYPE, _event, _event_problem),
     Column("voter", "VARCHAR", normal_id_sql, _nonempty("voter")),
     Column("address", "VARCHAR", _same, _no_problem),
     Column("device", "VARCHAR", _same, _no_problem),

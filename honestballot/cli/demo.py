@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from honestballot.cli.demo_revoting import run_coercion_demo
+from honestballot.cli.demo_revoting import PAPER_UNIT, Run, expected_moves, run_coercion_demo
 from honestballot.cli.observer import print_report
 from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.service.demo import demo_manifest, run_demo
@@ -54,9 +54,10 @@ COERCION_VOTERS = 20
 @click.option(
     "--coerced-voter",
     is_flag=True,
-    help="Instead: an election with re-voting protection in which a boss watches a voter "
-    "vote and keeps the credential; run twice (the voter votes again later, or does "
-    "nothing) and compare what the boss sees.",
+    help="Instead: an election with re-voting protection in which a boss watches two voters "
+    "vote and keeps their credentials; run twice (one voter votes again later and the "
+    "other on paper at their polling station, or both do nothing) and compare what the "
+    "boss sees.",
 )
 def demo_command(directory: str, voters: int | None, seed: int, coerced_voter: bool) -> None:
     """Run a whole election: ceremony, voting, re-votes, audits, attacks, tally, verification."""
@@ -133,13 +134,24 @@ def _coerced_voter(console: Console, directory: Path, voters: int, seed: int) ->
         demo = run_coercion_demo(directory, voters=voters, seed=seed, progress=progress)
     a, b = demo.voted_again, demo.did_nothing
     console.print(
-        "\n[bold]The boss watched the voter vote and kept the credential and the tracking "
-        f"code {a.boss.receipt_when_cast['tracking_code']}.[/bold]"
+        "\n[bold]The boss watched two voters vote and kept their credentials and the "
+        f"tracking codes {a.boss.receipt_when_cast['tracking_code']} (the coerced voter) and "
+        f"{a.boss.paper_receipt_when_cast['tracking_code']} (the paper voter, of "
+        f"{PAPER_UNIT}).[/bold]"
     )
     console.print(
-        f"  The watched ballot's receipt: '{a.boss.receipt_when_cast['status']}' when cast, "
-        f"'{a.boss.receipt_after_close['status']}' after the close, in both runs."
+        "  Run A: later, the coerced voter voted again online with their letter, and the "
+        f"paper voter voted on paper at the polling station of {PAPER_UNIT}. Run B: both did "
+        f"nothing more, and another voter of {PAPER_UNIT} voted on paper there instead."
     )
+    for who, cast, after in (
+        ("coerced voter", a.boss.receipt_when_cast, a.boss.receipt_after_close),
+        ("paper voter", a.boss.paper_receipt_when_cast, a.boss.paper_receipt_after_close),
+    ):
+        console.print(
+            f"  The {who}'s watched ballot's receipt: '{cast['status']}' when cast, "
+            f"'{after['status']}' after the close, in both runs."
+        )
     if demo.differences:
         console.print(
             f"  [red]The boss's view differs between the runs in: "
@@ -147,36 +159,58 @@ def _coerced_voter(console: Console, directory: Path, voters: int, seed: int) ->
         )
     else:
         console.print(
-            f"  The public record up to the close ({len(a.boss.record)} events and batches) "
-            "is the same in both runs in every event's kind, time and size, and so are the "
-            "receipts: from them the boss cannot tell whether the voter voted again."
+            f"  The public record up to the close ({len(a.boss.record)} events and batches, "
+            f"the paper results of {PAPER_UNIT} among them) is the same in both runs in every "
+            "event's kind, time and size, and so are the receipts: from them the boss cannot "
+            "tell whether the voter voted again, nor whether the paper voter voted on paper."
         )
     table = Table(title="The public totals (docs/coercion.md §8.1)")
     table.add_column("total")
-    table.add_column("voted again", justify="right")
-    table.add_column("did nothing", justify="right")
+    table.add_column("run A", justify="right")
+    table.add_column("run B", justify="right")
     for key, value in a.result["close"].items():
         table.add_row(key.replace("_", " "), str(value), str(b.result["close"][key]))
+    for key in ("listed", "cancelled_rows", "cancelled_e_votes"):
+        table.add_row(f"paper: {key.replace('_', ' ')}", *(_paper_total(r, key) for r in (a, b)))
     console.print(table)
     console.print(
         "  After the close, these totals differ, and with them the sizes of the close's "
         "lists that follow from them, as docs/coercion.md §8.1 says; and the result, by the "
-        "voter's one ballot. In this small demo, with 2 cover replacements and no noise, "
+        "voters' ballots. In this small demo, with 2 cover replacements and no noise, "
         "one more revoked credential gives the re-vote away; a real election makes about "
         "300 cover replacements, with noise, which hide it (docs/coercion.md §4), among its "
-        "other voters' replacements. Not compared here: the close's objects' contents, "
-        "snapshots and the results page (docs/coercion.md §14)."
+        "other voters' replacements. The paper totals are the same in both runs: one voter "
+        f"listed at {PAPER_UNIT}, one e-vote cancelled, whoever it was. Not compared here: "
+        "the close's objects' contents, snapshots and the results page (docs/coercion.md §14)."
     )
-    counts = {c["id"]: c["count"] for c in a.result["counts"]}
-    console.print(_result_table("Result (the voter voted again: the own vote counts)", counts))
-    other = {c["id"]: c["count"] for c in b.result["counts"]}
-    moved = [
-        f"{i} {counts[i] - other[i]:+d}" for i in counts if "@" not in i and counts[i] != other[i]
-    ]
-    console.print(
-        "  Against the run in which the voter did nothing (where the watched ballot counts): "
-        + ", ".join(moved)
-    )
+    combined = {c["id"]: c["count"] for c in a.result["paper"]["combined"]}
+    console.print(_result_table("Result of run A (e-votes and paper ballots combined)", combined))
+    moved = demo.e_votes_moved()
+    against = ", ".join(f"{i} {n:+d}" for i, n in moved.items())
+    console.print("  E-votes counted, against run B (where the watched ballots count): " + against)
+    paper = {c["id"]: c["count"] for c in a.result["paper"]["counts"] if "@" not in c["id"]}
+    on_paper = ", ".join(i for i, n in paper.items() if n)
+    if moved == expected_moves():
+        console.print(
+            "  [green]The coerced voter's own later ballot counts, not the watched one; the "
+            "paper voter's watched e-vote was cancelled by their paper vote, and their paper "
+            f"ballot ({on_paper}) counts.[/green]"
+        )
+    else:
+        console.print(
+            "  [red]The e-votes counted are not those of the voters' own choices (expected: "
+            + ", ".join(f"{i} {n:+d}" for i, n in expected_moves().items())
+            + ")[/red]"
+        )
     counted = ", ".join(f"{u['unit']}: {u['ballots']}" for u in a.result["counted_per_unit"])
-    console.print(f"  Ballots counted per reporting unit: {counted}")
+    console.print(f"  E-votes counted per reporting unit: {counted}")
     _verify(console, a.record_path)
+
+
+def _paper_total(run: Run, key: str) -> str:
+    """A total of the result's ``paper`` member: election-wide where the result gives it
+    so (the e-votes cancelled), else the sum over the reporting units."""
+    paper = run.result["paper"]
+    if key in paper:
+        return str(paper[key])
+    return str(sum(u[key] for u in paper["units"]))

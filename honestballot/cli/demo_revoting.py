@@ -1,21 +1,32 @@
 """``honestballot demo --coerced-voter``: an election with re-voting protection in which
-a boss watches a voter vote (docs/coercion.md).
+a boss watches two voters vote (docs/coercion.md), and each gets out of it in their own way:
+the first by voting again online, the second by voting on paper at their polling station
+(docs/paper.md).
 
 The same election is run twice on the embedded store, seeded alike in everything (the
-trustees, the organiser's roll and letters, the service, every voter's device), except
-for one voter, the **coerced voter**:
+trustees, the organiser's roll and letters, the polling station and its commission, the
+service, every voter's device), except for what follows the watched votes:
 
-- run A, *the voter votes again*: the boss watches the voter register a credential and
+- run A, *the voters get out*: the boss watches each voter register a credential and
   vote, and keeps the credential's seed and the ballot's tracking code; later, on a device
-  of their own, the voter registers a new credential with the activation letter (which
-  revokes the watched one without the board showing it) and votes again;
-- run B, *the voter does nothing* after the watched vote.
+  of their own, the **coerced voter** registers a new credential with the activation
+  letter (which revokes the watched one without the board showing it) and votes again;
+  and the **paper voter** votes on paper at the polling station of their unit
+  (:data:`PAPER_UNIT`, a paper station published before the open with its commission's
+  key), which cancels their watched e-vote at the close;
+- run B, *the voters do nothing* after the watched votes; so that the station's results
+  look alike, another voter of the same station (the **neighbour**, unwatched, who voted
+  online too) votes on paper there instead, with the same ballot.
 
-Then the service posts the batches and closes, the trustees run the close round by round
-(trustees 1 and 3; 2 is absent), and the service publishes the result.  What the boss can
-see — the receipts of the watched ballot, and the public record up to the close — is compared
-between the two runs: equal in every event's kind, time and size and every answer, except
-the public totals docs/coercion.md §8.1 lists.  Run A's record is then verified.
+After the close, the organiser exports the station's paper roll (as ``honestballot election
+paper-roll`` does) and the commission uploads its signed protocol and the list of the
+voters it issued a ballot to (as ``honestballot commission paper`` makes it).  Then the
+trustees run the close round by round (trustees 1 and 3; 2 is absent), and the service
+publishes the result, whose ``paper`` member adds the paper ballots to the e-votes.  What
+the boss can see — the receipts of the watched ballots, and the public record up to the
+trustees' close, the station's paper results included — is compared between the two runs:
+equal in every event's kind, time and size and every answer, except the public totals
+docs/coercion.md §8.1 lists.  Run A's record is then verified.
 
 The demo's randomness is seeded so that the two runs can be compared; a real election
 draws it from the system.  To keep the demo small, the service makes 2 cover
@@ -25,6 +36,7 @@ is what hides one more revoked credential in the totals (docs/coercion.md §4, �
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from collections.abc import Callable
@@ -32,20 +44,26 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from honestballot.cli.commission import read_paper_roll, read_voted_lines
 from honestballot.cli.organiser_roll import Voter as RollVoter
 from honestballot.cli.organiser_roll import build_roll_upload
-from honestballot.crypto.group import base_mul
+from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.ballot_v2 import encrypt_ballot_v2
 from honestballot.protocol.close_a import TrusteeKeys, act
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.dkg import TrusteeSecret
-from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.letters import LetterSecret
+from honestballot.protocol.manifest import Manifest
+from honestballot.protocol.paper import PaperProtocol, make_paper_upload
 from honestballot.protocol.registration import make_registration
 from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.stations import prove_commission_key
 from honestballot.record.close import publish
 from honestballot.record.codec import canonical_bytes, parse_json
+from honestballot.record.paper import opening_to_json, protocol_from_json, unsigned_body
+from honestballot.record.paper import upload_to_json as paper_to_json
 from honestballot.record.revoting import (
     ballot_private_to_json,
     ballot_v2_to_json,
@@ -53,11 +71,13 @@ from honestballot.record.revoting import (
     registration_to_json,
 )
 from honestballot.record.roll import upload_to_json
+from honestballot.record.stations import commission_key_to_json
 from honestballot.service.board.batches import BatchPoster
 from honestballot.service.board.close import CloseSteps
 from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.service.encrypted_roll import keep_encrypted_roll
+from honestballot.service.paper import station_uploads, submit_paper, write_paper_roll
 from honestballot.service.runtime import open_store
 from honestballot.service.voters.revoting import RevotingDesk
 from honestballot.service.voters.roll import Roll
@@ -72,19 +92,33 @@ INTERVAL_S = 60
 #: (as every voter's: one candidate, one or two members, so that no ballot stands out)
 COERCED = {"chair": {"cand-1"}, "council": {"member-1", "member-2"}}
 OWN = {"chair": {"cand-4"}, "council": {"member-5"}}
+#: the paper voter's watched e-vote, their paper ballot (the neighbour's in run B too), and
+#: the neighbour's e-vote
+WATCHED_ONLINE = {"chair": {"cand-2"}, "council": {"member-3", "member-4"}}
+ON_PAPER = {"chair": {"cand-3"}, "council": {"member-6"}}
+NEIGHBOUR_ONLINE = {"chair": {"cand-5"}, "council": {"member-2"}}
+#: the paper station's unit: the paper voter's (``_voters``' voter 2) and the neighbour's
+#: (voter 6)
+PAPER_UNIT = "station-3"
+PAPER_VOTER, NEIGHBOUR = 2, 6
+#: the station's blank paper ballots
+PAPER_BALLOTS = 50
 #: docs/coercion.md §8.1: the public totals that may differ between the two runs
 AGGREGATES = ("cover_rows",)
 
 
 @dataclass
 class BossView:
-    """What the boss reads: the watched ballot's receipt when cast and after the close,
-    and the public record (every event's kind, time after the open and body, with the
-    values of ciphertexts, proofs and hashes by their length; a batch's items as a
-    multiset), with the totals of docs/coercion.md §8.1 taken out (``totals``)."""
+    """What the boss reads: the watched ballots' receipts when cast and after the close
+    (the coerced voter's, then the paper voter's), and the public record (every event's
+    kind, time after the open and body, with the values of ciphertexts, proofs and hashes
+    by their length; a batch's items as a multiset), with the totals of docs/coercion.md
+    §8.1 taken out (``totals``)."""
 
     receipt_when_cast: dict[str, Any]
     receipt_after_close: dict[str, Any]
+    paper_receipt_when_cast: dict[str, Any]
+    paper_receipt_after_close: dict[str, Any]
     record: list[Any]
     totals: dict[str, Any] = field(default_factory=dict)
 
@@ -229,6 +263,7 @@ def play(
     )  # fmt: skip
     keep_encrypted_roll(elections, roll, ELECTION, upload_to_json(made.upload))
     progress("the organiser's encrypted roll and activation letters", 1, 1)
+    commission = _publish_paper_station(elections, manifest, seed)
     now[0] = OPEN_MS
     elections.open(ELECTION, roll=lambda conn: roll.summary_body(ELECTION, conn))
     letters = {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
@@ -246,17 +281,23 @@ def play(
     watched = device(coerced_id, "the coerced voter's phone, watched")
     tracking = watched.vote(watched.register(), COERCED)
     receipt_when_cast = desk.receipt(ELECTION, tracking)
-    for i, (nid, *_rest) in enumerate(people[1:], 1):
+    # the paper voter, watched too
+    now[0] += 1_000
+    paper_nid = people[PAPER_VOTER - 1][0]
+    watched = device(paper_nid, "the paper voter's phone, watched")
+    paper_tracking = watched.vote(watched.register(), WATCHED_ONLINE)
+    paper_receipt_when_cast = desk.receipt(ELECTION, paper_tracking)
+    for i, (nid, *_rest) in enumerate(people[2:], 2):
         now[0] += 1_000
         own = device(nid, f"voter {i}'s device")
         credential = own.register()
-        # one candidate, and one or two members, like the watched ballot and the own one
+        # one candidate, and one or two members, like the watched ballots and the own one
         choice = {
             c.id: set(pick.sample([o.id for o in c.candidates], pick.randint(1, c.max_selections)))
             for c in manifest.contests
         }
-        own.vote(credential, choice)
-        progress("voters register a credential with their letter and vote", i, len(people) - 1)
+        own.vote(credential, NEIGHBOUR_ONLINE if i == NEIGHBOUR - 1 else choice)
+        progress("voters register a credential with their letter and vote", i - 1, len(people) - 2)
     now[0] += 1_000
     if votes_again:  # later, on a device of their own, with the letter
         own = device(coerced_id, "the coerced voter's own laptop")
@@ -267,10 +308,91 @@ def play(
     now[0] += 1_000
     elections.close(ELECTION)
     progress("batches and the close, the padding", 1, 1)
+    # after the count at the station: the paper voter in run A, the neighbour in run B
+    progress("the polling station's paper results", 0, 1)
+    now[0] += 60_000
+    listed = people[(PAPER_VOTER if votes_again else NEIGHBOUR) - 1][0]
+    _paper_results(elections, ctx, commission, directory, listed, seed)
+    progress("the polling station's paper results", 1, 1)
     boss_record, totals = _public_record(elections, ELECTION)
     _close_by_trustees(parts.close, ctx, secrets, seed, progress, now)
-    boss = BossView(receipt_when_cast, desk.receipt(ELECTION, tracking), boss_record, totals)
+    boss = BossView(
+        receipt_when_cast, desk.receipt(ELECTION, tracking),
+        paper_receipt_when_cast, desk.receipt(ELECTION, paper_tracking), boss_record, totals,
+    )  # fmt: skip
     return boss, _result(elections, ELECTION)
+
+
+def _publish_paper_station(elections: ElectionService, manifest: Manifest, seed: int) -> Scalar:
+    """The organiser publishes :data:`PAPER_UNIT`'s polling station, with paper voting,
+    before the open, with the key its commission made (``honestballot commission keygen``,
+    seeded here): the commission's secret key."""
+    rng = SeededRandomness(f"demo {seed}: {PAPER_UNIT}'s commission")
+    secret = random_nonzero_scalar(rng)
+    digest, key = manifest_hash(manifest), base_mul(secret)
+    proof = prove_commission_key(digest, PAPER_UNIT, secret, key, rng)
+    details = {
+        "unit": PAPER_UNIT,
+        "address": {"ru": "Школа № 3", "kk": "№ 3 мектеп", "en": "School No. 3"},
+        "hours": "08:00-20:00",
+        "paper": True,
+        "members": [{"name": "A. Chair", "role": "chair", "nominated_by": ""}],
+    }
+    key_file = commission_key_to_json(PAPER_UNIT, digest, key, proof)
+    elections.publish_station_files(ELECTION, details, key_file)
+    return secret
+
+
+def paper_protocol(manifest: Manifest) -> PaperProtocol:
+    """The station's counting protocol: one ballot issued, in the box, marked
+    :data:`ON_PAPER`."""
+    return protocol_from_json(
+        {
+            "received": PAPER_BALLOTS,
+            "issued": 1,
+            "spoiled": 0,
+            "unused": PAPER_BALLOTS - 1,
+            "in_box": 1,
+            "contests": [
+                {
+                    "id": c.id,
+                    "invalid": 0,
+                    "counts": [
+                        {"option": o.id, "count": int(o.id in ON_PAPER[c.id])} for o in c.options
+                    ],
+                }
+                for c in manifest.contests
+            ],
+        }
+    )
+
+
+def _paper_results(
+    elections: ElectionService, ctx: ElectionContext, commission: Scalar, directory: Path,
+    listed: str, seed: int,
+) -> None:  # fmt: skip
+    """The organiser exports the station's paper roll (``honestballot election
+    paper-roll``); its commission, which issued a ballot to the voter ``listed`` (a
+    national ID), makes its signed results from it and the sealed opening as
+    ``honestballot commission paper`` does (both go to ``directory``) and uploads them."""
+    out = io.StringIO()
+    write_paper_roll(elections, ELECTION, PAPER_UNIT, out)
+    roll_path = directory / f"paper-roll-{PAPER_UNIT}.csv"
+    roll_path.write_text(out.getvalue())
+    paper_roll = read_paper_roll(out.getvalue().encode(), str(roll_path))
+    (line,) = (n for n, (nid, _) in paper_roll.items() if nid == listed)
+    lines = read_voted_lines(f"{line}\n".encode(), "the lines issued a ballot", paper_roll)
+    # the station's first upload: the board holds none of it yet
+    sequence = len(station_uploads(elections, ELECTION, PAPER_UNIT)) + 1
+    upload, opening = make_paper_upload(
+        ctx.base_hash, ctx.public_key, ctx.manifest, PAPER_UNIT, sequence,
+        paper_protocol(ctx.manifest), [paper_roll[n][1] for n in lines], commission,
+        unsigned_body, SeededRandomness(f"demo {seed}: {PAPER_UNIT}'s commission, its results"),
+    )  # fmt: skip
+    # the sealed opening, kept with the signed paper roll (``commission check-opening``)
+    sealed = opening_to_json(PAPER_UNIT, sequence, [(lines[i], r) for i, r in opening])
+    (directory / f"opening-{PAPER_UNIT}.json").write_bytes(canonical_bytes(sealed) + b"\n")
+    submit_paper(elections, ELECTION, PAPER_UNIT, paper_to_json(upload))
 
 
 def _close_by_trustees(
@@ -369,6 +491,29 @@ class CoercionDemo:
     #: what differs in the boss's view between the runs (only §8.1's totals, when honest)
     differences: list[str]
 
+    def e_votes_moved(self) -> dict[str, int]:
+        """Per option, the e-votes counted in run A less those in run B (the ``result``'s
+        ``counts``, election-wide), the options that moved."""
+        a, b = (
+            {c["id"]: c["count"] for c in run.result["counts"] if "@" not in c["id"]}
+            for run in (self.voted_again, self.did_nothing)
+        )
+        return {i: a[i] - b[i] for i in a if a[i] != b[i]}
+
+
+def expected_moves() -> dict[str, int]:
+    """What :meth:`CoercionDemo.e_votes_moved` is when each watched voter's way out works:
+    run A counts the coerced voter's own ballot and the neighbour's e-vote, run B the
+    watched ballot and the paper voter's watched e-vote (each paper voter's e-vote
+    cancelled by the paper ballot)."""
+    moves: dict[str, int] = {}
+    for choice, n in ((OWN, 1), (NEIGHBOUR_ONLINE, 1), (COERCED, -1), (WATCHED_ONLINE, -1)):
+        for contest, options in choice.items():
+            for option in options:
+                key = f"{contest}/{option}"
+                moves[key] = moves.get(key, 0) + n
+    return {k: v for k, v in moves.items() if v}
+
 
 def run_coercion_demo(
     directory: Path, *, voters: int = 30, seed: int = 2026, progress: Progress | None = None
@@ -379,11 +524,14 @@ def run_coercion_demo(
         return lambda stage, done, total: report(f"{run}: {stage}", done, total)
 
     a = run_world(directory / "voted-again", votes_again=True, voters=voters, seed=seed,
-                  progress=tagged("run A (votes again)"))  # fmt: skip
+                  progress=tagged("run A (the voters get out)"))  # fmt: skip
     b = run_world(directory / "did-nothing", votes_again=False, voters=voters, seed=seed,
-                  progress=tagged("run B (does nothing)"))  # fmt: skip
+                  progress=tagged("run B (they do nothing)"))  # fmt: skip
     differences = []
-    for name in ("receipt_when_cast", "receipt_after_close", "record"):
+    for name in (
+        "receipt_when_cast", "receipt_after_close", "paper_receipt_when_cast",
+        "paper_receipt_after_close", "record",
+    ):  # fmt: skip
         if _comparable(name, getattr(a.boss, name)) != _comparable(name, getattr(b.boss, name)):
             differences.append(name)
     return CoercionDemo(a, b, differences)
@@ -392,9 +540,9 @@ def run_coercion_demo(
 def _comparable(name: str, value: Any) -> Any:
     """A receipt after the close names the watched row's place in its batch, which the
     batch's random order draws afresh (compared by type)."""
-    if name == "receipt_after_close":
+    if name.endswith("receipt_after_close"):
         return {k: (type(v).__name__ if k == "seq" else v) for k, v in value.items()}
     return value
 
 
-__all__ = ["CoercionDemo", "run_coercion_demo"]
+__all__ = ["CoercionDemo", "Run", "expected_moves", "run_coercion_demo"]

@@ -25,13 +25,14 @@ from honestballot.cli.main import cli
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import ProtocolError
 from honestballot.protocol.board import PAPER_DEADLINE_MS
+from honestballot.protocol.close_a import act
+from honestballot.record.close import publish
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.paper import (
     protocol_from_json,
     upload_from_json,
     upload_to_json,
 )
-from honestballot.service.paper import check_close_may_begin
 from honestballot.verify.verifier import Report, verify_record
 from tests.factories import (
     REVOTING_ELECTION,
@@ -55,7 +56,7 @@ from tests.paper_helpers import (
     resigned,
     run_cli,
 )
-from tests.web.close_helpers import send_close, trustee_keys
+from tests.web.close_helpers import post_close, send_close, trustee_keys
 
 
 @pytest.fixture
@@ -179,15 +180,20 @@ def test_paper_results_are_taken_after_the_close_until_a_trustee_acts(
     # closed, the padding and the first round on the board: the stations count now
     answer = post_paper(election, "station-1", body)
     assert answer.status_code == 201, answer.text
-    # the paper deadline, as the close's service is to check it: station-4 has not sent
-    # its results, so a trustee's object waits for them or for 24 hours after the close
+    # the paper deadline: station-4 has not sent its results, so the close's service
+    # refuses a trustee's object until they come or 24 hours after the close
     closed_ms = open_ms + SCHEDULE.interval * 1000 + 10
-    with services.store.transaction(election.id) as conn:
-        with pytest.raises(ProtocolError, match="still waiting for station-4"):
-            check_close_may_begin(services.elections, conn, election.id, closed_ms + 1000)
-        check_close_may_begin(services.elections, conn, election.id, closed_ms + PAPER_DEADLINE_MS)
     step = services.close.stage(election.id).next[0]
-    sent = send_close(election, trustee_keys(ceremony)[2], step, SeededRandomness("trustee"))
+    keys = trustee_keys(ceremony)[2]
+    services.elections.clock = lambda: closed_ms + 1000
+    rng = SeededRandomness("trustee, early")
+    parts, _ = publish(election.ctx.base_hash, act(election.ctx, step, keys, rng), keys.x, rng)
+    early = post_close(election, "close-part", parts[0])
+    assert early.status_code == 409, early.text
+    assert "still waiting for station-4" in early.text
+    assert services.close.stage(election.id).next[0] == step  # nothing taken
+    services.elections.clock = lambda: closed_ms + PAPER_DEADLINE_MS
+    sent = send_close(election, keys, step, SeededRandomness("trustee"))
     assert sent.status_code == 201, sent.text
     answer = post_paper(election, "station-1", body)
     assert answer.status_code == 409, answer.text

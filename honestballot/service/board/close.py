@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError
-from honestballot.protocol.board import BoardRules, CloseObjectEvent, Phase, ResultEvent
+from honestballot.protocol.board import (
+    CLOSE_BEGINS,
+    BoardRules,
+    CloseObjectEvent,
+    Phase,
+    ResultEvent,
+)
 from honestballot.protocol.close_a import (
     CloseItem,
     CloseKeys,
@@ -49,6 +55,8 @@ from honestballot.record.revoting import (
 )
 from honestballot.record.roll import encrypted_from_json, part_from_json
 from honestballot.service.board.election import ElectionService
+from honestballot.service.paper import check_close_may_begin
+from honestballot.store.sql import Tx
 from honestballot.verify.close import CloseReader, close_keys, counting_paper_lists
 from honestballot.verify.roll import unit_of, unit_voters
 from honestballot.verify.stations import paper_stations
@@ -258,6 +266,13 @@ class CloseSteps:
         except ProtocolError:
             return None
 
+    def _paper_deadline(self, conn: Tx, election_id: str) -> None:
+        """Before the close's first object: every paper station has sent its results, or
+        24 hours have passed since the ``close`` (docs/paper.md, "The paper deadline");
+        once an object is on the board, the close has begun and nothing is to check."""
+        if not self.store.has_event(conn, election_id, CLOSE_BEGINS):
+            check_close_may_begin(self.elections, conn, election_id, self.elections.clock())
+
     def _check_place(self, election_id: str, kind: str) -> None:
         rules = BoardRules(
             phase=Phase(self.elections.phase(election_id)),
@@ -286,6 +301,7 @@ class CloseSteps:
         with self.store.transaction(election_id) as conn:
             if self.store.has_part(conn, election_id, "close-part", part.digest):
                 return Accepted("close-part", p.step, p.list, p.trustee, False)
+            self._paper_deadline(conn, election_id)
             self.elections._append(conn, election_id, "close-part", body, part.digest)
         self.elections.publish_tree_head(election_id)
         return Accepted("close-part", p.step, p.list, p.trustee, True)
@@ -326,6 +342,7 @@ class CloseSteps:
                 raise ProtocolError(  # English only: honestballot trustee sends it again
                     "another step of the close came in meanwhile: send the step again"
                 )
+            self._paper_deadline(conn, election_id)
             self.elections._append(conn, election_id, "close-step", body, step.digest)
             # the rounds this step opens (the next one, or none at the end): their deadlines
             now = self.elections.clock()
