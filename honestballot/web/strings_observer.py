@@ -475,21 +475,23 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Қағаз бюллетеньдер",
         "Paper ballots",
     ),
-    "observer.paper.col_unit": ("Участок", "Учаске", "Unit"),
-    "observer.paper.col_in_box": (
-        "Бюллетеней в ящиках",
-        "Жәшіктердегі бюллетеньдер",
-        "Ballots in the boxes",
-    ),
-    "observer.paper.col_listed": (
-        "Избирателей в списках получивших бюллетень",
-        "Бюллетень алғандар тізіміндегі сайлаушылар",
-        "Voters listed as issued a ballot",
-    ),
+    "observer.paper.col_in_box": ("В ящиках", "Жәшіктерде", "In the boxes"),
+    "observer.paper.col_listed": ("В списках", "Тізімдерде", "Listed"),
     "observer.paper.col_cancelled": (
-        "Отменено записей зашифрованного списка",
-        "Шифрланған тізімнің жойылған жазбалары",
-        "Entries of the encrypted roll cancelled",
+        "Отменено записей",
+        "Жойылған жазбалар",
+        "Roll entries cancelled",
+    ),
+    "observer.paper.units": (
+        "По участкам: бумажные бюллетени в ящиках, избиратели, которых комиссии внесли в "
+        "списки получивших бюллетень, и записи зашифрованного списка избирателей, отменённые "
+        "по этим спискам (онлайн-голоса по ним не учитываются).",
+        "Учаскелер бойынша: жәшіктердегі қағаз бюллетеньдер, комиссиялар бюллетень алғандар "
+        "тізіміне енгізген сайлаушылар және осы тізімдер бойынша жойылған шифрланған "
+        "сайлаушылар тізімінің жазбалары (олар бойынша онлайн дауыстар есептелмейді).",
+        "Per unit: the paper ballots in the boxes, the voters the commissions listed as "
+        "issued a ballot, and the entries of the encrypted roll their lists cancelled (no "
+        "online vote counts for them).",
     ),
     "observer.paper.cancelled_e_votes": (
         "Онлайн-голосов, отменённых бумажными бюллетенями (по выборам в целом)",

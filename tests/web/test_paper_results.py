@@ -354,19 +354,27 @@ def test_the_page_shows_the_combined_counts_and_the_paper_ballots(
     paper = _between(page, "data-paper-results", "</section>")
     summary = closed.get(f"/api/e/{eid}/results").json()
     numbers = re.findall(
-        r'data-paper-unit="([^"]+)"><td>[^<]*</td><td class="num">(\d+)</td>'
+        r'<th colspan="3" scope="colgroup">([^<]*)</th></tr>\s*'
+        r'<tr data-paper-unit="([^"]+)"><td class="num">(\d+)</td>'
         r'<td class="num">(\d+)</td><td class="num">(\d+)</td>',
         page,
     )
     held = {s["reporting_unit"] for s in summary["paper"]["stations"]}
+    names = {u.id: u.name.get(lang) for u in manifest.units}
     assert numbers == [
-        (u["unit"], str(u["in_box"]), str(u["listed"]), str(u["cancelled_rows"]))
+        (
+            html.escape(names[u["unit"]], quote=False),
+            u["unit"],
+            str(u["in_box"]),
+            str(u["listed"]),
+            str(u["cancelled_rows"]),
+        )
         for u in summary["paper"]["units"]
         if u["unit"] in held
     ]
     assert re.search(r"<strong data-cancelled-e-votes>1</strong>", page)
     assert _say("observer.paper.cancelled_why", lang) in paper
-    names = {u.id: u.name.get(lang) for u in manifest.units}
+    assert _say("observer.paper.units", lang) in paper
     items = re.findall(r'<li data-paper-station="([^"]+)"( data-failures="\d+")?>', page)
     assert [(u, bool(f)) for u, f in items] == [
         ("station-1", False), ("station-2", True), ("station-4", False),
