@@ -21,8 +21,9 @@ from __future__ import annotations
 import csv
 import io
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -49,6 +50,32 @@ from honestballot.record.paper import (
 )
 from honestballot.record.setup import context_from_setup
 from honestballot.record.stations import commission_key_to_json
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _input_file(option: str, dest: str, text: str) -> Callable[[F], F]:
+    """A required option naming an existing file."""
+    return click.option(
+        option, dest, required=True, type=click.Path(exists=True, dir_okay=False), help=text
+    )
+
+
+def _election_source(command: F) -> F:
+    """``--setup FILE``, or ``--server URL --election ID``: where the election's public
+    setup comes from (:func:`_election`)."""
+    command = click.option(
+        "--election", "election_id", default=None, help="The election's id (with --server)."
+    )(command)
+    command = click.option(
+        "--server", default=None, help="Or the board's address (https://...), with --election."
+    )(command)
+    return click.option(
+        "--setup",
+        type=click.Path(exists=True, dir_okay=False),
+        default=None,
+        help="The election's public setup ('honestballot election info --out').",
+    )(command)
 
 
 @click.group("commission")
@@ -217,45 +244,24 @@ def _post(server: str, election_id: str, unit: str, upload: Any) -> None:
 
 
 @commission_group.command("paper")
-@click.option(
-    "--key",
-    "key_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="The commission's secret key file ('commission keygen --out').",
-)
+@_input_file("--key", "key_path", "The commission's secret key file ('commission keygen --out').")
 @click.option("--unit", required=True, help="The unit whose station this commission runs.")
-@click.option(
+@_input_file(
     "--roll",
     "roll_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="The station's paper roll from the organiser (line,national_id,handle).",
+    "The station's paper roll from the organiser (line,national_id,handle).",
 )
-@click.option(
+@_input_file(
     "--voted",
     "voted_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="The paper roll's line numbers of the voters issued a ballot, one per line.",
+    "The paper roll's line numbers of the voters issued a ballot, one per line.",
 )
-@click.option(
+@_input_file(
     "--protocol",
     "protocol_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="The counting protocol (JSON: received, issued, spoiled, unused, in_box, contests).",
+    "The counting protocol (JSON: received, issued, spoiled, unused, in_box, contests).",
 )
-@click.option(
-    "--setup",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="The election's public setup ('honestballot election info --out').",
-)
-@click.option(
-    "--server", default=None, help="Or the board's address (https://...), with --election."
-)
-@click.option("--election", "election_id", default=None, help="The election's id (with --server).")
+@_election_source
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="The upload file (new)."
 )
@@ -340,37 +346,14 @@ def upload(server: str, election_id: str, upload_path: str) -> None:
 
 
 @commission_group.command("check-opening")
-@click.option(
-    "--roll",
-    "roll_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="The station's paper roll (line,national_id,handle).",
-)
-@click.option(
-    "--opening",
-    "opening_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="The sealed opening ('commission paper --opening').",
-)
-@click.option(
+@_input_file("--roll", "roll_path", "The station's paper roll (line,national_id,handle).")
+@_input_file("--opening", "opening_path", "The sealed opening ('commission paper --opening').")
+@_input_file(
     "--upload",
     "upload_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="The paper results ('commission paper --out', or the paper event's body).",
+    "The paper results ('commission paper --out', or the paper event's body).",
 )
-@click.option(
-    "--setup",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="The election's public setup ('honestballot election info --out').",
-)
-@click.option(
-    "--server", default=None, help="Or the board's address (https://...), with --election."
-)
-@click.option("--election", "election_id", default=None, help="The election's id (with --server).")
+@_election_source
 def check_opening_command(
     roll_path: str, opening_path: str, upload_path: str, setup: str | None,
     server: str | None, election_id: str | None,

@@ -437,12 +437,28 @@ class _Collector(ABC):
                     f"{where}: trustee {trustee} blinds {self.step.list} with "
                     f"{len(commitments)} exponents: one for the whole list",
                 )
+            last = len(self.items) + 1 == self.need
+            if last and commitments and _blinding_is_zero([*self.items, item]):
+                # the k exponents sum to zero: every handle would get the identity as its
+                # blinded tag, and no listing could join its roll row
+                raise CloseRecordError(
+                    "close.trustees",
+                    f"{where}: the {self.need} trustees' exponents for {self.step.list} sum "
+                    "to zero (their commitments add up to the identity)",
+                )
         self.items.append(item)
         self.step = _with(self.step, done_by=(*self.step.done_by, trustee))
 
     @abstractmethod
     def check(self, item: CloseItem, where: str, proven: bool) -> None:
         """Raise :class:`CloseRecordError` unless ``item`` may be taken by this step."""
+
+
+def _blinding_is_zero(items: Sequence[CloseItem]) -> bool:
+    """Whether the trustees' one-exponent objects of a list blind it with ``z = 0``: the
+    sum of their commitments ``Z_t = z_t·G`` is the identity."""
+    shares = [i.share for i in items if isinstance(i, ListEquivalence)]
+    return sum_points([s.entries[0].commitment for s in shares if s.entries]).is_identity()
 
 
 def _with(step: Step, **changes: object) -> Step:

@@ -7,7 +7,7 @@ The ``paper`` event's body, which is also what the commission uploads::
      "protocol": {"received": n, "issued": n, "spoiled": n, "unused": n, "in_box": n,
                   "contests": [{"id": contest id, "invalid": n,
                                 "counts": [{"option": option id, "count": n}, ...]}, ...]},
-     "voters": [{"handle": ct, "proof": {"e": scalar, "z": scalar}}, ...],
+     "voters": [{"handle": ct, "proof": {"c": scalar, "s": scalar}}, ...],
      "signature": {"c": scalar, "s": scalar}}
 
 The signature covers ``hash_bytes("paper/digest", B, canonical body without
@@ -102,7 +102,7 @@ def _voter(value: Any, path: str) -> PaperVoter:
     r = Reader(value, path)
     handle = ciphertext_from_json(r.raw("handle"), f"{path}.handle")
     proof = Reader(r.raw("proof"), f"{path}.proof")
-    voter = PaperVoter(handle, RandomnessProof(proof.scalar("e"), proof.scalar("z")))
+    voter = PaperVoter(handle, RandomnessProof(proof.scalar("c"), proof.scalar("s")))
     proof.done()
     r.done()
     return voter
@@ -116,7 +116,7 @@ def _unsigned_json(upload: PaperUpload) -> JsonObject:
         "voters": [
             {
                 "handle": ciphertext_to_json(v.handle),
-                "proof": {"e": v.proof.challenge.hex(), "z": v.proof.response.hex()},
+                "proof": {"c": v.proof.challenge.hex(), "s": v.proof.response.hex()},
             }
             for v in upload.voters
         ],

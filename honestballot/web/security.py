@@ -56,6 +56,9 @@ LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"/decryption-shares$"), 64 * 1024 * 1024),
     (re.compile(r"/mixes$"), 64 * 1024 * 1024),
     (re.compile(r"^/api/e/[^/]+/close$"), 64 * 1024 * 1024),  # a part of a close object
+    # a commission's paper results (web/paper_pages.MAX_PAPER_BYTES, about 300 bytes a
+    # listed voter), sent as JSON or through the commission's page (multipart)
+    (re.compile(r"/stations/[^/]+/paper$"), 33 * 1024 * 1024),
     (re.compile(r"/ballots$"), 512 * 1024),
     (re.compile(r"/audits$"), 1024 * 1024),
 )

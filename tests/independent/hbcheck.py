@@ -2603,12 +2603,12 @@ def paper_voters_ok(base: bytes, h: Point, body: dict) -> int | None:
     place = hash_bytes("paper/place", By(base), Tx(body["unit"]))
     alphas: set[str] = set()
     for i, item in enumerate(body["voters"]):
-        if set(item) != {"handle", "proof"} or set(item["proof"]) != {"e", "z"}:
+        if set(item) != {"handle", "proof"} or set(item["proof"]) != {"c", "s"}:
             return i
         if item["handle"]["alpha"] in alphas:
             return i
         alphas.add(item["handle"]["alpha"])
-        proof = {"c": item["proof"]["e"], "s": item["proof"]["z"]}
+        proof = item["proof"]
         ctx = [By(base), Tx("paper"), By(place), Tx("handle"), In(i)]
         if not randomness_proof_ok(ctx, h, item["handle"], proof):
             return i

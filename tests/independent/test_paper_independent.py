@@ -214,6 +214,6 @@ def test_hbcheck_verifies_the_paper_vector() -> None:
     hbcheck.paper_arithmetic(manifest, body)
     assert hbcheck.paper_voters_ok(base, h, body) is None
     for item, found in zip(body["voters"], vectors["challenges"], strict=True):
-        assert item["proof"]["e"] == found["value"]
+        assert item["proof"]["c"] == found["value"]
     moved = {**body, "unit": "south"}
     assert hbcheck.paper_voters_ok(base, h, moved) == 0

@@ -11,8 +11,8 @@ paper protocols to the e-tally.  Failures name the listing station's commission
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -306,46 +306,87 @@ def test_a_listed_point_that_is_no_roll_handle_joins_nothing_and_meets_no_y2_tag
     assert P_UNITS not in lists_of(items) and B_CANCELLED not in lists_of(items)
 
 
+@dataclass
+class _AtPTags:
+    """A close of two voters, one of them listed, run honestly to its end, and what a
+    trustee's object of ``P.tags`` is made of: its place among the objects, the step's
+    pairs and the proofs' context."""
+
+    a: StageAInputs
+    b: StageBInputs
+    honest: Close
+    items: list[CloseItem]
+    at: int
+    rng: SeededRandomness
+
+    def blinded(self, j: int, exponents: Callable[[int], Scalar]) -> ListEquivalence:
+        """Trustee ``j``'s object of ``P.tags``, row ``n`` blinded with ``exponents(n)``."""
+        (step,) = run_close(CTX, KEYS, self.a, self.b, self.items[: self.at]).next
+        context = equivalence_context(
+            CTX.base_hash, P_TAGS, list_hash(CTX.base_hash, P_TAGS, step.inputs)
+        )
+        entries = tuple(
+            prove_equivalence_entry(context, j, n, (r[0], r[1]), exponents(n), self.rng)
+            for n, r in enumerate(step.inputs)
+        )
+        return ListEquivalence(P_TAGS, EquivalenceShare(j, entries))
+
+    def close_with(self, objects: list[CloseItem]) -> Close:
+        """The close with ``objects`` in place of the honest ones of ``P.tags``, acted on
+        to its end by honest trustees."""
+        close, _ = act_to_end(
+            CTX, lambda its, proven: run_close(CTX, KEYS, self.a, self.b, its, proven=proven),
+            KEYS.threshold, TRUSTEES, self.rng, items=[*self.items[: self.at], *objects],
+        )  # fmt: skip
+        return close
+
+
+def _at_p_tags(seed: str) -> _AtPTags:
+    rng = SeededRandomness(seed)
+    board = Board()
+    voters = [board.enrol(0, rng) for _ in range(2)]
+    seeds = [generate_seed(rng, BASE) for _ in voters]
+    for voter, s in zip(voters, seeds, strict=True):
+        board.register(voter, s, None, rng)
+        board.vote(s, "p", rng)
+    a, b = inputs(board, rng, [listed("st-0", 0, [voters[0]], rng)])
+    honest, items = run_close_to_end(CTX, KEYS, a, b, TRUSTEES, rng)
+    at = next(n for n, i in enumerate(items) if isinstance(i, ListEquivalence) and i.list == P_TAGS)
+    return _AtPTags(a, b, honest, list(items), at, rng)
+
+
 def test_a_trustee_object_with_two_commitments_in_p_tags_is_refused() -> None:
     """Each trustee blinds P.tags with one exponent: an object whose rows carry two
     different commitments (each row proven!) would let it give rows different keys; the
     reader does not take it (``close.trustees``, the service named for posting it), and
     the close goes on with honest objects."""
-    rng = SeededRandomness("paper: two exponents")
-    board = Board()
-    voters = [board.enrol(0, rng) for _ in range(2)]
-    seeds = [generate_seed(rng, BASE) for _ in voters]
-    for voter, seed in zip(voters, seeds, strict=True):
-        board.register(voter, seed, None, rng)
-        board.vote(seed, "p", rng)
-    a, b = inputs(board, rng, [listed("st-0", 0, [voters[0]], rng)])
-    honest, items = run_close_to_end(CTX, KEYS, a, b, TRUSTEES, rng)
-    at = next(n for n, i in enumerate(items) if isinstance(i, ListEquivalence) and i.list == P_TAGS)
-    first = items[at]
+    run = _at_p_tags("paper: two exponents")
+    first = run.items[run.at]
     assert isinstance(first, ListEquivalence)
     j = first.share.trustee
-    reading = run_close(CTX, KEYS, a, b, items[:at])
-    (step,) = reading.next
-    context = equivalence_context(
-        CTX.base_hash, P_TAGS, list_hash(CTX.base_hash, P_TAGS, step.inputs)
-    )
-    pairs = [(r[0], r[1]) for r in step.inputs]
-    z1, z2 = random_nonzero_scalar(rng), random_nonzero_scalar(rng)
-    entries = tuple(
-        prove_equivalence_entry(context, j, n, pair, z1 if n else z2, rng)
-        for n, pair in enumerate(pairs)
-    )
-    bad = ListEquivalence(P_TAGS, EquivalenceShare(j, entries))
-    close, _ = act_to_end(
-        CTX, lambda its, proven: run_close(CTX, KEYS, a, b, its, proven=proven),
-        KEYS.threshold, TRUSTEES, rng, items=[*items[:at], bad],
-    )  # fmt: skip
-    assert close.done and at in close.ignored
+    z1, z2 = random_nonzero_scalar(run.rng), random_nonzero_scalar(run.rng)
+    close = run.close_with([run.blinded(j, lambda n: z1 if n else z2)])
+    assert close.done and run.at in close.ignored
     (failure,) = close.failures
     assert failure.check == "close.trustees" and failure.party == "service"
     assert f"trustee {j} blinds P.tags with 2 exponents" in failure.detail
-    assert counted(close) == counted(honest) == [("p", 0)]
-    assert close.paper_cancelled == honest.paper_cancelled == 1
+    assert counted(close) == counted(run.honest) == [("p", 0)]
+    assert close.paper_cancelled == run.honest.paper_cancelled == 1
+
+
+def test_trustees_whose_exponents_sum_to_zero_are_refused() -> None:
+    """Two trustees who agree on exponents ``z`` and ``-z`` would blind every handle to the
+    identity, so that every listing joined every row and none applied (blaming the
+    commissions); the second object is not taken (``close.trustees``) and a third trustee's
+    honest object completes the step."""
+    run = _at_p_tags("paper: exponents summing to zero")
+    z = random_nonzero_scalar(run.rng)
+    close = run.close_with([run.blinded(1, lambda _: z), run.blinded(2, lambda _: -z)])
+    assert close.done and run.at + 1 in close.ignored and run.at not in close.ignored
+    (failure,) = close.failures
+    assert failure.check == "close.trustees" and "sum to zero" in failure.detail
+    assert counted(close) == counted(run.honest) == [("p", 0)]
+    assert close.paper_cancelled == run.honest.paper_cancelled == 1
 
 
 def test_an_election_without_paper_lists_closes_as_before() -> None:

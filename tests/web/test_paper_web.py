@@ -34,6 +34,8 @@ from honestballot.record.paper import (
     upload_to_json,
 )
 from honestballot.verify.verifier import Report, verify_record
+from honestballot.web.paper_pages import MAX_PAPER_BYTES
+from honestballot.web.security import limit_for
 from tests.factories import (
     REVOTING_ELECTION,
     WEB_ROLL,
@@ -165,6 +167,21 @@ def test_each_bad_upload_is_refused_with_its_message_and_nothing_is_appended(
     assert paper_events(election) == 0
     assert post_paper(election, "station-1", upload_to_json(good)).status_code == 201
     assert paper_events(election) == 1
+
+
+def test_a_large_upload_reaches_the_service(election: RevotingElection) -> None:
+    """A station of thousands of paper voters sends megabytes (about 300 bytes a listed
+    voter): the body limit of the paper routes is the upload's own, not the 64 KiB of other
+    requests; a body over it is refused before it is read."""
+    assert limit_for(f"/api/e/{election.id}/stations/station-1/paper") > MAX_PAPER_BYTES
+    assert limit_for(f"/e/{election.id}/stations/station-1/paper") > MAX_PAPER_BYTES
+    big = {"unit": "station-1", "padding": "x" * (1 << 20)}
+    answer = post_paper(election, "station-1", big)
+    assert answer.status_code == 400, answer.text  # read, and refused for what it says
+    assert "missing field" in answer.text
+    too_big = {"unit": "station-1", "padding": "x" * (MAX_PAPER_BYTES + (2 << 20))}
+    assert post_paper(election, "station-1", too_big).status_code == 413
+    assert paper_events(election) == 0
 
 
 @pytest.mark.slow
