@@ -13,6 +13,14 @@ An election with re-voting protection is counted by its close, per *reporting un
 together, named by theirs.  Its page adds the close's totals, with why only the counted
 ballots are shown per unit (docs/coercion.md §8.1); before the result it says which round
 the close is in (it has no decryption shares).
+
+With paper stations (docs/paper.md) the headline counts are the combined ones (paper
+ballots + e-votes), each beside its e-votes and paper ballots, in total and per reporting
+unit broken out; then per reporting unit with a paper station its paper ballots, voters
+listed and roll rows cancelled, the e-votes cancelled by paper as one election-wide number
+with why (docs/coercion.md §8.1), and each paper station with a link to its protocol on the
+stations page, or "no paper results", marked when the close named its commission
+(``close.paper``): :func:`_paper_view`.
 """
 
 from __future__ import annotations
@@ -63,6 +71,61 @@ def _contest_tables(
         }
         for contest in contests
     ]
+
+
+def _split_tables(
+    contests: Sequence[Contest],
+    combined: list[dict[str, Any]],
+    online: list[dict[str, Any]],
+    paper: list[dict[str, Any]],
+    lang: str,
+) -> list[dict[str, Any]]:
+    """:func:`_contest_tables` of the combined counts, each row with its e-votes
+    (``online``) and paper ballots beside it."""
+    tables = _contest_tables(contests, combined, lang)
+    for parts, name in ((online, "online"), (paper, "paper")):
+        for table, part in zip(tables, _contest_tables(contests, parts, lang), strict=True):
+            for row, cell in zip(table["rows"], part["rows"], strict=True):
+                row[name] = cell["count"]
+    return tables
+
+
+def _paper_view(
+    manifest: Manifest, summary: dict[str, Any], names: dict[str, str], lang: str
+) -> dict[str, Any]:
+    """The summary's ``paper`` (service/board/result_views.paper_summary) as the page
+    shows it: the combined counts with the e-votes and paper ballots beside them, in total
+    and per reporting unit broken out; the paper numbers of each reporting unit holding a
+    paper station; the e-votes cancelled; and each paper station."""
+    paper = summary["paper"]
+    summed = [c for c in manifest.contests if c.count == "sum" and not c.ranked]
+    online_units = {u["unit"]: u["counts"] for u in summary["per_unit"]}
+    paper_units = {u["unit"]: u["counts"] for u in paper["per_unit"]}
+    with_station = {s["reporting_unit"] for s in paper["stations"]}
+    return {
+        "ballots_paper": sum(u["in_box"] for u in paper["units"]),
+        "contests": _split_tables(
+            summed, paper["combined"], summary["counts"], paper["counts"], lang
+        ),
+        "units": [
+            {
+                "name": names[u["unit"]],
+                "contests": _split_tables(
+                    summed,
+                    u["counts"],
+                    online_units.get(u["unit"], []),
+                    paper_units.get(u["unit"], []),
+                    lang,
+                ),
+            }
+            for u in paper["combined_per_unit"]
+        ],
+        "unit_numbers": [
+            {"name": names[u["unit"]], **u} for u in paper["units"] if u["unit"] in with_station
+        ],
+        "cancelled_e_votes": paper["cancelled_e_votes"],
+        "stations": [{"name": names[s["unit"]], **s} for s in paper["stations"]],
+    }
 
 
 def _ranked_view(contest: Contest, item: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -183,5 +246,7 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
             "close": [{"key": k, "count": summary["close"][k]} for k in CLOSE_TOTALS]
             if "close" in summary
             else [],
+            # with paper stations: the combined counts and the paper numbers (docs/paper.md)
+            "paper": _paper_view(manifest, summary, names, lang) if "paper" in summary else None,
         }
     return page(request, "observer_results.html", services, row, **context)

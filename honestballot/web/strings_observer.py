@@ -442,6 +442,103 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Есепке алынған бюллетеньдер (шифрланған тізімдегі сайлаушыға сәйкес келген кілттер)",
         "Ballots counted (credentials that match a voter on the encrypted roll)",
     ),
+    # with paper stations (docs/paper.md): combined counts, and the paper numbers
+    "observer.paper.col_total": ("Всего", "Барлығы", "Total"),
+    "observer.paper.col_online": ("Онлайн", "Электронды", "Online"),
+    "observer.paper.col_paper": ("Бумага", "Қағаз", "Paper"),
+    "observer.paper.ballots_total": (
+        "Учтено бюллетеней всего (онлайн и бумажных)",
+        "Барлығы есепке алынған бюллетеньдер (онлайн және қағаз)",
+        "Ballots counted in all (online and paper)",
+    ),
+    "observer.paper.ballots_online": (
+        "Онлайн-бюллетеней учтено",
+        "Есепке алынған онлайн бюллетеньдер",
+        "Online ballots counted",
+    ),
+    "observer.paper.ballots_paper": (
+        "Бумажных бюллетеней в ящиках",
+        "Жәшіктердегі қағаз бюллетеньдер",
+        "Paper ballots in the boxes",
+    ),
+    "observer.paper.combined": (
+        "Итог складывается из голосов онлайн и бумажных бюллетеней участков. Бумажный "
+        "бюллетень отменяет онлайн-голоса того же избирателя, поэтому никто не учтён дважды.",
+        "Қорытынды онлайн дауыстар мен учаскелердің қағаз бюллетеньдерінен құралады. Қағаз "
+        "бюллетень сол сайлаушының онлайн дауыстарын жояды, сондықтан ешкім екі рет "
+        "есептелмейді.",
+        "The counts add the online votes and the polling stations' paper ballots. A paper "
+        "ballot cancels the same voter's online votes, so nobody is counted twice.",
+    ),
+    "observer.paper.title": (
+        "Бумажные бюллетени",
+        "Қағаз бюллетеньдер",
+        "Paper ballots",
+    ),
+    "observer.paper.col_in_box": ("В ящиках", "Жәшіктерде", "In the boxes"),
+    "observer.paper.col_listed": ("В списках", "Тізімдерде", "Listed"),
+    "observer.paper.col_cancelled": (
+        "Отменено записей",
+        "Жойылған жазбалар",
+        "Roll entries cancelled",
+    ),
+    "observer.paper.units": (
+        "По участкам: бумажные бюллетени в ящиках, избиратели, которых комиссии внесли в "
+        "списки получивших бюллетень, и записи зашифрованного списка избирателей, отменённые "
+        "по этим спискам (онлайн-голоса по ним не учитываются).",
+        "Учаскелер бойынша: жәшіктердегі қағаз бюллетеньдер, комиссиялар бюллетень алғандар "
+        "тізіміне енгізген сайлаушылар және осы тізімдер бойынша жойылған шифрланған "
+        "сайлаушылар тізімінің жазбалары (олар бойынша онлайн дауыстар есептелмейді).",
+        "Per unit: the paper ballots in the boxes, the voters the commissions listed as "
+        "issued a ballot, and the entries of the encrypted roll their lists cancelled (no "
+        "online vote counts for them).",
+    ),
+    "observer.paper.cancelled_e_votes": (
+        "Онлайн-голосов, отменённых бумажными бюллетенями (по выборам в целом)",
+        "Қағаз бюллетеньдер жойған онлайн дауыстар (бүкіл сайлау бойынша)",
+        "Online votes cancelled by paper ballots (whole election)",
+    ),
+    "observer.paper.cancelled_why": (
+        "Это число даётся только по выборам в целом: по участку оно показало бы тому, кто "
+        "заставил избирателя голосовать онлайн у себя на глазах, пошёл ли тот потом "
+        "голосовать на бумаге.",
+        "Бұл сан тек бүкіл сайлау бойынша беріледі: учаске бойынша ол сайлаушыны өз көзінше "
+        "онлайн дауыс беруге мәжбүрлеген адамға сайлаушының кейін қағазбен дауыс беруге "
+        "барғанын көрсетер еді.",
+        "This number is given for the whole election only: per unit it would show someone "
+        "who made a voter vote online under their eyes whether that voter then went to vote "
+        "on paper.",
+    ),
+    "observer.paper.stations": (
+        "Участки с бумажными бюллетенями",
+        "Қағаз бюллетеньдері бар учаскелер",
+        "Polling stations with paper ballots",
+    ),
+    "observer.paper.protocol": ("протокол", "хаттама", "protocol"),
+    "observer.paper.station_numbers": (
+        "в ящике: {in_box}, в списке: {voters}, отменено записей: {cancelled}",
+        "жәшікте: {in_box}, тізімде: {voters}, жойылған жазбалар: {cancelled}",
+        "in the box: {in_box}, listed: {voters}, roll entries cancelled: {cancelled}",
+    ),
+    "observer.paper.online_per_unit": (
+        "Учтено онлайн-бюллетеней по участкам",
+        "Учаскелер бойынша есепке алынған онлайн бюллетеньдер",
+        "Online ballots counted per unit",
+    ),
+    "observer.paper.no_protocol": (
+        "бумажных итогов нет: его бюллетени не учтены, онлайн-голоса его избирателей не отменены",
+        "қағаз қорытындылары жоқ: оның бюллетеньдері есептелмеді, сайлаушыларының онлайн "
+        "дауыстары жойылмады",
+        "no paper results: its paper ballots are not counted and its voters' online votes stand",
+    ),
+    "observer.paper.failures": (
+        "при закрытии список этой комиссии не сошёлся с зашифрованным списком избирателей "
+        "(ошибок: {n}; проверка close.paper)",
+        "жабу кезінде бұл комиссияның тізімі шифрланған сайлаушылар тізімімен сәйкес келмеді "
+        "(қателер: {n}; close.paper тексеруі)",
+        "at the close this commission's list did not match the encrypted roll ({n} "
+        "failures; check close.paper)",
+    ),
     # -- tree heads
     "observer.tree_heads_intro": (
         "Доска — журнал, в который можно только добавлять записи. Подписанная вершина дерева "

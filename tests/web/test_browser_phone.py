@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
@@ -56,6 +57,7 @@ from tests.factories import (
     DemoCeremonies,
     DemoCeremony,
     WebElection,
+    open_web_election,
     web_roll_csv,
 )
 from tests.paper_helpers import make_upload, paper_election
@@ -80,6 +82,7 @@ from tests.web.test_browser_ranked import (
     rank_by_tapping,
     sign_in_and_keep_credential,
 )
+from tests.web.test_paper_results import close_with_paper, paper_results_ceremony
 
 pytestmark = pytest.mark.slow
 
@@ -748,3 +751,63 @@ def test_the_paper_pages_fit_a_phone_in_every_language(
     assert (
         sum(1 for _ in server.services.store.iter_events(eid, kinds=("paper",))) == 2
     )  # the refusals appended nothing
+
+
+@pytest.fixture
+def paper_results_phone_server(web_ceremony: DemoCeremony, tmp_path: Path) -> Iterator[Server]:
+    """An election with re-voting protection and three paper stations counted to its
+    result (tests/web/test_paper_results.py: one station's list cancels an e-vote, one
+    is named by the close, one sent nothing)."""
+    ceremony = paper_results_ceremony(tmp_path / "ceremony")
+    found: list[str] = []
+
+    def prepare(services: Services) -> None:
+        (tmp_path / "app").mkdir()
+        url = services.config.database_url
+        with open_web_election(web_ceremony, tmp_path / "app", url, open_=True) as web:
+            found.append(close_with_paper(web, ceremony, tmp_path / "app").election.id)
+
+    with _serve("sqlite", tmp_path, prepare) as running:
+        yield replace(running, election_id=found[0])
+
+
+def test_the_results_with_paper_ballots_fit_a_phone_in_every_language(
+    paper_results_phone_server: Server, browser: Browser, tmp_path: Path
+) -> None:
+    """The results page of an election with paper stations (the combined counts with the
+    e-votes and paper ballots beside them, in total and per unit, the paper numbers per
+    unit, the cancelled e-votes and the stations, one named by the close) is at most
+    360 px wide in all three languages, with no English in Russian or Kazakh in its paper
+    section but the check's name."""
+    server = paper_results_phone_server
+    eid = server.election_id
+    watch = Watch()
+    with _screenshots_on_failure(watch, tmp_path, server):
+        device = browser.new_context(viewport=PHONE, locale="ru-RU")
+        watch.attach(device, "phone")
+        page = device.new_page()
+        too_wide = []
+        for lang in LANGUAGES:
+            page.goto(server.url(f"/e/{eid}/results?lang={lang}"))
+            page.wait_for_load_state("networkidle")
+            expect(page.locator("[data-ballots] tr")).to_have_count(3)
+            expect(page.locator("[data-paper-station]")).to_have_count(3)
+            expect(page.locator("[data-station-failures]")).to_have_count(1)
+            assert page.locator("table.split").count() > 2  # per unit as well
+            if lang != "en":
+                for selector in (
+                    "[data-paper-units]",
+                    "[data-cancelled-why]",
+                    "[data-no-protocol]",
+                ):
+                    _no_english(page, selector)
+            width = _width(page)
+            if width > PHONE["width"]:
+                culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
+                too_wide.append(f"results [{lang}]: {width} px: {culprits}")
+            # a station's link goes to its protocol on the stations page
+            page.locator("[data-protocol-link]").first.click()
+            page.wait_for_url(f"**/e/{eid}/stations#station-station-1")
+            expect(page.locator("#station-station-1 [data-paper-protocol]")).to_have_count(1)
+        assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
+        watch.assert_clean()

@@ -9,7 +9,9 @@ close's last step (docs/record-format.md §7, "The result of an election with re
 protection").  Its summary is read from that ``result`` and the ``roll`` event (which
 manifest units each reporting unit holds), and adds the close's public aggregates
 (docs/coercion.md §8.1): cast, cover and padding rows, registrations, selected, revoked and
-surviving credentials, as totals only.
+surviving credentials, as totals only.  When the election has paper stations the
+summary also carries the result's ``paper`` member (docs/paper.md), its counts split like
+the rest into election-wide counts and counts per reporting unit: :func:`paper_summary`.
 """
 
 from __future__ import annotations
@@ -58,6 +60,53 @@ def _counts(
     }
     totals.sort(key=lambda t: order.get(t["id"], len(order)))
     return totals, by_unit
+
+
+def _split(
+    manifest: Manifest, items: list[dict[str, Any]], order: list[str]
+) -> tuple[list[Any], list[Any]]:
+    """A result's count list (``contest/option`` and ``contest/option@unit`` ids) as the
+    summary gives counts: the election-wide ones in manifest order, and ``{"unit",
+    "counts"}`` for each unit of ``order`` it breaks out."""
+    totals, by_unit = _counts(manifest, {"counts": items})
+    return totals, [{"unit": u, "counts": by_unit[u]} for u in order if u in by_unit]
+
+
+def paper_summary(manifest: Manifest, paper: dict[str, Any], order: list[str]) -> dict[str, Any]:
+    """The result's ``paper`` member (docs/record-format.md §7) as the summary gives it:
+    ``stations`` (each paper station: its manifest unit, reporting unit, whether a protocol
+    counts, its uploads, voters listed, ballots in the box, roll rows it cancelled and the
+    close's ``close.paper`` failures naming it), ``units`` (per reporting unit: voters
+    listed, roll rows cancelled, paper ballots in the boxes), ``cancelled_e_votes`` (one
+    election-wide number, docs/coercion.md §8.1), and the paper ballots' counts and the
+    combined counts (paper + e-votes), each as ``counts`` and ``per_unit`` are (reporting
+    units in ``order``, the roll's)."""
+    ints = ("uploads", "voters", "in_box", "cancelled", "failures")
+    paper_counts, paper_units = _split(manifest, paper["counts"], order)
+    combined, combined_units = _split(manifest, paper["combined"], order)
+    return {
+        "stations": [
+            {
+                "unit": str(s["unit"]),
+                "reporting_unit": str(s["reporting_unit"]),
+                "protocol": bool(s["protocol"]),
+                **{k: int(s[k]) for k in ints},
+            }
+            for s in paper["stations"]
+        ],
+        "units": [
+            {
+                "unit": str(u["unit"]),
+                **{k: int(u[k]) for k in ("listed", "cancelled_rows", "in_box")},
+            }
+            for u in paper["units"]
+        ],
+        "cancelled_e_votes": int(paper["cancelled_e_votes"]),
+        "counts": paper_counts,
+        "per_unit": paper_units,
+        "combined": combined,
+        "combined_per_unit": combined_units,
+    }
 
 
 class ResultViews:
@@ -183,15 +232,16 @@ class ResultViews:
         """The summary of an election with re-voting protection, counted by its close: the
         same members as a tally's, per *reporting unit* (a manifest unit's id or ``pool``)
         in the roll's order, with ``reporting_units`` (the manifest units each holds) and
-        ``close`` (the close's public aggregates, totals only: docs/coercion.md §8.1)."""
+        ``close`` (the close's public aggregates, totals only: docs/coercion.md §8.1), and
+        ``paper`` when the result has it (:func:`paper_summary`)."""
         result, units = self.close_events(election_id, next_seq)
         totals, by_unit = _counts(manifest, result)
         counted = [
             {"unit": str(c["unit"]), "ballots": int(c["ballots"])}
             for c in result["counted_per_unit"]
         ]
-        order = [c["unit"] for c in counted]  # every reporting unit, in the roll's order
-        return {
+        order = [str(c["unit"]) for c in counted]  # every reporting unit, in the roll's order
+        summary: dict[str, Any] = {
             "election_id": election_id,
             "counts": totals,
             "per_unit": [{"unit": u, "counts": by_unit[u]} for u in order if u in by_unit],
@@ -208,3 +258,6 @@ class ResultViews:
             "reporting_units": [{"id": rid, "units": members} for rid, members in units],
             "close": {str(k): int(v) for k, v in result["close"].items()},
         }
+        if "paper" in result:  # the election has paper stations
+            summary["paper"] = paper_summary(manifest, result["paper"], order)
+        return summary
