@@ -649,12 +649,17 @@ def _paper(
         run.failures.append(Failure("close.paper", f"commission of {station}", detail))
 
     listed: dict[int, list[int]] = {}  # roll row -> the listings (paper rows) joining it
+    # listings the organiser's roll keeps from applying (rows sharing a handle, a row of
+    # no reporting unit: named in B2): not the station's fault, not in its count
+    excused: dict[str, int] = dict.fromkeys(failures, 0)
     for i, ((p, _), t) in enumerate(zip(listings, tags[n:], strict=True)):
         rows = rows_of.get(t)
         if rows is None:
             fail(p.station, f"paper row {i}: the voter listed is on no roll row: not applied")
-        elif len(rows) == 1:  # rows sharing a tag are unusable (roll.handles): not applied
+        elif len(rows) == 1:
             listed.setdefault(rows[0], []).append(i)
+        else:  # rows sharing a tag are unusable (roll.handles): not applied
+            excused[p.station] += 1
     joined = sorted(listed)
     # P-units: the joined rows' units, and nothing of any other row
     units_dec = _ShareCollector(
@@ -673,6 +678,7 @@ def _paper(
         for i in listed[r]:
             p = listings[i][0]
             if u is None:  # no reporting unit: the row is unusable (close.units, B2)
+                excused[p.station] += 1
                 continue
             if p.unit != u:
                 fail(
@@ -695,11 +701,16 @@ def _paper(
                     "roll row is cancelled once",
                 )
     for p in b.paper:
-        if valid_of[p.station] != len(p.handles):
+        if valid_of[p.station] != len(p.handles) - excused[p.station]:
             fail(
                 p.station,
-                f"the paper list of {p.station} holds {len(p.handles)} voter(s); it validly "
-                f"cancels {valid_of[p.station]} roll row(s)",
+                f"the paper list of {p.station} holds {len(p.handles)} voter(s)"
+                + (
+                    f" ({excused[p.station]} on roll rows the organiser made unusable)"
+                    if excused[p.station]
+                    else ""
+                )
+                + f"; it validly cancels {valid_of[p.station]} roll row(s)",
             )
     # P-mix: the kept rows and the cancelled rows' handles, each re-mixed by k trustees
     gone = set(cancelled)

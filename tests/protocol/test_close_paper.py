@@ -54,6 +54,8 @@ from honestballot.protocol.close_b import (
 )
 from honestballot.protocol.close_result import close_result
 from honestballot.protocol.credential_seed import generate_seed
+from honestballot.protocol.encrypted_roll import make_row
+from honestballot.protocol.letters import draw_letter
 from tests.protocol.test_close_a import CTX, KEYS, MANIFEST, TRUSTEES, X
 from tests.protocol.test_close_b import BASE, Board, H, Voter, counted
 
@@ -272,6 +274,25 @@ def test_a_wrong_list_names_its_station_and_is_not_applied() -> None:
     ]  # fmt: skip
     assert [(u["listed"], u["cancelled_rows"]) for u in paper_member["units"]] == [(3, 1), (3, 1)]
     assert paper_member["cancelled_e_votes"] == 2
+
+
+def test_a_listing_the_organisers_roll_keeps_from_applying_does_not_blame_the_station() -> None:
+    """Two roll rows with one handle (the organiser's fault, ``roll.handles``): a station
+    that lists that voter cannot cancel either row, and its count check does not name it
+    for the organiser's mistake."""
+    rng = SeededRandomness("paper: a doubled roll row")
+    board = Board()
+    letter = draw_letter(rng, BASE)
+    for _ in range(2):
+        board.roll.append(make_row(BASE, H, len(board.roll), letter, 0, rng))
+        board.enrolled.append(0)
+    other = board.enrol(0, rng)
+    doubled = Voter(letter.handle(BASE), letter.activation_scalar(BASE), letter.none_point(BASE))
+    close, _, _, _ = close_with(board, "doubled", [listed("st-0", 0, [doubled, other], rng)])
+    named = {(f.check, f.party) for f in close.failures}
+    assert ("roll.handles", "organiser") in named
+    assert not [f for f in close.failures if f.check == "close.paper"], close.failures
+    assert close.paper_stations == (("st-0", 1, 0),)  # the other voter's row, no failure
 
 
 def test_a_listed_point_that_is_no_roll_handle_joins_nothing_and_meets_no_y2_tag() -> None:
