@@ -27,7 +27,7 @@ from honestballot.protocol.paper import (
 from honestballot.protocol.schedule import Schedule
 from honestballot.record.codec import canonical_bytes, decode_scalar
 from honestballot.record.manifest import manifest_to_json
-from honestballot.record.paper import protocol_from_json, unsigned_body
+from honestballot.record.paper import body_digest, protocol_from_json, unsigned_body
 from tests.factories import DemoCeremony, RevotingElection, WebElection, open_revoting_election
 
 
@@ -69,9 +69,10 @@ def upload_of(
     rng: Randomness,
     protocol: PaperProtocol | None = None,
     sequence: int = 1,
+    previous: bytes | None = None,
 ) -> PaperUpload:
-    """A commission's upload number ``sequence`` listing ``handles``, signed with
-    ``secret``."""
+    """A commission's upload number ``sequence`` listing ``handles``, correcting the upload
+    whose digest is ``previous``, signed with ``secret``."""
     upload, _ = make_paper_upload(
         base_hash,
         election_key,
@@ -83,6 +84,7 @@ def upload_of(
         secret,
         unsigned_body,
         rng,
+        previous=previous,
     )
     return upload
 
@@ -166,6 +168,16 @@ def paper_events_of(election: RevotingElection, unit: str) -> int:
     )
 
 
+def last_digest_of(election: RevotingElection, unit: str) -> str | None:
+    """The hex digest of ``unit``'s last ``paper`` event on the board (None if none)."""
+    last = None
+    for ev in election.web.services.store.iter_events(election.id, kinds=("paper",)):
+        body = json.loads(ev.line)["body"]
+        if body["unit"] == unit:
+            last = body_digest(election.ctx.base_hash, body).hex()
+    return last
+
+
 def make_upload(election: RevotingElection, tmp_path: Path, voted: str) -> dict[str, Any]:
     """The organiser's paper roll of station-1, then the commission's upload listing the
     roll lines ``voted``."""
@@ -177,6 +189,8 @@ def make_upload(election: RevotingElection, tmp_path: Path, voted: str) -> dict[
          "--out", str(roll), "--database", url)  # fmt: skip
     run_cli("election", "info", election.id, "--out", str(setup), "--database", url)
     (tmp_path / "voted.txt").write_text(voted)
+    last = last_digest_of(election, "station-1")
+    previous = () if last is None else ("--previous", last)
     issued = len(voted.split())
     (tmp_path / "protocol.json").write_text(
         json.dumps(protocol_json(election.ctx.manifest, issued))
@@ -187,6 +201,7 @@ def make_upload(election: RevotingElection, tmp_path: Path, voted: str) -> dict[
         "--protocol", str(tmp_path / "protocol.json"), "--setup", str(setup),
         "--out", str(tmp_path / "upload.json"), "--opening", str(tmp_path / "opening.json"),
         "--sequence", str(paper_events_of(election, "station-1") + 1),
+        *previous,
     )  # fmt: skip
     body: dict[str, Any] = json.loads((tmp_path / "upload.json").read_bytes())
     return body

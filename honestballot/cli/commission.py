@@ -11,10 +11,12 @@ voters issued a ballot and the counting protocol, it encrypts each such voter's 
 (in an order drawn at random, with its proof) and signs the whole with the commission's
 key; ``--post`` (or ``honestballot commission upload``) sends it to the board.  With
 ``--server`` it first reads the station from the board and refuses unless the station's
-key is the commission's own, and numbers the upload (``sequence``) after the unit's
-uploads there.  Beside the upload it writes the sealed opening (``--opening``: per upload
-row, the paper roll's line and the encryption's randomness), which ``honestballot
-commission check-opening`` checks against the paper roll and the upload."""
+key is the commission's own, numbers the upload (``sequence``) after the unit's
+uploads there and names the last one's digest (``previous``, the upload it corrects);
+without the board (``--setup``) both are given (``--sequence``, ``--previous``).
+Beside the upload it writes the sealed opening (``--opening``: per upload row, the paper
+roll's line and the encryption's randomness), which ``honestballot commission
+check-opening`` checks against the paper roll and the upload."""
 
 from __future__ import annotations
 
@@ -37,7 +39,13 @@ from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import Manifest
 from honestballot.protocol.paper import MAX_PAPER_VOTERS, check_opening, make_paper_upload
 from honestballot.protocol.stations import prove_commission_key
-from honestballot.record.codec import Reader, canonical_bytes, decode_point, parse_json
+from honestballot.record.codec import (
+    Reader,
+    canonical_bytes,
+    decode_hex,
+    decode_point,
+    parse_json,
+)
 from honestballot.record.manifest import load_manifest, manifest_from_json
 from honestballot.record.paper import (
     ROLL_COLUMNS,
@@ -45,6 +53,7 @@ from honestballot.record.paper import (
     opening_to_json,
     protocol_from_json,
     unsigned_body,
+    upload_digest,
     upload_from_json,
     upload_to_json,
 )
@@ -213,10 +222,10 @@ def read_voted_lines(data: bytes, path: str, roll: dict[int, tuple[str, Point]])
     return handles
 
 
-def board_station(server: str, election_id: str, unit: str, key: Point) -> int:
+def board_station(server: str, election_id: str, unit: str, key: Point) -> tuple[int, bytes | None]:
     """Read ``unit``'s station from the board: :class:`ProtocolError` unless it has paper
     voting and its commission key is ``key`` (the commission's own); the number of paper
-    uploads of the unit on the board."""
+    uploads of the unit on the board and the last one's digest (None if there is none)."""
     answer = parse_json(urllib_fetch(f"{_base(server, election_id)}/stations", None))
     for item in Reader(answer, "stations").items("stations", lambda v, p: v):
         if item.get("unit") != unit:
@@ -229,8 +238,11 @@ def board_station(server: str, election_id: str, unit: str, key: Point) -> int:
             )
         if not item.get("paper"):
             raise ProtocolError(f"the board's station of unit {unit!r} has no paper voting")
-        results = item.get("paper_results") or {}
-        return int(results.get("paper_events", 0))
+        results = Reader(item.get("paper_results") or {}, "paper_results")
+        if not results.has("paper_events"):
+            return 0, None
+        sent = results.integer("paper_events", minimum=1)
+        return sent, results.hexbytes("last_digest", 32)
     raise ProtocolError(f"the board has no polling station of unit {unit!r}")
 
 
@@ -279,11 +291,18 @@ def _post(server: str, election_id: str, unit: str, upload: Any) -> None:
     help="The upload's number for this unit (1, then 2 for a correction, ...); with "
     "--server, read from the board.",
 )
+@click.option(
+    "--previous",
+    "previous_hex",
+    default=None,
+    help="The digest (hex) of this unit's upload this one corrects, as the board shows it "
+    "(with --sequence 2 or more, without --server); with --server, read from the board.",
+)
 @click.option("--post", is_flag=True, help="Send it to --server at once.")
 def paper(
     key_path: str, unit: str, roll_path: str, voted_path: str, protocol_path: str,
     setup: str | None, server: str | None, election_id: str | None, out: str,
-    opening_path: str, sequence: int | None, post: bool,
+    opening_path: str, sequence: int | None, previous_hex: str | None, post: bool,
 ) -> None:  # fmt: skip
     """Make the station's paper results: the counting protocol and the encrypted list of
     the voters issued a paper ballot, signed with the commission's key; and the sealed
@@ -297,15 +316,27 @@ def paper(
     base_hash, election_key, manifest = _election(setup, server, election_id)
     key = base_mul(secret)
     if server is not None and election_id is not None:
-        sent = board_station(server, election_id, unit, key)
+        sent, previous = board_station(server, election_id, unit, key)
         if sequence is not None and sequence != sent + 1:
             raise ProtocolError(
                 f"the board holds {sent} paper uploads of unit {unit!r}: this one is number "
                 f"{sent + 1}, not {sequence}"
             )
+        if previous_hex is not None and (previous is None or previous_hex != previous.hex()):
+            raise ProtocolError(
+                f"the board's last paper upload of unit {unit!r} has the digest "
+                f"{previous.hex() if previous else 'none'}, not {previous_hex}"
+            )
         sequence = sent + 1
     elif sequence is None:
         raise click.UsageError("give --sequence, or --server and --election to read it")
+    else:
+        if (sequence == 1) != (previous_hex is None):
+            raise click.UsageError(
+                "give --previous (the digest of the upload this one corrects) with "
+                "--sequence 2 or more, and not with --sequence 1"
+            )
+        previous = None if previous_hex is None else decode_hex(previous_hex, "--previous", 32)
     roll = read_paper_roll(read_bytes(roll_path), roll_path)
     lines = read_voted_lines(read_bytes(voted_path), voted_path, roll)
     handles = [roll[line][1] for line in lines]
@@ -314,7 +345,7 @@ def paper(
     )
     upload, opening = make_paper_upload(
         base_hash, election_key, manifest, unit, sequence, protocol, handles, secret,
-        unsigned_body, SYSTEM_RANDOMNESS,
+        unsigned_body, SYSTEM_RANDOMNESS, previous=previous,
     )  # fmt: skip
     body = upload_to_json(upload)
     sealed = opening_to_json(unit, sequence, [(lines[index], r) for index, r in opening])
@@ -324,7 +355,8 @@ def paper(
         f"wrote {out}: the paper results of unit {unit!r} of election "
         f"{manifest.election_id!r} (fingerprint {base_hash.hex()[:16]}), upload {sequence}, "
         f"{len(handles)} voters listed, signed with the commission's key "
-        f"{key.hex()[:16]}...; and the sealed opening {opening_path}"
+        f"{key.hex()[:16]}... (its digest, which a correction names: "
+        f"{upload_digest(base_hash, upload).hex()}); and the sealed opening {opening_path}"
     )
     if post:
         assert server is not None and election_id is not None

@@ -62,7 +62,12 @@ from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.stations import prove_commission_key
 from honestballot.record.close import publish
 from honestballot.record.codec import canonical_bytes, parse_json
-from honestballot.record.paper import opening_to_json, protocol_from_json, unsigned_body
+from honestballot.record.paper import (
+    opening_to_json,
+    protocol_from_json,
+    unsigned_body,
+    upload_digest,
+)
 from honestballot.record.paper import upload_to_json as paper_to_json
 from honestballot.record.revoting import (
     ballot_private_to_json,
@@ -383,11 +388,14 @@ def _paper_results(
     (line,) = (n for n, (nid, _) in paper_roll.items() if nid == listed)
     lines = read_voted_lines(f"{line}\n".encode(), "the lines issued a ballot", paper_roll)
     # the station's first upload: the board holds none of it yet
-    sequence = len(station_uploads(elections, ELECTION, PAPER_UNIT)) + 1
+    before = station_uploads(elections, ELECTION, PAPER_UNIT)
+    sequence = len(before) + 1
+    previous = upload_digest(ctx.base_hash, before[-1][2]) if before else None
     upload, opening = make_paper_upload(
         ctx.base_hash, ctx.public_key, ctx.manifest, PAPER_UNIT, sequence,
         paper_protocol(ctx.manifest), [paper_roll[n][1] for n in lines], commission,
         unsigned_body, SeededRandomness(f"demo {seed}: {PAPER_UNIT}'s commission, its results"),
+        previous=previous,
     )  # fmt: skip
     # the sealed opening, kept with the signed paper roll (``commission check-opening``)
     sealed = opening_to_json(PAPER_UNIT, sequence, [(lines[i], r) for i, r in opening])

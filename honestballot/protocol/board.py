@@ -22,7 +22,8 @@ Order of phases::
 
     station* in setup and open (protocol/stations.py)
     paper* in open and closed, before the close's first trustee object, each unit's
-        numbered 1, 2, ... (protocol/paper.py); the close's first trustee object only once
+        numbered 1, 2, ..., each after the first naming the digest of the unit's one
+        before (protocol/paper.py); the close's first trustee object only once
         every paper station has one, or PAPER_HOURS after the close (the paper deadline)
 
 Mixes (protocol/mix.py): after the close, each contest counted by mixing is shuffled by
@@ -264,6 +265,9 @@ class PaperEvent:
     unit: str
     #: the upload's signed ``sequence``: one more than the unit's ``paper`` events before
     sequence: int
+    #: the upload's signed ``previous``: the digest of the unit's last ``paper`` event
+    #: (None for the first)
+    previous: bytes | None
     base_hash: bytes
     digest: bytes
     signature: SchnorrProof
@@ -524,6 +528,10 @@ class BoardView(Protocol):
 
     def paper_sent(self, unit: str) -> int:
         """How many ``paper`` events of ``unit`` are on the board."""
+        ...
+
+    def paper_last(self, unit: str) -> bytes | None:
+        """The digest of ``unit``'s last ``paper`` event on the board, if any."""
         ...
 
     def paper_waiting(self) -> tuple[str, ...]:
@@ -805,8 +813,9 @@ CLOSE_BEGINS: Final = ("close-part", "close-step")
 
 def check_paper(view: BoardView, ev: PaperEvent) -> None:
     """A ``paper`` event: while voting is open or closed, in an election with re-voting
-    protection, for a unit whose station has paper voting, before the close has begun, and
-    signed with that station's commission key."""
+    protection, for a unit whose station has paper voting, before the close has begun,
+    numbered after the unit's last and naming its digest, and signed with that station's
+    commission key."""
     check_phase(view, "paper")
     if not view.revoting:
         message = "paper results are taken only in an election with re-voting protection"
@@ -835,6 +844,24 @@ def check_paper(view: BoardView, ev: PaperEvent) -> None:
             "takes no more corrections"
         )
         raise ProtocolError(Text("paper.too_many", message, unit=ev.unit, most=MAX_PAPER_UPLOADS))
+    last = view.paper_last(ev.unit)
+    if ev.previous != last:
+        if last is None:
+            message = (
+                f"the paper results of unit {ev.unit!r} numbered 1 are the unit's first: they "
+                "correct no earlier upload"
+            )
+            raise ProtocolError(Text("paper.previous_first", message, unit=ev.unit))
+        message = (
+            f"the paper results of unit {ev.unit!r} numbered {ev.sequence} do not name the "
+            f"unit's upload {ev.sequence - 1} on the board as the one they correct"
+        )
+        raise ProtocolError(
+            Text(
+                "paper.previous", message, unit=ev.unit, sequence=ev.sequence,
+                before=ev.sequence - 1,
+            )
+        )  # fmt: skip
     verify_paper_signature(ev.base_hash, station[0], ev.digest, ev.signature, ev.unit)
 
 
@@ -1372,6 +1399,8 @@ class BoardRules:
     close_ms: int | None = None
     #: unit -> how many ``paper`` events it has on the board
     paper_events: dict[str, int] = field(default_factory=dict)
+    #: unit -> the digest of its last ``paper`` event
+    paper_digests: dict[str, bytes] = field(default_factory=dict)
     ballots_cast: int = 0
     audits: int = 0
     pending_supersede: tuple[bytes, bytes] | None = None
@@ -1425,6 +1454,9 @@ class BoardRules:
 
     def paper_sent(self, unit: str) -> int:
         return self.paper_events.get(unit, 0)
+
+    def paper_last(self, unit: str) -> bytes | None:
+        return self.paper_digests.get(unit)
 
     def paper_waiting(self) -> tuple[str, ...]:
         return tuple(
@@ -1487,6 +1519,7 @@ class BoardRules:
                 self.stations[event.unit] = (event.commission_key, event.paper)
             case PaperEvent():
                 self.paper_events[event.unit] = self.paper_sent(event.unit) + 1
+                self.paper_digests[event.unit] = event.digest
             case BallotEvent():
                 previous = self.latest_ballot.get(event.credential)
                 self.latest_ballot[event.credential] = event.tracking_hash

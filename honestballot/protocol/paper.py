@@ -9,6 +9,9 @@ and, after the count, makes one upload (``honestballot commission paper``):
 
 - ``sequence``: the upload's number for its unit (1, 2, ...; the board takes only the
   next one, so an old upload cannot be replayed);
+- ``previous``: the :func:`paper_digest` of the unit's upload this one corrects (its
+  ``sequence`` − 1, as on the board), or none for the first (the board takes only the one
+  naming its last, so a service that drops a correction cannot post the next one);
 - ``protocol``: the station's counting protocol -- ballots received, issued, spoiled,
   unused, found in the box, and per contest of the manifest (in order) the invalid ballots
   and the count of every encrypted option (``Contest.options``, in ballot order);
@@ -103,6 +106,10 @@ class PaperUpload:
     #: 1 for the unit's first upload, then each next one + 1 (signed: an old upload
     #: replayed carries an old number, and the board refuses it)
     sequence: int
+    #: the :func:`paper_digest` of the unit's upload number ``sequence`` − 1, which this
+    #: one corrects; None for the first (signed: the board takes only the one naming the
+    #: unit's last upload on it)
+    previous: bytes | None
     protocol: PaperProtocol
     voters: tuple[PaperVoter, ...]
     signature: SchnorrProof
@@ -343,6 +350,16 @@ def verify_paper_signature(
         raise InvalidProof(Text("paper.signature", message, unit=unit)) from None
 
 
+def check_previous(sequence: int, previous: bytes | None) -> None:
+    """:class:`InvalidInput` unless the first upload names no previous one and every
+    correction names one (a digest of 32 bytes)."""
+    if (sequence == 1) != (previous is None) or (previous is not None and len(previous) != 32):
+        raise InvalidInput(  # English only: the tool reads the previous digest itself
+            f"a paper upload numbered {sequence} names "
+            + ("no previous upload" if sequence == 1 else "the digest of the upload it corrects")
+        )
+
+
 def make_paper_upload(
     base_hash: bytes,
     election_key: Point,
@@ -355,8 +372,10 @@ def make_paper_upload(
     unsigned: Unsigned,
     rng: Randomness,
     on_roll: int | None = None,
+    previous: bytes | None = None,
 ) -> tuple[PaperUpload, Opening]:
-    """The commission's upload, the ``sequence``-th of its unit: the protocol checked,
+    """The commission's upload, the ``sequence``-th of its unit, correcting the upload
+    whose digest is ``previous`` (None for the first): the protocol checked,
     every handle encrypted with its proof in an order drawn at random, the whole signed;
     and its opening: per upload row, the index in ``handles`` it encrypts and the
     encryption's randomness (to be kept sealed, :func:`check_opening`)."""
@@ -368,6 +387,7 @@ def make_paper_upload(
         raise InvalidInput(  # English only: the tool numbers the uploads itself
             f"a paper upload's sequence number is 1 or more, not {sequence}"
         )
+    check_previous(sequence, previous)
     check_protocol(manifest, protocol, len(handles), on_roll)
     if len({h.data for h in handles}) != len(handles):
         message = "a voter is listed twice: each voter is issued at most one paper ballot"
@@ -382,7 +402,7 @@ def make_paper_upload(
         voters.append(PaperVoter(ct, proof))
         opening.append((index, r))
     placeholder = SchnorrProof(Scalar.of(0), Scalar.of(0))
-    upload = PaperUpload(unit, sequence, protocol, tuple(voters), placeholder)
+    upload = PaperUpload(unit, sequence, previous, protocol, tuple(voters), placeholder)
     digest = paper_digest(base_hash, unsigned(upload))
     signature = sign(
         SIGNATURE_TAG, (base_hash, base_mul(commission_secret)), digest, commission_secret, rng

@@ -337,7 +337,12 @@ def board_event(
             upload = upload_from_json(b, p)
             digest = paper_digest(base_hash, unsigned_body(upload))
             return board.PaperEvent(
-                upload.unit, upload.sequence, base_hash, digest, upload.signature
+                upload.unit,
+                upload.sequence,
+                upload.previous,
+                base_hash,
+                digest,
+                upload.signature,
             )
         case "close-round":
             # its round and deadline: the check close.rounds reads them

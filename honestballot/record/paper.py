@@ -4,6 +4,7 @@ protocol/paper.py).
 The ``paper`` event's body, which is also what the commission uploads::
 
     {"unit": id, "sequence": n (1, 2, ... per unit),
+     "previous": hex digest of the unit's upload n - 1 (which this one corrects) or null,
      "protocol": {"received": n, "issued": n, "spoiled": n, "unused": n, "in_box": n,
                   "contests": [{"id": contest id, "invalid": n,
                                 "counts": [{"option": option id, "count": n}, ...]}, ...]},
@@ -11,13 +12,14 @@ The ``paper`` event's body, which is also what the commission uploads::
      "signature": {"c": scalar, "s": scalar}}
 
 The signature covers ``hash_bytes("paper/digest", B, canonical body without
-"signature")``.  A station's paper roll (``honestballot election paper-roll``) is the CSV
+"signature")`` (:func:`upload_digest`), which the unit's next upload names as its
+``previous``.  A station's paper roll (``honestballot election paper-roll``) is the CSV
 ``line,national_id,handle``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from honestballot.crypto.group import Scalar
@@ -31,6 +33,7 @@ from honestballot.protocol.paper import (
     PaperUpload,
     PaperVoter,
     last_per_unit,
+    paper_digest,
 )
 from honestballot.record.ballot import (
     ciphertext_from_json,
@@ -112,6 +115,7 @@ def _unsigned_json(upload: PaperUpload) -> JsonObject:
     return {
         "unit": upload.unit,
         "sequence": upload.sequence,
+        "previous": None if upload.previous is None else upload.previous.hex(),
         "protocol": protocol_to_json(upload.protocol),
         "voters": [
             {
@@ -128,6 +132,21 @@ def unsigned_body(upload: PaperUpload) -> bytes:
     return canonical_bytes(_unsigned_json(upload))
 
 
+def upload_digest(base_hash: bytes, upload: PaperUpload) -> bytes:
+    """The upload's :func:`~honestballot.protocol.paper.paper_digest`: what its signature
+    is on, and what the unit's next upload names as ``previous``."""
+    return paper_digest(base_hash, unsigned_body(upload))
+
+
+def body_digest(base_hash: bytes, body: Mapping[str, Any]) -> bytes:
+    """The digest of a ``paper`` event's body as the board holds it (its canonical form
+    without ``signature``), without decoding its points: the same as
+    :func:`upload_digest` of the upload it encodes."""
+    return paper_digest(
+        base_hash, canonical_bytes({k: v for k, v in body.items() if k != "signature"})
+    )
+
+
 def upload_to_json(upload: PaperUpload) -> JsonObject:
     """The ``paper`` event's body (and the commission's upload file)."""
     return {**_unsigned_json(upload), "signature": schnorr_to_json(upload.signature)}
@@ -138,6 +157,7 @@ def upload_from_json(value: Any, path: str = "paper results") -> PaperUpload:
     upload = PaperUpload(
         unit=r.text("unit", max_len=64),
         sequence=r.integer("sequence", minimum=1, maximum=MAX_NUMBER),
+        previous=None if r.raw("previous") is None else r.hexbytes("previous", 32),
         protocol=protocol_from_json(r.raw("protocol"), f"{path}.protocol"),
         voters=tuple(r.items("voters", _voter, max_items=MAX_PAPER_VOTERS)),
         signature=schnorr_from_json(r.raw("signature"), f"{path}.signature"),

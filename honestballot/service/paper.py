@@ -41,6 +41,7 @@ from honestballot.record.codec import parse_json
 from honestballot.record.events import MAX_LINE_BYTES, EventLine, event_from_json
 from honestballot.record.paper import (
     ROLL_COLUMNS,
+    body_digest,
     paper_lists,
     protocol_from_json,
     protocol_to_json,
@@ -96,7 +97,11 @@ def submit_paper(
     digest = paper_digest(ctx.base_hash, unsigned_body(upload))
     with elections.store.transaction(election_id) as conn:
         board = paper_board(elections, conn, election_id)
-        board.apply(PaperEvent(unit, upload.sequence, ctx.base_hash, digest, upload.signature))
+        board.apply(
+            PaperEvent(
+                unit, upload.sequence, upload.previous, ctx.base_hash, digest, upload.signature
+            )
+        )
         seq = elections._append(conn, election_id, "paper", upload_to_json(upload))
     elections.publish_tree_head(election_id)
     return seq, upload
@@ -114,8 +119,10 @@ def _on_roll(elections: ElectionService, conn: Tx, election_id: str, unit: str) 
 
 def paper_board(elections: ElectionService, conn: Tx, election_id: str) -> BoardRules:
     """The board as the paper rules read it, under the election's lock: the phase, the
-    stations, each unit's number of ``paper`` events, the ``close``'s time and whether a
+    stations, each unit's number of ``paper`` events and its last one's digest, the
+    ``close``'s time and whether a
     trustee's object of the close is on the board."""
+    ctx_base = elections.context(election_id).base_hash
     board, _ = elections._board(conn, election_id)
     board.stations = {
         s.unit: (s.commission_key, s.paper) for s in elections._stations(election_id, conn)
@@ -127,8 +134,10 @@ def paper_board(elections: ElectionService, conn: Tx, election_id: str) -> Board
         if ev.kind == "close":
             board.close_ms = ev.time_ms
             continue
-        unit = str(parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]["unit"])
+        body = parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]
+        unit = str(body["unit"])
         board.paper_events[unit] = board.paper_events.get(unit, 0) + 1
+        board.paper_digests[unit] = body_digest(ctx_base, body)
     return board
 
 
@@ -173,7 +182,8 @@ def _reconciliation(p: PaperProtocol, voters: int) -> dict[str, Any]:
 
 def paper_listing(elections: ElectionService, election_id: str) -> dict[str, dict[str, Any]]:
     """unit -> its counting protocol (its last ``paper`` event's), how many voters it
-    lists, how many ``paper`` events it sent, and the reconciliation lines; units without
+    lists, how many ``paper`` events it sent, the last one's digest (``last_digest``, what
+    the unit's next upload names as ``previous``), and the reconciliation lines; units without
     paper results left out.  Only the protocols are decoded: the listed voters' points and
     proofs, checked when the board took them, are counted, not read (the observers' page
     stays cheap with many stations of many voters)."""
@@ -184,7 +194,9 @@ def paper_listing(elections: ElectionService, election_id: str) -> dict[str, dic
         sent[unit] = sent.get(unit, 0) + 1
         last[unit] = ev
     listing = {}
-    for u in elections.context(election_id).manifest.units:
+    ctx = elections.context(election_id)
+    base_hash = ctx.base_hash
+    for u in ctx.manifest.units:
         if u.id not in last:
             continue
         ev = last[u.id]
@@ -194,6 +206,7 @@ def paper_listing(elections: ElectionService, election_id: str) -> dict[str, dic
             "protocol": protocol_to_json(protocol),
             "voters": voters,
             "paper_events": sent[u.id],
+            "last_digest": body_digest(base_hash, ev.body).hex(),
             "reconciliation": _reconciliation(protocol, voters),
         }
     return listing

@@ -468,6 +468,22 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "the paper results of unit {unit} numbered {sequence}: the board takes number "
         "{expected} next (an old upload cannot be sent again)",
     ),
+    "msg.paper.previous": (
+        "бумажные итоги участка {unit} под номером {sequence} не указывают загрузку "
+        "{before} этого участка на доске как ту, которую они исправляют",
+        "{unit} учаскесінің {sequence} нөмірлі қағаз қорытындылары тақтадағы осы учаскенің "
+        "{before} жүктемесін өздері түзететін жүктеме ретінде көрсетпейді",
+        "the paper results of unit {unit} numbered {sequence} do not name the unit's upload "
+        "{before} on the board as the one they correct",
+    ),
+    "msg.paper.previous_first": (
+        "бумажные итоги участка {unit} под номером 1 — его первые: они не исправляют "
+        "никакую прежнюю загрузку",
+        "{unit} учаскесінің 1 нөмірлі қағаз қорытындылары — оның алғашқылары: олар ешбір "
+        "бұрынғы жүктемені түзетпейді",
+        "the paper results of unit {unit} numbered 1 are the unit's first: they correct no "
+        "earlier upload",
+    ),
     "msg.paper.deadline": (
         "подсчёт начинается, когда все участки с бумажным голосованием передали итоги, или "
         "через {hours} ч после окончания голосования; ещё не передали: {units}",

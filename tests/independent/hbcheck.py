@@ -2529,7 +2529,7 @@ def check_stations(manifest: dict, events: Sequence[dict]) -> dict[str, dict]:
 # paper.protocol, paper.voters, paper.missing).
 # ---------------------------------------------------------------------------
 
-PAPER_KEYS = {"unit", "sequence", "protocol", "voters", "signature"}
+PAPER_KEYS = {"unit", "sequence", "previous", "protocol", "voters", "signature"}
 #: the close may begin without every paper station's results 24 hours after the close
 PAPER_DEADLINE_MS = 24 * 3600 * 1000
 PROTOCOL_NUMBERS = ("received", "issued", "spoiled", "unused", "in_box")
@@ -2629,6 +2629,7 @@ def check_paper(
     phase, begun, close_ms = "setup", False, None
     stations: dict[str, dict] = {}
     sent: dict[str, int] = {}  # unit -> its paper events so far
+    last: dict[str, str] = {}  # unit -> the hex digest of its last paper event
     on_roll: dict[str, int] | None = None
     for ev in events:
         kind, body = ev["kind"], ev["body"]
@@ -2661,7 +2662,12 @@ def check_paper(
             failures["board.rules"].append(f"{where}: sequence {body['sequence']} out of turn")
         if body["sequence"] > 20:
             failures["board.rules"].append(f"{where}: more than 20 paper events of its unit")
+        if body["previous"] != last.get(body["unit"]):
+            failures["board.rules"].append(
+                f"{where}: previous {str(body['previous'])[:16]} is not its unit's last upload"
+            )
         sent[body["unit"]] = sent.get(body["unit"], 0) + 1
+        last[body["unit"]] = paper_digest(base, body).hex()
         if body["unit"] not in units or station is None or not station["paper"]:
             failures["board.rules"].append(f"{where}: no station with paper voting")
             failures["paper.signatures"].append(f"{where}: no station with paper voting")

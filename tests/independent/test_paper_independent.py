@@ -77,8 +77,11 @@ def test_hbcheck_accepts_the_paper_results(record: Record) -> None:
 
 
 def _tampered(record: Record, change: Any) -> dict[str, list[str]]:
+    """The checks failing once ``change`` is applied to the first ``paper`` event's body,
+    its correction left out (a changed digest would break the correction's ``previous``)."""
     events = copy.deepcopy(record[2])
     i = next(n for n, ev in enumerate(events) if ev["kind"] == "paper")
+    events = [ev for n, ev in enumerate(events) if n <= i or ev["kind"] != "paper"]
     events[i]["body"] = change(events[i]["body"])
     return {name: found for name, found in _check(record, events).items() if found}
 
@@ -124,6 +127,29 @@ def test_hbcheck_and_verify_refuse_a_replayed_upload_and_repeated_alphas(record:
     found = {name: f for name, f in _check(record, events).items() if f}
     assert set(found) == {"board.rules"}
     assert "sequence 1 out of turn" in found["board.rules"][0]
+
+    # the correction re-signed naming another upload than the board's first
+    events = copy.deepcopy(record[2])
+    body = upload_from_json(events[second]["body"])
+    other = upload_to_json(resigned(election, replace(body, previous=bytes(32)), secret))
+    events[second]["body"] = other
+    found = {name: f for name, f in _check(record, events).items() if f}
+    assert set(found) == {"board.rules"}
+    assert "previous 0000000000000000 is not its unit's last upload" in found["board.rules"][0]
+    # the first upload tampered (re-signed): its correction no longer names it
+    events = copy.deepcopy(record[2])
+    upload = upload_from_json(events[first]["body"])
+    changed = replace(upload, voters=tuple(reversed(upload.voters)))
+    events[first]["body"] = upload_to_json(resigned(election, changed, secret))
+    found = {name: f for name, f in _check(record, events).items() if f}
+    assert set(found) == {"board.rules", "paper.voters"}
+    assert f"event {events[second]['seq']}" in found["board.rules"][0]
+    # a first upload naming a previous one
+    events = copy.deepcopy(record[2])
+    named = replace(upload, previous=bytes(32))
+    events[first]["body"] = upload_to_json(resigned(election, named, secret))
+    found = {name: f for name, f in _check(record, events).items() if f}
+    assert f"event {events[first]['seq']}" in found["board.rules"][0]
 
     def alphas(body: Any) -> Any:
         upload = upload_from_json(body)
@@ -217,3 +243,9 @@ def test_hbcheck_verifies_the_paper_vector() -> None:
         assert item["proof"]["c"] == found["value"]
     moved = {**body, "unit": "south"}
     assert hbcheck.paper_voters_ok(base, h, moved) == 0
+    # the correction names the first upload's digest; hbcheck's board rule takes the two
+    correction = vectors["correction"]
+    assert correction["previous"] == vectors["digest"]["value"]
+    assert hbcheck.paper_signature_ok(base, vectors["commission_key"], correction)
+    hbcheck.paper_arithmetic(manifest, correction)
+    assert hbcheck.paper_voters_ok(base, h, correction) is None

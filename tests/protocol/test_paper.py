@@ -13,7 +13,7 @@ import pytest
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.crypto.schnorr import sign
-from honestballot.errors import InvalidInput, InvalidProof, ProtocolError
+from honestballot.errors import InvalidInput, InvalidProof, ProtocolError, RecordFormatError
 from honestballot.protocol import board
 from honestballot.protocol.board import BoardRules, Phase
 from honestballot.protocol.paper import (
@@ -28,6 +28,7 @@ from honestballot.record.paper import (
     paper_lists,
     protocol_from_json,
     unsigned_body,
+    upload_digest,
     upload_from_json,
     upload_to_json,
 )
@@ -209,7 +210,14 @@ def _board(phase: Phase = Phase.OPEN, *, revoting: bool = True, paper: bool = Tr
 
 def _event(upload: Any) -> board.PaperEvent:
     digest = paper_digest(BASE, unsigned_body(upload))
-    return board.PaperEvent(upload.unit, upload.sequence, BASE, digest, upload.signature)
+    return board.PaperEvent(
+        upload.unit, upload.sequence, upload.previous, BASE, digest, upload.signature
+    )
+
+
+def _correction(before: Any, unit: str = "station-1", **kw: Any) -> Any:
+    """The unit's next upload after ``before``, naming it."""
+    return _upload(unit, sequence=before.sequence + 1, previous=upload_digest(BASE, before), **kw)
 
 
 def test_the_board_takes_paper_results_while_open_or_closed_until_a_trustee_acts() -> None:
@@ -235,7 +243,8 @@ def test_the_board_takes_paper_results_while_open_or_closed_until_a_trustee_acts
 
 
 def test_paper_lists_takes_each_units_last_upload_in_manifest_order() -> None:
-    first, second = _upload(), _upload(sequence=2)
+    first = _upload()
+    second = _correction(first)
     other = _upload("station-2", OTHER_COMMISSION)
     events = [
         EventLine(7, 0, "paper", upload_to_json(second)),
@@ -258,7 +267,8 @@ def test_paper_lists_takes_each_units_last_upload_in_manifest_order() -> None:
 
 def test_the_board_takes_each_units_uploads_in_sequence_and_refuses_a_replay() -> None:
     rules = _board()
-    first, second = _upload(), _upload(sequence=2)
+    first = _upload()
+    second = _correction(first)
     with pytest.raises(ProtocolError, match="numbered 2: the board takes number 1 next"):
         rules.apply(_event(second))
     rules.apply(_event(first))
@@ -275,11 +285,67 @@ def test_the_board_takes_each_units_uploads_in_sequence_and_refuses_a_replay() -
 
 def test_a_unit_sends_at_most_twenty_uploads() -> None:
     rules = _board()
-    for n in range(1, board.MAX_PAPER_UPLOADS + 1):
-        rules.apply(_event(_upload(sequence=n)))
+    upload = _upload()
+    rules.apply(_event(upload))
+    for _ in range(2, board.MAX_PAPER_UPLOADS + 1):
+        upload = _correction(upload)
+        rules.apply(_event(upload))
     with pytest.raises(ProtocolError, match="sent its paper results 20 times"):
-        rules.apply(_event(_upload(sequence=board.MAX_PAPER_UPLOADS + 1)))
+        rules.apply(_event(_correction(upload)))
     assert rules.paper_sent("station-1") == board.MAX_PAPER_UPLOADS
+
+
+def test_a_correction_names_the_units_last_upload_on_the_board() -> None:
+    rules = _board()
+    first = _upload()
+    rules.apply(_event(first))
+    assert rules.paper_last("station-1") == upload_digest(BASE, first)
+    # the service answered an error and kept ``first``; the commission signed another
+    # first upload, which the board refuses: it is numbered 1 again
+    again = _upload()
+    with pytest.raises(ProtocolError, match="numbered 1: the board takes number 2 next"):
+        rules.apply(_event(again))
+    # a correction of the upload the board does not hold (``again``): refused, and its
+    # signature covers ``previous``, so the service cannot repoint it
+    wrong = _correction(again)
+    with pytest.raises(ProtocolError, match="numbered 2 do not name the unit's upload 1"):
+        rules.apply(_event(wrong))
+    repointed = _event(replace(wrong, previous=upload_digest(BASE, first)))
+    with pytest.raises(InvalidProof, match="not signed with the key"):
+        rules.apply(repointed)
+    second = _correction(first)
+    rules.apply(_event(second))
+    # a service that dropped ``second`` cannot post the commission's next upload: it is
+    # numbered 3, and were it numbered 2 it would still name ``second``, not ``first``
+    third = _correction(second)
+    dropped = _board()
+    dropped.apply(_event(first))
+    with pytest.raises(ProtocolError, match="numbered 3: the board takes number 2 next"):
+        dropped.apply(_event(third))
+    with pytest.raises(ProtocolError, match="numbered 2 do not name the unit's upload 1"):
+        dropped.apply(replace(_event(third), sequence=2))
+    rules.apply(_event(third))
+    assert rules.paper_last("station-1") == upload_digest(BASE, third)
+
+
+def test_a_first_upload_names_no_previous_one() -> None:
+    first = _upload()
+    # numbered 1 and naming a previous upload: refused before its signature is read
+    named = replace(first, previous=upload_digest(BASE, first))
+    with pytest.raises(ProtocolError, match="numbered 1 are the unit's first"):
+        _board().apply(_event(named))
+    # the tool makes neither a first upload naming one nor a correction naming none
+    with pytest.raises(InvalidInput, match="numbered 1 names no previous upload"):
+        _upload(previous=bytes(32))
+    with pytest.raises(InvalidInput, match="numbered 2 names the digest of the upload it"):
+        _upload(sequence=2)
+    # the record carries it: null, or 32 bytes in hex
+    body = upload_to_json(_correction(first))
+    assert body["previous"] == upload_digest(BASE, first).hex()
+    assert upload_to_json(first)["previous"] is None
+    assert upload_from_json(body).previous == upload_digest(BASE, first)
+    with pytest.raises(RecordFormatError):
+        upload_from_json({**body, "previous": "ab"})
 
 
 HOUR = 3_600_000

@@ -52,3 +52,11 @@ def test_every_value_is_the_library_s(vectors: dict[str, Any]) -> None:
     assert upload.signature.challenge.hex() == vectors["signature_challenge"]["value"]
     with pytest.raises(InvalidProof):
         verify_paper_upload(base, h, key, replace(upload, unit="south"), unsigned_body)
+    # the correction names the first upload's digest, and is signed with it
+    correction = upload_from_json(vectors["correction"])
+    assert (correction.sequence, correction.previous) == (2, digest)
+    assert upload.previous is None and vectors["body"]["previous"] is None
+    verify_paper_upload(base, h, key, correction, unsigned_body)
+    check_protocol(ctx.manifest, correction.protocol, len(correction.voters), None)
+    with pytest.raises(InvalidProof):
+        verify_paper_upload(base, h, key, replace(correction, previous=None), unsigned_body)

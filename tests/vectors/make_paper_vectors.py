@@ -70,6 +70,33 @@ PROTOCOL = {
     ],
 }
 
+#: the correction's contests: its one ballot in the box for ann, invalid in council, for eve
+CORRECTED = [
+    {
+        "id": "mayor",
+        "invalid": 0,
+        "counts": [
+            {"option": "ann", "count": 1},
+            {"option": "bob", "count": 0},
+            {"option": "against-all", "count": 0},
+        ],
+    },
+    {
+        "id": "council",
+        "invalid": 1,
+        "counts": [
+            {"option": "cat", "count": 0},
+            {"option": "dan", "count": 0},
+            {"option": "blank", "count": 0},
+        ],
+    },
+    {
+        "id": "board",
+        "invalid": 0,
+        "counts": [{"option": "eve", "count": 1}, {"option": "fay", "count": 0}],
+    },
+]
+
 
 def derive() -> dict[str, Any]:
     data = json.loads((HERE / "record-v3.json").read_text("utf-8"))
@@ -102,13 +129,23 @@ def derive() -> dict[str, Any]:
         "scalar", "paper/signature", base, key, bytes.fromhex(digest["value"]), key, r
     )
     assert signature["value"] == sig.challenge.hex()
+    # the commission's correction (one voter fewer), naming the upload it corrects
+    fewer = protocol_from_json(
+        {**PROTOCOL, "issued": 1, "in_box": 1, "unused": PROTOCOL["unused"] + 1,
+         "contests": CORRECTED}
+    )  # fmt: skip
+    correction, _ = make_paper_upload(
+        base, h, ctx.manifest, UNIT, 2, fewer, handles[:1], COMMISSION, unsigned_body,
+        SeededRandomness("paper vector, the correction"), previous=bytes.fromhex(digest["value"]),
+    )  # fmt: skip
     return {
         "description": (
             "A station's paper results (docs/record-format.md §6, 'Paper results') in the "
             "election of record-v3.json: the commission's key, the handles of the two "
             "vector letters (coercion-v3.json), the paper event's body, and the pre-image "
             "of the place id, of every proof's challenge, of the digest and of the "
-            "signature's challenge."
+            "signature's challenge; then the body of the unit's correction (sequence 2, "
+            "one voter listed), whose previous is that digest."
         ),
         "base_hash": base.hex(),
         "public_key": h.hex(),
@@ -122,6 +159,7 @@ def derive() -> dict[str, Any]:
         "challenges": challenges,
         "digest": digest,
         "signature_challenge": signature,
+        "correction": upload_to_json(correction),
     }
 
 

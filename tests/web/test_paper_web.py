@@ -30,6 +30,7 @@ from honestballot.record.close import publish
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.paper import (
     protocol_from_json,
+    upload_digest,
     upload_from_json,
     upload_to_json,
 )
@@ -50,6 +51,7 @@ from tests.helpers import describe, failed
 from tests.paper_helpers import (
     SCHEDULE,
     commission_secret,
+    last_digest_of,
     make_upload,
     paper_election,
     paper_events,
@@ -96,6 +98,8 @@ def test_a_commission_uploads_its_signed_results_and_the_stations_show_them(
     shown = {s["unit"]: s for s in stations}
     paper = shown["station-1"]["paper_results"]
     assert paper["voters"] == 2 and paper["paper_events"] == 1
+    first_digest = upload_digest(election.ctx.base_hash, upload_from_json(body)).hex()
+    assert paper["last_digest"] == first_digest
     assert paper["protocol"]["issued"] == 2 and paper["protocol"]["received"] == 7
     assert paper["reconciliation"] == {
         "received": True, "in_box": True, "taken_away": 0, "issued_listed": True,
@@ -103,14 +107,18 @@ def test_a_commission_uploads_its_signed_results_and_the_stations_show_them(
     assert shown["station-2"]["paper_results"] is None  # no paper voting
     assert shown["station-4"]["paper_results"] is None  # nothing sent yet
 
-    # a corrected protocol replaces it: the last one counts
+    # a corrected protocol replaces it: the last one counts; it names the one it corrects
     corrected = make_upload(election, tmp_path, "1\n")
+    assert corrected["previous"] == first_digest
     assert post_paper(election, "station-1", corrected).status_code == 201
     paper = {
         s["unit"]: s
         for s in election.web.client.get(f"/api/e/{election.id}/stations").json()["stations"]
     }["station-1"]["paper_results"]
     assert (paper["voters"], paper["paper_events"]) == (1, 2)
+    assert paper["last_digest"] == (
+        upload_digest(election.ctx.base_hash, upload_from_json(corrected)).hex()
+    )
 
     report = _verify(election)
     assert report.passed, describe(report)
@@ -149,6 +157,12 @@ def test_each_bad_upload_is_refused_with_its_message_and_nothing_is_appended(
             "numbered 2: the board takes number 1 next",
         ),
         (
+            # the first upload names none it corrects
+            "station-1",
+            resigned(election, replace(good, previous=bytes(32)), one),
+            "numbered 1 are the unit's first: they correct no earlier upload",
+        ),
+        (
             "station-2",
             resigned(election, replace(good, unit="station-2"), two),
             "unit 'station-2' has no polling station with paper voting",
@@ -167,6 +181,20 @@ def test_each_bad_upload_is_refused_with_its_message_and_nothing_is_appended(
     assert paper_events(election) == 0
     assert post_paper(election, "station-1", upload_to_json(good)).status_code == 201
     assert paper_events(election) == 1
+    # a correction naming another upload than the board's last (say the commission's
+    # other first upload, which the service answered with an error and did not keep)
+    base = election.ctx.base_hash
+    not_kept = replace(good, voters=good.voters[::-1])
+    wrong = resigned(
+        election, replace(good, sequence=2, previous=upload_digest(base, not_kept)), one
+    )
+    answer = post_paper(election, "station-1", upload_to_json(wrong), lang="ru")
+    assert answer.status_code == 409, answer.text
+    assert "не указывают загрузку 1 этого участка" in answer.text, answer.text
+    assert paper_events(election) == 1
+    right = resigned(election, replace(good, sequence=2, previous=upload_digest(base, good)), one)
+    assert post_paper(election, "station-1", upload_to_json(right)).status_code == 201
+    assert paper_events(election) == 2
 
 
 def test_a_large_upload_reaches_the_service(election: RevotingElection) -> None:
@@ -270,6 +298,18 @@ def test_verify_names_the_failing_check_of_a_tampered_record(
     report = tampered(proofs)
     assert failed(report) == {"paper.voters"}, describe(report)
 
+    # the first upload naming a previous one (signed by the commission): board rule 12
+    def named(b: Any) -> Any:
+        upload = upload_from_json(b)
+        signed = resigned(
+            election, replace(upload, previous=bytes(32)), commission_secret(tmp_path, "station-1")
+        )
+        return upload_to_json(signed)
+
+    report = tampered(named)
+    assert failed(report) == {"board.rules"}, describe(report)
+    assert "numbered 1 are the unit's first" in describe(report)
+
 
 def test_the_commission_fetches_the_election_and_posts_with_the_command_line(
     election: RevotingElection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -333,10 +373,32 @@ def test_the_commission_fetches_the_election_and_posts_with_the_command_line(
         "--election", election.id, "--out", str(tmp_path / "upload.json"),
         "--opening", str(tmp_path / "opening.json"),
     ]  # fmt: skip
+    # a --previous other than the board's last: refused before signing
+    stale = CliRunner().invoke(
+        cli, [*paper, "--key", str(tmp_path / "station-1.key"), "--previous", "00" * 32]
+    )
+    assert "the board's last paper upload of unit 'station-1' has the digest" in str(
+        stale.exception
+    )
+    assert not (tmp_path / "upload.json").exists()
     assert "upload 2," in run_cli(*paper, "--key", str(tmp_path / "station-1.key")).output
+    # it names the board's last upload, read from the board, and the board takes it
+    last = last_digest_of(election, "station-1")
+    assert last is not None
+    assert json.loads((tmp_path / "upload.json").read_text())["previous"] == last
+    run_cli("commission", "upload", "--server", "http://board.test", "--election", election.id,
+            str(tmp_path / "upload.json"))  # fmt: skip
+    assert paper_events(election) == 2
+    # without the board, a correction needs --previous
+    for name in ("upload.json", "opening.json"):
+        (tmp_path / name).unlink()
+    offline = CliRunner().invoke(
+        cli, [*paper[:-8], "--setup", str(tmp_path / "setup.json"), "--sequence", "3",
+              "--key", str(tmp_path / "station-1.key"), *paper[-4:]],
+    )  # fmt: skip
+    assert offline.exit_code == 2
+    assert "give --previous" in offline.output
     # another station's commission key: refused before signing
-    (tmp_path / "upload.json").unlink()
-    (tmp_path / "opening.json").unlink()
     other = CliRunner().invoke(cli, [*paper, "--key", str(tmp_path / "station-4.key")])
     assert "not this commission's" in str(other.exception)
     assert not (tmp_path / "upload.json").exists()
