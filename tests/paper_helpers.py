@@ -5,7 +5,7 @@ stations, whose commission makes and posts its upload with the command line."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -103,32 +103,36 @@ def run_cli(*args: str) -> Any:
     return result
 
 
-def station_details(unit: str) -> dict[str, Any]:
+def station_details(unit: str, paper: Mapping[str, bool] = PAPER) -> dict[str, Any]:
     return {
         "unit": unit,
         "address": {"ru": f"{unit}, школа", "kk": f"{unit}, мектеп", "en": f"{unit}, school"},
         "hours": "08:00-20:00",
-        "paper": PAPER[unit],
+        "paper": paper[unit],
         "members": [{"name": "A. Chair", "role": "chair", "nominated_by": ""}],
     }
 
 
-def paper_election(web: WebElection, ceremony: DemoCeremony, tmp_path: Path) -> RevotingElection:
-    """The re-voting election on ``web``, open, with the stations of :data:`PAPER`
-    published before (their commissions' keys made with ``commission keygen`` in
-    ``tmp_path``)."""
+def paper_election(
+    web: WebElection, ceremony: DemoCeremony, tmp_path: Path,
+    paper: Mapping[str, bool] = PAPER, seed: str = "paper results",
+) -> RevotingElection:  # fmt: skip
+    """The re-voting election on ``web``, open, with the stations of ``paper`` (unit ->
+    paper voting) published before (their commissions' keys made with ``commission
+    keygen`` in ``tmp_path``)."""
     made = open_revoting_election(
-        web, ceremony, SeededRandomness("paper results"), open_=False, schedule=SCHEDULE
+        web, ceremony, SeededRandomness(seed), open_=False, schedule=SCHEDULE
     )
     manifest = tmp_path / "manifest.json"
     manifest.write_bytes(canonical_bytes(manifest_to_json(made.ctx.manifest)))
-    for unit in PAPER:
+    for unit in paper:
         run_cli(
             "commission", "keygen", "--manifest", str(manifest), "--unit", unit,
             "--out", str(tmp_path / f"{unit}.key"), "--public", str(tmp_path / f"{unit}.json"),
         )  # fmt: skip
         key_file = json.loads((tmp_path / f"{unit}.json").read_bytes())
-        web.services.elections.publish_station_files(made.id, station_details(unit), key_file)
+        details = station_details(unit, paper)
+        web.services.elections.publish_station_files(made.id, details, key_file)
     services = web.services
     services.elections.open(made.id, roll=lambda conn: services.roll.summary_body(made.id, conn))
     return made

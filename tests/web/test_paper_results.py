@@ -28,8 +28,6 @@ import pytest
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_scalar
 from honestballot.protocol.manifest import Manifest
-from honestballot.record.codec import canonical_bytes
-from honestballot.record.manifest import manifest_to_json
 from honestballot.record.paper import upload_to_json
 from honestballot.service.board.result_views import paper_summary
 from honestballot.service.demo import demo_manifest
@@ -39,17 +37,15 @@ from tests.factories import (
     DemoCeremony,
     RevotingElection,
     key_ceremony,
-    open_revoting_election,
     open_web_election,
 )
 from tests.paper_helpers import (
     SCHEDULE,
     commission_secret,
     make_upload,
+    paper_election,
     post_paper,
     protocol_of,
-    run_cli,
-    station_details,
     upload_of,
 )
 from tests.web.close_helpers import run_close
@@ -148,22 +144,8 @@ class Closed:
 
 def _paper_election(web: Any, ceremony: DemoCeremony, tmp: Path) -> RevotingElection:
     """paper_helpers.paper_election, with station-2 taking paper ballots too."""
-    made = open_revoting_election(
-        web, ceremony, SeededRandomness("paper results page"), open_=False, schedule=SCHEDULE
-    )
-    manifest = tmp / "manifest.json"
-    manifest.write_bytes(canonical_bytes(manifest_to_json(made.ctx.manifest)))
-    for unit in PAPER_UNITS:
-        run_cli(
-            "commission", "keygen", "--manifest", str(manifest), "--unit", unit,
-            "--out", str(tmp / f"{unit}.key"), "--public", str(tmp / f"{unit}.json"),
-        )  # fmt: skip
-        key_file = json.loads((tmp / f"{unit}.json").read_bytes())
-        details = {**station_details(unit), "paper": True}
-        web.services.elections.publish_station_files(made.id, details, key_file)
-    services = web.services
-    services.elections.open(made.id, roll=lambda conn: services.roll.summary_body(made.id, conn))
-    return made
+    paper = dict.fromkeys(PAPER_UNITS, True)
+    return paper_election(web, ceremony, tmp, paper, seed="paper results page")
 
 
 def paper_results_ceremony(directory: Path) -> DemoCeremony:
