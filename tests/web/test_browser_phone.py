@@ -175,6 +175,17 @@ def _width(page: Page) -> int:
     return width
 
 
+def _too_wide(page: Page, what: str, too_wide: list[str]) -> bool:
+    """Whether the page is wider than the phone; if so, ``what`` with its width and the
+    elements that overflow is added to ``too_wide``."""
+    width = _width(page)
+    if width <= PHONE["width"]:
+        return False
+    culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
+    too_wide.append(f"{what}: {width} px: {culprits}")
+    return True
+
+
 #: the innermost elements that reach past the viewport's right edge (for the failure message)
 _WIDE_ELEMENTS = """(limit) => {
   const out = [];
@@ -266,10 +277,7 @@ def test_every_page_fits_a_phone_in_every_language(
                     expect(page.locator("#receipt-status")).not_to_have_attribute(
                         "data-state", "checking", timeout=STEP_TIMEOUT_MS
                     )
-                width = _width(page)
-                if width > PHONE["width"]:
-                    culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
-                    too_wide.append(f"{path} [{lang}]: {width} px: {culprits}")
+                if _too_wide(page, f"{path} [{lang}]", too_wide):
                     page.screenshot(path=str(tmp_path / f"wide-{len(too_wide)}.png"))
         assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
         # re-voting protection's schedule, proposed from the form as an organiser fills it
@@ -617,10 +625,7 @@ def test_ranked_pages_fit_a_phone_in_every_language(
                 page.wait_for_load_state("networkidle")
                 if path.endswith("/results"):
                     expect(page.locator("section.ranked-result")).to_have_count(2)
-                width = _width(page)
-                if width > PHONE["width"]:
-                    culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
-                    too_wide.append(f"{path} [{lang}]: {width} px: {culprits}")
+                _too_wide(page, f"{path} [{lang}]", too_wide)
         page.goto(server.url(f"/e/{eid}/receipt/{receipt}?lang=kk"))
         if _width(page) > PHONE["width"]:
             too_wide.append(f"receipt [kk]: {_width(page)} px")
@@ -667,10 +672,7 @@ def test_an_election_with_re_voting_protection_fits_a_phone_in_every_language(
                     expect(page.locator("[data-close-totals] tr[data-close]")).to_have_count(8)
                     if lang != "en":
                         _no_english(page, "[data-close-why]")
-                width = _width(page)
-                if width > PHONE["width"]:
-                    culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
-                    too_wide.append(f"{path} [{lang}]: {width} px: {culprits}")
+                _too_wide(page, f"{path} [{lang}]", too_wide)
         assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
         watch.assert_clean()
 
@@ -713,10 +715,7 @@ def test_the_paper_pages_fit_a_phone_in_every_language(
         too_wide = []
 
         def measure(what: str) -> None:
-            width = _width(page)
-            if width > PHONE["width"]:
-                culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
-                too_wide.append(f"{what}: {width} px: {culprits}")
+            _too_wide(page, what, too_wide)
 
         for lang in LANGUAGES:
             page.goto(server.url(f"/e/{eid}/stations?lang={lang}"))
@@ -801,10 +800,7 @@ def test_the_results_with_paper_ballots_fit_a_phone_in_every_language(
                     "[data-no-protocol]",
                 ):
                     _no_english(page, selector)
-            width = _width(page)
-            if width > PHONE["width"]:
-                culprits = page.evaluate(_WIDE_ELEMENTS, PHONE["width"])
-                too_wide.append(f"results [{lang}]: {width} px: {culprits}")
+            _too_wide(page, f"results [{lang}]", too_wide)
             # a station's link goes to its protocol on the stations page
             page.locator("[data-protocol-link]").first.click()
             page.wait_for_url(f"**/e/{eid}/stations#station-station-1")
