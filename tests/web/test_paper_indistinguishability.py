@@ -34,11 +34,18 @@ must agree:
   election-wide number, 1 in both) and the paper ballots' counts.  Its e-votes counted
   (and so the combined counts) differ: the one e-vote counted is Y's in A, where X's
   online ballot is cancelled by X's paper one, and X's watched ballot in B, where Y's is
-  cancelled instead."""
+  cancelled instead;
+- what an observer reads after the result, in ru, kk and en: the stations (API and page:
+  the protocol, its reconciliation, the number of voters listed), the turnout page and
+  snapshot, byte for byte (but the upload's digest, the session's anti-forgery token and
+  the snapshot's time); the results API but its counts, and the results page but the
+  numbers in its count cells."""
 
 from __future__ import annotations
 
 import io
+import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -230,7 +237,42 @@ def run(w: World, ceremony: DemoCeremony, *, x_on_paper: bool) -> dict[str, Any]
     board, aggregates = public_view(events(), open_ms, shape)  # (it edits what it reads)
     kinds = ("close-round", "close-step", "close-part", "result")
     close = [(e["kind"], e["body"]) for e in events() if e["kind"] in kinds]
-    return {"answers": answers, "board": board, "aggregates": aggregates, "close": close}
+    return {
+        "answers": answers, "board": board, "aggregates": aggregates, "close": close,
+        "public": public_pages(election),
+    }  # fmt: skip
+
+
+def public_pages(election: RevotingElection) -> dict[str, Any]:
+    """What an observer reads after the result, signed in as nobody: the stations (API and
+    page, in each language), the results (API and page), the turnout page and snapshot.
+    Their texts as served, but the paper upload's digest (its ciphertexts differ between
+    the worlds) replaced by ``DIGEST``, the pages' anti-forgery token by ``CSRF`` and the
+    snapshot's time left out."""
+    services = election.web.services
+    observer = TestClient(election.web.client.app, base_url="http://testserver")
+    base = f"/e/{election.id}"
+    got: dict[str, Any] = {}
+    for path in (f"/api{base}/stations", f"/api{base}/results"):
+        answer = observer.get(path)
+        assert answer.status_code == 200, (path, answer.text)
+        got[path] = answer.json()
+    stations = got[f"/api{base}/stations"]["stations"]
+    digests = [s["paper_results"]["last_digest"] for s in stations if s["paper"]]
+    assert len(digests) == 1
+    for lang in ("ru", "kk", "en"):
+        for page in ("stations", "results", "turnout"):
+            answer = observer.get(f"{base}/{page}", params={"lang": lang})
+            assert answer.status_code == 200, (page, lang)
+            # the page's anti-forgery token is the observer's session's own
+            got[f"{base}/{page}?lang={lang}"] = re.sub(
+                r'(name="csrf-token" content=)"[^"]*"', r"\1CSRF", answer.text
+            )
+    services.snapshots.run_once()
+    answer = observer.get(f"/snapshots/{election.id}/turnout.json")
+    assert answer.status_code == 200, answer.text
+    got["turnout.json"] = {k: v for k, v in answer.json().items() if k != "generated_ms"}
+    return parse_json(json.dumps(got).replace(digests[0], "DIGEST").encode(), limit=1 << 26)
 
 
 @pytest.mark.slow
@@ -290,6 +332,7 @@ def test_a_voter_who_votes_on_paper_looks_online_like_one_who_did_not(
     }
     assert differ == CONTENTS_DIFFER, differ
     _the_results_differ_only_in_whose_e_vote_counts(a["close"][-1], b["close"][-1])
+    _the_public_pages_differ_only_in_the_counts(a["public"], b["public"], a["close"][-1][1])
 
 
 def _tally(choice: dict[str, set[str]]) -> dict[str, int]:
@@ -328,3 +371,50 @@ def _the_results_differ_only_in_whose_e_vote_counts(a: tuple[str, Any], b: tuple
         on_paper = {c["id"]: c["count"] for c in result["paper"]["counts"]}
         combined = {c["id"]: c["count"] for c in result["paper"]["combined"]}
         assert combined == {i: e_votes[i] + on_paper[i] for i in e_votes}
+
+
+def _the_public_pages_differ_only_in_the_counts(
+    a: dict[str, Any], b: dict[str, Any], result_a: dict[str, Any]
+) -> None:
+    """The observer's pages and snapshots of the two worlds (:func:`public_pages`): the
+    stations (their protocols and reconciliation, the listed voters' number), the turnout
+    and the snapshot equal byte for byte; the results API equal but in its counts; the
+    results page, which shows those counts, then equal once each world's counted options
+    are read off it."""
+    assert a.keys() == b.keys()
+    for path in a:
+        if "results" not in path:
+            assert a[path] == b[path], path
+    api = next(p for p in a if p.startswith("/api") and p.endswith("/results"))
+
+    def without_counts(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: without_counts(v) for k, v in value.items() if k not in ("counts", "combined")
+            }
+        if isinstance(value, list):
+            return [without_counts(v) for v in value]
+        return value
+
+    assert without_counts(a[api]) == without_counts(b[api])
+    assert a[api] != b[api]  # the counts: Y's e-vote in A, X's in B
+    # the API's counts are the result's, in both worlds' own terms
+    assert {c["id"]: c["count"] for c in a[api]["counts"]} == {
+        c["id"]: c["count"] for c in result_a["counts"]
+    }
+    for lang in ("ru", "kk", "en"):
+        page_a, page_b = (w[f"/e/{_election_of(api)}/results?lang={lang}"] for w in (a, b))
+        assert page_a != page_b
+        assert len(page_a.splitlines()) == len(page_b.splitlines())
+        differing = [
+            (x.strip(), y.strip())
+            for x, y in zip(page_a.splitlines(), page_b.splitlines(), strict=True)
+            if x != y
+        ]
+        # only lines holding a number differ (the counts' cells), and only in that number
+        for x, y in differing:
+            assert re.sub(r"\d+", "N", x) == re.sub(r"\d+", "N", y), (x, y)
+
+
+def _election_of(api_path: str) -> str:
+    return api_path.split("/")[3]
