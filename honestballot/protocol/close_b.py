@@ -115,6 +115,8 @@ B_KEPT = "B.kept"
 B_CANCELLED = "B.cancelled"
 #: the list of a contest counted by mixing: ``column/<contest id>`` (B6)
 COLUMN = "column/"
+#: the close's last round, whose decryptions give the result (B6)
+LAST_ROUND = "B-tally"
 
 #: the columns of a row of ``B.winners``, ``B.revocations`` and ``B.roll``
 W_TAG, W_HANDLE, W_ACTIVATION, W_CONTESTS = 0, 1, 2, 3
@@ -522,8 +524,8 @@ def _tally(
         )
         for cid, rows in columns
     ]  # fmt: skip
-    if not run.round("B-tally", [sums, *decs]):
-        return _b_pending(run, a, "B-tally", [sums, *decs], **decided)
+    if not run.round(LAST_ROUND, [sums, *decs]):
+        return _b_pending(run, a, LAST_ROUND, [sums, *decs], **decided)
     plaintexts = list(
         zip(
             [e.id for e in entries],

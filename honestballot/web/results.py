@@ -31,6 +31,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from honestballot.protocol.close_b import LAST_ROUND
 from honestballot.protocol.encrypted_roll import POOL
 from honestballot.protocol.manifest import Contest, Manifest
 from honestballot.service.runtime import Services
@@ -211,9 +212,15 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
         "close_round": services.results.close_round(election_id)
         if revoting and phase == "closed"
         else None,
+        "close_over": False,
         # the share upload command: the configured address, never the request's Host
         "public_url": services.config.public_url,
     }
+    if context["close_round"] == LAST_ROUND:
+        # a close whose last round is done has its result, but when its decryption gives
+        # none (a ballot on the board whose proofs fail, which verify names): say so,
+        # not "under way" for ever
+        context["close_over"] = services.close.stage(election_id).done
     if row["phase"] == "done":
         summary = result_summary(services, election_id, row)
         names = _unit_names(manifest, summary, lang)

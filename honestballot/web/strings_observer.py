@@ -378,6 +378,17 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Жабу жүріп жатыр: қазір {round} кезеңі.",
         "The close is under way: round {round} now.",
     ),
+    "observer.close.no_result": (
+        "Закрытие завершено, но расшифровка не дала результата. Так бывает, только если на "
+        "доске есть бюллетень, доказательства которого не сходятся: команда honestballot "
+        "verify, запущенная на протоколе выборов, назовёт непройденную проверку.",
+        "Жабу аяқталды, бірақ шифрды ашу нәтиже бермеді. Бұл тек тақтада дәлелдері "
+        "тексерілмейтін бюллетень болғанда болады: сайлау хаттамасында іске қосылған "
+        "honestballot verify командасы өтпеген тексерудің атын айтады.",
+        "The close is over, but its decryption gave no result. That happens only when a "
+        "ballot on the board has proofs that do not check: honestballot verify, run on the "
+        "election record, names the check that fails.",
+    ),
     "observer.close.totals": (
         "Закрытие в цифрах (только по выборам в целом)",
         "Жабу сандармен (тек бүкіл сайлау бойынша)",

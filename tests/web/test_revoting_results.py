@@ -23,8 +23,11 @@ from typing import Any
 import pytest
 
 from honestballot.crypto.randomness import SeededRandomness
+from honestballot.errors import ProtocolError
+from honestballot.protocol.close_b import LAST_ROUND
 from honestballot.protocol.manifest import BLANK
 from honestballot.protocol.schedule import Schedule
+from honestballot.service.board import close as close_service
 from honestballot.service.demo import demo_manifest
 from honestballot.web.i18n import LANGUAGES, STRINGS
 from honestballot.web.results import CLOSE_TOTALS
@@ -275,3 +278,45 @@ def test_before_the_result_the_page_says_the_close_is_under_way(
     if lang != "en":
         text = _between(page, "data-no-results", "</p>")
         assert not _LATIN_WORD.search(text), (lang, text)
+
+
+def test_a_close_over_without_a_result_is_not_said_to_be_under_way(
+    web_ceremony: DemoCeremony,
+    ceremony: DemoCeremony,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the close's last round is done but its decryption gives no result (a ballot
+    whose proofs fail, which the service's checks rule out and verify names), the page
+    says the close is over and points to the record, instead of "under way" for ever."""
+
+    def no_result(*_: Any, **__: Any) -> Any:
+        raise ProtocolError("a value out of range")  # what close_result raises then
+
+    monkeypatch.setattr(close_service, "close_result", no_result)
+    with (
+        fresh_database("sqlite", tmp_path / "db") as url,
+        open_web_election(web_ceremony, tmp_path, url, open_=True) as web,
+    ):
+        election = open_revoting_election(
+            web, ceremony, SeededRandomness("no result"), schedule=SCHEDULE
+        )
+        device = election.device(VOTERS[0][0], "a phone")
+        seed, answer = device.register()
+        assert answer.status_code == 201, answer.text
+        assert device.cast(*device.ballot(seed, VOTERS[0][2][0])[::2]).status_code == 201
+        services = web.services
+        open_ms = services.batches.open_ms(election.id)
+        assert open_ms is not None
+        services.elections.clock = lambda: open_ms + SCHEDULE.interval * 1000 + 10
+        services.elections.close(election.id)
+        rounds = run_close(election, ceremony, SeededRandomness("trustees, no result"))
+        assert rounds[-1] == LAST_ROUND
+        assert services.elections.phase(election.id) == "closed"
+        assert web.client.get(f"/api/e/{election.id}/results").status_code == 409
+        for i, lang in enumerate(LANGUAGES):
+            page = web.client.get(f"/e/{election.id}/results?lang={lang}").text
+            assert "data-close-round" not in page and "data-ballots-counted" not in page
+            said = _between(page, "data-close-over", "</a>")
+            assert STRINGS["observer.close.no_result"][i] in said
+            assert STRINGS["record"][i] in said
