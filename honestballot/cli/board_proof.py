@@ -86,15 +86,16 @@ class ProvenBoard:
                 return found
             left = deadline - time.monotonic()
             if left <= 0:
-                quorum = self.keys.quorum if self._setup is not None else None
-                who = (
-                    "no tree head"
-                    if not quorum
-                    else f"no tree head co-signed by {quorum} witnesses"
-                )
+                if self._setup is None:
+                    who = "no witnessed tree head"
+                elif self._setup[1].quorum:
+                    who = f"no tree head co-signed by {self._setup[1].quorum} witnesses"
+                else:
+                    who = "no tree head"
                 raise ProtocolError(
-                    f"{who} reaches event {seq} of the board after {self.wait_s:g} s; try "
-                    "again later (a longer --wait), and if it never comes, the board is "
+                    f"{who} reaches event {seq} of the board after {self.wait_s:g} s: ask "
+                    "again later with a longer --wait (for an upload already sent, with "
+                    "'honestballot commission receipt'); if it never comes, the board is "
                     "holding the event back"
                 )
             retry = r.integer("retry_after_s", minimum=0) if r.has("retry_after_s") else 1

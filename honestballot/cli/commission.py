@@ -10,13 +10,21 @@ organiser handed over (``line,national_id,handle``), the paper roll's line numbe
 voters issued a ballot and the counting protocol, it encrypts each such voter's handle
 (in an order drawn at random, with its proof) and signs the whole with the commission's
 key; ``--post`` (or ``honestballot commission upload``) sends it to the board.  With
-``--server`` it first reads the station from the board and refuses unless the station's
-key is the commission's own, numbers the upload (``sequence``) after the unit's
-uploads there and names the last one's digest (``previous``, the upload it corrects);
-without the board (``--setup``) both are given (``--sequence``, ``--previous``).
-Beside the upload it writes the sealed opening (``--opening``: per upload row, the paper
-roll's line and the encryption's randomness), which ``honestballot commission
-check-opening`` checks against the paper roll and the upload."""
+``--server`` it first checks the station on the board (:func:`check_station`: the key the
+commission's own, paper voting, before ``open``), numbers the upload (``sequence``) after
+the unit's uploads there and names the last one's digest (``previous``, the upload it
+corrects), all read through inclusion proofs under witnessed tree heads
+(cli/board_proof.py); without the board (``--setup``) both are given (``--sequence``,
+``--previous``).  Beside the upload it writes the sealed opening (``--opening``: per
+upload row, the paper roll's line and the encryption's randomness), which ``honestballot
+commission check-opening`` checks against the paper roll and the upload.
+
+After posting, the tool waits for the upload's inclusion proof under a witnessed head,
+checks that the event there is exactly the signed upload, and writes it as the
+commission's receipt (record/receipt.py); ``commission receipt`` finds an upload sent
+earlier and writes its receipt, ``commission check-receipt`` proves the upload still on
+the board, and ``commission check-station`` checks the station before the vote
+(docs/paper.md)."""
 
 from __future__ import annotations
 
@@ -102,7 +110,7 @@ def _election_source(command: F) -> F:
 
 @click.group("commission")
 def commission_group() -> None:
-    """A polling station's commission: its signing key."""
+    """A polling station's commission: its key, its station, its paper results and receipts."""
 
 
 @commission_group.command("keygen")
@@ -593,7 +601,11 @@ def check_receipt(server: str, election_id: str, receipt_path: str, wait: float)
         kept = check_event_proof(receipt.proof, election_id, ctx.base_hash, keys)
     except HonestBallotError as exc:
         raise ProtocolError(f"{receipt_path} does not hold: {exc}") from None
-    if kept.kind != "paper" or body_digest(ctx.base_hash, kept.body) != receipt.digest:
+    named = _paper_body(kept, receipt.unit)
+    if (
+        named.sequence != receipt.sequence
+        or body_digest(ctx.base_hash, kept.body) != receipt.digest
+    ):
         raise ProtocolError(f"{receipt_path} does not hold: its event is not the upload it names")
     _, now = board.event(seq)
     if now.line != receipt.proof.line:

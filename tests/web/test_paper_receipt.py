@@ -210,6 +210,9 @@ def test_check_station_refuses_a_key_that_is_not_the_commissions(
 ) -> None:
     station = ("commission", "check-station", "--server", SERVER, "--election", election.id,
                "--unit", "station-1")  # fmt: skip
+    # no head co-signed yet, and no time to wait: said, nothing taken on the board's word
+    hurried = invoke(*station, "--key", str(tmp_path / "station-1.json"), "--wait", "0")
+    assert "no witnessed tree head reaches event 0 of the board after 0 s" in str(hurried.exception)
     own = run_cli(*station, "--key", str(tmp_path / "station-1.json"), "--paper").output
     assert "before the election opened (event" in own
     assert "this commission's key" in own and "paper voting" in own
