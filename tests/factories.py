@@ -791,6 +791,8 @@ def open_revoting_election(
     keep_roll: bool = True,
     cover_replacements: int = 0,
     schedule: Schedule = REVOTING_SCHEDULE,
+    witnesses: Sequence[Witness] = (),
+    quorum: int | None = None,
 ) -> RevotingElection:
     """The ceremony's election created on ``web``'s app with an organiser's key and a
     batch schedule, the web roll imported, the encrypted roll made (build_roll_upload, as
@@ -798,7 +800,8 @@ def open_revoting_election(
     is false (an election with a schedule opens only with its encrypted roll).  The
     service makes exactly ``cover_replacements`` cover replacements (K0, without noise:
     the default of 300 with its noise is for real elections, whose schedules have room
-    for them, docs/coercion.md §4)."""
+    for them, docs/coercion.md §4).  ``witnesses`` (``quorum`` of them) co-sign its tree
+    heads."""
     services = web.services
     services.elections.cover_replacements_k0 = cover_replacements
     services.elections.cover_replacements_epsilon = NO_NOISE
@@ -810,6 +813,8 @@ def open_revoting_election(
         ceremony.key,
         organiser_key=base_mul(organiser),
         schedule=schedule,
+        witnesses=witnesses,
+        quorum=quorum,
     )
     services.roll.import_csv(election_id, web_roll_csv())
     summary = services.roll.summary_body(election_id)

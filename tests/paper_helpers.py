@@ -25,6 +25,7 @@ from honestballot.protocol.paper import (
     paper_digest,
 )
 from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.witnesses import Witness
 from honestballot.record.codec import canonical_bytes, decode_scalar
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.paper import body_digest, protocol_from_json, unsigned_body
@@ -116,13 +117,15 @@ def station_details(unit: str, paper: Mapping[str, bool] = PAPER) -> dict[str, A
 def paper_election(
     web: WebElection, ceremony: DemoCeremony, tmp_path: Path,
     paper: Mapping[str, bool] = PAPER, seed: str = "paper results",
+    witnesses: Sequence[Witness] = (),
 ) -> RevotingElection:  # fmt: skip
     """The re-voting election on ``web``, open, with the stations of ``paper`` (unit ->
     paper voting) published before (their commissions' keys made with ``commission
-    keygen`` in ``tmp_path``)."""
+    keygen`` in ``tmp_path``), its tree heads co-signed by all of ``witnesses``."""
     made = open_revoting_election(
-        web, ceremony, SeededRandomness(seed), open_=False, schedule=SCHEDULE
-    )
+        web, ceremony, SeededRandomness(seed), open_=False, schedule=SCHEDULE,
+        witnesses=witnesses, quorum=len(witnesses) or None,
+    )  # fmt: skip
     manifest = tmp_path / "manifest.json"
     manifest.write_bytes(canonical_bytes(manifest_to_json(made.ctx.manifest)))
     for unit in paper:

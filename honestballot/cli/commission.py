@@ -10,13 +10,21 @@ organiser handed over (``line,national_id,handle``), the paper roll's line numbe
 voters issued a ballot and the counting protocol, it encrypts each such voter's handle
 (in an order drawn at random, with its proof) and signs the whole with the commission's
 key; ``--post`` (or ``honestballot commission upload``) sends it to the board.  With
-``--server`` it first reads the station from the board and refuses unless the station's
-key is the commission's own, numbers the upload (``sequence``) after the unit's
-uploads there and names the last one's digest (``previous``, the upload it corrects);
-without the board (``--setup``) both are given (``--sequence``, ``--previous``).
-Beside the upload it writes the sealed opening (``--opening``: per upload row, the paper
-roll's line and the encryption's randomness), which ``honestballot commission
-check-opening`` checks against the paper roll and the upload."""
+``--server`` it first checks the station on the board (:func:`check_station`: the key the
+commission's own, paper voting, before ``open``), numbers the upload (``sequence``) after
+the unit's uploads there and names the last one's digest (``previous``, the upload it
+corrects), all read through inclusion proofs under witnessed tree heads
+(cli/board_proof.py); without the board (``--setup``) both are given (``--sequence``,
+``--previous``).  Beside the upload it writes the sealed opening (``--opening``: per
+upload row, the paper roll's line and the encryption's randomness), which ``honestballot
+commission check-opening`` checks against the paper roll and the upload.
+
+After posting, the tool waits for the upload's inclusion proof under a witnessed head,
+checks that the event there is exactly the signed upload, and writes it as the
+commission's receipt (record/receipt.py); ``commission receipt`` finds an upload sent
+earlier and writes its receipt, ``commission check-receipt`` proves the upload still on
+the board, and ``commission check-station`` checks the station before the vote
+(docs/paper.md)."""
 
 from __future__ import annotations
 
@@ -29,6 +37,7 @@ from typing import Any, TypeVar
 
 import click
 
+from honestballot.cli.board_proof import DEFAULT_WAIT_S, ProvenBoard, api_base
 from honestballot.cli.common import read_bytes, write_secret
 from honestballot.cli.keys import COMMISSION_KEY, load_key_file, make_key_file
 from honestballot.cli.witness import urllib_fetch
@@ -46,9 +55,11 @@ from honestballot.record.codec import (
     decode_point,
     parse_json,
 )
-from honestballot.record.manifest import load_manifest, manifest_from_json
+from honestballot.record.events import EventLine
+from honestballot.record.manifest import load_manifest
 from honestballot.record.paper import (
     ROLL_COLUMNS,
+    body_digest,
     opening_from_json,
     opening_to_json,
     protocol_from_json,
@@ -57,8 +68,18 @@ from honestballot.record.paper import (
     upload_from_json,
     upload_to_json,
 )
+from honestballot.record.receipt import (
+    PaperReceipt,
+    check_event_proof,
+    check_extends,
+    receipt_from_json,
+)
 from honestballot.record.setup import context_from_setup
-from honestballot.record.stations import commission_key_to_json
+from honestballot.record.stations import (
+    commission_key_from_json,
+    commission_key_to_json,
+    station_from_json,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,7 +110,7 @@ def _election_source(command: F) -> F:
 
 @click.group("commission")
 def commission_group() -> None:
-    """A polling station's commission: its signing key."""
+    """A polling station's commission: its key, its station, its paper results and receipts."""
 
 
 @commission_group.command("keygen")
@@ -140,28 +161,24 @@ def keygen(manifest_path: str, unit: str, out: str, public_path: str) -> None:
 # -- paper results -------------------------------------------------------------------------
 
 
+def _board(server: str, election_id: str, wait: float = DEFAULT_WAIT_S) -> ProvenBoard:
+    # urllib_fetch looked up when called (the tests put the app in its place)
+    return ProvenBoard(server, election_id, lambda url, body: urllib_fetch(url, body), wait_s=wait)
+
+
 def _election(
     setup: str | None, server: str | None, election_id: str | None
 ) -> tuple[bytes, Point, Manifest]:
     """(base hash, election key, manifest): from the setup file (``honestballot election
-    info --out``, checked in full) or from the server's public context."""
+    info --out``, checked in full) or from the board's setup event, proved under a
+    witnessed head (:class:`ProvenBoard`)."""
     if setup is not None:
         ctx, _, _ = context_from_setup(parse_json(read_bytes(setup), limit=64 << 20))
         return ctx.base_hash, ctx.public_key, ctx.manifest
     if server is None or election_id is None:
         raise click.UsageError("give --setup, or --server and --election")
-    url = f"{_base(server, election_id)}/context"
-    r = Reader(parse_json(urllib_fetch(url, None), limit=64 << 20, what="context"), "context")
-    manifest = manifest_from_json(r.raw("manifest"), "context.manifest")
-    base_hash = r.hexbytes("base_hash", 32)
-    key = r.point("public_key")
-    if manifest.election_id != election_id:
-        raise ProtocolError(f"{server} answered with election {manifest.election_id!r}")
-    return base_hash, key, manifest
-
-
-def _base(server: str, election_id: str) -> str:
-    return f"{server.rstrip('/')}/api/e/{urllib.parse.quote(election_id, safe='')}"
+    ctx = _board(server, election_id).ctx
+    return ctx.base_hash, ctx.public_key, ctx.manifest
 
 
 def read_paper_roll(data: bytes, path: str) -> dict[int, tuple[str, Point]]:
@@ -222,37 +239,153 @@ def read_voted_lines(data: bytes, path: str, roll: dict[int, tuple[str, Point]])
     return handles
 
 
-def board_station(server: str, election_id: str, unit: str, key: Point) -> tuple[int, bytes | None]:
-    """Read ``unit``'s station from the board: :class:`ProtocolError` unless it has paper
-    voting and its commission key is ``key`` (the commission's own); the number of paper
-    uploads of the unit on the board and the last one's digest (None if there is none)."""
-    answer = parse_json(urllib_fetch(f"{_base(server, election_id)}/stations", None))
-    for item in Reader(answer, "stations").items("stations", lambda v, p: v):
-        if item.get("unit") != unit:
-            continue
-        if item.get("commission_key") != key.hex():
+def check_station(
+    board: ProvenBoard, unit: str, key: Point, *, paper: bool | None = None
+) -> tuple[EventLine, int | None]:
+    """``unit``'s station as the board proves it: :class:`ProtocolError` unless its
+    station events are on the board under witnessed heads, the one that counts (the last
+    before ``open``; all of them before the election opens) and every later one carry
+    ``key`` (the commission's own), the station was published before ``open``, and (if
+    ``paper`` is given) its paper voting is ``paper``.  The counting station event and
+    the ``open`` event's position (None before the election opens)."""
+    seqs = board.positions("station", unit)
+    if not seqs:
+        raise ProtocolError(f"the board has no polling station of unit {unit!r}")
+    opens = board.positions("open")
+    if len(opens) > 1:
+        raise ProtocolError(f"the board lists {len(opens)} open events")
+    opened = opens[0] if opens else None
+    if opened is not None:
+        event, _ = board.event(opened)
+        if event.kind != "open":
+            raise ProtocolError(f"the board's event {opened} is a {event.kind} event, not open")
+    events = []
+    for seq in seqs:
+        event, _ = board.event(seq)
+        if event.kind != "station":
+            raise ProtocolError(f"the board's event {seq} is a {event.kind} event, not a station")
+        station = station_from_json(event.body, f"event {seq}")
+        if station.unit != unit:
+            raise ProtocolError(f"the board's event {seq} is the station of unit {station.unit!r}")
+        events.append((event, station))
+    before = [(e, s) for e, s in events if opened is None or e.seq < opened]
+    if not before:
+        raise ProtocolError(
+            f"the station of unit {unit!r} came on the board (event {seqs[0]}) only after the "
+            f"election opened (event {opened}): it does not count"
+        )
+    counting = before[-1][0]
+    for event, station in events[len(before) - 1 :]:
+        if station.commission_key != key:
             raise ProtocolError(
-                f"the board's station of unit {unit!r} has the commission key "
-                f"{str(item.get('commission_key'))[:16]}..., not this commission's "
-                f"{key.hex()[:16]}...: refusing to sign"
+                f"the board's station of unit {unit!r} (event {event.seq}) has the commission "
+                f"key {station.commission_key.hex()[:16]}..., not this commission's "
+                f"{key.hex()[:16]}...: refusing"
             )
-        if not item.get("paper"):
-            raise ProtocolError(f"the board's station of unit {unit!r} has no paper voting")
-        results = Reader(item.get("paper_results") or {}, "paper_results")
-        if not results.has("paper_events"):
-            return 0, None
-        sent = results.integer("paper_events", minimum=1)
-        return sent, results.hexbytes("last_digest", 32)
-    raise ProtocolError(f"the board has no polling station of unit {unit!r}")
+        if paper is not None and station.paper != paper:
+            raise ProtocolError(
+                f"the board's station of unit {unit!r} (event {event.seq}) has "
+                f"{'paper voting' if station.paper else 'no paper voting'}"
+            )
+    return counting, opened
 
 
-def _post(server: str, election_id: str, unit: str, upload: Any) -> None:
-    url = f"{_base(server, election_id)}/stations/{urllib.parse.quote(unit, safe='')}/paper"
+def board_uploads(board: ProvenBoard, unit: str) -> tuple[int, bytes | None]:
+    """The number of ``unit``'s paper uploads on the board and the last one's digest
+    (None if there is none), from the last one's event, proved."""
+    seqs = board.positions("paper", unit)
+    if not seqs:
+        return 0, None
+    event, _ = board.event(seqs[-1])
+    last = _paper_body(event, unit)
+    if last.sequence != len(seqs):
+        raise ProtocolError(
+            f"the board lists {len(seqs)} paper uploads of unit {unit!r}, its last (event "
+            f"{event.seq}) is numbered {last.sequence}"
+        )
+    return last.sequence, body_digest(board.ctx.base_hash, event.body)
+
+
+def _paper_body(event: EventLine, unit: str) -> Any:
+    if event.kind != "paper":
+        raise ProtocolError(f"the board's event {event.seq} is a {event.kind} event, not paper")
+    upload = upload_from_json(event.body, f"event {event.seq}")
+    if upload.unit != unit:
+        raise ProtocolError(f"the board's event {event.seq} is an upload of unit {upload.unit!r}")
+    return upload
+
+
+def _receipt_of(board: ProvenBoard, seq: int, body: Any) -> PaperReceipt:
+    """The receipt of the upload ``body`` at board position ``seq``: :class:`ProtocolError`
+    unless the event there, proved under a witnessed head, is exactly that upload."""
+    sent = upload_from_json(body, "the upload")
+    event, found = board.event(seq)
+    if event.kind != "paper" or canonical_bytes(event.body) != canonical_bytes(
+        upload_to_json(sent)
+    ):
+        raise ProtocolError(
+            f"the board's event {seq} ({event.kind}) is not the upload sent: the board "
+            "holds another one there"
+        )
+    base_hash = board.ctx.base_hash
+    return PaperReceipt(
+        board.election_id,
+        base_hash,
+        sent.unit,
+        sent.sequence,
+        upload_digest(base_hash, sent),
+        found,
+    )
+
+
+def _write_receipt(board: ProvenBoard, receipt: PaperReceipt, path: str) -> None:
+    Path(path).write_bytes(canonical_bytes(receipt.to_json()) + b"\n")
+    head = receipt.proof.head.head
+    click.echo(
+        f"wrote {path}: the receipt of upload {receipt.sequence} of unit {receipt.unit!r}, "
+        f"event {receipt.proof.seq} of the board, proved under the tree head of size "
+        f"{head.size} (root {head.root.hex()[:16]}...); keep it, and check it later with "
+        "'honestballot commission check-receipt'"
+    )
+    click.echo(board.trust_note())
+
+
+def _post(board: ProvenBoard, unit: str, upload: Any, receipt_path: str) -> None:
+    url = f"{api_base(board.server, board.election_id)}/stations/"
+    url += f"{urllib.parse.quote(unit, safe='')}/paper"
     answer = Reader(parse_json(urllib_fetch(url, canonical_bytes(upload))), "answer")
+    seq = answer.integer("seq", minimum=0)
     click.echo(
         f"the paper results of unit {answer.text('unit')!r} are on the board (event "
-        f"{answer.integer('seq')}, {answer.integer('voters')} voters listed)"
+        f"{seq}, {answer.integer('voters')} voters listed); waiting for its inclusion "
+        "proof under a witnessed tree head"
     )
+    _write_receipt(board, _receipt_of(board, seq, upload), receipt_path)
+
+
+def _receipt_path(given: str | None, upload_path: str) -> str:
+    path = given or str(Path(upload_path).with_suffix("")) + ".receipt.json"
+    if Path(path).exists():
+        raise ProtocolError(f"{path} exists: refusing to overwrite it (give --receipt)")
+    return path
+
+
+def _receipt_options(command: F) -> F:
+    command = click.option(
+        "--wait",
+        type=click.FloatRange(0),
+        default=DEFAULT_WAIT_S,
+        show_default=True,
+        help="Seconds to wait for a tree head the witnesses co-signed to reach the upload.",
+    )(command)
+    return click.option(
+        "--receipt",
+        "receipt_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Where to write the receipt (new; default: the upload file's name with "
+        ".receipt.json).",
+    )(command)
 
 
 @commission_group.command("paper")
@@ -298,11 +431,13 @@ def _post(server: str, election_id: str, unit: str, upload: Any) -> None:
     help="The digest (hex) of this unit's upload this one corrects, as the board shows it "
     "(with --sequence 2 or more, without --server); with --server, read from the board.",
 )
-@click.option("--post", is_flag=True, help="Send it to --server at once.")
+@click.option("--post", is_flag=True, help="Send it to --server at once and wait for its receipt.")
+@_receipt_options
 def paper(
     key_path: str, unit: str, roll_path: str, voted_path: str, protocol_path: str,
     setup: str | None, server: str | None, election_id: str | None, out: str,
     opening_path: str, sequence: int | None, previous_hex: str | None, post: bool,
+    receipt_path: str | None, wait: float,
 ) -> None:  # fmt: skip
     """Make the station's paper results: the counting protocol and the encrypted list of
     the voters issued a paper ballot, signed with the commission's key; and the sealed
@@ -312,11 +447,23 @@ def paper(
     for path in (out, opening_path):
         if Path(path).exists():
             raise ProtocolError(f"{path} exists: refusing to overwrite it")
+    receipt = _receipt_path(receipt_path, out) if post else None
     secret = load_key_file(key_path, COMMISSION_KEY)
-    base_hash, election_key, manifest = _election(setup, server, election_id)
     key = base_mul(secret)
-    if server is not None and election_id is not None:
-        sent, previous = board_station(server, election_id, unit, key)
+    board = None if server is None or election_id is None else _board(server, election_id, wait)
+    if board is not None and setup is None:
+        ctx = board.ctx
+        base_hash, election_key, manifest = ctx.base_hash, ctx.public_key, ctx.manifest
+    else:
+        base_hash, election_key, manifest = _election(setup, server, election_id)
+    if board is not None:
+        if board.ctx.base_hash != base_hash:
+            raise ProtocolError(
+                f"the board's election has the fingerprint {board.ctx.base_hash.hex()[:16]}, "
+                f"the setup file {base_hash.hex()[:16]}"
+            )
+        check_station(board, unit, key, paper=True)
+        sent, previous = board_uploads(board, unit)
         if sequence is not None and sequence != sent + 1:
             raise ProtocolError(
                 f"the board holds {sent} paper uploads of unit {unit!r}: this one is number "
@@ -359,22 +506,184 @@ def paper(
         f"{upload_digest(base_hash, upload).hex()}); and the sealed opening {opening_path}"
     )
     if post:
-        assert server is not None and election_id is not None
-        _post(server, election_id, unit, body)
+        assert board is not None and receipt is not None
+        _post(board, unit, body, receipt)
+
+
+def _server_options(command: F) -> F:
+    command = click.option("--election", "election_id", required=True, help="The election's id.")(
+        command
+    )
+    return click.option("--server", required=True, help="The board's address (https://...).")(
+        command
+    )
+
+
+def _read_upload(upload_path: str) -> tuple[Any, str]:
+    body = parse_json(read_bytes(upload_path), limit=64 << 20, what="paper results")
+    try:
+        return body, upload_from_json(body, upload_path).unit
+    except HonestBallotError as exc:
+        raise ProtocolError(f"{upload_path}: {exc}") from None
 
 
 @commission_group.command("upload")
-@click.option("--server", required=True, help="The board's address (https://...).")
-@click.option("--election", "election_id", required=True, help="The election's id.")
+@_server_options
+@_receipt_options
 @click.argument("upload_path", type=click.Path(exists=True, dir_okay=False))
-def upload(server: str, election_id: str, upload_path: str) -> None:
-    """Send the paper results 'commission paper' wrote to the board."""
-    body = parse_json(read_bytes(upload_path), limit=64 << 20, what="paper results")
+def upload(
+    server: str, election_id: str, upload_path: str, receipt_path: str | None, wait: float
+) -> None:
+    """Send the paper results 'commission paper' wrote to the board, wait for the
+    board's proof that it holds them under a tree head the witnesses co-signed, and
+    write that proof as the commission's receipt."""
+    body, unit = _read_upload(upload_path)
+    receipt = _receipt_path(receipt_path, upload_path)
+    board = _board(server, election_id, wait)
+    board.setup()  # the board's keys before anything is sent
+    _post(board, unit, body, receipt)
+
+
+@commission_group.command("receipt")
+@_server_options
+@_receipt_options
+@click.argument("upload_path", type=click.Path(exists=True, dir_okay=False))
+def receipt_command(
+    server: str, election_id: str, upload_path: str, receipt_path: str | None, wait: float
+) -> None:
+    """Find an upload sent earlier on the board (when the board's answer was lost, or an
+    error though the board kept it) and write its receipt."""
+    body, unit = _read_upload(upload_path)
+    path = _receipt_path(receipt_path, upload_path)
+    board = _board(server, election_id, wait)
+    sent = canonical_bytes(upload_to_json(upload_from_json(body, upload_path)))
+    seqs = board.positions("paper", unit)
+    for seq in reversed(seqs):
+        event, _ = board.event(seq)
+        if canonical_bytes(event.body) == sent:
+            _write_receipt(board, _receipt_of(board, seq, body), path)
+            return
+    raise ProtocolError(
+        f"the board holds no upload equal to {upload_path} (it lists {len(seqs)} paper "
+        f"uploads of unit {unit!r}): send it with 'honestballot commission upload'"
+    )
+
+
+@commission_group.command("check-receipt")
+@_server_options
+@_input_file("--receipt", "receipt_path", "The receipt ('commission upload').")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=DEFAULT_WAIT_S,
+    show_default=True,
+    help="Seconds to wait for a witnessed tree head that reaches the upload.",
+)
+def check_receipt(server: str, election_id: str, receipt_path: str, wait: float) -> None:
+    """Check that the board still holds the upload of a receipt: the receipt's own proof,
+    the upload at the same place under the board's latest witnessed tree head, and that
+    head extending the receipt's (a consistency proof)."""
+    receipt = receipt_from_json(
+        parse_json(read_bytes(receipt_path), limit=64 << 20, what="receipt"), receipt_path
+    )
+    if receipt.election_id != election_id:
+        raise ProtocolError(f"{receipt_path} is a receipt of election {receipt.election_id!r}")
+    board = _board(server, election_id, wait)
+    ctx, keys = board.setup()
+    if ctx.base_hash != receipt.base_hash:
+        raise ProtocolError(
+            f"the board's election has the fingerprint {ctx.base_hash.hex()[:16]}, the "
+            f"receipt's is {receipt.base_hash.hex()[:16]}: another election, or a board "
+            "whose setup was changed"
+        )
+    seq = receipt.proof.seq
     try:
-        unit = upload_from_json(body, upload_path).unit
+        kept = check_event_proof(receipt.proof, election_id, ctx.base_hash, keys)
     except HonestBallotError as exc:
-        raise ProtocolError(f"{upload_path}: {exc}") from None
-    _post(server, election_id, unit, body)
+        raise ProtocolError(f"{receipt_path} does not hold: {exc}") from None
+    named = _paper_body(kept, receipt.unit)
+    if (
+        named.sequence != receipt.sequence
+        or body_digest(ctx.base_hash, kept.body) != receipt.digest
+    ):
+        raise ProtocolError(f"{receipt_path} does not hold: its event is not the upload it names")
+    _, now = board.event(seq)
+    if now.line != receipt.proof.line:
+        raise ProtocolError(
+            f"the board no longer holds the receipt's upload at event {seq}: it shows "
+            "another event there (the receipt is the evidence)"
+        )
+    old, new = receipt.proof.head, now.head
+    if new.head.size < old.head.size:
+        raise ProtocolError(
+            f"the board's latest witnessed tree head (size {new.head.size}) is older than the "
+            f"receipt's (size {old.head.size})"
+        )
+    proof = board.consistency(old.head.size, new.head.size) if new.head.size > old.head.size else []
+    check_extends(old, new, proof)
+    later = [s for s in board.positions("paper", receipt.unit) if s > seq]
+    click.echo(
+        f"the board still holds upload {receipt.sequence} of unit {receipt.unit!r} as event "
+        f"{seq}: proved under its witnessed tree head of size {new.head.size}, which extends "
+        f"the receipt's of size {old.head.size}"
+    )
+    click.echo(
+        f"a later upload of the unit (event {later[-1]}) corrects it"
+        if later
+        else "it is the unit's last upload: the one that counts"
+    )
+    click.echo(board.trust_note())
+
+
+@commission_group.command("check-station")
+@_server_options
+@click.option("--unit", required=True, help="The unit whose station this commission runs.")
+@_input_file("--key", "public_path", "The commission's public file ('commission keygen --public').")
+@click.option(
+    "--paper/--no-paper",
+    default=None,
+    help="Also refuse unless the station has (or has not) paper voting.",
+)
+@click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=DEFAULT_WAIT_S,
+    show_default=True,
+    help="Seconds to wait for a witnessed tree head that reaches the station.",
+)
+def check_station_command(
+    server: str, election_id: str, unit: str, public_path: str, paper: bool | None, wait: float
+) -> None:
+    """Check the commission's station on the board through inclusion proofs under
+    witnessed tree heads: its key is the commission's own, it was on the board before the
+    election opened, and its paper voting."""
+    try:
+        own_unit, digest, key, _ = commission_key_from_json(
+            parse_json(read_bytes(public_path), limit=1 << 16, what="commission key"),
+            public_path,
+        )
+    except HonestBallotError as exc:
+        raise ProtocolError(f"{public_path}: {exc}") from None
+    if own_unit != unit:
+        raise ProtocolError(f"{public_path} is the commission key of unit {own_unit!r}")
+    board = _board(server, election_id, wait)
+    if manifest_hash(board.ctx.manifest) != digest:
+        raise ProtocolError(
+            f"the board's election has another manifest than the one {public_path} was made for"
+        )
+    event, opened = check_station(board, unit, key, paper=paper)
+    station = station_from_json(event.body, f"event {event.seq}")
+    click.echo(
+        f"the station of unit {unit!r} is event {event.seq} of the board, "
+        + (
+            "the election is not open yet"
+            if opened is None
+            else f"before the election opened (event {opened})"
+        )
+        + f": it has this commission's key {key.hex()[:16]}... and "
+        + ("paper voting" if station.paper else "no paper voting")
+    )
+    click.echo(board.trust_note())
 
 
 @commission_group.command("check-opening")

@@ -21,7 +21,7 @@ import re
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
 from honestballot.errors import InvalidInput, LogError, NotFound, Text
 from honestballot.protocol.ballot import tracking_code
@@ -270,6 +270,63 @@ def api_consistency(
             )
         ) from None
     return {"old_size": old_size, "new_size": new_size, "proof": [p.hex() for p in proof]}
+
+
+# -- any event of the board, with its inclusion proof ------------------------------------
+
+
+@router.get(
+    "/api/e/{election_id}/events",
+    summary="The board positions of the events of one kind (setup, roll, station, open, "
+    "paper, close, result), with unit= a station's or paper upload's of one unit",
+)
+def api_events(
+    request: Request, election_id: str, kind: str = "", unit: str | None = None
+) -> dict[str, Any]:
+    services, _ = election_row(request, election_id)
+    return {
+        "kind": kind,
+        "unit": unit,
+        "events": services.board.event_positions(election_id, kind, unit),
+    }
+
+
+@router.get(
+    "/api/e/{election_id}/events/{seq}/proof",
+    summary="One event of the board with its inclusion proof under the latest witnessed "
+    "tree head and that head's co-signatures",
+    response_model=None,
+)
+def api_event_proof(request: Request, election_id: str, seq: str) -> JSONResponse:
+    """202 ``pending`` while no tree head co-signed by the witnesses' quorum (with no
+    witnesses: no signed head) reaches the event yet; the answer says when to ask again."""
+    services, _ = election_row(request, election_id)
+    if not _SIZE.fullmatch(seq):
+        raise InvalidInput(
+            Text("board.seq", f"a board position is a whole number, not {seq[:20]!r}")
+        )
+    interval_ms = int(services.config.tree_head_interval_s * 1000)
+    found, included = services.board.event_proof(election_id, int(seq), sign_after_ms=interval_ms)
+    if included is None:
+        return JSONResponse(
+            {
+                "status": "pending",
+                "seq": found.seq,
+                "retry_after_s": max(1, round(services.config.tree_head_interval_s)),
+            },
+            status_code=202,
+        )
+    return JSONResponse(
+        {
+            "status": "included",
+            "seq": found.seq,
+            "kind": found.kind,
+            "event_line": found.line.decode("utf-8"),
+            "inclusion_proof": [p.hex() for p in included.proof],
+            "tree_head": included.witnessed.head.to_json(),
+            "cosignatures": [c.to_json() for c in included.witnessed.cosignatures],
+        }
+    )
 
 
 @router.get("/e/{election_id}/tree-heads", response_class=HTMLResponse, include_in_schema=False)

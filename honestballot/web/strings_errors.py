@@ -691,6 +691,26 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Беттегі жазбалар саны — бүтін сан, кемінде 1, ең көбі {most}.",
         "The number of entries per page is a whole number from 1 to {most}.",
     ),
+    "msg.board.seq": (
+        "Позиция на доске — целое число.",
+        "Тақтадағы орын — бүтін сан.",
+        "A board position is a whole number.",
+    ),
+    "msg.board.no_event": (
+        "На доске нет события на позиции {seq}.",
+        "Тақтада {seq} орнында оқиға жоқ.",
+        "The board has no event at position {seq}.",
+    ),
+    "msg.board.event_kind": (
+        "Вид события должен быть одним из: {kinds}.",
+        "Оқиға түрі мыналардың бірі болуы керек: {kinds}.",
+        "The kind of event must be one of {kinds}.",
+    ),
+    "msg.board.event_unit": (
+        "По участку перечисляются только события участков и бумажных итогов.",
+        "Учаске бойынша тек учаскелер мен қағаз қорытындыларының оқиғалары беріледі.",
+        "Only station and paper events are listed per unit.",
+    ),
     "msg.log.not_witnessed": (
         "Ни одна вершина журнала ещё не заверена нужным числом свидетелей.",
         "Журналдың бірде-бір төбесі әлі куәгерлердің қажетті санымен расталмаған.",

@@ -343,10 +343,19 @@ def test_the_commission_fetches_the_election_and_posts_with_the_command_line(
     assert f"fingerprint {election.ctx.base_hash.hex()[:16]}" in result.output
     assert "are on the board (event" in result.output and "1 voters listed" in result.output
     assert "upload 1," in result.output
-    # the same file sent again (a replay): refused, the board keeps one
+    # its receipt: no witnesses here, and the output says what the proof then rests on
+    assert (tmp_path / "upload.receipt.json").exists()
+    assert "names no witnesses (quorum 0)" in result.output
+    # the receipt file is not overwritten
     again = CliRunner().invoke(
         cli, ["commission", "upload", "--server", "http://board.test", "--election", election.id,
               str(tmp_path / "upload.json")],
+    )  # fmt: skip
+    assert "upload.receipt.json exists: refusing to overwrite it" in str(again.exception)
+    # the same file sent again (a replay): refused, the board keeps one
+    again = CliRunner().invoke(
+        cli, ["commission", "upload", "--server", "http://board.test", "--election", election.id,
+              "--receipt", str(tmp_path / "again.json"), str(tmp_path / "upload.json")],
     )  # fmt: skip
     assert again.exit_code != 0
     assert "numbered 1: the board takes number 2 next" in str(again.exception)
@@ -387,7 +396,7 @@ def test_the_commission_fetches_the_election_and_posts_with_the_command_line(
     assert last is not None
     assert json.loads((tmp_path / "upload.json").read_text())["previous"] == last
     run_cli("commission", "upload", "--server", "http://board.test", "--election", election.id,
-            str(tmp_path / "upload.json"))  # fmt: skip
+            "--receipt", str(tmp_path / "2.json"), str(tmp_path / "upload.json"))  # fmt: skip
     assert paper_events(election) == 2
     # without the board, a correction needs --previous
     for name in ("upload.json", "opening.json"):

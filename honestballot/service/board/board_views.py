@@ -24,6 +24,7 @@ from honestballot.record.manifest import manifest_to_json
 from honestballot.record.setup import election_key_hash
 from honestballot.record.witness import board_keys_to_json
 from honestballot.service.board.election import ElectionService
+from honestballot.service.board.log import Inclusion
 from honestballot.store.sql import SqlStore, StoredEvent, Tx
 
 #: how long one board event line may be when it is parsed
@@ -35,6 +36,11 @@ MAX_REVOTES: Final = 1000
 HELD_AUDIT_PREFIX_BYTES: Final = 10
 #: phases in which the encrypted tally is on the board
 TALLIED: Final = ("tallied", "done")
+#: the kinds of event whose board positions ``GET /api/e/{id}/events?kind=`` lists: those
+#: a board holds few of (ballots are found by their tracking codes)
+INDEXED_KINDS: Final = ("setup", "roll", "station", "open", "paper", "close", "result")
+#: the kinds of event whose positions may be asked for one unit (``&unit=``)
+UNIT_KINDS: Final = ("station", "paper")
 
 _HEX: Final = re.compile(r"^[0-9a-f]{8,64}\Z")
 _CODE: Final = re.compile(r"^[A-Z2-7]{16}\Z")
@@ -45,6 +51,7 @@ AUDIT_HELD: Final = Text(
 
 __all__ = [
     "HELD_AUDIT_PREFIX_BYTES",
+    "INDEXED_KINDS",
     "LINE_LIMIT",
     "MAX_REVOTES",
     "TALLIED",
@@ -315,6 +322,44 @@ class BoardViews:
         """The board event with this tracking hash, or None."""
         with self.store.engine.connect() as conn:
             return self.store.event_by_tracking(conn, election_id, tracking)
+
+    # -- any event, with its inclusion proof ---------------------------------------------
+
+    def event_positions(
+        self, election_id: str, kind: str, unit: str | None = None
+    ) -> list[dict[str, int]]:
+        """The board position and time of every event of ``kind`` (one of
+        :data:`INDEXED_KINDS`), in order; with ``unit`` (a station or paper event's) only
+        that unit's."""
+        if kind not in INDEXED_KINDS:
+            kinds = ", ".join(INDEXED_KINDS)
+            raise InvalidInput(
+                Text("board.event_kind", f"kind must be one of {kinds}", kinds=kinds)
+            )
+        if unit is not None and kind not in UNIT_KINDS:
+            raise InvalidInput(
+                Text("board.event_unit", "only station and paper events are listed per unit")
+            )
+        out = []
+        for ev in self.store.iter_events(election_id, kinds=(kind,)):
+            if unit is not None and parse_json(ev.line, limit=LINE_LIMIT)["body"]["unit"] != unit:
+                continue
+            out.append({"seq": ev.seq, "time_ms": ev.time_ms})
+        return out
+
+    def event_proof(
+        self, election_id: str, seq: int, *, sign_after_ms: int | None
+    ) -> tuple[StoredEvent, Inclusion | None]:
+        """Event ``seq`` and its inclusion proof against the latest witnessed head (None
+        while no such head reaches it: :meth:`BoardLog.inclusion_proof`);
+        :class:`NotFound` if the board has no event ``seq``."""
+        with self.store.engine.connect() as conn:
+            found = self.store.event_at(conn, election_id, seq)
+        if found is None:
+            raise NotFound(
+                Text("board.no_event", f"the board has no event at position {seq}", seq=seq)
+            )
+        return found, self.elections.inclusion_proof(election_id, seq, sign_after_ms=sign_after_ms)
 
     # -- the trustees -----------------------------------------------------------------
 
