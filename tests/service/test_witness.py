@@ -564,3 +564,28 @@ def test_a_witness_co_signs_no_head_whose_time_contradicts_its_clock(
     election.service.clock = lambda: mine[0]
     election.cast(election.ballot(2, CHOICE))
     assert a.step().startswith("co-signed")
+
+
+def test_a_witness_back_after_losing_its_state_co_signs_the_latest_head(
+    demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    """The record ends at the last head the quorum co-signed, which is an hour old when one
+    of two witnesses comes back without its state: it co-signs the board's latest head
+    (which extends it), not that old head, whose co-signature now would contradict the
+    time of the ballot after it."""
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    now = [election.service.clock()]
+    election.service.clock = lambda: now[0]
+    _cosign_all(election, tmp_path)
+    old = election.service.witnessed_head(election.id)
+    assert old is not None
+    election.cast(election.ballot(0, CHOICE))
+    assert _witness(election, "Observers' union", tmp_path).step().startswith("co-signed")
+    assert election.service.witnessed_head(election.id) == old  # one of a quorum of two
+    now[0] += HOUR_MS
+    (tmp_path / "Candi.state.json").unlink()
+    assert _witness(election, "Candidate B's team", tmp_path).step().startswith("co-signed")
+    witnessed = election.service.witnessed_head(election.id)
+    assert witnessed is not None and witnessed.head.head.size > old.head.head.size
+    report = _verify(_record(election))
+    assert report.passed, describe(report)
