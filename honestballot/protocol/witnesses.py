@@ -24,12 +24,14 @@ A co-signature is a Schnorr signature by the witness's key under tag
     TreeHead.signing_bytes(log_id) || u64 witnessed_ms
 
 ``witnessed_ms`` is the witness's own clock when it co-signed: what lets a voter or an
-observer see how fresh the witnessed view is.
+observer see how fresh the witnessed view is, and what holds the board's times to the
+witnesses' clocks (:func:`witnessed_time_problems`, docs/record-format.md §6): nothing the
+board stamps may contradict, by more than :data:`CLOCK_SKEW_MS`, when a witness saw a head.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -46,6 +48,18 @@ ROLL_SIGNATURE_TAG: Final = "board/roll-summary"
 MAX_WITNESSES: Final = 32
 MAX_WITNESS_NAME: Final = 100
 _U64_LIMIT: Final = 2**64
+
+#: How far apart the board's clock and a witness's may be when they stamp one moment.  Five
+#: minutes: far above what NTP keeps two machines apart (milliseconds) and what it takes
+#: the board to sign a head of what it appended (its heads are signed every few seconds
+#: while it grows, service/runtime.py) and a witness to fetch and co-sign it, so honest
+#: clocks never meet it; and small beside the periods the board's times decide (the 24
+#: hours of the paper deadline, protocol/board.py), so a service's clock can move them by
+#: at most this much where witnesses co-sign.
+CLOCK_SKEW_MS: Final = 5 * 60_000
+#: The events that carry the time their batch was due (board rule 11), not the time they
+#: were appended: a batch posted late (after an outage) is not back-dated by the rule.
+SCHEDULED_KINDS: Final = frozenset({"batch", "registration", "cast-row"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +222,124 @@ def check_quorum(keys: BoardKeys, signers: Iterable[Point], what: str) -> None:
             f"{what}: co-signed by {len(distinct)} of the witnesses, the setup asks for "
             f"{keys.quorum}"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessedTime:
+    """One co-signature as the time rule reads it: who saw a head of ``size`` stamped
+    ``timestamp_ms``, at ``witnessed_ms`` of their own clock."""
+
+    witness: str
+    size: int
+    timestamp_ms: int
+    witnessed_ms: int
+
+
+def witnessed_time_problems(
+    events: Sequence[tuple[int, str]],
+    heads: Sequence[tuple[int, int]],
+    cosignatures: Sequence[WitnessedTime],
+) -> list[str]:
+    """The board's times against the witnesses' (the check ``log.witness-times``).
+
+    ``events`` are the record's events in order as (time_ms, kind); ``heads`` its tree
+    heads as (size, timestamp_ms); ``cosignatures`` the valid co-signatures.  For each, a
+    witness that saw the head of size ``n`` at ``w``:
+
+    * the head's own timestamp and every event at index < ``n`` are stamped no later than
+      ``w + CLOCK_SKEW_MS`` (nothing on the board when the witness saw it is stamped after);
+    * every event at index >= ``n`` but those of :data:`SCHEDULED_KINDS`, and every head of
+      a larger size, is stamped no earlier than ``w - CLOCK_SKEW_MS`` (nothing appended
+      after the witness saw the head is back-dated before it).
+
+    Returns one sentence per contradiction, naming the witness, the head's size and the
+    event (index, kind) or head most out of line; one pass over the events and heads
+    after sorting the co-signatures (a prefix maximum and a suffix minimum)."""
+    by_size = sorted(range(len(cosignatures)), key=lambda i: cosignatures[i].size)
+    # latest[i]: (time, index) of the latest event before co-signature i's head
+    latest: dict[int, tuple[int, int]] = {}
+    best: tuple[int, int] = (-1, -1)
+    upto = 0
+    for i in by_size:
+        n = min(cosignatures[i].size, len(events))
+        for index in range(upto, n):
+            if events[index][0] > best[0]:
+                best = (events[index][0], index)
+        upto = max(upto, n)
+        latest[i] = best
+    # earliest[i]: (time, index) of the earliest event from co-signature i's head on
+    # (index -1: none); earliest_head[i]: (time, size) of the earliest larger head
+    earliest: dict[int, tuple[int, int]] = {}
+    earliest_head: dict[int, tuple[int, int]] = {}
+    low: tuple[int, int] = (_U64_LIMIT, -1)
+    low_head: tuple[int, int] = (_U64_LIMIT, -1)
+    start = len(events)
+    ordered_heads = sorted(heads)
+    head_at = len(ordered_heads)
+    for i in reversed(by_size):
+        n = min(cosignatures[i].size, len(events))
+        for index in range(start - 1, n - 1, -1):
+            time_ms, kind = events[index]
+            if kind not in SCHEDULED_KINDS and time_ms <= low[0]:
+                low = (time_ms, index)
+        start = min(start, n)
+        while head_at > 0 and ordered_heads[head_at - 1][0] > cosignatures[i].size:
+            size, time_ms = ordered_heads[head_at - 1]
+            if time_ms <= low_head[0]:
+                low_head = (time_ms, size)
+            head_at -= 1
+        earliest[i] = low
+        earliest_head[i] = low_head
+    problems: list[str] = []
+    for i, c in enumerate(cosignatures):
+        saw = f"witness {c.witness!r} saw the head of size {c.size} at {c.witnessed_ms} ms"
+        late_time, late_index = latest[i]
+        if late_time > c.witnessed_ms + CLOCK_SKEW_MS:
+            problems.append(
+                f"{saw}, but event {late_index} ({events[late_index][1]}), on the board "
+                f"then, is stamped {late_time} ms, "
+                f"{_apart(late_time - c.witnessed_ms, 'later')}"
+            )
+        elif c.timestamp_ms > c.witnessed_ms + CLOCK_SKEW_MS:
+            problems.append(
+                f"{saw}, but the head is stamped {c.timestamp_ms} ms, "
+                f"{_apart(c.timestamp_ms - c.witnessed_ms, 'later')}"
+            )
+        early_time, early_index = earliest[i]
+        head_time, head_size = earliest_head[i]
+        if early_index >= 0 and early_time < c.witnessed_ms - CLOCK_SKEW_MS:
+            problems.append(
+                f"{saw}, but event {early_index} ({events[early_index][1]}), appended after "
+                f"it, is stamped {early_time} ms, "
+                f"{_apart(c.witnessed_ms - early_time, 'earlier')}"
+            )
+        elif head_size >= 0 and head_time < c.witnessed_ms - CLOCK_SKEW_MS:
+            problems.append(
+                f"{saw}, but the head of size {head_size}, signed after it, is stamped "
+                f"{head_time} ms, {_apart(c.witnessed_ms - head_time, 'earlier')}"
+            )
+    return problems
+
+
+def _apart(ms: int, how: str) -> str:
+    return f"{ms / 1000:.1f} s {how} (at most {CLOCK_SKEW_MS // 1000} s allowed)"
+
+
+def head_time_problem(timestamp_ms: int, now_ms: int, last_witnessed_ms: int | None) -> str:
+    """Why a witness must not co-sign a head stamped ``timestamp_ms`` at ``now_ms`` of its
+    clock ("" if it may): the head is stamped more than :data:`CLOCK_SKEW_MS` in its
+    future, or, when it is a new head (larger than the last one co-signed, at
+    ``last_witnessed_ms``), more than that before the witness co-signed the last one."""
+    if timestamp_ms > now_ms + CLOCK_SKEW_MS:
+        ahead = _apart(timestamp_ms - now_ms, "ahead of this witness's clock")
+        return f"the head is stamped {timestamp_ms} ms, {ahead}"
+    if last_witnessed_ms is not None and timestamp_ms < last_witnessed_ms - CLOCK_SKEW_MS:
+        return (
+            f"the head is stamped {timestamp_ms} ms, and this witness co-signed the last "
+            f"head at {last_witnessed_ms} ms: "
+            f"{_apart(last_witnessed_ms - timestamp_ms, 'earlier')}"
+        )
+    return ""
 
 
 def sign_roll(base_hash: bytes, summary: bytes, secret: Scalar, rng: Randomness) -> SchnorrProof:

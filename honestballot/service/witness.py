@@ -4,11 +4,14 @@ A witness (an observer organisation, a candidate's team) runs this on its own ma
 against the public board (``honestballot witness run``).  On first contact it downloads
 the whole record and verifies it (as a trustee does before acting), checks that it is the
 election whose fingerprint it was given and that the setup names its key, and co-signs
-the record's final head.  After that, on each poll it takes the board's latest head and
+the board's latest head if it extends the record's final head (else that final head).
+After that, on each poll it takes the board's latest head and
 
 * the same size as the head it last co-signed: the roots must be equal;
 * a larger size: the board must prove, with an RFC 9162 consistency proof, that the new
-  head extends the old one; then the witness co-signs it;
+  head extends the old one, and the head's time must agree with this machine's clock
+  (protocol/witnesses.py's ``head_time_problem``: not more than ``CLOCK_SKEW_MS`` in its
+  future, nor that much before the last co-signature); then the witness co-signs it;
 * a smaller size: the board must prove that the head it co-signed extends this one.
 
 A head that does not extend the last one co-signed is never co-signed.  When the board
@@ -40,7 +43,7 @@ from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.merkle import TreeHead, verify_consistency
 from honestballot.crypto.randomness import Randomness
 from honestballot.errors import HonestBallotError, LogError, ProtocolError
-from honestballot.protocol.witnesses import cosign, split_tolerance
+from honestballot.protocol.witnesses import cosign, head_time_problem, split_tolerance
 from honestballot.record.codec import Reader, parse_json
 from honestballot.record.events import SignedTreeHead, event_from_json, log_id, tree_head_from_json
 from honestballot.record.setup import context_from_setup
@@ -200,13 +203,25 @@ class Witness:
                 f"proof from size {old.size} that does not check out (a board that rewrote "
                 "its history, or a garbled answer); asking again at the next poll"
             )
-        return self._cosign(state.base_hash, state.board_key, head)
+        now = self.clock()
+        late = head_time_problem(new.timestamp_ms, now, state.cosignature.witnessed_ms)
+        if late:
+            return self._not_on_time(new.size, late)
+        return self._cosign(state.base_hash, state.board_key, head, now)
+
+    @staticmethod
+    def _not_on_time(size: int, problem: str) -> str:
+        """A head whose time contradicts this witness's clock is not co-signed (verify's
+        ``log.witness-times`` would fail on it); the board or this machine keeps a wrong
+        clock, which is not proof of a split view, so the witness goes on polling."""
+        return (
+            f"NOT CO-SIGNED: the board's head of size {size}: {problem} (the board's clock or "
+            "this machine's is wrong: check both against NTP); asking again at the next poll"
+        )
 
     def _first_contact(self) -> str:
         lines = list(self.source.record())
-        report = verify_record(
-            lines, workers=1, fingerprint=self.fingerprint, require_quorum=False
-        )
+        report = verify_record(lines, workers=1, fingerprint=self.fingerprint, require_quorum=False)
         if not report.passed:
             failed = "; ".join(f"{c.name}: {c.detail}" for c in report.failures[:5])
             raise ProtocolError(f"the board's record does not verify, nothing co-signed: {failed}")
@@ -222,7 +237,21 @@ class Witness:
                 final = tree_head_from_json(obj, "the record's final head")
                 break
         assert final is not None  # a record that verifies ends with a signed head
-        done = self._cosign(ctx.base_hash, keys.board_key, final)
+        # the record ends at the last head the quorum co-signed, which may be long past
+        # (a witness was down): co-sign the board's latest head if it extends it, as a
+        # later co-signature of an old head would contradict the times of what followed
+        latest = tree_head_from_json(self.source.latest_head(), "the board's latest head")
+        latest.verify(self.election_id, keys.board_key)
+        if latest.head.size > final.head.size:
+            old = final.head
+            proof = self.source.consistency(old.size, latest.head.size) if old.size else []
+            if self._extends(old, latest.head, proof):
+                final = latest
+        now = self.clock()
+        late = head_time_problem(final.head.timestamp_ms, now, None)
+        if late:
+            return self._not_on_time(final.head.size, late)
+        done = self._cosign(ctx.base_hash, keys.board_key, final, now)
         names = ", ".join(w.name for w in keys.witnesses)
         return (
             f"{done}; the setup names {len(keys.witnesses)} witnesses ({names}) with quorum "
@@ -230,8 +259,9 @@ class Witness:
             f"{len(keys.witnesses) - keys.quorum + 1} who stop co-signing stall the board"
         )
 
-    def _cosign(self, base_hash: bytes, board_key: Point, head: SignedTreeHead) -> str:
-        witnessed_ms = self.clock()
+    def _cosign(
+        self, base_hash: bytes, board_key: Point, head: SignedTreeHead, witnessed_ms: int
+    ) -> str:
         signature = cosign(
             base_hash, head.head, log_id(self.election_id), witnessed_ms, self.secret,
             self.key, self.rng,

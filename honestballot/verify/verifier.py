@@ -7,7 +7,8 @@ that failed and why.
 
 Checks, in order: record format; log (every signed tree head matches the Merkle
 root at its size and is signed by the board key; the last one covers the whole
-log); setup (the trustees' ceremony re-verified, the joint key recomputed);
+log); the witnesses' co-signatures, and the board's times against their clocks;
+setup (the trustees' ceremony re-verified, the joint key recomputed);
 board rules (phase order, registered credentials, no replay, supersession);
 ballot proofs (every cast ballot, on all cores or a Dask cluster); audit openings; mixes
 (once the record is closed: every mix's place, trustee's signature and proof of shuffle,
@@ -101,7 +102,14 @@ from honestballot.protocol.share_parts import assemble as assemble_share
 from honestballot.protocol.share_parts import check_part as check_share_part
 from honestballot.protocol.share_parts import part_digest as share_part_digest
 from honestballot.protocol.tally import compute_tally, entry_id, units_broken_out
-from honestballot.protocol.witnesses import BoardKeys, check_quorum, check_roll_signature
+from honestballot.protocol.witnesses import (
+    CLOCK_SKEW_MS,
+    BoardKeys,
+    WitnessedTime,
+    check_quorum,
+    check_roll_signature,
+    witnessed_time_problems,
+)
 from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
 from honestballot.record.codec import Reader, canonical_bytes, parse_json
 from honestballot.record.events import (
@@ -296,10 +304,12 @@ def _check_log(parsed: _Parsed, election_id: str, board_key: Point, report: Repo
 
 def _check_witnesses(
     parsed: _Parsed, ctx: ElectionContext, keys: BoardKeys, report: Report, *, quorum: bool
-) -> None:
+) -> list[Cosignature]:
     """Every co-signature follows the head it co-signs and is a named witness's; with
-    ``quorum``, the record's final head carries the quorum the setup names."""
+    ``quorum``, the record's final head carries the quorum the setup names.  Returns the
+    valid co-signatures."""
     problems: list[str] = []
+    valid: list[Cosignature] = []
     seen: set[tuple[int, Point]] = set()
     signers: dict[int, list[Point]] = {}
     for events_before, head_index, cosig in parsed.cosignatures:
@@ -323,6 +333,7 @@ def _check_witnesses(
             problems.append(f"{what}: {exc}")
             continue
         signers.setdefault(head_index, []).append(cosig.witness)
+        valid.append(cosig)
     final = len(parsed.heads) - 1
     if quorum and keys.quorum and final >= 0:
         try:
@@ -344,6 +355,38 @@ def _check_witnesses(
             "log.witnesses",
             f"{len(parsed.cosignatures)} co-signatures valid; the final tree head is co-signed "
             f"by {n} of {len(keys.witnesses)} witnesses (quorum {keys.quorum}){unchecked}",
+        )
+    return valid
+
+
+def _check_witness_times(
+    parsed: _Parsed, keys: BoardKeys, valid: list[Cosignature], report: Report
+) -> None:
+    """The board's times against the witnesses' clocks (protocol/witnesses.py's rule)."""
+    if not keys.witnesses:
+        report.ok(
+            "log.witness-times",
+            "the setup names no witnesses: the board's times rest on the service's clock",
+        )
+        return
+    names = {w.key: w.name for w in keys.witnesses}
+    problems = witnessed_time_problems(
+        [(ev.time_ms, ev.kind) for ev, _ in parsed.events],
+        [(sth.head.size, sth.head.timestamp_ms) for _, sth in parsed.heads],
+        [
+            WitnessedTime(names[c.witness], c.head.size, c.head.timestamp_ms, c.witnessed_ms)
+            for c in valid
+        ],
+    )
+    if problems:
+        more = f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
+        report.fail("log.witness-times", "; ".join(problems[:10]) + more)
+    else:
+        report.ok(
+            "log.witness-times",
+            f"{len(valid)} valid co-signatures: no event or head is stamped more than "
+            f"{CLOCK_SKEW_MS // 1000} s after a witness saw it on the board, or before a "
+            "witness saw the head it came after",
         )
 
 
@@ -494,7 +537,8 @@ def _verify_record(
     if fingerprint is not None:
         _check_fingerprint(ctx, fingerprint, report)
     _check_log(parsed, report.election_id, board_keys.board_key, report)
-    _check_witnesses(parsed, ctx, board_keys, report, quorum=require_quorum)
+    cosignatures = _check_witnesses(parsed, ctx, board_keys, report, quorum=require_quorum)
+    _check_witness_times(parsed, board_keys, cosignatures, report)
     _check_roll_signature(parsed, ctx, board_keys, report)
     roll = _check_encrypted_roll(parsed, ctx, board_keys, report)
     try:

@@ -1078,6 +1078,42 @@ def check_witnesses(
     return signers
 
 
+#: how far the board's times may stray from when a witness saw them (§6, "Co-signature
+#: lines", the board's times and the witnesses' clocks)
+CLOCK_SKEW_MS = 5 * 60 * 1000
+#: events that carry their batch's due time, not when they were appended (board rule 11)
+BATCH_KINDS = ("batch", "registration", "cast-row")
+
+
+def check_witness_times(setup: dict, lines: Sequence[dict]) -> list[tuple[str, int, str, int]]:
+    """The `log.witness-times` rule (§6, §8) over a record's parsed lines whose
+    co-signatures `check_witnesses` accepts: for a co-signature of the head of size n by a
+    witness that saw it at w, the head and every event of seq < n are stamped no later than
+    w + 5 minutes, every event of seq >= n (but batches and their items) and every head of
+    a larger size no earlier than w - 5 minutes.  Returns every contradiction as (witness
+    name, n, "event" or "head", the event's seq or the head's size)."""
+    names = {w["key"]: w["name"] for w in setup["witnesses"]}
+    events = [line for line in lines[1:] if line["type"] == "event"]
+    heads = [line for line in lines[1:] if line["type"] == "tree-head"]
+    found = []
+    for c in lines[1:]:
+        if c["type"] != "cosignature":
+            continue
+        n, w, who = c["size"], c["witnessed_ms"], names[c["witness"]]
+        if c["timestamp_ms"] > w + CLOCK_SKEW_MS:
+            found.append((who, n, "head", n))
+        for e in events:
+            if e["seq"] < n and e["time_ms"] > w + CLOCK_SKEW_MS:
+                found.append((who, n, "event", e["seq"]))
+            late = e["seq"] >= n and e["kind"] not in BATCH_KINDS
+            if late and e["time_ms"] < w - CLOCK_SKEW_MS:
+                found.append((who, n, "event", e["seq"]))
+        for h in heads:
+            if h["size"] > n and h["timestamp_ms"] < w - CLOCK_SKEW_MS:
+                found.append((who, n, "head", h["size"]))
+    return found
+
+
 def roll_summary_message(body: dict) -> bytes:
     """What the organiser signs: the roll body's canonical bytes without `signature`."""
     return canonical({k: v for k, v in body.items() if k != "signature"})

@@ -3,10 +3,10 @@ board publishes and relies on the quorum's heads, and a split view is caught."""
 
 from __future__ import annotations
 
-import itertools
 import json
+import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from tests.factories import (
     verifier_secret_of,
 )
 from tests.helpers import describe, failed
+from tests.independent import hbcheck
 
 
 class ServiceSource:
@@ -81,8 +82,15 @@ def _witnessed_election(
     return make_election(demo_ceremony("witnessed"), directory, seed, witnesses=named, quorum=2)
 
 
-def _witness(election: Election, name: str, directory: Path, source: Any = None) -> Witness:
-    clock = itertools.count(1_800_000_000_000, 1000).__next__
+def _witness(
+    election: Election,
+    name: str,
+    directory: Path,
+    source: Any = None,
+    clock: Callable[[], int] | None = None,
+) -> Witness:
+    """The witness ``name``, whose clock is the board's unless ``clock`` says otherwise
+    (the board's times must agree with the witnesses', docs/record-format.md §6)."""
     return Witness(
         election.id,
         election.ctx.base_hash.hex()[:16],
@@ -90,7 +98,7 @@ def _witness(election: Election, name: str, directory: Path, source: Any = None)
         directory / f"{name[:5]}.state.json",
         source or ServiceSource(election.service, election.id),
         SeededRandomness(name),
-        clock,
+        clock or election.service.clock,
     )
 
 
@@ -383,12 +391,11 @@ def test_one_witness_in_both_views_is_named_by_log_compare(
     election = make_election(
         demo_ceremony("witnessed"), tmp_path / "board", "three", witnesses=named, quorum=2
     )
-    clock = itertools.count(1_800_000_000_000, 1000).__next__
 
     def witness(name: str, state: str, service: ElectionService) -> Witness:
         return Witness(
-            election.id, election.ctx.base_hash.hex()[:16], secrets[name],
-            tmp_path / state, ServiceSource(service, election.id), SeededRandomness(state), clock,
+            election.id, election.ctx.base_hash.hex()[:16], secrets[name], tmp_path / state,
+            ServiceSource(service, election.id), SeededRandomness(state), service.clock,
         )  # fmt: skip
 
     for n in names:
@@ -445,3 +452,140 @@ def test_when_witnesses_stop_the_whole_board_can_still_be_checked_and_says_so(
 
 def describe_all(report: Report) -> str:
     return "; ".join(f"{c.name}: {c.detail}" for c in report.checks)
+
+
+# -- the board's times against the witnesses' clocks (docs/record-format.md §6) ---------------
+
+HOUR_MS = 3_600_000
+
+
+def _whole_record(election: Election) -> list[bytes]:
+    return [
+        ln.rstrip(b"\n")
+        for ln in election.service.record_lines(election.id, fresh=False, witnessed_only=False)
+    ]
+
+
+def _times_agree(lines: list[bytes], report: Report) -> list[tuple[str, int, str, int]]:
+    """hbcheck's ``log.witness-times`` on the same record: it finds a contradiction exactly
+    when verify does, and every event verify names is among those it finds."""
+    parsed = [hbcheck.strict_loads(raw) for raw in lines]
+    found = hbcheck.check_witness_times(parsed[1].get("body", {}), parsed)
+    detail = next(c.detail for c in report.checks if c.name == "log.witness-times")
+    assert ("log.witness-times" in failed(report)) == bool(found), detail
+    named = re.findall(r"witness (.+?) saw the head of size (\d+) at \d+ ms, but event (\d+)",
+                       detail)  # fmt: skip
+    found_named = {(repr(w), n, kind, at) for w, n, kind, at in found}
+    assert {(w, int(n), "event", int(seq)) for w, n, seq in named} <= found_named
+    return found
+
+
+def test_verify_fails_an_event_stamped_after_a_witness_saw_it(
+    demo_ceremony: DemoCeremonies, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service stamps the close 24 hours ahead (as it would to end the paper uploads
+    early) but signs the head with its true time: the witnesses, who see only heads,
+    co-sign it, and verify names the close from their co-signatures."""
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    _cosign_all(election, tmp_path)
+    election.cast(election.ballot(0, CHOICE))
+    _cosign_all(election, tmp_path)
+    honest = _record(election)
+    report = _verify(honest)
+    assert report.passed, describe(report)
+    assert _times_agree(honest, report) == []
+
+    ahead = election.service.clock() + 24 * HOUR_MS
+    monkeypatch.setattr(election.service, "_now", lambda row: ahead)  # the close's stamp
+    election.service.close(election.id)
+    _cosign_all(election, tmp_path)
+    lines = _record(election)
+    close = next(json.loads(raw)["seq"] for raw in lines if json.loads(raw).get("kind") == "close")
+    report = _verify(lines)
+    assert failed(report) == {"log.witness-times"}, describe(report)
+    detail = next(c.detail for c in report.checks if c.name == "log.witness-times")
+    for name in WITNESSES:
+        assert f"witness {name!r} saw the head of size {close + 1} at " in detail
+    assert f"event {close} (close), on the board then, is stamped {ahead} ms" in detail
+    found = _times_agree(lines, report)
+    assert {(name, "event", close) for name, _, kind, close in found} == {
+        (name, "event", close) for name in WITNESSES
+    }
+
+
+def test_verify_fails_an_event_back_dated_before_a_witness_saw_the_head(
+    demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    """A witness saw the head an hour after the board's clock says it appended what
+    follows it: the ballot after that head is back-dated, and verify names it."""
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    ahead = election.service.clock() + HOUR_MS
+    for name in WITNESSES:
+        _witness(election, name, tmp_path, clock=lambda: ahead).step()
+    size = election.service.cosignatures(election.id)[0].head.size
+    election.cast(election.ballot(0, CHOICE))
+    election.service.publish_tree_head(election.id)
+    lines = _whole_record(election)
+    report = _verify(lines, require_quorum=False)
+    assert failed(report) == {"log.witness-times"}, describe(report)
+    assert f"size {size} at {ahead} ms, but event {size} (ballot), appended after it" in (
+        describe(report)
+    )
+    assert _times_agree(lines, report)
+
+
+def test_a_witness_co_signs_no_head_whose_time_contradicts_its_clock(
+    demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    """A head stamped in the witness's future, or well before its last co-signature, is
+    not co-signed (nor is the witness halted: a clock is wrong, which proves no split
+    view); once the clocks agree again, it co-signs."""
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    start = election.service.clock()
+    # first contact co-signs no head stamped in the witness's future
+    behind = _witness(election, "Candidate B's team", tmp_path, clock=lambda: start - HOUR_MS)
+    said = behind.step()
+    assert said.startswith("NOT CO-SIGNED") and "ahead of this witness's clock" in said, said
+    assert not (tmp_path / "Candi.state.json").exists()
+    mine = [start]
+    a = _witness(election, "Observers' union", tmp_path, clock=lambda: mine[0])
+    assert a.step().startswith("co-signed")
+    election.service.clock = lambda: start + HOUR_MS
+    election.cast(election.ballot(0, CHOICE))
+    said = a.step()
+    assert said.startswith("NOT CO-SIGNED") and "ahead of this witness's clock" in said, said
+    assert len(election.service.cosignatures(election.id)) == 1
+    assert not a.evidence_path.exists()
+    mine[0] = start + 3 * HOUR_MS
+    assert a.step().startswith("co-signed")  # an hour old for the witness: within reason
+    election.cast(election.ballot(1, CHOICE))
+    said = a.step()
+    assert said.startswith("NOT CO-SIGNED") and "co-signed the last head at" in said, said
+    election.service.clock = lambda: mine[0]
+    election.cast(election.ballot(2, CHOICE))
+    assert a.step().startswith("co-signed")
+
+
+def test_a_witness_back_after_losing_its_state_co_signs_the_latest_head(
+    demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    """The record ends at the last head the quorum co-signed, which is an hour old when one
+    of two witnesses comes back without its state: it co-signs the board's latest head
+    (which extends it), not that old head, whose co-signature now would contradict the
+    time of the ballot after it."""
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    now = [election.service.clock()]
+    election.service.clock = lambda: now[0]
+    _cosign_all(election, tmp_path)
+    old = election.service.witnessed_head(election.id)
+    assert old is not None
+    election.cast(election.ballot(0, CHOICE))
+    assert _witness(election, "Observers' union", tmp_path).step().startswith("co-signed")
+    assert election.service.witnessed_head(election.id) == old  # one of a quorum of two
+    now[0] += HOUR_MS
+    (tmp_path / "Candi.state.json").unlink()
+    assert _witness(election, "Candidate B's team", tmp_path).step().startswith("co-signed")
+    witnessed = election.service.witnessed_head(election.id)
+    assert witnessed is not None and witnessed.head.head.size > old.head.head.size
+    report = _verify(_record(election))
+    assert report.passed, describe(report)
