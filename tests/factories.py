@@ -791,6 +791,7 @@ def open_revoting_election(
     keep_roll: bool = True,
     cover_replacements: int = 0,
     schedule: Schedule = REVOTING_SCHEDULE,
+    roll: Sequence[tuple[str, str, str, str, str]] = WEB_ROLL,
 ) -> RevotingElection:
     """The ceremony's election created on ``web``'s app with an organiser's key and a
     batch schedule, the web roll imported, the encrypted roll made (build_roll_upload, as
@@ -798,7 +799,7 @@ def open_revoting_election(
     is false (an election with a schedule opens only with its encrypted roll).  The
     service makes exactly ``cover_replacements`` cover replacements (K0, without noise:
     the default of 300 with its noise is for real elections, whose schedules have room
-    for them, docs/coercion.md §4)."""
+    for them, docs/coercion.md §4).  ``roll``: the web roll's rows (WEB_ROLL's form)."""
     services = web.services
     services.elections.cover_replacements_k0 = cover_replacements
     services.elections.cover_replacements_epsilon = NO_NOISE
@@ -811,9 +812,9 @@ def open_revoting_election(
         organiser_key=base_mul(organiser),
         schedule=schedule,
     )
-    services.roll.import_csv(election_id, web_roll_csv())
+    services.roll.import_csv(election_id, web_roll_csv(list(roll)))
     summary = services.roll.summary_body(election_id)
-    voters = [RollVoter(nid, name, unit) for nid, name, _, _, unit in WEB_ROLL]
+    voters = [RollVoter(nid, name, unit) for nid, name, _, _, unit in roll]
     made = build_roll_upload(election_id, ctx, summary, voters, organiser, rng)
     if keep_roll:
         upload = upload_to_json(made.upload)
