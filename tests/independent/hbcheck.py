@@ -3702,8 +3702,8 @@ def commission(station: str) -> str:
 
 
 def paper_joins(n: int, tags: Sequence[Point], stations: Sequence[str]) -> dict:
-    """Paper lists at the close, the joins (record-format §6 "Paper lists at the close";
-    coercion.md §5.4 "Paper lists", step 4): `tags` the decrypted `P.tags` (the `n` roll
+    """Paper lists at the close, the joins (record-format §6, "Applying the lists", step
+    1; coercion.md §5.4 "Paper lists", step 4): `tags` the decrypted `P.tags` (the `n` roll
     rows' first, then one per listing), `stations` each listing's station.  A listing
     whose tag is no roll row's is not applied and names its station (`close.paper`); one
     whose tag is two or more roll rows' is **excused** (those rows are unusable,
@@ -3731,7 +3731,8 @@ def paper_apply(
     joins: dict, unit_of_row: dict[int, int | None], listings: Sequence[tuple[str, int]],
     lists: Sequence[tuple[str, int]], unit_ids: Sequence[str],
 ) -> dict:  # fmt: skip
-    """The listings applied (coercion.md §5.4 "Paper lists", step 6): `unit_of_row` each
+    """The listings applied and counted (record-format §6, "Applying the lists", steps 2
+    and 3; coercion.md §5.4 "Paper lists", step 6): `unit_of_row` each
     joined row's decrypted unit (None: no reporting unit), `listings` each listing's
     (station, its reporting unit's index), `lists` each counting event's (station, its
     number of voters) in manifest unit order.  Row by joined row, ascending: with no
