@@ -793,6 +793,7 @@ def open_revoting_election(
     schedule: Schedule = REVOTING_SCHEDULE,
     witnesses: Sequence[Witness] = (),
     quorum: int | None = None,
+    roll: Sequence[tuple[str, str, str, str, str]] = WEB_ROLL,
 ) -> RevotingElection:
     """The ceremony's election created on ``web``'s app with an organiser's key and a
     batch schedule, the web roll imported, the encrypted roll made (build_roll_upload, as
@@ -801,7 +802,7 @@ def open_revoting_election(
     service makes exactly ``cover_replacements`` cover replacements (K0, without noise:
     the default of 300 with its noise is for real elections, whose schedules have room
     for them, docs/coercion.md §4).  ``witnesses`` (``quorum`` of them) co-sign its tree
-    heads."""
+    heads.  ``roll``: the web roll's rows (WEB_ROLL's form)."""
     services = web.services
     services.elections.cover_replacements_k0 = cover_replacements
     services.elections.cover_replacements_epsilon = NO_NOISE
@@ -816,9 +817,9 @@ def open_revoting_election(
         witnesses=witnesses,
         quorum=quorum,
     )
-    services.roll.import_csv(election_id, web_roll_csv())
+    services.roll.import_csv(election_id, web_roll_csv(list(roll)))
     summary = services.roll.summary_body(election_id)
-    voters = [RollVoter(nid, name, unit) for nid, name, _, _, unit in WEB_ROLL]
+    voters = [RollVoter(nid, name, unit) for nid, name, _, _, unit in roll]
     made = build_roll_upload(election_id, ctx, summary, voters, organiser, rng)
     if keep_roll:
         upload = upload_to_json(made.upload)

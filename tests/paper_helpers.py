@@ -29,7 +29,13 @@ from honestballot.protocol.witnesses import Witness
 from honestballot.record.codec import canonical_bytes, decode_scalar
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.paper import body_digest, protocol_from_json, unsigned_body
-from tests.factories import DemoCeremony, RevotingElection, WebElection, open_revoting_election
+from tests.factories import (
+    WEB_ROLL,
+    DemoCeremony,
+    RevotingElection,
+    WebElection,
+    open_revoting_election,
+)
 
 
 def protocol_json(manifest: Manifest, issued: int, **over: Any) -> dict[str, Any]:
@@ -118,13 +124,15 @@ def paper_election(
     web: WebElection, ceremony: DemoCeremony, tmp_path: Path,
     paper: Mapping[str, bool] = PAPER, seed: str = "paper results",
     witnesses: Sequence[Witness] = (),
+    roll: Sequence[tuple[str, str, str, str, str]] = WEB_ROLL,
 ) -> RevotingElection:  # fmt: skip
-    """The re-voting election on ``web``, open, with the stations of ``paper`` (unit ->
-    paper voting) published before (their commissions' keys made with ``commission
-    keygen`` in ``tmp_path``), its tree heads co-signed by all of ``witnesses``."""
+    """The re-voting election on ``web`` with the web roll's rows ``roll``, open, with the
+    stations of ``paper`` (unit -> paper voting) published before (their commissions' keys
+    made with ``commission keygen`` in ``tmp_path``), its tree heads co-signed by all of
+    ``witnesses``."""
     made = open_revoting_election(
         web, ceremony, SeededRandomness(seed), open_=False, schedule=SCHEDULE,
-        witnesses=witnesses, quorum=len(witnesses) or None,
+        witnesses=witnesses, quorum=len(witnesses) or None, roll=roll,
     )  # fmt: skip
     manifest = tmp_path / "manifest.json"
     manifest.write_bytes(canonical_bytes(manifest_to_json(made.ctx.manifest)))

@@ -4,6 +4,11 @@ Written only from docs/record-format.md, docs/trustees.md, docs/shuffle.md, docs
 (the re-voting protection's board, close and result), RFC 9496
 (ristretto255), RFC 9162 (Merkle trees) and RFC 4648 (base32).  Standard library only; it
 does not import the ``honestballot`` package.
+
+Strict: a failure that `verify` names with a remedy (the record still verifying) fails the
+record here, except on the close's paper path, which is not strict: `close.paper`
+failures are followed as `verify` follows them and returned by :func:`check_close`
+(see "The close of an election with re-voting protection" below).
 """
 
 from __future__ import annotations
@@ -3371,7 +3376,12 @@ def check_revoting(events: Sequence[dict], head_sizes: Sequence[int] = ()) -> di
 # This checker is stricter than `verify` in one way: an object the close would not take
 # (a failure with a remedy, which `verify` names while the record still verifies) fails
 # the record here, under the name `verify` gives it; so does every other named failure
-# (coercion.md §5.5).  An honest record has none.
+# (coercion.md §5.5), except on the paper path: a paper listing that `close.paper` names
+# (on no roll row, of another reporting unit, one voter listed twice, a list whose valid
+# cancellations are not its length) is followed as `verify` follows it (the valid
+# listings applied, the rest not, the kept and cancelled rows, the result's counts and
+# `paper` member recomputed), and the failure is returned (check, party named), not
+# raised.  An honest record has none.
 # ---------------------------------------------------------------------------
 
 CLOSE_STEP_KINDS = ("mix", "tag", "point-tag", "offset", "equivalence", "decrypt")
@@ -3722,6 +3732,98 @@ def combine_spec(spec: dict) -> list:
     return out
 
 
+def commission(station: str) -> str:
+    """The party a `close.paper` failure names: the station's commission."""
+    return f"commission of {station}"
+
+
+def paper_joins(n: int, tags: Sequence[Point], stations: Sequence[str]) -> dict:
+    """Paper lists at the close, the joins (record-format §6, "Applying the lists", step
+    1; coercion.md §5.4 "Paper lists", step 4): `tags` the decrypted `P.tags` (the `n` roll
+    rows' first, then one per listing), `stations` each listing's station.  A listing
+    whose tag is no roll row's is not applied and names its station (`close.paper`); one
+    whose tag is two or more roll rows' is **excused** (those rows are unusable,
+    `roll.handles`: not the station's fault, not in its count); any other joins its row.
+    Returns {joined: the joined rows ascending (`P.units`' rows), listed: row -> the
+    listings joining it, excused: station -> listings excused, failures}."""
+    rows_of: dict[bytes, list[int]] = {}
+    for r, t in enumerate(tags[:n]):
+        rows_of.setdefault(t.encode(), []).append(r)
+    listed: dict[int, list[int]] = {}
+    excused = dict.fromkeys(stations, 0)
+    failures = []
+    for i, (station, t) in enumerate(zip(stations, tags[n:], strict=True)):
+        rows = rows_of.get(t.encode(), [])
+        if not rows:
+            failures.append(("close.paper", commission(station), f"paper row {i}: on no roll row"))
+        elif len(rows) == 1:
+            listed.setdefault(rows[0], []).append(i)
+        else:
+            excused[station] += 1
+    return {"joined": sorted(listed), "listed": listed, "excused": excused, "failures": failures}
+
+
+def paper_apply(
+    joins: dict, unit_of_row: dict[int, int | None], listings: Sequence[tuple[str, int]],
+    lists: Sequence[tuple[str, int]], unit_ids: Sequence[str],
+) -> dict:  # fmt: skip
+    """The listings applied and counted (record-format §6, "Applying the lists", steps 2
+    and 3; coercion.md §5.4 "Paper lists", step 6): `unit_of_row` each
+    joined row's decrypted unit (None: no reporting unit), `listings` each listing's
+    (station, its reporting unit's index), `lists` each counting event's (station, its
+    number of voters) in manifest unit order.  Row by joined row, ascending: with no
+    reporting unit its listings are excused (the row is unusable, `close.units`); a
+    listing of another reporting unit is not applied and names its station; a row with a
+    valid listing is cancelled once, and more than one valid listing names each station
+    among them (once per row).  Then per list, in order: its valid cancellations (a row
+    once per station that validly lists it) must be its length less its excused listings,
+    else its station is named.  Returns {cancelled: the cancelled rows ascending, valid:
+    station -> rows it validly cancelled, unit_of_row, failures}."""
+    excused = dict(joins["excused"])
+    valid_of = {s: 0 for s, _ in lists}
+    failures: list[tuple[str, str, str]] = []
+    cancelled = []
+    for r in joins["joined"]:
+        u = unit_of_row[r]
+        valid = []
+        for i in joins["listed"][r]:
+            station, unit = listings[i]
+            if u is None:
+                excused[station] += 1
+            elif unit != u:
+                failures.append(
+                    (
+                        "close.paper", commission(station),
+                        f"paper row {i}: a voter of {unit_ids[u]}, not of {unit_ids[unit]}",
+                    )
+                )  # fmt: skip
+            else:
+                valid.append(i)
+        if not valid:
+            continue
+        cancelled.append(r)
+        stations = sorted({listings[i][0] for i in valid})
+        for station in stations:
+            valid_of[station] += 1
+        if len(valid) > 1:
+            failures += [
+                ("close.paper", commission(s), f"paper rows {valid}: one voter") for s in stations
+            ]
+    for station, voters in lists:
+        if valid_of[station] != voters - excused.get(station, 0):
+            failures.append(
+                (
+                    "close.paper", commission(station),
+                    f"{voters} listed, {excused.get(station, 0)} excused, "
+                    f"{valid_of[station]} cancelled",
+                )
+            )  # fmt: skip
+    return {
+        "cancelled": cancelled, "valid": valid_of, "unit_of_row": unit_of_row,
+        "failures": failures,
+    }  # fmt: skip
+
+
 class CloseReplay:
     """The close read from the board (record-format §6, coercion.md §5): the lists from
     the board, then the objects in their `close-step` order, round by round."""
@@ -3799,6 +3901,9 @@ class CloseReplay:
         ]
         self.cancelled_rows = {rid: 0 for rid in self.reporting_units}
         self.station_cancelled: dict[str, int] = {}
+        #: the close's failures with a remedy that hbcheck follows (only `close.paper`):
+        #: (check, party, detail), in the order found
+        self.failures: list[tuple[str, str, str]] = []
         self.out: dict[tuple[str, str], list] = {}  # (step, list) -> what it gave
         self.rounds: list[tuple[str, int]] = []  # (round, seq of the step that opened it)
         self.round: str | None = None
@@ -3948,41 +4053,40 @@ class CloseReplay:
         return [_spec("decrypt", "P.tags", cts=self.out.get(("equivalence", "P.tags"), []))]
 
     def round_P_units(self) -> list[dict]:
-        """Each listing must join exactly one roll row, no two listings one row (strict:
-        `close.paper` names a commission and fails here); the joined rows' units."""
+        """The joins (coercion.md §5.4 "Paper lists", step 4; record-format §6 "Paper lists
+        at the close"): `close.paper` names the commission of a listing on no roll row (not
+        applied); a listing on roll rows sharing a `P` tag is excused; the rest join their
+        row.  Then the joined rows' units."""
         if not self.listings:
             return []
         roll = self.got("mix", "B.roll")
-        tags = [t.encode() for t in self.got("decrypt", "P.tags")]
-        roll_tags, listed = tags[: len(roll)], tags[len(roll) :]
-        rows_of: dict[bytes, list[int]] = {}
-        for r, t in enumerate(roll_tags):
-            rows_of.setdefault(t, []).append(r)
-        self.p_joins: list[int] = []
-        for t in listed:
-            rows = rows_of.get(t, [])
-            if len(rows) != 1:
-                raise ValueError("close.paper: a listed voter is on no roll row, or on two")
-            self.p_joins.append(rows[0])
-        if len(set(self.p_joins)) != len(self.p_joins):
-            raise ValueError("close.paper: two listings of one voter")
-        self.cancelled = sorted(self.p_joins)
-        return [_spec("decrypt", "P.units", cts=[roll[r][1] for r in self.cancelled])]
+        tags = self.got("decrypt", "P.tags")
+        self.paper_joins = paper_joins(len(roll), tags, [s for s, _ in self.listings])
+        self.failures += self.paper_joins["failures"]
+        joined = self.paper_joins["joined"]
+        return [_spec("decrypt", "P.units", cts=[roll[r][1] for r in joined])]
 
     def round_P_mix(self) -> list[dict]:
-        """Each listed voter of its station's reporting unit (strict); then B.kept, the
-        roll rows not cancelled, and B.cancelled, the cancelled rows' Enc(V)."""
+        """The listings applied (step 6): each joined row's valid listings cancel it once,
+        the rest name their commissions (`close.paper`, not strict: the record still
+        verifies, as with `verify`); then B.kept, the roll rows not cancelled, and
+        B.cancelled, the cancelled rows' Enc(V)."""
         if not self.listings:
             return []
         n = len(self.reporting_units)
-        units = [discrete_log(u, n - 1) for u in self.got("decrypt", "P.units")]
-        unit_of_row = dict(zip(self.cancelled, units, strict=True))
-        for (station, _), r in zip(self.listings, self.p_joins, strict=True):
-            if unit_of_row[r] != self.unit_of[station]:
-                raise ValueError("close.paper: a listed voter is of another reporting unit")
-            self.station_cancelled[station] = self.station_cancelled.get(station, 0) + 1
+        units = [discrete_log(u, n - 1) for u in self.out.get(("decrypt", "P.units"), [])]
+        applied = paper_apply(
+            self.paper_joins,
+            dict(zip(self.paper_joins["joined"], units, strict=True)),
+            [(s, self.unit_of[s]) for s, _ in self.listings],
+            [(u, len(body["voters"])) for u, body in self.paper_events],
+            self.reporting_units,
+        )
+        self.failures += applied["failures"]
+        self.station_cancelled = applied["valid"]
+        self.cancelled = applied["cancelled"]
         for r in self.cancelled:
-            self.cancelled_rows[self.reporting_units[unit_of_row[r]]] += 1  # type: ignore[index]
+            self.cancelled_rows[self.reporting_units[applied["unit_of_row"][r]]] += 1
         roll, gone = self.got("mix", "B.roll"), set(self.cancelled)
         return [
             _spec("mix", "B.kept", rows=[row for r, row in enumerate(roll) if r not in gone]),
@@ -4303,7 +4407,7 @@ class CloseReplay:
                 "voters": len(events[u]["voters"]) if u in events else 0,
                 "in_box": events[u]["protocol"]["in_box"] if u in events else 0,
                 "cancelled": self.station_cancelled.get(u, 0),
-                "failures": 0,  # strict: a close.paper failure fails the record here
+                "failures": sum(1 for _, party, _ in self.failures if party == commission(u)),
             }
             for u in self.paper_stations
         ]
@@ -4350,7 +4454,9 @@ def check_close(events: Sequence[dict]) -> dict | None:
     right after the step that opened it, the first right after the padding), and, when
     the close is done, the `result` (`result.counts`): right after the close's last step,
     exactly the recomputed body, member for member.  Returns {round, done, rounds,
-    result}; ValueError names the first check that fails."""
+    result, failures}: `failures` the `close.paper` failures followed (check, party,
+    detail), the only failures with a remedy this checker does not fail on; ValueError
+    names the first check that fails."""
     setup = events[0]["body"]
     padding = [e["seq"] for e in events if e["kind"] == "padding"]
     if not padding:
@@ -4385,4 +4491,5 @@ def check_close(events: Sequence[dict]) -> dict | None:
         "done": replay.done,
         "rounds": [name for name, _ in replay.rounds],
         "result": replay.result if replay.done else None,
+        "failures": list(replay.failures),
     }

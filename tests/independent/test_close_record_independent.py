@@ -17,22 +17,26 @@ from typing import Any
 import pytest
 
 from honestballot.crypto.elgamal import encrypt_point
-from honestballot.crypto.group import base_mul
+from honestballot.crypto.group import Point, Scalar, base_mul
+from honestballot.crypto.plaintext_awareness import prove_randomness
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.board import PAPER_DEADLINE_MS
 from honestballot.protocol.close_a import StageAInputs
 from honestballot.protocol.close_b import PaperList, StageBInputs
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import BLANK
+from honestballot.protocol.paper import PaperVoter, handle_place, make_paper_upload
 from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.stations import prove_commission_key
 from honestballot.record.ballot import ciphertext_to_json
+from honestballot.record.paper import unsigned_body, upload_to_json
 from honestballot.record.stations import commission_key_to_json
 from honestballot.service.demo import demo_manifest
 from honestballot.verify.verifier import verify_record
 from tests.databases import fresh_database
 from tests.factories import (
     WEB_ELECTION,
+    WEB_ROLL,
     DemoCeremonies,
     DemoCeremony,
     RevotingElection,
@@ -43,6 +47,14 @@ from tests.factories import (
     resign,
 )
 from tests.independent import hbcheck
+from tests.paper_helpers import (
+    commission_secret,
+    paper_election,
+    post_paper,
+    protocol_of,
+    upload_of,
+)
+from tests.paper_helpers import resigned as resigned_upload
 from tests.web.close_helpers import run_close
 
 ELECTION = "independent-close"
@@ -446,3 +458,156 @@ def test_a_paper_list_cancels_e_votes_and_hbcheck_recomputes_the_paper_result(
         # without the list, hbcheck's replay is not the board's (P.tags is extra)
         with pytest.raises(ValueError, match=r"^close\.steps"):
             hbcheck.check_close(events)
+
+
+# -- the paper path's remedies, followed by hbcheck as verify follows them ----------------
+
+#: the web roll of the remedied election: WEB_ROLL and five more voters of station-2 (a
+#: commission lists at most its unit's voters on the roll)
+PAPER_ROLL = [
+    *WEB_ROLL,
+    *((f"90010130{n:04d}", f"Voter {n}", "", f"v{n}@example.org", "station-2")
+      for n in range(7, 12)),
+]  # fmt: skip
+#: the voters who vote online there (numbered by their national IDs' last digits)
+PAPER_ONLINE = (1, 2, 3, 4, 5)
+
+
+def listing_one_twice(
+    election: RevotingElection, tmp: Path, unit: str, handles: Sequence[Point], twice: Point,
+    rng: SeededRandomness,
+) -> dict[str, Any]:  # fmt: skip
+    """``unit``'s upload listing ``handles`` and ``twice`` (one of them) once more: a
+    commission that lists a voter twice (its own tool refuses, the board cannot see it)."""
+    ctx, secret = election.ctx, commission_secret(tmp, unit)
+    stand_in = base_mul(random_nonzero_scalar(rng))
+    upload, opening = make_paper_upload(
+        ctx.base_hash, ctx.public_key, ctx.manifest, unit, 1,
+        protocol_of(ctx.manifest, len(handles) + 1), [*handles, stand_in], secret,
+        unsigned_body, rng,
+    )  # fmt: skip
+    row = next(i for i, (index, _) in enumerate(opening) if index == len(handles))
+    r = random_nonzero_scalar(rng)
+    ct = encrypt_point(ctx.public_key, twice, r)
+    proof = prove_randomness(handle_place(ctx.base_hash, unit, row), ctx.public_key, ct, r, rng)
+    voters = list(upload.voters)
+    voters[row] = PaperVoter(ct, proof)
+    return upload_to_json(resigned_upload(election, replace(upload, voters=tuple(voters)), secret))
+
+
+@dataclass
+class Remedied:
+    lines: list[bytes]
+    #: verify's report of the record
+    report: Any
+
+
+@pytest.fixture(scope="module")
+def remedied(
+    demo_ceremony: DemoCeremonies, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Remedied]:
+    """A record whose paper lists carry every listing the close does not apply as given
+    (tests/protocol/test_close_paper.py's wrong lists, here in the board's own signed
+    ``paper`` events): min_unit_size 2, so station-1 and station-2 are reporting units
+    and station-3, station-4 and station-small make pool; voters 1 … 5 vote online.
+
+    - station-1 lists its voter 2 twice (cancelled once, named), so its list is short;
+    - station-2 lists voter 1 (of station-1: not applied), a point on no roll row, 2·V of
+      voter 4, the tag point of voter 4's credential and voter 4's none point (none of
+      them joins a roll row), and its voter 7;
+    - station-3 and station-4 both list voter 5 (of station-4: one voter by two stations
+      of pool, both named)."""
+    tmp = tmp_path_factory.mktemp("independent-paper-remedies")
+    (tmp / "web").mkdir()
+    ceremony = key_ceremony(
+        replace(demo_manifest("independent-paper"), min_unit_size=2), tmp, "independent-paper"
+    )
+    paper = dict.fromkeys(("station-1", "station-2", "station-3", "station-4"), True)
+    with (
+        fresh_database("sqlite", tmp / "db") as url,
+        open_web_election(demo_ceremony(WEB_ELECTION), tmp / "web", url, open_=True) as web,
+    ):
+        election = paper_election(
+            web, ceremony, tmp, paper, seed="independent paper", roll=PAPER_ROLL
+        )
+        ctx, rng = election.ctx, SeededRandomness("independent paper lists")
+        seeds = {}
+        for n in PAPER_ONLINE:
+            device = election.device(f"90010130{n:04d}", f"device {n}")
+            seeds[n], answer = device.register()
+            assert answer.status_code == 201, answer.text
+            ballot, _, private = device.ballot(seeds[n])
+            assert device.cast(ballot, private).status_code == 201
+
+        def v(n: int) -> Point:
+            return election.letters[f"90010130{n:04d}"].handle(ctx.base_hash)
+
+        none_4 = election.letters["900101300004"].none_point(ctx.base_hash)
+        twice = listing_one_twice(election, tmp, "station-1", [v(2)], v(2), rng)
+        answer = post_paper(election, "station-1", twice)
+        assert answer.status_code == 201, answer.text
+        lists = {
+            "station-2": [
+                v(1), base_mul(random_nonzero_scalar(rng)), v(4) * Scalar(2),
+                seeds[4].tag_point(ctx.base_hash), none_4, v(7),
+            ],
+            "station-3": [v(5)],
+            "station-4": [v(5)],
+        }  # fmt: skip
+        for unit, handles in lists.items():
+            upload = upload_of(
+                ctx.base_hash, ctx.public_key, ctx.manifest, unit, handles,
+                commission_secret(tmp, unit), rng,
+            )  # fmt: skip
+            answer = post_paper(election, unit, upload_to_json(upload))
+            assert answer.status_code == 201, answer.text
+        services = web.services
+        open_ms = services.batches.open_ms(election.id)
+        assert open_ms is not None
+        services.elections.clock = lambda: open_ms + SCHEDULE.interval * 1000 + 10
+        services.elections.close(election.id)
+        run_close(election, ceremony, SeededRandomness("independent paper trustees"))
+        lines = [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
+        report = verify_record(lines, workers=1, now_ms=services.elections.clock())
+        yield Remedied(lines, report)
+
+
+def test_hbcheck_follows_the_paper_remedies_as_verify_does(remedied: Remedied) -> None:
+    """hbcheck applies only the valid listings, as verify does: the same result (counts,
+    paper member) as the record's, which verify recomputes too, and the same
+    ``close.paper`` failures, each naming the same commission."""
+    report = remedied.report
+    assert report.passed, [(c.name, c.detail) for c in report.failures]
+    assert report.close is not None and report.close.done
+    parsed = [json.loads(x) for x in remedied.lines]
+    events = [e for e in parsed if e.get("type") == "event"]
+    heads = [e["size"] for e in parsed if e.get("type") == "tree-head"]
+    board = hbcheck.check_revoting(events, heads)
+    assert board is not None
+    close = board["close"]
+    (result,) = [e["body"] for e in events if e["kind"] == "result"]
+    assert close["done"] and close["result"] == result
+    assert next(c for c in report.checks if c.name == "result.counts").passed
+    named = sorted((f.check, f.party) for f in report.close.failures)
+    assert sorted((check, party) for check, party, _ in close["failures"]) == named
+    commission = "commission of station-{}".format
+    assert named == sorted(
+        [("close.paper", commission(1))] * 2
+        + [("close.paper", commission(2))] * 6
+        + [("close.paper", commission(3)), ("close.paper", commission(4))]
+    )
+    paper = result["paper"]
+    assert [(s["unit"], s["voters"], s["cancelled"], s["failures"]) for s in paper["stations"]] == [
+        ("station-1", 2, 1, 2), ("station-2", 6, 1, 6), ("station-3", 1, 1, 1),
+        ("station-4", 1, 1, 1),
+    ]  # fmt: skip
+    assert [(u["unit"], u["listed"], u["cancelled_rows"]) for u in paper["units"]] == [
+        ("station-1", 2, 1), ("station-2", 6, 1), ("pool", 2, 1),
+    ]  # fmt: skip
+    # voters 2 and 5 voted online and are cancelled; voter 1 (listed by another unit's
+    # station) and voter 4 (only points that are no roll handle listed) are counted
+    assert paper["cancelled_e_votes"] == 2
+    assert result["counted_per_unit"] == [
+        {"unit": "station-1", "ballots": 1}, {"unit": "station-2", "ballots": 1},
+        {"unit": "pool", "ballots": 1},
+    ]  # fmt: skip

@@ -12,13 +12,16 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from honestballot.crypto.elgamal import decrypt_to_point
+from honestballot.protocol.close_a import ListMix
+from honestballot.protocol.close_b import B_ROLL
 from honestballot.record.events import EventLine
 from honestballot.record.paper import upload_from_json, upload_to_json
 from honestballot.verify.paper import check_paper as verify_paper
@@ -32,6 +35,8 @@ from tests.paper_helpers import (
     post_paper,
     resigned,
 )
+from tests.protocol.test_close_a import X
+from tests.protocol.test_close_paper import oracle_probes, p_tags, unusable_rows, wrong_lists
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "paper-v3.json"
 Record = tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]], Any, Path]
@@ -249,3 +254,42 @@ def test_hbcheck_verifies_the_paper_vector() -> None:
     assert hbcheck.paper_signature_ok(base, vectors["commission_key"], correction)
     hbcheck.paper_arithmetic(manifest, correction)
     assert hbcheck.paper_voters_ok(base, h, correction) is None
+
+
+# -- the paper path's remedies: hbcheck's joins and application against the close's ------
+
+
+@pytest.mark.parametrize(
+    "build", [wrong_lists, oracle_probes, unusable_rows], ids=["wrong", "oracle", "unusable"]
+)
+def test_hbcheck_applies_the_paper_lists_as_the_close_does(build: Callable[[], Any]) -> None:
+    """tests/protocol/test_close_paper.py's wrong lists (another unit's voter, a point on
+    no roll row, one voter twice, by two stations), its probes (2·V, a held τ, a none
+    point) and the organiser's unusable rows (two rows with one handle, a row of no
+    reporting unit: excused, not the station's): hbcheck's paper_joins and paper_apply,
+    given the decrypted ``P.tags`` and ``P.units`` (recomputed with the test's secret
+    key), name the same (check, party) pairs as the close and cancel the same rows."""
+    close, items, _, b = build()
+    roll = [i for i in items if isinstance(i, ListMix) and i.list == B_ROLL][-1].rows
+    tags = [hbcheck.decode_point(t.encode()) for t in p_tags(items)]
+    stations = [p.station for p in b.paper for _ in p.handles]
+    joins = hbcheck.paper_joins(len(roll), tags, stations)
+    units = {
+        r: hbcheck.discrete_log(
+            hbcheck.decode_point(decrypt_to_point(X, roll[r][1]).encode()), len(b.units) - 1
+        )
+        for r in joins["joined"]
+    }
+    applied = hbcheck.paper_apply(
+        joins, units, [(p.station, p.unit) for p in b.paper for _ in p.handles],
+        [(p.station, len(p.handles)) for p in b.paper], [u for u, _ in b.units],
+    )  # fmt: skip
+    found = [(c, party) for c, party, _ in joins["failures"] + applied["failures"]]
+    paper = [(f.check, f.party) for f in close.failures if f.check == "close.paper"]
+    assert sorted(found) == sorted(paper)
+    assert [(s, applied["valid"][s], found.count(("close.paper", hbcheck.commission(s))))
+            for s, _ in applied["valid"].items()] == list(close.paper_stations)  # fmt: skip
+    per_unit = [0] * len(b.units)
+    for r in applied["cancelled"]:
+        per_unit[units[r]] += 1
+    assert list(zip([u for u, _ in b.units], per_unit, strict=True)) == list(close.paper_rows)

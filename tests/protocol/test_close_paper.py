@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 
 import pytest
 
@@ -230,11 +231,13 @@ def test_paper_cancels_every_e_vote_of_its_voters_whatever_the_order() -> None:
     }  # fmt: skip
 
 
-def test_a_wrong_list_names_its_station_and_is_not_applied() -> None:
-    """A voter of another reporting unit listed: NOT applied (the voter's e-vote counts),
-    the listing station named; a handle on no roll row: named, not applied; a voter
-    listed twice by one station, or by two stations of its unit: cancelled once, each
-    station named; and a list whose valid cancellations are not its length."""
+Closed = tuple[Close, list[CloseItem], StageAInputs, StageBInputs]
+
+
+@cache
+def wrong_lists() -> Closed:
+    """The close of test_a_wrong_list_names_its_station_and_is_not_applied's lists (built
+    once: tests/independent cross-checks hbcheck's paper path on it)."""
     rng = SeededRandomness("paper: commissions")
     board = Board()
     here, there, twice, online = (board.enrol(u, rng) for u in (0, 1, 0, 1))
@@ -248,7 +251,15 @@ def test_a_wrong_list_names_its_station_and_is_not_applied() -> None:
         listed("st-1", 1, [stranger, online], rng),  # on no roll row; `online` also by st-1b
         listed("st-1b", 1, [online], rng),
     ]
-    close, _, a, b = close_with(board, "paper: commissions, trustees", paper)
+    return close_with(board, "paper: commissions, trustees", paper)
+
+
+def test_a_wrong_list_names_its_station_and_is_not_applied() -> None:
+    """A voter of another reporting unit listed: NOT applied (the voter's e-vote counts),
+    the listing station named; a handle on no roll row: named, not applied; a voter
+    listed twice by one station, or by two stations of its unit: cancelled once, each
+    station named; and a list whose valid cancellations are not its length."""
+    close, _, a, b = wrong_lists()
     assert {f.check for f in close.failures} == {"close.paper"}
     parties = sorted(f.party for f in close.failures)
     assert parties == ["commission of st-0"] * 3 + ["commission of st-1"] * 3 + [
@@ -276,10 +287,11 @@ def test_a_wrong_list_names_its_station_and_is_not_applied() -> None:
     assert paper_member["cancelled_e_votes"] == 2
 
 
-def test_a_listing_the_organisers_roll_keeps_from_applying_does_not_blame_the_station() -> None:
-    """Two roll rows with one handle (the organiser's fault, ``roll.handles``): a station
-    that lists that voter cannot cancel either row, and its count check does not name it
-    for the organiser's mistake."""
+@cache
+def unusable_rows() -> Closed:
+    """Two roll rows with one handle (``roll.handles``) and a roll row of no reporting unit
+    (``close.units``), both voters listed by st-0 beside a voter of its unit (built once:
+    tests/independent cross-checks hbcheck's paper path on it)."""
     rng = SeededRandomness("paper: a doubled roll row")
     board = Board()
     letter = draw_letter(rng, BASE)
@@ -287,19 +299,27 @@ def test_a_listing_the_organisers_roll_keeps_from_applying_does_not_blame_the_st
         board.roll.append(make_row(BASE, H, len(board.roll), letter, 0, rng))
         board.enrolled.append(0)
     other = board.enrol(0, rng)
+    stray = board.enrol(board.units + 5, rng)  # its unit is no reporting unit
     doubled = Voter(letter.handle(BASE), letter.activation_scalar(BASE), letter.none_point(BASE))
-    close, _, _, _ = close_with(board, "doubled", [listed("st-0", 0, [doubled, other], rng)])
+    return close_with(board, "doubled", [listed("st-0", 0, [doubled, other, stray], rng)])
+
+
+def test_a_listing_the_organisers_roll_keeps_from_applying_does_not_blame_the_station() -> None:
+    """Two roll rows with one handle, or a row whose unit is no reporting unit (the
+    organiser's faults, ``roll.handles``, ``close.units``): a station that lists such a
+    voter cannot cancel the row, and its count check does not name it for the
+    organiser's mistake."""
+    close = unusable_rows()[0]
     named = {(f.check, f.party) for f in close.failures}
-    assert ("roll.handles", "organiser") in named
+    assert ("roll.handles", "organiser") in named and ("close.units", "organiser") in named
     assert not [f for f in close.failures if f.check == "close.paper"], close.failures
     assert close.paper_stations == (("st-0", 1, 0),)  # the other voter's row, no failure
 
 
-def test_a_listed_point_that_is_no_roll_handle_joins_nothing_and_meets_no_y2_tag() -> None:
-    """The y2 oracle of the first design (review H1): a commission lists 2*V of a voter,
-    the tag point of a credential a coercer holds, and the voter's none point.  None of
-    them joins a roll row (named, not applied), the voter's e-vote counts, and none of
-    their one-time tags, nor the points themselves, meets any y2 tag on the board."""
+@cache
+def oracle_probes() -> Closed:
+    """The close of the next test's probes (built once: tests/independent cross-checks
+    hbcheck's paper path on it)."""
     rng = SeededRandomness("paper: oracle")
     board = Board()
     victim, other = board.enrol(0, rng), board.enrol(0, rng)
@@ -312,7 +332,15 @@ def test_a_listed_point_that_is_no_roll_handle_joins_nothing_and_meets_no_y2_tag
     board.vote(mine, "p", rng)
     probes = [victim.handle * Scalar(2), held.tag_point(BASE), victim.none]
     paper = [listed("st-0", 0, probes, rng)]
-    close, items, _, _ = close_with(board, "paper: oracle, trustees", paper)
+    return close_with(board, "paper: oracle, trustees", paper)
+
+
+def test_a_listed_point_that_is_no_roll_handle_joins_nothing_and_meets_no_y2_tag() -> None:
+    """The y2 oracle of the first design (review H1): a commission lists 2*V of a voter,
+    the tag point of a credential a coercer holds, and the voter's none point.  None of
+    them joins a roll row (named, not applied), the voter's e-vote counts, and none of
+    their one-time tags, nor the points themselves, meets any y2 tag on the board."""
+    close, items, _, _ = oracle_probes()
     assert counted(close) == [("p", 0), ("q", 0)]
     assert close.paper_rows == (("unit-0", 0), ("unit-1", 0)) and close.paper_cancelled == 0
     on_no_row = [f for f in close.failures if "on no roll row: not applied" in f.detail]
