@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from honestballot.audit.ids import iin_control_digit, snils_checksum
 from honestballot.cli.organiser_roll import Voter as RollVoter
 from honestballot.cli.organiser_roll import build_roll_upload
+from honestballot.cli.organiser_station import signed_station
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree, TreeHead, leaf_hash
 from honestballot.crypto.polynomial import lagrange_at_zero
@@ -763,6 +764,8 @@ class RevotingElection:
     ctx: ElectionContext
     #: national ID -> the voter's activation letter
     letters: dict[str, LetterSecret]
+    #: the organiser's secret key (its public key is in the setup): it signs the stations
+    organiser: Scalar
 
     @property
     def id(self) -> str:
@@ -826,7 +829,26 @@ def open_revoting_election(
     # the devices take the election (and W) from the setup on the board, checked
     verified, _, _ = context_from_setup(services.elections.setup_body(election_id))
     assert verified == ctx
-    return RevotingElection(web, verified, letters)
+    return RevotingElection(web, verified, letters, organiser)
+
+
+def publish_signed_station(
+    elections: ElectionService,
+    election_id: str,
+    organiser: Scalar,
+    details: Any,
+    commission: Any,
+    rng: Randomness | None = None,
+) -> Any:
+    """Publish a station as the organiser does in an election with the organiser's key:
+    signed on its machine (``honestballot organiser sign-station``, whose salt and
+    signature draw from ``rng``), then published; (station, details) as published."""
+    ctx = elections.context(election_id)
+    signed, _ = signed_station(
+        ctx.base_hash, ctx.manifest, details, commission, organiser,
+        rng or SeededRandomness(f"the organiser signs {election_id}"),
+    )  # fmt: skip
+    return elections.publish_signed_station(election_id, signed)
 
 
 def election_secret(ceremony: DemoCeremony) -> Scalar:

@@ -28,7 +28,13 @@ from honestballot.protocol.schedule import Schedule
 from honestballot.record.codec import canonical_bytes, decode_scalar
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.paper import body_digest, protocol_from_json, unsigned_body
-from tests.factories import DemoCeremony, RevotingElection, WebElection, open_revoting_election
+from tests.factories import (
+    DemoCeremony,
+    RevotingElection,
+    WebElection,
+    open_revoting_election,
+    publish_signed_station,
+)
 
 
 def protocol_json(manifest: Manifest, issued: int, **over: Any) -> dict[str, Any]:
@@ -132,7 +138,7 @@ def paper_election(
         )  # fmt: skip
         key_file = json.loads((tmp_path / f"{unit}.json").read_bytes())
         details = station_details(unit, paper)
-        web.services.elections.publish_station_files(made.id, details, key_file)
+        publish_signed_station(web.services.elections, made.id, made.organiser, details, key_file)
     services = web.services
     services.elections.open(made.id, roll=lambda conn: services.roll.summary_body(made.id, conn))
     return made
