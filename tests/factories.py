@@ -23,7 +23,7 @@ from honestballot.audit.ids import iin_control_digit, snils_checksum
 from honestballot.cli.organiser_roll import Voter as RollVoter
 from honestballot.cli.organiser_roll import build_roll_upload
 from honestballot.cli.organiser_station import signed_station
-from honestballot.crypto.group import Scalar, base_mul
+from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree, TreeHead, leaf_hash
 from honestballot.crypto.polynomial import lagrange_at_zero
 from honestballot.crypto.randomness import Randomness, SeededRandomness, random_nonzero_scalar
@@ -389,10 +389,13 @@ class WebElection:
 
 @contextmanager
 def open_web_election(
-    ceremony: DemoCeremony, tmp_path: Path, url: str, *, open_: bool
-) -> Iterator[WebElection]:
-    """The app over the database at ``url``, the election created with the ceremony, the
-    roll imported and an organiser token made; opened unless ``open_`` is false."""
+    ceremony: DemoCeremony, tmp_path: Path, url: str, *, open_: bool,
+    organiser_key: Point | None = None,
+) -> Iterator[WebElection]:  # fmt: skip
+    """The app over the database at ``url``, the election created with the ceremony (and
+    ``organiser_key`` in its setup, if given), the roll imported and an organiser token
+    made; opened unless ``open_`` is false (an election with an organiser's key opens with
+    its signed roll summary: ``open_`` is for one without)."""
     outbox = tmp_path / "outbox"
     config = ServerConfig(
         database_url=url,
@@ -404,7 +407,7 @@ def open_web_election(
     app = asgi(config)
     with TestClient(app, base_url="http://testserver") as client:
         services: Services = app.app.state.services  # type: ignore[attr-defined]
-        services.elections.create(ceremony.manifest, ceremony.key)
+        services.elections.create(ceremony.manifest, ceremony.key, organiser_key=organiser_key)
         services.roll.import_csv(WEB_ELECTION, web_roll_csv())
         token = str(services.organisers.create_token("test organiser"))
         if open_:
