@@ -75,6 +75,8 @@ def check_station_signatures(
         signed += 1
     if problems:
         raise ProtocolError("; ".join(problems))
+    if not signed:
+        return "no polling station is published"
     if keys.organiser_key is None:
         return f"the setup names no organiser key; the {signed} station events are unsigned"
     return f"every one of the {signed} station events is signed by the organiser's key"
