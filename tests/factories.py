@@ -22,7 +22,8 @@ from fastapi.testclient import TestClient
 from honestballot.audit.ids import iin_control_digit, snils_checksum
 from honestballot.cli.organiser_roll import Voter as RollVoter
 from honestballot.cli.organiser_roll import build_roll_upload
-from honestballot.crypto.group import Scalar, base_mul
+from honestballot.cli.organiser_station import signed_station
+from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree, TreeHead, leaf_hash
 from honestballot.crypto.polynomial import lagrange_at_zero
 from honestballot.crypto.randomness import Randomness, SeededRandomness, random_nonzero_scalar
@@ -388,10 +389,13 @@ class WebElection:
 
 @contextmanager
 def open_web_election(
-    ceremony: DemoCeremony, tmp_path: Path, url: str, *, open_: bool
-) -> Iterator[WebElection]:
-    """The app over the database at ``url``, the election created with the ceremony, the
-    roll imported and an organiser token made; opened unless ``open_`` is false."""
+    ceremony: DemoCeremony, tmp_path: Path, url: str, *, open_: bool,
+    organiser_key: Point | None = None,
+) -> Iterator[WebElection]:  # fmt: skip
+    """The app over the database at ``url``, the election created with the ceremony (and
+    ``organiser_key`` in its setup, if given), the roll imported and an organiser token
+    made; opened unless ``open_`` is false (an election with an organiser's key opens with
+    its signed roll summary: ``open_`` is for one without)."""
     outbox = tmp_path / "outbox"
     config = ServerConfig(
         database_url=url,
@@ -403,7 +407,7 @@ def open_web_election(
     app = asgi(config)
     with TestClient(app, base_url="http://testserver") as client:
         services: Services = app.app.state.services  # type: ignore[attr-defined]
-        services.elections.create(ceremony.manifest, ceremony.key)
+        services.elections.create(ceremony.manifest, ceremony.key, organiser_key=organiser_key)
         services.roll.import_csv(WEB_ELECTION, web_roll_csv())
         token = str(services.organisers.create_token("test organiser"))
         if open_:
@@ -763,6 +767,8 @@ class RevotingElection:
     ctx: ElectionContext
     #: national ID -> the voter's activation letter
     letters: dict[str, LetterSecret]
+    #: the organiser's secret key (its public key is in the setup): it signs the stations
+    organiser: Scalar
 
     @property
     def id(self) -> str:
@@ -832,7 +838,26 @@ def open_revoting_election(
     # the devices take the election (and W) from the setup on the board, checked
     verified, _, _ = context_from_setup(services.elections.setup_body(election_id))
     assert verified == ctx
-    return RevotingElection(web, verified, letters)
+    return RevotingElection(web, verified, letters, organiser)
+
+
+def publish_signed_station(
+    elections: ElectionService,
+    election_id: str,
+    organiser: Scalar,
+    details: Any,
+    commission: Any,
+    rng: Randomness | None = None,
+) -> Any:
+    """Publish a station as the organiser does in an election with the organiser's key:
+    signed on its machine (``honestballot organiser sign-station``, whose salt and
+    signature draw from ``rng``), then published; (station, details) as published."""
+    ctx = elections.context(election_id)
+    signed, _ = signed_station(
+        ctx.base_hash, ctx.manifest, details, commission, organiser,
+        rng or SeededRandomness(f"the organiser signs {election_id}"),
+    )  # fmt: skip
+    return elections.publish_signed_station(election_id, signed)
 
 
 def election_secret(ceremony: DemoCeremony) -> Scalar:

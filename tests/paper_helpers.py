@@ -35,6 +35,7 @@ from tests.factories import (
     RevotingElection,
     WebElection,
     open_revoting_election,
+    publish_signed_station,
 )
 
 
@@ -143,7 +144,7 @@ def paper_election(
         )  # fmt: skip
         key_file = json.loads((tmp_path / f"{unit}.json").read_bytes())
         details = station_details(unit, paper)
-        web.services.elections.publish_station_files(made.id, details, key_file)
+        publish_signed_station(web.services.elections, made.id, made.organiser, details, key_file)
     services = web.services
     services.elections.open(made.id, roll=lambda conn: services.roll.summary_body(made.id, conn))
     return made

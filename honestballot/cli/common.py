@@ -71,3 +71,15 @@ def private_text_file(path: str, what: str) -> Iterator[IO[str]]:
         with suppress(OSError):
             os.unlink(path)
         raise
+
+
+def check_fingerprint(base_hash: bytes, fingerprint: str, what: str) -> None:
+    """Refuse unless ``fingerprint`` (at least 16 hex digits, as 'election create' printed
+    it) begins the base hash of the election ``what`` is for: the organiser's tools sign
+    nothing for another setup than the one the organiser pinned."""
+    pinned = fingerprint.strip().lower()
+    if len(pinned) < 16 or not base_hash.hex().startswith(pinned):
+        raise click.ClickException(
+            f"{what} is for the election with fingerprint {base_hash.hex()[:16]}, "
+            f"not {pinned}: nothing signed"
+        )

@@ -47,6 +47,7 @@ from typing import Any
 from honestballot.cli.commission import read_paper_roll, read_voted_lines
 from honestballot.cli.organiser_roll import Voter as RollVoter
 from honestballot.cli.organiser_roll import build_roll_upload
+from honestballot.cli.organiser_station import signed_station
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.ballot_v2 import encrypt_ballot_v2
@@ -268,7 +269,7 @@ def play(
     )  # fmt: skip
     keep_encrypted_roll(elections, roll, ELECTION, upload_to_json(made.upload))
     progress("the organiser's encrypted roll and activation letters", 1, 1)
-    commission = _publish_paper_station(elections, manifest, seed)
+    commission = _publish_paper_station(elections, ctx, organiser, seed)
     now[0] = OPEN_MS
     elections.open(ELECTION, roll=lambda conn: roll.summary_body(ELECTION, conn))
     letters = {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
@@ -328,10 +329,14 @@ def play(
     return boss, _result(elections, ELECTION)
 
 
-def _publish_paper_station(elections: ElectionService, manifest: Manifest, seed: int) -> Scalar:
+def _publish_paper_station(
+    elections: ElectionService, ctx: ElectionContext, organiser: Scalar, seed: int
+) -> Scalar:
     """The organiser publishes :data:`PAPER_UNIT`'s polling station, with paper voting,
     before the open, with the key its commission made (``honestballot commission keygen``,
-    seeded here): the commission's secret key."""
+    seeded here), signed with the organiser's key (``honestballot organiser
+    sign-station``): the commission's secret key."""
+    manifest = ctx.manifest
     rng = SeededRandomness(f"demo {seed}: {PAPER_UNIT}'s commission")
     secret = random_nonzero_scalar(rng)
     digest, key = manifest_hash(manifest), base_mul(secret)
@@ -344,7 +349,11 @@ def _publish_paper_station(elections: ElectionService, manifest: Manifest, seed:
         "members": [{"name": "A. Chair", "role": "chair", "nominated_by": ""}],
     }
     key_file = commission_key_to_json(PAPER_UNIT, digest, key, proof)
-    elections.publish_station_files(ELECTION, details, key_file)
+    signed, _ = signed_station(
+        ctx.base_hash, manifest, details, key_file, organiser,
+        SeededRandomness(f"demo {seed}: the organiser signs {PAPER_UNIT}'s station"),
+    )  # fmt: skip
+    elections.publish_signed_station(ELECTION, signed)
     return secret
 
 

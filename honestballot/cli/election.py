@@ -335,30 +335,52 @@ def add_mix(election_id: str, mix: str, database: str) -> None:
 @election_group.command("add-station")
 @click.argument("election_id")
 @click.option(
-    "--details",
-    required=True,
+    "--signed",
     type=click.Path(exists=True, dir_okay=False),
-    help="The station's details (JSON: unit, address, hours, paper, members).",
+    help="The organiser's signed station file ('honestballot organiser sign-station'): "
+    "what an election with the organiser's key takes.",
+)
+@click.option(
+    "--details",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Without the organiser's key: the station's details (JSON: unit, address, hours, "
+    "paper, members).",
 )
 @click.option(
     "--commission",
-    required=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="The public file of 'honestballot commission keygen'.",
+    help="Without the organiser's key: the public file of 'honestballot commission keygen'.",
 )
 @database_option
-def add_station(election_id: str, details: str, commission: str, database: str) -> None:
+def add_station(
+    election_id: str,
+    signed: str | None,
+    details: str | None,
+    commission: str | None,
+    database: str,
+) -> None:
     """Publish (or correct) a unit's polling station before the vote: its commission's
     key on the board, its details on the observer pages (docs/record-format.md §6)."""
-    station, parsed = open_service(database).publish_station_files(
-        election_id,
-        parse_json(read_bytes(details), limit=1 << 20, what="station details"),
-        parse_json(read_bytes(commission), limit=1 << 16, what="commission key file"),
-    )
+    service = open_service(database)
+    if signed is not None:
+        if details is not None or commission is not None:
+            raise click.UsageError("give --signed, or --details and --commission, not both")
+        station, parsed = service.publish_signed_station(
+            election_id, parse_json(read_bytes(signed), limit=1 << 20, what="signed station")
+        )
+    elif details is not None and commission is not None:
+        station, parsed = service.publish_station_files(
+            election_id,
+            parse_json(read_bytes(details), limit=1 << 20, what="station details"),
+            parse_json(read_bytes(commission), limit=1 << 16, what="commission key file"),
+        )
+    else:
+        raise click.UsageError("give --signed, or --details and --commission")
     kind = "with paper voting" if station.paper else "online only"
+    signer = "signed by the organiser's key" if station.organiser_signature else "unsigned"
     click.echo(
         f"station of unit {station.unit!r} published ({kind}, {len(parsed.members)} "
-        f"commission members); details hash {station.details_hash.hex()}"
+        f"commission members, {signer}); details hash {station.details_hash.hex()}"
     )
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import click
 
-from honestballot.cli.common import database_option, read_bytes
+from honestballot.cli.common import check_fingerprint, database_option, read_bytes
 from honestballot.cli.keys import ORGANISER_KEY, load_key_file, make_key_file
 from honestballot.cli.organiser_roll import make_roll_command
+from honestballot.cli.organiser_station import sign_station_command
 from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import InvalidInput
 from honestballot.protocol.witnesses import sign_roll
@@ -249,8 +250,8 @@ def organiser_token(database: str, election_id: str | None, label: str) -> None:
 @organiser_group.command("keygen")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Secret key file.")
 def organiser_keygen(out: str) -> None:
-    """Make the organiser's key pair, which signs the roll summary; name the printed public
-    key at 'election create --organiser-key'."""
+    """Make the organiser's key pair, which signs the roll summary and the polling
+    stations; name the printed public key at 'election create --organiser-key'."""
     make_key_file(out, ORGANISER_KEY)
 
 
@@ -300,12 +301,7 @@ def organiser_sign_roll(summary: str, key: str, fingerprint: str, out: str) -> N
     key, after checking its counts against your own roll; open the election with the
     signature (POST .../open with {"roll_signature": ...})."""
     to_sign = read_roll_summary(read_bytes(summary))
-    pinned = fingerprint.strip().lower()
-    if len(pinned) < 16 or not to_sign.base_hash.hex().startswith(pinned):
-        raise click.ClickException(
-            f"the summary is for the election with fingerprint {to_sign.base_hash.hex()[:16]}, "
-            f"not {pinned}: nothing signed"
-        )
+    check_fingerprint(to_sign.base_hash, fingerprint, "the summary")
     for unit, voters in to_sign.per_unit:
         click.echo(f"  {unit}: {voters} voters")
     click.echo(f"  shared-contact exceptions: {to_sign.contact_exceptions}")
@@ -313,3 +309,6 @@ def organiser_sign_roll(summary: str, key: str, fingerprint: str, out: str) -> N
                           SYSTEM_RANDOMNESS)  # fmt: skip
     Path(out).write_text(json.dumps({"roll_signature": signature_to_json(signature)}))
     click.echo(f"signed the roll summary of election {to_sign.election_id}; wrote {out}")
+
+
+organiser_group.add_command(sign_station_command)

@@ -16,6 +16,14 @@ from an append-only log, and the hash carries a random **salt** that is publishe
 deleted with its details, so once a list is corrected nobody can confirm a guess of the
 old one from its hash.
 
+When the setup names the **organiser's key** (an election with re-voting protection
+always does), every ``station`` event also carries the organiser's signature
+(:func:`sign_station`, tag ``station/organiser``) over the rest of its body, made on the
+organiser's machine (``honestballot organiser sign-station``, which also draws the salt):
+the key a commission signs paper results with is then the organiser's word, not only the
+service's (:func:`check_station_signature`; without an organiser's key no station is
+signed).
+
 Rules (:func:`check_station`): stations are published in the setup phase, and changed in
 the setup or open phase by a new event for the same unit; once the election is open, a
 station keeps its commission key and its paper flag (the key that signs the paper results
@@ -31,11 +39,13 @@ from honestballot.crypto.group import Point, Scalar
 from honestballot.crypto.hashing import Part, hash_bytes
 from honestballot.crypto.randomness import Randomness
 from honestballot.crypto.schnorr import SchnorrProof, prove_dlog, verify_dlog
-from honestballot.errors import InvalidInput, Text
+from honestballot.errors import InvalidInput, InvalidProof, ProtocolError, Text
 from honestballot.protocol.manifest import Label
+from honestballot.protocol.witnesses import organiser_sign, verify_organiser_signature
 
 COMMISSION_KEY_TAG: Final = "station/commission-key"
 DETAILS_TAG: Final = "station/details"
+ORGANISER_SIGNATURE_TAG: Final = "station/organiser"
 #: a commission's roles, in the order the pages list members
 ROLES: Final = ("chair", "deputy", "secretary", "member")
 MAX_MEMBERS: Final = 50
@@ -128,6 +138,9 @@ class Station:
     commission_key: Point
     commission_proof: SchnorrProof
     details_hash: bytes
+    #: the organiser's signature over the rest of the body (:func:`sign_station`), when
+    #: the setup names the organiser's key; None when it names none
+    organiser_signature: SchnorrProof | None = None
 
 
 def prove_commission_key(
@@ -146,3 +159,53 @@ def verify_commission_key(manifest_hash: bytes, unit: str, key: Point, proof: Sc
         proof,
         f"the commission key of unit {unit!r}",
     )
+
+
+def sign_station(base_hash: bytes, message: bytes, secret: Scalar, rng: Randomness) -> SchnorrProof:
+    """The organiser's signature on a station: ``message`` is the canonical bytes of the
+    ``station`` event's body without its ``organiser_signature`` member
+    (docs/record-format.md §6, "Polling stations")."""
+    return organiser_sign(ORGANISER_SIGNATURE_TAG, base_hash, message, secret, rng)
+
+
+def check_station_signature(
+    organiser_key: Point | None,
+    base_hash: bytes,
+    unit: str,
+    message: bytes,
+    signature: SchnorrProof | None,
+) -> None:
+    """The rule for a ``station`` event, for the service before it appends one and for the
+    verifier: when the setup names an organiser's key, the station carries a valid
+    signature by that key over ``message`` (the body without the signature); when it
+    names none, the station carries no signature."""
+    if organiser_key is None:
+        if signature is not None:
+            message_ = (
+                f"the station of unit {unit!r} is signed, but the election names no "
+                "organiser's key: publish it unsigned"
+            )
+            raise ProtocolError(Text("station.signature_unexpected", message_, unit=unit))
+        return
+    if signature is None:
+        message_ = (
+            f"the station of unit {unit!r} carries no signature of the organiser's key: "
+            "sign it with 'honestballot organiser sign-station'"
+        )
+        raise ProtocolError(Text("station.signature_missing", message_, unit=unit))
+    try:
+        verify_organiser_signature(
+            ORGANISER_SIGNATURE_TAG,
+            base_hash,
+            message,
+            organiser_key,
+            signature,
+            f"the organiser's signature on the station of unit {unit!r}",
+        )
+    except InvalidProof:
+        message_ = (
+            f"the organiser's signature on the station of unit {unit!r} does not verify: "
+            "it is not the election's organiser key's, or it was made for other details "
+            "or another commission"
+        )
+        raise InvalidProof(Text("station.signature_invalid", message_, unit=unit)) from None

@@ -9,7 +9,8 @@ board key.  So the election's setup names, beside the board key,
   co-signed it.  A witness co-signs a head only if it is consistent with the last head it
   co-signed (``honestballot witness``), so two boards that diverge cannot both be
   witnessed by an honest witness;
-* optionally the **organiser's key**, which signs the roll summary posted at ``open``;
+* optionally the **organiser's key**, which signs the roll summary posted at ``open`` and
+  every polling station (:mod:`honestballot.protocol.stations`);
 * the service's **designated-verifier key** ``W`` (docs/coercion.md §7,
   :mod:`honestballot.protocol.verifier_key`): not a key of the board, but bound here so the
   fingerprint stands for it too.
@@ -342,18 +343,40 @@ def head_time_problem(timestamp_ms: int, now_ms: int, last_witnessed_ms: int | N
     return ""
 
 
+def organiser_sign(
+    tag: str, base_hash: bytes, message: bytes, secret: Scalar, rng: Randomness
+) -> SchnorrProof:
+    """A signature by the organiser's key (``secret``) on ``message``, under ``tag`` with
+    context ``(base_hash, organiser_key)``: the roll summary's, a station's
+    (:mod:`honestballot.protocol.stations`)."""
+    return sign(tag, (base_hash, base_mul(secret)), message, secret, rng)
+
+
+def verify_organiser_signature(
+    tag: str,
+    base_hash: bytes,
+    message: bytes,
+    organiser_key: Point,
+    signature: SchnorrProof,
+    what: str,
+) -> None:
+    """:class:`InvalidProof` unless ``signature`` is :func:`organiser_sign`'s by
+    ``organiser_key`` on ``message``."""
+    verify_signature(tag, (base_hash, organiser_key), message, organiser_key, signature, what)
+
+
 def sign_roll(base_hash: bytes, summary: bytes, secret: Scalar, rng: Randomness) -> SchnorrProof:
     """The organiser's signature on the roll summary: the canonical bytes of the roll
     event's body without its ``signature`` member (docs/record-format.md §6)."""
-    return sign(ROLL_SIGNATURE_TAG, (base_hash, base_mul(secret)), summary, secret, rng)
+    return organiser_sign(ROLL_SIGNATURE_TAG, base_hash, summary, secret, rng)
 
 
 def verify_roll_signature(
     base_hash: bytes, summary: bytes, organiser_key: Point, signature: SchnorrProof
 ) -> None:
-    verify_signature(
+    verify_organiser_signature(
         ROLL_SIGNATURE_TAG,
-        (base_hash, organiser_key),
+        base_hash,
         summary,
         organiser_key,
         signature,

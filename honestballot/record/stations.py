@@ -4,7 +4,12 @@
 The ``station`` event's body (on the board)::
 
     {"unit": id, "paper": true|false, "commission_key": point,
-     "commission_proof": {"c": scalar, "s": scalar}, "details_hash": hex}
+     "commission_proof": {"c": scalar, "s": scalar}, "details_hash": hex,
+     "organiser_signature": {"c": scalar, "s": scalar}}   (only when the setup names
+                                                        the organiser's key)
+
+The organiser's signature is over :func:`station_message`: the body's canonical bytes
+without ``organiser_signature``.
 
 A station's details (on the observer pages and ``GET /api/e/{id}/stations``, not on the
 board)::
@@ -19,10 +24,17 @@ A commission's public file (``honestballot commission keygen``)::
 
     {"type": "commission-key", "version": 1, "unit": id, "manifest_hash": hex,
      "key": point, "proof": {"c": scalar, "s": scalar}}
+
+A station signed by the organiser (``honestballot organiser sign-station``), what the
+organiser publishes in an election whose setup names the organiser's key::
+
+    {"type": "signed-station", "version": 1, "details": details (with its salt),
+     "commission": the commission's public file, "organiser_signature": {"c", "s"}}
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from honestballot.crypto.group import Point
@@ -35,20 +47,30 @@ from honestballot.protocol.stations import (
     StationDetails,
 )
 from honestballot.record.ballot import schnorr_from_json, schnorr_to_json
-from honestballot.record.codec import JsonObject, Reader, read_version
+from honestballot.record.codec import JsonObject, Reader, canonical_bytes, read_version
 from honestballot.record.manifest import label_from_json, label_to_json
 
 COMMISSION_KEY_VERSION: Final = 1
+SIGNED_STATION_VERSION: Final = 1
 
 
 def station_to_json(station: Station) -> JsonObject:
-    return {
+    out: JsonObject = {
         "unit": station.unit,
         "paper": station.paper,
         "commission_key": station.commission_key.hex(),
         "commission_proof": schnorr_to_json(station.commission_proof),
         "details_hash": station.details_hash.hex(),
     }
+    if station.organiser_signature is not None:
+        out["organiser_signature"] = schnorr_to_json(station.organiser_signature)
+    return out
+
+
+def station_message(body: Mapping[str, Any]) -> bytes:
+    """What the organiser's key signs of a ``station`` event's body: its canonical bytes
+    without the ``organiser_signature`` member."""
+    return canonical_bytes({k: v for k, v in body.items() if k != "organiser_signature"})
 
 
 def station_from_json(value: Any, path: str) -> Station:
@@ -59,6 +81,11 @@ def station_from_json(value: Any, path: str) -> Station:
         commission_key=r.point("commission_key"),
         commission_proof=schnorr_from_json(r.raw("commission_proof"), f"{path}.commission_proof"),
         details_hash=r.hexbytes("details_hash", 32),
+        organiser_signature=(
+            schnorr_from_json(r.raw("organiser_signature"), f"{path}.organiser_signature")
+            if r.has("organiser_signature")
+            else None
+        ),
     )
     r.done()
     return station
@@ -128,3 +155,30 @@ def commission_key_from_json(value: Any, path: str) -> tuple[str, bytes, Point, 
     proof = schnorr_from_json(r.raw("proof"), f"{path}.proof")
     r.done()
     return unit, manifest_hash, key, proof
+
+
+def signed_station_to_json(
+    details: StationDetails, commission: Any, signature: SchnorrProof
+) -> JsonObject:
+    """The organiser's signed station file: ``commission`` is the commission's public
+    file as the organiser received it."""
+    return {
+        "type": "signed-station",
+        "version": SIGNED_STATION_VERSION,
+        "details": details_to_json(details),
+        "commission": commission,
+        "organiser_signature": schnorr_to_json(signature),
+    }
+
+
+def signed_station_from_json(value: Any, path: str) -> tuple[Any, Any, SchnorrProof]:
+    """(the details with their salt, the commission's public file, the organiser's
+    signature) of a signed station file; the caller parses the first two (as for an
+    unsigned station)."""
+    r = Reader(value, path)
+    read_version(r, "signed-station", SIGNED_STATION_VERSION)
+    details = r.raw("details")
+    commission = r.raw("commission")
+    signature = schnorr_from_json(r.raw("organiser_signature"), f"{path}.organiser_signature")
+    r.done()
+    return details, commission, signature

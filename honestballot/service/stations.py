@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from honestballot.errors import ProtocolError, Text
-from honestballot.protocol.stations import ROLES, details_hash
+from honestballot.protocol.stations import ROLES, Station, StationDetails, details_hash
 from honestballot.record.stations import details_to_json
 from honestballot.service.organiser_cases import phase_of
 from honestballot.service.paper import paper_listing
@@ -28,8 +28,30 @@ STATION_PHASES = ("setup", "open")
 def publish_station(
     services: Services, who: Organiser, election_id: str, details: Any, commission: Any
 ) -> dict[str, Any]:
-    """Publish or correct a unit's station (``details`` without ``salt``, the
-    commission's public key file): what was published."""
+    """Publish or correct a unit's station in an election whose setup names no organiser's
+    key (``details`` without ``salt``, the commission's public key file): what was
+    published."""
+    _check_phase(services, who, election_id)
+    station, parsed = services.elections.publish_station_files(election_id, details, commission)
+    return _published(who, election_id, station, parsed)
+
+
+def publish_signed_station(
+    services: Services, who: Organiser, election_id: str, signed: Any
+) -> dict[str, Any]:
+    """Publish or correct a unit's station from the organiser's signed station file
+    (``honestballot organiser sign-station``): what was published."""
+    _check_phase(services, who, election_id)
+    station, parsed = services.elections.publish_signed_station(election_id, signed)
+    return _published(who, election_id, station, parsed)
+
+
+def is_signed_station(value: Any) -> bool:
+    """Whether an upload is a signed station file (rather than details and a key file)."""
+    return isinstance(value, dict) and value.get("type") == "signed-station"
+
+
+def _check_phase(services: Services, who: Organiser, election_id: str) -> None:
     phase = phase_of(services, who, election_id)
     if phase not in STATION_PHASES:
         message = (
@@ -37,13 +59,18 @@ def publish_station(
             f"the election is {phase}"
         )
         raise ProtocolError(Text("station.phase", message, phase=Text(f"phase.{phase}", phase)))
-    station, parsed = services.elections.publish_station_files(election_id, details, commission)
+
+
+def _published(
+    who: Organiser, election_id: str, station: Station, parsed: StationDetails
+) -> dict[str, Any]:
     log.info("organiser %r published the station of %s in %s", who.label, station.unit, election_id)
     return {
         "unit": station.unit,
         "paper": station.paper,
         "members": len(parsed.members),
         "details_hash": station.details_hash.hex(),
+        "signed": station.organiser_signature is not None,
     }
 
 

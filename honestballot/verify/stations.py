@@ -1,6 +1,8 @@
-"""The check ``stations.commissions``: every polling station's commission key carries the
+"""The checks ``stations.commissions``: every polling station's commission key carries the
 commission's proof that it holds the key, for that unit of this election
-(protocol/stations.py).  That a station was published before the election opened, and
+(protocol/stations.py); and ``stations.signature``: when the setup names the organiser's
+key, every ``station`` event carries the organiser's signature over the rest of its body,
+and when it names none, none does.  That a station was published before the election opened, and
 kept its key and paper voting afterwards, is a board rule (``board.rules``)."""
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from collections.abc import Iterable, Sequence
 
 from honestballot.errors import HonestBallotError, ProtocolError
 from honestballot.protocol.election import ElectionContext, manifest_hash
-from honestballot.protocol.stations import verify_commission_key
+from honestballot.protocol.stations import check_station_signature, verify_commission_key
+from honestballot.protocol.witnesses import BoardKeys
 from honestballot.record.events import EventLine
-from honestballot.record.stations import station_from_json
+from honestballot.record.stations import station_from_json, station_message
 
 
 def check_stations(events: Iterable[EventLine], ctx: ElectionContext) -> str:
@@ -43,6 +46,40 @@ def check_stations(events: Iterable[EventLine], ctx: ElectionContext) -> str:
         f"with paper voting), in {published} station events; every commission key is "
         "proven by its commission"
     )
+
+
+def check_station_signatures(
+    events: Iterable[EventLine], ctx: ElectionContext, keys: BoardKeys
+) -> str:
+    """``stations.signature``: what the check found, or :class:`ProtocolError` naming
+    every ``station`` event whose signature is missing, invalid or (without an organiser's
+    key in the setup) present.  The message signed is the body as it is in the record
+    without ``organiser_signature`` (docs/record-format.md §6)."""
+    problems: list[str] = []
+    signed = 0
+    for ev in events:
+        if ev.kind != "station":
+            continue
+        try:
+            station = station_from_json(ev.body, f"event {ev.seq}")
+            check_station_signature(
+                keys.organiser_key,
+                ctx.base_hash,
+                station.unit,
+                station_message(ev.body),
+                station.organiser_signature,
+            )
+        except HonestBallotError as exc:
+            problems.append(f"event {ev.seq}: {exc}")
+            continue
+        signed += 1
+    if problems:
+        raise ProtocolError("; ".join(problems))
+    if not signed:
+        return "no polling station is published"
+    if keys.organiser_key is None:
+        return f"the setup names no organiser key; the {signed} station events are unsigned"
+    return f"every one of the {signed} station events is signed by the organiser's key"
 
 
 def paper_stations(events: Iterable[EventLine], unit_order: Sequence[str]) -> tuple[str, ...]:

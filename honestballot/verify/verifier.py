@@ -153,7 +153,7 @@ from honestballot.verify.roll import (
     roll_unit_voters,
 )
 from honestballot.verify.shares import check_part_proofs
-from honestballot.verify.stations import check_stations, paper_stations
+from honestballot.verify.stations import check_station_signatures, check_stations, paper_stations
 
 #: The fingerprint voters see is the first 16 hex digits of the base hash (64 bits).
 FINGERPRINT_MIN_HEX = 16
@@ -545,6 +545,13 @@ def _verify_record(
         report.ok("stations.commissions", check_stations((ev for ev, _ in parsed.events), ctx))
     except HonestBallotError as exc:
         report.fail("stations.commissions", str(exc))
+    try:
+        report.ok(
+            "stations.signature",
+            check_station_signatures((ev for ev, _ in parsed.events), ctx, board_keys),
+        )
+    except HonestBallotError as exc:
+        report.fail("stations.signature", str(exc))
     paper = check_paper((ev for ev, _ in parsed.events), ctx)
     for name, (passed, detail) in (paper or {}).items():
         (report.ok if passed else report.fail)(name, detail)

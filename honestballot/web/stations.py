@@ -5,14 +5,17 @@
   ``details_hash`` on the board; on the page, in an election with re-voting protection,
   each paper station's results and reconciliation (web/paper_pages.py, where the
   commission's own page is).
-- ``POST /api/organiser/e/{id}/stations``: ``{"details": …, "commission": …}`` (the
-  details without ``salt``; the commission's public key file), in setup or open.
+- ``POST /api/organiser/e/{id}/stations``: in setup or open, when the setup names the
+  organiser's key, the signed station file of ``honestballot organiser sign-station``
+  (``{"type": "signed-station", …}``); without one, ``{"details": …, "commission": …}``
+  (the details without ``salt``; the commission's public key file).
 - ``POST /api/e/{id}/stations/{unit}/paper``: a commission's paper results (the upload
   of ``honestballot commission paper``), authenticated by its signature alone
   (service/paper.py).
-- ``/organiser/e/{id}/stations``: the same as a form -- the address in three languages,
-  the hours, paper voting, the members one per line (``name; role; nominated by``, the
-  role in any of the three languages), and the commission's key file.
+- ``/organiser/e/{id}/stations``: the same as a form -- with the organiser's key, the
+  signed station file; without, the address in three languages, the hours, paper voting,
+  the members one per line (``name; role; nominated by``, the role in any of the three
+  languages), and the commission's key file.
 
 The use cases are in :mod:`honestballot.service.stations`.
 """
@@ -32,7 +35,13 @@ from honestballot.service.organiser_cases import phase_of
 from honestballot.service.paper import roll_voters, submit_paper
 from honestballot.service.runtime import Services
 from honestballot.service.security.organisers import Organiser
-from honestballot.service.stations import STATION_PHASES, publish_station, station_listing
+from honestballot.service.stations import (
+    STATION_PHASES,
+    is_signed_station,
+    publish_signed_station,
+    publish_station,
+    station_listing,
+)
 from honestballot.web.deps import organiser, services_of
 from honestballot.web.i18n import LANGUAGES, STRINGS, language_of
 from honestballot.web.observer_common import page
@@ -154,9 +163,11 @@ def voter_station(
     status_code=201,
     summary="Publish or correct a unit's polling station and commission",
     openapi_extra=json_body(
-        '{"details": {"unit", "address": {"ru", "kk", "en"}, "hours", "paper", "members": '
-        '[{"name", "role", "nominated_by"}]}, "commission": the file of '
-        "'honestballot commission keygen'}"
+        "with the organiser's key in the setup, the file of 'honestballot organiser "
+        'sign-station\' ({"type": "signed-station", "version": 1, "details", "commission", '
+        '"organiser_signature": {"c", "s"}}); without, {"details": {"unit", "address": '
+        '{"ru", "kk", "en"}, "hours", "paper", "members": [{"name", "role", '
+        '"nominated_by"}]}, "commission": the file of \'honestballot commission keygen\'}'
     ),
 )
 async def api_publish_station(request: Request, election_id: str, who: SignedIn) -> dict[str, Any]:
@@ -165,7 +176,10 @@ async def api_publish_station(request: Request, election_id: str, who: SignedIn)
     given = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if given != "application/json":
         raise InvalidInput(Text("station.json", "send the station as application/json"))
-    r = Reader(parse_json(await request.body(), limit=1 << 20, what="the request body"), "request")
+    body = parse_json(await request.body(), limit=1 << 20, what="the request body")
+    if is_signed_station(body):
+        return publish_signed_station(services, who, election_id, body)
+    r = Reader(body, "request")
     details, commission = r.raw("details"), r.raw("commission")
     r.done()
     return publish_station(services, who, election_id, details, commission)
@@ -220,6 +234,8 @@ def _stations_page(
         title=manifest.title.get(lang),
         phase=phase,
         may_publish=phase in STATION_PHASES,
+        # with the organiser's key in the setup, the organiser uploads the signed file
+        signed=services.elections.board_keys(election_id).organiser_key is not None,
         units=[{"id": u.id, "name": u.name.get(lang)} for u in manifest.units],
         stations=_shown(request, election_id),
         roles=ROLES,
@@ -248,9 +264,20 @@ def organiser_publish_station(
     paper: FormText = "",
     members: FormText = "",
     commission: FormFile = None,
+    signed: FormFile = None,
     csrf: FormText = "",
 ) -> Response:
     who = _election_form_guard(request, csrf, election_id)
+    if signed is not None and signed.filename:
+        try:
+            signed_file = parse_json(_read(signed, "signed station"), limit=1 << 20)
+            publish_signed_station(services_of(request), who, election_id, signed_file)
+        except HonestBallotError as exc:
+            status, error, detail = _failure(request, exc)
+            return _stations_page(
+                request, who, election_id, status, error=error, error_detail=detail
+            )
+        return _see_other(f"/organiser/e/{election_id}/stations?done=station")
     form = {
         "unit": unit,
         "address_ru": address_ru,

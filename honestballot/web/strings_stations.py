@@ -93,6 +93,30 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Комиссия оны өз компьютерінде жасайды: honestballot commission keygen.",
         "The commission makes it on its own computer: honestballot commission keygen.",
     ),
+    "station.signed_file": (
+        "Подписанный файл участка",
+        "Учаскенің қол қойылған файлы",
+        "The signed station file",
+    ),
+    "station.signed_hint": (
+        "У этих выборов есть ключ организатора: он подписывает каждый участок на вашем "
+        "компьютере. Запишите сведения об участке в JSON (unit, address, hours, paper, "
+        "members) и выполните honestballot organiser sign-station СВЕДЕНИЯ.json --commission "
+        "ФАЙЛ-КОМИССИИ.json --key КЛЮЧ-ОРГАНИЗАТОРА --fingerprint FP --setup "
+        "НАСТРОЙКА.json --out УЧАСТОК.json (FP — отпечаток выборов); загрузите здесь "
+        "полученный файл.",
+        "Бұл сайлауда ұйымдастырушы кілті бар: ол әр учаскеге сіздің компьютеріңізде қол "
+        "қояды. Учаске мәліметтерін JSON-ға жазыңыз (unit, address, hours, paper, members) "
+        "және honestballot organiser sign-station МӘЛІМЕТТЕР.json --commission "
+        "КОМИССИЯ-ФАЙЛЫ.json --key ҰЙЫМДАСТЫРУШЫ-КІЛТІ --fingerprint FP --setup "
+        "БАПТАУ.json --out УЧАСКЕ.json орындаңыз (FP — сайлаудың саусақ ізі); шыққан файлды "
+        "осында жүктеңіз.",
+        "This election names an organiser's key: it signs each station on your computer. "
+        "Write the station's details as JSON (unit, address, hours, paper, members) and run "
+        "honestballot organiser sign-station DETAILS.json --commission COMMISSION.json --key "
+        "ORGANISER-KEY --fingerprint FP --setup SETUP.json --out STATION.json (FP: the "
+        "election's fingerprint); upload the file it writes here.",
+    ),
     "station.yours": (
         "Ваш избирательный участок",
         "Сіздің сайлау учаскеңіз",
@@ -359,6 +383,37 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "дауыс беруді өзгертуге болмайды",
         "the polling station of unit {unit} keeps the commission key and the paper voting it "
         "had when the election opened",
+    ),
+    "msg.organiser.choose_signed_station": (
+        "Выберите подписанный файл участка.",
+        "Учаскенің қол қойылған файлын таңдаңыз.",
+        "Choose the signed station file.",
+    ),
+    "msg.station.signature_missing": (
+        "участок {unit} не подписан ключом организатора: подпишите его командой "
+        "honestballot organiser sign-station",
+        "{unit} учаскесіне ұйымдастырушы кілтімен қол қойылмаған: оған honestballot "
+        "organiser sign-station командасымен қол қойыңыз",
+        "the station of unit {unit} carries no signature of the organiser's key: sign it with "
+        "'honestballot organiser sign-station'",
+    ),
+    "msg.station.signature_unexpected": (
+        "участок {unit} подписан, но у этих выборов нет ключа организатора: опубликуйте его "
+        "без подписи",
+        "{unit} учаскесіне қол қойылған, бірақ бұл сайлауда ұйымдастырушы кілті жоқ: оны "
+        "қолтаңбасыз жариялаңыз",
+        "the station of unit {unit} is signed, but the election names no organiser's key: "
+        "publish it unsigned",
+    ),
+    "msg.station.signature_invalid": (
+        "подпись организатора на участке {unit} не проходит проверку: она сделана не ключом "
+        "организатора этих выборов либо для других сведений или другой комиссии",
+        "{unit} учаскесіндегі ұйымдастырушы қолтаңбасы тексеруден өтпейді: ол осы сайлаудың "
+        "ұйымдастырушы кілтімен жасалмаған не басқа мәліметтер немесе басқа комиссия үшін "
+        "жасалған",
+        "the organiser's signature on the station of unit {unit} does not verify: it is not "
+        "the election's organiser key's, or it was made for other details or another "
+        "commission",
     ),
     # -- paper results (protocol/paper.py, service/paper.py): what a commission is told
     "msg.paper.mixed": (

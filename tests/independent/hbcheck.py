@@ -2542,7 +2542,8 @@ def check_stations(manifest: dict, events: Sequence[dict]) -> dict[str, dict]:
         if kind != "station":
             continue
         body = ev["body"]
-        if set(body) != {"unit", "paper", "commission_key", "commission_proof", "details_hash"}:
+        keys = {"unit", "paper", "commission_key", "commission_proof", "details_hash"}
+        if set(body) - {"organiser_signature"} != keys:
             raise ValueError(f"event {ev['seq']}: the station body's keys")
         if phase not in ("setup", "open"):
             raise ValueError(f"event {ev['seq']}: a station after the close")
@@ -2563,6 +2564,38 @@ def check_stations(manifest: dict, events: Sequence[dict]) -> dict[str, dict]:
         verify_commission_proof(m_hash, unit, body["commission_key"], body["commission_proof"])
         latest[unit] = body
     return latest
+
+
+def check_station_signatures(base: bytes, setup: dict, events: Sequence[dict]) -> int:
+    """`stations.signature` (§6 "Polling stations", §8): with `organiser_key` in the setup,
+    every station body carries `organiser_signature` = (c, s) with R = s·B − c·O and
+    c = H_station/organiser(B base, P O, B message, P O, P R), the message being the
+    body's canonical bytes without that member; without it, no body carries one.
+    Returns how many station events were checked."""
+    organiser = setup.get("organiser_key")
+    checked = 0
+    for ev in events:
+        if ev["kind"] != "station":
+            continue
+        body = ev["body"]
+        checked += 1
+        if organiser is None:
+            if "organiser_signature" in body:
+                raise ValueError(
+                    f"event {ev['seq']}: a signed station, but the setup names no organiser key"
+                )
+            continue
+        sig = body.get("organiser_signature")
+        if not isinstance(sig, dict) or set(sig) != {"c", "s"}:
+            raise ValueError(f"event {ev['seq']}: the station lacks the organiser's signature")
+        key = decode_point(organiser, False)
+        c, s = decode_scalar(sig["c"]), decode_scalar(sig["s"])
+        message = canonical({k: v for k, v in body.items() if k != "organiser_signature"})
+        r = schnorr_commitment(c, s, key)
+        parts = [By(base), Pt(organiser), By(message), Pt(organiser), Pt(r)]
+        if c != hash_to_scalar("station/organiser", *parts):
+            raise ValueError(f"event {ev['seq']}: the organiser's signature on the station")
+    return checked
 
 
 # ---------------------------------------------------------------------------

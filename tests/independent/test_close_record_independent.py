@@ -44,6 +44,7 @@ from tests.factories import (
     key_ceremony,
     open_revoting_election,
     open_web_election,
+    publish_signed_station,
     resign,
 )
 from tests.independent import hbcheck
@@ -93,7 +94,9 @@ COUNTED = [{"unit": "station-1", "ballots": 2}, {"unit": "pool", "ballots": 2}]
 PAPER_STATION = "station-2"
 
 
-def publish_paper_station(services: Any, ceremony: DemoCeremony, unit: str) -> None:
+def publish_paper_station(
+    services: Any, ceremony: DemoCeremony, unit: str, organiser: Scalar
+) -> None:
     """``unit``'s polling station, with paper voting and a commission key, before open."""
     rng = SeededRandomness(f"station {unit}")
     digest = manifest_hash(ceremony.manifest)
@@ -107,7 +110,9 @@ def publish_paper_station(services: Any, ceremony: DemoCeremony, unit: str) -> N
         "members": [{"name": "Анна Ким", "role": "chair", "nominated_by": ""}],
     }
     commission = dict(commission_key_to_json(unit, digest, base_mul(secret), proof))
-    services.elections.publish_station_files(ceremony.manifest.election_id, details, commission)
+    publish_signed_station(
+        services.elections, ceremony.manifest.election_id, organiser, details, commission
+    )
 
 
 @dataclass
@@ -143,7 +148,7 @@ def election_record(
         )  # fmt: skip
         services = web.services
         # a paper station (in pool): the result has a paper member
-        publish_paper_station(services, ceremony, PAPER_STATION)
+        publish_paper_station(services, ceremony, PAPER_STATION, election.organiser)
         services.elections.open(
             election.id, roll=lambda conn: services.roll.summary_body(election.id, conn)
         )

@@ -703,8 +703,9 @@ def test_the_paper_pages_fit_a_phone_in_every_language(
     paper_phone_server: Server, browser: Browser, tmp_path: Path
 ) -> None:
     """The stations page with a station's paper protocol (its contests unfolded) and one
-    without, and the commission's page of each -- also showing a refused upload -- are at
-    most 360 px wide in all three languages."""
+    without, the commission's page of each -- also showing a refused upload -- and the
+    organiser's stations page (the signed station file) are at most 360 px wide in all
+    three languages."""
     server = paper_phone_server
     eid = REVOTING_ELECTION
     watch = Watch()
@@ -717,6 +718,16 @@ def test_the_paper_pages_fit_a_phone_in_every_language(
         def measure(what: str) -> None:
             _too_wide(page, what, too_wide)
 
+        # the organiser's stations page of an election with the organiser's key: the
+        # signed station file's form and its instructions
+        page.goto(server.url("/organiser"))
+        page.locator("input[name=token]").fill(str(server.services.organisers.create_token("p")))
+        page.locator("form [type=submit]").click()
+        page.wait_for_url("**/organiser/elections")
+        for lang in LANGUAGES:
+            page.goto(server.url(f"/organiser/e/{eid}/stations?lang={lang}"))
+            expect(page.locator("input[name=signed]")).to_have_count(1)
+            measure(f"organiser stations, signed [{lang}]")
         for lang in LANGUAGES:
             page.goto(server.url(f"/e/{eid}/stations?lang={lang}"))
             protocols = page.locator("[data-paper-protocol]")

@@ -75,6 +75,7 @@ from tests.factories import (
     RevotingElection,
     open_revoting_election,
     open_web_election,
+    publish_signed_station,
 )
 from tests.helpers import answered, shape, statements_on
 from tests.paper_helpers import post_paper, protocol_of, station_details
@@ -136,8 +137,10 @@ def world(
         secret = random_nonzero_scalar(rng)
         digest, key = manifest_hash(election.ctx.manifest), base_mul(secret)
         proof = prove_commission_key(digest, STATION, secret, key, rng)
-        services.elections.publish_station_files(
+        publish_signed_station(
+            services.elections,
             election.id,
+            election.organiser,
             {**station_details(STATION), "paper": True},
             commission_key_to_json(STATION, digest, key, proof),
         )

@@ -101,6 +101,7 @@ from honestballot.protocol.stations import (
     SALT_BYTES,
     Station,
     StationDetails,
+    check_station_signature,
     details_hash,
     verify_commission_key,
 )
@@ -149,7 +150,9 @@ from honestballot.record.stations import (
     commission_key_from_json,
     details_from_json,
     details_to_json,
+    signed_station_from_json,
     station_from_json,
+    station_message,
     station_to_json,
 )
 from honestballot.record.trustee import (
@@ -1040,10 +1043,17 @@ class ElectionService(BoardLog):
     # -- polling stations (protocol/stations.py) -----------------------------------------
 
     def publish_station(
-        self, election_id: str, details: StationDetails, key: Point, proof: SchnorrProof
+        self,
+        election_id: str,
+        details: StationDetails,
+        key: Point,
+        proof: SchnorrProof,
+        signature: SchnorrProof | None = None,
     ) -> Station:
         """Publish (or correct) a unit's polling station: the ``station`` event with the
-        commission's key, its proof of possession and the details' hash, and the details
+        commission's key, its proof of possession, the details' hash and, when the setup
+        names the organiser's key, the organiser's ``signature`` over the rest of the
+        body (refused without it, and with it when the setup names none), and the details
         for the observer pages (replacing the unit's earlier ones)."""
         ctx = self.context(election_id)
         if details.unit not in ctx.manifest.unit_ids():
@@ -1055,14 +1065,22 @@ class ElectionService(BoardLog):
             message = str(exc)
             raise InvalidProof(Text("station.key_proof", message, unit=details.unit)) from None
         digest = details_hash(ctx.base_hash, details)
-        station = Station(details.unit, details.paper, key, proof, digest)
+        station = Station(details.unit, details.paper, key, proof, digest, signature)
+        body = station_to_json(station)
+        check_station_signature(
+            self.board_keys(election_id).organiser_key,
+            ctx.base_hash,
+            station.unit,
+            station_message(body),
+            signature,
+        )
         with self.store.transaction(election_id) as conn:
             board, _ = self._board(conn, election_id)
             board.stations = {
                 s.unit: (s.commission_key, s.paper) for s in self._stations(election_id, conn)
             }
             board.apply(StationEvent(station.unit, station.paper, station.commission_key))
-            self._append(conn, election_id, "station", station_to_json(station))
+            self._append(conn, election_id, "station", body)
             self.store.put_station_details(
                 conn, election_id, details.unit, canonical_bytes(details_to_json(details)).decode()
             )
@@ -1074,7 +1092,9 @@ class ElectionService(BoardLog):
     ) -> tuple[Station, StationDetails]:
         """:meth:`publish_station` from the organiser's details (the JSON of
         docs/record-format.md §6 without ``salt``, which is drawn here afresh each time)
-        and the commission's public file (``honestballot commission keygen``)."""
+        and the commission's public file (``honestballot commission keygen``): for an
+        election whose setup names no organiser's key (with one, the organiser signs the
+        station: :meth:`publish_signed_station`)."""
         if not isinstance(details, dict):
             raise InvalidInput(
                 Text("station.details_object", "a station's details are a JSON object")
@@ -1085,16 +1105,36 @@ class ElectionService(BoardLog):
             )
         salted = {**details, "salt": self.rng.random_bytes(SALT_BYTES).hex()}
         parsed = details_from_json(salted, "details")
+        key, proof = self._commission_file(election_id, parsed, commission)
+        return self.publish_station(election_id, parsed, key, proof), parsed
+
+    def publish_signed_station(
+        self, election_id: str, signed: Any
+    ) -> tuple[Station, StationDetails]:
+        """:meth:`publish_station` from the organiser's signed station file
+        (``honestballot organiser sign-station``: the details with the salt the
+        organiser's tool drew, the commission's public file and the organiser's
+        signature)."""
+        raw_details, commission, signature = signed_station_from_json(signed, "signed station")
+        parsed = details_from_json(raw_details, "signed station.details")
+        key, proof = self._commission_file(election_id, parsed, commission)
+        return self.publish_station(election_id, parsed, key, proof, signature), parsed
+
+    def _commission_file(
+        self, election_id: str, details: StationDetails, commission: Any
+    ) -> tuple[Point, SchnorrProof]:
+        """The key and proof of the commission's public file, which must be for the
+        details' unit of this election."""
         unit, digest, key, proof = commission_key_from_json(commission, "commission key file")
-        if unit != parsed.unit:
+        if unit != details.unit:
             message = (
-                f"the commission key file is for unit {unit!r}, the details for {parsed.unit!r}"
+                f"the commission key file is for unit {unit!r}, the details for {details.unit!r}"
             )
-            raise InvalidInput(Text("station.key_unit", message, key_unit=unit, unit=parsed.unit))
+            raise InvalidInput(Text("station.key_unit", message, key_unit=unit, unit=details.unit))
         if digest != manifest_hash(self.context(election_id).manifest):
             message = "the commission key file was made for another election's manifest"
             raise InvalidInput(Text("station.key_election", message))
-        return self.publish_station(election_id, parsed, key, proof), parsed
+        return key, proof
 
     def _stations(self, election_id: str, conn: Tx | None = None) -> list[Station]:
         """Every ``station`` event, in order."""
