@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from honestballot.errors import HonestBallotError, InvalidInput, NotFound, Text
+from honestballot.protocol.board import PAPER_HOURS
 from honestballot.protocol.manifest import Contest, Manifest
 from honestballot.protocol.paper import mark_bounds
 from honestballot.record.codec import parse_json
@@ -85,7 +86,7 @@ def paper_view(
     manifest: Manifest, lang: str, results: dict[str, Any], roll_voters: int | None
 ) -> dict[str, Any]:
     """``results`` (one unit of :func:`~honestballot.service.paper.paper_listing`: the
-    protocol as JSON, ``voters``, ``paper_events``, ``reconciliation``) as the pages show
+    protocol as JSON, ``voters``, ``paper_events``, ``final``, ``reconciliation``) as the pages show
     it in ``lang``, with the unit's ``roll_voters`` (None if no roll is on the board)."""
     t = translator(lang)
     p = results["protocol"]
@@ -119,6 +120,8 @@ def paper_view(
         "numbers": [(key, p[key]) for key in NUMBERS] + [("taken_away", rec["taken_away"])],
         "voters": results["voters"],
         "uploads": results["paper_events"],
+        "final": bool(results["final"]),
+        "hours": PAPER_HOURS,
         "contests": contests,
         "lines": lines,
         "holds": all(holds for _, _, holds in lines) and all(c["holds"] for c in contests),
@@ -155,6 +158,7 @@ def _commission_page(
                 "protocol": protocol_to_json(last.protocol),
                 "voters": len(last.voters),
                 "paper_events": len(uploads),
+                "final": last.final,
                 "reconciliation": reconciliation(last),
             },
             roll_voters(services.elections, election_id).get(unit),

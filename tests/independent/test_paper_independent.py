@@ -249,3 +249,7 @@ def test_hbcheck_verifies_the_paper_vector() -> None:
     assert hbcheck.paper_signature_ok(base, vectors["commission_key"], correction)
     hbcheck.paper_arithmetic(manifest, correction)
     assert hbcheck.paper_voters_ok(base, h, correction) is None
+    # the first upload is not final, its correction is: the signature covers "final"
+    assert (body["final"], correction["final"]) == (False, True)
+    key = vectors["commission_key"]
+    assert not hbcheck.paper_signature_ok(base, key, {**correction, "final": False})
