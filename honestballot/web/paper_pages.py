@@ -2,13 +2,13 @@
 
 - :func:`paper_view`: a station's counting protocol as the pages show it -- the ballots'
   numbers, per contest the invalid ballots and each option's count (named from the
-  manifest in the reader's language), the voters listed, the uploads sent, and the
-  reconciliation lines, each with whether it holds. The observers' stations page
-  (web/stations.py) shows it for every paper station.
+  manifest in the reader's language), the voters listed, the uploads sent, whether the
+  last is declared final, and the reconciliation lines, each with whether it holds. The
+  observers' stations page (web/stations.py) shows it for every paper station.
 - ``GET /e/{id}/stations/{unit}/paper``: the commission's page -- what the board holds of
   the station (the protocol that counts, and each upload with its board position and
-  time) and a form for the upload file of ``honestballot commission paper`` (chosen as a
-  file, or pasted);
+  time) and, unless its last upload is final, a form for the upload file of
+  ``honestballot commission paper`` (chosen as a file, or pasted);
 - ``POST /e/{id}/stations/{unit}/paper``: that form, handed to the service's
   :func:`~honestballot.service.paper.submit_paper` (authenticated by the commission's
   signature alone, like the API); a refusal is said in the page's language and appends
