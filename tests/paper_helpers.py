@@ -78,9 +78,10 @@ def upload_of(
     protocol: PaperProtocol | None = None,
     sequence: int = 1,
     previous: bytes | None = None,
+    final: bool = False,
 ) -> PaperUpload:
     """A commission's upload number ``sequence`` listing ``handles``, correcting the upload
-    whose digest is ``previous``, signed with ``secret``."""
+    whose digest is ``previous``, declared ``final`` or not, signed with ``secret``."""
     upload, _ = make_paper_upload(
         base_hash,
         election_key,
@@ -93,6 +94,7 @@ def upload_of(
         unsigned_body,
         rng,
         previous=previous,
+        final=final,
     )
     return upload
 
@@ -194,9 +196,11 @@ def last_digest_of(election: RevotingElection, unit: str) -> str | None:
     return last
 
 
-def make_upload(election: RevotingElection, tmp_path: Path, voted: str) -> dict[str, Any]:
+def make_upload(
+    election: RevotingElection, tmp_path: Path, voted: str, final: bool = False
+) -> dict[str, Any]:
     """The organiser's paper roll of station-1, then the commission's upload listing the
-    roll lines ``voted``."""
+    roll lines ``voted`` (with ``--final`` if ``final``)."""
     url = election.web.database_url
     roll, setup = tmp_path / "roll.csv", tmp_path / "setup.json"
     for path in (roll, setup, tmp_path / "upload.json", tmp_path / "opening.json"):
@@ -217,7 +221,7 @@ def make_upload(election: RevotingElection, tmp_path: Path, voted: str) -> dict[
         "--protocol", str(tmp_path / "protocol.json"), "--setup", str(setup),
         "--out", str(tmp_path / "upload.json"), "--opening", str(tmp_path / "opening.json"),
         "--sequence", str(paper_events_of(election, "station-1") + 1),
-        *previous,
+        *previous, *(("--final",) if final else ()),
     )  # fmt: skip
     body: dict[str, Any] = json.loads((tmp_path / "upload.json").read_bytes())
     return body

@@ -431,13 +431,21 @@ def _receipt_options(command: F) -> F:
     help="The digest (hex) of this unit's upload this one corrects, as the board shows it "
     "(with --sequence 2 or more, without --server); with --server, read from the board.",
 )
+@click.option(
+    "--final",
+    is_flag=True,
+    help="Declare these results final: the board then takes no correction of them, and "
+    "the close need not wait for this station. Without it a correction can still follow, "
+    "and the close waits until 24 hours after voting closed unless every paper station "
+    "declares its results final.",
+)
 @click.option("--post", is_flag=True, help="Send it to --server at once and wait for its receipt.")
 @_receipt_options
 def paper(
     key_path: str, unit: str, roll_path: str, voted_path: str, protocol_path: str,
     setup: str | None, server: str | None, election_id: str | None, out: str,
-    opening_path: str, sequence: int | None, previous_hex: str | None, post: bool,
-    receipt_path: str | None, wait: float,
+    opening_path: str, sequence: int | None, previous_hex: str | None, final: bool,
+    post: bool, receipt_path: str | None, wait: float,
 ) -> None:  # fmt: skip
     """Make the station's paper results: the counting protocol and the encrypted list of
     the voters issued a paper ballot, signed with the commission's key; and the sealed
@@ -492,7 +500,7 @@ def paper(
     )
     upload, opening = make_paper_upload(
         base_hash, election_key, manifest, unit, sequence, protocol, handles, secret,
-        unsigned_body, SYSTEM_RANDOMNESS, previous=previous,
+        unsigned_body, SYSTEM_RANDOMNESS, previous=previous, final=final,
     )  # fmt: skip
     body = upload_to_json(upload)
     sealed = opening_to_json(unit, sequence, [(lines[index], r) for index, r in opening])
@@ -500,7 +508,8 @@ def paper(
     Path(out).write_bytes(canonical_bytes(body) + b"\n")
     click.echo(
         f"wrote {out}: the paper results of unit {unit!r} of election "
-        f"{manifest.election_id!r} (fingerprint {base_hash.hex()[:16]}), upload {sequence}, "
+        f"{manifest.election_id!r} (fingerprint {base_hash.hex()[:16]}), upload {sequence}"
+        f"{' (final: no correction can follow)' if final else ' (not final)'}, "
         f"{len(handles)} voters listed, signed with the commission's key "
         f"{key.hex()[:16]}... (its digest, which a correction names: "
         f"{upload_digest(base_hash, upload).hex()}); and the sealed opening {opening_path}"

@@ -20,13 +20,13 @@ service, every voter's device), except for what follows the watched votes:
 
 After the close, the organiser exports the station's paper roll (as ``honestballot election
 paper-roll`` does) and the commission uploads its signed protocol and the list of the
-voters it issued a ballot to (as ``honestballot commission paper`` makes it).  Then the
-trustees run the close round by round (trustees 1 and 3; 2 is absent), and the service
-publishes the result, whose ``paper`` member adds the paper ballots to the e-votes.  What
-the boss can see — the receipts of the watched ballots, and the public record up to the
-trustees' close, the station's paper results included — is compared between the two runs:
-equal in every event's kind, time and size and every answer, except the public totals
-docs/coercion.md §8.1 lists.  Run A's record is then verified.
+voters it issued a ballot to (as ``honestballot commission paper --final`` makes it,
+declared final).  Then the trustees run the close round by round (trustees 1 and 3; 2 is
+absent), and the service publishes the result, whose ``paper`` member adds the paper
+ballots to the e-votes.  What the boss can see — the receipts of the watched ballots, and
+the public record up to the trustees' close, the station's paper results included — is
+compared between the two runs: equal in every event's kind, time and size and every
+answer, except the public totals docs/coercion.md §8.1 lists.  Run A's record is then verified.
 
 The demo's randomness is seeded so that the two runs can be compared; a real election
 draws it from the system.  To keep the demo small, the service makes 2 cover
@@ -388,7 +388,8 @@ def _paper_results(
     """The organiser exports the station's paper roll (``honestballot election
     paper-roll``); its commission, which issued a ballot to the voter ``listed`` (a
     national ID), makes its signed results from it and the sealed opening as
-    ``honestballot commission paper`` does (both go to ``directory``) and uploads them."""
+    ``honestballot commission paper --final`` does (both go to ``directory``) and uploads
+    them: declared final, so the trustees' close need not wait for the paper deadline."""
     out = io.StringIO()
     write_paper_roll(elections, ELECTION, PAPER_UNIT, out)
     roll_path = directory / f"paper-roll-{PAPER_UNIT}.csv"
@@ -404,7 +405,7 @@ def _paper_results(
         ctx.base_hash, ctx.public_key, ctx.manifest, PAPER_UNIT, sequence,
         paper_protocol(ctx.manifest), [paper_roll[n][1] for n in lines], commission,
         unsigned_body, SeededRandomness(f"demo {seed}: {PAPER_UNIT}'s commission, its results"),
-        previous=previous,
+        previous=previous, final=True,
     )  # fmt: skip
     # the sealed opening, kept with the signed paper roll (``commission check-opening``)
     sealed = opening_to_json(PAPER_UNIT, sequence, [(lines[i], r) for i, r in opening])

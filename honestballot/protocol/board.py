@@ -23,8 +23,9 @@ Order of phases::
     station* in setup and open (protocol/stations.py)
     paper* in open and closed, before the close's first trustee object, each unit's
         numbered 1, 2, ..., each after the first naming the digest of the unit's one
-        before (protocol/paper.py); the close's first trustee object only once
-        every paper station has one, or PAPER_HOURS after the close (the paper deadline)
+        before (protocol/paper.py), none after a unit's final one; the close's first
+        trustee object only once every paper station's last one is final, or PAPER_HOURS
+        after the close (the paper deadline)
 
 Mixes (protocol/mix.py): after the close, each contest counted by mixing is shuffled by
 trustees in turn, positions 1, 2, ... with no trustee twice per contest; a mix is
@@ -271,6 +272,8 @@ class PaperEvent:
     base_hash: bytes
     digest: bytes
     signature: SchnorrProof
+    #: the upload's signed ``final``: the unit's last upload (the board takes no more)
+    final: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,8 +537,14 @@ class BoardView(Protocol):
         """The digest of ``unit``'s last ``paper`` event on the board, if any."""
         ...
 
+    def paper_final(self, unit: str) -> bool:
+        """Whether ``unit``'s last ``paper`` event on the board is declared final."""
+        ...
+
     def paper_waiting(self) -> tuple[str, ...]:
-        """The units whose station has paper voting and no ``paper`` event yet, sorted."""
+        """The units whose station has paper voting and whose last ``paper`` event is not
+        final (or which have none yet), sorted: what the close waits for until the paper
+        deadline."""
         ...
 
     def latest(self, credential: Point) -> bytes | None:
@@ -814,8 +823,8 @@ CLOSE_BEGINS: Final = ("close-part", "close-step")
 def check_paper(view: BoardView, ev: PaperEvent) -> None:
     """A ``paper`` event: while voting is open or closed, in an election with re-voting
     protection, for a unit whose station has paper voting, before the close has begun,
-    numbered after the unit's last and naming its digest, and signed with that station's
-    commission key."""
+    not after the unit's final one, numbered after the unit's last and naming its digest,
+    and signed with that station's commission key."""
     check_phase(view, "paper")
     if not view.revoting:
         message = "paper results are taken only in an election with re-voting protection"
@@ -829,6 +838,12 @@ def check_paper(view: BoardView, ev: PaperEvent) -> None:
     if view.close_begun:
         message = "the close has begun: paper results can no longer be changed"
         raise ProtocolError(Text("paper.close_begun", message))
+    if view.paper_final(ev.unit):
+        message = (
+            f"the commission of unit {ev.unit!r} has declared its paper results final: the "
+            "board takes no more uploads of the unit"
+        )
+        raise ProtocolError(Text("paper.final", message, unit=ev.unit))
     expected = view.paper_sent(ev.unit) + 1
     if ev.sequence != expected:
         message = (
@@ -869,13 +884,14 @@ def check_paper(view: BoardView, ev: PaperEvent) -> None:
 #: is read by every verifier
 MAX_PAPER_UPLOADS: Final = 20
 #: how long after the ``close`` the close may begin without every paper station's results
+#: declared final (a station whose last results are not final then counts with them)
 PAPER_HOURS: Final = 24
 PAPER_DEADLINE_MS: Final = PAPER_HOURS * 3_600_000
 
 
 def paper_deadline_passed(view: BoardView, time_ms: int) -> bool:
-    """Whether the close may begin at ``time_ms``: every paper station has sent its
-    results, or :data:`PAPER_HOURS` have passed since the ``close`` event."""
+    """Whether the close may begin at ``time_ms``: every paper station's last results
+    are declared final, or :data:`PAPER_HOURS` have passed since the ``close`` event."""
     if not view.paper_waiting():
         return True
     close_ms = view.close_ms
@@ -884,16 +900,16 @@ def paper_deadline_passed(view: BoardView, time_ms: int) -> bool:
 
 def check_paper_deadline(view: BoardView, time_ms: int) -> None:
     """A trustee's first object of the close (``close-part``, ``close-step``) at
-    ``time_ms``: refused while a paper station has no results and :data:`PAPER_HOURS`
-    have not passed since the ``close`` (the paper deadline).  The close's service calls
-    this before it appends a trustee's object, with the time it appends at; the record's
-    replay, with each object's time."""
+    ``time_ms``: refused while a paper station has no results declared final and
+    :data:`PAPER_HOURS` have not passed since the ``close`` (the paper deadline).  The
+    close's service calls this before it appends a trustee's object, with the time it
+    appends at; the record's replay, with each object's time."""
     if view.close_begun or paper_deadline_passed(view, time_ms):
         return
     waiting = view.paper_waiting()
     message = (
-        f"the close begins once every polling station with paper voting has sent its "
-        f"results, or {PAPER_HOURS} hours after voting closed; still waiting for "
+        f"the close begins once every polling station with paper voting has declared its "
+        f"results final, or {PAPER_HOURS} hours after voting closed; still waiting for "
         f"{', '.join(waiting)}"
     )
     raise ProtocolError(
@@ -1401,6 +1417,8 @@ class BoardRules:
     paper_events: dict[str, int] = field(default_factory=dict)
     #: unit -> the digest of its last ``paper`` event
     paper_digests: dict[str, bytes] = field(default_factory=dict)
+    #: the units whose last ``paper`` event is declared final
+    paper_finals: set[str] = field(default_factory=set)
     ballots_cast: int = 0
     audits: int = 0
     pending_supersede: tuple[bytes, bytes] | None = None
@@ -1458,12 +1476,15 @@ class BoardRules:
     def paper_last(self, unit: str) -> bytes | None:
         return self.paper_digests.get(unit)
 
+    def paper_final(self, unit: str) -> bool:
+        return unit in self.paper_finals
+
     def paper_waiting(self) -> tuple[str, ...]:
         return tuple(
             sorted(
                 unit
                 for unit, (_, paper) in self.stations.items()
-                if paper and not self.paper_events.get(unit)
+                if paper and unit not in self.paper_finals
             )
         )
 
@@ -1520,6 +1541,8 @@ class BoardRules:
             case PaperEvent():
                 self.paper_events[event.unit] = self.paper_sent(event.unit) + 1
                 self.paper_digests[event.unit] = event.digest
+                if event.final:
+                    self.paper_finals.add(event.unit)
             case BallotEvent():
                 previous = self.latest_ballot.get(event.credential)
                 self.latest_ballot[event.credential] = event.tracking_hash

@@ -113,6 +113,9 @@ class PaperUpload:
     protocol: PaperProtocol
     voters: tuple[PaperVoter, ...]
     signature: SchnorrProof
+    #: the commission declares these results final (signed): the board takes no more
+    #: uploads of the unit, and the close need not wait for the paper deadline for it
+    final: bool = False
 
 
 #: per upload row: the index of the voter's handle in the commission's list and the
@@ -373,9 +376,11 @@ def make_paper_upload(
     rng: Randomness,
     on_roll: int | None = None,
     previous: bytes | None = None,
+    final: bool = False,
 ) -> tuple[PaperUpload, Opening]:
     """The commission's upload, the ``sequence``-th of its unit, correcting the upload
-    whose digest is ``previous`` (None for the first): the protocol checked,
+    whose digest is ``previous`` (None for the first), declared ``final`` or not (a
+    final upload is the unit's last: the board takes no correction after it): the protocol checked,
     every handle encrypted with its proof in an order drawn at random, the whole signed;
     and its opening: per upload row, the index in ``handles`` it encrypts and the
     encryption's randomness (to be kept sealed, :func:`check_opening`)."""
@@ -402,7 +407,9 @@ def make_paper_upload(
         voters.append(PaperVoter(ct, proof))
         opening.append((index, r))
     placeholder = SchnorrProof(Scalar.of(0), Scalar.of(0))
-    upload = PaperUpload(unit, sequence, previous, protocol, tuple(voters), placeholder)
+    upload = PaperUpload(
+        unit, sequence, previous, protocol, tuple(voters), placeholder, final=final
+    )
     digest = paper_digest(base_hash, unsigned(upload))
     signature = sign(
         SIGNATURE_TAG, (base_hash, base_mul(commission_secret)), digest, commission_secret, rng

@@ -343,6 +343,7 @@ def board_event(
                 base_hash,
                 digest,
                 upload.signature,
+                upload.final,
             )
         case "close-round":
             # its round and deadline: the check close.rounds reads them

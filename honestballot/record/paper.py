@@ -5,6 +5,8 @@ The ``paper`` event's body, which is also what the commission uploads::
 
     {"unit": id, "sequence": n (1, 2, ... per unit),
      "previous": hex digest of the unit's upload n - 1 (which this one corrects) or null,
+     "final": true if the commission declares these results final (no correction follows),
+              else false,
      "protocol": {"received": n, "issued": n, "spoiled": n, "unused": n, "in_box": n,
                   "contests": [{"id": contest id, "invalid": n,
                                 "counts": [{"option": option id, "count": n}, ...]}, ...]},
@@ -116,6 +118,7 @@ def _unsigned_json(upload: PaperUpload) -> JsonObject:
         "unit": upload.unit,
         "sequence": upload.sequence,
         "previous": None if upload.previous is None else upload.previous.hex(),
+        "final": upload.final,
         "protocol": protocol_to_json(upload.protocol),
         "voters": [
             {
@@ -158,6 +161,7 @@ def upload_from_json(value: Any, path: str = "paper results") -> PaperUpload:
         unit=r.text("unit", max_len=64),
         sequence=r.integer("sequence", minimum=1, maximum=MAX_NUMBER),
         previous=None if r.raw("previous") is None else r.hexbytes("previous", 32),
+        final=r.boolean("final"),
         protocol=protocol_from_json(r.raw("protocol"), f"{path}.protocol"),
         voters=tuple(r.items("voters", _voter, max_items=MAX_PAPER_VOTERS)),
         signature=schnorr_from_json(r.raw("signature"), f"{path}.signature"),

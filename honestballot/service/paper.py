@@ -5,11 +5,12 @@
   ``honestballot commission upload``), authenticated by its signature alone: the service
   verifies the whole upload (shape, arithmetic, the station's key, every proof), then
   appends the ``paper`` event under the election's lock, with the board's rules (phase,
-  paper station, the unit's next sequence number, no trustee's object of the close yet).
+  paper station, the unit's next sequence number, none after the unit's final upload, no
+  trustee's object of the close yet).
 - :func:`check_close_may_begin`: the paper deadline, for the close's service to call before
   a trustee's ``close-part`` or ``close-step``.
-- :func:`paper_listing`: per unit, its counting upload (the last), how many were sent, and
-  the reconciliation lines, for ``GET /api/e/{id}/stations``.
+- :func:`paper_listing`: per unit, its counting upload (the last), how many were sent,
+  whether the last is final, and the reconciliation lines, for ``GET /api/e/{id}/stations``.
 - :func:`write_paper_roll`: a station's paper roll, ``line,national_id,handle``, for the
   organiser to print and hand to the commission (``honestballot election paper-roll``).
 """
@@ -99,7 +100,13 @@ def submit_paper(
         board = paper_board(elections, conn, election_id)
         board.apply(
             PaperEvent(
-                unit, upload.sequence, upload.previous, ctx.base_hash, digest, upload.signature
+                unit,
+                upload.sequence,
+                upload.previous,
+                ctx.base_hash,
+                digest,
+                upload.signature,
+                upload.final,
             )
         )
         seq = elections._append(conn, election_id, "paper", upload_to_json(upload))
@@ -119,9 +126,9 @@ def _on_roll(elections: ElectionService, conn: Tx, election_id: str, unit: str) 
 
 def paper_board(elections: ElectionService, conn: Tx, election_id: str) -> BoardRules:
     """The board as the paper rules read it, under the election's lock: the phase, the
-    stations, each unit's number of ``paper`` events and its last one's digest, the
-    ``close``'s time and whether a
-    trustee's object of the close is on the board."""
+    stations, each unit's number of ``paper`` events, its last one's digest and whether
+    that one is final, the ``close``'s time and whether a trustee's object of the close
+    is on the board."""
     ctx_base = elections.context(election_id).base_hash
     board, _ = elections._board(conn, election_id)
     board.stations = {
@@ -138,6 +145,10 @@ def paper_board(elections: ElectionService, conn: Tx, election_id: str) -> Board
         unit = str(body["unit"])
         board.paper_events[unit] = board.paper_events.get(unit, 0) + 1
         board.paper_digests[unit] = body_digest(ctx_base, body)
+        if body.get("final") is True:
+            board.paper_finals.add(unit)
+        else:
+            board.paper_finals.discard(unit)
     return board
 
 
@@ -146,8 +157,8 @@ def check_close_may_begin(
 ) -> None:
     """The paper deadline, for the close's service: call it under the election's lock
     before appending a trustee's ``close-part`` or ``close-step`` at ``time_ms``;
-    :class:`ProtocolError` (``paper.deadline``) while a paper station has no results and
-    the 24 hours after the ``close`` have not passed (protocol/board.py,
+    :class:`ProtocolError` (``paper.deadline``) while a paper station has no results
+    declared final and the 24 hours after the ``close`` have not passed (protocol/board.py,
     :func:`check_paper_deadline`)."""
     check_paper_deadline(paper_board(elections, conn, election_id), time_ms)
 
@@ -182,7 +193,8 @@ def _reconciliation(p: PaperProtocol, voters: int) -> dict[str, Any]:
 
 def paper_listing(elections: ElectionService, election_id: str) -> dict[str, dict[str, Any]]:
     """unit -> its counting protocol (its last ``paper`` event's), how many voters it
-    lists, how many ``paper`` events it sent, the last one's digest (``last_digest``, what
+    lists, how many ``paper`` events it sent, whether the last one is declared final
+    (``final``: no correction can follow), the last one's digest (``last_digest``, what
     the unit's next upload names as ``previous``), and the reconciliation lines; units without
     paper results left out.  Only the protocols are decoded: the listed voters' points and
     proofs, checked when the board took them, are counted, not read (the observers' page
@@ -206,6 +218,7 @@ def paper_listing(elections: ElectionService, election_id: str) -> dict[str, dic
             "protocol": protocol_to_json(protocol),
             "voters": voters,
             "paper_events": sent[u.id],
+            "final": ev.body["final"] is True,
             "last_digest": body_digest(base_hash, ev.body).hex(),
             "reconciliation": _reconciliation(protocol, voters),
         }

@@ -8,12 +8,13 @@ protocol/paper.py), over every ``paper`` event of the record:
 - ``paper.voters``: the listed ciphertexts' alphas pairwise distinct, and every listed
   voter's proof of randomness at its place;
 - ``paper.missing``: the close began (a trustee's first ``close-part`` or ``close-step``)
-  only once every paper station had a ``paper`` event, or 24 hours after the ``close``
-  (the events' times); when it passes, it names the paper stations without results.
+  only once every paper station's last ``paper`` event was declared final, or 24 hours
+  after the ``close`` (the events' times); when it passes, it names the paper stations
+  without results and those counted with results not declared final.
 
 Each failure names the event and its unit.  Where a ``paper`` event may stand, and its
-``sequence``, are board rules (``board.rules``, which checks the signature and the paper
-deadline too).
+``sequence``, are board rules (``board.rules``, which checks the signature, that no upload
+follows its unit's final one, and the paper deadline too).
 """
 
 from __future__ import annotations
@@ -48,11 +49,15 @@ def check_paper(
     problems: dict[str, list[str]] = {name: [] for name in CHECKS}
     uploads = 0
     units: set[str] = set()
+    #: the units whose last ``paper`` event is declared final
+    final: set[str] = set()
     voters = 0
     on_roll: dict[str, int] | None = None
     close_ms: int | None = None
-    #: the paper stations without results when the close began (None: not begun)
+    #: the paper stations without results declared final when the close began (None: not
+    #: begun), and those of them with results
     missing_at_close: list[str] | None = None
+    not_final: list[str] = []
     for ev in events:
         if ev.kind == "roll":
             try:
@@ -64,12 +69,14 @@ def check_paper(
             close_ms = ev.time_ms
             continue
         if ev.kind in CLOSE_BEGINS and missing_at_close is None:
-            missing_at_close = _waiting(stations, units)
+            missing_at_close = _waiting(stations, final)
+            not_final = [unit for unit in missing_at_close if unit in units]
             if missing_at_close and (close_ms is None or ev.time_ms < close_ms + PAPER_DEADLINE_MS):
                 problems["paper.missing"].append(
                     f"event {ev.seq}: the close began {_hours(ev.time_ms, close_ms)} after "
-                    f"voting closed, before the results of the paper stations of "
-                    f"{', '.join(missing_at_close)} and before the {PAPER_HOURS} hours passed"
+                    f"voting closed, before the paper stations of "
+                    f"{', '.join(missing_at_close)} declared their results final and before "
+                    f"the {PAPER_HOURS} hours passed"
                 )
             continue
         if ev.kind == "station":
@@ -89,6 +96,10 @@ def check_paper(
             continue
         where = f"event {ev.seq} (unit {upload.unit})"
         units.add(upload.unit)
+        if upload.final:
+            final.add(upload.unit)
+        else:
+            final.discard(upload.unit)
         voters += len(upload.voters)
         found = stations.get(upload.unit)
         if found is None or not found.paper:
@@ -120,13 +131,20 @@ def check_paper(
     if missing_at_close is None:
         missing = "the close has not begun"
     elif missing_at_close:
-        missing = (
-            f"the close began after the {PAPER_HOURS} hours; the paper stations of "
-            f"{', '.join(missing_at_close)} sent no results (their paper ballots are not "
-            "counted, their voters' e-votes not cancelled)"
-        )
+        missing = f"the close began after the {PAPER_HOURS} hours"
+        none = [unit for unit in missing_at_close if unit not in not_final]
+        if none:
+            missing += (
+                f"; the paper stations of {', '.join(none)} sent no results (their paper "
+                "ballots are not counted, their voters' e-votes not cancelled)"
+            )
+        if not_final:
+            missing += (
+                f"; the paper stations of {', '.join(not_final)} count with their last "
+                "results, not declared final"
+            )
     else:
-        missing = "every paper station's results were on the board when the close began"
+        missing = "every paper station's results were declared final when the close began"
     found_ok = {
         "paper.signatures": (
             f"{uploads} paper events of {len(units)} units, each signed by its station's commission"
@@ -141,9 +159,9 @@ def check_paper(
     }
 
 
-def _waiting(stations: dict[str, Station], sent: set[str]) -> list[str]:
-    """The units whose station has paper voting and no results, sorted."""
-    return sorted(unit for unit, st in stations.items() if st.paper and unit not in sent)
+def _waiting(stations: dict[str, Station], final: set[str]) -> list[str]:
+    """The units whose station has paper voting and no results declared final, sorted."""
+    return sorted(unit for unit, st in stations.items() if st.paper and unit not in final)
 
 
 def _hours(time_ms: int, close_ms: int | None) -> str:

@@ -2,13 +2,13 @@
 
 - :func:`paper_view`: a station's counting protocol as the pages show it -- the ballots'
   numbers, per contest the invalid ballots and each option's count (named from the
-  manifest in the reader's language), the voters listed, the uploads sent, and the
-  reconciliation lines, each with whether it holds. The observers' stations page
-  (web/stations.py) shows it for every paper station.
+  manifest in the reader's language), the voters listed, the uploads sent, whether the
+  last is declared final, and the reconciliation lines, each with whether it holds. The
+  observers' stations page (web/stations.py) shows it for every paper station.
 - ``GET /e/{id}/stations/{unit}/paper``: the commission's page -- what the board holds of
   the station (the protocol that counts, and each upload with its board position and
-  time) and a form for the upload file of ``honestballot commission paper`` (chosen as a
-  file, or pasted);
+  time) and, unless its last upload is final, a form for the upload file of
+  ``honestballot commission paper`` (chosen as a file, or pasted);
 - ``POST /e/{id}/stations/{unit}/paper``: that form, handed to the service's
   :func:`~honestballot.service.paper.submit_paper` (authenticated by the commission's
   signature alone, like the API); a refusal is said in the page's language and appends
@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from honestballot.errors import HonestBallotError, InvalidInput, NotFound, Text
+from honestballot.protocol.board import PAPER_HOURS
 from honestballot.protocol.manifest import Contest, Manifest
 from honestballot.protocol.paper import mark_bounds
 from honestballot.record.codec import parse_json
@@ -85,7 +86,7 @@ def paper_view(
     manifest: Manifest, lang: str, results: dict[str, Any], roll_voters: int | None
 ) -> dict[str, Any]:
     """``results`` (one unit of :func:`~honestballot.service.paper.paper_listing`: the
-    protocol as JSON, ``voters``, ``paper_events``, ``reconciliation``) as the pages show
+    protocol as JSON, ``voters``, ``paper_events``, ``final``, ``reconciliation``) as the pages show
     it in ``lang``, with the unit's ``roll_voters`` (None if no roll is on the board)."""
     t = translator(lang)
     p = results["protocol"]
@@ -119,6 +120,8 @@ def paper_view(
         "numbers": [(key, p[key]) for key in NUMBERS] + [("taken_away", rec["taken_away"])],
         "voters": results["voters"],
         "uploads": results["paper_events"],
+        "final": bool(results["final"]),
+        "hours": PAPER_HOURS,
         "contests": contests,
         "lines": lines,
         "holds": all(holds for _, _, holds in lines) and all(c["holds"] for c in contests),
@@ -155,6 +158,7 @@ def _commission_page(
                 "protocol": protocol_to_json(last.protocol),
                 "voters": len(last.voters),
                 "paper_events": len(uploads),
+                "final": last.final,
                 "reconciliation": reconciliation(last),
             },
             roll_voters(services.elections, election_id).get(unit),

@@ -165,6 +165,22 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Түзетілген қорытынды — кейінгі жүктеу; соңғысы есептеледі.",
         "A correction is a later upload; the last one counts.",
     ),
+    "paper.final_yes": (
+        "Комиссия объявила эти итоги окончательными: исправлений больше не будет.",
+        "Комиссия бұл қорытындыларды түпкілікті деп жариялады: енді түзету болмайды.",
+        "The commission has declared these results final: no correction can follow.",
+    ),
+    "paper.final_no": (
+        "Итоги не объявлены окончательными: пока подсчёт не начался, комиссия может прислать "
+        "исправление. Подсчёт ждёт окончательных итогов не дольше {hours} ч после окончания "
+        "голосования.",
+        "Қорытынды түпкілікті деп жарияланбаған: санау басталғанға дейін комиссия түзету "
+        "жібере алады. Санау түпкілікті қорытындыны дауыс беру аяқталғаннан кейін {hours} "
+        "сағаттан артық күтпейді.",
+        "Not declared final: until the close begins, the commission can still send a "
+        "correction. The close waits for final results no longer than {hours} hours after "
+        "voting closed.",
+    ),
     "paper.checks": ("Сверка", "Салыстыру", "Reconciliation"),
     "paper.check.received": (
         "получено ({received}) = выдано ({issued}) + испорчено ({spoiled}) + не "
@@ -238,10 +254,13 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "paper.send": ("Отправить итоги", "Қорытындыны жіберу", "Send the results"),
     "paper.form_hint": (
         "Исправленные итоги — новая загрузка со следующим номером; считается последняя. "
+        "Итоги, объявленные окончательными (commission paper --final), исправить уже нельзя. "
         "Если итоги не приняты, на доску ничего не добавляется.",
         "Түзетілген қорытынды — келесі нөмірмен жаңа жүктеу; соңғысы есептеледі. "
-        "Қорытынды қабылданбаса, тақтаға ештеңе қосылмайды.",
-        "A correction is a new upload with the next number; the last one counts. An upload "
+        "Түпкілікті деп жарияланған қорытындыны (commission paper --final) енді түзетуге "
+        "болмайды. Қорытынды қабылданбаса, тақтаға ештеңе қосылмайды.",
+        "A correction is a new upload with the next number; the last one counts. Results "
+        "declared final (commission paper --final) can no longer be corrected. An upload "
         "that is refused adds nothing to the board.",
     ),
     "paper.file": (
@@ -540,12 +559,13 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "earlier upload",
     ),
     "msg.paper.deadline": (
-        "подсчёт начинается, когда все участки с бумажным голосованием передали итоги, или "
-        "через {hours} ч после окончания голосования; ещё не передали: {units}",
-        "санау қағаз дауыс беру учаскелерінің бәрі қорытындыларын жібергенде немесе дауыс "
-        "беру аяқталғаннан кейін {hours} сағаттан соң басталады; әлі жібермегендер: {units}",
-        "the close begins once every polling station with paper voting has sent its "
-        "results, or {hours} hours after voting closed; still waiting for {units}",
+        "подсчёт начинается, когда все участки с бумажным голосованием объявили итоги "
+        "окончательными, или через {hours} ч после окончания голосования; ещё ждём: {units}",
+        "санау қағаз дауыс беру учаскелерінің бәрі қорытындыларын түпкілікті деп "
+        "жариялағанда немесе дауыс беру аяқталғаннан кейін {hours} сағаттан соң басталады; "
+        "әлі күтілетіндер: {units}",
+        "the close begins once every polling station with paper voting has declared its "
+        "results final, or {hours} hours after voting closed; still waiting for {units}",
     ),
     "msg.paper.signature": (
         "бумажные итоги участка {unit} не подписаны ключом комиссии этого участка",
@@ -576,6 +596,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "в округе {unit} нет избирательного участка с голосованием на бумаге",
         "{unit} округінде қағазбен дауыс беретін сайлау учаскесі жоқ",
         "unit {unit} has no polling station with paper voting",
+    ),
+    "msg.paper.final": (
+        "комиссия участка {unit} объявила бумажные итоги окончательными: доска больше не "
+        "принимает загрузок этого участка",
+        "{unit} учаскесінің комиссиясы қағаз қорытындыларын түпкілікті деп жариялады: тақта "
+        "бұл учаскенің жүктеулерін енді қабылдамайды",
+        "the commission of unit {unit} has declared its paper results final: the board takes "
+        "no more uploads of the unit",
     ),
     "msg.paper.close_begun": (
         "подсчёт уже начался: бумажные итоги больше нельзя изменить",

@@ -2603,8 +2603,9 @@ def check_station_signatures(base: bytes, setup: dict, events: Sequence[dict]) -
 # paper.protocol, paper.voters, paper.missing).
 # ---------------------------------------------------------------------------
 
-PAPER_KEYS = {"unit", "sequence", "previous", "protocol", "voters", "signature"}
-#: the close may begin without every paper station's results 24 hours after the close
+PAPER_KEYS = {"unit", "sequence", "previous", "final", "protocol", "voters", "signature"}
+#: the close may begin without every paper station's last results final 24 hours after
+#: the close
 PAPER_DEADLINE_MS = 24 * 3600 * 1000
 PROTOCOL_NUMBERS = ("received", "issued", "spoiled", "unused", "in_box")
 MAX_NUMBER = (1 << 53) - 1
@@ -2704,6 +2705,7 @@ def check_paper(
     stations: dict[str, dict] = {}
     sent: dict[str, int] = {}  # unit -> its paper events so far
     last: dict[str, str] = {}  # unit -> the hex digest of its last paper event
+    final: set[str] = set()  # the units whose last paper event is final
     on_roll: dict[str, int] | None = None
     for ev in events:
         kind, body = ev["kind"], ev["body"]
@@ -2714,11 +2716,11 @@ def check_paper(
         elif kind == "close":
             phase, close_ms = "closed", ev["time_ms"]
         elif kind in ("close-part", "close-step"):
-            waiting = [u for u, st in stations.items() if st["paper"] and not sent.get(u)]
+            waiting = [u for u, st in stations.items() if st["paper"] and u not in final]
             if not begun and waiting and ev["time_ms"] < (close_ms or 0) + PAPER_DEADLINE_MS:
                 failures["board.rules"].append(f"event {ev['seq']}: the close began early")
                 failures["paper.missing"].append(
-                    f"event {ev['seq']}: the close began before the results of {sorted(waiting)}"
+                    f"event {ev['seq']}: the close began before final results of {sorted(waiting)}"
                 )
             begun = True
         elif kind == "station":
@@ -2726,12 +2728,14 @@ def check_paper(
         if kind != "paper":
             continue
         where = f"event {ev['seq']} (unit {body.get('unit')})"
-        if set(body) != PAPER_KEYS:
+        if set(body) != PAPER_KEYS or not isinstance(body["final"], bool):
             failures["paper.protocol"].append(f"{where}: the body's keys")
             continue
         station = stations.get(body["unit"])
         if phase not in ("open", "closed") or "schedule" not in setup or begun:
             failures["board.rules"].append(f"{where}: a paper event out of its place")
+        if body["unit"] in final:
+            failures["board.rules"].append(f"{where}: after its unit's final upload")
         if body["sequence"] != sent.get(body["unit"], 0) + 1:
             failures["board.rules"].append(f"{where}: sequence {body['sequence']} out of turn")
         if body["sequence"] > 20:
@@ -2742,6 +2746,8 @@ def check_paper(
             )
         sent[body["unit"]] = sent.get(body["unit"], 0) + 1
         last[body["unit"]] = paper_digest(base, body).hex()
+        if body["final"]:
+            final.add(body["unit"])
         if body["unit"] not in units or station is None or not station["paper"]:
             failures["board.rules"].append(f"{where}: no station with paper voting")
             failures["paper.signatures"].append(f"{where}: no station with paper voting")

@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 
 from honestballot.crypto.elgamal import decrypt_to_point
+from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.close_a import ListMix
 from honestballot.protocol.close_b import B_ROLL
 from honestballot.record.events import EventLine
-from honestballot.record.paper import upload_from_json, upload_to_json
+from honestballot.record.paper import upload_digest, upload_from_json, upload_to_json
 from honestballot.verify.paper import check_paper as verify_paper
 from tests.databases import fresh_database
 from tests.factories import REVOTING_ELECTION, WEB_ELECTION, DemoCeremonies, open_web_election
@@ -34,6 +35,7 @@ from tests.paper_helpers import (
     paper_election,
     post_paper,
     resigned,
+    upload_of,
 )
 from tests.protocol.test_close_a import X
 from tests.protocol.test_close_paper import oracle_probes, p_tags, unusable_rows, wrong_lists
@@ -180,10 +182,13 @@ def test_hbcheck_and_verify_refuse_a_replayed_upload_and_repeated_alphas(record:
     assert "an option counts more than the valid ballots" in found["paper.protocol"][0]
 
 
-def _closing(record: Record, after_ms: int) -> list[dict[str, Any]]:
-    """The record's events, then a close and a trustee's close-part ``after_ms`` later
-    (station-4 votes on paper and sent no results)."""
-    events = copy.deepcopy(record[2])
+def _closing(
+    record: Record, after_ms: int, events: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The record's events (or ``events``), then a close and a trustee's close-part
+    ``after_ms`` later (in the record, station-1's results are not final, and station-4
+    votes on paper and sent no results)."""
+    events = copy.deepcopy(record[2] if events is None else events)
     last = events[-1]
     close = {"type": "event", "seq": last["seq"] + 1, "time_ms": last["time_ms"] + 1000,
              "kind": "close", "body": {}}  # fmt: skip
@@ -193,29 +198,83 @@ def _closing(record: Record, after_ms: int) -> list[dict[str, Any]]:
 
 
 def test_paper_missing_when_the_close_begins_before_the_deadline(record: Record) -> None:
-    _, _, _, election, _ = record
     hour = 3_600_000
     early, late = _closing(record, hour), _closing(record, 24 * hour)
     found = {name: f for name, f in _check(record, early).items() if f}
     assert set(found) == {"board.rules", "paper.missing"}
-    assert "station-4" in found["paper.missing"][0]
+    # station-1 sent results, not final: the close waits for it as for station-4
+    assert "['station-1', 'station-4']" in found["paper.missing"][0]
     assert not any(_check(record, late).values())
     # verify's check of the same events
-    lines = [EventLine(ev["seq"], ev["time_ms"], ev["kind"], ev["body"]) for ev in early]
-    checks = verify_paper(lines, election.ctx)
-    assert checks is not None
-    passed, text = checks["paper.missing"]
+    passed, text = _verify(record, early)["paper.missing"]
     assert not passed
-    assert "before the results of the paper stations of station-4" in text
-    lines = [EventLine(ev["seq"], ev["time_ms"], ev["kind"], ev["body"]) for ev in late]
-    checks = verify_paper(lines, election.ctx)
-    assert checks is not None
+    assert "before the paper stations of station-1, station-4 declared their results final" in (
+        text
+    )
+    checks = _verify(record, late)
     assert checks["paper.missing"] == (
         True,
         "the close began after the 24 hours; the paper stations of station-4 sent no results "
-        "(their paper ballots are not counted, their voters' e-votes not cancelled)",
+        "(their paper ballots are not counted, their voters' e-votes not cancelled); the "
+        "paper stations of station-1 count with their last results, not declared final",
     )
     assert all(ok for ok, _ in checks.values()), checks
+
+
+def _verify(record: Record, events: list[dict[str, Any]]) -> dict[str, tuple[bool, str]]:
+    lines = [EventLine(ev["seq"], ev["time_ms"], ev["kind"], ev["body"]) for ev in events]
+    checks = verify_paper(lines, record[3].ctx)
+    assert checks is not None
+    return checks
+
+
+def _paper_event(events: list[dict[str, Any]], body: dict[str, Any]) -> list[dict[str, Any]]:
+    last = events[-1]
+    ev = {"type": "event", "seq": last["seq"] + 1, "time_ms": last["time_ms"] + 1000,
+          "kind": "paper", "body": body}  # fmt: skip
+    return [*events, ev]
+
+
+def test_the_close_begins_early_only_once_every_paper_station_is_final(record: Record) -> None:
+    """station-1's correction declared final (re-signed): an early close still fails for
+    station-4 alone; with station-4's results final too, it passes in hbcheck and verify;
+    an upload after a unit's final one breaks board rule 12."""
+    _, _, stored, election, directory = record
+    secret = commission_secret(directory, "station-1")
+    events = copy.deepcopy(stored)
+    second = [n for n, ev in enumerate(events) if ev["kind"] == "paper"][-1]
+    correction = upload_from_json(events[second]["body"])
+    final = resigned(election, replace(correction, final=True), secret)
+    events[second]["body"] = upload_to_json(final)
+    assert not any(_check(record, events).values())
+    hour = 3_600_000
+    found = {name: f for name, f in _check(record, _closing(record, hour, events)).items() if f}
+    assert set(found) == {"board.rules", "paper.missing"}
+    assert "['station-4']" in found["paper.missing"][0]
+    passed, text = _verify(record, _closing(record, hour, events))["paper.missing"]
+    assert not passed and "before the paper stations of station-4 declared" in text
+    # station-4's commission declares its results (no paper ballot issued) final
+    ctx = election.ctx
+    four = upload_of(
+        ctx.base_hash, ctx.public_key, ctx.manifest, "station-4", [],
+        commission_secret(directory, "station-4"), SeededRandomness("station-4"), final=True,
+    )  # fmt: skip
+    honest = _closing(record, hour, _paper_event(events, upload_to_json(four)))
+    assert not any(_check(record, honest).values())
+    checks = _verify(record, honest)
+    assert checks["paper.missing"] == (
+        True,
+        "every paper station's results were declared final when the close began",
+    )
+    assert all(ok for ok, _ in checks.values()), checks
+    # station-1's correction of its final results: refused by the board's rule
+    after = replace(
+        correction, sequence=3, previous=upload_digest(ctx.base_hash, final), final=False
+    )
+    late = _paper_event(events, upload_to_json(resigned(election, after, secret)))
+    found = {name: f for name, f in _check(record, late).items() if f}
+    assert set(found) == {"board.rules"}
+    assert "after its unit's final upload" in found["board.rules"][0]
 
 
 def test_hbcheck_verifies_the_paper_vector() -> None:
@@ -254,6 +313,10 @@ def test_hbcheck_verifies_the_paper_vector() -> None:
     assert hbcheck.paper_signature_ok(base, vectors["commission_key"], correction)
     hbcheck.paper_arithmetic(manifest, correction)
     assert hbcheck.paper_voters_ok(base, h, correction) is None
+    # the first upload is not final, its correction is: the signature covers "final"
+    assert (body["final"], correction["final"]) == (False, True)
+    key = vectors["commission_key"]
+    assert not hbcheck.paper_signature_ok(base, key, {**correction, "final": False})
 
 
 # -- the paper path's remedies: hbcheck's joins and application against the close's ------

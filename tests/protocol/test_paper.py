@@ -62,6 +62,21 @@ def test_a_valid_upload_verifies_lists_every_handle_in_a_random_order_and_round_
         orders.add(tuple((v.handle.beta - v.handle.alpha * SECRET).data for v in again.voters))
     assert len(orders) > 1
     assert upload_from_json(upload_to_json(upload)) == upload
+    assert upload_to_json(upload)["final"] is False
+
+
+def test_final_is_signed_and_the_record_carries_it_as_a_boolean() -> None:
+    final = _upload(final=True)
+    body = upload_to_json(final)
+    assert body["final"] is True and upload_from_json(body) == final
+    verify_paper_upload(BASE, ELECTION_KEY, base_mul(COMMISSION), final, unsigned_body)
+    # the service (or anyone) turning final into not final, or back: the signature fails
+    for flipped in (replace(final, final=False), replace(_upload(), final=True)):
+        with pytest.raises(InvalidProof, match="not signed with the key"):
+            verify_paper_upload(BASE, ELECTION_KEY, base_mul(COMMISSION), flipped, unsigned_body)
+    for wrong in ({k: v for k, v in body.items() if k != "final"}, {**body, "final": 1}):
+        with pytest.raises(RecordFormatError):
+            upload_from_json(wrong)
 
 
 def test_another_stations_key_and_proofs_for_another_unit_are_refused() -> None:
@@ -211,8 +226,9 @@ def _board(phase: Phase = Phase.OPEN, *, revoting: bool = True, paper: bool = Tr
 def _event(upload: Any) -> board.PaperEvent:
     digest = paper_digest(BASE, unsigned_body(upload))
     return board.PaperEvent(
-        upload.unit, upload.sequence, upload.previous, BASE, digest, upload.signature
-    )
+        upload.unit, upload.sequence, upload.previous, BASE, digest, upload.signature,
+        upload.final,
+    )  # fmt: skip
 
 
 def _correction(before: Any, unit: str = "station-1", **kw: Any) -> Any:
@@ -328,6 +344,25 @@ def test_a_correction_names_the_units_last_upload_on_the_board() -> None:
     assert rules.paper_last("station-1") == upload_digest(BASE, third)
 
 
+def test_a_unit_whose_last_upload_is_final_takes_no_more_uploads() -> None:
+    rules = _board()
+    first = _upload()
+    rules.apply(_event(first))
+    assert not rules.paper_final("station-1")
+    second = _correction(first, final=True)
+    rules.apply(_event(second))
+    assert rules.paper_final("station-1")
+    # a correction of the final results, final or not: refused, and nothing recorded
+    for after in (_correction(second), _correction(second, final=True)):
+        with pytest.raises(ProtocolError, match="declared its paper results final: the board"):
+            rules.apply(_event(after))
+    assert (rules.paper_sent("station-1"), rules.paper_last("station-1")) == (
+        2, upload_digest(BASE, second)
+    )  # fmt: skip
+    # another unit is not bound by it
+    rules.apply(_event(_upload("station-2", OTHER_COMMISSION)))
+
+
 def test_a_first_upload_names_no_previous_one() -> None:
     first = _upload()
     # numbered 1 and naming a previous upload: refused before its signature is read
@@ -358,26 +393,42 @@ def _closed(close_ms: int = 10 * HOUR) -> BoardRules:
     return rules
 
 
-def test_the_close_begins_after_every_paper_station_uploads_or_24_hours_after_the_close() -> None:
+def test_the_close_begins_once_every_paper_stations_last_upload_is_final_or_after_24_hours() -> (
+    None
+):
     rules = _closed()
     assert rules.paper_waiting() == ("station-1", "station-2")
     early = board.CloseObjectEvent("close-part", 1, 11 * HOUR)
     with pytest.raises(ProtocolError, match="still waiting for station-1, station-2"):
         rules.apply(early)
-    rules.apply(_event(_upload()))
+    first = _upload(final=True)
+    rules.apply(_event(first))
     with pytest.raises(ProtocolError, match="still waiting for station-2"):
         rules.apply(board.CloseObjectEvent("close-step", 2, 11 * HOUR))
-    with pytest.raises(ProtocolError, match="still waiting"):
+    # station-2's results, not final: the close still waits for them
+    other = _upload("station-2", OTHER_COMMISSION)
+    rules.apply(_event(other))
+    assert rules.paper_waiting() == ("station-2",)
+    with pytest.raises(ProtocolError, match="declared its results final, or 24 hours after"):
+        rules.apply(early)
+    with pytest.raises(ProtocolError, match="still waiting for station-2"):
         board.check_paper_deadline(rules, 34 * HOUR - 1)
-    rules.apply(_event(_upload("station-2", OTHER_COMMISSION)))
-    rules.apply(early)  # every paper station has results
+    rules.apply(_event(_correction(other, "station-2", commission=OTHER_COMMISSION, final=True)))
+    assert rules.paper_waiting() == ()
+    rules.apply(early)  # every paper station's last results are final
     assert rules.close_begun
-    # without station-2's results: the close may begin 24 hours after the close
-    late = _closed()
-    late.apply(_event(_upload()))
-    late.apply(board.CloseObjectEvent("close-part", 1, 34 * HOUR))
-    with pytest.raises(ProtocolError, match="the close has begun"):
-        late.apply(_event(_upload("station-2", OTHER_COMMISSION)))
+    # station-2 without results, or with results not final: the close may begin 24 hours
+    # after the close, and station-2 counts with its last results
+    for sent in ((), (other,)):
+        late = _closed()
+        late.apply(_event(first))
+        for upload in sent:
+            late.apply(_event(upload))
+        with pytest.raises(ProtocolError, match="still waiting for station-2"):
+            late.apply(board.CloseObjectEvent("close-part", 1, 34 * HOUR - 1))
+        late.apply(board.CloseObjectEvent("close-part", 1, 34 * HOUR))
+        with pytest.raises(ProtocolError, match="the close has begun"):
+            late.apply(_event(_upload("station-2", OTHER_COMMISSION)))
     # a board without paper stations: no deadline
     plain = _closed()
     plain.stations = {}

@@ -60,3 +60,7 @@ def test_every_value_is_the_library_s(vectors: dict[str, Any]) -> None:
     check_protocol(ctx.manifest, correction.protocol, len(correction.voters), None)
     with pytest.raises(InvalidProof):
         verify_paper_upload(base, h, key, replace(correction, previous=None), unsigned_body)
+    # the first is not final, the correction is; the signature covers it
+    assert (upload.final, correction.final) == (False, True)
+    with pytest.raises(InvalidProof):
+        verify_paper_upload(base, h, key, replace(correction, final=False), unsigned_body)

@@ -129,7 +129,8 @@ def derive() -> dict[str, Any]:
         "scalar", "paper/signature", base, key, bytes.fromhex(digest["value"]), key, r
     )
     assert signature["value"] == sig.challenge.hex()
-    # the commission's correction (one voter fewer), naming the upload it corrects
+    # the commission's correction (one voter fewer), naming the upload it corrects and
+    # declared final (the first is not)
     fewer = protocol_from_json(
         {**PROTOCOL, "issued": 1, "in_box": 1, "unused": PROTOCOL["unused"] + 1,
          "contests": CORRECTED}
@@ -137,15 +138,16 @@ def derive() -> dict[str, Any]:
     correction, _ = make_paper_upload(
         base, h, ctx.manifest, UNIT, 2, fewer, handles[:1], COMMISSION, unsigned_body,
         SeededRandomness("paper vector, the correction"), previous=bytes.fromhex(digest["value"]),
+        final=True,
     )  # fmt: skip
     return {
         "description": (
             "A station's paper results (docs/record-format.md §6, 'Paper results') in the "
             "election of record-v3.json: the commission's key, the handles of the two "
-            "vector letters (coercion-v3.json), the paper event's body, and the pre-image "
-            "of the place id, of every proof's challenge, of the digest and of the "
+            "vector letters (coercion-v3.json), the paper event's body (not final), and the "
+            "pre-image of the place id, of every proof's challenge, of the digest and of the "
             "signature's challenge; then the body of the unit's correction (sequence 2, "
-            "one voter listed), whose previous is that digest."
+            "one voter listed, final), whose previous is that digest."
         ),
         "base_hash": base.hex(),
         "public_key": h.hex(),

@@ -739,6 +739,8 @@ def test_the_paper_pages_fit_a_phone_in_every_language(
                 summaries.nth(i).click()
             expect(page.locator("details.paper-contest[open]")).to_have_count(summaries.count())
             expect(protocols.locator('[data-n="uploads"] td')).to_have_text("2")
+            # not declared final: said, and wrapped within the phone's width
+            expect(protocols.locator('[data-final="no"]')).to_have_count(1)
             measure(f"stations [{lang}]")
             page.locator("[data-commission-link]").first.click()
             page.wait_for_url(f"**/e/{eid}/stations/station-1/paper")

@@ -43,7 +43,8 @@ def test_the_close_counts_each_stations_last_paper_event_and_verify_agrees(
     assert open_ms is not None
     services.elections.clock = lambda: open_ms + SCHEDULE.interval * 1000 + 10
     services.elections.close(election.id)
-    # station-4 sends no results: the trustees begin 24 hours after the close
+    # station-4 sends no results and station-1's are not final: the trustees begin 24
+    # hours after the close
     services.elections.clock = lambda: open_ms + SCHEDULE.interval * 1000 + 10 + PAPER_DEADLINE_MS
     rounds = run_close(election, ceremony, SeededRandomness("paper close trustees"))
     assert rounds[rounds.index("B-mix") + 1 : rounds.index("B-mix") + 5] == [
@@ -66,3 +67,8 @@ def test_the_close_counts_each_stations_last_paper_event_and_verify_agrees(
     lines = list(services.elections.record_lines(election.id))
     report = verify_record(lines, workers=1, now_ms=services.elections.clock())
     assert report.passed, describe(report)
+    # station-1's results were not declared final: the close waited for the deadline, and
+    # station-1 counts with its last upload
+    missing = next(c.detail for c in report.checks if c.name == "paper.missing")
+    assert "station-4 sent no results" in missing, missing
+    assert "station-1 count with their last results, not declared final" in missing, missing

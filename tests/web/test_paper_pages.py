@@ -122,12 +122,16 @@ def test_the_stations_page_shows_each_protocol_with_its_reconciliation(
             # 2 valid ballots, none exclusive, each with one mark for a candidate
             most = contest.max_selections * 2
             assert _say("paper.check.marks", lang, marks=2, least=2, most=most, rest=2) in table
+        # not declared final: a correction can still follow
+        assert 'data-final="no"' in shown and 'data-final="yes"' not in shown
+        assert _say("paper.final_no", lang, hours=24) in shown
         # station-4 sent nothing yet
         assert _say("paper.none", lang) in _section(html, "station-4")
         assert _say("paper.send_link", lang) in _section(html, "station-4")
 
-    # a correction is a later upload: the last one counts, two uploads shown
-    corrected = make_upload(election, tmp_path, "1\n")
+    # a correction is a later upload: the last one counts, two uploads shown; this one
+    # declared final
+    corrected = make_upload(election, tmp_path, "1\n", final=True)
     answer = client.post(
         f"/api/e/{election.id}/stations/station-1/paper",
         content=canonical_bytes(corrected),
@@ -139,6 +143,8 @@ def test_the_stations_page_shows_each_protocol_with_its_reconciliation(
     assert re.search(r'data-n="issued">.*?<td class="num">1<', shown)
     assert re.search(r'data-n="uploads">.*?<td class="num">2<', shown)
     assert _say("paper.last_counts", "ru") in shown
+    assert 'data-final="yes"' in shown and _say("paper.final_yes", "ru") in shown
+    assert 'data-final="no"' not in shown
 
 
 def _csrf(html: str) -> str:
@@ -226,6 +232,20 @@ def test_the_commission_page_takes_a_good_file_and_refuses_a_bad_one(
     assert _say("paper.counts_last", "kk") in page
     assert _checks(page) == dict.fromkeys(ALL_LINES, "yes")
     assert re.search(r'data-n="voters">.*?<td class="num">2<', page)
+    assert _say("paper.final_no", "kk", hours=24) in page and 'id="paper-form"' in page
+
+    # the commission's correction, declared final: the page says so and shows no form;
+    # an upload after it is refused, in the page's language, and nothing appended
+    final = make_upload(election, tmp_path, "1\n", final=True)
+    assert send("en", file=canonical_bytes(final)).status_code == 303
+    page = client.get(path, headers={"accept-language": "ru"}).text
+    assert _say("paper.final_yes", "ru") in page and 'data-final="yes"' in page
+    assert 'id="paper-form"' not in page
+    after = make_upload(election, tmp_path, "2\n")
+    answer = send("kk", file=canonical_bytes(after))
+    assert answer.status_code == 409, answer.text
+    assert _say("msg.paper.final", "kk", unit="station-1") in unescape(answer.text)
+    assert paper_events(election) == 2
 
 
 def test_a_line_that_does_not_hold_is_shown_as_such() -> None:
@@ -254,6 +274,7 @@ def test_a_line_that_does_not_hold_is_shown_as_such() -> None:
         "protocol": protocol,
         "voters": 1,
         "paper_events": 3,
+        "final": False,
         "reconciliation": {
             "received": False, "in_box": False, "taken_away": -1, "issued_listed": False,
         },

@@ -34,6 +34,7 @@ from honestballot.record.paper import (
     upload_from_json,
     upload_to_json,
 )
+from honestballot.service.paper import check_close_may_begin
 from honestballot.verify.verifier import Report, verify_record
 from honestballot.web.paper_pages import MAX_PAPER_BYTES
 from honestballot.web.security import limit_for
@@ -59,6 +60,7 @@ from tests.paper_helpers import (
     protocol_json,
     resigned,
     run_cli,
+    upload_of,
 )
 from tests.web.close_helpers import post_close, send_close, trustee_keys
 
@@ -97,7 +99,7 @@ def test_a_commission_uploads_its_signed_results_and_the_stations_show_them(
     stations = election.web.client.get(f"/api/e/{election.id}/stations").json()["stations"]
     shown = {s["unit"]: s for s in stations}
     paper = shown["station-1"]["paper_results"]
-    assert paper["voters"] == 2 and paper["paper_events"] == 1
+    assert paper["voters"] == 2 and paper["paper_events"] == 1 and paper["final"] is False
     first_digest = upload_digest(election.ctx.base_hash, upload_from_json(body)).hex()
     assert paper["last_digest"] == first_digest
     assert paper["protocol"]["issued"] == 2 and paper["protocol"]["received"] == 7
@@ -108,17 +110,28 @@ def test_a_commission_uploads_its_signed_results_and_the_stations_show_them(
     assert shown["station-4"]["paper_results"] is None  # nothing sent yet
 
     # a corrected protocol replaces it: the last one counts; it names the one it corrects
-    corrected = make_upload(election, tmp_path, "1\n")
-    assert corrected["previous"] == first_digest
+    # and is declared final (commission paper --final)
+    corrected = make_upload(election, tmp_path, "1\n", final=True)
+    assert corrected["previous"] == first_digest and corrected["final"] is True
     assert post_paper(election, "station-1", corrected).status_code == 201
     paper = {
         s["unit"]: s
         for s in election.web.client.get(f"/api/e/{election.id}/stations").json()["stations"]
     }["station-1"]["paper_results"]
-    assert (paper["voters"], paper["paper_events"]) == (1, 2)
+    assert (paper["voters"], paper["paper_events"], paper["final"]) == (1, 2, True)
     assert paper["last_digest"] == (
         upload_digest(election.ctx.base_hash, upload_from_json(corrected)).hex()
     )
+    # final: no upload of station-1 is taken after it, in the commission's language
+    after = make_upload(election, tmp_path, "2\n")
+    for lang, message in (
+        ("en", "the commission of unit 'station-1' has declared its paper results final"),
+        ("ru", "комиссия участка station-1 объявила бумажные итоги окончательными"),
+    ):
+        answer = post_paper(election, "station-1", after, lang=lang)
+        assert answer.status_code == 409, answer.text
+        assert message in answer.text, answer.text
+    assert paper_events(election) == 2
 
     report = _verify(election)
     assert report.passed, describe(report)
@@ -225,8 +238,9 @@ def test_paper_results_are_taken_after_the_close_until_a_trustee_acts(
     # closed, the padding and the first round on the board: the stations count now
     answer = post_paper(election, "station-1", body)
     assert answer.status_code == 201, answer.text
-    # the paper deadline: station-4 has not sent its results, so the close's service
-    # refuses a trustee's object until they come or 24 hours after the close
+    # the paper deadline: station-1's results are not final and station-4 has not sent
+    # its results, so the close's service refuses a trustee's object until both are final
+    # or 24 hours after the close
     closed_ms = open_ms + SCHEDULE.interval * 1000 + 10
     step = services.close.stage(election.id).next[0]
     keys = trustee_keys(ceremony)[2]
@@ -235,7 +249,7 @@ def test_paper_results_are_taken_after_the_close_until_a_trustee_acts(
     parts, _ = publish(election.ctx.base_hash, act(election.ctx, step, keys, rng), keys.x, rng)
     early = post_close(election, "close-part", parts[0])
     assert early.status_code == 409, early.text
-    assert "still waiting for station-4" in early.text
+    assert "still waiting for station-1, station-4" in early.text
     assert services.close.stage(election.id).next[0] == step  # nothing taken
     services.elections.clock = lambda: closed_ms + PAPER_DEADLINE_MS
     sent = send_close(election, keys, step, SeededRandomness("trustee"))
@@ -244,6 +258,47 @@ def test_paper_results_are_taken_after_the_close_until_a_trustee_acts(
     assert answer.status_code == 409, answer.text
     assert "the close has begun: paper results can no longer be changed" in answer.text
     assert paper_events(election) == 1
+
+
+def test_the_close_may_begin_early_only_once_every_paper_station_is_final(
+    election: RevotingElection, tmp_path: Path
+) -> None:
+    """The service's paper deadline (check_close_may_begin, which the close's service calls
+    before a trustee's object): results not declared final keep the close waiting as no
+    results do, until every paper station's last results are final or 24 hours passed."""
+    services = election.web.services
+    open_ms = services.batches.open_ms(election.id)
+    assert open_ms is not None
+    closed_ms = open_ms + SCHEDULE.interval * 1000 + 10
+    services.elections.clock = lambda: closed_ms
+    services.elections.close(election.id)
+
+    def may_begin(at_ms: int) -> None:
+        with services.store.transaction(election.id) as conn:
+            check_close_may_begin(services.elections, conn, election.id, at_ms)
+
+    soon = closed_ms + 60_000
+    with pytest.raises(ProtocolError, match=r"still waiting for station-1, station-4$"):
+        may_begin(soon)
+    first = make_upload(election, tmp_path, "1\n")
+    assert post_paper(election, "station-1", first).status_code == 201
+    with pytest.raises(ProtocolError, match=r"still waiting for station-1, station-4$"):
+        may_begin(soon)
+    # station-4's commission issued no paper ballot, and declares that final
+    ctx = election.ctx
+    four = upload_of(
+        ctx.base_hash, ctx.public_key, ctx.manifest, "station-4", [],
+        commission_secret(tmp_path, "station-4"), SeededRandomness("station-4"), final=True,
+    )  # fmt: skip
+    assert post_paper(election, "station-4", upload_to_json(four)).status_code == 201
+    with pytest.raises(ProtocolError, match=r"still waiting for station-1$"):
+        may_begin(soon)
+    with pytest.raises(ProtocolError, match=r"still waiting for station-1$"):
+        may_begin(closed_ms + PAPER_DEADLINE_MS - 1)
+    may_begin(closed_ms + PAPER_DEADLINE_MS)  # station-1 then counts with its last results
+    final = make_upload(election, tmp_path, "1\n", final=True)
+    assert post_paper(election, "station-1", final).status_code == 201
+    may_begin(soon)
 
 
 def test_verify_names_the_failing_check_of_a_tampered_record(
@@ -342,7 +397,8 @@ def test_the_commission_fetches_the_election_and_posts_with_the_command_line(
     )  # fmt: skip
     assert f"fingerprint {election.ctx.base_hash.hex()[:16]}" in result.output
     assert "are on the board (event" in result.output and "1 voters listed" in result.output
-    assert "upload 1," in result.output
+    assert "upload 1 (not final)," in result.output
+    assert json.loads((tmp_path / "upload.json").read_text())["final"] is False
     # its receipt: no witnesses here, and the output says what the proof then rests on
     assert (tmp_path / "upload.receipt.json").exists()
     assert "names no witnesses (quorum 0)" in result.output
@@ -390,11 +446,13 @@ def test_the_commission_fetches_the_election_and_posts_with_the_command_line(
         stale.exception
     )
     assert not (tmp_path / "upload.json").exists()
-    assert "upload 2," in run_cli(*paper, "--key", str(tmp_path / "station-1.key")).output
+    made = run_cli(*paper, "--key", str(tmp_path / "station-1.key"), "--final").output
+    assert "upload 2 (final: no correction can follow)," in made
     # it names the board's last upload, read from the board, and the board takes it
     last = last_digest_of(election, "station-1")
     assert last is not None
-    assert json.loads((tmp_path / "upload.json").read_text())["previous"] == last
+    corrected = json.loads((tmp_path / "upload.json").read_text())
+    assert (corrected["previous"], corrected["final"]) == (last, True)
     run_cli("commission", "upload", "--server", "http://board.test", "--election", election.id,
             "--receipt", str(tmp_path / "2.json"), str(tmp_path / "upload.json"))  # fmt: skip
     assert paper_events(election) == 2
