@@ -688,7 +688,7 @@ def _heads(proof: EventProof, keys: BoardKeys) -> str:
     """A head's size, time and its co-signers' times, in words."""
     names = {w.key: w.name for w in keys.witnesses}
     head = proof.head.head
-    said = f"the tree head of size {head.size} signed at {utc(head.timestamp_ms)}"
+    said = f"size {head.size}, signed at {utc(head.timestamp_ms)}"
     if proof.cosignatures:
         said += ", co-signed by " + ", ".join(
             f"{names.get(c.witness, c.witness.hex()[:16])} at {utc(c.witnessed_ms)}"
@@ -763,7 +763,8 @@ def check_receipt(
         click.echo(
             f"the receipt holds: upload {receipt.sequence} of unit {receipt.unit!r} is event "
             f"{receipt.proof.seq} of the board of election {receipt.election_id!r} "
-            f"(fingerprint {receipt.base_hash.hex()[:16]}) under {_heads(receipt.proof, given[1])}"
+            f"(fingerprint {receipt.base_hash.hex()[:16]}) under the tree head "
+            f"({_heads(receipt.proof, given[1])})"
         )
         click.echo(
             "checked without the board: whether the board still holds it, and whether a later "
@@ -803,10 +804,10 @@ def check_receipt(
     click.echo(
         f"the board still holds upload {receipt.sequence} of unit {receipt.unit!r} as event "
         f"{seq}, signed with the key of the unit's station (event {event.seq}): proved under "
-        f"its latest witnessed tree head, {_heads(now, keys)}"
+        f"its latest witnessed tree head ({_heads(now, keys)})"
     )
     click.echo(
-        f"which extends the receipt's, {_heads(receipt.proof, keys)}"
+        f"which extends the receipt's ({_heads(receipt.proof, keys)})"
         if new.head.size > old.head.size
         else "which is the receipt's own head: the board has witnessed nothing newer since "
         "(see the times)"
