@@ -10,12 +10,15 @@ organiser handed over (``line,national_id,handle``), the paper roll's line numbe
 voters issued a ballot and the counting protocol, it encrypts each such voter's handle
 (in an order drawn at random, with its proof) and signs the whole with the commission's
 key; ``--post`` (or ``honestballot commission upload``) sends it to the board.  With
-``--server`` it first checks the station on the board (:func:`check_station`: the key the
-commission's own, paper voting, before ``open``), numbers the upload (``sequence``) after
-the unit's uploads there and names the last one's digest (``previous``, the upload it
-corrects), all read through inclusion proofs under witnessed tree heads
-(cli/board_proof.py); without the board (``--setup``) both are given (``--sequence``,
-``--previous``).  Beside the upload it writes the sealed opening (``--opening``: per
+``--server`` the election must be pinned (``--fingerprint``, or ``--setup``: the board's
+setup is refused unless its base hash starts with it, before anything is encrypted or
+sent); the tool first checks the station on the board (:func:`check_station`: from the
+board's events up to ``open``, checked against a witnessed head, the unit's last station
+has the commission's own key and paper voting, and the election is open), numbers the
+upload (``sequence``) after the unit's uploads there and names the last one's digest
+(``previous``, the upload it corrects), read through inclusion proofs under witnessed
+tree heads (cli/board_proof.py); without the board (``--setup``) both are given
+(``--sequence``, ``--previous``).  Beside the upload it writes the sealed opening (``--opening``: per
 upload row, the paper roll's line and the encryption's randomness), which ``honestballot
 commission check-opening`` checks against the paper roll and the upload.
 
@@ -23,8 +26,8 @@ After posting, the tool waits for the upload's inclusion proof under a witnessed
 checks that the event there is exactly the signed upload, and writes it as the
 commission's receipt (record/receipt.py); ``commission receipt`` finds an upload sent
 earlier and writes its receipt, ``commission check-receipt`` proves the upload still on
-the board, and ``commission check-station`` checks the station before the vote
-(docs/paper.md)."""
+the board (or, with ``--setup`` alone, checks the receipt offline), and ``commission
+check-station`` checks the station before the vote (docs/paper.md)."""
 
 from __future__ import annotations
 
