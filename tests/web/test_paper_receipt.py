@@ -334,6 +334,7 @@ def test_check_station_reads_the_board_up_to_open_not_the_services_lists(
     The service lists only the first: check-station finds the second all the same, in the
     board's events up to open it reads and checks against the witnessed head."""
     first = tmp_path / "station-1.json"
+    monkeypatch.setattr(board_proof, "_sleep", lambda seconds: None)
 
     def republish(made: RevotingElection) -> None:
         manifest = str(tmp_path / "manifest.json")
@@ -344,6 +345,11 @@ def test_check_station_reads_the_board_up_to_open_not_the_services_lists(
         web.services.elections.publish_station_files(
             made.id, station_details("station-1"), key_file
         )
+        # before the election opens: the whole board up to the witnessed head is read
+        monkeypatch.setattr(cli_commission, "urllib_fetch", Board(made))
+        early = run_cli("commission", "check-station", *pinned(made), "--unit", "station-1",
+                        "--key", other_public).output  # fmt: skip
+        assert "the election is not open yet (under the witnessed tree head of size" in early
 
     election = paper_election(
         web, demo_ceremony(REVOTING_ELECTION), tmp_path, seed="corrections",
@@ -351,7 +357,6 @@ def test_check_station_reads_the_board_up_to_open_not_the_services_lists(
     )  # fmt: skip
     board = Board(election)
     monkeypatch.setattr(cli_commission, "urllib_fetch", board)
-    monkeypatch.setattr(board_proof, "_sleep", lambda seconds: None)
     base = f"/api/e/{election.id}"
     listed = election.web.client.get(f"{base}/events?kind=station&unit=station-1").json()
     s1, s2 = [e["seq"] for e in listed["events"]]
