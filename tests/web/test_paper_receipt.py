@@ -28,12 +28,15 @@ from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scal
 from honestballot.errors import ProtocolError
 from honestballot.protocol.witnesses import Witness, cosign
 from honestballot.record.events import log_id
+from honestballot.record.paper import upload_from_json, upload_to_json
 from honestballot.record.witness import Cosignature
 from tests.factories import REVOTING_ELECTION, DemoCeremonies, RevotingElection, WebElection
 from tests.paper_helpers import (
+    commission_secret,
     make_upload,
     paper_election,
     paper_events,
+    resigned,
     run_cli,
     station_details,
 )
@@ -263,6 +266,17 @@ def test_a_commission_keeps_a_receipt_and_a_board_that_lies_is_refused(
         return {**answer, "inclusion_proof": proof}
 
     refused(wrong_proof, f"the inclusion proof of event {seq} of the board does not lead")
+
+    # an upload signed with another commission's key: refused before it is sent
+    forged_path = tmp_path / "forged.json"
+    other_signed = resigned(
+        election, upload_from_json(sent), commission_secret(tmp_path, "station-4")
+    )
+    forged_path.write_text(json.dumps(upload_to_json(other_signed)))
+    posts = board.posts
+    unsigned = invoke("commission", "upload", *pinned(election), str(forged_path))
+    assert "is not signed, for the election of fingerprint" in str(unsigned.exception)
+    assert board.posts == posts and paper_events(election) == 1
 
     # a board that names another event as the upload's place: no receipt is written
     def lying_post(url: str, body: bytes | None, *, timeout: float = 60) -> bytes:
