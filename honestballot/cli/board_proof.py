@@ -216,9 +216,10 @@ class ProvenBoard:
         """The board from position 0 up to and including its ``open`` event (or, before
         the election opens, all of it up to the latest witnessed head), read line by line
         (``GET /api/e/{id}/events?from=&to=``) and checked against that head (asked for
-        one that reaches the ``open`` event the service lists): the lines' leaf hashes give the root of the prefix, which must be the head's root or extend
-        to it by a consistency proof.  Only the events ``keep`` takes are kept (roll
-        parts before ``open`` can be large)."""
+        one that reaches the ``open`` event the service lists): the lines' leaf hashes
+        give the root of the prefix, which must be the head's root or extend to it by a
+        consistency proof.  Only the events ``keep`` takes are kept (roll parts before
+        ``open`` can be large)."""
         # a fresh witnessed head, checked: one that reaches the open event where the service
         # lists one (only a hint: the lines read decide where open is, and a head that
         # does not reach it only makes the election look not open yet)

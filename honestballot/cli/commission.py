@@ -18,9 +18,10 @@ has the commission's own key and paper voting, and the election is open), number
 upload (``sequence``) after the unit's uploads there and names the last one's digest
 (``previous``, the upload it corrects), read through inclusion proofs under witnessed
 tree heads (cli/board_proof.py); without the board (``--setup``) both are given
-(``--sequence``, ``--previous``).  Beside the upload it writes the sealed opening (``--opening``: per
-upload row, the paper roll's line and the encryption's randomness), which ``honestballot
-commission check-opening`` checks against the paper roll and the upload.
+(``--sequence``, ``--previous``).  Beside the upload it writes the sealed opening
+(``--opening``: per upload row, the paper roll's line and the encryption's randomness),
+which ``honestballot commission check-opening`` checks against the paper roll and the
+upload.
 
 After posting, the tool waits for the upload's inclusion proof under a witnessed head,
 checks that the event there is exactly the signed upload, and writes it as the
