@@ -5,7 +5,7 @@ stations, whose commission makes and posts its upload with the command line."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -128,11 +128,13 @@ def paper_election(
     paper: Mapping[str, bool] = PAPER, seed: str = "paper results",
     witnesses: Sequence[Witness] = (),
     roll: Sequence[tuple[str, str, str, str, str]] = WEB_ROLL,
+    before_open: Callable[[RevotingElection], None] | None = None,
 ) -> RevotingElection:  # fmt: skip
     """The re-voting election on ``web`` with the web roll's rows ``roll``, open, with the
     stations of ``paper`` (unit -> paper voting) published before (their commissions' keys
     made with ``commission keygen`` in ``tmp_path``), its tree heads co-signed by all of
-    ``witnesses``."""
+    ``witnesses``; ``before_open`` is called just before it opens (to publish more
+    stations)."""
     made = open_revoting_election(
         web, ceremony, SeededRandomness(seed), open_=False, schedule=SCHEDULE,
         witnesses=witnesses, quorum=len(witnesses) or None, roll=roll,
@@ -147,6 +149,8 @@ def paper_election(
         key_file = json.loads((tmp_path / f"{unit}.json").read_bytes())
         details = station_details(unit, paper)
         publish_signed_station(web.services.elections, made.id, made.organiser, details, key_file)
+    if before_open is not None:
+        before_open(made)
     services = web.services
     services.elections.open(made.id, roll=lambda conn: services.roll.summary_body(made.id, conn))
     return made

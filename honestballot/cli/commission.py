@@ -10,26 +10,31 @@ organiser handed over (``line,national_id,handle``), the paper roll's line numbe
 voters issued a ballot and the counting protocol, it encrypts each such voter's handle
 (in an order drawn at random, with its proof) and signs the whole with the commission's
 key; ``--post`` (or ``honestballot commission upload``) sends it to the board.  With
-``--server`` it first checks the station on the board (:func:`check_station`: the key the
-commission's own, paper voting, before ``open``), numbers the upload (``sequence``) after
-the unit's uploads there and names the last one's digest (``previous``, the upload it
-corrects), all read through inclusion proofs under witnessed tree heads
-(cli/board_proof.py); without the board (``--setup``) both are given (``--sequence``,
-``--previous``).  Beside the upload it writes the sealed opening (``--opening``: per
-upload row, the paper roll's line and the encryption's randomness), which ``honestballot
-commission check-opening`` checks against the paper roll and the upload.
+``--server`` the election must be pinned (``--fingerprint``, or ``--setup``: the board's
+setup is refused unless its base hash starts with it, before anything is encrypted or
+sent); the tool first checks the station on the board (:func:`check_station`: from the
+board's events up to ``open``, checked against a witnessed head, the unit's last station
+has the commission's own key and paper voting, and the election is open), numbers the
+upload (``sequence``) after the unit's uploads there and names the last one's digest
+(``previous``, the upload it corrects), read through inclusion proofs under witnessed
+tree heads (cli/board_proof.py); without the board (``--setup``) both are given
+(``--sequence``, ``--previous``).  Beside the upload it writes the sealed opening
+(``--opening``: per upload row, the paper roll's line and the encryption's randomness),
+which ``honestballot commission check-opening`` checks against the paper roll and the
+upload.
 
 After posting, the tool waits for the upload's inclusion proof under a witnessed head,
 checks that the event there is exactly the signed upload, and writes it as the
 commission's receipt (record/receipt.py); ``commission receipt`` finds an upload sent
 earlier and writes its receipt, ``commission check-receipt`` proves the upload still on
-the board, and ``commission check-station`` checks the station before the vote
-(docs/paper.md)."""
+the board (or, with ``--setup`` alone, checks the receipt offline), and ``commission
+check-station`` checks the station before the vote (docs/paper.md)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -37,17 +42,32 @@ from typing import Any, TypeVar
 
 import click
 
-from honestballot.cli.board_proof import DEFAULT_WAIT_S, ProvenBoard, api_base
+from honestballot.cli.board_proof import (
+    DEFAULT_WAIT_S,
+    BoardPrefix,
+    ProvenBoard,
+    api_base,
+    pinned_fingerprint,
+    utc,
+)
 from honestballot.cli.common import read_bytes, write_secret
 from honestballot.cli.keys import COMMISSION_KEY, load_key_file, make_key_file
 from honestballot.cli.witness import urllib_fetch
 from honestballot.crypto.group import Point, base_mul
 from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import HonestBallotError, ProtocolError
-from honestballot.protocol.election import manifest_hash
+from honestballot.protocol.board import MAX_PAPER_UPLOADS
+from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.manifest import Manifest
-from honestballot.protocol.paper import MAX_PAPER_VOTERS, check_opening, make_paper_upload
-from honestballot.protocol.stations import prove_commission_key
+from honestballot.protocol.paper import (
+    MAX_PAPER_VOTERS,
+    PaperUpload,
+    check_opening,
+    make_paper_upload,
+    verify_paper_signature,
+)
+from honestballot.protocol.stations import Station, prove_commission_key
+from honestballot.protocol.witnesses import BoardKeys
 from honestballot.record.codec import (
     Reader,
     canonical_bytes,
@@ -69,6 +89,7 @@ from honestballot.record.paper import (
     upload_to_json,
 )
 from honestballot.record.receipt import (
+    EventProof,
     PaperReceipt,
     check_event_proof,
     check_extends,
@@ -91,9 +112,20 @@ def _input_file(option: str, dest: str, text: str) -> Callable[[F], F]:
     )
 
 
+def _fingerprint_option(command: F) -> F:
+    return click.option(
+        "--fingerprint",
+        default=None,
+        help="The election's fingerprint as the organiser published it (the first 16 or more "
+        "hex digits of its base hash): needed with --server unless --setup is given, for the "
+        "board's setup cannot vouch for itself.",
+    )(command)
+
+
 def _election_source(command: F) -> F:
-    """``--setup FILE``, or ``--server URL --election ID``: where the election's public
-    setup comes from (:func:`_election`)."""
+    """``--setup FILE``, or ``--server URL --election ID`` with ``--fingerprint``: where
+    the election's public setup comes from (:func:`_election`)."""
+    command = _fingerprint_option(command)
     command = click.option(
         "--election", "election_id", default=None, help="The election's id (with --server)."
     )(command)
@@ -161,23 +193,61 @@ def keygen(manifest_path: str, unit: str, out: str, public_path: str) -> None:
 # -- paper results -------------------------------------------------------------------------
 
 
-def _board(server: str, election_id: str, wait: float = DEFAULT_WAIT_S) -> ProvenBoard:
+def _setup_file(setup: str) -> tuple[ElectionContext, BoardKeys]:
+    """The election's context and board keys from its public setup file (``honestballot
+    election info --out``), checked in full."""
+    ctx, _, keys = context_from_setup(parse_json(read_bytes(setup), limit=64 << 20))
+    return ctx, keys
+
+
+def _pin(ctx: ElectionContext | None, fingerprint: str | None) -> str:
+    """The fingerprint the board's setup must have: the setup file's whole base hash, or
+    ``--fingerprint``; a usage error without either (the board's own setup cannot vouch
+    for itself: a service could show a whole board of its own)."""
+    if ctx is not None:
+        if fingerprint is not None and not ctx.base_hash.hex().startswith(
+            pinned_fingerprint(fingerprint)
+        ):
+            raise ProtocolError(
+                f"the setup file is the election with the fingerprint "
+                f"{ctx.base_hash.hex()[:16]}, not {fingerprint.strip().lower()}"
+            )
+        return ctx.base_hash.hex()
+    if fingerprint is None:
+        raise click.UsageError(
+            "with --server give --fingerprint (the election's fingerprint as the organiser "
+            "published it, 16 or more hex digits) or --setup: the board's own setup cannot "
+            "vouch for itself"
+        )
+    return pinned_fingerprint(fingerprint)
+
+
+def _board(
+    server: str, election_id: str, wait: float, fingerprint: str | None,
+    ctx: ElectionContext | None = None,
+) -> ProvenBoard:  # fmt: skip
+    """The board at ``server``, read for the election of the pinned fingerprint (from
+    ``ctx``, the setup file's, or ``fingerprint``: :func:`_pin`)."""
+    pin = _pin(ctx, fingerprint)
     # urllib_fetch looked up when called (the tests put the app in its place)
-    return ProvenBoard(server, election_id, lambda url, body: urllib_fetch(url, body), wait_s=wait)
+    return ProvenBoard(
+        server, election_id, lambda url, body: urllib_fetch(url, body), wait_s=wait,
+        fingerprint=pin,
+    )  # fmt: skip
 
 
 def _election(
-    setup: str | None, server: str | None, election_id: str | None
+    setup: str | None, server: str | None, election_id: str | None, fingerprint: str | None
 ) -> tuple[bytes, Point, Manifest]:
     """(base hash, election key, manifest): from the setup file (``honestballot election
-    info --out``, checked in full) or from the board's setup event, proved under a
-    witnessed head (:class:`ProvenBoard`)."""
+    info --out``, checked in full) or from the board's setup event of the pinned
+    fingerprint, proved under a witnessed head (:class:`ProvenBoard`)."""
     if setup is not None:
-        ctx, _, _ = context_from_setup(parse_json(read_bytes(setup), limit=64 << 20))
+        ctx, _ = _setup_file(setup)
         return ctx.base_hash, ctx.public_key, ctx.manifest
     if server is None or election_id is None:
-        raise click.UsageError("give --setup, or --server and --election")
-    ctx = _board(server, election_id).ctx
+        raise click.UsageError("give --setup, or --server and --election with --fingerprint")
+    ctx = _board(server, election_id, DEFAULT_WAIT_S, fingerprint).ctx
     return ctx.base_hash, ctx.public_key, ctx.manifest
 
 
@@ -240,54 +310,63 @@ def read_voted_lines(data: bytes, path: str, roll: dict[int, tuple[str, Point]])
 
 
 def check_station(
-    board: ProvenBoard, unit: str, key: Point, *, paper: bool | None = None
-) -> tuple[EventLine, int | None]:
-    """``unit``'s station as the board proves it: :class:`ProtocolError` unless its
-    station events are on the board under witnessed heads, the one that counts (the last
-    before ``open``; all of them before the election opens) and every later one carry
-    ``key`` (the commission's own), the station was published before ``open``, and (if
-    ``paper`` is given) its paper voting is ``paper``.  The counting station event and
-    the ``open`` event's position (None before the election opens)."""
-    seqs = board.positions("station", unit)
-    if not seqs:
-        raise ProtocolError(f"the board has no polling station of unit {unit!r}")
-    opens = board.positions("open")
-    if len(opens) > 1:
-        raise ProtocolError(f"the board lists {len(opens)} open events")
-    opened = opens[0] if opens else None
-    if opened is not None:
-        event, _ = board.event(opened)
-        if event.kind != "open":
-            raise ProtocolError(f"the board's event {opened} is a {event.kind} event, not open")
-    events = []
-    for seq in seqs:
-        event, _ = board.event(seq)
-        if event.kind != "station":
-            raise ProtocolError(f"the board's event {seq} is a {event.kind} event, not a station")
-        station = station_from_json(event.body, f"event {seq}")
-        if station.unit != unit:
-            raise ProtocolError(f"the board's event {seq} is the station of unit {station.unit!r}")
-        events.append((event, station))
-    before = [(e, s) for e, s in events if opened is None or e.seq < opened]
-    if not before:
+    board: ProvenBoard, unit: str, key: Point | None, *, paper: bool | None = None,
+    require_open: bool = False,
+) -> tuple[EventLine, Station, BoardPrefix]:  # fmt: skip
+    """``unit``'s station as the board proves it: its events from position 0 up to and
+    including ``open`` (:meth:`ProvenBoard.prefix_to_open`, checked against a witnessed
+    head, so none can be left out); :class:`ProtocolError` unless the unit's last station
+    there (the one that counts: later ones must keep its key and paper voting) carries
+    ``key`` (the commission's own; None: any), and (if ``paper`` is given) its paper
+    voting is ``paper``; with ``require_open`` also unless the election is open.  The
+    counting station event, its station and the checked prefix."""
+    prefix = board.prefix_to_open(
+        lambda event: event.kind == "station" and event.body.get("unit") == unit
+    )
+    where = (
+        f"before the election opened (event {prefix.opened})"
+        if prefix.opened is not None
+        else f"under its witnessed tree head of size {prefix.size}"
+    )
+    if not prefix.kept:
+        raise ProtocolError(f"the board has no polling station of unit {unit!r} {where}")
+    if require_open and prefix.opened is None:
         raise ProtocolError(
-            f"the station of unit {unit!r} came on the board (event {seqs[0]}) only after the "
-            f"election opened (event {opened}): it does not count"
+            f"the election is not open on the board (no open event under its witnessed tree "
+            f"head of size {prefix.size}): paper results come after the vote"
         )
-    counting = before[-1][0]
-    for event, station in events[len(before) - 1 :]:
-        if station.commission_key != key:
-            raise ProtocolError(
-                f"the board's station of unit {unit!r} (event {event.seq}) has the commission "
-                f"key {station.commission_key.hex()[:16]}..., not this commission's "
-                f"{key.hex()[:16]}...: refusing"
-            )
-        if paper is not None and station.paper != paper:
-            raise ProtocolError(
-                f"the board's station of unit {unit!r} (event {event.seq}) has "
-                f"{'paper voting' if station.paper else 'no paper voting'}"
-            )
-    return counting, opened
+    counting = prefix.kept[-1]
+    station = station_from_json(counting.body, f"event {counting.seq}")
+    if key is not None and station.commission_key != key:
+        raise ProtocolError(
+            f"the board's station of unit {unit!r} (event {counting.seq}, the last {where}) "
+            f"has the commission key {station.commission_key.hex()[:16]}..., not this "
+            f"commission's {key.hex()[:16]}...: refusing"
+        )
+    if paper is not None and station.paper != paper:
+        raise ProtocolError(
+            f"the board's station of unit {unit!r} (event {counting.seq}) has "
+            f"{'paper voting' if station.paper else 'no paper voting'}"
+        )
+    return counting, station, prefix
+
+
+def check_signed(board: ProvenBoard, upload: PaperUpload, station: Station, event: int) -> None:
+    """:class:`ProtocolError` unless ``upload`` is signed, for the board's election, with
+    the key of the unit's counting station (event ``event``)."""
+    base_hash = board.ctx.base_hash
+    try:
+        verify_paper_signature(
+            base_hash, station.commission_key, upload_digest(base_hash, upload),
+            upload.signature, upload.unit,
+        )  # fmt: skip
+    except HonestBallotError:
+        raise ProtocolError(
+            f"the upload is not signed, for the election of fingerprint "
+            f"{base_hash.hex()[:16]}, with the commission key of the unit's station on the "
+            f"board (event {event}, key {station.commission_key.hex()[:16]}...): another "
+            "election's upload, or a station whose key is not the commission's"
+        ) from None
 
 
 def board_uploads(board: ProvenBoard, unit: str) -> tuple[int, bytes | None]:
@@ -443,8 +522,8 @@ def _receipt_options(command: F) -> F:
 @_receipt_options
 def paper(
     key_path: str, unit: str, roll_path: str, voted_path: str, protocol_path: str,
-    setup: str | None, server: str | None, election_id: str | None, out: str,
-    opening_path: str, sequence: int | None, previous_hex: str | None, final: bool,
+    setup: str | None, server: str | None, election_id: str | None, fingerprint: str | None,
+    out: str, opening_path: str, sequence: int | None, previous_hex: str | None, final: bool,
     post: bool, receipt_path: str | None, wait: float,
 ) -> None:  # fmt: skip
     """Make the station's paper results: the counting protocol and the encrypted list of
@@ -458,19 +537,20 @@ def paper(
     receipt = _receipt_path(receipt_path, out) if post else None
     secret = load_key_file(key_path, COMMISSION_KEY)
     key = base_mul(secret)
-    board = None if server is None or election_id is None else _board(server, election_id, wait)
-    if board is not None and setup is None:
-        ctx = board.ctx
-        base_hash, election_key, manifest = ctx.base_hash, ctx.public_key, ctx.manifest
-    else:
-        base_hash, election_key, manifest = _election(setup, server, election_id)
+    if (server is None) != (election_id is None):
+        raise click.UsageError("give --server and --election together")
+    given = None if setup is None else _setup_file(setup)[0]
+    board = None
+    if server is not None and election_id is not None:
+        # pinned before anything is read: the fingerprint, or the setup file's base hash
+        board = _board(server, election_id, wait, fingerprint, given)
+    elif given is None:
+        raise click.UsageError("give --setup, or --server and --election with --fingerprint")
+    ctx = given if given is not None else board.ctx if board is not None else None
+    assert ctx is not None
+    base_hash, election_key, manifest = ctx.base_hash, ctx.public_key, ctx.manifest
     if board is not None:
-        if board.ctx.base_hash != base_hash:
-            raise ProtocolError(
-                f"the board's election has the fingerprint {board.ctx.base_hash.hex()[:16]}, "
-                f"the setup file {base_hash.hex()[:16]}"
-            )
-        check_station(board, unit, key, paper=True)
+        check_station(board, unit, key, paper=True, require_open=True)
         sent, previous = board_uploads(board, unit)
         if sequence is not None and sequence != sent + 1:
             raise ProtocolError(
@@ -520,6 +600,14 @@ def paper(
 
 
 def _server_options(command: F) -> F:
+    command = click.option(
+        "--setup",
+        type=click.Path(exists=True, dir_okay=False),
+        default=None,
+        help="The election's public setup ('honestballot election info --out'): the board's "
+        "must be the same (instead of --fingerprint).",
+    )(command)
+    command = _fingerprint_option(command)
     command = click.option("--election", "election_id", required=True, help="The election's id.")(
         command
     )
@@ -528,10 +616,18 @@ def _server_options(command: F) -> F:
     )
 
 
-def _read_upload(upload_path: str) -> tuple[Any, str]:
+def _pinned_board(
+    server: str, election_id: str, wait: float, fingerprint: str | None, setup: str | None
+) -> ProvenBoard:
+    return _board(
+        server, election_id, wait, fingerprint, None if setup is None else _setup_file(setup)[0]
+    )
+
+
+def _read_upload(upload_path: str) -> tuple[Any, PaperUpload]:
     body = parse_json(read_bytes(upload_path), limit=64 << 20, what="paper results")
     try:
-        return body, upload_from_json(body, upload_path).unit
+        return body, upload_from_json(body, upload_path)
     except HonestBallotError as exc:
         raise ProtocolError(f"{upload_path}: {exc}") from None
 
@@ -541,16 +637,26 @@ def _read_upload(upload_path: str) -> tuple[Any, str]:
 @_receipt_options
 @click.argument("upload_path", type=click.Path(exists=True, dir_okay=False))
 def upload(
-    server: str, election_id: str, upload_path: str, receipt_path: str | None, wait: float
-) -> None:
+    server: str, election_id: str, fingerprint: str | None, setup: str | None,
+    upload_path: str, receipt_path: str | None, wait: float,
+) -> None:  # fmt: skip
     """Send the paper results 'commission paper' wrote to the board, wait for the
     board's proof that it holds them under a tree head the witnesses co-signed, and
     write that proof as the commission's receipt."""
-    body, unit = _read_upload(upload_path)
+    body, sent = _read_upload(upload_path)
     receipt = _receipt_path(receipt_path, upload_path)
-    board = _board(server, election_id, wait)
-    board.setup()  # the board's keys before anything is sent
-    _post(board, unit, body, receipt)
+    board = _pinned_board(server, election_id, wait, fingerprint, setup)
+    # before anything is sent: the election pinned, the station's key, the upload's number
+    event, station, _ = check_station(board, sent.unit, None, paper=True, require_open=True)
+    check_signed(board, sent, station, event.seq)
+    listed, _ = board_uploads(board, sent.unit)
+    if sent.sequence <= listed:
+        raise ProtocolError(
+            f"the board lists {listed} paper uploads of unit {sent.unit!r}; this one is "
+            f"numbered {sent.sequence}: if it was sent before (an answer lost, a timeout), "
+            "get its receipt with 'honestballot commission receipt'"
+        )
+    _post(board, sent.unit, body, receipt)
 
 
 @commission_group.command("receipt")
@@ -558,28 +664,88 @@ def upload(
 @_receipt_options
 @click.argument("upload_path", type=click.Path(exists=True, dir_okay=False))
 def receipt_command(
-    server: str, election_id: str, upload_path: str, receipt_path: str | None, wait: float
-) -> None:
+    server: str, election_id: str, fingerprint: str | None, setup: str | None,
+    upload_path: str, receipt_path: str | None, wait: float,
+) -> None:  # fmt: skip
     """Find an upload sent earlier on the board (when the board's answer was lost, or an
-    error though the board kept it) and write its receipt."""
-    body, unit = _read_upload(upload_path)
+    error though the board kept it) and write its receipt (--wait: for all of it)."""
+    body, sent = _read_upload(upload_path)
     path = _receipt_path(receipt_path, upload_path)
-    board = _board(server, election_id, wait)
-    sent = canonical_bytes(upload_to_json(upload_from_json(body, upload_path)))
-    seqs = board.positions("paper", unit)
-    for seq in reversed(seqs):
-        event, _ = board.event(seq)
-        if canonical_bytes(event.body) == sent:
+    board = _pinned_board(server, election_id, wait, fingerprint, setup)
+    board.deadline = time.monotonic() + wait
+    event, station, _ = check_station(board, sent.unit, None, paper=True, require_open=True)
+    check_signed(board, sent, station, event.seq)
+    line = canonical_bytes(upload_to_json(sent))
+    seqs = board.positions("paper", sent.unit)
+    if len(seqs) > MAX_PAPER_UPLOADS:
+        raise ProtocolError(
+            f"the board lists {len(seqs)} paper uploads of unit {sent.unit!r}, more than the "
+            f"{MAX_PAPER_UPLOADS} a board takes: refusing to read them"
+        )
+    # the upload numbered k is the unit's k-th: look there first
+    order = sorted(seqs, key=lambda s: (s != seqs[sent.sequence - 1], -s)) if (
+        sent.sequence <= len(seqs)
+    ) else list(reversed(seqs))  # fmt: skip
+    for seq in order:
+        found, _ = board.event(seq)
+        if canonical_bytes(found.body) == line:
             _write_receipt(board, _receipt_of(board, seq, body), path)
             return
     raise ProtocolError(
         f"the board holds no upload equal to {upload_path} (it lists {len(seqs)} paper "
-        f"uploads of unit {unit!r}): send it with 'honestballot commission upload'"
+        f"uploads of unit {sent.unit!r}): send it with 'honestballot commission upload'"
     )
 
 
+def _heads(proof: EventProof, keys: BoardKeys) -> str:
+    """A head's size, time and its co-signers' times, in words."""
+    names = {w.key: w.name for w in keys.witnesses}
+    head = proof.head.head
+    said = f"size {head.size}, signed at {utc(head.timestamp_ms)}"
+    if proof.cosignatures:
+        said += ", co-signed by " + ", ".join(
+            f"{names.get(c.witness, c.witness.hex()[:16])} at {utc(c.witnessed_ms)}"
+            for c in proof.cosignatures
+        )
+    return said
+
+
+def _receipt_holds(
+    receipt: PaperReceipt, path: str, ctx: ElectionContext, keys: BoardKeys
+) -> EventLine:
+    """The receipt's own proof and its upload's digest, checked against the election of
+    ``ctx`` (no board needed): the receipt's ``paper`` event."""
+    if receipt.election_id != ctx.manifest.election_id or receipt.base_hash != ctx.base_hash:
+        raise ProtocolError(
+            f"{path} is a receipt of election {receipt.election_id!r} of fingerprint "
+            f"{receipt.base_hash.hex()[:16]}; the setup is election "
+            f"{ctx.manifest.election_id!r} of fingerprint {ctx.base_hash.hex()[:16]}: another "
+            "election, or a board whose setup was changed"
+        )
+    try:
+        kept = check_event_proof(receipt.proof, receipt.election_id, ctx.base_hash, keys)
+    except HonestBallotError as exc:
+        raise ProtocolError(f"{path} does not hold: {exc}") from None
+    named = _paper_body(kept, receipt.unit)
+    if (
+        named.sequence != receipt.sequence
+        or body_digest(ctx.base_hash, kept.body) != receipt.digest
+    ):
+        raise ProtocolError(f"{path} does not hold: its event is not the upload it names")
+    return kept
+
+
 @commission_group.command("check-receipt")
-@_server_options
+@_fingerprint_option
+@click.option(
+    "--setup",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The election's public setup ('honestballot election info --out'): alone, check "
+    "the receipt without the board; with --server, the board's must be the same.",
+)
+@click.option("--election", "election_id", default=None, help="The election's id (with --server).")
+@click.option("--server", default=None, help="The board's address (https://...).")
 @_input_file("--receipt", "receipt_path", "The receipt ('commission upload').")
 @click.option(
     "--wait",
@@ -588,16 +754,41 @@ def receipt_command(
     show_default=True,
     help="Seconds to wait for a witnessed tree head that reaches the upload.",
 )
-def check_receipt(server: str, election_id: str, receipt_path: str, wait: float) -> None:
-    """Check that the board still holds the upload of a receipt: the receipt's own proof,
-    the upload at the same place under the board's latest witnessed tree head, and that
-    head extending the receipt's (a consistency proof)."""
+def check_receipt(
+    fingerprint: str | None, setup: str | None, election_id: str | None, server: str | None,
+    receipt_path: str, wait: float,
+) -> None:  # fmt: skip
+    """Check a receipt: its own proof and its upload's digest (with --setup alone, offline);
+    with --server, also that the board still holds the upload at the same place under its
+    latest witnessed tree head, that head extending the receipt's (a consistency proof),
+    and the unit's station."""
     receipt = receipt_from_json(
         parse_json(read_bytes(receipt_path), limit=64 << 20, what="receipt"), receipt_path
     )
+    given = None if setup is None else _setup_file(setup)
+    if server is None:
+        if given is None:
+            raise click.UsageError(
+                "give --setup to check the receipt offline, or --server and --election with "
+                "--fingerprint or --setup"
+            )
+        _receipt_holds(receipt, receipt_path, *given)
+        click.echo(
+            f"the receipt holds: upload {receipt.sequence} of unit {receipt.unit!r} is event "
+            f"{receipt.proof.seq} of the board of election {receipt.election_id!r} "
+            f"(fingerprint {receipt.base_hash.hex()[:16]}) under the tree head "
+            f"({_heads(receipt.proof, given[1])})"
+        )
+        click.echo(
+            "checked without the board: whether the board still holds it, and whether a later "
+            "upload corrects it, needs --server"
+        )
+        return
+    if election_id is None:
+        raise click.UsageError("--server needs --election")
     if receipt.election_id != election_id:
         raise ProtocolError(f"{receipt_path} is a receipt of election {receipt.election_id!r}")
-    board = _board(server, election_id, wait)
+    board = _board(server, election_id, wait, fingerprint, None if given is None else given[0])
     ctx, keys = board.setup()
     if ctx.base_hash != receipt.base_hash:
         raise ProtocolError(
@@ -605,17 +796,8 @@ def check_receipt(server: str, election_id: str, receipt_path: str, wait: float)
             f"receipt's is {receipt.base_hash.hex()[:16]}: another election, or a board "
             "whose setup was changed"
         )
+    kept = _receipt_holds(receipt, receipt_path, ctx, keys)
     seq = receipt.proof.seq
-    try:
-        kept = check_event_proof(receipt.proof, election_id, ctx.base_hash, keys)
-    except HonestBallotError as exc:
-        raise ProtocolError(f"{receipt_path} does not hold: {exc}") from None
-    named = _paper_body(kept, receipt.unit)
-    if (
-        named.sequence != receipt.sequence
-        or body_digest(ctx.base_hash, kept.body) != receipt.digest
-    ):
-        raise ProtocolError(f"{receipt_path} does not hold: its event is not the upload it names")
     _, now = board.event(seq)
     if now.line != receipt.proof.line:
         raise ProtocolError(
@@ -630,16 +812,27 @@ def check_receipt(server: str, election_id: str, receipt_path: str, wait: float)
         )
     proof = board.consistency(old.head.size, new.head.size) if new.head.size > old.head.size else []
     check_extends(old, new, proof)
-    later = [s for s in board.positions("paper", receipt.unit) if s > seq]
+    event, station, _ = check_station(board, receipt.unit, None, paper=True, require_open=True)
+    check_signed(board, upload_from_json(kept.body, f"event {seq}"), station, event.seq)
     click.echo(
         f"the board still holds upload {receipt.sequence} of unit {receipt.unit!r} as event "
-        f"{seq}: proved under its witnessed tree head of size {new.head.size}, which extends "
-        f"the receipt's of size {old.head.size}"
+        f"{seq}, signed with the key of the unit's station (event {event.seq}): proved under "
+        f"its latest witnessed tree head ({_heads(now, keys)})"
     )
     click.echo(
-        f"a later upload of the unit (event {later[-1]}) corrects it"
+        f"which extends the receipt's ({_heads(receipt.proof, keys)})"
+        if new.head.size > old.head.size
+        else "which is the receipt's own head: the board has witnessed nothing newer since "
+        "(see the times)"
+    )
+    later = [s for s in board.positions("paper", receipt.unit) if s > seq]
+    if later:
+        last, _ = board.event(later[-1])
+        _paper_body(last, receipt.unit)
+    click.echo(
+        f"as the board lists them, a later upload of the unit (event {later[-1]}) corrects it"
         if later
-        else "it is the unit's last upload: the one that counts"
+        else "as the board lists them, it is the unit's last upload: the one that counts"
     )
     click.echo(board.trust_note())
 
@@ -661,11 +854,13 @@ def check_receipt(server: str, election_id: str, receipt_path: str, wait: float)
     help="Seconds to wait for a witnessed tree head that reaches the station.",
 )
 def check_station_command(
-    server: str, election_id: str, unit: str, public_path: str, paper: bool | None, wait: float
-) -> None:
-    """Check the commission's station on the board through inclusion proofs under
-    witnessed tree heads: its key is the commission's own, it was on the board before the
-    election opened, and its paper voting."""
+    server: str, election_id: str, fingerprint: str | None, setup: str | None, unit: str,
+    public_path: str, paper: bool | None, wait: float,
+) -> None:  # fmt: skip
+    """Check the commission's station on the board: the board's events up to the
+    election's opening, read and checked against a witnessed tree head, hold the unit's
+    station with the commission's own key, before the election opened, and its paper
+    voting."""
     try:
         own_unit, digest, key, _ = commission_key_from_json(
             parse_json(read_bytes(public_path), limit=1 << 16, what="commission key"),
@@ -675,22 +870,23 @@ def check_station_command(
         raise ProtocolError(f"{public_path}: {exc}") from None
     if own_unit != unit:
         raise ProtocolError(f"{public_path} is the commission key of unit {own_unit!r}")
-    board = _board(server, election_id, wait)
+    board = _pinned_board(server, election_id, wait, fingerprint, setup)
     if manifest_hash(board.ctx.manifest) != digest:
         raise ProtocolError(
             f"the board's election has another manifest than the one {public_path} was made for"
         )
-    event, opened = check_station(board, unit, key, paper=paper)
-    station = station_from_json(event.body, f"event {event.seq}")
+    event, station, prefix = check_station(board, unit, key, paper=paper)
     click.echo(
         f"the station of unit {unit!r} is event {event.seq} of the board, "
         + (
-            "the election is not open yet"
-            if opened is None
-            else f"before the election opened (event {opened})"
+            f"the election is not open yet (under the witnessed tree head of size {prefix.size})"
+            if prefix.opened is None
+            else f"the last before the election opened (event {prefix.opened})"
         )
         + f": it has this commission's key {key.hex()[:16]}... and "
         + ("paper voting" if station.paper else "no paper voting")
+        + f"; all {prefix.opened + 1 if prefix.opened is not None else prefix.size} events "
+        "before it read and checked against the witnessed tree head"
     )
     click.echo(board.trust_note())
 
@@ -706,12 +902,12 @@ def check_station_command(
 @_election_source
 def check_opening_command(
     roll_path: str, opening_path: str, upload_path: str, setup: str | None,
-    server: str | None, election_id: str | None,
+    server: str | None, election_id: str | None, fingerprint: str | None,
 ) -> None:  # fmt: skip
     """Check a sealed opening: every row of the upload encrypts the handle of the paper
     roll's line the opening names, each line at most once; print the lines (the voters the
     commission listed, to compare with the signatures on the paper roll)."""
-    _, election_key, _ = _election(setup, server, election_id)
+    _, election_key, _ = _election(setup, server, election_id, fingerprint)
     roll = read_paper_roll(read_bytes(roll_path), roll_path)
     try:
         upload = upload_from_json(

@@ -96,28 +96,28 @@ def signed_station(
     type=click.Path(exists=True, dir_okay=False),
     help="The organiser's secret key file ('honestballot organiser keygen').",
 )
-@click.option(
-    "--fingerprint",
-    required=True,
-    help="The election's fingerprint as 'election create' printed it: the setup must be "
-    "that election's (a server cannot get a signature for another setup).",
-)
 @_election_source
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The signed file.")
 def sign_station_command(
     details_path: str,
     commission_path: str,
     key: str,
-    fingerprint: str,
     setup: str | None,
     server: str | None,
     election_id: str | None,
+    fingerprint: str | None,
     out: str,
 ) -> None:
     """Sign a polling station (its details as JSON without salt: unit, address, hours,
     paper, members) with the organiser's key, after checking the commission's file; publish
     the file it writes ('election add-station --signed', the stations page, or the API)."""
-    base_hash, _, manifest = _election(setup, server, election_id)
+    if fingerprint is None:
+        # the organiser signs only for the election it created, even from a setup file
+        raise click.UsageError(
+            "give --fingerprint: the election's fingerprint as 'election create' printed it "
+            "(a server cannot get a signature for another setup)"
+        )
+    base_hash, _, manifest = _election(setup, server, election_id, fingerprint)
     check_fingerprint(base_hash, fingerprint, "the setup")
     if Path(out).exists():
         raise click.ClickException(f"{out} exists: refusing to overwrite it")

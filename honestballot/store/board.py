@@ -356,6 +356,31 @@ class BoardStore(StoreBase):
             for row in own.execution_options(yield_per=2000).execute(q).mappings():
                 yield _stored(row)
 
+    def event_lines(
+        self, election_id: str, first: int, last: int, max_bytes: int
+    ) -> list[tuple[int, bytes]]:
+        """The lines of events ``first`` to ``last`` in order (the primary key's range),
+        stopping before the line that would pass ``max_bytes`` in all (the first always
+        given)."""
+        q = (
+            select(events.c.seq, events.c.line)
+            .where(
+                events.c.election_id == election_id,
+                events.c.seq >= first,
+                events.c.seq <= last,
+            )
+            .order_by(events.c.seq)
+        )
+        out: list[tuple[int, bytes]] = []
+        total = 0
+        with self.engine.connect() as conn:
+            for seq, line in conn.execution_options(yield_per=100).execute(q):
+                total += len(line)
+                if out and total > max_bytes:
+                    break
+                out.append((int(seq), bytes(line)))
+        return out
+
     def leaf_hashes(self, election_id: str, start: int = 0) -> list[bytes]:
         """Leaf hashes of entries ``start``, ``start + 1``, … in order."""
         with self.engine.connect() as conn:

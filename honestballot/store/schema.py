@@ -63,6 +63,8 @@ events = Table(
     Column("leaf_hash", LargeBinary(32), nullable=False),
     Column("tracking_hash", LargeBinary(32), nullable=True),
     Index("events_tracking", "election_id", "tracking_hash", unique=True),
+    #: the events of one kind in order (``GET /api/e/{id}/events?kind=``): migration 0013
+    Index("events_kind", "election_id", "kind", "seq"),
 )
 
 tree_heads = Table(

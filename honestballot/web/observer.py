@@ -20,8 +20,8 @@ import json
 import re
 from typing import Any, Final
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
 from honestballot.errors import InvalidInput, LogError, NotFound, Text
 from honestballot.protocol.ballot import tracking_code
@@ -278,12 +278,42 @@ def api_consistency(
 @router.get(
     "/api/e/{election_id}/events",
     summary="The board positions of the events of one kind (setup, roll, station, open, "
-    "paper, close, result), with unit= a station's or paper upload's of one unit",
+    "paper, close, result), with unit= a station's or paper upload's of one unit; or, with "
+    "from= and to=, the lines of the events at those positions (JSON Lines, a page)",
+    response_model=None,
 )
 def api_events(
-    request: Request, election_id: str, kind: str = "", unit: str | None = None
-) -> dict[str, Any]:
+    request: Request,
+    election_id: str,
+    kind: str = "",
+    unit: str | None = None,
+    first: str | None = Query(None, alias="from"),
+    last: str | None = Query(None, alias="to"),
+) -> dict[str, Any] | Response:
+    """``?from=A&to=B``: the event lines at positions A to B, one per line, as the record
+    holds them (a page: at most 1000 lines and about 16 MiB; ask again from the position
+    after the last line given), for a client that checks them against a witnessed tree
+    head itself (``honestballot commission check-station``)."""
     services, _ = election_row(request, election_id)
+    if first is not None or last is not None:
+        if (
+            kind
+            or unit is not None
+            or first is None
+            or last is None
+            or not _SIZE.fullmatch(first)
+            or not _SIZE.fullmatch(last)
+            or int(last) < int(first)
+        ):
+            raise InvalidInput(
+                Text(
+                    "board.range",
+                    "a range of board positions: from= and to= whole numbers, to not below "
+                    "from, without kind=",
+                )
+            )
+        lines = services.board.event_range(election_id, int(first), int(last))
+        return Response(b"".join(line + b"\n" for line in lines), media_type="application/x-ndjson")
     return {
         "kind": kind,
         "unit": unit,

@@ -711,6 +711,12 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Учаске бойынша тек учаскелер мен қағаз қорытындыларының оқиғалары беріледі.",
         "Only station and paper events are listed per unit.",
     ),
+    "msg.board.range": (
+        "Диапазон позиций на доске: from и to — целые числа, to не меньше from, без kind.",
+        "Тақтадағы орындар аралығы: from және to — бүтін сандар, to from-нан кем емес, kind-сыз.",
+        "A range of board positions: from and to are whole numbers, to not below from, "
+        "without kind.",
+    ),
     "msg.log.not_witnessed": (
         "Ни одна вершина журнала ещё не заверена нужным числом свидетелей.",
         "Журналдың бірде-бір төбесі әлі куәгерлердің қажетті санымен расталмаған.",

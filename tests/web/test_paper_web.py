@@ -372,6 +372,7 @@ def test_the_commission_fetches_the_election_and_posts_with_the_command_line(
     """``commission paper --server --election --post`` (the server's public context, the
     upload posted), then ``commission upload`` of the same file once more."""
     client = election.web.client
+    srv = ("--fingerprint", election.ctx.base_hash.hex()[:16], "--server", "http://board.test")
 
     def fetch(url: str, body: bytes | None, *, timeout: float = 60) -> bytes:
         path = url.removeprefix("http://board.test")
@@ -391,7 +392,7 @@ def test_the_commission_fetches_the_election_and_posts_with_the_command_line(
     result = run_cli(
         "commission", "paper", "--key", str(tmp_path / "station-1.key"), "--unit", "station-1",
         "--roll", str(tmp_path / "roll.csv"), "--voted", str(tmp_path / "voted.txt"),
-        "--protocol", str(tmp_path / "protocol.json"), "--server", "http://board.test",
+        "--protocol", str(tmp_path / "protocol.json"), *srv,
         "--election", election.id, "--out", str(tmp_path / "upload.json"),
         "--opening", str(tmp_path / "opening.json"), "--post",
     )  # fmt: skip
@@ -404,23 +405,24 @@ def test_the_commission_fetches_the_election_and_posts_with_the_command_line(
     assert "names no witnesses (quorum 0)" in result.output
     # the receipt file is not overwritten
     again = CliRunner().invoke(
-        cli, ["commission", "upload", "--server", "http://board.test", "--election", election.id,
+        cli, ["commission", "upload", *srv, "--election", election.id,
               str(tmp_path / "upload.json")],
     )  # fmt: skip
     assert "upload.receipt.json exists: refusing to overwrite it" in str(again.exception)
     # the same file sent again (a replay): refused, the board keeps one
     again = CliRunner().invoke(
-        cli, ["commission", "upload", "--server", "http://board.test", "--election", election.id,
+        cli, ["commission", "upload", *srv, "--election", election.id,
               "--receipt", str(tmp_path / "again.json"), str(tmp_path / "upload.json")],
     )  # fmt: skip
     assert again.exit_code != 0
-    assert "numbered 1: the board takes number 2 next" in str(again.exception)
+    assert "numbered 1: if it was sent before" in str(again.exception)
+    assert "'honestballot commission receipt'" in str(again.exception)
     assert paper_events(election) == 1
     # the sealed opening opens the upload to paper roll line 1
     opening = [
         "commission", "check-opening", "--roll", str(tmp_path / "roll.csv"),
         "--opening", str(tmp_path / "opening.json"), "--upload", str(tmp_path / "upload.json"),
-        "--server", "http://board.test", "--election", election.id,
+        *srv, "--election", election.id,
     ]  # fmt: skip
     assert "lists the 1 voters of paper roll lines 1" in run_cli(*opening).output
     sealed = json.loads((tmp_path / "opening.json").read_text())
@@ -434,7 +436,7 @@ def test_the_commission_fetches_the_election_and_posts_with_the_command_line(
     paper = [
         "commission", "paper", "--unit", "station-1",
         "--roll", str(tmp_path / "roll.csv"), "--voted", str(tmp_path / "voted.txt"),
-        "--protocol", str(tmp_path / "protocol.json"), "--server", "http://board.test",
+        "--protocol", str(tmp_path / "protocol.json"), *srv,
         "--election", election.id, "--out", str(tmp_path / "upload.json"),
         "--opening", str(tmp_path / "opening.json"),
     ]  # fmt: skip
@@ -453,7 +455,7 @@ def test_the_commission_fetches_the_election_and_posts_with_the_command_line(
     assert last is not None
     corrected = json.loads((tmp_path / "upload.json").read_text())
     assert (corrected["previous"], corrected["final"]) == (last, True)
-    run_cli("commission", "upload", "--server", "http://board.test", "--election", election.id,
+    run_cli("commission", "upload", *srv, "--election", election.id,
             "--receipt", str(tmp_path / "2.json"), str(tmp_path / "upload.json"))  # fmt: skip
     assert paper_events(election) == 2
     # without the board, a correction needs --previous

@@ -42,6 +42,11 @@ INDEXED_KINDS: Final = ("setup", "roll", "station", "open", "paper", "close", "r
 #: the kinds of event whose positions may be asked for one unit (``&unit=``)
 UNIT_KINDS: Final = ("station", "paper")
 
+#: a page of ``GET /api/e/{id}/events?from=&to=``: at most this many lines, and no more
+#: lines once this many bytes are given (a single line may be larger: up to MAX_LINE_BYTES)
+RANGE_EVENTS: Final = 1000
+RANGE_BYTES: Final = 16 << 20
+
 _HEX: Final = re.compile(r"^[0-9a-f]{8,64}\Z")
 _CODE: Final = re.compile(r"^[A-Z2-7]{16}\Z")
 _HASH: Final = re.compile(r"^[0-9a-f]{64}\Z")
@@ -346,6 +351,20 @@ class BoardViews:
                 continue
             out.append({"seq": ev.seq, "time_ms": ev.time_ms})
         return out
+
+    def event_range(self, election_id: str, first: int, last: int) -> list[bytes]:
+        """The lines of events ``first`` to ``last`` as the record holds them, in order: at
+        most :data:`RANGE_EVENTS` of them and about :data:`RANGE_BYTES` (a page; the next
+        one starts after the last line given); :class:`NotFound` if the board has no event
+        ``first``."""
+        found = self.store.event_lines(
+            election_id, first, min(last, first + RANGE_EVENTS - 1), RANGE_BYTES
+        )
+        if not found:
+            raise NotFound(
+                Text("board.no_event", f"the board has no event at position {first}", seq=first)
+            )
+        return [line for _, line in found]
 
     def event_proof(
         self, election_id: str, seq: int, *, sign_after_ms: int | None
