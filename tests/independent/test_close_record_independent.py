@@ -489,7 +489,7 @@ def listing_one_twice(
     upload, opening = make_paper_upload(
         ctx.base_hash, ctx.public_key, ctx.manifest, unit, 1,
         protocol_of(ctx.manifest, len(handles) + 1), [*handles, stand_in], secret,
-        unsigned_body, rng,
+        unsigned_body, rng, final=True,
     )  # fmt: skip
     row = next(i for i, (index, _) in enumerate(opening) if index == len(handles))
     r = random_nonzero_scalar(rng)
@@ -562,7 +562,7 @@ def remedied(
         for unit, handles in lists.items():
             upload = upload_of(
                 ctx.base_hash, ctx.public_key, ctx.manifest, unit, handles,
-                commission_secret(tmp, unit), rng,
+                commission_secret(tmp, unit), rng, final=True,
             )  # fmt: skip
             answer = post_paper(election, unit, upload_to_json(upload))
             assert answer.status_code == 201, answer.text

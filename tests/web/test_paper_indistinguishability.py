@@ -7,7 +7,8 @@ and its results' randomness, every device's and the trustees') and run through t
 requests.  In both, voter X (watched: the coercer sees X register and vote online, and keeps
 X's signed-in session and the ballot's tracking code) and voter Y of the same paper station
 (station-1, unwatched) vote online; voting closes; then the station's commission uploads its
-results, the same protocol (one ballot issued, in the box) with a list of one voter:
+results, final, the same protocol (one ballot issued, in the box) with a list of one
+voter:
 
 - world A: X, who went to the station and voted on paper;
 - world B: Y, who did so instead, and X did nothing after the watched vote.
@@ -163,6 +164,7 @@ def upload_paper(w: World, listed: str) -> None:
     upload, _ = make_paper_upload(
         ctx.base_hash, ctx.public_key, ctx.manifest, STATION, 1, protocol_of(ctx.manifest, 1),
         [handle], w.commission, unsigned_body, SeededRandomness("station-1's results"),
+        final=True,
     )  # fmt: skip
     answer = post_paper(election, STATION, paper_to_json(upload))
     assert answer.status_code == 201, answer.text
