@@ -352,6 +352,7 @@ def _publish_paper_station(
     signed, _ = signed_station(
         ctx.base_hash, manifest, details, key_file, organiser,
         SeededRandomness(f"demo {seed}: the organiser signs {PAPER_UNIT}'s station"),
+        sequence=1,  # the unit's first station event
     )  # fmt: skip
     elections.publish_signed_station(ELECTION, signed)
     return secret

@@ -236,7 +236,7 @@ def test_an_early_batch_begins_the_closes_block() -> None:
     with pytest.raises(ProtocolError, match="not the block's"):
         rules.check(board.BatchEvent(1, t + 1, 2, 1))
     with pytest.raises(ProtocolError, match="only the close's block"):
-        rules.check(board.StationEvent("u1", True, _credential()))
+        rules.check(board.StationEvent("u1", True, _credential(), 1))
     with pytest.raises(ProtocolError, match="not the time of its block"):
         rules.check(board.CloseEvent(t + 1))
     rules.apply(board.BatchEvent(1, t, 2, 1))
