@@ -376,6 +376,7 @@ def test_check_station_reads_the_board_up_to_open_not_the_services_lists(
                          "--out", str(signed_path)).output  # fmt: skip
         assert "as its station event number 2" in signed, signed
         web.services.elections.publish_signed_station(made.id, json.loads(signed_path.read_bytes()))
+        cosign_latest(made)  # the witnesses' next poll: a head that holds the correction
         # before the election opens: the whole board up to the witnessed head is read
         early = run_cli("commission", "check-station", *pinned(made), "--unit", "station-1",
                         "--key", other_public).output  # fmt: skip
