@@ -68,7 +68,8 @@ def close_round(secret: Path, record: Path, out: Path, *extra: str, seed: str = 
 def closed(tmp_path_factory: pytest.TempPathFactory) -> Closed:
     """The demo's election (6 voters) closed by trustees 1 and 3 from the command line,
     each run of close-round with the trustee's state file (its default place beside the
-    secret) and again without (a new state file: the whole record verified), with the same
+    secret).  Each of trustee 3's runs (the second in every round, a mix's second mixer) is
+    run again without (a new state file: the whole record verified), with the same
     randomness: the two close files are equal byte for byte, as are the two states."""
     directory = tmp_path_factory.mktemp("close-round-state")
     out = Closed(directory, f"sqlite:///{directory / 'voted-again' / 'honestballot.sqlite'}", {})
@@ -88,17 +89,19 @@ def closed(tmp_path_factory: pytest.TempPathFactory) -> Closed:
                 record = directory / f"record-{n:02}.jsonl"
                 parts.elections.export_record(ELECTION, str(record))
                 made = []
-                for how, extra in (
-                    ("state", ()),
-                    ("whole", ("--state", str(directory / f"whole-{n:02}.json"))),
-                ):
+                whole = directory / f"whole-{n:02}.json"
+                runs: list[tuple[str, tuple[str, ...]]] = [("state", ())]
+                if j == 3:  # and without a state: the whole record verified
+                    runs.append(("whole", ("--state", str(whole))))
+                for how, extra in runs:
                     file = directory / f"close-{n:02}-{how}.jsonl"
                     run = close_round(out.secrets[j], record, file, *extra, seed=str(n))
                     assert run.exit_code == 0, (run.output, run.exception)
                     made.append(file.read_bytes())
-                assert made[0] == made[1], f"call {n}: the close files differ"
                 state = directory / f"trustee-{j}.verified-state.json"
-                assert state.read_bytes() == (directory / f"whole-{n:02}.json").read_bytes()
+                if j == 3:
+                    assert made[0] == made[1], f"call {n}: the close files differ"
+                    assert state.read_bytes() == whole.read_bytes()
                 kept = directory / f"state-{n:02}.json"
                 shutil.copy(state, kept)
                 out.calls.append(Call(j, stage.round, record, kept))
@@ -241,4 +244,3 @@ def _size(call: Call, closed: Closed) -> int:
     state = trustee_state.load_state(call.state, _secret(closed, call.trustee))
     assert state is not None
     return state.size
-
