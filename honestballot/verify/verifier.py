@@ -548,7 +548,7 @@ def _verify_record(
         _check_rows(ctx, setup_raw, parsed, report, engine, padding_errors, skip)
         _check_audits_v2(ctx, revoting.audits, report, skip)
         proven = known.proven if known is not None else frozenset()
-        _check_close(ctx, key, parsed, revoting, roll, report, now_ms, proven)
+        _check_close(ctx, key, parsed, revoting, roll, report, now_ms, proven, skip)
         if report.passed:
             close = report.close
             report.state = VerifiedState(
@@ -984,10 +984,12 @@ def _check_close(
     report: Report,
     now_ms: int,
     proven: frozenset[int] = frozenset(),
+    skip: int = 0,
 ) -> None:
     """The close's stages (docs/coercion.md §5.3, §5.4), replayed from the trustees'
     signed objects, and the result the last of them decrypts; the proofs of the objects
-    at the positions ``proven`` were verified before (verify/state.py)."""
+    at the positions ``proven`` among the first ``skip`` events were verified before
+    (verify/state.py)."""
     if revoting.padding is None:  # not closed yet, or the padding is missing (named)
         _check_revoting_close(parsed, report)
         return
@@ -1010,6 +1012,7 @@ def _check_close(
     reading = read_close(
         ctx, key, close, rows, registrations, revoting.padding[2], roll, voters,
         paper=lists, paper_stations=with_paper, unit_of=where, proven=proven,
+        verified_before=skip,
     )  # fmt: skip
     for check, detail in reading.errors:
         report.fail(check, detail)

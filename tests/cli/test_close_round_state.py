@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from honestballot.cli import trustee_state
 from honestballot.cli.demo_revoting import ELECTION, ServiceParts, run_world
 from honestballot.cli.trustee import trustee_group
 from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol import close_a
 from honestballot.protocol.dkg import TrusteeSecret
 from honestballot.protocol.election import ElectionContext
 from honestballot.record.codec import canonical_bytes
@@ -244,3 +245,32 @@ def _size(call: Call, closed: Closed) -> int:
     state = trustee_state.load_state(call.state, _secret(closed, call.trustee))
     assert state is not None
     return state.size
+
+
+def test_with_a_state_the_new_objects_proofs_are_checked_and_only_those(
+    closed: Closed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verified from trustee 1's state of two rounds before, the close's objects after the
+    state's events have their proofs checked and those before not; a state that claims
+    more objects read than its events hold (were the MAC to let one through) still has
+    every new object checked."""
+    before, later = _mid_close(closed)
+    state = trustee_state.load_state(before.state, _secret(closed, 1))
+    assert state is not None
+    lines = later.record.read_bytes().splitlines()
+    steps = [json.loads(x)["seq"] for x in lines if b'"kind":"close-step"' in x]
+    new = sum(seq >= state.size for seq in steps)
+    assert 0 < new < len(steps)
+    checked: list[bool] = []
+    take = close_a._Collector.take
+
+    def counted(self: Any, item: Any, where: str, *, proven: bool = False) -> None:
+        checked.append(proven)
+        take(self, item, where, proven=proven)
+
+    monkeypatch.setattr(close_a._Collector, "take", counted)
+    for known in (state, replace(state, close_read=10**6)):
+        checked.clear()
+        report = verify_record(lines, workers=1, known=known)
+        assert report.passed, report.failures
+        assert checked.count(False) == new and checked.count(True) == len(steps) - new
