@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from honestballot.crypto.dlog import DiscreteLogTable
@@ -210,6 +210,11 @@ class _Parsed:
     #: (number of events before the line, position among the tree heads, co-signature)
     cosignatures: list[tuple[int, int, Cosignature]] = field(default_factory=list)
 
+    @cached_property
+    def tree(self) -> MerkleTree:
+        """The Merkle tree over the events (read once every line is)."""
+        return MerkleTree(leaf_hash(raw) for _, raw in self.events)
+
 
 def _read_lines(lines: Iterable[bytes], report: Report) -> _Parsed | None:
     parsed = _Parsed()
@@ -264,7 +269,7 @@ def _read_lines(lines: Iterable[bytes], report: Report) -> _Parsed | None:
 
 def _check_log(parsed: _Parsed, election_id: str, board_key: Point, report: Report) -> None:
     """Every tree head is signed by the board key and matches the log where it stands."""
-    tree = MerkleTree(leaf_hash(raw) for _, raw in parsed.events)
+    tree = parsed.tree
     problems: list[str] = []
     last_time = -1
     for position, sth in parsed.heads:
@@ -502,9 +507,8 @@ def _verify_record(
     )
     if fingerprint is not None:
         _check_fingerprint(ctx, fingerprint, report)
-    tree = MerkleTree(leaf_hash(raw) for _, raw in parsed.events)
     if known is not None:
-        why = inconsistency(known, report.election_id, ctx.base_hash, tree)
+        why = inconsistency(known, report.election_id, ctx.base_hash, parsed.tree)
         if why is not None:
             report.fail("verified-state", why)
             return report
@@ -552,7 +556,7 @@ def _verify_record(
         if report.passed:
             close = report.close
             report.state = VerifiedState(
-                report.election_id, ctx.base_hash, tree.size, tree.root(),
+                report.election_id, ctx.base_hash, parsed.tree.size, parsed.tree.root(),
                 close.consumed if close is not None else 0,
                 close.ignored if close is not None else (),
             )  # fmt: skip
