@@ -119,7 +119,8 @@ def closed(tmp_path_factory: pytest.TempPathFactory) -> Closed:
 
 
 def _mid_close(closed: Closed) -> tuple[Call, Call]:
-    """Trustee 1's call in round A-tag, and its next call (two rounds on)."""
+    """Trustee 1's call in round A-tag, and its next call (in round A-tag-dec: the record
+    then holds both trustees' A-tag objects more)."""
     calls = closed.calls
     first = next(i for i, c in enumerate(calls) if c.trustee == 1 and c.round == "A-tag")
     later = next(i for i in range(first + 1, len(calls)) if calls[i].trustee == 1)
@@ -135,7 +136,8 @@ def test_a_close_run_with_state_files_is_the_close_without(closed: Closed) -> No
     report = verify_record(closed.record.read_bytes().splitlines(), workers=1)
     assert report.passed, report.failures
     assert report.close is not None and report.close.done
-    assert closed.result["counts"] and report.counts
+    assert report.counts == {c["id"]: c["count"] for c in closed.result["counts"]}
+    assert sum(report.counts.values()) > 0
     rounds = [c.round for c in closed.calls]
     assert rounds[:2] == ["A-mix", "A-mix"] and "B-activate-dec" in rounds
     assert {c.trustee for c in closed.calls} == set(ACTING)
@@ -250,7 +252,7 @@ def _size(call: Call, closed: Closed) -> int:
 def test_with_a_state_the_new_objects_proofs_are_checked_and_only_those(
     closed: Closed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Verified from trustee 1's state of two rounds before, the close's objects after the
+    """Verified from trustee 1's state of its call before, the close's objects after the
     state's events have their proofs checked and those before not; a state that claims
     more objects read than its events hold (were the MAC to let one through) still has
     every new object checked."""
