@@ -4,7 +4,11 @@ A witness (an observer organisation, a candidate's team) runs this on its own ma
 against the public board (``honestballot witness run``).  On first contact it downloads
 the whole record and verifies it (as a trustee does before acting), checks that it is the
 election whose fingerprint it was given and that the setup names its key, and co-signs
-the board's latest head if it extends the record's final head (else that final head).
+the board's latest head if it extends the record's final head (that final head if it is
+the same).  A latest head that contradicts the record by the board's own signatures
+(another root for a size the record has a head of, a larger size with an earlier time)
+is a split view: the witness keeps the evidence and stops; a consistency proof that does
+not check out or does not come makes it co-sign nothing and ask again at the next poll.
 After that, on each poll it takes the board's latest head and
 
 * the same size as the head it last co-signed: the roots must be equal;
@@ -26,6 +30,11 @@ fsync'd, file and directory, *before* the co-signature leaves the machine, so a 
 never make the witness co-sign two different heads of one size; and while the board's head
 stays the same, the co-signature is posted again at every poll, so one lost on the way
 (a timeout, a crash just after the state was written) still reaches the board.
+
+The board refuses a co-signature whose time is far from its own clock (protocol/
+witnesses.py's ``receipt_time_problem``): the witness says "NOT ACCEPTED by the board",
+marks it refused in its state (the next head is not held to its time) and, while the
+board shows the same head, co-signs that head again at its clock's time at each poll.
 """
 
 from __future__ import annotations
