@@ -440,7 +440,45 @@ class BoardStore(StoreBase):
             )
             return [(int(s), str(line)) for s, line in conn.execute(q)]
 
+    def times_around(
+        self, election_id: str, size: int, exempt: Iterable[str]
+    ) -> tuple[int | None, int | None, str | None]:
+        """What the time rule reads of the board around its head of ``size``: the latest
+        time of an event at seq < ``size``, the earliest of one at seq >= ``size`` whose
+        kind is not in ``exempt``, and the line of the smallest head larger than ``size``
+        (None where there is none)."""
+        of = events.c.election_id == election_id
+        with self.engine.connect() as conn:
+            before = conn.execute(select(func.max(events.c.time_ms)).where(of, events.c.seq < size))
+            after = conn.execute(
+                select(func.min(events.c.time_ms)).where(
+                    of, events.c.seq >= size, events.c.kind.not_in(list(exempt))
+                )
+            )
+            head = conn.execute(
+                select(tree_heads.c.line)
+                .where(tree_heads.c.election_id == election_id, tree_heads.c.size > size)
+                .order_by(tree_heads.c.size)
+                .limit(1)
+            )
+            latest, earliest, line = before.scalar(), after.scalar(), head.scalar()
+        return (
+            int(latest) if latest is not None else None,
+            int(earliest) if earliest is not None else None,
+            str(line) if line is not None else None,
+        )
+
     # -- witnesses' co-signatures --------------------------------------------------------
+
+    def has_cosignature(self, election_id: str, size: int, witness: bytes) -> bool:
+        """Whether this witness's co-signature of this size is stored."""
+        q = select(cosignatures.c.size).where(
+            cosignatures.c.election_id == election_id,
+            cosignatures.c.size == size,
+            cosignatures.c.witness == witness,
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(q).first() is not None
 
     def insert_cosignature(self, election_id: str, size: int, witness: bytes, line: str) -> bool:
         """Store a co-signature; False if this witness already co-signed this size."""

@@ -25,7 +25,13 @@ from honestballot.crypto.merkle import MerkleTree
 from honestballot.crypto.randomness import Randomness
 from honestballot.errors import ProtocolError, Text
 from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.witnesses import BoardKeys
+from honestballot.protocol.witnesses import (
+    SCHEDULED_KINDS,
+    BoardKeys,
+    BoardTimes,
+    WitnessedTime,
+    receipt_time_problem,
+)
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import (
     RECORD_VERSION,
@@ -125,7 +131,10 @@ class BoardLog(ABC):
         """Publish a witness's co-signature of one of the board's heads; False if that
         witness had already co-signed that head.  Refused (nothing stored): a key the
         setup does not name, a head the board never signed, a head that differs from
-        the board's of that size, a signature that does not verify."""
+        the board's of that size, a signature that does not verify, and a new one whose
+        ``witnessed_ms`` is far from this service's clock or contradicts the board's times
+        (:meth:`receipt_problem`): one witness's wrong clock, or lie, would otherwise make
+        the record fail ``log.witness-times`` for good."""
         cosig = cosignature_from_json(value, "co-signature")
         keys = self.board_keys(election_id)
         witness = keys.witness(cosig.witness)
@@ -140,8 +149,30 @@ class BoardLog(ABC):
                 "than the one this board signed"
             )
         cosig.verify(self.context(election_id).base_hash, election_id, keys)
+        if self.store.has_cosignature(election_id, cosig.head.size, cosig.witness.data):
+            return False  # posted again (the witness does, while the head stays the same)
+        problem = self.receipt_problem(election_id, witness.name, cosig)
+        if problem:
+            raise ProtocolError(  # English only: a co-signature, sent by honestballot witness
+                f"co-signature of witness {witness.name!r} refused: {problem}"
+            )
         line = json.dumps(cosig.to_json())
         return self.store.insert_cosignature(election_id, cosig.head.size, cosig.witness.data, line)
+
+    def receipt_problem(self, election_id: str, name: str, cosig: Cosignature) -> str:
+        """Why ``cosig``, arriving now, must be refused ("" if not): protocol/witnesses.py's
+        :func:`~honestballot.protocol.witnesses.receipt_time_problem`, which argues why the
+        record then never fails ``log.witness-times`` on the co-signatures stored."""
+        before, after, head_line = self.store.times_around(
+            election_id, cosig.head.size, SCHEDULED_KINDS
+        )
+        head_after = (
+            tree_head_from_json(json.loads(head_line), "tree head").head.timestamp_ms
+            if head_line is not None
+            else None
+        )
+        seen = WitnessedTime(name, cosig.head.size, cosig.head.timestamp_ms, cosig.witnessed_ms)
+        return receipt_time_problem(seen, self.clock(), BoardTimes(before, after, head_after))
 
     def cosignatures(self, election_id: str, size: int | None = None) -> list[Cosignature]:
         return [
