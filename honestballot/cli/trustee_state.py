@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import tempfile
 from pathlib import Path
 from typing import Any, Final
 
@@ -126,21 +127,26 @@ def _position(value: Any, path: str) -> int:
 
 
 def save_state(path: Path, state: VerifiedState, secret: TrusteeSecret) -> None:
-    """Write ``state`` to ``path`` atomically (a temporary file, fsync, rename, fsync of
-    the directory), readable by its owner only."""
+    """Write ``state`` to ``path`` atomically (a temporary file of its own, made anew, not
+    followed through a link, so two runs at once cannot write into one; fsync, rename,
+    fsync of the directory), readable by its owner only."""
     body = _body(state, secret)
     data = canonical_bytes({**body, "mac": _mac(secret, body)}) + b"\n"
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(name)
     try:
-        os.fchmod(fd, 0o600)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            os.fchmod(fd, 0o600)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     directory = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(directory)

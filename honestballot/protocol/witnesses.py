@@ -375,10 +375,12 @@ def receipt_time_problem(c: WitnessedTime, now_ms: int, board: BoardTimes) -> st
     * everything on the board at ``R`` (every event at index < ``n`` with the head itself,
       which was signed before it could be co-signed; the events and heads after it
       appended so far) is checked here against ``w`` by the rule itself;
-    * an event appended after ``R`` is stamped ``max(clock, the last event's time)``
-      (service/board/election.py; batches ``max(due, the last event's time)``, but those
-      are exempt from the rule after a head), so no earlier than the service's clock when
-      it is appended, ``>= R >= w - CLOCK_SKEW_MS / 2``, as long as the service's clock
+    * an event appended by a transaction that begins after ``R`` is stamped ``max(clock,
+      the last event's time)`` with the clock read when it begins (service/board/
+      election.py; batches ``max(due, the last event's time)``, but those are exempt from
+      the rule after a head), so no earlier than ``R >= w - CLOCK_SKEW_MS / 2``: the
+      service runs this check under the election's lock, as appends, so no append that
+      began before ``R`` commits after it (service/board/log.py); as long as the clock
       does not step back (it may by up to ``CLOCK_SKEW_MS / 2``); a head signed after
       ``R`` likewise (``max(clock, the last head's time)``, service/board/log.py).  The
       rule asks only ``>= w - CLOCK_SKEW_MS``; nothing appended after ``R`` is at an index

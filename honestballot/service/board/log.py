@@ -40,7 +40,7 @@ from honestballot.record.events import (
     tree_head_from_json,
 )
 from honestballot.record.witness import Cosignature, cosignature_from_json
-from honestballot.store.sql import SqlStore
+from honestballot.store.sql import SqlStore, Tx
 
 
 def no_election(election_id: str) -> Text:
@@ -149,22 +149,28 @@ class BoardLog(ABC):
                 "than the one this board signed"
             )
         cosig.verify(self.context(election_id).base_hash, election_id, keys)
-        if self.store.has_cosignature(election_id, cosig.head.size, cosig.witness.data):
-            return False  # posted again (the witness does, while the head stays the same)
-        problem = self.receipt_problem(election_id, witness.name, cosig)
-        if problem:
-            raise ProtocolError(  # English only: a co-signature, sent by honestballot witness
-                f"co-signature of witness {witness.name!r} refused: {problem}"
-            )
         line = json.dumps(cosig.to_json())
-        return self.store.insert_cosignature(election_id, cosig.head.size, cosig.witness.data, line)
+        # under the election's lock, as every append: an append's transaction stamps its
+        # events with the time it began, so a co-signature checked outside the lock could
+        # be stored while an append stamped earlier than the witness saw the head commits
+        with self.store.transaction(election_id) as conn:
+            size, witness_key = cosig.head.size, cosig.witness.data
+            if self.store.has_cosignature(conn, election_id, size, witness_key):
+                return False  # posted again (the witness does, while the head stays the same)
+            problem = self.receipt_problem(conn, election_id, witness.name, cosig)
+            if problem:
+                raise ProtocolError(  # English only: a co-signature, sent by honestballot witness
+                    f"co-signature of witness {witness.name!r} refused: {problem}"
+                )
+            return self.store.insert_cosignature(conn, election_id, size, witness_key, line)
 
-    def receipt_problem(self, election_id: str, name: str, cosig: Cosignature) -> str:
+    def receipt_problem(self, conn: Tx, election_id: str, name: str, cosig: Cosignature) -> str:
         """Why ``cosig``, arriving now, must be refused ("" if not): protocol/witnesses.py's
         :func:`~honestballot.protocol.witnesses.receipt_time_problem`, which argues why the
-        record then never fails ``log.witness-times`` on the co-signatures stored."""
+        record then never fails ``log.witness-times`` on the co-signatures stored (read in
+        ``conn``, under the election's lock)."""
         before, after, head_line = self.store.times_around(
-            election_id, cosig.head.size, SCHEDULED_KINDS
+            conn, election_id, cosig.head.size, SCHEDULED_KINDS
         )
         head_after = (
             tree_head_from_json(json.loads(head_line), "tree head").head.timestamp_ms
