@@ -24,8 +24,6 @@ left behind is written over by the next run.
 from __future__ import annotations
 
 import hmac
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Final
 
@@ -33,6 +31,7 @@ from honestballot.crypto.hashing import hash_bytes
 from honestballot.errors import HonestBallotError, ProtocolError
 from honestballot.protocol.dkg import TrusteeSecret
 from honestballot.record.codec import JsonObject, Reader, canonical_bytes, parse_json
+from honestballot.service.files import write_atomically
 from honestballot.verify.state import VerifiedState
 
 STATE_TYPE: Final = "trustee-verified-state"
@@ -127,28 +126,8 @@ def _position(value: Any, path: str) -> int:
 
 
 def save_state(path: Path, state: VerifiedState, secret: TrusteeSecret) -> None:
-    """Write ``state`` to ``path`` atomically (a temporary file of its own, made anew, not
-    followed through a link, so two runs at once cannot write into one; fsync, rename,
-    fsync of the directory), readable by its owner only."""
+    """Write ``state`` to ``path`` atomically (service/files.py), readable by its owner
+    only."""
     body = _body(state, secret)
     data = canonical_bytes({**body, "mac": _mac(secret, body)}) + b"\n"
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(name)
-    try:
-        try:
-            os.fchmod(fd, 0o600)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    write_atomically(path, data)

@@ -28,7 +28,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -37,6 +36,7 @@ from typing import Any, Final
 from honestballot.errors import HonestBallotError, InvalidInput
 from honestballot.service.board.election import ElectionService
 from honestballot.service.clock import now_ms
+from honestballot.service.files import write_atomically
 from honestballot.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 TURNOUT_NAME: Final = "turnout.json"
 ELECTIONS_NAME: Final = "elections.json"
 LOCK_NAME: Final = ".snapshots.lock"
+#: the snapshots are served to the public: readable by all
+PUBLIC: Final = 0o644
 _SAFE_ID: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 
 
@@ -91,36 +93,6 @@ def turnout(
             for key in ("voters_on_roll", "credentials", "voted")
         },
     }
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that readers never see a partial file."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)  # served to the public; mkstemp makes it owner-only
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return  # not every platform opens directories
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _encode(value: object) -> bytes:
@@ -174,7 +146,7 @@ def _write_round(
             title = service.context(election_id).manifest.title
             target = directory / election_id
             target.mkdir(exist_ok=True)
-            write_atomically(target / TURNOUT_NAME, _encode(snapshot))
+            write_atomically(target / TURNOUT_NAME, _encode(snapshot), mode=PUBLIC)
         except Exception as exc:
             _log_failure(f"turnout snapshot of {election_id}", exc)
             continue
@@ -186,7 +158,7 @@ def _write_round(
                 "phase": snapshot["phase"],
             }
         )
-    write_atomically(directory / ELECTIONS_NAME, _encode(index))
+    write_atomically(directory / ELECTIONS_NAME, _encode(index), mode=PUBLIC)
     written.append(directory / ELECTIONS_NAME)
     return written
 

@@ -39,10 +39,7 @@ board shows the same head, co-signs that head again at its clock's time at each 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -57,6 +54,7 @@ from honestballot.record.codec import Reader, parse_json
 from honestballot.record.events import SignedTreeHead, event_from_json, log_id, tree_head_from_json
 from honestballot.record.setup import context_from_setup
 from honestballot.record.witness import Cosignature, cosignature_from_json
+from honestballot.service.files import write_atomically
 from honestballot.verify.verifier import verify_record
 
 
@@ -127,28 +125,6 @@ class WitnessState:
         )
         r.done()
         return state
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that after a crash or power loss it holds either
-    the old or the new content: a new file of its own, fsync'd, renamed over ``path``,
-    and the directory fsync'd so that the rename itself is on disk."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
 
 
 class Witness:
@@ -223,7 +199,7 @@ class Witness:
                 return self._cosign(state.base_hash, state.board_key, state.head, now)
             if state.refused:  # accepted now (the board's clock caught up)
                 accepted = replace(state, refused=False)
-                _write_atomically(self.state_path, json.dumps(accepted.to_json()).encode())
+                write_atomically(self.state_path, json.dumps(accepted.to_json()).encode())
             return f"no new entries (size {new.size})"
         if new.size < old.size:
             proof = self.source.consistency(new.size, old.size) if new.size else []
@@ -331,12 +307,12 @@ class Witness:
         )  # fmt: skip
         cosig = Cosignature(head.head, self.key, witnessed_ms, signature)
         state = WitnessState(self.election_id, base_hash, board_key, head, cosig)
-        _write_atomically(self.state_path, json.dumps(state.to_json()).encode())
+        write_atomically(self.state_path, json.dumps(state.to_json()).encode())
         try:
             self.source.publish(cosig.to_json())
         except Refused as exc:
             refused = replace(state, refused=True)
-            _write_atomically(self.state_path, json.dumps(refused.to_json()).encode())
+            write_atomically(self.state_path, json.dumps(refused.to_json()).encode())
             return (
                 f"NOT ACCEPTED by the board: the co-signature of the head of size "
                 f"{head.head.size}: {exc} (if it speaks of time: check this machine's clock "
@@ -368,7 +344,7 @@ class Witness:
             "conflicting_head": head.to_json(),
             "observed_ms": self.clock(),
         }
-        _write_atomically(self.evidence_path, json.dumps(evidence, indent=1).encode())
+        write_atomically(self.evidence_path, json.dumps(evidence, indent=1).encode())
         raise SplitView(reason, self.evidence_path)
 
     def _halt(self, state: WitnessState, head: SignedTreeHead, reason: str) -> None:
@@ -381,7 +357,7 @@ class Witness:
             "conflicting_head": head.to_json(),
             "observed_ms": self.clock(),
         }
-        _write_atomically(self.evidence_path, json.dumps(evidence, indent=1).encode())
+        write_atomically(self.evidence_path, json.dumps(evidence, indent=1).encode())
         halted = replace(state, halted=reason)
-        _write_atomically(self.state_path, json.dumps(halted.to_json()).encode())
+        write_atomically(self.state_path, json.dumps(halted.to_json()).encode())
         raise SplitView(reason, self.evidence_path)

@@ -26,6 +26,7 @@ from honestballot.protocol.dkg import TrusteeSecret
 from honestballot.protocol.election import ElectionContext
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.trustee import encode_trustee_secret
+from honestballot.service import files
 from honestballot.verify.state import VerifiedState
 from honestballot.verify.verifier import verify_record
 from tests.factories import board_secret_of, resign
@@ -231,7 +232,7 @@ def test_a_crash_while_the_state_is_written_leaves_the_old_one(
         raise KeyboardInterrupt  # the process dies here
 
     with monkeypatch.context() as mp:
-        mp.setattr(trustee_state.os, "replace", crash)
+        mp.setattr(files.os, "replace", crash)
         run = close_round(closed.secrets[1], later.record, out, "--state", str(state))
     assert run.exit_code != 0 and not out.exists()
     assert state.read_bytes() == before.state.read_bytes()

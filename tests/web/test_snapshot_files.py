@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from honestballot.service.snapshots import write_atomically
+from honestballot.service.files import write_atomically
 from honestballot.web.security import CSP
 from honestballot.web.snapshot_files import SnapshotFiles, etag_of
 from tests.factories import WebElection
