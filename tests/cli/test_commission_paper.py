@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from honestballot.cli.commission import read_paper_roll, read_voted
 from honestballot.cli.main import _register, cli
@@ -44,20 +44,26 @@ def test_mistakes_are_refused_naming_the_line(roll: str, voted: str, message: st
     assert message in str(raised.value)
 
 
-def test_post_needs_the_server(tmp_path: Path) -> None:
+def _paper(tmp_path: Path, *extra: str) -> Result:
+    """``commission paper`` for station-1 with placeholder files (the checks under test
+    refuse before any is read) and ``extra``."""
     _register()
     files = {}
     for name in ("key", "roll.csv", "voted.txt", "protocol.json", "setup.json"):
         files[name] = tmp_path / name
         files[name].write_text("{}")
-    result = CliRunner().invoke(
+    return CliRunner().invoke(
         cli,
         ["commission", "paper", "--key", str(files["key"]), "--unit", "station-1",
          "--roll", str(files["roll.csv"]), "--voted", str(files["voted.txt"]),
          "--protocol", str(files["protocol.json"]), "--setup", str(files["setup.json"]),
          "--out", str(tmp_path / "upload.json"), "--opening", str(tmp_path / "opening.json"),
-         "--post"],
+         *extra],
     )  # fmt: skip
+
+
+def test_post_needs_the_server(tmp_path: Path) -> None:
+    result = _paper(tmp_path, "--post")
     assert result.exit_code == 2
     assert "--post needs --server and --election" in result.output
     assert not (tmp_path / "upload.json").exists()
@@ -75,19 +81,9 @@ def test_the_last_upload_the_board_takes_must_be_final(
 ) -> None:
     """Upload 20 without --final would leave the station unable ever to declare its results
     final (the board takes no 21st): refused before anything is read or written."""
-    _register()
-    files = {}
-    for name in ("key", "roll.csv", "voted.txt", "protocol.json", "setup.json"):
-        files[name] = tmp_path / name
-        files[name].write_text("{}")
-    result = CliRunner().invoke(
-        cli,
-        ["commission", "paper", "--key", str(files["key"]), "--unit", "station-1",
-         "--roll", str(files["roll.csv"]), "--voted", str(files["voted.txt"]),
-         "--protocol", str(files["protocol.json"]), "--setup", str(files["setup.json"]),
-         "--out", str(tmp_path / "upload.json"), "--opening", str(tmp_path / "opening.json"),
-         "--sequence", sequence, "--previous", "00" * 32, *(["--final"] if final else [])],
-    )  # fmt: skip
+    result = _paper(
+        tmp_path, "--sequence", sequence, "--previous", "00" * 32, *(["--final"] if final else [])
+    )
     assert result.exit_code != 0
     assert message in result.output + str(result.exception)
     assert not (tmp_path / "upload.json").exists() and not (tmp_path / "opening.json").exists()
