@@ -813,8 +813,9 @@ def open_revoting_election(
     is false (an election with a schedule opens only with its encrypted roll).  The
     service makes exactly ``cover_replacements`` cover replacements (the schedule's cover
     is set to K0 = ``cover_replacements`` without noise: the default of 300 with its noise
-    is for real elections, whose schedules have room for them, docs/coercion.md §4).  ``witnesses`` (``quorum`` of them) co-sign its tree
-    heads.  ``roll``: the web roll's rows (WEB_ROLL's form)."""
+    is for real elections, whose schedules have room for them, docs/coercion.md §4).
+    ``witnesses`` (``quorum`` of them) co-sign its tree heads.  ``roll``: the web roll's
+    rows (WEB_ROLL's form)."""
     services = web.services
     schedule = replace(schedule, cover=no_noise(cover_replacements))
     services.batches.post_delay_ms = 0  # the tests set the clock to each due time

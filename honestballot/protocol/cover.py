@@ -37,8 +37,8 @@ from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.letters import activation_base
 from honestballot.protocol.manifest import BLANK, Contest, Manifest
-from honestballot.protocol.schedule import Cover
 from honestballot.protocol.registration import Commitment, Registration, register
+from honestballot.protocol.schedule import Cover
 
 COVER_TAG: Final = "cover-tag"
 COVER_HANDLE_TAG: Final = "cover-handle"
