@@ -82,9 +82,7 @@ def cover_from_json(value: Any, path: str) -> Cover:
     """The schedule's ``cover``: integers only (the record holds no floats)."""
     r = Reader(value, path)
     k0 = r.integer("k0", minimum=0, maximum=MAX_K0)
-    epsilon_milli = r.integer(
-        "epsilon_milli", minimum=MIN_EPSILON_MILLI, maximum=MAX_EPSILON_MILLI
-    )
+    epsilon_milli = r.integer("epsilon_milli", minimum=MIN_EPSILON_MILLI, maximum=MAX_EPSILON_MILLI)
     r.done()
     return Cover(k0, epsilon_milli)
 
