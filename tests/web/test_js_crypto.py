@@ -1676,3 +1676,32 @@ def test_the_bundle_refuses_the_schedules_python_refuses() -> None:
         assert err(result)["name"] == "RecordFormatError", schedule
         with pytest.raises(RecordFormatError):
             schedule_from_json(schedule, "schedule")
+
+
+def test_the_voter_pages_fingerprint_check_recomputes_every_base_hash() -> None:
+    """voter.js's own recomputation of the base hash (``baseHashOf``, the check of the
+    fingerprint the voter compares) agrees with Python's for every board-keys variant,
+    the schedule's cover included, run under node with the bundle."""
+    source = (BUNDLE.parent / "voter.js").read_text(encoding="utf-8")
+    start = source.index("  function baseHashOf(context) {")
+    end = source.index("  function checkFingerprint(context) {")
+    variants = [make_election(MANIFESTS["multi"], "multi", k) for k in BOARD_KEY_VARIANTS.values()]
+    script = (
+        "const fs = require('node:fs'); const vm = require('node:vm');"
+        f"vm.runInThisContext(fs.readFileSync({json.dumps(str(BUNDLE))}, 'utf8'));"
+        "const HB = globalThis.HonestBallot;"
+        f"const baseHashOf = new Function('HB', {json.dumps(source[start:end])}"
+        " + '; return baseHashOf;')(HB);"
+        "const contexts = JSON.parse(fs.readFileSync(0, 'utf8'));"
+        "process.stdout.write(JSON.stringify(contexts.map((c) => baseHashOf(c))));"
+    )
+    proc = subprocess.run(
+        [_node(), "-e", script],
+        input=json.dumps([_bound(e) for e in variants]),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout) == [e.ctx.base_hash.hex() for e in variants]
