@@ -854,14 +854,22 @@ def publish_signed_station(
     details: Any,
     commission: Any,
     rng: Randomness | None = None,
+    sequence: int | None = None,
 ) -> Any:
     """Publish a station as the organiser does in an election with the organiser's key:
     signed on its machine (``honestballot organiser sign-station``, whose salt and
-    signature draw from ``rng``), then published; (station, details) as published."""
+    signature draw from ``rng``) as the unit's station event number ``sequence`` (None:
+    the next, one more than the unit's station events on the board), then published;
+    (station, details) as published."""
     ctx = elections.context(election_id)
+    if sequence is None:
+        sequence = 1 + sum(
+            events for station, events, _ in elections.stations(election_id)
+            if station.unit == details["unit"]
+        )  # fmt: skip
     signed, _ = signed_station(
         ctx.base_hash, ctx.manifest, details, commission, organiser,
-        rng or SeededRandomness(f"the organiser signs {election_id}"),
+        rng or SeededRandomness(f"the organiser signs {election_id}"), sequence=sequence,
     )  # fmt: skip
     return elections.publish_signed_station(election_id, signed)
 

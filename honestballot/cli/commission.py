@@ -531,6 +531,8 @@ def paper(
     opening of the list."""
     if post and (server is None or election_id is None):
         raise click.UsageError("--post needs --server and --election")
+    if sequence is not None:
+        _check_room(unit, sequence, final)
     for path in (out, opening_path):
         if Path(path).exists():
             raise ProtocolError(f"{path} exists: refusing to overwrite it")
@@ -563,6 +565,7 @@ def paper(
                 f"{previous.hex() if previous else 'none'}, not {previous_hex}"
             )
         sequence = sent + 1
+        _check_room(unit, sequence, final)
     elif sequence is None:
         raise click.UsageError("give --sequence, or --server and --election to read it")
     else:
@@ -597,6 +600,24 @@ def paper(
     if post:
         assert board is not None and receipt is not None
         _post(board, unit, body, receipt)
+
+
+def _check_room(unit: str, sequence: int, final: bool) -> None:
+    """Refuse an upload the board would refuse (beyond :data:`MAX_PAPER_UPLOADS`), and a
+    last one (number :data:`MAX_PAPER_UPLOADS`) without ``--final``: the board would take
+    no more of the unit's uploads, so the station could never declare its results final
+    and the close would wait until the paper deadline (24 hours after voting closed)."""
+    if sequence > MAX_PAPER_UPLOADS:
+        raise ProtocolError(
+            f"the board takes at most {MAX_PAPER_UPLOADS} paper uploads of a unit: unit "
+            f"{unit!r} cannot send upload {sequence}"
+        )
+    if sequence == MAX_PAPER_UPLOADS and not final:
+        raise click.UsageError(
+            f"upload {MAX_PAPER_UPLOADS} is the last the board takes of unit {unit!r}: give "
+            "--final (without it the station could never declare its results final, and the "
+            "close would wait until 24 hours after voting closed); nothing written"
+        )
 
 
 def _server_options(command: F) -> F:

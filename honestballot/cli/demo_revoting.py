@@ -89,6 +89,9 @@ from honestballot.service.voters.revoting import RevotingDesk
 from honestballot.service.voters.roll import Roll
 
 Progress = Callable[[str, int, int], None]
+#: who runs the close (:func:`play`'s ``close_by``): given the service's parts, the
+#: election, the trustees' secrets and the seed, it acts until the close is done
+CloseBy = Callable[["ServiceParts", ElectionContext, list[TrusteeSecret], int], None]
 
 ELECTION = "demo-revoting"
 #: K0 = 2 and epsilon = 100 (in thousandths, 100,000): 2 cover replacements, the noise 0
@@ -214,9 +217,11 @@ class ServiceParts:
 
 
 def run_world(
-    directory: Path, *, votes_again: bool, voters: int, seed: int, progress: Progress
-) -> Run:
-    """One run of the election (the module's docstring), in ``directory``."""
+    directory: Path, *, votes_again: bool, voters: int, seed: int, progress: Progress,
+    close_by: CloseBy | None = None,
+) -> Run:  # fmt: skip
+    """One run of the election (the module's docstring), in ``directory``; the close run
+    by ``close_by`` (default: trustees 1 and 3 through the service, :func:`play`)."""
     directory.mkdir(parents=True, exist_ok=True)
     db = directory / "honestballot.sqlite"
     if db.exists():
@@ -230,7 +235,7 @@ def run_world(
         )  # fmt: skip
         boss, result = play(
             parts, directory, votes_again=votes_again, voters=voters, seed=seed,
-            progress=progress,
+            progress=progress, close_by=close_by,
         )  # fmt: skip
         record_path = directory / "record.jsonl"
         elections.export_record(ELECTION, str(record_path))
@@ -241,11 +246,13 @@ def run_world(
 
 def play(
     parts: ServiceParts, directory: Path, *, votes_again: bool, voters: int, seed: int,
-    progress: Progress = lambda _stage, _done, _total: None,
+    progress: Progress = lambda _stage, _done, _total: None, close_by: CloseBy | None = None,
 ) -> tuple[BossView, dict[str, Any]]:  # fmt: skip
     """The election of the module's docstring on ``parts``, from its creation to its
     result (the trustees' public files go to ``directory``): what the boss sees, and the
-    result body."""
+    result body.  The close is run by ``close_by`` (the trustees' command line in a test
+    or a benchmark), by default by trustees 1 and 3 sending their objects to the
+    service (:func:`_close_by_trustees`)."""
     elections, roll, desk, now = parts.elections, parts.roll, parts.desk, parts.now
     desk.rng = SeededRandomness(f"demo {seed}: the service, re-voting")
     elections.rng = parts.batches.rng = SeededRandomness(f"demo {seed}: the service")
@@ -322,7 +329,10 @@ def play(
     _paper_results(elections, ctx, commission, directory, listed, seed)
     progress("the polling station's paper results", 1, 1)
     boss_record, totals = _public_record(elections, ELECTION)
-    _close_by_trustees(parts.close, ctx, secrets, seed, progress, now)
+    if close_by is None:
+        _close_by_trustees(parts.close, ctx, secrets, seed, progress, now)
+    else:
+        close_by(parts, ctx, secrets, seed)
     boss = BossView(
         receipt_when_cast, desk.receipt(ELECTION, tracking),
         paper_receipt_when_cast, desk.receipt(ELECTION, paper_tracking), boss_record, totals,
@@ -353,6 +363,7 @@ def _publish_paper_station(
     signed, _ = signed_station(
         ctx.base_hash, manifest, details, key_file, organiser,
         SeededRandomness(f"demo {seed}: the organiser signs {PAPER_UNIT}'s station"),
+        sequence=1,  # the unit's first station event
     )  # fmt: skip
     elections.publish_signed_station(ELECTION, signed)
     return secret

@@ -64,6 +64,7 @@ from honestballot.record.share_parts import (
     share_head_to_json,
     share_part_to_json,
 )
+from honestballot.verify.state import VerifiedState
 from honestballot.verify.verifier import Report, verify_record
 
 T = TypeVar("T")
@@ -294,18 +295,32 @@ def _keep_events(
 
 
 def _verified_record(
-    path: Path, secret: TrusteeSecret, workers: int | None, refused: str, *, own: bool = False
+    path: Path,
+    secret: TrusteeSecret,
+    workers: int | None,
+    refused: str,
+    *,
+    own: bool = False,
+    known: VerifiedState | None = None,
 ) -> tuple[Report, dict[str, list[EventLine]]]:
     """Verify the whole record (refusing, naming the failed checks, one that does not
     verify) and return the report and the setup, close and tally events it holds (and,
-    with ``own``, the trustee's decryption share and share parts)."""
+    with ``own``, the trustee's decryption share and share parts).  With ``known`` (what
+    this trustee verified before, verify/state.py), a record that does not extend that
+    one is refused, and the proofs verified before are not checked again."""
     if secret.key_share is None:
         raise ProtocolError(f"trustee {secret.index}: no key share yet (run accept-key first)")
     kept: dict[str, list[EventLine]] = {}
     with path.open("rb") as f:
         report = verify_record(
-            _keep_events(f, kept, secret.index if own else None), workers=workers
+            _keep_events(f, kept, secret.index if own else None), workers=workers, known=known
         )
+    inconsistent = [c for c in report.failures if c.name == "verified-state"]
+    if inconsistent:
+        click.echo(
+            f"{path.name} is not the board this trustee verified before: nothing made", err=True
+        )
+        raise ProtocolError(inconsistent[0].detail)  # English only: the trustees' command line
     if not report.passed:
         click.echo(f"{path.name} does not verify: {refused}", err=True)
         raise VerificationFailed([f"{c.name}: {c.detail}" for c in report.failures])
@@ -660,22 +675,52 @@ def close_status_command(record_path: Path, workers: int | None) -> None:
     help="The election record (record.jsonl), downloaded after the close and after the "
     "last step of the close.",
 )  # fmt: skip
+@click.option(
+    "--state", "state_path", type=_out_file, default=None,
+    help="The verified-state file: what this trustee verified of the record before (default: "
+    "NAME.verified-state.json beside the secret file NAME.secret.json).",
+)  # fmt: skip
 @_workers_option
 @click.option("--out", type=_out_file, required=True)
-def close_round_command(secret: Path, record_path: Path, workers: int | None, out: Path) -> None:
+def close_round_command(
+    secret: Path, record_path: Path, state_path: Path | None, workers: int | None, out: Path
+) -> None:
     """This trustee's objects for the open steps of the close it has not acted in yet
     (mixes, tag shares, offsets, equivalence shares, decryption factors), each proven and
     signed with its key shares: a close file for 'upload-close'.
 
-    They are made only once the whole record verifies, is this trustee's election, and
-    its close has begun (the padding is on the board)."""
+    They are made only once the record verifies, is this trustee's election, and its
+    close has begun (the padding is on the board).  The first run verifies the whole
+    record; each run keeps what it verified in the verified-state file, and the next
+    checks that the record extends it (the same events first, byte for byte: else it is
+    refused, as a board that rewrote its history or shows another one) and checks the
+    proofs of the new events only."""
+    from honestballot.cli.trustee_state import default_state_path, load_state, save_state
     from honestballot.protocol.close_a import TrusteeKeys, act
     from honestballot.record.close import publish
 
     s = _read(secret, rec.decode_trustee_secret)
-    report, kept = _verified_record(record_path, s, workers, "nothing made for the close")
+    if s.key_share is None:
+        raise ProtocolError(f"trustee {s.index}: no key share yet (run accept-key first)")
+    state_path = state_path or default_state_path(secret)
+    known = load_state(state_path, s)
+    report, kept = _verified_record(
+        record_path, s, workers, "nothing made for the close", known=known
+    )
     _require_close(record_path, kept, "made for the close")
     ctx, _ = _this_trustees_election(kept["setup"][0], s)
+    if report.state is not None:
+        save_state(state_path, report.state, s)
+        size = report.state.size
+        what = (
+            f"the {size - known.size} event(s) after the {known.size} verified before"
+            if known
+            else f"the whole record ({size} events)"
+        )
+        click.echo(
+            f"{record_path.name}: {what} verified; {state_path.name} now holds {size} events, "
+            f"root {report.state.root.hex()[:16]}…"
+        )
     stage = report.close
     if stage is None:
         raise ProtocolError(  # English only: the trustees' command line

@@ -24,7 +24,7 @@ from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import HonestBallotError, ProtocolError
 from honestballot.record.codec import Reader, decode_hex, parse_json
 from honestballot.service.clock import now_ms
-from honestballot.service.witness import SplitView, Witness
+from honestballot.service.witness import Refused, SplitView, Witness
 
 #: fetch(url, json_body or None) -> response bytes; raises ProtocolError on failure.
 Fetch = Callable[[str, bytes | None], bytes]
@@ -33,6 +33,18 @@ Fetch = Callable[[str, bytes | None], bytes]
 #: the largest answer read from a board: a whole record (a hostile server cannot make a
 #: witness or an observer read without end)
 MAX_RESPONSE_BYTES = 4 << 30
+
+
+class HttpError(ProtocolError):
+    """The server answered with an HTTP error ``status``."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+#: the answers that say the server will not take a request, rather than "not now"
+_REFUSALS = frozenset(range(400, 500)) - {408, 425, 429}
 
 
 def urllib_fetch(url: str, body: bytes | None, *, timeout: float = 60) -> bytes:
@@ -48,7 +60,7 @@ def urllib_fetch(url: str, body: bytes | None, *, timeout: float = 60) -> bytes:
             return data
     except urllib.error.HTTPError as exc:
         detail = exc.read()[:500].decode("utf-8", "replace")
-        raise ProtocolError(f"{url}: HTTP {exc.code}: {detail}") from None
+        raise HttpError(f"{url}: HTTP {exc.code}: {detail}", exc.code) from None
     except (urllib.error.URLError, TimeoutError) as exc:
         raise ProtocolError(f"{url}: {exc}") from None
 
@@ -77,7 +89,12 @@ class HttpBoardSource:
 
     def publish(self, cosignature: dict[str, Any]) -> None:
         url = f"{self.base}/api/e/{self.election}/cosignatures"
-        self.fetch(url, json.dumps(cosignature).encode())
+        try:
+            self.fetch(url, json.dumps(cosignature).encode())
+        except HttpError as exc:
+            if exc.status in _REFUSALS:
+                raise Refused(str(exc)) from None
+            raise
 
 
 @click.group("witness")

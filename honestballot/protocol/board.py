@@ -20,7 +20,7 @@ Order of phases::
           -> audit* -> close -> (mix-part | mix)* -> tally -> (share-part | decryption-share)*
           -> result
 
-    station* in setup and open (protocol/stations.py)
+    station* in setup and open (protocol/stations.py), each unit's numbered 1, 2, ...
     paper* in open and closed, before the close's first trustee object, each unit's
         numbered 1, 2, ..., each after the first naming the digest of the unit's one
         before (protocol/paper.py), none after a unit's final one; the close's first
@@ -255,6 +255,8 @@ class StationEvent:
     unit: str
     paper: bool
     commission_key: Point
+    #: the station's signed ``sequence``: one more than the unit's ``station`` events before
+    sequence: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,6 +514,10 @@ class BoardView(Protocol):
 
     def station(self, unit: str) -> tuple[Point, bool] | None:
         """The commission key and paper voting of ``unit``'s station, if published."""
+        ...
+
+    def station_sent(self, unit: str) -> int:
+        """How many ``station`` events of ``unit`` are on the board."""
         ...
 
     def active_in(self, unit: str) -> int:
@@ -790,12 +796,26 @@ def check_roll_part(view: BoardView, ev: RollPartEvent) -> None:
 
 
 def check_station(view: BoardView, ev: StationEvent) -> None:
+    """A ``station`` event: in the setup or open phase, for a unit of the election, with a
+    commission key that is not the identity, numbered one more than the unit's station
+    events before it; once open, only a correction that keeps the key and paper voting."""
     check_phase(view, "station")
     if ev.unit not in view.unit_ids:
         raise ProtocolError(Text("board.unit_unknown", f"unknown unit {ev.unit!r}", unit=ev.unit))
     if ev.commission_key.is_identity():
         raise ProtocolError(
             Text("board.commission_key_identity", "a commission key cannot be the identity")
+        )
+    expected = view.station_sent(ev.unit) + 1
+    if ev.sequence != expected:
+        # an older signed station posted again (its key, paper voting or details replaced
+        # since), or one signed for a later place
+        message = (
+            f"the station of unit {ev.unit!r} is numbered {ev.sequence}, but it would be the "
+            f"unit's station event number {expected}: sign it again with --sequence {expected}"
+        )
+        raise ProtocolError(
+            Text("station.sequence", message, unit=ev.unit, sequence=ev.sequence, expected=expected)
         )
     if view.phase is not Phase.OPEN:
         return
@@ -1407,6 +1427,8 @@ class BoardRules:
     mix_parts: dict[tuple[str, int], MixProgress] = field(default_factory=dict)
     #: unit -> its station's (commission key, paper voting), as last published
     stations: dict[str, tuple[Point, bool]] = field(default_factory=dict)
+    #: unit -> how many ``station`` events it has on the board
+    station_events: dict[str, int] = field(default_factory=dict)
     #: (rows, digest) of each roll part, in order
     roll_parts: list[tuple[int, bytes]] = field(default_factory=list)
     #: whether a trustee's object of the close is on the board (:data:`CLOSE_BEGINS`)
@@ -1469,6 +1491,9 @@ class BoardRules:
 
     def station(self, unit: str) -> tuple[Point, bool] | None:
         return self.stations.get(unit)
+
+    def station_sent(self, unit: str) -> int:
+        return self.station_events.get(unit, 0)
 
     def paper_sent(self, unit: str) -> int:
         return self.paper_events.get(unit, 0)
@@ -1538,6 +1563,7 @@ class BoardRules:
                 self.roll_parts.append((event.rows, event.digest))
             case StationEvent():
                 self.stations[event.unit] = (event.commission_key, event.paper)
+                self.station_events[event.unit] = self.station_sent(event.unit) + 1
             case PaperEvent():
                 self.paper_events[event.unit] = self.paper_sent(event.unit) + 1
                 self.paper_digests[event.unit] = event.digest

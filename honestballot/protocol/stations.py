@@ -24,8 +24,15 @@ the key a commission signs paper results with is then the organiser's word, not 
 service's (:func:`check_station_signature`; without an organiser's key no station is
 signed).
 
-Rules (:func:`check_station`): stations are published in the setup phase, and changed in
-the setup or open phase by a new event for the same unit; once the election is open, a
+Each ``station`` event carries its unit's **sequence** number (1 for the unit's first,
+n + 1 for its n-th correction), inside what the organiser signs: a signed station can
+then stand on the board only at its own place in its unit's history, so the service
+cannot post an older signed station again (the commission key or paper voting the
+organiser replaced, or details it corrected).
+
+Rules (:func:`check_station`, protocol/board.py): stations are published in the setup
+phase, and changed in the setup or open phase by a new event for the same unit, each
+numbered one more than the unit's station events before it; once the election is open, a
 station keeps its commission key and its paper flag (the key that signs the paper results
 must be the one on the board before voting began), and no station is added.
 """
@@ -138,6 +145,9 @@ class Station:
     commission_key: Point
     commission_proof: SchnorrProof
     details_hash: bytes
+    #: 1 for the unit's first ``station`` event, one more than its station events before
+    #: it for a correction (board rule 10; signed with the rest of the body)
+    sequence: int
     #: the organiser's signature over the rest of the body (:func:`sign_station`), when
     #: the setup names the organiser's key; None when it names none
     organiser_signature: SchnorrProof | None = None

@@ -349,6 +349,83 @@ def head_time_problem(timestamp_ms: int, now_ms: int, last_witnessed_ms: int | N
     return ""
 
 
+#: How far a new co-signature's ``witnessed_ms`` may be from the service's own clock when
+#: the service receives it: half of :data:`CLOCK_SKEW_MS`.  The service refuses (stores
+#: nothing) a co-signature further off, and one that contradicts, by the time rule, what
+#: is already on the board (:func:`receipt_time_problem`).
+RECEIPT_SKEW_MS: Final = CLOCK_SKEW_MS // 2
+
+
+@dataclass(frozen=True, slots=True)
+class BoardTimes:
+    """What the board holds when a co-signature of its head of size ``n`` arrives, as the
+    time rule reads it: the latest time of an event at index < ``n`` (None: none), the
+    earliest of an event at index >= ``n`` that is not of :data:`SCHEDULED_KINDS`, and the
+    earliest timestamp of a head larger than ``n`` (None: none yet)."""
+
+    latest_before_ms: int | None
+    earliest_after_ms: int | None
+    earliest_head_after_ms: int | None
+
+
+def receipt_time_problem(c: WitnessedTime, now_ms: int, board: BoardTimes) -> str:
+    """Why the service must refuse the co-signature ``c`` it receives at ``now_ms`` of its
+    clock ("" if it may store it): ``witnessed_ms`` is more than :data:`RECEIPT_SKEW_MS`
+    from ``now_ms``, or it contradicts (:func:`witnessed_time_problems`) the times already
+    on the board.
+
+    Why a record of a service that keeps this rule never fails ``log.witness-times``
+    (docs/record-format.md §6), for each stored co-signature of the head of size ``n``
+    seen at ``w`` and received at ``R``, ``|w - R| <= CLOCK_SKEW_MS / 2``:
+
+    * everything on the board at ``R`` (every event at index < ``n`` with the head itself,
+      which was signed before it could be co-signed; the events and heads after it
+      appended so far) is checked here against ``w`` by the rule itself;
+    * an event appended by a transaction that begins after ``R`` is stamped ``max(clock,
+      the last event's time)`` with the clock read when it begins (service/board/
+      election.py; batches ``max(due, the last event's time)``, but those are exempt from
+      the rule after a head), so no earlier than ``R >= w - CLOCK_SKEW_MS / 2``: the
+      service runs this check under the election's lock, as appends, so no append that
+      began before ``R`` commits after it (service/board/log.py); as long as the clock
+      does not step back (it may by up to ``CLOCK_SKEW_MS / 2``); a head signed after
+      ``R`` likewise (``max(clock, the last head's time)``, service/board/log.py).  The
+      rule asks only ``>= w - CLOCK_SKEW_MS``; nothing appended after ``R`` is at an index
+      < ``n``.
+
+    So one witness (a dishonest one, or one whose clock is wrong) cannot make an honest
+    service's record fail: its co-signature is refused.  A service that stores it anyway
+    makes its own record fail, naming the witness."""
+    saw = f"the co-signature of the head of size {c.size} is stamped {c.witnessed_ms} ms"
+    if c.witnessed_ms > now_ms + RECEIPT_SKEW_MS:
+        return f"{saw}, {_off(c.witnessed_ms - now_ms, 'ahead of')}"
+    if c.witnessed_ms < now_ms - RECEIPT_SKEW_MS:
+        return f"{saw}, {_off(now_ms - c.witnessed_ms, 'behind')}"
+    before, after, head_after = (
+        board.latest_before_ms,
+        board.earliest_after_ms,
+        board.earliest_head_after_ms,
+    )
+    for what, time_ms in (("an event on the board then", before), ("the head", c.timestamp_ms)):
+        if time_ms is not None and time_ms > c.witnessed_ms + CLOCK_SKEW_MS:
+            later = _apart(time_ms - c.witnessed_ms, "later")
+            return f"{saw}, but {what} is stamped {time_ms} ms, {later}"
+    for what, time_ms in (
+        ("an event appended after it", after),
+        ("a head signed after it", head_after),
+    ):
+        if time_ms is not None and time_ms < c.witnessed_ms - CLOCK_SKEW_MS:
+            earlier = _apart(c.witnessed_ms - time_ms, "earlier")
+            return f"{saw}, but {what} is stamped {time_ms} ms, {earlier}"
+    return ""
+
+
+def _off(ms: int, how: str) -> str:
+    return (
+        f"{ms / 1000:.1f} s {how} the board's clock when it arrived (at most "
+        f"{RECEIPT_SKEW_MS // 1000} s allowed)"
+    )
+
+
 def organiser_sign(
     tag: str, base_hash: bytes, message: bytes, secret: Scalar, rng: Randomness
 ) -> SchnorrProof:

@@ -329,7 +329,9 @@ def board_event(
             return board.PaddingEvent(padding.cover_rows, len(padding.rows))
         case "station":
             station = station_from_json(b, p)  # its proof: protocol/stations.py
-            return board.StationEvent(station.unit, station.paper, station.commission_key)
+            return board.StationEvent(
+                station.unit, station.paper, station.commission_key, station.sequence
+            )
         case "paper":
             # its arithmetic and proofs: the checks paper.protocol and paper.voters
             if base_hash is None:

@@ -3,13 +3,15 @@
 
 The ``station`` event's body (on the board)::
 
-    {"unit": id, "paper": true|false, "commission_key": point,
+    {"unit": id, "sequence": n, "paper": true|false, "commission_key": point,
      "commission_proof": {"c": scalar, "s": scalar}, "details_hash": hex,
      "organiser_signature": {"c": scalar, "s": scalar}}   (only when the setup names
                                                         the organiser's key)
 
 The organiser's signature is over :func:`station_message`: the body's canonical bytes
-without ``organiser_signature``.
+without ``organiser_signature``.  ``sequence`` is 1 for the unit's first ``station``
+event and one more than the unit's station events before it for a correction (board
+rule 10).
 
 A station's details (on the observer pages and ``GET /api/e/{id}/stations``, not on the
 board)::
@@ -28,8 +30,9 @@ A commission's public file (``honestballot commission keygen``)::
 A station signed by the organiser (``honestballot organiser sign-station``), what the
 organiser publishes in an election whose setup names the organiser's key::
 
-    {"type": "signed-station", "version": 1, "details": details (with its salt),
-     "commission": the commission's public file, "organiser_signature": {"c", "s"}}
+    {"type": "signed-station", "version": 2, "sequence": n,
+     "details": details (with its salt), "commission": the commission's public file,
+     "organiser_signature": {"c", "s"}}
 """
 
 from __future__ import annotations
@@ -51,12 +54,15 @@ from honestballot.record.codec import JsonObject, Reader, canonical_bytes, read_
 from honestballot.record.manifest import label_from_json, label_to_json
 
 COMMISSION_KEY_VERSION: Final = 1
-SIGNED_STATION_VERSION: Final = 1
+#: the largest ``sequence`` a station event's body may carry (a bound for the reader only)
+MAX_STATION_EVENTS: Final = 1 << 31
+SIGNED_STATION_VERSION: Final = 2
 
 
 def station_to_json(station: Station) -> JsonObject:
     out: JsonObject = {
         "unit": station.unit,
+        "sequence": station.sequence,
         "paper": station.paper,
         "commission_key": station.commission_key.hex(),
         "commission_proof": schnorr_to_json(station.commission_proof),
@@ -81,6 +87,7 @@ def station_from_json(value: Any, path: str) -> Station:
         commission_key=r.point("commission_key"),
         commission_proof=schnorr_from_json(r.raw("commission_proof"), f"{path}.commission_proof"),
         details_hash=r.hexbytes("details_hash", 32),
+        sequence=r.integer("sequence", minimum=1, maximum=MAX_STATION_EVENTS),
         organiser_signature=(
             schnorr_from_json(r.raw("organiser_signature"), f"{path}.organiser_signature")
             if r.has("organiser_signature")
@@ -158,27 +165,29 @@ def commission_key_from_json(value: Any, path: str) -> tuple[str, bytes, Point, 
 
 
 def signed_station_to_json(
-    details: StationDetails, commission: Any, signature: SchnorrProof
+    details: StationDetails, commission: Any, sequence: int, signature: SchnorrProof
 ) -> JsonObject:
     """The organiser's signed station file: ``commission`` is the commission's public
-    file as the organiser received it."""
+    file as the organiser received it, ``sequence`` the station event's (signed)."""
     return {
         "type": "signed-station",
         "version": SIGNED_STATION_VERSION,
+        "sequence": sequence,
         "details": details_to_json(details),
         "commission": commission,
         "organiser_signature": schnorr_to_json(signature),
     }
 
 
-def signed_station_from_json(value: Any, path: str) -> tuple[Any, Any, SchnorrProof]:
-    """(the details with their salt, the commission's public file, the organiser's
-    signature) of a signed station file; the caller parses the first two (as for an
-    unsigned station)."""
+def signed_station_from_json(value: Any, path: str) -> tuple[Any, Any, int, SchnorrProof]:
+    """(the details with their salt, the commission's public file, the station event's
+    sequence, the organiser's signature) of a signed station file; the caller parses the
+    first two (as for an unsigned station)."""
     r = Reader(value, path)
     read_version(r, "signed-station", SIGNED_STATION_VERSION)
+    sequence = r.integer("sequence", minimum=1, maximum=MAX_STATION_EVENTS)
     details = r.raw("details")
     commission = r.raw("commission")
     signature = schnorr_from_json(r.raw("organiser_signature"), f"{path}.organiser_signature")
     r.done()
-    return details, commission, signature
+    return details, commission, sequence, signature

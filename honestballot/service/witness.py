@@ -4,7 +4,11 @@ A witness (an observer organisation, a candidate's team) runs this on its own ma
 against the public board (``honestballot witness run``).  On first contact it downloads
 the whole record and verifies it (as a trustee does before acting), checks that it is the
 election whose fingerprint it was given and that the setup names its key, and co-signs
-the board's latest head if it extends the record's final head (else that final head).
+the board's latest head if it extends the record's final head (that final head if it is
+the same).  A latest head that contradicts the record by the board's own signatures
+(another root for a size the record has a head of, a larger size with an earlier time)
+is a split view: the witness keeps the evidence and stops; a consistency proof that does
+not check out or does not come makes it co-sign nothing and ask again at the next poll.
 After that, on each poll it takes the board's latest head and
 
 * the same size as the head it last co-signed: the roots must be equal;
@@ -26,6 +30,11 @@ fsync'd, file and directory, *before* the co-signature leaves the machine, so a 
 never make the witness co-sign two different heads of one size; and while the board's head
 stays the same, the co-signature is posted again at every poll, so one lost on the way
 (a timeout, a crash just after the state was written) still reaches the board.
+
+The board refuses a co-signature whose time is far from its own clock (protocol/
+witnesses.py's ``receipt_time_problem``): the witness says "NOT ACCEPTED by the board",
+marks it refused in its state (the next head is not held to its time) and, while the
+board shows the same head, co-signs that head again at its clock's time at each poll.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.merkle import TreeHead, verify_consistency
@@ -60,7 +69,15 @@ class BoardSource(Protocol):
 
     def consistency(self, old_size: int, new_size: int) -> list[bytes]: ...
 
-    def publish(self, cosignature: dict[str, Any]) -> None: ...
+    def publish(self, cosignature: dict[str, Any]) -> None:
+        """Post a co-signature; :class:`Refused` when the board answers that it will not
+        store it, another :class:`HonestBallotError` when it could not be asked."""
+        ...
+
+
+class Refused(HonestBallotError):
+    """The board answered that it will not store a co-signature (its time is far from the
+    board's clock, say: protocol/witnesses.py's ``receipt_time_problem``)."""
 
 
 class SplitView(HonestBallotError):
@@ -81,6 +98,9 @@ class WitnessState:
     head: SignedTreeHead
     cosignature: Cosignature
     halted: str = ""
+    #: the board refused ``cosignature`` (its time, say): it is not on the board, so the
+    #: next head is not held to its time
+    refused: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,6 +110,7 @@ class WitnessState:
             "head": self.head.to_json(),
             "cosignature": self.cosignature.to_json(),
             "halted": self.halted,
+            "refused": self.refused,
         }
 
     @classmethod
@@ -102,6 +123,7 @@ class WitnessState:
             tree_head_from_json(r.raw("head"), "witness state.head"),
             cosignature_from_json(r.raw("cosignature"), "witness state.cosignature"),
             r.text("halted"),
+            r.boolean("refused") if r.has("refused") else False,
         )
         r.done()
         return state
@@ -157,6 +179,11 @@ class Witness:
 
     def load(self) -> WitnessState | None:
         if not self.state_path.exists():
+            if self.evidence_path.exists():  # halted on first contact
+                reason = Reader(parse_json(self.evidence_path.read_bytes()), "evidence")
+                raise SplitView(
+                    f"this witness stopped co-signing: {reason.raw('reason')}", self.evidence_path
+                )
             return None
         state = WitnessState.from_json(parse_json(self.state_path.read_bytes()))
         if state.election_id != self.election_id or not state.base_hash.hex().startswith(
@@ -184,7 +211,19 @@ class Witness:
             if new.root != old.root:
                 self._halt(state, head, "the board signed two different roots for one size")
             # the same head: post the co-signature again, in case it was lost on the way
-            self.source.publish(state.cosignature.to_json())
+            try:
+                self.source.publish(state.cosignature.to_json())
+            except Refused:
+                # refused (its time, say): co-sign the same head again at this clock's time
+                # (another time on the same head cannot help a split view)
+                now = self.clock()
+                late = head_time_problem(new.timestamp_ms, now, None)
+                if late:
+                    return self._not_on_time(new.size, late)
+                return self._cosign(state.base_hash, state.board_key, state.head, now)
+            if state.refused:  # accepted now (the board's clock caught up)
+                accepted = replace(state, refused=False)
+                _write_atomically(self.state_path, json.dumps(accepted.to_json()).encode())
             return f"no new entries (size {new.size})"
         if new.size < old.size:
             proof = self.source.consistency(new.size, old.size) if new.size else []
@@ -204,7 +243,8 @@ class Witness:
                 "its history, or a garbled answer); asking again at the next poll"
             )
         now = self.clock()
-        late = head_time_problem(new.timestamp_ms, now, state.cosignature.witnessed_ms)
+        last_ms = None if state.refused else state.cosignature.witnessed_ms
+        late = head_time_problem(new.timestamp_ms, now, last_ms)
         if late:
             return self._not_on_time(new.size, late)
         return self._cosign(state.base_hash, state.board_key, head, now)
@@ -230,22 +270,45 @@ class Witness:
         if ctx.manifest.election_id != self.election_id:
             raise ProtocolError(f"the record is of election {ctx.manifest.election_id!r}")
         keys.witness(self.key)  # the setup must name this witness
-        final = None
-        for raw in reversed(lines):
+        heads: dict[int, SignedTreeHead] = {}
+        for raw in lines:
             obj = parse_json(raw)
             if isinstance(obj, dict) and obj.get("type") == "tree-head":
-                final = tree_head_from_json(obj, "the record's final head")
-                break
-        assert final is not None  # a record that verifies ends with a signed head
+                sth = tree_head_from_json(obj, "a head of the record")
+                heads[sth.head.size] = sth
+        final = heads[max(heads)]  # a record that verifies ends with a signed head
         # the record ends at the last head the quorum co-signed, which may be long past
         # (a witness was down): co-sign the board's latest head if it extends it, as a
         # later co-signature of an old head would contradict the times of what followed
         latest = tree_head_from_json(self.source.latest_head(), "the board's latest head")
         latest.verify(self.election_id, keys.board_key)
-        if latest.head.size > final.head.size:
-            old = final.head
-            proof = self.source.consistency(old.size, latest.head.size) if old.size else []
-            if self._extends(old, latest.head, proof):
+        new, old = latest.head, final.head
+        known = heads.get(new.size)
+        if known is not None and known.head.root != new.root:
+            split = "the board signed two different roots for one size (in its record, as latest)"
+            self._halt_first(keys.board_key, known, latest, split)
+        if new.size > old.size and new.timestamp_ms < old.timestamp_ms:
+            later = "the board signed a later head with an earlier time than its record's final"
+            self._halt_first(keys.board_key, final, latest, later)
+        if new.size != old.size and known is None:
+            # a head the record does not hold: it must extend the final head (or that
+            # head it), as a consistency proof shows; a proof that does not check out is
+            # not signed and proves nothing by itself (a garbled answer): co-sign nothing
+            small, large = (old, new) if new.size > old.size else (new, old)
+            try:
+                proof = self.source.consistency(small.size, large.size) if small.size else []
+                consistent = self._extends(small, large, proof)
+            except HonestBallotError as exc:
+                consistent, why = False, f" ({exc})"
+            else:
+                why = ""
+            if not consistent:
+                return (
+                    f"NOT CO-SIGNED: the board's latest head (size {new.size}) came with a "
+                    f"consistency proof against its record's final head (size {old.size}) "
+                    f"that does not check out{why}; asking again at the next poll"
+                )
+            if new.size > old.size:
                 final = latest
         now = self.clock()
         late = head_time_problem(final.head.timestamp_ms, now, None)
@@ -269,7 +332,16 @@ class Witness:
         cosig = Cosignature(head.head, self.key, witnessed_ms, signature)
         state = WitnessState(self.election_id, base_hash, board_key, head, cosig)
         _write_atomically(self.state_path, json.dumps(state.to_json()).encode())
-        self.source.publish(cosig.to_json())
+        try:
+            self.source.publish(cosig.to_json())
+        except Refused as exc:
+            refused = replace(state, refused=True)
+            _write_atomically(self.state_path, json.dumps(refused.to_json()).encode())
+            return (
+                f"NOT ACCEPTED by the board: the co-signature of the head of size "
+                f"{head.head.size}: {exc} (if it speaks of time: check this machine's clock "
+                "against NTP); asking again at the next poll"
+            )
         return f"co-signed the head of size {head.head.size}"
 
     @staticmethod
@@ -281,6 +353,23 @@ class Witness:
         except LogError:
             return False
         return True
+
+    def _halt_first(
+        self, board_key: Point, known: SignedTreeHead, head: SignedTreeHead, reason: str
+    ) -> NoReturn:
+        """Stop for good on first contact: the board signed ``head``, which contradicts
+        ``known``, a head of its record (there is no state yet; :meth:`load` finds the
+        evidence and stops)."""
+        evidence = {
+            "election_id": self.election_id,
+            "board_key": board_key.hex(),
+            "reason": reason,
+            "record_head": known.to_json(),
+            "conflicting_head": head.to_json(),
+            "observed_ms": self.clock(),
+        }
+        _write_atomically(self.evidence_path, json.dumps(evidence, indent=1).encode())
+        raise SplitView(reason, self.evidence_path)
 
     def _halt(self, state: WitnessState, head: SignedTreeHead, reason: str) -> None:
         """Stop for good: the board signed ``head``, which contradicts the co-signed one."""

@@ -440,27 +440,63 @@ class BoardStore(StoreBase):
             )
             return [(int(s), str(line)) for s, line in conn.execute(q)]
 
+    def times_around(
+        self, conn: Connection, election_id: str, size: int, exempt: Iterable[str]
+    ) -> tuple[int | None, int | None, str | None]:
+        """What the time rule reads of the board around its head of ``size``, in the
+        caller's transaction (under the election's lock, so no append races it): the latest
+        time of an event at seq < ``size``, the earliest of one at seq >= ``size`` whose
+        kind is not in ``exempt``, and the line of the smallest head larger than ``size``
+        (None where there is none)."""
+        of = events.c.election_id == election_id
+        before = conn.execute(select(func.max(events.c.time_ms)).where(of, events.c.seq < size))
+        after = conn.execute(
+            select(func.min(events.c.time_ms)).where(
+                of, events.c.seq >= size, events.c.kind.not_in(list(exempt))
+            )
+        )
+        head = conn.execute(
+            select(tree_heads.c.line)
+            .where(tree_heads.c.election_id == election_id, tree_heads.c.size > size)
+            .order_by(tree_heads.c.size)
+            .limit(1)
+        )
+        latest, earliest, line = before.scalar(), after.scalar(), head.scalar()
+        return (
+            int(latest) if latest is not None else None,
+            int(earliest) if earliest is not None else None,
+            str(line) if line is not None else None,
+        )
+
     # -- witnesses' co-signatures --------------------------------------------------------
 
-    def insert_cosignature(self, election_id: str, size: int, witness: bytes, line: str) -> bool:
-        """Store a co-signature; False if this witness already co-signed this size."""
-        with self.engine.begin() as conn:
-            q = select(cosignatures.c.line).where(
-                cosignatures.c.election_id == election_id,
-                cosignatures.c.size == size,
-                cosignatures.c.witness == witness,
-            )
-            if conn.execute(q).first() is not None:
-                return False
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        cosignatures.insert().values(
-                            election_id=election_id, size=size, witness=witness, line=line
-                        )
+    def has_cosignature(
+        self, conn: Connection, election_id: str, size: int, witness: bytes
+    ) -> bool:
+        """Whether this witness's co-signature of this size is stored."""
+        q = select(cosignatures.c.size).where(
+            cosignatures.c.election_id == election_id,
+            cosignatures.c.size == size,
+            cosignatures.c.witness == witness,
+        )
+        return conn.execute(q).first() is not None
+
+    def insert_cosignature(
+        self, conn: Connection, election_id: str, size: int, witness: bytes, line: str
+    ) -> bool:
+        """Store a co-signature in the caller's transaction; False if this witness already
+        co-signed this size."""
+        if self.has_cosignature(conn, election_id, size, witness):
+            return False
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    cosignatures.insert().values(
+                        election_id=election_id, size=size, witness=witness, line=line
                     )
-            except IntegrityError:  # the same co-signature posted twice at once
-                return False
+                )
+        except IntegrityError:  # the same co-signature posted twice at once
+            return False
         return True
 
     def cosignature_lines(self, election_id: str, size: int | None = None) -> list[tuple[int, str]]:

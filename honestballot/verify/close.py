@@ -5,7 +5,7 @@ run too."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from honestballot.errors import HonestBallotError, InvalidProof
@@ -250,11 +250,15 @@ def read_close(
     paper: Sequence[PaperList] = (),
     paper_stations: Sequence[str] = (),
     unit_of: Sequence[tuple[str, int]] = (),
+    proven: Collection[int] = (),
+    verified_before: int = 0,
 ) -> CloseReading:
     """The close from the board: its inputs (``rows`` and ``registrations`` in board
     order, ``padding``, the encrypted ``roll`` and its reporting units with their voters,
     the paper stations' lists, the paper stations and the reporting unit of every manifest
-    unit) and the trustees' objects among ``events``."""
+    unit) and the trustees' objects among ``events``; the proofs of the objects at the
+    positions ``proven`` (taken by an earlier reading of the same board) whose events are
+    among the first ``verified_before`` are not checked again."""
     out = CloseReading()
     keys = close_keys(key)
     try:
@@ -268,7 +272,8 @@ def read_close(
             unit_of=unit_of,
         )  # fmt: skip
         out.b_inputs = b_inputs
-        close = run_close(ctx, keys, inputs, b_inputs, reader.items)
+        taken = {p for p in proven if p < len(reader.seqs) and reader.seqs[p] < verified_before}
+        close = run_close(ctx, keys, inputs, b_inputs, reader.items, proven=taken)
         out.close = replace(close, failures=(*reader.failures, *close.failures))
     except CloseRecordError as exc:
         out.errors.append((exc.check, str(exc)))

@@ -33,7 +33,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from honestballot.crypto.dlog import DiscreteLogTable
@@ -153,6 +153,7 @@ from honestballot.verify.roll import (
     roll_unit_voters,
 )
 from honestballot.verify.shares import check_part_proofs
+from honestballot.verify.state import VerifiedState, inconsistency
 from honestballot.verify.stations import check_station_signatures, check_stations, paper_stations
 
 #: The fingerprint voters see is the first 16 hex digits of the base hash (64 bits).
@@ -183,6 +184,9 @@ class Report:
     #: in an election with re-voting protection, once its close began: the close as far
     #: as the record goes (what ``honestballot trustee close-round`` acts on next)
     close: Close | None = field(default=None, repr=False)
+    #: once every check of an election with re-voting protection passed: what was
+    #: checked, for the next verification of a longer record (verify/state.py)
+    state: VerifiedState | None = field(default=None, repr=False)
 
     def ok(self, name: str, detail: str) -> None:
         self.checks.append(Check(name, True, detail))
@@ -213,6 +217,11 @@ class _Parsed:
     heads: list[tuple[int, SignedTreeHead]] = field(default_factory=list)
     #: (number of events before the line, position among the tree heads, co-signature)
     cosignatures: list[tuple[int, int, Cosignature]] = field(default_factory=list)
+
+    @cached_property
+    def tree(self) -> MerkleTree:
+        """The Merkle tree over the events (read once every line is)."""
+        return MerkleTree(leaf_hash(raw) for _, raw in self.events)
 
 
 def _read_lines(lines: Iterable[bytes], report: Report) -> _Parsed | None:
@@ -268,7 +277,7 @@ def _read_lines(lines: Iterable[bytes], report: Report) -> _Parsed | None:
 
 def _check_log(parsed: _Parsed, election_id: str, board_key: Point, report: Report) -> None:
     """Every tree head is signed by the board key and matches the log where it stands."""
-    tree = MerkleTree(leaf_hash(raw) for _, raw in parsed.events)
+    tree = parsed.tree
     problems: list[str] = []
     last_time = -1
     for position, sth in parsed.heads:
@@ -490,11 +499,15 @@ def verify_record(
     fingerprint: str | None = None,
     require_quorum: bool = True,
     now_ms: int | None = None,
+    known: VerifiedState | None = None,
 ) -> Report:
     """Run every check over the record given as its lines (bytes, header first); with
     ``fingerprint`` (the first hex digits of the base hash, got out of band), also check
     that the record is that election.  Without ``require_quorum`` the final head need
     not be witnessed yet (a witness checking a board before its first co-signature).
+    With ``known`` (what this verifier checked before, verify/state.py), refuse a record
+    that does not extend that one (``verified-state``), and check again no proof of the
+    events it verified.
 
     Ballot proofs and proofs of shuffle are checked in ``workers`` local processes
     (default: every core), or on the Dask cluster whose scheduler is at ``scheduler``
@@ -502,7 +515,7 @@ def verify_record(
     (:class:`ClusterError` if it cannot be)."""
     with open_engine(workers=workers, scheduler=scheduler) as engine:
         now = int(time.time() * 1000) if now_ms is None else now_ms
-        return _verify_record(lines, engine, fingerprint, require_quorum, now)
+        return _verify_record(lines, engine, fingerprint, require_quorum, now, known)
 
 
 def _verify_record(
@@ -511,6 +524,7 @@ def _verify_record(
     fingerprint: str | None,
     require_quorum: bool,
     now_ms: int,
+    known: VerifiedState | None = None,
 ) -> Report:
     report = Report()
     parsed = _read_lines(lines, report)
@@ -536,6 +550,17 @@ def _verify_record(
     )
     if fingerprint is not None:
         _check_fingerprint(ctx, fingerprint, report)
+    if known is not None:
+        why = inconsistency(known, report.election_id, ctx.base_hash, parsed.tree)
+        if why is not None:
+            report.fail("verified-state", why)
+            return report
+        report.ok(
+            "verified-state",
+            f"the record's first {known.size} events are those verified before (their "
+            f"Merkle root {known.root.hex()[:16]}…): their proofs are not checked again",
+        )
+    skip = known.size if known is not None else 0
     _check_log(parsed, report.election_id, board_keys.board_key, report)
     cosignatures = _check_witnesses(parsed, ctx, board_keys, report, quorum=require_quorum)
     _check_witness_times(parsed, board_keys, cosignatures, report)
@@ -573,11 +598,19 @@ def _verify_record(
             registrations=rules.registrations,
             cast_rows=rules.rows,
         )
-        _check_registrations(ctx, setup_raw, parsed, report, engine)
-        padding_errors = _check_padding(ctx, revoting, rules, report)
-        _check_rows(ctx, setup_raw, parsed, report, engine, padding_errors)
-        _check_audits_v2(ctx, revoting.audits, report)
-        _check_close(ctx, key, parsed, revoting, roll, report, now_ms)
+        _check_registrations(ctx, setup_raw, parsed, report, engine, skip)
+        padding_errors = _check_padding(ctx, revoting, rules, report, skip)
+        _check_rows(ctx, setup_raw, parsed, report, engine, padding_errors, skip)
+        _check_audits_v2(ctx, revoting.audits, report, skip)
+        proven = known.proven if known is not None else frozenset()
+        _check_close(ctx, key, parsed, revoting, roll, report, now_ms, proven, skip)
+        if report.passed:
+            close = report.close
+            report.state = VerifiedState(
+                report.election_id, ctx.base_hash, parsed.tree.size, parsed.tree.root(),
+                close.consumed if close is not None else 0,
+                close.ignored if close is not None else (),
+            )  # fmt: skip
         return report
     report.stats.update(
         ballots_cast=len(ballots),
@@ -849,13 +882,28 @@ def _verify_row_items(ctx: ElectionContext, items: list[tuple[int, Any]]) -> lis
     return errors
 
 
+def _before(skip: int, of: str) -> str:
+    """What a check says of the proofs it took as verified before (verify/state.py)."""
+    if not skip:
+        return ""
+    return f"; {skip} event(s) verified before, the {of} among them not checked again"
+
+
 def _check_registrations(
-    ctx: ElectionContext, setup_raw: bytes, parsed: _Parsed, report: Report, engine: Engine
+    ctx: ElectionContext,
+    setup_raw: bytes,
+    parsed: _Parsed,
+    report: Report,
+    engine: Engine,
+    skip: int = 0,
 ) -> None:
     """``registrations.proofs``: every registration's proofs (protocol/registration.py),
-    on ``engine``; a failure names the event and the proof."""
+    on ``engine``; a failure names the event and the proof.  Those of the first ``skip``
+    events were verified before (verify/state.py)."""
     items = [
-        (ev.seq, ev.body["registration"]) for ev, _ in parsed.events if ev.kind == "registration"
+        (ev.seq, ev.body["registration"])
+        for ev, _ in parsed.events
+        if ev.kind == "registration" and ev.seq >= skip
     ]
     errors = engine.map_chunks(
         _verify_registration_items, items, Shared(setup_raw, _load_context, ctx)
@@ -869,7 +917,8 @@ def _check_registrations(
         report.ok(
             "registrations.proofs",
             f"all {len(items)} registrations' proofs verify (the service's proof of its "
-            "revokes, the credential, tag, handle and activation proofs)",
+            "revokes, the credential, tag, handle and activation proofs)"
+            + _before(skip, "registrations"),
         )
 
 
@@ -880,11 +929,17 @@ def _check_rows(
     report: Report,
     engine: Engine,
     padding_errors: list[str],
+    skip: int = 0,
 ) -> None:
     """``rows.proofs``: every cast row's ballot, its flag ``E0`` exactly and its counter's
     proof (protocol/ballot_v2.py), on ``engine``; a failure names the event and the field;
-    with ``padding_errors``, what the padding's rows failed (:func:`_check_padding`)."""
-    items = [(ev.seq, ev.body["row"]) for ev, _ in parsed.events if ev.kind == "cast-row"]
+    with ``padding_errors``, what the padding's rows failed (:func:`_check_padding`).
+    Those of the first ``skip`` events were verified before (verify/state.py)."""
+    items = [
+        (ev.seq, ev.body["row"])
+        for ev, _ in parsed.events
+        if ev.kind == "cast-row" and ev.seq >= skip
+    ]
     errors = engine.map_chunks(_verify_row_items, items, Shared(setup_raw, _load_context, ctx))
     if errors or padding_errors:
         listed = "; ".join([e for _, e in sorted(errors)[:20]] + padding_errors)
@@ -894,18 +949,24 @@ def _check_rows(
             "rows.proofs",
             f"all {len(items)} cast rows' ballots verify, every flag is E0 and every counter's "
             "proof of randomness verifies; every padding row's flag is E1 and its three "
-            "proofs verify",
+            "proofs verify" + _before(skip, "cast rows and padding"),
         )
 
 
 def _check_audits_v2(
-    ctx: ElectionContext, audits: dict[int, tuple[BallotV2, BallotOpening]], report: Report
+    ctx: ElectionContext,
+    audits: dict[int, tuple[BallotV2, BallotOpening]],
+    report: Report,
+    skip: int = 0,
 ) -> None:
     """An election with re-voting protection's audits: each audited ballot version 2's
     proofs (``ballots.proofs``: the cast ones are checked in their rows) and its opening
-    (``audits.openings``, as version 1's)."""
+    (``audits.openings``, as version 1's); those of the first ``skip`` events were
+    verified before (verify/state.py)."""
     proofs, openings = [], []
     for seq, (ballot, opening) in audits.items():
+        if seq < skip:
+            continue
         try:
             verify_ballot_v2(ctx, ballot)
         except HonestBallotError as exc:
@@ -932,7 +993,7 @@ def _check_audits_v2(
 
 
 def _check_padding(
-    ctx: ElectionContext, revoting: _Revoting, rules: BoardRules, report: Report
+    ctx: ElectionContext, revoting: _Revoting, rules: BoardRules, report: Report, skip: int = 0
 ) -> list[str]:
     """The padding (docs/coercion.md §5.3, A0): the failures of its rows' flags and
     proofs (returned, for ``rows.proofs``) and, of ``padding.shape``, what can be checked
@@ -962,7 +1023,8 @@ def _check_padding(
             "groups' padded sizes come with stage A)",
         )
     try:
-        verify_padding(ctx, padding)
+        if seq >= skip:  # else its proofs were verified before (verify/state.py)
+            verify_padding(ctx, padding)
     except HonestBallotError as exc:
         return [f"event {seq}: {exc}"]
     return []
@@ -976,9 +1038,13 @@ def _check_close(
     roll: Sequence[RollRow],
     report: Report,
     now_ms: int,
+    proven: frozenset[int] = frozenset(),
+    skip: int = 0,
 ) -> None:
     """The close's stages (docs/coercion.md §5.3, §5.4), replayed from the trustees'
-    signed objects, and the result the last of them decrypts."""
+    signed objects, and the result the last of them decrypts; the proofs of the objects
+    at the positions ``proven`` among the first ``skip`` events were verified before
+    (verify/state.py)."""
     if revoting.padding is None:  # not closed yet, or the padding is missing (named)
         _check_revoting_close(parsed, report)
         return
@@ -1000,7 +1066,8 @@ def _check_close(
         return
     reading = read_close(
         ctx, key, close, rows, registrations, revoting.padding[2], roll, voters,
-        paper=lists, paper_stations=with_paper, unit_of=where,
+        paper=lists, paper_stations=with_paper, unit_of=where, proven=proven,
+        verified_before=skip,
     )  # fmt: skip
     for check, detail in reading.errors:
         report.fail(check, detail)

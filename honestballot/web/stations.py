@@ -164,9 +164,9 @@ def voter_station(
     summary="Publish or correct a unit's polling station and commission",
     openapi_extra=json_body(
         "with the organiser's key in the setup, the file of 'honestballot organiser "
-        'sign-station\' ({"type": "signed-station", "version": 1, "details", "commission", '
-        '"organiser_signature": {"c", "s"}}); without, {"details": {"unit", "address": '
-        '{"ru", "kk", "en"}, "hours", "paper", "members": [{"name", "role", '
+        'sign-station\' ({"type": "signed-station", "version": 2, "sequence", "details", '
+        '"commission", "organiser_signature": {"c", "s"}}); without, {"details": {"unit", '
+        '"address": {"ru", "kk", "en"}, "hours", "paper", "members": [{"name", "role", '
         '"nominated_by"}]}, "commission": the file of \'honestballot commission keygen\'}'
     ),
 )

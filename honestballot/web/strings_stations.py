@@ -103,19 +103,22 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "компьютере. Запишите сведения об участке в JSON (unit, address, hours, paper, "
         "members) и выполните honestballot organiser sign-station СВЕДЕНИЯ.json --commission "
         "ФАЙЛ-КОМИССИИ.json --key КЛЮЧ-ОРГАНИЗАТОРА --fingerprint FP --setup "
-        "НАСТРОЙКА.json --out УЧАСТОК.json (FP — отпечаток выборов); загрузите здесь "
-        "полученный файл.",
+        "НАСТРОЙКА.json --sequence N --out УЧАСТОК.json (FP — отпечаток выборов; N — 1 для "
+        "первой публикации участка, на единицу больше для каждого исправления); загрузите "
+        "здесь полученный файл.",
         "Бұл сайлауда ұйымдастырушы кілті бар: ол әр учаскеге сіздің компьютеріңізде қол "
         "қояды. Учаске мәліметтерін JSON-ға жазыңыз (unit, address, hours, paper, members) "
         "және honestballot organiser sign-station МӘЛІМЕТТЕР.json --commission "
         "КОМИССИЯ-ФАЙЛЫ.json --key ҰЙЫМДАСТЫРУШЫ-КІЛТІ --fingerprint FP --setup "
-        "БАПТАУ.json --out УЧАСКЕ.json орындаңыз (FP — сайлаудың саусақ ізі); шыққан файлды "
+        "БАПТАУ.json --sequence N --out УЧАСКЕ.json орындаңыз (FP — сайлаудың саусақ ізі; N — "
+        "учаскенің алғашқы жариялануы үшін 1, әр түзету үшін бір артық); шыққан файлды "
         "осында жүктеңіз.",
         "This election names an organiser's key: it signs each station on your computer. "
         "Write the station's details as JSON (unit, address, hours, paper, members) and run "
         "honestballot organiser sign-station DETAILS.json --commission COMMISSION.json --key "
-        "ORGANISER-KEY --fingerprint FP --setup SETUP.json --out STATION.json (FP: the "
-        "election's fingerprint); upload the file it writes here.",
+        "ORGANISER-KEY --fingerprint FP --setup SETUP.json --sequence N --out STATION.json "
+        "(FP: the election's fingerprint; N: 1 for the station's first publication, one more "
+        "for each correction); upload the file it writes here.",
     ),
     "station.yours": (
         "Ваш избирательный участок",
@@ -402,6 +405,17 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "дауыс беруді өзгертуге болмайды",
         "the polling station of unit {unit} keeps the commission key and the paper voting it "
         "had when the election opened",
+    ),
+    "msg.station.sequence": (
+        "участок {unit} подписан под номером {sequence}, а на доске он был бы событием участка "
+        "номер {expected}: подпишите его заново с --sequence {expected} (старую подпись "
+        "участка нельзя опубликовать снова)",
+        "{unit} учаскесіне {sequence} нөмірімен қол қойылған, ал тақтада ол учаскенің "
+        "{expected} нөмірлі оқиғасы болар еді: оған --sequence {expected} арқылы қайта қол "
+        "қойыңыз (учаскенің ескі қолтаңбасын қайта жариялауға болмайды)",
+        "the station of unit {unit} is numbered {sequence}, but it would be the unit's station "
+        "event number {expected}: sign it again with --sequence {expected} (an older signed "
+        "station cannot be published again)",
     ),
     "msg.organiser.choose_signed_station": (
         "Выберите подписанный файл участка.",

@@ -61,3 +61,33 @@ def test_post_needs_the_server(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--post needs --server and --election" in result.output
     assert not (tmp_path / "upload.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("sequence", "final", "message"),
+    [
+        ("20", False, "upload 20 is the last the board takes of unit 'station-1': give --final"),
+        ("21", True, "the board takes at most 20 paper uploads of a unit"),
+    ],
+)
+def test_the_last_upload_the_board_takes_must_be_final(
+    tmp_path: Path, sequence: str, final: bool, message: str
+) -> None:
+    """Upload 20 without --final would leave the station unable ever to declare its results
+    final (the board takes no 21st): refused before anything is read or written."""
+    _register()
+    files = {}
+    for name in ("key", "roll.csv", "voted.txt", "protocol.json", "setup.json"):
+        files[name] = tmp_path / name
+        files[name].write_text("{}")
+    result = CliRunner().invoke(
+        cli,
+        ["commission", "paper", "--key", str(files["key"]), "--unit", "station-1",
+         "--roll", str(files["roll.csv"]), "--voted", str(files["voted.txt"]),
+         "--protocol", str(files["protocol.json"]), "--setup", str(files["setup.json"]),
+         "--out", str(tmp_path / "upload.json"), "--opening", str(tmp_path / "opening.json"),
+         "--sequence", sequence, "--previous", "00" * 32, *(["--final"] if final else [])],
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert message in result.output + str(result.exception)
+    assert not (tmp_path / "upload.json").exists() and not (tmp_path / "opening.json").exists()

@@ -2544,11 +2544,13 @@ def verify_commission_proof(m_hash: bytes, unit: str, key: str, proof: dict) -> 
 
 def check_stations(manifest: dict, events: Sequence[dict]) -> dict[str, dict]:
     """Board rule 10 and `stations.commissions` over the record's events in order; returns
-    unit -> its latest `station` body."""
+    unit -> its latest `station` body.  Each unit's station events are numbered 1, 2, ...
+    by their `sequence` (an older signed station posted again stands at the wrong place)."""
     m_hash = manifest_hash(manifest)
     units = {u["id"] for u in manifest["units"]}
     phase = "setup"
     latest: dict[str, dict] = {}
+    sent: dict[str, int] = {}
     for ev in events:
         kind = ev["kind"]
         if kind == "open":
@@ -2558,7 +2560,7 @@ def check_stations(manifest: dict, events: Sequence[dict]) -> dict[str, dict]:
         if kind != "station":
             continue
         body = ev["body"]
-        keys = {"unit", "paper", "commission_key", "commission_proof", "details_hash"}
+        keys = {"unit", "sequence", "paper", "commission_key", "commission_proof", "details_hash"}
         if set(body) - {"organiser_signature"} != keys:
             raise ValueError(f"event {ev['seq']}: the station body's keys")
         if phase not in ("setup", "open"):
@@ -2568,6 +2570,12 @@ def check_stations(manifest: dict, events: Sequence[dict]) -> dict[str, dict]:
             raise ValueError(f"event {ev['seq']}: unknown unit {unit!r}")
         if len(bytes.fromhex(body["details_hash"])) != 32 or not isinstance(body["paper"], bool):
             raise ValueError(f"event {ev['seq']}: malformed station")
+        sequence = body["sequence"]
+        if type(sequence) is not int or sequence != sent.get(unit, 0) + 1:
+            raise ValueError(
+                f"event {ev['seq']}: station sequence {sequence!r}, not the unit's next "
+                f"({sent.get(unit, 0) + 1})"
+            )
         if phase == "open":
             before = latest.get(unit)
             if before is None:
@@ -2579,6 +2587,7 @@ def check_stations(manifest: dict, events: Sequence[dict]) -> dict[str, dict]:
                 raise ValueError(f"event {ev['seq']}: key or paper voting changed after the open")
         verify_commission_proof(m_hash, unit, body["commission_key"], body["commission_proof"])
         latest[unit] = body
+        sent[unit] = sequence
     return latest
 
 

@@ -81,6 +81,7 @@ def test_hbcheck_accepts_the_stations_and_their_details(
     latest = hbcheck.check_stations(manifest, events)
     assert sorted(latest) == ["station-1", "station-2"]
     assert sum(ev["kind"] == "station" for ev in events) == 4
+    assert [ev["body"]["sequence"] for ev in events if ev["kind"] == "station"] == [1, 1, 2, 2]
     for unit, body in latest.items():
         details = shown[unit]
         hbcheck.check_station_details(details)
@@ -117,6 +118,14 @@ def test_hbcheck_refuses_what_the_spec_refuses(
 
     def new_station_after_open(evs: list[dict[str, Any]]) -> None:
         evs[stations[-1]]["body"]["unit"] = "station-3"
+        evs[stations[-1]]["body"]["sequence"] = 1
+
+    def older_station_again(evs: list[dict[str, Any]]) -> None:
+        # station-1's first station in place of its correction: replayed before the open
+        evs[stations[2]]["body"] = copy.deepcopy(evs[stations[0]]["body"])
+
+    def sequence_skipped(evs: list[dict[str, Any]]) -> None:
+        evs[stations[-1]]["body"]["sequence"] = 3
 
     for change, words in (
         (key_without_proof, "its proof does not verify"),
@@ -124,6 +133,8 @@ def test_hbcheck_refuses_what_the_spec_refuses(
         (paper_changed_after_open, "changed after the open"),
         (proof_for_another_unit, "unit 'station-3': its proof does not verify"),
         (new_station_after_open, "a new station after the open"),
+        (older_station_again, r"station sequence 1, not the unit's next \(2\)"),
+        (sequence_skipped, r"station sequence 3, not the unit's next \(2\)"),
     ):
         with pytest.raises(ValueError, match=words):
             hbcheck.check_stations(manifest, _events_with(events, change))

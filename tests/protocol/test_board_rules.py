@@ -236,7 +236,7 @@ def test_an_early_batch_begins_the_closes_block() -> None:
     with pytest.raises(ProtocolError, match="not the block's"):
         rules.check(board.BatchEvent(1, t + 1, 2, 1))
     with pytest.raises(ProtocolError, match="only the close's block"):
-        rules.check(board.StationEvent("u1", True, _credential()))
+        rules.check(board.StationEvent("u1", True, _credential(), 1))
     with pytest.raises(ProtocolError, match="not the time of its block"):
         rules.check(board.CloseEvent(t + 1))
     rules.apply(board.BatchEvent(1, t, 2, 1))
@@ -301,3 +301,21 @@ def test_batches_only_with_a_schedule() -> None:
     rules = _rules(board.OpenEvent(OPEN_MS))
     with pytest.raises(ProtocolError, match="without re-voting protection"):
         rules.check(board.BatchEvent(0, OPEN_MS + MINUTE, 0, 0))
+
+
+def test_each_units_stations_are_numbered_in_turn() -> None:
+    """Board rule 10: a unit's station events are numbered 1, 2, ...; an older one copied
+    again (its signed number already used) or one numbered ahead is refused."""
+    a, b = _credential(), _credential()
+    rules = _rules(board.StationEvent("u1", True, a, 1), board.StationEvent("u2", False, b, 1))
+    for sequence in (1, 3):
+        with pytest.raises(ProtocolError, match=f"is numbered {sequence}, but it would be the "):
+            rules.check(board.StationEvent("u1", True, a, sequence))
+    rules.apply(board.StationEvent("u1", False, b, 2))
+    assert (rules.station("u1"), rules.station_sent("u1"), rules.station_sent("u2")) == (
+        (b, False),
+        2,
+        1,
+    )
+    with pytest.raises(ProtocolError, match="numbered 1, but it would be the unit's station "):
+        rules.check(board.StationEvent("u1", True, a, 1))  # the replaced station, replayed

@@ -9,9 +9,12 @@ import re
 
 from honestballot.protocol.witnesses import (
     CLOCK_SKEW_MS,
+    RECEIPT_SKEW_MS,
     SCHEDULED_KINDS,
+    BoardTimes,
     WitnessedTime,
     head_time_problem,
+    receipt_time_problem,
     witnessed_time_problems,
 )
 
@@ -102,3 +105,74 @@ def test_a_witness_refuses_a_head_from_its_future_or_from_before_its_last_cosign
     assert head_time_problem(T - CLOCK_SKEW_MS, T + CLOCK_SKEW_MS, T) == ""
     refused = head_time_problem(T - CLOCK_SKEW_MS - 1, T + CLOCK_SKEW_MS, T)
     assert "this witness co-signed the last head at" in refused
+
+
+def test_the_service_refuses_a_co_signature_far_from_its_clock_or_its_board() -> None:
+    """receipt_time_problem: within RECEIPT_SKEW_MS of the service's clock (edges
+    included), and not contradicting what the board holds already; one past each bound is
+    refused, with the reason."""
+    nothing = BoardTimes(None, None, None)
+
+    def seen(w: int, head_ms: int = T) -> WitnessedTime:
+        return WitnessedTime("A", 3, head_ms, w)
+
+    assert RECEIPT_SKEW_MS == CLOCK_SKEW_MS // 2
+    for w in (T - RECEIPT_SKEW_MS, T, T + RECEIPT_SKEW_MS):
+        assert receipt_time_problem(seen(w), T, nothing) == ""
+    assert "ahead of the board's clock" in receipt_time_problem(
+        seen(T + RECEIPT_SKEW_MS + 1), T, nothing
+    )
+    assert "behind the board's clock" in receipt_time_problem(seen(0), T, nothing)
+    # what the board holds, against the rule's own bound
+    edge = BoardTimes(T + CLOCK_SKEW_MS, T - CLOCK_SKEW_MS, T - CLOCK_SKEW_MS)
+    assert receipt_time_problem(seen(T), T, edge) == ""
+    cases = {
+        "an event on the board then": BoardTimes(T + CLOCK_SKEW_MS + 1, None, None),
+        "an event appended after it": BoardTimes(None, T - CLOCK_SKEW_MS - 1, None),
+        "a head signed after it": BoardTimes(None, None, T - CLOCK_SKEW_MS - 1),
+    }
+    for what, board in cases.items():
+        assert f"but {what} is stamped" in receipt_time_problem(seen(T), T, board)
+    assert "but the head is stamped" in receipt_time_problem(
+        seen(T, T + CLOCK_SKEW_MS + 1), T, nothing
+    )
+
+
+def test_what_the_service_accepts_never_fails_the_rule_later() -> None:
+    """The argument of receipt_time_problem, drawn at random: a service whose clock moves
+    forward (or back by at most RECEIPT_SKEW_MS) stamps events max(clock, last) and heads
+    likewise, accepts only co-signatures the rule allows on receipt, and its record then
+    passes witnessed_time_problems."""
+    rng = random.Random(16)
+    accepted = refused = 0
+    for _ in range(200):
+        clock = peak = T
+        events: list[tuple[int, str]] = []
+        heads: list[tuple[int, int]] = []
+        cosigs: list[WitnessedTime] = []
+        for _step in range(30):
+            step = rng.choice([0, 1_000, 60_000, -RECEIPT_SKEW_MS // 3])
+            clock = max(clock + step, peak - RECEIPT_SKEW_MS)  # back by at most that
+            peak = max(peak, clock)
+            last = events[-1][0] if events else 0
+            if rng.random() < 0.5 or not events:
+                events.append((max(clock, last), "ballot"))
+            elif rng.random() < 0.5:
+                if not heads or heads[-1][0] < len(events):  # a size is signed once
+                    heads.append((len(events), max(clock, heads[-1][1] if heads else 0)))
+            elif heads:
+                size, head_ms = rng.choice(heads)
+                w = clock + rng.randint(-3 * RECEIPT_SKEW_MS, 3 * RECEIPT_SKEW_MS)
+                board = BoardTimes(
+                    max((t for t, _ in events[:size]), default=None),
+                    min((t for t, _ in events[size:]), default=None),
+                    min((t for n, t in heads if n > size), default=None),
+                )
+                c = WitnessedTime("A", size, head_ms, w)
+                if receipt_time_problem(c, clock, board):
+                    refused += 1
+                else:
+                    cosigs.append(c)
+                    accepted += 1
+        assert witnessed_time_problems(events, heads, cosigs) == []
+    assert accepted > 200 and refused > 200

@@ -96,6 +96,8 @@ def test_stations_before_the_vote_corrections_and_what_open_freezes(
     second, _ = service.publish_station_files(eid, corrected, one)
     [(station, published, shown), _] = service.stations(eid)
     assert (station, published) == (second, 2)
+    # without the organiser's key the service numbers each unit's station events itself
+    assert (first.sequence, second.sequence, first.organiser_signature) == (1, 2, None)
     assert shown is not None and len(shown.members) == 2
     assert shown.salt != parsed.salt and second.details_hash != first.details_hash
     stored = service.store.station_details(eid)["station-1"]
@@ -112,6 +114,7 @@ def test_stations_before_the_vote_corrections_and_what_open_freezes(
     with pytest.raises(ProtocolError, match="no polling station from before the election opened"):
         service.publish_station_files(eid, details("station-3"), keys.keygen("station-3"))
     assert [p for _, p, _ in service.stations(eid)] == [3, 1]
+    assert [s.sequence for s, _, _ in service.stations(eid)] == [3, 1]
 
     report = election.record_report(tmp_path)
     assert report.passed, describe(report)
@@ -203,6 +206,7 @@ def test_a_forged_or_late_station_in_the_record_fails_verification(
     late["time_ms"] = last_event["time_ms"]
     body = station_to_json(station)
     body["commission_key"], body["commission_proof"] = other["key"], other["proof"]
+    body["sequence"] = 2  # the unit's next: only the key breaks a rule
     late["body"] = body
     appended = renumber([*lines[:-1], canonical_bytes(late), lines[-1]])
     report = verify(resign(appended, eid, secret))

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from honestballot.cli.main import _register, cli
 from honestballot.crypto.group import Scalar, base_mul
+from honestballot.crypto.merkle import TreeHead
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.errors import InvalidProof, ProtocolError
 from honestballot.protocol.election import base_hash, manifest_hash
@@ -24,10 +25,11 @@ from honestballot.protocol.witnesses import Witness as NamedWitness
 from honestballot.protocol.witnesses import board_keys_hash
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import canonical_bytes
+from honestballot.record.events import sign_tree_head
 from honestballot.record.setup import election_key_hash
 from honestballot.record.witness import signature_to_json
 from honestballot.service.board.election import ElectionService
-from honestballot.service.witness import SplitView, Witness
+from honestballot.service.witness import Refused, SplitView, Witness
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import Report, verify_record
 from tests.factories import (
@@ -65,7 +67,10 @@ class ServiceSource:
         return self.service.consistency_proof(self.election_id, old_size, new_size)
 
     def publish(self, cosignature: dict[str, Any]) -> None:
-        self.service.add_cosignature(self.election_id, cosignature)
+        try:
+            self.service.add_cosignature(self.election_id, cosignature)
+        except (ProtocolError, InvalidProof) as exc:  # the board's answer: refused
+            raise Refused(str(exc)) from None
 
 
 def _secret(name: str) -> Scalar:
@@ -275,6 +280,76 @@ def test_a_garbled_consistency_proof_co_signs_nothing_and_halts_nothing(
     assert not a.evidence_path.exists()
     a.source = ServiceSource(election.service, election.id)
     assert a.step().startswith("co-signed")
+
+
+class ForgedLatest(ServiceSource):
+    """A board that shows, as its latest head, one it signs with its key for the purpose."""
+
+    def __init__(self, election: Election, head: TreeHead) -> None:
+        super().__init__(election.service, election.id)
+        secret = board_secret_of(election.url, election.id)
+        rng = SeededRandomness("forger")
+        self.head = sign_tree_head(head, election.id, secret, base_mul(secret), rng)
+
+    def latest_head(self) -> Any:
+        return self.head.to_json()
+
+
+@pytest.mark.parametrize("which", ["same size", "later size, earlier time"])
+def test_first_contact_halts_on_a_latest_head_the_record_contradicts(
+    demo_ceremony: DemoCeremonies, tmp_path: Path, which: str
+) -> None:
+    """The board's latest head contradicts, by the board's own signatures, its record's
+    final head: split-view evidence on first contact, kept, and nothing co-signed."""
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    election.service.publish_tree_head(election.id)
+    final = json.loads(_record(election)[-1])
+    size, stamped = final["size"], final["timestamp_ms"]
+    forged = (
+        TreeHead(size, bytes(32), stamped)
+        if which == "same size"
+        else TreeHead(size + 1, bytes(32), stamped - 1)
+    )
+    a = _witness(election, "Observers' union", tmp_path, ForgedLatest(election, forged))
+    with pytest.raises(SplitView, match="the board signed"):
+        a.step()
+    evidence = json.loads(a.evidence_path.read_text())
+    assert evidence["record_head"] == final
+    assert evidence["conflicting_head"]["root"] == "00" * 32
+    assert election.service.cosignatures(election.id) == []
+    a.source = ServiceSource(election.service, election.id)
+    with pytest.raises(SplitView, match="stopped co-signing"):
+        a.step()  # for good, even shown the honest board
+    assert election.service.cosignatures(election.id) == []
+
+
+@pytest.mark.parametrize("how", ["garbled", "unreachable"])
+def test_first_contact_co_signs_nothing_on_a_proof_it_cannot_check(
+    demo_ceremony: DemoCeremonies, tmp_path: Path, how: str
+) -> None:
+    """The board's latest head is larger than its record's final head, and the proof that
+    it extends it does not check out or does not come: nothing co-signed (not the old
+    head either), nothing halted, and the next poll co-signs the latest head."""
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    election.service.publish_tree_head(election.id)
+    election.cast(election.ballot(0, CHOICE))
+
+    class Broken(ServiceSource):
+        def consistency(self, old_size: int, new_size: int) -> list[bytes]:
+            if how == "unreachable":
+                raise ProtocolError("HTTP 502: bad gateway")
+            return [bytes(32) for _ in super().consistency(old_size, new_size)]
+
+    a = _witness(election, "Observers' union", tmp_path, Broken(election.service, election.id))
+    said = a.step()
+    assert said.startswith("NOT CO-SIGNED") and "does not check out" in said, said
+    assert ("502" in said) == (how == "unreachable")
+    assert election.service.cosignatures(election.id) == []
+    assert a.load() is None and not a.evidence_path.exists()
+    a.source = ServiceSource(election.service, election.id)
+    assert a.step().startswith("co-signed")
+    [cosig] = election.service.cosignatures(election.id)
+    assert cosig.head.size == election.service.tree(election.id).size  # the latest, with the ballot
 
 
 def test_a_co_signature_lost_on_the_way_is_posted_again(
@@ -497,6 +572,8 @@ def test_verify_fails_an_event_stamped_after_a_witness_saw_it(
 
     ahead = election.service.clock() + 24 * HOUR_MS
     monkeypatch.setattr(election.service, "_now", lambda row: ahead)  # the close's stamp
+    # such a service also stores the co-signatures it would refuse (receipt_problem)
+    monkeypatch.setattr(election.service, "receipt_problem", lambda *args: "")
     election.service.close(election.id)
     _cosign_all(election, tmp_path)
     lines = _record(election)
@@ -514,11 +591,13 @@ def test_verify_fails_an_event_stamped_after_a_witness_saw_it(
 
 
 def test_verify_fails_an_event_back_dated_before_a_witness_saw_the_head(
-    demo_ceremony: DemoCeremonies, tmp_path: Path
+    demo_ceremony: DemoCeremonies, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A witness saw the head an hour after the board's clock says it appended what
-    follows it: the ballot after that head is back-dated, and verify names it."""
+    follows it: the ballot after that head is back-dated, and verify names it (the
+    co-signatures stored by a service that does not refuse them on receipt)."""
     election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    monkeypatch.setattr(election.service, "receipt_problem", lambda *args: "")
     ahead = election.service.clock() + HOUR_MS
     for name in WITNESSES:
         _witness(election, name, tmp_path, clock=lambda: ahead).step()
@@ -557,7 +636,19 @@ def test_a_witness_co_signs_no_head_whose_time_contradicts_its_clock(
     assert len(election.service.cosignatures(election.id)) == 1
     assert not a.evidence_path.exists()
     mine[0] = start + 3 * HOUR_MS
-    assert a.step().startswith("co-signed")  # an hour old for the witness: within reason
+    # two hours old for the witness, within reason, so it co-signs; but its time is two
+    # hours ahead of the board's clock, which refuses it (and the witness says so)
+    said = a.step()
+    assert said.startswith("NOT ACCEPTED by the board") and "ahead of the board's clock" in said
+    assert "check this machine's clock against NTP" in said
+    assert len(election.service.cosignatures(election.id)) == 1
+    # the board's clock catches up: the co-signature posted again is accepted
+    election.service.clock = lambda: mine[0]
+    assert a.step().startswith("no new entries")
+    assert len(election.service.cosignatures(election.id)) == 2
+    # the board's clock goes back two hours: its next head is stamped well before the
+    # witness co-signed the last one
+    election.service.clock = lambda: start + HOUR_MS
     election.cast(election.ballot(1, CHOICE))
     said = a.step()
     assert said.startswith("NOT CO-SIGNED") and "co-signed the last head at" in said, said

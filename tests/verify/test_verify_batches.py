@@ -254,7 +254,13 @@ def test_a_board_with_batches_passes_every_check(board: Board) -> None:
         "registrations": 2,
         "cast_rows": 4,
         "audits": 1,
-        "close": {"round": "A-mix", "done": False, "rounds": ["A-mix"], "result": None},
+        "close": {
+            "round": "A-mix",
+            "done": False,
+            "rounds": ["A-mix"],
+            "result": None,
+            "failures": [],
+        },
     }
 
 

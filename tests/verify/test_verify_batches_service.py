@@ -127,7 +127,13 @@ def test_a_revoting_election_through_the_service_verifies(
         "registrations": 3 * regs,
         "cast_rows": 3 * rows,
         "audits": 1,
-        "close": {"round": "A-mix", "done": False, "rounds": ["A-mix"], "result": None},
+        "close": {
+            "round": "A-mix",
+            "done": False,
+            "rounds": ["A-mix"],
+            "result": None,
+            "failures": [],
+        },
     }
     setup = events[0]["body"]
     base = hbcheck.setup_base_hash(setup)

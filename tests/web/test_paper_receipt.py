@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from honestballot.cli import board_proof
 from honestballot.cli import commission as cli_commission
+from honestballot.cli.keys import ORGANISER_KEY
 from honestballot.cli.main import cli
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
@@ -35,7 +36,6 @@ from tests.factories import (
     DemoCeremonies,
     RevotingElection,
     WebElection,
-    publish_signed_station,
 )
 from tests.paper_helpers import (
     commission_secret,
@@ -361,13 +361,23 @@ def test_check_station_reads_the_board_up_to_open_not_the_services_lists(
         other_key, other_public = str(tmp_path / "other.key"), str(tmp_path / "other.json")
         run_cli("commission", "keygen", "--manifest", manifest, "--unit", "station-1",
                 "--out", other_key, "--public", other_public)  # fmt: skip
-        key_file = json.loads((tmp_path / "other.json").read_bytes())
-        publish_signed_station(
-            web.services.elections, made.id, made.organiser, station_details("station-1"),
-            key_file, SeededRandomness("the organiser signs the correction"),
-        )  # fmt: skip
-        # before the election opens: the whole board up to the witnessed head is read
+        # the organiser signs the correction with --server and no --sequence: its tool
+        # reads the unit's station events from the board (one so far), so this is number 2
         monkeypatch.setattr(cli_commission, "urllib_fetch", Board(made))
+        organiser_key, details = tmp_path / "organiser.key", tmp_path / "details-1.json"
+        organiser_key.write_text(json.dumps({
+            "type": ORGANISER_KEY, "secret": made.organiser.hex(),
+            "public_key": base_mul(made.organiser).hex(),
+        }))  # fmt: skip
+        details.write_text(json.dumps(station_details("station-1")))
+        signed_path = tmp_path / "signed-1.json"
+        signed = run_cli("organiser", "sign-station", str(details), "--commission", other_public,
+                         "--key", str(organiser_key), *pinned(made),
+                         "--out", str(signed_path)).output  # fmt: skip
+        assert "as its station event number 2" in signed, signed
+        web.services.elections.publish_signed_station(made.id, json.loads(signed_path.read_bytes()))
+        cosign_latest(made)  # the witnesses' next poll: a head that holds the correction
+        # before the election opens: the whole board up to the witnessed head is read
         early = run_cli("commission", "check-station", *pinned(made), "--unit", "station-1",
                         "--key", other_public).output  # fmt: skip
         assert "the election is not open yet (under the witnessed tree head of size" in early

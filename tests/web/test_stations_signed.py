@@ -2,9 +2,11 @@
 stations"): ``honestballot organiser sign-station`` checks the commission's file against
 the pinned election, draws the salt and signs; the service takes the signed file (API,
 page, ``election add-station --signed``) and refuses a station without the signature, with
-another key's, or with one over another body, appending nothing; verify's
-``stations.signature`` and hbcheck fail a record into which such a station was forced; an
-election without the organiser's key takes unsigned stations and refuses signed ones."""
+another key's, with one over another body, or an older signed station posted again (its
+``sequence`` is not the unit's next), appending nothing; verify's ``stations.signature``
+and hbcheck fail a record into which such a station was forced, and verify's board rules
+and hbcheck one into which an older signed station was copied again; an election without
+the organiser's key takes unsigned stations and refuses signed ones."""
 
 from __future__ import annotations
 
@@ -70,11 +72,14 @@ def _station_events(web: WebElection) -> list[dict[str, Any]]:
     ]
 
 
-def _sign(web: WebElection, secret: Scalar, details: Any, commission: Any) -> dict[str, Any]:
+def _sign(
+    web: WebElection, secret: Scalar, details: Any, commission: Any, sequence: int = 1
+) -> dict[str, Any]:
     ctx = web.services.elections.context(web.election_id)
     signed, _ = signed_station(
-        ctx.base_hash, ctx.manifest, details, commission, secret, SeededRandomness("sign")
-    )
+        ctx.base_hash, ctx.manifest, details, commission, secret, SeededRandomness("sign"),
+        sequence=sequence,
+    )  # fmt: skip
     return dict(signed)
 
 
@@ -96,19 +101,23 @@ def test_the_organiser_signs_stations_and_the_service_refuses_any_other(
             "--setup", setup, "--out", out)  # fmt: skip
 
     # a setup that is not the pinned election's: nothing signed
-    refused = _invoke(organiser_group, *sign, "--fingerprint", "ab" * 8)
+    refused = _invoke(organiser_group, *sign, "--fingerprint", "ab" * 8, "--sequence", 1)
     assert refused.exit_code != 0 and "nothing signed" in refused.output and not out.exists()
+    # with a setup file, the station event's number must be given
+    refused = _invoke(organiser_group, *sign, "--fingerprint", fingerprint)
+    assert refused.exit_code != 0 and "give --sequence" in refused.output and not out.exists()
     # a commission file for another unit: refused
     other_unit = tmp_path / "station-2.json"
     other_unit.write_bytes(commission_file(web, "station-2", tmp_path))
     wrong = [other_unit if a == commission else a for a in sign]
-    refused = _invoke(organiser_group, *wrong, "--fingerprint", fingerprint)
+    refused = _invoke(organiser_group, *wrong, "--fingerprint", fingerprint, "--sequence", 1)
     assert "is for unit 'station-2'" in str(refused.exception) and not out.exists()
-    made = _invoke(organiser_group, *sign, "--fingerprint", fingerprint)
+    made = _invoke(organiser_group, *sign, "--fingerprint", fingerprint, "--sequence", 1)
     assert made.exit_code == 0, (made.output, made.exception)
-    assert "signed the station of unit 'station-1'" in made.output
+    assert "signed the station of unit 'station-1' as its station event number 1" in made.output
     good = json.loads(out.read_bytes())
     assert good["type"] == "signed-station" and len(bytes.fromhex(good["details"]["salt"])) == 32
+    assert good["sequence"] == 1
 
     # refused by the service, nothing appended, in the request's language
     path = f"/api/organiser/e/{eid}/stations?lang=kk"
@@ -133,10 +142,12 @@ def test_the_organiser_signs_stations_and_the_service_refuses_any_other(
 
     r = web.client.post(path, json=good, headers=web.organiser_headers())
     assert r.status_code == 201 and r.json()["signed"] is True, r.text
-    # a correction, signed the same way, published with 'election add-station --signed'
+    # a correction, signed the same way as number 2, published with 'election add-station
+    # --signed'
     details.write_text(json.dumps({**DETAILS, "hours": "07:00-20:00"}))
     out.unlink()
-    assert _invoke(organiser_group, *sign, "--fingerprint", fingerprint).exit_code == 0
+    signed_2 = _invoke(organiser_group, *sign, "--fingerprint", fingerprint, "--sequence", 2)
+    assert signed_2.exit_code == 0, signed_2.output
     added = _invoke(
         election_group, "add-station", eid, "--signed", out, "--database", web.database_url
     )
@@ -144,8 +155,19 @@ def test_the_organiser_signs_stations_and_the_service_refuses_any_other(
     assert "signed by the organiser's key" in added.output
     bodies = _station_events(web)
     assert len(bodies) == 2 and all("organiser_signature" in b for b in bodies)
+    assert [b["sequence"] for b in bodies] == [1, 2]
     [listed] = web.client.get(f"/api/e/{eid}/stations").json()["stations"]
     assert listed["details_match"] and listed["details"]["hours"] == "07:00-20:00"
+
+    # the first signed station posted again (the corrected details back) and one signed
+    # for a later place: refused by the board rule, in the request's language
+    organiser = load_key_file(str(key_path), ORGANISER_KEY)
+    for body in (good, _sign(web, organiser, DETAILS, key_file, sequence=4)):
+        r = web.client.post(path, json=body, headers=web.organiser_headers())
+        assert r.status_code == 409, r.text
+        kk = STRINGS["msg.station.sequence"][1].split("{expected}")[0].split("{sequence}")[-1]
+        assert kk in r.json()["error"]["text"] and "--sequence 3" in r.json()["error"]["text"]
+    assert len(_station_events(web)) == 2
 
     # the page takes the signed file (and says what is wrong with another, in Russian)
     csrf = sign_in_page(web.client, web.organiser_token)
@@ -158,6 +180,9 @@ def test_the_organiser_signs_stations_and_the_service_refuses_any_other(
         files={"signed": ("s.json", json.dumps(flipped), "application/json")},
     )  # fmt: skip
     assert r.status_code == 422 and "подпись организатора на участке" in r.text
+    out.unlink()
+    signed_3 = _invoke(organiser_group, *sign, "--fingerprint", fingerprint, "--sequence", 3)
+    assert signed_3.exit_code == 0, signed_3.output
     r = web.client.post(
         url, data=form, files={"signed": ("s.json", out.read_bytes(), "application/json")},
         follow_redirects=False,
@@ -201,6 +226,22 @@ def test_the_organiser_signs_stations_and_the_service_refuses_any_other(
         forged_events = [json.loads(raw) for raw in forged if b'"type":"event"' in raw]
         with pytest.raises(ValueError, match="organiser"):
             hbcheck.check_station_signatures(base, setup_body, forged_events)
+
+    # the first signed station copied in place of the last (a replay before the open): its
+    # signature verifies, but it stands where the unit's third station event does
+    manifest = setup_body["manifest"]
+    assert hbcheck.check_stations(manifest, events)["station-1"]["sequence"] == 3
+    last = max(n for n, raw in enumerate(lines) if json.loads(raw).get("kind") == "station")
+    event = json.loads(lines[last])
+    event["body"] = json.loads(lines[i])["body"]
+    forged = resign([*lines[:last], canonical_bytes(event), *lines[last + 1 :]], eid, secret)
+    report = verify(forged)
+    assert "stations.signature" not in failed(report), describe(report)
+    assert "board.rules" in failed(report), describe(report)
+    assert "is numbered 1, but it would be the unit's station event number 3" in describe(report)
+    forged_events = [json.loads(raw) for raw in forged if b'"type":"event"' in raw]
+    with pytest.raises(ValueError, match=r"station sequence 1, not the unit's next \(3\)"):
+        hbcheck.check_stations(manifest, forged_events)
 
 
 def test_without_the_organiser_s_key_stations_are_unsigned(

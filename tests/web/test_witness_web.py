@@ -13,17 +13,21 @@ import pytest
 from click.testing import CliRunner
 
 from honestballot.cli.main import _register, cli
-from honestballot.cli.witness import run_witness
+from honestballot.cli.witness import HttpBoardSource, HttpError, run_witness
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.merkle import TreeHead
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
+from honestballot.protocol.witnesses import CLOCK_SKEW_MS, RECEIPT_SKEW_MS, cosign
 from honestballot.record.ballot import ballot_to_json
-from honestballot.record.events import sign_tree_head
+from honestballot.record.events import log_id, sign_tree_head, tree_head_from_json
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.trustee import encode_election_key
+from honestballot.record.witness import Cosignature
+from honestballot.service.witness import Witness
+from honestballot.verify.verifier import verify_record
 from tests.factories import CHOICE, DemoCeremonies, WebElection, board_secret_of
 
 WITNESSED = "web-witnessed"
@@ -38,7 +42,7 @@ def _fetch(web: WebElection) -> Any:
         else:
             r = web.client.post(path, content=body, headers={"content-type": "application/json"})
         if r.status_code >= 400:
-            raise ProtocolError(f"{url}: HTTP {r.status_code}: {r.text}")
+            raise HttpError(f"{url}: HTTP {r.status_code}: {r.text}", r.status_code)
         return r.content
 
     return fetch
@@ -117,9 +121,7 @@ def test_witnesses_over_http_and_a_receipt_waits_for_their_quorum(
     assert included.status_code == 200, included.text
     proof = included.json()
     assert proof["tree_head"]["size"] > receipt.seq
-    assert {c["witness"] for c in proof["cosignatures"]} == {
-        base_mul(s).hex() for s in SECRETS
-    }
+    assert {c["witness"] for c in proof["cosignatures"]} == {base_mul(s).hex() for s in SECRETS}
     listing = web.client.get(f"/api/e/{WITNESSED}/tree-heads").json()
     assert listing["witness_quorum"] == 2 and len(listing["witnesses"]) == 2
     assert len(listing["cosignatures"]) == 4
@@ -213,3 +215,61 @@ def test_the_tree_heads_page_names_the_witnesses_and_the_witnessed_head(
     # an election without witnesses says that only the server's key vouches for it
     plain = web.client.get(f"/e/{web.election_id}/tree-heads?lang=en").text
     assert "names no witnesses" in plain
+
+
+def test_a_witness_clock_out_of_step_or_a_lie_cannot_fail_the_record(
+    web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> None:
+    """The board refuses, through the witnesses' own endpoint, a co-signature whose time
+    is far from its clock: a dishonest witness's (time 0), an honest one's whose clock runs
+    ten minutes fast (whose co-signature would make every ballot after it back-dated).
+    Neither is stored, the fast witness says so, and the record verifies."""
+    base_hash = _create(web, demo_ceremony)
+    services = web.services
+    rng = SeededRandomness("witnessed voter")
+    voter = generate_credential(rng)
+    services.elections.register_credential(WITNESSED, voter.public, "station-1")
+    services.elections.open(WITNESSED)
+    clock = services.elections.clock
+    source = HttpBoardSource("http://testserver", WITNESSED, _fetch(web))
+
+    def witness(i: int, ahead_ms: int) -> Witness:
+        return Witness(WITNESSED, base_hash[:16], SECRETS[i], tmp_path / f"w{i}.state", source,
+                       SeededRandomness(f"w{i}"), lambda: clock() + ahead_ms)  # fmt: skip
+
+    fast = witness(0, 12 * 60_000)
+    said = fast.step()  # first contact: the head is not in its future, so it co-signs
+    assert said.startswith("NOT ACCEPTED by the board"), said
+    fast_state = fast.load()
+    assert fast_state is not None
+    refused = fast_state.cosignature
+    assert "ahead of the board's clock" in said and "against NTP" in said
+    assert services.elections.cosignatures(WITNESSED) == []
+    # a lie: a valid co-signature of the latest head, "seen" at time 0
+    head = tree_head_from_json(source.latest_head(), "head").head
+    signed = cosign(services.elections.context(WITNESSED).base_hash, head, log_id(WITNESSED),
+                    0, SECRETS[1], base_mul(SECRETS[1]), rng)  # fmt: skip
+    lie = Cosignature(head, base_mul(SECRETS[1]), 0, signed).to_json()
+    r = web.client.post(f"/api/e/{WITNESSED}/cosignatures", content=json.dumps(lie),
+                        headers={"content-type": "application/json"})  # fmt: skip
+    assert r.status_code == 409 and "behind the board's clock" in r.text, r.text
+    assert services.elections.cosignatures(WITNESSED) == []
+
+    # six minutes later (for the board) a ballot is cast; the fast witness's clock is now
+    # right, the other's runs ahead, but within the board's allowance: both accepted
+    later = 6 * 60_000
+    services.elections.clock = lambda: clock() + later
+    ballot, _ = encrypt_ballot(services.elections.context(WITNESSED), voter, CHOICE, rng)
+    services.elections.cast(WITNESSED, json.dumps(ballot_to_json(ballot)))
+    services.elections.publish_tree_head(WITNESSED)
+    for i, ahead in ((0, later), (1, later + RECEIPT_SKEW_MS - 5_000)):
+        assert witness(i, ahead).step().startswith("co-signed")
+    lines = list(services.elections.record_lines(WITNESSED))
+    cast = [json.loads(line) for line in lines if b'"kind":"ballot"' in line]
+    # stored, the fast witness's co-signature would have made this ballot back-dated
+    assert cast and cast[0]["time_ms"] < refused.witnessed_ms - CLOCK_SKEW_MS
+    assert cast[0]["seq"] >= refused.head.size
+    stored = services.elections.cosignatures(WITNESSED)
+    assert len(stored) == 2 and all(c.witnessed_ms != 0 for c in stored)
+    report = verify_record(lines, workers=1)
+    assert report.passed, [(c.name, c.detail) for c in report.failures]

@@ -120,7 +120,7 @@ from honestballot.record.ballot import (
     spoiled_from_json,
     spoiled_to_json,
 )
-from honestballot.record.codec import Reader, canonical_bytes, parse_json
+from honestballot.record.codec import JsonObject, Reader, canonical_bytes, parse_json
 from honestballot.record.events import MAX_LINE_BYTES, EventLine, event_line
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.mix import (
@@ -1044,12 +1044,16 @@ class ElectionService(BoardLog):
         key: Point,
         proof: SchnorrProof,
         signature: SchnorrProof | None = None,
+        sequence: int | None = None,
     ) -> Station:
-        """Publish (or correct) a unit's polling station: the ``station`` event with the
-        commission's key, its proof of possession, the details' hash and, when the setup
-        names the organiser's key, the organiser's ``signature`` over the rest of the
-        body (refused without it, and with it when the setup names none), and the details
-        for the observer pages (replacing the unit's earlier ones)."""
+        """Publish (or correct) a unit's polling station: the ``station`` event with its
+        ``sequence`` (the signed one; None: the next, drawn here for an unsigned station),
+        the commission's key, its proof of possession, the details' hash and, when the
+        setup names the organiser's key, the organiser's ``signature`` over the rest of
+        the body (refused without it, and with it when the setup names none), and the
+        details for the observer pages (replacing the unit's earlier ones).  A sequence
+        that is not the unit's next (an older signed station posted again) is refused by
+        board rule 10."""
         ctx = self.context(election_id)
         if details.unit not in ctx.manifest.unit_ids():
             message = f"unit {details.unit!r} is not a unit of the election"
@@ -1060,21 +1064,29 @@ class ElectionService(BoardLog):
             message = str(exc)
             raise InvalidProof(Text("station.key_proof", message, unit=details.unit)) from None
         digest = details_hash(ctx.base_hash, details)
-        station = Station(details.unit, details.paper, key, proof, digest, signature)
-        body = station_to_json(station)
-        check_station_signature(
-            self.board_keys(election_id).organiser_key,
-            ctx.base_hash,
-            station.unit,
-            station_message(body),
-            signature,
-        )
+        organiser_key = self.board_keys(election_id).organiser_key
+
+        def checked(sequence: int) -> tuple[Station, JsonObject]:
+            station = Station(details.unit, details.paper, key, proof, digest, sequence, signature)
+            body = station_to_json(station)
+            check_station_signature(
+                organiser_key, ctx.base_hash, station.unit, station_message(body), signature
+            )
+            return station, body
+
+        if sequence is not None:
+            checked(sequence)  # a wrong signature refused before the election's lock
         with self.store.transaction(election_id) as conn:
             board, _ = self._board(conn, election_id)
-            board.stations = {
-                s.unit: (s.commission_key, s.paper) for s in self._stations(election_id, conn)
-            }
-            board.apply(StationEvent(station.unit, station.paper, station.commission_key))
+            for s in self._stations(election_id, conn):
+                board.stations[s.unit] = (s.commission_key, s.paper)
+                board.station_events[s.unit] = board.station_sent(s.unit) + 1
+            station, body = checked(
+                board.station_sent(details.unit) + 1 if sequence is None else sequence
+            )
+            board.apply(
+                StationEvent(station.unit, station.paper, station.commission_key, station.sequence)
+            )
             self._append(conn, election_id, "station", body)
             self.store.put_station_details(
                 conn, election_id, details.unit, canonical_bytes(details_to_json(details)).decode()
@@ -1110,10 +1122,12 @@ class ElectionService(BoardLog):
         (``honestballot organiser sign-station``: the details with the salt the
         organiser's tool drew, the commission's public file and the organiser's
         signature)."""
-        raw_details, commission, signature = signed_station_from_json(signed, "signed station")
+        raw_details, commission, sequence, signature = signed_station_from_json(
+            signed, "signed station"
+        )
         parsed = details_from_json(raw_details, "signed station.details")
         key, proof = self._commission_file(election_id, parsed, commission)
-        return self.publish_station(election_id, parsed, key, proof, signature), parsed
+        return self.publish_station(election_id, parsed, key, proof, signature, sequence), parsed
 
     def _commission_file(
         self, election_id: str, details: StationDetails, commission: Any

@@ -25,7 +25,13 @@ from honestballot.crypto.merkle import MerkleTree
 from honestballot.crypto.randomness import Randomness
 from honestballot.errors import ProtocolError, Text
 from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.witnesses import BoardKeys
+from honestballot.protocol.witnesses import (
+    SCHEDULED_KINDS,
+    BoardKeys,
+    BoardTimes,
+    WitnessedTime,
+    receipt_time_problem,
+)
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import (
     RECORD_VERSION,
@@ -34,7 +40,7 @@ from honestballot.record.events import (
     tree_head_from_json,
 )
 from honestballot.record.witness import Cosignature, cosignature_from_json
-from honestballot.store.sql import SqlStore
+from honestballot.store.sql import SqlStore, Tx
 
 
 def no_election(election_id: str) -> Text:
@@ -125,7 +131,10 @@ class BoardLog(ABC):
         """Publish a witness's co-signature of one of the board's heads; False if that
         witness had already co-signed that head.  Refused (nothing stored): a key the
         setup does not name, a head the board never signed, a head that differs from
-        the board's of that size, a signature that does not verify."""
+        the board's of that size, a signature that does not verify, and a new one whose
+        ``witnessed_ms`` is far from this service's clock or contradicts the board's times
+        (:meth:`receipt_problem`): one witness's wrong clock, or lie, would otherwise make
+        the record fail ``log.witness-times`` for good."""
         cosig = cosignature_from_json(value, "co-signature")
         keys = self.board_keys(election_id)
         witness = keys.witness(cosig.witness)
@@ -141,7 +150,35 @@ class BoardLog(ABC):
             )
         cosig.verify(self.context(election_id).base_hash, election_id, keys)
         line = json.dumps(cosig.to_json())
-        return self.store.insert_cosignature(election_id, cosig.head.size, cosig.witness.data, line)
+        # under the election's lock, as every append: an append's transaction stamps its
+        # events with the time it began, so a co-signature checked outside the lock could
+        # be stored while an append stamped earlier than the witness saw the head commits
+        with self.store.transaction(election_id) as conn:
+            size, witness_key = cosig.head.size, cosig.witness.data
+            if self.store.has_cosignature(conn, election_id, size, witness_key):
+                return False  # posted again (the witness does, while the head stays the same)
+            problem = self.receipt_problem(conn, election_id, witness.name, cosig)
+            if problem:
+                raise ProtocolError(  # English only: a co-signature, sent by honestballot witness
+                    f"co-signature of witness {witness.name!r} refused: {problem}"
+                )
+            return self.store.insert_cosignature(conn, election_id, size, witness_key, line)
+
+    def receipt_problem(self, conn: Tx, election_id: str, name: str, cosig: Cosignature) -> str:
+        """Why ``cosig``, arriving now, must be refused ("" if not): protocol/witnesses.py's
+        :func:`~honestballot.protocol.witnesses.receipt_time_problem`, which argues why the
+        record then never fails ``log.witness-times`` on the co-signatures stored (read in
+        ``conn``, under the election's lock)."""
+        before, after, head_line = self.store.times_around(
+            conn, election_id, cosig.head.size, SCHEDULED_KINDS
+        )
+        head_after = (
+            tree_head_from_json(json.loads(head_line), "tree head").head.timestamp_ms
+            if head_line is not None
+            else None
+        )
+        seen = WitnessedTime(name, cosig.head.size, cosig.head.timestamp_ms, cosig.witnessed_ms)
+        return receipt_time_problem(seen, self.clock(), BoardTimes(before, after, head_after))
 
     def cosignatures(self, election_id: str, size: int | None = None) -> list[Cosignature]:
         return [
