@@ -1,6 +1,8 @@
 """The batch schedule in the setup (docs/coercion.md §4, record-format §3): an election
 created with one names it in its setup, the base hash binds it, and reading it back gives
-the same context; a bad schedule in a setup is refused by name."""
+the same context; a bad schedule in a setup is refused by name.  The schedule's cover
+(K0 and epsilon in thousandths) is part of it: bound, parsed strictly, and what the
+service draws the cover replacements with."""
 
 from __future__ import annotations
 

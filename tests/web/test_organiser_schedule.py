@@ -3,7 +3,9 @@ proposes the batch schedule from the expected voters, the opening hour, the hour
 batch interval (protocol/schedule_plan.py) and shows it in Russian, Kazakh and English
 before anything is created; the election it creates has that schedule in its setup; bad
 figures, a missing or bad organiser's key are said in the organiser's language and create
-nothing; and the election's page takes the encrypted roll that lets it open."""
+nothing; and the election's page takes the encrypted roll that lets it open.  The
+cover replacements' K0 and epsilon chosen on the form go into the setup (and must fit
+the proposed schedule), and the election's page and the observers' results show them."""
 
 from __future__ import annotations
 
