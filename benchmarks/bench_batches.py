@@ -50,6 +50,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ from honestballot.protocol.ballot_v2 import encrypt_ballot_v2
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.letters import LetterSecret
 from honestballot.protocol.registration import make_registration
-from honestballot.protocol.schedule import Schedule, propose
+from honestballot.protocol.schedule import Cover, Schedule, propose
 from honestballot.protocol.schedule_plan import DAY_SHAPE
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.revoting import (
@@ -134,7 +135,7 @@ class Election:
     """An election of the demo manifest with an encrypted roll of ``voters``, opened."""
 
     def __init__(
-        self, store: SqlStore, name: str, voters: int, directory: Path, k0: int, epsilon: float
+        self, store: SqlStore, name: str, voters: int, directory: Path, k0: int, epsilon_milli: int
     ) -> None:
         self.rng = SeededRandomness(f"bench batches {name}")
         manifest = demo_manifest(name)
@@ -143,12 +144,13 @@ class Election:
         self.store = store
         self.clock = Clock()
         self.elections = ElectionService(store, self.rng, self.clock)
-        self.elections.cover_replacements_k0 = k0
-        self.elections.cover_replacements_epsilon = epsilon
         roll = Roll(store, now_ms)
         organiser = random_nonzero_scalar(self.rng)
         self.ctx = self.elections.create(
-            manifest, key, organiser_key=base_mul(organiser), schedule=SCHEDULE
+            manifest,
+            key,
+            organiser_key=base_mul(organiser),
+            schedule=replace(SCHEDULE, cover=Cover(k0, epsilon_milli)),
         )
         eid = self.eid = manifest.election_id
         rows = [
@@ -478,10 +480,10 @@ def main() -> None:
             args.rounds * (REGISTRATIONS + REGISTRATIONS // 2) + regs_close,
             Path(tmp),
             k0=0,
-            epsilon=100.0,
+            epsilon_milli=100_000,
         )
         second = Election(
-            store, "bench-batches-02", regs_close, Path(tmp), k0=args.k0, epsilon=100.0
+            store, "bench-batches-02", regs_close, Path(tmp), k0=args.k0, epsilon_milli=100_000
         )
         out["setup_s"] = round(time.perf_counter() - t0, 1)
         meter = Meter()

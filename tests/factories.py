@@ -49,7 +49,7 @@ from honestballot.protocol.registration import (
     RegistrationPrivate,
     make_registration,
 )
-from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.protocol.share_parts import ShareHead, publish_share
 from honestballot.protocol.witnesses import Witness
 from honestballot.record.ballot import ballot_to_json, ciphertext_from_json, opening_to_json
@@ -783,9 +783,15 @@ class RevotingElection:
 
 #: the batch schedule of the re-voting tests' election (its presence in the setup marks an
 #: election with re-voting protection)
-REVOTING_SCHEDULE = Schedule(60, ((40, 20),))
-#: an epsilon so large that the cover replacements' noise is 0 but with odds below 1e-40
-NO_NOISE = 100.0
+REVOTING_SCHEDULE = Schedule(60, ((40, 20),), cover=Cover(0, 100_000))
+#: an epsilon (in thousandths: 100) so large that the cover replacements' noise is 0 but
+#: with odds below 1e-40
+NO_NOISE = 100_000
+
+
+def no_noise(k0: int) -> Cover:
+    """A cover of exactly ``k0`` cover replacements (without noise)."""
+    return Cover(k0, NO_NOISE)
 
 
 def open_revoting_election(
@@ -805,13 +811,13 @@ def open_revoting_election(
     batch schedule, the web roll imported, the encrypted roll made (build_roll_upload, as
     make-roll does) and kept unless ``keep_roll`` is false, and opened unless ``open_``
     is false (an election with a schedule opens only with its encrypted roll).  The
-    service makes exactly ``cover_replacements`` cover replacements (K0, without noise:
-    the default of 300 with its noise is for real elections, whose schedules have room
-    for them, docs/coercion.md §4).  ``witnesses`` (``quorum`` of them) co-sign its tree
-    heads.  ``roll``: the web roll's rows (WEB_ROLL's form)."""
+    service makes exactly ``cover_replacements`` cover replacements (the schedule's cover
+    is set to K0 = ``cover_replacements`` without noise: the default of 300 with its noise
+    is for real elections, whose schedules have room for them, docs/coercion.md §4).
+    ``witnesses`` (``quorum`` of them) co-sign its tree heads.  ``roll``: the web roll's
+    rows (WEB_ROLL's form)."""
     services = web.services
-    services.elections.cover_replacements_k0 = cover_replacements
-    services.elections.cover_replacements_epsilon = NO_NOISE
+    schedule = replace(schedule, cover=no_noise(cover_replacements))
     services.batches.post_delay_ms = 0  # the tests set the clock to each due time
     election_id = ceremony.manifest.election_id
     organiser = random_nonzero_scalar(rng)

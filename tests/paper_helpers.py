@@ -24,7 +24,7 @@ from honestballot.protocol.paper import (
     make_paper_upload,
     paper_digest,
 )
-from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.protocol.witnesses import Witness
 from honestballot.record.codec import canonical_bytes, decode_scalar
 from honestballot.record.manifest import manifest_to_json
@@ -101,7 +101,7 @@ def upload_of(
 
 # -- an election with paper stations on the web app --------------------------------------
 
-SCHEDULE = Schedule(60, ((8, 4),))
+SCHEDULE = Schedule(60, ((8, 4),), cover=Cover(0, 100_000))
 #: station-1 and station-4 vote on paper, station-2 does not
 PAPER = {"station-1": True, "station-2": False, "station-4": True}
 

@@ -59,7 +59,7 @@ from honestballot.protocol.letters import LetterSecret
 from honestballot.protocol.manifest import Manifest
 from honestballot.protocol.paper import PaperProtocol, make_paper_upload
 from honestballot.protocol.registration import make_registration
-from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.protocol.stations import prove_commission_key
 from honestballot.record.close import publish
 from honestballot.record.codec import canonical_bytes, parse_json
@@ -94,6 +94,9 @@ Progress = Callable[[str, int, int], None]
 CloseBy = Callable[["ServiceParts", ElectionContext, list[TrusteeSecret], int], None]
 
 ELECTION = "demo-revoting"
+#: K0 = 2 and epsilon = 100 (in thousandths, 100,000): 2 cover replacements, the noise 0
+#: but with odds below 1e-40
+DEMO_COVER = Cover(2, 100_000)
 #: the board's clock in the demo: the open, then a batch every minute
 OPEN_MS = 1_800_000_000_000
 INTERVAL_S = 60
@@ -211,9 +214,6 @@ class ServiceParts:
 
         self.elections.clock = self.roll.clock = self.desk.clock = clock
         self.batches.post_delay_ms = 0
-        # small on purpose (the module's docstring): 2 cover replacements, without noise
-        self.elections.cover_replacements_k0 = 2
-        self.elections.cover_replacements_epsilon = 100.0
 
 
 def run_world(
@@ -262,8 +262,9 @@ def play(
     key, secrets = run_key_ceremony(manifest, directory, SeededRandomness(f"demo {seed}: trustees"))
     progress("key ceremony: election key and two tag keys (3 trustees, k = 2)", 1, 1)
     organiser = random_nonzero_scalar(SeededRandomness(f"demo {seed}: organiser's key"))
-    # one batch a minute, room for everyone's registration and ballot in the first
-    schedule = Schedule(INTERVAL_S, ((voters + 8, voters + 8),))
+    # one batch a minute, room for everyone's registration and ballot in the first; its
+    # cover small on purpose (the module's docstring): 2 cover replacements, without noise
+    schedule = Schedule(INTERVAL_S, ((voters + 8, voters + 8),), cover=DEMO_COVER)
     ctx = elections.create(manifest, key, organiser_key=base_mul(organiser), schedule=schedule)
     people = _voters(voters)
     lines = ["national_id,name,phone,email,unit"] + [",".join(v) for v in people]

@@ -30,8 +30,13 @@ from honestballot.crypto.group import Point
 from honestballot.errors import HonestBallotError
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.mix_parts import EncodedPart, MixPart
-from honestballot.protocol.schedule import DEFAULT_INTERVAL_S, Schedule
-from honestballot.protocol.schedule_plan import Plan, hour_runs, slots
+from honestballot.protocol.schedule import (
+    DEFAULT_EPSILON_MILLI,
+    DEFAULT_INTERVAL_S,
+    DEFAULT_K0,
+    Schedule,
+)
+from honestballot.protocol.schedule_plan import Plan, hour_runs, parse_epsilon, slots
 from honestballot.protocol.share_parts import EncodedSharePart, SharePart
 from honestballot.protocol.witnesses import Witness
 from honestballot.record.codec import decode_point, parse_json
@@ -123,6 +128,21 @@ def manifest_hash_command(manifest: str) -> None:
     help="With --revoting: seconds between batches (10 to 3600, dividing the hour).",
 )
 @click.option(
+    "--cover-k0",
+    type=int,
+    default=DEFAULT_K0,
+    show_default=True,
+    help="With --revoting: K0, the cover replacements' number before noise "
+    "(docs/coercion.md §4; at most what the schedule's listed hours have room for).",
+)
+@click.option(
+    "--cover-epsilon",
+    default="0.1",
+    show_default=True,
+    help="With --revoting: epsilon of the cover replacements' noise, 0.01 to 1000 (at most "
+    "three decimals).",
+)
+@click.option(
     "--dry-run",
     is_flag=True,
     help="With --revoting: print the proposed schedule and create nothing.",
@@ -139,6 +159,8 @@ def create(
     opens_at: int,
     hours: int,
     batch_interval: int,
+    cover_k0: int,
+    cover_epsilon: str,
     dry_run: bool,
     database: str,
 ) -> None:
@@ -149,13 +171,21 @@ def create(
     if revoting:
         if expected_voters is None:
             raise click.UsageError("--revoting needs --expected-voters")
-        plan = Plan(expected_voters, opens_at, hours, batch_interval)
+        epsilon_milli = parse_epsilon(cover_epsilon)
+        plan = Plan(expected_voters, opens_at, hours, batch_interval, cover_k0, epsilon_milli)
         schedule = plan.schedule()
         _echo_schedule(plan, schedule)
         if dry_run:
             return
-    elif dry_run or expected_voters is not None:
-        raise click.UsageError("--expected-voters and --dry-run go with --revoting")
+    elif (
+        dry_run
+        or expected_voters is not None
+        or cover_k0 != DEFAULT_K0
+        or parse_epsilon(cover_epsilon) != DEFAULT_EPSILON_MILLI
+    ):
+        raise click.UsageError(
+            "--expected-voters, --cover-k0, --cover-epsilon and --dry-run go with --revoting"
+        )
     if manifest is None or election_key is None:
         raise click.UsageError("creating an election needs --manifest and --election-key")
     m = load_manifest(read_bytes(manifest))
@@ -188,7 +218,8 @@ def _echo_schedule(plan: Plan, schedule: Schedule) -> None:
     click.echo(
         f"proposed batch schedule for {plan.voters} voters over {plan.hours} hours: a batch "
         f"every {schedule.interval} s, {total.batches} batches with room for {total.rows} "
-        f"rows (votes) and {total.registrations} registrations"
+        f"rows (votes) and {total.registrations} registrations; cover replacements "
+        f"K0 = {schedule.cover.k0}, epsilon = {schedule.cover.epsilon_milli / 1000:g}"
     )
     click.echo(
         f"{'day':>4}  {'clock':<11}  {'voters/hour':>11}  {'rows':>5}  {'registrations':>13}"

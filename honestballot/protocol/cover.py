@@ -38,6 +38,7 @@ from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.letters import activation_base
 from honestballot.protocol.manifest import BLANK, Contest, Manifest
 from honestballot.protocol.registration import Commitment, Registration, register
+from honestballot.protocol.schedule import Cover
 
 COVER_TAG: Final = "cover-tag"
 COVER_HANDLE_TAG: Final = "cover-handle"
@@ -109,15 +110,6 @@ def draw_cover_voter(rng: Randomness) -> CoverVoter:
     return CoverVoter(rng.random_bytes(32), random_nonzero_scalar(rng))
 
 
-#: the cover replacements (docs/coercion.md §4): their number is ``K = K0 + Z``, ``Z`` from
-#: the two-sided geometric distribution ``Pr[Z = z] ∝ e^(−ε|z|)``, redrawn below ``−K0``
-COVER_REPLACEMENTS_K0: Final = 300
-COVER_REPLACEMENTS_EPSILON: Final = 0.1
-#: the bounds the service accepts: a smaller epsilon draws a K too large to post (its
-#: noise's standard deviation is about 1.4 / epsilon)
-MIN_EPSILON: Final = 0.01
-MAX_EPSILON: Final = 1000.0
-MAX_K0: Final = 100_000
 _UNIT_BITS: Final = 53
 
 
@@ -126,26 +118,20 @@ def _uniform(rng: Randomness) -> float:
     return random_below(rng, 1 << _UNIT_BITS) / (1 << _UNIT_BITS)
 
 
-def _geometric(rng: Randomness, q: float) -> int:
-    """``G`` with ``Pr[G = g] = (1 − q)·q^g``, ``g = 0, 1, …``, by inversion."""
-    return math.floor(math.log1p(-_uniform(rng)) / math.log(q))
+def _geometric(rng: Randomness, epsilon: float) -> int:
+    """``G`` with ``Pr[G = g] = (1 − q)·q^g``, ``g = 0, 1, …``, ``q = e^(−ε)``, by
+    inversion (``log q = −ε`` taken as it is: ``e^(−1000)`` is 0 as a float)."""
+    return math.floor(math.log1p(-_uniform(rng)) / -epsilon)
 
 
-def draw_replacement_count(
-    rng: Randomness,
-    k0: int = COVER_REPLACEMENTS_K0,
-    epsilon: float = COVER_REPLACEMENTS_EPSILON,
-) -> int:
-    """``K = K0 + Z``: the difference of two geometric draws of ratio ``e^(−ε)`` has
-    ``Pr[Z = z] ∝ e^(−ε|z|)``; a draw below ``−K0`` is drawn again (the truncation)."""
-    if not 0 <= k0 <= MAX_K0 or not MIN_EPSILON <= epsilon <= MAX_EPSILON:
-        raise ValueError(
-            f"K0 is 0 to {MAX_K0} and epsilon {MIN_EPSILON} to {MAX_EPSILON}, not {k0} and "
-            f"{epsilon}"
-        )
-    q = math.exp(-epsilon)
+def draw_replacement_count(rng: Randomness, cover: Cover) -> int:
+    """The number of cover replacements (docs/coercion.md §4), ``K = K0 + Z`` with
+    ``cover``'s ``K0`` and ``ε`` (the setup's schedule's): the difference of two geometric
+    draws of ratio ``e^(−ε)`` has ``Pr[Z = z] ∝ e^(−ε|z|)``; a draw below ``−K0`` is drawn
+    again (the truncation)."""
+    k0, epsilon = cover.k0, cover.epsilon
     while True:
-        k = k0 + _geometric(rng, q) - _geometric(rng, q)
+        k = k0 + _geometric(rng, epsilon) - _geometric(rng, epsilon)
         if k >= 0:
             return k
 

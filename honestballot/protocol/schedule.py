@@ -15,12 +15,20 @@ earlier than it is due, each of exactly its sizes; and the ``close`` comes only 
 every batch due by its time.  A batch may be late (a service that was down posts the
 batches it missed when it is back, each of its own size), never early: a batch posted
 early could be sized by what is in the queue.
+
+The schedule also fixes its **cover**'s public parameters (docs/coercion.md §4): the
+service makes ``K = K0 + Z`` cover replacements, ``Z`` two-sided geometric with parameter
+``ε`` (``Pr[Z = z] ∝ e^(−ε|z|)``).  ``ε`` is kept in thousandths (``epsilon_milli``): the
+record holds no floats.  ``K0`` must fit the schedule's listed hours: each cover
+replacement takes at least one row slot and two registration slots, so ``K0`` is at most
+the listed hours' row slots, at most half their registration slots, and at most
+:data:`MAX_K0`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from honestballot.errors import ProtocolError
@@ -34,14 +42,50 @@ MAX_HOURS: Final = 31 * 24
 #: line: the service checks that for the election's ballots when it makes the setup)
 MAX_BATCH_ITEMS: Final = 5000
 HOUR_S: Final = 3600
+#: the cover replacements' defaults: ``K0 = 300``, ``ε = 0.1`` (docs/coercion.md §4)
+DEFAULT_K0: Final = 300
+DEFAULT_EPSILON_MILLI: Final = 100
+#: the bounds of ``ε`` in thousandths (0.01 to 1,000): a smaller ``ε`` draws a ``K`` too
+#: large to post (its noise's standard deviation is about 1.4 / ε)
+MIN_EPSILON_MILLI: Final = 10
+MAX_EPSILON_MILLI: Final = 1_000_000
+MAX_K0: Final = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Cover:
+    """The cover replacements' public parameters: ``K0`` and ``ε`` in thousandths."""
+
+    k0: int = DEFAULT_K0
+    epsilon_milli: int = DEFAULT_EPSILON_MILLI
+
+    def __post_init__(self) -> None:
+        if type(self.k0) is not int or not 0 <= self.k0 <= MAX_K0:
+            raise ProtocolError(f"the cover's K0 is 0 to {MAX_K0}, not {self.k0!r}")
+        if type(self.epsilon_milli) is not int or not (
+            MIN_EPSILON_MILLI <= self.epsilon_milli <= MAX_EPSILON_MILLI
+        ):
+            raise ProtocolError(
+                f"the cover's epsilon is {MIN_EPSILON_MILLI} to {MAX_EPSILON_MILLI} "
+                f"thousandths, not {self.epsilon_milli!r}"
+            )
+
+    @property
+    def epsilon(self) -> float:
+        return self.epsilon_milli / 1000
+
+
+DEFAULT_COVER: Final = Cover()
 
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """``interval`` seconds between batches; ``hours[h] = (F_rows, F_reg)``."""
+    """``interval`` seconds between batches; ``hours[h] = (F_rows, F_reg)``; ``cover``
+    the cover replacements' ``K0`` and ``ε``."""
 
     interval: int
     hours: tuple[tuple[int, int], ...]
+    cover: Cover = field(default=DEFAULT_COVER, kw_only=True)
 
     def __post_init__(self) -> None:
         if not MIN_INTERVAL_S <= self.interval <= MAX_INTERVAL_S:
@@ -64,6 +108,15 @@ class Schedule:
                     f"hour {h} of the schedule: a batch holds 1 to {MAX_BATCH_ITEMS} rows and "
                     f"as many registrations, not {rows} and {registrations}"
                 )
+        slots = self.slots_per_hour()
+        row_slots = slots * sum(rows for rows, _ in self.hours)
+        registration_slots = slots * sum(regs for _, regs in self.hours)
+        if self.cover.k0 > min(row_slots, registration_slots // 2):
+            raise ProtocolError(
+                f"the cover's K0 ({self.cover.k0}) does not fit the schedule's listed hours: "
+                f"each cover replacement takes a row slot and two registration slots, and "
+                f"they hold {row_slots} and {registration_slots}"
+            )
 
     def due_ms(self, open_ms: int, index: int) -> int:
         """When batch ``index`` is due: ``(index + 1) * interval`` after the ``open``."""
@@ -115,7 +168,9 @@ def check_close(schedule: Schedule, open_ms: int, close_ms: int, batches: int) -
         )
 
 
-def propose(expected_peak_per_hour: Sequence[tuple[int, int]], interval: int) -> Schedule:
+def propose(
+    expected_peak_per_hour: Sequence[tuple[int, int]], interval: int, cover: Cover = DEFAULT_COVER
+) -> Schedule:
     """The schedule the organiser's tool proposes from the expected peak rates of each
     hour (ballots and registrations an hour): room for twice each, per batch, rounded up,
     and at least one of each."""
@@ -124,4 +179,4 @@ def propose(expected_peak_per_hour: Sequence[tuple[int, int]], interval: int) ->
         (max(1, -(-2 * ballots // per_hour)), max(1, -(-2 * registrations // per_hour)))
         for ballots, registrations in expected_peak_per_hour
     )
-    return Schedule(interval, hours)
+    return Schedule(interval, hours, cover=cover)

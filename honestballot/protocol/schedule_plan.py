@@ -18,16 +18,23 @@ election create --revoting`` both make the schedule here, so both propose the sa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Final
 
 from honestballot.errors import InvalidInput, Text
 from honestballot.protocol.schedule import (
+    DEFAULT_EPSILON_MILLI,
     DEFAULT_INTERVAL_S,
+    DEFAULT_K0,
     HOUR_S,
     MAX_BATCH_ITEMS,
+    MAX_EPSILON_MILLI,
     MAX_HOURS,
     MAX_INTERVAL_S,
+    MAX_K0,
+    MIN_EPSILON_MILLI,
     MIN_INTERVAL_S,
+    Cover,
     Schedule,
     propose,
 )
@@ -61,12 +68,15 @@ class HourRun:
 @dataclass(frozen=True, slots=True)
 class Plan:
     """``voters`` expected, voting from ``opens_at`` o'clock (0-23, voters' local time)
-    for ``hours`` hours, a batch every ``interval`` seconds."""
+    for ``hours`` hours, a batch every ``interval`` seconds; the cover replacements'
+    ``k0`` and ``epsilon_milli`` (``ε`` in thousandths), the schedule's ``cover``."""
 
     voters: int
     opens_at: int
     hours: int
     interval: int = DEFAULT_INTERVAL_S
+    k0: int = DEFAULT_K0
+    epsilon_milli: int = DEFAULT_EPSILON_MILLI
 
     def __post_init__(self) -> None:
         if not 1 <= self.voters <= MAX_VOTERS:
@@ -119,6 +129,37 @@ class Plan:
                     most=MAX_BATCH_ITEMS,
                 )
             )
+        if not 0 <= self.k0 <= MAX_K0:
+            raise InvalidInput(
+                Text(
+                    "schedule.k0",
+                    f"K0 (cover replacements) is 0 to {MAX_K0}, not {self.k0}",
+                    most=MAX_K0,
+                    given=self.k0,
+                )
+            )
+        if not MIN_EPSILON_MILLI <= self.epsilon_milli <= MAX_EPSILON_MILLI:
+            raise InvalidInput(
+                Text(
+                    "schedule.epsilon",
+                    f"epsilon is {MIN_EPSILON_MILLI / 1000} to {MAX_EPSILON_MILLI // 1000}, "
+                    f"not {self.epsilon_milli / 1000}",
+                )
+            )
+        # Schedule's rule that K0 fits the listed hours, said in the organiser's language
+        hours = propose(self.expected(), self.interval, Cover(0, self.epsilon_milli)).hours
+        per_hour = HOUR_S // self.interval
+        room = min(per_hour * sum(r for r, _ in hours), per_hour * sum(g for _, g in hours) // 2)
+        if self.k0 > room:
+            raise InvalidInput(
+                Text(
+                    "schedule.k0_room",
+                    f"this schedule has room for at most {room} cover replacements (K0), "
+                    f"not {self.k0}: lower K0, or plan more voters or hours",
+                    most=room,
+                    given=self.k0,
+                )
+            )
 
     def shape(self) -> list[int]:
         """Each hour's share of the busiest hour's rate, in percent."""
@@ -133,8 +174,27 @@ class Plan:
         return [(rate, rate) for rate in rates]
 
     def schedule(self) -> Schedule:
-        """The schedule the organiser's tools propose: ``propose`` on :meth:`expected`."""
-        return propose(self.expected(), self.interval)
+        """The schedule the organiser's tools propose: ``propose`` on :meth:`expected`,
+        with the plan's cover."""
+        return propose(self.expected(), self.interval, Cover(self.k0, self.epsilon_milli))
+
+
+def parse_epsilon(text: str) -> int:
+    """``ε`` as the organiser writes it (a decimal such as ``0.1``, a comma allowed) in
+    thousandths, exactly: no more than three decimals."""
+    try:
+        value = Decimal(text.strip().replace(",", "."))
+        milli = value * 1000
+        if not value.is_finite() or milli != milli.to_integral_value():
+            raise InvalidOperation
+    except InvalidOperation:
+        raise InvalidInput(
+            Text(
+                "schedule.epsilon_number",
+                "epsilon: enter a number such as 0.1 (at most three decimals)",
+            )
+        ) from None
+    return int(milli)
 
 
 def hour_runs(plan: Plan, schedule: Schedule) -> list[HourRun]:
@@ -167,3 +227,9 @@ def slots(schedule: Schedule) -> Slots:
         sum(r for r, _ in schedule.hours) * per_hour,
         sum(g for _, g in schedule.hours) * per_hour,
     )
+
+
+def epsilon_text(epsilon_milli: int) -> str:
+    """``ε`` in thousandths written as a decimal, exactly (100 is ``0.1``)."""
+    whole, milli = divmod(epsilon_milli, 1000)
+    return f"{whole}.{milli:03d}".rstrip("0").rstrip(".") if milli else str(whole)

@@ -169,10 +169,16 @@ def board_keys_hash(keys: BoardKeys) -> bytes:
 
 def schedule_part(schedule: Schedule | None) -> Part:
     """The schedule as the board-keys hash binds it: ``L(I interval, L(L(I F_rows,
-    I F_reg), ... one per hour))``, or a ``B`` part of zero bytes without one."""
+    I F_reg), ... one per hour), L(I K0, I epsilon_milli))``, or a ``B`` part of zero
+    bytes without one."""
     if schedule is None:
         return b""
-    return (schedule.interval, [(rows, regs) for rows, regs in schedule.hours])
+    cover = schedule.cover
+    return (
+        schedule.interval,
+        [(rows, regs) for rows, regs in schedule.hours],
+        (cover.k0, cover.epsilon_milli),
+    )
 
 
 def cosignature_message(head: TreeHead, log_id: bytes, witnessed_ms: int) -> bytes:

@@ -5,7 +5,8 @@ In the setup body (docs/record-format.md §3)::
     "board_key": hex, "witnesses": [{"name": text, "key": hex}, ...],
     "witness_quorum": int, "organiser_key": hex   (only if there is one),
     "verifier_key": hex   (the service's designated-verifier key W),
-    "schedule": {"interval": seconds, "hours": [[rows, registrations], ...]}
+    "schedule": {"interval": seconds, "hours": [[rows, registrations], ...],
+                 "cover": {"k0": K0, "epsilon_milli": epsilon in thousandths}}
                           (only for an election with re-voting protection)
 
 (the setup's ``verifier_key_proof`` is read and checked by :mod:`honestballot.record.setup`).
@@ -31,7 +32,16 @@ from honestballot.crypto.merkle import TreeHead
 from honestballot.crypto.schnorr import SchnorrProof
 from honestballot.errors import ProtocolError, RecordFormatError
 from honestballot.protocol.manifest import MAX_UNITS
-from honestballot.protocol.schedule import MAX_HOURS, MAX_INTERVAL_S, MIN_INTERVAL_S, Schedule
+from honestballot.protocol.schedule import (
+    MAX_EPSILON_MILLI,
+    MAX_HOURS,
+    MAX_INTERVAL_S,
+    MAX_K0,
+    MIN_EPSILON_MILLI,
+    MIN_INTERVAL_S,
+    Cover,
+    Schedule,
+)
 from honestballot.protocol.witnesses import (
     MAX_WITNESS_NAME,
     MAX_WITNESSES,
@@ -60,7 +70,21 @@ def board_keys_to_json(keys: BoardKeys) -> JsonObject:
 
 
 def schedule_to_json(schedule: Schedule) -> JsonObject:
-    return {"interval": schedule.interval, "hours": [list(hour) for hour in schedule.hours]}
+    cover = schedule.cover
+    return {
+        "interval": schedule.interval,
+        "hours": [list(hour) for hour in schedule.hours],
+        "cover": {"k0": cover.k0, "epsilon_milli": cover.epsilon_milli},
+    }
+
+
+def cover_from_json(value: Any, path: str) -> Cover:
+    """The schedule's ``cover``: integers only (the record holds no floats)."""
+    r = Reader(value, path)
+    k0 = r.integer("k0", minimum=0, maximum=MAX_K0)
+    epsilon_milli = r.integer("epsilon_milli", minimum=MIN_EPSILON_MILLI, maximum=MAX_EPSILON_MILLI)
+    r.done()
+    return Cover(k0, epsilon_milli)
 
 
 def _hour_from_json(value: Any, path: str) -> tuple[int, int]:
@@ -73,9 +97,10 @@ def schedule_from_json(value: Any, path: str) -> Schedule:
     r = Reader(value, path)
     interval = r.integer("interval", minimum=MIN_INTERVAL_S, maximum=MAX_INTERVAL_S)
     hours = tuple(r.items("hours", _hour_from_json, max_items=MAX_HOURS))
+    cover = cover_from_json(r.raw("cover"), f"{path}.cover")
     r.done()
     try:
-        return Schedule(interval, hours)
+        return Schedule(interval, hours, cover=cover)
     except ProtocolError as exc:
         raise RecordFormatError(f"{path}: {exc}") from None
 

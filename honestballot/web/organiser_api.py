@@ -100,14 +100,16 @@ def _json(request: Request, body: bytes, limit: int = 64 * 1024) -> Reader:
     openapi_extra=json_body(
         '{"manifest": manifest, "election_key": election-key file, "witnesses": '
         '[{"name": …, "key": hex}], "witness_quorum": n, "organiser_key": hex, '
-        '"schedule": {"interval": seconds, "hours": [[rows, registrations], …]}}'
+        '"schedule": {"interval": seconds, "hours": [[rows, registrations], …], '
+        '"cover": {"k0": K0, "epsilon_milli": ε in thousandths}}}'
     ),
 )
 def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
     """``{"manifest": …, "election_key": …}``: the same checks as ``election create``;
     optionally the witnesses who co-sign the board (``witness_quorum`` of them needed,
     default all), the organiser's key that signs the roll summary, and for an election
-    with re-voting protection its batch schedule (docs/coercion.md §4).  A token scoped to
+    with re-voting protection its batch schedule with its cover's ``K0`` and ``ε``
+    (docs/coercion.md §4; the setup's form, docs/record-format.md §3).  A token scoped to
     one election creates only that one (403 ``forbidden``)."""
     r = _json(request, body, limit=16 * 1024 * 1024)
     manifest = manifest_from_json(r.raw("manifest"), "manifest")

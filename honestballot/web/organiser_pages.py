@@ -32,8 +32,15 @@ from honestballot.errors import (
     Text,
 )
 from honestballot.protocol.manifest import Manifest
-from honestballot.protocol.schedule import Schedule
-from honestballot.protocol.schedule_plan import INTERVALS, Plan, hour_runs, slots
+from honestballot.protocol.schedule import DEFAULT_EPSILON_MILLI, DEFAULT_K0, Schedule
+from honestballot.protocol.schedule_plan import (
+    INTERVALS,
+    Plan,
+    epsilon_text,
+    hour_runs,
+    parse_epsilon,
+    slots,
+)
 from honestballot.record.ballot import schnorr_from_json
 from honestballot.record.codec import Reader, decode_point, parse_json
 from honestballot.record.manifest import load_manifest
@@ -88,7 +95,7 @@ FormFile = Annotated[UploadFile | None, File()]
 
 #: the plan's fields (protocol/schedule_plan.py), in the query of the proposal and as the
 #: create form's hidden fields
-PLAN_FIELDS: Final = ("voters", "opens_at", "hours", "interval")
+PLAN_FIELDS: Final = ("voters", "opens_at", "hours", "interval", "k0", "epsilon")
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -246,14 +253,23 @@ def _not_a_number(name: str) -> Text:
         return Text("schedule.opens_at_number", "the opening hour: enter a whole number")
     if name == "hours":
         return Text("schedule.hours_number", "the hours of the vote: enter a whole number")
+    if name == "k0":
+        return Text("schedule.k0_number", "K0 (cover replacements): enter a whole number")
     return Text("schedule.interval_number", "the batch interval: enter a whole number")
 
 
 def _plan_of(values: Mapping[str, str]) -> Plan:
-    """The plan the form's fields name (a number may be written with spaces: 10 000)."""
+    """The plan the form's fields name (a number may be written with spaces: 10 000; the
+    cover's K0 and epsilon left empty are their defaults, 300 and 0.1)."""
     numbers: dict[str, int] = {}
     for name in PLAN_FIELDS:
         raw = values.get(name, "").replace(" ", "").replace("\u00a0", "").strip()
+        if name == "epsilon":
+            numbers["epsilon_milli"] = parse_epsilon(raw) if raw else DEFAULT_EPSILON_MILLI
+            continue
+        if name == "k0" and not raw:
+            numbers[name] = DEFAULT_K0
+            continue
         if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
             raise InvalidInput(_not_a_number(name))
         numbers[name] = int(raw)
@@ -287,6 +303,8 @@ def _plan_view(values: Mapping[str, str], plan: Plan | None) -> dict[str, Any]:
     view["interval"] = plan.interval
     view["voters"] = plan.voters
     view["hours"] = plan.hours
+    view["k0"] = schedule.cover.k0
+    view["epsilon"] = epsilon_text(schedule.cover.epsilon_milli)
     return view
 
 
@@ -321,13 +339,22 @@ def page_create(
     opens_at: FormText = "",
     hours: FormText = "",
     interval: FormText = "",
+    k0: FormText = "",
+    epsilon: FormText = "",
 ) -> Response:
     """The manifest and election-key files, read exactly as ``election create`` reads them;
     for re-voting protection (``revoting``), the plan's fields, whose proposed schedule
     the page showed, and the organiser's key, which an election with re-voting protection
     needs (it signs the encrypted roll) and any other may name (it signs the roll summary)."""
     who = _form_guard(request, csrf)
-    values = {"voters": voters, "opens_at": opens_at, "hours": hours, "interval": interval}
+    values = {
+        "voters": voters,
+        "opens_at": opens_at,
+        "hours": hours,
+        "interval": interval,
+        "k0": k0,
+        "epsilon": epsilon,
+    }
     protect = revoting in ("on", "1", "yes", "true")
     plan: Plan | None = None
     try:
@@ -417,6 +444,7 @@ def _dashboard(
         shared_contacts=_shared_contacts(problems or []),
         problem_count=len(problems or []),
         schedule=schedule,
+        cover_epsilon=epsilon_text(schedule.cover.epsilon_milli) if schedule else "",
         fingerprint=context.base_hash.hex()[:16],
     )
 

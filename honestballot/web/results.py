@@ -34,6 +34,7 @@ from fastapi.responses import HTMLResponse
 from honestballot.protocol.close_b import LAST_ROUND
 from honestballot.protocol.encrypted_roll import POOL
 from honestballot.protocol.manifest import Contest, Manifest
+from honestballot.protocol.schedule_plan import epsilon_text
 from honestballot.service.runtime import Services
 from honestballot.web.i18n import language_of, translator
 from honestballot.web.observer_common import page
@@ -202,12 +203,17 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
     lang = language_of(request)
     manifest = services.elections.context(election_id).manifest
     # with re-voting protection the close counts the ballots: no tally, no shares
-    revoting = services.elections.board_keys(election_id).schedule is not None
+    schedule = services.elections.board_keys(election_id).schedule
+    revoting = schedule is not None
     phase = str(row["phase"])
     context: dict[str, Any] = {
         "trustees": trustee_status(services, election_id, phase),
         "result": None,
         "revoting": revoting,
+        # the setup's cover replacements' K0 and epsilon (docs/coercion.md §4)
+        "cover": {"k0": schedule.cover.k0, "epsilon": epsilon_text(schedule.cover.epsilon_milli)}
+        if schedule is not None
+        else None,
         # once the padding is on the board and until the result: the close's round
         "close_round": services.results.close_round(election_id)
         if revoting and phase == "closed"

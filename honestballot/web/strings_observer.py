@@ -413,6 +413,15 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "whole election only. Credentials registered and replaced include the cover ones the "
         "service makes itself, which look like any other by design.",
     ),
+    "observer.cover": (
+        "Маскирующие замены ключей по настройке выборов: сервис делает K0 = {k0} замен плюс "
+        "случайный шум с параметром ε = {epsilon}; их число он держит в секрете.",
+        "Сайлау баптауы бойынша бүркеме кілт ауыстырулары: сервис K0 = {k0} ауыстыру және "
+        "ε = {epsilon} параметрлі кездейсоқ шу жасайды; олардың санын құпия сақтайды.",
+        "Cover credential replacements, as the election's setup fixes them: the service makes "
+        "K0 = {k0} of them plus random noise with parameter ε = {epsilon}, and keeps their "
+        "number secret.",
+    ),
     "observer.close.cast_rows": (
         "Подано бюллетеней (все голоса, включая повторные)",
         "Берілген бюллетеньдер (қайта берілгендерін қоса, барлық дауыс)",

@@ -164,6 +164,34 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Voters: {voters}, hours: {hours}. Batches: {batches}, with room for {rows} votes "
         "and {registrations} registrations.",
     ),
+    "organiser.revoting.k0": (
+        "Маскирующих замен ключей, K0",
+        "Бүркеме кілт ауыстырулары, K0",
+        "Cover credential replacements, K0",
+    ),
+    "organiser.revoting.epsilon": (
+        "Шум их числа, ε (от 0,01 до 1000)",
+        "Олардың санының шуы, ε (0,01-ден 1000-ға дейін)",
+        "Noise on their number, ε (0.01 to 1000)",
+    ),
+    "organiser.revoting.cover_hint": (
+        "Сервис сам делает K0 замен ключей плюс случайный шум, неотличимых от настоящих: "
+        "так никто не узнает по доске, сколько избирателей заменили ключ. K0 и ε входят в "
+        "настройку и видны всем. По умолчанию K0 = 300 и ε = 0,1; меньшее ε скрывает лучше.",
+        "Сервис өзі K0 кілт ауыстыруын және кездейсоқ шуды жасайды, олар нақтыларынан "
+        "айырылмайды: сондықтан тақтадан ешкім қанша сайлаушы кілтін ауыстырғанын біле "
+        "алмайды. K0 мен ε баптауға кіреді және бәріне көрінеді. Әдепкі K0 = 300 және "
+        "ε = 0,1; ε кішірек болса, жақсырақ жасырады.",
+        "The service itself makes K0 credential replacements plus random noise, "
+        "indistinguishable from real ones, so no one can tell from the board how many voters "
+        "replaced a credential. K0 and ε are part of the setup, public to all. Defaults: "
+        "K0 = 300 and ε = 0.1; a smaller ε hides better.",
+    ),
+    "organiser.revoting.cover": (
+        "Маскирующие замены ключей: K0 = {k0}, ε = {epsilon}.",
+        "Бүркеме кілт ауыстырулары: K0 = {k0}, ε = {epsilon}.",
+        "Cover credential replacements: K0 = {k0}, ε = {epsilon}.",
+    ),
     "organiser.revoting.when": ("Часы", "Сағаттар", "Hours"),
     "organiser.revoting.expected": (
         "Ожидается избирателей в час",
@@ -230,6 +258,11 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Баптаудағы топтамалар кестесі: әр {interval} сек сайын бір топтама, кестедегі "
         "сағаттар: {hours}.",
         "The setup's batch schedule: a batch every {interval} s, {hours} hours listed.",
+    ),
+    "organiser.encrypted_roll.cover": (
+        "Маскирующие замены ключей в настройке: K0 = {k0}, ε = {epsilon}.",
+        "Баптаудағы бүркеме кілт ауыстырулары: K0 = {k0}, ε = {epsilon}.",
+        "The setup's cover credential replacements: K0 = {k0}, ε = {epsilon}.",
     ),
     "organiser.encrypted_roll.summary": (
         "Скачать сводку списка",

@@ -164,6 +164,34 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Дауыс беру ұзақтығы: сағаттардың бүтін санын енгізіңіз.",
         "The hours of the vote: enter a whole number.",
     ),
+    "msg.schedule.k0_number": (
+        "K0 (маскирующие замены ключей): введите целое число.",
+        "K0 (бүркеме кілт ауыстырулары): бүтін сан енгізіңіз.",
+        "K0 (cover credential replacements): enter a whole number.",
+    ),
+    "msg.schedule.k0": (
+        "K0 (маскирующие замены ключей) — от 0 до {most}; {given} не подходит.",
+        "K0 (бүркеме кілт ауыстырулары) 0-ден {most}-ге дейін болады; {given} келмейді.",
+        "K0 (cover credential replacements) is 0 to {most}; {given} is not.",
+    ),
+    "msg.schedule.k0_room": (
+        "В этом расписании место не более чем для {most} маскирующих замен ключей (K0), а не "
+        "{given}: уменьшите K0 или укажите больше избирателей или часов.",
+        "Бұл кестеде {most}-ден аспайтын бүркеме кілт ауыстыруына (K0) орын бар, {given} "
+        "емес: K0-ді азайтыңыз немесе сайлаушылар не сағаттар санын көбейтіңіз.",
+        "This schedule has room for at most {most} cover credential replacements (K0), not "
+        "{given}: lower K0, or plan more voters or hours.",
+    ),
+    "msg.schedule.epsilon": (
+        "ε — от 0,01 до 1000.",
+        "ε 0,01-ден 1000-ға дейін болады.",
+        "ε is 0.01 to 1000.",
+    ),
+    "msg.schedule.epsilon_number": (
+        "ε: введите число, например 0,1 (не больше трёх знаков после запятой).",
+        "ε: сан енгізіңіз, мысалы 0,1 (үтірден кейін үш таңбадан аспайтын).",
+        "ε: enter a number such as 0.1 (at most three decimals).",
+    ),
     "msg.schedule.interval_number": (
         "Интервал между пакетами: введите целое число секунд.",
         "Топтамалар аралығы: секундтардың бүтін санын енгізіңіз.",

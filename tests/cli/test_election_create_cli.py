@@ -13,6 +13,7 @@ import pytest
 from honestballot.cli.common import open_service
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.protocol.schedule import Cover
 from honestballot.protocol.schedule_plan import Plan, hour_runs, slots
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.trustee import encode_election_key
@@ -104,3 +105,34 @@ def test_bad_figures_and_a_missing_key_create_nothing(files: list[str], tmp_path
     assert plain.returncode == 0, plain.stderr
     assert "proposed batch schedule" not in plain.stdout
     assert open_service(_database(files)).board_keys(ELECTION).schedule is None
+
+
+def test_k0_and_epsilon_are_chosen_for_the_setup(files: list[str], tmp_path: Path) -> None:
+    """--cover-k0 and --cover-epsilon become the setup's schedule's cover (epsilon in
+    thousandths); bad ones, or either without --revoting, create nothing."""
+    cover = ["--cover-k0", "40", "--cover-epsilon", "0.25"]
+    too_many = run_cli(
+        "election", "create", *files, "--revoting", *FIGURES, "--cover-k0", "100001",
+        "--organiser-key", ORGANISER_KEY, cwd=tmp_path,
+    )  # fmt: skip
+    one_line_error(too_many, "K0 (cover replacements) is 0 to 100000, not 100001")
+    fine = run_cli(
+        "election", "create", *files, "--revoting", *FIGURES, "--cover-epsilon", "0.0001",
+        "--organiser-key", ORGANISER_KEY, cwd=tmp_path,
+    )  # fmt: skip
+    one_line_error(fine, "epsilon: enter a number such as 0.1")
+    alone = run_cli("election", "create", *files, *cover, cwd=tmp_path)
+    assert alone.returncode == 2 and "go with --revoting" in alone.stderr
+    service = open_service(_database(files))
+    with service.store.connect() as conn:
+        assert service.store.election_row(conn, ELECTION) is None
+
+    made = run_cli(
+        "election", "create", *files, "--revoting", *FIGURES, *cover,
+        "--organiser-key", ORGANISER_KEY, cwd=tmp_path,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "cover replacements K0 = 40, epsilon = 0.25" in made.stdout
+    plan = Plan(voters=5000, opens_at=20, hours=30, interval=60, k0=40, epsilon_milli=250)
+    schedule = open_service(_database(files)).board_keys(ELECTION).schedule
+    assert schedule == plan.schedule() and schedule.cover == Cover(40, 250)

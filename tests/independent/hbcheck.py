@@ -519,7 +519,7 @@ def board_keys_parts(setup: dict) -> list[Part]:
     """election/board-keys (§2.1): the board key, the witnesses in setup order as (name,
     key) pairs, the quorum, the organiser's key or, without one, empty bytes, and the
     service's designated-verifier key W, and the batch schedule as L(I interval, L(L(I rows,
-    I registrations), ...)) or, without one, empty bytes."""
+    I registrations), ...), L(I k0, I epsilon_milli)) or, without one, empty bytes."""
     organiser = setup.get("organiser_key")
     schedule = setup.get("schedule")
     return [
@@ -535,10 +535,11 @@ def board_keys_parts(setup: dict) -> list[Part]:
 def schedule_part(schedule: dict) -> Part:
     """The setup's `schedule` (coercion.md §4, record-format §3), checked: `interval`
     10 to 3600 seconds dividing the hour; `hours` 1 to 744 pairs [rows, registrations],
-    each 0 to 5000."""
-    if not isinstance(schedule, dict) or set(schedule) != {"interval", "hours"}:
-        raise ValueError("setup: the schedule is {interval, hours}")
-    interval, hours = schedule["interval"], schedule["hours"]
+    each 1 to 5000; `cover` {k0, epsilon_milli}: k0 0 to 100,000 and at most the listed
+    hours' row slots and half their registration slots, epsilon_milli 10 to 1,000,000."""
+    if not isinstance(schedule, dict) or set(schedule) != {"interval", "hours", "cover"}:
+        raise ValueError("setup: the schedule is {interval, hours, cover}")
+    interval, hours, cover = schedule["interval"], schedule["hours"], schedule["cover"]
     if type(interval) is not int or not 10 <= interval <= 3600 or 3600 % interval:
         raise ValueError("setup: the schedule's interval")
     if not isinstance(hours, list) or not 1 <= len(hours) <= 744:
@@ -548,7 +549,22 @@ def schedule_part(schedule: dict) -> Part:
             raise ValueError("setup: an hour of the schedule is [rows, registrations]")
         if not all(type(v) is int and 1 <= v <= 5000 for v in hour):
             raise ValueError("setup: an hour of the schedule holds 1 to 5000 of each")
-    return Li([In(interval), Li(Li([In(r), In(g)]) for r, g in hours)])
+    if not isinstance(cover, dict) or set(cover) != {"k0", "epsilon_milli"}:
+        raise ValueError("setup: the schedule's cover is {k0, epsilon_milli}")
+    k0, epsilon_milli = cover["k0"], cover["epsilon_milli"]
+    if type(epsilon_milli) is not int or not 10 <= epsilon_milli <= 1_000_000:
+        raise ValueError("setup: the cover's epsilon_milli is an integer 10 to 1,000,000")
+    per_hour = 3600 // interval
+    room = min(per_hour * sum(r for r, _ in hours), per_hour * sum(g for _, g in hours) // 2)
+    if type(k0) is not int or not 0 <= k0 <= min(100_000, room):
+        raise ValueError(f"setup: the cover's k0 is an integer 0 to {min(100_000, room)}")
+    return Li(
+        [
+            In(interval),
+            Li(Li([In(r), In(g)]) for r, g in hours),
+            Li([In(k0), In(epsilon_milli)]),
+        ]
+    )
 
 
 def board_keys_hash(setup: dict) -> bytes:

@@ -26,7 +26,7 @@ from honestballot.protocol.close_b import PaperList, StageBInputs
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.manifest import BLANK
 from honestballot.protocol.paper import PaperVoter, handle_place, make_paper_upload
-from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.protocol.stations import prove_commission_key
 from honestballot.record.ballot import ciphertext_to_json
 from honestballot.record.paper import unsigned_body, upload_to_json
@@ -59,7 +59,7 @@ from tests.paper_helpers import resigned as resigned_upload
 from tests.web.close_helpers import run_close
 
 ELECTION = "independent-close"
-SCHEDULE = Schedule(60, ((8, 4),))
+SCHEDULE = Schedule(60, ((8, 4),), cover=Cover(0, 100_000))
 #: each test reads a whole election's record (the module builds it once)
 pytestmark = pytest.mark.slow
 #: (national ID, the choices it casts in order); the third replaces its credential before

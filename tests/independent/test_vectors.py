@@ -960,6 +960,30 @@ def witnesses_with(index: int, **changes) -> list[dict]:
     return ws
 
 
+#: a schedule as record-format §3 prints it: a batch a minute, the default cover
+SCHEDULE = {"interval": 60, "hours": [[40, 20]], "cover": {"k0": 300, "epsilon_milli": 100}}
+
+
+def test_a_schedule_and_its_cover_are_checked_as_record_format_says():
+    hb.schedule_part(SCHEDULE)
+    hb.schedule_part({**SCHEDULE, "cover": {"k0": 600, "epsilon_milli": 10}})  # 1200 / 2
+    bad = [
+        {"interval": 60, "hours": [[40, 20]]},  # no cover
+        {**SCHEDULE, "cover": {"k0": 300}},
+        {**SCHEDULE, "cover": {"k0": 300, "epsilon_milli": 100, "extra": 1}},
+        {**SCHEDULE, "cover": {"k0": 300, "epsilon_milli": 0.1}},  # no floats
+        {**SCHEDULE, "cover": {"k0": 300.0, "epsilon_milli": 100}},
+        {**SCHEDULE, "cover": {"k0": True, "epsilon_milli": 100}},
+        {**SCHEDULE, "cover": {"k0": -1, "epsilon_milli": 100}},
+        {**SCHEDULE, "cover": {"k0": 601, "epsilon_milli": 100}},  # 1200 registration slots
+        {**SCHEDULE, "cover": {"k0": 300, "epsilon_milli": 9}},
+        {**SCHEDULE, "cover": {"k0": 300, "epsilon_milli": 1_000_001}},
+    ]
+    for schedule in bad:
+        with pytest.raises(ValueError, match="cover"):
+            hb.schedule_part(schedule)
+
+
 def test_board_keys_hash_parts():
     s = setup()
     assert [w["name"] for w in s["witnesses"]] == ["Observers' union", "Бақылаушылар тобы"]
@@ -982,14 +1006,16 @@ def test_board_keys_hash_parts():
     bare = hb.preimage("election/board-keys", hb.board_keys_parts(setup_with(organiser_key=None)))
     w_part = "500000000000000020" + s["verifier_key"]
     assert bare.hex().endswith("420000000000000000" + w_part + "420000000000000000")
-    # a schedule: L(I interval, L(L(I rows, I registrations), ...)), as record-format §3
+    # a schedule: L(I interval, L(L(I rows, I registrations), ...), L(I k0,
+    # I epsilon_milli)), as record-format §3
     timed = hb.preimage(
         "election/board-keys",
-        hb.board_keys_parts(setup_with(schedule={"interval": 60, "hours": [[40, 20]]})),
+        hb.board_keys_parts(setup_with(schedule=SCHEDULE)),
     )
     printed = (
-        "4c 0000000000000002 49 0000000000000002 3630 4c 0000000000000001 4c 0000000000000002"
-        " 49 0000000000000002 3430 49 0000000000000002 3230"
+        "4c 0000000000000003 49 0000000000000002 3630 4c 0000000000000001 4c 0000000000000002"
+        " 49 0000000000000002 3430 49 0000000000000002 3230 4c 0000000000000002"
+        " 49 0000000000000003 333030 49 0000000000000003 313030"
     )
     assert timed.hex().endswith(w_part + printed.replace(" ", ""))
     none = hb.board_keys_parts(setup_with(witnesses=[], witness_quorum=0))
@@ -1034,8 +1060,11 @@ def test_changed_board_keys_change_the_base_hash():
         setup_with(organiser_key=other_key),
         setup_with(board_key=other_key),
         setup_with(verifier_key=other_key),
-        setup_with(schedule={"interval": 60, "hours": [[40, 20]]}),
-        setup_with(schedule={"interval": 60, "hours": [[40, 21]]}),
+        setup_with(schedule=SCHEDULE),
+        setup_with(schedule={**SCHEDULE, "hours": [[40, 21]]}),
+        # K0 and epsilon are bound too (coercion.md §4, §8.1)
+        setup_with(schedule={**SCHEDULE, "cover": {"k0": 301, "epsilon_milli": 100}}),
+        setup_with(schedule={**SCHEDULE, "cover": {"k0": 300, "epsilon_milli": 101}}),
     ]
     seen = {base}
     for s in changed:

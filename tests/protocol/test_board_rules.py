@@ -9,10 +9,10 @@ from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scal
 from honestballot.errors import BallotRejected, ProtocolError
 from honestballot.protocol import board
 from honestballot.protocol.board import BoardRules
-from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.schedule import Cover, Schedule
 
 RNG = SeededRandomness("board-rules")
-SCHEDULE = Schedule(60, ((2, 1), (1, 1)))
+SCHEDULE = Schedule(60, ((2, 1), (1, 1)), cover=Cover(0, 100_000))
 UNITS = frozenset({"u1", "u2"})
 
 

@@ -39,6 +39,7 @@ from honestballot.protocol.padding import (
     verify_padding_row,
 )
 from honestballot.protocol.registration import make_commitment, verify_registration
+from honestballot.protocol.schedule import Cover
 from honestballot.record.revoting import (
     cast_row_from_json,
     cast_row_to_json,
@@ -250,7 +251,7 @@ def test_the_number_of_cover_replacements_is_k0_plus_two_sided_geometric_noise()
     draws the mean is K0, the odds of each step away from K0 are ``e^(−ε)`` on either
     side, and nothing falls below 0 (the truncation)."""
     rng = SeededRandomness("cover replacement counts")
-    draws = [draw_replacement_count(rng, 300, 0.1) for _ in range(40_000)]
+    draws = [draw_replacement_count(rng, Cover(300, 100)) for _ in range(40_000)]
     z = Counter(k - 300 for k in draws)
     assert abs(sum(draws) / len(draws) - 300) < 0.3
     ratio = math.exp(-0.1)
@@ -259,10 +260,10 @@ def test_the_number_of_cover_replacements_is_k0_plus_two_sided_geometric_noise()
             observed = z[side * step] / z[side * (step - 1)]
             assert abs(observed - ratio) < 0.06, (step, side, observed)
     # a small K0 is truncated at 0, never negative
-    small = [draw_replacement_count(rng, 2, 0.1) for _ in range(2_000)]
+    small = [draw_replacement_count(rng, Cover(2, 100)) for _ in range(2_000)]
     assert min(small) == 0 and all(k >= 0 for k in small)
-    with pytest.raises(ValueError):
-        draw_replacement_count(rng, -1, 0.1)
+    # a huge epsilon gives K0 itself
+    assert {draw_replacement_count(rng, Cover(5, 1_000_000)) for _ in range(50)} == {5}
 
 
 def test_a_cover_replacement_is_one_made_up_voter_with_two_credentials() -> None:

@@ -22,7 +22,7 @@ from honestballot.protocol.paper import (
     paper_digest,
     verify_paper_upload,
 )
-from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.record.events import EventLine
 from honestballot.record.paper import (
     paper_lists,
@@ -207,7 +207,7 @@ def test_an_election_with_a_mixed_contest_takes_no_paper_results() -> None:
 
 # -- the board rule ---------------------------------------------------------------------
 
-SCHEDULE = Schedule(60, ((2, 1),))
+SCHEDULE = Schedule(60, ((2, 1),), cover=Cover(0, 100_000))
 
 
 def _board(phase: Phase = Phase.OPEN, *, revoting: bool = True, paper: bool = True) -> BoardRules:

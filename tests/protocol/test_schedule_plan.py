@@ -8,8 +8,15 @@ import itertools
 import pytest
 
 from honestballot.errors import InvalidInput
-from honestballot.protocol.schedule import MAX_BATCH_ITEMS, propose
-from honestballot.protocol.schedule_plan import DAY_SHAPE, Plan, hour_runs, slots
+from honestballot.protocol.schedule import MAX_BATCH_ITEMS, Cover, propose
+from honestballot.protocol.schedule_plan import (
+    DAY_SHAPE,
+    Plan,
+    epsilon_text,
+    hour_runs,
+    parse_epsilon,
+    slots,
+)
 
 
 def test_the_voters_are_spread_over_the_hours_by_the_day_shape() -> None:
@@ -89,3 +96,40 @@ def test_the_biggest_batch_allowed_is_the_schedules() -> None:
     assert Plan(voters, 0, 1, 3600).schedule().hours == ((MAX_BATCH_ITEMS, MAX_BATCH_ITEMS),)
     with pytest.raises(InvalidInput):
         Plan(voters + 1, 0, 1, 3600)
+
+
+def test_the_plan_carries_the_cover_and_refuses_one_that_does_not_fit() -> None:
+    plan = Plan(10_000, 8, 12, 60, k0=40, epsilon_milli=250)
+    assert plan.schedule().cover == Cover(40, 250)
+    assert plan.schedule().hours == Plan(10_000, 8, 12, 60).schedule().hours
+    assert Plan(10_000, 8, 12, 60).schedule().cover == Cover(300, 100)
+    # a small vote: the room is the listed hours' row slots and half their registrations'
+    total = slots(Plan(10, 8, 1, 60, k0=0).schedule())
+    room = min(total.rows, total.registrations // 2)
+    assert Plan(10, 8, 1, 60, k0=room).schedule().cover.k0 == room
+    for k0, epsilon_milli, key in (
+        (room + 1, 100, "schedule.k0_room"),
+        (300, 100, "schedule.k0_room"),
+        (-1, 100, "schedule.k0"),
+        (0, 9, "schedule.epsilon"),
+        (0, 1_000_001, "schedule.epsilon"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            Plan(10, 8, 1, 60, k0=k0, epsilon_milli=epsilon_milli)
+        assert refused.value.args[0].key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "milli"),
+    [("0.1", 100), ("0,1", 100), (" 1000 ", 1_000_000), ("0.01", 10), ("2.5", 2500), ("7", 7000)],
+)
+def test_epsilon_is_read_exactly_in_thousandths(text: str, milli: int) -> None:
+    assert parse_epsilon(text) == milli
+    assert parse_epsilon(epsilon_text(milli)) == milli
+
+
+@pytest.mark.parametrize("text", ["", "abc", "0.0001", "1e-4x", "nan", "inf", "0.1.1"])
+def test_epsilon_that_is_no_number_of_thousandths_is_refused(text: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_epsilon(text)
+    assert refused.value.args[0].key == "schedule.epsilon_number"

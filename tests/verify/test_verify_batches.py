@@ -36,7 +36,7 @@ from honestballot.protocol.credential_seed import generate_seed
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.padding import PaddedCredential, make_padding
 from honestballot.protocol.registration import Registration, make_commitment
-from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.record.ballot import opening_to_json
 from honestballot.record.close import close_round_body
 from honestballot.record.codec import canonical_bytes
@@ -61,7 +61,7 @@ from tests.independent import hbcheck
 ELECTION = "verify-batches"
 #: a batch a minute, each of 2 cast rows and 1 registration (small: every item is a full
 #: object with its proofs)
-SCHEDULE = Schedule(60, ((2, 1),))
+SCHEDULE = Schedule(60, ((2, 1),), cover=Cover(0, 100_000))
 MINUTE = 60_000
 OPEN_MS = 1_760_000_000_000
 

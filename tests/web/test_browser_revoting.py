@@ -41,7 +41,7 @@ from honestballot.record.roll import upload_to_json
 from honestballot.service.encrypted_roll import keep_encrypted_roll
 from honestballot.service.runtime import Services
 from honestballot.web.i18n import LANGUAGES, STRINGS
-from tests.factories import NO_NOISE, REVOTING_ELECTION, WEB_ROLL, DemoCeremonies, web_roll_csv
+from tests.factories import REVOTING_ELECTION, WEB_ROLL, DemoCeremonies, no_noise, web_roll_csv
 from tests.web.test_browser import (
     FIRST,
     SECOND,
@@ -62,7 +62,7 @@ pytestmark = pytest.mark.slow
 VOTER = WEB_ROLL[0][0]
 #: a short interval, so that the rows go on the board while the test waits (the server
 #: posts each batch 5 s after it is due); two rows and two registrations a batch
-SCHEDULE = Schedule(20, ((2, 2),))
+SCHEDULE = Schedule(20, ((2, 2),), cover=no_noise(0))
 #: time for the batches holding both cast rows and both registrations to be posted
 BATCHES_S = 180.0
 HB2 = re.compile(r"^HB2(-[A-Z2-7]{1,5})+$")
@@ -82,8 +82,6 @@ def revoting_server(demo_ceremony: DemoCeremonies, tmp_path: Path) -> Iterator[R
 
     def prepare(services: Services) -> None:
         # as tests/factories.open_revoting_election, on the server's own database
-        services.elections.cover_replacements_k0 = 0
-        services.elections.cover_replacements_epsilon = NO_NOISE
         rng = SeededRandomness("browser revoting")
         organiser = random_nonzero_scalar(rng)
         ctx = services.elections.create(

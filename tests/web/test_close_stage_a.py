@@ -24,7 +24,7 @@ from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import ProtocolError
 from honestballot.protocol.close_a import A_ROWS, ListMix, act
 from honestballot.protocol.manifest import BLANK
-from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.record.close import publish
 from honestballot.record.trustee import encode_trustee_secret
 from honestballot.verify.verifier import Report, verify_record
@@ -40,7 +40,7 @@ from tests.factories import (
 from tests.web.close_helpers import post_close, send_close, trustee_keys
 
 ROLL = ["900101300001", "900101300002", "900101300003"]
-SCHEDULE = Schedule(60, ((8, 4),))
+SCHEDULE = Schedule(60, ((8, 4),), cover=Cover(0, 100_000))
 INTERVAL_MS = SCHEDULE.interval * 1000
 
 

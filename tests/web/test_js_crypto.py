@@ -58,7 +58,7 @@ from honestballot.protocol.ballot import check_opening, encrypt_ballot, verify_b
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
-from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.protocol.verifier_key import prove_verifier_key
 from honestballot.protocol.witnesses import (
     BoardKeys,
@@ -859,6 +859,13 @@ BOARD_KEY_VARIANTS: dict[str, BoardKeys] = {
     "a batch schedule": make_board_keys(
         "variant-6", WITNESS_NAMES[:1], 1, schedule=Schedule(60, ((40, 20), (5000, 1)))
     ),
+    # the cover's K0 and epsilon are bound too (docs/coercion.md §4)
+    "a schedule with another cover": make_board_keys(
+        "variant-7",
+        WITNESS_NAMES[:1],
+        1,
+        schedule=Schedule(60, ((40, 20), (5000, 1)), cover=Cover(600, 25)),
+    ),
 }
 
 
@@ -1648,8 +1655,53 @@ def test_the_bundle_refuses_the_schedules_python_refuses() -> None:
         {"interval": 60, "hours": [[1, -1]]},
         {"interval": 60, "hours": [[1, 1]], "extra": 1},
     ]
+    # the cover: there, of two integers within bounds, K0 fitting the listed hours
+    cover = {"k0": 30, "epsilon_milli": 100}
+    bad = [{**s, "cover": cover} for s in bad] + [
+        {"interval": 60, "hours": [[1, 1]]},
+        {"interval": 60, "hours": [[1, 1]], "cover": {"k0": 30}},
+        {"interval": 60, "hours": [[1, 1]], "cover": {**cover, "extra": 1}},
+        {"interval": 60, "hours": [[1, 1]], "cover": {**cover, "k0": 31}},
+        {"interval": 60, "hours": [[1, 2]], "cover": {**cover, "k0": 61}},
+        {"interval": 60, "hours": [[1, 1]], "cover": {**cover, "k0": -1}},
+        {"interval": 60, "hours": [[1, 1]], "cover": {**cover, "k0": 0.5}},
+        {"interval": 60, "hours": [[1, 1]], "cover": {**cover, "epsilon_milli": 9}},
+        {"interval": 60, "hours": [[1, 1]], "cover": {**cover, "epsilon_milli": 1_000_001}},
+    ]
+    fine = {"interval": 60, "hours": [[1, 1]], "cover": cover}
+    accepted = run_js([("boardKeysHash", [{**keys, "schedule": fine}])])
+    ok(accepted[0])
     results = run_js([("boardKeysHash", [{**keys, "schedule": s}]) for s in bad])
     for schedule, result in zip(bad, results, strict=True):
         assert err(result)["name"] == "RecordFormatError", schedule
         with pytest.raises(RecordFormatError):
             schedule_from_json(schedule, "schedule")
+
+
+def test_the_voter_pages_fingerprint_check_recomputes_every_base_hash() -> None:
+    """voter.js's own recomputation of the base hash (``baseHashOf``, the check of the
+    fingerprint the voter compares) agrees with Python's for every board-keys variant,
+    the schedule's cover included, run under node with the bundle."""
+    source = (BUNDLE.parent / "voter.js").read_text(encoding="utf-8")
+    start = source.index("  function baseHashOf(context) {")
+    end = source.index("  function checkFingerprint(context) {")
+    variants = [make_election(MANIFESTS["multi"], "multi", k) for k in BOARD_KEY_VARIANTS.values()]
+    script = (
+        "const fs = require('node:fs'); const vm = require('node:vm');"
+        f"vm.runInThisContext(fs.readFileSync({json.dumps(str(BUNDLE))}, 'utf8'));"
+        "const HB = globalThis.HonestBallot;"
+        f"const baseHashOf = new Function('HB', {json.dumps(source[start:end])}"
+        " + '; return baseHashOf;')(HB);"
+        "const contexts = JSON.parse(fs.readFileSync(0, 'utf8'));"
+        "process.stdout.write(JSON.stringify(contexts.map((c) => baseHashOf(c))));"
+    )
+    proc = subprocess.run(
+        [_node(), "-e", script],
+        input=json.dumps([_bound(e) for e in variants]),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout) == [e.ctx.base_hash.hex() for e in variants]

@@ -3,7 +3,9 @@ proposes the batch schedule from the expected voters, the opening hour, the hour
 batch interval (protocol/schedule_plan.py) and shows it in Russian, Kazakh and English
 before anything is created; the election it creates has that schedule in its setup; bad
 figures, a missing or bad organiser's key are said in the organiser's language and create
-nothing; and the election's page takes the encrypted roll that lets it open."""
+nothing; and the election's page takes the encrypted roll that lets it open.  The
+cover replacements' K0 and epsilon chosen on the form go into the setup (and must fit
+the proposed schedule), and the election's page and the observers' results show them."""
 
 from __future__ import annotations
 
@@ -251,3 +253,75 @@ def test_the_encrypted_roll_goes_up_on_the_election_page_and_it_opens(
     assert opened.status_code == 303, opened.text
     kinds = [ev.kind for ev in web.services.store.iter_events(ELECTION)]
     assert kinds == ["setup", "roll-part", "roll", "open"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "key", "values"),
+    [
+        ("ru", {"k0": "три"}, "msg.schedule.k0_number", {}),
+        ("kk", {"k0": "100001"}, "msg.schedule.k0", {"most": 100_000, "given": 100_001}),
+        ("en", {"epsilon": "0.0001"}, "msg.schedule.epsilon_number", {}),
+        ("ru", {"epsilon": "abc"}, "msg.schedule.epsilon_number", {}),
+        ("kk", {"epsilon": "0,005"}, "msg.schedule.epsilon", {}),
+        ("en", {"epsilon": "1000.0001"}, "msg.schedule.epsilon_number", {}),
+        ("ru", {"epsilon": "1000.001"}, "msg.schedule.epsilon", {}),
+        ("en", {"epsilon": "1001"}, "msg.schedule.epsilon", {}),
+    ],
+)
+def test_bad_cover_figures_are_said_in_the_organisers_language(
+    web: WebElection, lang: str, query: dict[str, str], key: str, values: dict[str, Any]
+) -> None:
+    sign_in_page(web.client, web.organiser_token)
+    page = web.client.get("/organiser/elections", params={**PLAN, **query, "lang": lang})
+    assert page.status_code == 400, page.text
+    assert said(key, lang, **values) in page.text
+    assert 'id="proposed-schedule"' not in page.text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_k0_must_fit_the_proposed_schedule(web: WebElection, lang: str) -> None:
+    """Each cover replacement takes a row slot and two registration slots of the listed
+    hours: a small vote's schedule has room for fewer than the default 300."""
+    small = {**PLAN, "voters": "10", "hours": "1"}
+    schedule = Plan(voters=10, opens_at=8, hours=1, interval=60, k0=0).schedule()
+    total = slots(schedule)
+    room = min(total.rows, total.registrations // 2)
+    assert room < 300
+    sign_in_page(web.client, web.organiser_token)
+    page = web.client.get("/organiser/elections", params={**small, "lang": lang})
+    assert page.status_code == 400, page.text
+    assert said("msg.schedule.k0_room", lang, most=room, given=300) in page.text
+    fits = web.client.get("/organiser/elections", params={**small, "k0": room, "lang": lang})
+    assert fits.status_code == 200, fits.text
+    epsilon = "0.1" if lang == "en" else "0,1"  # the decimal comma in Russian and Kazakh
+    assert said("organiser.revoting.cover", lang, k0=room, epsilon=epsilon) in fits.text
+    too_many = {**small, "k0": room + 1, "lang": lang}
+    assert web.client.get("/organiser/elections", params=too_many).status_code == 400
+
+
+def test_the_page_creates_an_election_with_the_chosen_k0_and_epsilon(
+    web: WebElection, demo_ceremony: DemoCeremonies
+) -> None:
+    """K0 and epsilon chosen on the form go into the setup's schedule (epsilon in
+    thousandths, written with a comma or a point) and the fingerprint; the election's
+    page and the observers' results page show them."""
+    csrf = sign_in_page(web.client, web.organiser_token)
+    chosen = {**PLAN, "k0": "40", "epsilon": "0,25"}
+    page = web.client.get("/organiser/elections", params={**chosen, "lang": "kk"})
+    assert said("organiser.revoting.cover", "kk", k0=40, epsilon="0,25") in page.text
+    form = page.text.split('id="create-form"', 1)[1]
+    assert '<input type="hidden" name="epsilon" value="0,25">' in form
+    r = create(web, demo_ceremony, csrf, revoting="on", organiser_key=ORGANISER_KEY, **chosen)
+    assert r.status_code == 303, r.text
+    setup = parse_json(next(web.services.store.iter_events(ELECTION)).line)["body"]
+    assert setup["schedule"]["cover"] == {"k0": 40, "epsilon_milli": 250}
+    assert setup["schedule"]["hours"] == schedule_to_json(THE_PLAN.schedule())["hours"]
+    keys = web.services.elections.board_keys(ELECTION)
+    assert keys.schedule == Plan(5000, 8, 12, 60, k0=40, epsilon_milli=250).schedule()
+    dashboard = web.client.get(f"/organiser/e/{ELECTION}?lang=ru")
+    assert said("organiser.encrypted_roll.cover", "ru", k0=40, epsilon="0,25") in dashboard.text
+    results = web.client.get(f"/e/{ELECTION}/results?lang=en")
+    assert results.status_code == 200
+    assert said("observer.cover", "en", k0=40, epsilon="0.25") in results.text
+    # an election without re-voting protection shows no cover
+    assert "data-cover" not in web.client.get(f"/e/{web.election_id}/results").text

@@ -26,7 +26,7 @@ from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import ProtocolError
 from honestballot.protocol.close_b import LAST_ROUND
 from honestballot.protocol.manifest import BLANK
-from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.service.board import close as close_service
 from honestballot.service.demo import demo_manifest
 from honestballot.web.i18n import LANGUAGES, STRINGS
@@ -42,7 +42,7 @@ from tests.factories import (
 from tests.web.close_helpers import run_close
 
 ELECTION = "web-revoting-results"
-SCHEDULE = Schedule(60, ((8, 4),))
+SCHEDULE = Schedule(60, ((8, 4),), cover=Cover(0, 100_000))
 #: (national ID, its unit on the web roll, the choices it casts in order); the third
 #: replaces its credential before its second ballot
 VOTERS = [

@@ -485,14 +485,15 @@ class BatchPoster:
 
     # -- cover replacements (docs/coercion.md §4) --------------------------------------------
 
-    def plan(self, conn: Tx, election_id: str, k0: int, epsilon: float) -> int:
-        """At the open: draw the number of cover replacements ``K = K0 + Z`` and plan
+    def plan(self, conn: Tx, election_id: str) -> int:
+        """At the open: draw the number of cover replacements ``K = K0 + Z`` (``K0`` and
+        ``ε`` the setup's, from its schedule's ``cover``) and plan
         each one's first registration in a uniform batch of the schedule's listed hours
         and its second in a uniform later one; ``K``, kept only as the rows."""
         schedule = self._schedule(election_id)
         planned = len(schedule.hours) * schedule.slots_per_hour()
         rows = []
-        for cover_id in range(draw_replacement_count(self.rng, k0, epsilon)):
+        for cover_id in range(draw_replacement_count(self.rng, schedule.cover)):
             first = random_below(self.rng, planned)
             later = max(1, planned - first - 1)
             rows.append(

@@ -52,7 +52,6 @@ from honestballot.protocol.board import (
     is_resent,
 )
 from honestballot.protocol.close_a import ROUND_DEADLINE_MS
-from honestballot.protocol.cover import COVER_REPLACEMENTS_EPSILON, COVER_REPLACEMENTS_K0
 from honestballot.protocol.decryption import (
     DecryptionShare,
     EncryptedTally,
@@ -326,11 +325,8 @@ class ElectionService(BoardLog):
         self._mix_meta: dict[bytes, MixPartEvent] = {}
         #: the longest record line this service appends (what a verifier reads)
         self.max_line_bytes = MAX_LINE_BYTES
-        #: the cover replacements' public parameters K0 and epsilon (docs/coercion.md §4)
         #: how long each round of the close stays open before its deadline passes
         self.close_deadline_ms = ROUND_DEADLINE_MS
-        self.cover_replacements_k0 = COVER_REPLACEMENTS_K0
-        self.cover_replacements_epsilon = COVER_REPLACEMENTS_EPSILON
         #: election → whether it takes re-voting protection's flow (once known for good)
 
     # -- loading ---------------------------------------------------------------------------
@@ -525,7 +521,8 @@ class ElectionService(BoardLog):
         the witnesses who co-sign the board's tree heads (``quorum`` of them needed, more
         than half; default: the smallest majority), the organiser's key that signs the
         roll summary, if any, and, for an election with re-voting protection, its batch
-        ``schedule`` (docs/coercion.md §4)."""
+        ``schedule`` (docs/coercion.md §4), whose ``cover`` fixes the cover replacements'
+        public ``K0`` and ``ε`` (default 300 and 0.1)."""
         verify_election_key(key)
         if key.ceremony.manifest_hash != manifest_hash(manifest):
             raise ProtocolError(CEREMONY_OTHER_MANIFEST)
@@ -761,13 +758,11 @@ class ElectionService(BoardLog):
             self._append(conn, election_id, "open", {}, now=now)
             self.store.set_phase(conn, election_id, "open")
             if self.takes_revoting(election_id):
-                # the cover replacements' number, drawn now and kept secret
-                # (service/board/batches.py; docs/coercion.md §4)
+                # the cover replacements' number, drawn now with the setup's K0 and
+                # epsilon and kept secret (service/board/batches.py; docs/coercion.md §4)
                 from honestballot.service.board.batches import BatchPoster
 
-                BatchPoster(self).plan(
-                    conn, election_id, self.cover_replacements_k0, self.cover_replacements_epsilon
-                )
+                BatchPoster(self).plan(conn, election_id)
         self.publish_tree_head(election_id)
 
     def close(self, election_id: str) -> None:

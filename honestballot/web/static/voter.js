@@ -180,10 +180,16 @@
     ]);
   }
 
-  /** The batch schedule of an election with re-voting protection, as the hash binds it. */
+  /**
+   * The batch schedule of an election with re-voting protection, as the hash binds it:
+   * its interval, its hours and its cover's K0 and epsilon in thousandths.
+   */
   function scheduleParts(schedule) {
     const hours = schedule.hours.map((h) => ({ L: [{ I: String(h[0]) }, { I: String(h[1]) }] }));
-    return { L: [{ I: String(schedule.interval) }, { L: hours }] };
+    const cover = {
+      L: [{ I: String(schedule.cover.k0) }, { I: String(schedule.cover.epsilon_milli) }],
+    };
+    return { L: [{ I: String(schedule.interval) }, { L: hours }, cover] };
   }
 
   function checkFingerprint(context) {

@@ -7,6 +7,7 @@
  *
  *     board_keys_hash = H("election/board-keys", board_key, [[name, key], ...], quorum,
  *                         organiser_key or b"", verifier_key, schedule or b"")
+ * (the schedule with its cover: L(I interval, L(hours), L(I k0, I epsilon_milli)))
  *
  * (`verifier_key` is the service's designated-verifier key W, docs/coercion.md §7.)
  *
@@ -45,6 +46,13 @@ export const MAX_WITNESS_NAME = 100;
  * @typedef {object} Schedule
  * @property {number} interval - seconds between batches
  * @property {ReadonlyArray<readonly [number, number]>} hours - [rows, registrations] a batch
+ * @property {Cover} cover - the cover replacements' public parameters
+ */
+
+/**
+ * @typedef {object} Cover
+ * @property {number} k0 - K0, the cover replacements' number before noise
+ * @property {number} epsilonMilli - epsilon of the noise, in thousandths
  */
 
 /**
@@ -186,8 +194,38 @@ function scheduleFromJson(value, path) {
     }
     return Object.freeze([hour[0], hour[1]]);
   });
+  const cover = coverFromJson(r.raw('cover'), `${path}.cover`, interval, hours);
   r.done();
-  return Object.freeze({ interval, hours: Object.freeze(hours) });
+  return Object.freeze({ interval, hours: Object.freeze(hours), cover });
+}
+
+/**
+ * The schedule's cover: the cover replacements' K0 and epsilon in thousandths
+ * (record/witness.cover_from_json and protocol/schedule.py's rules: K0 0 to 100,000 and
+ * at most the listed hours' row slots and half their registration slots; epsilon_milli
+ * 10 to 1,000,000).
+ * @param {unknown} value
+ * @param {string} path
+ * @param {number} interval
+ * @param {ReadonlyArray<readonly [number, number]>} hours
+ * @returns {Cover}
+ */
+function coverFromJson(value, path, interval, hours) {
+  const r = new Reader(value, path);
+  const k0 = r.integer('k0', 0);
+  const epsilonMilli = r.integer('epsilon_milli', 10);
+  r.done();
+  if (epsilonMilli > 1_000_000) {
+    throw new RecordFormatError(`${path}.epsilon_milli: ${epsilonMilli} is above 1000000`);
+  }
+  const perHour = 3600 / interval;
+  const rows = perHour * hours.reduce((sum, h) => sum + h[0], 0);
+  const registrations = perHour * hours.reduce((sum, h) => sum + h[1], 0);
+  const room = Math.min(100_000, rows, Math.floor(registrations / 2));
+  if (k0 > room) {
+    throw new RecordFormatError(`${path}.k0: the cover's K0 (${k0}) does not fit: at most ${room}`);
+  }
+  return Object.freeze({ k0, epsilonMilli });
 }
 
 /**
@@ -204,7 +242,11 @@ export function boardKeysHash(keys) {
     keys.organiserKey ?? new Uint8Array(0),
     keys.verifierKey,
     keys.schedule
-      ? [keys.schedule.interval, keys.schedule.hours.map((h) => [h[0], h[1]])]
+      ? [
+          keys.schedule.interval,
+          keys.schedule.hours.map((h) => [h[0], h[1]]),
+          [keys.schedule.cover.k0, keys.schedule.cover.epsilonMilli],
+        ]
       : new Uint8Array(0),
   );
 }
