@@ -36,7 +36,14 @@ from honestballot.protocol.schedule import (
     DEFAULT_K0,
     Schedule,
 )
-from honestballot.protocol.schedule_plan import Plan, hour_runs, parse_epsilon, slots
+from honestballot.protocol.schedule_plan import (
+    Plan,
+    epsilon_text,
+    hour_runs,
+    parse_epsilon,
+    ratio_text,
+    slots,
+)
 from honestballot.protocol.share_parts import EncodedSharePart, SharePart
 from honestballot.protocol.witnesses import Witness
 from honestballot.record.codec import decode_point, parse_json
@@ -139,8 +146,9 @@ def manifest_hash_command(manifest: str) -> None:
     "--cover-epsilon",
     default="0.1",
     show_default=True,
-    help="With --revoting: epsilon of the cover replacements' noise, 0.01 to 1000 (at most "
-    "three decimals).",
+    help="With --revoting: epsilon of the cover replacements' noise, 0.01 to 1 (at most "
+    "three decimals; above 1 the close's counts would show how many voters replaced a "
+    "credential).",
 )
 @click.option(
     "--dry-run",
@@ -219,7 +227,9 @@ def _echo_schedule(plan: Plan, schedule: Schedule) -> None:
         f"proposed batch schedule for {plan.voters} voters over {plan.hours} hours: a batch "
         f"every {schedule.interval} s, {total.batches} batches with room for {total.rows} "
         f"rows (votes) and {total.registrations} registrations; cover replacements "
-        f"K0 = {schedule.cover.k0}, epsilon = {schedule.cover.epsilon_milli / 1000:g}"
+        f"K0 = {schedule.cover.k0}, epsilon = {epsilon_text(schedule.cover.epsilon_milli)} "
+        f"(any one replacement makes the published counts at most e^epsilon = "
+        f"{ratio_text(schedule.cover.epsilon_milli)} times more or less likely)"
     )
     click.echo(
         f"{'day':>4}  {'clock':<11}  {'voters/hour':>11}  {'rows':>5}  {'registrations':>13}"

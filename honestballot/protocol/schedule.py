@@ -27,6 +27,7 @@ the listed hours' row slots, at most half their registration slots, and at most
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -49,6 +50,12 @@ DEFAULT_EPSILON_MILLI: Final = 100
 #: large to post (its noise's standard deviation is about 1.4 / ε)
 MIN_EPSILON_MILLI: Final = 10
 MAX_EPSILON_MILLI: Final = 1_000_000
+#: the largest ``ε`` (in thousandths: 1) the organiser's tools accept.  Above it the noise
+#: hides next to nothing: at ``ε = 1`` a ``Z`` of 0 is drawn with probability about 0.46,
+#: and at ``ε = 1,000`` always, so ``K = K0`` and the close's counts say how many voters
+#: replaced a credential.  The setup itself takes up to :data:`MAX_EPSILON_MILLI` (tests
+#: and the demo use a huge ``ε`` for exact counts), and the pages and ``verify`` say so.
+MAX_HIDING_EPSILON_MILLI: Final = 1000
 MAX_K0: Final = 100_000
 
 
@@ -73,6 +80,18 @@ class Cover:
     @property
     def epsilon(self) -> float:
         return self.epsilon_milli / 1000
+
+    @property
+    def hides(self) -> bool:
+        """Whether ``ε`` is at most :data:`MAX_HIDING_EPSILON_MILLI` (1): the noise keeps the
+        number of replacements hidden, each one moving the counts' likelihood by at most
+        :meth:`ratio`."""
+        return self.epsilon_milli <= MAX_HIDING_EPSILON_MILLI
+
+    def ratio(self) -> float:
+        """``e^ε``: how many times more or less likely any one replacement makes the
+        published counts (docs/coercion.md §4)."""
+        return math.exp(self.epsilon)
 
 
 DEFAULT_COVER: Final = Cover()
@@ -174,9 +193,16 @@ def propose(
     """The schedule the organiser's tool proposes from the expected peak rates of each
     hour (ballots and registrations an hour): room for twice each, per batch, rounded up,
     and at least one of each."""
+    return Schedule(interval, proposed_sizes(expected_peak_per_hour, interval), cover=cover)
+
+
+def proposed_sizes(
+    expected_peak_per_hour: Sequence[tuple[int, int]], interval: int
+) -> tuple[tuple[int, int], ...]:
+    """:func:`propose`'s batch sizes, unchecked (a plan checks them in the organiser's
+    language before it makes the schedule)."""
     per_hour = HOUR_S // interval
-    hours = tuple(
+    return tuple(
         (max(1, -(-2 * ballots // per_hour)), max(1, -(-2 * registrations // per_hour)))
         for ballots, registrations in expected_peak_per_hour
     )
-    return Schedule(interval, hours, cover=cover)

@@ -7,7 +7,11 @@ expected voters over the vote's hours by the shape of a voting day (:data:`DAY_S
 the one docs/performance.md's projection uses) and expects one registration and one
 ballot from each: a voter registers a credential once and casts; re-votes, replaced
 credentials and a busier day than expected take the room ``propose`` leaves by doubling
-every rate.
+every rate.  On top of that the plan leaves room for the cover replacements
+(docs/coercion.md §4): ``K0 + ⌈ln(10^6) / ε⌉`` of them, each a row slot and two
+registration slots, spread evenly over the listed hours' batches, so that the service's
+draw of ``K = K0 + Z`` fits the listed hours but about once in a million elections and
+the replacements do not spill into the close's block of a vote that runs its hours.
 
 The vote's hours count from the ``open`` event (protocol/schedule.py), so ``opens_at``
 is the hour the organiser means to press "open"; a vote that runs past the plan's hours
@@ -17,8 +21,10 @@ election create --revoting`` both make the schedule here, so both propose the sa
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Final
 
 from honestballot.errors import InvalidInput, Text
@@ -28,7 +34,7 @@ from honestballot.protocol.schedule import (
     DEFAULT_K0,
     HOUR_S,
     MAX_BATCH_ITEMS,
-    MAX_EPSILON_MILLI,
+    MAX_HIDING_EPSILON_MILLI,
     MAX_HOURS,
     MAX_INTERVAL_S,
     MAX_K0,
@@ -36,7 +42,7 @@ from honestballot.protocol.schedule import (
     MIN_INTERVAL_S,
     Cover,
     Schedule,
-    propose,
+    proposed_sizes,
 )
 
 #: each hour's expected rate of a voting day, in percent of the busiest hour's, by the
@@ -49,6 +55,10 @@ DAY_SHAPE: Final = (
 # fmt: on
 #: the most voters a plan takes (a national vote, with room to spare)
 MAX_VOTERS: Final = 200_000_000
+#: ``ln(10^6)``: the proposal leaves room for ``K0 + ln(10^6) / ε`` cover replacements
+#: (:meth:`Plan.replacements_room`), so that the draw of ``K`` exceeds it about once in
+#: a million elections
+REPLACEMENT_TAIL: Final = math.log(10**6)
 #: the batch intervals the organiser's page offers (each divides the hour)
 INTERVALS: Final = (10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600)
 
@@ -116,19 +126,6 @@ class Plan:
                     given=self.interval,
                 )
             )
-        # propose's rule for the busiest hour, checked here to say it in the organiser's
-        # language (Schedule says it in English)
-        busiest = -(-2 * max(b for b, _ in self.expected()) // (HOUR_S // self.interval))
-        if busiest > MAX_BATCH_ITEMS:
-            raise InvalidInput(
-                Text(
-                    "schedule.too_big",
-                    f"at this interval a batch would hold {busiest} items, more than "
-                    f"{MAX_BATCH_ITEMS}: choose a shorter batch interval or more hours",
-                    items=busiest,
-                    most=MAX_BATCH_ITEMS,
-                )
-            )
         if not 0 <= self.k0 <= MAX_K0:
             raise InvalidInput(
                 Text(
@@ -138,26 +135,28 @@ class Plan:
                     given=self.k0,
                 )
             )
-        if not MIN_EPSILON_MILLI <= self.epsilon_milli <= MAX_EPSILON_MILLI:
+        # at most 1: a larger epsilon lets the close's counts say how many voters replaced
+        # a credential (MAX_HIDING_EPSILON_MILLI); the setup itself takes more
+        if not MIN_EPSILON_MILLI <= self.epsilon_milli <= MAX_HIDING_EPSILON_MILLI:
             raise InvalidInput(
                 Text(
                     "schedule.epsilon",
-                    f"epsilon is {MIN_EPSILON_MILLI / 1000} to {MAX_EPSILON_MILLI // 1000}, "
-                    f"not {self.epsilon_milli / 1000}",
+                    f"epsilon is {MIN_EPSILON_MILLI / 1000} to "
+                    f"{MAX_HIDING_EPSILON_MILLI // 1000} (above it the counts say how many "
+                    f"voters replaced a credential), not {epsilon_text(self.epsilon_milli)}",
                 )
             )
-        # Schedule's rule that K0 fits the listed hours, said in the organiser's language
-        hours = propose(self.expected(), self.interval, Cover(0, self.epsilon_milli)).hours
-        per_hour = HOUR_S // self.interval
-        room = min(per_hour * sum(r for r, _ in hours), per_hour * sum(g for _, g in hours) // 2)
-        if self.k0 > room:
+        # propose's rule for the busiest batch, the cover replacements' room added, checked
+        # here to say it in the organiser's language (Schedule says it in English)
+        busiest = max(max(sizes) for sizes in self._hours())
+        if busiest > MAX_BATCH_ITEMS:
             raise InvalidInput(
                 Text(
-                    "schedule.k0_room",
-                    f"this schedule has room for at most {room} cover replacements (K0), "
-                    f"not {self.k0}: lower K0, or plan more voters or hours",
-                    most=room,
-                    given=self.k0,
+                    "schedule.too_big",
+                    f"at this interval a batch would hold {busiest} items, more than "
+                    f"{MAX_BATCH_ITEMS}: choose a shorter batch interval or more hours",
+                    items=busiest,
+                    most=MAX_BATCH_ITEMS,
                 )
             )
 
@@ -173,28 +172,52 @@ class Plan:
         rates = [-(-self.voters * s // total) for s in shape]
         return [(rate, rate) for rate in rates]
 
+    def replacements_room(self) -> int:
+        """How many cover replacements the schedule leaves room for beyond the doubled
+        traffic: ``K0 + ⌈ln(10^6) / ε⌉``, so that ``K = K0 + Z`` exceeds it with
+        probability below ``10^-6`` (``Pr[Z ≥ z] < e^(−εz)``)."""
+        return self.k0 + math.ceil(REPLACEMENT_TAIL * 1000 / self.epsilon_milli)
+
+    def _hours(self) -> list[tuple[int, int]]:
+        """``propose``'s sizes for :meth:`expected` (twice each hour's rate), each batch
+        with room added for its share of :meth:`replacements_room` spread evenly over the
+        listed hours' batches: a row slot and two registration slots each."""
+        hours = proposed_sizes(self.expected(), self.interval)
+        batches = len(hours) * (HOUR_S // self.interval)
+        room = self.replacements_room()
+        rows, registrations = -(-room // batches), -(-2 * room // batches)
+        return [(r + rows, g + registrations) for r, g in hours]
+
     def schedule(self) -> Schedule:
         """The schedule the organiser's tools propose: ``propose`` on :meth:`expected`,
-        with the plan's cover."""
-        return propose(self.expected(), self.interval, Cover(self.k0, self.epsilon_milli))
+        with room for the cover replacements added (:meth:`replacements_room`) and the
+        plan's cover."""
+        return Schedule(
+            self.interval, tuple(self._hours()), cover=Cover(self.k0, self.epsilon_milli)
+        )
+
+
+#: what :func:`parse_epsilon` reads: up to four ASCII digits, then a point or a comma and
+#: up to three more (no sign, exponent, underscore, thousands separator or other digits)
+EPSILON_PATTERN: Final = re.compile(r"\d{1,4}([.,]\d{1,3})?", re.ASCII)
+#: what looks like a number with a thousands separator (``1,000``): refused, not read as one
+THOUSANDS_PATTERN: Final = re.compile(r"0*[1-9]\d*,\d{3}", re.ASCII)
 
 
 def parse_epsilon(text: str) -> int:
     """``ε`` as the organiser writes it (a decimal such as ``0.1``, a comma allowed) in
-    thousandths, exactly: no more than three decimals."""
-    try:
-        value = Decimal(text.strip().replace(",", "."))
-        milli = value * 1000
-        if not value.is_finite() or milli != milli.to_integral_value():
-            raise InvalidOperation
-    except InvalidOperation:
+    thousandths, exactly: :data:`EPSILON_PATTERN`, so no more than three decimals and
+    nothing a ``Decimal`` would take that a person does not mean (``1e-2``, ``1_0``; and
+    ``1,000`` is refused rather than read as one or as a thousand)."""
+    text = text.strip()
+    if EPSILON_PATTERN.fullmatch(text) is None or THOUSANDS_PATTERN.fullmatch(text):
         raise InvalidInput(
             Text(
                 "schedule.epsilon_number",
                 "epsilon: enter a number such as 0.1 (at most three decimals)",
             )
-        ) from None
-    return int(milli)
+        )
+    return int(Decimal(text.replace(",", ".")) * 1000)
 
 
 def hour_runs(plan: Plan, schedule: Schedule) -> list[HourRun]:
@@ -233,3 +256,9 @@ def epsilon_text(epsilon_milli: int) -> str:
     """``ε`` in thousandths written as a decimal, exactly (100 is ``0.1``)."""
     whole, milli = divmod(epsilon_milli, 1000)
     return f"{whole}.{milli:03d}".rstrip("0").rstrip(".") if milli else str(whole)
+
+
+def ratio_text(epsilon_milli: int) -> str:
+    """``e^ε`` to three decimals, trailing zeros dropped (100 is ``1.105``): how many times
+    more or less likely one replacement makes the published counts (docs/coercion.md §4)."""
+    return f"{math.exp(epsilon_milli / 1000):.3f}".rstrip("0").rstrip(".")

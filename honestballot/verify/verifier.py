@@ -97,6 +97,8 @@ from honestballot.protocol.registration import (
     registration_alphas,
     verify_registration,
 )
+from honestballot.protocol.schedule import Cover
+from honestballot.protocol.schedule_plan import epsilon_text, ratio_text
 from honestballot.protocol.share_parts import SharePart
 from honestballot.protocol.share_parts import assemble as assemble_share
 from honestballot.protocol.share_parts import check_part as check_share_part
@@ -627,6 +629,21 @@ def _verify_record(
     return report
 
 
+def _cover_text(cover: Cover) -> str:
+    """What the setup's cover replacements' ``K0`` and ``ε`` mean (docs/coercion.md §4):
+    with ``ε`` above 1 the noise hides next to nothing, which is said, not failed."""
+    said = f"cover replacements K0 = {cover.k0}, epsilon = {epsilon_text(cover.epsilon_milli)}"
+    if cover.hides:
+        return (
+            f"{said} (any one replacement makes the published counts at most e^epsilon = "
+            f"{ratio_text(cover.epsilon_milli)} times more or less likely)"
+        )
+    return (
+        f"{said}: above 1, so the cover does not hide how many voters replaced a "
+        "credential (the close's counts show it)"
+    )
+
+
 class _ScheduleBroken(HonestBallotError):
     """A rule of the batch schedule broken (the check ``board.schedule``)."""
 
@@ -737,7 +754,8 @@ def _replay(
             "board.schedule",
             f"{rules.batches} batches in order, none before it was due but the close's "
             "block, each of exactly its schedule's sizes and no tree head inside one or inside "
-            "the close's block; the close after every batch due by its time",
+            "the close's block; the close after every batch due by its time; "
+            + _cover_text(rules.schedule.cover),
         )
         return rules
     roll = (

@@ -39,6 +39,7 @@ from honestballot.protocol.schedule_plan import (
     epsilon_text,
     hour_runs,
     parse_epsilon,
+    ratio_text,
     slots,
 )
 from honestballot.record.ballot import schnorr_from_json
@@ -305,6 +306,16 @@ def _plan_view(values: Mapping[str, str], plan: Plan | None) -> dict[str, Any]:
     view["hours"] = plan.hours
     view["k0"] = schedule.cover.k0
     view["epsilon"] = epsilon_text(schedule.cover.epsilon_milli)
+    view["ratio"] = ratio_text(schedule.cover.epsilon_milli)
+    # the create form's hidden fields: the plan's values as read, not the raw text
+    view["hidden"] = {
+        "voters": str(plan.voters),
+        "opens_at": str(plan.opens_at),
+        "hours": str(plan.hours),
+        "interval": str(plan.interval),
+        "k0": str(view["k0"]),
+        "epsilon": view["epsilon"],
+    }
     return view
 
 
@@ -445,6 +456,7 @@ def _dashboard(
         problem_count=len(problems or []),
         schedule=schedule,
         cover_epsilon=epsilon_text(schedule.cover.epsilon_milli) if schedule else "",
+        cover_ratio=ratio_text(schedule.cover.epsilon_milli) if schedule else "",
         fingerprint=context.base_hash.hex()[:16],
     )
 

@@ -34,7 +34,7 @@ from fastapi.responses import HTMLResponse
 from honestballot.protocol.close_b import LAST_ROUND
 from honestballot.protocol.encrypted_roll import POOL
 from honestballot.protocol.manifest import Contest, Manifest
-from honestballot.protocol.schedule_plan import epsilon_text
+from honestballot.protocol.schedule_plan import epsilon_text, ratio_text
 from honestballot.service.runtime import Services
 from honestballot.web.i18n import language_of, translator
 from honestballot.web.observer_common import page
@@ -211,7 +211,12 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
         "result": None,
         "revoting": revoting,
         # the setup's cover replacements' K0 and epsilon (docs/coercion.md §4)
-        "cover": {"k0": schedule.cover.k0, "epsilon": epsilon_text(schedule.cover.epsilon_milli)}
+        "cover": {
+            "k0": schedule.cover.k0,
+            "epsilon": epsilon_text(schedule.cover.epsilon_milli),
+            "ratio": ratio_text(schedule.cover.epsilon_milli),
+            "hides": schedule.cover.hides,
+        }
         if schedule is not None
         else None,
         # once the padding is on the board and until the result: the close's round

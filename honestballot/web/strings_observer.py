@@ -415,12 +415,30 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "observer.cover": (
         "Маскирующие замены ключей по настройке выборов: сервис делает K0 = {k0} замен плюс "
-        "случайный шум с параметром ε = {epsilon}; их число он держит в секрете.",
+        "случайный шум с параметром ε = {epsilon}.",
         "Сайлау баптауы бойынша бүркеме кілт ауыстырулары: сервис K0 = {k0} ауыстыру және "
-        "ε = {epsilon} параметрлі кездейсоқ шу жасайды; олардың санын құпия сақтайды.",
+        "ε = {epsilon} параметрлі кездейсоқ шу жасайды.",
         "Cover credential replacements, as the election's setup fixes them: the service makes "
-        "K0 = {k0} of them plus random noise with parameter ε = {epsilon}, and keeps their "
-        "number secret.",
+        "K0 = {k0} of them plus random noise with parameter ε = {epsilon}.",
+    ),
+    "observer.cover.hides": (
+        "Это значит: любая одна замена ключа делает опубликованные итоговые числа не более "
+        "чем в e^ε ≈ {ratio} раза более или менее вероятными, если сервис честно выбирает "
+        "шум и держит его в секрете.",
+        "Бұл дегеніміз: кез келген бір кілт ауыстыру жарияланған қорытынды сандарды e^ε ≈ "
+        "{ratio} еседен артық ықтималырақ не ықтималдығы азырақ етпейді, егер сервис шуды "
+        "адал таңдап, оны құпия сақтаса.",
+        "This means: any one credential replacement makes the published counts at most "
+        "e^ε ≈ {ratio} times more or less likely, as long as the service draws the noise "
+        "honestly and keeps it secret.",
+    ),
+    "observer.cover.exposed": (
+        "Внимание: ε больше 1, и шум почти ничего не скрывает: опубликованные итоговые числа "
+        "показывают, сколько избирателей заменили ключ.",
+        "Назар аударыңыз: ε 1-ден үлкен, шу ештеңені дерлік жасырмайды: жарияланған "
+        "қорытынды сандар қанша сайлаушы кілтін ауыстырғанын көрсетеді.",
+        "Warning: ε is above 1, so the noise hides next to nothing: the published counts show "
+        "how many voters replaced their credential.",
     ),
     "observer.close.cast_rows": (
         "Подано бюллетеней (все голоса, включая повторные)",

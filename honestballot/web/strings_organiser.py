@@ -170,22 +170,28 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Cover credential replacements, K0",
     ),
     "organiser.revoting.epsilon": (
-        "Шум их числа, ε (от 0,01 до 1000)",
-        "Олардың санының шуы, ε (0,01-ден 1000-ға дейін)",
-        "Noise on their number, ε (0.01 to 1000)",
+        "Шум их числа, ε (от 0,01 до 1)",
+        "Олардың санының шуы, ε (0,01-ден 1-ге дейін)",
+        "Noise on their number, ε (0.01 to 1)",
     ),
     "organiser.revoting.cover_hint": (
         "Сервис сам делает K0 замен ключей плюс случайный шум, неотличимых от настоящих: "
-        "так никто не узнает по доске, сколько избирателей заменили ключ. K0 и ε входят в "
-        "настройку и видны всем. По умолчанию K0 = 300 и ε = 0,1; меньшее ε скрывает лучше.",
+        "так по доске нельзя узнать, сколько избирателей заменили ключ, — любая одна замена "
+        "меняет вероятность опубликованных чисел не более чем в e^ε раза. K0 и ε входят в "
+        "настройку и видны всем. По умолчанию K0 = 300 и ε = 0,1; меньшее ε скрывает лучше, "
+        "ε больше 1 не скрывает почти ничего и не принимается.",
         "Сервис өзі K0 кілт ауыстыруын және кездейсоқ шуды жасайды, олар нақтыларынан "
-        "айырылмайды: сондықтан тақтадан ешкім қанша сайлаушы кілтін ауыстырғанын біле "
-        "алмайды. K0 мен ε баптауға кіреді және бәріне көрінеді. Әдепкі K0 = 300 және "
-        "ε = 0,1; ε кішірек болса, жақсырақ жасырады.",
+        "айырылмайды: сондықтан тақтадан қанша сайлаушы кілтін ауыстырғанын білуге болмайды, "
+        "кез келген бір ауыстыру жарияланған сандардың ықтималдығын e^ε еседен артық "
+        "өзгертпейді. K0 мен ε баптауға кіреді және бәріне көрінеді. Әдепкі K0 = 300 және "
+        "ε = 0,1; ε кішірек болса, жақсырақ жасырады, 1-ден үлкен ε ештеңені дерлік "
+        "жасырмайды және қабылданбайды.",
         "The service itself makes K0 credential replacements plus random noise, "
-        "indistinguishable from real ones, so no one can tell from the board how many voters "
-        "replaced a credential. K0 and ε are part of the setup, public to all. Defaults: "
-        "K0 = 300 and ε = 0.1; a smaller ε hides better.",
+        "indistinguishable from real ones, so the board does not tell how many voters "
+        "replaced a credential: any one replacement changes the published counts' likelihood "
+        "at most e^ε times. K0 and ε are part of the setup, public to all. Defaults: "
+        "K0 = 300 and ε = 0.1; a smaller ε hides better, and an ε above 1 hides next to "
+        "nothing and is refused.",
     ),
     "organiser.revoting.cover": (
         "Маскирующие замены ключей: K0 = {k0}, ε = {epsilon}.",

@@ -174,18 +174,13 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "K0 (бүркеме кілт ауыстырулары) 0-ден {most}-ге дейін болады; {given} келмейді.",
         "K0 (cover credential replacements) is 0 to {most}; {given} is not.",
     ),
-    "msg.schedule.k0_room": (
-        "В этом расписании место не более чем для {most} маскирующих замен ключей (K0), а не "
-        "{given}: уменьшите K0 или укажите больше избирателей или часов.",
-        "Бұл кестеде {most}-ден аспайтын бүркеме кілт ауыстыруына (K0) орын бар, {given} "
-        "емес: K0-ді азайтыңыз немесе сайлаушылар не сағаттар санын көбейтіңіз.",
-        "This schedule has room for at most {most} cover credential replacements (K0), not "
-        "{given}: lower K0, or plan more voters or hours.",
-    ),
     "msg.schedule.epsilon": (
-        "ε — от 0,01 до 1000.",
-        "ε 0,01-ден 1000-ға дейін болады.",
-        "ε is 0.01 to 1000.",
+        "ε — от 0,01 до 1: при большем ε итоговые числа покажут, сколько избирателей "
+        "заменили ключ.",
+        "ε 0,01-ден 1-ге дейін болады: ε үлкенірек болса, қорытынды сандар қанша сайлаушы "
+        "кілтін ауыстырғанын көрсетеді.",
+        "ε is 0.01 to 1: with a larger ε the counts would show how many voters replaced "
+        "a credential.",
     ),
     "msg.schedule.epsilon_number": (
         "ε: введите число, например 0,1 (не больше трёх знаков после запятой).",

@@ -91,7 +91,8 @@ def test_bad_figures_and_a_missing_key_create_nothing(files: list[str], tmp_path
         "--hours", "1", "--batch-interval", "3600", "--organiser-key", ORGANISER_KEY,
         cwd=tmp_path,
     )  # fmt: skip
-    one_line_error(too_big, "a batch would hold 80000000 items")
+    # twice the voters, and two registrations for each of K0 + ln(10^6)/ε = 439 replacements
+    one_line_error(too_big, "a batch would hold 80000878 items")
     alone = run_cli("election", "create", *files, *FIGURES, cwd=tmp_path)
     assert alone.returncode == 2 and "go with --revoting" in alone.stderr
     no_voters = run_cli("election", "create", *files, "--revoting", cwd=tmp_path)
@@ -121,6 +122,12 @@ def test_k0_and_epsilon_are_chosen_for_the_setup(files: list[str], tmp_path: Pat
         "--organiser-key", ORGANISER_KEY, cwd=tmp_path,
     )  # fmt: skip
     one_line_error(fine, "epsilon: enter a number such as 0.1")
+    # above 1 the close's counts would say how many voters replaced a credential
+    exposed = run_cli(
+        "election", "create", *files, "--revoting", *FIGURES, "--cover-epsilon", "1.5",
+        "--organiser-key", ORGANISER_KEY, cwd=tmp_path,
+    )  # fmt: skip
+    one_line_error(exposed, "epsilon is 0.01 to 1 (above it the counts say how many voters")
     alone = run_cli("election", "create", *files, *cover, cwd=tmp_path)
     assert alone.returncode == 2 and "go with --revoting" in alone.stderr
     service = open_service(_database(files))
@@ -132,7 +139,8 @@ def test_k0_and_epsilon_are_chosen_for_the_setup(files: list[str], tmp_path: Pat
         "--organiser-key", ORGANISER_KEY, cwd=tmp_path,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    assert "cover replacements K0 = 40, epsilon = 0.25" in made.stdout
+    assert "cover replacements K0 = 40, epsilon = 0.25 (any one replacement" in made.stdout
+    assert "at most e^epsilon = 1.284 times more or less likely" in made.stdout
     plan = Plan(voters=5000, opens_at=20, hours=30, interval=60, k0=40, epsilon_milli=250)
     schedule = open_service(_database(files)).board_keys(ELECTION).schedule
     assert schedule == plan.schedule() and schedule.cover == Cover(40, 250)

@@ -4,17 +4,25 @@ figures give ``propose``'s expected rates, and bad figures are refused by name."
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 
 from honestballot.errors import InvalidInput
-from honestballot.protocol.schedule import MAX_BATCH_ITEMS, Cover, propose
+from honestballot.protocol.schedule import (
+    MAX_BATCH_ITEMS,
+    MAX_HIDING_EPSILON_MILLI,
+    MAX_K0,
+    Cover,
+    propose,
+)
 from honestballot.protocol.schedule_plan import (
     DAY_SHAPE,
     Plan,
     epsilon_text,
     hour_runs,
     parse_epsilon,
+    ratio_text,
     slots,
 )
 
@@ -34,16 +42,35 @@ def test_the_voters_are_spread_over_the_hours_by_the_day_shape() -> None:
     assert abs(ballots[0] / max(ballots) - DAY_SHAPE[8] / 100) < 0.01
 
 
-def test_the_schedule_is_propose_on_the_expected_rates() -> None:
+def test_the_schedule_is_propose_on_the_expected_rates_with_room_for_the_cover() -> None:
     plan = Plan(voters=100_000, opens_at=0, hours=24, interval=60)
     schedule = plan.schedule()
-    assert schedule == propose(plan.expected(), 60)
+    # K0 = 300 and ln(10^6) / 0.1 = 138.2 replacements: over 1,440 batches, one row slot
+    # and one registration slot more in each (each replacement a row and two registrations)
+    assert plan.replacements_room() == 300 + 139
+    proposed = propose(plan.expected(), 60)
+    assert schedule.hours == tuple((r + 1, g + 1) for r, g in proposed.hours)
+    assert schedule.cover == Cover(300, 100)
     # the busiest hour: 100,000 voters over 1,315 percent-hours, twice the rate, in 60
     # batches an hour
     peak = -(-100_000 * 100 // sum(DAY_SHAPE))
-    assert max(schedule.hours) == (-(-2 * peak // 60),) * 2 == (254, 254)
+    assert max(proposed.hours) == (-(-2 * peak // 60),) * 2 == (254, 254)
     assert slots(schedule).batches == 24 * 60
     assert slots(schedule).rows == sum(r for r, _ in schedule.hours) * 60
+
+
+def test_the_room_for_the_cover_grows_with_k0_and_one_over_epsilon() -> None:
+    """A small vote gets room for K0 + ln(10^6)/ε replacements beyond twice its traffic,
+    so K = K0 + Z does not spill into the close's block (docs/coercion.md §4)."""
+    for k0, epsilon_milli in ((0, 1000), (40, 250), (300, 100), (300, 10)):
+        plan = Plan(10, 8, 1, 60, k0=k0, epsilon_milli=epsilon_milli)
+        room = k0 + math.ceil(math.log(10**6) * 1000 / epsilon_milli)
+        assert plan.replacements_room() == room
+        traffic = propose(plan.expected(), 60, Cover(0, epsilon_milli))
+        total, bare = slots(plan.schedule()), slots(traffic)
+        assert room <= total.rows - bare.rows < room + total.batches
+        assert 2 * room <= total.registrations - bare.registrations < 2 * room + total.batches
+        assert plan.schedule().cover == Cover(k0, epsilon_milli)
 
 
 def test_a_vote_past_midnight_wraps_the_day() -> None:
@@ -91,28 +118,34 @@ def test_bad_figures_are_refused_by_name(figures: tuple[int, int, int, int], key
 
 def test_the_biggest_batch_allowed_is_the_schedules() -> None:
     # a plan whose busiest batch is just MAX_BATCH_ITEMS is made; one voter more is not
-    # (a one-hour vote with one batch: the batch holds twice the voters)
-    voters = MAX_BATCH_ITEMS // 2
-    assert Plan(voters, 0, 1, 3600).schedule().hours == ((MAX_BATCH_ITEMS, MAX_BATCH_ITEMS),)
-    with pytest.raises(InvalidInput):
-        Plan(voters + 1, 0, 1, 3600)
+    # (a one-hour vote with one batch: the batch holds twice the voters, and room for
+    # the cover replacements: K0 = 0 and ε = 1 leave room for 14, 28 registrations)
+    voters = (MAX_BATCH_ITEMS - 28) // 2
+    plan = Plan(voters, 0, 1, 3600, k0=0, epsilon_milli=1000)
+    assert plan.schedule().hours == ((MAX_BATCH_ITEMS - 14, MAX_BATCH_ITEMS),)
+    with pytest.raises(InvalidInput) as refused:
+        Plan(voters + 1, 0, 1, 3600, k0=0, epsilon_milli=1000)
+    assert refused.value.args[0].key == "schedule.too_big"
+    # a K0 too big for the batches is refused by name, not by Schedule in English
+    with pytest.raises(InvalidInput) as refused:
+        Plan(10, 0, 1, 3600, k0=MAX_BATCH_ITEMS)
+    assert refused.value.args[0].key == "schedule.too_big"
 
 
-def test_the_plan_carries_the_cover_and_refuses_one_that_does_not_fit() -> None:
+def test_the_plan_carries_the_cover_and_refuses_bad_figures() -> None:
     plan = Plan(10_000, 8, 12, 60, k0=40, epsilon_milli=250)
     assert plan.schedule().cover == Cover(40, 250)
-    assert plan.schedule().hours == Plan(10_000, 8, 12, 60).schedule().hours
     assert Plan(10_000, 8, 12, 60).schedule().cover == Cover(300, 100)
-    # a small vote: the room is the listed hours' row slots and half their registrations'
-    total = slots(Plan(10, 8, 1, 60, k0=0).schedule())
-    room = min(total.rows, total.registrations // 2)
-    assert Plan(10, 8, 1, 60, k0=room).schedule().cover.k0 == room
+    # a small vote takes the default K0: the proposal makes room for it
+    assert Plan(10, 8, 1, 60).schedule().cover == Cover(300, 100)
     for k0, epsilon_milli, key in (
-        (room + 1, 100, "schedule.k0_room"),
-        (300, 100, "schedule.k0_room"),
         (-1, 100, "schedule.k0"),
+        (MAX_K0 + 1, 100, "schedule.k0"),
         (0, 9, "schedule.epsilon"),
         (0, 1_000_001, "schedule.epsilon"),
+        # above 1 the close's counts would say how many replaced: the tools refuse it
+        (0, MAX_HIDING_EPSILON_MILLI + 1, "schedule.epsilon"),
+        (0, 1_000_000, "schedule.epsilon"),
     ):
         with pytest.raises(InvalidInput) as refused:
             Plan(10, 8, 1, 60, k0=k0, epsilon_milli=epsilon_milli)
@@ -121,15 +154,44 @@ def test_the_plan_carries_the_cover_and_refuses_one_that_does_not_fit() -> None:
 
 @pytest.mark.parametrize(
     ("text", "milli"),
-    [("0.1", 100), ("0,1", 100), (" 1000 ", 1_000_000), ("0.01", 10), ("2.5", 2500), ("7", 7000)],
+    [
+        ("0.1", 100),
+        ("0,1", 100),
+        ("0,125", 125),
+        ("0,100", 100),
+        (" 1000 ", 1_000_000),
+        ("0.01", 10),
+        ("2.5", 2500),
+        ("7", 7000),
+    ],
 )
 def test_epsilon_is_read_exactly_in_thousandths(text: str, milli: int) -> None:
     assert parse_epsilon(text) == milli
     assert parse_epsilon(epsilon_text(milli)) == milli
 
 
-@pytest.mark.parametrize("text", ["", "abc", "0.0001", "1e-4x", "nan", "inf", "0.1.1"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "", "abc", "0.0001", "1e-4x", "nan", "inf", "0.1.1",
+        # what Decimal would take: an overflow, a huge int, an exponent, an underscore
+        "1e999999", "1e999990", "1e-2", "1_0", "-0.1", "+1", "12345",
+        # a thousands separator is refused, not read as 1 or as 1000
+        "1,000", "10,500",
+        # digits other than ASCII ones (Arabic-Indic three, full-width one)
+        "\u0663", "\uff11",
+    ],
+)  # fmt: skip
 def test_epsilon_that_is_no_number_of_thousandths_is_refused(text: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_epsilon(text)
     assert refused.value.args[0].key == "schedule.epsilon_number"
+
+
+def test_the_cover_says_whether_it_hides_and_by_what_ratio() -> None:
+    """``e^ε`` is what one replacement can change; above ``ε = 1`` the cover hides
+    next to nothing (``Cover`` still takes it, for tests and the demo)."""
+    assert ratio_text(100) == "1.105" and ratio_text(1000) == "2.718" and ratio_text(10) == "1.01"
+    assert Cover(0, MAX_HIDING_EPSILON_MILLI).hides
+    assert not Cover(0, MAX_HIDING_EPSILON_MILLI + 1).hides
+    assert Cover(0, 100).ratio() == pytest.approx(1.10517, abs=1e-5)

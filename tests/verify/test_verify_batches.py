@@ -243,6 +243,11 @@ def test_a_board_with_batches_passes_every_check(board: Board) -> None:
     assert "all 4 cast rows' ballots verify" in checks["rows.proofs"]
     assert "1 audited ballots open" in checks["audits.openings"]
     assert checks["tally"] == "no tally yet: the close is in round A-mix"
+    # the setup's cover named, and its epsilon of 100 said not to hide the count
+    assert (
+        "cover replacements K0 = 0, epsilon = 100: above 1, so the cover does not hide"
+        in (checks["board.schedule"])
+    )
     assert report.stats["batches"] == 2
     assert report.stats["registrations"] == 2
     assert report.stats["cast_rows"] == 4

@@ -254,8 +254,13 @@ def test_the_page_names_the_reporting_units_and_shows_the_close_totals(
         for key, value in [*((k, summary["close"][k]) for k in CLOSE_TOTALS), ("counted", 4)]
     ]
     assert "data-no-results" not in page and "data-close-round" not in page
+    # the schedule's epsilon of 100 (exact counts, for the test): the page says the counts
+    # do not hide how many replaced, and claims no ratio
+    exposed = _between(page, "data-cover-exposed", "</p>")
+    assert STRINGS["observer.cover.exposed"][i] in exposed
+    assert "data-cover-hides" not in page
     if lang != "en":
-        for text in (units, counted, why, totals):
+        for text in (units, counted, why, totals, exposed):
             assert not _LATIN_WORD.search(text), (lang, text)
 
 
