@@ -89,7 +89,7 @@ CHOICE = {"chair": {"cand-1"}, "council": {"member-1"}}
 UNITS = ("station-1", "station-2", "station-3", "station-4")
 ROWS, REGISTRATIONS = 40, 20
 INTERVAL_S = 60
-SCHEDULE = Schedule(INTERVAL_S, ((ROWS, REGISTRATIONS),))
+SCHEDULE = Schedule(INTERVAL_S, ((ROWS, REGISTRATIONS),), cover=Cover(300, 100))
 #: the day's expected rates, as shares of the peak hour, from 00:00 to 24:00: the shape
 #: the organiser's page and ``election create --revoting`` propose by
 #: (protocol/schedule_plan.py)
@@ -409,7 +409,7 @@ def part_close(election: Election, meter: Meter, queue: int) -> dict[str, Any]:
 def project(batches: dict[str, Any]) -> dict[str, Any]:
     """Part 4: the day's schedule and the posting's CPU for it, from part 2's medians."""
     expected = [(round(PEAK_BALLOTS * f), round(PEAK_REGISTRATIONS * f)) for f in DAY]
-    schedule = propose(expected, INTERVAL_S)
+    schedule = propose(expected, INTERVAL_S, Cover(300, 100))
     per_hour = schedule.slots_per_hour()
     row_slots = sum(r for r, _ in schedule.hours) * per_hour
     reg_slots = sum(g for _, g in schedule.hours) * per_hour

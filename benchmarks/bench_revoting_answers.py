@@ -42,7 +42,7 @@ from honestballot.protocol.ballot_v2 import encrypt_ballot_v2
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.letters import LetterSecret
 from honestballot.protocol.registration import make_registration
-from honestballot.protocol.schedule import Schedule
+from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.revoting import (
     ballot_private_to_json,
@@ -73,7 +73,10 @@ class Bench:
         roll = Roll(self.store, now_ms)
         organiser = random_nonzero_scalar(self.rng)
         self.ctx = self.elections.create(
-            manifest, key, organiser_key=base_mul(organiser), schedule=Schedule(60, ((40, 20),))
+            manifest,
+            key,
+            organiser_key=base_mul(organiser),
+            schedule=Schedule(60, ((40, 20),), cover=Cover(300, 100)),
         )
         eid = self.eid = manifest.election_id
         rows = [

@@ -43,7 +43,8 @@ MAX_HOURS: Final = 31 * 24
 #: line: the service checks that for the election's ballots when it makes the setup)
 MAX_BATCH_ITEMS: Final = 5000
 HOUR_S: Final = 3600
-#: the cover replacements' defaults: ``K0 = 300``, ``ε = 0.1`` (docs/coercion.md §4)
+#: the cover replacements' defaults in the organiser's tools: ``K0 = 300``, ``ε = 0.1``
+#: (docs/coercion.md §4); ``Cover`` and ``Schedule`` have none
 DEFAULT_K0: Final = 300
 DEFAULT_EPSILON_MILLI: Final = 100
 #: the bounds of ``ε`` in thousandths (0.01 to 1,000): a smaller ``ε`` draws a ``K`` too
@@ -63,8 +64,8 @@ MAX_K0: Final = 100_000
 class Cover:
     """The cover replacements' public parameters: ``K0`` and ``ε`` in thousandths."""
 
-    k0: int = DEFAULT_K0
-    epsilon_milli: int = DEFAULT_EPSILON_MILLI
+    k0: int
+    epsilon_milli: int
 
     def __post_init__(self) -> None:
         if type(self.k0) is not int or not 0 <= self.k0 <= MAX_K0:
@@ -94,9 +95,6 @@ class Cover:
         return math.exp(self.epsilon)
 
 
-DEFAULT_COVER: Final = Cover()
-
-
 @dataclass(frozen=True, slots=True)
 class Schedule:
     """``interval`` seconds between batches; ``hours[h] = (F_rows, F_reg)``; ``cover``
@@ -104,7 +102,7 @@ class Schedule:
 
     interval: int
     hours: tuple[tuple[int, int], ...]
-    cover: Cover = field(default=DEFAULT_COVER, kw_only=True)
+    cover: Cover = field(kw_only=True)
 
     def __post_init__(self) -> None:
         if not MIN_INTERVAL_S <= self.interval <= MAX_INTERVAL_S:
@@ -188,7 +186,7 @@ def check_close(schedule: Schedule, open_ms: int, close_ms: int, batches: int) -
 
 
 def propose(
-    expected_peak_per_hour: Sequence[tuple[int, int]], interval: int, cover: Cover = DEFAULT_COVER
+    expected_peak_per_hour: Sequence[tuple[int, int]], interval: int, cover: Cover
 ) -> Schedule:
     """The schedule the organiser's tool proposes from the expected peak rates of each
     hour (ballots and registrations an hour): room for twice each, per batch, rounded up,

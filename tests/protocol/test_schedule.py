@@ -7,7 +7,6 @@ import pytest
 
 from honestballot.errors import ProtocolError
 from honestballot.protocol.schedule import (
-    DEFAULT_COVER,
     MAX_BATCH_ITEMS,
     Cover,
     Schedule,
@@ -77,18 +76,22 @@ def test_a_bad_schedule_is_refused(
     interval: int, hours: tuple[tuple[int, int], ...], named: str
 ) -> None:
     with pytest.raises(ProtocolError, match=named):
-        Schedule(interval, hours)
+        Schedule(interval, hours, cover=Cover(0, 100))
 
 
 def test_the_proposed_schedule_has_room_for_twice_the_expected_peak() -> None:
-    proposed = propose([(600, 240), (1, 0)], 60, Cover(270))
+    proposed = propose([(600, 240), (1, 0)], 60, Cover(270, 100))
     assert proposed.hours == ((20, 8), (1, 1))
     assert proposed.cover == Cover(270, 100)
     assert proposed.interval == 60
 
 
 def test_the_cover_is_k0_and_epsilon_in_thousandths_within_their_bounds() -> None:
-    assert Schedule(60, ((5, 10),)).cover == Cover() == Cover(300, 100) == DEFAULT_COVER
+    # no default: a schedule names its cover, and a cover its K0 and epsilon
+    with pytest.raises(TypeError):
+        Schedule(60, ((5, 10),))  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Cover()  # type: ignore[call-arg]
     assert Cover(0, 10).epsilon == 0.01 and Cover(100_000, 1_000_000).epsilon == 1000
     for k0, milli, named in (
         (-1, 100, "K0"),
@@ -105,14 +108,14 @@ def test_the_cover_is_k0_and_epsilon_in_thousandths_within_their_bounds() -> Non
 def test_k0_fits_the_listed_hours_row_slots_and_half_their_registration_slots() -> None:
     # 60 batches an hour: 60 + 120 row slots, 60 + 60 registration slots (room for 60)
     hours = ((1, 1), (2, 1))
-    assert Schedule(60, hours, cover=Cover(60)).cover.k0 == 60
+    assert Schedule(60, hours, cover=Cover(60, 100)).cover.k0 == 60
     with pytest.raises(ProtocolError, match="K0 \\(61\\) does not fit"):
-        Schedule(60, hours, cover=Cover(61))
+        Schedule(60, hours, cover=Cover(61, 100))
     # rows bind when they are the fewer: 60 row slots, 600 registration slots
-    assert Schedule(60, ((1, 10),), cover=Cover(60)).cover.k0 == 60
+    assert Schedule(60, ((1, 10),), cover=Cover(60, 100)).cover.k0 == 60
     with pytest.raises(ProtocolError, match="does not fit"):
-        Schedule(60, ((1, 10),), cover=Cover(61))
-    # the default K0 = 300 needs 600 registration slots in the listed hours
+        Schedule(60, ((1, 10),), cover=Cover(61, 100))
+    # K0 = 300 needs 600 registration slots in the listed hours
     with pytest.raises(ProtocolError, match="K0 \\(300\\)"):
-        Schedule(3600, ((400, 599),))
-    assert Schedule(3600, ((400, 600),)).cover.k0 == 300
+        Schedule(3600, ((400, 599),), cover=Cover(300, 100))
+    assert Schedule(3600, ((400, 600),), cover=Cover(300, 100)).cover.k0 == 300

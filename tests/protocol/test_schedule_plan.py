@@ -48,7 +48,7 @@ def test_the_schedule_is_propose_on_the_expected_rates_with_room_for_the_cover()
     # K0 = 300 and ln(10^6) / 0.1 = 138.2 replacements: over 1,440 batches, one row slot
     # and one registration slot more in each (each replacement a row and two registrations)
     assert plan.replacements_room() == 300 + 139
-    proposed = propose(plan.expected(), 60)
+    proposed = propose(plan.expected(), 60, Cover(0, 100))
     assert schedule.hours == tuple((r + 1, g + 1) for r, g in proposed.hours)
     assert schedule.cover == Cover(300, 100)
     # the busiest hour: 100,000 voters over 1,315 percent-hours, twice the rate, in 60

@@ -857,7 +857,10 @@ BOARD_KEY_VARIANTS: dict[str, BoardKeys] = {
         "variant-5", [f"witness {i:02d} " + "ё" * 80 for i in range(32)], 17, organiser=True
     ),
     "a batch schedule": make_board_keys(
-        "variant-6", WITNESS_NAMES[:1], 1, schedule=Schedule(60, ((40, 20), (5000, 1)))
+        "variant-6",
+        WITNESS_NAMES[:1],
+        1,
+        schedule=Schedule(60, ((40, 20), (5000, 1)), cover=Cover(300, 100)),
     ),
     # the cover's K0 and epsilon are bound too (docs/coercion.md §4)
     "a schedule with another cover": make_board_keys(
