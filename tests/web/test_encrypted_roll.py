@@ -100,7 +100,11 @@ def _create(web: WebElection, demo_ceremony: DemoCeremonies) -> None:
         "election_key": encode_election_key(made.key),
         "organiser_key": base_mul(ORGANISER_SECRET).hex(),
         # an election with re-voting protection: its setup names a batch schedule
-        "schedule": {"interval": 60, "hours": [[40, 20]]},
+        "schedule": {
+            "interval": 60,
+            "hours": [[40, 20]],
+            "cover": {"k0": 0, "epsilon_milli": 100},
+        },
     }
     assert _api(web, "POST", "/api/organiser/elections", body).status_code == 201
     roll = _api(
@@ -237,13 +241,17 @@ def test_an_election_without_a_schedule_takes_no_encrypted_roll(
     bad = {
         "manifest": manifest_to_json(other.manifest),
         "election_key": encode_election_key(other.key),
-        "schedule": {"interval": 70, "hours": [[1, 1]]},
+        "schedule": {
+            "interval": 70,
+            "hours": [[1, 1]],
+            "cover": {"k0": 0, "epsilon_milli": 100},
+        },
     }
     created = _api(web, "POST", "/api/organiser/elections", bad)
     assert created.status_code == 400, created.text
     assert "divides the hour" in created.json()["error"]["message"]
     # a schedule without the organiser's key: such an election could never open
-    keyless = {**bad, "schedule": {"interval": 60, "hours": [[1, 1]]}}
+    keyless = {**bad, "schedule": {**bad["schedule"], "interval": 60}}
     created = _api(web, "POST", "/api/organiser/elections?lang=ru", keyless)
     assert created.status_code == 400, created.text
     assert created.json()["error"]["text"].startswith("Голосованию с защитой переголосования")
