@@ -150,11 +150,14 @@ class BoardLog(ABC):
             )
         cosig.verify(self.context(election_id).base_hash, election_id, keys)
         line = json.dumps(cosig.to_json())
+        size, witness_key = cosig.head.size, cosig.witness.data
+        with self.store.connect() as conn:  # each witness posts its last one at every poll:
+            if self.store.has_cosignature(conn, election_id, size, witness_key):
+                return False  # answered without the election's lock, which casts take
         # under the election's lock, as every append: an append's transaction stamps its
         # events with the time it began, so a co-signature checked outside the lock could
         # be stored while an append stamped earlier than the witness saw the head commits
         with self.store.transaction(election_id) as conn:
-            size, witness_key = cosig.head.size, cosig.witness.data
             if self.store.has_cosignature(conn, election_id, size, witness_key):
                 return False  # posted again (the witness does, while the head stays the same)
             problem = self.receipt_problem(conn, election_id, witness.name, cosig)
