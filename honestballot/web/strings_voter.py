@@ -375,6 +375,39 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "бақылаушыларға хабарлаңыз.",
         "The service's answer failed the check on this device. Do not vote; tell the observers.",
     ),
+    "voter.seedcode.title": (
+        "Или код ключа, который вы сохранили",
+        "Немесе сақтаған кілтіңіздің коды",
+        "Or the credential code you kept",
+    ),
+    "voter.seedcode.intro": (
+        "Если вы записали код своего ключа (он начинается с HB2-), введите его здесь, чтобы "
+        "голосовать с этим ключом на этом устройстве без новой регистрации. Браузер проверяет "
+        "его здесь и никуда не отправляет. Бюллетень с этим ключом учитывается, только если "
+        "его не заменил более новый ключ (его заменяет регистрация на другом устройстве или "
+        "голосование с новым ключом).",
+        "Егер кілтіңіздің кодын жазып алсаңыз (ол HB2- деп басталады), осы құрылғыда қайта "
+        "тіркелмей сол кілтпен дауыс беру үшін оны осында енгізіңіз. Код осында тексеріледі "
+        "және ешқайда жіберілмейді. Бұл кілтпен берілген бюллетень оны жаңарақ кілт "
+        "алмастырмаса ғана есептеледі (оны басқа құрылғыдағы тіркеу немесе жаңа кілтпен "
+        "дауыс беру алмастырады).",
+        "If you wrote down your credential's code (it starts with HB2-), type it here to "
+        "vote with that credential on this device without registering again. The code is "
+        "checked here and never sent. A ballot under it counts only if no newer credential "
+        "has replaced it (a registration on another device or a vote with a new credential "
+        "does).",
+    ),
+    "voter.seedcode.label": ("Код ключа", "Кілт коды", "Credential code"),
+    "voter.seedcode.use": (
+        "Голосовать с этим ключом",
+        "Осы кілтпен дауыс беру",
+        "Vote with this credential",
+    ),
+    "voter.seedcode.bad_code": (
+        "Код ключа не распознан: проверьте, нет ли опечатки (он начинается с HB2-).",
+        "Кілт коды танылмады: қате терілмегенін тексеріңіз (ол HB2- деп басталады).",
+        "The credential code is not valid: check it for typos (it starts with HB2-).",
+    ),
     "voter.cred2.title": (
         "Ваш ключ зарегистрирован",
         "Кілтіңіз тіркелді",
@@ -392,14 +425,15 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "voter.cred2.stored": (
         "Этот браузер хранит ключ, чтобы вы могли голосовать с него снова; выход из системы "
-        "удаляет ключ из браузера. На другом устройстве вы зарегистрируете новый ключ с тем "
-        "же письмом, и он заменит этот.",
+        "удаляет ключ из браузера. На другом устройстве можно ввести этот код и голосовать с "
+        "этим ключом или зарегистрировать новый ключ с тем же письмом — он заменит этот.",
         "Бұл браузер қайта дауыс бере алуыңыз үшін кілтті сақтайды; жүйеден шығу кілтті "
-        "браузерден өшіреді. Басқа құрылғыда сол хатпен жаңа кілт тіркейсіз, және ол осы "
-        "кілтті алмастырады.",
+        "браузерден өшіреді. Басқа құрылғыда осы кодты енгізіп, осы кілтпен дауыс беруге "
+        "немесе сол хатпен жаңа кілт тіркеуге болады — ол осы кілтті алмастырады.",
         "This browser keeps the credential so that you can vote again from it; signing out "
-        "removes it from this browser. On another device you register a new credential with "
-        "the same letter, and it replaces this one.",
+        "removes it from this browser. On another device you can type this code to vote "
+        "with this credential, or register a new credential with the same letter, which "
+        "replaces this one.",
     ),
     "voter.cred2.continue": ("Перейти к бюллетеню", "Бюллетеньге өту", "Go to the ballot"),
     "voter.newcred.button": (

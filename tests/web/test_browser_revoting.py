@@ -13,8 +13,11 @@ cast under it, that ballot's tracking code shown once, and afterwards the device
 exactly what it kept before (the first seed's code), and a reload shows nothing of the
 new credential.  The activation code and the seeds never leave the browser.  After the
 batches (``services.batches``) the board holds both registrations and both cast rows,
-the receipt page says "included" with the row's board entry, and every page is at most
-360 px wide.
+the receipt page says "included" with the row's board entry and checks the row's inclusion
+proof in the browser (a server answering a tampered proof, or another row, gets "failed"),
+and every page is at most 360 px wide.  A second device, holding no seed, takes the kept
+``HB2-`` code instead of the letter (a typo refused on the device), keeps it and casts
+under the same credential without registering; the code never leaves the browser.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from honestballot.web.i18n import LANGUAGES, STRINGS
 from tests.factories import REVOTING_ELECTION, WEB_ROLL, DemoCeremonies, no_noise, web_roll_csv
 from tests.web.test_browser import (
     FIRST,
+    RESTORED,
     SECOND,
     STEP_TIMEOUT_MS,
     TRACKING_CODE,
@@ -121,6 +125,12 @@ def _stored(page: Page) -> Any:
     )
 
 
+def _verified(lang: str) -> re.Pattern[str]:
+    """The receipt check's verdict for a board without witnesses, any tree size."""
+    text = re.escape(_say("voter.receipt.verified", lang)).replace(re.escape("{size}"), r"\d+")
+    return re.compile(f"^{text}$")
+
+
 def test_a_voter_registers_with_the_letter_votes_and_votes_with_a_new_credential(
     revoting_server: Revoting, browser: Browser, tmp_path: Path
 ) -> None:
@@ -132,11 +142,16 @@ def test_a_voter_registers_with_the_letter_votes_and_votes_with_a_new_credential
     watch = Watch()
     answers: list[tuple[str, Any]] = []
 
+    bodies: list[tuple[str, Any]] = []
+
     def through(route: Route) -> None:
-        """The page's POSTs to the re-voting API, passed on and their answers kept."""
+        """The page's POSTs to the re-voting API, passed on, what they sent and their
+        answers kept."""
         response = route.fetch()
         if route.request.method == "POST":
-            answers.append((route.request.url.rsplit("/", 1)[-1], response.json()))
+            what = route.request.url.rsplit("/", 1)[-1]
+            answers.append((what, response.json()))
+            bodies.append((what, route.request.post_data_json))
         route.fulfill(response=response)
 
     with _screenshots_on_failure(watch, tmp_path, server):
@@ -234,12 +249,63 @@ def test_a_voter_registers_with_the_letter_votes_and_votes_with_a_new_credential
             assert never not in sent
         assert first_seed.tag_secret().hex() in sent  # t goes to the service (§2.4)
 
+        # another device, holding no seed: the kept HB2- code instead of the letter; a
+        # typo is refused on the device, the code kept here, the ballot cast under the
+        # same credential with no registration
+        other = browser.new_context(viewport=phone, locale="en-US")
+        watch.attach(other, "device-2")
+        page2 = other.new_page()
+        page2.route("**/api/e/*/revoting/**", through)
+        _sign_in(page2, server, VOTER)
+        expect(page2.locator("#letter")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        lang2 = page2.locator("#voter-app").get_attribute("data-lang") or "ru"
+        _fits(page2, "vote: the letter or a kept code", too_wide)
+        at = 10  # a character of the seed itself (after "HB2-" and the first group)
+        typo2 = first_code[:at] + ("A" if first_code[at] != "A" else "B") + first_code[at + 1 :]
+        page2.locator("#seed-code").fill(typo2)
+        page2.locator("#use-seed").click()
+        expect(page2.locator("#seed-code-error")).to_have_text(
+            _say("voter.seedcode.bad_code", lang2)
+        )
+        expect(page2.locator("#ballot-form")).to_be_hidden()
+        assert _stored(page2) is None
+        page2.locator("#seed-code").fill(first_code.lower())
+        page2.locator("#use-seed").click()
+        expect(page2.locator("#ballot-form")).to_be_visible()
+        expect(page2.locator("#letter")).to_be_hidden()
+        assert page2.locator("#seed-code").input_value() == ""
+        assert _stored(page2) == first_code
+        restored = _encrypt(page2, RESTORED)
+        page2.locator("#cast").click()
+        page2.wait_for_url(f"**/e/{eid}/receipt/*")
+        restored_hash = page2.url.rsplit("/", 1)[-1]
+        expect(page2.locator("#tracking-code")).to_have_text(restored)
+        other.close()
+        kinds = [what for what, _ in answers]
+        assert kinds.count("registration-start") == 2 and kinds.count("registrations") == 2, kinds
+        casts = [a for what, a in answers if what == "ballots"]
+        assert [c["tracking_hash"] for c in casts][2:] == [restored_hash]
+        # the ballot names the kept credential (t and sigma of the first seed) and the
+        # service counts it as that credential's second ballot
+        last = [b for what, b in bodies if what == "ballots"][-1]
+        assert last["private"]["tag_secret"] == first_seed.tag_secret().hex()
+        assert last["private"]["voting_point"] == first_seed.voting_point(ctx.base_hash).hex()
+        with services.store.connect() as conn:
+            kept = services.store.credential_by_tag(
+                conn, eid, first_seed.tag_point(ctx.base_hash).data
+            )
+        assert kept is not None and kept["ballots"] == 2, kept
+        sent = "\n".join(watch.sent)
+        for never in (first_code, first_code.lower(), typo2, first_seed.seed.hex()):
+            assert never not in sent
+
         # after the batches the board holds both registrations and both cast rows
         on_board: dict[str, Any] = {}
         hashes = {
             **{r["tracking_hash"]: "registration" for r in registrations},
             **{c["tracking_hash"]: "cast-row" for c in casts},
         }
+        assert len(hashes) == 5
         deadline = time.monotonic() + BATCHES_S
         while len(on_board) < len(hashes) and time.monotonic() < deadline:
             services.batches.post_due(eid)
@@ -253,13 +319,55 @@ def test_a_voter_registers_with_the_letter_votes_and_votes_with_a_new_credential
         first_row = on_board[first_hash]
         assert json.loads(first_row.line)["kind"] == "cast-row"
 
-        # the receipt now says "included", with the row's board entry, in every language
+        # the receipt now says "included", with the row's board entry, and checks the
+        # row's inclusion proof under the signed tree head in the browser, in every language
+        check = page.locator("#receipt-check-badge")
+        message = page.locator("#receipt-message")
         for lang in LANGUAGES:
             page.goto(server.url(f"/e/{eid}/receipt/{first_hash}?lang={lang}"))
             expect(page.locator("#receipt-status")).to_have_attribute("data-state", "included")
             expect(page.locator("#receipt-seq")).to_have_text(str(first_row.seq))
             expect(page.locator("#receipt-why")).to_have_text(_say("voter.receipt2.why", lang))
+            expect(check).to_have_attribute("data-state", "verified", timeout=STEP_TIMEOUT_MS)
+            expect(message).to_have_text(_verified(lang))
             _fits(page, f"receipt: included [{lang}]", too_wide)
+
+        # a server answering a tampered proof, or another cast row, gets "failed"
+        proof_url = f"**/api/e/{eid}/ballots/{first_hash}"
+        other_row = on_board[casts[1]["tracking_hash"]]
+
+        def tampered(change: Any) -> Any:
+            def handle(route: Route) -> None:
+                response = route.fetch()
+                body = response.json()
+                change(body)
+                route.fulfill(response=response, json=body)
+
+            return handle
+
+        def flip_a_hash(body: dict[str, Any]) -> None:
+            assert body["status"] == "included" and body["inclusion_proof"], body
+            first = body["inclusion_proof"][0]
+            body["inclusion_proof"][0] = ("0" if first[0] != "0" else "1") + first[1:]
+
+        def another_row(body: dict[str, Any]) -> None:
+            line = json.loads(other_row.line)
+            line["seq"] = body["seq"]  # even placed at this row's seq
+            body["event_line"] = json.dumps(line, sort_keys=True, separators=(",", ":"))
+
+        for change, reason, detail in (
+            (flip_a_hash, "voter.receipt.bad_proof", "does not lead to the tree root"),
+            (another_row, "voter.receipt.other_ballot", "holds another ballot"),
+        ):
+            page.route(proof_url, tampered(change))
+            page.goto(server.url(f"/e/{eid}/receipt/{first_hash}?lang=kk"))
+            expect(check).to_have_attribute("data-state", "failed", timeout=STEP_TIMEOUT_MS)
+            expect(message).to_contain_text(_say(reason, "kk"))
+            expect(message).to_have_attribute("title", re.compile(re.escape(detail)))
+            page.unroute(proof_url)
+        # the receipt of the ballot cast on the second device checks too
+        page.goto(server.url(f"/e/{eid}/receipt/{restored_hash}?lang=en"))
+        expect(check).to_have_attribute("data-state", "verified", timeout=STEP_TIMEOUT_MS)
         for lang in LANGUAGES:
             page.goto(server.url(f"/e/{eid}/vote?lang={lang}"))
             expect(page.locator("#ballot-form")).to_be_visible(timeout=STEP_TIMEOUT_MS)

@@ -1646,6 +1646,48 @@ def test_registrations_and_v2_ballots_equal_python_byte_for_byte() -> None:
     assert "base_hash does not match" in err(other)["message"]
 
 
+def test_cast_rows_tracking_hashes_agree_with_python() -> None:
+    """The receipt page of an election with re-voting protection recomputes the tracking
+    hash of the cast row's ballot it finds on the board, reading the row as strictly as
+    record/revoting.py: the vector row gives the vector ballot's hash; a row changed in one
+    proof scalar gives Python's hash of that row; rows Python refuses are refused."""
+    from honestballot.record.revoting import cast_row_from_json
+
+    vectors = json.loads((REPO / "tests" / "vectors" / "coercion-v3.json").read_text("utf-8"))
+    context, ctx = _vector_context(vectors)
+    row = vectors["cast_row"]["object"]
+    other = copy.deepcopy(row)
+    other["ballot"]["tag_proof"]["s"] = row["ballot"]["credential_proof"]["s_credential"]
+    extra = {**row, "unit": "u1"}
+    v1 = {**row, "ballot": {**row["ballot"], "version": 1}}
+    identity = copy.deepcopy(row)
+    identity["ballot"]["credential"]["alpha"] = "00" * 32
+    no_flag = {k: v for k, v in row.items() if k != "flag"}
+    results = run_js(
+        [
+            ("revoting.castRowTrackingHash", [context, row]),
+            ("revoting.castRowTrackingHash", [json.dumps(context), json.dumps(row)]),
+            ("revoting.castRowTrackingHash", [context, other]),
+            ("revoting.castRowTrackingHash", [context, extra]),
+            ("revoting.castRowTrackingHash", [context, v1]),
+            ("revoting.castRowTrackingHash", [context, identity]),
+            ("revoting.castRowTrackingHash", [context, no_flag]),
+            ("revoting.castRowTrackingHash", [context, row["ballot"]]),
+        ]
+    )
+    want = vectors["ballot_v2"]["tracking_hash"]["value"]
+    assert ok(results[0]) == ok(results[1]) == want
+    assert cast_row_from_json(row).ballot.tracking_hash(ctx.public_key).hex() == want
+    theirs = cast_row_from_json(other).ballot.tracking_hash(ctx.public_key).hex()
+    assert ok(results[2]) == theirs != want
+    for bad, refused in zip(
+        (extra, v1, identity, no_flag, row["ballot"]), results[3:], strict=True
+    ):
+        assert err(refused)["name"] == "RecordFormatError"
+        with pytest.raises(RecordFormatError):
+            cast_row_from_json(bad)
+
+
 def test_the_bundle_refuses_the_schedules_python_refuses() -> None:
     """The browser reads the setup's schedule by protocol/schedule.py's rules: a schedule
     Python refuses is refused in the bundle too, before any hash is made of it."""

@@ -20,8 +20,12 @@
  * `/revoting/ballots` and `/revoting/audits`.  "Vote with a new credential" registers a
  * fresh seed with the activation code, casts under it, shows that ballot's tracking code
  * once and forgets the seed, the receipt and the code: the stored seed stays the one
- * before.  The seed itself and the activation code never leave the device (the
- * registration and the ballot's private part carry t and sigma, as the design says).
+ * before.  A device with no seed also takes the `HB2-` code the voter kept from another
+ * device (checksum checked here), keeps it and votes under it with no registration.  The
+ * seed itself, its code and the activation code never leave the device (the registration
+ * and the ballot's private part carry t and sigma, as the design says).  The receipt of
+ * a ballot version 2 whose cast row is "included" checks the row's inclusion proof here,
+ * as version 1's receipt checks its ballot's.
  */
 (function () {
   'use strict';
@@ -310,6 +314,7 @@
       show('registered', false);
       show('ballot-form');
     });
+    $('use-seed').addEventListener('click', useKeptCode);
     $('new-cast-open').addEventListener('click', openNewCast);
     $('new-cast-cancel').addEventListener('click', closeNewCast);
     $('new-cast-go').addEventListener('click', castWithNewCredential);
@@ -328,6 +333,31 @@
       }
     }
     show('letter');
+  }
+
+  /**
+   * §2.1, §2.5: the `HB2-` code of a credential kept on another device, typed here: its
+   * checksum is checked on this device (a typo is refused in the voter's words), the seed
+   * is kept here as a registered one is, and the ballots go under it.  No registration and
+   * nothing of the code is sent; the service learns only what every cast tells it.
+   */
+  function useKeptCode() {
+    show('seed-code-error', false);
+    show('voter-error', false);
+    let seed;
+    let code;
+    try {
+      seed = HB.revoting.seedFromCode($('seed-code').value);
+      code = HB.revoting.seed(seed, state.context.base_hash).code;
+    } catch (e) {
+      showError('seed-code-error', new Error(say('seedBadCode')));
+      return;
+    }
+    $('seed-code').value = '';
+    storeCode(code);
+    state.seed = seed;
+    show('letter', false);
+    show('ballot-form');
   }
 
   async function registerFirst() {
@@ -983,6 +1013,14 @@
     if (leaf !== proof.leaf_hash) {
       throw new ReceiptProblem('receiptBadProof', "the entry's leaf hash is wrong");
     }
+    return checkIncluded(leaf, proof, context);
+  }
+
+  /**
+   * The entry's leaf under the proof's tree head, the head signed by the election's board
+   * key and co-signed by the witnesses' quorum; resolves to the number of co-signers.
+   */
+  function checkIncluded(leaf, proof, context) {
     const head = proof.tree_head;
     HB.verifyInclusion(leaf, proof.seq, head.size, proof.inclusion_proof, head.root);
     HB.verifyTreeHead(head, election, context.board_key);
@@ -996,50 +1034,133 @@
     return signers;
   }
 
-  async function receiptPage() {
-    const status = $('receipt-status');
+  /**
+   * An election with re-voting protection: the board entry is the cast row at `seq` (the
+   * place the page shows) of the ballot made on the voter's device (its tracking hash
+   * recomputed here from the row), for this election, and included under a signed (and
+   * witnessed) tree head.
+   */
+  function checkCastRow(proof, context, trackingHash, seq) {
+    if (proof.board_key !== context.board_key) {
+      throw new ReceiptProblem('receiptBadProof', "the proof's board key is not the election's board key");
+    }
+    const line = proof.event_line;
+    const event = JSON.parse(line);
+    if (HB.canonicalJson(event) !== line) {
+      throw new ReceiptProblem('receiptBadProof', 'the board entry is not canonical JSON');
+    }
+    const where = event.type === 'event' && event.seq === seq && proof.seq === seq;
+    if (!where || event.kind !== proof.kind) {
+      throw new ReceiptProblem('receiptOtherBallot', 'the board entry is not the one the proof describes');
+    }
+    if (event.kind !== 'cast-row') {
+      throw new ReceiptProblem('receiptOtherBallot', 'the board entry is not a cast row');
+    }
+    const row = event.body && event.body.row;
+    if (HB.revoting.castRowTrackingHash(context, row) !== trackingHash) {
+      throw new ReceiptProblem('receiptOtherBallot', 'the board entry holds another ballot');
+    }
+    if (row.ballot.election !== context.base_hash) {
+      throw new ReceiptProblem('receiptOtherElection', 'the context is not the election the ballot was made for');
+    }
+    if (HB.trackingCode(trackingHash) !== $('tracking-code').textContent.trim()) {
+      throw new ReceiptProblem('receiptOtherCode', 'the tracking code does not belong to this ballot');
+    }
+    const leaf = HB.eventLeafHash(event);
+    if (leaf !== proof.leaf_hash) {
+      throw new ReceiptProblem('receiptBadProof', "the entry's leaf hash is wrong");
+    }
+    return checkIncluded(leaf, proof, context);
+  }
+
+  /**
+   * The badge the verdict goes in: version 1's receipt status, or beside the status a
+   * ballot version 2's receipt shows ("included"), which the check does not change.
+   */
+  const receiptBadge = () =>
+    $(app.dataset.page === 'receipt-v2' ? 'receipt-check-badge' : 'receipt-status');
+
+  /** The verdict of a receipt check that passed. */
+  function showVerified(context, proof, signers) {
+    const status = receiptBadge();
+    status.textContent = say('badgeVerified');
+    status.dataset.state = 'verified';
+    status.className = 'badge ok';
+    const size = proof.tree_head.size;
+    $('receipt-message').textContent =
+      context.witnesses.length > 0
+        ? say('receiptWitnessed', { size, count: signers, quorum: context.witness_quorum })
+        : say('receiptVerified', { size });
+  }
+
+  /** The verdict of a receipt check that failed, `e` naming why. */
+  function showFailed(e) {
+    const status = receiptBadge();
     const message = $('receipt-message');
+    status.textContent = say('badgeFailed');
+    status.dataset.state = 'failed';
+    status.className = 'badge bad';
+    // our own checks name the problem in the voter's language; a proof the crypto
+    // library refuses is named in general, its English detail kept in the tooltip
+    const reason =
+      e instanceof ReceiptProblem || e instanceof ApiError ? e.message : say('receiptBadProof');
+    message.textContent = say('receiptFailed', { reason });
+    message.title = e instanceof ReceiptProblem ? e.detail : (e && e.message) || String(e);
+  }
+
+  /** Ask `path` again while it answers "pending" (at most ten minutes), showing so. */
+  async function untilIncluded(path) {
+    let proof = await call('GET', path);
+    for (let tries = 0; proof && proof.status === 'pending' && tries < 120; tries += 1) {
+      receiptBadge().textContent = say('badgePending');
+      receiptBadge().dataset.state = 'pending';
+      $('receipt-message').textContent = say('receiptPending');
+      await new Promise((resolve) => setTimeout(resolve, 1000 * (proof.retry_after_s || 5)));
+      proof = await call('GET', path);
+    }
+    return proof;
+  }
+
+  async function receiptPage() {
     const trackingHash = app.dataset.trackingHash || '';
     try {
       const context = await call('GET', '/context');
-      let proof = await call('GET', `/ballots/${encodeURIComponent(trackingHash)}`);
       // Just cast: the board signs a tree head every few seconds, and the witnesses
       // co-sign it when they next poll; wait for the head that covers this ballot. A
       // ballot still waiting after ten minutes stays "pending" (never "failed": nothing
       // is wrong with it); reloading the page asks again.
-      for (let tries = 0; proof && proof.status === 'pending' && tries < 120; tries += 1) {
-        status.textContent = say('badgePending');
-        status.dataset.state = 'pending';
-        message.textContent = say('receiptPending');
-        await new Promise((resolve) => setTimeout(resolve, 1000 * (proof.retry_after_s || 5)));
-        proof = await call('GET', `/ballots/${encodeURIComponent(trackingHash)}`);
-      }
+      const proof = await untilIncluded(`/ballots/${encodeURIComponent(trackingHash)}`);
       if (proof && proof.status === 'pending') return;
       if (!proof || proof.status !== 'included') throw new Error(say('receiptPending'));
-      const signers = checkReceipt(proof, context, trackingHash);
-      status.textContent = say('badgeVerified');
-      status.dataset.state = 'verified';
-      status.className = 'badge ok';
-      const size = proof.tree_head.size;
-      message.textContent =
-        context.witnesses.length > 0
-          ? say('receiptWitnessed', { size, count: signers, quorum: context.witness_quorum })
-          : say('receiptVerified', { size });
+      showVerified(context, proof, checkReceipt(proof, context, trackingHash));
     } catch (e) {
-      status.textContent = say('badgeFailed');
-      status.dataset.state = 'failed';
-      status.className = 'badge bad';
-      // our own checks name the problem in the voter's language; a proof the crypto
-      // library refuses is named in general, its English detail kept in the tooltip
-      const reason =
-        e instanceof ReceiptProblem || e instanceof ApiError
-          ? e.message
-          : say('receiptBadProof');
-      message.textContent = say('receiptFailed', { reason });
-      message.title = e instanceof ReceiptProblem ? e.detail : (e && e.message) || String(e);
+      showFailed(e);
+    }
+  }
+
+  /**
+   * The receipt of a ballot version 2 whose cast row the page shows "included" at `seq`
+   * (docs/coercion.md §3): the row's inclusion proof under the latest signed and
+   * witnessed tree head (`GET /api/e/<election>/ballots/<tracking hash>`, as for version
+   * 1), checked here as version 1's receipt checks its ballot's.  A "recorded" or
+   * "audited" ballot has no row on the board to check.
+   */
+  async function revotingReceiptPage() {
+    if (app.dataset.status !== 'included') return;
+    const trackingHash = app.dataset.trackingHash || '';
+    const seq = Number(app.dataset.seq);
+    try {
+      const context = await call('GET', '/context');
+      const proof = await untilIncluded(`/ballots/${encodeURIComponent(trackingHash)}`);
+      if (proof && proof.status === 'pending') return;
+      if (!proof || proof.status !== 'included') throw new Error(say('receiptPending'));
+      showVerified(context, proof, checkCastRow(proof, context, trackingHash, seq));
+    } catch (e) {
+      showFailed(e);
     }
   }
 
   if (app.dataset.page === 'vote') votePage();
   if (app.dataset.page === 'receipt') receiptPage();
+  if (app.dataset.page === 'receipt-v2') revotingReceiptPage();
 })();

@@ -66,10 +66,13 @@ export function openingToJson(opening) {
 /**
  * @param {unknown} value
  * @param {string} path
+ * @param {{allowIdentityAlpha?: boolean}} [opts] - only a cast row's dummy flag may have
+ *   the identity as `alpha` (record/ballot.ciphertext_from_json)
  */
-function ciphertextFromJson(value, path) {
+export function ciphertextFromJson(value, path, opts = {}) {
   const r = new Reader(value, path);
-  const ct = new Ciphertext(r.point('alpha'), r.point('beta', { allowIdentity: true }));
+  const alpha = r.point('alpha', { allowIdentity: opts.allowIdentityAlpha === true });
+  const ct = new Ciphertext(alpha, r.point('beta', { allowIdentity: true }));
   r.done();
   return ct;
 }
@@ -109,7 +112,7 @@ function disjunctiveFromJson(value, path) {
  * @param {string} path
  * @returns {EncryptedContest} (a ranked contest's has no `selection_proof`)
  */
-function contestFromJson(value, path) {
+export function contestFromJson(value, path) {
   const r = new Reader(value, path);
   const ec = {
     contestId: r.text('id', 64),

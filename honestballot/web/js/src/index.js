@@ -38,6 +38,7 @@ import {
   verifyDesignatedPlaintext,
 } from './revoting.js';
 import { encryptBallotV2, makeRegistration } from './revoting_objects.js';
+import { ballotV2TrackingHash, castRowFromJson } from './revoting_record.js';
 import { verifyTreeHead as verifyHead } from './tree_head.js';
 import {
   MAX_WITNESSES,
@@ -465,6 +466,20 @@ const revoting = Object.freeze({
     const ctx = boundContext(context);
     const rng = randomScalars ? fixedRandomness(randomScalars) : SYSTEM_RANDOMNESS;
     return encryptBallotV2(ctx, fromHex(seedHex, 'seed', 32), ctx.verifierKey, selections, rng);
+  },
+  /**
+   * The tracking hash (hex) of the ballot of a cast row as the board shows it (a
+   * `cast-row` event's `body.row`), read strictly (record/revoting.cast_row_from_json):
+   * the receipt page recomputes it from the board entry it is shown.  The election key
+   * comes from `context`; the row's ballot names its election (the base hash) itself.
+   * @param {object | string} context - `{public_key, …}` as the page has it
+   * @param {object | string} row - the cast row
+   * @returns {string}
+   */
+  castRowTrackingHash: (context, row) => {
+    const ctx = readContext(context);
+    const r = castRowFromJson(parsed(row, 'cast row'));
+    return toHex(ballotV2TrackingHash(r.ballot, ctx.publicKey));
   },
 });
 
