@@ -4,12 +4,14 @@ SQLite and PostgreSQL.
 
 The page script cannot run under TestClient (tests/web/test_browser_revoting.py drives
 it in Chromium); here: the ballot page of such an election carries the activation-code
-step, the credential's one-time display and "vote with a new credential" with its advice,
-in every language and without inline code, and a version 1 election's page carries none
-of them; the receipt page of a ballot version 2 says "recorded" while its row waits for
-its batch and "included" (with the row's board entry) once the batch is posted, why no
-status such as "counts" is shown, and nothing of the version 1 receipt's browser check;
-an audited ballot version 2 is "audited"; an unknown or misshapen hash is 404.
+step with the field for a kept ``HB2-`` code, the credential's one-time display and "vote
+with a new credential" with its advice, in every language and without inline code, and a
+version 1 election's page carries none of them; the receipt page of a ballot version 2
+says "recorded" while its row waits for its batch (with no check to run) and "included"
+(with the row's board entry and the place for the browser's check of its inclusion
+proof) once the batch is posted, why no status such as "counts" is shown, and never the
+version 1 receipt's "only your last ballot counts"; an audited ballot version 2 is
+"audited"; an unknown or misshapen hash is 404.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ REVOTING_PARTS = (
     'data-revoting="1"',
     'id="letter"',
     'id="letter-code"',
+    'id="seed-code"',
+    'id="use-seed"',
     'id="registered"',
     'id="new-cast-open"',
     'id="new-cast-advice"',
@@ -74,6 +78,9 @@ def test_the_ballot_page_asks_for_the_letter_and_offers_a_new_credential(
         for key in (
             "voter.letter.intro",
             "voter.letter.label",
+            "voter.seedcode.title",
+            "voter.seedcode.intro",
+            "voter.seedcode.use",
             "voter.cred2.code",
             "voter.cred2.stored",
             "voter.newcred.button",
@@ -85,6 +92,7 @@ def test_the_ballot_page_asks_for_the_letter_and_offers_a_new_credential(
         # the texts the script says, from the catalogue in the page's language
         assert f'data-letter-bad-code="{_said("voter.letter.bad_code", lang)}"' in page
         assert f'data-new-casting="{_said("voter.newcred.casting", lang)}"' in page
+        assert f'data-seed-bad-code="{_said("voter.seedcode.bad_code", lang)}"' in page
     # a version 1 election's ballot page carries none of it
     web = election.web
     web.sign_in(web.client, VOTER)
@@ -126,6 +134,7 @@ def test_the_receipt_says_recorded_then_included_and_never_counts(
         assert _said("voter.receipt2.why", lang) in text
         assert _said("voter.receipt2.reload", lang) in text
         assert 'id="receipt-seq"' not in text
+        assert 'id="receipt-check' not in text and "data-seq" not in text
         # the version 1 receipt's words do not apply: "only your last ballot counts"
         assert _said("voter.receipt.later", lang) not in text
     # the batch due posts the row: "included", with the row's board entry
@@ -143,8 +152,14 @@ def test_the_receipt_says_recorded_then_included_and_never_counts(
         assert _said("voter.receipt2.included", lang) in text
         assert _said("voter.receipt2.status_included", lang) in text
         assert f'<dd id="receipt-seq">{seq}</dd>' in text
+        assert f'data-seq="{seq}"' in text
+        # the script checks the row's inclusion proof and says so here, in these words
+        assert 'id="receipt-check-badge"' in text
+        assert _said("voter.receipt.checking", lang) in text
+        assert f'data-receipt-verified="{_said("voter.receipt.verified", lang)}"' in text
         assert _said("voter.receipt2.why", lang) in text
         assert _said("voter.receipt2.reload", lang) not in text
+        assert _said("voter.receipt.later", lang) not in text
 
 
 def test_an_audited_ballot_and_unknown_hashes(election: RevotingElection) -> None:
