@@ -142,6 +142,8 @@
     revoting: false,
     /** the credential seed this device keeps (hex), in an election with re-voting protection */
     seed: '',
+    /** a kept `HB2-` code typed here, stored once the service accepts a ballot under it */
+    typedCode: '',
   };
 
   function storedCode() {
@@ -337,9 +339,10 @@
 
   /**
    * §2.1, §2.5: the `HB2-` code of a credential kept on another device, typed here: its
-   * checksum is checked on this device (a typo is refused in the voter's words), the seed
-   * is kept here as a registered one is, and the ballots go under it.  No registration and
-   * nothing of the code is sent; the service learns only what every cast tells it.
+   * checksum is checked on this device (a typo is refused in the voter's words) and the
+   * ballots go under its seed; the code is kept here, as a registered seed is, once the
+   * service accepts a cast or an audit under it (so a code of no registration, e.g. of
+   * another election, is not kept).  No registration and nothing of the code is sent.
    */
   function useKeptCode() {
     show('seed-code-error', false);
@@ -354,7 +357,7 @@
       return;
     }
     $('seed-code').value = '';
-    storeCode(code);
+    state.typedCode = code;
     state.seed = seed;
     show('letter', false);
     show('ballot-form');
@@ -882,6 +885,7 @@
       if (!receipt || receipt.tracking_hash !== mine.tracking_hash) {
         throw new Error(say('receiptMismatch'));
       }
+      keepTypedCode();
       location.assign(`/e/${encodeURIComponent(election)}/receipt/${mine.tracking_hash}`);
     } catch (e) {
       busyBallot(false);
@@ -908,7 +912,15 @@
       showError('voter-error', new Error(`${why} ${say('auditFailed')}`));
       return;
     }
+    keepTypedCode();
     showAudit(answer);
+  }
+
+  /** A typed `HB2-` code under which the service has just accepted a ballot: keep it. */
+  function keepTypedCode() {
+    if (!state.typedCode) return;
+    storeCode(state.typedCode);
+    state.typedCode = '';
   }
 
   function showAudit(answer) {
