@@ -6,9 +6,10 @@ Written only from docs/record-format.md, docs/trustees.md, docs/shuffle.md, docs
 does not import the ``honestballot`` package.
 
 Strict: a failure that `verify` names with a remedy (the record still verifying) fails the
-record here, except on the close's paper path, which is not strict: `close.paper`
-failures are followed as `verify` follows them and returned by :func:`check_close`
-(see "The close of an election with re-voting protection" below).
+record here, except on the close's paper path and its fallback round, which are not
+strict: `close.paper`, `close.dummy` and `close.credential` failures are followed as
+`verify` follows them and returned by :func:`check_close`, as is `close.stalled` (see "The
+close of an election with re-voting protection" below).
 """
 
 from __future__ import annotations
@@ -2543,9 +2544,10 @@ def verify_commission_proof(m_hash: bytes, unit: str, key: str, proof: dict) -> 
 
 
 def check_stations(manifest: dict, events: Sequence[dict]) -> dict[str, dict]:
-    """Board rule 10 and `stations.commissions` over the record's events in order; returns
-    unit -> its latest `station` body.  Each unit's station events are numbered 1, 2, ...
-    by their `sequence` (an older signed station posted again stands at the wrong place)."""
+    """Board rule 10 (`board.rules`) and `stations.commissions` over the record's events in
+    order; returns unit -> its latest `station` body (ValueError names the check).  Each
+    unit's station events are numbered 1, 2, ... by their `sequence` (an older signed
+    station posted again stands at the wrong place)."""
     m_hash = manifest_hash(manifest)
     units = {u["id"] for u in manifest["units"]}
     phase = "setup"
@@ -2562,30 +2564,35 @@ def check_stations(manifest: dict, events: Sequence[dict]) -> dict[str, dict]:
         body = ev["body"]
         keys = {"unit", "sequence", "paper", "commission_key", "commission_proof", "details_hash"}
         if set(body) - {"organiser_signature"} != keys:
-            raise ValueError(f"event {ev['seq']}: the station body's keys")
+            raise ValueError(f"board.rules: event {ev['seq']}: the station body's keys")
         if phase not in ("setup", "open"):
-            raise ValueError(f"event {ev['seq']}: a station after the close")
+            raise ValueError(f"board.rules: event {ev['seq']}: a station after the close")
         unit = body["unit"]
         if unit not in units:
-            raise ValueError(f"event {ev['seq']}: unknown unit {unit!r}")
+            raise ValueError(f"board.rules: event {ev['seq']}: unknown unit {unit!r}")
         if len(bytes.fromhex(body["details_hash"])) != 32 or not isinstance(body["paper"], bool):
-            raise ValueError(f"event {ev['seq']}: malformed station")
+            raise ValueError(f"board.rules: event {ev['seq']}: malformed station")
         sequence = body["sequence"]
         if type(sequence) is not int or sequence != sent.get(unit, 0) + 1:
             raise ValueError(
-                f"event {ev['seq']}: station sequence {sequence!r}, not the unit's next "
-                f"({sent.get(unit, 0) + 1})"
+                f"board.rules: event {ev['seq']}: station sequence {sequence!r}, not the "
+                f"unit's next ({sent.get(unit, 0) + 1})"
             )
         if phase == "open":
             before = latest.get(unit)
             if before is None:
-                raise ValueError(f"event {ev['seq']}: a new station after the open")
+                raise ValueError(f"board.rules: event {ev['seq']}: a new station after the open")
             if (before["commission_key"], before["paper"]) != (
                 body["commission_key"],
                 body["paper"],
             ):
-                raise ValueError(f"event {ev['seq']}: key or paper voting changed after the open")
-        verify_commission_proof(m_hash, unit, body["commission_key"], body["commission_proof"])
+                raise ValueError(
+                    f"board.rules: event {ev['seq']}: key or paper voting changed after the open"
+                )
+        try:
+            verify_commission_proof(m_hash, unit, body["commission_key"], body["commission_proof"])
+        except (ValueError, DecodeError) as exc:
+            raise ValueError(f"stations.commissions: event {ev['seq']}: {exc}") from None
         latest[unit] = body
         sent[unit] = sequence
     return latest
@@ -2607,19 +2614,25 @@ def check_station_signatures(base: bytes, setup: dict, events: Sequence[dict]) -
         if organiser is None:
             if "organiser_signature" in body:
                 raise ValueError(
-                    f"event {ev['seq']}: a signed station, but the setup names no organiser key"
+                    f"stations.signature: event {ev['seq']}: a signed station, but the setup "
+                    "names no organiser key"
                 )
             continue
         sig = body.get("organiser_signature")
         if not isinstance(sig, dict) or set(sig) != {"c", "s"}:
-            raise ValueError(f"event {ev['seq']}: the station lacks the organiser's signature")
+            raise ValueError(
+                f"stations.signature: event {ev['seq']}: the station lacks the organiser's "
+                "signature"
+            )
         key = decode_point(organiser, False)
         c, s = decode_scalar(sig["c"]), decode_scalar(sig["s"])
         message = canonical({k: v for k, v in body.items() if k != "organiser_signature"})
         r = schnorr_commitment(c, s, key)
         parts = [By(base), Pt(organiser), By(message), Pt(organiser), Pt(r)]
         if c != hash_to_scalar("station/organiser", *parts):
-            raise ValueError(f"event {ev['seq']}: the organiser's signature on the station")
+            raise ValueError(
+                f"stations.signature: event {ev['seq']}: the organiser's signature on the station"
+            )
     return checked
 
 
@@ -3416,17 +3429,23 @@ def check_heads_outside_batches(events: Sequence[dict], head_sizes: Sequence[int
                 raise ValueError(f"board.schedule: the tree head of size {size} ends inside {what}")
 
 
-def check_revoting(events: Sequence[dict], head_sizes: Sequence[int] = ()) -> dict | None:
+def check_revoting(
+    events: Sequence[dict], head_sizes: Sequence[int] = (), *, now_ms: int = 0
+) -> dict | None:
     """Both of the above, the board first (as `honestballot verify` reports them), the
+    polling stations (board rule 10, `stations.commissions`, `stations.signature`), the
     tree heads' places (`head_sizes`: the size of every signed head in the record), and
     the close with its result (:func:`check_close`, under the key "close" once the padding
-    is on the board); None without a schedule."""
+    is on the board; ``now_ms`` for `close.stalled`); None without a schedule."""
     board = check_revoting_board(events)
     if board is None:
         return None
+    setup = events[0]["body"]
+    check_stations(setup["manifest"], events)
+    check_station_signatures(setup_base_hash(setup), setup, events)
     check_heads_outside_batches(events, head_sizes)
     check_revoting_proofs(events)
-    close = check_close(events)
+    close = check_close(events, now_ms)
     if close is not None:
         board["close"] = close
     return board
@@ -3440,12 +3459,18 @@ def check_revoting(events: Sequence[dict], head_sizes: Sequence[int] = ()) -> di
 # This checker is stricter than `verify` in one way: an object the close would not take
 # (a failure with a remedy, which `verify` names while the record still verifies) fails
 # the record here, under the name `verify` gives it; so does every other named failure
-# (coercion.md §5.5), except on the paper path: a paper listing that `close.paper` names
-# (on no roll row, of another reporting unit, one voter listed twice, a list whose valid
-# cancellations are not its length) is followed as `verify` follows it (the valid
-# listings applied, the rest not, the kept and cancelled rows, the result's counts and
-# `paper` member recomputed), and the failure is returned (check, party named), not
-# raised.  An honest record has none.
+# (coercion.md §5.5), except on two paths, which are followed as `verify` follows them,
+# the failure returned (check, party named), not raised:
+# - the paper path: a paper listing that `close.paper` names (on no roll row, of another
+#   reporting unit, one voter listed twice, a list whose valid cancellations are not its
+#   length): the valid listings applied, the rest not, the kept and cancelled rows, the
+#   result's counts and `paper` member recomputed;
+# - the fallback round: a winner whose flag is not 0 (`close.dummy`) or whose voting
+#   point is not its registration's (`close.credential`): its group's rows checked again
+#   in rounds A-fallback and A-fallback-dec, the highest-counter row that passes both the
+#   group's winner, a group with none dropped.
+# An honest record has none.  `close.stalled` (the open round past its deadline) is
+# returned too: it names the round, and a close that waits for its trustees is no fault.
 # ---------------------------------------------------------------------------
 
 CLOSE_STEP_KINDS = ("mix", "tag", "point-tag", "offset", "equivalence", "decrypt")
@@ -4050,8 +4075,10 @@ class CloseReplay:
         return [_spec("decrypt", "A.counters", cts=cts)]
 
     def round_A_check(self) -> list[dict]:
+        """A5's walk: each joined group's rows from the lowest counter to the highest (its
+        last the winner), then A6's lists for the winners (`A.flags`, `A.pets`)."""
         w = self.got("decrypt", "A.counters")
-        at, winners = 0, []
+        at, ordered = 0, []
         for _, _, members in self.joined:
             points = w[at : at + len(members)]
             at += len(members)
@@ -4061,36 +4088,79 @@ class CloseReplay:
             starts = [i for i, p in enumerate(points) if (p - B).encode() not in enc]
             if len(starts) != 1:
                 raise ValueError("close.counters: a group's counters are not consecutive")
-            order = {e: i for i, e in enumerate(enc)}
-            cur, seen = starts[0], 1
-            while (points[cur] + B).encode() in order:
-                cur, seen = order[(points[cur] + B).encode()], seen + 1
-            if seen != len(points):
+            index = {e: i for i, e in enumerate(enc)}
+            walk = [starts[0]]
+            while (points[walk[-1]] + B).encode() in index:
+                walk.append(index[(points[walk[-1]] + B).encode()])
+            if len(walk) != len(points):
                 raise ValueError("close.counters: a group's counters are not consecutive")
-            winners.append(members[cur])
-        self.winners = winners
+            ordered.append([members[i] for i in walk])
+        self.ordered = ordered
+        self.winners = [rows[-1] for rows in ordered]
+        picks = list(enumerate(self.winners))
+        return self.check_specs("A.flags", "A.pets", picks)
+
+    def check_specs(self, flags: str, pets: str, picks: list[tuple[int, int]]) -> list[dict]:
+        """A6 for ``picks`` (joined group, row in mixed `A.rows`): the rows' flags to
+        decrypt, and the pairs (row's `Enc(σ)`, its registration's) to test."""
         rows, regs = self.got("mix", "A.rows"), self.got("mix", "A.registrations")
-        flags = [rows[i][3] for i in winners]
-        pairs = [
-            (rows[i][1], regs[j][1]) for i, (_, j, _) in zip(winners, self.joined, strict=True)
+        self.picks = picks
+        pairs = [(rows[i][1], regs[self.joined[g][1]][1]) for g, i in picks]
+        return [
+            _spec("decrypt", flags, cts=[rows[i][3] for _, i in picks]),
+            _spec("equivalence", pets, pairs=pairs),
         ]
-        return [_spec("decrypt", "A.flags", cts=flags), _spec("equivalence", "A.pets", pairs=pairs)]
+
+    def check_results(self, flags: str, pets: str) -> list[tuple[bool, bool]]:
+        """Per pick of :meth:`check_specs`: (its flag decrypts to 0, its pair tests equal)."""
+        f, p = self.out.get(("decrypt", flags), []), self.out.get(("decrypt", pets), [])
+        return [(a == IDENTITY, b == IDENTITY) for a, b in zip(f, p, strict=True)]
 
     def round_A_check_dec(self) -> list[dict]:
-        return [_spec("decrypt", "A.pets", cts=self.got("equivalence", "A.pets"))]
+        return [_spec("decrypt", "A.pets", cts=self.out.get(("equivalence", "A.pets"), []))]
 
     def round_A_fallback(self) -> list[dict]:
-        flags, pets = self.out.get(("decrypt", "A.flags"), []), self.got("decrypt", "A.pets")
-        if any(f != IDENTITY for f in flags):
-            raise ValueError("close.dummy: a winner's flag is not 0 (the fallback round)")
-        if any(p != IDENTITY for p in pets):
-            raise ValueError("close.credential: a winner's voting point is not its registration's")
-        return []
+        """coercion.md §5.3, A6: a winner whose flag is not 0 names the service
+        (`close.dummy`), one whose `Enc(σ)` is not its registration's too
+        (`close.credential`); those groups' rows, every one, from the lowest counter to
+        the highest, are checked again at once (`A.fallback-flags`, `A.fallback-pets`).
+        Followed as `verify` follows it (not strict: the record still verifies)."""
+        self.failing = []
+        for (g, _), (flag_ok, pet_ok) in zip(
+            self.picks, self.check_results("A.flags", "A.pets"), strict=True
+        ):
+            tag = self.joined[g][0].hex()
+            if not flag_ok:
+                self.failures.append(("close.dummy", "service", f"group {tag}: its winner's flag"))
+            if not pet_ok:
+                self.failures.append(
+                    ("close.credential", "service", f"group {tag}: its winner's voting point")
+                )
+            if not (flag_ok and pet_ok):
+                self.failing.append(g)
+        picks = [(g, i) for g in self.failing for i in self.ordered[g]]
+        return self.check_specs("A.fallback-flags", "A.fallback-pets", picks)
 
     def round_A_fallback_dec(self) -> list[dict]:
-        return []
+        pets = self.out.get(("equivalence", "A.fallback-pets"), [])
+        return [_spec("decrypt", "A.fallback-pets", cts=pets)]
+
+    def fallback_winners(self) -> None:
+        """A6's outcome: a failing group's winner is its highest-counter row that passes
+        both tests in the fallback round; a group none of whose rows passes is dropped."""
+        if not self.failing:
+            return
+        passed: dict[int, int] = {}
+        results = self.check_results("A.fallback-flags", "A.fallback-pets")
+        for (g, i), (flag_ok, pet_ok) in zip(self.picks, results, strict=True):
+            if flag_ok and pet_ok:
+                passed[g] = i  # rows from the lowest counter: the last that passes wins
+        keep = [g for g in range(len(self.joined)) if g not in self.failing or g in passed]
+        self.winners = [passed.get(g, self.winners[g]) for g in keep]
+        self.joined = [self.joined[g] for g in keep]
 
     def round_B_mix(self) -> list[dict]:
+        self.fallback_winners()
         rows, regs = self.got("mix", "A.rows"), self.got("mix", "A.registrations")
         winners = [
             [regs[j][0], regs[j][2], regs[j][3], *rows[i][4:]]
@@ -4511,16 +4581,19 @@ class CloseReplay:
         return []
 
 
-def check_close(events: Sequence[dict]) -> dict | None:
+def check_close(events: Sequence[dict], now_ms: int = 0) -> dict | None:
     """The close of an election with re-voting protection replayed from the record (None
     before its padding): the objects (:func:`read_close_objects`) taken round by round
     (:class:`CloseReplay`), `close.rounds` (each round announced by a `close-round` event
     right after the step that opened it, the first right after the padding), and, when
     the close is done, the `result` (`result.counts`): right after the close's last step,
     exactly the recomputed body, member for member.  Returns {round, done, rounds,
-    result, failures}: `failures` the `close.paper` failures followed (check, party,
-    detail), the only failures with a remedy this checker does not fail on; ValueError
-    names the first check that fails."""
+    result, failures}: `failures` the failures followed (check, party, detail), the only
+    ones this checker does not fail on: `close.paper` (the paper path), `close.dummy` and
+    `close.credential` (the fallback round), and `close.stalled` when the open round's
+    announced deadline is before ``now_ms`` (the later of the record's last tree head's
+    `timestamp_ms` and the time of the check); ValueError names the first check that
+    fails."""
     setup = events[0]["body"]
     padding = [e["seq"] for e in events if e["kind"] == "padding"]
     if not padding:
@@ -4531,10 +4604,22 @@ def check_close(events: Sequence[dict]) -> dict | None:
     replay.open_next(padding[0])
     for obj in objects:
         replay.take(obj)
-    announced = [(e["body"]["round"], e["seq"]) for e in events if e["kind"] == "close-round"]
+    rounds = [e for e in events if e["kind"] == "close-round"]
+    announced = [(e["body"]["round"], e["seq"]) for e in rounds]
     expected = [(name, seq + 1) for name, seq in replay.rounds]
     if announced != expected:
         raise ValueError(f"close.rounds: the rounds announced are not {expected}")
+    # close.stalled: the open round's deadline passed by the last tree head or now (named,
+    # the record still verifies: trustees who do not act are no fault of the board's)
+    if not replay.done and rounds and rounds[-1]["body"]["deadline_ms"] < now_ms:
+        waiting = "; ".join(
+            f"{s['step']} of {s['list']} done by {[o['trustee'] for o in s['taken']]}"
+            for s in replay.specs
+            if not _spec_done(s, replay.k)
+        )
+        replay.failures.append(
+            ("close.stalled", f"round {replay.round}", f"past its deadline: {waiting}")
+        )
     results = [e for e in events if e["kind"] == "result"]
     if results and not replay.done:
         raise ValueError("result.counts: a result before the close is done")
