@@ -91,7 +91,7 @@ ROWS, REGISTRATIONS = 40, 20
 INTERVAL_S = 60
 SCHEDULE = Schedule(INTERVAL_S, ((ROWS, REGISTRATIONS),), cover=Cover(300, 100))
 #: the day's expected rates, as shares of the peak hour, from 00:00 to 24:00: the shape
-#: the organiser's page and ``election create --revoting`` propose by
+#: the organiser's page and ``election create`` propose by
 #: (protocol/schedule_plan.py)
 DAY = tuple(share / 100 for share in DAY_SHAPE)
 PEAK_BALLOTS, PEAK_REGISTRATIONS = 7500, 6000

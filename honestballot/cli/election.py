@@ -67,6 +67,16 @@ def manifest_hash_command(manifest: str) -> None:
     click.echo(manifest_hash(load_manifest(read_bytes(manifest))).hex())
 
 
+#: what ``election create --no-revoting`` prints (on stderr) before creating
+NO_REVOTING_WARNING = (
+    "warning: --no-revoting: this election has no re-voting protection. Its public board "
+    "will show when a voter votes again or replaces a credential, so anyone watching it "
+    "(a boss holding a voter's receipt) can tell that the voter did; voting again no "
+    "longer protects a coerced voter. This mode is to be removed (docs/record-format.md "
+    "§9, docs/coercion.md §14)."
+)
+
+
 @election_group.command("create")
 @click.option(
     "--manifest",
@@ -97,63 +107,66 @@ def manifest_hash_command(manifest: str) -> None:
 @click.option(
     "--organiser-key",
     default=None,
-    help="The public key (hex) that must sign the roll summary posted at open (and, with "
-    "--revoting, the encrypted roll).",
+    help="The public key (hex) that must sign the roll summary posted at open and the "
+    "encrypted roll (re-voting protection needs it).",
 )
 @click.option(
-    "--revoting",
-    is_flag=True,
-    help="Re-voting protection (docs/coercion.md): the board shows votes and registrations "
-    "in batches of fixed sizes on the schedule proposed from --expected-voters, --opens-at, "
-    "--hours and --batch-interval; needs --organiser-key.",
+    "--revoting/--no-revoting",
+    default=True,
+    show_default=True,
+    help="Re-voting protection, the default (docs/coercion.md): the board shows votes and "
+    "registrations in batches of fixed sizes on the schedule proposed from "
+    "--expected-voters, --opens-at, --hours and --batch-interval; needs --expected-voters "
+    "and --organiser-key. --no-revoting creates an election without it, whose public board "
+    "shows when a voter votes again or replaces a credential, so anyone watching it can "
+    "tell; that mode is to be removed (docs/record-format.md §9).",
 )
 @click.option(
     "--expected-voters",
     type=int,
     default=None,
-    help="With --revoting: how many voters you expect to vote.",
+    help="How many voters you expect to vote (required unless --no-revoting).",
 )
 @click.option(
     "--opens-at",
     type=int,
     default=8,
     show_default=True,
-    help="With --revoting: the hour of the day (0-23, voters' local time) you will open.",
+    help="The hour of the day (0-23, voters' local time) you will open.",
 )
 @click.option(
     "--hours",
     type=int,
     default=12,
     show_default=True,
-    help="With --revoting: how many hours voting lasts.",
+    help="How many hours voting lasts.",
 )
 @click.option(
     "--batch-interval",
     type=int,
     default=DEFAULT_INTERVAL_S,
     show_default=True,
-    help="With --revoting: seconds between batches (10 to 3600, dividing the hour).",
+    help="Seconds between batches (10 to 3600, dividing the hour).",
 )
 @click.option(
     "--cover-k0",
     type=int,
     default=DEFAULT_K0,
     show_default=True,
-    help="With --revoting: K0, the cover replacements' number before noise "
-    "(docs/coercion.md §4; at most what the schedule's listed hours have room for).",
+    help="K0, the cover replacements' number before noise (docs/coercion.md §4; at most "
+    "what the schedule's listed hours have room for).",
 )
 @click.option(
     "--cover-epsilon",
     default="0.1",
     show_default=True,
-    help="With --revoting: epsilon of the cover replacements' noise, 0.01 to 1 (at most "
-    "three decimals; above 1 the close's counts would show how many voters replaced a "
-    "credential).",
+    help="Epsilon of the cover replacements' noise, 0.01 to 1 (at most three decimals; "
+    "above 1 the close's counts would show how many voters replaced a credential).",
 )
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="With --revoting: print the proposed schedule and create nothing.",
+    help="Print the proposed schedule and create nothing.",
 )
 @database_option
 def create(
@@ -173,12 +186,17 @@ def create(
     database: str,
 ) -> None:
     """Create an election from its manifest and the trustees' key ceremony, naming the
-    witnesses of its board; with --revoting, an election with re-voting protection on the
-    batch schedule printed first (the one the organiser's page proposes)."""
+    witnesses of its board: with re-voting protection (the default) on the batch schedule
+    printed first (the one the organiser's page proposes); with --no-revoting, one whose
+    board shows re-votes (to be removed)."""
     schedule = None
     if revoting:
         if expected_voters is None:
-            raise click.UsageError("--revoting needs --expected-voters")
+            raise click.UsageError(
+                "an election has re-voting protection unless --no-revoting is given: give "
+                "--expected-voters (and --organiser-key) for its batch schedule, or "
+                "--no-revoting for an election whose board shows re-votes"
+            )
         epsilon_milli = parse_epsilon(cover_epsilon)
         plan = Plan(expected_voters, opens_at, hours, batch_interval, cover_k0, epsilon_milli)
         schedule = plan.schedule()
@@ -192,10 +210,13 @@ def create(
         or parse_epsilon(cover_epsilon) != DEFAULT_EPSILON_MILLI
     ):
         raise click.UsageError(
-            "--expected-voters, --cover-k0, --cover-epsilon and --dry-run go with --revoting"
+            "--expected-voters, --cover-k0, --cover-epsilon and --dry-run are for re-voting "
+            "protection, not --no-revoting"
         )
     if manifest is None or election_key is None:
         raise click.UsageError("creating an election needs --manifest and --election-key")
+    if not revoting:
+        click.echo(NO_REVOTING_WARNING, err=True)
     m = load_manifest(read_bytes(manifest))
     key = decode_election_key(parse_json(read_bytes(election_key), limit=64 << 20), "election-key")
     named = [_witness_option(w) for w in witnesses]

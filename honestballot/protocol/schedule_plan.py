@@ -16,7 +16,8 @@ the replacements do not spill into the close's block of a vote that runs its hou
 The vote's hours count from the ``open`` event (protocol/schedule.py), so ``opens_at``
 is the hour the organiser means to press "open"; a vote that runs past the plan's hours
 keeps the last hour's sizes.  Pure: no clock, no I/O.  The page and ``honestballot
-election create --revoting`` both make the schedule here, so both propose the same one.
+election create`` (protected by default) both make the schedule here, so both propose
+the same one.
 """
 
 from __future__ import annotations

@@ -94,10 +94,15 @@ def create_election(
     quorum: int | None = None,
     organiser_key: Point | None = None,
     schedule: Schedule | None = None,
+    revoting: bool | None = None,
 ) -> dict[str, str]:
     """``honestballot election create``: the service re-verifies the whole ceremony and
     checks it was run for this manifest; the two cheap checks come first here, so that a
     wrong file is named before the slow verification.
+
+    Re-voting protection is the default: an election without it (whose board shows
+    re-votes, a mode to be removed) is made only when ``revoting`` is ``False``, said
+    explicitly; otherwise ``schedule`` is required.
 
     A scoped token creates only its own election, refused before anything else so that
     the answer does not depend on whether the other election exists."""
@@ -111,6 +116,7 @@ def create_election(
                 election=manifest.election_id,
             )
         )
+    _revoting_chosen(schedule, revoting)
     wanted = manifest_hash(manifest)
     ceremony = key.ceremony
     if ceremony.election_id != manifest.election_id or ceremony.manifest_hash != wanted:
@@ -150,6 +156,29 @@ def create_election(
         "base_hash": ctx.base_hash.hex(),
         "phase": services.elections.phase(manifest.election_id),
     }
+
+
+def _revoting_chosen(schedule: Schedule | None, revoting: bool | None) -> None:
+    """Refuse an election without re-voting protection unless it was asked for, and a
+    schedule with that request."""
+    if revoting is False and schedule is not None:
+        raise InvalidInput(
+            Text(
+                "organiser.revoting_off_with_schedule",
+                "a batch schedule is for re-voting protection: send either the schedule "
+                'or "revoting": false, not both',
+            )
+        )
+    if revoting is not False and schedule is None:
+        raise InvalidInput(
+            Text(
+                "organiser.revoting_needs_schedule",
+                "an election has re-voting protection unless you say otherwise: send its "
+                '"schedule" (docs/api.md), or "revoting": false for an election without it, '
+                "whose board shows when a voter votes again or replaces a credential (that "
+                "mode is to be removed)",
+            )
+        )
 
 
 def import_roll(

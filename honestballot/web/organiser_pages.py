@@ -219,10 +219,12 @@ def _elections_page(
     *,
     plan: dict[str, Any] | None = None,
     plan_failed: bool = False,
+    revoting: bool = True,
 ) -> Response:
     """The elections ``who`` may manage (a scoped token's own only), the form that
     creates one and, with ``plan``, the batch schedule proposed for re-voting protection
-    (``plan_failed``: the error is the plan's, nothing was to be created)."""
+    (``plan_failed``: the error is the plan's, nothing was to be created); ``revoting``:
+    the create form's choice, re-voting protection unless the organiser chose otherwise."""
     services = services_of(request)
     lang = language_of(request)
     elections = [
@@ -243,6 +245,7 @@ def _elections_page(
         intervals=INTERVALS,
         plan=plan or {"values": {}, "shown": False},
         plan_failed=plan_failed,
+        revoting=revoting,
     )
 
 
@@ -354,9 +357,11 @@ def page_create(
     epsilon: FormText = "",
 ) -> Response:
     """The manifest and election-key files, read exactly as ``election create`` reads them;
-    for re-voting protection (``revoting``), the plan's fields, whose proposed schedule
-    the page showed, and the organiser's key, which an election with re-voting protection
-    needs (it signs the encrypted roll) and any other may name (it signs the roll summary)."""
+    re-voting protection unless ``revoting`` is ``off`` (the form's explicit choice of an
+    election whose board shows re-votes, a mode to be removed): then the plan's fields,
+    whose proposed schedule the page showed, are required, and the organiser's key,
+    which an election with re-voting protection needs (it signs the encrypted roll) and
+    any other may name (it signs the roll summary)."""
     who = _form_guard(request, csrf)
     values = {
         "voters": voters,
@@ -366,11 +371,11 @@ def page_create(
         "k0": k0,
         "epsilon": epsilon,
     }
-    protect = revoting in ("on", "1", "yes", "true")
+    protect = revoting.strip() != "off"
     plan: Plan | None = None
     try:
         if protect:
-            plan = _plan_of(values)
+            plan = _required_plan(values)
         manifest_data = _read(manifest, "manifest")
         key_data = _read(election_key, "election key")
         m = _manifest_or_why(manifest_data, key_data)
@@ -389,13 +394,30 @@ def page_create(
             key,
             organiser_key=decode_point(signer, "organiser_key") if signer else None,
             schedule=plan.schedule() if plan is not None else None,
+            revoting=protect,
         )
 
     except (HonestBallotError, ApiError) as exc:
         view = _plan_view(values, plan) if protect else None
-        return _elections_page(request, who, *_failure(request, exc), plan=view)
+        failure = _failure(request, exc)
+        return _elections_page(request, who, *failure, plan=view, revoting=protect)
     step = "#encrypted-roll" if plan is not None else ""
     return _see_other(f"/organiser/e/{created['election_id']}?done=created{step}")
+
+
+def _required_plan(values: Mapping[str, str]) -> Plan:
+    """The plan of an election with re-voting protection; none given at all (the
+    proposed schedule never shown) is said as such, not as a field's bad number."""
+    if not any(values.get(name, "").strip() for name in PLAN_FIELDS):
+        raise InvalidInput(
+            Text(
+                "organiser.revoting_no_plan",
+                "re-voting protection needs its batch schedule: enter the expected voters "
+                "and show the proposed schedule, then create; or choose to create the "
+                "election without re-voting protection",
+            )
+        )
+    return _plan_of(values)
 
 
 def _dashboard(

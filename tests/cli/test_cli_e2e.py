@@ -175,7 +175,9 @@ def test_every_role_through_the_command_line(tmp_path: Path) -> None:
         assert f"trustee {i}: key share accepted" in out.stdout
 
     # the organiser creates the election and publishes its setup
-    out = hb("election", "create", "--manifest", manifest, "--election-key", key, *db)
+    out = hb(
+        "election", "create", "--no-revoting", "--manifest", manifest, "--election-key", key, *db
+    )  # fmt: skip
     assert f"created election {ELECTION}" in out.stdout
     setup = tmp_path / "setup.json"
     hb("election", "info", ELECTION, "--out", setup, *db)

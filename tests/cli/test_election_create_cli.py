@@ -1,7 +1,9 @@
-"""``honestballot election create --revoting``: the batch schedule proposed from the
-expected voters, the opening hour, the hours and the batch interval is printed (alone
-with ``--dry-run``) and becomes the setup's schedule; bad figures and a missing
-organiser's key are one line each and create nothing."""
+"""``honestballot election create``: re-voting protection is the default (``--revoting``
+says it explicitly); the batch schedule proposed from the expected voters, the opening
+hour, the hours and the batch interval is printed (alone with ``--dry-run``) and becomes
+the setup's schedule; bad figures and a missing organiser's key are one line each and
+create nothing.  ``--no-revoting`` (an election whose board shows re-votes, to be removed)
+must be asked for, and warns."""
 
 from __future__ import annotations
 
@@ -65,11 +67,12 @@ def test_the_proposed_schedule_is_printed_and_created(files: list[str], tmp_path
     assert "created" not in dry.stdout
     assert not (tmp_path / "hb.sqlite").exists()  # a dry run opens no database
 
+    # re-voting protection is the default: no --revoting needed
     made = run_cli(
-        "election", "create", *files, "--revoting", *FIGURES, "--organiser-key", ORGANISER_KEY,
-        cwd=tmp_path,
+        "election", "create", *files, *FIGURES, "--organiser-key", ORGANISER_KEY, cwd=tmp_path
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
+    assert "warning" not in made.stderr
     assert dry.stdout in made.stdout  # the same schedule printed before creating
     assert f"created election {ELECTION}" in made.stdout
     assert "honestballot organiser make-roll" in made.stdout
@@ -93,24 +96,43 @@ def test_bad_figures_and_a_missing_key_create_nothing(files: list[str], tmp_path
     )  # fmt: skip
     # twice the voters, and two registrations for each of K0 + ln(10^6)/ε = 439 replacements
     one_line_error(too_big, "a batch would hold 80000878 items")
-    alone = run_cli("election", "create", *files, *FIGURES, cwd=tmp_path)
-    assert alone.returncode == 2 and "go with --revoting" in alone.stderr
-    no_voters = run_cli("election", "create", *files, "--revoting", cwd=tmp_path)
-    assert no_voters.returncode == 2 and "--revoting needs --expected-voters" in no_voters.stderr
+    alone = run_cli("election", "create", *files, "--no-revoting", *FIGURES, cwd=tmp_path)
+    assert alone.returncode == 2 and "not --no-revoting" in alone.stderr
+    # nothing said: re-voting protection, which needs the expected voters
+    for said in ([], ["--revoting"]):
+        no_voters = run_cli("election", "create", *files, *said, cwd=tmp_path)
+        assert no_voters.returncode == 2, no_voters.stderr
+        assert "re-voting protection unless --no-revoting is given" in no_voters.stderr
+        assert "give --expected-voters" in no_voters.stderr
+        assert "warning" not in no_voters.stderr
     service = open_service(_database(files))
     with service.store.connect() as conn:
         assert service.store.election_row(conn, ELECTION) is None
 
-    # and without --revoting, an election as before: no schedule
-    plain = run_cli("election", "create", *files, cwd=tmp_path)
+    # only with --no-revoting, an election as before: no schedule, and a warning
+    plain = run_cli("election", "create", *files, "--no-revoting", cwd=tmp_path)
     assert plain.returncode == 0, plain.stderr
     assert "proposed batch schedule" not in plain.stdout
+    assert plain.stderr.startswith("warning: --no-revoting: this election has no re-voting")
+    assert "will show when a voter votes again or replaces a credential" in plain.stderr
+    assert "This mode is to be removed" in plain.stderr
     assert open_service(_database(files)).board_keys(ELECTION).schedule is None
+
+
+def test_the_help_says_protection_is_the_default(tmp_path: Path) -> None:
+    """``--help`` names both choices, the default, and that the other mode goes."""
+    shown = run_cli("election", "create", "--help", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    text = " ".join(shown.stdout.split())
+    assert "--revoting / --no-revoting" in text and "[default: revoting]" in text
+    assert "Re-voting protection, the default" in text
+    assert "shows when a voter votes again or replaces a credential" in text
+    assert "that mode is to be removed" in text
 
 
 def test_k0_and_epsilon_are_chosen_for_the_setup(files: list[str], tmp_path: Path) -> None:
     """--cover-k0 and --cover-epsilon become the setup's schedule's cover (epsilon in
-    thousandths); bad ones, or either without --revoting, create nothing."""
+    thousandths); bad ones, or either with --no-revoting, create nothing."""
     cover = ["--cover-k0", "40", "--cover-epsilon", "0.25"]
     too_many = run_cli(
         "election", "create", *files, "--revoting", *FIGURES, "--cover-k0", "100001",
@@ -128,8 +150,8 @@ def test_k0_and_epsilon_are_chosen_for_the_setup(files: list[str], tmp_path: Pat
         "--organiser-key", ORGANISER_KEY, cwd=tmp_path,
     )  # fmt: skip
     one_line_error(exposed, "epsilon is 0.01 to 1 (above it the counts say how many voters")
-    alone = run_cli("election", "create", *files, *cover, cwd=tmp_path)
-    assert alone.returncode == 2 and "go with --revoting" in alone.stderr
+    alone = run_cli("election", "create", *files, "--no-revoting", *cover, cwd=tmp_path)
+    assert alone.returncode == 2 and "not --no-revoting" in alone.stderr
     service = open_service(_database(files))
     with service.store.connect() as conn:
         assert service.store.election_row(conn, ELECTION) is None

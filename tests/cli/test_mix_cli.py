@@ -123,7 +123,7 @@ def test_a_mixed_election_through_the_command_line(hb: Cli, tmp_path: Path) -> N
     db = hb.db
 
     # the organiser creates the election; voters register, encrypt and cast
-    out, _ = hb("election", "create", "--manifest", manifest_file,
+    out, _ = hb("election", "create", "--no-revoting", "--manifest", manifest_file,
                 "--election-key", tmp_path / "election-key.json", *db)  # fmt: skip
     assert f"created election {ELECTION}" in out
     setup = tmp_path / "setup.json"

@@ -25,7 +25,7 @@ def test_a_ranked_ballot_through_the_command_line(hb: Cli, tmp_path: Path) -> No
     key_ceremony(manifest, tmp_path, "cli-ranked")
     manifest_file = tmp_path / "manifest.json"
     manifest_file.write_text(json.dumps(manifest_to_json(manifest), ensure_ascii=False))
-    hb("election", "create", "--manifest", manifest_file,
+    hb("election", "create", "--no-revoting", "--manifest", manifest_file,
        "--election-key", tmp_path / "election-key.json", *hb.db)  # fmt: skip
     setup = tmp_path / "setup.json"
     hb("election", "info", RANKED_ELECTION, "--out", setup, *hb.db)

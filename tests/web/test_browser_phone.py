@@ -282,7 +282,12 @@ def test_every_page_fits_a_phone_in_every_language(
         assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
         # re-voting protection's schedule, proposed from the form as an organiser fills it
         page.goto(server.url("/organiser/elections?lang=en"))
-        page.locator("#revoting summary").click()
+        # the section is open, and the create form has chosen protection
+        expect(page.locator("#plan-voters")).to_be_visible()
+        expect(page.locator("#create-form input[name=revoting][value=on]")).to_be_checked()
+        expect(page.locator("#revoting-off-warning")).to_have_text(
+            _say("organiser.revoting.off_warning", "en")
+        )
         page.locator("#plan-voters").fill("12 000")
         page.locator("#plan-opens-at").select_option("9")
         page.locator("#plan-form [type=submit]").click()
@@ -457,8 +462,10 @@ def test_an_organiser_builds_the_election_on_the_pages(
         manifest_file = tmp_path / "manifest.json"
         download.value.save_as(manifest_file)
 
-        # create it: first with the two files swapped
+        # create it without re-voting protection, chosen explicitly: first with the two
+        # files swapped
         page.goto(server.url("/organiser/elections"))
+        page.locator("#create-form input[name=revoting][value=off]").check()
         page.locator("#manifest").set_input_files(str(key_file))
         page.locator("#election-key").set_input_files(str(manifest_file))
         page.locator("form[action='/organiser/elections'] [type=submit]").click()
@@ -466,10 +473,12 @@ def test_an_organiser_builds_the_election_on_the_pages(
             _say("msg.organiser.files_swapped", "kk")
         )
         _no_english(page, "[role=alert]")
+        expect(page.locator("#create-form input[name=revoting][value=off]")).to_be_checked()
         page.locator("#manifest").set_input_files(str(manifest_file))
         page.locator("#election-key").set_input_files(str(key_file))
         page.locator("form[action='/organiser/elections'] [type=submit]").click()
         page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created")
+        expect(page.locator("#no-revoting")).to_have_text(_say("organiser.revoting.none", "kk"))
 
         # a contact that is no phone number: said in Kazakh
         page.locator("#contact").fill("12")
@@ -575,6 +584,7 @@ def test_an_organiser_makes_a_ranked_election_in_the_form(
         download.value.save_as(manifest_file)
 
         page.goto(server.url("/organiser/elections"))
+        page.locator("#create-form input[name=revoting][value=off]").check()
         page.locator("#manifest").set_input_files(str(manifest_file))
         page.locator("#election-key").set_input_files(str(key_file))
         page.locator("form[action='/organiser/elections'] [type=submit]").click()

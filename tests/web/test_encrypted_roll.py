@@ -223,6 +223,7 @@ def test_an_election_without_a_schedule_takes_no_encrypted_roll(
         "manifest": manifest_to_json(made.manifest),
         "election_key": encode_election_key(made.key),
         "organiser_key": base_mul(ORGANISER_SECRET).hex(),
+        "revoting": False,
     }
     assert _api(web, "POST", "/api/organiser/elections", body).status_code == 201
     roll = _api(

@@ -121,6 +121,7 @@ def test_the_mix_upload_accepts_valid_mixes_only(
     body = {
         "manifest": manifest_to_json(mixed_ceremony.manifest),
         "election_key": encode_election_key(mixed_ceremony.key),
+        "revoting": False,
     }
     organiser(web, "/api/organiser/elections", content=json.dumps(body),
               headers={"content-type": "application/json"})  # fmt: skip

@@ -22,7 +22,8 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from honestballot.audit.findings import AuditInputError
-from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
 from honestballot.protocol.dkg_verify import ElectionKey
@@ -66,9 +67,11 @@ class Other:
     key: ElectionKey
 
     def body(self, manifest: Manifest | None = None) -> dict[str, Any]:
+        """The create request of an election without re-voting protection, said so."""
         return {
             "manifest": manifest_to_json(manifest or self.manifest),
             "election_key": encode_election_key(self.key),
+            "revoting": False,
         }
 
 
@@ -243,6 +246,37 @@ def test_create_refuses_malformed_requests(web: WebElection, other: Other) -> No
     r = api(web, "POST", path, content=json.dumps(other.body()), headers=CSV_TYPE)
     assert r.status_code == 415 and error_code(r) == "unsupported_media_type"
     assert OTHER not in web.services.store.list_elections()
+
+
+def test_create_asks_for_re_voting_protection_or_its_explicit_refusal(
+    web: WebElection, other: Other
+) -> None:
+    """Re-voting protection is the default: a request with no schedule that does not say
+    ``"revoting": false`` is refused, said in the organiser's language; so is a schedule
+    with ``"revoting": false``; nothing is created."""
+    path = "/api/organiser/elections"
+    schedule = {"interval": 60, "hours": [[40, 20]], "cover": {"k0": 0, "epsilon_milli": 100}}
+    plain = {k: v for k, v in other.body().items() if k != "revoting"}
+    for body in (plain, {**plain, "revoting": True}):
+        r = post_json(web, f"{path}?lang=kk", body)
+        assert r.status_code == 400 and error_code(r) == "invalid_input", r.text
+        message = r.json()["error"]["message"]
+        assert "an election has re-voting protection unless you say otherwise" in message
+        assert '"revoting": false' in message and "to be removed" in message
+        assert r.json()["error"]["text"] == STRINGS["msg.organiser.revoting_needs_schedule"][1]
+    both = {**plain, "revoting": False, "schedule": schedule}
+    r = post_json(web, path, both)
+    assert r.status_code == 400 and error_code(r) == "invalid_input", r.text
+    assert "send either the schedule or" in r.json()["error"]["message"]
+    r = post_json(web, path, {**plain, "revoting": "no"})
+    assert r.status_code == 400 and error_code(r) == "malformed_input", r.text
+    assert OTHER not in web.services.store.list_elections()
+    # with the schedule (and the organiser's key it needs), protection needs no flag
+    organiser_key = base_mul(random_nonzero_scalar(SeededRandomness("organiser"))).hex()
+    keyed = {**plain, "schedule": schedule, "organiser_key": organiser_key}
+    r = post_json(web, path, keyed)
+    assert r.status_code == 201, r.text
+    assert web.services.elections.context(OTHER).revoting
 
 
 # -- the roll and exceptions -----------------------------------------------------------------
@@ -754,7 +788,7 @@ def test_create_an_election_through_the_page(web: WebElection, other: Other) -> 
     r = web.client.post(
         "/organiser/elections",
         files={"manifest": ("m.json", manifest), "election_key": ("k.json", wrong_key)},
-        data={"csrf": csrf},
+        data={"csrf": csrf, "revoting": "off"},
     )
     assert r.status_code == 400 and "церемонии для другого манифеста" in r.text
 
@@ -762,7 +796,7 @@ def test_create_an_election_through_the_page(web: WebElection, other: Other) -> 
     r = web.client.post(
         "/organiser/elections",
         files={"manifest": ("m.json", manifest), "election_key": ("k.json", key)},
-        data={"csrf": csrf},
+        data={"csrf": csrf, "revoting": "off"},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text

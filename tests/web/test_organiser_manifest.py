@@ -211,7 +211,7 @@ def test_a_ranked_election_is_made_from_the_form(web: WebElection, ranked_key: E
 
     created = client.post(
         "/organiser/elections",
-        data={"csrf": csrf},
+        data={"csrf": csrf, "revoting": "off"},
         files={
             "manifest": ("manifest.json", r.content, "application/json"),
             "election_key": (

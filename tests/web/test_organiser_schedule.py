@@ -74,7 +74,17 @@ def test_the_form_shows_the_proposed_schedule_in_every_language(
     assert said("organiser.revoting.title", lang) in plain.text
     assert said("organiser.revoting.for_voters", lang) in plain.text
     assert said("organiser.revoting.for_organiser", lang) in plain.text
-    assert 'id="proposed-schedule"' not in plain.text and 'name="revoting"' not in plain.text
+    assert 'id="proposed-schedule"' not in plain.text
+    # re-voting protection is the default: chosen on the create form, which asks for the
+    # proposed schedule first; the other choice is explicit, with its warning
+    assert said("organiser.revoting.default", lang) in plain.text
+    form = plain.text.split('id="create-form"', 1)[1]
+    assert '<input type="radio" name="revoting" value="on" checked>' in form
+    assert '<input type="radio" name="revoting" value="off">' in form
+    assert said("organiser.revoting.use_first", lang) in form
+    assert said("organiser.revoting.off", lang) in form
+    assert said("organiser.revoting.off_warning", lang) in form
+    assert '<input type="hidden" name="voters"' not in form
 
     page = web.client.get("/organiser/elections", params={**PLAN, "lang": lang})
     assert page.status_code == 200, page.text
@@ -104,7 +114,10 @@ def test_the_form_shows_the_proposed_schedule_in_every_language(
     assert "08:00–09:00" in rows[0][0] and "19:00–20:00" in rows[-1][0]
     # the create form carries the plan, re-voting chosen, the organiser's key asked for
     form = page.text.split('id="create-form"', 1)[1]
-    assert '<input type="checkbox" name="revoting" value="on" checked>' in form
+    assert '<input type="radio" name="revoting" value="on" checked>' in form
+    assert said("organiser.revoting.use", lang) in form
+    assert said("organiser.revoting.use_first", lang) not in form
+    assert '<input type="radio" name="revoting" value="off">' in form
     # (as read: "5 000" typed is 5000, and K0 and epsilon left empty are their defaults)
     read = {**PLAN, "voters": "5000", "k0": "300", "epsilon": "0.1"}
     for name, value in read.items():
@@ -171,9 +184,11 @@ def test_the_page_creates_an_election_with_the_proposed_schedule(
     assert f"--fingerprint {fingerprint}" in section
     assert said("organiser.encrypted_roll.schedule", "en", interval=60, hours=12) in section
     assert f'action="/organiser/e/{ELECTION}/encrypted-roll"' in section
-    # an election without re-voting protection has no such step
+    assert 'id="no-revoting"' not in page.text
+    # an election without re-voting protection has no such step, and says so
     other = web.client.get(f"/organiser/e/{web.election_id}")
     assert 'id="encrypted-roll"' not in other.text
+    assert 'id="no-revoting"' in other.text
 
 
 def test_bad_input_creates_nothing_and_says_why(
@@ -199,11 +214,30 @@ def test_bad_input_creates_nothing_and_says_why(
     assert r.status_code == 400, r.text
     assert said("msg.json.hex_length", "en", path="organiser_key", length=32, got=31) in r.text
     assert not created(web)
-    # without the choice, the plan's fields are not read: an election without a schedule
-    r = create(web, demo_ceremony, csrf, **{**PLAN, "hours": "x"})
+    # nothing chosen is re-voting protection: the plan's fields are read, and required
+    r = create(web, demo_ceremony, csrf, "kk", organiser_key=ORGANISER_KEY,
+               **{**PLAN, "hours": "x"})  # fmt: skip
+    assert r.status_code == 400, r.text
+    assert said("msg.schedule.hours_number", "kk") in r.text
+    r = create(web, demo_ceremony, csrf, "ru", organiser_key=ORGANISER_KEY)
+    assert r.status_code == 400, r.text
+    assert said("msg.organiser.revoting_no_plan", "ru") in r.text
+    assert '<input type="radio" name="revoting" value="on" checked>' in r.text
+    assert not created(web)
+    # the explicit choice without it: a refusal keeps that choice on the form
+    r = create(web, demo_ceremony, csrf, "en", revoting="off", organiser_key="00" * 31)
+    assert r.status_code == 400, r.text
+    assert '<input type="radio" name="revoting" value="off" checked>' in r.text
+    assert not created(web)
+    # and then the plan's fields are not read: an election without a schedule, whose page
+    # says what that means
+    r = create(web, demo_ceremony, csrf, revoting="off", **{**PLAN, "hours": "x"})
     assert r.status_code == 303, r.text
+    assert r.headers["location"] == f"/organiser/e/{ELECTION}?done=created"
     assert web.services.elections.board_keys(ELECTION).schedule is None
     assert not web.services.elections.context(ELECTION).revoting
+    page = web.client.get(f"/organiser/e/{ELECTION}?lang=kk")
+    assert said("organiser.revoting.none", "kk") in page.text
 
 
 def test_the_encrypted_roll_goes_up_on_the_election_page_and_it_opens(

@@ -193,6 +193,7 @@ def create_body(ceremony: DemoCeremony) -> bytes:
         {
             "manifest": manifest_to_json(ceremony.manifest),
             "election_key": encode_election_key(ceremony.key),
+            "revoting": False,
         }
     )
 
@@ -297,7 +298,7 @@ def test_a_scoped_token_creates_only_its_own_election(
         "manifest": ("m.json", json_bytes(manifest_to_json(other.manifest))),
         "election_key": ("k.json", json_bytes(encode_election_key(other.key))),
     }
-    r = client.post("/organiser/elections", files=files, data={"csrf": csrf})
+    r = client.post("/organiser/elections", files=files, data={"csrf": csrf, "revoting": "off"})
     assert r.status_code == 403 and f"создать «{B}» с ним нельзя" in html.unescape(r.text)
 
     assert f'href="/organiser/e/{A}"' in r.text and f'href="/organiser/e/{B}"' not in r.text

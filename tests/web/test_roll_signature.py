@@ -48,6 +48,7 @@ def _create(web: WebElection, demo_ceremony: DemoCeremonies) -> None:
         "manifest": manifest_to_json(made.manifest),
         "election_key": encode_election_key(made.key),
         "organiser_key": base_mul(ORGANISER_SECRET).hex(),
+        "revoting": False,
     }
     r = _api(web, "POST", "/api/organiser/elections", body)
     assert r.status_code == 201, r.text
@@ -131,9 +132,7 @@ def test_open_needs_the_organisers_signature_of_the_summary_it_posts(
     event["body"]["voters_per_unit"][0]["voters"] += 100
     raw[i] = canonical_bytes(event)
     forged = resign(raw, SIGNED, board_secret_of(web.database_url, SIGNED))
-    assert failed(verify_record([line + b"\n" for line in forged], workers=1)) == {
-        "roll.signature"
-    }
+    assert failed(verify_record([line + b"\n" for line in forged], workers=1)) == {"roll.signature"}
 
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')

@@ -72,6 +72,7 @@ def _create(web: WebElection, demo_ceremony: DemoCeremonies) -> str:
             {"name": "Team B", "key": base_mul(SECRETS[1]).hex()},
         ],
         "witness_quorum": 2,
+        "revoting": False,
     }
     r = web.client.post(
         "/api/organiser/elections",
