@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from honestballot.crypto.elgamal import Ciphertext
+from honestballot.crypto.elgamal import Ciphertext, encrypt
 from honestballot.crypto.group import GENERATOR, IDENTITY, L, Point, Scalar, base_mul
 from honestballot.crypto.hashing import (
     Part,
@@ -51,6 +51,7 @@ from honestballot.errors import (
     EncodingError,
     HonestBallotError,
     InvalidBallot,
+    InvalidProof,
     LogError,
     RecordFormatError,
 )
@@ -1686,6 +1687,55 @@ def test_cast_rows_tracking_hashes_agree_with_python() -> None:
         assert err(refused)["name"] == "RecordFormatError"
         with pytest.raises(RecordFormatError):
             cast_row_from_json(bad)
+
+
+def test_cast_row_events_are_checked_as_the_verifier_checks_them() -> None:
+    """The receipt page checks the service's part of the cast row it is shown as
+    verify/verifier.py does: the event body holds ``row`` only, the flag is exactly E0, the
+    counter's proof of randomness verifies at the row's place.  A row Python makes afresh
+    passes in the bundle; an E1 flag (padding, not counted), a flag that encrypts 0 with
+    randomness, a counter proof changed or shown beside another counter, and an extra or
+    missing body key fail, in the bundle as in Python, with Python's words."""
+    from honestballot.protocol.ballot_v2 import COUNTER_MIN, make_cast_row, verify_cast_row
+    from honestballot.protocol.padding import E1
+    from honestballot.record.revoting import cast_row_from_json, cast_row_to_json
+
+    vectors = json.loads((REPO / "tests" / "vectors" / "coercion-v3.json").read_text("utf-8"))
+    context, ctx = _vector_context(vectors)
+    row = vectors["cast_row"]["object"]
+    ballot = cast_row_from_json(row).ballot
+    fresh = cast_row_to_json(make_cast_row(ctx, ballot, COUNTER_MIN + 7, SeededRandomness("f")))
+    e1 = {**row, "flag": {"alpha": E1.alpha.hex(), "beta": E1.beta.hex()}}
+    zero = encrypt(ctx.public_key, 0, Scalar.of(3))
+    enc0 = {**row, "flag": {"alpha": zero.alpha.hex(), "beta": zero.beta.hex()}}
+    bent = copy.deepcopy(row)
+    s = Scalar.decode(bytes.fromhex(row["counter_proof"]["s"]))
+    bent["counter_proof"]["s"] = (s + Scalar.of(1)).hex()
+    # another counter of the same ballot beside the vector counter's (valid) proof
+    moved = {**row, "counter": fresh["counter"]}
+    unbound = {k: v for k, v in context.items() if k != "election_key_hash"}
+    bodies = [
+        {"row": row}, {"row": fresh}, {"row": e1}, {"row": enc0}, {"row": bent},
+        {"row": moved}, {"row": row, "note": "x"}, {"rows": row}, row,
+    ]  # fmt: skip
+    *results, unbound_result = run_js(
+        [("revoting.castRowEvent", [context, b]) for b in bodies]
+        + [("revoting.castRowEvent", [unbound, {"row": row}])]
+    )
+    want = vectors["ballot_v2"]["tracking_hash"]["value"]
+    assert ok(results[0]) == want
+    assert ok(results[1]) == want
+    verify_cast_row(ctx, cast_row_from_json(fresh))
+    for bad, refused in zip((e1, enc0, bent, moved), results[2:6], strict=True):
+        with pytest.raises(InvalidProof) as raised:
+            verify_cast_row(ctx, cast_row_from_json(bad))
+        assert err(refused) == {"name": "InvalidProof", "message": str(raised.value)}
+    assert "flag" in err(results[2])["message"]
+    assert "counter" in err(results[4])["message"]
+    for refused in results[6:]:
+        assert err(refused)["name"] == "RecordFormatError"
+    assert "unexpected field(s) note" in err(results[6])["message"]
+    assert "without election_key_hash" in err(unbound_result)["message"]
 
 
 def test_the_bundle_refuses_the_schedules_python_refuses() -> None:

@@ -16,6 +16,7 @@ version 1 receipt's "only your last ballot counts"; an audited ballot version 2 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -93,6 +94,8 @@ def test_the_ballot_page_asks_for_the_letter_and_offers_a_new_credential(
         assert f'data-letter-bad-code="{_said("voter.letter.bad_code", lang)}"' in page
         assert f'data-new-casting="{_said("voter.newcred.casting", lang)}"' in page
         assert f'data-seed-bad-code="{_said("voter.seedcode.bad_code", lang)}"' in page
+        assert f'data-seed-not-registered="{_said("voter.seedcode.not_registered", lang)}"' in page
+        assert f'data-seed-kept-since="{_said("voter.seedcode.kept_since", lang)}"' in page
     # a version 1 election's ballot page carries none of it
     web = election.web
     web.sign_in(web.client, VOTER)
@@ -146,6 +149,11 @@ def test_the_receipt_says_recorded_then_included_and_never_counts(
     seq = device.receipt(tracking_hash).json()["seq"]
     row = services.board.event_by_tracking(election.id, bytes.fromhex(tracking_hash))
     assert row is not None and row.kind == "cast-row" and row.seq == seq
+    # the row the service posted passes the receipt page's check of it (flag E0, counter
+    # proof, the body holding the row only) on the context as the page gets it
+    context = anyone.get(f"/api/e/{election.id}/context").json()
+    body = json.loads(row.line)["body"]
+    assert js_one("revoting.castRowEvent", context, body) == tracking_hash
     for lang in LANGUAGES:
         text = anyone.get(url, params={"lang": lang}).text
         assert 'data-state="included"' in text
@@ -215,3 +223,16 @@ def test_the_pages_bundle_calls_on_the_served_context_are_accepted(
         casts.append(cast.json()["tracking_hash"])
     for tracking_hash in casts:
         assert device.receipt(tracking_hash).json()["status"] == "recorded"
+    # a valid seed of no registration (a kept code of another election or voter): the
+    # refusal the page tells by its code and English message, to send the voter back to
+    # the codes' card
+    stranger = generate_seed(device.rng, election.ctx.base_hash).seed.hex()
+    choice = {"chair": ["cand-1"], "council": ["blank"]}
+    ballot = js_one("revoting.encryptBallot", context, choice, stranger)
+    refused = device.post("ballots", {"ballot": ballot["ballot"], "private": ballot["private"]})
+    assert refused.status_code == 409, refused.text
+    error = refused.json()["error"]
+    assert (error["code"], error["message"]) == (
+        "ballot_rejected",
+        "this credential is not registered",
+    )

@@ -67,11 +67,13 @@
   const nextPaint = () => new Promise((resolve) => setTimeout(resolve, 20));
 
   class ApiError extends Error {
-    constructor(status, code, message) {
+    /** `message` in the page's language; `english` the API's stable English message */
+    constructor(status, code, message, english = '') {
       super(message);
       this.name = 'ApiError';
       this.status = status;
       this.code = code;
+      this.english = english;
     }
   }
 
@@ -107,7 +109,8 @@
     }
     if (!response.ok) {
       const error = (data && data.error) || {};
-      throw new ApiError(response.status, error.code || 'http_error', error.text || error.message || '');
+      const english = String(error.message || '');
+      throw new ApiError(response.status, error.code || 'http_error', error.text || english, english);
     }
     return data;
   }
@@ -872,6 +875,10 @@
   async function cast() {
     const mine = state.encrypted;
     if (!mine) return;
+    if (keptSinceTyped()) {
+      showError('voter-error', new Error(say('seedKeptSince')));
+      return;
+    }
     busyBallot(true);
     $('cast').textContent = say('casting');
     try {
@@ -890,6 +897,10 @@
     } catch (e) {
       busyBallot(false);
       $('cast').textContent = say('cast');
+      if (typedCodeUnknown(e)) {
+        backToTypedCode();
+        return;
+      }
       showError('voter-error', e);
     }
   }
@@ -908,6 +919,10 @@
         ? await call('POST', '/revoting/audits', { ballot, opening, private: secret })
         : await call('POST', '/audits', { ballot, opening });
     } catch (e) {
+      if (typedCodeUnknown(e)) {
+        backToTypedCode();
+        return;
+      }
       const why = e instanceof Error ? e.message : String(e);
       showError('voter-error', new Error(`${why} ${say('auditFailed')}`));
       return;
@@ -916,11 +931,50 @@
     showAudit(answer);
   }
 
-  /** A typed `HB2-` code under which the service has just accepted a ballot: keep it. */
+  /**
+   * A typed `HB2-` code under which the service has just accepted a ballot: keep it,
+   * unless this device has kept a code since it was typed (another tab or window
+   * registered a credential with the letter, or took a code): that one is the device's
+   * newer credential and is never overwritten.
+   */
   function keepTypedCode() {
     if (!state.typedCode) return;
-    storeCode(state.typedCode);
+    const stored = storedCode();
+    if (!stored) storeCode(state.typedCode);
+    if (!stored || stored === state.typedCode) state.typedCode = '';
+  }
+
+  /**
+   * The code this device has kept since a code was typed here, if it is another one: a
+   * cast under the typed code is then refused here (the voter would expect the device's
+   * credential, and a letter's registration in the other tab replaced the typed one).
+   */
+  function keptSinceTyped() {
+    if (!state.typedCode) return '';
+    const stored = storedCode();
+    return stored && stored !== state.typedCode ? stored : '';
+  }
+
+  /** The service's "not registered" (§2.6) for a ballot under a typed code. */
+  const typedCodeUnknown = (e) =>
+    Boolean(state.typedCode) &&
+    e instanceof ApiError &&
+    e.code === 'ballot_rejected' &&
+    e.english === 'this credential is not registered';
+
+  /**
+   * A typed `HB2-` code of no registration of this voter in this election (another
+   * election's or voter's code passes the checksum): back to the card of the letter and
+   * the kept code, the choices kept, saying what to do.  Nothing of the code is kept.
+   */
+  function backToTypedCode() {
+    discardEncryption();
     state.typedCode = '';
+    state.seed = '';
+    show('ballot-form', false);
+    show('letter');
+    showError('seed-code-error', new Error(say('seedNotRegistered')));
+    $('seed-code').focus();
   }
 
   function showAudit(answer) {
@@ -1049,8 +1103,8 @@
   /**
    * An election with re-voting protection: the board entry is the cast row at `seq` (the
    * place the page shows) of the ballot made on the voter's device (its tracking hash
-   * recomputed here from the row), for this election, and included under a signed (and
-   * witnessed) tree head.
+   * recomputed here from the row), counted (flag E0, counter proof, nothing else in the
+   * body), for this election, and included under a signed (and witnessed) tree head.
    */
   function checkCastRow(proof, context, trackingHash, seq) {
     if (proof.board_key !== context.board_key) {
@@ -1068,11 +1122,14 @@
     if (event.kind !== 'cast-row') {
       throw new ReceiptProblem('receiptOtherBallot', 'the board entry is not a cast row');
     }
-    const row = event.body && event.body.row;
-    if (HB.revoting.castRowTrackingHash(context, row) !== trackingHash) {
+    // The body holds the row only; the row's flag is E0 (a row flagged E1 is padding, never
+    // counted) and its counter's proof verifies at the row's place, as the verifier checks
+    // them (HonestBallot.revoting.castRowEvent throws otherwise: "failed").
+    const ballotHash = HB.revoting.castRowEvent(context, event.body);
+    if (ballotHash !== trackingHash) {
       throw new ReceiptProblem('receiptOtherBallot', 'the board entry holds another ballot');
     }
-    if (row.ballot.election !== context.base_hash) {
+    if (event.body.row.ballot.election !== context.base_hash) {
       throw new ReceiptProblem('receiptOtherElection', 'the context is not the election the ballot was made for');
     }
     if (HB.trackingCode(trackingHash) !== $('tracking-code').textContent.trim()) {
