@@ -1454,6 +1454,42 @@ def test_revoting_code_errors_match_python() -> None:
         assert result.get("error", {}).get("message") == str(raised.value), (fn, code, result)
 
 
+def test_cyrillic_look_alikes_in_codes_read_as_latin_as_in_python() -> None:
+    """A code typed with the Cyrillic letters that look like Latin ones (А В Е К М Н О Р С
+    Т Х, either case; docs/coercion.md §2.1) reads as the code itself, in the bundle as in
+    Python; another Cyrillic letter is refused by both, in the same words."""
+    from honestballot.protocol.credential_seed import CredentialSeed
+    from honestballot.protocol.letters import LetterSecret
+
+    latin, cyrillic = "ABEKMHOPCTX", "АВЕКМНОРСТХ"
+
+    def typed(code: str) -> str:
+        out = []
+        for i, ch in enumerate(code):
+            twin = cyrillic[latin.index(ch)] if ch in latin else ch
+            out.append(twin.lower() if i % 2 else twin)
+        return "".join(out)
+
+    seeds = [CredentialSeed(hashlib.sha256(bytes([n])).digest()) for n in range(8)]
+    letters = [LetterSecret(hashlib.sha256(bytes([n, 1])).digest()[:16]) for n in range(8)]
+    codes = [("revoting.seedFromCode", typed(x.to_code()), x.seed) for x in seeds]
+    codes += [("revoting.letterFromCode", typed(x.to_code()), x.secret) for x in letters]
+    used = {ch.upper() for _, code, _ in codes for ch in code if ch.upper() in cyrillic}
+    assert used == set(cyrillic)  # every look-alike, upper and lower case, is read
+    assert all(code[:2] == "Нв" for _, code, _ in codes)  # the prefix too
+    other = typed(seeds[0].to_code()).replace("Н", "Б", 1)[:4] + seeds[0].to_code()[4:]
+    results = run_js([(fn, [code]) for fn, code, _ in codes] + [("revoting.seedFromCode", [other])])
+    for (fn, code, secret), result in zip(codes, results[:-1], strict=True):
+        assert ok(result) == secret.hex(), (fn, code)
+        if fn == "revoting.seedFromCode":
+            assert CredentialSeed.from_code(code).seed == secret
+        else:
+            assert LetterSecret.from_code(code).secret == secret
+    with pytest.raises(EncodingError) as raised:
+        CredentialSeed.from_code(other)
+    assert err(results[-1])["message"] == str(raised.value)
+
+
 def test_designated_proofs_agree_both_ways() -> None:
     from honestballot.crypto.designated_verifier import (
         DesignatedProof,
