@@ -21,7 +21,9 @@ and every page is at most 360 px wide.  A second device, holding no seed, takes 
 under the same credential without registering; the code never leaves the browser.  A
 valid code of no registration of the voter is refused by the service at the cast, and the
 page goes back to the codes' card saying what to do, the choices kept; a cast under a
-typed code is refused on the device once another tab has kept a code there.
+typed code is refused on the device once another tab has kept a code there.  A ballot
+audited on the first device is on the board after the close, and its receipt checks the
+audit entry in the browser.
 """
 
 from __future__ import annotations
@@ -212,6 +214,11 @@ def test_a_voter_registers_with_the_letter_votes_and_votes_with_a_new_credential
         page.goto(server.url(f"/e/{eid}/vote"))
         expect(page.locator("#ballot-form")).to_be_visible(timeout=STEP_TIMEOUT_MS)
         expect(page.locator("#letter")).to_be_hidden()
+        # an audit under it (on the board from the close; its receipt is checked below)
+        _encrypt(page, RESTORED)
+        page.locator("#audit").click()
+        expect(page.locator("#audit-result")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        audited_hash = next(a for what, a in answers if what == "audits")["tracking_hash"]
 
         # vote with a new credential: the letter again, a cast under the new credential,
         # its tracking code shown once
@@ -442,6 +449,13 @@ def test_a_voter_registers_with_the_letter_votes_and_votes_with_a_new_credential
             page.locator("#new-cast-open").click()
             expect(page.locator("#new-cast")).to_be_visible()
             _fits(page, f"vote: a new credential [{lang}]", too_wide)
+        # the close puts the audit on the board: its receipt checks the audit entry
+        services.elections.close(eid)
+        page.goto(server.url(f"/e/{eid}/receipt/{audited_hash}?lang=kk"))
+        expect(page.locator("#receipt-status")).to_have_attribute("data-state", "audited")
+        expect(check).to_have_attribute("data-state", "verified", timeout=STEP_TIMEOUT_MS)
+        expect(message).to_have_text(_verified("kk"))
+        _fits(page, "receipt: audited, on the board", too_wide)
         assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
         watch.assert_clean()
         assert ctx.revoting

@@ -34,7 +34,7 @@ from tests.factories import (
     WebElection,
     open_revoting_election,
 )
-from tests.web.test_js_crypto import js_one
+from tests.web.test_js_crypto import err, js_one, ok, run_js
 from tests.web.test_voter_pages import assert_no_inline_code, assert_posting_forms_carry_csrf
 
 VOTER = "900101300001"
@@ -182,9 +182,50 @@ def test_an_audited_ballot_and_unknown_hashes(election: RevotingElection) -> Non
     text = client.get(f"/e/{election.id}/receipt/{tracking_hash}", params={"lang": "en"}).text
     assert 'data-state="audited"' in text
     assert _said("voter.receipt.audited", "en") in text
+    # before the close the audit waits: no board entry to check
+    assert 'id="receipt-check' not in text and "data-seq" not in text
+    assert "seq" not in device.receipt(tracking_hash).json()
     for missing in ("0" * 64, "ab" * 31, "Z" * 64):
         r = client.get(f"/e/{election.id}/receipt/{missing}", params={"lang": "en"})
         assert r.status_code == 404, (missing, r.status_code)
+    # the close puts the audit on the board: the receipt names its entry and the script
+    # checks it (the entry holds this ballot and its opening, HonestBallot.revoting.auditEvent)
+    election.web.services.elections.close(election.id)
+    entry = election.web.services.board.event_by_tracking(election.id, bytes.fromhex(tracking_hash))
+    assert entry is not None and entry.kind == "audit"
+    assert device.receipt(tracking_hash).json() == {
+        "tracking_code": audited.json()["tracking_code"],
+        "tracking_hash": tracking_hash,
+        "status": "audited",
+        "seq": entry.seq,
+    }
+    for lang in LANGUAGES:
+        text = client.get(f"/e/{election.id}/receipt/{tracking_hash}", params={"lang": lang}).text
+        assert 'data-state="audited"' in text
+        assert (
+            f'data-seq="{entry.seq}"' in text and f'<dd id="receipt-seq">{entry.seq}</dd>' in text
+        )
+        assert 'id="receipt-check-badge"' in text
+        assert _said("voter.receipt.checking", lang) in text
+    proof = client.get(f"/api/e/{election.id}/ballots/{tracking_hash}").json()
+    assert proof["status"] == "included" and proof["kind"] == "audit", proof
+    body = json.loads(proof["event_line"])["body"]
+    context = client.get(f"/api/e/{election.id}/context").json()
+    results = run_js(
+        [
+            ("revoting.auditEvent", [context, body]),
+            ("revoting.auditEvent", [context, {**body, "note": "x"}]),
+            ("revoting.auditEvent", [context, {"ballot": body["ballot"]}]),
+            (
+                "revoting.auditEvent",
+                [context, {**body, "ballot": {**body["ballot"], "version": 1}}],
+            ),
+        ]
+    )
+    assert ok(results[0]) == tracking_hash
+    assert "unexpected field(s) note" in err(results[1])["message"]
+    for refused in results[1:]:
+        assert err(refused)["name"] == "RecordFormatError"
 
 
 def test_the_pages_bundle_calls_on_the_served_context_are_accepted(

@@ -1104,9 +1104,11 @@
    * An election with re-voting protection: the board entry is the cast row at `seq` (the
    * place the page shows) of the ballot made on the voter's device (its tracking hash
    * recomputed here from the row), counted (flag E0, counter proof, nothing else in the
-   * body), for this election, and included under a signed (and witnessed) tree head.
+   * body), for this election, and included under a signed (and witnessed) tree head; or,
+   * for an audited ballot (`kind` "audit", on the board from the close), the audit entry
+   * at `seq` holding that ballot and its opening.
    */
-  function checkCastRow(proof, context, trackingHash, seq) {
+  function checkRevotingEntry(proof, context, trackingHash, seq, kind) {
     if (proof.board_key !== context.board_key) {
       throw new ReceiptProblem('receiptBadProof', "the proof's board key is not the election's board key");
     }
@@ -1119,17 +1121,23 @@
     if (!where || event.kind !== proof.kind) {
       throw new ReceiptProblem('receiptOtherBallot', 'the board entry is not the one the proof describes');
     }
-    if (event.kind !== 'cast-row') {
-      throw new ReceiptProblem('receiptOtherBallot', 'the board entry is not a cast row');
+    if (event.kind !== kind) {
+      const what = kind === 'audit' ? 'an audited ballot' : 'a cast row';
+      throw new ReceiptProblem('receiptOtherBallot', `the board entry is not ${what}`);
     }
-    // The body holds the row only; the row's flag is E0 (a row flagged E1 is padding, never
-    // counted) and its counter's proof verifies at the row's place, as the verifier checks
-    // them (HonestBallot.revoting.castRowEvent throws otherwise: "failed").
-    const ballotHash = HB.revoting.castRowEvent(context, event.body);
+    // A cast row's body holds the row only; its flag is E0 (a row flagged E1 is padding,
+    // never counted) and its counter's proof verifies at the row's place, as the verifier
+    // checks them; an audit's body holds the ballot and its opening only (the bundle
+    // throws otherwise: "failed").
+    const ballotHash =
+      kind === 'audit'
+        ? HB.revoting.auditEvent(context, event.body)
+        : HB.revoting.castRowEvent(context, event.body);
     if (ballotHash !== trackingHash) {
       throw new ReceiptProblem('receiptOtherBallot', 'the board entry holds another ballot');
     }
-    if (event.body.row.ballot.election !== context.base_hash) {
+    const ballot = kind === 'audit' ? event.body.ballot : event.body.row.ballot;
+    if (ballot.election !== context.base_hash) {
       throw new ReceiptProblem('receiptOtherElection', 'the context is not the election the ballot was made for');
     }
     if (HB.trackingCode(trackingHash) !== $('tracking-code').textContent.trim()) {
@@ -1211,11 +1219,15 @@
    * The receipt of a ballot version 2 whose cast row the page shows "included" at `seq`
    * (docs/coercion.md §3): the row's inclusion proof under the latest signed and
    * witnessed tree head (`GET /api/e/<election>/ballots/<tracking hash>`, as for version
-   * 1), checked here as version 1's receipt checks its ballot's.  A "recorded" or
-   * "audited" ballot has no row on the board to check.
+   * 1), checked here as version 1's receipt checks its ballot's; likewise the audit entry
+   * of an "audited" ballot once the close has put it on the board at `seq`.  A
+   * "recorded" ballot, or an audited one before the close, has no entry to check.
    */
   async function revotingReceiptPage() {
-    if (app.dataset.status !== 'included') return;
+    const status = app.dataset.status;
+    const onBoard = app.dataset.seq !== undefined;
+    if (!onBoard || (status !== 'included' && status !== 'audited')) return;
+    const kind = status === 'audited' ? 'audit' : 'cast-row';
     const trackingHash = app.dataset.trackingHash || '';
     const seq = Number(app.dataset.seq);
     try {
@@ -1223,7 +1235,7 @@
       const proof = await untilIncluded(`/ballots/${encodeURIComponent(trackingHash)}`);
       if (proof && proof.status === 'pending') return;
       if (!proof || proof.status !== 'included') throw new Error(say('receiptPending'));
-      showVerified(context, proof, checkCastRow(proof, context, trackingHash, seq));
+      showVerified(context, proof, checkRevotingEntry(proof, context, trackingHash, seq, kind));
     } catch (e) {
       showFailed(e);
     }

@@ -39,6 +39,7 @@ import {
 } from './revoting.js';
 import { encryptBallotV2, makeRegistration } from './revoting_objects.js';
 import {
+  ballotV2FromJson,
   ballotV2TrackingHash,
   castRowFromJson,
   verifyCastRowService,
@@ -505,6 +506,25 @@ const revoting = Object.freeze({
     const row = castRowFromJson(r.raw('row'), 'cast-row body.row');
     r.done();
     return toHex(verifyCastRowService(row, ctx.baseHash, ctx.publicKey));
+  },
+  /**
+   * The body of an `audit` event of a ballot version 2 as the board shows it (posted at
+   * the close): `ballot` and `opening` and nothing else, the ballot read strictly
+   * (record/revoting.ballot_v2_from_json).  Returns its tracking hash (hex) under the
+   * context's election key; the receipt page compares it with the ballot made on the
+   * device.  (The opening is not read here: the page checks which ballot the entry holds,
+   * as version 1's receipt does for an audited ballot.)
+   * @param {object | string} context - as the page has it, with `election_key_hash`
+   * @param {object | string} body - the event's body
+   * @returns {string}
+   */
+  auditEvent: (context, body) => {
+    const ctx = boundContext(context);
+    const r = new Reader(parsed(body, 'audit body'), 'audit body');
+    const ballot = ballotV2FromJson(r.raw('ballot'), 'audit body.ballot');
+    r.raw('opening');
+    r.done();
+    return toHex(ballotV2TrackingHash(ballot, ctx.publicKey));
   },
 });
 
