@@ -21,11 +21,15 @@
  * fresh seed with the activation code, casts under it, shows that ballot's tracking code
  * once and forgets the seed, the receipt and the code: the stored seed stays the one
  * before.  A device with no seed also takes the `HB2-` code the voter kept from another
- * device (checksum checked here), keeps it and votes under it with no registration.  The
- * seed itself, its code and the activation code never leave the device (the registration
- * and the ballot's private part carry t and sigma, as the design says).  The receipt of
- * a ballot version 2 whose cast row is "included" checks the row's inclusion proof here,
- * as version 1's receipt checks its ballot's.
+ * device (checksum checked here), keeps it (unless the device has kept a code since, say
+ * in another tab: then a cast under the typed code is refused here) and votes under it
+ * with no registration; a code the service does not know ("not registered") sends the
+ * voter back to the codes' card.  The seed itself, its code and the activation code never
+ * leave the device (the registration and the ballot's private part carry t and sigma, as
+ * the design says).  The receipt of a ballot version 2 whose cast row is "included"
+ * checks the row's inclusion proof here, as version 1's receipt checks its ballot's, and
+ * that the row is counted (flag E0, counter proof); an audited one's, after the close,
+ * its audit entry.
  */
 (function () {
   'use strict';
