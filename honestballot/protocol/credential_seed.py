@@ -52,10 +52,17 @@ def encode_code(prefix: str, secret: bytes, checksum_tag: str) -> str:
     return f"{prefix}-" + _group(base64.b32encode(secret + check).decode().rstrip("="))
 
 
+#: Cyrillic capitals that look like Latin ones, read as their Latin twins in a typed code
+#: (docs/coercion.md §2.1); lower case is upper-cased first.  web/js/src/revoting.js reads
+#: the same.
+LOOKALIKES: Final = str.maketrans("АВЕКМНОРСТХ", "ABEKMHOPCTX")
+
+
 def decode_code(code: str, prefix: str, length: int, checksum_tag: str, what: str) -> bytes:
     """The secret of a code made by :func:`encode_code`, or :class:`EncodingError` saying
-    what is wrong (spaces, dashes and case do not matter)."""
-    text = code.strip().upper().replace(" ", "").replace("-", "")
+    what is wrong (spaces, dashes and case do not matter, and the Cyrillic letters
+    А В Е К М Н О Р С Т Х of either case are read as their Latin twins)."""
+    text = code.strip().upper().translate(LOOKALIKES).replace(" ", "").replace("-", "")
     if not text.startswith(prefix):
         raise EncodingError(f"{what} starts with {prefix}-")
     body = text[len(prefix) :]

@@ -408,6 +408,28 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Кілт коды танылмады: қате терілмегенін тексеріңіз (ол HB2- деп басталады).",
         "The credential code is not valid: check it for typos (it starts with HB2-).",
     ),
+    "voter.seedcode.not_registered": (
+        "Ключ с этим кодом не зарегистрирован для вас в этих выборах, и бюллетень не принят. "
+        "Проверьте, что вы ввели код, сохранённый для этих выборов, или зарегистрируйте ключ "
+        "по коду активации из письма. Ваш выбор сохранён.",
+        "Бұл кодтағы кілт осы сайлауда сіз үшін тіркелмеген, бюллетень қабылданбады. Осы "
+        "сайлау үшін сақтаған кодты енгізгеніңізді тексеріңіз немесе хаттағы белсендіру "
+        "кодымен кілт тіркеңіз. Таңдауыңыз сақталды.",
+        "The credential of this code is not registered for you in this election, and the "
+        "ballot was not accepted. Check that you typed the code you kept for this election, "
+        "or register with the activation code from your letter. Your choices are kept.",
+    ),
+    "voter.seedcode.kept_since": (
+        "После того как вы ввели код, это устройство сохранило другой ключ (в другой "
+        "вкладке или окне). Бюллетень не подан. Обновите страницу, чтобы голосовать с "
+        "ключом, который хранит устройство.",
+        "Кодты енгізгеннен кейін бұл құрылғы басқа кілтті сақтады (басқа қойындыда немесе "
+        "терезеде). Бюллетень берілмеді. Құрылғы сақтаған кілтпен дауыс беру үшін бетті "
+        "жаңартыңыз.",
+        "Since you typed the code, this device has kept another credential (in another tab "
+        "or window). The ballot was not cast. Reload the page to vote with the credential "
+        "this device keeps.",
+    ),
     "voter.cred2.title": (
         "Ваш ключ зарегистрирован",
         "Кілтіңіз тіркелді",

@@ -9,7 +9,8 @@ needs the ``X-CSRF-Token`` header and a signed-in session, as version 1's:
   same body for the very same ballot sent again);
 - ``POST audits`` → the choices an opened ballot version 2 encrypts;
 - ``GET ballots/{tracking_hash}`` (public) → the ballot's status, ``recorded``,
-  ``included`` (with the ``seq`` of its cast row on the board) or ``audited``.
+  ``included`` (with the ``seq`` of its cast row on the board) or ``audited`` (with the
+  ``seq`` of its audit once the close has posted it).
 
 An election with re-voting protection (its setup names a batch schedule; it opens only
 with its encrypted roll) takes only these; these refuse any other.

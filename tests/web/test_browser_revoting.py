@@ -14,10 +14,16 @@ exactly what it kept before (the first seed's code), and a reload shows nothing 
 new credential.  The activation code and the seeds never leave the browser.  After the
 batches (``services.batches``) the board holds both registrations and both cast rows,
 the receipt page says "included" with the row's board entry and checks the row's inclusion
-proof in the browser (a server answering a tampered proof, or another row, gets "failed"),
+proof in the browser (a server answering a tampered proof, another row, or the row flagged
+E1, with a broken counter proof or an extra body key gets "failed"),
 and every page is at most 360 px wide.  A second device, holding no seed, takes the kept
 ``HB2-`` code instead of the letter (a typo refused on the device), keeps it and casts
-under the same credential without registering; the code never leaves the browser.
+under the same credential without registering; the code never leaves the browser.  A
+valid code of no registration of the voter is refused by the service at the cast, and the
+page goes back to the codes' card saying what to do, the choices kept; a cast under a
+typed code is refused on the device once another tab has kept a code there.  A ballot
+audited on the first device is on the board after the close, and its receipt checks the
+audit entry in the browser.
 """
 
 from __future__ import annotations
@@ -37,8 +43,9 @@ from honestballot.cli.organiser_roll import Voter as RollVoter
 from honestballot.cli.organiser_roll import build_roll_upload
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
-from honestballot.protocol.credential_seed import CredentialSeed
+from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.letters import LetterSecret
+from honestballot.protocol.padding import E1
 from honestballot.protocol.schedule import Schedule
 from honestballot.record.roll import upload_to_json
 from honestballot.service.encrypted_roll import keep_encrypted_roll
@@ -143,15 +150,19 @@ def test_a_voter_registers_with_the_letter_votes_and_votes_with_a_new_credential
     answers: list[tuple[str, Any]] = []
 
     bodies: list[tuple[str, Any]] = []
+    refused: list[tuple[str, Any]] = []
 
     def through(route: Route) -> None:
         """The page's POSTs to the re-voting API, passed on, what they sent and their
-        answers kept."""
+        answers kept (a refusal's answer apart)."""
         response = route.fetch()
         if route.request.method == "POST":
             what = route.request.url.rsplit("/", 1)[-1]
-            answers.append((what, response.json()))
-            bodies.append((what, route.request.post_data_json))
+            if not response.ok:
+                refused.append((what, response.json()["error"]["code"]))
+            else:
+                answers.append((what, response.json()))
+                bodies.append((what, route.request.post_data_json))
         route.fulfill(response=response)
 
     with _screenshots_on_failure(watch, tmp_path, server):
@@ -203,6 +214,11 @@ def test_a_voter_registers_with_the_letter_votes_and_votes_with_a_new_credential
         page.goto(server.url(f"/e/{eid}/vote"))
         expect(page.locator("#ballot-form")).to_be_visible(timeout=STEP_TIMEOUT_MS)
         expect(page.locator("#letter")).to_be_hidden()
+        # an audit under it (on the board from the close; its receipt is checked below)
+        _encrypt(page, RESTORED)
+        page.locator("#audit").click()
+        expect(page.locator("#audit-result")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+        audited_hash = next(a for what, a in answers if what == "audits")["tracking_hash"]
 
         # vote with a new credential: the letter again, a cast under the new credential,
         # its tracking code shown once
@@ -269,13 +285,45 @@ def test_a_voter_registers_with_the_letter_votes_and_votes_with_a_new_credential
         )
         expect(page2.locator("#ballot-form")).to_be_hidden()
         assert _stored(page2) is None
+        # a valid code of no registration of this voter (another election's or voter's)
+        # passes the checksum; the service refuses the cast, and the page goes back to the
+        # card of the codes saying what to do, the choices kept and nothing kept
+        stranger = generate_seed(SeededRandomness("a stranger"), ctx.base_hash).to_code()
+        page2.locator("#seed-code").fill(stranger)
+        page2.locator("#use-seed").click()
+        expect(page2.locator("#ballot-form")).to_be_visible()
+        _encrypt(page2, RESTORED)
+        page2.locator("#cast").click()
+        expect(page2.locator("#seed-code-error")).to_have_text(
+            _say("voter.seedcode.not_registered", lang2), timeout=STEP_TIMEOUT_MS
+        )
+        expect(page2.locator("#letter")).to_be_visible()
+        expect(page2.locator("#ballot-form")).to_be_hidden()
+        expect(page2.locator("#encrypted")).to_be_hidden()
+        expect(page2.locator("#voter-error")).to_be_hidden()
+        assert refused == [("ballots", "ballot_rejected")], refused
+        assert _stored(page2) is None
+        _fits(page2, "vote: a code of no registration", too_wide)
+        watch.forget("/revoting/ballots")  # the browser logs the refusal (409)
         page2.locator("#seed-code").fill(first_code.lower())
         page2.locator("#use-seed").click()
         expect(page2.locator("#ballot-form")).to_be_visible()
         expect(page2.locator("#letter")).to_be_hidden()
+        expect(page2.locator("#seed-code-error")).to_be_hidden()
         assert page2.locator("#seed-code").input_value() == ""
         assert _stored(page2) is None  # kept once a ballot under it is accepted
+        expect(page2.locator('#ballot-form input[value="cand-4"]')).to_be_checked()
         restored = _encrypt(page2, RESTORED)
+        # another tab of this device keeps a code meanwhile (a registration with the
+        # letter there): the cast under the typed code is refused here, nothing sent, and
+        # the device's code is not overwritten
+        key = f"honestballot:{REVOTING_ELECTION}:credential"
+        page2.evaluate("([k, c]) => localStorage.setItem(k, c)", [key, stranger])
+        page2.locator("#cast").click()
+        expect(page2.locator("#voter-error")).to_have_text(_say("voter.seedcode.kept_since", lang2))
+        assert _stored(page2) == stranger
+        assert len(refused) == 1 and [w for w, _ in answers].count("ballots") == 2
+        page2.evaluate("(k) => localStorage.removeItem(k)", key)
         page2.locator("#cast").click()
         page2.wait_for_url(f"**/e/{eid}/receipt/*")
         restored_hash = page2.url.rsplit("/", 1)[-1]
@@ -356,10 +404,33 @@ def test_a_voter_registers_with_the_letter_votes_and_votes_with_a_new_credential
             line["seq"] = body["seq"]  # even placed at this row's seq
             body["event_line"] = json.dumps(line, sort_keys=True, separators=(",", ":"))
 
+        def row_changed(change_row: Any) -> Any:
+            def change(body: dict[str, Any]) -> None:
+                line = json.loads(body["event_line"])
+                change_row(line["body"])
+                body["event_line"] = json.dumps(line, sort_keys=True, separators=(",", ":"))
+
+            return change
+
+        def flagged_e1(event_body: dict[str, Any]) -> None:
+            # the voter's real ballot in a padding row (flag E1): never counted
+            event_body["row"]["flag"] = {"alpha": E1.alpha.hex(), "beta": E1.beta.hex()}
+
+        def counter_proof_broken(event_body: dict[str, Any]) -> None:
+            proof = event_body["row"]["counter_proof"]
+            proof["c"], proof["s"] = proof["s"], proof["c"]
+
+        def extra_key(event_body: dict[str, Any]) -> None:
+            event_body["note"] = "x"
+
         for change, reason, detail in (
             (flip_a_hash, "voter.receipt.bad_proof", "does not lead to the tree root"),
             (another_row, "voter.receipt.other_ballot", "holds another ballot"),
-        ):
+            (row_changed(flagged_e1), "voter.receipt.bad_proof", "flag of a cast row is not E0"),
+            (row_changed(counter_proof_broken), "voter.receipt.bad_proof",
+             "counter: proof of randomness does not verify"),
+            (row_changed(extra_key), "voter.receipt.bad_proof", "unexpected field(s) note"),
+        ):  # fmt: skip
             page.route(proof_url, tampered(change))
             page.goto(server.url(f"/e/{eid}/receipt/{first_hash}?lang=kk"))
             expect(check).to_have_attribute("data-state", "failed", timeout=STEP_TIMEOUT_MS)
@@ -378,6 +449,13 @@ def test_a_voter_registers_with_the_letter_votes_and_votes_with_a_new_credential
             page.locator("#new-cast-open").click()
             expect(page.locator("#new-cast")).to_be_visible()
             _fits(page, f"vote: a new credential [{lang}]", too_wide)
+        # the close puts the audit on the board: its receipt checks the audit entry
+        services.elections.close(eid)
+        page.goto(server.url(f"/e/{eid}/receipt/{audited_hash}?lang=kk"))
+        expect(page.locator("#receipt-status")).to_have_attribute("data-state", "audited")
+        expect(check).to_have_attribute("data-state", "verified", timeout=STEP_TIMEOUT_MS)
+        expect(message).to_have_text(_verified("kk"))
+        _fits(page, "receipt: audited, on the board", too_wide)
         assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
         watch.assert_clean()
         assert ctx.revoting

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from honestballot.crypto.elgamal import Ciphertext
+from honestballot.crypto.elgamal import Ciphertext, encrypt
 from honestballot.crypto.group import GENERATOR, IDENTITY, L, Point, Scalar, base_mul
 from honestballot.crypto.hashing import (
     Part,
@@ -51,6 +51,7 @@ from honestballot.errors import (
     EncodingError,
     HonestBallotError,
     InvalidBallot,
+    InvalidProof,
     LogError,
     RecordFormatError,
 )
@@ -1453,6 +1454,42 @@ def test_revoting_code_errors_match_python() -> None:
         assert result.get("error", {}).get("message") == str(raised.value), (fn, code, result)
 
 
+def test_cyrillic_look_alikes_in_codes_read_as_latin_as_in_python() -> None:
+    """A code typed with the Cyrillic letters that look like Latin ones (А В Е К М Н О Р С
+    Т Х, either case; docs/coercion.md §2.1) reads as the code itself, in the bundle as in
+    Python; another Cyrillic letter is refused by both, in the same words."""
+    from honestballot.protocol.credential_seed import CredentialSeed
+    from honestballot.protocol.letters import LetterSecret
+
+    latin, cyrillic = "ABEKMHOPCTX", "АВЕКМНОРСТХ"
+
+    def typed(code: str) -> str:
+        out = []
+        for i, ch in enumerate(code):
+            twin = cyrillic[latin.index(ch)] if ch in latin else ch
+            out.append(twin.lower() if i % 2 else twin)
+        return "".join(out)
+
+    seeds = [CredentialSeed(hashlib.sha256(bytes([n])).digest()) for n in range(8)]
+    letters = [LetterSecret(hashlib.sha256(bytes([n, 1])).digest()[:16]) for n in range(8)]
+    codes = [("revoting.seedFromCode", typed(x.to_code()), x.seed) for x in seeds]
+    codes += [("revoting.letterFromCode", typed(x.to_code()), x.secret) for x in letters]
+    used = {ch.upper() for _, code, _ in codes for ch in code if ch.upper() in cyrillic}
+    assert used == set(cyrillic)  # every look-alike, upper and lower case, is read
+    assert all(code[:2] == "Нв" for _, code, _ in codes)  # the prefix too
+    other = typed(seeds[0].to_code()).replace("Н", "Б", 1)[:4] + seeds[0].to_code()[4:]
+    results = run_js([(fn, [code]) for fn, code, _ in codes] + [("revoting.seedFromCode", [other])])
+    for (fn, code, secret), result in zip(codes, results[:-1], strict=True):
+        assert ok(result) == secret.hex(), (fn, code)
+        if fn == "revoting.seedFromCode":
+            assert CredentialSeed.from_code(code).seed == secret
+        else:
+            assert LetterSecret.from_code(code).secret == secret
+    with pytest.raises(EncodingError) as raised:
+        CredentialSeed.from_code(other)
+    assert err(results[-1])["message"] == str(raised.value)
+
+
 def test_designated_proofs_agree_both_ways() -> None:
     from honestballot.crypto.designated_verifier import (
         DesignatedProof,
@@ -1686,6 +1723,55 @@ def test_cast_rows_tracking_hashes_agree_with_python() -> None:
         assert err(refused)["name"] == "RecordFormatError"
         with pytest.raises(RecordFormatError):
             cast_row_from_json(bad)
+
+
+def test_cast_row_events_are_checked_as_the_verifier_checks_them() -> None:
+    """The receipt page checks the service's part of the cast row it is shown as
+    verify/verifier.py does: the event body holds ``row`` only, the flag is exactly E0, the
+    counter's proof of randomness verifies at the row's place.  A row Python makes afresh
+    passes in the bundle; an E1 flag (padding, not counted), a flag that encrypts 0 with
+    randomness, a counter proof changed or shown beside another counter, and an extra or
+    missing body key fail, in the bundle as in Python, with Python's words."""
+    from honestballot.protocol.ballot_v2 import COUNTER_MIN, make_cast_row, verify_cast_row
+    from honestballot.protocol.padding import E1
+    from honestballot.record.revoting import cast_row_from_json, cast_row_to_json
+
+    vectors = json.loads((REPO / "tests" / "vectors" / "coercion-v3.json").read_text("utf-8"))
+    context, ctx = _vector_context(vectors)
+    row = vectors["cast_row"]["object"]
+    ballot = cast_row_from_json(row).ballot
+    fresh = cast_row_to_json(make_cast_row(ctx, ballot, COUNTER_MIN + 7, SeededRandomness("f")))
+    e1 = {**row, "flag": {"alpha": E1.alpha.hex(), "beta": E1.beta.hex()}}
+    zero = encrypt(ctx.public_key, 0, Scalar.of(3))
+    enc0 = {**row, "flag": {"alpha": zero.alpha.hex(), "beta": zero.beta.hex()}}
+    bent = copy.deepcopy(row)
+    s = Scalar.decode(bytes.fromhex(row["counter_proof"]["s"]))
+    bent["counter_proof"]["s"] = (s + Scalar.of(1)).hex()
+    # another counter of the same ballot beside the vector counter's (valid) proof
+    moved = {**row, "counter": fresh["counter"]}
+    unbound = {k: v for k, v in context.items() if k != "election_key_hash"}
+    bodies = [
+        {"row": row}, {"row": fresh}, {"row": e1}, {"row": enc0}, {"row": bent},
+        {"row": moved}, {"row": row, "note": "x"}, {"rows": row}, row,
+    ]  # fmt: skip
+    *results, unbound_result = run_js(
+        [("revoting.castRowEvent", [context, b]) for b in bodies]
+        + [("revoting.castRowEvent", [unbound, {"row": row}])]
+    )
+    want = vectors["ballot_v2"]["tracking_hash"]["value"]
+    assert ok(results[0]) == want
+    assert ok(results[1]) == want
+    verify_cast_row(ctx, cast_row_from_json(fresh))
+    for bad, refused in zip((e1, enc0, bent, moved), results[2:6], strict=True):
+        with pytest.raises(InvalidProof) as raised:
+            verify_cast_row(ctx, cast_row_from_json(bad))
+        assert err(refused) == {"name": "InvalidProof", "message": str(raised.value)}
+    assert "flag" in err(results[2])["message"]
+    assert "counter" in err(results[4])["message"]
+    for refused in results[6:]:
+        assert err(refused)["name"] == "RecordFormatError"
+    assert "unexpected field(s) note" in err(results[6])["message"]
+    assert "without election_key_hash" in err(unbound_result)["message"]
 
 
 def test_the_bundle_refuses_the_schedules_python_refuses() -> None:

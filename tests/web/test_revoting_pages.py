@@ -16,6 +16,7 @@ version 1 receipt's "only your last ballot counts"; an audited ballot version 2 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -33,7 +34,7 @@ from tests.factories import (
     WebElection,
     open_revoting_election,
 )
-from tests.web.test_js_crypto import js_one
+from tests.web.test_js_crypto import err, js_one, ok, run_js
 from tests.web.test_voter_pages import assert_no_inline_code, assert_posting_forms_carry_csrf
 
 VOTER = "900101300001"
@@ -93,6 +94,8 @@ def test_the_ballot_page_asks_for_the_letter_and_offers_a_new_credential(
         assert f'data-letter-bad-code="{_said("voter.letter.bad_code", lang)}"' in page
         assert f'data-new-casting="{_said("voter.newcred.casting", lang)}"' in page
         assert f'data-seed-bad-code="{_said("voter.seedcode.bad_code", lang)}"' in page
+        assert f'data-seed-not-registered="{_said("voter.seedcode.not_registered", lang)}"' in page
+        assert f'data-seed-kept-since="{_said("voter.seedcode.kept_since", lang)}"' in page
     # a version 1 election's ballot page carries none of it
     web = election.web
     web.sign_in(web.client, VOTER)
@@ -146,6 +149,11 @@ def test_the_receipt_says_recorded_then_included_and_never_counts(
     seq = device.receipt(tracking_hash).json()["seq"]
     row = services.board.event_by_tracking(election.id, bytes.fromhex(tracking_hash))
     assert row is not None and row.kind == "cast-row" and row.seq == seq
+    # the row the service posted passes the receipt page's check of it (flag E0, counter
+    # proof, the body holding the row only) on the context as the page gets it
+    context = anyone.get(f"/api/e/{election.id}/context").json()
+    body = json.loads(row.line)["body"]
+    assert js_one("revoting.castRowEvent", context, body) == tracking_hash
     for lang in LANGUAGES:
         text = anyone.get(url, params={"lang": lang}).text
         assert 'data-state="included"' in text
@@ -174,9 +182,50 @@ def test_an_audited_ballot_and_unknown_hashes(election: RevotingElection) -> Non
     text = client.get(f"/e/{election.id}/receipt/{tracking_hash}", params={"lang": "en"}).text
     assert 'data-state="audited"' in text
     assert _said("voter.receipt.audited", "en") in text
+    # before the close the audit waits: no board entry to check
+    assert 'id="receipt-check' not in text and "data-seq" not in text
+    assert "seq" not in device.receipt(tracking_hash).json()
     for missing in ("0" * 64, "ab" * 31, "Z" * 64):
         r = client.get(f"/e/{election.id}/receipt/{missing}", params={"lang": "en"})
         assert r.status_code == 404, (missing, r.status_code)
+    # the close puts the audit on the board: the receipt names its entry and the script
+    # checks it (the entry holds this ballot and its opening, HonestBallot.revoting.auditEvent)
+    election.web.services.elections.close(election.id)
+    entry = election.web.services.board.event_by_tracking(election.id, bytes.fromhex(tracking_hash))
+    assert entry is not None and entry.kind == "audit"
+    assert device.receipt(tracking_hash).json() == {
+        "tracking_code": audited.json()["tracking_code"],
+        "tracking_hash": tracking_hash,
+        "status": "audited",
+        "seq": entry.seq,
+    }
+    for lang in LANGUAGES:
+        text = client.get(f"/e/{election.id}/receipt/{tracking_hash}", params={"lang": lang}).text
+        assert 'data-state="audited"' in text
+        assert (
+            f'data-seq="{entry.seq}"' in text and f'<dd id="receipt-seq">{entry.seq}</dd>' in text
+        )
+        assert 'id="receipt-check-badge"' in text
+        assert _said("voter.receipt.checking", lang) in text
+    proof = client.get(f"/api/e/{election.id}/ballots/{tracking_hash}").json()
+    assert proof["status"] == "included" and proof["kind"] == "audit", proof
+    body = json.loads(proof["event_line"])["body"]
+    context = client.get(f"/api/e/{election.id}/context").json()
+    results = run_js(
+        [
+            ("revoting.auditEvent", [context, body]),
+            ("revoting.auditEvent", [context, {**body, "note": "x"}]),
+            ("revoting.auditEvent", [context, {"ballot": body["ballot"]}]),
+            (
+                "revoting.auditEvent",
+                [context, {**body, "ballot": {**body["ballot"], "version": 1}}],
+            ),
+        ]
+    )
+    assert ok(results[0]) == tracking_hash
+    assert "unexpected field(s) note" in err(results[1])["message"]
+    for refused in results[1:]:
+        assert err(refused)["name"] == "RecordFormatError"
 
 
 def test_the_pages_bundle_calls_on_the_served_context_are_accepted(
@@ -215,3 +264,16 @@ def test_the_pages_bundle_calls_on_the_served_context_are_accepted(
         casts.append(cast.json()["tracking_hash"])
     for tracking_hash in casts:
         assert device.receipt(tracking_hash).json()["status"] == "recorded"
+    # a valid seed of no registration (a kept code of another election or voter): the
+    # refusal the page tells by its code and English message, to send the voter back to
+    # the codes' card
+    stranger = generate_seed(device.rng, election.ctx.base_hash).seed.hex()
+    choice = {"chair": ["cand-1"], "council": ["blank"]}
+    ballot = js_one("revoting.encryptBallot", context, choice, stranger)
+    refused = device.post("ballots", {"ballot": ballot["ballot"], "private": ballot["private"]})
+    assert refused.status_code == 409, refused.text
+    error = refused.json()["error"]
+    assert (error["code"], error["message"]) == (
+        "ballot_rejected",
+        "this credential is not registered",
+    )

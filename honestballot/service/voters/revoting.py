@@ -378,7 +378,8 @@ class RevotingDesk:
     def receipt(self, election_id: str, tracking: bytes) -> dict[str, str | int]:
         """What anyone holding a ballot's tracking hash may learn: that its cast row is
         included (on the board at ``seq``, where an inclusion proof finds it) or recorded
-        (waiting for its batch), or that it is audited; never anything about its
+        (waiting for its batch), or that it is audited (with ``seq`` once the close has
+        put it on the board); never anything about its
         credential, and no status such as "counts" (docs/coercion.md §3).  A cover row's
         tracking hash is answered from the board exactly as a voter's: the board first,
         then the queue, with the same two lookups whatever the hash is."""
@@ -389,7 +390,8 @@ class RevotingDesk:
         if on_board is not None and on_board.kind == "cast-row":
             return {**Answer(tracking).to_json(), "status": "included", "seq": on_board.seq}
         if on_board is not None and on_board.kind == "audit":
-            return {**Answer(tracking).to_json(), "status": "audited"}
+            # on the board from the close: its entry is checked as a cast row's is
+            return {**Answer(tracking).to_json(), "status": "audited", "seq": on_board.seq}
         if queued is not None and queued[0] == "cast-row":
             return {**Answer(tracking).to_json(), "status": "recorded"}
         if queued is not None and queued[0] == "audit":

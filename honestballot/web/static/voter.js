@@ -21,11 +21,15 @@
  * fresh seed with the activation code, casts under it, shows that ballot's tracking code
  * once and forgets the seed, the receipt and the code: the stored seed stays the one
  * before.  A device with no seed also takes the `HB2-` code the voter kept from another
- * device (checksum checked here), keeps it and votes under it with no registration.  The
- * seed itself, its code and the activation code never leave the device (the registration
- * and the ballot's private part carry t and sigma, as the design says).  The receipt of
- * a ballot version 2 whose cast row is "included" checks the row's inclusion proof here,
- * as version 1's receipt checks its ballot's.
+ * device (checksum checked here), keeps it (unless the device has kept a code since, say
+ * in another tab: then a cast under the typed code is refused here) and votes under it
+ * with no registration; a code the service does not know ("not registered") sends the
+ * voter back to the codes' card.  The seed itself, its code and the activation code never
+ * leave the device (the registration and the ballot's private part carry t and sigma, as
+ * the design says).  The receipt of a ballot version 2 whose cast row is "included"
+ * checks the row's inclusion proof here, as version 1's receipt checks its ballot's, and
+ * that the row is counted (flag E0, counter proof); an audited one's, after the close,
+ * its audit entry.
  */
 (function () {
   'use strict';
@@ -67,11 +71,13 @@
   const nextPaint = () => new Promise((resolve) => setTimeout(resolve, 20));
 
   class ApiError extends Error {
-    constructor(status, code, message) {
+    /** `message` in the page's language; `english` the API's stable English message */
+    constructor(status, code, message, english = '') {
       super(message);
       this.name = 'ApiError';
       this.status = status;
       this.code = code;
+      this.english = english;
     }
   }
 
@@ -107,7 +113,8 @@
     }
     if (!response.ok) {
       const error = (data && data.error) || {};
-      throw new ApiError(response.status, error.code || 'http_error', error.text || error.message || '');
+      const english = String(error.message || '');
+      throw new ApiError(response.status, error.code || 'http_error', error.text || english, english);
     }
     return data;
   }
@@ -872,6 +879,10 @@
   async function cast() {
     const mine = state.encrypted;
     if (!mine) return;
+    if (keptSinceTyped()) {
+      showError('voter-error', new Error(say('seedKeptSince')));
+      return;
+    }
     busyBallot(true);
     $('cast').textContent = say('casting');
     try {
@@ -890,6 +901,10 @@
     } catch (e) {
       busyBallot(false);
       $('cast').textContent = say('cast');
+      if (typedCodeUnknown(e)) {
+        backToTypedCode();
+        return;
+      }
       showError('voter-error', e);
     }
   }
@@ -908,6 +923,10 @@
         ? await call('POST', '/revoting/audits', { ballot, opening, private: secret })
         : await call('POST', '/audits', { ballot, opening });
     } catch (e) {
+      if (typedCodeUnknown(e)) {
+        backToTypedCode();
+        return;
+      }
       const why = e instanceof Error ? e.message : String(e);
       showError('voter-error', new Error(`${why} ${say('auditFailed')}`));
       return;
@@ -916,11 +935,50 @@
     showAudit(answer);
   }
 
-  /** A typed `HB2-` code under which the service has just accepted a ballot: keep it. */
+  /**
+   * A typed `HB2-` code under which the service has just accepted a ballot: keep it,
+   * unless this device has kept a code since it was typed (another tab or window
+   * registered a credential with the letter, or took a code): that one is the device's
+   * newer credential and is never overwritten.
+   */
   function keepTypedCode() {
     if (!state.typedCode) return;
-    storeCode(state.typedCode);
+    const stored = storedCode();
+    if (!stored) storeCode(state.typedCode);
+    if (!stored || stored === state.typedCode) state.typedCode = '';
+  }
+
+  /**
+   * The code this device has kept since a code was typed here, if it is another one: a
+   * cast under the typed code is then refused here (the voter would expect the device's
+   * credential, and a letter's registration in the other tab replaced the typed one).
+   */
+  function keptSinceTyped() {
+    if (!state.typedCode) return '';
+    const stored = storedCode();
+    return stored && stored !== state.typedCode ? stored : '';
+  }
+
+  /** The service's "not registered" (§2.6) for a ballot under a typed code. */
+  const typedCodeUnknown = (e) =>
+    Boolean(state.typedCode) &&
+    e instanceof ApiError &&
+    e.code === 'ballot_rejected' &&
+    e.english === 'this credential is not registered';
+
+  /**
+   * A typed `HB2-` code of no registration of this voter in this election (another
+   * election's or voter's code passes the checksum): back to the card of the letter and
+   * the kept code, the choices kept, saying what to do.  Nothing of the code is kept.
+   */
+  function backToTypedCode() {
+    discardEncryption();
     state.typedCode = '';
+    state.seed = '';
+    show('ballot-form', false);
+    show('letter');
+    showError('seed-code-error', new Error(say('seedNotRegistered')));
+    $('seed-code').focus();
   }
 
   function showAudit(answer) {
@@ -1049,10 +1107,12 @@
   /**
    * An election with re-voting protection: the board entry is the cast row at `seq` (the
    * place the page shows) of the ballot made on the voter's device (its tracking hash
-   * recomputed here from the row), for this election, and included under a signed (and
-   * witnessed) tree head.
+   * recomputed here from the row), counted (flag E0, counter proof, nothing else in the
+   * body), for this election, and included under a signed (and witnessed) tree head; or,
+   * for an audited ballot (`kind` "audit", on the board from the close), the audit entry
+   * at `seq` holding that ballot and its opening.
    */
-  function checkCastRow(proof, context, trackingHash, seq) {
+  function checkRevotingEntry(proof, context, trackingHash, seq, kind) {
     if (proof.board_key !== context.board_key) {
       throw new ReceiptProblem('receiptBadProof', "the proof's board key is not the election's board key");
     }
@@ -1065,14 +1125,23 @@
     if (!where || event.kind !== proof.kind) {
       throw new ReceiptProblem('receiptOtherBallot', 'the board entry is not the one the proof describes');
     }
-    if (event.kind !== 'cast-row') {
-      throw new ReceiptProblem('receiptOtherBallot', 'the board entry is not a cast row');
+    if (event.kind !== kind) {
+      const what = kind === 'audit' ? 'an audited ballot' : 'a cast row';
+      throw new ReceiptProblem('receiptOtherBallot', `the board entry is not ${what}`);
     }
-    const row = event.body && event.body.row;
-    if (HB.revoting.castRowTrackingHash(context, row) !== trackingHash) {
+    // A cast row's body holds the row only; its flag is E0 (a row flagged E1 is padding,
+    // never counted) and its counter's proof verifies at the row's place, as the verifier
+    // checks them; an audit's body holds the ballot and its opening only (the bundle
+    // throws otherwise: "failed").
+    const ballotHash =
+      kind === 'audit'
+        ? HB.revoting.auditEvent(context, event.body)
+        : HB.revoting.castRowEvent(context, event.body);
+    if (ballotHash !== trackingHash) {
       throw new ReceiptProblem('receiptOtherBallot', 'the board entry holds another ballot');
     }
-    if (row.ballot.election !== context.base_hash) {
+    const ballot = kind === 'audit' ? event.body.ballot : event.body.row.ballot;
+    if (ballot.election !== context.base_hash) {
       throw new ReceiptProblem('receiptOtherElection', 'the context is not the election the ballot was made for');
     }
     if (HB.trackingCode(trackingHash) !== $('tracking-code').textContent.trim()) {
@@ -1154,11 +1223,15 @@
    * The receipt of a ballot version 2 whose cast row the page shows "included" at `seq`
    * (docs/coercion.md §3): the row's inclusion proof under the latest signed and
    * witnessed tree head (`GET /api/e/<election>/ballots/<tracking hash>`, as for version
-   * 1), checked here as version 1's receipt checks its ballot's.  A "recorded" or
-   * "audited" ballot has no row on the board to check.
+   * 1), checked here as version 1's receipt checks its ballot's; likewise the audit entry
+   * of an "audited" ballot once the close has put it on the board at `seq`.  A
+   * "recorded" ballot, or an audited one before the close, has no entry to check.
    */
   async function revotingReceiptPage() {
-    if (app.dataset.status !== 'included') return;
+    const status = app.dataset.status;
+    const onBoard = app.dataset.seq !== undefined;
+    if (!onBoard || (status !== 'included' && status !== 'audited')) return;
+    const kind = status === 'audited' ? 'audit' : 'cast-row';
     const trackingHash = app.dataset.trackingHash || '';
     const seq = Number(app.dataset.seq);
     try {
@@ -1166,7 +1239,7 @@
       const proof = await untilIncluded(`/ballots/${encodeURIComponent(trackingHash)}`);
       if (proof && proof.status === 'pending') return;
       if (!proof || proof.status !== 'included') throw new Error(say('receiptPending'));
-      showVerified(context, proof, checkCastRow(proof, context, trackingHash, seq));
+      showVerified(context, proof, checkRevotingEntry(proof, context, trackingHash, seq, kind));
     } catch (e) {
       showFailed(e);
     }

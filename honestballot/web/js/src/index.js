@@ -38,7 +38,12 @@ import {
   verifyDesignatedPlaintext,
 } from './revoting.js';
 import { encryptBallotV2, makeRegistration } from './revoting_objects.js';
-import { ballotV2TrackingHash, castRowFromJson } from './revoting_record.js';
+import {
+  ballotV2FromJson,
+  ballotV2TrackingHash,
+  castRowFromJson,
+  verifyCastRowService,
+} from './revoting_record.js';
 import { verifyTreeHead as verifyHead } from './tree_head.js';
 import {
   MAX_WITNESSES,
@@ -480,6 +485,46 @@ const revoting = Object.freeze({
     const ctx = readContext(context);
     const r = castRowFromJson(parsed(row, 'cast row'));
     return toHex(ballotV2TrackingHash(r.ballot, ctx.publicKey));
+  },
+  /**
+   * The body of a `cast-row` event as the board shows it, checked as the verifier checks
+   * the service's part of it (verify/verifier.py, protocol/ballot_v2.verify_cast_row):
+   * the body holds `row` and nothing else, the row reads strictly, its flag is exactly
+   * `E0` (a row flagged `E1` is padding, not counted) and its counter's proof of
+   * randomness verifies at its place under the context's base hash and election key.
+   * Returns the tracking hash (hex) of the row's ballot; throws RecordFormatError or
+   * InvalidProof.  (The ballot's own proofs are not checked here: the receipt page
+   * compares the tracking hash, which covers every proof scalar, with the ballot made on
+   * the device.)
+   * @param {object | string} context - as the page has it, with `election_key_hash`
+   * @param {object | string} body - the event's body
+   * @returns {string}
+   */
+  castRowEvent: (context, body) => {
+    const ctx = boundContext(context);
+    const r = new Reader(parsed(body, 'cast-row body'), 'cast-row body');
+    const row = castRowFromJson(r.raw('row'), 'cast-row body.row');
+    r.done();
+    return toHex(verifyCastRowService(row, ctx.baseHash, ctx.publicKey));
+  },
+  /**
+   * The body of an `audit` event of a ballot version 2 as the board shows it (posted at
+   * the close): `ballot` and `opening` and nothing else, the ballot read strictly
+   * (record/revoting.ballot_v2_from_json).  Returns its tracking hash (hex) under the
+   * context's election key; the receipt page compares it with the ballot made on the
+   * device.  (The opening is not read here: the page checks which ballot the entry holds,
+   * as version 1's receipt does for an audited ballot.)
+   * @param {object | string} context - as the page has it, with `election_key_hash`
+   * @param {object | string} body - the event's body
+   * @returns {string}
+   */
+  auditEvent: (context, body) => {
+    const ctx = boundContext(context);
+    const r = new Reader(parsed(body, 'audit body'), 'audit body');
+    const ballot = ballotV2FromJson(r.raw('ballot'), 'audit body.ballot');
+    r.raw('opening');
+    r.done();
+    return toHex(ballotV2TrackingHash(ballot, ctx.publicKey));
   },
 });
 

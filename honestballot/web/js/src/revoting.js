@@ -34,12 +34,21 @@ function encodeCode(prefix, secret, tag) {
 }
 
 /**
+ * Cyrillic capitals that look like Latin ones, read as their Latin twins in a typed code
+ * (docs/coercion.md §2.1; protocol/credential_seed.LOOKALIKES); lower case is upper-cased
+ * first.
+ */
+const LOOKALIKES = new Map(Array.from('АВЕКМНОРСТХ', (c, i) => [c, 'ABEKMHOPCTX'[i]]));
+
+/**
+ * Spaces, dashes and case do not matter, and a Cyrillic look-alike is read as its Latin twin.
  * @param {unknown} code @param {string} prefix @param {number} length @param {string} tag
  * @param {string} what
  */
 function decodeCode(code, prefix, length, tag, what) {
   if (typeof code !== 'string') throw new EncodingError(`${what} is a string`);
-  const text = pyStrip(code).toUpperCase().replace(/ /g, '').replace(/-/g, '');
+  const upper = Array.from(pyStrip(code).toUpperCase(), (c) => LOOKALIKES.get(c) ?? c).join('');
+  const text = upper.replace(/ /g, '').replace(/-/g, '');
   if (!text.startsWith(prefix)) throw new EncodingError(`${what} starts with ${prefix}-`);
   const body = text.slice(prefix.length);
   let raw;

@@ -67,6 +67,22 @@ export function proveRandomness(place, h, ct, r, rng) {
 }
 
 /**
+ * Throws {@link InvalidProof} naming `what` unless `proof` shows knowledge of the
+ * randomness of `ct` at `place` (crypto/plaintext_awareness.verify_randomness):
+ * `R = s*G - e*alpha`, accepted iff `e = H("randomness-proof", place..., H, alpha, beta, R)`.
+ * @param {Part[]} place @param {Point} h @param {Ciphertext} ct
+ * @param {{challenge: Scalar, response: Scalar}} proof @param {string} what
+ */
+export function verifyRandomness(place, h, ct, proof, what) {
+  if (ct.alpha.isIdentity()) throw new InvalidProof(`${what}: the ciphertext has randomness zero`);
+  const r = baseMul(proof.response).sub(ct.alpha.mulPublic(proof.challenge));
+  const e = hashToScalar('randomness-proof', ...place, h, ct.alpha, ct.beta, r);
+  if (!e.equals(proof.challenge)) {
+    throw new InvalidProof(`${what}: proof of randomness does not verify`);
+  }
+}
+
+/**
  * Proof of knowledge of `(s, m)` with `ct = (s*G, s*H + m*base)` (crypto/representation.py):
  * draws `w_s`, `w_m`; `e = H(tag, context..., H, base, alpha, beta, A1, A2)`.
  * @param {string} tag @param {Part[]} context @param {Point} h @param {Point} base
@@ -112,17 +128,7 @@ const dvJson = (p) => ({ e1: p.e1.hex(), e2: p.e2.hex(), z1: p.z1.hex(), z2: p.z
 export function verifyCommitment(base, h, c) {
   const what = "the service's commitment, revokes";
   if (c.nonce.length !== 32) throw new InvalidProof(`${what}: the nonce is not 32 bytes`);
-  if (c.revokes.alpha.isIdentity()) {
-    throw new InvalidProof(`${what}: the ciphertext has randomness zero`);
-  }
-  const r = baseMul(c.proof.response).sub(c.revokes.alpha.mulPublic(c.proof.challenge));
-  const e = hashToScalar(
-    'randomness-proof', base, 'registration-nonce', c.nonce, 'revokes', 0, h,
-    c.revokes.alpha, c.revokes.beta, r,
-  );
-  if (!e.equals(c.proof.challenge)) {
-    throw new InvalidProof(`${what}: proof of randomness does not verify`);
-  }
+  verifyRandomness([base, 'registration-nonce', c.nonce, 'revokes', 0], h, c.revokes, c.proof, what);
 }
 
 /**

@@ -3,14 +3,18 @@
  * "Registrations, ballots version 2 and cast rows"), strictly, as
  * honestballot/record/revoting.py reads them, and the tracking hash of a cast row's ballot
  * (protocol/ballot_v2.BallotV2.tracking_hash): what the receipt page of an election with
- * re-voting protection recomputes from the board entry it is shown.
+ * re-voting protection recomputes from the board entry it is shown, with the checks of the
+ * row the service made (protocol/ballot_v2.verify_cast_row: the flag E0, the counter's
+ * proof of randomness at its place).
  */
 
 import { ciphertextFromJson, contestFromJson } from './ballot_record.js';
+import { InvalidProof } from './errors.js';
 import { hashBytes } from './hashing.js';
 import { MAX_CONTESTS } from './manifest.js';
 import { Reader, readVersion } from './reader.js';
 import { credentialBase } from './revoting.js';
+import { verifyRandomness } from './revoting_objects.js';
 
 /** @typedef {import('./group.js').Point} Point */
 /** @typedef {import('./group.js').Scalar} Scalar */
@@ -100,4 +104,31 @@ export function ballotV2TrackingHash(b, h) {
   }
   scalars.push(...b.credentialProof, ...b.tagProof);
   return hashBytes('ballot/tracking', st, scalars);
+}
+
+/** The place of a cast row's counter (protocol/ballot_v2._counter_place). */
+export const CAST_ROW_PLACE = 'cast-row';
+
+/**
+ * The service's part of a cast row, as protocol/ballot_v2.verify_cast_row checks it after
+ * the ballot's own proofs: the dummy flag is exactly `E0 = (O, O)` (a row flagged `E1` is
+ * padding, never counted), and the counter's proof of randomness verifies at its place
+ * `(base hash, "cast-row", tracking hash, "counter", 0)`.  Throws {@link InvalidProof}
+ * naming the field; returns the ballot's tracking hash.
+ * @param {ReturnType<typeof castRowFromJson>} row
+ * @param {Uint8Array} baseHash - the election's, from the checked context
+ * @param {Point} h - the election key
+ * @returns {Uint8Array}
+ */
+export function verifyCastRowService(row, baseHash, h) {
+  if (!row.flag.alpha.isIdentity() || !row.flag.beta.isIdentity()) {
+    throw new InvalidProof('cast row, flag: the dummy flag of a cast row is not E0');
+  }
+  const tracking = ballotV2TrackingHash(row.ballot, h);
+  const [challenge, response] = row.counterProof;
+  verifyRandomness(
+    [baseHash, CAST_ROW_PLACE, tracking, 'counter', 0], h, row.counter, { challenge, response },
+    'cast row, counter',
+  );
+  return tracking;
 }
