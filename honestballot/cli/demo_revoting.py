@@ -46,8 +46,6 @@ from pathlib import Path
 from typing import Any
 
 from honestballot.cli.commission import read_paper_roll, read_voted_lines
-from honestballot.cli.organiser_roll import Voter as RollVoter
-from honestballot.cli.organiser_roll import build_roll_upload
 from honestballot.cli.organiser_station import signed_station
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
@@ -84,7 +82,8 @@ from honestballot.service.board.batches import BatchPoster
 from honestballot.service.board.close import CloseSteps
 from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import demo_manifest, run_key_ceremony
-from honestballot.service.encrypted_roll import keep_encrypted_roll
+from honestballot.service.encrypted_roll import Voter as RollVoter
+from honestballot.service.encrypted_roll import build_roll_upload, keep_encrypted_roll
 from honestballot.service.paper import station_uploads, submit_paper, write_paper_roll
 from honestballot.service.runtime import open_store
 from honestballot.service.voters.revoting import RevotingDesk
