@@ -9,9 +9,10 @@ device with their letter and vote (a few audit a ballot first, Benaloh, then cas
 another); the board publishes the minute's registrations and cast rows as one batch,
 filled to its fixed size with cover.  A cheating device's over-vote and a ballot copied
 from that batch under another voter's credential are refused.  In the second minute the
-other half vote, and some voters vote again: some under the same credential, some under a
-new one registered with their letter, which revokes the old one without the board showing
-it; the second batch.  Some voters never vote.  At the close the service pads every
+other half vote: the second batch.  Then some voters vote again: some under the same
+credential, some under a new one registered with their letter, which revokes the old one
+without the board showing it; and the election closes: the close's block of batches (at
+least one) takes what waits.  Some voters never vote.  At the close the service pads every
 credential's ballots, and trustees 1 and 3 (2 is absent) run the close round by round: it
 keeps each voter's last ballot and counts it in the reporting unit of the voter's roll
 row.  The record is exported (the CLI verifies it).
@@ -61,7 +62,7 @@ from honestballot.service.demo import (
 ELECTION = "demo-primary"
 #: the demo's bounds on its voters, and their default: at the default the whole demo,
 #: its verification included, takes about 30 s of CPU (the trustees' close most of it),
-#: and about 2 minutes on a 2-core machine that other jobs keep busy (load average 12)
+#: 1 to 2 minutes on a 2-core machine that other jobs keep busy (docs/performance.md)
 MIN_VOTERS, DEFAULT_VOTERS, MAX_VOTERS = 10, 50, 200
 #: a voter's choice: the options chosen per contest
 Choice = dict[str, set[str]]
@@ -167,9 +168,12 @@ def run_demo_election(
     voting = [p for p in plans if p.first is not None]
     first_wave = (len(voting) + 1) // 2
     revoters = sum(p.again is not None for p in plans)
-    # a batch a minute, each with room for a wave: its ballots and registrations, and
-    # the 2 cover replacements (a cast row and two registrations each)
-    rows = max(first_wave, len(voting) - first_wave + revoters) + 2
+    # a batch a minute, each with room for a wave (the first voters, the others, the
+    # re-votes in the close's block): its ballots and registrations, and the 2 cover
+    # replacements (a cast row and two registrations each)
+    rows = max(first_wave, len(voting) - first_wave, revoters) + 2
+    # the voters of a wave come one after another, all within its minute
+    step_ms = min(1_000, INTERVAL_S * 1000 // (rows + 1))
     schedule = Schedule(INTERVAL_S, ((rows, rows + 4),), cover=DEMO_COVER)
     manifest = replace(demo_manifest(ELECTION), min_unit_size=5)
     with demo_parts(directory) as parts:
@@ -181,7 +185,7 @@ def run_demo_election(
 
         def first_ballot(plan: VoterPlan, done: int) -> None:
             assert plan.first is not None
-            now[0] += 1_000
+            now[0] += step_ms
             device = setup.device(plan.national_id, f"{plan.national_id}'s phone")
             seed_ = device.register()
             if plan.audits:
@@ -202,8 +206,12 @@ def run_demo_election(
         _attacks(demo, setup.ctx, parts, devices, seed)
         for done, plan in enumerate(voting[first_wave:], first_wave + 1):
             first_ballot(plan, done)
+        progress("the second batch", 0, 1)
+        now[0] = OPEN_MS + 2 * INTERVAL_S * 1000
+        parts.batches.post_due(eid)
+        progress("the second batch", 1, 1)
         for done, plan in enumerate((p for p in plans if p.again is not None), 1):
-            now[0] += 1_000
+            now[0] += step_ms
             device, seed_ = devices[plan.national_id]
             if plan.new_credential:  # on another device, with the letter
                 device = setup.device(plan.national_id, f"{plan.national_id}'s laptop")
@@ -211,12 +219,10 @@ def run_demo_election(
             assert plan.again is not None
             demo.cast.append(device.vote(seed_, plan.again))
             progress("some voters vote again (some with a new credential)", done, revoters)
-        progress("the second batch, the close and the padding", 0, 1)
-        now[0] = OPEN_MS + 2 * INTERVAL_S * 1000
-        parts.batches.post_due(eid)
-        now[0] += 1_000
+        progress("the close: its block of batches, the audits, the padding", 0, 1)
+        now[0] += step_ms
         parts.elections.close(eid)
-        progress("the second batch, the close and the padding", 1, 1)
+        progress("the close: its block of batches, the audits, the padding", 1, 1)
         close_by_trustees(parts.close, setup.ctx, setup.secrets, seed, progress, now)
         demo.result = result_of(parts.elections, eid)
         demo.receipts = Counter(str(parts.desk.receipt(eid, t)["status"]) for t in demo.cast)
