@@ -1,4 +1,5 @@
-"""``honestballot demo``: a whole election on the embedded store, with progress bars."""
+"""``honestballot demo``: a whole election with re-voting protection on the embedded store, with
+progress bars (cli/demo_election.py; ``--coerced-voter``: cli/demo_revoting.py)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,25 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from honestballot.cli.demo_revoting import PAPER_UNIT, Run, expected_moves, run_coercion_demo
+from honestballot.cli.demo_election import (
+    DEFAULT_VOTERS,
+    MAX_VOTERS,
+    MIN_VOTERS,
+    DemoElection,
+    expected_counts,
+    run_demo_election,
+)
+from honestballot.cli.demo_revoting import (
+    DEMO_COVER,
+    PAPER_UNIT,
+    Run,
+    expected_moves,
+    run_coercion_demo,
+)
 from honestballot.cli.observer import print_report
-from honestballot.entropy import SYSTEM_RANDOMNESS
-from honestballot.service.demo import demo_manifest, run_demo
+from honestballot.service.demo import demo_manifest
 from honestballot.verify.verifier import verify_record_file
 
-DEFAULT_VOTERS = 1000
 COERCION_VOTERS = 20
 
 
@@ -40,48 +53,101 @@ COERCION_VOTERS = 20
 )
 @click.option(
     "--voters",
-    type=click.IntRange(10, 1_000_000),
-    help=f"The voters ({DEFAULT_VOTERS} by default; with --coerced-voter 10 to 200, "
-    f"{COERCION_VOTERS} by default).",
+    type=click.IntRange(MIN_VOTERS, MAX_VOTERS),
+    help=f"The voters on the roll ({DEFAULT_VOTERS} by default, {COERCION_VOTERS} with "
+    "--coerced-voter).",
 )
 @click.option(
     "--seed",
     default=2026,
     show_default=True,
-    help="Seed of the simulated voters' choices (with --coerced-voter, of all the demo's "
-    "randomness: keys and ciphertexts too, so that the two runs compare).",
+    help="Seed of all the demo's randomness: the simulated voters' choices, keys and "
+    "ciphertexts (with --coerced-voter, so that the two runs compare).",
 )
 @click.option(
     "--coerced-voter",
     is_flag=True,
-    help="Instead: an election with re-voting protection in which a boss watches two voters "
-    "vote and keeps their credentials; run twice (one voter votes again later and the "
-    "other on paper at their polling station, or both do nothing) and compare what the "
-    "boss sees.",
+    help="Instead: a boss watches two voters vote and keeps their credentials; run twice "
+    "(one voter votes again later and the other on paper at their polling station, or "
+    "both do nothing) and compare what the boss sees.",
 )
 def demo_command(directory: str, voters: int | None, seed: int, coerced_voter: bool) -> None:
-    """Run a whole election: ceremony, voting, re-votes, audits, attacks, tally, verification."""
+    """Run a whole election with re-voting protection: ceremony, encrypted roll, voting in
+    batches, re-votes, audits, refused cheats, the trustees' close, verification."""
     console = Console(highlight=False)
     if coerced_voter:
         _coerced_voter(console, Path(directory), voters or COERCION_VOTERS, seed)
         return
     with _bars(console) as progress:
-        outcome = run_demo(
-            Path(directory),
-            SYSTEM_RANDOMNESS,
-            voters=voters or DEFAULT_VOTERS,
-            seed=seed,
-            progress=progress,
+        demo = run_demo_election(
+            Path(directory), voters=voters or DEFAULT_VOTERS, seed=seed, progress=progress
         )
+    _report(console, demo)
+    _verify(console, demo.record_path)
 
+
+def _report(console: Console, demo: DemoElection) -> None:
+    """What ``honestballot demo`` shows of its election (cli/demo_election.py)."""
+    voted = sum(p.first is not None for p in demo.plans)
+    same, new = demo.revotes
     console.print(
-        f"\n[bold]{outcome.cast} ballots cast, {outcome.revotes} re-votes, "
-        f"{outcome.audited} audited (not counted)[/bold]"
+        f"\n[bold]{voted} of {len(demo.plans)} voters voted; {len(demo.cast)} ballots cast: "
+        f"{same + new} voters voted again, {same} with the same credential and {new} with a "
+        "new one registered with their letter (which revoked the old one); "
+        f"{demo.audited} ballots audited (never cast).[/bold]"
     )
-    for line in outcome.rejected:
-        console.print(f"  [yellow]refused[/yellow] {line}")
-    console.print(_result_table("Result", outcome.counts))
-    _verify(console, outcome.record_path)
+    for what, answer in demo.refused:
+        console.print(f"  [yellow]refused[/yellow] {what}: {answer}")
+    console.print(
+        "  (A ballot's proofs name its encrypted credential: copied under another "
+        "credential, they fail.)"
+    )
+    board = demo.board
+    marks = board["superseded"] + board["credential"]
+    included = demo.receipts["included"]
+    console.print(
+        f"\n[bold]What the board shows[/bold]: {board['registration']} registrations and "
+        f"{board['cast-row']} cast rows in {board['batch']} batches, each of the size the "
+        "schedule fixed before the open (cover fills them), shuffled within the batch; "
+        f"{board['audit']} audited ballots. A cast row names no voter and no unit."
+    )
+    if marks or included != len(demo.cast):
+        console.print(
+            f"  [red]The board marks re-votes: {marks} superseded or replaced-credential "
+            f"events; {included} of {len(demo.cast)} receipts say 'included'.[/red]"
+        )
+    else:
+        console.print(
+            "  No event says that a voter voted again or replaced a credential (no "
+            "'superseded', no 'replaces'), and the receipt of every ballot cast, counted or "
+            f"not, says the same: 'included' ({included} of {len(demo.cast)})."
+        )
+    totals = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in demo.result["close"].items())
+    console.print(
+        f"  The close's public totals (docs/coercion.md §8.1): {totals}. The revoked "
+        f"credentials are the {new} replaced by voters and the service's "
+        f"{DEMO_COVER.k0} cover replacements, which a real election makes about 300 of, "
+        "with noise, so that this total does not tell how many voters replaced a "
+        "credential (docs/coercion.md §4); the demo makes them without noise."
+    )
+    console.print(_result_table("Result", demo.counted()))
+    counted = demo.counted_per_unit()
+    console.print(
+        "  Ballots counted per reporting unit (one per voter who voted, in the unit of "
+        "their roll row; ballots carry no unit): "
+        + ", ".join(f"{unit}: {n}" for unit, n in counted.items())
+    )
+    expected = expected_counts(demo.plans)
+    if demo.counted() == {k: expected[k] for k in demo.counted()} and counted == (
+        demo.voted_per_unit()
+    ):
+        console.print(
+            "  [green]The count equals the voters' last choices, unit by unit: each voter's "
+            "last ballot counts, not the earlier ones nor those under a revoked "
+            "credential.[/green]"
+        )
+    else:
+        console.print("  [red]The count differs from the voters' last choices.[/red]")
 
 
 def _result_table(title: str, counts: dict[str, int]) -> Table:
@@ -128,8 +194,6 @@ def _bars(console: Console) -> Iterator[Callable[[str, int, int], None]]:
 
 def _coerced_voter(console: Console, directory: Path, voters: int, seed: int) -> None:
     """honestballot demo --coerced-voter (cli/demo_revoting.py)."""
-    if voters > 200:
-        raise click.BadParameter("at most 200 voters with --coerced-voter", param_hint="--voters")
     with _bars(console) as progress:
         demo = run_coercion_demo(directory, voters=voters, seed=seed, progress=progress)
     a, b = demo.voted_again, demo.did_nothing

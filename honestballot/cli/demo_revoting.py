@@ -39,18 +39,17 @@ from __future__ import annotations
 import io
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from honestballot.cli.commission import read_paper_roll, read_voted_lines
-from honestballot.cli.organiser_roll import Voter as RollVoter
-from honestballot.cli.organiser_roll import build_roll_upload
 from honestballot.cli.organiser_station import signed_station
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
-from honestballot.protocol.ballot_v2 import encrypt_ballot_v2
+from honestballot.protocol.ballot_v2 import BallotPrivate, BallotV2, encrypt_ballot_v2
 from honestballot.protocol.close_a import TrusteeKeys, act
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.dkg import TrusteeSecret
@@ -61,6 +60,7 @@ from honestballot.protocol.paper import PaperProtocol, make_paper_upload
 from honestballot.protocol.registration import make_registration
 from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.protocol.stations import prove_commission_key
+from honestballot.record.ballot import opening_to_json as ballot_opening_to_json
 from honestballot.record.close import publish
 from honestballot.record.codec import canonical_bytes, parse_json
 from honestballot.record.paper import (
@@ -82,7 +82,8 @@ from honestballot.service.board.batches import BatchPoster
 from honestballot.service.board.close import CloseSteps
 from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import demo_manifest, run_key_ceremony
-from honestballot.service.encrypted_roll import keep_encrypted_roll
+from honestballot.service.encrypted_roll import Voter as RollVoter
+from honestballot.service.encrypted_roll import build_roll_upload, keep_encrypted_roll
 from honestballot.service.paper import station_uploads, submit_paper, write_paper_roll
 from honestballot.service.runtime import open_store
 from honestballot.service.voters.revoting import RevotingDesk
@@ -94,6 +95,8 @@ Progress = Callable[[str, int, int], None]
 CloseBy = Callable[["ServiceParts", ElectionContext, list[TrusteeSecret], int], None]
 
 ELECTION = "demo-revoting"
+#: a voter of the demo's roll: national ID, name, phone, e-mail, unit
+Person = tuple[str, str, str, str, str]
 #: K0 = 2 and epsilon = 100 (in thousandths, 100,000): 2 cover replacements, the noise 0
 #: but with odds below 1e-40
 DEMO_COVER = Cover(2, 100_000)
@@ -109,8 +112,8 @@ OWN = {"chair": {"cand-4"}, "council": {"member-5"}}
 WATCHED_ONLINE = {"chair": {"cand-2"}, "council": {"member-3", "member-4"}}
 ON_PAPER = {"chair": {"cand-3"}, "council": {"member-6"}}
 NEIGHBOUR_ONLINE = {"chair": {"cand-5"}, "council": {"member-2"}}
-#: the paper station's unit: the paper voter's (``_voters``' voter 2) and the neighbour's
-#: (voter 6)
+#: the paper station's unit: the paper voter's (voter 2 of :func:`voters_of`) and the
+#: neighbour's (voter 6)
 PAPER_UNIT = "station-3"
 PAPER_VOTER, NEIGHBOUR = 2, 6
 #: the station's blank paper ballots
@@ -143,7 +146,7 @@ class Run:
     result: dict[str, Any]
 
 
-def _voters(count: int) -> list[tuple[str, str, str, str, str]]:
+def voters_of(count: int) -> list[Person]:
     stations = ["station-1", "station-2", "station-3", "station-4"]
     return [
         (
@@ -157,7 +160,7 @@ def _voters(count: int) -> list[tuple[str, str, str, str, str]]:
     ]
 
 
-class _Device:
+class Device:
     """A voter's device, speaking to the service as the browser does (seeded)."""
 
     def __init__(
@@ -187,11 +190,32 @@ class _Device:
         return seed
 
     def vote(self, seed: CredentialSeed, choice: dict[str, set[str]]) -> bytes:
+        """Encrypt ``choice`` under ``seed`` and cast it: the ballot's tracking hash."""
         ctx = self.ctx
         ballot, _, private = encrypt_ballot_v2(ctx, seed, ctx.verifier_key, choice, self.rng)
+        return self.cast(ballot, private)
+
+    def cast(self, ballot: BallotV2, private: BallotPrivate) -> bytes:
         body = {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
-        answer = self.desk.cast(ctx.manifest.election_id, self.voter_id, json.dumps(body).encode())
+        answer = self.desk.cast(
+            self.ctx.manifest.election_id, self.voter_id, json.dumps(body).encode()
+        )
         return answer.tracking_hash
+
+    def audit(self, seed: CredentialSeed, choice: dict[str, set[str]]) -> dict[str, list[str]]:
+        """Encrypt ``choice`` under ``seed`` and audit it (Benaloh): the choices the
+        service read from its opening."""
+        ctx = self.ctx
+        ballot, opening, private = encrypt_ballot_v2(ctx, seed, ctx.verifier_key, choice, self.rng)
+        body = {
+            "ballot": ballot_v2_to_json(ballot),
+            "opening": ballot_opening_to_json(opening),
+            "private": ballot_private_to_json(private),
+        }
+        shown, _ = self.desk.audit(
+            ctx.manifest.election_id, self.voter_id, json.dumps(body).encode()
+        )
+        return shown
 
 
 @dataclass
@@ -216,12 +240,10 @@ class ServiceParts:
         self.batches.post_delay_ms = 0
 
 
-def run_world(
-    directory: Path, *, votes_again: bool, voters: int, seed: int, progress: Progress,
-    close_by: CloseBy | None = None,
-) -> Run:  # fmt: skip
-    """One run of the election (the module's docstring), in ``directory``; the close run
-    by ``close_by`` (default: trustees 1 and 3 through the service, :func:`play`)."""
+@contextmanager
+def demo_parts(directory: Path) -> Iterator[ServiceParts]:
+    """The service's parts on a new embedded store in ``directory`` (its database file
+    replaced), closed at the end."""
     directory.mkdir(parents=True, exist_ok=True)
     db = directory / "honestballot.sqlite"
     if db.exists():
@@ -229,19 +251,89 @@ def run_world(
     store = open_store(f"sqlite:///{db}")
     try:
         elections = ElectionService(store)
-        parts = ServiceParts(
+        yield ServiceParts(
             elections, Roll(store), RevotingDesk(elections, elections.clock),
             BatchPoster(elections), CloseSteps(elections),
         )  # fmt: skip
+    finally:
+        store.close()
+
+
+def run_world(
+    directory: Path, *, votes_again: bool, voters: int, seed: int, progress: Progress,
+    close_by: CloseBy | None = None,
+) -> Run:  # fmt: skip
+    """One run of the election (the module's docstring), in ``directory``; the close run
+    by ``close_by`` (default: trustees 1 and 3 through the service, :func:`play`)."""
+    with demo_parts(directory) as parts:
         boss, result = play(
             parts, directory, votes_again=votes_again, voters=voters, seed=seed,
             progress=progress, close_by=close_by,
         )  # fmt: skip
         record_path = directory / "record.jsonl"
-        elections.export_record(ELECTION, str(record_path))
+        parts.elections.export_record(ELECTION, str(record_path))
         return Run(record_path, boss, result)
-    finally:
-        store.close()
+
+
+@dataclass
+class Setup:
+    """An election with re-voting protection created on the demo's parts by
+    :func:`set_up`, with its roll and the organiser's encrypted roll, not open yet."""
+
+    parts: ServiceParts
+    ctx: ElectionContext
+    #: the trustees' secrets, the key accepted
+    secrets: list[TrusteeSecret]
+    #: the organiser's secret key
+    organiser: Scalar
+    #: the roll's voters (:func:`voters_of`)
+    people: list[Person]
+    #: each voter's activation letter, by national ID
+    letters: dict[str, LetterSecret]
+    seed: int
+
+    def open(self) -> None:
+        """The election opens at :data:`OPEN_MS`."""
+        roll, eid = self.parts.roll, self.ctx.manifest.election_id
+        self.parts.now[0] = OPEN_MS
+        self.parts.elections.open(eid, roll=lambda conn: roll.summary_body(eid, conn))
+
+    def device(self, nid: str, name: str) -> Device:
+        """A device of the voter with national ID ``nid``, seeded by its ``name``."""
+        voter = self.parts.roll.voter_by_national_id(self.ctx.manifest.election_id, nid)
+        assert voter is not None
+        rng = SeededRandomness(f"demo {self.seed}: {name}")
+        return Device(self.parts.desk, self.ctx, voter.voter_id, self.letters[nid], rng, name)
+
+
+def set_up(
+    parts: ServiceParts, directory: Path, manifest: Manifest, people: list[Person],
+    schedule: Schedule, seed: int, progress: Progress,
+) -> Setup:  # fmt: skip
+    """The trustees' key ceremony (their public files go to ``directory``), the election
+    created with ``schedule`` and the organiser's key, the roll of ``people`` imported and
+    the organiser's encrypted roll with the activation letters kept; all seeded by
+    ``seed``, the service's parts' randomness too."""
+    elections, roll, eid = parts.elections, parts.roll, manifest.election_id
+    parts.desk.rng = SeededRandomness(f"demo {seed}: the service, re-voting")
+    elections.rng = parts.batches.rng = SeededRandomness(f"demo {seed}: the service")
+    progress("key ceremony: election key and two tag keys (3 trustees, k = 2)", 0, 1)
+    key, secrets = run_key_ceremony(manifest, directory, SeededRandomness(f"demo {seed}: trustees"))
+    progress("key ceremony: election key and two tag keys (3 trustees, k = 2)", 1, 1)
+    organiser = random_nonzero_scalar(SeededRandomness(f"demo {seed}: organiser's key"))
+    ctx = elections.create(manifest, key, organiser_key=base_mul(organiser), schedule=schedule)
+    lines = ["national_id,name,phone,email,unit"] + [",".join(v) for v in people]
+    roll.import_csv(eid, ("\n".join(lines) + "\n").encode())
+    progress("the organiser's encrypted roll and activation letters", 0, 1)
+    made = build_roll_upload(
+        eid, ctx, roll.summary_body(eid),
+        [RollVoter(nid, name, unit) for nid, name, _, _, unit in people], organiser,
+        SeededRandomness(f"demo {seed}: the organiser"),
+    )  # fmt: skip
+    keep_encrypted_roll(elections, roll, eid, upload_to_json(made.upload))
+    progress("the organiser's encrypted roll and activation letters", 1, 1)
+    letters = {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
+    return Setup(parts, ctx, secrets, organiser, people, letters, seed)
 
 
 def play(
@@ -252,42 +344,18 @@ def play(
     result (the trustees' public files go to ``directory``): what the boss sees, and the
     result body.  The close is run by ``close_by`` (the trustees' command line in a test
     or a benchmark), by default by trustees 1 and 3 sending their objects to the
-    service (:func:`_close_by_trustees`)."""
-    elections, roll, desk, now = parts.elections, parts.roll, parts.desk, parts.now
-    desk.rng = SeededRandomness(f"demo {seed}: the service, re-voting")
-    elections.rng = parts.batches.rng = SeededRandomness(f"demo {seed}: the service")
+    service (:func:`close_by_trustees`)."""
+    elections, desk, now = parts.elections, parts.desk, parts.now
     pick = random.Random(seed)
     manifest = replace(demo_manifest(ELECTION), min_unit_size=5)
-    progress("key ceremony: election key and two tag keys (3 trustees, k = 2)", 0, 1)
-    key, secrets = run_key_ceremony(manifest, directory, SeededRandomness(f"demo {seed}: trustees"))
-    progress("key ceremony: election key and two tag keys (3 trustees, k = 2)", 1, 1)
-    organiser = random_nonzero_scalar(SeededRandomness(f"demo {seed}: organiser's key"))
+    people = voters_of(voters)
     # one batch a minute, room for everyone's registration and ballot in the first; its
     # cover small on purpose (the module's docstring): 2 cover replacements, without noise
     schedule = Schedule(INTERVAL_S, ((voters + 8, voters + 8),), cover=DEMO_COVER)
-    ctx = elections.create(manifest, key, organiser_key=base_mul(organiser), schedule=schedule)
-    people = _voters(voters)
-    lines = ["national_id,name,phone,email,unit"] + [",".join(v) for v in people]
-    roll.import_csv(ELECTION, ("\n".join(lines) + "\n").encode())
-    progress("the organiser's encrypted roll and activation letters", 0, 1)
-    made = build_roll_upload(
-        ELECTION, ctx, roll.summary_body(ELECTION),
-        [RollVoter(nid, name, unit) for nid, name, _, _, unit in people], organiser,
-        SeededRandomness(f"demo {seed}: the organiser"),
-    )  # fmt: skip
-    keep_encrypted_roll(elections, roll, ELECTION, upload_to_json(made.upload))
-    progress("the organiser's encrypted roll and activation letters", 1, 1)
-    commission = _publish_paper_station(elections, ctx, organiser, seed)
-    now[0] = OPEN_MS
-    elections.open(ELECTION, roll=lambda conn: roll.summary_body(ELECTION, conn))
-    letters = {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
-
-    def device(nid: str, name: str) -> _Device:
-        voter = roll.voter_by_national_id(ELECTION, nid)
-        assert voter is not None
-        rng = SeededRandomness(f"demo {seed}: {name}")
-        return _Device(desk, ctx, voter.voter_id, letters[nid], rng, name)
-
+    setup = set_up(parts, directory, manifest, people, schedule, seed, progress)
+    ctx, secrets, device = setup.ctx, setup.secrets, setup.device
+    commission = _publish_paper_station(elections, ctx, setup.organiser, seed)
+    setup.open()
     # the coerced voter, watched by the boss: the credential's seed and the ballot's
     # tracking code are the boss's now
     now[0] += 5_000
@@ -330,14 +398,14 @@ def play(
     progress("the polling station's paper results", 1, 1)
     boss_record, totals = _public_record(elections, ELECTION)
     if close_by is None:
-        _close_by_trustees(parts.close, ctx, secrets, seed, progress, now)
+        close_by_trustees(parts.close, ctx, secrets, seed, progress, now)
     else:
         close_by(parts, ctx, secrets, seed)
     boss = BossView(
         receipt_when_cast, desk.receipt(ELECTION, tracking),
         paper_receipt_when_cast, desk.receipt(ELECTION, paper_tracking), boss_record, totals,
     )  # fmt: skip
-    return boss, _result(elections, ELECTION)
+    return boss, result_of(elections, ELECTION)
 
 
 def _publish_paper_station(
@@ -425,12 +493,13 @@ def _paper_results(
     submit_paper(elections, ELECTION, PAPER_UNIT, paper_to_json(upload))
 
 
-def _close_by_trustees(
+def close_by_trustees(
     close: CloseSteps, ctx: ElectionContext, secrets: list[TrusteeSecret], seed: int,
     progress: Progress, now: list[int],
 ) -> None:  # fmt: skip
     """Trustees 1 and 3 act in every step of the close, round by round, each sending its
     close file's lines as ``honestballot trustee upload-close`` does (2 is absent)."""
+    eid = ctx.manifest.election_id
     keys = {}
     for s in secrets:
         if s.index in (1, 3):
@@ -438,30 +507,26 @@ def _close_by_trustees(
             keys[s.index] = TrusteeKeys(s.index, s.key_share, *s.tag_key_shares)
     rng = SeededRandomness(f"demo {seed}: the trustees' close")
     rounds = 0
-    while not (state := close.stage(ELECTION)).done:
+    while not (state := close.stage(eid)).done:
         rounds += 1
         progress("the trustees' close, round by round", rounds, rounds + 1)
         for step in state.next:
             for j, trustee in keys.items():
                 current = next(
-                    s
-                    for s in close.stage(ELECTION).next
-                    if (s.kind, s.list) == (step.kind, step.list)
+                    s for s in close.stage(eid).next if (s.kind, s.list) == (step.kind, step.list)
                 )
                 now[0] += 1_000
                 parts, head = publish(
                     ctx.base_hash, act(ctx, current, trustee, rng), trustee.x, rng
                 )
                 for part in parts:
-                    close.submit_line(
-                        ELECTION, canonical_bytes({"kind": "close-part", "body": part})
-                    )
-                close.submit_line(ELECTION, canonical_bytes({"kind": "close-step", "body": head}))
+                    close.submit_line(eid, canonical_bytes({"kind": "close-part", "body": part}))
+                close.submit_line(eid, canonical_bytes({"kind": "close-step", "body": head}))
                 del j
     progress("the trustees' close, round by round", rounds, rounds)
 
 
-def _result(elections: ElectionService, election_id: str) -> dict[str, Any]:
+def result_of(elections: ElectionService, election_id: str) -> dict[str, Any]:
     (ev,) = elections.store.iter_events(election_id, kinds=("result",))
     body: dict[str, Any] = parse_json(ev.line, limit=1 << 26)["body"]
     return body

@@ -19,7 +19,6 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,94 +26,20 @@ import click
 
 from honestballot.cli.common import read_bytes
 from honestballot.cli.keys import ORGANISER_KEY, load_key_file
-from honestballot.crypto.group import Scalar
-from honestballot.crypto.randomness import Randomness
 from honestballot.entropy import SYSTEM_RANDOMNESS
-from honestballot.errors import ProtocolError
-from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.encrypted_roll import make_roll, parts_of
-from honestballot.protocol.witnesses import sign_roll
 from honestballot.record.roll import (
-    EncryptedRollSummary,
-    RollUpload,
-    VoterLetterEntry,
-    encrypted_to_json,
-    part_digest,
-    part_to_json,
     upload_to_json,
 )
 from honestballot.record.setup import context_from_setup
 from honestballot.record.witness import (
     RollSummaryToSign,
     read_roll_summary,
-    roll_summary_bytes,
-    signature_to_json,
 )
+from honestballot.service.encrypted_roll import Voter, build_roll_upload
 from honestballot.service.voters.roll_csv import parse_roll
 
 #: the most voters the tool makes letters for at once
 MAX_VOTERS = 10_000_000
-
-
-@dataclass(frozen=True, slots=True)
-class Voter:
-    national_id: str
-    name: str
-    unit: str
-
-
-@dataclass(frozen=True, slots=True)
-class MadeLetters:
-    upload: RollUpload
-    #: (national ID, name, unit, activation code), in the roll file's order
-    letters: tuple[tuple[str, str, str, str], ...]
-
-
-def build_roll_upload(
-    election_id: str,
-    ctx: ElectionContext,
-    summary: dict[str, Any],
-    voters: Sequence[Voter],
-    organiser_secret: Scalar,
-    rng: Randomness,
-) -> MadeLetters:
-    """Letters, rows and the signed roll body for ``voters``, whose counts per unit must
-    be the summary's (``summary``: the ``roll`` body without signature)."""
-    counts: dict[str, int] = {}
-    for v in voters:
-        counts[v.unit] = counts.get(v.unit, 0) + 1
-    stated = {str(u["unit"]): int(u["voters"]) for u in summary["voters_per_unit"]}
-    if {u: n for u, n in stated.items() if n} != counts:
-        raise ProtocolError(
-            "the roll file's voters per unit are not the summary's: nothing made "
-            f"(the file: {counts}; the summary: {stated})"
-        )
-    unit_order = [u.id for u in ctx.manifest.units]
-    made = make_roll(
-        ctx.base_hash,
-        ctx.public_key,
-        [v.unit for v in voters],
-        unit_order,
-        ctx.manifest.min_unit_size,
-        rng,
-    )
-    parts = [part_to_json(offset, rows) for offset, rows in parts_of(made.rows)]
-    encrypted = EncryptedRollSummary(
-        len(made.rows), tuple(part_digest(p) for p in parts), made.units.listing(unit_order)
-    )
-    body: dict[str, Any] = {**summary, "encrypted": encrypted_to_json(encrypted)}
-    signature = sign_roll(ctx.base_hash, roll_summary_bytes(body), organiser_secret, rng)
-    body["signature"] = signature_to_json(signature)
-    entries = tuple(
-        VoterLetterEntry(v.national_id, e.handle, e.activation_point, e.reporting_unit)
-        for v, e in zip(voters, made.entries, strict=True)
-    )
-    letters = tuple(
-        (v.national_id, v.name, v.unit, letter.to_code())
-        for v, letter in zip(voters, made.letters, strict=True)
-    )
-    upload = RollUpload(election_id, ctx.base_hash, tuple(parts), body, entries)
-    return MadeLetters(upload, letters)
 
 
 def letters_csv(letters: Sequence[tuple[str, str, str, str]]) -> str:

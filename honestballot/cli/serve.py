@@ -101,7 +101,8 @@ from honestballot.service.web_demo import WEB_DEMO_ELECTION, WebDemo
 @click.option(
     "--demo",
     is_flag=True,
-    help="First create and open a demo election with sample voters (codes on the console).",
+    help="First create and open a demo election with re-voting protection and sample voters "
+    "(their codes on the console).",
 )
 def serve_command(
     database: str,
@@ -206,12 +207,15 @@ def _demo(made: WebDemo | None) -> None:
     if made is None:
         click.echo(f"the demo election {WEB_DEMO_ELECTION!r} is already in this store", err=True)
         return
+    codes = "; ".join(f"{nid}: {code}" for nid, code in made.activation_codes.items())
     click.echo(
-        f"demo election {made.election_id!r} is open.\n"
+        f"demo election {made.election_id!r} (with re-voting protection) is open.\n"
         f"  vote:      /e/{made.election_id}/signin with national ID "
-        f"{' or '.join(made.sample_ids)} (the code is printed here)\n"
+        f"{' or '.join(made.sample_ids)} (the one-time code is printed here), then the "
+        f"activation code of the voter's letter: {codes}\n"
         f"  organiser: /organiser with token {made.organiser_token}\n"
-        f"  trustees:  secrets in {made.trustee_dir}/ (honestballot trustee decrypt)",
+        f"  trustees:  secrets in {made.trustee_dir}/ (after the close: honestballot "
+        "trustee close-round, docs/trustees.md)",
         err=True,
     )
 

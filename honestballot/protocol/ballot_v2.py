@@ -40,7 +40,7 @@ manifest order; the credential proof's two nonces; the tag proof's; each contest
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -81,6 +81,7 @@ from honestballot.protocol.ballot import (
 )
 from honestballot.protocol.credential_seed import CredentialSeed
 from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.manifest import Contest
 from honestballot.protocol.registration import ct_part, distinct_alphas
 
 STATEMENT_TAG: Final = "ballot/statement"
@@ -189,20 +190,43 @@ def encrypt_ballot_v2(
     opening (the contests only) and what the device proves privately to the holder of
     ``verifier_key``.  An invalid choice raises before anything is encrypted."""
     check_selections(ctx, selections)
-    base, h = ctx.base_hash, ctx.public_key
+    base = ctx.base_hash
     sigma, tau = seed.voting_point(base), seed.tag_point(base)
-    ballot, opening, (r_sigma, r_tau) = encrypt_under(
+    ballot, opening, randomness = encrypt_under(
         ctx, seed.signing_scalar(base), sigma, tau, selections, rng
     )
+    return ballot, opening, prove_private(ctx, seed, verifier_key, ballot, randomness, rng)
+
+
+def prove_private(
+    ctx: ElectionContext,
+    seed: CredentialSeed,
+    verifier_key: Point,
+    ballot: BallotV2,
+    randomness: tuple[Scalar, Scalar],
+    rng: Randomness,
+) -> BallotPrivate:
+    """The private part of ``ballot`` under the credential ``seed``, given the randomness
+    of its ``Enc(sigma)`` and ``Enc(tau)``: ``t``, ``sigma`` and the two
+    designated-verifier proofs (credential, then tag), for the holder of ``verifier_key``."""
+    base, h = ctx.base_hash, ctx.public_key
+    sigma, tau = seed.voting_point(base), seed.tag_point(base)
     st = ballot.statement_hash(h)
     dv = [
         prove_designated_plaintext(base, purpose, st, h, verifier_key, m, ct, r, rng)
         for purpose, m, ct, r in zip(
-            PURPOSES, (sigma, tau), (ballot.credential, ballot.tag), (r_sigma, r_tau),
-            strict=True,
+            PURPOSES, (sigma, tau), (ballot.credential, ballot.tag), randomness, strict=True
         )
-    ]  # fmt: skip
-    return ballot, opening, BallotPrivate(seed.tag_secret(), sigma, dv[0], dv[1])
+    ]
+    return BallotPrivate(seed.tag_secret(), sigma, dv[0], dv[1])
+
+
+#: what proves a contest's ciphertexts (protocol/ballot.prove_contest's signature)
+ContestProver = Callable[
+    [ElectionContext, Part, Contest, Sequence[Ciphertext], Sequence[int], Sequence[Scalar],
+     Randomness],
+    EncryptedContest,
+]  # fmt: skip
 
 
 def encrypt_under(
@@ -212,11 +236,14 @@ def encrypt_under(
     tag: Point,
     selections: Mapping[str, frozenset[str] | set[str] | tuple[str, ...] | list[str]],
     rng: Randomness,
+    prove: ContestProver = prove_contest,
 ) -> tuple[BallotV2, BallotOpening, tuple[Scalar, Scalar]]:
     """The ballot of valid ``selections`` under the credential with ``signing_scalar``
     (and its ``voting_point``) and the tag point ``tag``, its opening, and the randomness
     of ``Enc(sigma)`` and ``Enc(tau)``.  The device's ballots and the service's cover rows
-    (protocol/cover.py) are both made here, with the same draws in the same order."""
+    (protocol/cover.py) are both made here, with the same draws in the same order.
+    ``prove`` makes each contest's proofs (a cheating device's in the demo's refused
+    over-vote, service/demo.py)."""
     base, h = ctx.base_hash, ctx.public_key
     r_sigma, r_tau = random_nonzero_scalar(rng), random_nonzero_scalar(rng)
     credential = encrypt_point(h, voting_point, r_sigma)
@@ -230,13 +257,12 @@ def encrypt_under(
         EncryptedContest(k.id, cts, (), None)
         for k, (cts, _) in zip(ctx.manifest.contests, encrypted, strict=True)
     ]
-    st = statement_hash(base, h, credential, tag_ct, bare)
-    credential_proof = prove_representation(
-        (base, PLACE, st), h, credential_base(base), credential, r_sigma, signing_scalar, rng
+    credential_proof, tag_proof = credential_proofs(
+        ctx, signing_scalar, credential, tag_ct, bare, (r_sigma, r_tau), rng
     )
-    tag_proof = prove_randomness(_tag_place(base, st), h, tag_ct, r_tau, rng)
+    st = statement_hash(base, h, credential, tag_ct, bare)
     contests = tuple(
-        prove_contest(ctx, st, contest, cts, m, rs, rng)
+        prove(ctx, st, contest, cts, m, rs, rng)
         for contest, m, (cts, rs) in zip(ctx.manifest.contests, plain, encrypted, strict=True)
     )
     ballot = BallotV2(base, credential, tag_ct, contests, credential_proof, tag_proof)
@@ -247,6 +273,27 @@ def encrypt_under(
         )
     )
     return ballot, opening, (r_sigma, r_tau)
+
+
+def credential_proofs(
+    ctx: ElectionContext,
+    signing_scalar: Scalar,
+    credential: Ciphertext,
+    tag: Ciphertext,
+    contests: Sequence[EncryptedContest],
+    randomness: tuple[Scalar, Scalar],
+    rng: Randomness,
+) -> tuple[RepresentationProof, RandomnessProof]:
+    """The credential proof (the ballot's signature) and the tag proof of a ballot whose
+    ``Enc(sigma)`` and ``Enc(tau)`` are ``credential`` and ``tag`` (made with
+    ``randomness``), over the statement of ``contests``' ciphertexts."""
+    base, h = ctx.base_hash, ctx.public_key
+    st = statement_hash(base, h, credential, tag, contests)
+    r_sigma, r_tau = randomness
+    credential_proof = prove_representation(
+        (base, PLACE, st), h, credential_base(base), credential, r_sigma, signing_scalar, rng
+    )
+    return credential_proof, prove_randomness(_tag_place(base, st), h, tag, r_tau, rng)
 
 
 def verify_ballot_v2(ctx: ElectionContext, ballot: BallotV2) -> None:

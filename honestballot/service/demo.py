@@ -1,24 +1,30 @@
-"""A whole election, end to end, on the embedded store: what ``honestballot demo`` runs.
+"""The demo's pieces: its manifest, the trustees' key ceremony exchanging public files,
+and cheating clients' ballots (an over-vote, a ballot copied from the board) of both
+versions, which ``honestballot demo`` (cli/demo_election.py) and tests use.
 
-Three trustees run the key ceremony (threshold 2) exchanging public files; 1,000
-voters make credentials on their own devices and cast ballots; some vote again,
-some audit a ballot first; an over-vote and a ballot copied from the board are
-refused; the election closes; trustees 1 and 3 decrypt (trustee 2 is absent and
-a corrupted share is refused and named); the result is published, the record
-exported and verified by the independent verifier.
+And :func:`run_demo`, a whole election *without* re-voting protection (ballots version 1)
+on the embedded store, which tests and benchmarks use: three trustees run the key
+ceremony (threshold 2); voters make credentials on their own devices and cast ballots;
+some vote again, some audit a ballot first; an over-vote and a ballot copied from the
+board are refused; the election closes; trustees 1 and 3 decrypt (trustee 2 is absent
+and a corrupted share is refused and named); the result is published and the record
+exported.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from honestballot.crypto import elgamal
 from honestballot.crypto.chaum_pedersen import prove_encrypts_one_of
-from honestballot.crypto.randomness import Randomness, random_scalar
+from honestballot.crypto.elgamal import encrypt_point
+from honestballot.crypto.group import Scalar
+from honestballot.crypto.hashing import Part
+from honestballot.crypto.randomness import Randomness, random_nonzero_scalar, random_scalar
 from honestballot.crypto.schnorr import sign
 from honestballot.errors import HonestBallotError
 from honestballot.protocol.ballot import (
@@ -28,9 +34,20 @@ from honestballot.protocol.ballot import (
     EncryptedBallot,
     EncryptedContest,
     ballot_content_hash,
+    contest_plaintexts,
     encrypt_ballot,
+    encrypt_contest,
+    prove_contest,
+)
+from honestballot.protocol.ballot_v2 import (
+    BallotPrivate,
+    BallotV2,
+    credential_proofs,
+    encrypt_under,
+    prove_private,
 )
 from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.credential_seed import CredentialSeed
 from honestballot.protocol.decryption import create_decryption_share
 from honestballot.protocol.dkg import (
     Ceremony,
@@ -134,47 +151,84 @@ def run_key_ceremony(
     return key, accepted
 
 
-def forge_overvote(ctx: ElectionContext, cred: VoterCredential, rng: Randomness) -> EncryptedBallot:
-    """A cheating client: two candidates selected in a vote-for-one contest, each with a
-    valid 0/1 proof, and a selection proof made for a *different* ciphertext (no honest
-    proof exists for a count of 2)."""
-    contests = []
-    for contest in ctx.manifest.contests:
-        chosen = {contest.candidates[0].id, contest.candidates[1].id}
-        if contest.id != "chair":
-            chosen = {contest.candidates[0].id}
-        plain = [1 if o.id in chosen else 0 for o in contest.options]
-        rs = [random_scalar(rng) for _ in plain]
-        cts = [elgamal.encrypt(ctx.public_key, m, r) for m, r in zip(plain, rs, strict=True)]
-        proofs = tuple(
-            prove_encrypts_one_of(
-                OPTION_TAG,
-                (ctx.base_hash, cred.public, contest.id, o.id),
-                ctx.public_key,
-                ct,
-                (0, 1),
-                m,
-                r,
-                rng,
-            )
-            for o, ct, m, r in zip(contest.options, cts, plain, rs, strict=True)
-        )
-        decoy_r = random_scalar(rng)
-        decoy = elgamal.encrypt(ctx.public_key, contest.selection_range[0], decoy_r)
-        sel = prove_encrypts_one_of(
-            SELECTION_TAG,
-            (ctx.base_hash, cred.public, contest.id),
+def overvote(manifest: Manifest) -> dict[str, set[str]]:
+    """A cheating client's choice: two candidates for chair (vote for one), one for every
+    other contest."""
+    return {
+        c.id: {o.id for o in c.candidates[: 2 if c.id == "chair" else 1]} for c in manifest.contests
+    }
+
+
+def forge_contest(
+    ctx: ElectionContext,
+    binding: Part,
+    contest: Contest,
+    cts: Sequence[elgamal.Ciphertext],
+    plaintexts: Sequence[int],
+    rs: Sequence[Scalar],
+    rng: Randomness,
+) -> EncryptedContest:
+    """A cheating client's contest proofs (protocol/ballot.prove_contest's signature): the
+    honest ones where the count of selections is in range (or the contest ranked); else
+    a valid 0/1 proof per option and a selection proof made for a *different* ciphertext
+    (no honest proof exists for a count out of range)."""
+    weighted = zip(contest.options, plaintexts, strict=True)
+    if contest.ranked or sum(contest.exclusive_weight(o) * m for o, m in weighted) in (
+        contest.selection_range
+    ):
+        return prove_contest(ctx, binding, contest, cts, plaintexts, rs, rng)
+    proofs = tuple(
+        prove_encrypts_one_of(
+            OPTION_TAG,
+            (ctx.base_hash, binding, contest.id, o.id),
             ctx.public_key,
-            decoy,
-            contest.selection_range,
-            contest.selection_range[0],
-            decoy_r,
+            ct,
+            (0, 1),
+            m,
+            r,
             rng,
         )
-        contests.append(EncryptedContest(contest.id, tuple(cts), proofs, sel))
+        for o, ct, m, r in zip(contest.options, cts, plaintexts, rs, strict=True)
+    )
+    decoy_r = random_scalar(rng)
+    decoy = elgamal.encrypt(ctx.public_key, contest.selection_range[0], decoy_r)
+    sel = prove_encrypts_one_of(
+        SELECTION_TAG,
+        (ctx.base_hash, binding, contest.id),
+        ctx.public_key,
+        decoy,
+        contest.selection_range,
+        contest.selection_range[0],
+        decoy_r,
+        rng,
+    )
+    return EncryptedContest(contest.id, tuple(cts), proofs, sel)
+
+
+def forge_overvote(ctx: ElectionContext, cred: VoterCredential, rng: Randomness) -> EncryptedBallot:
+    """A cheating client's ballot (version 1): :func:`overvote`, proved by
+    :func:`forge_contest`, signed with the voter's credential."""
+    contests = []
+    for contest, chosen in zip(ctx.manifest.contests, overvote(ctx.manifest).values(), strict=True):
+        plain = contest_plaintexts(contest, chosen)
+        cts, rs = encrypt_contest(ctx, plain, rng)
+        contests.append(forge_contest(ctx, cred.public, contest, cts, plain, rs, rng))
     content = ballot_content_hash(ctx.base_hash, cred.public, contests)
     sig = sign(SIGNATURE_TAG, (ctx.base_hash, cred.public), content, cred.secret, rng)
     return EncryptedBallot(ctx.base_hash, cred.public, tuple(contests), sig)
+
+
+def forge_overvote_v2(
+    ctx: ElectionContext, seed: CredentialSeed, rng: Randomness
+) -> tuple[BallotV2, BallotPrivate]:
+    """A cheating device's ballot version 2 under the voter's own credential ``seed``:
+    :func:`overvote`, proved by :func:`forge_contest`, with its private part."""
+    base = ctx.base_hash
+    ballot, _, randomness = encrypt_under(
+        ctx, seed.signing_scalar(base), seed.voting_point(base), seed.tag_point(base),
+        overvote(ctx.manifest), rng, prove=forge_contest,
+    )  # fmt: skip
+    return ballot, prove_private(ctx, seed, ctx.verifier_key, ballot, randomness, rng)
 
 
 def copy_ballot(
@@ -186,9 +240,28 @@ def copy_ballot(
     return EncryptedBallot(original.election_hash, thief.public, original.contests, sig)
 
 
-def _random_choice(ctx: ElectionContext, pick: random.Random) -> dict[str, set[str]]:
+def copy_ballot_v2(
+    ctx: ElectionContext, original: BallotV2, thief: CredentialSeed, rng: Randomness
+) -> tuple[BallotV2, BallotPrivate]:
+    """Someone copies a ballot version 2 from the board (a cast row's) and casts its
+    contests under their own credential ``thief``: a fresh ``Enc(sigma)`` and
+    ``Enc(tau)`` with their proofs over the copied ciphertexts, and the private part."""
+    base, h = ctx.base_hash, ctx.public_key
+    randomness = (random_nonzero_scalar(rng), random_nonzero_scalar(rng))
+    credential = encrypt_point(h, thief.voting_point(base), randomness[0])
+    tag = encrypt_point(h, thief.tag_point(base), randomness[1])
+    proofs = credential_proofs(
+        ctx, thief.signing_scalar(base), credential, tag, original.contests, randomness, rng
+    )
+    ballot = BallotV2(base, credential, tag, original.contests, *proofs)
+    return ballot, prove_private(ctx, thief, ctx.verifier_key, ballot, randomness, rng)
+
+
+def random_choice(manifest: Manifest, pick: random.Random) -> dict[str, set[str]]:
+    """A simulated voter's choice: now and then an exclusive option, else candidates
+    weighted 1, 1/2, 1/3, ... (so that the result has a winner)."""
     choice: dict[str, set[str]] = {}
-    for contest in ctx.manifest.contests:
+    for contest in manifest.contests:
         roll = pick.random()
         exclusive = [o.id for o in contest.options if o.exclusive]
         if exclusive and roll < 0.06:
@@ -241,10 +314,10 @@ def run_demo(
     first_ballot: EncryptedBallot | None = None
     for i, cred in enumerate(creds):
         if pick.random() < 0.02:
-            spoiled, opening = encrypt_ballot(ctx, cred, _random_choice(ctx, pick), rng)
+            spoiled, opening = encrypt_ballot(ctx, cred, random_choice(ctx.manifest, pick), rng)
             service.audit(eid, spoiled, opening)
             outcome.audited += 1
-        ballot, _ = encrypt_ballot(ctx, cred, _random_choice(ctx, pick), rng)
+        ballot, _ = encrypt_ballot(ctx, cred, random_choice(ctx.manifest, pick), rng)
         service.cast(eid, json.dumps(ballot_to_json(ballot)))
         first_ballot = first_ballot or ballot
         outcome.cast += 1
@@ -253,7 +326,7 @@ def run_demo(
         report("voters encrypt, prove and cast", i + 1, len(creds))
     revoters = pick.sample(creds, max(1, voters // 10))
     for j, cred in enumerate(revoters):
-        ballot, _ = encrypt_ballot(ctx, cred, _random_choice(ctx, pick), rng)
+        ballot, _ = encrypt_ballot(ctx, cred, random_choice(ctx.manifest, pick), rng)
         receipt = service.cast(eid, json.dumps(ballot_to_json(ballot)))
         assert receipt.superseded is not None
         outcome.revotes += 1

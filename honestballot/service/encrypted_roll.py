@@ -12,30 +12,45 @@ voter's handle, activation point and reporting unit in the voter's row, with the
 current revocation point set to the voter's none point (docs/coercion.md §2.4).  Sent again
 before ``open``, it replaces the earlier one whole (a voter who lost a letter gets a new
 one: the organiser makes the roll again).
+
+:func:`build_roll_upload` is the organiser's side: the letters and the signed upload the
+organiser's tool makes on the organiser's machine (cli/organiser_roll.py), which the demos
+(cli/demo_revoting.py, ``serve --demo``) make with the organiser's key they hold.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from honestballot.crypto.group import Point
+from honestballot.crypto.group import Point, Scalar
+from honestballot.crypto.randomness import Randomness
 from honestballot.crypto.tagging import none_point
 from honestballot.errors import HonestBallotError, InvalidInput, ProtocolError, Text
+from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.encrypted_roll import (
     check_mixed_contests,
     check_reporting_units,
+    make_roll,
+    parts_of,
     verify_rows,
 )
-from honestballot.protocol.witnesses import verify_roll_signature
+from honestballot.protocol.witnesses import sign_roll, verify_roll_signature
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.roll import (
+    EncryptedRollSummary,
+    RollUpload,
+    VoterLetterEntry,
     encrypted_from_json,
+    encrypted_to_json,
     part_digest,
     part_from_json,
+    part_to_json,
     upload_from_json,
 )
-from honestballot.record.witness import roll_signature, roll_summary_bytes
+from honestballot.record.witness import roll_signature, roll_summary_bytes, signature_to_json
 from honestballot.service.board.election import ElectionService
 from honestballot.service.voters.roll import Roll
 from honestballot.service.voters.roll_csv import normalize_national_id
@@ -165,3 +180,67 @@ def keep_encrypted_roll(
         "parts": len(made.parts),
         "reporting_units": [{"id": rid, "units": list(m)} for rid, m in encrypted.reporting_units],
     }
+
+
+# -- the organiser's tool's side (``honestballot organiser make-roll``, the demos) -----
+
+
+@dataclass(frozen=True, slots=True)
+class Voter:
+    national_id: str
+    name: str
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class MadeLetters:
+    upload: RollUpload
+    #: (national ID, name, unit, activation code), in the roll file's order
+    letters: tuple[tuple[str, str, str, str], ...]
+
+
+def build_roll_upload(
+    election_id: str,
+    ctx: ElectionContext,
+    summary: dict[str, Any],
+    voters: Sequence[Voter],
+    organiser_secret: Scalar,
+    rng: Randomness,
+) -> MadeLetters:
+    """Letters, rows and the signed roll body for ``voters``, whose counts per unit must
+    be the summary's (``summary``: the ``roll`` body without signature)."""
+    counts: dict[str, int] = {}
+    for v in voters:
+        counts[v.unit] = counts.get(v.unit, 0) + 1
+    stated = {str(u["unit"]): int(u["voters"]) for u in summary["voters_per_unit"]}
+    if {u: n for u, n in stated.items() if n} != counts:
+        raise ProtocolError(
+            "the roll file's voters per unit are not the summary's: nothing made "
+            f"(the file: {counts}; the summary: {stated})"
+        )
+    unit_order = [u.id for u in ctx.manifest.units]
+    made = make_roll(
+        ctx.base_hash,
+        ctx.public_key,
+        [v.unit for v in voters],
+        unit_order,
+        ctx.manifest.min_unit_size,
+        rng,
+    )
+    parts = [part_to_json(offset, rows) for offset, rows in parts_of(made.rows)]
+    encrypted = EncryptedRollSummary(
+        len(made.rows), tuple(part_digest(p) for p in parts), made.units.listing(unit_order)
+    )
+    body: dict[str, Any] = {**summary, "encrypted": encrypted_to_json(encrypted)}
+    signature = sign_roll(ctx.base_hash, roll_summary_bytes(body), organiser_secret, rng)
+    body["signature"] = signature_to_json(signature)
+    entries = tuple(
+        VoterLetterEntry(v.national_id, e.handle, e.activation_point, e.reporting_unit)
+        for v, e in zip(voters, made.entries, strict=True)
+    )
+    letters = tuple(
+        (v.national_id, v.name, v.unit, letter.to_code())
+        for v, letter in zip(voters, made.letters, strict=True)
+    )
+    upload = RollUpload(election_id, ctx.base_hash, tuple(parts), body, entries)
+    return MadeLetters(upload, letters)

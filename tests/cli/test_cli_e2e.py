@@ -1,9 +1,10 @@
 """Whole elections through the ``honestballot`` command, each command a new process.
 
-(a) ``honestballot demo`` and ``honestballot verify`` on its record (and on a tampered
-copy); (b) every role by hand: the trustees' ceremony, the organiser, a voter who
-audits one ballot and casts another, threshold decryption with one trustee absent,
-export, independent verification and a log consistency check.
+(a) ``honestballot demo`` (an election with re-voting protection) and ``honestballot
+verify`` on its record (and on a tampered copy); (b) every role by hand: the trustees'
+ceremony, the organiser, a voter who audits one ballot and casts another, threshold
+decryption with one trustee absent, export, independent verification and a log
+consistency check.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from honestballot.cli.demo_election import expected_counts, plan_voters
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.manifest import load_manifest
 
@@ -51,12 +54,35 @@ def honestballot(
 
 
 def test_demo_then_verify_then_a_tampered_copy(tmp_path: Path) -> None:
-    demo = honestballot("demo", "--dir", tmp_path / "demo", "--voters", 40, cwd=tmp_path)
-    assert "VERIFIED" in demo.stdout
-    assert "NOT VERIFIED" not in demo.stdout
-    assert "refused" in demo.stdout  # the over-vote and the copied ballot
+    """``honestballot demo`` runs an election with re-voting protection: its record
+    verifies, its board shows no re-vote, and its result is the voters' last choices."""
+    demo = honestballot("demo", "--dir", tmp_path / "demo", "--voters", 20, cwd=tmp_path)
+    out = " ".join(demo.stdout.split())
+    assert "VERIFIED: every check passed" in out
+    assert "NOT VERIFIED" not in out
+    assert out.count("refused") == 2  # the over-vote and the copied ballot
     record = tmp_path / "demo" / "record.jsonl"
-    assert record.exists()
+    events = [json.loads(raw) for raw in record.read_bytes().splitlines()]
+    kinds = {e.get("kind") for e in events}
+    assert {"registration", "cast-row", "batch", "padding", "close-step"} <= kinds
+    # nothing on the board marks a re-vote or a replaced credential (version 1's marks)
+    assert "superseded" not in record.read_text() and "replaces" not in record.read_text()
+    assert not kinds & {"ballot", "credential", "superseded"}
+    plans = plan_voters(20, 2026)
+    voted = [p for p in plans if p.first is not None]
+    again = [p for p in voted if p.again is not None]
+    assert {p.new_credential for p in again} == {True, False}
+    assert sum(p.audits for p in voted) >= 2
+    assert f"included' ({len(voted) + len(again)} of {len(voted) + len(again)})" in out
+    # the count is each voter's last choice, which differs from their first choices'
+    (result,) = (e["body"] for e in events if e.get("kind") == "result")
+    counted = {c["id"]: c["count"] for c in result["counts"] if "@" not in c["id"]}
+    last = expected_counts(plans)
+    assert counted == {i: last[i] for i in counted}
+    assert last != expected_counts([replace(p, again=None) for p in plans])
+    assert sum(u["ballots"] for u in result["counted_per_unit"]) == len(voted)
+    assert result["close"]["revoked"] >= sum(p.new_credential for p in again)
+    assert "The count equals the voters' last choices, unit by unit" in out
 
     ok = honestballot("verify", record, cwd=tmp_path)
     assert "VERIFIED: every check passed" in ok.stdout

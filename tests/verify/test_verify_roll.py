@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from honestballot.cli.organiser_roll import MadeLetters, Voter, build_roll_upload
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.errors import ProtocolError
@@ -25,6 +24,7 @@ from honestballot.protocol.witnesses import BoardKeys, sign_roll
 from honestballot.record.events import EventLine
 from honestballot.record.roll import part_digest
 from honestballot.record.witness import roll_summary_bytes, signature_to_json
+from honestballot.service.encrypted_roll import MadeLetters, Voter, build_roll_upload
 from honestballot.verify.roll import check_roll_encrypted, check_roll_units
 from tests.factories import label, tamper_manifest
 
