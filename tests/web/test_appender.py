@@ -299,3 +299,16 @@ def test_serve_hands_the_appender_to_its_workers_through_the_environment(
         assert isinstance(alone.desk.casts, BatchQueue)
     finally:
         alone.stop()
+
+
+def test_an_appender_asked_to_stop_exits_cleanly_and_is_not_started_again(
+    pg_web: WebElection, appender: AppenderSupervisor
+) -> None:
+    """SIGTERM (what stopping the server sends its whole process group) ends the appender
+    with status 0, which its supervisor does not take for a crash."""
+    process = appender.process
+    assert process is not None and appender.starts == 1
+    os.kill(process.pid, signal.SIGTERM)
+    assert process.wait(30) == 0
+    time.sleep(0.5)  # the supervisor looks every 0.1 s, and would restart after 0.1 s
+    assert appender.starts == 1 and appender.process is process
