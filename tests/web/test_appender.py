@@ -312,3 +312,24 @@ def test_an_appender_asked_to_stop_exits_cleanly_and_is_not_started_again(
     assert process.wait(30) == 0
     time.sleep(0.5)  # the supervisor looks every 0.1 s, and would restart after 0.1 s
     assert appender.starts == 1 and appender.process is process
+
+
+def test_an_appender_that_never_answers_the_challenge_fails_the_request_in_time(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A socket that takes connections but never answers (a stopped or hung appender):
+    the request gets StorageUnavailable after the connect timeout, not never."""
+    import socket
+
+    from honestballot.service.board import appender as module
+
+    monkeypatch.setattr(module, "CONNECT_TIMEOUT_S", 0.5)
+    path = str(tmp_path / "mute.sock")
+    with socket.socket(socket.AF_UNIX) as mute:
+        mute.bind(path)
+        mute.listen()
+        client = AppenderClient(path, b"k" * 32)
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailable):
+            client.submit(CASTS, "e", None)
+        assert time.monotonic() - started < 5

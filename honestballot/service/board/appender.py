@@ -71,6 +71,8 @@ CREDENTIALS = "credentials"
 #: what a request gets when the appender cannot be reached or went away before answering
 #: (the web answers it 503, as for a database that is down)
 UNREACHABLE = "AppenderUnavailable"
+#: how long a request process waits for the appender to accept its connection
+CONNECT_TIMEOUT_S = 5.0
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -171,6 +173,19 @@ def _settle(done: Future[Any], ok: bool, value: Any) -> None:
         pass
 
 
+def _close_late(connected: Future[Connection]) -> None:
+    """A connection that came after its request had given up: closed, never used."""
+    if connected.exception() is None:
+        connected.result().close()
+
+
+def _fail(waiting: list[Future[Any]]) -> None:
+    """Requests whose link broke: whether their items were committed is unknown, so
+    they get StorageUnavailable, never a receipt."""
+    for done in waiting:
+        _settle(done, False, StorageUnavailable(UNREACHABLE))
+
+
 class AppenderClient:
     """A request process's side: sends items to the appender and hands each answer to the
     request's future; connects on first use, and again after the connection broke."""
@@ -191,20 +206,33 @@ class AppenderClient:
             link.waiting[number] = done
             try:
                 link.conn.send_bytes(data)
+                return done
             except OSError:
                 link.waiting.pop(number, None)
-                self._break(link)
-                raise StorageUnavailable(UNREACHABLE) from None
-        return done
+                waiting = self._break(link)
+        _fail(waiting)
+        raise StorageUnavailable(UNREACHABLE)
 
     def _connected(self) -> _Link:
         """The live link (caller holds ``_lock``); StorageUnavailable if the appender does
         not accept a connection."""
         if self._link is not None and not self._link.broken:
             return self._link
+        # in a thread of its own, so that an appender that accepts but never answers the
+        # key's challenge (stopped, hung) holds this process's casts CONNECT_TIMEOUT_S at most
+        connected: Future[Connection] = Future()
+
+        def attempt() -> None:
+            try:
+                connected.set_result(connect(self.address, "AF_UNIX", self.authkey))
+            except BaseException as exc:
+                connected.set_exception(exc)
+
+        threading.Thread(target=attempt, name="honestballot-appender-connect", daemon=True).start()
         try:
-            conn = connect(self.address, family="AF_UNIX", authkey=self.authkey)
+            conn = connected.result(timeout=CONNECT_TIMEOUT_S)
         except Exception:
+            connected.add_done_callback(_close_late)
             raise StorageUnavailable(UNREACHABLE) from None
         link = self._link = _Link(conn)
         threading.Thread(
@@ -216,31 +244,31 @@ class AppenderClient:
         while True:
             try:
                 number, ok, value = link.conn.recv()
-            except (EOFError, OSError):
+            except Exception:  # EOFError, OSError: the appender went away
                 break
             with self._lock:
                 done = link.waiting.pop(number, None)
             if done is not None:
                 _settle(done, ok, value)
         with self._lock:
-            self._break(link)
+            waiting = self._break(link)
+        _fail(waiting)
 
-    def _break(self, link: _Link) -> None:
-        """Fail every request still waiting on ``link`` (caller holds ``_lock``): whether
-        its item was committed is unknown, so it gets no receipt."""
+    def _break(self, link: _Link) -> list[Future[Any]]:
+        """Close ``link`` (caller holds ``_lock``); the requests still waiting on it, to
+        be failed (:func:`_fail`, without the lock)."""
         link.broken = True
         if self._link is link:
             self._link = None
         waiting, link.waiting = link.waiting, {}
         with suppress(OSError):
             link.conn.close()
-        for done in waiting.values():
-            _settle(done, False, StorageUnavailable(UNREACHABLE))
+        return list(waiting.values())
 
     def close(self) -> None:
         with self._lock:
-            if self._link is not None:
-                self._break(self._link)
+            waiting = self._break(self._link) if self._link is not None else []
+        _fail(waiting)
 
 
 class RemoteQueue(Generic[Item, Result]):
