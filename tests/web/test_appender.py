@@ -333,3 +333,28 @@ def test_an_appender_that_never_answers_the_challenge_fails_the_request_in_time(
         with pytest.raises(StorageUnavailable):
             client.submit(CASTS, "e", None)
         assert time.monotonic() - started < 5
+
+
+class TwoArguments(BallotRejected):
+    """An error that pickles but cannot be made again from its ``args``."""
+
+    def __init__(self, what: str, why: str) -> None:
+        super().__init__(f"{what}: {why}")
+
+
+def test_an_items_error_crosses_the_socket_as_the_request_process_can_make_it_again() -> None:
+    import pickle
+
+    from honestballot.errors import Text
+    from honestballot.service.board.appender import _portable
+
+    down = pickle.loads(pickle.dumps(_portable(StorageUnavailable("OperationalError"))))
+    assert isinstance(down, StorageUnavailable) and down.kind == "OperationalError"
+    assert str(down) == "the database cannot be used (OperationalError)"
+    refused = pickle.loads(pickle.dumps(_portable(BallotRejected(Text("k.x", "refused", n=1)))))
+    assert isinstance(refused, BallotRejected) and refused.args[0].key == "k.x"
+
+    odd = _portable(TwoArguments("a", "b"))  # pickles, but cannot be made from its args
+    assert type(odd) is RuntimeError and "TwoArguments" in str(odd)
+    leak = _portable(ValueError("statement parameters: 900101300001"))
+    assert type(leak) is RuntimeError and "900101300001" not in str(leak)

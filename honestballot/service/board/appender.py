@@ -85,9 +85,9 @@ def _portable(exc: BaseException) -> BaseException:
     statement parameters)."""
     if isinstance(exc, HonestBallotError):
         try:
-            pickle.dumps(exc)
+            pickle.loads(pickle.dumps(exc))
             return exc
-        except Exception:  # an error carrying something that does not pickle
+        except Exception:  # an error that does not pickle, or cannot be made again
             return RuntimeError(f"the append failed ({type(exc).__name__})")
     if isinstance(exc, UNAVAILABLE_ERRORS):
         return StorageUnavailable(type(exc).__name__)
