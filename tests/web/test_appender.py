@@ -358,3 +358,45 @@ def test_an_items_error_crosses_the_socket_as_the_request_process_can_make_it_ag
     assert type(odd) is RuntimeError and "TwoArguments" in str(odd)
     leak = _portable(ValueError("statement parameters: 900101300001"))
     assert type(leak) is RuntimeError and "900101300001" not in str(leak)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # a zombie: ended
+    except FileNotFoundError:
+        return True
+
+
+def test_an_appender_stops_when_the_server_that_started_it_is_killed(
+    pg_web: WebElection, tmp_path: Path
+) -> None:
+    """``kill -9`` of the ``serve`` process alone (not its group) leaves no appender
+    running on without it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time\n"
+        "from honestballot.service.board.appender import AppenderSupervisor\n"
+        "s = AppenderSupervisor(sys.argv[1])\n"
+        "s.start()\n"
+        "print(s.process.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-c", script, pg_web.database_url], stdout=subprocess.PIPE
+    )
+    try:
+        assert server.stdout is not None
+        appender_pid = int(server.stdout.readline())
+        assert not _gone(appender_pid)
+        server.kill()
+        server.wait(10)
+        deadline = time.monotonic() + 20
+        while not _gone(appender_pid):
+            assert time.monotonic() < deadline, "the appender outlived its server"
+            time.sleep(0.1)
+    finally:
+        server.kill()
+        server.wait(10)

@@ -376,6 +376,15 @@ class AppenderSupervisor:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def _stop_when_orphaned(parent: int) -> None:
+    """Stop this appender (as SIGTERM does) once the ``serve`` process that started it
+    is gone (killed alone): no appender outlives its server, holding connections."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    log.error("the server that started the appender is gone; the appender stops")
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def main() -> None:
     """The appender process (started by :class:`AppenderSupervisor`)."""
     logging.basicConfig(level=logging.WARNING)
@@ -387,6 +396,12 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    threading.Thread(
+        target=_stop_when_orphaned,
+        args=(os.getppid(),),
+        name="honestballot-appender-parent",
+        daemon=True,
+    ).start()
     try:
         server.serve_forever()
     finally:
