@@ -400,3 +400,51 @@ def test_an_appender_stops_when_the_server_that_started_it_is_killed(
     finally:
         server.kill()
         server.wait(10)
+
+
+def _appenders_of(parent: int) -> list[int]:
+    """The appender processes ``parent`` started (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        ours = b"honestballot.service.board.appender" in command
+        if ours and int(ppid) == parent and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def test_serve_with_two_workers_on_postgresql_casts_through_its_appender(tmp_path: Path) -> None:
+    """``honestballot serve --workers 2`` on PostgreSQL: one appender process; a cast over
+    HTTP gets its receipt through it; with the appender killed, a cast is answered 503
+    until the restarted appender takes it (201), and never with a receipt before."""
+    from tests.web.test_durability import _cast, _setup, _sign_in, serving
+
+    with fresh_database("postgresql", tmp_path / "db") as url:
+        voter = _setup(url, tmp_path)[0]
+        with serving(url, 2, tmp_path) as server:
+            assert server.process is not None
+            first = _appenders_of(server.process.pid)
+            assert len(first) == 1, first
+            _sign_in(voter, server)  # the credential, registered through the appender
+            r = _cast(voter, 0)
+            assert r.status_code == 201, r.text
+            os.kill(first[0], signal.SIGKILL)
+            statuses = []
+            deadline = time.monotonic() + 30
+            while not statuses or statuses[-1] != 201:
+                assert time.monotonic() < deadline, statuses
+                statuses.append(_cast(voter, 1).status_code)
+                time.sleep(0.05)
+            # the first cast comes well within the supervisor's restart delay (0.5 s)
+            assert statuses[0] == 503 and set(statuses) == {503, 201}, statuses
+            again = _appenders_of(server.process.pid)
+            assert len(again) == 1 and again != first, (first, again)
+        assert voter.client is not None
+        voter.client.close()
