@@ -18,15 +18,25 @@ commit: median and 90th percentile) and how many statements it sent in that time
 ``--busy-threads N`` starts N threads that only compute in Python, as a server's request
 threads do: the appender must then win the GIL back after each round trip to PostgreSQL,
 which is what stretched the lock's hold under load (docs/performance.md, "Primary
-day").  Usage::
+day").
+
+``--appender-process`` sends the credentials and casts to an appender process
+(service/board/appender.py, what ``serve --workers N`` runs on PostgreSQL) over its Unix
+socket instead, each batch's items one after the other as request processes send them;
+the lock's figures are then the appender's (timed there), with its batches as it formed
+them (their mean size is printed), and the busy threads compete with the sender only.
+Usage::
 
     python benchmarks/bench_append.py --voters 2000 --batches 1,10,50,200
     python benchmarks/bench_append.py --voters 1000 --batches 1,10,50 --busy-threads 40
+    python benchmarks/bench_append.py --voters 300 --batches 1,10,50 --busy-threads 8 \\
+        --appender-process
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import statistics
 import sys
@@ -35,8 +45,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -50,6 +61,12 @@ from bench_serve import (
 )
 from sqlalchemy import event, text
 
+from honestballot.service.board.appender import (
+    CASTS,
+    CREDENTIALS,
+    AppenderClient,
+    AppenderServer,
+)
 from honestballot.service.board.election import ElectionService
 from honestballot.service.clock import now_ms
 from honestballot.service.voters.roll import Roll
@@ -115,6 +132,60 @@ class LockTimer:
         self.statements.clear()
 
 
+class Timer(Protocol):
+    def summary(self) -> str: ...
+
+    def clear(self) -> None: ...
+
+
+def appender_child(url: str, address: str, key: bytes, control: Connection) -> None:
+    """The appender process of ``--appender-process``: an :class:`AppenderServer` over a
+    store of one connection, its lock timed; answers ``clear`` and ``summary`` on
+    ``control``."""
+    store = SqlStore(url, pool_size=1)
+    timer = LockTimer(store)
+    server = AppenderServer(store, address, key)
+    with store.engine.connect() as conn:
+        backend = int(conn.execute(text("select pg_backend_pid()")).scalar_one())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    control.send(backend)
+    cpu0 = time.process_time()
+    while True:
+        command = control.recv()
+        if command == "clear":
+            timer.clear()
+            cpu0 = time.process_time()
+            control.send(None)
+        elif command == "summary":
+            control.send((timer.summary(), len(timer.held_ms), time.process_time() - cpu0))
+        else:
+            break
+    server.close()
+    store.close()
+
+
+class RemoteTimer:
+    """The appender process's :class:`LockTimer`, read over ``control``; ``items`` is set
+    by the caller to the items of the batch size being measured."""
+
+    def __init__(self, control: Connection) -> None:
+        self.control = control
+        self.items = 0
+
+    def clear(self) -> None:
+        self.control.send("clear")
+        self.control.recv()
+
+    def summary(self) -> str:
+        self.control.send("summary")
+        summary, transactions, cpu_s = self.control.recv()
+        mean = self.items / max(1, transactions)
+        return (
+            f"{summary}; {transactions} transactions, mean batch {mean:.1f};"
+            f" appender CPU per item {cpu_s / max(1, self.items) * 1e3:.2f} ms"
+        )
+
+
 def busy(stop: threading.Event) -> None:
     """Compute in Python until ``stop`` is set (a request thread's competition for the
     GIL)."""
@@ -129,7 +200,7 @@ def timed_batches(
     sizes: list[int],
     total: int,
     backend: int,
-    timer: LockTimer,
+    timer: Timer,
     run: Callable[[int, int], None],
     per_size: int | None = None,
 ) -> int:
@@ -143,6 +214,8 @@ def timed_batches(
             print(f"{what}, batch {size}: not enough voters left (use more --voters)")
             continue
         timer.clear()
+        if isinstance(timer, RemoteTimer):
+            timer.items = n
         t0, c0, p0 = time.perf_counter(), time.process_time(), _backend_cpu_s(backend)
         for i in range(start, start + n, size):
             run(i, size)
@@ -168,6 +241,11 @@ def main() -> None:
     parser.add_argument(
         "--per-size", type=int, help="items per batch size (default: 200, at least 5 batches)"
     )
+    parser.add_argument(
+        "--appender-process",
+        action="store_true",
+        help="append through an appender process over its Unix socket",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.batches.split(",")]
     voters = make_voters(args.voters)
@@ -191,11 +269,22 @@ def main() -> None:
         client = Client("198.18.0.1", "dev", "Firefox on Linux", "Mozilla/5.0", "en", "s")
         # a pool of one connection, so one backend serves every batch
         store_one = SqlStore(url, pool_size=1)
-        timer = LockTimer(store_one)
+        timer: Timer = LockTimer(store_one)
         desk = VotingDesk(ElectionService(store_one), Roll(store_one), desk.clock)
         desk.elections.context(ELECTION)  # read once, before the batches
         with store_one.engine.connect() as conn:
             backend = int(conn.execute(text("select pg_backend_pid()")).scalar_one())
+        remote: AppenderClient | None = None
+        if args.appender_process:
+            address, key = str(Path(tmp) / "appender.sock"), os.urandom(32)
+            control, child_end = multiprocessing.Pipe()
+            child = multiprocessing.get_context("spawn").Process(
+                target=appender_child, args=(url, address, key, child_end)
+            )
+            child.start()
+            backend = control.recv()
+            timer = RemoteTimer(control)
+            remote = AppenderClient(address, key)
         stop = threading.Event()
         competitors = [
             threading.Thread(target=busy, args=(stop,)) for _ in range(args.busy_threads)
@@ -208,6 +297,10 @@ def main() -> None:
                 CredentialItem(row.voter_id, row.unit, ballots[j].credential, None, None)
                 for j, row in enumerate(rows[start : start + size], start)
             ]
+            if remote is not None:
+                sent = [remote.submit(CREDENTIALS, ELECTION, item) for item in items]
+                assert [f.result(timeout=600) for f in sent] == [None] * len(items)
+                return
             results = desk.register_credential_batch(ELECTION, items)
             assert not any(isinstance(r, Exception) for r in results), results
 
@@ -216,6 +309,10 @@ def main() -> None:
                 (row.voter_id, ballots[j], client)
                 for j, row in enumerate(rows[start : start + size], start)
             ]
+            if remote is not None:
+                for f in [remote.submit(CASTS, ELECTION, item) for item in items]:
+                    f.result(timeout=600)  # a receipt, or the refusal raised here
+                return
             results = desk.cast_batch(ELECTION, items)
             assert not any(isinstance(r, Exception) for r in results), results
 
@@ -231,6 +328,10 @@ def main() -> None:
             stop.set()
             for thread in competitors:
                 thread.join()
+            if remote is not None:
+                remote.close()
+                control.send("stop")
+                child.join(30)
         store_one.close()
         store.close()
 

@@ -147,3 +147,7 @@ class StorageUnavailable(HonestBallotError):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         super().__init__(f"the database cannot be used ({kind})")
+
+    def __reduce__(self) -> tuple[type[StorageUnavailable], tuple[str]]:
+        # made again from its kind (the appender process sends it to a request process)
+        return (type(self), (self.kind,))

@@ -17,6 +17,7 @@ from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import InvalidInput
 from honestballot.protocol.witnesses import sign_roll
 from honestballot.record.witness import read_roll_summary, signature_to_json
+from honestballot.service.board.appender import AppenderSupervisor
 from honestballot.service.runtime import (
     REMOVED_TRUST_PROXY,
     ServerConfig,
@@ -173,10 +174,25 @@ def serve_command(
         access_log=access_log,
     )
     sock = listening_socket(host, port)
-    if workers > 1:
-        Multiprocess(uv, sockets=[sock]).run()
-    else:
+    if workers == 1:
         uvicorn.Server(uv).run(sockets=[sock])
+        return
+    # several workers on PostgreSQL: one appender process appends for all of them, its
+    # thread never waiting for a request process's GIL under the election's lock
+    # (docs/architecture.md, "The appender process"); HONESTBALLOT_APPENDER_PROCESS=0
+    # keeps each worker's own appender thread
+    appender: AppenderSupervisor | None = None
+    if database.startswith("postgresql") and os.environ.get(
+        "HONESTBALLOT_APPENDER_PROCESS", "1"
+    ) not in ("", "0"):
+        appender = AppenderSupervisor(database)
+        appender.start()
+        os.environ.update(appender.env())
+    try:
+        Multiprocess(uv, sockets=[sock]).run()
+    finally:
+        if appender is not None:
+            appender.stop()
 
 
 def _trusted_proxies(values: tuple[str, ...]) -> TrustedProxies:

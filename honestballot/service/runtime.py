@@ -23,12 +23,21 @@ from pathlib import Path
 from typing import IO
 
 from honestballot.errors import InvalidInput, StorageUnavailable
+from honestballot.protocol.ballot import EncryptedBallot
 from honestballot.service.activity import export_activity_csv, export_roll_csv
+from honestballot.service.board.appender import (
+    ADDRESS_ENV,
+    CASTS,
+    CREDENTIALS,
+    KEY_ENV,
+    AppenderClient,
+    RemoteQueue,
+)
 from honestballot.service.board.batches import BatchPoster
 from honestballot.service.board.board_views import BoardViews
-from honestballot.service.board.cast_queue import BatchQueue
+from honestballot.service.board.cast_queue import BatchQueue, Queue
 from honestballot.service.board.close import CloseSteps
-from honestballot.service.board.election import ElectionService
+from honestballot.service.board.election import ElectionService, Receipt
 from honestballot.service.board.result_views import ResultViews
 from honestballot.service.clock import now_ms
 from honestballot.service.messages.notices import (
@@ -50,7 +59,7 @@ from honestballot.service.voters.revoting import RevotingDesk
 from honestballot.service.voters.roll import Roll
 from honestballot.service.voters.signin import SignIn
 from honestballot.service.voters.signin_pacing import CodeRequests
-from honestballot.service.voters.voting import VotingDesk
+from honestballot.service.voters.voting import Client, CredentialItem, VotingDesk
 from honestballot.service.web_demo import WebDemo, setup_web_demo
 from honestballot.store.sql import UNAVAILABLE_ERRORS, SqlStore, StorageError, default_url
 
@@ -178,6 +187,11 @@ class ServerConfig:
     #: header, which the client chooses.  Empty: the pages show paths only.  Read from
     #: ``HONESTBALLOT_PUBLIC_URL`` unless given.
     public_url: str = field(default_factory=lambda: os.environ.get(_PUBLIC_URL_ENV, ""))
+    #: the appender process's socket (service/board/appender.py), set by ``serve`` for
+    #: several workers on PostgreSQL; empty: this process appends its own casts
+    appender: str = ""
+    #: the key of its connections (hex), made by ``serve`` for each run
+    appender_key: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         url = self.public_url.strip().rstrip("/")
@@ -209,6 +223,8 @@ class ServerConfig:
             notice_delay_min_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MIN", DEFAULT_DELAY_MIN_S)),
             notice_delay_max_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MAX", DEFAULT_DELAY_MAX_S)),
             public_url=env.get(_PUBLIC_URL_ENV, ""),
+            appender=env.get(ADDRESS_ENV, ""),
+            appender_key=env.get(KEY_ENV, ""),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -253,8 +269,16 @@ class Services:
             VERIFY_THREADS, thread_name_prefix="honestballot-verify"
         )
         self.desk = VotingDesk(self.elections, self.roll, now_ms)
-        self.casts = BatchQueue(self.desk.cast_batch)
-        self.credentials = BatchQueue(self.desk.register_credential_batch)
+        self.casts: Queue[tuple[int, EncryptedBallot, Client], Receipt]
+        self.credentials: Queue[CredentialItem, None]
+        if config.appender:
+            # the appender process appends for every worker (docs/architecture.md)
+            appender = AppenderClient(config.appender, bytes.fromhex(config.appender_key))
+            self.casts = RemoteQueue(appender, CASTS)
+            self.credentials = RemoteQueue(appender, CREDENTIALS)
+        else:
+            self.casts = BatchQueue(self.desk.cast_batch)
+            self.credentials = BatchQueue(self.desk.register_credential_batch)
         self.desk.casts = self.casts
         self.desk.credentials = self.credentials
         #: re-voting protection's flow (registrations and ballots version 2)

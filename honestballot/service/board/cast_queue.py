@@ -37,9 +37,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from honestballot.errors import HonestBallotError
 
@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+Item_contra = TypeVar("Item_contra", contravariant=True)
 #: appends one election's items in one transaction; one answer per item, in order: its
 #: result, or the error that refuses it (an item that failed alone, however it failed)
 Append = Callable[[str, Sequence[Item]], Sequence[Result | Exception]]
@@ -69,6 +70,21 @@ class Announcement:
         casts, self._casts = self._casts, None
         if casts is not None:
             casts._unannounce()
+
+
+class Queue(Protocol[Item_contra, Result]):
+    """What the voting desk queues casts and credentials on: a :class:`BatchQueue` in this
+    process, or the appender process's (:class:`~.appender.RemoteQueue`)."""
+
+    def announce(self) -> AbstractContextManager[Announcement | None]: ...
+
+    def submit(
+        self, election_id: str, item: Item_contra, announced: Announcement | None = None
+    ) -> Future[Result]: ...
+
+    def cast(self, election_id: str, item: Item_contra, timeout_s: float = 120) -> Result: ...
+
+    def stop(self) -> None: ...
 
 
 class BatchQueue(Generic[Item, Result]):

@@ -30,7 +30,7 @@ from honestballot.protocol.ranked import read_in_order
 from honestballot.record.ballot import ballot_from_json, load_ballot, opening_from_json
 from honestballot.record.codec import decode_point, parse_json
 from honestballot.service.activity import activity_row
-from honestballot.service.board.cast_queue import BatchQueue
+from honestballot.service.board.cast_queue import Queue
 from honestballot.service.board.election import CredentialRequest, ElectionService, Receipt, Within
 from honestballot.service.messages.notices import cast_notice_text, notice_row
 from honestballot.service.voters.roll import Roll, VoterRow
@@ -102,8 +102,8 @@ class VotingDesk:
         elections: ElectionService,
         roll: Roll,
         clock: Callable[[], int],
-        casts: BatchQueue[tuple[int, EncryptedBallot, Client], Receipt] | None = None,
-        credentials: BatchQueue[CredentialItem, None] | None = None,
+        casts: Queue[tuple[int, EncryptedBallot, Client], Receipt] | None = None,
+        credentials: Queue[CredentialItem, None] | None = None,
     ) -> None:
         self.elections = elections
         self.roll = roll

@@ -1,0 +1,450 @@
+"""The appender process (service/board/appender.py) on PostgreSQL: it appends what request
+processes send and answers after the commit; killed while a batch waits for the election's
+lock, it acknowledges nothing, loses nothing it acknowledged, and serves again once its
+supervisor has restarted it; several request processes feed one appender."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.errors import BallotRejected, StorageUnavailable
+from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot
+from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.service.board.appender import (
+    ADDRESS_ENV,
+    CASTS,
+    CREDENTIALS,
+    KEY_ENV,
+    UNREACHABLE,
+    AppenderClient,
+    AppenderSupervisor,
+    RemoteQueue,
+)
+from honestballot.service.board.cast_queue import BatchQueue
+from honestballot.service.board.election import Receipt
+from honestballot.service.voters.roll import VoterRow
+from honestballot.service.voters.voting import Client, CredentialItem
+from tests.databases import fresh_database
+from tests.factories import WEB_ROLL, DemoCeremony, WebElection, open_web_election
+
+CHOICE = {"chair": frozenset({"cand-2"}), "council": frozenset({"member-1", "member-4"})}
+CLIENT = Client("198.18.0.1", "d", "Firefox on Linux", "Mozilla/5.0", "en", "s")
+
+
+@pytest.fixture
+def pg_web(web_ceremony: DemoCeremony, tmp_path: Path) -> Iterator[WebElection]:
+    """The web tests' open election, on PostgreSQL only: the appender process is what
+    ``serve --workers N`` runs there (SQLite keeps each process's own appender thread)."""
+    with (
+        fresh_database("postgresql", tmp_path / "db") as url,
+        open_web_election(web_ceremony, tmp_path, url, open_=True) as election,
+    ):
+        yield election
+
+
+@pytest.fixture
+def appender(pg_web: WebElection) -> Iterator[AppenderSupervisor]:
+    supervisor = AppenderSupervisor(pg_web.database_url, restart_delay_s=0.1)
+    supervisor.start()
+    try:
+        yield supervisor
+    finally:
+        supervisor.stop()
+
+
+def _voters(web: WebElection) -> list[VoterRow]:
+    rows = [web.services.roll.voter_by_national_id(web.election_id, r[0]) for r in WEB_ROLL]
+    return [row for row in rows if row is not None]
+
+
+def _credentials(n: int) -> list[VoterCredential]:
+    return [generate_credential(SeededRandomness(f"appender-{i}")) for i in range(n)]
+
+
+def _registration(voter: VoterRow, cred: VoterCredential) -> CredentialItem:
+    return CredentialItem(voter.voter_id, voter.unit, cred.public, None, None)
+
+
+def _ballots(web: WebElection, creds: list[VoterCredential]) -> list[EncryptedBallot]:
+    ctx = web.services.elections.context(web.election_id)
+    return [
+        encrypt_ballot(ctx, c, CHOICE, SeededRandomness(f"appender-ballot-{i}"))[0]
+        for i, c in enumerate(creds)
+    ]
+
+
+def _outcome(done: Future[Any]) -> Any:
+    try:
+        return done.result(timeout=60)
+    except Exception as exc:
+        return exc
+
+
+def _on_board(web: WebElection) -> set[bytes]:
+    return {ev.tracking_hash for ev in web.services.store.iter_events(web.election_id)}
+
+
+def _wait_for_restart(supervisor: AppenderSupervisor, starts: int) -> None:
+    deadline = time.monotonic() + 30
+    while supervisor.starts == starts or not os.path.exists(supervisor.address):
+        assert time.monotonic() < deadline, "the appender was not started again"
+        time.sleep(0.05)
+
+
+def test_the_appender_appends_and_answers_each_item_after_its_commit(
+    pg_web: WebElection, appender: AppenderSupervisor
+) -> None:
+    web, eid = pg_web, pg_web.election_id
+    voters = _voters(web)[:4]
+    creds = _credentials(4)
+    client = AppenderClient(appender.address, appender.key)
+    try:
+        registered = [
+            client.submit(CREDENTIALS, eid, _registration(v, c))
+            for v, c in zip(voters, creds, strict=True)
+        ]
+        assert [_outcome(f) for f in registered] == [None] * 4
+        assert [web.services.desk.voter(eid, v.voter_id).credential for v in voters] == [
+            c.public.data for c in creds
+        ]
+        ballots = _ballots(web, creds)
+        casts = [
+            client.submit(CASTS, eid, (v.voter_id, b, CLIENT))
+            for v, b in zip(voters, ballots, strict=True)
+        ]
+        # another voter's ballot: refused alone, the refusal crossing the socket whole
+        casts.append(client.submit(CASTS, eid, (voters[0].voter_id, ballots[1], CLIENT)))
+        outcomes = [_outcome(f) for f in casts]
+        receipts = outcomes[:4]
+        assert all(isinstance(r, Receipt) and r.new for r in receipts), outcomes
+        assert isinstance(outcomes[4], BallotRejected)
+        assert outcomes[4].args[0].key == "ballot.not_yours"
+        on_board = _on_board(web)
+        assert all(bytes.fromhex(r.tracking_hash) in on_board for r in receipts)
+        # a retry (its first answer lost) gets the original receipt and appends nothing
+        again = _outcome(client.submit(CASTS, eid, (voters[0].voter_id, ballots[0], CLIENT)))
+        assert isinstance(again, Receipt) and not again.new
+        assert again.tracking_hash == receipts[0].tracking_hash
+        assert _on_board(web) == on_board
+    finally:
+        client.close()
+
+
+def test_a_killed_appender_acknowledges_nothing_it_did_not_commit(
+    pg_web: WebElection, appender: AppenderSupervisor
+) -> None:
+    """Kill -9 while a batch waits for the election's lock (held here): every request of
+    that batch gets StorageUnavailable and none of its ballots is on the board; what was
+    acknowledged before stays; the restarted appender takes the same requests again."""
+    web, eid = pg_web, pg_web.election_id
+    voters = _voters(web)
+    creds = _credentials(len(voters))
+    ballots = _ballots(web, creds)
+    client = AppenderClient(appender.address, appender.key)
+    try:
+        registered = [
+            client.submit(CREDENTIALS, eid, _registration(v, c))
+            for v, c in zip(voters, creds, strict=True)
+        ]
+        assert [_outcome(f) for f in registered] == [None] * len(voters)
+        first = [_outcome(client.submit(CASTS, eid, (v.voter_id, b, CLIENT))) for v, b in
+                 zip(voters[:2], ballots[:2], strict=True)]  # fmt: skip
+        assert all(isinstance(r, Receipt) for r in first), first
+        items = [(v.voter_id, b, CLIENT) for v, b in zip(voters[2:], ballots[2:], strict=True)]
+        process = appender.process
+        assert process is not None
+        starts = appender.starts
+        with web.services.store.transaction(eid):  # the election's lock, held
+            waiting = [client.submit(CASTS, eid, item) for item in items]
+            time.sleep(1.0)  # the appender's batch is now waiting for the lock
+            assert not any(f.done() for f in waiting)
+            os.kill(process.pid, signal.SIGKILL)
+            outcomes = [_outcome(f) for f in waiting]
+        assert all(isinstance(o, StorageUnavailable) and o.kind == UNREACHABLE for o in outcomes)
+        on_board = _on_board(web)
+        assert all(bytes.fromhex(r.tracking_hash) in on_board for r in first)
+        assert not any(b.tracking_hash() in on_board for b in ballots[2:])
+        # the supervisor starts it again; the same client connects again and is served
+        _wait_for_restart(appender, starts)
+        retried = [_outcome(client.submit(CASTS, eid, item)) for item in items]
+        assert all(isinstance(r, Receipt) and r.new for r in retried), retried
+        assert all(b.tracking_hash() in _on_board(web) for b in ballots)
+    finally:
+        client.close()
+
+
+def test_a_request_fails_at_once_when_no_appender_listens(tmp_path: Path) -> None:
+    client = AppenderClient(str(tmp_path / "nobody.sock"), b"k" * 32)
+    with pytest.raises(StorageUnavailable):
+        client.submit(CASTS, "e", None)
+
+
+def _feed(address: str, key: bytes, election_id: str, items: list[Any]) -> list[Any]:
+    """A request process: registers then casts its voters' items through the appender."""
+    client = AppenderClient(address, key)
+    try:
+        answers = []
+        for kind in (CREDENTIALS, CASTS):
+            sent = [client.submit(kind, election_id, item[kind]) for item in items]
+            answers += [_outcome(f) for f in sent]
+        return answers
+    finally:
+        client.close()
+
+
+def test_several_request_processes_feed_one_appender(
+    pg_web: WebElection, appender: AppenderSupervisor
+) -> None:
+    web, eid = pg_web, pg_web.election_id
+    voters = _voters(web)
+    creds = _credentials(len(voters))
+    ballots = _ballots(web, creds)
+    items = [
+        {
+            CREDENTIALS: _registration(v, c),
+            CASTS: (v.voter_id, b, CLIENT),
+        }
+        for v, c, b in zip(voters, creds, ballots, strict=True)
+    ]
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Pool(3) as pool:
+        shares = pool.starmap(
+            _feed, [(appender.address, appender.key, eid, items[i::3]) for i in range(3)]
+        )
+    for share in shares:
+        assert share[: len(share) // 2] == [None] * (len(share) // 2)
+        assert all(isinstance(r, Receipt) and r.new for r in share[len(share) // 2 :]), share
+    receipts = [r for share in shares for r in share if isinstance(r, Receipt)]
+    assert len(receipts) == len(voters)
+    hashes = {b.tracking_hash() for b in ballots}
+    assert {bytes.fromhex(r.tracking_hash) for r in receipts} == hashes
+    assert hashes <= _on_board(web)
+    assert len({r.seq for r in receipts}) == len(voters)
+
+
+def test_the_voter_api_casts_through_the_appender(
+    pg_web: WebElection, appender: AppenderSupervisor
+) -> None:
+    """The ballot page's requests, with the process's queues those of a worker of
+    ``serve --workers N``: a credential and a ballot appended by the appender process,
+    the receipt the API answers the one on the board; with the appender killed and not
+    yet back, the cast is answered 503, never 201."""
+    from tests.web.test_voter_api import (
+        AIGERIM,
+        BORIS,
+        cast,
+        credential,
+        encrypt,
+        register,
+        signed_in,
+    )
+
+    web = pg_web
+    remote = AppenderClient(appender.address, appender.key)
+    web.services.desk.casts = RemoteQueue(remote, CASTS)
+    web.services.desk.credentials = RemoteQueue(remote, CREDENTIALS)
+    try:
+        client = signed_in(web, AIGERIM)
+        cred = credential("appender-api")
+        assert register(web, client, cred).status_code == 201
+        ballot, _, tracking = encrypt(web, cred)
+        r = cast(web, client, ballot)
+        assert r.status_code == 201, r.text
+        assert r.json()["receipt"]["tracking_hash"] == tracking
+        assert bytes.fromhex(tracking) in _on_board(web)
+
+        other = signed_in(web, BORIS)
+        cred = credential("appender-api-2")
+        assert register(web, other, cred).status_code == 201
+        appender.stop()  # no restart: the appender is gone
+        ballot, _, tracking = encrypt(web, cred)
+        r = cast(web, other, ballot)
+        assert r.status_code == 503, r.text
+        assert bytes.fromhex(tracking) not in _on_board(web)
+    finally:
+        remote.close()
+
+
+def test_serve_hands_the_appender_to_its_workers_through_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from honestballot.service.runtime import ServerConfig, Services
+
+    supervisor_env = {ADDRESS_ENV: str(tmp_path / "a.sock"), KEY_ENV: "ab" * 32}
+    for name, value in supervisor_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HONESTBALLOT_DATABASE", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    config = ServerConfig.from_env()
+    assert (config.appender, config.appender_key) == (str(tmp_path / "a.sock"), "ab" * 32)
+    services = Services(config)
+    try:
+        assert isinstance(services.desk.casts, RemoteQueue)
+        assert isinstance(services.desk.credentials, RemoteQueue)
+        assert services.desk.casts.client.authkey == bytes.fromhex("ab" * 32)
+    finally:
+        services.stop()
+    monkeypatch.delenv(ADDRESS_ENV)
+    alone = Services(ServerConfig.from_env())
+    try:
+        assert isinstance(alone.desk.casts, BatchQueue)
+    finally:
+        alone.stop()
+
+
+def test_an_appender_asked_to_stop_exits_cleanly_and_is_not_started_again(
+    pg_web: WebElection, appender: AppenderSupervisor
+) -> None:
+    """SIGTERM (what stopping the server sends its whole process group) ends the appender
+    with status 0, which its supervisor does not take for a crash."""
+    process = appender.process
+    assert process is not None and appender.starts == 1
+    os.kill(process.pid, signal.SIGTERM)
+    assert process.wait(30) == 0
+    time.sleep(0.5)  # the supervisor looks every 0.1 s, and would restart after 0.1 s
+    assert appender.starts == 1 and appender.process is process
+
+
+def test_an_appender_that_never_answers_the_challenge_fails_the_request_in_time(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A socket that takes connections but never answers (a stopped or hung appender):
+    the request gets StorageUnavailable after the connect timeout, not never."""
+    import socket
+
+    from honestballot.service.board import appender as module
+
+    monkeypatch.setattr(module, "CONNECT_TIMEOUT_S", 0.5)
+    path = str(tmp_path / "mute.sock")
+    with socket.socket(socket.AF_UNIX) as mute:
+        mute.bind(path)
+        mute.listen()
+        client = AppenderClient(path, b"k" * 32)
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailable):
+            client.submit(CASTS, "e", None)
+        assert time.monotonic() - started < 5
+
+
+class TwoArguments(BallotRejected):
+    """An error that pickles but cannot be made again from its ``args``."""
+
+    def __init__(self, what: str, why: str) -> None:
+        super().__init__(f"{what}: {why}")
+
+
+def test_an_items_error_crosses_the_socket_as_the_request_process_can_make_it_again() -> None:
+    import pickle
+
+    from honestballot.errors import Text
+    from honestballot.service.board.appender import _portable
+
+    down = pickle.loads(pickle.dumps(_portable(StorageUnavailable("OperationalError"))))
+    assert isinstance(down, StorageUnavailable) and down.kind == "OperationalError"
+    assert str(down) == "the database cannot be used (OperationalError)"
+    refused = pickle.loads(pickle.dumps(_portable(BallotRejected(Text("k.x", "refused", n=1)))))
+    assert isinstance(refused, BallotRejected) and refused.args[0].key == "k.x"
+
+    odd = _portable(TwoArguments("a", "b"))  # pickles, but cannot be made from its args
+    assert type(odd) is RuntimeError and "TwoArguments" in str(odd)
+    leak = _portable(ValueError("statement parameters: 900101300001"))
+    assert type(leak) is RuntimeError and "900101300001" not in str(leak)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # a zombie: ended
+    except FileNotFoundError:
+        return True
+
+
+def test_an_appender_stops_when_the_server_that_started_it_is_killed(
+    pg_web: WebElection, tmp_path: Path
+) -> None:
+    """``kill -9`` of the ``serve`` process alone (not its group) leaves no appender
+    running on without it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time\n"
+        "from honestballot.service.board.appender import AppenderSupervisor\n"
+        "s = AppenderSupervisor(sys.argv[1])\n"
+        "s.start()\n"
+        "print(s.process.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-c", script, pg_web.database_url], stdout=subprocess.PIPE
+    )
+    try:
+        assert server.stdout is not None
+        appender_pid = int(server.stdout.readline())
+        assert not _gone(appender_pid)
+        server.kill()
+        server.wait(10)
+        deadline = time.monotonic() + 20
+        while not _gone(appender_pid):
+            assert time.monotonic() < deadline, "the appender outlived its server"
+            time.sleep(0.1)
+    finally:
+        server.kill()
+        server.wait(10)
+
+
+def _appenders_of(parent: int) -> list[int]:
+    """The appender processes ``parent`` started (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        ours = b"honestballot.service.board.appender" in command
+        if ours and int(ppid) == parent and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def test_serve_with_two_workers_on_postgresql_casts_through_its_appender(tmp_path: Path) -> None:
+    """``honestballot serve --workers 2`` on PostgreSQL: one appender process; a cast over
+    HTTP gets its receipt through it; with the appender killed, a cast is answered 503
+    until the restarted appender takes it (201), and never with a receipt before."""
+    from tests.web.test_durability import _cast, _setup, _sign_in, serving
+
+    with fresh_database("postgresql", tmp_path / "db") as url:
+        voter = _setup(url, tmp_path)[0]
+        with serving(url, 2, tmp_path) as server:
+            assert server.process is not None
+            first = _appenders_of(server.process.pid)
+            assert len(first) == 1, first
+            _sign_in(voter, server)  # the credential, registered through the appender
+            r = _cast(voter, 0)
+            assert r.status_code == 201, r.text
+            os.kill(first[0], signal.SIGKILL)
+            statuses = []
+            deadline = time.monotonic() + 30
+            while not statuses or statuses[-1] != 201:
+                assert time.monotonic() < deadline, statuses
+                statuses.append(_cast(voter, 1).status_code)
+                time.sleep(0.05)
+            # the first cast comes well within the supervisor's restart delay (0.5 s)
+            assert statuses[0] == 503 and set(statuses) == {503, 201}, statuses
+            again = _appenders_of(server.process.pid)
+            assert len(again) == 1 and again != first, (first, again)
+        assert voter.client is not None
+        voter.client.close()
