@@ -97,7 +97,7 @@ SECOND_VOTER = WEB_ROLL[3][0]  # asks for codes until the limit
 
 def _open_election(ceremony: DemoCeremony) -> Callable[[Services], None]:
     def prepare(services: Services) -> None:
-        services.elections.create(ceremony.manifest, ceremony.key)
+        services.elections.create(ceremony.manifest, ceremony.key, unprotected=True)
         services.roll.import_csv(WEB_ELECTION, web_roll_csv())
         _publish_station(services, ceremony)
         services.elections.open(
