@@ -365,7 +365,8 @@ def page_create(
     election whose board shows re-votes, a mode to be removed): then the plan's fields,
     whose proposed schedule the page showed, are required, and the organiser's key,
     which an election with re-voting protection needs (it signs the encrypted roll) and
-    any other may name (it signs the roll summary)."""
+    any other may name (it signs the roll summary). A scoped token's 403 for another
+    election comes before the plan is read, as the API's comes before its schedule."""
     who = _form_guard(request, csrf)
     values = {
         "voters": voters,
