@@ -132,7 +132,7 @@ def main() -> int:
         m = manifest(a.options, a.ranked, ranks)
         key, secrets = run_key_ceremony(m, directory, SeededRandomness("bench"))
         service = ElectionService(SqlStore(f"sqlite:///{directory / 'store.sqlite'}"))
-        ctx = service.create(m, key)
+        ctx = service.create(m, key, unprotected=True)
         setup = next(iter(service.store.iter_events(ELECTION, kinds=("setup",))))
         setup_json = json.dumps(json.loads(setup.line)["body"])
         procs = os.cpu_count() or 1

@@ -279,7 +279,9 @@ def make_election(
     url = url or f"sqlite:///{directory / 'store.sqlite'}"
     rng = SeededRandomness(seed)
     service = ElectionService(SqlStore(url), rng)
-    ctx = service.create(ceremony.manifest, ceremony.key, witnesses=witnesses, quorum=quorum)
+    ctx = service.create(
+        ceremony.manifest, ceremony.key, witnesses=witnesses, quorum=quorum, unprotected=True
+    )
     creds = [generate_credential(rng) for _ in range(voters)]
     for i, cred in enumerate(creds):
         service.register_credential(ctx.manifest.election_id, cred.public, f"station-{i % 4 + 1}")
@@ -407,7 +409,9 @@ def open_web_election(
     app = asgi(config)
     with TestClient(app, base_url="http://testserver") as client:
         services: Services = app.app.state.services  # type: ignore[attr-defined]
-        services.elections.create(ceremony.manifest, ceremony.key, organiser_key=organiser_key)
+        services.elections.create(
+            ceremony.manifest, ceremony.key, organiser_key=organiser_key, unprotected=True
+        )
         services.roll.import_csv(WEB_ELECTION, web_roll_csv())
         token = str(services.organisers.create_token("test organiser"))
         if open_:
@@ -488,7 +492,7 @@ def build_tamper_record(directory: Path) -> Record:
     url = f"sqlite:///{directory / 'store.sqlite'}"
     clock = itertools.count(1_760_000_000_000, 1000).__next__
     service = ElectionService(SqlStore(url), rng, clock=clock)
-    ctx = service.create(manifest, key)
+    ctx = service.create(manifest, key, unprotected=True)
     creds = [generate_credential(rng) for _ in TAMPER_UNITS]
     for cred, unit in zip(creds, TAMPER_UNITS, strict=True):
         service.register_credential(TAMPER_ELECTION, cred.public, unit)
@@ -680,7 +684,7 @@ def run_ranked_election(ceremony: DemoCeremony, url: str) -> ElectionService:
 
     rng = SeededRandomness("ranked board")
     service = ElectionService(SqlStore(url), rng)
-    ctx = service.create(ceremony.manifest, ceremony.key)
+    ctx = service.create(ceremony.manifest, ceremony.key, unprotected=True)
     voters = [generate_credential(rng) for _ in RANKED_VOTES]
     for i, voter in enumerate(voters):
         service.register_credential(RANKED_ELECTION, voter.public, ("north", "south")[i % 2])

@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from honestballot.cli.common import (
     database_option,
@@ -31,7 +32,6 @@ from honestballot.errors import HonestBallotError
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.mix_parts import EncodedPart, MixPart
 from honestballot.protocol.schedule import (
-    DEFAULT_EPSILON_MILLI,
     DEFAULT_INTERVAL_S,
     DEFAULT_K0,
     Schedule,
@@ -50,8 +50,10 @@ from honestballot.record.codec import decode_point, parse_json
 from honestballot.record.events import MAX_LINE_BYTES
 from honestballot.record.manifest import load_manifest
 from honestballot.record.trustee import decode_election_key, encode_encrypted_tally
+from honestballot.service.organiser_cases import create_election
 from honestballot.service.paper import write_paper_roll
 from honestballot.service.runtime import export_activity, export_roll, open_board_views
+from honestballot.service.security.organisers import Organiser
 
 
 @click.group("election")
@@ -74,6 +76,18 @@ NO_REVOTING_WARNING = (
     "(a boss holding a voter's receipt) can tell that the voter did; voting again no "
     "longer protects a coerced voter. This mode is to be removed (docs/record-format.md "
     "§9, docs/coercion.md §14)."
+)
+
+#: the options of ``election create`` that make the batch schedule, refused with
+#: --no-revoting (given at all, even at their default value)
+PROTECTION_OPTIONS = (
+    "--expected-voters",
+    "--opens-at",
+    "--hours",
+    "--batch-interval",
+    "--cover-k0",
+    "--cover-epsilon",
+    "--dry-run",
 )
 
 
@@ -132,21 +146,22 @@ NO_REVOTING_WARNING = (
     type=int,
     default=8,
     show_default=True,
-    help="The hour of the day (0-23, voters' local time) you will open.",
+    help="The hour of the day (0-23, voters' local time) you will open (for the batch "
+    "schedule; refused with --no-revoting).",
 )
 @click.option(
     "--hours",
     type=int,
     default=12,
     show_default=True,
-    help="How many hours voting lasts.",
+    help="How many hours voting lasts (for the batch schedule; refused with --no-revoting).",
 )
 @click.option(
     "--batch-interval",
     type=int,
     default=DEFAULT_INTERVAL_S,
     show_default=True,
-    help="Seconds between batches (10 to 3600, dividing the hour).",
+    help="Seconds between batches (10 to 3600, dividing the hour; refused with --no-revoting).",
 )
 @click.option(
     "--cover-k0",
@@ -187,9 +202,12 @@ def create(
 ) -> None:
     """Create an election from its manifest and the trustees' key ceremony, naming the
     witnesses of its board: with re-voting protection (the default) on the batch schedule
-    printed first (the one the organiser's page proposes); with --no-revoting, one whose
-    board shows re-votes (to be removed)."""
-    schedule = None
+    printed first (the one the organiser's page proposes), which needs --organiser-key;
+    with --no-revoting, one whose board shows re-votes (to be removed), and none of the
+    schedule's options. Every usage error comes before the database is opened; the
+    election is then made as the organiser's API and form make it
+    (organiser_cases.create_election)."""
+    schedule: Schedule | None = None
     if revoting:
         if expected_voters is None:
             raise click.UsageError(
@@ -199,45 +217,64 @@ def create(
             )
         epsilon_milli = parse_epsilon(cover_epsilon)
         plan = Plan(expected_voters, opens_at, hours, batch_interval, cover_k0, epsilon_milli)
-        schedule = plan.schedule()
-        _echo_schedule(plan, schedule)
+        proposed = plan.schedule()
+        if not dry_run:
+            _files_given(manifest, election_key)
+            if organiser_key is None:
+                # refused before anything is touched: it would never open, since it opens
+                # with the encrypted roll the organiser signs
+                raise click.UsageError(
+                    "re-voting protection needs --organiser-key: the election opens with "
+                    "the encrypted roll the organiser signs"
+                )
+        _echo_schedule(plan, proposed)
         if dry_run:
             return
-    elif (
-        dry_run
-        or expected_voters is not None
-        or cover_k0 != DEFAULT_K0
-        or parse_epsilon(cover_epsilon) != DEFAULT_EPSILON_MILLI
-    ):
-        raise click.UsageError(
-            "--expected-voters, --cover-k0, --cover-epsilon and --dry-run are for re-voting "
-            "protection, not --no-revoting"
-        )
-    if manifest is None or election_key is None:
-        raise click.UsageError("creating an election needs --manifest and --election-key")
+        schedule = proposed
+    else:
+        given = click.get_current_context().get_parameter_source
+        protection_only = [
+            name
+            for name in PROTECTION_OPTIONS
+            if given(name.lstrip("-").replace("-", "_")) is not ParameterSource.DEFAULT
+        ]
+        if protection_only:
+            raise click.UsageError(
+                f"{', '.join(protection_only)}: for re-voting protection, not --no-revoting "
+                f"({', '.join(PROTECTION_OPTIONS)} go with protection only)"
+            )
+    manifest_file, key_file = _files_given(manifest, election_key)
     if not revoting:
         click.echo(NO_REVOTING_WARNING, err=True)
-    m = load_manifest(read_bytes(manifest))
-    key = decode_election_key(parse_json(read_bytes(election_key), limit=64 << 20), "election-key")
+    m = load_manifest(read_bytes(manifest_file))
+    key = decode_election_key(parse_json(read_bytes(key_file), limit=64 << 20), "election-key")
     named = [_witness_option(w) for w in witnesses]
     organiser = decode_point(organiser_key, "--organiser-key") if organiser_key else None
-    ctx = open_service(database).create(
+    created = create_election(
+        open_service(database),
+        Organiser("election create"),
         m,
         key,
         witnesses=named,
         quorum=witness_quorum,
         organiser_key=organiser,
         schedule=schedule,
+        revoting=revoting,
     )
-    click.echo(f"created election {m.election_id}; base hash {ctx.base_hash.hex()}")
-    click.echo(
-        f"its fingerprint, to give voters, witnesses and observers: {ctx.base_hash.hex()[:16]}"
-    )
+    base_hash = created["base_hash"]
+    click.echo(f"created election {m.election_id}; base hash {base_hash}")
+    click.echo(f"its fingerprint, to give voters, witnesses and observers: {base_hash[:16]}")
     if schedule is not None:
         click.echo(
             "re-voting protection: import the roll, then make the encrypted roll and the "
             "letters ('honestballot organiser make-roll') and upload it before opening"
         )
+
+
+def _files_given(manifest: str | None, election_key: str | None) -> tuple[str, str]:
+    if manifest is None or election_key is None:
+        raise click.UsageError("creating an election needs --manifest and --election-key")
+    return manifest, election_key
 
 
 def _echo_schedule(plan: Plan, schedule: Schedule) -> None:

@@ -41,6 +41,7 @@ from honestballot.protocol.manifest import Manifest
 from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.witnesses import Witness
 from honestballot.service.activity import export_activity_csv, export_roll_csv
+from honestballot.service.board.election import ElectionService, check_revoting_choice
 from honestballot.service.encrypted_roll import keep_encrypted_roll
 from honestballot.service.reports import ReportRow
 from honestballot.service.runtime import Services
@@ -84,8 +85,25 @@ def _in_setup(services: Services, who: Organiser, election_id: str, what: str) -
         )
 
 
+def check_may_create(who: Organiser, election_id: str) -> None:
+    """:class:`Forbidden` unless ``who`` may create election ``election_id``: a scoped
+    token creates only its own. Checked before anything else about the request (its
+    re-voting choice, its files), so that the answer does not depend on whether the
+    other election exists, nor on what else the request holds."""
+    if not who.may_manage(election_id):
+        raise Forbidden(
+            Text(
+                "organiser.scope_create",
+                f"this organiser token manages election {who.election_id!r} only: it cannot "
+                f"create election {election_id!r}",
+                own=str(who.election_id),
+                election=election_id,
+            )
+        )
+
+
 def create_election(
-    services: Services,
+    elections: ElectionService,
     who: Organiser,
     manifest: Manifest,
     key: ElectionKey,
@@ -96,27 +114,21 @@ def create_election(
     schedule: Schedule | None = None,
     revoting: bool | None = None,
 ) -> dict[str, str]:
-    """``honestballot election create``: the service re-verifies the whole ceremony and
-    checks it was run for this manifest; the two cheap checks come first here, so that a
-    wrong file is named before the slow verification.
+    """``honestballot election create``, the API's and the create form's: the service
+    re-verifies the whole ceremony and checks it was run for this manifest; the two
+    cheap checks come first here, so that a wrong file is named before the slow
+    verification.
 
     Re-voting protection is the default: an election without it (whose board shows
     re-votes, a mode to be removed) is made only when ``revoting`` is ``False``, said
-    explicitly; otherwise ``schedule`` is required.
+    explicitly; otherwise ``schedule`` is required (the service's rule,
+    :func:`check_revoting_choice`, checked here before the ceremony).
 
-    A scoped token creates only its own election, refused before anything else so that
-    the answer does not depend on whether the other election exists."""
-    if not who.may_manage(manifest.election_id):
-        raise Forbidden(
-            Text(
-                "organiser.scope_create",
-                f"this organiser token manages election {who.election_id!r} only: it cannot "
-                f"create election {manifest.election_id!r}",
-                own=str(who.election_id),
-                election=manifest.election_id,
-            )
-        )
-    _revoting_chosen(schedule, revoting)
+    A scoped token creates only its own election, refused before anything else
+    (:func:`check_may_create`)."""
+    check_may_create(who, manifest.election_id)
+    unprotected = revoting is False
+    check_revoting_choice(schedule, unprotected=unprotected)
     wanted = manifest_hash(manifest)
     ceremony = key.ceremony
     if ceremony.election_id != manifest.election_id or ceremony.manifest_hash != wanted:
@@ -134,7 +146,7 @@ def create_election(
                 hash=wanted.hex()[:16],
             )
         )
-    if services.board.election_row(manifest.election_id) is not None:
+    if elections.exists(manifest.election_id):
         raise ProtocolError(
             Text(
                 "organiser.election_exists",
@@ -142,43 +154,21 @@ def create_election(
                 election=manifest.election_id,
             )
         )
-    ctx = services.elections.create(
+    ctx = elections.create(
         manifest,
         key,
         witnesses=witnesses,
         quorum=quorum,
         organiser_key=organiser_key,
         schedule=schedule,
+        unprotected=unprotected,
     )
     log.info("organiser %r created election %s", who.label, manifest.election_id)
     return {
         "election_id": manifest.election_id,
         "base_hash": ctx.base_hash.hex(),
-        "phase": services.elections.phase(manifest.election_id),
+        "phase": elections.phase(manifest.election_id),
     }
-
-
-def _revoting_chosen(schedule: Schedule | None, revoting: bool | None) -> None:
-    """Refuse an election without re-voting protection unless it was asked for, and a
-    schedule with that request."""
-    if revoting is False and schedule is not None:
-        raise InvalidInput(
-            Text(
-                "organiser.revoting_off_with_schedule",
-                "a batch schedule is for re-voting protection: send either the schedule "
-                'or "revoting": false, not both',
-            )
-        )
-    if revoting is not False and schedule is None:
-        raise InvalidInput(
-            Text(
-                "organiser.revoting_needs_schedule",
-                "an election has re-voting protection unless you say otherwise: send its "
-                '"schedule" (docs/api.md), or "revoting": false for an election without it, '
-                "whose board shows when a voter votes again or replaces a credential (that "
-                "mode is to be removed)",
-            )
-        )
 
 
 def import_roll(

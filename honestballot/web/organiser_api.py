@@ -125,7 +125,7 @@ def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
     revoting = r.boolean("revoting") if r.has("revoting") else None
     r.done()
     return create_election(
-        services_of(request),
+        services_of(request).elections,
         who,
         manifest,
         key,

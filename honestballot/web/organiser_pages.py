@@ -50,6 +50,7 @@ from honestballot.service.organiser_cases import (
     add_exception,
     audit_findings,
     change_phase,
+    check_may_create,
     create_election,
     election_status,
     import_roll,
@@ -232,6 +233,9 @@ def _elections_page(
             "election_id": eid,
             "title": services.elections.context(eid).manifest.title.get(lang),
             "phase": services.elections.phase(eid),
+            # marked in the list: the board of an election without re-voting protection
+            # shows re-votes (a mode to be removed)
+            "protected": services.elections.takes_revoting(eid),
         }
         for eid in managed_elections(services, who)
     ]
@@ -361,7 +365,8 @@ def page_create(
     election whose board shows re-votes, a mode to be removed): then the plan's fields,
     whose proposed schedule the page showed, are required, and the organiser's key,
     which an election with re-voting protection needs (it signs the encrypted roll) and
-    any other may name (it signs the roll summary)."""
+    any other may name (it signs the roll summary). A scoped token's 403 for another
+    election comes before the plan is read, as the API's comes before its schedule."""
     who = _form_guard(request, csrf)
     values = {
         "voters": voters,
@@ -374,11 +379,13 @@ def page_create(
     protect = revoting.strip() != "off"
     plan: Plan | None = None
     try:
-        if protect:
-            plan = _required_plan(values)
         manifest_data = _read(manifest, "manifest")
         key_data = _read(election_key, "election key")
         m = _manifest_or_why(manifest_data, key_data)
+        # a scoped token's 403 comes first, as the API's does
+        check_may_create(who, m.election_id)
+        if protect:
+            plan = _required_plan(values)
         raw_key = parse_json(key_data, limit=64 << 20, what="key")
         try:
             key = decode_election_key(raw_key, "election-key")
@@ -388,7 +395,7 @@ def page_create(
             ) from exc
         signer = organiser_key.strip().lower()
         created = create_election(
-            services_of(request),
+            services_of(request).elections,
             who,
             m,
             key,
@@ -597,6 +604,8 @@ def page_confirm(request: Request, election_id: str, action: str) -> Response:
         allowed=NEXT_ACTION.get(status["phase"]) == action,
         signed_roll=action == "open"
         and services.elections.board_keys(election_id).organiser_key is not None,
+        # the open confirmation repeats the warning of an election without protection
+        protected=services.elections.takes_revoting(election_id),
         **status,
     )
 

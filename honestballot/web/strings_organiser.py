@@ -36,6 +36,11 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     # -- the list of elections and creating one
     "organiser.election": ("Голосование", "Дауыс беру", "Election"),
     "organiser.election_id": ("Идентификатор", "Сәйкестендіргіш", "Identifier"),
+    "organiser.elections.unprotected": (
+        "без защиты переголосования",
+        "қайта дауыс беруді қорғаусыз",
+        "no re-voting protection",
+    ),
     "organiser.elections.none": (
         "Голосований пока нет.",
         "Әзірге дауыс беру жоқ.",

@@ -1,9 +1,10 @@
 """``honestballot election create``: re-voting protection is the default (``--revoting``
 says it explicitly); the batch schedule proposed from the expected voters, the opening
 hour, the hours and the batch interval is printed (alone with ``--dry-run``) and becomes
-the setup's schedule; bad figures and a missing organiser's key are one line each and
-create nothing.  ``--no-revoting`` (an election whose board shows re-votes, to be removed)
-must be asked for, and warns."""
+the setup's schedule; bad figures are one line each and create nothing, a missing
+organiser's key is a usage error before the database is touched.  ``--no-revoting`` (an
+election whose board shows re-votes, to be removed) must be asked for, warns, and refuses
+the schedule's options."""
 
 from __future__ import annotations
 
@@ -82,8 +83,12 @@ def test_the_proposed_schedule_is_printed_and_created(files: list[str], tmp_path
 
 
 def test_bad_figures_and_a_missing_key_create_nothing(files: list[str], tmp_path: Path) -> None:
+    # refused up front: no schedule printed, no database file made or migrated
     keyless = run_cli("election", "create", *files, "--revoting", *FIGURES, cwd=tmp_path)
-    one_line_error(keyless, "re-voting protection needs the organiser's key")
+    assert keyless.returncode == 2, keyless.stderr
+    assert "re-voting protection needs --organiser-key" in keyless.stderr
+    assert keyless.stdout == ""
+    assert not (tmp_path / "hb.sqlite").exists()
     bad = run_cli(
         "election", "create", *files, "--revoting", *FIGURES, "--batch-interval", "70",
         "--organiser-key", ORGANISER_KEY, cwd=tmp_path,
@@ -98,6 +103,17 @@ def test_bad_figures_and_a_missing_key_create_nothing(files: list[str], tmp_path
     one_line_error(too_big, "a batch would hold 80000878 items")
     alone = run_cli("election", "create", *files, "--no-revoting", *FIGURES, cwd=tmp_path)
     assert alone.returncode == 2 and "not --no-revoting" in alone.stderr
+    assert "--expected-voters, --opens-at, --hours: for re-voting protection" in alone.stderr
+    # the schedule's options are refused with --no-revoting even alone and at their
+    # default value, rather than silently ignored
+    for option, value in [("--opens-at", "8"), ("--hours", "12"), ("--batch-interval", "60")]:
+        ignored = run_cli(
+            "election", "create", *files, "--no-revoting", option, value, cwd=tmp_path
+        )  # fmt: skip
+        assert ignored.returncode == 2, ignored.stderr
+        assert f"{option}: for re-voting protection, not --no-revoting" in ignored.stderr
+        assert "warning" not in ignored.stderr
+    assert not (tmp_path / "hb.sqlite").exists()
     # nothing said: re-voting protection, which needs the expected voters
     for said in ([], ["--revoting"]):
         no_voters = run_cli("election", "create", *files, *said, cwd=tmp_path)

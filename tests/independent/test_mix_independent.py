@@ -98,7 +98,7 @@ def record_lines(directory: str) -> tuple[bytes, ...]:
     ceremony = key_ceremony(mixed_manifest(), Path(directory) / "ceremony", ELECTION)
     rng = SeededRandomness("mixed-independent")
     service = ElectionService(SqlStore(f"sqlite:///{directory}/store.sqlite"), rng)
-    ctx = service.create(ceremony.manifest, ceremony.key)
+    ctx = service.create(ceremony.manifest, ceremony.key, unprotected=True)
     voters = [generate_credential(rng) for _ in VOTERS]
     for voter, unit in zip(voters, VOTERS, strict=True):
         service.register_credential(ELECTION, voter.public, unit)

@@ -52,7 +52,9 @@ UA = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
 def store(demo_ceremony: DemoCeremonies, database_url: str) -> Iterator[SqlStore]:
     ceremony = demo_ceremony(ELECTION)
     store = SqlStore(database_url)
-    ElectionService(store, SeededRandomness("activity")).create(ceremony.manifest, ceremony.key)
+    ElectionService(store, SeededRandomness("activity")).create(
+        ceremony.manifest, ceremony.key, unprotected=True
+    )
     yield store
     store.close()
 

@@ -40,7 +40,7 @@ def test_a_roll_of_more_than_ten_thousand_units_and_one_mebibyte(tmp_path: Path)
     key, _ = run_key_ceremony(manifest, tmp_path, rng)
     service = ElectionService(SqlStore(f"sqlite:///{tmp_path / 'store.sqlite'}"), rng)
     try:
-        ctx = service.create(manifest, key)
+        ctx = service.create(manifest, key, unprotected=True)
         first = manifest.units[0].id
         roll = {
             "voters_per_unit": [{"unit": u.id, "voters": 2} for u in manifest.units],

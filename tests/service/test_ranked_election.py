@@ -164,7 +164,7 @@ def _moved_vote(ranked: list[dict[str, Any]]) -> None:
 def test_ranked_ballot_proofs(ceremony: DemoCeremony) -> None:
     rng = SeededRandomness("ranked ballot")
     service = ElectionService(SqlStore("sqlite://"), rng)
-    ctx = service.create(ceremony.manifest, ceremony.key)
+    ctx = service.create(ceremony.manifest, ceremony.key, unprotected=True)
     voter = generate_credential(rng)
     ballot, opening = encrypt_ballot(ctx, voter, {"leader": ("b", "a"), "board": ["blank"]}, rng)
     verify_ballot(ctx, ballot)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
-from honestballot.errors import RecordFormatError
+from honestballot.errors import InvalidInput, RecordFormatError, Text
 from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.protocol.witnesses import board_keys_hash
 from honestballot.record.codec import canonical_bytes, parse_json
@@ -133,9 +134,38 @@ def test_a_bad_schedule_in_a_setup_is_refused_by_name(
     service = ElectionService(
         SqlStore(f"sqlite:///{tmp_path / 's.sqlite'}"), SeededRandomness("bad schedule")
     )
-    ctx = service.create(ceremony.manifest, ceremony.key)
+    ctx = service.create(ceremony.manifest, ceremony.key, unprotected=True)
     setup = service.setup_body(ctx.manifest.election_id)
     assert "schedule" not in setup and not ctx.revoting
     with pytest.raises(RecordFormatError, match=named):
         context_from_setup({**setup, "schedule": schedule})
+    service.store.close()
+
+
+def test_the_service_makes_an_election_without_protection_only_when_told(
+    ceremony: DemoCeremony, database_url: str
+) -> None:
+    """Re-voting protection is the service's default, not its callers': neither a
+    schedule nor ``unprotected=True`` is refused, and so are both, before anything is
+    stored; ``unprotected=True`` alone makes the election whose board shows re-votes."""
+    service = ElectionService(SqlStore(database_url), SeededRandomness("unprotected"))
+    organiser = base_mul(random_nonzero_scalar(SeededRandomness("organiser")))
+    eid = ceremony.manifest.election_id
+    refusals: list[tuple[dict[str, Any], str]] = [
+        ({}, "organiser.revoting_needs_schedule"),
+        ({"organiser_key": organiser}, "organiser.revoting_needs_schedule"),
+        (
+            {"organiser_key": organiser, "schedule": SCHEDULE, "unprotected": True},
+            "organiser.revoting_off_with_schedule",
+        ),
+    ]
+    for kw, key in refusals:
+        with pytest.raises(InvalidInput) as refused:
+            service.create(ceremony.manifest, ceremony.key, **kw)
+        said = refused.value.args[0]
+        assert isinstance(said, Text) and said.key == key
+        assert not service.exists(eid)
+    ctx = service.create(ceremony.manifest, ceremony.key, unprotected=True)
+    assert service.exists(eid) and not ctx.revoting
+    assert service.board_keys(eid).schedule is None
     service.store.close()

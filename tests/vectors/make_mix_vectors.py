@@ -217,7 +217,7 @@ def build_record() -> list[str]:
         service = ElectionService(
             SqlStore(f"sqlite:///{directory / 'store.sqlite'}"), rng, clock=_clock()
         )
-        ctx = service.create(manifest, key)
+        ctx = service.create(manifest, key, unprotected=True)
         creds = [generate_credential(rng) for _ in UNITS]
         for cred, unit in zip(creds, UNITS, strict=True):
             service.register_credential(ELECTION_ID, cred.public, unit)

@@ -251,6 +251,7 @@ def build_record() -> tuple[list[str], Scalar]:
             witnesses=named,
             quorum=WITNESS_QUORUM,
             organiser_key=base_mul(organiser_secret),
+            unprotected=True,
         )
         source = _ServiceSource(service)
         a, b = (

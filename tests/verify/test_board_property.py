@@ -202,7 +202,7 @@ class Run:
         self.url = f"sqlite:///{directory / 'store.sqlite'}"
         clock = itertools.count(1_760_000_000_000, 1000).__next__
         self.service = ElectionService(SqlStore(self.url), SeededRandomness("service"), clock)
-        self.ctx: ElectionContext = self.service.create(c.manifest, c.key)
+        self.ctx: ElectionContext = self.service.create(c.manifest, c.key, unprotected=True)
         self.rng = SeededRandomness("voters")
         self.ballot_seeds = itertools.count()
         # the model

@@ -739,7 +739,7 @@ def _election_with(directory: Path, *, audits: int) -> Record:
     url = f"sqlite:///{directory / 'store.sqlite'}"
     clock = itertools.count(1_760_000_000_000, 1000).__next__
     service = ElectionService(SqlStore(url), rng, clock=clock)
-    ctx = service.create(manifest, key)
+    ctx = service.create(manifest, key, unprotected=True)
     voters = [generate_credential(rng) for _ in range(2)]
     for voter in voters:
         service.register_credential(TAMPER_ELECTION, voter.public, "north")
@@ -803,7 +803,7 @@ def test_the_service_refuses_an_audit_sharing_a_ciphertext_with_any_cast_ballot(
     rng = SeededRandomness("shared-alpha")
     key, _ = run_key_ceremony(manifest, tmp_path, rng)
     service = ElectionService(SqlStore(f"sqlite:///{tmp_path / 'store.sqlite'}"), rng)
-    ctx = service.create(manifest, key)
+    ctx = service.create(manifest, key, unprotected=True)
     a, b = generate_credential(rng), generate_credential(rng)
     for voter in (a, b):
         service.register_credential(TAMPER_ELECTION, voter.public, "north")

@@ -214,7 +214,7 @@ def server(
     """``honestballot serve`` over a fresh database holding one open election."""
 
     def prepare(services: Services) -> None:
-        services.elections.create(web_ceremony.manifest, web_ceremony.key)
+        services.elections.create(web_ceremony.manifest, web_ceremony.key, unprotected=True)
         services.roll.import_csv(WEB_ELECTION, web_roll_csv())
         services.elections.open(
             WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
@@ -577,6 +577,7 @@ def witnessed_server(
             witnesses=[Witness(name, base_mul(s)) for name, s in WITNESS_SECRETS.items()],
             quorum=2,
             organiser_key=base_mul(ORGANISER_SECRET),
+            unprotected=True,
         )
         services.roll.import_csv(WEB_ELECTION, web_roll_csv())
         summary = services.roll.summary_body(WEB_ELECTION)

@@ -97,7 +97,7 @@ SECOND_VOTER = WEB_ROLL[3][0]  # asks for codes until the limit
 
 def _open_election(ceremony: DemoCeremony) -> Callable[[Services], None]:
     def prepare(services: Services) -> None:
-        services.elections.create(ceremony.manifest, ceremony.key)
+        services.elections.create(ceremony.manifest, ceremony.key, unprotected=True)
         services.roll.import_csv(WEB_ELECTION, web_roll_csv())
         _publish_station(services, ceremony)
         services.elections.open(
@@ -288,6 +288,10 @@ def test_every_page_fits_a_phone_in_every_language(
         expect(page.locator("#revoting-off-warning")).to_have_text(
             _say("organiser.revoting.off_warning", "en")
         )
+        # the warning is the "off" choice's description, as a screen reader says it
+        expect(
+            page.locator("#create-form input[name=revoting][value=off]")
+        ).to_have_accessible_description(_say("organiser.revoting.off_warning", "en"))
         page.locator("#plan-voters").fill("12 000")
         page.locator("#plan-opens-at").select_option("9")
         page.locator("#plan-form [type=submit]").click()
@@ -479,6 +483,18 @@ def test_an_organiser_builds_the_election_on_the_pages(
         page.locator("form[action='/organiser/elections'] [type=submit]").click()
         page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created")
         expect(page.locator("#no-revoting")).to_have_text(_say("organiser.revoting.none", "kk"))
+        dashboard = page.url
+        # the elections list marks it, and the open confirmation repeats the warning: in
+        # Kazakh, within 360 px
+        page.goto(server.url("/organiser/elections"))
+        expect(
+            page.locator(f"tr:has(a[href='/organiser/e/{WEB_ELECTION}']) .unprotected")
+        ).to_have_text(_say("organiser.elections.unprotected", "kk"))
+        assert _width(page) <= PHONE["width"]
+        page.goto(server.url(f"/organiser/e/{WEB_ELECTION}/phase/open"))
+        expect(page.locator("#no-revoting")).to_have_text(_say("organiser.revoting.none", "kk"))
+        assert _width(page) <= PHONE["width"]
+        page.goto(dashboard)
 
         # a contact that is no phone number: said in Kazakh
         page.locator("#contact").fill("12")

@@ -77,7 +77,7 @@ DECRYPTERS = (1, 2)
 
 def prepare_ranked(ceremony: DemoCeremony) -> Any:
     def prepare(services: Services) -> None:
-        services.elections.create(ceremony.manifest, ceremony.key)
+        services.elections.create(ceremony.manifest, ceremony.key, unprotected=True)
         services.roll.import_csv(WEB_ELECTION, web_roll_csv())
         services.elections.open(
             WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)

@@ -193,7 +193,7 @@ def _setup(url: str, directory: Path) -> list[Voter]:
     store = SqlStore(url)
     try:
         service = ElectionService(store)
-        ctx = service.create(manifest, key)
+        ctx = service.create(manifest, key, unprotected=True)
         Roll(store).import_csv(ELECTION, ("\n".join(roll) + "\n").encode())
         service.open(ELECTION, roll=lambda conn: Roll(store).summary_body(ELECTION, conn))
     finally:

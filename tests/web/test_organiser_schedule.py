@@ -31,6 +31,10 @@ from tests.web.test_organiser import INLINE_CODE, page_csrf, sign_in_page
 PLAN = {"voters": "5 000", "opens_at": "8", "hours": "12", "interval": "60"}
 THE_PLAN = Plan(voters=5000, opens_at=8, hours=12, interval=60)
 ORGANISER_KEY = base_mul(ORGANISER_SECRET).hex()
+#: the create form's explicit choice without protection, its warning tied to it
+OFF_RADIO = (
+    '<input type="radio" name="revoting" value="off" aria-describedby="revoting-off-warning"'
+)
 
 
 def said(key: str, lang: str, **values: Any) -> str:
@@ -80,7 +84,7 @@ def test_the_form_shows_the_proposed_schedule_in_every_language(
     assert said("organiser.revoting.default", lang) in plain.text
     form = plain.text.split('id="create-form"', 1)[1]
     assert '<input type="radio" name="revoting" value="on" checked>' in form
-    assert '<input type="radio" name="revoting" value="off">' in form
+    assert f"{OFF_RADIO}>" in form
     assert said("organiser.revoting.use_first", lang) in form
     assert said("organiser.revoting.off", lang) in form
     assert said("organiser.revoting.off_warning", lang) in form
@@ -117,7 +121,7 @@ def test_the_form_shows_the_proposed_schedule_in_every_language(
     assert '<input type="radio" name="revoting" value="on" checked>' in form
     assert said("organiser.revoting.use", lang) in form
     assert said("organiser.revoting.use_first", lang) not in form
-    assert '<input type="radio" name="revoting" value="off">' in form
+    assert f"{OFF_RADIO}>" in form
     # (as read: "5 000" typed is 5000, and K0 and epsilon left empty are their defaults)
     read = {**PLAN, "voters": "5000", "k0": "300", "epsilon": "0.1"}
     for name, value in read.items():
@@ -189,6 +193,14 @@ def test_the_page_creates_an_election_with_the_proposed_schedule(
     other = web.client.get(f"/organiser/e/{web.election_id}")
     assert 'id="encrypted-roll"' not in other.text
     assert 'id="no-revoting"' in other.text
+    # where the organiser acts: the elections list marks the other, not this one; and
+    # this one's open confirmation has no warning
+    listing = web.client.get("/organiser/elections?lang=en").text
+    assert marked(listing) == {web.election_id}
+    confirm = web.client.get(f"/organiser/e/{ELECTION}/phase/open?lang=kk")
+    assert confirm.status_code == 200 and f"/e/{ELECTION}/phase/open" in confirm.text
+    assert 'id="no-revoting"' not in confirm.text
+    assert said("organiser.revoting.none", "kk") not in confirm.text
 
 
 def test_bad_input_creates_nothing_and_says_why(
@@ -227,7 +239,7 @@ def test_bad_input_creates_nothing_and_says_why(
     # the explicit choice without it: a refusal keeps that choice on the form
     r = create(web, demo_ceremony, csrf, "en", revoting="off", organiser_key="00" * 31)
     assert r.status_code == 400, r.text
-    assert '<input type="radio" name="revoting" value="off" checked>' in r.text
+    assert f"{OFF_RADIO} checked>" in r.text
     assert not created(web)
     # and then the plan's fields are not read: an election without a schedule, whose page
     # says what that means
@@ -238,6 +250,20 @@ def test_bad_input_creates_nothing_and_says_why(
     assert not web.services.elections.context(ELECTION).revoting
     page = web.client.get(f"/organiser/e/{ELECTION}?lang=kk")
     assert said("organiser.revoting.none", "kk") in page.text
+    # as do the elections list, in the organiser's language, and the open confirmation
+    listing = web.client.get("/organiser/elections?lang=kk").text
+    assert marked(listing, "kk") == {web.election_id, ELECTION}
+    confirm = web.client.get(f"/organiser/e/{ELECTION}/phase/open?lang=kk")
+    assert confirm.status_code == 200 and f"/e/{ELECTION}/phase/open" in confirm.text
+    warning = f'<p class="notice warn" id="no-revoting">{said("organiser.revoting.none", "kk")}</p>'
+    assert warning in confirm.text
+
+
+def marked(listing: str, lang: str = "en") -> set[str]:
+    """The elections the organiser's list marks as without re-voting protection."""
+    mark = f'<span class="unprotected">{said("organiser.elections.unprotected", lang)}</span>'
+    rows = listing.split('<tr><td><a href="/organiser/e/')[1:]
+    return {row.split('"', 1)[0] for row in rows if mark in row.split("</tr>", 1)[0]}
 
 
 def test_the_encrypted_roll_goes_up_on_the_election_page_and_it_opens(

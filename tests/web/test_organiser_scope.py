@@ -21,8 +21,10 @@ from typing import Any
 import pytest
 from httpx import Response
 
+from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.trustee import encode_election_key
+from honestballot.record.witness import schedule_to_json
 from honestballot.service.security.organisers import Organiser, Organisers
 from honestballot.store.sql import SqlStore
 from honestballot.web import organiser_api, organiser_pages
@@ -41,6 +43,7 @@ A = "web-test"  # the fixture's election, the scoped token's own
 B = "web-other"  # another organisation's election on the same server
 LABEL = "party office"
 TOKEN = re.compile(r"hbo_[A-Za-z0-9_-]{32}")
+SCHEDULE = Schedule(60, ((40, 20),), cover=Cover(300, 100))
 
 #: every organiser API route under an election, in an order that works on an election in
 #: setup: method, path ({e} the election, {r} and {q} two of its reports), headers, body,
@@ -163,7 +166,7 @@ def scoped(web: WebElection, election_id: str = A) -> Scoped:
 
 def create_b(web: WebElection, other: DemoCeremony) -> None:
     """B, with the same roll as A and two pending reports (1 and 2, the ids used on A)."""
-    web.services.elections.create(other.manifest, other.key)
+    web.services.elections.create(other.manifest, other.key, unprotected=True)
     web.services.roll.import_csv(B, web_roll_csv())
     assert submit_reports(web, B) == (1, 2)
 
@@ -188,12 +191,19 @@ def path_of(template: str, election_id: str, reports: tuple[int, int] = (1, 2)) 
     return template.format(e=election_id, r=r, q=q)
 
 
-def create_body(ceremony: DemoCeremony) -> bytes:
+def create_body(
+    ceremony: DemoCeremony,
+    choice: dict[str, Any] | None = None,
+    key_of: DemoCeremony | None = None,
+) -> bytes:
+    """The API's create request for ``ceremony``'s election, with ``choice`` for its
+    re-voting protection (``"revoting": false`` unless given) and the election key of
+    ``key_of`` (a ceremony for another manifest) if given."""
     return json_bytes(
         {
             "manifest": manifest_to_json(ceremony.manifest),
-            "election_key": encode_election_key(ceremony.key),
-            "revoting": False,
+            "election_key": encode_election_key((key_of or ceremony).key),
+            **({"revoting": False} if choice is None else choice),
         }
     )
 
@@ -280,6 +290,30 @@ def test_a_scoped_token_creates_only_its_own_election(
     assert B not in web.services.store.list_elections()
     r = mine.call("POST", create, headers=JSON, content=create_body(web.ceremony))
     assert r.status_code == 403 and "already exists" not in r.text, r.text
+    # the scope's 403 comes before the re-voting choice is checked (docs/api.md): neither
+    # a schedule nor "revoting", or both, or a key for another manifest, the same answer
+    both = {"revoting": False, "schedule": schedule_to_json(SCHEDULE)}
+    for choice in ({}, {"revoting": True}, both):
+        for key_of in (None, web.ceremony):
+            body = create_body(other, choice, key_of)
+            assert answer(theirs.call("POST", create, headers=JSON, content=body)) == refused
+    # then the choice, before the key ceremony is checked against the manifest ...
+    for choice, said in [
+        ({}, "an election has re-voting protection unless you say otherwise"),
+        ({"revoting": True}, "an election has re-voting protection unless you say otherwise"),
+        (both, 'send either the schedule or "revoting": false, not both'),
+        (None, "the election key comes from a key ceremony for another manifest"),
+    ]:
+        body = create_body(other, choice, key_of=web.ceremony)
+        r = mine.call("POST", create, headers=JSON, content=body)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_input", r.text
+        assert said in r.json()["error"]["message"], (choice, r.text)
+    # ... and before whether the election exists (A does: its operator is told the choice)
+    for choice, status in [({}, 400), (None, 409)]:
+        body = create_body(web.ceremony, choice)
+        r = call(web, web.organiser_token, "POST", create, headers=JSON, content=body)
+        assert r.status_code == status, r.text
+    assert B not in web.services.store.list_elections()
 
     r = mine.call("POST", create, headers=JSON, content=create_body(other))
     assert r.status_code == 201, r.text
@@ -300,6 +334,13 @@ def test_a_scoped_token_creates_only_its_own_election(
     }
     r = client.post("/organiser/elections", files=files, data={"csrf": csrf, "revoting": "off"})
     assert r.status_code == 403 and f"создать «{B}» с ним нельзя" in html.unescape(r.text)
+    # the same 403 first, whatever the form says of re-voting protection: chosen without
+    # its plan (or by default), or with one
+    plan = {"voters": "100", "opens_at": "8", "hours": "12", "interval": "60"}
+    for form in ({}, {"revoting": "on"}, {"revoting": "on", **plan}):
+        page = client.post("/organiser/elections", files=files, data={"csrf": csrf, **form})
+        assert page.status_code == 403, (form, page.text)
+        assert f"создать «{B}» с ним нельзя" in html.unescape(page.text)
 
     assert f'href="/organiser/e/{A}"' in r.text and f'href="/organiser/e/{B}"' not in r.text
 

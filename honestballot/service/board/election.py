@@ -301,6 +301,36 @@ class _Planned:
     events: tuple[tuple[int, str, int, bytes, bytes, bytes | None], ...]
 
 
+def check_revoting_choice(schedule: Schedule | None, *, unprotected: bool) -> None:
+    """Re-voting protection is the default: an election has it (its batch ``schedule``)
+    unless whoever creates it says ``unprotected`` explicitly, for an election whose
+    board shows when a voter votes again or replaces a credential (a mode to be removed,
+    docs/coercion.md §14; every call that asks for it says ``unprotected=True``, so the
+    removal finds them all). :class:`InvalidInput` for neither, and for both.
+
+    The one place this rule is written: :meth:`ElectionService.create` checks it, and
+    the organiser's API, pages and ``election create`` (organiser_cases.create_election)
+    check it before the slower checks."""
+    if unprotected and schedule is not None:
+        raise InvalidInput(
+            Text(
+                "organiser.revoting_off_with_schedule",
+                "a batch schedule is for re-voting protection: send either the schedule "
+                'or "revoting": false, not both',
+            )
+        )
+    if not unprotected and schedule is None:
+        raise InvalidInput(
+            Text(
+                "organiser.revoting_needs_schedule",
+                "an election has re-voting protection unless you say otherwise: send its "
+                '"schedule" (docs/api.md), or "revoting": false for an election without it, '
+                "whose board shows when a voter votes again or replaces a credential (that "
+                "mode is to be removed)",
+            )
+        )
+
+
 class ElectionService(BoardLog):
     """An election's use cases; the board's log (tree heads, proofs, the record) is
     :class:`~honestballot.service.board.log.BoardLog`'s."""
@@ -382,6 +412,11 @@ class ElectionService(BoardLog):
         if setup is None or setup.kind != "setup":
             raise ProtocolError(no_election(election_id))
         return parse_json(setup.line, limit=1 << 28)["body"]
+
+    def exists(self, election_id: str) -> bool:
+        """Whether the board holds election ``election_id``."""
+        with self.store.single_read() as conn:
+            return self.store.election_phase(conn, election_id) is not None
 
     def phase(self, election_id: str) -> str:
         # the phase alone (not the row with its manifest and context), in one round trip:
@@ -516,13 +551,16 @@ class ElectionService(BoardLog):
         quorum: int | None = None,
         organiser_key: Point | None = None,
         schedule: Schedule | None = None,
+        unprotected: bool = False,
     ) -> ElectionContext:
         """Create the election from its manifest and the trustees' key ceremony, naming
         the witnesses who co-sign the board's tree heads (``quorum`` of them needed, more
         than half; default: the smallest majority), the organiser's key that signs the
-        roll summary, if any, and, for an election with re-voting protection, its batch
-        ``schedule`` (docs/coercion.md §4), whose ``cover`` fixes the cover replacements'
-        public ``K0`` and ``ε`` (default 300 and 0.1)."""
+        roll summary, if any, and its re-voting protection: its batch ``schedule``
+        (docs/coercion.md §4), whose ``cover`` fixes the cover replacements' public
+        ``K0`` and ``ε`` (default 300 and 0.1), or ``unprotected=True``, said explicitly,
+        for an election without it (:func:`check_revoting_choice`)."""
+        check_revoting_choice(schedule, unprotected=unprotected)
         verify_election_key(key)
         if key.ceremony.manifest_hash != manifest_hash(manifest):
             raise ProtocolError(CEREMONY_OTHER_MANIFEST)
