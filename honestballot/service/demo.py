@@ -298,7 +298,7 @@ def run_demo(
     report("key ceremony (3 trustees, threshold 2)", 0, 1)
     key, trustee_secrets = run_key_ceremony(manifest, directory, rng)
     report("key ceremony (3 trustees, threshold 2)", 1, 1)
-    ctx = service.create(manifest, key)
+    ctx = service.create(manifest, key, unprotected=True)
     eid = manifest.election_id
 
     creds: list[VoterCredential] = []
