@@ -72,9 +72,9 @@ def cut_log(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """The log's events that the checks read, each with the voter's name, organisation and
-    operator from the roll: ``signins``, ``codes`` and ``casts`` (each voter's first
-    ballot), looked up in ``roll_voters`` (one row per national ID on the roll,
+    """The log's events that the checks read, each with the voter's organisation and
+    operator from the roll (and, for ``casts``, name): ``signins``, ``codes`` and ``casts``
+    (each voter's first ballot), looked up in ``roll_voters`` (one row per national ID on the roll,
     :func:`ensure_roll_voters`, shared with the roll's checks); and ``unknown_voters``.
 
     Reads the tables :func:`cut_log` cut from the log before the roll was loaded (the
@@ -83,16 +83,18 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     # An ID on several lines (id.duplicate) takes each value from its first line that
     # has one, so that the findings do not depend on the order threads read the roll.
     ensure_roll_voters(con)
+    # Written once: several checks read each of them. A sign-in or code request carries
+    # no copy of the voter's name (millions of them at ten million voters): the records
+    # listed take it from roll_voters.
     with_voter = (
         "CREATE OR REPLACE TEMP TABLE {table} AS SELECT a.line, a.voter AS national_id, "
-        f"v.name, coalesce(v.organisation, '{NO_ORG}') AS organisation, v.operator, a.event, "
-        "a.device, a.session, a.contact, a.address, a.time{extra} FROM {table}_log a "
+        f"coalesce(v.organisation, '{NO_ORG}') AS organisation, v.operator, a.event, "
+        "a.device, a.session, a.contact, a.address, a.time FROM {table}_log a "
         "LEFT JOIN roll_voters v ON a.voter = v.national_id"
     )
-    # Written once: several checks read each of them.
-    con.execute(with_voter.format(table="signins", extra=", a.voter"))
+    con.execute(with_voter.format(table="signins"))
     con.execute("DROP TABLE signins_log")
-    con.execute(with_voter.format(table="codes", extra=""))
+    con.execute(with_voter.format(table="codes"))
     con.execute("DROP TABLE codes_log")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE casts AS SELECT c.*, v.name, "
@@ -184,7 +186,7 @@ def owners_apart(con: duckdb.DuckDBPyConnection) -> str:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _owners_apart AS
         WITH collected AS (SELECT DISTINCT f.contact, s.device, s.address, f.voter
-                FROM foreign_graded f JOIN signins s ON s.voter = f.voter
+                FROM foreign_graded f JOIN signins s ON s.national_id = f.voter
                 WHERE f.severity >= 2 AND f.contact IN (SELECT contact FROM _collected_owners)),
             spots AS (SELECT contact, device AS spot FROM collected WHERE device IS NOT NULL
                 UNION SELECT contact, address FROM collected WHERE address IS NOT NULL
@@ -195,7 +197,7 @@ def owners_apart(con: duckdb.DuckDBPyConnection) -> str:
                 JOIN people a ON a.national_id = o.national_id
                 JOIN people b ON b.national_id = q.national_id WHERE {link_sql("a", "b")}),
             beside AS (SELECT DISTINCT f.contact, f.national_id FROM family f
-                JOIN signins s ON s.voter = f.national_id
+                JOIN signins s ON s.national_id = f.national_id
                 JOIN spots ON spots.contact = f.contact
                     AND (spots.spot = s.device OR spots.spot = s.address))
         SELECT contact AS grp, national_id FROM family

@@ -65,8 +65,8 @@ def test_trimming_only_what_needs_it_equals_trim(text: str) -> None:
 
 
 def test_trimming_tests_every_character_trim_strips() -> None:
-    # Every character at the start, at the end, and alone: the fast path gives what
-    # trim gives, so its list of space separators is the one DuckDB's trim strips.
+    # Every character at the start, at the end, and alone: the fast path gives what trim
+    # gives (trim strips the 17 space separators, Unicode category Zs, and nothing else).
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE t AS SELECT unnest([chr(cp) || 'ж', 'ж' || chr(cp), chr(cp), "
@@ -84,9 +84,9 @@ def test_trimming_tests_every_character_trim_strips() -> None:
 
 def test_trimmed_rows_keep_their_lines_across_the_readers_buffers(tmp_path: Path) -> None:
     # Line numbers are row positions in the loaded table: the trim must not cost the file
-    # order. (A fast path that tested the first and last character against an IN list of
-    # the 17 space separators did: DuckDB joins a long IN list, and the rows of a file
-    # larger than the CSV reader's buffers came out of order.)
+    # order. (A fast path that tested the first and last character with unicode() against
+    # the 17 space separators did, with IN and with list_contains alike: on a file larger
+    # than the CSV reader's buffers the rows came out of order.)
     path = tmp_path / "roll.csv"
     base, header = roll_row(0), (*ROLL_HEADER, "home_address")
     with path.open("w", encoding="utf-8") as fh:
