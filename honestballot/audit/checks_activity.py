@@ -39,50 +39,75 @@ from honestballot.audit.why import why_sql
 NO_ORG = NO_ORGANISATION
 
 
-def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """The log's events that the checks read, each with the voter's name, organisation and
-    operator from the roll: ``signins``, ``codes`` and ``casts`` (each voter's first
-    ballot), looked up in ``roll_voters`` (one row per national ID on the roll,
-    :func:`ensure_roll_voters`, shared with the roll's checks).
+def cut_log(con: duckdb.DuckDBPyConnection) -> None:
+    """Cut from the loaded log (table ``activity``) what the checks read, then drop it.
 
-    The whole log is never joined to the roll: each table is cut from it first (the first
-    ballots are aggregated first), and only its rows look the voter up.
+    Run before the roll is loaded, so that the loaded log and the loaded roll are never
+    in memory at once (at ten million voters each is gigabytes): ``signins_log`` and
+    ``codes_log`` (the sign-ins and code requests), ``casts_log`` (each voter's first
+    ballot: a later one, a re-vote, is never shown and never counted twice in a burst)
+    and ``log_voters`` (each voter's first event, for the voters not on the roll).
+    :func:`prepare` gives them the voters' names once the roll is loaded.
+    """
+    cut = (
+        "CREATE OR REPLACE TEMP TABLE {table} AS SELECT line, voter, event, device, session, "
+        "contact, address, time FROM activity WHERE event = '{event}'"
+    )
+    con.execute(cut.format(table="signins_log", event="signed-in"))
+    con.execute(cut.format(table="codes_log", event="code-requested"))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE casts_log AS SELECT voter, min(time) AS time, "
+        "arg_min(line, time) AS line, arg_min(address, time) AS address, "
+        "arg_min(device, time) AS device FROM activity WHERE event = 'ballot-cast' "
+        "GROUP BY voter"
+    )
+    # A voter's first event is the one on the first line (lines are unique).
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE log_voters AS SELECT voter, min(line) AS line, "
+        "arg_min(event, line) AS event, arg_min(time, line) AS time FROM activity "
+        "GROUP BY voter"
+    )
+    # Nothing reads the whole log again.
+    drop_loaded(con, "activity")
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """The log's events that the checks read, each with the voter's organisation and
+    operator from the roll (and, for ``casts``, name): ``signins``, ``codes`` and ``casts``
+    (each voter's first ballot), looked up in ``roll_voters`` (one row per national ID on the roll,
+    :func:`ensure_roll_voters`, shared with the roll's checks); and ``unknown_voters``.
+
+    Reads the tables :func:`cut_log` cut from the log before the roll was loaded (the
+    whole log is never joined to the roll) and drops each once it is read.
     """
     # An ID on several lines (id.duplicate) takes each value from its first line that
     # has one, so that the findings do not depend on the order threads read the roll.
     ensure_roll_voters(con)
+    # Written once: several checks read each of them. A sign-in or code request carries
+    # no copy of the voter's name (millions of them at ten million voters): the records
+    # listed take it from roll_voters.
     with_voter = (
-        "SELECT a.line, a.voter AS national_id, v.name, "
+        "CREATE OR REPLACE TEMP TABLE {table} AS SELECT a.line, a.voter AS national_id, "
         f"coalesce(v.organisation, '{NO_ORG}') AS organisation, v.operator, a.event, "
-        "a.device, a.session, a.contact, a.address, a.time{extra} FROM activity a "
-        "LEFT JOIN roll_voters v ON a.voter = v.national_id WHERE a.event = '{event}'"
+        "a.device, a.session, a.contact, a.address, a.time FROM {table}_log a "
+        "LEFT JOIN roll_voters v ON a.voter = v.national_id"
     )
-    # Written once: several checks read each of them.
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE signins AS "
-        + with_voter.format(extra=", a.voter", event="signed-in")
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE codes AS "
-        + with_voter.format(extra="", event="code-requested")
-    )
-    # Each voter's first ballot only: a later one (a re-vote) is never shown, and never
-    # counted twice in a burst.
+    con.execute(with_voter.format(table="signins"))
+    con.execute("DROP TABLE signins_log")
+    con.execute(with_voter.format(table="codes"))
+    con.execute("DROP TABLE codes_log")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE casts AS SELECT c.*, v.name, "
-        f"coalesce(v.organisation, '{NO_ORG}') AS organisation FROM (SELECT voter, "
-        f"min(time) AS time, arg_min(line, time) AS line, arg_min(address, time) AS address, "
-        f"arg_min(device, time) AS device FROM activity WHERE event = 'ballot-cast' "
-        f"GROUP BY voter) c LEFT JOIN roll_voters v ON c.voter = v.national_id"
+        f"coalesce(v.organisation, '{NO_ORG}') AS organisation FROM casts_log c "
+        f"LEFT JOIN roll_voters v ON c.voter = v.national_id"
     )
+    con.execute("DROP TABLE casts_log")
     # The voters not on the roll, once each, at their first event.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE unknown_voters AS SELECT voter, line, event, time "
-        "FROM activity a ANTI JOIN roll_voters v ON a.voter = v.national_id "
-        "QUALIFY row_number() OVER (PARTITION BY voter ORDER BY line) = 1"
+        "FROM log_voters a ANTI JOIN roll_voters v ON a.voter = v.national_id"
     )
-    # Nothing reads the whole log again.
-    drop_loaded(con, "activity")
+    con.execute("DROP TABLE log_voters")
 
 
 def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
@@ -161,7 +186,7 @@ def owners_apart(con: duckdb.DuckDBPyConnection) -> str:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _owners_apart AS
         WITH collected AS (SELECT DISTINCT f.contact, s.device, s.address, f.voter
-                FROM foreign_graded f JOIN signins s ON s.voter = f.voter
+                FROM foreign_graded f JOIN signins s ON s.national_id = f.voter
                 WHERE f.severity >= 2 AND f.contact IN (SELECT contact FROM _collected_owners)),
             spots AS (SELECT contact, device AS spot FROM collected WHERE device IS NOT NULL
                 UNION SELECT contact, address FROM collected WHERE address IS NOT NULL
@@ -172,7 +197,7 @@ def owners_apart(con: duckdb.DuckDBPyConnection) -> str:
                 JOIN people a ON a.national_id = o.national_id
                 JOIN people b ON b.national_id = q.national_id WHERE {link_sql("a", "b")}),
             beside AS (SELECT DISTINCT f.contact, f.national_id FROM family f
-                JOIN signins s ON s.voter = f.national_id
+                JOIN signins s ON s.national_id = f.national_id
                 JOIN spots ON spots.contact = f.contact
                     AND (spots.spot = s.device OR spots.spot = s.address))
         SELECT contact AS grp, national_id FROM family

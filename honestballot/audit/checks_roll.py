@@ -194,13 +194,15 @@ def cluster_findings(
     The records of all bands are joined out of ``source`` in one pass.
     """
     clusters = _clusters(con, source, key)
+    name, names = _names(source)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _cluster_records AS SELECT c.grp, s.line, "
-        f"s.national_id AS voter, s.name, "
+        f"s.national_id AS voter, {name} AS name, "
         f"'cluster of ' || c.size || '; organisations (' || c.orgs || '): ' || "
         f"coalesce(c.org_list, '') || '; operators (' || c.ops || '): ' || "
         f"coalesce(c.op_list, '') AS detail, s.organisation, s.operator, c.size "
-        f"FROM {source} s JOIN {clusters} c ON s.{key} = c.grp WHERE c.size >= {tiers.low}"
+        f"FROM {source} s JOIN {clusters} c ON s.{key} = c.grp {names}"
+        f"WHERE c.size >= {tiers.low}"
         # one record per voter in the log (its first line), per line in the roll
         + (
             ""
@@ -243,6 +245,18 @@ def cluster_findings(
         )
     con.execute("DROP TABLE _cluster_records")
     return out
+
+
+def _names(source: str) -> tuple[str, str]:
+    """SQL: a record's name, and the join that gives it, for rows ``s`` of ``source``.
+
+    The roll's lines carry their names; the log's tables (``signins``, ``codes``) do not
+    (:func:`~honestballot.audit.checks_activity.prepare`): their members take the name
+    from ``roll_voters`` (NULL for a voter not on the roll).
+    """
+    if source == "roll":
+        return "s.name", ""
+    return "nv.name", "LEFT JOIN roll_voters nv ON nv.national_id = s.national_id "
 
 
 def _members(con: duckdb.DuckDBPyConnection, source: str, key: str) -> str:
@@ -342,12 +356,13 @@ def graded_cluster_findings(
         )
         member_severity = "CASE WHEN o.apart THEN 1 ELSE e.severity END"
         member_why = "CASE WHEN o.apart THEN 'owner_family' ELSE e.why END"
+    name, names = _names(source)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _cluster_records AS SELECT c.grp, s.line, "
-        f"s.national_id AS voter, s.name, {member_why} AS why, s.organisation, s.operator, "
-        f"{member_severity} AS severity, c.size, e.unrelated, c.orgs, c.org_list, c.ops, "
-        f"c.op_list FROM {source} s JOIN {clusters} c ON s.{key} = c.grp "
-        f"JOIN ({graded}) e ON e.grp = c.grp " + apart + per_line
+        f"s.national_id AS voter, {name} AS name, {member_why} AS why, s.organisation, "
+        f"s.operator, {member_severity} AS severity, c.size, e.unrelated, c.orgs, "
+        f"c.org_list, c.ops, c.op_list FROM {source} s JOIN {clusters} c ON s.{key} = c.grp "
+        f"JOIN ({graded}) e ON e.grp = c.grp {names}" + apart + per_line
     )
     rule = (
         f"distinct national IDs per {noun}, graded on the evidence: low for a pair, a "

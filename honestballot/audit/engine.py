@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from honestballot.audit.checks_activity import (
+    cut_log,
     device_cluster_sizes,
     prepare,
     run_activity_checks,
@@ -25,8 +26,16 @@ from honestballot.audit.checks_roll import (
     unknown_counts,
 )
 from honestballot.audit.config import AuditConfig
-from honestballot.audit.findings import AuditInputError, AuditResult, BadRow, Finding, Severity
+from honestballot.audit.findings import (
+    AuditInputError,
+    AuditResult,
+    BadRow,
+    BadRowsError,
+    Finding,
+    Severity,
+)
 from honestballot.audit.schema import ACTIVITY_COLUMNS, ROLL_COLUMNS, OnBadRow, load_table
+from honestballot.errors import EncodingError
 
 
 def _bad_row_finding(bad: list[BadRow], cap: int) -> Finding:
@@ -90,11 +99,25 @@ def _run(
         con.execute("SET block_allocator_memory = '100%'")
         con.execute("SET preserve_insertion_order = true")
         rows: dict[str, int] = {}
-        rows["roll"], bad = load_table(con, roll, ROLL_COLUMNS, "roll", on_bad_row)
+        # The log is loaded first and cut down to what the checks read (cut_log) before
+        # the roll is loaded: the two loaded files are never in memory at once. The roll's
+        # errors still come first, as if it had been loaded first.
+        events, bad_act = 0, list[BadRow]()
+        log_error: Exception | None = None
         if activity is not None:
-            rows["activity"], bad_act = load_table(
-                con, activity, ACTIVITY_COLUMNS, "activity", on_bad_row
-            )
+            try:
+                events, bad_act = load_table(con, activity, ACTIVITY_COLUMNS, "activity", "skip")
+            except (AuditInputError, EncodingError) as exc:
+                log_error = exc
+            else:
+                cut_log(con)
+        rows["roll"], bad = load_table(con, roll, ROLL_COLUMNS, "roll", on_bad_row)
+        if log_error is not None:
+            raise log_error
+        if activity is not None:
+            if bad_act and on_bad_row == "fail":
+                raise BadRowsError(bad_act)
+            rows["activity"] = events
             bad += bad_act
         findings: list[Finding] = [_bad_row_finding(bad, cfg.max_records)] if bad else []
         unknown = unknown_counts(con)

@@ -46,10 +46,11 @@ def check_foreign_contacts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         f"""CREATE OR REPLACE TEMP TABLE foreign_codes AS
         WITH own AS (SELECT national_id, phone AS contact FROM roll WHERE phone IS NOT NULL
             UNION ALL SELECT national_id, email FROM roll WHERE email IS NOT NULL),
-        sent AS (SELECT national_id AS voter, contact, min(line) AS line,
-                any_value(name) AS name, any_value(organisation) AS organisation
-            FROM codes WHERE contact IS NOT NULL AND national_id IN
-                (SELECT national_id FROM roll_voters) GROUP BY ALL),
+        sent AS (SELECT c.voter, c.contact, c.line, v.name, c.organisation FROM
+            (SELECT national_id AS voter, contact, min(line) AS line,
+                any_value(organisation) AS organisation
+            FROM codes WHERE contact IS NOT NULL GROUP BY ALL) c
+            JOIN roll_voters v ON v.national_id = c.voter),
         foreign_ AS (SELECT s.* FROM sent s ANTI JOIN own o
             ON o.national_id = s.voter AND o.contact = s.contact),
         -- made distinct only here, where the owners are counted

@@ -257,8 +257,9 @@ def cluster_evidence(
         # of them are not in the cluster (colleagues voting from the office they share a
         # mailbox in).
         kinds = ", ".join(str(i) for i in with_log)
-        act = f"""WITH s AS (SELECT DISTINCT m.kind, m.grp, a.voter, a.device, a.address,
-                a.organisation FROM _m3 m JOIN signins a ON a.voter = m.national_id
+        act = f"""WITH s AS (SELECT DISTINCT m.kind, m.grp, a.national_id AS voter, a.device,
+                a.address, a.organisation FROM _m3 m JOIN signins a
+                    ON a.national_id = m.national_id
                 WHERE m.kind IN ({kinds})),
             dv AS (SELECT DISTINCT kind, grp, device AS spot, voter FROM s
                 WHERE device IS NOT NULL
@@ -287,9 +288,9 @@ def cluster_evidence(
             orgs AS (SELECT kind, grp, address, count(DISTINCT organisation) AS n_orgs,
                     any_value(organisation) AS organisation FROM s
                 WHERE address IS NOT NULL GROUP BY ALL),
-            load AS (SELECT address, count(DISTINCT voter) AS all_k FROM signins
+            load AS (SELECT address, count(DISTINCT national_id) AS all_k FROM signins
                 WHERE address IN (SELECT address FROM place) GROUP BY ALL),
-            org_load AS (SELECT address, organisation, count(DISTINCT voter) AS org_k
+            org_load AS (SELECT address, organisation, count(DISTINCT national_id) AS org_k
                 FROM signins WHERE address IN (SELECT address FROM place) GROUP BY ALL),
             spots AS (SELECT place.*, load.all_k, coalesce(ol.org_k, 0) AS org_k,
                     orgs.n_orgs = 1 AND orgs.organisation <> '{NO_ORGANISATION}'

@@ -18,7 +18,7 @@ from honestballot.audit.config import AuditConfig
 from honestballot.audit.csv_lines import has_blank_line
 from honestballot.audit.engine import run_audit
 from honestballot.audit.pacing import SESSION_GAP_SECONDS, _sessions_sql
-from honestballot.audit.schema import _trim_sql
+from honestballot.audit.schema import ROLL_COLUMNS, _trim_sql, load_table
 from tests.factories import ROLL_HEADER, roll_row, write_csv
 
 
@@ -40,8 +40,21 @@ def test_blank_line_scan_across_chunk_boundaries(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["plain", " lead", "trail ", "\u00a0nbsp\u00a0", "\u3000wide\u3000", "\ttab\t",
-     "in ner", "Кириллица", " Кириллица\u2003", "", " ", "\u202f", "x\u2009"],
+    [
+        "plain",
+        " lead",
+        "trail ",
+        "\u00a0nbsp\u00a0",
+        "\u3000wide\u3000",
+        "\ttab\t",
+        "in ner",
+        "Кириллица",
+        " Кириллица\u2003",
+        "",
+        " ",
+        "\u202f",
+        "x\u2009",
+    ],
 )
 def test_trimming_only_what_needs_it_equals_trim(text: str) -> None:
     con = duckdb.connect()
@@ -51,9 +64,61 @@ def test_trimming_only_what_needs_it_equals_trim(text: str) -> None:
     assert fast == plain
 
 
+def test_trimming_tests_every_character_trim_strips() -> None:
+    # Every character at the start, at the end, and alone: the fast path gives what trim
+    # gives (trim strips the 17 space separators, Unicode category Zs, and nothing else).
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t AS SELECT unnest([chr(cp) || 'ж', 'ж' || chr(cp), chr(cp), "
+        "chr(cp) || 'x' || chr(cp)]) AS v FROM (SELECT range::INT AS cp FROM range(1, 1114112)) "
+        "WHERE cp < 55296 OR cp > 57343"
+    )
+    differ = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE v <> trim(v)) FROM t "
+        f"WHERE {_trim_sql('v')} IS DISTINCT FROM nullif(trim(v), '')"
+    ).fetchone()
+    stripped = con.execute("SELECT count(*) FROM t WHERE v <> trim(v)").fetchone()
+    assert differ == (0, 0)
+    assert stripped == (17 * 4,)  # the 17 space separators, each in four values
+
+
+def test_trimmed_rows_keep_their_lines_across_the_readers_buffers(tmp_path: Path) -> None:
+    # Line numbers are row positions in the loaded table: the trim must not cost the file
+    # order. (A fast path that tested the first and last character with unicode() against
+    # the 17 space separators did, with IN and with list_contains alike: on a file larger
+    # than the CSV reader's buffers the rows came out of order.)
+    path = tmp_path / "roll.csv"
+    base, header = roll_row(0), (*ROLL_HEADER, "home_address")
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(",".join(header) + "\n")
+        for i in range(120_000):
+            pad = "\u00a0" if i % 7 == 0 else ""
+            row = {
+                **base,
+                "name": f"Иванова Мария Ивановна {i}{pad}",
+                "home_address": f"с. Бирлик {i}",
+            }
+            fh.write(",".join(str(row[c]) for c in header) + "\n")
+    assert path.stat().st_size > 16 << 20
+    con = duckdb.connect()
+    loaded, bad = load_table(con, path, ROLL_COLUMNS, "roll", "skip")
+    assert (loaded, bad) == (120_000, [])
+    misplaced = con.execute(
+        "SELECT count(*) FROM roll WHERE name <> 'Иванова Мария Ивановна ' || (line - 2) "
+        "OR home_address <> 'с. Бирлик ' || (line - 2)"
+    ).fetchone()
+    assert misplaced == (0,)
+
+
 def test_padded_values_load_as_before(tmp_path: Path) -> None:
-    rows = [roll_row(1, confirmed="\u00a0Yes ", phone=" 8 (701) 000-00-01\u3000",
-                     email="\u2003A+tag@Mail.Example")]
+    rows = [
+        roll_row(
+            1,
+            confirmed="\u00a0Yes ",
+            phone=" 8 (701) 000-00-01\u3000",
+            email="\u2003A+tag@Mail.Example",
+        )
+    ]
     result = run_audit(write_csv(tmp_path / "roll.csv", ROLL_HEADER, rows))
     assert result.bad_rows == [] and result.rows_read == {"roll": 1}
 
@@ -68,8 +133,10 @@ def _sessions_slowly(
         session: list[dt.datetime] = []
         for t in [*times, None]:
             if session and (t is None or (t - session[-1]).total_seconds() > gap):
-                peak = max(sum(1 for v in session if u - dt.timedelta(minutes=w) <= v <= u)
-                           for u in session)
+                peak = max(
+                    sum(1 for v in session if u - dt.timedelta(minutes=w) <= v <= u)
+                    for u in session
+                )
                 out.add((op, session[0], len(session), peak))
                 session = []
             if t is not None:
@@ -86,20 +153,21 @@ def test_pacing_sessions_and_sprints_follow_the_rule(w: int, n: int) -> None:
     rows = []
     for line in range(2, 400):
         op = rng.choice(["a", "b", "c"])
-        if rng.random() < 0.5:   # dense spots, many ties to the minute
+        if rng.random() < 0.5:  # dense spots, many ties to the minute
             t = base + dt.timedelta(minutes=rng.choice([0, 40, 200]) + rng.randint(0, 12))
         else:
             t = base + dt.timedelta(seconds=rng.randint(0, 3 * 86400))
         rows.append((line, op, t))
     con = duckdb.connect()
-    con.execute("CREATE TABLE roll (line BIGINT, operator VARCHAR, enrolled_at TIMESTAMP, "
-                "confirmed BOOLEAN, phone VARCHAR, email VARCHAR)")
+    con.execute(
+        "CREATE TABLE roll (line BIGINT, operator VARCHAR, enrolled_at TIMESTAMP, "
+        "confirmed BOOLEAN, phone VARCHAR, email VARCHAR)"
+    )
     con.executemany("INSERT INTO roll VALUES (?, ?, ?, TRUE, 'p', 'e')", rows)
     for key in ("phone", "email"):
         con.execute(f"CREATE TABLE clusters_roll_{key} (grp VARCHAR, size BIGINT)")
     cfg = AuditConfig(burst_window_minutes=w, burst_min_enrolments=n, pacing_min_session=1)
-    got = set(con.execute(
-        f"SELECT operator, t0, n, sprint FROM ({_sessions_sql(cfg)})").fetchall())
+    got = set(con.execute(f"SELECT operator, t0, n, sprint FROM ({_sessions_sql(cfg)})").fetchall())
     assert got == _sessions_slowly(rows, w, SESSION_GAP_SECONDS)
 
 
@@ -110,14 +178,25 @@ def test_burst_prefilter_keeps_every_burst(partition: str) -> None:
     rng = random.Random(len(partition))
     base = dt.datetime(2024, 3, 5, 8, 0)
     con = duckdb.connect()
-    con.execute("CREATE TABLE casts (voter VARCHAR, time TIMESTAMP, line BIGINT, "
-                "address VARCHAR, device VARCHAR, name VARCHAR, organisation VARCHAR)")
+    con.execute(
+        "CREATE TABLE casts (voter VARCHAR, time TIMESTAMP, line BIGINT, "
+        "address VARCHAR, device VARCHAR, name VARCHAR, organisation VARCHAR)"
+    )
     rows = []
     for i in range(3000):
         t = base + dt.timedelta(minutes=rng.choice([rng.uniform(0, 600), 60 + rng.uniform(0, 9)]))
-        rows.append((f"v{i}", t, i + 2, f"a{rng.randint(0, 40 if i % 3 else 400)}",
-                     f"d{rng.randint(0, 2500)}", "x", f"o{rng.randint(0, 6)}"))
-    for i in range(40):        # an office: one organisation's batch from its own address
+        rows.append(
+            (
+                f"v{i}",
+                t,
+                i + 2,
+                f"a{rng.randint(0, 40 if i % 3 else 400)}",
+                f"d{rng.randint(0, 2500)}",
+                "x",
+                f"o{rng.randint(0, 6)}",
+            )
+        )
+    for i in range(40):  # an office: one organisation's batch from its own address
         t = base + dt.timedelta(minutes=120 + rng.uniform(0, 12))
         rows.append((f"w{i}", t, 5000 + i, "office", f"dw{i % 2}", "x", "o-office"))
     con.executemany("INSERT INTO casts VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
@@ -125,8 +204,9 @@ def test_burst_prefilter_keeps_every_burst(partition: str) -> None:
     # the per-address density (score) only matters for address bursts
     cols = "line, reach, score, lift" if key == "address" else "line, reach, lift"
     final = "reach >= 4 AND own_share >= 0.5" if key == "address" else "reach >= 3"
-    fast = _burst_sql(partition, 15, 600.0, 4 if key == "address" else 3,
-                      0.5 if key == "address" else 0.0)
+    fast = _burst_sql(
+        partition, 15, 600.0, 4 if key == "address" else 3, 0.5 if key == "address" else 0.0
+    )
     slow = _burst_sql(partition, 15, 600.0, 1, 0.0)
     got = con.execute(f"SELECT {cols} FROM ({fast}) WHERE {final} ORDER BY line").fetchall()
     want = con.execute(f"SELECT {cols} FROM ({slow}) WHERE {final} ORDER BY line").fetchall()

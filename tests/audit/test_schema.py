@@ -11,7 +11,7 @@ from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditInputError, BadRowsError
 from honestballot.audit.schema import ROLL_COLUMNS, load_table
 from honestballot.errors import EncodingError, HonestBallotError
-from tests.factories import ROLL_HEADER, roll_row, write_csv
+from tests.factories import ACTIVITY_HEADER, ROLL_HEADER, roll_row, write_csv
 
 
 def _line(row: dict[str, object]) -> str:
@@ -111,3 +111,35 @@ def test_missing_file_and_unknown_id_kind(tmp_path: Path) -> None:
                      [roll_row(1, id_kind="iin"), roll_row(2, id_kind="passport")])
     result = run_audit(path)
     assert [(b.line, b.reason) for b in result.bad_rows] == [(3, "id_kind: not iin or snils")]
+
+
+def test_the_rolls_errors_come_before_the_logs(tmp_path: Path) -> None:
+    # The log is loaded before the roll (so that the two are never in memory at once),
+    # but a run reports as if the roll were read first.
+    roll_ok = write_csv(tmp_path / "roll.csv", ROLL_HEADER, [roll_row(i) for i in range(3)])
+    messy = _messy_roll(tmp_path)
+    log = tmp_path / "activity.csv"
+    log.write_text(
+        ",".join(ACTIVITY_HEADER) + "\n"
+        "2024-03-05 06:00:00,signed-in,1,10.0.0.1,d-1,ua,+77010000001,s-1\n"
+        "2024-03-05 06:01:00,danced,1,10.0.0.1,d-1,ua,+77010000001,s-1\n",
+        "utf-8",
+    )
+    with pytest.raises(AuditInputError, match=r"absent\.csv: no such file"):
+        run_audit(tmp_path / "absent.csv", log)
+    with pytest.raises(AuditInputError, match=r"missing\.csv: no such file"):
+        run_audit(roll_ok, tmp_path / "missing.csv")
+    with pytest.raises(AuditInputError, match=r"roll\.csv: no such file"):
+        run_audit(tmp_path / "none" / "roll.csv", tmp_path / "missing.csv")
+    with pytest.raises(BadRowsError) as info:
+        run_audit(messy, log, on_bad_row="fail")
+    assert {b.file for b in info.value.bad_rows} == {str(messy)}
+    with pytest.raises(BadRowsError) as info:
+        run_audit(roll_ok, log, on_bad_row="fail")
+    assert [(b.file, b.line) for b in info.value.bad_rows] == [(str(log), 3)]
+    result = run_audit(messy, log)
+    assert [(b.file, b.line) for b in result.bad_rows] == [
+        *((str(messy), n) for n in (3, 5, 6, 7, 8)),
+        (str(log), 3),
+    ]
+    assert result.rows_read == {"roll": 3, "activity": 1}
