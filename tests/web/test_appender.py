@@ -1,7 +1,10 @@
 """The appender process (service/board/appender.py) on PostgreSQL: it appends what request
 processes send and answers after the commit; killed while a batch waits for the election's
 lock, it acknowledges nothing, loses nothing it acknowledged, and serves again once its
-supervisor has restarted it; several request processes feed one appender."""
+supervisor has restarted it; several request processes feed one appender.  With an
+in-process appender whose batches answer at once (SQLite, no database work): what one
+connection does (never reading, never answering its challenge) to the others, and the
+client's connecting to a mute socket."""
 
 from __future__ import annotations
 

@@ -134,10 +134,10 @@ class BatchQueue(Generic[Item, Result]):
         commit.  (An asynchronous caller awaits it without holding a thread.)  After
         :meth:`stop` the future fails at once with StorageUnavailable."""
         pending: _Pending[Item, Result] = _Pending(election_id, item)
-        if announced is not None:
-            announced.end()
         if not self._enqueue(pending):
             pending.done.set_exception(StorageUnavailable(STOPPED))
+        if announced is not None:
+            announced.end()
         return pending.done
 
     def _more_coming(self) -> bool:
