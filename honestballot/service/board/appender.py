@@ -215,6 +215,7 @@ class AppenderServer:
         # settles the futures only queues them here, so a request process that stops
         # reading holds up nobody else; once ANSWER_BACKLOG wait, its connection is cut
         answers: queue.Queue[tuple[int, bool, Any] | None] = queue.Queue(ANSWER_BACKLOG)
+        overrun = threading.Event()
 
         def answer(number: int, done: Future[Any]) -> None:
             try:
@@ -224,7 +225,9 @@ class AppenderServer:
             try:
                 answers.put_nowait(message)
             except queue.Full:
-                log.error("a request process does not read its answers; its connection is cut")
+                if not overrun.is_set():
+                    overrun.set()
+                    log.error("a request process does not read its answers; it is cut off")
                 _cut(conn)
 
         writer = threading.Thread(
