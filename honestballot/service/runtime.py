@@ -271,9 +271,12 @@ class Services:
         self.desk = VotingDesk(self.elections, self.roll, now_ms)
         self.casts: Queue[tuple[int, EncryptedBallot, Client], Receipt]
         self.credentials: Queue[CredentialItem, None]
+        #: the appender process's client, in a worker of ``serve --workers N`` on PostgreSQL
+        self.appender: AppenderClient | None = None
         if config.appender:
             # the appender process appends for every worker (docs/architecture.md)
             appender = AppenderClient(config.appender, bytes.fromhex(config.appender_key))
+            self.appender = appender
             self.casts = RemoteQueue(appender, CASTS)
             self.credentials = RemoteQueue(appender, CREDENTIALS)
         else:
@@ -293,9 +296,13 @@ class Services:
         self._threads: list[threading.Thread] = []
 
     def check_storage(self) -> None:
-        """The health check: one cheap query; StorageUnavailable unless the database answers."""
+        """The health check: one cheap query; StorageUnavailable unless the database
+        answers, and, where casts go through the appender process, unless that process
+        is connected or takes a connection now (none runs: casts would be 503 too)."""
         with storage_errors():
             self.store.ping()
+        if self.appender is not None:
+            self.appender.check()
 
     def server_key(self, name: str) -> ServerKey:
         """The server key called ``name`` (created on first use; the same in every process)."""

@@ -71,6 +71,11 @@ def engine_url(url: str) -> str:
     return url
 
 
+def is_postgresql(url: str) -> bool:
+    """Whether ``url`` names a PostgreSQL database (any spelling :func:`engine_url` takes)."""
+    return engine_url(url).startswith("postgresql")
+
+
 class StoreBase:
     """The engine and its transactions; each part of the store is a mixin over this."""
 

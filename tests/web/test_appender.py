@@ -1,16 +1,21 @@
 """The appender process (service/board/appender.py) on PostgreSQL: it appends what request
 processes send and answers after the commit; killed while a batch waits for the election's
 lock, it acknowledges nothing, loses nothing it acknowledged, and serves again once its
-supervisor has restarted it; several request processes feed one appender."""
+supervisor has restarted it; several request processes feed one appender.  With an
+in-process appender whose batches answer at once (SQLite, no database work): what one
+connection does (never reading, never answering its challenge) to the others, and the
+client's connecting to a mute socket."""
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import signal
+import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import Future
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +25,7 @@ from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import BallotRejected, StorageUnavailable
 from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot
 from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.service.board import appender as appender_module
 from honestballot.service.board.appender import (
     ADDRESS_ENV,
     CASTS,
@@ -27,13 +33,16 @@ from honestballot.service.board.appender import (
     KEY_ENV,
     UNREACHABLE,
     AppenderClient,
+    AppenderServer,
     AppenderSupervisor,
     RemoteQueue,
+    remove_stale_directories,
 )
 from honestballot.service.board.cast_queue import BatchQueue
 from honestballot.service.board.election import Receipt
 from honestballot.service.voters.roll import VoterRow
 from honestballot.service.voters.voting import Client, CredentialItem
+from honestballot.store.sql import SqlStore
 from tests.databases import fresh_database
 from tests.factories import WEB_ROLL, DemoCeremony, WebElection, open_web_election
 
@@ -127,6 +136,8 @@ def test_the_appender_appends_and_answers_each_item_after_its_commit(
         outcomes = [_outcome(f) for f in casts]
         receipts = outcomes[:4]
         assert all(isinstance(r, Receipt) and r.new for r in receipts), outcomes
+        # each voter's own receipt: the four were in flight together
+        assert [r.tracking_hash for r in receipts] == [b.tracking_hash().hex() for b in ballots]
         assert isinstance(outcomes[4], BallotRejected)
         assert outcomes[4].args[0].key == "ballot.not_yours"
         on_board = _on_board(web)
@@ -221,9 +232,13 @@ def test_several_request_processes_feed_one_appender(
         shares = pool.starmap(
             _feed, [(appender.address, appender.key, eid, items[i::3]) for i in range(3)]
         )
-    for share in shares:
+    for i, share in enumerate(shares):
         assert share[: len(share) // 2] == [None] * (len(share) // 2)
         assert all(isinstance(r, Receipt) and r.new for r in share[len(share) // 2 :]), share
+        # each request's own receipt, in each process's order (all sent before any answer)
+        assert [r.tracking_hash for r in share[len(share) // 2 :]] == [
+            b.tracking_hash().hex() for b in ballots[i::3]
+        ]
     receipts = [r for share in shares for r in share if isinstance(r, Receipt)]
     assert len(receipts) == len(voters)
     hashes = {b.tracking_hash() for b in ballots}
@@ -253,7 +268,9 @@ def test_the_voter_api_casts_through_the_appender(
     remote = AppenderClient(appender.address, appender.key)
     web.services.desk.casts = RemoteQueue(remote, CASTS)
     web.services.desk.credentials = RemoteQueue(remote, CREDENTIALS)
+    web.services.appender = remote
     try:
+        assert web.client.get("/healthz").status_code == 200
         client = signed_in(web, AIGERIM)
         cred = credential("appender-api")
         assert register(web, client, cred).status_code == 201
@@ -271,7 +288,11 @@ def test_the_voter_api_casts_through_the_appender(
         r = cast(web, other, ballot)
         assert r.status_code == 503, r.text
         assert bytes.fromhex(tracking) not in _on_board(web)
+        health = web.client.get("/healthz")  # the appender is missing: not ready
+        assert health.status_code == 503
+        assert health.json()["error"]["code"] == "storage_unavailable"
     finally:
+        web.services.appender = None
         remote.close()
 
 
@@ -301,17 +322,23 @@ def test_serve_hands_the_appender_to_its_workers_through_the_environment(
         alone.stop()
 
 
-def test_an_appender_asked_to_stop_exits_cleanly_and_is_not_started_again(
+def test_an_appender_stopped_on_its_own_is_started_again_but_not_after_stop(
     pg_web: WebElection, appender: AppenderSupervisor
 ) -> None:
-    """SIGTERM (what stopping the server sends its whole process group) ends the appender
-    with status 0, which its supervisor does not take for a crash."""
+    """SIGTERM to the appender alone ends it with status 0; only the supervisor's own
+    stop() stops it for good, so it is started again."""
     process = appender.process
     assert process is not None and appender.starts == 1
     os.kill(process.pid, signal.SIGTERM)
     assert process.wait(30) == 0
-    time.sleep(0.5)  # the supervisor looks every 0.1 s, and would restart after 0.1 s
-    assert appender.starts == 1 and appender.process is process
+    _wait_for_restart(appender, 1)
+    assert appender.starts == 2 and appender.running()
+    restarted = appender.process
+    assert restarted is not None and restarted is not process
+    appender.stop()
+    assert restarted.returncode == 0
+    time.sleep(0.3)  # the supervisor looked every 0.1 s and would restart after 0.1 s
+    assert appender.starts == 2 and not appender.running()
 
 
 def test_an_appender_that_never_answers_the_challenge_fails_the_request_in_time(
@@ -368,11 +395,13 @@ def _gone(pid: int) -> bool:
         return True
 
 
+@pytest.mark.parametrize("ready", [True, False], ids=["ready", "still-starting"])
 def test_an_appender_stops_when_the_server_that_started_it_is_killed(
-    pg_web: WebElection, tmp_path: Path
+    pg_web: WebElection, ready: bool
 ) -> None:
-    """``kill -9`` of the ``serve`` process alone (not its group) leaves no appender
-    running on without it."""
+    """``kill -9`` of the ``serve`` process alone (not its group), once the appender
+    listens or while it is still starting, leaves no appender running on without it; the
+    next server removes the killed one's socket directory."""
     import subprocess
     import sys
 
@@ -380,23 +409,29 @@ def test_an_appender_stops_when_the_server_that_started_it_is_killed(
         "import sys, time\n"
         "from honestballot.service.board.appender import AppenderSupervisor\n"
         "s = AppenderSupervisor(sys.argv[1])\n"
-        "s.start()\n"
-        "print(s.process.pid, flush=True)\n"
+        "s.start(30 if sys.argv[2] == 'ready' else 0)\n"
+        "print(s.process.pid, s.directory, flush=True)\n"
         "time.sleep(120)\n"
     )
     server = subprocess.Popen(
-        [sys.executable, "-c", script, pg_web.database_url], stdout=subprocess.PIPE
+        [sys.executable, "-c", script, pg_web.database_url, "ready" if ready else "starting"],
+        stdout=subprocess.PIPE,
     )
     try:
         assert server.stdout is not None
-        appender_pid = int(server.stdout.readline())
+        pid, directory = server.stdout.readline().split()
+        appender_pid = int(pid)
         assert not _gone(appender_pid)
+        assert os.path.exists(Path(directory.decode()) / "appender.sock") == ready
         server.kill()
         server.wait(10)
         deadline = time.monotonic() + 20
         while not _gone(appender_pid):
             assert time.monotonic() < deadline, "the appender outlived its server"
             time.sleep(0.1)
+        assert os.path.isdir(directory)
+        AppenderSupervisor(pg_web.database_url).stop()  # a later server, started and gone
+        assert not os.path.exists(directory)
     finally:
         server.kill()
         server.wait(10)
@@ -446,5 +481,281 @@ def test_serve_with_two_workers_on_postgresql_casts_through_its_appender(tmp_pat
             assert statuses[0] == 503 and set(statuses) == {503, 201}, statuses
             again = _appenders_of(server.process.pid)
             assert len(again) == 1 and again != first, (first, again)
+            serve_pid = server.process.pid
+        # killed (SIGKILL to its group), the server left its appender's directory; the
+        # next one removes it
+        removed = remove_stale_directories()
+        assert any(Path(d).name.startswith(f"honestballot-appender-{serve_pid}-") for d in removed)
         assert voter.client is not None
         voter.client.close()
+
+
+# --- the appender's connections, with an in-process appender whose batches answer at
+# once (no database work): what one request process does to the others
+
+
+def _echo(election_id: str, items: Sequence[Any]) -> list[Any]:
+    """Each item's answer: the item itself, or a large block for ``("big", n)``."""
+    return [b"x" * 65536 if item[0] == "big" else (election_id, item) for item in items]
+
+
+@pytest.fixture
+def echo(tmp_path: Path) -> Iterator[AppenderServer]:
+    store = SqlStore(f"sqlite:///{tmp_path / 'echo.sqlite'}", pool_size=1)
+    server = AppenderServer(store, str(tmp_path / "echo.sock"), b"e" * 32)
+    server.queues = {CASTS: BatchQueue(_echo), CREDENTIALS: BatchQueue(_echo)}
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.close()
+        thread.join(5)
+        store.close()
+
+
+def _address(server: AppenderServer) -> str:
+    return server.address
+
+
+def test_each_answer_goes_to_its_own_request_with_many_in_flight(
+    echo: AppenderServer,
+) -> None:
+    """Two request processes' clients, each with four threads submitting at once: every
+    future gets the answer to its own item (not another voter's receipt)."""
+    clients = [AppenderClient(_address(echo), b"e" * 32) for _ in range(2)]
+    barrier = threading.Barrier(8)
+
+    def one_thread(client: AppenderClient, name: str) -> list[tuple[Any, Any]]:
+        barrier.wait()
+        sent = [(("ballot", name, i), client.submit(CASTS, f"e-{name}", ("ballot", name, i)))
+                for i in range(60)]  # fmt: skip
+        return [(item, _outcome(done)) for item, done in sent]
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            results = pool.map(
+                lambda k: one_thread(clients[k % 2], f"t{k}"), range(8)
+            )  # fmt: skip
+            answered = [pair for result in results for pair in result]
+        assert len(answered) == 480
+        assert all(answer == (f"e-{item[1]}", item) for item, answer in answered)
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_a_process_that_stops_reading_its_answers_holds_up_no_other(
+    echo: AppenderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One connection sends 100 items whose answers (64 KB each) it never reads: the
+    other connection's requests are answered at once, and the silent reader's connection
+    is cut once ANSWER_BACKLOG answers wait for it."""
+    # (above the 20 answers the other connection may have waiting at once)
+    monkeypatch.setattr(appender_module, "ANSWER_BACKLOG", 30)
+    stalled = appender_module._connect(_address(echo), b"e" * 32)
+    try:
+        for i in range(100):
+            stalled.send((CASTS, i, "e", ("big", i)))
+        time.sleep(0.5)  # its answers fill the socket's buffer, then its backlog
+        other = AppenderClient(_address(echo), b"e" * 32)
+        try:
+            started = time.monotonic()
+            answers = [other.submit(CASTS, "e", ("ballot", i)) for i in range(20)]
+            assert [f.result(timeout=10) for f in answers] == [
+                ("e", ("ballot", i)) for i in range(20)
+            ]
+            assert time.monotonic() - started < 2
+        finally:
+            other.close()
+        received = 0
+        with pytest.raises((EOFError, OSError)):
+            while stalled.poll(5):
+                stalled.recv()
+                received += 1
+            raise EOFError("nothing more within 5 s")
+        assert received < 100  # cut: the rest were never sent
+    finally:
+        stalled.close()
+
+
+def test_a_peer_that_never_answers_the_challenge_keeps_nobody_else_out(
+    echo: AppenderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A peer that connects and stays silent holds only its own connection's thread
+    (for CONNECT_TIMEOUT_S, here 30 s): a request process connecting after it is served."""
+    import socket
+
+    monkeypatch.setattr(appender_module, "CONNECT_TIMEOUT_S", 30.0)
+    with socket.socket(socket.AF_UNIX) as silent:
+        silent.connect(_address(echo))
+        time.sleep(0.2)
+        client = AppenderClient(_address(echo), b"e" * 32)
+        try:
+            started = time.monotonic()
+            assert client.submit(CASTS, "e", ("ballot", 1)).result(timeout=10) == (
+                "e",
+                ("ballot", 1),
+            )
+            assert time.monotonic() - started < 2
+        finally:
+            client.close()
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_concurrent_requests_to_a_mute_appender_fail_together_without_leaks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Six requests at once to a socket that never answers the challenge: one attempt to
+    connect, all six fail within about one timeout (not one after the other), and no
+    socket or thread is left behind."""
+    import socket
+
+    monkeypatch.setattr(appender_module, "CONNECT_TIMEOUT_S", 0.5)
+    path = str(tmp_path / "mute.sock")
+    with socket.socket(socket.AF_UNIX) as mute:
+        mute.bind(path)
+        mute.listen(16)
+        client = AppenderClient(path, b"k" * 32)
+        descriptors, threads = _open_descriptors(), threading.active_count()
+        barrier = threading.Barrier(6)
+
+        def one() -> float:
+            barrier.wait()
+            started = time.monotonic()
+            with pytest.raises(StorageUnavailable):
+                client.submit(CASTS, "e", None)
+            return time.monotonic() - started
+
+        with ThreadPoolExecutor(6) as pool:
+            waited = list(pool.map(lambda _: one(), range(6)))
+        assert max(waited) < 1.5, waited
+        assert _open_descriptors() == descriptors
+        assert threading.active_count() == threads
+        # later, a request tries again (the appender may be back): one attempt more
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailable):
+            client.submit(CASTS, "e", None)
+        assert 0.4 < time.monotonic() - started < 1.5
+        client.close()
+
+
+def test_the_health_check_reports_a_missing_appender(echo: AppenderServer, tmp_path: Path) -> None:
+    """A worker whose casts go through the appender process: /healthz's check passes
+    while the appender takes connections, and fails (503) once none runs."""
+    from honestballot.service.runtime import ServerConfig, Services
+
+    config = ServerConfig(
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+        background=False,
+        appender=_address(echo),
+        appender_key=(b"e" * 32).hex(),
+    )
+    services = Services(config)
+    try:
+        services.check_storage()
+        echo.close()  # the appender is gone: its connection ends, no new one is taken
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                services.check_storage()
+            except StorageUnavailable as exc:
+                assert exc.kind == UNREACHABLE
+                break
+            assert time.monotonic() < deadline, "the health check still passes"
+            time.sleep(0.05)
+    finally:
+        services.stop()
+
+
+def test_a_queue_refuses_items_after_it_stopped_without_starting_again() -> None:
+    queue: BatchQueue[Any, Any] = BatchQueue(_echo)
+    assert queue.submit("e", ("ballot", 1)).result(timeout=10) == ("e", ("ballot", 1))
+    queue.stop()
+    late = queue.submit("e", ("ballot", 2))
+    with pytest.raises(StorageUnavailable):
+        late.result(timeout=1)
+    assert queue._thread is None
+    started = time.monotonic()
+    queue.stop()
+    assert time.monotonic() - started < 1
+
+
+def test_restarts_back_off_up_to_a_cap(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An appender that fails at every start is started again after 0.05, 0.1, 0.2 s…,
+    never more than ``max_restart_delay_s`` apart."""
+    import logging
+    import subprocess
+
+    supervisor = AppenderSupervisor(
+        "postgresql://nobody@127.0.0.1:1/none", restart_delay_s=0.05, max_restart_delay_s=0.2
+    )
+    spawned: list[float] = []
+
+    def failing(wait_s: float) -> None:
+        spawned.append(time.monotonic())
+        supervisor.process = subprocess.Popen(["false"])
+        supervisor.starts += 1
+        supervisor._started_at = time.monotonic()
+
+    monkeypatch.setattr(supervisor, "_spawn", failing)
+    caplog.set_level(logging.ERROR, logger="honestballot.service.board.appender")
+    supervisor.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(spawned) < 6:
+            assert time.monotonic() < deadline, spawned
+            time.sleep(0.02)
+    finally:
+        supervisor.stop()
+    delays = [
+        float(r.getMessage().rsplit(" in ", 1)[1].split()[0])
+        for r in caplog.records
+        if "starting it again" in r.getMessage()
+    ][:5]
+    assert delays == [0.05, 0.1, 0.2, 0.2, 0.2]
+    gaps = [b - a for a, b in itertools.pairwise(spawned)]
+    assert all(gap >= delay for gap, delay in zip(gaps, delays, strict=True)), (gaps, delays)
+
+
+def test_serve_sets_the_appender_for_its_workers_or_clears_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An appender's address inherited from elsewhere never reaches the workers: one
+    worker, SQLite and HONESTBALLOT_APPENDER_PROCESS=0 run none; several workers on
+    PostgreSQL, however its URL is spelt, run one and hand its address on."""
+    from honestballot.cli import serve
+
+    started: list[str] = []
+
+    class Supervisor:
+        def __init__(self, database_url: str) -> None:
+            self.database_url = database_url
+
+        def start(self) -> None:
+            started.append(self.database_url)
+
+        def env(self) -> dict[str, str]:
+            return {ADDRESS_ENV: "/run/ours.sock", KEY_ENV: "cd" * 32}
+
+    monkeypatch.setattr(serve, "AppenderSupervisor", Supervisor)
+    pg = "postgresql://u@127.0.0.1/db"
+    cases = [("sqlite:///x.sqlite", 2, "1"), (pg, 1, "1"), (pg, 2, "0")]
+    for database, workers, process in cases:
+        monkeypatch.setenv(ADDRESS_ENV, "/tmp/inherited.sock")
+        monkeypatch.setenv(KEY_ENV, "ab" * 32)
+        monkeypatch.setenv("HONESTBALLOT_APPENDER_PROCESS", process)
+        assert serve.start_appender(database, workers) is None, (database, workers)
+        assert ADDRESS_ENV not in os.environ and KEY_ENV not in os.environ
+    assert started == []
+    monkeypatch.setenv("HONESTBALLOT_APPENDER_PROCESS", "1")
+    for database in (pg, "postgres://u@127.0.0.1/db"):
+        monkeypatch.setenv(ADDRESS_ENV, "/tmp/inherited.sock")
+        assert serve.start_appender(database, 2) is not None
+        assert os.environ[ADDRESS_ENV] == "/run/ours.sock"
+    assert started == [pg, "postgres://u@127.0.0.1/db"]

@@ -41,9 +41,13 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from honestballot.errors import HonestBallotError
+from honestballot.errors import HonestBallotError, StorageUnavailable
 
 log = logging.getLogger(__name__)
+
+#: what an item queued after :meth:`BatchQueue.stop` gets (the server is stopping; the web
+#: answers it 503, and the voter's retry reaches a server that runs)
+STOPPED = "QueueStopped"
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -102,6 +106,7 @@ class BatchQueue(Generic[Item, Result]):
         self._lock = threading.Lock()
         #: requests verifying a ballot they will queue here
         self._announced = 0
+        self._stopped = False
         self.batches = 0
         self.ballots = 0
 
@@ -126,10 +131,11 @@ class BatchQueue(Generic[Item, Result]):
         self, election_id: str, item: Item, announced: Announcement | None = None
     ) -> Future[Result]:
         """Queue an item; the future gets its answer (or its refusal) after the batch's
-        commit.  (An asynchronous caller awaits it without holding a thread.)"""
-        self._start()
+        commit.  (An asynchronous caller awaits it without holding a thread.)  After
+        :meth:`stop` the future fails at once with StorageUnavailable."""
         pending: _Pending[Item, Result] = _Pending(election_id, item)
-        self._queue.put(pending)
+        if not self._enqueue(pending):
+            pending.done.set_exception(StorageUnavailable(STOPPED))
         if announced is not None:
             announced.end()
         return pending.done
@@ -143,16 +149,25 @@ class BatchQueue(Generic[Item, Result]):
         with self._lock:
             self._announced -= 1
 
-    def _start(self) -> None:
+    def _enqueue(self, pending: _Pending[Item, Result]) -> bool:
+        """Queue ``pending``, starting the batch thread unless it runs; False once the
+        queue is stopped (an item arriving then would start a thread that :meth:`stop`
+        no longer ends, or land behind the thread's end)."""
         with self._lock:
+            if self._stopped:
+                return False
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="honestballot-cast-queue", daemon=True
                 )
                 self._thread.start()
+            self._queue.put(pending)
+            return True
 
     def stop(self) -> None:
+        """Append what is queued, then end the batch thread; later items are refused."""
         with self._lock:
+            self._stopped = True
             thread, self._thread = self._thread, None
         if thread is not None:
             self._queue.put(None)
