@@ -34,7 +34,14 @@ from honestballot.audit.findings import (
     Finding,
     Severity,
 )
-from honestballot.audit.schema import ACTIVITY_COLUMNS, ROLL_COLUMNS, OnBadRow, load_table
+from honestballot.audit.schema import (
+    ACTIVITY_COLUMNS,
+    ROLL_COLUMNS,
+    OnBadRow,
+    check_source,
+    drop_loaded,
+    load_table,
+)
 from honestballot.errors import EncodingError
 
 
@@ -52,6 +59,18 @@ def _bad_row_finding(bad: list[BadRow], cap: int) -> Finding:
         groups=len({b.file for b in bad}),
         rule="rows that fail the format in docs/audit.md; listed, never silently dropped",
     )
+
+
+def _drop_log(con: duckdb.DuckDBPyConnection) -> None:
+    """Free what a failed load or cut of the log left, before the roll is loaded (its
+    error is raised after the roll's); a connection that cannot even do that is left
+    to the roll's load to report."""
+    try:
+        drop_loaded(con, "activity")
+        for table in ("signins_log", "codes_log", "casts_log", "log_voters"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    except duckdb.Error:
+        pass
 
 
 def run_audit(
@@ -101,16 +120,21 @@ def _run(
         rows: dict[str, int] = {}
         # The log is loaded first and cut down to what the checks read (cut_log) before
         # the roll is loaded: the two loaded files are never in memory at once. The roll's
-        # errors still come first, as if it had been loaded first.
+        # errors still come first, as if it had been loaded first: the roll's file and
+        # columns are checked before the log is read (a mistyped path or a missing column
+        # is reported at once, not after the whole log was loaded and cut), and whatever
+        # loading or cutting the log raised is held until the roll has loaded.
+        if activity is not None:
+            check_source(con, roll, ROLL_COLUMNS)
         events, bad_act = 0, list[BadRow]()
         log_error: Exception | None = None
         if activity is not None:
             try:
                 events, bad_act = load_table(con, activity, ACTIVITY_COLUMNS, "activity", "skip")
-            except (AuditInputError, EncodingError) as exc:
-                log_error = exc
-            else:
                 cut_log(con)
+            except (AuditInputError, EncodingError, OSError, duckdb.Error) as exc:
+                log_error = exc
+                _drop_log(con)
         rows["roll"], bad = load_table(con, roll, ROLL_COLUMNS, "roll", on_bad_row)
         if log_error is not None:
             raise log_error

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
+from honestballot.audit import engine
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditInputError, BadRowsError
 from honestballot.audit.schema import ROLL_COLUMNS, load_table
@@ -21,14 +23,14 @@ def _line(row: dict[str, object]) -> str:
 def _messy_roll(tmp_path: Path) -> Path:
     good = [roll_row(i) for i in range(6)]
     lines = [",".join(ROLL_HEADER)]
-    lines.append(_line(good[0]))                                     # line 2: good
-    lines.append(_line(good[1]).rsplit(",", 1)[0])                   # line 3: a column short
-    lines.append(_line(good[2]))                                     # line 4: good
-    lines.append("")                                                 # line 5: empty
-    lines.append(_line({**good[3], "enrolled_at": "yesterday"}))     # line 6: bad time
-    lines.append(_line(good[4]) + ",extra")                          # line 7: a column too many
+    lines.append(_line(good[0]))  # line 2: good
+    lines.append(_line(good[1]).rsplit(",", 1)[0])  # line 3: a column short
+    lines.append(_line(good[2]))  # line 4: good
+    lines.append("")  # line 5: empty
+    lines.append(_line({**good[3], "enrolled_at": "yesterday"}))  # line 6: bad time
+    lines.append(_line(good[4]) + ",extra")  # line 7: a column too many
     lines.append(_line({**good[5], "confirmed": "maybe", "email": "nobody"}))  # line 8
-    lines.append(_line(roll_row(7)))                                 # line 9: good
+    lines.append(_line(roll_row(7)))  # line 9: good
     path = tmp_path / "messy.csv"
     path.write_text("\n".join(lines) + "\n", "utf-8")
     return path
@@ -107,8 +109,9 @@ def test_missing_file_and_unknown_id_kind(tmp_path: Path) -> None:
     with pytest.raises(AuditInputError, match="no such file"):
         run_audit(tmp_path / "absent.csv")
     header = (*ROLL_HEADER, "id_kind")
-    path = write_csv(tmp_path / "roll.csv", header,
-                     [roll_row(1, id_kind="iin"), roll_row(2, id_kind="passport")])
+    path = write_csv(
+        tmp_path / "roll.csv", header, [roll_row(1, id_kind="iin"), roll_row(2, id_kind="passport")]
+    )
     result = run_audit(path)
     assert [(b.line, b.reason) for b in result.bad_rows] == [(3, "id_kind: not iin or snils")]
 
@@ -143,3 +146,83 @@ def test_the_rolls_errors_come_before_the_logs(tmp_path: Path) -> None:
         (str(log), 3),
     ]
     assert result.rows_read == {"roll": 3, "activity": 1}
+
+
+def _log(tmp_path: Path) -> Path:
+    log = tmp_path / "activity.csv"
+    log.write_text(
+        ",".join(ACTIVITY_HEADER) + "\n"
+        "2024-03-05 06:00:00,signed-in,1,10.0.0.1,d-1,ua,+77010000001,s-1\n",
+        "utf-8",
+    )
+    return log
+
+
+def test_the_rolls_file_and_columns_are_checked_before_the_log_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded: list[str] = []
+
+    def recording(con: duckdb.DuckDBPyConnection, path: Path, *args: Any) -> tuple[int, list[Any]]:
+        loaded.append(path.name)
+        return load_table(con, path, *args)
+
+    monkeypatch.setattr(engine, "load_table", recording)
+    log = _log(tmp_path)
+    no_phone = tuple(c for c in ROLL_HEADER if c != "phone")
+    csv_roll = write_csv(tmp_path / "roll.csv", no_phone, [roll_row(1)])
+    parquet_roll = tmp_path / "roll.parquet"
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM read_csv('{csv_roll}', all_varchar=true)) "
+        f"TO '{parquet_roll}' (FORMAT PARQUET)"
+    )
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(",".join(ROLL_HEADER).replace("name", "n\xe4me").encode("latin-1") + b"\n")
+    for roll, error, match in [
+        (tmp_path / "rol.csv", AuditInputError, r"rol\.csv: no such file"),
+        (tmp_path, AuditInputError, "no such file"),
+        (csv_roll, AuditInputError, r"roll\.csv: missing required column\(s\): phone"),
+        (parquet_roll, AuditInputError, r"roll\.parquet: missing required column\(s\): phone"),
+        (latin1, EncodingError, "header is not UTF-8"),
+    ]:
+        with pytest.raises(error, match=match):
+            run_audit(roll, log)
+    assert loaded == []  # the log was never read
+    good = write_csv(tmp_path / "good.csv", ROLL_HEADER, [roll_row(1)])
+    assert run_audit(good, log).rows_read == {"roll": 1, "activity": 1}
+    assert loaded == ["activity.csv", "good.csv"]
+
+
+@pytest.mark.parametrize(
+    "log_error",
+    [
+        OSError("activity.csv: input/output error"),
+        duckdb.OutOfMemoryException("could not allocate block"),
+        AuditInputError("activity.csv: cannot read as CSV"),
+    ],
+)
+@pytest.mark.parametrize("step", ["load", "cut"])
+def test_every_error_of_the_log_waits_for_the_rolls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log_error: Exception, step: str
+) -> None:
+    # Whatever loading or cutting the log raises (a read error, DuckDB out of memory) is
+    # raised only once the roll has loaded: the roll's malformed rows come first.
+    def load(con: duckdb.DuckDBPyConnection, path: Path, *args: Any) -> tuple[int, list[Any]]:
+        if step == "load" and path.name == "activity.csv":
+            raise log_error
+        return load_table(con, path, *args)
+
+    def cut(con: duckdb.DuckDBPyConnection) -> None:
+        raise log_error
+
+    monkeypatch.setattr(engine, "load_table", load)
+    if step == "cut":
+        monkeypatch.setattr(engine, "cut_log", cut)
+    log, messy = _log(tmp_path), _messy_roll(tmp_path)
+    with pytest.raises(BadRowsError) as info:
+        run_audit(messy, log, on_bad_row="fail")
+    assert {b.file for b in info.value.bad_rows} == {str(messy)}
+    roll_ok = write_csv(tmp_path / "roll.csv", ROLL_HEADER, [roll_row(1)])
+    with pytest.raises(type(log_error)) as raised:
+        run_audit(roll_ok, log)
+    assert raised.value is log_error
