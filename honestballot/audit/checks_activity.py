@@ -49,12 +49,17 @@ def cut_log(con: duckdb.DuckDBPyConnection) -> None:
     and ``log_voters`` (each voter's first event, for the voters not on the roll).
     :func:`prepare` gives them the voters' names once the roll is loaded.
     """
-    cut = (
-        "CREATE OR REPLACE TEMP TABLE {table} AS SELECT line, voter, event, device, session, "
-        "contact, address, time FROM activity WHERE event = '{event}'"
+    # Only the columns a check reads: the sign-ins' devices, sessions and addresses (the
+    # clusters, the households' and the collected codes' evidence), the code requests'
+    # contacts; neither table's time or event.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE signins_log AS SELECT line, voter, device, session, "
+        "address FROM activity WHERE event = 'signed-in'"
     )
-    con.execute(cut.format(table="signins_log", event="signed-in"))
-    con.execute(cut.format(table="codes_log", event="code-requested"))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE codes_log AS SELECT line, voter, contact FROM activity "
+        "WHERE event = 'code-requested'"
+    )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE casts_log AS SELECT voter, min(time) AS time, "
         "arg_min(line, time) AS line, arg_min(address, time) AS address, "
@@ -72,10 +77,10 @@ def cut_log(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """The log's events that the checks read, each with the voter's organisation and
-    operator from the roll (and, for ``casts``, name): ``signins``, ``codes`` and ``casts``
-    (each voter's first ballot), looked up in ``roll_voters`` (one row per national ID on the roll,
-    :func:`ensure_roll_voters`, shared with the roll's checks); and ``unknown_voters``.
+    """The log's events that the checks read, looked up in ``roll_voters`` (one row per
+    national ID on the roll, :func:`ensure_roll_voters`, shared with the roll's checks):
+    ``signins`` and ``codes`` with the voter's organisation and operator, ``casts`` (each
+    voter's first ballot) with the voter's organisation and name; and ``unknown_voters``.
 
     Reads the tables :func:`cut_log` cut from the log before the roll was loaded (the
     whole log is never joined to the roll) and drops each once it is read.
@@ -88,8 +93,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     # listed take it from roll_voters.
     with_voter = (
         "CREATE OR REPLACE TEMP TABLE {table} AS SELECT a.line, a.voter AS national_id, "
-        f"coalesce(v.organisation, '{NO_ORG}') AS organisation, v.operator, a.event, "
-        "a.device, a.session, a.contact, a.address, a.time FROM {table}_log a "
+        f"coalesce(v.organisation, '{NO_ORG}') AS organisation, v.operator, "
+        "a.* EXCLUDE (line, voter) FROM {table}_log a "
         "LEFT JOIN roll_voters v ON a.voter = v.national_id"
     )
     con.execute(with_voter.format(table="signins"))
