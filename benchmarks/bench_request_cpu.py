@@ -423,59 +423,74 @@ async def measure(
     names = REVOTING_STEPS if protected else STEPS
     out: dict[str, Any] = {}
 
-    def devices(group: list[Voter]) -> None:
-        # the devices' work on the service's commitments, outside the measured windows
+    async def devices(http: aiohttp.ClientSession, group: list[Voter]) -> aiohttp.ClientSession:
+        """The devices' work on the service's commitments, outside the measured windows;
+        then a new client whose connections are open (the work blocks the event loop, which
+        then misses the server closing the connections idle for 5 s, and reusing one that
+        is closed fails)."""
         assert protected is not None
+        await http.close()
         wall = make_devices(
             group, steps.commitments, protected.letters, protected.setup, protected.procs
         )
         print(f"devices: {len(group)} registrations and ballots in {wall:.1f} s", flush=True)
+        fresh = steps.session()
 
+        async def health() -> None:
+            async with fresh.get("/healthz") as response:
+                await response.read()
+
+        await asyncio.gather(*(health() for _ in range(steps.concurrency)))
+        return fresh
+
+    http = steps.session()
     try:
-        async with steps.session() as http:
-            # open the connections and warm each worker (imports, caches) before measuring
-            warm = voters[: args.warm]
-            for name in names:
-                if name == "register":
-                    devices(warm)
-                await steps.run(http, warm, name)
-            before = meter.sample()
-            await asyncio.sleep(args.idle)
-            idle = CpuMeter.between(before, meter.sample())
-            out["idle"] = {
-                "server_cores": idle["server_cores"],
-                "postgres_cores": idle["postgres_cores"],
+        # open the connections and warm each worker (imports, caches) before measuring
+        warm = voters[: args.warm]
+        for name in names:
+            if name == "register":
+                http = await devices(http, warm)
+            await steps.run(http, warm, name)
+        before = meter.sample()
+        await asyncio.sleep(args.idle)
+        idle = CpuMeter.between(before, meter.sample())
+        out["idle"] = {
+            "server_cores": idle["server_cores"],
+            "postgres_cores": idle["postgres_cores"],
+        }
+        measured = voters[args.warm :]
+        for name in names:
+            if name == "register":
+                http = await devices(http, measured)
+            spies = start_spies(args.py_spy, name, server, args.gil) if args.py_spy else []
+            a, split_a = meter.sample(), user_sys(server.pid)
+            await steps.run(http, measured, name)
+            b, split_b = meter.sample(), user_sys(server.pid)
+            stop_spies(spies)
+            cpu = CpuMeter.between(a, b)
+            n = len(measured)
+            out[name] = {
+                "requests": n,
+                "wall_s": cpu["wall_s"],
+                "server_ms_per_request": 1000 * cpu["server_cpu_s"] / n,
+                "server_system_ms_per_request": 1000 * (split_b[1] - split_a[1]) / n,
+                "postgres_ms_per_request": 1000 * cpu["postgres_cpu_s"] / n,
+                "generator_ms_per_request": 1000 * cpu["generator_cpu_s"] / n,
+                "other_cores": cpu["other_cpu_s"] / cpu["wall_s"],
             }
-            measured = voters[args.warm :]
-            for name in names:
-                if name == "register":
-                    devices(measured)
-                spies = start_spies(args.py_spy, name, server, args.gil) if args.py_spy else []
-                a, split_a = meter.sample(), user_sys(server.pid)
-                await steps.run(http, measured, name)
-                b, split_b = meter.sample(), user_sys(server.pid)
-                stop_spies(spies)
-                cpu = CpuMeter.between(a, b)
-                n = len(measured)
-                out[name] = {
-                    "requests": n,
-                    "wall_s": cpu["wall_s"],
-                    "server_ms_per_request": 1000 * cpu["server_cpu_s"] / n,
-                    "server_system_ms_per_request": 1000 * (split_b[1] - split_a[1]) / n,
-                    "postgres_ms_per_request": 1000 * cpu["postgres_cpu_s"] / n,
-                    "generator_ms_per_request": 1000 * cpu["generator_cpu_s"] / n,
-                    "other_cores": cpu["other_cpu_s"] / cpu["wall_s"],
-                }
-                print(name, json.dumps(out[name]), flush=True)
-            if protected is not None:
-                queued = len(voters)  # the warm voters' registrations and rows wait too
-                out["batches"] = post_batches(protected.url, protected.schedule, queued, meter)
-                print("batches", json.dumps(out["batches"]), flush=True)
-                receipts: Counter[str] = Counter()
-                for v in measured:
-                    receipts[await steps.receipt_v2(http, v)] += 1
-                out["receipts"] = dict(receipts)
+            print(name, json.dumps(out[name]), flush=True)
+        if protected is not None:
+            queued = len(voters)  # the warm voters' registrations and rows wait too
+            out["batches"] = post_batches(protected.url, protected.schedule, queued, meter)
+            print("batches", json.dumps(out["batches"]), flush=True)
+            await http.close()  # idle while the batches were posted: new connections
+            http = steps.session()
+            receipts: Counter[str] = Counter()
+            for v in measured:
+                receipts[await steps.receipt_v2(http, v)] += 1
+            out["receipts"] = dict(receipts)
     finally:
+        await http.close()
         stop_tail.set()
         await follower
     out["statuses"] = dict(sorted(steps.statuses.items()))
