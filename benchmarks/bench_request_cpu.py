@@ -47,7 +47,8 @@ Run from the repository root (PostgreSQL at 127.0.0.1:5432 with a database ``tes
     python benchmarks/bench_request_cpu.py --voters 1000 --warm 100 --revoting
 
 aiohttp is not a dependency of the project: ``pip install aiohttp`` first; py-spy from
-PyPI for ``--py-spy``.  Figures are in docs/performance.md ("Service CPU per voter").
+PyPI for ``--py-spy``.  Figures are in docs/performance.md ("Service CPU per voter", and with
+``--revoting`` "Service CPU per voter with re-voting protection").
 This is a benchmark, not a test: it asserts nothing about speed.
 """
 
