@@ -34,6 +34,12 @@ database whose clock it sets to each batch's due time, and reports that process'
 and PostgreSQL's per posted item (a voter's registration or cast row, or cover) and per
 voter; then it reads every measured voter's receipt (``included`` expected).
 
+With ``--lock-probe`` the server runs with ``lock_probe/sitecustomize.py`` (as
+``bench_primary.py`` does), which times every transaction that locks the election's row,
+and each step's locked transactions are reported (their number, the wait for the lock
+and the hold, wall clock: on a shared machine the hold includes waits for a core).  The
+probe writes a line per transaction: take the CPU figures from a run without it.
+
 With ``--py-spy DIR``, py-spy records every worker process during each step (``py-spy
 record --pid WORKER``, Python frames only, idle threads left out, so a sample is a thread
 on a CPU or waiting for the GIL's release), one raw file per step and worker in DIR;
@@ -61,6 +67,7 @@ import json
 import os
 import platform
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -128,6 +135,7 @@ from honestballot.store.sql import SqlStore
 PG_ADMIN_URL = os.environ.get("HONESTBALLOT_TEST_PG", "postgresql://127.0.0.1:5432/test")
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 API = f"/api/e/{ELECTION}"
+PROBE = Path(__file__).resolve().parent / "lock_probe"
 STEPS = ("csrf", "signin", "session", "context", "credential", "cast")
 #: with re-voting protection: the device's registration and ballot version 2
 REVOTING_STEPS = ("csrf", "signin", "session", "context", "reg_start", "register", "cast_v2")
@@ -274,6 +282,8 @@ class Steps:
         self.tail = tail
         self.concurrency = concurrency
         self.statuses: Counter[str] = Counter()
+        #: each measured step's (start, end) on the wall clock, for the lock probe's lines
+        self.windows: dict[str, tuple[float, float]] = {}
         self.codes: dict[int, str] = {}
         #: the service's answers to registration-start, by voter
         self.commitments: dict[int, bytes] = {}
@@ -398,6 +408,33 @@ def stop_spies(spies: list[subprocess.Popen[bytes]]) -> None:
         spy.wait(60)
 
 
+def lock_by_step(
+    directory: Path, windows: dict[str, tuple[float, float]]
+) -> dict[str, dict[str, float]]:
+    """The lock probe's transactions (lock_probe/sitecustomize.py) by the step during
+    which they committed: how many, and the wait and hold in ms (median, mean, p90)."""
+    rows = []
+    for path in directory.glob("lock-*.tsv"):
+        for line in path.read_text().splitlines():
+            at, _label, _items, wait, hold = line.split("\t")
+            rows.append((float(at), float(wait), float(hold)))
+    out = {}
+    for name, (start, end) in windows.items():
+        mine = [r for r in rows if start <= r[0] <= end]
+        if not mine:
+            continue
+        waits = sorted(r[1] for r in mine)
+        holds = sorted(r[2] for r in mine)
+        out[name] = {
+            "transactions": len(mine),
+            "wait_ms_p50": statistics.median(waits),
+            "hold_ms_p50": statistics.median(holds),
+            "hold_ms_mean": statistics.fmean(holds),
+            "hold_ms_p90": holds[int(0.9 * (len(holds) - 1))],
+        }
+    return out
+
+
 @dataclass
 class Protected:
     """What the ``--revoting`` mode needs besides the voters."""
@@ -464,9 +501,10 @@ async def measure(
             if name == "register":
                 http = await devices(http, measured)
             spies = start_spies(args.py_spy, name, server, args.gil) if args.py_spy else []
-            a, split_a = meter.sample(), user_sys(server.pid)
+            a, split_a, started = meter.sample(), user_sys(server.pid), time.time()
             await steps.run(http, measured, name)
             b, split_b = meter.sample(), user_sys(server.pid)
+            steps.windows[name] = (started, time.time())
             stop_spies(spies)
             cpu = CpuMeter.between(a, b)
             n = len(measured)
@@ -494,6 +532,8 @@ async def measure(
         await http.close()
         stop_tail.set()
         await follower
+    if args.lock_probe:
+        out["lock"] = lock_by_step(server.outbox.parent / "lock-probe", steps.windows)
     out["statuses"] = dict(sorted(steps.statuses.items()))
     out["accepted"] = sum(v.accepted for v in voters[args.warm :])
     return out
@@ -517,6 +557,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the summary here too")
     parser.add_argument(
         "--revoting", action="store_true", help="an election with re-voting protection"
+    )
+    parser.add_argument(
+        "--lock-probe", action="store_true", help="time the election lock's holds by step"
     )
     parser.add_argument("--batch-rows", type=int, default=250, help="--revoting: F_rows")
     parser.add_argument("--batch-registrations", type=int, default=250, help="--revoting: F_reg")
@@ -549,6 +592,12 @@ def main() -> None:
         else:
             setup = setup_election(url, voters, directory)
             encrypt_all(voters, setup, args.encrypt_procs)
+        if args.lock_probe:
+            (directory / "lock-probe").mkdir()
+            os.environ["HB_LOCK_PROBE"] = str(directory / "lock-probe")
+            os.environ["PYTHONPATH"] = os.pathsep.join(
+                [str(PROBE), *filter(None, [os.environ.get("PYTHONPATH")])]
+            )
         server = Server(url, args.workers, free_port(), directory)
         server.start()
         try:
@@ -580,6 +629,12 @@ def main() -> None:
             f"{b['poster_ms_per_item']:.2f} ms + postgres {b['postgres_ms_per_item']:.2f} ms "
             f"per item, {b['poster_ms_per_voter']:.2f} + {b['postgres_ms_per_voter']:.2f} ms "
             f"per voter; receipts {steps['receipts']}"
+        )
+    for name, lock in steps.get("lock", {}).items():
+        print(
+            f"lock, {name}: {lock['transactions']} transactions, wait {lock['wait_ms_p50']:.2f} "
+            f"ms, hold {lock['hold_ms_p50']:.2f} (mean {lock['hold_ms_mean']:.2f}, p90 "
+            f"{lock['hold_ms_p90']:.2f}) ms"
         )
     print(f"idle: service {steps['idle']['server_cores']:.3f} cores; statuses {steps['statuses']}")
     print(
