@@ -187,6 +187,8 @@ class Voter:
     credential: str = ""
     ballot: bytes = b""
     tracking_hash: str = ""
+    #: with re-voting protection (bench_request_cpu.py --revoting): the registration's body
+    registration: bytes = b""
     cookies: dict[str, str] = field(default_factory=dict)
     csrf: str = ""
     signed_in: bool = False
