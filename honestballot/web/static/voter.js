@@ -1049,16 +1049,22 @@
     }
   }
 
-  /** Throws an Error naming the first check that fails. */
-  function checkReceipt(proof, context, trackingHash) {
+  /** The proof's board entry, parsed: throws unless the proof names the election's board
+   * key and the entry is canonical JSON. */
+  function boardEntry(proof, context) {
     if (proof.board_key !== context.board_key) {
       throw new ReceiptProblem('receiptBadProof', "the proof's board key is not the election's board key");
     }
-    const line = proof.event_line;
-    const event = JSON.parse(line);
-    if (HB.canonicalJson(event) !== line) {
+    const event = JSON.parse(proof.event_line);
+    if (HB.canonicalJson(event) !== proof.event_line) {
       throw new ReceiptProblem('receiptBadProof', 'the board entry is not canonical JSON');
     }
+    return event;
+  }
+
+  /** Throws an Error naming the first check that fails. */
+  function checkReceipt(proof, context, trackingHash) {
+    const event = boardEntry(proof, context);
     if (event.type !== 'event' || event.seq !== proof.seq || event.kind !== proof.kind) {
       throw new ReceiptProblem('receiptOtherBallot', 'the board entry is not the one the proof describes');
     }
@@ -1113,14 +1119,7 @@
    * at `seq` holding that ballot and its opening.
    */
   function checkRevotingEntry(proof, context, trackingHash, seq, kind) {
-    if (proof.board_key !== context.board_key) {
-      throw new ReceiptProblem('receiptBadProof', "the proof's board key is not the election's board key");
-    }
-    const line = proof.event_line;
-    const event = JSON.parse(line);
-    if (HB.canonicalJson(event) !== line) {
-      throw new ReceiptProblem('receiptBadProof', 'the board entry is not canonical JSON');
-    }
+    const event = boardEntry(proof, context);
     const where = event.type === 'event' && event.seq === seq && proof.seq === seq;
     if (!where || event.kind !== proof.kind) {
       throw new ReceiptProblem('receiptOtherBallot', 'the board entry is not the one the proof describes');
