@@ -64,6 +64,13 @@ class BallotRejected(HonestBallotError):
     """A well-formed ballot refused by the election's state (closed, unknown voter, replay)."""
 
 
+class NotRegistered(BallotRejected):
+    """A ballot or audit of an election with re-voting protection under a credential that
+    no registration of this voter has: the one credential error there (docs/coercion.md
+    §2.6), with a code of its own so that a client can tell it from the other refusals
+    without reading the message.  Current and revoked credentials never meet it."""
+
+
 class InvalidShare(HonestBallotError):
     """A trustee's key share, deal or decryption share that does not check out."""
 

@@ -43,6 +43,7 @@ ERROR_CODES: tuple[tuple[type[BaseException], int, str], ...] = (
     (errors.InvalidBallot, 422, "invalid_ballot"),
     (errors.InvalidProof, 422, "invalid_proof"),
     (errors.InvalidShare, 422, "invalid_share"),
+    (errors.NotRegistered, 409, "not_registered"),
     (errors.BallotRejected, 409, "ballot_rejected"),
     (errors.ProtocolError, 409, "not_allowed_now"),
     (errors.LogError, 400, "invalid_input"),

@@ -92,6 +92,11 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Бюллетень қабылданбады: дауыс берудің бұл кезеңінде оны қабылдау мүмкін емес.",
         "The ballot was refused: it cannot be accepted at this point of the election.",
     ),
+    "error.not_registered": (
+        "Бюллетень не принят: этот ключ голосования не зарегистрирован.",
+        "Бюллетень қабылданбады: бұл дауыс беру кілті тіркелмеген.",
+        "The ballot was refused: this credential is not registered.",
+    ),
     "error.not_allowed_now": (
         "На этом этапе выборов это действие невозможно.",
         "Сайлаудың осы кезеңінде бұл әрекет мүмкін емес.",

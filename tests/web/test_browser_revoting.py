@@ -301,7 +301,7 @@ def test_a_voter_registers_with_the_letter_votes_and_votes_with_a_new_credential
         expect(page2.locator("#ballot-form")).to_be_hidden()
         expect(page2.locator("#encrypted")).to_be_hidden()
         expect(page2.locator("#voter-error")).to_be_hidden()
-        assert refused == [("ballots", "ballot_rejected")], refused
+        assert refused == [("ballots", "not_registered")], refused
         assert _stored(page2) is None
         _fits(page2, "vote: a code of no registration", too_wide)
         watch.forget("/revoting/ballots")  # the browser logs the refusal (409)

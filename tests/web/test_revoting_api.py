@@ -20,7 +20,13 @@ from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot_v2 import AUDIT_CAP, CAP
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.registration import make_commitment
-from honestballot.record.revoting import registration_private_to_json, registration_to_json
+from honestballot.record.ballot import opening_to_json
+from honestballot.record.revoting import (
+    ballot_private_to_json,
+    ballot_v2_to_json,
+    registration_private_to_json,
+    registration_to_json,
+)
 from honestballot.store.schema import (
     activity,
     board_queue,
@@ -280,7 +286,8 @@ def test_each_cast_refusal_is_not_registered_or_a_named_rule(election: RevotingE
 
     def refused(who: RevotingDevice, ballot: Any, private: Any, key: str) -> None:
         before = _state(election)
-        _refused(who.cast(ballot, private), 409, "ballot_rejected", key)
+        code = "not_registered" if key == "not_registered" else "ballot_rejected"
+        _refused(who.cast(ballot, private), 409, code, key)
         assert _state(election) == before
 
     # a credential no registration has
@@ -306,6 +313,47 @@ def test_each_cast_refusal_is_not_registered_or_a_named_rule(election: RevotingE
     before = _state(election)
     _refused(voter.audit(ballot, opening, private), 409, "ballot_rejected", "cast")
     assert _state(election) == before
+
+
+def test_not_registered_has_its_own_code_in_every_language(election: RevotingElection) -> None:
+    """A cast or an audit under a credential of no registration of the voter is refused
+    with the stable code ``not_registered`` (the page matches on it, never on the words),
+    in ru, kk and en alike, the text from the catalogue; the other refusals of a ballot
+    keep ``ballot_rejected``, and current and revoked credentials meet neither."""
+    voter = election.device(ROLL[0], "device 1")
+    first, _ = voter.register()
+    second, _ = voter.register()  # the first is now revoked
+    stranger = generate_seed(voter.rng, election.ctx.base_hash)
+    ballot, opening, private = voter.ballot(stranger)
+    headers = {"x-csrf-token": election.web.csrf(voter.client)}
+    cast = json.dumps(
+        {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
+    )
+    audit = json.dumps(
+        {
+            "ballot": ballot_v2_to_json(ballot),
+            "opening": opening_to_json(opening),
+            "private": ballot_private_to_json(private),
+        }
+    )
+    before = _state(election)
+    for lang, text in zip(("ru", "kk", "en"), STRINGS["msg.ballot.not_registered"], strict=True):
+        for what, body in (("ballots", cast), ("audits", audit)):
+            answer = voter.client.post(
+                f"{voter.path}/{what}?lang={lang}", content=body, headers=headers
+            )
+            error = _refused(answer, 409, "not_registered", "not_registered")
+            assert (error["lang"], error["text"]) == (lang, text), (what, error)
+    assert len(set(STRINGS["msg.ballot.not_registered"])) == 3
+    assert _state(election) == before
+    # the credentials the voter registered, revoked or current, are never "not registered"
+    for seed in (first, second):
+        made, _, secret = voter.ballot(seed)
+        assert voter.cast(made, secret).status_code == 201
+    # and a ballot refused for another rule keeps the code every such refusal has
+    made, made_opening, secret = voter.ballot(second)
+    assert voter.audit(made, made_opening, secret).status_code == 200
+    _refused(voter.cast(made, secret), 409, "ballot_rejected", "audited")
 
 
 def _cast_parts(voter: RevotingDevice, seed: CredentialSeed) -> tuple[Any, Any]:

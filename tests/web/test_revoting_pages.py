@@ -17,7 +17,10 @@ version 1 receipt's "only your last ballot counts"; an audited ballot version 2 
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from markupsafe import escape
@@ -34,7 +37,7 @@ from tests.factories import (
     WebElection,
     open_revoting_election,
 )
-from tests.web.test_js_crypto import err, js_one, ok, run_js
+from tests.web.test_js_crypto import _node, err, js_one, ok, run_js
 from tests.web.test_voter_pages import assert_no_inline_code, assert_posting_forms_carry_csrf
 
 VOTER = "900101300001"
@@ -265,8 +268,7 @@ def test_the_pages_bundle_calls_on_the_served_context_are_accepted(
     for tracking_hash in casts:
         assert device.receipt(tracking_hash).json()["status"] == "recorded"
     # a valid seed of no registration (a kept code of another election or voter): the
-    # refusal the page tells by its code and English message, to send the voter back to
-    # the codes' card
+    # refusal the page tells by its code alone, to send the voter back to the codes' card
     stranger = generate_seed(device.rng, election.ctx.base_hash).seed.hex()
     choice = {"chair": ["cand-1"], "council": ["blank"]}
     ballot = js_one("revoting.encryptBallot", context, choice, stranger)
@@ -274,6 +276,59 @@ def test_the_pages_bundle_calls_on_the_served_context_are_accepted(
     assert refused.status_code == 409, refused.text
     error = refused.json()["error"]
     assert (error["code"], error["message"]) == (
-        "ballot_rejected",
+        "not_registered",
         "this credential is not registered",
     )
+    # the page's own code, under node, on this very answer: "not registered" is told by
+    # the code whatever the words (another language, another English), and a refusal
+    # with another code is not, even in the words of "not registered"
+    other_words = {**error, "message": "no such credential", "text": "нет такого ключа"}
+    other_code = {**error, "code": "ballot_rejected"}
+    told = _typed_code_unknown(
+        [(409, {"error": e}, "HB2-TYPED") for e in (error, other_words, other_code)]
+        + [(409, {"error": error}, "")]
+    )
+    assert told == [True, True, False, False]
+
+
+VOTER_JS = Path(__file__).resolve().parents[2] / "honestballot" / "web" / "static" / "voter.js"
+
+
+def _typed_code_unknown(answers: list[tuple[int, Any, str]]) -> list[bool]:
+    """For each (status, JSON body, typed code): whether static/voter.js, its own
+    ``ApiError``, ``call`` and ``typedCodeUnknown`` run under node on a fetch answering
+    that body to a cast, sends the voter back to the codes' card (a typed code of no
+    registration)."""
+    source = VOTER_JS.read_text(encoding="utf-8")
+    start = source.index("  class ApiError extends Error {")
+    end = source.index("  /** Show an error in the element")
+    matcher = source.index("  const typedCodeUnknown = ")
+    matcher_end = source.index("  /**", matcher)
+    body = source[start:end] + source[matcher:matcher_end]
+    script = (
+        "const cases = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));"
+        "const document = { querySelector: () => null };"
+        "const say = (key) => key; const state = {}; let answer = null;"
+        "const fetch = async () =>"
+        " ({ status: answer[0], ok: false, json: async () => answer[1] });"
+        "const names = ['document', 'apiBase', 'say', 'state', 'fetch'];"
+        f"const page = new Function(...names, {json.dumps(body)}"
+        " + '; return { call, typedCodeUnknown };');"
+        "const { call, typedCodeUnknown } = page(document, '/api/e/x', say, state, fetch);"
+        "(async () => { const told = [];"
+        " for (const c of cases) { answer = c; state.typedCode = c[2];"
+        "  try { await call('POST', '/revoting/ballots', {}); told.push('answered'); }"
+        "  catch (e) { told.push(typedCodeUnknown(e)); } }"
+        " process.stdout.write(JSON.stringify(told)); })();"
+    )
+    proc = subprocess.run(
+        [_node(), "-e", script],
+        input=json.dumps(answers),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    told: list[bool] = json.loads(proc.stdout)
+    return told

@@ -40,6 +40,7 @@ from honestballot.errors import (
     InvalidInput,
     InvalidProof,
     NotFound,
+    NotRegistered,
     ProtocolError,
     Text,
 )
@@ -287,7 +288,7 @@ class RevotingDesk:
             or int(found["voter_id"]) != voter_id
             or bytes(found["voting_point"]) != private.voting_point.data
         ):
-            raise BallotRejected(NOT_REGISTERED)
+            raise NotRegistered(NOT_REGISTERED)
         check_private(ctx, verifier_key(ctx), ballot, private, private.voting_point)
         return tau
 

@@ -71,13 +71,12 @@
   const nextPaint = () => new Promise((resolve) => setTimeout(resolve, 20));
 
   class ApiError extends Error {
-    /** `message` in the page's language; `english` the API's stable English message */
-    constructor(status, code, message, english = '') {
+    /** `code` the API's stable error code; `message` in the page's language */
+    constructor(status, code, message) {
       super(message);
       this.name = 'ApiError';
       this.status = status;
       this.code = code;
-      this.english = english;
     }
   }
 
@@ -113,8 +112,8 @@
     }
     if (!response.ok) {
       const error = (data && data.error) || {};
-      const english = String(error.message || '');
-      throw new ApiError(response.status, error.code || 'http_error', error.text || english, english);
+      const message = String(error.text || error.message || '');
+      throw new ApiError(response.status, error.code || 'http_error', message);
     }
     return data;
   }
@@ -959,12 +958,12 @@
     return stored && stored !== state.typedCode ? stored : '';
   }
 
-  /** The service's "not registered" (§2.6) for a ballot under a typed code. */
+  /**
+   * The service's "not registered" (§2.6) for a ballot or an audit under a typed code,
+   * told by its stable code (docs/api.md), never by its words.
+   */
   const typedCodeUnknown = (e) =>
-    Boolean(state.typedCode) &&
-    e instanceof ApiError &&
-    e.code === 'ballot_rejected' &&
-    e.english === 'this credential is not registered';
+    Boolean(state.typedCode) && e instanceof ApiError && e.code === 'not_registered';
 
   /**
    * A typed `HB2-` code of no registration of this voter in this election (another
