@@ -1,0 +1,179 @@
+"""The fallback round's credential check (`close.credential`, docs/coercion.md §5.3, A6) in
+a whole record made by the service and read by the independent checker
+(tests/independent/hbcheck.py) beside ``honestballot verify``.
+
+A winner whose ``Enc(sigma)`` does not test equal to its registration's can only come from
+the service: the rows and registrations the close compares are bound by their proofs from
+the board on (the ballots' credential proofs, the padding's proofs of randomness, every
+mix's proof of shuffle, every trustee's equivalence share and decryption factor), so no
+change to a finished record reaches this check without failing one of those first.  The
+record is therefore made by a deviating service, as test_close_paths_independent.py makes
+its fallback round: two voters cast five ballots each, and the service pads both with a
+padding row *above* their ballots (each padding row wins its group, its flag 1:
+`close.dummy`).  One of the two padding rows is honest about the voting point; the other
+encrypts the voter's voting point plus the base point, so its winner also fails the
+equivalence test (`close.credential`).  The honest group is the untampered case, the other
+the tampered one, in one election: both checkers name `close.credential` for exactly the
+second group and `close.dummy` for both, the record still verifies, and the fallback round
+counts each voter's last ballot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from honestballot.cli.observer import verify_command
+from honestballot.crypto.group import GENERATOR, Point
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.padding import PaddedCredential
+from honestballot.protocol.schedule import Cover, Schedule
+from honestballot.service.board import batches as batches_module
+from tests.databases import fresh_database
+from tests.factories import (
+    REVOTING_ELECTION,
+    WEB_ELECTION,
+    DemoCeremonies,
+    open_revoting_election,
+    open_web_election,
+)
+from tests.independent.test_close_paths_independent import hb, named, parsed, verify
+from tests.web.close_helpers import run_close
+
+#: one batch holds the ten cast rows and the two registrations (no cover rows)
+SCHEDULE = Schedule(60, ((10, 2),), cover=Cover(0, 100_000))
+#: (national ID, the choices it casts in order): five ballots each, the last one differs
+HONEST, LYING = "900101300001", "900101300002"
+VOTERS = {
+    HONEST: [{"chair": {"cand-2"}, "council": {"blank"}}] * 4
+    + [{"chair": {"cand-1"}, "council": {"member-1"}}],
+    LYING: [{"chair": {"cand-4"}, "council": {"blank"}}] * 4
+    + [{"chair": {"cand-3"}, "council": {"member-1"}}],
+}
+#: each test reads a whole election's record (the module builds it once)
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Record:
+    lines: list[bytes]
+    #: the close's rounds, as the trustees went through them
+    rounds: list[str]
+
+
+def padding_above(make_padding: Callable[..., Any], lying: list[Point]) -> Callable[..., Any]:
+    """The service's padding, but a credential of five ballots gets its padding row's
+    counter right above its last ballot (n0 + 6), and the credential whose voting point
+    is ``lying[0]`` a padding row that encrypts that point plus the base point."""
+
+    def made(ctx: Any, credentials: Sequence[PaddedCredential], *args: Any) -> Any:
+        shifted = [
+            replace(
+                c,
+                counter_start=c.counter_start + 6,
+                voting_point=c.voting_point + GENERATOR
+                if c.voting_point == lying[0]
+                else c.voting_point,
+            )
+            if c.ballots == 5
+            else c
+            for c in credentials
+        ]
+        assert sum(c.ballots == 5 for c in credentials) == 2
+        assert sum(c.voting_point == lying[0] for c in credentials) == 1
+        return make_padding(ctx, shifted, *args)
+
+    return made
+
+
+@pytest.fixture(scope="module")
+def record(
+    demo_ceremony: DemoCeremonies, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Record]:
+    tmp = tmp_path_factory.mktemp("independent-close-credential")
+    (tmp / "web").mkdir()
+    ceremony = demo_ceremony(REVOTING_ELECTION)
+    lying: list[Point] = []
+    with (
+        pytest.MonkeyPatch.context() as mp,
+        fresh_database("sqlite", tmp / "db") as url,
+        open_web_election(demo_ceremony(WEB_ELECTION), tmp / "web", url, open_=True) as web,
+    ):
+        mp.setattr(
+            batches_module, "make_padding", padding_above(batches_module.make_padding, lying)
+        )
+        election = open_revoting_election(
+            web, ceremony, SeededRandomness("independent close credential"), schedule=SCHEDULE
+        )
+        services = web.services
+        open_ms = services.batches.open_ms(election.id)
+        assert open_ms is not None
+        for national_id, choices in VOTERS.items():
+            device = election.device(national_id, f"device {national_id}")
+            seed, answer = device.register()
+            assert answer.status_code == 201, answer.text
+            if national_id == LYING:
+                lying.append(seed.voting_point(election.ctx.base_hash))
+            for choice in choices:
+                ballot, _, private = device.ballot(seed, choice)
+                answer = device.cast(ballot, private)
+                assert answer.status_code == 201, answer.text
+        services.elections.clock = lambda: open_ms + SCHEDULE.interval * 1000 + 10
+        services.elections.close(election.id)
+        rounds = run_close(election, ceremony, SeededRandomness("credential trustees"))
+        lines = [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
+        yield Record(lines, rounds)
+
+
+def groups(failures: Sequence[tuple[str, str, str]], check: str) -> list[str]:
+    """The groups (their tag, hex) that ``failures`` (check, party, detail) name by ``check``."""
+    return sorted(d.split("group ", 1)[1].split(":", 1)[0] for c, _, d in failures if c == check)
+
+
+def test_a_padded_winner_of_another_voting_point_is_named_by_both(record: Record) -> None:
+    """The fallback round runs for both groups; `close.credential` names the lying
+    padding's group only (its winner's equivalence test fails), `close.dummy` both; hbcheck
+    and verify name the same checks, party and groups, and recompute the same result: each
+    voter's last ballot, neither padding row nor an earlier ballot."""
+    assert record.rounds[6:9] == ["A-check-dec", "A-fallback", "A-fallback-dec"]
+    report = verify(record.lines)
+    assert report.passed, [(c.name, c.detail) for c in report.failures]
+    assert named(report) == [
+        ("close.credential", "service"), ("close.dummy", "service"), ("close.dummy", "service"),
+    ]  # fmt: skip
+    close = hb(record.lines)
+    assert isinstance(close, dict), close
+    assert close["done"] and close["rounds"] == record.rounds
+    found = [(f.check, f.party, f.detail) for f in report.close.failures]  # type: ignore[union-attr]
+    hb_found = [tuple(f) for f in close["failures"]]
+    assert sorted((c, p) for c, p, _ in hb_found) == named(report)
+    for check in ("close.credential", "close.dummy"):
+        assert groups(hb_found, check) == groups(found, check)  # type: ignore[arg-type]
+    (credential,) = groups(found, "close.credential")
+    assert credential in groups(found, "close.dummy")  # the lying row is a padding row too
+    events, _, _ = parsed(record.lines)
+    (result,) = [e["body"] for e in events if e["kind"] == "result"]
+    assert close["result"] == result
+    totals = {c["id"]: c["count"] for c in result["counts"]}
+    assert (totals["chair/cand-1"], totals["chair/cand-3"]) == (1, 1)
+    assert (totals["chair/cand-2"], totals["chair/cand-4"]) == (0, 0)
+    assert result["close"]["selected"] == result["close"]["survivors"] == 2
+
+
+def test_honestballot_verify_names_close_credential(record: Record, tmp_path: Path) -> None:
+    """``honestballot verify`` on the record file: VERIFIED, with `close.credential` named
+    (the service) once and `close.dummy` twice, every other check passed."""
+    path = tmp_path / "record.jsonl"
+    path.write_bytes(b"\n".join(record.lines) + b"\n")
+    out = CliRunner().invoke(verify_command, [str(path), "--workers", "1"], catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "VERIFIED: every check passed; 3 failure(s) with a remedy named a party" in text
+    summary = text.rsplit("named a party: ", 1)[1].split(", ")
+    assert sorted(summary) == ["close.credential", "close.dummy", "close.dummy"]
+    assert "NAMED close.credential: names the service: group" in text
+    assert "FAIL" not in out.output
