@@ -132,7 +132,7 @@ def _run(
         # is reported at once, not after the whole log was loaded and cut), and whatever
         # loading or cutting the log raised is held until the roll has loaded. Under
         # ``fail`` the roll's rows are checked before the log is read too: the roll is
-        # loaded (which raises on its first bad rows) and dropped again, so that a bad line
+        # loaded (which raises on its malformed rows) and dropped again, so that a bad line
         # of the roll stops the run before a long log is read; the roll is then loaded a
         # second time after the log, as under ``skip`` (one more pass over the roll, and
         # the two files still never in memory at once).
