@@ -96,8 +96,11 @@ def _error(lang: str, exc: BaseException, message: str) -> NoReturn:
 
 
 def _os_error(exc: OSError, key: str, lang: str) -> str:
+    """A system error with its code (``ENOENT``), naming the file when the system did."""
     code = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
-    return _say(lang, key, path=str(exc.filename or ""), code=code)
+    if exc.filename is None:
+        return _say(lang, "audit.cli.cannot_read_input", code=code)
+    return _say(lang, key, path=str(exc.filename), code=code)
 
 
 def _summary(result: AuditResult, threshold: Severity, code: int, lang: str) -> list[str]:

@@ -602,6 +602,11 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "{path}: файлды оқу мүмкін емес ({code})",
         "{path}: cannot read the file ({code})",
     ),
+    "audit.cli.cannot_read_input": (
+        "не удаётся прочитать входной файл ({code})",
+        "кіріс файлды оқу мүмкін емес ({code})",
+        "cannot read an input file ({code})",
+    ),
     "audit.cli.cannot_write": (
         "{path}: файл не удаётся записать ({code})",
         "{path}: файлға жазу мүмкін емес ({code})",

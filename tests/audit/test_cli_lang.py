@@ -240,6 +240,17 @@ ERRORS = {
             "memory limit 'lots': ",
         ),
     ),
+    "cannot read": (
+        # a regular file whose first bytes cannot be read (the process's own memory at
+        # address 0): the system names no file
+        lambda d: ["/proc/self/mem"],
+        "OSError",
+        (
+            "не удаётся прочитать входной файл (EIO)",
+            "кіріс файлды оқу мүмкін емес (EIO)",
+            "cannot read an input file (EIO)",
+        ),
+    ),
     "cannot write": (
         lambda d: [str(_roll(d)), "--observer-html", str(d / "no" / "such" / "dir.html")],
         "FileNotFoundError",
