@@ -106,7 +106,7 @@ def _os_error(exc: OSError, key: str, lang: str) -> str:
 def _summary(result: AuditResult, threshold: Severity, code: int, lang: str) -> list[str]:
     t = translator(lang)
     rows = ", ".join(
-        f"{t('organiser.audit.file.' + k) if 'organiser.audit.file.' + k in STRINGS else k} {v:,}"
+        f"{t('audit.file.' + k) if 'audit.file.' + k in STRINGS else k} {v:,}"
         for k, v in result.rows_read.items()
     )
     elapsed = f"{result.elapsed_seconds:.1f}"
@@ -139,7 +139,10 @@ def _finding_texts(f: Finding, lang: str) -> dict[str, str]:
 
 
 def _render(result: AuditResult, observer: bool, threshold: Severity, lang: str) -> str:
-    return render(result, observer, threshold, lang, lambda f: _finding_texts(f, lang))
+    def words(key: str, english: str, /, **values: object) -> str:
+        return english.format(**values) if lang == "en" else _say(lang, key, **values)
+
+    return render(result, observer, threshold, lang, lambda f: _finding_texts(f, lang), words)
 
 
 def _score_table(result: AuditResult, truth: Path, lang: str) -> str:

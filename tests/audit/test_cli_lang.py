@@ -4,13 +4,19 @@ names and ``exit N`` the same in every language."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from honestballot.audit.config import AuditConfig, ClosedWindow
+from honestballot.audit.engine import run_audit
+from honestballot.audit.report_html import render
+from honestballot.audit.synth import generate
 from honestballot.cli.audit import audit_command
+from honestballot.web.i18n import STRINGS
 from tests.factories import ACTIVITY_HEADER, ROLL_HEADER, roll_row, write_csv
 
 LANGS = ("ru", "kk", "en")
@@ -298,21 +304,68 @@ def test_the_language_defaults_from_the_environment(tmp_path: Path) -> None:
 
 
 def test_both_html_reports_take_the_language(tmp_path: Path) -> None:
-    roll = _roll(tmp_path)
+    rows = [roll_row(i, birth_date="") for i in range(20)]
+    rows.append(roll_row(20, national_id=rows[0]["national_id"]))
+    roll = write_csv(tmp_path / "roll.csv", ROLL_HEADER, rows)
     pages = {}
     for lang in LANGS:
         out, observer = tmp_path / f"{lang}.html", tmp_path / f"{lang}-observer.html"
         args = [str(roll), "--quiet", "--html", str(out), "--observer-html", str(observer)]
         assert _run(args, lang).return_value == 1
         pages[lang] = (out.read_text("utf-8"), observer.read_text("utf-8"))
-    for lang, title in [
-        ("ru", "Идентификационные номера, встречающиеся в нескольких строках"),
-        ("kk", "Бірнеше жолда кездесетін жеке сәйкестендіру нөмірлері"),
-        ("en", "National IDs that appear on more than one row"),
+    for lang, title, heading, unknown in [
+        (
+            "ru",
+            "Идентификационные номера, встречающиеся в нескольких строках",
+            "Проверка целостности списка избирателей и активности голосования",
+            "20 из 21 строк списка без даты рождения",
+        ),
+        (
+            "kk",
+            "Бірнеше жолда кездесетін жеке сәйкестендіру нөмірлері",
+            "Сайлаушылар тізімінің және дауыс беру белсенділігінің тұтастығын тексеру",
+            "тізімнің 21 жолының 20 жолында туған күні жоқ",
+        ),
+        (
+            "en",
+            "National IDs that appear on more than one row",
+            "Integrity audit of the voter roll and voting activity",
+            "20 of 21 roll rows without a birth date",
+        ),
     ]:
-        organiser, observer = pages[lang]
-        assert title in organiser and title in observer
-    assert "National IDs that appear on more than one row" not in pages["ru"][1]
+        for page in pages[lang]:
+            assert f'<html lang="{lang}">' in page
+            assert title in page and heading in page and unknown in page
+    for page in (*pages["ru"], *pages["kk"]):
+        for english in ("National IDs", "Findings", "Charts", "Voters sharing", "Verdict"):
+            assert english not in page
+    assert "Правило: " in pages["ru"][0] and "Ереже: " in pages["kk"][0]
+    # the English reports are what render writes by default
+    result = run_audit(roll)
+    assert pages["en"] == (render(result), render(result, observer=True))
+
+
+def _catalogue_english(key: str, english: str, /, **values: object) -> str:
+    return STRINGS[key][2].format(**values)
+
+
+@pytest.mark.parametrize("observer", [False, True])
+def test_every_text_of_the_html_report_is_in_the_catalogue(tmp_path: Path, observer: bool) -> None:
+    # every text the report says has its catalogue entry, whose English is the report's
+    # own: a whole report said from the catalogue's English is the report as written
+    out = tmp_path / "synth"
+    generate(out, 6000, 5, with_activity=True)
+    rows = [roll_row(i, birth_date="", enrolled_at="") for i in range(3)]
+    truth = json.loads((out / "truth.json").read_text("utf-8"))
+    cfg = AuditConfig(closed_windows=tuple(ClosedWindow.parse(w) for w in truth["closed_windows"]))
+    result = run_audit(out / "roll.csv", out / "activity.csv", cfg)
+    assert result.series["turnout"]["flagged"]  # type: ignore[index]
+    assert any(f.count > 200 for f in result.findings)
+    small = run_audit(write_csv(tmp_path / "unknown.csv", ROLL_HEADER, rows))
+    assert small.roll_rows_without["birth_date"] == 3
+    for audited in (result, small):
+        written = render(audited, observer=observer)
+        assert render(audited, observer=observer, words=_catalogue_english) == written
 
 
 def test_a_bad_roll_line_under_fail_is_said_before_a_broken_log(tmp_path: Path) -> None:
