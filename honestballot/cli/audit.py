@@ -225,8 +225,8 @@ def _write(outputs: list[tuple[Path | None, Callable[[Path], object]]]) -> None:
     default=language_from_environment,
     show_default="LC_ALL, LC_MESSAGES or LANG if ru, kk or en, else en",
     help="Language of everything the command prints (summary, findings, errors) and of "
-    "the findings and reasons in the HTML reports; check ids, severities, numbers and "
-    "'exit N' stay the same. Without it, the environment's language.",
+    "the HTML reports; check ids, severities, numbers and 'exit N' stay the same. "
+    "Without it, the environment's language.",
 )
 @click.option("--threads", type=int, help="DuckDB threads (default: all cores).")
 @click.option(
