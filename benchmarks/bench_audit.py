@@ -4,6 +4,8 @@
     python benchmarks/bench_audit.py --rows 10000000 --format parquet
     python benchmarks/bench_audit.py --rows 10000000 --generator field --mix B --seed 7 \
         --activity --data-dir /tmp/f10m
+    python benchmarks/bench_audit.py --rows 1000000 --generator field --mix B --seed 301 \
+        --activity --data-dir /tmp/f1m --on-bad-row fail
 
 ``--activity`` audits the activity log too (the field generator writes about two events
 a member: a code, a sign-in and a cast for each voter, and re-votes).
@@ -34,9 +36,10 @@ from honestballot.audit.engine import run_audit
 roll, windows, threads = Path(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
 activity = Path(sys.argv[4]) if sys.argv[4] else None
 memory_limit = sys.argv[5] or None
+on_bad_row = sys.argv[6]
 cfg = AuditConfig(closed_windows=tuple(ClosedWindow.parse(w) for w in windows))
 t = time.perf_counter()
-result = run_audit(roll, activity, cfg, "skip", threads or None, memory_limit)
+result = run_audit(roll, activity, cfg, on_bad_row, threads or None, memory_limit)
 elapsed = time.perf_counter() - t
 print(json.dumps({"seconds": elapsed, "rows": result.rows_read["roll"],
                   "events": result.rows_read.get("activity", 0),
@@ -55,6 +58,12 @@ def main() -> int:
     parser.add_argument("--mix", default="B", help="the field generator's background")
     parser.add_argument("--activity", action="store_true", help="audit the activity log too")
     parser.add_argument("--memory-limit", default="", help="the audit's --memory-limit")
+    parser.add_argument(
+        "--on-bad-row",
+        choices=["skip", "fail"],
+        default="skip",
+        help="the audit's --on-bad-row (fail checks the roll's rows before the log is read)",
+    )
     args = parser.parse_args()
 
     import duckdb
@@ -100,6 +109,7 @@ def main() -> int:
             str(args.threads),
             str(activity) if args.activity else "",
             args.memory_limit,
+            args.on_bad_row,
         ],
         check=True,
         capture_output=True,
@@ -117,6 +127,7 @@ def main() -> int:
         "rows_per_second": round(child["rows"] / child["seconds"]),
         "peak_rss_mib": round(peak_kib / 1024),
         "memory_limit": args.memory_limit or "default",
+        "on_bad_row": args.on_bad_row,
         "findings_records": child["findings"],
         "cpus": os.cpu_count(),
         "python": platform.python_version(),

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from honestballot.audit.findings import AuditInputError
+from honestballot.errors import Text
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,29 @@ class ClosedWindow:
             end = dt.datetime.fromisoformat(end_text.strip())
         except ValueError as exc:
             raise AuditInputError(
-                f"closed window {text!r}: expected START/END in ISO 8601 ({exc})"
+                Text(
+                    "audit.input.closed_window_shape",
+                    f"closed window {text!r}: expected START/END in ISO 8601 ({exc})",
+                    window=repr(text),
+                    detail=str(exc),
+                )
             ) from exc
         if start.tzinfo is not None or end.tzinfo is not None:
             raise AuditInputError(
-                f"closed window {text!r}: use the files' time zone, without an offset"
+                Text(
+                    "audit.input.closed_window_offset",
+                    f"closed window {text!r}: use the files' time zone, without an offset",
+                    window=repr(text),
+                )
             )
         if end <= start:
-            raise AuditInputError(f"closed window {text!r}: END must be after START")
+            raise AuditInputError(
+                Text(
+                    "audit.input.closed_window_order",
+                    f"closed window {text!r}: END must be after START",
+                    window=repr(text),
+                )
+            )
         return cls(start, end)
 
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from honestballot.audit.findings import AuditInputError
-from honestballot.errors import EncodingError
+from honestballot.errors import EncodingError, Text
 
 
 def read_header(path: Path) -> tuple[list[str], str]:
@@ -22,9 +22,18 @@ def read_header(path: Path) -> tuple[list[str], str]:
     try:
         first = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise EncodingError(f"{path}:1: header is not UTF-8 ({exc.reason})") from exc
+        raise EncodingError(
+            Text(
+                "audit.input.header_not_utf8",
+                f"{path}:1: header is not UTF-8 ({exc.reason})",
+                path=str(path),
+                detail=exc.reason,
+            )
+        ) from exc
     if not first.strip():
-        raise AuditInputError(f"{path}:1: no header line")
+        raise AuditInputError(
+            Text("audit.input.no_header", f"{path}:1: no header line", path=str(path))
+        )
     delim = ";" if first.count(";") > first.count(",") else ","
     names = [n.strip().lower() for n in next(csv.reader([first], delimiter=delim))]
     return names, delim

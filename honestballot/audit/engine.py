@@ -42,7 +42,7 @@ from honestballot.audit.schema import (
     drop_loaded,
     load_table,
 )
-from honestballot.errors import EncodingError
+from honestballot.errors import EncodingError, Text
 
 
 def _bad_row_finding(bad: list[BadRow], cap: int) -> Finding:
@@ -96,7 +96,14 @@ def run_audit(
         try:
             con = duckdb.connect(":memory:", config=settings)
         except duckdb.Error as exc:
-            raise AuditInputError(f"memory limit {memory_limit!r}: {exc}") from exc
+            raise AuditInputError(
+                Text(
+                    "audit.input.memory_limit",
+                    f"memory limit {memory_limit!r}: {exc}",
+                    limit=repr(memory_limit),
+                    detail=str(exc),
+                )
+            ) from exc
         return _run(con, roll, activity, cfg, on_bad_row, threads, started)
 
 
@@ -123,9 +130,17 @@ def _run(
         # errors still come first, as if it had been loaded first: the roll's file and
         # columns are checked before the log is read (a mistyped path or a missing column
         # is reported at once, not after the whole log was loaded and cut), and whatever
-        # loading or cutting the log raised is held until the roll has loaded.
+        # loading or cutting the log raised is held until the roll has loaded. Under
+        # ``fail`` the roll's rows are checked before the log is read too: the roll is
+        # loaded (which raises on its malformed rows) and dropped again, so that a bad line
+        # of the roll stops the run before a long log is read; the roll is then loaded a
+        # second time after the log, as under ``skip`` (one more pass over the roll, and
+        # the two files still never in memory at once).
         if activity is not None:
             check_source(con, roll, ROLL_COLUMNS)
+            if on_bad_row == "fail":
+                load_table(con, roll, ROLL_COLUMNS, "roll", "fail")
+                drop_loaded(con, "roll")
         events, bad_act = 0, list[BadRow]()
         log_error: Exception | None = None
         if activity is not None:

@@ -8,12 +8,12 @@ counts and charts but no record, name, ID, phone, e-mail, address or device.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
-from typing import Any
+from typing import Any, Protocol
 
 from honestballot.audit.findings import AuditResult, Finding, Record, Severity, reasons
-from honestballot.audit.svg import bar_chart, line_chart
+from honestballot.audit.svg import LOG_SCALE, NOTHING, SHADED, bar_chart, line_chart
 from honestballot.audit.why import explain
 
 SHOWN_RECORDS = 200
@@ -33,25 +33,51 @@ details{margin:.3em 0 1em 0}summary{cursor:pointer}
 details table{display:block;overflow-x:auto;max-width:100%}"""
 
 
+class Words(Protocol):
+    """Says one of the report's texts in the report's language: its catalogue key
+    (``audit.html.*`` in the web catalogue), its English, and the values of its fields."""
+
+    def __call__(self, key: str, english: str, /, **values: object) -> str: ...
+
+
+def english(key: str, english: str, /, **values: object) -> str:
+    """The report's texts as written here, in English."""
+    return english.format(**values)
+
+
 def _band_label(lo: int, hi: int) -> str:
     return f"{lo}+" if hi > 1 << 61 else str(lo) if lo == hi else f"{lo}-{hi}"
 
 
-def _cluster_chart(name: str, pairs: list[list[int]]) -> str:
+#: the shared keys of the cluster charts, each with its catalogue key
+_CLUSTER_KEYS = {"phone": "phone", "e-mail": "email", "device": "device"}
+
+
+def _cluster_chart(name: str, pairs: list[list[int]], w: Words = english) -> str:
     bars = [
         (_band_label(lo, hi), float(sum(n for size, n in pairs if lo <= size <= hi)))
         for lo, hi in _BANDS
     ]
+    title = (
+        w(
+            f"audit.html.clusters.{_CLUSTER_KEYS[name]}",
+            f"Voters sharing one {name}: clusters by size",
+        )
+        if name in _CLUSTER_KEYS
+        else f"Voters sharing one {name}: clusters by size"
+    )
     return bar_chart(
         bars,
-        f"Voters sharing one {name}: clusters by size",
-        "voters in the cluster",
-        "clusters",
+        title,
+        w("audit.html.clusters.x", "voters in the cluster"),
+        w("audit.html.clusters.y", "clusters"),
         log_scale=True,
+        nothing=w("audit.html.nothing", NOTHING),
+        log_note=w("audit.html.log_scale", LOG_SCALE, label="{label}"),
     )
 
 
-def _enrolment_chart(series: dict[str, Any]) -> str:
+def _enrolment_chart(series: dict[str, Any], w: Words = english) -> str:
     enrol = series.get("enrolments", {})
     pts = [(dt.datetime.fromisoformat(t).timestamp(), float(n)) for t, n in enrol.get("points", [])]
     shade = [
@@ -64,35 +90,67 @@ def _enrolment_chart(series: dict[str, Any]) -> str:
         for k in range(6):
             x = lo + (hi - lo) * k / 5
             ticks.append((x, dt.datetime.fromtimestamp(x).strftime("%Y-%m-%d")))
+    unit = enrol.get("unit", "day")
+    per = (
+        w(f"audit.html.enrolments.per_{unit}", f"enrolments per {unit}")
+        if unit in ("day", "hour")
+        else f"enrolments per {unit}"
+    )
     return line_chart(
-        {f"enrolments per {enrol.get('unit', 'day')}": pts},
-        "Enrolments over time",
+        {per: pts},
+        w("audit.html.enrolments.title", "Enrolments over time"),
         ticks,
-        "enrolments",
+        w("audit.html.enrolments.y", "enrolments"),
         shade,
-        "enrolment closed",
+        w("audit.html.enrolments.closed", "enrolment closed"),
+        nothing=w("audit.html.nothing", NOTHING),
+        shaded=w("audit.html.shaded", SHADED, label="{label}"),
     )
 
 
-def _turnout_chart(turnout: dict[str, Any], observer: bool) -> str:
+def _turnout_chart(turnout: dict[str, Any], observer: bool, w: Words = english) -> str:
     series: dict[str, Sequence[tuple[float, float]]] = {}
     for i, (name, values) in enumerate(turnout.get("series", {}).items()):
-        shown = f"organisation {chr(64 + i)}" if observer and i else name
-        flag = " (flagged)" if name in turnout.get("flagged", []) else ""
-        series[shown + flag] = [(float(h), float(v)) for h, v in enumerate(values)]
+        shown = (
+            w("audit.html.turnout.organisation", "organisation {letter}", letter=chr(64 + i))
+            if observer and i
+            else w("audit.html.turnout.everyone", "all voters")
+            if name == "all voters" and not i
+            else name
+        )
+        if name in turnout.get("flagged", []):
+            shown = w("audit.html.turnout.flagged", "{name} (flagged)", name=shown)
+        series[shown] = [(float(h), float(v)) for h, v in enumerate(values)]
     ticks = [(float(h), f"{h:02d}:00") for h in range(0, 24, 3)]
     return line_chart(
-        series, "Turnout by hour of day: share of each organisation's voters", ticks, "share"
+        series,
+        w(
+            "audit.html.turnout.title",
+            "Turnout by hour of day: share of each organisation's voters",
+        ),
+        ticks,
+        w("audit.html.turnout.y", "share"),
+        percent=True,
+        nothing=w("audit.html.nothing", NOTHING),
     )
 
 
-def _finding_row(f: Finding) -> str:
+#: a finding's title, rule and unit in the report's language (the caller's catalogue)
+Said = Callable[[Finding], Mapping[str, str]]
+
+
+def _as_written(f: Finding) -> Mapping[str, str]:
+    return {"title": f.title, "rule": f.rule, "unit": f.unit}
+
+
+def _finding_row(f: Finding, said: Said = _as_written) -> str:
     css = ' class="zero"' if f.count == 0 else ""
     colour = _COLOURS[f.severity]
+    texts = said(f)
     return (
         f'<tr{css}><td><span class="sev" style="background:{colour}">'
         f"{f.severity.label}</span></td><td><code>{escape(f.check)}</code></td>"
-        f"<td>{escape(f.title)}</td><td>{f.count:,} {escape(f.unit)}</td>"
+        f"<td>{escape(texts['title'])}</td><td>{f.count:,} {escape(texts['unit'])}</td>"
         f"<td>{f.groups:,}</td></tr>"
     )
 
@@ -104,7 +162,9 @@ def _cell(r: Record, k: str, lang: str) -> str:
     return explain(str(value), lang) if k == "why" else str(value)
 
 
-def _records_table(f: Finding, lang: str = "en") -> str:
+def _records_table(
+    f: Finding, lang: str = "en", said: Said = _as_written, w: Words = english
+) -> str:
     shown = f.records[:SHOWN_RECORDS]
     if not shown:
         return ""
@@ -115,14 +175,21 @@ def _records_table(f: Finding, lang: str = "en") -> str:
         for r in shown
     )
     more = (
-        f"<p>{f.count - len(shown):,} more in the JSON/CSV output.</p>"
+        "<p>"
+        + escape(
+            w("audit.html.more", "{n} more in the JSON/CSV output.", n=f"{f.count - len(shown):,}")
+        )
+        + "</p>"
         if f.count > len(shown)
         else ""
     )
+    texts = said(f)
+    show = w("audit.html.show_records", "show records")
+    rule = w("audit.html.rule", "Rule: {rule}", rule=texts["rule"])
     return (
         f"<details><summary>{escape(f.check)} ({f.severity.label}): "
-        f"{f.count:,} {escape(f.unit)} — show records</summary>"
-        f"<p>Rule: {escape(f.rule)}</p>{_why_list(f, lang)}"
+        f"{f.count:,} {escape(texts['unit'])} — {escape(show)}</summary>"
+        f"<p>{escape(rule)}</p>{_why_list(f, lang)}"
         f"<table><tr>{head}</tr>{rows}</table>{more}</details>"
     )
 
@@ -140,26 +207,38 @@ _UNKNOWN_SKIPS = {
 }
 
 
-def unknown_lines(result: AuditResult) -> list[str]:
-    """One sentence per roll column some rows lack, naming the checks that skipped them."""
+def unknown_lines(result: AuditResult, w: Words = english) -> list[str]:
+    """One sentence per roll column some rows lack, naming the checks that skipped them
+    (``audit.cli.without.<column>``, the sentences the command line prints)."""
     total = result.rows_read.get("roll", 0)
     out = []
     for column, n in result.roll_rows_without.items():
         if n:
             what, checks = _UNKNOWN_SKIPS.get(column, (column, "checks that need it"))
-            out.append(f"{n:,} of {total:,} roll rows without {what}: skipped by the {checks}")
+            english_line = f"{{n}} of {{total}} roll rows without {what}: skipped by the {checks}"
+            values = {"n": f"{n:,}", "total": f"{total:,}"}
+            out.append(
+                w(f"audit.cli.without.{column}", english_line, **values)
+                if column in _UNKNOWN_SKIPS
+                else english_line.format(**values)
+            )
     return out
 
 
-def _unknown_paragraph(result: AuditResult) -> str:
-    lines = unknown_lines(result)
+def _unknown_paragraph(result: AuditResult, w: Words = english) -> str:
+    lines = unknown_lines(result, w)
     if not lines:
         return ""
     items = "".join(f"<li>{escape(line)}</li>" for line in lines)
-    return (
-        "<p>Not known in the roll: the checks named did not look at these rows, so a count "
-        f"of 0 from them is not an all-clear.</p><ul>{items}</ul>"
+    said = w(
+        "audit.html.unknown",
+        "Not known in the roll: the checks named did not look at these rows, so a count "
+        "of 0 from them is not an all-clear.",
     )
+    return f"<p>{escape(said)}</p><ul>{items}</ul>"
+
+
+_HEADING = "Integrity audit of the voter roll and voting activity"
 
 
 def render(
@@ -167,44 +246,85 @@ def render(
     observer: bool = False,
     fail_on: Severity = Severity.HIGH,
     lang: str = "en",
+    said: Said = _as_written,
+    words: Words = english,
 ) -> str:
     """The report as one HTML string (inline CSS and SVG; no script, no network).
 
-    ``lang`` (``ru``, ``kk`` or ``en``) is the language of why each record was raised."""
-    view = "observer (counts only)" if observer else "organiser (names records)"
-    flagged = result.at_or_above(fail_on)
-    verdict = (
-        f"{len(flagged)} finding(s) at or above <b>{fail_on.label}</b>"
-        if flagged
-        else f"nothing at or above <b>{fail_on.label}</b>"
+    ``lang`` (``ru``, ``kk`` or ``en``) is the language of why each record was raised;
+    ``said`` gives each finding's title, rule and unit in it and ``words`` the report's
+    own texts (the command line passes the catalogue's; by default the English here)."""
+    w = words
+    view = (
+        w("audit.html.view.observer", "observer (counts only)")
+        if observer
+        else w("audit.html.view.organiser", "organiser (names records)")
     )
-    rows_read = ", ".join(f"{k}: {v:,} rows" for k, v in result.rows_read.items())
+    flagged = result.at_or_above(fail_on)
+    level = f"<b>{fail_on.label}</b>"
+    verdict = (
+        escape(
+            w(
+                "audit.html.verdict.found",
+                "{n} finding(s) at or above {severity}",
+                n=len(flagged),
+                severity="\0",
+            )
+        ).replace("\0", level)
+        if flagged
+        else escape(
+            w("audit.html.verdict.none", "nothing at or above {severity}", severity="\0")
+        ).replace("\0", level)
+    )
+    files = {"roll": w("audit.file.roll", "roll"), "activity": w("audit.file.activity", "activity")}
+    rows_read = ", ".join(
+        w("audit.html.rows_read", "{file}: {n} rows", file=files.get(k, k), n=f"{v:,}")
+        for k, v in result.rows_read.items()
+    )
+    summary = escape(
+        w(
+            "audit.html.summary",
+            "View: {view}. Read {rows}; {bad} malformed row(s) skipped and listed. "
+            "Verdict: {verdict}.",
+            view=view,
+            rows=rows_read,
+            bad=f"{len(result.bad_rows):,}",
+            verdict="\0",
+        )
+    ).replace("\0", verdict)
+    heads = "".join(
+        f"<th>{escape(w(f'audit.html.column.{k}', k))}</th>"
+        for k in ("severity", "check", "what", "count", "groups")
+    )
     parts = [
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{escape(lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>honestballot integrity audit</title>",
+        f"<title>{escape(w('audit.html.title', 'honestballot integrity audit'))}</title>",
         f"<style>{_CSS}</style></head><body>",
-        "<h1>Integrity audit of the voter roll and voting activity</h1>",
-        f"<p>View: {view}. Read {escape(rows_read)}; {len(result.bad_rows):,} malformed "
-        f"row(s) skipped and listed. Verdict: {verdict}.</p>",
-        _unknown_paragraph(result),
-        "<h2>Findings</h2><table><tr><th>severity</th><th>check</th><th>what</th>"
-        "<th>count</th><th>groups</th></tr>",
-        *(_finding_row(f) for f in result.findings),
-        "</table><h2>Charts</h2>",
+        f"<h1>{escape(w('audit.html.heading', _HEADING))}</h1>",
+        f"<p>{summary}</p>",
+        _unknown_paragraph(result, w),
+        f"<h2>{escape(w('audit.html.findings', 'Findings'))}</h2><table><tr>{heads}</tr>",
+        *(_finding_row(f, said) for f in result.findings),
+        f"</table><h2>{escape(w('audit.html.charts', 'Charts'))}</h2>",
     ]
     series = result.series
     for name, pairs in series.get("clusters", {}).items():
-        parts.append(f"<figure>{_cluster_chart(name, pairs)}</figure>")
-    parts.append(f"<figure>{_enrolment_chart(series)}</figure>")
+        parts.append(f"<figure>{_cluster_chart(name, pairs, w)}</figure>")
+    parts.append(f"<figure>{_enrolment_chart(series, w)}</figure>")
     if "turnout" in series:
-        parts.append(f"<figure>{_turnout_chart(series['turnout'], observer)}</figure>")
+        parts.append(f"<figure>{_turnout_chart(series['turnout'], observer, w)}</figure>")
     if not observer:
-        parts.append("<h2>Records behind each finding</h2>")
-        parts += [_records_table(f, lang) for f in result.findings if f.count]
-    parts.append(
-        "<p>Generated by <code>honestballot audit</code>. A shared address is a "
-        "signal, never proof; only the national ID is a hard uniqueness rule.</p>"
-    )
+        parts.append(f"<h2>{escape(w('audit.html.records', 'Records behind each finding'))}</h2>")
+        parts += [_records_table(f, lang, said, w) for f in result.findings if f.count]
+    footer = escape(
+        w(
+            "audit.html.footer",
+            "Generated by {command}. A shared address is a signal, never proof; only the "
+            "national ID is a hard uniqueness rule.",
+            command="\0",
+        )
+    ).replace("\0", "<code>honestballot audit</code>")
+    parts.append(f"<p>{footer}</p>")
     parts.append("</body></html>")
     return "\n".join(parts)

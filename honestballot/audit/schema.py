@@ -28,6 +28,12 @@ import duckdb
 
 from honestballot.audit.csv_lines import blank_lines, read_header
 from honestballot.audit.findings import AuditInputError, BadRow, BadRowsError
+from honestballot.errors import Text
+
+
+def no_such_file(path: Path) -> Text:
+    return Text("audit.input.no_such_file", f"{path}: no such file", path=str(path))
+
 
 OnBadRow = Literal["skip", "fail"]
 
@@ -247,12 +253,25 @@ ACTIVITY_COLUMNS: tuple[Column, ...] = (
 def _check_columns(path: Path, names: list[str], spec: tuple[Column, ...]) -> None:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise AuditInputError(f"{path}: column(s) appear twice: {', '.join(dupes)}")
+        raise AuditInputError(
+            Text(
+                "audit.input.columns_twice",
+                f"{path}: column(s) appear twice: {', '.join(dupes)}",
+                path=str(path),
+                columns=", ".join(dupes),
+            )
+        )
     missing = [c.name for c in spec if c.required and c.name not in names]
     if missing:
+        found = ", ".join(names) or Text("audit.input.no_columns", "none")
         raise AuditInputError(
-            f"{path}: missing required column(s): {', '.join(missing)} "
-            f"(found: {', '.join(names) or 'none'})"
+            Text(
+                "audit.input.missing_columns",
+                f"{path}: missing required column(s): {', '.join(missing)} (found: {found})",
+                path=str(path),
+                columns=", ".join(missing),
+                found=found,
+            )
         )
 
 
@@ -298,7 +317,14 @@ def _parquet_source(
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
     except duckdb.Error as exc:
-        raise AuditInputError(f"{path}: not a readable Parquet file ({exc})") from exc
+        raise AuditInputError(
+            Text(
+                "audit.input.not_parquet",
+                f"{path}: not a readable Parquet file ({exc})",
+                path=str(path),
+                detail=str(exc),
+            )
+        ) from exc
     names = [str(r[0]).lower() for r in described]
     _check_columns(path, names, spec)
     as_text = ", ".join(f'CAST("{r[0]}" AS VARCHAR) AS "{str(r[0]).lower()}"' for r in described)
@@ -310,7 +336,7 @@ def check_source(con: duckdb.DuckDBPyConnection, path: Path, spec: tuple[Column,
     missing file, a header that is not UTF-8, a missing or repeated column (for a CSV its
     header line, for Parquet its schema). Cheap: no row is read."""
     if not path.is_file():
-        raise AuditInputError(f"{path}: no such file")
+        raise AuditInputError(no_such_file(path))
     if path.suffix.lower() in (".parquet", ".pq"):
         _parquet_source(con, path, spec)
     else:
@@ -381,7 +407,7 @@ def load_table(
     a header that is not UTF-8, :class:`BadRowsError` for malformed rows under ``fail``.
     """
     if not path.is_file():
-        raise AuditInputError(f"{path}: no such file")
+        raise AuditInputError(no_such_file(path))
     # Line numbers are row positions in the loaded table (see _number_lines).
     con.execute("SET preserve_insertion_order = true")
     parquet = path.suffix.lower() in (".parquet", ".pq")
@@ -426,8 +452,21 @@ def load_table(
             f"(SELECT {trimmed} FROM {source}))"
         )
     except duckdb.Error as exc:
-        kind = "not a readable Parquet file" if parquet else "cannot read as CSV"
-        raise AuditInputError(f"{path}: {kind} ({exc})") from exc
+        raise AuditInputError(
+            Text(
+                "audit.input.not_parquet",
+                f"{path}: not a readable Parquet file ({exc})",
+                path=str(path),
+                detail=str(exc),
+            )
+            if parquet
+            else Text(
+                "audit.input.not_csv",
+                f"{path}: cannot read as CSV ({exc})",
+                path=str(path),
+                detail=str(exc),
+            )
+        ) from exc
     bad = [] if parquet else _rejected_rows(con, path, table)
     _number_lines(con, table, bad, header=not parquet)
     field_bad = con.execute(

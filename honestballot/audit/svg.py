@@ -37,12 +37,18 @@ def _nice_max(value: float) -> float:
     return 10.0 * exp
 
 
-def _y_axis(top: float, y_max: float, plot_h: float, label: str) -> list[str]:
+#: the charts' own words in English; a report in another language passes its own
+NOTHING = "nothing to show"
+LOG_SCALE = "{label} (log scale)"
+SHADED = "shaded: {label}"
+
+
+def _y_axis(top: float, y_max: float, plot_h: float, percent: bool) -> list[str]:
     out = [f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#333"/>']
     for k in range(5):
         v = y_max * k / 4
         y = TOP + plot_h - plot_h * k / 4
-        text = f"{v:.0%}" if label == "share" else f"{v:,.0f}" if y_max >= 4 else f"{v:.1f}"
+        text = f"{v:.0%}" if percent else f"{v:,.0f}" if y_max >= 4 else f"{v:.1f}"
         out.append(
             f'<line x1="{LEFT - 4}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
             f'stroke="#e4e4e4"/>'
@@ -57,17 +63,22 @@ def bar_chart(
     x_label: str,
     y_label: str,
     log_scale: bool = False,
+    nothing: str = NOTHING,
+    log_note: str = LOG_SCALE,
 ) -> str:
-    """Labelled bars; with ``log_scale`` heights follow log10(1 + value), labels stay exact."""
+    """Labelled bars; with ``log_scale`` heights follow log10(1 + value), labels stay exact.
+
+    ``nothing`` is said when there are no bars, ``log_note`` (its ``{label}`` the y
+    label) names the axis of a log scale."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     if not bars:
-        return _frame(title, [f'<text x="{LEFT}" y="{TOP + 30}">nothing to show</text>'])
+        return _frame(title, [f'<text x="{LEFT}" y="{TOP + 30}">{escape(nothing)}</text>'])
 
     def h(v: float) -> float:
         return math.log10(1 + v) if log_scale else v
 
     top = _nice_max(max(h(v) for _, v in bars))
-    body = [] if log_scale else _y_axis(top, top, plot_h, y_label)
+    body = [] if log_scale else _y_axis(top, top, plot_h, False)
     slot = plot_w / len(bars)
     for i, (label, value) in enumerate(bars):
         bh = plot_h * h(value) / top
@@ -93,7 +104,7 @@ def bar_chart(
         f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 8}" text-anchor="middle">'
         f"{escape(x_label)}</text>"
     )
-    note = f"{y_label} (log scale)" if log_scale else y_label
+    note = log_note.format(label=y_label) if log_scale else y_label
     body.append(
         f'<text x="14" y="{TOP + plot_h / 2}" transform="rotate(-90 14 '
         f'{TOP + plot_h / 2})" text-anchor="middle">{escape(note)}</text>'
@@ -108,14 +119,21 @@ def line_chart(
     y_label: str,
     shade: Sequence[tuple[float, float]] = (),
     shade_label: str = "",
+    percent: bool = False,
+    nothing: str = NOTHING,
+    shaded: str = SHADED,
 ) -> str:
-    """One polyline per series over a shared x range; ``shade`` spans are drawn behind."""
+    """One polyline per series over a shared x range; ``shade`` spans are drawn behind.
+
+    ``percent``: the y values are shares, labelled as percentages; ``nothing`` is said
+    when there are no points, ``shaded`` (its ``{label}`` the shade's label) over the
+    chart when spans are shaded."""
     points = [p for s in series.values() for p in s]
     legend_rows = (len(series) + 2) // 3
     height = HEIGHT + 16 * legend_rows
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     if not points:
-        return _frame(title, [f'<text x="{LEFT}" y="{TOP + 30}">nothing to show</text>'])
+        return _frame(title, [f'<text x="{LEFT}" y="{TOP + 30}">{escape(nothing)}</text>'])
     xs = [x for x, _ in points] + [x for span in shade for x in span] + [t[0] for t in ticks]
     x0, x1 = min(xs), max(xs)
     x1 = x1 if x1 > x0 else x0 + 1
@@ -134,7 +152,7 @@ def line_chart(
             f'height="{plot_h}" fill="#f4c7c3" opacity="0.7">'
             f"<title>{escape(shade_label)}</title></rect>"
         )
-    body += _y_axis(y_max, y_max, plot_h, y_label)
+    body += _y_axis(y_max, y_max, plot_h, percent)
     body.append(
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
         f'y2="{TOP + plot_h}" stroke="#333"/>'
@@ -160,6 +178,6 @@ def line_chart(
     if shade_label and shade:
         body.append(
             f'<text x="{WIDTH - RIGHT}" y="16" text-anchor="end" fill="#a33">'
-            f"shaded: {escape(shade_label)}</text>"
+            f"{escape(shaded.format(label=shade_label))}</text>"
         )
     return _frame(title, body, height)

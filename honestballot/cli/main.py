@@ -18,7 +18,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from honestballot.audit.cli import audit_command, synth_roll_command
+    from honestballot.cli.audit import audit_command, synth_roll_command
     from honestballot.cli.commission import commission_group
     from honestballot.cli.demo import demo_command
     from honestballot.cli.election import election_group

@@ -545,4 +545,305 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "The activity log's voter has no row in the roll; each such voter once, at their first "
         "event.",
     ),
+    # -- the command line (honestballot audit --lang): what it prints, and its errors -----
+    # check ids, severities (the --fail-on values), numbers, column names and "exit N"
+    # stay as they are in every language, for scripts
+    # the files as the summary and the reports name them (the English is the key the
+    # outputs' rows_read use)
+    "audit.file.roll": ("список", "тізім", "roll"),
+    "audit.file.activity": ("журнал активности", "белсенділік журналы", "activity"),
+    "audit.cli.summary": (
+        "проверено строк: {rows} за {elapsed} с; пропущено строк с ошибками: {bad}",
+        "тексерілген жолдар: {rows}, {elapsed} секундта; өткізіп жіберілген қате жолдар: {bad}",
+        "audited {rows} rows in {elapsed} s; {bad} malformed row(s) skipped",
+    ),
+    "audit.cli.without.birth_date": (
+        "{n} из {total} строк списка без даты рождения: их пропустили проверки даты рождения "
+        "(дата в ИИН, невозможная дата, возраст)",
+        "тізімнің {total} жолының {n} жолында туған күні жоқ: оларды туған күнді тексерулер "
+        "өткізіп жіберді (ЖСН-дегі күн, мүмкін емес күн, жас)",
+        "{n} of {total} roll rows without a birth date: skipped by the birth-date checks "
+        "(IIN date, impossible date, age)",
+    ),
+    "audit.cli.without.enrolled_at": (
+        "{n} из {total} строк списка без времени записи: их пропустили проверки закрытого "
+        "периода и всплесков у операторов",
+        "тізімнің {total} жолының {n} жолында тіркелу уақыты жоқ: оларды жабық кезеңді және "
+        "оператор серпілістерін тексерулер өткізіп жіберді",
+        "{n} of {total} roll rows without an enrolment time: skipped by the closed-window and "
+        "operator-burst checks",
+    ),
+    "audit.cli.without.organisation": (
+        "{n} из {total} строк списка без организации: их пропустили проверки волн организаций "
+        "и кривых явки",
+        "тізімнің {total} жолының {n} жолында ұйым жоқ: оларды ұйым толқындарын және келу "
+        "қисықтарын тексерулер өткізіп жіберді",
+        "{n} of {total} roll rows without an organisation: skipped by the organisation burst "
+        "and turnout-curve checks",
+    ),
+    "audit.cli.exit.found": (
+        "есть находки уровня {severity} и выше",
+        "{severity} деңгейіндегі және одан жоғары табылғандар бар",
+        "findings at or above {severity}",
+    ),
+    "audit.cli.exit.none": (
+        "нет находок уровня {severity} и выше",
+        "{severity} деңгейіндегі және одан жоғары табылғандар жоқ",
+        "nothing at or above {severity}",
+    ),
+    "audit.cli.score.header": (
+        "| проверка | внесено | найдено | точность | полнота |",
+        "| тексеру | енгізілген | табылған | дәлдік | толықтық |",
+        "| check | injected | reported | precision | recall |",
+    ),
+    "audit.cli.error": (
+        "ошибка: {kind}: {message}",
+        "қате: {kind}: {message}",
+        "error: {kind}: {message}",
+    ),
+    "audit.cli.cannot_read": (
+        "{path}: файл не удаётся прочитать ({code})",
+        "{path}: файлды оқу мүмкін емес ({code})",
+        "{path}: cannot read the file ({code})",
+    ),
+    "audit.cli.cannot_read_input": (
+        "не удаётся прочитать входной файл ({code})",
+        "кіріс файлды оқу мүмкін емес ({code})",
+        "cannot read an input file ({code})",
+    ),
+    "audit.cli.cannot_write": (
+        "{path}: файл не удаётся записать ({code})",
+        "{path}: файлға жазу мүмкін емес ({code})",
+        "{path}: cannot write the file ({code})",
+    ),
+    "audit.input.no_such_file": (
+        "{path}: нет такого файла",
+        "{path}: мұндай файл жоқ",
+        "{path}: no such file",
+    ),
+    "audit.input.columns_twice": (
+        "{path}: столбцы встречаются дважды: {columns}",
+        "{path}: бағандар екі рет кездеседі: {columns}",
+        "{path}: column(s) appear twice: {columns}",
+    ),
+    "audit.input.missing_columns": (
+        "{path}: нет обязательных столбцов: {columns} (есть: {found})",
+        "{path}: міндетті бағандар жоқ: {columns} (бары: {found})",
+        "{path}: missing required column(s): {columns} (found: {found})",
+    ),
+    "audit.input.no_columns": ("никаких", "ешқандай", "none"),
+    "audit.input.not_parquet": (
+        "{path}: файл Parquet не читается ({detail})",
+        "{path}: Parquet файлы оқылмайды ({detail})",
+        "{path}: not a readable Parquet file ({detail})",
+    ),
+    "audit.input.not_csv": (
+        "{path}: не читается как CSV ({detail})",
+        "{path}: CSV ретінде оқылмайды ({detail})",
+        "{path}: cannot read as CSV ({detail})",
+    ),
+    "audit.input.header_not_utf8": (
+        "{path}:1: строка заголовка не в кодировке UTF-8 ({detail})",
+        "{path}:1: тақырып жолы UTF-8 кодтауында емес ({detail})",
+        "{path}:1: header is not UTF-8 ({detail})",
+    ),
+    "audit.input.no_header": (
+        "{path}:1: нет строки заголовка",
+        "{path}:1: тақырып жолы жоқ",
+        "{path}:1: no header line",
+    ),
+    "audit.input.memory_limit": (
+        "предел памяти {limit} не принят: {detail}",
+        "{limit} жад шегі қабылданбады: {detail}",
+        "memory limit {limit}: {detail}",
+    ),
+    "audit.input.closed_window_shape": (
+        "закрытый период {window}: нужно НАЧАЛО/КОНЕЦ в формате ISO 8601 ({detail})",
+        "жабық кезең {window}: ISO 8601 пішіміндегі БАСЫ/СОҢЫ керек ({detail})",
+        "closed window {window}: expected START/END in ISO 8601 ({detail})",
+    ),
+    "audit.input.closed_window_offset": (
+        "закрытый период {window}: укажите время в часовом поясе файлов, без смещения",
+        "жабық кезең {window}: уақытты файлдардың уақыт белдеуінде, ығысусыз көрсетіңіз",
+        "closed window {window}: use the files' time zone, without an offset",
+    ),
+    "audit.input.closed_window_order": (
+        "закрытый период {window}: КОНЕЦ должен быть позже НАЧАЛА",
+        "жабық кезең {window}: СОҢЫ БАСЫНАН кейін болуы керек",
+        "closed window {window}: END must be after START",
+    ),
+    "audit.input.as_of": (
+        "--as-of {value}: нужна дата в виде ГГГГ-ММ-ДД",
+        "--as-of {value}: ЖЖЖЖ-АА-КК түріндегі күн керек",
+        "--as-of {value}: expected a date as YYYY-MM-DD",
+    ),
+    "audit.input.bad_rows": (
+        "строки с ошибками ({count}): {rows}{more}",
+        "қате жолдар ({count}): {rows}{more}",
+        "{count} malformed row(s): {rows}{more}",
+    ),
+    "audit.input.bad_rows.more": (
+        " (и ещё {count})",
+        " (және тағы {count})",
+        " (and {count} more)",
+    ),
+    # why a row is malformed: the English is what the audit writes after "column: "
+    # (honestballot/audit/schema.py); the column's name stays
+    "audit.bad.empty": ("пусто", "бос", "empty"),
+    "audit.bad.time": (
+        "не ГГГГ-ММ-ДД ЧЧ:ММ[:СС] без смещения",
+        "ығысусыз ЖЖЖЖ-АА-КК СС:ММ[:СС] емес",
+        "not YYYY-MM-DD HH:MM[:SS] without an offset",
+    ),
+    "audit.bad.date": (
+        "не ГГГГ-ММ-ДД и не ДД.ММ.ГГГГ",
+        "ЖЖЖЖ-АА-КК те, КК.АА.ЖЖЖЖ те емес",
+        "not YYYY-MM-DD or DD.MM.YYYY",
+    ),
+    "audit.bad.yes_no": ("не «да» и не «нет»", "«иә» да, «жоқ» та емес", "not a yes/no value"),
+    "audit.bad.no_at": ("нет знака @", "@ белгісі жоқ", "no @"),
+    "audit.bad.event": ("неизвестный вид события", "белгісіз оқиға түрі", "unknown event type"),
+    "audit.bad.id_kind": ("не iin и не snils", "iin де, snils те емес", "not iin or snils"),
+    "audit.bad.empty_line": ("пустая строка", "бос жол", "empty line"),
+    "audit.bad.too_many_columns": ("лишние столбцы", "артық бағандар", "too many columns"),
+    "audit.bad.missing_columns": ("не хватает столбцов", "бағандар жетпейді", "missing columns"),
+    "audit.bad.invalid_unicode": ("не UTF-8", "UTF-8 емес", "invalid unicode"),
+    "audit.bad.unquoted_value": (
+        "значение с кавычкой внутри не заключено в кавычки",
+        "ішінде тырнақшасы бар мән тырнақшаға алынбаған",
+        "unquoted value",
+    ),
+    "audit.bad.line_size_over_maximum": (
+        "строка длиннее предела",
+        "жол шектен ұзын",
+        "line size over maximum",
+    ),
+    # -- the HTML reports (honestballot audit --html/--observer-html --lang) ----------------
+    "audit.html.title": (
+        "honestballot: проверка целостности",
+        "honestballot: тұтастықты тексеру",
+        "honestballot integrity audit",
+    ),
+    "audit.html.heading": (
+        "Проверка целостности списка избирателей и активности голосования",
+        "Сайлаушылар тізімінің және дауыс беру белсенділігінің тұтастығын тексеру",
+        "Integrity audit of the voter roll and voting activity",
+    ),
+    "audit.html.view.observer": (
+        "для наблюдателя (только числа)",
+        "бақылаушыға арналған (тек сандар)",
+        "observer (counts only)",
+    ),
+    "audit.html.view.organiser": (
+        "для организатора (с записями)",
+        "ұйымдастырушыға арналған (жазбалармен)",
+        "organiser (names records)",
+    ),
+    "audit.html.verdict.found": (
+        "находок уровня {severity} и выше: {n}",
+        "{severity} деңгейіндегі және одан жоғары табылғандар: {n}",
+        "{n} finding(s) at or above {severity}",
+    ),
+    "audit.html.verdict.none": (
+        "нет находок уровня {severity} и выше",
+        "{severity} деңгейіндегі және одан жоғары табылғандар жоқ",
+        "nothing at or above {severity}",
+    ),
+    "audit.html.rows_read": ("{file}: строк {n}", "{file}: {n} жол", "{file}: {n} rows"),
+    "audit.html.summary": (
+        "Вид: {view}. Прочитано: {rows}; строк с ошибками пропущено и перечислено: {bad}. "
+        "Итог: {verdict}.",
+        "Түрі: {view}. Оқылды: {rows}; өткізіп жіберілген және тізілген қате жолдар: {bad}. "
+        "Қорытынды: {verdict}.",
+        "View: {view}. Read {rows}; {bad} malformed row(s) skipped and listed. Verdict: {verdict}.",
+    ),
+    "audit.html.unknown": (
+        "Неизвестно в списке: названные проверки эти строки не смотрели, поэтому 0 у них — "
+        "не знак того, что всё в порядке.",
+        "Тізімде белгісіз: аталған тексерулер бұл жолдарды қарамады, сондықтан олардағы 0 — "
+        "бәрі дұрыс дегенді білдірмейді.",
+        "Not known in the roll: the checks named did not look at these rows, so a count "
+        "of 0 from them is not an all-clear.",
+    ),
+    "audit.html.findings": ("Находки", "Табылғандар", "Findings"),
+    "audit.html.column.severity": ("важность", "маңыздылық", "severity"),
+    "audit.html.column.check": ("проверка", "тексеру", "check"),
+    "audit.html.column.what": ("что", "не", "what"),
+    "audit.html.column.count": ("число", "саны", "count"),
+    "audit.html.column.groups": ("групп", "топтар", "groups"),
+    "audit.html.charts": ("Графики", "Графиктер", "Charts"),
+    "audit.html.records": (
+        "Записи за каждой находкой",
+        "Әр табылғанның артындағы жазбалар",
+        "Records behind each finding",
+    ),
+    "audit.html.more": (
+        "Ещё {n} — в выводе JSON/CSV.",
+        "Тағы {n} — JSON/CSV шығысында.",
+        "{n} more in the JSON/CSV output.",
+    ),
+    "audit.html.show_records": ("показать записи", "жазбаларды көрсету", "show records"),
+    "audit.html.rule": ("Правило: {rule}", "Ереже: {rule}", "Rule: {rule}"),
+    "audit.html.footer": (
+        "Создано командой {command}. Общий адрес — признак, а не доказательство; строгое "
+        "правило уникальности — только идентификационный номер.",
+        "{command} командасымен жасалды. Ортақ мекенжай — белгі, дәлел емес; қатаң "
+        "бірегейлік ережесі — тек жеке сәйкестендіру нөмірі.",
+        "Generated by {command}. A shared address is a signal, never proof; only the "
+        "national ID is a hard uniqueness rule.",
+    ),
+    "audit.html.nothing": ("нечего показать", "көрсететін ештеңе жоқ", "nothing to show"),
+    "audit.html.log_scale": (
+        "{label} (логарифмическая шкала)",
+        "{label} (логарифмдік шкала)",
+        "{label} (log scale)",
+    ),
+    "audit.html.shaded": ("закрашено: {label}", "боялған: {label}", "shaded: {label}"),
+    "audit.html.clusters.phone": (
+        "Избиратели с общим телефоном: кластеры по размеру",
+        "Телефоны ортақ сайлаушылар: кластерлер көлемі бойынша",
+        "Voters sharing one phone: clusters by size",
+    ),
+    "audit.html.clusters.email": (
+        "Избиратели с общим адресом e-mail: кластеры по размеру",
+        "E-mail мекенжайы ортақ сайлаушылар: кластерлер көлемі бойынша",
+        "Voters sharing one e-mail: clusters by size",
+    ),
+    "audit.html.clusters.device": (
+        "Избиратели с общим устройством: кластеры по размеру",
+        "Құрылғысы ортақ сайлаушылар: кластерлер көлемі бойынша",
+        "Voters sharing one device: clusters by size",
+    ),
+    "audit.html.clusters.x": (
+        "избирателей в кластере",
+        "кластердегі сайлаушылар",
+        "voters in the cluster",
+    ),
+    "audit.html.clusters.y": ("кластеров", "кластерлер", "clusters"),
+    "audit.html.enrolments.title": (
+        "Записи в список по времени",
+        "Тізімге тіркелу уақыт бойынша",
+        "Enrolments over time",
+    ),
+    "audit.html.enrolments.per_day": ("записей в день", "күніне тіркелу", "enrolments per day"),
+    "audit.html.enrolments.per_hour": (
+        "записей в час",
+        "сағатына тіркелу",
+        "enrolments per hour",
+    ),
+    "audit.html.enrolments.y": ("записей", "тіркелу", "enrolments"),
+    "audit.html.enrolments.closed": ("запись закрыта", "тіркелу жабық", "enrolment closed"),
+    "audit.html.turnout.title": (
+        "Явка по часам суток: доля избирателей каждой организации",
+        "Тәулік сағаттары бойынша келу: әр ұйым сайлаушыларының үлесі",
+        "Turnout by hour of day: share of each organisation's voters",
+    ),
+    "audit.html.turnout.y": ("доля", "үлес", "share"),
+    "audit.html.turnout.everyone": ("все избиратели", "барлық сайлаушылар", "all voters"),
+    "audit.html.turnout.organisation": (
+        "организация {letter}",
+        "{letter} ұйымы",
+        "organisation {letter}",
+    ),
+    "audit.html.turnout.flagged": ("{name} (отмечена)", "{name} (белгіленген)", "{name} (flagged)"),
 }

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from honestballot.audit.cli import audit_command, synth_roll_command
-from honestballot.audit.findings import AuditInputError
+from honestballot.cli.audit import audit_command, synth_roll_command
 from tests.factories import ROLL_HEADER, roll_row, write_csv
 
 REPO = Path(__file__).resolve().parents[2]
@@ -145,5 +144,8 @@ def test_memory_limit_is_passed_to_duckdb(tmp_path: Path) -> None:
     assert _audit([str(roll), "--quiet", "--json", str(plain)])[0] == 1
     assert _audit([str(roll), "--quiet", "--memory-limit", "64MB", "--json", str(limited)])[0] == 1
     assert json.loads(limited.read_text()) == json.loads(plain.read_text())
-    with pytest.raises(AuditInputError, match="memory limit 'lots'"):
-        _audit([str(roll), "--quiet", "--memory-limit", "lots"])
+    result = CliRunner().invoke(
+        audit_command, [str(roll), "--memory-limit", "lots", "--lang", "en"], standalone_mode=False
+    )
+    assert result.return_value == 2
+    assert result.stderr.startswith("error: AuditInputError: memory limit 'lots': ")

@@ -226,3 +226,45 @@ def test_every_error_of_the_log_waits_for_the_rolls(
     with pytest.raises(type(log_error)) as raised:
         run_audit(roll_ok, log)
     assert raised.value is log_error
+
+
+def test_under_fail_a_bad_roll_line_stops_the_run_before_the_log_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A user who asked to stop on a bad row hears of the roll's line 3 at once, not after
+    # a long log was loaded and cut: the roll's rows are checked first, and the log (here
+    # one that would fail to load, lacking a column) is never opened.
+    opened: list[str] = []
+
+    def recording(con: duckdb.DuckDBPyConnection, path: Path, *args: Any) -> tuple[int, list[Any]]:
+        opened.append(path.name)
+        return load_table(con, path, *args)
+
+    def cut(con: duckdb.DuckDBPyConnection) -> None:
+        raise AssertionError("the log was cut")
+
+    real_cut = engine.cut_log
+    monkeypatch.setattr(engine, "load_table", recording)
+    monkeypatch.setattr(engine, "cut_log", cut)
+    broken_log = write_csv(tmp_path / "activity.csv", ACTIVITY_HEADER[:-2], [])
+    messy = _messy_roll(tmp_path)
+    with pytest.raises(BadRowsError) as info:
+        run_audit(messy, broken_log, on_bad_row="fail")
+    assert (info.value.bad_rows[0].file, info.value.bad_rows[0].line) == (str(messy), 3)
+    assert {b.file for b in info.value.bad_rows} == {str(messy)}
+    assert opened == ["messy.csv"]
+    # a good roll under fail is checked, dropped, and loaded again after the log: the
+    # findings are those of skip
+    monkeypatch.setattr(engine, "cut_log", real_cut)
+    rows = [roll_row(i) for i in range(6)]
+    rows.append(roll_row(6, national_id=rows[0]["national_id"]))
+    good = write_csv(tmp_path / "good.csv", ROLL_HEADER, rows)
+    log = _log(tmp_path)
+    opened.clear()
+    failing, skipping = run_audit(good, log, on_bad_row="fail"), run_audit(good, log)
+    assert opened == ["good.csv", "activity.csv", "good.csv", "activity.csv", "good.csv"]
+    assert failing.rows_read == skipping.rows_read == {"roll": 7, "activity": 1}
+    assert [(f.check, f.severity, f.count, f.records) for f in failing.findings] == [
+        (f.check, f.severity, f.count, f.records) for f in skipping.findings
+    ]
+    assert any(f.check == "id.duplicate" and f.count == 2 for f in failing.findings)

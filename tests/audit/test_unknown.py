@@ -11,11 +11,11 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from honestballot.audit.cli import audit_command
 from honestballot.audit.config import AuditConfig, ClosedWindow
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditResult, Severity, observer_summary, to_json
 from honestballot.audit.report_html import render
+from honestballot.cli.audit import audit_command
 from tests.factories import ROLL_HEADER, make_iin, make_snils, roll_row, write_csv
 
 MakeFile = Callable[[Sequence[dict[str, Any]]], Path]
@@ -108,8 +108,8 @@ def test_every_report_counts_the_unknown_rows(roll_file: MakeFile, tmp_path: Pat
     known = write_csv(tmp_path / "known.csv", ROLL_HEADER, [roll_row(9)])
     assert "roll rows without" not in render(run_audit(known))
 
-    out = CliRunner().invoke(audit_command, [str(path), "--json", str(tmp_path / "a.json")],
-                             standalone_mode=False)
+    args = [str(path), "--json", str(tmp_path / "a.json"), "--lang", "en"]
+    out = CliRunner().invoke(audit_command, args, standalone_mode=False)
     assert out.exception is None, out.output
     assert "3 of 4 roll rows without a birth date" in out.output
     written = json.loads((tmp_path / "a.json").read_text("utf-8"))

@@ -90,6 +90,7 @@ DYNAMIC_KEYS = (
     + [f"manifest.duplicate.{what}" for what in ("contest", "unit", "option")]
     + [f"report.already_{status}" for status in ("published", "rejected")]
     + [f"json.{rule}" for rule in JSON_RULES]
+    + [f"audit.cli.without.{c}" for c in ("birth_date", "enrolled_at", "organisation")]
 )
 
 #: the modules whose errors a voter, an organiser or an observer can meet through the pages
@@ -155,10 +156,13 @@ def words(text: str) -> str:
 
 
 def source_keys() -> set[str]:
-    """Every literal key of a ``Text(...)`` in the package."""
+    """Every literal key of a ``Text(...)`` in the package, and of a text the audit's
+    command line says (``_say(lang, "…")``)."""
     found = set()
     for path in SOURCE.rglob("*.py"):
         found |= set(re.findall(r"\bText\(\s*\"([a-z0-9_.]+)\"", path.read_text("utf-8")))
+    audit_cli = (SOURCE / "cli" / "audit.py").read_text("utf-8")
+    found |= set(re.findall(r"\b_say\(\s*\w+,\s*\"([a-z0-9_.]+)\"", audit_cli))
     return found
 
 
@@ -284,6 +288,7 @@ def test_the_source_is_scanned() -> None:
     # the scans below see what they are meant to see (else they would pass on nothing)
     keys = source_keys()
     assert {"signin.code_expired", "rate.try_again", "roll.unit_unknown"} <= keys
+    assert {"audit.cli.summary", "audit.cli.error", "audit.input.bad_rows"} <= keys
     checks = audit_checks()
     assert len(checks) >= 15 and checks["enrol.closed_window"] == {"confirmed", "unconfirmed"}
     assert checks["cast.address_burst"] == {"dominated", "shared"}
@@ -380,3 +385,15 @@ def test_the_catalogue_test_catches_what_it_should() -> None:
 )
 def test_a_wait_is_said_in_each_language(seconds: int, ru: str, kk: str, en: str) -> None:
     assert [in_time(seconds, lang) for lang in LANGUAGES] == [ru, kk, en]
+
+
+def test_every_reason_a_roll_or_log_row_is_bad_for_is_in_the_catalogue() -> None:
+    # the audit writes why a row is malformed as "column: reason" (schema.py's SQL and
+    # csv_lines.py); the command line says each reason from its audit.bad.* entry
+    written = set()
+    for name in ("schema.py", "csv_lines.py"):
+        source = (SOURCE / "audit" / name).read_text("utf-8")
+        written |= set(re.findall(r"['\"](?:[a-z_]+|\{name\}): ([^'\"{}]+)['\"]", source))
+    assert {"empty", "no @", "empty line", "unknown event type"} <= written
+    catalogued = {en for key, (_, _, en) in STRINGS.items() if key.startswith("audit.bad.")}
+    assert written <= catalogued, written - catalogued
