@@ -165,9 +165,7 @@ class StoreBase:
                 else:
                     # one statement: the row's lock and the advisory lock (whichever the
                     # server takes first, no shared holder ever waits for the row)
-                    query = select(elections, func.pg_advisory_xact_lock(key)).with_for_update(
-                        of=elections
-                    )
+                    query = select(elections, func.pg_advisory_xact_lock(key)).with_for_update()
                 # the lock's read is kept: election_row() in this transaction needs no query
                 found = conn.execute(query.where(elections.c.election_id == election_id))
                 row = found.mappings().first()
