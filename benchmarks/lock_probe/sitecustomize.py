@@ -3,11 +3,15 @@
 Loaded by Python at start-up in every process of the server (``bench_primary.py`` puts
 this folder first on the server's ``PYTHONPATH`` and names an output folder in
 ``HB_LOCK_PROBE``); nothing is patched unless that variable is set.  It wraps
-``StoreBase.transaction``: for a transaction that locks an election's row it records how
-long taking the lock took (the connection, ``BEGIN`` and ``SELECT … FOR UPDATE``, waiting
+``StoreBase.transaction``: for a transaction that takes an election's lock it records how
+long taking the lock took (the connection, ``BEGIN`` and the lock's statements, waiting
 for another holder included) and how long the lock was then held (until the commit has
 returned).  The cast and credential queues' batch functions label the transactions they
-open with their batch's size.  One line per transaction, in ``lock-<pid>.tsv``:
+open with their batch's size; a transaction that takes the lock in shared mode (a
+protected voter's request) is labelled ``shared``, and when it also locks the voter's row
+(``RevotingStore.lock_revoting_voter``) that lock gets a line of its own, labelled
+``voter``: its wait (the statement) and its hold (from then to the commit's return).
+One line per lock, in ``lock-<pid>.tsv``:
 
     wall clock (s)   label   items   wait (ms)   hold (ms)
 
@@ -31,7 +35,7 @@ def _install(directory: str) -> None:
     from typing import Any
 
     from honestballot.service.voters import voting
-    from honestballot.store import engine
+    from honestballot.store import engine, revoting
 
     local = threading.local()
     files: dict[int, Any] = {}
@@ -50,22 +54,40 @@ def _install(directory: str) -> None:
     original = engine.StoreBase.transaction
 
     @contextmanager
-    def transaction(self: Any, election_id: str | None = None) -> Iterator[Any]:
+    def transaction(
+        self: Any, election_id: str | None = None, *, shared: bool = False
+    ) -> Iterator[Any]:
         if election_id is None:
             with original(self, election_id) as conn:
                 yield conn
             return
+        local.voter = None
         t0 = time.perf_counter()
-        with original(self, election_id) as conn:
+        with original(self, election_id, shared=shared) as conn:
             t1 = time.perf_counter()
             yield conn
         t2 = time.perf_counter()
-        label, items = getattr(local, "label", ("other", 0))
-        out().write(
-            f"{time.time():.3f}\t{label}\t{items}\t{(t1 - t0) * 1e3:.3f}\t{(t2 - t1) * 1e3:.3f}\n"
-        )
+        label, items = ("shared", 0) if shared else getattr(local, "label", ("other", 0))
+        now = time.time()
+        out().write(f"{now:.3f}\t{label}\t{items}\t{(t1 - t0) * 1e3:.3f}\t{(t2 - t1) * 1e3:.3f}\n")
+        voter, local.voter = local.voter, None
+        if voter is not None:
+            v0, v1 = voter
+            out().write(f"{now:.3f}\tvoter\t0\t{(v1 - v0) * 1e3:.3f}\t{(t2 - v1) * 1e3:.3f}\n")
 
     engine.StoreBase.transaction = transaction  # type: ignore[method-assign]
+
+    lock_voter = revoting.RevotingStore.lock_revoting_voter
+
+    @functools.wraps(lock_voter)
+    def timed_lock_voter(self: Any, *args: Any, **kwargs: Any) -> Any:
+        v0 = time.perf_counter()
+        try:
+            return lock_voter(self, *args, **kwargs)
+        finally:
+            local.voter = (v0, time.perf_counter())
+
+    revoting.RevotingStore.lock_revoting_voter = timed_lock_voter  # type: ignore[method-assign]
 
     def labelled(name: str, method: Any) -> Any:
         @functools.wraps(method)

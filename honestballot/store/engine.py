@@ -1,9 +1,11 @@
 """The store's database: engine, transactions, and the types the service sees.
 
 The board is append-only: rows of ``events`` are inserted, never updated or
-deleted.  Every append happens inside one transaction that first locks the
-election's row (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` on
-PostgreSQL), so sequence numbers are dense and two casts never interleave.  A
+deleted.  Every append happens inside one transaction that first takes the
+election's exclusive lock (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE``
+of its row with its advisory lock on PostgreSQL), so sequence numbers are dense and two
+casts never interleave; a voter's request in an election with re-voting protection
+appends nothing and takes the lock in shared mode (:meth:`StoreBase.transaction`).  A
 transaction commits before the caller hands a receipt to a voter; SQLite runs
 with ``synchronous=FULL`` so a committed ballot survives a crash.
 
@@ -13,13 +15,14 @@ methods; it never executes a statement itself.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeAlias
 
-from sqlalchemy import Engine, create_engine, event, literal, select
+from sqlalchemy import Engine, create_engine, event, func, literal, select
 from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.exc import (
     IntegrityError,
@@ -135,26 +138,52 @@ class StoreBase:
             yield conn
 
     @contextmanager
-    def transaction(self, election_id: str | None = None) -> Iterator[Tx]:
-        """A write transaction; with ``election_id``, the election's row is locked first."""
+    def transaction(self, election_id: str | None = None, *, shared: bool = False) -> Iterator[Tx]:
+        """A write transaction; with ``election_id``, the election's lock is taken first.
+
+        The lock is exclusive unless ``shared``: the election's row ``FOR UPDATE`` and
+        the election's transaction-scoped advisory lock in exclusive mode, which every
+        transaction that changes the board or the election takes.  A ``shared``
+        transaction (a voter's request in an election with re-voting protection) takes
+        that advisory lock in shared mode and then reads the row without locking it: such
+        transactions run together, and none of them runs while an exclusive one does
+        (docs/architecture.md, "The election's lock").  The advisory lock, not ``FOR
+        SHARE`` of the row: a row locked by many transactions in share mode costs a new
+        multixact (its members copied) and a write of the row for each locker, and a
+        ``FOR UPDATE`` waiting behind share lockers can be overtaken by new ones for as
+        long as they keep coming; PostgreSQL's lock manager queues a new shared request
+        behind a waiting exclusive one.  On SQLite every write transaction holds the
+        database's one write lock (``BEGIN IMMEDIATE``), shared or not."""
         with self.engine.connect() as conn, conn.execution_options(write=True).begin():
             if election_id is not None and not self.is_sqlite:
+                key = election_lock_key(election_id)
+                if shared:
+                    # the lock first, then the read: a statement reads what was committed
+                    # when it started, and the row must be read after the lock is held
+                    conn.execute(select(func.pg_advisory_xact_lock_shared(key)))
+                    query = select(elections)
+                else:
+                    # one statement: the row's lock and the advisory lock (whichever the
+                    # server takes first, no shared holder ever waits for the row)
+                    query = select(elections, func.pg_advisory_xact_lock(key)).with_for_update()
                 # the lock's read is kept: election_row() in this transaction needs no query
-                row = (
-                    conn.execute(
-                        select(elections)
-                        .where(elections.c.election_id == election_id)
-                        .with_for_update()
-                    )
-                    .mappings()
-                    .first()
+                found = conn.execute(query.where(elections.c.election_id == election_id))
+                row = found.mappings().first()
+                conn.info[LOCKED] = (
+                    election_id,
+                    {c.name: row[c.name] for c in elections.c} if row is not None else None,
                 )
-                conn.info[LOCKED] = (election_id, dict(row) if row is not None else None)
             try:
                 yield conn
             finally:
                 if not conn.invalidated:  # a lost connection's info would raise, hiding why
                     conn.info.pop(LOCKED, None)
+
+
+def election_lock_key(election_id: str) -> int:
+    """The key of an election's advisory lock on PostgreSQL (a signed 64-bit integer)."""
+    digest = hashlib.sha256(b"election:" + election_id.encode()).digest()
+    return int.from_bytes(digest[:8], "big") - (1 << 63)
 
 
 def _without_pg_detail(context: ExceptionContext) -> None:

@@ -64,6 +64,23 @@ class RevotingStore(StoreBase):
             return None
         return bytes(row[0]), bytes(row[1]), bytes(row[2])
 
+    def lock_revoting_voter(
+        self, conn: Connection, election_id: str, voter_id: int
+    ) -> tuple[bytes, bytes, bytes] | None:
+        """:meth:`revoting_voter`, with the voter's row locked until the transaction ends
+        (``FOR UPDATE`` on PostgreSQL; SQLite's write transaction holds the whole
+        database): a voter's requests, which run together with other voters' under the
+        election's shared lock, read and change the voter's state one at a time."""
+        q = (
+            select(voters.c.handle, voters.c.activation, voters.c.revocation_point)
+            .where(voters.c.election_id == election_id, voters.c.voter_id == voter_id)
+            .with_for_update()
+        )
+        row = conn.execute(q).first()
+        if row is None or None in tuple(row):
+            return None
+        return bytes(row[0]), bytes(row[1]), bytes(row[2])
+
     def set_revocation_point(
         self, conn: Connection, election_id: str, voter_id: int, point: bytes
     ) -> None:

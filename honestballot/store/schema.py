@@ -293,8 +293,10 @@ cover_replacements = Table(
     Column("second_seq", BigInteger, nullable=True),
 )
 
-#: the alphas of every ciphertext of cast and audited ballots version 2: no cast ballot
-#: may share one with an audited ballot (whose randomness the audit made public)
+#: the alphas of every ciphertext of registrations, cast and audited ballots version 2:
+#: no cast ballot may share one with an audited ballot (whose randomness the audit made
+#: public), and no object with another; each alpha once (migration 0014), so that two
+#: requests running together cannot both record one
 revoting_alphas = Table(
     "revoting_alphas",
     metadata,
@@ -302,6 +304,7 @@ revoting_alphas = Table(
     Column("alpha", LargeBinary(32), primary_key=True),
     Column("tracking_hash", LargeBinary(32), primary_key=True),
     Column("audited", Boolean, nullable=False),
+    Index("revoting_alphas_alpha", "election_id", "alpha", unique=True),
 )
 
 contact_exceptions = Table(

@@ -18,16 +18,20 @@ of each counter is drawn in :func:`make_commitment` and :func:`make_cast_row` an
 dropped there: no variable here holds it and no column can.
 
 Every object is checked completely (its public proofs, then the designated-verifier
-proofs) before the election's lock is taken; under the lock each request reads what
-may have changed and writes, in one transaction.  The objects wait for the board's
-batches (increment 4): a receipt says "recorded".
+proofs) before any lock is taken; then each request reads what may have changed and
+writes, in one transaction under the election's lock in shared mode (voters' requests
+run together; the batches, the close and the phase changes hold it exclusively) and the
+voter's own row lock (one voter's requests one at a time).  A race between two voters
+over a unique key (one ciphertext's alpha in both, one credential registered by both)
+ends as if the requests had come one after the other (:meth:`RevotingDesk._locked`).
+The objects wait for the board's batches (increment 4): a receipt says "recorded".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from honestballot.crypto.elgamal import Ciphertext
 from honestballot.crypto.group import Point, Scalar
@@ -79,7 +83,9 @@ from honestballot.record.revoting import (
     registration_to_json,
 )
 from honestballot.service.board.election import ElectionService
-from honestballot.store.sql import Tx
+from honestballot.store.sql import KeyConflict, Tx
+
+T = TypeVar("T")
 
 #: unused nonces a session keeps; starting another forgets the oldest
 NONCES_PER_SESSION: Final = 4
@@ -172,6 +178,30 @@ class RevotingDesk:
         if row is None or row["phase"] != "open":
             raise ProtocolError(NOT_OPEN)
 
+    def _locked(
+        self,
+        election_id: str,
+        voter_id: int,
+        step: Callable[[Tx, tuple[bytes, bytes, bytes] | None], T],
+    ) -> T:
+        """``step`` in one transaction under the election's shared lock (the election open
+        throughout, no batch or close in between) and the voter's own lock, given what
+        the voter's locked row holds.  Other voters' requests run meanwhile: where one of
+        them committed a row this transaction then inserts again (a tag or voting point,
+        an alpha, a tracking hash: unique keys), the database refuses the insert, and
+        ``step`` runs once more, now seeing that row, so the answer is the one the
+        requests would have had one after the other."""
+        for attempt in (1, 2):
+            try:
+                with self.store.transaction(election_id, shared=True) as conn:
+                    self._require_open(conn, election_id)
+                    voter = self.store.lock_revoting_voter(conn, election_id, voter_id)
+                    return step(conn, voter)
+            except KeyConflict:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
     # -- registration (§2.4) ----------------------------------------------------------------
 
     def start_registration(self, election_id: str, voter_id: int, session: str) -> Commitment:
@@ -232,8 +262,8 @@ class RevotingDesk:
         sigma = private.voting_point
         body = canonical_bytes(registration_to_json(reg)).decode()
         now = self.clock()
-        with self.store.transaction(election_id) as conn:
-            self._require_open(conn, election_id)
+
+        def locked(conn: Tx, current: tuple[bytes, bytes, bytes] | None) -> Answer:
             queued = self.store.queued(conn, election_id, tracking)
             if queued is not None and queued[0] == "registration":
                 return Answer(tracking, new=False)  # a retry whose answer was lost
@@ -244,7 +274,6 @@ class RevotingDesk:
                 raise InvalidInput(TAKEN)
             if self.store.revoting_alphas(conn, election_id, alphas):
                 raise InvalidInput(REGISTRATION_REUSED)
-            current = self.store.revoting_voter(conn, election_id, voter_id)
             if (
                 issued["session"] != session
                 or now - int(issued["created_ms"]) > NONCE_LIFETIME_MS
@@ -268,7 +297,9 @@ class RevotingDesk:
             self.store.set_revocation_point(conn, election_id, voter_id, tau.data)
             self.store.add_revoting_alphas(conn, election_id, tracking, alphas, audited=False)
             self.store.queue_for_board(conn, election_id, "registration", tracking, body, now)
-        return Answer(tracking)
+            return Answer(tracking)
+
+        return self._locked(election_id, voter_id, locked)
 
     # -- ballots version 2 (§3) -----------------------------------------------------------
 
@@ -313,8 +344,8 @@ class RevotingDesk:
         tau = self._credential(ctx, voter_id, ballot, private)
         tracking = ballot.tracking_hash(ctx.public_key)
         alphas = ballot_alphas(ballot)
-        with self.store.transaction(election_id) as conn:
-            self._require_open(conn, election_id)
+
+        def locked(conn: Tx, _voter: object) -> Answer:
             queued = self.store.queued(conn, election_id, tracking)
             if queued is not None:
                 if queued[0] == "cast-row":
@@ -333,7 +364,9 @@ class RevotingDesk:
             self.store.count_ballot(conn, election_id, tau.data, start, ballots + 1)
             self.store.add_revoting_alphas(conn, election_id, tracking, alphas, audited=False)
             self.store.queue_for_board(conn, election_id, "cast-row", tracking, body, self.clock())
-        return Answer(tracking)
+            return Answer(tracking)
+
+        return self._locked(election_id, voter_id, locked)
 
     def audit(
         self, election_id: str, voter_id: int, payload: bytes
@@ -355,8 +388,8 @@ class RevotingDesk:
         body = canonical_bytes(
             {"ballot": ballot_v2_to_json(ballot), "opening": opening_to_json(opening)}
         ).decode()
-        with self.store.transaction(election_id) as conn:
-            self._require_open(conn, election_id)
+
+        def locked(conn: Tx, _voter: object) -> bool:
             queued = self.store.queued(conn, election_id, tracking)
             if queued is not None and queued != ("audit", body):
                 raise BallotRejected(CAST if queued[0] == "cast-row" else REUSED)
@@ -370,11 +403,14 @@ class RevotingDesk:
                 self.store.count_audit(conn, election_id, tau.data)
                 self.store.add_revoting_alphas(conn, election_id, tracking, alphas, audited=True)
                 self.store.queue_for_board(conn, election_id, "audit", tracking, body, self.clock())
+            return queued is None
+
+        new = self._locked(election_id, voter_id, locked)
         shown = {contest: sorted(options) for contest, options in choices.items()}
         for contest, op in zip(ctx.manifest.contests, opening.contests, strict=True):
             if contest.ranked:
                 shown[contest.id] = read_in_order(contest, op.plaintexts)
-        return shown, Answer(tracking, new=queued is None)
+        return shown, Answer(tracking, new=new)
 
     def receipt(self, election_id: str, tracking: bytes) -> dict[str, str | int]:
         """What anyone holding a ballot's tracking hash may learn: that its cast row is

@@ -1,0 +1,308 @@
+"""Voters' requests in an election with re-voting protection run together on PostgreSQL
+(store/engine.py, ``transaction(…, shared=True)``; service/voters/revoting.py): two
+voters' requests are inside their transactions at once; one voter's requests take turns
+on the voter's row and the second gets the answer it gets after the first; a race of two
+voters over one ciphertext ends as if they had come one after the other; the batch poster
+and the close wait for a request in flight and then put it on the board, once.
+
+Each test holds a request inside its transaction (a hook in a store method the request
+calls there) and looks at what the others do meanwhile: whether they reach the same point
+(a barrier that times out otherwise), or wait for a lock (``pg_stat_activity``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.pool import NullPool
+
+from honestballot.crypto.randomness import SeededRandomness
+from honestballot.protocol.credential_seed import generate_seed
+from honestballot.service.voters import revoting
+from honestballot.store.schema import board_queue, revoting_credentials
+from tests.databases import fresh_database
+from tests.factories import (
+    REVOTING_ELECTION,
+    REVOTING_SCHEDULE,
+    DemoCeremonies,
+    DemoCeremony,
+    RevotingElection,
+    open_revoting_election,
+    open_web_election,
+)
+
+ROLL = ["900101300001", "900101300002", "900101300003"]
+#: how long a test waits for something that should happen at once
+PATIENCE_S = 30.0
+
+
+@pytest.fixture
+def election(
+    web_ceremony: DemoCeremony, demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> Iterator[RevotingElection]:
+    """An open election with re-voting protection on PostgreSQL (SQLite runs one write
+    transaction at a time: there is nothing to race)."""
+    with (
+        fresh_database("postgresql", tmp_path / "db") as url,
+        open_web_election(web_ceremony, tmp_path, url, open_=True) as web,
+    ):
+        ceremony = demo_ceremony(REVOTING_ELECTION)
+        yield open_revoting_election(web, ceremony, SeededRandomness("revoting concurrency"))
+
+
+class Run:
+    """A call in a thread of its own; :meth:`result` its value (or raises its error)."""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(call,), daemon=True)
+        self.thread.start()
+
+    def _run(self, call: Callable[[], Any]) -> None:
+        try:
+            self.value = call()
+        except BaseException as exc:  # handed to the test's thread
+            self.error = exc
+
+    def result(self) -> Any:
+        self.thread.join(PATIENCE_S)
+        assert not self.thread.is_alive(), "the call did not finish"
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def _hook(
+    monkeypatch: pytest.MonkeyPatch,
+    election: RevotingElection,
+    name: str,
+    before: Callable[[int], None] = lambda _n: None,
+    after: Callable[[int], None] = lambda _n: None,
+) -> list[int]:
+    """Wrap the store's method ``name``: ``before(n)`` and ``after(n)`` run around its
+    ``n``-th call (from 0); the calls' numbers are returned as they happen."""
+    store = election.web.services.store
+    original = getattr(store, name)
+    calls: list[int] = []
+    count = threading.Lock()
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        with count:
+            n = len(calls)
+            calls.append(n)
+        before(n)
+        out = original(*args, **kwargs)
+        after(n)
+        return out
+
+    monkeypatch.setattr(store, name, wrapped)
+    return calls
+
+
+def _waiting(election: RevotingElection, wait_event: str, query: str) -> None:
+    """Until a session of the election's database waits for a heavyweight lock
+    (``wait_event`` ``tuple``, ``transactionid`` or ``advisory``) running a statement
+    that holds ``query``."""
+    engine = election.web.services.store.engine
+    watcher = create_engine(engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        deadline = time.monotonic() + PATIENCE_S
+        with watcher.connect() as conn:
+            while time.monotonic() < deadline:
+                rows = conn.execute(
+                    text(
+                        "SELECT query FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock' AND wait_event = :event"
+                    ),
+                    {"event": wait_event},
+                ).all()
+                if any(query in q for (q,) in rows):
+                    return
+                time.sleep(0.05)
+    finally:
+        watcher.dispose()
+    raise AssertionError(f"no session waited for a {wait_event} lock in {query!r}")
+
+
+def _queue(election: RevotingElection) -> list[tuple[str, bytes, int | None]]:
+    with election.web.services.store.connect() as conn:
+        q = select(board_queue.c.kind, board_queue.c.tracking_hash, board_queue.c.posted_seq)
+        return [
+            (str(k), bytes(t), s) for k, t, s in conn.execute(q.order_by(board_queue.c.item_id))
+        ]
+
+
+def test_two_voters_registrations_are_inside_their_transactions_at_once(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each registration waits inside its transaction (after the election's shared lock,
+    its voter's row lock, and every check) until the other is there too: under an
+    exclusive lock the barrier would break."""
+    first = election.device(ROLL[0], "device 1")
+    second = election.device(ROLL[1], "device 2")
+    base = election.ctx.base_hash
+    regs = [d.registration(generate_seed(d.rng, base)) for d in (first, second)]
+    barrier = threading.Barrier(2, timeout=PATIENCE_S)
+    _hook(monkeypatch, election, "queue_for_board", before=lambda _n: barrier.wait())
+    runs = [
+        Run(lambda d=d, r=r: d.send_registration(*r))
+        for d, r in zip((first, second), regs, strict=True)
+    ]
+    answers = [run.result() for run in runs]
+    assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
+    assert sorted(kind for kind, _, _ in _queue(election)) == ["registration", "registration"]
+
+
+def test_one_voters_registrations_take_turns_and_the_second_gets_its_answer(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two registrations of one voter, each started on the voter's revocation point of
+    then: the second waits for the voter's row while the first is in its transaction,
+    then is refused as it is after the first (its ``Enc(R)`` is no longer current), and
+    the voter's revocation point is the first's credential."""
+    voter = election.device(ROLL[0], "device 1")
+    base = election.ctx.base_hash
+    seeds = [generate_seed(voter.rng, base) for _ in range(2)]
+    regs = [voter.registration(seed) for seed in seeds]
+    inside, release = threading.Event(), threading.Event()
+
+    def hold_first(n: int) -> None:
+        if n == 0:
+            inside.set()
+            assert release.wait(PATIENCE_S)
+
+    _hook(monkeypatch, election, "queue_for_board", before=hold_first)
+    first = Run(lambda: voter.send_registration(*regs[0]))
+    assert inside.wait(PATIENCE_S)
+    second = Run(lambda: voter.send_registration(*regs[1]))
+    _waiting(election, "transactionid", "FROM voters")  # the row the first holds
+    release.set()
+    assert first.result().status_code == 201
+    refused = second.result()
+    assert refused.status_code == 400, refused.text
+    error = refused.json()["error"]
+    assert (error["code"], error["message"]) == ("invalid_input", str(revoting.NONCE))
+    store = election.web.services.store
+    voter_id = store.voter_by_national_id(election.id, ROLL[0])["voter_id"]
+    with store.connect() as conn:
+        point = store.revoting_voter(conn, election.id, int(voter_id))
+    assert point is not None and point[2] == seeds[0].tag_point(base).data
+    assert [kind for kind, _, _ in _queue(election)] == ["registration"]
+
+
+def test_a_ballot_and_its_copy_at_once_end_as_one_accepted_one_refused(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two voters' ballots made with the same draws (the same alphas: a copy of one's
+    ciphertexts under another credential), sent at once: both read that no ballot has
+    their alphas (the barrier holds each until both have), both insert them, and the
+    unique key makes the later one run its transaction again, which then refuses it as
+    reusing a ciphertext, as it is refused when sent after the first."""
+    devices = [election.device(ROLL[0], "device 1"), election.device(ROLL[1], "device 2")]
+    seeds = []
+    for device in devices:
+        seed, answer = device.register()
+        assert answer.status_code == 201, answer.text
+        seeds.append(seed)
+    ballots = []
+    for device, seed in zip(devices, seeds, strict=True):
+        device.rng = SeededRandomness("the same draws")
+        ballot, _, private = device.ballot(seed)
+        ballots.append((ballot, private))
+    barrier = threading.Barrier(2, timeout=PATIENCE_S)
+    calls = _hook(
+        monkeypatch, election, "revoting_alphas", after=lambda n: n < 2 and barrier.wait()
+    )
+    runs = [Run(lambda d=d, b=b: d.cast(*b)) for d, b in zip(devices, ballots, strict=True)]
+    answers = sorted((run.result() for run in runs), key=lambda a: a.status_code)
+    assert [a.status_code for a in answers] == [201, 409], [a.text for a in answers]
+    error = answers[1].json()["error"]
+    assert (error["code"], error["message"]) == ("ballot_rejected", str(revoting.REUSED))
+    assert len(calls) == 3  # the refused one read the alphas again
+    accepted = bytes.fromhex(answers[0].json()["tracking_hash"])
+    assert [(k, t) for k, t, _ in _queue(election)][-1:] == [("cast-row", accepted)]
+    assert sum(kind == "cast-row" for kind, _, _ in _queue(election)) == 1
+    with election.web.services.store.connect() as conn:
+        counts = conn.execute(select(revoting_credentials.c.ballots)).scalars().all()
+    assert sorted(counts) == [0, 1]
+
+
+def _two_casts_one_held(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Run, threading.Event, list[bytes]]:
+    """Two voters registered; the first voter's ballot held in its transaction after it
+    is queued (so its queue item's id is the smaller), the second's then cast and
+    committed.  (the held cast, its release, both ballots' tracking hashes)"""
+    devices = [election.device(ROLL[0], "device 1"), election.device(ROLL[1], "device 2")]
+    ballots = []
+    for device in devices:
+        seed, answer = device.register()
+        assert answer.status_code == 201, answer.text
+        ballot, _, private = device.ballot(seed)
+        ballots.append((ballot, private))
+    inside, release = threading.Event(), threading.Event()
+
+    def hold_first(n: int) -> None:
+        if n == 0:
+            inside.set()
+            assert release.wait(PATIENCE_S)
+
+    _hook(monkeypatch, election, "queue_for_board", after=hold_first)
+    held = Run(lambda: devices[0].cast(*ballots[0]))
+    assert inside.wait(PATIENCE_S)
+    later = devices[1].cast(*ballots[1])
+    assert later.status_code == 201, later.text
+    tracking = [ballots[0][0].tracking_hash(election.ctx.public_key)]
+    tracking.append(bytes.fromhex(later.json()["tracking_hash"]))
+    return held, release, tracking
+
+
+def test_the_batch_poster_waits_for_a_request_in_flight_then_posts_it_once(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ballot queued but not committed (an id below one committed after it): the
+    poster waits for the election's lock until it commits, then posts both, each once;
+    the next run of the poster posts nothing."""
+    services = election.web.services
+    open_ms = services.batches.open_ms(election.id)
+    assert open_ms is not None
+    now = open_ms + REVOTING_SCHEDULE.interval * 1000
+    services.elections.clock = lambda: now
+    held, release, tracking = _two_casts_one_held(election, monkeypatch)
+    poster = Run(lambda: services.batches.post_due(election.id))
+    _waiting(election, "advisory", "pg_advisory_xact_lock")
+    release.set()
+    assert held.result().status_code == 201
+    assert poster.result() == 1
+    queue = {t: seq for kind, t, seq in _queue(election) if kind == "cast-row"}
+    assert set(queue) == set(tracking) and None not in queue.values()
+    store = services.store
+    with store.connect() as conn:
+        for t in tracking:
+            event = store.event_by_tracking(conn, election.id, t)
+            assert event is not None and event.seq == queue[t]
+    assert services.batches.post_due(election.id) == 0
+
+
+def test_the_close_waits_for_a_request_in_flight_and_puts_it_on_the_board(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The close cannot come between a ballot's checks and its commit: it waits for the
+    election's lock, and its block then posts the ballot."""
+    services = election.web.services
+    held, release, tracking = _two_casts_one_held(election, monkeypatch)
+    close = Run(lambda: services.elections.close(election.id))
+    _waiting(election, "advisory", "pg_advisory_xact_lock")
+    assert services.elections.phase(election.id) == "open"
+    release.set()
+    assert held.result().status_code == 201
+    close.result()
+    assert services.elections.phase(election.id) == "closed"
+    queue = {t: seq for kind, t, seq in _queue(election) if kind == "cast-row"}
+    assert set(queue) == set(tracking) and None not in queue.values()
