@@ -398,6 +398,24 @@ def open_web_election(
     ``organiser_key`` in its setup, if given), the roll imported and an organiser token
     made; opened unless ``open_`` is false (an election with an organiser's key opens with
     its signed roll summary: ``open_`` is for one without)."""
+    with open_web_app(ceremony, tmp_path, url) as web:
+        services = web.services
+        services.elections.create(
+            ceremony.manifest, ceremony.key, organiser_key=organiser_key, unprotected=True
+        )
+        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
+        if open_:
+            services.elections.open(
+                WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
+            )
+        yield replace(web, election_id=WEB_ELECTION)
+
+
+@contextmanager
+def open_web_app(ceremony: DemoCeremony, tmp_path: Path, url: str) -> Iterator[WebElection]:
+    """The app over the database at ``url`` with no election on it yet and an organiser
+    token made: the ground of :func:`open_revoting_election` (its ``election_id`` is the
+    ceremony's election's)."""
     outbox = tmp_path / "outbox"
     config = ServerConfig(
         database_url=url,
@@ -409,16 +427,9 @@ def open_web_election(
     app = asgi(config)
     with TestClient(app, base_url="http://testserver") as client:
         services: Services = app.app.state.services  # type: ignore[attr-defined]
-        services.elections.create(
-            ceremony.manifest, ceremony.key, organiser_key=organiser_key, unprotected=True
-        )
-        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
         token = str(services.organisers.create_token("test organiser"))
-        if open_:
-            services.elections.open(
-                WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
-            )
-        yield WebElection(client, services, WEB_ELECTION, outbox, token, ceremony, url)
+        election_id = ceremony.manifest.election_id
+        yield WebElection(client, services, election_id, outbox, token, ceremony, url)
 
 
 # -- election records -----------------------------------------------------------------
@@ -784,6 +795,13 @@ class RevotingElection:
         self.web.sign_in(client, national_id, self.id)
         return RevotingDevice(self, client, national_id, SeededRandomness(seed))
 
+    def open(self) -> None:
+        """Open the election (made with ``open_=False``) with its roll's summary."""
+        roll = self.web.services.roll
+        self.web.services.elections.open(
+            self.id, roll=lambda conn: roll.summary_body(self.id, conn)
+        )
+
 
 #: the batch schedule of the re-voting tests' election (its presence in the setup marks an
 #: election with re-voting protection)
@@ -849,6 +867,19 @@ def open_revoting_election(
     verified, _, _ = context_from_setup(services.elections.setup_body(election_id))
     assert verified == ctx
     return RevotingElection(web, verified, letters, organiser)
+
+
+@contextmanager
+def protected_election(
+    ceremony: DemoCeremony, directory: Path, seed: str, *, url: str | None = None, **kw: Any
+) -> Iterator[RevotingElection]:
+    """The ceremony's election with re-voting protection (:func:`open_revoting_election`,
+    ``kw`` passed on, its randomness seeded by ``seed``) on an app of its own over the
+    database at ``url`` (a SQLite file in ``directory`` unless given)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    url = url or f"sqlite:///{directory / 'store.sqlite'}"
+    with open_web_app(ceremony, directory, url) as web:
+        yield open_revoting_election(web, ceremony, SeededRandomness(seed), **kw)
 
 
 def publish_signed_station(
