@@ -784,6 +784,8 @@ class RevotingElection:
     letters: dict[str, LetterSecret]
     #: the organiser's secret key (its public key is in the setup): it signs the stations
     organiser: Scalar
+    #: how many batch times :meth:`post_batch` has passed
+    batch_times: int = 0
 
     @property
     def id(self) -> str:
@@ -794,6 +796,21 @@ class RevotingElection:
         client = TestClient(self.web.client.app, base_url="http://testserver")
         self.web.sign_in(client, national_id, self.id)
         return RevotingDevice(self, client, national_id, SeededRandomness(seed))
+
+    def post_batch(self) -> list[int]:
+        """Set the service's clock to the election's next batch time (its clock stays
+        there) and post what is due: the ``seq`` of each event appended."""
+        services = self.web.services
+        open_ms = services.batches.open_ms(self.id)
+        assert open_ms is not None, "the election is not open"
+        store = services.elections.store
+        before = sum(1 for _ in store.iter_events(self.id))
+        assert self.ctx.schedule is not None
+        self.batch_times += 1
+        due = open_ms + self.batch_times * self.ctx.schedule.interval * 1000
+        services.elections.clock = lambda: due
+        assert services.batches.post_due(self.id) == 1
+        return list(range(before, sum(1 for _ in store.iter_events(self.id))))
 
     def open(self) -> None:
         """Open the election (made with ``open_=False``) with its roll's summary."""

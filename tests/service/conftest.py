@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from honestballot.protocol.schedule import Cover, Schedule
 from tests.factories import (
     DemoCeremonies,
     DemoCeremony,
@@ -19,6 +20,10 @@ from tests.factories import (
     make_election,
     protected_election,
 )
+
+#: the ``protected`` election's schedule: a batch a minute of 8 rows and 4 registrations
+#: (its cover is set by open_revoting_election)
+SMALL_BATCHES = Schedule(60, ((8, 4),), cover=Cover(0, 100_000))
 
 
 @pytest.fixture
@@ -46,5 +51,7 @@ def protected(
 ) -> Iterator[RevotingElection]:
     """The ceremony's election with re-voting protection, open (the web roll's voters,
     their letters, the organiser's key: factories.open_revoting_election)."""
-    with protected_election(ceremony, tmp_path, "service", url=database_url) as e:
+    with protected_election(
+        ceremony, tmp_path, "service", url=database_url, schedule=SMALL_BATCHES
+    ) as e:
         yield e
