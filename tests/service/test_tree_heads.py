@@ -53,7 +53,7 @@ def test_tree_heads_never_go_back_whatever_two_signers_do(
         newer = other.publish_tree_head(eid)  # the other process signs the larger tree
         assert newer.head.size == stale.size + len(added)
         # this process signs with its old view: it gets the newer head, stores nothing
-        service.tree = lambda _eid: stale  # type: ignore[method-assign]
+        service.tree = lambda election_id: stale  # type: ignore[method-assign]
         assert service.publish_tree_head(eid) == newer
         del service.tree
         # and a clock behind the other's never takes a head back in time
