@@ -71,6 +71,7 @@ from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.service.encrypted_roll import keep_encrypted_roll
 from honestballot.service.messages.senders import latest_code_for
 from honestballot.service.runtime import ServerConfig, Services
+from honestballot.service.voters.roll import Roll
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import Report, verify_record
 from honestballot.web.app import asgi
@@ -869,17 +870,11 @@ def open_revoting_election(
         quorum=quorum,
     )
     services.roll.import_csv(election_id, web_roll_csv(list(roll)))
-    summary = services.roll.summary_body(election_id)
     voters = [RollVoter(nid, name, unit) for nid, name, _, _, unit in roll]
-    made = build_roll_upload(election_id, ctx, summary, voters, organiser, rng)
-    if keep_roll:
-        upload = upload_to_json(made.upload)
-        keep_encrypted_roll(services.elections, services.roll, election_id, upload)
-    if open_:
-        services.elections.open(
-            election_id, roll=lambda conn: services.roll.summary_body(election_id, conn)
-        )
-    letters = {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
+    letters = make_encrypted_roll(
+        services.elections, services.roll, election_id, organiser, voters, rng,
+        keep=keep_roll, open_=open_,
+    )  # fmt: skip
     # the devices take the election (and W) from the setup on the board, checked
     verified, _, _ = context_from_setup(services.elections.setup_body(election_id))
     assert verified == ctx
@@ -897,6 +892,30 @@ def protected_election(
     url = url or f"sqlite:///{directory / 'store.sqlite'}"
     with open_web_app(ceremony, directory, url) as web:
         yield open_revoting_election(web, ceremony, SeededRandomness(seed), **kw)
+
+
+def make_encrypted_roll(
+    elections: ElectionService,
+    roll: Roll,
+    election_id: str,
+    organiser: Scalar,
+    voters: Sequence[RollVoter],
+    rng: Randomness,
+    *,
+    keep: bool = True,
+    open_: bool = False,
+) -> dict[str, LetterSecret]:
+    """The organiser's encrypted roll of the election (in setup, ``voters`` its imported
+    roll) made as ``make-roll`` makes it, kept unless ``keep`` is false, and the election
+    opened with it if ``open_``; each voter's letter, by national ID."""
+    ctx = elections.context(election_id)
+    summary = roll.summary_body(election_id)
+    made = build_roll_upload(election_id, ctx, summary, list(voters), organiser, rng)
+    if keep:
+        keep_encrypted_roll(elections, roll, election_id, upload_to_json(made.upload))
+    if open_:
+        elections.open(election_id, roll=lambda conn: roll.summary_body(election_id, conn))
+    return {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
 
 
 def publish_signed_station(

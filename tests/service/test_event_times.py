@@ -10,13 +10,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from honestballot.service.clock import now_ms
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.stations import prove_commission_key
 from honestballot.record.stations import commission_key_to_json
 from honestballot.service.board.election import ElectionService
+from honestballot.service.clock import now_ms
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record
 from tests.factories import DemoCeremonies, protected_election, publish_signed_station
