@@ -9,14 +9,15 @@ import pytest
 from click.testing import CliRunner
 
 from honestballot.cli.observer import log_group
-from honestballot.crypto.randomness import SeededRandomness
-from honestballot.service.demo import run_demo
+from honestballot.cli.demo_election import run_demo_election
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``honestballot demo``'s election with re-voting protection, closed by its trustees:
+    its store and record in the directory."""
     directory = tmp_path_factory.mktemp("log-demo")
-    run_demo(directory, SeededRandomness("log-cli"), voters=12)
+    run_demo_election(directory, voters=6)
     return directory
 
 
