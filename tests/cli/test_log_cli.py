@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from honestballot.cli.observer import log_group
 from honestballot.cli.demo_election import run_demo_election
+from honestballot.cli.observer import log_group
 
 
 @pytest.fixture(scope="module")
