@@ -824,6 +824,9 @@ class RevotingElection:
 #: the batch schedule of the re-voting tests' election (its presence in the setup marks an
 #: election with re-voting protection)
 REVOTING_SCHEDULE = Schedule(60, ((40, 20),), cover=Cover(0, 100_000))
+#: a schedule of small batches (a batch a minute of 8 rows and 4 registrations), for the
+#: tests whose elections with protection need few voters and a small board
+SMALL_SCHEDULE = Schedule(60, ((8, 4),), cover=Cover(0, 100_000))
 #: an epsilon (in thousandths: 100) so large that the cover replacements' noise is 0 but
 #: with odds below 1e-40
 NO_NOISE = 100_000

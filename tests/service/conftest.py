@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from honestballot.protocol.schedule import Cover, Schedule
 from tests.factories import (
+    SMALL_SCHEDULE,
     DemoCeremonies,
     DemoCeremony,
     Election,
@@ -20,10 +20,6 @@ from tests.factories import (
     make_election,
     protected_election,
 )
-
-#: the ``protected`` election's schedule: a batch a minute of 8 rows and 4 registrations
-#: (its cover is set by open_revoting_election)
-SMALL_BATCHES = Schedule(60, ((8, 4),), cover=Cover(0, 100_000))
 
 
 @pytest.fixture
@@ -52,6 +48,6 @@ def protected(
     """The ceremony's election with re-voting protection, open (the web roll's voters,
     their letters, the organiser's key: factories.open_revoting_election)."""
     with protected_election(
-        ceremony, tmp_path, "service", url=database_url, schedule=SMALL_BATCHES
+        ceremony, tmp_path, "service", url=database_url, schedule=SMALL_SCHEDULE
     ) as e:
         yield e

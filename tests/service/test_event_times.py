@@ -19,7 +19,12 @@ from honestballot.service.board.election import ElectionService
 from honestballot.service.clock import now_ms
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record
-from tests.factories import DemoCeremonies, protected_election, publish_signed_station
+from tests.factories import (
+    SMALL_SCHEDULE,
+    DemoCeremonies,
+    protected_election,
+    publish_signed_station,
+)
 from tests.paper_helpers import station_details
 
 PAPER = {"station-1": True, "station-2": False}
@@ -46,7 +51,9 @@ def test_a_process_whose_clock_is_behind_appends_no_earlier_than_the_board(
         said.append(next(behind_at))
         return said[-1]
 
-    with protected_election(ceremony, tmp_path, "clocks", url=database_url, open_=False) as e:
+    with protected_election(
+        ceremony, tmp_path, "clocks", url=database_url, open_=False, schedule=SMALL_SCHEDULE
+    ) as e:
         first = e.web.services.elections
         first.clock = ahead
         second = ElectionService(SqlStore(database_url), rng, clock=behind)

@@ -21,14 +21,19 @@ from sqlalchemy import update
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import VoterCredential, generate_credential
-from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.record.ballot import ballot_to_json
 from honestballot.service import snapshots
 from honestballot.service.board.election import ElectionService
 from honestballot.service.snapshots import LOCK_NAME, SnapshotWriter, turnout, write_snapshots
 from honestballot.store.schema import credentials, elections, voters
 from honestballot.store.sql import SqlStore
-from tests.factories import WEB_ROLL, DemoCeremonies, RevotingElection, protected_election
+from tests.factories import (
+    SMALL_SCHEDULE,
+    WEB_ROLL,
+    DemoCeremonies,
+    RevotingElection,
+    protected_election,
+)
 
 ELECTION = "snapshot-test"
 T0 = 1_709_296_440_000
@@ -45,7 +50,6 @@ CREDENTIAL_UNITS = [
 #: voters on the roll per unit
 ROLL = {"station-1": 4, "station-2": 2, "station-3": 1}
 CHOICE = {"chair": {"cand-1"}, "council": {"member-1"}}
-SCHEDULE = Schedule(60, ((8, 4),), cover=Cover(0, 100_000))
 RESULT_WORDS = ("result", "tally", "count", "choice", "cand-", "member-", "chair", "council")
 
 
@@ -132,7 +136,7 @@ def election(
 ) -> Iterator[Protected]:
     ceremony = demo_ceremony(ELECTION)
     with protected_election(
-        ceremony, tmp_path / "board", "snapshot", url=database_url, schedule=SCHEDULE
+        ceremony, tmp_path / "board", "snapshot", url=database_url, schedule=SMALL_SCHEDULE
     ) as e:
         yield Protected(e)
 

@@ -21,7 +21,6 @@ from honestballot.crypto.merkle import TreeHead
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.errors import InvalidProof, ProtocolError
 from honestballot.protocol.election import ElectionContext, base_hash, manifest_hash
-from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.protocol.stations import prove_commission_key
 from honestballot.protocol.verifier_key import prove_verifier_key
 from honestballot.protocol.witnesses import Witness as NamedWitness
@@ -38,6 +37,7 @@ from honestballot.verify.verifier import Report, verify_record
 from tests.factories import (
     CHOICE,
     OTHER_CHOICE,
+    SMALL_SCHEDULE,
     DemoCeremonies,
     Election,
     RevotingElection,
@@ -95,8 +95,6 @@ STATION: dict[str, Any] = {
     "paper": False,
     "members": [{"name": "A. Chair", "role": "chair", "nominated_by": ""}],
 }
-#: the schedule of the witnessed elections (no batch is due in these tests' time)
-SCHEDULE = Schedule(60, ((8, 4),), cover=Cover(0, 100_000))
 
 
 @dataclass
@@ -166,7 +164,13 @@ def _witnessed_election(
     ceremony = demo_ceremony("witnessed")
     e = _APPS[-1].enter_context(
         protected_election(
-            ceremony, directory, seed, open_=False, schedule=SCHEDULE, witnesses=named, quorum=2
+            ceremony,
+            directory,
+            seed,
+            open_=False,
+            schedule=SMALL_SCHEDULE,
+            witnesses=named,
+            quorum=2,
         )
     )
     rng = SeededRandomness(f"{seed}: the commission")
