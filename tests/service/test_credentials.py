@@ -22,6 +22,7 @@ from honestballot.errors import (
 from honestballot.protocol.credential import generate_credential
 from honestballot.verify.verifier import verify_record
 from tests.factories import (
+    SMALL_SCHEDULE,
     WEB_ROLL,
     DemoCeremony,
     Election,
@@ -79,8 +80,9 @@ def test_the_roll_summary_is_posted_before_opening_and_verified(
     after the shared-contact exceptions, goes on the board before the open, and the
     record verifies with the exceptions counted."""
     with protected_election(
-        ceremony, tmp_path, "roll", url=database_url, open_=False, keep_roll=False
-    ) as e:
+        ceremony, tmp_path, "roll", url=database_url, open_=False, keep_roll=False,
+        schedule=SMALL_SCHEDULE,
+    ) as e:  # fmt: skip
         services = e.web.services
         for contact in ("+7 701 000 0001", "a1@example.org", "c3@example.org"):
             services.roll.add_exception(e.id, contact, "a family's shared contact")
