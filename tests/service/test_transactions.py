@@ -1,6 +1,6 @@
 """Transactions and durability of the election service: a failure rolls everything
 back (a batch of an election with re-voting protection), a receipted ballot survives the
-process being killed (version 1's cast: still to be converted), a lost connection and a
+process being killed, a lost connection and a
 database error surface as themselves (without the statement's values), and two
 organisers creating one election get one election and a refusal."""
 
@@ -24,14 +24,15 @@ from honestballot.errors import (
     ProtocolError,
 )
 from honestballot.protocol.election import ElectionContext
+from honestballot.record.revoting import ballot_private_to_json, ballot_v2_to_json
 from honestballot.service.board.election import ElectionService
+from honestballot.service.clock import now_ms
+from honestballot.service.voters.revoting import RevotingDesk
 from honestballot.store.sql import SqlStore
 from tests.factories import (
     REVOTING_SCHEDULE,
     DemoCeremony,
-    Election,
     RevotingElection,
-    ballot_json,
 )
 
 
@@ -78,27 +79,42 @@ _CAST_AND_HANG = textwrap.dedent(
     """
     import json, sys, time
     from honestballot.service.board.election import ElectionService
+    from honestballot.service.clock import now_ms
+    from honestballot.service.voters.revoting import RevotingDesk
     from honestballot.store.sql import SqlStore
 
-    url, election_id, ballot_path = sys.argv[1:4]
-    service = ElectionService(SqlStore(url))
-    receipt = service.cast(election_id, open(ballot_path, "rb").read())
-    print(json.dumps(receipt.to_json()), flush=True)
+    url, election_id, voter_id, ballot_path = sys.argv[1:5]
+    desk = RevotingDesk(ElectionService(SqlStore(url)), now_ms)
+    answer = desk.cast(election_id, int(voter_id), open(ballot_path, "rb").read())
+    print(json.dumps({"tracking_hash": answer.tracking_hash.hex(), "new": answer.new}), flush=True)
     time.sleep(120)
     """
 )
 
 
 def test_a_receipted_ballot_survives_the_process_being_killed(
-    election: Election, tmp_path: Path
+    protected: RevotingElection, tmp_path: Path
 ) -> None:
-    ballot = election.ballot(2)
+    """A process queues a voter's ballot for the board, answers with its tracking code, and
+    is killed: the ballot waits for its batch, and the same ballot sent again is the same
+    ballot (the voter API's 201 comes from this answer)."""
+    services, eid = protected.web.services, protected.id
+    device = protected.device("900101300003", "a device")
+    seed, answer = device.register()
+    assert answer.status_code == 201, answer.text
+    ballot, _, private = device.ballot(seed)
+    payload = json.dumps(
+        {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
+    )
     ballot_path = tmp_path / "ballot.json"
-    ballot_path.write_text(ballot_json(ballot))
-    before = election.events()
-    election.service.store.close()
+    ballot_path.write_text(payload)
+    voter = services.roll.voter_by_national_id(eid, "900101300003")
+    assert voter is not None
+    url = protected.web.database_url
+    before = [ev.line for ev in services.elections.store.iter_events(eid)]
+    services.elections.store.close()
     child = subprocess.Popen(
-        [sys.executable, "-c", _CAST_AND_HANG, election.url, election.id, str(ballot_path)],
+        [sys.executable, "-c", _CAST_AND_HANG, url, eid, str(voter.voter_id), str(ballot_path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -113,19 +129,20 @@ def test_a_receipted_ballot_survives_the_process_being_killed(
     assert line, f"the child printed no receipt: {err}"
     assert child.returncode == -signal.SIGKILL
     receipt = json.loads(line)
-    assert receipt["tracking_hash"] == ballot.tracking_hash().hex()
+    tracking = ballot.tracking_hash(protected.ctx.public_key)
+    assert receipt == {"tracking_hash": tracking.hex(), "new": True}
 
-    reopened = SqlStore(election.url)
+    reopened = SqlStore(url)
     try:
-        events = list(reopened.iter_events(election.id))
-        assert len(events) == before + 1
-        stored = events[receipt["seq"]]
-        assert stored.kind == "ballot"
-        assert stored.tracking_hash == ballot.tracking_hash()
-        assert reopened.is_latest(election.id, ballot.tracking_hash())
+        assert [ev.line for ev in reopened.iter_events(eid)] == before  # it waits its batch
+        with reopened.connect() as conn:
+            queued = reopened.queued(conn, eid, tracking)
+            assert queued is not None and queued[0] == "cast-row"
+            assert reopened.waiting_count(conn, eid, "cast-row") == 1
         # the service on the reopened store treats a retry as the same ballot
-        again = ElectionService(reopened).cast(election.id, ballot_json(ballot))
-        assert again.seq == receipt["seq"]
+        desk = RevotingDesk(ElectionService(reopened), now_ms)
+        again = desk.cast(eid, voter.voter_id, payload.encode())
+        assert (again.tracking_hash, again.new) == (tracking, False)
     finally:
         reopened.close()
 
