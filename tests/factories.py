@@ -71,6 +71,7 @@ from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.service.encrypted_roll import keep_encrypted_roll
 from honestballot.service.messages.senders import latest_code_for
 from honestballot.service.runtime import ServerConfig, Services
+from honestballot.service.voters.roll import Roll
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import Report, verify_record
 from honestballot.web.app import asgi
@@ -398,6 +399,24 @@ def open_web_election(
     ``organiser_key`` in its setup, if given), the roll imported and an organiser token
     made; opened unless ``open_`` is false (an election with an organiser's key opens with
     its signed roll summary: ``open_`` is for one without)."""
+    with open_web_app(ceremony, tmp_path, url) as web:
+        services = web.services
+        services.elections.create(
+            ceremony.manifest, ceremony.key, organiser_key=organiser_key, unprotected=True
+        )
+        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
+        if open_:
+            services.elections.open(
+                WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
+            )
+        yield replace(web, election_id=WEB_ELECTION)
+
+
+@contextmanager
+def open_web_app(ceremony: DemoCeremony, tmp_path: Path, url: str) -> Iterator[WebElection]:
+    """The app over the database at ``url`` with no election on it yet and an organiser
+    token made: the ground of :func:`open_revoting_election` (its ``election_id`` is the
+    ceremony's election's)."""
     outbox = tmp_path / "outbox"
     config = ServerConfig(
         database_url=url,
@@ -409,16 +428,9 @@ def open_web_election(
     app = asgi(config)
     with TestClient(app, base_url="http://testserver") as client:
         services: Services = app.app.state.services  # type: ignore[attr-defined]
-        services.elections.create(
-            ceremony.manifest, ceremony.key, organiser_key=organiser_key, unprotected=True
-        )
-        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
         token = str(services.organisers.create_token("test organiser"))
-        if open_:
-            services.elections.open(
-                WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
-            )
-        yield WebElection(client, services, WEB_ELECTION, outbox, token, ceremony, url)
+        election_id = ceremony.manifest.election_id
+        yield WebElection(client, services, election_id, outbox, token, ceremony, url)
 
 
 # -- election records -----------------------------------------------------------------
@@ -773,6 +785,8 @@ class RevotingElection:
     letters: dict[str, LetterSecret]
     #: the organiser's secret key (its public key is in the setup): it signs the stations
     organiser: Scalar
+    #: how many batch times :meth:`post_batch` has passed
+    batch_times: int = 0
 
     @property
     def id(self) -> str:
@@ -784,10 +798,35 @@ class RevotingElection:
         self.web.sign_in(client, national_id, self.id)
         return RevotingDevice(self, client, national_id, SeededRandomness(seed))
 
+    def post_batch(self) -> list[int]:
+        """Set the service's clock to the election's next batch time (its clock stays
+        there) and post what is due: the ``seq`` of each event appended."""
+        services = self.web.services
+        open_ms = services.batches.open_ms(self.id)
+        assert open_ms is not None, "the election is not open"
+        store = services.elections.store
+        before = sum(1 for _ in store.iter_events(self.id))
+        assert self.ctx.schedule is not None
+        self.batch_times += 1
+        due = open_ms + self.batch_times * self.ctx.schedule.interval * 1000
+        services.elections.clock = lambda: due
+        assert services.batches.post_due(self.id) == 1
+        return list(range(before, sum(1 for _ in store.iter_events(self.id))))
+
+    def open(self) -> None:
+        """Open the election (made with ``open_=False``) with its roll's summary."""
+        roll = self.web.services.roll
+        self.web.services.elections.open(
+            self.id, roll=lambda conn: roll.summary_body(self.id, conn)
+        )
+
 
 #: the batch schedule of the re-voting tests' election (its presence in the setup marks an
 #: election with re-voting protection)
 REVOTING_SCHEDULE = Schedule(60, ((40, 20),), cover=Cover(0, 100_000))
+#: a schedule of small batches (a batch a minute of 8 rows and 4 registrations), for the
+#: tests whose elections with protection need few voters and a small board
+SMALL_SCHEDULE = Schedule(60, ((8, 4),), cover=Cover(0, 100_000))
 #: an epsilon (in thousandths: 100) so large that the cover replacements' noise is 0 but
 #: with odds below 1e-40
 NO_NOISE = 100_000
@@ -834,21 +873,52 @@ def open_revoting_election(
         quorum=quorum,
     )
     services.roll.import_csv(election_id, web_roll_csv(list(roll)))
-    summary = services.roll.summary_body(election_id)
     voters = [RollVoter(nid, name, unit) for nid, name, _, _, unit in roll]
-    made = build_roll_upload(election_id, ctx, summary, voters, organiser, rng)
-    if keep_roll:
-        upload = upload_to_json(made.upload)
-        keep_encrypted_roll(services.elections, services.roll, election_id, upload)
-    if open_:
-        services.elections.open(
-            election_id, roll=lambda conn: services.roll.summary_body(election_id, conn)
-        )
-    letters = {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
+    letters = make_encrypted_roll(
+        services.elections, services.roll, election_id, organiser, voters, rng,
+        keep=keep_roll, open_=open_,
+    )  # fmt: skip
     # the devices take the election (and W) from the setup on the board, checked
     verified, _, _ = context_from_setup(services.elections.setup_body(election_id))
     assert verified == ctx
     return RevotingElection(web, verified, letters, organiser)
+
+
+@contextmanager
+def protected_election(
+    ceremony: DemoCeremony, directory: Path, seed: str, *, url: str | None = None, **kw: Any
+) -> Iterator[RevotingElection]:
+    """The ceremony's election with re-voting protection (:func:`open_revoting_election`,
+    ``kw`` passed on, its randomness seeded by ``seed``) on an app of its own over the
+    database at ``url`` (a SQLite file in ``directory`` unless given)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    url = url or f"sqlite:///{directory / 'store.sqlite'}"
+    with open_web_app(ceremony, directory, url) as web:
+        yield open_revoting_election(web, ceremony, SeededRandomness(seed), **kw)
+
+
+def make_encrypted_roll(
+    elections: ElectionService,
+    roll: Roll,
+    election_id: str,
+    organiser: Scalar,
+    voters: Sequence[RollVoter],
+    rng: Randomness,
+    *,
+    keep: bool = True,
+    open_: bool = False,
+) -> dict[str, LetterSecret]:
+    """The organiser's encrypted roll of the election (in setup, ``voters`` its imported
+    roll) made as ``make-roll`` makes it, kept unless ``keep`` is false, and the election
+    opened with it if ``open_``; each voter's letter, by national ID."""
+    ctx = elections.context(election_id)
+    summary = roll.summary_body(election_id)
+    made = build_roll_upload(election_id, ctx, summary, list(voters), organiser, rng)
+    if keep:
+        keep_encrypted_roll(elections, roll, election_id, upload_to_json(made.upload))
+    if open_:
+        elections.open(election_id, roll=lambda conn: roll.summary_body(election_id, conn))
+    return {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
 
 
 def publish_signed_station(

@@ -9,14 +9,19 @@ import pytest
 from click.testing import CliRunner
 
 from honestballot.cli.observer import log_group
-from honestballot.crypto.randomness import SeededRandomness
-from honestballot.service.demo import run_demo
+from tests.factories import SMALL_SCHEDULE, DemoCeremonies, protected_election
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo(demo_ceremony: DemoCeremonies, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo election with re-voting protection, open, a batch on its board: its store
+    (``honestballot.sqlite``) and its record (``record.jsonl``) in the directory."""
     directory = tmp_path_factory.mktemp("log-demo")
-    run_demo(directory, SeededRandomness("log-cli"), voters=12)
+    url = f"sqlite:///{directory / 'honestballot.sqlite'}"
+    ceremony = demo_ceremony("demo-primary")
+    with protected_election(ceremony, directory, "log-cli", url=url, schedule=SMALL_SCHEDULE) as e:
+        e.post_batch()
+        e.web.services.elections.export_record(e.id, str(directory / "record.jsonl"))
     return directory
 
 

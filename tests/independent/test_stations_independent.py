@@ -21,7 +21,7 @@ from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.stations import prove_commission_key
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.stations import commission_key_to_json, details_to_json
-from tests.factories import DemoCeremonies, make_election
+from tests.factories import DemoCeremonies, protected_election, publish_signed_station
 from tests.independent import hbcheck
 
 ELECTION = "stations-independent"
@@ -51,25 +51,32 @@ def _details(unit: str, paper: bool, chair: str) -> dict[str, Any]:
 def record(
     demo_ceremony: DemoCeremonies, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
-    """(manifest JSON, the record's events, unit -> details shown) of an election with two
-    stations, one corrected before and one after the open."""
+    """(manifest JSON, the record's events, unit -> details shown) of an election with
+    re-voting protection and two stations, signed by the organiser, one corrected before
+    and one after the open."""
     directory = tmp_path_factory.mktemp("stations-independent")
-    election = make_election(demo_ceremony(ELECTION), directory, "stations", open_=False)
-    service, rng = election.service, SeededRandomness("commissions")
-    digest = manifest_hash(election.ctx.manifest)
-    one = _commission(digest, "station-1", rng)
-    two = _commission(digest, "station-2", rng)
-    service.publish_station_files(ELECTION, _details("station-1", True, "A. Chair"), one)
-    service.publish_station_files(ELECTION, _details("station-2", False, "B. Chair"), two)
-    service.publish_station_files(ELECTION, _details("station-1", True, "A. Chairwoman"), one)
-    service.open(ELECTION)
-    service.publish_station_files(ELECTION, _details("station-2", False, "C. Chair"), two)
-    path = Path(directory) / "record.jsonl"
-    service.export_record(ELECTION, str(path))
-    lines = [hbcheck.strict_loads(line) for line in path.read_bytes().splitlines()]
-    events = [obj for obj in lines if isinstance(obj, dict) and obj.get("type") == "event"]
-    shown = {s.unit: details_to_json(d) for s, _, d in service.stations(ELECTION) if d is not None}
-    return manifest_to_json(election.ctx.manifest), events, shown
+    with protected_election(demo_ceremony(ELECTION), directory, "stations", open_=False) as e:
+        service, rng = e.web.services.elections, SeededRandomness("commissions")
+        digest = manifest_hash(e.ctx.manifest)
+        one = _commission(digest, "station-1", rng)
+        two = _commission(digest, "station-2", rng)
+
+        def publish(details: dict[str, Any], commission: dict[str, Any]) -> None:
+            publish_signed_station(service, ELECTION, e.organiser, details, commission, rng)
+
+        publish(_details("station-1", True, "A. Chair"), one)
+        publish(_details("station-2", False, "B. Chair"), two)
+        publish(_details("station-1", True, "A. Chairwoman"), one)
+        e.open()
+        publish(_details("station-2", False, "C. Chair"), two)
+        path = Path(directory) / "record.jsonl"
+        service.export_record(ELECTION, str(path))
+        lines = [hbcheck.strict_loads(line) for line in path.read_bytes().splitlines()]
+        events = [obj for obj in lines if isinstance(obj, dict) and obj.get("type") == "event"]
+        shown = {
+            s.unit: details_to_json(d) for s, _, d in service.stations(ELECTION) if d is not None
+        }
+        return manifest_to_json(e.ctx.manifest), events, shown
 
 
 def test_hbcheck_accepts_the_stations_and_their_details(
@@ -81,6 +88,7 @@ def test_hbcheck_accepts_the_stations_and_their_details(
     latest = hbcheck.check_stations(manifest, events)
     assert sorted(latest) == ["station-1", "station-2"]
     assert sum(ev["kind"] == "station" for ev in events) == 4
+    assert hbcheck.check_station_signatures(base, setup, events) == 4  # the organiser's
     assert [ev["body"]["sequence"] for ev in events if ev["kind"] == "station"] == [1, 1, 2, 2]
     for unit, body in latest.items():
         details = shown[unit]

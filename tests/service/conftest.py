@@ -1,6 +1,8 @@
-"""Fixtures for the election service's tests: the demo election on a fresh database
-(SQLite and PostgreSQL), open, four voters registered (the builders are in
-tests/factories.py)."""
+"""Fixtures for the election service's tests, on a fresh database (SQLite and PostgreSQL):
+``protected``, the demo election with re-voting protection on an app of its own, open,
+nobody registered yet; ``election``, the demo election of version 1's flow, open, four
+voters' credentials registered, kept only for the tests of version 1's own behaviour,
+which go with it (docs/coercion.md §14 item 8). The builders are in tests/factories.py."""
 
 from __future__ import annotations
 
@@ -9,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import DemoCeremonies, DemoCeremony, Election, make_election
+from tests.factories import (
+    SMALL_SCHEDULE,
+    DemoCeremonies,
+    DemoCeremony,
+    Election,
+    RevotingElection,
+    make_election,
+    protected_election,
+)
 
 
 @pytest.fixture
@@ -29,3 +39,15 @@ def election(ceremony: DemoCeremony, tmp_path: Path, database_url: str) -> Itera
     e = make_election(ceremony, tmp_path, "service", url=database_url)
     yield e
     e.service.store.close()
+
+
+@pytest.fixture
+def protected(
+    ceremony: DemoCeremony, tmp_path: Path, database_url: str
+) -> Iterator[RevotingElection]:
+    """The ceremony's election with re-voting protection, open (the web roll's voters,
+    their letters, the organiser's key: factories.open_revoting_election)."""
+    with protected_election(
+        ceremony, tmp_path, "service", url=database_url, schedule=SMALL_SCHEDULE
+    ) as e:
+        yield e

@@ -21,7 +21,8 @@ from honestballot.audit.config import AuditConfig, ClosedWindow
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditResult
 from honestballot.audit.ids import iin_birth_date
-from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.errors import InvalidInput
 from honestballot.service.activity import (
     ACTIVITY_COLUMNS,
@@ -36,7 +37,7 @@ from honestballot.service.board.election import ElectionService
 from honestballot.service.voters.roll import Roll
 from honestballot.store.schema import activity
 from honestballot.store.sql import SqlStore
-from tests.factories import DemoCeremonies, make_iin
+from tests.factories import REVOTING_SCHEDULE, DemoCeremonies, make_iin
 
 ELECTION = "activity-test"
 T0 = 1_700_000_000_000  # 2023-11-14 22:13:20 UTC
@@ -52,8 +53,9 @@ UA = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
 def store(demo_ceremony: DemoCeremonies, database_url: str) -> Iterator[SqlStore]:
     ceremony = demo_ceremony(ELECTION)
     store = SqlStore(database_url)
+    organiser = base_mul(random_nonzero_scalar(SeededRandomness("the organiser")))
     ElectionService(store, SeededRandomness("activity")).create(
-        ceremony.manifest, ceremony.key, unprotected=True
+        ceremony.manifest, ceremony.key, organiser_key=organiser, schedule=REVOTING_SCHEDULE
     )
     yield store
     store.close()

@@ -1,4 +1,5 @@
-"""The voter roll: import rules, shared-contact exceptions, the public summary.
+"""The voter roll: import rules, shared-contact exceptions, the public summary (of an
+election with re-voting protection).
 
 Every test that touches the store runs on SQLite and on PostgreSQL (``database_url``).
 A refused import must leave the roll exactly as it was.
@@ -12,7 +13,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from honestballot.crypto.randomness import SeededRandomness
+from honestballot.cli.organiser_roll import Voter as RollVoter
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.errors import InvalidInput, RollRejected
 from honestballot.protocol.board import RollEvent
 from honestballot.record.events import EventLine, board_event
@@ -25,11 +28,14 @@ from honestballot.service.voters.roll_csv import (
     normalize_phone,
 )
 from honestballot.store.sql import SqlStore
-from tests.factories import DemoCeremonies, make_iin
+from tests.factories import REVOTING_SCHEDULE, DemoCeremonies, make_encrypted_roll, make_iin
 
 ELECTION = "roll-test"
 UNITS = ("station-1", "station-2", "station-3", "station-4", "station-small")
 HEADER = "national_id,name,phone,email,unit\n"
+#: the organiser's key (the election has re-voting protection: it opens with the
+#: encrypted roll the organiser signs)
+ORGANISER = random_nonzero_scalar(SeededRandomness("the roll's organiser"))
 
 
 IDS = [make_iin(dt.date(1960, 1, 1) + dt.timedelta(days=97 * i), 10 * i) for i in range(12)]
@@ -50,7 +56,12 @@ def setup(demo_ceremony: DemoCeremonies, database_url: str) -> Iterator[Setup]:
     ceremony = demo_ceremony(ELECTION)
     store = SqlStore(database_url)
     service = ElectionService(store, SeededRandomness("roll-service"))
-    service.create(ceremony.manifest, ceremony.key, unprotected=True)
+    service.create(
+        ceremony.manifest,
+        ceremony.key,
+        organiser_key=base_mul(ORGANISER),
+        schedule=REVOTING_SCHEDULE,
+    )
     yield Setup(service, Roll(store, clock=lambda: 1_700_000_000_000))
     store.close()
 
@@ -329,7 +340,10 @@ def test_not_utf8(setup: Setup) -> None:
 
 def test_only_in_setup(setup: Setup) -> None:
     setup.roll.import_csv(ELECTION, csv_bytes(f"{IDS[0]},A,,a@x.example,station-1"))
-    setup.service.open(ELECTION)
+    voters = [RollVoter(IDS[0], "A", "station-1")]
+    rng = SeededRandomness("make-roll")
+    make_encrypted_roll(setup.service, setup.roll, ELECTION, ORGANISER, voters, rng, open_=True)
+    assert setup.service.phase(ELECTION) == "open"
     with pytest.raises(InvalidInput, match="the election is open"):
         setup.roll.import_csv(ELECTION, csv_bytes(f"{IDS[1]},B,,b@x.example,station-1"))
     with pytest.raises(InvalidInput, match="the election is open"):

@@ -134,9 +134,13 @@ def test_a_bad_schedule_in_a_setup_is_refused_by_name(
     service = ElectionService(
         SqlStore(f"sqlite:///{tmp_path / 's.sqlite'}"), SeededRandomness("bad schedule")
     )
-    ctx = service.create(ceremony.manifest, ceremony.key, unprotected=True)
+    organiser = base_mul(random_nonzero_scalar(SeededRandomness("organiser")))
+    ctx = service.create(
+        ceremony.manifest, ceremony.key, organiser_key=organiser, schedule=SCHEDULE
+    )
     setup = service.setup_body(ctx.manifest.election_id)
-    assert "schedule" not in setup and not ctx.revoting
+    assert "schedule" in setup and ctx.revoting
+    assert context_from_setup(setup)[0] == ctx  # its own schedule is read back
     with pytest.raises(RecordFormatError, match=named):
         context_from_setup({**setup, "schedule": schedule})
     service.store.close()

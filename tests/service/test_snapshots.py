@@ -1,5 +1,7 @@
-"""Turnout snapshots: counts per unit after registering, casting and re-casting; files
-written atomically, readable while rewritten, and free of anything about results."""
+"""Turnout snapshots: counts per unit after registering, casting and re-casting (version
+1's credentials, whose counts go with it: docs/coercion.md §14 item 8); files written
+atomically, readable while rewritten, and free of anything about results (an election
+with re-voting protection)."""
 
 from __future__ import annotations
 
@@ -25,7 +27,13 @@ from honestballot.service.board.election import ElectionService
 from honestballot.service.snapshots import LOCK_NAME, SnapshotWriter, turnout, write_snapshots
 from honestballot.store.schema import credentials, elections, voters
 from honestballot.store.sql import SqlStore
-from tests.factories import DemoCeremonies
+from tests.factories import (
+    SMALL_SCHEDULE,
+    WEB_ROLL,
+    DemoCeremonies,
+    RevotingElection,
+    protected_election,
+)
 
 ELECTION = "snapshot-test"
 T0 = 1_709_296_440_000
@@ -68,7 +76,9 @@ class Election:
 
 
 @pytest.fixture
-def election(demo_ceremony: DemoCeremonies, database_url: str) -> Iterator[Election]:
+def v1_election(demo_ceremony: DemoCeremonies, database_url: str) -> Iterator[Election]:
+    """Version 1's election: its credentials are what the turnout's ``credentials`` and
+    ``voted`` count."""
     ceremony = demo_ceremony(ELECTION)
     store = SqlStore(database_url)
     rng = SeededRandomness("snapshot")
@@ -97,6 +107,40 @@ def election(demo_ceremony: DemoCeremonies, database_url: str) -> Iterator[Elect
     store.close()
 
 
+@dataclass
+class Protected:
+    """The election with re-voting protection (the web roll's six voters) under test."""
+
+    election: RevotingElection
+
+    @property
+    def store(self) -> SqlStore:
+        return self.election.web.services.elections.store
+
+    def cast(self, national_id: str = "900101300001") -> None:
+        """The voter registers and casts on a device; the batch with its row is posted."""
+        device = self.election.device(national_id, f"device {national_id}")
+        seed, answer = device.register()
+        assert answer.status_code == 201, answer.text
+        ballot, _, private = device.ballot(seed, CHOICE)
+        assert device.cast(ballot, private).status_code == 201
+        self.election.post_batch()
+
+    def close(self) -> None:
+        self.election.web.services.elections.close(ELECTION)
+
+
+@pytest.fixture
+def election(
+    demo_ceremony: DemoCeremonies, database_url: str, tmp_path: Path
+) -> Iterator[Protected]:
+    ceremony = demo_ceremony(ELECTION)
+    with protected_election(
+        ceremony, tmp_path / "board", "snapshot", url=database_url, schedule=SMALL_SCHEDULE
+    ) as e:
+        yield Protected(e)
+
+
 def by_unit(snapshot: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
     return {
         u["unit"]: (u["voters_on_roll"], u["credentials"], u["voted"]) for u in snapshot["units"]
@@ -111,7 +155,8 @@ def keys_of(value: object) -> set[str]:
     return set()
 
 
-def test_turnout_counts_roll_credentials_and_voters(election: Election) -> None:
+def test_turnout_counts_roll_credentials_and_voters(v1_election: Election) -> None:
+    election = v1_election
     before = turnout(election.store, ELECTION, clock=lambda: T0)
     assert before["election_id"] == ELECTION
     assert before["phase"] == "open"
@@ -148,8 +193,8 @@ def test_turnout_counts_roll_credentials_and_voters(election: Election) -> None:
     assert closed["total"] == revoked["total"]
 
 
-def test_turnout_holds_nothing_about_results(election: Election) -> None:
-    election.cast(0)
+def test_turnout_holds_nothing_about_results(election: Protected) -> None:
+    election.cast()
     snapshot = turnout(election.store, ELECTION)
     assert keys_of(snapshot) == {
         "election_id",
@@ -168,15 +213,15 @@ def test_turnout_holds_nothing_about_results(election: Election) -> None:
 
 
 def test_write_snapshots_writes_parseable_files_atomically(
-    election: Election, tmp_path: Path
+    election: Protected, tmp_path: Path
 ) -> None:
-    election.cast(3)
+    election.cast()
     directory = tmp_path / "public"
     written = write_snapshots(election.store, directory, lambda: T0)
     assert written == [directory / ELECTION / "turnout.json", directory / "elections.json"]
     data = json.loads((directory / ELECTION / "turnout.json").read_text())
     assert data == turnout(election.store, ELECTION, clock=lambda: T0)
-    assert data["total"]["voted"] == 1
+    assert data["total"]["voters_on_roll"] == len(WEB_ROLL) and data["phase"] == "open"
     index = json.loads((directory / "elections.json").read_text())
     assert index == [
         {
@@ -196,10 +241,10 @@ def test_write_snapshots_writes_parseable_files_atomically(
 
 
 def test_a_writer_that_read_earlier_never_writes_last(
-    election: Election, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    election: Protected, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two processes' writers: one reads its counts and stalls; a ballot is cast and the
-    other writer runs.  The file ends with the newer counts, never the stalled ones."""
+    """Two processes' writers: one reads its snapshot and stalls; the election closes and
+    the other writer runs.  The file ends with the newer snapshot, never the stalled one."""
     directory = tmp_path / "public"
     stalled, go_on = threading.Event(), threading.Event()
     real = snapshots.turnout
@@ -217,7 +262,7 @@ def test_a_writer_that_read_earlier_never_writes_last(
     )
     first.start()
     assert stalled.wait(10)
-    election.cast(3)  # the first writer's counts are now out of date
+    election.close()  # the first writer's snapshot is now out of date
     second = threading.Thread(
         target=write_snapshots, args=(election.store, directory), name="second-writer"
     )
@@ -227,11 +272,13 @@ def test_a_writer_that_read_earlier_never_writes_last(
     first.join(10)
     second.join(10)
     data = json.loads((directory / ELECTION / "turnout.json").read_text())
-    assert data["total"]["voted"] == 1
+    assert data["phase"] == "closed"
+    index = json.loads((directory / "elections.json").read_text())
+    assert [e["phase"] for e in index] == ["closed"]
 
 
 def test_a_broken_election_does_not_stop_the_others(
-    election: Election, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    election: Protected, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with election.store.transaction() as conn:
         conn.execute(
@@ -254,7 +301,7 @@ def test_a_broken_election_does_not_stop_the_others(
 
 
 def test_readers_never_see_a_partial_file_while_writers_race(
-    election: Election, database_url: str, tmp_path: Path
+    election: Protected, database_url: str, tmp_path: Path
 ) -> None:
     target = tmp_path / ELECTION / "turnout.json"
     write_snapshots(election.store, tmp_path)
@@ -297,7 +344,7 @@ def test_readers_never_see_a_partial_file_while_writers_race(
 
 
 def test_snapshot_writer_runs_in_the_background_and_survives_errors(
-    election: Election, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    election: Protected, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     writer = SnapshotWriter(election.store, tmp_path / "public", interval_s=0.05)
     writer.start()
@@ -306,8 +353,8 @@ def test_snapshot_writer_runs_in_the_background_and_survives_errors(
     while not target.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert target.exists()
-    election.cast(0)
-    while json.loads(target.read_text())["total"]["voted"] == 0:
+    election.close()
+    while json.loads(target.read_text())["phase"] == "open":
         assert time.monotonic() < deadline
         time.sleep(0.02)
     writer.stop()

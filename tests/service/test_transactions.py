@@ -1,5 +1,6 @@
 """Transactions and durability of the election service: a failure rolls everything
-back, a receipted ballot survives the process being killed, a lost connection and a
+back (a batch of an election with re-voting protection), a receipted ballot survives the
+process being killed, a lost connection and a
 database error surface as themselves (without the statement's values), and two
 organisers creating one election get one election and a refusal."""
 
@@ -17,72 +18,103 @@ from typing import Any
 
 import pytest
 
-from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.errors import (
     ProtocolError,
 )
 from honestballot.protocol.election import ElectionContext
+from honestballot.record.revoting import ballot_private_to_json, ballot_v2_to_json
 from honestballot.service.board.election import ElectionService
+from honestballot.service.clock import now_ms
+from honestballot.service.voters.revoting import RevotingDesk
 from honestballot.store.sql import SqlStore
 from tests.factories import (
-    CHOICE,
-    OTHER_CHOICE,
+    REVOTING_SCHEDULE,
     DemoCeremony,
-    Election,
-    assert_refused,
-    ballot_json,
+    RevotingElection,
 )
 
 
 def test_a_failure_inside_the_transaction_rolls_everything_back(
-    election: Election, monkeypatch: pytest.MonkeyPatch
+    protected: RevotingElection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The ballot row is planned before the credential's latest ballot is set: if the
-    database refuses that later write (on SQLite a statement run after the ballot's
-    insert, on PostgreSQL a part of the batch's one statement), the ballot must not stay
-    on the board."""
+    """A batch's rows are appended before its held ballots are marked posted: if the
+    database refuses that later write, none of the batch's rows may stay on the board,
+    and its ballot waits for the next try."""
     from honestballot.store.sql import StorageError
 
-    first = election.ballot(0, CHOICE)
-    election.cast(first)
-    store = election.service.store
-    plan_latest = store.plan_latest
+    services = protected.web.services
+    store = services.elections.store
+    device = protected.device("900101300001", "a device")
+    seed, answer = device.register()
+    assert answer.status_code == 201, answer.text
+    ballot, _, private = device.ballot(seed)
+    assert device.cast(ballot, private).status_code == 201
+    before = [ev.line for ev in store.iter_events(protected.id)]
+    with store.connect() as conn:
+        waiting = store.waiting_count(conn, protected.id, "cast-row")
+    assert waiting == 1
+    mark_posted = store.mark_posted
 
-    def broken(rows: Any, election_id: str, latest: Any) -> None:
-        plan_latest(rows, election_id, latest)
-        rows.write(lambda _dialect: [("UPDATE no_such_table SET x = 1", ())])
+    def broken(conn: Any, election_id: str, seqs: Any) -> None:
+        mark_posted(conn, election_id, seqs)
+        conn.exec_driver_sql("UPDATE no_such_table SET x = 1")
 
-    monkeypatch.setattr(store, "plan_latest", broken)
-    assert_refused(election, ballot_json(election.ballot(0, OTHER_CHOICE)), StorageError)
+    monkeypatch.setattr(store, "mark_posted", broken)
+    with pytest.raises(StorageError):
+        protected.post_batch()
+    assert [ev.line for ev in store.iter_events(protected.id)] == before
+    with store.connect() as conn:
+        assert store.waiting_count(conn, protected.id, "cast-row") == waiting
+        assert store.batch_state(conn, protected.id)[0] == 0
     monkeypatch.undo()
-    assert store.is_latest(election.id, first.tracking_hash())
+    protected.batch_times -= 1  # the same batch, now posted
+    assert len(protected.post_batch()) > 0
+    with store.connect() as conn:
+        assert store.waiting_count(conn, protected.id, "cast-row") == 0
 
 
 _CAST_AND_HANG = textwrap.dedent(
     """
     import json, sys, time
     from honestballot.service.board.election import ElectionService
+    from honestballot.service.clock import now_ms
+    from honestballot.service.voters.revoting import RevotingDesk
     from honestballot.store.sql import SqlStore
 
-    url, election_id, ballot_path = sys.argv[1:4]
-    service = ElectionService(SqlStore(url))
-    receipt = service.cast(election_id, open(ballot_path, "rb").read())
-    print(json.dumps(receipt.to_json()), flush=True)
+    url, election_id, voter_id, ballot_path = sys.argv[1:5]
+    desk = RevotingDesk(ElectionService(SqlStore(url)), now_ms)
+    answer = desk.cast(election_id, int(voter_id), open(ballot_path, "rb").read())
+    print(json.dumps({"tracking_hash": answer.tracking_hash.hex(), "new": answer.new}), flush=True)
     time.sleep(120)
     """
 )
 
 
 def test_a_receipted_ballot_survives_the_process_being_killed(
-    election: Election, tmp_path: Path
+    protected: RevotingElection, tmp_path: Path
 ) -> None:
-    ballot = election.ballot(2)
+    """A process queues a voter's ballot for the board, answers with its tracking code, and
+    is killed: the ballot waits for its batch, and the same ballot sent again is the same
+    ballot (the voter API's 201 comes from this answer)."""
+    services, eid = protected.web.services, protected.id
+    device = protected.device("900101300003", "a device")
+    seed, answer = device.register()
+    assert answer.status_code == 201, answer.text
+    ballot, _, private = device.ballot(seed)
+    payload = json.dumps(
+        {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
+    )
     ballot_path = tmp_path / "ballot.json"
-    ballot_path.write_text(ballot_json(ballot))
-    before = election.events()
-    election.service.store.close()
+    ballot_path.write_text(payload)
+    voter = services.roll.voter_by_national_id(eid, "900101300003")
+    assert voter is not None
+    url = protected.web.database_url
+    before = [ev.line for ev in services.elections.store.iter_events(eid)]
+    services.elections.store.close()
     child = subprocess.Popen(
-        [sys.executable, "-c", _CAST_AND_HANG, election.url, election.id, str(ballot_path)],
+        [sys.executable, "-c", _CAST_AND_HANG, url, eid, str(voter.voter_id), str(ballot_path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -97,34 +129,41 @@ def test_a_receipted_ballot_survives_the_process_being_killed(
     assert line, f"the child printed no receipt: {err}"
     assert child.returncode == -signal.SIGKILL
     receipt = json.loads(line)
-    assert receipt["tracking_hash"] == ballot.tracking_hash().hex()
+    tracking = ballot.tracking_hash(protected.ctx.public_key)
+    assert receipt == {"tracking_hash": tracking.hex(), "new": True}
 
-    reopened = SqlStore(election.url)
+    reopened = SqlStore(url)
     try:
-        events = list(reopened.iter_events(election.id))
-        assert len(events) == before + 1
-        stored = events[receipt["seq"]]
-        assert stored.kind == "ballot"
-        assert stored.tracking_hash == ballot.tracking_hash()
-        assert reopened.is_latest(election.id, ballot.tracking_hash())
+        assert [ev.line for ev in reopened.iter_events(eid)] == before  # it waits its batch
+        with reopened.connect() as conn:
+            queued = reopened.queued(conn, eid, tracking)
+            assert queued is not None and queued[0] == "cast-row"
+            assert reopened.waiting_count(conn, eid, "cast-row") == 1
         # the service on the reopened store treats a retry as the same ballot
-        again = ElectionService(reopened).cast(election.id, ballot_json(ballot))
-        assert again.seq == receipt["seq"]
+        desk = RevotingDesk(ElectionService(reopened), now_ms)
+        again = desk.cast(eid, voter.voter_id, payload.encode())
+        assert (again.tracking_hash, again.new) == (tracking, False)
     finally:
         reopened.close()
 
 
-def test_a_lost_connection_raises_its_own_error_out_of_a_transaction(election: Election) -> None:
+def test_a_lost_connection_raises_its_own_error_out_of_a_transaction(
+    protected: RevotingElection,
+) -> None:
     """When the connection is lost inside ``transaction(election_id)``, the caller (and the
     log) sees the error that happened, not SQLAlchemy's complaint about the dead
     connection's pending rollback."""
-    store = election.service.store
+    election = protected
+    store = election.web.services.elections.store
     real = pytest.raises(RuntimeError, match="the real error")
     with real, store.transaction(election.id) as conn:
         conn.invalidate()
         raise RuntimeError("the real error")
     with store.engine.connect() as conn:  # the pool goes on working
         assert store.election_row(conn, election.id) is not None
+
+
+_ORGANISER = random_nonzero_scalar(SeededRandomness("the organiser"))
 
 
 def test_two_organisers_creating_the_same_election_at_once_get_one_election_and_a_409(
@@ -160,7 +199,12 @@ def test_two_organisers_creating_the_same_election_at_once_get_one_election_and_
         service = ElectionService(stores[i], SeededRandomness(f"organiser-{i}"))
         start.wait(timeout=60)
         try:
-            outcomes[i] = service.create(ceremony.manifest, ceremony.key, unprotected=True)
+            outcomes[i] = service.create(
+                ceremony.manifest,
+                ceremony.key,
+                organiser_key=base_mul(_ORGANISER),
+                schedule=REVOTING_SCHEDULE,
+            )
         except Exception as exc:
             outcomes[i] = exc
 

@@ -5,16 +5,16 @@ board."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from honestballot.crypto.group import Scalar, base_mul
+from honestballot.crypto.randomness import SeededRandomness
 from honestballot.record.setup import context_from_setup
-from tests.factories import DemoCeremony, Election, make_election
+from honestballot.service.board.election import ElectionService
+from tests.factories import DemoCeremony, RevotingElection, open_revoting_election
 
 
-def _secrets(election: Election) -> tuple[Scalar, Scalar]:
-    with election.service.store.connect() as conn:
-        row = election.service.store.election_row(conn, election.id)
+def _secrets(service: ElectionService, election_id: str) -> tuple[Scalar, Scalar]:
+    with service.store.connect() as conn:
+        row = service.store.election_row(conn, election_id)
     assert row is not None
     return (
         Scalar.decode(bytes.fromhex(row["board_secret"])),
@@ -23,25 +23,25 @@ def _secrets(election: Election) -> tuple[Scalar, Scalar]:
 
 
 def test_every_election_names_a_fresh_w_the_service_knows(
-    election: Election, other_ceremony: DemoCeremony, tmp_path: Path
+    protected: RevotingElection, other_ceremony: DemoCeremony
 ) -> None:
-    board_secret, w = _secrets(election)
-    ctx = election.service.context(election.id)
+    service, election = protected.web.services.elections, protected
+    board_secret, w = _secrets(service, election.id)
+    ctx = service.context(election.id)
     assert ctx.verifier_key == election.ctx.verifier_key == base_mul(w)
     assert w != board_secret
-    setup = election.service.setup_body(election.id)
+    setup = service.setup_body(election.id)
     assert setup["verifier_key"] == base_mul(w).hex()
     assert set(setup["verifier_key_proof"]) == {"c", "s"}
     parsed, _, keys = context_from_setup(setup)  # the proof verifies for this base hash
     assert parsed.verifier_key == keys.verifier_key == ctx.verifier_key
     # w appears on no line of the record, nor in the ballot page's context
-    record = b"".join(election.service.record_lines(election.id))
+    record = b"".join(service.record_lines(election.id))
     assert w.hex().encode() not in record
     assert board_secret.hex().encode() not in record
+    page = election.web.client.get(f"/api/e/{election.id}/context")
+    assert page.status_code == 200 and w.hex() not in page.text
     # another election of the same service gets another W
-    other = make_election(other_ceremony, tmp_path / "other", "other", url=election.url)
-    try:
-        assert other.ctx.verifier_key != ctx.verifier_key
-        assert _secrets(other)[1] != w
-    finally:
-        other.service.store.close()
+    other = open_revoting_election(election.web, other_ceremony, SeededRandomness("other"))
+    assert other.ctx.verifier_key != ctx.verifier_key
+    assert _secrets(service, other.id)[1] != w

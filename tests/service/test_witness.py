@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,15 @@ from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.merkle import TreeHead
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.errors import InvalidProof, ProtocolError
-from honestballot.protocol.election import base_hash, manifest_hash
+from honestballot.protocol.election import ElectionContext, base_hash, manifest_hash
+from honestballot.protocol.stations import prove_commission_key
 from honestballot.protocol.verifier_key import prove_verifier_key
 from honestballot.protocol.witnesses import Witness as NamedWitness
 from honestballot.protocol.witnesses import board_keys_hash
-from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import sign_tree_head
 from honestballot.record.setup import election_key_hash
+from honestballot.record.stations import commission_key_to_json
 from honestballot.record.witness import signature_to_json
 from honestballot.service.board.election import ElectionService
 from honestballot.service.witness import Refused, SplitView, Witness
@@ -35,10 +37,14 @@ from honestballot.verify.verifier import Report, verify_record
 from tests.factories import (
     CHOICE,
     OTHER_CHOICE,
+    SMALL_SCHEDULE,
     DemoCeremonies,
     Election,
+    RevotingElection,
     board_secret_of,
     make_election,
+    protected_election,
+    publish_signed_station,
     renumber,
     resign,
     verifier_secret_of,
@@ -80,15 +86,117 @@ def _secret(name: str) -> Scalar:
 WITNESSES = {"Observers' union": _secret("a"), "Candidate B's team": _secret("b")}
 
 
+#: the station whose corrections grow the witnessed boards (after the open, a station
+#: keeps its key and paper voting, and its details may change)
+STATION: dict[str, Any] = {
+    "unit": "station-1",
+    "address": {"ru": "школа", "kk": "мектеп", "en": "school"},
+    "hours": "08:00-20:00",
+    "paper": False,
+    "members": [{"name": "A. Chair", "role": "chair", "nominated_by": ""}],
+}
+
+
+@dataclass
+class Witnessed:
+    """A witnessed election with re-voting protection, open, on an app of its own; its
+    board grows by corrections of ``station-1``'s details, signed by the organiser."""
+
+    election: RevotingElection
+    commission: Any
+    rng: SeededRandomness
+    corrections: int = 0
+
+    @property
+    def id(self) -> str:
+        return self.election.id
+
+    @property
+    def ctx(self) -> ElectionContext:
+        return self.election.ctx
+
+    @property
+    def url(self) -> str:
+        return self.election.web.database_url
+
+    @property
+    def service(self) -> ElectionService:
+        return self.election.web.services.elections
+
+    def add(self, service: ElectionService | None = None) -> None:
+        """One entry more: a correction of the station's hours, on this board or, given
+        ``service``, on that copy of it (another correction: another entry).  No head is
+        signed for it here (the service signs one after a station): the next head is the
+        periodic signer's, or the one a witness's poll asks for, as for a ballot."""
+        self.corrections += 1
+        on = "" if service is None else " (the copy)"
+        details = {**STATION, "hours": f"08:00-20:00, correction {self.corrections}{on}"}
+        e, target = self.election, service or self.service
+        target.publish_tree_head = lambda election_id: None  # type: ignore[assignment,method-assign,return-value]
+        try:
+            publish_signed_station(target, e.id, e.organiser, details, self.commission, self.rng)
+        finally:
+            del target.publish_tree_head
+
+
+#: the exits of each test's apps (_close_apps)
+_APPS: list[ExitStack] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_apps() -> Iterator[None]:
+    with ExitStack() as stack:
+        _APPS.append(stack)
+        try:
+            yield
+        finally:
+            _APPS.pop()
+
+
 def _witnessed_election(
-    demo_ceremony: DemoCeremonies, directory: Path, *, seed: str = "witnessed"
-) -> Election:
+    demo_ceremony: DemoCeremonies,
+    directory: Path,
+    *,
+    seed: str = "witnessed",
+    witnesses: dict[str, Scalar] = WITNESSES,
+) -> Witnessed:
+    named = [NamedWitness(name, base_mul(s)) for name, s in witnesses.items()]
+    ceremony = demo_ceremony("witnessed")
+    e = _APPS[-1].enter_context(
+        protected_election(
+            ceremony,
+            directory,
+            seed,
+            open_=False,
+            schedule=SMALL_SCHEDULE,
+            witnesses=named,
+            quorum=2,
+        )
+    )
+    rng = SeededRandomness(f"{seed}: the commission")
+    secret = random_nonzero_scalar(rng)
+    digest = manifest_hash(e.ctx.manifest)
+    proof = prove_commission_key(digest, "station-1", secret, base_mul(secret), rng)
+    commission = commission_key_to_json("station-1", digest, base_mul(secret), proof)
+    publish_signed_station(e.web.services.elections, e.id, e.organiser, STATION, commission, rng)
+    e.open()
+    return Witnessed(e, commission, rng)
+
+
+def _witnessed_v1_election(demo_ceremony: DemoCeremonies, directory: Path) -> Election:
+    """Version 1's witnessed election (for the test of its own ``superseded`` event)."""
     named = [NamedWitness(name, base_mul(s)) for name, s in WITNESSES.items()]
-    return make_election(demo_ceremony("witnessed"), directory, seed, witnesses=named, quorum=2)
+    return make_election(
+        demo_ceremony("witnessed"), directory, "witnessed", witnesses=named, quorum=2
+    )
+
+
+#: either witnessed election
+Board = Witnessed | Election
 
 
 def _witness(
-    election: Election,
+    election: Board,
     name: str,
     directory: Path,
     source: Any = None,
@@ -107,7 +215,7 @@ def _witness(
     )
 
 
-def _record(election: Election) -> list[bytes]:
+def _record(election: Board) -> list[bytes]:
     return [line.rstrip(b"\n") for line in election.service.record_lines(election.id, fresh=False)]
 
 
@@ -126,12 +234,12 @@ def test_witnesses_cosign_each_new_head_and_the_record_ends_at_the_witnessed_one
     witnessed = election.service.witnessed_head(election.id)
     assert witnessed is not None and len(witnessed.cosignatures) == 2
 
-    election.cast(election.ballot(0))
+    election.add()
     # a head covering the ballot is signed, but until the quorum co-signs it no inclusion
     # proof is given and the record stops before the ballot
     size_before = witnessed.head.head.size
     assert election.service.inclusion_proof(election.id, size_before) is None
-    assert b"ballot" not in b"".join(_record(election))
+    assert b"".join(_record(election)).count(b'"kind":"station"') == 1  # before the open
     assert a.step().startswith("co-signed")
     assert b.step().startswith("co-signed")
     included = election.service.inclusion_proof(election.id, size_before)
@@ -205,14 +313,14 @@ def test_the_board_refuses_cosignatures_it_cannot_rely_on(
     assert service.add_cosignature(election.id, good) is False  # the same, again
 
 
-def _fork(election: Election, directory: Path) -> ElectionService:
+def _fork(election: Board, directory: Path) -> ElectionService:
     """What a dishonest operator can do: copy the board (with its key) and go on with
     another history on the copy, showing each copy to different people."""
     directory.mkdir()
     src = Path(election.url.removeprefix("sqlite:///"))
     election.service.store.close()
     shutil.copy(src, directory / "store.sqlite")
-    election.service.store = SqlStore(election.url)
+    election.service.store = SqlStore(election.url)  # the app's service goes on
     return ElectionService(
         SqlStore(f"sqlite:///{directory / 'store.sqlite'}"), SeededRandomness("fork")
     )
@@ -225,10 +333,10 @@ def test_a_witness_refuses_a_forked_board_and_keeps_the_evidence(
     a = _witness(election, "Observers' union", tmp_path)
     a.step()
     fork = _fork(election, tmp_path / "fork")
-    election.cast(election.ballot(0, CHOICE))
+    election.add()
     a.step()  # co-signs the honest board's new head
     # the fork shows the same voter casting another ballot: same size, another root
-    fork.cast(election.id, json.dumps(_ballot_json(election, 0, OTHER_CHOICE)))
+    election.add(fork)
     a.source = ServiceSource(fork, election.id)
     with pytest.raises(SplitView, match="two different roots for one size"):
         a.step()
@@ -246,10 +354,10 @@ def test_a_witness_refuses_a_history_that_drops_entries(
     a = _witness(election, "Observers' union", tmp_path)
     a.step()
     fork = _fork(election, tmp_path / "fork")
-    election.cast(election.ballot(0, CHOICE))
+    election.add()
     a.step()
-    fork.cast(election.id, json.dumps(_ballot_json(election, 1, OTHER_CHOICE)))
-    fork.cast(election.id, json.dumps(_ballot_json(election, 2, OTHER_CHOICE)))
+    election.add(fork)
+    election.add(fork)
     honest = a.source
     a.source = ServiceSource(fork, election.id)
     before = fork.cosignatures(election.id)
@@ -259,7 +367,7 @@ def test_a_witness_refuses_a_history_that_drops_entries(
     # a consistency proof proves nothing by itself: the witness is not halted, and goes on
     # co-signing the board that does extend what it co-signed
     a.source = honest
-    election.cast(election.ballot(3, CHOICE))
+    election.add()
     assert a.step().startswith("co-signed")
 
 
@@ -269,7 +377,7 @@ def test_a_garbled_consistency_proof_co_signs_nothing_and_halts_nothing(
     election = _witnessed_election(demo_ceremony, tmp_path / "board")
     a = _witness(election, "Observers' union", tmp_path)
     a.step()
-    election.cast(election.ballot(0, CHOICE))
+    election.add()
 
     class Garbled(ServiceSource):
         def consistency(self, old_size: int, new_size: int) -> list[bytes]:
@@ -285,7 +393,7 @@ def test_a_garbled_consistency_proof_co_signs_nothing_and_halts_nothing(
 class ForgedLatest(ServiceSource):
     """A board that shows, as its latest head, one it signs with its key for the purpose."""
 
-    def __init__(self, election: Election, head: TreeHead) -> None:
+    def __init__(self, election: Board, head: TreeHead) -> None:
         super().__init__(election.service, election.id)
         secret = board_secret_of(election.url, election.id)
         rng = SeededRandomness("forger")
@@ -332,7 +440,7 @@ def test_first_contact_co_signs_nothing_on_a_proof_it_cannot_check(
     head either), nothing halted, and the next poll co-signs the latest head."""
     election = _witnessed_election(demo_ceremony, tmp_path / "board")
     election.service.publish_tree_head(election.id)
-    election.cast(election.ballot(0, CHOICE))
+    election.add()
 
     class Broken(ServiceSource):
         def consistency(self, old_size: int, new_size: int) -> list[bytes]:
@@ -386,11 +494,7 @@ def test_a_state_file_of_another_election_with_the_same_id_is_refused(
         _witness(real, "Observers' union", tmp_path).step()
 
 
-def _ballot_json(election: Election, voter: int, choice: dict[str, set[str]]) -> Any:
-    return ballot_to_json(election.ballot(voter, choice))
-
-
-def _cosign_all(election: Election, directory: Path) -> None:
+def _cosign_all(election: Board, directory: Path) -> None:
     election.service.publish_tree_head(election.id)
     for name in WITNESSES:
         _witness(election, name, directory).step()
@@ -402,7 +506,7 @@ def test_dropping_a_superseded_ballot_breaks_the_witnessed_head(
     """An operator removes a voter's first ballot and its superseded event and re-signs
     every head with the board key: the witnesses' co-signatures no longer fit, and a record
     without them lacks the quorum."""
-    election = _witnessed_election(demo_ceremony, tmp_path / "board")
+    election = _witnessed_v1_election(demo_ceremony, tmp_path / "board")
     _cosign_all(election, tmp_path)
     election.cast(election.ballot(0, CHOICE))
     assert election.cast(election.ballot(0, OTHER_CHOICE)).superseded
@@ -427,11 +531,12 @@ def test_a_record_re_signed_under_another_board_key_is_another_election(
 ) -> None:
     """The operator swaps the board key in the setup, proves its verifier key W again for
     the new base hash (it holds w) and re-signs every head with the new key: the base hash
-    (the fingerprint) changes, so the pinned fingerprint, every ballot's proofs and the
-    witnesses' co-signatures fail."""
+    (the fingerprint) changes, so the pinned fingerprint, every signature of the organiser
+    (made on the base hash: the roll's, the stations') and the witnesses' co-signatures
+    fail."""
     election = _witnessed_election(demo_ceremony, tmp_path / "board")
     _cosign_all(election, tmp_path)
-    election.cast(election.ballot(1, CHOICE))
+    election.add()
     _cosign_all(election, tmp_path)
     lines = _record(election)
     new_secret = random_nonzero_scalar(SeededRandomness("another board key"))
@@ -449,7 +554,7 @@ def test_a_record_re_signed_under_another_board_key_is_another_election(
     setup["body"]["verifier_key_proof"] = signature_to_json(proof)
     swapped = resign([lines[0], canonical_bytes(setup), *lines[2:]], election.id, new_secret)
     report = _verify(swapped, fingerprint=election.ctx.base_hash.hex()[:16])
-    expected = {"setup.fingerprint", "log.witnesses", "ballots.proofs"}
+    expected = {"setup.fingerprint", "log.witnesses", "roll.signature", "stations.signature"}
     assert expected <= failed(report), describe(report)
 
 
@@ -462,9 +567,8 @@ def test_one_witness_in_both_views_is_named_by_log_compare(
     (a head of one view is not a prefix of the other's record) and names the witness."""
     names = ["Observers' union", "Team B", "Team C"]
     secrets = {n: _secret(n) for n in names}
-    named = [NamedWitness(n, base_mul(secrets[n])) for n in names]
-    election = make_election(
-        demo_ceremony("witnessed"), tmp_path / "board", "three", witnesses=named, quorum=2
+    election = _witnessed_election(
+        demo_ceremony, tmp_path / "board", seed="three", witnesses=secrets
     )
 
     def witness(name: str, state: str, service: ElectionService) -> Witness:
@@ -477,9 +581,9 @@ def test_one_witness_in_both_views_is_named_by_log_compare(
         witness(n, f"{n}.state", election.service).step()
     fork = _fork(election, tmp_path / "fork")
     shutil.copy(tmp_path / "Team B.state", tmp_path / "Team B.fork-state")
-    election.cast(election.ballot(0, CHOICE))  # view 1: size 7
-    fork.cast(election.id, json.dumps(_ballot_json(election, 1, OTHER_CHOICE)))
-    fork.cast(election.id, json.dumps(_ballot_json(election, 2, OTHER_CHOICE)))  # view 2: 8
+    election.add()  # view 1
+    election.add(fork)
+    election.add(fork)  # view 2: one entry longer
     witness("Observers' union", "Observers' union.state", election.service).step()
     witness("Team B", "Team B.state", election.service).step()  # the liar, in view 1
     witness("Team C", "Team C.state", fork).step()
@@ -509,7 +613,7 @@ def test_when_witnesses_stop_the_whole_board_can_still_be_checked_and_says_so(
     and verifies only when the quorum is explicitly not required, which the report says."""
     election = _witnessed_election(demo_ceremony, tmp_path / "board")
     _cosign_all(election, tmp_path)
-    election.cast(election.ballot(0, CHOICE))
+    election.add()
     election.service.close(election.id)
     _witness(election, "Observers' union", tmp_path).step()  # the other one stopped
     witnessed = _record(election)
@@ -534,7 +638,7 @@ def describe_all(report: Report) -> str:
 HOUR_MS = 3_600_000
 
 
-def _whole_record(election: Election) -> list[bytes]:
+def _whole_record(election: Board) -> list[bytes]:
     return [
         ln.rstrip(b"\n")
         for ln in election.service.record_lines(election.id, fresh=False, witnessed_only=False)
@@ -558,12 +662,13 @@ def _times_agree(lines: list[bytes], report: Report) -> list[tuple[str, int, str
 def test_verify_fails_an_event_stamped_after_a_witness_saw_it(
     demo_ceremony: DemoCeremonies, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The service stamps the close 24 hours ahead (as it would to end the paper uploads
-    early) but signs the head with its true time: the witnesses, who see only heads,
-    co-sign it, and verify names the close from their co-signatures."""
+    """The service stamps a station's correction 24 hours ahead (as it would stamp the
+    close to end the paper uploads early) but signs the head with its true time: the
+    witnesses, who see only heads, co-sign it, and verify names the event from their
+    co-signatures."""
     election = _witnessed_election(demo_ceremony, tmp_path / "board")
     _cosign_all(election, tmp_path)
-    election.cast(election.ballot(0, CHOICE))
+    election.add()
     _cosign_all(election, tmp_path)
     honest = _record(election)
     report = _verify(honest)
@@ -571,19 +676,23 @@ def test_verify_fails_an_event_stamped_after_a_witness_saw_it(
     assert _times_agree(honest, report) == []
 
     ahead = election.service.clock() + 24 * HOUR_MS
-    monkeypatch.setattr(election.service, "_now", lambda row: ahead)  # the close's stamp
     # such a service also stores the co-signatures it would refuse (receipt_problem)
     monkeypatch.setattr(election.service, "receipt_problem", lambda *args: "")
-    election.service.close(election.id)
+    true_clock = election.service.clock
+    election.service.clock = lambda: ahead  # the event's stamp
+    election.add()
+    election.service.clock = true_clock
     _cosign_all(election, tmp_path)
     lines = _record(election)
-    close = next(json.loads(raw)["seq"] for raw in lines if json.loads(raw).get("kind") == "close")
+    close = [json.loads(raw) for raw in lines if json.loads(raw).get("kind") == "station"][-1][
+        "seq"
+    ]
     report = _verify(lines)
     assert failed(report) == {"log.witness-times"}, describe(report)
     detail = next(c.detail for c in report.checks if c.name == "log.witness-times")
     for name in WITNESSES:
         assert f"witness {name!r} saw the head of size {close + 1} at " in detail
-    assert f"event {close} (close), on the board then, is stamped {ahead} ms" in detail
+    assert f"event {close} (station), on the board then, is stamped {ahead} ms" in detail
     found = _times_agree(lines, report)
     assert {(name, "event", close) for name, _, kind, close in found} == {
         (name, "event", close) for name in WITNESSES
@@ -602,12 +711,12 @@ def test_verify_fails_an_event_back_dated_before_a_witness_saw_the_head(
     for name in WITNESSES:
         _witness(election, name, tmp_path, clock=lambda: ahead).step()
     size = election.service.cosignatures(election.id)[0].head.size
-    election.cast(election.ballot(0, CHOICE))
+    election.add()
     election.service.publish_tree_head(election.id)
     lines = _whole_record(election)
     report = _verify(lines, require_quorum=False)
     assert failed(report) == {"log.witness-times"}, describe(report)
-    assert f"size {size} at {ahead} ms, but event {size} (ballot), appended after it" in (
+    assert f"size {size} at {ahead} ms, but event {size} (station), appended after it" in (
         describe(report)
     )
     assert _times_agree(lines, report)
@@ -630,7 +739,7 @@ def test_a_witness_co_signs_no_head_whose_time_contradicts_its_clock(
     a = _witness(election, "Observers' union", tmp_path, clock=lambda: mine[0])
     assert a.step().startswith("co-signed")
     election.service.clock = lambda: start + HOUR_MS
-    election.cast(election.ballot(0, CHOICE))
+    election.add()
     said = a.step()
     assert said.startswith("NOT CO-SIGNED") and "ahead of this witness's clock" in said, said
     assert len(election.service.cosignatures(election.id)) == 1
@@ -649,11 +758,11 @@ def test_a_witness_co_signs_no_head_whose_time_contradicts_its_clock(
     # the board's clock goes back two hours: its next head is stamped well before the
     # witness co-signed the last one
     election.service.clock = lambda: start + HOUR_MS
-    election.cast(election.ballot(1, CHOICE))
+    election.add()
     said = a.step()
     assert said.startswith("NOT CO-SIGNED") and "co-signed the last head at" in said, said
     election.service.clock = lambda: mine[0]
-    election.cast(election.ballot(2, CHOICE))
+    election.add()
     assert a.step().startswith("co-signed")
 
 
@@ -670,7 +779,7 @@ def test_a_witness_back_after_losing_its_state_co_signs_the_latest_head(
     _cosign_all(election, tmp_path)
     old = election.service.witnessed_head(election.id)
     assert old is not None
-    election.cast(election.ballot(0, CHOICE))
+    election.add()
     assert _witness(election, "Observers' union", tmp_path).step().startswith("co-signed")
     assert election.service.witnessed_head(election.id) == old  # one of a quorum of two
     now[0] += HOUR_MS
