@@ -18,7 +18,8 @@ import base64
 import hashlib
 import json
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 # ---------------------------------------------------------------------------
 # ristretto255 (RFC 9496), pure Python on big integers.
@@ -102,6 +103,17 @@ class Point:
 
     def __mul__(self, k: int) -> Point:
         k %= L
+        if _remembered is not None:
+            key = (self.X, self.Y, self.Z, self.T, k)
+            made = _remembered.get(key)
+            if made is None:
+                made = _remembered[key] = self._times(k)
+            return made
+        return self._times(k)
+
+    __rmul__ = __mul__
+
+    def _times(self, k: int) -> Point:
         result = IDENTITY
         addend = self
         while k:
@@ -110,8 +122,6 @@ class Point:
             addend = addend.double()
             k >>= 1
         return result
-
-    __rmul__ = __mul__
 
     def __eq__(self, o: object) -> bool:
         if not isinstance(o, Point):
@@ -150,9 +160,42 @@ class Point:
 
 IDENTITY = Point(0, 1, 1, 0)
 
+#: scalar products and decoded points already computed, while :func:`remembering` holds
+_remembered: dict[tuple[int, ...], Point] | None = None
+_decoded: dict[tuple[bytes | str, bool], Point] = {}
+
+
+@contextmanager
+def remembering() -> Iterator[None]:
+    """Within, every scalar product (of the same point's coordinates and the same
+    scalar) and every decoded point (of the same encoding) is computed once and then
+    taken as computed: both are functions of their inputs alone.  For tests that check
+    one record and many changed copies of it: each copy's unchanged objects cost nothing
+    again, and what a change touches is computed afresh (its inputs differ).  A decoding
+    that fails is not remembered: it fails again."""
+    global _remembered
+    outer = _remembered
+    if outer is None:
+        _remembered = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _remembered = None
+            _decoded.clear()
+
 
 def decode_point(data: bytes | str, allow_identity: bool = True) -> Point:
     """RFC 9496 §4.3.1 decode; rejects every non-canonical encoding."""
+    if _remembered is None or not isinstance(data, bytes | str):
+        return _decode_point(data, allow_identity)
+    made = _decoded.get((data, allow_identity))
+    if made is None:
+        made = _decoded[data, allow_identity] = _decode_point(data, allow_identity)
+    return made
+
+
+def _decode_point(data: bytes | str, allow_identity: bool) -> Point:
     if isinstance(data, str):
         if len(data) != 64 or any(ch not in "0123456789abcdef" for ch in data):
             raise DecodeError("point hex must be 64 lowercase hex characters")

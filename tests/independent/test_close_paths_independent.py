@@ -130,6 +130,14 @@ def publish_station(services: Any, ceremony: DemoCeremony, unit: str, organiser:
     )
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_replay() -> Iterator[None]:
+    """The record's replay by hbcheck made once: its changed copies are checked whole
+    again, but what they share with it is not computed again (hbcheck.remembering)."""
+    with hbcheck.remembering():
+        yield
+
+
 @pytest.fixture(scope="module")
 def record(
     demo_ceremony: DemoCeremonies, tmp_path_factory: pytest.TempPathFactory

@@ -232,6 +232,14 @@ def paper_list(
     return [{"type": "event", "kind": "paper", "seq": -1, "body": body}]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_replay() -> Iterator[None]:
+    """Each record's replay by hbcheck made once: its changed copies are checked whole
+    again, but what they share with it is not computed again (hbcheck.remembering)."""
+    with hbcheck.remembering():
+        yield
+
+
 @pytest.fixture(scope="module")
 def record(
     demo_ceremony: DemoCeremonies, tmp_path_factory: pytest.TempPathFactory

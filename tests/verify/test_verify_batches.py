@@ -13,7 +13,7 @@ key signs what it is given: only the semantic check can catch the change)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +76,14 @@ class Board:
     rows: list[CastRow]
     registrations: list[Registration]
     audited: tuple[BallotV2, BallotOpening]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_replay() -> Iterator[None]:
+    """The board's replay by hbcheck made once: each tampered copy is checked whole
+    again, but what it shares with the board is not computed again (hbcheck.remembering)."""
+    with hbcheck.remembering():
+        yield
 
 
 @pytest.fixture(scope="module")
