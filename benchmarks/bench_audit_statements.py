@@ -15,7 +15,7 @@ start and end and the largest seen while it ran, and the peak RSS while it ran.
 
 Statements are named by the audit function that issued them and the start of their SQL;
 the calls of one name are summed in the table printed (``--top`` rows, by CPU time), and
-``--out`` writes every call as JSON lines. The engine itself is not changed: the wrapper
+``--out`` writes every call as JSON lines, as it ends. The engine itself is not changed: the wrapper
 is this script's, so the audit's default path carries no hook.
 """
 
@@ -130,10 +130,17 @@ def _label(sql: str) -> str:
 class Profiled:
     """The connection with every ``execute`` timed."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, sampler: Sampler, log: list[dict[str, Any]]):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        sampler: Sampler,
+        log: list[dict[str, Any]],
+        out: Any = None,
+    ):
         self._con = con
         self._sampler = sampler
         self._log = log
+        self._out = out
 
     def execute(self, sql: str, *args: Any, **kw: Any) -> Any:
         caller = _caller()
@@ -144,18 +151,20 @@ class Profiled:
         finally:
             wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
             spill1, spill_max, rss_max = self._sampler.window()
-            self._log.append(
-                {
-                    "caller": caller,
-                    "statement": _label(sql),
-                    "wall": wall,
-                    "cpu": cpu,
-                    "spill_start": spill0,
-                    "spill_end": spill1,
-                    "spill_max": spill_max,
-                    "rss_max": rss_max,
-                }
-            )
+            row = {
+                "caller": caller,
+                "statement": _label(sql),
+                "wall": wall,
+                "cpu": cpu,
+                "spill_start": spill0,
+                "spill_end": spill1,
+                "spill_max": spill_max,
+                "rss_max": rss_max,
+            }
+            self._log.append(row)
+            if self._out is not None:  # as it goes: a long run can be watched
+                self._out.write(json.dumps(row) + "\n")
+                self._out.flush()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._con, name)
@@ -178,11 +187,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sampler = Sampler(args.interval)
     log: list[dict[str, Any]] = []
     real_connect = duckdb.connect
+    out = args.out.open("w") if args.out else None
 
     def connect(database: str = ":memory:", **kw: Any) -> Any:
         config = kw.get("config") or {}
         sampler.spill_dir = config.get("temp_directory")
-        return Profiled(real_connect(database, **kw), sampler, log)
+        return Profiled(real_connect(database, **kw), sampler, log, out)
 
     engine.duckdb.connect = connect  # type: ignore[assignment]
     cfg = AuditConfig(closed_windows=tuple(ClosedWindow.parse(w) for w in args.closed_window))
@@ -200,10 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sampler.stopped.set()
     engine.duckdb.connect = real_connect  # type: ignore[assignment]
 
-    if args.out:
-        with args.out.open("w") as f:
-            for row in log:
-                f.write(json.dumps(row) + "\n")
+    if out is not None:
+        out.close()
     sums: dict[tuple[str, str], dict[str, float]] = {}
     for row in log:
         s = sums.setdefault(
