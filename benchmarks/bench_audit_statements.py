@@ -15,8 +15,16 @@ start and end and the largest seen while it ran, and the peak RSS while it ran.
 
 Statements are named by the audit function that issued them and the start of their SQL;
 the calls of one name are summed in the table printed (``--top`` rows, by CPU time), and
-``--out`` writes every call as JSON lines, as it ends. The engine itself is not changed: the wrapper
-is this script's, so the audit's default path carries no hook.
+``--out`` writes every call as JSON lines, as it ends; ``--compare BEFORE AFTER`` prints
+two such files side by side as a Markdown table:
+
+    python benchmarks/bench_audit_statements.py --compare before.jsonl after.jsonl --top 20
+
+The engine itself is not changed: the wrapper is this script's, so the audit's default
+path carries no hook. "spill added" is how much the spill directory grew while the
+statement ran: DuckDB's temporary files mostly keep their size when blocks in them are
+freed, so the directory's size is nearly a high-water mark, and a statement that only
+reuses freed blocks adds nothing.
 """
 
 from __future__ import annotations
@@ -170,9 +178,51 @@ class Profiled:
         return getattr(self._con, name)
 
 
+def _summed(path: Path) -> dict[tuple[str, str], dict[str, float]]:
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    for line in path.read_text().splitlines():
+        row = json.loads(line)
+        s = out.setdefault(
+            (row["caller"], row["statement"]), {"wall": 0.0, "cpu": 0.0, "spill": 0.0}
+        )
+        s["wall"] += row["wall"]
+        s["cpu"] += row["cpu"]
+        s["spill"] = max(s["spill"], (row["spill_max"] - row["spill_start"]) / 2**20)
+    return out
+
+
+def compare(before: Path, after: Path, top: int) -> None:
+    """A Markdown table of two runs' ``--out`` files, statement by statement."""
+    a, b = _summed(before), _summed(after)
+    zero = {"wall": 0.0, "cpu": 0.0, "spill": 0.0}
+    keys = sorted(
+        a.keys() | b.keys(), key=lambda k: -max(a.get(k, zero)["cpu"], b.get(k, zero)["cpu"])
+    )
+    print("| statement (function: table) | wall s | CPU s | spill added MiB |")
+    print("|---|---:|---:|---:|")
+    for k in keys[:top]:
+        x, y = a.get(k, zero), b.get(k, zero)
+        print(
+            f"| `{k[0]}`: `{k[1]}` | {x['wall']:.1f} -> {y['wall']:.1f} "
+            f"| {x['cpu']:.1f} -> {y['cpu']:.1f} | {x['spill']:,.0f} -> {y['spill']:,.0f} |"
+        )
+    for name, s in (("before", a), ("after", b)):
+        print(
+            f"{name}: {sum(v['wall'] for v in s.values()):.1f} s wall, "
+            f"{sum(v['cpu'] for v in s.values()):.1f} CPU-s in statements"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("BEFORE", "AFTER"),
+        help="print two runs' --out files side by side, and run nothing",
+    )
+    parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--closed-window", action="append", default=[])
     parser.add_argument("--memory-limit", default="")
     parser.add_argument("--threads", type=int, default=0)
@@ -180,6 +230,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--out", type=Path, help="every call as JSON lines")
     args = parser.parse_args(argv)
+    if args.compare:
+        compare(*args.compare, args.top)
+        return 0
+    if args.data_dir is None:
+        parser.error("--data-dir is required")
 
     from honestballot.audit import engine
     from honestballot.audit.config import AuditConfig, ClosedWindow
