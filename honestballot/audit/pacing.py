@@ -43,33 +43,28 @@ def _sessions_sql(cfg: AuditConfig) -> str:
         "(SELECT grp FROM clusters_roll_phone WHERE size >= 3 UNION ALL "
         "SELECT grp FROM clusters_roll_email WHERE size >= 3)"
     )
-    # The window passes sort every dated enrolment by operator: the operator is a small
-    # integer (op) there, its name joined back to the sessions only (at ten million
-    # lines, the sorts of the operators' names spilled gigabytes under a 6 GB limit).
     return f"""
-    WITH ops AS (SELECT operator, CAST(row_number() OVER (ORDER BY operator) AS INTEGER) AS op
-        FROM (SELECT DISTINCT operator FROM roll WHERE operator IS NOT NULL) o),
-    d AS (SELECT line, ops.op, enrolled_at AS t,
+    WITH d AS (SELECT line, operator, enrolled_at AS t,
             NOT confirmed OR (phone IS NULL AND email IS NULL)
                 OR phone IN {shared} OR email IN {shared} AS thin
-        FROM roll JOIN ops USING (operator) WHERE enrolled_at IS NOT NULL),
-    g AS (SELECT *, epoch(t) - epoch(lag(t) OVER (PARTITION BY op ORDER BY t, line))
+        FROM roll WHERE operator IS NOT NULL AND enrolled_at IS NOT NULL),
+    g AS (SELECT *, epoch(t) - epoch(lag(t) OVER (PARTITION BY operator ORDER BY t, line))
                 AS gap,
-            count(*) OVER (PARTITION BY op ORDER BY t
+            count(*) OVER (PARTITION BY operator ORDER BY t
                 RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW) AS in_window
         FROM d),
     s AS (SELECT *, sum(CASE WHEN gap IS NULL OR gap > {gap} THEN 1 ELSE 0 END) OVER
-            (PARTITION BY op ORDER BY t, line ROWS UNBOUNDED PRECEDING) AS sess
+            (PARTITION BY operator ORDER BY t, line ROWS UNBOUNDED PRECEDING) AS sess
         FROM g),
-    by_hour AS (SELECT op, hour(t) AS hr, count(*) AS k FROM d GROUP BY ALL),
-    per_op AS (SELECT op, sum(k) AS k_op FROM by_hour GROUP BY ALL),
+    by_hour AS (SELECT operator, hour(t) AS hr, count(*) AS k FROM d GROUP BY ALL),
+    per_op AS (SELECT operator, sum(k) AS k_op FROM by_hour GROUP BY ALL),
     all_hour AS (SELECT hr, sum(k) AS k_hr FROM by_hour GROUP BY ALL),
     all_ops AS (SELECT sum(k) AS k_all FROM by_hour),
     -- the share of the other operators' enrolments in each hour
-    hours AS (SELECT b.op, b.hr, (a.k_hr - b.k) / greatest(all_ops.k_all - p.k_op, 1)
+    hours AS (SELECT b.operator, b.hr, (a.k_hr - b.k) / greatest(all_ops.k_all - p.k_op, 1)
             AS share
-        FROM by_hour b JOIN all_hour a USING (hr) JOIN per_op p USING (op), all_ops),
-    ss0 AS (SELECT s.op, sess, count(*) AS n, min(t) AS t0, max(t) AS t1,
+        FROM by_hour b JOIN all_hour a USING (hr) JOIN per_op p USING (operator), all_ops),
+    ss AS (SELECT s.operator, sess, count(*) AS n, min(t) AS t0, max(t) AS t1,
             count(*) * 3600.0 / greatest(epoch(max(t)) - epoch(min(t)), 60) AS rate,
             stddev_samp(gap) FILTER (WHERE gap <= {gap})
                 / nullif(avg(gap) FILTER (WHERE gap <= {gap}), 0) AS cv,
@@ -77,9 +72,8 @@ def _sessions_sql(cfg: AuditConfig) -> str:
             avg(CASE WHEN hours.share < 0.01 THEN 1.0 ELSE 0.0 END) AS odd_share,
             avg(CASE WHEN thin THEN 1.0 ELSE 0.0 END) AS thin_share,
             max(in_window) AS sprint
-        FROM s JOIN hours ON s.op = hours.op AND hour(s.t) = hours.hr
-        GROUP BY s.op, sess),
-    ss AS (SELECT ops.operator, ss0.* EXCLUDE (op) FROM ss0 JOIN ops USING (op)),
+        FROM s JOIN hours ON s.operator = hours.operator AND hour(s.t) = hours.hr
+        GROUP BY s.operator, sess),
     own AS (SELECT operator, median(rate) AS own_rate, count(*) AS own_sessions
         FROM ss WHERE n >= 3 GROUP BY operator),
     everyone AS (SELECT coalesce(median(rate), 0) AS all_rate FROM ss WHERE n >= 3),
