@@ -80,7 +80,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """The log's events that the checks read, looked up in ``roll_voters`` (one row per
     national ID on the roll, :func:`ensure_roll_voters`, shared with the roll's checks):
     ``signins`` and ``codes`` with the voter's organisation and operator, ``casts`` (each
-    voter's first ballot) with the voter's organisation and name; and ``unknown_voters``.
+    voter's first ballot) with the voter's organisation; and ``unknown_voters``.
 
     Reads the tables :func:`cut_log` cut from the log before the roll was loaded (the
     whole log is never joined to the roll) and drops each once it is read.
@@ -101,8 +101,9 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE signins_log")
     con.execute(with_voter.format(table="codes"))
     con.execute("DROP TABLE codes_log")
+    # The first ballots carry no name either: the records listed take it from roll_voters.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE casts AS SELECT c.*, v.name, "
+        f"CREATE OR REPLACE TEMP TABLE casts AS SELECT c.*, "
         f"coalesce(v.organisation, '{NO_ORG}') AS organisation FROM casts_log c "
         f"LEFT JOIN roll_voters v ON c.voter = v.national_id"
     )
@@ -275,7 +276,8 @@ def _burst_sql(
 ) -> str:
     """Casts with per-window voter counts over ``partition`` (a column list).
 
-    ``casts`` has one row per voter (the first ballot), so counting rows counts voters.
+    ``casts`` has one row per voter (the first ballot), so counting rows counts voters;
+    the voters' names are joined to the rows that come out, from ``roll_voters``.
     Only the casts of partitions that could reach a burst go through the window
     functions: those with at least ``min_total`` voters and, by address, at least
     ``min_share`` of the address's voters (with every cast at such an address, so that
@@ -312,7 +314,7 @@ def _burst_sql(
         else " FROM m0"
     )
     return f"""WITH c AS (
-            SELECT line, time, voter, name, address, device, organisation FROM casts
+            SELECT line, time, voter, address, device, organisation FROM casts
             WHERE {keep}),
         w AS (SELECT *,
             count(*) OVER (PARTITION BY {partition} ORDER BY time {frame}) AS n_key,
@@ -328,7 +330,8 @@ def _burst_sql(
         s AS (SELECT k.*, peak / (total * {w} / {span}) AS lift,
             peak * peak / addr_at_peak AS score, {share} AS own_share
             FROM k {join_whole})
-        SELECT * FROM m JOIN s USING ({partition})"""
+        SELECT x.*, nv.name FROM (SELECT * FROM m JOIN s USING ({partition})) x
+            LEFT JOIN roll_voters nv ON nv.national_id = x.voter"""
 
 
 def _gathered(cfg: AuditConfig) -> str:
@@ -525,7 +528,12 @@ def _by_hour(rows: list[Any]) -> list[float]:
 def run_activity_checks(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
     """The log's checks; :func:`prepare` must have run (the engine runs it before the roll's
     checks, which read the log to tell a family from strangers acting together)."""
-    out = check_identity_sharing(con, cfg) + check_device_bursts(con, cfg)
+    out = check_identity_sharing(con, cfg)
+    # Nothing reads the sign-ins or code requests again (the device clusters' chart reads
+    # clusters_signins_device): the bursts and the waves run without them in memory.
+    for table in ("signins", "codes"):
+        con.execute(f"DROP TABLE {table}")
+    out += check_device_bursts(con, cfg)
     address_bursts(con, cfg)
     out += check_waves(con, cfg)
     return out + check_address_bursts(con, cfg)

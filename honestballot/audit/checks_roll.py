@@ -163,10 +163,14 @@ def _clusters(con: duckdb.DuckDBPyConnection, source: str, key: str) -> str:
     two or more rows (a cheap superset of the clusters) are aggregated in full.
     """
     table = f"clusters_{source}_{key}"
+    if _exists(con, table):
+        # made: ``source`` may be gone (the log's tables are dropped once every check that
+        # reads them has run; the chart reads this table after that)
+        return table
     # Each distinct list is made once and counted (a DISTINCT aggregate would build a
     # hash table of its own per column).
     con.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {table} AS SELECT grp, len(ids) AS size, "
+        f"CREATE TEMP TABLE {table} AS SELECT grp, len(ids) AS size, "
         f"len(orgs) AS orgs, len(ops) AS ops, "
         f"array_to_string(list_sort(orgs)[1:3], ', ') AS org_list, "
         f"array_to_string(list_sort(ops)[1:3], ', ') AS op_list FROM ("

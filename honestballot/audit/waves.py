@@ -120,7 +120,7 @@ def _wave_candidates(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> int:
     apart; ``b`` is a window's first step, ``w`` its width in steps.
     """
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE wcast AS SELECT voter, line, name, organisation,
+        f"""CREATE OR REPLACE TEMP TABLE wcast AS SELECT voter, line, organisation,
             time, CAST(epoch(time) AS BIGINT) AS s, address FROM casts
             WHERE organisation <> '{NO_ORG}'"""
     )
@@ -390,8 +390,9 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
     # read who voted in a wave (table wave_voters)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE wave_records AS
-            SELECT DISTINCT ON (voter) grp, line, voter, name, detail, why, organisation FROM (
-                SELECT w.organisation AS grp, w.line, w.voter, w.name,
+            SELECT r.grp, r.line, r.voter, nv.name, r.detail, r.why, r.organisation FROM (
+            SELECT DISTINCT ON (voter) grp, line, voter, detail, why, organisation FROM (
+                SELECT w.organisation AS grp, w.line, w.voter,
                 'cast ' || w.time || '; wave of ' || f.k || ' in ' ||
                 (f.w * {WINDOW_SECONDS // 60}) || ' min, p = ' || printf('%.2g', f.p) || '; ' ||
                 {why_sql("'wave'")} AS detail, 'wave' AS why,
@@ -399,12 +400,14 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
                 FROM wcast w JOIN wave_flag f ON w.organisation = f.organisation
                 AND w.s BETWEEN f.off + f.b * {WINDOW_SECONDS} - {EDGE_SECONDS} * (2 - f.w)
                     AND f.off + (f.b + f.w) * {WINDOW_SECONDS} + {EDGE_SECONDS} * (2 - f.w) - 1
-                UNION ALL SELECT w.organisation, w.line, w.voter, w.name,
+                UNION ALL SELECT w.organisation, w.line, w.voter,
                 'cast ' || w.time || '; ' || h.k || ' of its ' || h.n_org ||
                 ' voters within one hour; ' || {why_sql("'wave'")}, 'wave', w.organisation,
                 1.0 FROM wcast w JOIN wave_hour h ON w.organisation = h.organisation
                 AND w.s BETWEEN h.s0 AND h.s0 + 3600)
-                ORDER BY voter, p, detail"""
+                ORDER BY voter, p, detail) r
+            -- the names only of the voters listed (the first ballots carry none)
+            LEFT JOIN roll_voters nv ON nv.national_id = r.voter"""
     )
     con.execute("CREATE OR REPLACE TEMP TABLE wave_voters AS SELECT voter FROM wave_records")
     out = [
