@@ -40,6 +40,7 @@ from honestballot.audit.schema import (
     OnBadRow,
     check_source,
     drop_loaded,
+    engine_detail,
     load_table,
 )
 from honestballot.errors import EncodingError, Text
@@ -99,9 +100,9 @@ def run_audit(
             raise AuditInputError(
                 Text(
                     "audit.input.memory_limit",
-                    f"memory limit {memory_limit!r}: {exc}",
+                    f"memory limit {memory_limit!r}: {engine_detail(exc)}",
                     limit=repr(memory_limit),
-                    detail=str(exc),
+                    detail=engine_detail(exc),
                 )
             ) from exc
         return _run(con, roll, activity, cfg, on_bad_row, threads, started)

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any, Protocol
 
 from honestballot.audit.findings import AuditResult, Finding, Record, Severity, reasons
+from honestballot.audit.numbers import number
 from honestballot.audit.svg import LOG_SCALE, NOTHING, SHADED, bar_chart, line_chart
 from honestballot.audit.why import explain
 
@@ -53,7 +54,7 @@ def _band_label(lo: int, hi: int) -> str:
 _CLUSTER_KEYS = {"phone": "phone", "e-mail": "email", "device": "device"}
 
 
-def _cluster_chart(name: str, pairs: list[list[int]], w: Words = english) -> str:
+def _cluster_chart(name: str, pairs: list[list[int]], w: Words = english, lang: str = "en") -> str:
     bars = [
         (_band_label(lo, hi), float(sum(n for size, n in pairs if lo <= size <= hi)))
         for lo, hi in _BANDS
@@ -74,10 +75,11 @@ def _cluster_chart(name: str, pairs: list[list[int]], w: Words = english) -> str
         log_scale=True,
         nothing=w("audit.html.nothing", NOTHING),
         log_note=w("audit.html.log_scale", LOG_SCALE, label="{label}"),
+        lang=lang,
     )
 
 
-def _enrolment_chart(series: dict[str, Any], w: Words = english) -> str:
+def _enrolment_chart(series: dict[str, Any], w: Words = english, lang: str = "en") -> str:
     enrol = series.get("enrolments", {})
     pts = [(dt.datetime.fromisoformat(t).timestamp(), float(n)) for t, n in enrol.get("points", [])]
     shade = [
@@ -105,10 +107,13 @@ def _enrolment_chart(series: dict[str, Any], w: Words = english) -> str:
         w("audit.html.enrolments.closed", "enrolment closed"),
         nothing=w("audit.html.nothing", NOTHING),
         shaded=w("audit.html.shaded", SHADED, label="{label}"),
+        lang=lang,
     )
 
 
-def _turnout_chart(turnout: dict[str, Any], observer: bool, w: Words = english) -> str:
+def _turnout_chart(
+    turnout: dict[str, Any], observer: bool, w: Words = english, lang: str = "en"
+) -> str:
     series: dict[str, Sequence[tuple[float, float]]] = {}
     for i, (name, values) in enumerate(turnout.get("series", {}).items()):
         shown = (
@@ -132,6 +137,7 @@ def _turnout_chart(turnout: dict[str, Any], observer: bool, w: Words = english) 
         w("audit.html.turnout.y", "share"),
         percent=True,
         nothing=w("audit.html.nothing", NOTHING),
+        lang=lang,
     )
 
 
@@ -143,41 +149,76 @@ def _as_written(f: Finding) -> Mapping[str, str]:
     return {"title": f.title, "rule": f.rule, "unit": f.unit}
 
 
-def _finding_row(f: Finding, said: Said = _as_written) -> str:
+def _finding_row(f: Finding, said: Said = _as_written, lang: str = "en") -> str:
     css = ' class="zero"' if f.count == 0 else ""
     colour = _COLOURS[f.severity]
     texts = said(f)
     return (
         f'<tr{css}><td><span class="sev" style="background:{colour}">'
         f"{f.severity.label}</span></td><td><code>{escape(f.check)}</code></td>"
-        f"<td>{escape(texts['title'])}</td><td>{f.count:,} {escape(texts['unit'])}</td>"
-        f"<td>{f.groups:,}</td></tr>"
+        f"<td>{escape(texts['title'])}</td>"
+        f"<td>{number(f.count, lang)} {escape(texts['unit'])}</td>"
+        f"<td>{number(f.groups, lang)}</td></tr>"
     )
 
 
-def _cell(r: Record, k: str, lang: str) -> str:
+#: a malformed row's reason (``"email: no @; confirmed: empty"``) in the report's language
+Reason = Callable[[str], str]
+
+
+def _as_is(reason: str) -> str:
+    return reason
+
+
+#: the record tables' columns whose heads the catalogue says (``audit.html.record.*``);
+#: another column keeps its key as its head
+RECORD_COLUMNS = (
+    "group", "line", "voter", "name", "organisation", "operator", "address", "device",
+    "voters", "why", "detail",
+)  # fmt: skip
+#: the check whose records' ``detail`` is a malformed row's reason (audit/engine.py)
+BAD_ROW_CHECK = "input.bad_row"
+
+
+def _cell(r: Record, k: str, lang: str, reason: Reason | None = None) -> str:
     value = r.get(k)
     if value is None:
         return ""
-    return explain(str(value), lang) if k == "why" else str(value)
+    if k == "why":
+        return explain(str(value), lang)
+    if k == "detail" and reason is not None:
+        return reason(str(value))
+    return str(value)
 
 
 def _records_table(
-    f: Finding, lang: str = "en", said: Said = _as_written, w: Words = english
+    f: Finding,
+    lang: str = "en",
+    said: Said = _as_written,
+    w: Words = english,
+    reason: Reason = _as_is,
 ) -> str:
     shown = f.records[:SHOWN_RECORDS]
     if not shown:
         return ""
     keys = [k for k in shown[0] if k != "detail"] + ["detail"]
-    head = "".join(f"<th>{escape(k)}</th>" for k in keys)
+    head = "".join(
+        f"<th>{escape(w(f'audit.html.record.{k}', k) if k in RECORD_COLUMNS else k)}</th>"
+        for k in keys
+    )
+    bad = reason if f.check == BAD_ROW_CHECK else None
     rows = "".join(
-        "<tr>" + "".join(f"<td>{escape(_cell(r, k, lang))}</td>" for k in keys) + "</tr>"
+        "<tr>" + "".join(f"<td>{escape(_cell(r, k, lang, bad))}</td>" for k in keys) + "</tr>"
         for r in shown
     )
     more = (
         "<p>"
         + escape(
-            w("audit.html.more", "{n} more in the JSON/CSV output.", n=f"{f.count - len(shown):,}")
+            w(
+                "audit.html.more",
+                "{n} more in the JSON/CSV output.",
+                n=number(f.count - len(shown), lang),
+            )
         )
         + "</p>"
         if f.count > len(shown)
@@ -188,7 +229,7 @@ def _records_table(
     rule = w("audit.html.rule", "Rule: {rule}", rule=texts["rule"])
     return (
         f"<details><summary>{escape(f.check)} ({f.severity.label}): "
-        f"{f.count:,} {escape(texts['unit'])} — {escape(show)}</summary>"
+        f"{number(f.count, lang)} {escape(texts['unit'])} — {escape(show)}</summary>"
         f"<p>{escape(rule)}</p>{_why_list(f, lang)}"
         f"<table><tr>{head}</tr>{rows}</table>{more}</details>"
     )
@@ -207,7 +248,7 @@ _UNKNOWN_SKIPS = {
 }
 
 
-def unknown_lines(result: AuditResult, w: Words = english) -> list[str]:
+def unknown_lines(result: AuditResult, w: Words = english, lang: str = "en") -> list[str]:
     """One sentence per roll column some rows lack, naming the checks that skipped them
     (``audit.cli.without.<column>``, the sentences the command line prints)."""
     total = result.rows_read.get("roll", 0)
@@ -216,7 +257,7 @@ def unknown_lines(result: AuditResult, w: Words = english) -> list[str]:
         if n:
             what, checks = _UNKNOWN_SKIPS.get(column, (column, "checks that need it"))
             english_line = f"{{n}} of {{total}} roll rows without {what}: skipped by the {checks}"
-            values = {"n": f"{n:,}", "total": f"{total:,}"}
+            values = {"n": number(n, lang), "total": number(total, lang)}
             out.append(
                 w(f"audit.cli.without.{column}", english_line, **values)
                 if column in _UNKNOWN_SKIPS
@@ -225,8 +266,8 @@ def unknown_lines(result: AuditResult, w: Words = english) -> list[str]:
     return out
 
 
-def _unknown_paragraph(result: AuditResult, w: Words = english) -> str:
-    lines = unknown_lines(result, w)
+def _unknown_paragraph(result: AuditResult, w: Words = english, lang: str = "en") -> str:
+    lines = unknown_lines(result, w, lang)
     if not lines:
         return ""
     items = "".join(f"<li>{escape(line)}</li>" for line in lines)
@@ -248,12 +289,15 @@ def render(
     lang: str = "en",
     said: Said = _as_written,
     words: Words = english,
+    reason: Reason = _as_is,
 ) -> str:
     """The report as one HTML string (inline CSS and SVG; no script, no network).
 
     ``lang`` (``ru``, ``kk`` or ``en``) is the language of why each record was raised;
     ``said`` gives each finding's title, rule and unit in it and ``words`` the report's
-    own texts (the command line passes the catalogue's; by default the English here)."""
+    own texts (the command line passes the catalogue's; by default the English here),
+    ``reason`` each malformed row's reason (by default as the audit wrote it).  Numbers
+    are said in ``lang`` (:func:`honestballot.audit.numbers.number`)."""
     w = words
     view = (
         w("audit.html.view.observer", "observer (counts only)")
@@ -267,7 +311,7 @@ def render(
             w(
                 "audit.html.verdict.found",
                 "{n} finding(s) at or above {severity}",
-                n=len(flagged),
+                n=number(len(flagged), lang),
                 severity="\0",
             )
         ).replace("\0", level)
@@ -278,7 +322,7 @@ def render(
     )
     files = {"roll": w("audit.file.roll", "roll"), "activity": w("audit.file.activity", "activity")}
     rows_read = ", ".join(
-        w("audit.html.rows_read", "{file}: {n} rows", file=files.get(k, k), n=f"{v:,}")
+        w("audit.html.rows_read", "{file}: {n} rows", file=files.get(k, k), n=number(v, lang))
         for k, v in result.rows_read.items()
     )
     summary = escape(
@@ -288,7 +332,7 @@ def render(
             "Verdict: {verdict}.",
             view=view,
             rows=rows_read,
-            bad=f"{len(result.bad_rows):,}",
+            bad=number(len(result.bad_rows), lang),
             verdict="\0",
         )
     ).replace("\0", verdict)
@@ -303,20 +347,20 @@ def render(
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{escape(w('audit.html.heading', _HEADING))}</h1>",
         f"<p>{summary}</p>",
-        _unknown_paragraph(result, w),
+        _unknown_paragraph(result, w, lang),
         f"<h2>{escape(w('audit.html.findings', 'Findings'))}</h2><table><tr>{heads}</tr>",
-        *(_finding_row(f, said) for f in result.findings),
+        *(_finding_row(f, said, lang) for f in result.findings),
         f"</table><h2>{escape(w('audit.html.charts', 'Charts'))}</h2>",
     ]
     series = result.series
     for name, pairs in series.get("clusters", {}).items():
-        parts.append(f"<figure>{_cluster_chart(name, pairs, w)}</figure>")
-    parts.append(f"<figure>{_enrolment_chart(series, w)}</figure>")
+        parts.append(f"<figure>{_cluster_chart(name, pairs, w, lang)}</figure>")
+    parts.append(f"<figure>{_enrolment_chart(series, w, lang)}</figure>")
     if "turnout" in series:
-        parts.append(f"<figure>{_turnout_chart(series['turnout'], observer, w)}</figure>")
+        parts.append(f"<figure>{_turnout_chart(series['turnout'], observer, w, lang)}</figure>")
     if not observer:
         parts.append(f"<h2>{escape(w('audit.html.records', 'Records behind each finding'))}</h2>")
-        parts += [_records_table(f, lang, said, w) for f in result.findings if f.count]
+        parts += [_records_table(f, lang, said, w, reason) for f in result.findings if f.count]
     footer = escape(
         w(
             "audit.html.footer",

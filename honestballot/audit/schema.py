@@ -31,6 +31,13 @@ from honestballot.audit.findings import AuditInputError, BadRow, BadRowsError
 from honestballot.errors import Text
 
 
+def engine_detail(exc: BaseException) -> str:
+    """The first line of a DuckDB error's message: what went wrong; the lines after it
+    quote the query or suggest SQL settings, nothing a reader of the audit's one-line
+    error can act on."""
+    return (str(exc).strip().splitlines() or [""])[0]
+
+
 def no_such_file(path: Path) -> Text:
     return Text("audit.input.no_such_file", f"{path}: no such file", path=str(path))
 
@@ -320,9 +327,9 @@ def _parquet_source(
         raise AuditInputError(
             Text(
                 "audit.input.not_parquet",
-                f"{path}: not a readable Parquet file ({exc})",
+                f"{path}: not a readable Parquet file ({engine_detail(exc)})",
                 path=str(path),
-                detail=str(exc),
+                detail=engine_detail(exc),
             )
         ) from exc
     names = [str(r[0]).lower() for r in described]
@@ -455,16 +462,16 @@ def load_table(
         raise AuditInputError(
             Text(
                 "audit.input.not_parquet",
-                f"{path}: not a readable Parquet file ({exc})",
+                f"{path}: not a readable Parquet file ({engine_detail(exc)})",
                 path=str(path),
-                detail=str(exc),
+                detail=engine_detail(exc),
             )
             if parquet
             else Text(
                 "audit.input.not_csv",
-                f"{path}: cannot read as CSV ({exc})",
+                f"{path}: cannot read as CSV ({engine_detail(exc)})",
                 path=str(path),
-                detail=str(exc),
+                detail=engine_detail(exc),
             )
         ) from exc
     bad = [] if parquet else _rejected_rows(con, path, table)

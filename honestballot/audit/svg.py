@@ -10,6 +10,8 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+from honestballot.audit.numbers import number
+
 PALETTE = ("#1f5fa8", "#c0392b", "#2e8b57", "#d4880f", "#7b4fa0", "#15868e", "#8c564b", "#555555")
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 28, 44
@@ -43,12 +45,12 @@ LOG_SCALE = "{label} (log scale)"
 SHADED = "shaded: {label}"
 
 
-def _y_axis(top: float, y_max: float, plot_h: float, percent: bool) -> list[str]:
+def _y_axis(top: float, y_max: float, plot_h: float, percent: bool, lang: str = "en") -> list[str]:
     out = [f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#333"/>']
     for k in range(5):
         v = y_max * k / 4
         y = TOP + plot_h - plot_h * k / 4
-        text = f"{v:.0%}" if percent else f"{v:,.0f}" if y_max >= 4 else f"{v:.1f}"
+        text = f"{v:.0%}" if percent else number(v, lang, 0) if y_max >= 4 else number(v, lang, 1)
         out.append(
             f'<line x1="{LEFT - 4}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
             f'stroke="#e4e4e4"/>'
@@ -65,11 +67,12 @@ def bar_chart(
     log_scale: bool = False,
     nothing: str = NOTHING,
     log_note: str = LOG_SCALE,
+    lang: str = "en",
 ) -> str:
     """Labelled bars; with ``log_scale`` heights follow log10(1 + value), labels stay exact.
 
     ``nothing`` is said when there are no bars, ``log_note`` (its ``{label}`` the y
-    label) names the axis of a log scale."""
+    label) names the axis of a log scale; numbers are written as ``lang`` writes them."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     if not bars:
         return _frame(title, [f'<text x="{LEFT}" y="{TOP + 30}">{escape(nothing)}</text>'])
@@ -78,7 +81,7 @@ def bar_chart(
         return math.log10(1 + v) if log_scale else v
 
     top = _nice_max(max(h(v) for _, v in bars))
-    body = [] if log_scale else _y_axis(top, top, plot_h, False)
+    body = [] if log_scale else _y_axis(top, top, plot_h, False, lang)
     slot = plot_w / len(bars)
     for i, (label, value) in enumerate(bars):
         bh = plot_h * h(value) / top
@@ -86,11 +89,11 @@ def bar_chart(
         y = TOP + plot_h - bh
         body.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{bh:.1f}" '
-            f'fill="{PALETTE[0]}"><title>{escape(label)}: {value:,.0f}</title></rect>'
+            f'fill="{PALETTE[0]}"><title>{escape(label)}: {number(value, lang, 0)}</title></rect>'
         )
         body.append(
             f'<text x="{x + slot * 0.35:.1f}" y="{y - 3:.1f}" text-anchor="middle">'
-            f"{value:,.0f}</text>"
+            f"{number(value, lang, 0)}</text>"
         )
         body.append(
             f'<text x="{x + slot * 0.35:.1f}" y="{TOP + plot_h + 14}" '
@@ -122,12 +125,13 @@ def line_chart(
     percent: bool = False,
     nothing: str = NOTHING,
     shaded: str = SHADED,
+    lang: str = "en",
 ) -> str:
     """One polyline per series over a shared x range; ``shade`` spans are drawn behind.
 
     ``percent``: the y values are shares, labelled as percentages; ``nothing`` is said
     when there are no points, ``shaded`` (its ``{label}`` the shade's label) over the
-    chart when spans are shaded."""
+    chart when spans are shaded; numbers are written as ``lang`` writes them."""
     points = [p for s in series.values() for p in s]
     legend_rows = (len(series) + 2) // 3
     height = HEIGHT + 16 * legend_rows
@@ -152,7 +156,7 @@ def line_chart(
             f'height="{plot_h}" fill="#f4c7c3" opacity="0.7">'
             f"<title>{escape(shade_label)}</title></rect>"
         )
-    body += _y_axis(y_max, y_max, plot_h, percent)
+    body += _y_axis(y_max, y_max, plot_h, percent, lang)
     body.append(
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
         f'y2="{TOP + plot_h}" stroke="#333"/>'

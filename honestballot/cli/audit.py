@@ -6,7 +6,9 @@ something was, 2 when the input could not be audited.
 ``audit`` says everything it prints, errors included, in the language of ``--lang``
 (default: the environment's, ``LC_ALL``, ``LC_MESSAGES`` or ``LANG``, else English), from
 the project's catalogue (``honestballot/web/strings_audit.py``); check ids, severities,
-numbers, column names and ``exit N`` stay as they are for scripts.  The audit package
+column names and ``exit N`` stay as they are for scripts, numbers are written as the
+language writes them (``honestballot/audit/numbers.py``; a finding line's count in digits
+only in Russian and Kazakh).  The audit package
 itself may not import the web layer (an import contract), so this command lives here.
 """
 
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Literal, NoReturn
 
 import click
+import duckdb
 
 from honestballot.audit.config import AuditConfig, ClosedWindow
 from honestballot.audit.engine import run_audit
@@ -36,7 +39,9 @@ from honestballot.audit.findings import (
     write_csv,
     write_json,
 )
+from honestballot.audit.numbers import number
 from honestballot.audit.report_html import render
+from honestballot.audit.schema import engine_detail
 from honestballot.audit.scoring import score
 from honestballot.audit.synth import SynthPaths, generate
 from honestballot.audit.synth_field import MIXES, FieldPaths, generate_field
@@ -84,10 +89,21 @@ def _say(lang: str, key: str, **values: object) -> str:
     return say(Text(key, STRINGS[key][2], **values), lang)
 
 
+def _ungrouped(n: int, lang: str) -> str:
+    """A count English prints without grouping (as it always did), in ``lang``."""
+    return str(n) if lang == "en" else number(n, lang)
+
+
 def _bad_rows(rows: list[BadRow], lang: str) -> str:
     shown = "; ".join(f"{b.file}:{b.line}: {_reason(b.reason, lang)}" for b in rows[:5])
-    more = _say(lang, "audit.input.bad_rows.more", count=len(rows) - 5) if len(rows) > 5 else ""
-    return _say(lang, "audit.input.bad_rows", count=len(rows), rows=shown, more=more)
+    more = (
+        _say(lang, "audit.input.bad_rows.more", count=_ungrouped(len(rows) - 5, lang))
+        if len(rows) > 5
+        else ""
+    )
+    return _say(
+        lang, "audit.input.bad_rows", count=_ungrouped(len(rows), lang), rows=shown, more=more
+    )
 
 
 def _error(lang: str, exc: BaseException, message: str) -> NoReturn:
@@ -106,21 +122,26 @@ def _os_error(exc: OSError, key: str, lang: str) -> str:
 def _summary(result: AuditResult, threshold: Severity, code: int, lang: str) -> list[str]:
     t = translator(lang)
     rows = ", ".join(
-        f"{t('audit.file.' + k) if 'audit.file.' + k in STRINGS else k} {v:,}"
+        f"{t('audit.file.' + k) if 'audit.file.' + k in STRINGS else k} {number(v, lang)}"
         for k, v in result.rows_read.items()
     )
-    elapsed = f"{result.elapsed_seconds:.1f}"
-    lines = [_say(lang, "audit.cli.summary", rows=rows, elapsed=elapsed, bad=len(result.bad_rows))]
-    total = f"{result.rows_read.get('roll', 0):,}"
+    seconds = result.elapsed_seconds
+    elapsed = f"{seconds:.1f}" if lang == "en" else number(seconds, lang, 1)
+    bad = _ungrouped(len(result.bad_rows), lang)
+    lines = [_say(lang, "audit.cli.summary", rows=rows, elapsed=elapsed, bad=bad)]
+    total = number(result.rows_read.get("roll", 0), lang)
     for column, n in result.roll_rows_without.items():
         if n and column in _UNKNOWN:
-            lines.append("  " + _say(lang, f"audit.cli.without.{column}", n=f"{n:,}", total=total))
+            said_n = number(n, lang)
+            lines.append("  " + _say(lang, f"audit.cli.without.{column}", n=said_n, total=total))
     for f in result.findings:
         if f.count:
             said = _finding_texts(f, lang)
+            # the count's column is for scripts too: in English grouped by commas as it
+            # always was, in Russian and Kazakh digits only (no comma, their decimal mark)
+            count = f"{f.count:>9,}" if lang == "en" else f"{f.count:>9}"
             lines.append(
-                f"  {f.severity.label:<8} {f.check:<26} {f.count:>9,} {said['unit']}  "
-                f"{said['title']}"
+                f"  {f.severity.label:<8} {f.check:<26} {count} {said['unit']}  {said['title']}"
             )
     verdict = "audit.cli.exit.found" if code else "audit.cli.exit.none"
     lines.append(f"exit {code}: " + _say(lang, verdict, severity=threshold.label))
@@ -132,26 +153,49 @@ def _finding_texts(f: Finding, lang: str) -> dict[str, str]:
     the command printed before it had languages), else the catalogue's."""
     if lang == "en":
         return {"title": f.title, "rule": f.rule, "unit": f.unit}
-    return finding_texts(
-        {"check": f.check, "title": f.title, "rule": f.rule, "unit": f.unit, "params": f.params},
-        lang,
-    )
+    finding = {"check": f.check, "title": f.title, "rule": f.rule, "unit": f.unit}
+    return finding_texts({**finding, "params": f.params, "count": f.count}, lang)
 
 
 def _render(result: AuditResult, observer: bool, threshold: Severity, lang: str) -> str:
     def words(key: str, english: str, /, **values: object) -> str:
         return english.format(**values) if lang == "en" else _say(lang, key, **values)
 
-    return render(result, observer, threshold, lang, lambda f: _finding_texts(f, lang), words)
+    return render(
+        result,
+        observer,
+        threshold,
+        lang,
+        lambda f: _finding_texts(f, lang),
+        words,
+        lambda reason: _reason(reason, lang),
+    )
 
 
 def _score_table(result: AuditResult, truth: Path, lang: str) -> str:
     lines = [translator(lang)("audit.cli.score.header"), "|---|---:|---:|---:|---:|"]
     for s in score(result, truth, Severity.MEDIUM).values():
         lines.append(
-            f"| `{s.check}` | {s.truth} | {s.predicted} | {s.precision:.3f} | {s.recall:.3f} |"
+            f"| `{s.check}` | {_ungrouped(s.truth, lang)} | {_ungrouped(s.predicted, lang)} | "
+            f"{number(s.precision, lang, 3)} | {number(s.recall, lang, 3)} |"
         )
     return "\n".join(lines)
+
+
+def _check_truth(path: Path, lang: str) -> None:
+    """A ``--score-against`` file that cannot be read, or is not a synth-roll truth.json
+    (JSON with a ``checks`` object of ``{"key": …, "values": […]}``), ends the command
+    before the audit runs (exit 2)."""
+    try:
+        checks = json.loads(path.read_text("utf-8"))["checks"]
+        for spec in checks.values():
+            str(spec["key"])
+            list(spec["values"])
+    except OSError as exc:
+        _error(lang, exc, _os_error(exc, "audit.cli.cannot_read", lang))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        detail = f"{type(exc).__name__}: {exc}"
+        _error(lang, exc, _say(lang, "audit.cli.score.not_truth", path=str(path), detail=detail))
 
 
 def _write(outputs: list[tuple[Path | None, Callable[[Path], object]]]) -> None:
@@ -180,7 +224,7 @@ def _write(outputs: list[tuple[Path | None, Callable[[Path], object]]]) -> None:
     metavar="YYYY-MM-DD",
     help="Reference day for birth dates (default: latest enrolment).",
 )
-@click.option("--min-age", type=int, default=16, show_default=True)
+@click.option("--min-age", type=click.IntRange(min=0), default=16, show_default=True)
 @click.option(
     "--html",
     "html_out",
@@ -225,10 +269,10 @@ def _write(outputs: list[tuple[Path | None, Callable[[Path], object]]]) -> None:
     default=language_from_environment,
     show_default="LC_ALL, LC_MESSAGES or LANG if ru, kk or en, else en",
     help="Language of everything the command prints (summary, findings, errors) and of "
-    "the HTML reports; check ids, severities, numbers and 'exit N' stay the same. "
+    "the HTML reports; check ids, severities and 'exit N' stay the same. "
     "Without it, the environment's language.",
 )
-@click.option("--threads", type=int, help="DuckDB threads (default: all cores).")
+@click.option("--threads", type=click.IntRange(min=1), help="DuckDB threads (default: all cores).")
 @click.option(
     "--memory-limit",
     help="Memory the audit's tables may hold, e.g. 6GB (default: 80% of the machine's); "
@@ -261,6 +305,8 @@ def audit_command(
 ) -> int:
     """Audit a voter ROLL (CSV or Parquet) and, optionally, an activity log."""
     threshold = Severity.parse(fail_on)
+    if score_against:
+        _check_truth(score_against, lang)
     try:
         config = AuditConfig(
             closed_windows=tuple(ClosedWindow.parse(w) for w in closed_windows),
@@ -281,6 +327,14 @@ def audit_command(
         _error(lang, exc, say(exc.args[0], lang) if exc.args else str(exc))
     except OSError as exc:
         _error(lang, exc, _os_error(exc, "audit.cli.cannot_read", lang))
+    except duckdb.Error as exc:
+        # DuckDB's own errors (out of memory under --memory-limit, a temporary directory
+        # that fills up, an internal error): the first line of its English message (the
+        # rest suggests SQL settings), as the detail
+        detail = engine_detail(exc)
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            _error(lang, exc, _say(lang, "audit.cli.out_of_memory", detail=detail))
+        _error(lang, exc, _say(lang, "audit.cli.engine", detail=detail))
     try:
         _write(
             [

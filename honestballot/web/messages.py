@@ -114,6 +114,20 @@ def finding_texts(finding: Mapping[str, Any], lang: str) -> dict[str, str]:
     rule = t(rule_key).format_map(values) if rule_key in STRINGS else str(finding["rule"])
     if params.get("skipped"):
         rule += " " + t(f"audit.skipped.{params['skipped_column']}").format_map(values)
-    unit_key = f"audit.unit.{finding['unit']}"
-    unit = t(unit_key) if unit_key in STRINGS else str(finding["unit"])
+    count = finding.get("count")
+    unit = unit_for(str(finding["unit"]), count if isinstance(count, int) else None, lang)
     return {"title": title, "rule": rule, "unit": unit}
+
+
+def unit_for(unit: str, count: int | None, lang: str) -> str:
+    """What an audit finding's count counts (``audit.unit.<unit>``) in ``lang``, after the
+    number ``count``: Russian chooses between its three forms (``.one``: 21 запись,
+    ``.few``: 3 записи, the plain key: 5 записей, also without a count); Kazakh and
+    English say the plain key after every number.  A unit the catalogue lacks stays."""
+    key = f"audit.unit.{unit}"
+    if key not in STRINGS:
+        return unit
+    t = translator(lang)
+    if lang == "ru" and count is not None:
+        return _ru_plural(count, t(f"{key}.one"), t(f"{key}.few"), t(key))
+    return t(key)

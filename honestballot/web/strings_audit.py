@@ -11,11 +11,25 @@ from __future__ import annotations
 STRINGS: dict[str, tuple[str, str, str]] = {
     "organiser.audit.file.roll": ("список", "тізім", "roll"),
     "organiser.audit.file.activity": ("журнал активности", "белсенділік журналы", "activity log"),
+    # what a count counts: the plain key is the form after "many" (5, 11, 0: "5 записей"),
+    # .one after 1, 21, 101 ("21 запись"), .few after 2-4, 22-24 ("3 записи"); Kazakh
+    # says the singular after every number, English the plural (as the outputs always did):
+    # their .one and .few are the word's forms, not said by the audit today
     "audit.unit.records": ("записей", "жазба", "records"),
+    "audit.unit.records.one": ("запись", "жазба", "record"),
+    "audit.unit.records.few": ("записи", "жазба", "records"),
     "audit.unit.voters": ("избирателей", "сайлаушы", "voters"),
+    "audit.unit.voters.one": ("избиратель", "сайлаушы", "voter"),
+    "audit.unit.voters.few": ("избирателя", "сайлаушы", "voters"),
     "audit.unit.ballots": ("бюллетеней", "бюллетень", "ballots"),
+    "audit.unit.ballots.one": ("бюллетень", "сайлау бюллетені", "ballot"),
+    "audit.unit.ballots.few": ("бюллетеня", "сайлау бюллетені", "ballots"),
     "audit.unit.organisations": ("организаций", "ұйым", "organisations"),
+    "audit.unit.organisations.one": ("организация", "ұйым", "organisation"),
+    "audit.unit.organisations.few": ("организации", "ұйым", "organisations"),
     "audit.unit.rows": ("строк", "жол", "rows"),
+    "audit.unit.rows.one": ("строка", "жол", "row"),
+    "audit.unit.rows.few": ("строки", "жол", "rows"),
     "audit.skipped.birth_date": (
         "Не применялось к строкам без даты рождения: {skipped}.",
         "Туған күні жоқ жолдарға қолданылмады: {skipped}.",
@@ -611,6 +625,22 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "кіріс файлды оқу мүмкін емес ({code})",
         "cannot read an input file ({code})",
     ),
+    "audit.cli.engine": (
+        "встроенная база данных проверки остановила работу: {detail}",
+        "тексерудің ішкі дерекқоры жұмысын тоқтатты: {detail}",
+        "the audit's embedded database stopped: {detail}",
+    ),
+    "audit.cli.out_of_memory": (
+        "проверке не хватило памяти ({detail}): увеличьте --memory-limit или уменьшите --threads",
+        "тексеруге жад жетпеді ({detail}): --memory-limit мәнін көбейтіңіз немесе --threads "
+        "мәнін азайтыңыз",
+        "the audit ran out of memory ({detail}): raise --memory-limit or lower --threads",
+    ),
+    "audit.cli.score.not_truth": (
+        "{path}: это не файл truth.json от synth-roll ({detail})",
+        "{path}: бұл synth-roll жасаған truth.json файлы емес ({detail})",
+        "{path}: not a synth-roll truth.json ({detail})",
+    ),
     "audit.cli.cannot_write": (
         "{path}: файл не удаётся записать ({code})",
         "{path}: файлға жазу мүмкін емес ({code})",
@@ -771,6 +801,18 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "audit.html.column.what": ("что", "не", "what"),
     "audit.html.column.count": ("число", "саны", "count"),
     "audit.html.column.groups": ("групп", "топтар", "groups"),
+    # the organiser's report's record tables: their columns' heads (the JSON's keys)
+    "audit.html.record.group": ("группа", "топ", "group"),
+    "audit.html.record.line": ("строка", "жол", "line"),
+    "audit.html.record.voter": ("избиратель", "сайлаушы", "voter"),
+    "audit.html.record.name": ("имя", "аты", "name"),
+    "audit.html.record.organisation": ("организация", "ұйым", "organisation"),
+    "audit.html.record.operator": ("оператор записи", "тіркеген оператор", "operator"),
+    "audit.html.record.detail": ("подробности", "толығырақ", "detail"),
+    "audit.html.record.why": ("почему", "неліктен", "why"),
+    "audit.html.record.address": ("адрес", "мекенжай", "address"),
+    "audit.html.record.device": ("устройство", "құрылғы", "device"),
+    "audit.html.record.voters": ("число избирателей", "сайлаушылар саны", "voters"),
     "audit.html.charts": ("Графики", "Графиктер", "Charts"),
     "audit.html.records": (
         "Записи за каждой находкой",

@@ -13,10 +13,13 @@ from click.testing import CliRunner, Result
 
 from honestballot.audit.config import AuditConfig, ClosedWindow
 from honestballot.audit.engine import run_audit
+from honestballot.audit.numbers import number
 from honestballot.audit.report_html import render
+from honestballot.audit.svg import bar_chart, line_chart
 from honestballot.audit.synth import generate
 from honestballot.cli.audit import audit_command
 from honestballot.web.i18n import STRINGS
+from honestballot.web.messages import finding_texts, unit_for
 from tests.factories import ACTIVITY_HEADER, ROLL_HEADER, roll_row, write_csv
 
 LANGS = ("ru", "kk", "en")
@@ -81,13 +84,14 @@ def test_the_summary_is_said_in_each_language_and_its_codes_stay(tmp_path: Path)
     )
     assert "records  National IDs that appear on more than one row\n" in out["en"]
     assert out["en"].endswith("exit 1: findings at or above high\n")
-    assert out["ru"].startswith("проверено строк: список 21 за ")
+    assert re.match(r"проверено строк: список 21 за \d+,\d с; ", out["ru"])
     assert "21 из 21 строк списка без даты рождения" in out["ru"]
-    assert "записей  Идентификационные номера, встречающиеся в нескольких строках" in out["ru"]
+    assert "2 записи  Идентификационные номера, встречающиеся в нескольких строках" in out["ru"]
     assert out["ru"].endswith("exit 1: есть находки уровня high и выше\n")
     assert out["kk"].startswith("тексерілген жолдар: тізім 21, ")
     assert "тізімнің 21 жолының 21 жолында туған күні жоқ" in out["kk"]
-    assert "жазба  Бірнеше жолда кездесетін жеке сәйкестендіру нөмірлері" in out["kk"]
+    assert re.match(r"тексерілген жолдар: тізім 21, \d+,\d секундта; ", out["kk"])
+    assert "2 жазба  Бірнеше жолда кездесетін жеке сәйкестендіру нөмірлері" in out["kk"]
     assert out["kk"].endswith("exit 1: high деңгейіндегі және одан жоғары табылғандар бар\n")
     # the machine-stable parts: each finding line's severity, check id and count
     stable = {
@@ -131,6 +135,12 @@ def test_bad_rows_under_fail_are_said_in_each_language(tmp_path: Path) -> None:
 def _parquet_garbage(tmp_path: Path) -> Path:
     path = tmp_path / "roll.parquet"
     path.write_bytes(b"not parquet at all")
+    return path
+
+
+def _text(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, "utf-8")
     return path
 
 
@@ -257,6 +267,43 @@ ERRORS = {
             "cannot read an input file (EIO)",
         ),
     ),
+    "out of memory": (
+        # DuckDB's own error, not the audit's: raised while the tables are built
+        lambda d: [str(_roll(d)), "--memory-limit", "5MB"],
+        "OutOfMemoryException",
+        (
+            "проверке не хватило памяти (Out of Memory Error: ",
+            "тексеруге жад жетпеді (Out of Memory Error: ",
+            "the audit ran out of memory (Out of Memory Error: ",
+        ),
+    ),
+    "score against no file": (
+        lambda d: [str(_roll(d)), "--score-against", str(d / "absent.json")],
+        "FileNotFoundError",
+        (
+            "{d}/absent.json: файл не удаётся прочитать (ENOENT)",
+            "{d}/absent.json: файлды оқу мүмкін емес (ENOENT)",
+            "{d}/absent.json: cannot read the file (ENOENT)",
+        ),
+    ),
+    "score against not JSON": (
+        lambda d: [str(_roll(d)), "--score-against", str(_text(d, "truth.json", "{broken"))],
+        "JSONDecodeError",
+        (
+            "{d}/truth.json: это не файл truth.json от synth-roll (JSONDecodeError: ",
+            "{d}/truth.json: бұл synth-roll жасаған truth.json файлы емес (JSONDecodeError: ",
+            "{d}/truth.json: not a synth-roll truth.json (JSONDecodeError: ",
+        ),
+    ),
+    "score against no checks": (
+        lambda d: [str(_roll(d)), "--score-against", str(_text(d, "other.json", '{"rows": 1}'))],
+        "KeyError",
+        (
+            "{d}/other.json: это не файл truth.json от synth-roll (KeyError: 'checks')",
+            "{d}/other.json: бұл synth-roll жасаған truth.json файлы емес (KeyError: 'checks')",
+            "{d}/other.json: not a synth-roll truth.json (KeyError: 'checks')",
+        ),
+    ),
     "cannot write": (
         lambda d: [str(_roll(d)), "--observer-html", str(d / "no" / "such" / "dir.html")],
         "FileNotFoundError",
@@ -277,7 +324,7 @@ def test_every_error_is_said_in_each_language(tmp_path: Path, case: str) -> None
         said = _fails(args(tmp_path), lang)
         assert said.startswith(f"{prefix}: {kind}: "), said
         assert text.format(d=tmp_path) in said, (lang, said)
-        assert said.endswith("\n")
+        assert said.endswith("\n") and said.count("\n") == 1, said  # one line
     english = texts[2].format(d=tmp_path)
     assert english not in _fails(args(tmp_path), "ru")
     assert english not in _fails(args(tmp_path), "kk")
@@ -379,3 +426,118 @@ def test_a_bad_roll_line_under_fail_is_said_before_a_broken_log(tmp_path: Path) 
     ):
         said = _fails(args, lang)
         assert head in said and f"{bad}:3: " in said and "activity.csv" not in said
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--threads", "-1"), ("--threads", "0"), ("--min-age", "-5")]
+)
+def test_a_number_out_of_range_is_a_usage_error(tmp_path: Path, option: str, value: str) -> None:
+    # click's usage error (exit 2, in English like every usage error), before DuckDB sees it
+    result = CliRunner().invoke(
+        audit_command, [str(_roll(tmp_path)), option, value, "--lang", "ru"], env=NO_LOCALE
+    )
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}': {value} is not in the range" in result.stderr
+    assert result.exception is not None and not isinstance(result.exception, ValueError)
+    assert result.stdout == ""
+
+
+def test_the_organiser_report_says_record_heads_and_bad_row_reasons(tmp_path: Path) -> None:
+    bad = _bad_roll(tmp_path)
+    pages = {}
+    for lang in LANGS:
+        out = tmp_path / f"{lang}.html"
+        assert _run([str(bad), "--quiet", "--html", str(out)], lang).return_value == 0
+        pages[lang] = out.read_text("utf-8")
+    heads = {
+        "ru": "<th>группа</th><th>строка</th><th>избиратель</th><th>имя</th><th>подробности</th>",
+        "kk": "<th>топ</th><th>жол</th><th>сайлаушы</th><th>аты</th><th>толығырақ</th>",
+        "en": "<th>group</th><th>line</th><th>voter</th><th>name</th><th>detail</th>",
+    }
+    reasons = {
+        "ru": "email: нет знака @; confirmed: пусто",
+        "kk": "email: @ белгісі жоқ; confirmed: бос",
+        "en": "email: no @; confirmed: empty",
+    }
+    for lang in LANGS:
+        assert heads[lang] in pages[lang], lang
+        assert f"<td>3</td><td></td><td></td><td>{reasons[lang]}</td>" in pages[lang], lang
+    for lang in ("ru", "kk"):
+        assert "<th>line</th>" not in pages[lang] and "no @" not in pages[lang]
+    # the JSON keeps the audit's English reason
+    out = tmp_path / "f.json"
+    assert _run([str(bad), "--quiet", "--json", str(out)], "ru").return_value == 0
+    assert "email: no @; confirmed: empty" in out.read_text("utf-8")
+
+
+def test_numbers_and_units_in_russian_and_kazakh(tmp_path: Path) -> None:
+    # 1,200 rows: thousands grouped by a narrow no-break space in Russian and Kazakh
+    rows = [roll_row(i) for i in range(1200)]
+    rows += [roll_row(1200 + i, national_id=rows[i]["national_id"]) for i in range(21)]
+    roll = write_csv(tmp_path / "roll.csv", ROLL_HEADER, rows)
+    out, html, data = {}, {}, {}
+    for lang in LANGS:
+        page, found = tmp_path / f"{lang}.html", tmp_path / f"{lang}.json"
+        result = _run([str(roll), "--html", str(page), "--json", str(found)], lang)
+        assert result.return_value == 1, result.output
+        out[lang], html[lang] = result.stdout, page.read_text("utf-8")
+        data[lang] = json.loads(found.read_text("utf-8"))
+    assert out["en"].startswith("audited roll 1,221 rows in ")
+    assert out["ru"].startswith("проверено строк: список 1\u202f221 за ")
+    assert out["kk"].startswith("тексерілген жолдар: тізім 1\u202f221, ")
+    # 21 IDs on two rows each: 42 records, 21 groups; the count's column is digits only
+    assert re.search(r"critical +id\.duplicate +42 записи  ", out["ru"])
+    assert re.search(r"critical +id\.duplicate +42 жазба  ", out["kk"])
+    assert re.search(r"critical +id\.duplicate +42 records  ", out["en"])
+    assert "список: строк 1\u202f221" in html["ru"] and "roll: 1,221 rows" in html["en"]
+    assert "<td>42 записи</td><td>21</td>" in html["ru"]
+    for lang in ("ru", "kk"):
+        assert "1,221" not in out[lang] and "1,221" not in html[lang]
+    # the JSON outputs are the same in every language
+    for found in data.values():
+        found.pop("elapsed_seconds", None)
+    assert data["ru"] == data["kk"] == data["en"]
+
+
+@pytest.mark.parametrize(
+    ("n", "ru"),
+    [
+        (1, "запись"), (2, "записи"), (4, "записи"), (5, "записей"), (11, "записей"),
+        (12, "записей"), (14, "записей"), (21, "запись"), (22, "записи"), (111, "записей"),
+        (1001, "запись"), (0, "записей"),
+    ],
+)  # fmt: skip
+def test_a_unit_takes_the_russian_form_of_its_number(n: int, ru: str) -> None:
+    assert unit_for("records", n, "ru") == ru
+    assert unit_for("records", n, "kk") == "жазба"
+    assert unit_for("records", n, "en") == "records"
+    assert unit_for("records", None, "ru") == "записей"
+    # the organiser's audit page says a finding's unit after its count the same way
+    finding = {"check": "id.duplicate", "title": "", "rule": "", "unit": "records"}
+    assert finding_texts({**finding, "count": n}, "ru")["unit"] == ru
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "ru", "en"),
+    [
+        (5000, None, "5\u202f000", "5,000"),
+        (999, None, "999", "999"),
+        (1234567, None, "1\u202f234\u202f567", "1,234,567"),
+        (3.25, 1, "3,2", "3.2"),
+        (12345.678, 3, "12\u202f345,678", "12,345.678"),
+        (0.5, 3, "0,500", "0.500"),
+    ],
+)
+def test_a_number_in_each_language(value: float, decimals: int | None, ru: str, en: str) -> None:
+    assert number(value, "ru", decimals) == number(value, "kk", decimals) == ru
+    assert number(value, "en", decimals) == en
+
+
+def test_the_charts_write_numbers_in_the_report_language() -> None:
+    bars = [("2", 1234.0), ("3", 5.0)]
+    assert ">1\u202f234</text>" in bar_chart(bars, "t", "x", "y", lang="ru")
+    assert ">1,234</text>" in bar_chart(bars, "t", "x", "y")
+    line = {"s": [(0.0, 1.0), (1.0, 2.0)]}
+    ru, en = line_chart(line, "t", [], "y", lang="kk"), line_chart(line, "t", [], "y")
+    assert ">0,5</text>" in ru and ">0.5</text>" not in ru
+    assert ">0.5</text>" in en
