@@ -742,13 +742,23 @@ def _replay(
                 )
                 return None
     if rules.schedule is not None:
+        # the board refuses to open a protected election without its encrypted roll, so a
+        # record that passed the rules names it unless the election never opened
+        voters = sum(rules.roll.values()) if rules.roll is not None else 0
+        encrypted_roll = (
+            f"; roll of {voters} voters ({rules.contact_exceptions} shared-contact "
+            f"exceptions), its {voters} encrypted rows exactly the {len(rules.roll_parts)} "
+            "roll parts before it"
+            if rules.roll is not None
+            else ""
+        )
         report.ok(
             "board.rules",
             f"phases in order; {rules.batches} batches holding {rules.registrations} "
             f"registrations and {rules.rows} cast rows, every item in its batch and at its "
             f"time; {rules.audits} audited (in one block before the close, none sharing a "
             "ciphertext with a cast row or a registration); no nonce or ciphertext alpha on "
-            "the board twice, at most one cast row per ballot",
+            f"the board twice, at most one cast row per ballot{encrypted_roll}",
         )
         report.ok(
             "board.schedule",

@@ -104,10 +104,20 @@ def test_the_roll_summary_is_posted_before_opening_and_verified(
         services.elections.export_record(e.id, str(path))
         report = verify_record(path.read_bytes().splitlines(keepends=True), workers=1)
         assert report.passed, [(c.name, c.detail) for c in report.failures]
-        # the signed summary on the board counts the exceptions (the report's board.rules
-        # names them only for version 1's flow)
+        # the signed summary on the board counts the exceptions, and the verifier names
+        # the roll and them
         roll = next(ev for ev in services.elections.store.iter_events(e.id) if ev.kind == "roll")
-        assert json.loads(roll.line)["body"]["contact_exceptions"] == 3
+        body = json.loads(roll.line)["body"]
+        assert body["contact_exceptions"] == 3
+        voters = sum(u["voters"] for u in body["voters_per_unit"])
+        assert voters == len(WEB_ROLL)
+        parts = kinds.count("roll-part")
+        assert parts >= 1
+        rules = next(c for c in report.checks if c.name == "board.rules")
+        assert rules.detail.endswith(
+            f"; roll of {voters} voters (3 shared-contact exceptions), its {voters} encrypted "
+            f"rows exactly the {parts} roll parts before it"
+        ), rules.detail
         assert {"roll.signature", "roll.encrypted"} <= {c.name for c in report.checks}
 
 

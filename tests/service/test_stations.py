@@ -184,7 +184,12 @@ def test_wrong_station_files_are_refused_and_change_nothing(
     refusals: list[tuple[dict[str, Any], Any, type[Exception], str]] = [
         (details("station-2"), one, InvalidInput, "for unit 'station-1', the details for"),
         (details(unit="nowhere"), one, InvalidInput, "for unit 'station-1'"),
-        (details(salt="00" * 31), one, RecordFormatError, "salt"),
+        (
+            details(salt="00" * 31),
+            one,
+            RecordFormatError,
+            "signed station.details.salt: expected 32 bytes, got 31",
+        ),
         (
             details(members=[{"name": "A", "role": "chair", "nominated_by": ""}] * 2),
             one,

@@ -24,7 +24,11 @@ from honestballot.errors import (
     ProtocolError,
 )
 from honestballot.protocol.election import ElectionContext
-from honestballot.record.revoting import ballot_private_to_json, ballot_v2_to_json
+from honestballot.record.revoting import (
+    ballot_private_to_json,
+    ballot_v2_to_json,
+    cast_row_from_json,
+)
 from honestballot.service.board.election import ElectionService
 from honestballot.service.clock import now_ms
 from honestballot.service.voters.revoting import RevotingDesk
@@ -96,8 +100,9 @@ def test_a_receipted_ballot_survives_the_process_being_killed(
     protected: RevotingElection, tmp_path: Path
 ) -> None:
     """A process queues a voter's ballot for the board, answers with its tracking code, and
-    is killed: the ballot waits for its batch, and the same ballot sent again is the same
-    ballot (the voter API's 201 comes from this answer)."""
+    is killed: the ballot waits for its batch, the same ballot sent again is the same
+    ballot (the voter API's 201 comes from this answer), and the batch puts its cast row
+    on the board."""
     services, eid = protected.web.services, protected.id
     device = protected.device("900101300003", "a device")
     seed, answer = device.register()
@@ -143,6 +148,20 @@ def test_a_receipted_ballot_survives_the_process_being_killed(
         desk = RevotingDesk(ElectionService(reopened), now_ms)
         again = desk.cast(eid, voter.voter_id, payload.encode())
         assert (again.tracking_hash, again.new) == (tracking, False)
+        # and its batch puts it on the board, once
+        posted = protected.post_batch()
+        public_key = protected.ctx.public_key
+        rows = [
+            ev.seq
+            for ev in reopened.iter_events(eid, kinds=("cast-row",))
+            if cast_row_from_json(json.loads(ev.line)["body"]["row"]).ballot.tracking_hash(
+                public_key
+            )
+            == tracking
+        ]
+        assert len(rows) == 1 and rows[0] in posted, (rows, posted)
+        with reopened.connect() as conn:
+            assert reopened.waiting_count(conn, eid, "cast-row") == 0
     finally:
         reopened.close()
 

@@ -35,14 +35,10 @@ from honestballot.service.witness import Refused, SplitView, Witness
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import Report, verify_record
 from tests.factories import (
-    CHOICE,
-    OTHER_CHOICE,
     SMALL_SCHEDULE,
     DemoCeremonies,
-    Election,
     RevotingElection,
     board_secret_of,
-    make_election,
     protected_election,
     publish_signed_station,
     renumber,
@@ -183,20 +179,8 @@ def _witnessed_election(
     return Witnessed(e, commission, rng)
 
 
-def _witnessed_v1_election(demo_ceremony: DemoCeremonies, directory: Path) -> Election:
-    """Version 1's witnessed election (for the test of its own ``superseded`` event)."""
-    named = [NamedWitness(name, base_mul(s)) for name, s in WITNESSES.items()]
-    return make_election(
-        demo_ceremony("witnessed"), directory, "witnessed", witnesses=named, quorum=2
-    )
-
-
-#: either witnessed election
-Board = Witnessed | Election
-
-
 def _witness(
-    election: Board,
+    election: Witnessed,
     name: str,
     directory: Path,
     source: Any = None,
@@ -215,7 +199,7 @@ def _witness(
     )
 
 
-def _record(election: Board) -> list[bytes]:
+def _record(election: Witnessed) -> list[bytes]:
     return [line.rstrip(b"\n") for line in election.service.record_lines(election.id, fresh=False)]
 
 
@@ -313,7 +297,7 @@ def test_the_board_refuses_cosignatures_it_cannot_rely_on(
     assert service.add_cosignature(election.id, good) is False  # the same, again
 
 
-def _fork(election: Board, directory: Path) -> ElectionService:
+def _fork(election: Witnessed, directory: Path) -> ElectionService:
     """What a dishonest operator can do: copy the board (with its key) and go on with
     another history on the copy, showing each copy to different people."""
     directory.mkdir()
@@ -393,7 +377,7 @@ def test_a_garbled_consistency_proof_co_signs_nothing_and_halts_nothing(
 class ForgedLatest(ServiceSource):
     """A board that shows, as its latest head, one it signs with its key for the purpose."""
 
-    def __init__(self, election: Board, head: TreeHead) -> None:
+    def __init__(self, election: Witnessed, head: TreeHead) -> None:
         super().__init__(election.service, election.id)
         secret = board_secret_of(election.url, election.id)
         rng = SeededRandomness("forger")
@@ -494,29 +478,29 @@ def test_a_state_file_of_another_election_with_the_same_id_is_refused(
         _witness(real, "Observers' union", tmp_path).step()
 
 
-def _cosign_all(election: Board, directory: Path) -> None:
+def _cosign_all(election: Witnessed, directory: Path) -> None:
     election.service.publish_tree_head(election.id)
     for name in WITNESSES:
         _witness(election, name, directory).step()
 
 
-def test_dropping_a_superseded_ballot_breaks_the_witnessed_head(
+def test_dropping_a_station_correction_breaks_the_witnessed_head(
     demo_ceremony: DemoCeremonies, tmp_path: Path
 ) -> None:
-    """An operator removes a voter's first ballot and its superseded event and re-signs
-    every head with the board key: the witnesses' co-signatures no longer fit, and a record
-    without them lacks the quorum."""
-    election = _witnessed_v1_election(demo_ceremony, tmp_path / "board")
+    """An operator removes the last correction of a station's details, an entry the
+    witnesses co-signed, and re-signs every head with the board key: the witnesses'
+    co-signatures no longer fit, and a record without them lacks the quorum."""
+    election = _witnessed_election(demo_ceremony, tmp_path / "board")
     _cosign_all(election, tmp_path)
-    election.cast(election.ballot(0, CHOICE))
-    assert election.cast(election.ballot(0, OTHER_CHOICE)).superseded
+    election.add()
+    election.add()
     _cosign_all(election, tmp_path)
     lines = _record(election)
     assert _verify(lines).passed
     events = [json.loads(raw) for raw in lines]
-    first_ballot = next(i for i, ev in enumerate(events) if ev.get("kind") == "ballot")
-    superseded = next(i for i, ev in enumerate(events) if ev.get("kind") == "superseded")
-    dropped = renumber([raw for i, raw in enumerate(lines) if i not in (first_ballot, superseded)])
+    last = max(i for i, ev in enumerate(events) if ev.get("kind") == "station")
+    assert events[last]["body"]["sequence"] == 3  # the station, then two corrections
+    dropped = renumber([raw for i, raw in enumerate(lines) if i != last])
     secret = board_secret_of(election.url, election.id)
     forged = resign(dropped, election.id, secret)
     report = _verify(forged)
@@ -533,12 +517,22 @@ def test_a_record_re_signed_under_another_board_key_is_another_election(
     the new base hash (it holds w) and re-signs every head with the new key: the base hash
     (the fingerprint) changes, so the pinned fingerprint, every signature of the organiser
     (made on the base hash: the roll's, the stations') and the witnesses' co-signatures
-    fail."""
+    fail, and so do the proofs made on it: the encrypted roll's, and the voters' in their
+    registrations and cast rows."""
     election = _witnessed_election(demo_ceremony, tmp_path / "board")
     _cosign_all(election, tmp_path)
     election.add()
+    device = election.election.device("900101300002", "a device")
+    seed, answer = device.register()
+    assert answer.status_code == 201, answer.text
+    ballot, _, private = device.ballot(seed)
+    assert device.cast(ballot, private).status_code == 201
+    election.election.post_batch()
     _cosign_all(election, tmp_path)
     lines = _record(election)
+    kinds = [json.loads(raw).get("kind") for raw in lines]
+    assert {"registration", "cast-row"} <= set(kinds)
+    assert _verify(lines, fingerprint=election.ctx.base_hash.hex()[:16]).passed
     new_secret = random_nonzero_scalar(SeededRandomness("another board key"))
     setup = json.loads(lines[1])
     setup["body"]["board_key"] = base_mul(new_secret).hex()
@@ -554,7 +548,10 @@ def test_a_record_re_signed_under_another_board_key_is_another_election(
     setup["body"]["verifier_key_proof"] = signature_to_json(proof)
     swapped = resign([lines[0], canonical_bytes(setup), *lines[2:]], election.id, new_secret)
     report = _verify(swapped, fingerprint=election.ctx.base_hash.hex()[:16])
-    expected = {"setup.fingerprint", "log.witnesses", "roll.signature", "stations.signature"}
+    expected = {
+        "setup.fingerprint", "log.witnesses", "roll.signature", "stations.signature",
+        "roll.encrypted", "registrations.proofs", "rows.proofs",
+    }  # fmt: skip
     assert expected <= failed(report), describe(report)
 
 
@@ -638,7 +635,7 @@ def describe_all(report: Report) -> str:
 HOUR_MS = 3_600_000
 
 
-def _whole_record(election: Board) -> list[bytes]:
+def _whole_record(election: Witnessed) -> list[bytes]:
     return [
         ln.rstrip(b"\n")
         for ln in election.service.record_lines(election.id, fresh=False, witnessed_only=False)
