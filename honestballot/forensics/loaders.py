@@ -303,7 +303,8 @@ def load_honestballot(
 ) -> Stations:
     """Stations from an honestballot election's published result (``/api/e/{id}/results``)
     and, for turnout, its turnout snapshot (``/snapshots/{id}/turnout.json``; with re-voting
-    protection, its ``reporting_units`` after the result): one station per unit broken out; the contest is ``contest`` or the first one in the result."""
+    protection, its ``reporting_units`` after the result): one station per unit broken
+    out; the contest is ``contest`` or the first one in the result."""
     try:
         result = json.loads(results_path.read_text("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:

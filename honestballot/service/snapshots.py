@@ -128,16 +128,16 @@ def protected_turnout(
     results: ResultViews | None = None,
 ) -> dict[str, Any]:
     """The snapshot of an election with re-voting protection: the roll per unit, the
-    batches posted against the schedule (``posted`` of ``scheduled``, ``interval_s``, the
-    last one's time and, while the vote is open, when the next is due), and after the
-    result the ballots counted per reporting unit.  Never a count of credentials or of
-    voters during the vote: cover hides which rows are real."""
+    batches posted against the schedule (``posted`` of ``scheduled``, ``interval_s`` and,
+    while the vote is open, when the next is due: a time past says the batches are late),
+    and after the result the ballots counted per reporting unit.  Never a count of
+    credentials or of voters during the vote: cover hides which rows are real."""
     manifest = service.context(election_id).manifest
     phase, on_roll, _ = store.turnout_counts(election_id)
     roll = {str(unit): int(n) for unit, n in on_roll}
     order = [u.id for u in manifest.units]
     order += sorted(u for u in roll if u not in order)
-    posted, last_ms = store.batch_progress(election_id)
+    posted = store.batches_posted(election_id)
     next_ms = None
     if phase == "open":
         opened = store.events_after(election_id, -1, 1, ("open",))
@@ -154,7 +154,6 @@ def protected_turnout(
             "posted": posted,
             "scheduled": len(schedule.hours) * schedule.slots_per_hour(),
             "interval_s": schedule.interval,
-            "last_ms": last_ms,
             "next_ms": next_ms,
         },
     }

@@ -345,14 +345,12 @@ class RevotingStore(StoreBase):
         real_registrations, cover_rows, cover_registrations, longest_wait_ms)."""
         conn.execute(insert(revoting_batches).values(election_id=election_id, **row))
 
-    def batch_progress(self, election_id: str) -> tuple[int, int | None]:
-        """(batches posted, the last one's time or None): what the board's batch events
-        show anyone, read without their private sizes (turnout snapshots)."""
-        b = revoting_batches.c
-        q = select(func.count(), func.max(b.time_ms)).where(b.election_id == election_id)
+    def batches_posted(self, election_id: str) -> int:
+        """How many batches are posted: what the board's batch events show anyone, read
+        without their private sizes (turnout snapshots)."""
+        q = select(func.count()).where(revoting_batches.c.election_id == election_id)
         with self.engine.connect() as conn:
-            count, last = conn.execute(q).one()
-        return int(count), None if last is None else int(last)
+            return int(conn.execute(q).scalar_one())
 
     def batches(self, election_id: str) -> list[dict[str, int]]:
         """Every batch posted, in order."""

@@ -7,7 +7,9 @@ and static files.  None of them takes the election's row lock the cast path seri
 on: the record download stops at the latest signed tree head (the server signs one
 every few seconds while the board grows), so every downloaded record ends with a head
 covering all of it.  Turnout is a static snapshot (``/snapshots``)
-that ``observer.js`` fetches; it is never computed on request.
+that ``observer.js`` fetches; it is never computed on request (with re-voting protection
+the page starts from the last snapshot written, and after the result shows the counted
+ballots from the published result's summary, kept per process, as the results page does).
 
 Nothing here says who cast a ballot: the board shows tracking codes and whether each
 ballot counts.
