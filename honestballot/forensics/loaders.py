@@ -302,8 +302,9 @@ def load_honestballot(
     results_path: Path, turnout_path: Path | None = None, contest: str | None = None
 ) -> Stations:
     """Stations from an honestballot election's published result (``/api/e/{id}/results``)
-    and, for turnout, its turnout snapshot (``/snapshots/{id}/turnout.json``): one station
-    per unit broken out; the contest is ``contest`` or the first one in the result."""
+    and, for turnout, its turnout snapshot (``/snapshots/{id}/turnout.json``; with re-voting
+    protection, its ``reporting_units`` after the result): one station per unit broken
+    out; the contest is ``contest`` or the first one in the result."""
     try:
         result = json.loads(results_path.read_text("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -322,6 +323,9 @@ def load_honestballot(
         try:
             snap = json.loads(turnout_path.read_text("utf-8"))
             voters = {str(u["unit"]): int(u["voters_on_roll"]) for u in snap["units"]}
+            # with re-voting protection, after the result: per reporting unit (``pool``)
+            for r in snap.get("reporting_units", []):
+                voters[str(r["unit"])] = int(r["voters_on_roll"])
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
             raise ForensicsInputError(f"{turnout_path}: not a turnout snapshot ({exc})") from exc
     station: list[str] = []

@@ -291,7 +291,9 @@ class Services:
         #: the trustees' objects of the close of such elections (service/board/close.py)
         self.close = CloseSteps(self.elections)
         self.csrf_key = bytes(server_key(self.store, CSRF_KEY_NAME))
-        self.snapshots = SnapshotWriter(self.store, config.snapshot_dir, config.snapshot_interval_s)
+        self.snapshots = SnapshotWriter(
+            self.store, config.snapshot_dir, config.snapshot_interval_s, results=self.results
+        )
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 

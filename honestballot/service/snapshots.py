@@ -6,7 +6,9 @@ voting server down with it.  So turnout is never computed per request: a
 the web server (or a CDN) serves as static content::
 
     <directory>/elections.json                 every election: id, title, phase
-    <directory>/<election_id>/turnout.json     per unit: roll, credentials, voted
+    <directory>/<election_id>/turnout.json     per unit: roll, credentials, voted (with
+                                               re-voting protection: roll, batches; after
+                                               the result, counted per reporting unit)
 
 Each file is replaced atomically (temporary file in the same directory, ``fsync``,
 ``os.replace``), so a reader sees the old file or the new one, never half of one; and
@@ -14,10 +16,21 @@ the processes writing into one directory take turns (a lock file), each reading 
 writing under the lock, so a file is never replaced by one with older figures.
 
 A snapshot holds turnout only, never anything about results (results do not exist
-before the trustees decrypt after the close, and are published on the board).  Turnout
-is shown for every unit, including units smaller than the manifest's ``min_unit_size``:
-how many people voted in a small unit reveals little and is public in paper elections
-too; only *results* are withheld for small units.
+before the trustees decrypt after the close, and are published on the board).  In an
+election without re-voting protection turnout is shown for every unit, including units
+smaller than the manifest's ``min_unit_size``: how many people voted in a small unit
+reveals little and is public in paper elections too; only *results* are withheld for
+small units.
+
+An election with re-voting protection (docs/coercion.md §4) has no per-unit turnout
+during the vote: re-votes, credential replacements and cover hide which rows are real and
+whose they are, so nobody, the service included, can count voters per unit, and a count
+would have to be guessed.  Its snapshot (``"protected": true``) gives the roll per unit
+and what the board shows anyone: the ``batches`` posted so far against the schedule and
+when the next is due.  Once the result is published (phase ``done``) it adds
+``reporting_units``: per reporting unit its manifest units, voters on the roll and the
+ballots the close counted, exactly the result's ``counted_per_unit``
+(:meth:`ResultViews.summary`, the rule the result pages use: docs/coercion.md §2.3, §8.1).
 """
 
 from __future__ import annotations
@@ -34,7 +47,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from honestballot.errors import HonestBallotError, InvalidInput
+from honestballot.protocol.schedule import Schedule
 from honestballot.service.board.election import ElectionService
+from honestballot.service.board.result_views import ResultViews
 from honestballot.service.clock import now_ms
 from honestballot.service.files import write_atomically
 from honestballot.store.sql import SqlStore
@@ -68,14 +83,22 @@ def turnout(
     *,
     clock: Callable[[], int] = now_ms,
     service: ElectionService | None = None,
+    results: ResultViews | None = None,
 ) -> dict[str, Any]:
     """Turnout of one election, per unit in the manifest's order, and in total.
 
     ``voters_on_roll`` counts the roll's rows, ``credentials`` the registered credentials
     that are not revoked, ``voted`` those of them with a ballot on the board (a voter who
-    votes again is still counted once).
+    votes again is still counted once).  An election with re-voting protection has none
+    of the last two: :func:`protected_turnout`.
     """
-    manifest = (service or ElectionService(store)).context(election_id).manifest
+    service = service or ElectionService(store)
+    schedule = service.board_keys(election_id).schedule
+    if schedule is not None:
+        return protected_turnout(
+            store, election_id, schedule, clock=clock, service=service, results=results
+        )
+    manifest = service.context(election_id).manifest
     phase, on_roll, registered = store.turnout_counts(election_id)
     rows: dict[str, tuple[int, int, int]] = {}
     for unit, n in on_roll:
@@ -95,6 +118,77 @@ def turnout(
     }
 
 
+def protected_turnout(
+    store: SqlStore,
+    election_id: str,
+    schedule: Schedule,
+    *,
+    clock: Callable[[], int] = now_ms,
+    service: ElectionService,
+    results: ResultViews | None = None,
+) -> dict[str, Any]:
+    """The snapshot of an election with re-voting protection: the roll per unit, the
+    batches posted against the schedule (``posted`` of ``scheduled``, ``interval_s`` and,
+    while the vote is open, when the next is due: a time past says the batches are late),
+    and after the result the ballots counted per reporting unit.  Never a count of
+    credentials or of voters during the vote: cover hides which rows are real."""
+    manifest = service.context(election_id).manifest
+    phase, on_roll, _ = store.turnout_counts(election_id)
+    roll = {str(unit): int(n) for unit, n in on_roll}
+    order = [u.id for u in manifest.units]
+    order += sorted(u for u in roll if u not in order)
+    posted = store.batches_posted(election_id)
+    next_ms = None
+    if phase == "open":
+        opened = store.events_after(election_id, -1, 1, ("open",))
+        if opened:
+            next_ms = schedule.due_ms(opened[0].time_ms, posted)
+    snapshot: dict[str, Any] = {
+        "election_id": election_id,
+        "phase": str(phase),
+        "generated_ms": clock(),
+        "protected": True,
+        "units": [{"unit": u, "voters_on_roll": roll.get(u, 0)} for u in order],
+        "total": {"voters_on_roll": sum(roll.values())},
+        "batches": {
+            "posted": posted,
+            "scheduled": len(schedule.hours) * schedule.slots_per_hour(),
+            "interval_s": schedule.interval,
+            "next_ms": next_ms,
+        },
+    }
+    if phase == "done":
+        with store.engine.connect() as conn:
+            row = store.election_row(conn, election_id)
+        assert row is not None  # its phase was just read
+        summary = (results or ResultViews(store, service)).summary(election_id, row)
+        members = {str(r["id"]): list(r["units"]) for r in summary["reporting_units"]}
+        counted = [
+            {
+                "unit": c["unit"],
+                "units": members.get(c["unit"], []),
+                "voters_on_roll": sum(roll.get(u, 0) for u in members.get(c["unit"], [])),
+                "ballots": int(c["ballots"]),
+            }
+            for c in summary["counted_per_unit"]
+        ]
+        snapshot["reporting_units"] = counted
+        snapshot["total"]["ballots"] = int(summary["ballots_counted"])
+    return snapshot
+
+
+def read_snapshot(directory: Path, election_id: str) -> dict[str, Any] | None:
+    """The election's last written ``turnout.json``, or None (not written yet, or not
+    readable): what a page shows before its script fetches the file again."""
+    if not _SAFE_ID.match(election_id):
+        return None
+    try:
+        found = json.loads((directory / election_id / TURNOUT_NAME).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def _encode(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=1).encode() + b"\n"
 
@@ -105,6 +199,7 @@ def write_snapshots(
     clock: Callable[[], int] = now_ms,
     *,
     service: ElectionService | None = None,
+    results: ResultViews | None = None,
 ) -> list[Path]:
     """Write every election's ``turnout.json`` and the ``elections.json`` index.
 
@@ -112,12 +207,13 @@ def write_snapshots(
     Returns the paths written.
     """
     service = service or ElectionService(store)
+    results = results or ResultViews(store, service)
     directory.mkdir(parents=True, exist_ok=True)
     # One writer at a time over a directory, reading and writing under the same lock:
     # otherwise a process that read its counts before another process's round could
     # write them after it, putting older turnout (or an earlier phase) back.
     with _round_lock(directory):
-        return _write_round(store, directory, clock, service)
+        return _write_round(store, directory, clock, service, results)
 
 
 @contextlib.contextmanager
@@ -133,7 +229,11 @@ def _round_lock(directory: Path) -> Iterator[None]:
 
 
 def _write_round(
-    store: SqlStore, directory: Path, clock: Callable[[], int], service: ElectionService
+    store: SqlStore,
+    directory: Path,
+    clock: Callable[[], int],
+    service: ElectionService,
+    results: ResultViews,
 ) -> list[Path]:
     written: list[Path] = []
     index: list[dict[str, Any]] = []
@@ -142,7 +242,7 @@ def _write_round(
             log.error("no turnout snapshot for an election whose id is not a safe file name")
             continue
         try:
-            snapshot = turnout(store, election_id, clock=clock, service=service)
+            snapshot = turnout(store, election_id, clock=clock, service=service, results=results)
             title = service.context(election_id).manifest.title
             target = directory / election_id
             target.mkdir(exist_ok=True)
@@ -181,6 +281,7 @@ class SnapshotWriter:
         directory: Path,
         interval_s: float = 3.0,
         clock: Callable[[], int] = now_ms,
+        results: ResultViews | None = None,
     ) -> None:
         if interval_s <= 0:
             raise InvalidInput("the snapshot interval must be positive")
@@ -190,6 +291,8 @@ class SnapshotWriter:
         self.clock = clock
         self.rounds = 0
         self._service = ElectionService(store)
+        #: the published results (a process's own, whose summaries it keeps, if given)
+        self._results = results or ResultViews(store, self._service)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -213,7 +316,9 @@ class SnapshotWriter:
         return self._thread is not None and self._thread.is_alive()
 
     def run_once(self) -> list[Path]:
-        return write_snapshots(self.store, self.directory, self.clock, service=self._service)
+        return write_snapshots(
+            self.store, self.directory, self.clock, service=self._service, results=self._results
+        )
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -345,6 +345,13 @@ class RevotingStore(StoreBase):
         real_registrations, cover_rows, cover_registrations, longest_wait_ms)."""
         conn.execute(insert(revoting_batches).values(election_id=election_id, **row))
 
+    def batches_posted(self, election_id: str) -> int:
+        """How many batches are posted: what the board's batch events show anyone, read
+        without their private sizes (turnout snapshots)."""
+        q = select(func.count()).where(revoting_batches.c.election_id == election_id)
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
     def batches(self, election_id: str) -> list[dict[str, int]]:
         """Every batch posted, in order."""
         q = (

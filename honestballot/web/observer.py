@@ -7,7 +7,9 @@ and static files.  None of them takes the election's row lock the cast path seri
 on: the record download stops at the latest signed tree head (the server signs one
 every few seconds while the board grows), so every downloaded record ends with a head
 covering all of it.  Turnout is a static snapshot (``/snapshots``)
-that ``observer.js`` fetches; it is never computed on request.
+that ``observer.js`` fetches; it is never computed on request (with re-voting protection
+the page starts from the last snapshot written, and after the result shows the counted
+ballots from the published result's summary, kept per process, as the results page does).
 
 Nothing here says who cast a ballot: the board shows tracking codes and whether each
 ballot counts.
@@ -29,9 +31,11 @@ from honestballot.protocol.witnesses import split_tolerance
 from honestballot.record.codec import parse_json
 from honestballot.service.board.board_views import BoardQuery, parse_board_query
 from honestballot.service.runtime import Services
-from honestballot.web.i18n import language_of
+from honestballot.service.snapshots import read_snapshot
+from honestballot.web.i18n import language_of, translator
 from honestballot.web.messages import message_of, say
 from honestballot.web.observer_common import page, utc
+from honestballot.web.results import unit_names
 from honestballot.web.trustee import election_row
 
 router = APIRouter()
@@ -146,12 +150,31 @@ def board_page(
 
 @router.get("/e/{election_id}/turnout", response_class=HTMLResponse, include_in_schema=False)
 def turnout_page(request: Request, election_id: str) -> HTMLResponse:
+    """The turnout table, filled from the snapshot by ``observer.js``.  With re-voting
+    protection: no voted counts during the vote, but the batches posted against the
+    schedule (as the last snapshot written says, then refreshed by the script) and why;
+    after the result the ballots counted per reporting unit, as the results page gives
+    them (docs/coercion.md §4, §8.1)."""
     services, row = election_row(request, election_id)
     lang = language_of(request)
-    units = [
-        {"id": u.id, "name": u.name.get(lang)}
-        for u in services.elections.context(election_id).manifest.units
-    ]
+    manifest = services.elections.context(election_id).manifest
+    units = [{"id": u.id, "name": u.name.get(lang)} for u in manifest.units]
+    protected = services.elections.board_keys(election_id).schedule is not None
+    extra: dict[str, Any] = {"protected": protected, "batches": None, "counted": None}
+    if protected:
+        snapshot = read_snapshot(services.config.snapshot_dir, election_id)
+        if snapshot is not None and isinstance(snapshot.get("batches"), dict):
+            extra["batches"] = _batches_view(snapshot["batches"], lang)
+        if row["phase"] == "done":
+            summary = services.results.summary(election_id, row)
+            names = unit_names(manifest, summary, lang)
+            extra["counted"] = {
+                "units": [
+                    {"name": names[c["unit"]], "ballots": c["ballots"]}
+                    for c in summary["counted_per_unit"]
+                ],
+                "total": summary["ballots_counted"],
+            }
     return page(
         request,
         "observer_turnout.html",
@@ -159,7 +182,26 @@ def turnout_page(request: Request, election_id: str) -> HTMLResponse:
         row,
         units=units,
         snapshot=f"/snapshots/{election_id}/turnout.json",
+        **extra,
     )
+
+
+def _grouped(n: int, lang: str) -> str:
+    """A whole number with its thousands grouped as the language writes them."""
+    return f"{n:,}" if lang == "en" else f"{n:,}".replace(",", "\u00a0")
+
+
+def _batches_view(batches: dict[str, Any], lang: str) -> dict[str, str]:
+    """The snapshot's batches as the page says them: posted of scheduled, the next's time."""
+    say = translator(lang)
+    posted = (
+        say("observer.batches.posted")
+        .replace("{posted}", _grouped(int(batches["posted"]), lang))
+        .replace("{scheduled}", _grouped(int(batches["scheduled"]), lang))
+    )
+    next_ms = batches.get("next_ms")
+    upcoming = say("observer.batches.next").replace("{time}", utc(int(next_ms))) if next_ms else ""
+    return {"posted": posted, "next": upcoming}
 
 
 # -- the record and its tree heads -------------------------------------------------------

@@ -180,7 +180,7 @@ def _ranked_views(
     return [_ranked_view(manifest.contest(i["contest"]), i, lang) for i in items]
 
 
-def _unit_names(manifest: Manifest, summary: dict[str, Any], lang: str) -> dict[str, str]:
+def unit_names(manifest: Manifest, summary: dict[str, Any], lang: str) -> dict[str, str]:
     """Each unit's name in ``lang`` by id, and ``pool`` (with re-voting protection) as
     the catalogue's "other units together", naming the manifest units it holds."""
     names = {u.id: u.name.get(lang) for u in manifest.units}
@@ -234,7 +234,7 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
         context["close_over"] = services.close.stage(election_id).done
     if row["phase"] == "done":
         summary = result_summary(services, election_id, row)
-        names = _unit_names(manifest, summary, lang)
+        names = unit_names(manifest, summary, lang)
         summed = [c for c in manifest.contests if c.count == "sum"]
         mixed = [c for c in manifest.contests if c.count == "mix"]
         context["result"] = {

@@ -157,6 +157,52 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Updated every few seconds from a static snapshot. Turnout only: results do not exist "
         "until the trustees decrypt the sum after the polls close.",
     ),
+    # -- turnout with re-voting protection (docs/coercion.md §4)
+    "observer.turnout.protected": (
+        "Явка по участкам публикуется вместе с результатом, после закрытия голосования. "
+        "До тех пор её не знает никто, и сервис тоже: переголосования и маскирующие "
+        "бюллетени, которые сервис добавляет в пакеты, должны оставаться невидимыми, "
+        "иначе по числам можно было бы узнать, кто проголосовал заново.",
+        "Учаскелер бойынша келу дауыс беру жабылғаннан кейін нәтижемен бірге жарияланады. "
+        "Оған дейін оны ешкім, сервис те білмейді: қайта дауыс берулер мен сервис "
+        "топтамаларға қосатын бүркеме бюллетеньдер көрінбеуі керек, әйтпесе сандардан кімнің "
+        "қайта дауыс бергенін білуге болар еді.",
+        "Turnout per unit is published with the result, after the polls close. Until then "
+        "nobody knows it, the service included: votes cast again and the cover ballots the "
+        "service adds to the batches must stay invisible, or the numbers would tell who "
+        "voted again.",
+    ),
+    "observer.batches.title": (
+        "Пакеты на общей доске",
+        "Ортақ тақтадағы топтамалар",
+        "Batches on the board",
+    ),
+    "observer.batches.posted": (
+        "Опубликовано пакетов: {posted} из {scheduled} по расписанию",
+        "Жарияланған топтамалар: кестедегі {scheduled} топтаманың {posted}",
+        "Batches posted: {posted} of {scheduled} scheduled",
+    ),
+    "observer.batches.next": (
+        "следующий: {time} (UTC)",
+        "келесісі: {time} (UTC)",
+        "next at {time} (UTC)",
+    ),
+    "observer.batches.why": (
+        "Голоса и регистрации появляются на доске пакетами по расписанию, всегда одного "
+        "размера. Число пакетов открыто всем; сколько в них настоящих голосов, не видно.",
+        "Дауыстар мен тіркеулер тақтада кесте бойынша әрдайым бірдей көлемді топтамалармен "
+        "пайда болады. Топтамалар саны бәріне ашық; олардағы шын дауыстар саны көрінбейді.",
+        "Votes and registrations reach the board in batches on the schedule, always of the "
+        "same size. The number of batches is public; how many real votes they hold is not.",
+    ),
+    "observer.turnout.counted_intro": (
+        "Из результата закрытия: бюллетени, учтённые в каждом отчётном участке (малые "
+        "участки — вместе).",
+        "Жабу нәтижесінен: әр есептік учаскеде есепке алынған бюллетеньдер (шағын учаскелер "
+        "— бірге).",
+        "From the close's result: the ballots counted in each reporting unit (small units "
+        "together).",
+    ),
     "observer.col_unit": ("Участок", "Учаске", "Unit"),
     "observer.col_roll": ("В списке", "Тізімде", "On the roll"),
     "observer.col_credentials": ("Ключей", "Кілттер", "Credentials"),

@@ -191,3 +191,37 @@ def test_honestballot_result_with_turnout(tmp_path: Path) -> None:
     assert not load(rp).has_turnout
     with pytest.raises(ForensicsInputError, match="no contest 'x'"):
         load(rp, contest="x")
+
+
+def test_honestballot_result_per_reporting_unit_with_turnout(tmp_path: Path) -> None:
+    """With re-voting protection the result is per reporting unit (``pool`` holds the
+    small units) and the snapshot after it gives each one's voters on the roll."""
+    result = {
+        "election_id": "e2",
+        "counts": [{"id": "mayor/a", "count": 9}],
+        "per_unit": [
+            {"unit": "u1", "counts": [{"id": "mayor/a", "count": 5}]},
+            {"unit": "pool", "counts": [{"id": "mayor/a", "count": 4}]},
+        ],
+        "counted_per_unit": [{"unit": "u1", "ballots": 6}, {"unit": "pool", "ballots": 5}],
+    }
+    turnout = {
+        "protected": True,
+        "units": [
+            {"unit": "u1", "voters_on_roll": 10},
+            {"unit": "u2", "voters_on_roll": 3},
+            {"unit": "u3", "voters_on_roll": 4},
+        ],
+        "reporting_units": [
+            {"unit": "u1", "units": ["u1"], "voters_on_roll": 10, "ballots": 6},
+            {"unit": "pool", "units": ["u2", "u3"], "voters_on_roll": 7, "ballots": 5},
+        ],
+    }
+    rp, tp = tmp_path / "results.json", tmp_path / "turnout.json"
+    rp.write_text(json.dumps(result))
+    tp.write_text(json.dumps(turnout))
+    s = load(rp, turnout=tp)
+    assert s.station == ["u1", "pool"] and not s.bad_rows
+    assert s.voters.tolist() == [10, 7] and s.given.tolist() == [6, 5]
+    tp.write_text(json.dumps({"units": turnout["units"]}))  # during the vote: no pool
+    assert [b.detail for b in load(rp, turnout=tp).bad_rows] == ["pool"]

@@ -204,16 +204,59 @@ def test_turnout_holds_nothing_about_results(election: Protected) -> None:
         "election_id",
         "phase",
         "generated_ms",
+        "protected",
         "units",
         "total",
         "unit",
         "voters_on_roll",
-        "credentials",
-        "voted",
+        "batches",
+        "posted",
+        "scheduled",
+        "interval_s",
+        "next_ms",
     }
     text = json.dumps(snapshot).lower()
     for word in RESULT_WORDS:
         assert word not in text, word
+
+
+def test_a_protected_election_shows_its_batches_and_no_voted_counts(
+    election: Protected,
+) -> None:
+    """During the vote: the roll per unit and the batches posted against the schedule,
+    the next one's due time; no count of credentials or voters (cover hides them)."""
+    open_ms = election.election.web.services.batches.open_ms(ELECTION)
+    assert open_ms is not None
+    scheduled = len(SMALL_SCHEDULE.hours) * 3600 // SMALL_SCHEDULE.interval  # 60 a minute
+    before = turnout(election.store, ELECTION, clock=lambda: T0)
+    assert before["protected"] is True and before["phase"] == "open"
+    assert before["batches"] == {
+        "posted": 0,
+        "scheduled": scheduled,
+        "interval_s": 60,
+        "next_ms": open_ms + 60_000,
+    }
+    roll = {unit: 0 for unit in UNITS}
+    for row in WEB_ROLL:
+        roll[row[4]] += 1
+    assert {u["unit"]: u["voters_on_roll"] for u in before["units"]} == roll
+    assert [u["unit"] for u in before["units"]] == UNITS
+    assert before["total"] == {"voters_on_roll": len(WEB_ROLL)}
+
+    election.cast("900101300001")  # a batch: one real row (the rest cover)
+    election.cast("900101300002")
+    after = turnout(election.store, ELECTION)
+    assert after["batches"]["posted"] == 2
+    assert after["batches"]["next_ms"] == open_ms + 3 * 60_000
+    assert not {"credentials", "voted", "reporting_units"} & keys_of(after)
+    assert after["units"] == before["units"] and after["total"] == before["total"]
+
+    election.close()
+    closed = turnout(election.store, ELECTION)
+    assert closed["phase"] == "closed"
+    assert closed["batches"]["next_ms"] is None  # no batch is due after the close
+    assert closed["batches"]["posted"] >= 2
+    assert "reporting_units" not in closed  # until the result
 
 
 def test_write_snapshots_writes_parseable_files_atomically(

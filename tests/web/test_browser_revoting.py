@@ -23,7 +23,9 @@ valid code of no registration of the voter is refused by the service at the cast
 page goes back to the codes' card saying what to do, the choices kept; a cast under a
 typed code is refused on the device once another tab has kept a code there.  A ballot
 audited on the first device is on the board after the close, and its receipt checks the
-audit entry in the browser.
+audit entry in the browser.  The turnout page, in each language, gives the batches posted
+against the schedule and the next one's time, filled by its script from the snapshot, and
+no voted counts.
 """
 
 from __future__ import annotations
@@ -380,6 +382,28 @@ def test_a_voter_registers_with_the_letter_votes_and_votes_with_a_new_credential
             expect(check).to_have_attribute("data-state", "verified", timeout=STEP_TIMEOUT_MS)
             expect(message).to_have_text(_verified(lang))
             _fits(page, f"receipt: included [{lang}]", too_wide)
+
+        # turnout: no voted counts, the batches posted against the schedule (the script
+        # fills them from the snapshot) and why, on the phone in every language
+        for lang in LANGUAGES:
+            page.goto(server.url(f"/e/{eid}/turnout?lang={lang}"))
+            posted = re.escape(_say("observer.batches.posted", lang))
+            posted = posted.replace(re.escape("{posted}"), r"\d+").replace(
+                re.escape("{scheduled}"), "180"
+            )
+            expect(page.locator("[data-batches-posted]")).to_have_text(re.compile(f"^{posted}$"))
+            upcoming = re.escape(_say("observer.batches.next", lang)).replace(
+                re.escape("{time}"), r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
+            )
+            expect(page.locator("[data-batches-next]")).to_have_text(re.compile(f"^{upcoming}$"))
+            expect(page.locator("[data-total] [data-k=voters_on_roll]")).to_have_text(
+                str(len(WEB_ROLL))
+            )
+            expect(page.locator("[data-turnout-protected]")).to_have_text(
+                _say("observer.turnout.protected", lang)
+            )
+            assert page.locator("[data-k=voted], [data-k=credentials]").count() == 0
+            _fits(page, f"turnout [{lang}]", too_wide)
 
         # a server answering a tampered proof, or another cast row, gets "failed"
         proof_url = f"**/api/e/{eid}/ballots/{first_hash}"

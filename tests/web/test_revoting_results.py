@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,6 +34,7 @@ from honestballot.web.i18n import LANGUAGES, STRINGS
 from honestballot.web.results import CLOSE_TOTALS
 from tests.databases import KINDS, fresh_database
 from tests.factories import (
+    WEB_ROLL,
     DemoCeremony,
     RevotingElection,
     key_ceremony,
@@ -262,6 +264,56 @@ def test_the_page_names_the_reporting_units_and_shows_the_close_totals(
     if lang != "en":
         for text in (units, counted, why, totals, exposed):
             assert not _LATIN_WORD.search(text), (lang, text)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_after_the_result_turnout_gives_the_ballots_counted_per_reporting_unit(
+    finished: Finished, lang: str
+) -> None:
+    """The turnout snapshot and page after the close: per reporting unit its manifest
+    units, voters on the roll and the ballots the close counted (the result's
+    ``counted_per_unit``), never a credential or voted count."""
+    i = LANGUAGES.index(lang)
+    eid = finished.election.id
+    services = finished.election.web.services
+    services.snapshots.run_once()
+    snapshot = finished.get(f"/snapshots/{eid}/turnout.json").json()
+    roll = Counter(row[4] for row in WEB_ROLL)
+    assert snapshot["phase"] == "done" and snapshot["protected"] is True
+    assert snapshot["reporting_units"] == [
+        {
+            "unit": r["id"],
+            "units": r["units"],
+            "voters_on_roll": sum(roll[u] for u in r["units"]),
+            "ballots": 2,
+        }
+        for r in REPORTING_UNITS
+    ]
+    assert snapshot["total"] == {"voters_on_roll": len(WEB_ROLL), "ballots": 4}
+    assert snapshot["batches"]["next_ms"] is None
+    assert "voted" not in json.dumps(snapshot) and "credentials" not in json.dumps(snapshot)
+
+    answer = finished.get(f"/e/{eid}/turnout?lang={lang}")
+    assert answer.status_code == 200, answer.text
+    page = answer.text
+    station_1 = {"ru": "Участок 1", "kk": "Учаске 1", "en": "Station 1"}[lang]
+    others = {
+        "ru": "Участок 2, Участок 3, Участок 4, Малый участок",
+        "kk": "Учаске 2, Учаске 3, Учаске 4, Шағын учаске",
+        "en": "Station 2, Station 3, Station 4, Small station",
+    }[lang]
+    pool = STRINGS["observer.pool"][i].replace("{units}", others)
+    start = page.index('<table class="counted" data-counted>')
+    table = page[start : page.index("</table>", start)]
+    rows = re.findall(r'<tr><td>([^<]*)</td><td class="num">(\d+)</td></tr>', table)
+    assert rows == [(station_1, "2"), (pool, "2")]
+    assert '<td class="num" data-counted-total>4</td>' in table
+    assert STRINGS["observer.counted_per_unit"][i] in page
+    assert STRINGS["observer.turnout.counted_intro"][i] in html.unescape(page)
+    for key in ("observer.col_credentials", "observer.col_voted"):
+        assert STRINGS[key][i] not in page
+    if lang != "en":
+        assert not _LATIN_WORD.search(_between(page, "data-counted", "</table>"))
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

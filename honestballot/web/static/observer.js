@@ -225,6 +225,8 @@
     const body = root.querySelector('tbody');
     const rows = new Map();
     root.querySelectorAll('tr[data-unit]').forEach((tr) => rows.set(tr.dataset.unit, tr));
+    // the total row's columns (with re-voting protection: the roll alone)
+    const columns = Array.from(root.querySelectorAll('tr[data-total] [data-k]'), (td) => td.dataset.k);
 
     function rowFor(unit) {
       let tr = rows.get(unit);
@@ -233,7 +235,7 @@
         const name = document.createElement('td');
         name.textContent = unit;
         tr.append(name);
-        for (const k of [...TURNOUT_KEYS, 'percent']) {
+        for (const k of columns) {
           const td = document.createElement('td');
           td.className = 'num';
           td.dataset.k = k;
@@ -245,13 +247,26 @@
       return tr;
     }
 
+    // only the cells the page has: with re-voting protection, the roll alone
     function fill(tr, counts) {
       for (const k of TURNOUT_KEYS) {
-        tr.querySelector(`[data-k="${k}"]`).textContent = number.format(Number(counts[k]) || 0);
+        const cell = tr.querySelector(`[data-k="${k}"]`);
+        if (cell) cell.textContent = number.format(Number(counts[k]) || 0);
       }
+      const cell = tr.querySelector('[data-k="percent"]');
       const roll = Number(counts.voters_on_roll) || 0;
-      tr.querySelector('[data-k="percent"]').textContent =
-        roll > 0 ? percent.format((100 * (Number(counts.voted) || 0)) / roll) : '—';
+      if (cell) cell.textContent = roll > 0 ? percent.format((100 * (Number(counts.voted) || 0)) / roll) : '—';
+    }
+
+    /** Re-voting protection: the batches posted against the schedule, never voted counts. */
+    function showBatches(batches) {
+      const posted = root.querySelector('[data-batches-posted]');
+      const next = root.querySelector('[data-batches-next]');
+      if (!batches || !posted) return;
+      posted.textContent = msg.msgPosted
+        .replace('{posted}', number.format(Number(batches.posted) || 0))
+        .replace('{scheduled}', number.format(Number(batches.scheduled) || 0));
+      if (next) next.textContent = batches.next_ms ? msg.msgNext.replace('{time}', utc(batches.next_ms)) : '';
     }
 
     async function tick() {
@@ -259,6 +274,7 @@
         const snapshot = await getJson(msg.snapshot);
         for (const unit of snapshot.units || []) fill(rowFor(String(unit.unit)), unit);
         fill(root.querySelector('tr[data-total]'), snapshot.total || {});
+        if (snapshot.protected) showBatches(snapshot.batches);
         status.textContent = `${msg.msgUpdated}: ${new Date(snapshot.generated_ms).toLocaleTimeString(lang)}`;
         status.className = 'muted';
       } catch {
