@@ -4,11 +4,11 @@ election made from the demo manifest with a key ceremony, and a small roll (the 
 are in tests/factories.py); for the browser tests, one Chromium per module.
 
 ``protected_web``: the same election with re-voting protection (its roll, letters and
-organiser's key: factories.open_revoting_election, small batches), open, one per module and
-database; a test takes it through ``voters_web``, which gives the app with the rate
-limits' windows emptied, the client's cookies cleared and the sign-in's clock put back
-after the test, so that the module's tests, which sign voters in and run into the limits,
-do not see each other's.
+organiser's key: factories.open_revoting_election, small batches), open, one per module
+and database; a test takes it through ``voters_web``, which gives the app with the rate
+limits' windows emptied, the client's cookies cleared and the sign-in's clock and sender
+put back after the test, so that the module's tests, which sign voters in and run into
+the limits, do not see each other's.
 ``protected_setup``: that election still in setup (roll imported, no encrypted roll kept),
 one per module and database, for tests that leave it as they found it.  ``web_app``: the
 app alone, no election on it.  ``web`` and ``web_setup`` stand on version 1's flow and go
@@ -101,13 +101,13 @@ def protected_web(
 def voters_web(protected_web: RevotingElection) -> Iterator[WebElection]:
     """``protected_web``'s app and election for one test: no rate-limit window counts
     earlier tests' hits, its client holds no cookie of theirs (language, session), and the
-    sign-in's clock, which a test may move, is put back."""
+    sign-in's clock and sender, which a test may replace, are put back."""
     services = protected_web.web.services
-    clock = services.signin.clock
+    clock, sender = services.signin.clock, services.signin.sender
     services.signin.limiter.purge(2**62)
     protected_web.web.client.cookies.clear()
     yield protected_web.web
-    services.signin.clock = clock
+    services.signin.clock, services.signin.sender = clock, sender
 
 
 @pytest.fixture(scope="module", params=KINDS)
