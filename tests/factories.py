@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from honestballot.audit.ids import iin_control_digit, snils_checksum
 from honestballot.cli.organiser_roll import Voter as RollVoter
@@ -72,6 +73,12 @@ from honestballot.service.encrypted_roll import keep_encrypted_roll
 from honestballot.service.messages.senders import latest_code_for
 from honestballot.service.runtime import ServerConfig, Services
 from honestballot.service.voters.roll import Roll
+from honestballot.store.schema import (
+    board_queue,
+    registration_nonces,
+    revoting_alphas,
+    revoting_credentials,
+)
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import Report, verify_record
 from honestballot.web.app import asgi
@@ -895,6 +902,20 @@ def protected_election(
     url = url or f"sqlite:///{directory / 'store.sqlite'}"
     with open_web_app(ceremony, directory, url) as web:
         yield open_revoting_election(web, ceremony, SeededRandomness(seed), **kw)
+
+
+def voter_writes(election: RevotingElection) -> dict[str, int]:
+    """How many rows of the election each table that a voter's request in an election with
+    protection may write holds: its queue for the board, credentials, registration nonces
+    and ballots' alphas (a refused or cut-off request must leave them as they were)."""
+    tables = (board_queue, revoting_credentials, registration_nonces, revoting_alphas)
+    with election.web.services.store.connect() as conn:
+        return {
+            t.name: conn.execute(
+                select(func.count()).select_from(t).where(t.c.election_id == election.id)
+            ).scalar_one()
+            for t in tables
+        }
 
 
 def make_encrypted_roll(

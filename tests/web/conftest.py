@@ -3,6 +3,17 @@
 election made from the demo manifest with a key ceremony, and a small roll (the builders
 are in tests/factories.py); for the browser tests, one Chromium per module.
 
+``protected_web``: the same election with re-voting protection (its roll, letters and
+organiser's key: factories.open_revoting_election, small batches), open, one per module
+and database; a test takes it through ``voters_web``, which gives the app with the rate
+limits' windows emptied, the client's cookies cleared and the sign-in's clock and sender
+put back after the test, so that the module's tests, which sign voters in and run into
+the limits, do not see each other's.
+``protected_setup``: that election still in setup (roll imported, no encrypted roll kept),
+one per module and database, for tests that leave it as they found it.  ``web_app``: the
+app alone, no election on it.  ``web`` and ``web_setup`` stand on version 1's flow and go
+with it (docs/coercion.md §14 item 8).
+
 ``WebElection.sign_in(client, national_id)`` signs a voter in through the JSON API
 exactly as the ballot page does.
 """
@@ -17,12 +28,16 @@ from playwright.sync_api import Browser, sync_playwright
 
 from tests.databases import KINDS, fresh_database
 from tests.factories import (
+    SMALL_SCHEDULE,
     WEB_ELECTION,
     DemoCeremonies,
     DemoCeremony,
+    RevotingElection,
     WebElection,
     key_ceremony,
+    open_web_app,
     open_web_election,
+    protected_election,
     ranked_web_manifest,
 )
 from tests.web.chromium import launch
@@ -62,6 +77,71 @@ def web_setup(
         open_web_election(web_ceremony, tmp_path, url, open_=False) as election,
     ):
         yield election
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def protected_web(
+    request: pytest.FixtureRequest,
+    web_ceremony: DemoCeremony,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RevotingElection]:
+    """The web election with re-voting protection, open, shared by the module's tests
+    (once on SQLite, once on PostgreSQL); take it through ``voters_web``."""
+    directory = tmp_path_factory.mktemp("protected-web")
+    with (
+        fresh_database(request.param, directory / "db") as url,
+        protected_election(
+            web_ceremony, directory, "web voters", url=url, schedule=SMALL_SCHEDULE
+        ) as election,
+    ):
+        yield election
+
+
+@pytest.fixture
+def voters_web(protected_web: RevotingElection) -> Iterator[WebElection]:
+    """``protected_web``'s app and election for one test: no rate-limit window counts
+    earlier tests' hits, its client holds no cookie of theirs (language, session), and the
+    sign-in's clock and sender, which a test may replace, are put back."""
+    services = protected_web.web.services
+    clock, sender = services.signin.clock, services.signin.sender
+    services.signin.limiter.purge(2**62)
+    protected_web.web.client.cookies.clear()
+    yield protected_web.web
+    services.signin.clock, services.signin.sender = clock, sender
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def protected_setup(
+    request: pytest.FixtureRequest,
+    web_ceremony: DemoCeremony,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RevotingElection]:
+    """The web election with re-voting protection in setup (the roll imported, no
+    encrypted roll kept), shared by the module's tests, which must leave it in setup."""
+    directory = tmp_path_factory.mktemp("protected-setup")
+    with (
+        fresh_database(request.param, directory / "db") as url,
+        protected_election(
+            web_ceremony, directory, "web setup", url=url, schedule=SMALL_SCHEDULE,
+            open_=False, keep_roll=False,
+        ) as election,
+    ):  # fmt: skip
+        yield election
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def web_app(
+    request: pytest.FixtureRequest,
+    web_ceremony: DemoCeremony,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[WebElection]:
+    """The app with no election on it, shared by the module's tests."""
+    directory = tmp_path_factory.mktemp("web-app")
+    with (
+        fresh_database(request.param, directory / "db") as url,
+        open_web_app(web_ceremony, directory, url) as web,
+    ):
+        yield web
 
 
 @pytest.fixture(scope="module")

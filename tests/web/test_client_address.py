@@ -3,14 +3,16 @@
 The client writes the leftmost ``X-Forwarded-For`` entry itself.  Behind a trusted proxy
 the client is the rightmost hop that is not a trusted proxy, so a forged first hop changes
 neither the per-address rate limits nor the addresses in the activity log the integrity
-audit reads; from a peer that is not a trusted proxy the header is ignored.
+audit reads; from a peer that is not a trusted proxy the header is ignored.  The election
+has re-voting protection: the module's (``voters_web``), whose activity log each test
+reads from where it found it (``logged``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from subprocess import CompletedProcess
@@ -78,6 +80,14 @@ def logged_addresses(web: WebElection) -> list[str]:
     return [row["address"] for row in csv.DictReader(io.StringIO(out.getvalue()))]
 
 
+@pytest.fixture
+def logged(voters_web: WebElection) -> Callable[[], list[str]]:
+    """The addresses of the activity log's rows written since the test began (the
+    module's tests share the election and its log)."""
+    before = len(logged_addresses(voters_web))
+    return lambda: logged_addresses(voters_web)[before:]
+
+
 def first_limited(answers: list[Response]) -> int | None:
     codes = [a.status_code for a in answers]
     assert set(codes) <= {401, 429}, codes
@@ -85,10 +95,11 @@ def first_limited(answers: list[Response]) -> int | None:
 
 
 def test_a_forged_first_hop_does_not_escape_the_per_address_limit(
-    web: WebElection, tmp_path: Path
+    voters_web: WebElection, logged: Callable[[], list[str]], tmp_path: Path
 ) -> None:
     """100 code checks from one voter behind the proxy, each with a different forged
     first hop, meet the per-address limit where the control does: after 60."""
+    web = voters_web
     with behind(web, tmp_path, PROXY, "10.0.0.0/8") as client:
         ask_code(web, client, f"203.0.113.250, {REAL}")
         forged = [check_code(web, client, f"203.0.113.{i}, {REAL}") for i in range(100)]
@@ -97,52 +108,64 @@ def test_a_forged_first_hop_does_not_escape_the_per_address_limit(
         control = [check_code(web, client, "192.0.2.44") for _ in range(100)]
     assert first_limited(control) == 60
     assert first_limited(forged) == 60
-    addresses = logged_addresses(web)
+    addresses = logged()
     assert set(addresses) == {REAL, "192.0.2.44"}, set(addresses)
 
 
-def test_the_activity_log_records_the_real_client(web: WebElection, tmp_path: Path) -> None:
+def test_the_activity_log_records_the_real_client(
+    voters_web: WebElection, logged: Callable[[], list[str]], tmp_path: Path
+) -> None:
     """A whole sign-in with a forged first hop: every row the audit reads has the
     address the proxy saw."""
+    web = voters_web
     with behind(web, tmp_path, PROXY, "10.0.0.0/8") as client:
         client.headers["x-forwarded-for"] = f"203.0.113.99, {REAL}"
         web.sign_in(client, BORIS)
-    addresses = logged_addresses(web)
+    addresses = logged()
     assert addresses and set(addresses) == {REAL}, addresses
 
 
-def test_an_untrusted_peer_is_taken_at_its_address(web: WebElection, tmp_path: Path) -> None:
+def test_an_untrusted_peer_is_taken_at_its_address(
+    voters_web: WebElection, logged: Callable[[], list[str]], tmp_path: Path
+) -> None:
     """The header of a peer that is not a trusted proxy is ignored, whatever it says."""
+    web = voters_web
     with behind(web, tmp_path, "192.0.2.50", "10.0.0.0/8") as client:
         ask_code(web, client, REAL)
         for forwarded in ("203.0.113.9", f"203.0.113.9, {PROXY}", f"{REAL}, 10.0.0.6"):
             assert check_code(web, client, forwarded).status_code == 401
-    assert logged_addresses(web) == ["192.0.2.50"] * 4
+    assert logged() == ["192.0.2.50"] * 4
 
 
-def test_ipv6_proxies_and_clients(web: WebElection, tmp_path: Path) -> None:
+def test_ipv6_proxies_and_clients(
+    voters_web: WebElection, logged: Callable[[], list[str]], tmp_path: Path
+) -> None:
     """IPv6 networks are trusted like IPv4 ones and addresses are normalised: one
     client, however its proxy spells it, has one address."""
+    web = voters_web
     with behind(web, tmp_path, "2001:db8:1::5", "2001:db8:1::/48") as client:
         ask_code(web, client, "2001:db8:2::7")
         for spelling in ("2001:0DB8:0002::0007", "[2001:db8:2:0::7]:51000"):
             assert check_code(web, client, f"2001:db8:ffff::1, {spelling}").status_code == 401
         mapped = check_code(web, client, f"2001:db8:ffff::1, ::ffff:{REAL}, 2001:db8:1::9")
         assert mapped.status_code == 401
-    assert logged_addresses(web) == ["2001:db8:2::7"] * 3 + [REAL]
+    assert logged() == ["2001:db8:2::7"] * 3 + [REAL]
 
 
-def test_a_chain_of_two_trusted_proxies(web: WebElection, tmp_path: Path) -> None:
+def test_a_chain_of_two_trusted_proxies(
+    voters_web: WebElection, logged: Callable[[], list[str]], tmp_path: Path
+) -> None:
     """Voter -> edge proxy (172.16.0.9) -> inner proxy (10.0.0.5) -> server: the client
     is the hop the edge proxy saw; a malformed hop stops the walk at the proxy that
     passed it on, never at the value the client wrote."""
+    web = voters_web
     with behind(web, tmp_path, PROXY, "10.0.0.0/8", "172.16.0.0/12") as client:
         ask_code(web, client, f"{REAL}, 172.16.0.9")
         assert check_code(web, client, f"203.0.113.1, {REAL}, 172.16.0.9").status_code == 401
         assert check_code(web, client, "203.0.113.1, not-an-ip, 172.16.0.9").status_code == 401
         assert check_code(web, client, "10.9.9.9, 172.16.0.9").status_code == 401
     # all trusted: the furthest hop a trusted proxy vouched for
-    assert logged_addresses(web) == [REAL, REAL, "172.16.0.9", "10.9.9.9"]
+    assert logged() == [REAL, REAL, "172.16.0.9", "10.9.9.9"]
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """An API error is said in the request's language (``?lang``, the language cookie,
 ``Accept-Language``, else Russian) next to its English ``message``, which clients may
 still match; an error page shows only the reader's language unless the catalogue has no
-text for the error (then the English detail is folded away)."""
+text for the error (then the English detail is folded away).  No election is needed: the
+app alone (``web_app``), shared by the module."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tests.factories import WebElection
 from tests.web.test_voter_api import new_client
 
 
-def test_an_api_error_follows_the_requests_language(web: WebElection) -> None:
+def test_an_api_error_follows_the_requests_language(web_app: WebElection) -> None:
     unknown = STRINGS["msg.election.unknown"]
     path = "/api/e/nope/context"
     for headers, params, cookies, lang in (
@@ -21,7 +22,7 @@ def test_an_api_error_follows_the_requests_language(web: WebElection) -> None:
         ({}, {}, {"hb_lang": "kk"}, "kk"),
         ({"accept-language": "de"}, {}, {}, "ru"),
     ):
-        client = new_client(web, **headers)
+        client = new_client(web_app, **headers)
         for name, value in cookies.items():
             client.cookies.set(name, value)
         error = client.get(path, params=params).json()["error"]
@@ -34,8 +35,8 @@ def test_an_api_error_follows_the_requests_language(web: WebElection) -> None:
         }
 
 
-def test_an_error_page_is_in_the_readers_language(web: WebElection) -> None:
-    client = new_client(web, accept="text/html", **{"accept-language": "kk"})
+def test_an_error_page_is_in_the_readers_language(web_app: WebElection) -> None:
+    client = new_client(web_app, accept="text/html", **{"accept-language": "kk"})
     page = client.get("/no-such-page")
     assert page.status_code == 404
     text = html.unescape(page.text)

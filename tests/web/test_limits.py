@@ -5,12 +5,14 @@ A body sent chunked (no ``Content-Length``) over its route's limit gets the same
 a multipart form), and nothing of it is stored.  An unexpected exception answers 500
 ``internal_error`` and is logged by type only: its message, which for a database error
 holds the SQL parameters, reaches no log and is not re-raised to the server.  A client
-that disconnects mid-body is neither: no 500, a debug line at most.
+that disconnects mid-body is neither: no 500, a debug line at most.  The election has
+re-voting protection (the module's, open, through ``voters_web``, or in setup).
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import secrets
 import threading
@@ -27,12 +29,14 @@ from httpx import Response
 from pydantic import BaseModel
 from starlette.types import Message, Receive, Scope, Send
 
+from honestballot.service.activity import export_activity_csv
+from honestballot.service.messages.senders import read_outbox
 from honestballot.web.errors import install as install_errors
 from honestballot.web.i18n import STRINGS
 from honestballot.web.security import DEFAULT_LIMIT, SecurityMiddleware, limit_for
-from tests.factories import WEB_ROLL, WebElection, web_roll_csv
+from tests.factories import WEB_ROLL, RevotingElection, WebElection, voter_writes, web_roll_csv
 from tests.web.test_organiser import NEW, sign_in_page
-from tests.web.test_voter_api import api, csrf_headers, event_count, new_client, signed_in
+from tests.web.test_voter_api import api, csrf_headers, new_client, signed_in
 
 CHUNK = 256 * 1024
 
@@ -111,34 +115,47 @@ def test_the_request_is_chunked() -> None:
     assert "content-length" not in seen and seen["transfer-encoding"] == b"chunked"
 
 
-def test_chunked_signin_over_the_limit(web: WebElection) -> None:
+def test_chunked_signin_over_the_limit(voters_web: WebElection) -> None:
+    web = voters_web
     client = new_client(web)
     headers = {**csrf_headers(web, client), "content-type": "application/json"}
     nid = WEB_ROLL[0][0]
+    voter = web.services.roll.voter_by_national_id(web.election_id, nid)
+    assert voter is not None and voter.phone
+    phone = voter.phone
+    sent = _messages_to(web, phone)  # the module's earlier tests' codes
     body = chunked(b'{"national_id": "' + nid.encode() + b'", "pad": "', 2 * DEFAULT_LIMIT, b'"}')
     r = client.post(api(web, "/signin"), content=body, headers=headers)
     assert_too_large(r, DEFAULT_LIMIT)
-    voter = web.services.roll.voter_by_national_id(web.election_id, nid)
-    assert voter is not None and voter.phone
     web.services.outbox.deliver_pending()
-    assert web.code_for(voter.phone) is None
+    assert _messages_to(web, phone) == sent
     # under the limit, chunked, the same route works
     small = chunked(b'{"national_id": "' + nid.encode() + b'"}', 0)
     assert client.post(api(web, "/signin"), content=small, headers=headers).status_code == 202
+    assert _messages_to(web, phone) == sent + 1
 
 
-def test_chunked_ballot_over_the_limit(web: WebElection) -> None:
+def _messages_to(web: WebElection, destination: str) -> int:
+    return sum(1 for m in read_outbox(web.outbox) if m.get("destination") == destination)
+
+
+def test_chunked_ballot_over_the_limit(
+    protected_web: RevotingElection, voters_web: WebElection
+) -> None:
+    web = voters_web
     client = signed_in(web, WEB_ROLL[0][0])
     headers = {**csrf_headers(web, client), "content-type": "application/json"}
-    size = event_count(web)
-    limit = limit_for(api(web, "/ballots"))
-    r = client.post(api(web, "/ballots"), content=chunked(b"{", limit + CHUNK), headers=headers)
+    stored = voter_writes(protected_web)
+    path = api(web, "/revoting/ballots")
+    limit = limit_for(path)
+    assert DEFAULT_LIMIT < limit < 2 * 1024 * 1024
+    r = client.post(path, content=chunked(b"{", limit + CHUNK), headers=headers)
     assert_too_large(r, limit)
-    assert event_count(web) == size
+    assert voter_writes(protected_web) == stored
 
 
-def test_chunked_roll_over_the_limit(web_setup: WebElection) -> None:
-    web = web_setup
+def test_chunked_roll_over_the_limit(protected_setup: RevotingElection) -> None:
+    web = protected_setup.web
     path = f"/api/organiser/e/{web.election_id}/roll"
     limit = limit_for(path)
     assert limit > DEFAULT_LIMIT
@@ -150,8 +167,8 @@ def test_chunked_roll_over_the_limit(web_setup: WebElection) -> None:
         assert web.services.roll.voter_by_national_id(web.election_id, row[0]) is None
 
 
-def test_chunked_roll_form_over_the_limit(web_setup: WebElection) -> None:
-    web = web_setup
+def test_chunked_roll_form_over_the_limit(protected_setup: RevotingElection) -> None:
+    web = protected_setup.web
     client = TestClient(web.client.app, base_url="http://testserver")
     csrf = sign_in_page(client, web.organiser_token)
     path = f"/organiser/e/{web.election_id}/roll"
@@ -162,7 +179,8 @@ def test_chunked_roll_form_over_the_limit(web_setup: WebElection) -> None:
     assert web.services.roll.voter_by_national_id(web.election_id, NEW[0][0]) is None
 
 
-def test_chunked_report_over_the_limit(web: WebElection) -> None:
+def test_chunked_report_over_the_limit(voters_web: WebElection) -> None:
+    web = voters_web
     path = f"/e/{web.election_id}/report"
     limit = limit_for(path)
     fields = {"csrf": web.csrf(), "what": "Our manager told us all how to vote, or else."}
@@ -185,8 +203,9 @@ def _logged(caplog: pytest.LogCaptureFixture) -> str:
 
 
 def test_a_database_error_is_logged_by_type_only(
-    web: WebElection, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    voters_web: WebElection, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    web = voters_web
     caplog.set_level(logging.DEBUG)
     for name in ("uvicorn", "uvicorn.error", "honestballot"):
         caplog.set_level(logging.DEBUG, logger=name)
@@ -259,24 +278,35 @@ def _post_then_disconnect(app: object, path: str, headers: dict[str, str]) -> li
 
 
 def test_a_client_that_disconnects_mid_body_is_not_an_internal_error(
-    web: WebElection, caplog: pytest.LogCaptureFixture
+    protected_web: RevotingElection, voters_web: WebElection, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Whichever way the route reads its body (the cast reads it itself, the audit through
-    a dependency, the credential through FastAPI's model), a client gone mid-body is no
-    fault of the server: no 500, nothing logged above debug, nothing stored."""
+    """Whichever way the route reads its body (the registration, cast and audit through a
+    dependency that reads it raw, the sign-in's code through FastAPI's model), a client
+    gone mid-body is no fault of the server: no 500, nothing logged above debug, nothing
+    stored (no registration, queued object, nonce or ballot, and no sign-in)."""
     caplog.set_level(logging.DEBUG)
+    web = voters_web
     client = signed_in(web, WEB_ROLL[0][0])
     cookies = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
     headers = {**csrf_headers(web, client), "cookie": cookies}
-    events = event_count(web)
-    for route in ("/ballots", "/audits", "/credential"):
+    stored = voter_writes(protected_web)
+    signed_ins = _activity(web)
+    routes = ("/revoting/registrations", "/revoting/ballots", "/revoting/audits", "/session")
+    for route in routes:
         sent = _post_then_disconnect(web.client.app, api(web, route), headers)
         statuses = [m["status"] for m in sent if m["type"] == "http.response.start"]
-        assert 500 not in statuses, (route, statuses)
-    assert event_count(web) == events
-    assert client.get(api(web, "/me")).json()["credential"] is None
+        # the route got as far as reading the body (past the session and CSRF checks)
+        assert statuses == [400], (route, statuses)
+    assert voter_writes(protected_web) == stored
+    assert _activity(web) == signed_ins
     loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert [(r.name, r.getMessage()) for r in loud] == []
+
+
+def _activity(web: WebElection) -> int:
+    """The rows of the election's activity log (a sign-in, refused or not, writes one)."""
+    out = io.StringIO()
+    return export_activity_csv(web.services.store, web.election_id, out)
 
 
 async def _raise_before(scope: Scope, receive: Receive, send: Send) -> None:

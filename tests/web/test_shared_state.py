@@ -2,12 +2,15 @@
 
 Each `asgi(config)` builds its own services (own engine, key caches, Merkle tree copy,
 context caches), exactly as a second uvicorn worker would; only the database and the
-sender's outbox are common.
+sender's outbox are common.  The sign-in's tests stand on the module's election with
+re-voting protection (``voters_web``); the ballot of version 1 is still to be converted
+(docs/coercion.md §14 item 8.1).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,8 +24,8 @@ from tests.factories import WEB_ROLL, WebElection
 from tests.web.test_voter_api import CHOICE, api, cast, credential, encrypt, register
 
 
-@pytest.fixture
-def second(web: WebElection) -> Iterator[TestClient]:
+@contextmanager
+def second_process(web: WebElection) -> Iterator[TestClient]:
     """Another 'process' serving the same database and outbox."""
     config = ServerConfig(
         database_url=web.database_url,
@@ -35,9 +38,22 @@ def second(web: WebElection) -> Iterator[TestClient]:
         yield client
 
 
+@pytest.fixture
+def second(web: WebElection) -> Iterator[TestClient]:
+    with second_process(web) as client:
+        yield client
+
+
+@pytest.fixture
+def second_of_voters(voters_web: WebElection) -> Iterator[TestClient]:
+    with second_process(voters_web) as client:
+        yield client
+
+
 def test_a_code_sent_by_one_process_signs_in_on_another(
-    web: WebElection, second: TestClient
+    voters_web: WebElection, second_of_voters: TestClient
 ) -> None:
+    web, second = voters_web, second_of_voters
     nid = WEB_ROLL[0][0]
     a = TestClient(web.client.app, base_url="http://testserver")
     token = web.csrf(a)
@@ -57,7 +73,10 @@ def test_a_code_sent_by_one_process_signs_in_on_another(
     assert a.get(api(web, "/me")).status_code == 200  # the session works on both
 
 
-def test_rate_limits_count_requests_to_every_process(web: WebElection, second: TestClient) -> None:
+def test_rate_limits_count_requests_to_every_process(
+    voters_web: WebElection, second_of_voters: TestClient
+) -> None:
+    web, second = voters_web, second_of_voters
     nid = WEB_ROLL[1][0]
     statuses = []
     for client in (web.client, second, web.client, second):

@@ -1,18 +1,35 @@
 """A sign-in that explains itself, through the plain HTML forms: an expired code is named
 as such and a new one is one button away; a limit says what was refused and when to try
 again, in the voter's language; a shared phone's message names the member by the label
-the organiser gave at import.
+the organiser gave at import.  The election has re-voting protection: the module's open
+one (``voters_web``), its one in setup, and, for the shared phone, one of the test's own
+whose roll it imports before the encrypted roll is made.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
+import pytest
+
+from honestballot.crypto.randomness import SeededRandomness
 from honestballot.service.clock import now_ms
+from honestballot.service.encrypted_roll import Voter as RollVoter
 from honestballot.service.messages.senders import read_outbox
 from honestballot.web.i18n import STRINGS
 from honestballot.web.messages import in_time
-from tests.factories import WEB_ROLL, WebElection
+from tests.databases import KINDS, fresh_database
+from tests.factories import (
+    SMALL_SCHEDULE,
+    WEB_ROLL,
+    DemoCeremony,
+    RevotingElection,
+    WebElection,
+    make_encrypted_roll,
+    protected_election,
+)
 from tests.web.test_voter_pages import csrf_of, page, start_sign_in
 
 KK, RU = 1, 0
@@ -27,7 +44,8 @@ def codes_to(web: WebElection, destination: str) -> list[str]:
     ]
 
 
-def test_an_expired_code_says_so_and_offers_a_new_one(web: WebElection) -> None:
+def test_an_expired_code_says_so_and_offers_a_new_one(voters_web: WebElection) -> None:
+    web = voters_web
     client = web.client
     client.cookies.set("hb_lang", "kk")
     code_page = start_sign_in(web, client, BORIS_ID)
@@ -50,7 +68,8 @@ def test_an_expired_code_says_so_and_offers_a_new_one(web: WebElection) -> None:
     assert r.status_code == 200 and r.url.path == page(web, "/vote")
 
 
-def test_a_wrong_code_says_how_many_attempts_are_left(web: WebElection) -> None:
+def test_a_wrong_code_says_how_many_attempts_are_left(voters_web: WebElection) -> None:
+    web = voters_web
     client = web.client
     code_page = start_sign_in(web, client, BORIS_ID)
     right = web.code_for("77010000002")
@@ -61,7 +80,8 @@ def test_a_wrong_code_says_how_many_attempts_are_left(web: WebElection) -> None:
     assert "Код неверный. Осталось попыток:" in said and "new-code-form" not in said
 
 
-def test_a_code_limit_says_what_and_when_in_the_voters_language(web: WebElection) -> None:
+def test_a_code_limit_says_what_and_when_in_the_voters_language(voters_web: WebElection) -> None:
+    web = voters_web
     client = web.client
     form = client.get(page(web, "/signin"))
     r = form
@@ -79,7 +99,8 @@ def test_a_code_limit_says_what_and_when_in_the_voters_language(web: WebElection
     assert "через" in in_time(wait, "ru") and 0 < wait <= 300
 
 
-def test_a_timed_out_sign_in_says_so(web: WebElection) -> None:
+def test_a_timed_out_sign_in_says_so(voters_web: WebElection) -> None:
+    web = voters_web
     client = web.client
     start_sign_in(web, client, BORIS_ID)
     web.services.signin.clock = lambda: now_ms() + 31 * 60 * 1000
@@ -94,18 +115,37 @@ SHARED = [
 ]
 
 
-def roll_with_labels(rows: list[tuple[str, ...]]) -> bytes:
+def roll_with_labels(rows: Sequence[tuple[str, ...]]) -> bytes:
     lines = ["national_id,name,phone,email,unit,label"] + [",".join(r) for r in rows]
     return ("\n".join(lines) + "\n").encode()
 
 
-def test_a_shared_phone_message_names_the_member(web_setup: WebElection) -> None:
-    web = web_setup
+@pytest.fixture(params=KINDS)
+def in_setup(
+    request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
+) -> Iterator[RevotingElection]:
+    """The web election with re-voting protection in setup, the web roll imported, no
+    encrypted roll yet: the test's own, since it opens it."""
+    with (
+        fresh_database(request.param, tmp_path / "db") as url,
+        protected_election(
+            web_ceremony, tmp_path, "shared phone", url=url, schedule=SMALL_SCHEDULE,
+            open_=False, keep_roll=False,
+        ) as election,
+    ):  # fmt: skip
+        yield election
+
+
+def test_a_shared_phone_message_names_the_member(in_setup: RevotingElection) -> None:
+    web = in_setup.web
     web.services.roll.add_exception(web.election_id, "+7 701 000 0099", "one family phone")
     assert web.services.roll.import_csv(web.election_id, roll_with_labels(SHARED)) == 2
-    web.services.elections.open(
-        web.election_id, roll=lambda conn: web.services.roll.summary_body(web.election_id, conn)
-    )
+    # the organiser's encrypted roll of the whole roll, the election opened with it
+    voters = [RollVoter(row[0], row[1], row[4]) for row in [*WEB_ROLL, *SHARED]]
+    make_encrypted_roll(
+        web.services.elections, web.services.roll, web.election_id, in_setup.organiser,
+        voters, SeededRandomness("shared phone roll"), open_=True,
+    )  # fmt: skip
     start_sign_in(web, web.client, SHARED[1][0])
     (body,) = codes_to(web, "77010000099")
     assert body.startswith("Для: сын 2. ")
@@ -115,8 +155,8 @@ def test_a_shared_phone_message_names_the_member(web_setup: WebElection) -> None
     assert not codes_to(web, "77010000002")[-1].startswith("Для:")
 
 
-def test_a_label_that_names_the_voter_is_refused(web_setup: WebElection) -> None:
-    web = web_setup
+def test_a_label_that_names_the_voter_is_refused(protected_setup: RevotingElection) -> None:
+    web = protected_setup.web
     web.services.roll.add_exception(web.election_id, "+7 701 000 0099", "one family phone")
     rows = [SHARED[0], (*SHARED[1][:5], "Timur")]
     r = web.client.post(

@@ -1,7 +1,11 @@
 """The voter's JSON API (honestballot/web/voter_api.py) on SQLite and PostgreSQL.
 
 Ballots are made in Python exactly as the browser bundle makes them (the bundle is
-checked against Python in test_js_crypto.py), then posted as the page posts them.
+checked against Python in test_js_crypto.py), then posted as the page posts them.  The
+sign-in's tests and the context's stand on the module's election with re-voting
+protection (``voters_web``, ``protected_setup``), reading its shared activity log from
+where they found it; the credential and cast of version 1 go with it (docs/coercion.md
+§14 item 8; tests/web/test_revoting_api.py has those of an election with protection).
 """
 
 from __future__ import annotations
@@ -40,7 +44,13 @@ from honestballot.service.messages.senders import Message, read_outbox
 from honestballot.service.voters import signin_pacing
 from honestballot.service.voters.voting import Client, CredentialItem
 from honestballot.store.schema import activity, notices, voters
-from tests.factories import WEB_ROLL, WebElection
+from tests.factories import (
+    WEB_ROLL,
+    RevotingDevice,
+    RevotingElection,
+    WebElection,
+    voter_writes,
+)
 from tests.helpers import one_batch, statements_under_lock
 
 ANDROID_CHROME = (
@@ -138,24 +148,29 @@ def send_notices(web: WebElection) -> int:
     return outbox.deliver_pending()
 
 
-def test_sign_in_gives_a_session_and_logs_the_activity(web: WebElection) -> None:
+def test_sign_in_gives_a_session_and_logs_the_activity(voters_web: WebElection) -> None:
+    web = voters_web
     client = new_client(web, **{"user-agent": ANDROID_CHROME})
     before = int(time.time() * 1000)
+    logged = len(activity_rows(web))
     body = web.sign_in(client, AIGERIM)
-    assert body["voter"] == {"unit": "station-1", "credential": None}
+    # nothing but the unit (and version 1's credential, never set in this election)
+    assert body["voter"]["unit"] == "station-1" and set(body["voter"]) <= {"unit", "credential"}
     assert body["expires_ms"] > before
     assert client.cookies.get("hb_session")
     me = client.get(api(web, "/me"))
     assert me.status_code == 200
-    assert me.json() == {"unit": "station-1", "credential": None, "name": "Aigerim Test"}
-    rows = activity_rows(web)
+    assert me.json()["unit"] == "station-1" and me.json()["name"] == "Aigerim Test"
+    assert set(me.json()) <= {"unit", "credential", "name"}
+    rows = activity_rows(web)[logged:]
     assert [r[0] for r in rows] == ["code-requested", "signed-in"]
     assert {r[1] for r in rows} == {AIGERIM}
     assert rows[0][2] == "77010000001"  # the contact the code went to, normalised
     assert rows[1][3]  # the session id
 
 
-def test_session_cookie_is_http_only_and_strict(web: WebElection) -> None:
+def test_session_cookie_is_http_only_and_strict(voters_web: WebElection) -> None:
+    web = voters_web
     client = new_client(web)
     headers = csrf_headers(web, client)
     client.post(api(web, "/signin"), json={"national_id": BORIS}, headers=headers)
@@ -171,7 +186,9 @@ def test_session_cookie_is_http_only_and_strict(web: WebElection) -> None:
     assert "samesite=strict" in set_cookie
 
 
-def test_unknown_id_gets_a_byte_identical_answer(web: WebElection) -> None:
+def test_unknown_id_gets_a_byte_identical_answer(voters_web: WebElection) -> None:
+    web = voters_web
+    logged = len(activity_rows(web))
     client = new_client(web)
     headers = csrf_headers(web, client)
     known = client.post(api(web, "/signin"), json={"national_id": AIGERIM}, headers=headers)
@@ -181,11 +198,14 @@ def test_unknown_id_gets_a_byte_identical_answer(web: WebElection) -> None:
     assert known.status_code == unknown.status_code == 202
     assert known.content == unknown.content
     assert known.json()["status"] == "sent-if-registered"
-    assert [r[0] for r in activity_rows(web)] == ["code-requested", "code-requested"]
-    assert activity_rows(web)[1][2] is None  # nobody was sent anything
+    rows = activity_rows(web)[logged:]
+    assert [r[0] for r in rows] == ["code-requested", "code-requested"]
+    assert rows[0][2] == "77010000001" and rows[1][2] is None  # nobody was sent anything
 
 
-def test_a_failed_delivery_looks_like_any_other_answer(web: WebElection) -> None:
+def test_a_failed_delivery_looks_like_any_other_answer(voters_web: WebElection) -> None:
+    web = voters_web
+
     class Broken:
         def send(self, message: Message) -> None:
             raise DeliveryFailed("the gateway is down")
@@ -203,7 +223,8 @@ def test_a_failed_delivery_looks_like_any_other_answer(web: WebElection) -> None
     assert failed.content == expected.content
 
 
-def test_wrong_code_is_refused_and_logged(web: WebElection) -> None:
+def test_wrong_code_is_refused_and_logged(voters_web: WebElection) -> None:
+    web = voters_web
     client = new_client(web)
     headers = csrf_headers(web, client)
     client.post(api(web, "/signin"), json={"national_id": BORIS}, headers=headers)
@@ -223,7 +244,8 @@ def test_wrong_code_is_refused_and_logged(web: WebElection) -> None:
     assert malformed.status_code == 400
 
 
-def test_a_code_works_only_in_the_browser_that_asked_for_it(web: WebElection) -> None:
+def test_a_code_works_only_in_the_browser_that_asked_for_it(voters_web: WebElection) -> None:
+    web = voters_web
     """A stranger who knows the voter's ID asks for a code and guesses five times in
     another browser: the voter's code is neither replaced nor used up, and the voter's
     code typed into the stranger's browser does not sign the stranger in."""
@@ -244,7 +266,8 @@ def test_a_code_works_only_in_the_browser_that_asked_for_it(web: WebElection) ->
     assert voter.post(api(web, "/session"), json=body, headers=mine).status_code == 200
 
 
-def test_too_many_code_requests_are_rate_limited(web: WebElection) -> None:
+def test_too_many_code_requests_are_rate_limited(voters_web: WebElection) -> None:
+    web = voters_web
     client = new_client(web)
     headers = csrf_headers(web, client)
     answers = [
@@ -263,14 +286,16 @@ def test_too_many_code_requests_are_rate_limited(web: WebElection) -> None:
         ("/signin", {"national_id": AIGERIM}),
         ("/session", {"national_id": AIGERIM, "code": "123456"}),
         ("/signout", None),
-        ("/credential", {"credential": "00" * 32}),
-        ("/ballots", {}),
-        ("/audits", {}),
+        ("/revoting/registration-start", None),
+        ("/revoting/registrations", {}),
+        ("/revoting/ballots", {}),
+        ("/revoting/audits", {}),
     ],
 )
 def test_posts_without_the_csrf_token_are_forbidden(
-    web: WebElection, path: str, body: dict[str, Any] | None
+    voters_web: WebElection, path: str, body: dict[str, Any] | None
 ) -> None:
+    web = voters_web
     client = new_client(web)
     web.csrf(client)  # the visitor cookie is there, the header is not
     r = client.post(api(web, path), json=body)
@@ -280,15 +305,19 @@ def test_posts_without_the_csrf_token_are_forbidden(
     assert forged.status_code == 403
 
 
-def test_sign_out_ends_the_session(web: WebElection) -> None:
+def test_sign_out_ends_the_session(
+    protected_web: RevotingElection, voters_web: WebElection
+) -> None:
     """Sign-out ends the session on the server: the old cookie, replayed by whoever kept
     it, is refused on every route, while another session of the same voter lives on."""
-    client = signed_in(web, AIGERIM)
+    web = voters_web
+    device = protected_web.device(AIGERIM, "signed out")
+    client = device.client
     other_device = signed_in(web, AIGERIM)
     old_cookie = client.cookies["hb_session"]
-    cred = credential("signed-out")
-    assert register(web, client, cred).status_code == 201
-    ballot, _, _ = encrypt(web, cred)
+    seed, registered = device.register()
+    assert registered.status_code == 201, registered.text
+    ballot, _, private = device.ballot(seed)
     r = client.post(api(web, "/signout"), headers=csrf_headers(web, client))
     assert r.status_code == 204
     me = client.get(api(web, "/me"))
@@ -299,17 +328,21 @@ def test_sign_out_ends_the_session(web: WebElection) -> None:
     replay.cookies.set("hb_session", old_cookie)
     me = replay.get(api(web, "/me"))
     assert me.status_code == 401 and me.json()["error"]["code"] == "not_signed_in"
-    events = event_count(web)
-    r = cast(web, replay, ballot)
+    stored = voter_writes(protected_web)
+    r = RevotingDevice(protected_web, replay, AIGERIM, SeededRandomness("replay")).cast(
+        ballot, private
+    )
     assert r.status_code == 401 and r.json()["error"]["code"] == "not_signed_in"
-    assert event_count(web) == events
+    assert voter_writes(protected_web) == stored
     assert other_device.get(api(web, "/me")).status_code == 200
     # signing out again, or with no session at all, is still a plain 204
     assert replay.post(api(web, "/signout"), headers=csrf_headers(web, replay)).status_code == 204
 
 
-def test_code_requests_outside_the_open_phase_are_refused(web_setup: WebElection) -> None:
-    web = web_setup
+def test_code_requests_outside_the_open_phase_are_refused(
+    protected_setup: RevotingElection,
+) -> None:
+    web = protected_setup.web
     client = new_client(web)
     r = client.post(
         api(web, "/signin"), json={"national_id": AIGERIM}, headers=csrf_headers(web, client)
@@ -330,7 +363,8 @@ def test_send_timing_pads_an_unknown_id_to_a_typical_send() -> None:
 # -- the election's context ------------------------------------------------------------------
 
 
-def test_context_is_public_and_recomputes_the_base_hash(web: WebElection) -> None:
+def test_context_is_public_and_recomputes_the_base_hash(voters_web: WebElection) -> None:
+    web = voters_web
     body = web.context()
     ctx = web.services.elections.context(web.election_id)
     assert body["election_id"] == web.election_id

@@ -2,7 +2,11 @@
 
 The page script cannot run under TestClient (the headless-browser test drives it); here:
 every page renders in every language, carries no inline code (the CSP forbids it), its
-forms carry the CSRF field, and signing in through the plain HTML forms works.
+forms carry the CSRF field, and signing in through the plain HTML forms works.  The
+sign-in's tests stand on the module's election with re-voting protection (``voters_web``,
+``protected_setup``); the pages of a voter who cast a ballot of version 1 go with it
+(docs/coercion.md §14 item 8; tests/web/test_revoting_pages.py has the ballot page and
+receipt of an election with protection).
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from honestballot.service.messages.senders import read_outbox
 from honestballot.web.i18n import LANGUAGES
 from honestballot.web.strings_voter import STRINGS
-from tests.factories import WEB_ROLL, WebElection
+from tests.factories import WEB_ROLL, RevotingElection, WebElection
 from tests.web.test_voter_api import cast, credential, encrypt, new_client, register, signed_in
 
 AIGERIM = WEB_ROLL[0][0]
@@ -61,6 +66,11 @@ def start_sign_in(web: WebElection, client: TestClient, national_id: str) -> str
     assert r.url.path == page(web, "/code")
     html: str = r.text
     return html
+
+
+def messages_to(web: WebElection, destination: str) -> int:
+    """How many messages the outbox holds for ``destination``."""
+    return sum(1 for m in read_outbox(web.outbox) if m.get("destination") == destination)
 
 
 def pages_of_a_voter(web: WebElection) -> tuple[TestClient, list[str]]:
@@ -119,7 +129,8 @@ def test_pages_show_what_they_promise(web: WebElection) -> None:
     assert f'href="/e/{web.election_id}/board"' in receipt
 
 
-def test_signing_in_through_the_html_forms(web: WebElection) -> None:
+def test_signing_in_through_the_html_forms(voters_web: WebElection) -> None:
+    web = voters_web
     client = new_client(web)
     code_page = start_sign_in(web, client, BORIS)
     assert 'id="code-form"' in code_page
@@ -138,7 +149,8 @@ def test_signing_in_through_the_html_forms(web: WebElection) -> None:
     assert me.json()["name"] == "Boris Test"
 
 
-def test_a_wrong_code_in_the_form_shows_the_form_again(web: WebElection) -> None:
+def test_a_wrong_code_in_the_form_shows_the_form_again(voters_web: WebElection) -> None:
+    web = voters_web
     client = new_client(web)
     code_page = start_sign_in(web, client, BORIS)
     code = web.code_for("77010000002")
@@ -157,15 +169,18 @@ def test_a_wrong_code_in_the_form_shows_the_form_again(web: WebElection) -> None
     assert short.status_code == 400
 
 
-def test_an_unknown_id_in_the_form_gets_the_same_code_page(web: WebElection) -> None:
+def test_an_unknown_id_in_the_form_gets_the_same_code_page(voters_web: WebElection) -> None:
+    web = voters_web
     known = start_sign_in(web, new_client(web), BORIS)
     unknown = start_sign_in(web, new_client(web), "880101000777")
     strip = re.compile(r'content="[^"]*"|value="[^"]*"')  # the per-visitor CSRF token
     assert strip.sub("", known) == strip.sub("", unknown)
 
 
-def test_form_posts_need_the_csrf_field(web: WebElection) -> None:
+def test_form_posts_need_the_csrf_field(voters_web: WebElection) -> None:
+    web = voters_web
     client = new_client(web)
+    sent = messages_to(web, "77010000002")  # the module's earlier tests' codes
     client.get(page(web, "/signin"))
     r = client.post(
         page(web, "/signin"),
@@ -174,10 +189,11 @@ def test_form_posts_need_the_csrf_field(web: WebElection) -> None:
     )
     assert r.status_code == 403
     assert 'data-code="forbidden"' in r.text
-    assert web.code_for("77010000002") is None
+    assert messages_to(web, "77010000002") == sent
 
 
-def test_pages_that_need_a_step_first_redirect(web: WebElection) -> None:
+def test_pages_that_need_a_step_first_redirect(voters_web: WebElection) -> None:
+    web = voters_web
     client = new_client(web)
     for path in ("/vote", "/code"):
         r = client.get(page(web, path), follow_redirects=False)
@@ -185,7 +201,8 @@ def test_pages_that_need_a_step_first_redirect(web: WebElection) -> None:
         assert r.headers["location"] == page(web, "/signin")
 
 
-def test_sign_out_form(web: WebElection) -> None:
+def test_sign_out_form(voters_web: WebElection) -> None:
+    web = voters_web
     client = signed_in(web, AIGERIM)
     vote = client.get(page(web, "/vote"))
     old_cookie = client.cookies["hb_session"]
@@ -198,7 +215,8 @@ def test_sign_out_form(web: WebElection) -> None:
     assert replay.get(page(web, "/vote"), follow_redirects=False).status_code == 303
 
 
-def test_unknown_elections_and_receipts_are_not_found(web: WebElection) -> None:
+def test_unknown_elections_and_receipts_are_not_found(voters_web: WebElection) -> None:
+    web = voters_web
     html = {"accept": "text/html"}
     assert web.client.get("/e/no-such-election/signin", headers=html).status_code == 404
     r = web.client.get(page(web, "/receipt/" + "ab" * 32), headers=html)
@@ -206,8 +224,11 @@ def test_unknown_elections_and_receipts_are_not_found(web: WebElection) -> None:
     assert 'data-code="not_found"' in r.text
 
 
-def test_the_sign_in_page_says_when_voting_is_not_open(web_setup: WebElection) -> None:
-    r = web_setup.client.get(page(web_setup, "/signin"), params={"lang": "en"})
+def test_the_sign_in_page_says_when_voting_is_not_open(
+    protected_setup: RevotingElection,
+) -> None:
+    web = protected_setup.web
+    r = web.client.get(page(web, "/signin"), params={"lang": "en"})
     assert r.status_code == 200
     assert "Voting is not open now" in r.text
     assert 'id="signin-form"' not in r.text
@@ -222,6 +243,7 @@ def test_every_voter_text_is_translated() -> None:
         assert placeholders[0] == placeholders[1] == placeholders[2], key
 
 
-def test_the_static_files_are_served(web: WebElection) -> None:
+def test_the_static_files_are_served(voters_web: WebElection) -> None:
+    web = voters_web
     for name in ("voter.js", "voter.css", "honestballot-crypto.js"):
         assert web.client.get(f"/static/{name}").status_code == 200
