@@ -119,6 +119,9 @@ class StoreBase:
                 isolation_level="READ COMMITTED",
             )
             event.listen(self.engine, "handle_error", _without_pg_detail)
+        # a pooled connection's info outlives the checkout: no lock recorded may reach the
+        # next one (transaction() forgets its own; this covers any other writer of them)
+        event.listen(self.engine, "checkin", _forget_locks)
         upgrade(self.engine)
 
     def close(self) -> None:
@@ -161,7 +164,9 @@ class StoreBase:
         ``FOR UPDATE`` waiting behind share lockers can be overtaken by new ones for as
         long as they keep coming; PostgreSQL's lock manager queues a new shared request
         behind a waiting exclusive one.  On SQLite every write transaction holds the
-        database's one write lock (``BEGIN IMMEDIATE``), shared or not."""
+        database's one write lock (``BEGIN IMMEDIATE``), shared or not.  On both, the
+        mode is kept in ``conn.info`` (:data:`LOCK_MODE`) for :func:`require_exclusive`,
+        which the writers of the board and the phase call."""
         with self.engine.connect() as conn, conn.execution_options(write=True).begin():
             if election_id is not None and not self.is_sqlite:
                 key = election_lock_key(election_id)
@@ -253,6 +258,12 @@ def election_lock_key(election_id: str) -> int:
     """The key of an election's advisory lock on PostgreSQL (a signed 64-bit integer)."""
     digest = hashlib.sha256(b"election:" + election_id.encode()).digest()
     return int.from_bytes(digest[:8], "big") - (1 << 63)
+
+
+def _forget_locks(_dbapi_conn: Any, record: Any) -> None:
+    if record is not None:
+        record.info.pop(LOCKED, None)
+        record.info.pop(LOCK_MODE, None)
 
 
 def _without_pg_detail(context: ExceptionContext) -> None:

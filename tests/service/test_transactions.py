@@ -386,3 +386,25 @@ def test_only_a_unique_keys_conflict_runs_a_voters_request_again(
         assert len(calls) == 1  # a NOT NULL is not run again
     finally:
         store.close()
+
+
+def test_a_lock_recorded_outside_a_transaction_does_not_reach_the_next_checkout(
+    database_url: str,
+) -> None:
+    """The lock's mode lives in the pooled connection's info: an election inserted on a
+    plain connection (not through ``transaction()``) records it there, and the pool
+    forgets it when the connection comes back, so the next user holds nothing."""
+    from honestballot.store.sql import LockNotHeld
+
+    store = SqlStore(database_url)
+    try:
+        with store.engine.connect() as conn:
+            store.insert_election(conn, "spring", "{}", "{}", "00", "00")
+            conn.commit()
+            first = conn.connection.dbapi_connection
+        with store.engine.connect() as conn:
+            assert conn.connection.dbapi_connection is first  # the same pooled connection
+            with pytest.raises(LockNotHeld, match="no lock"):
+                store.set_phase(conn, "spring", "open")
+    finally:
+        store.close()
