@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import IntegrityError
 
 from honestballot.store.bulk import PARAM, RowBuffer, Statement, insert_statements
-from honestballot.store.engine import LOCKED, StoreBase
+from honestballot.store.engine import LOCKED, StoreBase, hold_exclusive, require_exclusive
 from honestballot.store.schema import cosignatures, elections, events, station_details, tree_heads
 
 
@@ -51,7 +51,10 @@ class BoardStore(StoreBase):
     ) -> None:
         """``board_secret`` signs the tree heads; ``verifier_secret`` is ``w`` of the
         designated-verifier key ``W`` (docs/coercion.md §7).  Both stay in this row only:
-        never on the board, never logged."""
+        never on the board, never logged.  The transaction then holds the election
+        exclusively (:func:`~honestballot.store.engine.hold_exclusive`): it may append
+        the setup."""
+        hold_exclusive(conn, election_id)
         conn.execute(
             elections.insert().values(
                 election_id=election_id,
@@ -78,6 +81,7 @@ class BoardStore(StoreBase):
         return dict(row) if row is not None else None
 
     def set_phase(self, conn: Connection, election_id: str, phase: str) -> None:
+        require_exclusive(conn, election_id)
         conn.info.pop(LOCKED, None)
         conn.execute(
             update(elections).where(elections.c.election_id == election_id).values(phase=phase)
@@ -124,6 +128,7 @@ class BoardStore(StoreBase):
     ) -> None:
         """Insert event ``seq``; ``advance=False`` leaves ``next_seq`` to the caller (a batch
         writes it once with :meth:`set_next_seq`)."""
+        require_exclusive(conn, election_id)
         conn.execute(
             events.insert().values(
                 election_id=election_id,
@@ -165,6 +170,7 @@ class BoardStore(StoreBase):
     ) -> None:
         """Send a batch's writes with the update of the election's next sequence number
         and last event time: one statement on PostgreSQL (see :class:`RowBuffer`)."""
+        require_exclusive(conn, election_id)
         conn.info.pop(LOCKED, None)
         args = (next_seq, last_time_ms, election_id)
         rows.write(functools.partial(_next_seq_statements, args=args))
@@ -174,6 +180,7 @@ class BoardStore(StoreBase):
         self, conn: Connection, election_id: str, next_seq: int, last_time_ms: int
     ) -> None:
         """The next event's number, and the time of the last event appended."""
+        require_exclusive(conn, election_id)
         conn.info.pop(LOCKED, None)
         conn.execute(
             update(elections)
@@ -402,6 +409,7 @@ class BoardStore(StoreBase):
     # -- tree heads ------------------------------------------------------------------------
 
     def insert_tree_head(self, conn: Connection, election_id: str, size: int, line: str) -> None:
+        require_exclusive(conn, election_id)
         conn.execute(tree_heads.insert().values(election_id=election_id, size=size, line=line))
 
     def latest_tree_head_line(self, election_id: str) -> tuple[int, str] | None:
@@ -486,6 +494,7 @@ class BoardStore(StoreBase):
     ) -> bool:
         """Store a co-signature in the caller's transaction; False if this witness already
         co-signed this size."""
+        require_exclusive(conn, election_id)
         if self.has_cosignature(conn, election_id, size, witness):
             return False
         try:

@@ -39,7 +39,8 @@ from honestballot.store.schema import elections
 #: passes back to the store's methods
 Tx: TypeAlias = Connection
 
-#: a statement broke a unique key (or another integrity constraint) of the database
+#: a statement broke an integrity constraint of the database: a unique key (which
+#: :func:`unique_key_conflict` tells) or another one (NOT NULL, CHECK, a foreign key)
 KeyConflict: TypeAlias = IntegrityError
 
 #: any failure of the database or its driver (unreachable, locked, a statement refused)
@@ -57,6 +58,13 @@ UNAVAILABLE_ERRORS: tuple[type[StorageError], ...] = (
 
 #: ``Connection.info`` key of the election row a transaction locked
 LOCKED = "honestballot.locked_election"
+
+#: ``Connection.info`` key of the election whose lock a transaction holds and the
+#: lock's mode: ``(election_id, "exclusive")`` or ``(election_id, "shared")``
+LOCK_MODE = "honestballot.lock_mode"
+
+#: PostgreSQL's SQLSTATE of a unique key broken (``unique_violation``)
+_PG_UNIQUE_VIOLATION = "23505"
 
 #: seconds a SQLite connection waits for another's lock before "database is locked"
 SQLITE_TIMEOUT = 60.0
@@ -111,6 +119,9 @@ class StoreBase:
                 isolation_level="READ COMMITTED",
             )
             event.listen(self.engine, "handle_error", _without_pg_detail)
+        # a pooled connection's info outlives the checkout: no lock recorded may reach the
+        # next one (transaction() forgets its own; this covers any other writer of them)
+        event.listen(self.engine, "checkin", _forget_locks)
         upgrade(self.engine)
 
     def close(self) -> None:
@@ -153,7 +164,9 @@ class StoreBase:
         ``FOR UPDATE`` waiting behind share lockers can be overtaken by new ones for as
         long as they keep coming; PostgreSQL's lock manager queues a new shared request
         behind a waiting exclusive one.  On SQLite every write transaction holds the
-        database's one write lock (``BEGIN IMMEDIATE``), shared or not."""
+        database's one write lock (``BEGIN IMMEDIATE``), shared or not.  On both, the
+        mode is kept in ``conn.info`` (:data:`LOCK_MODE`) for :func:`require_exclusive`,
+        which the writers of the board and the phase call."""
         with self.engine.connect() as conn, conn.execution_options(write=True).begin():
             if election_id is not None and not self.is_sqlite:
                 key = election_lock_key(election_id)
@@ -163,27 +176,94 @@ class StoreBase:
                     conn.execute(select(func.pg_advisory_xact_lock_shared(key)))
                     query = select(elections)
                 else:
-                    # one statement: the row's lock and the advisory lock (whichever the
-                    # server takes first, no shared holder ever waits for the row)
+                    # one statement: the advisory lock is a column of the row, evaluated
+                    # as the index scan returns the row and before LockRows locks it
+                    # (EXPLAIN VERBOSE: the call is in the scan's output, under LockRows),
+                    # so the advisory lock is held first and the row's lock then waits
+                    # only for another exclusive holder, never for a shared one
                     query = select(elections, func.pg_advisory_xact_lock(key)).with_for_update()
                 # the lock's read is kept: election_row() in this transaction needs no query
                 found = conn.execute(query.where(elections.c.election_id == election_id))
                 row = found.mappings().first()
+                if row is None and not shared:
+                    # no row, no column evaluated: the advisory lock is taken on its own,
+                    # so an exclusive transaction holds it whether or not the row exists
+                    conn.execute(select(func.pg_advisory_xact_lock(key)))
                 conn.info[LOCKED] = (
                     election_id,
                     {c.name: row[c.name] for c in elections.c} if row is not None else None,
                 )
+            if election_id is not None:
+                conn.info[LOCK_MODE] = (election_id, "shared" if shared else "exclusive")
             try:
                 yield conn
             finally:
                 if not conn.invalidated:  # a lost connection's info would raise, hiding why
                     conn.info.pop(LOCKED, None)
+                    conn.info.pop(LOCK_MODE, None)
+
+
+class LockNotHeld(RuntimeError):
+    """A write of the board or of the election's phase in a transaction that does not
+    hold the election's lock exclusively: a fault of the code, never of a request."""
+
+
+def require_exclusive(conn: Connection, election_id: str) -> None:
+    """Raise :class:`LockNotHeld` unless ``conn``'s transaction holds ``election_id``'s lock
+    exclusively (``transaction(election_id)`` without ``shared``, or the transaction that
+    inserted the election's row).  Every store method that writes the board (events,
+    ``next_seq``, tree heads, what the queue's rows became) or the phase calls it first:
+    a shared transaction (a voter's request) runs together with others and must never
+    write them.  On SQLite too, where the database's write lock makes both modes the
+    same: the mode is the one the transaction was asked for."""
+    held = conn.info.get(LOCK_MODE)
+    if held != (election_id, "exclusive"):
+        mode = "no lock" if held is None or held[0] != election_id else f"its {held[1]} lock"
+        raise LockNotHeld(
+            f"a write of election {election_id!r}'s board or phase in a transaction "
+            f"holding {mode} of that election, not its exclusive lock"
+        )
+
+
+def hold_exclusive(conn: Connection, election_id: str) -> None:
+    """Record that ``conn``'s transaction holds ``election_id`` exclusively without its
+    lock: it inserted the election's row, which no other transaction sees (or can
+    insert: PostgreSQL makes a second insert of the key wait) until it commits."""
+    conn.info[LOCK_MODE] = (election_id, "exclusive")
+
+
+def unique_key_conflict(exc: KeyConflict) -> str | None:
+    """The unique key (or primary key) ``exc`` broke, named as the database names it (a
+    constraint or index on PostgreSQL, the table's columns on SQLite, never a value),
+    or ``None`` if it broke another constraint (NOT NULL, CHECK, a foreign key).
+
+    PostgreSQL's SQLSTATE ``23505`` (psycopg's ``sqlstate``); SQLite's extended result
+    codes ``SQLITE_CONSTRAINT_UNIQUE`` and ``SQLITE_CONSTRAINT_PRIMARYKEY``, whose
+    message starts "UNIQUE constraint failed: "."""
+    orig = exc.orig
+    if isinstance(orig, sqlite3.IntegrityError):
+        unique = (sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+        message = str(orig)
+        if getattr(orig, "sqlite_errorcode", None) not in unique:
+            return None
+        prefix = "UNIQUE constraint failed: "
+        return message[len(prefix) :] if message.startswith(prefix) else "a unique key"
+    if getattr(orig, "sqlstate", None) != _PG_UNIQUE_VIOLATION:
+        return None
+    name = getattr(getattr(orig, "diag", None), "constraint_name", None)
+    return name if isinstance(name, str) else "a unique key"
 
 
 def election_lock_key(election_id: str) -> int:
     """The key of an election's advisory lock on PostgreSQL (a signed 64-bit integer)."""
     digest = hashlib.sha256(b"election:" + election_id.encode()).digest()
     return int.from_bytes(digest[:8], "big") - (1 << 63)
+
+
+def _forget_locks(_dbapi_conn: Any, record: Any) -> None:
+    if record is not None:
+        record.info.pop(LOCKED, None)
+        record.info.pop(LOCK_MODE, None)
 
 
 def _without_pg_detail(context: ExceptionContext) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import and_, delete, false, func, insert, or_, select, text, tru
 from sqlalchemy.engine import Connection
 
 from honestballot.store.bulk import insert_rows, update_many
-from honestballot.store.engine import StoreBase
+from honestballot.store.engine import StoreBase, require_exclusive
 from honestballot.store.schema import (
     board_queue,
     cover_replacements,
@@ -306,6 +306,7 @@ class RevotingStore(StoreBase):
 
     def mark_posted(self, conn: Connection, election_id: str, seqs: dict[int, int]) -> None:
         """Each queued object (item id → the sequence number of its event) on the board."""
+        require_exclusive(conn, election_id)
         update_many(conn, board_queue, "item_id", "posted_seq", election_id, seqs)
 
     # -- batches -------------------------------------------------------------------------------
@@ -343,6 +344,7 @@ class RevotingStore(StoreBase):
     def add_batch(self, conn: Connection, election_id: str, row: dict[str, int]) -> None:
         """A batch posted (``row``: batch_index, seq, time_ms, real_rows,
         real_registrations, cover_rows, cover_registrations, longest_wait_ms)."""
+        require_exclusive(conn, election_id)
         conn.execute(insert(revoting_batches).values(election_id=election_id, **row))
 
     def batches_posted(self, election_id: str) -> int:

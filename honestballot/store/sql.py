@@ -13,8 +13,8 @@ Each part lives in a module of its own, by what it stores:
   keys, sign-in codes, rate limits, organiser tokens), :mod:`~honestballot.store.notices`,
   :mod:`~honestballot.store.reports`, :mod:`~honestballot.store.activity`;
 - the machinery: :mod:`~honestballot.store.engine` (engine, transactions, :data:`Tx`,
-  :data:`KeyConflict`) and :mod:`~honestballot.store.bulk` (multi-row statements,
-  :class:`RowBuffer`).
+  :data:`KeyConflict`, :func:`unique_key_conflict`) and :mod:`~honestballot.store.bulk`
+  (multi-row statements, :class:`RowBuffer`).
 
 SQL is written only in ``honestballot.store``; the service calls these methods with the
 transactions they hand out.
@@ -32,10 +32,12 @@ from honestballot.store.credentials import CredentialStore
 from honestballot.store.engine import (
     UNAVAILABLE_ERRORS,
     KeyConflict,
+    LockNotHeld,
     StorageError,
     Tx,
     default_url,
     engine_url,
+    unique_key_conflict,
 )
 from honestballot.store.notices import NoticeStore, insert_notice
 from honestballot.store.reports import ReportStore
@@ -46,6 +48,7 @@ __all__ = [
     "UNAVAILABLE_ERRORS",
     "BatchView",
     "KeyConflict",
+    "LockNotHeld",
     "RowBuffer",
     "SqlStore",
     "StorageError",
@@ -56,6 +59,7 @@ __all__ = [
     "insert_notice",
     "insert_rows",
     "record_activity",
+    "unique_key_conflict",
     "update_many",
 ]
 

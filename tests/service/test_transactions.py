@@ -275,3 +275,155 @@ def test_a_database_error_does_not_carry_the_statements_values(database_url: str
             assert store.election_row(conn, values[0]) is not None
     finally:
         store.close()
+
+
+def _election(store: SqlStore, election_id: str, phase: str = "setup") -> None:
+    with store.transaction() as conn:
+        store.insert_election(conn, election_id, "{}", "{}", "00", "00")
+    if phase != "setup":
+        with store.transaction(election_id) as conn:
+            store.set_phase(conn, election_id, phase)
+
+
+def test_only_an_exclusive_transaction_writes_the_board_or_the_phase(database_url: str) -> None:
+    """Every store method that writes the board or the phase refuses a transaction that
+    holds the election's lock in shared mode (a voter's request), holds no lock of it, or
+    holds another election's: nothing is written; the exclusive transaction writes."""
+    from honestballot.store.sql import LockNotHeld
+
+    store = SqlStore(database_url)
+    try:
+        _election(store, "spring")
+        _election(store, "autumn")
+        batch = {
+            "batch_index": 0, "seq": 1, "time_ms": 5, "real_rows": 0, "real_registrations": 0,
+            "cover_rows": 0, "cover_registrations": 0, "longest_wait_ms": 0,
+        }  # fmt: skip
+        writes: dict[str, Any] = {
+            "set_phase": lambda c: store.set_phase(c, "spring", "open"),
+            "set_next_seq": lambda c: store.set_next_seq(c, "spring", 7, 5),
+            "append_event": lambda c: store.append_event(
+                c, "spring", 0, "setup", 5, b"{}", bytes(32)
+            ),
+            "insert_tree_head": lambda c: store.insert_tree_head(c, "spring", 1, "{}"),
+            "insert_cosignature": lambda c: store.insert_cosignature(
+                c, "spring", 1, bytes(32), "{}"
+            ),
+            "mark_posted": lambda c: store.mark_posted(c, "spring", {1: 1}),
+            "add_batch": lambda c: store.add_batch(c, "spring", batch),
+        }
+        for name, write in writes.items():
+            with (
+                pytest.raises(LockNotHeld, match="its shared lock"),
+                store.transaction("spring", shared=True) as conn,
+            ):
+                write(conn)
+            with pytest.raises(LockNotHeld, match="no lock"), store.transaction() as conn:
+                write(conn)
+            with pytest.raises(LockNotHeld, match="no lock"), store.transaction("autumn") as conn:
+                write(conn)
+            with store.connect() as conn:
+                row = store.election_row(conn, "spring")
+                assert row is not None and (row["phase"], row["next_seq"]) == ("setup", 0), name
+                assert store.event_at(conn, "spring", 0) is None, name
+                assert store.batch_state(conn, "spring") == (0, 0), name
+            assert store.tree_head_lines("spring") == [], name
+        with store.transaction("spring") as conn:
+            store.append_event(conn, "spring", 0, "setup", 5, b"{}", bytes(32))
+            store.set_phase(conn, "spring", "open")
+        with store.connect() as conn:
+            row = store.election_row(conn, "spring")
+            assert row is not None and (row["phase"], row["next_seq"]) == ("open", 1)
+    finally:
+        store.close()
+
+
+def test_only_a_unique_keys_conflict_runs_a_voters_request_again(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The store tells a unique key's conflict (PostgreSQL's SQLSTATE 23505, SQLite's
+    UNIQUE constraint) from another broken constraint; the desk runs a request's locked
+    part once more only for the first, logging the key (no value), and raises at once
+    for a NOT NULL."""
+    import logging
+    from types import SimpleNamespace
+
+    from sqlalchemy import insert
+
+    from honestballot.store.schema import elections
+    from honestballot.store.sql import KeyConflict, Tx, unique_key_conflict
+
+    store = SqlStore(database_url)
+    try:
+        _election(store, "spring", "open")
+        row = {
+            "election_id": "spring", "phase": "open", "manifest": "{}", "context": "{}",
+            "board_secret": "900101300099", "next_seq": 0,
+        }  # fmt: skip
+        with pytest.raises(KeyConflict) as dup, store.transaction() as conn:
+            conn.execute(insert(elections).values(**row))
+        assert unique_key_conflict(dup.value) in {"elections_pkey", "elections.election_id"}
+        with pytest.raises(KeyConflict) as null, store.transaction() as conn:
+            conn.execute(insert(elections).values(**{**row, "election_id": "x", "phase": None}))
+        assert unique_key_conflict(null.value) is None
+
+        desk = RevotingDesk(
+            SimpleNamespace(store=store, rng=None),  # type: ignore[arg-type]
+            clock=lambda: 0,
+            rng=SeededRandomness("retries"),
+        )
+        calls: list[int] = []
+
+        def conflict_once(conn: Tx, _voter: object) -> str:
+            calls.append(1)
+            if len(calls) == 1:
+                conn.execute(insert(elections).values(**row))
+            return "second run"
+
+        caplog.set_level(logging.INFO, logger="honestballot.service.voters.revoting")
+        assert desk._locked("spring", 1, conflict_once) == "second run"
+        assert len(calls) == 2
+        [record] = [r for r in caplog.records if "once more" in r.getMessage()]
+        assert "spring" in record.getMessage() and "900101300099" not in record.getMessage()
+
+        def always(statement: dict[str, Any]) -> Any:
+            def step(conn: Tx, _voter: object) -> str:
+                calls.append(1)
+                conn.execute(insert(elections).values(**statement))
+                return "never"
+
+            return step
+
+        calls.clear()
+        with pytest.raises(KeyConflict):
+            desk._locked("spring", 1, always(row))
+        assert len(calls) == 2  # once more, then raised
+        calls.clear()
+        with pytest.raises(KeyConflict) as raised:
+            desk._locked("spring", 1, always({**row, "election_id": "x", "phase": None}))
+        assert unique_key_conflict(raised.value) is None
+        assert len(calls) == 1  # a NOT NULL is not run again
+    finally:
+        store.close()
+
+
+def test_a_lock_recorded_outside_a_transaction_does_not_reach_the_next_checkout(
+    database_url: str,
+) -> None:
+    """The lock's mode lives in the pooled connection's info: an election inserted on a
+    plain connection (not through ``transaction()``) records it there, and the pool
+    forgets it when the connection comes back, so the next user holds nothing."""
+    from honestballot.store.sql import LockNotHeld
+
+    store = SqlStore(database_url)
+    try:
+        with store.engine.connect() as conn:
+            store.insert_election(conn, "spring", "{}", "{}", "00", "00")
+            conn.commit()
+            first = conn.connection.dbapi_connection
+        with store.engine.connect() as conn:
+            assert conn.connection.dbapi_connection is first  # the same pooled connection
+            with pytest.raises(LockNotHeld, match="no lock"):
+                store.set_phase(conn, "spring", "open")
+    finally:
+        store.close()

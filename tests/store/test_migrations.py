@@ -224,3 +224,27 @@ def test_migration_0003_fills_ballot_alphas_and_drops_held_audits_that_reuse_the
         assert last == 1_700_000_000_500
     finally:
         engine.dispose()
+
+
+def test_migration_0014_refuses_an_alpha_recorded_twice_and_changes_nothing(
+    database_url: str,
+) -> None:
+    """The unique index on each election's alphas cannot be made over a pair: the upgrade
+    names the election and leaves the database at 0013, rather than failing on the
+    index's raw integrity error; another election's alphas, once each, are no reason."""
+
+    def fill(conn: Connection) -> None:
+        rows = [("spring", b"\x01", b"A"), ("spring", b"\x01", b"B"), ("autumn", b"\x01", b"C")]
+        for election_id, alpha, tracking in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO revoting_alphas (election_id, alpha, tracking_hash, audited) "
+                    "VALUES (:e, :a, :t, false)"
+                ),
+                {"e": election_id, "a": alpha * 32, "t": tracking * 32},
+            )
+
+    _at_revision(database_url, "0013", fill)
+    with pytest.raises(ProtocolError, match=r"alpha recorded .* \(elections: spring\)"):
+        SqlStore(database_url)
+    assert _revision(database_url) == "0013"

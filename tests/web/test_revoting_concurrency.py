@@ -306,3 +306,100 @@ def test_the_close_waits_for_a_request_in_flight_and_puts_it_on_the_board(
     assert services.elections.phase(election.id) == "closed"
     queue = {t: seq for kind, t, seq in _queue(election) if kind == "cast-row"}
     assert set(queue) == set(tracking) and None not in queue.values()
+
+
+def _same_draw_ballots(
+    election: RevotingElection, n: int
+) -> list[tuple[Any, tuple[Any, Any, Any]]]:
+    """``n`` voters, each registered, each with a ballot made with the same draws (the
+    same alphas under ``n`` credentials): (device, (ballot, opening, private)) each."""
+    made = []
+    for i in range(n):
+        device = election.device(ROLL[i], f"device {i + 1}")
+        seed, answer = device.register()
+        assert answer.status_code == 201, answer.text
+        device.rng = SeededRandomness("the same draws")
+        made.append((device, device.ballot(seed)))
+    return made
+
+
+def test_three_voters_casting_one_ballots_alphas_at_once_end_as_one_accepted_two_refused(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three copies of one ballot's ciphertexts under three credentials, sent at once: all
+    three read that the alphas are new (the barrier holds each until all have), the two
+    later inserts wait for the first's and fail when it commits, and each of those two
+    runs once more and is refused as reusing a ciphertext, as when sent after it."""
+    made = _same_draw_ballots(election, 3)
+    barrier = threading.Barrier(3, timeout=PATIENCE_S)
+    calls = _hook(
+        monkeypatch, election, "revoting_alphas", after=lambda n: n < 3 and barrier.wait()
+    )
+    runs = [Run(lambda d=d, b=b: d.cast(b[0], b[2])) for d, b in made]
+    answers = sorted((run.result() for run in runs), key=lambda a: a.status_code)
+    assert [a.status_code for a in answers] == [201, 409, 409], [a.text for a in answers]
+    for refused in answers[1:]:
+        error = refused.json()["error"]
+        assert (error["code"], error["message"]) == ("ballot_rejected", str(revoting.REUSED))
+    assert len(calls) == 5  # each refused one read the alphas again, once
+    accepted = bytes.fromhex(answers[0].json()["tracking_hash"])
+    assert [t for k, t, _ in _queue(election) if k == "cast-row"] == [accepted]
+    with election.web.services.store.connect() as conn:
+        counts = conn.execute(select(revoting_credentials.c.ballots)).scalars().all()
+    assert sorted(counts) == [0, 0, 1]
+
+
+def test_a_cast_and_an_audit_of_one_ballots_alphas_at_once_end_as_one_after_the_other(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One voter casts and another audits a ballot with the same alphas, at once: whichever
+    commits first is accepted, and the other gets the answer it gets when sent after it
+    (an audit of a cast ciphertext: "cast"; a cast of an audited one: "audited")."""
+    (caster, cast_ballot), (auditor, audit_ballot) = _same_draw_ballots(election, 2)
+    barrier = threading.Barrier(2, timeout=PATIENCE_S)
+    _hook(monkeypatch, election, "revoting_alphas", after=lambda n: n < 2 and barrier.wait())
+    cast_run = Run(lambda: caster.cast(cast_ballot[0], cast_ballot[2]))
+    audit_run = Run(lambda: auditor.audit(*audit_ballot))
+    cast, audit = cast_run.result(), audit_run.result()
+    if cast.status_code == 201:
+        assert audit.status_code == 409, audit.text
+        refused, message, kinds = audit, revoting.CAST, ["cast-row"]
+    else:
+        assert (cast.status_code, audit.status_code) == (409, 200), (cast.text, audit.text)
+        refused, message, kinds = cast, revoting.AUDITED, ["audit"]
+    error = refused.json()["error"]
+    assert (error["code"], error["message"]) == ("ballot_rejected", str(message))
+    assert [k for k, _, _ in _queue(election) if k != "registration"] == kinds
+
+
+def test_two_voters_registrations_with_one_registrations_alphas_end_as_one_accepted(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two voters' registrations of two credentials made with the same draws (the same
+    alphas), sent at once: one is accepted, the other refused as reusing a ciphertext
+    (as when sent after it), and that voter has no credential."""
+    devices = [election.device(ROLL[i], f"device {i + 1}") for i in range(2)]
+    base = election.ctx.base_hash
+    regs = []
+    for device in devices:
+        seed = generate_seed(device.rng, base)
+        made = device.commitment(device.start())
+        device.rng = SeededRandomness("the same registration draws")
+        regs.append(device.registration(seed, commitment=made))
+    barrier = threading.Barrier(2, timeout=PATIENCE_S)
+    _hook(monkeypatch, election, "revoting_alphas", after=lambda n: n < 2 and barrier.wait())
+    runs = [
+        Run(lambda d=d, r=r: d.send_registration(*r)) for d, r in zip(devices, regs, strict=True)
+    ]
+    answers = [run.result() for run in runs]
+    assert sorted(a.status_code for a in answers) == [201, 400], [a.text for a in answers]
+    refused = next(a for a in answers if a.status_code == 400)
+    error = refused.json()["error"]
+    assert (error["code"], error["message"]) == (
+        "invalid_input",
+        str(revoting.REGISTRATION_REUSED),
+    )
+    assert [k for k, _, _ in _queue(election)] == ["registration"]
+    with election.web.services.store.connect() as conn:
+        owners = conn.execute(select(revoting_credentials.c.voter_id)).scalars().all()
+    assert len(owners) == 1

@@ -29,6 +29,7 @@ The objects wait for the board's batches (increment 4): a receipt says "recorded
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
@@ -83,9 +84,11 @@ from honestballot.record.revoting import (
     registration_to_json,
 )
 from honestballot.service.board.election import ElectionService
-from honestballot.store.sql import KeyConflict, Tx
+from honestballot.store.sql import KeyConflict, Tx, unique_key_conflict
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 #: unused nonces a session keeps; starting another forgets the oldest
 NONCES_PER_SESSION: Final = 4
@@ -190,16 +193,25 @@ class RevotingDesk:
         them committed a row this transaction then inserts again (a tag or voting point,
         an alpha, a tracking hash: unique keys), the database refuses the insert, and
         ``step`` runs once more, now seeing that row, so the answer is the one the
-        requests would have had one after the other."""
+        requests would have had one after the other.  Only a unique key's conflict runs
+        it again (and is logged, with the key's name and nothing of the request): any
+        other broken constraint (NOT NULL, CHECK) is a fault, raised at once."""
         for attempt in (1, 2):
             try:
                 with self.store.transaction(election_id, shared=True) as conn:
                     self._require_open(conn, election_id)
                     voter = self.store.lock_revoting_voter(conn, election_id, voter_id)
                     return step(conn, voter)
-            except KeyConflict:
-                if attempt == 2:
+            except KeyConflict as exc:
+                key = unique_key_conflict(exc)
+                if attempt == 2 or key is None:
                     raise
+                log.info(
+                    "election %s: a request met a concurrent one's row on %s; "
+                    "its locked part runs once more",
+                    election_id,
+                    key,
+                )
         raise AssertionError("unreachable")
 
     # -- registration (§2.4) ----------------------------------------------------------------

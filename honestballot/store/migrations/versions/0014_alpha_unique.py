@@ -8,6 +8,11 @@ so two of them can both read that their shared alpha is new; the index makes the
 insert fail, and the request runs again and is refused as it is when sent after the
 other (service/voters/revoting.py).
 
+A database that already holds an alpha twice in one election is refused before the index
+is made, naming the elections, and nothing is changed (the migrations run in one
+transaction, store/migrate.py): the service never accepted such a pair, so it came from
+outside honestballot, and which of the two objects to keep is not the upgrade's to decide.
+
 Revision ID: 0014
 Revises: 0013
 """
@@ -15,6 +20,9 @@ Revises: 0013
 from __future__ import annotations
 
 from alembic import op
+from sqlalchemy import Connection, text
+
+from honestballot.errors import ProtocolError
 
 revision = "0014"
 down_revision = "0013"
@@ -23,6 +31,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _refuse_reused_alphas(op.get_bind())
     op.create_index(
         "revoting_alphas_alpha", "revoting_alphas", ["election_id", "alpha"], unique=True
     )
@@ -30,3 +39,22 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("revoting_alphas_alpha", table_name="revoting_alphas")
+
+
+def _refuse_reused_alphas(conn: Connection) -> None:
+    """A clear refusal rather than the index's raw integrity error."""
+    found = conn.execute(
+        text(
+            "SELECT DISTINCT election_id FROM revoting_alphas "
+            "GROUP BY election_id, alpha HAVING COUNT(*) > 1"
+        )
+    ).all()
+    if found:
+        names = ", ".join(sorted(str(r[0]) for r in found)[:5])
+        raise ProtocolError(
+            f"the database holds a ciphertext's alpha recorded for two registrations or "
+            f"ballots of one election (elections: {names}), which honestballot never "
+            "accepts: the rows of revoting_alphas were changed outside honestballot; restore "
+            "the database from a backup or remove the pair by hand, then upgrade again "
+            "(nothing was changed)"
+        )
