@@ -304,7 +304,10 @@ def load_honestballot(
     """Stations from an honestballot election's published result (``/api/e/{id}/results``)
     and, for turnout, its turnout snapshot (``/snapshots/{id}/turnout.json``; with re-voting
     protection, its ``reporting_units`` after the result): one station per unit broken
-    out; the contest is ``contest`` or the first one in the result."""
+    out; the contest is ``contest`` or the first one in the result.  With paper stations
+    (the result's ``paper``) a unit's ballots and votes are its online and paper ones
+    together (``paper.units[].in_box``, ``paper.combined_per_unit``): the roll counts
+    both, so online alone would understate turnout."""
     try:
         result = json.loads(results_path.read_text("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -318,6 +321,18 @@ def load_honestballot(
         raise ForensicsInputError(f"{results_path}: no contest {chosen!r} in the result")
     options = [i for i in ids if i.partition("/")[0] == chosen]
     counted = {str(c["unit"]): int(c["ballots"]) for c in result.get("counted_per_unit", [])}
+    per_unit = result["per_unit"]
+    paper = result.get("paper")
+    if isinstance(paper, dict):
+        try:
+            for u in paper["units"]:
+                unit_id = str(u["unit"])
+                counted[unit_id] = counted.get(unit_id, 0) + int(u["in_box"])
+            per_unit = list(paper["combined_per_unit"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ForensicsInputError(
+                f"{results_path}: not a result's paper member ({exc})"
+            ) from exc
     voters: dict[str, int] = {}
     if turnout_path is not None:
         try:
@@ -333,7 +348,7 @@ def load_honestballot(
     votes: list[list[int]] = []
     lines: list[int] = []
     bad: list[BadRow] = []
-    for n, unit in enumerate(result["per_unit"], start=1):
+    for n, unit in enumerate(per_unit, start=1):
         uid = str(unit.get("unit", ""))
         by_id = {str(c["id"]): int(c["count"]) for c in unit.get("counts", [])}
         row = [by_id.get(o, 0) for o in options]

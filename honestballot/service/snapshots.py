@@ -22,15 +22,18 @@ smaller than the manifest's ``min_unit_size``: how many people voted in a small 
 reveals little and is public in paper elections too; only *results* are withheld for
 small units.
 
-An election with re-voting protection (docs/coercion.md §4) has no per-unit turnout
-during the vote: re-votes, credential replacements and cover hide which rows are real and
-whose they are, so nobody, the service included, can count voters per unit, and a count
-would have to be guessed.  Its snapshot (``"protected": true``) gives the roll per unit
+An election with re-voting protection (docs/coercion.md §4) publishes no per-unit turnout
+during the vote: the board's rows do not say which are real (re-votes, credential
+replacements and cover), and a count per unit published during the vote would show
+re-votes (the service keeps what would let it count, §2.6, but does not publish it before
+the result).  Its snapshot (``"protected": true``) gives the roll per unit
 and what the board shows anyone: the ``batches`` posted so far against the schedule and
 when the next is due.  Once the result is published (phase ``done``) it adds
 ``reporting_units``: per reporting unit its manifest units, voters on the roll and the
 ballots the close counted, exactly the result's ``counted_per_unit``
-(:meth:`ResultViews.summary`, the rule the result pages use: docs/coercion.md §2.3, §8.1).
+(:meth:`ResultViews.summary`, the rule the result pages use: docs/coercion.md §2.3, §8.1);
+these are online ballots, and an election with paper stations adds each reporting unit's
+``paper`` ballots in the boxes (the summary's ``paper.units``), as the results page does.
 """
 
 from __future__ import annotations
@@ -129,9 +132,11 @@ def protected_turnout(
 ) -> dict[str, Any]:
     """The snapshot of an election with re-voting protection: the roll per unit, the
     batches posted against the schedule (``posted`` of ``scheduled``, ``interval_s`` and,
-    while the vote is open, when the next is due: a time past says the batches are late),
-    and after the result the ballots counted per reporting unit.  Never a count of
-    credentials or of voters during the vote: cover hides which rows are real."""
+    while the vote is open, when the next is due: the turnout page says the batches are
+    late once it is an interval past), and after the result the ballots counted per
+    reporting unit (online; with paper stations also ``paper``, the paper ballots in the
+    boxes).  Never a count of
+    credentials or of voters during the vote: one published then would show re-votes."""
     manifest = service.context(election_id).manifest
     phase, on_roll, _ = store.turnout_counts(election_id)
     roll = {str(unit): int(n) for unit, n in on_roll}
@@ -172,8 +177,14 @@ def protected_turnout(
             }
             for c in summary["counted_per_unit"]
         ]
-        snapshot["reporting_units"] = counted
         snapshot["total"]["ballots"] = int(summary["ballots_counted"])
+        if "paper" in summary:
+            # the roll counts the paper stations' voters too: give their ballots beside
+            in_box = {str(u["unit"]): int(u["in_box"]) for u in summary["paper"]["units"]}
+            for r in counted:
+                r["paper"] = in_box.get(r["unit"], 0)
+            snapshot["total"]["paper"] = sum(in_box.values())
+        snapshot["reporting_units"] = counted
     return snapshot
 
 

@@ -162,18 +162,37 @@ def turnout_page(request: Request, election_id: str) -> HTMLResponse:
     protected = services.elections.board_keys(election_id).schedule is not None
     extra: dict[str, Any] = {"protected": protected, "batches": None, "counted": None}
     if protected:
+        closed = row["phase"] in _AFTER_THE_VOTE
+        extra["closed"] = closed
         snapshot = read_snapshot(services.config.snapshot_dir, election_id)
         if snapshot is not None and isinstance(snapshot.get("batches"), dict):
-            extra["batches"] = _batches_view(snapshot["batches"], lang)
+            extra["batches"] = _batches_view(
+                snapshot["batches"], closed, lang, services.elections.clock()
+            )
+            # without the script: the roll cells and the status from the same snapshot
+            extra["roll"] = _roll_cells(snapshot, lang)
+            extra["generated"] = utc(int(snapshot.get("generated_ms", 0)))
         if row["phase"] == "done":
             summary = services.results.summary(election_id, row)
             names = unit_names(manifest, summary, lang)
+            # as the results page: with paper stations these are the online ballots, and
+            # each reporting unit's paper ballots in the boxes go beside them
+            in_box = (
+                {str(u["unit"]): int(u["in_box"]) for u in summary["paper"]["units"]}
+                if "paper" in summary
+                else None
+            )
             extra["counted"] = {
                 "units": [
-                    {"name": names[c["unit"]], "ballots": c["ballots"]}
+                    {
+                        "name": names[c["unit"]],
+                        "ballots": c["ballots"],
+                        "paper": None if in_box is None else in_box.get(c["unit"], 0),
+                    }
                     for c in summary["counted_per_unit"]
                 ],
                 "total": summary["ballots_counted"],
+                "paper": None if in_box is None else sum(in_box.values()),
             }
     return page(
         request,
@@ -191,17 +210,50 @@ def _grouped(n: int, lang: str) -> str:
     return f"{n:,}" if lang == "en" else f"{n:,}".replace(",", "\u00a0")
 
 
-def _batches_view(batches: dict[str, Any], lang: str) -> dict[str, str]:
-    """The snapshot's batches as the page says them: posted of scheduled, the next's time."""
+#: the phases from the close on: no batch is due, the close posted the last one
+_AFTER_THE_VOTE = frozenset({"closed", "tallied", "done"})
+
+
+def _batches_view(batches: dict[str, Any], closed: bool, lang: str, now: int) -> dict[str, str]:
+    """The snapshot's batches as the page says them: posted of scheduled while the vote
+    is open and within the schedule's listed hours' batches, otherwise posted alone (from
+    the close on, with the close's last batch among them, said so); the next's time, or
+    that it is late once that time is a whole interval past."""
     say = translator(lang)
+    posted_n, scheduled_n = int(batches["posted"]), int(batches["scheduled"])
+    key = "observer.batches.posted"
+    if closed or posted_n > scheduled_n:
+        key = "observer.batches.posted_only"
     posted = (
-        say("observer.batches.posted")
-        .replace("{posted}", _grouped(int(batches["posted"]), lang))
-        .replace("{scheduled}", _grouped(int(batches["scheduled"]), lang))
+        say(key)
+        .replace("{posted}", _grouped(posted_n, lang))
+        .replace("{scheduled}", _grouped(scheduled_n, lang))
     )
     next_ms = batches.get("next_ms")
-    upcoming = say("observer.batches.next").replace("{time}", utc(int(next_ms))) if next_ms else ""
+    upcoming = ""
+    if closed:
+        upcoming = say("observer.batches.closed")
+    elif next_ms:
+        # late once a whole interval past its time: not in the seconds before the batch
+        # is written and the snapshot next rewritten
+        late = int(next_ms) + 1000 * int(batches.get("interval_s", 0)) < now
+        upcoming = say("observer.batches.late" if late else "observer.batches.next").replace(
+            "{time}", utc(int(next_ms))
+        )
     return {"posted": posted, "next": upcoming}
+
+
+def _roll_cells(snapshot: dict[str, Any], lang: str) -> dict[str, str]:
+    """Each unit's voters on the roll as the snapshot gives them, and ``total``."""
+    cells = {
+        str(u["unit"]): _grouped(int(u["voters_on_roll"]), lang)
+        for u in snapshot.get("units", [])
+        if isinstance(u, dict) and "unit" in u and "voters_on_roll" in u
+    }
+    total = snapshot.get("total")
+    if isinstance(total, dict) and "voters_on_roll" in total:
+        cells["total"] = _grouped(int(total["voters_on_roll"]), lang)
+    return cells
 
 
 # -- the record and its tree heads -------------------------------------------------------

@@ -160,17 +160,28 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     # -- turnout with re-voting protection (docs/coercion.md §4)
     "observer.turnout.protected": (
         "Явка по участкам публикуется вместе с результатом, после закрытия голосования. "
-        "До тех пор её не знает никто, и сервис тоже: переголосования и маскирующие "
-        "бюллетени, которые сервис добавляет в пакеты, должны оставаться невидимыми, "
-        "иначе по числам можно было бы узнать, кто проголосовал заново.",
+        "До тех пор её не публикуют: переголосования и маскирующие бюллетени, которые "
+        "сервис добавляет в пакеты, должны оставаться невидимыми, а число голосов по "
+        "участку, опубликованное во время голосования, показало бы, кто проголосовал заново.",
         "Учаскелер бойынша келу дауыс беру жабылғаннан кейін нәтижемен бірге жарияланады. "
-        "Оған дейін оны ешкім, сервис те білмейді: қайта дауыс берулер мен сервис "
-        "топтамаларға қосатын бүркеме бюллетеньдер көрінбеуі керек, әйтпесе сандардан кімнің "
-        "қайта дауыс бергенін білуге болар еді.",
+        "Оған дейін ол жарияланбайды: қайта дауыс берулер мен сервис топтамаларға қосатын "
+        "бүркеме бюллетеньдер көрінбеуі керек, ал дауыс беру кезінде жарияланған учаске "
+        "бойынша дауыстар саны кімнің қайта дауыс бергенін көрсетер еді.",
         "Turnout per unit is published with the result, after the polls close. Until then "
-        "nobody knows it, the service included: votes cast again and the cover ballots the "
-        "service adds to the batches must stay invisible, or the numbers would tell who "
-        "voted again.",
+        "it is not published: votes cast again and the cover ballots the service adds to "
+        "the batches must stay invisible, and a count per unit published during the vote "
+        "would show who voted again.",
+    ),
+    "observer.turnout.protected_closed": (
+        "Явка по участкам публикуется вместе с результатом. До тех пор её не публикуют: "
+        "переголосования и маскирующие бюллетени должны оставаться невидимыми, а число "
+        "голосов по участку до результата показало бы, кто проголосовал заново.",
+        "Учаскелер бойынша келу нәтижемен бірге жарияланады. Оған дейін ол жарияланбайды: "
+        "қайта дауыс берулер мен бүркеме бюллетеньдер көрінбеуі керек, ал нәтижеге дейін "
+        "учаске бойынша дауыстар саны кімнің қайта дауыс бергенін көрсетер еді.",
+        "Turnout per unit is published with the result. Until then it is not published: "
+        "votes cast again and the cover ballots must stay invisible, and a count per unit "
+        "before the result would show who voted again.",
     ),
     "observer.batches.title": (
         "Пакеты на общей доске",
@@ -182,18 +193,36 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Жарияланған топтамалар: кестедегі {scheduled} топтаманың {posted}",
         "Batches posted: {posted} of {scheduled} scheduled",
     ),
+    "observer.batches.posted_only": (
+        "Опубликовано пакетов: {posted}",
+        "Жарияланған топтамалар: {posted}",
+        "Batches posted: {posted}",
+    ),
+    "observer.batches.closed": (
+        "Голосование закрыто; последний пакет добавило закрытие.",
+        "Дауыс беру жабылды; соңғы топтаманы жабу қосты.",
+        "The vote is closed; the close added the last batch.",
+    ),
     "observer.batches.next": (
         "следующий: {time} (UTC)",
         "келесісі: {time} (UTC)",
         "next at {time} (UTC)",
     ),
+    "observer.batches.late": (
+        "следующий ожидался в {time} (UTC) и запаздывает",
+        "келесісі {time} (UTC) күтілген еді, кешігуде",
+        "the next was due at {time} (UTC) and is late",
+    ),
     "observer.batches.why": (
-        "Голоса и регистрации появляются на доске пакетами по расписанию, всегда одного "
-        "размера. Число пакетов открыто всем; сколько в них настоящих голосов, не видно.",
-        "Дауыстар мен тіркеулер тақтада кесте бойынша әрдайым бірдей көлемді топтамалармен "
-        "пайда болады. Топтамалар саны бәріне ашық; олардағы шын дауыстар саны көрінбейді.",
-        "Votes and registrations reach the board in batches on the schedule, always of the "
-        "same size. The number of batches is public; how many real votes they hold is not.",
+        "Голоса и регистрации появляются на доске пакетами по расписанию, каждый — того "
+        "размера, который расписание задаёт для своего часа. Число пакетов открыто всем; "
+        "сколько в них настоящих голосов, не видно.",
+        "Дауыстар мен тіркеулер тақтада кесте бойынша топтамалармен пайда болады, әрқайсысы "
+        "кесте өз сағатына белгілейтін көлемде. Топтамалар саны бәріне ашық; олардағы шын "
+        "дауыстар саны көрінбейді.",
+        "Votes and registrations reach the board in batches on the schedule, of the sizes "
+        "the schedule sets for each hour. The number of batches is public; how many real "
+        "votes they hold is not.",
     ),
     "observer.turnout.counted_intro": (
         "Из результата закрытия: бюллетени, учтённые в каждом отчётном участке (малые "

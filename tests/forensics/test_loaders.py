@@ -225,3 +225,32 @@ def test_honestballot_result_per_reporting_unit_with_turnout(tmp_path: Path) -> 
     assert s.voters.tolist() == [10, 7] and s.given.tolist() == [6, 5]
     tp.write_text(json.dumps({"units": turnout["units"]}))  # during the vote: no pool
     assert [b.detail for b in load(rp, turnout=tp).bad_rows] == ["pool"]
+
+
+def test_honestballot_result_with_paper_stations_counts_paper_ballots_too(
+    tmp_path: Path,
+) -> None:
+    """With paper stations the roll counts their voters too: a unit's ballots are its
+    online and paper ones together, its votes the combined counts (``paper``)."""
+    result = {
+        "election_id": "e3",
+        "counts": [{"id": "mayor/a", "count": 7}],
+        "per_unit": [{"unit": "u1", "counts": [{"id": "mayor/a", "count": 5}]}],
+        "counted_per_unit": [{"unit": "u1", "ballots": 6}],
+        "paper": {
+            "units": [{"unit": "u1", "listed": 3, "cancelled_rows": 1, "in_box": 3}],
+            "combined_per_unit": [{"unit": "u1", "counts": [{"id": "mayor/a", "count": 8}]}],
+        },
+    }
+    turnout = {"units": [{"unit": "u1", "voters_on_roll": 12}]}
+    rp, tp = tmp_path / "results.json", tmp_path / "turnout.json"
+    rp.write_text(json.dumps(result))
+    tp.write_text(json.dumps(turnout))
+    s = load(rp, turnout=tp)
+    assert s.station == ["u1"] and not s.bad_rows
+    assert s.voters.tolist() == [12] and s.given.tolist() == [9]
+    assert s.votes.tolist() == [[8]]  # the combined count, not the online 5
+    result["paper"] = {"units": [{"unit": "u1"}], "combined_per_unit": []}
+    rp.write_text(json.dumps(result))
+    with pytest.raises(ForensicsInputError, match="paper member"):
+        load(rp, turnout=tp)

@@ -384,3 +384,38 @@ def test_the_stations_page_has_the_anchors_the_links_go_to(closed: Closed) -> No
     page = closed.get(f"/e/{closed.election.id}/stations?lang=en").text
     for unit in PAPER_UNITS:
         assert f'id="station-{unit}"' in page
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_turnout_after_the_result_gives_the_paper_ballots_beside_the_online(
+    closed: Closed, lang: str
+) -> None:
+    """The roll counts the paper stations' voters too, so the turnout snapshot and page
+    give each reporting unit's paper ballots in the boxes beside its online ballots,
+    from the result's ``paper.units`` (as the results page does)."""
+    eid = closed.election.id
+    summary = closed.get(f"/api/e/{eid}/results").json()
+    closed.election.web.services.snapshots.run_once()
+    snapshot = closed.get(f"/snapshots/{eid}/turnout.json").json()
+    assert snapshot["phase"] == "done"
+    in_box = {u["unit"]: u["in_box"] for u in summary["paper"]["units"]}
+    online = {c["unit"]: c["ballots"] for c in summary["counted_per_unit"]}
+    assert [(r["unit"], r["ballots"], r["paper"]) for r in snapshot["reporting_units"]] == [
+        (u, online[u], in_box[u]) for u in online
+    ]
+    assert snapshot["total"]["ballots"] == summary["ballots_counted"] == len(ONLINE) - 1
+    assert snapshot["total"]["paper"] == sum(in_box.values()) == 2
+
+    text = html.unescape(closed.get(f"/e/{eid}/turnout?lang={lang}").text)
+    table = text[text.index("data-counted>") : text.index("</table>", text.index("data-counted>"))]
+    assert _say("observer.paper.online_per_unit", lang) in text
+    assert _say("observer.counted_per_unit", lang) not in text
+    heads = re.findall(r"<th[^>]*>([^<]*)</th>", table)
+    assert heads[:3] == [
+        _say("observer.col_unit", lang),
+        _say("observer.paper.col_online", lang),
+        _say("observer.paper.col_paper", lang),
+    ]
+    cells = re.findall(r'<td class="num">(\d+)</td><td class="num" data-paper>(\d+)</td>', table)
+    assert cells == [(str(online[u]), str(in_box[u])) for u in online]
+    assert f"data-paper-total>{sum(in_box.values())}<" in table

@@ -308,6 +308,15 @@ def test_after_the_result_turnout_gives_the_ballots_counted_per_reporting_unit(
     rows = re.findall(r'<tr><td>([^<]*)</td><td class="num">(\d+)</td></tr>', table)
     assert rows == [(station_1, "2"), (pool, "2")]
     assert '<td class="num" data-counted-total>4</td>' in table
+    # the table's column headers; no paper column without paper stations
+    assert re.findall(r"<th[^>]*>([^<]*)</th>", table)[:2] == [
+        STRINGS["observer.col_unit"][i],
+        html.escape(STRINGS["observer.ballots_counted"][i], quote=False),
+    ]
+    assert "data-paper" not in table
+    # published with the result, no longer "after the polls close"
+    assert STRINGS["observer.turnout.protected_closed"][i] in html.unescape(page)
+    assert STRINGS["observer.turnout.protected"][i] not in html.unescape(page)
     assert STRINGS["observer.counted_per_unit"][i] in page
     assert STRINGS["observer.turnout.counted_intro"][i] in html.unescape(page)
     for key in ("observer.col_credentials", "observer.col_voted"):

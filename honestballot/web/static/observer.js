@@ -258,15 +258,26 @@
       if (cell) cell.textContent = roll > 0 ? percent.format((100 * (Number(counts.voted) || 0)) / roll) : '—';
     }
 
-    /** Re-voting protection: the batches posted against the schedule, never voted counts. */
-    function showBatches(batches) {
+    /** Re-voting protection: the batches posted against the schedule, never voted counts.
+     *  From the close on (or past the listed hours' batches) posted alone; a next time
+     *  a whole interval past is said to be late. */
+    function showBatches(batches, phase) {
       const posted = root.querySelector('[data-batches-posted]');
       const next = root.querySelector('[data-batches-next]');
       if (!batches || !posted) return;
-      posted.textContent = msg.msgPosted
-        .replace('{posted}', number.format(Number(batches.posted) || 0))
-        .replace('{scheduled}', number.format(Number(batches.scheduled) || 0));
-      if (next) next.textContent = batches.next_ms ? msg.msgNext.replace('{time}', utc(batches.next_ms)) : '';
+      const closed = ['closed', 'tallied', 'done'].includes(phase);
+      const n = Number(batches.posted) || 0;
+      const of = Number(batches.scheduled) || 0;
+      posted.textContent = (closed || n > of ? msg.msgPostedOnly : msg.msgPosted)
+        .replace('{posted}', number.format(n))
+        .replace('{scheduled}', number.format(of));
+      if (!next) return;
+      if (closed) next.textContent = msg.msgClosed;
+      else if (batches.next_ms) {
+        // late once a whole interval past: not while the snapshot is merely not yet rewritten
+        const late = Number(batches.next_ms) + 1000 * (Number(batches.interval_s) || 0) < Date.now();
+        next.textContent = (late ? msg.msgLate : msg.msgNext).replace('{time}', utc(batches.next_ms));
+      } else next.textContent = '';
     }
 
     async function tick() {
@@ -274,7 +285,7 @@
         const snapshot = await getJson(msg.snapshot);
         for (const unit of snapshot.units || []) fill(rowFor(String(unit.unit)), unit);
         fill(root.querySelector('tr[data-total]'), snapshot.total || {});
-        if (snapshot.protected) showBatches(snapshot.batches);
+        if (snapshot.protected) showBatches(snapshot.batches, snapshot.phase);
         status.textContent = `${msg.msgUpdated}: ${new Date(snapshot.generated_ms).toLocaleTimeString(lang)}`;
         status.className = 'muted';
       } catch {
