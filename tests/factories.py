@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from honestballot.audit.ids import iin_control_digit, snils_checksum
 from honestballot.cli.organiser_roll import Voter as RollVoter
@@ -78,6 +78,9 @@ from honestballot.store.schema import (
     registration_nonces,
     revoting_alphas,
     revoting_credentials,
+)
+from honestballot.store.schema import (
+    voters as roll_voters,
 )
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import Report, verify_record
@@ -904,18 +907,36 @@ def protected_election(
         yield open_revoting_election(web, ceremony, SeededRandomness(seed), **kw)
 
 
-def voter_writes(election: RevotingElection) -> dict[str, int]:
-    """How many rows of the election each table that a voter's request in an election with
-    protection may write holds: its queue for the board, credentials, registration nonces
-    and ballots' alphas (a refused or cut-off request must leave them as they were)."""
+def voter_writes(election: RevotingElection) -> dict[str, list[tuple[object, ...]]]:
+    """The election's rows, sorted, in each table that a voter's request in an election
+    with protection may write: its queue for the board, credentials (with their ballot and
+    audit counts and which is current), registration nonces (with whether used), ballots'
+    alphas, and the voters' revocation points.  A refused or cut-off request must leave
+    them as they were: a write that only changes a value shows as well as a new row."""
     tables = (board_queue, revoting_credentials, registration_nonces, revoting_alphas)
     with election.web.services.store.connect() as conn:
-        return {
-            t.name: conn.execute(
-                select(func.count()).select_from(t).where(t.c.election_id == election.id)
-            ).scalar_one()
+        found: dict[str, list[tuple[object, ...]]] = {
+            t.name: sorted(
+                (
+                    tuple(row)
+                    for row in conn.execute(select(t).where(t.c.election_id == election.id))
+                ),
+                key=repr,
+            )
             for t in tables
         }
+        found["voters.revocation_point"] = sorted(
+            (
+                tuple(row)
+                for row in conn.execute(
+                    select(roll_voters.c.voter_id, roll_voters.c.revocation_point).where(
+                        roll_voters.c.election_id == election.id
+                    )
+                )
+            ),
+            key=repr,
+        )
+    return found
 
 
 def make_encrypted_roll(

@@ -6,13 +6,16 @@ a multipart form), and nothing of it is stored.  An unexpected exception answers
 ``internal_error`` and is logged by type only: its message, which for a database error
 holds the SQL parameters, reaches no log and is not re-raised to the server.  A client
 that disconnects mid-body is neither: no 500, a debug line at most.  The election has
-re-voting protection (the module's, open, through ``voters_web``, or in setup).
+re-voting protection (the module's, open, through ``voters_web``, or in setup), but for
+version 1's cast, audit and credential routes, which the app serves until they go
+(docs/coercion.md §14 item 8.3): those stand on version 1's ``web``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import secrets
 import threading
@@ -36,7 +39,7 @@ from honestballot.web.i18n import STRINGS
 from honestballot.web.security import DEFAULT_LIMIT, SecurityMiddleware, limit_for
 from tests.factories import WEB_ROLL, RevotingElection, WebElection, voter_writes, web_roll_csv
 from tests.web.test_organiser import NEW, sign_in_page
-from tests.web.test_voter_api import api, csrf_headers, new_client, signed_in
+from tests.web.test_voter_api import api, csrf_headers, event_count, new_client, signed_in
 
 CHUNK = 256 * 1024
 
@@ -154,6 +157,18 @@ def test_chunked_ballot_over_the_limit(
     assert voter_writes(protected_web) == stored
 
 
+def test_version_1s_chunked_ballot_over_the_limit(web: WebElection) -> None:
+    """Version 1's cast route, which reads its body itself, until it goes
+    (docs/coercion.md §14 item 8.3): on version 1's election, nothing of it on the board."""
+    client = signed_in(web, WEB_ROLL[0][0])
+    headers = {**csrf_headers(web, client), "content-type": "application/json"}
+    size = event_count(web)
+    limit = limit_for(api(web, "/ballots"))
+    r = client.post(api(web, "/ballots"), content=chunked(b"{", limit + CHUNK), headers=headers)
+    assert_too_large(r, limit)
+    assert event_count(web) == size
+
+
 def test_chunked_roll_over_the_limit(protected_setup: RevotingElection) -> None:
     web = protected_setup.web
     path = f"/api/organiser/e/{web.election_id}/roll"
@@ -242,6 +257,9 @@ def test_a_database_error_is_logged_by_type_only(
     assert all(r.exc_info is None for r in caplog.records)
 
 
+PARTIAL = b'{"credential": "00'
+
+
 def _post_then_disconnect(app: object, path: str, headers: dict[str, str]) -> list[Message]:
     """POST to ``path`` as a client that sends part of the body and then goes away
     (``http.disconnect``, as uvicorn reports a closed connection); what the app sent."""
@@ -262,7 +280,7 @@ def _post_then_disconnect(app: object, path: str, headers: dict[str, str]) -> li
         "server": ("testserver", 80),
     }
     incoming: list[Message] = [
-        {"type": "http.request", "body": b'{"credential": "00', "more_body": True},
+        {"type": "http.request", "body": PARTIAL, "more_body": True},
         {"type": "http.disconnect"},
     ]
     sent: list[Message] = []
@@ -294,13 +312,66 @@ def test_a_client_that_disconnects_mid_body_is_not_an_internal_error(
     routes = ("/revoting/registrations", "/revoting/ballots", "/revoting/audits", "/session")
     for route in routes:
         sent = _post_then_disconnect(web.client.app, api(web, route), headers)
-        statuses = [m["status"] for m in sent if m["type"] == "http.response.start"]
         # the route got as far as reading the body (past the session and CSRF checks)
-        assert statuses == [400], (route, statuses)
+        # and answered the disconnect, not the body's shape (that would be a 422)
+        assert _answered(sent) == (400, DISCONNECTED[route]), route
+    # the same partial body, complete: a shape error, which the disconnect was not
+    partial = client.post(
+        api(web, "/session"),
+        content=PARTIAL,
+        headers={**headers, "content-type": "application/json"},
+    )
+    assert partial.status_code == 422, partial.text
     assert voter_writes(protected_web) == stored
     assert _activity(web) == signed_ins
     loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert [(r.name, r.getMessage()) for r in loud] == []
+
+
+def test_a_client_that_disconnects_mid_body_on_version_1s_routes(
+    web: WebElection, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Version 1's routes, until they go (docs/coercion.md §14 item 8.3): the cast reads
+    its body itself, the audit through a dependency, the credential through FastAPI's
+    model; a client gone mid-body gets no 500, nothing is logged above debug, nothing
+    is stored."""
+    caplog.set_level(logging.DEBUG)
+    client = signed_in(web, WEB_ROLL[0][0])
+    cookies = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    headers = {**csrf_headers(web, client), "cookie": cookies}
+    events = event_count(web)
+    for route in ("/ballots", "/audits", "/credential"):
+        sent = _post_then_disconnect(web.client.app, api(web, route), headers)
+        assert _answered(sent) == (400, DISCONNECTED[route]), route
+    assert event_count(web) == events
+    assert client.get(api(web, "/me")).json()["credential"] is None
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [(r.name, r.getMessage()) for r in loud] == []
+
+
+#: what each route answers a client gone mid-body: the app's own handler where the route
+#: reads the body itself or through a dependency, FastAPI's where its model reads it
+#: (FastAPI turns any exception while reading into this 400; a malformed body is a 422)
+_GONE = ("bad_request", "the connection closed before the body was complete")
+_FASTAPI_GONE = ("bad_request", "There was an error parsing the body")
+DISCONNECTED = {
+    "/revoting/registrations": _GONE,
+    "/revoting/ballots": _GONE,
+    "/revoting/audits": _GONE,
+    "/session": _FASTAPI_GONE,
+    "/ballots": _GONE,
+    "/audits": _GONE,
+    "/credential": _FASTAPI_GONE,
+}
+
+
+def _answered(sent: list[Message]) -> tuple[int, tuple[str, str]]:
+    """The one status the app sent and its error's code and English message."""
+    statuses = [m["status"] for m in sent if m["type"] == "http.response.start"]
+    assert len(statuses) == 1, statuses
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    error = json.loads(body)["error"]
+    return statuses[0], (error["code"], error["message"])
 
 
 def _activity(web: WebElection) -> int:
