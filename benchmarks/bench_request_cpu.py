@@ -37,8 +37,9 @@ voter; then it reads every measured voter's receipt (``included`` expected).
 With ``--lock-probe`` the server runs with ``lock_probe/sitecustomize.py`` (as
 ``bench_primary.py`` does), which times every transaction that takes the election's lock,
 and each step's locks are reported by kind: the election's lock taken exclusively, taken
-in shared mode (a protected voter's request), and the voter's row lock such a request
-takes (their number, the wait for the lock and the hold, wall clock: on a shared machine
+in shared mode (a protected voter's request), and the row lock such a request takes
+(``voter``: the voter's row for a registration, the credential's for a cast or audit;
+their number, the wait for the lock and the hold, wall clock: on a shared machine
 the hold includes waits for a core).  The probe writes a line per lock: take the CPU
 figures from a run without it.
 
@@ -424,7 +425,8 @@ def lock_by_step(
     """The lock probe's locks (lock_probe/sitecustomize.py) by the step during which
     their transaction committed and by kind (``exclusive``: the election's lock taken
     exclusively, whatever the transaction's label; ``shared``: taken in shared mode by a
-    protected voter's request; ``voter``: that request's lock of the voter's row): how
+    protected voter's request; ``voter``: that request's row lock, the voter's row for a
+    registration, the credential's for a cast or audit): how
     many, and the wait and hold in ms (median, p90 of the wait; median, mean, p90 of the
     hold).  Keys ``step`` for the exclusive lock (as before the kinds), ``step/shared``
     and ``step/voter``."""

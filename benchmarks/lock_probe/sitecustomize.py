@@ -8,9 +8,11 @@ long taking the lock took (the connection, ``BEGIN`` and the lock's statements, 
 for another holder included) and how long the lock was then held (until the commit has
 returned).  The cast and credential queues' batch functions label the transactions they
 open with their batch's size; a transaction that takes the lock in shared mode (a
-protected voter's request) is labelled ``shared``, and when it also locks the voter's row
-(``RevotingStore.lock_revoting_voter``) that lock gets a line of its own, labelled
-``voter``: its wait (the statement) and its hold (from then to the commit's return).
+protected voter's request) is labelled ``shared``, and the row lock such a request also
+takes (a registration the voter's row, ``RevotingStore.lock_revoting_voter``; a cast or
+audit the credential's, ``RevotingStore.lock_credential``) gets a line of its own,
+labelled ``voter``: its wait (the statement) and its hold (from then to the commit's
+return).
 One line per lock, in ``lock-<pid>.tsv``:
 
     wall clock (s)   label   items   wait (ms)   hold (ms)
@@ -77,17 +79,20 @@ def _install(directory: str) -> None:
 
     engine.StoreBase.transaction = transaction  # type: ignore[method-assign]
 
-    lock_voter = revoting.RevotingStore.lock_revoting_voter
+    def timed_row_lock(lock_row: Any) -> Any:
+        @functools.wraps(lock_row)
+        def timed(self: Any, *args: Any, **kwargs: Any) -> Any:
+            v0 = time.perf_counter()
+            try:
+                return lock_row(self, *args, **kwargs)
+            finally:
+                local.voter = (v0, time.perf_counter())
 
-    @functools.wraps(lock_voter)
-    def timed_lock_voter(self: Any, *args: Any, **kwargs: Any) -> Any:
-        v0 = time.perf_counter()
-        try:
-            return lock_voter(self, *args, **kwargs)
-        finally:
-            local.voter = (v0, time.perf_counter())
+        return timed
 
-    revoting.RevotingStore.lock_revoting_voter = timed_lock_voter  # type: ignore[method-assign]
+    store = revoting.RevotingStore
+    store.lock_revoting_voter = timed_row_lock(store.lock_revoting_voter)  # type: ignore[method-assign]
+    store.lock_credential = timed_row_lock(store.lock_credential)  # type: ignore[method-assign]
 
     def labelled(name: str, method: Any) -> Any:
         @functools.wraps(method)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, insert, or_, select, text, true, update
+from sqlalchemy import and_, delete, false, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
 
 from honestballot.store.bulk import insert_rows, update_many
@@ -69,8 +69,10 @@ class RevotingStore(StoreBase):
     ) -> tuple[bytes, bytes, bytes] | None:
         """:meth:`revoting_voter`, with the voter's row locked until the transaction ends
         (``FOR UPDATE`` on PostgreSQL; SQLite's write transaction holds the whole
-        database): a voter's requests, which run together with other voters' under the
-        election's shared lock, read and change the voter's state one at a time."""
+        database): a voter's registrations, which run together with other voters'
+        requests under the election's shared lock, read and change the voter's
+        revocation point one at a time.  A cast or audit never takes it
+        (:meth:`lock_credential`)."""
         q = (
             select(voters.c.handle, voters.c.activation, voters.c.revocation_point)
             .where(voters.c.election_id == election_id, voters.c.voter_id == voter_id)
@@ -147,12 +149,31 @@ class RevotingStore(StoreBase):
         self, conn: Connection, election_id: str, tag_point: bytes
     ) -> dict[str, Any] | None:
         """The credential registered with this tag point, current or revoked alike: its
-        voter, voting point, counter start, ballot and audit counts (not whether it is current,
-        which nothing that takes a credential may read)."""
+        voter, voting point, counter start, ballot and audit counts (not whether it is
+        current, which no column says and nothing that takes a credential may read)."""
         c = revoting_credentials.c
         q = select(c.voter_id, c.voting_point, c.counter_start, c.ballots, c.audits).where(
             revoting_credentials.c.election_id == election_id,
             revoting_credentials.c.tag_point == tag_point,
+        )
+        row = conn.execute(q).mappings().first()
+        return None if row is None else dict(row)
+
+    def lock_credential(
+        self, conn: Connection, election_id: str, tag_point: bytes
+    ) -> dict[str, Any] | None:
+        """:meth:`credential_by_tag`, with the credential's row locked until the
+        transaction ends (``FOR UPDATE`` on PostgreSQL; SQLite's write transaction holds
+        the whole database): one statement, current or revoked alike.  A cast or audit
+        takes it, so that the requests under one credential read and change its counter
+        start and counts one at a time; a registration never writes an existing
+        credential's row (:meth:`add_credential`), so nothing it does makes this wait
+        (docs/coercion.md §2.6, "Timing")."""
+        c = revoting_credentials.c
+        q = (
+            select(c.voter_id, c.voting_point, c.counter_start, c.ballots, c.audits)
+            .where(c.election_id == election_id, c.tag_point == tag_point)
+            .with_for_update()
         )
         row = conn.execute(q).mappings().first()
         return None if row is None else dict(row)
@@ -170,23 +191,18 @@ class RevotingStore(StoreBase):
         )
         return conn.execute(q.limit(1)).first() is not None
 
-    def add_current_credential(
+    def add_credential(
         self, conn: Connection, election_id: str, voter_id: int, row: dict[str, Any]
     ) -> None:
-        """The voter's previous credential (if any) no longer current, and ``row``
-        (tag_point, tag_secret, voting_point, created_ms) the current one."""
-        conn.execute(
-            update(revoting_credentials)
-            .where(
-                revoting_credentials.c.election_id == election_id,
-                revoting_credentials.c.voter_id == voter_id,
-                revoting_credentials.c.current == true(),
-            )
-            .values(current=False)
-        )
+        """A new credential of the voter (``row``: tag_point, tag_secret, voting_point,
+        created_ms), with no ballot yet.  Only an insert, of keys no other row has: the
+        voter's earlier credentials' rows are not written (which one is current is the
+        voter's revocation point, :meth:`set_revocation_point`; migration 0015 dropped
+        the column that said it), so a registration makes no cast or audit under
+        another credential wait."""
         conn.execute(
             insert(revoting_credentials).values(
-                election_id=election_id, voter_id=voter_id, current=True, ballots=0, **row
+                election_id=election_id, voter_id=voter_id, ballots=0, **row
             )
         )
 

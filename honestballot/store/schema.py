@@ -218,9 +218,11 @@ registration_nonces = Table(
     Index("registration_nonces_session", "election_id", "session"),
 )
 
-#: every registered credential: ``tau`` (its tag point), ``t``, ``sigma``, whose, whether
-#: it is the voter's current one, its counter start (drawn at its first ballot) and its
-#: ballot count
+#: every registered credential: ``tau`` (its tag point), ``t``, ``sigma``, whose, its
+#: counter start (drawn at its first ballot) and its ballot count.  Which one is the
+#: voter's current one is the voter's revocation point (``voters.revocation_point`` is the
+#: current credential's ``tau``): a registration writes no earlier credential's row
+#: (migration 0015 dropped the column ``current``)
 revoting_credentials = Table(
     "revoting_credentials",
     metadata,
@@ -229,7 +231,6 @@ revoting_credentials = Table(
     Column("tag_secret", LargeBinary(32), nullable=False),
     Column("voting_point", LargeBinary(32), nullable=False),
     Column("voter_id", Integer, nullable=False),
-    Column("current", Boolean, nullable=False),
     Column("counter_start", Integer, nullable=True),
     Column("ballots", Integer, nullable=False, server_default="0"),
     Column("created_ms", BigInteger, nullable=False),

@@ -381,7 +381,7 @@ def test_only_a_unique_keys_conflict_runs_a_voters_request_again(
             return "second run"
 
         caplog.set_level(logging.INFO, logger="honestballot.service.voters.revoting")
-        assert desk._locked("spring", 1, conflict_once) == "second run"
+        assert desk._locked("spring", lambda _conn: None, conflict_once) == "second run"
         assert len(calls) == 2
         [record] = [r for r in caplog.records if "once more" in r.getMessage()]
         assert "spring" in record.getMessage() and "900101300099" not in record.getMessage()
@@ -396,11 +396,13 @@ def test_only_a_unique_keys_conflict_runs_a_voters_request_again(
 
         calls.clear()
         with pytest.raises(KeyConflict):
-            desk._locked("spring", 1, always(row))
+            desk._locked("spring", lambda _conn: None, always(row))
         assert len(calls) == 2  # once more, then raised
         calls.clear()
         with pytest.raises(KeyConflict) as raised:
-            desk._locked("spring", 1, always({**row, "election_id": "x", "phase": None}))
+            desk._locked(
+                "spring", lambda _conn: None, always({**row, "election_id": "x", "phase": None})
+            )
         assert unique_key_conflict(raised.value) is None
         assert len(calls) == 1  # a NOT NULL is not run again
     finally:

@@ -248,3 +248,59 @@ def test_migration_0014_refuses_an_alpha_recorded_twice_and_changes_nothing(
     with pytest.raises(ProtocolError, match=r"alpha recorded .* \(elections: spring\)"):
         SqlStore(database_url)
     assert _revision(database_url) == "0013"
+
+
+def test_migration_0015_drops_whether_current_and_its_downgrade_derives_it(
+    database_url: str,
+) -> None:
+    """The upgrade drops ``revoting_credentials.current`` and keeps every credential with
+    its counts; the downgrade puts it back from the voters' revocation points: true for
+    each voter's credential whose tag point is the voter's revocation point, and only
+    for it (another election's voter with the same id and point is not that voter)."""
+    old, new, other = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
+
+    def fill(conn: Connection) -> None:
+        for election_id, point in (("spring", new), ("autumn", old)):
+            conn.execute(
+                text(
+                    "INSERT INTO voters (election_id, voter_id, national_id, name, unit, "
+                    "revocation_point) VALUES (:e, 7, '900101300001', 'A', 'u1', :p)"
+                ),
+                {"e": election_id, "p": point},
+            )
+        rows = [("spring", old, True, 3), ("spring", new, False, 0), ("autumn", other, True, 1)]
+        for election_id, tag, current, ballots in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO revoting_credentials (election_id, tag_point, tag_secret, "
+                    "voting_point, voter_id, current, ballots, created_ms) "
+                    "VALUES (:e, :t, :t, :t, 7, :c, :b, 0)"
+                ),
+                {"e": election_id, "t": tag, "c": current, "b": ballots},
+            )
+
+    _at_revision(database_url, "0014", fill)
+    store = SqlStore(database_url)  # migrates to the head
+    try:
+        columns = {c["name"] for c in inspect(store.engine).get_columns("revoting_credentials")}
+        assert "current" not in columns and {"tag_point", "ballots", "audits"} <= columns
+        with store.engine.connect() as conn:
+            kept = conn.execute(
+                text("SELECT election_id, tag_point, ballots FROM revoting_credentials")
+            ).all()
+        assert sorted((e, bytes(t), b) for e, t, b in kept) == [
+            ("autumn", other, 1), ("spring", old, 3), ("spring", new, 0)
+        ]  # fmt: skip
+        with store.engine.connect() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0014")
+            conn.commit()
+            current = conn.execute(
+                text("SELECT election_id, tag_point, current FROM revoting_credentials")
+            ).all()
+        assert sorted((e, bytes(t), bool(c)) for e, t, c in current) == [
+            ("autumn", other, False), ("spring", old, False), ("spring", new, True)
+        ]  # fmt: skip
+    finally:
+        store.close()

@@ -33,6 +33,7 @@ from honestballot.store.schema import (
     notices,
     registration_nonces,
     revoting_credentials,
+    voters,
 )
 from honestballot.web.i18n import STRINGS
 from tests.factories import (
@@ -263,17 +264,25 @@ def test_a_registration_sent_again_gets_the_same_answer_and_changes_nothing(
     assert again.status_code == 200, again.text
     assert again.json() == first.json()
     assert _state(election) == state
-    # a replacement: the first credential is no longer current, the second is
+    # a replacement: the second credential is current (the voter's revocation point is
+    # its tau), and the first's row is as it was (a registration writes no earlier row)
+    with election.web.services.store.connect() as conn:
+        before = conn.execute(select(revoting_credentials)).mappings().all()
     second, answer = voter.register()
     assert answer.status_code == 201, answer.text
-    with election.web.services.store.connect() as conn:
-        current = dict(
-            conn.execute(
-                select(revoting_credentials.c.tag_point, revoting_credentials.c.current)
-            ).all()
-        )
     base = election.ctx.base_hash
-    assert current == {seed.tag_point(base).data: False, second.tag_point(base).data: True}
+    with election.web.services.store.connect() as conn:
+        rows = conn.execute(select(revoting_credentials)).mappings().all()
+        points = conn.execute(select(voters.c.revocation_point)).scalars().all()
+    assert [dict(r) for r in rows if r["tag_point"] == seed.tag_point(base).data] == [
+        dict(r) for r in before
+    ]
+    assert {bytes(r["tag_point"]) for r in rows} == {
+        seed.tag_point(base).data,
+        second.tag_point(base).data,
+    }
+    assert second.tag_point(base).data in {bytes(p) for p in points if p is not None}
+    assert seed.tag_point(base).data not in {bytes(p) for p in points if p is not None}
 
 
 def test_each_cast_refusal_is_not_registered_or_a_named_rule(election: RevotingElection) -> None:

@@ -1,7 +1,9 @@
 """Voters' requests in an election with re-voting protection run together on PostgreSQL
 (store/engine.py, ``transaction(…, shared=True)``; service/voters/revoting.py): two
-voters' requests are inside their transactions at once; one voter's requests take turns
-on the voter's row and the second gets the answer it gets after the first; a race of two
+voters' requests are inside their transactions at once; one voter's registrations take
+turns on the voter's row and the second gets the answer it gets after the first; casts,
+retries and audits under a credential do not wait for a registration of its voter, and
+two casts under one credential take turns on its row; a race of two
 voters over one ciphertext ends as if they had come one after the other; the batch poster
 and the close wait for a request in flight and then put it on the board, once.
 
@@ -403,3 +405,93 @@ def test_two_voters_registrations_with_one_registrations_alphas_end_as_one_accep
     with election.web.services.store.connect() as conn:
         owners = conn.execute(select(revoting_credentials.c.voter_id)).scalars().all()
     assert len(owners) == 1
+
+
+def test_casts_retries_and_audits_under_an_old_credential_do_not_wait_for_a_registration(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A voter's registration held inside its transaction (its nonce used, its credential
+    inserted, the voter's revocation point set, its alphas and queue item written: all it
+    writes, under the voter's row lock): a new ballot, a retry of a ballot cast before and
+    an audit, each under the voter's old credential, are answered meanwhile, as when no
+    registration is in flight; they lock the credential's row, which the registration does
+    not write (docs/coercion.md §2.6, "Timing: what a cast or audit waits for").  Under
+    the voter's row lock each would wait and the call would not finish."""
+    voter = election.device(ROLL[0], "device 1")
+    old, answer = voter.register()
+    assert answer.status_code == 201, answer.text
+    cast_before = voter.ballot(old)
+    first = voter.cast(cast_before[0], cast_before[2])
+    assert first.status_code == 201, first.text
+    new_ballot, audited = voter.ballot(old), voter.ballot(old)
+    replacement = voter.registration(generate_seed(voter.rng, election.ctx.base_hash))
+    inside, release = threading.Event(), threading.Event()
+
+    def hold_registration(n: int) -> None:
+        if n == 0:
+            inside.set()
+            assert release.wait(PATIENCE_S)
+
+    _hook(monkeypatch, election, "queue_for_board", before=hold_registration)
+    held = Run(lambda: voter.send_registration(*replacement))
+    assert inside.wait(PATIENCE_S)
+    try:
+        cast = Run(lambda: voter.cast(new_ballot[0], new_ballot[2])).result()
+        retry = Run(lambda: voter.cast(cast_before[0], cast_before[2])).result()
+        audit = Run(lambda: voter.audit(*audited)).result()
+        assert held.thread.is_alive() and not release.is_set()  # still in its transaction
+    finally:
+        release.set()
+    assert cast.status_code == 201, cast.text
+    assert (retry.status_code, retry.json()) == (200, first.json())
+    assert audit.status_code == 200, audit.text
+    assert held.result().status_code == 201
+    kinds = [kind for kind, _, _ in _queue(election)]
+    assert kinds == ["registration", "cast-row", "cast-row", "audit", "registration"]
+    with election.web.services.store.connect() as conn:
+        counts = conn.execute(
+            select(revoting_credentials.c.ballots, revoting_credentials.c.audits)
+        ).all()
+    assert sorted(tuple(c) for c in counts) == [(0, 0), (2, 1)]
+
+
+def test_two_casts_under_one_credential_take_turns_with_consecutive_counters(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two ballots under one credential: the second waits for the credential's row while
+    the first is in its transaction, then reads the first's count, so the two counters
+    are the credential's first two, distinct and consecutive."""
+    voter = election.device(ROLL[0], "device 1")
+    seed, answer = voter.register()
+    assert answer.status_code == 201, answer.text
+    ballots = [voter.ballot(seed) for _ in range(2)]
+    counters: list[int] = []
+    original = revoting.next_counter
+
+    def recorded(start: int, cast: int) -> int:
+        counters.append(original(start, cast))
+        return counters[-1]
+
+    monkeypatch.setattr(revoting, "next_counter", recorded)
+    inside, release = threading.Event(), threading.Event()
+
+    def hold_first(n: int) -> None:
+        if n == 0:
+            inside.set()
+            assert release.wait(PATIENCE_S)
+
+    _hook(monkeypatch, election, "queue_for_board", after=hold_first)
+    first = Run(lambda: voter.cast(ballots[0][0], ballots[0][2]))
+    assert inside.wait(PATIENCE_S)
+    second = Run(lambda: voter.cast(ballots[1][0], ballots[1][2]))
+    _waiting(election, "transactionid", "FROM revoting_credentials")  # the row the first holds
+    assert len(counters) == 1  # the second has not read the count
+    release.set()
+    assert first.result().status_code == 201
+    assert second.result().status_code == 201
+    with election.web.services.store.connect() as conn:
+        start, cast = conn.execute(
+            select(revoting_credentials.c.counter_start, revoting_credentials.c.ballots)
+        ).one()
+    assert cast == 2
+    assert counters == [int(start) + 1, int(start) + 2]

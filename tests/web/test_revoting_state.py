@@ -54,7 +54,7 @@ REVOTING_COLUMNS = {
         "revokes", "revokes_proof", "used", "created_ms",
     },
     "revoting_credentials": {
-        "election_id", "tag_point", "tag_secret", "voting_point", "voter_id", "current",
+        "election_id", "tag_point", "tag_secret", "voting_point", "voter_id",
         "counter_start", "ballots", "created_ms", "audits",
     },
     "board_queue": {

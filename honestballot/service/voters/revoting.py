@@ -12,7 +12,8 @@ answered as the first time and appends nothing.
 
 **What is kept** (store/revoting.py): per voter the current revocation point; the nonces
 issued to sessions with the commitment made for each; per credential ``t``, ``tau``,
-``sigma``, whether current, the counter start and the ballot count; the registrations,
+``sigma``, the counter start and the ballot count (the current one is the one whose
+``tau`` is the voter's revocation point); the registrations,
 cast rows and audited ballots waiting for the board.  The randomness of ``Enc(R)`` and
 of each counter is drawn in :func:`make_commitment` and :func:`make_cast_row` and
 dropped there: no variable here holds it and no column can.
@@ -20,8 +21,11 @@ dropped there: no variable here holds it and no column can.
 Every object is checked completely (its public proofs, then the designated-verifier
 proofs) before any lock is taken; then each request reads what may have changed and
 writes, in one transaction under the election's lock in shared mode (voters' requests
-run together; the batches, the close and the phase changes hold it exclusively) and the
-voter's own row lock (one voter's requests one at a time).  A race between two voters
+run together; the batches, the close and the phase changes hold it exclusively) and one
+row lock: a registration its voter's row (one voter's registrations one at a time), a
+cast or audit its credential's row (one credential's ballots and audits one at a time).
+A registration writes no row a cast or audit locks, so that none waits for it
+(docs/coercion.md §2.6, "Timing").  A race between two voters
 over a unique key (one ciphertext's alpha in both, one credential registered by both)
 ends as if the requests had come one after the other (:meth:`RevotingDesk._locked`).
 The objects wait for the board's batches (increment 4): a receipt says "recorded".
@@ -87,6 +91,7 @@ from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import KeyConflict, Tx, unique_key_conflict
 
 T = TypeVar("T")
+L = TypeVar("L")
 
 log = logging.getLogger(__name__)
 
@@ -184,12 +189,13 @@ class RevotingDesk:
     def _locked(
         self,
         election_id: str,
-        voter_id: int,
-        step: Callable[[Tx, tuple[bytes, bytes, bytes] | None], T],
+        lock: Callable[[Tx], L],
+        step: Callable[[Tx, L], T],
     ) -> T:
         """``step`` in one transaction under the election's shared lock (the election open
-        throughout, no batch or close in between) and the voter's own lock, given what
-        the voter's locked row holds.  Other voters' requests run meanwhile: where one of
+        throughout, no batch or close in between) and the row lock ``lock`` takes (the
+        voter's for a registration, the credential's for a cast or audit), given what
+        the locked row holds.  Other voters' requests run meanwhile: where one of
         them committed a row this transaction then inserts again (a tag or voting point,
         an alpha, a tracking hash: unique keys), the database refuses the insert, and
         ``step`` runs once more, now seeing that row, so the answer is the one the
@@ -200,8 +206,7 @@ class RevotingDesk:
             try:
                 with self.store.transaction(election_id, shared=True) as conn:
                     self._require_open(conn, election_id)
-                    voter = self.store.lock_revoting_voter(conn, election_id, voter_id)
-                    return step(conn, voter)
+                    return step(conn, lock(conn))
             except KeyConflict as exc:
                 key = unique_key_conflict(exc)
                 if attempt == 2 or key is None:
@@ -242,9 +247,9 @@ class RevotingDesk:
 
     def register(self, election_id: str, voter_id: int, session: str, payload: bytes) -> Answer:
         """``{"registration": …, "private": …}``: check it all, then in one transaction use
-        the nonce, make the new credential the voter's current one (the previous one no
-        longer current), set the voter's revocation point to its ``tau`` and queue the
-        registration for the board.  The same registration sent again gets the same
+        the nonce, add the new credential, make it the voter's current one by setting the
+        voter's revocation point to its ``tau`` (no earlier credential's row is written)
+        and queue the registration for the board.  The same registration sent again gets the same
         answer and changes nothing."""
         ctx = self.context(election_id)
         obj = _object(
@@ -295,7 +300,7 @@ class RevotingDesk:
                 or not self.store.use_nonce(conn, election_id, nonce)
             ):
                 raise InvalidInput(NONCE)
-            self.store.add_current_credential(
+            self.store.add_credential(
                 conn,
                 election_id,
                 voter_id,
@@ -311,7 +316,10 @@ class RevotingDesk:
             self.store.queue_for_board(conn, election_id, "registration", tracking, body, now)
             return Answer(tracking)
 
-        return self._locked(election_id, voter_id, locked)
+        def lock(conn: Tx) -> tuple[bytes, bytes, bytes] | None:
+            return self.store.lock_revoting_voter(conn, election_id, voter_id)
+
+        return self._locked(election_id, lock, locked)
 
     # -- ballots version 2 (§3) -----------------------------------------------------------
 
@@ -357,7 +365,8 @@ class RevotingDesk:
         tracking = ballot.tracking_hash(ctx.public_key)
         alphas = ballot_alphas(ballot)
 
-        def locked(conn: Tx, _voter: object) -> Answer:
+        def locked(conn: Tx, credential: dict[str, Any] | None) -> Answer:
+            assert credential is not None  # registered credentials are never removed
             queued = self.store.queued(conn, election_id, tracking)
             if queued is not None:
                 if queued[0] == "cast-row":
@@ -366,8 +375,6 @@ class RevotingDesk:
             seen = self.store.revoting_alphas(conn, election_id, alphas)
             if seen:
                 raise BallotRejected(AUDITED if any(seen.values()) else REUSED)
-            credential = self.store.credential_by_tag(conn, election_id, tau.data)
-            assert credential is not None  # registered credentials are never removed
             start = credential["counter_start"]
             start = counter_start(self.rng) if start is None else int(start)
             ballots = int(credential["ballots"])
@@ -378,7 +385,14 @@ class RevotingDesk:
             self.store.queue_for_board(conn, election_id, "cast-row", tracking, body, self.clock())
             return Answer(tracking)
 
-        return self._locked(election_id, voter_id, locked)
+        return self._locked(election_id, self._credential_lock(election_id, tau), locked)
+
+    def _credential_lock(
+        self, election_id: str, tau: Point
+    ) -> Callable[[Tx], dict[str, Any] | None]:
+        """The lock of a cast or audit: its credential's row, current or revoked alike (one
+        statement), never the voter's, which a registration holds."""
+        return lambda conn: self.store.lock_credential(conn, election_id, tau.data)
 
     def audit(
         self, election_id: str, voter_id: int, payload: bytes
@@ -401,7 +415,8 @@ class RevotingDesk:
             {"ballot": ballot_v2_to_json(ballot), "opening": opening_to_json(opening)}
         ).decode()
 
-        def locked(conn: Tx, _voter: object) -> bool:
+        def locked(conn: Tx, credential: dict[str, Any] | None) -> bool:
+            assert credential is not None  # registered credentials are never removed
             queued = self.store.queued(conn, election_id, tracking)
             if queued is not None and queued != ("audit", body):
                 raise BallotRejected(CAST if queued[0] == "cast-row" else REUSED)
@@ -409,15 +424,13 @@ class RevotingDesk:
                 seen = self.store.revoting_alphas(conn, election_id, alphas)
                 if seen:
                     raise BallotRejected(REUSED if any(seen.values()) else CAST)
-                credential = self.store.credential_by_tag(conn, election_id, tau.data)
-                assert credential is not None  # registered credentials are never removed
                 check_audit_count(int(credential["audits"]))
                 self.store.count_audit(conn, election_id, tau.data)
                 self.store.add_revoting_alphas(conn, election_id, tracking, alphas, audited=True)
                 self.store.queue_for_board(conn, election_id, "audit", tracking, body, self.clock())
             return queued is None
 
-        new = self._locked(election_id, voter_id, locked)
+        new = self._locked(election_id, self._credential_lock(election_id, tau), locked)
         shown = {contest: sorted(options) for contest, options in choices.items()}
         for contest, op in zip(ctx.manifest.contests, opening.contests, strict=True):
             if contest.ranked:
