@@ -43,18 +43,23 @@ def _sessions_sql(cfg: AuditConfig) -> str:
         "(SELECT grp FROM clusters_roll_phone WHERE size >= 3 UNION ALL "
         "SELECT grp FROM clusters_roll_email WHERE size >= 3)"
     )
+    # Every dated enrolment is sorted by operator and time twice: the gaps and the burst
+    # flag in one window pass, the sessions' numbers in the next. Ties in time need no
+    # order: the gaps of a session are the same multiset whichever of the equal times
+    # comes first, and the sessions' sum counts all of them together (its RANGE frame).
+    # A burst (n or more in any w minutes, the RANGE count of the rule) is a row whose
+    # (n - 1)-th predecessor by time is at most w minutes older: the n rows between lie in
+    # its window, and the last of the rows in a window of n has such a predecessor.
     return f"""
-    WITH d AS (SELECT line, operator, enrolled_at AS t,
+    WITH d AS (SELECT operator, enrolled_at AS t,
             NOT confirmed OR (phone IS NULL AND email IS NULL)
                 OR phone IN {shared} OR email IN {shared} AS thin
         FROM roll WHERE operator IS NOT NULL AND enrolled_at IS NOT NULL),
-    g AS (SELECT *, epoch(t) - epoch(lag(t) OVER (PARTITION BY operator ORDER BY t, line))
-                AS gap,
-            count(*) OVER (PARTITION BY operator ORDER BY t
-                RANGE BETWEEN INTERVAL {w} MINUTE PRECEDING AND CURRENT ROW) AS in_window
-        FROM d),
+    g AS (SELECT operator, t, thin, epoch(t) - epoch(lag(t) OVER byt) AS gap,
+            coalesce(lag(t, {n - 1}) OVER byt >= t - INTERVAL {w} MINUTE, false) AS burst
+        FROM d WINDOW byt AS (PARTITION BY operator ORDER BY t)),
     s AS (SELECT *, sum(CASE WHEN gap IS NULL OR gap > {gap} THEN 1 ELSE 0 END) OVER
-            (PARTITION BY operator ORDER BY t, line ROWS UNBOUNDED PRECEDING) AS sess
+            (PARTITION BY operator ORDER BY t) AS sess
         FROM g),
     by_hour AS (SELECT operator, hour(t) AS hr, count(*) AS k FROM d GROUP BY ALL),
     per_op AS (SELECT operator, sum(k) AS k_op FROM by_hour GROUP BY ALL),
@@ -64,27 +69,33 @@ def _sessions_sql(cfg: AuditConfig) -> str:
     hours AS (SELECT b.operator, b.hr, (a.k_hr - b.k) / greatest(all_ops.k_all - p.k_op, 1)
             AS share
         FROM by_hour b JOIN all_hour a USING (hr) JOIN per_op p USING (operator), all_ops),
-    ss AS (SELECT s.operator, sess, count(*) AS n, min(t) AS t0, max(t) AS t1,
+    ss0 AS (SELECT s.operator, sess, count(*) AS n, min(t) AS t0, max(t) AS t1,
             count(*) * 3600.0 / greatest(epoch(max(t)) - epoch(min(t)), 60) AS rate,
             stddev_samp(gap) FILTER (WHERE gap <= {gap})
                 / nullif(avg(gap) FILTER (WHERE gap <= {gap}), 0) AS cv,
-            median(gap) FILTER (WHERE gap <= {gap}) AS gap_median,
             avg(CASE WHEN hours.share < 0.01 THEN 1.0 ELSE 0.0 END) AS odd_share,
             avg(CASE WHEN thin THEN 1.0 ELSE 0.0 END) AS thin_share,
-            max(in_window) AS sprint
+            bool_or(burst) AS is_sprint
         FROM s JOIN hours ON s.operator = hours.operator AND hour(s.t) = hours.hr
         GROUP BY s.operator, sess),
+    -- the median gap only for the sessions kept (a holistic aggregate over every
+    -- session, most of them a few enrolments, spilled gigabytes at ten million lines)
+    kept AS (SELECT operator, sess FROM ss0 WHERE n >= {cfg.pacing_min_session} OR is_sprint),
+    med AS (SELECT operator, sess, median(gap) AS gap_median
+        FROM s SEMI JOIN kept USING (operator, sess) WHERE gap <= {gap} GROUP BY ALL),
+    ss AS (SELECT ss0.*, med.gap_median FROM ss0 LEFT JOIN med USING (operator, sess)),
     own AS (SELECT operator, median(rate) AS own_rate, count(*) AS own_sessions
         FROM ss WHERE n >= 3 GROUP BY operator),
     everyone AS (SELECT coalesce(median(rate), 0) AS all_rate FROM ss WHERE n >= 3),
-    scored AS (SELECT ss.*, CASE WHEN own_sessions >= 4 THEN own_rate ELSE all_rate END
-            AS typical
-        FROM ss LEFT JOIN own USING (operator), everyone)
+    scored AS (SELECT ss.*,
+            CASE WHEN own_sessions >= 4 THEN own_rate ELSE all_rate END AS typical
+        FROM ss LEFT JOIN own USING (operator), everyone
+        WHERE n >= {cfg.pacing_min_session} OR is_sprint)
     SELECT *, (rate >= 3 * typical AND rate >= 30)::INT AS fast,
         (coalesce(cv, 1) < 0.35 AND gap_median <= {cfg.pacing_regular_max_gap})::INT
             AS regular, (odd_share >= 0.5)::INT AS odd,
-        (thin_share >= 0.3)::INT AS thin, sprint >= {n} AS is_sprint
-    FROM scored WHERE n >= {cfg.pacing_min_session} OR sprint >= {n}"""
+        (thin_share >= 0.3)::INT AS thin
+    FROM scored"""
 
 
 def check_pacing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Finding]:
