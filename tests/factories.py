@@ -910,8 +910,9 @@ def protected_election(
 def voter_writes(election: RevotingElection) -> dict[str, list[tuple[object, ...]]]:
     """The election's rows, sorted, in each table that a voter's request in an election
     with protection may write: its queue for the board, credentials (with their ballot and
-    audit counts and which is current), registration nonces (with whether used), ballots'
-    alphas, and the voters' revocation points.  A refused or cut-off request must leave
+    audit counts), registration nonces (with whether used), ballots' alphas, and the
+    voters' revocation points (which say which credential is current: the one whose tag
+    point is its voter's revocation point).  A refused or cut-off request must leave
     them as they were: a write that only changes a value shows as well as a new row."""
     tables = (board_queue, revoting_credentials, registration_nonces, revoting_alphas)
     with election.web.services.store.connect() as conn:

@@ -299,6 +299,12 @@ def test_migration_0015_drops_whether_current_and_its_downgrade_derives_it(
             current = conn.execute(
                 text("SELECT election_id, tag_point, current FROM revoting_credentials")
             ).all()
+            column = next(
+                c
+                for c in inspect(conn).get_columns("revoting_credentials")
+                if c["name"] == "current"
+            )
+        assert column["default"] is None and not column["nullable"]  # as it was before 0015
         assert sorted((e, bytes(t), bool(c)) for e, t, c in current) == [
             ("autumn", other, False), ("spring", old, False), ("spring", new, True)
         ]  # fmt: skip

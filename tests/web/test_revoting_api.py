@@ -473,12 +473,15 @@ def test_the_flows_refuse_each_others_elections_and_a_closed_one(
     assert (
         web.client.get(f"/api/e/{web.election_id}/revoting/ballots/{'ab' * 32}").status_code == 409
     )
-    # closed: nothing more
-    seed, _ = voter.register()
+    # closed: nothing more, not even the resend of a registration queued before
+    seed = generate_seed(voter.rng, election.ctx.base_hash)
+    registration = voter.registration(seed)
+    assert voter.send_registration(*registration).status_code == 201
     ballot, private = _cast_parts(voter, seed)
     web.services.elections.close(election.id)
     _refused(voter.cast(ballot, private), 409, "not_allowed_now", "not_open")
     _refused(voter.start(), 409, "not_allowed_now", "not_open")
+    _refused(voter.send_registration(*registration), 409, "not_allowed_now", "not_open")
 
 
 def test_a_schedule_without_an_encrypted_roll_does_not_open(

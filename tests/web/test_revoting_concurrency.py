@@ -2,7 +2,8 @@
 (store/engine.py, ``transaction(…, shared=True)``; service/voters/revoting.py): two
 voters' requests are inside their transactions at once; one voter's registrations take
 turns on the voter's row and the second gets the answer it gets after the first; casts,
-retries and audits under a credential do not wait for a registration of its voter, and
+retries and audits under a credential do not wait for a registration of its voter, nor
+does a resend of the voter's earlier registration or one rebuilt on its commitment, and
 two casts under one credential take turns on its row; a race of two
 voters over one ciphertext ends as if they had come one after the other; the batch poster
 and the close wait for a request in flight and then put it on the board, once.
@@ -389,7 +390,9 @@ def test_two_voters_registrations_with_one_registrations_alphas_end_as_one_accep
         device.rng = SeededRandomness("the same registration draws")
         regs.append(device.registration(seed, commitment=made))
     barrier = threading.Barrier(2, timeout=PATIENCE_S)
-    _hook(monkeypatch, election, "revoting_alphas", after=lambda n: n < 2 and barrier.wait())
+    # held inside the transaction, past the alphas' check made there (that made before the
+    # voter's lock is of committed rows only); use_nonce is called under the lock only
+    _hook(monkeypatch, election, "use_nonce", after=lambda n: n < 2 and barrier.wait())
     runs = [
         Run(lambda d=d, r=r: d.send_registration(*r)) for d, r in zip(devices, regs, strict=True)
     ]
@@ -432,7 +435,7 @@ def test_casts_retries_and_audits_under_an_old_credential_do_not_wait_for_a_regi
             inside.set()
             assert release.wait(PATIENCE_S)
 
-    _hook(monkeypatch, election, "queue_for_board", before=hold_registration)
+    _hook(monkeypatch, election, "queue_for_board", after=hold_registration)
     held = Run(lambda: voter.send_registration(*replacement))
     assert inside.wait(PATIENCE_S)
     try:
@@ -447,12 +450,56 @@ def test_casts_retries_and_audits_under_an_old_credential_do_not_wait_for_a_regi
     assert audit.status_code == 200, audit.text
     assert held.result().status_code == 201
     kinds = [kind for kind, _, _ in _queue(election)]
-    assert kinds == ["registration", "cast-row", "cast-row", "audit", "registration"]
+    # held after its insert, the second registration's queue row comes before those of
+    # the requests answered while it was held (after the first registration and cast)
+    assert kinds == ["registration", "cast-row", "registration", "cast-row", "audit"]
     with election.web.services.store.connect() as conn:
         counts = conn.execute(
             select(revoting_credentials.c.ballots, revoting_credentials.c.audits)
         ).all()
     assert sorted(tuple(c) for c in counts) == [(0, 0), (2, 1)]
+
+
+def test_a_resent_or_rebuilt_registration_is_answered_while_a_new_one_of_its_voter_is_held(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A voter's second registration held inside its transaction, after all its writes
+    (under the voter's row lock): from another signed-in session of the voter, an exact
+    resend of the voter's first registration is answered meanwhile as a retry, with the
+    first's receipt, and a registration of the same credential rebuilt on the first's
+    commitment (as whoever watched it made could send at any time) is refused meanwhile
+    as registered already; neither takes the voter's lock (docs/coercion.md §2.6).
+    Under the voter's row lock each would wait and the call would not finish."""
+    voter = election.device(ROLL[0], "device 1")
+    other = election.device(ROLL[0], "device 2")
+    seed = generate_seed(voter.rng, election.ctx.base_hash)
+    made = voter.commitment(voter.start())
+    first = voter.registration(seed, commitment=made)
+    answer = voter.send_registration(*first)
+    assert answer.status_code == 201, answer.text
+    rebuilt = other.registration(seed, commitment=made)
+    replacement = voter.registration(generate_seed(voter.rng, election.ctx.base_hash))
+    inside, release = threading.Event(), threading.Event()
+
+    def hold_registration(n: int) -> None:
+        if n == 0:
+            inside.set()
+            assert release.wait(PATIENCE_S)
+
+    _hook(monkeypatch, election, "queue_for_board", after=hold_registration)
+    held = Run(lambda: voter.send_registration(*replacement))
+    assert inside.wait(PATIENCE_S)
+    try:
+        resent = Run(lambda: other.send_registration(*first)).result()
+        refused = Run(lambda: other.send_registration(*rebuilt)).result()
+        assert held.thread.is_alive() and not release.is_set()  # still in its transaction
+    finally:
+        release.set()
+    assert (resent.status_code, resent.json()) == (200, answer.json())
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"]["message"] == str(revoting.TAKEN)
+    assert held.result().status_code == 201
+    assert [kind for kind, _, _ in _queue(election)] == ["registration", "registration"]
 
 
 def test_two_casts_under_one_credential_take_turns_with_consecutive_counters(

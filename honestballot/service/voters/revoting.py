@@ -250,7 +250,9 @@ class RevotingDesk:
         the nonce, add the new credential, make it the voter's current one by setting the
         voter's revocation point to its ``tau`` (no earlier credential's row is written)
         and queue the registration for the board.  The same registration sent again gets the same
-        answer and changes nothing."""
+        answer and changes nothing; once the first is committed, the resend is answered
+        from a read before the voter's lock, as are the refusals that rest on committed
+        rows, so neither waits for the voter's row (docs/coercion.md §2.6)."""
         ctx = self.context(election_id)
         obj = _object(
             payload,
@@ -268,6 +270,9 @@ class RevotingDesk:
         with self.store.connect() as conn:
             issued = self.store.nonce_row(conn, election_id, nonce)
             voter = self.store.revoting_voter(conn, election_id, voter_id)
+            # read for every registration request, whatever the voter's credentials
+            before = self.store.queued(conn, election_id, tracking)
+            election = self.store.election_row(conn, election_id)
         if voter is None:
             raise Forbidden(NO_LETTER)
         if issued is None or int(issued["voter_id"]) != voter_id:
@@ -276,14 +281,42 @@ class RevotingDesk:
             ctx.base_hash, ctx.public_key, verifier_key(ctx), reg, private,
             _commitment_of(issued), Point.decode(voter[0]), Point.decode(voter[1]),
         )  # fmt: skip
+        if before is not None and before[0] == "registration":
+            # a retry whose answer was lost, answered without the voter's lock: a queued
+            # row is never removed, and waiting on the voter's row would let whoever holds
+            # an earlier registration request time the voter's registrations (§2.6)
+            if election is None or election["phase"] != "open":
+                raise ProtocolError(NOT_OPEN)  # as under the lock
+            return Answer(tracking, new=False)
         sigma = private.voting_point
         body = canonical_bytes(registration_to_json(reg)).decode()
         now = self.clock()
+        # the refusals below are made from committed rows before the voter's lock, and
+        # once more under it: a credential, an alpha, a used nonce and a revocation point
+        # moved on are never undone, so the answer is the one the lock would give, and a
+        # request refused here does not wait while a registration of the voter is in
+        # flight (someone who can make a registration on an earlier commitment of the
+        # voter cannot time the voter's registrations with it, §2.6)
+        with self.store.connect() as conn:
+            taken = self.store.credential_taken(conn, election_id, tau.data, sigma.data)
+            reused = bool(self.store.revoting_alphas(conn, election_id, alphas))
+        if taken:
+            raise InvalidInput(TAKEN)
+        if reused:
+            raise InvalidInput(REGISTRATION_REUSED)
+        if (
+            issued["session"] != session
+            or now - int(issued["created_ms"]) > NONCE_LIFETIME_MS
+            or bytes(voter[2]) != bytes(issued["revokes_point"])
+            or issued["used"]
+        ):
+            raise InvalidInput(NONCE)
 
         def locked(conn: Tx, current: tuple[bytes, bytes, bytes] | None) -> Answer:
             queued = self.store.queued(conn, election_id, tracking)
             if queued is not None and queued[0] == "registration":
-                return Answer(tracking, new=False)  # a retry whose answer was lost
+                # a retry whose original was still in its transaction at the read above
+                return Answer(tracking, new=False)
             # a credential registered already is refused before the nonce is looked at:
             # the nonce's answer depends on whether the voter registered since the start,
             # and a coercer holding an old credential must not learn that by resending it
