@@ -108,6 +108,32 @@ def _hook(
     return calls
 
 
+def _hold_first(
+    monkeypatch: pytest.MonkeyPatch,
+    election: RevotingElection,
+    send: Callable[[], Any],
+    *,
+    after: bool,
+) -> tuple[Run, threading.Event]:
+    """``send`` run in a thread whose first ``queue_for_board`` is held (before the
+    insert, or ``after`` it) inside its transaction until the returned event is set;
+    returned once the hold has begun."""
+    inside, release = threading.Event(), threading.Event()
+
+    def hold(n: int) -> None:
+        if n == 0:
+            inside.set()
+            assert release.wait(PATIENCE_S)
+
+    if after:
+        _hook(monkeypatch, election, "queue_for_board", after=hold)
+    else:
+        _hook(monkeypatch, election, "queue_for_board", before=hold)
+    held = Run(send)
+    assert inside.wait(PATIENCE_S)
+    return held, release
+
+
 def _waiting(election: RevotingElection, wait_event: str, query: str) -> None:
     """Until a session of the election's database waits for a heavyweight lock
     (``wait_event`` ``tuple``, ``transactionid`` or ``advisory``) running a statement
@@ -173,16 +199,9 @@ def test_one_voters_registrations_take_turns_and_the_second_gets_its_answer(
     base = election.ctx.base_hash
     seeds = [generate_seed(voter.rng, base) for _ in range(2)]
     regs = [voter.registration(seed) for seed in seeds]
-    inside, release = threading.Event(), threading.Event()
-
-    def hold_first(n: int) -> None:
-        if n == 0:
-            inside.set()
-            assert release.wait(PATIENCE_S)
-
-    _hook(monkeypatch, election, "queue_for_board", before=hold_first)
-    first = Run(lambda: voter.send_registration(*regs[0]))
-    assert inside.wait(PATIENCE_S)
+    first, release = _hold_first(
+        monkeypatch, election, lambda: voter.send_registration(*regs[0]), after=False
+    )
     second = Run(lambda: voter.send_registration(*regs[1]))
     _waiting(election, "transactionid", "FROM voters")  # the row the first holds
     release.set()
@@ -249,16 +268,9 @@ def _two_casts_one_held(
         assert answer.status_code == 201, answer.text
         ballot, _, private = device.ballot(seed)
         ballots.append((ballot, private))
-    inside, release = threading.Event(), threading.Event()
-
-    def hold_first(n: int) -> None:
-        if n == 0:
-            inside.set()
-            assert release.wait(PATIENCE_S)
-
-    _hook(monkeypatch, election, "queue_for_board", after=hold_first)
-    held = Run(lambda: devices[0].cast(*ballots[0]))
-    assert inside.wait(PATIENCE_S)
+    held, release = _hold_first(
+        monkeypatch, election, lambda: devices[0].cast(*ballots[0]), after=True
+    )
     later = devices[1].cast(*ballots[1])
     assert later.status_code == 201, later.text
     tracking = [ballots[0][0].tracking_hash(election.ctx.public_key)]
@@ -428,16 +440,9 @@ def test_casts_retries_and_audits_under_an_old_credential_do_not_wait_for_a_regi
     assert first.status_code == 201, first.text
     new_ballot, audited = voter.ballot(old), voter.ballot(old)
     replacement = voter.registration(generate_seed(voter.rng, election.ctx.base_hash))
-    inside, release = threading.Event(), threading.Event()
-
-    def hold_registration(n: int) -> None:
-        if n == 0:
-            inside.set()
-            assert release.wait(PATIENCE_S)
-
-    _hook(monkeypatch, election, "queue_for_board", after=hold_registration)
-    held = Run(lambda: voter.send_registration(*replacement))
-    assert inside.wait(PATIENCE_S)
+    held, release = _hold_first(
+        monkeypatch, election, lambda: voter.send_registration(*replacement), after=True
+    )
     try:
         cast = Run(lambda: voter.cast(new_ballot[0], new_ballot[2])).result()
         retry = Run(lambda: voter.cast(cast_before[0], cast_before[2])).result()
@@ -479,16 +484,9 @@ def test_a_resent_or_rebuilt_registration_is_answered_while_a_new_one_of_its_vot
     assert answer.status_code == 201, answer.text
     rebuilt = other.registration(seed, commitment=made)
     replacement = voter.registration(generate_seed(voter.rng, election.ctx.base_hash))
-    inside, release = threading.Event(), threading.Event()
-
-    def hold_registration(n: int) -> None:
-        if n == 0:
-            inside.set()
-            assert release.wait(PATIENCE_S)
-
-    _hook(monkeypatch, election, "queue_for_board", after=hold_registration)
-    held = Run(lambda: voter.send_registration(*replacement))
-    assert inside.wait(PATIENCE_S)
+    held, release = _hold_first(
+        monkeypatch, election, lambda: voter.send_registration(*replacement), after=True
+    )
     try:
         resent = Run(lambda: other.send_registration(*first)).result()
         refused = Run(lambda: other.send_registration(*rebuilt)).result()
@@ -520,16 +518,9 @@ def test_two_casts_under_one_credential_take_turns_with_consecutive_counters(
         return counters[-1]
 
     monkeypatch.setattr(revoting, "next_counter", recorded)
-    inside, release = threading.Event(), threading.Event()
-
-    def hold_first(n: int) -> None:
-        if n == 0:
-            inside.set()
-            assert release.wait(PATIENCE_S)
-
-    _hook(monkeypatch, election, "queue_for_board", after=hold_first)
-    first = Run(lambda: voter.cast(ballots[0][0], ballots[0][2]))
-    assert inside.wait(PATIENCE_S)
+    first, release = _hold_first(
+        monkeypatch, election, lambda: voter.cast(ballots[0][0], ballots[0][2]), after=True
+    )
     second = Run(lambda: voter.cast(ballots[1][0], ballots[1][2]))
     _waiting(election, "transactionid", "FROM revoting_credentials")  # the row the first holds
     assert len(counters) == 1  # the second has not read the count
