@@ -209,6 +209,19 @@ def test_the_api_gives_the_result_per_reporting_unit_and_the_close_totals(
     assert not list(store.iter_events(eid, kinds=("tally",)))
 
 
+def _reporting_units(lang: str) -> tuple[str, str]:
+    """The names the pages give the two reporting units of WEB_ROLL's election in
+    ``lang``: station 1 broken out, and the pool of the units under the minimum size."""
+    station_1 = {"ru": "Участок 1", "kk": "Учаске 1", "en": "Station 1"}[lang]
+    others = {
+        "ru": "Участок 2, Участок 3, Участок 4, Малый участок",
+        "kk": "Учаске 2, Учаске 3, Учаске 4, Шағын учаске",
+        "en": "Station 2, Station 3, Station 4, Small station",
+    }[lang]
+    pool = STRINGS["observer.pool"][LANGUAGES.index(lang)].replace("{units}", others)
+    return station_1, pool
+
+
 def _between(page: str, start: str, end: str) -> str:
     """The page's text from the tag of the first ``start`` to the next ``end``, without
     tags."""
@@ -229,13 +242,7 @@ def test_the_page_names_the_reporting_units_and_shows_the_close_totals(
     answer = finished.get(f"/e/{eid}/results?lang={lang}")
     assert answer.status_code == 200, answer.text
     page = answer.text
-    station_1 = {"ru": "Участок 1", "kk": "Учаске 1", "en": "Station 1"}[lang]
-    others = {
-        "ru": "Участок 2, Участок 3, Участок 4, Малый участок",
-        "kk": "Учаске 2, Учаске 3, Учаске 4, Шағын учаске",
-        "en": "Station 2, Station 3, Station 4, Small station",
-    }[lang]
-    pool = STRINGS["observer.pool"][i].replace("{units}", others)
+    station_1, pool = _reporting_units(lang)
     # the units broken out, each by name, and the ballots counted per reporting unit
     units = _between(page, "<h2>" + STRINGS["observer.per_unit"][i], '<table class="counted">')
     assert [h.strip() for h in re.findall(r"<h3>([^<]*)</h3>", page)] == [station_1, pool]
@@ -296,13 +303,7 @@ def test_after_the_result_turnout_gives_the_ballots_counted_per_reporting_unit(
     answer = finished.get(f"/e/{eid}/turnout?lang={lang}")
     assert answer.status_code == 200, answer.text
     page = answer.text
-    station_1 = {"ru": "Участок 1", "kk": "Учаске 1", "en": "Station 1"}[lang]
-    others = {
-        "ru": "Участок 2, Участок 3, Участок 4, Малый участок",
-        "kk": "Учаске 2, Учаске 3, Учаске 4, Шағын учаске",
-        "en": "Station 2, Station 3, Station 4, Small station",
-    }[lang]
-    pool = STRINGS["observer.pool"][i].replace("{units}", others)
+    station_1, pool = _reporting_units(lang)
     start = page.index('<table class="counted" data-counted>')
     table = page[start : page.index("</table>", start)]
     rows = re.findall(r'<tr><td>([^<]*)</td><td class="num">(\d+)</td></tr>', table)
