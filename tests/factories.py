@@ -823,6 +823,23 @@ class RevotingElection:
         assert services.batches.post_due(self.id) == 1
         return list(range(before, sum(1 for _ in store.iter_events(self.id))))
 
+    def roll_again(
+        self, roll: Sequence[tuple[str, str, str, str, str]] = WEB_ROLL
+    ) -> dict[str, Any]:
+        """The election's encrypted roll (in setup) made again from its roll as it is now
+        (``roll``: its rows, WEB_ROLL's form; its exceptions as recorded) as ``make-roll``
+        makes it: the upload, to keep through the organiser's API or page; the letters
+        are the new roll's."""
+        services = self.web.services
+        made = build_roll_upload(
+            self.id, self.ctx, services.roll.summary_body(self.id),
+            [RollVoter(nid, name, unit) for nid, name, _, _, unit in roll], self.organiser,
+            SeededRandomness(f"{self.id}: the roll made again"),
+        )  # fmt: skip
+        self.letters = {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
+        upload: dict[str, Any] = upload_to_json(made.upload)
+        return upload
+
     def open(self) -> None:
         """Open the election (made with ``open_=False``) with its roll's summary."""
         roll = self.web.services.roll

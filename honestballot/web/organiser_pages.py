@@ -77,6 +77,17 @@ router = APIRouter()
 SIGNED_IN_S: Final = 8 * 60 * 60
 #: the phase change each button makes, by the phase it is allowed in
 NEXT_ACTION: Final = {"setup": "open", "open": "close", "closed": "tally"}
+#: the same for an election with re-voting protection: its trustees count it in its close
+#: (no encrypted tally to publish), so nothing is left to switch once it is closed
+NEXT_ACTION_PROTECTED: Final = {"setup": "open", "open": "close"}
+
+
+def next_action(services: Services, election_id: str, phase: str) -> str | None:
+    """The phase change the organiser's button offers in ``phase``, if any."""
+    protected = services.elections.takes_revoting(election_id)
+    return (NEXT_ACTION_PROTECTED if protected else NEXT_ACTION).get(phase)
+
+
 #: ``?done=`` values the dashboard confirms (anything else is ignored)
 DONE: Final = frozenset(
     {
@@ -469,7 +480,7 @@ def _dashboard(
         election_id=election_id,
         title=manifest.title.get(lang),
         phase=phase,
-        next_action=NEXT_ACTION.get(phase),
+        next_action=next_action(services, election_id, phase),
         units=units,
         min_unit_size=manifest.min_unit_size,
         voters=sum(per_unit.values()),
@@ -595,17 +606,21 @@ def page_confirm(request: Request, election_id: str, action: str) -> Response:
     services = services_of(request)
     _known_action(action)
     status = election_status(services, who, election_id)
+    protected = services.elections.takes_revoting(election_id)
     return render(
         request,
         "organiser_confirm.html",
         election_id=election_id,
         title=services.elections.context(election_id).manifest.title.get(language_of(request)),
         action=action,
-        allowed=NEXT_ACTION.get(status["phase"]) == action,
+        allowed=next_action(services, election_id, status["phase"]) == action,
+        # the organiser's signature of the roll summary is asked for here only without
+        # protection: with it, the kept encrypted roll carries the signature
         signed_roll=action == "open"
+        and not protected
         and services.elections.board_keys(election_id).organiser_key is not None,
         # the open confirmation repeats the warning of an election without protection
-        protected=services.elections.takes_revoting(election_id),
+        protected=protected,
         **status,
     )
 

@@ -10,7 +10,8 @@ limits' windows emptied, the client's cookies cleared and the sign-in's clock an
 put back after the test, so that the module's tests, which sign voters in and run into
 the limits, do not see each other's.
 ``protected_setup``: that election still in setup (roll imported, no encrypted roll kept),
-one per module and database, for tests that leave it as they found it.  ``web_app``: the
+one per module and database, for tests that leave it as they found it; ``fresh_setup``:
+the same, one per test, for a test that changes it.  ``web_app``: the
 app alone, no election on it.  ``web`` and ``web_setup`` stand on version 1's flow and go
 with it (docs/coercion.md §14 item 8).
 
@@ -123,6 +124,24 @@ def protected_setup(
         fresh_database(request.param, directory / "db") as url,
         protected_election(
             web_ceremony, directory, "web setup", url=url, schedule=SMALL_SCHEDULE,
+            open_=False, keep_roll=False,
+        ) as election,
+    ):  # fmt: skip
+        yield election
+
+
+@pytest.fixture(params=KINDS)
+def fresh_setup(
+    request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
+) -> Iterator[RevotingElection]:
+    """The web election with re-voting protection in setup (the roll imported, no
+    encrypted roll kept) on an app of the test's own, for a test that changes it (its
+    roll, its phase, other elections beside it); ``RevotingElection.roll_again`` makes
+    the encrypted roll that lets it open."""
+    with (
+        fresh_database(request.param, tmp_path / "db") as url,
+        protected_election(
+            web_ceremony, tmp_path, "fresh setup", url=url, schedule=SMALL_SCHEDULE,
             open_=False, keep_roll=False,
         ) as election,
     ):  # fmt: skip
