@@ -146,8 +146,8 @@ def test_witnesses_over_http_and_a_receipt_waits_for_their_quorum(
     listing = web.client.get(f"/api/e/{WITNESSED}/tree-heads").json()
     assert listing["witness_quorum"] == 2 and len(listing["witnesses"]) == 2
     assert len(listing["cosignatures"]) == 4
-    witnessed = web.client.get(f"/api/e/{WITNESSED}/tree-heads/witnessed").json()
-    assert witnessed["tree_head"] == proof["tree_head"]
+    latest = web.client.get(f"/api/e/{WITNESSED}/tree-heads/witnessed").json()
+    assert latest["tree_head"] == proof["tree_head"]
 
     # the record an observer downloads verifies, pinned to the fingerprint
     record = tmp_path / "record.jsonl"
@@ -230,9 +230,9 @@ def test_the_tree_heads_page_names_the_witnesses_and_the_witnessed_head(
     found = re.search(r'<script type="application/json" data-witnessed-json>(.*?)</script>', page)
     assert found is not None
     shown = json.loads(found.group(1))
-    witnessed = web.services.elections.witnessed_head(WITNESSED)
-    assert witnessed is not None
-    assert shown["tree_head"] == witnessed.head.to_json()
+    head = web.services.elections.witnessed_head(WITNESSED)
+    assert head is not None
+    assert shown["tree_head"] == head.head.to_json()
     assert len(shown["cosignatures"]) == 2
     # an election without witnesses says that only the server's key vouches for it
     other = open_revoting_election(
