@@ -14,6 +14,7 @@ with the trustee, mixed-results and report tests.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import shutil
@@ -619,13 +620,18 @@ def test_tree_head_check_in_browser_script(
 #: page -> a key of its own words that must appear translated
 PAGES = {
     "": "observer.fingerprint_help",
-    "/board": "observer.board_intro",
+    "/board": "observer.board_intro_protected",
     "/turnout": "observer.turnout.protected",
     "/results": "observer.close.no_results",
     "/tree-heads": "observer.tree_heads_intro",
     "/report": "observer.report_intro",
     "/reports": "observer.reports_intro",
 }
+
+
+def say(key: str, lang: str) -> str:
+    """The catalogue's words for ``key`` in ``lang``."""
+    return STRINGS[key][("ru", "kk", "en").index(lang)]
 
 
 def _words(key: str, lang: str) -> str:
@@ -659,6 +665,19 @@ def test_every_page_renders_in_every_language(
     home = client.get(f"/e/{web.election_id}", params={"lang": lang}).text
     fingerprint = web.services.elections.context(web.election_id).base_hash.hex()[:16]
     assert fingerprint in home
+    # the board's words are those of an election with re-voting protection: batches, and
+    # nothing on whether a ballot counts (version 1's would say the board shows it)
+    for q in ("", receipt["tracking_code"], "AAAA-AAAA-AAAA-AAAA"):
+        board = html.unescape(
+            client.get(f"/e/{web.election_id}/board", params={"q": q, "lang": lang}).text
+        )
+        assert say("observer.board_intro_protected", lang) in board
+        assert say("observer.board_intro", lang) not in board
+        assert say("observer.board_hint_protected", lang) in board
+        assert say("observer.board_hint", lang) not in board
+        if q.startswith("AAAA"):
+            assert say("observer.no_match_protected", lang) in board
+            assert say("observer.no_match", lang) not in board
     title = web.ceremony.manifest.title.get(lang)
     assert f"<h1>{title}</h1>" in home
     for link in (
