@@ -162,6 +162,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "on the board. Whether it counts is shown nowhere: each voter's last ballot is "
         "chosen at the count, verifiably, without revealing whether anyone voted again",
     ),
+    "observer.status.registration": (
+        "регистрация ключа, на доске. Является ли этот ключ текущим ключом избирателя, не "
+        "показано нигде",
+        "кілттің тіркелуі, тақтада. Бұл кілттің сайлаушының қазіргі кілті екені ешқайда "
+        "көрсетілмейді",
+        "a credential registration, on the board. Whether it is the voter's current "
+        "credential is shown nowhere",
+    ),
     "observer.status.held": (
         "проверен: вскрыт для проверки шифрования и никогда не учитывается; появится на "
         "доске при закрытии голосования, без ключа избирателя",

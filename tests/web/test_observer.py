@@ -201,8 +201,8 @@ def test_board_search_by_code_and_prefix(
 ) -> None:
     """A cast row is found by its tracking code however typed, or a prefix of its hash,
     once its batch is on the board, as "included": the board never says whether a row
-    counts, so a ballot and the one that voted again after it read alike.  Registrations
-    and audits waiting for the close are not found."""
+    counts, so a ballot and the one that voted again after it read alike.  Audits waiting
+    for the close are not found."""
     web, election = voters_web, protected_web
     device, credential, (first, second) = _vote(election, AIGERIM, "board search", CHOICE, OTHER)
     _, _, (other,) = _vote(election, CLARA, "board search other", OTHER)
@@ -221,16 +221,7 @@ def test_board_search_by_code_and_prefix(
     [e3] = _search(web, other["tracking_hash"][:8])
     assert e3["tracking_hash"] == other["tracking_hash"] and e3["status"] == "included"
     assert _search(web, other["tracking_hash"][:12].upper()) == [e3]
-    # registrations (the voters' and the cover's) are on the board but are no ballots; an
-    # audit waits for the close
-    registrations = [
-        ev for ev in web.services.store.iter_events(web.election_id)
-        if ev.kind == "registration" and ev.seq in seqs
-    ]  # fmt: skip
-    assert len(registrations) == SMALL_SCHEDULE.hours[0][1]
-    for reg in registrations:
-        assert reg.tracking_hash is not None
-        assert _search(web, reg.tracking_hash.hex()) == []
+    # an audit waits for the close
     assert _search(web, audited["tracking_code"]) == []
     assert _search(web, audited["tracking_hash"]) == []
     assert _search(web, "AAAA-AAAA-AAAA-AAAA") == []
@@ -244,6 +235,57 @@ def test_board_search_by_code_and_prefix(
     assert first["tracking_code"] in page.text and second["tracking_code"] not in page.text
     assert 'data-status="included"' in page.text and 'data-status="superseded"' not in page.text
     assert_clean_page(page.text)
+
+
+def test_a_registration_is_found_by_its_tracking_code(
+    voters_web: WebElection, protected_web: RevotingElection
+) -> None:
+    """The tracking code the voter's device shows for a registration finds it on the board
+    once its batch is posted (how a second device confirms it, docs/coercion.md §2.4), as
+    every registration of the batch, the cover's too, is found by its hash: "included",
+    and nothing says whether its credential is the voter's current one.  Browsing the
+    board lists ballots only."""
+    web, election = voters_web, protected_web
+    device = election.device(AIGERIM, "registration search")
+    _, registered = device.register()
+    assert registered.status_code == 201, registered.text
+    code = registered.json()["tracking_code"]
+    assert _search(web, code) == []  # nothing before its batch
+    seqs = election.post_batch()
+    [e] = _search(web, code)
+    assert e == {
+        "seq": e["seq"],
+        "kind": "registration",
+        "tracking_code": code,
+        "tracking_hash": registered.json()["tracking_hash"],
+        "time_ms": e["time_ms"],
+        "status": "included",
+    }
+    assert e["seq"] in seqs and e["time_ms"] is not None
+    assert _search(web, code.lower().replace("-", "")) == [e]
+    proof = web.client.get(f"/api/e/{web.election_id}/events/{e['seq']}/proof")
+    assert proof.status_code in (200, 202), proof.text
+    registrations = [
+        ev for ev in web.services.store.iter_events(web.election_id)
+        if ev.kind == "registration" and ev.seq in seqs
+    ]  # fmt: skip
+    assert len(registrations) == SMALL_SCHEDULE.hours[0][1]
+    for reg in registrations:
+        assert reg.tracking_hash is not None
+        [found] = _search(web, reg.tracking_hash.hex())
+        assert (found["seq"], found["kind"], found["status"]) == (
+            reg.seq, "registration", "included"
+        )  # fmt: skip
+    browsed = web.client.get(f"/api/e/{web.election_id}/board", params={"limit": "200"})
+    assert {b["kind"] for b in browsed.json()["entries"]} == {"cast-row"}
+    for lang in ("ru", "kk", "en"):
+        page = web.client.get(f"/e/{web.election_id}/board", params={"q": code, "lang": lang})
+        assert page.status_code == 200 and code in page.text
+        text = html.unescape(page.text)
+        assert 'data-status="included"' in text
+        assert say("observer.status.registration", lang) in text
+        assert say("observer.status.included", lang) not in text
+        assert_clean_page(page.text)
 
 
 @pytest.mark.parametrize(
