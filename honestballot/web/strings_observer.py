@@ -96,6 +96,39 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Сұрауды түсіну мүмкін болмады:",
         "The search was not understood:",
     ),
+    "observer.board_intro_protected": (
+        "Каждый поданный бюллетень и каждая регистрация ключа попадают на эту открытую доску "
+        "пакетами по расписанию выборов, вместе с маскирующими строками, которые добавляет "
+        "сервис; проверенные бюллетени — при закрытии голосования. Доска никогда не "
+        "показывает, кто подал бюллетень и учитывается ли он.",
+        "Әрбір берілген бюллетень мен кілттің әрбір тіркелуі осы ашық тақтаға сайлау кестесі "
+        "бойынша топтамалармен, сервис қосатын бүркеме жолдармен бірге түседі; тексерілген "
+        "бюллетеньдер — дауыс беру жабылғанда. Тақта бюллетенді кім бергенін де, оның есепке "
+        "алынатынын да ешқашан көрсетпейді.",
+        "Every ballot cast and every credential registration reaches this public board in "
+        "batches on the election's schedule, together with cover rows the service adds; "
+        "audited ballots go on it when voting closes. The board never shows who cast a "
+        "ballot, nor whether it counts.",
+    ),
+    "observer.no_match_protected": (
+        "На доске пока нет бюллетеня с таким кодом. Бюллетень попадает на доску в ближайшем "
+        "пакете после подачи: проверьте снова после следующего пакета.",
+        "Тақтада әзірге мұндай коды бар бюллетень жоқ. Бюллетень берілгеннен кейінгі ең "
+        "жақын топтамада тақтаға түседі: келесі топтамадан кейін қайта тексеріңіз.",
+        "No ballot with this code is on the board yet. A ballot goes on the board in the "
+        "first batch after it is cast: look again after the next batch.",
+    ),
+    "observer.board_hint_protected": (
+        "Бюллетень появляется на доске в ближайшем пакете после подачи (когда ожидается "
+        "следующий, сказано на странице явки). Учитывается последний бюллетень избирателя; "
+        "доска не показывает, какой из них последний.",
+        "Бюллетень берілгеннен кейінгі ең жақын топтамада тақтада пайда болады (келесісі "
+        "қашан күтілетіні келу бетінде айтылған). Сайлаушының соңғы бюллетені есепке "
+        "алынады; тақта олардың қайсысы соңғы екенін көрсетпейді.",
+        "A ballot appears on the board in the first batch after it is cast (the turnout "
+        "page says when the next one is due). Each voter's last ballot counts; the board "
+        "does not show which one that is.",
+    ),
     "observer.no_match": (
         "На доске нет бюллетеня с таким кодом.",
         "Тақтада мұндай коды бар бюллетень жоқ.",
@@ -128,6 +161,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "санау кезінде тексерілетіндей, біреудің қайта дауыс бергенін ашпай таңдалады",
         "on the board. Whether it counts is shown nowhere: each voter's last ballot is "
         "chosen at the count, verifiably, without revealing whether anyone voted again",
+    ),
+    "observer.status.registration": (
+        "регистрация ключа, на доске. Является ли этот ключ текущим ключом избирателя, не "
+        "показано нигде",
+        "кілттің тіркелуі, тақтада. Бұл кілттің сайлаушының қазіргі кілті екені ешқайда "
+        "көрсетілмейді",
+        "a credential registration, on the board. Whether it is the voter's current "
+        "credential is shown nowhere",
     ),
     "observer.status.held": (
         "проверен: вскрыт для проверки шифрования и никогда не учитывается; появится на "
