@@ -196,6 +196,13 @@ def _confirmed_problem(v: str) -> str:
     )
 
 
+def _revoting_problem(v: str) -> str:
+    return (
+        f"CASE WHEN {v} IS NOT NULL AND {_yes_no(v)} IS NULL "
+        "THEN 'revoting: not a yes/no value' END"
+    )
+
+
 def _lower(v: str) -> str:
     return f"lower({v})"
 
@@ -254,6 +261,10 @@ ACTIVITY_COLUMNS: tuple[Column, ...] = (
     Column("user_agent", "VARCHAR", _same, _no_problem, stored=False),
     Column("contact", "VARCHAR", _contact, _no_problem),
     Column("session", "VARCHAR", _same, _no_problem, required=False),
+    # Optional: yes on the rows of an election with re-voting protection (the voting
+    # service writes it on every row): its findings are restricted (docs/audit.md,
+    # "Elections with re-voting protection"; docs/coercion.md §9).
+    Column("revoting", "BOOLEAN", _yes_no, _revoting_problem, required=False),
 )
 
 
