@@ -641,6 +641,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "{path}: бұл synth-roll жасаған truth.json файлы емес ({detail})",
         "{path}: not a synth-roll truth.json ({detail})",
     ),
+    "audit.cli.score.capped": (
+        "{check}: находка перечисляет лишь часть своих записей (ограничение); "
+        "для точности и полноты нужны все записи",
+        "{check}: табылған өз жазбаларының бір бөлігін ғана береді (шектеу); "
+        "дәлдік пен толықтық үшін барлық жазба керек",
+        "{check}: the finding lists only part of its records (capped); "
+        "precision and recall need every record",
+    ),
     "audit.cli.cannot_write": (
         "{path}: файл не удаётся записать ({code})",
         "{path}: файлға жазу мүмкін емес ({code})",
