@@ -391,11 +391,15 @@ def _number_lines(
             f"SELECT rowid + {1 + int(header)} AS line, * FROM {table}_typed"
         )
         return
+    # The j-th skipped line s (1-based) comes after s - j - header loaded rows, so it
+    # pushes down every row k >= s - j. Skipped lines next to each other (an empty line
+    # beside a rejected row, two empty lines) share that threshold: it takes the most
+    # lines they skip, as an ASOF join matches one row of equal thresholds, any of them.
+    pushed: dict[int, int] = {}
+    for j, s in enumerate(skipped, start=1):
+        pushed[s - j] = j
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_skips (threshold BIGINT, cum BIGINT)")
-    con.executemany(
-        f"INSERT INTO {table}_skips VALUES (?, ?)",
-        [(s - j, j) for j, s in enumerate(skipped, start=1)],
-    )
+    con.executemany(f"INSERT INTO {table}_skips VALUES (?, ?)", sorted(pushed.items()))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {table}_checked AS "
         f"SELECT r.k + {int(header)} + coalesce(s.cum, 0) AS line, r.* EXCLUDE (k) "
