@@ -9,12 +9,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from html import escape
 from pathlib import Path
 from typing import Any
+
+from click.testing import CliRunner
 
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditResult, Severity, to_json, write_csv
 from honestballot.audit.report_html import render
+from honestballot.cli.audit import audit_command
+from honestballot.web.i18n import STRINGS
 from tests.factories import ACTIVITY_HEADER, roll_row
 from tests.factories import write_csv as write_rows
 
@@ -170,3 +175,18 @@ def test_codes_collected_on_two_contacts(tmp_path: Path) -> None:
             assert high.groups == 2
             assert high.count == 6 + listed
             assert len(_records(result, check, x)) == listed
+
+
+def test_the_html_report_says_why_in_each_language(tmp_path: Path) -> None:
+    roll, events = _log()
+    roll_path = write_rows(tmp_path / "roll.csv", tuple(roll[0]), roll)
+    for mark in ("yes", "no"):
+        log = write_rows(tmp_path / "activity.csv", (*ACTIVITY_HEADER, "revoting"),
+                         [{**e, "revoting": mark} for e in events])  # fmt: skip
+        for lang in ("ru", "kk", "en"):
+            out = tmp_path / f"{mark}-{lang}.html"
+            args = [str(roll_path), "--activity", str(log), "--html", str(out), "--lang", lang]
+            done = CliRunner().invoke(audit_command, args, standalone_mode=False)
+            assert done.exception is None, done.output
+            note = escape(STRINGS["audit.html.revoting"][("ru", "kk", "en").index(lang)])
+            assert (note in out.read_text("utf-8")) == (mark == "yes")
