@@ -94,6 +94,7 @@ def test_unprotected_log_lists_each_sign_in_cluster(tmp_path: Path) -> None:
         result, roll = _audit(tmp_path, mark)
         x = str(roll[0]["national_id"])
         assert not result.revoting and "revoting" not in to_json(result)
+        assert result.rows_read == {"roll": 20, "activity": 44}  # and one malformed
         records = _records(result, "device.many_voters", x)
         # voter 0 in both shared devices' clusters, at the line of each sign-in there
         assert sorted(r["group"] for r in records) == ["dev-a", "dev-b"]
@@ -111,6 +112,7 @@ def test_protected_log_lists_a_voter_once_without_lines(tmp_path: Path) -> None:
     result, roll = _audit(tmp_path, "yes")
     x = str(roll[0]["national_id"])
     assert result.revoting
+    assert result.rows_read == {"roll": 20}  # the log's size would count the sign-ins
     records = _records(result, "device.many_voters", x)
     assert len(records) == 1 and records[0]["group"] == "dev-a" and records[0]["line"] is None
     medium = next(
