@@ -39,7 +39,7 @@ from honestballot.audit.why import why_sql
 NO_ORG = NO_ORGANISATION
 
 
-def cut_log(con: duckdb.DuckDBPyConnection) -> None:
+def cut_log(con: duckdb.DuckDBPyConnection) -> bool:
     """Cut from the loaded log (table ``activity``) what the checks read, then drop it.
 
     Run before the roll is loaded, so that the loaded log and the loaded roll are never
@@ -48,7 +48,12 @@ def cut_log(con: duckdb.DuckDBPyConnection) -> None:
     ballot: a later one, a re-vote, is never shown and never counted twice in a burst)
     and ``log_voters`` (each voter's first event, for the voters not on the roll).
     :func:`prepare` gives them the voters' names once the roll is loaded.
+
+    Returns whether the log is of an election with re-voting protection: a row says so
+    in its ``revoting`` column (the voting service writes it on every row).
     """
+    found = con.execute("SELECT coalesce(bool_or(revoting), FALSE) FROM activity").fetchone()
+    protected = bool(found and found[0])
     # Only the columns a check reads: the sign-ins' devices, sessions and addresses (the
     # clusters, the households' and the collected codes' evidence), the code requests'
     # contacts; neither table's time or event.
@@ -74,6 +79,7 @@ def cut_log(con: duckdb.DuckDBPyConnection) -> None:
     )
     # Nothing reads the whole log again.
     drop_loaded(con, "activity")
+    return protected
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
@@ -137,6 +143,7 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         kind="device",
         with_activity=LOG_CLUSTERS[("signins", "device")],
         cap=cfg.max_records,
+        per_voter=cfg.revoting,
     )
     out += cluster_findings(
         con,
@@ -146,6 +153,7 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         noun="session",
         tiers=ClusterTiers(2, 2, 2),
         cap=cfg.max_records,
+        per_voter=cfg.revoting,
     )
     foreign = check_foreign_contacts(con, cfg)
     out += graded_cluster_findings(
@@ -159,6 +167,7 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         cap=cfg.max_records,
         collected=_COLLECTED,
         owners_apart=owners_apart(con),
+        per_voter=cfg.revoting,
     )
     return out + foreign
 

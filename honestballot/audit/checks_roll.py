@@ -191,11 +191,14 @@ def cluster_findings(
     noun: str,
     tiers: ClusterTiers,
     cap: int,
+    per_voter: bool = False,
 ) -> list[Finding]:
     """Graded clusters of distinct voters sharing ``key`` in ``source`` (roll-shaped rows).
 
     Each record names the cluster's size and the organisations and operators it spans.
-    The records of all bands are joined out of ``source`` in one pass.
+    The records of all bands are joined out of ``source`` in one pass. ``per_voter`` (a
+    log of an election with re-voting protection): a voter is listed once over all the
+    bands, in the largest of its clusters, without a line (:func:`once_per_voter`).
     """
     clusters = _clusters(con, source, key)
     name, names = _names(source)
@@ -215,6 +218,8 @@ def cluster_findings(
             f"ORDER BY s.line) = 1"
         )
     )
+    if per_voter:
+        once_per_voter(con, "size")
     bands = [
         (Severity.HIGH, tiers.high, 1 << 62),
         (Severity.MEDIUM, tiers.medium, tiers.high),
@@ -237,6 +242,7 @@ def cluster_findings(
                 sql="SELECT * EXCLUDE (size) FROM _cluster_records "
                 f"WHERE size >= {lo} AND size < {hi}",
                 cap=cap,
+                per_voter=per_voter,
                 unit="voters",
                 params={
                     "size": f"{lo}"
@@ -249,6 +255,21 @@ def cluster_findings(
         )
     con.execute("DROP TABLE _cluster_records")
     return out
+
+
+def once_per_voter(con: duckdb.DuckDBPyConnection, rank: str) -> None:
+    """Keep one row of ``_cluster_records`` per voter: the one with the largest ``rank``
+    (the cluster's size or severity), the first line among equals.
+
+    For the log of an election with re-voting protection (docs/coercion.md §9): a
+    voter in two clusters of one kind (two shared devices) signed in at least twice,
+    which a replacement needs; listed once in one check, the voter shows no second
+    sign-in. The other members' records and every cluster's size stay as they are.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cluster_records AS SELECT * FROM _cluster_records "
+        f"QUALIFY row_number() OVER (PARTITION BY voter ORDER BY {rank} DESC, line, grp) = 1"
+    )
 
 
 def _names(source: str) -> tuple[str, str]:
@@ -319,6 +340,7 @@ def graded_cluster_findings(
     cap: int,
     collected: str = "",
     owners_apart: str = "",
+    per_voter: bool = False,
 ) -> list[Finding]:
     """Clusters of voters sharing ``key``, graded on the evidence (:mod:`household`).
 
@@ -328,6 +350,9 @@ def graded_cluster_findings(
     ``owners_apart`` lists (SQL giving ``grp, national_id``): the key's owners' family,
     whose own contact it is and who sign in apart from the collected voters (low,
     ``owner_family``).
+
+    ``per_voter`` (a log of an election with re-voting protection): a voter is listed
+    once over all the bands, at the highest, without a line (:func:`once_per_voter`).
 
     One record per member (per roll line for the roll, per voter for the log: the first
     line of that voter's events with the key). Each record names the cluster's size,
@@ -368,6 +393,8 @@ def graded_cluster_findings(
         f"c.org_list, c.ops, c.op_list FROM {source} s JOIN {clusters} c ON s.{key} = c.grp "
         f"JOIN ({graded}) e ON e.grp = c.grp {names}" + apart + per_line
     )
+    if per_voter:
+        once_per_voter(con, "severity")
     rule = (
         f"distinct national IDs per {noun}, graded on the evidence: low for a pair, a "
         f"household (members linked by surname stem, patronymic and age, or home address) "
@@ -412,6 +439,7 @@ def graded_cluster_findings(
                 f"WHERE severity = {int(severity)}",
                 listed=listed,
                 cap=cap,
+                per_voter=per_voter,
                 unit="voters",
                 # the organiser's page says it from the catalogue (web/strings_audit.py)
                 params={"variant": _BAND_VARIANT[severity]},

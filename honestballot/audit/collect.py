@@ -29,13 +29,25 @@ def collect(
     order: str = "grp, line",
     params: Mapping[str, Any] | None = None,
     listed: str = "*",
+    per_voter: bool = False,
 ) -> Finding:
     """Run ``sql`` and package its rows as one finding (possibly with count 0).
 
     ``listed`` is the select list that makes a record of a row of ``sql`` (by default
     the row as it is): it is computed only for the ``cap`` records listed, so that a
     record's text is not built for every row counted.
+
+    ``per_voter``: the rows are sign-ins or code requests of an election with re-voting
+    protection (docs/coercion.md §9): each voter is one record (the row on the first
+    line), and no record carries its line, so that nothing counts a voter's sign-ins or
+    places one beside another.
     """
+    if per_voter:
+        sql = (
+            f"SELECT * REPLACE (CAST(NULL AS BIGINT) AS line) FROM (SELECT * FROM ({sql}) "
+            f"QUALIFY row_number() OVER (PARTITION BY voter ORDER BY line, grp) = 1)"
+        )
+        order += ", voter"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _finding AS {sql}")
     stats = con.execute("SELECT count(*), count(DISTINCT grp) FROM _finding").fetchone()
     count, groups = (int(stats[0]), int(stats[1])) if stats else (0, 0)

@@ -104,6 +104,9 @@ class AuditResult:
     roll_rows_without: dict[str, int] = field(default_factory=dict)
     series: dict[str, Any] = field(default_factory=dict)
     elapsed_seconds: float = 0.0
+    #: the log is of an election with re-voting protection, and the findings over its
+    #: sign-ins are restricted (docs/audit.md, "Elections with re-voting protection")
+    revoting: bool = False
 
     def at_or_above(self, threshold: Severity) -> list[Finding]:
         return [f for f in self.findings if f.severity >= threshold and f.count > 0]
@@ -153,7 +156,7 @@ def to_json(result: AuditResult) -> dict[str, Any]:
             for b in result.bad_rows
         ],
         "findings": [_finding_json(f, True) for f in result.findings],
-    }
+    } | _revoting(result)
 
 
 def observer_summary(result: AuditResult) -> dict[str, Any]:
@@ -170,7 +173,13 @@ def observer_summary(result: AuditResult) -> dict[str, Any]:
         "bad_rows": len(result.bad_rows),
         "bad_rows_by_reason": by_reason,
         "findings": [_finding_json(f, False) for f in result.findings],
-    }
+    } | _revoting(result)
+
+
+def _revoting(result: AuditResult) -> dict[str, Any]:
+    """``{"revoting": true}`` for a log of an election with re-voting protection (the
+    outputs of any other are as they were)."""
+    return {"revoting": True} if result.revoting else {}
 
 
 def write_json(data: Mapping[str, Any], path: Path) -> None:

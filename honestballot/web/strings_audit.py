@@ -641,6 +641,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "{path}: бұл synth-roll жасаған truth.json файлы емес ({detail})",
         "{path}: not a synth-roll truth.json ({detail})",
     ),
+    "audit.cli.score.capped": (
+        "{check}: находка перечисляет лишь часть своих записей (ограничение); "
+        "для точности и полноты нужны все записи",
+        "{check}: табылған өз жазбаларының бір бөлігін ғана береді (шектеу); "
+        "дәлдік пен толықтық үшін барлық жазба керек",
+        "{check}: the finding lists only part of its records (capped); "
+        "precision and recall need every record",
+    ),
     "audit.cli.cannot_write": (
         "{path}: файл не удаётся записать ({code})",
         "{path}: файлға жазу мүмкін емес ({code})",
@@ -749,6 +757,20 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "line size over maximum",
     ),
     # -- the HTML reports (honestballot audit --html/--observer-html --lang) ----------------
+    "audit.html.revoting": (
+        "Журнал относится к голосованию с защитой переголосования: в проверках входов и "
+        "запросов кодов каждый избиратель указан не более одного раза и без строки "
+        "журнала, а строки журнала с ошибками — без их текста (для замены голоса нужен "
+        "вход, которого организатор не должен видеть).",
+        "Журнал қайта дауыс беруді қорғаумен өтетін дауыс беруге жатады: кірулер мен код "
+        "сұрауларын тексеруде әр сайлаушы бір реттен артық емес және журнал жолынсыз "
+        "көрсетіледі, ал журналдың қате жолдары — мәтінсіз (дауысты ауыстыру үшін кіру "
+        "керек, оны ұйымдастырушы көрмеуі тиіс).",
+        "The log is of an election with re-voting protection: each voter is listed at most "
+        "once per check of the sign-ins and code requests, without the log's line, and the "
+        "log's malformed rows without their text (replacing a vote needs a sign-in, which "
+        "the organiser must not see).",
+    ),
     "audit.html.title": (
         "honestballot: проверка целостности",
         "honestballot: тұтастықты тексеру",
