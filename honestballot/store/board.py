@@ -557,8 +557,10 @@ def _next_seq_statements(dialect: Dialect, args: tuple[int, int, str]) -> list[S
     return [(sql, args)]
 
 
-#: the events whose ``tracking_hash`` is a ballot's tracking hash (a ``mix-part``'s is
-#: its digest)
+#: the events whose ``tracking_hash`` is a ballot's tracking hash: the lookups by hash
+#: look at these only (a ``mix-part``'s is its digest; a ``registration``'s is the
+#: registration's tracking hash, which the board search asks for besides these:
+#: ``events_by_tracking_prefix``'s ``kinds``)
 _TRACKED: Final = ("ballot", "audit", "cast-row")
 
 

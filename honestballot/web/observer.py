@@ -145,7 +145,7 @@ def board_page(
         after=after or "",
         next_after=next_after,
         # with re-voting protection the board fills in batches and says nothing of counting
-        protected=services.elections.board_keys(election_id).schedule is not None,
+        protected=services.elections.context(election_id).revoting,
     )
 
 
@@ -161,9 +161,10 @@ def turnout_page(request: Request, election_id: str) -> HTMLResponse:
     them (docs/coercion.md §4, §8.1)."""
     services, row = election_row(request, election_id)
     lang = language_of(request)
-    manifest = services.elections.context(election_id).manifest
+    election = services.elections.context(election_id)
+    manifest = election.manifest
     units = [{"id": u.id, "name": u.name.get(lang)} for u in manifest.units]
-    protected = services.elections.board_keys(election_id).schedule is not None
+    protected = election.revoting
     extra: dict[str, Any] = {"protected": protected, "batches": None, "counted": None}
     if protected:
         closed = row["phase"] in _AFTER_THE_VOTE

@@ -98,36 +98,41 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "observer.board_intro_protected": (
         "Каждый поданный бюллетень и каждая регистрация ключа попадают на эту открытую доску "
-        "пакетами по расписанию выборов, вместе с маскирующими строками, которые добавляет "
-        "сервис; проверенные бюллетени — при закрытии голосования. Доска никогда не "
-        "показывает, кто подал бюллетень и учитывается ли он.",
+        "пакетами по расписанию выборов, вместе с маскирующими строками и регистрациями, "
+        "которые добавляет сервис; проверенные бюллетени — при закрытии голосования. Доска "
+        "никогда не показывает, кто подал бюллетень и учитывается ли он.",
         "Әрбір берілген бюллетень мен кілттің әрбір тіркелуі осы ашық тақтаға сайлау кестесі "
-        "бойынша топтамалармен, сервис қосатын бүркеме жолдармен бірге түседі; тексерілген "
-        "бюллетеньдер — дауыс беру жабылғанда. Тақта бюллетенді кім бергенін де, оның есепке "
-        "алынатынын да ешқашан көрсетпейді.",
+        "бойынша топтамалармен, сервис қосатын бүркеме жолдармен және тіркеулермен бірге "
+        "түседі; тексерілген бюллетеньдер — дауыс беру жабылғанда. Тақта бюллетенді кім "
+        "бергенін де, оның есепке алынатынын да ешқашан көрсетпейді.",
         "Every ballot cast and every credential registration reaches this public board in "
-        "batches on the election's schedule, together with cover rows the service adds; "
-        "audited ballots go on it when voting closes. The board never shows who cast a "
-        "ballot, nor whether it counts.",
+        "batches on the election's schedule, together with cover rows and cover registrations "
+        "the service adds; audited ballots go on it when voting closes. The board never shows "
+        "who cast a ballot, nor whether it counts.",
     ),
     "observer.no_match_protected": (
-        "На доске пока нет бюллетеня с таким кодом. Бюллетень попадает на доску в ближайшем "
-        "пакете после подачи: проверьте снова после следующего пакета.",
-        "Тақтада әзірге мұндай коды бар бюллетень жоқ. Бюллетень берілгеннен кейінгі ең "
-        "жақын топтамада тақтаға түседі: келесі топтамадан кейін қайта тексеріңіз.",
-        "No ballot with this code is on the board yet. A ballot goes on the board in the "
-        "first batch after it is cast: look again after the next batch.",
+        "На доске пока нет бюллетеня или регистрации ключа с таким кодом: они попадают на "
+        "доску пакетами (обычно в ближайшем пакете); проверенные бюллетени — при закрытии "
+        "голосования.",
+        "Тақтада әзірге мұндай коды бар бюллетень де, кілт тіркеуі де жоқ: олар тақтаға "
+        "топтамалармен түседі (әдетте келесі топтамада); тексерілген бюллетеньдер — дауыс "
+        "беру жабылғанда.",
+        "No ballot or credential registration with this code is on the board yet: they go "
+        "on it in batches (usually the next one); audited ballots when voting closes.",
     ),
     "observer.board_hint_protected": (
-        "Бюллетень появляется на доске в ближайшем пакете после подачи (когда ожидается "
-        "следующий, сказано на странице явки). Учитывается последний бюллетень избирателя; "
+        "Бюллетень или регистрация ключа появляется на доске пакетом, обычно ближайшим после "
+        "подачи (когда ожидается следующий, сказано на странице явки); проверенный "
+        "бюллетень — при закрытии голосования. Учитывается последний бюллетень избирателя; "
         "доска не показывает, какой из них последний.",
-        "Бюллетень берілгеннен кейінгі ең жақын топтамада тақтада пайда болады (келесісі "
-        "қашан күтілетіні келу бетінде айтылған). Сайлаушының соңғы бюллетені есепке "
+        "Бюллетень немесе кілт тіркеуі тақтада топтамамен, әдетте жіберілгеннен кейінгі ең "
+        "жақын топтамада пайда болады (келесісі қашан күтілетіні келу бетінде айтылған); "
+        "тексерілген бюллетень — дауыс беру жабылғанда. Сайлаушының соңғы бюллетені есепке "
         "алынады; тақта олардың қайсысы соңғы екенін көрсетпейді.",
-        "A ballot appears on the board in the first batch after it is cast (the turnout "
-        "page says when the next one is due). Each voter's last ballot counts; the board "
-        "does not show which one that is.",
+        "A ballot or a credential registration appears on the board in a batch, usually the "
+        "first one after it is sent (the turnout page says when the next one is due); an "
+        "audited ballot when voting closes. Each voter's last ballot counts; the board does "
+        "not show which one that is.",
     ),
     "observer.no_match": (
         "На доске нет бюллетеня с таким кодом.",

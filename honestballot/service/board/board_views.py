@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 #: one event of the board as stored: ``seq``, ``kind``, ``time_ms``, ``line``,
-#: ``leaf_hash`` and ``tracking_hash`` (ballots and audits)
+#: ``leaf_hash`` and ``tracking_hash`` (ballots, audits, cast rows and registrations)
 BoardEvent = StoredEvent
 
 
