@@ -29,13 +29,14 @@ import pytest
 from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.merkle import TreeHead, verify_consistency
 from honestballot.crypto.randomness import SeededRandomness
-from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot
+from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot, tracking_code
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.protocol.credential_seed import CredentialSeed
 from honestballot.protocol.decryption import create_decryption_share
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.events import sign_tree_head, tree_head_from_json
 from honestballot.record.trustee import decode_encrypted_tally, load
+from honestballot.service.board.board_views import HELD_AUDIT_PREFIX_BYTES
 from honestballot.service.board.election import Receipt
 from honestballot.verify.verifier import verify_record
 from honestballot.web.i18n import STRINGS
@@ -237,15 +238,91 @@ def test_board_search_by_code_and_prefix(
     assert_clean_page(page.text)
 
 
+def test_version_1s_board_search_by_code_and_prefix(web: WebElection) -> None:
+    """Version 1's (docs/coercion.md §14 item 8.1 (a)): a ballot is on the board from its
+    cast, found by its tracking code however typed or a prefix of its hash, and the board
+    says whether it counts: "superseded" (by the voter's next ballot) or "counts".  An
+    audit is held off the board until the close, found meanwhile by its whole code only
+    (``HELD_AUDIT_PREFIX_BYTES``), then as "audited".  The board's words are version 1's."""
+    voters = register(web)
+    first = voters.cast(0)
+    second = voters.cast(0, OTHER)  # votes again: the first stops counting
+    third = voters.cast(0)
+    other = voters.cast(2, OTHER)
+    audited = voters.audit(3)
+    api = f"/api/e/{web.election_id}/board"
+
+    [e] = _search(web, first.tracking_code)
+    assert e["seq"] == first.seq and e["kind"] == "ballot"
+    assert e["tracking_hash"] == first.tracking_hash and e["tracking_code"] == first.tracking_code
+    assert e["status"] == "superseded" and e["superseded_by"] == second.tracking_hash
+    [e] = _search(web, second.tracking_code.lower().replace("-", ""))
+    assert e["status"] == "superseded" and e["superseded_by"] == third.tracking_hash
+    [e] = _search(web, third.tracking_hash[:8])
+    assert e["status"] == "counts" and "superseded_by" not in e
+    [e] = _search(web, other.tracking_hash[:12].upper())
+    assert e["seq"] == other.seq and e["status"] == "counts"
+    # an audit is held off the board until the close: found by its whole code only, with
+    # no place and no time on the board yet
+    [e] = _search(web, audited)
+    assert e["kind"] == "audit" and e["status"] == "held"
+    assert e["seq"] is None and e["time_ms"] is None
+    held_hash = e["tracking_hash"]
+    # (18 hex digits: 16 that read as a tracking code are taken as one)
+    assert _search(web, held_hash[: 2 * HELD_AUDIT_PREFIX_BYTES - 2]) == []
+    assert _search(web, held_hash[: 2 * HELD_AUDIT_PREFIX_BYTES]) == [e]
+    assert _search(web, held_hash) == [e]
+    page = web.client.get(f"/e/{web.election_id}/board", params={"q": audited})
+    assert 'data-status="held"' in page.text
+    assert_clean_page(page.text)
+    assert _search(web, "AAAA-AAAA-AAAA-AAAA") == []
+    body = web.client.get(api, params={"q": third.tracking_code}).text
+    assert "credential" not in body  # the board never says who cast a ballot
+    for cred in voters.credentials:
+        assert cred.public.hex() not in body
+
+    page = web.client.get(f"/e/{web.election_id}/board", params={"q": first.tracking_code})
+    assert page.status_code == 200
+    assert first.tracking_code in page.text and second.tracking_code in page.text
+    assert 'data-status="superseded"' in page.text
+    assert_clean_page(page.text)
+    # the board's words are version 1's: each ballot there from its cast, and whether it
+    # counts (those of re-voting protection say batches, and nothing of counting)
+    for lang in ("ru", "kk", "en"):
+        for q in ("", first.tracking_code, "AAAA-AAAA-AAAA-AAAA"):
+            board = html.unescape(
+                web.client.get(f"/e/{web.election_id}/board", params={"q": q, "lang": lang}).text
+            )
+            assert say("observer.board_intro", lang) in board
+            assert say("observer.board_intro_protected", lang) not in board
+            assert say("observer.board_hint", lang) in board
+            assert say("observer.board_hint_protected", lang) not in board
+            if q.startswith("AAAA"):
+                assert say("observer.no_match", lang) in board
+                assert say("observer.no_match_protected", lang) not in board
+        assert say("observer.status.superseded", lang) in html.unescape(
+            web.client.get(
+                f"/e/{web.election_id}/board", params={"q": first.tracking_code, "lang": lang}
+            ).text
+        )
+    # at the close it goes on the board like any event
+    web.services.elections.close(web.election_id)
+    [e] = _search(web, audited)
+    assert e["kind"] == "audit" and e["status"] == "audited" and e["seq"] is not None
+    assert _search(web, held_hash[: 2 * HELD_AUDIT_PREFIX_BYTES - 2]) == [e]
+
+
 def test_a_registration_is_found_by_its_tracking_code(
     voters_web: WebElection, protected_web: RevotingElection
 ) -> None:
     """The tracking code the voter's device shows for a registration finds it on the board
     once its batch is posted (how a second device confirms it, docs/coercion.md §2.4), as
     every registration of the batch, the cover's too, is found by its hash: "included",
-    and nothing says whether its credential is the voter's current one.  Browsing the
-    board lists ballots only."""
+    and nothing says whether its credential is the voter's current one: when the voter
+    replaces it, the first registration's answer stays what it was, byte for byte.
+    Browsing the board lists ballots only."""
     web, election = voters_web, protected_web
+    api = f"/api/e/{web.election_id}/board"
     device = election.device(AIGERIM, "registration search")
     _, registered = device.register()
     assert registered.status_code == 201, registered.text
@@ -263,29 +340,59 @@ def test_a_registration_is_found_by_its_tracking_code(
     }
     assert e["seq"] in seqs and e["time_ms"] is not None
     assert _search(web, code.lower().replace("-", "")) == [e]
+    answer = web.client.get(api, params={"q": code}).content
     proof = web.client.get(f"/api/e/{web.election_id}/events/{e['seq']}/proof")
     assert proof.status_code in (200, 202), proof.text
+
+    # the voter registers again on another device (a replacement): the first
+    # registration's answer does not change, nor says it is no longer the current one
+    again = election.device(AIGERIM, "registration search, again")
+    _, replaced = again.register()
+    assert replaced.status_code == 201, replaced.text
+    assert replaced.json()["tracking_code"] != code
+    later = election.post_batch()
+    assert web.client.get(api, params={"q": code}).content == answer
+    [r] = _search(web, replaced.json()["tracking_code"])
+    assert r["seq"] in later and r["tracking_hash"] == replaced.json()["tracking_hash"]
+
     registrations = [
         ev for ev in web.services.store.iter_events(web.election_id)
-        if ev.kind == "registration" and ev.seq in seqs
+        if ev.kind == "registration" and ev.seq in seqs + later
     ]  # fmt: skip
-    assert len(registrations) == SMALL_SCHEDULE.hours[0][1]
-    for reg in registrations:
+    assert len(registrations) == 2 * SMALL_SCHEDULE.hours[0][1]
+    for reg in registrations:  # the voter's and the cover's read alike
         assert reg.tracking_hash is not None
         [found] = _search(web, reg.tracking_hash.hex())
-        assert (found["seq"], found["kind"], found["status"]) == (
-            reg.seq, "registration", "included"
-        )  # fmt: skip
-    browsed = web.client.get(f"/api/e/{web.election_id}/board", params={"limit": "200"})
+        assert set(found) == set(e)
+        assert found == {
+            "seq": reg.seq,
+            "kind": "registration",
+            "tracking_code": tracking_code(reg.tracking_hash),
+            "tracking_hash": reg.tracking_hash.hex(),
+            "time_ms": reg.time_ms,
+            "status": "included",
+        }
+    assert e["time_ms"] == next(reg.time_ms for reg in registrations if reg.seq == e["seq"])
+    browsed = web.client.get(api, params={"limit": "200"})
     assert {b["kind"] for b in browsed.json()["entries"]} == {"cast-row"}
+    cover = next(
+        tracking_code(reg.tracking_hash) for reg in registrations
+        if reg.tracking_hash is not None
+        and reg.tracking_hash.hex() not in (e["tracking_hash"], r["tracking_hash"])
+    )  # fmt: skip
     for lang in ("ru", "kk", "en"):
-        page = web.client.get(f"/e/{web.election_id}/board", params={"q": code, "lang": lang})
-        assert page.status_code == 200 and code in page.text
-        text = html.unescape(page.text)
-        assert 'data-status="included"' in text
-        assert say("observer.status.registration", lang) in text
-        assert say("observer.status.included", lang) not in text
-        assert_clean_page(page.text)
+        for q in (code, cover):
+            page = web.client.get(f"/e/{web.election_id}/board", params={"q": q, "lang": lang})
+            assert page.status_code == 200 and q in page.text
+            # the one row's status: a registration on the board, nothing of its credential
+            [(status, words)] = re.findall(
+                r'<tr data-status="([^"]*)">.*?<span class="status status-[^"]*">(.*?)</span>',
+                page.text,
+                re.S,
+            )
+            assert status == "included"
+            assert html.unescape(words) == say("observer.status.registration", lang)
+            assert_clean_page(page.text)
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,8 @@ def test_the_organiser_api_publishes_and_observers_see_it(
     # a station the organiser did not sign is refused with a clear error and changes nothing
     unsigned = {"details": DETAILS, "commission": key}
     r = web.client.post(path, json=unsigned, headers=web.organiser_headers())
-    assert r.status_code in (409, 422) and "signature" in r.json()["error"]["message"]
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_allowed_now", r.text
+    assert "signature" in r.json()["error"]["message"]
     assert web.client.get(f"/api/e/{web.election_id}/stations").json()["stations"] == []
     r = web.client.post(path, json=body, headers=web.organiser_headers())
     assert r.status_code == 201, r.text
@@ -125,7 +126,8 @@ def test_the_organiser_api_publishes_and_observers_see_it(
 def test_the_organiser_page_form(web_setup: WebElection, tmp_path: Path) -> None:
     """Version 1's: an unsigned station typed into the form (an election with re-voting
     protection names the organiser's key, and its form takes the signed file:
-    tests/web/test_stations_signed.py)."""
+    tests/web/test_stations_signed.py); such an election takes no paper results, so the
+    station has no commission's page."""
     web = web_setup
     csrf = sign_in_page(web.client, web.organiser_token)
     url = f"/organiser/e/{web.election_id}/stations"
@@ -160,6 +162,10 @@ def test_the_organiser_page_form(web_setup: WebElection, tmp_path: Path) -> None
         r'href="/organiser/e/[^"]+/stations"',
         web.client.get(f"/organiser/e/{web.election_id}").text,
     )
+    # a version 1 election takes no paper results: its station has no commission's page
+    for lang, words in zip(("ru", "kk", "en"), STRINGS["msg.paper.revoting"], strict=True):
+        paper = web.client.get(f"/e/{web.election_id}/stations/station-2/paper?lang={lang}")
+        assert paper.status_code == 404 and words in paper.text
 
 
 def test_members_are_read_one_per_line_with_roles_in_any_language() -> None:

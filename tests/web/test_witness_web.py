@@ -277,12 +277,21 @@ def test_a_witness_clock_out_of_step_or_a_lie_cannot_fail_the_record(
     assert r.status_code == 409 and "behind the board's clock" in r.text, r.text
     assert services.elections.cosignatures(WITNESSED) == []
 
-    # a ballot is cast and its batch posted; six minutes later (for the board) the fast
-    # witness's clock is right, the other's runs ahead, but within the board's
+    # six minutes later (for the board) a ballot goes on it: the batches due before go out
+    # empty, the ballot is cast and posted in the batch due at about +6 min; the fast
+    # witness's clock is now right, the other's runs ahead, but within the board's
     # allowance: both accepted
+    later = 6 * 60_000
+    now = clock()
+    open_ms = services.batches.open_ms(WITNESSED)
+    schedule = witnessed.ctx.schedule
+    assert open_ms is not None and schedule is not None
+    batches = schedule.due_by(open_ms, now + later)  # the last one is due at about +6 min
+    services.elections.clock = lambda: schedule.due_ms(open_ms, batches - 2)
+    assert services.batches.post_due(WITNESSED) == batches - 1
+    witnessed.batch_times = batches - 1
     tracking = _cast(witnessed, "witnessed voter")
     witnessed.post_batch()
-    later = 6 * 60_000
     services.elections.clock = lambda: clock() + later
     services.elections.publish_tree_head(WITNESSED)
     for i, ahead in ((0, later), (1, later + RECEIPT_SKEW_MS - 5_000)):
@@ -291,6 +300,7 @@ def test_a_witness_clock_out_of_step_or_a_lie_cannot_fail_the_record(
     seq = web.client.get(f"/api/e/{WITNESSED}/revoting/ballots/{tracking}").json()["seq"]
     [cast] = [e for e in map(json.loads, lines) if e.get("seq") == seq and "kind" in e]
     assert cast["kind"] == "cast-row"
+    assert now + later - schedule.interval * 1000 < cast["time_ms"] <= now + later
     # stored, the fast witness's co-signature would have made this ballot back-dated
     assert cast["time_ms"] < refused.witnessed_ms - CLOCK_SKEW_MS
     assert cast["seq"] >= refused.head.size
