@@ -831,13 +831,11 @@ class RevotingElection:
         makes it: the upload, to keep through the organiser's API or page; the letters
         are the new roll's."""
         services = self.web.services
-        made = build_roll_upload(
-            self.id, self.ctx, services.roll.summary_body(self.id),
-            [RollVoter(nid, name, unit) for nid, name, _, _, unit in roll], self.organiser,
+        upload, self.letters = encrypted_roll_upload(
+            services.elections, services.roll, self.id, self.organiser,
+            [RollVoter(nid, name, unit) for nid, name, _, _, unit in roll],
             SeededRandomness(f"{self.id}: the roll made again"),
         )  # fmt: skip
-        self.letters = {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
-        upload: dict[str, Any] = upload_to_json(made.upload)
         return upload
 
     def open(self) -> None:
@@ -957,6 +955,24 @@ def voter_writes(election: RevotingElection) -> dict[str, list[tuple[object, ...
     return found
 
 
+def encrypted_roll_upload(
+    elections: ElectionService,
+    roll: Roll,
+    election_id: str,
+    organiser: Scalar,
+    voters: Sequence[RollVoter],
+    rng: Randomness,
+) -> tuple[dict[str, Any], dict[str, LetterSecret]]:
+    """The organiser's encrypted roll of the election (in setup, ``voters`` its roll as
+    imported now) made as ``make-roll`` makes it: the upload (JSON, as the organiser's API
+    and page take it) and each voter's letter, by national ID."""
+    ctx = elections.context(election_id)
+    summary = roll.summary_body(election_id)
+    made = build_roll_upload(election_id, ctx, summary, list(voters), organiser, rng)
+    upload: dict[str, Any] = upload_to_json(made.upload)
+    return upload, {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
+
+
 def make_encrypted_roll(
     elections: ElectionService,
     roll: Roll,
@@ -968,17 +984,15 @@ def make_encrypted_roll(
     keep: bool = True,
     open_: bool = False,
 ) -> dict[str, LetterSecret]:
-    """The organiser's encrypted roll of the election (in setup, ``voters`` its imported
-    roll) made as ``make-roll`` makes it, kept unless ``keep`` is false, and the election
-    opened with it if ``open_``; each voter's letter, by national ID."""
-    ctx = elections.context(election_id)
-    summary = roll.summary_body(election_id)
-    made = build_roll_upload(election_id, ctx, summary, list(voters), organiser, rng)
+    """The organiser's encrypted roll of the election (:func:`encrypted_roll_upload`),
+    kept unless ``keep`` is false, and the election opened with it if ``open_``; each
+    voter's letter, by national ID."""
+    upload, letters = encrypted_roll_upload(elections, roll, election_id, organiser, voters, rng)
     if keep:
-        keep_encrypted_roll(elections, roll, election_id, upload_to_json(made.upload))
+        keep_encrypted_roll(elections, roll, election_id, upload)
     if open_:
         elections.open(election_id, roll=lambda conn: roll.summary_body(election_id, conn))
-    return {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
+    return letters
 
 
 def publish_signed_station(

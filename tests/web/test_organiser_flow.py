@@ -2,8 +2,9 @@
 so and shows them first); a roll refused for shared contacts lists them with one form to
 record their exceptions, after which the same file imports; and the roll section says
 what is true in each phase (frozen while open, closed after), and the phase section offers
-no encrypted tally to publish once an election with re-voting protection is closed (its
-trustees count it in its close).  Each test has an election with re-voting protection of
+no encrypted tally to publish once an election with re-voting protection is closed but
+says that its trustees count it in its close, and once that is done, that the results
+are published.  Each test has an election with re-voting protection of
 its own (``fresh_setup``): both change it."""
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import html
 import re
 
+from honestballot.crypto.randomness import SeededRandomness
 from honestballot.web.strings_organiser import STRINGS
-from tests.factories import RevotingElection
+from tests.factories import DemoCeremony, RevotingElection
+from tests.web.close_helpers import run_close
 from tests.web.test_organiser import keep_roll, sign_in_page
 
 RU, KK = 0, 1
@@ -71,7 +74,9 @@ def test_shared_contacts_are_recorded_in_the_same_flow(fresh_setup: RevotingElec
     assert r.status_code == 200 and "done=roll" in str(r.url)
 
 
-def test_the_roll_section_follows_the_phase(fresh_setup: RevotingElection) -> None:
+def test_the_roll_section_follows_the_phase(
+    fresh_setup: RevotingElection, web_ceremony: DemoCeremony
+) -> None:
     web = fresh_setup.web
     keep_roll(fresh_setup)
     fresh_setup.open()
@@ -90,7 +95,15 @@ def test_the_roll_section_follows_the_phase(fresh_setup: RevotingElection) -> No
     # whose request the service refuses for an election with protection)
     assert "/phase/" not in closed
     assert STRINGS["organiser.action.tally"][KK] not in closed
-    assert STRINGS["organiser.phase.nothing"][KK] in closed
+    # and says who counts it: its trustees in its close (not a decryption of a tally)
+    assert STRINGS["organiser.phase.nothing.close"][KK] in closed
+    assert STRINGS["organiser.phase.nothing"][KK] not in closed
     confirm = html.unescape(client.get("/organiser/e/web-test/phase/tally").text)
     assert STRINGS["organiser.confirm.not_now"][KK] in confirm
     assert 'action="/organiser/e/web-test/phase/tally"' not in confirm
+    # once the trustees' close is done, the results are out
+    run_close(fresh_setup, web_ceremony, SeededRandomness("the flow's trustees"))
+    assert web.services.elections.phase("web-test") == "done"
+    done = html.unescape(client.get("/organiser/e/web-test").text)
+    assert STRINGS["organiser.phase.done"][KK] in done
+    assert STRINGS["organiser.phase.nothing.close"][KK] not in done and "/phase/" not in done
