@@ -384,7 +384,7 @@ def _number_lines(
     them each row is pushed down by every skipped line before it, which takes one more
     pass over the rows (an ASOF join), written once into a table.
     """
-    skipped = sorted(b.line for b in bad if b.line is not None)  # a loaded file's: all
+    skipped = sorted(b.line for b in bad if b.line is not None)  # every row read has one
     if not skipped:
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {table}_checked AS "
