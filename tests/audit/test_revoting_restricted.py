@@ -17,7 +17,13 @@ import pytest
 from click.testing import CliRunner
 
 from honestballot.audit.engine import run_audit
-from honestballot.audit.findings import AuditResult, Severity, to_json, write_csv
+from honestballot.audit.findings import (
+    AuditResult,
+    BadRowsError,
+    Severity,
+    to_json,
+    write_csv,
+)
 from honestballot.audit.report_html import render
 from honestballot.cli.audit import audit_command
 from honestballot.web.i18n import STRINGS
@@ -338,3 +344,17 @@ def test_a_protected_log_places_a_voter_at_the_first_sign_in(tmp_path: Path) -> 
     assert k1 in _listed(seen["contact"], roll[0])
     unknown = next(f for f in seen["lines"].findings if f.check == "activity.unknown_voter")
     assert unknown.records[0]["line"] == 82
+
+
+def test_a_protected_log_that_stops_the_run_names_no_line(tmp_path: Path) -> None:
+    """Under ``--on-bad-row fail`` a malformed row of a marked log is named by file and
+    reason, as in the report; unmarked, by its line too."""
+    roll, events = _log()
+    roll_path = write_rows(tmp_path / "roll.csv", tuple(roll[0]), roll)
+    for mark, where in (("yes", "activity.csv: time: empty"), ("no", "activity.csv:46: ")):
+        log = write_rows(tmp_path / "activity.csv", (*ACTIVITY_HEADER, "revoting"),
+                         [{**e, "revoting": mark} for e in events])  # fmt: skip
+        with pytest.raises(BadRowsError) as stopped:
+            run_audit(roll_path, log, on_bad_row="fail")
+        assert [b.line for b in stopped.value.bad_rows] == [None if mark == "yes" else 46]
+        assert where in str(stopped.value)
