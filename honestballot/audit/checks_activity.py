@@ -50,20 +50,30 @@ def cut_log(con: duckdb.DuckDBPyConnection) -> bool:
     :func:`prepare` gives them the voters' names once the roll is loaded.
 
     Returns whether the log is of an election with re-voting protection: a row says so
-    in its ``revoting`` column (the voting service writes it on every row).
+    in its ``revoting`` column (the voting service writes it on every row). Such a log
+    keeps each voter's first sign-in and first code request only, as it keeps the first
+    ballot (docs/coercion.md §9): a later sign-in may be a credential's replacement, and
+    every cluster, grade, evidence, session and chart is then made of one event per
+    voter, so that none of them depends on whether a voter signed in again.
     """
     found = con.execute("SELECT coalesce(bool_or(revoting), FALSE) FROM activity").fetchone()
     protected = bool(found and found[0])
+    # the voter's first event of the kind (by time, the first line among equals)
+    first = (
+        " QUALIFY row_number() OVER (PARTITION BY voter ORDER BY time, line) = 1"
+        if protected
+        else ""
+    )
     # Only the columns a check reads: the sign-ins' devices, sessions and addresses (the
     # clusters, the households' and the collected codes' evidence), the code requests'
     # contacts; neither table's time or event.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE signins_log AS SELECT line, voter, device, session, "
-        "address FROM activity WHERE event = 'signed-in'"
+        "address FROM activity WHERE event = 'signed-in'" + first
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE codes_log AS SELECT line, voter, contact FROM activity "
-        "WHERE event = 'code-requested'"
+        "WHERE event = 'code-requested'" + first
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE casts_log AS SELECT voter, min(time) AS time, "
@@ -132,6 +142,7 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         sql="SELECT voter AS grp, line, voter, NULL AS name, event || ' at ' || time "
         "AS detail FROM unknown_voters",
         cap=cfg.max_records,
+        per_voter=cfg.revoting,
     )
     out = [unknown]
     out += graded_cluster_findings(

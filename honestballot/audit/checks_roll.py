@@ -197,8 +197,8 @@ def cluster_findings(
 
     Each record names the cluster's size and the organisations and operators it spans.
     The records of all bands are joined out of ``source`` in one pass. ``per_voter`` (a
-    log of an election with re-voting protection): a voter is listed once over all the
-    bands, in the largest of its clusters, without a line (:func:`once_per_voter`).
+    log of an election with re-voting protection, which holds each voter's first sign-in
+    only: :func:`~honestballot.audit.checks_activity.cut_log`): no record has a line.
     """
     clusters = _clusters(con, source, key)
     name, names = _names(source)
@@ -218,8 +218,6 @@ def cluster_findings(
             f"ORDER BY s.line) = 1"
         )
     )
-    if per_voter:
-        once_per_voter(con, "size")
     bands = [
         (Severity.HIGH, tiers.high, 1 << 62),
         (Severity.MEDIUM, tiers.medium, tiers.high),
@@ -255,21 +253,6 @@ def cluster_findings(
         )
     con.execute("DROP TABLE _cluster_records")
     return out
-
-
-def once_per_voter(con: duckdb.DuckDBPyConnection, rank: str) -> None:
-    """Keep one row of ``_cluster_records`` per voter: the one with the largest ``rank``
-    (the cluster's size or severity), the first line among equals.
-
-    For the log of an election with re-voting protection (docs/coercion.md §9): a
-    voter in two clusters of one kind (two shared devices) signed in at least twice,
-    which a replacement needs; listed once in one check, the voter shows no second
-    sign-in. The other members' records and every cluster's size stay as they are.
-    """
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _cluster_records AS SELECT * FROM _cluster_records "
-        f"QUALIFY row_number() OVER (PARTITION BY voter ORDER BY {rank} DESC, line, grp) = 1"
-    )
 
 
 def _names(source: str) -> tuple[str, str]:
@@ -351,8 +334,8 @@ def graded_cluster_findings(
     whose own contact it is and who sign in apart from the collected voters (low,
     ``owner_family``).
 
-    ``per_voter`` (a log of an election with re-voting protection): a voter is listed
-    once over all the bands, at the highest, without a line (:func:`once_per_voter`).
+    ``per_voter`` (a log of an election with re-voting protection, which holds each
+    voter's first sign-in and first code request only): no record has a line.
 
     One record per member (per roll line for the roll, per voter for the log: the first
     line of that voter's events with the key). Each record names the cluster's size,
@@ -393,8 +376,6 @@ def graded_cluster_findings(
         f"c.org_list, c.ops, c.op_list FROM {source} s JOIN {clusters} c ON s.{key} = c.grp "
         f"JOIN ({graded}) e ON e.grp = c.grp {names}" + apart + per_line
     )
-    if per_voter:
-        once_per_voter(con, "severity")
     rule = (
         f"distinct national IDs per {noun}, graded on the evidence: low for a pair, a "
         f"household (members linked by surname stem, patronymic and age, or home address) "

@@ -37,16 +37,13 @@ def collect(
     the row as it is): it is computed only for the ``cap`` records listed, so that a
     record's text is not built for every row counted.
 
-    ``per_voter``: the rows are sign-ins or code requests of an election with re-voting
-    protection (docs/coercion.md §9): each voter is one record (the row on the first
-    line), and no record carries its line, so that nothing counts a voter's sign-ins or
-    places one beside another.
+    ``per_voter``: the rows are events of the log of an election with re-voting
+    protection, one per voter (its first sign-in, code request or event: see
+    :func:`~honestballot.audit.checks_activity.cut_log`), and no record carries its line,
+    whose place among everyone's would tell the events between (docs/coercion.md §9).
     """
     if per_voter:
-        sql = (
-            f"SELECT * REPLACE (CAST(NULL AS BIGINT) AS line) FROM (SELECT * FROM ({sql}) "
-            f"QUALIFY row_number() OVER (PARTITION BY voter ORDER BY line, grp) = 1)"
-        )
+        sql = f"SELECT * REPLACE (CAST(NULL AS BIGINT) AS line) FROM ({sql})"
         order += ", voter"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _finding AS {sql}")
     stats = con.execute("SELECT count(*), count(DISTINCT grp) FROM _finding").fetchone()

@@ -157,16 +157,17 @@ def _run(
         if log_error is not None:
             raise log_error
         if activity is not None:
-            if bad_act and on_bad_row == "fail":
-                raise BadRowsError(bad_act)
             if cfg.revoting:
-                # a malformed row of the log is listed without its text: the text is one
-                # event of a voter's, outside every finding's window (docs/coercion.md §9);
-                # and the log's size is not said: beside the voters who signed in, it
-                # would count the sign-ins after a voter's first, replacements among them
-                bad_act = [replace(b, text="") for b in bad_act]
+                # a malformed row of the log is listed without its text and its line: the
+                # text is one event of a voter's, outside every finding's window, and the
+                # line its place among everyone's (docs/coercion.md §9); and the log's size
+                # is not said: beside the voters who signed in, it would count the sign-ins
+                # after a voter's first, replacements among them
+                bad_act = [replace(b, line=None, text="") for b in bad_act]
             else:
                 rows["activity"] = events
+            if bad_act and on_bad_row == "fail":
+                raise BadRowsError(bad_act)
             bad += bad_act
         findings: list[Finding] = [_bad_row_finding(bad, cfg.max_records)] if bad else []
         unknown = unknown_counts(con)

@@ -32,7 +32,7 @@ class BadRowsError(AuditInputError):
 
     def __init__(self, bad_rows: Sequence[BadRow]) -> None:
         self.bad_rows = list(bad_rows)
-        shown = "; ".join(f"{b.file}:{b.line}: {b.reason}" for b in self.bad_rows[:5])
+        shown = "; ".join(f"{b.where}: {b.reason}" for b in self.bad_rows[:5])
         more = f" (and {len(self.bad_rows) - 5} more)" if len(self.bad_rows) > 5 else ""
         super().__init__(f"{len(self.bad_rows)} malformed row(s): {shown}{more}")
 
@@ -59,12 +59,18 @@ class Severity(IntEnum):
 
 @dataclass(frozen=True)
 class BadRow:
-    """A malformed input row: which file, which line (header is line 1), and why."""
+    """A malformed input row: which file, which line (header is line 1; ``None`` for the
+    log of an election with re-voting protection, see docs/audit.md), and why."""
 
     file: str
-    line: int
+    line: int | None
     reason: str
     text: str = ""
+
+    @property
+    def where(self) -> str:
+        """``file:line``, or the file alone when the line is withheld."""
+        return self.file if self.line is None else f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True)

@@ -109,14 +109,6 @@ def check_foreign_contacts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         "three or more voters unrelated to its owner (or to each other, for a contact on no "
         "roll line)"
     )
-    # A log of an election with re-voting protection: each voter once over the bands,
-    # at the highest (its first contact among equals), without a line (collect).
-    graded = (
-        "(SELECT * FROM foreign_graded QUALIFY row_number() OVER (PARTITION BY voter "
-        "ORDER BY severity DESC, line, contact) = 1)"
-        if cfg.revoting
-        else "foreign_graded"
-    )
     out = []
     for severity, title, variant in (
         (Severity.HIGH, "Codes of several voters collected on one voter's contact", "collected"),
@@ -138,7 +130,7 @@ def check_foreign_contacts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
                 "CASE WHEN owners > 0 THEN ' (the contact of ' || owners || "
                 "' voter(s) on the roll)' "
                 f"ELSE ' (on no roll line)' END || '; ' || {why_sql('why')} AS detail, why, "
-                f"organisation FROM {graded} WHERE severity = {int(severity)}",
+                f"organisation FROM foreign_graded WHERE severity = {int(severity)}",
                 cap=cfg.max_records,
                 per_voter=cfg.revoting,
                 unit="voters",

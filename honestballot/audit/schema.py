@@ -384,7 +384,7 @@ def _number_lines(
     them each row is pushed down by every skipped line before it, which takes one more
     pass over the rows (an ASOF join), written once into a table.
     """
-    skipped = sorted(b.line for b in bad)
+    skipped = sorted(b.line for b in bad if b.line is not None)  # every row read has one
     if not skipped:
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {table}_checked AS "
@@ -496,7 +496,7 @@ def load_table(
         f"ORDER BY line"
     ).fetchall()
     bad += [BadRow(str(path), int(ln), str(reason), str(text)) for ln, reason, text in field_bad]
-    bad.sort(key=lambda b: b.line)
+    bad.sort(key=lambda b: b.line or 0)  # every row read here has its line
     if bad and on_bad_row == "fail":
         raise BadRowsError(bad)
     cols = ", ".join(

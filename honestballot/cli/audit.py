@@ -95,7 +95,7 @@ def _ungrouped(n: int, lang: str) -> str:
 
 
 def _bad_rows(rows: list[BadRow], lang: str) -> str:
-    shown = "; ".join(f"{b.file}:{b.line}: {_reason(b.reason, lang)}" for b in rows[:5])
+    shown = "; ".join(f"{b.where}: {_reason(b.reason, lang)}" for b in rows[:5])
     more = (
         _say(lang, "audit.input.bad_rows.more", count=_ungrouped(len(rows) - 5, lang))
         if len(rows) > 5

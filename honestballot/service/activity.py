@@ -26,9 +26,8 @@ from contextlib import suppress
 from typing import IO, Any
 
 from honestballot.errors import InvalidInput
-from honestballot.record.codec import parse_json
 from honestballot.record.setup import context_from_setup
-from honestballot.service.board.log import no_election
+from honestballot.service.board.log import no_election, setup_body
 from honestballot.service.voters.roll_csv import normalize_contact, normalize_national_id
 from honestballot.store.activity import ACTIVITY_LENGTHS
 from honestballot.store.sql import SqlStore, Tx
@@ -139,16 +138,6 @@ def _require_election(store: SqlStore, conn: Tx, election_id: str) -> None:
         raise InvalidInput(no_election(election_id))
 
 
-def _takes_revoting(store: SqlStore, conn: Tx, election_id: str) -> bool:
-    """Whether the election has re-voting protection, as its setup says (the schedule
-    it names, ``ElectionContext.revoting``)."""
-    setup = store.event_at(conn, election_id, 0)
-    if setup is None or setup.kind != "setup":
-        raise InvalidInput(no_election(election_id))
-    body = parse_json(setup.line, limit=1 << 28)["body"]
-    return context_from_setup(body, check_ceremony=False)[0].revoting
-
-
 def export_activity_csv(store: SqlStore, election_id: str, out: IO[str]) -> int:
     """Write the log in the audit's activity format (docs/audit.md), by time; returns rows.
 
@@ -160,7 +149,9 @@ def export_activity_csv(store: SqlStore, election_id: str, out: IO[str]) -> int:
     n = 0
     with store.connect() as conn:
         _require_election(store, conn, election_id)
-        revoting = "yes" if _takes_revoting(store, conn, election_id) else "no"
+        # as ElectionService.takes_revoting says: the setup names a batch schedule
+        context = context_from_setup(setup_body(store, conn, election_id), check_ceremony=False)
+        revoting = "yes" if context[0].revoting else "no"
         for time_ms, event, *texts in store.activity_for_export(conn, election_id):
             writer.writerow([_utc_text(int(time_ms)), event, *(_cell(t) for t in texts), revoting])
             n += 1

@@ -755,5 +755,6 @@ def page_audit(request: Request, election_id: str) -> Response:
         unavailable="",
         rows_read=found["rows_read"],
         bad_rows=len(found["bad_rows"]),
+        revoting=bool(found.get("revoting")),
         groups=_by_severity(findings),
     )

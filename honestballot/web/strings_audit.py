@@ -758,18 +758,19 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     # -- the HTML reports (honestballot audit --html/--observer-html --lang) ----------------
     "audit.html.revoting": (
-        "Журнал относится к голосованию с защитой переголосования: в проверках входов и "
-        "запросов кодов каждый избиратель указан не более одного раза и без строки "
-        "журнала, а строки журнала с ошибками — без их текста (для замены голоса нужен "
-        "вход, которого организатор не должен видеть).",
-        "Журнал қайта дауыс беруді қорғаумен өтетін дауыс беруге жатады: кірулер мен код "
-        "сұрауларын тексеруде әр сайлаушы бір реттен артық емес және журнал жолынсыз "
-        "көрсетіледі, ал журналдың қате жолдары — мәтінсіз (дауысты ауыстыру үшін кіру "
-        "керек, оны ұйымдастырушы көрмеуі тиіс).",
-        "The log is of an election with re-voting protection: each voter is listed at most "
-        "once per check of the sign-ins and code requests, without the log's line, and the "
-        "log's malformed rows without their text (replacing a vote needs a sign-in, which "
-        "the organiser must not see).",
+        "Журнал относится к голосованию с защитой переголосования: проверки читают только "
+        "первый вход и первый запрос кода каждого избирателя и не указывают строк журнала, "
+        "строки журнала с ошибками указаны без номера и текста, а размер журнала не "
+        "сообщается (для замены голоса нужен вход, которого организатор не должен видеть).",
+        "Журнал қайта дауыс беруді қорғаумен өтетін дауыс беруге жатады: тексерулер әр "
+        "сайлаушының тек алғашқы кіруін және алғашқы код сұрауын оқиды және журнал "
+        "жолдарын көрсетпейді, журналдың қате жолдары нөмірі мен мәтінсіз көрсетіледі, ал "
+        "журналдың көлемі айтылмайды (дауысты ауыстыру үшін кіру керек, оны ұйымдастырушы "
+        "көрмеуі тиіс).",
+        "The log is of an election with re-voting protection: the checks read each voter's "
+        "first sign-in and first code request only and list no line of the log, the log's "
+        "malformed rows are listed without their line or text, and the log's size is not "
+        "said (replacing a vote needs a sign-in, which the organiser must not see).",
     ),
     "audit.html.title": (
         "honestballot: проверка целостности",

@@ -1,8 +1,8 @@
 """The findings over the sign-ins of an election with re-voting protection (docs/audit.md,
-"Elections with re-voting protection"; docs/coercion.md §9): a voter who signed in
-again (a replacement needs a sign-in) is listed at most once per check, without the
-log's line, so that no output counts the voter's sign-ins or places the second one.
-The same log without the mark is audited as before."""
+"Elections with re-voting protection"; docs/coercion.md §9): the audit reads each voter's
+first sign-in and first code request only and lists no line of the log, so that nothing it
+outputs depends on whether a voter signed in again (a replacement needs a sign-in). The
+same log without the mark is audited as before."""
 
 from __future__ import annotations
 
@@ -13,10 +13,17 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from honestballot.audit.engine import run_audit
-from honestballot.audit.findings import AuditResult, Severity, to_json, write_csv
+from honestballot.audit.findings import (
+    AuditResult,
+    BadRowsError,
+    Severity,
+    to_json,
+    write_csv,
+)
 from honestballot.audit.report_html import render
 from honestballot.cli.audit import audit_command
 from honestballot.web.i18n import STRINGS
@@ -65,15 +72,26 @@ def _log() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return roll, events
 
 
-def _audit(tmp_path: Path, protected: str | None) -> tuple[AuditResult, list[dict[str, Any]]]:
-    roll, events = _log()
+def _run(
+    tmp_path: Path,
+    roll: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    protected: str | None,
+) -> AuditResult:
+    """The audit of ``roll`` and the log of ``events``, marked ``protected`` on every row
+    (``None``: a log with no ``revoting`` column)."""
     header: tuple[str, ...] = ACTIVITY_HEADER
     if protected is not None:
         header = (*ACTIVITY_HEADER, "revoting")
         events = [{**e, "revoting": protected} for e in events]
     roll_path = write_rows(tmp_path / "roll.csv", tuple(roll[0]), roll)
     log_path = write_rows(tmp_path / "activity.csv", header, events)
-    return run_audit(roll_path, log_path), roll
+    return run_audit(roll_path, log_path)
+
+
+def _audit(tmp_path: Path, protected: str | None) -> tuple[AuditResult, list[dict[str, Any]]]:
+    roll, events = _log()
+    return _run(tmp_path, roll, events, protected), roll
 
 
 def _records(result: AuditResult, check: str, voter: str) -> list[dict[str, Any]]:
@@ -120,17 +138,20 @@ def test_protected_log_lists_a_voter_once_without_lines(tmp_path: Path) -> None:
         for f in result.findings
         if f.check == "device.many_voters" and f.severity == Severity.MEDIUM
     )
-    # seven voters, each once; both devices still found, and dev-b's cluster still of four
+    # seven voters, each once; both devices found, each cluster of the voters whose first
+    # sign-in was there: dev-b's of three, without voter 0's second sign-in
     assert medium.count == 7 and medium.groups == 2
     assert {r["voter"] for r in medium.records} == {str(v["national_id"]) for v in roll[:7]}
-    assert all("cluster of 4" in str(r["detail"]) for r in medium.records)
+    sizes = {(r["group"], str(r["detail"]).split(";")[0]) for r in medium.records}
+    assert sizes == {("dev-a", "cluster of 4"), ("dev-b", "cluster of 3")}
+    assert result.series["clusters"]["device"] == [[3, 1], [4, 1]]
     for f in result.findings:
         if f.check in SIGN_IN_CHECKS:
             voters = [r["voter"] for r in f.records]
             assert len(voters) == len(set(voters)) == f.count
             assert all(r["line"] is None for r in f.records)
-    # the malformed row of the log is listed by file, line and reason, without its text
-    assert [(b.line, b.reason, b.text) for b in result.bad_rows] == [(46, "time: empty", "")]
+    # the malformed row of the log is listed by file and reason, without its line or text
+    assert [(b.line, b.reason, b.text) for b in result.bad_rows] == [(None, "time: empty", "")]
 
     findings, rows, html = _outputs(result, tmp_path)
     assert json.loads(findings)["revoting"] is True
@@ -192,3 +213,148 @@ def test_the_html_report_says_why_in_each_language(tmp_path: Path) -> None:
             assert done.exception is None, done.output
             note = escape(STRINGS["audit.html.revoting"][("ru", "kk", "en").index(lang)])
             assert (note in out.read_text("utf-8")) == (mark == "yes")
+
+
+# The reviewer's cases (issue 15 §9): each is a log, and the later events of voters who
+# already signed in (a replacement needs a sign-in). Marked, the audit's outputs must be
+# the same with them and without them: what a finding lists, its counts and groups, a
+# cluster's size and grade, the chart of device clusters, the lines and the HTML report.
+
+
+def _case_bands(roll: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A: a coercer's phone dev-c signs in voters 0-2; later voter 0 signs in on dev-b,
+    shared by six others (a cluster of 6 with six names would be listed as of 7)."""
+    events = [e for i in range(3) for e in _sign_in(i, roll[i], "dev-c")]
+    events += [e for i in range(3, 9) for e in _sign_in(20 + i, roll[i], "dev-b")]
+    events += [e for i in range(9, 30) for e in _sign_in(60 + i, roll[i], f"own-{i}")]
+    return events, _sign_in(200, roll[0], "dev-b")
+
+
+def _case_pair(roll: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """B: dev-c signs in voters 0-3; later voter 0 signs in on a tablet used by voter 20
+    alone (a pair found only with the second sign-in)."""
+    events = [e for i in range(4) for e in _sign_in(i, roll[i], "dev-c")]
+    events += [e for i in range(4, 30)
+               for e in _sign_in(60 + i, roll[i], "tab" if i == 20 else f"own-{i}")]  # fmt: skip
+    return events, _sign_in(200, roll[0], "tab")
+
+
+def _case_session(
+    roll: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """C: voter 0 signs in on dev-a with voters 1-3; later on dev-b (voters 4 and 5) in
+    session S, voter 5's (the session's check would place voter 0 at dev-b, the device's
+    at dev-a)."""
+    events = [e for i in range(4) for e in _sign_in(i, roll[i], "dev-a")]
+    events += _sign_in(30, roll[4], "dev-b") + _sign_in(31, roll[5], "dev-b", session="S")
+    events += [e for i in range(6, 30) for e in _sign_in(60 + i, roll[i], f"own-{i}")]
+    return events, _sign_in(200, roll[0], "dev-b", session="S")
+
+
+def _case_contact(
+    roll: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Codes: three strangers' codes go to voter 0's phone, two to a number K1 on no roll
+    line; later voter 0's own code goes to K1 (code.shared_contact would place voter 0 at
+    the own phone, code.foreign_contact at K1)."""
+    own, k1 = str(roll[0]["phone"]), "+77770000001"
+    events = _sign_in(0, roll[0], "d0", contact=own)
+    events += [e for i in (1, 2, 3) for e in _sign_in(i, roll[i], f"d{i}", contact=own)]
+    events += [e for i in (4, 5) for e in _sign_in(10 + i, roll[i], f"d{i}", contact=k1)]
+    events += [e for i in range(6, 30) for e in _sign_in(30 + i, roll[i], f"d{i}")]
+    return events, _sign_in(100, roll[0], "d0b", contact=k1)
+
+
+def _case_lines(roll: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """D: voters 0-9 sign in again on their own devices before a voter not on the roll
+    first appears and before a malformed row (their lines would count the sign-ins)."""
+    events = [e for i in range(30) for e in _sign_in(i, roll[i], f"own-{i}")]
+    later = [e for i in range(10) for e in _sign_in(100 + i, roll[i], f"own-{i}")]
+    tail = _sign_in(300, roll_row(41), "x")
+    tail.append({**tail[-1], "time": ""})
+    return events + tail, later + tail
+
+
+CASES = {
+    "bands": _case_bands,
+    "pair": _case_pair,
+    "session": _case_session,
+    "contact": _case_contact,
+    "lines": _case_lines,
+}
+
+
+def _logs(case: str, roll: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
+    """The case's log without the later events, and with them."""
+    before, later = CASES[case](roll)
+    # case D's later sign-ins come before the unknown voter's events and the malformed row
+    return before, (before[:60] if case == "lines" else before) + later
+
+
+def _seen(result: AuditResult) -> tuple[Any, ...]:
+    """Everything the organiser is given: the JSON, the charts' series, the HTML report."""
+    return to_json(result), result.series, render(result)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_later_sign_in_changes_nothing_in_a_protected_log(tmp_path: Path, case: str) -> None:
+    roll = [roll_row(i) for i in range(30)]
+    before, after = _logs(case, roll)
+    # unmarked, the later events show (the case is a real one) ...
+    assert _seen(_run(tmp_path, roll, after, "no")) != _seen(_run(tmp_path, roll, before, "no"))
+    # ... marked, nothing tells the two logs apart
+    assert _seen(_run(tmp_path, roll, after, "yes")) == _seen(_run(tmp_path, roll, before, "yes"))
+
+
+def _listed(result: AuditResult, voter: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """``(check, group, cluster size)`` of each record of ``voter``."""
+    x = str(voter["national_id"])
+    return [(f.check, str(r["group"]), str(r["detail"]).split(";")[0])
+            for f in result.findings for r in f.records if r["voter"] == x]  # fmt: skip
+
+
+def test_a_protected_log_places_a_voter_at_the_first_sign_in(tmp_path: Path) -> None:
+    """What the marked audit says in each case: every check of the sign-ins and code
+    requests places voter 0 where the first sign-in and first code request were, and
+    every cluster counts the voters it lists."""
+    roll = [roll_row(i) for i in range(30)]
+    seen = {case: _run(tmp_path, roll, _logs(case, roll)[1], "yes") for case in CASES}
+    bands = seen["bands"]
+    assert _listed(bands, roll[0]) == [("device.many_voters", "dev-c", "cluster of 3")]
+    dev_b = [r for f in bands.findings for r in f.records if r["group"] == "dev-b"]
+    assert len(dev_b) == 6 and all("cluster of 6" in str(r["detail"]) for r in dev_b)
+    assert bands.series["clusters"]["device"] == [[3, 1], [6, 1]]
+    assert _listed(seen["pair"], roll[0]) == [("device.many_voters", "dev-c", "cluster of 4")]
+    assert not [r for f in seen["pair"].findings for r in f.records if r["group"] == "tab"]
+    assert _listed(seen["session"], roll[0]) == [("device.many_voters", "dev-a", "cluster of 4")]
+    assert not [f for f in seen["session"].findings
+                if f.check == "session.many_voters" and f.count]  # fmt: skip
+    own = str(roll[0]["phone"]).lstrip("+")
+    assert _listed(seen["contact"], roll[0]) == [("code.shared_contact", own, "cluster of 4")]
+    lines = seen["lines"]
+    unknown = next(f for f in lines.findings if f.check == "activity.unknown_voter")
+    assert unknown.count == 1 and unknown.records[0]["line"] is None
+    assert [(b.line, b.reason) for b in lines.bad_rows] == [(None, "time: empty")]
+    # unmarked, the same logs list voter 0 at the later sign-ins too, and the lines
+    seen = {case: _run(tmp_path, roll, _logs(case, roll)[1], "no") for case in CASES}
+    assert ("device.many_voters", "dev-b", "cluster of 7") in _listed(seen["bands"], roll[0])
+    assert ("device.many_voters", "tab", "cluster of 2") in _listed(seen["pair"], roll[0])
+    assert ("session.many_voters", "S", "cluster of 2") in _listed(seen["session"], roll[0])
+    k1 = ("code.foreign_contact", "77770000001", "code sent to 77770000001 (on no roll line)")
+    assert k1 in _listed(seen["contact"], roll[0])
+    unknown = next(f for f in seen["lines"].findings if f.check == "activity.unknown_voter")
+    assert unknown.records[0]["line"] == 82
+
+
+def test_a_protected_log_that_stops_the_run_names_no_line(tmp_path: Path) -> None:
+    """Under ``--on-bad-row fail`` a malformed row of a marked log is named by file and
+    reason, as in the report; unmarked, by its line too."""
+    roll, events = _log()
+    roll_path = write_rows(tmp_path / "roll.csv", tuple(roll[0]), roll)
+    for mark, where in (("yes", "activity.csv: time: empty"), ("no", "activity.csv:46: ")):
+        log = write_rows(tmp_path / "activity.csv", (*ACTIVITY_HEADER, "revoting"),
+                         [{**e, "revoting": mark} for e in events])  # fmt: skip
+        with pytest.raises(BadRowsError) as stopped:
+            run_audit(roll_path, log, on_bad_row="fail")
+        assert [b.line for b in stopped.value.bad_rows] == [None if mark == "yes" else 46]
+        assert where in str(stopped.value)

@@ -242,8 +242,27 @@ def write_exports(store: SqlStore, directory: Path) -> tuple[Path, Path]:
     with roll_path.open("w", encoding="utf-8", newline="") as out:
         assert export_roll_csv(store, ELECTION, out) == 8
     with activity_path.open("w", encoding="utf-8", newline="") as out:
-        assert export_activity_csv(store, ELECTION, out) == 25
+        assert export_activity_csv(store, ELECTION, out) == EXPORTED_EVENTS
     return roll_path, activity_path
+
+
+#: the events write_exports logs and exports (three for each voter, one not on the roll)
+EXPORTED_EVENTS = 25
+
+
+def events_read(roll_path: Path, activity_path: Path) -> int:
+    """How many of the log's rows the audit reads, said of the same log unmarked (for a
+    log of an election with re-voting protection the audit does not say it)."""
+    with activity_path.open(encoding="utf-8", newline="") as fh:
+        rows = [{**r, "revoting": "no"} for r in csv.DictReader(fh)]
+    unmarked = activity_path.with_name("activity-unmarked.csv")
+    with unmarked.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(ACTIVITY_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    result = run_audit(roll_path, unmarked)
+    assert not result.revoting
+    return result.rows_read["activity"]
 
 
 def test_audit_reads_the_exports(store: SqlStore, tmp_path: Path) -> None:
@@ -276,8 +295,10 @@ def test_audit_reads_the_exports(store: SqlStore, tmp_path: Path) -> None:
     # malformed row, and every voter's events are matched to the roll.
     result = run_audit(roll_path, activity_path)
     assert result.bad_rows == []
-    # the log's size is not said for an election with re-voting protection (docs/audit.md)
+    # the log's size is not said for an election with re-voting protection (docs/audit.md);
+    # unmarked, the audit reads every row exported
     assert result.rows_read == {"roll": 8} and result.revoting
+    assert events_read(roll_path, activity_path) == EXPORTED_EVENTS
     assert result.roll_rows_without == {"birth_date": 8, "enrolled_at": 8, "organisation": 0}
     found = counts(result)
     assert found["contact.shared_phone"] == 2  # the couple, allowed by the exception
@@ -336,8 +357,10 @@ def test_audit_with_birth_dates_added(store: SqlStore, tmp_path: Path) -> None:
         writer.writerows(rows)
     result = run_audit(completed, activity_path)
     assert result.bad_rows == []
-    # the log's size is not said for an election with re-voting protection (docs/audit.md)
+    # the log's size is not said for an election with re-voting protection (docs/audit.md);
+    # unmarked, the audit reads every row exported
     assert result.rows_read == {"roll": 8} and result.revoting
+    assert events_read(completed, activity_path) == EXPORTED_EVENTS
     assert result.roll_rows_without == {"birth_date": 0, "enrolled_at": 8, "organisation": 0}
     found = counts(result)
     assert found["contact.shared_phone"] == 2  # the couple, allowed by the exception

@@ -1,15 +1,18 @@
 """The organiser's integrity audit of an election with re-voting protection: the service
 marks its activity export, and a voter who signed in again (a replacement needs a
-sign-in) is listed once, without the log's line (docs/audit.md, "Elections with re-voting
-protection"; docs/coercion.md §9). SQLite and PostgreSQL."""
+sign-in) is listed once, at the first sign-in, without the log's line, and the organiser's
+page says so (docs/audit.md, "Elections with re-voting protection"; docs/coercion.md §9).
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from honestballot.crypto.randomness import SeededRandomness
+from honestballot.web.i18n import LANGUAGES, STRINGS
 from tests.factories import (
     REVOTING_ELECTION,
     WEB_ROLL,
@@ -17,6 +20,7 @@ from tests.factories import (
     WebElection,
     open_revoting_election,
 )
+from tests.web.test_organiser import sign_in_page
 
 
 def test_a_second_sign_in_is_not_shown_to_the_organiser(
@@ -50,3 +54,23 @@ def test_a_second_sign_in_is_not_shown_to_the_organiser(
     assert [r["group"] for r in records if r["voter"] == ids[0]] == [
         next(r["group"] for r in records if r["voter"] == ids[1])
     ]
+    # each phone's cluster is of the voters whose first sign-in was there: the second
+    # phone's of two, as if voter 0 had never signed in on it
+    sizes = {r["group"]: r["detail"].split(";")[0] for r in records}
+    assert sorted(sizes.values()) == ["cluster of 2", "cluster of 3"]
+
+    # the organiser's page says so, in each language
+    sign_in_page(web.client, web.organiser_token)
+    for lang in LANGUAGES:
+        page = web.client.get(f"/organiser/e/{election.id}/audit?lang={lang}")
+        assert page.status_code == 200, page.text
+        note = STRINGS["audit.html.revoting"][LANGUAGES.index(lang)]
+        assert escape(note) in page.text
+
+
+def test_the_audit_page_of_another_election_says_nothing_of_re_voting(web: WebElection) -> None:
+    sign_in_page(web.client, web.organiser_token)
+    page = web.client.get(f"/organiser/e/{web.election_id}/audit?lang=en")
+    assert page.status_code == 200, page.text
+    assert 'id="audit-revoting"' not in page.text
+    assert escape(STRINGS["audit.html.revoting"][LANGUAGES.index("en")]) not in page.text

@@ -167,7 +167,7 @@ from honestballot.record.witness import (
 from honestballot.record.witness import (
     roll_signature as roll_signature_of,
 )
-from honestballot.service.board.log import BoardLog, no_election
+from honestballot.service.board.log import BoardLog, no_election, setup_body
 from honestballot.service.clock import now_ms
 from honestballot.store.sql import BatchView, KeyConflict, RowBuffer, SqlStore, StorageError, Tx
 
@@ -382,10 +382,7 @@ class ElectionService(BoardLog):
         if cached is not None:
             return cached
         with self.store.connect() as conn:
-            setup = self.store.event_at(conn, election_id, 0)
-        if setup is None or setup.kind != "setup":
-            raise ProtocolError(no_election(election_id))
-        body = parse_json(setup.line, limit=1 << 28)["body"]
+            body = setup_body(self.store, conn, election_id)
         loaded = context_from_setup(body, check_ceremony=False)
         self._contexts[election_id] = loaded
         return loaded
@@ -413,10 +410,7 @@ class ElectionService(BoardLog):
         """The ``setup`` event's body (the organiser's tool checks it against the
         fingerprint before it makes an encrypted roll)."""
         with self.store.connect() as conn:
-            setup = self.store.event_at(conn, election_id, 0)
-        if setup is None or setup.kind != "setup":
-            raise ProtocolError(no_election(election_id))
-        return parse_json(setup.line, limit=1 << 28)["body"]
+            return setup_body(self.store, conn, election_id)
 
     def exists(self, election_id: str) -> bool:
         """Whether the board holds election ``election_id``."""
