@@ -13,8 +13,8 @@ import zlib
 
 import pytest
 
-from honestballot.web.i18n import STRINGS
 from honestballot.service.reports import ReportRow
+from honestballot.web.i18n import STRINGS
 from tests.factories import WebElection
 from tests.web.test_observer import assert_clean_page
 
