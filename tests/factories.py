@@ -1021,6 +1021,30 @@ def election_secret(ceremony: DemoCeremony) -> Scalar:
     return secret
 
 
+def commitment_of(answer: Any) -> Commitment:
+    """The service's commitment in a 201 answer to ``registration-start``."""
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    return Commitment(
+        bytes.fromhex(body["nonce"]),
+        ciphertext_from_json(body["revokes"], "revokes"),
+        randomness_from_json(body["revokes_proof"], "revokes_proof"),
+    )
+
+
+def registration_body(reg: Registration, private: RegistrationPrivate) -> dict[str, Any]:
+    """What a device sends to ``registrations``."""
+    return {
+        "registration": registration_to_json(reg),
+        "private": registration_private_to_json(private),
+    }
+
+
+def cast_body(ballot: BallotV2, private: BallotPrivate) -> dict[str, Any]:
+    """What a device sends to ``ballots``."""
+    return {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
+
+
 @dataclass
 class RevotingDevice:
     """A voter's device in an election with re-voting protection, speaking the API as
@@ -1044,13 +1068,7 @@ class RevotingDevice:
         return self.post("registration-start", b"")
 
     def commitment(self, answer: Any) -> Commitment:
-        assert answer.status_code == 201, answer.text
-        body = answer.json()
-        return Commitment(
-            bytes.fromhex(body["nonce"]),
-            ciphertext_from_json(body["revokes"], "revokes"),
-            randomness_from_json(body["revokes_proof"], "revokes_proof"),
-        )
+        return commitment_of(answer)
 
     def registration(
         self,
@@ -1068,11 +1086,7 @@ class RevotingDevice:
         )
 
     def send_registration(self, reg: Registration, private: RegistrationPrivate) -> Any:
-        body = {
-            "registration": registration_to_json(reg),
-            "private": registration_private_to_json(private),
-        }
-        return self.post("registrations", body)
+        return self.post("registrations", registration_body(reg, private))
 
     def register(self, seed: CredentialSeed | None = None) -> tuple[CredentialSeed, Any]:
         """Register a new credential (a fresh seed unless given); (seed, answer)."""
@@ -1086,8 +1100,7 @@ class RevotingDevice:
         return encrypt_ballot_v2(ctx, seed, ctx.verifier_key, choice or CHOICE, self.rng)
 
     def cast(self, ballot: BallotV2, private: BallotPrivate) -> Any:
-        body = {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
-        return self.post("ballots", body)
+        return self.post("ballots", cast_body(ballot, private))
 
     def audit(self, ballot: BallotV2, opening: BallotOpening, private: BallotPrivate) -> Any:
         body = {

@@ -53,12 +53,7 @@ from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
 from honestballot.record.ballot import ballot_to_json, opening_to_json
-from honestballot.record.revoting import (
-    ballot_private_to_json,
-    ballot_v2_to_json,
-    registration_private_to_json,
-    registration_to_json,
-)
+from honestballot.record.revoting import ballot_private_to_json, ballot_v2_to_json
 from tests.databases import KINDS, fresh_database
 from tests.factories import (
     SMALL_SCHEDULE,
@@ -67,7 +62,9 @@ from tests.factories import (
     RevotingDevice,
     RevotingElection,
     WebElection,
+    cast_body,
     protected_election,
+    registration_body,
 )
 
 EXAMPLES = 25
@@ -333,14 +330,8 @@ def test_raw_bodies(fuzzed: tuple[RevotingElection, Auth]) -> None:
     registration, registration_private = device.registration(seed)  # a commitment unused
     ballot, opening, private = device.ballot(seed)
     documents = {
-        "registrations": {
-            "registration": registration_to_json(registration),
-            "private": registration_private_to_json(registration_private),
-        },
-        "ballots": {
-            "ballot": ballot_v2_to_json(ballot),
-            "private": ballot_private_to_json(private),
-        },
+        "registrations": registration_body(registration, registration_private),
+        "ballots": cast_body(ballot, private),
         "audits": {
             "ballot": ballot_v2_to_json(ballot),
             "opening": opening_to_json(opening),
