@@ -333,6 +333,19 @@ WEB_ROLL = [
 ]
 
 
+def larger_web_roll(voters: int) -> list[tuple[str, str, str, str, str]]:
+    """WEB_ROLL and more voters up to ``voters`` in all (e-mail only), spread over the four
+    stations: voter ``n`` (from 7) is ``9001013`` and ``n`` in five digits, of station
+    ``n % 4 + 1``."""
+    return [
+        *WEB_ROLL,
+        *(
+            (f"9001013{n:05d}", f"Voter {n}", "", f"v{n}@example.org", f"station-{n % 4 + 1}")
+            for n in range(len(WEB_ROLL) + 1, voters + 1)
+        ),
+    ]
+
+
 def web_roll_csv(rows: list[tuple[str, str, str, str, str]] = WEB_ROLL) -> bytes:
     lines = ["national_id,name,phone,email,unit"] + [",".join(r) for r in rows]
     return ("\n".join(lines) + "\n").encode()
@@ -1133,6 +1146,8 @@ def closed_protected_record(
     *,
     voters: Sequence[tuple[str, Sequence[dict[str, set[str]]], bool]] = CLOSED_VOTERS,
     audit: bool = True,
+    ceremony: DemoCeremony | None = None,
+    roll: Sequence[tuple[str, str, str, str, str]] = WEB_ROLL,
 ) -> Iterator[tuple[Record, RevotingElection, DemoCeremony]]:
     """A small election with re-voting protection run to its result, for the tests that
     need a whole record (the verifier's tamper suite, its Dask tests): the demo manifest
@@ -1141,15 +1156,20 @@ def closed_protected_record(
     device if the voter's flag says so), one batch posted during the vote, the first
     voter's device auditing a ballot (unless ``audit`` is false), the close at the next
     batch time and trustees 2 and 3 running it in process (tests/web/close_helpers.py).
+    ``ceremony``: another manifest and its ceremony (the web roll's units) instead;
+    ``roll``: the roll's rows (WEB_ROLL's form).
     Yields (the record with the board's secret, the election on its app, the ceremony);
     the randomness is seeded by ``seed`` (the record is not byte for byte reproducible:
     the service's own draws are not)."""
     from tests.web.close_helpers import run_close  # it imports this module
 
-    manifest = replace(demo_manifest(CLOSED_ELECTION), min_unit_size=2)
-    (directory / "ceremony").mkdir(parents=True, exist_ok=True)
-    ceremony = key_ceremony(manifest, directory / "ceremony", f"{seed} ceremony")
-    with protected_election(ceremony, directory / "app", seed, schedule=SMALL_SCHEDULE) as election:
+    if ceremony is None:
+        manifest = replace(demo_manifest(CLOSED_ELECTION), min_unit_size=2)
+        (directory / "ceremony").mkdir(parents=True, exist_ok=True)
+        ceremony = key_ceremony(manifest, directory / "ceremony", f"{seed} ceremony")
+    with protected_election(
+        ceremony, directory / "app", seed, schedule=SMALL_SCHEDULE, roll=roll
+    ) as election:
         services = election.web.services
         open_ms = services.batches.open_ms(election.id)
         assert open_ms is not None
