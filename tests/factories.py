@@ -333,6 +333,19 @@ WEB_ROLL = [
 ]
 
 
+def larger_web_roll(voters: int) -> list[tuple[str, str, str, str, str]]:
+    """WEB_ROLL and more voters up to ``voters`` in all (e-mail only), spread over the four
+    stations: voter ``n`` (from 7) is ``9001013`` and ``n`` in five digits, of station
+    ``n % 4 + 1``."""
+    return [
+        *WEB_ROLL,
+        *(
+            (f"9001013{n:05d}", f"Voter {n}", "", f"v{n}@example.org", f"station-{n % 4 + 1}")
+            for n in range(len(WEB_ROLL) + 1, voters + 1)
+        ),
+    ]
+
+
 def web_roll_csv(rows: list[tuple[str, str, str, str, str]] = WEB_ROLL) -> bytes:
     lines = ["national_id,name,phone,email,unit"] + [",".join(r) for r in rows]
     return ("\n".join(lines) + "\n").encode()
@@ -1035,6 +1048,30 @@ def election_secret(ceremony: DemoCeremony) -> Scalar:
     return secret
 
 
+def commitment_of(answer: Any) -> Commitment:
+    """The service's commitment in a 201 answer to ``registration-start``."""
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    return Commitment(
+        bytes.fromhex(body["nonce"]),
+        ciphertext_from_json(body["revokes"], "revokes"),
+        randomness_from_json(body["revokes_proof"], "revokes_proof"),
+    )
+
+
+def registration_body(reg: Registration, private: RegistrationPrivate) -> dict[str, Any]:
+    """What a device sends to ``registrations``."""
+    return {
+        "registration": registration_to_json(reg),
+        "private": registration_private_to_json(private),
+    }
+
+
+def cast_body(ballot: BallotV2, private: BallotPrivate) -> dict[str, Any]:
+    """What a device sends to ``ballots``."""
+    return {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
+
+
 @dataclass
 class RevotingDevice:
     """A voter's device in an election with re-voting protection, speaking the API as
@@ -1058,13 +1095,7 @@ class RevotingDevice:
         return self.post("registration-start", b"")
 
     def commitment(self, answer: Any) -> Commitment:
-        assert answer.status_code == 201, answer.text
-        body = answer.json()
-        return Commitment(
-            bytes.fromhex(body["nonce"]),
-            ciphertext_from_json(body["revokes"], "revokes"),
-            randomness_from_json(body["revokes_proof"], "revokes_proof"),
-        )
+        return commitment_of(answer)
 
     def registration(
         self,
@@ -1082,11 +1113,7 @@ class RevotingDevice:
         )
 
     def send_registration(self, reg: Registration, private: RegistrationPrivate) -> Any:
-        body = {
-            "registration": registration_to_json(reg),
-            "private": registration_private_to_json(private),
-        }
-        return self.post("registrations", body)
+        return self.post("registrations", registration_body(reg, private))
 
     def register(self, seed: CredentialSeed | None = None) -> tuple[CredentialSeed, Any]:
         """Register a new credential (a fresh seed unless given); (seed, answer)."""
@@ -1100,8 +1127,7 @@ class RevotingDevice:
         return encrypt_ballot_v2(ctx, seed, ctx.verifier_key, choice or CHOICE, self.rng)
 
     def cast(self, ballot: BallotV2, private: BallotPrivate) -> Any:
-        body = {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
-        return self.post("ballots", body)
+        return self.post("ballots", cast_body(ballot, private))
 
     def audit(self, ballot: BallotV2, opening: BallotOpening, private: BallotPrivate) -> Any:
         body = {
@@ -1134,6 +1160,8 @@ def closed_protected_record(
     *,
     voters: Sequence[tuple[str, Sequence[dict[str, set[str]]], bool]] = CLOSED_VOTERS,
     audit: bool = True,
+    ceremony: DemoCeremony | None = None,
+    roll: Sequence[tuple[str, str, str, str, str]] = WEB_ROLL,
 ) -> Iterator[tuple[Record, RevotingElection, DemoCeremony]]:
     """A small election with re-voting protection run to its result, for the tests that
     need a whole record (the verifier's tamper suite, its Dask tests): the demo manifest
@@ -1142,15 +1170,20 @@ def closed_protected_record(
     device if the voter's flag says so), one batch posted during the vote, the first
     voter's device auditing a ballot (unless ``audit`` is false), the close at the next
     batch time and trustees 2 and 3 running it in process (tests/web/close_helpers.py).
+    ``ceremony``: another manifest and its ceremony (the web roll's units) instead;
+    ``roll``: the roll's rows (WEB_ROLL's form).
     Yields (the record with the board's secret, the election on its app, the ceremony);
     the randomness is seeded by ``seed`` (the record is not byte for byte reproducible:
     the service's own draws are not)."""
     from tests.web.close_helpers import run_close  # it imports this module
 
-    manifest = replace(demo_manifest(CLOSED_ELECTION), min_unit_size=2)
-    (directory / "ceremony").mkdir(parents=True, exist_ok=True)
-    ceremony = key_ceremony(manifest, directory / "ceremony", f"{seed} ceremony")
-    with protected_election(ceremony, directory / "app", seed, schedule=SMALL_SCHEDULE) as election:
+    if ceremony is None:
+        manifest = replace(demo_manifest(CLOSED_ELECTION), min_unit_size=2)
+        (directory / "ceremony").mkdir(parents=True, exist_ok=True)
+        ceremony = key_ceremony(manifest, directory / "ceremony", f"{seed} ceremony")
+    with protected_election(
+        ceremony, directory / "app", seed, schedule=SMALL_SCHEDULE, roll=roll
+    ) as election:
         services = election.web.services
         open_ms = services.batches.open_ms(election.id)
         assert open_ms is not None

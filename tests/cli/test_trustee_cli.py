@@ -1,6 +1,12 @@
 """A whole key ceremony, an election on the service, and the tally's decryption through
 ``honestballot trustee``; ``decrypt`` makes a share only for the tally of a verified,
-closed election record of the trustee's own election."""
+closed election record of the trustee's own election.
+
+A complaint disqualifies a dealer, and the trustees left run the close of an election with
+re-voting protection under the key (in process, tests/web/close_helpers.py), whose
+``close-round`` refuses a trustee of another ceremony.  The tally and shares of version
+1's flow (the ``city`` election) go with it (docs/coercion.md §14 item 8; the close with
+the command line: tests/web/test_close_stage_a.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +32,14 @@ from honestballot.record.codec import canonical_bytes
 from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record_file
-from tests.factories import board_secret_of, label, resign
+from tests.factories import (
+    WEB_ROLL,
+    DemoCeremony,
+    board_secret_of,
+    closed_protected_record,
+    label,
+    resign,
+)
 
 N, K = 3, 2
 COUNTS = {"mayor/alice": 4, "mayor/bob": 2, "mayor/against-all": 0}
@@ -168,9 +181,20 @@ def run_election(tmp: Path, secrets: list[Path], election_id: str = ELECTION_ID)
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> Election:
+def city_ceremony(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    """The directory of a whole key ceremony of the city's election, and its secrets."""
     directory = tmp_path_factory.mktemp("city")
-    return run_election(directory, ceremony(directory))
+    return directory, ceremony(directory)
+
+
+@pytest.fixture(scope="module")
+def city(city_ceremony: tuple[Path, list[Path]]) -> Election:
+    return run_election(*city_ceremony)
+
+
+def centre_roll() -> list[tuple[str, str, str, str, str]]:
+    """The web roll's voters, all of the city's one unit."""
+    return [(*row[:4], "centre") for row in WEB_ROLL]
 
 
 def decrypt(election: Election, trustee: int, out: Path, *extra: str | Path) -> Result:
@@ -319,7 +343,9 @@ def test_a_record_of_another_election_or_key_is_refused(city: Election, tmp_path
     assert not out.exists()
 
 
-def test_cli_complaint_disqualifies_a_dealer(city: Election, tmp_path: Path) -> None:
+def test_cli_complaint_disqualifies_a_dealer(
+    city_ceremony: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
     secrets = ceremony(tmp_path, corrupt_dealer_1_to_2=True)
     complaints = json.loads((tmp_path / "complaints-2.json").read_text())
     assert [(c["dealer"], c["label"]) for c in complaints["complaints"]] == [(1, "y1")]
@@ -333,20 +359,34 @@ def test_cli_complaint_disqualifies_a_dealer(city: Election, tmp_path: Path) -> 
     ]
     # a bad share of a tag key disqualifies its dealer for all three keys
     assert key_obj["rulings"][0]["upheld"] is True and key_obj["rulings"][0]["label"] == "y1"
-    election = run_election(tmp_path, secrets)
-    for i in (2, 3):
-        decrypt(election, i, tmp_path / f"share-{i}.json")
-    run("combine", "--election-key", election.key, "--tally", election.tally,
-        "--shares", tmp_path / "share-2.json", tmp_path / "share-3.json",
-        "--max-count", 20, "--out", tmp_path / "d.json")  # fmt: skip
-    assert counts_of(tmp_path / "d.json") == COUNTS
-
-    # the same election id and manifest, but another ceremony's key: the record of the
-    # first election is not this trustee's
-    exc = fails("decrypt", "--secret", secrets[1], "--record", city.record, "--workers", 1,
-                "--out", tmp_path / "share.json")  # fmt: skip
-    assert isinstance(exc, ProtocolError)
-    assert "the election key in the record is not the one this trustee accepted" in str(exc)
+    # trustees 2 and 3, qualified, run the close of an election with re-voting
+    # protection under this key (its tag keys too): COUNTS, one voter voting twice
+    key = rec.load((tmp_path / "election-key.json").read_bytes(), rec.decode_election_key,
+                   "k", large=True)  # fmt: skip
+    qualified = [rec.load(secrets[i].read_bytes(), rec.decode_trustee_secret, "s") for i in (1, 2)]
+    choices = [entry.split("/")[1] for entry, count in COUNTS.items() for _ in range(count)]
+    voters = [
+        (row[0], ({"mayor": {"bob"}}, {"mayor": {choice}}) if i == 0 else ({"mayor": {choice}},),
+         False)
+        for i, (row, choice) in enumerate(zip(WEB_ROLL, choices, strict=True))
+    ]  # fmt: skip
+    with closed_protected_record(
+        tmp_path / "protected", "disqualified dealer", voters=voters, audit=False,
+        ceremony=DemoCeremony(city_manifest(), key, qualified), roll=centre_roll(),
+    ) as (record, election, _):  # fmt: skip
+        result = election.web.client.get(f"/api/e/{ELECTION_ID}/results").json()
+        assert {c["id"]: c["count"] for c in result["counts"]} == COUNTS
+        assert result["trustees"] == [2, 3]
+        # the same election id and manifest, but another ceremony's key: the record is
+        # not this trustee's
+        path = tmp_path / "record.jsonl"
+        path.write_bytes(b"\n".join(record.lines) + b"\n")
+        other = city_ceremony[1][1]
+        exc = fails("close-round", "--secret", other, "--record", path, "--workers", 1,
+                    "--out", tmp_path / "close.jsonl")  # fmt: skip
+        assert isinstance(exc, ProtocolError)
+        assert "the election key in the record is not the one this trustee accepted" in str(exc)
+        assert not (tmp_path / "close.jsonl").exists()
 
 
 def test_tampered_election_key_and_existing_secret_are_refused(tmp_path: Path) -> None:

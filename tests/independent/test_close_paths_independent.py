@@ -32,11 +32,11 @@ from honestballot.verify.verifier import Report, verify_record
 from tests.databases import fresh_database
 from tests.factories import (
     WEB_ELECTION,
-    WEB_ROLL,
     DemoCeremonies,
     DemoCeremony,
     board_secret_of,
     key_ceremony,
+    larger_web_roll,
     open_revoting_election,
     open_web_election,
     publish_signed_station,
@@ -55,13 +55,7 @@ pytestmark = pytest.mark.slow
 #: §8.3: this one admits one, so the roll has 100 voters)
 MIXED = "council"
 #: the web roll: WEB_ROLL and 94 more voters, spread over the four stations
-ROLL = [
-    *WEB_ROLL,
-    *(
-        (f"9001013{n:05d}", f"Voter {n}", "", f"v{n}@example.org", f"station-{n % 4 + 1}")
-        for n in range(7, 101)
-    ),
-]
+ROLL = larger_web_roll(100)
 #: (national ID, the choices it casts in order); the first one's five ballots are padded
 #: to six, the padding row above them
 VOTERS = [

@@ -1,16 +1,22 @@
-"""``kill -9`` loses no acknowledged ballot, over HTTP, on SQLite and on PostgreSQL.
+"""``kill -9`` loses no acknowledged registration or ballot, over HTTP, on SQLite and on
+PostgreSQL, in an election with re-voting protection.
 
-The election is set up through the service layer; ``honestballot serve`` runs as a
-subprocess (one worker on SQLite, two on PostgreSQL) in its own process group.  Voters
-sign in over the JSON API, then several client threads cast ballots and re-votes and
-record every receipt they are given.  Mid-load the whole process group gets ``SIGKILL``
-(what a power cut does to the service; the database itself survives, as it would on its
-own disk or host).  The service is started again on the same database; every ballot whose
-request died with the server is sent again (an identical retry: 200 with its original
-receipt if it had been committed, 201 if not), and one more re-vote shows that casting goes
-on.  Then the record is exported and checked: every receipt's tracking hash is on the board
-at the receipt's sequence number, the board holds no ballot without a receipt and none
-twice, and the independent verifier accepts the whole record.
+The election is set up through the service layer (its encrypted roll made as
+``make-roll`` makes it; a schedule whose one batch is due an hour after the open, so that
+nothing is posted while the test runs); ``honestballot serve`` runs as a subprocess (one
+worker on SQLite, two on PostgreSQL) in its own process group.  Voters sign in over the
+JSON API, then several client threads register each voter's credential (the service's
+commitment, then the registration made on the "device" with the voter's letter) and cast
+its ballots and re-votes, recording every answer they are given.  Mid-load the whole
+process group gets ``SIGKILL`` (what a power cut does to the service; the database
+itself survives, as it would on its own disk or host).  The service is started again on
+the same database; every registration and ballot whose request died with the server is
+sent again (an identical retry: 200 with its original answer if it had been committed,
+201 if not; a registration whose commitment was never answered starts again), and one
+more re-vote shows that casting goes on.  Then the queue for the board holds exactly the
+acknowledged registrations and ballots, each once; the batch that is due posts every one
+of them, each at its own place (a receipt says "included" at that place), and the
+verifier accepts the record.
 """
 
 from __future__ import annotations
@@ -28,30 +34,49 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
-from honestballot.crypto.randomness import SeededRandomness
-from honestballot.protocol.ballot import encrypt_ballot
-from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.cli.organiser_roll import Voter as RollVoter
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.protocol.ballot_v2 import CAP, encrypt_ballot_v2
+from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
+from honestballot.protocol.election import ElectionContext
+from honestballot.protocol.letters import LetterSecret
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
-from honestballot.record.ballot import ballot_from_json, ballot_to_json
+from honestballot.protocol.registration import make_registration
+from honestballot.protocol.schedule import Schedule
 from honestballot.service.board.election import ElectionService
-from honestballot.service.demo import run_key_ceremony
 from honestballot.service.messages.senders import latest_code_for
 from honestballot.service.voters.roll import Roll
 from honestballot.service.voters.roll_csv import normalize_phone
+from honestballot.store.schema import board_queue
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import verify_record
+from tests.factories import (
+    DemoCeremony,
+    cast_body,
+    commitment_of,
+    key_ceremony,
+    make_encrypted_roll,
+    no_noise,
+    open_web_app,
+    registration_body,
+)
 
 ELECTION = "durability"
-VOTERS = 16
-BALLOTS_EACH = 10  # a first ballot and 9 re-votes, each superseding the one before
+VOTERS = 12
+BALLOTS_EACH = 6  # a first ballot and 5 re-votes under the one credential
 THREADS = 4
-KILL_AFTER = 50  # receipts received before the SIGKILL (of 160 ballots)
+KILL_AFTER = 30  # answers received before the SIGKILL (of 12 registrations and 72 ballots)
 START_TIMEOUT_S = 30.0
+#: one batch, due an hour after the open, with room for every registration and ballot
+#: (the spare re-vote after the restart too)
+SCHEDULE = Schedule(3600, ((VOTERS * BALLOTS_EACH + 1, VOTERS),), cover=no_noise(0))
+assert BALLOTS_EACH + 1 <= CAP
 
 
 def _label(text: str) -> Label:
@@ -76,18 +101,22 @@ class Voter:
     national_id: str
     phone: str
     address: str
-    credential: VoterCredential
+    letter: LetterSecret
+    seed: CredentialSeed
+    #: the bodies of its casts, made in advance
     ballots: list[bytes] = field(default_factory=list)
+    #: the body of its registration once made (sent again as it is)
+    registration: bytes | None = None
     client: httpx.Client | None = None
     csrf: str = ""
 
 
 @dataclass(frozen=True)
-class Receipt:
+class Answer:
     voter: int
-    ballot: int
+    #: "registration", or the ballot's index
+    what: str | int
     status: int
-    seq: int
     tracking_hash: str
 
 
@@ -174,36 +203,44 @@ def serving(url: str, workers: int, directory: Path) -> Iterator[Serve]:
         server.kill()
 
 
-def _setup(url: str, directory: Path) -> list[Voter]:
-    """Create and open the election; every voter's credential and ballots, made in advance."""
-    manifest = _manifest()
+def _setup(url: str, directory: Path) -> tuple[list[Voter], ElectionContext, DemoCeremony]:
+    """Create the election with its encrypted roll and open it; every voter's letter,
+    credential seed and ballots, made in advance."""
+    (directory / "ceremony").mkdir()
+    ceremony = key_ceremony(_manifest(), directory / "ceremony", ELECTION)
     rng = SeededRandomness("durability")
-    key, _ = run_key_ceremony(manifest, directory, rng)
-    voters = []
+    people = []
     for i in range(VOTERS):
         phone = normalize_phone(f"+7 701 555 {i:04d}")
         assert phone is not None
-        voters.append(
-            Voter(f"{770000000000 + i}", phone, f"198.18.7.{i}", generate_credential(rng))
-        )
+        people.append((f"{770000000000 + i}", phone, ("north", "south")[i % 2]))
     roll = ["national_id,name,phone,email,unit"] + [
-        f"{v.national_id},Voter {i},+{v.phone},,{('north', 'south')[i % 2]}"
-        for i, v in enumerate(voters)
+        f"{nid},Voter {i},+{phone},,{unit}" for i, (nid, phone, unit) in enumerate(people)
     ]
+    organiser = random_nonzero_scalar(rng)
     store = SqlStore(url)
     try:
-        service = ElectionService(store)
-        ctx = service.create(manifest, key, unprotected=True)
+        service = ElectionService(store, rng)
+        ctx = service.create(
+            ceremony.manifest, ceremony.key, organiser_key=base_mul(organiser), schedule=SCHEDULE
+        )
         Roll(store).import_csv(ELECTION, ("\n".join(roll) + "\n").encode())
-        service.open(ELECTION, roll=lambda conn: Roll(store).summary_body(ELECTION, conn))
+        letters = make_encrypted_roll(
+            service, Roll(store), ELECTION, organiser,
+            [RollVoter(nid, f"Voter {i}", unit) for i, (nid, _, unit) in enumerate(people)],
+            rng, open_=True,
+        )  # fmt: skip
     finally:
         store.close()
-    for i, v in enumerate(voters):
+    voters = []
+    for i, (nid, phone, _) in enumerate(people):
+        v = Voter(nid, phone, f"198.18.7.{i}", letters[nid], generate_seed(rng, ctx.base_hash))
         for b in range(BALLOTS_EACH + 1):  # one spare for the re-vote after the restart
-            choice = frozenset({f"cand-{(i + b) % 5 + 1}"})
-            ballot, _ = encrypt_ballot(ctx, v.credential, {"chair": choice}, rng)
-            v.ballots.append(json.dumps(ballot_to_json(ballot)).encode())
-    return voters
+            choice = {"chair": {f"cand-{(i + b) % 5 + 1}"}}
+            ballot, _, private = encrypt_ballot_v2(ctx, v.seed, ctx.verifier_key, choice, rng)
+            v.ballots.append(json.dumps(cast_body(ballot, private)).encode())
+        voters.append(v)
+    return voters, ctx, ceremony
 
 
 def _connect(v: Voter, base: str) -> None:
@@ -231,32 +268,42 @@ def _sign_in(v: Voter, server: Serve) -> None:
     body = {"national_id": v.national_id, "code": code}
     r = v.client.post(f"{api}/session", json=body, headers=headers)
     assert r.status_code == 200, r.text
-    body = {"credential": v.credential.public.hex()}
-    r = v.client.post(f"{api}/credential", json=body, headers=headers)
-    assert r.status_code == 201, r.text
 
 
-def _cast(v: Voter, ballot: int) -> httpx.Response:
+def _post(v: Voter, what: str, body: bytes) -> httpx.Response:
     assert v.client is not None
     return v.client.post(
-        f"/api/e/{ELECTION}/ballots",
-        content=v.ballots[ballot],
+        f"/api/e/{ELECTION}/revoting/{what}",
+        content=body,
         headers={"x-csrf-token": v.csrf, "content-type": "application/json"},
     )
 
 
-def _receipt(voter: int, ballot: int, r: httpx.Response) -> Receipt:
-    body: dict[str, Any] = r.json()["receipt"]
-    return Receipt(voter, ballot, r.status_code, int(body["seq"]), str(body["tracking_hash"]))
+def _make_registration(v: Voter, ctx: ElectionContext, rng: SeededRandomness) -> None:
+    """The service's commitment for the voter's session, then the registration the
+    device makes on it (kept, to be sent again as it is)."""
+    commitment = commitment_of(_post(v, "registration-start", b""))
+    made = make_registration(
+        ctx.base_hash, ctx.public_key, ctx.verifier_key, commitment, v.seed, v.letter, rng
+    )
+    v.registration = json.dumps(registration_body(*made)).encode()
+
+
+def _answer(voter: int, what: str | int, r: httpx.Response) -> Answer:
+    return Answer(voter, what, r.status_code, str(r.json()["tracking_hash"]))
 
 
 class Load:
-    """Client threads casting every voter's ballots in rounds until the server dies."""
+    """Client threads registering every voter's credential and casting its ballots in
+    rounds until the server dies."""
 
-    def __init__(self, voters: list[Voter]) -> None:
+    def __init__(self, voters: list[Voter], ctx: ElectionContext) -> None:
         self.voters = voters
-        self.receipts: list[Receipt] = []
-        self.in_doubt: list[tuple[int, int]] = []  # (voter, ballot) whose request died
+        self.ctx = ctx
+        self.answers: list[Answer] = []
+        #: (voter, what) whose request died: "start" (the commitment), "registration",
+        #: or a ballot's index
+        self.in_doubt: list[tuple[int, str | int]] = []
         self.unexpected: list[str] = []
         self.lock = threading.Lock()
         self.threads = [
@@ -273,86 +320,131 @@ class Load:
             t.join(max(0.0, deadline - time.monotonic()))
         assert not any(t.is_alive() for t in self.threads), "a client thread hung"
 
+    def _send(self, i: int, what: str | int) -> bool:
+        """Register (``what`` "registration") or cast ballot ``what`` for voter ``i``;
+        whether the load goes on."""
+        v = self.voters[i]
+        try:
+            if what == "registration":
+                try:
+                    _make_registration(v, self.ctx, SeededRandomness(f"device {i}"))
+                except httpx.TransportError:
+                    what = "start"
+                    raise
+                r = _post(v, "registrations", v.registration or b"")
+            else:
+                assert isinstance(what, int)
+                r = _post(v, "ballots", v.ballots[what])
+        except httpx.TransportError:
+            with self.lock:
+                self.in_doubt.append((i, what))
+            return False
+        except AssertionError as exc:  # the commitment was refused
+            with self.lock:
+                self.unexpected.append(f"voter {i} {what}: {exc}")
+            return False
+        with self.lock:
+            if r.status_code == 201:
+                self.answers.append(_answer(i, what, r))
+                return True
+            self.unexpected.append(f"voter {i} {what}: {r.status_code} {r.text}")
+            return False
+
     def _run(self, thread: int) -> None:
         mine = range(thread, len(self.voters), THREADS)
         for ballot in range(BALLOTS_EACH):
             for i in mine:
-                try:
-                    r = _cast(self.voters[i], ballot)
-                except httpx.TransportError:
-                    with self.lock:
-                        self.in_doubt.append((i, ballot))
+                if ballot == 0 and not self._send(i, "registration"):
                     return
-                with self.lock:
-                    if r.status_code == 201:
-                        self.receipts.append(_receipt(i, ballot, r))
-                    else:
-                        self.unexpected.append(
-                            f"voter {i} ballot {ballot}: {r.status_code} {r.text}"
-                        )
-                        return
+                if not self._send(i, ballot):
+                    return
 
 
-def _board(lines: list[bytes]) -> dict[int, str]:
-    """seq -> tracking hash of every ``ballot`` event in the record."""
-    found = {}
-    for line in lines:
-        obj = json.loads(line)
-        if obj.get("type") == "event" and obj["kind"] == "ballot":
-            ballot = ballot_from_json(obj["body"]["ballot"])
-            found[int(obj["seq"])] = ballot.tracking_hash().hex()
-    return found
+def _queue(store: SqlStore) -> list[tuple[str, str, int | None]]:
+    """(kind, tracking hash, posted seq) of every item queued for the board."""
+    q = select(board_queue.c.kind, board_queue.c.tracking_hash, board_queue.c.posted_seq).where(
+        board_queue.c.election_id == ELECTION
+    )
+    with store.engine.connect() as conn:
+        return [(str(k), bytes(h).hex(), s) for k, h, s in conn.execute(q)]
 
 
-def test_sigkill_loses_no_acknowledged_ballot(database_url: str, tmp_path: Path) -> None:
-    voters = _setup(database_url, tmp_path)
+def test_sigkill_loses_no_acknowledged_registration_or_ballot(
+    database_url: str, tmp_path: Path
+) -> None:
+    voters, ctx, ceremony = _setup(database_url, tmp_path)
     workers = 1 if database_url.startswith("sqlite") else 2
-    load = Load(voters)
+    load = Load(voters, ctx)
     try:
         with serving(database_url, workers, tmp_path) as server:
             with ThreadPoolExecutor(THREADS) as pool:
                 list(pool.map(lambda v: _sign_in(v, server), voters))
             load.start()
-            deadline = time.monotonic() + 40
-            while len(load.receipts) < KILL_AFTER and time.monotonic() < deadline:
+            deadline = time.monotonic() + 60
+            while len(load.answers) < KILL_AFTER and time.monotonic() < deadline:
                 if load.unexpected or not any(t.is_alive() for t in load.threads):
                     break
                 time.sleep(0.005)
             assert not load.unexpected, load.unexpected
-            assert len(load.receipts) >= KILL_AFTER, f"only {len(load.receipts)} receipts in 40 s"
-            server.kill()  # mid-load: the threads are still casting
+            assert len(load.answers) >= KILL_AFTER, f"only {len(load.answers)} answers in 60 s"
+            server.kill()  # mid-load: the threads are still sending
             load.join(30)
         assert not load.unexpected, load.unexpected
-        attempted = len(load.receipts) + len(load.in_doubt)
-        assert attempted < VOTERS * BALLOTS_EACH, "the load had finished before the kill"
+        attempted = len(load.answers) + len(load.in_doubt)
+        assert attempted < VOTERS * (BALLOTS_EACH + 1), "the load had finished before the kill"
         assert load.in_doubt, "every unfinished thread ends on a request the kill cut off"
 
         with serving(database_url, workers, tmp_path) as server:
             # sessions are signed with a key kept in the database: they outlive the process
             for v in voters:
                 _connect(v, server.base)
-            for i, ballot in load.in_doubt:
-                r = _cast(voters[i], ballot)
+            for i, what in load.in_doubt:
+                v = voters[i]
+                if what == "start":  # no commitment was answered: the device starts again
+                    _make_registration(v, ctx, SeededRandomness(f"device {i} again"))
+                    what = "registration"
+                body = v.registration if what == "registration" else v.ballots[int(what)]
+                assert body is not None
+                r = _post(v, "registrations" if what == "registration" else "ballots", body)
                 assert r.status_code in (200, 201), r.text
-                load.receipts.append(_receipt(i, ballot, r))
-            r = _cast(voters[0], BALLOTS_EACH)
+                load.answers.append(_answer(i, what, r))
+            r = _post(voters[0], "ballots", voters[0].ballots[BALLOTS_EACH])
             assert r.status_code == 201, r.text
-            load.receipts.append(_receipt(0, BALLOTS_EACH, r))
+            load.answers.append(_answer(0, BALLOTS_EACH, r))
     finally:
         for v in voters:
             if v.client is not None:
                 v.client.close()
 
-    store = SqlStore(database_url)
-    try:
-        lines = list(ElectionService(store).record_lines(ELECTION))
-    finally:
-        store.close()
-    board = _board(lines)
-    for receipt in load.receipts:
-        assert board.get(receipt.seq) == receipt.tracking_hash, f"lost: {receipt}"
-    receipted = {r.tracking_hash for r in load.receipts}
-    assert sorted(board.values()) == sorted(receipted), "a ballot on the board has no receipt"
+    acknowledged = {
+        ("registration" if a.what == "registration" else "cast-row", a.tracking_hash)
+        for a in load.answers
+    }
+    assert len(acknowledged) == len(load.answers), "one registration or ballot answered twice"
+    registered = {a.voter for a in load.answers if a.what == "registration"}
+    assert {a.voter for a in load.answers} == registered  # each voter cast after registering
+    with open_web_app(ceremony, tmp_path / "after", database_url) as web:
+        services = web.services
+        queued = _queue(services.store)
+        # the queue holds every acknowledged registration and ballot, once, and nothing else
+        assert sorted((kind, h) for kind, h, _ in queued) == sorted(acknowledged)
+        assert all(seq is None for _, _, seq in queued), "posted before its batch was due"
+        # the batch that is due posts every one of them
+        services.batches.post_delay_ms = 0
+        open_ms = services.batches.open_ms(ELECTION)
+        assert open_ms is not None
+        services.elections.clock = lambda: open_ms + SCHEDULE.interval * 1000
+        assert services.batches.post_due(ELECTION) == 1
+        posted = _queue(services.store)
+        seqs = [seq for _, _, seq in posted]
+        assert None not in seqs and len(set(seqs)) == len(seqs), "not posted, or twice"
+        lines = list(services.elections.record_lines(ELECTION))
+        events = [json.loads(line) for line in lines]
+        kinds = {ev["seq"]: ev["kind"] for ev in events if ev.get("type") == "event"}
+        for kind, tracking, seq in posted:
+            assert kinds[seq] == kind, (kind, tracking, seq)
+            if kind == "cast-row":
+                receipt = web.client.get(f"/api/e/{ELECTION}/revoting/ballots/{tracking}")
+                assert receipt.json() == {**receipt.json(), "status": "included", "seq": seq}
     report = verify_record(lines, workers=1)
     assert report.passed, [f"{c.name}: {c.detail}" for c in report.failures]
-    assert report.stats["ballots_cast"] == len(receipted)

@@ -2,17 +2,21 @@
 
 The schema is read from the app (``/openapi.json``) and every operation in it is called
 with generated requests (valid and invalid ones) against the in-process ASGI app, over
-SQLite and PostgreSQL, with an open election, a signed-in voter and an organiser token,
-so that requests get past authentication into the code behind it.  Half the generated
-requests name the real election instead of a random election id.
+SQLite and PostgreSQL, with an open election with re-voting protection (one of each
+test's own: the fuzzing may change it), a signed-in voter and an organiser token, so that
+requests get past authentication into the code behind it.  Half the generated requests
+name the real election instead of a random election id.
 
 Checks: no response is a server error (5xx), and each response's content type and body
 agree with what the schema declares for its status.  Statuses the schema does not list
 (401, 403, 404, 409, 429…) are not held against it.
 
-The schema documents no request body for the raw-body operations (cast, audit, roll,
-decryption shares…), so schemathesis cannot reach their parsers; ``test_raw_bodies``
-fuzzes cast and audit with mutations of a real ballot instead.
+The schema documents no request body for the raw-body operations (registration, cast,
+audit, roll, the close's objects…), so schemathesis cannot reach their parsers;
+``test_raw_bodies`` fuzzes registration, cast and audit of re-voting protection with
+mutations of a real registration and ballot instead.  ``test_version_1s_raw_bodies`` does
+the same to version 1's cast and audit on version 1's election (``web``): those routes
+go with version 1's flow (docs/coercion.md §14 item 8).
 
 Runs are reproducible: Hypothesis is derandomised and has no deadline.
 
@@ -28,11 +32,13 @@ import copy
 import json
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import hypothesis.strategies as st
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import APIOperation, Case, GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -47,7 +53,19 @@ from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
 from honestballot.record.ballot import ballot_to_json, opening_to_json
-from tests.factories import WEB_ROLL, WebElection
+from honestballot.record.revoting import ballot_private_to_json, ballot_v2_to_json
+from tests.databases import KINDS, fresh_database
+from tests.factories import (
+    SMALL_SCHEDULE,
+    WEB_ROLL,
+    DemoCeremony,
+    RevotingDevice,
+    RevotingElection,
+    WebElection,
+    cast_body,
+    protected_election,
+    registration_body,
+)
 
 EXAMPLES = 25
 #: cast and audit bodies: cheap to try, and where the parsers are
@@ -106,12 +124,30 @@ def _hypothesis_restored() -> Iterator[None]:
         schemathesis_hypothesis.setup._is_patched = False  # type: ignore[attr-defined]
 
 
+@pytest.fixture(params=KINDS)
+def fuzzed(
+    request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
+) -> Iterator[tuple[RevotingElection, Auth]]:
+    """An open election with re-voting protection of the test's own, its voter signed in
+    on the app's client."""
+    with (
+        fresh_database(request.param, tmp_path / "db") as url,
+        protected_election(
+            web_ceremony, tmp_path, "fuzz", url=url, schedule=SMALL_SCHEDULE
+        ) as election,
+    ):
+        election.web.sign_in(election.web.client, FUZZ_VOTER)
+        yield election, Auth(election.web)
+        # schemathesis keeps an app's lifespan running for the rest of the process; end
+        # it while the database still exists
+        schemathesis_asgi.shutdown_lifespans()
+
+
 @pytest.fixture
 def signed_in(web: WebElection) -> Iterator[tuple[WebElection, Auth]]:
+    """Version 1's election, its voter signed in (for version 1's raw bodies)."""
     web.sign_in(web.client, FUZZ_VOTER)
     yield web, Auth(web)
-    # schemathesis keeps an app's lifespan running for the rest of the process; end it
-    # while the database still exists
     schemathesis_asgi.shutdown_lifespans()
 
 
@@ -150,10 +186,11 @@ def _fuzz(case_strategy: Any, auth: Auth, statuses: Counter[int]) -> None:
     run()
 
 
-def test_api_from_schema(signed_in: tuple[WebElection, Auth]) -> None:
+def test_api_from_schema(fuzzed: tuple[RevotingElection, Auth]) -> None:
     """Every operation of /openapi.json, valid and invalid requests: no 5xx, and responses
     as documented.  All operations run; the failures are reported together."""
-    web, auth = signed_in
+    election, auth = fuzzed
+    web = election.web
     schema = schemathesis.openapi.from_asgi("/openapi.json", web.client.app)
     failures: list[str] = []
     operations: list[Operation] = []
@@ -260,8 +297,53 @@ def _mutations(draw: st.DrawFn, document: Any) -> Any:
     return mutated
 
 
-def test_raw_bodies(signed_in: tuple[WebElection, Auth]) -> None:
-    """Cast and audit mutations of a real, signed ballot: always a 4xx, never a 5xx."""
+def _post_mutations(client: TestClient, path: str, documents: dict[str, Any], auth: Auth) -> None:
+    """Mutations of ``documents`` (by operation) posted to ``path``/operation: always a
+    4xx, never a 5xx."""
+
+    @settings(FUZZ_SETTINGS, max_examples=RAW_EXAMPLES)
+    @given(data=st.data(), operation=st.sampled_from(sorted(documents)))
+    def post_mutation(data: st.DataObject, operation: str) -> None:
+        body = data.draw(_mutations(documents[operation]), label="body")
+        raw = json.dumps(body).encode()
+        r = client.post(
+            f"{path}/{operation}",
+            content=raw,
+            headers={**auth.headers, "content-type": "application/json"},
+        )
+        assert r.status_code < 500, (
+            f"POST {path}/{operation} -> {r.status_code} {r.text[:300]}\nbody: {raw[:2000]!r}"
+        )
+
+    post_mutation()
+
+
+def test_raw_bodies(fuzzed: tuple[RevotingElection, Auth]) -> None:
+    """Mutations of a real registration (on a commitment of the voter's session), and of
+    a real ballot's cast and audit under it: never a 5xx."""
+    election, auth = fuzzed
+    device = RevotingDevice(
+        election, election.web.client, FUZZ_VOTER, SeededRandomness("fuzz-raw-bodies")
+    )
+    seed, answer = device.register()
+    assert answer.status_code == 201, answer.text
+    registration, registration_private = device.registration(seed)  # a commitment unused
+    ballot, opening, private = device.ballot(seed)
+    documents = {
+        "registrations": registration_body(registration, registration_private),
+        "ballots": cast_body(ballot, private),
+        "audits": {
+            "ballot": ballot_v2_to_json(ballot),
+            "opening": opening_to_json(opening),
+            "private": ballot_private_to_json(private),
+        },
+    }
+    _post_mutations(election.web.client, device.path, documents, auth)
+
+
+def test_version_1s_raw_bodies(signed_in: tuple[WebElection, Auth]) -> None:
+    """Version 1's cast and audit: mutations of a real, signed ballot: always a 4xx,
+    never a 5xx."""
     web, auth = signed_in
     client = web.client
     ctx = web.services.elections.context(web.election_id)
@@ -279,20 +361,4 @@ def test_raw_bodies(signed_in: tuple[WebElection, Auth]) -> None:
         "ballots": ballot_to_json(ballot),
         "audits": {"ballot": ballot_to_json(ballot), "opening": opening_to_json(opening)},
     }
-
-    @settings(FUZZ_SETTINGS, max_examples=RAW_EXAMPLES)
-    @given(data=st.data(), operation=st.sampled_from(sorted(documents)))
-    def post_mutation(data: st.DataObject, operation: str) -> None:
-        body = data.draw(_mutations(documents[operation]), label="body")
-        raw = json.dumps(body).encode()
-        r = client.post(
-            f"/api/e/{web.election_id}/{operation}",
-            content=raw,
-            headers={**auth.headers, "content-type": "application/json"},
-        )
-        assert r.status_code < 500, (
-            f"POST /api/e/{web.election_id}/{operation} -> {r.status_code} {r.text[:300]}\n"
-            f"body: {raw[:2000]!r}"
-        )
-
-    post_mutation()
+    _post_mutations(client, f"/api/e/{web.election_id}", documents, auth)

@@ -1,7 +1,10 @@
 """The results of an election with a contest counted by mixing (protocol/mix.py), as the
 results page and its JSON show them: the mixed contest's election-wide counts come from
 the result's ``mixed`` member, it has no counts by unit (its ballots were shuffled before
-they were decrypted), and the page says so in three languages."""
+they were decrypted), and the page says so in three languages.  The elections have
+re-voting protection: five voters cast on their devices, and the close (its mixed
+columns, ``column/<id>``) is run by trustees 2 and 3 (factories.closed_protected_record,
+one election a test, SQLite)."""
 
 from __future__ import annotations
 
@@ -12,104 +15,76 @@ from pathlib import Path
 
 import pytest
 
-from honestballot.crypto.randomness import SeededRandomness
-from honestballot.protocol.mix import make_mix
 from honestballot.service.demo import demo_manifest
 from honestballot.verify.verifier import verify_record
 from honestballot.web.i18n import STRINGS
-from tests.databases import fresh_database
 from tests.factories import (
     WEB_ELECTION,
     DemoCeremony,
     WebElection,
+    closed_protected_record,
     key_ceremony,
-    open_web_election,
-    share_lines,
-    submit_mix,
+    larger_web_roll,
 )
 from tests.helpers import describe
-from tests.web.test_observer import assert_clean_page, register, upload_share
+from tests.web.test_observer import assert_clean_page
 
-#: the demo manifest with its chair contest counted by mixing, and units of two ballots
-#: broken out
-UNITS = ("station-1", "station-1", "station-1", "station-2", "station-2")
-CHOICES = [
-    {"chair": {"cand-1"}, "council": {"member-1", "member-2"}},
-    {"chair": {"cand-2"}, "council": {"blank"}},
-    {"chair": {"cand-1"}, "council": {"member-3"}},
-    {"chair": {"against-all"}, "council": {"member-1"}},
-    {"chair": {"cand-1"}, "council": {"member-2", "member-3"}},
+#: with re-voting protection a contest counted by mixing admits at most one ballot per
+#: 100 voters on the roll (docs/coercion.md §8.3): the demo's contests cut to two
+#: candidates, one to choose, and a roll of 200
+ROLL = larger_web_roll(200)
+#: (national ID, unit) of the voters, and the choice each casts, once: station-1 three,
+#: station-2 two (the roll makes station-1, -3 and -4 reporting units of their own and
+#: pools station-2 with station-small; min_unit_size 2)
+VOTERS = [
+    ("900101300001", "station-1"),
+    ("900101300002", "station-1"),
+    ("900101300008", "station-1"),
+    ("900101300003", "station-2"),
+    ("900101300009", "station-2"),
 ]
-#: (position, trustee) of each contest's mixes
-MIXERS = ((1, 3), (2, 1))
+CHOICES = [
+    {"chair": {"cand-1"}, "council": {"member-1"}},
+    {"chair": {"cand-2"}, "council": {"member-2"}},
+    {"chair": {"cand-1"}, "council": {"member-2"}},
+    {"chair": {"cand-1"}, "council": {"member-1"}},
+    {"chair": {"cand-2"}, "council": {"member-2"}},
+]
 
 
 def _ceremony(directory: Path, *mixed: str) -> DemoCeremony:
     demo = demo_manifest(WEB_ELECTION)
-    contests = tuple(replace(c, count="mix") if c.id in mixed else c for c in demo.contests)
+    two = [
+        replace(c, candidates=c.candidates[:2], min_selections=1, max_selections=1,
+                against_all=False)
+        for c in demo.contests
+    ]  # fmt: skip
+    contests = tuple(replace(c, count="mix") if c.id in mixed else c for c in two)
     manifest = replace(demo, contests=contests, min_unit_size=2)
     return key_ceremony(manifest, directory, "mixed-web/" + "+".join(mixed))
 
 
-@pytest.fixture(scope="module")
-def chair_mixed(tmp_path_factory: pytest.TempPathFactory) -> DemoCeremony:
-    return _ceremony(tmp_path_factory.mktemp("chair-mixed"), "chair")
-
-
-@pytest.fixture(scope="module")
-def all_mixed(tmp_path_factory: pytest.TempPathFactory) -> DemoCeremony:
-    return _ceremony(tmp_path_factory.mktemp("all-mixed"), "chair", "council")
-
-
-def _web(ceremony: DemoCeremony, tmp_path: Path) -> Iterator[WebElection]:
-    with (
-        fresh_database("sqlite", tmp_path / "db") as url,
-        open_web_election(ceremony, tmp_path, url, open_=False) as election,
-    ):
-        yield election
+def _closed(directory: Path, *mixed: str) -> Iterator[WebElection]:
+    """The election with re-voting protection with ``mixed`` counted by mixing, VOTERS
+    cast on their devices, closed, and its close run by trustees 2 and 3 (SQLite)."""
+    (directory / "ceremony").mkdir()
+    ceremony = _ceremony(directory / "ceremony", *mixed)
+    voters = [(nid, (choice,), False) for (nid, _), choice in zip(VOTERS, CHOICES, strict=True)]
+    with closed_protected_record(
+        directory / "election", "mixed-web", voters=voters, audit=False, ceremony=ceremony,
+        roll=ROLL,
+    ) as (_, election, _):  # fmt: skip
+        yield election.web
 
 
 @pytest.fixture
-def mixed_web(chair_mixed: DemoCeremony, tmp_path: Path) -> Iterator[WebElection]:
-    yield from _web(chair_mixed, tmp_path)
+def mixed_web(tmp_path: Path) -> Iterator[WebElection]:
+    yield from _closed(tmp_path, "chair")
 
 
 @pytest.fixture
-def all_mixed_web(all_mixed: DemoCeremony, tmp_path: Path) -> Iterator[WebElection]:
-    yield from _web(all_mixed, tmp_path)
-
-
-def _vote_mix_and_decrypt(web: WebElection) -> None:
-    """Cast CHOICES in UNITS, close, have trustees 3 then 1 mix every mixed contest, tally
-    and decrypt with trustees 1 and 2."""
-    service, eid = web.services.elections, web.election_id
-    voters = register(web, UNITS, seed="mixed")
-    service.open(eid)
-    for i, choice in enumerate(CHOICES):
-        voters.cast(i, choice)
-    service.close(eid)
-    ctx = service.context(eid)
-    rng = SeededRandomness("mixed-web/mixes")
-    mixes = [(c.id, p, t) for c in ctx.manifest.contests if c.count == "mix" for p, t in MIXERS]
-    for contest, position, trustee in mixes:
-        share = web.ceremony.secrets[trustee - 1].key_share
-        assert share is not None
-        mix = make_mix(
-            ctx.manifest,
-            ctx.base_hash,
-            ctx.public_key,
-            contest,
-            position,
-            trustee,
-            service.mix_input(eid, contest),
-            rng,
-        )
-        submit_mix(service, eid, mix, share, rng)
-    tally = service.tally(eid)
-    for trustee in (1, 2):
-        # the lines of the share file 'trustee decrypt' writes: parts, then the share
-        for line in share_lines(web.ceremony.secrets[trustee - 1], tally, rng):
-            assert upload_share(web, line.encode()).status_code == 201
+def all_mixed_web(tmp_path: Path) -> Iterator[WebElection]:
+    yield from _closed(tmp_path, "chair", "council")
 
 
 def _unit_sections(page: str) -> list[str]:
@@ -118,27 +93,30 @@ def _unit_sections(page: str) -> list[str]:
 
 def test_a_mixed_contest_is_shown_election_wide_only(mixed_web: WebElection) -> None:
     web = mixed_web
-    _vote_mix_and_decrypt(web)
-
     r = web.client.get(f"/api/e/{web.election_id}/results")
     assert r.status_code == 200, r.text
     result = r.json()
     totals = {c["id"]: c["count"] for c in result["counts"]}
     # the mixed contest's counts, from the result's "mixed" member, in manifest order
-    assert [i for i in totals if i.startswith("chair/")] == [
-        *(f"chair/cand-{i}" for i in range(1, 6)),
-        "chair/against-all",
-    ]
-    assert totals["chair/cand-1"] == 3 and totals["chair/cand-2"] == 1
-    assert totals["chair/against-all"] == 1 and totals["chair/cand-5"] == 0
+    assert [i for i in totals if i.startswith("chair/")] == ["chair/cand-1", "chair/cand-2"]
+    assert totals["chair/cand-1"] == 3 and totals["chair/cand-2"] == 2
     assert not any("#" in i for i in totals)  # no mixed row's ciphertext as a count
-    assert totals["council/member-1"] == 2 and totals["council/blank"] == 1
-    # both units broken out, for the summed contest only
-    assert [u["unit"] for u in result["per_unit"]] == ["station-1", "station-2"]
+    assert totals["council/member-1"] == 2 and totals["council/member-2"] == 3
+    # the reporting units with ballots broken out (station-2 is in the pool), for the
+    # summed contest only; station-3 and -4 have none
+    assert [u["unit"] for u in result["per_unit"]] == ["station-1", "pool"]
     for unit in result["per_unit"]:
         assert all(c["id"].startswith("council/") for c in unit["counts"]), unit
-    station_1 = {c["id"]: c["count"] for c in result["per_unit"][0]["counts"]}
-    assert station_1["council/member-3"] == 1 and station_1["council/member-2"] == 1
+    station_1, pool = ({c["id"]: c["count"] for c in u["counts"]} for u in result["per_unit"])
+    assert station_1 == {"council/member-1": 1, "council/member-2": 2}
+    assert pool == {"council/member-1": 1, "council/member-2": 1}
+    assert result["counted_per_unit"] == [
+        {"unit": "station-1", "ballots": 3},
+        {"unit": "station-3", "ballots": 0},
+        {"unit": "station-4", "ballots": 0},
+        {"unit": "pool", "ballots": 2},
+    ]
+    assert result["units_not_broken_out"] == ["station-3", "station-4"]
 
     manifest = web.services.elections.context(web.election_id).manifest
     chair, council = manifest.contests
@@ -158,7 +136,7 @@ def test_a_mixed_contest_is_shown_election_wide_only(mixed_web: WebElection) -> 
         for section in sections:
             assert f"<caption>{council.title.get(lang)}</caption>" in section
             assert chair.title.get(lang) not in section
-        assert "data-small-units" in page.text  # station-3, -4 and -small: no ballots
+        assert "data-small-units" in page.text  # station-3 and -4: no ballots
     report = verify_record(
         web.client.get(f"/e/{web.election_id}/record.jsonl").content.splitlines(keepends=True),
         workers=1,
@@ -170,10 +148,9 @@ def test_an_election_of_mixed_contests_only_has_no_results_by_unit(
     all_mixed_web: WebElection,
 ) -> None:
     web = all_mixed_web
-    _vote_mix_and_decrypt(web)
     result = web.client.get(f"/api/e/{web.election_id}/results").json()
     totals = {c["id"]: c["count"] for c in result["counts"]}
-    assert totals["chair/cand-1"] == 3 and totals["council/member-2"] == 2
+    assert totals["chair/cand-1"] == 3 and totals["council/member-2"] == 3
     assert result["per_unit"] == []
     assert {"unit": "station-1", "ballots": 3} in result["counted_per_unit"]
     manifest = web.services.elections.context(web.election_id).manifest

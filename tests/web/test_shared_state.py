@@ -2,9 +2,10 @@
 
 Each `asgi(config)` builds its own services (own engine, key caches, Merkle tree copy,
 context caches), exactly as a second uvicorn worker would; only the database and the
-sender's outbox are common.  The sign-in's tests stand on the module's election with
-re-voting protection (``voters_web``); the ballot of version 1 is still to be converted
-(docs/coercion.md §14 item 8.1).
+sender's outbox are common.  The tests stand on the module's election with re-voting
+protection (``voters_web``): a code sent by one process signs in on the other, the rate
+limits count both, and a ballot cast on one is "recorded" on the other, then, once its
+batch is posted, "included" there with an inclusion proof that verifies.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from honestballot.crypto.merkle import verify_inclusion
 from honestballot.record.events import tree_head_from_json
 from honestballot.service.runtime import ServerConfig
 from honestballot.web.app import asgi
-from tests.factories import WEB_ROLL, WebElection
-from tests.web.test_voter_api import CHOICE, api, cast, credential, encrypt, register
+from tests.factories import WEB_ROLL, RevotingElection, WebElection
+from tests.web.test_voter_api import CHOICE, api
 
 
 @contextmanager
@@ -35,12 +36,6 @@ def second_process(web: WebElection) -> Iterator[TestClient]:
         tree_head_interval_s=0.0,
     )
     with TestClient(asgi(config), base_url="http://testserver") as client:
-        yield client
-
-
-@pytest.fixture
-def second(web: WebElection) -> Iterator[TestClient]:
-    with second_process(web) as client:
         yield client
 
 
@@ -89,17 +84,26 @@ def test_rate_limits_count_requests_to_every_process(
 
 
 def test_a_ballot_cast_on_one_process_is_proved_by_the_other(
-    web: WebElection, second: TestClient
+    voters_web: WebElection, protected_web: RevotingElection, second_of_voters: TestClient
 ) -> None:
-    client = TestClient(web.client.app, base_url="http://testserver")
-    web.sign_in(client, WEB_ROLL[0][0])
-    cred = credential("shared")
-    assert register(web, client, cred).status_code == 201
-    ballot, _, tracking = encrypt(web, cred, CHOICE)
-    assert cast(web, client, ballot).status_code == 201
+    web, second = voters_web, second_of_voters
+    device = protected_web.device(WEB_ROLL[2][0], "shared state")  # on the first process
+    seed, answer = device.register()
+    assert answer.status_code == 201, answer.text
+    ballot, _, private = device.ballot(seed, CHOICE)
+    answer = device.cast(ballot, private)
+    assert answer.status_code == 201, answer.text
+    tracking = answer.json()["tracking_hash"]
+    receipt = api(web, f"/revoting/ballots/{tracking}")
+    assert second.get(receipt).json()["status"] == "recorded"  # the queue, committed
+    seqs = protected_web.post_batch()  # by the first process
+    r = second.get(receipt)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "included" and r.json()["seq"] in seqs
     r = second.get(api(web, f"/ballots/{tracking}"))
     assert r.status_code == 200, r.text
     proof = r.json()
+    assert proof["seq"] == second.get(receipt).json()["seq"]
     head = tree_head_from_json(proof["tree_head"], "tree head")
     head.verify(web.election_id, Point.decode(bytes.fromhex(proof["board_key"])))
     verify_inclusion(

@@ -3,7 +3,8 @@
 SQLite and PostgreSQL.
 
 The store's engine is swapped for one that cannot connect (a closed PostgreSQL port, a
-SQLite file in a directory that does not exist), as a database that went away would be.
+SQLite file in a directory that does not exist), as a database that went away would be,
+under the module's election with re-voting protection (``voters_web``).
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ def _unavailable(r: httpx.Response) -> None:
 
 
 def test_a_database_that_is_down_is_503_with_retry_after(
-    web: WebElection, caplog: pytest.LogCaptureFixture
+    voters_web: WebElection, caplog: pytest.LogCaptureFixture
 ) -> None:
+    web = voters_web
     assert web.client.get("/healthz").json() == {"status": "ok"}
     client = signed_in(web, AIGERIM)
     headers = csrf_headers(web, client)

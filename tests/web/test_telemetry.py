@@ -1,6 +1,7 @@
 """The service sends nothing to OpenTelemetry: FastAPI's own tracing is switched off, so
 no span (with its paths, addresses and timings) is made even where a tracer provider has
-been configured in the process, and no request pays for asking whether one was."""
+been configured in the process, and no request pays for asking whether one was.  It
+asks on the module's election with re-voting protection (``voters_web``)."""
 
 from __future__ import annotations
 
@@ -35,8 +36,9 @@ class RecordingProvider(trace.TracerProvider):
 
 
 def test_requests_make_no_spans_even_with_a_tracer_provider(
-    web: WebElection, monkeypatch: pytest.MonkeyPatch
+    voters_web: WebElection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    web = voters_web
     provider = RecordingProvider()
     monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
     # the recording provider works: a plain FastAPI app traces its requests with it
