@@ -46,12 +46,14 @@ from playwright.sync_api import (
     expect,
 )
 
-from honestballot.crypto.group import base_mul
+from honestballot.cli.organiser_roll import Voter as RollVoter
+from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.ballot import check_opening, verify_ballot
 from honestballot.protocol.credential import VoterCredential
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Manifest
+from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.witnesses import Witness, cosign, sign_roll
 from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
 from honestballot.record.events import SignedTreeHead, log_id
@@ -62,7 +64,13 @@ from honestballot.service.runtime import ServerConfig, Services
 from honestballot.verify.verifier import verify_record
 from honestballot.web.strings_voter import STRINGS
 from tests.databases import KINDS, fresh_database
-from tests.factories import WEB_ELECTION, WEB_ROLL, DemoCeremony, web_roll_csv
+from tests.factories import (
+    WEB_ELECTION,
+    WEB_ROLL,
+    DemoCeremony,
+    make_encrypted_roll,
+    web_roll_csv,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -301,6 +309,53 @@ def _screenshots_on_failure(watch: Watch, tmp_path: Path, server: Server) -> Ite
         if isinstance(exc, AssertionError | pytest.fail.Exception):
             raise AssertionError(f"{exc}\n\n" + "\n\n".join(details)) from exc
         raise
+
+
+def prepare_protected(
+    ceremony: DemoCeremony,
+    schedule: Schedule,
+    letters: dict[str, str],
+    seed: str,
+    before_open: Callable[[Services, Scalar], None] = lambda services, organiser: None,
+) -> Callable[[Services], None]:
+    """A ``prepare`` for :func:`_serve`: the ceremony's election with re-voting
+    protection (as tests/factories.open_revoting_election, on the server's own database):
+    the organiser's key and ``schedule`` in its setup, the web roll imported,
+    ``before_open`` run (with the organiser's secret), the encrypted roll made and kept
+    and the election opened; each voter's activation code put in ``letters``, by
+    national ID.  Its randomness is seeded by ``seed``."""
+
+    def prepare(services: Services) -> None:
+        rng = SeededRandomness(seed)
+        organiser = random_nonzero_scalar(rng)
+        election_id = ceremony.manifest.election_id
+        services.elections.create(
+            ceremony.manifest, ceremony.key, organiser_key=base_mul(organiser), schedule=schedule
+        )
+        services.roll.import_csv(election_id, web_roll_csv())
+        before_open(services, organiser)
+        voters = [RollVoter(nid, name, unit) for nid, name, _, _, unit in WEB_ROLL]
+        made = make_encrypted_roll(
+            services.elections, services.roll, election_id, organiser, voters, rng, open_=True
+        )
+        letters.update({nid: letter.to_code() for nid, letter in made.items()})
+
+    return prepare
+
+
+def register_with_the_letter(page: Page, letter: str) -> str:
+    """On the ballot page of a device with no credential: the activation code typed, the
+    credential made and registered; its ``HB2-`` code (shown once) is returned and the
+    ballot shown."""
+    expect(page.locator("#letter")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+    page.locator("#letter-code").fill(letter)
+    page.locator("#register").click()
+    code = page.locator("#credential2-code")
+    expect(code).to_have_text(re.compile(r"^HB2(-[A-Z2-7]{1,5})+$"), timeout=STEP_TIMEOUT_MS)
+    shown = code.inner_text().strip()
+    page.locator("#registered-continue").click()
+    expect(page.locator("#ballot-form")).to_be_visible()
+    return shown
 
 
 # --- what a voter does ---------------------------------------------------------------------
