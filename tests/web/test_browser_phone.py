@@ -72,7 +72,6 @@ from tests.web.test_browser import (
     STEP_TIMEOUT_MS,
     Server,
     Watch,
-    _cast,
     _choose,
     _encrypt,
     _screenshots_on_failure,
@@ -82,12 +81,14 @@ from tests.web.test_browser import (
     register_with_the_letter,
 )
 from tests.web.test_browser_ranked import (
+    cast_ballot,
     cast_through_the_service,
     count,
     encrypt,
-    prepare_ranked,
+    protected_election,
     rank_by_tapping,
-    sign_in_and_keep_credential,
+    serve_ranked,
+    sign_in_and_register,
 )
 from tests.web.test_paper_results import close_with_paper, paper_results_ceremony
 
@@ -621,8 +622,9 @@ def test_an_organiser_makes_a_ranked_election_in_the_form(
 
 @pytest.fixture
 def ranked_phone_server(ranked_ceremony: DemoCeremony, tmp_path: Path) -> Iterator[Server]:
-    """An open election with two ranked contests (tests/factories.ranked_web_manifest)."""
-    with _serve("sqlite", tmp_path, prepare_ranked(ranked_ceremony)) as running:
+    """An open election with two ranked contests (tests/factories.ranked_web_manifest) and
+    re-voting protection."""
+    with serve_ranked("sqlite", tmp_path, ranked_ceremony) as running:
         yield running
 
 
@@ -639,7 +641,7 @@ def test_ranked_pages_fit_a_phone_in_every_language(
         device = browser.new_context(viewport=PHONE, locale="ru-RU")
         watch.attach(device, "phone")
         page = device.new_page()
-        sign_in_and_keep_credential(page, server, VOTER)
+        sign_in_and_register(page, server, VOTER)
         page.locator('input[name="contest-chair"][value="cand-4"]').check()
         rank_by_tapping(page, "leader", ["erlan", "dana", "aigerim"])
         rank_by_tapping(page, "council", ["zarina", "xenia", "yuri"])
@@ -650,9 +652,10 @@ def test_ranked_pages_fit_a_phone_in_every_language(
             expect(page.locator('fieldset[data-contest="leader"] .rank-full')).to_be_visible()
             if _width(page) > PHONE["width"]:
                 too_wide.append(f"vote [{lang}]: {_width(page)} px")
-        receipt = _cast(page, server, encrypt(page))
-        cast_through_the_service(server)
-        count(server, ranked_ceremony)
+        receipt = cast_ballot(page, server, encrypt(page))
+        election = protected_election(server, ranked_ceremony)
+        cast_through_the_service(server, election)
+        count(server, election, ranked_ceremony)
         for lang in LANGUAGES:
             for path in (f"/e/{eid}/results", f"/e/{eid}", f"/e/{eid}/board"):
                 page.goto(server.url(f"{path}?lang={lang}"))
