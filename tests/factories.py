@@ -1213,3 +1213,77 @@ def closed_protected_record(
         lines = [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
         secret = board_secret_of(election.web.database_url, election.id)
         yield Record(lines, secret, election.id), election, ceremony
+
+
+# -- a ranked election with re-voting protection, counted through the close ------------
+
+#: the roll of :func:`closed_ranked_election`: one voter for each of :data:`RANKED_VOTES`,
+#: north and south in turn (WEB_ROLL's form)
+RANKED_ROLL: tuple[tuple[str, str, str, str, str], ...] = tuple(
+    (f"9001013001{i:02d}", f"Ranked Voter {i}", f"+7 701 000 01{i:02d}", "",
+     ("north", "south")[i % 2])
+    for i in range(len(RANKED_VOTES))
+)  # fmt: skip
+#: a batch takes every voter's registration and ballot
+RANKED_SCHEDULE = Schedule(60, ((12, 12),), cover=Cover(0, NO_NOISE))
+
+
+@contextmanager
+def markers_allowed() -> Iterator[None]:
+    """docs/coercion.md §8.3's rule off, for a test's small roll: with re-voting
+    protection a contest counted by mixing may admit at most one row per
+    ``VOTERS_PER_ROW`` (100) voters on the roll (protocol/encrypted_roll.py), so the
+    ranked manifests' contests (up to 216 rows) need 21,600 voters, an encrypted roll and
+    a close far too large for a test.  Within this block, in this process (the service's
+    ``keep_encrypted_roll`` and ``verify``'s ``roll.units`` alike), any contest is
+    admitted; the rule itself is tested in tests/protocol/test_encrypted_roll.py."""
+    from unittest import mock
+
+    from honestballot.protocol import encrypted_roll
+
+    with mock.patch.object(encrypted_roll, "VOTERS_PER_ROW", 0):
+        yield
+
+
+@contextmanager
+def closed_ranked_election(
+    ceremony: DemoCeremony, directory: Path, seed: str, *, url: str | None = None
+) -> Iterator[tuple[RevotingElection, list[bytes]]]:
+    """:data:`RANKED_VOTES` in an election with re-voting protection of the ranked
+    manifest (``ceremony``'s: :func:`ranked_manifest`), counted through the close: each
+    voter of :data:`RANKED_ROLL` registers on a device and casts its ranking (the
+    hand-made ones, a repeat and a gap, as a client that ignores the ballot page's rules
+    encrypts them), the close at the second batch time, trustees 2 and 3 running it in
+    process (each ranked contest's column mixed alone and decrypted, the result posted).
+    Yields the election on its app (within :func:`markers_allowed`, which the caller's
+    checks stay in) and the record's lines."""
+    from unittest import mock
+
+    from honestballot.protocol import ballot as ballot_module
+    from tests.web.close_helpers import run_close  # it imports this module
+
+    with (
+        markers_allowed(),
+        protected_election(
+            ceremony, directory, seed, url=url, schedule=RANKED_SCHEDULE, roll=RANKED_ROLL
+        ) as election,
+    ):
+        services = election.web.services
+        open_ms = services.batches.open_ms(election.id)
+        assert open_ms is not None
+        with mock.patch.object(ballot_module, "encode_ranking", _hand_made):
+            for (national_id, *_), (leader, board) in zip(RANKED_ROLL, RANKED_VOTES, strict=True):
+                device = election.device(national_id, f"{seed} device {national_id}")
+                credential, answer = device.register()
+                assert answer.status_code == 201, answer.text
+                choice: Any = {"leader": tuple(leader), "board": tuple(board)}
+                ballot, _, private = device.ballot(credential, choice)
+                answer = device.cast(ballot, private)
+                assert answer.status_code == 201, answer.text
+        assert election.ctx.schedule is not None
+        closed_ms = open_ms + 2 * election.ctx.schedule.interval * 1000 + 10
+        services.elections.clock = lambda: closed_ms
+        services.elections.close(election.id)
+        run_close(election, ceremony, SeededRandomness(f"{seed} trustees"))
+        lines = [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
+        yield election, lines

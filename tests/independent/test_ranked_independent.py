@@ -1,9 +1,11 @@
-"""A record with ranked contests, made by honestballot's election service and checked by
-hbcheck.py (standard library only, written from docs/record-format.md): the manifest
-hash of the ranked contests, every ballot's rank proofs and signature, the mixes, the
-tally naming the last mixes, the trustees' shares of their `contest#row/rank-i` rows in
-`share-part` events, and the result's `ranked` member (IRV rounds, Schulze's matrices and
-ranking) recounted from the decrypted rows.
+"""A record with ranked contests, made by honestballot's service in an election with
+re-voting protection (tests/factories.closed_ranked_election: RANKED_VOTES cast by the
+voters' devices, counted through the close) and checked by hbcheck.py (standard library
+only, written from docs/record-format.md): the manifest hash of the ranked contests,
+every cast row's ballot version 2 with its rank proofs, the whole board and close
+replayed, each ranked contest's column mixed alone and decrypted row by row, and the
+result's `ranked` member (IRV rounds, Schulze's matrices and ranking) recounted from the
+decrypted rows and, independently, from the rankings the voters cast.
 
 ``honestballot`` is imported to *make* the election, and, in the last test, to compare
 its count with hbcheck's on random profiles (Hypothesis).
@@ -12,7 +14,6 @@ its count with hbcheck's on random profiles (Hypothesis).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,33 +23,52 @@ from hypothesis import strategies as st
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.ranked import count_irv, count_schulze
 from tests.factories import (
-    RANKED_ELECTION,
     RANKED_VOTES,
     DemoCeremony,
+    closed_ranked_election,
     key_ceremony,
     ranked_manifest,
-    run_ranked_election,
 )
 
 from . import hbcheck as hb
 
 
 @pytest.fixture(scope="module")
-def events(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+def record(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]], list[int]]:
+    """The record's events and the sizes of its signed tree heads."""
     directory = tmp_path_factory.mktemp("ranked-independent")
-    ceremony: DemoCeremony = key_ceremony(ranked_manifest(), directory, "ranked")
-    service = run_ranked_election(ceremony, f"sqlite:///{directory / 'store.sqlite'}")
-    lines = [json.loads(line) for line in service.record_lines(RANKED_ELECTION)]
-    return [obj for obj in lines if obj.get("type") == "event"]
+    (directory / "ceremony").mkdir()
+    ceremony: DemoCeremony = key_ceremony(ranked_manifest(), directory / "ceremony", "ranked")
+    with closed_ranked_election(ceremony, directory / "app", "ranked independent") as (_, lines):
+        parsed = [json.loads(line) for line in lines]
+    events = [obj for obj in parsed if obj.get("type") == "event"]
+    return events, [obj["size"] for obj in parsed if obj.get("type") == "tree-head"]
 
 
 def _of_kind(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [ev for ev in events if ev["kind"] == kind]
 
 
+def _cast_choice_numbers(manifest: dict[str, Any]) -> dict[str, int]:
+    """Each voter's ranking as choice numbers per position (the ranked contests' rows as
+    the voters cast them, hand-made ones as they are), under hbcheck's entry ids, voter
+    by voter (the rows' order is the mix's; the counts below need no tie broken by it)."""
+    counts: dict[str, int] = {}
+    for i, votes in enumerate(RANKED_VOTES):
+        for mc, ranking in zip(manifest["contests"], votes, strict=True):
+            ids = [oid for oid, _, _ in hb.encrypted_options(mc)]
+            numbers = [v if isinstance(v, int) else ids.index(v) + 1 for v in ranking]
+            numbers += [0] * (mc["max_selections"] - len(numbers))
+            for s, n in zip(hb.slots(mc), numbers, strict=True):
+                counts[hb.row_entry_id(mc["id"], i, s)] = n
+    return counts
+
+
+@pytest.mark.slow
 def test_the_ranked_record_checks_out_independently(
-    events: list[dict[str, Any]], tmp_path: Path
+    record: tuple[list[dict[str, Any]], list[int]],
 ) -> None:
+    events, heads = record
     setup = _of_kind(events, "setup")[0]["body"]
     manifest = setup["manifest"]
     assert hb.manifest_hash(manifest) == manifest_hash(ranked_manifest())
@@ -57,50 +77,34 @@ def test_the_ranked_record_checks_out_independently(
     assert b"T" + hb.u64(6) + b"ranked" + b"T" + hb.u64(3) + b"irv" in leader
     base = hb.setup_base_hash(setup)
     h = hb.decode_point(setup["election_key"]["public_key"])
-    for ev in _of_kind(events, "ballot"):
-        hb.verify_ballot(base, h, manifest, ev["body"]["ballot"])
+    rows = _of_kind(events, "cast-row")
+    assert len(rows) >= len(RANKED_VOTES)
+    for ev in rows:
+        hb.check_cast_row(base, h, manifest, ev["body"]["row"])
     # a rank proof moved to another position fails
-    ballot = json.loads(json.dumps(_of_kind(events, "ballot")[0]["body"]["ballot"]))
-    proofs = ballot["contests"][0]["option_proofs"]
+    row = json.loads(json.dumps(rows[0]["body"]["row"]))
+    proofs = row["ballot"]["contests"][0]["option_proofs"]
     proofs[0], proofs[1] = proofs[1], proofs[0]
     with pytest.raises(ValueError, match="rank proof leader"):
-        hb.verify_ballot(base, h, manifest, ballot)
+        hb.check_cast_row(base, h, manifest, row)
 
-    counted = hb.counted_ballots(events)
-    chains = hb.check_mixes(base, setup, events, counted)
-    assert {c: [m["trustee"] for m in chain] for c, chain in chains.items()} == {
-        "leader": [2, 3],
-        "board": [2, 3],
-    }
-    tally_body = hb.check_tally(base, setup, events, counted, chains)
-    # nothing is summed: the tally lists no entry and names both contests' last mixes
-    assert tally_body["tally"]["entries"] == []
-    assert tally_body["tally"]["mixes"] == [
-        {"contest": c, "mix": hb.mix_digest(base, chains[c][-1]).hex(), "rows": len(counted)}
-        for c in ("leader", "board")
-    ]
-    entries, shares = hb.check_decryption_shares(base, setup, events, chains)
-    assert [e[0] for e in entries] == [
-        hb.row_entry_id(mc["id"], i, s)
-        for mc in manifest["contests"]
-        for i in range(len(counted))
-        for s in hb.slots(mc)
-    ]
+    # the board and the whole close replayed: each ranked contest's column mixed by
+    # trustees 2 and 3, then decrypted; the result is the one recomputed from the rows
+    board = hb.check_revoting(events, heads)
+    assert board is not None
+    close = board["close"]
+    assert close["done"] and close["failures"] == []
     result = _of_kind(events, "result")[0]["body"]
+    assert close["result"] == result
+    assert set(result) == {"counted_per_unit", "counts", "trustees", "close", "ranked"}
+    assert sum(u["ballots"] for u in result["counted_per_unit"]) == len(RANKED_VOTES)
+    # nothing is summed: no count but the ballots'; the ranked count is that of the
+    # rankings the voters cast, recounted independently
     n = len(RANKED_VOTES)
-    bound = hb.dlog_bound(manifest, n)
-    counts = {}
-    for eid, m_b in hb.combine(entries, shares, result["trustees"]):
-        m = hb.discrete_log(m_b, bound)
-        assert m is not None, eid
-        counts[eid] = m
-    # the result's counts list the tally's listed entries: none
-    assert result["counts"] == []
-    assert hb.check_result(base, setup, events, entries, shares) == (result, counts)
-    assert set(result) == {"counts", "trustees", "rejected_shares", "ranked"}
-    assert hb.ranked_counts(manifest, base, n, counts) == result["ranked"]
+    cast = _cast_choice_numbers(manifest)
+    assert hb.ranked_counts(manifest, base, n, cast) == result["ranked"]
     # a row no ballot's proofs allow: nothing at position 1
-    bad = dict(counts)
+    bad = dict(cast)
     bad["leader#0/rank-1"] = 0
     with pytest.raises(ValueError, match="position 1"):
         hb.ranked_counts(manifest, base, n, bad)

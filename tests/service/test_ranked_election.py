@@ -1,7 +1,12 @@
-"""A ranked election on the service: ranked ballots cast (hand-made ones with a repeat
-and a gap among them), two trustees mix each ranked contest, the rows are decrypted and
-counted by instant-runoff and by Schulze, and the record verifies; a tampered count
-fails ``result.counts``.  The expected rounds and matrices are worked by hand below."""
+"""A ranked election with re-voting protection on the service: ranked ballots version 2
+cast by the voters' devices (hand-made ones with a repeat and a gap among them), the
+close run by two trustees, each ranked contest's column mixed alone and decrypted, the
+rows counted by instant-runoff and by Schulze, and the record verifies; a tampered count
+fails ``result.counts``.  The expected rounds and matrices are worked by hand below.
+
+The ranked manifest's contests admit up to 216 rows, which docs/coercion.md §8.3 allows
+only with 21,600 voters on the roll: the election runs with that rule off
+(factories.markers_allowed) and eleven voters."""
 
 from __future__ import annotations
 
@@ -12,27 +17,30 @@ from typing import Any
 
 import pytest
 
-from honestballot.crypto.randomness import SeededRandomness
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.errors import InvalidBallot
-from honestballot.protocol.ballot import EncryptedContest, encrypt_ballot, verify_ballot
-from honestballot.protocol.credential import generate_credential
-from honestballot.protocol.election import manifest_hash
-from honestballot.record.ballot import ballot_from_json, ballot_to_json
+from honestballot.protocol.ballot import EncryptedContest
+from honestballot.protocol.ballot_v2 import encrypt_ballot_v2, verify_ballot_v2
+from honestballot.protocol.credential_seed import generate_seed
+from honestballot.protocol.election import ElectionContext, manifest_hash
+from honestballot.protocol.witnesses import BoardKeys
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.manifest import manifest_from_json, manifest_to_json
-from honestballot.service.board.election import ElectionService
-from honestballot.store.sql import SqlStore
+from honestballot.record.revoting import ballot_v2_from_json, ballot_v2_to_json
+from honestballot.record.setup import election_key_hash
 from honestballot.verify.verifier import verify_record
 from tests.databases import KINDS, fresh_database
 from tests.factories import (
     RANKED_ELECTION,
     RANKED_VOTES,
+    SMALL_SCHEDULE,
     DemoCeremony,
     board_secret_of,
+    closed_ranked_election,
     key_ceremony,
     ranked_manifest,
     resign,
-    run_ranked_election,
 )
 from tests.helpers import describe, failed
 from tests.independent import hbcheck as hb
@@ -70,37 +78,46 @@ def test_manifest_round_trip_and_hash(ceremony: DemoCeremony) -> None:
             manifest_from_json(bad)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_ranked_election_end_to_end(ceremony: DemoCeremony, tmp_path: Path, kind: str) -> None:
-    with fresh_database(kind, tmp_path / "db") as url:
-        _run_and_check(ceremony, url)
+    with (
+        fresh_database(kind, tmp_path / "db") as url,
+        closed_ranked_election(ceremony, tmp_path, "ranked", url=url) as (_, lines),
+    ):
+        _check(lines, url)
 
 
-def _run_and_check(ceremony: DemoCeremony, url: str) -> None:
-    service = run_ranked_election(ceremony, url)
-    try:
-        _check(service, url)
-    finally:
-        service.store.close()
+def _check(lines: list[bytes], url: str) -> None:
+    events = [json.loads(r) for r in lines if json.loads(r).get("type") == "event"]
+    # ballots version 2 only, in cast rows; the close counted each ranked contest by
+    # mixing its column alone (trustees 2 and 3), then decrypting it row by row
+    kinds = [e["kind"] for e in events]
+    assert "ballot" not in kinds and "cast-row" in kinds and "tally" not in kinds
+    columns = sorted(
+        (e["body"]["list"], e["body"]["step"], e["body"]["trustee"])
+        for e in events
+        if e["kind"] == "close-step" and e["body"]["list"].startswith("column/")
+    )
+    assert columns == sorted(
+        (f"column/{c}", step, t)
+        for c in ("leader", "board") for step in ("mix", "decrypt") for t in (2, 3)
+    )  # fmt: skip
+    for c in ("leader", "board"):
+        decrypted = [
+            e["body"]["items"] for e in events if e["kind"] == "close-step"
+            and e["body"]["list"] == f"column/{c}" and e["body"]["step"] == "decrypt"
+        ]  # fmt: skip
+        assert decrypted == [len(VOTES) * 3] * 2  # each row's 3 positions, by each
 
-
-def _check(service: ElectionService, url: str) -> None:
-    tally, _ = service.encrypted_tally(RANKED)
-    # the tally lists no sums (both contests are mixed) and names each last mix
-    assert tally.entries == ()
-    assert [m.contest for m in tally.mixes] == ["leader", "board"]
-    ids = [e.id for e in tally.all_entries]
-    assert ids == [
-        f"{c}#{i}/rank-{p}"
-        for c in ("leader", "board")
-        for i in range(len(VOTES))
-        for p in (1, 2, 3)
-    ]
-
-    lines = [line.rstrip(b"\n") for line in service.record_lines(RANKED)]
-    result = next(json.loads(r) for r in lines if json.loads(r).get("kind") == "result")
+    result = next(e for e in events if e["kind"] == "result")
     leader, board = result["body"]["ranked"]
     assert "mixed" not in result["body"]
+    # the ballots counted: all eleven, six in north, five in south
+    assert result["body"]["counted_per_unit"] == [
+        {"unit": "north", "ballots": 6},
+        {"unit": "south", "ballots": 5},
+    ]
 
     # IRV, by hand: 9 rankings, 2 "against all".  R1 a3 b2 c3 d1: d out.  R2 a3 b2 c4
     # (d's ballot to c): b out.  R3 a4 c4, the "b"-only ballot exhausted: a and c tied,
@@ -147,7 +164,7 @@ def _check(service: ElectionService, url: str) -> None:
         forged[i] = canonical_bytes(event)
         report = verify_record([line + b"\n" for line in resign(forged, RANKED, secret)], workers=1)
         assert failed(report) == {"result.counts"}, describe(report)
-        assert "ranked contests' count" in next(
+        assert "the result's ranked differ from what the close decrypts" in next(
             c.detail for c in report.checks if c.name == "result.counts"
         )
 
@@ -162,14 +179,22 @@ def _moved_vote(ranked: list[dict[str, Any]]) -> None:
 
 
 def test_ranked_ballot_proofs(ceremony: DemoCeremony) -> None:
+    """A ranked ballot version 2 (an election with protection: a batch schedule and W in
+    its setup): one proof per rank position, bound to its position; no selection proof."""
     rng = SeededRandomness("ranked ballot")
-    service = ElectionService(SqlStore("sqlite://"), rng)
-    ctx = service.create(ceremony.manifest, ceremony.key, unprotected=True)
-    voter = generate_credential(rng)
-    ballot, opening = encrypt_ballot(ctx, voter, {"leader": ("b", "a"), "board": ["blank"]}, rng)
-    verify_ballot(ctx, ballot)
-    assert ballot_from_json(ballot_to_json(ballot)) == ballot
-    assert "selection_proof" not in ballot_to_json(ballot)["contests"][0]
+    w = random_nonzero_scalar(rng)
+    keys = BoardKeys(
+        base_mul(random_nonzero_scalar(rng)), verifier_key=base_mul(w), schedule=SMALL_SCHEDULE
+    )
+    ctx = ElectionContext.create(
+        ceremony.manifest, ceremony.key.public_key, election_key_hash(ceremony.key), keys
+    )
+    seed = generate_seed(rng, ctx.base_hash)
+    choice: Any = {"leader": ("b", "a"), "board": ["blank"]}
+    ballot, opening, _ = encrypt_ballot_v2(ctx, seed, ctx.verifier_key, choice, rng)
+    verify_ballot_v2(ctx, ballot)
+    assert ballot_v2_from_json(ballot_v2_to_json(ballot)) == ballot
+    assert "selection_proof" not in ballot_v2_to_json(ballot)["contests"][0]
     assert [c.plaintexts for c in opening.contests] == [(2, 1, 0), (4, 0, 0)]
     leader = ballot.contests[0]
     # the proofs are bound to their positions: swapped, they fail
@@ -185,9 +210,9 @@ def test_ranked_ballot_proofs(ceremony: DemoCeremony) -> None:
         replace(ballot, contests=(with_selection, ballot.contests[1])),
     ):
         with pytest.raises(InvalidBallot):
-            verify_ballot(ctx, forged)
+            verify_ballot_v2(ctx, forged)
     # a ranking must be given in order, and position 1 cannot be empty
     with pytest.raises(InvalidBallot, match="in order"):
-        encrypt_ballot(ctx, voter, {"leader": {"a"}, "board": ["x"]}, rng)
+        encrypt_ballot_v2(ctx, seed, ctx.verifier_key, {"leader": {"a"}, "board": ["x"]}, rng)
     with pytest.raises(Exception, match="at least one"):
-        encrypt_ballot(ctx, voter, {"leader": (), "board": ["x"]}, rng)
+        encrypt_ballot_v2(ctx, seed, ctx.verifier_key, {"leader": (), "board": ["x"]}, rng)

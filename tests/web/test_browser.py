@@ -12,8 +12,9 @@ Afterwards Python checks what the browser made: every ballot on the board verifi
 ballot's opening decodes to exactly the options clicked, each cast supersedes the one
 before, the board API says so, and the exported record passes the independent verifier.
 
-A second election names two witnesses (both must co-sign) and the organiser's key: the
-receipt page stays "pending" until both witnesses co-signed a head covering the ballot,
+A second election, with re-voting protection, names two witnesses (both must co-sign)
+and the organiser's key: once the ballot's cast row is on the board ("included"), the
+receipt's check stays "pending" until both witnesses co-signed a head covering the row,
 then shows it verified and co-signed; a server handing the proof with co-signatures
 short of the quorum (or forged, or with the quorum lowered in the context) gets "failed".
 
@@ -30,7 +31,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,23 +47,32 @@ from playwright.sync_api import (
     expect,
 )
 
-from honestballot.crypto.group import base_mul
+from honestballot.cli.organiser_roll import Voter as RollVoter
+from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.ballot import check_opening, verify_ballot
 from honestballot.protocol.credential import VoterCredential
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Manifest
-from honestballot.protocol.witnesses import Witness, cosign, sign_roll
+from honestballot.protocol.schedule import Cover, Schedule
+from honestballot.protocol.witnesses import Witness, cosign
 from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
 from honestballot.record.events import SignedTreeHead, log_id
 from honestballot.record.setup import context_from_setup
-from honestballot.record.witness import Cosignature, roll_summary_bytes
+from honestballot.record.witness import Cosignature
 from honestballot.service.messages.senders import latest_code_for
 from honestballot.service.runtime import ServerConfig, Services
 from honestballot.verify.verifier import verify_record
 from honestballot.web.strings_voter import STRINGS
 from tests.databases import KINDS, fresh_database
-from tests.factories import WEB_ELECTION, WEB_ROLL, DemoCeremony, web_roll_csv
+from tests.factories import (
+    NO_NOISE,
+    WEB_ELECTION,
+    WEB_ROLL,
+    DemoCeremony,
+    make_encrypted_roll,
+    web_roll_csv,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -301,6 +311,58 @@ def _screenshots_on_failure(watch: Watch, tmp_path: Path, server: Server) -> Ite
         if isinstance(exc, AssertionError | pytest.fail.Exception):
             raise AssertionError(f"{exc}\n\n" + "\n\n".join(details)) from exc
         raise
+
+
+def prepare_protected(
+    ceremony: DemoCeremony,
+    schedule: Schedule,
+    letters: dict[str, str],
+    seed: str,
+    before_open: Callable[[Services, Scalar], None] = lambda services, organiser: None,
+    *,
+    witnesses: Sequence[Witness] = (),
+    quorum: int | None = None,
+) -> Callable[[Services], None]:
+    """A ``prepare`` for :func:`_serve`: the ceremony's election with re-voting
+    protection (as tests/factories.open_revoting_election, on the server's own database):
+    the organiser's key and ``schedule`` in its setup, the web roll imported,
+    ``before_open`` run (with the organiser's secret), the encrypted roll made and kept
+    and the election opened; each voter's activation code put in ``letters``, by
+    national ID; ``witnesses`` (``quorum`` of them) co-sign its tree heads.  Its
+    randomness is seeded by ``seed``."""
+
+    def prepare(services: Services) -> None:
+        rng = SeededRandomness(seed)
+        organiser = random_nonzero_scalar(rng)
+        election_id = ceremony.manifest.election_id
+        services.elections.create(
+            ceremony.manifest, ceremony.key, organiser_key=base_mul(organiser),
+            schedule=schedule, witnesses=witnesses, quorum=quorum,
+        )  # fmt: skip
+        services.roll.import_csv(election_id, web_roll_csv())
+        before_open(services, organiser)
+        voters = [RollVoter(nid, name, unit) for nid, name, _, _, unit in WEB_ROLL]
+        made = make_encrypted_roll(
+            services.elections, services.roll, election_id, organiser, voters, rng, open_=True
+        )
+        letters.update({nid: letter.to_code() for nid, letter in made.items()})
+
+    return prepare
+
+
+def register_with_the_letter(page: Page, letter: str) -> str:
+    """On the ballot page of a device with no credential: the activation code typed, the
+    credential made and registered; its ``HB2-`` code (shown once) is returned and the
+    ballot shown."""
+    expect(page.locator("#letter")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+    page.locator("#letter-code").fill(letter)
+    page.locator("#register").click()
+    code = page.locator("#credential2-code")
+    expect(code).to_have_text(re.compile(r"^HB2(-[A-Z2-7]{1,5})+$"), timeout=STEP_TIMEOUT_MS)
+    shown = code.inner_text().strip()
+    page.locator("#registered-continue").click()
+    expect(page.locator("#ballot-form")).to_be_visible()
+    return shown
 
 
 # --- what a voter does ---------------------------------------------------------------------
@@ -563,36 +625,24 @@ WITNESS_SECRETS = {
 ORGANISER_SECRET = random_nonzero_scalar(SeededRandomness("browser organiser"))
 
 
+#: the witnessed election's batches: two rows and two registrations every 20 s, so that
+#: the voter's cast row goes on the board while the test waits
+WITNESSED_SCHEDULE = Schedule(20, ((2, 2),), cover=Cover(0, NO_NOISE))
+#: the witnessed election's letters, by national ID
+WITNESSED_LETTERS: dict[str, str] = {}
+
+
 @pytest.fixture(params=KINDS)
 def witnessed_server(
     request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
 ) -> Iterator[Server]:
-    """The same election, its setup naming two witnesses (quorum 2) and the organiser's key
-    (which signs the roll summary posted at open)."""
-
-    def prepare(services: Services) -> None:
-        services.elections.create(
-            web_ceremony.manifest,
-            web_ceremony.key,
-            witnesses=[Witness(name, base_mul(s)) for name, s in WITNESS_SECRETS.items()],
-            quorum=2,
-            organiser_key=base_mul(ORGANISER_SECRET),
-            unprotected=True,
-        )
-        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
-        summary = services.roll.summary_body(WEB_ELECTION)
-        signature = sign_roll(
-            services.elections.context(WEB_ELECTION).base_hash,
-            roll_summary_bytes(summary),
-            ORGANISER_SECRET,
-            SeededRandomness("browser roll signature"),
-        )
-        services.elections.open(
-            WEB_ELECTION,
-            roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn),
-            roll_signature=signature,
-        )
-
+    """The same election with re-voting protection, its setup naming two witnesses
+    (quorum 2) and the organiser's key (which signs its encrypted roll)."""
+    prepare = prepare_protected(
+        web_ceremony, WITNESSED_SCHEDULE, WITNESSED_LETTERS, "browser witnessed",
+        witnesses=[Witness(name, base_mul(s)) for name, s in WITNESS_SECRETS.items()],
+        quorum=2,
+    )  # fmt: skip
     with _serve(request.param, tmp_path, prepare) as running:
         yield running
 
@@ -650,22 +700,28 @@ def test_a_receipt_needs_the_witnesses_quorum(
         device = browser.new_context(locale="en-US")
         watch.attach(device, "voter")
         page = device.new_page()
-        # the vote page recomputes the fingerprint with the witnesses and the
-        # organiser's key; a mismatch would show no ballot
+        # the vote page recomputes the fingerprint with the witnesses, the organiser's
+        # key and the schedule; a mismatch would show no ballot
         _sign_in(page, server, VOTER)
-        expect(page.locator("#credential-code")).to_have_text(
-            re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS
-        )
         expect(page.locator("#fingerprint")).to_have_text(
             server.services.elections.context(eid).base_hash.hex()[:16]
         )
-        page.locator("#credential-saved").click()
+        register_with_the_letter(page, WITNESSED_LETTERS[VOTER])
         lang = page.locator("#voter-app").get_attribute("data-lang") or "ru"
         tracking = _encrypt(page, FIRST)
         page.locator("#cast").click()
         page.wait_for_url(f"**/e/{eid}/receipt/*")
         tracking_hash = page.url.rsplit("/", 1)[-1]
-        status = page.locator("#receipt-status")
+        expect(page.locator("#receipt-status")).to_have_attribute("data-state", "recorded")
+        # the cast row goes on the board with its batch
+        deadline = time.monotonic() + 120
+        while server.services.board.event_by_tracking(eid, bytes.fromhex(tracking_hash)) is None:
+            assert time.monotonic() < deadline, "the cast row is not on the board"
+            server.services.batches.post_due(eid)
+            time.sleep(1)
+        page.reload()
+        expect(page.locator("#receipt-status")).to_have_attribute("data-state", "included")
+        status = page.locator("#receipt-check-badge")
         message = page.locator("#receipt-message")
 
         # signed by the board, but no witness has co-signed a head covering it

@@ -4,8 +4,9 @@ Against ``honestballot serve`` (SQLite; the whole-vote test in test_browser.py c
 PostgreSQL) with Debian's Chromium:
 
 - every page a voter, observer or organiser opens is at most 360 px wide in all three
-  languages (``document.documentElement.scrollWidth``), with ballots and an audited ballot
-  on the board;
+  languages (``document.documentElement.scrollWidth``), in an election with re-voting
+  protection (the voter registers with the letter, audits a ballot and casts one, whose
+  cast row is on the board);
 - a language switch on the ballot keeps the choices;
 - a ranked ballot, and a ranked election's results (instant-runoff rounds, Schulze's
   matrices), fit the phone in the three languages too;
@@ -25,7 +26,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,9 +39,10 @@ from sqlalchemy import update
 
 from honestballot.cli.demo_revoting import ELECTION as DEMO_REVOTING
 from honestballot.cli.demo_revoting import ServiceParts, play
-from honestballot.crypto.group import base_mul
+from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.election import manifest_hash
+from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.stations import prove_commission_key
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.stations import commission_key_to_json
@@ -57,7 +60,9 @@ from tests.factories import (
     DemoCeremonies,
     DemoCeremony,
     WebElection,
+    no_noise,
     open_web_election,
+    publish_signed_station,
     web_roll_csv,
 )
 from tests.paper_helpers import make_upload, paper_election
@@ -67,20 +72,23 @@ from tests.web.test_browser import (
     STEP_TIMEOUT_MS,
     Server,
     Watch,
-    _cast,
     _choose,
     _encrypt,
     _screenshots_on_failure,
     _serve,
     _sign_in,
+    prepare_protected,
+    register_with_the_letter,
 )
 from tests.web.test_browser_ranked import (
+    cast_ballot,
     cast_through_the_service,
     count,
     encrypt,
-    prepare_ranked,
+    protected_election,
     rank_by_tapping,
-    sign_in_and_keep_credential,
+    serve_ranked,
+    sign_in_and_register,
 )
 from tests.web.test_paper_results import close_with_paper, paper_results_ceremony
 
@@ -95,34 +103,32 @@ CODE_VOTER = WEB_ROLL[4][0]  # lets a code expire
 SECOND_VOTER = WEB_ROLL[3][0]  # asks for codes until the limit
 
 
-def _open_election(ceremony: DemoCeremony) -> Callable[[Services], None]:
-    def prepare(services: Services) -> None:
-        services.elections.create(ceremony.manifest, ceremony.key, unprotected=True)
-        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
-        _publish_station(services, ceremony)
-        services.elections.open(
-            WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
-        )
-
-    return prepare
+#: the voters' activation letters (national ID -> code) of ``phone_server``'s election
+PHONE_LETTERS: dict[str, str] = {}
+#: batches of two rows and two registrations every 20 s, so that the cast row of the
+#: voter's ballot goes on the board while the test waits
+PHONE_SCHEDULE = Schedule(20, ((2, 2),), cover=no_noise(0))
 
 
 @pytest.fixture(scope="module")
 def phone_server(
     web_ceremony: DemoCeremony, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
-    """One open election for the voters' tests of this module, each with its own voter
-    (starting a server and setting the election up took longer than most of them)."""
-    with _serve(
-        "sqlite", tmp_path_factory.mktemp("phone"), _open_election(web_ceremony)
-    ) as running:
+    """One open election with re-voting protection for the voters' tests of this
+    module, each with its own voter (starting a server and setting the election up took
+    longer than most of them), with a station of the organiser's signing."""
+    prepare = prepare_protected(
+        web_ceremony, PHONE_SCHEDULE, PHONE_LETTERS, "phone election", _publish_station
+    )
+    with _serve("sqlite", tmp_path_factory.mktemp("phone"), prepare) as running:
         yield running
 
 
-def _publish_station(services: Services, ceremony: DemoCeremony) -> None:
-    """A paper station with a long address and a commission of five, for the pages."""
+def _publish_station(services: Services, organiser: Scalar) -> None:
+    """A paper station with a long address and a commission of five, for the pages,
+    signed by the organiser."""
     rng = SeededRandomness("phone station")
-    digest = manifest_hash(ceremony.manifest)
+    digest = manifest_hash(services.elections.context(WEB_ELECTION).manifest)
     secret = random_nonzero_scalar(rng)
     key = base_mul(secret)
     proof = prove_commission_key(digest, "station-1", secret, key, rng)
@@ -145,7 +151,7 @@ def _publish_station(services: Services, ceremony: DemoCeremony) -> None:
         "members": members,
     }
     commission = dict(commission_key_to_json("station-1", digest, key, proof))
-    services.elections.publish_station_files(WEB_ELECTION, details, commission)
+    publish_signed_station(services.elections, WEB_ELECTION, organiser, details, commission, rng)
 
 
 def _say(key: str, lang: str, **values: object) -> str:
@@ -202,19 +208,24 @@ _WIDE_ELEMENTS = """(limit) => {
 
 
 def _vote_and_audit(page: Page, server: Server) -> str:
-    """Sign in, keep the credential, audit one ballot, cast another; the receipt path."""
+    """Sign in, register a credential with the letter, audit one ballot, cast another,
+    and wait until its cast row is on the board; the receipt path."""
     eid = server.election_id
     _sign_in(page, server, VOTER)
-    expect(page.locator("#credential-code")).to_have_text(
-        re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS
-    )
-    page.locator("#credential-saved").click()
+    register_with_the_letter(page, PHONE_LETTERS[VOTER])
     _encrypt(page, AUDITED)
     page.locator("#audit").click()
     expect(page.locator("#audit-result")).to_be_visible(timeout=STEP_TIMEOUT_MS)
     _encrypt(page, FIRST)
     page.locator("#cast").click()
     page.wait_for_url(f"**/e/{eid}/receipt/*")
+    tracking_hash = bytes.fromhex(page.url.rsplit("/", 1)[-1])
+    deadline = time.monotonic() + 120
+    board = server.services.board
+    while board.event_by_tracking(eid, tracking_hash) is None:
+        assert time.monotonic() < deadline, "the cast row is not on the board"
+        server.services.batches.post_due(eid)
+        time.sleep(1)
     return "/" + page.url.split("/", 3)[3]
 
 
@@ -270,7 +281,7 @@ def test_every_page_fits_a_phone_in_every_language(
                 page.goto(server.url(f"{path}{joiner}lang={lang}"))
                 page.wait_for_load_state("networkidle")
                 if path.endswith("/turnout"):
-                    expect(page.locator("[data-k=percent]").first).not_to_have_text("—")
+                    expect(page.locator("[data-batches-posted]")).not_to_be_empty()
                 if path == f"/e/{eid}/vote":
                     expect(page.locator("#contests fieldset").first).to_be_visible()
                 if path == receipt:
@@ -325,10 +336,7 @@ def test_a_language_switch_keeps_the_choices(
         watch.attach(device, "voter")
         page = device.new_page()
         _sign_in(page, server, SWITCHING_VOTER)
-        expect(page.locator("#credential-code")).to_have_text(
-            re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS
-        )
-        page.locator("#credential-saved").click()
+        register_with_the_letter(page, PHONE_LETTERS[SWITCHING_VOTER])
         _choose(page, FIRST)
         page.locator("nav.langs a", has_text="KK").click()
         page.wait_for_url("**lang=kk")
@@ -614,8 +622,9 @@ def test_an_organiser_makes_a_ranked_election_in_the_form(
 
 @pytest.fixture
 def ranked_phone_server(ranked_ceremony: DemoCeremony, tmp_path: Path) -> Iterator[Server]:
-    """An open election with two ranked contests (tests/factories.ranked_web_manifest)."""
-    with _serve("sqlite", tmp_path, prepare_ranked(ranked_ceremony)) as running:
+    """An open election with two ranked contests (tests/factories.ranked_web_manifest) and
+    re-voting protection."""
+    with serve_ranked("sqlite", tmp_path, ranked_ceremony) as running:
         yield running
 
 
@@ -632,7 +641,7 @@ def test_ranked_pages_fit_a_phone_in_every_language(
         device = browser.new_context(viewport=PHONE, locale="ru-RU")
         watch.attach(device, "phone")
         page = device.new_page()
-        sign_in_and_keep_credential(page, server, VOTER)
+        sign_in_and_register(page, server, VOTER)
         page.locator('input[name="contest-chair"][value="cand-4"]').check()
         rank_by_tapping(page, "leader", ["erlan", "dana", "aigerim"])
         rank_by_tapping(page, "council", ["zarina", "xenia", "yuri"])
@@ -643,9 +652,10 @@ def test_ranked_pages_fit_a_phone_in_every_language(
             expect(page.locator('fieldset[data-contest="leader"] .rank-full')).to_be_visible()
             if _width(page) > PHONE["width"]:
                 too_wide.append(f"vote [{lang}]: {_width(page)} px")
-        receipt = _cast(page, server, encrypt(page))
-        cast_through_the_service(server)
-        count(server, ranked_ceremony)
+        receipt = cast_ballot(page, server, encrypt(page))
+        election = protected_election(server, ranked_ceremony)
+        cast_through_the_service(server, election)
+        count(server, election, ranked_ceremony)
         for lang in LANGUAGES:
             for path in (f"/e/{eid}/results", f"/e/{eid}", f"/e/{eid}/board"):
                 page.goto(server.url(f"{path}?lang={lang}"))

@@ -1,23 +1,27 @@
-"""A whole ranked election (docs/ranked.md) through the pages, on SQLite and PostgreSQL.
+"""A whole ranked election (docs/ranked.md) with re-voting protection through the pages,
+on SQLite and PostgreSQL.
 
 ``honestballot serve`` runs an election of one plural and two ranked contests
 (tests/factories.ranked_web_manifest: instant-runoff with "against all", Schulze with a
-blank choice).  In Debian's Chromium three voters rank: one by tapping (trying what the
-page must never allow on the way: a fourth place, a candidate beside "against all"), one
-with the keyboard alone, one on a 360 px phone switching Russian, Kazakh and English while
-the order is kept; the first audits a ballot and sees its order.  Three more ballots are
-cast through the service.  Then voting closes, two trustees mix each ranked contest (their
-mix files uploaded line by line to the server), the tally is made, two trustees upload
-decryption shares, and the result page in the browser shows the instant-runoff rounds and
-Schulze's order, as the published result has them and as they are counted here by hand.
-The exported record passes the verifier.
+blank choice), with re-voting protection (its six voters admitted by
+factories.markers_allowed: docs/coercion.md §8.3 asks 21,600 for these contests).  In
+Debian's Chromium three voters register with their letters and rank: one by tapping
+(trying what the page must never allow on the way: a fourth place, a candidate beside
+"against all"), one with the keyboard alone, one on a 360 px phone switching Russian,
+Kazakh and English while the order is kept; the first audits a ballot and sees its order;
+each ballot version 2 is "recorded".  Three more voters cast through the API on their
+devices.  Then voting closes, trustees 2 and 3 run the close (their objects sent line by
+line to the server), each ranked contest's column mixed alone and decrypted, and the
+result page in the browser shows the instant-runoff rounds and Schulze's order, as the
+published result has them and as they are counted here by hand.  The exported record
+passes the verifier.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,33 +29,34 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from honestballot.crypto.group import Scalar
 from honestballot.crypto.randomness import SeededRandomness
-from honestballot.protocol.ballot import encrypt_ballot
-from honestballot.protocol.credential import generate_credential
-from honestballot.protocol.mix import make_mix
+from honestballot.protocol.letters import LetterSecret
 from honestballot.protocol.ranked import count_contest, encode_ranking
-from honestballot.record.ballot import ballot_to_json
-from honestballot.service.runtime import Services
+from honestballot.protocol.schedule import Schedule
 from honestballot.verify.verifier import verify_record
 from tests.databases import KINDS
 from tests.factories import (
-    WEB_ELECTION,
     WEB_ROLL,
     DemoCeremony,
-    mix_file_lines,
-    share_lines,
-    web_roll_csv,
+    RevotingDevice,
+    RevotingElection,
+    WebElection,
+    markers_allowed,
+    no_noise,
 )
 from tests.helpers import describe
+from tests.web.close_helpers import run_close
 from tests.web.test_browser import (
     STEP_TIMEOUT_MS,
     TRACKING_CODE,
     Server,
     Watch,
-    _cast,
     _screenshots_on_failure,
     _serve,
     _sign_in,
+    prepare_protected,
+    register_with_the_letter,
 )
 
 pytestmark = pytest.mark.slow
@@ -70,27 +75,39 @@ SERVICE_VOTES: list[dict[str, list[str]]] = [
     {"chair": ["cand-1"], "leader": ["dana", "aigerim"], "council": ["xenia"]},
     {"chair": ["cand-1"], "leader": ["against-all"], "council": ["zarina", "yuri"]},
 ]
-#: each ranked contest's mixers, in order, and the trustees whose shares decrypt
-MIXERS = (1, 3)
-DECRYPTERS = (1, 2)
+#: a batch every ten minutes (the close posts what waits), of eight rows and eight
+#: registrations: every voter's registration and ballot fit one
+RANKED_SCHEDULE = Schedule(600, ((8, 8),), cover=no_noise(0))
+#: the voters' activation codes and the organiser's secret, by server (its base URL)
+LETTERS: dict[str, dict[str, str]] = {}
+ORGANISERS: dict[str, Scalar] = {}
 
 
-def prepare_ranked(ceremony: DemoCeremony) -> Any:
-    def prepare(services: Services) -> None:
-        services.elections.create(ceremony.manifest, ceremony.key, unprotected=True)
-        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
-        services.elections.open(
-            WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
-        )
+@contextmanager
+def serve_ranked(kind: str, tmp_path: Path, ceremony: DemoCeremony) -> Iterator[Server]:
+    """``honestballot serve`` with the ranked election with re-voting protection, open,
+    §8.3's rule off in this process (where its roll is kept and its record verified) for
+    its six voters; its letters in ``LETTERS`` under the server's base URL."""
+    letters: dict[str, str] = {}
+    kept: dict[str, Scalar] = {}
 
-    return prepare
+    def keep_organiser(_: Any, organiser: Scalar) -> None:
+        kept["organiser"] = organiser
+
+    prepare = prepare_protected(
+        ceremony, RANKED_SCHEDULE, letters, "ranked browser", keep_organiser
+    )
+    with markers_allowed(), _serve(kind, tmp_path, prepare) as running:
+        LETTERS[running.base_url] = letters
+        ORGANISERS[running.base_url] = kept["organiser"]
+        yield running
 
 
 @pytest.fixture(params=KINDS)
 def ranked_server(
     request: pytest.FixtureRequest, ranked_ceremony: DemoCeremony, tmp_path: Path
 ) -> Iterator[Server]:
-    with _serve(request.param, tmp_path, prepare_ranked(ranked_ceremony)) as running:
+    with serve_ranked(request.param, tmp_path, ranked_ceremony) as running:
         yield running
 
 
@@ -125,13 +142,20 @@ def focused(page: Page) -> tuple[str | None, str | None]:
     return got[0], got[1]
 
 
-def sign_in_and_keep_credential(page: Page, server: Server, national_id: str) -> None:
+def sign_in_and_register(page: Page, server: Server, national_id: str) -> None:
     _sign_in(page, server, national_id)
-    expect(page.locator("#credential-code")).to_have_text(
-        re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS
+    register_with_the_letter(page, LETTERS[server.base_url][national_id])
+
+
+def cast_ballot(page: Page, server: Server, tracking: str) -> str:
+    """Cast the encrypted ballot version 2: the receipt says "recorded"; its hash."""
+    page.locator("#cast").click()
+    page.wait_for_url(f"**/e/{server.election_id}/receipt/*")
+    expect(page.locator("#receipt-status")).to_have_attribute(
+        "data-state", "recorded", timeout=STEP_TIMEOUT_MS
     )
-    page.locator("#credential-saved").click()
-    expect(page.locator("#ballot-form")).to_be_visible()
+    expect(page.locator("#tracking-code")).to_have_text(tracking)
+    return page.url.rsplit("/", 1)[-1]
 
 
 def encrypt(page: Page) -> str:
@@ -185,9 +209,9 @@ def vote_by_tapping(page: Page, server: Server) -> str:
     expect(page.locator("#audit-choices li").nth(2)).to_have_text(
         "Council: 1. Xenia Kim, 2. Yuri Yusupov, 3. Zarina Zhumabayeva"
     )
-    cast = encrypt(page)
-    assert cast != audited
-    _cast(page, server, cast)
+    made = encrypt(page)
+    assert made != audited
+    cast_ballot(page, server, made)
     return audited
 
 
@@ -225,7 +249,7 @@ def vote_by_keyboard(page: Page, server: Server) -> None:
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/e/{server.election_id}/receipt/*")
     expect(page.locator("#receipt-status")).to_have_attribute(
-        "data-state", "verified", timeout=STEP_TIMEOUT_MS
+        "data-state", "recorded", timeout=STEP_TIMEOUT_MS
     )
 
 
@@ -252,7 +276,7 @@ def vote_on_a_phone(page: Page, server: Server) -> None:
         assert order(page, "council") == want["council"]
         expect(page.locator('input[name="contest-chair"][value="cand-2"]')).to_be_checked()
         assert page_width(page) <= PHONE["width"], lang
-    _cast(page, server, encrypt(page))
+    cast_ballot(page, server, encrypt(page))
 
 
 # --- after the vote -------------------------------------------------------------------------
@@ -265,52 +289,43 @@ def python_choice(votes: dict[str, list[str]]) -> dict[str, Any]:
     }
 
 
-def cast_through_the_service(server: Server) -> None:
-    service = server.services.elections
-    ctx = service.context(server.election_id)
-    rng = SeededRandomness(f"ranked browser/service votes/{server.base_url}")
-    # the units whose roll voters did not vote in the browser (a unit has no more
-    # credentials than voters on its roll)
-    units = [unit for _, _, _, _, unit in WEB_ROLL[len(BROWSER_VOTES) :]]
-    for votes, unit in zip(SERVICE_VOTES, units, strict=True):
-        voter = generate_credential(rng)
-        service.register_credential(server.election_id, voter.public, unit)
-        ballot, _ = encrypt_ballot(ctx, voter, python_choice(votes), rng)
-        service.cast(server.election_id, json.dumps(ballot_to_json(ballot)))
-
-
-def count(server: Server, ceremony: DemoCeremony) -> None:
-    """Close; trustees 1 and 3 mix each ranked contest (their mix files uploaded line by
-    line); tally; trustees 1 and 2 upload decryption shares: the server publishes."""
+def protected_election(server: Server, ceremony: DemoCeremony) -> RevotingElection:
+    """The server's election as tests/factories.RevotingElection, over HTTP: its
+    devices and trustees speak to ``honestballot serve``."""
     eid = server.election_id
-    service = server.services.elections
-    service.close(eid)
-    ctx = service.context(eid)
-    rng = SeededRandomness("ranked browser/count")
-    for contest_id in ("leader", "council"):
-        for position, trustee in enumerate(MIXERS, start=1):
-            share = ceremony.secrets[trustee - 1].key_share
-            assert share is not None
-            mix = make_mix(
-                ctx.manifest,
-                ctx.base_hash,
-                ctx.public_key,
-                contest_id,
-                position,
-                trustee,
-                service.mix_input(eid, contest_id),
-                rng,
-            )
-            for line in mix_file_lines(ctx, mix, share, rng):
-                r = httpx.post(server.url(f"/api/e/{eid}/mixes"), content=line, timeout=120)
-                assert r.status_code == 201, r.text[:500]
-    tally = service.tally(eid)
-    for trustee in DECRYPTERS:
-        # the lines of the share file 'trustee decrypt' writes: parts, then the share
-        for line in share_lines(ceremony.secrets[trustee - 1], tally, rng, rows_per_part=2):
-            r = httpx.post(server.url(f"/api/e/{eid}/decryption-shares"), content=line, timeout=120)
-            assert r.status_code == 201, r.text[:500]
-    assert service.phase(eid) == "done"
+    client = httpx.Client(base_url=server.base_url, timeout=120)
+    # TestClient is an httpx.Client: the same calls, here over the network
+    web = WebElection(client, server.services, eid, server.outbox, "", ceremony, "")  # type: ignore[arg-type]
+    letters = {nid: LetterSecret.from_code(c) for nid, c in LETTERS[server.base_url].items()}
+    ctx = server.services.elections.context(eid)
+    return RevotingElection(web, ctx, letters, ORGANISERS[server.base_url])
+
+
+def cast_through_the_service(server: Server, election: RevotingElection) -> None:
+    """The voters who did not vote in the browser register and cast on their devices
+    through the API."""
+    for votes, (national_id, *_) in zip(SERVICE_VOTES, WEB_ROLL[len(BROWSER_VOTES) :],
+                                        strict=True):  # fmt: skip
+        client = httpx.Client(base_url=server.base_url, timeout=120)
+        election.web.sign_in(client, national_id)  # type: ignore[arg-type]
+        device = RevotingDevice(
+            election, client,  # type: ignore[arg-type]
+            national_id, SeededRandomness(f"ranked browser device {national_id}"),
+        )  # fmt: skip
+        seed, answer = device.register()
+        assert answer.status_code == 201, answer.text
+        ballot, _, private = device.ballot(seed, python_choice(votes))
+        answer = device.cast(ballot, private)
+        assert answer.status_code == 201, answer.text
+
+
+def count(server: Server, election: RevotingElection, ceremony: DemoCeremony) -> None:
+    """Close; trustees 2 and 3 run the close, their objects sent line by line to the
+    server, which posts the result with the last step."""
+    eid = server.election_id
+    server.services.elections.close(eid)
+    run_close(election, ceremony, SeededRandomness("ranked browser/close"))
+    assert server.services.close.stage(eid).done
 
 
 def expected_ranked(server: Server) -> list[dict[str, Any]]:
@@ -373,7 +388,7 @@ def test_a_ranked_election_through_the_pages(
             device = browser.new_context(locale=locale, viewport=viewport)
             watch.attach(device, f"voter-{i + 1}")
             page = device.new_page()
-            sign_in_and_keep_credential(page, server, WEB_ROLL[i][0])
+            sign_in_and_register(page, server, WEB_ROLL[i][0])
             if i == 0:
                 vote_by_tapping(page, server)
             elif i == 1:
@@ -383,8 +398,9 @@ def test_a_ranked_election_through_the_pages(
             watch.assert_clean()
             device.close()
 
-        cast_through_the_service(server)
-        count(server, ranked_ceremony)
+        election = protected_election(server, ranked_ceremony)
+        cast_through_the_service(server, election)
+        count(server, election, ranked_ceremony)
 
         observer = browser.new_context(locale="en-US")
         watch.attach(observer, "observer")

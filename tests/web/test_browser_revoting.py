@@ -41,19 +41,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Route, ViewportSize, expect
 
-from honestballot.cli.organiser_roll import Voter as RollVoter
-from honestballot.cli.organiser_roll import build_roll_upload
-from honestballot.crypto.group import base_mul
-from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.letters import LetterSecret
 from honestballot.protocol.padding import E1
 from honestballot.protocol.schedule import Schedule
-from honestballot.record.roll import upload_to_json
-from honestballot.service.encrypted_roll import keep_encrypted_roll
-from honestballot.service.runtime import Services
 from honestballot.web.i18n import LANGUAGES, STRINGS
-from tests.factories import REVOTING_ELECTION, WEB_ROLL, DemoCeremonies, no_noise, web_roll_csv
+from tests.factories import REVOTING_ELECTION, WEB_ROLL, DemoCeremonies, no_noise
 from tests.web.test_browser import (
     FIRST,
     RESTORED,
@@ -67,6 +61,7 @@ from tests.web.test_browser import (
     _screenshots_on_failure,
     _serve,
     _sign_in,
+    prepare_protected,
 )
 from tests.web.test_browser_phone import _WIDE_ELEMENTS, PHONE, _width
 
@@ -92,27 +87,7 @@ class Revoting:
 def revoting_server(demo_ceremony: DemoCeremonies, tmp_path: Path) -> Iterator[Revoting]:
     ceremony = demo_ceremony(REVOTING_ELECTION)
     letters: dict[str, str] = {}
-
-    def prepare(services: Services) -> None:
-        # as tests/factories.open_revoting_election, on the server's own database
-        rng = SeededRandomness("browser revoting")
-        organiser = random_nonzero_scalar(rng)
-        ctx = services.elections.create(
-            ceremony.manifest, ceremony.key, organiser_key=base_mul(organiser), schedule=SCHEDULE
-        )
-        services.roll.import_csv(REVOTING_ELECTION, web_roll_csv())
-        summary = services.roll.summary_body(REVOTING_ELECTION)
-        voters = [RollVoter(nid, name, unit) for nid, name, _, _, unit in WEB_ROLL]
-        made = build_roll_upload(REVOTING_ELECTION, ctx, summary, voters, organiser, rng)
-        keep_encrypted_roll(
-            services.elections, services.roll, REVOTING_ELECTION, upload_to_json(made.upload)
-        )
-        services.elections.open(
-            REVOTING_ELECTION,
-            roll=lambda conn: services.roll.summary_body(REVOTING_ELECTION, conn),
-        )
-        letters.update({nid: code for nid, _, _, code in made.letters})
-
+    prepare = prepare_protected(ceremony, SCHEDULE, letters, "browser revoting")
     with _serve("sqlite", tmp_path, prepare) as running:
         yield Revoting(dataclasses.replace(running, election_id=REVOTING_ELECTION), letters)
 

@@ -2,10 +2,13 @@
 vectors of tests/vectors/ranked-v3.json.
 
 * the vectors' manifest hashes, and its context's base hash is recomputed, as in Python;
-* the vectors' ballot is made again by the bundle from Python's random scalars, byte for
-  byte (ballot, opening, tracking hash and code);
-* fresh ranked ballots made by the bundle verify in Python and their openings read as the
-  ranking given; Python's verify in the bundle; tampered ones are refused by both;
+* the vectors' ballot (version 1) is made again by the bundle from Python's random
+  scalars, byte for byte (ballot, opening, tracking hash and code);
+* in an election with re-voting protection: ranked ballots version 2 made by the bundle
+  from Python's draws are Python's byte for byte (ballot, opening, private part, hashes),
+  and from the CSPRNG verify in Python, open as the ranking given and convince the
+  service; the receipt page reads Python's ranked cast rows as Python does (their tracking
+  hashes, a tampered one's included);
 * rankings the ballot page never makes (a repeat, too many, an exclusive choice beside a
   candidate, nothing) and malformed ranked contests are refused with Python's words.
 """
@@ -24,23 +27,44 @@ import pytest
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.errors import HonestBallotError, InvalidBallot, RecordFormatError
-from honestballot.protocol.ballot import check_opening, encrypt_ballot, verify_ballot
+from honestballot.protocol.ballot import check_opening, encrypt_ballot
+from honestballot.protocol.ballot_v2 import (
+    COUNTER_MIN,
+    check_private,
+    encrypt_ballot_v2,
+    make_cast_row,
+    verify_ballot_v2,
+)
 from honestballot.protocol.credential import generate_credential
+from honestballot.protocol.credential_seed import CredentialSeed
 from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.manifest import Contest
 from honestballot.protocol.ranked import encode_ranking
 from honestballot.protocol.witnesses import BoardKeys
-from honestballot.record.ballot import ballot_from_json, ballot_to_json, opening_from_json
+from honestballot.record.ballot import ballot_to_json, opening_from_json, opening_to_json
 from honestballot.record.manifest import manifest_from_json, manifest_to_json
+from honestballot.record.revoting import (
+    ballot_private_from_json,
+    ballot_private_to_json,
+    ballot_v2_from_json,
+    ballot_v2_to_json,
+    cast_row_from_json,
+    cast_row_to_json,
+)
+from tests.factories import SMALL_SCHEDULE
 from tests.web.test_js_crypto import (
     Election,
+    _bound,
     candidates,
     flip_proof_byte,
     lab,
+    make_board_keys,
     make_election,
     ok,
     one_contest_manifest,
     run_js,
+    seed_of,
+    v2_ballot,
 )
 
 VECTORS = Path(__file__).parents[1] / "vectors" / "ranked-v3.json"
@@ -63,7 +87,10 @@ def vectors() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def election() -> Election:
-    return make_election(MANIFEST, "ranked-js")
+    """The ranked election with re-voting protection (a batch schedule in its setup)."""
+    return make_election(
+        MANIFEST, "ranked-js", make_board_keys("ranked-js", schedule=SMALL_SCHEDULE)
+    )
 
 
 class Recorder:
@@ -175,54 +202,98 @@ def _python_choice(choice: dict[str, list[str]]) -> dict[str, Any]:
     return {k: tuple(v) if k in ranked else frozenset(v) for k, v in choice.items()}
 
 
-def test_ranked_ballots_from_the_bundle_verify_in_python(election: Election) -> None:
-    pick = random.Random(2020)
-    cases = [
-        (_random_choice(pick), generate_credential(SeededRandomness(f"voter/ranked/{i}")))
-        for i in range(8)
-    ]
-    # the longest rankings, and both exclusive choices, at least once
-    cases[0][0].update(leader=["l-5", "l-1", "l-3"], board=["b-4", "b-3", "b-2", "b-1"])
-    cases[1][0].update(leader=["against-all"], board=["blank"])
-    results = run_js([("encryptBallot", [election.context_json, c, v.to_code()]) for c, v in cases])
-    for (choice, voter), result in zip(cases, results, strict=True):
-        got = ok(result)
-        ballot = ballot_from_json(got["ballot"])
-        verify_ballot(election.ctx, ballot)
-        assert ballot.credential == voter.public
+def _cases(seed: int, n: int) -> list[dict[str, list[str]]]:
+    """``n`` random choices, the first with the longest rankings, the second with both
+    exclusive choices."""
+    pick = random.Random(seed)
+    cases = [_random_choice(pick) for _ in range(n)]
+    cases[0].update(leader=["l-5", "l-1", "l-3"], board=["b-4", "b-3", "b-2", "b-1"])
+    cases[1].update(leader=["against-all"], board=["blank"])
+    return cases
+
+
+def test_ranked_ballots_v2_from_the_bundle_are_pythons(election: Election) -> None:
+    """Ballots version 2 of ranked contests: made by the bundle from Python's draws, they
+    are Python's byte for byte (ballot, opening, private part, statement and tracking
+    hashes, tracking code); from the CSPRNG they verify in Python, open as the ranking
+    given (each position's choice number), and their private proofs convince the
+    service; a proof changed, or two rank proofs swapped, is refused."""
+    ctx = election.ctx
+    w = ctx.verifier_key
+    context = _bound(election)
+    cases = _cases(2020, 6)
+    seeds = [seed_of(f"voter/ranked/{i}", election) for i in range(len(cases))]
+    made: list[tuple[Any, Any, Any, list[str]]] = []
+    calls: list[tuple[str, Sequence[Any]]] = []
+    for choice, seed in zip(cases, seeds, strict=True):
+        recorder = Recorder(SeededRandomness(f"ballot/ranked/{seed}"))
+        ballot, opening, private = encrypt_ballot_v2(
+            ctx, CredentialSeed(bytes.fromhex(seed)), w, _python_choice(choice), recorder
+        )
+        made.append((ballot, opening, private, recorder.scalars))
+        calls += [
+            ("revoting.encryptBallot", [context, choice, seed, recorder.scalars]),
+            ("revoting.encryptBallot", [context, choice, seed]),
+        ]
+    results = run_js(calls)
+    for i, (choice, seed) in enumerate(zip(cases, seeds, strict=True)):
+        ballot, opening, private, scalars = made[i]
+        replayed, fresh = ok(results[2 * i]), results[2 * i + 1]
+        assert len(scalars) > 7  # 3 + 4 positions, a randomness and a proof each, ...
+        assert json.dumps(replayed["ballot"]) == json.dumps(ballot_v2_to_json(ballot))
+        assert replayed["opening"] == opening_to_json(opening)
+        assert replayed["private"] == ballot_private_to_json(private)
+        assert replayed["statement_hash"] == ballot.statement_hash(ctx.public_key).hex()
+        assert replayed["tracking_hash"] == ballot.tracking_hash(ctx.public_key).hex()
+        assert replayed["tracking_code"] == ballot.tracking_code(ctx.public_key)
+
+        got = ok(fresh)
+        v2 = v2_ballot(election, fresh)
         for contest, item in zip(MANIFEST.contests, got["ballot"]["contests"], strict=True):
             assert ("selection_proof" in item) is not contest.ranked
             assert len(item["ciphertexts"]) == len(contest.slot_ids)
-        opening = opening_from_json(got["opening"])
-        read = check_opening(election.ctx, ballot, opening)
+        read = check_opening(ctx, v2, opening_from_json(got["opening"]))
         assert read == {k: frozenset(v) for k, v in choice.items()}
-        for contest, op in zip(MANIFEST.contests, opening.contests, strict=True):
+        for contest, op in zip(MANIFEST.contests, opening_from_json(got["opening"]).contests,
+                               strict=True):  # fmt: skip
             if contest.ranked:
                 assert op.plaintexts == encode_ranking(contest, choice[contest.id])
+        cseed = CredentialSeed(bytes.fromhex(seed))
+        sigma = cseed.voting_point(ctx.base_hash)
+        tau = check_private(ctx, w, v2, ballot_private_from_json(got["private"]), sigma)
+        assert tau == cseed.tag_point(ctx.base_hash)
         with pytest.raises(InvalidBallot):
-            verify_ballot(election.ctx, ballot_from_json(flip_proof_byte(got["ballot"])))
-        # a rank proof changed: refused
+            verify_ballot_v2(ctx, ballot_v2_from_json(flip_proof_byte(got["ballot"])))
         bad = copy.deepcopy(got["ballot"])
         proof = bad["contests"][1]["option_proofs"][1]
         proof["c"][0], proof["c"][1] = proof["c"][1], proof["c"][0]
         with pytest.raises(InvalidBallot):
-            verify_ballot(election.ctx, ballot_from_json(bad))
+            verify_ballot_v2(ctx, ballot_v2_from_json(bad))
 
 
-def test_python_ranked_ballots_verify_in_the_bundle(election: Election) -> None:
-    pick = random.Random(2021)
+def test_the_receipt_page_reads_pythons_ranked_cast_rows_as_python_does(
+    election: Election,
+) -> None:
+    """The receipt page recomputes the tracking hash of the cast row it is shown: for
+    Python's ranked ballots version 2 it is Python's; a row whose ranked contest was
+    tampered with (positions swapped, a position without its proof, a selection proof
+    added to a ranked contest or taken from a plural one), whose proofs Python refuses,
+    is read by the bundle as by Python (without the manifest) and gives Python's hash of
+    that row, another ballot's, which the page does not take for the ballot it made."""
+    ctx = election.ctx
     calls: list[tuple[str, Sequence[Any]]] = []
-    expected: list[bool] = []
-    for i in range(4):
-        voter = generate_credential(SeededRandomness(f"voter/ranked-py/{i}"))
-        choice = _python_choice(_random_choice(pick))
-        ballot, _ = encrypt_ballot(
-            election.ctx, voter, choice, SeededRandomness(f"ballot/ranked-py/{i}")
-        )
-        good = ballot_to_json(ballot)
-        calls.append(("verifyBallot", [election.context_json, good]))
-        expected.append(True)
-        tampered: list[dict[str, Any]] = []
+    expected: list[str] = []
+    for i, choice in enumerate(_cases(2021, 3)):
+        seed = CredentialSeed(bytes.fromhex(seed_of(f"voter/ranked-py/{i}", election)))
+        rng = SeededRandomness(f"ballot/ranked-py/{i}")
+        ballot, _, _ = encrypt_ballot_v2(ctx, seed, ctx.verifier_key, _python_choice(choice), rng)
+        row = cast_row_to_json(make_cast_row(ctx, ballot, COUNTER_MIN + i, rng))
+        want = ballot.tracking_hash(ctx.public_key).hex()
+        calls += [
+            ("revoting.castRowTrackingHash", [_bound(election), row]),
+            ("revoting.castRowEvent", [_bound(election), {"row": row}]),
+        ]
+        expected += [want, want]
         for mutate in (
             lambda b: b["contests"][1]["ciphertexts"].reverse(),  # positions swapped
             lambda b: b["contests"][2]["option_proofs"].pop(),  # a position without proof
@@ -230,23 +301,24 @@ def test_python_ranked_ballots_verify_in_the_bundle(election: Election) -> None:
             lambda b: b["contests"][1].update(selection_proof=b["contests"][0]["selection_proof"]),
             lambda b: b["contests"][0].pop("selection_proof"),  # a plural one needs its own
         ):
-            t = copy.deepcopy(good)
-            mutate(t)
+            t = copy.deepcopy(row)
+            mutate(t["ballot"])
             with pytest.raises(HonestBallotError):
-                verify_ballot(election.ctx, ballot_from_json(t))
-            tampered.append(t)
-        calls += [("verifyBallot", [election.context_json, t]) for t in tampered]
-        expected += [False] * len(tampered)
-    for result, good in zip(run_js(calls), expected, strict=True):
-        if good:
-            assert ok(result) is True
-        else:
-            assert result["error"]["name"] in {"InvalidBallot", "RecordFormatError"}, result
+                verify_ballot_v2(ctx, ballot_v2_from_json(t["ballot"]))
+            # read without the manifest, the row parses: its hash is another ballot's
+            theirs = cast_row_from_json(t).ballot.tracking_hash(ctx.public_key).hex()
+            assert theirs != want
+            expected.append(theirs)
+            calls.append(("revoting.castRowTrackingHash", [_bound(election), t]))
+    for want_hash, result in zip(expected, run_js(calls), strict=True):
+        assert ok(result) == want_hash
 
 
 def test_rankings_the_page_never_makes_are_refused_as_in_python(election: Election) -> None:
+    """The device's ballot version 2 refuses them before encrypting, in Python's words."""
     leader = MANIFEST.contests[1]
-    code = generate_credential(SeededRandomness("voter/ranked-refused")).to_code()
+    code = seed_of("voter/ranked-refused", election)
+    context = _bound(election)
     base = {"mayor": ["m-1"], "board": ["b-1"]}
     bad_rankings: list[Any] = [
         ["l-1", "l-2", "l-1"],  # a repeat
@@ -257,11 +329,10 @@ def test_rankings_the_page_never_makes_are_refused_as_in_python(election: Electi
         ["l-1", "nobody", "zz"],
     ]
     calls: list[tuple[str, Sequence[Any]]] = [
-        ("encryptBallot", [election.context_json, {**base, "leader": r}, code])
-        for r in bad_rankings
+        ("revoting.encryptBallot", [context, {**base, "leader": r}, code]) for r in bad_rankings
     ]
     # a ranked contest's choice is a list in order: anything else is refused
-    calls.append(("encryptBallot", [election.context_json, {**base, "leader": "l-1"}, code]))
+    calls.append(("revoting.encryptBallot", [context, {**base, "leader": "l-1"}, code]))
     results = run_js(calls)
     for ranking, result in zip(bad_rankings, results[:-1], strict=True):
         with pytest.raises(RecordFormatError) as python:

@@ -1,7 +1,8 @@
 """A ranked election's results page (docs/ranked.md), in Russian, Kazakh and English: the
 instant-runoff rounds with who was eliminated and why, Schulze's pairwise preferences,
 strongest paths and order, each contest's winner, and the "against all" and "blank"
-counts, all as the published result says (tests/factories.RANKED_VOTES, counted by hand in
+counts, all as the published result says (tests/factories.RANKED_VOTES in an election with
+re-voting protection counted through the close, counted by hand in
 tests/service/test_ranked_election.py).  And an audit's answer gives a ranked contest's
 choices in their order."""
 
@@ -15,43 +16,29 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from honestballot.crypto.randomness import SeededRandomness
-from honestballot.protocol.ballot import encrypt_ballot
-from honestballot.protocol.credential import generate_credential
-from honestballot.record.ballot import ballot_to_json, opening_to_json
-from honestballot.service.runtime import ServerConfig
-from honestballot.web.app import asgi
 from honestballot.web.i18n import LANGUAGES, STRINGS
-from tests.databases import fresh_database
 from tests.factories import (
     RANKED_ELECTION,
+    SMALL_SCHEDULE,
     WEB_ROLL,
     DemoCeremony,
+    closed_ranked_election,
     key_ceremony,
-    open_web_election,
+    markers_allowed,
+    protected_election,
     ranked_manifest,
 )
-from tests.factories import run_ranked_election as run_election
 from tests.web.test_observer import assert_clean_page
 
 
 @pytest.fixture(scope="module")
-def ceremony(tmp_path_factory: pytest.TempPathFactory) -> DemoCeremony:
-    return key_ceremony(ranked_manifest(), tmp_path_factory.mktemp("ranked-web"), "ranked")
-
-
-@pytest.fixture
-def client(ceremony: DemoCeremony, tmp_path: Path) -> Iterator[TestClient]:
-    with fresh_database("sqlite", tmp_path / "db") as url:
-        run_election(ceremony, url)
-        config = ServerConfig(
-            database_url=url,
-            sender=f"file:{tmp_path / 'outbox'}",
-            snapshot_dir=tmp_path / "snapshots",
-            background=False,
-        )
-        with TestClient(asgi(config), base_url="http://testserver") as c:
-            yield c
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The app of the ranked election with re-voting protection, its result posted."""
+    directory = tmp_path_factory.mktemp("ranked-web")
+    (directory / "ceremony").mkdir()
+    ceremony = key_ceremony(ranked_manifest(), directory / "ceremony", "ranked")
+    with closed_ranked_election(ceremony, directory / "app", "ranked results") as (election, _):
+        yield election.web.client
 
 
 def _say(key: str, lang: str, **values: object) -> str:
@@ -142,30 +129,25 @@ def test_the_results_page_shows_the_rounds_and_the_matrices(client: TestClient) 
 def test_an_audit_answers_a_ranked_contest_in_its_order(
     ranked_ceremony: DemoCeremony, tmp_path: Path
 ) -> None:
-    """POST audits: the options of a plural contest sorted, a ranked contest's choices in
-    the order ranked (the ballot page compares them in that order)."""
+    """The audit of a ballot version 2 (POST revoting/audits): the options of a plural
+    contest sorted, a ranked contest's choices in the order ranked (the ballot page
+    compares them in that order)."""
     with (
-        fresh_database("sqlite", tmp_path / "db") as url,
-        open_web_election(ranked_ceremony, tmp_path, url, open_=True) as web,
+        markers_allowed(),  # six voters on the roll (factories.markers_allowed)
+        protected_election(
+            ranked_ceremony, tmp_path, "ranked audit", schedule=SMALL_SCHEDULE
+        ) as election,
     ):
-        client = web.client
-        web.sign_in(client, WEB_ROLL[0][0])
-        voter = generate_credential(SeededRandomness("ranked audit"))
-        headers = {"x-csrf-token": web.csrf(client)}
-        api = f"/api/e/{web.election_id}"
-        r = client.post(
-            f"{api}/credential", json={"credential": voter.public.hex()}, headers=headers
-        )
-        assert r.status_code in (200, 201), r.text
-        choice = {
+        device = election.device(WEB_ROLL[0][0], "ranked audit")
+        seed, answer = device.register()
+        assert answer.status_code == 201, answer.text
+        choice: Any = {
             "chair": frozenset({"cand-2"}),
             "leader": ("dana", "aigerim", "bolat"),
             "council": ("zarina", "xenia"),
         }
-        ctx = web.services.elections.context(web.election_id)
-        ballot, opening = encrypt_ballot(ctx, voter, choice, SeededRandomness("ranked audit/1"))
-        body = {"ballot": ballot_to_json(ballot), "opening": opening_to_json(opening)}
-        r = client.post(f"{api}/audits", json=body, headers=headers)
+        ballot, opening, private = device.ballot(seed, choice)
+        r = device.audit(ballot, opening, private)
         assert r.status_code == 200, r.text
         assert r.json()["choices"] == {
             "chair": ["cand-2"],
