@@ -195,6 +195,37 @@ def link_sql(a: str, b: str) -> str:
     )
 
 
+def linked_members(con: duckdb.DuckDBPyConnection) -> None:
+    """Table ``_linked``: the members (``kind, grp, national_id`` of ``_m``) with a family
+    link (:func:`link_sql`) to another member of their cluster, in clusters that could be
+    one household (at most :data:`HOUSEHOLD_MAX` members; larger ones are not).
+
+    Nearly every such member shares a surname stem or a home address with another member
+    (at a million voters all but 8,924 of 601,671 linked ones): those are counted per
+    cluster and value, not paired, and only the others are paired with their cluster's
+    members on the whole link. Pairing every member with every other one held the
+    members with all their values on both sides of one join: at ten million voters it
+    spilled a gigabyte.
+    """
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _linked AS
+        WITH small AS (SELECT m.kind, m.grp, m.national_id, p.sur, p.addr
+            FROM _m m SEMI JOIN (SELECT kind, grp FROM _m GROUP BY kind, grp
+                HAVING count(*) <= {HOUSEHOLD_MAX}) s USING (kind, grp)
+            JOIN people p USING (national_id)),
+        c AS MATERIALIZED (SELECT kind, grp, national_id,
+            (sur IS NOT NULL AND count(*) OVER (PARTITION BY kind, grp, sur) >= 2)
+            OR (addr IS NOT NULL AND count(*) OVER (PARTITION BY kind, grp, addr) >= 2)
+                AS same FROM small),
+        rest AS MATERIALIZED (SELECT kind, grp, national_id FROM c WHERE NOT same),
+        pair AS (SELECT DISTINCT r.kind, r.grp, r.national_id
+            FROM rest r JOIN people a USING (national_id)
+            JOIN c o ON o.kind = r.kind AND o.grp = r.grp AND o.national_id <> r.national_id
+            JOIN people b ON b.national_id = o.national_id WHERE {link_sql("a", "b")})
+        SELECT kind, grp, national_id FROM c WHERE same UNION ALL SELECT * FROM pair"""
+    )
+
+
 def cluster_evidence(
     con: duckdb.DuckDBPyConnection, members: Mapping[str, tuple[str, bool]]
 ) -> None:
@@ -227,16 +258,7 @@ def cluster_evidence(
         f"FROM ({parts}) x WHERE grp IS NOT NULL AND national_id IS NOT NULL"
     )
     ensure_people(con, "SELECT national_id FROM _m")
-    # Pairs only inside clusters that could be one household (larger ones are not).
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _linked AS
-        WITH sized AS (SELECT kind, grp, count(*) AS n FROM _m GROUP BY kind, grp),
-        small AS (SELECT m.kind, m.grp, p.* FROM _m m JOIN sized USING (kind, grp)
-            JOIN people p USING (national_id) WHERE sized.n <= {HOUSEHOLD_MAX})
-        SELECT DISTINCT a.kind, a.grp, a.national_id FROM small a JOIN small b
-            ON a.kind = b.kind AND a.grp = b.grp AND a.national_id <> b.national_id
-            WHERE {link_sql("a", "b")}"""
-    )
+    linked_members(con)
     # Enrolment and activity matter only to clusters of three or more (a pair is low
     # whatever they show: see grade_sql), most clusters being pairs.
     con.execute(

@@ -17,6 +17,7 @@ from honestballot.audit.checks_activity import _burst_sql
 from honestballot.audit.config import AuditConfig
 from honestballot.audit.csv_lines import has_blank_line
 from honestballot.audit.engine import run_audit
+from honestballot.audit.household import HOUSEHOLD_MAX, link_sql, linked_members
 from honestballot.audit.pacing import SESSION_GAP_SECONDS, _sessions_sql
 from honestballot.audit.schema import ACTIVITY_COLUMNS, ROLL_COLUMNS, _trim_sql, load_table
 from tests.factories import ACTIVITY_HEADER, ROLL_HEADER, roll_row, write_csv
@@ -251,3 +252,65 @@ def test_burst_prefilter_keeps_every_burst(partition: str) -> None:
     got = con.execute(f"SELECT {cols} FROM ({fast}) WHERE {final} ORDER BY line").fetchall()
     want = con.execute(f"SELECT {cols} FROM ({slow}) WHERE {final} ORDER BY line").fetchall()
     assert got == want and got
+
+
+def test_linked_members_are_the_pairs_family_links() -> None:
+    """The members with a family link in their cluster, found by counting shared surname
+    stems and addresses and pairing only the rest, are those every pair of members in a
+    cluster of at most HOUSEHOLD_MAX gives under the whole link (as written before)."""
+    rng = random.Random(19)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE _m (kind INTEGER, grp VARCHAR, national_id VARCHAR)")
+    con.execute(
+        "CREATE TABLE people (national_id VARCHAR, sur VARCHAR, given4 VARCHAR, "
+        "patr4 VARCHAR, fem BOOLEAN, bd DATE, addr VARCHAR, locality VARCHAR, "
+        "organisation VARCHAR)"
+    )
+    names = ["ерла", "асан", "нурл", None]
+    members, people = [], []
+    for g in range(600):
+        size = rng.choice([2, 2, 3, 4, 6, 8, 9, 11])
+        for k in range(size):
+            nid = f"{g:04d}{k:02d}"
+            members.append((g % 2, f"c{g}", nid))
+            if rng.random() < 0.9:  # the others are on no roll line
+                bd = dt.date(1940 + rng.randint(0, 60), rng.randint(1, 12), rng.randint(1, 28))
+                people.append(
+                    (
+                        nid,
+                        rng.choice(["ахметов", "ким", "ильин", None, None, None]),
+                        rng.choice(names),
+                        rng.choice(names),
+                        rng.random() < 0.5,
+                        bd if rng.random() < 0.8 else None,
+                        rng.choice(["a, 1", "b, 2", None, None, None, None]),
+                        None,
+                        None,
+                    )
+                )
+    con.executemany("INSERT INTO _m VALUES (?, ?, ?)", members)
+    con.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", people)
+    linked_members(con)
+    got = set(con.execute("SELECT kind, grp, national_id FROM _linked").fetchall())
+    assert con.execute("SELECT count(*) FROM _linked").fetchone() == (len(got),)
+    want = set(
+        con.execute(
+            f"""WITH sized AS (SELECT kind, grp, count(*) AS n FROM _m GROUP BY kind, grp),
+            small AS (SELECT m.kind, m.grp, p.* FROM _m m JOIN sized USING (kind, grp)
+                JOIN people p USING (national_id) WHERE sized.n <= {HOUSEHOLD_MAX})
+            SELECT DISTINCT a.kind, a.grp, a.national_id FROM small a JOIN small b
+                ON a.kind = b.kind AND a.grp = b.grp AND a.national_id <> b.national_id
+                WHERE {link_sql("a", "b")}"""
+        ).fetchall()
+    )
+    assert got == want
+    # both ways of being linked occur: a shared surname or address, and only a name part
+    shared = set(
+        con.execute(
+            """SELECT a.kind, a.grp, a.national_id FROM _m a JOIN people pa USING (national_id)
+            JOIN _m b ON a.kind = b.kind AND a.grp = b.grp AND a.national_id <> b.national_id
+            JOIN people pb ON pb.national_id = b.national_id
+            WHERE pa.sur = pb.sur OR pa.addr = pb.addr"""
+        ).fetchall()
+    )
+    assert want & shared and want - shared
