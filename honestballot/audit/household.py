@@ -126,30 +126,24 @@ def ensure_roll_voters(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
-    """Table ``people``: name parts, birth date and address for the IDs in ``wanted``.
+def _ensure_name_parts(con: duckdb.DuckDBPyConnection) -> None:
+    """Table ``_name_parts``: the name parts of every distinct name on the roll, made once.
 
-    ``wanted`` is SQL giving a ``national_id`` column; rows already in ``people`` are
-    kept, so every cluster check adds only its own members.
+    Names repeat (families, common names: 52,160 distinct among a million voters), so
+    the regular expressions run once per name; :func:`ensure_people` joins each person
+    to their name's row. Made from the roll's lines and ``_roll_voters_dup`` (an ID on
+    several lines takes its name and surname each from its first line with one,
+    :func:`first_known`: a pair no single line may hold), which cover every
+    ``roll_voters`` row, so the people are not held twice, once to list their names and
+    once to be joined to them; the cost is the regular expressions for the names of
+    voters in no cluster too.
     """
-    ensure_roll_voters(con)
     con.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS people (national_id VARCHAR, sur VARCHAR, "
-        "given4 VARCHAR, patr4 VARCHAR, fem BOOLEAN, bd DATE, addr VARCHAR, locality VARCHAR, "
-        "organisation VARCHAR)"
-    )
-    con.execute(
-        f"""INSERT INTO people
-        WITH w AS (SELECT DISTINCT national_id FROM ({wanted}) x
-            WHERE national_id IS NOT NULL
-            AND national_id NOT IN (SELECT national_id FROM people)),
-        r AS (SELECT v.national_id, v.name, v.surname, v.birth_date AS bd,
-            v.home_address AS addr, v.organisation
-            FROM roll_voters v JOIN w USING (national_id)),
-        -- name parts once per distinct name (names repeat: families, common names)
-        t AS (SELECT name, surname, string_split(regexp_replace(replace(lower(trim(
+        f"""CREATE TEMP TABLE IF NOT EXISTS _name_parts AS
+        WITH t AS (SELECT name, surname, string_split(regexp_replace(replace(lower(trim(
             coalesce(name, ''))), 'ё', 'е'), '\\s+', ' ', 'g'), ' ') AS tok
-            FROM (SELECT DISTINCT name, surname FROM r) d),
+            FROM (SELECT name, surname FROM roll
+                UNION SELECT name, surname FROM _roll_voters_dup) d),
         u AS (SELECT *, list_filter(tok, lambda x: regexp_matches(x, '{_PATRONYMIC}'))[1]
             AS patr,
             CASE WHEN surname IS NOT NULL THEN replace(lower(trim(surname)), 'ё', 'е')
@@ -159,22 +153,44 @@ def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
                     AND NOT regexp_matches(tok[1], '{_PATRONYMIC}') THEN tok[1]
                 WHEN len(tok) = 2 AND regexp_matches(tok[2], '{_SURNAME}')
                     AND NOT regexp_matches(tok[2], '{_PATRONYMIC}') THEN tok[2] END AS sur0
-            FROM t),
-        parts AS MATERIALIZED (SELECT name, surname,
+            FROM t)
+        SELECT name, surname,
             nullif(regexp_replace(sur0, '{_STEM}', ''), '') AS sur,
             left(CASE WHEN sur0 IS NOT NULL AND tok[1] = sur0 THEN tok[2] ELSE tok[1] END, 4)
                 AS given4,
             nullif(left(regexp_replace(patr, '{_PATRONYMIC}', ''), 4), '') AS patr4,
-            regexp_matches(coalesce(patr, ''), '{_FEMALE}') AS fem FROM u),
-        -- and once per distinct address
-        place AS MATERIALIZED (SELECT addr AS home, nullif(lower(trim(addr)), '') AS addr,
-            nullif(trim(split_part(lower(addr), ',', 1)), '') AS locality
-            FROM (SELECT DISTINCT addr FROM r) d)
-        SELECT r.national_id, parts.sur, parts.given4, parts.patr4, parts.fem, r.bd,
-            place.addr, place.locality, r.organisation
-        FROM r JOIN parts ON parts.name IS NOT DISTINCT FROM r.name
-            AND parts.surname IS NOT DISTINCT FROM r.surname
-        JOIN place ON place.home IS NOT DISTINCT FROM r.addr"""
+            regexp_matches(coalesce(patr, ''), '{_FEMALE}') AS fem FROM u"""
+    )
+
+
+def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
+    """Table ``people``: name parts, birth date and address for the IDs in ``wanted``.
+
+    ``wanted`` is SQL giving a ``national_id`` column; rows already in ``people`` are
+    kept, so every cluster check adds only its own members.
+    """
+    ensure_roll_voters(con)
+    _ensure_name_parts(con)
+    con.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS people (national_id VARCHAR, sur VARCHAR, "
+        "given4 VARCHAR, patr4 VARCHAR, fem BOOLEAN, bd DATE, addr VARCHAR, locality VARCHAR, "
+        "organisation VARCHAR)"
+    )
+    # One pass: the voters' roll values stream through the join to their name parts (a
+    # small table) into people; the address's two forms are a few string functions of
+    # the row. (Listing the voters' distinct names and addresses first held every voter's
+    # values in a table at once: at ten million voters it spilled 0.7 GiB.)
+    con.execute(
+        f"""INSERT INTO people
+        WITH w AS (SELECT DISTINCT national_id FROM ({wanted}) x
+            WHERE national_id IS NOT NULL
+            AND national_id NOT IN (SELECT national_id FROM people))
+        SELECT v.national_id, n.sur, n.given4, n.patr4, n.fem, v.birth_date,
+            nullif(lower(trim(v.home_address)), ''),
+            nullif(trim(split_part(lower(v.home_address), ',', 1)), ''), v.organisation
+        FROM roll_voters v JOIN w USING (national_id)
+        JOIN _name_parts n ON n.name IS NOT DISTINCT FROM v.name
+            AND n.surname IS NOT DISTINCT FROM v.surname"""
     )
 
 

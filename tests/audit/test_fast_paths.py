@@ -17,7 +17,7 @@ from honestballot.audit.checks_activity import _burst_sql
 from honestballot.audit.config import AuditConfig
 from honestballot.audit.csv_lines import has_blank_line
 from honestballot.audit.engine import run_audit
-from honestballot.audit.household import HOUSEHOLD_MAX, link_sql, linked_members
+from honestballot.audit.household import HOUSEHOLD_MAX, ensure_people, link_sql, linked_members
 from honestballot.audit.pacing import SESSION_GAP_SECONDS, _sessions_sql
 from honestballot.audit.schema import ACTIVITY_COLUMNS, ROLL_COLUMNS, _trim_sql, load_table
 from tests.factories import ACTIVITY_HEADER, ROLL_HEADER, roll_row, write_csv
@@ -314,3 +314,32 @@ def test_linked_members_are_the_pairs_family_links() -> None:
         ).fetchall()
     )
     assert want & shared and want - shared
+
+
+def test_people_of_an_id_on_several_lines_have_their_name_parts() -> None:
+    """An ID on several lines takes its name and its surname from different lines when
+    the first has no surname: the name parts are listed for that pair too, and every
+    wanted voter on the roll is in people, with the parts of their own name."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE roll (line BIGINT, national_id VARCHAR, name VARCHAR, surname VARCHAR, "
+        "birth_date DATE, home_address VARCHAR, organisation VARCHAR, operator VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO roll VALUES (?, ?, ?, ?, NULL, ?, NULL, NULL)",
+        [
+            (2, "a", "Ерлан Нурланович", None, "Астана, Абая 1"),
+            (3, "a", None, "Ахметова", None),
+            (4, "b", "Ахметов Нурлан Серикович", None, " Астана , Абая 1"),
+            (5, "c", "Ким Ольга Петровна", None, None),
+        ],
+    )
+    ensure_people(con, "SELECT unnest(['a', 'b', 'x']) AS national_id")
+    got = con.execute(
+        "SELECT national_id, sur, given4, patr4, fem, addr, locality FROM people "
+        "ORDER BY national_id"
+    ).fetchall()
+    assert got == [
+        ("a", "ахметов", "ерла", "нурл", False, "астана, абая 1", "астана"),
+        ("b", "ахметов", "нурл", "сери", False, "астана , абая 1", "астана"),
+    ]
