@@ -217,9 +217,9 @@ def linked_members(con: duckdb.DuckDBPyConnection) -> None:
     one household (at most :data:`HOUSEHOLD_MAX` members; larger ones are not).
 
     Nearly every such member shares a surname stem or a home address with another member
-    (at a million voters all but 8,924 of 601,671 linked ones): those are counted per
-    cluster and value, not paired, and only the others are paired with their cluster's
-    members on the whole link. Pairing every member with every other one held the
+    (at a million voters all but 8,924; 601,671 are linked): those are counted per cluster
+    and value, not paired, and only the others are paired with their cluster's members on
+    the whole link. Pairing every member with every other one held the
     members with all their values on both sides of one join: at ten million voters it
     spilled a gigabyte.
     """
