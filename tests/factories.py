@@ -823,6 +823,21 @@ class RevotingElection:
         assert services.batches.post_due(self.id) == 1
         return list(range(before, sum(1 for _ in store.iter_events(self.id))))
 
+    def roll_again(
+        self, roll: Sequence[tuple[str, str, str, str, str]] = WEB_ROLL
+    ) -> dict[str, Any]:
+        """The election's encrypted roll (in setup) made again from its roll as it is now
+        (``roll``: its rows, WEB_ROLL's form; its exceptions as recorded) as ``make-roll``
+        makes it: the upload, to keep through the organiser's API or page; the letters
+        are the new roll's."""
+        services = self.web.services
+        upload, self.letters = encrypted_roll_upload(
+            services.elections, services.roll, self.id, self.organiser,
+            [RollVoter(nid, name, unit) for nid, name, _, _, unit in roll],
+            SeededRandomness(f"{self.id}: the roll made again"),
+        )  # fmt: skip
+        return upload
+
     def open(self) -> None:
         """Open the election (made with ``open_=False``) with its roll's summary."""
         roll = self.web.services.roll
@@ -940,6 +955,24 @@ def voter_writes(election: RevotingElection) -> dict[str, list[tuple[object, ...
     return found
 
 
+def encrypted_roll_upload(
+    elections: ElectionService,
+    roll: Roll,
+    election_id: str,
+    organiser: Scalar,
+    voters: Sequence[RollVoter],
+    rng: Randomness,
+) -> tuple[dict[str, Any], dict[str, LetterSecret]]:
+    """The organiser's encrypted roll of the election (in setup, ``voters`` its roll as
+    imported now) made as ``make-roll`` makes it: the upload (JSON, as the organiser's API
+    and page take it) and each voter's letter, by national ID."""
+    ctx = elections.context(election_id)
+    summary = roll.summary_body(election_id)
+    made = build_roll_upload(election_id, ctx, summary, list(voters), organiser, rng)
+    upload: dict[str, Any] = upload_to_json(made.upload)
+    return upload, {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
+
+
 def make_encrypted_roll(
     elections: ElectionService,
     roll: Roll,
@@ -951,17 +984,15 @@ def make_encrypted_roll(
     keep: bool = True,
     open_: bool = False,
 ) -> dict[str, LetterSecret]:
-    """The organiser's encrypted roll of the election (in setup, ``voters`` its imported
-    roll) made as ``make-roll`` makes it, kept unless ``keep`` is false, and the election
-    opened with it if ``open_``; each voter's letter, by national ID."""
-    ctx = elections.context(election_id)
-    summary = roll.summary_body(election_id)
-    made = build_roll_upload(election_id, ctx, summary, list(voters), organiser, rng)
+    """The organiser's encrypted roll of the election (:func:`encrypted_roll_upload`),
+    kept unless ``keep`` is false, and the election opened with it if ``open_``; each
+    voter's letter, by national ID."""
+    upload, letters = encrypted_roll_upload(elections, roll, election_id, organiser, voters, rng)
     if keep:
-        keep_encrypted_roll(elections, roll, election_id, upload_to_json(made.upload))
+        keep_encrypted_roll(elections, roll, election_id, upload)
     if open_:
         elections.open(election_id, roll=lambda conn: roll.summary_body(election_id, conn))
-    return {nid: LetterSecret.from_code(code) for nid, _, _, code in made.letters}
+    return letters
 
 
 def publish_signed_station(
@@ -1082,3 +1113,70 @@ class RevotingDevice:
 
     def receipt(self, tracking_hash: str) -> Any:
         return self.client.get(f"{self.path}/ballots/{tracking_hash}")
+
+
+#: the closed record's election (a demo manifest, min_unit_size 2)
+CLOSED_ELECTION = "closed-protected"
+#: (national ID, the choices it casts in order, whether it registers a new credential on
+#: another device before each ballot after its first) of :func:`closed_protected_record`
+CLOSED_VOTERS: tuple[tuple[str, tuple[dict[str, set[str]], ...], bool], ...] = (
+    ("900101300001", (OTHER_CHOICE, CHOICE), False),  # re-votes under one credential
+    ("900101300002", (CHOICE, OTHER_CHOICE), True),  # replaces its credential, then votes
+    ("900101300003", (OTHER_CHOICE,), False),
+    ("900101300004", (CHOICE,), False),
+)
+
+
+@contextmanager
+def closed_protected_record(
+    directory: Path,
+    seed: str,
+    *,
+    voters: Sequence[tuple[str, Sequence[dict[str, set[str]]], bool]] = CLOSED_VOTERS,
+    audit: bool = True,
+) -> Iterator[tuple[Record, RevotingElection, DemoCeremony]]:
+    """A small election with re-voting protection run to its result, for the tests that
+    need a whole record (the verifier's tamper suite, its Dask tests): the demo manifest
+    (min_unit_size 2) with its own ceremony, the web roll, ``voters`` registering on their
+    devices and casting (each ballot after the first on a new credential of another
+    device if the voter's flag says so), one batch posted during the vote, the first
+    voter's device auditing a ballot (unless ``audit`` is false), the close at the next
+    batch time and trustees 2 and 3 running it in process (tests/web/close_helpers.py).
+    Yields (the record with the board's secret, the election on its app, the ceremony);
+    the randomness is seeded by ``seed`` (the record is not byte for byte reproducible:
+    the service's own draws are not)."""
+    from tests.web.close_helpers import run_close  # it imports this module
+
+    manifest = replace(demo_manifest(CLOSED_ELECTION), min_unit_size=2)
+    (directory / "ceremony").mkdir(parents=True, exist_ok=True)
+    ceremony = key_ceremony(manifest, directory / "ceremony", f"{seed} ceremony")
+    with protected_election(ceremony, directory / "app", seed, schedule=SMALL_SCHEDULE) as election:
+        services = election.web.services
+        open_ms = services.batches.open_ms(election.id)
+        assert open_ms is not None
+        for n, (national_id, choices, replace_credential) in enumerate(voters):
+            device = election.device(national_id, f"{seed} device {national_id}")
+            credential, answer = device.register()
+            assert answer.status_code == 201, answer.text
+            for i, choice in enumerate(choices):
+                if i and replace_credential:
+                    device = election.device(national_id, f"{seed} another device {i}")
+                    credential, answer = device.register()
+                    assert answer.status_code == 201, answer.text
+                ballot, _, private = device.ballot(credential, choice)
+                answer = device.cast(ballot, private)
+                assert answer.status_code == 201, answer.text
+            if n == 0:
+                if audit:
+                    audited, opening, private = device.ballot(credential, CHOICE)
+                    answer = device.audit(audited, opening, private)
+                    assert answer.status_code == 200, answer.text
+                election.post_batch()
+        assert election.ctx.schedule is not None
+        closed_ms = open_ms + 2 * election.ctx.schedule.interval * 1000 + 10
+        services.elections.clock = lambda: closed_ms
+        services.elections.close(election.id)
+        run_close(election, ceremony, SeededRandomness(f"{seed} trustees"))
+        lines = [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
+        secret = board_secret_of(election.web.database_url, election.id)
+        yield Record(lines, secret, election.id), election, ceremony

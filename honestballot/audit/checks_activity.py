@@ -39,7 +39,7 @@ from honestballot.audit.why import why_sql
 NO_ORG = NO_ORGANISATION
 
 
-def cut_log(con: duckdb.DuckDBPyConnection) -> None:
+def cut_log(con: duckdb.DuckDBPyConnection) -> bool:
     """Cut from the loaded log (table ``activity``) what the checks read, then drop it.
 
     Run before the roll is loaded, so that the loaded log and the loaded roll are never
@@ -48,17 +48,32 @@ def cut_log(con: duckdb.DuckDBPyConnection) -> None:
     ballot: a later one, a re-vote, is never shown and never counted twice in a burst)
     and ``log_voters`` (each voter's first event, for the voters not on the roll).
     :func:`prepare` gives them the voters' names once the roll is loaded.
+
+    Returns whether the log is of an election with re-voting protection: a row says so
+    in its ``revoting`` column (the voting service writes it on every row). Such a log
+    keeps each voter's first sign-in and first code request only, as it keeps the first
+    ballot (docs/coercion.md §9): a later sign-in may be a credential's replacement, and
+    every cluster, grade, evidence, session and chart is then made of one event per
+    voter, so that none of them depends on whether a voter signed in again.
     """
+    found = con.execute("SELECT coalesce(bool_or(revoting), FALSE) FROM activity").fetchone()
+    protected = bool(found and found[0])
+    # the voter's first event of the kind (by time, the first line among equals)
+    first = (
+        " QUALIFY row_number() OVER (PARTITION BY voter ORDER BY time, line) = 1"
+        if protected
+        else ""
+    )
     # Only the columns a check reads: the sign-ins' devices, sessions and addresses (the
     # clusters, the households' and the collected codes' evidence), the code requests'
     # contacts; neither table's time or event.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE signins_log AS SELECT line, voter, device, session, "
-        "address FROM activity WHERE event = 'signed-in'"
+        "address FROM activity WHERE event = 'signed-in'" + first
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE codes_log AS SELECT line, voter, contact FROM activity "
-        "WHERE event = 'code-requested'"
+        "WHERE event = 'code-requested'" + first
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE casts_log AS SELECT voter, min(time) AS time, "
@@ -74,6 +89,7 @@ def cut_log(con: duckdb.DuckDBPyConnection) -> None:
     )
     # Nothing reads the whole log again.
     drop_loaded(con, "activity")
+    return protected
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
@@ -126,6 +142,7 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         sql="SELECT voter AS grp, line, voter, NULL AS name, event || ' at ' || time "
         "AS detail FROM unknown_voters",
         cap=cfg.max_records,
+        per_voter=cfg.revoting,
     )
     out = [unknown]
     out += graded_cluster_findings(
@@ -137,6 +154,7 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         kind="device",
         with_activity=LOG_CLUSTERS[("signins", "device")],
         cap=cfg.max_records,
+        per_voter=cfg.revoting,
     )
     out += cluster_findings(
         con,
@@ -146,6 +164,7 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         noun="session",
         tiers=ClusterTiers(2, 2, 2),
         cap=cfg.max_records,
+        per_voter=cfg.revoting,
     )
     foreign = check_foreign_contacts(con, cfg)
     out += graded_cluster_findings(
@@ -159,6 +178,7 @@ def check_identity_sharing(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
         cap=cfg.max_records,
         collected=_COLLECTED,
         owners_apart=owners_apart(con),
+        per_voter=cfg.revoting,
     )
     return out + foreign
 

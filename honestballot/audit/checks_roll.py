@@ -191,11 +191,14 @@ def cluster_findings(
     noun: str,
     tiers: ClusterTiers,
     cap: int,
+    per_voter: bool = False,
 ) -> list[Finding]:
     """Graded clusters of distinct voters sharing ``key`` in ``source`` (roll-shaped rows).
 
     Each record names the cluster's size and the organisations and operators it spans.
-    The records of all bands are joined out of ``source`` in one pass.
+    The records of all bands are joined out of ``source`` in one pass. ``per_voter`` (a
+    log of an election with re-voting protection, which holds each voter's first sign-in
+    only: :func:`~honestballot.audit.checks_activity.cut_log`): no record has a line.
     """
     clusters = _clusters(con, source, key)
     name, names = _names(source)
@@ -237,6 +240,7 @@ def cluster_findings(
                 sql="SELECT * EXCLUDE (size) FROM _cluster_records "
                 f"WHERE size >= {lo} AND size < {hi}",
                 cap=cap,
+                per_voter=per_voter,
                 unit="voters",
                 params={
                     "size": f"{lo}"
@@ -319,6 +323,7 @@ def graded_cluster_findings(
     cap: int,
     collected: str = "",
     owners_apart: str = "",
+    per_voter: bool = False,
 ) -> list[Finding]:
     """Clusters of voters sharing ``key``, graded on the evidence (:mod:`household`).
 
@@ -328,6 +333,9 @@ def graded_cluster_findings(
     ``owners_apart`` lists (SQL giving ``grp, national_id``): the key's owners' family,
     whose own contact it is and who sign in apart from the collected voters (low,
     ``owner_family``).
+
+    ``per_voter`` (a log of an election with re-voting protection, which holds each
+    voter's first sign-in and first code request only): no record has a line.
 
     One record per member (per roll line for the roll, per voter for the log: the first
     line of that voter's events with the key). Each record names the cluster's size,
@@ -412,6 +420,7 @@ def graded_cluster_findings(
                 f"WHERE severity = {int(severity)}",
                 listed=listed,
                 cap=cap,
+                per_voter=per_voter,
                 unit="voters",
                 # the organiser's page says it from the catalogue (web/strings_audit.py)
                 params={"variant": _BAND_VARIANT[severity]},

@@ -29,13 +29,22 @@ def collect(
     order: str = "grp, line",
     params: Mapping[str, Any] | None = None,
     listed: str = "*",
+    per_voter: bool = False,
 ) -> Finding:
     """Run ``sql`` and package its rows as one finding (possibly with count 0).
 
     ``listed`` is the select list that makes a record of a row of ``sql`` (by default
     the row as it is): it is computed only for the ``cap`` records listed, so that a
     record's text is not built for every row counted.
+
+    ``per_voter``: the rows are events of the log of an election with re-voting
+    protection, one per voter (its first sign-in, code request or event: see
+    :func:`~honestballot.audit.checks_activity.cut_log`), and no record carries its line,
+    whose place among everyone's would tell the events between (docs/coercion.md §9).
     """
+    if per_voter:
+        sql = f"SELECT * REPLACE (CAST(NULL AS BIGINT) AS line) FROM ({sql})"
+        order += ", voter"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _finding AS {sql}")
     stats = con.execute("SELECT count(*), count(DISTINCT grp) FROM _finding").fetchone()
     count, groups = (int(stats[0]), int(stats[1])) if stats else (0, 0)

@@ -136,3 +136,9 @@ class AuditConfig:
     curve_high_tvd: float = 0.5
     # The cap on records listed per finding (counts are always exact).
     max_records: int = 100_000
+    # The log is of an election with re-voting protection (docs/coercion.md §9): the
+    # findings over its sign-ins and code requests list a voter at most once per check,
+    # without the log's line, and its malformed rows without their text (docs/audit.md,
+    # "Elections with re-voting protection"). Set too when the log's ``revoting``
+    # column says so.
+    revoting: bool = False

@@ -32,7 +32,7 @@ class BadRowsError(AuditInputError):
 
     def __init__(self, bad_rows: Sequence[BadRow]) -> None:
         self.bad_rows = list(bad_rows)
-        shown = "; ".join(f"{b.file}:{b.line}: {b.reason}" for b in self.bad_rows[:5])
+        shown = "; ".join(f"{b.where}: {b.reason}" for b in self.bad_rows[:5])
         more = f" (and {len(self.bad_rows) - 5} more)" if len(self.bad_rows) > 5 else ""
         super().__init__(f"{len(self.bad_rows)} malformed row(s): {shown}{more}")
 
@@ -59,12 +59,18 @@ class Severity(IntEnum):
 
 @dataclass(frozen=True)
 class BadRow:
-    """A malformed input row: which file, which line (header is line 1), and why."""
+    """A malformed input row: which file, which line (header is line 1; ``None`` for the
+    log of an election with re-voting protection, see docs/audit.md), and why."""
 
     file: str
-    line: int
+    line: int | None
     reason: str
     text: str = ""
+
+    @property
+    def where(self) -> str:
+        """``file:line``, or the file alone when the line is withheld."""
+        return self.file if self.line is None else f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,9 @@ class AuditResult:
     roll_rows_without: dict[str, int] = field(default_factory=dict)
     series: dict[str, Any] = field(default_factory=dict)
     elapsed_seconds: float = 0.0
+    #: the log is of an election with re-voting protection, and the findings over its
+    #: sign-ins are restricted (docs/audit.md, "Elections with re-voting protection")
+    revoting: bool = False
 
     def at_or_above(self, threshold: Severity) -> list[Finding]:
         return [f for f in self.findings if f.severity >= threshold and f.count > 0]
@@ -153,7 +162,7 @@ def to_json(result: AuditResult) -> dict[str, Any]:
             for b in result.bad_rows
         ],
         "findings": [_finding_json(f, True) for f in result.findings],
-    }
+    } | _revoting(result)
 
 
 def observer_summary(result: AuditResult) -> dict[str, Any]:
@@ -170,7 +179,13 @@ def observer_summary(result: AuditResult) -> dict[str, Any]:
         "bad_rows": len(result.bad_rows),
         "bad_rows_by_reason": by_reason,
         "findings": [_finding_json(f, False) for f in result.findings],
-    }
+    } | _revoting(result)
+
+
+def _revoting(result: AuditResult) -> dict[str, Any]:
+    """``{"revoting": true}`` for a log of an election with re-voting protection (the
+    outputs of any other are as they were)."""
+    return {"revoting": True} if result.revoting else {}
 
 
 def write_json(data: Mapping[str, Any], path: Path) -> None:

@@ -132,6 +132,7 @@ def check_foreign_contacts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> 
                 f"ELSE ' (on no roll line)' END || '; ' || {why_sql('why')} AS detail, why, "
                 f"organisation FROM foreign_graded WHERE severity = {int(severity)}",
                 cap=cfg.max_records,
+                per_voter=cfg.revoting,
                 unit="voters",
                 params={"variant": variant},
             )

@@ -282,6 +282,15 @@ def _unknown_paragraph(result: AuditResult, w: Words = english, lang: str = "en"
 _HEADING = "Integrity audit of the voter roll and voting activity"
 
 
+#: said under the summary of a log of an election with re-voting protection (docs/audit.md)
+_REVOTING = (
+    "The log is of an election with re-voting protection: the checks read each voter's "
+    "first sign-in and first code request only and list no line of the log, the log's "
+    "malformed rows are listed without their line or text, and the log's size is not "
+    "said (replacing a vote needs a sign-in, which the organiser must not see)."
+)
+
+
 def render(
     result: AuditResult,
     observer: bool = False,
@@ -348,6 +357,7 @@ def render(
         f"<h1>{escape(w('audit.html.heading', _HEADING))}</h1>",
         f"<p>{summary}</p>",
         _unknown_paragraph(result, w, lang),
+        *([f"<p>{escape(w('audit.html.revoting', _REVOTING))}</p>"] if result.revoting else []),
         f"<h2>{escape(w('audit.html.findings', 'Findings'))}</h2><table><tr>{heads}</tr>",
         *(_finding_row(f, said, lang) for f in result.findings),
         f"</table><h2>{escape(w('audit.html.charts', 'Charts'))}</h2>",

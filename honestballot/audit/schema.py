@@ -196,6 +196,13 @@ def _confirmed_problem(v: str) -> str:
     )
 
 
+def _revoting_problem(v: str) -> str:
+    return (
+        f"CASE WHEN {v} IS NOT NULL AND {_yes_no(v)} IS NULL "
+        "THEN 'revoting: not a yes/no value' END"
+    )
+
+
 def _lower(v: str) -> str:
     return f"lower({v})"
 
@@ -254,6 +261,10 @@ ACTIVITY_COLUMNS: tuple[Column, ...] = (
     Column("user_agent", "VARCHAR", _same, _no_problem, stored=False),
     Column("contact", "VARCHAR", _contact, _no_problem),
     Column("session", "VARCHAR", _same, _no_problem, required=False),
+    # Optional: yes on the rows of an election with re-voting protection (the voting
+    # service writes it on every row): its findings are restricted (docs/audit.md,
+    # "Elections with re-voting protection"; docs/coercion.md §9).
+    Column("revoting", "BOOLEAN", _yes_no, _revoting_problem, required=False),
 )
 
 
@@ -373,18 +384,22 @@ def _number_lines(
     them each row is pushed down by every skipped line before it, which takes one more
     pass over the rows (an ASOF join), written once into a table.
     """
-    skipped = sorted(b.line for b in bad)
+    skipped = sorted(b.line for b in bad if b.line is not None)  # every row read has one
     if not skipped:
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {table}_checked AS "
             f"SELECT rowid + {1 + int(header)} AS line, * FROM {table}_typed"
         )
         return
+    # The j-th skipped line s (1-based) comes after s - j - header loaded rows, so it
+    # pushes down every row k >= s - j. Skipped lines next to each other (an empty line
+    # beside a rejected row, two empty lines) share that threshold: it takes the most
+    # lines they skip, as an ASOF join matches one row of equal thresholds, any of them.
+    pushed: dict[int, int] = {}
+    for j, s in enumerate(skipped, start=1):
+        pushed[s - j] = j
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_skips (threshold BIGINT, cum BIGINT)")
-    con.executemany(
-        f"INSERT INTO {table}_skips VALUES (?, ?)",
-        [(s - j, j) for j, s in enumerate(skipped, start=1)],
-    )
+    con.executemany(f"INSERT INTO {table}_skips VALUES (?, ?)", sorted(pushed.items()))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {table}_checked AS "
         f"SELECT r.k + {int(header)} + coalesce(s.cum, 0) AS line, r.* EXCLUDE (k) "
@@ -481,7 +496,7 @@ def load_table(
         f"ORDER BY line"
     ).fetchall()
     bad += [BadRow(str(path), int(ln), str(reason), str(text)) for ln, reason, text in field_bad]
-    bad.sort(key=lambda b: b.line)
+    bad.sort(key=lambda b: b.line or 0)  # every row read here has its line
     if bad and on_bad_row == "fail":
         raise BadRowsError(bad)
     cols = ", ".join(

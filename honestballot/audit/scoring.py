@@ -1,7 +1,9 @@
 """Precision and recall of each check against a synthetic ground-truth file.
 
 A check's prediction is the set of keys (roll line, voter, or organisation, as the
-truth file says) of the records it reported at or above ``min_severity``.
+truth file says) of the records it reported at or above ``min_severity``. A finding
+whose records were capped cannot be scored: :class:`AuditInputError`, said in the
+reader's language (``audit.cli.score.capped``).
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from honestballot.audit.findings import AuditResult, Severity
+from honestballot.audit.findings import AuditInputError, AuditResult, Severity
 from honestballot.audit.stats import wilson
+from honestballot.errors import Text
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,14 @@ def score(
             if finding.check != check or finding.severity < min_severity:
                 continue
             if finding.truncated:
-                raise ValueError(f"{check}: records were capped; raise max_records to score")
+                raise AuditInputError(
+                    Text(
+                        "audit.cli.score.capped",
+                        f"{check}: the finding lists only part of its records (capped); "
+                        "precision and recall need every record",
+                        check=check,
+                    )
+                )
             predicted |= {k for r in finding.records if (k := _key(r, key)) is not None}
         out[check] = Score(check, len(expected), len(predicted), len(expected & predicted))
     return out

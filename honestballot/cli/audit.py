@@ -95,7 +95,7 @@ def _ungrouped(n: int, lang: str) -> str:
 
 
 def _bad_rows(rows: list[BadRow], lang: str) -> str:
-    shown = "; ".join(f"{b.file}:{b.line}: {_reason(b.reason, lang)}" for b in rows[:5])
+    shown = "; ".join(f"{b.where}: {_reason(b.reason, lang)}" for b in rows[:5])
     more = (
         _say(lang, "audit.input.bad_rows.more", count=_ungrouped(len(rows) - 5, lang))
         if len(rows) > 5
@@ -355,7 +355,11 @@ def audit_command(
         _error(lang, exc, _os_error(exc, "audit.cli.cannot_write", lang))
     code = result.exit_code(threshold)
     if score_against:
-        click.echo(_score_table(result, score_against, lang))
+        try:
+            table = _score_table(result, score_against, lang)
+        except AuditInputError as exc:  # a finding whose records were capped
+            _error(lang, exc, say(exc.args[0], lang))
+        click.echo(table)
     if not quiet:
         for line in _summary(result, threshold, code, lang):
             click.echo(line)

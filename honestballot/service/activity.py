@@ -26,7 +26,8 @@ from contextlib import suppress
 from typing import IO, Any
 
 from honestballot.errors import InvalidInput
-from honestballot.service.board.log import no_election
+from honestballot.record.setup import context_from_setup
+from honestballot.service.board.log import no_election, setup_body
 from honestballot.service.voters.roll_csv import normalize_contact, normalize_national_id
 from honestballot.store.activity import ACTIVITY_LENGTHS
 from honestballot.store.sql import SqlStore, Tx
@@ -42,6 +43,7 @@ ACTIVITY_COLUMNS = (
     "user_agent",
     "contact",
     "session",
+    "revoting",
 )
 ROLL_COLUMNS = (
     "national_id",
@@ -137,14 +139,21 @@ def _require_election(store: SqlStore, conn: Tx, election_id: str) -> None:
 
 
 def export_activity_csv(store: SqlStore, election_id: str, out: IO[str]) -> int:
-    """Write the log in the audit's activity format (docs/audit.md), by time; returns rows."""
+    """Write the log in the audit's activity format (docs/audit.md), by time; returns rows.
+
+    Every row's ``revoting`` says whether the election has re-voting protection
+    (``yes``/``no``): the audit then restricts its findings over the sign-ins
+    (docs/audit.md, "Elections with re-voting protection"; docs/coercion.md §9)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(ACTIVITY_COLUMNS)
     n = 0
     with store.connect() as conn:
         _require_election(store, conn, election_id)
+        # as ElectionService.takes_revoting says: the setup names a batch schedule
+        context = context_from_setup(setup_body(store, conn, election_id), check_ceremony=False)
+        revoting = "yes" if context[0].revoting else "no"
         for time_ms, event, *texts in store.activity_for_export(conn, election_id):
-            writer.writerow([_utc_text(int(time_ms)), event, *(_cell(t) for t in texts)])
+            writer.writerow([_utc_text(int(time_ms)), event, *(_cell(t) for t in texts), revoting])
             n += 1
     return n
 

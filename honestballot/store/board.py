@@ -317,14 +317,18 @@ class BoardStore(StoreBase):
         with self.engine.connect() as own:
             return [bytes(d) for (d,) in own.execute(query)]
 
-    def events_by_tracking_prefix(self, election_id: str, prefix: bytes) -> list[StoredEvent]:
+    def events_by_tracking_prefix(
+        self, election_id: str, prefix: bytes, kinds: tuple[str, ...] = ()
+    ) -> list[StoredEvent]:
+        """The ballots, audits and cast rows (and the events of ``kinds``) whose tracking
+        hash starts with ``prefix``."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(events).where(
                     events.c.election_id == election_id,
                     events.c.tracking_hash >= prefix,
                     events.c.tracking_hash < prefix + b"\xff" * (32 - len(prefix)) + b"\xff",
-                    events.c.kind.in_(_TRACKED),
+                    events.c.kind.in_(_TRACKED + kinds),
                 )
             ).mappings()
             return [_stored(r) for r in rows if bytes(r["tracking_hash"]).startswith(prefix)]
@@ -553,8 +557,10 @@ def _next_seq_statements(dialect: Dialect, args: tuple[int, int, str]) -> list[S
     return [(sql, args)]
 
 
-#: the events whose ``tracking_hash`` is a ballot's tracking hash (a ``mix-part``'s is
-#: its digest)
+#: the events whose ``tracking_hash`` is a ballot's tracking hash: the lookups by hash
+#: look at these only (a ``mix-part``'s is its digest; a ``registration``'s is the
+#: registration's tracking hash, which the board search asks for besides these:
+#: ``events_by_tracking_prefix``'s ``kinds``)
 _TRACKED: Final = ("ballot", "audit", "cast-row")
 
 

@@ -164,6 +164,18 @@ class RollStore(StoreBase):
         )
         return [(str(k), str(b)) for k, b in conn.execute(q)]
 
+    def encrypted_roll_body(self, conn: Connection, election_id: str) -> str | None:
+        """The kept encrypted roll's last body (its signed roll body), or None if none is
+        kept: what tells whether it is still the roll's, without reading its parts."""
+        q = (
+            select(encrypted_roll.c.body)
+            .where(encrypted_roll.c.election_id == election_id)
+            .order_by(encrypted_roll.c.position.desc())
+            .limit(1)
+        )
+        body = conn.execute(q).scalar()
+        return None if body is None else str(body)
+
     def voter_units_by_national_id(
         self, conn: Connection, election_id: str
     ) -> dict[str, tuple[int, str]]:

@@ -109,7 +109,9 @@ def api_board(
 def board_page(
     request: Request, election_id: str, q: str = "", after: str | None = None
 ) -> HTMLResponse:
-    """A search by tracking code, or (without one) the board page by page, oldest first."""
+    """A search by tracking code, or (without one) the board page by page, oldest first;
+    in an election with re-voting protection its words say that ballots and registrations
+    reach the board in batches and that nothing on it says whether a ballot counts."""
     services, row = election_row(request, election_id)
     entries: list[dict[str, Any]] | None = None
     error = ""
@@ -142,6 +144,8 @@ def board_page(
         browsing=browsing,
         after=after or "",
         next_after=next_after,
+        # with re-voting protection the board fills in batches and says nothing of counting
+        protected=services.elections.context(election_id).revoting,
     )
 
 
@@ -157,9 +161,10 @@ def turnout_page(request: Request, election_id: str) -> HTMLResponse:
     them (docs/coercion.md §4, §8.1)."""
     services, row = election_row(request, election_id)
     lang = language_of(request)
-    manifest = services.elections.context(election_id).manifest
+    election = services.elections.context(election_id)
+    manifest = election.manifest
     units = [{"id": u.id, "name": u.name.get(lang)} for u in manifest.units]
-    protected = services.elections.board_keys(election_id).schedule is not None
+    protected = election.revoting
     extra: dict[str, Any] = {"protected": protected, "batches": None, "counted": None}
     if protected:
         closed = row["phase"] in _AFTER_THE_VOTE

@@ -77,6 +77,26 @@ router = APIRouter()
 SIGNED_IN_S: Final = 8 * 60 * 60
 #: the phase change each button makes, by the phase it is allowed in
 NEXT_ACTION: Final = {"setup": "open", "open": "close", "closed": "tally"}
+#: the same for an election with re-voting protection: its trustees count it in its close
+#: (no encrypted tally to publish), so nothing is left to switch once it is closed
+NEXT_ACTION_PROTECTED: Final = {"setup": "open", "open": "close"}
+
+
+def next_action(phase: str, protected: bool) -> str | None:
+    """The phase change the organiser's button offers in ``phase`` (of an election with
+    re-voting protection if ``protected``), if any."""
+    return (NEXT_ACTION_PROTECTED if protected else NEXT_ACTION).get(phase)
+
+
+def idle_text(phase: str, protected: bool) -> str:
+    """The catalogue key of what the phase section says when no button is offered: the
+    results are out (``done``); the trustees count an election with protection in its
+    close; without it, they decrypt its encrypted tally."""
+    if phase == "done":
+        return "organiser.phase.done"
+    return "organiser.phase.nothing.close" if protected else "organiser.phase.nothing"
+
+
 #: ``?done=`` values the dashboard confirms (anything else is ignored)
 DONE: Final = frozenset(
     {
@@ -442,6 +462,7 @@ def _dashboard(
     lang = language_of(request)
     phase = phase_of(services, who, election_id)
     context = services.elections.context(election_id)
+    protected = context.revoting
     manifest = context.manifest
     schedule = services.elections.board_keys(election_id).schedule
     per_unit = services.roll.per_unit(election_id)
@@ -469,7 +490,8 @@ def _dashboard(
         election_id=election_id,
         title=manifest.title.get(lang),
         phase=phase,
-        next_action=NEXT_ACTION.get(phase),
+        next_action=next_action(phase, protected),
+        idle_text=idle_text(phase, protected),
         units=units,
         min_unit_size=manifest.min_unit_size,
         voters=sum(per_unit.values()),
@@ -595,17 +617,32 @@ def page_confirm(request: Request, election_id: str, action: str) -> Response:
     services = services_of(request)
     _known_action(action)
     status = election_status(services, who, election_id)
+    protected = services.elections.takes_revoting(election_id)
+    allowed = next_action(status["phase"], protected) == action
+    # an election with protection opens only with its encrypted roll, made from the roll
+    # as it is: without one, the page says so instead of offering the open
+    roll_state = ""
+    if allowed and action == "open" and protected:
+        roll = services.roll
+        roll_state = services.elections.encrypted_roll_state(
+            election_id, lambda conn: roll.summary_body(election_id, conn)
+        )
     return render(
         request,
         "organiser_confirm.html",
         election_id=election_id,
         title=services.elections.context(election_id).manifest.title.get(language_of(request)),
         action=action,
-        allowed=NEXT_ACTION.get(status["phase"]) == action,
+        allowed=allowed,
+        # the organiser's signature of the roll summary is asked for here only without
+        # protection: with it, the kept encrypted roll carries the signature
         signed_roll=action == "open"
+        and not protected
         and services.elections.board_keys(election_id).organiser_key is not None,
         # the open confirmation repeats the warning of an election without protection
-        protected=services.elections.takes_revoting(election_id),
+        protected=protected,
+        roll_missing=roll_state == "missing",
+        roll_stale=roll_state == "stale",
         **status,
     )
 
@@ -718,5 +755,6 @@ def page_audit(request: Request, election_id: str) -> Response:
         unavailable="",
         rows_read=found["rows_read"],
         bad_rows=len(found["bad_rows"]),
+        revoting=bool(found.get("revoting")),
         groups=_by_severity(findings),
     )

@@ -201,10 +201,11 @@ def api_results(request: Request, election_id: str) -> dict[str, Any]:
 def results_page(request: Request, election_id: str) -> HTMLResponse:
     services, row = election_row(request, election_id)
     lang = language_of(request)
-    manifest = services.elections.context(election_id).manifest
+    election = services.elections.context(election_id)
+    manifest = election.manifest
     # with re-voting protection the close counts the ballots: no tally, no shares
-    schedule = services.elections.board_keys(election_id).schedule
-    revoting = schedule is not None
+    revoting = election.revoting
+    schedule = election.schedule
     phase = str(row["phase"])
     context: dict[str, Any] = {
         "trustees": trustee_status(services, election_id, phase),

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from honestballot.service.voters.revoting import MAX_AUDIT_REQUEST_BYTES, MAX_CAST_REQUEST_BYTES
 from honestballot.web.i18n import language_of
 from honestballot.web.messages import describe
 
@@ -59,6 +60,9 @@ LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
     # a commission's paper results (web/paper_pages.MAX_PAPER_BYTES, about 300 bytes a
     # listed voter), sent as JSON or through the commission's page (multipart)
     (re.compile(r"/stations/[^/]+/paper$"), 33 * 1024 * 1024),
+    # a ballot version 2 with its private part, and an audit of one: the desk's own limits
+    (re.compile(r"/revoting/ballots$"), MAX_CAST_REQUEST_BYTES),
+    (re.compile(r"/revoting/audits$"), MAX_AUDIT_REQUEST_BYTES),
     (re.compile(r"/ballots$"), 512 * 1024),
     (re.compile(r"/audits$"), 1024 * 1024),
 )

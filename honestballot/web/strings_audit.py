@@ -641,6 +641,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "{path}: бұл synth-roll жасаған truth.json файлы емес ({detail})",
         "{path}: not a synth-roll truth.json ({detail})",
     ),
+    "audit.cli.score.capped": (
+        "{check}: находка перечисляет лишь часть своих записей (ограничение); "
+        "для точности и полноты нужны все записи",
+        "{check}: табылған өз жазбаларының бір бөлігін ғана береді (шектеу); "
+        "дәлдік пен толықтық үшін барлық жазба керек",
+        "{check}: the finding lists only part of its records (capped); "
+        "precision and recall need every record",
+    ),
     "audit.cli.cannot_write": (
         "{path}: файл не удаётся записать ({code})",
         "{path}: файлға жазу мүмкін емес ({code})",
@@ -749,6 +757,21 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "line size over maximum",
     ),
     # -- the HTML reports (honestballot audit --html/--observer-html --lang) ----------------
+    "audit.html.revoting": (
+        "Журнал относится к голосованию с защитой переголосования: проверки читают только "
+        "первый вход и первый запрос кода каждого избирателя и не указывают строк журнала, "
+        "строки журнала с ошибками указаны без номера и текста, а размер журнала не "
+        "сообщается (для замены голоса нужен вход, которого организатор не должен видеть).",
+        "Журнал қайта дауыс беруді қорғаумен өтетін дауыс беруге жатады: тексерулер әр "
+        "сайлаушының тек алғашқы кіруін және алғашқы код сұрауын оқиды және журнал "
+        "жолдарын көрсетпейді, журналдың қате жолдары нөмірі мен мәтінсіз көрсетіледі, ал "
+        "журналдың көлемі айтылмайды (дауысты ауыстыру үшін кіру керек, оны ұйымдастырушы "
+        "көрмеуі тиіс).",
+        "The log is of an election with re-voting protection: the checks read each voter's "
+        "first sign-in and first code request only and list no line of the log, the log's "
+        "malformed rows are listed without their line or text, and the log's size is not "
+        "said (replacing a vote needs a sign-in, which the organiser must not see).",
+    ),
     "audit.html.title": (
         "honestballot: проверка целостности",
         "honestballot: тұтастықты тексеру",

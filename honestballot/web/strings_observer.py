@@ -96,6 +96,44 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Сұрауды түсіну мүмкін болмады:",
         "The search was not understood:",
     ),
+    "observer.board_intro_protected": (
+        "Каждый поданный бюллетень и каждая регистрация ключа попадают на эту открытую доску "
+        "пакетами по расписанию выборов, вместе с маскирующими строками и регистрациями, "
+        "которые добавляет сервис; проверенные бюллетени — при закрытии голосования. Доска "
+        "никогда не показывает, кто подал бюллетень и учитывается ли он.",
+        "Әрбір берілген бюллетень мен кілттің әрбір тіркелуі осы ашық тақтаға сайлау кестесі "
+        "бойынша топтамалармен, сервис қосатын бүркеме жолдармен және тіркеулермен бірге "
+        "түседі; тексерілген бюллетеньдер — дауыс беру жабылғанда. Тақта бюллетенді кім "
+        "бергенін де, оның есепке алынатынын да ешқашан көрсетпейді.",
+        "Every ballot cast and every credential registration reaches this public board in "
+        "batches on the election's schedule, together with cover rows and cover registrations "
+        "the service adds; audited ballots go on it when voting closes. The board never shows "
+        "who cast a ballot, nor whether it counts.",
+    ),
+    "observer.no_match_protected": (
+        "На доске пока нет бюллетеня или регистрации ключа с таким кодом: они попадают на "
+        "доску пакетами (обычно в ближайшем пакете); проверенные бюллетени — при закрытии "
+        "голосования.",
+        "Тақтада әзірге мұндай коды бар бюллетень де, кілт тіркеуі де жоқ: олар тақтаға "
+        "топтамалармен түседі (әдетте келесі топтамада); тексерілген бюллетеньдер — дауыс "
+        "беру жабылғанда.",
+        "No ballot or credential registration with this code is on the board yet: they go "
+        "on it in batches (usually the next one); audited ballots when voting closes.",
+    ),
+    "observer.board_hint_protected": (
+        "Бюллетень или регистрация ключа появляется на доске пакетом, обычно ближайшим после "
+        "подачи (когда ожидается следующий, сказано на странице явки); проверенный "
+        "бюллетень — при закрытии голосования. Учитывается последний бюллетень избирателя; "
+        "доска не показывает, какой из них последний.",
+        "Бюллетень немесе кілт тіркеуі тақтада топтамамен, әдетте жіберілгеннен кейінгі ең "
+        "жақын топтамада пайда болады (келесісі қашан күтілетіні келу бетінде айтылған); "
+        "тексерілген бюллетень — дауыс беру жабылғанда. Сайлаушының соңғы бюллетені есепке "
+        "алынады; тақта олардың қайсысы соңғы екенін көрсетпейді.",
+        "A ballot or a credential registration appears on the board in a batch, usually the "
+        "first one after it is sent (the turnout page says when the next one is due); an "
+        "audited ballot when voting closes. Each voter's last ballot counts; the board does "
+        "not show which one that is.",
+    ),
     "observer.no_match": (
         "На доске нет бюллетеня с таким кодом.",
         "Тақтада мұндай коды бар бюллетень жоқ.",
@@ -128,6 +166,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "санау кезінде тексерілетіндей, біреудің қайта дауыс бергенін ашпай таңдалады",
         "on the board. Whether it counts is shown nowhere: each voter's last ballot is "
         "chosen at the count, verifiably, without revealing whether anyone voted again",
+    ),
+    "observer.status.registration": (
+        "регистрация ключа, на доске. Является ли этот ключ текущим ключом избирателя, не "
+        "показано нигде",
+        "кілттің тіркелуі, тақтада. Бұл кілттің сайлаушының қазіргі кілті екені ешқайда "
+        "көрсетілмейді",
+        "a credential registration, on the board. Whether it is the voter's current "
+        "credential is shown nowhere",
     ),
     "observer.status.held": (
         "проверен: вскрыт для проверки шифрования и никогда не учитывается; появится на "

@@ -392,6 +392,22 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Ұйымдастырушыға ауыстыратын ештеңе қалмады: шифрды кілт сақтаушылар ашады.",
         "Nothing is left for the organiser to switch: the trustees decrypt.",
     ),
+    "organiser.phase.nothing.close": (
+        "Организатору больше нечего переключать: это голосование считают хранители ключа при "
+        "закрытии, этап за этапом (honestballot trustee close-round); итог публикуется, "
+        "когда закрытие завершено.",
+        "Ұйымдастырушыға ауыстыратын ештеңе қалмады: бұл дауыс беруді кілт сақтаушылар жабу "
+        "кезінде кезең-кезеңімен санайды (honestballot trustee close-round); қорытынды жабу "
+        "аяқталғанда жарияланады.",
+        "Nothing is left for the organiser to switch: the trustees count this election in "
+        "its close, round by round (honestballot trustee close-round); the result is "
+        "published when the close is done.",
+    ),
+    "organiser.phase.done": (
+        "Голосование завершено: итоги опубликованы.",
+        "Дауыс беру аяқталды: қорытынды жарияланды.",
+        "Voting is over: the results are published.",
+    ),
     "organiser.action.open": ("Открыть голосование", "Дауыс беруді ашу", "Open voting"),
     "organiser.action.close": ("Закрыть голосование", "Дауыс беруді жабу", "Close voting"),
     "organiser.action.tally": (

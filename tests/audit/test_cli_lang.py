@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -541,3 +542,28 @@ def test_the_charts_write_numbers_in_the_report_language() -> None:
     ru, en = line_chart(line, "t", [], "y", lang="kk"), line_chart(line, "t", [], "y")
     assert ">0,5</text>" in ru and ">0.5</text>" not in ru
     assert ">0.5</text>" in en
+
+
+def test_a_capped_finding_cannot_be_scored_in_each_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--score-against`` on a finding whose records were capped ends with exit 2 and
+    the reason in the reader's language (it was an untranslated ValueError)."""
+    monkeypatch.setattr("honestballot.cli.audit.AuditConfig", partial(AuditConfig, max_records=1))
+    rows = [roll_row(i) for i in range(5)]
+    rows += [roll_row(5 + i, national_id=rows[0]["national_id"]) for i in range(2)]
+    roll = write_csv(tmp_path / "roll.csv", ROLL_HEADER, rows)
+    truth = _text(
+        tmp_path,
+        "truth.json",
+        json.dumps({"checks": {"id.duplicate": {"key": "line", "values": [2, 7, 8]}}}),
+    )
+    texts = (
+        "id.duplicate: находка перечисляет лишь часть своих записей",
+        "id.duplicate: табылған өз жазбаларының бір бөлігін ғана береді",
+        "id.duplicate: the finding lists only part of its records (capped)",
+    )
+    for lang, prefix, text in zip(LANGS, ("ошибка", "қате", "error"), texts, strict=True):
+        said = _fails([str(roll), "--score-against", str(truth)], lang)
+        assert said.startswith(f"{prefix}: AuditInputError: {text}"), said
+        assert said.count("\n") == 1

@@ -11,7 +11,7 @@ import pytest
 from honestballot.audit import engine
 from honestballot.audit.engine import run_audit
 from honestballot.audit.findings import AuditInputError, BadRowsError
-from honestballot.audit.schema import ROLL_COLUMNS, load_table
+from honestballot.audit.schema import ACTIVITY_COLUMNS, ROLL_COLUMNS, load_table
 from honestballot.errors import EncodingError, HonestBallotError
 from tests.factories import ACTIVITY_HEADER, ROLL_HEADER, roll_row, write_csv
 
@@ -59,6 +59,51 @@ def test_malformed_rows_are_listed_with_line_numbers(tmp_path: Path) -> None:
     names = [r[0] for r in con.execute("SELECT name FROM roll ORDER BY line").fetchall()]
     assert lines == [2, 4, 9]
     assert names == ["Person 0", "Person 2", "Person 7"]
+
+
+#: lines 3-6 of a roll or a log whose line 2 is good: skipped lines next to each other
+#: (an empty line beside a rejected row, two empty lines), then a bad value and a good row
+BESIDE_EMPTY = {
+    "empty, too many columns": (["", "{row},extra"], "too many columns"),
+    "too many columns, empty": (["{row},extra", ""], "too many columns"),
+    "empty, missing columns": (["", "a,b"], "missing columns"),
+    "two empty lines": (["", ""], "empty line"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BESIDE_EMPTY))
+@pytest.mark.parametrize("kind", ["roll", "activity"])
+def test_line_numbers_after_a_bad_row_beside_an_empty_line(
+    tmp_path: Path, case: str, kind: str
+) -> None:
+    """Skipped lines next to each other pushed the rows after them down by one of them
+    only (an ASOF join matched any of their equal thresholds): the bad value on line 5
+    was reported on line 4, the good row on line 6 loaded as line 5."""
+    skipped, reason = BESIDE_EMPTY[case]
+    if kind == "roll":
+        header, spec = ROLL_HEADER, ROLL_COLUMNS
+        rows = [_line(roll_row(i)) for i in range(3)]
+        bad_value = _line({**roll_row(9), "confirmed": "maybe"})
+    else:
+        header, spec = ACTIVITY_HEADER, ACTIVITY_COLUMNS
+        event = "2024-02-01 09:0{i}:00,signed-in,{id},10.0.0.1,dev,ua,,s-{i}"
+        rows = [event.format(i=i, id=roll_row(i)["national_id"]) for i in range(3)]
+        bad_value = event.format(i=9, id=roll_row(9)["national_id"]).replace("signed-in", "voted")
+    lines = [",".join(header), rows[0], *(t.format(row=rows[1]) for t in skipped)]
+    lines += [bad_value, rows[2]]
+    path = tmp_path / f"{kind}.csv"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    con = duckdb.connect()
+    loaded, bad = load_table(con, path, spec, kind, "skip")
+    assert loaded == 2
+    assert [b.line for b in bad] == [3, 4, 5]
+    assert reason in {b.line: b.reason for b in bad}[3] + {b.line: b.reason for b in bad}[4]
+    assert bad[2].reason in ("confirmed: not a yes/no value", "event: unknown event type")
+    assert bad[2].text.startswith(bad_value.split(",")[0])
+    assert [r[0] for r in con.execute(f"SELECT line FROM {kind} ORDER BY line").fetchall()] == [
+        2,
+        6,
+    ]
 
 
 def test_skip_reports_the_rows_and_fail_stops(tmp_path: Path) -> None:

@@ -92,6 +92,28 @@ def read_csv(text: str) -> list[dict[str, str]]:
 # -- the log ---------------------------------------------------------------------------------
 
 
+def test_activity_export_of_an_unprotected_election(
+    demo_ceremony: DemoCeremonies, database_url: str
+) -> None:
+    ceremony = demo_ceremony("activity-plain")
+    store = SqlStore(database_url)
+    try:
+        ElectionService(store, SeededRandomness("plain")).create(
+            ceremony.manifest, ceremony.key, unprotected=True
+        )
+        with store.transaction("activity-plain") as conn:
+            record_activity(
+                conn,
+                activity_row("activity-plain", time_ms=T0, event="signed-in", voter=IDS[0],
+                             address="10.0.0.1", device="d", user_agent=UA),
+            )  # fmt: skip
+        out = io.StringIO()
+        assert export_activity_csv(store, "activity-plain", out) == 1
+        assert [r["revoting"] for r in read_csv(out.getvalue())] == ["no"]
+    finally:
+        store.close()
+
+
 def test_device_fingerprint() -> None:
     fp = device_fingerprint(UA, "ru-RU,ru;q=0.9")
     assert fp == device_fingerprint(UA, "ru-RU,ru;q=0.9")
@@ -131,6 +153,8 @@ def test_activity_round_trip(store: SqlStore) -> None:
         ("2023-11-14 22:16:20", "code-requested", IDS[1], "anna@mail.example", ""),
         ("2023-11-14 22:18:20", "ballot-cast", IDS[0], "", "s-1"),
     ]
+    # the election has re-voting protection: every row says so, for the audit (§9)
+    assert {r["revoting"] for r in rows} == {"yes"}
     assert rows[1]["user_agent"] == '\'=HYPERLINK("x")'  # no formula in a spreadsheet
     assert rows[2]["user_agent"] == "u" * 512 and rows[2]["address"] == "a" * 64
     assert rows[0]["device"] == device_fingerprint(UA, "ru-RU")
@@ -218,8 +242,27 @@ def write_exports(store: SqlStore, directory: Path) -> tuple[Path, Path]:
     with roll_path.open("w", encoding="utf-8", newline="") as out:
         assert export_roll_csv(store, ELECTION, out) == 8
     with activity_path.open("w", encoding="utf-8", newline="") as out:
-        assert export_activity_csv(store, ELECTION, out) == 25
+        assert export_activity_csv(store, ELECTION, out) == EXPORTED_EVENTS
     return roll_path, activity_path
+
+
+#: the events write_exports logs and exports (three for each voter, one not on the roll)
+EXPORTED_EVENTS = 25
+
+
+def events_read(roll_path: Path, activity_path: Path) -> int:
+    """How many of the log's rows the audit reads, said of the same log unmarked (for a
+    log of an election with re-voting protection the audit does not say it)."""
+    with activity_path.open(encoding="utf-8", newline="") as fh:
+        rows = [{**r, "revoting": "no"} for r in csv.DictReader(fh)]
+    unmarked = activity_path.with_name("activity-unmarked.csv")
+    with unmarked.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(ACTIVITY_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    result = run_audit(roll_path, unmarked)
+    assert not result.revoting
+    return result.rows_read["activity"]
 
 
 def test_audit_reads_the_exports(store: SqlStore, tmp_path: Path) -> None:
@@ -252,7 +295,10 @@ def test_audit_reads_the_exports(store: SqlStore, tmp_path: Path) -> None:
     # malformed row, and every voter's events are matched to the roll.
     result = run_audit(roll_path, activity_path)
     assert result.bad_rows == []
-    assert result.rows_read == {"roll": 8, "activity": 25}
+    # the log's size is not said for an election with re-voting protection (docs/audit.md);
+    # unmarked, the audit reads every row exported
+    assert result.rows_read == {"roll": 8} and result.revoting
+    assert events_read(roll_path, activity_path) == EXPORTED_EVENTS
     assert result.roll_rows_without == {"birth_date": 8, "enrolled_at": 8, "organisation": 0}
     found = counts(result)
     assert found["contact.shared_phone"] == 2  # the couple, allowed by the exception
@@ -311,7 +357,10 @@ def test_audit_with_birth_dates_added(store: SqlStore, tmp_path: Path) -> None:
         writer.writerows(rows)
     result = run_audit(completed, activity_path)
     assert result.bad_rows == []
-    assert result.rows_read == {"roll": 8, "activity": 25}
+    # the log's size is not said for an election with re-voting protection (docs/audit.md);
+    # unmarked, the audit reads every row exported
+    assert result.rows_read == {"roll": 8} and result.revoting
+    assert events_read(completed, activity_path) == EXPORTED_EVENTS
     assert result.roll_rows_without == {"birth_date": 0, "enrolled_at": 8, "organisation": 0}
     found = counts(result)
     assert found["contact.shared_phone"] == 2  # the couple, allowed by the exception

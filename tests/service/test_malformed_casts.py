@@ -2,8 +2,9 @@
 before anything is stored: broken JSON, a request of the wrong shape, a ballot version 2
 or its private part that does not parse strictly (points and scalars not canonical,
 fields missing or extra), proofs that do not verify, and a request over the desk's own
-limit of 1 MiB (the voter API's route stops a body over 512 KiB before it,
-web/security.py; the objects' own parsers and their limits are tested in
+limit (a ballot's 512 KiB and its private part's 4 KiB, with 1 KiB for the envelope;
+the voter API's route stops a larger body before it, web/security.py; the objects' own
+parsers and their limits are tested in
 tests/record/test_coercion_vectors.py)."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from honestballot.errors import InvalidBallot, InvalidInput, RecordFormatError
 from honestballot.record.revoting import ballot_private_to_json, ballot_v2_to_json
-from honestballot.service.voters.revoting import MAX_BALLOT_REQUEST_BYTES
+from honestballot.service.voters.revoting import MAX_CAST_REQUEST_BYTES
 from honestballot.store.schema import board_queue, events, revoting_alphas, revoting_credentials
 from tests.factories import RevotingElection
 
@@ -185,10 +186,10 @@ MALFORMED: dict[str, tuple[Any, type[Exception], str]] = {
         "private.proofs: missing field 'tag'",
     ),
     "over the desk's limit": (
-        lambda c: _good(c) + b" " * (MAX_BALLOT_REQUEST_BYTES + 1 - len(_good(c))),
+        lambda c: _good(c) + b" " * (MAX_CAST_REQUEST_BYTES + 1 - len(_good(c))),
         RecordFormatError,
-        f"document is {MAX_BALLOT_REQUEST_BYTES + 1} bytes, over the "
-        f"{MAX_BALLOT_REQUEST_BYTES}-byte limit",
+        f"document is {MAX_CAST_REQUEST_BYTES + 1} bytes, over the "
+        f"{MAX_CAST_REQUEST_BYTES}-byte limit",
     ),
 }
 
@@ -215,6 +216,6 @@ def test_malformed_casts_are_refused_and_store_nothing(cast: Cast) -> None:
         assert cast.state() == before, case
     # the same request, well formed and at the limit, is taken: the refusals were theirs
     good = _good(cast)
-    answer = cast.send(good + b" " * (MAX_BALLOT_REQUEST_BYTES - len(good)))
+    answer = cast.send(good + b" " * (MAX_CAST_REQUEST_BYTES - len(good)))
     assert answer.new
     assert cast.state() != before

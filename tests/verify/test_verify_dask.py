@@ -1,5 +1,14 @@
-"""``honestballot verify --scheduler``: ballot proofs checked on a Dask cluster give the
+"""``honestballot verify --scheduler``: the proofs checked on a Dask cluster give the
 same report, the same output and the same exit code as the local process pool.
+
+The record is a closed election with re-voting protection (tests/factories.py
+``closed_protected_record``).  Of its checks, two go to the engine (a local process pool
+or the cluster): ``registrations.proofs`` (every registration's proofs) and
+``rows.proofs`` (every cast row's ballot and counter proof).  The rest run in the
+verifier's own process: the padding rows' proofs (part of ``rows.proofs``), the audited
+ballots' proofs and openings, and the whole close (its signatures, proofs of shuffle, tag
+shares, decryption factors and result: verify/close.py).  Version 1's ballot proofs,
+proofs of shuffle and decryption shares go to the engine too; no test here reads them.
 
 One cluster of two worker processes (one thread each) serves the whole module, as an
 observer's cluster would serve one verification after another.
@@ -25,7 +34,7 @@ from honestballot.record.codec import canonical_bytes
 from honestballot.verify import parallel
 from honestballot.verify.parallel import ClusterError, LocalEngine, Shared
 from honestballot.verify.verifier import Report, verify_record
-from tests.factories import Record, build_tamper_record, resign
+from tests.factories import Record, closed_protected_record, resign
 from tests.helpers import describe, failed, one_line_error, run_cli
 
 
@@ -37,9 +46,16 @@ def scheduler() -> Iterator[str]:
         yield cluster.scheduler_address
 
 
+#: the module builds a whole election's record, closed
+pytestmark = pytest.mark.slow
+#: the items the engine checks: the 12 registrations' proofs, then the 24 cast rows'
+ENGINE_ITEMS = [12, 24]
+
+
 @pytest.fixture(scope="module")
-def record(tmp_path_factory: pytest.TempPathFactory) -> Record:
-    return build_tamper_record(tmp_path_factory.mktemp("dask"))
+def record(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Record]:
+    with closed_protected_record(tmp_path_factory.mktemp("dask"), "dask") as (rec, _, _):
+        yield rec
 
 
 @pytest.fixture
@@ -61,19 +77,20 @@ def _flip(value: str) -> str:
 
 
 def _tampered(record: Record) -> list[bytes]:
-    """Two counted ballots changed, re-signed by the board: one's first option proof,
-    the other's signature (so only the proof check, and the tally, can catch them)."""
+    """Two cast rows changed, re-signed by the board: one's ballot's first option proof,
+    the other's counter proof (so only the proof check on the engine, and the close that
+    reads the rows, can catch them)."""
     lines = list(record.lines)
     changes: list[Callable[[dict[str, Any]], None]] = [
-        lambda b: b["contests"][0]["option_proofs"][0]["s"].__setitem__(
-            0, _flip(b["contests"][0]["option_proofs"][0]["s"][0])
+        lambda row: row["ballot"]["contests"][0]["option_proofs"][0]["s"].__setitem__(
+            0, _flip(row["ballot"]["contests"][0]["option_proofs"][0]["s"][0])
         ),
-        lambda b: b["signature"].__setitem__("c", _flip(b["signature"]["c"])),
+        lambda row: row["counter_proof"].__setitem__("c", _flip(row["counter_proof"]["c"])),
     ]
     for nth, change in zip((1, 2), changes, strict=True):
-        line = record.line_of("ballot", nth)
+        line = record.line_of("cast-row", nth)
         event = json.loads(lines[line])
-        change(event["body"]["ballot"])
+        change(event["body"]["row"])
         lines[line] = canonical_bytes(event)
     return resign(lines, record.election_id, record.board_secret)
 
@@ -97,10 +114,11 @@ def test_the_cluster_gives_the_local_report(
     local = _report(record.lines, workers=1)
     assert dask_calls == []
     cluster = _report(record.lines, scheduler=scheduler)
-    assert dask_calls == [7]  # the 7 cast ballots' proofs, checked on the cluster
+    assert dask_calls == ENGINE_ITEMS  # checked on the cluster
     assert local.passed, describe(local)
     _same(local, cluster)
-    assert "ballots.proofs" in [c.name for c in cluster.checks]
+    names = [c.name for c in cluster.checks]
+    assert {"registrations.proofs", "rows.proofs", "mix.proofs", "result.counts"} <= set(names)
 
 
 def test_tampered_ballots_fail_the_same_checks_on_the_cluster(
@@ -109,10 +127,10 @@ def test_tampered_ballots_fail_the_same_checks_on_the_cluster(
     lines = _tampered(record)
     local = _report(lines, workers=1)
     cluster = _report(lines, scheduler=scheduler)
-    assert dask_calls == [7]
-    assert "ballots.proofs" in failed(cluster), describe(cluster)
-    proofs = next(c for c in cluster.checks if c.name == "ballots.proofs")
-    assert proofs.detail.startswith("2 of 7 ballots invalid"), proofs.detail
+    assert dask_calls == ENGINE_ITEMS
+    assert "rows.proofs" in failed(cluster), describe(cluster)
+    proofs = next(c for c in cluster.checks if c.name == "rows.proofs")
+    assert proofs.detail.startswith("2 of 24 cast rows invalid"), proofs.detail
     _same(local, cluster)
 
 
@@ -127,7 +145,7 @@ def test_the_command_prints_the_same_and_exits_the_same(
     runner = CliRunner()
     local = runner.invoke(verify_command, [str(path), "--workers", "1"])
     cluster = runner.invoke(verify_command, [str(path), "--scheduler", scheduler])
-    assert dask_calls == [7]
+    assert dask_calls == ENGINE_ITEMS
     assert cluster.exception is None or isinstance(cluster.exception, SystemExit), cluster.output
     assert (cluster.exit_code, cluster.output) == (local.exit_code, local.output)
     assert cluster.exit_code == (1 if tamper else 0)

@@ -10,7 +10,8 @@ limits' windows emptied, the client's cookies cleared and the sign-in's clock an
 put back after the test, so that the module's tests, which sign voters in and run into
 the limits, do not see each other's.
 ``protected_setup``: that election still in setup (roll imported, no encrypted roll kept),
-one per module and database, for tests that leave it as they found it.  ``web_app``: the
+one per module and database, for tests that leave it as they found it; ``fresh_setup``:
+the same, one per test, for a test that changes it.  ``web_app``: the
 app alone, no election on it.  ``web`` and ``web_setup`` stand on version 1's flow and go
 with it (docs/coercion.md §14 item 8).
 
@@ -21,6 +22,7 @@ exactly as the ballot page does.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -110,6 +112,22 @@ def voters_web(protected_web: RevotingElection) -> Iterator[WebElection]:
     services.signin.clock, services.signin.sender = clock, sender
 
 
+@contextmanager
+def _in_setup(
+    kind: str, ceremony: DemoCeremony, directory: Path, seed: str
+) -> Iterator[RevotingElection]:
+    """The web election with re-voting protection in setup (the roll imported, no
+    encrypted roll kept) on an app of its own over a fresh database of ``kind``."""
+    with (
+        fresh_database(kind, directory / "db") as url,
+        protected_election(
+            ceremony, directory, seed, url=url, schedule=SMALL_SCHEDULE,
+            open_=False, keep_roll=False,
+        ) as election,
+    ):  # fmt: skip
+        yield election
+
+
 @pytest.fixture(scope="module", params=KINDS)
 def protected_setup(
     request: pytest.FixtureRequest,
@@ -119,13 +137,18 @@ def protected_setup(
     """The web election with re-voting protection in setup (the roll imported, no
     encrypted roll kept), shared by the module's tests, which must leave it in setup."""
     directory = tmp_path_factory.mktemp("protected-setup")
-    with (
-        fresh_database(request.param, directory / "db") as url,
-        protected_election(
-            web_ceremony, directory, "web setup", url=url, schedule=SMALL_SCHEDULE,
-            open_=False, keep_roll=False,
-        ) as election,
-    ):  # fmt: skip
+    with _in_setup(request.param, web_ceremony, directory, "web setup") as election:
+        yield election
+
+
+@pytest.fixture(params=KINDS)
+def fresh_setup(
+    request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
+) -> Iterator[RevotingElection]:
+    """The same election on an app of the test's own, for a test that changes it (its
+    roll, its phase, other elections beside it); ``RevotingElection.roll_again`` makes
+    the encrypted roll that lets it open."""
+    with _in_setup(request.param, web_ceremony, tmp_path, "fresh setup") as election:
         yield election
 
 

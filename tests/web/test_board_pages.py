@@ -1,24 +1,28 @@
 """The board browsed page by page (``/e/{id}/board`` without a search, and
-``/api/e/{id}/board?after=&limit=``): every ballot once, in board order."""
+``/api/e/{id}/board?after=&limit=``): every cast row once, in board order, on the
+module's election with re-voting protection (a batch of the voters' rows and the cover's)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.factories import WEB_ROLL, WebElection
-from tests.web.test_voter_api import cast, credential, encrypt, register, signed_in
+from tests.factories import SMALL_SCHEDULE, WEB_ROLL, RevotingElection, WebElection
+from tests.web.test_voter_api import CHOICE
 
 
-def cast_three(web: WebElection) -> list[str]:
-    """Three voters cast one ballot each; their tracking hashes in casting order."""
+def cast_three(election: RevotingElection) -> list[str]:
+    """Three voters register and cast one ballot each, and the batch is posted: their
+    tracking hashes."""
     hashes = []
     for i, row in enumerate(WEB_ROLL[:3]):
-        client = signed_in(web, row[0])
-        cred = credential(f"pages-{i}")
-        assert register(web, client, cred).status_code in (200, 201)
-        ballot, _, tracking = encrypt(web, cred, seed=f"pages-{i}")
-        assert cast(web, client, ballot).status_code == 201
-        hashes.append(tracking)
+        device = election.device(row[0], f"pages-{i}")
+        seed, registered = device.register()
+        assert registered.status_code == 201, registered.text
+        ballot, _, private = device.ballot(seed, CHOICE)
+        r = device.cast(ballot, private)
+        assert r.status_code == 201, r.text
+        hashes.append(r.json()["tracking_hash"])
+    election.post_batch()
     return hashes
 
 
@@ -29,19 +33,28 @@ def board_page(web: WebElection, **params: Any) -> dict[str, Any]:
     return body
 
 
-def test_the_board_is_browsed_page_by_page(web: WebElection) -> None:
-    cast = cast_three(web)
-    first = board_page(web, limit=2)
-    assert [e["tracking_hash"] for e in first["entries"]] == cast[:2]
+def test_the_board_is_browsed_page_by_page(
+    voters_web: WebElection, protected_web: RevotingElection
+) -> None:
+    web = voters_web
+    cast = cast_three(protected_web)
+    rows = SMALL_SCHEDULE.hours[0][0]
+    first = board_page(web, limit=rows - 3)
+    assert len(first["entries"]) == rows - 3
     assert first["next_after"] == first["entries"][-1]["seq"]
-    rest = board_page(web, limit=2, after=first["next_after"])
-    assert [e["tracking_hash"] for e in rest["entries"]] == cast[2:]
-    assert rest["next_after"] is None
-    assert all(e["status"] == "counts" for e in first["entries"] + rest["entries"])
+    rest = board_page(web, limit=rows - 3, after=first["next_after"])
+    assert len(rest["entries"]) == 3 and rest["next_after"] is None
+    entries = first["entries"] + rest["entries"]
+    seqs = [e["seq"] for e in entries]
+    assert seqs == sorted(seqs) and len(set(seqs)) == rows  # each row once, in board order
+    assert set(cast) <= {e["tracking_hash"] for e in entries}
+    assert all(e["kind"] == "cast-row" and e["status"] == "included" for e in entries)
+    everything = board_page(web)
+    assert everything["entries"] == entries and everything["next_after"] is None
 
     html = web.client.get(f"/e/{web.election_id}/board?lang=en").text
     assert "Every ballot, in order" in html
-    for entry in first["entries"] + rest["entries"]:
+    for entry in entries:
         assert entry["tracking_code"] in html
     assert "data-next" not in html and "data-first" not in html  # one page of 50
     later = web.client.get(
@@ -49,8 +62,11 @@ def test_the_board_is_browsed_page_by_page(web: WebElection) -> None:
     )
     assert "data-first" in later.text
     assert first["entries"][0]["tracking_code"] not in later.text
+    assert all(e["tracking_code"] in later.text for e in rest["entries"][1:])
 
 
-def test_an_empty_board_says_so(web: WebElection) -> None:
+def test_an_empty_board_says_so(protected_setup: RevotingElection) -> None:
+    web = protected_setup.web
     html = web.client.get(f"/e/{web.election_id}/board?lang=kk").text
     assert "Тақтада әзірге бюллетень жоқ." in html
+    assert board_page(web) == {"entries": [], "next_after": None}

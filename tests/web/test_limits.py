@@ -34,6 +34,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from honestballot.service.activity import export_activity_csv
 from honestballot.service.messages.senders import read_outbox
+from honestballot.service.voters.revoting import MAX_AUDIT_REQUEST_BYTES, MAX_CAST_REQUEST_BYTES
 from honestballot.web.errors import install as install_errors
 from honestballot.web.i18n import STRINGS
 from honestballot.web.security import DEFAULT_LIMIT, SecurityMiddleware, limit_for
@@ -142,18 +143,27 @@ def _messages_to(web: WebElection, destination: str) -> int:
     return sum(1 for m in read_outbox(web.outbox) if m.get("destination") == destination)
 
 
+@pytest.mark.parametrize(
+    ("route", "desk_limit"),
+    [("/revoting/ballots", MAX_CAST_REQUEST_BYTES), ("/revoting/audits", MAX_AUDIT_REQUEST_BYTES)],
+)
 def test_chunked_ballot_over_the_limit(
-    protected_web: RevotingElection, voters_web: WebElection
+    protected_web: RevotingElection, voters_web: WebElection, route: str, desk_limit: int
 ) -> None:
+    """The route stops a body over the desk's own limit, and lets one at it through to
+    the desk (which refuses this one as broken JSON, not as too large)."""
     web = voters_web
     client = signed_in(web, WEB_ROLL[0][0])
     headers = {**csrf_headers(web, client), "content-type": "application/json"}
     stored = voter_writes(protected_web)
-    path = api(web, "/revoting/ballots")
+    path = api(web, route)
     limit = limit_for(path)
-    assert DEFAULT_LIMIT < limit < 2 * 1024 * 1024
+    assert limit == desk_limit
     r = client.post(path, content=chunked(b"{", limit + CHUNK), headers=headers)
     assert_too_large(r, limit)
+    r = client.post(path, content=b"{" + b" " * (limit - 1), headers=headers)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["code"] != "too_large"
     assert voter_writes(protected_web) == stored
 
 

@@ -1,6 +1,7 @@
 """``honestballot log head ELECTION --server URL``: an observer with no database saves the
 latest signed tree head from the service's public API, its board signature checked (and
-a head the board did not sign is refused)."""
+a head the board did not sign is refused).  On the module's election with re-voting
+protection (``voters_web``)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ SERVER = "https://vote.example.org"
 
 
 @pytest.fixture
-def served(web: WebElection, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def served(voters_web: WebElection, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The command's HTTP fetches answered by the running app; the paths it asked for."""
+    web = voters_web
     asked: list[str] = []
 
     def fetch(url: str, body: bytes | None) -> bytes:
@@ -40,8 +42,9 @@ def served(web: WebElection, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_log_head_from_the_services_address(
-    web: WebElection, served: list[str], tmp_path: Path
+    voters_web: WebElection, served: list[str], tmp_path: Path
 ) -> None:
+    web = voters_web
     out = tmp_path / "head.json"
     result = CliRunner().invoke(
         log_group,
@@ -59,8 +62,9 @@ def test_log_head_from_the_services_address(
 
 
 def test_a_head_not_signed_by_the_given_board_key_is_refused(
-    web: WebElection, served: list[str]
+    voters_web: WebElection, served: list[str]
 ) -> None:
+    web = voters_web
     other_key = base_mul(random_nonzero_scalar(SeededRandomness("not the board"))).hex()
     result = CliRunner().invoke(
         log_group, ["head", web.election_id, "--server", SERVER, "--board-key", other_key]

@@ -1,19 +1,25 @@
 """Observer pages and JSON on a running app (SQLite and PostgreSQL): the board search,
-turnout snapshots, results, the record download, tree heads and consistency proofs (in
-Python and in the browser's script under Node), and every page in three languages with
-no inline code.
+turnout snapshots, the record download, tree heads and consistency proofs (in Python and
+in the browser's script under Node), and every page in three languages with no inline
+code.
 
-Ballots are cast straight through the service; the helpers here are shared with the
-trustee and report tests.
+They stand on the module's election with re-voting protection (``voters_web``): voters
+register and cast on devices of their own, and ``post_batch`` puts what they sent on the
+board; an audit goes on the board at the close (a test of its own closes an election of
+its own).  The result per unit is version 1's (docs/coercion.md §14 item 8).  The
+helpers of version 1 here (``register``, ``Voters``, ``close_and_tally`` ...) are shared
+with the trustee, mixed-results and report tests.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,23 +29,36 @@ import pytest
 from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.merkle import TreeHead, verify_consistency
 from honestballot.crypto.randomness import SeededRandomness
-from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot
+from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot, tracking_code
 from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.credential_seed import CredentialSeed
 from honestballot.protocol.decryption import create_decryption_share
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.events import sign_tree_head, tree_head_from_json
 from honestballot.record.trustee import decode_encrypted_tally, load
+from honestballot.service.board.board_views import HELD_AUDIT_PREFIX_BYTES
 from honestballot.service.board.election import Receipt
 from honestballot.verify.verifier import verify_record
 from honestballot.web.i18n import STRINGS
 from honestballot.web.observer import parse_board_query
-from tests.factories import WebElection, encode_share
+from tests.databases import KINDS, fresh_database
+from tests.factories import (
+    SMALL_SCHEDULE,
+    WEB_ROLL,
+    DemoCeremony,
+    RevotingDevice,
+    RevotingElection,
+    WebElection,
+    encode_share,
+    protected_election,
+)
 
 STATIC = Path(__file__).parents[2] / "honestballot" / "web" / "static"
 #: the roll of conftest.py allows these credentials (no unit above its roll)
 ROLL_UNITS = ("station-1", "station-1", "station-2", "station-3", "station-4", "station-small")
 CHOICE = {"chair": {"cand-1"}, "council": {"member-1", "member-2"}}
 OTHER = {"chair": {"cand-2"}, "council": {"blank"}}
+AIGERIM, BORIS, CLARA, DANIYAR, ELENA = (row[0] for row in WEB_ROLL[:5])
 
 
 # -- helpers shared with test_trustee_api.py and test_reports_web.py ---------------------
@@ -144,7 +163,87 @@ def test_board_query_parsing() -> None:
     assert parse_board_query("abcdefab234567230").hex_prefix == "abcdefab234567230"
 
 
-def test_board_search_by_code_and_prefix(web: WebElection) -> None:
+def _vote(
+    election: RevotingElection, national_id: str, seed: str, *choices: dict[str, set[str]]
+) -> tuple[RevotingDevice, CredentialSeed, list[dict[str, Any]]]:
+    """The voter registers a credential on a device of their own and casts a ballot of
+    each choice with it (voting again after the first): the device, the seed and each
+    cast's answer."""
+    device = election.device(national_id, seed)
+    credential, registered = device.register()
+    assert registered.status_code == 201, registered.text
+    answers = []
+    for choice in choices:
+        ballot, _, private = device.ballot(credential, choice)
+        r = device.cast(ballot, private)
+        assert r.status_code == 201, r.text
+        answers.append(r.json())
+    return device, credential, answers
+
+
+def _audit(device: RevotingDevice, credential: CredentialSeed) -> dict[str, Any]:
+    """The device audits a ballot of ``credential`` (the audit waits for the close)."""
+    ballot, opening, private = device.ballot(credential, OTHER)
+    r = device.audit(ballot, opening, private)
+    assert r.status_code == 200, r.text
+    answer: dict[str, Any] = r.json()
+    return answer
+
+
+def _search(web: WebElection, q: str) -> list[dict[str, Any]]:
+    r = web.client.get(f"/api/e/{web.election_id}/board", params={"q": q})
+    assert r.status_code == 200, r.text
+    entries: list[dict[str, Any]] = r.json()["entries"]
+    return entries
+
+
+def test_board_search_by_code_and_prefix(
+    voters_web: WebElection, protected_web: RevotingElection
+) -> None:
+    """A cast row is found by its tracking code however typed, or a prefix of its hash,
+    once its batch is on the board, as "included": the board never says whether a row
+    counts, so a ballot and the one that voted again after it read alike.  Audits waiting
+    for the close are not found."""
+    web, election = voters_web, protected_web
+    device, credential, (first, second) = _vote(election, AIGERIM, "board search", CHOICE, OTHER)
+    _, _, (other,) = _vote(election, CLARA, "board search other", OTHER)
+    audited = _audit(device, credential)
+    assert _search(web, first["tracking_code"]) == []  # nothing before its batch
+    seqs = election.post_batch()
+
+    [e] = _search(web, first["tracking_code"])
+    assert e["seq"] in seqs and e["kind"] == "cast-row" and e["status"] == "included"
+    assert e["tracking_hash"] == first["tracking_hash"]
+    assert e["tracking_code"] == first["tracking_code"] and e["time_ms"] is not None
+    assert "superseded_by" not in e
+    [e2] = _search(web, second["tracking_code"].lower().replace("-", ""))
+    assert e2["tracking_hash"] == second["tracking_hash"] and e2["status"] == "included"
+    assert "superseded_by" not in e2 and e2["seq"] in seqs
+    [e3] = _search(web, other["tracking_hash"][:8])
+    assert e3["tracking_hash"] == other["tracking_hash"] and e3["status"] == "included"
+    assert _search(web, other["tracking_hash"][:12].upper()) == [e3]
+    # an audit waits for the close
+    assert _search(web, audited["tracking_code"]) == []
+    assert _search(web, audited["tracking_hash"]) == []
+    assert _search(web, "AAAA-AAAA-AAAA-AAAA") == []
+    body = web.client.get(
+        f"/api/e/{web.election_id}/board", params={"q": second["tracking_code"]}
+    ).text
+    assert "credential" not in body and "superseded" not in body and "counts" not in body
+
+    page = web.client.get(f"/e/{web.election_id}/board", params={"q": first["tracking_code"]})
+    assert page.status_code == 200
+    assert first["tracking_code"] in page.text and second["tracking_code"] not in page.text
+    assert 'data-status="included"' in page.text and 'data-status="superseded"' not in page.text
+    assert_clean_page(page.text)
+
+
+def test_version_1s_board_search_by_code_and_prefix(web: WebElection) -> None:
+    """Version 1's (docs/coercion.md §14 item 8.1 (a)): a ballot is on the board from its
+    cast, found by its tracking code however typed or a prefix of its hash, and the board
+    says whether it counts: "superseded" (by the voter's next ballot) or "counts".  An
+    audit is held off the board until the close, found meanwhile by its whole code only
+    (``HELD_AUDIT_PREFIX_BYTES``), then as "audited".  The board's words are version 1's."""
     voters = register(web)
     first = voters.cast(0)
     second = voters.cast(0, OTHER)  # votes again: the first stops counting
@@ -153,36 +252,30 @@ def test_board_search_by_code_and_prefix(web: WebElection) -> None:
     audited = voters.audit(3)
     api = f"/api/e/{web.election_id}/board"
 
-    def search(q: str) -> list[dict[str, Any]]:
-        r = web.client.get(api, params={"q": q})
-        assert r.status_code == 200, r.text
-        entries: list[dict[str, Any]] = r.json()["entries"]
-        return entries
-
-    [e] = search(first.tracking_code)
+    [e] = _search(web, first.tracking_code)
     assert e["seq"] == first.seq and e["kind"] == "ballot"
     assert e["tracking_hash"] == first.tracking_hash and e["tracking_code"] == first.tracking_code
     assert e["status"] == "superseded" and e["superseded_by"] == second.tracking_hash
-    [e] = search(second.tracking_code.lower().replace("-", ""))
+    [e] = _search(web, second.tracking_code.lower().replace("-", ""))
     assert e["status"] == "superseded" and e["superseded_by"] == third.tracking_hash
-    [e] = search(third.tracking_hash[:8])
+    [e] = _search(web, third.tracking_hash[:8])
     assert e["status"] == "counts" and "superseded_by" not in e
-    [e] = search(other.tracking_hash[:12].upper())
+    [e] = _search(web, other.tracking_hash[:12].upper())
     assert e["seq"] == other.seq and e["status"] == "counts"
     # an audit is held off the board until the close: found by its whole code only, with
     # no place and no time on the board yet
-    [e] = search(audited)
+    [e] = _search(web, audited)
     assert e["kind"] == "audit" and e["status"] == "held"
     assert e["seq"] is None and e["time_ms"] is None
     held_hash = e["tracking_hash"]
     # (18 hex digits: 16 that read as a tracking code are taken as one)
-    assert search(held_hash[:18]) == []
-    [e] = search(held_hash)
-    assert e["status"] == "held"
+    assert _search(web, held_hash[: 2 * HELD_AUDIT_PREFIX_BYTES - 2]) == []
+    assert _search(web, held_hash[: 2 * HELD_AUDIT_PREFIX_BYTES]) == [e]
+    assert _search(web, held_hash) == [e]
     page = web.client.get(f"/e/{web.election_id}/board", params={"q": audited})
     assert 'data-status="held"' in page.text
     assert_clean_page(page.text)
-    assert search("AAAA-AAAA-AAAA-AAAA") == []
+    assert _search(web, "AAAA-AAAA-AAAA-AAAA") == []
     body = web.client.get(api, params={"q": third.tracking_code}).text
     assert "credential" not in body  # the board never says who cast a ballot
     for cred in voters.credentials:
@@ -193,11 +286,113 @@ def test_board_search_by_code_and_prefix(web: WebElection) -> None:
     assert first.tracking_code in page.text and second.tracking_code in page.text
     assert 'data-status="superseded"' in page.text
     assert_clean_page(page.text)
+    # the board's words are version 1's: each ballot there from its cast, and whether it
+    # counts (those of re-voting protection say batches, and nothing of counting)
+    for lang in ("ru", "kk", "en"):
+        for q in ("", first.tracking_code, "AAAA-AAAA-AAAA-AAAA"):
+            board = html.unescape(
+                web.client.get(f"/e/{web.election_id}/board", params={"q": q, "lang": lang}).text
+            )
+            assert say("observer.board_intro", lang) in board
+            assert say("observer.board_intro_protected", lang) not in board
+            assert say("observer.board_hint", lang) in board
+            assert say("observer.board_hint_protected", lang) not in board
+            if q.startswith("AAAA"):
+                assert say("observer.no_match", lang) in board
+                assert say("observer.no_match_protected", lang) not in board
+        assert say("observer.status.superseded", lang) in html.unescape(
+            web.client.get(
+                f"/e/{web.election_id}/board", params={"q": first.tracking_code, "lang": lang}
+            ).text
+        )
     # at the close it goes on the board like any event
     web.services.elections.close(web.election_id)
-    [e] = search(audited)
+    [e] = _search(web, audited)
     assert e["kind"] == "audit" and e["status"] == "audited" and e["seq"] is not None
-    assert search(held_hash[:18]) == [e]
+    assert _search(web, held_hash[: 2 * HELD_AUDIT_PREFIX_BYTES - 2]) == [e]
+
+
+def test_a_registration_is_found_by_its_tracking_code(
+    voters_web: WebElection, protected_web: RevotingElection
+) -> None:
+    """The tracking code the voter's device shows for a registration finds it on the board
+    once its batch is posted (how a second device confirms it, docs/coercion.md §2.4), as
+    every registration of the batch, the cover's too, is found by its hash: "included",
+    and nothing says whether its credential is the voter's current one: when the voter
+    replaces it, the first registration's answer stays what it was, byte for byte.
+    Browsing the board lists ballots only."""
+    web, election = voters_web, protected_web
+    api = f"/api/e/{web.election_id}/board"
+    device = election.device(AIGERIM, "registration search")
+    _, registered = device.register()
+    assert registered.status_code == 201, registered.text
+    code = registered.json()["tracking_code"]
+    assert _search(web, code) == []  # nothing before its batch
+    seqs = election.post_batch()
+    [e] = _search(web, code)
+    assert e == {
+        "seq": e["seq"],
+        "kind": "registration",
+        "tracking_code": code,
+        "tracking_hash": registered.json()["tracking_hash"],
+        "time_ms": e["time_ms"],
+        "status": "included",
+    }
+    assert e["seq"] in seqs and e["time_ms"] is not None
+    assert _search(web, code.lower().replace("-", "")) == [e]
+    answer = web.client.get(api, params={"q": code}).content
+    proof = web.client.get(f"/api/e/{web.election_id}/events/{e['seq']}/proof")
+    assert proof.status_code in (200, 202), proof.text
+
+    # the voter registers again on another device (a replacement): the first
+    # registration's answer does not change, nor says it is no longer the current one
+    again = election.device(AIGERIM, "registration search, again")
+    _, replaced = again.register()
+    assert replaced.status_code == 201, replaced.text
+    assert replaced.json()["tracking_code"] != code
+    later = election.post_batch()
+    assert web.client.get(api, params={"q": code}).content == answer
+    [r] = _search(web, replaced.json()["tracking_code"])
+    assert r["seq"] in later and r["tracking_hash"] == replaced.json()["tracking_hash"]
+
+    registrations = [
+        ev for ev in web.services.store.iter_events(web.election_id)
+        if ev.kind == "registration" and ev.seq in seqs + later
+    ]  # fmt: skip
+    assert len(registrations) == 2 * SMALL_SCHEDULE.hours[0][1]
+    for reg in registrations:  # the voter's and the cover's read alike
+        assert reg.tracking_hash is not None
+        [found] = _search(web, reg.tracking_hash.hex())
+        assert set(found) == set(e)
+        assert found == {
+            "seq": reg.seq,
+            "kind": "registration",
+            "tracking_code": tracking_code(reg.tracking_hash),
+            "tracking_hash": reg.tracking_hash.hex(),
+            "time_ms": reg.time_ms,
+            "status": "included",
+        }
+    assert e["time_ms"] == next(reg.time_ms for reg in registrations if reg.seq == e["seq"])
+    browsed = web.client.get(api, params={"limit": "200"})
+    assert {b["kind"] for b in browsed.json()["entries"]} == {"cast-row"}
+    cover = next(
+        tracking_code(reg.tracking_hash) for reg in registrations
+        if reg.tracking_hash is not None
+        and reg.tracking_hash.hex() not in (e["tracking_hash"], r["tracking_hash"])
+    )  # fmt: skip
+    for lang in ("ru", "kk", "en"):
+        for q in (code, cover):
+            page = web.client.get(f"/e/{web.election_id}/board", params={"q": q, "lang": lang})
+            assert page.status_code == 200 and q in page.text
+            # the one row's status: a registration on the board, nothing of its credential
+            [(status, words)] = re.findall(
+                r'<tr data-status="([^"]*)">.*?<span class="status status-[^"]*">(.*?)</span>',
+                page.text,
+                re.S,
+            )
+            assert status == "included"
+            assert html.unescape(words) == say("observer.status.registration", lang)
+            assert_clean_page(page.text)
 
 
 @pytest.mark.parametrize(
@@ -214,7 +409,8 @@ def test_board_search_by_code_and_prefix(web: WebElection) -> None:
         "a" * 300,
     ],
 )
-def test_board_malformed_query(web: WebElection, q: str) -> None:
+def test_board_malformed_query(voters_web: WebElection, q: str) -> None:
+    web = voters_web
     if not q.strip():  # no query: the board page by page (tests/web/test_board_pages.py)
         r = web.client.get(f"/api/e/{web.election_id}/board", params={"q": q, "after": "x"})
     else:
@@ -226,7 +422,8 @@ def test_board_malformed_query(web: WebElection, q: str) -> None:
         assert page.status_code == 400 and 'data-code="invalid_input"' in page.text
 
 
-def test_board_limit_and_unknown_election(web: WebElection) -> None:
+def test_board_limit_and_unknown_election(voters_web: WebElection) -> None:
+    web = voters_web
     r = web.client.get(f"/api/e/{web.election_id}/board", params={"q": "0" * 8, "limit": "0"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_input"
     # str.isdigit() says yes to these, int() does not (or reads them as a number)
@@ -245,25 +442,25 @@ def test_board_limit_and_unknown_election(web: WebElection) -> None:
 # -- turnout -----------------------------------------------------------------------------
 
 
-def test_turnout_snapshot_served_without_results(web: WebElection) -> None:
-    voters = register(web)
-    voters.cast(0)
-    voters.cast(0)  # counted once
-    voters.cast(2)
+def test_turnout_snapshot_served_without_results(
+    voters_web: WebElection, protected_web: RevotingElection
+) -> None:
+    """The snapshot gives each unit's voters on the roll and the batches posted, nothing
+    of a count; the turnout page reads it with its script (its words for an election with
+    re-voting protection: tests/web/test_revoting_turnout.py)."""
+    web, election = voters_web, protected_web
+    _vote(election, BORIS, "turnout", CHOICE, CHOICE)
+    election.post_batch()
     web.services.snapshots.run_once()
     r = web.client.get(f"/snapshots/{web.election_id}/turnout.json")
     assert r.status_code == 200
     snapshot = r.json()
     by_unit = {u["unit"]: u for u in snapshot["units"]}
-    assert by_unit["station-1"] == {
-        "unit": "station-1",
-        "voters_on_roll": 2,
-        "credentials": 2,
-        "voted": 1,
-    }
-    assert snapshot["total"]["voted"] == 2
+    assert by_unit["station-1"] == {"unit": "station-1", "voters_on_roll": 2}
+    assert snapshot["total"] == {"voters_on_roll": len(WEB_ROLL)}
+    assert snapshot["batches"]["posted"] == election.batch_times
     text = r.text.lower()
-    for key in ("count", "result", "tally", "chair", "cand-"):
+    for key in ("count", "result", "tally", "chair", "cand-", "voted", "credential"):
         assert key not in text
     index = web.client.get("/snapshots/elections.json").json()
     assert [e["election_id"] for e in index] == [web.election_id]
@@ -280,7 +477,11 @@ def test_turnout_snapshot_served_without_results(web: WebElection) -> None:
 
 
 def test_results_per_unit_only_for_large_units(web_setup: WebElection) -> None:
-    """station-1 and station-3 have the minimum of 50 ballots, station-2 only 3: station-2
+    """Version 1's count (goes with it, docs/coercion.md §14 item 8; with re-voting
+    protection the reporting units are fixed from the roll before the vote and only their
+    counted ballots are given: tests/web/test_revoting_results.py).
+
+    station-1 and station-3 have the minimum of 50 ballots, station-2 only 3: station-2
     is held back, and so is station-1 (the smaller of the two large ones, first in manifest
     order), or the totals minus both large units would give away station-2's ballots."""
     web = web_setup
@@ -327,16 +528,15 @@ def test_results_per_unit_only_for_large_units(web_setup: WebElection) -> None:
 # -- the record and tree heads -----------------------------------------------------------
 
 
-def test_record_download_verifies(web: WebElection) -> None:
-    voters = register(web)
-    voters.cast(0)
-    voters.cast(0, OTHER)
-    voters.cast(1)
-    voters.audit(2)
+def test_record_download_verifies(voters_web: WebElection, protected_web: RevotingElection) -> None:
+    web, election = voters_web, protected_web
+    device, credential, _ = _vote(election, DANIYAR, "record", CHOICE, OTHER)
+    _audit(device, credential)
+    election.post_batch()
     # a download never signs: it stops at the latest head the server's signer made
     before = web.client.get(f"/e/{web.election_id}/record.jsonl").content.splitlines()
     assert json.loads(before[-1])["size"] < event_count(web)
-    assert verify_record([line + b"\n" for line in before], workers=1).stats["ballots_cast"] == 0
+    assert verify_record([line + b"\n" for line in before], workers=1).passed
     assert web.services.sign_heads_once() == 1  # what the background signer does
     r = web.client.get(f"/e/{web.election_id}/record.jsonl")
     assert r.status_code == 200
@@ -345,15 +545,57 @@ def test_record_download_verifies(web: WebElection) -> None:
     lines = r.content.splitlines(keepends=True)
     report = verify_record(lines, workers=1)
     assert report.passed, [c for c in report.checks if not c.passed]
-    # the audit is held off the board until the close
-    assert report.stats["ballots_cast"] == 3 and report.stats["ballots_audited"] == 0
+    rows, registrations = SMALL_SCHEDULE.hours[0]
+    batches = election.batch_times
+    assert report.stats["batches"] == batches
+    assert report.stats["cast_rows"] == rows * batches
+    assert report.stats["registrations"] == registrations * batches
+    # the audit waits in the queue until the close (test_an_audit_goes_on_the_board_at_the_close)
+    assert report.stats["ballots_audited"] == 0
     last = json.loads(lines[-1])
     assert last["type"] == "tree-head" and last["size"] == event_count(web)
+
+
+@pytest.fixture(params=KINDS)
+def closing(
+    request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
+) -> Iterator[RevotingElection]:
+    """The web election with re-voting protection, open, for one test that closes it."""
+    with (
+        fresh_database(request.param, tmp_path / "db") as url,
+        protected_election(
+            web_ceremony, tmp_path, "closing", url=url, schedule=SMALL_SCHEDULE
+        ) as election,
+    ):
+        yield election
+
+
+def test_an_audit_goes_on_the_board_at_the_close(closing: RevotingElection) -> None:
+    """An audit waits in the queue, found by no search, until the close posts it: then
+    the search finds it by its code or a prefix of its hash as "audited", and the record
+    the observer downloads verifies with it."""
+    election, web = closing, closing.web
+    device, credential, (cast,) = _vote(election, ELENA, "closing", CHOICE)
+    audited = _audit(device, credential)
+    election.post_batch()
+    assert _search(web, audited["tracking_code"]) == []
+    page = web.client.get(f"/e/{web.election_id}/board", params={"q": audited["tracking_code"]})
+    assert page.status_code == 200 and "data-status" not in page.text
     web.services.elections.close(web.election_id)  # which signs a head covering the close
+    [e] = _search(web, audited["tracking_code"])
+    assert e["kind"] == "audit" and e["status"] == "audited" and e["seq"] is not None
+    assert e["tracking_hash"] == audited["tracking_hash"] and e["time_ms"] is not None
+    assert _search(web, audited["tracking_hash"][:10]) == [e]
+    [row] = _search(web, cast["tracking_code"])
+    assert row["status"] == "included" and row["seq"] < e["seq"]
+    page = web.client.get(f"/e/{web.election_id}/board", params={"q": audited["tracking_code"]})
+    assert 'data-status="audited"' in page.text
+    assert_clean_page(page.text)
     lines = web.client.get(f"/e/{web.election_id}/record.jsonl").content.splitlines(keepends=True)
     report = verify_record(lines, workers=1)
     assert report.passed, [c for c in report.checks if not c.passed]
-    assert report.stats["ballots_cast"] == 3 and report.stats["ballots_audited"] == 1
+    assert report.stats["ballots_audited"] == 1
+    assert json.loads(lines[-1])["size"] == event_count(web)
 
 
 def _board_key(web: WebElection) -> Point:
@@ -362,15 +604,16 @@ def _board_key(web: WebElection) -> Point:
     return Point.decode(bytes.fromhex(r.json()["board_key"]))
 
 
-def test_tree_heads_and_consistency_verify(web: WebElection) -> None:
-    voters = register(web)
+def test_tree_heads_and_consistency_verify(
+    voters_web: WebElection, protected_web: RevotingElection
+) -> None:
+    web = voters_web
     board_key = _board_key(web)
     old = tree_head_from_json(
         web.client.get(f"/api/e/{web.election_id}/tree-heads/latest").json(), "old"
     )
     old.verify(web.election_id, board_key)
-    voters.cast(0)
-    voters.cast(1)
+    protected_web.post_batch()
     web.services.elections.publish_tree_head(web.election_id)
     body = web.client.get(f"/api/e/{web.election_id}/tree-heads").json()
     heads = [tree_head_from_json(h, "head") for h in body["tree_heads"]]
@@ -442,13 +685,15 @@ const storage = { getItem: (k) => (store.has(k) ? store.get(k) : null),
 """
 
 
-def test_tree_head_check_in_browser_script(web: WebElection, tmp_path: Path) -> None:
+def test_tree_head_check_in_browser_script(
+    voters_web: WebElection, protected_web: RevotingElection, tmp_path: Path
+) -> None:
     """observer.js's check under Node: first visit, consistent growth, then a forked head
     signed with the real board key, a head with a forged root, a shrunk log and a head
     signed with an earlier time all fail."""
     assert shutil.which("node"), "this test runs observer.js under Node.js (/usr/bin/node)"
+    web = voters_web
     eid = web.election_id
-    voters = register(web)
     key = web.client.get(f"/api/e/{eid}/tree-heads").json()["board_key"]
     latest_url = f"/api/e/{eid}/tree-heads/latest"
 
@@ -457,7 +702,7 @@ def test_tree_head_check_in_browser_script(web: WebElection, tmp_path: Path) -> 
         return {"status": r.status_code, "body": r.json()}
 
     first = route(latest_url)
-    voters.cast(0)
+    protected_web.post_batch()
     web.services.elections.publish_tree_head(eid)
     grown = route(latest_url)
     old_size, new_size = first["body"]["size"], grown["body"]["size"]
@@ -524,13 +769,18 @@ def test_tree_head_check_in_browser_script(web: WebElection, tmp_path: Path) -> 
 #: page -> a key of its own words that must appear translated
 PAGES = {
     "": "observer.fingerprint_help",
-    "/board": "observer.board_intro",
-    "/turnout": "observer.turnout_intro",
-    "/results": "observer.no_results",
+    "/board": "observer.board_intro_protected",
+    "/turnout": "observer.turnout.protected",
+    "/results": "observer.close.no_results",
     "/tree-heads": "observer.tree_heads_intro",
     "/report": "observer.report_intro",
     "/reports": "observer.reports_intro",
 }
+
+
+def say(key: str, lang: str) -> str:
+    """The catalogue's words for ``key`` in ``lang``."""
+    return STRINGS[key][("ru", "kk", "en").index(lang)]
 
 
 def _words(key: str, lang: str) -> str:
@@ -539,13 +789,16 @@ def _words(key: str, lang: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["ru", "kk", "en"])
-def test_every_page_renders_in_every_language(web: WebElection, lang: str) -> None:
-    voters = register(web)
-    receipt = voters.cast(0)
+def test_every_page_renders_in_every_language(
+    voters_web: WebElection, protected_web: RevotingElection, lang: str
+) -> None:
+    web = voters_web
+    _, _, (receipt,) = _vote(protected_web, WEB_ROLL[5][0], f"pages {lang}", CHOICE)
+    protected_web.post_batch()
     client = web.client
     for suffix, key in {
         **PAGES,
-        f"/board?q={receipt.tracking_code}": "observer.status.counts",
+        f"/board?q={receipt['tracking_code']}": "observer.status.included",
     }.items():
         path, _, query = suffix.partition("?")
         params = dict([query.split("=")]) if query else {}
@@ -561,6 +814,19 @@ def test_every_page_renders_in_every_language(web: WebElection, lang: str) -> No
     home = client.get(f"/e/{web.election_id}", params={"lang": lang}).text
     fingerprint = web.services.elections.context(web.election_id).base_hash.hex()[:16]
     assert fingerprint in home
+    # the board's words are those of an election with re-voting protection: batches, and
+    # nothing on whether a ballot counts (version 1's would say the board shows it)
+    for q in ("", receipt["tracking_code"], "AAAA-AAAA-AAAA-AAAA"):
+        board = html.unescape(
+            client.get(f"/e/{web.election_id}/board", params={"q": q, "lang": lang}).text
+        )
+        assert say("observer.board_intro_protected", lang) in board
+        assert say("observer.board_intro", lang) not in board
+        assert say("observer.board_hint_protected", lang) in board
+        assert say("observer.board_hint", lang) not in board
+        if q.startswith("AAAA"):
+            assert say("observer.no_match_protected", lang) in board
+            assert say("observer.no_match", lang) not in board
     title = web.ceremony.manifest.title.get(lang)
     assert f"<h1>{title}</h1>" in home
     for link in (

@@ -1,14 +1,21 @@
 """The organiser's API and pages, through the HTTP surface only (SQLite and PostgreSQL).
 
 The organiser creates elections, imports the roll, records shared-contact exceptions,
-opens, closes, publishes the encrypted tally, moderates reports, downloads the roll for
-the audit and reads the audit's findings; it never sees a code or a credential secret, nor
+keeps the encrypted roll, opens, closes, moderates reports, downloads the roll for the
+audit and reads the audit's findings; it never sees a code or a credential secret, nor
 the raw activity log (who cast again must stay hidden), and it cannot add a ballot.
+
+The elections have re-voting protection (docs/coercion.md §14 item 8): tests that leave
+the election as they found it share the module's (``voters_web`` open, ``protected_setup``
+in setup, ``web_app`` with none); a test that changes its election, or creates another
+beside it, has one of its own (``fresh_setup``), which opens once
+``RevotingElection.roll_again``'s encrypted roll of its roll as it then is is kept.
 """
 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import logging
@@ -24,14 +31,12 @@ from httpx import Response
 from honestballot.audit.findings import AuditInputError
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
-from honestballot.protocol.ballot import encrypt_ballot
-from honestballot.protocol.credential import generate_credential
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.manifest import Manifest
-from honestballot.record.ballot import ballot_to_json
 from honestballot.record.codec import parse_json
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.trustee import encode_election_key
+from honestballot.record.witness import schedule_to_json
 from honestballot.service import organiser_cases
 from honestballot.service.activity import (
     ROLL_COLUMNS,
@@ -44,9 +49,21 @@ from honestballot.verify.verifier import verify_record
 from honestballot.web import organiser_api, organiser_pages
 from honestballot.web.i18n import LANGUAGES, STRINGS
 from honestballot.web.strings_organiser import STRINGS as ORGANISER_STRINGS
-from tests.factories import WEB_ROLL, DemoCeremonies, WebElection, web_roll_csv
+from tests.factories import (
+    SMALL_SCHEDULE,
+    WEB_ROLL,
+    DemoCeremonies,
+    RevotingDevice,
+    RevotingElection,
+    WebElection,
+    web_roll_csv,
+)
 
 OTHER = "web-other"
+#: what a create request of an election with re-voting protection adds to the manifest
+#: and the key: its schedule and the organiser's key
+ORGANISER_KEY = base_mul(random_nonzero_scalar(SeededRandomness("organiser")))
+PROTECTION = {"schedule": schedule_to_json(SMALL_SCHEDULE), "organiser_key": ORGANISER_KEY.hex()}
 TEMPLATES = Path(organiser_pages.__file__).with_name("templates")
 WRONG_TOKEN = "hbo_" + "A" * 32
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
@@ -67,11 +84,12 @@ class Other:
     key: ElectionKey
 
     def body(self, manifest: Manifest | None = None) -> dict[str, Any]:
-        """The create request of an election without re-voting protection, said so."""
+        """The create request of an election with re-voting protection: its batch
+        schedule and the organiser's key."""
         return {
             "manifest": manifest_to_json(manifest or self.manifest),
             "election_key": encode_election_key(self.key),
-            "revoting": False,
+            **PROTECTION,
         }
 
 
@@ -107,6 +125,9 @@ JSON = {"content-type": "application/json"}
 CSV_TYPE = {"content-type": "text/csv"}
 E = "/api/organiser/e/web-test"
 
+#: a signature file of the roll summary, well-formed but signed by no one
+WRONG_SIGNATURE = {"roll_signature": {"c": "01" + "00" * 31, "s": "02" + "00" * 31}}
+
 #: voters not on the fixture's roll (national_id, name, phone, email, unit)
 NEW = [
     ("910202400007", "Galym New", "+7 701 000 0007", "", "station-2"),
@@ -118,6 +139,26 @@ def events(web: WebElection, election_id: str = "web-test") -> list[tuple[str, A
     return [
         (ev.kind, parse_json(ev.line)["body"]) for ev in web.services.store.iter_events(election_id)
     ]
+
+
+def keep_roll(
+    election: RevotingElection, roll: list[tuple[str, str, str, str, str]] = WEB_ROLL
+) -> None:
+    """Keep the election's encrypted roll made from its roll as it now is (``roll``'s
+    rows), through the organiser's API: what lets it open."""
+    r = post_json(election.web, f"{E}/encrypted-roll", election.roll_again(roll))
+    assert r.status_code == 200, r.text
+
+
+def open_confirmation(client: TestClient) -> str:
+    """The open confirmation page of the fixture's election (unescaped); the open's form
+    is on it only if it offers the open."""
+    r = client.get("/organiser/e/web-test/phase/open")
+    assert r.status_code == 200, r.text
+    return html.unescape(r.text)
+
+
+OPEN_FORM = 'action="/organiser/e/web-test/phase/open"'
 
 
 def sign_in_page(client: TestClient, token: str) -> str:
@@ -163,21 +204,36 @@ ROUTES = [
 ]
 
 
-def test_every_api_route_needs_a_valid_token(web: WebElection) -> None:
+def test_every_api_route_needs_a_valid_token(fresh_setup: RevotingElection) -> None:
+    web = fresh_setup.web
+    keep_roll(fresh_setup)
+    fresh_setup.open()
     for method, path in ROUTES:
         for headers in ({}, {"authorization": f"Bearer {WRONG_TOKEN}"}, {"authorization": "x"}):
             r = web.client.request(method, path, headers={**headers, **JSON}, content=b"{}")
             assert r.status_code == 401, (method, path, headers, r.text)
             assert error_code(r) == "not_signed_in"
     assert web.services.elections.phase("web-test") == "open"
-    # and with the token each answers something other than 401 (close and tally run)
+    # and with the token each answers something other than 401 (close runs; the tally is
+    # refused by its own check: the trustees count this election in its close)
+    answers = {}
     for method, path in ROUTES:
         r = api(web, method, path, headers=JSON, content=b"{}")
         assert r.status_code != 401, (method, path, r.text)
-    assert web.services.elections.phase("web-test") == "tallied"
+        answers[path] = r
+    assert web.services.elections.phase("web-test") == "closed"
+    assert answers[f"{E}/close"].json() == {"phase": "closed"}
+    tally = answers[f"{E}/tally"]
+    assert tally.status_code == 409 and error_code(tally) == "not_allowed_now", tally.text
+    assert "its trustees count it in its close" in tally.json()["error"]["message"]
 
 
-def test_an_unknown_election_is_404(web: WebElection) -> None:
+def test_an_unknown_election_is_404(voters_web: WebElection) -> None:
+    web = voters_web
+    # the routes that only read answer for the election the app holds
+    for path in (f"{E}/status", f"{E}/exceptions", f"{E}/reports"):
+        r = api(web, "GET", path)
+        assert r.status_code == 200, (path, r.text)
     for method, path in ROUTES[1:]:
         unknown = path.replace("web-test", "no-such")
         headers = CSV_TYPE if path.endswith("/roll") else JSON
@@ -186,7 +242,7 @@ def test_an_unknown_election_is_404(web: WebElection) -> None:
         assert error_code(r) == "not_found"
 
 
-def test_no_organiser_route_adds_a_ballot(web: WebElection) -> None:
+def test_no_organiser_route_adds_a_ballot() -> None:
     routes = [*organiser_api.router.routes, *organiser_pages.router.routes]
     paths = [getattr(route, "path", "") for route in routes]
     assert paths and all(p.startswith(("/organiser", "/api/organiser")) for p in paths)
@@ -196,7 +252,8 @@ def test_no_organiser_route_adds_a_ballot(web: WebElection) -> None:
 # -- creating an election --------------------------------------------------------------------
 
 
-def test_create_an_election_through_the_api(web: WebElection, other: Other) -> None:
+def test_create_an_election_through_the_api(fresh_setup: RevotingElection, other: Other) -> None:
+    web = fresh_setup.web
     r = post_json(web, "/api/organiser/elections", other.body())
     assert r.status_code == 201, r.text
     created = r.json()
@@ -204,13 +261,17 @@ def test_create_an_election_through_the_api(web: WebElection, other: Other) -> N
     assert re.fullmatch(r"[0-9a-f]{64}", created["base_hash"])
     assert created["base_hash"] == web.services.elections.context(OTHER).base_hash.hex()
     assert [kind for kind, _ in events(web, OTHER)] == ["setup"]
+    assert web.services.elections.takes_revoting(OTHER)
+    keys = web.services.elections.board_keys(OTHER)
+    assert (keys.schedule, keys.organiser_key) == (SMALL_SCHEDULE, ORGANISER_KEY)
 
     again = post_json(web, "/api/organiser/elections", other.body())
     assert again.status_code == 409, again.text
     assert "already exists" in again.json()["error"]["message"]
 
 
-def test_a_key_ceremony_for_another_manifest_is_refused(web: WebElection, other: Other) -> None:
+def test_a_key_ceremony_for_another_manifest_is_refused(web_app: WebElection, other: Other) -> None:
+    web = web_app
     before = web.services.store.list_elections()
     # the other election's manifest with web-test's ceremony
     body = {**other.body(), "election_key": encode_election_key(web.ceremony.key)}
@@ -235,7 +296,8 @@ def test_a_key_ceremony_for_another_manifest_is_refused(web: WebElection, other:
     assert web.services.store.list_elections() == before
 
 
-def test_create_refuses_malformed_requests(web: WebElection, other: Other) -> None:
+def test_create_refuses_malformed_requests(web_app: WebElection, other: Other) -> None:
+    web = web_app
     path = "/api/organiser/elections"
     r = post_json(web, path, {**other.body(), "extra": 1})
     assert r.status_code == 400 and error_code(r) == "malformed_input"
@@ -249,14 +311,15 @@ def test_create_refuses_malformed_requests(web: WebElection, other: Other) -> No
 
 
 def test_create_asks_for_re_voting_protection_or_its_explicit_refusal(
-    web: WebElection, other: Other
+    fresh_setup: RevotingElection, other: Other
 ) -> None:
     """Re-voting protection is the default: a request with no schedule that does not say
     ``"revoting": false`` is refused, said in the organiser's language; so is a schedule
     with ``"revoting": false``; nothing is created."""
+    web = fresh_setup.web
     path = "/api/organiser/elections"
     schedule = {"interval": 60, "hours": [[40, 20]], "cover": {"k0": 0, "epsilon_milli": 100}}
-    plain = {k: v for k, v in other.body().items() if k != "revoting"}
+    plain = {k: v for k, v in other.body().items() if k not in PROTECTION}
     for body in (plain, {**plain, "revoting": True}):
         r = post_json(web, f"{path}?lang=kk", body)
         assert r.status_code == 400 and error_code(r) == "invalid_input", r.text
@@ -272,8 +335,7 @@ def test_create_asks_for_re_voting_protection_or_its_explicit_refusal(
     assert r.status_code == 400 and error_code(r) == "malformed_input", r.text
     assert OTHER not in web.services.store.list_elections()
     # with the schedule (and the organiser's key it needs), protection needs no flag
-    organiser_key = base_mul(random_nonzero_scalar(SeededRandomness("organiser"))).hex()
-    keyed = {**plain, "schedule": schedule, "organiser_key": organiser_key}
+    keyed = {**plain, "schedule": schedule, "organiser_key": PROTECTION["organiser_key"]}
     r = post_json(web, path, keyed)
     assert r.status_code == 201, r.text
     assert web.services.elections.context(OTHER).revoting
@@ -282,7 +344,8 @@ def test_create_asks_for_re_voting_protection_or_its_explicit_refusal(
 # -- the roll and exceptions -----------------------------------------------------------------
 
 
-def test_import_more_voters(web_setup: WebElection) -> None:
+def test_import_more_voters(fresh_setup: RevotingElection) -> None:
+    web_setup = fresh_setup.web
     r = post_roll(web_setup, web_roll_csv(NEW))
     assert r.status_code == 201, r.text
     assert r.json() == {"imported": 2, "voters": len(WEB_ROLL) + 2}
@@ -290,7 +353,10 @@ def test_import_more_voters(web_setup: WebElection) -> None:
     assert r.json()["per_unit"]["station-2"] == 2
 
 
-def test_a_duplicate_national_id_is_refused_with_line_numbers(web_setup: WebElection) -> None:
+def test_a_duplicate_national_id_is_refused_with_line_numbers(
+    protected_setup: RevotingElection,
+) -> None:
+    web_setup = protected_setup.web
     rows = [NEW[0], (NEW[0][0], "Twin", "", "twin@example.org", "station-1"), WEB_ROLL[0]]
     r = post_roll(web_setup, web_roll_csv(rows))
     assert r.status_code == 400, r.text
@@ -310,7 +376,8 @@ def test_a_duplicate_national_id_is_refused_with_line_numbers(web_setup: WebElec
     assert web_setup.services.roll.count("web-test") == len(WEB_ROLL)
 
 
-def test_a_shared_phone_needs_an_exception(web_setup: WebElection) -> None:
+def test_a_shared_phone_needs_an_exception(fresh_setup: RevotingElection) -> None:
+    web_setup = fresh_setup.web
     shared = "+7 (701) 555-00-11"
     rows = [
         ("910202400009", "Ivan Family", shared, "", "station-1"),
@@ -340,17 +407,33 @@ def test_a_shared_phone_needs_an_exception(web_setup: WebElection) -> None:
 # -- phases ----------------------------------------------------------------------------------
 
 
-def test_open_posts_the_roll_summary_and_the_board_verifies(web_setup: WebElection) -> None:
+def test_open_posts_the_roll_summary_and_the_board_verifies(
+    fresh_setup: RevotingElection,
+) -> None:
+    web_setup = fresh_setup.web
     r = post_json(web_setup, f"{E}/exceptions", {"contact": "a1@example.org", "reason": "club"})
     assert r.status_code == 201
+    # without the encrypted roll (made from the roll with its exception) it cannot open
+    r = api(web_setup, "POST", f"{E}/open")
+    assert r.status_code == 409 and "upload it first" in r.json()["error"]["message"], r.text
+    keep_roll(fresh_setup)
+    # its encrypted roll carries the organiser's signature: one sent besides is refused,
+    # not dropped, and the election stays in setup
+    r = post_json(web_setup, f"{E}/open?lang=kk", WRONG_SIGNATURE)
+    assert r.status_code == 409 and error_code(r) == "not_allowed_now", r.text
+    assert "send none with the open" in r.json()["error"]["message"]
+    assert r.json()["error"]["text"] == STRINGS["msg.encrypted_roll.signature_sent"][1]
+    assert web_setup.services.elections.phase("web-test") == "setup"
+    assert [kind for kind, _ in events(web_setup)] == ["setup"]
     r = api(web_setup, "POST", f"{E}/open")
     assert r.status_code == 200, r.text
     assert r.json() == {"phase": "open"}
 
     kinds = [kind for kind, _ in events(web_setup)]
-    assert kinds[-2:] == ["roll", "open"]
+    assert kinds == ["setup", "roll-part", "roll", "open"]
     roll = next(body for kind, body in events(web_setup) if kind == "roll")
     assert roll["contact_exceptions"] == 1
+    assert roll["encrypted"]["rows"] == len(WEB_ROLL) and "signature" in roll
     per_unit = {u["unit"]: u["voters"] for u in roll["voters_per_unit"]}
     assert per_unit == web_setup.services.roll.per_unit("web-test")
     assert sum(per_unit.values()) == len(WEB_ROLL)
@@ -359,14 +442,19 @@ def test_open_posts_the_roll_summary_and_the_board_verifies(web_setup: WebElecti
     assert report.passed, [(c.name, c.detail) for c in report.failures]
 
 
-def test_actions_in_the_wrong_phase_are_409(web_setup: WebElection) -> None:
-    def expect_409(method: str, path: str, **kw: Any) -> None:
+def test_actions_in_the_wrong_phase_are_409(fresh_setup: RevotingElection) -> None:
+    web_setup = fresh_setup.web
+
+    def expect_409(method: str, path: str, **kw: Any) -> str:
         r = api(web_setup, method, path, **kw)
         assert r.status_code == 409, (path, r.text)
         assert error_code(r) == "not_allowed_now"
+        message: str = r.json()["error"]["message"]
+        return message
 
     expect_409("POST", f"{E}/close")
     expect_409("POST", f"{E}/tally")
+    keep_roll(fresh_setup)
     assert api(web_setup, "POST", f"{E}/open").json() == {"phase": "open"}
     expect_409("POST", f"{E}/open")
     expect_409("POST", f"{E}/tally")
@@ -376,23 +464,32 @@ def test_actions_in_the_wrong_phase_are_409(web_setup: WebElection) -> None:
     assert api(web_setup, "POST", f"{E}/close").json() == {"phase": "closed"}
     expect_409("POST", f"{E}/close")
     expect_409("POST", f"{E}/open")
-    assert api(web_setup, "POST", f"{E}/tally").json() == {"phase": "tallied"}
-    expect_409("POST", f"{E}/tally")
-    assert [k for k, _ in events(web_setup)][-4:] == ["roll", "open", "close", "tally"]
+    # no encrypted tally to publish: the trustees count the election in its close
+    assert "its trustees count it in its close" in expect_409("POST", f"{E}/tally")
+    assert web_setup.services.elections.phase("web-test") == "closed"
+    kinds = [k for k, _ in events(web_setup)]
+    assert kinds[:4] == ["setup", "roll-part", "roll", "open"]
+    assert kinds.count("close") == 1 and "tally" not in kinds
     assert web_setup.services.roll.count("web-test") == len(WEB_ROLL)
 
 
-def test_an_empty_roll_cannot_be_opened(web: WebElection, other: Other) -> None:
+def test_an_empty_roll_cannot_be_opened(fresh_setup: RevotingElection, other: Other) -> None:
+    web = fresh_setup.web
     assert post_json(web, "/api/organiser/elections", other.body()).status_code == 201
     r = api(web, "POST", f"/api/organiser/e/{OTHER}/open")
     assert r.status_code == 409 and "roll is empty" in r.json()["error"]["message"]
     assert web.services.elections.phase(OTHER) == "setup"
 
 
-def test_status_counts(web: WebElection) -> None:
+def test_status_counts(voters_web: WebElection) -> None:
+    """The counts of the module's election (other tests add reports and notices to it:
+    those two counts are compared before and after this test's)."""
+    web = voters_web
     r = api(web, "GET", f"{E}/status")
     assert r.status_code == 200, r.text
-    assert r.json() == {
+    before = r.json()
+    pending = {k: before.pop(k) for k in ("notices_pending", "reports_pending")}
+    assert before == {
         "phase": "open",
         "voters": len(WEB_ROLL),
         "per_unit": {
@@ -403,8 +500,6 @@ def test_status_counts(web: WebElection) -> None:
             "station-small": 1,
         },
         "exceptions": 0,
-        "notices_pending": 0,
-        "reports_pending": 0,
     }
     web.services.reports.submit("web-test", "My boss wants a screenshot", "", "", None, None)
     with web.services.store.transaction() as conn:
@@ -412,14 +507,24 @@ def test_status_counts(web: WebElection) -> None:
             conn, notice_row("web-test", "sms", "77010000001", "", "A ballot was cast", 1)
         )
     status = api(web, "GET", f"{E}/status").json()
-    assert (status["reports_pending"], status["notices_pending"]) == (1, 1)
+    assert (status["reports_pending"], status["notices_pending"]) == (
+        pending["reports_pending"] + 1,
+        pending["notices_pending"] + 1,
+    )
 
 
 # -- reports ---------------------------------------------------------------------------------
 
 
-def test_reports_are_moderated(web: WebElection) -> None:
+def counts_after(before: dict[str, int], **moved: int) -> dict[str, int]:
+    """Report counts ``before`` with each named count moved by its number."""
+    return {k: v + moved.get(k, 0) for k, v in before.items()}
+
+
+def test_reports_are_moderated(voters_web: WebElection) -> None:
+    web = voters_web
     reports = web.services.reports
+    counts = reports.counts("web-test")
     first = reports.submit(
         "web-test", "Told to photograph the ballot, by Ivanov", "Office 4", "Monday", None, None
     )
@@ -456,15 +561,15 @@ def test_reports_are_moderated(web: WebElection) -> None:
     r = post_json(web, f"{E}/reports/{first}/publish", {"text": "again"})
     assert r.status_code == 400 and "already published" in r.json()["error"]["message"]
 
-    published = reports.published("web-test")
+    published = [p for p in reports.published("web-test") if p.report_id in (first, second)]
     assert [(p.report_id, p.text, p.has_attachment) for p in published] == [(first, text, False)]
-    assert api(web, "GET", f"{E}/reports").json() == {
-        "reports": [],
-        "counts": {"pending": 0, "published": 1, "rejected": 1},
-    }
+    listed = api(web, "GET", f"{E}/reports").json()
+    assert not {first, second} & {p["report_id"] for p in listed["reports"]}
+    assert listed["counts"] == counts_after(counts, published=1, rejected=1)
 
 
-def test_an_attachment_is_published_only_when_chosen(web: WebElection) -> None:
+def test_an_attachment_is_published_only_when_chosen(voters_web: WebElection) -> None:
+    web = voters_web
     rid = web.services.reports.submit(
         "web-test", "A memo about the quota", "", "", b"memo", "text/plain"
     )
@@ -484,10 +589,11 @@ def _csv(r: Response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(r.text)))
 
 
-def test_the_roll_downloads_but_the_activity_log_does_not(web: WebElection) -> None:
+def test_the_roll_downloads_but_the_activity_log_does_not(voters_web: WebElection) -> None:
     """The organiser gets the roll for the audit, never the raw activity log: with each
     voter's every sign-in and cast it would show who voted again (re-voting, the answer to
     coercion, must stay invisible to organisers). The audit reads the log on the server."""
+    web = voters_web
     download = api(web, "GET", f"{E}/roll-audit.csv")
     assert "web-test-roll-audit.csv" in download.headers["content-disposition"]
     roll = _csv(download)
@@ -540,26 +646,15 @@ BOSS_PHONE = "Mozilla/5.0 (Linux; Android 14; the boss's phone) Chrome/126.0 Mob
 NOT_ON_ROLL = "880808300009"
 
 
-def _vote(web: WebElection, client: TestClient, national_id: str, again: str = "") -> None:
-    """Sign in, register a credential and cast, as the ballot page does (``again``: vote
-    again with a new credential, which replaces the first)."""
-    web.sign_in(client, national_id)
-    headers = {"x-csrf-token": web.csrf(client)}
-    cred = generate_credential(SeededRandomness(f"audit-{national_id}{again}"))
-    body = {"credential": cred.public.hex()}
-    if again:
-        first = generate_credential(SeededRandomness(f"audit-{national_id}"))
-        body["replaces"] = first.public.hex()
-    r = client.post(f"/api/e/{web.election_id}/credential", json=body, headers=headers)
+def _vote(election: RevotingElection, client: TestClient, national_id: str, seed: str) -> None:
+    """Sign in on ``client``, register a credential with the voter's letter and cast, as
+    the ballot page does (a second time: a new credential, which replaces the first)."""
+    election.web.sign_in(client, national_id, election.id)
+    device = RevotingDevice(election, client, national_id, SeededRandomness(seed))
+    credential, r = device.register()
     assert r.status_code == 201, r.text
-    ctx = web.services.elections.context(web.election_id)
-    choice = {"chair": frozenset({"cand-2"}), "council": frozenset({"member-1", "member-4"})}
-    ballot, _ = encrypt_ballot(ctx, cred, choice, SeededRandomness(f"ballot-{national_id}{again}"))
-    r = client.post(
-        f"/api/e/{web.election_id}/ballots",
-        content=json.dumps(ballot_to_json(ballot)).encode(),
-        headers={**headers, "content-type": "application/json"},
-    )
+    ballot, _, private = device.ballot(credential, {"chair": {"cand-2"}, "council": {"blank"}})
+    r = device.cast(ballot, private)
     assert r.status_code == 201, r.text
 
 
@@ -571,20 +666,27 @@ def _records(found: dict[str, Any], check: str) -> list[dict[str, Any]]:
     return [r for f in found["findings"] if f["check"] == check for r in f["records"]]
 
 
-def test_the_audit_finds_what_happened_in_the_service(web: WebElection, other: Other) -> None:
-    """Five voters sign in and cast from the boss's phone, one from her own; someone
+def test_the_audit_finds_what_happened_in_the_service(
+    fresh_setup: RevotingElection, other: Other
+) -> None:
+    """Five voters sign in and vote from the boss's phone, one from her own; someone
     asks for a code with an ID not on the roll. The audit over the service's own files
     names exactly those, although the service knows no birth date or enrolment time.
     One of the five votes again from her own phone: no finding shows it (the organiser
-    gets the findings, not the log, and re-voting must stay invisible to organisers)."""
+    gets the findings, not the log, and re-voting must stay invisible to organisers).
+    With re-voting protection the log holds the sign-ins only: no registration and no
+    cast adds a row to it (docs/coercion.md §9), so no finding counts a voter's casts."""
+    web = fresh_setup.web
+    keep_roll(fresh_setup)
+    assert api(web, "POST", f"{E}/open").json() == {"phase": "open"}
     boss = TestClient(web.client.app, headers={"user-agent": BOSS_PHONE})
     own = TestClient(web.client.app, headers={"user-agent": "Mozilla/5.0 (X11) Firefox/128.0"})
     revoter = TestClient(web.client.app, headers={"user-agent": "Mozilla/5.0 (iPhone) Safari"})
     on_boss_phone = [row[0] for row in WEB_ROLL[:5]]
     for national_id in on_boss_phone:
-        _vote(web, boss, national_id)
-    _vote(web, own, WEB_ROLL[5][0])
-    _vote(web, revoter, on_boss_phone[0], again="-again")
+        _vote(fresh_setup, boss, national_id, f"audit-{national_id}")
+    _vote(fresh_setup, own, WEB_ROLL[5][0], "audit-own")
+    _vote(fresh_setup, revoter, on_boss_phone[0], "audit-again")
     r = boss.post(
         f"/api/e/{web.election_id}/signin",
         json={"national_id": NOT_ON_ROLL},
@@ -596,9 +698,10 @@ def test_the_audit_finds_what_happened_in_the_service(web: WebElection, other: O
     assert r.status_code == 200, r.text
     found = r.json()
     assert found["view"] == "organiser" and found["bad_rows"] == []
-    # every voter signed in, registered, cast: three events each, the re-vote's three,
-    # and the stranger's one
-    assert found["rows_read"] == {"roll": len(WEB_ROLL), "activity": 3 * len(WEB_ROLL) + 3 + 1}
+    # the log's size is not said for an election with re-voting protection: beside the
+    # voters who signed in it would count the sign-ins after each one's first (here the
+    # re-vote's), docs/audit.md
+    assert found["rows_read"] == {"roll": len(WEB_ROLL)}
     assert found["roll_rows_without"] == {
         "birth_date": len(WEB_ROLL),
         "enrolled_at": len(WEB_ROLL),
@@ -610,18 +713,20 @@ def test_the_audit_finds_what_happened_in_the_service(web: WebElection, other: O
     device = [f for f in found["findings"] if f["check"] == "device.many_voters" and f["count"]]
     assert [(f["severity"], f["count"]) for f in device] == [("medium", 5)]
     assert sorted(r["voter"] for r in device[0]["records"]) == sorted(on_boss_phone)
-    burst = _records(found, "cast.device_burst")
-    assert sorted(r["voter"] for r in burst) == sorted(on_boss_phone)
-    # the findings carry the flagged events only: one sign-in and one cast per voter on
-    # the boss's phone; neither the voter who used her own phone nor the re-vote (its
-    # sign-in, its cast, its device) is in any record
-    boss_device = burst[0]["group"]
-    assert {r["group"] for r in burst} == {boss_device} and len(burst) == 5
+    # the casts left no row: no burst of casts is found, nor any count of a voter's casts
+    burst = next(f for f in found["findings"] if f["check"] == "cast.device_burst")
+    assert (burst["count"], burst["records"]) == (0, [])
+    # the findings carry the flagged events only: one sign-in per voter on the boss's
+    # phone; neither the voter who used her own phone nor the re-vote (its sign-in, its
+    # device) is in any record
+    boss_device = device[0]["records"][0]["group"]
+    assert {r["group"] for r in device[0]["records"]} == {boss_device}
+    assert len(device[0]["records"]) == 5
     from_log = [f for f in found["findings"] if f["check"].startswith(LOG_CHECKS)]
     records = [(f["check"], r) for f in from_log for r in f["records"]]
     assert WEB_ROLL[5][0] not in json.dumps(records)
     named = sorted((check, r["group"]) for check, r in records if r["voter"] == on_boss_phone[0])
-    assert named == [("cast.device_burst", boss_device), ("device.many_voters", boss_device)]
+    assert named == [("device.many_voters", boss_device)]
     # the checks that need a birth date or an enrolment time say they were not applied
     for check in ("roll.implausible_age", "roll.impossible_birth_date", "enrol.operator_burst"):
         rule = next(f["rule"] for f in found["findings"] if f["check"] == check)
@@ -630,7 +735,7 @@ def test_the_audit_finds_what_happened_in_the_service(web: WebElection, other: O
     sign_in_page(web.client, web.organiser_token)
     page = web.client.get("/organiser/e/web-test/audit?lang=en")
     assert page.status_code == 200, page.text
-    for text in ("device.many_voters", "cast.device_burst", "activity.unknown_voter"):
+    for text in ("device.many_voters", "activity.unknown_voter"):
         assert text in page.text
     assert f"Not applied to rows without a birth date: {len(WEB_ROLL)}." in page.text
     assert "The audit cannot run" not in page.text
@@ -649,8 +754,10 @@ def test_the_audit_finds_what_happened_in_the_service(web: WebElection, other: O
 
 
 def test_an_audit_that_cannot_read_the_exports_says_why(
-    web: WebElection, monkeypatch: pytest.MonkeyPatch
+    voters_web: WebElection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    web = voters_web
+
     def broken(roll: Path, *args: Any, **kwargs: Any) -> Any:
         raise AuditInputError(f"{roll}: missing required column(s): national_id")
 
@@ -672,7 +779,8 @@ def test_an_audit_that_cannot_read_the_exports_says_why(
 # -- the pages -------------------------------------------------------------------------------
 
 
-def test_the_pages_end_to_end(web_setup: WebElection) -> None:
+def test_the_pages_end_to_end(fresh_setup: RevotingElection) -> None:
+    web_setup = fresh_setup.web
     client = web_setup.client
     assert client.get("/organiser/e/web-test", follow_redirects=False).headers["location"] == (
         "/organiser"
@@ -698,6 +806,16 @@ def test_the_pages_end_to_end(web_setup: WebElection) -> None:
     assert f'id="voters-total">{len(WEB_ROLL)}<' in dashboard.text
     csrf = page_csrf(dashboard.text)
 
+    # with no encrypted roll kept, the open confirmation says so instead of offering the
+    # open; with one of the roll as it is, it offers it
+    confirm = open_confirmation(client)
+    assert 'id="roll-not-ready"' in confirm and OPEN_FORM not in confirm
+    assert STRINGS["msg.encrypted_roll.missing"][0] in confirm
+    assert 'href="/organiser/e/web-test#encrypted-roll"' in confirm
+    keep_roll(fresh_setup)
+    confirm = open_confirmation(client)
+    assert OPEN_FORM in confirm and 'id="roll-not-ready"' not in confirm
+
     # a roll with a problem: the dashboard lists it, nothing is stored
     bad = web_roll_csv([NEW[0], (NEW[0][0], "Twin", "", "t@example.org", "station-1")])
     r = client.post(
@@ -717,6 +835,9 @@ def test_the_pages_end_to_end(web_setup: WebElection) -> None:
     )
     assert r.status_code == 303 and r.headers["location"] == "/organiser/e/web-test?done=roll"
     assert f'id="voters-total">{len(WEB_ROLL) + 2}<' in client.get(r.headers["location"]).text
+    # the roll changed since the encrypted roll was made: the confirmation says so
+    confirm = open_confirmation(client)
+    assert STRINGS["msg.encrypted_roll.stale"][0] in confirm and OPEN_FORM not in confirm
 
     r = client.post(
         "/organiser/e/web-test/exceptions",
@@ -732,15 +853,36 @@ def test_the_pages_end_to_end(web_setup: WebElection) -> None:
     )
     assert r.status_code == 400 and 'role="alert"' in r.text
 
+    # the encrypted roll, made again on the organiser's machine from the roll as it now
+    # is, uploaded on the page; it carries the organiser's signature of the roll summary,
+    # so the open confirmation asks for no signature file
+    upload = json.dumps(fresh_setup.roll_again([*WEB_ROLL, *NEW])).encode()
+    r = client.post(
+        "/organiser/e/web-test/encrypted-roll",
+        files={"encrypted_roll": ("encrypted-roll.json", upload, "application/json")},
+        data={"csrf": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"].endswith("?done=encrypted_roll")
     confirm = client.get("/organiser/e/web-test/phase/open")
     assert confirm.status_code == 200
     assert 'action="/organiser/e/web-test/phase/open"' in confirm.text
+    assert 'name="roll_signature"' not in confirm.text and "multipart" not in confirm.text
+    assert web_setup.services.elections.phase("web-test") == "setup"
+    # a signature file sent anyway is refused (not dropped), said on the dashboard
+    r = client.post(
+        "/organiser/e/web-test/phase/open",
+        data={"csrf": csrf},
+        files={"roll_signature": ("s.json", json.dumps(WRONG_SIGNATURE), "application/json")},
+    )
+    assert r.status_code == 409 and 'role="alert"' in r.text
+    assert STRINGS["msg.encrypted_roll.signature_sent"][0] in html.unescape(r.text)
     assert web_setup.services.elections.phase("web-test") == "setup"
     r = client.post("/organiser/e/web-test/phase/open", data={"csrf": csrf}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].endswith("?done=open")
     assert web_setup.services.elections.phase("web-test") == "open"
     roll = next(body for kind, body in events(web_setup) if kind == "roll")
-    assert roll["contact_exceptions"] == 1
+    assert roll["contact_exceptions"] == 1 and roll["encrypted"]["rows"] == len(WEB_ROLL) + 2
     page = client.get(r.headers["location"]).text
     assert "/organiser/e/web-test/phase/close" in page and 'name="roll"' not in page
 
@@ -756,7 +898,9 @@ def test_the_pages_end_to_end(web_setup: WebElection) -> None:
     assert client.get("/organiser/e/web-test", follow_redirects=False).status_code == 303
 
 
-def test_reports_through_the_pages(web: WebElection) -> None:
+def test_reports_through_the_pages(voters_web: WebElection) -> None:
+    web = voters_web
+    counts = web.services.reports.counts("web-test")
     rid = web.services.reports.submit(
         "web-test", "Boss collects screenshots", "Plant 2", "", b"memo", "text/plain"
     )
@@ -770,7 +914,9 @@ def test_reports_through_the_pages(web: WebElection) -> None:
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
-    assert web.services.reports.published("web-test")[0].has_attachment
+    published = next(p for p in web.services.reports.published("web-test") if p.report_id == rid)
+    assert published.has_attachment
+    assert web.services.reports.attachment("web-test", rid, public_only=True)[0] == b"memo"
     rid = web.services.reports.submit("web-test", "Something else entirely", "", "", None, None)
     r = web.client.post(
         f"/organiser/e/web-test/reports/{rid}/reject",
@@ -778,17 +924,23 @@ def test_reports_through_the_pages(web: WebElection) -> None:
         follow_redirects=False,
     )
     assert r.status_code == 303
-    assert web.services.reports.counts("web-test") == {"pending": 0, "published": 1, "rejected": 1}
+    assert web.services.reports.counts("web-test") == counts_after(counts, published=1, rejected=1)
 
 
-def test_create_an_election_through_the_page(web: WebElection, other: Other) -> None:
+#: the create form's plan of the batch schedule (re-voting protection, the default)
+PLAN = {"voters": "100", "opens_at": "8", "hours": "12", "interval": "60"}
+
+
+def test_create_an_election_through_the_page(fresh_setup: RevotingElection, other: Other) -> None:
+    web = fresh_setup.web
     csrf = sign_in_page(web.client, web.organiser_token)
+    form = {"csrf": csrf, "organiser_key": PROTECTION["organiser_key"], **PLAN}
     manifest = json.dumps(manifest_to_json(other.manifest)).encode()
     wrong_key = json.dumps(encode_election_key(web.ceremony.key)).encode()
     r = web.client.post(
         "/organiser/elections",
         files={"manifest": ("m.json", manifest), "election_key": ("k.json", wrong_key)},
-        data={"csrf": csrf, "revoting": "off"},
+        data=form,
     )
     assert r.status_code == 400 and "церемонии для другого манифеста" in r.text
 
@@ -796,15 +948,17 @@ def test_create_an_election_through_the_page(web: WebElection, other: Other) -> 
     r = web.client.post(
         "/organiser/elections",
         files={"manifest": ("m.json", manifest), "election_key": ("k.json", key)},
-        data={"csrf": csrf, "revoting": "off"},
+        data=form,
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
-    assert r.headers["location"] == f"/organiser/e/{OTHER}?done=created"
+    assert r.headers["location"] == f"/organiser/e/{OTHER}?done=created#encrypted-roll"
     assert web.services.elections.phase(OTHER) == "setup"
+    assert web.services.elections.takes_revoting(OTHER)
 
 
-def test_forms_without_csrf_are_refused(web_setup: WebElection) -> None:
+def test_forms_without_csrf_are_refused(protected_setup: RevotingElection) -> None:
+    web_setup = protected_setup.web
     client = web_setup.client
     client.get("/organiser")
     r = client.post("/organiser/signin", data={"token": web_setup.organiser_token})
@@ -829,7 +983,8 @@ def test_forms_without_csrf_are_refused(web_setup: WebElection) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_pages_in_every_language_have_no_inline_code(web: WebElection, lang: str) -> None:
+def test_pages_in_every_language_have_no_inline_code(voters_web: WebElection, lang: str) -> None:
+    web = voters_web
     web.services.reports.submit("web-test", "A report to moderate", "", "", b"m", "text/plain")
     client = web.client
     signin = client.get(f"/organiser?lang={lang}")
@@ -877,15 +1032,20 @@ def test_every_word_is_in_three_languages() -> None:
         assert (ru != en and kk != en) or key in {"organiser.create.manifest"}, key
 
 
-def test_no_token_reaches_the_log(web_setup: WebElection, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_token_reaches_the_log(
+    fresh_setup: RevotingElection, caplog: pytest.LogCaptureFixture
+) -> None:
+    web_setup = fresh_setup.web
+    keep_roll(fresh_setup)
     caplog.set_level(logging.DEBUG)
     csrf = sign_in_page(web_setup.client, web_setup.organiser_token)
     web_setup.client.post(
         "/organiser/signin", data={"token": web_setup.organiser_token + "x", "csrf": csrf}
     )
-    api(web_setup, "POST", f"{E}/open")
+    assert api(web_setup, "POST", f"{E}/open").json() == {"phase": "open"}
     api(web_setup, "GET", f"{E}/status", headers={"authorization": f"Bearer {WRONG_TOKEN}"})
-    assert "test organiser" in caplog.text  # the log names the organiser by its label
+    # the log names the organiser by its label
+    assert "organiser 'test organiser': open web-test" in caplog.text
     for record in caplog.records:
         text = record.getMessage() + repr(record.args)
         assert web_setup.organiser_token not in text
@@ -893,9 +1053,10 @@ def test_no_token_reaches_the_log(web_setup: WebElection, caplog: pytest.LogCapt
 
 
 def test_control_characters_in_contacts_and_reasons_are_a_clear_400(
-    web_setup: WebElection,
+    protected_setup: RevotingElection,
 ) -> None:
     """A NUL was a 500 on PostgreSQL and stored on SQLite; an escape sequence was stored."""
+    web_setup = protected_setup.web
     for body, field in [
         ({"contact": "q\u0000@example.org", "reason": "one family"}, "e-mail"),
         ({"contact": "q\u001b[31m@example.org", "reason": "one family"}, "e-mail"),

@@ -1,16 +1,22 @@
 """The organiser's roll in one flow on the pages: exceptions come first (the page says
 so and shows them first); a roll refused for shared contacts lists them with one form to
 record their exceptions, after which the same file imports; and the roll section says
-what is true in each phase (frozen while open, closed after)."""
+what is true in each phase (frozen while open, closed after), and the phase section offers
+no encrypted tally to publish once an election with re-voting protection is closed but
+says that its trustees count it in its close, and once that is done, that the results
+are published.  Each test has an election with re-voting protection of
+its own (``fresh_setup``): both change it."""
 
 from __future__ import annotations
 
 import html
 import re
 
+from honestballot.crypto.randomness import SeededRandomness
 from honestballot.web.strings_organiser import STRINGS
-from tests.factories import WebElection
-from tests.web.test_organiser import sign_in_page
+from tests.factories import DemoCeremony, RevotingElection
+from tests.web.close_helpers import run_close
+from tests.web.test_organiser import keep_roll, sign_in_page
 
 RU, KK = 0, 1
 FAMILY = (
@@ -28,8 +34,8 @@ def csrf_in(text: str) -> str:
     return found.group(1)
 
 
-def test_shared_contacts_are_recorded_in_the_same_flow(web_setup: WebElection) -> None:
-    web = web_setup
+def test_shared_contacts_are_recorded_in_the_same_flow(fresh_setup: RevotingElection) -> None:
+    web = fresh_setup.web
     client = web.client
     csrf = sign_in_page(client, web.organiser_token)
     dashboard = client.get("/organiser/e/web-test")
@@ -68,14 +74,36 @@ def test_shared_contacts_are_recorded_in_the_same_flow(web_setup: WebElection) -
     assert r.status_code == 200 and "done=roll" in str(r.url)
 
 
-def test_the_roll_section_follows_the_phase(web: WebElection) -> None:
+def test_the_roll_section_follows_the_phase(
+    fresh_setup: RevotingElection, web_ceremony: DemoCeremony
+) -> None:
+    web = fresh_setup.web
+    keep_roll(fresh_setup)
+    fresh_setup.open()
     client = web.client
     sign_in_page(client, web.organiser_token)
     client.cookies.set("hb_lang", "kk")
     open_page = html.unescape(client.get("/organiser/e/web-test").text)
     assert STRINGS["organiser.roll.frozen.open"][KK] in open_page
     assert STRINGS["organiser.exceptions.first"][KK] not in open_page
+    assert 'href="/organiser/e/web-test/phase/close"' in open_page
     web.services.elections.close("web-test")
     closed = html.unescape(client.get("/organiser/e/web-test").text)
     assert STRINGS["organiser.roll.frozen.after"][KK] in closed
     assert STRINGS["organiser.roll.frozen.open"][KK] not in closed
+    # closed, it offers nothing to switch: no encrypted tally to publish (it offered one,
+    # whose request the service refuses for an election with protection)
+    assert "/phase/" not in closed
+    assert STRINGS["organiser.action.tally"][KK] not in closed
+    # and says who counts it: its trustees in its close (not a decryption of a tally)
+    assert STRINGS["organiser.phase.nothing.close"][KK] in closed
+    assert STRINGS["organiser.phase.nothing"][KK] not in closed
+    confirm = html.unescape(client.get("/organiser/e/web-test/phase/tally").text)
+    assert STRINGS["organiser.confirm.not_now"][KK] in confirm
+    assert 'action="/organiser/e/web-test/phase/tally"' not in confirm
+    # once the trustees' close is done, the results are out
+    run_close(fresh_setup, web_ceremony, SeededRandomness("the flow's trustees"))
+    assert web.services.elections.phase("web-test") == "done"
+    done = html.unescape(client.get("/organiser/e/web-test").text)
+    assert STRINGS["organiser.phase.done"][KK] in done
+    assert STRINGS["organiser.phase.nothing.close"][KK] not in done and "/phase/" not in done

@@ -194,11 +194,14 @@ def test_the_page_creates_an_election_with_the_proposed_schedule(
     assert 'id="encrypted-roll"' not in other.text
     assert 'id="no-revoting"' in other.text
     # where the organiser acts: the elections list marks the other, not this one; and
-    # this one's open confirmation has no warning
+    # this one's open confirmation has no warning of it, but says that its encrypted roll
+    # must come first (it offers no open without one)
     listing = web.client.get("/organiser/elections?lang=en").text
     assert marked(listing) == {web.election_id}
     confirm = web.client.get(f"/organiser/e/{ELECTION}/phase/open?lang=kk")
-    assert confirm.status_code == 200 and f"/e/{ELECTION}/phase/open" in confirm.text
+    assert confirm.status_code == 200 and f"/organiser/e/{ELECTION}#encrypted-roll" in confirm.text
+    assert said("msg.encrypted_roll.missing", "kk") in confirm.text
+    assert f'action="/organiser/e/{ELECTION}/phase/open"' not in confirm.text
     assert 'id="no-revoting"' not in confirm.text
     assert said("organiser.revoting.none", "kk") not in confirm.text
 

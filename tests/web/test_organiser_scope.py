@@ -7,6 +7,9 @@ election B answers it exactly as for an election that does not exist (so a scope
 not tell which other elections there are), after the 401 of a missing token; it cannot
 create B, and its list of elections is A alone.  A token without a scope (the operator's)
 still manages every election.
+
+The elections have re-voting protection; every test that stands on one has its own
+(``fresh_setup``: A in setup), since each changes A or creates B beside it.
 """
 
 from __future__ import annotations
@@ -29,15 +32,27 @@ from honestballot.service.security.organisers import Organiser, Organisers
 from honestballot.store.sql import SqlStore
 from honestballot.web import organiser_api, organiser_pages
 from tests.factories import (
+    SMALL_SCHEDULE,
     WEB_ROLL,
     DemoCeremonies,
     DemoCeremony,
+    RevotingElection,
     WebElection,
     json_bytes,
     web_roll_csv,
 )
 from tests.helpers import one_line_error, run_cli
-from tests.web.test_organiser import CSV_TYPE, JSON, NEW, WRONG_TOKEN, page_csrf, sign_in_page
+from tests.web.test_organiser import (
+    CSV_TYPE,
+    JSON,
+    NEW,
+    ORGANISER_KEY,
+    PLAN,
+    PROTECTION,
+    WRONG_TOKEN,
+    page_csrf,
+    sign_in_page,
+)
 
 A = "web-test"  # the fixture's election, the scoped token's own
 B = "web-other"  # another organisation's election on the same server
@@ -47,7 +62,8 @@ SCHEDULE = Schedule(60, ((40, 20),), cover=Cover(300, 100))
 
 #: every organiser API route under an election, in an order that works on an election in
 #: setup: method, path ({e} the election, {r} and {q} two of its reports), headers, body,
-#: and the status it answers on an election the token manages
+#: and the status it answers on an election the token manages (with re-voting protection;
+#: its encrypted roll: the one made from its roll as it then is, sent instead of the body)
 API_ROUTES: list[tuple[str, str, dict[str, str], bytes, int]] = [
     ("POST", "/api/organiser/e/{e}/roll", CSV_TYPE, web_roll_csv(NEW), 201),
     (
@@ -78,15 +94,16 @@ API_ROUTES: list[tuple[str, str, dict[str, str], bytes, int]] = [
     ("GET", "/api/organiser/e/{e}/roll-audit.csv", {}, b"", 200),
     ("GET", "/api/organiser/e/{e}/audit", {}, b"", 200),
     ("GET", "/api/organiser/e/{e}/roll-summary", {}, b"", 200),
-    # an upload that is no encrypted roll: refused by its own check, past the token's
-    ("POST", "/api/organiser/e/{e}/encrypted-roll", JSON, json_bytes({}), 400),
+    ("POST", "/api/organiser/e/{e}/encrypted-roll", JSON, json_bytes({}), 200),
     ("POST", "/api/organiser/e/{e}/open", {}, b"", 200),
     ("POST", "/api/organiser/e/{e}/close", {}, b"", 200),
-    ("POST", "/api/organiser/e/{e}/tally", {}, b"", 200),
+    # no encrypted tally with protection: refused by its own check, past the token's
+    ("POST", "/api/organiser/e/{e}/tally", {}, b"", 409),
 ]
 
 #: every organiser page under an election, in the same sense: method, path, form fields
 #: (the csrf field is added; None for a GET), a file, the status on a managed election
+#: (the encrypted roll's file: the one made from its roll as it then is)
 PAGE_ROUTES: list[tuple[str, str, dict[str, str] | None, bytes | None, int]] = [
     ("GET", "/organiser/e/{e}", None, None, 200),
     ("GET", "/organiser/e/{e}/audit", None, None, 200),
@@ -107,8 +124,7 @@ PAGE_ROUTES: list[tuple[str, str, dict[str, str] | None, bytes | None, int]] = [
         303,
     ),
     ("POST", "/organiser/e/{e}/reports/{q}/reject", {"reason": "spam"}, None, 303),
-    # no encrypted roll file: refused by its own check, past the token's
-    ("POST", "/organiser/e/{e}/encrypted-roll", {}, None, 400),
+    ("POST", "/organiser/e/{e}/encrypted-roll", {}, None, 303),
     ("GET", "/organiser/e/{e}/phase/open", None, None, 200),
     ("POST", "/organiser/e/{e}/phase/open", {}, None, 303),
 ]
@@ -165,8 +181,14 @@ def scoped(web: WebElection, election_id: str = A) -> Scoped:
 
 
 def create_b(web: WebElection, other: DemoCeremony) -> None:
-    """B, with the same roll as A and two pending reports (1 and 2, the ids used on A)."""
-    web.services.elections.create(other.manifest, other.key, unprotected=True)
+    """B, with re-voting protection, the same roll as A and two pending reports (1 and 2,
+    the ids used on A)."""
+    web.services.elections.create(
+        other.manifest,
+        other.key,
+        organiser_key=ORGANISER_KEY,
+        schedule=SMALL_SCHEDULE,
+    )
     web.services.roll.import_csv(B, web_roll_csv())
     assert submit_reports(web, B) == (1, 2)
 
@@ -197,13 +219,13 @@ def create_body(
     key_of: DemoCeremony | None = None,
 ) -> bytes:
     """The API's create request for ``ceremony``'s election, with ``choice`` for its
-    re-voting protection (``"revoting": false`` unless given) and the election key of
-    ``key_of`` (a ceremony for another manifest) if given."""
+    re-voting protection (its schedule and the organiser's key unless given) and the
+    election key of ``key_of`` (a ceremony for another manifest) if given."""
     return json_bytes(
         {
             "manifest": manifest_to_json(ceremony.manifest),
             "election_key": encode_election_key((key_of or ceremony).key),
-            **({"revoting": False} if choice is None else choice),
+            **(PROTECTION if choice is None else choice),
         }
     )
 
@@ -216,31 +238,35 @@ def answer(r: Response) -> tuple[int, str, bytes]:
 
 
 def test_a_scoped_token_does_everything_on_its_own_election(
-    web_setup: WebElection, other: DemoCeremony, caplog: pytest.LogCaptureFixture
+    fresh_setup: RevotingElection, other: DemoCeremony, caplog: pytest.LogCaptureFixture
 ) -> None:
+    web_setup = fresh_setup.web
     caplog.set_level(logging.DEBUG)
     create_b(web_setup, other)
     party = scoped(web_setup)
     assert web_setup.services.organisers.check(party.token) == Organiser(LABEL, A)
     mine = submit_reports(web_setup, A)
     for method, template, headers, body, expected in API_ROUTES:
+        if template.endswith("/encrypted-roll"):
+            body = json_bytes(fresh_setup.roll_again([*WEB_ROLL, *NEW]))
         r = party.call(method, path_of(template, A, mine), headers=headers, content=body)
         assert r.status_code == expected, (method, template, r.text)
     s = web_setup.services
-    assert s.elections.phase(A) == "tallied"
+    assert s.elections.phase(A) == "closed"
     assert s.roll.count(A) == len(WEB_ROLL) + len(NEW)
     assert s.reports.counts(A) == {"pending": 0, "published": 1, "rejected": 1}
     b_untouched(web_setup)
     # the log names the organiser by its label, never by its token
-    assert f"organiser {LABEL!r}: tally {A}" in caplog.text
+    assert f"organiser {LABEL!r}: close {A}" in caplog.text
     assert party.token not in caplog.text
 
 
 def test_another_election_answers_as_one_that_does_not_exist(
-    web_setup: WebElection, other: DemoCeremony
+    fresh_setup: RevotingElection, other: DemoCeremony
 ) -> None:
     """Every organiser API route of B, with a token scoped to A: the same answer, byte for
     byte, before B exists and once it does; and nothing of B changes."""
+    web_setup = fresh_setup.web
     party = scoped(web_setup)
 
     def answers() -> list[tuple[int, str, bytes]]:
@@ -277,8 +303,9 @@ def test_another_election_answers_as_one_that_does_not_exist(
 
 
 def test_a_scoped_token_creates_only_its_own_election(
-    web: WebElection, other: DemoCeremony
+    fresh_setup: RevotingElection, other: DemoCeremony
 ) -> None:
+    web = fresh_setup.web
     create = "/api/organiser/elections"
     mine, theirs = scoped(web, B), scoped(web, A)
     # another election, existing or not, is refused the same way, before anything else
@@ -332,12 +359,12 @@ def test_a_scoped_token_creates_only_its_own_election(
         "manifest": ("m.json", json_bytes(manifest_to_json(other.manifest))),
         "election_key": ("k.json", json_bytes(encode_election_key(other.key))),
     }
-    r = client.post("/organiser/elections", files=files, data={"csrf": csrf, "revoting": "off"})
+    protected = {"csrf": csrf, "organiser_key": ORGANISER_KEY.hex(), **PLAN}
+    r = client.post("/organiser/elections", files=files, data=protected)
     assert r.status_code == 403 and f"создать «{B}» с ним нельзя" in html.unescape(r.text)
     # the same 403 first, whatever the form says of re-voting protection: chosen without
-    # its plan (or by default), or with one
-    plan = {"voters": "100", "opens_at": "8", "hours": "12", "interval": "60"}
-    for form in ({}, {"revoting": "on"}, {"revoting": "on", **plan}):
+    # its plan (or by default), or with one, or refused
+    for form in ({}, {"revoting": "on"}, {"revoting": "on", **PLAN}, {"revoting": "off"}):
         page = client.post("/organiser/elections", files=files, data={"csrf": csrf, **form})
         assert page.status_code == 403, (form, page.text)
         assert f"создать «{B}» с ним нельзя" in html.unescape(page.text)
@@ -359,14 +386,16 @@ def page_request(
 ) -> Response:
     if method == "GET":
         return web.client.get(path, follow_redirects=False, **kw)
-    files = {"roll": ("roll.csv", upload, "text/csv")} if upload is not None else None
+    field = "encrypted_roll" if path.endswith("/encrypted-roll") else "roll"
+    files = {field: (field, upload, "text/csv")} if upload is not None else None
     r: Response = web.client.post(
         path, data={**(data or {}), "csrf": csrf}, files=files, follow_redirects=False, **kw
     )
     return r
 
 
-def test_the_pages_with_a_scoped_token(web_setup: WebElection, other: DemoCeremony) -> None:
+def test_the_pages_with_a_scoped_token(fresh_setup: RevotingElection, other: DemoCeremony) -> None:
+    web_setup = fresh_setup.web
     create_b(web_setup, other)
     party = scoped(web_setup)
     csrf = sign_in_page(web_setup.client, party.token)
@@ -378,6 +407,8 @@ def test_the_pages_with_a_scoped_token(web_setup: WebElection, other: DemoCeremo
     mine = submit_reports(web_setup, A)
     for method, template, data, upload, expected in PAGE_ROUTES:
         path = path_of(template, A, mine)
+        if template.endswith("/encrypted-roll"):
+            upload = json_bytes(fresh_setup.roll_again([*WEB_ROLL, *NEW]))
         r = page_request(web_setup, csrf, method, path, data, upload)
         assert r.status_code == expected, (method, path, r.text)
         if expected == 200 and r.headers["content-type"].startswith("text/html"):
@@ -389,10 +420,11 @@ def test_the_pages_with_a_scoped_token(web_setup: WebElection, other: DemoCeremo
 
 
 def test_the_pages_of_another_election_answer_as_for_none(
-    web_setup: WebElection, other: DemoCeremony
+    fresh_setup: RevotingElection, other: DemoCeremony
 ) -> None:
     """Signed in on the page with a token scoped to A: B's pages, as HTML and as JSON, and
     the API with the page cookie, answer the same before B exists and once it does."""
+    web_setup = fresh_setup.web
     party = scoped(web_setup)
     client = web_setup.client
     csrf = sign_in_page(client, party.token)
@@ -428,7 +460,10 @@ def test_the_pages_of_another_election_answer_as_for_none(
     assert r.status_code == 303 and r.headers["location"] == "/organiser"
 
 
-def test_an_all_elections_token_manages_both(web_setup: WebElection, other: DemoCeremony) -> None:
+def test_an_all_elections_token_manages_both(
+    fresh_setup: RevotingElection, other: DemoCeremony
+) -> None:
+    web_setup = fresh_setup.web
     create_b(web_setup, other)
     operator = web_setup.services.organisers.check(web_setup.organiser_token)
     assert operator == Organiser("test organiser", None)

@@ -5,7 +5,9 @@ clock) and not before; HEAD without a body; 405 for other methods; no file outsi
 directory, however the path is spelled; 404 in the API's error format; a bounded cache;
 no request path in the log.
 
-The fast path never touches the database, so these tests run on SQLite only.
+The fast path never touches the database, so these tests run on SQLite only, each on an
+app of its own (they set its clocks and write into its snapshot directory) with the web
+election with re-voting protection on it, whose turnout snapshot is served.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +25,18 @@ import pytest
 from honestballot.service.files import write_atomically
 from honestballot.web.security import CSP
 from honestballot.web.snapshot_files import SnapshotFiles, etag_of
-from tests.factories import WebElection
+from tests.factories import SMALL_SCHEDULE, DemoCeremony, WebElection, protected_election
 
-SQLITE_ONLY = pytest.mark.parametrize("web", ["sqlite"], indirect=True)
 SECRET = b'{"secret": "must never be served"}'
+
+
+@pytest.fixture
+def snapshot_app(web_ceremony: DemoCeremony, tmp_path: Path) -> Iterator[WebElection]:
+    """The app on a SQLite file with the web election with re-voting protection, open."""
+    with protected_election(
+        web_ceremony, tmp_path, "snapshot files", schedule=SMALL_SCHEDULE
+    ) as election:
+        yield election.web
 
 
 class FakeClock:
@@ -89,8 +100,8 @@ def assert_security_headers(headers: Any) -> None:
     assert headers["x-frame-options"] == "DENY"
 
 
-@SQLITE_ONLY
-def test_snapshot_served_with_headers(web: WebElection) -> None:
+def test_snapshot_served_with_headers(snapshot_app: WebElection) -> None:
+    web = snapshot_app
     web.services.snapshots.run_once()
     path = snapshot_dir(web) / web.election_id / "turnout.json"
     r = web.client.get(f"/snapshots/{web.election_id}/turnout.json")
@@ -110,8 +121,8 @@ def test_snapshot_served_with_headers(web: WebElection) -> None:
     assert index.headers["etag"] != r.headers["etag"]
 
 
-@SQLITE_ONLY
-def test_if_none_match_gives_304_without_a_body(web: WebElection) -> None:
+def test_if_none_match_gives_304_without_a_body(snapshot_app: WebElection) -> None:
+    web = snapshot_app
     web.services.snapshots.run_once()
     url = f"/snapshots/{web.election_id}/turnout.json"
     etag = web.client.get(url).headers["etag"]
@@ -128,8 +139,8 @@ def test_if_none_match_gives_304_without_a_body(web: WebElection) -> None:
     assert status == 304 and body == b""
 
 
-@SQLITE_ONLY
-def test_rewritten_file_served_after_the_recheck_interval(web: WebElection) -> None:
+def test_rewritten_file_served_after_the_recheck_interval(snapshot_app: WebElection) -> None:
+    web = snapshot_app
     files = files_of(web)
     clock = FakeClock()
     files.clock = clock
@@ -157,8 +168,8 @@ def test_rewritten_file_served_after_the_recheck_interval(web: WebElection) -> N
     assert "live.json" not in files._cache
 
 
-@SQLITE_ONLY
-def test_the_real_writer_and_the_real_clock(web: WebElection) -> None:
+def test_the_real_writer_and_the_real_clock(snapshot_app: WebElection) -> None:
+    web = snapshot_app
     files = files_of(web)
     files.recheck_s = 0.05
     web.services.snapshots.run_once()
@@ -170,8 +181,8 @@ def test_the_real_writer_and_the_real_clock(web: WebElection) -> None:
     assert web.client.get(url).json()["generated_ms"] == before + 1234
 
 
-@SQLITE_ONLY
-def test_head_has_headers_and_no_body(web: WebElection) -> None:
+def test_head_has_headers_and_no_body(snapshot_app: WebElection) -> None:
+    web = snapshot_app
     web.services.snapshots.run_once()
     url = f"/snapshots/{web.election_id}/turnout.json"
     size = (snapshot_dir(web) / web.election_id / "turnout.json").stat().st_size
@@ -184,8 +195,8 @@ def test_head_has_headers_and_no_body(web: WebElection) -> None:
     assert headers[b"etag"]
 
 
-@SQLITE_ONLY
-def test_other_methods_are_405(web: WebElection) -> None:
+def test_other_methods_are_405(snapshot_app: WebElection) -> None:
+    web = snapshot_app
     web.services.snapshots.run_once()
     for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
         r = web.client.request(method, "/snapshots/elections.json")
@@ -196,8 +207,8 @@ def test_other_methods_are_405(web: WebElection) -> None:
         assert_security_headers(r.headers)
 
 
-@SQLITE_ONLY
-def test_missing_file_is_404_json(web: WebElection) -> None:
+def test_missing_file_is_404_json(snapshot_app: WebElection) -> None:
+    web = snapshot_app
     web.services.snapshots.run_once()
     for url in (
         "/snapshots/no-such-election/turnout.json",
@@ -215,8 +226,8 @@ def test_missing_file_is_404_json(web: WebElection) -> None:
     assert head.status_code == 404 and head.content == b""
 
 
-@SQLITE_ONLY
-def test_no_file_outside_the_directory(web: WebElection) -> None:
+def test_no_file_outside_the_directory(snapshot_app: WebElection) -> None:
+    web = snapshot_app
     directory = snapshot_dir(web)
     web.services.snapshots.run_once()
     (directory.parent / "secret.json").write_bytes(SECRET)
@@ -286,8 +297,8 @@ def test_cache_is_bounded(tmp_path: Path) -> None:
     assert sum(len(e.body) for e in small._cache.values()) <= 8
 
 
-@SQLITE_ONLY
-def test_everything_else_goes_to_the_app(web: WebElection) -> None:
+def test_everything_else_goes_to_the_app(snapshot_app: WebElection) -> None:
+    web = snapshot_app
     assert web.client.get("/healthz").json() == {"status": "ok"}
     assert web.client.get("/static/observer.js").status_code == 200
     r = web.client.get("/snapshots")  # no trailing slash: not the fast path
@@ -295,8 +306,10 @@ def test_everything_else_goes_to_the_app(web: WebElection) -> None:
     assert "/snapshots" not in str(web.client.get("/openapi.json").json()["paths"])
 
 
-@SQLITE_ONLY
-def test_request_paths_are_not_logged(web: WebElection, caplog: pytest.LogCaptureFixture) -> None:
+def test_request_paths_are_not_logged(
+    snapshot_app: WebElection, caplog: pytest.LogCaptureFixture
+) -> None:
+    web = snapshot_app
     caplog.set_level(logging.DEBUG)
     web.services.snapshots.run_once()
     web.client.get("/snapshots/zz-marker-path.json")

@@ -5,8 +5,9 @@ page, ``election add-station --signed``) and refuses a station without the signa
 another key's, with one over another body, or an older signed station posted again (its
 ``sequence`` is not the unit's next), appending nothing; verify's ``stations.signature``
 and hbcheck fail a record into which such a station was forced, and verify's board rules
-and hbcheck one into which an older signed station was copied again; an election without
-the organiser's key takes unsigned stations and refuses signed ones."""
+and hbcheck one into which an older signed station was copied again (on the web election
+with re-voting protection, in setup); an election without the organiser's key (version
+1's, docs/coercion.md §14 item 8) takes unsigned stations and refuses signed ones."""
 
 from __future__ import annotations
 
@@ -29,10 +30,11 @@ from honestballot.record.codec import canonical_bytes
 from honestballot.web.i18n import STRINGS
 from tests.databases import KINDS, fresh_database
 from tests.factories import (
+    SMALL_SCHEDULE,
     DemoCeremony,
     WebElection,
     board_secret_of,
-    open_web_election,
+    protected_election,
     resign,
 )
 from tests.helpers import describe, failed, verify
@@ -50,19 +52,27 @@ def _invoke(group: Any, *args: str | Path) -> Any:
 def signed_setup(
     request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
 ) -> Iterator[tuple[WebElection, Path]]:
-    """The web election in setup, its setup naming the organiser's key made with
-    ``organiser keygen`` (the key file's path beside it)."""
-    key_path = tmp_path / "organiser.key"
-    made = _invoke(organiser_group, "keygen", "--out", key_path)
-    assert made.exit_code == 0, made.output
-    organiser = base_mul(load_key_file(str(key_path), ORGANISER_KEY))
+    """The web election with re-voting protection in setup, and its organiser's key in
+    the file ``organiser keygen`` writes (its path beside it)."""
     with (
         fresh_database(request.param, tmp_path / "db") as url,
-        open_web_election(
-            web_ceremony, tmp_path, url, open_=False, organiser_key=organiser
+        protected_election(
+            web_ceremony, tmp_path, "signed stations", url=url, schedule=SMALL_SCHEDULE,
+            open_=False,
         ) as election,
-    ):
-        yield election, key_path
+    ):  # fmt: skip
+        key_path = tmp_path / "organiser.key"
+        key_path.write_text(
+            json.dumps(
+                {
+                    "type": ORGANISER_KEY,
+                    "secret": election.organiser.hex(),
+                    "public_key": base_mul(election.organiser).hex(),
+                }
+            )
+        )
+        assert load_key_file(str(key_path), ORGANISER_KEY) == election.organiser
+        yield election.web, key_path
 
 
 def _station_events(web: WebElection) -> list[dict[str, Any]]:

@@ -1,23 +1,39 @@
 """Polling stations on the web: the organiser publishes them (API and page, the members
 written one per line with their roles in any language), observers read them (API and
-page, in ru/kk/en, with the check that the details hash to what the board holds)."""
+page, in ru/kk/en, with the check that the details hash to what the board holds), and the
+ballot page names the voter's own station.  They stand on the web election with re-voting
+protection in setup, of each test's own, whose stations the organiser signs; the page's
+form for an unsigned station is version 1's (docs/coercion.md §14 item 8; the signed
+file's upload: tests/web/test_stations_signed.py)."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from honestballot.cli.commission import commission_group
+from honestballot.cli.organiser_station import signed_station
+from honestballot.crypto.randomness import SeededRandomness
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.manifest import manifest_to_json
 from honestballot.web.i18n import STRINGS
 from honestballot.web.stations import members_from_lines
-from tests.factories import WebElection
+from tests.databases import KINDS, fresh_database
+from tests.factories import (
+    SMALL_SCHEDULE,
+    DemoCeremony,
+    RevotingElection,
+    WebElection,
+    protected_election,
+    publish_signed_station,
+)
 from tests.web.test_organiser import page_csrf, sign_in_page
 
 
@@ -48,21 +64,43 @@ DETAILS: dict[str, Any] = {
 }
 
 
+@pytest.fixture(params=KINDS)
+def in_setup(
+    request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
+) -> Iterator[RevotingElection]:
+    """The web election with re-voting protection in setup, on an app of its own."""
+    with (
+        fresh_database(request.param, tmp_path / "db") as url,
+        protected_election(
+            web_ceremony, tmp_path / "app", "stations", url=url, schedule=SMALL_SCHEDULE,
+            open_=False,
+        ) as election,
+    ):  # fmt: skip
+        yield election
+
+
 def test_the_organiser_api_publishes_and_observers_see_it(
-    web_setup: WebElection, tmp_path: Path
+    in_setup: RevotingElection, tmp_path: Path
 ) -> None:
-    web = web_setup
+    web = in_setup.web
     path = f"/api/organiser/e/{web.election_id}/stations"
     key = json.loads(commission_file(web, "station-1", tmp_path))
-    body = {"details": DETAILS, "commission": key}
+    ctx = in_setup.ctx
+    body, _ = signed_station(
+        ctx.base_hash, ctx.manifest, DETAILS, key, in_setup.organiser,
+        SeededRandomness("the organiser signs"), sequence=1,
+    )  # fmt: skip
     assert web.client.post(path, json=body).status_code == 401  # no token
+    # a station the organiser did not sign is refused with a clear error and changes nothing
+    unsigned = {"details": DETAILS, "commission": key}
+    r = web.client.post(path, json=unsigned, headers=web.organiser_headers())
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_allowed_now", r.text
+    assert "signature" in r.json()["error"]["message"]
+    assert web.client.get(f"/api/e/{web.election_id}/stations").json()["stations"] == []
     r = web.client.post(path, json=body, headers=web.organiser_headers())
     assert r.status_code == 201, r.text
     assert r.json()["unit"] == "station-1" and r.json()["members"] == 2
-    # a wrong body is refused with a clear error and changes nothing
-    bad = {"details": {**DETAILS, "unit": "station-2"}, "commission": key}
-    r = web.client.post(path, json=bad, headers=web.organiser_headers())
-    assert r.status_code == 400 and "for unit 'station-1'" in r.json()["error"]["message"]
+    assert r.json()["signed"] is True
 
     listed = web.client.get(f"/api/e/{web.election_id}/stations").json()["stations"]
     assert [(s["unit"], s["paper"], s["details_match"], s["station_events"]) for s in listed] == [
@@ -77,14 +115,19 @@ def test_the_organiser_api_publishes_and_observers_see_it(
         assert page.status_code == 200
         assert DETAILS["address"][lang] in page.text and chair in page.text
         assert "verdict ok" in page.text
-        # paper voting at the station, but no paper results: no re-voting protection
-        assert "data-commission-link" not in page.text and "data-no-paper" not in page.text
+        # paper voting at the station: no paper results yet, and its commission's page
+        # for them
+        assert "data-commission-link" in page.text and "data-no-paper" in page.text
     commission = web.client.get(f"/e/{web.election_id}/stations/station-1/paper?lang=ru")
-    assert commission.status_code == 404
-    assert STRINGS["msg.paper.revoting"][0] in commission.text
+    assert commission.status_code == 200
+    assert STRINGS["msg.paper.revoting"][0] not in commission.text
 
 
 def test_the_organiser_page_form(web_setup: WebElection, tmp_path: Path) -> None:
+    """Version 1's: an unsigned station typed into the form (an election with re-voting
+    protection names the organiser's key, and its form takes the signed file:
+    tests/web/test_stations_signed.py); such an election takes no paper results, so the
+    station has no commission's page."""
     web = web_setup
     csrf = sign_in_page(web.client, web.organiser_token)
     url = f"/organiser/e/{web.election_id}/stations"
@@ -119,6 +162,10 @@ def test_the_organiser_page_form(web_setup: WebElection, tmp_path: Path) -> None
         r'href="/organiser/e/[^"]+/stations"',
         web.client.get(f"/organiser/e/{web.election_id}").text,
     )
+    # a version 1 election takes no paper results: its station has no commission's page
+    for lang, words in zip(("ru", "kk", "en"), STRINGS["msg.paper.revoting"], strict=True):
+        paper = web.client.get(f"/e/{web.election_id}/stations/station-2/paper?lang={lang}")
+        assert paper.status_code == 404 and words in paper.text
 
 
 def test_members_are_read_one_per_line_with_roles_in_any_language() -> None:
@@ -130,14 +177,14 @@ def test_members_are_read_one_per_line_with_roles_in_any_language() -> None:
 
 
 def test_the_ballot_page_names_the_voter_s_own_station(
-    web_setup: WebElection, tmp_path: Path
+    in_setup: RevotingElection, tmp_path: Path
 ) -> None:
-    web = web_setup
+    web = in_setup.web
     key = json.loads(commission_file(web, "station-1", tmp_path))
-    web.services.elections.publish_station_files(web.election_id, DETAILS, key)
-    web.services.elections.open(
-        web.election_id, roll=lambda conn: web.services.roll.summary_body(web.election_id, conn)
+    publish_signed_station(
+        web.services.elections, web.election_id, in_setup.organiser, DETAILS, key
     )
+    in_setup.open()
     station_1 = TestClient(web.client.app, base_url="http://testserver")
     web.sign_in(station_1, "900101300001")  # a voter of station-1
     page = station_1.get(f"/e/{web.election_id}/vote?lang=kk")

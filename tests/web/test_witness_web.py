@@ -1,11 +1,14 @@
 """Witnesses over HTTP: ``honestballot witness run`` against the public API, the board
 publishing co-signatures and giving inclusion proofs only against witnessed heads, and
-``honestballot log compare`` catching two views of the board."""
+``honestballot log compare`` catching two views of the board.  Each test has an app of its
+own with the witnessed election, with re-voting protection (factories.protected_election),
+once on SQLite and once on PostgreSQL; its board grows by the voters' batches."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +21,24 @@ from honestballot.crypto.group import base_mul
 from honestballot.crypto.merkle import TreeHead
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.errors import ProtocolError
-from honestballot.protocol.ballot import encrypt_ballot
-from honestballot.protocol.credential import generate_credential
 from honestballot.protocol.witnesses import CLOCK_SKEW_MS, RECEIPT_SKEW_MS, cosign
-from honestballot.record.ballot import ballot_to_json
+from honestballot.protocol.witnesses import Witness as NamedWitness
 from honestballot.record.events import log_id, sign_tree_head, tree_head_from_json
-from honestballot.record.manifest import manifest_to_json
-from honestballot.record.trustee import encode_election_key
 from honestballot.record.witness import Cosignature
 from honestballot.service.witness import Witness
 from honestballot.verify.verifier import verify_record
-from tests.factories import CHOICE, DemoCeremonies, WebElection, board_secret_of
+from tests.databases import KINDS, fresh_database
+from tests.factories import (
+    CHOICE,
+    SMALL_SCHEDULE,
+    WEB_ROLL,
+    DemoCeremonies,
+    RevotingElection,
+    WebElection,
+    board_secret_of,
+    open_revoting_election,
+    protected_election,
+)
 
 WITNESSED = "web-witnessed"
 SECRETS = [random_nonzero_scalar(SeededRandomness(f"web witness {i}")) for i in range(2)]
@@ -62,25 +72,40 @@ def _key_file(tmp_path: Path, i: int) -> str:
     return str(path)
 
 
-def _create(web: WebElection, demo_ceremony: DemoCeremonies) -> str:
-    made = demo_ceremony(WITNESSED)
-    body = {
-        "manifest": manifest_to_json(made.manifest),
-        "election_key": encode_election_key(made.key),
-        "witnesses": [
-            {"name": "Observers' union", "key": base_mul(SECRETS[0]).hex()},
-            {"name": "Team B", "key": base_mul(SECRETS[1]).hex()},
-        ],
-        "witness_quorum": 2,
-        "revoting": False,
-    }
-    r = web.client.post(
-        "/api/organiser/elections",
-        content=json.dumps(body),
-        headers={**web.organiser_headers(), "content-type": "application/json"},
-    )
+@pytest.fixture(params=KINDS)
+def witnessed(
+    request: pytest.FixtureRequest, demo_ceremony: DemoCeremonies, tmp_path: Path
+) -> Iterator[RevotingElection]:
+    """The election ``WITNESSED`` with re-voting protection, open, whose two witnesses
+    (a quorum of 2) have not polled yet, on an app of its own."""
+    witnesses = [
+        NamedWitness("Observers' union", base_mul(SECRETS[0])),
+        NamedWitness("Team B", base_mul(SECRETS[1])),
+    ]
+    with (
+        fresh_database(request.param, tmp_path / "db") as url,
+        protected_election(
+            demo_ceremony(WITNESSED), tmp_path, "web witnessed", url=url,
+            schedule=SMALL_SCHEDULE, witnesses=witnesses, quorum=2,
+        ) as election,
+    ):  # fmt: skip
+        yield election
+
+
+def _fingerprint(election: RevotingElection) -> str:
+    return election.ctx.base_hash.hex()[:16]
+
+
+def _cast(election: RevotingElection, seed: str) -> str:
+    """A voter registers and casts a ballot (waiting for its batch): its tracking hash."""
+    device = election.device(WEB_ROLL[0][0], seed)
+    credential, registered = device.register()
+    assert registered.status_code == 201, registered.text
+    ballot, _, private = device.ballot(credential, CHOICE)
+    r = device.cast(ballot, private)
     assert r.status_code == 201, r.text
-    return str(r.json()["base_hash"])
+    tracking: str = r.json()["tracking_hash"]
+    return tracking
 
 
 def _poll(web: WebElection, tmp_path: Path, fingerprint: str, i: int) -> int:
@@ -97,21 +122,16 @@ def _poll(web: WebElection, tmp_path: Path, fingerprint: str, i: int) -> int:
 
 
 def test_witnesses_over_http_and_a_receipt_waits_for_their_quorum(
-    web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
+    witnessed: RevotingElection, tmp_path: Path
 ) -> None:
-    base_hash = _create(web, demo_ceremony)
-    services = web.services
-    rng = SeededRandomness("witnessed voter")
-    voter = generate_credential(rng)
-    services.elections.register_credential(WITNESSED, voter.public, "station-1")
-    services.elections.open(WITNESSED)
+    web, services = witnessed.web, witnessed.web.services
+    base_hash = witnessed.ctx.base_hash.hex()
     for i in (0, 1):
         assert _poll(web, tmp_path, base_hash[:16], i) == 0
 
-    ctx = services.elections.context(WITNESSED)
-    ballot, _ = encrypt_ballot(ctx, voter, CHOICE, rng)
-    receipt = services.elections.cast(WITNESSED, json.dumps(ballot_to_json(ballot)))
-    tracking = receipt.tracking_hash
+    tracking = _cast(witnessed, "witnessed voter")
+    witnessed.post_batch()
+    seq = web.client.get(f"/api/e/{WITNESSED}/revoting/ballots/{tracking}").json()["seq"]
     pending = web.client.get(f"/api/e/{WITNESSED}/ballots/{tracking}")
     assert pending.status_code == 202 and pending.json()["status"] == "pending"
     services.elections.publish_tree_head(WITNESSED)
@@ -121,13 +141,13 @@ def test_witnesses_over_http_and_a_receipt_waits_for_their_quorum(
     included = web.client.get(f"/api/e/{WITNESSED}/ballots/{tracking}")
     assert included.status_code == 200, included.text
     proof = included.json()
-    assert proof["tree_head"]["size"] > receipt.seq
+    assert proof["tree_head"]["size"] > seq and proof["seq"] == seq
     assert {c["witness"] for c in proof["cosignatures"]} == {base_mul(s).hex() for s in SECRETS}
     listing = web.client.get(f"/api/e/{WITNESSED}/tree-heads").json()
     assert listing["witness_quorum"] == 2 and len(listing["witnesses"]) == 2
     assert len(listing["cosignatures"]) == 4
-    witnessed = web.client.get(f"/api/e/{WITNESSED}/tree-heads/witnessed").json()
-    assert witnessed["tree_head"] == proof["tree_head"]
+    latest = web.client.get(f"/api/e/{WITNESSED}/tree-heads/witnessed").json()
+    assert latest["tree_head"] == proof["tree_head"]
 
     # the record an observer downloads verifies, pinned to the fingerprint
     record = tmp_path / "record.jsonl"
@@ -145,10 +165,10 @@ def test_witnesses_over_http_and_a_receipt_waits_for_their_quorum(
 
 
 def test_a_witness_with_the_wrong_fingerprint_signs_nothing(
-    web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
+    witnessed: RevotingElection, tmp_path: Path
 ) -> None:
-    base_hash = _create(web, demo_ceremony)
-    wrong = "0" * 16 if not base_hash.startswith("0" * 16) else "1" * 16
+    web = witnessed.web
+    wrong = "0" * 16 if _fingerprint(witnessed) != "0" * 16 else "1" * 16
     with pytest.raises(ProtocolError, match=r"setup\.fingerprint"):
         _poll(web, tmp_path, wrong, 0)
     assert web.services.elections.cosignatures(WITNESSED) == []
@@ -156,9 +176,9 @@ def test_a_witness_with_the_wrong_fingerprint_signs_nothing(
 
 
 def test_log_compare_finds_two_views_of_the_board(
-    web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
+    witnessed: RevotingElection, tmp_path: Path
 ) -> None:
-    _create(web, demo_ceremony)
+    web = witnessed.web
     one = web.client.get(f"/api/e/{WITNESSED}/tree-heads").json()
     (tmp_path / "mine.json").write_text(json.dumps(one))
     _register()
@@ -194,9 +214,10 @@ def test_log_compare_finds_two_views_of_the_board(
 
 
 def test_the_tree_heads_page_names_the_witnesses_and_the_witnessed_head(
-    web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
+    witnessed: RevotingElection, demo_ceremony: DemoCeremonies, tmp_path: Path
 ) -> None:
-    base_hash = _create(web, demo_ceremony)
+    web = witnessed.web
+    base_hash = witnessed.ctx.base_hash.hex()
     page = web.client.get(f"/e/{WITNESSED}/tree-heads?lang=en").text
     assert "Observers&#39; union" in page and "Team B" in page
     assert "co-signed by 2 of the 2 witnesses" in page
@@ -209,28 +230,28 @@ def test_the_tree_heads_page_names_the_witnesses_and_the_witnessed_head(
     found = re.search(r'<script type="application/json" data-witnessed-json>(.*?)</script>', page)
     assert found is not None
     shown = json.loads(found.group(1))
-    witnessed = web.services.elections.witnessed_head(WITNESSED)
-    assert witnessed is not None
-    assert shown["tree_head"] == witnessed.head.to_json()
+    head = web.services.elections.witnessed_head(WITNESSED)
+    assert head is not None
+    assert shown["tree_head"] == head.head.to_json()
     assert len(shown["cosignatures"]) == 2
     # an election without witnesses says that only the server's key vouches for it
-    plain = web.client.get(f"/e/{web.election_id}/tree-heads?lang=en").text
+    other = open_revoting_election(
+        web, demo_ceremony("web-plain"), SeededRandomness("plain"), schedule=SMALL_SCHEDULE
+    )
+    plain = web.client.get(f"/e/{other.id}/tree-heads?lang=en").text
     assert "names no witnesses" in plain
 
 
 def test_a_witness_clock_out_of_step_or_a_lie_cannot_fail_the_record(
-    web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
+    witnessed: RevotingElection, tmp_path: Path
 ) -> None:
     """The board refuses, through the witnesses' own endpoint, a co-signature whose time
     is far from its clock: a dishonest witness's (time 0), an honest one's whose clock runs
     ten minutes fast (whose co-signature would make every ballot after it back-dated).
     Neither is stored, the fast witness says so, and the record verifies."""
-    base_hash = _create(web, demo_ceremony)
-    services = web.services
-    rng = SeededRandomness("witnessed voter")
-    voter = generate_credential(rng)
-    services.elections.register_credential(WITNESSED, voter.public, "station-1")
-    services.elections.open(WITNESSED)
+    web, services = witnessed.web, witnessed.web.services
+    base_hash = witnessed.ctx.base_hash.hex()
+    rng = SeededRandomness("a lie")
     clock = services.elections.clock
     source = HttpBoardSource("http://testserver", WITNESSED, _fetch(web))
 
@@ -256,20 +277,33 @@ def test_a_witness_clock_out_of_step_or_a_lie_cannot_fail_the_record(
     assert r.status_code == 409 and "behind the board's clock" in r.text, r.text
     assert services.elections.cosignatures(WITNESSED) == []
 
-    # six minutes later (for the board) a ballot is cast; the fast witness's clock is now
-    # right, the other's runs ahead, but within the board's allowance: both accepted
+    # six minutes later (for the board) a ballot goes on it: the batches due before go out
+    # empty, the ballot is cast and posted in the batch due at about +6 min; the fast
+    # witness's clock is now right, the other's runs ahead, but within the board's
+    # allowance: both accepted
     later = 6 * 60_000
+    now = clock()
+    open_ms = services.batches.open_ms(WITNESSED)
+    schedule = witnessed.ctx.schedule
+    assert open_ms is not None and schedule is not None
+    batches = schedule.due_by(open_ms, now + later)  # the last one is due at about +6 min
+    services.elections.clock = lambda: schedule.due_ms(open_ms, batches - 2)
+    assert services.batches.post_due(WITNESSED) == batches - 1
+    witnessed.batch_times = batches - 1
+    tracking = _cast(witnessed, "witnessed voter")
+    witnessed.post_batch()
     services.elections.clock = lambda: clock() + later
-    ballot, _ = encrypt_ballot(services.elections.context(WITNESSED), voter, CHOICE, rng)
-    services.elections.cast(WITNESSED, json.dumps(ballot_to_json(ballot)))
     services.elections.publish_tree_head(WITNESSED)
     for i, ahead in ((0, later), (1, later + RECEIPT_SKEW_MS - 5_000)):
         assert witness(i, ahead).step().startswith("co-signed")
     lines = list(services.elections.record_lines(WITNESSED))
-    cast = [json.loads(line) for line in lines if b'"kind":"ballot"' in line]
+    seq = web.client.get(f"/api/e/{WITNESSED}/revoting/ballots/{tracking}").json()["seq"]
+    [cast] = [e for e in map(json.loads, lines) if e.get("seq") == seq and "kind" in e]
+    assert cast["kind"] == "cast-row"
+    assert now + later - schedule.interval * 1000 < cast["time_ms"] <= now + later
     # stored, the fast witness's co-signature would have made this ballot back-dated
-    assert cast and cast[0]["time_ms"] < refused.witnessed_ms - CLOCK_SKEW_MS
-    assert cast[0]["seq"] >= refused.head.size
+    assert cast["time_ms"] < refused.witnessed_ms - CLOCK_SKEW_MS
+    assert cast["seq"] >= refused.head.size
     stored = services.elections.cosignatures(WITNESSED)
     assert len(stored) == 2 and all(c.witnessed_ms != 0 for c in stored)
     report = verify_record(lines, workers=1)

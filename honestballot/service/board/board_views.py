@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 #: one event of the board as stored: ``seq``, ``kind``, ``time_ms``, ``line``,
-#: ``leaf_hash`` and ``tracking_hash`` (ballots and audits)
+#: ``leaf_hash`` and ``tracking_hash`` (ballots, audits, cast rows and registrations)
 BoardEvent = StoredEvent
 
 
@@ -211,10 +211,14 @@ class BoardViews:
     # -- the board's search -----------------------------------------------------------
 
     def entries(self, election_id: str, query: BoardQuery, limit: int) -> list[dict[str, Any]]:
-        """The ballots and audited ballots whose tracking hash starts with the query."""
+        """The ballots, audited ballots, cast rows and registrations whose tracking hash
+        starts with the query (a registration's tracking code, which the voter's device
+        shows, is how a second device finds it on the board: docs/coercion.md §2.4)."""
         events = [
             ev
-            for ev in self.store.events_by_tracking_prefix(election_id, query.prefix)
+            for ev in self.store.events_by_tracking_prefix(
+                election_id, query.prefix, ("registration",)
+            )
             if ev.tracking_hash is not None and ev.tracking_hash.hex().startswith(query.hex_prefix)
         ]
         events.sort(key=lambda ev: ev.seq)
@@ -250,9 +254,9 @@ class BoardViews:
         if ev.kind == "audit":
             entry["status"] = "audited"
             return entry
-        if ev.kind == "cast-row":
-            # re-voting protection: a row is on the board, and nothing says whether it
-            # counts (docs/coercion.md §3)
+        if ev.kind in ("cast-row", "registration"):
+            # re-voting protection: a row or registration is on the board, and nothing says
+            # whether it counts or is the voter's current credential (docs/coercion.md §3)
             entry["status"] = "included"
             return entry
         row = self.store.credential_row(conn, election_id, _credential_of(ev))

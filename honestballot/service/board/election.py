@@ -167,7 +167,7 @@ from honestballot.record.witness import (
 from honestballot.record.witness import (
     roll_signature as roll_signature_of,
 )
-from honestballot.service.board.log import BoardLog, no_election
+from honestballot.service.board.log import BoardLog, no_election, setup_body
 from honestballot.service.clock import now_ms
 from honestballot.store.sql import BatchView, KeyConflict, RowBuffer, SqlStore, StorageError, Tx
 
@@ -301,6 +301,11 @@ class _Planned:
     events: tuple[tuple[int, str, int, bytes, bytes, bytes | None], ...]
 
 
+def _stale(kept: Mapping[str, Any], summary: Mapping[str, Any] | None) -> bool:
+    """Whether the kept encrypted roll's body ``kept`` is not of the roll ``summary``."""
+    return summary is None or any(kept.get(k) != v for k, v in summary.items())
+
+
 def check_revoting_choice(schedule: Schedule | None, *, unprotected: bool) -> None:
     """Re-voting protection is the default: an election has it (its batch ``schedule``)
     unless whoever creates it says ``unprotected`` explicitly, for an election whose
@@ -377,10 +382,7 @@ class ElectionService(BoardLog):
         if cached is not None:
             return cached
         with self.store.connect() as conn:
-            setup = self.store.event_at(conn, election_id, 0)
-        if setup is None or setup.kind != "setup":
-            raise ProtocolError(no_election(election_id))
-        body = parse_json(setup.line, limit=1 << 28)["body"]
+            body = setup_body(self.store, conn, election_id)
         loaded = context_from_setup(body, check_ceremony=False)
         self._contexts[election_id] = loaded
         return loaded
@@ -408,15 +410,25 @@ class ElectionService(BoardLog):
         """The ``setup`` event's body (the organiser's tool checks it against the
         fingerprint before it makes an encrypted roll)."""
         with self.store.connect() as conn:
-            setup = self.store.event_at(conn, election_id, 0)
-        if setup is None or setup.kind != "setup":
-            raise ProtocolError(no_election(election_id))
-        return parse_json(setup.line, limit=1 << 28)["body"]
+            return setup_body(self.store, conn, election_id)
 
     def exists(self, election_id: str) -> bool:
         """Whether the board holds election ``election_id``."""
         with self.store.single_read() as conn:
             return self.store.election_phase(conn, election_id) is not None
+
+    def encrypted_roll_state(
+        self, election_id: str, roll: Callable[[Tx], Mapping[str, Any]]
+    ) -> str:
+        """Whether ``open`` would find the organiser's encrypted roll: ``"missing"`` (none
+        kept), ``"stale"`` (kept, but the roll summary ``roll`` returns changed since it
+        was made) or ``"kept"``."""
+        with self.store.connect() as conn:
+            text = self.store.encrypted_roll_body(conn, election_id)
+            if text is None:
+                return "missing"
+            stale = _stale(parse_json(text.encode(), limit=1 << 26), roll(conn))
+        return "stale" if stale else "kept"
 
     def phase(self, election_id: str) -> str:
         # the phase alone (not the row with its manifest and context), in one round trip:
@@ -754,10 +766,16 @@ class ElectionService(BoardLog):
                 raise ProtocolError(Text("encrypted_roll.missing", message))
             if kept:
                 # the organiser's encrypted roll (service/encrypted_roll.py): its parts,
-                # then its roll body, signed by the organiser on the organiser's machine
+                # then its roll body, signed by the organiser on the organiser's machine;
+                # a signature sent with the open would be dropped unread: refused
+                if roll_signature is not None:
+                    message = (
+                        "its encrypted roll carries the signature of the roll summary: "
+                        "send none with the open"
+                    )
+                    raise ProtocolError(Text("encrypted_roll.signature_sent", message))
                 body_kept = parse_json(kept[-1][1].encode(), limit=1 << 26)
-                stale = summary is None or any(body_kept.get(k) != v for k, v in summary.items())
-                if stale:
+                if _stale(body_kept, summary):
                     message = (
                         "the roll changed after the encrypted roll was made: make the "
                         "encrypted roll again from the current roll"

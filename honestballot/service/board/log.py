@@ -32,7 +32,7 @@ from honestballot.protocol.witnesses import (
     WitnessedTime,
     receipt_time_problem,
 )
-from honestballot.record.codec import canonical_bytes
+from honestballot.record.codec import canonical_bytes, parse_json
 from honestballot.record.events import (
     RECORD_VERSION,
     SignedTreeHead,
@@ -48,6 +48,15 @@ def no_election(election_id: str) -> Text:
     return Text(
         "election.unknown", f"no election {election_id!r} in this store", election=election_id[:64]
     )
+
+
+def setup_body(store: SqlStore, conn: Tx, election_id: str) -> Any:
+    """The body of the election's ``setup`` event (its first); a ``ProtocolError`` saying
+    :func:`no_election` if the store holds none."""
+    setup = store.event_at(conn, election_id, 0)
+    if setup is None or setup.kind != "setup":
+        raise ProtocolError(no_election(election_id))
+    return parse_json(setup.line, limit=1 << 28)["body"]
 
 
 @dataclass(frozen=True, slots=True)

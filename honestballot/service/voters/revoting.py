@@ -74,7 +74,7 @@ from honestballot.protocol.registration import (
     verify_registration,
 )
 from honestballot.protocol.registration import check_private as check_registration_private
-from honestballot.record.ballot import opening_from_json, opening_to_json
+from honestballot.record.ballot import MAX_BALLOT_BYTES, opening_from_json, opening_to_json
 from honestballot.record.codec import canonical_bytes, parse_json
 from honestballot.record.revoting import (
     MAX_PRIVATE_BYTES,
@@ -99,8 +99,13 @@ log = logging.getLogger(__name__)
 NONCES_PER_SESSION: Final = 4
 #: how long a started registration may wait for the device
 NONCE_LIFETIME_MS: Final = 15 * 60 * 1000
-#: a ballot version 2 with its opening and private part, as sent
-MAX_BALLOT_REQUEST_BYTES: Final = 1 << 20
+#: a cast as sent: a ballot version 2 (at most ``MAX_BALLOT_BYTES``, as version 1's
+#: ballot document) and its private part, with room for the envelope's keys and white
+#: space; the voter API's route takes no larger body (web/security.py)
+MAX_CAST_REQUEST_BYTES: Final = MAX_BALLOT_BYTES + MAX_PRIVATE_BYTES + 1024
+#: an audit as sent: the ballot, its contests' opening and its private part (the route's
+#: limit too)
+MAX_AUDIT_REQUEST_BYTES: Final = 1 << 20
 
 NOT_OPEN = Text("revoting.not_open", "voting is not open")
 NO_LETTER = Text("revoting.no_letter", "the encrypted roll holds no activation letter for you")
@@ -377,10 +382,10 @@ class RevotingDesk:
         return tau
 
     def _ballot_request(
-        self, election_id: str, payload: bytes, keys: set[str], english: str
+        self, election_id: str, payload: bytes, keys: set[str], limit: int, english: str
     ) -> tuple[ElectionContext, Any, BallotV2, BallotPrivate]:
         ctx = self.context(election_id)
-        obj = _object(payload, keys, MAX_BALLOT_REQUEST_BYTES, "ballot.request_shape", english)
+        obj = _object(payload, keys, limit, "ballot.request_shape", english)
         ballot = ballot_v2_from_json(obj["ballot"])
         private = ballot_private_from_json(obj["private"])
         verify_ballot_v2(ctx, ballot)  # the public proofs, before any lock
@@ -391,7 +396,7 @@ class RevotingDesk:
         its tracking code ("recorded").  The very same ballot sent again gets the original
         answer and appends nothing, whether or not it is the credential's latest."""
         ctx, _, ballot, private = self._ballot_request(
-            election_id, payload, {"ballot", "private"},
+            election_id, payload, {"ballot", "private"}, MAX_CAST_REQUEST_BYTES,
             "the ballot request's fields are not ballot and private (and opening for an audit)",
         )  # fmt: skip
         tau = self._credential(ctx, voter_id, ballot, private)
@@ -436,7 +441,7 @@ class RevotingDesk:
         the choices it encrypts (as version 1 shows them) and its tracking code.  The same
         audit sent again gets the same answer and queues nothing more."""
         ctx, obj, ballot, private = self._ballot_request(
-            election_id, payload, {"ballot", "opening", "private"},
+            election_id, payload, {"ballot", "opening", "private"}, MAX_AUDIT_REQUEST_BYTES,
             "the ballot request's fields are not ballot and private (and opening for an audit)",
         )  # fmt: skip
         opening = opening_from_json(obj["opening"])
