@@ -38,7 +38,8 @@ roll may instead give the surname in an optional ``surname`` column. The optiona
 neither birth dates, home addresses nor Kazakh/Russian surnames, no family link can be
 shown and clusters are graded on the other evidence and their size.
 
-Everything is computed only for the voters in some cluster, never for the whole roll.
+Everything is computed only for the voters in some cluster (their ``people`` rows and
+their names' ``_name_parts``), never for the whole roll.
 """
 
 from __future__ import annotations
@@ -126,24 +127,40 @@ def ensure_roll_voters(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _ensure_name_parts(con: duckdb.DuckDBPyConnection) -> None:
-    """Table ``_name_parts``: the name parts of every distinct name on the roll, made once.
+#: the columns of table ``people`` (:func:`ensure_people`), one row per national ID
+PEOPLE_COLUMNS = (
+    "national_id VARCHAR, sur VARCHAR, given4 VARCHAR, patr4 VARCHAR, fem BOOLEAN, bd DATE, "
+    "addr VARCHAR, locality VARCHAR, organisation VARCHAR"
+)
 
-    Names repeat (families, common names: 52,160 distinct among a million voters), so
-    the regular expressions run once per name; :func:`ensure_people` joins each person
-    to their name's row. Made from the roll's lines and ``_roll_voters_dup`` (an ID on
-    several lines takes its name and surname each from its first line with one,
-    :func:`first_known`: a pair no single line may hold), which cover every
-    ``roll_voters`` row, so the people are not held twice, once to list their names and
-    once to be joined to them; the cost is the regular expressions for the names of
-    voters in no cluster too.
+
+def _add_name_parts(con: duckdb.DuckDBPyConnection) -> None:
+    """Table ``_name_parts``: the name parts of the names of the IDs in ``_wanted``.
+
+    Names repeat (families, common names), so the regular expressions run once per
+    distinct name and surname; :func:`ensure_people` joins each person to their name's
+    row. Only the wanted voters' names are added (``roll_voters`` semi-joined to
+    ``_wanted``: an ID on several lines has the name and surname :func:`first_known`
+    gives it, a pair no single line may hold), and only those not already there: a
+    name's parts depend on the name and surname alone, so a row made for an earlier
+    call (or an earlier roll read on this connection) is still right. The table grows
+    with the people in clusters, never with the whole roll: on the benchmark's roll of a
+    million with its given names and patronymics shuffled between voters (684,050
+    distinct names, as a real roll's are mostly distinct) a table of every name held
+    70 MiB, one of the clusters' members' names 35 MiB (docs/performance.md).
     """
     con.execute(
-        f"""CREATE TEMP TABLE IF NOT EXISTS _name_parts AS
-        WITH t AS (SELECT name, surname, string_split(regexp_replace(replace(lower(trim(
+        "CREATE TEMP TABLE IF NOT EXISTS _name_parts (name VARCHAR, surname VARCHAR, "
+        "sur VARCHAR, given4 VARCHAR, patr4 VARCHAR, fem BOOLEAN)"
+    )
+    con.execute(
+        f"""INSERT INTO _name_parts
+        WITH d AS (SELECT DISTINCT v.name, v.surname FROM roll_voters v
+                SEMI JOIN _wanted w USING (national_id)),
+        t AS (SELECT name, surname, string_split(regexp_replace(replace(lower(trim(
             coalesce(name, ''))), 'ё', 'е'), '\\s+', ' ', 'g'), ' ') AS tok
-            FROM (SELECT name, surname FROM roll
-                UNION SELECT name, surname FROM _roll_voters_dup) d),
+            FROM d ANTI JOIN _name_parts n ON n.name IS NOT DISTINCT FROM d.name
+                AND n.surname IS NOT DISTINCT FROM d.surname),
         u AS (SELECT *, list_filter(tok, lambda x: regexp_matches(x, '{_PATRONYMIC}'))[1]
             AS patr,
             CASE WHEN surname IS NOT NULL THEN replace(lower(trim(surname)), 'ё', 'е')
@@ -167,31 +184,34 @@ def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
     """Table ``people``: name parts, birth date and address for the IDs in ``wanted``.
 
     ``wanted`` is SQL giving a ``national_id`` column; rows already in ``people`` are
-    kept, so every cluster check adds only its own members.
+    kept, so every cluster check adds only its own members. ``people`` has one row per
+    ID (an ID on several lines is one ``roll_voters`` row); an ID on no roll line has none.
     """
     ensure_roll_voters(con)
-    _ensure_name_parts(con)
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS people ({PEOPLE_COLUMNS})")
     con.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS people (national_id VARCHAR, sur VARCHAR, "
-        "given4 VARCHAR, patr4 VARCHAR, fem BOOLEAN, bd DATE, addr VARCHAR, locality VARCHAR, "
-        "organisation VARCHAR)"
+        f"""CREATE OR REPLACE TEMP TABLE _wanted AS SELECT DISTINCT national_id
+        FROM ({wanted}) x WHERE national_id IS NOT NULL
+        AND national_id NOT IN (SELECT national_id FROM people)"""
     )
+    _add_name_parts(con)
     # One pass: the voters' roll values stream through the join to their name parts (a
     # small table) into people; the address's two forms are a few string functions of
     # the row. (Listing the voters' distinct names and addresses first held every voter's
     # values in a table at once: at ten million voters it spilled 0.7 GiB.)
+    # The inner join to _name_parts drops no voter: _add_name_parts has just added the
+    # name and surname of every roll_voters row of _wanted (NULLs matched as equal, as
+    # here), and rows are never removed from _name_parts.
     con.execute(
-        f"""INSERT INTO people
-        WITH w AS (SELECT DISTINCT national_id FROM ({wanted}) x
-            WHERE national_id IS NOT NULL
-            AND national_id NOT IN (SELECT national_id FROM people))
+        """INSERT INTO people
         SELECT v.national_id, n.sur, n.given4, n.patr4, n.fem, v.birth_date,
             nullif(lower(trim(v.home_address)), ''),
             nullif(trim(split_part(lower(v.home_address), ',', 1)), ''), v.organisation
-        FROM roll_voters v JOIN w USING (national_id)
+        FROM roll_voters v SEMI JOIN _wanted w USING (national_id)
         JOIN _name_parts n ON n.name IS NOT DISTINCT FROM v.name
             AND n.surname IS NOT DISTINCT FROM v.surname"""
     )
+    con.execute("DROP TABLE _wanted")
 
 
 def link_sql(a: str, b: str) -> str:
@@ -217,12 +237,17 @@ def linked_members(con: duckdb.DuckDBPyConnection) -> None:
     one household (at most :data:`HOUSEHOLD_MAX` members; larger ones are not).
 
     Nearly every such member shares a surname stem or a home address with another member
-    (at a million voters all but 8,924; 601,671 are linked): those are counted per cluster
-    and value, not paired, and only the others are paired with their cluster's members on
-    the whole link. Pairing every member with every other one held the
-    members with all their values on both sides of one join: at ten million voters it
-    spilled a gigabyte.
+    (on the benchmark's synthetic roll of a million voters, all but 8,924; 601,671 are
+    linked): those are counted per cluster and value, not paired, and only the others are
+    paired with their cluster's members on the whole link. Pairing every member with
+    every other one held the members with all their values on both sides of one join: on
+    the synthetic roll of ten million voters it spilled a gigabyte.
     """
+    # The window counts count rows of _m joined to people: _m has one row per member of a
+    # cluster (SELECT DISTINCT) and people exactly one row per ID (ensure_people), so a
+    # count of 2 or more is two members sharing the value, never one member counted twice.
+    # A cluster is (kind, grp): one name may be a cluster of two kinds (a phone on the roll
+    # and a code contact), and one voter may be in several clusters.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _linked AS
         WITH small AS (SELECT m.kind, m.grp, m.national_id, p.sur, p.addr
