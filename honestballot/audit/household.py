@@ -38,7 +38,8 @@ roll may instead give the surname in an optional ``surname`` column. The optiona
 neither birth dates, home addresses nor Kazakh/Russian surnames, no family link can be
 shown and clusters are graded on the other evidence and their size.
 
-Everything is computed only for the voters in some cluster, never for the whole roll.
+Everything is computed only for the voters in some cluster (their ``people`` rows and
+their names' ``_name_parts``), never for the whole roll.
 """
 
 from __future__ import annotations
@@ -126,30 +127,40 @@ def ensure_roll_voters(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
-    """Table ``people``: name parts, birth date and address for the IDs in ``wanted``.
+#: the columns of table ``people`` (:func:`ensure_people`), one row per national ID
+PEOPLE_COLUMNS = (
+    "national_id VARCHAR, sur VARCHAR, given4 VARCHAR, patr4 VARCHAR, fem BOOLEAN, bd DATE, "
+    "addr VARCHAR, locality VARCHAR, organisation VARCHAR"
+)
 
-    ``wanted`` is SQL giving a ``national_id`` column; rows already in ``people`` are
-    kept, so every cluster check adds only its own members.
+
+def _add_name_parts(con: duckdb.DuckDBPyConnection) -> None:
+    """Table ``_name_parts``: the name parts of the names of the IDs in ``_wanted``.
+
+    Names repeat (families, common names), so the regular expressions run once per
+    distinct name and surname; :func:`ensure_people` joins each person to their name's
+    row. Only the wanted voters' names are added (``roll_voters`` semi-joined to
+    ``_wanted``: an ID on several lines has the name and surname :func:`first_known`
+    gives it, a pair no single line may hold), and only those not already there: a
+    name's parts depend on the name and surname alone, so a row made for an earlier
+    call (or an earlier roll read on this connection) is still right. The table grows
+    with the people in clusters, never with the whole roll: on the benchmark's roll of a
+    million with its given names and patronymics shuffled between voters (684,050
+    distinct names, as a real roll's are mostly distinct) a table of every name held
+    70 MiB, one of the clusters' members' names 35 MiB (docs/performance.md).
     """
-    ensure_roll_voters(con)
     con.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS people (national_id VARCHAR, sur VARCHAR, "
-        "given4 VARCHAR, patr4 VARCHAR, fem BOOLEAN, bd DATE, addr VARCHAR, locality VARCHAR, "
-        "organisation VARCHAR)"
+        "CREATE TEMP TABLE IF NOT EXISTS _name_parts (name VARCHAR, surname VARCHAR, "
+        "sur VARCHAR, given4 VARCHAR, patr4 VARCHAR, fem BOOLEAN)"
     )
     con.execute(
-        f"""INSERT INTO people
-        WITH w AS (SELECT DISTINCT national_id FROM ({wanted}) x
-            WHERE national_id IS NOT NULL
-            AND national_id NOT IN (SELECT national_id FROM people)),
-        r AS (SELECT v.national_id, v.name, v.surname, v.birth_date AS bd,
-            v.home_address AS addr, v.organisation
-            FROM roll_voters v JOIN w USING (national_id)),
-        -- name parts once per distinct name (names repeat: families, common names)
+        f"""INSERT INTO _name_parts
+        WITH d AS (SELECT DISTINCT v.name, v.surname FROM roll_voters v
+                SEMI JOIN _wanted w USING (national_id)),
         t AS (SELECT name, surname, string_split(regexp_replace(replace(lower(trim(
             coalesce(name, ''))), 'ё', 'е'), '\\s+', ' ', 'g'), ' ') AS tok
-            FROM (SELECT DISTINCT name, surname FROM r) d),
+            FROM d ANTI JOIN _name_parts n ON n.name IS NOT DISTINCT FROM d.name
+                AND n.surname IS NOT DISTINCT FROM d.surname),
         u AS (SELECT *, list_filter(tok, lambda x: regexp_matches(x, '{_PATRONYMIC}'))[1]
             AS patr,
             CASE WHEN surname IS NOT NULL THEN replace(lower(trim(surname)), 'ё', 'е')
@@ -159,23 +170,48 @@ def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
                     AND NOT regexp_matches(tok[1], '{_PATRONYMIC}') THEN tok[1]
                 WHEN len(tok) = 2 AND regexp_matches(tok[2], '{_SURNAME}')
                     AND NOT regexp_matches(tok[2], '{_PATRONYMIC}') THEN tok[2] END AS sur0
-            FROM t),
-        parts AS MATERIALIZED (SELECT name, surname,
+            FROM t)
+        SELECT name, surname,
             nullif(regexp_replace(sur0, '{_STEM}', ''), '') AS sur,
             left(CASE WHEN sur0 IS NOT NULL AND tok[1] = sur0 THEN tok[2] ELSE tok[1] END, 4)
                 AS given4,
             nullif(left(regexp_replace(patr, '{_PATRONYMIC}', ''), 4), '') AS patr4,
-            regexp_matches(coalesce(patr, ''), '{_FEMALE}') AS fem FROM u),
-        -- and once per distinct address
-        place AS MATERIALIZED (SELECT addr AS home, nullif(lower(trim(addr)), '') AS addr,
-            nullif(trim(split_part(lower(addr), ',', 1)), '') AS locality
-            FROM (SELECT DISTINCT addr FROM r) d)
-        SELECT r.national_id, parts.sur, parts.given4, parts.patr4, parts.fem, r.bd,
-            place.addr, place.locality, r.organisation
-        FROM r JOIN parts ON parts.name IS NOT DISTINCT FROM r.name
-            AND parts.surname IS NOT DISTINCT FROM r.surname
-        JOIN place ON place.home IS NOT DISTINCT FROM r.addr"""
+            regexp_matches(coalesce(patr, ''), '{_FEMALE}') AS fem FROM u"""
     )
+
+
+def ensure_people(con: duckdb.DuckDBPyConnection, wanted: str) -> None:
+    """Table ``people``: name parts, birth date and address for the IDs in ``wanted``.
+
+    ``wanted`` is SQL giving a ``national_id`` column; rows already in ``people`` are
+    kept, so every cluster check adds only its own members. ``people`` has one row per
+    ID (an ID on several lines is one ``roll_voters`` row); an ID on no roll line has none.
+    """
+    ensure_roll_voters(con)
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS people ({PEOPLE_COLUMNS})")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _wanted AS SELECT DISTINCT national_id
+        FROM ({wanted}) x WHERE national_id IS NOT NULL
+        AND national_id NOT IN (SELECT national_id FROM people)"""
+    )
+    _add_name_parts(con)
+    # One pass: the voters' roll values stream through the join to their name parts (a
+    # small table) into people; the address's two forms are a few string functions of
+    # the row. (Listing the voters' distinct names and addresses first held every voter's
+    # values in a table at once: at ten million voters it spilled 0.7 GiB.)
+    # The inner join to _name_parts drops no voter: _add_name_parts has just added the
+    # name and surname of every roll_voters row of _wanted (NULLs matched as equal, as
+    # here), and rows are never removed from _name_parts.
+    con.execute(
+        """INSERT INTO people
+        SELECT v.national_id, n.sur, n.given4, n.patr4, n.fem, v.birth_date,
+            nullif(lower(trim(v.home_address)), ''),
+            nullif(trim(split_part(lower(v.home_address), ',', 1)), ''), v.organisation
+        FROM roll_voters v SEMI JOIN _wanted w USING (national_id)
+        JOIN _name_parts n ON n.name IS NOT DISTINCT FROM v.name
+            AND n.surname IS NOT DISTINCT FROM v.surname"""
+    )
+    con.execute("DROP TABLE _wanted")
 
 
 def link_sql(a: str, b: str) -> str:
@@ -192,6 +228,42 @@ def link_sql(a: str, b: str) -> str:
         f"AND ({no_age} OR -{gap} BETWEEN 15 AND 55), FALSE) "
         f"OR coalesce({a}.patr4 = {b}.patr4 AND ({same_or_not_known} OR {a}.fem OR {b}.fem) "
         f"AND ({no_age} OR abs({gap}) <= 25), FALSE))"
+    )
+
+
+def linked_members(con: duckdb.DuckDBPyConnection) -> None:
+    """Table ``_linked``: the members (``kind, grp, national_id`` of ``_m``) with a family
+    link (:func:`link_sql`) to another member of their cluster, in clusters that could be
+    one household (at most :data:`HOUSEHOLD_MAX` members; larger ones are not).
+
+    Nearly every such member shares a surname stem or a home address with another member
+    (on the benchmark's synthetic roll of a million voters, all but 8,924; 601,671 are
+    linked): those are counted per cluster and value, not paired, and only the others are
+    paired with their cluster's members on the whole link. Pairing every member with
+    every other one held the members with all their values on both sides of one join: on
+    the synthetic roll of ten million voters it spilled a gigabyte.
+    """
+    # The window counts count rows of _m joined to people: _m has one row per member of a
+    # cluster (SELECT DISTINCT) and people exactly one row per ID (ensure_people), so a
+    # count of 2 or more is two members sharing the value, never one member counted twice.
+    # A cluster is (kind, grp): one name may be a cluster of two kinds (a phone on the roll
+    # and a code contact), and one voter may be in several clusters.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _linked AS
+        WITH small AS (SELECT m.kind, m.grp, m.national_id, p.sur, p.addr
+            FROM _m m SEMI JOIN (SELECT kind, grp FROM _m GROUP BY kind, grp
+                HAVING count(*) <= {HOUSEHOLD_MAX}) s USING (kind, grp)
+            JOIN people p USING (national_id)),
+        c AS MATERIALIZED (SELECT kind, grp, national_id,
+            (sur IS NOT NULL AND count(*) OVER (PARTITION BY kind, grp, sur) >= 2)
+            OR (addr IS NOT NULL AND count(*) OVER (PARTITION BY kind, grp, addr) >= 2)
+                AS same FROM small),
+        rest AS MATERIALIZED (SELECT kind, grp, national_id FROM c WHERE NOT same),
+        pair AS (SELECT DISTINCT r.kind, r.grp, r.national_id
+            FROM rest r JOIN people a USING (national_id)
+            JOIN c o ON o.kind = r.kind AND o.grp = r.grp AND o.national_id <> r.national_id
+            JOIN people b ON b.national_id = o.national_id WHERE {link_sql("a", "b")})
+        SELECT kind, grp, national_id FROM c WHERE same UNION ALL SELECT * FROM pair"""
     )
 
 
@@ -227,16 +299,7 @@ def cluster_evidence(
         f"FROM ({parts}) x WHERE grp IS NOT NULL AND national_id IS NOT NULL"
     )
     ensure_people(con, "SELECT national_id FROM _m")
-    # Pairs only inside clusters that could be one household (larger ones are not).
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _linked AS
-        WITH sized AS (SELECT kind, grp, count(*) AS n FROM _m GROUP BY kind, grp),
-        small AS (SELECT m.kind, m.grp, p.* FROM _m m JOIN sized USING (kind, grp)
-            JOIN people p USING (national_id) WHERE sized.n <= {HOUSEHOLD_MAX})
-        SELECT DISTINCT a.kind, a.grp, a.national_id FROM small a JOIN small b
-            ON a.kind = b.kind AND a.grp = b.grp AND a.national_id <> b.national_id
-            WHERE {link_sql("a", "b")}"""
-    )
+    linked_members(con)
     # Enrolment and activity matter only to clusters of three or more (a pair is low
     # whatever they show: see grade_sql), most clusters being pairs.
     con.execute(

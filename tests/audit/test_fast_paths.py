@@ -17,6 +17,13 @@ from honestballot.audit.checks_activity import _burst_sql
 from honestballot.audit.config import AuditConfig
 from honestballot.audit.csv_lines import has_blank_line
 from honestballot.audit.engine import run_audit
+from honestballot.audit.household import (
+    HOUSEHOLD_MAX,
+    PEOPLE_COLUMNS,
+    ensure_people,
+    link_sql,
+    linked_members,
+)
 from honestballot.audit.pacing import SESSION_GAP_SECONDS, _sessions_sql
 from honestballot.audit.schema import ACTIVITY_COLUMNS, ROLL_COLUMNS, _trim_sql, load_table
 from tests.factories import ACTIVITY_HEADER, ROLL_HEADER, roll_row, write_csv
@@ -251,3 +258,120 @@ def test_burst_prefilter_keeps_every_burst(partition: str) -> None:
     got = con.execute(f"SELECT {cols} FROM ({fast}) WHERE {final} ORDER BY line").fetchall()
     want = con.execute(f"SELECT {cols} FROM ({slow}) WHERE {final} ORDER BY line").fetchall()
     assert got == want and got
+
+
+def test_linked_members_are_the_pairs_family_links() -> None:
+    """The members with a family link in their cluster, found by counting shared surname
+    stems and addresses and pairing only the rest, are those every pair of members in a
+    cluster of at most HOUSEHOLD_MAX gives under the whole link (as written before);
+    one cluster name is used under both kinds and one voter is in two clusters."""
+    rng = random.Random(19)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE _m (kind INTEGER, grp VARCHAR, national_id VARCHAR)")
+    con.execute(f"CREATE TABLE people ({PEOPLE_COLUMNS})")
+    names = ["ерла", "асан", "нурл", None]
+    members, people = [], []
+    for g in range(600):
+        size = rng.choice([2, 2, 3, 4, 6, 8, 9, 11])
+        for k in range(size):
+            nid = f"{g:04d}{k:02d}"
+            # clusters g and g + 1 (g even) share a name under the two kinds, and about
+            # half the second's members are the first's (one voter in two clusters)
+            reused = g % 2 == 1 and rng.random() < 0.5
+            members.append((g % 2, f"c{g // 2}", f"{g - 1:04d}{k:02d}" if reused else nid))
+            if rng.random() < 0.9:  # the others are on no roll line
+                bd = dt.date(1940 + rng.randint(0, 60), rng.randint(1, 12), rng.randint(1, 28))
+                people.append(
+                    (
+                        nid,
+                        rng.choice(["ахметов", "ким", "ильин", None, None, None]),
+                        rng.choice(names),
+                        rng.choice(names),
+                        rng.random() < 0.5,
+                        bd if rng.random() < 0.8 else None,
+                        rng.choice(["a, 1", "b, 2", None, None, None, None]),
+                        None,
+                        None,
+                    )
+                )
+    con.executemany("INSERT INTO _m VALUES (?, ?, ?)", members)
+    con.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", people)
+    linked_members(con)
+    got = set(con.execute("SELECT kind, grp, national_id FROM _linked").fetchall())
+    assert con.execute("SELECT count(*) FROM _linked").fetchone() == (len(got),)
+    want = set(
+        con.execute(
+            f"""WITH sized AS (SELECT kind, grp, count(*) AS n FROM _m GROUP BY kind, grp),
+            small AS (SELECT m.kind, m.grp, p.* FROM _m m JOIN sized USING (kind, grp)
+                JOIN people p USING (national_id) WHERE sized.n <= {HOUSEHOLD_MAX})
+            SELECT DISTINCT a.kind, a.grp, a.national_id FROM small a JOIN small b
+                ON a.kind = b.kind AND a.grp = b.grp AND a.national_id <> b.national_id
+                WHERE {link_sql("a", "b")}"""
+        ).fetchall()
+    )
+    assert got == want
+    # both ways of being linked occur: a shared surname or address, and only a name part
+    shared = set(
+        con.execute(
+            """SELECT a.kind, a.grp, a.national_id FROM _m a JOIN people pa USING (national_id)
+            JOIN _m b ON a.kind = b.kind AND a.grp = b.grp AND a.national_id <> b.national_id
+            JOIN people pb ON pb.national_id = b.national_id
+            WHERE pa.sur = pb.sur OR pa.addr = pb.addr"""
+        ).fetchall()
+    )
+    assert want & shared and want - shared
+    # one voter linked in the clusters of one name under both kinds
+    assert {m[1:] for m in want if m[0] == 0} & {m[1:] for m in want if m[0] == 1}
+
+
+def test_people_of_an_id_on_several_lines_have_their_name_parts() -> None:
+    """An ID on several lines takes its name and its surname from different lines when
+    the first has no surname: the name parts are listed for that pair too, and every
+    wanted voter on the roll is in people, with the parts of their own name; _name_parts
+    holds the wanted voters' names only, each once however many calls want it."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE roll (line BIGINT, national_id VARCHAR, name VARCHAR, surname VARCHAR, "
+        "birth_date DATE, home_address VARCHAR, organisation VARCHAR, operator VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO roll VALUES (?, ?, ?, ?, NULL, ?, NULL, NULL)",
+        [
+            (2, "a", "Ерлан Нурланович", None, "Астана, Абая 1"),
+            (3, "a", None, "Ахметова", None),
+            (4, "b", "Ахметов Нурлан Серикович", None, " Астана , Абая 1"),
+            (5, "c", "Ким Ольга Петровна", None, None),
+            (6, "d", "Ахметов Нурлан Серикович", None, None),
+        ],
+    )
+    ensure_people(con, "SELECT unnest(['a', 'b', 'x']) AS national_id")
+    got = con.execute(
+        "SELECT national_id, sur, given4, patr4, fem, addr, locality FROM people "
+        "ORDER BY national_id"
+    ).fetchall()
+    assert got == [
+        ("a", "ахметов", "ерла", "нурл", False, "астана, абая 1", "астана"),
+        ("b", "ахметов", "нурл", "сери", False, "астана , абая 1", "астана"),
+    ]
+    names = "SELECT name, surname FROM _name_parts ORDER BY name NULLS LAST"
+    # only the wanted voters' names have their parts, not the whole roll's
+    assert con.execute(names).fetchall() == [
+        ("Ахметов Нурлан Серикович", None),
+        ("Ерлан Нурланович", "Ахметова"),
+    ]
+    # a later call adds its own voters' names, once each, and keeps the earlier ones
+    ensure_people(con, "SELECT unnest(['c', 'd', 'a']) AS national_id")
+    assert con.execute(names).fetchall() == [
+        ("Ахметов Нурлан Серикович", None),
+        ("Ерлан Нурланович", "Ахметова"),
+        ("Ким Ольга Петровна", None),
+    ]
+    got = con.execute(
+        "SELECT national_id, sur, given4, patr4, fem FROM people ORDER BY national_id"
+    ).fetchall()
+    assert got == [
+        ("a", "ахметов", "ерла", "нурл", False),
+        ("b", "ахметов", "нурл", "сери", False),
+        ("c", "ким", "ольг", "петр", True),
+        ("d", "ахметов", "нурл", "сери", False),
+    ]
