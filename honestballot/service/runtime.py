@@ -33,7 +33,7 @@ from honestballot.service.board.appender import (
     AppenderClient,
     RemoteQueue,
 )
-from honestballot.service.board.batches import BatchPoster
+from honestballot.service.board.batches import BatchPoster, default_cover_workers
 from honestballot.service.board.board_views import BoardViews
 from honestballot.service.board.cast_queue import BatchQueue, Queue
 from honestballot.service.board.close import CloseSteps
@@ -187,6 +187,9 @@ class ServerConfig:
     #: header, which the client chooses.  Empty: the pages show paths only.  Read from
     #: ``HONESTBALLOT_PUBLIC_URL`` unless given.
     public_url: str = field(default_factory=lambda: os.environ.get(_PUBLIC_URL_ENV, ""))
+    #: worker processes making re-voting protection's cover ahead of its batch
+    #: (service/board/batches.py; 0: the posting thread makes it); by default one a core
+    cover_workers: int = field(default_factory=default_cover_workers)
     #: the appender process's socket (service/board/appender.py), set by ``serve`` for
     #: several workers on PostgreSQL; empty: this process appends its own casts
     appender: str = ""
@@ -219,6 +222,7 @@ class ServerConfig:
             secure_cookies=env.get("HONESTBALLOT_SECURE_COOKIES", "0") == "1",
             trusted_proxies=TrustedProxies.parse([env.get("HONESTBALLOT_TRUSTED_PROXIES", "")]),
             pool_size=int(env.get("HONESTBALLOT_POOL_SIZE", "40")),
+            cover_workers=int(env.get("HONESTBALLOT_COVER_WORKERS", default_cover_workers())),
             notice_round_s=float(env.get("HONESTBALLOT_NOTICE_ROUND", DEFAULT_ROUND_S)),
             notice_delay_min_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MIN", DEFAULT_DELAY_MIN_S)),
             notice_delay_max_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MAX", DEFAULT_DELAY_MAX_S)),
@@ -237,6 +241,7 @@ class ServerConfig:
             "HONESTBALLOT_SECURE_COOKIES": "1" if self.secure_cookies else "0",
             "HONESTBALLOT_TRUSTED_PROXIES": str(self.trusted_proxies),
             "HONESTBALLOT_POOL_SIZE": str(self.pool_size),
+            "HONESTBALLOT_COVER_WORKERS": str(self.cover_workers),
             "HONESTBALLOT_NOTICE_ROUND": str(self.notice_round_s),
             "HONESTBALLOT_NOTICE_DELAY_MIN": str(self.notice_delay_min_s),
             "HONESTBALLOT_NOTICE_DELAY_MAX": str(self.notice_delay_max_s),
@@ -287,7 +292,7 @@ class Services:
         #: re-voting protection's flow (registrations and ballots version 2)
         self.revoting = RevotingDesk(self.elections, now_ms)
         #: the batches of elections with re-voting protection (service/board/batches.py)
-        self.batches = BatchPoster(self.elections)
+        self.batches = BatchPoster(self.elections, cover_workers=config.cover_workers)
         #: the trustees' objects of the close of such elections (service/board/close.py)
         self.close = CloseSteps(self.elections)
         self.csrf_key = bytes(server_key(self.store, CSRF_KEY_NAME))
@@ -359,4 +364,5 @@ class Services:
         self.snapshots.stop()
         for thread in self._threads:
             thread.join(10)
+        self.batches.shutdown()
         self.store.close()

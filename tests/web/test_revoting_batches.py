@@ -8,6 +8,8 @@ still waits, the audits, then ``close``; and the board the rules replay holds it
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 import time
 from collections import Counter
@@ -20,7 +22,7 @@ from sqlalchemy import select
 from honestballot.crypto.elgamal import decrypt_to_point
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.board import BoardRules
-from honestballot.protocol.cover import CoverReplacement
+from honestballot.protocol.cover import CoverReplacement, cover_tag_point
 from honestballot.record.codec import parse_json
 from honestballot.record.events import board_event, event_from_json
 from honestballot.record.revoting import (
@@ -365,3 +367,107 @@ def test_a_batch_is_appended_a_fixed_delay_after_it_is_due(election: RevotingEle
     assert time.monotonic() - start >= 0.4
     [batch] = [e for e in _events(election) if e["kind"] == "batch"]
     assert batch["time_ms"] == open_ms + INTERVAL_MS
+
+
+def _cover_indices(election: RevotingElection, demo_ceremony: DemoCeremonies) -> list[list[int]]:
+    """Each batch's cover rows' cover indices, in board order (the tag of a cover row
+    decrypts to its ``Q_i``, a voter's row to no ``Q_i``)."""
+    secret = election_secret(demo_ceremony(REVOTING_ELECTION))
+    base, store = election.ctx.base_hash, election.web.services.store
+    with store.connect() as conn:
+        _, cover_rows = store.batch_state(conn, election.id)
+    index_of = {cover_tag_point(base, i): i for i in range(cover_rows + ROWS)}
+    batches: list[list[int]] = []
+    for e in _events(election):
+        if e["kind"] == "batch":
+            batches.append([])
+        elif e["kind"] == "cast-row":
+            row = cast_row_from_json(e["body"]["row"])
+            tag = decrypt_to_point(secret, row.ballot.tag)
+            if tag in index_of:
+                batches[-1].append(index_of[tag])
+    return batches
+
+
+def _vote(election: RevotingElection, national_id: str) -> None:
+    voter = election.device(national_id, f"device of {national_id}")
+    seed, answer = voter.register()
+    assert answer.status_code == 201, answer.text
+    ballot, _, private = voter.ballot(seed)
+    assert voter.cast(ballot, private).status_code == 201
+
+
+def test_the_workers_make_the_next_batchs_cover_ahead_and_it_is_used_once(
+    election: RevotingElection, demo_ceremony: DemoCeremonies
+) -> None:
+    """With worker processes, the first batch's cover is made by them at once and each
+    next batch's whole cover while the batch before waits: a batch takes the rows made
+    ahead and those its predecessor left unused (a voter took their slot), so that
+    nothing is made in the posting thread and every cover index goes on the board once,
+    in order, none skipped."""
+    services = election.web.services
+    poster = services.batches
+    poster.cover_workers = 2
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    # batch 0's own cover, made by the workers at once, and batch 1's, under way
+    assert poster.made == {"rows": 0, "registrations": 0, "worker rows": 2 * ROWS,
+                           "worker registrations": 2 * REGISTRATIONS, "failures": 0}  # fmt: skip
+    _vote(election, ROLL[0])  # batch 1 holds a voter's row and registration
+    for j in (1, 2):
+        clock.now = open_ms + (j + 1) * INTERVAL_MS
+        assert poster.post_due(election.id) == 1
+        # batch j took what was made ahead, nothing more; batch j + 1's whole size is
+        # under way (whatever the queue holds)
+        assert poster.made == {"rows": 0, "registrations": 0, "worker rows": (j + 2) * ROWS,
+                               "worker registrations": (j + 2) * REGISTRATIONS,
+                               "failures": 0}  # fmt: skip
+    indices = _cover_indices(election, demo_ceremony)
+    assert [len(b) for b in indices] == [ROWS, ROWS - 1, ROWS]
+    assert sorted(i for b in indices for i in b) == list(range(3 * ROWS - 1))
+    # each batch's indices follow the last batch's (its own order is random)
+    assert [min(b) for b in indices] == [0, ROWS, 2 * ROWS - 1]
+    rules = _replay(election)
+    assert (rules.batches, rules.rows) == (3, 3 * ROWS)
+    assert rules.registrations == 3 * REGISTRATIONS
+
+
+def test_a_cover_workers_crash_leaves_the_poster_posting(
+    election: RevotingElection, demo_ceremony: DemoCeremonies
+) -> None:
+    """The worker processes killed while they make the next batch's cover: the poster
+    logs it, makes the batch's cover again (new workers, or itself), and posts the batch
+    whole, its cover indices following the last batch's."""
+    services = election.web.services
+    poster = services.batches
+    poster.cover_workers = 2
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    pool = poster._pool  # the workers making batch 1's cover ahead
+    assert pool is not None
+    for process in list(pool._processes.values()):  # type: ignore[attr-defined]
+        os.kill(process.pid, signal.SIGKILL)
+    clock.now = open_ms + 2 * INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    assert poster.made["failures"] >= 1
+    made = poster.made["rows"] + poster.made["worker rows"]
+    assert made >= 2 * ROWS  # batch 1's rows made again after the crash
+    indices = _cover_indices(election, demo_ceremony)
+    assert [sorted(b) for b in indices] == [list(range(ROWS)), list(range(ROWS, 2 * ROWS))]
+    assert _replay(election).registrations == 2 * REGISTRATIONS
+
+
+def test_a_seeded_poster_makes_its_cover_itself(election: RevotingElection) -> None:
+    """Worker processes draw the system's randomness: a poster given a seeded ``rng``
+    (tests, known-answer runs) starts none and makes every batch's cover in its thread."""
+    services = election.web.services
+    poster = batches.BatchPoster(
+        services.elections, SeededRandomness("a seeded poster"), cover_workers=2
+    )
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    assert poster._pool is None
+    assert poster.made["rows"] == ROWS and poster.made["worker rows"] == 0

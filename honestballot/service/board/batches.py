@@ -16,21 +16,36 @@ each of the schedule's sizes, before it is due, with the close's time), the audi
 ballots version 2 in the order of their tracking hashes, and the ``close``.
 
 Cover is made before the lock where it can be (the rows' cover indices are read without
-the lock and checked under it), so that casts do not wait behind it.
+the lock and checked under it), so that casts do not wait behind it.  With worker
+processes (``cover_workers``, by default one a core) it is made **ahead of its batch**
+and **in several processes**: while batch ``j`` waits for its time, the workers make the
+next batch's whole cover (its schedule's numbers of rows and registrations, whatever
+the queue holds), the rows by ranges of cover indices after those batch ``j`` reserved.
+A row depends only on the election and its cover index, and the batches consume the
+indices in order, so the rows a batch leaves unused (the queue took their slots) are
+kept for the next one: every index is made once while the stock covers it.  What is
+made ahead lives in this process's memory only (nothing of it is stored: a crash loses
+only cover, which the next poster makes again); a worker's failure makes the poster
+make the missing cover itself.  A seeded ``rng`` (tests) keeps everything in the
+posting thread, as without workers, so that seeded runs stay reproducible.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
 from honestballot.crypto.group import Point
 from honestballot.crypto.merkle import leaf_hash
 from honestballot.crypto.randomness import Randomness, random_below, random_permutation
+from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot_v2 import (
     CAP,
@@ -180,6 +195,67 @@ def _new_row(ctx: ElectionContext, row: CastRow, **kw: Any) -> _Item:
     return _row_of(ctx, row, text, recorded=ballot_alphas(row.ballot), **kw)
 
 
+def make_cover_rows(ctx: ElectionContext, start: int, count: int, rng: Randomness) -> list[_Item]:
+    """The cover rows with cover indices ``start`` to ``start + count - 1``, as items."""
+    return [_new_row(ctx, make_cover_row(ctx, i, rng)) for i in range(start, start + count)]
+
+
+def make_cover_registrations(ctx: ElectionContext, count: int, rng: Randomness) -> list[_Item]:
+    """``count`` cover registrations, each for a fresh cover voter, as items."""
+    base, key = ctx.base_hash, ctx.public_key
+    items = []
+    for _ in range(count):
+        voter = draw_cover_voter(rng)
+        commitment = make_commitment(base, key, voter.none_point(base), rng)
+        seed = generate_seed(rng, base)
+        reg = make_cover_registration(base, key, commitment, voter, seed, rng)
+        items.append(_new_registration(ctx, reg))
+    return items
+
+
+def _worker_rows(ctx: ElectionContext, start: int, count: int) -> list[_Item]:
+    """In a worker process: cover rows with the operating system's randomness."""
+    return make_cover_rows(ctx, start, count, SYSTEM_RANDOMNESS)
+
+
+def _worker_registrations(ctx: ElectionContext, count: int) -> list[_Item]:
+    """In a worker process: cover registrations with the operating system's randomness."""
+    return make_cover_registrations(ctx, count, SYSTEM_RANDOMNESS)
+
+
+def default_cover_workers() -> int:
+    """The cover's worker processes by default: one a core."""
+    return os.cpu_count() or 1
+
+
+def _chunks(start: int, count: int, parts: int) -> list[tuple[int, int]]:
+    """``[start, start + count)`` cut into at most ``parts`` ranges (start, count) of
+    nearly equal length."""
+    parts = max(1, min(parts, count))
+    size, extra = divmod(count, parts)
+    out, at = [], start
+    for k in range(parts):
+        n = size + (1 if k < extra else 0)
+        if n:
+            out.append((at, n))
+        at += n
+    return out
+
+
+@dataclass
+class _Stock:
+    """One election's cover made and not posted, in this process: rows by cover index,
+    registrations, and the workers' unfinished work for the next batch."""
+
+    rows: dict[int, _Item] = field(default_factory=dict)
+    registrations: list[_Item] = field(default_factory=list)
+    #: one past the highest cover index made (or being made) ahead
+    top: int = 0
+    #: rows at or above this index are not kept (more than the next batch can use)
+    limit: int = 0
+    pending: list[tuple[int | None, Future[list[_Item]]]] = field(default_factory=list)
+
+
 def _state(unfinished: Sequence[Mapping[str, Any]]) -> tuple[tuple[int, bool, int], ...]:
     """The cover replacements' progress steps are made for: (id, first posted, ballots
     posted) of each unfinished one."""
@@ -212,16 +288,37 @@ class _Cover:
     parsed: dict[int, _Item] = field(default_factory=dict)
     state: tuple[tuple[int, bool, int], ...] = ()
     steps: list[_Item] = field(default_factory=list)
+    #: the rows (from ``start`` on) and registrations the batch left unused, set by
+    #: :meth:`BatchPoster._post`: the stock takes them back once the batch commits
+    unused_rows: list[_Item] = field(default_factory=list)
+    unused_from: int = 0
+    unused_registrations: list[_Item] = field(default_factory=list)
 
 
 class BatchPoster:
     """Posts the batches of elections with re-voting protection."""
 
-    def __init__(self, elections: ElectionService, rng: Randomness | None = None) -> None:
+    def __init__(
+        self,
+        elections: ElectionService,
+        rng: Randomness | None = None,
+        *,
+        cover_workers: int = 0,
+    ) -> None:
         self.elections = elections
         self.store = elections.store
         #: the service's randomness (cover, the order of a batch); never kept
         self.rng = rng if rng is not None else elections.rng
+        #: worker processes making cover ahead of its batch (0: the posting thread makes
+        #: each batch's cover right before it); only with the system's randomness
+        self.cover_workers = cover_workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._stocks: dict[str, _Stock] = {}
+        self._stock_lock = threading.Lock()
+        #: what this poster made: rows and registrations in the posting thread, rows and
+        #: registrations given to the workers (at once or ahead), and the workers' failures
+        self.made = {"rows": 0, "registrations": 0, "worker rows": 0,
+                     "worker registrations": 0, "failures": 0}  # fmt: skip
         self._open_ms: dict[str, int] = {}
         #: election -> (failures in a row, when to try again)
         self._failures: dict[str, tuple[int, int]] = {}
@@ -247,20 +344,171 @@ class BatchPoster:
     # -- cover ---------------------------------------------------------------------------
 
     def _cover_rows(self, ctx: ElectionContext, start: int, count: int) -> list[_Item]:
-        return [
-            _new_row(ctx, make_cover_row(ctx, i, self.rng)) for i in range(start, start + count)
-        ]
+        """Cover rows ``start`` to ``start + count - 1``, made now: by the workers where
+        there are any, else (or if they fail) in this thread."""
+        if count <= 0:
+            return []
+        pool = self._workers()
+        if pool is not None:
+            parts = _chunks(start, count, self.cover_workers)
+            futures = [pool.submit(_worker_rows, ctx, a, n) for a, n in parts]
+            made = self._results(futures)
+            if made is not None:
+                self.made["worker rows"] += count
+                return made
+        self.made["rows"] += count
+        return make_cover_rows(ctx, start, count, self.rng)
 
     def _cover_registrations(self, ctx: ElectionContext, count: int) -> list[_Item]:
-        base, key = ctx.base_hash, ctx.public_key
-        items = []
-        for _ in range(count):
-            voter = draw_cover_voter(self.rng)
-            commitment = make_commitment(base, key, voter.none_point(base), self.rng)
-            seed = generate_seed(self.rng, base)
-            reg = make_cover_registration(base, key, commitment, voter, seed, self.rng)
-            items.append(_new_registration(ctx, reg))
-        return items
+        """``count`` cover registrations made now (as :meth:`_cover_rows`)."""
+        if count <= 0:
+            return []
+        pool = self._workers()
+        if pool is not None:
+            parts = _chunks(0, count, self.cover_workers)
+            futures = [pool.submit(_worker_registrations, ctx, n) for _, n in parts]
+            made = self._results(futures)
+            if made is not None:
+                self.made["worker registrations"] += count
+                return made
+        self.made["registrations"] += count
+        return make_cover_registrations(ctx, count, self.rng)
+
+    # -- the workers and the cover made ahead ------------------------------------------------
+
+    def _uses_workers(self) -> bool:
+        return self.cover_workers > 0 and self.rng is SYSTEM_RANDOMNESS
+
+    def _workers(self) -> ProcessPoolExecutor | None:
+        """The worker processes (started on first use), or None: none configured, or a
+        seeded ``rng`` (the workers draw the system's randomness)."""
+        if not self._uses_workers():
+            return None
+        if self._pool is None:
+            # a fork server: the workers are not forked from this threaded process
+            context = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(self.cover_workers, mp_context=context)
+        return self._pool
+
+    def _results(self, futures: Sequence[Future[list[_Item]]]) -> list[_Item] | None:
+        """The futures' items in order, or None if any failed (the pool is dropped, and
+        made again on next use)."""
+        try:
+            return [item for f in futures for item in f.result()]
+        except Exception as exc:
+            self._worker_failed(exc)
+            return None
+
+    def _worker_failed(self, exc: BaseException) -> None:
+        self.made["failures"] += 1
+        log.warning("a cover worker failed (%s: %s); the poster makes the cover itself",
+                    type(exc).__name__, exc)  # fmt: skip
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        """Stop the worker processes (the cover they made ahead is dropped)."""
+        with self._stock_lock:
+            self._stocks.clear()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _collect(self, stock: _Stock, *, wait: bool) -> None:
+        """The workers' work for the stock kept (rows under its limit): all of it, waited
+        for, or (``wait`` false) what is done."""
+        pending = stock.pending
+        stock.pending = [(a, f) for a, f in pending if not (wait or f.done())]
+        for start, future in pending:
+            if not (wait or future.done()):
+                continue
+            try:
+                items = future.result()
+            except Exception as exc:  # the batch makes what is missing itself
+                self._worker_failed(exc)
+                continue
+            if start is None:
+                stock.registrations += items
+                continue
+            for i, item in enumerate(items, start=start):
+                if i < stock.limit:
+                    stock.rows[i] = item
+        stock.top = min(stock.top, stock.limit)
+
+    def _take_cover(
+        self, ctx: ElectionContext, election_id: str, start: int, rows: int, registrations: int
+    ) -> tuple[list[_Item], list[_Item]]:
+        """Cover rows ``start`` to ``start + rows - 1`` and ``registrations`` cover
+        registrations for a batch: from the stock made ahead, and the rest made now."""
+        with self._stock_lock:
+            stock = self._stocks.setdefault(election_id, _Stock())
+            self._collect(stock, wait=False)
+            wanted = range(start, start + rows)
+            if len(stock.registrations) < registrations or any(
+                i not in stock.rows for i in wanted
+            ):  # the workers' work for this batch is not all in yet
+                self._collect(stock, wait=True)
+            for i in [i for i in stock.rows if i < start]:
+                del stock.rows[i]  # posted by another process, or a stock from before
+            kept = [stock.rows.pop(i, None) for i in wanted]
+            regs = stock.registrations[:registrations]
+            del stock.registrations[:registrations]
+        out: list[_Item] = []
+        at = 0
+        while at < rows:  # the missing ones, by runs of consecutive indices
+            if kept[at] is not None:
+                out.append(kept[at])  # type: ignore[arg-type]
+                at += 1
+                continue
+            end = at
+            while end < rows and kept[end] is None:
+                end += 1
+            out += self._cover_rows(ctx, start + at, end - at)
+            at = end
+        regs += self._cover_registrations(ctx, registrations - len(regs))
+        return out, regs
+
+    def _make_ahead(
+        self, ctx: ElectionContext, election_id: str, after: int, rows: int, registrations: int
+    ) -> None:
+        """Start the workers on the next batch's whole cover (``rows`` and
+        ``registrations``, its schedule's numbers, whatever the queue holds), the rows
+        from cover index ``after`` (past the current batch's) or past those made ahead;
+        nothing without workers."""
+        pool = self._workers()
+        if pool is None:
+            return
+        with self._stock_lock:
+            stock = self._stocks.setdefault(election_id, _Stock())
+            # the next batch uses at most ``rows`` rows from at most ``after`` on and
+            # ``registrations`` registrations: what is kept beyond is dropped
+            stock.limit = after + rows
+            del stock.registrations[registrations:]
+            first = max(stock.top, after)
+            stock.top = first + rows
+            try:
+                for a, n in _chunks(first, rows, self.cover_workers):
+                    stock.pending.append((a, pool.submit(_worker_rows, ctx, a, n)))
+                    self.made["worker rows"] += n
+                for _, n in _chunks(0, registrations, self.cover_workers):
+                    stock.pending.append((None, pool.submit(_worker_registrations, ctx, n)))
+                    self.made["worker registrations"] += n
+            except Exception as exc:  # a broken pool: the next batch makes its own
+                self._worker_failed(exc)
+
+    def _give_back(self, election_id: str, cover: _Cover) -> None:
+        """The cover a committed batch left unused, kept for the next batch (only with
+        workers: without them each batch makes its whole cover itself and drops what it
+        does not use, as the work must not follow the queue)."""
+        if not self._uses_workers():
+            return
+        with self._stock_lock:
+            stock = self._stocks.setdefault(election_id, _Stock())
+            for i, item in enumerate(cover.unused_rows, start=cover.unused_from):
+                if i < stock.limit:
+                    stock.rows.setdefault(i, item)
+            stock.registrations = cover.unused_registrations + stock.registrations
 
     def _cover_for(
         self, ctx: ElectionContext, election_id: str, index: int, time_ms: int, *, closing: bool
@@ -282,14 +530,11 @@ class BatchPoster:
             parsed = self._parse(ctx, waiting_rows, waiting_regs, {})
             slots = (rows - len(waiting_rows), registrations - len(waiting_regs))
             steps = self._replacement_steps(conn, ctx, unfinished, index, *slots, closing=closing)
-        return _Cover(
-            start,
-            self._cover_rows(ctx, start, rows),
-            self._cover_registrations(ctx, registrations),
-            parsed,
-            _state(unfinished),
-            steps,
-        )
+        cover_rows, cover_regs = self._take_cover(ctx, election_id, start, rows, registrations)
+        if not closing:  # the next batch's cover, made while this one waits for its time
+            following = self._schedule(election_id).sizes(index + 1)
+            self._make_ahead(ctx, election_id, start + rows, *following)
+        return _Cover(start, cover_rows, cover_regs, parsed, _state(unfinished), steps)
 
     @staticmethod
     def _parse(
@@ -353,6 +598,7 @@ class BatchPoster:
                 now = max(due, int(row["last_time_ms"]))
                 seq = self._post(conn, ctx, board, index, now, int(row["next_seq"]), cover)
                 self.store.set_next_seq(conn, election_id, seq, now)
+            self._give_back(election_id, cover)
             # no tree head here: the heads are signed on their own cadence
             # (service/runtime.py), so that a head's time does not tell how long a
             # batch took to post
@@ -436,11 +682,15 @@ class BatchPoster:
         need_rows -= len(step_rows)
         need_regs -= len(step_regs)
         if cover is None or cover.start != start or len(cover.rows) < need_rows:
-            cover_rows = self._cover_rows(ctx, start, need_rows)
+            # another process posted (or the close's block): the stock's, or made now
+            cover_rows, cover_regs = self._take_cover(ctx, election_id, start, need_rows, 0)
         else:
             cover_rows = cover.rows[:need_rows]
+            cover.unused_rows, cover.unused_from = cover.rows[need_rows:], start + need_rows
         cover_regs = [] if cover is None else cover.registrations[:need_regs]
-        cover_regs += self._cover_registrations(ctx, need_regs - len(cover_regs))
+        if cover is not None:
+            cover.unused_registrations = cover.registrations[need_regs:]
+        cover_regs += self._take_cover(ctx, election_id, start, 0, need_regs - len(cover_regs))[1]
         items = _shuffled(real + steps + cover_rows + cover_regs, self.rng)
         self._hold_alphas(conn, election_id, board, items)
         batch = BatchEvent(index, now, rows_n, regs_n)
@@ -733,4 +983,8 @@ class BatchPoster:
             self.store.mark_posted(conn, election_id, posted)
             self.store.set_next_seq(conn, election_id, seq, now)
             self.store.set_phase(conn, election_id, "closed")
+        with self._stock_lock:  # the cover made ahead is not needed any more
+            stock = self._stocks.pop(election_id, None)
+        for _, future in stock.pending if stock is not None else ():
+            future.cancel()
         self.elections.publish_tree_head(election_id)
