@@ -23,7 +23,10 @@ next batch's whole cover (its schedule's numbers of rows and registrations, what
 the queue holds), the rows by ranges of cover indices after those batch ``j`` reserved.
 A row depends only on the election and its cover index, and the batches consume the
 indices in order, so the rows a batch leaves unused (the queue took their slots) are
-kept for the next one: every index is made once while the stock covers it.  What is
+kept for the next one.  The work stays the schedule's, not the queue's: with voters in
+the batches the workers make more than the board takes, and rows past the next batch's
+reach are dropped (their indices made again in their turn), as a batch's unused cover
+always was; no index is posted twice or skipped.  What is
 made ahead lives in this process's memory only (nothing of it is stored: a crash loses
 only cover, which the next poster makes again); a worker's failure makes the poster
 make the missing cover itself.  A seeded ``rng`` (tests) keeps everything in the
