@@ -303,6 +303,7 @@ class Services:
         self.revoting = RevotingDesk(self.elections, now_ms)
         #: the batches of elections with re-voting protection (service/board/batches.py)
         self.batches = BatchPoster(self.elections, cover_workers=config.cover_workers)
+        self.elections.poster = self.batches  # the close uses its cover and workers
         #: the trustees' objects of the close of such elections (service/board/close.py)
         self.close = CloseSteps(self.elections)
         self.csrf_key = bytes(server_key(self.store, CSRF_KEY_NAME))

@@ -423,14 +423,21 @@ def test_the_workers_make_the_next_batchs_cover_ahead_and_it_is_used_once(
         assert poster.made == {"rows": 0, "registrations": 0, "worker rows": (j + 2) * ROWS,
                                "worker registrations": (j + 2) * REGISTRATIONS,
                                "failures": 0}  # fmt: skip
+    # the close (the process's poster's) takes batch 3's cover made ahead for its block
+    # and drops the rest
+    clock.now = open_ms + 3 * INTERVAL_MS + 1
+    services.elections.close(election.id)
+    assert poster.made["rows"] == 0 and poster.made["registrations"] == 0
+    assert poster.made["worker rows"] == 4 * ROWS
+    assert election.id not in poster._stocks
     indices = _cover_indices(election, demo_ceremony)
-    assert [len(b) for b in indices] == [ROWS, ROWS - 1, ROWS]
-    assert sorted(i for b in indices for i in b) == list(range(3 * ROWS - 1))
+    assert [len(b) for b in indices] == [ROWS, ROWS - 1, ROWS, ROWS]
+    assert sorted(i for b in indices for i in b) == list(range(4 * ROWS - 1))
     # each batch's indices follow the last batch's (its own order is random)
-    assert [min(b) for b in indices] == [0, ROWS, 2 * ROWS - 1]
+    assert [min(b) for b in indices] == [0, ROWS, 2 * ROWS - 1, 3 * ROWS - 1]
     rules = _replay(election)
-    assert (rules.batches, rules.rows) == (3, 3 * ROWS)
-    assert rules.registrations == 3 * REGISTRATIONS
+    assert (rules.phase.value, rules.batches, rules.rows) == ("closed", 4, 4 * ROWS)
+    assert rules.registrations == 4 * REGISTRATIONS
 
 
 def test_a_cover_workers_crash_leaves_the_poster_posting(

@@ -318,6 +318,7 @@ class BatchPoster:
         self._pool: ProcessPoolExecutor | None = None
         self._stocks: dict[str, _Stock] = {}
         self._stock_lock = threading.Lock()
+        self._pool_lock = threading.Lock()
         #: what this poster made: rows and registrations in the posting thread, rows and
         #: registrations given to the workers (at once or ahead), and the workers' failures
         self.made = {"rows": 0, "registrations": 0, "worker rows": 0,
@@ -387,11 +388,12 @@ class BatchPoster:
         seeded ``rng`` (the workers draw the system's randomness)."""
         if not self._uses_workers():
             return None
-        if self._pool is None:
-            # a fork server: the workers are not forked from this threaded process
-            context = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(self.cover_workers, mp_context=context)
-        return self._pool
+        with self._pool_lock:
+            if self._pool is None:
+                # a fork server: the workers are not forked from this threaded process
+                context = multiprocessing.get_context("forkserver")
+                self._pool = ProcessPoolExecutor(self.cover_workers, mp_context=context)
+            return self._pool
 
     def _results(self, futures: Sequence[Future[list[_Item]]]) -> list[_Item] | None:
         """The futures' items in order, or None if any failed (the pool is dropped, and
@@ -406,7 +408,8 @@ class BatchPoster:
         self.made["failures"] += 1
         log.warning("a cover worker failed (%s: %s); the poster makes the cover itself",
                     type(exc).__name__, exc)  # fmt: skip
-        pool, self._pool = self._pool, None
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 
@@ -414,7 +417,8 @@ class BatchPoster:
         """Stop the worker processes (the cover they made ahead is dropped)."""
         with self._stock_lock:
             self._stocks.clear()
-        pool, self._pool = self._pool, None
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
