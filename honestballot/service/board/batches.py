@@ -522,9 +522,11 @@ class BatchPoster:
     ) -> _Cover:
         """What batch ``index`` needs, made before the lock: cover for the whole batch,
         whatever the queue holds (the work, and so when the batch appears, must not
-        follow the queue; what the batch does not use is dropped); the waiting objects it
-        would take, parsed; and the cover replacements' steps due.  Under the lock only
-        what changed in between is made again (:meth:`_post`)."""
+        follow the queue; what the batch does not use is dropped, or with workers kept
+        for the next batch), taken from what the workers made ahead and the rest made
+        now, and the next batch's set going; the waiting objects it would take, parsed;
+        and the cover replacements' steps due.  Under the lock only what changed in
+        between is made again (:meth:`_post`)."""
         rows, registrations = self._schedule(election_id).sizes(index)
         limit = None if closing else time_ms
         with self.store.connect() as conn:
