@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent import futures
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import pytest
@@ -440,12 +441,31 @@ def test_the_workers_make_the_next_batchs_cover_ahead_and_it_is_used_once(
     assert rules.registrations == 4 * REGISTRATIONS
 
 
+def _worker_made(poster: batches.BatchPoster) -> tuple[int, int]:
+    """The cover rows and registrations the poster has made so far, itself or by its
+    workers."""
+    made = poster.made
+    return (
+        made["rows"] + made["worker rows"],
+        made["registrations"] + made["worker registrations"],
+    )
+
+
+def _ahead_done(poster: batches.BatchPoster, election_id: str) -> list[batches._Pending]:
+    """The work the poster gave its workers ahead, once every piece has ended."""
+    pending = list(poster._stocks[election_id].pending)
+    futures.wait([p.future for p in pending], timeout=120)
+    assert all(p.future.done() for p in pending)
+    return pending
+
+
 def test_a_cover_workers_crash_leaves_the_poster_posting(
     election: RevotingElection, demo_ceremony: DemoCeremonies
 ) -> None:
-    """The worker processes killed while they make the next batch's cover: the poster
-    logs it, makes the batch's cover again (new workers, or itself), and posts the batch
-    whole, its cover indices following the last batch's."""
+    """A worker process dies while the workers make the next batch's cover (or just
+    after): the poster counts and logs it once for the pool, makes again exactly what
+    was lost (new workers), and posts the batch whole, its cover indices following the
+    last batch's."""
     services = election.web.services
     poster = services.batches
     poster.cover_workers = 2
@@ -454,16 +474,167 @@ def test_a_cover_workers_crash_leaves_the_poster_posting(
     assert poster.post_due(election.id) == 1
     pool = poster._pool  # the workers making batch 1's cover ahead
     assert pool is not None
-    for process in list(pool._processes.values()):  # type: ignore[attr-defined]
-        os.kill(process.pid, signal.SIGKILL)
+    rows_before, _ = _worker_made(poster)
+    killed = pool.submit(os._exit, 1)  # a worker dies
+    with pytest.raises(BrokenProcessPool):
+        killed.result(timeout=120)
+    pending = _ahead_done(poster, election.id)
+    lost = sum(p.count for p in pending if p.start is not None and p.future.exception())
+    broken = any(p.future.exception() for p in pending)
     clock.now = open_ms + 2 * INTERVAL_MS
     assert poster.post_due(election.id) == 1
-    assert poster.made["failures"] >= 1
-    made = poster.made["rows"] + poster.made["worker rows"]
-    assert made >= 2 * ROWS  # batch 1's rows made again after the crash
+    assert poster.made["failures"] == 1  # once for the pool, however many futures failed
+    assert poster._pool is not pool
+    # what the crash lost is made again, and batch 2's cover ahead by the new workers
+    # (if the crash came after the work ahead, the poster sees it only when it gives
+    # the workers batch 2's: that batch makes its own)
+    rows_after, _ = _worker_made(poster)
+    assert rows_after - rows_before == lost + (ROWS if broken else 0)
     indices = _cover_indices(election, demo_ceremony)
     assert [sorted(b) for b in indices] == [list(range(ROWS)), list(range(ROWS, 2 * ROWS))]
     assert _replay(election).registrations == 2 * REGISTRATIONS
+
+
+def test_a_pool_broken_while_idle_is_replaced(
+    election: RevotingElection, demo_ceremony: DemoCeremonies
+) -> None:
+    """A worker dies while the pool idles (the work ahead done): the next batch with
+    nothing made ahead (a restarted process, or one taking over) finds the pool broken
+    when it gives it the batch's cover, makes that cover itself, and starts new workers
+    for what follows."""
+    services = election.web.services
+    poster = services.batches
+    poster.cover_workers = 2
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    _ahead_done(poster, election.id)
+    pool = poster._pool
+    assert pool is not None
+    with pytest.raises(BrokenProcessPool):
+        pool.submit(os._exit, 1).result(timeout=120)
+    poster._stocks.clear()  # nothing made ahead for batch 1
+    before = dict(poster.made)
+    clock.now = open_ms + 2 * INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    assert poster.made["failures"] == before["failures"] + 1
+    assert poster._pool is not None and poster._pool is not pool
+    assert poster.made["rows"] == before["rows"] + ROWS  # made here: the pool was broken
+    # the registrations (and batch 2's cover ahead) by the new workers
+    assert poster.made["worker rows"] == before["worker rows"] + ROWS
+    assert poster.made["worker registrations"] == (
+        before["worker registrations"] + 2 * REGISTRATIONS
+    )
+    indices = _cover_indices(election, demo_ceremony)
+    assert [sorted(b) for b in indices] == [list(range(ROWS)), list(range(ROWS, 2 * ROWS))]
+
+
+def test_late_workers_count_as_failed_and_the_poster_makes_the_cover(
+    election: RevotingElection, demo_ceremony: DemoCeremonies
+) -> None:
+    """The workers' results are waited for only so long (here no time at all): late,
+    they count as a failure of their pool and the poster makes the cover itself, for a
+    batch's own cover and for the cover made ahead alike."""
+    services = election.web.services
+    poster = services.batches
+    poster.cover_workers = 2
+    poster.worker_start_s, poster.worker_s_an_item = 0.0, 0.0
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    # the rows late, then the registrations (a new pool), each made here
+    assert poster.made["failures"] == 2
+    assert (poster.made["rows"], poster.made["registrations"]) == (ROWS, REGISTRATIONS)
+    stock = poster._stocks[election.id]
+    late = [p for p in stock.pending if not p.future.done()]
+    clock.now = open_ms + 2 * INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    if late:  # the work ahead not in when batch 1 wanted it (a failure), then its
+        # rows and its registrations late again (two more pools): all made here
+        assert poster.made["failures"] == 5
+        made = (poster.made["rows"], poster.made["registrations"])
+        assert made == (2 * ROWS, 2 * REGISTRATIONS)
+    else:  # (unlikely: the pool started and made it all at once) nothing more made here
+        assert poster.made["failures"] == 2
+    indices = _cover_indices(election, demo_ceremony)
+    assert [sorted(b) for b in indices] == [list(range(ROWS)), list(range(ROWS, 2 * ROWS))]
+    assert _replay(election).registrations == 2 * REGISTRATIONS
+
+
+def test_the_process_with_the_cover_made_ahead_posts_each_batch(
+    election: RevotingElection, demo_ceremony: DemoCeremonies
+) -> None:
+    """Two processes' posters polling one election in turn: the one that made the
+    next batch's cover ahead posts it, the other waits for the takeover grace and
+    makes nothing, so that what is made is what is posted (and one batch ahead); once
+    the holder is gone the other takes over after the grace and holds the cover
+    from then on.  Every cover index goes on the board once, in order."""
+    services = election.web.services
+    a = services.batches
+    b = batches.BatchPoster(services.elections, cover_workers=2)
+    for poster in (a, b):
+        poster.cover_workers = 2
+        poster.post_delay_ms, poster.takeover_ms = 300, 150
+    clock, open_ms = _clock(election)
+
+    def due(j: int) -> int:
+        return open_ms + (j + 1) * INTERVAL_MS
+
+    try:
+        clock.now = due(0) + 1  # neither made batch 0's cover: both wait the grace
+        assert (b.post_due(election.id), a.post_due(election.id)) == (0, 0)
+        clock.now = due(0) + 150
+        assert a.post_due(election.id) == 1
+        for j in (1, 2, 3):
+            clock.now = due(j) + 1  # b polls first
+            assert b.post_due(election.id) == 0
+            assert a.post_due(election.id) == 1
+        assert _worker_made(b) == (0, 0)
+        # batches 0 to 3 and batch 4's ahead, nothing twice
+        assert _worker_made(a) == (5 * ROWS, 5 * REGISTRATIONS)
+        a.shutdown()  # a's process is gone (its cover made ahead with it)
+        clock.now = due(4) + 149
+        assert b.post_due(election.id) == 0
+        clock.now = due(4) + 150
+        assert b.post_due(election.id) == 1
+        clock.now = due(5) + 1  # b made batch 5's cover ahead; a (back, empty) waits
+        assert a.post_due(election.id) == 0
+        assert b.post_due(election.id) == 1
+        assert _worker_made(b) == (3 * ROWS, 3 * REGISTRATIONS)
+    finally:
+        b.shutdown()
+    indices = _cover_indices(election, demo_ceremony)
+    assert [sorted(x) for x in indices] == [list(range(j * ROWS, (j + 1) * ROWS)) for j in range(6)]
+
+
+def test_a_stock_is_dropped_once_the_election_is_closed_elsewhere(
+    election: RevotingElection,
+) -> None:
+    """Another process closes the election while this one holds the next batch's cover
+    made ahead: the next poll drops it and cancels its work, and nothing made ahead or
+    given back later keeps a stock for the election again."""
+    services = election.web.services
+    poster = services.batches
+    poster.cover_workers = 2
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    pending = poster._stocks[election.id].pending
+    assert pending
+    clock.now = open_ms + INTERVAL_MS + 1
+    batches.BatchPoster(services.elections).close(election.id)  # another process's
+    assert poster.post_due(election.id) == 0
+    assert election.id not in poster._stocks
+    assert all(p.future.done() for p in pending if not p.future.running())
+    made = dict(poster.made)
+    rng = SeededRandomness("given back")
+    cover = batches._Cover(0, [], [], unused_from=2 * ROWS)
+    cover.unused_rows = batches.make_cover_rows(election.ctx, 2 * ROWS, 1, rng)
+    cover.unused_registrations = batches.make_cover_registrations(election.ctx, 1, rng)
+    poster._make_ahead(election.ctx, election.id, 2, 2 * ROWS, ROWS, REGISTRATIONS)
+    poster._give_back(election.id, cover)  # a batch committed just before the close
+    assert election.id not in poster._stocks
+    assert poster.made == made
 
 
 def test_a_seeded_poster_makes_its_cover_itself(election: RevotingElection) -> None:
