@@ -469,14 +469,25 @@ def project(batches: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _workers_cpu_s(poster: BatchPoster) -> float:
-    """The CPU seconds the poster's worker processes have used (Linux's /proc)."""
-    if poster._pool is None:
-        return 0.0
-    total = 0
-    for process in list(poster._pool._processes.values()):  # type: ignore[attr-defined]
-        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+def _workers_cpu_s() -> float:
+    """The CPU seconds this process's descendants have used (Linux's /proc): the poster's
+    worker processes, and their fork server.  Read from the process tree, as Python
+    3.11 has no public way to list an executor's processes."""
+    procs: dict[int, tuple[int, int]] = {}  # pid -> (parent, CPU ticks)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        procs[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    mine, total, grew = {os.getpid()}, 0, True
+    while grew:
+        grew = False
+        for pid, (parent, ticks) in procs.items():
+            if parent in mine and pid not in mine:
+                mine.add(pid)
+                total += ticks
+                grew = True
     return total / os.sysconf("SC_CLK_TCK")
 
 
@@ -491,14 +502,14 @@ def part_workers(election: Election, workers: list[int], slots: int, rounds: int
         poster._cover_rows(ctx, start, max(1, n))  # warm-up: the workers start
         poster._cover_registrations(ctx, max(1, n))
         walls, cpus = [], []
-        workers_cpu = _workers_cpu_s(poster)
+        workers_cpu = _workers_cpu_s()
         for _ in range(rounds):
             t0, c0 = time.perf_counter(), time.process_time()
             made = poster._cover_rows(ctx, start, rows) + poster._cover_registrations(ctx, regs)
             walls.append(time.perf_counter() - t0)
             cpus.append(time.process_time() - c0)
             assert len(made) == slots
-        workers_cpu = _workers_cpu_s(poster) - workers_cpu
+        workers_cpu = _workers_cpu_s() - workers_cpu
         poster.shutdown()
         wall = statistics.median(walls)
         out[f"{n} workers"] = {

@@ -10,10 +10,12 @@ of time alone.
 
 :class:`BatchPoster` posts every batch that is due; each server process runs it in a
 background thread (service/runtime.py) and the election's lock makes one of them post
-each batch.  The close (:meth:`BatchPoster.close`) posts, in one transaction, the
-batches due by then, then as many further batches as the queue needs (the close's block:
-each of the schedule's sizes, before it is due, with the close's time), the audits of
-ballots version 2 in the order of their tracking hashes, and the ``close``.
+each batch: the one that made its cover ahead, while it is alive, as the others try only
+:data:`TAKEOVER_MS` past the batch's due time (:meth:`BatchPoster._may_post`). The close
+(:meth:`BatchPoster.close`) posts, in one transaction, the batches due by then, then as
+many further batches as the queue needs (the close's block: each of the schedule's
+sizes, before it is due, with the close's time), the audits of ballots version 2 in the
+order of their tracking hashes, and the ``close``.
 
 Cover is made before the lock where it can be (the rows' cover indices are read without
 the lock and checked under it), so that casts do not wait behind it.  With worker
