@@ -33,10 +33,19 @@ batch due:
    part per slot, and what each real item adds under the lock, for the scenario's real
    items (docs/coercion.md §10: 110,000 rows and 105,000 registrations).
 
+5. **the cover's throughput with worker processes** (``--workers 0,1,2``): a poster with
+   the system's randomness and that many ``cover_workers`` (0: its own thread, as a
+   seeded poster) makes ``--slots`` slots of cover (half rows by cover-index ranges,
+   half registrations, cut into one chunk a worker, as a batch's cover is made), after
+   one warm-up round that starts the workers; ``--slot-rounds`` rounds each: the wall
+   clock, the slots a second, the posting process's own CPU a slot (what it spends
+   handing the work out and taking the items back) and the workers' (from /proc).
+
 Run from the repository root::
 
     python benchmarks/bench_batches.py [--items 20] [--rounds 5] [--close-queue 100]
-        [--k0 20] [--database URL] [--json OUT]
+        [--k0 20] [--database URL] [--json OUT] [--workers 0,1,2] [--slots 200]
+        [--slot-rounds 3] [--only-workers]
 """
 
 from __future__ import annotations
@@ -62,6 +71,7 @@ from bench_ballot import count_group_operations
 from honestballot.cli.organiser_roll import Voter, build_roll_upload
 from honestballot.crypto.group import Point, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
+from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.protocol.ballot_v2 import encrypt_ballot_v2
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.letters import LetterSecret
@@ -459,6 +469,60 @@ def project(batches: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _workers_cpu_s() -> float:
+    """The CPU seconds this process's descendants have used (Linux's /proc): the poster's
+    worker processes, and their fork server.  Read from the process tree, as Python
+    3.11 has no public way to list an executor's processes."""
+    procs: dict[int, tuple[int, int]] = {}  # pid -> (parent, CPU ticks)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        procs[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    mine, total, grew = {os.getpid()}, 0, True
+    while grew:
+        grew = False
+        for pid, (parent, ticks) in procs.items():
+            if parent in mine and pid not in mine:
+                mine.add(pid)
+                total += ticks
+                grew = True
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def part_workers(election: Election, workers: list[int], slots: int, rounds: int) -> dict[str, Any]:
+    """Part 5: the cover's slots a second with ``workers`` worker processes."""
+    ctx = election.ctx
+    rows, regs = slots // 2, slots - slots // 2
+    out: dict[str, Any] = {"slots a round": slots, "cpu_count": os.cpu_count()}
+    start = 10**6  # cover indices nobody posts (these items are never posted)
+    for n in workers:
+        poster = BatchPoster(election.elections, SYSTEM_RANDOMNESS, cover_workers=n)
+        poster._cover_rows(ctx, start, max(1, n))  # warm-up: the workers start
+        poster._cover_registrations(ctx, max(1, n))
+        walls, cpus = [], []
+        workers_cpu = _workers_cpu_s()
+        for _ in range(rounds):
+            t0, c0 = time.perf_counter(), time.process_time()
+            made = poster._cover_rows(ctx, start, rows) + poster._cover_registrations(ctx, regs)
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+            assert len(made) == slots
+        workers_cpu = _workers_cpu_s() - workers_cpu
+        poster.shutdown()
+        wall = statistics.median(walls)
+        out[f"{n} workers"] = {
+            "wall s (median)": round(wall, 3),
+            "wall s (all)": [round(w, 3) for w in walls],
+            "slots a second": round(slots / wall, 1),
+            "poster's own CPU a slot, ms": round(statistics.median(cpus) / slots * 1e3, 3),
+            "workers' CPU a slot, ms": round(workers_cpu / (rounds * slots) * 1e3, 3),
+            "failures": poster.made["failures"],
+        }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=20, help="part 1: items timed")
@@ -467,7 +531,12 @@ def main() -> None:
     parser.add_argument("--k0", type=int, default=20, help="part 3: cover replacements")
     parser.add_argument("--database", default=None, help="a database URL (default SQLite)")
     parser.add_argument("--json", default=None)
+    parser.add_argument("--workers", default="0,1,2", help="part 5: worker counts")
+    parser.add_argument("--slots", type=int, default=200, help="part 5: slots a round")
+    parser.add_argument("--slot-rounds", type=int, default=3, help="part 5: rounds each")
+    parser.add_argument("--only-workers", action="store_true", help="part 5 alone")
     args = parser.parse_args()
+    workers = [int(w) for w in args.workers.split(",")]
     regs_close = max(1, 2 * args.close_queue // 5)
     out: dict[str, Any] = {"load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory() as tmp:
@@ -486,6 +555,15 @@ def main() -> None:
             store, "bench-batches-02", regs_close, Path(tmp), k0=args.k0, epsilon_milli=100_000
         )
         out["setup_s"] = round(time.perf_counter() - t0, 1)
+        if args.only_workers:
+            out["part 5: cover with workers"] = part_workers(
+                first, workers, args.slots, args.slot_rounds
+            )
+            out["load_after"] = os.getloadavg()
+            print(json.dumps(out, indent=1))
+            if args.json:
+                Path(args.json).write_text(json.dumps(out, indent=1) + "\n", "utf-8")
+            return
         meter = Meter()
         instrument([first, second], meter)
         out["part 1: one item"] = part_items(first, args.items)
@@ -496,6 +574,9 @@ def main() -> None:
         out["part 3: close, no cover replacements"] = part_close(first, meter, args.close_queue)
         out["part 3: close, cover replacements"] = part_close(second, meter, args.close_queue)
         store.close()
+        out["part 5: cover with workers"] = part_workers(
+            first, workers, args.slots, args.slot_rounds
+        )
     out["part 4: a day's projection"] = project(out["part 2: one batch"])
     out["load_after"] = os.getloadavg()
     print(json.dumps(out, indent=1))

@@ -447,6 +447,7 @@ def open_web_app(ceremony: DemoCeremony, tmp_path: Path, url: str) -> Iterator[W
         snapshot_dir=tmp_path / "snapshots",
         background=False,
         tree_head_interval_s=0.0,  # sign a head whenever a receipt check needs one
+        cover_workers=0,  # no worker processes: the tests that want them opt in
     )
     app = asgi(config)
     with TestClient(app, base_url="http://testserver") as client:

@@ -15,12 +15,12 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Final
 
 from honestballot.errors import InvalidInput, StorageUnavailable
 from honestballot.protocol.ballot import EncryptedBallot
@@ -33,7 +33,7 @@ from honestballot.service.board.appender import (
     AppenderClient,
     RemoteQueue,
 )
-from honestballot.service.board.batches import BatchPoster
+from honestballot.service.board.batches import BatchPoster, default_cover_workers
 from honestballot.service.board.board_views import BoardViews
 from honestballot.service.board.cast_queue import BatchQueue, Queue
 from honestballot.service.board.close import CloseSteps
@@ -159,6 +159,15 @@ REMOVED_TRUST_PROXY = (
 )
 
 
+_COVER_WORKERS_ENV: Final = "HONESTBALLOT_COVER_WORKERS"
+
+
+def _cover_workers(env: Mapping[str, str]) -> int:
+    """The cover's worker processes: ``HONESTBALLOT_COVER_WORKERS``, else one a core."""
+    value = env.get(_COVER_WORKERS_ENV, "")
+    return int(value) if value.strip() else default_cover_workers()
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     database_url: str = field(default_factory=default_database_url)
@@ -187,6 +196,10 @@ class ServerConfig:
     #: header, which the client chooses.  Empty: the pages show paths only.  Read from
     #: ``HONESTBALLOT_PUBLIC_URL`` unless given.
     public_url: str = field(default_factory=lambda: os.environ.get(_PUBLIC_URL_ENV, ""))
+    #: worker processes making re-voting protection's cover ahead of its batch
+    #: (service/board/batches.py; 0: the posting thread makes it): read from
+    #: ``HONESTBALLOT_COVER_WORKERS`` unless given, else one a core
+    cover_workers: int = field(default_factory=lambda: _cover_workers(os.environ))
     #: the appender process's socket (service/board/appender.py), set by ``serve`` for
     #: several workers on PostgreSQL; empty: this process appends its own casts
     appender: str = ""
@@ -219,6 +232,7 @@ class ServerConfig:
             secure_cookies=env.get("HONESTBALLOT_SECURE_COOKIES", "0") == "1",
             trusted_proxies=TrustedProxies.parse([env.get("HONESTBALLOT_TRUSTED_PROXIES", "")]),
             pool_size=int(env.get("HONESTBALLOT_POOL_SIZE", "40")),
+            cover_workers=_cover_workers(env),
             notice_round_s=float(env.get("HONESTBALLOT_NOTICE_ROUND", DEFAULT_ROUND_S)),
             notice_delay_min_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MIN", DEFAULT_DELAY_MIN_S)),
             notice_delay_max_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MAX", DEFAULT_DELAY_MAX_S)),
@@ -237,6 +251,7 @@ class ServerConfig:
             "HONESTBALLOT_SECURE_COOKIES": "1" if self.secure_cookies else "0",
             "HONESTBALLOT_TRUSTED_PROXIES": str(self.trusted_proxies),
             "HONESTBALLOT_POOL_SIZE": str(self.pool_size),
+            _COVER_WORKERS_ENV: str(self.cover_workers),
             "HONESTBALLOT_NOTICE_ROUND": str(self.notice_round_s),
             "HONESTBALLOT_NOTICE_DELAY_MIN": str(self.notice_delay_min_s),
             "HONESTBALLOT_NOTICE_DELAY_MAX": str(self.notice_delay_max_s),
@@ -287,7 +302,8 @@ class Services:
         #: re-voting protection's flow (registrations and ballots version 2)
         self.revoting = RevotingDesk(self.elections, now_ms)
         #: the batches of elections with re-voting protection (service/board/batches.py)
-        self.batches = BatchPoster(self.elections)
+        self.batches = BatchPoster(self.elections, cover_workers=config.cover_workers)
+        self.elections.poster = self.batches  # the close uses its cover and workers
         #: the trustees' objects of the close of such elections (service/board/close.py)
         self.close = CloseSteps(self.elections)
         self.csrf_key = bytes(server_key(self.store, CSRF_KEY_NAME))
@@ -359,4 +375,5 @@ class Services:
         self.snapshots.stop()
         for thread in self._threads:
             thread.join(10)
+        self.batches.shutdown()
         self.store.close()

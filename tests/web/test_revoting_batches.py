@@ -8,10 +8,13 @@ still waits, the audits, then ``close``; and the board the rules replay holds it
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent import futures
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import pytest
@@ -20,7 +23,7 @@ from sqlalchemy import select
 from honestballot.crypto.elgamal import decrypt_to_point
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.board import BoardRules
-from honestballot.protocol.cover import CoverReplacement
+from honestballot.protocol.cover import CoverReplacement, cover_tag_point
 from honestballot.record.codec import parse_json
 from honestballot.record.events import board_event, event_from_json
 from honestballot.record.revoting import (
@@ -365,3 +368,284 @@ def test_a_batch_is_appended_a_fixed_delay_after_it_is_due(election: RevotingEle
     assert time.monotonic() - start >= 0.4
     [batch] = [e for e in _events(election) if e["kind"] == "batch"]
     assert batch["time_ms"] == open_ms + INTERVAL_MS
+
+
+def _cover_indices(election: RevotingElection, demo_ceremony: DemoCeremonies) -> list[list[int]]:
+    """Each batch's cover rows' cover indices, in board order (the tag of a cover row
+    decrypts to its ``Q_i``, a voter's row to no ``Q_i``)."""
+    secret = election_secret(demo_ceremony(REVOTING_ELECTION))
+    base, store = election.ctx.base_hash, election.web.services.store
+    with store.connect() as conn:
+        _, cover_rows = store.batch_state(conn, election.id)
+    index_of = {cover_tag_point(base, i): i for i in range(cover_rows + ROWS)}
+    batches: list[list[int]] = []
+    for e in _events(election):
+        if e["kind"] == "batch":
+            batches.append([])
+        elif e["kind"] == "cast-row":
+            row = cast_row_from_json(e["body"]["row"])
+            tag = decrypt_to_point(secret, row.ballot.tag)
+            if tag in index_of:
+                batches[-1].append(index_of[tag])
+    return batches
+
+
+def _vote(election: RevotingElection, national_id: str) -> None:
+    voter = election.device(national_id, f"device of {national_id}")
+    seed, answer = voter.register()
+    assert answer.status_code == 201, answer.text
+    ballot, _, private = voter.ballot(seed)
+    assert voter.cast(ballot, private).status_code == 201
+
+
+def test_the_workers_make_the_next_batchs_cover_ahead_and_it_is_used_once(
+    election: RevotingElection, demo_ceremony: DemoCeremonies
+) -> None:
+    """With worker processes, the first batch's cover is made by them at once and each
+    next batch's whole cover while the batch before waits: a batch takes the rows made
+    ahead and those its predecessor left unused (a voter took their slot), so that
+    nothing is made in the posting thread and every cover index goes on the board once,
+    in order, none skipped."""
+    services = election.web.services
+    poster = services.batches
+    poster.cover_workers = 2
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    # batch 0's own cover, made by the workers at once, and batch 1's, under way
+    assert poster.made == {"rows": 0, "registrations": 0, "worker rows": 2 * ROWS,
+                           "worker registrations": 2 * REGISTRATIONS, "failures": 0}  # fmt: skip
+    _vote(election, ROLL[0])  # batch 1 holds a voter's row and registration
+    for j in (1, 2):
+        clock.now = open_ms + (j + 1) * INTERVAL_MS
+        assert poster.post_due(election.id) == 1
+        # batch j took what was made ahead, nothing more; batch j + 1's whole size is
+        # under way (whatever the queue holds)
+        assert poster.made == {"rows": 0, "registrations": 0, "worker rows": (j + 2) * ROWS,
+                               "worker registrations": (j + 2) * REGISTRATIONS,
+                               "failures": 0}  # fmt: skip
+    # the close (the process's poster's) takes batch 3's cover made ahead for its block
+    # and drops the rest
+    clock.now = open_ms + 3 * INTERVAL_MS + 1
+    services.elections.close(election.id)
+    assert poster.made["rows"] == 0 and poster.made["registrations"] == 0
+    assert poster.made["worker rows"] == 4 * ROWS
+    assert election.id not in poster._stocks
+    indices = _cover_indices(election, demo_ceremony)
+    assert [len(b) for b in indices] == [ROWS, ROWS - 1, ROWS, ROWS]
+    assert sorted(i for b in indices for i in b) == list(range(4 * ROWS - 1))
+    # each batch's indices follow the last batch's (its own order is random)
+    assert [min(b) for b in indices] == [0, ROWS, 2 * ROWS - 1, 3 * ROWS - 1]
+    rules = _replay(election)
+    assert (rules.phase.value, rules.batches, rules.rows) == ("closed", 4, 4 * ROWS)
+    assert rules.registrations == 4 * REGISTRATIONS
+
+
+def _worker_made(poster: batches.BatchPoster) -> tuple[int, int]:
+    """The cover rows and registrations the poster has made so far, itself or by its
+    workers."""
+    made = poster.made
+    return (
+        made["rows"] + made["worker rows"],
+        made["registrations"] + made["worker registrations"],
+    )
+
+
+def _ahead_done(poster: batches.BatchPoster, election_id: str) -> list[batches._Pending]:
+    """The work the poster gave its workers ahead, once every piece has ended."""
+    pending = list(poster._stocks[election_id].pending)
+    futures.wait([p.future for p in pending], timeout=120)
+    assert all(p.future.done() for p in pending)
+    return pending
+
+
+def test_a_cover_workers_crash_leaves_the_poster_posting(
+    election: RevotingElection, demo_ceremony: DemoCeremonies
+) -> None:
+    """A worker process dies while the workers make the next batch's cover (or just
+    after): the poster counts and logs it once for the pool, makes again exactly what
+    was lost (new workers), and posts the batch whole, its cover indices following the
+    last batch's."""
+    services = election.web.services
+    poster = services.batches
+    poster.cover_workers = 2
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    pool = poster._pool  # the workers making batch 1's cover ahead
+    assert pool is not None
+    rows_before, _ = _worker_made(poster)
+    killed = pool.submit(os._exit, 1)  # a worker dies
+    with pytest.raises(BrokenProcessPool):
+        killed.result(timeout=120)
+    pending = _ahead_done(poster, election.id)
+    lost = sum(p.count for p in pending if p.start is not None and p.future.exception())
+    broken = any(p.future.exception() for p in pending)
+    clock.now = open_ms + 2 * INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    assert poster.made["failures"] == 1  # once for the pool, however many futures failed
+    assert poster._pool is not pool
+    # what the crash lost is made again, and batch 2's cover ahead by the new workers
+    # (if the crash came after the work ahead, the poster sees it only when it gives
+    # the workers batch 2's: that batch makes its own)
+    rows_after, _ = _worker_made(poster)
+    assert rows_after - rows_before == lost + (ROWS if broken else 0)
+    indices = _cover_indices(election, demo_ceremony)
+    assert [sorted(b) for b in indices] == [list(range(ROWS)), list(range(ROWS, 2 * ROWS))]
+    assert _replay(election).registrations == 2 * REGISTRATIONS
+
+
+def test_a_pool_broken_while_idle_is_replaced(
+    election: RevotingElection, demo_ceremony: DemoCeremonies
+) -> None:
+    """A worker dies while the pool idles (the work ahead done): the next batch with
+    nothing made ahead (a restarted process, or one taking over) finds the pool broken
+    when it gives it the batch's cover, makes that cover itself, and starts new workers
+    for what follows."""
+    services = election.web.services
+    poster = services.batches
+    poster.cover_workers = 2
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    _ahead_done(poster, election.id)
+    pool = poster._pool
+    assert pool is not None
+    with pytest.raises(BrokenProcessPool):
+        pool.submit(os._exit, 1).result(timeout=120)
+    poster._stocks.clear()  # nothing made ahead for batch 1
+    before = dict(poster.made)
+    clock.now = open_ms + 2 * INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    assert poster.made["failures"] == before["failures"] + 1
+    assert poster._pool is not None and poster._pool is not pool
+    assert poster.made["rows"] == before["rows"] + ROWS  # made here: the pool was broken
+    # the registrations (and batch 2's cover ahead) by the new workers
+    assert poster.made["worker rows"] == before["worker rows"] + ROWS
+    assert poster.made["worker registrations"] == (
+        before["worker registrations"] + 2 * REGISTRATIONS
+    )
+    indices = _cover_indices(election, demo_ceremony)
+    assert [sorted(b) for b in indices] == [list(range(ROWS)), list(range(ROWS, 2 * ROWS))]
+
+
+def test_late_workers_count_as_failed_and_the_poster_makes_the_cover(
+    election: RevotingElection, demo_ceremony: DemoCeremonies
+) -> None:
+    """The workers' results are waited for only so long (here no time at all): late,
+    they count as a failure of their pool and the poster makes the cover itself, for a
+    batch's own cover and for the cover made ahead alike."""
+    services = election.web.services
+    poster = services.batches
+    poster.cover_workers = 2
+    poster.worker_start_s, poster.worker_s_an_item = 0.0, 0.0
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    # the rows late, then the registrations (a new pool), each made here
+    assert poster.made["failures"] == 2
+    assert (poster.made["rows"], poster.made["registrations"]) == (ROWS, REGISTRATIONS)
+    stock = poster._stocks[election.id]
+    late = [p for p in stock.pending if not p.future.done()]
+    clock.now = open_ms + 2 * INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    if late:  # the work ahead not in when batch 1 wanted it (a failure), then its
+        # rows and its registrations late again (two more pools): all made here
+        assert poster.made["failures"] == 5
+        made = (poster.made["rows"], poster.made["registrations"])
+        assert made == (2 * ROWS, 2 * REGISTRATIONS)
+    else:  # (unlikely: the pool started and made it all at once) nothing more made here
+        assert poster.made["failures"] == 2
+    indices = _cover_indices(election, demo_ceremony)
+    assert [sorted(b) for b in indices] == [list(range(ROWS)), list(range(ROWS, 2 * ROWS))]
+    assert _replay(election).registrations == 2 * REGISTRATIONS
+
+
+def test_the_process_with_the_cover_made_ahead_posts_each_batch(
+    election: RevotingElection, demo_ceremony: DemoCeremonies
+) -> None:
+    """Two processes' posters polling one election in turn: the one that made the
+    next batch's cover ahead posts it, the other waits for the takeover grace and
+    makes nothing, so that what is made is what is posted (and one batch ahead); once
+    the holder is gone the other takes over after the grace and holds the cover
+    from then on.  Every cover index goes on the board once, in order."""
+    services = election.web.services
+    a = services.batches
+    b = batches.BatchPoster(services.elections, cover_workers=2)
+    for poster in (a, b):
+        poster.cover_workers = 2
+        poster.post_delay_ms, poster.takeover_ms = 300, 150
+    clock, open_ms = _clock(election)
+
+    def due(j: int) -> int:
+        return open_ms + (j + 1) * INTERVAL_MS
+
+    try:
+        clock.now = due(0) + 1  # neither made batch 0's cover: both wait the grace
+        assert (b.post_due(election.id), a.post_due(election.id)) == (0, 0)
+        clock.now = due(0) + 150
+        assert a.post_due(election.id) == 1
+        for j in (1, 2, 3):
+            clock.now = due(j) + 1  # b polls first
+            assert b.post_due(election.id) == 0
+            assert a.post_due(election.id) == 1
+        assert _worker_made(b) == (0, 0)
+        # batches 0 to 3 and batch 4's ahead, nothing twice
+        assert _worker_made(a) == (5 * ROWS, 5 * REGISTRATIONS)
+        a.shutdown()  # a's process is gone (its cover made ahead with it)
+        clock.now = due(4) + 149
+        assert b.post_due(election.id) == 0
+        clock.now = due(4) + 150
+        assert b.post_due(election.id) == 1
+        clock.now = due(5) + 1  # b made batch 5's cover ahead; a (back, empty) waits
+        assert a.post_due(election.id) == 0
+        assert b.post_due(election.id) == 1
+        assert _worker_made(b) == (3 * ROWS, 3 * REGISTRATIONS)
+    finally:
+        b.shutdown()
+    indices = _cover_indices(election, demo_ceremony)
+    assert [sorted(x) for x in indices] == [list(range(j * ROWS, (j + 1) * ROWS)) for j in range(6)]
+
+
+def test_a_stock_is_dropped_once_the_election_is_closed_elsewhere(
+    election: RevotingElection,
+) -> None:
+    """Another process closes the election while this one holds the next batch's cover
+    made ahead: the next poll drops it and cancels its work, and nothing made ahead or
+    given back later keeps a stock for the election again."""
+    services = election.web.services
+    poster = services.batches
+    poster.cover_workers = 2
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    pending = poster._stocks[election.id].pending
+    assert pending
+    clock.now = open_ms + INTERVAL_MS + 1
+    batches.BatchPoster(services.elections).close(election.id)  # another process's
+    assert poster.post_due(election.id) == 0
+    assert election.id not in poster._stocks
+    assert all(p.future.done() for p in pending if not p.future.running())
+    made = dict(poster.made)
+    rng = SeededRandomness("given back")
+    cover = batches._Cover(0, [], [], unused_from=2 * ROWS)
+    cover.unused_rows = batches.make_cover_rows(election.ctx, 2 * ROWS, 1, rng)
+    cover.unused_registrations = batches.make_cover_registrations(election.ctx, 1, rng)
+    poster._make_ahead(election.ctx, election.id, 2, 2 * ROWS, ROWS, REGISTRATIONS)
+    poster._give_back(election.id, cover)  # a batch committed just before the close
+    assert election.id not in poster._stocks
+    assert poster.made == made
+
+
+def test_a_seeded_poster_makes_its_cover_itself(election: RevotingElection) -> None:
+    """Worker processes draw the system's randomness: a poster given a seeded ``rng``
+    (tests, known-answer runs) starts none and makes every batch's cover in its thread."""
+    services = election.web.services
+    poster = batches.BatchPoster(
+        services.elections, SeededRandomness("a seeded poster"), cover_workers=2
+    )
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    assert poster.post_due(election.id) == 1
+    assert poster._pool is None
+    assert poster.made["rows"] == ROWS and poster.made["worker rows"] == 0

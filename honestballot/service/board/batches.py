@@ -10,27 +10,47 @@ of time alone.
 
 :class:`BatchPoster` posts every batch that is due; each server process runs it in a
 background thread (service/runtime.py) and the election's lock makes one of them post
-each batch.  The close (:meth:`BatchPoster.close`) posts, in one transaction, the
-batches due by then, then as many further batches as the queue needs (the close's block:
-each of the schedule's sizes, before it is due, with the close's time), the audits of
-ballots version 2 in the order of their tracking hashes, and the ``close``.
+each batch: the one that made its cover ahead, while it is alive, as the others try only
+:data:`TAKEOVER_MS` past the batch's due time (:meth:`BatchPoster._may_post`). The close
+(:meth:`BatchPoster.close`) posts, in one transaction, the batches due by then, then as
+many further batches as the queue needs (the close's block: each of the schedule's
+sizes, before it is due, with the close's time), the audits of ballots version 2 in the
+order of their tracking hashes, and the ``close``.
 
 Cover is made before the lock where it can be (the rows' cover indices are read without
-the lock and checked under it), so that casts do not wait behind it.
+the lock and checked under it), so that casts do not wait behind it.  With worker
+processes (``cover_workers``, by default one a core) it is made **ahead of its batch**
+and **in several processes**: while batch ``j`` waits for its time, the workers make the
+next batch's whole cover (its schedule's numbers of rows and registrations, whatever
+the queue holds), the rows by ranges of cover indices after those batch ``j`` reserved.
+A row depends only on the election and its cover index, and the batches consume the
+indices in order, so the rows a batch leaves unused (the queue took their slots) are
+kept for the next one.  The work stays the schedule's, not the queue's: with voters in
+the batches the workers make more than the board takes, and rows past the next batch's
+reach are dropped (their indices made again in their turn), as a batch's unused cover
+always was; no index is posted twice or skipped.  What is
+made ahead lives in this process's memory only (nothing of it is stored: a crash loses
+only cover, which the next poster makes again); a worker's failure makes the poster
+make the missing cover itself.  A seeded ``rng`` (tests) keeps everything in the
+posting thread, as without workers, so that seeded runs stay reproducible.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
 from honestballot.crypto.group import Point
 from honestballot.crypto.merkle import leaf_hash
 from honestballot.crypto.randomness import Randomness, random_below, random_permutation
+from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot_v2 import (
     CAP,
@@ -103,6 +123,17 @@ MAX_BACKOFF_S: Final = 300.0
 #: ready: about three times what the largest batch's cover costs on one core (1.7 s at
 #: 250 rows and 200 registrations, docs/performance.md)
 POST_DELAY_MS: Final = 5000
+#: with several server processes, one that did not make a batch's cover ahead (another
+#: process posted the batch before) tries to post it only this long after its due time
+#: (at most the post delay), so that the process holding the cover made ahead posts it
+#: whenever it is alive: more than :data:`POLL_S` (it polls that often), and short of the
+#: post delay by more than the largest batch's cover on one core (1.7 s)
+TAKEOVER_MS: Final = 2000
+#: the workers' work counts as failed (made in the poster) if it takes longer than this
+#: plus :data:`WORKER_S_AN_ITEM` an item: the pool's start (a fork server, the package
+#: imported) and five times the 3.8 ms an item of the largest demo batch on one core
+WORKER_START_S: Final = 10.0
+WORKER_S_AN_ITEM: Final = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +211,92 @@ def _new_row(ctx: ElectionContext, row: CastRow, **kw: Any) -> _Item:
     return _row_of(ctx, row, text, recorded=ballot_alphas(row.ballot), **kw)
 
 
+def make_cover_rows(ctx: ElectionContext, start: int, count: int, rng: Randomness) -> list[_Item]:
+    """The cover rows with cover indices ``start`` to ``start + count - 1``, as items."""
+    return [_new_row(ctx, make_cover_row(ctx, i, rng)) for i in range(start, start + count)]
+
+
+def make_cover_registrations(ctx: ElectionContext, count: int, rng: Randomness) -> list[_Item]:
+    """``count`` cover registrations, each for a fresh cover voter, as items."""
+    base, key = ctx.base_hash, ctx.public_key
+    items = []
+    for _ in range(count):
+        voter = draw_cover_voter(rng)
+        commitment = make_commitment(base, key, voter.none_point(base), rng)
+        seed = generate_seed(rng, base)
+        reg = make_cover_registration(base, key, commitment, voter, seed, rng)
+        items.append(_new_registration(ctx, reg))
+    return items
+
+
+def _worker_rows(ctx: ElectionContext, start: int, count: int) -> list[_Item]:
+    """In a worker process: cover rows with the operating system's randomness."""
+    return make_cover_rows(ctx, start, count, SYSTEM_RANDOMNESS)
+
+
+def _worker_registrations(ctx: ElectionContext, count: int) -> list[_Item]:
+    """In a worker process: cover registrations with the operating system's randomness."""
+    return make_cover_registrations(ctx, count, SYSTEM_RANDOMNESS)
+
+
+def _start_method() -> str:
+    """The workers' start method: a fork server, so that they are not forked from this
+    threaded process; where there is none, spawn."""
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def default_cover_workers() -> int:
+    """The cover's worker processes by default: one a core."""
+    return os.cpu_count() or 1
+
+
+def _chunks(start: int, count: int, parts: int) -> list[tuple[int, int]]:
+    """``[start, start + count)`` cut into at most ``parts`` ranges (start, count) of
+    nearly equal length."""
+    parts = max(1, min(parts, count))
+    size, extra = divmod(count, parts)
+    out, at = [], start
+    for k in range(parts):
+        n = size + (1 if k < extra else 0)
+        if n:
+            out.append((at, n))
+        at += n
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """Work given to the workers ahead: ``count`` rows from cover index ``start`` (None:
+    registrations), its future, and the pool it runs in."""
+
+    start: int | None
+    count: int
+    future: Future[list[_Item]]
+    pool: ProcessPoolExecutor
+
+
+@dataclass
+class _Stock:
+    """One election's cover made and not posted, in this process: rows by cover index,
+    registrations, and the workers' unfinished work for the next batch."""
+
+    rows: dict[int, _Item] = field(default_factory=dict)
+    registrations: list[_Item] = field(default_factory=list)
+    #: one past the highest cover index made (or being made) ahead
+    top: int = 0
+    #: rows at or above this index are not kept (more than the next batch can use)
+    limit: int = 0
+    pending: list[_Pending] = field(default_factory=list)
+    #: the batch the cover is made ahead for (-1: none yet)
+    batch: int = -1
+
+
+def _cancel(stock: _Stock) -> None:
+    """The stock's work not started yet, cancelled."""
+    for p in stock.pending:
+        p.future.cancel()
+
+
 def _state(unfinished: Sequence[Mapping[str, Any]]) -> tuple[tuple[int, bool, int], ...]:
     """The cover replacements' progress steps are made for: (id, first posted, ballots
     posted) of each unfinished one."""
@@ -212,21 +329,51 @@ class _Cover:
     parsed: dict[int, _Item] = field(default_factory=dict)
     state: tuple[tuple[int, bool, int], ...] = ()
     steps: list[_Item] = field(default_factory=list)
+    #: the rows (from ``start`` on) and registrations the batch left unused, set by
+    #: :meth:`BatchPoster._post`: the stock takes them back once the batch commits
+    unused_rows: list[_Item] = field(default_factory=list)
+    unused_from: int = 0
+    unused_registrations: list[_Item] = field(default_factory=list)
 
 
 class BatchPoster:
     """Posts the batches of elections with re-voting protection."""
 
-    def __init__(self, elections: ElectionService, rng: Randomness | None = None) -> None:
+    def __init__(
+        self,
+        elections: ElectionService,
+        rng: Randomness | None = None,
+        *,
+        cover_workers: int = 0,
+    ) -> None:
         self.elections = elections
         self.store = elections.store
         #: the service's randomness (cover, the order of a batch); never kept
         self.rng = rng if rng is not None else elections.rng
+        #: worker processes making cover ahead of its batch (0: the posting thread makes
+        #: each batch's cover right before it); only with the system's randomness
+        self.cover_workers = cover_workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._stocks: dict[str, _Stock] = {}
+        #: elections seen not open any more: no stock is kept for them
+        self._ended: set[str] = set()
+        self._stock_lock = threading.Lock()
+        self._pool_lock = threading.Lock()
+        #: what this poster made: rows and registrations in the posting thread, rows and
+        #: registrations given to the workers (at once or ahead), and the workers' failures
+        self.made = {"rows": 0, "registrations": 0, "worker rows": 0,
+                     "worker registrations": 0, "failures": 0}  # fmt: skip
         self._open_ms: dict[str, int] = {}
         #: election -> (failures in a row, when to try again)
         self._failures: dict[str, tuple[int, int]] = {}
         #: how long after its due time a batch is appended (its work is done before)
         self.post_delay_ms = POST_DELAY_MS
+        #: how long after its due time a process without the batch's cover made ahead
+        #: may post it (capped at the post delay)
+        self.takeover_ms = TAKEOVER_MS
+        #: the workers' time limits (:meth:`_timeout_s`)
+        self.worker_start_s = WORKER_START_S
+        self.worker_s_an_item = WORKER_S_AN_ITEM
 
     def _schedule(self, election_id: str) -> Schedule:
         schedule = self.elections.board_keys(election_id).schedule
@@ -247,29 +394,261 @@ class BatchPoster:
     # -- cover ---------------------------------------------------------------------------
 
     def _cover_rows(self, ctx: ElectionContext, start: int, count: int) -> list[_Item]:
-        return [
-            _new_row(ctx, make_cover_row(ctx, i, self.rng)) for i in range(start, start + count)
-        ]
+        """Cover rows ``start`` to ``start + count - 1``, made now: by the workers where
+        there are any, else (or if they fail) in this thread."""
+        if count <= 0:
+            return []
+        pool = self._workers()
+        if pool is not None:
+            parts = _chunks(start, count, self.cover_workers)
+            made = self._run(pool, [(_worker_rows, (ctx, a, n)) for a, n in parts], count)
+            if made is not None:
+                self.made["worker rows"] += count
+                return made
+        self.made["rows"] += count
+        return make_cover_rows(ctx, start, count, self.rng)
 
     def _cover_registrations(self, ctx: ElectionContext, count: int) -> list[_Item]:
-        base, key = ctx.base_hash, ctx.public_key
-        items = []
-        for _ in range(count):
-            voter = draw_cover_voter(self.rng)
-            commitment = make_commitment(base, key, voter.none_point(base), self.rng)
-            seed = generate_seed(self.rng, base)
-            reg = make_cover_registration(base, key, commitment, voter, seed, self.rng)
-            items.append(_new_registration(ctx, reg))
-        return items
+        """``count`` cover registrations made now (as :meth:`_cover_rows`)."""
+        if count <= 0:
+            return []
+        pool = self._workers()
+        if pool is not None:
+            parts = _chunks(0, count, self.cover_workers)
+            made = self._run(pool, [(_worker_registrations, (ctx, n)) for _, n in parts], count)
+            if made is not None:
+                self.made["worker registrations"] += count
+                return made
+        self.made["registrations"] += count
+        return make_cover_registrations(ctx, count, self.rng)
+
+    # -- the workers and the cover made ahead ------------------------------------------------
+
+    def _uses_workers(self) -> bool:
+        return self.cover_workers > 0 and self.rng is SYSTEM_RANDOMNESS
+
+    def _workers(self) -> ProcessPoolExecutor | None:
+        """The worker processes (started on first use), or None: none configured, or a
+        seeded ``rng`` (the workers draw the system's randomness)."""
+        if not self._uses_workers():
+            return None
+        with self._pool_lock:
+            if self._pool is None:
+                context = multiprocessing.get_context(_start_method())
+                self._pool = ProcessPoolExecutor(self.cover_workers, mp_context=context)
+            return self._pool
+
+    def _timeout_s(self, items: int) -> float:
+        """How long the workers' work on ``items`` items may take before it counts as a
+        failure: many times what it takes (:data:`WORKER_START_S`,
+        :data:`WORKER_S_AN_ITEM`)."""
+        return self.worker_start_s + self.worker_s_an_item * items
+
+    def _run(
+        self, pool: ProcessPoolExecutor, calls: Sequence[tuple[Any, tuple[Any, ...]]], items: int
+    ) -> list[_Item] | None:
+        """The calls' items, made by the workers, in order; or None if the pool is broken,
+        a worker fails, or they take longer than :meth:`_timeout_s` (the pool is then
+        dropped, and made again on next use)."""
+        try:
+            futures = [pool.submit(fn, *args) for fn, args in calls]
+            _, late = wait(futures, timeout=self._timeout_s(items))
+            if late:
+                raise TimeoutError(f"the workers took over {self._timeout_s(items):.1f} s")
+            return [item for f in futures for item in f.result()]
+        except Exception as exc:
+            self._worker_failed(pool, exc)
+            return None
+
+    def _worker_failed(self, pool: ProcessPoolExecutor, exc: BaseException) -> None:
+        """``pool`` failed (a worker died or hung, or the pool is broken): it is dropped,
+        its queued work cancelled, and the next use starts another.  Counted and logged
+        once a pool, however many of its futures fail."""
+        with self._pool_lock:
+            if self._pool is not pool:
+                return  # already dropped: counted when its first failure was seen
+            self._pool = None
+        self.made["failures"] += 1
+        log.warning("a cover worker failed (%s: %s); the poster makes the cover itself",
+                    type(exc).__name__, exc)  # fmt: skip
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        """Stop the worker processes (the cover they made ahead is dropped)."""
+        with self._stock_lock:
+            stocks = list(self._stocks.values())
+            self._stocks.clear()
+        for stock in stocks:
+            _cancel(stock)
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _stock(self, election_id: str) -> _Stock:
+        """The election's stock (under ``_stock_lock``): a new one kept, unless the
+        election is known not to be open any more (then one that is not kept)."""
+        if election_id in self._ended:
+            return _Stock()
+        return self._stocks.setdefault(election_id, _Stock())
+
+    def _drop_stock(self, election_id: str) -> None:
+        """The election is not open (closed here or by another process): its stock is
+        dropped, its workers' work cancelled, and no stock is kept for it again."""
+        with self._stock_lock:
+            self._ended.add(election_id)
+            stock = self._stocks.pop(election_id, None)
+        if stock is not None:
+            _cancel(stock)
+
+    def _holds_stock(self, election_id: str, index: int) -> bool:
+        """Whether this process made batch ``index``'s cover ahead (it posted the batch
+        before): a stock for an earlier batch (another process posted since) is dropped."""
+        with self._stock_lock:
+            stock = self._stocks.get(election_id)
+            if stock is None or stock.batch == index:
+                return stock is not None
+            if stock.batch > index:  # cannot be: posted batches are not taken back
+                return False
+            del self._stocks[election_id]
+        _cancel(stock)
+        return False
+
+    def _collect(self, stock: _Stock, wanted: range | None = None, registrations: int = 0) -> None:
+        """The workers' finished work put into the stock (rows under its limit); with
+        ``wanted``, first waited for (up to :meth:`_timeout_s`) the work on those cover
+        indices and on registrations until the stock has ``registrations``.  A failure
+        or a timeout drops the pool and its work: the batch makes what is missing."""
+        if wanted is not None:
+            needed, regs = [], len(stock.registrations)
+            for p in stock.pending:
+                if p.start is None:
+                    if regs < registrations:
+                        needed.append(p)
+                        regs += p.count
+                elif p.start < wanted.stop and wanted.start < p.start + p.count:
+                    needed.append(p)
+            items = sum(p.count for p in needed)
+            _, late = wait([p.future for p in needed], timeout=self._timeout_s(items))
+            for p in needed:
+                if p.future in late:
+                    self._worker_failed(p.pool, TimeoutError("the cover made ahead is late"))
+        pending, stock.pending = stock.pending, []
+        for p in pending:
+            if p.pool is not self._pool and not p.future.done():
+                p.future.cancel()  # a dropped pool's: made again where needed
+                continue
+            if not p.future.done():
+                stock.pending.append(p)
+                continue
+            try:
+                items_made = p.future.result()
+            except Exception as exc:  # the batch makes what is missing itself
+                self._worker_failed(p.pool, exc)
+                continue
+            if p.start is None:
+                stock.registrations += items_made
+                continue
+            for i, item in enumerate(items_made, start=p.start):
+                if i < stock.limit:
+                    stock.rows[i] = item
+        stock.top = min(stock.top, stock.limit)
+
+    def _take_cover(
+        self, ctx: ElectionContext, election_id: str, start: int, rows: int, registrations: int
+    ) -> tuple[list[_Item], list[_Item]]:
+        """Cover rows ``start`` to ``start + rows - 1`` and ``registrations`` cover
+        registrations for a batch: from the stock made ahead, and the rest made now."""
+        with self._stock_lock:
+            stock = self._stock(election_id)
+            self._collect(stock)
+            wanted = range(start, start + rows)
+            if len(stock.registrations) < registrations or any(
+                i not in stock.rows for i in wanted
+            ):  # the workers' work for this batch is not all in yet
+                self._collect(stock, wanted, registrations)
+            for i in [i for i in stock.rows if i < start]:
+                del stock.rows[i]  # posted by another process, or a stock from before
+            kept = [stock.rows.pop(i, None) for i in wanted]
+            regs = stock.registrations[:registrations]
+            del stock.registrations[:registrations]
+        out: list[_Item] = []
+        at = 0
+        while at < rows:  # the missing ones, by runs of consecutive indices
+            if kept[at] is not None:
+                out.append(kept[at])  # type: ignore[arg-type]
+                at += 1
+                continue
+            end = at
+            while end < rows and kept[end] is None:
+                end += 1
+            out += self._cover_rows(ctx, start + at, end - at)
+            at = end
+        regs += self._cover_registrations(ctx, registrations - len(regs))
+        return out, regs
+
+    def _make_ahead(
+        self,
+        ctx: ElectionContext,
+        election_id: str,
+        index: int,
+        after: int,
+        rows: int,
+        registrations: int,
+    ) -> None:
+        """Start the workers on batch ``index``'s whole cover (``rows`` and
+        ``registrations``, its schedule's numbers, whatever the queue holds), the rows
+        from cover index ``after`` (past the current batch's) or past those made ahead;
+        nothing without workers, or once the election is known not to be open."""
+        pool = self._workers()
+        if pool is None:
+            return
+        with self._stock_lock:
+            if election_id in self._ended:
+                return
+            stock = self._stock(election_id)
+            stock.batch = index
+            # the next batch uses at most ``rows`` rows from at most ``after`` on and
+            # ``registrations`` registrations: what is kept beyond is dropped
+            stock.limit = after + rows
+            del stock.registrations[registrations:]
+            first = max(stock.top, after)
+            stock.top = first + rows
+            try:
+                for a, n in _chunks(first, rows, self.cover_workers):
+                    future = pool.submit(_worker_rows, ctx, a, n)
+                    stock.pending.append(_Pending(a, n, future, pool))
+                    self.made["worker rows"] += n
+                for _, n in _chunks(0, registrations, self.cover_workers):
+                    future = pool.submit(_worker_registrations, ctx, n)
+                    stock.pending.append(_Pending(None, n, future, pool))
+                    self.made["worker registrations"] += n
+            except Exception as exc:  # a broken pool: the next batch makes its own
+                self._worker_failed(pool, exc)
+
+    def _give_back(self, election_id: str, cover: _Cover) -> None:
+        """The cover a committed batch left unused, kept for the next batch (only with
+        workers: without them each batch makes its whole cover itself and drops what it
+        does not use, as the work must not follow the queue)."""
+        if not self._uses_workers():
+            return
+        with self._stock_lock:
+            stock = self._stock(election_id)
+            for i, item in enumerate(cover.unused_rows, start=cover.unused_from):
+                if i < stock.limit:
+                    stock.rows.setdefault(i, item)
+            stock.registrations = cover.unused_registrations + stock.registrations
 
     def _cover_for(
         self, ctx: ElectionContext, election_id: str, index: int, time_ms: int, *, closing: bool
     ) -> _Cover:
         """What batch ``index`` needs, made before the lock: cover for the whole batch,
         whatever the queue holds (the work, and so when the batch appears, must not
-        follow the queue; what the batch does not use is dropped); the waiting objects it
-        would take, parsed; and the cover replacements' steps due.  Under the lock only
-        what changed in between is made again (:meth:`_post`)."""
+        follow the queue; what the batch does not use is dropped, or with workers kept
+        for the next batch), taken from what the workers made ahead and the rest made
+        now, and the next batch's set going; the waiting objects it would take, parsed;
+        and the cover replacements' steps due.  Under the lock only what changed in
+        between is made again (:meth:`_post`)."""
         rows, registrations = self._schedule(election_id).sizes(index)
         limit = None if closing else time_ms
         with self.store.connect() as conn:
@@ -282,14 +661,11 @@ class BatchPoster:
             parsed = self._parse(ctx, waiting_rows, waiting_regs, {})
             slots = (rows - len(waiting_rows), registrations - len(waiting_regs))
             steps = self._replacement_steps(conn, ctx, unfinished, index, *slots, closing=closing)
-        return _Cover(
-            start,
-            self._cover_rows(ctx, start, rows),
-            self._cover_registrations(ctx, registrations),
-            parsed,
-            _state(unfinished),
-            steps,
-        )
+        cover_rows, cover_regs = self._take_cover(ctx, election_id, start, rows, registrations)
+        if not closing:  # the next batch's cover, made while this one waits for its time
+            following = self._schedule(election_id).sizes(index + 1)
+            self._make_ahead(ctx, election_id, index + 1, start + rows, *following)
+        return _Cover(start, cover_rows, cover_regs, parsed, _state(unfinished), steps)
 
     @staticmethod
     def _parse(
@@ -313,11 +689,40 @@ class BatchPoster:
     def post_due(self, election_id: str) -> int:
         """Post every batch due by now, each in a transaction of its own; the number
         posted (0 unless the election is open and a batch is due, or while another
-        process is posting the election's batches)."""
-        if not self.elections.takes_revoting(election_id):
+        process is posting the election's batches, or while this one waits for the
+        process that made the batch's cover ahead: :meth:`_may_post`)."""
+        if not self.elections.takes_revoting(election_id) or not self._may_post(election_id):
             return 0
         with self.store.posting_claim(election_id) as mine:
             return self._post_due(election_id, self.post_delay_ms) if mine else 0
+
+    def _may_post(self, election_id: str) -> bool:
+        """Whether to try for the posting claim now: the election is open, a batch is
+        due, and either this process made that batch's cover ahead (it posted the batch
+        before) or the batch has been due for :attr:`takeover_ms` (at most the post
+        delay).  With several server processes the one holding the cover made ahead
+        thus posts every batch while it is alive (it polls well within that time), and
+        the others make no cover; if it is gone, another takes over after that grace,
+        and the batch still appears the post delay after its due time as long as its
+        cover takes less than the rest of the delay.  An election seen closed has its
+        stock dropped."""
+        phase = self.elections.phase(election_id)
+        if phase != "open":
+            if phase not in ("empty", "setup"):
+                self._drop_stock(election_id)  # closed, here or by another process
+            return False
+        open_ms = self.open_ms(election_id)
+        if open_ms is None:
+            return False
+        schedule = self._schedule(election_id)
+        with self.store.connect() as conn:
+            index, _ = self.store.batch_state(conn, election_id)
+        now = self.elections.clock()
+        if index >= schedule.due_by(open_ms, now):
+            return False
+        if not self._uses_workers() or self._holds_stock(election_id, index):
+            return True  # (without workers no process makes cover ahead)
+        return now >= schedule.due_ms(open_ms, index) + min(self.takeover_ms, self.post_delay_ms)
 
     def _post_due(self, election_id: str, delay_ms: int) -> int:
         if self.elections.phase(election_id) != "open":
@@ -343,6 +748,7 @@ class BatchPoster:
             with self.store.transaction(election_id) as conn:
                 row = self.store.election_row(conn, election_id)
                 if row is None or row["phase"] != "open":
+                    self._drop_stock(election_id)  # another process closed it
                     return posted
                 board = self._board(election_id, open_ms)
                 board.batches, _ = self.store.batch_state(conn, election_id)
@@ -353,6 +759,7 @@ class BatchPoster:
                 now = max(due, int(row["last_time_ms"]))
                 seq = self._post(conn, ctx, board, index, now, int(row["next_seq"]), cover)
                 self.store.set_next_seq(conn, election_id, seq, now)
+            self._give_back(election_id, cover)
             # no tree head here: the heads are signed on their own cadence
             # (service/runtime.py), so that a head's time does not tell how long a
             # batch took to post
@@ -436,11 +843,15 @@ class BatchPoster:
         need_rows -= len(step_rows)
         need_regs -= len(step_regs)
         if cover is None or cover.start != start or len(cover.rows) < need_rows:
-            cover_rows = self._cover_rows(ctx, start, need_rows)
+            # another process posted (or the close's block): the stock's, or made now
+            cover_rows, cover_regs = self._take_cover(ctx, election_id, start, need_rows, 0)
         else:
             cover_rows = cover.rows[:need_rows]
+            cover.unused_rows, cover.unused_from = cover.rows[need_rows:], start + need_rows
         cover_regs = [] if cover is None else cover.registrations[:need_regs]
-        cover_regs += self._cover_registrations(ctx, need_regs - len(cover_regs))
+        if cover is not None:
+            cover.unused_registrations = cover.registrations[need_regs:]
+        cover_regs += self._take_cover(ctx, election_id, start, 0, need_regs - len(cover_regs))[1]
         items = _shuffled(real + steps + cover_rows + cover_regs, self.rng)
         self._hold_alphas(conn, election_id, board, items)
         batch = BatchEvent(index, now, rows_n, regs_n)
@@ -733,4 +1144,5 @@ class BatchPoster:
             self.store.mark_posted(conn, election_id, posted)
             self.store.set_next_seq(conn, election_id, seq, now)
             self.store.set_phase(conn, election_id, "closed")
+        self._drop_stock(election_id)  # the cover made ahead is not needed any more
         self.elections.publish_tree_head(election_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from honestballot.crypto.dlog import DiscreteLogTable
 from honestballot.crypto.group import Point, base_mul
@@ -170,6 +170,9 @@ from honestballot.record.witness import (
 from honestballot.service.board.log import BoardLog, no_election, setup_body
 from honestballot.service.clock import now_ms
 from honestballot.store.sql import BatchView, KeyConflict, RowBuffer, SqlStore, StorageError, Tx
+
+if TYPE_CHECKING:
+    from honestballot.service.board.batches import BatchPoster
 
 NOT_REVOTING = Text(
     "revoting.not_revoting",
@@ -362,6 +365,9 @@ class ElectionService(BoardLog):
         self.max_line_bytes = MAX_LINE_BYTES
         #: how long each round of the close stays open before its deadline passes
         self.close_deadline_ms = ROUND_DEADLINE_MS
+        #: the process's batch poster (service/runtime.py sets it), whose cover made ahead
+        #: and worker processes the close uses; None: the close makes a poster of its own
+        self.poster: BatchPoster | None = None
         #: election → whether it takes re-voting protection's flow (once known for good)
 
     # -- loading ---------------------------------------------------------------------------
@@ -829,7 +835,7 @@ class ElectionService(BoardLog):
         if self.takes_revoting(election_id):
             from honestballot.service.board.batches import BatchPoster
 
-            BatchPoster(self).close(election_id)
+            (self.poster or BatchPoster(self)).close(election_id)
             return
         with self.store.transaction(election_id) as conn:
             board, row = self._board(conn, election_id)
