@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import itertools
 import json
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from honestballot.crypto.polynomial import lagrange_at_zero
 from honestballot.crypto.randomness import Randomness, SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.ballot import BallotOpening, EncryptedBallot, encrypt_ballot
 from honestballot.protocol.ballot_v2 import BallotPrivate, BallotV2, encrypt_ballot_v2
+from honestballot.protocol.close_a import TrusteeKeys, act
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.decryption import (
@@ -54,6 +56,7 @@ from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.protocol.share_parts import ShareHead, publish_share
 from honestballot.protocol.witnesses import Witness
 from honestballot.record.ballot import ballot_to_json, ciphertext_from_json, opening_to_json
+from honestballot.record.close import publish
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import sign_tree_head
 from honestballot.record.mix import mix_head_to_json, mix_part_to_json
@@ -85,6 +88,7 @@ from honestballot.store.schema import (
 from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import Report, verify_record
 from honestballot.web.app import asgi
+from tests.independent import hbcheck
 
 # -- people: IINs, SNILS, rolls and activity logs as CSV ------------------------------
 
@@ -1154,12 +1158,117 @@ CLOSED_VOTERS: tuple[tuple[str, tuple[dict[str, set[str]], ...], bool], ...] = (
 )
 
 
+# -- the trustees' side of the close (with re-voting protection) -----------------------
+
+
+def post_close(election: RevotingElection, kind: str, body: Any) -> Any:
+    """One line of a close file sent to the service."""
+    line = canonical_bytes({"kind": kind, "body": body})
+    return election.web.client.post(f"/api/e/{election.id}/close", content=line)
+
+
+def send_close(
+    election: RevotingElection, trustee: TrusteeKeys, step: Any, rng: SeededRandomness
+) -> Any:
+    """The trustee's object for ``step``: its parts (each must be stored), then its step
+    (the answer is returned)."""
+    ctx = election.ctx
+    parts, head = publish(ctx.base_hash, act(ctx, step, trustee, rng), trustee.x, rng)
+    for part in parts:
+        answer = post_close(election, "close-part", part)
+        assert answer.status_code == 201, answer.text
+    return post_close(election, "close-step", head)
+
+
+def trustee_keys(ceremony: DemoCeremony) -> dict[int, TrusteeKeys]:
+    """Each trustee's key shares, by index."""
+    out = {}
+    for s in ceremony.secrets:
+        assert s.key_share is not None and s.tag_key_shares is not None
+        out[s.index] = TrusteeKeys(s.index, s.key_share, *s.tag_key_shares)
+    return out
+
+
+def run_close(
+    election: RevotingElection,
+    ceremony: DemoCeremony,
+    rng: SeededRandomness,
+    each_round: Callable[[str], None] = lambda _: None,
+) -> list[str]:
+    """Trustees 2 and 3 send their objects for every open step until the close is done
+    (its result posted with the last step); the rounds it went through.  ``each_round``
+    is called with each round as it opens, before anything is sent in it."""
+    trustees = trustee_keys(ceremony)
+    close = election.web.services.close
+    rounds = []
+    while not (state := close.stage(election.id)).done:
+        rounds.append(state.round)
+        each_round(state.round)
+        for step in state.next:
+            for j in (2, 3):
+                answer = send_close(election, trustees[j], step, rng)
+                assert answer.status_code == 201, answer.text
+                if step.kind == "mix" and j == 2:  # the next mixer shuffles this output
+                    step = next(
+                        s
+                        for s in close.stage(election.id).next
+                        if (s.kind, s.list) == (step.kind, step.list)
+                    )
+    return rounds
+
+
+#: a voter of :func:`vote_then_close`: (national ID, the choices it casts in order,
+#: whether it registers a new credential on another device before each ballot after its
+#: first)
+Voter = tuple[str, Sequence[dict[str, set[str]]], bool]
+
+
+def vote_then_close(
+    election: RevotingElection,
+    ceremony: DemoCeremony,
+    seed: str,
+    voters: Sequence[Voter],
+    closed_ms: int,
+    *,
+    after_voter: Callable[[int, RevotingDevice, CredentialSeed], None] = lambda *_: None,
+    trustees_ms: int | None = None,
+    before_trustees: Callable[[], None] = lambda: None,
+) -> list[bytes]:
+    """``voters`` register on their devices (seeded by ``seed``) and cast, each ballot
+    after the first on a new credential of another device if the voter's flag says so;
+    ``after_voter`` (the voter's index, its last device and credential) runs after each
+    voter; the election is closed at ``closed_ms``; the clock is set to ``trustees_ms``
+    (if given) and ``before_trustees`` runs; trustees 2 and 3 run the close
+    (:func:`run_close`).  Returns the record's lines."""
+    services = election.web.services
+    for n, (national_id, choices, replace_credential) in enumerate(voters):
+        device = election.device(national_id, f"{seed} device {national_id}")
+        credential, answer = device.register()
+        assert answer.status_code == 201, answer.text
+        for i, choice in enumerate(choices):
+            if i and replace_credential:
+                device = election.device(national_id, f"{seed} another device {i}")
+                credential, answer = device.register()
+                assert answer.status_code == 201, answer.text
+            ballot, _, private = device.ballot(credential, choice)
+            answer = device.cast(ballot, private)
+            assert answer.status_code == 201, answer.text
+        after_voter(n, device, credential)
+    services.elections.clock = lambda: closed_ms
+    services.elections.close(election.id)
+    if trustees_ms is not None:
+        services.elections.clock = lambda: trustees_ms
+    before_trustees()
+    run_close(election, ceremony, SeededRandomness(f"{seed} trustees"))
+    return [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
+
+
 @contextmanager
 def closed_protected_record(
     directory: Path,
     seed: str,
     *,
-    voters: Sequence[tuple[str, Sequence[dict[str, set[str]]], bool]] = CLOSED_VOTERS,
+    voters: Sequence[Voter] = CLOSED_VOTERS,
     audit: bool = True,
     ceremony: DemoCeremony | None = None,
     roll: Sequence[tuple[str, str, str, str, str]] = WEB_ROLL,
@@ -1167,17 +1276,14 @@ def closed_protected_record(
     """A small election with re-voting protection run to its result, for the tests that
     need a whole record (the verifier's tamper suite, its Dask tests): the demo manifest
     (min_unit_size 2) with its own ceremony, the web roll, ``voters`` registering on their
-    devices and casting (each ballot after the first on a new credential of another
-    device if the voter's flag says so), one batch posted during the vote, the first
-    voter's device auditing a ballot (unless ``audit`` is false), the close at the next
-    batch time and trustees 2 and 3 running it in process (tests/web/close_helpers.py).
+    devices and casting (:func:`vote_then_close`), one batch posted during the vote, the
+    first voter's device auditing a ballot (unless ``audit`` is false), the close at the
+    next batch time and trustees 2 and 3 running it in process (:func:`run_close`).
     ``ceremony``: another manifest and its ceremony (the web roll's units) instead;
     ``roll``: the roll's rows (WEB_ROLL's form).
     Yields (the record with the board's secret, the election on its app, the ceremony);
     the randomness is seeded by ``seed`` (the record is not byte for byte reproducible:
     the service's own draws are not)."""
-    from tests.web.close_helpers import run_close  # it imports this module
-
     if ceremony is None:
         manifest = replace(demo_manifest(CLOSED_ELECTION), min_unit_size=2)
         (directory / "ceremony").mkdir(parents=True, exist_ok=True)
@@ -1185,33 +1291,22 @@ def closed_protected_record(
     with protected_election(
         ceremony, directory / "app", seed, schedule=SMALL_SCHEDULE, roll=roll
     ) as election:
-        services = election.web.services
-        open_ms = services.batches.open_ms(election.id)
-        assert open_ms is not None
-        for n, (national_id, choices, replace_credential) in enumerate(voters):
-            device = election.device(national_id, f"{seed} device {national_id}")
-            credential, answer = device.register()
-            assert answer.status_code == 201, answer.text
-            for i, choice in enumerate(choices):
-                if i and replace_credential:
-                    device = election.device(national_id, f"{seed} another device {i}")
-                    credential, answer = device.register()
-                    assert answer.status_code == 201, answer.text
-                ballot, _, private = device.ballot(credential, choice)
-                answer = device.cast(ballot, private)
-                assert answer.status_code == 201, answer.text
-            if n == 0:
-                if audit:
-                    audited, opening, private = device.ballot(credential, CHOICE)
-                    answer = device.audit(audited, opening, private)
-                    assert answer.status_code == 200, answer.text
-                election.post_batch()
-        assert election.ctx.schedule is not None
+        open_ms = election.web.services.batches.open_ms(election.id)
+        assert open_ms is not None and election.ctx.schedule is not None
+
+        def first_voter(n: int, device: RevotingDevice, credential: CredentialSeed) -> None:
+            if n:
+                return
+            if audit:
+                audited, opening, private = device.ballot(credential, CHOICE)
+                answer = device.audit(audited, opening, private)
+                assert answer.status_code == 200, answer.text
+            election.post_batch()
+
         closed_ms = open_ms + 2 * election.ctx.schedule.interval * 1000 + 10
-        services.elections.clock = lambda: closed_ms
-        services.elections.close(election.id)
-        run_close(election, ceremony, SeededRandomness(f"{seed} trustees"))
-        lines = [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
+        lines = vote_then_close(
+            election, ceremony, seed, voters, closed_ms, after_voter=first_voter
+        )
         secret = board_secret_of(election.web.database_url, election.id)
         yield Record(lines, secret, election.id), election, ceremony
 
@@ -1261,7 +1356,6 @@ def closed_ranked_election(
     from unittest import mock
 
     from honestballot.protocol import ballot as ballot_module
-    from tests.web.close_helpers import run_close  # it imports this module
 
     with (
         markers_allowed(),
@@ -1288,3 +1382,71 @@ def closed_ranked_election(
         run_close(election, ceremony, SeededRandomness(f"{seed} trustees"))
         lines = [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
         yield election, lines
+
+
+# -- a trustee's object of the close changed and signed again ---------------------------
+
+
+def sign_close(base: bytes, kind: str, body: dict[str, Any], x: int) -> str:
+    """``body`` signed again by the trustee whose key share is ``x`` (record-format §6: a
+    Schnorr signature, tag close/signature, context (B base, P X_t), on the digest);
+    returns the new digest."""
+    key = hbcheck.B * x
+    unsigned = hbcheck.canonical({k: v for k, v in body.items() if k != "signature"})
+    digest = hbcheck.hash_bytes(f"close/{kind}", hbcheck.By(base), hbcheck.By(unsigned))
+    r = secrets.randbelow(hbcheck.L - 1) + 1
+    big_r = hbcheck.B * r
+    parts = [hbcheck.By(base), hbcheck.Pt(key), hbcheck.By(digest), hbcheck.Pt(key)]
+    c = hbcheck.hash_to_scalar("close/signature", *parts, hbcheck.Pt(big_r))
+    body["signature"] = {"c": hbcheck.scalar_hex(c), "s": hbcheck.scalar_hex(r + c * x)}
+    return digest.hex()
+
+
+def resigned_close_part(
+    lines: Sequence[bytes],
+    election_id: str,
+    board_secret: Any,
+    x: dict[int, int],
+    step: str,
+    name: str | None,
+    change: Callable[[dict[str, Any]], None],
+) -> list[bytes]:
+    """The first part of a (``step``, ``name``) object (of any list if ``name`` is None)
+    changed by ``change`` and signed again by its trustee (``x``: trustee -> its election
+    key share), with the step that names it (the trustee, or whoever holds its key, did
+    it: every signature verifies), and the log re-signed."""
+    events = [json.loads(raw) for raw in lines]
+    base = hbcheck.setup_base_hash(events[1]["body"])
+    at = next(
+        i
+        for i, e in enumerate(events)
+        if e.get("kind") == "close-part"
+        and e["body"]["step"] == step
+        and name in (None, e["body"]["list"])
+    )
+    part = events[at]["body"]
+    key = x[part["trustee"]]
+    old = hbcheck.check_close_signed(base, "part", part, hbcheck.B * key).hex()
+    change(part)
+    new = sign_close(base, "part", part, key)
+    head = next(
+        e["body"]
+        for e in events[at:]
+        if e.get("kind") == "close-step" and old in e["body"]["parts"]
+    )
+    head["parts"] = [new if d == old else d for d in head["parts"]]
+    sign_close(base, "step", head, key)
+    out = [
+        hbcheck.canonical(e) if e.get("type") == "event" else raw
+        for e, raw in zip(events, lines, strict=True)
+    ]
+    return resign(out, election_id, board_secret)
+
+
+def one_more(item: dict[str, Any], key: str) -> None:
+    """``item[key]``, a point or a ciphertext (then its beta), plus the base point: still
+    a point, so only the proof that covers it can tell."""
+    if isinstance(item[key], dict):
+        item = item[key]
+        key = "beta"
+    item[key] = (hbcheck.decode_point(item[key]) + hbcheck.B).hex()

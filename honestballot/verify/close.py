@@ -71,7 +71,15 @@ def round_failures(stage: Close, announced: Sequence[Announced], now_ms: int) ->
     """``close.rounds``: the rounds the service announced are the rounds the close opened,
     each where it opened; ``close.stalled``: the open round's deadline has passed by
     ``now_ms`` (the record's last tree head), naming its steps and who acted."""
-    out: list[Failure] = []
+    out: list[Failure] = [
+        Failure(
+            "close.rounds", "service",
+            f"event {a.seq}: round {a.round}'s deadline ({a.deadline_ms} ms since 1970) is not "
+            f"after the event's own time ({a.time_ms})",
+        )
+        for a in announced
+        if a.deadline_ms <= a.time_ms
+    ]  # fmt: skip
     said = [(a.round, a.objects_before) for a in announced]
     if said != list(stage.opened):
         out.append(
@@ -170,17 +178,20 @@ class CloseReading:
     inputs: StageAInputs | None = None
     #: stage B's (None when they cannot be read): the result's paper member needs them
     b_inputs: StageBInputs | None = None
+    #: the ``seq`` of each object's ``close-step``, in board order
+    seqs: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
 class Announced:
     """A ``close-round`` event: the round the service says opened, its deadline, and how
-    many objects of the close stood before it."""
+    many objects of the close stood before it; the event's ``seq`` and time."""
 
     round: str
     deadline_ms: int
     objects_before: int
     seq: int
+    time_ms: int = 0
 
 
 class CloseReader:
@@ -188,14 +199,17 @@ class CloseReader:
     and feed it only what is new): the objects assembled from their parts, the rounds the
     service announced, and a failure naming the service for every part or step that cannot
     be read: a signature that does not verify, a malformed body, a step whose parts are not
-    all on the board before it (nobody but the operator can post such things, so they are
-    skipped and named, never a failure of the record, docs/coercion.md §5.1)."""
+    all on the board before it, a part already on the board (nobody but the operator can
+    post such things, so they are skipped and named, never a failure of the record,
+    docs/coercion.md §5.1)."""
 
     def __init__(self, base_hash: bytes, keys: CloseKeys) -> None:
         self.base_hash = base_hash
         self.keys = keys
         #: the parts not yet named by a step, by digest
         self.parts: dict[bytes, ClosePart] = {}
+        #: the digest of every part read (the service stores a part once: a repeat is named)
+        self.seen: set[bytes] = set()
         self.items: list[CloseItem] = []
         #: the ``seq`` of each object's step
         self.seqs: list[int] = []
@@ -211,7 +225,16 @@ class CloseReader:
         try:
             if ev.kind == "close-part":
                 part = close_part_from_json(self.base_hash, self.keys.election, ev.body, path)
-                self.parts.setdefault(part.digest, part)
+                if part.digest in self.seen:
+                    self.failures.append(
+                        Failure(
+                            "close.steps", "service",
+                            f"{path}: the part {part.digest.hex()[:16]}… is already on the board",
+                        )
+                    )  # fmt: skip
+                    return
+                self.seen.add(part.digest)
+                self.parts[part.digest] = part
             elif ev.kind == "close-step":
                 self.steps += 1
                 step = close_step_from_json(self.base_hash, self.keys.election, ev.body, path)
@@ -222,7 +245,9 @@ class CloseReader:
                 self.seqs.append(ev.seq)
             elif ev.kind == "close-round":
                 round_, deadline = close_round_from_json(ev.body, path)
-                self.announced.append(Announced(round_, deadline, len(self.items), ev.seq))
+                self.announced.append(
+                    Announced(round_, deadline, len(self.items), ev.seq, ev.time_ms)
+                )
         except InvalidProof as exc:
             self.failures.append(Failure("close.signatures", "service", str(exc)))
         except HonestBallotError as exc:
@@ -265,6 +290,7 @@ def read_close(
         reader = read_close_items(ctx.base_hash, keys, events)
         out.steps = len(reader.items)
         out.announced = reader.announced
+        out.seqs = reader.seqs
         inputs = stage_a_inputs(ctx, rows, registrations, padding)
         out.inputs = inputs
         b_inputs = stage_b_inputs(

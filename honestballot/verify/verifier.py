@@ -1161,7 +1161,11 @@ def _check_close(
         steps = ", ".join(f"{s.kind} of {s.list} ({len(s.done_by)} done)" for s in stage.next)
         report.ok("close.stage-a" if not stage.a.done else "close.stage-b",
                   f"under way, round {stage.round}: {steps}")  # fmt: skip
-    _check_close_result(ctx, reading.inputs, stage, parsed, report, reading.b_inputs, uploads)
+    # the close-step that completed the close (the last object it consumed)
+    completed = reading.seqs[stage.consumed - 1] if stage.done and stage.consumed else None
+    _check_close_result(
+        ctx, reading.inputs, stage, parsed, report, reading.b_inputs, uploads, completed
+    )
 
 
 def _check_revoting_close(parsed: _Parsed, report: Report) -> None:
@@ -1178,11 +1182,14 @@ def _check_close_result(
     report: Report,
     b_inputs: StageBInputs | None = None,
     uploads: Mapping[str, int] | None = None,
+    completed: int | None = None,
 ) -> None:
     """``tally`` and ``result.counts`` of an election with re-voting protection: the
     close's last round decrypted its sums and columns (docs/coercion.md §5.4, B6), and
     the ``result`` is exactly what they give (record-format §7), its ``paper`` member
-    (paper stations, cancellations, counts combined) included."""
+    (paper stations, cancellations, counts combined) included; once a signed tree head
+    covers the ``close-step`` that completed the close (event ``completed``), a result
+    must be on the board (the service appends it in the same transaction, §6)."""
     results = [ev for ev, _ in parsed.events if ev.kind == "result"]
     if not stage.done or stage.tally is None or inputs is None:
         if results:
@@ -1208,7 +1215,20 @@ def _check_close_result(
     )
     report.counts = {str(c["id"]): int(c["count"]) for c in expected["counts"]}
     if not results:
-        report.ok("result", "the close is done; no result published yet")
+        covering = [
+            sth.head.size
+            for _, sth in parsed.heads
+            if completed is not None and sth.head.size > completed
+        ]
+        if covering:
+            report.fail(
+                "result.counts",
+                f"event {completed} completed the close and the tree head of size "
+                f"{covering[0]} covers it, but no result follows (the service appends the "
+                "result with the close's last step)",
+            )
+        else:
+            report.ok("result", "the close is done; no result published yet")
         return
     differ = differing_members(results[0].body, expected)
     if differ:

@@ -3488,7 +3488,7 @@ def check_revoting(
     check_station_signatures(setup_base_hash(setup), setup, events)
     check_heads_outside_batches(events, head_sizes)
     check_revoting_proofs(events)
-    close = check_close(events, now_ms)
+    close = check_close(events, now_ms, head_sizes)
     if close is not None:
         board["close"] = close
     return board
@@ -3679,6 +3679,7 @@ def read_close_objects(base: bytes, setup: dict, events: Sequence[dict]) -> list
     }
     parts: dict[str, dict] = {}
     served: set[str] = set()
+    seen: set[str] = set()
     objects = []
     for ev in events:
         kind = {"close-part": "part", "close-step": "step"}.get(ev["kind"])
@@ -3696,7 +3697,10 @@ def read_close_objects(base: bytes, setup: dict, events: Sequence[dict]) -> list
         except ValueError as e:
             raise ValueError(f"{e}: {where}") from None
         if kind == "part":
-            parts.setdefault(digest, body)
+            if digest in seen:  # the service stores a part once
+                raise ValueError(f"close.steps: {where}: the part is already on the board")
+            seen.add(digest)
+            parts[digest] = body
             continue
         items: list = []
         for i, d in enumerate(body["parts"]):
@@ -4624,19 +4628,22 @@ class CloseReplay:
         return []
 
 
-def check_close(events: Sequence[dict], now_ms: int = 0) -> dict | None:
+def check_close(
+    events: Sequence[dict], now_ms: int = 0, head_sizes: Sequence[int] = ()
+) -> dict | None:
     """The close of an election with re-voting protection replayed from the record (None
     before its padding): the objects (:func:`read_close_objects`) taken round by round
     (:class:`CloseReplay`), `close.rounds` (each round announced by a `close-round` event
-    right after the step that opened it, the first right after the padding), and, when
-    the close is done, the `result` (`result.counts`): right after the close's last step,
-    exactly the recomputed body, member for member.  Returns {round, done, rounds,
-    result, failures}: `failures` the failures followed (check, party, detail), the only
-    ones this checker does not fail on: `close.paper` (the paper path), `close.dummy` and
-    `close.credential` (the fallback round), and `close.stalled` when the open round's
-    announced deadline is before ``now_ms`` (the later of the record's last tree head's
-    `timestamp_ms` and the time of the check); ValueError names the first check that
-    fails."""
+    right after the step that opened it, the first right after the padding, its deadline
+    after its own time), and, when the close is done, the `result` (`result.counts`):
+    right after the close's last step, exactly the recomputed body, member for member,
+    and there once a signed head (``head_sizes``: every head's size) covers that step.
+    Returns {round, done, rounds, result, failures}: `failures` the failures followed
+    (check, party, detail), the only ones this checker does not fail on: `close.paper`
+    (the paper path), `close.dummy` and `close.credential` (the fallback round), and
+    `close.stalled` when the open round's announced deadline is before ``now_ms`` (the
+    later of the record's last tree head's `timestamp_ms` and the time of the check);
+    ValueError names the first check that fails."""
     setup = events[0]["body"]
     padding = [e["seq"] for e in events if e["kind"] == "padding"]
     if not padding:
@@ -4652,6 +4659,9 @@ def check_close(events: Sequence[dict], now_ms: int = 0) -> dict | None:
     expected = [(name, seq + 1) for name, seq in replay.rounds]
     if announced != expected:
         raise ValueError(f"close.rounds: the rounds announced are not {expected}")
+    for e in rounds:
+        if e["body"]["deadline_ms"] <= e["time_ms"]:
+            raise ValueError(f"close.rounds: event {e['seq']}: its deadline is not after its time")
     # close.stalled: the open round's deadline passed by the last tree head or now (named,
     # the record still verifies: trustees who do not act are no fault of the board's)
     if not replay.done and rounds and rounds[-1]["body"]["deadline_ms"] < now_ms:
@@ -4666,6 +4676,8 @@ def check_close(events: Sequence[dict], now_ms: int = 0) -> dict | None:
     results = [e for e in events if e["kind"] == "result"]
     if results and not replay.done:
         raise ValueError("result.counts: a result before the close is done")
+    if replay.done and not results and any(size > objects[-1]["seq"] for size in head_sizes):
+        raise ValueError("result.counts: a signed head covers the close's last step, no result")
     if results:
         result, last = results[0]["body"], objects[-1]["seq"] if objects else padding[0]
         if results[0]["seq"] != last + 1:

@@ -1,5 +1,5 @@
 """A whole record of a small election with re-voting protection, run through the service
-to its result (tests/web/close_helpers.run_close), checked by the independent checker
+to its result (tests/factories.py ``vote_then_close``), checked by the independent checker
 (tests/independent/hbcheck.py) from the documents alone: the close's objects, stage A,
 stage B, B6 and the result.  A close object or the result altered (the log re-signed) is
 caught by name.  The record is built with honestballot; hbcheck does not import it."""
@@ -7,7 +7,6 @@ caught by name.  The record is built with honestballot; hbcheck does not import 
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -40,12 +39,18 @@ from tests.factories import (
     DemoCeremonies,
     DemoCeremony,
     RevotingElection,
+    Voter,
     board_secret_of,
     key_ceremony,
+    one_more,
     open_revoting_election,
     open_web_election,
     publish_signed_station,
+    renumber,
     resign,
+    resigned_close_part,
+    run_close,
+    vote_then_close,
 )
 from tests.independent import hbcheck
 from tests.paper_helpers import (
@@ -56,20 +61,20 @@ from tests.paper_helpers import (
     upload_of,
 )
 from tests.paper_helpers import resigned as resigned_upload
-from tests.web.close_helpers import run_close
 
 ELECTION = "independent-close"
 SCHEDULE = Schedule(60, ((8, 4),), cover=Cover(0, 100_000))
 #: each test reads a whole election's record (the module builds it once)
 pytestmark = pytest.mark.slow
-#: (national ID, the choices it casts in order); the third replaces its credential before
-#: its second ballot (so one winner is revoked at B3)
-VOTERS = [
+#: (national ID, the choices it casts in order, whether it replaces its credential): the
+#: third replaces its credential before its second ballot (so one winner is revoked at B3)
+VOTERS: list[Voter] = [
     # five ballots: its group is padded to six (one padding row)
     (
         "900101300001",
         [{"chair": {"cand-2"}, "council": {BLANK}}] * 4
         + [{"chair": {"cand-1"}, "council": {"member-1"}}],
+        False,
     ),
     (
         "900101300002",
@@ -77,6 +82,7 @@ VOTERS = [
             {"chair": {"cand-1"}, "council": {BLANK}},
             {"chair": {"cand-2"}, "council": {"member-1", "member-2"}},
         ],
+        False,
     ),
     (
         "900101300003",
@@ -84,8 +90,9 @@ VOTERS = [
             {"chair": {"cand-2"}, "council": {"member-2"}},
             {"chair": {"cand-1"}, "council": {BLANK}},
         ],
+        True,
     ),
-    ("900101300004", [{"chair": {"cand-3"}, "council": {"member-3"}}]),
+    ("900101300004", [{"chair": {"cand-3"}, "council": {"member-3"}}], False),
 ]
 #: the reporting units of the web roll under min_unit_size 2, and the counted ballots of
 #: each: both are broken out in the result
@@ -154,27 +161,19 @@ def election_record(
         )
         open_ms = services.batches.open_ms(election.id)
         assert open_ms is not None
-        for national_id, choices in VOTERS:
-            device = election.device(national_id, f"device {national_id}")
-            seed, answer = device.register()
-            assert answer.status_code == 201, answer.text
-            for i, choice in enumerate(choices):
-                if i and national_id == "900101300003":  # a new credential, another device
-                    device = election.device(national_id, "another device")
-                    seed, answer = device.register()
-                    assert answer.status_code == 201, answer.text
-                ballot, _, private = device.ballot(seed, choice)
-                answer = device.cast(ballot, private)
-                assert answer.status_code == 201, answer.text
-        services.elections.clock = lambda: open_ms + SCHEDULE.interval * 1000 + 10
-        services.elections.close(election.id)
         # the paper station sends no results: the trustees may begin the close only 24
         # hours after it (the paper deadline, board rule 12)
         closed_ms = open_ms + SCHEDULE.interval * 1000 + 10
-        services.elections.clock = lambda: closed_ms + PAPER_DEADLINE_MS
-        events = paper_list(services, election, paper) if paper else []
-        run_close(election, ceremony, SeededRandomness("independent trustees"))
-        lines = [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
+        events: list[dict[str, Any]] = []
+
+        def the_paper_list() -> None:
+            if paper:
+                events.extend(paper_list(services, election, paper))
+
+        lines = vote_then_close(
+            election, ceremony, "independent", VOTERS, closed_ms,
+            trustees_ms=closed_ms + PAPER_DEADLINE_MS, before_trustees=the_paper_list,
+        )  # fmt: skip
         x = {s.index: s.key_share.value for s in ceremony.secrets if s.key_share is not None}
         yield Record(lines, election.id, board_secret_of(url, election.id), x), election, events
 
@@ -280,21 +279,6 @@ def changed(
     return resign(out, record.election, record.board_secret), found
 
 
-def sign_close(base: bytes, kind: str, body: dict[str, Any], x: int) -> str:
-    """``body`` signed again by the trustee whose key share is ``x`` (record-format §6: a
-    Schnorr signature, tag close/signature, context (B base, P X_t), on the digest);
-    returns the new digest."""
-    key = hbcheck.B * x
-    unsigned = hbcheck.canonical({k: v for k, v in body.items() if k != "signature"})
-    digest = hbcheck.hash_bytes(f"close/{kind}", hbcheck.By(base), hbcheck.By(unsigned))
-    r = secrets.randbelow(hbcheck.L - 1) + 1
-    big_r = hbcheck.B * r
-    parts = [hbcheck.By(base), hbcheck.Pt(key), hbcheck.By(digest), hbcheck.Pt(key)]
-    c = hbcheck.hash_to_scalar("close/signature", *parts, hbcheck.Pt(big_r))
-    body["signature"] = {"c": hbcheck.scalar_hex(c), "s": hbcheck.scalar_hex(r + c * x)}
-    return digest.hex()
-
-
 def test_the_whole_close_and_its_result_pass(record: Record) -> None:
     parsed = [json.loads(x) for x in record.lines]
     events = [e for e in parsed if e.get("type") == "event"]
@@ -360,41 +344,10 @@ def test_a_close_part_changed_fails_its_signature(record: Record) -> None:
 def resigned(
     record: Record, step: str, name: str, change: Callable[[dict[str, Any]], None]
 ) -> list[bytes]:
-    """The first part of a (step, list) object changed by ``change`` and signed again by
-    its trustee, with the step that names it (the trustee, or whoever holds its key, did
-    it: every signature verifies), and the log re-signed."""
-    events = [json.loads(x) for x in record.lines]
-    base = hbcheck.setup_base_hash(events[1]["body"])
-    at = next(
-        i
-        for i, e in enumerate(events)
-        if e.get("kind") == "close-part" and (e["body"]["step"], e["body"]["list"]) == (step, name)
+    """tests/factories.py ``resigned_close_part`` on this module's record."""
+    return resigned_close_part(
+        record.lines, record.election, record.board_secret, record.x, step, name, change
     )
-    part = events[at]["body"]
-    x = record.x[part["trustee"]]
-    old = hbcheck.check_close_signed(base, "part", part, hbcheck.B * x).hex()
-    change(part)
-    new = sign_close(base, "part", part, x)
-    head = next(
-        e["body"]
-        for e in events[at:]
-        if e.get("kind") == "close-step" and old in e["body"]["parts"]
-    )
-    head["parts"] = [new if d == old else d for d in head["parts"]]
-    sign_close(base, "step", head, x)
-    out = [
-        hbcheck.canonical(e) if e.get("type") == "event" else raw
-        for e, raw in zip(events, record.lines, strict=True)
-    ]
-    return resign(out, record.election, record.board_secret)
-
-
-def _one_more(item: dict[str, Any], key: str) -> None:
-    """``item[key]``, a point or a ciphertext (then its beta), plus the base point."""
-    if isinstance(item[key], dict):
-        item = item[key]
-        key = "beta"
-    item[key] = (hbcheck.decode_point(item[key]) + hbcheck.B).hex()
 
 
 @pytest.mark.parametrize(
@@ -411,9 +364,9 @@ def test_a_close_object_changed_and_signed_again_fails_its_proof(
     def change(part: dict[str, Any]) -> None:
         item = part["items"][0]
         if key == "row":  # a mix's output row: its first ciphertext
-            _one_more(item["row"][0], "beta")
+            one_more(item["row"][0], "beta")
         else:
-            _one_more(item, key)
+            one_more(item, key)
 
     assert hb(resigned(record, step, name, change)) == check
 
@@ -424,6 +377,40 @@ def test_a_round_announced_wrongly_fails_close_rounds(record: Record) -> None:
 
     lines, _ = changed(record, "close-round", lambda b: b["round"] == "A-count", rename)
     assert hb(lines) == "close.rounds"
+
+
+def _event_line(lines: Sequence[bytes], kind: str) -> int:
+    return next(i for i, raw in enumerate(lines) if json.loads(raw).get("kind") == kind)
+
+
+def test_a_round_whose_deadline_is_not_after_its_time_fails_close_rounds(
+    record: Record,
+) -> None:
+    """As verify names it (record-format §6, "Rounds and deadlines")."""
+    line = _event_line(record.lines, "close-round")
+    event = json.loads(record.lines[line])
+    lines = list(record.lines)
+    event["body"]["deadline_ms"] = event["time_ms"]
+    lines[line] = hbcheck.canonical(event)
+    assert hb(resign(lines, record.election, record.board_secret)) == "close.rounds"
+
+
+def test_a_close_part_repeated_on_the_board_fails_close_steps(record: Record) -> None:
+    line = _event_line(record.lines, "close-part")
+    lines = list(record.lines)
+    lines.insert(line + 1, lines[line])
+    assert hb(resign(renumber(lines), record.election, record.board_secret)) == "close.steps"
+
+
+def test_a_done_close_under_a_signed_head_without_its_result_fails_result_counts(
+    record: Record,
+) -> None:
+    lines = list(record.lines)
+    del lines[_event_line(lines, "result")]
+    lines = resign(renumber(lines), record.election, record.board_secret)
+    assert hb(lines) == "result.counts"
+    report = verify_record(lines, workers=1)
+    assert {c.name for c in report.failures} == {"result.counts"}
 
 
 def test_a_paper_list_cancels_e_votes_and_hbcheck_recomputes_the_paper_result(

@@ -2,12 +2,13 @@
 same report, the same output and the same exit code as the local process pool.
 
 The record is a closed election with re-voting protection (tests/factories.py
-``closed_protected_record``).  Of its checks, two go to the engine (a local process pool
-or the cluster): ``registrations.proofs`` (every registration's proofs) and
-``rows.proofs`` (every cast row's ballot and counter proof).  The rest run in the
-verifier's own process: the padding rows' proofs (part of ``rows.proofs``), the audited
-ballots' proofs and openings, and the whole close (its signatures, proofs of shuffle, tag
-shares, decryption factors and result: verify/close.py).  Version 1's ballot proofs,
+``closed_protected_record``, one per session: tests/verify/conftest.py).  Of its checks,
+two go to the engine (a local process pool or the cluster): ``registrations.proofs``
+(every registration's proofs) and ``rows.proofs`` (every cast row's ballot and counter
+proof).  The rest run in the verifier's own process: the padding rows' proofs (part of
+``rows.proofs``), the audited ballots' proofs and openings, and the whole close (its
+signatures, proofs of shuffle, tag shares, decryption factors and result:
+verify/close.py).  Version 1's ballot proofs,
 proofs of shuffle and decryption shares go to the engine too; no test here reads them.
 
 One cluster of two worker processes (one thread each) serves the whole module, as an
@@ -34,7 +35,7 @@ from honestballot.record.codec import canonical_bytes
 from honestballot.verify import parallel
 from honestballot.verify.parallel import ClusterError, LocalEngine, Shared
 from honestballot.verify.verifier import Report, verify_record
-from tests.factories import Record, closed_protected_record, resign
+from tests.factories import DemoCeremony, Record, resign
 from tests.helpers import describe, failed, one_line_error, run_cli
 
 
@@ -46,16 +47,17 @@ def scheduler() -> Iterator[str]:
         yield cluster.scheduler_address
 
 
-#: the module builds a whole election's record, closed
+#: the module reads a whole election's record, closed
 pytestmark = pytest.mark.slow
 #: the items the engine checks: the 12 registrations' proofs, then the 24 cast rows'
 ENGINE_ITEMS = [12, 24]
 
 
-@pytest.fixture(scope="module")
-def record(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Record]:
-    with closed_protected_record(tmp_path_factory.mktemp("dask"), "dask") as (rec, _, _):
-        yield rec
+@pytest.fixture
+def record(closed_record: tuple[Record, DemoCeremony]) -> Record:
+    """The session's closed record (tests/verify/conftest.py), shared with the tamper
+    suite."""
+    return closed_record[0]
 
 
 @pytest.fixture
