@@ -30,9 +30,12 @@ the batches the workers make more than the board takes, and rows past the next b
 reach are dropped (their indices made again in their turn), as a batch's unused cover
 always was; no index is posted twice or skipped.  What is
 made ahead lives in this process's memory only (nothing of it is stored: a crash loses
-only cover, which the next poster makes again); a worker's failure makes the poster
-make the missing cover itself.  A seeded ``rng`` (tests) keeps everything in the
-posting thread, as without workers, so that seeded runs stay reproducible.
+only cover, which the next poster makes again); after a worker's failure, or if the
+cover is not all made ahead, the batch's whole cover is made now (in the posting thread
+after a failure), never only what is missing, so that the work does not follow what the
+last batch left unused (:meth:`BatchPoster._take_cover`).  A seeded ``rng`` (tests)
+keeps everything in the posting thread, as without workers, so that seeded runs stay
+reproducible.
 """
 
 from __future__ import annotations
@@ -445,8 +448,9 @@ class BatchPoster:
         return self.cover_workers > 0 and self.rng is SYSTEM_RANDOMNESS
 
     def _workers(self) -> ProcessPoolExecutor | None:
-        """The worker processes (started on first use), or None: none configured, or a
-        seeded ``rng`` (the workers draw the system's randomness)."""
+        """The worker processes (started on first use, or by :meth:`start_workers`),
+        or None: none configured, a seeded ``rng`` (the workers draw the system's
+        randomness), or a pool failed since the last :meth:`_make_ahead`."""
         if not self._uses_workers():
             return None
         with self._pool_lock:
@@ -477,7 +481,7 @@ class BatchPoster:
     ) -> list[_Item] | None:
         """The calls' items, made by the workers, in order; or None if the pool is broken,
         a worker fails, or they take longer than :meth:`_timeout_s` (the pool is then
-        dropped, and made again on next use)."""
+        stopped, and another started by the next :meth:`_make_ahead`)."""
         try:
             futures = [pool.submit(fn, *args) for fn, args in calls]
             _, late = wait(futures, timeout=self._timeout_s(items))
