@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent import futures
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,6 +24,7 @@ from sqlalchemy import select
 
 from honestballot.crypto.elgamal import decrypt_to_point
 from honestballot.crypto.randomness import SeededRandomness
+from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.protocol.board import BoardRules
 from honestballot.protocol.cover import CoverReplacement, cover_tag_point
 from honestballot.record.codec import parse_json
@@ -463,12 +466,14 @@ def test_a_cover_workers_crash_leaves_the_poster_posting(
     election: RevotingElection, demo_ceremony: DemoCeremonies
 ) -> None:
     """A worker process dies while the workers make the next batch's cover (or just
-    after): the poster counts and logs it once for the pool, makes again exactly what
-    was lost (new workers), and posts the batch whole, its cover indices following the
-    last batch's."""
+    after): the poster counts and logs it once for the pool, makes the batch's whole
+    cover in its thread (not only what was lost, which would follow the queue), starts
+    new workers on the next batch's, and posts the batch whole, its cover indices
+    following the last batch's."""
     services = election.web.services
     poster = services.batches
     poster.cover_workers = 2
+    poster.worker_start_s = 120  # fresh pools: no load makes them count as late
     clock, open_ms = _clock(election)
     clock.now = open_ms + INTERVAL_MS
     assert poster.post_due(election.id) == 1
@@ -479,17 +484,21 @@ def test_a_cover_workers_crash_leaves_the_poster_posting(
     with pytest.raises(BrokenProcessPool):
         killed.result(timeout=120)
     pending = _ahead_done(poster, election.id)
-    lost = sum(p.count for p in pending if p.start is not None and p.future.exception())
     broken = any(p.future.exception() for p in pending)
+    before = dict(poster.made)
     clock.now = open_ms + 2 * INTERVAL_MS
     assert poster.post_due(election.id) == 1
     assert poster.made["failures"] == 1  # once for the pool, however many futures failed
     assert poster._pool is not pool
-    # what the crash lost is made again, and batch 2's cover ahead by the new workers
-    # (if the crash came after the work ahead, the poster sees it only when it gives
-    # the workers batch 2's: that batch makes its own)
     rows_after, _ = _worker_made(poster)
-    assert rows_after - rows_before == lost + (ROWS if broken else 0)
+    if broken:  # the batch's whole cover made in the thread (not only what was lost),
+        # and batch 2's ahead by new workers
+        assert poster.made["rows"] == before["rows"] + ROWS
+        assert poster.made["registrations"] == before["registrations"] + REGISTRATIONS
+        assert rows_after - rows_before == 2 * ROWS
+    else:  # the crash came after the work ahead: the poster sees it only when it gives
+        # the workers batch 2's (that batch will make its own)
+        assert rows_after == rows_before
     indices = _cover_indices(election, demo_ceremony)
     assert [sorted(b) for b in indices] == [list(range(ROWS)), list(range(ROWS, 2 * ROWS))]
     assert _replay(election).registrations == 2 * REGISTRATIONS
@@ -505,6 +514,7 @@ def test_a_pool_broken_while_idle_is_replaced(
     services = election.web.services
     poster = services.batches
     poster.cover_workers = 2
+    poster.worker_start_s = 120  # fresh pools: no load makes them count as late
     clock, open_ms = _clock(election)
     clock.now = open_ms + INTERVAL_MS
     assert poster.post_due(election.id) == 1
@@ -519,12 +529,12 @@ def test_a_pool_broken_while_idle_is_replaced(
     assert poster.post_due(election.id) == 1
     assert poster.made["failures"] == before["failures"] + 1
     assert poster._pool is not None and poster._pool is not pool
-    assert poster.made["rows"] == before["rows"] + ROWS  # made here: the pool was broken
-    # the registrations (and batch 2's cover ahead) by the new workers
+    # made here: the pool was broken, and after a failure no new pool until the next
+    # batch's cover is given ahead (to the new workers)
+    assert poster.made["rows"] == before["rows"] + ROWS
+    assert poster.made["registrations"] == before["registrations"] + REGISTRATIONS
     assert poster.made["worker rows"] == before["worker rows"] + ROWS
-    assert poster.made["worker registrations"] == (
-        before["worker registrations"] + 2 * REGISTRATIONS
-    )
+    assert poster.made["worker registrations"] == before["worker registrations"] + REGISTRATIONS
     indices = _cover_indices(election, demo_ceremony)
     assert [sorted(b) for b in indices] == [list(range(ROWS)), list(range(ROWS, 2 * ROWS))]
 
@@ -533,8 +543,9 @@ def test_late_workers_count_as_failed_and_the_poster_makes_the_cover(
     election: RevotingElection, demo_ceremony: DemoCeremonies
 ) -> None:
     """The workers' results are waited for only so long (here no time at all): late,
-    they count as a failure of their pool and the poster makes the cover itself, for a
-    batch's own cover and for the cover made ahead alike."""
+    they count as a failure of their pool and the poster makes the batch's whole cover
+    itself, with no new pool until the next batch's cover is given ahead, for a batch's
+    own cover and for the cover made ahead alike."""
     services = election.web.services
     poster = services.batches
     poster.cover_workers = 2
@@ -542,20 +553,19 @@ def test_late_workers_count_as_failed_and_the_poster_makes_the_cover(
     clock, open_ms = _clock(election)
     clock.now = open_ms + INTERVAL_MS
     assert poster.post_due(election.id) == 1
-    # the rows late, then the registrations (a new pool), each made here
-    assert poster.made["failures"] == 2
+    # the rows late (one failure), then the rest in the thread: no new pool
+    assert poster.made["failures"] == 1
     assert (poster.made["rows"], poster.made["registrations"]) == (ROWS, REGISTRATIONS)
+    # batch 1's cover made ahead is forced late: its workers never finish
     stock = poster._stocks[election.id]
-    late = [p for p in stock.pending if not p.future.done()]
+    for p in stock.pending:
+        p.future.cancel()
+    stock.pending = [replace(p, future=futures.Future()) for p in stock.pending]
+    assert stock.pending
     clock.now = open_ms + 2 * INTERVAL_MS
     assert poster.post_due(election.id) == 1
-    if late:  # the work ahead not in when batch 1 wanted it (a failure), then its
-        # rows and its registrations late again (two more pools): all made here
-        assert poster.made["failures"] == 5
-        made = (poster.made["rows"], poster.made["registrations"])
-        assert made == (2 * ROWS, 2 * REGISTRATIONS)
-    else:  # (unlikely: the pool started and made it all at once) nothing more made here
-        assert poster.made["failures"] == 2
+    assert poster.made["failures"] == 2
+    assert (poster.made["rows"], poster.made["registrations"]) == (2 * ROWS, 2 * REGISTRATIONS)
     indices = _cover_indices(election, demo_ceremony)
     assert [sorted(b) for b in indices] == [list(range(ROWS)), list(range(ROWS, 2 * ROWS))]
     assert _replay(election).registrations == 2 * REGISTRATIONS
@@ -574,6 +584,7 @@ def test_the_process_with_the_cover_made_ahead_posts_each_batch(
     b = batches.BatchPoster(services.elections, cover_workers=2)
     for poster in (a, b):
         poster.cover_workers = 2
+        poster.worker_start_s = 120  # fresh pools: no load makes them count as late
         poster.post_delay_ms, poster.takeover_ms = 300, 150
     clock, open_ms = _clock(election)
 
@@ -649,3 +660,103 @@ def test_a_seeded_poster_makes_its_cover_itself(election: RevotingElection) -> N
     assert poster.post_due(election.id) == 1
     assert poster._pool is None
     assert poster.made["rows"] == ROWS and poster.made["worker rows"] == 0
+
+
+class _HungPool:
+    """A pool whose workers never finish: what it was given, by piece."""
+
+    def __init__(self) -> None:
+        self.submitted: list[int] = []
+        self._processes: dict[int, Any] = {}
+        self.shut = False
+
+    def submit(self, fn: Any, *args: Any) -> futures.Future[Any]:
+        self.submitted.append(args[-1])
+        return futures.Future()
+
+    def shutdown(self, **_: Any) -> None:
+        self.shut = True
+
+
+@pytest.mark.parametrize("given_back", [(0, 0), (130, 0), (130, 100), (ROWS, REGISTRATIONS)])
+def test_hung_workers_cost_the_same_whatever_the_last_batch_held(
+    monkeypatch: pytest.MonkeyPatch, given_back: tuple[int, int]
+) -> None:
+    """Workers that never finish the next batch's cover: the poster waits on every
+    piece pending, for a time fixed by the batch's sizes, and then makes the batch's
+    whole cover in its thread, whether the batch before held no real item (gave back
+    nothing) or many (gave back rows and registrations it did not use): the wait and
+    the work do not tell how full the queue was."""
+    waits: list[tuple[int, float]] = []
+
+    def hung_wait(fs: Any, timeout: float) -> tuple[set[Any], set[Any]]:
+        waits.append((len(fs), timeout))
+        return set(), set(fs)
+
+    made: list[tuple[str, int, int]] = []
+
+    def rows(ctx: Any, start: int, count: int, rng: Any) -> list[Any]:
+        made.append(("rows", start, count))
+        return [("row", i) for i in range(start, start + count)]
+
+    def registrations(ctx: Any, count: int, rng: Any) -> list[Any]:
+        made.append(("registrations", 0, count))
+        return [("registration", i) for i in range(count)]
+
+    monkeypatch.setattr(batches, "wait", hung_wait)
+    monkeypatch.setattr(batches, "make_cover_rows", rows)
+    monkeypatch.setattr(batches, "make_cover_registrations", registrations)
+    poster = batches.BatchPoster(
+        SimpleNamespace(store=None, rng=SYSTEM_RANDOMNESS),  # type: ignore[arg-type]
+        cover_workers=2,
+    )
+    pool = _HungPool()
+    poster._pool = pool  # type: ignore[assignment]
+    after = 1000  # one past the cover indices batch 0 reserved
+    poster._make_ahead(None, "e", 1, after, ROWS, REGISTRATIONS)  # type: ignore[arg-type]
+    assert sum(pool.submitted) == ROWS + REGISTRATIONS  # the schedule's, not the queue's
+    # batch 0 held k real rows and m real registrations: it gives back what it left
+    k, m = given_back
+    cover = batches._Cover(after - k, [], [], unused_from=after - k)
+    cover.unused_rows = rows(None, after - k, k, None)
+    cover.unused_registrations = registrations(None, m, None)
+    made.clear()
+    poster._give_back("e", cover)
+    out_rows, out_regs = poster._take_cover(
+        None, "e", after - k, ROWS, REGISTRATIONS  # type: ignore[arg-type]
+    )
+    pieces = len(batches._chunks(after, ROWS, 2)) + len(batches._chunks(0, REGISTRATIONS, 2))
+    assert waits == [(pieces, poster._timeout_s(ROWS + REGISTRATIONS))]
+    assert made == [("rows", after - k, ROWS), ("registrations", 0, REGISTRATIONS)]
+    assert out_rows == [("row", i) for i in range(after - k, after - k + ROWS)]
+    assert len(out_regs) == REGISTRATIONS
+    assert poster.made["failures"] == 1 and pool.shut and poster._pool is None
+
+
+def test_the_posting_thread_starts_the_workers_and_a_failed_batch_is_held(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The posting thread starts the pool as it starts (a batch it takes over does not
+    wait for it), through a fork server that imports the package once; a stock made
+    ahead for a later batch (its predecessor's transaction failed after) still counts as
+    this process's, so that it posts that batch first."""
+    started: list[Any] = []
+
+    class Pool(_HungPool):
+        def __init__(self, workers: int, mp_context: Any) -> None:
+            super().__init__()
+            started.append((workers, mp_context.get_start_method()))
+
+    monkeypatch.setattr(batches, "ProcessPoolExecutor", Pool)
+    poster = batches.BatchPoster(
+        SimpleNamespace(store=None, rng=SYSTEM_RANDOMNESS),  # type: ignore[arg-type]
+        cover_workers=2,
+    )
+    stop = threading.Event()
+    stop.set()
+    poster.run_forever(stop)
+    assert started == [(2, batches._start_method())]
+    poster._make_ahead(None, "e", 4, 0, 1, 1)  # type: ignore[arg-type]
+    assert len(started) == 1  # the same pool
+    assert [poster._holds_stock("e", j) for j in (3, 4)] == [True, True]
+    assert poster._holds_stock("e", 5) is False and "e" not in poster._stocks

@@ -30,13 +30,17 @@ the batches the workers make more than the board takes, and rows past the next b
 reach are dropped (their indices made again in their turn), as a batch's unused cover
 always was; no index is posted twice or skipped.  What is
 made ahead lives in this process's memory only (nothing of it is stored: a crash loses
-only cover, which the next poster makes again); a worker's failure makes the poster
-make the missing cover itself.  A seeded ``rng`` (tests) keeps everything in the
-posting thread, as without workers, so that seeded runs stay reproducible.
+only cover, which the next poster makes again); after a worker's failure, or if the
+cover is not all made ahead, the batch's whole cover is made now (in the posting thread
+after a failure), never only what is missing, so that the work does not follow what the
+last batch left unused (:meth:`BatchPoster._take_cover`).  A seeded ``rng`` (tests)
+keeps everything in the posting thread, as without workers, so that seeded runs stay
+reproducible.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -291,6 +295,18 @@ class _Stock:
     batch: int = -1
 
 
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """A failed pool stopped: its processes terminated (a hung worker would otherwise
+    keep running, ``shutdown(wait=False)`` does not stop it), then shut down.  Python
+    3.11's executor has no public way to terminate its workers (3.14 adds
+    ``terminate_workers``): its private ``_processes`` (pid -> process) is read."""
+    processes: Mapping[int, Any] = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(Exception):  # already gone
+            process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
 def _cancel(stock: _Stock) -> None:
     """The stock's work not started yet, cancelled."""
     for p in stock.pending:
@@ -359,6 +375,9 @@ class BatchPoster:
         self._ended: set[str] = set()
         self._stock_lock = threading.Lock()
         self._pool_lock = threading.Lock()
+        #: a pool failed since the last :meth:`_make_ahead`: no new pool till then, the
+        #: cover made in the posting thread
+        self._failed = False
         #: what this poster made: rows and registrations in the posting thread, rows and
         #: registrations given to the workers (at once or ahead), and the workers' failures
         self.made = {"rows": 0, "registrations": 0, "worker rows": 0,
@@ -395,7 +414,8 @@ class BatchPoster:
 
     def _cover_rows(self, ctx: ElectionContext, start: int, count: int) -> list[_Item]:
         """Cover rows ``start`` to ``start + count - 1``, made now: by the workers where
-        there are any, else (or if they fail) in this thread."""
+        there are any, else (or if they fail, or failed since the last
+        :meth:`_make_ahead`) in this thread."""
         if count <= 0:
             return []
         pool = self._workers()
@@ -428,15 +448,27 @@ class BatchPoster:
         return self.cover_workers > 0 and self.rng is SYSTEM_RANDOMNESS
 
     def _workers(self) -> ProcessPoolExecutor | None:
-        """The worker processes (started on first use), or None: none configured, or a
-        seeded ``rng`` (the workers draw the system's randomness)."""
+        """The worker processes (started on first use, or by :meth:`start_workers`),
+        or None: none configured, a seeded ``rng`` (the workers draw the system's
+        randomness), or a pool failed since the last :meth:`_make_ahead`."""
         if not self._uses_workers():
             return None
         with self._pool_lock:
+            if self._failed:
+                return None  # the rest made in the thread until the next _make_ahead
             if self._pool is None:
                 context = multiprocessing.get_context(_start_method())
+                if context.get_start_method() == "forkserver":
+                    # the fork server imports the package once; each worker forks from
+                    # it instead of importing it again (seconds under load)
+                    context.set_forkserver_preload([__name__])
                 self._pool = ProcessPoolExecutor(self.cover_workers, mp_context=context)
             return self._pool
+
+    def start_workers(self) -> None:
+        """Start the worker processes now (the posting thread does, as it starts), so
+        that a batch this process takes over does not wait for their start."""
+        self._workers()
 
     def _timeout_s(self, items: int) -> float:
         """How long the workers' work on ``items`` items may take before it counts as a
@@ -449,7 +481,7 @@ class BatchPoster:
     ) -> list[_Item] | None:
         """The calls' items, made by the workers, in order; or None if the pool is broken,
         a worker fails, or they take longer than :meth:`_timeout_s` (the pool is then
-        dropped, and made again on next use)."""
+        stopped, and another started by the next :meth:`_make_ahead`)."""
         try:
             futures = [pool.submit(fn, *args) for fn, args in calls]
             _, late = wait(futures, timeout=self._timeout_s(items))
@@ -465,13 +497,14 @@ class BatchPoster:
         its queued work cancelled, and the next use starts another.  Counted and logged
         once a pool, however many of its futures fail."""
         with self._pool_lock:
+            self._failed = True
             if self._pool is not pool:
                 return  # already dropped: counted when its first failure was seen
             self._pool = None
         self.made["failures"] += 1
         log.warning("a cover worker failed (%s: %s); the poster makes the cover itself",
                     type(exc).__name__, exc)  # fmt: skip
-        pool.shutdown(wait=False, cancel_futures=True)
+        _stop(pool)
 
     def shutdown(self) -> None:
         """Stop the worker processes (the cover they made ahead is dropped)."""
@@ -506,45 +539,32 @@ class BatchPoster:
         before): a stock for an earlier batch (another process posted since) is dropped."""
         with self._stock_lock:
             stock = self._stocks.get(election_id)
-            if stock is None or stock.batch == index:
+            if stock is None or stock.batch >= index:
+                # (a later batch's: this process started it while posting batch
+                # ``index``, whose transaction then failed; it still posts it)
                 return stock is not None
-            if stock.batch > index:  # cannot be: posted batches are not taken back
-                return False
             del self._stocks[election_id]
         _cancel(stock)
         return False
 
-    def _collect(self, stock: _Stock, wanted: range | None = None, registrations: int = 0) -> None:
-        """The workers' finished work put into the stock (rows under its limit); with
-        ``wanted``, first waited for (up to :meth:`_timeout_s`) the work on those cover
-        indices and on registrations until the stock has ``registrations``.  A failure
-        or a timeout drops the pool and its work: the batch makes what is missing."""
-        if wanted is not None:
-            needed, regs = [], len(stock.registrations)
-            for p in stock.pending:
-                if p.start is None:
-                    if regs < registrations:
-                        needed.append(p)
-                        regs += p.count
-                elif p.start < wanted.stop and wanted.start < p.start + p.count:
-                    needed.append(p)
-            items = sum(p.count for p in needed)
-            _, late = wait([p.future for p in needed], timeout=self._timeout_s(items))
-            for p in needed:
-                if p.future in late:
-                    self._worker_failed(p.pool, TimeoutError("the cover made ahead is late"))
+    def _collect(self, stock: _Stock) -> bool:
+        """The workers' finished work put into the stock (rows under its limit), under
+        ``_stock_lock``; whether a piece of it failed (its pool is then dropped)."""
+        failed = False
         pending, stock.pending = stock.pending, []
         for p in pending:
             if p.pool is not self._pool and not p.future.done():
-                p.future.cancel()  # a dropped pool's: made again where needed
+                p.future.cancel()  # a dropped pool's
+                failed = True
                 continue
             if not p.future.done():
                 stock.pending.append(p)
                 continue
             try:
                 items_made = p.future.result()
-            except Exception as exc:  # the batch makes what is missing itself
+            except Exception as exc:
                 self._worker_failed(p.pool, exc)
+                failed = True
                 continue
             if p.start is None:
                 stock.registrations += items_made
@@ -553,39 +573,58 @@ class BatchPoster:
                 if i < stock.limit:
                     stock.rows[i] = item
         stock.top = min(stock.top, stock.limit)
+        return failed
 
     def _take_cover(
         self, ctx: ElectionContext, election_id: str, start: int, rows: int, registrations: int
     ) -> tuple[list[_Item], list[_Item]]:
         """Cover rows ``start`` to ``start + rows - 1`` and ``registrations`` cover
-        registrations for a batch: from the stock made ahead, and the rest made now."""
+        registrations for a batch (``rows`` and ``registrations`` the schedule's sizes,
+        or the close's block's needs): all from the stock made ahead, or else all made
+        now.
+
+        Neither the wait nor the work may follow the queue (how many real items the
+        last batch held, so how much it gave back): the poster waits for **every** piece
+        of work pending (whether this batch needs it or its predecessor's leftovers
+        stand in), outside ``_stock_lock`` (a close in this process takes it inside its
+        transaction), for :meth:`_timeout_s` of the batch's sizes; after any failure or
+        timeout, or if the cover is not all there (nothing made ahead), what the stock
+        holds for the batch is dropped and the whole cover is made now, as without
+        workers (in this thread after a failure)."""
+        if rows <= 0 and registrations <= 0:
+            return [], []
+        wanted = range(start, start + rows)
+
+        def complete(stock: _Stock) -> bool:
+            return len(stock.registrations) >= registrations and all(
+                i in stock.rows for i in wanted
+            )
+
         with self._stock_lock:
             stock = self._stock(election_id)
-            self._collect(stock)
-            wanted = range(start, start + rows)
-            if len(stock.registrations) < registrations or any(
-                i not in stock.rows for i in wanted
-            ):  # the workers' work for this batch is not all in yet
-                self._collect(stock, wanted, registrations)
+            failed = self._collect(stock)
+            futures = [p.future for p in stock.pending]
+        if futures and not failed:
+            _, late = wait(futures, timeout=self._timeout_s(rows + registrations))
+            with self._stock_lock:
+                stock = self._stock(election_id)
+                late_pools = [p.pool for p in stock.pending if p.future in late]
+            for pool in late_pools:
+                self._worker_failed(pool, TimeoutError("the cover made ahead is late"))
+                failed = True
+        with self._stock_lock:
+            stock = self._stock(election_id)
+            failed = self._collect(stock) or failed
             for i in [i for i in stock.rows if i < start]:
                 del stock.rows[i]  # posted by another process, or a stock from before
-            kept = [stock.rows.pop(i, None) for i in wanted]
+            whole = complete(stock) and not failed
+            kept = [stock.rows.pop(i) for i in wanted if i in stock.rows]
             regs = stock.registrations[:registrations]
             del stock.registrations[:registrations]
-        out: list[_Item] = []
-        at = 0
-        while at < rows:  # the missing ones, by runs of consecutive indices
-            if kept[at] is not None:
-                out.append(kept[at])  # type: ignore[arg-type]
-                at += 1
-                continue
-            end = at
-            while end < rows and kept[end] is None:
-                end += 1
-            out += self._cover_rows(ctx, start + at, end - at)
-            at = end
-        regs += self._cover_registrations(ctx, registrations - len(regs))
-        return out, regs
+        if whole:
+            return kept, regs
+        # dropped: the batch's whole cover made now, whatever was given back
+        return self._cover_rows(ctx, start, rows), self._cover_registrations(ctx, registrations)
 
     def _make_ahead(
         self,
@@ -599,7 +638,10 @@ class BatchPoster:
         """Start the workers on batch ``index``'s whole cover (``rows`` and
         ``registrations``, its schedule's numbers, whatever the queue holds), the rows
         from cover index ``after`` (past the current batch's) or past those made ahead;
-        nothing without workers, or once the election is known not to be open."""
+        nothing without workers, or once the election is known not to be open.  A pool
+        that failed before is replaced here (not during the batch that saw it fail)."""
+        with self._pool_lock:
+            self._failed = False
         pool = self._workers()
         if pool is None:
             return
@@ -789,6 +831,7 @@ class BatchPoster:
         return posted
 
     def run_forever(self, stop: threading.Event) -> None:
+        self.start_workers()  # a batch taken over does not wait for the pool's start
         while not stop.wait(POLL_S):
             self.post_all_due()
 
