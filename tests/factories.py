@@ -1307,7 +1307,8 @@ def closed_ranked_election(
     voter of :data:`RANKED_ROLL` registers on a device and casts its ranking (the
     hand-made ones, a repeat and a gap, as a client that ignores the ballot page's rules
     encrypts them), the close at the second batch time, trustees 2 and 3 running it in
-    process (each ranked contest's column mixed alone and decrypted, the result posted).
+    process (each ranked contest's column mixed alone and decrypted, the result posted;
+    :func:`vote_then_close`).
     Only the roll-keeping step (entering :func:`protected_election`) runs within
     :func:`markers_allowed`: the record is verified with §8.3's rule on, so its
     ``roll.units`` fails (eleven voters, not 21,600) and nothing else does.
@@ -1323,24 +1324,16 @@ def closed_ranked_election(
                     ceremony, directory, seed, url=url, schedule=RANKED_SCHEDULE, roll=RANKED_ROLL
                 )
             )
-        services = election.web.services
-        open_ms = services.batches.open_ms(election.id)
-        assert open_ms is not None
-        with mock.patch.object(ballot_module, "encode_ranking", _hand_made):
-            for (national_id, *_), (leader, board) in zip(RANKED_ROLL, RANKED_VOTES, strict=True):
-                device = election.device(national_id, f"{seed} device {national_id}")
-                credential, answer = device.register()
-                assert answer.status_code == 201, answer.text
-                choice: Any = {"leader": tuple(leader), "board": tuple(board)}
-                ballot, _, private = device.ballot(credential, choice)
-                answer = device.cast(ballot, private)
-                assert answer.status_code == 201, answer.text
-        assert election.ctx.schedule is not None
+        open_ms = election.web.services.batches.open_ms(election.id)
+        assert open_ms is not None and election.ctx.schedule is not None
         closed_ms = open_ms + 2 * election.ctx.schedule.interval * 1000 + 10
-        services.elections.clock = lambda: closed_ms
-        services.elections.close(election.id)
-        run_close(election, ceremony, SeededRandomness(f"{seed} trustees"))
-        lines = [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
+        # each voter one ballot on one device; a ranked contest's choices in their order
+        voters: list[Any] = [
+            (national_id, [{"leader": tuple(leader), "board": tuple(board)}], False)
+            for (national_id, *_), (leader, board) in zip(RANKED_ROLL, RANKED_VOTES, strict=True)
+        ]
+        with mock.patch.object(ballot_module, "encode_ranking", _hand_made):
+            lines = vote_then_close(election, ceremony, seed, voters, closed_ms)
         yield election, lines
 
 
