@@ -12,7 +12,7 @@ import itertools
 import json
 import secrets
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -714,49 +714,6 @@ def _hand_made(contest: Contest, ranking: Sequence[Any]) -> tuple[int, ...]:
     return encode_ranking(contest, ranking)
 
 
-def run_ranked_election(ceremony: DemoCeremony, url: str) -> ElectionService:
-    """:data:`RANKED_VOTES` cast on a service at ``url``, each ranked contest mixed by
-    trustees 2 then 3, decrypted by trustees 1 and 3, the result published."""
-    from unittest import mock
-
-    from honestballot.protocol import ballot as ballot_module
-    from honestballot.protocol.mix import make_mix
-
-    rng = SeededRandomness("ranked board")
-    service = ElectionService(SqlStore(url), rng)
-    ctx = service.create(ceremony.manifest, ceremony.key, unprotected=True)
-    voters = [generate_credential(rng) for _ in RANKED_VOTES]
-    for i, voter in enumerate(voters):
-        service.register_credential(RANKED_ELECTION, voter.public, ("north", "south")[i % 2])
-    service.open(RANKED_ELECTION)
-    with mock.patch.object(ballot_module, "encode_ranking", _hand_made):
-        for voter, (leader, board) in zip(voters, RANKED_VOTES, strict=True):
-            choice = {"leader": tuple(leader), "board": tuple(board)}
-            ballot, _ = encrypt_ballot(ctx, voter, choice, rng)
-            service.cast(RANKED_ELECTION, json.dumps(ballot_to_json(ballot)))
-    service.close(RANKED_ELECTION)
-    for contest in ("leader", "board"):
-        for trustee in (2, 3):
-            mix = make_mix(
-                ctx.manifest,
-                ctx.base_hash,
-                ctx.public_key,
-                contest,
-                len(service.mixes(RANKED_ELECTION).get(contest, [])) + 1,
-                trustee,
-                service.mix_input(RANKED_ELECTION, contest),
-                rng,
-            )
-            share = ceremony.secrets[trustee - 1].key_share
-            assert share is not None
-            submit_mix(service, RANKED_ELECTION, mix, share, rng)
-    tally = service.tally(RANKED_ELECTION)
-    for t in (1, 3):
-        submit_share(service, RANKED_ELECTION, ceremony.secrets[t - 1], tally, rng)
-    service.publish_result(RANKED_ELECTION)
-    return service
-
-
 def encode_share(share: DecryptionShare) -> dict[str, Any]:
     """The share file of a tally without mixed contests (the ``decryption-share`` object)."""
     head = ShareHead(share.election, share.trustee, share.tally_hash, share.entries, None)
@@ -1350,37 +1307,33 @@ def closed_ranked_election(
     voter of :data:`RANKED_ROLL` registers on a device and casts its ranking (the
     hand-made ones, a repeat and a gap, as a client that ignores the ballot page's rules
     encrypts them), the close at the second batch time, trustees 2 and 3 running it in
-    process (each ranked contest's column mixed alone and decrypted, the result posted).
-    Yields the election on its app (within :func:`markers_allowed`, which the caller's
-    checks stay in) and the record's lines."""
+    process (each ranked contest's column mixed alone and decrypted, the result posted;
+    :func:`vote_then_close`).
+    Only the roll-keeping step (entering :func:`protected_election`) runs within
+    :func:`markers_allowed`: the record is verified with §8.3's rule on, so its
+    ``roll.units`` fails (eleven voters, not 21,600) and nothing else does.
+    Yields the election on its app and the record's lines."""
     from unittest import mock
 
     from honestballot.protocol import ballot as ballot_module
 
-    with (
-        markers_allowed(),
-        protected_election(
-            ceremony, directory, seed, url=url, schedule=RANKED_SCHEDULE, roll=RANKED_ROLL
-        ) as election,
-    ):
-        services = election.web.services
-        open_ms = services.batches.open_ms(election.id)
-        assert open_ms is not None
-        with mock.patch.object(ballot_module, "encode_ranking", _hand_made):
-            for (national_id, *_), (leader, board) in zip(RANKED_ROLL, RANKED_VOTES, strict=True):
-                device = election.device(national_id, f"{seed} device {national_id}")
-                credential, answer = device.register()
-                assert answer.status_code == 201, answer.text
-                choice: Any = {"leader": tuple(leader), "board": tuple(board)}
-                ballot, _, private = device.ballot(credential, choice)
-                answer = device.cast(ballot, private)
-                assert answer.status_code == 201, answer.text
-        assert election.ctx.schedule is not None
+    with ExitStack() as stack:
+        with markers_allowed():
+            election = stack.enter_context(
+                protected_election(
+                    ceremony, directory, seed, url=url, schedule=RANKED_SCHEDULE, roll=RANKED_ROLL
+                )
+            )
+        open_ms = election.web.services.batches.open_ms(election.id)
+        assert open_ms is not None and election.ctx.schedule is not None
         closed_ms = open_ms + 2 * election.ctx.schedule.interval * 1000 + 10
-        services.elections.clock = lambda: closed_ms
-        services.elections.close(election.id)
-        run_close(election, ceremony, SeededRandomness(f"{seed} trustees"))
-        lines = [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
+        # each voter one ballot on one device; a ranked contest's choices in their order
+        voters: list[Any] = [
+            (national_id, [{"leader": tuple(leader), "board": tuple(board)}], False)
+            for (national_id, *_), (leader, board) in zip(RANKED_ROLL, RANKED_VOTES, strict=True)
+        ]
+        with mock.patch.object(ballot_module, "encode_ranking", _hand_made):
+            lines = vote_then_close(election, ceremony, seed, voters, closed_ms)
         yield election, lines
 
 

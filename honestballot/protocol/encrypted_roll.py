@@ -127,20 +127,26 @@ def check_mixed_contests(manifest: Manifest, voters: int) -> None:
     """With re-voting protection, every decrypted row of a contest counted by mixing is
     published, so a coercer could mark a ballot with a rare row and look for it
     (docs/coercion.md §8.3): :class:`ProtocolError` unless each such contest admits at most
-    one row per :data:`VOTERS_PER_ROW` voters on the roll."""
+    one row per :data:`VOTERS_PER_ROW` voters on the roll.
+    A ranked contest, always counted by mixing, is refused with its own advice (fewer
+    positions or candidates), naming the roll it would need."""
     for contest in manifest.contests:
         rows = admissible_rows(contest)
         if contest.count == "mix" and rows * VOTERS_PER_ROW > voters:
+            needed = rows * VOTERS_PER_ROW
+            advice = "count it by sum, or give it fewer choices"
+            if contest.ranked:
+                advice = f"rank fewer places or list fewer candidates: {needed:,} voters needed"
             message = (
                 f"contest {contest.id!r} is counted by mixing and admits {rows:,} different "
                 f"ballots, more than one per {VOTERS_PER_ROW} of the roll's {voters:,} voters: "
-                "with re-voting protection a rare ballot could mark a voter; count it by sum, "
-                "or give it fewer choices"
+                f"with re-voting protection a rare ballot could mark a voter; {advice}"
             )
+            key = "encrypted_roll.markers_ranked" if contest.ranked else "encrypted_roll.markers"
             raise ProtocolError(
                 Text(
-                    "encrypted_roll.markers", message, contest=contest.id, rows=rows,
-                    voters=voters, per=VOTERS_PER_ROW,
+                    key, message, contest=contest.id, rows=rows, voters=voters,
+                    per=VOTERS_PER_ROW, needed=needed,
                 )
             )  # fmt: skip
 

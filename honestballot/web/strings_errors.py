@@ -597,6 +597,22 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "than one per {per} of the roll's {voters} voters. With re-voting protection a rare "
         "ballot could mark a voter: count it by sum, or give it fewer choices.",
     ),
+    "msg.encrypted_roll.markers_ranked": (
+        "Вопрос «{contest}» с ранжированием допускает {rows} разных бюллетеней — больше "
+        "одного на каждые {per} из {voters} избирателей списка. С защитой повторного "
+        "голосования редкий бюллетень мог бы пометить избирателя: ранжируйте меньше мест "
+        "или укажите меньше кандидатов. Для такого вопроса в списке должно быть не меньше "
+        "{needed} избирателей.",
+        "Ранжирленген «{contest}» сұрағы {rows} түрлі бюллетеньге рұқсат береді — тізімдегі "
+        "{voters} сайлаушының әр {per} адамына біреуден көп. Қайта дауыс беруді қорғау "
+        "кезінде сирек бюллетень сайлаушыны белгілеп қоюы мүмкін: орындарды азырақ "
+        "ранжирлеңіз немесе кандидаттарды азайтыңыз. Мұндай сұрақ үшін тізімде кемінде "
+        "{needed} сайлаушы болуы керек.",
+        "Ranked contest {contest} admits {rows} different ballots, more than one per {per} "
+        "of the roll's {voters} voters. With re-voting protection a rare ballot could mark "
+        "a voter: rank fewer places or list fewer candidates. Such a contest needs "
+        "{needed} voters on the roll.",
+    ),
     "msg.encrypted_roll.unsigned": (
         "Зашифрованный список не подписан ключом организатора.",
         "Шифрланған тізімге ұйымдастырушының кілтімен қол қойылмаған.",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import struct
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -2907,6 +2908,25 @@ def check_roll_row(base: bytes, h: Point, index: int, row: dict) -> None:
         raise ValueError(f"roll row {index}, activation: activation proof")
 
 
+#: with an encrypted roll, a contest counted by mixing admits at most one row per this
+#: many voters on the roll (record-format.md, `roll.units`; docs/coercion.md §8.3)
+VOTERS_PER_ROW = 100
+
+
+def admissible_rows(contest: dict) -> int:
+    """How many different rows a contest's counted ballots can decrypt to (`roll.units`):
+    a ranked contest `(options + 1) ^ positions`, its options every encrypted one;
+    otherwise its exclusive options plus `C(candidates, k)` for `k` from
+    `max(min_selections, 1)` to `max_selections`."""
+    options = encrypted_options(contest)
+    if is_ranked(contest):
+        return int((len(options) + 1) ** contest["max_selections"])
+    exclusive = sum(1 for _, _, x in options if x)
+    c = len(options) - exclusive
+    lower = max(contest["min_selections"], 1)
+    return exclusive + sum(math.comb(c, k) for k in range(lower, contest["max_selections"] + 1))
+
+
 def check_encrypted_roll(
     manifest: dict, setup: dict, base: bytes, events: Sequence[dict]
 ) -> str | None:
@@ -2934,6 +2954,14 @@ def check_encrypted_roll(
     expected = reporting_units_rule([(u, by_unit[u]) for u in order], manifest["min_unit_size"])
     if encrypted["reporting_units"] != expected:
         raise ValueError(f"roll.units: the reporting units are not the rule's {expected}")
+    voters = sum(n for _, n in counts)
+    for mc in manifest["contests"]:
+        rows = admissible_rows(mc)
+        if is_mixed(mc) and rows * VOTERS_PER_ROW > voters:
+            raise ValueError(
+                f"roll.units: contest {mc['id']} is mixed and admits {rows} rows, more than "
+                f"one per {VOTERS_PER_ROW} of the roll's {voters} voters"
+            )
     if opened and opened[0] < roll["seq"]:
         raise ValueError("roll.encrypted: the roll follows the open")
     if "organiser_key" not in setup or "signature" not in body:

@@ -130,5 +130,12 @@ def test_a_contest_counted_by_mixing_may_admit_one_row_per_hundred_voters() -> N
     mixed = replace(MANIFEST, contests=(contest(6, 0, 3, False, count="mix"),))
     check_mixed_contests(summed, 10)  # a contest counted by sum publishes no row
     check_mixed_contests(mixed, 4_200)
-    with pytest.raises(ProtocolError, match="admits 42 different ballots"):
+    with pytest.raises(ProtocolError, match="admits 42 different ballots") as refused:
         check_mixed_contests(mixed, 4_199)
+    assert refused.value.args[0].key == "encrypted_roll.markers"
+    assert "count it by sum" in str(refused.value)
+    # a ranked contest is always mixed: its refusal advises fewer places or candidates
+    ranked = replace(MANIFEST, contests=(contest(3, 1, 2, False, count="mix", method="irv"),))
+    check_mixed_contests(ranked, 1_600)
+    with pytest.raises(ProtocolError, match="fewer places or list fewer candidates: 1,600 voters"):
+        check_mixed_contests(ranked, 1_599)

@@ -5,8 +5,9 @@ rows counted by instant-runoff and by Schulze, and the record verifies; a tamper
 fails ``result.counts``.  The expected rounds and matrices are worked by hand below.
 
 The ranked manifest's contests admit up to 216 rows, which docs/coercion.md §8.3 allows
-only with 21,600 voters on the roll: the election runs with that rule off
-(factories.markers_allowed) and eleven voters."""
+only with 21,600 voters on the roll: the service keeps the roll of eleven voters with that
+rule off (factories.markers_allowed), and the verifier, with it on, fails exactly
+``roll.units``."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from typing import Any
 
 import pytest
 
+from honestballot.cli.organiser_roll import Voter as RollVoter
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
-from honestballot.errors import InvalidBallot
+from honestballot.errors import InvalidBallot, InvalidInput, Text
 from honestballot.protocol.ballot import EncryptedContest
 from honestballot.protocol.ballot_v2 import encrypt_ballot_v2, verify_ballot_v2
 from honestballot.protocol.credential_seed import generate_seed
@@ -29,16 +31,23 @@ from honestballot.record.codec import canonical_bytes
 from honestballot.record.manifest import manifest_from_json, manifest_to_json
 from honestballot.record.revoting import ballot_v2_from_json, ballot_v2_to_json
 from honestballot.record.setup import election_key_hash
-from honestballot.verify.verifier import verify_record
+from honestballot.service.encrypted_roll import keep_encrypted_roll
+from honestballot.verify.verifier import Report, verify_record
+from honestballot.web.messages import say
 from tests.databases import KINDS, fresh_database
 from tests.factories import (
     RANKED_ELECTION,
+    RANKED_ROLL,
+    RANKED_SCHEDULE,
     RANKED_VOTES,
     SMALL_SCHEDULE,
     DemoCeremony,
     board_secret_of,
     closed_ranked_election,
+    encrypted_roll_upload,
     key_ceremony,
+    markers_allowed,
+    protected_election,
     ranked_manifest,
     resign,
 )
@@ -151,8 +160,11 @@ def _check(lines: list[bytes], url: str) -> None:
     assert board["winners"] == ["x"] and board["ranking"] == ["x", "y", "z"]
     assert board["winner"] == "x" and board["tie_breaking"] is None
 
+    # verified with §8.3's rule on (factories.closed_ranked_election kept the roll with it
+    # off): exactly roll.units fails, naming the contest and the roll it would need
     report = verify_record([line + b"\n" for line in lines], workers=1)
-    assert report.passed, describe(report)
+    assert failed(report) == {"roll.units"}, describe(report)
+    assert _MARKERS in _detail(report, "roll.units")
 
     # a count changed after the decryption (the log re-signed): result.counts names it
     secret = board_secret_of(url, RANKED)
@@ -163,10 +175,57 @@ def _check(lines: list[bytes], url: str) -> None:
         tamper(event["body"]["ranked"])
         forged[i] = canonical_bytes(event)
         report = verify_record([line + b"\n" for line in resign(forged, RANKED, secret)], workers=1)
-        assert failed(report) == {"result.counts"}, describe(report)
-        assert "the result's ranked differ from what the close decrypts" in next(
-            c.detail for c in report.checks if c.name == "result.counts"
+        assert failed(report) == {"roll.units", "result.counts"}, describe(report)
+        assert _MARKERS in _detail(report, "roll.units")
+        assert "the result's ranked differ from what the close decrypts" in _detail(
+            report, "result.counts"
         )
+
+
+#: roll.units' detail for the ranked manifest's first contest (5 options, 3 positions:
+#: 6 ** 3 rows) on the roll of eleven voters
+_MARKERS = (
+    "contest 'leader' is counted by mixing and admits 216 different ballots, more than "
+    "one per 100 of the roll's 11 voters"
+)
+
+
+def _detail(report: Report, name: str) -> str:
+    return next(c.detail for c in report.checks if c.name == name)
+
+
+def test_the_service_refuses_the_roll_too_small_for_a_ranked_contest(
+    ceremony: DemoCeremony, tmp_path: Path
+) -> None:
+    """docs/coercion.md §8.3 on the service: the encrypted roll of eleven voters is refused
+    for the ranked contests (``leader``: 216 rows, so 21,600 voters), with the ranked
+    advice in the organiser's language, and nothing is kept; the same upload with the
+    rule off (factories.markers_allowed) is kept, so the refusal is §8.3's alone."""
+    with protected_election(
+        ceremony, tmp_path, "too small", schedule=RANKED_SCHEDULE, roll=RANKED_ROLL,
+        keep_roll=False, open_=False,
+    ) as election:  # fmt: skip
+        services = election.web.services
+        voters = [RollVoter(nid, name, unit) for nid, name, _, _, unit in RANKED_ROLL]
+        upload, _ = encrypted_roll_upload(
+            services.elections, services.roll, RANKED, election.organiser, voters,
+            SeededRandomness("too small roll"),
+        )  # fmt: skip
+        with pytest.raises(InvalidInput) as refused:
+            keep_encrypted_roll(services.elections, services.roll, RANKED, upload)
+        text = refused.value.args[0]
+        assert isinstance(text, Text) and text.key == "encrypted_roll.markers_ranked"
+        assert dict(text.params) == {
+            "contest": "leader", "rows": 216, "voters": 11, "per": 100, "needed": 21_600
+        }  # fmt: skip
+        assert "rank fewer places or list fewer candidates: 21,600 voters needed" in text
+        assert "ранжируйте меньше мест" in say(text, "ru") and "21600" in say(text, "ru")
+        with services.store.connect() as conn:
+            assert services.store.encrypted_roll(conn, RANKED) == []
+        with markers_allowed():
+            keep_encrypted_roll(services.elections, services.roll, RANKED, upload)
+        with services.store.connect() as conn:
+            assert services.store.encrypted_roll(conn, RANKED) != []
 
 
 def _other_winner(ranked: list[dict[str, Any]]) -> None:

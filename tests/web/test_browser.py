@@ -625,11 +625,23 @@ WITNESS_SECRETS = {
 ORGANISER_SECRET = random_nonzero_scalar(SeededRandomness("browser organiser"))
 
 
-#: the witnessed election's batches: two rows and two registrations every 20 s, so that
-#: the voter's cast row goes on the board while the test waits
-WITNESSED_SCHEDULE = Schedule(20, ((2, 2),), cover=Cover(0, NO_NOISE))
+#: batches of two rows and two registrations every 20 s, so that the voter's cast row
+#: goes on the board while the test waits (:func:`wait_for_cast_row`): the witnessed
+#: election's, and test_browser_phone.py's
+QUICK_SCHEDULE = Schedule(20, ((2, 2),), cover=Cover(0, NO_NOISE))
 #: the witnessed election's letters, by national ID
 WITNESSED_LETTERS: dict[str, str] = {}
+
+
+def wait_for_cast_row(server: Server, tracking_hash: bytes, seconds: float = 120) -> None:
+    """Post the server's election's due batches, once a second, until the cast row of the
+    ballot whose tracking hash is ``tracking_hash`` is on the board (at most ``seconds``)."""
+    eid = server.election_id
+    deadline = time.monotonic() + seconds
+    while server.services.board.event_by_tracking(eid, tracking_hash) is None:
+        assert time.monotonic() < deadline, "the cast row is not on the board"
+        server.services.batches.post_due(eid)
+        time.sleep(1)
 
 
 @pytest.fixture(params=KINDS)
@@ -639,7 +651,7 @@ def witnessed_server(
     """The same election with re-voting protection, its setup naming two witnesses
     (quorum 2) and the organiser's key (which signs its encrypted roll)."""
     prepare = prepare_protected(
-        web_ceremony, WITNESSED_SCHEDULE, WITNESSED_LETTERS, "browser witnessed",
+        web_ceremony, QUICK_SCHEDULE, WITNESSED_LETTERS, "browser witnessed",
         witnesses=[Witness(name, base_mul(s)) for name, s in WITNESS_SECRETS.items()],
         quorum=2,
     )  # fmt: skip
@@ -714,11 +726,7 @@ def test_a_receipt_needs_the_witnesses_quorum(
         tracking_hash = page.url.rsplit("/", 1)[-1]
         expect(page.locator("#receipt-status")).to_have_attribute("data-state", "recorded")
         # the cast row goes on the board with its batch
-        deadline = time.monotonic() + 120
-        while server.services.board.event_by_tracking(eid, bytes.fromhex(tracking_hash)) is None:
-            assert time.monotonic() < deadline, "the cast row is not on the board"
-            server.services.batches.post_due(eid)
-            time.sleep(1)
+        wait_for_cast_row(server, bytes.fromhex(tracking_hash))
         page.reload()
         expect(page.locator("#receipt-status")).to_have_attribute("data-state", "included")
         status = page.locator("#receipt-check-badge")

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import update
@@ -42,7 +42,6 @@ from honestballot.cli.demo_revoting import ServiceParts, play
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.election import manifest_hash
-from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.stations import prove_commission_key
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.stations import commission_key_to_json
@@ -60,7 +59,6 @@ from tests.factories import (
     DemoCeremonies,
     DemoCeremony,
     WebElection,
-    no_noise,
     open_web_election,
     publish_signed_station,
     web_roll_csv,
@@ -69,6 +67,7 @@ from tests.paper_helpers import make_upload, paper_election
 from tests.web.test_browser import (
     AUDITED,
     FIRST,
+    QUICK_SCHEDULE,
     STEP_TIMEOUT_MS,
     Server,
     Watch,
@@ -79,13 +78,14 @@ from tests.web.test_browser import (
     _sign_in,
     prepare_protected,
     register_with_the_letter,
+    wait_for_cast_row,
 )
 from tests.web.test_browser_ranked import (
     cast_ballot,
     cast_through_the_service,
     count,
+    election_over_http,
     encrypt,
-    protected_election,
     rank_by_tapping,
     serve_ranked,
     sign_in_and_register,
@@ -105,9 +105,6 @@ SECOND_VOTER = WEB_ROLL[3][0]  # asks for codes until the limit
 
 #: the voters' activation letters (national ID -> code) of ``phone_server``'s election
 PHONE_LETTERS: dict[str, str] = {}
-#: batches of two rows and two registrations every 20 s, so that the cast row of the
-#: voter's ballot goes on the board while the test waits
-PHONE_SCHEDULE = Schedule(20, ((2, 2),), cover=no_noise(0))
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +115,7 @@ def phone_server(
     module, each with its own voter (starting a server and setting the election up took
     longer than most of them), with a station of the organiser's signing."""
     prepare = prepare_protected(
-        web_ceremony, PHONE_SCHEDULE, PHONE_LETTERS, "phone election", _publish_station
+        web_ceremony, QUICK_SCHEDULE, PHONE_LETTERS, "phone election", _publish_station
     )
     with _serve("sqlite", tmp_path_factory.mktemp("phone"), prepare) as running:
         yield running
@@ -219,13 +216,7 @@ def _vote_and_audit(page: Page, server: Server) -> str:
     _encrypt(page, FIRST)
     page.locator("#cast").click()
     page.wait_for_url(f"**/e/{eid}/receipt/*")
-    tracking_hash = bytes.fromhex(page.url.rsplit("/", 1)[-1])
-    deadline = time.monotonic() + 120
-    board = server.services.board
-    while board.event_by_tracking(eid, tracking_hash) is None:
-        assert time.monotonic() < deadline, "the cast row is not on the board"
-        server.services.batches.post_due(eid)
-        time.sleep(1)
+    wait_for_cast_row(server, bytes.fromhex(page.url.rsplit("/", 1)[-1]))
     return "/" + page.url.split("/", 3)[3]
 
 
@@ -653,9 +644,10 @@ def test_ranked_pages_fit_a_phone_in_every_language(
             if _width(page) > PHONE["width"]:
                 too_wide.append(f"vote [{lang}]: {_width(page)} px")
         receipt = cast_ballot(page, server, encrypt(page))
-        election = protected_election(server, ranked_ceremony)
-        cast_through_the_service(server, election)
-        count(server, election, ranked_ceremony)
+        with httpx.Client(base_url=server.base_url, timeout=120) as client:
+            election = election_over_http(server, ranked_ceremony, client)
+            cast_through_the_service(server, election)
+            count(server, election, ranked_ceremony)
         for lang in LANGUAGES:
             for path in (f"/e/{eid}/results", f"/e/{eid}", f"/e/{eid}/board"):
                 page.goto(server.url(f"{path}?lang={lang}"))

@@ -9,6 +9,9 @@ vectors of tests/vectors/ranked-v3.json.
   and from the CSPRNG verify in Python, open as the ranking given and convince the
   service; the receipt page reads Python's ranked cast rows as Python does (their tracking
   hashes, a tampered one's included);
+* without protection, Python's ranked ballots version 1 verify in the bundle's
+  ``verifyBallot`` and tampered ones are refused by both (an (a) test: it goes with
+  version 1);
 * rankings the ballot page never makes (a repeat, too many, an exclusive choice beside a
   candidate, nothing) and malformed ranked contests are refused with Python's words.
 """
@@ -27,7 +30,7 @@ import pytest
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.errors import HonestBallotError, InvalidBallot, RecordFormatError
-from honestballot.protocol.ballot import check_opening, encrypt_ballot
+from honestballot.protocol.ballot import check_opening, encrypt_ballot, verify_ballot
 from honestballot.protocol.ballot_v2 import (
     COUNTER_MIN,
     check_private,
@@ -41,7 +44,12 @@ from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.manifest import Contest
 from honestballot.protocol.ranked import encode_ranking
 from honestballot.protocol.witnesses import BoardKeys
-from honestballot.record.ballot import ballot_to_json, opening_from_json, opening_to_json
+from honestballot.record.ballot import (
+    ballot_from_json,
+    ballot_to_json,
+    opening_from_json,
+    opening_to_json,
+)
 from honestballot.record.manifest import manifest_from_json, manifest_to_json
 from honestballot.record.revoting import (
     ballot_private_from_json,
@@ -210,6 +218,54 @@ def _cases(seed: int, n: int) -> list[dict[str, list[str]]]:
     cases[0].update(leader=["l-5", "l-1", "l-3"], board=["b-4", "b-3", "b-2", "b-1"])
     cases[1].update(leader=["against-all"], board=["blank"])
     return cases
+
+
+@pytest.fixture(scope="module")
+def v1_election() -> Election:
+    """The ranked election without protection, for version 1's ballots (the bundle's
+    ``verifyBallot`` still verifies their ranked contests), which go with it
+    (docs/coercion.md §14 item 8.1, an (a) test)."""
+    return make_election(MANIFEST, "ranked-js-v1", make_board_keys("ranked-js-v1"))
+
+
+def test_python_ranked_ballots_verify_in_the_bundle(v1_election: Election) -> None:
+    """Python's ranked ballots version 1 verify in the bundle; tampered ones (positions
+    swapped, a position without its proof, a ranked contest with a selection proof, a
+    plural one without) are refused by both."""
+    election = v1_election
+    pick = random.Random(2021)
+    calls: list[tuple[str, Sequence[Any]]] = []
+    expected: list[bool] = []
+    for i in range(4):
+        voter = generate_credential(SeededRandomness(f"voter/ranked-py/{i}"))
+        choice = _python_choice(_random_choice(pick))
+        ballot, _ = encrypt_ballot(
+            election.ctx, voter, choice, SeededRandomness(f"ballot/ranked-py/{i}")
+        )
+        good = ballot_to_json(ballot)
+        verify_ballot(election.ctx, ballot_from_json(good))
+        calls.append(("verifyBallot", [election.context_json, good]))
+        expected.append(True)
+        tampered: list[dict[str, Any]] = []
+        for mutate in (
+            lambda b: b["contests"][1]["ciphertexts"].reverse(),  # positions swapped
+            lambda b: b["contests"][2]["option_proofs"].pop(),  # a position without proof
+            # a ranked contest has no selection proof: one added is refused
+            lambda b: b["contests"][1].update(selection_proof=b["contests"][0]["selection_proof"]),
+            lambda b: b["contests"][0].pop("selection_proof"),  # a plural one needs its own
+        ):
+            t = copy.deepcopy(good)
+            mutate(t)
+            with pytest.raises(HonestBallotError):
+                verify_ballot(election.ctx, ballot_from_json(t))
+            tampered.append(t)
+        calls += [("verifyBallot", [election.context_json, t]) for t in tampered]
+        expected += [False] * len(tampered)
+    for result, good_one in zip(run_js(calls), expected, strict=True):
+        if good_one:
+            assert ok(result) is True
+        else:
+            assert result["error"]["name"] in {"InvalidBallot", "RecordFormatError"}, result
 
 
 def test_ranked_ballots_v2_from_the_bundle_are_pythons(election: Election) -> None:
