@@ -798,6 +798,22 @@ def submit_share(
 REVOTING_ELECTION = "web-revoting"
 
 
+def post_batch_at(
+    services: Services, election_id: str, schedule: Schedule, batch_times: int
+) -> list[int]:
+    """Set the service's clock to the election's batch time number ``batch_times`` (1:
+    the first; its clock stays there) and post what is due: the ``seq`` of each event
+    appended."""
+    open_ms = services.batches.open_ms(election_id)
+    assert open_ms is not None, "the election is not open"
+    store = services.elections.store
+    before = sum(1 for _ in store.iter_events(election_id))
+    due = open_ms + batch_times * schedule.interval * 1000
+    services.elections.clock = lambda: due
+    assert services.batches.post_due(election_id) == 1
+    return list(range(before, sum(1 for _ in store.iter_events(election_id))))
+
+
 @dataclass
 class RevotingElection:
     """An open election with re-voting protection on a running app: its encrypted roll
@@ -825,17 +841,9 @@ class RevotingElection:
     def post_batch(self) -> list[int]:
         """Set the service's clock to the election's next batch time (its clock stays
         there) and post what is due: the ``seq`` of each event appended."""
-        services = self.web.services
-        open_ms = services.batches.open_ms(self.id)
-        assert open_ms is not None, "the election is not open"
-        store = services.elections.store
-        before = sum(1 for _ in store.iter_events(self.id))
         assert self.ctx.schedule is not None
         self.batch_times += 1
-        due = open_ms + self.batch_times * self.ctx.schedule.interval * 1000
-        services.elections.clock = lambda: due
-        assert services.batches.post_due(self.id) == 1
-        return list(range(before, sum(1 for _ in store.iter_events(self.id))))
+        return post_batch_at(self.web.services, self.id, self.ctx.schedule, self.batch_times)
 
     def roll_again(
         self, roll: Sequence[tuple[str, str, str, str, str]] = WEB_ROLL
@@ -1073,6 +1081,15 @@ def cast_body(ballot: BallotV2, private: BallotPrivate) -> dict[str, Any]:
     return {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
 
 
+def audit_body(ballot: BallotV2, opening: BallotOpening, private: BallotPrivate) -> dict[str, Any]:
+    """What a device sends to ``audits``."""
+    return {
+        "ballot": ballot_v2_to_json(ballot),
+        "opening": opening_to_json(opening),
+        "private": ballot_private_to_json(private),
+    }
+
+
 @dataclass
 class RevotingDevice:
     """A voter's device in an election with re-voting protection, speaking the API as
@@ -1131,12 +1148,7 @@ class RevotingDevice:
         return self.post("ballots", cast_body(ballot, private))
 
     def audit(self, ballot: BallotV2, opening: BallotOpening, private: BallotPrivate) -> Any:
-        body = {
-            "ballot": ballot_v2_to_json(ballot),
-            "opening": opening_to_json(opening),
-            "private": ballot_private_to_json(private),
-        }
-        return self.post("audits", body)
+        return self.post("audits", audit_body(ballot, opening, private))
 
     def receipt(self, tracking_hash: str) -> Any:
         return self.client.get(f"{self.path}/ballots/{tracking_hash}")
