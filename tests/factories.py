@@ -1175,6 +1175,7 @@ def closed_protected_record(
     audit: bool = True,
     ceremony: DemoCeremony | None = None,
     roll: Sequence[tuple[str, str, str, str, str]] = WEB_ROLL,
+    each_round: Callable[[RevotingElection, str], None] = lambda _election, _round: None,
 ) -> Iterator[tuple[Record, RevotingElection, DemoCeremony]]:
     """A small election with re-voting protection run to its result, for the tests that
     need a whole record (the verifier's tamper suite, its Dask tests): the demo manifest
@@ -1184,7 +1185,8 @@ def closed_protected_record(
     voter's device auditing a ballot (unless ``audit`` is false), the close at the next
     batch time and trustees 2 and 3 running it in process (tests/web/close_helpers.py).
     ``ceremony``: another manifest and its ceremony (the web roll's units) instead;
-    ``roll``: the roll's rows (WEB_ROLL's form).
+    ``roll``: the roll's rows (WEB_ROLL's form); ``each_round``: called with the election
+    and each round of the close as it opens, before the trustees send anything in it.
     Yields (the record with the board's secret, the election on its app, the ceremony);
     the randomness is seeded by ``seed`` (the record is not byte for byte reproducible:
     the service's own draws are not)."""
@@ -1222,7 +1224,12 @@ def closed_protected_record(
         closed_ms = open_ms + 2 * election.ctx.schedule.interval * 1000 + 10
         services.elections.clock = lambda: closed_ms
         services.elections.close(election.id)
-        run_close(election, ceremony, SeededRandomness(f"{seed} trustees"))
+        run_close(
+            election,
+            ceremony,
+            SeededRandomness(f"{seed} trustees"),
+            lambda round_: each_round(election, round_),
+        )
         lines = [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
         secret = board_secret_of(election.web.database_url, election.id)
         yield Record(lines, secret, election.id), election, ceremony
