@@ -50,7 +50,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+from honestballot.crypto.group import L, Point, Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness
+from honestballot.errors import HonestBallotError
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
 from honestballot.record.ballot import ballot_to_json, opening_to_json
@@ -285,12 +287,31 @@ def _at(document: Any, path: tuple[Any, ...]) -> Any:
 HEX_DIGITS = frozenset("0123456789abcdef")
 
 
+#: 32 bytes that decode: a canonical scalar, or a group element (a multiple of the base)
+SCALARS = st.integers(min_value=0, max_value=L - 1).map(Scalar)
+SCALAR_HEX = SCALARS.map(lambda s: s.encode().hex())
+POINT_HEX = SCALARS.map(lambda s: base_mul(s).encode().hex())
+
+
+def _decodes_as_point(value: str) -> bool:
+    try:
+        Point.decode(bytes.fromhex(value), allow_identity=True)
+    except HonestBallotError:
+        return False
+    return True
+
+
 def _same_type(value: Any) -> st.SearchStrategy[Any]:
-    """A value of ``value``'s kind: hex of the same length for hex (a point, scalar or
-    hash that still parses, or nearly), another integer for an integer; else any."""
+    """A value of ``value``'s kind: hex of the same length for hex (for 32 bytes mostly a
+    point for a point, a scalar for anything else, so that the body parses and reaches the
+    proofs), another integer for an integer; else any."""
     if isinstance(value, str) and value and len(value) % 2 == 0 and set(value) <= HEX_DIGITS:
         n = len(value) // 2
-        return st.binary(min_size=n, max_size=n).map(bytes.hex)
+        any_hex = st.binary(min_size=n, max_size=n).map(bytes.hex)
+        if n != 32:
+            return any_hex
+        canonical = POINT_HEX if _decodes_as_point(value) else SCALAR_HEX
+        return st.one_of(canonical, canonical, canonical, any_hex)
     if isinstance(value, int) and not isinstance(value, bool):
         return st.integers(min_value=-1, max_value=max(2 * abs(value), 4))
     return JSON_VALUES
@@ -305,7 +326,7 @@ def _leaves(value: Any) -> list[Any]:
 
 
 #: a mutation's edits, weighted
-ACTIONS = ["same-type"] * 4 + ["replace"] * 3 + ["delete", "duplicate"]
+ACTIONS = ["same-type"] * 6 + ["replace"] * 2 + ["delete", "duplicate"]
 
 
 @st.composite
