@@ -10,9 +10,10 @@ commitment, then the registration made on the "device" with the voter's letter) 
 its ballots and re-votes, recording every answer they are given; the last voter of each
 thread registers only mid-run, among the other voters' re-votes.  The whole process group
 gets ``SIGKILL`` (what a power cut does to the service; the database itself survives, as
-it would on its own disk or host) once one of those late registrations is made on its
-device and about to be sent, while the other threads go on casting: that registration is
-always cut off, with whatever else was in flight.  The service is started again on
+it would on its own disk or host) when one of those late registrations (made on its
+device before the load) is about to be sent, while the other threads, which all began
+that round together, go on sending: that registration is always cut off, and each other
+thread's request then in flight too.  The service is started again on
 the same database; every registration and ballot whose request died with the server is
 sent again (an identical retry: 200 with its original answer if it had been committed,
 201 if not; a registration whose commitment was never answered starts again), and one
@@ -308,8 +309,10 @@ def _first_round(i: int) -> int:
 
 class Load:
     """Client threads registering every voter's credential and casting its ballots in
-    rounds until the server dies; ``held`` is set when voter HELD's registration is made
-    on its device, which then waits for ``killed`` before sending it."""
+    rounds until the server dies.  Every thread waits for the others at the start of
+    LATE_ROUND, so that all are sending when the kill comes; voter HELD's registration is
+    made on its device before the load (its commitment asked then), and when its turn
+    comes in LATE_ROUND ``held`` is set and it waits for ``killed`` before sending it."""
 
     def __init__(self, voters: list[Voter], ctx: ElectionContext) -> None:
         self.voters = voters
@@ -322,6 +325,7 @@ class Load:
         self.lock = threading.Lock()
         self.held = threading.Event()
         self.killed = threading.Event()
+        self.late_round = threading.Barrier(THREADS)
         self.threads = [
             threading.Thread(target=self._run, args=(t,), daemon=True) for t in range(THREADS)
         ]
@@ -342,14 +346,15 @@ class Load:
         v = self.voters[i]
         try:
             if what == "registration":
-                try:
-                    _make_registration(v, self.ctx, SeededRandomness(f"device {i}"))
-                except httpx.TransportError:
-                    what = "start"
-                    raise
-                if i == HELD:
+                if i == HELD:  # made before the load; sent only once the server is killed
                     self.held.set()
                     self.killed.wait(60)
+                else:
+                    try:
+                        _make_registration(v, self.ctx, SeededRandomness(f"device {i}"))
+                    except httpx.TransportError:
+                        what = "start"
+                        raise
                 r = _post(v, "registrations", v.registration or b"")
             else:
                 assert isinstance(what, int)
@@ -371,7 +376,22 @@ class Load:
 
     def _run(self, thread: int) -> None:
         mine = range(thread, len(self.voters), THREADS)
+        if HELD in mine:
+            try:
+                _make_registration(self.voters[HELD], self.ctx, SeededRandomness("device held"))
+            except (httpx.TransportError, AssertionError) as exc:
+                with self.lock:
+                    self.unexpected.append(f"voter {HELD}'s registration made ahead: {exc!r}")
+                self.late_round.abort()
+                return
         for round_ in range(BALLOTS_EACH):
+            if round_ == LATE_ROUND:
+                try:
+                    self.late_round.wait(60)
+                except threading.BrokenBarrierError:  # another thread stopped early
+                    with self.lock:
+                        self.unexpected.append(f"thread {thread}: no round {LATE_ROUND} for all")
+                    return
             for i in mine:
                 first = _first_round(i)
                 if round_ == first and not self._send(i, "registration"):
@@ -412,10 +432,10 @@ def test_sigkill_loses_no_acknowledged_registration_or_ballot(
             load.join(30)
         assert not load.unexpected, load.unexpected
         # the held registration was cut off (its resend below is the path under test),
-        # and so was at least one other thread's request, ballot or registration: the
-        # kill landed while the load went on
+        # and so was each other thread's request, ballot or registration: the kill
+        # landed while all were sending
         assert (HELD, "registration") in load.in_doubt
-        assert len({i % THREADS for i, _ in load.in_doubt}) >= 2, load.in_doubt
+        assert len({i % THREADS for i, _ in load.in_doubt}) == THREADS, load.in_doubt
 
         with serving(database_url, workers, tmp_path) as server:
             # sessions are signed with a key kept in the database: they outlive the process
