@@ -759,6 +759,22 @@ def submit_share(
 REVOTING_ELECTION = "web-revoting"
 
 
+def post_batch_at(
+    services: Services, election_id: str, schedule: Schedule, batch_times: int
+) -> list[int]:
+    """Set the service's clock to the election's batch time number ``batch_times`` (1:
+    the first; its clock stays there) and post what is due: the ``seq`` of each event
+    appended."""
+    open_ms = services.batches.open_ms(election_id)
+    assert open_ms is not None, "the election is not open"
+    store = services.elections.store
+    before = sum(1 for _ in store.iter_events(election_id))
+    due = open_ms + batch_times * schedule.interval * 1000
+    services.elections.clock = lambda: due
+    assert services.batches.post_due(election_id) == 1
+    return list(range(before, sum(1 for _ in store.iter_events(election_id))))
+
+
 @dataclass
 class RevotingElection:
     """An open election with re-voting protection on a running app: its encrypted roll
@@ -786,17 +802,9 @@ class RevotingElection:
     def post_batch(self) -> list[int]:
         """Set the service's clock to the election's next batch time (its clock stays
         there) and post what is due: the ``seq`` of each event appended."""
-        services = self.web.services
-        open_ms = services.batches.open_ms(self.id)
-        assert open_ms is not None, "the election is not open"
-        store = services.elections.store
-        before = sum(1 for _ in store.iter_events(self.id))
         assert self.ctx.schedule is not None
         self.batch_times += 1
-        due = open_ms + self.batch_times * self.ctx.schedule.interval * 1000
-        services.elections.clock = lambda: due
-        assert services.batches.post_due(self.id) == 1
-        return list(range(before, sum(1 for _ in store.iter_events(self.id))))
+        return post_batch_at(self.web.services, self.id, self.ctx.schedule, self.batch_times)
 
     def roll_again(
         self, roll: Sequence[tuple[str, str, str, str, str]] = WEB_ROLL
@@ -1034,6 +1042,15 @@ def cast_body(ballot: BallotV2, private: BallotPrivate) -> dict[str, Any]:
     return {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
 
 
+def audit_body(ballot: BallotV2, opening: BallotOpening, private: BallotPrivate) -> dict[str, Any]:
+    """What a device sends to ``audits``."""
+    return {
+        "ballot": ballot_v2_to_json(ballot),
+        "opening": opening_to_json(opening),
+        "private": ballot_private_to_json(private),
+    }
+
+
 @dataclass
 class RevotingDevice:
     """A voter's device in an election with re-voting protection, speaking the API as
@@ -1092,12 +1109,7 @@ class RevotingDevice:
         return self.post("ballots", cast_body(ballot, private))
 
     def audit(self, ballot: BallotV2, opening: BallotOpening, private: BallotPrivate) -> Any:
-        body = {
-            "ballot": ballot_v2_to_json(ballot),
-            "opening": opening_to_json(opening),
-            "private": ballot_private_to_json(private),
-        }
-        return self.post("audits", body)
+        return self.post("audits", audit_body(ballot, opening, private))
 
     def receipt(self, tracking_hash: str) -> Any:
         return self.client.get(f"{self.path}/ballots/{tracking_hash}")
@@ -1190,13 +1202,15 @@ def vote_then_close(
     after_voter: Callable[[int, RevotingDevice, CredentialSeed], None] = lambda *_: None,
     trustees_ms: int | None = None,
     before_trustees: Callable[[], None] = lambda: None,
+    each_round: Callable[[str], None] = lambda _: None,
 ) -> list[bytes]:
     """``voters`` register on their devices (seeded by ``seed``) and cast, each ballot
     after the first on a new credential of another device if the voter's flag says so;
     ``after_voter`` (the voter's index, its last device and credential) runs after each
     voter; the election is closed at ``closed_ms``; the clock is set to ``trustees_ms``
     (if given) and ``before_trustees`` runs; trustees 2 and 3 run the close
-    (:func:`run_close`).  Returns the record's lines."""
+    (:func:`run_close`, ``each_round`` called with each round as it opens).  Returns the
+    record's lines."""
     services = election.web.services
     for n, (national_id, choices, replace_credential) in enumerate(voters):
         device = election.device(national_id, f"{seed} device {national_id}")
@@ -1216,7 +1230,7 @@ def vote_then_close(
     if trustees_ms is not None:
         services.elections.clock = lambda: trustees_ms
     before_trustees()
-    run_close(election, ceremony, SeededRandomness(f"{seed} trustees"))
+    run_close(election, ceremony, SeededRandomness(f"{seed} trustees"), each_round)
     return [bytes(x).rstrip(b"\n") for x in services.elections.record_lines(election.id)]
 
 
@@ -1229,6 +1243,7 @@ def closed_protected_record(
     audit: bool = True,
     ceremony: DemoCeremony | None = None,
     roll: Sequence[tuple[str, str, str, str, str]] = WEB_ROLL,
+    each_round: Callable[[RevotingElection, str], None] = lambda _election, _round: None,
 ) -> Iterator[tuple[Record, RevotingElection, DemoCeremony]]:
     """A small election with re-voting protection run to its result, for the tests that
     need a whole record (the verifier's tamper suite, its Dask tests): the demo manifest
@@ -1237,7 +1252,8 @@ def closed_protected_record(
     first voter's device auditing a ballot (unless ``audit`` is false), the close at the
     next batch time and trustees 2 and 3 running it in process (:func:`run_close`).
     ``ceremony``: another manifest and its ceremony (the web roll's units) instead;
-    ``roll``: the roll's rows (WEB_ROLL's form).
+    ``roll``: the roll's rows (WEB_ROLL's form); ``each_round``: called with the election
+    and each round of the close as it opens, before the trustees send anything in it.
     Yields (the record with the board's secret, the election on its app, the ceremony);
     the randomness is seeded by ``seed`` (the record is not byte for byte reproducible:
     the service's own draws are not)."""
@@ -1262,7 +1278,13 @@ def closed_protected_record(
 
         closed_ms = open_ms + 2 * election.ctx.schedule.interval * 1000 + 10
         lines = vote_then_close(
-            election, ceremony, seed, voters, closed_ms, after_voter=first_voter
+            election,
+            ceremony,
+            seed,
+            voters,
+            closed_ms,
+            after_voter=first_voter,
+            each_round=lambda round_: each_round(election, round_),
         )
         secret = board_secret_of(election.web.database_url, election.id)
         yield Record(lines, secret, election.id), election, ceremony

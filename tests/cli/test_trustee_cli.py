@@ -3,7 +3,8 @@
 closed election record of the trustee's own election.
 
 A complaint disqualifies a dealer, and the trustees left run the close of an election with
-re-voting protection under the key (in process, tests/web/close_helpers.py), whose
+re-voting protection under the key (in process, tests/web/close_helpers.py; trustee 2's
+secret file makes the first round's objects with ``close-round`` as well), whose
 ``close-round`` refuses a trustee of another ceremony.  The tally and shares of version
 1's flow (the ``city`` election) go with it (docs/coercion.md §14 item 8; the close with
 the command line: tests/web/test_close_stage_a.py)."""
@@ -35,6 +36,7 @@ from honestballot.verify.verifier import verify_record_file
 from tests.factories import (
     WEB_ROLL,
     DemoCeremony,
+    RevotingElection,
     board_secret_of,
     closed_protected_record,
     label,
@@ -370,10 +372,28 @@ def test_cli_complaint_disqualifies_a_dealer(
          False)
         for i, (row, choice) in enumerate(zip(WEB_ROLL, choices, strict=True))
     ]  # fmt: skip
+    made: list[str] = []
+
+    def close_round(election: RevotingElection, round_: str) -> None:
+        """The close's first round once more, through the command line with trustee 2's
+        own secret file (the in-process close sends its objects)."""
+        if made:
+            return
+        exported = tmp_path / "open-close.jsonl"
+        election.web.services.elections.export_record(election.id, str(exported))
+        out = tmp_path / "close-2.jsonl"
+        result = run("close-round", "--secret", secrets[1], "--record", exported,
+                     "--workers", 1, "--out", out)  # fmt: skip
+        assert f"round {round_}: " in result.output and "by trustee 2" in result.output
+        assert out.read_text().strip()
+        made.append(result.output)
+
     with closed_protected_record(
         tmp_path / "protected", "disqualified dealer", voters=voters, audit=False,
         ceremony=DemoCeremony(city_manifest(), key, qualified), roll=centre_roll(),
+        each_round=close_round,
     ) as (record, election, _):  # fmt: skip
+        assert made, "no round of the close was made through the command line"
         result = election.web.client.get(f"/api/e/{ELECTION_ID}/results").json()
         assert {c["id"]: c["count"] for c in result["counts"]} == COUNTS
         assert result["trustees"] == [2, 3]

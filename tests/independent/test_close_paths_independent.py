@@ -51,8 +51,8 @@ SCHEDULE = Schedule(60, ((8, 4),), cover=Cover(0, 100_000))
 #: each test reads a whole election's record (the module builds it once)
 pytestmark = pytest.mark.slow
 #: the contest counted by mixing: one candidate, chosen on every ballot (a contest counted
-#: by mixing admits at most one ballot row per 100 voters on the roll, docs/coercion.md
-#: §8.3: this one admits one, so the roll has 100 voters)
+#: by mixing may admit at most one row, one pattern of choices, per 100 voters on the
+#: roll, docs/coercion.md §8.3: this one admits one, so the roll has 100 voters)
 MIXED = "council"
 #: the web roll: WEB_ROLL and 94 more voters, spread over the four stations
 ROLL = larger_web_roll(100)

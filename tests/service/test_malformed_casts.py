@@ -18,10 +18,9 @@ import pytest
 from sqlalchemy import select
 
 from honestballot.errors import InvalidBallot, InvalidInput, RecordFormatError
-from honestballot.record.revoting import ballot_private_to_json, ballot_v2_to_json
 from honestballot.service.voters.revoting import MAX_CAST_REQUEST_BYTES
 from honestballot.store.schema import board_queue, events, revoting_alphas, revoting_credentials
-from tests.factories import RevotingElection
+from tests.factories import RevotingElection, cast_body
 
 VOTER = "900101300002"
 
@@ -200,7 +199,7 @@ def cast(protected: RevotingElection) -> Cast:
     seed, answer = device.register()
     assert answer.status_code == 201, answer.text
     ballot, _, private = device.ballot(seed)
-    request = {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
+    request = cast_body(ballot, private)
     voter = protected.web.services.roll.voter_by_national_id(protected.id, VOTER)
     assert voter is not None
     return Cast(protected, int(voter.voter_id), request)

@@ -25,8 +25,6 @@ from honestballot.errors import (
 )
 from honestballot.protocol.election import ElectionContext
 from honestballot.record.revoting import (
-    ballot_private_to_json,
-    ballot_v2_to_json,
     cast_row_from_json,
 )
 from honestballot.service.board.election import ElectionService
@@ -37,6 +35,7 @@ from tests.factories import (
     REVOTING_SCHEDULE,
     DemoCeremony,
     RevotingElection,
+    cast_body,
 )
 
 
@@ -108,9 +107,7 @@ def test_a_receipted_ballot_survives_the_process_being_killed(
     seed, answer = device.register()
     assert answer.status_code == 201, answer.text
     ballot, _, private = device.ballot(seed)
-    payload = json.dumps(
-        {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
-    )
+    payload = json.dumps(cast_body(ballot, private))
     ballot_path = tmp_path / "ballot.json"
     ballot_path.write_text(payload)
     voter = services.roll.voter_by_national_id(eid, "900101300003")

@@ -7,9 +7,13 @@ nothing is posted while the test runs); ``honestballot serve`` runs as a subproc
 worker on SQLite, two on PostgreSQL) in its own process group.  Voters sign in over the
 JSON API, then several client threads register each voter's credential (the service's
 commitment, then the registration made on the "device" with the voter's letter) and cast
-its ballots and re-votes, recording every answer they are given.  Mid-load the whole
-process group gets ``SIGKILL`` (what a power cut does to the service; the database
-itself survives, as it would on its own disk or host).  The service is started again on
+its ballots and re-votes, recording every answer they are given; the last voter of each
+thread registers only mid-run, among the other voters' re-votes.  The whole process group
+gets ``SIGKILL`` (what a power cut does to the service; the database itself survives, as
+it would on its own disk or host) when one of those late registrations (made on its
+device before the load) is about to be sent, while the other threads, which all began
+that round together, go on sending: that registration is always cut off, and each other
+thread's request then in flight too.  The service is started again on
 the same database; every registration and ballot whose request died with the server is
 sent again (an identical retry: 200 with its original answer if it had been committed,
 201 if not; a registration whose commitment was never answered starts again), and one
@@ -49,6 +53,7 @@ from honestballot.protocol.letters import LetterSecret
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
 from honestballot.protocol.registration import make_registration
 from honestballot.protocol.schedule import Schedule
+from honestballot.record.revoting import cast_row_from_json, registration_from_json
 from honestballot.service.board.election import ElectionService
 from honestballot.service.messages.senders import latest_code_for
 from honestballot.service.voters.roll import Roll
@@ -64,6 +69,7 @@ from tests.factories import (
     make_encrypted_roll,
     no_noise,
     open_web_app,
+    post_batch_at,
     registration_body,
 )
 
@@ -71,7 +77,10 @@ ELECTION = "durability"
 VOTERS = 12
 BALLOTS_EACH = 6  # a first ballot and 5 re-votes under the one credential
 THREADS = 4
-KILL_AFTER = 30  # answers received before the SIGKILL (of 12 registrations and 72 ballots)
+#: the round in which each thread's last voter registers (the others register in round 0)
+LATE_ROUND = BALLOTS_EACH // 2
+#: the voter whose late registration is held until the SIGKILL: thread 0's last
+HELD = (VOTERS - 1) // THREADS * THREADS
 START_TIMEOUT_S = 30.0
 #: one batch, due an hour after the open, with room for every registration and ballot
 #: (the spare re-vote after the restart too)
@@ -293,9 +302,17 @@ def _answer(voter: int, what: str | int, r: httpx.Response) -> Answer:
     return Answer(voter, what, r.status_code, str(r.json()["tracking_hash"]))
 
 
+def _first_round(i: int) -> int:
+    """The round in which voter ``i`` registers; it casts its ballots from then on."""
+    return LATE_ROUND if i + THREADS >= VOTERS else 0
+
+
 class Load:
     """Client threads registering every voter's credential and casting its ballots in
-    rounds until the server dies."""
+    rounds until the server dies.  Every thread waits for the others at the start of
+    LATE_ROUND, so that all are sending when the kill comes; voter HELD's registration is
+    made on its device before the load (its commitment asked then), and first of its
+    thread's in LATE_ROUND ``held`` is set and it waits for ``killed`` before sending it."""
 
     def __init__(self, voters: list[Voter], ctx: ElectionContext) -> None:
         self.voters = voters
@@ -306,6 +323,9 @@ class Load:
         self.in_doubt: list[tuple[int, str | int]] = []
         self.unexpected: list[str] = []
         self.lock = threading.Lock()
+        self.held = threading.Event()
+        self.killed = threading.Event()
+        self.late_round = threading.Barrier(THREADS)
         self.threads = [
             threading.Thread(target=self._run, args=(t,), daemon=True) for t in range(THREADS)
         ]
@@ -326,11 +346,15 @@ class Load:
         v = self.voters[i]
         try:
             if what == "registration":
-                try:
-                    _make_registration(v, self.ctx, SeededRandomness(f"device {i}"))
-                except httpx.TransportError:
-                    what = "start"
-                    raise
+                if i == HELD:  # made before the load; sent only once the server is killed
+                    self.held.set()
+                    self.killed.wait(60)
+                else:
+                    try:
+                        _make_registration(v, self.ctx, SeededRandomness(f"device {i}"))
+                    except httpx.TransportError:
+                        what = "start"
+                        raise
                 r = _post(v, "registrations", v.registration or b"")
             else:
                 assert isinstance(what, int)
@@ -352,11 +376,28 @@ class Load:
 
     def _run(self, thread: int) -> None:
         mine = range(thread, len(self.voters), THREADS)
-        for ballot in range(BALLOTS_EACH):
-            for i in mine:
-                if ballot == 0 and not self._send(i, "registration"):
+        if HELD in mine:
+            try:
+                _make_registration(self.voters[HELD], self.ctx, SeededRandomness("device held"))
+            except (httpx.TransportError, AssertionError) as exc:
+                with self.lock:
+                    self.unexpected.append(f"voter {HELD}'s registration made ahead: {exc!r}")
+                self.late_round.abort()
+                return
+        for round_ in range(BALLOTS_EACH):
+            if round_ == LATE_ROUND:
+                try:
+                    self.late_round.wait(60)
+                except threading.BrokenBarrierError:  # another thread stopped early
+                    with self.lock:
+                        self.unexpected.append(f"thread {thread}: no round {LATE_ROUND} for all")
                     return
-                if not self._send(i, ballot):
+            # in LATE_ROUND voter HELD goes first: the kill comes as the round begins
+            for i in sorted(mine, key=lambda i: (round_ != LATE_ROUND or i != HELD, i)):
+                first = _first_round(i)
+                if round_ == first and not self._send(i, "registration"):
+                    return
+                if round_ >= first and not self._send(i, round_ - first):
                     return
 
 
@@ -381,18 +422,22 @@ def test_sigkill_loses_no_acknowledged_registration_or_ballot(
                 list(pool.map(lambda v: _sign_in(v, server), voters))
             load.start()
             deadline = time.monotonic() + 60
-            while len(load.answers) < KILL_AFTER and time.monotonic() < deadline:
+            while not load.held.is_set() and time.monotonic() < deadline:
                 if load.unexpected or not any(t.is_alive() for t in load.threads):
                     break
                 time.sleep(0.005)
             assert not load.unexpected, load.unexpected
-            assert len(load.answers) >= KILL_AFTER, f"only {len(load.answers)} answers in 60 s"
-            server.kill()  # mid-load: the threads are still sending
+            assert load.held.is_set(), f"voter {HELD} did not register in 60 s"
+            server.kill()  # mid-load: the other threads are still sending
+            load.killed.set()
             load.join(30)
         assert not load.unexpected, load.unexpected
-        attempted = len(load.answers) + len(load.in_doubt)
-        assert attempted < VOTERS * (BALLOTS_EACH + 1), "the load had finished before the kill"
-        assert load.in_doubt, "every unfinished thread ends on a request the kill cut off"
+        # the held registration was cut off (its resend below is the path under test),
+        # and so was each other thread's request (their first of LATE_ROUND: ballots):
+        # the kill landed while all were sending
+        assert (HELD, "registration") in load.in_doubt
+        assert len({i % THREADS for i, _ in load.in_doubt}) == THREADS, load.in_doubt
+        assert any(isinstance(what, int) for _, what in load.in_doubt), load.in_doubt
 
         with serving(database_url, workers, tmp_path) as server:
             # sessions are signed with a key kept in the database: they outlive the process
@@ -407,6 +452,8 @@ def test_sigkill_loses_no_acknowledged_registration_or_ballot(
                 assert body is not None
                 r = _post(v, "registrations" if what == "registration" else "ballots", body)
                 assert r.status_code in (200, 201), r.text
+                if (i, what) == (HELD, "registration"):  # sent only after the kill
+                    assert r.status_code == 201, r.text
                 load.answers.append(_answer(i, what, r))
             r = _post(voters[0], "ballots", voters[0].ballots[BALLOTS_EACH])
             assert r.status_code == 201, r.text
@@ -431,18 +478,23 @@ def test_sigkill_loses_no_acknowledged_registration_or_ballot(
         assert all(seq is None for _, _, seq in queued), "posted before its batch was due"
         # the batch that is due posts every one of them
         services.batches.post_delay_ms = 0
-        open_ms = services.batches.open_ms(ELECTION)
-        assert open_ms is not None
-        services.elections.clock = lambda: open_ms + SCHEDULE.interval * 1000
-        assert services.batches.post_due(ELECTION) == 1
+        post_batch_at(services, ELECTION, SCHEDULE, 1)
         posted = _queue(services.store)
         seqs = [seq for _, _, seq in posted]
         assert None not in seqs and len(set(seqs)) == len(seqs), "not posted, or twice"
         lines = list(services.elections.record_lines(ELECTION))
         events = [json.loads(line) for line in lines]
-        kinds = {ev["seq"]: ev["kind"] for ev in events if ev.get("type") == "event"}
+        bodies = {ev["seq"]: ev for ev in events if ev.get("type") == "event"}
+        key = ctx.public_key
         for kind, tracking, seq in posted:
-            assert kinds[seq] == kind, (kind, tracking, seq)
+            # the event at the item's place is that very registration or ballot
+            assert bodies[seq]["kind"] == kind, (kind, tracking, seq)
+            body = bodies[seq]["body"]
+            if kind == "registration":
+                on_board = registration_from_json(body["registration"]).tracking_hash(key)
+            else:
+                on_board = cast_row_from_json(body["row"]).ballot.tracking_hash(key)
+            assert on_board.hex() == tracking, (kind, tracking, seq)
             if kind == "cast-row":
                 receipt = web.client.get(f"/api/e/{ELECTION}/revoting/ballots/{tracking}")
                 assert receipt.json() == {**receipt.json(), "status": "included", "seq": seq}

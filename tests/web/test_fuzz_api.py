@@ -14,7 +14,8 @@ agree with what the schema declares for its status.  Statuses the schema does no
 The schema documents no request body for the raw-body operations (registration, cast,
 audit, roll, the close's objects…), so schemathesis cannot reach their parsers;
 ``test_raw_bodies`` fuzzes registration, cast and audit of re-voting protection with
-mutations of a real registration and ballot instead.  ``test_version_1s_raw_bodies`` does
+mutations of a real registration and ballot instead (each operation its own examples,
+each getting past its parser at least once: a 409 or 422).  ``test_version_1s_raw_bodies`` does
 the same to version 1's cast and audit on version 1's election (``web``): those routes
 go with version 1's flow (docs/coercion.md §14 item 8).
 
@@ -49,11 +50,12 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+from honestballot.crypto.group import L, Point, Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness
+from honestballot.errors import HonestBallotError
 from honestballot.protocol.ballot import encrypt_ballot
 from honestballot.protocol.credential import generate_credential
 from honestballot.record.ballot import ballot_to_json, opening_to_json
-from honestballot.record.revoting import ballot_private_to_json, ballot_v2_to_json
 from tests.databases import KINDS, fresh_database
 from tests.factories import (
     SMALL_SCHEDULE,
@@ -62,14 +64,16 @@ from tests.factories import (
     RevotingDevice,
     RevotingElection,
     WebElection,
+    audit_body,
     cast_body,
     protected_election,
     registration_body,
 )
 
 EXAMPLES = 25
-#: cast and audit bodies: cheap to try, and where the parsers are
-RAW_EXAMPLES = 150
+#: for each raw-body operation (registration, cast, audit): cheap to try, and where the
+#: parsers are
+RAW_EXAMPLES = 60
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -274,6 +278,45 @@ def _mutate(document: Any, path: tuple[Any, ...], action: str, value: Any) -> An
     return copied
 
 
+def _at(document: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        document = document[key]
+    return document
+
+
+HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+#: 32 bytes that decode: a canonical scalar, or a group element (a multiple of the base)
+SCALARS = st.integers(min_value=0, max_value=L - 1).map(Scalar)
+SCALAR_HEX = SCALARS.map(lambda s: s.encode().hex())
+POINT_HEX = SCALARS.map(lambda s: base_mul(s).encode().hex())
+
+
+def _decodes_as_point(value: str) -> bool:
+    try:
+        Point.decode(bytes.fromhex(value), allow_identity=True)
+    except HonestBallotError:
+        return False
+    return True
+
+
+def _same_type(value: Any) -> st.SearchStrategy[Any]:
+    """A value of ``value``'s kind: hex of the same length for hex (for 32 bytes mostly a
+    point for a point, a scalar for anything else, so that the body parses and reaches the
+    proofs), another integer for an integer; else any."""
+    if isinstance(value, str) and value and len(value) % 2 == 0 and set(value) <= HEX_DIGITS:
+        n = len(value) // 2
+        any_hex = st.binary(min_size=n, max_size=n).map(bytes.hex)
+        if n != 32:
+            return any_hex
+        canonical = POINT_HEX if _decodes_as_point(value) else SCALAR_HEX
+        return st.one_of(canonical, canonical, canonical, any_hex)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return st.integers(min_value=-1, max_value=max(2 * abs(value), 4))
+    return JSON_VALUES
+
+
 def _leaves(value: Any) -> list[Any]:
     if isinstance(value, dict):
         return [leaf for item in value.values() for leaf in _leaves(item)]
@@ -282,40 +325,60 @@ def _leaves(value: Any) -> list[Any]:
     return [value]
 
 
+#: a mutation's edits, weighted
+ACTIONS = ["same-type"] * 6 + ["replace"] * 2 + ["delete", "duplicate"]
+
+
 @st.composite
 def _mutations(draw: st.DrawFn, document: Any) -> Any:
-    """1 to 3 edits of a valid document: a value replaced (often by another value of the
-    same document, so that the result still parses and reaches the proofs), deleted or
-    duplicated."""
+    """1 to 3 edits of a valid document: a value replaced (by one of its own kind, e.g.
+    hex of the same length, or by another value of the same document, so that the result
+    still parses and reaches the proofs; or by any value), deleted or duplicated."""
     own_values = st.sampled_from(sorted(set(map(json.dumps, _leaves(document))))).map(json.loads)
-    values = st.one_of(own_values, own_values, own_values, JSON_VALUES)
+    values = st.one_of(own_values, own_values, JSON_VALUES)
     mutated = document
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         path = draw(st.sampled_from(_paths(mutated)[1:]))  # never the whole body
-        action = draw(st.sampled_from(["replace"] * 6 + ["delete", "duplicate"]))
-        mutated = _mutate(mutated, path, action, draw(values))
+        action = draw(
+            st.sampled_from(["same-type"] * 4 + ["replace"] * 3 + ["delete", "duplicate"])
+        )
+        if action == "same-type":
+            mutated = _mutate(mutated, path, "replace", draw(_same_type(_at(mutated, path))))
+        else:
+            mutated = _mutate(mutated, path, action, draw(values))
     return mutated
 
 
 def _post_mutations(client: TestClient, path: str, documents: dict[str, Any], auth: Auth) -> None:
-    """Mutations of ``documents`` (by operation) posted to ``path``/operation: always a
-    4xx, never a 5xx."""
+    """Mutations of ``documents`` (by operation, RAW_EXAMPLES each) posted to
+    ``path``/operation: always a 4xx, never a 5xx; and each operation got past its
+    parser at least once (a 409 or 422: the body parsed and was refused on what it says)."""
+    for operation, document in sorted(documents.items()):
+        statuses = _post_operation_mutations(client, f"{path}/{operation}", document, auth)
+        assert statuses[409] + statuses[422] > 0, (operation, statuses)
+
+
+def _post_operation_mutations(
+    client: TestClient, url: str, document: Any, auth: Auth
+) -> Counter[int]:
+    """RAW_EXAMPLES mutations of ``document`` posted to ``url``: never a 5xx; how many
+    answers of each status."""
+    statuses: Counter[int] = Counter()
 
     @settings(FUZZ_SETTINGS, max_examples=RAW_EXAMPLES)
-    @given(data=st.data(), operation=st.sampled_from(sorted(documents)))
-    def post_mutation(data: st.DataObject, operation: str) -> None:
-        body = data.draw(_mutations(documents[operation]), label="body")
+    @given(body=_mutations(document))
+    def post_mutation(body: Any) -> None:
         raw = json.dumps(body).encode()
         r = client.post(
-            f"{path}/{operation}",
-            content=raw,
-            headers={**auth.headers, "content-type": "application/json"},
+            url, content=raw, headers={**auth.headers, "content-type": "application/json"}
         )
+        statuses[r.status_code] += 1
         assert r.status_code < 500, (
-            f"POST {path}/{operation} -> {r.status_code} {r.text[:300]}\nbody: {raw[:2000]!r}"
+            f"POST {url} -> {r.status_code} {r.text[:300]}\nbody: {raw[:2000]!r}"
         )
 
     post_mutation()
+    return statuses
 
 
 def test_raw_bodies(fuzzed: tuple[RevotingElection, Auth]) -> None:
@@ -332,11 +395,7 @@ def test_raw_bodies(fuzzed: tuple[RevotingElection, Auth]) -> None:
     documents = {
         "registrations": registration_body(registration, registration_private),
         "ballots": cast_body(ballot, private),
-        "audits": {
-            "ballot": ballot_v2_to_json(ballot),
-            "opening": opening_to_json(opening),
-            "private": ballot_private_to_json(private),
-        },
+        "audits": audit_body(ballot, opening, private),
     }
     _post_mutations(election.web.client, device.path, documents, auth)
 

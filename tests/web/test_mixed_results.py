@@ -29,10 +29,12 @@ from tests.factories import (
 from tests.helpers import describe
 from tests.web.test_observer import assert_clean_page
 
-#: with re-voting protection a contest counted by mixing admits at most one ballot per
-#: 100 voters on the roll (docs/coercion.md §8.3): the demo's contests cut to two
-#: candidates, one to choose, and a roll of 200
-ROLL = larger_web_roll(200)
+#: with re-voting protection a contest counted by mixing may admit at most one row (one
+#: pattern of choices its ballots can decrypt to) per 100 voters on the roll
+#: (docs/coercion.md §8.3, encrypted_roll.check_mixed_contests), however many ballots are
+#: cast: the demo's contests cut to two candidates, each admitting three rows (the chair:
+#: one candidate or "against all"; the council: one or both members), and a roll of 300
+ROLL = larger_web_roll(300)
 #: (national ID, unit) of the voters, and the choice each casts, once: station-1 three,
 #: station-2 two (the roll makes station-1, -3 and -4 reporting units of their own and
 #: pools station-2 with station-small; min_unit_size 2)
@@ -44,21 +46,21 @@ VOTERS = [
     ("900101300009", "station-2"),
 ]
 CHOICES = [
-    {"chair": {"cand-1"}, "council": {"member-1"}},
+    {"chair": {"cand-1"}, "council": {"member-1", "member-2"}},
     {"chair": {"cand-2"}, "council": {"member-2"}},
     {"chair": {"cand-1"}, "council": {"member-2"}},
-    {"chair": {"cand-1"}, "council": {"member-1"}},
-    {"chair": {"cand-2"}, "council": {"member-2"}},
+    {"chair": {"against-all"}, "council": {"member-1"}},
+    {"chair": {"cand-1"}, "council": {"member-1", "member-2"}},
 ]
 
 
 def _ceremony(directory: Path, *mixed: str) -> DemoCeremony:
     demo = demo_manifest(WEB_ELECTION)
+    chair, council = demo.contests
     two = [
-        replace(c, candidates=c.candidates[:2], min_selections=1, max_selections=1,
-                against_all=False)
-        for c in demo.contests
-    ]  # fmt: skip
+        replace(chair, candidates=chair.candidates[:2]),  # one of two, or against all
+        replace(council, candidates=council.candidates[:2], min_selections=1, max_selections=2),
+    ]
     contests = tuple(replace(c, count="mix") if c.id in mixed else c for c in two)
     manifest = replace(demo, contests=contests, min_unit_size=2)
     return key_ceremony(manifest, directory, "mixed-web/" + "+".join(mixed))
@@ -98,18 +100,23 @@ def test_a_mixed_contest_is_shown_election_wide_only(mixed_web: WebElection) -> 
     result = r.json()
     totals = {c["id"]: c["count"] for c in result["counts"]}
     # the mixed contest's counts, from the result's "mixed" member, in manifest order
-    assert [i for i in totals if i.startswith("chair/")] == ["chair/cand-1", "chair/cand-2"]
-    assert totals["chair/cand-1"] == 3 and totals["chair/cand-2"] == 2
+    assert [i for i in totals if i.startswith("chair/")] == [
+        "chair/cand-1",
+        "chair/cand-2",
+        "chair/against-all",
+    ]
+    assert totals["chair/cand-1"] == 3 and totals["chair/cand-2"] == 1
+    assert totals["chair/against-all"] == 1
     assert not any("#" in i for i in totals)  # no mixed row's ciphertext as a count
-    assert totals["council/member-1"] == 2 and totals["council/member-2"] == 3
+    assert totals["council/member-1"] == 3 and totals["council/member-2"] == 4
     # the reporting units with ballots broken out (station-2 is in the pool), for the
     # summed contest only; station-3 and -4 have none
     assert [u["unit"] for u in result["per_unit"]] == ["station-1", "pool"]
     for unit in result["per_unit"]:
         assert all(c["id"].startswith("council/") for c in unit["counts"]), unit
     station_1, pool = ({c["id"]: c["count"] for c in u["counts"]} for u in result["per_unit"])
-    assert station_1 == {"council/member-1": 1, "council/member-2": 2}
-    assert pool == {"council/member-1": 1, "council/member-2": 1}
+    assert station_1 == {"council/member-1": 1, "council/member-2": 3}
+    assert pool == {"council/member-1": 2, "council/member-2": 1}
     assert result["counted_per_unit"] == [
         {"unit": "station-1", "ballots": 3},
         {"unit": "station-3", "ballots": 0},
@@ -150,7 +157,8 @@ def test_an_election_of_mixed_contests_only_has_no_results_by_unit(
     web = all_mixed_web
     result = web.client.get(f"/api/e/{web.election_id}/results").json()
     totals = {c["id"]: c["count"] for c in result["counts"]}
-    assert totals["chair/cand-1"] == 3 and totals["council/member-2"] == 3
+    assert totals["chair/cand-1"] == 3 and totals["chair/against-all"] == 1
+    assert totals["council/member-1"] == 3 and totals["council/member-2"] == 4
     assert result["per_unit"] == []
     assert {"unit": "station-1", "ballots": 3} in result["counted_per_unit"]
     manifest = web.services.elections.context(web.election_id).manifest

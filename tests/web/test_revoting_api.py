@@ -20,10 +20,7 @@ from honestballot.errors import ProtocolError
 from honestballot.protocol.ballot_v2 import AUDIT_CAP, CAP
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.registration import make_commitment
-from honestballot.record.ballot import opening_to_json
 from honestballot.record.revoting import (
-    ballot_private_to_json,
-    ballot_v2_to_json,
     registration_private_to_json,
     registration_to_json,
 )
@@ -42,6 +39,8 @@ from tests.factories import (
     RevotingDevice,
     RevotingElection,
     WebElection,
+    audit_body,
+    cast_body,
     open_revoting_election,
 )
 
@@ -335,16 +334,8 @@ def test_not_registered_has_its_own_code_in_every_language(election: RevotingEle
     stranger = generate_seed(voter.rng, election.ctx.base_hash)
     ballot, opening, private = voter.ballot(stranger)
     headers = {"x-csrf-token": election.web.csrf(voter.client)}
-    cast = json.dumps(
-        {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
-    )
-    audit = json.dumps(
-        {
-            "ballot": ballot_v2_to_json(ballot),
-            "opening": opening_to_json(opening),
-            "private": ballot_private_to_json(private),
-        }
-    )
+    cast = json.dumps(cast_body(ballot, private))
+    audit = json.dumps(audit_body(ballot, opening, private))
     before = _state(election)
     for lang, text in zip(("ru", "kk", "en"), STRINGS["msg.ballot.not_registered"], strict=True):
         for what, body in (("ballots", cast), ("audits", audit)):

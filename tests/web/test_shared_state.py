@@ -10,6 +10,7 @@ batch is posted, "included" there with an inclusion proof that verifies.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,8 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from honestballot.crypto.group import Point
-from honestballot.crypto.merkle import verify_inclusion
+from honestballot.crypto.merkle import leaf_hash, verify_inclusion
+from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import tree_head_from_json
+from honestballot.record.revoting import cast_row_from_json
 from honestballot.service.runtime import ServerConfig
 from honestballot.web.app import asgi
 from tests.factories import WEB_ROLL, RevotingElection, WebElection
@@ -113,5 +116,16 @@ def test_a_ballot_cast_on_one_process_is_proved_by_the_other(
         [bytes.fromhex(p) for p in proof["inclusion_proof"]],
         head.head.root,
     )
+    # the leaf proved is the record's line at that place, and that line is the cast row
+    # of this very ballot
+    lines = {
+        json.loads(line)["seq"]: line
+        for line in web.services.elections.record_lines(web.election_id, fresh=False)
+        if json.loads(line).get("type") == "event"
+    }
+    line = lines[proof["seq"]]
+    assert leaf_hash(canonical_bytes(json.loads(line))).hex() == proof["leaf_hash"]
+    row = cast_row_from_json(json.loads(line)["body"]["row"])
+    assert row.ballot.tracking_hash(protected_web.ctx.public_key).hex() == tracking
     board = second.get(api(web, "/board"), params={"q": tracking[:16]}).json()["entries"]
     assert [e["tracking_hash"] for e in board] == [tracking]

@@ -56,6 +56,8 @@ def test_a_database_that_is_down_is_503_with_retry_after(
             client.get(api(web, "/me")),
             web.client.get(api(web, "/board"), params={"q": "0" * 8}),
             client.post(api(web, "/signin"), json={"national_id": AIGERIM}, headers=headers),
+            client.post(api(web, "/revoting/registration-start"), headers=headers),
+            web.client.get(api(web, f"/revoting/ballots/{'0' * 64}")),
         ):
             _unavailable(r)
             error = r.json()["error"]
