@@ -1425,3 +1425,17 @@ def one_more(item: dict[str, Any], key: str) -> None:
         item = item[key]
         key = "beta"
     item[key] = (hbcheck.decode_point(item[key]) + hbcheck.B).hex()
+
+
+def first_item_one_more(key: str) -> Callable[[dict[str, Any]], None]:
+    """A change of a close part: its first item's ``key`` plus the base point
+    (:func:`one_more`); for a mix's output row (``key`` "row"), its first ciphertext."""
+
+    def change(part: dict[str, Any]) -> None:
+        item = part["items"][0]
+        if key == "row":
+            one_more(item["row"][0], "beta")
+        else:
+            one_more(item, key)
+
+    return change

@@ -41,8 +41,8 @@ from tests.factories import (
     RevotingElection,
     Voter,
     board_secret_of,
+    first_item_one_more,
     key_ceremony,
-    one_more,
     open_revoting_election,
     open_web_election,
     publish_signed_station,
@@ -361,14 +361,7 @@ def resigned(
 def test_a_close_object_changed_and_signed_again_fails_its_proof(
     record: Record, step: str, name: str, key: str, check: str
 ) -> None:
-    def change(part: dict[str, Any]) -> None:
-        item = part["items"][0]
-        if key == "row":  # a mix's output row: its first ciphertext
-            one_more(item["row"][0], "beta")
-        else:
-            one_more(item, key)
-
-    assert hb(resigned(record, step, name, change)) == check
+    assert hb(resigned(record, step, name, first_item_one_more(key))) == check
 
 
 def test_a_round_announced_wrongly_fails_close_rounds(record: Record) -> None:

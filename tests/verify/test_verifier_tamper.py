@@ -65,7 +65,7 @@ from tests.factories import (
     board_secret_of,
     build_tamper_record,
     close_and_export,
-    one_more,
+    first_item_one_more,
     renumber,
     resign,
     resigned_close_part,
@@ -437,17 +437,10 @@ def test_an_item_proof_of_each_step_is_caught(
 ) -> None:
     record, ceremony = closed_record
     x = {s.index: s.key_share.value for s in ceremony.secrets if s.key_share is not None}
-
-    def change(part: dict[str, Any]) -> None:
-        item = part["items"][0]
-        if key == "row":  # a mix's output row: its first ciphertext
-            one_more(item["row"][0], "beta")
-        else:
-            one_more(item, key)
-
     lines = resigned_close_part(
-        record.lines, record.election_id, record.board_secret, x, step, None, change
-    )
+        record.lines, record.election_id, record.board_secret, x, step, None,
+        first_item_one_more(key),
+    )  # fmt: skip
     report = verify(lines)
     # the object is not taken (its trustee named); the close waits for it, so the result
     # on the board stands on a close that is not done

@@ -9,6 +9,7 @@ client's connecting to a mute socket."""
 from __future__ import annotations
 
 import itertools
+import json
 import multiprocessing
 import os
 import shutil
@@ -18,15 +19,18 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import BallotRejected, StorageUnavailable
 from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot
 from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.record.ballot import ballot_to_json
 from honestballot.service.board import appender as appender_module
 from honestballot.service.board.appender import (
     ADDRESS_ENV,
@@ -41,8 +45,10 @@ from honestballot.service.board.appender import (
     remove_stale_directories,
 )
 from honestballot.service.board.cast_queue import BatchQueue
-from honestballot.service.board.election import Receipt
-from honestballot.service.voters.roll import VoterRow
+from honestballot.service.board.election import ElectionService, Receipt
+from honestballot.service.demo import run_key_ceremony
+from honestballot.service.voters.roll import Roll, VoterRow
+from honestballot.service.voters.roll_csv import normalize_phone
 from honestballot.service.voters.voting import Client, CredentialItem
 from honestballot.store.sql import SqlStore
 from tests.databases import fresh_database
@@ -464,27 +470,84 @@ def _appenders_of(parent: int) -> list[int]:
     return found
 
 
+@dataclass
+class _Voter:
+    """A voter of version 1's election over HTTP (what tests/web/test_durability.py's
+    sign-in reads, and its version 1 credential and ballots)."""
+
+    national_id: str
+    phone: str
+    address: str
+    credential: VoterCredential
+    ballots: list[bytes] = field(default_factory=list)
+    client: httpx.Client | None = None
+    csrf: str = ""
+
+
+def _version_1_voter(url: str, directory: Path) -> _Voter:
+    """Version 1's election of test_durability's manifest, created and opened, with one
+    voter and two ballots made in advance (the appender serves version 1's queues only:
+    this goes with it, docs/coercion.md §14 item 8.3)."""
+    from tests.web.test_durability import ELECTION, _manifest
+
+    manifest = _manifest()
+    rng = SeededRandomness("appender over HTTP")
+    key, _ = run_key_ceremony(manifest, directory, rng)
+    phone = normalize_phone("+7 701 555 0000")
+    assert phone is not None
+    voter = _Voter("770000000000", phone, "198.18.7.0", generate_credential(rng))
+    roll = f"national_id,name,phone,email,unit\n{voter.national_id},Voter,+{phone},,north\n"
+    store = SqlStore(url)
+    try:
+        service = ElectionService(store)
+        ctx = service.create(manifest, key, unprotected=True)
+        Roll(store).import_csv(ELECTION, roll.encode())
+        service.open(ELECTION, roll=lambda conn: Roll(store).summary_body(ELECTION, conn))
+    finally:
+        store.close()
+    for b in range(2):
+        choice = {"chair": frozenset({f"cand-{b + 1}"})}
+        ballot, _ = encrypt_ballot(ctx, voter.credential, choice, rng)
+        voter.ballots.append(json.dumps(ballot_to_json(ballot)).encode())
+    return voter
+
+
+def _post(voter: _Voter, what: str, body: bytes) -> httpx.Response:
+    """``body`` to version 1's voter route ``what`` of test_durability's election."""
+    from tests.web.test_durability import ELECTION
+
+    assert voter.client is not None
+    headers = {"x-csrf-token": voter.csrf, "content-type": "application/json"}
+    return voter.client.post(f"/api/e/{ELECTION}/{what}", content=body, headers=headers)
+
+
 def test_serve_with_two_workers_on_postgresql_casts_through_its_appender(tmp_path: Path) -> None:
     """``honestballot serve --workers 2`` on PostgreSQL: one appender process; a cast over
     HTTP gets its receipt through it; with the appender killed, a cast is answered 503
     until the restarted appender takes it (201), and never with a receipt before."""
-    from tests.web.test_durability import _cast, _setup, _sign_in, serving
+    from tests.web.test_durability import _sign_in, serving
 
     with fresh_database("postgresql", tmp_path / "db") as url:
-        voter = _setup(url, tmp_path)[0]
+        voter = _version_1_voter(url, tmp_path)
         with serving(url, 2, tmp_path) as server:
             assert server.process is not None
             first = _appenders_of(server.process.pid)
             assert len(first) == 1, first
-            _sign_in(voter, server)  # the credential, registered through the appender
-            r = _cast(voter, 0)
+            _sign_in(voter, server)
+            r = _post(
+                voter,
+                "credential",
+                json.dumps({"credential": voter.credential.public.hex()}).encode(),
+            )
+            assert r.status_code == 201, r.text  # the credential, registered through the appender
+            r = _post(voter, "ballots", voter.ballots[0])
             assert r.status_code == 201, r.text
             os.kill(first[0], signal.SIGKILL)
             statuses = []
             deadline = time.monotonic() + 30
             while not statuses or statuses[-1] != 201:
                 assert time.monotonic() < deadline, statuses
-                statuses.append(_cast(voter, 1).status_code)
+                statuses.append(_post(voter, "ballots", voter.ballots[1]).status_code)
                 time.sleep(0.05)
             # the first cast comes well within the supervisor's restart delay (0.5 s)
             assert statuses[0] == 503 and set(statuses) == {503, 201}, statuses

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.merkle import TreeHead, verify_consistency
@@ -144,6 +145,26 @@ def assert_clean_page(html: str) -> None:
 
 
 # -- the board ---------------------------------------------------------------------------
+
+
+def _assert_board_words(
+    client: TestClient, election_id: str, code: str, lang: str, kind: str
+) -> None:
+    """The board page, empty, searched for ``code`` and for an unknown code, in ``lang``,
+    says its intro and hint of ``kind`` ("" for version 1's, "_protected" for those of
+    re-voting protection), and "no match" of that kind for the unknown code, never the
+    other kind's."""
+    other = "" if kind else "_protected"
+    for q in ("", code, "AAAA-AAAA-AAAA-AAAA"):
+        board = html.unescape(
+            client.get(f"/e/{election_id}/board", params={"q": q, "lang": lang}).text
+        )
+        keys = ["observer.board_intro", "observer.board_hint"]
+        if q.startswith("AAAA"):
+            keys.append("observer.no_match")
+        for key in keys:
+            assert say(key + kind, lang) in board, (key + kind, q)
+            assert say(key + other, lang) not in board, (key + other, q)
 
 
 def test_board_query_parsing() -> None:
@@ -289,17 +310,7 @@ def test_version_1s_board_search_by_code_and_prefix(web: WebElection) -> None:
     # the board's words are version 1's: each ballot there from its cast, and whether it
     # counts (those of re-voting protection say batches, and nothing of counting)
     for lang in ("ru", "kk", "en"):
-        for q in ("", first.tracking_code, "AAAA-AAAA-AAAA-AAAA"):
-            board = html.unescape(
-                web.client.get(f"/e/{web.election_id}/board", params={"q": q, "lang": lang}).text
-            )
-            assert say("observer.board_intro", lang) in board
-            assert say("observer.board_intro_protected", lang) not in board
-            assert say("observer.board_hint", lang) in board
-            assert say("observer.board_hint_protected", lang) not in board
-            if q.startswith("AAAA"):
-                assert say("observer.no_match", lang) in board
-                assert say("observer.no_match_protected", lang) not in board
+        _assert_board_words(web.client, web.election_id, first.tracking_code, lang, "")
         assert say("observer.status.superseded", lang) in html.unescape(
             web.client.get(
                 f"/e/{web.election_id}/board", params={"q": first.tracking_code, "lang": lang}
@@ -816,17 +827,7 @@ def test_every_page_renders_in_every_language(
     assert fingerprint in home
     # the board's words are those of an election with re-voting protection: batches, and
     # nothing on whether a ballot counts (version 1's would say the board shows it)
-    for q in ("", receipt["tracking_code"], "AAAA-AAAA-AAAA-AAAA"):
-        board = html.unescape(
-            client.get(f"/e/{web.election_id}/board", params={"q": q, "lang": lang}).text
-        )
-        assert say("observer.board_intro_protected", lang) in board
-        assert say("observer.board_intro", lang) not in board
-        assert say("observer.board_hint_protected", lang) in board
-        assert say("observer.board_hint", lang) not in board
-        if q.startswith("AAAA"):
-            assert say("observer.no_match_protected", lang) in board
-            assert say("observer.no_match", lang) not in board
+    _assert_board_words(client, web.election_id, receipt["tracking_code"], lang, "_protected")
     title = web.ceremony.manifest.title.get(lang)
     assert f"<h1>{title}</h1>" in home
     for link in (

@@ -373,6 +373,17 @@ def test_a_batch_is_appended_a_fixed_delay_after_it_is_due(election: RevotingEle
     assert batch["time_ms"] == open_ms + INTERVAL_MS
 
 
+def _assert_two_batches_of_cover(
+    election: RevotingElection, demo_ceremony: DemoCeremonies, *, registrations: bool = True
+) -> None:
+    """The board holds two batches of cover rows, their cover indices 0 … 2·ROWS − 1 in
+    order, each once (and, unless told not to look, two batches of registrations)."""
+    indices = _cover_indices(election, demo_ceremony)
+    assert [sorted(b) for b in indices] == [list(range(ROWS)), list(range(ROWS, 2 * ROWS))]
+    if registrations:
+        assert _replay(election).registrations == 2 * REGISTRATIONS
+
+
 def _cover_indices(election: RevotingElection, demo_ceremony: DemoCeremonies) -> list[list[int]]:
     """Each batch's cover rows' cover indices, in board order (the tag of a cover row
     decrypts to its ``Q_i``, a voter's row to no ``Q_i``)."""
@@ -499,9 +510,7 @@ def test_a_cover_workers_crash_leaves_the_poster_posting(
     else:  # the crash came after the work ahead: the poster sees it only when it gives
         # the workers batch 2's (that batch will make its own)
         assert rows_after == rows_before
-    indices = _cover_indices(election, demo_ceremony)
-    assert [sorted(b) for b in indices] == [list(range(ROWS)), list(range(ROWS, 2 * ROWS))]
-    assert _replay(election).registrations == 2 * REGISTRATIONS
+    _assert_two_batches_of_cover(election, demo_ceremony)
 
 
 def test_a_pool_broken_while_idle_is_replaced(
@@ -535,8 +544,7 @@ def test_a_pool_broken_while_idle_is_replaced(
     assert poster.made["registrations"] == before["registrations"] + REGISTRATIONS
     assert poster.made["worker rows"] == before["worker rows"] + ROWS
     assert poster.made["worker registrations"] == before["worker registrations"] + REGISTRATIONS
-    indices = _cover_indices(election, demo_ceremony)
-    assert [sorted(b) for b in indices] == [list(range(ROWS)), list(range(ROWS, 2 * ROWS))]
+    _assert_two_batches_of_cover(election, demo_ceremony, registrations=False)
 
 
 def test_late_workers_count_as_failed_and_the_poster_makes_the_cover(
@@ -566,9 +574,7 @@ def test_late_workers_count_as_failed_and_the_poster_makes_the_cover(
     assert poster.post_due(election.id) == 1
     assert poster.made["failures"] == 2
     assert (poster.made["rows"], poster.made["registrations"]) == (2 * ROWS, 2 * REGISTRATIONS)
-    indices = _cover_indices(election, demo_ceremony)
-    assert [sorted(b) for b in indices] == [list(range(ROWS)), list(range(ROWS, 2 * ROWS))]
-    assert _replay(election).registrations == 2 * REGISTRATIONS
+    _assert_two_batches_of_cover(election, demo_ceremony)
 
 
 def test_the_process_with_the_cover_made_ahead_posts_each_batch(
@@ -723,7 +729,11 @@ def test_hung_workers_cost_the_same_whatever_the_last_batch_held(
     made.clear()
     poster._give_back("e", cover)
     out_rows, out_regs = poster._take_cover(
-        None, "e", after - k, ROWS, REGISTRATIONS  # type: ignore[arg-type]
+        None,
+        "e",
+        after - k,
+        ROWS,
+        REGISTRATIONS,  # type: ignore[arg-type]
     )
     pieces = len(batches._chunks(after, ROWS, 2)) + len(batches._chunks(0, REGISTRATIONS, 2))
     assert waits == [(pieces, poster._timeout_s(ROWS + REGISTRATIONS))]
