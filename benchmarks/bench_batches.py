@@ -86,6 +86,7 @@ from honestballot.record.revoting import (
     registration_to_json,
 )
 from honestballot.record.roll import upload_to_json
+from honestballot.service.activity import IN_PROCESS
 from honestballot.service.board.batches import BatchPoster
 from honestballot.service.board.election import ElectionService
 from honestballot.service.clock import now_ms
@@ -222,7 +223,7 @@ class Election:
         payload = canonical_bytes(
             {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
         )
-        self.desk.cast(self.eid, self.ids[voter], payload)
+        self.desk.cast(self.eid, self.ids[voter], payload, IN_PROCESS)
 
     def queue(self, registrations: int, rows: int) -> None:
         """Queue ``registrations`` first registrations and ``rows`` casts under them."""

@@ -51,6 +51,7 @@ from honestballot.record.revoting import (
     registration_to_json,
 )
 from honestballot.record.roll import upload_to_json
+from honestballot.service.activity import IN_PROCESS
 from honestballot.service.board.election import ElectionService
 from honestballot.service.clock import now_ms
 from honestballot.service.demo import demo_manifest, run_key_ceremony
@@ -133,7 +134,7 @@ class Bench:
         )
 
     def cast(self, voter: int, payload: bytes) -> None:
-        self.desk.cast(self.eid, self.ids[self.national_ids[voter]], payload)
+        self.desk.cast(self.eid, self.ids[self.national_ids[voter]], payload, IN_PROCESS)
 
     def start(self, voter: int) -> None:
         self.desk.start_registration(self.eid, self.ids[self.national_ids[voter]], "timed")

@@ -461,6 +461,7 @@ def check_address_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> li
             cap=cfg.max_records,
             unit="ballots",
             params={"variant": "dominated", **address_params},
+            per_voter=cfg.revoting,
         ),
         collect(
             con,
@@ -472,6 +473,7 @@ def check_address_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> li
             cap=cfg.max_records,
             unit="ballots",
             params={"variant": "shared", **address_params},
+            per_voter=cfg.revoting,
         ),
     ]
 
@@ -513,6 +515,7 @@ def check_device_bursts(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> lis
                     "w": w,
                     **({"variant": "household"} if severity == Severity.LOW else {}),
                 },
+                per_voter=cfg.revoting,
             )
         )
     return out

@@ -38,7 +38,7 @@ def collect(
     record's text is not built for every row counted.
 
     ``per_voter``: the rows are events of the log of an election with re-voting
-    protection, one per voter (its first sign-in, code request or event: see
+    protection, one per voter (its first sign-in, code request, ballot or event: see
     :func:`~honestballot.audit.checks_activity.cut_log`), and no record carries its line,
     whose place among everyone's would tell the events between (docs/coercion.md §9).
     """

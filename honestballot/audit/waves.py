@@ -448,6 +448,7 @@ def check_waves(con: duckdb.DuckDBPyConnection, cfg: AuditConfig) -> list[Findin
                 "follow_waves": FOLLOW_MIN_WAVES,
                 "follow_k": FOLLOW_MIN_BALLOTS,
             },
+            per_voter=cfg.revoting,
         )
     ]
     curve_cut = _curves(con, cfg)

@@ -78,6 +78,7 @@ from honestballot.record.revoting import (
 )
 from honestballot.record.roll import upload_to_json
 from honestballot.record.stations import commission_key_to_json
+from honestballot.service.activity import IN_PROCESS
 from honestballot.service.board.batches import BatchPoster
 from honestballot.service.board.close import CloseSteps
 from honestballot.service.board.election import ElectionService
@@ -198,7 +199,7 @@ class Device:
     def cast(self, ballot: BallotV2, private: BallotPrivate) -> bytes:
         body = {"ballot": ballot_v2_to_json(ballot), "private": ballot_private_to_json(private)}
         answer = self.desk.cast(
-            self.ctx.manifest.election_id, self.voter_id, json.dumps(body).encode()
+            self.ctx.manifest.election_id, self.voter_id, json.dumps(body).encode(), IN_PROCESS
         )
         return answer.tracking_hash
 

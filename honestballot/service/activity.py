@@ -1,7 +1,9 @@
 """The operator's private activity log, and the exports the integrity audit reads.
 
 Every sign-in step and every cast is one row of ``activity``: when, what, for which
-national ID, from which address and device. The log never leaves the operator: it shows
+national ID, from which address and device; in an election with re-voting protection,
+every sign-in step and each voter's first ballot only (:func:`log_first_ballot`;
+docs/coercion.md §9). The log never leaves the operator: it shows
 who signed in and cast again, which must stay hidden from organisers (re-voting is the
 answer to a coercer, and an organiser may be one). The service runs the integrity audit
 over the two CSV files written here and shows organisers its findings; the operator
@@ -23,7 +25,8 @@ import csv
 import datetime as dt
 import hashlib
 from contextlib import suppress
-from typing import IO, Any
+from dataclasses import dataclass
+from typing import IO, Any, Final, Protocol
 
 from honestballot.errors import InvalidInput
 from honestballot.record.setup import context_from_setup
@@ -31,6 +34,7 @@ from honestballot.service.board.log import no_election, setup_body
 from honestballot.service.voters.roll_csv import normalize_contact, normalize_national_id
 from honestballot.store.activity import ACTIVITY_LENGTHS
 from honestballot.store.sql import SqlStore, Tx
+from honestballot.store.sql import log_first_ballot as _insert_first_ballot
 from honestballot.store.sql import record_activity as _insert_activity
 
 EVENTS = ("code-requested", "signed-in", "sign-in-failed", "ballot-cast")
@@ -109,6 +113,52 @@ def record_activity(conn: Tx, row: dict[str, Any]) -> None:
     _insert_activity(conn, row)
 
 
+class Signals(Protocol):
+    """What the log keeps of the other end of a request (a signal, never an identity)."""
+
+    @property
+    def address(self) -> str: ...
+    @property
+    def device(self) -> str: ...
+    @property
+    def user_agent(self) -> str: ...
+    @property
+    def session(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """:class:`Signals` given by hand, for a request that came over no network."""
+
+    address: str = ""
+    device: str = ""
+    user_agent: str = ""
+    session: str = ""
+
+
+#: the signals of a cast made in the server's own process (the demo, the tests): none
+IN_PROCESS: Final = Origin()
+
+
+def log_first_ballot(
+    conn: Tx, election_id: str, voter_id: int, time_ms: int, client: Signals
+) -> None:
+    """The voter's ``ballot-cast`` row, inside the cast's transaction, unless the log holds
+    one of the voter's already: in an election with re-voting protection the log keeps
+    each voter's first ballot, under whichever credential, and never a later one
+    (docs/coercion.md §9).  Every cast runs the same one statement, whether or not it is
+    the voter's first, and waits for no other request."""
+    row = {
+        "election_id": election_id,
+        "time_ms": time_ms,
+        "address": _fit("address", client.address.strip()),
+        "device": _fit("device", client.device.strip()),
+        "user_agent": _fit("user_agent", client.user_agent.strip()),
+        "session": _fit("session", client.session),
+    }
+    _insert_first_ballot(conn, voter_id, row)
+
+
 def device_fingerprint(user_agent: str, accept_language: str, extra: str = "") -> str:
     """16 hex characters that stay the same for one browser set-up: a signal, not an identity.
 
@@ -143,7 +193,9 @@ def export_activity_csv(store: SqlStore, election_id: str, out: IO[str]) -> int:
 
     Every row's ``revoting`` says whether the election has re-voting protection
     (``yes``/``no``): the audit then restricts its findings over the sign-ins
-    (docs/audit.md, "Elections with re-voting protection"; docs/coercion.md §9)."""
+    (docs/audit.md, "Elections with re-voting protection"; docs/coercion.md §9).  Of
+    such an election each voter's first ``ballot-cast`` row only is written (the log
+    holds a second only where two of the voter's casts were in flight at once)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(ACTIVITY_COLUMNS)
     n = 0
@@ -152,7 +204,12 @@ def export_activity_csv(store: SqlStore, election_id: str, out: IO[str]) -> int:
         # as ElectionService.takes_revoting says: the setup names a batch schedule
         context = context_from_setup(setup_body(store, conn, election_id), check_ceremony=False)
         revoting = "yes" if context[0].revoting else "no"
+        cast: set[str | None] = set()  # the voters whose first ballot is written
         for time_ms, event, *texts in store.activity_for_export(conn, election_id):
+            if revoting == "yes" and event == "ballot-cast":
+                if texts[0] in cast:
+                    continue
+                cast.add(texts[0])
             writer.writerow([_utc_text(int(time_ms)), event, *(_cell(t) for t in texts), revoting])
             n += 1
     return n

@@ -420,4 +420,6 @@ activity = Table(
     Column("contact", String(256), nullable=True),
     Column("session", String(64), nullable=True),
     Index("activity_election_time", "election_id", "time_ms"),
+    #: whether a voter's first ballot is logged already (re-voting protection, migration 0016)
+    Index("activity_election_voter", "election_id", "voter", "event"),
 )

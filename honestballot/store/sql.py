@@ -23,7 +23,7 @@ transactions they hand out.
 from __future__ import annotations
 
 from honestballot.store.access import AccessStore
-from honestballot.store.activity import ActivityStore, record_activity
+from honestballot.store.activity import ActivityStore, log_first_ballot, record_activity
 from honestballot.store.audits import AuditStore
 from honestballot.store.batch_view import BatchView, BatchViewStore
 from honestballot.store.board import BoardStore, StoredEvent
@@ -58,6 +58,7 @@ __all__ = [
     "engine_url",
     "insert_notice",
     "insert_rows",
+    "log_first_ballot",
     "record_activity",
     "unique_key_conflict",
     "update_many",

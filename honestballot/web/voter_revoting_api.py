@@ -28,7 +28,7 @@ from honestballot.errors import Text
 from honestballot.record.ballot import ciphertext_to_json
 from honestballot.record.revoting import randomness_to_json
 from honestballot.service.voters.revoting import Answer
-from honestballot.web.deps import require_csrf, services_of, voter_session
+from honestballot.web.deps import client_of, require_csrf, services_of, voter_session
 from honestballot.web.errors import ApiError
 from honestballot.web.openapi import json_body
 
@@ -88,7 +88,9 @@ def api_register(election_id: str, body: RawBody, request: Request) -> JSONRespo
 def api_cast_v2(election_id: str, body: RawBody, request: Request) -> JSONResponse:
     require_csrf(request)
     session = voter_session(request, election_id)
-    answer = services_of(request).revoting.cast(election_id, session.voter_id, body)
+    answer = services_of(request).revoting.cast(
+        election_id, session.voter_id, body, client_of(request, session.session_id)
+    )
     check = f"/api/e/{election_id}/revoting/ballots/{answer.tracking_hash.hex()}"
     return _answer(answer, status="recorded", check_url=check)
 

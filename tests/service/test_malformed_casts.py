@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from honestballot.errors import InvalidBallot, InvalidInput, RecordFormatError
+from honestballot.service.activity import IN_PROCESS
 from honestballot.service.voters.revoting import MAX_CAST_REQUEST_BYTES
 from honestballot.store.schema import board_queue, events, revoting_alphas, revoting_credentials
 from tests.factories import RevotingElection, cast_body
@@ -39,7 +40,9 @@ class Cast:
     request: dict[str, Any]
 
     def send(self, payload: bytes) -> Any:
-        return self.election.web.services.revoting.cast(self.election.id, self.voter_id, payload)
+        return self.election.web.services.revoting.cast(
+            self.election.id, self.voter_id, payload, IN_PROCESS
+        )
 
     def state(self) -> dict[str, list[tuple[Any, ...]]]:
         """What a refused cast must leave as it was: the board, the queue for it, the

@@ -27,6 +27,7 @@ from honestballot.protocol.election import ElectionContext
 from honestballot.record.revoting import (
     cast_row_from_json,
 )
+from honestballot.service.activity import IN_PROCESS
 from honestballot.service.board.election import ElectionService
 from honestballot.service.clock import now_ms
 from honestballot.service.voters.revoting import RevotingDesk
@@ -81,6 +82,7 @@ def test_a_failure_inside_the_transaction_rolls_everything_back(
 _CAST_AND_HANG = textwrap.dedent(
     """
     import json, sys, time
+    from honestballot.service.activity import IN_PROCESS
     from honestballot.service.board.election import ElectionService
     from honestballot.service.clock import now_ms
     from honestballot.service.voters.revoting import RevotingDesk
@@ -88,7 +90,7 @@ _CAST_AND_HANG = textwrap.dedent(
 
     url, election_id, voter_id, ballot_path = sys.argv[1:5]
     desk = RevotingDesk(ElectionService(SqlStore(url)), now_ms)
-    answer = desk.cast(election_id, int(voter_id), open(ballot_path, "rb").read())
+    answer = desk.cast(election_id, int(voter_id), open(ballot_path, "rb").read(), IN_PROCESS)
     print(json.dumps({"tracking_hash": answer.tracking_hash.hex(), "new": answer.new}), flush=True)
     time.sleep(120)
     """
@@ -143,7 +145,7 @@ def test_a_receipted_ballot_survives_the_process_being_killed(
             assert reopened.waiting_count(conn, eid, "cast-row") == 1
         # the service on the reopened store treats a retry as the same ballot
         desk = RevotingDesk(ElectionService(reopened), now_ms)
-        again = desk.cast(eid, voter.voter_id, payload.encode())
+        again = desk.cast(eid, voter.voter_id, payload.encode(), IN_PROCESS)
         assert (again.tracking_hash, again.new) == (tracking, False)
         # and its batch puts it on the board, once
         posted = protected.post_batch()

@@ -1,6 +1,6 @@
 """What a signed-in voter does in an election with re-voting protection: start and make a
 registration, cast and audit ballots version 2, look a receipt up (docs/coercion.md
-§2.4–§2.6, §3).
+§2.4–§2.6, §3); the activity log gets each voter's first ballot only (§9).
 
 **The answer rule** (§2.6).  No answer, and no query behind it, depends on the voter's
 credential state.  A ballot or audit names its credential privately by ``t``; the
@@ -87,6 +87,7 @@ from honestballot.record.revoting import (
     registration_private_from_json,
     registration_to_json,
 )
+from honestballot.service.activity import Signals, log_first_ballot
 from honestballot.service.board.election import ElectionService
 from honestballot.store.sql import KeyConflict, Tx, unique_key_conflict
 
@@ -391,10 +392,15 @@ class RevotingDesk:
         verify_ballot_v2(ctx, ballot)  # the public proofs, before any lock
         return ctx, obj, ballot, private
 
-    def cast(self, election_id: str, voter_id: int, payload: bytes) -> Answer:
+    def cast(self, election_id: str, voter_id: int, payload: bytes, client: Signals) -> Answer:
         """``{"ballot": …, "private": …}``: the ballot's cast row queued for the board, and
         its tracking code ("recorded").  The very same ballot sent again gets the original
-        answer and appends nothing, whether or not it is the credential's latest."""
+        answer and appends nothing, whether or not it is the credential's latest.
+
+        In the same transaction the activity log gets the ballot's ``ballot-cast`` row
+        (its time and ``client``'s address, device and session) if it is the voter's
+        first ballot under any of the voter's credentials, and nothing otherwise; the
+        one statement that decides it is run for every new ballot (docs/coercion.md §9)."""
         ctx, _, ballot, private = self._ballot_request(
             election_id, payload, {"ballot", "private"}, MAX_CAST_REQUEST_BYTES,
             "the ballot request's fields are not ballot and private (and opening for an audit)",
@@ -420,7 +426,10 @@ class RevotingDesk:
             body = canonical_bytes(cast_row_to_json(row)).decode()
             self.store.count_ballot(conn, election_id, tau.data, start, ballots + 1)
             self.store.add_revoting_alphas(conn, election_id, tracking, alphas, audited=False)
-            self.store.queue_for_board(conn, election_id, "cast-row", tracking, body, self.clock())
+            now = self.clock()
+            self.store.queue_for_board(conn, election_id, "cast-row", tracking, body, now)
+            # last, so that the transaction commits right after this statement
+            log_first_ballot(conn, election_id, voter_id, now, client)
             return Answer(tracking)
 
         return self._locked(election_id, self._credential_lock(election_id, tau), locked)
