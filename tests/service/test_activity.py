@@ -27,10 +27,12 @@ from honestballot.errors import InvalidInput
 from honestballot.service.activity import (
     ACTIVITY_COLUMNS,
     ROLL_COLUMNS,
+    Origin,
     activity_row,
     device_fingerprint,
     export_activity_csv,
     export_roll_csv,
+    log_first_ballot,
     record_activity,
 )
 from honestballot.service.board.election import ElectionService
@@ -160,6 +162,45 @@ def test_activity_round_trip(store: SqlStore) -> None:
     assert rows[0]["device"] == device_fingerprint(UA, "ru-RU")
     with pytest.raises(InvalidInput, match="no election"):
         export_activity_csv(store, "nowhere", io.StringIO())
+
+
+def test_a_protected_log_keeps_each_voters_first_ballot(store: SqlStore) -> None:
+    """Every cast of an election with re-voting protection runs the one statement; the
+    log gets the voter's first ballot, under whichever credential, and no later one
+    (docs/coercion.md §9)."""
+    roll = Roll(store)
+    roll.import_csv(
+        ELECTION,
+        roll_csv(
+            [f"{IDS[0]},Anna,8 701 000 00 01,,station-1", f"{IDS[1]},Bolat,,b@x.example,station-1"]
+        ),
+    )
+    voter_ids = {}
+    for national_id in IDS[:2]:
+        voter = roll.voter_by_national_id(ELECTION, national_id)
+        assert voter is not None
+        voter_ids[national_id] = voter.voter_id
+    phone = Origin("10.0.0.1", "a-phone", UA, "s-1")
+    laptop = Origin("10.0.0.2", "a-laptop", "=cmd", "s-2")
+    for minute, national_id, client in (
+        (1, IDS[0], phone), (2, IDS[0], laptop), (3, IDS[1], laptop), (4, IDS[1], phone),
+    ):  # fmt: skip
+        with store.transaction(ELECTION, shared=True) as conn:
+            log_first_ballot(conn, ELECTION, voter_ids[national_id], T0 + minute * MINUTE, client)
+    with store.engine.connect() as conn:
+        assert len(conn.execute(activity.select()).all()) == 2
+    # two casts of a voter in flight at once (on PostgreSQL) both find no first ballot
+    # logged and both insert: the export writes the first
+    event(store, 5, "ballot-cast", IDS[0], device="a-tablet")
+    out = io.StringIO()
+    assert export_activity_csv(store, ELECTION, out) == 2
+    rows = read_csv(out.getvalue())
+    assert [(r["time"], r["voter"], r["address"], r["device"], r["user_agent"], r["session"])
+            for r in rows] == [
+        ("2023-11-14 22:14:20", IDS[0], "10.0.0.1", "a-phone", UA, "s-1"),
+        ("2023-11-14 22:16:20", IDS[1], "10.0.0.2", "a-laptop", "'=cmd", "s-2"),
+    ]  # fmt: skip
+    assert {(r["event"], r["revoting"]) for r in rows} == {("ballot-cast", "yes")}
 
 
 # -- the roll export -------------------------------------------------------------------------
