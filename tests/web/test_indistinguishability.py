@@ -23,7 +23,9 @@ both worlds, and run the same SQL statements, once these are normalised:
   draws, which are at another place of the seeded stream in A (the voter's own
   registration and cast drew from it).  They are compared by shape (length).
 
-Every other byte of every answer, and every status, must be equal.
+Every other byte of every answer, and every status, must be equal; and so must the
+activity log's ballot rows after them, but for their time and session (the log holds the
+voter's first ballot only, the coerced one: docs/coercion.md §9).
 
 Then (increment 4) the service posts the batches due two intervals after the open and
 closes: apart from the aggregates docs/coercion.md §8.1 lists (here the padding's count
@@ -46,6 +48,8 @@ after the coerced one: docs/coercion.md §8.3's marker ballot, which wins as §8
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,6 +61,7 @@ from fastapi.testclient import TestClient
 from honestballot.cli.demo_revoting import public_view
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.record.codec import parse_json
+from honestballot.service.activity import export_activity_csv
 from tests.databases import KINDS, fresh_database
 from tests.factories import (
     CHOICE,
@@ -151,6 +156,7 @@ def coerced_then(election: RevotingElection, *, replaces: bool) -> list[tuple[st
         }
         for name, request in requests.items():
             out.append((name, answered(seen, request, shaped=False)))
+    out.append(("log's ballots", (None, 200, logged_ballots(election))))
     # the batches, then the close (increment 4): the public record after it, and the
     # coerced ballot's receipt once its row is on the board
     board, aggregates = board_after_close(election)
@@ -158,6 +164,18 @@ def coerced_then(election: RevotingElection, *, replaces: bool) -> list[tuple[st
     out.append(("aggregates", (None, 200, aggregates)))
     out.append(("receipt once included", answered([], lambda: coercer.receipt(coerced_tracking))))
     return out
+
+
+def logged_ballots(election: RevotingElection) -> list[list[str]]:
+    """The activity log's ballot rows as the operator's export writes them, without their
+    time (the clock's) and session (a fresh one in each world)."""
+    out = io.StringIO()
+    export_activity_csv(election.web.services.store, election.id, out)
+    return [
+        [r["voter"], r["address"], r["device"], r["user_agent"], r["revoting"]]
+        for r in csv.DictReader(io.StringIO(out.getvalue()))
+        if r["event"] == "ballot-cast"
+    ]
 
 
 def board_after_close(election: RevotingElection) -> tuple[list[Any], dict[str, int]]:
@@ -269,6 +287,7 @@ def test_the_coercers_requests_are_answered_alike_whether_or_not_the_voter_repla
         "retry of the coerced ballot": 200, "audit": 200,
         "receipt of the coerced ballot": 200, "receipt": 200,
         "old credential again": 400, "old credential on the earlier start": 400,
+        "log's ballots": 200,
         "board": 200, "aggregates": 200, "receipt once included": 200,
     }  # fmt: skip
     # the one aggregate that differs, as §8.1 says: one more real cast row in A (the new
@@ -288,6 +307,9 @@ def test_the_coercers_requests_are_answered_alike_whether_or_not_the_voter_repla
     assert set(batches[2:]) == {2 * interval + 1001}  # the close's block, at its time
     assert [kind for kind, _, _ in board][-4:] == ["audit", "close", "padding", "close-round"]
     assert dict(runs["B"])["receipt once included"][2]["status"] == "included"
+    # the log holds one ballot of the voter's, the coerced one (the first), in both
+    # worlds: neither world A's own ballot nor the coercer's later one is logged (§9)
+    assert [row[0] for row in dict(runs["B"])["log's ballots"][2]] == [VOTER]
     # only what is normalised differs, and Enc(R) does (it is not the same ciphertext)
     assert differ <= set(BY_SHAPE)
     start_a, start_b = (dict(runs[w])["start"][2] for w in ("A", "B"))
