@@ -158,10 +158,12 @@ def test_a_voter_registers_casts_audits_and_checks_receipts(election: RevotingEl
     assert held is not None and held[2] == seed.tag_point(election.ctx.base_hash).data
     # an unknown tracking hash: 404
     assert voter.receipt("ab" * 32).status_code == 404
-    # no notice and no activity row for a registration, cast or audit (§3, §9): only the
-    # sign-in's
-    events = {str(e) for (e,) in _rows(election, activity.c.event)}
-    assert events <= {"code-requested", "signed-in"}, events
+    # no notice, and no activity row for a registration or audit (§3, §9): the sign-in's
+    # and the voter's first ballot's; a second ballot adds none
+    assert voter.cast(*voter.ballot(seed)[::2]).status_code == 201
+    events = _rows(election, activity.c.event, activity.c.voter)
+    assert {str(e) for e, _ in events} <= {"code-requested", "signed-in", "ballot-cast"}
+    assert [v for e, v in events if e == "ballot-cast"] == [ROLL[0]]
     assert _rows(election, notices.c.notice_id) == []
 
 
