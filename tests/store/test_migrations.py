@@ -310,3 +310,50 @@ def test_migration_0015_drops_whether_current_and_its_downgrade_derives_it(
         ]  # fmt: skip
     finally:
         store.close()
+
+
+def test_migration_0016_refuses_an_open_protected_election_with_ballots_and_changes_nothing(
+    database_url: str,
+) -> None:
+    """Before 0016 a protected election's casts wrote no ``ballot-cast`` row: upgrading
+    while one is open with ballots would log a voter's next ballot, a re-vote perhaps, as
+    the first. The upgrade names that election and leaves the database at 0015; an open
+    election without a ballot yet, and a closed one with ballots, are no reason. Once it
+    is closed, the upgrade runs."""
+
+    def fill(conn: Connection) -> None:
+        for election_id, phase in (("spring", "open"), ("summer", "open"), ("autumn", "closed")):
+            conn.execute(
+                text(
+                    "INSERT INTO elections (election_id, phase, manifest, context, "
+                    "board_secret, next_seq) VALUES (:e, :p, '{}', '{}', '00', 1)"
+                ),
+                {"e": election_id, "p": phase},
+            )
+        for election_id, ballots in (("spring", 1), ("summer", 0), ("autumn", 2)):
+            conn.execute(
+                text(
+                    "INSERT INTO revoting_credentials (election_id, tag_point, tag_secret, "
+                    "voting_point, voter_id, ballots, created_ms) "
+                    "VALUES (:e, :t, :t, :t, 7, :b, 0)"
+                ),
+                {"e": election_id, "t": b"\x01" * 32, "b": ballots},
+            )
+
+    _at_revision(database_url, "0015", fill)
+    with pytest.raises(
+        ProtocolError, match=r"open election with re-voting .* \(elections: spring\).* close"
+    ):
+        SqlStore(database_url)
+    assert _revision(database_url) == "0015"
+    engine = create_engine(engine_url(database_url))
+    try:
+        assert "activity_election_voter" not in {
+            i["name"] for i in inspect(engine).get_indexes("activity")
+        }
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE elections SET phase = 'closed' WHERE election_id = 'spring'"))
+    finally:
+        engine.dispose()
+    SqlStore(database_url).close()
+    assert _revision(database_url) == "0016"
