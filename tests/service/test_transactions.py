@@ -1,6 +1,7 @@
 """Transactions and durability of the election service: a failure rolls everything
 back (a batch of an election with re-voting protection), a receipted ballot survives the
-process being killed, a lost connection and a
+process being killed with its first-ballot log row, a cast whose log row fails is not
+receipted and leaves nothing, a lost connection and a
 database error surface as themselves (without the statement's values), and two
 organisers creating one election get one election and a refusal."""
 
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
@@ -27,10 +29,12 @@ from honestballot.protocol.election import ElectionContext
 from honestballot.record.revoting import (
     cast_row_from_json,
 )
+from honestballot.service import activity as activity_service
 from honestballot.service.activity import IN_PROCESS
 from honestballot.service.board.election import ElectionService
 from honestballot.service.clock import now_ms
 from honestballot.service.voters.revoting import RevotingDesk
+from honestballot.store.schema import activity, revoting_alphas, revoting_credentials
 from honestballot.store.sql import SqlStore
 from tests.factories import (
     REVOTING_SCHEDULE,
@@ -143,6 +147,9 @@ def test_a_receipted_ballot_survives_the_process_being_killed(
             queued = reopened.queued(conn, eid, tracking)
             assert queued is not None and queued[0] == "cast-row"
             assert reopened.waiting_count(conn, eid, "cast-row") == 1
+        # the acknowledged ballot, the voter's first, has its log row (docs/coercion.md §9,
+        # "A crash"): written in the ballot's transaction, before the answer
+        assert [v for v, _ in _ballot_rows(reopened, eid)] == ["900101300003"]
         # the service on the reopened store treats a retry as the same ballot
         desk = RevotingDesk(ElectionService(reopened), now_ms)
         again = desk.cast(eid, voter.voter_id, payload.encode(), IN_PROCESS)
@@ -163,6 +170,64 @@ def test_a_receipted_ballot_survives_the_process_being_killed(
             assert reopened.waiting_count(conn, eid, "cast-row") == 0
     finally:
         reopened.close()
+
+
+def _ballot_rows(store: SqlStore, election_id: str) -> list[tuple[Any, ...]]:
+    """The activity log's ``ballot-cast`` rows of the election: (voter, time)."""
+    with store.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(activity.c.voter, activity.c.time_ms).where(
+                    activity.c.election_id == election_id, activity.c.event == "ballot-cast"
+                )
+            )
+        ]
+
+
+def test_a_cast_whose_log_row_fails_is_not_acknowledged_and_leaves_nothing(
+    protected: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first ballot's log row is written in the cast's transaction (docs/coercion.md
+    §9, "A crash"): if the database refuses it, the cast is not answered and its ballot
+    is not queued, counted or recorded; the same ballot sent again then is a new ballot,
+    acknowledged with its log row."""
+    from honestballot.store.sql import StorageError
+
+    services, eid = protected.web.services, protected.id
+    store = services.elections.store
+    device = protected.device("900101300002", "a device")
+    seed, answer = device.register()
+    assert answer.status_code == 201, answer.text
+    ballot, _, private = device.ballot(seed)
+    payload = json.dumps(cast_body(ballot, private)).encode()
+    voter = services.roll.voter_by_national_id(eid, "900101300002")
+    assert voter is not None
+
+    def state() -> tuple[Any, ...]:
+        with store.connect() as conn:
+            return (
+                store.waiting_count(conn, eid, "cast-row"),
+                conn.execute(select(revoting_credentials.c.ballots)).all(),
+                conn.execute(select(revoting_alphas.c.alpha)).all(),
+                _ballot_rows(store, eid),
+            )
+
+    before = state()
+    insert = activity_service._insert_first_ballot
+
+    def broken(conn: Any, voter_id: int, row: dict[str, Any]) -> None:
+        insert(conn, voter_id, row)
+        conn.exec_driver_sql("UPDATE no_such_table SET x = 1")
+
+    monkeypatch.setattr(activity_service, "_insert_first_ballot", broken)
+    with pytest.raises(StorageError):
+        services.revoting.cast(eid, voter.voter_id, payload, IN_PROCESS)
+    assert state() == before
+    monkeypatch.undo()
+    answer_again = services.revoting.cast(eid, voter.voter_id, payload, IN_PROCESS)
+    assert answer_again.new
+    assert [v for v, _ in _ballot_rows(store, eid)] == ["900101300002"]
 
 
 def test_a_lost_connection_raises_its_own_error_out_of_a_transaction(
