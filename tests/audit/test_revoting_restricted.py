@@ -1,8 +1,9 @@
 """The findings over the sign-ins of an election with re-voting protection (docs/audit.md,
 "Elections with re-voting protection"; docs/coercion.md §9): the audit reads each voter's
 first sign-in and first code request only and lists no line of the log, so that nothing it
-outputs depends on whether a voter signed in again (a replacement needs a sign-in). The
-same log without the mark is audited as before."""
+outputs depends on whether a voter signed in again (a replacement needs a sign-in); the
+ballot checks, over each voter's first ballot, list no line either. The same log without
+the mark is audited as before."""
 
 from __future__ import annotations
 
@@ -358,3 +359,56 @@ def test_a_protected_log_that_stops_the_run_names_no_line(tmp_path: Path) -> Non
             run_audit(roll_path, log, on_bad_row="fail")
         assert [b.line for b in stopped.value.bad_rows] == [None if mark == "yes" else 46]
         assert where in str(stopped.value)
+
+
+#: the checks that list ballots (the log of a protected election holds each voter's first)
+BALLOT_CHECKS = ("cast.device_burst", "cast.address_burst", "cast.organisation_burst")
+
+
+def _ballot(minute: float, voter: dict[str, Any], address: str, device: str) -> dict[str, Any]:
+    t = DAY + dt.timedelta(minutes=minute)
+    return {"time": f"{t:%Y-%m-%d %H:%M:%S}", "event": "ballot-cast",
+            "voter": str(voter["national_id"]), "address": address, "device": device,
+            "user_agent": "ua", "contact": "", "session": f"s-{voter['national_id']}"}  # fmt: skip
+
+
+def test_a_protected_logs_ballot_findings_list_no_line(tmp_path: Path) -> None:
+    """Each ballot check's records carry no line of a protected log, as the sign-in
+    checks' do (docs/audit.md, "Elections with re-voting protection"): a boss's phone
+    casting for seven voters (``cast.device_burst``), and a workplace's 25 voters casting
+    from one address within 12 minutes (``cast.address_burst`` and, as a wave of one
+    organisation, ``cast.organisation_burst``), and a shop's eight from an address others
+use too (``cast.address_burst``'s shared variant), amid a day of everyone else's ballots.
+    Unmarked, the same log lists each record at its line."""
+    spread = [roll_row(i, organisation=f"org-{i % 8}") for i in range(160)]
+    workers = [roll_row(200 + i, organisation="org-works") for i in range(25)]
+    events = [
+        _ballot((i * 4.5) % 720, v, "100.64.0.1" if i % 2 else f"10.0.0.{i}", f"dev-{i}")
+        for i, v in enumerate(spread[7:], start=7)
+    ]
+    events += [_ballot(60 + i * 0.5, v, "203.0.113.10", f"dev-w{i}") for i, v in enumerate(workers)]
+    events += [_ballot(600 + i, v, "10.9.9.9", "dev-boss") for i, v in enumerate(spread[:7])]
+    # a shop's eight voters from one address amid four strangers' ballots there: a burst
+    # shared with other traffic (score 8 x 8/12, the medium variant)
+    shop = [roll_row(300 + i, organisation="org-shop") for i in range(8)]
+    strangers = [roll_row(320 + i, organisation=f"org-x{i}") for i in range(4)]
+    events += [_ballot(400 + i * 1.5, v, "198.51.100.7", f"dev-s{i}") for i, v in enumerate(shop)]
+    events += [
+        _ballot(401 + i * 3, v, "198.51.100.7", f"dev-x{i}") for i, v in enumerate(strangers)
+    ]
+    roll = spread + workers + shop + strangers
+    for mark in ("no", "yes"):
+        result = _run(tmp_path, roll, events, mark)
+        variants = {str(f.params.get("variant")) for f in result.findings
+                    if f.check == "cast.address_burst" and f.records}  # fmt: skip
+        assert variants == {"dominated", "shared"}
+        for check in BALLOT_CHECKS:
+            records = [r for f in result.findings if f.check == check for r in f.records]
+            assert records, (mark, check)
+            lines = [r["line"] for r in records]
+            if mark == "yes":
+                assert lines == [None] * len(records), check
+                voters = [r["voter"] for r in records]
+                assert len(voters) == len(set(voters)), check  # each voter once
+            else:
+                assert all(isinstance(line, int) for line in lines), (check, lines)
