@@ -375,11 +375,11 @@ def _ballot(minute: float, voter: dict[str, Any], address: str, device: str) -> 
 def test_a_protected_logs_ballot_findings_list_no_line(tmp_path: Path) -> None:
     """Each ballot check's records carry no line of a protected log, as the sign-in
     checks' do (docs/audit.md, "Elections with re-voting protection"): a boss's phone
-    casting for seven voters (``cast.device_burst``), and a workplace's 25 voters casting
+    casting for seven voters (``cast.device_burst``), a workplace's 25 voters casting
     from one address within 12 minutes (``cast.address_burst`` and, as a wave of one
-    organisation, ``cast.organisation_burst``), and a shop's eight from an address others
-use too (``cast.address_burst``'s shared variant), amid a day of everyone else's ballots.
-    Unmarked, the same log lists each record at its line."""
+    organisation, ``cast.organisation_burst``), and a shop's eight from an address
+    others use too (``cast.address_burst``'s shared variant), amid a day of everyone
+    else's ballots. Unmarked, the same log lists each record at its line."""
     spread = [roll_row(i, organisation=f"org-{i % 8}") for i in range(160)]
     workers = [roll_row(200 + i, organisation="org-works") for i in range(25)]
     events = [
