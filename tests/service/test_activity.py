@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from honestballot.audit.config import AuditConfig, ClosedWindow
 from honestballot.audit.engine import run_audit
@@ -166,7 +167,8 @@ def test_activity_round_trip(store: SqlStore) -> None:
 
 def test_a_protected_log_keeps_each_voters_first_ballot(store: SqlStore) -> None:
     """Every cast of an election with re-voting protection runs the one statement; the
-    log gets the voter's first ballot, under whichever credential, and no later one
+    log gets the voter's first ballot, under whichever credential, and no later one; a
+    ballot of the voter's in another election is not one of this election's
     (docs/coercion.md §9)."""
     roll = Roll(store)
     roll.import_csv(
@@ -182,13 +184,23 @@ def test_a_protected_log_keeps_each_voters_first_ballot(store: SqlStore) -> None
         voter_ids[national_id] = voter.voter_id
     phone = Origin("10.0.0.1", "a-phone", UA, "s-1")
     laptop = Origin("10.0.0.2", "a-laptop", "=cmd", "s-2")
+    # Bolat's ballot in another election, before any here: not a first ballot of this one
+    with store.transaction(ELECTION) as conn:
+        record_activity(
+            conn,
+            activity_row("another-election", time_ms=T0, event="ballot-cast", voter=IDS[1],
+                         address="10.9.9.9", device="elsewhere", user_agent=UA),
+        )  # fmt: skip
     for minute, national_id, client in (
         (1, IDS[0], phone), (2, IDS[0], laptop), (3, IDS[1], laptop), (4, IDS[1], phone),
     ):  # fmt: skip
         with store.transaction(ELECTION, shared=True) as conn:
             log_first_ballot(conn, ELECTION, voter_ids[national_id], T0 + minute * MINUTE, client)
     with store.engine.connect() as conn:
-        assert len(conn.execute(activity.select()).all()) == 2
+        logged = conn.execute(
+            select(activity.c.voter, activity.c.device).where(activity.c.election_id == ELECTION)
+        ).all()
+    assert sorted(map(tuple, logged)) == sorted([(IDS[0], "a-phone"), (IDS[1], "a-laptop")])
     # two casts of a voter in flight at once (on PostgreSQL) both find no first ballot
     # logged and both insert: the export writes the first
     event(store, 5, "ballot-cast", IDS[0], device="a-tablet")
