@@ -284,10 +284,10 @@ _HEADING = "Integrity audit of the voter roll and voting activity"
 
 #: said under the summary of a log of an election with re-voting protection (docs/audit.md)
 _REVOTING = (
-    "The log is of an election with re-voting protection: the checks read each voter's "
-    "first sign-in and first code request only and list no line of the log, the log's "
-    "malformed rows are listed without their line or text, and the log's size is not "
-    "said (replacing a vote needs a sign-in, which the organiser must not see)."
+    "The log is of an election with re-voting protection: the checks read each voter's first "
+    "sign-in, first code request and first ballot only and list no line of the log, the log's "
+    "malformed rows are listed without their line or text, and the log's size is not said "
+    "(replacing a vote needs a sign-in, which the organiser must not see)."
 )
 
 

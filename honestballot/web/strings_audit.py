@@ -758,19 +758,19 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     # -- the HTML reports (honestballot audit --html/--observer-html --lang) ----------------
     "audit.html.revoting": (
-        "Журнал относится к голосованию с защитой переголосования: проверки читают только "
-        "первый вход и первый запрос кода каждого избирателя и не указывают строк журнала, "
-        "строки журнала с ошибками указаны без номера и текста, а размер журнала не "
+        "Журнал относится к голосованию с защитой переголосования: проверки читают только первый "
+        "вход, первый запрос кода и первый бюллетень каждого избирателя и не указывают строк "
+        "журнала, строки журнала с ошибками указаны без номера и текста, а размер журнала не "
         "сообщается (для замены голоса нужен вход, которого организатор не должен видеть).",
-        "Журнал қайта дауыс беруді қорғаумен өтетін дауыс беруге жатады: тексерулер әр "
-        "сайлаушының тек алғашқы кіруін және алғашқы код сұрауын оқиды және журнал "
+        "Журнал қайта дауыс беруді қорғаумен өтетін дауыс беруге жатады: тексерулер әр сайлаушының "
+        "тек алғашқы кіруін, алғашқы код сұрауын және алғашқы бюллетенін оқиды және журнал "
         "жолдарын көрсетпейді, журналдың қате жолдары нөмірі мен мәтінсіз көрсетіледі, ал "
-        "журналдың көлемі айтылмайды (дауысты ауыстыру үшін кіру керек, оны ұйымдастырушы "
-        "көрмеуі тиіс).",
-        "The log is of an election with re-voting protection: the checks read each voter's "
-        "first sign-in and first code request only and list no line of the log, the log's "
-        "malformed rows are listed without their line or text, and the log's size is not "
-        "said (replacing a vote needs a sign-in, which the organiser must not see).",
+        "журналдың көлемі айтылмайды (дауысты ауыстыру үшін кіру керек, оны ұйымдастырушы көрмеуі "
+        "тиіс).",
+        "The log is of an election with re-voting protection: the checks read each voter's first "
+        "sign-in, first code request and first ballot only and list no line of the log, the log's "
+        "malformed rows are listed without their line or text, and the log's size is not said "
+        "(replacing a vote needs a sign-in, which the organiser must not see).",
     ),
     "audit.html.title": (
         "honestballot: проверка целостности",

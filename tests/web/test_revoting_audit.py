@@ -86,10 +86,11 @@ def test_the_audit_page_of_another_election_says_nothing_of_re_voting(web: WebEl
 BOSS_PHONE = "Mozilla/5.0 (Linux; Android 14; the boss's phone)"
 
 
-def _vote_on(client: TestClient, election: RevotingElection, national_id: str, seed: str) -> None:
-    """Sign in as the voter on ``client``, register a new credential there and cast."""
+def _vote_on(client: TestClient, election: RevotingElection, national_id: str, draws: str) -> None:
+    """Sign in as the voter on ``client``, register a new credential there and cast (the
+    device's randomness seeded by ``draws``)."""
     election.web.sign_in(client, national_id, election.id)
-    device = RevotingDevice(election, client, national_id, SeededRandomness(seed))
+    device = RevotingDevice(election, client, national_id, SeededRandomness(draws))
     seed, registered = device.register()
     assert registered.status_code == 201, registered.text
     cast = device.cast(*device.ballot(seed)[::2])
