@@ -20,9 +20,9 @@ Revises: 0013
 from __future__ import annotations
 
 from alembic import op
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from honestballot.errors import ProtocolError
+from honestballot.store.migrations.refusals import refuse_elections
 
 revision = "0014"
 down_revision = "0013"
@@ -43,18 +43,13 @@ def downgrade() -> None:
 
 def _refuse_reused_alphas(conn: Connection) -> None:
     """A clear refusal rather than the index's raw integrity error."""
-    found = conn.execute(
-        text(
-            "SELECT DISTINCT election_id FROM revoting_alphas "
-            "GROUP BY election_id, alpha HAVING COUNT(*) > 1"
-        )
-    ).all()
-    if found:
-        names = ", ".join(sorted(str(r[0]) for r in found)[:5])
-        raise ProtocolError(
-            f"the database holds a ciphertext's alpha recorded for two registrations or "
-            f"ballots of one election (elections: {names}), which honestballot never "
-            "accepts: the rows of revoting_alphas were changed outside honestballot; restore "
-            "the database from a backup or remove the pair by hand, then upgrade again "
-            "(nothing was changed)"
-        )
+    refuse_elections(
+        conn,
+        "SELECT DISTINCT election_id FROM revoting_alphas "
+        "GROUP BY election_id, alpha HAVING COUNT(*) > 1",
+        "the database holds a ciphertext's alpha recorded for two registrations or "
+        "ballots of one election (elections: {names}), which honestballot never "
+        "accepts: the rows of revoting_alphas were changed outside honestballot; restore "
+        "the database from a backup or remove the pair by hand, then upgrade again "
+        "(nothing was changed)",
+    )

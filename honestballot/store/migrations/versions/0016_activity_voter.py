@@ -19,9 +19,9 @@ Revises: 0015
 from __future__ import annotations
 
 from alembic import op
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from honestballot.errors import ProtocolError
+from honestballot.store.migrations.refusals import refuse_elections
 
 revision = "0016"
 down_revision = "0015"
@@ -40,19 +40,14 @@ def downgrade() -> None:
 
 def _refuse_open_elections_with_ballots(conn: Connection) -> None:
     """Open elections with re-voting protection whose log lacks the ballots cast so far."""
-    found = conn.execute(
-        text(
-            "SELECT DISTINCT c.election_id FROM revoting_credentials c "
-            "JOIN elections e ON e.election_id = c.election_id "
-            "WHERE e.phase = 'open' AND c.ballots > 0"
-        )
-    ).all()
-    if found:
-        names = ", ".join(sorted(str(r[0]) for r in found)[:5])
-        raise ProtocolError(
-            f"the database holds an open election with re-voting protection in which "
-            f"ballots were cast already (elections: {names}): this release logs each "
-            "voter's first ballot, which the earlier release did not, so a later ballot "
-            "would be logged as a voter's first; close these elections (or let their vote "
-            "end) on the earlier release, then upgrade (nothing was changed)"
-        )
+    refuse_elections(
+        conn,
+        "SELECT DISTINCT c.election_id FROM revoting_credentials c "
+        "JOIN elections e ON e.election_id = c.election_id "
+        "WHERE e.phase = 'open' AND c.ballots > 0",
+        "the database holds an open election with re-voting protection in which ballots "
+        "were cast already (elections: {names}): this release logs each voter's first "
+        "ballot, which the earlier release did not, so a later ballot would be logged as a "
+        "voter's first; close these elections (or let their vote end) on the earlier "
+        "release, then upgrade (nothing was changed)",
+    )
