@@ -36,6 +36,7 @@ from honestballot.service.clock import now_ms
 from honestballot.service.voters.revoting import RevotingDesk
 from honestballot.store.schema import activity, revoting_alphas, revoting_credentials
 from honestballot.store.sql import SqlStore
+from honestballot.store.sql import log_first_ballot as store_log_first_ballot
 from tests.factories import (
     REVOTING_SCHEDULE,
     DemoCeremony,
@@ -214,7 +215,7 @@ def test_a_cast_whose_log_row_fails_is_not_acknowledged_and_leaves_nothing(
             )
 
     before = state()
-    insert = activity_service._insert_first_ballot
+    insert = store_log_first_ballot  # what service/activity.py runs as its statement
 
     def broken(conn: Any, voter_id: int, row: dict[str, Any]) -> None:
         insert(conn, voter_id, row)
