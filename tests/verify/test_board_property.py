@@ -71,8 +71,7 @@ from tests.factories import (
     run_close,
     voter_writes,
 )
-from tests.helpers import describe, failed, verify
-from tests.independent import hbcheck
+from tests.helpers import describe, failed, hb, verify
 
 #: the choices a device makes (the demo manifest's)
 CHOICES: tuple[dict[str, set[str]], ...] = (
@@ -613,18 +612,6 @@ def tampered(lines: list[bytes]) -> Iterator[tuple[str, str, list[bytes]]]:
         moved = list(lines)
         moved[at], moved[there] = lines[there], lines[at]
         yield "items swapped between batches", "board.rules", moved
-
-
-def hb(lines: list[bytes]) -> str | None:
-    """hbcheck's verdict on the board: None if it passes, else the check it fails."""
-    parsed = [json.loads(x) for x in lines]
-    events = [e for e in parsed if e.get("type") == "event"]
-    heads = [e["size"] for e in parsed if e.get("type") == "tree-head"]
-    try:
-        hbcheck.check_revoting(events, heads)
-    except ValueError as exc:
-        return str(exc).split(":", 1)[0]
-    return None
 
 
 # -- the property ---------------------------------------------------------------------------
