@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -538,8 +539,9 @@ def check_board(run: Run, lines: list[bytes]) -> None:
                 assert seq is None, f"{item} on the board before the close"
                 continue
             assert seq is not None and placed[seq] == (item, None), (item, seq, trail)
+            # in the close's block: audits only, from it to the ``close``
             after = [e["kind"] for e in events[seq:]]
-            assert after[after.index("close") - 1 :: -1][0] == "audit"
+            assert set(after[: after.index("close")]) == {"audit"}, (item, seq, trail)
             continue
         batch = run.due.get(item)
         if batch is None or batch >= run.batches:
@@ -551,6 +553,9 @@ def check_board(run: Run, lines: list[bytes]) -> None:
     audits = [s for s, (item, _) in placed.items() if item[0] == "audit"]
     assert audits == sorted(audits, key=lambda s: placed[s][0][1])
     assert posted <= set(placed)
+    # and no accepted item a second time elsewhere on the board
+    seen = Counter(item for item, _ in placed.values())
+    assert all(seen[item] == (seq is not None) for item, seq in queued), trail
 
 
 # -- tampering ------------------------------------------------------------------------------
