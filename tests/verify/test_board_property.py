@@ -18,7 +18,8 @@ close's block for what still waits, the audits after it); the test asserts:
    batch the model says it is due in (an audit: at the close), or still waiting if that
    batch is not posted yet;
 3. the exported record passes every check of the verifier, and hbcheck's replay of the
-   board;
+   board (of a closed one too in a larger run, :data:`EXAMPLES`: replaying the close
+   takes hbcheck seconds);
 4. the record changed as a server holding the board key could change it -- an item
    dropped from a batch, one copied into it, one moved into the next batch, a forged one
    (its proof broken) -- and signed again fails the check named for it;
