@@ -1,9 +1,10 @@
 """Plain helpers shared by several test modules: threads, one batch of the cast queue,
-statement counts, the command line, verifying a record.  The builders are in
-factories.py, the shared fixtures in the conftest files."""
+statement counts, the command line, verifying a record (and hbcheck's verdict on it).
+The builders are in factories.py, the shared fixtures in the conftest files."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from honestballot.service.board.cast_queue import BatchQueue
 from honestballot.verify.verifier import Report, verify_record
+from tests.independent import hbcheck
 
 
 def run_threads(target: Callable[..., None], arguments: Iterable[tuple[Any, ...]]) -> None:
@@ -178,3 +180,17 @@ def failed(report: Report) -> set[str]:
 
 def describe(report: Report) -> str:
     return "; ".join(f"{c.name}: {c.detail[:200]}" for c in report.failures) or "all passed"
+
+
+def hb(lines: list[bytes]) -> str | None:
+    """hbcheck's verdict on a record of an election with re-voting protection (its
+    board, tree heads and close; lines without their newlines): None if it passes, else
+    the name of the check it fails."""
+    parsed = [json.loads(x) for x in lines]
+    events = [e for e in parsed if e.get("type") == "event"]
+    heads = [e["size"] for e in parsed if e.get("type") == "tree-head"]
+    try:
+        hbcheck.check_revoting(events, heads)
+    except ValueError as exc:
+        return str(exc).split(":", 1)[0]
+    return None

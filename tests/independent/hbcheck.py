@@ -4083,9 +4083,12 @@ class CloseReplay:
         names = list(CLOSE_ROUNDS)
         at = 0 if self.round is None else names.index(self.round) + 1
         for name in names[at:]:
-            specs = [
-                s for s in getattr(self, "round_" + name.replace("-", "_"))() if _spec_count(s)
-            ]
+            specs = []
+            for s in getattr(self, "round_" + name.replace("-", "_"))():
+                if _spec_count(s):
+                    specs.append(s)
+                else:  # nothing to take (no group joined, no row): its output is empty
+                    self.out[(s["step"], s["list"])] = []
             self.round = name
             if specs:
                 self.specs = specs

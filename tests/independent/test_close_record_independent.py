@@ -52,6 +52,7 @@ from tests.factories import (
     run_close,
     vote_then_close,
 )
+from tests.helpers import hb
 from tests.independent import hbcheck
 from tests.paper_helpers import (
     commission_secret,
@@ -246,18 +247,6 @@ def record(
     """The record's lines, the close run to its result."""
     with election_record(demo_ceremony, tmp_path_factory.mktemp("independent-close")) as made:
         yield made[0]
-
-
-def hb(lines: list[bytes]) -> str | None:
-    """hbcheck's verdict: None if it passes, else the name of the check it fails."""
-    parsed = [json.loads(x) for x in lines]
-    events = [e for e in parsed if e.get("type") == "event"]
-    heads = [e["size"] for e in parsed if e.get("type") == "tree-head"]
-    try:
-        hbcheck.check_revoting(events, heads)
-    except ValueError as exc:
-        return str(exc).split(":", 1)[0]
-    return None
 
 
 def changed(

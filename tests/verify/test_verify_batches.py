@@ -55,7 +55,7 @@ from honestballot.store.sql import SqlStore
 from honestballot.verify import parallel
 from honestballot.verify.verifier import Report, verify_record
 from tests.factories import WEB_ROLL, DemoCeremonies, board_secret_of, resign, web_roll_csv
-from tests.helpers import describe, failed, verify
+from tests.helpers import describe, failed, hb, verify
 from tests.independent import hbcheck
 
 ELECTION = "verify-batches"
@@ -218,18 +218,6 @@ def valid(b: Board) -> list[Posted]:
         audit(b, due(1) + 30_000),
         close(due(1) + 30_000),
     ]
-
-
-def hb(lines: list[bytes]) -> str | None:
-    """hbcheck's verdict: None if it passes, else the name of the check it fails."""
-    parsed = [json.loads(x) for x in lines]
-    events = [e for e in parsed if e.get("type") == "event"]
-    heads = [e["size"] for e in parsed if e.get("type") == "tree-head"]
-    try:
-        hbcheck.check_revoting(events, heads)
-    except ValueError as exc:
-        return str(exc).split(":", 1)[0]
-    return None
 
 
 def check(report: Report) -> dict[str, str]:
