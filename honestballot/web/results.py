@@ -208,7 +208,7 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
     schedule = election.schedule
     phase = str(row["phase"])
     context: dict[str, Any] = {
-        "trustees": trustee_status(services, election_id, phase),
+        "trustees": trustee_status(services, election_id),
         "result": None,
         "revoting": revoting,
         # the setup's cover replacements' K0 and epsilon (docs/coercion.md §4)
@@ -225,8 +225,6 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
         if revoting and phase == "closed"
         else None,
         "close_over": False,
-        # the share upload command: the configured address, never the request's Host
-        "public_url": services.config.public_url,
     }
     if context["close_round"] == LAST_ROUND:
         # a close whose last round is done has its result, but when its decryption gives

@@ -49,20 +49,13 @@ def election_row(request: Request, election_id: str) -> tuple[Services, dict[str
     return services, row
 
 
-def published_trustees(services: Services, election_id: str, phase: str) -> list[int]:
-    """Indices of the trustees whose decryption share is on the board, in board order."""
-    return services.board.published_trustees(election_id, phase)
-
-
-def trustee_status(services: Services, election_id: str, phase: str) -> dict[str, Any]:
-    """``{"threshold", "trustees": [{"index", "name", "share_published"}]}``."""
+def trustee_status(services: Services, election_id: str) -> dict[str, Any]:
+    """``{"threshold", "trustees": [{"index", "name"}]}``."""
     key = services.elections.election_key(election_id)
-    published = set(published_trustees(services, election_id, phase))
     return {
         "threshold": key.ceremony.threshold,
         "trustees": [
-            {"index": p.index, "name": p.name, "share_published": p.index in published}
-            for p in sorted(key.publics, key=lambda p: p.index)
+            {"index": p.index, "name": p.name} for p in sorted(key.publics, key=lambda p: p.index)
         ],
     }
 
@@ -103,7 +96,7 @@ async def post_close(request: Request, election_id: str) -> JSONResponse:
     return JSONResponse(outcome, status_code=201 if stored else 200)
 
 
-@router.get("/api/e/{election_id}/trustees", summary="The trustees and whose share is in")
+@router.get("/api/e/{election_id}/trustees", summary="The trustees and the threshold")
 def get_trustees(request: Request, election_id: str) -> dict[str, Any]:
-    services, row = election_row(request, election_id)
-    return trustee_status(services, election_id, str(row["phase"]))
+    services, _ = election_row(request, election_id)
+    return trustee_status(services, election_id)
