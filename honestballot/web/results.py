@@ -1,6 +1,6 @@
 """The published result, as JSON and as a page: election-wide counts, per-unit counts
 for the units large enough to be broken out, and the ballots counted per unit.  Before
-the result is published the page shows which trustees have sent their decryption share.
+the result is published the page shows the trustees and which round the close is in.
 
 A contest counted by mixing (protocol/mix.py) has election-wide counts only: its ballots
 were shuffled before they were decrypted, so the page leaves it out of every unit's

@@ -681,7 +681,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Contest “{contest}”: the opening does not match the ciphertext: the device that "
         "made the ballot may have altered it.",
     ),
-    # -- a decryption share uploaded on the results page (protocol/decryption.py) ----------
+    # -- a decryption share of version 1 (protocol/decryption.py) --------------------------
     "msg.share.trustee": (
         "Доля расшифровки хранителя {trustee}: хранителя с таким номером нет (их {n}).",
         "{trustee} сақтаушының шифрды ашу үлесі: мұндай нөмірлі сақтаушы жоқ (олар {n}).",
