@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import itertools
 import json
 import secrets
 from collections.abc import Callable, Iterator, Sequence
@@ -36,16 +35,12 @@ from honestballot.protocol.credential import VoterCredential, generate_credentia
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.decryption import (
     DecryptionShare,
-    EncryptedTally,
-    create_decryption_share,
 )
 from honestballot.protocol.dkg import TrusteeSecret
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.letters import LetterSecret
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
-from honestballot.protocol.mix import Mix
-from honestballot.protocol.mix_parts import publish_mix
 from honestballot.protocol.registration import (
     Commitment,
     Registration,
@@ -53,13 +48,12 @@ from honestballot.protocol.registration import (
     make_registration,
 )
 from honestballot.protocol.schedule import Cover, Schedule
-from honestballot.protocol.share_parts import ShareHead, publish_share
+from honestballot.protocol.share_parts import ShareHead
 from honestballot.protocol.witnesses import Witness
 from honestballot.record.ballot import ballot_to_json, ciphertext_from_json, opening_to_json
 from honestballot.record.close import publish
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import sign_tree_head
-from honestballot.record.mix import mix_head_to_json, mix_part_to_json
 from honestballot.record.revoting import (
     ballot_private_to_json,
     ballot_v2_to_json,
@@ -69,7 +63,7 @@ from honestballot.record.revoting import (
 )
 from honestballot.record.roll import upload_to_json
 from honestballot.record.setup import context_from_setup
-from honestballot.record.share_parts import share_head_to_json, share_part_to_json
+from honestballot.record.share_parts import share_head_to_json
 from honestballot.service.board.election import ElectionService, Receipt
 from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.service.encrypted_roll import keep_encrypted_roll
@@ -188,19 +182,6 @@ def tamper_manifest() -> Manifest:
     return Manifest(TAMPER_ELECTION, label("Tamper test"), (mayor, council), units, 2)
 
 
-PROPERTY_ELECTION = "board-property"
-PROPERTY_UNITS = ("u1", "u2")
-
-
-def property_manifest() -> Manifest:
-    """Two units; a vote-for-one contest of two candidates, and one of two candidates
-    with an explicit blank (three encrypted options): encryption stays cheap."""
-    q = Contest("q", label("Q"), (Option("a", label("A")), Option("b", label("B"))), 1, 1, False)
-    r = Contest("r", label("R"), (Option("x", label("X")), Option("y", label("Y"))), 0, 1, False)
-    units = tuple(Unit(u, label(u)) for u in PROPERTY_UNITS)
-    return Manifest(PROPERTY_ELECTION, label("Property"), (q, r), units, 2)
-
-
 # -- key ceremonies -------------------------------------------------------------------
 
 
@@ -262,12 +243,6 @@ class Election:
 
     def cast(self, ballot: EncryptedBallot) -> Receipt:
         return self.service.cast(self.id, json.dumps(ballot_to_json(ballot)))
-
-    def decrypt_and_publish(self, trustees: tuple[int, ...] = (1, 3)) -> dict[str, int]:
-        tally = self.service.tally(self.id)
-        for t in trustees:
-            submit_share(self.service, self.id, self.ceremony.secrets[t - 1], tally, self.rng)
-        return self.service.publish_result(self.id)
 
     def record_report(self, directory: Path) -> Report:
         """Export the record into ``directory`` and verify it."""
@@ -463,16 +438,6 @@ def open_web_app(ceremony: DemoCeremony, tmp_path: Path, url: str) -> Iterator[W
 
 # -- election records -----------------------------------------------------------------
 
-TAMPER_CHOICES: list[dict[str, set[str]]] = [
-    {"mayor": {"c1"}, "council": {"m1", "m2"}},
-    {"mayor": {"c2"}, "council": {"blank"}},
-    {"mayor": {"against-all"}, "council": {"m3"}},
-    {"mayor": {"c1"}, "council": {"m2"}},
-    {"mayor": {"c3"}, "council": {"m1", "m3"}},
-    {"mayor": {"c2"}, "council": {"m1"}},
-]
-TAMPER_UNITS = ["north", "north", "north", "south", "south", "tiny"]
-
 
 @dataclass(frozen=True)
 class Record:
@@ -514,45 +479,6 @@ def _secret_of(url: str, election_id: str, column: str) -> Scalar:
         store.close()
 
 
-def close_and_export(service: ElectionService, url: str, directory: Path) -> Record:
-    """The tamper election's record as ``service`` (on the store at ``url``) exports it into
-    ``directory``, with the board's secret; the service's store is closed."""
-    path = directory / "record.jsonl"
-    service.export_record(TAMPER_ELECTION, str(path))
-    service.store.close()
-    return Record(
-        path.read_bytes().splitlines(), board_secret_of(url, TAMPER_ELECTION), TAMPER_ELECTION
-    )
-
-
-def build_tamper_record(directory: Path) -> Record:
-    manifest = tamper_manifest()
-    rng = SeededRandomness("tamper-suite")
-    key, secrets = run_key_ceremony(manifest, directory, rng)
-    url = f"sqlite:///{directory / 'store.sqlite'}"
-    clock = itertools.count(1_760_000_000_000, 1000).__next__
-    service = ElectionService(SqlStore(url), rng, clock=clock)
-    ctx = service.create(manifest, key, unprotected=True)
-    creds = [generate_credential(rng) for _ in TAMPER_UNITS]
-    for cred, unit in zip(creds, TAMPER_UNITS, strict=True):
-        service.register_credential(TAMPER_ELECTION, cred.public, unit)
-    service.open(TAMPER_ELECTION)
-    spoiled, opening = encrypt_ballot(ctx, creds[0], TAMPER_CHOICES[1], rng)
-    service.audit(TAMPER_ELECTION, spoiled, opening)
-    for cred, choice in zip(creds, TAMPER_CHOICES, strict=True):
-        ballot, _ = encrypt_ballot(ctx, cred, choice, rng)
-        service.cast(TAMPER_ELECTION, json.dumps(ballot_to_json(ballot)))
-    service.publish_tree_head(TAMPER_ELECTION)
-    revote, _ = encrypt_ballot(ctx, creds[3], TAMPER_CHOICES[4], rng)
-    assert service.cast(TAMPER_ELECTION, json.dumps(ballot_to_json(revote))).superseded
-    service.close(TAMPER_ELECTION)
-    tally = service.tally(TAMPER_ELECTION)
-    for secret in (secrets[0], secrets[2]):  # trustee 2 is absent
-        submit_share(service, TAMPER_ELECTION, secret, tally, rng)
-    service.publish_result(TAMPER_ELECTION)
-    return close_and_export(service, url, directory)
-
-
 def resign(lines: list[bytes], election_id: str, secret: Scalar) -> list[bytes]:
     """What a server holding the board key can do: recompute the Merkle tree over the
     (changed) events and re-sign every tree head, each for the events before it."""
@@ -586,32 +512,6 @@ def renumber(lines: list[bytes]) -> list[bytes]:
             raw = canonical_bytes(obj)
         out.append(raw)
     return out
-
-
-def mix_file_lines(
-    ctx: ElectionContext,
-    mix: Mix,
-    key_share: Scalar,
-    rng: SeededRandomness,
-    rows_per_part: int | None = None,
-) -> list[bytes]:
-    """The lines of the mix file a trustee writes (record/mix.py): its signed parts, then
-    the mix that names them."""
-    parts, head = publish_mix(ctx.base_hash, mix, key_share, rng, rows_per_part=rows_per_part)
-    lines = [canonical_bytes({"kind": "mix-part", "body": mix_part_to_json(p)}) for p in parts]
-    return [*lines, canonical_bytes({"kind": "mix", "body": mix_head_to_json(head)})]
-
-
-def submit_mix(
-    service: ElectionService,
-    election_id: str,
-    mix: Mix,
-    key_share: Scalar,
-    rng: SeededRandomness,
-) -> None:
-    """Put a trustee's mix on the board, part by part."""
-    for line in mix_file_lines(service.context(election_id), mix, key_share, rng):
-        service.submit_mix_line(election_id, line)
 
 
 # -- a ranked election -----------------------------------------------------------------
@@ -718,40 +618,6 @@ def encode_share(share: DecryptionShare) -> dict[str, Any]:
     """The share file of a tally without mixed contests (the ``decryption-share`` object)."""
     head = ShareHead(share.election, share.trustee, share.tally_hash, share.entries, None)
     return share_head_to_json(head)
-
-
-def share_lines(
-    secret: TrusteeSecret,
-    tally: EncryptedTally,
-    rng: Randomness,
-    *,
-    rows_per_part: int | None = None,
-) -> list[str]:
-    """What ``honestballot trustee decrypt`` writes, one request each: the share file of a
-    tally without mixed contests, or its parts then the share that names them."""
-    share = create_decryption_share(secret, tally, rng)
-    assert secret.key_share is not None
-    parts, head = publish_share(
-        tally.election, tally, share, secret.key_share, rng, rows_per_part=rows_per_part
-    )
-    if not parts:
-        return [json.dumps(share_head_to_json(head))]
-    lines = [json.dumps({"kind": "share-part", "body": share_part_to_json(p)}) for p in parts]
-    head_line = {"kind": "decryption-share", "body": {"share": share_head_to_json(head)}}
-    return [*lines, json.dumps(head_line)]
-
-
-def submit_share(
-    service: ElectionService,
-    election_id: str,
-    secret: TrusteeSecret,
-    tally: EncryptedTally,
-    rng: Randomness,
-    *,
-    rows_per_part: int | None = None,
-) -> None:
-    for line in share_lines(secret, tally, rng, rows_per_part=rows_per_part):
-        service.submit_decryption_share(election_id, line)
 
 
 # -- re-voting protection: an election with an encrypted roll, and a voter's device -------

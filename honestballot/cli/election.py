@@ -1,9 +1,8 @@
 """Organiser commands: ``honestballot election ...``.
 
 The organiser creates the election from a manifest and the trustees' finished
-key ceremony, registers voters' public credentials, opens, closes, publishes the mixes
-the trustees hand in (contests counted by mixing), tallies, publishes decryption shares
-the trustees hand in, and publishes the result.
+key ceremony, registers voters' public credentials, opens and closes it; the trustees
+count it in its close (``honestballot trustee close-round``).
 None of these commands can see a vote or a credential's secret.
 
 ``activity`` and ``roll-audit`` are the operator's: whoever holds the database writes the
@@ -22,15 +21,12 @@ from click.core import ParameterSource
 
 from honestballot.cli.common import (
     database_option,
-    echo_json,
     open_service,
     private_text_file,
     read_bytes,
 )
 from honestballot.crypto.group import Point
-from honestballot.errors import HonestBallotError
 from honestballot.protocol.election import manifest_hash
-from honestballot.protocol.mix_parts import EncodedPart, MixPart
 from honestballot.protocol.schedule import (
     DEFAULT_INTERVAL_S,
     DEFAULT_K0,
@@ -44,12 +40,10 @@ from honestballot.protocol.schedule_plan import (
     ratio_text,
     slots,
 )
-from honestballot.protocol.share_parts import EncodedSharePart, SharePart
 from honestballot.protocol.witnesses import Witness
 from honestballot.record.codec import decode_point, parse_json
-from honestballot.record.events import MAX_LINE_BYTES
 from honestballot.record.manifest import load_manifest
-from honestballot.record.trustee import decode_election_key, encode_encrypted_tally
+from honestballot.record.trustee import decode_election_key
 from honestballot.service.organiser_cases import create_election
 from honestballot.service.paper import write_paper_roll
 from honestballot.service.runtime import export_activity, export_roll, open_board_views
@@ -360,77 +354,6 @@ def close(election_id: str, database: str) -> None:
     click.echo(f"election {election_id} is closed")
 
 
-@election_group.command("tally")
-@click.argument("election_id")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False),
-    help="Write the encrypted tally here for the trustees' 'honestballot trustee decrypt'.",
-)
-@database_option
-def tally(election_id: str, out: str | None, database: str) -> None:
-    """Sum the counted ballots homomorphically and publish the encrypted tally."""
-    service = open_service(database)
-    t = service.tally(election_id)
-    if out:
-        Path(out).write_text(json.dumps(encode_encrypted_tally(t), indent=1))
-    click.echo(
-        f"encrypted tally published with {len(t.entries)} entries"
-        + (f"; written to {out}" if out else "")
-    )
-
-
-@election_group.command("add-share")
-@click.argument("election_id")
-@click.argument("share", type=click.Path(exists=True, dir_okay=False))
-@database_option
-def add_share(election_id: str, share: str, database: str) -> None:
-    """Publish a trustee's decryption share (the file 'honestballot trustee decrypt'
-    wrote: the share, or for a tally with mixed contests its parts, then the share that
-    names them) after checking every proof in it.  A part already on the board is not
-    stored twice."""
-    service = open_service(database)
-    data = read_bytes(share)
-    try:
-        lines = [data] if "kind" not in parse_json(data, limit=MAX_LINE_BYTES) else []
-    except HonestBallotError:
-        lines = []  # JSON Lines: one part or share a line
-    for line in lines or [x for x in data.splitlines() if x.strip()]:
-        item, stored = service.submit_decryption_share(election_id, line)
-        if isinstance(item, SharePart | EncodedSharePart):
-            click.echo(f"part {item.index}: {'stored' if stored else 'already on the board'}")
-        else:
-            click.echo(f"decryption share of trustee {item.trustee} verified and published")
-
-
-@election_group.command("add-mix")
-@click.argument("election_id")
-@click.argument("mix", type=click.Path(exists=True, dir_okay=False))
-@database_option
-def add_mix(election_id: str, mix: str, database: str) -> None:
-    """Publish a trustee's mix of a contest counted by mixing (the file 'honestballot
-    trustee mix' wrote: its parts, then the mix that names them) after checking each
-    part's place and signature, then the mix's place in the chain, its proof of shuffle
-    and the trustee's signature.  A part already on the board is not stored twice."""
-    service = open_service(database)
-    with open(mix, "rb") as f:
-        lines = [line for line in f if line.strip()]
-    for line in lines:
-        item, stored = service.submit_mix_line(election_id, line)
-        if isinstance(item, MixPart | EncodedPart):
-            click.echo(f"part {item.index}: {'stored' if stored else 'already on the board'}")
-            continue
-        if not stored:
-            click.echo(f"mix {item.position} of contest {item.contest!r}: already on the board")
-            continue
-        threshold = service.election_key(election_id).threshold
-        click.echo(
-            f"mix {item.position} of contest {item.contest!r} by trustee {item.trustee} "
-            f"verified and published; the tally needs mixes by at least {threshold} "
-            "distinct trustees"
-        )
-
-
 @election_group.command("add-station")
 @click.argument("election_id")
 @click.option(
@@ -499,15 +422,6 @@ def paper_roll(election_id: str, unit: str, out: str, database: str) -> None:
     with private_text_file(out, "the paper roll") as f:
         n = write_paper_roll(open_service(database), election_id, unit, f)
     click.echo(f"wrote {out}: the paper roll of unit {unit!r}, {n} voters")
-
-
-@election_group.command("result")
-@click.argument("election_id")
-@database_option
-def result(election_id: str, database: str) -> None:
-    """Combine k decryption shares and publish the result."""
-    counts = open_service(database).publish_result(election_id)
-    echo_json(counts)
 
 
 @election_group.command("export")

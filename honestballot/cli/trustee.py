@@ -1,20 +1,18 @@
-"""``honestballot trustee ...``: the key ceremony and threshold decryption, one command
-per step, exchanging public files only.  Secret files are written with mode 0600.
+"""``honestballot trustee ...``: the key ceremony and the close, one command per step,
+exchanging public files only.  Secret files are written with mode 0600.
 
 Order: ``ceremony`` (organiser) -> ``init`` -> ``deal`` -> ``check`` -> ``finalize``
-(anyone) -> ``accept-key`` -> ... election ... -> [``mix``, by at least k trustees per
-contest counted by mixing] -> ``decrypt`` -> ``combine`` (anyone).
+(anyone) -> ``accept-key`` -> ... election ... -> ``close-round`` and ``upload-close``,
+round after round, by the trustees (``close-status`` says which round is next).
 
-``decrypt`` reads the election record, not just a tally: it verifies the whole record
-and decrypts only the encrypted tally the record publishes after its close event, so
-that no operator can have a single ballot, or an open election, decrypted.  ``mix``
-reads the record the same way: it shuffles a mixed contest's rows only from a verified,
-closed and not yet tallied record of the trustee's own election.
+``close-round`` reads the election record, verifies the whole of it (or, with the
+verified-state file, what was added since), and acts only in a closed election of the
+trustee's own key ceremony, so that no operator can have a single ballot, or an open
+election, decrypted.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
@@ -24,16 +22,9 @@ from typing import Any, Final, TypeVar
 import click
 
 from honestballot.cli.witness import urllib_fetch
-from honestballot.crypto.dlog import DiscreteLogTable
 from honestballot.crypto.group import base_mul
 from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import HonestBallotError, ProtocolError, VerificationFailed
-from honestballot.protocol.decryption import (
-    EncryptedTally,
-    PublishedTally,
-    combine_valid_shares,
-    create_decryption_share,
-)
 from honestballot.protocol.dkg import (
     TrusteeSecret,
     check_deals,
@@ -45,25 +36,12 @@ from honestballot.protocol.dkg_verify import (
     ElectionKey,
     accept_election_key,
     verify_ceremony,
-    verify_election_key,
 )
 from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.manifest import Manifest
-from honestballot.protocol.mix import Rows, make_mix, mixed_contests, named_rows, next_input
-from honestballot.protocol.mix_parts import part_rows, publish_mix
-from honestballot.protocol.share_parts import PartMeta, meta_of, publish_share
-from honestballot.protocol.share_parts import assemble as assemble_share
 from honestballot.record import trustee as rec
 from honestballot.record.codec import JsonObject, Reader, canonical_bytes, parse_json
 from honestballot.record.events import MAX_LINE_BYTES, EventLine, event_from_json
-from honestballot.record.mix import mix_head_to_json, mix_part_to_json, rows_to_json
 from honestballot.record.setup import context_from_setup
-from honestballot.record.share_parts import (
-    encoded_share_part_from_json,
-    share_head_from_json,
-    share_head_to_json,
-    share_part_to_json,
-)
 from honestballot.verify.state import VerifiedState
 from honestballot.verify.verifier import Report, verify_record
 
@@ -122,7 +100,7 @@ class _MultiFileCommand(click.Command):
 
 @click.group("trustee")
 def trustee_group() -> None:
-    """Key ceremony (k-of-n DKG) and threshold decryption for trustees."""
+    """Key ceremony (k-of-n DKG) and the close of an election, for trustees."""
 
 
 @trustee_group.command("ceremony")
@@ -250,44 +228,26 @@ def accept_key_command(secret: Path, key_path: Path, deals: tuple[Path, ...]) ->
     click.echo(f"trustee {s.index}: key share accepted (matches X_{s.index})")
 
 
-# -- decryption: only the tally a verified, closed record yields ----------------------
+# -- the record a trustee acts on: verified whole, and this trustee's election ------------
 
-#: the events ``decrypt`` takes from the record, and how their lines spell the kind
-_KEPT_KINDS: Final = {kind: b'"kind":"%s"' % kind.encode() for kind in ("setup", "close", "tally")}
-
-
-#: a trustee's own decryption share and its parts, kept when it decrypts
-_OWN_SHARE_KINDS: Final = {
-    kind: b'"kind":"%s"' % kind.encode() for kind in ("share-part", "decryption-share")
-}
+#: the events taken from the record, and how their lines spell the kind
+_KEPT_KINDS: Final = {kind: b'"kind":"%s"' % kind.encode() for kind in ("setup", "close")}
 
 
-def _trustee_of(ev: EventLine) -> int | None:
-    body = ev.body.get("share", ev.body) if ev.kind == "decryption-share" else ev.body
-    trustee = body.get("trustee") if isinstance(body, dict) else None
-    return trustee if isinstance(trustee, int) else None
-
-
-def _keep_events(
-    lines: Iterable[bytes], kept: dict[str, list[EventLine]], own: int | None = None
-) -> Iterator[bytes]:
-    """Pass the record's lines on to the verifier unchanged, keeping the setup, close and
-    tally events (and, with ``own``, that trustee's decryption share and share parts), so
-    that what is decrypted comes from the very bytes that were verified.
+def _keep_events(lines: Iterable[bytes], kept: dict[str, list[EventLine]]) -> Iterator[bytes]:
+    """Pass the record's lines on to the verifier unchanged, keeping the setup and close
+    events, so that what a trustee acts on comes from the very bytes that were verified.
 
     Event lines are canonical (the verifier refuses any that is not), so a line holds
     ``"kind":"close"`` unescaped only if it is that event; every candidate is parsed
     in full all the same."""
-    kinds = {**_KEPT_KINDS, **(_OWN_SHARE_KINDS if own is not None else {})}
     for raw in lines:
-        if any(spelled in raw for spelled in kinds.values()):
+        if any(spelled in raw for spelled in _KEPT_KINDS.values()):
             try:
                 obj = parse_json(raw.rstrip(b"\n"), limit=MAX_LINE_BYTES)
                 if isinstance(obj, dict) and obj.get("type") == "event":
                     ev = event_from_json(obj, "record line")
-                    if ev.kind in _KEPT_KINDS or (
-                        ev.kind in _OWN_SHARE_KINDS and _trustee_of(ev) == own
-                    ):
+                    if ev.kind in _KEPT_KINDS:
                         kept.setdefault(ev.kind, []).append(ev)
             except HonestBallotError:
                 pass  # the verifier names the bad line
@@ -300,21 +260,17 @@ def _verified_record(
     workers: int | None,
     refused: str,
     *,
-    own: bool = False,
     known: VerifiedState | None = None,
 ) -> tuple[Report, dict[str, list[EventLine]]]:
     """Verify the whole record (refusing, naming the failed checks, one that does not
-    verify) and return the report and the setup, close and tally events it holds (and,
-    with ``own``, the trustee's decryption share and share parts).  With ``known`` (what
-    this trustee verified before, verify/state.py), a record that does not extend that
-    one is refused, and the proofs verified before are not checked again."""
+    verify) and return the report and the setup and close events it holds.  With ``known``
+    (what this trustee verified before, verify/state.py), a record that does not extend
+    that one is refused, and the proofs verified before are not checked again."""
     if secret.key_share is None:
         raise ProtocolError(f"trustee {secret.index}: no key share yet (run accept-key first)")
     kept: dict[str, list[EventLine]] = {}
     with path.open("rb") as f:
-        report = verify_record(
-            _keep_events(f, kept, secret.index if own else None), workers=workers, known=known
-        )
+        report = verify_record(_keep_events(f, kept), workers=workers, known=known)
     inconsistent = [c for c in report.failures if c.name == "verified-state"]
     if inconsistent:
         click.echo(
@@ -361,66 +317,6 @@ def _this_trustees_election(
     return ctx, key
 
 
-def _tally_from_record(
-    path: Path, secret: TrusteeSecret, workers: int | None
-) -> tuple[EncryptedTally, list[tuple[bytes, PartMeta]]]:
-    """Verify the record and return the encrypted tally it publishes after close, and
-    (digest, place) of the trustee's share parts on it, in order (an upload that stopped
-    half-way: the new share continues from them).
-
-    Refuses (naming why) a record that fails any check, one with no close event or no
-    tally after it, one made for another election or another key than this trustee's,
-    and one that holds this trustee's share already."""
-    report, kept = _verified_record(path, secret, workers, "no decryption share made", own=True)
-    if kept.get("decryption-share"):
-        raise ProtocolError(
-            f"the election record {path.name} already holds the decryption share of trustee "
-            f"{secret.index}: there is nothing more to make"
-        )
-    close = _require_close(path, kept, "decrypted")
-    tally = kept.get("tally", [])
-    if not tally or tally[0].seq < close.seq:
-        raise ProtocolError(
-            f"the election record {path.name} has no encrypted tally after its close "
-            "event: download the record again once the tally is published"
-        )
-    ctx, _ = _this_trustees_election(kept["setup"][0], secret)
-    published = rec.decode_encrypted_tally(Reader(tally[0].body, "tally").raw("tally"), "tally")
-    if published.election != ctx.base_hash:
-        raise ProtocolError("the record's encrypted tally is for another election")
-    # the record verified, so the tally names the last mix of each chain
-    resolved = published.resolve(named_rows(ctx.manifest, report.mixes))
-    click.echo(
-        f"{path.name}: every check passed; election {report.election_id} is closed and tallied; "
-        f"ballots counted: {report.stats.get('ballots_counted', 0)}"
-    )
-    earlier = []
-    for ev in kept.get("share-part", []):
-        part = encoded_share_part_from_json(ev.body, f"event {ev.seq}")
-        earlier.append((part.digest(ctx.base_hash), meta_of(part)))
-    if earlier:
-        click.echo(
-            f"{len(earlier)} parts of this trustee's share are on the board already: the "
-            "share continues from them"
-        )
-    return resolved, earlier
-
-
-def _tally_difference(given: PublishedTally, expected: PublishedTally) -> str:
-    if given.election != expected.election:
-        return "it is for another election (base hash)"
-    if given.mixes != expected.mixes:
-        return "it names other mixes"
-    a = {e.id: e.ciphertext for e in given.entries}
-    b = {e.id: e.ciphertext for e in expected.entries}
-    if a.keys() != b.keys():
-        return f"entries {sorted(a.keys() ^ b.keys())[:10]} are in only one of them"
-    differ = [i for i in b if a[i] != b[i]]
-    if differ:
-        return f"entries {differ[:10]} have other ciphertexts"
-    return "its entries are in another order"
-
-
 #: the record is verified before a trustee acts on it: on how many local processes
 _workers_option = click.option(
     "--workers",
@@ -428,208 +324,6 @@ _workers_option = click.option(
     default=None,
     help="Processes for checking ballot proofs and proofs of shuffle (default: all cores).",
 )
-
-
-@trustee_group.command("decrypt")
-@click.option("--secret", type=_in_file, required=True)
-@click.option(
-    "--record",
-    "record_path",
-    type=_in_file,
-    required=True,
-    help="The election record (record.jsonl, the service's record download).",
-)
-@click.option(
-    "--tally",
-    type=_in_file,
-    default=None,
-    help="Optional: the encrypted-tally file; it must equal the tally in the record.",
-)
-@_workers_option
-@click.option("--out", type=_out_file, required=True)
-def decrypt_command(
-    secret: Path, record_path: Path, tally: Path | None, workers: int | None, out: Path
-) -> None:
-    """Publish this trustee's decryption share of the election's encrypted tally.
-
-    The share is made only for the tally the record publishes after its close event,
-    and only once the whole record verifies and is this trustee's election: a tally
-    made from anything else (one voter's ballot, an open election) is refused.
-    """
-    s = _read(secret, rec.decode_trustee_secret)
-    given = None if tally is None else _read(tally, rec.decode_encrypted_tally, large=True)
-    t, earlier = _tally_from_record(record_path, s, workers)
-    if tally is not None and given is not None and given != t.published():
-        raise ProtocolError(
-            f"{tally.name} is not the encrypted tally of the election record: "
-            f"{_tally_difference(given, t.published())}"
-        )
-    assert s.key_share is not None  # checked with the record
-    share = create_decryption_share(s, t, SYSTEM_RANDOMNESS)
-    parts, head = publish_share(
-        t.election, t, share, s.key_share, SYSTEM_RANDOMNESS, earlier=earlier
-    )
-    if not t.mixes:
-        _write_public(out, share_head_to_json(head))
-    else:
-        lines = [{"kind": "share-part", "body": share_part_to_json(p)} for p in parts]
-        lines.append({"kind": "decryption-share", "body": {"share": share_head_to_json(head)}})
-        out.write_bytes(b"".join(canonical_bytes(line) + b"\n" for line in lines))
-        click.echo(
-            f"wrote {out}: {len(parts)} parts of the mixed rows' shares, then the share; "
-            "send it with 'honestballot trustee upload-share'"
-        )
-    click.echo(
-        f"tally hash {t.hash.hex()} ({len(t.all_entries)} entries): check that the other "
-        "trustees and the observers see the same"
-    )
-
-
-# -- the mix chain: the next shuffle of a contest, from a verified, closed record ----------
-
-
-def rows_hash(rows: Rows) -> str:
-    """SHA-256 of the rows' canonical JSON, as a mix file holds them: what trustees compare
-    (one mix's output is the next one's input)."""
-    return hashlib.sha256(canonical_bytes(rows_to_json(rows))).hexdigest()
-
-
-def contest_to_mix(manifest: Manifest, contest: str | None) -> str:
-    """The contest named, which must be counted by mixing; unnamed, the only such one."""
-    mixed = [c.id for c in mixed_contests(manifest)]
-    election = manifest.election_id
-    if contest is None:
-        if len(mixed) == 1:
-            return mixed[0]
-        if not mixed:
-            raise ProtocolError(
-                f"election {election!r} has no contest counted by mixing: there is nothing to mix"
-            )
-        raise ProtocolError(
-            f"election {election!r} has {len(mixed)} contests counted by mixing "
-            f"({', '.join(mixed)}): name the one to mix with --contest"
-        )
-    if contest not in {c.id for c in manifest.contests}:
-        raise ProtocolError(
-            f"election {election!r} has no contest {contest!r} (its contests counted by "
-            f"mixing: {', '.join(mixed) or 'none'})"
-        )
-    if contest not in mixed:
-        raise ProtocolError(
-            f"contest {contest!r} is counted by a sum, not by mixing: there is nothing to mix"
-        )
-    return contest
-
-
-@trustee_group.command("mix")
-@click.option("--secret", type=_in_file, required=True)
-@click.option(
-    "--record",
-    "record_path",
-    type=_in_file,
-    required=True,
-    help="The election record (record.jsonl), downloaded after the close and after the "
-    "contest's last mix.",
-)
-@click.option(
-    "--contest",
-    default=None,
-    help="The contest to mix; needed only when several are counted by mixing.",
-)
-@click.option(
-    "--rows-per-part",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Rows per part of the mix file (default: the most a part may hold, "
-    "docs/record-format.md §6).",
-)
-@_workers_option
-@click.option("--out", type=_out_file, required=True)
-def mix_command(
-    secret: Path,
-    record_path: Path,
-    contest: str | None,
-    rows_per_part: int | None,
-    workers: int | None,
-    out: Path,
-) -> None:
-    """Shuffle a contest counted by mixing: the next mix of its chain, proven and signed
-    with this trustee's key share (a public file, for 'election add-mix' or the service).
-
-    The mix is made only once the whole record verifies (every earlier mix included), is
-    this trustee's election, is closed and not yet tallied, and only if this trustee has
-    not mixed the contest yet.  It shuffles the last mix's rows, or for the first mix the
-    counted ballots' ciphertexts in tracking-hash order.
-    """
-    s = _read(secret, rec.decode_trustee_secret)
-    report, kept = _verified_record(record_path, s, workers, "no mix made")
-    _require_close(record_path, kept, "mixed")
-    if kept.get("tally"):
-        raise ProtocolError(
-            f"the election record {record_path.name} already has its encrypted tally: "
-            "mixes come before the tally, and nothing is mixed after it"
-        )
-    ctx, key = _this_trustees_election(kept["setup"][0], s)
-    contest_id = contest_to_mix(ctx.manifest, contest)
-    chain = report.mixes.get(contest_id, [])
-    mixers = [m.trustee for m in chain]
-    if s.index in mixers:
-        raise ProtocolError(
-            f"trustee {s.index} has already mixed contest {contest_id!r} (mix "
-            f"{mixers.index(s.index) + 1} of the record): a trustee mixes a contest once"
-        )
-    assert s.key_share is not None  # checked by _verified_record
-    previous = next_input(ctx.manifest, contest_id, report.counted_ballots, chain)
-    position = len(chain) + 1
-    click.echo(
-        f"{record_path.name}: every check passed; election {report.election_id} is closed "
-        f"and not tallied; ballots counted: {len(report.counted_ballots)}"
-    )
-    source = (
-        f"the output of mix {len(chain)} (by trustee {chain[-1].trustee})"
-        if chain
-        else "the counted ballots' ciphertexts, by tracking hash"
-    )
-    width = len(previous[0]) if previous else 0
-    click.echo(
-        f"contest {contest_id!r}: mix {position} by trustee {s.index}; input: {source}, "
-        f"{len(previous)} rows of {width} ciphertexts, SHA-256 {rows_hash(previous)}"
-    )
-    most = part_rows(width)
-    if rows_per_part is not None and rows_per_part > most:
-        raise ProtocolError(
-            f"--rows-per-part {rows_per_part}: a part holds at most {most} rows of {width} "
-            "ciphertexts (docs/record-format.md §6)"
-        )
-    mix = make_mix(
-        ctx.manifest,
-        ctx.base_hash,
-        ctx.public_key,
-        contest_id,
-        position,
-        s.index,
-        previous,
-        SYSTEM_RANDOMNESS,
-    )
-    parts, head = publish_mix(
-        ctx.base_hash, mix, s.key_share, SYSTEM_RANDOMNESS, rows_per_part=rows_per_part
-    )
-    with out.open("wb") as f:
-        for part in parts:
-            f.write(canonical_bytes({"kind": "mix-part", "body": mix_part_to_json(part)}) + b"\n")
-        f.write(canonical_bytes({"kind": "mix", "body": mix_head_to_json(head)}) + b"\n")
-    click.echo(f"wrote {out}: {len(parts)} part(s) and the mix that names them")
-    click.echo(f"output: {len(mix.rows)} rows, SHA-256 {rows_hash(mix.rows)}")
-    click.echo(
-        f"check: the input hash is the output hash the trustee of mix {position - 1} printed"
-        if chain
-        else "check: the ballots counted and the input hash are what the other trustees and "
-        "the observers see in the same record"
-    )
-    click.echo(
-        f"mixers of {contest_id!r} once this mix is on the board: {[*mixers, s.index]}; at "
-        f"least {key.threshold} distinct trustees must mix it before the tally"
-    )
 
 
 # -- the close of an election with re-voting protection (docs/coercion.md §5) -------------
@@ -787,7 +481,7 @@ def _send_close_line(endpoint: str, line: bytes, where: str) -> Reader:
     came in meanwhile is sent again (it is checked against the board as it now is)."""
     for attempt in range(CLOSE_RETRIES + 1):
         try:
-            sent = urllib_fetch(endpoint, line, timeout=MIX_UPLOAD_TIMEOUT_S)
+            sent = urllib_fetch(endpoint, line, timeout=UPLOAD_TIMEOUT_S)
             return Reader(parse_json(sent), "answer")
         except HonestBallotError as exc:
             if "came in meanwhile" in str(exc) and attempt < CLOSE_RETRIES:
@@ -796,122 +490,10 @@ def _send_close_line(endpoint: str, line: bytes, where: str) -> Reader:
     raise AssertionError("unreachable")
 
 
-#: how long one line of a mix file may take the service: the mix that closes it is checked
-#: there (its proof of shuffle, some 1.3 ms a row), which takes minutes for a large contest
-MIX_UPLOAD_TIMEOUT_S: Final = 3 * 60 * 60
-
-
-def _upload_lines(endpoint: str, path: Path) -> Iterator[Reader]:
-    """Send a file to the board one line per request (a file that is one JSON document,
-    such as a share of a tally without mixed contests, in one request); the answers."""
-    data = path.read_bytes()
-    lines = data.splitlines()
-    if data.lstrip().startswith(b"{") and len([x for x in lines if x.strip()]) > 1:
-        try:
-            parse_json(data, limit=MAX_LINE_BYTES)
-            lines = [data]  # one document written over several lines
-        except HonestBallotError:
-            pass
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            sent = urllib_fetch(endpoint, line.strip(), timeout=MIX_UPLOAD_TIMEOUT_S)
-            yield Reader(parse_json(sent), "answer")
-        except HonestBallotError as exc:
-            raise ProtocolError(f"{path.name} line {number}: {exc}") from None
+#: how long one line of a close file may take the service: a step is checked there (a
+#: mix's proof of shuffle, some 1.3 ms a row), which takes minutes for a large election
+UPLOAD_TIMEOUT_S: Final = 3 * 60 * 60
 
 
 def _endpoint(url: str, election_id: str, what: str) -> str:
     return f"{url.rstrip('/')}/api/e/{urllib.parse.quote(election_id, safe='')}/{what}"
-
-
-@trustee_group.command("upload-mix")
-@click.option("--url", required=True, help="The board's public address (https://...).")
-@click.option("--election", "election_id", required=True, help="The election's id.")
-@click.option("--mix", "mix_path", type=_in_file, required=True, help="The file 'mix' wrote.")
-def upload_mix_command(url: str, election_id: str, mix_path: Path) -> None:
-    """Send a mix file to the board, one line per request: its parts, then the mix that
-    names them.  A part already on the board is not stored twice, so an interrupted upload
-    is simply run again."""
-    for answer in _upload_lines(_endpoint(url, election_id, "mixes"), mix_path):
-        if answer.text("kind") == "mix" and not answer.boolean("stored"):
-            click.echo(
-                f"mix {answer.integer('position')} of contest {answer.text('contest')!r}: "
-                "already on the board"
-            )
-        elif answer.text("kind") == "mix":
-            click.echo(
-                f"mix {answer.integer('position')} of contest {answer.text('contest')!r} "
-                f"by trustee {answer.integer('trustee')} verified and published; the "
-                f"tally needs mixes by at least {answer.integer('threshold')} distinct "
-                "trustees"
-            )
-        else:
-            state = "stored" if answer.boolean("stored") else "already on the board"
-            click.echo(f"part {answer.integer('part')}: {state}")
-
-
-@trustee_group.command("upload-share")
-@click.option("--url", required=True, help="The board's public address (https://...).")
-@click.option("--election", "election_id", required=True, help="The election's id.")
-@click.option(
-    "--share", "share_path", type=_in_file, required=True, help="The file 'decrypt' wrote."
-)
-def upload_share_command(url: str, election_id: str, share_path: Path) -> None:
-    """Send a decryption share file to the board: in parts (a tally with mixed contests),
-    one line per request, the parts, then the share that names them.  A part already on
-    the board is not stored twice, so an interrupted upload is simply run again."""
-    for answer in _upload_lines(_endpoint(url, election_id, "decryption-shares"), share_path):
-        if answer.has("part"):
-            state = "stored" if answer.boolean("stored") else "already on the board"
-            click.echo(f"part {answer.integer('part')}: {state}")
-            continue
-        click.echo(
-            f"decryption share of trustee {answer.integer('trustee')} verified and published "
-            f"({answer.integer('shares')} of the {answer.integer('threshold')} needed)"
-            + ("; the result is published" if answer.boolean("result_published") else "")
-        )
-
-
-@trustee_group.command("combine", cls=_MultiFileCommand)
-@click.option("--election-key", "key_path", type=_in_file, required=True)
-@click.option("--tally", type=_in_file, required=True)
-@click.option("--shares", type=_in_file, multiple=True, required=True)
-@click.option("--max-count", type=click.IntRange(min=0), default=None)
-@click.option("--out", type=_out_file, required=True)
-def combine_command(
-    key_path: Path, tally: Path, shares: tuple[Path, ...], max_count: int | None, out: Path
-) -> None:
-    """(Anyone) check every share, drop and name bad ones, combine k valid ones."""
-    key = _read(key_path, rec.decode_election_key, large=True)
-    verify_election_key(key)
-    published = _read(tally, rec.decode_encrypted_tally, large=True)
-    if published.mixes:
-        raise ProtocolError(
-            f"{tally.name} names mixes of contests counted by mixing, whose rows are on the "
-            "board: 'honestballot verify' recomputes such a result from the record"
-        )
-    t = published.resolve({})
-    parsed = []
-    unreadable: list[tuple[str, str]] = []
-    for f in shares:
-        try:
-            parsed.append(assemble_share(t, _read(f, share_head_from_json, large=True), {}))
-        except HonestBallotError as exc:
-            unreadable.append((f.name, f"{type(exc).__name__}: {exc}"))
-    try:
-        result = combine_valid_shares(key, t, parsed)
-    except ProtocolError as exc:
-        extra = "".join(f"; unreadable {src}: {why}" for src, why in unreadable)
-        raise ProtocolError(f"{exc}{extra}") from None
-    counts = None
-    if max_count is not None:
-        table = DiscreteLogTable(max_count)
-        counts = {e.id: table.solve(e.plaintext) for e in result.entries}
-    _write_public(out, rec.encode_decrypted_tally(result, counts, unreadable))
-    click.echo(f"combined shares of trustees {list(result.trustees)}")
-    for source, reason in unreadable:
-        click.echo(f"rejected {source}: {reason}")
-    for r in result.rejected:
-        click.echo(f"rejected share of trustee {r.trustee}: {r.reason}")

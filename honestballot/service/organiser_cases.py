@@ -221,7 +221,7 @@ def change_phase(
     roll_signature: SchnorrProof | None = None,
 ) -> str:
     """Open (posting the roll summary first, with the organiser's signature when the
-    setup names the organiser's key), close, or publish the encrypted tally."""
+    setup names the organiser's key), or close."""
     phase = phase_of(services, who, election_id)
     if action == "open":
         if phase == "setup" and services.roll.count(election_id) == 0:
@@ -238,8 +238,6 @@ def change_phase(
         )
     elif action == "close":
         services.elections.close(election_id)
-    elif action == "tally":
-        services.elections.tally(election_id)
     else:
         raise NotFound(Text("organiser.no_action", f"there is no action {action[:32]!r}"))
 

@@ -210,11 +210,6 @@ def api_close(request: Request, election_id: str, who: ForElection) -> dict[str,
     return {"phase": change_phase(services_of(request), who, election_id, "close")}
 
 
-@router.post("/api/organiser/e/{election_id}/tally", summary="Publish the encrypted tally")
-def api_tally(request: Request, election_id: str, who: ForElection) -> dict[str, str]:
-    return {"phase": change_phase(services_of(request), who, election_id, "tally")}
-
-
 @router.get("/api/organiser/e/{election_id}/status")
 def api_status(request: Request, election_id: str, who: ForElection) -> dict[str, Any]:
     return election_status(services_of(request), who, election_id)

@@ -75,26 +75,21 @@ router = APIRouter()
 
 #: how long the page cookie lasts after signing in
 SIGNED_IN_S: Final = 8 * 60 * 60
-#: the phase change each button makes, by the phase it is allowed in
-NEXT_ACTION: Final = {"setup": "open", "open": "close", "closed": "tally"}
-#: the same for an election with re-voting protection: its trustees count it in its close
-#: (no encrypted tally to publish), so nothing is left to switch once it is closed
-NEXT_ACTION_PROTECTED: Final = {"setup": "open", "open": "close"}
+#: the phase change each button makes, by the phase it is allowed in: the trustees count
+#: the election in its close (no encrypted tally to publish), so nothing is left to switch
+#: once it is closed
+NEXT_ACTION: Final = {"setup": "open", "open": "close"}
 
 
-def next_action(phase: str, protected: bool) -> str | None:
-    """The phase change the organiser's button offers in ``phase`` (of an election with
-    re-voting protection if ``protected``), if any."""
-    return (NEXT_ACTION_PROTECTED if protected else NEXT_ACTION).get(phase)
+def next_action(phase: str) -> str | None:
+    """The phase change the organiser's button offers in ``phase``, if any."""
+    return NEXT_ACTION.get(phase)
 
 
-def idle_text(phase: str, protected: bool) -> str:
+def idle_text(phase: str) -> str:
     """The catalogue key of what the phase section says when no button is offered: the
-    results are out (``done``); the trustees count an election with protection in its
-    close; without it, they decrypt its encrypted tally."""
-    if phase == "done":
-        return "organiser.phase.done"
-    return "organiser.phase.nothing.close" if protected else "organiser.phase.nothing"
+    results are out (``done``), or the trustees count the election in its close."""
+    return "organiser.phase.done" if phase == "done" else "organiser.phase.nothing.close"
 
 
 #: ``?done=`` values the dashboard confirms (anything else is ignored)
@@ -106,7 +101,6 @@ DONE: Final = frozenset(
         "encrypted_roll",
         "open",
         "close",
-        "tally",
         "published",
         "rejected",
     }
@@ -462,7 +456,6 @@ def _dashboard(
     lang = language_of(request)
     phase = phase_of(services, who, election_id)
     context = services.elections.context(election_id)
-    protected = context.revoting
     manifest = context.manifest
     schedule = services.elections.board_keys(election_id).schedule
     per_unit = services.roll.per_unit(election_id)
@@ -490,8 +483,8 @@ def _dashboard(
         election_id=election_id,
         title=manifest.title.get(lang),
         phase=phase,
-        next_action=next_action(phase, protected),
-        idle_text=idle_text(phase, protected),
+        next_action=next_action(phase),
+        idle_text=idle_text(phase),
         units=units,
         min_unit_size=manifest.min_unit_size,
         voters=sum(per_unit.values()),
@@ -618,7 +611,7 @@ def page_confirm(request: Request, election_id: str, action: str) -> Response:
     _known_action(action)
     status = election_status(services, who, election_id)
     protected = services.elections.takes_revoting(election_id)
-    allowed = next_action(status["phase"], protected) == action
+    allowed = next_action(status["phase"]) == action
     # an election with protection opens only with its encrypted roll, made from the roll
     # as it is: without one, the page says so instead of offering the open
     roll_state = ""

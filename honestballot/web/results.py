@@ -1,6 +1,6 @@
 """The published result, as JSON and as a page: election-wide counts, per-unit counts
 for the units large enough to be broken out, and the ballots counted per unit.  Before
-the result is published the page shows which trustees have sent their decryption share.
+the result is published the page shows the trustees and which round the close is in.
 
 A contest counted by mixing (protocol/mix.py) has election-wide counts only: its ballots
 were shuffled before they were decrypted, so the page leaves it out of every unit's
@@ -208,7 +208,7 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
     schedule = election.schedule
     phase = str(row["phase"])
     context: dict[str, Any] = {
-        "trustees": trustee_status(services, election_id, phase),
+        "trustees": trustee_status(services, election_id),
         "result": None,
         "revoting": revoting,
         # the setup's cover replacements' K0 and epsilon (docs/coercion.md §4)
@@ -225,8 +225,6 @@ def results_page(request: Request, election_id: str) -> HTMLResponse:
         if revoting and phase == "closed"
         else None,
         "close_over": False,
-        # the share upload command: the configured address, never the request's Host
-        "public_url": services.config.public_url,
     }
     if context["close_round"] == LAST_ROUND:
         # a close whose last round is done has its result, but when its decryption gives

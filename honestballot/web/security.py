@@ -51,12 +51,9 @@ LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"/encrypted-roll$"), 192 * 1024 * 1024),
     (re.compile(r"^(/api)?/organiser/elections$"), 16 * 1024 * 1024),  # manifest + ceremony
     (re.compile(r"/report$"), 6 * 1024 * 1024),  # anonymous report with an attachment
-    # a trustee's mix (rows x width ciphertexts and the proof of shuffle), or a part of its
-    # decryption share: no larger than one line of the election record may be
-    # (record.events.MAX_LINE_BYTES)
-    (re.compile(r"/decryption-shares$"), 64 * 1024 * 1024),
-    (re.compile(r"/mixes$"), 64 * 1024 * 1024),
-    (re.compile(r"^/api/e/[^/]+/close$"), 64 * 1024 * 1024),  # a part of a close object
+    # a part of a trustee's close object: no larger than one line of the election record
+    # may be (record.events.MAX_LINE_BYTES)
+    (re.compile(r"^/api/e/[^/]+/close$"), 64 * 1024 * 1024),
     # a commission's paper results (web/paper_pages.MAX_PAPER_BYTES, about 300 bytes a
     # listed voter), sent as JSON or through the commission's page (multipart)
     (re.compile(r"/stations/[^/]+/paper$"), 33 * 1024 * 1024),

@@ -123,11 +123,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "сервердің ақауы.",
         "The integrity audit could not run now: a fault of the server, not of your data.",
     ),
-    "error.duplicate_share": (
-        "Этот хранитель ключа уже опубликовал свою долю расшифровки.",
-        "Бұл кілт сақтаушы шифрды ашу үлесін жариялап қойған.",
-        "This trustee has already published a decryption share.",
-    ),
     "error.detail": (
         "Подробности для специалиста (на английском)",
         "Маманға арналған толығырақ ақпарат (ағылшынша)",
@@ -315,18 +310,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "участок (unit) не указан",
         "учаске (unit) көрсетілмеген",
         "the unit is empty",
-    ),
-    "msg.tally.too_large": (
-        "зашифрованный итог содержал бы {entries} записей, больше {most}, которые вмещает "
-        "итог в протоколе: для столь большого раздела, который считают перемешиванием, итог "
-        "и доли расшифровки нужно публиковать частями, а этого honestballot пока не делает",
-        "шифрланған қорытындыда {entries} жазба болар еді, бұл хаттамадағы қорытынды "
-        "сыятын {most} жазбадан көп: араластыру арқылы саналатын мұндай үлкен бөлім үшін "
-        "қорытынды мен шифрды ашу үлестерін бөліктермен жариялау керек, ал honestballot "
-        "мұны әзірге жасамайды",
-        "the encrypted tally would hold {entries} entries, more than the {most} a record's "
-        "tally holds: a contest counted by mixing this large needs its tally and "
-        "decryption shares in parts, which honestballot does not build yet",
     ),
     "msg.roll.unit_unknown": (
         "участка {unit} нет в манифесте этих выборов",
@@ -947,22 +930,4 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "candidates ({candidates}); {ranks} were given.",
     ),
     # -- trustees' uploads ------------------------------------------------------------
-    "msg.share.empty": (
-        "Выберите файл доли расшифровки (share.json).",
-        "Шифрды ашу үлесінің файлын (share.json) таңдаңыз.",
-        "Choose the decryption share file (share.json).",
-    ),
-    "msg.share.duplicate": (
-        "Хранитель ключа № {trustee} уже опубликовал свою долю расшифровки.",
-        "№{trustee} кілт сақтаушы шифрды ашу үлесін жариялап қойған.",
-        "Trustee {trustee} has already published a decryption share.",
-    ),
-    "msg.share.wrong_phase": (
-        "Доли расшифровки принимаются после публикации зашифрованного итога и до публикации "
-        "результата. Сейчас: {phase}.",
-        "Шифрды ашу үлестері шифрланған қорытынды жарияланғаннан кейін және нәтиже "
-        "жарияланғанға дейін қабылданады. Қазір: {phase}.",
-        "Decryption shares are accepted after the encrypted tally is published and before "
-        "the result is. Now: {phase}.",
-    ),
 }

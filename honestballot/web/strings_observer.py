@@ -306,64 +306,8 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "votes again is counted once.",
     ),
     # -- results and trustees
-    "observer.no_results": (
-        "Итогов пока нет. Они появятся только после закрытия голосования, когда не меньше {k} "
-        "из {n} хранителей ключа расшифруют сумму бюллетеней. Расшифровать отдельный "
-        "бюллетень не может никто.",
-        "Қорытынды әлі жоқ. Ол дауыс беру жабылғаннан кейін, {n} кілт сақтаушының кемінде "
-        "{k}-і бюллетеньдер қосындысының шифрын ашқанда ғана пайда болады. Жеке бюллетеннің "
-        "шифрын ешкім аша алмайды.",
-        "There are no results yet. They appear only after the polls close, when at least {k} "
-        "of the {n} trustees decrypt the sum of the ballots. Nobody can decrypt a single "
-        "ballot.",
-    ),
     "observer.trustees": ("Хранители ключа", "Кілт сақтаушылар", "Trustees"),
     "observer.col_trustee": ("Хранитель", "Сақтаушы", "Trustee"),
-    "observer.col_share": ("Доля расшифровки", "Шифрды ашу үлесі", "Decryption share"),
-    "observer.share_published": ("опубликована", "жарияланды", "published"),
-    "observer.share_missing": ("ещё нет", "әлі жоқ", "not yet"),
-    "observer.trustee_howto": (
-        "Хранителям ключа: скачайте протокол выборов (и, если хотите, зашифрованный итог), "
-        "выполните на своём компьютере команду ниже и загрузите файл share.json. Команда "
-        "сначала проверяет весь протокол и расшифровывает только итог, который он даёт "
-        "после закрытия; сверьте напечатанный ею хеш итога с другими хранителями. Сервис "
-        "принимает долю, только если все её доказательства верны; итог публикуется, как "
-        "только принято достаточно долей.",
-        "Кілт сақтаушыларға: сайлау хаттамасын (қаласаңыз, шифрланған қорытындыны да) "
-        "жүктеп алып, өз компьютеріңізде төмендегі команданы орындаңыз да, share.json "
-        "файлын жүктеңіз. Команда алдымен бүкіл хаттаманы тексереді және тек жабылғаннан "
-        "кейін ол беретін қорытындыны ғана шифрдан шығарады; ол басып шығарған қорытынды "
-        "хешін басқа сақтаушылармен салыстырыңыз. Сервис үлесті оның барлық дәлелдері "
-        "дұрыс болғанда ғана қабылдайды; жеткілікті үлес қабылданған бойда қорытынды "
-        "жарияланады.",
-        "Trustees: download the election record (and, if you like, the encrypted tally), "
-        "run the command below on your own computer and upload the file share.json. The "
-        "command first verifies the whole record and decrypts only the tally it yields "
-        "after the close; compare the tally hash it prints with the other trustees. The "
-        "service accepts a share only if all its proofs are valid; the result is published "
-        "as soon as enough shares are accepted.",
-    ),
-    "observer.download_tally": (
-        "Скачать зашифрованный итог",
-        "Шифрланған қорытындыны жүктеу",
-        "Download the encrypted tally",
-    ),
-    "observer.share_url_hint": (
-        "Перед /api/… в команде поставьте адрес этого сервера, как он указан в адресной "
-        "строке браузера (https://…).",
-        "Командадағы /api/… алдына осы сервердің браузердің мекенжай жолындағы адресін "
-        "(https://…) қойыңыз.",
-        "In the command, put this server's address as your browser's address bar shows it "
-        "(https://…) in front of /api/….",
-    ),
-    "observer.share_file": ("Файл доли (share.json)", "Үлес файлы (share.json)", "Share file"),
-    "observer.upload_share": (
-        "Загрузить долю расшифровки",
-        "Шифрды ашу үлесін жүктеу",
-        "Upload the decryption share",
-    ),
-    "observer.share_accepted": ("Доля принята.", "Үлес қабылданды.", "Share accepted."),
-    "observer.share_refused": ("Доля не принята:", "Үлес қабылданбады:", "Share refused:"),
     "observer.ballots_counted": (
         "Учтено бюллетеней",
         "Есепке алынған бюллетеньдер",

@@ -369,11 +369,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "The roll summary was posted and voting is open.",
     ),
     "organiser.done.close": ("Голосование закрыто.", "Дауыс беру жабылды.", "Voting has closed."),
-    "organiser.done.tally": (
-        "Зашифрованный итог опубликован; теперь очередь хранителей ключа.",
-        "Шифрланған қорытынды жарияланды; енді кілт сақтаушылардың кезегі.",
-        "The encrypted tally was published; it is now the trustees' turn.",
-    ),
     "organiser.done.published": (
         "Сообщение опубликовано.",
         "Хабарлама жарияланды.",
@@ -387,11 +382,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "organiser.failed": ("Не выполнено:", "Орындалмады:", "Not done:"),
     # -- phases
     "organiser.phase.title": ("Этапы голосования", "Дауыс беру кезеңдері", "Phases"),
-    "organiser.phase.nothing": (
-        "Организатору больше нечего переключать: расшифровывают хранители ключа.",
-        "Ұйымдастырушыға ауыстыратын ештеңе қалмады: шифрды кілт сақтаушылар ашады.",
-        "Nothing is left for the organiser to switch: the trustees decrypt.",
-    ),
     "organiser.phase.nothing.close": (
         "Организатору больше нечего переключать: это голосование считают хранители ключа при "
         "закрытии, этап за этапом (honestballot trustee close-round); итог публикуется, "
@@ -410,11 +400,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "organiser.action.open": ("Открыть голосование", "Дауыс беруді ашу", "Open voting"),
     "organiser.action.close": ("Закрыть голосование", "Дауыс беруді жабу", "Close voting"),
-    "organiser.action.tally": (
-        "Опубликовать зашифрованный итог",
-        "Шифрланған қорытындыны жариялау",
-        "Publish the encrypted tally",
-    ),
     "organiser.action.open.hint": (
         "При открытии на доске публикуется сводка списка (избиратели по участкам и число "
         "исключений); после этого список изменить нельзя.",
@@ -427,14 +412,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "После закрытия ни один бюллетень не принимается.",
         "Жабылғаннан кейін бірде-бір бюллетень қабылданбайды.",
         "After closing, no ballot is accepted.",
-    ),
-    "organiser.action.tally.hint": (
-        "Сервер складывает последние бюллетени каждого избирателя, не расшифровывая их; "
-        "итог расшифровывают хранители ключа.",
-        "Сервер әр сайлаушының соңғы бюллетеньдерін шифрын ашпай қосады; қорытындының "
-        "шифрын кілт сақтаушылар ашады.",
-        "The server adds up each voter's last ballot without decrypting it; the trustees "
-        "decrypt the total.",
     ),
     # -- the roll
     "organiser.roll": ("Список избирателей", "Сайлаушылар тізімі", "Voter roll"),
@@ -795,11 +772,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Дауыс беру аяқталады: бұдан былай бірде-бір бюллетень қабылданбайды.",
         "Voting will end: no further ballot will be accepted.",
     ),
-    "organiser.confirm.tally": (
-        "Зашифрованный итог будет вычислен и опубликован для хранителей ключа.",
-        "Шифрланған қорытынды есептеліп, кілт сақтаушылар үшін жарияланады.",
-        "The encrypted tally will be computed and published for the trustees.",
-    ),
     "organiser.confirm.final": (
         "Это действие нельзя отменить; оно записывается на публичной доске.",
         "Бұл әрекетті болдырмау мүмкін емес; ол жария тақтаға жазылады.",
@@ -807,7 +779,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     "organiser.confirm.yes.open": ("Да, открыть", "Иә, ашу", "Yes, open"),
     "organiser.confirm.yes.close": ("Да, закрыть", "Иә, жабу", "Yes, close"),
-    "organiser.confirm.yes.tally": ("Да, опубликовать", "Иә, жариялау", "Yes, publish"),
     "organiser.confirm.not_now": (
         "На этом этапе это действие недоступно.",
         "Бұл кезеңде бұл әрекет қолжетімсіз.",

@@ -21,17 +21,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "This election has re-voting protection: it takes only registrations with an "
         "activation code and ballots version 2.",
     ),
-    "msg.revoting.counted_by_close": (
-        "В этих выборах есть защита повторного голосования: их считают хранители ключа "
-        "при закрытии (honestballot trustee close-round), а результат публикуется, когда "
-        "закрытие завершено.",
-        "Бұл сайлауда қайта дауыс беруді қорғау бар: оны кілт сақтаушылары жабу кезінде "
-        "санайды (honestballot trustee close-round), ал нәтиже жабу аяқталғанда "
-        "жарияланады.",
-        "This election has re-voting protection: its trustees count it in its close "
-        "(honestballot trustee close-round), and its result is published when the close "
-        "is done.",
-    ),
     "msg.revoting.not_open": (
         "Голосование не открыто.",
         "Дауыс беру ашық емес.",

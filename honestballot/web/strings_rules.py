@@ -326,24 +326,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "This board entry would be a record line of {bytes} bytes; a record line holds at "
         "most {most} (docs/record-format.md §6).",
     ),
-    "msg.mix.meanwhile": (
-        "Тем временем опубликовано другое перемешивание вопроса «{contest}»: скачайте "
-        "протокол и перемешайте снова.",
-        "Осы уақытта «{contest}» сұрағының басқа араластыруы жарияланды: хаттаманы жүктеп, "
-        "қайта араластырыңыз.",
-        "Another mix of contest “{contest}” was published meanwhile: download the election "
-        "record and mix again.",
-    ),
-    "msg.tally.mix_meanwhile": (
-        "Тем временем опубликовано перемешивание: опубликуйте сумму снова.",
-        "Осы уақытта араластыру жарияланды: қосындыны қайта жариялаңыз.",
-        "A mix was published meanwhile: publish the tally again.",
-    ),
-    "msg.tally.none": (
-        "Зашифрованная сумма ещё не опубликована.",
-        "Шифрланған қосынды әлі жарияланған жоқ.",
-        "No tally has been published yet.",
-    ),
     "msg.ceremony.other_manifest": (
         "Церемония ключа проведена для другого манифеста.",
         "Кілт рәсімі басқа манифест үшін өткізілген.",
@@ -699,7 +681,7 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Contest “{contest}”: the opening does not match the ciphertext: the device that "
         "made the ballot may have altered it.",
     ),
-    # -- a decryption share uploaded on the results page (protocol/decryption.py) ----------
+    # -- a decryption share of version 1 (protocol/decryption.py) --------------------------
     "msg.share.trustee": (
         "Доля расшифровки хранителя {trustee}: хранителя с таким номером нет (их {n}).",
         "{trustee} сақтаушының шифрды ашу үлесі: мұндай нөмірлі сақтаушы жоқ (олар {n}).",

@@ -6,13 +6,51 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
+from honestballot.cli.main import main
 from honestballot.record.manifest import manifest_to_json
-from tests.cli.test_mix_cli import Cli
 from tests.factories import RANKED_ELECTION, key_ceremony, ranked_manifest
+
+
+class Cli:
+    """``honestballot ARGS`` run through the real entry point; its exit code checked."""
+
+    def __init__(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], mp: pytest.MonkeyPatch
+    ) -> None:
+        self.tmp = tmp_path
+        self.capsys = capsys
+        self.mp = mp
+        mp.setenv("COLUMNS", "250")  # the verifier's report, one check a line
+        mp.setenv("NO_COLOR", "1")
+        self.db = ("--database", f"sqlite:///{tmp_path / 'board.sqlite'}")
+
+    def __call__(self, *args: str | Path, expect: int = 0) -> tuple[str, str]:
+        self.capsys.readouterr()
+        self.mp.setattr(sys, "argv", ["honestballot", *map(str, args)])
+        code: object = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code
+        out, err = self.capsys.readouterr()
+        assert code == expect, (
+            f"honestballot {' '.join(map(str, args))} exited {code}, expected {expect}\n"
+            f"stdout:\n{out[-3000:]}\nstderr:\n{err[-3000:]}"
+        )
+        return out, err
+
+    def refused(self, *args: str | Path) -> str:
+        """The command fails with exit code 2 and one ``error:`` line; that line."""
+        _, err = self(*args, expect=2)
+        errors = [line for line in err.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1, err
+        assert err.rstrip("\n").endswith(errors[0]), err  # the error is the last line
+        return errors[0]
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ counts the events before and after.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -66,23 +65,6 @@ def test_an_identical_retry_returns_the_same_receipt_and_appends_nothing(
     again = election.service.cast(election.id, payload)
     assert again == first
     assert election.events() == events
-
-
-def test_a_revote_is_recorded_and_only_the_last_ballot_counts(election: Election) -> None:
-    first = election.ballot(0, CHOICE)
-    second = election.ballot(0, OTHER_CHOICE)
-    r1 = election.cast(first)
-    r2 = election.cast(second)
-    assert r2.superseded == r1.tracking_hash
-    assert election.kinds()[-3:] == ["ballot", "ballot", "superseded"]
-    superseded = json.loads(list(election.service.store.iter_events(election.id))[-1].line)
-    assert superseded["body"] == {"old": r1.tracking_hash, "new": r2.tracking_hash}
-    election.service.close(election.id)
-    counts = election.decrypt_and_publish()
-    assert counts["chair/cand-1"] == 0
-    assert counts["chair/cand-2"] == 1
-    assert counts["council/blank"] == 1
-    assert counts["council/member-1"] == 0
 
 
 def test_a_retry_of_a_revote_returns_the_same_receipt(election: Election) -> None:

@@ -16,7 +16,6 @@ from sqlalchemy import text
 from honestballot.cli.organiser_roll import Voter as RollVoter
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import (
-    BallotRejected,
     ProtocolError,
 )
 from honestballot.protocol.credential import generate_credential
@@ -26,32 +25,10 @@ from tests.factories import (
     WEB_ROLL,
     DemoCeremony,
     Election,
-    assert_refused,
-    ballot_json,
     make_election,
     make_encrypted_roll,
     protected_election,
 )
-
-
-def test_a_replaced_credential_stops_counting_and_cannot_cast(
-    election: Election, tmp_path: Path
-) -> None:
-    old = election.voters[0]
-    election.cast(election.ballot(0, {"chair": {"cand-1"}, "council": {"member-1"}}))
-    new = generate_credential(election.rng)
-    election.service.register_credential(election.id, new.public, "station-1", replaces=old.public)
-    assert_refused(election, ballot_json(election.ballot(0)), BallotRejected)
-    election.voters[0] = new
-    election.cast(election.ballot(0, {"chair": {"cand-2"}, "council": {"member-2"}}))
-    election.service.close(election.id)
-    counts = election.decrypt_and_publish()
-    assert counts["chair/cand-1"] == 0
-    assert counts["chair/cand-2"] == 1
-    report = election.record_report(tmp_path)
-    assert report.passed, [(c.name, c.detail) for c in report.failures]
-    assert report.stats["credentials_replaced"] == 1
-    assert report.stats["ballots_counted"] == 1
 
 
 @pytest.mark.parametrize("case", ["unregistered", "other-unit", "twice"])

@@ -5,10 +5,7 @@ cast rows and an audit in batches, closed by the trustees to its result:
 tests/factories.py ``closed_protected_record``, tests/verify/conftest.py, shared with the
 Dask tests); every test changes one thing in a copy of it and asserts the verifier
 refuses the record and names the right check (``close.rounds`` alone names the service
-without failing the record, docs/record-format.md §6).  The tests
-of version 1's own events (``superseded``, ``tally``, its shares, its result and audits)
-stand on tests/factories.py ``build_tamper_record`` until version 1 goes
-(docs/coercion.md §14 item 8.2).
+without failing the record, docs/record-format.md §6).
 
 Two variants of a content change:
 
@@ -31,7 +28,6 @@ and the rest of each part's items.
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
 from collections.abc import Callable, Iterator
@@ -43,33 +39,16 @@ import pytest
 
 from honestballot.cli.demo_election import DemoElection, run_demo_election
 from honestballot.crypto.group import Scalar
-from honestballot.crypto.randomness import SeededRandomness
-from honestballot.errors import BallotRejected
-from honestballot.protocol.ballot import alphas, encrypt_ballot
-from honestballot.protocol.credential import generate_credential
-from honestballot.record.ballot import (
-    ballot_to_json,
-    opening_to_json,
-    spoiled_to_json,
-)
 from honestballot.record.codec import canonical_bytes
-from honestballot.service.board.election import ElectionService
-from honestballot.service.demo import run_key_ceremony
-from honestballot.store.sql import SqlStore
 from honestballot.verify.verifier import Report, verify_record
 from tests.factories import (
-    TAMPER_CHOICES,
-    TAMPER_ELECTION,
     DemoCeremony,
     Record,
     board_secret_of,
-    build_tamper_record,
-    close_and_export,
     first_item_one_more,
     renumber,
     resign,
     resigned_close_part,
-    tamper_manifest,
 )
 from tests.helpers import describe, failed, verify
 
@@ -91,12 +70,6 @@ CLOSE = frozenset({"close.signatures", "close.steps", "close.inputs", "mix.proof
 def record(closed_record: tuple[Record, DemoCeremony]) -> Record:
     """The closed record of an election with re-voting protection (the session's)."""
     return closed_record[0]
-
-
-@pytest.fixture(scope="module")
-def v1_record(tmp_path_factory: pytest.TempPathFactory) -> Record:
-    """Version 1's record, for the tests of its own events (deleted with them)."""
-    return build_tamper_record(tmp_path_factory.mktemp("tamper-v1"))
 
 
 @pytest.fixture(scope="module")
@@ -745,279 +718,6 @@ def test_a_non_canonical_event_line_is_caught(record: Record) -> None:
     lines = list(record.lines)
     lines[line] = json.dumps(json.loads(lines[line]), indent=1).replace("\n", " ").encode()
     assert failed(verify(lines)) == {"record.format"}
-
-
-# -- targeted attacks by a server that holds the board key ----------------------------
-
-
-def _edit(rec: Record, kind: str, change: Callable[[dict[str, Any]], None], nth: int = 0) -> Report:
-    line = rec.line_of(kind, nth)
-    event = json.loads(rec.lines[line])
-    change(event["body"])
-    lines = list(rec.lines)
-    lines[line] = canonical_bytes(event)
-    return verify(resign(lines, rec.election_id, rec.board_secret))
-
-
-def test_a_small_unit_broken_out_in_the_tally_is_caught(v1_record: Record) -> None:
-    def break_out_tiny(body: dict[str, Any]) -> None:
-        entries = body["tally"]["entries"]
-        entries.append({**entries[0], "id": entries[0]["id"] + "@tiny"})
-
-    report = _edit(v1_record, "tally", break_out_tiny)
-    assert {"tally.aggregation", "tally.min-unit-size"} <= failed(report), describe(report)
-
-
-def test_a_unit_that_gives_a_small_one_away_by_subtraction_is_caught(v1_record: Record) -> None:
-    """South has enough ballots of its own, but with north and south broken out, the
-    totals minus the two would be tiny's one ballot."""
-
-    def break_out_south(body: dict[str, Any]) -> None:
-        entries = body["tally"]["entries"]
-        entries += [
-            {**e, "id": e["id"].replace("@north", "@south")}
-            for e in entries
-            if e["id"].endswith("@north")
-        ]
-
-    report = _edit(v1_record, "tally", break_out_south)
-    assert {"tally.aggregation", "tally.min-unit-size"} <= failed(report), describe(report)
-    [check] = [c for c in report.checks if c.name == "tally.min-unit-size"]
-    assert "subtraction" in check.detail and "@south" in check.detail
-
-
-def test_a_unit_size_inflated_to_reach_the_minimum_is_caught(v1_record: Record) -> None:
-    def inflate(body: dict[str, Any]) -> None:
-        body["counted_per_unit"][2]["ballots"] = 2
-
-    assert "tally.aggregation" in failed(_edit(v1_record, "tally", inflate))
-
-
-def test_moving_a_credential_to_another_unit_is_caught(v1_record: Record) -> None:
-    """Registering a voter in another unit changes the per-unit sums."""
-
-    def move(body: dict[str, Any]) -> None:
-        body["unit"] = "north"
-
-    report = _edit(v1_record, "credential", move, nth=5)  # the tiny unit's only voter
-    assert not report.passed
-    assert failed(report) & {"tally.aggregation"}, describe(report)
-
-
-def test_swapping_the_superseded_direction_is_caught(v1_record: Record) -> None:
-    def swap(body: dict[str, Any]) -> None:
-        body["old"], body["new"] = body["new"], body["old"]
-
-    assert "board.rules" in failed(_edit(v1_record, "superseded", swap))
-
-
-def test_a_result_with_a_duplicated_count_entry_is_caught(v1_record: Record) -> None:
-    """A result listing one entry twice, first with a false count: a reader of the
-    published result sees the false count first."""
-
-    def duplicate(body: dict[str, Any]) -> None:
-        true = body["counts"][0]
-        body["counts"].insert(0, {"id": true["id"], "count": true["count"] + 100})
-
-    report = _edit(v1_record, "result", duplicate)
-    assert "result.counts" in failed(report), describe(report)
-
-
-@pytest.mark.parametrize("kind", ["tally", "decryption-share", "result", "ballot", "superseded",
-                                  "credential", "audit"])  # fmt: skip
-def test_an_unexpected_field_in_an_event_body_is_caught(v1_record: Record, kind: str) -> None:
-    """Every record object has exactly its documented keys (record/codec.py)."""
-
-    def add(body: dict[str, Any]) -> None:
-        body["note"] = "added by the server"
-
-    report = _edit(v1_record, kind, add)
-    assert not report.passed, f"an extra field in the {kind} body went unnoticed"
-
-
-def test_a_result_naming_the_wrong_trustees_is_caught(v1_record: Record) -> None:
-    def claim_trustee_2(body: dict[str, Any]) -> None:
-        body["trustees"] = [1, 2]
-
-    report = _edit(v1_record, "result", claim_trustee_2)
-    assert "result.counts" in failed(report), describe(report)
-
-
-def test_a_result_hiding_a_rejected_share_is_caught(v1_record: Record) -> None:
-    def invent_rejection(body: dict[str, Any]) -> None:
-        body["rejected_shares"] = [{"trustee": 2, "reason": "invented by the server"}]
-
-    report = _edit(v1_record, "result", invent_rejection)
-    assert "result.counts" in failed(report), describe(report)
-
-
-@pytest.mark.parametrize(
-    ("what", "change"),
-    [
-        ("a trustee given as true", lambda b: b.update(trustees=[True, *b["trustees"][1:]])),
-        ("a trustee given as text", lambda b: b.update(trustees=["1", *b["trustees"][1:]])),
-        ("an extra key in a count", lambda b: b["counts"][0].update(note="anything")),
-        ("a count given as true", lambda b: b["counts"][0].update(count=True)),
-        ("a rejected share with a bool", lambda b: b.update(rejected_shares=[{"trustee": True}])),
-    ],
-)
-def test_a_result_with_wrong_types_or_extra_keys_is_caught(
-    v1_record: Record, what: str, change: Callable[[dict[str, Any]], None]
-) -> None:
-    """Every field of the result is read strictly: True is not trustee 1 (Python would
-    compare them equal), and no key may be added to a count."""
-    report = _edit(v1_record, "result", change)
-    assert "result.counts" in failed(report), f"{what}: {describe(report)}"
-
-
-def test_a_ballot_event_without_its_ballot_is_a_named_format_failure(v1_record: Record) -> None:
-    def drop(body: dict[str, Any]) -> None:
-        body["ballotx"] = body.pop("ballot")
-
-    report = _edit(v1_record, "ballot", drop)
-    assert "record.format" in failed(report), describe(report)
-
-
-# -- the board's rules that need the whole record --------------------------------------
-
-
-def test_an_audit_moved_into_the_voting_period_is_caught(v1_record: Record) -> None:
-    """Audits appear only in one block right before the close, with the close's time: an
-    audit placed next to the ballot cast a moment later ties its choices, by time, to
-    that ballot's credential.  A server that moves one there, with a believable time, and
-    re-signs the log is caught by the board rules."""
-    lines = list(v1_record.lines)
-    audit = json.loads(lines.pop(v1_record.line_of("audit")))
-    after = v1_record.line_of("ballot")  # the first ballot, before the audit's old place
-    audit["time_ms"] = json.loads(lines[after])["time_ms"]
-    lines.insert(after + 1, canonical_bytes(audit))
-    report = verify(resign(renumber(lines), v1_record.election_id, v1_record.board_secret))
-    assert failed(report) == {"board.rules"}, describe(report)
-    [check] = report.failures
-    assert "follows an audit" in check.detail, check.detail
-
-
-def test_audits_out_of_order_or_timed_apart_from_the_close_are_caught(
-    tmp_path: Path,
-) -> None:
-    """Two audits in the block before the close: swapped (not in tracking-hash order), or
-    one given another time than the close's, each fail the board rules."""
-    rec = _election_with(tmp_path, audits=2)
-    first, second = rec.line_of("audit", 0), rec.line_of("audit", 1)
-    swapped = list(rec.lines)
-    swapped[first], swapped[second] = swapped[second], swapped[first]
-    report = verify(resign(renumber(swapped), rec.election_id, rec.board_secret))
-    assert failed(report) == {"board.rules"}, describe(report)
-    assert "tracking-hash order" in report.failures[0].detail
-    retimed = list(rec.lines)
-    event = json.loads(retimed[first])
-    event["time_ms"] -= 1
-    retimed[first] = canonical_bytes(event)
-    report = verify(resign(retimed, rec.election_id, rec.board_secret))
-    assert failed(report) == {"board.rules"}, describe(report)
-    assert "close's time" in report.failures[0].detail
-
-
-def _election_with(directory: Path, *, audits: int) -> Record:
-    """A small election on the tamper suite's manifest: two voters in north, one ballot
-    each, ``audits`` audits, closed (no tally)."""
-    manifest = tamper_manifest()
-    rng = SeededRandomness(f"board-rules-{audits}")
-    key, _ = run_key_ceremony(manifest, directory, rng)
-    url = f"sqlite:///{directory / 'store.sqlite'}"
-    clock = itertools.count(1_760_000_000_000, 1000).__next__
-    service = ElectionService(SqlStore(url), rng, clock=clock)
-    ctx = service.create(manifest, key, unprotected=True)
-    voters = [generate_credential(rng) for _ in range(2)]
-    for voter in voters:
-        service.register_credential(TAMPER_ELECTION, voter.public, "north")
-    service.open(TAMPER_ELECTION)
-    for voter in voters:
-        ballot, _ = encrypt_ballot(ctx, voter, TAMPER_CHOICES[0], rng)
-        service.cast(TAMPER_ELECTION, json.dumps(ballot_to_json(ballot)))
-    for i in range(audits):
-        audited, opening = encrypt_ballot(ctx, voters[i % 2], TAMPER_CHOICES[i], rng)
-        service.audit(TAMPER_ELECTION, audited, opening)
-    service.close(TAMPER_ELECTION)
-    return close_and_export(service, url, directory)
-
-
-def test_a_cast_ballot_sharing_a_ciphertext_with_an_audit_is_caught(tmp_path: Path) -> None:
-    """An audit publishes its ciphertexts' randomness: a counted ballot made with the same
-    randomness (here by a second credential of someone who holds it) would have its
-    choices published.  The service refuses that audit; forced onto the board in place of
-    a real audit and re-signed, the record fails the board rules."""
-    directory = tmp_path / "election"
-    directory.mkdir()
-    rec = _election_with(directory, audits=1)
-    store = SqlStore(f"sqlite:///{directory / 'store.sqlite'}")
-    ctx = ElectionService(store).context(TAMPER_ELECTION)
-    store.close()
-    # a ballot and an audited one made with the same randomness, under two credentials
-    mine, _ = encrypt_ballot(
-        ctx, generate_credential(SeededRandomness("mine")), TAMPER_CHOICES[0], SeededRandomness("r")
-    )
-    copy, opening = encrypt_ballot(
-        ctx,
-        generate_credential(SeededRandomness("other")),
-        TAMPER_CHOICES[0],
-        SeededRandomness("r"),
-    )
-    assert alphas(mine) == alphas(copy)
-    # the first voter's credential and ballot become ``mine``; the audit becomes ``copy``
-    lines = list(rec.lines)
-    changes: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
-        ("credential", lambda b: b.update(credential=mine.credential.hex())),
-        ("ballot", lambda b: b.update(ballot=ballot_to_json(mine))),
-        ("audit", lambda b: b.update(
-            spoiled=spoiled_to_json(copy.spoiled()), opening=opening_to_json(opening)
-        )),
-    ]  # fmt: skip
-    for kind, change in changes:
-        event = json.loads(lines[rec.line_of(kind)])
-        change(event["body"])
-        lines[rec.line_of(kind)] = canonical_bytes(event)
-    report = verify(resign(lines, rec.election_id, rec.board_secret))
-    assert failed(report) == {"board.rules"}, describe(report)
-    assert "ciphertexts of a ballot cast" in report.failures[0].detail
-
-
-def test_the_service_refuses_an_audit_sharing_a_ciphertext_with_any_cast_ballot(
-    tmp_path: Path,
-) -> None:
-    """Not only the auditing credential's own ballots: a ballot cast by another credential
-    with the same randomness can no more be opened by an audit."""
-    manifest = tamper_manifest()
-    rng = SeededRandomness("shared-alpha")
-    key, _ = run_key_ceremony(manifest, tmp_path, rng)
-    service = ElectionService(SqlStore(f"sqlite:///{tmp_path / 'store.sqlite'}"), rng)
-    ctx = service.create(manifest, key, unprotected=True)
-    a, b = generate_credential(rng), generate_credential(rng)
-    for voter in (a, b):
-        service.register_credential(TAMPER_ELECTION, voter.public, "north")
-    service.open(TAMPER_ELECTION)
-    cast, _ = encrypt_ballot(ctx, a, TAMPER_CHOICES[0], SeededRandomness("same r"))
-    copy, opening = encrypt_ballot(ctx, b, TAMPER_CHOICES[0], SeededRandomness("same r"))
-    assert alphas(cast) == alphas(copy) and cast.tracking_hash() != copy.tracking_hash()
-    service.cast(TAMPER_ELECTION, json.dumps(ballot_to_json(cast)))
-    with pytest.raises(BallotRejected, match="ciphertexts of a ballot cast"):
-        service.audit(TAMPER_ELECTION, copy, opening)
-    service.store.close()
-
-
-def test_a_unit_held_back_that_the_rule_breaks_out_is_caught(v1_record: Record) -> None:
-    """North has enough ballots and the units held back are safe together: a tally that
-    holds north back too (publishing less than the rule says) is named as such."""
-
-    def hold_back_north(body: dict[str, Any]) -> None:
-        tally = body["tally"]
-        tally["entries"] = [e for e in tally["entries"] if not e["id"].endswith("@north")]
-
-    report = _edit(v1_record, "tally", hold_back_north)
-    assert "tally.min-unit-size" in failed(report), describe(report)
-    [check] = [c for c in report.checks if c.name == "tally.min-unit-size"]
-    assert "held back although the rule breaks them out" in check.detail
-    assert "north" in check.detail
 
 
 # -- the demo record (``honestballot demo``: its own schedule, cover and clock) ---------

@@ -296,7 +296,7 @@ def test_the_source_is_scanned() -> None:
 
 def test_every_error_code_has_a_sentence() -> None:
     codes = {code for _, _, code in ERROR_CODES} | set(HTTP_CODES.values())
-    codes |= {"internal_error", "invalid_request", "http_error", "duplicate_share", "too_large"}
+    codes |= {"internal_error", "invalid_request", "http_error", "too_large"}
     for code in sorted(codes):
         for lang in LANGUAGES:
             text, detail = describe(code, "an English detail", lang)

@@ -6,9 +6,8 @@ code.
 They stand on the module's election with re-voting protection (``voters_web``): voters
 register and cast on devices of their own, and ``post_batch`` puts what they sent on the
 board; an audit goes on the board at the close (a test of its own closes an election of
-its own).  The result per unit is version 1's (docs/coercion.md §14 item 8).  The
-helpers of version 1 here (``register``, ``Voters``, ``close_and_tally`` ...) are shared
-with the trustee, mixed-results and report tests.
+its own).  The helpers of version 1 here (``register``, ``Voters``) serve its board
+search, which goes with it (docs/coercion.md §14 item 8).
 """
 
 from __future__ import annotations
@@ -33,10 +32,8 @@ from honestballot.crypto.randomness import SeededRandomness
 from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot, tracking_code
 from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.protocol.credential_seed import CredentialSeed
-from honestballot.protocol.decryption import create_decryption_share
 from honestballot.record.ballot import ballot_to_json
 from honestballot.record.events import sign_tree_head, tree_head_from_json
-from honestballot.record.trustee import decode_encrypted_tally, load
 from honestballot.service.board.board_views import HELD_AUDIT_PREFIX_BYTES
 from honestballot.service.board.election import Receipt
 from honestballot.verify.verifier import verify_record
@@ -50,7 +47,6 @@ from tests.factories import (
     RevotingDevice,
     RevotingElection,
     WebElection,
-    encode_share,
     protected_election,
 )
 
@@ -62,7 +58,7 @@ OTHER = {"chair": {"cand-2"}, "council": {"blank"}}
 AIGERIM, BORIS, CLARA, DANIYAR, ELENA = (row[0] for row in WEB_ROLL[:5])
 
 
-# -- helpers shared with test_trustee_api.py and test_reports_web.py ---------------------
+# -- helpers shared with test_reports_web.py ----------------------------------------------
 
 
 @dataclass
@@ -94,30 +90,6 @@ def register(web: WebElection, units: tuple[str, ...] = ROLL_UNITS, seed: str = 
     for cred, unit in zip(creds, units, strict=True):
         web.services.elections.register_credential(web.election_id, cred.public, unit)
     return Voters(web, creds, rng)
-
-
-def close_and_tally(web: WebElection) -> None:
-    web.services.elections.close(web.election_id)
-    web.services.elections.tally(web.election_id)
-
-
-def share_file(web: WebElection, trustee: int, rng: SeededRandomness) -> bytes:
-    """A share in the file format ``honestballot trustee decrypt`` writes, made straight
-    from the tally the API serves (test_trustee_api.py runs the command itself, which
-    first checks the tally against the verified record)."""
-    r = web.client.get(f"/api/e/{web.election_id}/tally")
-    assert r.status_code == 200, r.text
-    tally = load(r.content, decode_encrypted_tally, "tally", large=True).resolve({})
-    share = create_decryption_share(web.ceremony.secrets[trustee - 1], tally, rng)
-    return json.dumps(encode_share(share)).encode()
-
-
-def upload_share(web: WebElection, data: bytes) -> Any:
-    return web.client.post(
-        f"/api/e/{web.election_id}/decryption-shares",
-        content=data,
-        headers={"content-type": "application/json"},
-    )
 
 
 def event_count(web: WebElection) -> int:
@@ -482,58 +454,6 @@ def test_turnout_snapshot_served_without_results(
     assert '<script src="/static/observer.js" defer></script>' in page.text
     assert 'data-unit="station-small"' in page.text
     assert_clean_page(page.text)
-
-
-# -- results -----------------------------------------------------------------------------
-
-
-def test_results_per_unit_only_for_large_units(web_setup: WebElection) -> None:
-    """Version 1's count (goes with it, docs/coercion.md §14 item 8; with re-voting
-    protection the reporting units are fixed from the roll before the vote and only their
-    counted ballots are given: tests/web/test_revoting_results.py).
-
-    station-1 and station-3 have the minimum of 50 ballots, station-2 only 3: station-2
-    is held back, and so is station-1 (the smaller of the two large ones, first in manifest
-    order), or the totals minus both large units would give away station-2's ballots."""
-    web = web_setup
-    units = ("station-1",) * 50 + ("station-2",) * 3 + ("station-3",) * 50
-    voters = register(web, units, seed="many")
-    web.services.elections.open(web.election_id)  # no roll summary: the credentials fit
-    for i in range(len(units)):
-        voters.cast(i, CHOICE if i % 3 else OTHER)
-    assert web.client.get(f"/api/e/{web.election_id}/results").status_code == 409
-    close_and_tally(web)
-    rng = SeededRandomness("shares")
-    for trustee in (2, 3):
-        assert upload_share(web, share_file(web, trustee, rng)).status_code == 201
-    r = web.client.get(f"/api/e/{web.election_id}/results")
-    assert r.status_code == 200, r.text
-    result = r.json()
-    totals = {c["id"]: c["count"] for c in result["counts"]}
-    others = len([i for i in range(len(units)) if i % 3 == 0])
-    assert totals["chair/cand-1"] == len(units) - others
-    assert totals["chair/cand-2"] == others == totals["council/blank"]
-    assert [u["unit"] for u in result["per_unit"]] == ["station-3"]
-    station_3 = {c["id"]: c["count"] for c in result["per_unit"][0]["counts"]}
-    assert station_3["chair/cand-2"] == len([i for i in range(53, 103) if i % 3 == 0])
-    held_back = totals["chair/cand-2"] - station_3["chair/cand-2"]
-    assert held_back == len([i for i in range(53) if i % 3 == 0])  # 53 ballots together
-    assert result["units_not_broken_out"] == [
-        "station-1",
-        "station-2",
-        "station-4",
-        "station-small",
-    ]
-    assert {"unit": "station-2", "ballots": 3} in result["counted_per_unit"]
-    assert result["ballots_counted"] == len(units) and result["min_unit_size"] == 50
-
-    for lang in ("ru", "kk", "en"):
-        page = web.client.get(f"/e/{web.election_id}/results", params={"lang": lang})
-        assert page.status_code == 200
-        assert page.text.count('<section class="unit-result">') == 1
-        assert "data-small-units" in page.text
-        assert_clean_page(page.text)
-    assert "Station 3" in page.text and "Small station" in page.text
 
 
 # -- the record and tree heads -----------------------------------------------------------

@@ -1,12 +1,9 @@
 """The organiser's key signs the roll summary: an election whose setup names the key opens
 only with a signature of exactly the summary it posts, and a record whose roll summary
-was changed afterwards fails verification even when every tree head is re-signed.  Such an
-election without re-voting protection goes on to the encrypted tally: the organiser's
-pages offer it once it is closed."""
+was changed afterwards fails verification even when every tree head is re-signed."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from pathlib import Path
@@ -22,7 +19,6 @@ from honestballot.record.codec import canonical_bytes
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.trustee import encode_election_key
 from honestballot.verify.verifier import verify_record
-from honestballot.web.strings_organiser import STRINGS as ORGANISER_STRINGS
 from tests.factories import (
     DemoCeremonies,
     WebElection,
@@ -31,8 +27,6 @@ from tests.factories import (
     web_roll_csv,
 )
 from tests.helpers import failed
-from tests.web.test_observer import share_file, upload_share
-from tests.web.test_organiser import page_csrf, sign_in_page
 
 SIGNED = "web-signed-roll"
 E = f"/api/organiser/e/{SIGNED}"
@@ -186,35 +180,3 @@ def test_the_organiser_pages_open_with_a_signature_made_offline(
     report = verify_record(list(web.services.elections.record_lines(SIGNED)), workers=1)
     assert report.passed, [(c.name, c.detail) for c in report.failures]
 
-
-def test_a_closed_election_without_protection_offers_the_encrypted_tally(
-    web: WebElection,
-) -> None:
-    """Without re-voting protection the organiser publishes the encrypted tally once the
-    election is closed: the dashboard offers it and its confirmation takes it; then the
-    phase section says the trustees decrypt, and once they have, that the results are out."""
-    client = web.client
-    sign_in_page(client, web.organiser_token)
-    web.services.elections.close(web.election_id)
-    closed = html.unescape(client.get(f"/organiser/e/{web.election_id}").text)
-    assert f'href="/organiser/e/{web.election_id}/phase/tally"' in closed
-    assert 'id="phase-idle"' not in closed
-    confirm = client.get(f"/organiser/e/{web.election_id}/phase/tally").text
-    assert f'action="/organiser/e/{web.election_id}/phase/tally"' in confirm
-    r = client.post(
-        f"/organiser/e/{web.election_id}/phase/tally",
-        data={"csrf": page_csrf(confirm)},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303 and r.headers["location"].endswith("?done=tally")
-    tallied = html.unescape(client.get(r.headers["location"]).text)
-    assert "/phase/" not in tallied
-    assert ORGANISER_STRINGS["organiser.phase.nothing"][0] in tallied
-    assert ORGANISER_STRINGS["organiser.phase.nothing.close"][0] not in tallied
-    rng = SeededRandomness("unprotected trustees")
-    for trustee in (1, 2):
-        assert upload_share(web, share_file(web, trustee, rng)).status_code == 201
-    assert web.services.elections.phase(web.election_id) == "done"
-    done = html.unescape(client.get(f"/organiser/e/{web.election_id}").text)
-    assert ORGANISER_STRINGS["organiser.phase.done"][0] in done
-    assert ORGANISER_STRINGS["organiser.phase.nothing"][0] not in done

@@ -19,7 +19,6 @@ from typing import Any, Final
 from honestballot.errors import InvalidInput, NotFound, ProtocolError, Text
 from honestballot.protocol.ballot import tracking_code
 from honestballot.record.codec import parse_json
-from honestballot.record.events import MAX_LINE_BYTES
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.setup import election_key_hash
 from honestballot.record.witness import board_keys_to_json
@@ -34,8 +33,6 @@ MAX_REVOTES: Final = 1000
 #: Audits held until the close are found only by a whole tracking code (80 bits), so that
 #: no one lists them by short prefixes while voting is open.
 HELD_AUDIT_PREFIX_BYTES: Final = 10
-#: phases in which the encrypted tally is on the board
-TALLIED: Final = ("tallied", "done")
 #: the kinds of event whose board positions ``GET /api/e/{id}/events?kind=`` lists: those
 #: a board holds few of (ballots are found by their tracking codes)
 INDEXED_KINDS: Final = ("setup", "roll", "station", "open", "paper", "close", "result")
@@ -59,7 +56,6 @@ __all__ = [
     "INDEXED_KINDS",
     "LINE_LIMIT",
     "MAX_REVOTES",
-    "TALLIED",
     "BoardEvent",
     "BoardQuery",
     "BoardViews",
@@ -383,17 +379,6 @@ class BoardViews:
                 Text("board.no_event", f"the board has no event at position {seq}", seq=seq)
             )
         return found, self.elections.inclusion_proof(election_id, seq, sign_after_ms=sign_after_ms)
-
-    # -- the trustees -----------------------------------------------------------------
-
-    def published_trustees(self, election_id: str, phase: str) -> list[int]:
-        """Indices of the trustees whose decryption share is on the board, in board order."""
-        if phase not in TALLIED:
-            return []
-        return [
-            int(parse_json(ev.line, limit=MAX_LINE_BYTES)["body"]["share"]["trustee"])
-            for ev in self.store.iter_events(election_id, kinds=("decryption-share",))
-        ]
 
     def tree_head_lines(self, election_id: str) -> list[str]:
         """Every signed tree head of the board, oldest first, as stored (JSON text)."""

@@ -1,13 +1,13 @@
 """The published result as its readers see it: election-wide counts, per-unit counts for
-the units large enough to be broken out, and the ballots counted per unit, read from the
-board's tally and result events.  A published result never changes: its summary is kept
-per process.
+the units large enough to be broken out, and the ballots counted per unit.  A published
+result never changes: its summary is kept per process.
 
-An election with re-voting protection has no ``tally`` event: its close counts it per
-*reporting unit* (docs/coercion.md §2.3) and the service posts the ``result`` with the
-close's last step (docs/record-format.md §7, "The result of an election with re-voting
-protection").  Its summary is read from that ``result`` and the ``roll`` event (which
-manifest units each reporting unit holds), and adds the close's public aggregates
+An election is counted by its close (version 1's count by a ``tally`` event and
+decryption shares is gone from the service), per *reporting unit* (docs/coercion.md
+§2.3), and the service posts the ``result`` with the close's last step
+(docs/record-format.md §7, "The result of an election with re-voting protection").
+Its summary is read from that ``result`` and the ``roll`` event (which manifest units each
+reporting unit holds), and adds the close's public aggregates
 (docs/coercion.md §8.1): cast, cover and padding rows, registrations, selected, revoked and
 surviving credentials, as totals only.  When the election has paper stations the
 summary also carries the result's ``paper`` member (docs/paper.md), its counts split like
@@ -118,27 +118,6 @@ class ResultViews:
         self._rounds: dict[str, tuple[int, str | None]] = {}
         self._lock = threading.Lock()
 
-    def result_events(
-        self, election_id: str, next_seq: int
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(tally body, result body).  The result is the board's last event and only
-        decryption shares stand between it and the tally, so a few key lookups find both."""
-        store = self.store
-        with store.engine.connect() as conn:
-            seq = next_seq - 1
-            last = store.event_at(conn, election_id, seq)
-            if last is not None and last.kind == "result":
-                for back in range(seq - 1, -1, -1):
-                    ev = store.event_at(conn, election_id, back)
-                    if ev is None or ev.kind not in ("decryption-share", "tally"):
-                        break
-                    if ev.kind == "tally":
-                        return _event_body(ev), _event_body(last)
-        found = {ev.kind: ev for ev in store.iter_events(election_id, kinds=("tally", "result"))}
-        if "tally" not in found or "result" not in found:
-            raise _no_result()
-        return _event_body(found["tally"]), _event_body(found["result"])
-
     def summary(self, election_id: str, row: dict[str, Any]) -> dict[str, Any]:
         """The published result of the election whose row is ``row``: election-wide
         counts, per-unit counts for the units broken out (at least ``min_unit_size``
@@ -157,39 +136,10 @@ class ResultViews:
         if cached is not None:
             return dict(cached)
         manifest = self.elections.context(election_id).manifest
-        if self.elections.board_keys(election_id).schedule is not None:
-            summary = self._close_summary(election_id, int(row["next_seq"]), manifest)
-        else:
-            summary = self._tally_summary(election_id, int(row["next_seq"]), manifest)
+        summary = self._close_summary(election_id, int(row["next_seq"]), manifest)
         with self._lock:
             self._summaries[election_id] = summary
         return dict(summary)
-
-    def _tally_summary(self, election_id: str, next_seq: int, manifest: Manifest) -> dict[str, Any]:
-        """The summary of an election counted by its tally and decryption shares."""
-        tally, result = self.result_events(election_id, next_seq)
-        totals, by_unit = _counts(manifest, result)
-        counted = [
-            {"unit": c["unit"], "ballots": int(c["ballots"])} for c in tally["counted_per_unit"]
-        ]
-        return {
-            "election_id": election_id,
-            "counts": totals,
-            "per_unit": [
-                {"unit": u.id, "counts": by_unit[u.id]} for u in manifest.units if u.id in by_unit
-            ],
-            "counted_per_unit": counted,
-            "ballots_counted": sum(c["ballots"] for c in counted),
-            "min_unit_size": manifest.min_unit_size,
-            # a manifest whose contests are all mixed breaks out no unit: none is held back
-            "units_not_broken_out": [u.id for u in manifest.units if u.id not in by_unit]
-            if any(c.count == "sum" for c in manifest.contests)
-            else [],
-            "trustees": list(result["trustees"]),
-            "rejected_shares": list(result["rejected_shares"]),
-            # each ranked contest's count as the result publishes it (docs/record-format.md §7)
-            "ranked": list(result.get("ranked", [])),
-        }
 
     def close_events(
         self, election_id: str, next_seq: int

@@ -1,5 +1,5 @@
 /**
- * Observer pages: live turnout, the tree-head consistency check, a trustee's share upload.
+ * Observer pages: live turnout and the tree-head consistency check.
  *
  * The Content-Security-Policy forbids inline code, so every page marks the element this
  * script drives with `data-observer-page` and passes values and translated words in
@@ -298,37 +298,7 @@
     setInterval(tick, TURNOUT_INTERVAL_MS);
   }
 
-  function shareUploadPage(root) {
-    const msg = root.dataset;
-    const input = root.querySelector('[data-share-file]');
-    const out = root.querySelector('[data-share-result]');
-    root.classList.remove('hidden');
-    root.querySelector('[data-share-send]').addEventListener('click', async () => {
-      const file = input.files && input.files[0];
-      if (!file) return;
-      out.className = 'muted';
-      out.textContent = '…';
-      try {
-        const response = await fetch(`/api/e/${encodeURIComponent(msg.election)}/decryption-shares`, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: file,
-        });
-        const body = await response.json().catch(() => ({}));
-        if (!response.ok) {
-          out.className = 'error';
-          out.textContent = `${msg.msgRefused} ${(body.error && (body.error.text || body.error.message)) || response.status}`;
-          return;
-        }
-        out.className = 'ok';
-        out.textContent = `${msg.msgAccepted} ${body.shares} / ${body.threshold}`;
-        setTimeout(() => globalThis.location.reload(), 1500);
-      } catch (err) {
-        out.className = 'error';
-        out.textContent = `${msg.msgRefused} ${err.message}`;
-      }
-    });
-  }
-
-  const PAGES = { 'tree-heads': treeHeadsPage, turnout: turnoutPage, 'share-upload': shareUploadPage };
+  const PAGES = { 'tree-heads': treeHeadsPage, turnout: turnoutPage };
 
   function start() {
     document.querySelectorAll('[data-observer-page]').forEach((root) => {
