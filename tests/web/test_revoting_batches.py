@@ -308,6 +308,128 @@ def test_the_background_thread_posts_due_batches_and_backs_off_after_a_failure(
     assert services.batches.post_all_due() == 2
 
 
+#: a second election with protection on the same app (elections posted together)
+OTHER_ELECTION = "web-revoting-other"
+
+
+def _until(done: Any, what: str) -> None:
+    """Wait (30 s at most) until ``done()`` is true."""
+    deadline = time.monotonic() + 30
+    while not done():
+        assert time.monotonic() < deadline, f"30 s passed and still not {what}"
+        time.sleep(0.05)
+
+
+def _posting_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("honestballot-batches")]
+
+
+def _two_elections(
+    web: WebElection, demo_ceremony: DemoCeremonies
+) -> tuple[RevotingElection, RevotingElection, Clock]:
+    """Two elections with protection on one app, the service's clock set past both
+    first batches' due times (the opens a moment apart: due together)."""
+    first = open_revoting_election(
+        web, demo_ceremony(REVOTING_ELECTION), SeededRandomness("posting first")
+    )
+    other = open_revoting_election(
+        web, demo_ceremony(OTHER_ELECTION), SeededRandomness("posting other")
+    )
+    poster = web.services.batches
+    opens = [poster.open_ms(e.id) for e in (first, other)]
+    assert None not in opens
+    clock = Clock(max(o for o in opens if o is not None) + INTERVAL_MS)
+    web.services.elections.clock = clock
+    return first, other, clock
+
+
+@pytest.mark.parametrize("how", ["slow", "failing"])
+def test_an_elections_batch_is_posted_at_its_time_whatever_another_elections_posting_does(
+    web: WebElection,
+    demo_ceremony: DemoCeremonies,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    how: str,
+) -> None:
+    """Two elections due together: the first's posting is held in its cover (then goes
+    on, or fails); the other's batch is posted meanwhile, with its own due time, by
+    another posting thread. Stopping the background thread stops the posting threads."""
+    first, other, _ = _two_elections(web, demo_ceremony)
+    services = web.services
+    poster = services.batches
+    held, release = threading.Event(), threading.Event()
+    cover_for = poster._cover_for
+
+    def hooked(ctx: Any, election_id: str, *args: Any, **kw: Any) -> Any:
+        if election_id == first.id:
+            held.set()
+            assert release.wait(30)
+            if how == "failing":
+                raise RuntimeError("the first election's cover broke")
+        return cover_for(ctx, election_id, *args, **kw)
+
+    monkeypatch.setattr(poster, "_cover_for", hooked)
+    stop = threading.Event()
+    thread = threading.Thread(target=poster.run_forever, args=(stop,))
+    thread.start()
+    try:
+        assert held.wait(30)
+        _until(lambda: services.store.batches(other.id), "the other election's batch posted")
+        assert services.store.batches(first.id) == []  # still held
+        with caplog.at_level(logging.ERROR):
+            release.set()
+            if how == "slow":
+                _until(lambda: services.store.batches(first.id), "the first's batch posted")
+            else:
+                _until(lambda: first.id in poster._failures, "the first's failure seen")
+    finally:
+        release.set()
+        stop.set()
+        thread.join(30)
+    assert not thread.is_alive() and _posting_threads() == []
+    for election, posted in ((first, how == "slow"), (other, True)):
+        open_ms = poster.open_ms(election.id)
+        assert open_ms is not None
+        times = [e["time_ms"] for e in _events(election) if e["kind"] == "batch"]
+        # each batch carries its own election's due time
+        assert times == ([open_ms + INTERVAL_MS] if posted else [])
+    if how == "failing":
+        assert "the first election's cover broke" in caplog.text
+        assert poster._failures[first.id][0] == 1
+
+
+def test_stopping_the_background_thread_stops_posting_threads_waiting_for_their_time(
+    web: WebElection, demo_ceremony: DemoCeremonies, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both elections' batches made and waiting for their post time (a minute away):
+    stopping returns without waiting for it, nothing posted; the poster posts both
+    after (as a restarted one would)."""
+    first, other, _ = _two_elections(web, demo_ceremony)
+    services = web.services
+    poster = services.batches
+    poster.post_delay_ms = 60_000
+    made: list[str] = []
+    cover_for = poster._cover_for
+
+    def counted(ctx: Any, election_id: str, *args: Any, **kw: Any) -> Any:
+        made.append(election_id)
+        return cover_for(ctx, election_id, *args, **kw)
+
+    monkeypatch.setattr(poster, "_cover_for", counted)
+    stop = threading.Event()
+    thread = threading.Thread(target=poster.run_forever, args=(stop,))
+    thread.start()
+    try:
+        _until(lambda: sorted(made) == sorted([first.id, other.id]), "both batches made")
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not thread.is_alive() and _posting_threads() == []
+    assert services.store.batches(first.id) == services.store.batches(other.id) == []
+    poster.post_delay_ms = 0
+    assert poster.post_all_due() == 2
+
+
 def test_a_cover_replacement_casts_as_many_ballots_as_a_voters_credential_that_cast(
     web: WebElection, demo_ceremony: DemoCeremonies, monkeypatch: pytest.MonkeyPatch
 ) -> None:

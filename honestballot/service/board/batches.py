@@ -45,9 +45,8 @@ import logging
 import multiprocessing
 import os
 import threading
-import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
@@ -118,6 +117,11 @@ _Planned = tuple[int, str, int, bytes, bytes, bytes | None]
 
 #: how often the background thread looks for due batches
 POLL_S: Final = 1.0
+#: elections one process posts at once, each in a posting thread of its own (their
+#: cover, their wait for the post time, their transaction): as many connections to the
+#: database at most, held while they post (PostgreSQL's posting claim), out of the
+#: store's pool of 20 (store/engine.py)
+POSTING_THREADS: Final = 4
 #: a cover replacement's first credential casts one ballot until the voters have this
 #: many credentials; then as many as a voter's credential drawn at random
 REAL_CREDENTIALS_FOR_COUNTS: Final = 1000
@@ -375,6 +379,14 @@ class BatchPoster:
         self._ended: set[str] = set()
         self._stock_lock = threading.Lock()
         self._pool_lock = threading.Lock()
+        self._made_lock = threading.Lock()
+        #: the posting threads (:meth:`_start_due`): each election's posting in progress
+        self.posting_threads = POSTING_THREADS
+        self._posting_pool: ThreadPoolExecutor | None = None
+        self._posting: dict[str, Future[int]] = {}
+        self._posting_lock = threading.Lock()
+        #: set to stop: a posting thread waiting for its batch's post time returns
+        self._halt = threading.Event()
         #: a pool failed since the last :meth:`_make_ahead`: no new pool till then, the
         #: cover made in the posting thread
         self._failed = False
@@ -393,6 +405,11 @@ class BatchPoster:
         #: the workers' time limits (:meth:`_timeout_s`)
         self.worker_start_s = WORKER_START_S
         self.worker_s_an_item = WORKER_S_AN_ITEM
+
+    def _count(self, what: str, n: int) -> None:
+        """``n`` more of ``what`` in :attr:`made` (the posting threads count at once)."""
+        with self._made_lock:
+            self.made[what] += n
 
     def _schedule(self, election_id: str) -> Schedule:
         schedule = self.elections.board_keys(election_id).schedule
@@ -423,9 +440,9 @@ class BatchPoster:
             parts = _chunks(start, count, self.cover_workers)
             made = self._run(pool, [(_worker_rows, (ctx, a, n)) for a, n in parts], count)
             if made is not None:
-                self.made["worker rows"] += count
+                self._count("worker rows", count)
                 return made
-        self.made["rows"] += count
+        self._count("rows", count)
         return make_cover_rows(ctx, start, count, self.rng)
 
     def _cover_registrations(self, ctx: ElectionContext, count: int) -> list[_Item]:
@@ -437,9 +454,9 @@ class BatchPoster:
             parts = _chunks(0, count, self.cover_workers)
             made = self._run(pool, [(_worker_registrations, (ctx, n)) for _, n in parts], count)
             if made is not None:
-                self.made["worker registrations"] += count
+                self._count("worker registrations", count)
                 return made
-        self.made["registrations"] += count
+        self._count("registrations", count)
         return make_cover_registrations(ctx, count, self.rng)
 
     # -- the workers and the cover made ahead ------------------------------------------------
@@ -501,13 +518,18 @@ class BatchPoster:
             if self._pool is not pool:
                 return  # already dropped: counted when its first failure was seen
             self._pool = None
-        self.made["failures"] += 1
+        self._count("failures", 1)
         log.warning("a cover worker failed (%s: %s); the poster makes the cover itself",
                     type(exc).__name__, exc)  # fmt: skip
         _stop(pool)
 
     def shutdown(self) -> None:
-        """Stop the worker processes (the cover they made ahead is dropped)."""
+        """Stop the posting threads (one waiting for its post time returns at once, one
+        posting finishes its batch) and the worker processes (the cover they made ahead
+        is dropped)."""
+        self._halt.set()
+        self._stop_posting()
+        self._halt.clear()
         with self._stock_lock:
             stocks = list(self._stocks.values())
             self._stocks.clear()
@@ -660,11 +682,11 @@ class BatchPoster:
                 for a, n in _chunks(first, rows, self.cover_workers):
                     future = pool.submit(_worker_rows, ctx, a, n)
                     stock.pending.append(_Pending(a, n, future, pool))
-                    self.made["worker rows"] += n
+                    self._count("worker rows", n)
                 for _, n in _chunks(0, registrations, self.cover_workers):
                     future = pool.submit(_worker_registrations, ctx, n)
                     stock.pending.append(_Pending(None, n, future, pool))
-                    self.made["worker registrations"] += n
+                    self._count("worker registrations", n)
             except Exception as exc:  # a broken pool: the next batch makes its own
                 self._worker_failed(pool, exc)
 
@@ -775,7 +797,7 @@ class BatchPoster:
         schedule = self._schedule(election_id)
         ctx = self.elections.context(election_id)
         posted = 0
-        while True:
+        while not self._halt.is_set():
             with self.store.connect() as conn:
                 index, _ = self.store.batch_state(conn, election_id)
             if index >= schedule.due_by(open_ms, self.elections.clock()):
@@ -785,8 +807,8 @@ class BatchPoster:
             # appended at a fixed delay after its due time, whatever its work took: a
             # live observer polling the board sees every batch appear alike
             wait_ms = due + delay_ms - self.elections.clock()
-            if wait_ms > 0:
-                time.sleep(wait_ms / 1000)
+            if wait_ms > 0 and self._halt.wait(wait_ms / 1000):
+                break  # stopping: the batch is posted after the restart or by another process
             with self.store.transaction(election_id) as conn:
                 row = self.store.election_row(conn, election_id)
                 if row is None or row["phase"] != "open":
@@ -806,34 +828,82 @@ class BatchPoster:
             # (service/runtime.py), so that a head's time does not tell how long a
             # batch took to post
             posted += 1
-
-    def post_all_due(self) -> int:
-        """:meth:`post_due` for every election (those without re-voting protection, or
-        not open, cost a cached look each).  An election whose posting failed is tried
-        again only after a pause that doubles with each failure (up to
-        :data:`MAX_BACKOFF_S`), and the failure is logged with its message."""
-        posted = 0
-        now = self.elections.clock()
-        for election_id in self.store.list_elections():
-            failures, retry_at = self._failures.get(election_id, (0, 0))
-            if now < retry_at:
-                continue
-            try:
-                posted += self.post_due(election_id)
-                self._failures.pop(election_id, None)
-            except Exception as exc:  # one election's failure must not stop the others
-                pause = min(MAX_BACKOFF_S, POLL_S * 2 ** (failures + 1))
-                self._failures[election_id] = (failures + 1, now + int(pause * 1000))
-                log.error(
-                    "posting batches of %s failed (%d in a row; next try in %.0f s): %s: %s",
-                    election_id, failures + 1, pause, type(exc).__name__, exc,
-                )  # fmt: skip
         return posted
 
+    def post_all_due(self) -> int:
+        """:meth:`post_due` for every election, each in a posting thread
+        (:meth:`_start_due`), waited for; the batches posted (an election already being
+        posted by :meth:`run_forever` is left to it)."""
+        return sum(f.result() for f in self._start_due())
+
+    def _start_due(self) -> list[Future[int]]:
+        """Every election given to a posting thread (:data:`POSTING_THREADS` of them, one
+        election each at a time), unless one is posting it already: an election's batch
+        is posted at its own time, whatever the others' batches cost (their queues,
+        their cover) or however they fail; more elections due at once than there are
+        threads wait for a thread.  Those without re-voting protection, or not open, or
+        with nothing due, cost a cached look or a read each."""
+        started = []
+        for election_id in self.store.list_elections():
+            with self._posting_lock:
+                running = self._posting.get(election_id)
+                if running is not None and not running.done():
+                    continue
+                if self._posting_pool is None:
+                    self._posting_pool = ThreadPoolExecutor(
+                        self.posting_threads, thread_name_prefix="honestballot-batches"
+                    )
+                future = self._posting_pool.submit(self._post_guarded, election_id)
+                self._posting[election_id] = future
+            started.append(future)
+        return started
+
+    def _post_guarded(self, election_id: str) -> int:
+        """:meth:`post_due`, in a posting thread: an election whose posting failed is
+        tried again only after a pause that doubles with each failure (up to
+        :data:`MAX_BACKOFF_S`), and the failure is logged with its message; the other
+        elections' threads go on meanwhile."""
+        failures, retry_at = self._failures.get(election_id, (0, 0))
+        now = self.elections.clock()
+        if now < retry_at:
+            return 0
+        try:
+            posted = self.post_due(election_id)
+        except Exception as exc:  # one election's failure must not stop the others
+            pause = min(MAX_BACKOFF_S, POLL_S * 2 ** (failures + 1))
+            self._failures[election_id] = (failures + 1, now + int(pause * 1000))
+            log.error(
+                "posting batches of %s failed (%d in a row; next try in %.0f s): %s: %s",
+                election_id, failures + 1, pause, type(exc).__name__, exc,
+            )  # fmt: skip
+            return 0
+        self._failures.pop(election_id, None)
+        return posted
+
+    def _stop_posting(self) -> None:
+        """The posting threads stopped (:attr:`_halt` set before): those posting finish,
+        the rest are not started."""
+        with self._posting_lock:
+            pool, self._posting_pool = self._posting_pool, None
+            self._posting.clear()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
     def run_forever(self, stop: threading.Event) -> None:
+        """Give every election to the posting threads every :data:`POLL_S` until
+        ``stop`` is set; then stop them (:meth:`_stop_posting`) before returning."""
+        self._halt.clear()
         self.start_workers()  # a batch taken over does not wait for the pool's start
-        while not stop.wait(POLL_S):
-            self.post_all_due()
+        try:
+            while not stop.wait(POLL_S):
+                try:
+                    self._start_due()
+                except Exception as exc:  # the database down: try again at the next poll
+                    log.error("looking for due batches failed: %s: %s", type(exc).__name__, exc)
+        finally:
+            self._halt.set()
+            self._stop_posting()
+            self._halt.clear()
 
     def _board(self, election_id: str, open_ms: int) -> BoardRules:
         return BoardRules(
