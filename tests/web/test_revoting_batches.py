@@ -12,9 +12,10 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent import futures
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
@@ -272,42 +273,6 @@ def test_cover_replacements_register_vote_and_are_replaced_before_the_close(
     assert rules.registrations == REGISTRATIONS * rules.batches
 
 
-def test_the_background_thread_posts_due_batches_and_backs_off_after_a_failure(
-    election: RevotingElection, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    services = election.web.services
-    clock, open_ms = _clock(election)
-    clock.now = open_ms + INTERVAL_MS
-    stop = threading.Event()
-    thread = threading.Thread(target=services.batches.run_forever, args=(stop,))
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not services.store.batches(election.id) and time.monotonic() < deadline:
-            time.sleep(0.1)
-    finally:
-        stop.set()
-        thread.join(10)
-    assert [b["batch_index"] for b in services.store.batches(election.id)] == [0]
-    # a failure is logged with its message, and the election is not tried again before
-    # its pause is over
-    calls = []
-
-    def broken(*args: object, **kwargs: object) -> int:
-        calls.append(1)
-        raise RuntimeError("the disk is full")
-
-    monkeypatch.setattr(services.batches, "_post", broken)
-    clock.now = open_ms + 2 * INTERVAL_MS
-    with caplog.at_level(logging.ERROR):
-        assert services.batches.post_all_due() == 0
-    assert "the disk is full" in caplog.text and len(calls) == 1
-    assert services.batches.post_all_due() == 0 and len(calls) == 1  # pausing
-    clock.now += INTERVAL_MS  # past the pause: the missed batch and the one due since
-    monkeypatch.undo()
-    assert services.batches.post_all_due() == 2
-
-
 #: a second election with protection on the same app (elections posted together)
 OTHER_ELECTION = "web-revoting-other"
 
@@ -322,6 +287,36 @@ def _until(done: Any, what: str) -> None:
 
 def _posting_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("honestballot-batches")]
+
+
+@contextmanager
+def _background(poster: batches.BatchPoster) -> Iterator[None]:
+    """The poster's background thread running; then stopped, and checked gone with its
+    posting threads."""
+    before = _posting_threads()  # another poster's, idle (post_all_due's)
+    stop = threading.Event()
+    thread = threading.Thread(target=poster.run_forever, args=(stop,))
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not thread.is_alive() and poster._posting_pool is None
+    assert [t for t in _posting_threads() if t not in before] == []
+
+
+def _before_cover(
+    monkeypatch: pytest.MonkeyPatch, poster: batches.BatchPoster, hook: Callable[[str], None]
+) -> None:
+    """``hook(election_id)`` called as each batch's cover is made, before it."""
+    cover_for = poster._cover_for
+
+    def hooked(ctx: Any, election_id: str, *args: Any, **kw: Any) -> Any:
+        hook(election_id)
+        return cover_for(ctx, election_id, *args, **kw)
+
+    monkeypatch.setattr(poster, "_cover_for", hooked)
 
 
 def _two_elections(
@@ -343,6 +338,34 @@ def _two_elections(
     return first, other, clock
 
 
+def test_the_background_thread_posts_due_batches_and_backs_off_after_a_failure(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    services = election.web.services
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    with _background(services.batches):
+        _until(lambda: services.store.batches(election.id), "the batch posted")
+    assert [b["batch_index"] for b in services.store.batches(election.id)] == [0]
+    # a failure is logged with its message, and the election is not tried again before
+    # its pause is over
+    calls = []
+
+    def broken(*args: object, **kwargs: object) -> int:
+        calls.append(1)
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(services.batches, "_post", broken)
+    clock.now = open_ms + 2 * INTERVAL_MS
+    with caplog.at_level(logging.ERROR):
+        assert services.batches.post_all_due() == 0
+    assert "the disk is full" in caplog.text and len(calls) == 1
+    assert services.batches.post_all_due() == 0 and len(calls) == 1  # pausing
+    clock.now += INTERVAL_MS  # past the pause: the missed batch and the one due since
+    monkeypatch.undo()
+    assert services.batches.post_all_due() == 2
+
+
 @pytest.mark.parametrize("how", ["slow", "failing"])
 def test_an_elections_batch_is_posted_at_its_time_whatever_another_elections_posting_does(
     web: WebElection,
@@ -358,35 +381,28 @@ def test_an_elections_batch_is_posted_at_its_time_whatever_another_elections_pos
     services = web.services
     poster = services.batches
     held, release = threading.Event(), threading.Event()
-    cover_for = poster._cover_for
 
-    def hooked(ctx: Any, election_id: str, *args: Any, **kw: Any) -> Any:
+    def hold_first(election_id: str) -> None:
         if election_id == first.id:
             held.set()
             assert release.wait(30)
             if how == "failing":
                 raise RuntimeError("the first election's cover broke")
-        return cover_for(ctx, election_id, *args, **kw)
 
-    monkeypatch.setattr(poster, "_cover_for", hooked)
-    stop = threading.Event()
-    thread = threading.Thread(target=poster.run_forever, args=(stop,))
-    thread.start()
-    try:
-        assert held.wait(30)
-        _until(lambda: services.store.batches(other.id), "the other election's batch posted")
-        assert services.store.batches(first.id) == []  # still held
-        with caplog.at_level(logging.ERROR):
+    _before_cover(monkeypatch, poster, hold_first)
+    with _background(poster):
+        try:
+            assert held.wait(30)
+            _until(lambda: services.store.batches(other.id), "the other election's batch posted")
+            assert services.store.batches(first.id) == []  # still held
+            with caplog.at_level(logging.ERROR):
+                release.set()
+                if how == "slow":
+                    _until(lambda: services.store.batches(first.id), "the first's batch posted")
+                else:
+                    _until(lambda: first.id in poster._failures, "the first's failure seen")
+        finally:
             release.set()
-            if how == "slow":
-                _until(lambda: services.store.batches(first.id), "the first's batch posted")
-            else:
-                _until(lambda: first.id in poster._failures, "the first's failure seen")
-    finally:
-        release.set()
-        stop.set()
-        thread.join(30)
-    assert not thread.is_alive() and _posting_threads() == []
     for election, posted in ((first, how == "slow"), (other, True)):
         open_ms = poster.open_ms(election.id)
         assert open_ms is not None
@@ -409,22 +425,9 @@ def test_stopping_the_background_thread_stops_posting_threads_waiting_for_their_
     poster = services.batches
     poster.post_delay_ms = 60_000
     made: list[str] = []
-    cover_for = poster._cover_for
-
-    def counted(ctx: Any, election_id: str, *args: Any, **kw: Any) -> Any:
-        made.append(election_id)
-        return cover_for(ctx, election_id, *args, **kw)
-
-    monkeypatch.setattr(poster, "_cover_for", counted)
-    stop = threading.Event()
-    thread = threading.Thread(target=poster.run_forever, args=(stop,))
-    thread.start()
-    try:
+    _before_cover(monkeypatch, poster, made.append)
+    with _background(poster):
         _until(lambda: sorted(made) == sorted([first.id, other.id]), "both batches made")
-    finally:
-        stop.set()
-        thread.join(30)
-    assert not thread.is_alive() and _posting_threads() == []
     assert services.store.batches(first.id) == services.store.batches(other.id) == []
     poster.post_delay_ms = 0
     assert poster.post_all_due() == 2

@@ -9,7 +9,10 @@ random order, every item with the batch's time.  A batch's size is therefore a f
 of time alone.
 
 :class:`BatchPoster` posts every batch that is due; each server process runs it in a
-background thread (service/runtime.py) and the election's lock makes one of them post
+background thread (service/runtime.py), which hands each election to one of
+:data:`POSTING_THREADS` posting threads, one election each at a time, so that an
+election's batch waits for nothing of another election's (its cover, its wait for the
+post time, its transaction, its failure); the election's lock makes one process post
 each batch: the one that made its cover ahead, while it is alive, as the others try only
 :data:`TAKEOVER_MS` past the batch's due time (:meth:`BatchPoster._may_post`). The close
 (:meth:`BatchPoster.close`) posts, in one transaction, the batches due by then, then as
