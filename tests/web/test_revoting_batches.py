@@ -286,7 +286,7 @@ def _until(done: Any, what: str) -> None:
 
 
 def _posting_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("honestballot-batches")]
+    return [t for t in threading.enumerate() if t.name.startswith("honestballot-posting")]
 
 
 @contextmanager

@@ -854,7 +854,7 @@ class BatchPoster:
                     continue
                 if self._posting_pool is None:
                     self._posting_pool = ThreadPoolExecutor(
-                        self.posting_threads, thread_name_prefix="honestballot-batches"
+                        self.posting_threads, thread_name_prefix="honestballot-posting"
                     )
                 future = self._posting_pool.submit(self._post_guarded, election_id)
                 self._posting[election_id] = future
