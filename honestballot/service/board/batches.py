@@ -123,7 +123,7 @@ POLL_S: Final = 1.0
 #: elections one process posts at once, each in a posting thread of its own (their
 #: cover, their wait for the post time, their transaction): as many connections to the
 #: database at most, held while they post (PostgreSQL's posting claim), out of the
-#: store's pool of 20 (store/engine.py)
+#: server's pool (``HONESTBALLOT_POOL_SIZE``, 40 by default, and 10 more, store/engine.py)
 POSTING_THREADS: Final = 4
 #: a cover replacement's first credential casts one ballot until the voters have this
 #: many credentials; then as many as a voter's credential drawn at random
