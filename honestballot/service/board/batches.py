@@ -44,12 +44,15 @@ reproducible.
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import logging
 import multiprocessing
 import os
 import threading
-from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
@@ -121,9 +124,13 @@ _Planned = tuple[int, str, int, bytes, bytes, bytes | None]
 #: how often the background thread looks for due batches
 POLL_S: Final = 1.0
 #: elections one process posts at once, each in a posting thread of its own (their
-#: cover, their wait for the post time, their transaction): as many connections to the
-#: database at most, held while they post (PostgreSQL's posting claim), out of the
-#: server's pool (``HONESTBALLOT_POOL_SIZE``, 40 by default, and 10 more, store/engine.py)
+#: cover, their wait for the post time, their transaction); a posting holds its thread
+#: at least the post delay, so with batches 10 s apart (the least interval) four threads
+#: serve about eight elections whose due times interleave, four whose due times coincide
+#: (docs/architecture.md, "Several elections").  On PostgreSQL each posting thread holds
+#: two pooled connections at most: its posting claim's (idle while it waits for the post
+#: time) and its reads' and transaction's, so eight at most, out of the server's pool
+#: (``HONESTBALLOT_POOL_SIZE``, 40 by default, and 10 more, store/engine.py)
 POSTING_THREADS: Final = 4
 #: a cover replacement's first credential casts one ballot until the voters have this
 #: many credentials; then as many as a voter's credential drawn at random
@@ -359,6 +366,61 @@ class _Cover:
     unused_registrations: list[_Item] = field(default_factory=list)
 
 
+class _PostingThreads:
+    """The posting threads: daemon threads (a process exiting does not wait for one),
+    started as work is handed over, at most ``limit`` at once, each gone once no work
+    waits; work handed over while ``limit`` are busy waits for one of them."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._queue: deque[tuple[Callable[[], int], Future[int]]] = deque()
+        self._threads: set[threading.Thread] = set()
+        self._names = itertools.count()
+
+    def submit(self, call: Callable[[], int]) -> Future[int]:
+        """``call()`` in a posting thread; its future."""
+        future: Future[int] = Future()
+        with self._lock:
+            self._queue.append((call, future))
+            if len(self._threads) < self.limit:
+                name = f"honestballot-posting-{next(self._names)}"
+                thread = threading.Thread(target=self._work, name=name, daemon=True)
+                self._threads.add(thread)
+                thread.start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._threads.discard(threading.current_thread())
+                    return
+                call, future = self._queue.popleft()
+            if not future.set_running_or_notify_cancel():
+                continue  # cancelled while it waited
+            try:
+                future.set_result(call())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+    def alive(self) -> int:
+        """The posting threads running."""
+        with self._lock:
+            return len(self._threads)
+
+    def stop(self) -> None:
+        """The work not started cancelled, and every thread running waited for (each
+        one's halt set before, so that it finishes only what it is doing)."""
+        with self._lock:
+            queued, self._queue = list(self._queue), deque()
+            threads = list(self._threads)
+        for _, future in queued:
+            future.cancel()
+        for thread in threads:
+            thread.join()
+
+
 class BatchPoster:
     """Posts the batches of elections with re-voting protection."""
 
@@ -383,12 +445,14 @@ class BatchPoster:
         self._stock_lock = threading.Lock()
         self._pool_lock = threading.Lock()
         self._made_lock = threading.Lock()
-        #: the posting threads (:meth:`_start_due`): each election's posting in progress
-        self.posting_threads = POSTING_THREADS
-        self._posting_pool: ThreadPoolExecutor | None = None
+        #: the posting threads (:meth:`_start_due`) and each election's posting in progress
+        self._posting_threads = _PostingThreads(POSTING_THREADS)
         self._posting: dict[str, Future[int]] = {}
         self._posting_lock = threading.Lock()
-        #: set to stop: a posting thread waiting for its batch's post time returns
+        #: the halt of the posting threads started since the last start: set to stop them
+        #: (one waiting for its batch's post time returns, one posting stops after its
+        #: batch); never cleared, so that a thread still in its transaction when a stop
+        #: returns does not post again: the next start makes a new one
         self._halt = threading.Event()
         #: a pool failed since the last :meth:`_make_ahead`: no new pool till then, the
         #: cover made in the posting thread
@@ -530,9 +594,7 @@ class BatchPoster:
         """Stop the posting threads (one waiting for its post time returns at once, one
         posting finishes its batch) and the worker processes (the cover they made ahead
         is dropped)."""
-        self._halt.set()
-        self._stop_posting()
-        self._halt.clear()
+        self._stop_posting(self._halt)
         with self._stock_lock:
             stocks = list(self._stocks.values())
             self._stocks.clear()
@@ -753,15 +815,17 @@ class BatchPoster:
 
     # -- posting ---------------------------------------------------------------------------
 
-    def post_due(self, election_id: str) -> int:
+    def post_due(self, election_id: str, halt: threading.Event | None = None) -> int:
         """Post every batch due by now, each in a transaction of its own; the number
         posted (0 unless the election is open and a batch is due, or while another
         process is posting the election's batches, or while this one waits for the
-        process that made the batch's cover ahead: :meth:`_may_post`)."""
+        process that made the batch's cover ahead: :meth:`_may_post`).  ``halt`` set
+        stops it: waiting for a batch's post time, it returns at once; posting, after
+        that batch."""
         if not self.elections.takes_revoting(election_id) or not self._may_post(election_id):
             return 0
         with self.store.posting_claim(election_id) as mine:
-            return self._post_due(election_id, self.post_delay_ms) if mine else 0
+            return self._post_due(election_id, self.post_delay_ms, halt) if mine else 0
 
     def _may_post(self, election_id: str) -> bool:
         """Whether to try for the posting claim now: the election is open, a batch is
@@ -791,7 +855,10 @@ class BatchPoster:
             return True  # (without workers no process makes cover ahead)
         return now >= schedule.due_ms(open_ms, index) + min(self.takeover_ms, self.post_delay_ms)
 
-    def _post_due(self, election_id: str, delay_ms: int) -> int:
+    def _post_due(
+        self, election_id: str, delay_ms: int, halt: threading.Event | None = None
+    ) -> int:
+        halt = halt or threading.Event()
         if self.elections.phase(election_id) != "open":
             return 0
         open_ms = self.open_ms(election_id)
@@ -800,7 +867,7 @@ class BatchPoster:
         schedule = self._schedule(election_id)
         ctx = self.elections.context(election_id)
         posted = 0
-        while not self._halt.is_set():
+        while not halt.is_set():
             with self.store.connect() as conn:
                 index, _ = self.store.batch_state(conn, election_id)
             if index >= schedule.due_by(open_ms, self.elections.clock()):
@@ -810,7 +877,7 @@ class BatchPoster:
             # appended at a fixed delay after its due time, whatever its work took: a
             # live observer polling the board sees every batch appear alike
             wait_ms = due + delay_ms - self.elections.clock()
-            if wait_ms > 0 and self._halt.wait(wait_ms / 1000):
+            if wait_ms > 0 and halt.wait(wait_ms / 1000):
                 break  # stopping: the batch is posted after the restart or by another process
             with self.store.transaction(election_id) as conn:
                 row = self.store.election_row(conn, election_id)
@@ -836,32 +903,38 @@ class BatchPoster:
     def post_all_due(self) -> int:
         """:meth:`post_due` for every election, each in a posting thread
         (:meth:`_start_due`), waited for; the batches posted (an election already being
-        posted by :meth:`run_forever` is left to it)."""
-        return sum(f.result() for f in self._start_due())
+        posted by :meth:`run_forever` is left to it).  After a stop it starts afresh."""
+        return sum(f.result() for f in self._start_due(self._restart()))
 
-    def _start_due(self) -> list[Future[int]]:
-        """Every election given to a posting thread (:data:`POSTING_THREADS` of them, one
-        election each at a time), unless one is posting it already: an election's batch
-        is posted at its own time, whatever the others' batches cost (their queues,
-        their cover) or however they fail; more elections due at once than there are
-        threads wait for a thread.  Those without re-voting protection, or not open, or
-        with nothing due, cost a cached look or a read each."""
+    def _restart(self) -> threading.Event:
+        """The halt for the posting threads started now: the current one, or after a
+        stop a new one (the stopped threads keep theirs, set)."""
+        with self._posting_lock:
+            if self._halt.is_set():
+                self._halt = threading.Event()
+            return self._halt
+
+    def _start_due(self, halt: threading.Event) -> list[Future[int]]:
+        """Every election given to a posting thread (:data:`POSTING_THREADS` of them at
+        once), unless one is posting it already, with ``halt`` to stop it: an election's
+        batch does not wait for another's cover, wait for its post time, transaction or
+        failure while no more than :data:`POSTING_THREADS` elections are posting;
+        beyond, an election waits for a thread (docs/architecture.md, "Several
+        elections").  Those without re-voting protection, or not open, or with nothing
+        due, cost a cached look or a read each."""
         started = []
         for election_id in self.store.list_elections():
             with self._posting_lock:
                 running = self._posting.get(election_id)
                 if running is not None and not running.done():
-                    continue
-                if self._posting_pool is None:
-                    self._posting_pool = ThreadPoolExecutor(
-                        self.posting_threads, thread_name_prefix="honestballot-posting"
-                    )
-                future = self._posting_pool.submit(self._post_guarded, election_id)
+                    continue  # one thread at a time posts an election
+                call = functools.partial(self._post_guarded, election_id, halt)
+                future = self._posting_threads.submit(call)
                 self._posting[election_id] = future
             started.append(future)
         return started
 
-    def _post_guarded(self, election_id: str) -> int:
+    def _post_guarded(self, election_id: str, halt: threading.Event) -> int:
         """:meth:`post_due`, in a posting thread: an election whose posting failed is
         tried again only after a pause that doubles with each failure (up to
         :data:`MAX_BACKOFF_S`), and the failure is logged with its message; the other
@@ -871,7 +944,7 @@ class BatchPoster:
         if now < retry_at:
             return 0
         try:
-            posted = self.post_due(election_id)
+            posted = self.post_due(election_id, halt)
         except Exception as exc:  # one election's failure must not stop the others
             pause = min(MAX_BACKOFF_S, POLL_S * 2 ** (failures + 1))
             self._failures[election_id] = (failures + 1, now + int(pause * 1000))
@@ -883,30 +956,29 @@ class BatchPoster:
         self._failures.pop(election_id, None)
         return posted
 
-    def _stop_posting(self) -> None:
-        """The posting threads stopped (:attr:`_halt` set before): those posting finish,
-        the rest are not started."""
+    def _stop_posting(self, halt: threading.Event) -> None:
+        """``halt`` set (for good) and the posting threads stopped: a thread waiting for
+        its post time returns, one posting finishes its batch and posts no other, the
+        work not started is cancelled; every posting thread is waited for, those of a
+        :meth:`run_forever` stopped before included (a stop that returns leaves none)."""
+        halt.set()
+        self._posting_threads.stop()
         with self._posting_lock:
-            pool, self._posting_pool = self._posting_pool, None
-            self._posting.clear()
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            self._posting = {e: f for e, f in self._posting.items() if not f.done()}
 
     def run_forever(self, stop: threading.Event) -> None:
         """Give every election to the posting threads every :data:`POLL_S` until
         ``stop`` is set; then stop them (:meth:`_stop_posting`) before returning."""
-        self._halt.clear()
+        halt = self._restart()
         self.start_workers()  # a batch taken over does not wait for the pool's start
         try:
             while not stop.wait(POLL_S):
                 try:
-                    self._start_due()
+                    self._start_due(halt)
                 except Exception as exc:  # the database down: try again at the next poll
                     log.error("looking for due batches failed: %s: %s", type(exc).__name__, exc)
         finally:
-            self._halt.set()
-            self._stop_posting()
-            self._halt.clear()
+            self._stop_posting(halt)
 
     def _board(self, election_id: str, open_ms: int) -> BoardRules:
         return BoardRules(
