@@ -9,10 +9,12 @@ random order, every item with the batch's time.  A batch's size is therefore a f
 of time alone.
 
 :class:`BatchPoster` posts every batch that is due; each server process runs it in a
-background thread (service/runtime.py), which hands each election to one of
-:data:`POSTING_THREADS` posting threads, one election each at a time, so that an
-election's batch waits for nothing of another election's (its cover, its wait for the
-post time, its transaction, its failure); the election's lock makes one process post
+background thread (service/runtime.py), which hands each election to a posting thread
+(:data:`POSTING_THREADS` at once, one election each at a time), so that while no more
+elections are posting an election's batch waits for nothing of another election's (its
+cover, its wait for the post time, its transaction, its failure); beyond, an election
+waits for a thread, and the cover workers are shared (docs/architecture.md, "Several
+elections"); the election's lock makes one process post
 each batch: the one that made its cover ahead, while it is alive, as the others try only
 :data:`TAKEOVER_MS` past the batch's due time (:meth:`BatchPoster._may_post`). The close
 (:meth:`BatchPoster.close`) posts, in one transaction, the batches due by then, then as
@@ -592,8 +594,9 @@ class BatchPoster:
 
     def shutdown(self) -> None:
         """Stop the posting threads (one waiting for its post time returns at once, one
-        posting finishes its batch) and the worker processes (the cover they made ahead
-        is dropped)."""
+        posting finishes its batch and posts no other; every one waited for, also those
+        of a :meth:`run_forever` whose thread is still stopping) and the worker processes
+        (the cover they made ahead is dropped)."""
         self._stop_posting(self._halt)
         with self._stock_lock:
             stocks = list(self._stocks.values())
