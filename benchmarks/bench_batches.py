@@ -41,11 +41,19 @@ batch due:
    clock, the slots a second, the posting process's own CPU a slot (what it spends
    handing the work out and taking the items back) and the workers' (from /proc).
 
+6. **the locked transaction by batch size** (``--batch-slots 100,1000,10000``): in a
+   third election whose schedule has one batch an hour (a first one of 100 slots to warm
+   the caches, then ``--size-rounds`` batches of each size, half rows and half
+   registrations, no real item), each batch posted by :meth:`BatchPoster.post_due`: the
+   wall clock and CPU of its locked transaction (what holds the election's lock
+   exclusively), in all and a slot.  ``--only-sizes`` runs this part alone.
+
 Run from the repository root::
 
     python benchmarks/bench_batches.py [--items 20] [--rounds 5] [--close-queue 100]
         [--k0 20] [--database URL] [--json OUT] [--workers 0,1,2] [--slots 200]
-        [--slot-rounds 3] [--only-workers]
+        [--slot-rounds 3] [--only-workers] [--batch-slots 100,1000,10000]
+        [--size-rounds 2] [--only-sizes]
 """
 
 from __future__ import annotations
@@ -76,7 +84,7 @@ from honestballot.protocol.ballot_v2 import encrypt_ballot_v2
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.letters import LetterSecret
 from honestballot.protocol.registration import make_registration
-from honestballot.protocol.schedule import Cover, Schedule, propose
+from honestballot.protocol.schedule import HOUR_S, MAX_BATCH_ITEMS, Cover, Schedule, propose
 from honestballot.protocol.schedule_plan import DAY_SHAPE
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.revoting import (
@@ -146,7 +154,14 @@ class Election:
     """An election of the demo manifest with an encrypted roll of ``voters``, opened."""
 
     def __init__(
-        self, store: SqlStore, name: str, voters: int, directory: Path, k0: int, epsilon_milli: int
+        self,
+        store: SqlStore,
+        name: str,
+        voters: int,
+        directory: Path,
+        k0: int,
+        epsilon_milli: int,
+        schedule: Schedule = SCHEDULE,
     ) -> None:
         self.rng = SeededRandomness(f"bench batches {name}")
         manifest = demo_manifest(name)
@@ -161,7 +176,7 @@ class Election:
             manifest,
             key,
             organiser_key=base_mul(organiser),
-            schedule=replace(SCHEDULE, cover=Cover(k0, epsilon_milli)),
+            schedule=replace(schedule, cover=Cover(k0, epsilon_milli)),
         )
         eid = self.eid = manifest.election_id
         rows = [
@@ -524,6 +539,41 @@ def part_workers(election: Election, workers: list[int], slots: int, rounds: int
     return out
 
 
+def part_sizes(store: SqlStore, directory: Path, sizes: list[int], rounds: int) -> dict[str, Any]:
+    """Part 6: the locked transaction of a batch of ``sizes`` slots (half rows, half
+    registrations), ``rounds`` batches each with no real item, in one election whose
+    schedule has a batch an hour: a first batch of 100 slots to warm the caches, then
+    ``rounds`` hours of each size."""
+    shapes = [(size // 2, size - size // 2) for size in sizes]
+    for rows, regs in shapes:
+        if not (1 <= rows <= MAX_BATCH_ITEMS and 1 <= regs <= MAX_BATCH_ITEMS):
+            raise SystemExit(f"a batch holds 1 to {MAX_BATCH_ITEMS} of each: not {rows + regs}")
+    hours = ((50, 50), *(shape for shape in shapes for _ in range(rounds)))
+    schedule = Schedule(HOUR_S, hours, cover=Cover(0, 100_000))
+    election = Election(store, "bench-batches-03", 1, directory, 0, 100_000, schedule)
+    meter = Meter()
+    instrument([election], meter)
+
+    def post() -> dict[str, dict[str, float]]:
+        index = election.batches_posted()
+        election.clock.now = schedule.due_ms(election.open_ms, index)
+        meter.take()
+        assert election.poster.post_due(election.eid) == 1
+        return meter.take()
+
+    post()  # warm: the context's caches, the rules, the first batch
+    out: dict[str, Any] = {}
+    for size in sizes:
+        runs = [post()["locked transaction"] for _ in range(rounds)]
+        out[f"{size} slots"] = {
+            "locked transaction, wall ms": [round(r["wall_ms"], 1) for r in runs],
+            "locked transaction, CPU ms": [round(r["cpu_ms"], 1) for r in runs],
+            "wall ms a slot": [round(r["wall_ms"] / size, 3) for r in runs],
+            "CPU ms a slot": [round(r["cpu_ms"] / size, 3) for r in runs],
+        }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=20, help="part 1: items timed")
@@ -536,13 +586,29 @@ def main() -> None:
     parser.add_argument("--slots", type=int, default=200, help="part 5: slots a round")
     parser.add_argument("--slot-rounds", type=int, default=3, help="part 5: rounds each")
     parser.add_argument("--only-workers", action="store_true", help="part 5 alone")
+    parser.add_argument(
+        "--batch-slots", default="100,1000,10000", help="part 6: slots a batch (half rows)"
+    )
+    parser.add_argument("--size-rounds", type=int, default=2, help="part 6: batches each")
+    parser.add_argument("--only-sizes", action="store_true", help="part 6 alone")
     args = parser.parse_args()
     workers = [int(w) for w in args.workers.split(",")]
+    sizes = [int(n) for n in args.batch_slots.split(",")]
     regs_close = max(1, 2 * args.close_queue // 5)
     out: dict[str, Any] = {"load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
         store = SqlStore(url)
+        if args.only_sizes:
+            out["part 6: the locked transaction by batch size"] = part_sizes(
+                store, Path(tmp), sizes, args.size_rounds
+            )
+            store.close()
+            out["load_after"] = os.getloadavg()
+            print(json.dumps(out, indent=1))
+            if args.json:
+                Path(args.json).write_text(json.dumps(out, indent=1) + "\n", "utf-8")
+            return
         t0 = time.perf_counter()
         first = Election(
             store,
@@ -574,6 +640,9 @@ def main() -> None:
         post_one(second, meter)
         out["part 3: close, no cover replacements"] = part_close(first, meter, args.close_queue)
         out["part 3: close, cover replacements"] = part_close(second, meter, args.close_queue)
+        out["part 6: the locked transaction by batch size"] = part_sizes(
+            store, Path(tmp), sizes, args.size_rounds
+        )
         store.close()
         out["part 5: cover with workers"] = part_workers(
             first, workers, args.slots, args.slot_rounds

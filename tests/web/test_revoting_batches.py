@@ -12,9 +12,10 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent import futures
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
@@ -272,22 +273,79 @@ def test_cover_replacements_register_vote_and_are_replaced_before_the_close(
     assert rules.registrations == REGISTRATIONS * rules.batches
 
 
+#: a second election with protection on the same app (elections posted together)
+OTHER_ELECTION = "web-revoting-other"
+
+
+def _until(done: Any, what: str) -> None:
+    """Wait (30 s at most) until ``done()`` is true."""
+    deadline = time.monotonic() + 30
+    while not done():
+        assert time.monotonic() < deadline, f"30 s passed and still not {what}"
+        time.sleep(0.05)
+
+
+def _posting_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("honestballot-posting")]
+
+
+@contextmanager
+def _background(poster: batches.BatchPoster) -> Iterator[None]:
+    """The poster's background thread running; then stopped, and checked gone with its
+    posting threads."""
+    before = _posting_threads()  # another poster's
+    stop = threading.Event()
+    thread = threading.Thread(target=poster.run_forever, args=(stop,))
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not thread.is_alive() and poster._posting_threads.alive() == 0
+    assert [t for t in _posting_threads() if t not in before] == []
+
+
+def _before_cover(
+    monkeypatch: pytest.MonkeyPatch, poster: batches.BatchPoster, hook: Callable[[str], None]
+) -> None:
+    """``hook(election_id)`` called as each batch's cover is made, before it."""
+    cover_for = poster._cover_for
+
+    def hooked(ctx: Any, election_id: str, *args: Any, **kw: Any) -> Any:
+        hook(election_id)
+        return cover_for(ctx, election_id, *args, **kw)
+
+    monkeypatch.setattr(poster, "_cover_for", hooked)
+
+
+def _two_elections(
+    web: WebElection, demo_ceremony: DemoCeremonies
+) -> tuple[RevotingElection, RevotingElection, Clock]:
+    """Two elections with protection on one app, the service's clock set past both
+    first batches' due times (the opens a moment apart: due together)."""
+    first = open_revoting_election(
+        web, demo_ceremony(REVOTING_ELECTION), SeededRandomness("posting first")
+    )
+    other = open_revoting_election(
+        web, demo_ceremony(OTHER_ELECTION), SeededRandomness("posting other")
+    )
+    poster = web.services.batches
+    opens = [poster.open_ms(e.id) for e in (first, other)]
+    assert None not in opens
+    clock = Clock(max(o for o in opens if o is not None) + INTERVAL_MS)
+    web.services.elections.clock = clock
+    return first, other, clock
+
+
 def test_the_background_thread_posts_due_batches_and_backs_off_after_a_failure(
     election: RevotingElection, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     services = election.web.services
     clock, open_ms = _clock(election)
     clock.now = open_ms + INTERVAL_MS
-    stop = threading.Event()
-    thread = threading.Thread(target=services.batches.run_forever, args=(stop,))
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not services.store.batches(election.id) and time.monotonic() < deadline:
-            time.sleep(0.1)
-    finally:
-        stop.set()
-        thread.join(10)
+    with _background(services.batches):
+        _until(lambda: services.store.batches(election.id), "the batch posted")
     assert [b["batch_index"] for b in services.store.batches(election.id)] == [0]
     # a failure is logged with its message, and the election is not tried again before
     # its pause is over
@@ -306,6 +364,191 @@ def test_the_background_thread_posts_due_batches_and_backs_off_after_a_failure(
     clock.now += INTERVAL_MS  # past the pause: the missed batch and the one due since
     monkeypatch.undo()
     assert services.batches.post_all_due() == 2
+
+
+@pytest.mark.parametrize("how", ["slow", "failing"])
+def test_an_elections_batch_is_posted_at_its_time_whatever_another_elections_posting_does(
+    web: WebElection,
+    demo_ceremony: DemoCeremonies,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    how: str,
+) -> None:
+    """Two elections due together: whichever's cover the poster starts first is held
+    there (then goes on, or fails); the other's batch is posted meanwhile, by another
+    posting thread. Stopping the background thread stops the posting threads."""
+    elections = _two_elections(web, demo_ceremony)[:2]
+    services = web.services
+    poster = services.batches
+    held, release = threading.Event(), threading.Event()
+    first: list[str] = []  # the election held
+    lock = threading.Lock()
+
+    def hold_first(election_id: str) -> None:
+        with lock:
+            if not first:
+                first.append(election_id)
+        if election_id == first[0]:
+            held.set()
+            assert release.wait(30)
+            if how == "failing":
+                raise RuntimeError("the first election's cover broke")
+
+    _before_cover(monkeypatch, poster, hold_first)
+    with _background(poster):
+        try:
+            assert held.wait(30)
+            (other,) = [e.id for e in elections if e.id != first[0]]
+            _until(lambda: services.store.batches(other), "the other election's batch posted")
+            assert services.store.batches(first[0]) == []  # still held
+            with caplog.at_level(logging.ERROR):
+                release.set()
+                if how == "slow":
+                    _until(lambda: services.store.batches(first[0]), "the first's batch posted")
+                else:
+                    _until(lambda: first[0] in poster._failures, "the first's failure seen")
+        finally:
+            release.set()
+    for election_id, posted in ((first[0], how == "slow"), (other, True)):
+        indices = [b["batch_index"] for b in services.store.batches(election_id)]
+        assert indices == ([0] if posted else [])
+    if how == "failing":
+        assert "the first election's cover broke" in caplog.text
+        assert poster._failures[first[0]][0] == 1
+
+
+def test_one_election_is_never_posted_by_two_posting_threads_at_once(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While an election's posting is held in its cover, the background thread's polls
+    (every 50 ms here) do not hand it to another posting thread; once it is released, it
+    is posted once."""
+    services = election.web.services
+    poster = services.batches
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + INTERVAL_MS
+    monkeypatch.setattr(batches, "POLL_S", 0.05)
+    held, release = threading.Event(), threading.Event()
+    entered, polls = [], []
+
+    def hold(election_id: str) -> None:
+        held.set()
+        assert release.wait(30)
+
+    post_guarded, start_due = poster._post_guarded, poster._start_due
+
+    def counted(election_id: str, halt: threading.Event) -> int:
+        entered.append(election_id)
+        return post_guarded(election_id, halt)
+
+    def polled(halt: threading.Event) -> Any:
+        polls.append(held.is_set())
+        return start_due(halt)
+
+    _before_cover(monkeypatch, poster, hold)
+    monkeypatch.setattr(poster, "_post_guarded", counted)
+    monkeypatch.setattr(poster, "_start_due", polled)
+    with _background(poster):
+        try:
+            assert held.wait(30)
+            _until(lambda: polls.count(True) >= 5, "five polls while the posting is held")
+            assert entered.count(election.id) == 1
+        finally:
+            release.set()
+        _until(lambda: services.store.batches(election.id), "the batch posted")
+    assert [b["batch_index"] for b in services.store.batches(election.id)] == [0]
+
+
+def test_more_elections_than_posting_threads_wait_for_a_thread(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five elections to post at once and four posting threads: four are posted at once,
+    the fifth only once one of the four is done; no thread is left after."""
+    poster = election.web.services.batches
+    names = [f"election-{k}" for k in range(5)]
+    monkeypatch.setattr(poster.store, "list_elections", lambda: names)
+    running: list[str] = []
+    releases = {name: threading.Event() for name in names}
+
+    def posting(election_id: str, halt: threading.Event) -> int:
+        running.append(election_id)
+        assert releases[election_id].wait(30)
+        return 1
+
+    monkeypatch.setattr(poster, "_post_guarded", posting)
+    started = poster._start_due(threading.Event())
+    _until(lambda: len(running) == batches.POSTING_THREADS, "four elections posting")
+    assert batches.POSTING_THREADS == 4 and len(_posting_threads()) == 4
+    assert running == names[:4] and not started[4].running()
+    releases[names[1]].set()
+    _until(lambda: len(running) == 5, "the fifth election posting")
+    assert running[4] == names[4]
+    for release in releases.values():
+        release.set()
+    assert [f.result(30) for f in started] == [1] * 5
+    _until(lambda: poster._posting_threads.alive() == 0, "the posting threads gone")
+
+
+def test_a_posting_thread_whose_transaction_outlives_the_stop_posts_nothing_after_it(
+    election: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two batches due (catching up): the first's transaction is held while the
+    background thread is stopped and its join gives up (as the runtime's does after
+    10 s); ``shutdown`` then waits for the posting thread, which finishes that batch
+    and posts no other; no posting thread is left, and it was a daemon thread."""
+    services = election.web.services
+    poster = services.batches
+    poster.post_delay_ms = 0
+    clock, open_ms = _clock(election)
+    clock.now = open_ms + 2 * INTERVAL_MS
+    in_tx, release = threading.Event(), threading.Event()
+    daemon: list[bool] = []
+    post = poster._post
+
+    def held(conn: Any, ctx: Any, board: Any, index: int, *args: Any, **kw: Any) -> int:
+        if index == 0:
+            daemon.append(threading.current_thread().daemon)
+            in_tx.set()
+            assert release.wait(30)
+        return post(conn, ctx, board, index, *args, **kw)
+
+    monkeypatch.setattr(poster, "_post", held)
+    stop = threading.Event()
+    background = threading.Thread(target=poster.run_forever, args=(stop,))
+    background.start()
+    shutdown = threading.Thread(target=poster.shutdown)
+    try:
+        assert in_tx.wait(30)
+        stop.set()
+        background.join(0.2)
+        assert background.is_alive()  # the join gave up: the batch's transaction is held
+        shutdown.start()
+    finally:
+        release.set()
+    shutdown.join(30)
+    background.join(30)
+    assert not shutdown.is_alive() and not background.is_alive()
+    assert _posting_threads() == [] and daemon == [True]
+    assert [b["batch_index"] for b in services.store.batches(election.id)] == [0]
+
+
+def test_stopping_the_background_thread_stops_posting_threads_waiting_for_their_time(
+    web: WebElection, demo_ceremony: DemoCeremonies, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both elections' batches made and waiting for their post time (a minute away):
+    stopping returns without waiting for it, nothing posted; the poster posts both
+    after (as a restarted one would)."""
+    first, other, _ = _two_elections(web, demo_ceremony)
+    services = web.services
+    poster = services.batches
+    poster.post_delay_ms = 60_000
+    made: list[str] = []
+    _before_cover(monkeypatch, poster, made.append)
+    with _background(poster):
+        _until(lambda: sorted(made) == sorted([first.id, other.id]), "both batches made")
+    assert services.store.batches(first.id) == services.store.batches(other.id) == []
+    poster.post_delay_ms = 0
+    assert poster.post_all_due() == 2
 
 
 def test_a_cover_replacement_casts_as_many_ballots_as_a_voters_credential_that_cast(

@@ -9,7 +9,12 @@ random order, every item with the batch's time.  A batch's size is therefore a f
 of time alone.
 
 :class:`BatchPoster` posts every batch that is due; each server process runs it in a
-background thread (service/runtime.py) and the election's lock makes one of them post
+background thread (service/runtime.py), which hands each election to a posting thread
+(:data:`POSTING_THREADS` at once, one election each at a time), so that while no more
+elections are posting an election's batch waits for nothing of another election's (its
+cover, its wait for the post time, its transaction, its failure); beyond, an election
+waits for a thread, and the cover workers are shared (docs/architecture.md, "Several
+elections"); the election's lock makes one process post
 each batch: the one that made its cover ahead, while it is alive, as the others try only
 :data:`TAKEOVER_MS` past the batch's due time (:meth:`BatchPoster._may_post`). The close
 (:meth:`BatchPoster.close`) posts, in one transaction, the batches due by then, then as
@@ -41,12 +46,14 @@ reproducible.
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import logging
 import multiprocessing
 import os
 import threading
-import time
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
@@ -118,6 +125,15 @@ _Planned = tuple[int, str, int, bytes, bytes, bytes | None]
 
 #: how often the background thread looks for due batches
 POLL_S: Final = 1.0
+#: elections one process posts at once, each in a posting thread of its own (their
+#: cover, their wait for the post time, their transaction); a posting holds its thread
+#: at least the post delay, so with batches 10 s apart (the least interval) four threads
+#: serve about eight elections whose due times interleave, four whose due times coincide
+#: (docs/architecture.md, "Several elections").  On PostgreSQL each posting thread holds
+#: two pooled connections at most: its posting claim's (idle while it waits for the post
+#: time) and its reads' and transaction's, so eight at most, out of the server's pool
+#: (``HONESTBALLOT_POOL_SIZE``, 40 by default, and 10 more, store/engine.py)
+POSTING_THREADS: Final = 4
 #: a cover replacement's first credential casts one ballot until the voters have this
 #: many credentials; then as many as a voter's credential drawn at random
 REAL_CREDENTIALS_FOR_COUNTS: Final = 1000
@@ -352,6 +368,61 @@ class _Cover:
     unused_registrations: list[_Item] = field(default_factory=list)
 
 
+class _PostingThreads:
+    """The posting threads: daemon threads (a process exiting does not wait for one),
+    started as work is handed over, at most ``limit`` at once, each gone once no work
+    waits; work handed over while ``limit`` are busy waits for one of them."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._queue: deque[tuple[Callable[[], int], Future[int]]] = deque()
+        self._threads: set[threading.Thread] = set()
+        self._names = itertools.count()
+
+    def submit(self, call: Callable[[], int]) -> Future[int]:
+        """``call()`` in a posting thread; its future."""
+        future: Future[int] = Future()
+        with self._lock:
+            self._queue.append((call, future))
+            if len(self._threads) < self.limit:
+                name = f"honestballot-posting-{next(self._names)}"
+                thread = threading.Thread(target=self._work, name=name, daemon=True)
+                self._threads.add(thread)
+                thread.start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._threads.discard(threading.current_thread())
+                    return
+                call, future = self._queue.popleft()
+            if not future.set_running_or_notify_cancel():
+                continue  # cancelled while it waited
+            try:
+                future.set_result(call())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+    def alive(self) -> int:
+        """The posting threads running."""
+        with self._lock:
+            return len(self._threads)
+
+    def stop(self) -> None:
+        """The work not started cancelled, and every thread running waited for (each
+        one's halt set before, so that it finishes only what it is doing)."""
+        with self._lock:
+            queued, self._queue = list(self._queue), deque()
+            threads = list(self._threads)
+        for _, future in queued:
+            future.cancel()
+        for thread in threads:
+            thread.join()
+
+
 class BatchPoster:
     """Posts the batches of elections with re-voting protection."""
 
@@ -375,6 +446,16 @@ class BatchPoster:
         self._ended: set[str] = set()
         self._stock_lock = threading.Lock()
         self._pool_lock = threading.Lock()
+        self._made_lock = threading.Lock()
+        #: the posting threads (:meth:`_start_due`) and each election's posting in progress
+        self._posting_threads = _PostingThreads(POSTING_THREADS)
+        self._posting: dict[str, Future[int]] = {}
+        self._posting_lock = threading.Lock()
+        #: the halt of the posting threads started since the last start: set to stop them
+        #: (one waiting for its batch's post time returns, one posting stops after its
+        #: batch); never cleared, so that a thread still in its transaction when a stop
+        #: returns does not post again: the next start makes a new one
+        self._halt = threading.Event()
         #: a pool failed since the last :meth:`_make_ahead`: no new pool till then, the
         #: cover made in the posting thread
         self._failed = False
@@ -393,6 +474,11 @@ class BatchPoster:
         #: the workers' time limits (:meth:`_timeout_s`)
         self.worker_start_s = WORKER_START_S
         self.worker_s_an_item = WORKER_S_AN_ITEM
+
+    def _count(self, what: str, n: int) -> None:
+        """``n`` more of ``what`` in :attr:`made` (the posting threads count at once)."""
+        with self._made_lock:
+            self.made[what] += n
 
     def _schedule(self, election_id: str) -> Schedule:
         schedule = self.elections.board_keys(election_id).schedule
@@ -423,9 +509,9 @@ class BatchPoster:
             parts = _chunks(start, count, self.cover_workers)
             made = self._run(pool, [(_worker_rows, (ctx, a, n)) for a, n in parts], count)
             if made is not None:
-                self.made["worker rows"] += count
+                self._count("worker rows", count)
                 return made
-        self.made["rows"] += count
+        self._count("rows", count)
         return make_cover_rows(ctx, start, count, self.rng)
 
     def _cover_registrations(self, ctx: ElectionContext, count: int) -> list[_Item]:
@@ -437,9 +523,9 @@ class BatchPoster:
             parts = _chunks(0, count, self.cover_workers)
             made = self._run(pool, [(_worker_registrations, (ctx, n)) for _, n in parts], count)
             if made is not None:
-                self.made["worker registrations"] += count
+                self._count("worker registrations", count)
                 return made
-        self.made["registrations"] += count
+        self._count("registrations", count)
         return make_cover_registrations(ctx, count, self.rng)
 
     # -- the workers and the cover made ahead ------------------------------------------------
@@ -501,13 +587,17 @@ class BatchPoster:
             if self._pool is not pool:
                 return  # already dropped: counted when its first failure was seen
             self._pool = None
-        self.made["failures"] += 1
+        self._count("failures", 1)
         log.warning("a cover worker failed (%s: %s); the poster makes the cover itself",
                     type(exc).__name__, exc)  # fmt: skip
         _stop(pool)
 
     def shutdown(self) -> None:
-        """Stop the worker processes (the cover they made ahead is dropped)."""
+        """Stop the posting threads (one waiting for its post time returns at once, one
+        posting finishes its batch and posts no other; every one waited for, also those
+        of a :meth:`run_forever` whose thread is still stopping) and the worker processes
+        (the cover they made ahead is dropped)."""
+        self._stop_posting(self._halt)
         with self._stock_lock:
             stocks = list(self._stocks.values())
             self._stocks.clear()
@@ -660,11 +750,11 @@ class BatchPoster:
                 for a, n in _chunks(first, rows, self.cover_workers):
                     future = pool.submit(_worker_rows, ctx, a, n)
                     stock.pending.append(_Pending(a, n, future, pool))
-                    self.made["worker rows"] += n
+                    self._count("worker rows", n)
                 for _, n in _chunks(0, registrations, self.cover_workers):
                     future = pool.submit(_worker_registrations, ctx, n)
                     stock.pending.append(_Pending(None, n, future, pool))
-                    self.made["worker registrations"] += n
+                    self._count("worker registrations", n)
             except Exception as exc:  # a broken pool: the next batch makes its own
                 self._worker_failed(pool, exc)
 
@@ -728,15 +818,17 @@ class BatchPoster:
 
     # -- posting ---------------------------------------------------------------------------
 
-    def post_due(self, election_id: str) -> int:
+    def post_due(self, election_id: str, halt: threading.Event | None = None) -> int:
         """Post every batch due by now, each in a transaction of its own; the number
         posted (0 unless the election is open and a batch is due, or while another
         process is posting the election's batches, or while this one waits for the
-        process that made the batch's cover ahead: :meth:`_may_post`)."""
+        process that made the batch's cover ahead: :meth:`_may_post`).  ``halt`` set
+        stops it: waiting for a batch's post time, it returns at once; posting, after
+        that batch."""
         if not self.elections.takes_revoting(election_id) or not self._may_post(election_id):
             return 0
         with self.store.posting_claim(election_id) as mine:
-            return self._post_due(election_id, self.post_delay_ms) if mine else 0
+            return self._post_due(election_id, self.post_delay_ms, halt) if mine else 0
 
     def _may_post(self, election_id: str) -> bool:
         """Whether to try for the posting claim now: the election is open, a batch is
@@ -766,7 +858,10 @@ class BatchPoster:
             return True  # (without workers no process makes cover ahead)
         return now >= schedule.due_ms(open_ms, index) + min(self.takeover_ms, self.post_delay_ms)
 
-    def _post_due(self, election_id: str, delay_ms: int) -> int:
+    def _post_due(
+        self, election_id: str, delay_ms: int, halt: threading.Event | None = None
+    ) -> int:
+        halt = halt or threading.Event()
         if self.elections.phase(election_id) != "open":
             return 0
         open_ms = self.open_ms(election_id)
@@ -775,7 +870,7 @@ class BatchPoster:
         schedule = self._schedule(election_id)
         ctx = self.elections.context(election_id)
         posted = 0
-        while True:
+        while not halt.is_set():
             with self.store.connect() as conn:
                 index, _ = self.store.batch_state(conn, election_id)
             if index >= schedule.due_by(open_ms, self.elections.clock()):
@@ -785,8 +880,8 @@ class BatchPoster:
             # appended at a fixed delay after its due time, whatever its work took: a
             # live observer polling the board sees every batch appear alike
             wait_ms = due + delay_ms - self.elections.clock()
-            if wait_ms > 0:
-                time.sleep(wait_ms / 1000)
+            if wait_ms > 0 and halt.wait(wait_ms / 1000):
+                break  # stopping: the batch is posted after the restart or by another process
             with self.store.transaction(election_id) as conn:
                 row = self.store.election_row(conn, election_id)
                 if row is None or row["phase"] != "open":
@@ -806,34 +901,87 @@ class BatchPoster:
             # (service/runtime.py), so that a head's time does not tell how long a
             # batch took to post
             posted += 1
-
-    def post_all_due(self) -> int:
-        """:meth:`post_due` for every election (those without re-voting protection, or
-        not open, cost a cached look each).  An election whose posting failed is tried
-        again only after a pause that doubles with each failure (up to
-        :data:`MAX_BACKOFF_S`), and the failure is logged with its message."""
-        posted = 0
-        now = self.elections.clock()
-        for election_id in self.store.list_elections():
-            failures, retry_at = self._failures.get(election_id, (0, 0))
-            if now < retry_at:
-                continue
-            try:
-                posted += self.post_due(election_id)
-                self._failures.pop(election_id, None)
-            except Exception as exc:  # one election's failure must not stop the others
-                pause = min(MAX_BACKOFF_S, POLL_S * 2 ** (failures + 1))
-                self._failures[election_id] = (failures + 1, now + int(pause * 1000))
-                log.error(
-                    "posting batches of %s failed (%d in a row; next try in %.0f s): %s: %s",
-                    election_id, failures + 1, pause, type(exc).__name__, exc,
-                )  # fmt: skip
         return posted
 
+    def post_all_due(self) -> int:
+        """:meth:`post_due` for every election, each in a posting thread
+        (:meth:`_start_due`), waited for; the batches posted (an election already being
+        posted by :meth:`run_forever` is left to it).  After a stop it starts afresh."""
+        return sum(f.result() for f in self._start_due(self._restart()))
+
+    def _restart(self) -> threading.Event:
+        """The halt for the posting threads started now: the current one, or after a
+        stop a new one (the stopped threads keep theirs, set)."""
+        with self._posting_lock:
+            if self._halt.is_set():
+                self._halt = threading.Event()
+            return self._halt
+
+    def _start_due(self, halt: threading.Event) -> list[Future[int]]:
+        """Every election given to a posting thread (:data:`POSTING_THREADS` of them at
+        once), unless one is posting it already, with ``halt`` to stop it: an election's
+        batch does not wait for another's cover, wait for its post time, transaction or
+        failure while no more than :data:`POSTING_THREADS` elections are posting;
+        beyond, an election waits for a thread (docs/architecture.md, "Several
+        elections").  Those without re-voting protection, or not open, or with nothing
+        due, cost a cached look or a read each."""
+        started = []
+        for election_id in self.store.list_elections():
+            with self._posting_lock:
+                running = self._posting.get(election_id)
+                if running is not None and not running.done():
+                    continue  # one thread at a time posts an election
+                call = functools.partial(self._post_guarded, election_id, halt)
+                future = self._posting_threads.submit(call)
+                self._posting[election_id] = future
+            started.append(future)
+        return started
+
+    def _post_guarded(self, election_id: str, halt: threading.Event) -> int:
+        """:meth:`post_due`, in a posting thread: an election whose posting failed is
+        tried again only after a pause that doubles with each failure (up to
+        :data:`MAX_BACKOFF_S`), and the failure is logged with its message; the other
+        elections' threads go on meanwhile."""
+        failures, retry_at = self._failures.get(election_id, (0, 0))
+        now = self.elections.clock()
+        if now < retry_at:
+            return 0
+        try:
+            posted = self.post_due(election_id, halt)
+        except Exception as exc:  # one election's failure must not stop the others
+            pause = min(MAX_BACKOFF_S, POLL_S * 2 ** (failures + 1))
+            self._failures[election_id] = (failures + 1, now + int(pause * 1000))
+            log.error(
+                "posting batches of %s failed (%d in a row; next try in %.0f s): %s: %s",
+                election_id, failures + 1, pause, type(exc).__name__, exc,
+            )  # fmt: skip
+            return 0
+        self._failures.pop(election_id, None)
+        return posted
+
+    def _stop_posting(self, halt: threading.Event) -> None:
+        """``halt`` set (for good) and the posting threads stopped: a thread waiting for
+        its post time returns, one posting finishes its batch and posts no other, the
+        work not started is cancelled; every posting thread is waited for, those of a
+        :meth:`run_forever` stopped before included (a stop that returns leaves none)."""
+        halt.set()
+        self._posting_threads.stop()
+        with self._posting_lock:
+            self._posting = {e: f for e, f in self._posting.items() if not f.done()}
+
     def run_forever(self, stop: threading.Event) -> None:
+        """Give every election to the posting threads every :data:`POLL_S` until
+        ``stop`` is set; then stop them (:meth:`_stop_posting`) before returning."""
+        halt = self._restart()
         self.start_workers()  # a batch taken over does not wait for the pool's start
-        while not stop.wait(POLL_S):
-            self.post_all_due()
+        try:
+            while not stop.wait(POLL_S):
+                try:
+                    self._start_due(halt)
+                except Exception as exc:  # the database down: try again at the next poll
+                    log.error("looking for due batches failed: %s: %s", type(exc).__name__, exc)
+        finally:
+            self._stop_posting(halt)
 
     def _board(self, election_id: str, open_ms: int) -> BoardRules:
         return BoardRules(
