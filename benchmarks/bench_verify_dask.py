@@ -1,9 +1,10 @@
 """Verification on a Dask cluster against the local process pool, what a task costs to
 ship, and a projection to larger clusters and records.
 
-Builds a demo election record (``run_demo``) with the given number of voters (or takes
-``--record``), starts a ``distributed.LocalCluster`` of as many one-thread worker
-processes as the local pool has processes, and measures:
+Takes a version 1 election record (``--record``; no service makes one any more: the
+voter flow and count of version 1 are gone, docs/coercion.md §14 item 8), starts a
+``distributed.LocalCluster`` of as many one-thread worker processes as the local pool has
+processes, and measures:
 
 * the whole record verified with the local pool and through the cluster (``rounds``
   each, interleaved; medians and best runs), and inside each run the time of the
@@ -20,7 +21,7 @@ processes as the local pool has processes, and measures:
 and projects the time to verify ``--project`` ballots on 10 and 100 machines of 2 cores
 each, from those figures and the assumed network bandwidth.
 
-    python benchmarks/bench_verify_dask.py --voters 3000 --rounds 7
+    python benchmarks/bench_verify_dask.py --record record.jsonl --rounds 7
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,10 +42,8 @@ from typing import Any
 
 from distributed import Client, LocalCluster
 
-from honestballot.crypto.randomness import SeededRandomness
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.setup import context_from_setup
-from honestballot.service.demo import run_demo
 from honestballot.verify import parallel
 from honestballot.verify.parallel import DaskEngine, LocalEngine, Shared, open_engine
 from honestballot.verify.verifier import (
@@ -207,8 +205,9 @@ def _fmt_time(seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--voters", type=int, default=3000)
-    parser.add_argument("--record", type=Path, help="verify this record instead of building one")
+    parser.add_argument(
+        "--record", type=Path, required=True, help="the version 1 record to verify"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tasks", type=int, default=2000, help="trivial tasks to time")
@@ -219,24 +218,18 @@ def main() -> None:
     _time_phases(LocalEngine)
     _time_phases(DaskEngine)
     fig: dict[str, Any] = {"workers": args.workers}
-    with tempfile.TemporaryDirectory() as tmp:
-        record = args.record
-        if record is None:
-            t0 = time.perf_counter()
-            outcome = run_demo(Path(tmp), SeededRandomness("bench-verify"), voters=args.voters)
-            record = outcome.record_path
-            print(f"built a record of {args.voters} voters in {time.perf_counter() - t0:.1f} s")
-        t0 = time.perf_counter()
-        cluster = LocalCluster(
-            n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        address = cluster.scheduler_address
-        up = time.perf_counter() - t0
-        print(f"LocalCluster of {args.workers} worker processes up in {up:.1f} s")
-        try:
-            _measure(args, record, address, fig)
-        finally:
-            cluster.close()
+    record = args.record
+    t0 = time.perf_counter()
+    cluster = LocalCluster(
+        n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    address = cluster.scheduler_address
+    up = time.perf_counter() - t0
+    print(f"LocalCluster of {args.workers} worker processes up in {up:.1f} s")
+    try:
+        _measure(args, record, address, fig)
+    finally:
+        cluster.close()
     _project(args, fig)
     if args.json:
         args.json.write_text(json.dumps(fig, indent=1))

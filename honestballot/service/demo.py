@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from honestballot.crypto import elgamal
@@ -26,7 +25,6 @@ from honestballot.crypto.group import Scalar
 from honestballot.crypto.hashing import Part
 from honestballot.crypto.randomness import Randomness, random_nonzero_scalar, random_scalar
 from honestballot.crypto.schnorr import sign
-from honestballot.errors import HonestBallotError
 from honestballot.protocol.ballot import (
     OPTION_TAG,
     SELECTION_TAG,
@@ -34,9 +32,6 @@ from honestballot.protocol.ballot import (
     EncryptedBallot,
     EncryptedContest,
     ballot_content_hash,
-    contest_plaintexts,
-    encrypt_ballot,
-    encrypt_contest,
     prove_contest,
 )
 from honestballot.protocol.ballot_v2 import (
@@ -46,9 +41,8 @@ from honestballot.protocol.ballot_v2 import (
     encrypt_under,
     prove_private,
 )
-from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.credential import VoterCredential
 from honestballot.protocol.credential_seed import CredentialSeed
-from honestballot.protocol.decryption import create_decryption_share
 from honestballot.protocol.dkg import (
     Ceremony,
     Deal,
@@ -60,16 +54,11 @@ from honestballot.protocol.dkg import (
 from honestballot.protocol.dkg_verify import ElectionKey, accept_election_key, verify_ceremony
 from honestballot.protocol.election import ElectionContext, manifest_hash
 from honestballot.protocol.manifest import Contest, Label, Manifest, Option, Unit
-from honestballot.protocol.share_parts import publish_share
-from honestballot.record.ballot import ballot_to_json
-from honestballot.record.share_parts import share_head_to_json
 from honestballot.record.trustee import (
     encode_deal,
     encode_election_key,
     encode_trustee_public,
 )
-from honestballot.service.board.election import ElectionService
-from honestballot.store.sql import SqlStore
 
 Progress = Callable[[str, int, int], None]
 
@@ -114,17 +103,6 @@ def demo_manifest(election_id: str = "demo-primary") -> Manifest:
         50,
     )
 
-
-@dataclass
-class DemoOutcome:
-    election_id: str
-    record_path: Path
-    database_url: str
-    cast: int = 0
-    revotes: int = 0
-    audited: int = 0
-    rejected: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
 
 
 def run_key_ceremony(
@@ -205,18 +183,6 @@ def forge_contest(
     return EncryptedContest(contest.id, tuple(cts), proofs, sel)
 
 
-def forge_overvote(ctx: ElectionContext, cred: VoterCredential, rng: Randomness) -> EncryptedBallot:
-    """A cheating client's ballot (version 1): :func:`overvote`, proved by
-    :func:`forge_contest`, signed with the voter's credential."""
-    contests = []
-    for contest, chosen in zip(ctx.manifest.contests, overvote(ctx.manifest).values(), strict=True):
-        plain = contest_plaintexts(contest, chosen)
-        cts, rs = encrypt_contest(ctx, plain, rng)
-        contests.append(forge_contest(ctx, cred.public, contest, cts, plain, rs, rng))
-    content = ballot_content_hash(ctx.base_hash, cred.public, contests)
-    sig = sign(SIGNATURE_TAG, (ctx.base_hash, cred.public), content, cred.secret, rng)
-    return EncryptedBallot(ctx.base_hash, cred.public, tuple(contests), sig)
-
 
 def forge_overvote_v2(
     ctx: ElectionContext, seed: CredentialSeed, rng: Randomness
@@ -276,102 +242,5 @@ def random_choice(manifest: Manifest, pick: random.Random) -> dict[str, set[str]
     return choice
 
 
-def run_demo(
-    directory: Path,
-    rng: Randomness,
-    *,
-    voters: int = 1000,
-    seed: int = 2026,
-    progress: Progress | None = None,
-) -> DemoOutcome:
-    directory.mkdir(parents=True, exist_ok=True)
-    report = progress or (lambda _stage, _done, _total: None)
-    pick = random.Random(seed)
-    manifest = demo_manifest()
-    db = directory / "honestballot.sqlite"
-    if db.exists():
-        db.unlink()
-    url = f"sqlite:///{db}"
-    service = ElectionService(SqlStore(url), rng)
-    outcome = DemoOutcome(manifest.election_id, directory / "record.jsonl", url)
 
-    report("key ceremony (3 trustees, threshold 2)", 0, 1)
-    key, trustee_secrets = run_key_ceremony(manifest, directory, rng)
-    report("key ceremony (3 trustees, threshold 2)", 1, 1)
-    ctx = service.create(manifest, key, unprotected=True)
-    eid = manifest.election_id
-
-    creds: list[VoterCredential] = []
-    units = [u.id for u in manifest.units if u.id != "station-small"]
-    for i in range(voters):
-        cred = generate_credential(rng)
-        unit = "station-small" if i % 100 == 0 else units[i % len(units)]
-        service.register_credential(eid, cred.public, unit)
-        creds.append(cred)
-        report("voters register credentials made on their devices", i + 1, voters)
-    service.open(eid)
-
-    first_ballot: EncryptedBallot | None = None
-    for i, cred in enumerate(creds):
-        if pick.random() < 0.02:
-            spoiled, opening = encrypt_ballot(ctx, cred, random_choice(ctx.manifest, pick), rng)
-            service.audit(eid, spoiled, opening)
-            outcome.audited += 1
-        ballot, _ = encrypt_ballot(ctx, cred, random_choice(ctx.manifest, pick), rng)
-        service.cast(eid, json.dumps(ballot_to_json(ballot)))
-        first_ballot = first_ballot or ballot
-        outcome.cast += 1
-        if i % 200 == 199:
-            service.publish_tree_head(eid)
-        report("voters encrypt, prove and cast", i + 1, len(creds))
-    revoters = pick.sample(creds, max(1, voters // 10))
-    for j, cred in enumerate(revoters):
-        ballot, _ = encrypt_ballot(ctx, cred, random_choice(ctx.manifest, pick), rng)
-        receipt = service.cast(eid, json.dumps(ballot_to_json(ballot)))
-        assert receipt.superseded is not None
-        outcome.revotes += 1
-        report("some voters vote again (only the last ballot counts)", j + 1, len(revoters))
-
-    attacks = [
-        ("over-vote (two candidates for chair)", forge_overvote(ctx, creds[1], rng)),
-    ]
-    if first_ballot is not None:
-        attacks.append(
-            (
-                "ballot copied from the board under another credential",
-                copy_ballot(first_ballot, creds[2], rng),
-            )
-        )
-    for what, bad in attacks:
-        try:
-            service.cast(eid, json.dumps(ballot_to_json(bad)))
-            raise AssertionError(f"{what} was accepted")
-        except HonestBallotError as exc:
-            outcome.rejected.append(f"{what}: refused: {exc}")
-
-    service.close(eid)
-    report("tally: homomorphic sums per unit", 0, 1)
-    tally = service.tally(eid)
-    report("tally: homomorphic sums per unit", 1, 1)
-    present = [trustee_secrets[0], trustee_secrets[2]]
-    for s in present:
-        share = create_decryption_share(s, tally, rng)
-        assert s.key_share is not None  # accepted the key
-        _, head = publish_share(tally.election, tally, share, s.key_share, rng)
-        share_json = share_head_to_json(head)
-        if share.trustee == 3:
-            corrupted = json.loads(json.dumps(share_json))
-            corrupted["entries"][0]["share"] = share_json["entries"][1]["share"]
-            try:
-                service.submit_decryption_share(eid, json.dumps(corrupted))
-                raise AssertionError("a corrupted decryption share was accepted")
-            except HonestBallotError as exc:
-                outcome.rejected.append(f"corrupted decryption share of trustee 3: refused: {exc}")
-        service.submit_decryption_share(eid, json.dumps(share_json))
-        report("trustees 1 and 3 decrypt (trustee 2 absent)", present.index(s) + 1, len(present))
-    outcome.counts = service.publish_result(eid)
-    service.export_record(eid, str(outcome.record_path))
-    return outcome
-
-
-__all__ = ["DemoOutcome", "demo_manifest", "run_demo"]
+__all__ = ["demo_manifest", "run_key_ceremony"]

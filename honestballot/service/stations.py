@@ -25,17 +25,6 @@ log = logging.getLogger("honestballot.web.organiser")
 STATION_PHASES = ("setup", "open")
 
 
-def publish_station(
-    services: Services, who: Organiser, election_id: str, details: Any, commission: Any
-) -> dict[str, Any]:
-    """Publish or correct a unit's station in an election whose setup names no organiser's
-    key (``details`` without ``salt``, the commission's public key file): what was
-    published."""
-    _check_phase(services, who, election_id)
-    station, parsed = services.elections.publish_station_files(election_id, details, commission)
-    return _published(who, election_id, station, parsed)
-
-
 def publish_signed_station(
     services: Services, who: Organiser, election_id: str, signed: Any
 ) -> dict[str, Any]:
@@ -44,11 +33,6 @@ def publish_signed_station(
     _check_phase(services, who, election_id)
     station, parsed = services.elections.publish_signed_station(election_id, signed)
     return _published(who, election_id, station, parsed)
-
-
-def is_signed_station(value: Any) -> bool:
-    """Whether an upload is a signed station file (rather than details and a key file)."""
-    return isinstance(value, dict) and value.get("type") == "signed-station"
 
 
 def _check_phase(services: Services, who: Organiser, election_id: str) -> None:
