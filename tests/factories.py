@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -25,7 +24,7 @@ from honestballot.audit.ids import iin_control_digit, snils_checksum
 from honestballot.cli.organiser_roll import Voter as RollVoter
 from honestballot.cli.organiser_roll import build_roll_upload
 from honestballot.cli.organiser_station import signed_station
-from honestballot.crypto.group import Point, Scalar, base_mul
+from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree, TreeHead, leaf_hash
 from honestballot.crypto.polynomial import lagrange_at_zero
 from honestballot.crypto.randomness import Randomness, SeededRandomness, random_nonzero_scalar
@@ -309,18 +308,6 @@ def ballot_json(ballot: EncryptedBallot) -> str:
     return json.dumps(ballot_to_json(ballot))
 
 
-def assert_refused(
-    e: Election, payload: bytes | str, error: type[BaseException] | tuple[type[BaseException], ...]
-) -> BaseException:
-    """Cast ``payload``; it must raise ``error`` and append nothing to the board."""
-    before = e.events()
-    heads = e.service.store.tree_head_lines(e.id)
-    with pytest.raises(error) as info:
-        e.service.cast(e.id, payload)
-    assert e.events() == before, "a refused ballot changed the board"
-    assert e.service.store.tree_head_lines(e.id) == heads
-    return info.value
-
 
 # -- a running web app ----------------------------------------------------------------
 
@@ -416,27 +403,6 @@ class WebElection:
         body: dict[str, Any] = r.json()
         return body
 
-
-@contextmanager
-def open_web_election(
-    ceremony: DemoCeremony, tmp_path: Path, url: str, *, open_: bool,
-    organiser_key: Point | None = None,
-) -> Iterator[WebElection]:  # fmt: skip
-    """The app over the database at ``url``, the election created with the ceremony (and
-    ``organiser_key`` in its setup, if given), the roll imported and an organiser token
-    made; opened unless ``open_`` is false (an election with an organiser's key opens with
-    its signed roll summary: ``open_`` is for one without)."""
-    with open_web_app(ceremony, tmp_path, url) as web:
-        services = web.services
-        services.elections.create(
-            ceremony.manifest, ceremony.key, organiser_key=organiser_key, unprotected=True
-        )
-        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
-        if open_:
-            services.elections.open(
-                WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
-            )
-        yield replace(web, election_id=WEB_ELECTION)
 
 
 @contextmanager

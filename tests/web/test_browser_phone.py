@@ -59,7 +59,7 @@ from tests.factories import (
     DemoCeremonies,
     DemoCeremony,
     WebElection,
-    open_web_election,
+    open_web_app,
     publish_signed_station,
     web_roll_csv,
 )
@@ -805,7 +805,7 @@ def paper_results_phone_server(web_ceremony: DemoCeremony, tmp_path: Path) -> It
     def prepare(services: Services) -> None:
         (tmp_path / "app").mkdir()
         url = services.config.database_url
-        with open_web_election(web_ceremony, tmp_path / "app", url, open_=True) as web:
+        with open_web_app(web_ceremony, tmp_path / "app", url) as web:
             found.append(close_with_paper(web, ceremony, tmp_path / "app").election.id)
 
     with _serve("sqlite", tmp_path, prepare) as running:

@@ -6,9 +6,7 @@ code.
 They stand on the module's election with re-voting protection (``voters_web``): voters
 register and cast on devices of their own, and ``post_batch`` puts what they sent on the
 board; an audit goes on the board at the close (a test of its own closes an election of
-its own).  The result per unit is version 1's (docs/coercion.md §14 item 8).  The
-helpers of version 1 here (``register``, ``Voters``, ``close_and_tally`` ...) are shared
-with the trustee, mixed-results and report tests.
+its own).  The results per unit: web/test_revoting_results.py.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +27,9 @@ from fastapi.testclient import TestClient
 from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.merkle import TreeHead, verify_consistency
 from honestballot.crypto.randomness import SeededRandomness
-from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot, tracking_code
-from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.ballot import tracking_code
 from honestballot.protocol.credential_seed import CredentialSeed
-from honestballot.protocol.decryption import create_decryption_share
-from honestballot.record.ballot import ballot_to_json
 from honestballot.record.events import sign_tree_head, tree_head_from_json
-from honestballot.record.trustee import decode_encrypted_tally, load
-from honestballot.service.board.board_views import HELD_AUDIT_PREFIX_BYTES
-from honestballot.service.board.election import Receipt
 from honestballot.verify.verifier import verify_record
 from honestballot.web.i18n import STRINGS
 from honestballot.web.observer import parse_board_query
@@ -50,13 +41,10 @@ from tests.factories import (
     RevotingDevice,
     RevotingElection,
     WebElection,
-    encode_share,
     protected_election,
 )
 
 STATIC = Path(__file__).parents[2] / "honestballot" / "web" / "static"
-#: the roll of conftest.py allows these credentials (no unit above its roll)
-ROLL_UNITS = ("station-1", "station-1", "station-2", "station-3", "station-4", "station-small")
 CHOICE = {"chair": {"cand-1"}, "council": {"member-1", "member-2"}}
 OTHER = {"chair": {"cand-2"}, "council": {"blank"}}
 AIGERIM, BORIS, CLARA, DANIYAR, ELENA = (row[0] for row in WEB_ROLL[:5])
@@ -65,59 +53,7 @@ AIGERIM, BORIS, CLARA, DANIYAR, ELENA = (row[0] for row in WEB_ROLL[:5])
 # -- helpers shared with test_trustee_api.py and test_reports_web.py ---------------------
 
 
-@dataclass
-class Voters:
-    web: WebElection
-    credentials: list[VoterCredential]
-    rng: SeededRandomness
 
-    def ballot(self, voter: int, choice: dict[str, set[str]] | None = None) -> EncryptedBallot:
-        ctx = self.web.services.elections.context(self.web.election_id)
-        return encrypt_ballot(ctx, self.credentials[voter], choice or CHOICE, self.rng)[0]
-
-    def cast(self, voter: int, choice: dict[str, set[str]] | None = None) -> Receipt:
-        ballot = self.ballot(voter, choice)
-        return self.web.services.elections.cast(
-            self.web.election_id, json.dumps(ballot_to_json(ballot))
-        )
-
-    def audit(self, voter: int) -> str:
-        ctx = self.web.services.elections.context(self.web.election_id)
-        ballot, opening = encrypt_ballot(ctx, self.credentials[voter], OTHER, self.rng)
-        self.web.services.elections.audit(self.web.election_id, ballot, opening)
-        return ballot.tracking_code()
-
-
-def register(web: WebElection, units: tuple[str, ...] = ROLL_UNITS, seed: str = "v") -> Voters:
-    rng = SeededRandomness(f"{seed}-{web.database_url}")
-    creds = [generate_credential(rng) for _ in units]
-    for cred, unit in zip(creds, units, strict=True):
-        web.services.elections.register_credential(web.election_id, cred.public, unit)
-    return Voters(web, creds, rng)
-
-
-def close_and_tally(web: WebElection) -> None:
-    web.services.elections.close(web.election_id)
-    web.services.elections.tally(web.election_id)
-
-
-def share_file(web: WebElection, trustee: int, rng: SeededRandomness) -> bytes:
-    """A share in the file format ``honestballot trustee decrypt`` writes, made straight
-    from the tally the API serves (test_trustee_api.py runs the command itself, which
-    first checks the tally against the verified record)."""
-    r = web.client.get(f"/api/e/{web.election_id}/tally")
-    assert r.status_code == 200, r.text
-    tally = load(r.content, decode_encrypted_tally, "tally", large=True).resolve({})
-    share = create_decryption_share(web.ceremony.secrets[trustee - 1], tally, rng)
-    return json.dumps(encode_share(share)).encode()
-
-
-def upload_share(web: WebElection, data: bytes) -> Any:
-    return web.client.post(
-        f"/api/e/{web.election_id}/decryption-shares",
-        content=data,
-        headers={"content-type": "application/json"},
-    )
 
 
 def event_count(web: WebElection) -> int:
@@ -258,69 +194,6 @@ def test_board_search_by_code_and_prefix(
     assert 'data-status="included"' in page.text and 'data-status="superseded"' not in page.text
     assert_clean_page(page.text)
 
-
-def test_version_1s_board_search_by_code_and_prefix(web: WebElection) -> None:
-    """Version 1's (docs/coercion.md §14 item 8.1 (a)): a ballot is on the board from its
-    cast, found by its tracking code however typed or a prefix of its hash, and the board
-    says whether it counts: "superseded" (by the voter's next ballot) or "counts".  An
-    audit is held off the board until the close, found meanwhile by its whole code only
-    (``HELD_AUDIT_PREFIX_BYTES``), then as "audited".  The board's words are version 1's."""
-    voters = register(web)
-    first = voters.cast(0)
-    second = voters.cast(0, OTHER)  # votes again: the first stops counting
-    third = voters.cast(0)
-    other = voters.cast(2, OTHER)
-    audited = voters.audit(3)
-    api = f"/api/e/{web.election_id}/board"
-
-    [e] = _search(web, first.tracking_code)
-    assert e["seq"] == first.seq and e["kind"] == "ballot"
-    assert e["tracking_hash"] == first.tracking_hash and e["tracking_code"] == first.tracking_code
-    assert e["status"] == "superseded" and e["superseded_by"] == second.tracking_hash
-    [e] = _search(web, second.tracking_code.lower().replace("-", ""))
-    assert e["status"] == "superseded" and e["superseded_by"] == third.tracking_hash
-    [e] = _search(web, third.tracking_hash[:8])
-    assert e["status"] == "counts" and "superseded_by" not in e
-    [e] = _search(web, other.tracking_hash[:12].upper())
-    assert e["seq"] == other.seq and e["status"] == "counts"
-    # an audit is held off the board until the close: found by its whole code only, with
-    # no place and no time on the board yet
-    [e] = _search(web, audited)
-    assert e["kind"] == "audit" and e["status"] == "held"
-    assert e["seq"] is None and e["time_ms"] is None
-    held_hash = e["tracking_hash"]
-    # (18 hex digits: 16 that read as a tracking code are taken as one)
-    assert _search(web, held_hash[: 2 * HELD_AUDIT_PREFIX_BYTES - 2]) == []
-    assert _search(web, held_hash[: 2 * HELD_AUDIT_PREFIX_BYTES]) == [e]
-    assert _search(web, held_hash) == [e]
-    page = web.client.get(f"/e/{web.election_id}/board", params={"q": audited})
-    assert 'data-status="held"' in page.text
-    assert_clean_page(page.text)
-    assert _search(web, "AAAA-AAAA-AAAA-AAAA") == []
-    body = web.client.get(api, params={"q": third.tracking_code}).text
-    assert "credential" not in body  # the board never says who cast a ballot
-    for cred in voters.credentials:
-        assert cred.public.hex() not in body
-
-    page = web.client.get(f"/e/{web.election_id}/board", params={"q": first.tracking_code})
-    assert page.status_code == 200
-    assert first.tracking_code in page.text and second.tracking_code in page.text
-    assert 'data-status="superseded"' in page.text
-    assert_clean_page(page.text)
-    # the board's words are version 1's: each ballot there from its cast, and whether it
-    # counts (those of re-voting protection say batches, and nothing of counting)
-    for lang in ("ru", "kk", "en"):
-        _assert_board_words(web.client, web.election_id, first.tracking_code, lang, "")
-        assert say("observer.status.superseded", lang) in html.unescape(
-            web.client.get(
-                f"/e/{web.election_id}/board", params={"q": first.tracking_code, "lang": lang}
-            ).text
-        )
-    # at the close it goes on the board like any event
-    web.services.elections.close(web.election_id)
-    [e] = _search(web, audited)
-    assert e["kind"] == "audit" and e["status"] == "audited" and e["seq"] is not None
-    assert _search(web, held_hash[: 2 * HELD_AUDIT_PREFIX_BYTES - 2]) == [e]
 
 
 def test_a_registration_is_found_by_its_tracking_code(
@@ -486,54 +359,6 @@ def test_turnout_snapshot_served_without_results(
 
 # -- results -----------------------------------------------------------------------------
 
-
-def test_results_per_unit_only_for_large_units(web_setup: WebElection) -> None:
-    """Version 1's count (goes with it, docs/coercion.md §14 item 8; with re-voting
-    protection the reporting units are fixed from the roll before the vote and only their
-    counted ballots are given: tests/web/test_revoting_results.py).
-
-    station-1 and station-3 have the minimum of 50 ballots, station-2 only 3: station-2
-    is held back, and so is station-1 (the smaller of the two large ones, first in manifest
-    order), or the totals minus both large units would give away station-2's ballots."""
-    web = web_setup
-    units = ("station-1",) * 50 + ("station-2",) * 3 + ("station-3",) * 50
-    voters = register(web, units, seed="many")
-    web.services.elections.open(web.election_id)  # no roll summary: the credentials fit
-    for i in range(len(units)):
-        voters.cast(i, CHOICE if i % 3 else OTHER)
-    assert web.client.get(f"/api/e/{web.election_id}/results").status_code == 409
-    close_and_tally(web)
-    rng = SeededRandomness("shares")
-    for trustee in (2, 3):
-        assert upload_share(web, share_file(web, trustee, rng)).status_code == 201
-    r = web.client.get(f"/api/e/{web.election_id}/results")
-    assert r.status_code == 200, r.text
-    result = r.json()
-    totals = {c["id"]: c["count"] for c in result["counts"]}
-    others = len([i for i in range(len(units)) if i % 3 == 0])
-    assert totals["chair/cand-1"] == len(units) - others
-    assert totals["chair/cand-2"] == others == totals["council/blank"]
-    assert [u["unit"] for u in result["per_unit"]] == ["station-3"]
-    station_3 = {c["id"]: c["count"] for c in result["per_unit"][0]["counts"]}
-    assert station_3["chair/cand-2"] == len([i for i in range(53, 103) if i % 3 == 0])
-    held_back = totals["chair/cand-2"] - station_3["chair/cand-2"]
-    assert held_back == len([i for i in range(53) if i % 3 == 0])  # 53 ballots together
-    assert result["units_not_broken_out"] == [
-        "station-1",
-        "station-2",
-        "station-4",
-        "station-small",
-    ]
-    assert {"unit": "station-2", "ballots": 3} in result["counted_per_unit"]
-    assert result["ballots_counted"] == len(units) and result["min_unit_size"] == 50
-
-    for lang in ("ru", "kk", "en"):
-        page = web.client.get(f"/e/{web.election_id}/results", params={"lang": lang})
-        assert page.status_code == 200
-        assert page.text.count('<section class="unit-result">') == 1
-        assert "data-small-units" in page.text
-        assert_clean_page(page.text)
-    assert "Station 3" in page.text and "Small station" in page.text
 
 
 # -- the record and tree heads -----------------------------------------------------------

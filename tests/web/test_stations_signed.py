@@ -254,18 +254,3 @@ def test_the_organiser_signs_stations_and_the_service_refuses_any_other(
         hbcheck.check_stations(manifest, forged_events)
 
 
-def test_without_the_organiser_s_key_stations_are_unsigned(
-    web_setup: WebElection, tmp_path: Path
-) -> None:
-    web = web_setup
-    key_file = json.loads(commission_file(web, "station-1", tmp_path))
-    signed = _sign(web, random_nonzero_scalar(SeededRandomness("a key")), DETAILS, key_file)
-    path = f"/api/organiser/e/{web.election_id}/stations?lang=en"
-    r = web.client.post(path, json=signed, headers=web.organiser_headers())
-    assert r.status_code == 409 and "the election names no organiser's key" in r.text
-    assert _station_events(web) == []
-    body = {"details": DETAILS, "commission": key_file}
-    r = web.client.post(path, json=body, headers=web.organiser_headers())
-    assert r.status_code == 201 and r.json()["signed"] is False, r.text
-    [event] = _station_events(web)
-    assert "organiser_signature" not in event
