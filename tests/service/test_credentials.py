@@ -1,7 +1,6 @@
-"""Credentials on the election service: replacement, the roll summary posted before
-the opening (an election with re-voting protection: its encrypted roll), and the roll
-rule (no unit holds more active credentials than voters), with each unit's count of
-active credentials kept exactly."""
+"""The roll summary posted before the opening of an election with re-voting protection:
+its encrypted roll, made after the shared-contact exceptions, verified with them counted
+(the roll's rows and units at the close: tests/protocol/test_close_b.py)."""
 
 from __future__ import annotations
 

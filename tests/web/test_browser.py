@@ -1,18 +1,11 @@
-"""A whole vote in a real browser against a real server.
+"""The receipt's check in a real browser against a real server, and the helpers of the
+browser tests (test_browser_revoting.py has the whole vote).
 
 ``honestballot serve`` runs as a subprocess on a free port over a fresh database (SQLite
 and PostgreSQL) with a file sender; the election is set up beforehand through the service
-layer.  Debian's Chromium (``/usr/bin/chromium``), driven by Playwright, then does what a
-voter does: signs in with the code from the outbox, lets the page make a credential,
-encrypts, audits, casts, checks the receipt in the browser, casts again, and on a second
-device restores the credential from its code and casts once more.
+layer and driven by Debian's Chromium (``/usr/bin/chromium``) through Playwright.
 
-Afterwards Python checks what the browser made: every ballot on the board verifies with
-``verify_ballot`` (the JavaScript and the Python implementations agree), the audited
-ballot's opening decodes to exactly the options clicked, each cast supersedes the one
-before, the board API says so, and the exported record passes the independent verifier.
-
-A second election, with re-voting protection, names two witnesses (both must co-sign)
+The election, with re-voting protection, names two witnesses (both must co-sign)
 and the organiser's key: once the ballot's cast row is on the board ("included"), the
 receipt's check stays "pending" until both witnesses co-signed a head covering the row,
 then shows it verified and co-signed; a server handing the proof with co-signatures

@@ -6,8 +6,7 @@ another key's, with one over another body, or an older signed station posted aga
 ``sequence`` is not the unit's next), appending nothing; verify's ``stations.signature``
 and hbcheck fail a record into which such a station was forced, and verify's board rules
 and hbcheck one into which an older signed station was copied again (on the web election
-with re-voting protection, in setup); an election without the organiser's key (version
-1's, docs/coercion.md §14 item 8) takes unsigned stations and refuses signed ones."""
+with re-voting protection, in setup)."""
 
 from __future__ import annotations
 
