@@ -69,7 +69,7 @@ from honestballot.record.revoting import (
 from honestballot.record.roll import upload_to_json
 from honestballot.record.setup import context_from_setup
 from honestballot.record.share_parts import share_head_to_json, share_part_to_json
-from honestballot.service.board.election import ElectionService, Receipt
+from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.service.encrypted_roll import keep_encrypted_roll
 from honestballot.service.messages.senders import latest_code_for
@@ -258,9 +258,6 @@ class Election:
 
     def ballot(self, voter: int, choice: dict[str, set[str]] | None = None) -> EncryptedBallot:
         return encrypt_ballot(self.ctx, self.voters[voter], choice or CHOICE, self.rng)[0]
-
-    def cast(self, ballot: EncryptedBallot) -> Receipt:
-        return self.service.cast(self.id, json.dumps(ballot_to_json(ballot)))
 
     def decrypt_and_publish(self, trustees: tuple[int, ...] = (1, 3)) -> dict[str, int]:
         tally = self.service.tally(self.id)
