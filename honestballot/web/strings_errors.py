@@ -785,11 +785,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Бақылау хеші — 64 кіші он алтылық таңба.",
         "A tracking hash is 64 lower-case hex characters.",
     ),
-    "msg.ballot.no_audit": (
-        "Проверенного бюллетеня с таким хешем нет.",
-        "Мұндай хеші бар тексерілген бюллетень жоқ.",
-        "There is no audited ballot with this tracking hash.",
-    ),
     "msg.report.field.what": ("«Что произошло»", "«Не болды»", "‘What happened’"),
     "msg.report.field.where": ("«Где»", "«Қайда»", "‘Where’"),
     "msg.report.field.when": ("«Когда»", "«Қашан»", "‘When’"),
