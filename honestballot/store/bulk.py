@@ -25,8 +25,6 @@ from typing import Any
 from sqlalchemy import String, Table
 from sqlalchemy.engine import Connection, Dialect
 
-from honestballot.store.schema import activity, notices
-
 #: the placeholder of each DB-API parameter style this store's drivers use
 PARAM = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 #: rows per multi-row statement
@@ -188,14 +186,6 @@ class RowBuffer:
 
     def add(self, table: Table, row: dict[str, Any]) -> None:
         self._rows.append((table, row))
-
-    def add_notice(self, row: dict[str, Any]) -> None:
-        """A row of the notice outbox (``service.messages.notices.notice_row``)."""
-        self.add(notices, row)
-
-    def add_activity(self, row: dict[str, Any]) -> None:
-        """A row of the activity log (``service.activity.activity_row``)."""
-        self.add(activity, row)
 
     def write(self, write: Write) -> None:
         """A write of the store's (its statements made for the connection's dialect at
