@@ -336,9 +336,6 @@ DISCONNECTED = {
     "/revoting/ballots": _GONE,
     "/revoting/audits": _GONE,
     "/session": _FASTAPI_GONE,
-    "/ballots": _GONE,
-    "/audits": _GONE,
-    "/credential": _FASTAPI_GONE,
 }
 
 
