@@ -1,11 +1,12 @@
-"""Many rows in few statements: the batch's hot path (a cast batch, a credential batch).
+"""Many rows in few statements: the hot path of a batch posted to the board
+(service/board/batches.py).
 
 A SQLAlchemy executemany costs a pipeline step per row on psycopg, and a multi-row
 ``insert()`` construct recomputes its cache key from every value; these helpers write
 the statements' text once per shape and send the values as plain parameters.
 
 A batch holds the election's lock while it writes, and under CPU starvation every round
-trip to PostgreSQL costs the appender thread a wait for the GIL and for a core
+trip to PostgreSQL costs the posting thread a wait for the GIL and for a core
 (docs/performance.md, "Primary day").  :class:`RowBuffer` therefore gathers a batch's
 writes, to any number of tables, and on PostgreSQL sends them as **one** statement: each
 write a data-modifying ``WITH`` member of the last one, every row in arrays (``unnest``).
