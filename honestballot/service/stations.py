@@ -29,8 +29,18 @@ def publish_signed_station(
     services: Services, who: Organiser, election_id: str, signed: Any
 ) -> dict[str, Any]:
     """Publish or correct a unit's station from the organiser's signed station file
-    (``honestballot organiser sign-station``): what was published."""
+    (``honestballot organiser sign-station``): what was published.  A station's details
+    and commission file sent without the signature (what an election without the
+    organiser's key took) are refused as unsigned."""
     _check_phase(services, who, election_id)
+    if isinstance(signed, dict) and "details" in signed and signed.get("type") != "signed-station":
+        details = signed["details"]
+        unit = str(details.get("unit", ""))[:64] if isinstance(details, dict) else ""
+        message = (
+            f"the station of unit {unit!r} carries no signature of the organiser's key: "
+            "sign it with 'honestballot organiser sign-station'"
+        )
+        raise ProtocolError(Text("station.signature_missing", message, unit=unit))
     station, parsed = services.elections.publish_signed_station(election_id, signed)
     return _published(who, election_id, station, parsed)
 
