@@ -15,8 +15,10 @@ costs (it stretches that too, a little: caches, frequency).
 Before the first step the service is left idle for ``--idle`` seconds to measure its
 background work (tree heads, snapshots), which is reported and *not* subtracted.
 
-With ``--revoting`` the election has re-voting protection (the default for an
-organiser's new election, docs/coercion.md): a batch schedule, an organiser's key and
+The election has re-voting protection (every election has; ``--revoting`` is still
+accepted, and version 1's ``credential`` and ``ballots`` steps, described above as the
+first runs took them, are gone with its flow, docs/coercion.md §14 item 8): a batch
+schedule, an organiser's key and
 an encrypted roll with activation letters (service/encrypted_roll.py), so each voter,
 after ``csrf``, ``signin``, ``session`` and ``context``, calls ``POST
 revoting/registration-start`` (the service draws Enc(R) and proves it), ``POST
@@ -98,12 +100,10 @@ from bench_serve import (
     Voter,
     _descendants,
     bench_manifest,
-    encrypt_all,
     free_port,
     fresh_database,
     make_voters,
     roll_csv,
-    setup_election,
     voter_headers,
     voter_session,
 )
@@ -576,7 +576,10 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="write the summary here too")
     parser.add_argument(
-        "--revoting", action="store_true", help="an election with re-voting protection"
+        "--revoting",
+        action="store_true",
+        help="accepted for the commands of earlier runs: every election has re-voting "
+        "protection",
     )
     parser.add_argument(
         "--lock-probe", action="store_true", help="time the election lock's holds by step"
@@ -603,15 +606,11 @@ def main() -> None:
     ):
         directory = Path(tmp)
         protected = None
-        if args.revoting:
-            schedule = Schedule(
-                INTERVAL_S, ((args.batch_rows, args.batch_registrations),), cover=BENCH_COVER
-            )
-            setup, letters = setup_revoting_election(url, voters, directory, schedule)
-            protected = Protected(url, schedule, setup, letters, args.encrypt_procs)
-        else:
-            setup = setup_election(url, voters, directory)
-            encrypt_all(voters, setup, args.encrypt_procs)
+        schedule = Schedule(
+            INTERVAL_S, ((args.batch_rows, args.batch_registrations),), cover=BENCH_COVER
+        )
+        setup, letters = setup_revoting_election(url, voters, directory, schedule)
+        protected = Protected(url, schedule, setup, letters, args.encrypt_procs)
         if args.lock_probe:
             (directory / "lock-probe").mkdir()
             os.environ["HB_LOCK_PROBE"] = str(directory / "lock-probe")
@@ -631,7 +630,7 @@ def main() -> None:
     print(f"\n{args.voters} voters, C = {args.concurrency}; CPU ms per request")
     print(f"{'step':<12}{'service':>9}{'(system)':>10}{'postgres':>10}{'wall s':>8}")
     total = [0.0, 0.0, 0.0]
-    for name in REVOTING_STEPS if args.revoting else STEPS:
+    for name in REVOTING_STEPS:
         s = steps[name]
         total[0] += s["server_ms_per_request"]
         total[1] += s["server_system_ms_per_request"]
@@ -642,14 +641,13 @@ def main() -> None:
             f"{s['wall_s']:>8.1f}"
         )
     print(f"{'voter':<12}{total[0]:>9.2f}{total[1]:>10.2f}{total[2]:>10.2f}")
-    if args.revoting:
-        b = steps["batches"]
-        print(
-            f"batches: {b['batches']} of {b['items'] // b['batches']} items; poster "
-            f"{b['poster_ms_per_item']:.2f} ms + postgres {b['postgres_ms_per_item']:.2f} ms "
-            f"per item, {b['poster_ms_per_voter']:.2f} + {b['postgres_ms_per_voter']:.2f} ms "
-            f"per voter; receipts {steps['receipts']}"
-        )
+    b = steps["batches"]
+    print(
+        f"batches: {b['batches']} of {b['items'] // b['batches']} items; poster "
+        f"{b['poster_ms_per_item']:.2f} ms + postgres {b['postgres_ms_per_item']:.2f} ms "
+        f"per item, {b['poster_ms_per_voter']:.2f} + {b['postgres_ms_per_voter']:.2f} ms "
+        f"per voter; receipts {steps['receipts']}"
+    )
     for name, lock in steps.get("lock", {}).items():
         print(
             f"lock, {name}: {lock['transactions']} transactions, wait {lock['wait_ms_p50']:.2f} "

@@ -1,7 +1,10 @@
 """The voting service under load: ``honestballot serve`` driven over HTTP by virtual voters
 and observers, against the core's own ballot-verification rate on the same cores.
 
-What one run does:
+No longer run: it measured version 1's voter flow, which is gone (docs/coercion.md §14
+item 8; docs/performance.md, "Voting service under load", keeps its figures as history).
+Its helpers (the server, the CPU meter, the outbox, the voters' sessions) serve
+bench_request_cpu.py.  What a run did:
 
 1. creates a fresh PostgreSQL database (``CREATE DATABASE`` through the admin URL; dropped
    at the end), and sets up through the service layer an open election with one contest
@@ -77,10 +80,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import datetime
 import json
 import os
-import platform
 import random
 import re
 import resource
@@ -1016,115 +1017,14 @@ def ballots_on_board(url: str) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    """Version 1's voter flow, whose casts this benchmark's load phases measured, is gone
+    (docs/coercion.md §14 item 8); its helpers serve bench_request_cpu.py, which measures
+    re-voting protection's flow."""
+    raise SystemExit(
+        "bench_serve.py measured version 1's voter flow (POST credential, POST ballots), "
+        "which is gone; run bench_request_cpu.py (re-voting protection) instead"
     )
-    parser.add_argument("--voters", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=2, help="honestballot serve --workers")
-    parser.add_argument("--concurrency", type=int, default=200, help="voters in flight")
-    parser.add_argument("--observers", type=int, default=0)
-    parser.add_argument("--observer-connections", type=int, default=500)
-    parser.add_argument(
-        "--observer-interval", type=float, default=10.0, help="seconds between refreshes"
-    )
-    parser.add_argument("--observer-duration", type=float, default=20.0)
-    parser.add_argument("--observer-warmup", type=float, default=3.0)
-    parser.add_argument(
-        "--observer-client",
-        choices=("aiohttp", "wrk"),
-        default="aiohttp",
-        help="who makes the observers' reads: Python tasks, or Debian's wrk (far less CPU)",
-    )
-    parser.add_argument("--core-sample", type=int, default=2000, help="ballots for the core rate")
-    parser.add_argument("--core-procs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--encrypt-procs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--admin-url", default=PG_ADMIN_URL)
-    parser.add_argument("--keep-database", action="store_true")
-    parser.add_argument(
-        "--py-spy",
-        type=Path,
-        help="write py-spy's collapsed stacks of the server's first cast phase here (--gil: "
-        "Python CPU only; libsodium runs with the GIL released)",
-    )
-    parser.add_argument("--json", type=Path, help="write the summary here too")
-    args = parser.parse_args()
-    if args.voters <= 0 and args.observers <= 0:
-        parser.error("nothing to do: give --voters and/or --observers")
 
-    results: dict[str, Any] = {
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "load_average_at_start": os.getloadavg(),
-        },
-        "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "concurrency_means": "; ".join(
-            part
-            for part in (
-                (
-                    f"{args.concurrency} virtual voters in flight at any moment over as many "
-                    f"keep-alive connections, {args.voters} voters in all, each with its own "
-                    "cookies, CSRF token and X-Forwarded-For address"
-                )
-                if args.voters
-                else "",
-                (
-                    f"{args.observers} virtual observers over at most "
-                    f"{args.observer_connections} connections, each refreshing "
-                    + (
-                        f"every {args.observer_interval} s"
-                        if args.observer_interval
-                        else "as soon as its last read returned"
-                    )
-                )
-                if args.observers
-                else "",
-            )
-            if part
-        ),
-    }
-    voters = make_voters(args.voters)
-    with (
-        tempfile.TemporaryDirectory(prefix="hb-bench-serve-") as tmp,
-        fresh_database(args.admin_url, args.keep_database) as (url, database),
-    ):
-        directory = Path(tmp)
-        t0 = time.perf_counter()
-        setup = setup_election(url, voters, directory)
-        results["setup_s"] = time.perf_counter() - t0
-        if voters:
-            results["encrypt_s"] = encrypt_all(voters, setup, args.encrypt_procs)
-            sample = [v.ballot for v in voters[: args.core_sample]]
-            results["core"] = {
-                "sample": len(sample),
-                "ballots_per_s_1_process": core_verification_rate(sample, setup, 1),
-                f"ballots_per_s_{args.core_procs}_processes": core_verification_rate(
-                    sample, setup, args.core_procs
-                ),
-                "procs": args.core_procs,
-            }
-        server = Server(url, args.workers, free_port(), directory)
-        server.start()
-        try:
-            meter = CpuMeter(server.pid, database)
-            asyncio.run(drive(args, server, voters, meter, results))
-        finally:
-            server.stop()
-        if voters:
-            results["ballots_on_board"] = ballots_on_board(url)
-            results["accepted"] = sum(v.accepted for v in voters)
-        _init_context(*setup)
-        results["expected_base_hash"] = _context().base_hash.hex()
-    compare(results)
-    if voters and results["served_base_hash"] != results["expected_base_hash"]:
-        print("WARNING: the server's base hash differs from the one the ballots were made for")
-    print(json.dumps(results, indent=1, default=str))
-    print()
-    print_table(results)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1, default=str) + "\n")
 
 
 def compare(results: dict[str, Any]) -> None:

@@ -156,5 +156,5 @@ class StorageUnavailable(HonestBallotError):
         super().__init__(f"the database cannot be used ({kind})")
 
     def __reduce__(self) -> tuple[type[StorageUnavailable], tuple[str]]:
-        # made again from its kind (the appender process sends it to a request process)
+        # made again from its kind when it crosses processes (pickled)
         return (type(self), (self.kind,))

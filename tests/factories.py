@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -24,7 +23,7 @@ from honestballot.audit.ids import iin_control_digit, snils_checksum
 from honestballot.cli.organiser_roll import Voter as RollVoter
 from honestballot.cli.organiser_roll import build_roll_upload
 from honestballot.cli.organiser_station import signed_station
-from honestballot.crypto.group import Point, Scalar, base_mul
+from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree, TreeHead, leaf_hash
 from honestballot.crypto.polynomial import lagrange_at_zero
 from honestballot.crypto.randomness import Randomness, SeededRandomness, random_nonzero_scalar
@@ -64,7 +63,7 @@ from honestballot.record.revoting import (
 from honestballot.record.roll import upload_to_json
 from honestballot.record.setup import context_from_setup
 from honestballot.record.share_parts import share_head_to_json
-from honestballot.service.board.election import ElectionService, Receipt
+from honestballot.service.board.election import ElectionService
 from honestballot.service.demo import demo_manifest, run_key_ceremony
 from honestballot.service.encrypted_roll import keep_encrypted_roll
 from honestballot.service.messages.senders import latest_code_for
@@ -241,8 +240,6 @@ class Election:
     def ballot(self, voter: int, choice: dict[str, set[str]] | None = None) -> EncryptedBallot:
         return encrypt_ballot(self.ctx, self.voters[voter], choice or CHOICE, self.rng)[0]
 
-    def cast(self, ballot: EncryptedBallot) -> Receipt:
-        return self.service.cast(self.id, json.dumps(ballot_to_json(ballot)))
 
     def record_report(self, directory: Path) -> Report:
         """Export the record into ``directory`` and verify it."""
@@ -283,18 +280,6 @@ def make_election(
 def ballot_json(ballot: EncryptedBallot) -> str:
     return json.dumps(ballot_to_json(ballot))
 
-
-def assert_refused(
-    e: Election, payload: bytes | str, error: type[BaseException] | tuple[type[BaseException], ...]
-) -> BaseException:
-    """Cast ``payload``; it must raise ``error`` and append nothing to the board."""
-    before = e.events()
-    heads = e.service.store.tree_head_lines(e.id)
-    with pytest.raises(error) as info:
-        e.service.cast(e.id, payload)
-    assert e.events() == before, "a refused ballot changed the board"
-    assert e.service.store.tree_head_lines(e.id) == heads
-    return info.value
 
 
 # -- a running web app ----------------------------------------------------------------
@@ -391,27 +376,6 @@ class WebElection:
         body: dict[str, Any] = r.json()
         return body
 
-
-@contextmanager
-def open_web_election(
-    ceremony: DemoCeremony, tmp_path: Path, url: str, *, open_: bool,
-    organiser_key: Point | None = None,
-) -> Iterator[WebElection]:  # fmt: skip
-    """The app over the database at ``url``, the election created with the ceremony (and
-    ``organiser_key`` in its setup, if given), the roll imported and an organiser token
-    made; opened unless ``open_`` is false (an election with an organiser's key opens with
-    its signed roll summary: ``open_`` is for one without)."""
-    with open_web_app(ceremony, tmp_path, url) as web:
-        services = web.services
-        services.elections.create(
-            ceremony.manifest, ceremony.key, organiser_key=organiser_key, unprotected=True
-        )
-        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
-        if open_:
-            services.elections.open(
-                WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
-            )
-        yield replace(web, election_id=WEB_ELECTION)
 
 
 @contextmanager

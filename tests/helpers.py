@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from honestballot.service.board.cast_queue import BatchQueue
 from honestballot.verify.verifier import Report, verify_record
 from tests.independent import hbcheck
 
@@ -31,38 +30,6 @@ def run_threads(target: Callable[..., None], arguments: Iterable[tuple[Any, ...]
     for t in threads:
         t.join()
 
-
-def one_batch(
-    append: Any, election_id: str, first: Any, rest: list[Any]
-) -> tuple[list[Any], list[int]]:
-    """Queue ``first`` alone, then ``rest`` while the first batch is held, so that the
-    queue appends ``rest`` as one batch in this order: each item's outcome (its answer
-    or its error) and the sizes of the batches ``append`` was given."""
-    sizes: list[int] = []
-    entered, go = threading.Event(), threading.Event()
-
-    def held(eid: str, items: Any) -> Any:
-        sizes.append(len(items))
-        if len(sizes) == 1:
-            entered.set()
-            go.wait(10)
-        return append(eid, items)
-
-    queue: BatchQueue[Any, Any] = BatchQueue(held)
-    try:
-        futures = [queue.submit(election_id, first)]
-        assert entered.wait(10)
-        futures += [queue.submit(election_id, item) for item in rest]
-        go.set()
-        outcomes: list[Any] = []
-        for f in futures:
-            try:
-                outcomes.append(f.result(timeout=30))
-            except Exception as exc:
-                outcomes.append(exc)
-    finally:
-        queue.stop()
-    return outcomes, sizes
 
 
 @contextmanager
@@ -116,36 +83,6 @@ def answered(seen: list[str], request: Callable[[], Any], *, shaped: bool = True
         body = answer.text
     return statements, answer.status_code, shape(body) if shaped else body
 
-
-@contextmanager
-def statements_under_lock(engine: Engine) -> Iterator[list[list[str]]]:
-    """For each transaction through ``engine`` inside the ``with`` block that locks an
-    election (PostgreSQL's ``SELECT … FOR UPDATE``, SQLite's ``BEGIN IMMEDIATE``), the
-    statements it sent after the lock, until its commit: the round trips a batch makes
-    while it holds the election's lock (the commit not counted)."""
-    locked: list[list[str]] = []
-    open_: dict[int, list[str]] = {}
-
-    def note(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        key = id(conn)
-        if key in open_:
-            open_[key].append(statement)
-        elif statement == "BEGIN IMMEDIATE" or statement.rstrip().endswith("FOR UPDATE"):
-            open_[key] = []
-
-    def end(conn: Any) -> None:
-        done = open_.pop(id(conn), None)
-        if done is not None:
-            locked.append(done)
-
-    listeners = (("before_cursor_execute", note), ("commit", end), ("rollback", end))
-    for name, fn in listeners:
-        event.listen(engine, name, fn)
-    try:
-        yield locked
-    finally:
-        for name, fn in listeners:
-            event.remove(engine, name, fn)
 
 
 def run_cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:

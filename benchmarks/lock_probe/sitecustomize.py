@@ -36,7 +36,6 @@ def _install(directory: str) -> None:
     from contextlib import contextmanager
     from typing import Any
 
-    from honestballot.service.voters import voting
     from honestballot.store import engine, revoting
 
     local = threading.local()
@@ -104,12 +103,6 @@ def _install(directory: str) -> None:
                 local.label = ("other", 0)
 
         return wrapper
-
-    desk = voting.VotingDesk
-    desk.cast_batch = labelled("cast", desk.cast_batch)  # type: ignore[method-assign]
-    desk.register_credential_batch = labelled(  # type: ignore[method-assign]
-        "credential", desk.register_credential_batch
-    )
 
 
 if _OUT:

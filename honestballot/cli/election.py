@@ -17,7 +17,6 @@ import json
 from pathlib import Path
 
 import click
-from click.core import ParameterSource
 
 from honestballot.cli.common import (
     database_option,
@@ -25,7 +24,6 @@ from honestballot.cli.common import (
     private_text_file,
     read_bytes,
 )
-from honestballot.crypto.group import Point
 from honestballot.protocol.election import manifest_hash
 from honestballot.protocol.schedule import (
     DEFAULT_INTERVAL_S,
@@ -52,7 +50,7 @@ from honestballot.service.security.organisers import Organiser
 
 @click.group("election")
 def election_group() -> None:
-    """Organiser: create, register credentials, open, close, tally, publish; operator:
+    """Organiser: create, open, close, tally, publish; operator:
     the integrity audit's files."""
 
 
@@ -61,28 +59,6 @@ def election_group() -> None:
 def manifest_hash_command(manifest: str) -> None:
     """Print the manifest hash the trustees' key ceremony must be run for."""
     click.echo(manifest_hash(load_manifest(read_bytes(manifest))).hex())
-
-
-#: what ``election create --no-revoting`` prints (on stderr) before creating
-NO_REVOTING_WARNING = (
-    "warning: --no-revoting: this election has no re-voting protection. Its public board "
-    "will show when a voter votes again or replaces a credential, so anyone watching it "
-    "(a boss holding a voter's receipt) can tell that the voter did; voting again no "
-    "longer protects a coerced voter. This mode is to be removed (docs/record-format.md "
-    "§9, docs/coercion.md §14)."
-)
-
-#: the options of ``election create`` that make the batch schedule, refused with
-#: --no-revoting (given at all, even at their default value)
-PROTECTION_OPTIONS = (
-    "--expected-voters",
-    "--opens-at",
-    "--hours",
-    "--batch-interval",
-    "--cover-k0",
-    "--cover-epsilon",
-    "--dry-run",
-)
 
 
 @election_group.command("create")
@@ -119,21 +95,10 @@ PROTECTION_OPTIONS = (
     "encrypted roll (re-voting protection needs it).",
 )
 @click.option(
-    "--revoting/--no-revoting",
-    default=True,
-    show_default=True,
-    help="Re-voting protection, the default (docs/coercion.md): the board shows votes and "
-    "registrations in batches of fixed sizes on the schedule proposed from "
-    "--expected-voters, --opens-at, --hours and --batch-interval; needs --expected-voters "
-    "and --organiser-key. --no-revoting creates an election without it, whose public board "
-    "shows when a voter votes again or replaces a credential, so anyone watching it can "
-    "tell; that mode is to be removed (docs/record-format.md §9).",
-)
-@click.option(
     "--expected-voters",
     type=int,
     default=None,
-    help="How many voters you expect to vote (required unless --no-revoting).",
+    help="How many voters you expect to vote (required).",
 )
 @click.option(
     "--opens-at",
@@ -141,21 +106,21 @@ PROTECTION_OPTIONS = (
     default=8,
     show_default=True,
     help="The hour of the day (0-23, voters' local time) you will open (for the batch "
-    "schedule; refused with --no-revoting).",
+    "schedule).",
 )
 @click.option(
     "--hours",
     type=int,
     default=12,
     show_default=True,
-    help="How many hours voting lasts (for the batch schedule; refused with --no-revoting).",
+    help="How many hours voting lasts (for the batch schedule).",
 )
 @click.option(
     "--batch-interval",
     type=int,
     default=DEFAULT_INTERVAL_S,
     show_default=True,
-    help="Seconds between batches (10 to 3600, dividing the hour; refused with --no-revoting).",
+    help="Seconds between batches (10 to 3600, dividing the hour).",
 )
 @click.option(
     "--cover-k0",
@@ -184,7 +149,6 @@ def create(
     witnesses: tuple[str, ...],
     witness_quorum: int | None,
     organiser_key: str | None,
-    revoting: bool,
     expected_voters: int | None,
     opens_at: int,
     hours: int,
@@ -195,51 +159,31 @@ def create(
     database: str,
 ) -> None:
     """Create an election from its manifest and the trustees' key ceremony, naming the
-    witnesses of its board: with re-voting protection (the default) on the batch schedule
-    printed first (the one the organiser's page proposes), which needs --organiser-key;
-    with --no-revoting, one whose board shows re-votes (to be removed), and none of the
-    schedule's options. Every usage error comes before the database is opened; the
-    election is then made as the organiser's API and form make it
-    (organiser_cases.create_election)."""
-    schedule: Schedule | None = None
-    if revoting:
-        if expected_voters is None:
+    witnesses of its board, with re-voting protection on the batch schedule printed first
+    (the one the organiser's page proposes), which needs --organiser-key. Every usage
+    error comes before the database is opened; the election is then made as the
+    organiser's API and form make it (organiser_cases.create_election)."""
+    if expected_voters is None:
+        raise click.UsageError(
+            "an election has re-voting protection: give --expected-voters (and "
+            "--organiser-key) for its batch schedule"
+        )
+    epsilon_milli = parse_epsilon(cover_epsilon)
+    plan = Plan(expected_voters, opens_at, hours, batch_interval, cover_k0, epsilon_milli)
+    schedule = plan.schedule()
+    if not dry_run:
+        _files_given(manifest, election_key)
+        if organiser_key is None:
+            # refused before anything is touched: it would never open, since it opens
+            # with the encrypted roll the organiser signs
             raise click.UsageError(
-                "an election has re-voting protection unless --no-revoting is given: give "
-                "--expected-voters (and --organiser-key) for its batch schedule, or "
-                "--no-revoting for an election whose board shows re-votes"
+                "re-voting protection needs --organiser-key: the election opens with "
+                "the encrypted roll the organiser signs"
             )
-        epsilon_milli = parse_epsilon(cover_epsilon)
-        plan = Plan(expected_voters, opens_at, hours, batch_interval, cover_k0, epsilon_milli)
-        proposed = plan.schedule()
-        if not dry_run:
-            _files_given(manifest, election_key)
-            if organiser_key is None:
-                # refused before anything is touched: it would never open, since it opens
-                # with the encrypted roll the organiser signs
-                raise click.UsageError(
-                    "re-voting protection needs --organiser-key: the election opens with "
-                    "the encrypted roll the organiser signs"
-                )
-        _echo_schedule(plan, proposed)
-        if dry_run:
-            return
-        schedule = proposed
-    else:
-        given = click.get_current_context().get_parameter_source
-        protection_only = [
-            name
-            for name in PROTECTION_OPTIONS
-            if given(name.lstrip("-").replace("-", "_")) is not ParameterSource.DEFAULT
-        ]
-        if protection_only:
-            raise click.UsageError(
-                f"{', '.join(protection_only)}: for re-voting protection, not --no-revoting "
-                f"({', '.join(PROTECTION_OPTIONS)} go with protection only)"
-            )
+    _echo_schedule(plan, schedule)
+    if dry_run:
+        return
     manifest_file, key_file = _files_given(manifest, election_key)
-    if not revoting:
-        click.echo(NO_REVOTING_WARNING, err=True)
     m = load_manifest(read_bytes(manifest_file))
     key = decode_election_key(parse_json(read_bytes(key_file), limit=64 << 20), "election-key")
     named = [_witness_option(w) for w in witnesses]
@@ -253,16 +197,14 @@ def create(
         quorum=witness_quorum,
         organiser_key=organiser,
         schedule=schedule,
-        revoting=revoting,
     )
     base_hash = created["base_hash"]
     click.echo(f"created election {m.election_id}; base hash {base_hash}")
     click.echo(f"its fingerprint, to give voters, witnesses and observers: {base_hash[:16]}")
-    if schedule is not None:
-        click.echo(
-            "re-voting protection: import the roll, then make the encrypted roll and the "
-            "letters ('honestballot organiser make-roll') and upload it before opening"
-        )
+    click.echo(
+        "re-voting protection: import the roll, then make the encrypted roll and the "
+        "letters ('honestballot organiser make-roll') and upload it before opening"
+    )
 
 
 def _files_given(manifest: str | None, election_key: str | None) -> tuple[str, str]:
@@ -324,18 +266,6 @@ def info(election_id: str, out: str | None, database: str) -> None:
         )
 
 
-@election_group.command("register")
-@click.argument("election_id")
-@click.option("--credential", required=True, help="The voter's public credential (hex).")
-@click.option("--unit", required=True)
-@database_option
-def register(election_id: str, credential: str, unit: str, database: str) -> None:
-    """Register a voter's public credential (made on the voter's device) in a unit."""
-    point: Point = decode_point(credential, "credential")
-    open_service(database).register_credential(election_id, point, unit)
-    click.echo("registered")
-
-
 @election_group.command("open")
 @click.argument("election_id")
 @database_option
@@ -359,50 +289,21 @@ def close(election_id: str, database: str) -> None:
 @click.option(
     "--signed",
     type=click.Path(exists=True, dir_okay=False),
-    help="The organiser's signed station file ('honestballot organiser sign-station'): "
-    "what an election with the organiser's key takes.",
-)
-@click.option(
-    "--details",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Without the organiser's key: the station's details (JSON: unit, address, hours, "
-    "paper, members).",
-)
-@click.option(
-    "--commission",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Without the organiser's key: the public file of 'honestballot commission keygen'.",
+    required=True,
+    help="The organiser's signed station file ('honestballot organiser sign-station').",
 )
 @database_option
-def add_station(
-    election_id: str,
-    signed: str | None,
-    details: str | None,
-    commission: str | None,
-    database: str,
-) -> None:
+def add_station(election_id: str, signed: str, database: str) -> None:
     """Publish (or correct) a unit's polling station before the vote: its commission's
     key on the board, its details on the observer pages (docs/record-format.md §6)."""
-    service = open_service(database)
-    if signed is not None:
-        if details is not None or commission is not None:
-            raise click.UsageError("give --signed, or --details and --commission, not both")
-        station, parsed = service.publish_signed_station(
-            election_id, parse_json(read_bytes(signed), limit=1 << 20, what="signed station")
-        )
-    elif details is not None and commission is not None:
-        station, parsed = service.publish_station_files(
-            election_id,
-            parse_json(read_bytes(details), limit=1 << 20, what="station details"),
-            parse_json(read_bytes(commission), limit=1 << 16, what="commission key file"),
-        )
-    else:
-        raise click.UsageError("give --signed, or --details and --commission")
+    station, parsed = open_service(database).publish_signed_station(
+        election_id, parse_json(read_bytes(signed), limit=1 << 20, what="signed station")
+    )
     kind = "with paper voting" if station.paper else "online only"
-    signer = "signed by the organiser's key" if station.organiser_signature else "unsigned"
     click.echo(
         f"station of unit {station.unit!r} published ({kind}, {len(parsed.members)} "
-        f"commission members, {signer}); details hash {station.details_hash.hex()}"
+        f"commission members, signed by the organiser's key); details hash "
+        f"{station.details_hash.hex()}"
     )
 
 

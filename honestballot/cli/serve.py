@@ -17,8 +17,6 @@ from honestballot.entropy import SYSTEM_RANDOMNESS
 from honestballot.errors import InvalidInput
 from honestballot.protocol.witnesses import sign_roll
 from honestballot.record.witness import read_roll_summary, signature_to_json
-from honestballot.service.board import appender as appender_process
-from honestballot.service.board.appender import AppenderSupervisor
 from honestballot.service.runtime import (
     REMOVED_TRUST_PROXY,
     ServerConfig,
@@ -175,32 +173,10 @@ def serve_command(
         access_log=access_log,
     )
     sock = listening_socket(host, port)
-    appender = start_appender(database, workers)
-    try:
-        if workers == 1:
-            uvicorn.Server(uv).run(sockets=[sock])
-        else:
-            Multiprocess(uv, sockets=[sock]).run()
-    finally:
-        if appender is not None:
-            appender.stop()
-
-
-def start_appender(database: str, workers: int) -> AppenderSupervisor | None:
-    """Several workers on PostgreSQL: one appender process appends for all of them, its
-    thread never waiting for a request process's GIL under the election's lock
-    (docs/architecture.md, "The appender process"); HONESTBALLOT_APPENDER_PROCESS=0
-    keeps each worker's own appender thread.  The workers learn of it from this
-    process's environment, set here either way: an appender's address inherited from
-    elsewhere would send every cast to a socket nobody serves."""
-    for name in (appender_process.ADDRESS_ENV, appender_process.KEY_ENV):
-        os.environ.pop(name, None)
-    if not appender_process.wanted(database, workers, os.environ):
-        return None
-    appender = AppenderSupervisor(database)
-    appender.start()
-    os.environ.update(appender.env())
-    return appender
+    if workers == 1:
+        uvicorn.Server(uv).run(sockets=[sock])
+    else:
+        Multiprocess(uv, sockets=[sock]).run()
 
 
 def _trusted_proxies(values: tuple[str, ...]) -> TrustedProxies:

@@ -18,7 +18,6 @@ import click
 from honestballot.cli.common import (
     database_option,
     echo_json,
-    open_service,
     read_bytes,
     write_secret,
 )
@@ -40,7 +39,6 @@ from honestballot.record.ballot import (
     MAX_BALLOT_BYTES,
     ballot_from_json,
     ballot_to_json,
-    load_ballot,
     opening_from_json,
     opening_to_json,
     spoiled_from_json,
@@ -142,24 +140,6 @@ def encrypt(
     click.echo(f"tracking code {ballot.tracking_code()}: now either cast it or audit it")
 
 
-@voter_group.command("audit")
-@click.argument("election_id")
-@click.option("--ballot", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--opening", required=True, type=click.Path(exists=True, dir_okay=False))
-@database_option
-def audit(election_id: str, ballot: str, opening: str, database: str) -> None:
-    """Benaloh challenge: reveal what the ballot encrypts and post it as spoiled.
-    The audited ballot never counts; encrypt a fresh one to vote."""
-    service = open_service(database)
-    b = load_ballot(read_bytes(ballot))
-    o = opening_from_json(parse_json(read_bytes(opening)))
-    choices = service.audit(election_id, b, o)
-    echo_json(_shown(service.context(election_id), o, choices))
-    click.echo(
-        f"audited ballot {b.tracking_code()} goes on the board when voting closes, without "
-        "your credential; it will never be counted"
-    )
-
 
 @voter_group.command("check-audit")
 @click.option("--setup", required=True, type=click.Path(exists=True, dir_okay=False))
@@ -185,15 +165,6 @@ def check_audit(setup: str, ballot: str, opening: str) -> None:
     echo_json(_shown(ctx, o, choices))
     click.echo(f"tracking code {opened.tracking_code()}")
 
-
-@voter_group.command("cast")
-@click.argument("election_id")
-@click.option("--ballot", required=True, type=click.Path(exists=True, dir_okay=False))
-@database_option
-def cast(election_id: str, ballot: str, database: str) -> None:
-    """Cast a ballot; prints the receipt with the tracking code."""
-    receipt = open_service(database).cast(election_id, read_bytes(ballot))
-    echo_json(receipt.to_json())
 
 
 @voter_group.command("check")

@@ -24,8 +24,6 @@ from honestballot.protocol.ballot import (
     EncryptedBallot,
     EncryptedContest,
     ballot_content_hash,
-    contest_plaintexts,
-    encrypt_contest,
     prove_contest,
 )
 from honestballot.protocol.ballot_v2 import (
@@ -173,18 +171,6 @@ def forge_contest(
     )
     return EncryptedContest(contest.id, tuple(cts), proofs, sel)
 
-
-def forge_overvote(ctx: ElectionContext, cred: VoterCredential, rng: Randomness) -> EncryptedBallot:
-    """A cheating client's ballot (version 1): :func:`overvote`, proved by
-    :func:`forge_contest`, signed with the voter's credential."""
-    contests = []
-    for contest, chosen in zip(ctx.manifest.contests, overvote(ctx.manifest).values(), strict=True):
-        plain = contest_plaintexts(contest, chosen)
-        cts, rs = encrypt_contest(ctx, plain, rng)
-        contests.append(forge_contest(ctx, cred.public, contest, cts, plain, rs, rng))
-    content = ballot_content_hash(ctx.base_hash, cred.public, contests)
-    sig = sign(SIGNATURE_TAG, (ctx.base_hash, cred.public), content, cred.secret, rng)
-    return EncryptedBallot(ctx.base_hash, cred.public, tuple(contests), sig)
 
 
 def forge_overvote_v2(

@@ -41,7 +41,7 @@ from honestballot.protocol.manifest import Manifest
 from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.witnesses import Witness
 from honestballot.service.activity import export_activity_csv, export_roll_csv
-from honestballot.service.board.election import ElectionService, check_revoting_choice
+from honestballot.service.board.election import ElectionService, check_schedule
 from honestballot.service.encrypted_roll import keep_encrypted_roll
 from honestballot.service.reports import ReportRow
 from honestballot.service.runtime import Services
@@ -112,23 +112,19 @@ def create_election(
     quorum: int | None = None,
     organiser_key: Point | None = None,
     schedule: Schedule | None = None,
-    revoting: bool | None = None,
 ) -> dict[str, str]:
     """``honestballot election create``, the API's and the create form's: the service
     re-verifies the whole ceremony and checks it was run for this manifest; the two
     cheap checks come first here, so that a wrong file is named before the slow
     verification.
 
-    Re-voting protection is the default: an election without it (whose board shows
-    re-votes, a mode to be removed) is made only when ``revoting`` is ``False``, said
-    explicitly; otherwise ``schedule`` is required (the service's rule,
-    :func:`check_revoting_choice`, checked here before the ceremony).
+    Every election has re-voting protection: ``schedule`` is required (the service's
+    rule, :func:`check_schedule`, checked here before the ceremony).
 
     A scoped token creates only its own election, refused before anything else
     (:func:`check_may_create`)."""
     check_may_create(who, manifest.election_id)
-    unprotected = revoting is False
-    check_revoting_choice(schedule, unprotected=unprotected)
+    check_schedule(schedule)
     wanted = manifest_hash(manifest)
     ceremony = key.ceremony
     if ceremony.election_id != manifest.election_id or ceremony.manifest_hash != wanted:
@@ -161,7 +157,6 @@ def create_election(
         quorum=quorum,
         organiser_key=organiser_key,
         schedule=schedule,
-        unprotected=unprotected,
     )
     log.info("organiser %r created election %s", who.label, manifest.election_id)
     return {

@@ -16,28 +16,17 @@ import os
 import re
 import threading
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Final
 
 from honestballot.errors import InvalidInput, StorageUnavailable
-from honestballot.protocol.ballot import EncryptedBallot
 from honestballot.service.activity import export_activity_csv, export_roll_csv
-from honestballot.service.board.appender import (
-    ADDRESS_ENV,
-    CASTS,
-    CREDENTIALS,
-    KEY_ENV,
-    AppenderClient,
-    RemoteQueue,
-)
 from honestballot.service.board.batches import BatchPoster, default_cover_workers
 from honestballot.service.board.board_views import BoardViews
-from honestballot.service.board.cast_queue import BatchQueue, Queue
 from honestballot.service.board.close import CloseSteps
-from honestballot.service.board.election import ElectionService, Receipt
+from honestballot.service.board.election import ElectionService
 from honestballot.service.board.result_views import ResultViews
 from honestballot.service.clock import now_ms
 from honestballot.service.messages.notices import (
@@ -59,12 +48,9 @@ from honestballot.service.voters.revoting import RevotingDesk
 from honestballot.service.voters.roll import Roll
 from honestballot.service.voters.signin import SignIn
 from honestballot.service.voters.signin_pacing import CodeRequests
-from honestballot.service.voters.voting import Client, CredentialItem, VotingDesk
+from honestballot.service.voters.voting import VotingDesk
 from honestballot.service.web_demo import WebDemo, setup_web_demo
 from honestballot.store.sql import UNAVAILABLE_ERRORS, SqlStore, StorageError, default_url
-
-#: threads per process verifying ballots
-VERIFY_THREADS = 2
 
 _PUBLIC_URL_ENV = "HONESTBALLOT_PUBLIC_URL"
 #: scheme, host (name, IPv4 or [IPv6]), optional port and path: nothing a shell command
@@ -200,11 +186,6 @@ class ServerConfig:
     #: (service/board/batches.py; 0: the posting thread makes it): read from
     #: ``HONESTBALLOT_COVER_WORKERS`` unless given, else one a core
     cover_workers: int = field(default_factory=lambda: _cover_workers(os.environ))
-    #: the appender process's socket (service/board/appender.py), set by ``serve`` for
-    #: several workers on PostgreSQL; empty: this process appends its own casts
-    appender: str = ""
-    #: the key of its connections (hex), made by ``serve`` for each run
-    appender_key: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         url = self.public_url.strip().rstrip("/")
@@ -237,8 +218,6 @@ class ServerConfig:
             notice_delay_min_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MIN", DEFAULT_DELAY_MIN_S)),
             notice_delay_max_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MAX", DEFAULT_DELAY_MAX_S)),
             public_url=env.get(_PUBLIC_URL_ENV, ""),
-            appender=env.get(ADDRESS_ENV, ""),
-            appender_key=env.get(KEY_ENV, ""),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -277,28 +256,7 @@ class Services:
         self.organisers = Organisers(self.store, now_ms)
         self.reports = Reports(self.store, now_ms)
         self.outbox = Outbox(self.store, self.sender, now_ms, schedule=config.notice_schedule())
-        #: ballots are verified here, not in the shared request thread pool: a few threads
-        #: keep the process's core busy (the crypto releases the GIL), while dozens of
-        #: threads verifying at once would spend CPU handing the GIL round
-        self.verifiers = ThreadPoolExecutor(
-            VERIFY_THREADS, thread_name_prefix="honestballot-verify"
-        )
-        self.desk = VotingDesk(self.elections, self.roll, now_ms)
-        self.casts: Queue[tuple[int, EncryptedBallot, Client], Receipt]
-        self.credentials: Queue[CredentialItem, None]
-        #: the appender process's client, in a worker of ``serve --workers N`` on PostgreSQL
-        self.appender: AppenderClient | None = None
-        if config.appender:
-            # the appender process appends for every worker (docs/architecture.md)
-            appender = AppenderClient(config.appender, bytes.fromhex(config.appender_key))
-            self.appender = appender
-            self.casts = RemoteQueue(appender, CASTS)
-            self.credentials = RemoteQueue(appender, CREDENTIALS)
-        else:
-            self.casts = BatchQueue(self.desk.cast_batch)
-            self.credentials = BatchQueue(self.desk.register_credential_batch)
-        self.desk.casts = self.casts
-        self.desk.credentials = self.credentials
+        self.desk = VotingDesk(self.roll)
         #: re-voting protection's flow (registrations and ballots version 2)
         self.revoting = RevotingDesk(self.elections, now_ms)
         #: the batches of elections with re-voting protection (service/board/batches.py)
@@ -315,12 +273,9 @@ class Services:
 
     def check_storage(self) -> None:
         """The health check: one cheap query; StorageUnavailable unless the database
-        answers, and, where casts go through the appender process, unless that process
-        is connected or takes a connection now (none runs: casts would be 503 too)."""
+        answers."""
         with storage_errors():
             self.store.ping()
-        if self.appender is not None:
-            self.appender.check()
 
     def server_key(self, name: str) -> ServerKey:
         """The server key called ``name`` (created on first use; the same in every process)."""
@@ -369,9 +324,6 @@ class Services:
 
     def stop(self) -> None:
         self._stop.set()
-        self.casts.stop()
-        self.credentials.stop()
-        self.verifiers.shutdown(wait=False, cancel_futures=True)
         self.snapshots.stop()
         for thread in self._threads:
             thread.join(10)

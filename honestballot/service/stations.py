@@ -25,30 +25,24 @@ log = logging.getLogger("honestballot.web.organiser")
 STATION_PHASES = ("setup", "open")
 
 
-def publish_station(
-    services: Services, who: Organiser, election_id: str, details: Any, commission: Any
-) -> dict[str, Any]:
-    """Publish or correct a unit's station in an election whose setup names no organiser's
-    key (``details`` without ``salt``, the commission's public key file): what was
-    published."""
-    _check_phase(services, who, election_id)
-    station, parsed = services.elections.publish_station_files(election_id, details, commission)
-    return _published(who, election_id, station, parsed)
-
-
 def publish_signed_station(
     services: Services, who: Organiser, election_id: str, signed: Any
 ) -> dict[str, Any]:
     """Publish or correct a unit's station from the organiser's signed station file
-    (``honestballot organiser sign-station``): what was published."""
+    (``honestballot organiser sign-station``): what was published.  A station's details
+    and commission file sent without the signature (what an election without the
+    organiser's key took) are refused as unsigned."""
     _check_phase(services, who, election_id)
+    if isinstance(signed, dict) and "details" in signed and signed.get("type") != "signed-station":
+        details = signed["details"]
+        unit = str(details.get("unit", ""))[:64] if isinstance(details, dict) else ""
+        message = (
+            f"the station of unit {unit!r} carries no signature of the organiser's key: "
+            "sign it with 'honestballot organiser sign-station'"
+        )
+        raise ProtocolError(Text("station.signature_missing", message, unit=unit))
     station, parsed = services.elections.publish_signed_station(election_id, signed)
     return _published(who, election_id, station, parsed)
-
-
-def is_signed_station(value: Any) -> bool:
-    """Whether an upload is a signed station file (rather than details and a key file)."""
-    return isinstance(value, dict) and value.get("type") == "signed-station"
 
 
 def _check_phase(services: Services, who: Organiser, election_id: str) -> None:

@@ -1,11 +1,12 @@
-"""Many rows in few statements: the batch's hot path (a cast batch, a credential batch).
+"""Many rows in few statements: the hot path of a batch posted to the board
+(service/board/batches.py).
 
 A SQLAlchemy executemany costs a pipeline step per row on psycopg, and a multi-row
 ``insert()`` construct recomputes its cache key from every value; these helpers write
 the statements' text once per shape and send the values as plain parameters.
 
 A batch holds the election's lock while it writes, and under CPU starvation every round
-trip to PostgreSQL costs the appender thread a wait for the GIL and for a core
+trip to PostgreSQL costs the posting thread a wait for the GIL and for a core
 (docs/performance.md, "Primary day").  :class:`RowBuffer` therefore gathers a batch's
 writes, to any number of tables, and on PostgreSQL sends them as **one** statement: each
 write a data-modifying ``WITH`` member of the last one, every row in arrays (``unnest``).
@@ -24,8 +25,6 @@ from typing import Any
 
 from sqlalchemy import String, Table
 from sqlalchemy.engine import Connection, Dialect
-
-from honestballot.store.schema import activity, notices
 
 #: the placeholder of each DB-API parameter style this store's drivers use
 PARAM = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -188,14 +187,6 @@ class RowBuffer:
 
     def add(self, table: Table, row: dict[str, Any]) -> None:
         self._rows.append((table, row))
-
-    def add_notice(self, row: dict[str, Any]) -> None:
-        """A row of the notice outbox (``service.messages.notices.notice_row``)."""
-        self.add(notices, row)
-
-    def add_activity(self, row: dict[str, Any]) -> None:
-        """A row of the activity log (``service.activity.activity_row``)."""
-        self.add(activity, row)
 
     def write(self, write: Write) -> None:
         """A write of the store's (its statements made for the connection's dialect at

@@ -3,15 +3,13 @@ active credentials (the roll rule's numbers, kept as counts rather than counted)
 
 from __future__ import annotations
 
-import functools
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Dialect
 
-from honestballot.store.bulk import RowBuffer, Statement, insert_statements, update_statements
+from honestballot.store.bulk import Statement
 from honestballot.store.engine import StoreBase
 from honestballot.store.schema import credentials, events, unit_credentials
 
@@ -32,35 +30,6 @@ class CredentialStore(StoreBase):
         ).mappings()
         return {bytes(r["credential"]): dict(r) for r in rows}
 
-    def plan_credentials(
-        self,
-        rows: RowBuffer,
-        election_id: str,
-        added: list[tuple[bytes, str, bool]],
-        revoked: list[tuple[bytes, str]],
-    ) -> None:
-        """Add to a batch's writes the credentials it registers, (credential, unit,
-        revoked) each, one it registers and replaces too inserted already revoked, and
-        the revocation of those it replaces that were registered before it, (credential,
-        unit) each: their ballots stop counting and they cannot cast again.  The units'
-        counts of active credentials change by the difference, in one statement."""
-        rows.write(
-            functools.partial(
-                insert_statements,
-                table=credentials,
-                columns=("election_id", "credential", "unit", "revoked"),
-                rows=[(election_id, c, unit, gone) for c, unit, gone in added],
-            )
-        )
-        change: Counter[str] = Counter(unit for _, unit, gone in added if not gone)
-        change.subtract(unit for _, unit in revoked)
-        if revoked:
-            gone = [c for c, _ in revoked]
-            rows.write(functools.partial(_revoke_statements, args=(election_id, gone)))
-        counts = [(election_id, unit, n) for unit, n in sorted(change.items()) if n]
-        if counts:
-            rows.write(functools.partial(_count_active_statements, rows=counts))
-
     def credential_row(
         self, conn: Connection, election_id: str, credential: bytes
     ) -> dict[str, Any] | None:
@@ -74,20 +43,6 @@ class CredentialStore(StoreBase):
             .first()
         )
         return dict(row) if row is not None else None
-
-    def plan_latest(self, rows: RowBuffer, election_id: str, latest: dict[bytes, bytes]) -> None:
-        """Add to a batch's writes each credential's latest ballot (credential → tracking
-        hash)."""
-        rows.write(
-            functools.partial(
-                update_statements,
-                table=credentials,
-                key="credential",
-                column="latest_tracking",
-                election_id=election_id,
-                values=latest,
-            )
-        )
 
     def is_latest(self, election_id: str, tracking: bytes) -> bool:
         with self.engine.connect() as conn:

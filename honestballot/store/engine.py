@@ -114,8 +114,8 @@ class StoreBase:
                 pool_recycle=3600,
                 hide_parameters=True,
                 # a batch's one read after the election's lock must see what the lock's
-                # previous holder committed (store/batch_view.py), whatever the server's
-                # default isolation level
+                # previous holder committed (a batch posted by service/board/batches.py),
+                # whatever the server's default isolation level
                 isolation_level="READ COMMITTED",
             )
             event.listen(self.engine, "handle_error", _without_pg_detail)

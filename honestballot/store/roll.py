@@ -6,14 +6,13 @@ Nothing here is public; the board shows the roll only as counts per unit.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, false, func, select, update
 from sqlalchemy.engine import Connection
 
-from honestballot.store.bulk import RowBuffer, update_many, update_statements
+from honestballot.store.bulk import update_many
 from honestballot.store.engine import StoreBase
 from honestballot.store.schema import (
     contact_exceptions,
@@ -123,21 +122,6 @@ class RollStore(StoreBase):
             )
         )
         return {int(vid): bytes(cred) if cred is not None else None for vid, cred in rows}
-
-    def plan_voter_credentials(
-        self, rows: RowBuffer, election_id: str, credential: dict[int, bytes]
-    ) -> None:
-        """Add to a batch's writes each voter's new credential (voter id → credential)."""
-        rows.write(
-            functools.partial(
-                update_statements,
-                table=voters,
-                key="voter_id",
-                column="credential",
-                election_id=election_id,
-                values=credential,
-            )
-        )
 
     # -- the encrypted roll (re-voting protection) -------------------------------------------
 

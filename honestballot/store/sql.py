@@ -3,9 +3,7 @@
 Each part lives in a module of its own, by what it stores:
 
 - the public board: :mod:`~honestballot.store.board` (elections, events, tree heads),
-  :mod:`~honestballot.store.batch_view` (what a batch of casts or credentials reads),
-  :mod:`~honestballot.store.credentials` (credentials, unit counts),
-  :mod:`~honestballot.store.audits` (held audits, ballot alphas);
+  :mod:`~honestballot.store.credentials` (credentials, unit counts);
 - re-voting protection: :mod:`~honestballot.store.revoting` (revocation points,
   registration nonces, credentials with counters, the queue for the board);
 - the service's private state: :mod:`~honestballot.store.roll` (voters, contact
@@ -24,8 +22,6 @@ from __future__ import annotations
 
 from honestballot.store.access import AccessStore
 from honestballot.store.activity import ActivityStore, log_first_ballot, record_activity
-from honestballot.store.audits import AuditStore
-from honestballot.store.batch_view import BatchView, BatchViewStore
 from honestballot.store.board import BoardStore, StoredEvent
 from honestballot.store.bulk import RowBuffer, insert_rows, update_many
 from honestballot.store.credentials import CredentialStore
@@ -46,7 +42,6 @@ from honestballot.store.roll import RollStore
 
 __all__ = [
     "UNAVAILABLE_ERRORS",
-    "BatchView",
     "KeyConflict",
     "LockNotHeld",
     "RowBuffer",
@@ -66,10 +61,8 @@ __all__ = [
 
 
 class SqlStore(
-    BatchViewStore,
     BoardStore,
     CredentialStore,
-    AuditStore,
     RollStore,
     RevotingStore,
     AccessStore,

@@ -118,8 +118,7 @@ def create_app(config: ServerConfig, *, sender: Sender | None = None) -> FastAPI
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
-        """ok when the database answers (and, with ``serve --workers N`` on PostgreSQL,
-        the appender process takes connections); 503 ``storage_unavailable`` when not."""
+        """ok when the database answers; 503 ``storage_unavailable`` when not."""
         services.check_storage()
         return {"status": "ok"}
 

@@ -101,8 +101,7 @@ def _json(request: Request, body: bytes, limit: int = 64 * 1024) -> Reader:
         '{"manifest": manifest, "election_key": election-key file, "witnesses": '
         '[{"name": …, "key": hex}], "witness_quorum": n, "organiser_key": hex, '
         '"schedule": {"interval": seconds, "hours": [[rows, registrations], …], '
-        '"cover": {"k0": K0, "epsilon_milli": ε in thousandths}}} — or, in place of the '
-        'schedule, "revoting": false for an election without re-voting protection'
+        '"cover": {"k0": K0, "epsilon_milli": ε in thousandths}}}'
     ),
 )
 def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
@@ -112,8 +111,7 @@ def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
     protection is the default: the body carries its batch schedule with its cover's
     ``K0`` and ``ε`` (docs/coercion.md §4; the setup's form, docs/record-format.md §3),
     which needs the organiser's key; without a schedule the request is refused (400
-    ``invalid_input``) unless it says ``"revoting": false``, for an election whose board
-    shows re-votes (a mode to be removed).  A token scoped to one election creates only
+    ``invalid_input``).  A token scoped to one election creates only
     that one (403 ``forbidden``)."""
     r = _json(request, body, limit=16 * 1024 * 1024)
     manifest = manifest_from_json(r.raw("manifest"), "manifest")
@@ -122,7 +120,6 @@ def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
     quorum = r.integer("witness_quorum", minimum=0) if r.has("witness_quorum") else None
     organiser_key = r.point("organiser_key") if r.has("organiser_key") else None
     schedule = schedule_from_json(r.raw("schedule"), "schedule") if r.has("schedule") else None
-    revoting = r.boolean("revoting") if r.has("revoting") else None
     r.done()
     return create_election(
         services_of(request).elections,
@@ -133,7 +130,6 @@ def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
         quorum=quorum,
         organiser_key=organiser_key,
         schedule=schedule,
-        revoting=revoting,
     )
 
 

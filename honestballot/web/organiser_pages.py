@@ -234,12 +234,10 @@ def _elections_page(
     *,
     plan: dict[str, Any] | None = None,
     plan_failed: bool = False,
-    revoting: bool = True,
 ) -> Response:
     """The elections ``who`` may manage (a scoped token's own only), the form that
     creates one and, with ``plan``, the batch schedule proposed for re-voting protection
-    (``plan_failed``: the error is the plan's, nothing was to be created); ``revoting``:
-    the create form's choice, re-voting protection unless the organiser chose otherwise."""
+    (``plan_failed``: the error is the plan's, nothing was to be created)."""
     services = services_of(request)
     lang = language_of(request)
     elections = [
@@ -247,9 +245,6 @@ def _elections_page(
             "election_id": eid,
             "title": services.elections.context(eid).manifest.title.get(lang),
             "phase": services.elections.phase(eid),
-            # marked in the list: the board of an election without re-voting protection
-            # shows re-votes (a mode to be removed)
-            "protected": services.elections.takes_revoting(eid),
         }
         for eid in managed_elections(services, who)
     ]
@@ -263,7 +258,6 @@ def _elections_page(
         intervals=INTERVALS,
         plan=plan or {"values": {}, "shown": False},
         plan_failed=plan_failed,
-        revoting=revoting,
     )
 
 
@@ -365,7 +359,6 @@ def page_create(
     manifest: FormFile = None,
     election_key: FormFile = None,
     csrf: FormText = "",
-    revoting: FormText = "",
     organiser_key: FormText = "",
     voters: FormText = "",
     opens_at: FormText = "",
@@ -375,12 +368,10 @@ def page_create(
     epsilon: FormText = "",
 ) -> Response:
     """The manifest and election-key files, read exactly as ``election create`` reads them;
-    re-voting protection unless ``revoting`` is ``off`` (the form's explicit choice of an
-    election whose board shows re-votes, a mode to be removed): then the plan's fields,
-    whose proposed schedule the page showed, are required, and the organiser's key,
-    which an election with re-voting protection needs (it signs the encrypted roll) and
-    any other may name (it signs the roll summary). A scoped token's 403 for another
-    election comes before the plan is read, as the API's comes before its schedule."""
+    re-voting protection: the plan's fields, whose proposed schedule the page showed, are
+    required, and the organiser's key (it signs the encrypted roll). A scoped token's 403
+    for another election comes before the plan is read, as the API's comes before its
+    schedule."""
     who = _form_guard(request, csrf)
     values = {
         "voters": voters,
@@ -390,7 +381,6 @@ def page_create(
         "k0": k0,
         "epsilon": epsilon,
     }
-    protect = revoting.strip() != "off"
     plan: Plan | None = None
     try:
         manifest_data = _read(manifest, "manifest")
@@ -398,8 +388,7 @@ def page_create(
         m = _manifest_or_why(manifest_data, key_data)
         # a scoped token's 403 comes first, as the API's does
         check_may_create(who, m.election_id)
-        if protect:
-            plan = _required_plan(values)
+        plan = _required_plan(values)
         raw_key = parse_json(key_data, limit=64 << 20, what="key")
         try:
             key = decode_election_key(raw_key, "election-key")
@@ -414,16 +403,13 @@ def page_create(
             m,
             key,
             organiser_key=decode_point(signer, "organiser_key") if signer else None,
-            schedule=plan.schedule() if plan is not None else None,
-            revoting=protect,
+            schedule=plan.schedule(),
         )
 
     except (HonestBallotError, ApiError) as exc:
-        view = _plan_view(values, plan) if protect else None
         failure = _failure(request, exc)
-        return _elections_page(request, who, *failure, plan=view, revoting=protect)
-    step = "#encrypted-roll" if plan is not None else ""
-    return _see_other(f"/organiser/e/{created['election_id']}?done=created{step}")
+        return _elections_page(request, who, *failure, plan=_plan_view(values, plan))
+    return _see_other(f"/organiser/e/{created['election_id']}?done=created#encrypted-roll")
 
 
 def _required_plan(values: Mapping[str, str]) -> Plan:
@@ -433,9 +419,8 @@ def _required_plan(values: Mapping[str, str]) -> Plan:
         raise InvalidInput(
             Text(
                 "organiser.revoting_no_plan",
-                "re-voting protection needs its batch schedule: enter the expected voters "
-                "and show the proposed schedule, then create; or choose to create the "
-                "election without re-voting protection",
+                "re-voting protection needs its batch schedule: enter the expected voters, "
+                "show the proposed schedule, then create the election",
             )
         )
     return _plan_of(values)

@@ -60,8 +60,6 @@ LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
     # a ballot version 2 with its private part, and an audit of one: the desk's own limits
     (re.compile(r"/revoting/ballots$"), MAX_CAST_REQUEST_BYTES),
     (re.compile(r"/revoting/audits$"), MAX_AUDIT_REQUEST_BYTES),
-    (re.compile(r"/ballots$"), 512 * 1024),
-    (re.compile(r"/audits$"), 1024 * 1024),
 )
 
 

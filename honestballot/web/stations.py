@@ -29,21 +29,18 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from honestballot.errors import HonestBallotError, InvalidInput, Text
-from honestballot.protocol.stations import ROLES
-from honestballot.record.codec import Reader, parse_json
+from honestballot.record.codec import parse_json
 from honestballot.service.organiser_cases import phase_of
 from honestballot.service.paper import roll_voters, submit_paper
 from honestballot.service.runtime import Services
 from honestballot.service.security.organisers import Organiser
 from honestballot.service.stations import (
     STATION_PHASES,
-    is_signed_station,
     publish_signed_station,
-    publish_station,
     station_listing,
 )
 from honestballot.web.deps import organiser, services_of
-from honestballot.web.i18n import LANGUAGES, STRINGS, language_of
+from honestballot.web.i18n import language_of
 from honestballot.web.observer_common import page
 from honestballot.web.openapi import json_body
 from honestballot.web.organiser_pages import (
@@ -163,11 +160,9 @@ def voter_station(
     status_code=201,
     summary="Publish or correct a unit's polling station and commission",
     openapi_extra=json_body(
-        "with the organiser's key in the setup, the file of 'honestballot organiser "
-        'sign-station\' ({"type": "signed-station", "version": 2, "sequence", "details", '
-        '"commission", "organiser_signature": {"c", "s"}}); without, {"details": {"unit", '
-        '"address": {"ru", "kk", "en"}, "hours", "paper", "members": [{"name", "role", '
-        '"nominated_by"}]}, "commission": the file of \'honestballot commission keygen\'}'
+        "the file of 'honestballot organiser sign-station' ({\"type\": \"signed-station\", "
+        '"version": 2, "sequence", "details", "commission", "organiser_signature": '
+        '{"c", "s"}})'
     ),
 )
 async def api_publish_station(request: Request, election_id: str, who: SignedIn) -> dict[str, Any]:
@@ -177,46 +172,10 @@ async def api_publish_station(request: Request, election_id: str, who: SignedIn)
     if given != "application/json":
         raise InvalidInput(Text("station.json", "send the station as application/json"))
     body = parse_json(await request.body(), limit=1 << 20, what="the request body")
-    if is_signed_station(body):
-        return publish_signed_station(services, who, election_id, body)
-    r = Reader(body, "request")
-    details, commission = r.raw("details"), r.raw("commission")
-    r.done()
-    return publish_station(services, who, election_id, details, commission)
+    return publish_signed_station(services, who, election_id, body)
 
 
 # -- organisers: the page ------------------------------------------------------------------
-
-
-def _role(word: str, line: int) -> str:
-    """A role from its code or its name in any of the three languages."""
-    wanted = word.strip().casefold()
-    for role in ROLES:
-        names = {role, *STRINGS[f"station.role.{role}"]}
-        if wanted in {n.casefold() for n in names}:
-            return role
-    message = f"line {line}: {word.strip()!r} is not a commission role"
-    raise InvalidInput(Text("station.role_unknown", message, line=line, role=word.strip()))
-
-
-def members_from_lines(text: str) -> list[dict[str, str]]:
-    """``name; role; nominated by`` per line (the last part may be left out)."""
-    members = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip():
-            continue
-        parts = [p.strip() for p in raw.split(";")]
-        if len(parts) not in (2, 3):
-            message = f"line {number}: write 'name; role; nominated by'"
-            raise InvalidInput(Text("station.member_line", message, line=number))
-        members.append(
-            {
-                "name": parts[0],
-                "role": _role(parts[1], number),
-                "nominated_by": parts[2] if len(parts) == 3 else "",
-            }
-        )
-    return members
 
 
 def _stations_page(
@@ -234,12 +193,7 @@ def _stations_page(
         title=manifest.title.get(lang),
         phase=phase,
         may_publish=phase in STATION_PHASES,
-        # with the organiser's key in the setup, the organiser uploads the signed file
-        signed=services.elections.board_keys(election_id).organiser_key is not None,
-        units=[{"id": u.id, "name": u.name.get(lang)} for u in manifest.units],
         stations=_shown(request, election_id),
-        roles=ROLES,
-        languages=LANGUAGES,
         **extra,
     )
 
@@ -256,50 +210,14 @@ def organiser_stations(request: Request, election_id: str, done: str = "") -> Re
 def organiser_publish_station(
     request: Request,
     election_id: str,
-    unit: FormText = "",
-    address_ru: FormText = "",
-    address_kk: FormText = "",
-    address_en: FormText = "",
-    hours: FormText = "",
-    paper: FormText = "",
-    members: FormText = "",
-    commission: FormFile = None,
     signed: FormFile = None,
     csrf: FormText = "",
 ) -> Response:
     who = _election_form_guard(request, csrf, election_id)
-    if signed is not None and signed.filename:
-        try:
-            signed_file = parse_json(_read(signed, "signed station"), limit=1 << 20)
-            publish_signed_station(services_of(request), who, election_id, signed_file)
-        except HonestBallotError as exc:
-            status, error, detail = _failure(request, exc)
-            return _stations_page(
-                request, who, election_id, status, error=error, error_detail=detail
-            )
-        return _see_other(f"/organiser/e/{election_id}/stations?done=station")
-    form = {
-        "unit": unit,
-        "address_ru": address_ru,
-        "address_kk": address_kk,
-        "address_en": address_en,
-        "hours": hours,
-        "paper": bool(paper),
-        "members": members,
-    }
     try:
-        details = {
-            "unit": unit,
-            "address": {"ru": address_ru, "kk": address_kk, "en": address_en},
-            "hours": hours,
-            "paper": bool(paper),
-            "members": members_from_lines(members),
-        }
-        key_file = parse_json(_read(commission, "commission key"), limit=1 << 16)
-        publish_station(services_of(request), who, election_id, details, key_file)
+        signed_file = parse_json(_read(signed, "signed station"), limit=1 << 20)
+        publish_signed_station(services_of(request), who, election_id, signed_file)
     except HonestBallotError as exc:
         status, error, detail = _failure(request, exc)
-        return _stations_page(
-            request, who, election_id, status, error=error, error_detail=detail, form=form
-        )
+        return _stations_page(request, who, election_id, status, error=error, error_detail=detail)
     return _see_other(f"/organiser/e/{election_id}/stations?done=station")

@@ -506,37 +506,19 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "The encrypted roll was made for another election.",
     ),
     "msg.organiser.revoting_needs_schedule": (
-        "Голосование создаётся с защитой переголосования, если не указано иное: передайте "
-        "его расписание пакетов («schedule», docs/api.md) или «revoting»: false для "
-        "голосования без неё, чья доска показывает, кто проголосовал повторно или заменил "
-        "ключ голосования (этот режим будет удалён).",
-        "Дауыс беру, басқасы айтылмаса, қайта дауыс беруді қорғаумен құрылады: оның топтама "
-        "кестесін («schedule», docs/api.md) немесе онсыз дауыс беру үшін «revoting»: false "
-        "жіберіңіз, оның тақтасы кімнің қайта дауыс бергенін немесе дауыс беру кілтін "
-        "ауыстырғанын көрсетеді (бұл режим алынып тасталады).",
-        "An election has re-voting protection unless you say otherwise: send its batch "
-        "schedule (“schedule”, docs/api.md), or “revoting”: false for an election without "
-        "it, whose board shows when a voter votes again or replaces a credential (that mode "
-        "is to be removed).",
-    ),
-    "msg.organiser.revoting_off_with_schedule": (
-        "Расписание пакетов нужно для защиты переголосования: передайте либо расписание, "
-        "либо «revoting»: false, но не оба.",
-        "Топтама кестесі қайта дауыс беруді қорғау үшін керек: не кестені, не "
-        "«revoting»: false жіберіңіз, екеуін бірге емес.",
-        "A batch schedule is for re-voting protection: send either the schedule or "
-        "“revoting”: false, not both.",
+        "Голосование создаётся с защитой переголосования: передайте его расписание пакетов "
+        "(«schedule», docs/api.md).",
+        "Дауыс беру қайта дауыс беруді қорғаумен құрылады: оның топтама кестесін («schedule», "
+        "docs/api.md) жіберіңіз.",
+        "An election has re-voting protection: send its batch “schedule” (docs/api.md).",
     ),
     "msg.organiser.revoting_no_plan": (
-        "Защите переголосования нужно расписание пакетов: укажите ожидаемое число "
-        "избирателей, покажите предлагаемое расписание и создайте голосование; или "
-        "выберите создание без защиты переголосования.",
-        "Қайта дауыс беруді қорғауға топтама кестесі керек: күтілетін сайлаушылар санын "
-        "көрсетіп, ұсынылған кестені ашыңыз да, дауыс беруді құрыңыз; немесе қайта дауыс "
-        "беруді қорғаусыз құруды таңдаңыз.",
-        "Re-voting protection needs its batch schedule: give the expected voters, show the "
-        "proposed schedule, then create; or choose to create the election without re-voting "
-        "protection.",
+        "Защите переголосования нужно расписание пакетов: укажите ожидаемое число избирателей, "
+        "покажите предлагаемое расписание и создайте голосование.",
+        "Қайта дауыс беруді қорғауға топтама кестесі керек: күтілетін сайлаушылар санын көрсетіп, "
+        "ұсынылған кестені ашыңыз да, дауыс беруді құрыңыз.",
+        "Re-voting protection needs its batch schedule: enter the expected voters, show the "
+        "proposed schedule, then create the election.",
     ),
     "msg.revoting.needs_organiser_key": (
         "Голосованию с защитой переголосования нужен ключ организатора: оно открывается с "
@@ -785,11 +767,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Хеш отслеживания — 64 строчных шестнадцатеричных знака.",
         "Бақылау хеші — 64 кіші он алтылық таңба.",
         "A tracking hash is 64 lower-case hex characters.",
-    ),
-    "msg.ballot.no_audit": (
-        "Проверенного бюллетеня с таким хешем нет.",
-        "Мұндай хеші бар тексерілген бюллетень жоқ.",
-        "There is no audited ballot with this tracking hash.",
     ),
     "msg.report.field.what": ("«Что произошло»", "«Не болды»", "‘What happened’"),
     "msg.report.field.where": ("«Где»", "«Қайда»", "‘Where’"),

@@ -36,11 +36,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     # -- the list of elections and creating one
     "organiser.election": ("Голосование", "Дауыс беру", "Election"),
     "organiser.election_id": ("Идентификатор", "Сәйкестендіргіш", "Identifier"),
-    "organiser.elections.unprotected": (
-        "без защиты переголосования",
-        "қайта дауыс беруді қорғаусыз",
-        "no re-voting protection",
-    ),
     "organiser.elections.none": (
         "Голосований пока нет.",
         "Әзірге дауыс беру жоқ.",
@@ -227,35 +222,19 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "No schedule was proposed:",
     ),
     "organiser.revoting.default": (
-        "Каждое новое голосование создаётся с защитой переголосования, если вы не выберете "
-        "иное при создании.",
-        "Әр жаңа дауыс беру, құру кезінде басқасын таңдамасаңыз, қайта дауыс беруді "
-        "қорғаумен құрылады.",
-        "Every new election is created with re-voting protection unless you choose "
-        "otherwise when creating it.",
-    ),
-    "organiser.revoting.choice": (
-        "Защита переголосования",
-        "Қайта дауыс беруді қорғау",
-        "Re-voting protection",
+        "Каждое голосование создаётся с защитой переголосования.",
+        "Әр дауыс беру қайта дауыс беруді қорғаумен құрылады.",
+        "Every election is created with re-voting protection.",
     ),
     "organiser.revoting.use": (
-        "Создать с защитой переголосования по этому расписанию",
-        "Осы кесте бойынша қайта дауыс беруді қорғаумен құру",
-        "Create with re-voting protection on this schedule",
+        "Голосование будет создано с защитой переголосования по этому расписанию.",
+        "Дауыс беру осы кесте бойынша қайта дауыс беруді қорғаумен құрылады.",
+        "The election will be created with re-voting protection on this schedule.",
     ),
     "organiser.revoting.use_first": (
-        "С защитой переголосования (рекомендуется): сначала укажите выше ожидаемое число "
-        "избирателей и покажите предлагаемое расписание.",
-        "Қайта дауыс беруді қорғаумен (ұсынылады): алдымен жоғарыда күтілетін сайлаушылар "
-        "санын көрсетіп, ұсынылған кестені ашыңыз.",
-        "With re-voting protection (recommended): first give the expected voters above and "
-        "show the proposed schedule.",
-    ),
-    "organiser.revoting.off": (
-        "Без защиты переголосования (не рекомендуется)",
-        "Қайта дауыс беруді қорғаусыз (ұсынылмайды)",
-        "Without re-voting protection (not recommended)",
+        "Сначала укажите выше ожидаемое число избирателей и покажите предлагаемое расписание.",
+        "Алдымен жоғарыда күтілетін сайлаушылар санын көрсетіп, ұсынылған кестені ашыңыз.",
+        "First enter the expected voters above and show the proposed schedule.",
     ),
     "organiser.revoting.none": (
         "У этого голосования нет защиты переголосования: общая доска показывает, что "
@@ -266,22 +245,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "тасталады.",
         "This election has no re-voting protection: its public board shows when a voter "
         "votes again or replaces a credential. This mode is to be removed.",
-    ),
-    "organiser.revoting.off_warning": (
-        "Общая доска будет показывать, что избиратель проголосовал повторно или заменил ключ "
-        "голосования, и любой, кто следит за ней (например, начальник со снимком квитанции), "
-        "это увидит: повторный голос больше не защищает избирателя, на которого давили. "
-        "Этот режим будет удалён; выбирайте его только для репетиции или голосования, где "
-        "давить не на кого.",
-        "Жалпы тақта сайлаушының қайта дауыс бергенін немесе дауыс беру кілтін ауыстырғанын "
-        "көрсетеді, оны бақылаған кез келген адам (мысалы, түбіртектің суреті бар бастық) "
-        "біледі: қайта берілген дауыс енді қысым көрген сайлаушыны қорғамайды. Бұл режим "
-        "алынып тасталады; оны тек дайындық үшін немесе ешкімге қысым жасалмайтын дауыс "
-        "беру үшін таңдаңыз.",
-        "The public board will show when a voter votes again or replaces a credential, and "
-        "anyone watching it (a boss holding a picture of the receipt) will see it: voting "
-        "again no longer protects a voter who was pressed. This mode is to be removed; "
-        "choose it only for a rehearsal or a vote where nobody can be pressed.",
     ),
     "organiser.create.organiser_key": (
         "Открытый ключ организатора (hex)",

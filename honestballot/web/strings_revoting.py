@@ -7,19 +7,12 @@ from __future__ import annotations
 #: key -> (ru, kk, en)
 STRINGS: dict[str, tuple[str, str, str]] = {
     "msg.revoting.not_revoting": (
-        "В этих выборах нет защиты повторного голосования: зарегистрируйте ключ "
-        "голосования и голосуйте как обычно.",
-        "Бұл сайлауда қайта дауыс беруді қорғау жоқ: дауыс беру кілтін тіркеп, әдеттегідей "
-        "дауыс беріңіз.",
-        "This election has no re-voting protection: register a credential and vote as usual.",
-    ),
-    "msg.revoting.only": (
-        "В этих выборах есть защита повторного голосования: они принимают только "
-        "регистрации с кодом активации и бюллетени версии 2.",
-        "Бұл сайлауда қайта дауыс беруді қорғау бар: ол тек белсендіру коды бар "
-        "тіркеулерді және 2-нұсқалы бюллетеньдерді қабылдайды.",
-        "This election has re-voting protection: it takes only registrations with an "
-        "activation code and ballots version 2.",
+        "В этих выборах нет защиты повторного голосования: сервис больше не принимает их "
+        "регистрации и бюллетени.",
+        "Бұл сайлауда қайта дауыс беруді қорғау жоқ: сервис олардың тіркеулері мен "
+        "бюллетеньдерін енді қабылдамайды.",
+        "This election has no re-voting protection: this service no longer takes its "
+        "registrations or ballots.",
     ),
     "msg.revoting.not_open": (
         "Голосование не открыто.",

@@ -233,38 +233,10 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "already published.",
     ),
     # -- the voter's requests (service/voters/, service/security/csrf.py) ----------------
-    "msg.credential.changed": (
-        "Ваш ключ голосования тем временем изменился: обновите страницу.",
-        "Дауыс беру кілтіңіз осы уақытта өзгерді: бетті жаңартыңыз.",
-        "Your credential changed meanwhile: reload the page.",
-    ),
-    "msg.credential.replaces_missing": (
-        "У вас уже есть ключ голосования: чтобы заменить его, укажите его в поле replaces.",
-        "Сізде дауыс беру кілті бар: оны ауыстыру үшін replaces өрісінде көрсетіңіз.",
-        "You already have a credential: name it in replaces to replace it.",
-    ),
-    "msg.credential.nothing_to_replace": (
-        "У вас нет ключа голосования, который можно заменить.",
-        "Сізде ауыстыруға болатын дауыс беру кілті жоқ.",
-        "You have no credential to replace.",
-    ),
-    "msg.audit.shape": (
-        "Проверка бюллетеня должна содержать ровно два поля: ballot и opening.",
-        "Бюллетеньді тексеруде дәл екі өріс болуы керек: ballot және opening.",
-        "An audit holds exactly two fields: ballot and opening.",
-    ),
     "msg.voter.not_on_roll": (
         "Этого избирателя больше нет в списке.",
         "Бұл сайлаушы енді тізімде жоқ.",
         "This voter is no longer on the roll.",
-    ),
-    "msg.ballot.not_yours": (
-        "Бюллетень подписан не вашим текущим ключом голосования. Обновите страницу и "
-        "заполните бюллетень заново.",
-        "Бюллетеньге сіздің қазіргі дауыс беру кілтіңізбен қол қойылмаған. Бетті жаңартып, "
-        "бюллетеньді қайта толтырыңыз.",
-        "The ballot is not signed with your current credential. Reload the page and fill "
-        "in the ballot again.",
     ),
     "msg.csrf.mismatch": (
         "Форма устарела или открыта в другом окне. Обновите страницу.",
@@ -277,13 +249,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "No visitor id for the CSRF check. Reload the page.",
     ),
     # -- the board, the results and the log as observers ask for them ---------------------
-    "msg.board.audit_held": (
-        "Этот бюллетень был проверен: проверенные бюллетени появляются на доске после "
-        "закрытия голосования.",
-        "Бұл бюллетень тексерілген: тексерілген бюллетеньдер тақтада дауыс беру жабылғаннан "
-        "кейін шығады.",
-        "This ballot was audited: audits go on the board when voting closes.",
-    ),
     "msg.board.no_code": (
         "Бюллетеня с таким кодом отслеживания на доске нет.",
         "Мұндай бақылау коды бар бюллетень тақтада жоқ.",

@@ -73,31 +73,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Дауыс беру жабылды: учаскелер енді өзгермейді.",
         "Voting has closed: the stations no longer change.",
     ),
-    "station.unit": ("Участок", "Учаске", "Unit"),
-    "station.address_in": ("Адрес ({lang})", "Мекенжайы ({lang})", "Address ({lang})"),
-    "station.members": ("Члены комиссии", "Комиссия мүшелері", "Commission members"),
-    "station.members_hint": (
-        "По одному в строке: имя; роль; кем выдвинут. Роли: председатель, заместитель "
-        "председателя, секретарь, член комиссии.",
-        "Әр жолға біреуден: аты-жөні; рөлі; кім ұсынды. Рөлдер: төраға, төраға орынбасары, "
-        "хатшы, комиссия мүшесі.",
-        "One per line: name; role; nominated by. Roles: chair, deputy chair, secretary, member.",
-    ),
-    "station.key_file": (
-        "Файл ключа комиссии",
-        "Комиссия кілтінің файлы",
-        "The commission's key file",
-    ),
-    "station.key_file_hint": (
-        "Комиссия создаёт его на своём компьютере: honestballot commission keygen.",
-        "Комиссия оны өз компьютерінде жасайды: honestballot commission keygen.",
-        "The commission makes it on its own computer: honestballot commission keygen.",
-    ),
-    "station.signed_file": (
-        "Подписанный файл участка",
-        "Учаскенің қол қойылған файлы",
-        "The signed station file",
-    ),
     "station.signed_hint": (
         "У этих выборов есть ключ организатора: он подписывает каждый участок на вашем "
         "компьютере. Запишите сведения об участке в JSON (unit, address, hours, paper, "
@@ -342,16 +317,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "комиссияның дәл бір төрағасы болуы керек, көрсетілгені: {chairs}",
         "a commission has exactly one chair, not {chairs}",
     ),
-    "msg.station.details_object": (
-        "сведения об участке должны быть объектом JSON",
-        "учаске туралы мәліметтер JSON нысаны болуы керек",
-        "a station's details are a JSON object",
-    ),
-    "msg.station.salt_given": (
-        "соль выбирает сервис: уберите поле salt",
-        "тұзды қызмет таңдайды: salt өрісін алып тастаңыз",
-        "a station's salt is drawn by the service: leave it out",
-    ),
     "msg.station.key_unit": (
         "файл ключа комиссии сделан для участка {key_unit}, а сведения — для участка {unit}",
         "комиссия кілтінің файлы {key_unit} учаскесі үшін жасалған, ал мәліметтер {unit} "
@@ -374,16 +339,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "кезең: {phase}",
         "polling stations are published before the vote and corrected until the close; the "
         "election is {phase}",
-    ),
-    "msg.station.role_unknown": (
-        "строка {line}: «{role}» — не роль члена комиссии",
-        "{line}-жол: «{role}» — комиссия мүшесінің рөлі емес",
-        "line {line}: {role} is not a commission role",
-    ),
-    "msg.station.member_line": (
-        "строка {line}: напишите «имя; роль; кем выдвинут»",
-        "{line}-жол: «аты-жөні; рөлі; кім ұсынды» деп жазыңыз",
-        "line {line}: write 'name; role; nominated by'",
     ),
     "msg.station.json": (
         "отправьте участок как application/json",

@@ -5,44 +5,28 @@
 - ``POST session`` → the voter and the ``hb_session`` cookie (the ``hb_signin`` cookie of
   the request the code was sent for is needed); ``POST signout`` → 204;
 - ``GET context`` (public) → what the page encrypts against; ``GET me`` → the voter;
-- ``POST credential`` → 201 (again 201, changing nothing, for the credential the voter
-  already has: a retry); ``POST ballots`` → 201 with the receipt when this request
-  appended the ballot, or 200 with the same receipt when the very same ballot was already
-  on the board (an idempotent retry; of two identical requests racing, exactly one gets 201);
-- ``POST audits`` → the choices the server found in an opened ballot;
 - ``GET ballots/{tracking_hash}`` (public) → the event line, its inclusion proof and the
   signed tree head, which the receipt page checks in the browser;
-- ``GET audits/{tracking_hash}`` (public) → an audited ballot as the board shows it (or
-  will, at the close) and its opening, so that a second device checks an audit at once.
 
 The sign-in steps, shared with the pages, are in :mod:`voter_common`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
-from honestballot.errors import Text
 from honestballot.protocol.ballot import tracking_code
-from honestballot.record.ballot import ballot_from_json
-from honestballot.record.codec import parse_json
 from honestballot.service.voters.roll import VoterRow
 from honestballot.web.deps import (
-    client_of,
     require_csrf,
     services_of,
     voter_session,
 )
-from honestballot.web.errors import ApiError
 from honestballot.web.i18n import language_of, translator
-from honestballot.web.openapi import json_body
 from honestballot.web.voter_common import (
     MAX_ID_TEXT,
     ballot_event,
@@ -55,10 +39,6 @@ from honestballot.web.voter_common import (
 )
 
 router = APIRouter()
-
-#: how long a cast or credential request waits for its batch's commit
-CAST_TIMEOUT_S = 120
-
 
 # -- request bodies ---------------------------------------------------------------------
 
@@ -76,22 +56,8 @@ class SessionBody(BaseModel):
     code: str = Field(max_length=32)
 
 
-class CredentialBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    credential: str = Field(max_length=128)
-    replaces: str | None = Field(default=None, max_length=128)
-
-
-async def _raw_body(request: Request) -> bytes:
-    """The request body, read on the event loop so the endpoint can run in a worker thread."""
-    return await request.body()
-
-
-RawBody = Annotated[bytes, Depends(_raw_body)]
-
-
 def _voter_json(voter: VoterRow) -> dict[str, Any]:
-    return {"unit": voter.unit, "credential": voter.credential.hex() if voter.credential else None}
+    return {"unit": voter.unit}
 
 
 # -- the JSON API -----------------------------------------------------------------------
@@ -137,95 +103,6 @@ def api_me(election_id: str, request: Request) -> JSONResponse:
     session = voter_session(request, election_id)
     voter = services_of(request).desk.voter(election_id, session.voter_id)
     return JSONResponse({**_voter_json(voter), "name": voter.name})
-
-
-@router.post("/api/e/{election_id}/credential", status_code=201, summary="Register a credential")
-async def api_credential(election_id: str, body: CredentialBody, request: Request) -> JSONResponse:
-    """The registration shares a transaction with those arriving at the same time; it is
-    awaited without holding a thread."""
-    require_csrf(request)
-    session = voter_session(request, election_id)
-    desk = services_of(request).desk
-    queued = await run_in_threadpool(
-        desk.submit_credential, election_id, session.voter_id, body.credential, body.replaces
-    )
-    await asyncio.wait_for(asyncio.wrap_future(queued), CAST_TIMEOUT_S)
-    # the service accepted only the canonical (lowercase) spelling
-    return JSONResponse({"credential": body.credential}, status_code=201)
-
-
-@router.post(
-    "/api/e/{election_id}/ballots",
-    status_code=201,
-    summary="Cast a ballot",
-    openapi_extra=json_body("the encrypted ballot (docs/record-format.md)"),
-)
-async def api_cast(election_id: str, request: Request) -> JSONResponse:
-    """Verifying the ballot is CPU work and runs in a worker thread; the receipt, which
-    comes after the batch's commit, is awaited without holding one.  (The body is read
-    here rather than through a dependency: this is the hot path.)"""
-    require_csrf(request)
-    session = voter_session(request, election_id)
-    services = services_of(request)
-    body = await request.body()
-    client = client_of(request, session.session_id)
-    queued = await asyncio.get_running_loop().run_in_executor(
-        services.verifiers, services.desk.submit_json, election_id, session.voter_id, body, client
-    )
-    receipt = await asyncio.wait_for(asyncio.wrap_future(queued), CAST_TIMEOUT_S)
-    return JSONResponse(
-        {
-            "receipt": receipt.to_json(),
-            "tracking_code": receipt.tracking_code,
-            "check_url": f"/e/{election_id}/receipt/{receipt.tracking_hash}",
-        },
-        status_code=201 if receipt.new else 200,
-    )
-
-
-@router.post(
-    "/api/e/{election_id}/audits",
-    summary="Open (audit) an encrypted ballot",
-    openapi_extra=json_body('{"ballot": ballot, "opening": opening}'),
-)
-def api_audit(election_id: str, body: RawBody, request: Request) -> JSONResponse:
-    require_csrf(request)
-    session = voter_session(request, election_id)
-    choices = services_of(request).desk.audit(election_id, session.voter_id, body)
-    ballot = ballot_from_json(parse_json(body, limit=1 << 20)["ballot"])
-    return JSONResponse({"choices": choices, "tracking_code": ballot.tracking_code()})
-
-
-@router.get(
-    "/api/e/{election_id}/audits/{tracking_hash}", summary="An audited ballot and its opening"
-)
-def api_audit_entry(election_id: str, tracking_hash: str, request: Request) -> dict[str, Any]:
-    """The spoiled ballot (ciphertexts and seal, which give its tracking hash) and its
-    opening: ``held`` while voting is open (no place or time on the board yet),
-    ``published`` with its place once the close has put it on the board.  Found by the
-    whole tracking hash only."""
-    services = services_of(request)
-    public_context(services, election_id)
-    if not re.fullmatch(r"[0-9a-f]{64}", tracking_hash):
-        raise ApiError(
-            404,
-            "not_found",
-            Text("ballot.hash_shape", "a tracking hash is 64 lower-case hex characters"),
-        )
-    tracking = bytes.fromhex(tracking_hash)
-    answer: dict[str, Any] = {"tracking_code": tracking_code(tracking)}
-    held = services.elections.held_audit(election_id, tracking)
-    if held is not None:
-        return {**answer, "status": "held", **held["body"]}
-    found = services.board.event_by_tracking(election_id, tracking)
-    if found is None or found.kind != "audit":
-        raise ApiError(
-            404,
-            "not_found",
-            Text("ballot.no_audit", "no audited ballot with this tracking hash"),
-        )
-    body = parse_json(found.line)["body"]
-    return {**answer, "status": "published", "seq": found.seq, **body}
 
 
 @router.get("/api/e/{election_id}/ballots/{tracking_hash}", summary="A ballot's inclusion proof")

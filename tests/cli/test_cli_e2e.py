@@ -1,8 +1,8 @@
 """A whole election through the ``honestballot`` command, each command a new process:
-``honestballot demo`` (an election with re-voting protection) and ``honestballot verify``
-on its record (and on a tampered copy).  The trustees' commands by hand:
-tests/cli/test_trustee_cli.py (the ceremony, ``close-round``) and
-tests/web/test_close_stage_a.py (the close with the command line).
+``honestballot demo`` (an election with re-voting protection) and ``honestballot
+verify`` on its record (and on a tampered copy).  The roles by hand: the organiser's
+``election create`` (tests/cli/test_election_create_cli.py), the trustees' close
+(tests/web/test_close_stage_a.py), the coerced voter (tests/cli/test_demo_coerced.py).
 """
 
 from __future__ import annotations

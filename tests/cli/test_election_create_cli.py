@@ -1,10 +1,9 @@
-"""``honestballot election create``: re-voting protection is the default (``--revoting``
-says it explicitly); the batch schedule proposed from the expected voters, the opening
-hour, the hours and the batch interval is printed (alone with ``--dry-run``) and becomes
-the setup's schedule; bad figures are one line each and create nothing, a missing
-organiser's key is a usage error before the database is touched.  ``--no-revoting`` (an
-election whose board shows re-votes, to be removed) must be asked for, warns, and refuses
-the schedule's options."""
+"""``honestballot election create``: every election has re-voting protection; the batch
+schedule proposed from the expected voters, the opening hour, the hours and the batch
+interval is printed (alone with ``--dry-run``) and becomes the setup's schedule; bad
+figures are one line each and create nothing, a missing organiser's key or expected
+voters is a usage error before the database is touched, and so is ``--no-revoting``,
+which an earlier version took."""
 
 from __future__ import annotations
 
@@ -47,7 +46,7 @@ def test_the_proposed_schedule_is_printed_and_created(files: list[str], tmp_path
     schedule = plan.schedule()
     total = slots(schedule)
 
-    dry = run_cli("election", "create", "--revoting", *FIGURES, "--dry-run", cwd=tmp_path)
+    dry = run_cli("election", "create", *FIGURES, "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert (
         f"{total.batches} batches with room for {total.rows} rows (votes) and "
@@ -68,7 +67,6 @@ def test_the_proposed_schedule_is_printed_and_created(files: list[str], tmp_path
     assert "created" not in dry.stdout
     assert not (tmp_path / "hb.sqlite").exists()  # a dry run opens no database
 
-    # re-voting protection is the default: no --revoting needed
     made = run_cli(
         "election", "create", *files, *FIGURES, "--organiser-key", ORGANISER_KEY, cwd=tmp_path
     )  # fmt: skip
@@ -84,96 +82,65 @@ def test_the_proposed_schedule_is_printed_and_created(files: list[str], tmp_path
 
 def test_bad_figures_and_a_missing_key_create_nothing(files: list[str], tmp_path: Path) -> None:
     # refused up front: no schedule printed, no database file made or migrated
-    keyless = run_cli("election", "create", *files, "--revoting", *FIGURES, cwd=tmp_path)
+    keyless = run_cli("election", "create", *files, *FIGURES, cwd=tmp_path)
     assert keyless.returncode == 2, keyless.stderr
     assert "re-voting protection needs --organiser-key" in keyless.stderr
     assert keyless.stdout == ""
     assert not (tmp_path / "hb.sqlite").exists()
     bad = run_cli(
-        "election", "create", *files, "--revoting", *FIGURES, "--batch-interval", "70",
+        "election", "create", *files, *FIGURES, "--batch-interval", "70",
         "--organiser-key", ORGANISER_KEY, cwd=tmp_path,
     )  # fmt: skip
     one_line_error(bad, "a batch interval is 10 to 3600 seconds", "70 s does not")
     too_big = run_cli(
-        "election", "create", *files, "--revoting", "--expected-voters", "40000000",
+        "election", "create", *files, "--expected-voters", "40000000",
         "--hours", "1", "--batch-interval", "3600", "--organiser-key", ORGANISER_KEY,
         cwd=tmp_path,
     )  # fmt: skip
     # twice the voters, and two registrations for each of K0 + ln(10^6)/ε = 439 replacements
     one_line_error(too_big, "a batch would hold 80000878 items")
-    alone = run_cli("election", "create", *files, "--no-revoting", *FIGURES, cwd=tmp_path)
-    assert alone.returncode == 2 and "not --no-revoting" in alone.stderr
-    assert "--expected-voters, --opens-at, --hours: for re-voting protection" in alone.stderr
-    # the schedule's options are refused with --no-revoting even alone and at their
-    # default value, rather than silently ignored
-    for option, value in [("--opens-at", "8"), ("--hours", "12"), ("--batch-interval", "60")]:
-        ignored = run_cli(
-            "election", "create", *files, "--no-revoting", option, value, cwd=tmp_path
-        )  # fmt: skip
-        assert ignored.returncode == 2, ignored.stderr
-        assert f"{option}: for re-voting protection, not --no-revoting" in ignored.stderr
-        assert "warning" not in ignored.stderr
+    # nothing said of the expected voters: refused, nothing made
+    no_voters = run_cli("election", "create", *files, cwd=tmp_path)
+    assert no_voters.returncode == 2, no_voters.stderr
+    assert "an election has re-voting protection: give --expected-voters" in no_voters.stderr
+    # an election without protection is no longer made
+    for asked in ([], FIGURES):
+        plain = run_cli("election", "create", *files, "--no-revoting", *asked, cwd=tmp_path)
+        assert plain.returncode == 2, plain.stderr
+        assert "No such option '--no-revoting'" in plain.stderr
     assert not (tmp_path / "hb.sqlite").exists()
-    # nothing said: re-voting protection, which needs the expected voters
-    for said in ([], ["--revoting"]):
-        no_voters = run_cli("election", "create", *files, *said, cwd=tmp_path)
-        assert no_voters.returncode == 2, no_voters.stderr
-        assert "re-voting protection unless --no-revoting is given" in no_voters.stderr
-        assert "give --expected-voters" in no_voters.stderr
-        assert "warning" not in no_voters.stderr
     service = open_service(_database(files))
     with service.store.connect() as conn:
         assert service.store.election_row(conn, ELECTION) is None
 
-    # only with --no-revoting, an election as before: no schedule, and a warning
-    plain = run_cli("election", "create", *files, "--no-revoting", cwd=tmp_path)
-    assert plain.returncode == 0, plain.stderr
-    assert "proposed batch schedule" not in plain.stdout
-    assert plain.stderr.startswith("warning: --no-revoting: this election has no re-voting")
-    assert "will show when a voter votes again or replaces a credential" in plain.stderr
-    assert "This mode is to be removed" in plain.stderr
-    assert open_service(_database(files)).board_keys(ELECTION).schedule is None
-
-
-def test_the_help_says_protection_is_the_default(tmp_path: Path) -> None:
-    """``--help`` names both choices, the default, and that the other mode goes."""
-    shown = run_cli("election", "create", "--help", cwd=tmp_path)
-    assert shown.returncode == 0, shown.stderr
-    text = " ".join(shown.stdout.split())
-    assert "--revoting / --no-revoting" in text and "[default: revoting]" in text
-    assert "Re-voting protection, the default" in text
-    assert "shows when a voter votes again or replaces a credential" in text
-    assert "that mode is to be removed" in text
 
 
 def test_k0_and_epsilon_are_chosen_for_the_setup(files: list[str], tmp_path: Path) -> None:
     """--cover-k0 and --cover-epsilon become the setup's schedule's cover (epsilon in
-    thousandths); bad ones, or either with --no-revoting, create nothing."""
+    thousandths); bad ones create nothing."""
     cover = ["--cover-k0", "40", "--cover-epsilon", "0.25"]
     too_many = run_cli(
-        "election", "create", *files, "--revoting", *FIGURES, "--cover-k0", "100001",
+        "election", "create", *files, *FIGURES, "--cover-k0", "100001",
         "--organiser-key", ORGANISER_KEY, cwd=tmp_path,
     )  # fmt: skip
     one_line_error(too_many, "K0 (cover replacements) is 0 to 100000, not 100001")
     fine = run_cli(
-        "election", "create", *files, "--revoting", *FIGURES, "--cover-epsilon", "0.0001",
+        "election", "create", *files, *FIGURES, "--cover-epsilon", "0.0001",
         "--organiser-key", ORGANISER_KEY, cwd=tmp_path,
     )  # fmt: skip
     one_line_error(fine, "epsilon: enter a number such as 0.1")
     # above 1 the close's counts would say how many voters replaced a credential
     exposed = run_cli(
-        "election", "create", *files, "--revoting", *FIGURES, "--cover-epsilon", "1.5",
+        "election", "create", *files, *FIGURES, "--cover-epsilon", "1.5",
         "--organiser-key", ORGANISER_KEY, cwd=tmp_path,
     )  # fmt: skip
     one_line_error(exposed, "epsilon is 0.01 to 1 (above it the counts say how many voters")
-    alone = run_cli("election", "create", *files, "--no-revoting", *cover, cwd=tmp_path)
-    assert alone.returncode == 2 and "not --no-revoting" in alone.stderr
     service = open_service(_database(files))
     with service.store.connect() as conn:
         assert service.store.election_row(conn, ELECTION) is None
 
     made = run_cli(
-        "election", "create", *files, "--revoting", *FIGURES, *cover,
+        "election", "create", *files, *FIGURES, *cover,
         "--organiser-key", ORGANISER_KEY, cwd=tmp_path,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from honestballot.cli.main import main
+from honestballot.crypto.group import base_mul
+from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.record.manifest import manifest_to_json
 from tests.factories import RANKED_ELECTION, key_ceremony, ranked_manifest
 
@@ -63,8 +65,10 @@ def test_a_ranked_ballot_through_the_command_line(hb: Cli, tmp_path: Path) -> No
     key_ceremony(manifest, tmp_path, "cli-ranked")
     manifest_file = tmp_path / "manifest.json"
     manifest_file.write_text(json.dumps(manifest_to_json(manifest), ensure_ascii=False))
-    hb("election", "create", "--no-revoting", "--manifest", manifest_file,
-       "--election-key", tmp_path / "election-key.json", *hb.db)  # fmt: skip
+    organiser = base_mul(random_nonzero_scalar(SeededRandomness("cli ranked"))).hex()
+    hb("election", "create", "--manifest", manifest_file, "--expected-voters", "40",
+       "--organiser-key", organiser, "--election-key", tmp_path / "election-key.json",
+       *hb.db)  # fmt: skip
     setup = tmp_path / "setup.json"
     hb("election", "info", RANKED_ELECTION, "--out", setup, *hb.db)
     credential = tmp_path / "anna.credential.json"

@@ -52,7 +52,7 @@ from tests.factories import (
     WEB_ELECTION,
     DemoCeremonies,
     open_revoting_election,
-    open_web_election,
+    open_web_app,
 )
 from tests.independent.test_close_paths_independent import hb, named, parsed, verify
 from tests.web.close_helpers import run_close
@@ -142,7 +142,7 @@ def record(
     with (
         pytest.MonkeyPatch.context() as mp,
         fresh_database("sqlite", tmp / "db") as url,
-        open_web_election(demo_ceremony(WEB_ELECTION), tmp / "web", url, open_=True) as web,
+        open_web_app(demo_ceremony(WEB_ELECTION), tmp / "web", url) as web,
     ):
         mp.setattr(
             batches_module, "make_padding", padding_above(batches_module.make_padding, lying)

@@ -38,7 +38,7 @@ from tests.factories import (
     key_ceremony,
     larger_web_roll,
     open_revoting_election,
-    open_web_election,
+    open_web_app,
     publish_signed_station,
 )
 from tests.independent import hbcheck
@@ -149,7 +149,7 @@ def record(
     with (
         pytest.MonkeyPatch.context() as mp,
         fresh_database("sqlite", tmp / "db") as url,
-        open_web_election(demo_ceremony(WEB_ELECTION), tmp / "web", url, open_=True) as web,
+        open_web_app(demo_ceremony(WEB_ELECTION), tmp / "web", url) as web,
     ):
         mp.setattr(batches_module, "make_padding", padding_above(batches_module.make_padding))
         election = open_revoting_election(

@@ -44,7 +44,7 @@ from tests.factories import (
     first_item_one_more,
     key_ceremony,
     open_revoting_election,
-    open_web_election,
+    open_web_app,
     publish_signed_station,
     renumber,
     resign,
@@ -148,7 +148,7 @@ def election_record(
     ceremony = key_ceremony(replace(demo_manifest(ELECTION), min_unit_size=2), tmp, ELECTION)
     with (
         fresh_database("sqlite", tmp / "db") as url,
-        open_web_election(demo_ceremony(WEB_ELECTION), web_dir, url, open_=True) as web,
+        open_web_app(demo_ceremony(WEB_ELECTION), web_dir, url) as web,
     ):
         election = open_revoting_election(
             web, ceremony, SeededRandomness("independent close"), schedule=SCHEDULE,
@@ -507,7 +507,7 @@ def remedied(
     paper = dict.fromkeys(("station-1", "station-2", "station-3", "station-4"), True)
     with (
         fresh_database("sqlite", tmp / "db") as url,
-        open_web_election(demo_ceremony(WEB_ELECTION), tmp / "web", url, open_=True) as web,
+        open_web_app(demo_ceremony(WEB_ELECTION), tmp / "web", url) as web,
     ):
         election = paper_election(
             web, ceremony, tmp, paper, seed="independent paper", roll=PAPER_ROLL

@@ -27,7 +27,7 @@ from honestballot.record.events import EventLine
 from honestballot.record.paper import upload_digest, upload_from_json, upload_to_json
 from honestballot.verify.paper import check_paper as verify_paper
 from tests.databases import fresh_database
-from tests.factories import REVOTING_ELECTION, WEB_ELECTION, DemoCeremonies, open_web_election
+from tests.factories import REVOTING_ELECTION, WEB_ELECTION, DemoCeremonies, open_web_app
 from tests.independent import hbcheck
 from tests.paper_helpers import (
     commission_secret,
@@ -53,7 +53,7 @@ def record(
     directory = tmp_path_factory.mktemp("paper-independent")
     with (
         fresh_database("sqlite", directory / "db") as url,
-        open_web_election(demo_ceremony(WEB_ELECTION), directory, url, open_=True) as web,
+        open_web_app(demo_ceremony(WEB_ELECTION), directory, url) as web,
     ):
         election = paper_election(web, demo_ceremony(REVOTING_ELECTION), directory)
         for voted in ("1\n2\n", "2\n"):

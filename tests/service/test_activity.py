@@ -95,27 +95,6 @@ def read_csv(text: str) -> list[dict[str, str]]:
 # -- the log ---------------------------------------------------------------------------------
 
 
-def test_activity_export_of_an_unprotected_election(
-    demo_ceremony: DemoCeremonies, database_url: str
-) -> None:
-    ceremony = demo_ceremony("activity-plain")
-    store = SqlStore(database_url)
-    try:
-        ElectionService(store, SeededRandomness("plain")).create(
-            ceremony.manifest, ceremony.key, unprotected=True
-        )
-        with store.transaction("activity-plain") as conn:
-            record_activity(
-                conn,
-                activity_row("activity-plain", time_ms=T0, event="signed-in", voter=IDS[0],
-                             address="10.0.0.1", device="d", user_agent=UA),
-            )  # fmt: skip
-        out = io.StringIO()
-        assert export_activity_csv(store, "activity-plain", out) == 1
-        assert [r["revoting"] for r in read_csv(out.getvalue())] == ["no"]
-    finally:
-        store.close()
-
 
 def test_device_fingerprint() -> None:
     fp = device_fingerprint(UA, "ru-RU,ru;q=0.9")

@@ -17,7 +17,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from honestballot.errors import InvalidBallot, InvalidInput, RecordFormatError
+from honestballot.errors import (
+    BallotRejected,
+    HonestBallotError,
+    InvalidBallot,
+    InvalidInput,
+    InvalidShare,
+    ProtocolError,
+    RecordFormatError,
+)
 from honestballot.service.activity import IN_PROCESS
 from honestballot.service.voters.revoting import MAX_CAST_REQUEST_BYTES
 from honestballot.store.schema import board_queue, events, revoting_alphas, revoting_credentials
@@ -221,3 +229,8 @@ def test_malformed_casts_are_refused_and_store_nothing(cast: Cast) -> None:
     answer = cast.send(good + b" " * (MAX_CAST_REQUEST_BYTES - len(good)))
     assert answer.new
     assert cast.state() != before
+
+
+def test_every_service_error_is_an_honestballot_error() -> None:
+    for error in (BallotRejected, InvalidBallot, InvalidShare, ProtocolError, RecordFormatError):
+        assert issubclass(error, HonestBallotError)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -146,30 +145,18 @@ def test_a_bad_schedule_in_a_setup_is_refused_by_name(
     service.store.close()
 
 
-def test_the_service_makes_an_election_without_protection_only_when_told(
+def test_the_service_refuses_an_election_without_a_schedule(
     ceremony: DemoCeremony, database_url: str
 ) -> None:
-    """Re-voting protection is the service's default, not its callers': neither a
-    schedule nor ``unprotected=True`` is refused, and so are both, before anything is
-    stored; ``unprotected=True`` alone makes the election whose board shows re-votes."""
+    """Every election has re-voting protection: one without a schedule is refused, with
+    or without the organiser's key, before anything is stored."""
     service = ElectionService(SqlStore(database_url), SeededRandomness("unprotected"))
     organiser = base_mul(random_nonzero_scalar(SeededRandomness("organiser")))
     eid = ceremony.manifest.election_id
-    refusals: list[tuple[dict[str, Any], str]] = [
-        ({}, "organiser.revoting_needs_schedule"),
-        ({"organiser_key": organiser}, "organiser.revoting_needs_schedule"),
-        (
-            {"organiser_key": organiser, "schedule": SCHEDULE, "unprotected": True},
-            "organiser.revoting_off_with_schedule",
-        ),
-    ]
-    for kw, key in refusals:
+    for kw in ({}, {"organiser_key": organiser}):
         with pytest.raises(InvalidInput) as refused:
             service.create(ceremony.manifest, ceremony.key, **kw)
         said = refused.value.args[0]
-        assert isinstance(said, Text) and said.key == key
+        assert isinstance(said, Text) and said.key == "organiser.revoting_needs_schedule"
         assert not service.exists(eid)
-    ctx = service.create(ceremony.manifest, ceremony.key, unprotected=True)
-    assert service.exists(eid) and not ctx.revoting
-    assert service.board_keys(eid).schedule is None
     service.store.close()

@@ -16,16 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
 
-from honestballot.crypto.randomness import SeededRandomness
-from honestballot.protocol.ballot import encrypt_ballot
-from honestballot.protocol.credential import VoterCredential, generate_credential
-from honestballot.record.ballot import ballot_to_json
 from honestballot.service import snapshots
-from honestballot.service.board.election import ElectionService
 from honestballot.service.snapshots import LOCK_NAME, SnapshotWriter, turnout, write_snapshots
-from honestballot.store.schema import credentials, elections, voters
+from honestballot.store.schema import elections
 from honestballot.store.sql import SqlStore
 from tests.factories import (
     SMALL_SCHEDULE,
@@ -38,73 +32,10 @@ from tests.factories import (
 ELECTION = "snapshot-test"
 T0 = 1_709_296_440_000
 UNITS = ["station-1", "station-2", "station-3", "station-4", "station-small"]
-#: unit of each registered credential
-CREDENTIAL_UNITS = [
-    "station-1",
-    "station-1",
-    "station-1",
-    "station-2",
-    "station-2",
-    "station-small",
-]
-#: voters on the roll per unit
-ROLL = {"station-1": 4, "station-2": 2, "station-3": 1}
 CHOICE = {"chair": {"cand-1"}, "council": {"member-1"}}
 RESULT_WORDS = ("result", "tally", "count", "choice", "cand-", "member-", "chair", "council")
 
 
-@dataclass
-class Election:
-    store: SqlStore
-    service: ElectionService
-    voters: list[VoterCredential]
-    rng: SeededRandomness
-
-    def cast(self, voter: int) -> None:
-        ballot = encrypt_ballot(
-            self.service.context(ELECTION), self.voters[voter], CHOICE, self.rng
-        )[0]
-        self.service.cast(ELECTION, json.dumps(ballot_to_json(ballot)))
-
-    def revoke(self, voter: int) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(
-                update(credentials)
-                .where(credentials.c.credential == self.voters[voter].public.data)
-                .values(revoked=True)
-            )
-
-
-@pytest.fixture
-def v1_election(demo_ceremony: DemoCeremonies, database_url: str) -> Iterator[Election]:
-    """Version 1's election: its credentials are what the turnout's ``credentials`` and
-    ``voted`` count."""
-    ceremony = demo_ceremony(ELECTION)
-    store = SqlStore(database_url)
-    rng = SeededRandomness("snapshot")
-    service = ElectionService(store, rng)
-    service.create(ceremony.manifest, ceremony.key, unprotected=True)
-    creds = [generate_credential(rng) for _ in CREDENTIAL_UNITS]
-    for cred, unit in zip(creds, CREDENTIAL_UNITS, strict=True):
-        service.register_credential(ELECTION, cred.public, unit)
-    with store.transaction() as conn:
-        n = 0
-        for unit, count in ROLL.items():
-            for _ in range(count):
-                n += 1
-                conn.execute(
-                    voters.insert().values(
-                        election_id=ELECTION,
-                        voter_id=n,
-                        national_id=f"{n:012d}",
-                        name=f"Voter {n}",
-                        phone=f"+7700{n:07d}",
-                        unit=unit,
-                    )
-                )
-    service.open(ELECTION)
-    yield Election(store, service, creds, rng)
-    store.close()
 
 
 @dataclass
@@ -141,11 +72,6 @@ def election(
         yield Protected(e)
 
 
-def by_unit(snapshot: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
-    return {
-        u["unit"]: (u["voters_on_roll"], u["credentials"], u["voted"]) for u in snapshot["units"]
-    }
-
 
 def keys_of(value: object) -> set[str]:
     if isinstance(value, dict):
@@ -154,43 +80,6 @@ def keys_of(value: object) -> set[str]:
         return {k for v in value for k in keys_of(v)}
     return set()
 
-
-def test_turnout_counts_roll_credentials_and_voters(v1_election: Election) -> None:
-    election = v1_election
-    before = turnout(election.store, ELECTION, clock=lambda: T0)
-    assert before["election_id"] == ELECTION
-    assert before["phase"] == "open"
-    assert before["generated_ms"] == T0
-    assert [u["unit"] for u in before["units"]] == UNITS
-    assert by_unit(before) == {
-        "station-1": (4, 3, 0),
-        "station-2": (2, 2, 0),
-        "station-3": (1, 0, 0),
-        "station-4": (0, 0, 0),
-        "station-small": (0, 1, 0),
-    }
-    assert before["total"] == {"voters_on_roll": 7, "credentials": 6, "voted": 0}
-
-    election.cast(0)
-    election.cast(1)
-    election.cast(3)
-    election.cast(0)  # a re-vote replaces the first ballot: still one voter
-    election.cast(0)
-    after = turnout(election.store, ELECTION)
-    assert by_unit(after)["station-1"] == (4, 3, 2)
-    assert by_unit(after)["station-2"] == (2, 2, 1)
-    assert after["total"] == {"voters_on_roll": 7, "credentials": 6, "voted": 3}
-
-    election.revoke(1)  # voted, then revoked: counted neither as credential nor as voter
-    election.revoke(2)
-    revoked = turnout(election.store, ELECTION)
-    assert by_unit(revoked)["station-1"] == (4, 1, 1)
-    assert revoked["total"] == {"voters_on_roll": 7, "credentials": 4, "voted": 2}
-
-    election.service.close(ELECTION)
-    closed = turnout(election.store, ELECTION)
-    assert closed["phase"] == "closed"
-    assert closed["total"] == revoked["total"]
 
 
 def test_turnout_holds_nothing_about_results(election: Protected) -> None:

@@ -25,7 +25,7 @@ from tests.factories import (
     DemoCeremonies,
     board_secret_of,
     open_revoting_election,
-    open_web_election,
+    open_web_app,
     renumber,
     resign,
 )
@@ -59,7 +59,7 @@ def closed(
     tmp_path: Path = tmp_path_factory.mktemp("verify-batches-service")
     with (
         fresh_database("sqlite", tmp_path / "db") as url,
-        open_web_election(demo_ceremony(WEB_ELECTION), tmp_path, url, open_=True) as web,
+        open_web_app(demo_ceremony(WEB_ELECTION), tmp_path, url) as web,
     ):
         election = open_revoting_election(
             web, demo_ceremony(REVOTING_ELECTION), SeededRandomness("verify batches service")

@@ -1,7 +1,7 @@
 """Fixtures for the web tests: a running web service, the ASGI app over a fresh database
-(SQLite and PostgreSQL), a file sender whose outbox the tests read codes from, one
-election made from the demo manifest with a key ceremony, and a small roll (the builders
-are in tests/factories.py); for the browser tests, one Chromium per module.
+(SQLite and PostgreSQL), a file sender whose outbox the tests read codes from, and the
+key ceremony of the demo manifest's election (the builders are in tests/factories.py);
+for the browser tests, one Chromium per module.
 
 ``protected_web``: the same election with re-voting protection (its roll, letters and
 organiser's key: factories.open_revoting_election, small batches), open, one per module
@@ -12,8 +12,8 @@ the limits, do not see each other's.
 ``protected_setup``: that election still in setup (roll imported, no encrypted roll kept),
 one per module and database, for tests that leave it as they found it; ``fresh_setup``:
 the same, one per test, for a test that changes it.  ``web_app``: the
-app alone, no election on it.  ``web`` and ``web_setup`` stand on version 1's flow and go
-with it (docs/coercion.md §14 item 8).
+app alone, no election on it, shared by the module's tests; ``web``: the same, of the
+test's own.
 
 ``WebElection.sign_in(client, national_id)`` signs a voter in through the JSON API
 exactly as the ballot page does.
@@ -38,7 +38,6 @@ from tests.factories import (
     WebElection,
     key_ceremony,
     open_web_app,
-    open_web_election,
     protected_election,
     ranked_web_manifest,
 )
@@ -61,24 +60,13 @@ def ranked_ceremony(tmp_path_factory: pytest.TempPathFactory) -> DemoCeremony:
 def web(
     request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
 ) -> Iterator[WebElection]:
-    """An open election on a running app, once on SQLite and once on PostgreSQL."""
+    """The app with no election on it, of the test's own, once on SQLite and once on
+    PostgreSQL (for a test that creates elections on it)."""
     with (
         fresh_database(request.param, tmp_path / "db") as url,
-        open_web_election(web_ceremony, tmp_path, url, open_=True) as election,
+        open_web_app(web_ceremony, tmp_path, url) as app,
     ):
-        yield election
-
-
-@pytest.fixture(params=KINDS)
-def web_setup(
-    request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
-) -> Iterator[WebElection]:
-    """The same election still in setup (roll imported, not open)."""
-    with (
-        fresh_database(request.param, tmp_path / "db") as url,
-        open_web_election(web_ceremony, tmp_path, url, open_=False) as election,
-    ):
-        yield election
+        yield app
 
 
 @pytest.fixture(scope="module", params=KINDS)

@@ -1,18 +1,11 @@
-"""A whole vote in a real browser against a real server.
+"""The receipt's check in a real browser against a real server, and the helpers of the
+browser tests (test_browser_revoting.py has the whole vote).
 
 ``honestballot serve`` runs as a subprocess on a free port over a fresh database (SQLite
 and PostgreSQL) with a file sender; the election is set up beforehand through the service
-layer.  Debian's Chromium (``/usr/bin/chromium``), driven by Playwright, then does what a
-voter does: signs in with the code from the outbox, lets the page make a credential,
-encrypts, audits, casts, checks the receipt in the browser, casts again, and on a second
-device restores the credential from its code and casts once more.
+layer and driven by Debian's Chromium (``/usr/bin/chromium``) through Playwright.
 
-Afterwards Python checks what the browser made: every ballot on the board verifies with
-``verify_ballot`` (the JavaScript and the Python implementations agree), the audited
-ballot's opening decodes to exactly the options clicked, each cast supersedes the one
-before, the board API says so, and the exported record passes the independent verifier.
-
-A second election, with re-voting protection, names two witnesses (both must co-sign)
+The election, with re-voting protection, names two witnesses (both must co-sign)
 and the organiser's key: once the ballot's cast row is on the board ("included"), the
 receipt's check stays "pending" until both witnesses co-signed a head covering the row,
 then shows it verified and co-signed; a server handing the proof with co-signatures
@@ -50,15 +43,9 @@ from playwright.sync_api import (
 from honestballot.cli.organiser_roll import Voter as RollVoter
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
-from honestballot.protocol.ballot import check_opening, verify_ballot
-from honestballot.protocol.credential import VoterCredential
-from honestballot.protocol.election import ElectionContext
-from honestballot.protocol.manifest import Manifest
 from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.protocol.witnesses import Witness, cosign
-from honestballot.record.ballot import ballot_from_json, opening_from_json, spoiled_from_json
 from honestballot.record.events import SignedTreeHead, log_id
-from honestballot.record.setup import context_from_setup
 from honestballot.record.witness import Cosignature
 from honestballot.service.messages.senders import latest_code_for
 from honestballot.service.runtime import ServerConfig, Services
@@ -216,22 +203,6 @@ def _serve(kind: str, tmp_path: Path, prepare: Callable[[Services], None]) -> It
         finally:
             services.stop()
 
-
-@pytest.fixture(params=KINDS)
-def server(
-    request: pytest.FixtureRequest, web_ceremony: DemoCeremony, tmp_path: Path
-) -> Iterator[Server]:
-    """``honestballot serve`` over a fresh database holding one open election."""
-
-    def prepare(services: Services) -> None:
-        services.elections.create(web_ceremony.manifest, web_ceremony.key, unprotected=True)
-        services.roll.import_csv(WEB_ELECTION, web_roll_csv())
-        services.elections.open(
-            WEB_ELECTION, roll=lambda conn: services.roll.summary_body(WEB_ELECTION, conn)
-        )
-
-    with _serve(request.param, tmp_path, prepare) as running:
-        yield running
 
 
 # --- the browser ---------------------------------------------------------------------------
@@ -404,215 +375,17 @@ def _encrypt(page: Page, choice: Choice) -> str:
     return code.inner_text().strip()
 
 
-def _cast(page: Page, server: Server, tracking: str) -> str:
-    """Cast the encrypted ballot, wait for the in-browser receipt check, return its hash."""
-    page.locator("#cast").click()
-    page.wait_for_url(f"**/e/{server.election_id}/receipt/*")
-    expect(page.locator("#receipt-status")).to_have_attribute(
-        "data-state", "verified", timeout=STEP_TIMEOUT_MS
-    )
-    expect(page.locator("#tracking-code")).to_have_text(tracking)
-    tracking_hash = page.url.rsplit("/", 1)[-1]
-    assert re.fullmatch(r"[0-9a-f]{64}", tracking_hash), page.url
-    return tracking_hash
 
-
-def _labels(manifest: Manifest, lang: str, choice: Choice) -> dict[str, set[str]]:
-    """What the audit shows for each contest: the contest's title -> the option labels."""
-    shown: dict[str, set[str]] = {}
-    for contest in manifest.contests:
-        shown[contest.title.get(lang)] = {
-            o.label.get(lang) for o in contest.options if o.id in choice[contest.id]
-        }
-    return shown
-
-
-def _audit_shows(page: Page) -> dict[str, set[str]]:
-    shown: dict[str, set[str]] = {}
-    items = page.locator("#audit-choices li")
-    for i in range(items.count()):
-        title, _, labels = items.nth(i).inner_text().partition(": ")
-        shown[title.strip()] = {label.strip() for label in labels.split(", ") if label.strip()}
-    return shown
 
 
 # --- the record ----------------------------------------------------------------------------
 
 
-@dataclass
-class Board:
-    ctx: ElectionContext
-    ballots: list[dict[str, Any]]
-    audits: list[dict[str, Any]]
-    superseded: list[tuple[str, str]]
 
-
-def _read_record(lines: list[bytes]) -> Board:
-    events = [json.loads(line) for line in lines[1:]]
-    events = [e for e in events if e["type"] == "event"]
-    assert events and events[0]["kind"] == "setup", "the record does not start with its setup"
-    ctx, _, _ = context_from_setup(events[0]["body"])
-    return Board(
-        ctx,
-        [e["body"] for e in events if e["kind"] == "ballot"],
-        [e["body"] for e in events if e["kind"] == "audit"],
-        [(e["body"]["old"], e["body"]["new"]) for e in events if e["kind"] == "superseded"],
-    )
-
-
-def _board_entry(server: Server, tracking: str) -> dict[str, Any]:
-    body = server.get_json(f"/api/e/{server.election_id}/board?q={tracking}")
-    entries = [e for e in body["entries"] if e["tracking_code"] == tracking]
-    assert len(entries) == 1, f"the board API gave {body} for {tracking}"
-    entry: dict[str, Any] = entries[0]
-    return entry
 
 
 # --- the test ------------------------------------------------------------------------------
 
-
-def test_vote_in_the_browser(
-    server: Server, web_ceremony: DemoCeremony, browser: Browser, tmp_path: Path
-) -> None:
-    eid = server.election_id
-    manifest = web_ceremony.manifest
-    watch = Watch()
-    with _screenshots_on_failure(watch, tmp_path, server):
-        # --- the first device: sign in, credential, audit, cast, cast again
-        first = browser.new_context(locale="en-US")
-        watch.attach(first, "device-1")
-        page = first.new_page()
-        _sign_in(page, server, VOTER)
-        credential = page.locator("#credential-code")
-        expect(credential).to_have_text(re.compile(r"^HB1-"), timeout=STEP_TIMEOUT_MS)
-        credential_code = credential.inner_text().strip()
-        expect(page.locator("#credential-qr svg")).to_be_visible()
-        page.locator("#credential-saved").click()
-        expect(page.locator("#ballot-form")).to_be_visible()
-        lang = page.locator("#voter-app").get_attribute("data-lang") or "ru"
-
-        # an audit that fails on the way: once its opening has left the device
-        # the encryption is spoiled, so the ballot cannot be cast after all
-        _encrypt(page, AUDITED)
-        page.route(f"**/api/e/{eid}/audits", lambda route: route.abort())
-        page.locator("#audit").click()
-        expect(page.locator("#voter-error")).to_be_visible(timeout=STEP_TIMEOUT_MS)
-        expect(page.locator("#encrypted")).to_be_hidden()
-        expect(page.locator("#encrypt")).to_be_visible()
-        page.unroute(f"**/api/e/{eid}/audits")
-        watch.forget("/audits")  # the aborted request's console line
-
-        # a server that answers a cast with another ballot's receipt is caught
-        _encrypt(page, FIRST)
-        page.route(
-            f"**/api/e/{eid}/ballots",
-            lambda route: route.fulfill(
-                status=201,
-                content_type="application/json",
-                body=json.dumps({"receipt": {"tracking_hash": "00" * 32}}),
-            ),
-        )
-        page.locator("#cast").click()
-        expect(page.locator("#voter-error")).to_be_visible(timeout=STEP_TIMEOUT_MS)
-        assert "/receipt/" not in page.url
-        page.unroute(f"**/api/e/{eid}/ballots")
-        page.locator("#change").click()
-
-        audited_code = _encrypt(page, AUDITED)
-        page.locator("#audit").click()
-        expect(page.locator("#audit-result")).to_be_visible(timeout=STEP_TIMEOUT_MS)
-        assert _audit_shows(page) == _labels(manifest, lang, AUDITED)
-        expect(page.locator("#audit-check")).to_have_class("ok")
-        expect(page.locator("#audit-tracking")).to_have_text(audited_code)
-
-        first_code = _encrypt(page, FIRST)
-        assert first_code != audited_code, "an audited ballot must never be reused"
-        first_hash = _cast(page, server, first_code)
-
-        page.goto(server.url(f"/e/{eid}/vote"))
-        expect(page.locator("#ballot-form")).to_be_visible(timeout=STEP_TIMEOUT_MS)
-        second_code = _encrypt(page, SECOND)
-        second_hash = _cast(page, server, second_code)
-
-        # --- the board, as an observer sees it in the browser
-        page.goto(server.url(f"/e/{eid}/board?q={second_code}"))
-        row = page.locator("table.board tbody tr")
-        expect(row).to_have_count(1)
-        expect(row.locator("td.code")).to_have_text(second_code)
-        expect(row).to_have_attribute("data-status", "counts")
-        # signing out takes the credential code off this browser
-        page.goto(server.url(f"/e/{eid}/vote"))
-        key = f"honestballot:{eid}:credential"
-        assert page.evaluate("(k) => localStorage.getItem(k)", key) == credential_code
-        page.locator("#signout-form button").click()
-        page.wait_for_load_state()
-        assert page.evaluate("(k) => localStorage.getItem(k)", key) is None
-        watch.assert_clean()
-        first.close()
-
-        # --- a second device: restore the credential from its code, cast
-        second = browser.new_context(locale="en-US")
-        watch.attach(second, "device-2")
-        page = second.new_page()
-        _sign_in(page, server, VOTER)
-        expect(page.locator("#restore-code")).to_be_visible(timeout=STEP_TIMEOUT_MS)
-        expect(page.locator("#ballot-form")).to_be_hidden()
-        page.locator("#restore-code").fill(credential_code.lower())
-        page.locator("#restore").click()
-        expect(page.locator("#ballot-form")).to_be_visible()
-        restored_code = _encrypt(page, RESTORED)
-        restored_hash = _cast(page, server, restored_code)
-        watch.assert_clean()
-        second.close()
-
-    # --- the board API: each cast replaced the one before; the audit never counts, and is
-    # held off the board (found only by its whole code) until voting closes
-    held = _board_entry(server, audited_code)
-    assert held["status"] == "held" and held["seq"] is None and held["time_ms"] is None, held
-    entry = _board_entry(server, first_code)
-    assert entry["status"] == "superseded" and entry.get("superseded_by") == second_hash, entry
-    entry = _board_entry(server, second_code)
-    assert entry["status"] == "superseded" and entry.get("superseded_by") == restored_hash, entry
-    assert _board_entry(server, restored_code)["status"] == "counts"
-
-    server.services.elections.close(eid)
-    assert _board_entry(server, audited_code)["status"] == "audited"
-
-    # --- the record the server exports, checked in Python
-    r = httpx.get(server.url(f"/e/{eid}/record.jsonl"), timeout=120)
-    assert r.status_code == 200, r.text[:500]
-    lines = r.content.splitlines(keepends=True)
-    report = verify_record(lines, workers=1)
-    assert report.passed, "the exported record fails verification:\n" + "\n".join(
-        f"{c.name}: {c.detail}" for c in report.failures
-    )
-    board = _read_record(lines)
-    public = VoterCredential.from_code(credential_code).public
-
-    ballots = [ballot_from_json(b["ballot"]) for b in board.ballots]
-    assert [b.tracking_code() for b in ballots] == [first_code, second_code, restored_code]
-    assert [b.tracking_hash().hex() for b in ballots] == [first_hash, second_hash, restored_hash]
-    for ballot in ballots:
-        verify_ballot(board.ctx, ballot)  # the browser's ballot passes Python's checks
-        assert ballot.credential == public, "a ballot is not signed with the voter's credential"
-
-    # the audited ballot as the board shows it: its ciphertexts and seal give the tracking
-    # code the browser showed before the voter chose to audit, and no credential
-    assert len(board.audits) == 1
-    assert set(board.audits[0]) == {"spoiled", "opening"}
-    assert public.hex() not in json.dumps(board.audits[0])
-    audited = spoiled_from_json(board.audits[0]["spoiled"])
-    assert audited.tracking_code() == audited_code
-    assert check_opening(board.ctx, audited, opening_from_json(board.audits[0]["opening"])) == (
-        AUDITED
-    )
-
-    assert board.superseded == [(first_hash, second_hash), (second_hash, restored_hash)]
-
-    # the credential's secret code never left the browser
-    compact = credential_code.replace("-", "")
-    leaked = [s for s in watch.sent if credential_code in s or compact in s.upper()]
-    assert not leaked, f"the credential code was sent to the server: {leaked}"
 
 
 # --- witnesses -------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from sqlalchemy import update
 
 from honestballot.cli.demo_revoting import ELECTION as DEMO_REVOTING
 from honestballot.cli.demo_revoting import ServiceParts, play
+from honestballot.cli.organiser_roll import Voter as RollVoter
 from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.election import manifest_hash
@@ -59,7 +60,8 @@ from tests.factories import (
     DemoCeremonies,
     DemoCeremony,
     WebElection,
-    open_web_election,
+    make_encrypted_roll,
+    open_web_app,
     publish_signed_station,
     web_roll_csv,
 )
@@ -284,16 +286,11 @@ def test_every_page_fits_a_phone_in_every_language(
         assert not too_wide, "pages wider than 360 px:\n" + "\n".join(too_wide)
         # re-voting protection's schedule, proposed from the form as an organiser fills it
         page.goto(server.url("/organiser/elections?lang=en"))
-        # the section is open, and the create form has chosen protection
+        # the section is open, and the create form says the schedule comes first
         expect(page.locator("#plan-voters")).to_be_visible()
-        expect(page.locator("#create-form input[name=revoting][value=on]")).to_be_checked()
-        expect(page.locator("#revoting-off-warning")).to_have_text(
-            _say("organiser.revoting.off_warning", "en")
+        expect(page.locator("#revoting-choice")).to_have_text(
+            _say("organiser.revoting.use_first", "en")
         )
-        # the warning is the "off" choice's description, as a screen reader says it
-        expect(
-            page.locator("#create-form input[name=revoting][value=off]")
-        ).to_have_accessible_description(_say("organiser.revoting.off_warning", "en"))
         page.locator("#plan-voters").fill("12 000")
         page.locator("#plan-opens-at").select_option("9")
         page.locator("#plan-form [type=submit]").click()
@@ -412,6 +409,14 @@ def empty_server(tmp_path: Path) -> Iterator[Server]:
         yield running
 
 
+#: the organiser's key of the elections the organiser builds on the pages, and the plan
+#: whose proposed schedule the create form then carries (few cover replacements: the
+#: close posts them, and a phone test has no time for 300)
+BUILDER_ORGANISER = random_nonzero_scalar(SeededRandomness("builder organiser"))
+PLAN_PAGE = (
+    "/organiser/elections?voters=40&opens_at=8&hours=12&interval=60&k0=0&epsilon=1#proposed"
+)
+
 FAMILY_ROLL = (
     web_roll_csv().decode()
     + "900101300031,Saule Family,+7 701 000 0077,,station-1\n"
@@ -425,7 +430,8 @@ def test_an_organiser_builds_the_election_on_the_pages(
     """In Kazakh on a phone: the manifest built in the form (and downloaded), the election
     created from it and the trustees' key file (the two files swapped first: named as
     such), a roll refused for a shared phone, the exception recorded from that refusal,
-    the roll imported, and voting opened: the pages alone, no JSON written by hand.  Then
+    the roll imported, and voting opened: the pages alone, no JSON written by hand (but
+    the encrypted roll, made on the organiser's machine).  Then
     the roll section follows the phase: frozen while open, and after the close."""
     server = empty_server
     token = str(server.services.organisers.create_token("builder"))
@@ -465,35 +471,25 @@ def test_an_organiser_builds_the_election_on_the_pages(
         manifest_file = tmp_path / "manifest.json"
         download.value.save_as(manifest_file)
 
-        # create it without re-voting protection, chosen explicitly: first with the two
-        # files swapped
-        page.goto(server.url("/organiser/elections"))
-        page.locator("#create-form input[name=revoting][value=off]").check()
-        page.locator("#manifest").set_input_files(str(key_file))
-        page.locator("#election-key").set_input_files(str(manifest_file))
-        page.locator("form[action='/organiser/elections'] [type=submit]").click()
-        expect(page.locator("[role=alert] .error")).to_have_text(
-            _say("msg.organiser.files_swapped", "kk")
-        )
-        _no_english(page, "[role=alert]")
-        expect(page.locator("#create-form input[name=revoting][value=off]")).to_be_checked()
-        page.locator("#manifest").set_input_files(str(manifest_file))
-        page.locator("#election-key").set_input_files(str(key_file))
-        page.locator("form[action='/organiser/elections'] [type=submit]").click()
-        page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created")
-        expect(page.locator("#no-revoting")).to_have_text(_say("organiser.revoting.none", "kk"))
-        dashboard = page.url
-        # the elections list marks it, and the open confirmation repeats the warning: in
-        # Kazakh, within 360 px
-        page.goto(server.url("/organiser/elections"))
-        expect(
-            page.locator(f"tr:has(a[href='/organiser/e/{WEB_ELECTION}']) .unprotected")
-        ).to_have_text(_say("organiser.elections.unprotected", "kk"))
-        assert _width(page) <= PHONE["width"]
-        page.goto(server.url(f"/organiser/e/{WEB_ELECTION}/phase/open"))
-        expect(page.locator("#no-revoting")).to_have_text(_say("organiser.revoting.none", "kk"))
-        assert _width(page) <= PHONE["width"]
-        page.goto(dashboard)
+        # create it with re-voting protection on the proposed schedule: first with the
+        # two files swapped
+        for manifest_in, key_in in ((key_file, manifest_file), (manifest_file, key_file)):
+            page.goto(server.url(PLAN_PAGE))
+            expect(page.locator("#revoting-choice")).to_have_text(
+                _say("organiser.revoting.use", "kk")
+            )
+            page.locator("#organiser-key").fill(base_mul(BUILDER_ORGANISER).hex())
+            page.locator("#manifest").set_input_files(str(manifest_in))
+            page.locator("#election-key").set_input_files(str(key_in))
+            page.locator("form[action='/organiser/elections'] [type=submit]").click()
+            if manifest_in == key_file:
+                expect(page.locator("[role=alert] .error")).to_have_text(
+                    _say("msg.organiser.files_swapped", "kk")
+                )
+                _no_english(page, "[role=alert]")
+        page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created**")
+        assert server.services.elections.context(WEB_ELECTION).revoting
+        dashboard = server.url(f"/organiser/e/{WEB_ELECTION}")
 
         # a contact that is no phone number: said in Kazakh
         page.locator("#contact").fill("12")
@@ -516,6 +512,18 @@ def test_an_organiser_builds_the_election_on_the_pages(
         page.locator("form[action$='/roll'] [type=submit]").click()
         page.wait_for_url("**done=roll")
         expect(page.locator("#voters-total")).to_have_text(str(len(WEB_ROLL) + 2))
+        # the encrypted roll, made on the organiser's machine (its upload through the
+        # page: tests/web/test_organiser_schedule.py)
+        family = [RollVoter(nid, name, unit) for nid, name, _, _, unit in WEB_ROLL] + [
+            RollVoter("900101300031", "Saule Family", "station-1"),
+            RollVoter("900101300032", "Nurlan Family", "station-1"),
+        ]
+        services = server.services
+        make_encrypted_roll(
+            services.elections, services.roll, WEB_ELECTION, BUILDER_ORGANISER, family,
+            SeededRandomness("builder's roll"),
+        )  # fmt: skip
+        page.goto(dashboard)
 
         page.locator(f'a[href="/organiser/e/{WEB_ELECTION}/phase/open"]').click()
         page.locator("form[action$='/phase/open'] [type=submit]").click()
@@ -598,12 +606,12 @@ def test_an_organiser_makes_a_ranked_election_in_the_form(
         manifest_file = tmp_path / "manifest.json"
         download.value.save_as(manifest_file)
 
-        page.goto(server.url("/organiser/elections"))
-        page.locator("#create-form input[name=revoting][value=off]").check()
+        page.goto(server.url(PLAN_PAGE))
+        page.locator("#organiser-key").fill(base_mul(BUILDER_ORGANISER).hex())
         page.locator("#manifest").set_input_files(str(manifest_file))
         page.locator("#election-key").set_input_files(str(key_file))
         page.locator("form[action='/organiser/elections'] [type=submit]").click()
-        page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created")
+        page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created**")
         watch.forget("/organiser/manifest")  # the 400 of the refused places
         watch.assert_clean()
     created = server.services.elections.context(WEB_ELECTION).manifest
@@ -805,7 +813,7 @@ def paper_results_phone_server(web_ceremony: DemoCeremony, tmp_path: Path) -> It
     def prepare(services: Services) -> None:
         (tmp_path / "app").mkdir()
         url = services.config.database_url
-        with open_web_election(web_ceremony, tmp_path / "app", url, open_=True) as web:
+        with open_web_app(web_ceremony, tmp_path / "app", url) as web:
             found.append(close_with_paper(web, ceremony, tmp_path / "app").election.id)
 
     with _serve("sqlite", tmp_path, prepare) as running:

@@ -212,31 +212,22 @@ def test_the_organiser_makes_uploads_and_opens_with_the_encrypted_roll(
     assert forged(moved_row) == {"roll.encrypted"}
 
 
-def test_an_election_without_a_schedule_takes_no_encrypted_roll(
-    web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
+def test_an_election_is_created_only_with_a_good_schedule_and_the_organisers_key(
+    web: WebElection, demo_ceremony: DemoCeremonies
 ) -> None:
-    """The schedule in the setup is the one mark of re-voting protection: an election
-    created without one refuses an encrypted roll (and keeps nothing), in the
-    organiser's language."""
+    """The schedule in the setup is the one mark of re-voting protection, which every
+    election has: one without a schedule, or with a bad one, or without the organiser's
+    key, is refused at creation, in the organiser's language, and nothing is created."""
     made = demo_ceremony(ELECTION)
     body = {
         "manifest": manifest_to_json(made.manifest),
         "election_key": encode_election_key(made.key),
         "organiser_key": base_mul(ORGANISER_SECRET).hex(),
-        "revoting": False,
     }
-    assert _api(web, "POST", "/api/organiser/elections", body).status_code == 201
-    roll = _api(
-        web, "POST", f"{E}/roll", content=web_roll_csv(), headers={"content-type": "text/csv"}
-    )
-    assert roll.status_code == 201, roll.text
-    assert not web.services.elections.context(ELECTION).revoting
-    upload, _ = _make_roll(web, tmp_path, web_roll_csv())
-    refused = _api(web, "POST", f"{E}/encrypted-roll?lang=kk", upload)
+    refused = _api(web, "POST", "/api/organiser/elections?lang=kk", body)
     assert refused.status_code == 400, refused.text
-    assert refused.json()["error"]["text"].startswith("Бұл дауыс берудің қайта дауыс")
-    with web.services.store.connect() as conn:
-        assert web.services.store.encrypted_roll(conn, ELECTION) == []
+    assert refused.json()["error"]["text"].startswith("Дауыс беру қайта дауыс беруді қорғаумен")
+    assert web.services.board.election_row(ELECTION) is None
     # a bad schedule is refused at creation, by name
     other = demo_ceremony("web-bad-schedule")
     bad = {

@@ -15,9 +15,7 @@ The schema documents no request body for the raw-body operations (registration, 
 audit, roll, the close's objects…), so schemathesis cannot reach their parsers;
 ``test_raw_bodies`` fuzzes registration, cast and audit of re-voting protection with
 mutations of a real registration and ballot instead (each operation its own examples,
-each getting past its parser at least once: a 409 or 422).  ``test_version_1s_raw_bodies`` does
-the same to version 1's cast and audit on version 1's election (``web``): those routes
-go with version 1's flow (docs/coercion.md §14 item 8).
+each getting past its parser at least once: a 409 or 422).
 
 Runs are reproducible: Hypothesis is derandomised and has no deadline.
 
@@ -53,9 +51,6 @@ from schemathesis.specs.openapi.checks import (
 from honestballot.crypto.group import L, Point, Scalar, base_mul
 from honestballot.crypto.randomness import SeededRandomness
 from honestballot.errors import HonestBallotError
-from honestballot.protocol.ballot import encrypt_ballot
-from honestballot.protocol.credential import generate_credential
-from honestballot.record.ballot import ballot_to_json, opening_to_json
 from tests.databases import KINDS, fresh_database
 from tests.factories import (
     SMALL_SCHEDULE,
@@ -146,13 +141,6 @@ def fuzzed(
         # it while the database still exists
         schemathesis_asgi.shutdown_lifespans()
 
-
-@pytest.fixture
-def signed_in(web: WebElection) -> Iterator[tuple[WebElection, Auth]]:
-    """Version 1's election, its voter signed in (for version 1's raw bodies)."""
-    web.sign_in(web.client, FUZZ_VOTER)
-    yield web, Auth(web)
-    schemathesis_asgi.shutdown_lifespans()
 
 
 Operation = APIOperation[Any, Any, Any, Any]
@@ -325,9 +313,6 @@ def _leaves(value: Any) -> list[Any]:
     return [value]
 
 
-#: a mutation's edits, weighted
-ACTIONS = ["same-type"] * 6 + ["replace"] * 2 + ["delete", "duplicate"]
-
 
 @st.composite
 def _mutations(draw: st.DrawFn, document: Any) -> Any:
@@ -400,24 +385,3 @@ def test_raw_bodies(fuzzed: tuple[RevotingElection, Auth]) -> None:
     _post_mutations(election.web.client, device.path, documents, auth)
 
 
-def test_version_1s_raw_bodies(signed_in: tuple[WebElection, Auth]) -> None:
-    """Version 1's cast and audit: mutations of a real, signed ballot: always a 4xx,
-    never a 5xx."""
-    web, auth = signed_in
-    client = web.client
-    ctx = web.services.elections.context(web.election_id)
-    rng = SeededRandomness("fuzz-raw-bodies")
-    credential = generate_credential(rng)
-    r = client.post(
-        f"/api/e/{web.election_id}/credential",
-        json={"credential": credential.public.hex()},
-        headers=auth.headers,
-    )
-    assert r.status_code == 201, r.text
-    choice = {c.id: frozenset({c.options[0].id}) for c in ctx.manifest.contests}
-    ballot, opening = encrypt_ballot(ctx, credential, choice, rng)
-    documents = {
-        "ballots": ballot_to_json(ballot),
-        "audits": {"ballot": ballot_to_json(ballot), "opening": opening_to_json(opening)},
-    }
-    _post_mutations(client, f"/api/e/{web.election_id}", documents, auth)

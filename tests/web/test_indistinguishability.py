@@ -73,7 +73,7 @@ from tests.factories import (
     RevotingDevice,
     RevotingElection,
     open_revoting_election,
-    open_web_election,
+    open_web_app,
 )
 from tests.helpers import answered, shape, statements_on
 from tests.web.close_helpers import run_close
@@ -97,7 +97,7 @@ def world(
     """A service on a fresh database with the election opened, seeded alike each time."""
     with (
         fresh_database(kind, directory / "db") as url,
-        open_web_election(web_ceremony, directory, url, open_=True) as web,
+        open_web_app(web_ceremony, directory, url) as web,
     ):
         web.services.elections.rng = SeededRandomness("the service")
         web.services.revoting.rng = SeededRandomness("the service, re-voting")

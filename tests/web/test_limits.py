@@ -6,9 +6,7 @@ a multipart form), and nothing of it is stored.  An unexpected exception answers
 ``internal_error`` and is logged by type only: its message, which for a database error
 holds the SQL parameters, reaches no log and is not re-raised to the server.  A client
 that disconnects mid-body is neither: no 500, a debug line at most.  The election has
-re-voting protection (the module's, open, through ``voters_web``, or in setup), but for
-version 1's cast, audit and credential routes, which the app serves until they go
-(docs/coercion.md §14 item 8.3): those stand on version 1's ``web``.
+re-voting protection (the module's, open, through ``voters_web``, or in setup).
 """
 
 from __future__ import annotations
@@ -40,7 +38,7 @@ from honestballot.web.i18n import STRINGS
 from honestballot.web.security import DEFAULT_LIMIT, SecurityMiddleware, limit_for
 from tests.factories import WEB_ROLL, RevotingElection, WebElection, voter_writes, web_roll_csv
 from tests.web.test_organiser import NEW, sign_in_page
-from tests.web.test_voter_api import api, csrf_headers, event_count, new_client, signed_in
+from tests.web.test_voter_api import api, csrf_headers, new_client, signed_in
 
 CHUNK = 256 * 1024
 
@@ -166,17 +164,6 @@ def test_chunked_ballot_over_the_limit(
     assert r.json()["error"]["code"] != "too_large"
     assert voter_writes(protected_web) == stored
 
-
-def test_version_1s_chunked_ballot_over_the_limit(web: WebElection) -> None:
-    """Version 1's cast route, which reads its body itself, until it goes
-    (docs/coercion.md §14 item 8.3): on version 1's election, nothing of it on the board."""
-    client = signed_in(web, WEB_ROLL[0][0])
-    headers = {**csrf_headers(web, client), "content-type": "application/json"}
-    size = event_count(web)
-    limit = limit_for(api(web, "/ballots"))
-    r = client.post(api(web, "/ballots"), content=chunked(b"{", limit + CHUNK), headers=headers)
-    assert_too_large(r, limit)
-    assert event_count(web) == size
 
 
 def test_chunked_roll_over_the_limit(protected_setup: RevotingElection) -> None:
@@ -338,26 +325,6 @@ def test_a_client_that_disconnects_mid_body_is_not_an_internal_error(
     assert [(r.name, r.getMessage()) for r in loud] == []
 
 
-def test_a_client_that_disconnects_mid_body_on_version_1s_routes(
-    web: WebElection, caplog: pytest.LogCaptureFixture
-) -> None:
-    """Version 1's routes, until they go (docs/coercion.md §14 item 8.3): the cast reads
-    its body itself, the audit through a dependency, the credential through FastAPI's
-    model; a client gone mid-body gets no 500, nothing is logged above debug, nothing
-    is stored."""
-    caplog.set_level(logging.DEBUG)
-    client = signed_in(web, WEB_ROLL[0][0])
-    cookies = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-    headers = {**csrf_headers(web, client), "cookie": cookies}
-    events = event_count(web)
-    for route in ("/ballots", "/audits", "/credential"):
-        sent = _post_then_disconnect(web.client.app, api(web, route), headers)
-        assert _answered(sent) == (400, DISCONNECTED[route]), route
-    assert event_count(web) == events
-    assert client.get(api(web, "/me")).json()["credential"] is None
-    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert [(r.name, r.getMessage()) for r in loud] == []
-
 
 #: what each route answers a client gone mid-body: the app's own handler where the route
 #: reads the body itself or through a dependency, FastAPI's where its model reads it
@@ -369,9 +336,6 @@ DISCONNECTED = {
     "/revoting/ballots": _GONE,
     "/revoting/audits": _GONE,
     "/session": _FASTAPI_GONE,
-    "/ballots": _GONE,
-    "/audits": _GONE,
-    "/credential": _FASTAPI_GONE,
 }
 
 

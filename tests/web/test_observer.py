@@ -6,8 +6,7 @@ code.
 They stand on the module's election with re-voting protection (``voters_web``): voters
 register and cast on devices of their own, and ``post_batch`` puts what they sent on the
 board; an audit goes on the board at the close (a test of its own closes an election of
-its own).  The helpers of version 1 here (``register``, ``Voters``) serve its board
-search, which goes with it (docs/coercion.md §14 item 8).
+its own).  The results per unit: web/test_revoting_results.py.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +27,9 @@ from fastapi.testclient import TestClient
 from honestballot.crypto.group import Point, Scalar, base_mul
 from honestballot.crypto.merkle import TreeHead, verify_consistency
 from honestballot.crypto.randomness import SeededRandomness
-from honestballot.protocol.ballot import EncryptedBallot, encrypt_ballot, tracking_code
-from honestballot.protocol.credential import VoterCredential, generate_credential
+from honestballot.protocol.ballot import tracking_code
 from honestballot.protocol.credential_seed import CredentialSeed
-from honestballot.record.ballot import ballot_to_json
 from honestballot.record.events import sign_tree_head, tree_head_from_json
-from honestballot.service.board.board_views import HELD_AUDIT_PREFIX_BYTES
-from honestballot.service.board.election import Receipt
 from honestballot.verify.verifier import verify_record
 from honestballot.web.i18n import STRINGS
 from honestballot.web.observer import parse_board_query
@@ -51,8 +45,6 @@ from tests.factories import (
 )
 
 STATIC = Path(__file__).parents[2] / "honestballot" / "web" / "static"
-#: the roll of conftest.py allows these credentials (no unit above its roll)
-ROLL_UNITS = ("station-1", "station-1", "station-2", "station-3", "station-4", "station-small")
 CHOICE = {"chair": {"cand-1"}, "council": {"member-1", "member-2"}}
 OTHER = {"chair": {"cand-2"}, "council": {"blank"}}
 AIGERIM, BORIS, CLARA, DANIYAR, ELENA = (row[0] for row in WEB_ROLL[:5])
@@ -61,35 +53,7 @@ AIGERIM, BORIS, CLARA, DANIYAR, ELENA = (row[0] for row in WEB_ROLL[:5])
 # -- helpers shared with test_reports_web.py ----------------------------------------------
 
 
-@dataclass
-class Voters:
-    web: WebElection
-    credentials: list[VoterCredential]
-    rng: SeededRandomness
 
-    def ballot(self, voter: int, choice: dict[str, set[str]] | None = None) -> EncryptedBallot:
-        ctx = self.web.services.elections.context(self.web.election_id)
-        return encrypt_ballot(ctx, self.credentials[voter], choice or CHOICE, self.rng)[0]
-
-    def cast(self, voter: int, choice: dict[str, set[str]] | None = None) -> Receipt:
-        ballot = self.ballot(voter, choice)
-        return self.web.services.elections.cast(
-            self.web.election_id, json.dumps(ballot_to_json(ballot))
-        )
-
-    def audit(self, voter: int) -> str:
-        ctx = self.web.services.elections.context(self.web.election_id)
-        ballot, opening = encrypt_ballot(ctx, self.credentials[voter], OTHER, self.rng)
-        self.web.services.elections.audit(self.web.election_id, ballot, opening)
-        return ballot.tracking_code()
-
-
-def register(web: WebElection, units: tuple[str, ...] = ROLL_UNITS, seed: str = "v") -> Voters:
-    rng = SeededRandomness(f"{seed}-{web.database_url}")
-    creds = [generate_credential(rng) for _ in units]
-    for cred, unit in zip(creds, units, strict=True):
-        web.services.elections.register_credential(web.election_id, cred.public, unit)
-    return Voters(web, creds, rng)
 
 
 def event_count(web: WebElection) -> int:
@@ -230,69 +194,6 @@ def test_board_search_by_code_and_prefix(
     assert 'data-status="included"' in page.text and 'data-status="superseded"' not in page.text
     assert_clean_page(page.text)
 
-
-def test_version_1s_board_search_by_code_and_prefix(web: WebElection) -> None:
-    """Version 1's (docs/coercion.md §14 item 8.1 (a)): a ballot is on the board from its
-    cast, found by its tracking code however typed or a prefix of its hash, and the board
-    says whether it counts: "superseded" (by the voter's next ballot) or "counts".  An
-    audit is held off the board until the close, found meanwhile by its whole code only
-    (``HELD_AUDIT_PREFIX_BYTES``), then as "audited".  The board's words are version 1's."""
-    voters = register(web)
-    first = voters.cast(0)
-    second = voters.cast(0, OTHER)  # votes again: the first stops counting
-    third = voters.cast(0)
-    other = voters.cast(2, OTHER)
-    audited = voters.audit(3)
-    api = f"/api/e/{web.election_id}/board"
-
-    [e] = _search(web, first.tracking_code)
-    assert e["seq"] == first.seq and e["kind"] == "ballot"
-    assert e["tracking_hash"] == first.tracking_hash and e["tracking_code"] == first.tracking_code
-    assert e["status"] == "superseded" and e["superseded_by"] == second.tracking_hash
-    [e] = _search(web, second.tracking_code.lower().replace("-", ""))
-    assert e["status"] == "superseded" and e["superseded_by"] == third.tracking_hash
-    [e] = _search(web, third.tracking_hash[:8])
-    assert e["status"] == "counts" and "superseded_by" not in e
-    [e] = _search(web, other.tracking_hash[:12].upper())
-    assert e["seq"] == other.seq and e["status"] == "counts"
-    # an audit is held off the board until the close: found by its whole code only, with
-    # no place and no time on the board yet
-    [e] = _search(web, audited)
-    assert e["kind"] == "audit" and e["status"] == "held"
-    assert e["seq"] is None and e["time_ms"] is None
-    held_hash = e["tracking_hash"]
-    # (18 hex digits: 16 that read as a tracking code are taken as one)
-    assert _search(web, held_hash[: 2 * HELD_AUDIT_PREFIX_BYTES - 2]) == []
-    assert _search(web, held_hash[: 2 * HELD_AUDIT_PREFIX_BYTES]) == [e]
-    assert _search(web, held_hash) == [e]
-    page = web.client.get(f"/e/{web.election_id}/board", params={"q": audited})
-    assert 'data-status="held"' in page.text
-    assert_clean_page(page.text)
-    assert _search(web, "AAAA-AAAA-AAAA-AAAA") == []
-    body = web.client.get(api, params={"q": third.tracking_code}).text
-    assert "credential" not in body  # the board never says who cast a ballot
-    for cred in voters.credentials:
-        assert cred.public.hex() not in body
-
-    page = web.client.get(f"/e/{web.election_id}/board", params={"q": first.tracking_code})
-    assert page.status_code == 200
-    assert first.tracking_code in page.text and second.tracking_code in page.text
-    assert 'data-status="superseded"' in page.text
-    assert_clean_page(page.text)
-    # the board's words are version 1's: each ballot there from its cast, and whether it
-    # counts (those of re-voting protection say batches, and nothing of counting)
-    for lang in ("ru", "kk", "en"):
-        _assert_board_words(web.client, web.election_id, first.tracking_code, lang, "")
-        assert say("observer.status.superseded", lang) in html.unescape(
-            web.client.get(
-                f"/e/{web.election_id}/board", params={"q": first.tracking_code, "lang": lang}
-            ).text
-        )
-    # at the close it goes on the board like any event
-    web.services.elections.close(web.election_id)
-    [e] = _search(web, audited)
-    assert e["kind"] == "audit" and e["status"] == "audited" and e["seq"] is not None
-    assert _search(web, held_hash[: 2 * HELD_AUDIT_PREFIX_BYTES - 2]) == [e]
 
 
 def test_a_registration_is_found_by_its_tracking_code(
@@ -454,6 +355,10 @@ def test_turnout_snapshot_served_without_results(
     assert '<script src="/static/observer.js" defer></script>' in page.text
     assert 'data-unit="station-small"' in page.text
     assert_clean_page(page.text)
+
+
+# -- results -----------------------------------------------------------------------------
+
 
 
 # -- the record and tree heads -----------------------------------------------------------

@@ -307,29 +307,26 @@ def test_create_refuses_malformed_requests(web_app: WebElection, other: Other) -
     assert OTHER not in web.services.store.list_elections()
 
 
-def test_create_asks_for_re_voting_protection_or_its_explicit_refusal(
+def test_create_needs_the_schedule_of_re_voting_protection(
     fresh_setup: RevotingElection, other: Other
 ) -> None:
-    """Re-voting protection is the default: a request with no schedule that does not say
-    ``"revoting": false`` is refused, said in the organiser's language; so is a schedule
-    with ``"revoting": false``; nothing is created."""
+    """Every election has re-voting protection: a request with no schedule is refused,
+    said in the organiser's language, and one that asks for an election without it
+    (``"revoting": false``, which an earlier version took) is malformed; nothing is
+    created."""
     web = fresh_setup.web
     path = "/api/organiser/elections"
     schedule = {"interval": 60, "hours": [[40, 20]], "cover": {"k0": 0, "epsilon_milli": 100}}
     plain = {k: v for k, v in other.body().items() if k not in PROTECTION}
-    for body in (plain, {**plain, "revoting": True}):
-        r = post_json(web, f"{path}?lang=kk", body)
-        assert r.status_code == 400 and error_code(r) == "invalid_input", r.text
-        message = r.json()["error"]["message"]
-        assert "an election has re-voting protection unless you say otherwise" in message
-        assert '"revoting": false' in message and "to be removed" in message
-        assert r.json()["error"]["text"] == STRINGS["msg.organiser.revoting_needs_schedule"][1]
-    both = {**plain, "revoting": False, "schedule": schedule}
-    r = post_json(web, path, both)
+    r = post_json(web, f"{path}?lang=kk", plain)
     assert r.status_code == 400 and error_code(r) == "invalid_input", r.text
-    assert "send either the schedule or" in r.json()["error"]["message"]
-    r = post_json(web, path, {**plain, "revoting": "no"})
-    assert r.status_code == 400 and error_code(r) == "malformed_input", r.text
+    message = r.json()["error"]["message"]
+    assert 'an election has re-voting protection: send its batch "schedule"' in message
+    assert r.json()["error"]["text"] == STRINGS["msg.organiser.revoting_needs_schedule"][1]
+    for body in ({**plain, "revoting": False}, {**plain, "revoting": False, "schedule": schedule}):
+        r = post_json(web, path, body)
+        assert r.status_code == 400 and error_code(r) == "malformed_input", r.text
+        assert "unexpected field(s) revoting" in r.json()["error"]["message"]
     assert OTHER not in web.services.store.list_elections()
     # with the schedule (and the organiser's key it needs), protection needs no flag
     keyed = {**plain, "schedule": schedule, "organiser_key": PROTECTION["organiser_key"]}

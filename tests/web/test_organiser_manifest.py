@@ -22,7 +22,7 @@ from honestballot.web.organiser_manifest import form_of
 from honestballot.web.strings_errors import STRINGS as ERRORS
 from honestballot.web.strings_organiser import STRINGS as ORGANISER
 from tests.factories import WebElection, key_ceremony, ranked_web_manifest
-from tests.web.test_organiser import sign_in_page
+from tests.web.test_organiser import PLAN, PROTECTION, sign_in_page
 
 UNITS = "almaly; Алмалинский; Алмалы; Almaly\nmedeu; Медеуский; Медеу; Medeu"
 CONTESTS = (
@@ -211,7 +211,7 @@ def test_a_ranked_election_is_made_from_the_form(web: WebElection, ranked_key: E
 
     created = client.post(
         "/organiser/elections",
-        data={"csrf": csrf, "revoting": "off"},
+        data={"csrf": csrf, "organiser_key": PROTECTION["organiser_key"], **PLAN},
         files={
             "manifest": ("manifest.json", r.content, "application/json"),
             "election_key": (
@@ -223,7 +223,7 @@ def test_a_ranked_election_is_made_from_the_form(web: WebElection, ranked_key: E
         follow_redirects=False,
     )
     assert created.status_code == 303, created.text
-    assert created.headers["location"] == f"/organiser/e/{RANKED_ID}?done=created"
+    assert created.headers["location"] == f"/organiser/e/{RANKED_ID}?done=created#encrypted-roll"
     context = web.services.elections.context(RANKED_ID)
     assert manifest_hash(context.manifest) == manifest_hash(expected)
     assert [c.method for c in context.manifest.contests] == [None, "irv", "schulze"]

@@ -31,10 +31,6 @@ from tests.web.test_organiser import INLINE_CODE, page_csrf, sign_in_page
 PLAN = {"voters": "5 000", "opens_at": "8", "hours": "12", "interval": "60"}
 THE_PLAN = Plan(voters=5000, opens_at=8, hours=12, interval=60)
 ORGANISER_KEY = base_mul(ORGANISER_SECRET).hex()
-#: the create form's explicit choice without protection, its warning tied to it
-OFF_RADIO = (
-    '<input type="radio" name="revoting" value="off" aria-describedby="revoting-off-warning"'
-)
 
 
 def said(key: str, lang: str, **values: Any) -> str:
@@ -79,15 +75,12 @@ def test_the_form_shows_the_proposed_schedule_in_every_language(
     assert said("organiser.revoting.for_voters", lang) in plain.text
     assert said("organiser.revoting.for_organiser", lang) in plain.text
     assert 'id="proposed-schedule"' not in plain.text
-    # re-voting protection is the default: chosen on the create form, which asks for the
-    # proposed schedule first; the other choice is explicit, with its warning
+    # every election has re-voting protection: the create form asks for the proposed
+    # schedule first, and offers no other choice
     assert said("organiser.revoting.default", lang) in plain.text
     form = plain.text.split('id="create-form"', 1)[1]
-    assert '<input type="radio" name="revoting" value="on" checked>' in form
-    assert f"{OFF_RADIO}>" in form
     assert said("organiser.revoting.use_first", lang) in form
-    assert said("organiser.revoting.off", lang) in form
-    assert said("organiser.revoting.off_warning", lang) in form
+    assert 'name="revoting"' not in form
     assert '<input type="hidden" name="voters"' not in form
 
     page = web.client.get("/organiser/elections", params={**PLAN, "lang": lang})
@@ -116,12 +109,11 @@ def test_the_form_shows_the_proposed_schedule_in_every_language(
         (run.expected, run.rows, run.registrations) for run in runs
     ]
     assert "08:00–09:00" in rows[0][0] and "19:00–20:00" in rows[-1][0]
-    # the create form carries the plan, re-voting chosen, the organiser's key asked for
+    # the create form carries the plan and asks for the organiser's key
     form = page.text.split('id="create-form"', 1)[1]
-    assert '<input type="radio" name="revoting" value="on" checked>' in form
     assert said("organiser.revoting.use", lang) in form
     assert said("organiser.revoting.use_first", lang) not in form
-    assert f"{OFF_RADIO}>" in form
+    assert 'name="revoting"' not in form
     # (as read: "5 000" typed is 5000, and K0 and epsilon left empty are their defaults)
     read = {**PLAN, "voters": "5000", "k0": "300", "epsilon": "0.1"}
     for name, value in read.items():
@@ -169,7 +161,7 @@ def test_the_page_creates_an_election_with_the_proposed_schedule(
     web: WebElection, demo_ceremony: DemoCeremonies
 ) -> None:
     csrf = sign_in_page(web.client, web.organiser_token)
-    r = create(web, demo_ceremony, csrf, revoting="on", organiser_key=ORGANISER_KEY, **PLAN)
+    r = create(web, demo_ceremony, csrf, organiser_key=ORGANISER_KEY, **PLAN)
     assert r.status_code == 303, r.text
     assert r.headers["location"] == f"/organiser/e/{ELECTION}?done=created#encrypted-roll"
     keys = web.services.elections.board_keys(ELECTION)
@@ -189,15 +181,8 @@ def test_the_page_creates_an_election_with_the_proposed_schedule(
     assert said("organiser.encrypted_roll.schedule", "en", interval=60, hours=12) in section
     assert f'action="/organiser/e/{ELECTION}/encrypted-roll"' in section
     assert 'id="no-revoting"' not in page.text
-    # an election without re-voting protection has no such step, and says so
-    other = web.client.get(f"/organiser/e/{web.election_id}")
-    assert 'id="encrypted-roll"' not in other.text
-    assert 'id="no-revoting"' in other.text
-    # where the organiser acts: the elections list marks the other, not this one; and
-    # this one's open confirmation has no warning of it, but says that its encrypted roll
-    # must come first (it offers no open without one)
-    listing = web.client.get("/organiser/elections?lang=en").text
-    assert marked(listing) == {web.election_id}
+    # the open confirmation says that its encrypted roll must come first (it offers no
+    # open without one)
     confirm = web.client.get(f"/organiser/e/{ELECTION}/phase/open?lang=kk")
     assert confirm.status_code == 200 and f"/organiser/e/{ELECTION}#encrypted-roll" in confirm.text
     assert said("msg.encrypted_roll.missing", "kk") in confirm.text
@@ -211,7 +196,7 @@ def test_bad_input_creates_nothing_and_says_why(
 ) -> None:
     csrf = sign_in_page(web.client, web.organiser_token)
     # bad figures, in Kazakh
-    r = create(web, demo_ceremony, csrf, "kk", revoting="on", organiser_key=ORGANISER_KEY,
+    r = create(web, demo_ceremony, csrf, "kk", organiser_key=ORGANISER_KEY,
                **{**PLAN, "hours": "0"})  # fmt: skip
     assert r.status_code == 400, r.text
     assert said("msg.schedule.hours", "kk", most=744, given=0) in r.text
@@ -219,13 +204,13 @@ def test_bad_input_creates_nothing_and_says_why(
     assert 'name="hours" value="0"' in r.text
     assert not created(web)
     # re-voting protection without the organiser's key, in Russian: the table stays
-    r = create(web, demo_ceremony, csrf, "ru", revoting="on", **PLAN)
+    r = create(web, demo_ceremony, csrf, "ru", **PLAN)
     assert r.status_code == 400, r.text
     assert said("msg.revoting.needs_organiser_key", "ru") in r.text
     assert 'id="proposed-schedule"' in r.text
     assert not created(web)
     # an organiser's key that is no key, in English
-    r = create(web, demo_ceremony, csrf, "en", revoting="on", organiser_key="00" * 31, **PLAN)
+    r = create(web, demo_ceremony, csrf, "en", organiser_key="00" * 31, **PLAN)
     assert r.status_code == 400, r.text
     assert said("msg.json.hex_length", "en", path="organiser_key", length=32, got=31) in r.text
     assert not created(web)
@@ -237,43 +222,20 @@ def test_bad_input_creates_nothing_and_says_why(
     r = create(web, demo_ceremony, csrf, "ru", organiser_key=ORGANISER_KEY)
     assert r.status_code == 400, r.text
     assert said("msg.organiser.revoting_no_plan", "ru") in r.text
-    assert '<input type="radio" name="revoting" value="on" checked>' in r.text
     assert not created(web)
-    # the explicit choice without it: a refusal keeps that choice on the form
-    r = create(web, demo_ceremony, csrf, "en", revoting="off", organiser_key="00" * 31)
+    # the choice an earlier version offered, of an election without protection, is read
+    # as nothing: the plan is still required
+    r = create(web, demo_ceremony, csrf, "en", revoting="off", organiser_key=ORGANISER_KEY)
     assert r.status_code == 400, r.text
-    assert f"{OFF_RADIO} checked>" in r.text
+    assert said("msg.organiser.revoting_no_plan", "en") in r.text
     assert not created(web)
-    # and then the plan's fields are not read: an election without a schedule, whose page
-    # says what that means
-    r = create(web, demo_ceremony, csrf, revoting="off", **{**PLAN, "hours": "x"})
-    assert r.status_code == 303, r.text
-    assert r.headers["location"] == f"/organiser/e/{ELECTION}?done=created"
-    assert web.services.elections.board_keys(ELECTION).schedule is None
-    assert not web.services.elections.context(ELECTION).revoting
-    page = web.client.get(f"/organiser/e/{ELECTION}?lang=kk")
-    assert said("organiser.revoting.none", "kk") in page.text
-    # as do the elections list, in the organiser's language, and the open confirmation
-    listing = web.client.get("/organiser/elections?lang=kk").text
-    assert marked(listing, "kk") == {web.election_id, ELECTION}
-    confirm = web.client.get(f"/organiser/e/{ELECTION}/phase/open?lang=kk")
-    assert confirm.status_code == 200 and f"/e/{ELECTION}/phase/open" in confirm.text
-    warning = f'<p class="notice warn" id="no-revoting">{said("organiser.revoting.none", "kk")}</p>'
-    assert warning in confirm.text
-
-
-def marked(listing: str, lang: str = "en") -> set[str]:
-    """The elections the organiser's list marks as without re-voting protection."""
-    mark = f'<span class="unprotected">{said("organiser.elections.unprotected", lang)}</span>'
-    rows = listing.split('<tr><td><a href="/organiser/e/')[1:]
-    return {row.split('"', 1)[0] for row in rows if mark in row.split("</tr>", 1)[0]}
 
 
 def test_the_encrypted_roll_goes_up_on_the_election_page_and_it_opens(
     web: WebElection, demo_ceremony: DemoCeremonies, tmp_path: Path
 ) -> None:
     csrf = sign_in_page(web.client, web.organiser_token)
-    r = create(web, demo_ceremony, csrf, revoting="on", organiser_key=ORGANISER_KEY, **PLAN)
+    r = create(web, demo_ceremony, csrf, organiser_key=ORGANISER_KEY, **PLAN)
     assert r.status_code == 303, r.text
     page = web.client.get(f"/organiser/e/{ELECTION}")
     csrf = page_csrf(page.text)
@@ -387,7 +349,7 @@ def test_the_page_creates_an_election_with_the_chosen_k0_and_epsilon(
     # the hidden fields carry the values as read, not the text typed
     assert '<input type="hidden" name="epsilon" value="0.25">' in form
     assert '<input type="hidden" name="k0" value="40">' in form
-    r = create(web, demo_ceremony, csrf, revoting="on", organiser_key=ORGANISER_KEY, **chosen)
+    r = create(web, demo_ceremony, csrf, organiser_key=ORGANISER_KEY, **chosen)
     assert r.status_code == 303, r.text
     setup = parse_json(next(web.services.store.iter_events(ELECTION)).line)["body"]
     assert setup["schedule"]["cover"] == {"k0": 40, "epsilon_milli": 250}

@@ -315,25 +315,23 @@ def test_a_scoped_token_creates_only_its_own_election(
     assert B not in web.services.store.list_elections()
     r = mine.call("POST", create, headers=JSON, content=create_body(web.ceremony))
     assert r.status_code == 403 and "already exists" not in r.text, r.text
-    # the scope's 403 comes before the re-voting choice is checked (docs/api.md): neither
-    # a schedule nor "revoting", or both, or a key for another manifest, the same answer
-    both = {"revoting": False, "schedule": schedule_to_json(SCHEDULE)}
-    for choice in ({}, {"revoting": True}, both):
+    # the scope's 403 comes before the schedule is checked (docs/api.md): without a
+    # schedule, or with a key for another manifest, the same answer
+    for choice in ({}, {"schedule": schedule_to_json(SCHEDULE)}):
         for key_of in (None, web.ceremony):
             body = create_body(other, choice, key_of)
             assert answer(theirs.call("POST", create, headers=JSON, content=body)) == refused
-    # then the choice, before the key ceremony is checked against the manifest ...
+    # then the schedule, before the key ceremony is checked against the manifest ...
     for choice, said in [
-        ({}, "an election has re-voting protection unless you say otherwise"),
-        ({"revoting": True}, "an election has re-voting protection unless you say otherwise"),
-        (both, 'send either the schedule or "revoting": false, not both'),
+        ({}, 'an election has re-voting protection: send its batch "schedule"'),
         (None, "the election key comes from a key ceremony for another manifest"),
     ]:
         body = create_body(other, choice, key_of=web.ceremony)
         r = mine.call("POST", create, headers=JSON, content=body)
         assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_input", r.text
         assert said in r.json()["error"]["message"], (choice, r.text)
-    # ... and before whether the election exists (A does: its operator is told the choice)
+    # ... and before whether the election exists (A does: its operator is told of the
+    # schedule)
     for choice, status in [({}, 400), (None, 409)]:
         body = create_body(web.ceremony, choice)
         r = call(web, web.organiser_token, "POST", create, headers=JSON, content=body)
@@ -360,9 +358,8 @@ def test_a_scoped_token_creates_only_its_own_election(
     protected = {"csrf": csrf, "organiser_key": ORGANISER_KEY.hex(), **PLAN}
     r = client.post("/organiser/elections", files=files, data=protected)
     assert r.status_code == 403 and f"создать «{B}» с ним нельзя" in html.unescape(r.text)
-    # the same 403 first, whatever the form says of re-voting protection: chosen without
-    # its plan (or by default), or with one, or refused
-    for form in ({}, {"revoting": "on"}, {"revoting": "on", **PLAN}, {"revoting": "off"}):
+    # the same 403 first, with the schedule's plan or without it
+    for form in ({}, PLAN):
         page = client.post("/organiser/elections", files=files, data={"csrf": csrf, **form})
         assert page.status_code == 403, (form, page.text)
         assert f"создать «{B}» с ним нельзя" in html.unescape(page.text)

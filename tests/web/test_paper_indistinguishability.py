@@ -75,7 +75,7 @@ from tests.factories import (
     DemoCeremony,
     RevotingElection,
     open_revoting_election,
-    open_web_election,
+    open_web_app,
     publish_signed_station,
 )
 from tests.helpers import answered, shape, statements_on
@@ -122,7 +122,7 @@ def world(
     paper station published before the open with its commission's key; seeded alike."""
     with (
         fresh_database(kind, directory / "db") as url,
-        open_web_election(web_ceremony, directory, url, open_=True) as web,
+        open_web_app(web_ceremony, directory, url) as web,
     ):
         services = web.services
         services.elections.rng = SeededRandomness("the service")

@@ -37,7 +37,7 @@ from tests.factories import (
     DemoCeremony,
     RevotingElection,
     key_ceremony,
-    open_web_election,
+    open_web_app,
 )
 from tests.paper_helpers import (
     SCHEDULE,
@@ -208,7 +208,7 @@ def closed(
     tmp: Path = tmp_path_factory.mktemp(f"paper-results-{request.param}")
     with (
         fresh_database(request.param, tmp / "db") as url,
-        open_web_election(web_ceremony, tmp, url, open_=True) as web,
+        open_web_app(web_ceremony, tmp, url) as web,
     ):
         yield close_with_paper(web, ceremony, tmp)
 

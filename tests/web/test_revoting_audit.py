@@ -75,14 +75,6 @@ def test_a_second_sign_in_is_not_shown_to_the_organiser(
         assert escape(note) in page.text
 
 
-def test_the_audit_page_of_another_election_says_nothing_of_re_voting(web: WebElection) -> None:
-    sign_in_page(web.client, web.organiser_token)
-    page = web.client.get(f"/organiser/e/{web.election_id}/audit?lang=en")
-    assert page.status_code == 200, page.text
-    assert 'id="audit-revoting"' not in page.text
-    assert escape(STRINGS["audit.html.revoting"][LANGUAGES.index("en")]) not in page.text
-
-
 BOSS_PHONE = "Mozilla/5.0 (Linux; Android 14; the boss's phone)"
 
 

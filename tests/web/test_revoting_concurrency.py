@@ -36,7 +36,7 @@ from tests.factories import (
     DemoCeremony,
     RevotingElection,
     open_revoting_election,
-    open_web_election,
+    open_web_app,
 )
 
 ROLL = ["900101300001", "900101300002", "900101300003"]
@@ -52,7 +52,7 @@ def election(
     transaction at a time: there is nothing to race)."""
     with (
         fresh_database("postgresql", tmp_path / "db") as url,
-        open_web_election(web_ceremony, tmp_path, url, open_=True) as web,
+        open_web_app(web_ceremony, tmp_path, url) as web,
     ):
         ceremony = demo_ceremony(REVOTING_ELECTION)
         yield open_revoting_election(web, ceremony, SeededRandomness("revoting concurrency"))

@@ -99,13 +99,6 @@ def test_the_ballot_page_asks_for_the_letter_and_offers_a_new_credential(
         assert f'data-seed-bad-code="{_said("voter.seedcode.bad_code", lang)}"' in page
         assert f'data-seed-not-registered="{_said("voter.seedcode.not_registered", lang)}"' in page
         assert f'data-seed-kept-since="{_said("voter.seedcode.kept_since", lang)}"' in page
-    # a version 1 election's ballot page carries none of it
-    web = election.web
-    web.sign_in(web.client, VOTER)
-    plain = web.client.get(f"/e/{web.election_id}/vote", params={"lang": "en"})
-    assert plain.status_code == 200, plain.text
-    for part in REVOTING_PARTS:
-        assert part not in plain.text, part
 
 
 def _set_clock(election: RevotingElection, now: int) -> None:

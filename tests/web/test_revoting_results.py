@@ -39,7 +39,7 @@ from tests.factories import (
     RevotingElection,
     key_ceremony,
     open_revoting_election,
-    open_web_election,
+    open_web_app,
 )
 from tests.web.close_helpers import run_close
 
@@ -121,7 +121,7 @@ def finished(
     tmp: Path = tmp_path_factory.mktemp(f"results-{request.param}")
     with (
         fresh_database(request.param, tmp / "db") as url,
-        open_web_election(web_ceremony, tmp, url, open_=True) as web,
+        open_web_app(web_ceremony, tmp, url) as web,
     ):
         election = open_revoting_election(
             web, ceremony, SeededRandomness("revoting results"), schedule=SCHEDULE
@@ -360,7 +360,7 @@ def test_a_close_over_without_a_result_is_not_said_to_be_under_way(
     monkeypatch.setattr(close_service, "close_result", no_result)
     with (
         fresh_database("sqlite", tmp_path / "db") as url,
-        open_web_election(web_ceremony, tmp_path, url, open_=True) as web,
+        open_web_app(web_ceremony, tmp_path, url) as web,
     ):
         election = open_revoting_election(
             web, ceremony, SeededRandomness("no result"), schedule=SCHEDULE

@@ -6,8 +6,7 @@ another key's, with one over another body, or an older signed station posted aga
 ``sequence`` is not the unit's next), appending nothing; verify's ``stations.signature``
 and hbcheck fail a record into which such a station was forced, and verify's board rules
 and hbcheck one into which an older signed station was copied again (on the web election
-with re-voting protection, in setup); an election without the organiser's key (version
-1's, docs/coercion.md §14 item 8) takes unsigned stations and refuses signed ones."""
+with re-voting protection, in setup)."""
 
 from __future__ import annotations
 
@@ -254,18 +253,3 @@ def test_the_organiser_signs_stations_and_the_service_refuses_any_other(
         hbcheck.check_stations(manifest, forged_events)
 
 
-def test_without_the_organiser_s_key_stations_are_unsigned(
-    web_setup: WebElection, tmp_path: Path
-) -> None:
-    web = web_setup
-    key_file = json.loads(commission_file(web, "station-1", tmp_path))
-    signed = _sign(web, random_nonzero_scalar(SeededRandomness("a key")), DETAILS, key_file)
-    path = f"/api/organiser/e/{web.election_id}/stations?lang=en"
-    r = web.client.post(path, json=signed, headers=web.organiser_headers())
-    assert r.status_code == 409 and "the election names no organiser's key" in r.text
-    assert _station_events(web) == []
-    body = {"details": DETAILS, "commission": key_file}
-    r = web.client.post(path, json=body, headers=web.organiser_headers())
-    assert r.status_code == 201 and r.json()["signed"] is False, r.text
-    [event] = _station_events(web)
-    assert "organiser_signature" not in event

@@ -1,15 +1,13 @@
-"""Polling stations on the web: the organiser publishes them (API and page, the members
-written one per line with their roles in any language), observers read them (API and
+"""Polling stations on the web: the organiser publishes them (API and page: the signed
+station file), observers read them (API and
 page, in ru/kk/en, with the check that the details hash to what the board holds), and the
 ballot page names the voter's own station.  They stand on the web election with re-voting
-protection in setup, of each test's own, whose stations the organiser signs; the page's
-form for an unsigned station is version 1's (docs/coercion.md §14 item 8; the signed
-file's upload: tests/web/test_stations_signed.py)."""
+protection in setup, of each test's own, whose stations the organiser signs (the signed
+file's checks: tests/web/test_stations_signed.py)."""
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,6 @@ from honestballot.crypto.randomness import SeededRandomness
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.manifest import manifest_to_json
 from honestballot.web.i18n import STRINGS
-from honestballot.web.stations import members_from_lines
 from tests.databases import KINDS, fresh_database
 from tests.factories import (
     SMALL_SCHEDULE,
@@ -34,7 +31,6 @@ from tests.factories import (
     protected_election,
     publish_signed_station,
 )
-from tests.web.test_organiser import page_csrf, sign_in_page
 
 
 def commission_file(web: WebElection, unit: str, tmp_path: Path) -> bytes:
@@ -123,57 +119,6 @@ def test_the_organiser_api_publishes_and_observers_see_it(
     assert STRINGS["msg.paper.revoting"][0] not in commission.text
 
 
-def test_the_organiser_page_form(web_setup: WebElection, tmp_path: Path) -> None:
-    """Version 1's: an unsigned station typed into the form (an election with re-voting
-    protection names the organiser's key, and its form takes the signed file:
-    tests/web/test_stations_signed.py); such an election takes no paper results, so the
-    station has no commission's page."""
-    web = web_setup
-    csrf = sign_in_page(web.client, web.organiser_token)
-    url = f"/organiser/e/{web.election_id}/stations"
-    page = web.client.get(url)
-    assert page.status_code == 200 and 'name="members"' in page.text
-    form = {
-        "csrf": page_csrf(page.text) or csrf,
-        "unit": "station-2",
-        "address_ru": "ул. Сатпаева 3",
-        "address_kk": "Сәтбаев көшесі 3",
-        "address_en": "3 Satpayev St",
-        "hours": "08:00-20:00",
-        "members": "Ерлан Омаров; Председатель; Партия Б\nАнна Ким; секретарь\n",
-    }
-    key = commission_file(web, "station-2", tmp_path)
-    files = {"commission": ("station-2.json", key, "application/json")}
-    # an unknown role: the form comes back with the error and what was typed
-    r = web.client.post(url, data={**form, "members": "Анна Ким; boss"}, files=files)
-    assert r.status_code == 400 and "«boss» — не роль члена комиссии" in r.text  # in Russian
-    assert "ул. Сатпаева 3" in r.text
-    r = web.client.post(url, data=form, files=files, follow_redirects=False)
-    assert r.status_code == 303, r.text
-    done = web.client.get(r.headers["location"])
-    assert "3 Satpayev St" in done.text or "ул. Сатпаева 3" in done.text
-    [station] = web.client.get(f"/api/e/{web.election_id}/stations").json()["stations"]
-    assert station["paper"] is False
-    assert station["details"]["members"] == [
-        {"name": "Ерлан Омаров", "role": "chair", "nominated_by": "Партия Б"},
-        {"name": "Анна Ким", "role": "secretary", "nominated_by": ""},
-    ]
-    assert re.search(
-        r'href="/organiser/e/[^"]+/stations"',
-        web.client.get(f"/organiser/e/{web.election_id}").text,
-    )
-    # a version 1 election takes no paper results: its station has no commission's page
-    for lang, words in zip(("ru", "kk", "en"), STRINGS["msg.paper.revoting"], strict=True):
-        paper = web.client.get(f"/e/{web.election_id}/stations/station-2/paper?lang={lang}")
-        assert paper.status_code == 404 and words in paper.text
-
-
-def test_members_are_read_one_per_line_with_roles_in_any_language() -> None:
-    assert members_from_lines("A; төраға; X\n\nB; deputy chair\nC;член комиссии;Y") == [
-        {"name": "A", "role": "chair", "nominated_by": "X"},
-        {"name": "B", "role": "deputy", "nominated_by": ""},
-        {"name": "C", "role": "member", "nominated_by": "Y"},
-    ]
 
 
 def test_the_ballot_page_names_the_voter_s_own_station(

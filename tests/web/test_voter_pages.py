@@ -4,23 +4,19 @@ The page script cannot run under TestClient (the headless-browser test drives it
 every page renders in every language, carries no inline code (the CSP forbids it), its
 forms carry the CSRF field, and signing in through the plain HTML forms works.  The
 sign-in's tests stand on the module's election with re-voting protection (``voters_web``,
-``protected_setup``); the pages of a voter who cast a ballot of version 1 go with it
-(docs/coercion.md §14 item 8; tests/web/test_revoting_pages.py has the ballot page and
-receipt of an election with protection).
+``protected_setup``); tests/web/test_revoting_pages.py has the ballot page and receipt.
 """
 
 from __future__ import annotations
 
 import re
 
-import pytest
 from fastapi.testclient import TestClient
 
 from honestballot.service.messages.senders import read_outbox
-from honestballot.web.i18n import LANGUAGES
 from honestballot.web.strings_voter import STRINGS
 from tests.factories import WEB_ROLL, RevotingElection, WebElection
-from tests.web.test_voter_api import cast, credential, encrypt, new_client, register, signed_in
+from tests.web.test_voter_api import new_client, signed_in
 
 AIGERIM = WEB_ROLL[0][0]
 BORIS = WEB_ROLL[1][0]
@@ -29,7 +25,6 @@ INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<script[^>]*>\s*[^<\s]
 STYLE_ATTRIBUTE = re.compile(r"<[^>]*\sstyle\s*=", re.I)
 STYLE_ELEMENT = re.compile(r"<style[\s>]", re.I)
 EVENT_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I)
-FORM = re.compile(r"<form\b[^>]*>(.*?)</form>", re.I | re.S)
 CSRF_FIELD = re.compile(r'<input type="hidden" name="csrf" value="([^"]+)">')
 
 
@@ -72,61 +67,6 @@ def messages_to(web: WebElection, destination: str) -> int:
     """How many messages the outbox holds for ``destination``."""
     return sum(1 for m in read_outbox(web.outbox) if m.get("destination") == destination)
 
-
-def pages_of_a_voter(web: WebElection) -> tuple[TestClient, list[str]]:
-    """A signed-in client that has cast a ballot, and every voter page's path."""
-    client = signed_in(web, AIGERIM)
-    cred = credential("pages")
-    register(web, client, cred)
-    ballot, _, tracking = encrypt(web, cred)
-    assert cast(web, client, ballot).status_code == 201
-    start_sign_in(web, client, AIGERIM)  # leaves the pending sign-in cookie for /code
-    paths = ["/signin", "/code", "/vote", f"/receipt/{tracking}"]
-    return client, [page(web, p) for p in paths]
-
-
-@pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_page_renders_without_inline_code(web: WebElection, lang: str) -> None:
-    client, paths = pages_of_a_voter(web)
-    for path in paths:
-        r = client.get(path, params={"lang": lang}, follow_redirects=False)
-        assert r.status_code == 200, (path, r.status_code)
-        assert r.headers["content-type"].startswith("text/html")
-        html = r.text
-        assert f'<html lang="{lang}">' in html
-        assert_no_inline_code(html)
-        assert_posting_forms_carry_csrf(html)
-        assert "voter." not in re.sub(r'(href|src)="[^"]*"', "", html), "an untranslated key"
-
-
-def test_pages_show_what_they_promise(web: WebElection) -> None:
-    client, paths = pages_of_a_voter(web)
-    signin, code, vote, receipt = (client.get(p, params={"lang": "en"}).text for p in paths)
-    assert 'id="signin-form"' in signin
-    assert 'id="code-form"' in code
-    assert "If you are on the roll, a code has been sent" in code
-    fingerprint = web.context()["base_hash"][:16]
-    for element in (
-        "ballot-form",
-        "encrypt",
-        "tracking-code",
-        "cast",
-        "audit",
-        "audit-result",
-        "credential-code",
-        "credential-qr",
-        "restore-code",
-        "restore",
-        "new-credential",
-    ):
-        assert f'id="{element}"' in vote, element
-    assert fingerprint in vote
-    assert "only your last ballot counts" in vote
-    assert "Aigerim Test" in vote
-    assert '<script src="/static/voter.js" defer></script>' in vote
-    assert 'id="receipt-status"' in receipt
-    assert re.search(r"[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}", receipt)
-    assert f'href="/e/{web.election_id}/board"' in receipt
 
 
 def test_signing_in_through_the_html_forms(voters_web: WebElection) -> None:

@@ -30,9 +30,6 @@ from honestballot.store.sql import SqlStore, StoredEvent, Tx
 LINE_LIMIT: Final = 1 << 28
 #: a voter who votes again many times: how far back a supersession chain is followed
 MAX_REVOTES: Final = 1000
-#: Audits held until the close are found only by a whole tracking code (80 bits), so that
-#: no one lists them by short prefixes while voting is open.
-HELD_AUDIT_PREFIX_BYTES: Final = 10
 #: the kinds of event whose board positions ``GET /api/e/{id}/events?kind=`` lists: those
 #: a board holds few of (ballots are found by their tracking codes)
 INDEXED_KINDS: Final = ("setup", "roll", "station", "open", "paper", "close", "result")
@@ -47,12 +44,8 @@ RANGE_BYTES: Final = 16 << 20
 _HEX: Final = re.compile(r"^[0-9a-f]{8,64}\Z")
 _CODE: Final = re.compile(r"^[A-Z2-7]{16}\Z")
 _HASH: Final = re.compile(r"^[0-9a-f]{64}\Z")
-AUDIT_HELD: Final = Text(
-    "board.audit_held", "this ballot was audited: audits go on the board when voting closes"
-)
 
 __all__ = [
-    "HELD_AUDIT_PREFIX_BYTES",
     "INDEXED_KINDS",
     "LINE_LIMIT",
     "MAX_REVOTES",
@@ -100,19 +93,6 @@ def parse_board_query(text: str) -> BoardQuery:
             "or at least 8 hex digits of a tracking hash",
         )
     )
-
-
-def _held_entry(tracking: bytes) -> dict[str, Any]:
-    """An audit not yet on the board: no place in it, and no time (the board shows its
-    audits only at the close, all together, so that none is tied to a voter by time)."""
-    return {
-        "seq": None,
-        "kind": "audit",
-        "tracking_code": tracking_code(tracking),
-        "tracking_hash": tracking.hex(),
-        "time_ms": None,
-        "status": "held",
-    }
 
 
 def _credential_of(ev: StoredEvent) -> bytes:
@@ -220,13 +200,7 @@ class BoardViews:
         events.sort(key=lambda ev: ev.seq)
         with self.store.engine.connect() as conn:
             entries = [self._entry(conn, election_id, ev) for ev in events[:limit]]
-        if len(query.prefix) >= HELD_AUDIT_PREFIX_BYTES:
-            entries += [
-                _held_entry(t)
-                for t, _ in self.store.held_audits_by_prefix(election_id, query.prefix)
-                if t.hex().startswith(query.hex_prefix)
-            ]
-        return entries[:limit]
+        return entries
 
     def page(self, election_id: str, after_seq: int, limit: int) -> list[dict[str, Any]]:
         """The board browsed in order: up to ``limit`` ballots and audited ballots after
@@ -287,12 +261,9 @@ class BoardViews:
 
     def by_tracking_code(self, election_id: str, prefix: bytes) -> StoredEvent:
         """The first ballot or audit on the board whose tracking hash starts with the
-        decoded tracking code; :class:`NotFound` saying why there is none (an audit held
-        until the close, or nothing)."""
+        decoded tracking code; :class:`NotFound` if there is none."""
         matches = self.store.events_by_tracking_prefix(election_id, prefix)
         if not matches:
-            if self.store.held_audits_by_prefix(election_id, prefix):
-                raise NotFound(AUDIT_HELD)
             raise NotFound(
                 Text("board.no_code", "no ballot with this tracking code is on the board")
             )
@@ -314,9 +285,6 @@ class BoardViews:
         tracking = bytes.fromhex(tracking_hash)
         with self.store.engine.connect() as conn:
             found = self.store.event_by_tracking(conn, election_id, tracking)
-            held = found is None and self.store.held_audit(conn, election_id, tracking) is not None
-        if held:
-            raise NotFound(AUDIT_HELD)
         if found is None:
             raise NotFound(
                 Text("board.no_hash", "no ballot with this tracking hash is on the board")

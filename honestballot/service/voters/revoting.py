@@ -184,7 +184,7 @@ class RevotingDesk:
 
     def context(self, election_id: str) -> ElectionContext:
         """The election's context; :class:`ProtocolError` unless it takes this flow."""
-        self.elections.require_revoting(election_id, True)
+        self.elections.require_revoting(election_id)
         return self.elections.context(election_id)
 
     def _require_open(self, conn: Tx, election_id: str) -> None:
