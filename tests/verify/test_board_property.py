@@ -22,7 +22,10 @@ close's block for what still waits, the audits after it); the test asserts:
    takes hbcheck seconds);
 4. the record changed as a server holding the board key could change it -- an item
    dropped from a batch, one copied into it, one moved into the next batch, a forged one
-   (its proof broken) -- and signed again fails the check named for it;
+   (its proof broken), an audit moved out of the close's block into a batch -- and
+   signed again fails the check named for it.  The items of requests the service refused
+   are not forced into the record (a refused registration forced in passes every check
+   of an open board: its refusal rests on the voter's letter or on the close's tags);
 5. where the trustees close the election, the result counts each voter's last ballot
    under the voter's last credential, as the devices chose them.
 """
@@ -602,7 +605,7 @@ def _forged(raw: bytes) -> bytes:
 
 def tampered(lines: list[bytes]) -> Iterator[tuple[str, str, list[bytes]]]:
     """(what, the check that must fail, the lines) for each change of the first batch
-    (and the next, if posted) of the record."""
+    (and the next, if posted) of the record, and of an audit's place."""
     batches = _items_of_batches(lines)
     if 0 not in batches:
         return
@@ -625,6 +628,12 @@ def tampered(lines: list[bytes]) -> Iterator[tuple[str, str, list[bytes]]]:
         moved = list(lines)
         moved[at], moved[there] = lines[there], lines[at]
         yield "items swapped between batches", "board.rules", moved
+    audits = [i for i, raw in enumerate(lines) if json.loads(raw).get("kind") == "audit"]
+    if audits:
+        # an audit moved out of the close's block into the first batch
+        audit = audits[0]
+        rest = lines[:audit] + lines[audit + 1 :]
+        yield "an audit moved into a batch", "board.rules", [*rest[:at], lines[audit], *rest[at:]]
 
 
 # -- the property ---------------------------------------------------------------------------
