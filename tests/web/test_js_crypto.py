@@ -3,12 +3,14 @@
 The Python code is the specification.  Every test runs the BUILT bundle under Node (one
 ``node`` process per test, many cases batched into it) through ``tests/web/js_driver.cjs``:
 
-* known-answer equality: with the same random scalars, the JS ballot and opening are byte
-  for byte the ones Python's ``encrypt_ballot`` makes;
-* cross-verification with fresh randomness, both ways, and tamper rejection by both;
-* credential codes, Merkle proofs and signed tree heads, hashing layout, canonical JSON;
+* the choices the device's ballot refuses, in Python's words;
+* Merkle proofs and signed tree heads, hashing layout, canonical JSON, manifest hash;
 * the board's keys (board key, witnesses and quorum, organiser's key) in the base hash, and
-  the witnesses' co-signatures and their quorum, as the receipt page checks them.
+  the witnesses' co-signatures and their quorum, as the receipt page checks them;
+* re-voting protection: credential seeds, activation codes and their `HB2-`/`HBL-` codes,
+  the designated-verifier proofs, and registrations and ballots version 2 byte for byte
+  Python's from the same draws (and from the CSPRNG, verified in Python); cast rows and
+  their board entries read as the verifier reads them.
 """
 
 from __future__ import annotations
@@ -1539,3 +1541,26 @@ def test_the_voter_pages_fingerprint_check_recomputes_every_base_hash() -> None:
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads(proc.stdout) == [e.ctx.base_hash.hex() for e in variants]
+
+
+def test_the_bundle_has_no_version_1_functions() -> None:
+    """Version 1's ballots and `HB1-` credentials are not in the shipped bundle: its
+    functions are gone from `HonestBallot` and its code's tags from the bundle's text."""
+    gone = (
+        "encryptBallot",
+        "verifyBallot",
+        "newCredential",
+        "credentialFromCode",
+        "trackingHashOf",
+        "qrSvg",
+        "primitives.ballotContentHash",
+    )
+    results = run_js([(name, []) for name in gone])
+    for name, result in zip(gone, results, strict=True):
+        assert err(result) == {
+            "name": "TypeError",
+            "message": f"HonestBallot.{name} is not a function",
+        }
+    text = BUNDLE.read_text(encoding="utf-8")
+    for tag in ("honestballot/v1/credential-code", "ballot/signature", "spoiled-ballot"):
+        assert tag not in text, tag
