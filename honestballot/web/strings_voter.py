@@ -118,68 +118,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Дауыс беру қазір жүріп жатқан жоқ: бюллетень тапсыру мүмкін емес.",
         "Voting is not open now: no ballot can be cast.",
     ),
-    # -- the credential --------------------------------------------------------------------
-    "voter.cred.title": ("Ваш ключ для голосования", "Дауыс беру кілтіңіз", "Your voting key"),
-    "voter.cred.stored": (
-        "Этот браузер хранит код, чтобы вы могли проголосовать с него снова. Выход из "
-        "системы удаляет код из браузера; на чужом устройстве обязательно выйдите.",
-        "Бұл браузер қайта дауыс бере алуыңыз үшін кодты сақтайды. Жүйеден шығу кодты "
-        "браузерден өшіреді; бөгде құрылғыда міндетті түрде шығыңыз.",
-        "This browser keeps the code so that you can vote again from it. Signing out "
-        "removes it from this browser; on a device that is not yours, always sign out.",
-    ),
-    "voter.cred.keep": (
-        "Сохраните этот код. С ним вы сможете проголосовать снова с другого устройства. "
-        "Никто от имени выборов никогда не попросит его у вас.",
-        "Бұл кодты сақтап қойыңыз. Онымен басқа құрылғыдан қайта дауыс бере аласыз. "
-        "Сайлау атынан ешкім оны сізден ешқашан сұрамайды.",
-        "Keep this code. With it you can vote again from another device. Nobody from the "
-        "election will ever ask you for it.",
-    ),
-    "voter.cred.print": ("Распечатать", "Басып шығару", "Print"),
-    "voter.cred.saved": (
-        "Я сохранил код — перейти к бюллетеню",
-        "Кодты сақтадым — бюллетеньге өту",
-        "I have kept the code — go to the ballot",
-    ),
-    "voter.cred.restore_title": (
-        "В этом браузере нет вашего ключа",
-        "Бұл браузерде сіздің кілтіңіз жоқ",
-        "This browser does not have your voting key",
-    ),
-    "voter.cred.restore_intro": (
-        "Вы уже создали ключ на другом устройстве. Введите или вставьте его код "
-        "(он начинается с HB1-).",
-        "Сіз кілтті басқа құрылғыда жасағансыз. Оның кодын теріңіз немесе қойыңыз "
-        "(ол HB1- деп басталады).",
-        "You made a voting key on another device. Type or paste its code (it starts with HB1-).",
-    ),
-    "voter.cred.restore_label": ("Код ключа", "Кілт коды", "Key code"),
-    "voter.cred.restore": ("Использовать этот код", "Осы кодты қолдану", "Use this code"),
-    "voter.cred.new_title": (
-        "Нет кода? Создайте новый ключ",
-        "Код жоқ па? Жаңа кілт жасаңыз",
-        "No code? Make a new key",
-    ),
-    "voter.cred.new_warning": (
-        "Новый ключ заменит старый. Бюллетень, поданный со старым ключом, перестанет "
-        "учитываться: после замены нужно проголосовать снова.",
-        "Жаңа кілт ескісін алмастырады. Ескі кілтпен тапсырылған бюллетень енді "
-        "есептелмейді: ауыстырғаннан кейін қайта дауыс беру керек.",
-        "A new key replaces the old one. A ballot cast with the old key stops counting: "
-        "you must vote again after the replacement.",
-    ),
-    "voter.cred.new": ("Создать новый ключ", "Жаңа кілт жасау", "Make a new key"),
-    "voter.cred.mismatch": (
-        "Этот код не совпадает с вашим зарегистрированным ключом.",
-        "Бұл код тіркелген кілтіңізге сәйкес келмейді.",
-        "This code does not match your registered key.",
-    ),
-    "voter.cred.bad_code": (
-        "Код не распознан: проверьте, нет ли опечатки.",
-        "Код танылмады: қате терілмегенін тексеріңіз.",
-        "The code is not valid: check it for typos.",
-    ),
     # -- the ballot ------------------------------------------------------------------------
     "voter.ballot.choose_one": ("Выберите один вариант", "Бір нұсқаны таңдаңыз", "Choose one"),
     "voter.ballot.choose_up_to": (
@@ -542,17 +480,11 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     ),
     # -- the receipt -----------------------------------------------------------------------
     "voter.receipt.title": ("Квитанция", "Түбіртек", "Receipt"),
-    "voter.receipt.recorded": (
-        "Бюллетень записан на публичной доске.",
-        "Бюллетень ашық тақтаға жазылды.",
-        "The ballot was recorded on the public board.",
-    ),
     "voter.receipt.audited": (
         "Это проверенный (аудит) бюллетень: он опубликован и никогда не учитывается.",
         "Бұл тексерілген (аудит) бюллетень: ол жарияланған және ешқашан есептелмейді.",
         "This is an audited ballot: it is published and never counts.",
     ),
-    "voter.receipt.time": ("Время (UTC)", "Уақыт (UTC)", "Time (UTC)"),
     "voter.receipt.entry": ("Номер записи на доске", "Тақтадағы жазба нөмірі", "Board entry"),
     "voter.receipt.checking": (
         "Проверяем в вашем браузере…",
@@ -591,12 +523,6 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Проверка НЕ пройдена: {reason}. Сохраните эту страницу и сообщите наблюдателям.",
         "Тексеру ӨТПЕДІ: {reason}. Осы бетті сақтап, бақылаушыларға хабарлаңыз.",
         "The check FAILED: {reason}. Save this page and tell the observers.",
-    ),
-    "voter.receipt.later": (
-        "Если вы проголосуете снова, эта запись останется на доске, но учитываться будет "
-        "только последний бюллетень.",
-        "Қайта дауыс берсеңіз, бұл жазба тақтада қалады, бірақ тек соңғы бюллетень есептеледі.",
-        "If you vote again, this entry stays on the board, but only your last ballot counts.",
     ),
     "voter.vote_again": ("Проголосовать снова", "Қайта дауыс беру", "Vote again"),
     "voter.badge.pending": ("ожидание", "күтілуде", "pending"),

@@ -10,7 +10,6 @@ in :mod:`voter_common`.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
@@ -26,7 +25,6 @@ from honestballot.errors import (
     Text,
 )
 from honestballot.errors import SignInFailed as SignInFailedError
-from honestballot.protocol.ballot import tracking_code
 from honestballot.web.deps import require_csrf, services_of, voter_session
 from honestballot.web.i18n import language_of
 from honestballot.web.messages import message_of, say
@@ -35,7 +33,6 @@ from honestballot.web.stations import voter_station
 from honestballot.web.voter_common import (
     MAX_ID_TEXT,
     PENDING,
-    ballot_event,
     election_context,
     end_session,
     pending_request,
@@ -216,7 +213,6 @@ def vote_page(election_id: str, request: Request) -> Response:
         name=voter.name,
         fingerprint=fingerprint,
         station=voter_station(services, election_id, voter.unit, language_of(request)),
-        revoting=election_context(services, election_id).revoting,
     )
 
 
@@ -229,35 +225,18 @@ async def signout_form(election_id: str, request: Request) -> Response:
     return response
 
 
+_HASH: Final = re.compile(r"[0-9a-f]{64}")
+
+
 @router.get(
     "/e/{election_id}/receipt/{tracking_hash}", response_class=HTMLResponse, include_in_schema=False
 )
 def receipt_page(election_id: str, tracking_hash: str, request: Request) -> Response:
-    services = services_of(request)
-    if election_context(services, election_id).revoting:
-        return _receipt_v2(request, election_id, tracking_hash)
-    found = ballot_event(services, election_id, tracking_hash)
-    when = datetime.fromtimestamp(found.time_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
-    return _page(
-        request,
-        election_id,
-        "voter_receipt.html",
-        tracking_hash=tracking_hash,
-        tracking_code=tracking_code(bytes.fromhex(tracking_hash)),
-        seq=found.seq,
-        kind=found.kind,
-        time_utc=when,
-    )
-
-
-_HASH: Final = re.compile(r"[0-9a-f]{64}")
-
-
-def _receipt_v2(request: Request, election_id: str, tracking_hash: str) -> HTMLResponse:
-    """The receipt of a ballot version 2 (docs/coercion.md §3): ``recorded`` while its
-    cast row waits for its batch, ``included`` (with the row's board entry) once the row
-    is on the board, or ``audited``; what ``GET /api/e/ID/revoting/ballots/…`` answers,
-    by the same two lookups whatever the hash.  Nothing says whether it counts."""
+    """The receipt of a ballot (docs/coercion.md §3): ``recorded`` while its cast row
+    waits for its batch, ``included`` (with the row's board entry) once the row is on the
+    board, or ``audited``; what ``GET /api/e/ID/revoting/ballots/…`` answers, by the same
+    two lookups whatever the hash.  Nothing says whether it counts."""
+    election_context(services_of(request), election_id)
     if not _HASH.fullmatch(tracking_hash):
         raise NotFound(Text("board.hash_shape", "a tracking hash is 64 lower-case hex characters"))
     found = services_of(request).revoting.receipt(election_id, bytes.fromhex(tracking_hash))
@@ -265,10 +244,8 @@ def _receipt_v2(request: Request, election_id: str, tracking_hash: str) -> HTMLR
         request,
         election_id,
         "voter_receipt.html",
-        revoting=True,
         tracking_hash=tracking_hash,
         tracking_code=found["tracking_code"],
         receipt_status=found["status"],
         seq=found.get("seq"),
-        kind="audit" if found["status"] == "audited" else "cast-row",
     )

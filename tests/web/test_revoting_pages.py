@@ -44,7 +44,6 @@ VOTER = "900101300001"
 
 #: what only the ballot page of an election with re-voting protection carries
 REVOTING_PARTS = (
-    'data-revoting="1"',
     'id="letter"',
     'id="letter-code"',
     'id="seed-code"',
@@ -79,6 +78,9 @@ def test_the_ballot_page_asks_for_the_letter_and_offers_a_new_credential(
         assert_posting_forms_carry_csrf(page)
         for part in REVOTING_PARTS:
             assert part in page, (lang, part)
+        # version 1's credential cards (an `HB1-` key made and restored here) are gone
+        for part in ('id="credential-new"', 'id="credential-restore"', 'id="restore-code"'):
+            assert part not in page, (lang, part)
         for key in (
             "voter.letter.intro",
             "voter.letter.label",
@@ -134,8 +136,6 @@ def test_the_receipt_says_recorded_then_included_and_never_counts(
         assert _said("voter.receipt2.reload", lang) in text
         assert 'id="receipt-seq"' not in text
         assert 'id="receipt-check' not in text and "data-seq" not in text
-        # the version 1 receipt's words do not apply: "only your last ballot counts"
-        assert _said("voter.receipt.later", lang) not in text
     # the batch due posts the row: "included", with the row's board entry
     open_ms = services.batches.open_ms(election.id)
     assert open_ms is not None
@@ -163,7 +163,6 @@ def test_the_receipt_says_recorded_then_included_and_never_counts(
         assert f'data-receipt-verified="{_said("voter.receipt.verified", lang)}"' in text
         assert _said("voter.receipt2.why", lang) in text
         assert _said("voter.receipt2.reload", lang) not in text
-        assert _said("voter.receipt.later", lang) not in text
 
 
 def test_an_audited_ballot_and_unknown_hashes(election: RevotingElection) -> None:

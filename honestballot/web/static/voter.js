@@ -1,20 +1,17 @@
 /**
  * The voter's pages: the ballot page (credential, ballot, audit, cast) and the receipt
- * page (the browser checks the ballot is in the signed board).
+ * page (the browser checks the ballot's board entry under the signed board).
  *
  * All cryptography is `globalThis.HonestBallot` (honestballot-crypto.js, loaded first).
  * The page talks only to this site's JSON API, `/api/e/<election>/…`, sending the CSRF
  * token of `<meta name="csrf-token">` with every POST.  Words come from the
  * `data-*` attributes of `#voter-texts`, rendered by the server in the page's language.
  *
- * The credential code (`HB1-…`) is kept in this browser's localStorage under
- * `honestballot:<election>:credential`; it is never sent to the server (only its public
- * key is) and never logged.
- *
- * An election with re-voting protection (its context names a batch schedule;
- * docs/coercion.md §2.4–§2.6, §3) keeps, under the same key, the `HB2-` code of the
- * credential seed this device registered, and nothing else: never the activation code,
- * nor anything derived from it.  With no seed here the page asks for the activation
+ * Every election has re-voting protection (docs/coercion.md §2.4–§2.6, §3).  The page
+ * keeps in this browser's localStorage, under `honestballot:<election>:credential`, the
+ * `HB2-` code of the credential seed this device registered, and nothing else: never the
+ * activation code, nor anything derived from it; it is never sent to the server and
+ * never logged.  With no seed here the page asks for the activation
  * code, draws a seed, registers it (`/revoting/registration-start`, then
  * `/revoting/registrations`), keeps it and shows its code once; ballots version 2 go to
  * `/revoting/ballots` and `/revoting/audits`.  "Vote with a new credential" registers a
@@ -26,10 +23,9 @@
  * with no registration; a code the service does not know ("not registered") sends the
  * voter back to the codes' card.  The seed itself, its code and the activation code never
  * leave the device (the registration and the ballot's private part carry t and sigma, as
- * the design says).  The receipt of a ballot version 2 whose cast row is "included"
- * checks the row's inclusion proof here, as version 1's receipt checks its ballot's, and
- * that the row is counted (flag E0, counter proof); an audited one's, after the close,
- * its audit entry.
+ * the design says).  The receipt of a ballot whose cast row is "included" checks here the
+ * row's inclusion proof under the signed and witnessed tree head, and that the row is
+ * counted (flag E0, counter proof); an audited one's, after the close, its audit entry.
  */
 (function () {
   'use strict';
@@ -134,19 +130,13 @@
 
   const state = {
     context: /** @type {any} */ (null),
-    /** the voter's public credential as the server has it (hex) or '' */
-    registered: '',
-    /** the voter's credential code (secret) once this page has it */
-    code: '',
     contests: /** @type {any[]} */ ([]),
-    /** the current encryption: {ballot, opening, tracking_code, tracking_hash} */
+    /** the current encryption: {ballot, opening, private, tracking_code, tracking_hash} */
     encrypted: /** @type {any} */ (null),
     chosen: /** @type {Record<string, string[]>} */ ({}),
     /** each ranked contest's order so far: option ids, first preference first */
     rankings: /** @type {Record<string, string[]>} */ ({}),
-    /** an election with re-voting protection: ballots version 2 under `seed` */
-    revoting: false,
-    /** the credential seed this device keeps (hex), in an election with re-voting protection */
+    /** the credential seed this device keeps (hex): ballots version 2 are made under it */
     seed: '',
     /** a kept `HB2-` code typed here, stored once the service accepts a ballot under it */
     typedCode: '',
@@ -224,9 +214,9 @@
 
   async function votePage() {
     let context;
-    let me;
     try {
-      [context, me] = await Promise.all([call('GET', '/context'), call('GET', '/me')]);
+      // `/me` checks the session first (a signed-out page goes back to the sign-in)
+      [context] = await Promise.all([call('GET', '/context'), call('GET', '/me')]);
       checkFingerprint(context);
     } catch (e) {
       show('loading', false);
@@ -235,7 +225,6 @@
     }
     show('loading', false);
     state.context = context;
-    state.registered = (me.credential || '').toLowerCase();
     if (context.phase !== 'open') {
       showError('voter-error', new Error(say('notOpen')));
       return;
@@ -244,28 +233,7 @@
     restoreChoices();
     keepChoicesOnLanguageSwitch();
     bindBallotButtons();
-    if (context.schedule !== undefined && app.dataset.revoting === '1') {
-      revotingStart();
-      return;
-    }
-    bindCredentialButtons();
-    if (!state.registered) {
-      await makeCredential('');
-      return;
-    }
-    const stored = storedCode();
-    if (stored) {
-      try {
-        const credential = HB.credentialFromCode(stored);
-        if (credential.public === state.registered) {
-          useCredential(credential.code);
-          return;
-        }
-      } catch (e) {
-        // a damaged stored code: ask for the code as if there were none
-      }
-    }
-    show('credential-restore');
+    revotingStart();
   }
 
   // -- re-voting protection (docs/coercion.md §2.4, §2.5, §3) ---
@@ -313,7 +281,6 @@
   }
 
   function revotingStart() {
-    state.revoting = true;
     $('register').addEventListener('click', registerFirst);
     $('registered-continue').addEventListener('click', () => {
       // the code is shown once: off the page before the ballot is shown
@@ -337,7 +304,7 @@
         show('ballot-form');
         return;
       } catch (e) {
-        // a damaged or HB1- code: register a credential as if there were none
+        // a damaged code, or none of this kind: register a credential as if there were none
       }
     }
     show('letter');
@@ -455,69 +422,6 @@
     show('new-cast', false);
     lockBallot(false);
     show('new-cast-done');
-  }
-
-  // -- the credential ---
-
-  /** Make a credential on this device and register its public key (replacing `replaces`). */
-  async function makeCredential(replaces) {
-    const credential = HB.newCredential();
-    // kept before registering: a registered key whose code was lost needs a replacement
-    storeCode(credential.code);
-    const body = replaces
-      ? { credential: credential.public, replaces }
-      : { credential: credential.public };
-    try {
-      await call('POST', '/credential', body);
-    } catch (e) {
-      showError('voter-error', e);
-      return;
-    }
-    state.registered = credential.public;
-    state.code = credential.code;
-    $('credential-code').textContent = credential.code;
-    const svg = new DOMParser().parseFromString(HB.qrSvg(credential.code), 'image/svg+xml');
-    $('credential-qr').replaceChildren(document.importNode(svg.documentElement, true));
-    show('credential-restore', false);
-    show('credential-new');
-  }
-
-  function useCredential(code) {
-    state.code = code;
-    show('credential-new', false);
-    show('credential-restore', false);
-    show('ballot-form');
-  }
-
-  function bindCredentialButtons() {
-    $('credential-saved').addEventListener('click', () => useCredential(state.code));
-    $('print-credential').addEventListener('click', () => {
-      document.body.classList.add('print-credential');
-      window.print();
-    });
-    window.addEventListener('afterprint', () => document.body.classList.remove('print-credential'));
-    $('restore').addEventListener('click', () => {
-      show('restore-error', false);
-      let credential;
-      try {
-        credential = HB.credentialFromCode($('restore-code').value);
-      } catch (e) {
-        showError('restore-error', new Error(say('credBadCode')));
-        return;
-      }
-      if (credential.public !== state.registered) {
-        showError('restore-error', new Error(say('credMismatch')));
-        return;
-      }
-      storeCode(credential.code);
-      $('restore-code').value = '';
-      useCredential(credential.code);
-    });
-    $('new-credential').addEventListener('click', async () => {
-      $('new-credential').disabled = true;
-      await makeCredential(state.registered);
-      $('new-credential').disabled = false;
-    });
   }
 
   // --- the ballot ---
@@ -851,9 +755,7 @@
     await nextPaint();
     try {
       const chosen = selections();
-      state.encrypted = state.revoting
-        ? HB.revoting.encryptBallot(state.context, chosen, state.seed)
-        : HB.encryptBallot(state.context, chosen, state.code);
+      state.encrypted = HB.revoting.encryptBallot(state.context, chosen, state.seed);
       state.chosen = chosen;
     } catch (e) {
       $('encrypt').disabled = false;
@@ -885,13 +787,13 @@
     busyBallot(true);
     $('cast').textContent = say('casting');
     try {
-      const answer = state.revoting
-        ? await call('POST', '/revoting/ballots', { ballot: mine.ballot, private: mine.private })
-        : await call('POST', '/ballots', mine.ballot);
+      const receipt = await call('POST', '/revoting/ballots', {
+        ballot: mine.ballot,
+        private: mine.private,
+      });
       // The receipt checked next is the one of the ballot made here, whatever the server
       // names: a server sending the voter to another (included) ballot's receipt while
       // dropping this one must not get a "verified" page.
-      const receipt = state.revoting ? answer : answer && answer.receipt;
       if (!receipt || receipt.tracking_hash !== mine.tracking_hash) {
         throw new Error(say('receiptMismatch'));
       }
@@ -918,9 +820,7 @@
     discardEncryption();
     let answer;
     try {
-      answer = state.revoting
-        ? await call('POST', '/revoting/audits', { ballot, opening, private: secret })
-        : await call('POST', '/audits', { ballot, opening });
+      answer = await call('POST', '/revoting/audits', { ballot, opening, private: secret });
     } catch (e) {
       if (typedCodeUnknown(e)) {
         backToTypedCode();
@@ -1061,36 +961,6 @@
     return event;
   }
 
-  /** Throws an Error naming the first check that fails. */
-  function checkReceipt(proof, context, trackingHash) {
-    const event = boardEntry(proof, context);
-    if (event.type !== 'event' || event.seq !== proof.seq || event.kind !== proof.kind) {
-      throw new ReceiptProblem('receiptOtherBallot', 'the board entry is not the one the proof describes');
-    }
-    if (event.kind !== 'ballot' && event.kind !== 'audit') {
-      throw new ReceiptProblem('receiptOtherBallot', 'the board entry is not a ballot');
-    }
-    // a cast ballot whole; an audited one as the board shows it (ciphertexts and seal)
-    const entry = event.kind === 'ballot' ? event.body.ballot : event.body.spoiled;
-    if (HB.trackingHashOf(entry, event.kind) !== trackingHash) {
-      throw new ReceiptProblem('receiptOtherBallot', 'the board entry holds another ballot');
-    }
-    // The ballot made on the voter's device is bound to the fingerprint checked there:
-    // so are the board key and the witnesses below (the context's base hash is recomputed
-    // from them by HB.verifyWitnessedHead).
-    if (entry.election !== context.base_hash) {
-      throw new ReceiptProblem('receiptOtherElection', 'the context is not the election the ballot was made for');
-    }
-    if (HB.trackingCode(trackingHash) !== proof.tracking_code) {
-      throw new ReceiptProblem('receiptOtherCode', 'the tracking code does not belong to this ballot');
-    }
-    const leaf = HB.eventLeafHash(event);
-    if (leaf !== proof.leaf_hash) {
-      throw new ReceiptProblem('receiptBadProof', "the entry's leaf hash is wrong");
-    }
-    return checkIncluded(leaf, proof, context);
-  }
-
   /**
    * The entry's leaf under the proof's tree head, the head signed by the election's board
    * key and co-signed by the witnesses' quorum; resolves to the number of co-signers.
@@ -1110,7 +980,7 @@
   }
 
   /**
-   * An election with re-voting protection: the board entry is the cast row at `seq` (the
+   * The board entry is the cast row at `seq` (the
    * place the page shows) of the ballot made on the voter's device (its tracking hash
    * recomputed here from the row), counted (flag E0, counter proof, nothing else in the
    * body), for this election, and included under a signed (and witnessed) tree head; or,
@@ -1153,11 +1023,10 @@
   }
 
   /**
-   * The badge the verdict goes in: version 1's receipt status, or beside the status a
-   * ballot version 2's receipt shows ("included"), which the check does not change.
+   * The badge the verdict goes in, beside the status the receipt shows ("included"),
+   * which the check does not change.
    */
-  const receiptBadge = () =>
-    $(app.dataset.page === 'receipt-v2' ? 'receipt-check-badge' : 'receipt-status');
+  const receiptBadge = () => $('receipt-check-badge');
 
   /** The verdict of a receipt check that passed. */
   function showVerified(context, proof, signers) {
@@ -1200,29 +1069,12 @@
     return proof;
   }
 
-  async function receiptPage() {
-    const trackingHash = app.dataset.trackingHash || '';
-    try {
-      const context = await call('GET', '/context');
-      // Just cast: the board signs a tree head every few seconds, and the witnesses
-      // co-sign it when they next poll; wait for the head that covers this ballot. A
-      // ballot still waiting after ten minutes stays "pending" (never "failed": nothing
-      // is wrong with it); reloading the page asks again.
-      const proof = await untilIncluded(`/ballots/${encodeURIComponent(trackingHash)}`);
-      if (proof && proof.status === 'pending') return;
-      if (!proof || proof.status !== 'included') throw new Error(say('receiptPending'));
-      showVerified(context, proof, checkReceipt(proof, context, trackingHash));
-    } catch (e) {
-      showFailed(e);
-    }
-  }
-
   /**
    * The receipt of a ballot version 2 whose cast row the page shows "included" at `seq`
    * (docs/coercion.md §3): the row's inclusion proof under the latest signed and
-   * witnessed tree head (`GET /api/e/<election>/ballots/<tracking hash>`, as for version
-   * 1), checked here as version 1's receipt checks its ballot's; likewise the audit entry
-   * of an "audited" ballot once the close has put it on the board at `seq`.  A
+   * witnessed tree head (`GET /api/e/<election>/ballots/<tracking hash>`), checked here;
+   * likewise the audit entry of an "audited" ballot once the close has put it on the
+   * board at `seq`.  A
    * "recorded" ballot, or an audited one before the close, has no entry to check.
    */
   async function revotingReceiptPage() {
@@ -1244,6 +1096,5 @@
   }
 
   if (app.dataset.page === 'vote') votePage();
-  if (app.dataset.page === 'receipt') receiptPage();
   if (app.dataset.page === 'receipt-v2') revotingReceiptPage();
 })();

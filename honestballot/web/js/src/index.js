@@ -4,29 +4,19 @@
  * Everything crosses this boundary as JSON-ready values (hex strings, plain objects in
  * the record format of docs/record-format.md); the typed values stay inside.  Every check
  * returns `true` or throws an Error (a subclass of `HonestBallot.errors.HonestBallotError`
- * for a deliberate refusal) whose message names what failed.  A credential's secret
- * leaves only as the `code` the voter keeps; it is never logged.
+ * for a deliberate refusal) whose message names what failed.  A credential's seed
+ * leaves only as the `HB2-` code the voter keeps; it is never logged.
  */
 
-import {
-  ballotContentHash,
-  encryptBallot as encrypt,
-  trackingCode as codeOf,
-  trackingHash,
-  trackingHashOfParts,
-  verifyBallot as verify,
-} from './ballot.js';
-import { ballotFromJson, ballotToJson, openingToJson, spoiledFromJson } from './ballot_record.js';
+import { trackingCode as codeOf } from './ballot.js';
 import { fromHex, toHex, utf8 } from './bytes.js';
 import { canonicalJson } from './canonical.js';
 import { readContext } from './context.js';
-import { VoterCredential, generateCredential } from './credential.js';
 import * as errors from './errors.js';
 import { Point, Scalar } from './group.js';
 import { hashBytes, hashToPoint, hashToScalar } from './hashing.js';
 import { manifestFromJson, manifestHash as hashManifest } from './manifest.js';
 import * as merkle from './merkle.js';
-import { qrSvg } from './qr.js';
 import { SYSTEM_RANDOMNESS, fixedRandomness } from './randomness.js';
 import { Reader, parsed } from './reader.js';
 import {
@@ -53,64 +43,6 @@ import {
   verifyCosignature as verifyCosig,
   verifyQuorum,
 } from './witness.js';
-
-/** @param {VoterCredential} cred */
-const credentialView = (cred) => ({ code: cred.toCode(), public: cred.public.hex() });
-
-/**
- * A new voter credential made from this device's CSPRNG.
- * @returns {{code: string, public: string}}
- */
-function newCredential() {
-  return credentialView(generateCredential(SYSTEM_RANDOMNESS));
-}
-
-/**
- * Read a credential code (`HB1-…`); throws on a bad prefix, length or checksum.
- * @param {string} code
- * @returns {{code: string, public: string}} the code in canonical form and the public key
- */
-function credentialFromCode(code) {
-  return credentialView(VoterCredential.fromCode(code));
-}
-
-/**
- * Encrypt, prove and sign a voter's choices.
- * @param {object | string} context - `{election_id, base_hash, public_key, manifest}` and,
- *   optionally, `election_key_hash` (then the base hash is checked against the manifest)
- * @param {Record<string, string[]>} selections - every contest id -> chosen option ids (a
- *   ranked contest's in the order ranked, best first)
- * @param {string} credentialCode - the voter's `HB1-…` code
- * @param {{randomScalars?: string[]}} [options] - known-answer tests only: the scalars to
- *   use instead of fresh randomness, in the order Python's encrypt_ballot draws them
- * @returns {{ballot: object, opening: object, tracking_code: string, tracking_hash: string}}
- */
-function encryptBallot(context, selections, credentialCode, options) {
-  const ctx = readContext(context);
-  const credential = VoterCredential.fromCode(credentialCode);
-  const fixed = options?.randomScalars;
-  const rng = fixed === undefined ? SYSTEM_RANDOMNESS : fixedRandomness(fixed);
-  const { ballot, opening } = encrypt(ctx, credential, selections, rng);
-  const hash = trackingHash(ballot);
-  return {
-    ballot: ballotToJson(ballot),
-    opening: openingToJson(opening),
-    tracking_code: codeOf(hash),
-    tracking_hash: toHex(hash),
-  };
-}
-
-/**
- * Check a ballot completely against the election (all proofs and the signature).
- * @param {object | string} context
- * @param {object | string} ballot - the ballot JSON (object or text)
- * @returns {true}
- */
-function verifyBallot(context, ballot) {
-  const ctx = readContext(context);
-  verify(ctx, ballotFromJson(parsed(ballot, 'ballot')));
-  return true;
-}
 
 /**
  * @param {string} trackingHashHex - a 32-byte tracking hash
@@ -330,30 +262,7 @@ const primitives = Object.freeze({
   hashToScalar: (tag, parts) => hashToScalar(tag, ...parts.map(typedPart)).hex(),
   /** @param {string} tag @param {unknown[]} parts */
   hashToPoint: (tag, parts) => hashToPoint(tag, ...parts.map(typedPart)).hex(),
-  /** @param {object | string} ballot @returns {string} content hash hex */
-  ballotContentHash: (ballot) => {
-    const b = ballotFromJson(parsed(ballot, 'ballot'));
-    return toHex(ballotContentHash(b.electionHash, b.credential, b.contests));
-  },
 });
-
-/**
- * The tracking hash (hex) of a board entry's ballot, read as the entry's kind says: a cast
- * ballot (`ballot` events hold a `type: ballot`), or an audited one as the board shows it
- * (`audit` events hold a `type: spoiled-ballot`: ciphertexts and seal).  The kind decides
- * the parser, never the object's own `type`, so neither can pass for the other.
- * @param {object | string} value
- * @param {'ballot' | 'audit'} kind - the board event's kind
- * @returns {string}
- */
-function trackingHashOf(value, kind) {
-  if (kind === 'audit') {
-    const s = spoiledFromJson(parsed(value, 'spoiled ballot'));
-    return toHex(trackingHashOfParts(s.electionHash, s.contests, s.seal));
-  }
-  if (kind === 'ballot') return toHex(trackingHash(ballotFromJson(parsed(value, 'ballot'))));
-  throw new RangeError(`no ballot in a board event of kind ${String(kind)}`);
-}
 
 /** @param {unknown} value @param {string} path */
 const pointOf = (value, path) => Point.fromHex(value, path);
@@ -512,8 +421,8 @@ const revoting = Object.freeze({
    * the close): `ballot` and `opening` and nothing else, the ballot read strictly
    * (record/revoting.ballot_v2_from_json).  Returns its tracking hash (hex) under the
    * context's election key; the receipt page compares it with the ballot made on the
-   * device.  (The opening is not read here: the page checks which ballot the entry holds,
-   * as version 1's receipt does for an audited ballot.)
+   * device.  (The opening is not read here: the page checks which ballot the entry
+   * holds.)
    * @param {object | string} context - as the page has it, with `election_key_hash`
    * @param {object | string} body - the event's body
    * @returns {string}
@@ -530,12 +439,7 @@ const revoting = Object.freeze({
 
 const HonestBallot = Object.freeze({
   protocol: 'honestballot/v1',
-  newCredential,
-  credentialFromCode,
-  encryptBallot,
-  verifyBallot,
   trackingCode,
-  trackingHashOf,
   leafHash,
   eventLeafHash,
   verifyInclusion,
@@ -545,7 +449,6 @@ const HonestBallot = Object.freeze({
   verifyWitnessedHead,
   boardKeysHash,
   canonicalJson,
-  qrSvg,
   contestOptions,
   manifestHash,
   primitives,
