@@ -20,6 +20,7 @@ import pytest
 
 from honestballot.record.codec import canonical_bytes
 from honestballot.verify.verifier import Report
+from tests.factories import renumber
 from tests.helpers import describe, failed, verify
 
 VECTORS = Path(__file__).parents[1] / "vectors"
@@ -154,3 +155,19 @@ def test_a_decryption_share_with_a_changed_proof_is_rejected(lines: list[bytes])
     assert failed(report) == {LOG, "decryption.shares", "result.counts"}, describe(report)
     [check] = [c for c in report.checks if c.name == "decryption.shares"]
     assert "trustee 3" in check.detail, check.detail
+
+
+def test_an_audit_moved_into_the_voting_period_is_caught(lines: list[bytes]) -> None:
+    """Audits appear only in one block right before the close, with the close's time: an
+    audit placed next to the ballot cast a moment later ties its choices, by time, to
+    that ballot's credential.  The audit moved there, with a believable time, fails the
+    board rules."""
+    changed = list(lines)
+    audit = json.loads(changed.pop(_line_of(lines, "audit")))
+    after = _line_of(changed, "ballot")
+    audit["time_ms"] = json.loads(changed[after])["time_ms"]
+    changed.insert(after + 1, canonical_bytes(audit))
+    report = verify(renumber(changed))
+    assert "board.rules" in failed(report), describe(report)
+    [check] = [c for c in report.failures if c.name == "board.rules"]
+    assert "follows an audit" in check.detail, check.detail
