@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Final
 
-from honestballot.errors import InvalidInput, StorageUnavailable
+from honestballot.errors import StorageUnavailable
 from honestballot.protocol.ballot import EncryptedBallot
 from honestballot.service.activity import export_activity_csv, export_roll_csv
 from honestballot.service.board.appender import (
@@ -65,14 +64,6 @@ from honestballot.store.sql import UNAVAILABLE_ERRORS, SqlStore, StorageError, d
 
 #: threads per process verifying ballots
 VERIFY_THREADS = 2
-
-_PUBLIC_URL_ENV = "HONESTBALLOT_PUBLIC_URL"
-#: scheme, host (name, IPv4 or [IPv6]), optional port and path: nothing a shell command
-#: or a page would have to quote
-_PUBLIC_URL = re.compile(
-    r"https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
-    r"(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?"
-)
 
 # the operators' log filters name the web process's logger
 log = logging.getLogger("honestballot.web")
@@ -191,11 +182,6 @@ class ServerConfig:
     trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
     #: database connections per process: one per request thread (anyio runs 40)
     pool_size: int = 40
-    #: the address the public reaches the service at (``https://vote.example.org``), used
-    #: in commands the pages show for copying; never taken from a request's ``Host``
-    #: header, which the client chooses.  Empty: the pages show paths only.  Read from
-    #: ``HONESTBALLOT_PUBLIC_URL`` unless given.
-    public_url: str = field(default_factory=lambda: os.environ.get(_PUBLIC_URL_ENV, ""))
     #: worker processes making re-voting protection's cover ahead of its batch
     #: (service/board/batches.py; 0: the posting thread makes it): read from
     #: ``HONESTBALLOT_COVER_WORKERS`` unless given, else one a core
@@ -205,14 +191,6 @@ class ServerConfig:
     appender: str = ""
     #: the key of its connections (hex), made by ``serve`` for each run
     appender_key: str = field(default="", repr=False)
-
-    def __post_init__(self) -> None:
-        url = self.public_url.strip().rstrip("/")
-        if url and not _PUBLIC_URL.fullmatch(url):
-            raise InvalidInput(
-                f"the public URL must be http(s)://host[:port][/path], got {self.public_url!r}"
-            )
-        object.__setattr__(self, "public_url", url)
 
     @classmethod
     def from_env(cls) -> ServerConfig:
@@ -236,7 +214,6 @@ class ServerConfig:
             notice_round_s=float(env.get("HONESTBALLOT_NOTICE_ROUND", DEFAULT_ROUND_S)),
             notice_delay_min_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MIN", DEFAULT_DELAY_MIN_S)),
             notice_delay_max_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MAX", DEFAULT_DELAY_MAX_S)),
-            public_url=env.get(_PUBLIC_URL_ENV, ""),
             appender=env.get(ADDRESS_ENV, ""),
             appender_key=env.get(KEY_ENV, ""),
         )
@@ -255,7 +232,6 @@ class ServerConfig:
             "HONESTBALLOT_NOTICE_ROUND": str(self.notice_round_s),
             "HONESTBALLOT_NOTICE_DELAY_MIN": str(self.notice_delay_min_s),
             "HONESTBALLOT_NOTICE_DELAY_MAX": str(self.notice_delay_max_s),
-            _PUBLIC_URL_ENV: self.public_url,
         }
 
     def notice_schedule(self) -> NoticeSchedule:
