@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from honestballot.crypto.group import Point, base_mul
 from honestballot.crypto.merkle import leaf_hash
@@ -175,18 +175,6 @@ class _Batch:
 #: what the batch read under the lock (the voters it names among them) and may refuse
 #: the item by raising
 CredentialRequest = tuple[Point, str, Point | None, Callable[[BatchView], None] | None]
-
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-def _keep_few(cache: dict[K, V], key: K, value: V, *, most: int = 4) -> None:
-    """Keep ``value`` under ``key``, dropping the oldest entries past ``most``."""
-    cache.pop(key, None)
-    while len(cache) >= most:
-        del cache[next(iter(cache))]
-    cache[key] = value
 
 
 def _hold_credentials(
@@ -653,13 +641,6 @@ class ElectionService(BoardLog):
                 after(rows, accepted)
             self.store.write_batch(conn, election_id, rows, seq, now)
         return results
-
-    def register_credentials(self, election_id: str, items: Iterable[tuple[Point, str]]) -> int:
-        n = 0
-        for credential, unit in items:
-            self.register_credential(election_id, credential, unit)
-            n += 1
-        return n
 
     def open(
         self,
