@@ -11,7 +11,6 @@ again (checked against the record's election key)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import tempfile
 from collections.abc import Callable
@@ -38,7 +37,7 @@ from honestballot.record.setup import context_from_setup
 from honestballot.record.share_parts import share_part_from_json, share_part_to_json
 from honestballot.service.demo import run_key_ceremony
 from tests.factories import renumber
-from tests.helpers import describe, failed, verify
+from tests.helpers import describe, failed, vector_script, verify
 
 VECTORS = Path(__file__).parents[1] / "vectors"
 LOG = "log.tree-heads"
@@ -46,13 +45,7 @@ LOG = "log.tree-heads"
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "make_mix_vectors", VECTORS / "make_mix_vectors.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return vector_script("make_mix_vectors")
 
 
 @pytest.fixture(scope="module")
