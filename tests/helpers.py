@@ -4,6 +4,7 @@ The builders are in factories.py, the shared fixtures in the conftest files."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -12,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import event
@@ -131,3 +133,17 @@ def hb(lines: list[bytes]) -> str | None:
     except ValueError as exc:
         return str(exc).split(":", 1)[0]
     return None
+
+
+#: the test vectors and the scripts that made them
+VECTORS = Path(__file__).parent / "vectors"
+
+
+def vector_script(name: str) -> ModuleType:
+    """The vector script ``tests/vectors/<name>.py``, loaded as a module (they are not a
+    package: each also runs as a script)."""
+    spec = importlib.util.spec_from_file_location(name, VECTORS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -50,8 +50,9 @@ from honestballot.service.security.organisers import Organiser
 
 @click.group("election")
 def election_group() -> None:
-    """Organiser: create, open, close, tally, publish; operator:
-    the integrity audit's files."""
+    """Organiser: create, open and close an election (the trustees then count it: 'trustee
+    close-round'), its polling stations, paper roll and record; operator: the integrity
+    audit's files."""
 
 
 @election_group.command("manifest-hash")

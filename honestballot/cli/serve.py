@@ -85,12 +85,6 @@ from honestballot.service.web_demo import WEB_DEMO_ELECTION, WebDemo
     hidden=True,
     help="Removed: use --trusted-proxy.",
 )
-@click.option(
-    "--public-url",
-    default=lambda: os.environ.get("HONESTBALLOT_PUBLIC_URL", ""),
-    help="The address voters and observers reach the service at (https://vote.example.org); "
-    "pages build download commands from it, never from the request's Host header.",
-)
 @click.option("--log-level", default="info", show_default=True)
 @click.option(
     "--access-log",
@@ -117,7 +111,6 @@ def serve_command(
     secure_cookies: bool,
     trusted_proxies: TrustedProxies,
     trust_proxy: bool,
-    public_url: str,
     log_level: str,
     access_log: bool,
     demo: bool,
@@ -134,21 +127,17 @@ def serve_command(
             "PostgreSQL is the production store",
             err=True,
         )
-    try:
-        config = ServerConfig(
-            database_url=database,
-            sender=sender,
-            snapshot_dir=snapshots,
-            snapshot_interval_s=snapshot_interval,
-            secure_cookies=secure_cookies,
-            trusted_proxies=trusted_proxies,
-            notice_round_s=notice_round,
-            notice_delay_min_s=notice_delay[0],
-            notice_delay_max_s=notice_delay[1],
-            public_url=public_url,
-        )
-    except InvalidInput as exc:
-        raise click.BadParameter(str(exc), param_hint="--public-url") from None
+    config = ServerConfig(
+        database_url=database,
+        sender=sender,
+        snapshot_dir=snapshots,
+        snapshot_interval_s=snapshot_interval,
+        secure_cookies=secure_cookies,
+        trusted_proxies=trusted_proxies,
+        notice_round_s=notice_round,
+        notice_delay_min_s=notice_delay[0],
+        notice_delay_max_s=notice_delay[1],
+    )
     try:
         config.notice_schedule()
     except InvalidInput as exc:

@@ -15,8 +15,8 @@ A ``mix`` body::
      "proof": {"c": scalar, "s1": scalar, "s2": scalar, "s3": scalar, "s4": [scalar, ... w]},
      "signature": {"c": hex, "s": hex}}
 
-A trustee's mix file (``honestballot trustee mix``) is JSON Lines: one
-``{"kind": "mix-part", "body": ...}`` per part, then ``{"kind": "mix", "body": ...}``.
+Version 1's mix chain: the service no longer makes these events (its mix file and
+upload commands are gone); they are read and verified in old records.
 """
 
 from __future__ import annotations

@@ -14,10 +14,8 @@ The ``decryption-share`` object (the event's ``share``)::
      "tally": hex, "entries": [{"id": entry id, "share": point, "proof": {...}}, ...],
      "parts": [digest hex, ...]}          # "parts" only when the tally has "mixes"
 
-A trustee's share file (``honestballot trustee decrypt``) of such a tally is JSON Lines:
-one ``{"kind": "share-part", "body": ...}`` per part, then ``{"kind":
-"decryption-share", "body": {"share": ...}}``; of a tally without mixed contests, the
-``decryption-share`` object alone.
+Version 1's decryption shares: the service no longer makes these events (its share file
+and upload commands are gone); they are read and verified in old records.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Final
 
-from honestballot.errors import InvalidInput, StorageUnavailable
+from honestballot.errors import StorageUnavailable
 from honestballot.service.activity import export_activity_csv, export_roll_csv
 from honestballot.service.board.batches import BatchPoster, default_cover_workers
 from honestballot.service.board.board_views import BoardViews
@@ -51,14 +50,6 @@ from honestballot.service.voters.signin_pacing import CodeRequests
 from honestballot.service.voters.voting import VotingDesk
 from honestballot.service.web_demo import WebDemo, setup_web_demo
 from honestballot.store.sql import UNAVAILABLE_ERRORS, SqlStore, StorageError, default_url
-
-_PUBLIC_URL_ENV = "HONESTBALLOT_PUBLIC_URL"
-#: scheme, host (name, IPv4 or [IPv6]), optional port and path: nothing a shell command
-#: or a page would have to quote
-_PUBLIC_URL = re.compile(
-    r"https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
-    r"(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?"
-)
 
 # the operators' log filters name the web process's logger
 log = logging.getLogger("honestballot.web")
@@ -177,23 +168,10 @@ class ServerConfig:
     trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
     #: database connections per process: one per request thread (anyio runs 40)
     pool_size: int = 40
-    #: the address the public reaches the service at (``https://vote.example.org``), used
-    #: in commands the pages show for copying; never taken from a request's ``Host``
-    #: header, which the client chooses.  Empty: the pages show paths only.  Read from
-    #: ``HONESTBALLOT_PUBLIC_URL`` unless given.
-    public_url: str = field(default_factory=lambda: os.environ.get(_PUBLIC_URL_ENV, ""))
     #: worker processes making re-voting protection's cover ahead of its batch
     #: (service/board/batches.py; 0: the posting thread makes it): read from
     #: ``HONESTBALLOT_COVER_WORKERS`` unless given, else one a core
     cover_workers: int = field(default_factory=lambda: _cover_workers(os.environ))
-
-    def __post_init__(self) -> None:
-        url = self.public_url.strip().rstrip("/")
-        if url and not _PUBLIC_URL.fullmatch(url):
-            raise InvalidInput(
-                f"the public URL must be http(s)://host[:port][/path], got {self.public_url!r}"
-            )
-        object.__setattr__(self, "public_url", url)
 
     @classmethod
     def from_env(cls) -> ServerConfig:
@@ -217,7 +195,6 @@ class ServerConfig:
             notice_round_s=float(env.get("HONESTBALLOT_NOTICE_ROUND", DEFAULT_ROUND_S)),
             notice_delay_min_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MIN", DEFAULT_DELAY_MIN_S)),
             notice_delay_max_s=float(env.get("HONESTBALLOT_NOTICE_DELAY_MAX", DEFAULT_DELAY_MAX_S)),
-            public_url=env.get(_PUBLIC_URL_ENV, ""),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -234,7 +211,6 @@ class ServerConfig:
             "HONESTBALLOT_NOTICE_ROUND": str(self.notice_round_s),
             "HONESTBALLOT_NOTICE_DELAY_MIN": str(self.notice_delay_min_s),
             "HONESTBALLOT_NOTICE_DELAY_MAX": str(self.notice_delay_max_s),
-            _PUBLIC_URL_ENV: self.public_url,
         }
 
     def notice_schedule(self) -> NoticeSchedule:

@@ -3,15 +3,15 @@ active credentials (the roll rule's numbers, kept as counts rather than counted)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Dialect
 
 from honestballot.store.bulk import Statement
 from honestballot.store.engine import StoreBase
-from honestballot.store.schema import credentials, events, unit_credentials
+from honestballot.store.schema import credentials, unit_credentials
 
 
 class CredentialStore(StoreBase):
@@ -51,38 +51,6 @@ class CredentialStore(StoreBase):
                 credentials.c.latest_tracking == tracking,
             )
             return conn.execute(q).first() is not None
-
-    def counted_ballots(self, election_id: str) -> Iterator[tuple[str, bytes]]:
-        """(unit, event line) of the ballot that counts for each credential."""
-        with self.engine.connect() as conn:
-            q = (
-                select(credentials.c.unit, events.c.line)
-                .join(
-                    events,
-                    (events.c.election_id == credentials.c.election_id)
-                    & (events.c.tracking_hash == credentials.c.latest_tracking),
-                )
-                .where(credentials.c.election_id == election_id)
-                .order_by(events.c.seq)
-            )
-            for unit, line in conn.execution_options(yield_per=2000).execute(q):
-                yield unit, bytes(line)
-
-    def counted_count(self, election_id: str) -> int:
-        """How many ballots count: one per credential with a counted ballot (the rows of
-        :meth:`counted_ballots`, counted without reading them)."""
-        with self.engine.connect() as conn:
-            q = (
-                select(func.count())
-                .select_from(credentials)
-                .join(
-                    events,
-                    (events.c.election_id == credentials.c.election_id)
-                    & (events.c.tracking_hash == credentials.c.latest_tracking),
-                )
-                .where(credentials.c.election_id == election_id)
-            )
-            return int(conn.execute(q).scalar_one())
 
     def active_credentials_per_unit(
         self, conn: Connection, election_id: str, units: Iterable[str] | None = None

@@ -178,11 +178,6 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
-    #: once the record is closed: the counted ballots whose proofs verify, by increasing
-    #: tracking hash (the mix chains' input), and contest -> its mixes, by position, every
-    #: one of whose checks passed (what ``honestballot trustee mix`` shuffles next)
-    counted_ballots: list[EncryptedBallot] = field(default_factory=list, repr=False)
-    mixes: dict[str, list[Mix]] = field(default_factory=dict, repr=False)
     #: in an election with re-voting protection, once its close began: the close as far
     #: as the record goes (what ``honestballot trustee close-round`` acts on next)
     close: Close | None = field(default=None, repr=False)
@@ -1269,11 +1264,9 @@ def _check_tally_and_result(
         if th in by_tracking
     ]
     counted.sort(key=lambda item: item[1].tracking_hash())
-    report.counted_ballots = [b for _, b in counted]
-    # the mixes are checked once the election is closed, before any tally: a trustee
-    # shuffles the last mix only if the record it downloaded verifies
-    chains = _check_mixes(ctx, key, by_kind, report.counted_ballots, report, engine)
-    report.mixes = chains
+    # version 1's mixes (old records) are checked once the election is closed, before its
+    # tally, against the counted ballots whose proofs verify, by increasing tracking hash
+    chains = _check_mixes(ctx, key, by_kind, [b for _, b in counted], report, engine)
     if "tally" not in by_kind:
         report.ok("tally", "no tally yet (election not tallied)")
         return

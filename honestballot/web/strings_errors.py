@@ -83,9 +83,12 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "A proof or signature failed its check. Nothing was stored.",
     ),
     "error.invalid_share": (
-        "Доля расшифровки не прошла проверку и не принята.",
-        "Шифрды ашу үлесі тексеруден өтпеді және қабылданбады.",
-        "The decryption share failed its check and was not accepted.",
+        "Ключ выборов или доля ключа не прошли проверку церемонии ключей. Ничего не "
+        "сохранено.",
+        "Сайлау кілті немесе кілт үлесі кілттер рәсімінің тексеруінен өтпеді. Ештеңе "
+        "сақталған жоқ.",
+        "The election key or a key share failed the key ceremony's check. Nothing was "
+        "stored.",
     ),
     "error.ballot_rejected": (
         "Бюллетень не принят: на этом этапе голосования его принять нельзя.",

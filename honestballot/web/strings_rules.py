@@ -203,34 +203,28 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "follow.",
     ),
     "msg.board.mix_part_order": (
-        "Части перемешивания {position} бюллетеней {contest} хранителя {trustee} должны идти "
-        "подряд: часть 0 со строки 0 начинает новую попытку (не более трёх), каждая следующая "
-        "часть начинается со строки после предыдущей; это часть {index} со строки {offset}. "
-        "Отправьте файл перемешивания заново целиком: уже опубликованные части будут приняты "
-        "как есть.",
-        "{trustee} сақтаушының {contest} бюллетендерін {position} араластыру бөліктері қатарынан "
-        "келуі керек: 0 жолдан басталатын 0 бөлік жаңа әрекетті бастайды (үштен көп емес), "
-        "әр келесі бөлік алдыңғысынан кейінгі жолдан басталады; бұл {offset} жолдан басталатын "
-        "{index} бөлік. Араластыру файлын толығымен қайта жіберіңіз: жарияланған бөліктер сол "
-        "күйінде қабылданады.",
-        "Trustee {trustee}'s parts of mix {position} of contest {contest} must follow on: part "
-        "0 from row 0 begins a new run (at most three), and each next part starts at the row "
-        "after the one before; this is part {index} from row {offset}. Send the whole mix file "
-        "again: the parts already published are taken as they are.",
+        "Части перемешивания {position} бюллетеней {contest} хранителя {trustee} в этой записи "
+        "идут не по порядку: часть 0 со строки 0 начинает новую попытку (не более трёх), "
+        "каждая следующая часть начинается со строки после предыдущей; это часть {index} со "
+        "строки {offset}.",
+        "Бұл жазбада {trustee} сақтаушының {contest} бюллетендерін {position} араластыру "
+        "бөліктері ретімен тұрмаған: 0 жолдан басталатын 0 бөлік жаңа әрекетті бастайды "
+        "(үштен көп емес), әр келесі бөлік алдыңғысынан кейінгі жолдан басталады; бұл "
+        "{offset} жолдан басталатын {index} бөлік.",
+        "Trustee {trustee}'s parts of mix {position} of contest {contest} in this record are "
+        "out of order: part 0 from row 0 begins a new run (at most three), and each next part "
+        "starts at the row after the one before; this is part {index} from row {offset}.",
     ),
     "msg.board.share_part_order": (
-        "Следующая часть доли расшифровки хранителя {trustee} — часть {next}, продолжающая "
-        "его предыдущие части; это часть {index} со строки {offset} бюллетеней {contest}. "
-        "Выполните «honestballot trustee decrypt» заново по свежей записи: он продолжит с "
-        "частей, уже опубликованных.",
-        "{trustee} сақтаушының шифрды ашу үлесінің келесі бөлігі — оның алдыңғы бөліктерін "
-        "жалғастыратын {next} бөлік; бұл {contest} бюллетенінің {offset} жолынан басталатын "
-        "{index} бөлік. «honestballot trustee decrypt» командасын жаңа жазба бойынша қайта "
-        "орындаңыз: ол жарияланған бөліктерден әрі жалғастырады.",
-        "Trustee {trustee}'s next decryption share part is part {next}, continuing its parts "
-        "before it; this is part {index}, from row {offset} of contest {contest}. Run "
-        "'honestballot trustee decrypt' again on a fresh record: it continues from the parts "
-        "already published.",
+        "Части доли расшифровки хранителя {trustee} в этой записи идут не по порядку: "
+        "следующей должна быть часть {next}, продолжающая его предыдущие части, а это часть "
+        "{index} со строки {offset} бюллетеней {contest}.",
+        "Бұл жазбада {trustee} сақтаушының шифрды ашу үлесінің бөліктері ретімен тұрмаған: "
+        "келесісі оның алдыңғы бөліктерін жалғастыратын {next} бөлік болуы керек, ал бұл "
+        "{contest} бюллетенінің {offset} жолынан басталатын {index} бөлік.",
+        "Trustee {trustee}'s decryption share parts in this record are out of order: the next "
+        "must be part {next}, continuing its parts before it, but this is part {index}, from "
+        "row {offset} of contest {contest}.",
     ),
     # -- the voter's requests (service/voters/, service/security/csrf.py) ----------------
     "msg.voter.not_on_roll": (

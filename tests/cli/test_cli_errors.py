@@ -110,15 +110,3 @@ def test_processes_starting_at_once_on_a_new_sqlite_file_all_start(tmp_path: Pat
             revision = MigrationContext.configure(conn).get_current_revision()
         engine.dispose()
         assert revision == ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-def test_serve_refuses_a_public_url_that_is_not_one(tmp_path: Path) -> None:
-    """``--public-url`` goes into the commands the results page shows trustees: a value that
-    is not an http(s) address is refused before anything starts."""
-    result = run_cli(
-        "serve", "--database", f"sqlite:///{tmp_path / 'x.sqlite'}",
-        "--public-url", "javascript:alert(1)", cwd=tmp_path,
-    )  # fmt: skip
-    assert result.returncode == 2, result.stderr
-    assert "--public-url" in result.stderr and "must be http(s)://" in result.stderr
-    assert not (tmp_path / "x.sqlite").exists()

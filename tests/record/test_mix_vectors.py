@@ -12,7 +12,6 @@ one, docs/coercion.md §14 item 8.)
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -25,21 +24,17 @@ from honestballot.crypto.group import L, Point
 from honestballot.protocol.election import manifest_hash
 from honestballot.record.manifest import manifest_from_json
 from honestballot.verify.verifier import Report, verify_record
+from tests.helpers import vector_script
 
 VECTORS = Path(__file__).parents[1] / "vectors"
 FILE = VECTORS / "mix-v3.json"
-SCRIPT = VECTORS / "make_mix_vectors.py"
 #: the tags whose hash is SHA-512 reduced mod L (docs/record-format.md §2.1, docs/shuffle.md)
 SCALAR_TAGS = {"shuffle/vector-challenge", "shuffle/challenge", "mix/signature"}
 
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_mix_vectors", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return vector_script("make_mix_vectors")
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -22,25 +20,17 @@ from honestballot.protocol.ballot import check_opening, verify_ballot
 from honestballot.protocol.election import ElectionContext
 from honestballot.record.ballot import ballot_from_json, opening_from_json
 from honestballot.record.manifest import manifest_from_json
+from tests.helpers import vector_script
 from tests.independent import hbcheck as hb
 
 VECTORS = Path(__file__).parents[1] / "vectors"
 FILE = VECTORS / "ranked-v3.json"
-SCRIPT = VECTORS / "make_ranked_vectors.py"
 
 
 @pytest.fixture(scope="module")
 def data() -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(FILE.read_text(encoding="utf-8"))
     return loaded
-
-
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_ranked_vectors", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _hashes(node: Any) -> list[dict[str, str]]:
@@ -53,7 +43,7 @@ def _hashes(node: Any) -> list[dict[str, str]]:
 
 
 def test_the_script_writes_the_file_again(data: dict[str, Any]) -> None:
-    script = _script()
+    script = vector_script("make_ranked_vectors")
     assert script.render(script.make_file()) == FILE.read_text(encoding="utf-8")
 
 

@@ -10,10 +10,8 @@ in any of these is refused by the check that names it.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -21,18 +19,9 @@ import pytest
 from honestballot.crypto.group import L, Scalar, base_mul
 from honestballot.protocol.manifest import AGAINST_ALL, BLANK
 from honestballot.verify.verifier import Report, verify_record
+from tests.helpers import vector_script
 
 VECTORS = Path(__file__).parents[1] / "vectors"
-
-
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "make_record_vectors", VECTORS / "make_record_vectors.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +40,7 @@ def _hashes(node: Any) -> list[dict[str, str]]:
 
 
 def test_every_value_is_reproduced_from_the_record_lines(data: dict[str, Any]) -> None:
-    derived = _script().derive_vectors(data["record"])
+    derived = vector_script("make_record_vectors").derive_vectors(data["record"])
     # the one value not derived from the lines: the service's w, which the file publishes
     published = dict(data["verifier_key"])
     secret = Scalar.decode(bytes.fromhex(published.pop("secret")))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from honestballot.crypto.group import Point, base_mul
 from honestballot.crypto.merkle import leaf_hash
@@ -96,18 +96,6 @@ NOT_REVOTING = Text(
 
 
 
-
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-def _keep_few(cache: dict[K, V], key: K, value: V, *, most: int = 4) -> None:
-    """Keep ``value`` under ``key``, dropping the oldest entries past ``most``."""
-    cache.pop(key, None)
-    while len(cache) >= most:
-        del cache[next(iter(cache))]
-    cache[key] = value
 
 
 def _hold_credentials(
