@@ -27,10 +27,9 @@ from honestballot.crypto.group import Scalar, base_mul
 from honestballot.crypto.merkle import MerkleTree, TreeHead, leaf_hash
 from honestballot.crypto.polynomial import lagrange_at_zero
 from honestballot.crypto.randomness import Randomness, SeededRandomness, random_nonzero_scalar
-from honestballot.protocol.ballot import BallotOpening, EncryptedBallot, encrypt_ballot
+from honestballot.protocol.ballot import BallotOpening
 from honestballot.protocol.ballot_v2 import BallotPrivate, BallotV2, encrypt_ballot_v2
 from honestballot.protocol.close_a import TrusteeKeys, act
-from honestballot.protocol.credential import VoterCredential, generate_credential
 from honestballot.protocol.credential_seed import CredentialSeed, generate_seed
 from honestballot.protocol.decryption import (
     DecryptionShare,
@@ -49,7 +48,7 @@ from honestballot.protocol.registration import (
 from honestballot.protocol.schedule import Cover, Schedule
 from honestballot.protocol.share_parts import ShareHead
 from honestballot.protocol.witnesses import Witness
-from honestballot.record.ballot import ballot_to_json, ciphertext_from_json, opening_to_json
+from honestballot.record.ballot import ciphertext_from_json, opening_to_json
 from honestballot.record.close import publish
 from honestballot.record.codec import canonical_bytes
 from honestballot.record.events import sign_tree_head
@@ -79,7 +78,6 @@ from honestballot.store.schema import (
     voters as roll_voters,
 )
 from honestballot.store.sql import SqlStore
-from honestballot.verify.verifier import Report, verify_record
 from honestballot.web.app import asgi
 from tests.independent import hbcheck
 
@@ -216,72 +214,6 @@ CHOICE = {"chair": {"cand-1"}, "council": {"member-1", "member-2"}}
 OTHER_CHOICE = {"chair": {"cand-2"}, "council": {"blank"}}
 
 
-@dataclass
-class Election:
-    """An election on an ``ElectionService``, its voters' credentials and its ceremony."""
-
-    service: ElectionService
-    url: str
-    ctx: ElectionContext
-    voters: list[VoterCredential]
-    ceremony: DemoCeremony
-    rng: SeededRandomness
-
-    @property
-    def id(self) -> str:
-        return self.ctx.manifest.election_id
-
-    def events(self) -> int:
-        return sum(1 for _ in self.service.store.iter_events(self.id))
-
-    def kinds(self) -> list[str]:
-        return [ev.kind for ev in self.service.store.iter_events(self.id)]
-
-    def ballot(self, voter: int, choice: dict[str, set[str]] | None = None) -> EncryptedBallot:
-        return encrypt_ballot(self.ctx, self.voters[voter], choice or CHOICE, self.rng)[0]
-
-
-    def record_report(self, directory: Path) -> Report:
-        """Export the record into ``directory`` and verify it."""
-        path = directory / "record.jsonl"
-        self.service.export_record(self.id, str(path))
-        return verify_record(path.read_bytes().splitlines(keepends=True), workers=1)
-
-
-def make_election(
-    ceremony: DemoCeremony,
-    directory: Path,
-    seed: str,
-    *,
-    voters: int = 4,
-    open_: bool = True,
-    url: str | None = None,
-    witnesses: Sequence[Witness] = (),
-    quorum: int | None = None,
-) -> Election:
-    """The ceremony's election created on a store (a SQLite file in ``directory`` unless
-    ``url`` says otherwise), ``voters`` credentials registered over the demo's four
-    stations, and opened unless ``open_`` is false."""
-    directory.mkdir(parents=True, exist_ok=True)
-    url = url or f"sqlite:///{directory / 'store.sqlite'}"
-    rng = SeededRandomness(seed)
-    service = ElectionService(SqlStore(url), rng)
-    ctx = service.create(
-        ceremony.manifest, ceremony.key, witnesses=witnesses, quorum=quorum, unprotected=True
-    )
-    creds = [generate_credential(rng) for _ in range(voters)]
-    for i, cred in enumerate(creds):
-        service.register_credential(ctx.manifest.election_id, cred.public, f"station-{i % 4 + 1}")
-    if open_:
-        service.open(ctx.manifest.election_id)
-    return Election(service, url, ctx, creds, ceremony, rng)
-
-
-def ballot_json(ballot: EncryptedBallot) -> str:
-    return json.dumps(ballot_to_json(ballot))
-
-
-
 # -- a running web app ----------------------------------------------------------------
 
 WEB_ELECTION = "web-test"
@@ -375,7 +307,6 @@ class WebElection:
         assert r.status_code == 200, r.text
         body: dict[str, Any] = r.json()
         return body
-
 
 
 @contextmanager

@@ -1,8 +1,6 @@
 """Fixtures for the election service's tests, on a fresh database (SQLite and PostgreSQL):
 ``protected``, the demo election with re-voting protection on an app of its own, open,
-nobody registered yet; ``election``, the demo election of version 1's flow, open, four
-voters' credentials registered, kept only for the tests of version 1's own behaviour,
-which go with it (docs/coercion.md §14 item 8). The builders are in tests/factories.py."""
+nobody registered yet. The builders are in tests/factories.py."""
 
 from __future__ import annotations
 
@@ -15,9 +13,7 @@ from tests.factories import (
     SMALL_SCHEDULE,
     DemoCeremonies,
     DemoCeremony,
-    Election,
     RevotingElection,
-    make_election,
     protected_election,
 )
 
@@ -32,13 +28,6 @@ def ceremony(demo_ceremony: DemoCeremonies) -> DemoCeremony:
 def other_ceremony(demo_ceremony: DemoCeremonies) -> DemoCeremony:
     """The key ceremony of another election."""
     return demo_ceremony("other-election")
-
-
-@pytest.fixture
-def election(ceremony: DemoCeremony, tmp_path: Path, database_url: str) -> Iterator[Election]:
-    e = make_election(ceremony, tmp_path, "service", url=database_url)
-    yield e
-    e.service.store.close()
 
 
 @pytest.fixture
