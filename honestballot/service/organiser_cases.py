@@ -37,6 +37,7 @@ from honestballot.errors import (
 )
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import manifest_hash
+from honestballot.protocol.encrypted_roll import roll_needs
 from honestballot.protocol.manifest import Manifest
 from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.witnesses import Witness
@@ -102,6 +103,18 @@ def check_may_create(who: Organiser, election_id: str) -> None:
         )
 
 
+def check_expected_voters(manifest: Manifest, expected_voters: int | None) -> tuple[Text, ...]:
+    """:class:`InvalidInput` if ``expected_voters`` are given and a contest counted by
+    mixing needs a larger roll (the first such contest named); else what the organiser
+    is told of such contests (:func:`~honestballot.protocol.encrypted_roll.roll_needs`:
+    nothing with ``expected_voters``, the voters each needs without)."""
+    warnings = roll_needs(manifest, expected_voters)
+    if expected_voters is not None and warnings:
+        first = warnings[0]  # a roll_needs.expected* text of the catalogue
+        raise InvalidInput(Text(first.key, str(first), **first.params))
+    return warnings
+
+
 def create_election(
     elections: ElectionService,
     who: Organiser,
@@ -112,7 +125,8 @@ def create_election(
     quorum: int | None = None,
     organiser_key: Point | None = None,
     schedule: Schedule | None = None,
-) -> dict[str, str]:
+    expected_voters: int | None = None,
+) -> dict[str, Any]:
     """``honestballot election create``, the API's and the create form's: the service
     re-verifies the whole ceremony and checks it was run for this manifest; the two
     cheap checks come first here, so that a wrong file is named before the slow
@@ -122,9 +136,17 @@ def create_election(
     rule, :func:`check_schedule`, checked here before the ceremony).
 
     A scoped token creates only its own election, refused before anything else
-    (:func:`check_may_create`)."""
+    (:func:`check_may_create`).
+
+    A contest counted by mixing needs a roll of ``voters_needed`` voters, which the
+    encrypted roll is held to (docs/coercion.md §8.3): with ``expected_voters`` (the
+    pages and the command always give it) an election one such contest needs more for
+    is refused, :class:`InvalidInput`, since it could never open with that roll; without
+    (the API may leave it out) the answer's ``warnings`` name every such contest with
+    the voters it needs (:func:`check_expected_voters`, docs/ranked.md)."""
     check_may_create(who, manifest.election_id)
     check_schedule(schedule)
+    warnings = check_expected_voters(manifest, expected_voters)
     wanted = manifest_hash(manifest)
     ceremony = key.ceremony
     if ceremony.election_id != manifest.election_id or ceremony.manifest_hash != wanted:
@@ -163,6 +185,7 @@ def create_election(
         "election_id": manifest.election_id,
         "base_hash": ctx.base_hash.hex(),
         "phase": elections.phase(manifest.election_id),
+        "warnings": list(warnings),
     }
 
 

@@ -404,6 +404,7 @@ def page_create(
             key,
             organiser_key=decode_point(signer, "organiser_key") if signer else None,
             schedule=plan.schedule(),
+            expected_voters=plan.voters,
         )
 
     except (HonestBallotError, ApiError) as exc:

@@ -578,6 +578,69 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "a voter: rank fewer places or list fewer candidates. Such a contest needs "
         "{needed} voters on the roll.",
     ),
+    "msg.roll_needs.needed": (
+        "Вопрос «{contest}» считается перемешиванием и допускает {rows} разных бюллетеней. "
+        "С защитой повторного голосования в списке должно быть {per} избирателей на каждый "
+        "такой бюллетень, то есть не меньше {needed}, иначе зашифрованный список будет "
+        "отклонён. Если избирателей будет меньше, считайте вопрос суммой или дайте ему "
+        "меньше вариантов.",
+        "«{contest}» сұрағы араластыру арқылы саналады және {rows} түрлі бюллетеньге рұқсат "
+        "береді. Қайта дауыс беруден қорғау кезінде тізімде әр осындай бюллетеньге {per} "
+        "сайлаушы, яғни кемінде {needed} сайлаушы болуы керек, әйтпесе шифрланған тізім "
+        "қабылданбайды. Сайлаушылар азырақ болса, сұрақты қосынды арқылы санаңыз немесе "
+        "нұсқаларын азайтыңыз.",
+        "Contest {contest} is counted by mixing and admits {rows} different ballots. With "
+        "re-voting protection the roll needs {per} voters per such ballot, at least "
+        "{needed}, or the encrypted roll is refused. With fewer voters, count it by sum or "
+        "give it fewer choices.",
+    ),
+    "msg.roll_needs.needed_ranked": (
+        "Вопрос «{contest}» с ранжированием допускает {rows} разных бюллетеней. С защитой "
+        "повторного голосования в списке должно быть {per} избирателей на каждый такой "
+        "бюллетень, то есть не меньше {needed}, иначе зашифрованный список будет отклонён. "
+        "Если избирателей будет меньше, укажите меньше кандидатов или ранжируйте меньше "
+        "мест.",
+        "Ранжирленген «{contest}» сұрағы {rows} түрлі бюллетеньге рұқсат береді. Қайта дауыс "
+        "беруден қорғау кезінде тізімде әр осындай бюллетеньге {per} сайлаушы, яғни кемінде "
+        "{needed} сайлаушы болуы керек, әйтпесе шифрланған тізім қабылданбайды. Сайлаушылар "
+        "азырақ болса, кандидаттарды азайтыңыз немесе орындарды азырақ ранжирлеңіз.",
+        "Ranked contest {contest} admits {rows} different ballots. With re-voting "
+        "protection the roll needs {per} voters per such ballot, at least {needed}, or the "
+        "encrypted roll is refused. With fewer voters, list fewer candidates or rank fewer "
+        "places.",
+    ),
+    "msg.roll_needs.expected": (
+        "Вопрос «{contest}» считается перемешиванием и допускает {rows} разных бюллетеней. "
+        "С защитой повторного голосования в списке должно быть {per} избирателей на каждый "
+        "такой бюллетень, то есть не меньше {needed}, а ожидается {voters}: такое голосование "
+        "не откроется. Считайте вопрос суммой, дайте ему меньше вариантов или укажите "
+        "больше ожидаемых избирателей, если список будет больше.",
+        "«{contest}» сұрағы араластыру арқылы саналады және {rows} түрлі бюллетеньге рұқсат "
+        "береді. Қайта дауыс беруден қорғау кезінде тізімде әр осындай бюллетеньге {per} "
+        "сайлаушы, яғни кемінде {needed} сайлаушы болуы керек, ал {voters} сайлаушы күтіледі: "
+        "мұндай дауыс беру ашылмайды. Сұрақты қосынды арқылы санаңыз, нұсқаларын азайтыңыз "
+        "немесе тізім үлкенірек болса, күтілетін сайлаушыларды көбірек көрсетіңіз.",
+        "Contest {contest} is counted by mixing and admits {rows} different ballots. With "
+        "re-voting protection the roll needs {per} voters per such ballot, at least "
+        "{needed}, and {voters} are expected: such an election would never open. Count it "
+        "by sum, give it fewer choices, or, if the roll will be larger, expect more voters.",
+    ),
+    "msg.roll_needs.expected_ranked": (
+        "Вопрос «{contest}» с ранжированием допускает {rows} разных бюллетеней. С защитой "
+        "повторного голосования в списке должно быть {per} избирателей на каждый такой "
+        "бюллетень, то есть не меньше {needed}, а ожидается {voters}: такое голосование не "
+        "откроется. Укажите меньше кандидатов, ранжируйте меньше мест или укажите больше "
+        "ожидаемых избирателей, если список будет больше.",
+        "Ранжирленген «{contest}» сұрағы {rows} түрлі бюллетеньге рұқсат береді. Қайта дауыс "
+        "беруден қорғау кезінде тізімде әр осындай бюллетеньге {per} сайлаушы, яғни кемінде "
+        "{needed} сайлаушы болуы керек, ал {voters} сайлаушы күтіледі: мұндай дауыс беру "
+        "ашылмайды. Кандидаттарды азайтыңыз, орындарды азырақ ранжирлеңіз немесе тізім "
+        "үлкенірек болса, күтілетін сайлаушыларды көбірек көрсетіңіз.",
+        "Ranked contest {contest} admits {rows} different ballots. With re-voting "
+        "protection the roll needs {per} voters per such ballot, at least {needed}, and "
+        "{voters} are expected: such an election would never open. List fewer candidates, "
+        "rank fewer places, or, if the roll will be larger, expect more voters.",
+    ),
     "msg.encrypted_roll.unsigned": (
         "Зашифрованный список не подписан ключом организатора.",
         "Шифрланған тізімге ұйымдастырушының кілтімен қол қойылмаған.",
