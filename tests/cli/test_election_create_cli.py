@@ -19,7 +19,7 @@ from honestballot.protocol.schedule import Cover
 from honestballot.protocol.schedule_plan import Plan, hour_runs, slots
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.trustee import encode_election_key
-from tests.factories import DemoCeremonies
+from tests.factories import DemoCeremonies, key_ceremony, ranked_manifest
 from tests.helpers import one_line_error, run_cli
 
 ELECTION = "cli-revoting"
@@ -149,3 +149,34 @@ def test_k0_and_epsilon_are_chosen_for_the_setup(files: list[str], tmp_path: Pat
     plan = Plan(voters=5000, opens_at=20, hours=30, interval=60, k0=40, epsilon_milli=250)
     schedule = open_service(_database(files)).board_keys(ELECTION).schedule
     assert schedule == plan.schedule() and schedule.cover == Cover(40, 250)
+
+
+def test_too_few_expected_voters_for_a_ranked_contest_create_nothing(tmp_path: Path) -> None:
+    """A contest counted by mixing needs 100 voters on the roll per row its ballots admit
+    (docs/ranked.md): fewer expected voters are one error line naming the contest, its
+    rows, the voters needed and the ways out, before the database is opened; as many
+    create it."""
+    manifest = ranked_manifest()
+    key_ceremony(manifest, tmp_path, "cli-ranked-roll")
+    manifest_file = tmp_path / "manifest.json"
+    manifest_file.write_text(json.dumps(manifest_to_json(manifest), ensure_ascii=False))
+    url = f"sqlite:///{tmp_path / 'hb.sqlite'}"
+    common = [
+        "election", "create", "--manifest", str(manifest_file), "--election-key",
+        str(tmp_path / "election-key.json"), "--organiser-key", ORGANISER_KEY,
+        "--database", url,
+    ]  # fmt: skip
+    for expected in ("40", "21599"):
+        refused = run_cli(*common, "--expected-voters", expected, cwd=tmp_path)
+        one_line_error(
+            refused,
+            "contest 'leader' is counted by mixing and admits 216 different ballots",
+            f"21,600 voters, more than the {int(expected):,} expected",
+            "list fewer candidates or rank fewer places, or plan a larger roll",
+        )
+        assert "proposed batch schedule" in refused.stdout  # printed, then refused
+        assert not (tmp_path / "hb.sqlite").exists()
+    made = run_cli(*common, "--expected-voters", "21600", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert f"created election {manifest.election_id}" in made.stdout
+    assert open_service(url).phase(manifest.election_id) == "setup"

@@ -600,19 +600,36 @@ def test_an_organiser_makes_a_ranked_election_in_the_form(
         expect(page.locator("#manifest-hash")).to_have_text(
             manifest_hash(ranked_ceremony.manifest).hex()
         )
+        # the roll each ranked contest needs (docs/ranked.md), in Kazakh
+        expect(page.locator("#roll-needs p")).to_have_text(
+            [
+                _say("msg.roll_needs.needed_ranked", "kk", contest=contest, rows=rows,
+                     per=100, needed=rows * 100)
+                for contest, rows in (("leader", 216), ("council", 125))
+            ]
+        )  # fmt: skip
         assert _width(page) <= PHONE["width"]
         with page.expect_download() as download:
             page.locator("#manifest-form [value=download]").click()
         manifest_file = tmp_path / "manifest.json"
         download.value.save_as(manifest_file)
 
-        page.goto(server.url(PLAN_PAGE))
-        page.locator("#organiser-key").fill(base_mul(BUILDER_ORGANISER).hex())
-        page.locator("#manifest").set_input_files(str(manifest_file))
-        page.locator("#election-key").set_input_files(str(key_file))
-        page.locator("form[action='/organiser/elections'] [type=submit]").click()
+        # 40 expected voters are fewer than leader's roll needs: refused, then 21,600
+        for plan_page in (PLAN_PAGE, PLAN_PAGE.replace("voters=40", "voters=21600")):
+            page.goto(server.url(plan_page))
+            page.locator("#organiser-key").fill(base_mul(BUILDER_ORGANISER).hex())
+            page.locator("#manifest").set_input_files(str(manifest_file))
+            page.locator("#election-key").set_input_files(str(key_file))
+            page.locator("form[action='/organiser/elections'] [type=submit]").click()
+            if plan_page == PLAN_PAGE:
+                expect(page.locator("p.error")).to_have_text(
+                    _say("msg.roll_needs.expected_ranked", "kk", contest="leader", rows=216,
+                         per=100, needed=21600, voters=40)
+                )  # fmt: skip
+                assert _width(page) <= PHONE["width"]
         page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created**")
         watch.forget("/organiser/manifest")  # the 400 of the refused places
+        watch.forget("/organiser/elections")  # the 400 of the too few expected voters
         watch.assert_clean()
     created = server.services.elections.context(WEB_ELECTION).manifest
     assert manifest_hash(created) == manifest_hash(ranked_ceremony.manifest)

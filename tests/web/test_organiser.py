@@ -20,7 +20,7 @@ import io
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,8 @@ from tests.factories import (
     RevotingDevice,
     RevotingElection,
     WebElection,
+    key_ceremony,
+    ranked_web_manifest,
     web_roll_csv,
 )
 
@@ -261,6 +263,7 @@ def test_create_an_election_through_the_api(fresh_setup: RevotingElection, other
     assert web.services.elections.takes_revoting(OTHER)
     keys = web.services.elections.board_keys(OTHER)
     assert (keys.schedule, keys.organiser_key) == (SMALL_SCHEDULE, ORGANISER_KEY)
+    assert created["warnings"] == []  # no contest counted by mixing
 
     again = post_json(web, "/api/organiser/elections", other.body())
     assert again.status_code == 409, again.text
@@ -333,6 +336,93 @@ def test_create_needs_the_schedule_of_re_voting_protection(
     r = post_json(web, path, keyed)
     assert r.status_code == 201, r.text
     assert web.services.elections.context(OTHER).revoting
+
+
+# -- contests counted by mixing and the roll they need (docs/ranked.md) --------------------
+
+RANKED_API = "api-ranked"
+#: tests/factories.ranked_web_manifest's contests counted by mixing, with the rows their
+#: ballots' proofs admit: leader ranks 3 places of 4 candidates and "against all",
+#: (5 + 1) ** 3; council 3 places of 3 candidates and "blank", (4 + 1) ** 3
+RANKED_ROWS = (("leader", 216), ("council", 125))
+
+
+@pytest.fixture(scope="module")
+def ranked_other(tmp_path_factory: pytest.TempPathFactory) -> Other:
+    manifest = replace(ranked_web_manifest(), election_id=RANKED_API)
+    made = key_ceremony(manifest, tmp_path_factory.mktemp("api-ranked"), RANKED_API)
+    return Other(made.manifest, made.key)
+
+
+def said(key: str, lang: str, **values: object) -> str:
+    """The catalogue's ``msg.<key>`` in ``lang`` with its fields filled in."""
+    text = STRINGS[f"msg.{key}"][LANGUAGES.index(lang)]
+    for name, value in values.items():
+        text = text.replace(f"{{{name}}}", str(value))
+    assert "{" not in text, text
+    return text
+
+
+def roll_needs_said(key: str, lang: str, contest: str, rows: int, voters: int = 0) -> str:
+    """What the organiser is told of a contest counted by mixing admitting ``rows``: the
+    roll it needs (100 voters a row), and with ``voters`` expected, that they are fewer."""
+    return said(key, lang, contest=contest, rows=rows, per=100, needed=rows * 100, voters=voters)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_create_refuses_fewer_expected_voters_than_a_mixed_contest_needs(
+    web_app: WebElection, ranked_other: Other, lang: str
+) -> None:
+    """With expected voters fewer than a contest counted by mixing needs on the roll, the
+    election could never open: refused in the organiser's language, naming the contest,
+    its rows and the voters it needs; nothing is created."""
+    web = web_app
+    path = f"/api/organiser/elections?lang={lang}"
+    # leader's 216 rows need 21,600 voters; council's 125 need 12,500
+    for expected in (1, 12_500, 21_599):
+        r = post_json(web, path, {**ranked_other.body(), "expected_voters": expected})
+        assert r.status_code == 400 and error_code(r) == "invalid_input", r.text
+        error = r.json()["error"]
+        assert error["text"] == roll_needs_said(
+            "roll_needs.expected_ranked", lang, "leader", 216, expected
+        )
+        assert "contest 'leader' is counted by mixing and admits 216" in error["message"]
+        assert f"21,600 voters, more than the {expected:,} expected" in error["message"]
+    r = post_json(web, path, {**ranked_other.body(), "expected_voters": 0})
+    assert r.status_code == 400 and error_code(r) == "malformed_input", r.text
+    assert RANKED_API not in web.services.store.list_elections()
+
+
+def test_create_with_the_voters_a_mixed_contest_needs(
+    web: WebElection, ranked_other: Other
+) -> None:
+    """As many expected voters as the largest contest counted by mixing needs: created,
+    nothing to warn of."""
+    body = {**ranked_other.body(), "expected_voters": 21_600}
+    r = post_json(web, "/api/organiser/elections", body)
+    assert r.status_code == 201, r.text
+    assert r.json()["warnings"] == []
+    assert web.services.elections.phase(RANKED_API) == "setup"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_create_without_expected_voters_says_the_roll_each_mixed_contest_needs(
+    web: WebElection, ranked_other: Other, lang: str
+) -> None:
+    """Without expected voters the API creates the election (the encrypted roll is held
+    to the rule later) and warns, per contest counted by mixing, of the roll it needs."""
+    r = post_json(web, f"/api/organiser/elections?lang={lang}", ranked_other.body())
+    assert r.status_code == 201, r.text
+    warnings = r.json()["warnings"]
+    assert [w["key"] for w in warnings] == ["roll_needs.needed_ranked"] * 2
+    assert [w["text"] for w in warnings] == [
+        roll_needs_said("roll_needs.needed_ranked", lang, contest, rows)
+        for contest, rows in RANKED_ROWS
+    ]
+    assert "the roll needs 100 voters per admissible ballot, 21,600 voters" in (
+        warnings[0]["message"]
+    )
+    assert web.services.elections.phase(RANKED_API) == "setup"
 
 
 # -- the roll and exceptions -----------------------------------------------------------------

@@ -11,6 +11,7 @@ import re
 from dataclasses import replace
 
 import pytest
+from httpx import Response
 
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import manifest_hash
@@ -18,11 +19,18 @@ from honestballot.protocol.manifest import MAX_RANKS, Manifest
 from honestballot.record.manifest import load_manifest, manifest_to_json
 from honestballot.record.trustee import encode_election_key
 from honestballot.service.demo import demo_manifest
+from honestballot.web.i18n import LANGUAGES
 from honestballot.web.organiser_manifest import form_of
 from honestballot.web.strings_errors import STRINGS as ERRORS
 from honestballot.web.strings_organiser import STRINGS as ORGANISER
 from tests.factories import WebElection, key_ceremony, ranked_web_manifest
-from tests.web.test_organiser import PLAN, PROTECTION, sign_in_page
+from tests.web.test_organiser import (
+    PLAN,
+    PROTECTION,
+    RANKED_ROWS,
+    roll_needs_said,
+    sign_in_page,
+)
 
 UNITS = "almaly; Алмалинский; Алмалы; Almaly\nmedeu; Медеуский; Медеу; Medeu"
 CONTESTS = (
@@ -182,6 +190,45 @@ def ranked_fields(csrf: str, **over: str) -> dict[str, str]:
     )
 
 
+#: a plan with the voters the ranked manifest's contests need (leader: 21,600)
+RANKED_PLAN = PLAN | {"voters": "21600"}
+
+
+def needs_shown(page: str) -> list[str]:
+    """The manifest form's notice of the roll each contest counted by mixing needs, one
+    paragraph a contest (none: no notice)."""
+    notice = re.search(r'id="roll-needs">(.*?)</div>', page, re.S)
+    if notice is None:
+        return []
+    return [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", notice.group(1), re.S)]
+
+
+def page_error(page: str) -> str:
+    """What the elections page says went wrong."""
+    error = re.search(r'<p class="error">(.*?)</p>', page, re.S)
+    assert error is not None, page
+    return html.unescape(error.group(1))
+
+
+def create_on_the_page(
+    web: WebElection, csrf: str, manifest: bytes, key: ElectionKey, plan: dict[str, str]
+) -> Response:
+    """The elections page's create form with the manifest file, the key and ``plan``."""
+    return web.client.post(
+        "/organiser/elections",
+        data={"csrf": csrf, "organiser_key": PROTECTION["organiser_key"], **plan},
+        files={
+            "manifest": ("manifest.json", manifest, "application/json"),
+            "election_key": (
+                "key.json",
+                json.dumps(encode_election_key(key)).encode(),
+                "application/json",
+            ),
+        },
+        follow_redirects=False,
+    )
+
+
 def test_a_ranked_election_is_made_from_the_form(web: WebElection, ranked_key: ElectionKey) -> None:
     """Ranked contests typed in the form give the manifest Python builds (the same hash),
     counted by mixing; the downloaded file and the trustees' key create the election on
@@ -198,6 +245,10 @@ def test_a_ranked_election_is_made_from_the_form(web: WebElection, ranked_key: E
     assert r.status_code == 200, r.text
     shown = re.search(r'id="manifest-hash">([0-9a-f]{64})<', r.text)
     assert shown is not None and shown.group(1) == manifest_hash(expected).hex()
+    assert needs_shown(r.text) == [
+        roll_needs_said("roll_needs.needed_ranked", "ru", contest, rows)
+        for contest, rows in RANKED_ROWS
+    ]
 
     r = client.post("/organiser/manifest", data=ranked_fields(csrf, action="download"))
     assert r.status_code == 200
@@ -209,19 +260,14 @@ def test_a_ranked_election_is_made_from_the_form(web: WebElection, ranked_key: E
     written = json.loads(r.content)["contests"][1]
     assert (written["kind"], written["method"]) == ("ranked", "irv") and "count" not in written
 
-    created = client.post(
-        "/organiser/elections",
-        data={"csrf": csrf, "organiser_key": PROTECTION["organiser_key"], **PLAN},
-        files={
-            "manifest": ("manifest.json", r.content, "application/json"),
-            "election_key": (
-                "key.json",
-                json.dumps(encode_election_key(ranked_key)).encode(),
-                "application/json",
-            ),
-        },
-        follow_redirects=False,
+    # the plan's 100 expected voters are fewer than leader's 216 rows need: refused
+    refused = create_on_the_page(web, csrf, r.content, ranked_key, PLAN)
+    assert refused.status_code == 400
+    assert page_error(refused.text) == roll_needs_said(
+        "roll_needs.expected_ranked", "ru", "leader", 216, 100
     )
+    assert RANKED_ID not in web.services.store.list_elections()
+    created = create_on_the_page(web, csrf, r.content, ranked_key, RANKED_PLAN)
     assert created.status_code == 303, created.text
     assert created.headers["location"] == f"/organiser/e/{RANKED_ID}?done=created#encrypted-roll"
     context = web.services.elections.context(RANKED_ID)
@@ -327,3 +373,52 @@ def test_a_wrong_ranked_contest_is_named_and_changes_nothing(
         # what was typed stays in the form, and no English detail is needed
         assert contests.splitlines()[0] in page and '<details class="detail">' not in page
     assert web.services.store.list_elections() == before
+
+
+#: the form's plural contests with council counted by mixing: its "blank" (minimum 0)
+#: alone, or 1 or 2 of its 3 members, 1 + C(3, 1) + C(3, 2) = 7 rows
+MIXED_CONTESTS = CONTESTS.replace("Совет; Кеңес; Council", "Совет; Кеңес; Council; mix")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_form_says_the_roll_each_mixed_contest_needs(
+    web: WebElection, ranked_key: ElectionKey, lang: str
+) -> None:
+    """In the organiser's language: the checked form names each contest counted by mixing
+    with its rows, the voters its roll needs and the ways out (none for contests counted
+    by sum); creating it with fewer expected voters is refused, naming the first such
+    contest, and nothing is made."""
+    client = web.client
+    csrf = sign_in_page(client, web.organiser_token)
+    client.cookies.set("hb_lang", lang)
+    plain = client.post("/organiser/manifest", data=fields(csrf, action="check"))
+    assert plain.status_code == 200 and 'id="manifest-hash"' in plain.text
+    assert needs_shown(plain.text) == []
+    mixed = client.post(
+        "/organiser/manifest", data=fields(csrf, action="check", contests=MIXED_CONTESTS)
+    )
+    assert mixed.status_code == 200
+    assert needs_shown(mixed.text) == [roll_needs_said("roll_needs.needed", lang, "council", 7)]
+    ranked = client.post("/organiser/manifest", data=ranked_fields(csrf, action="check"))
+    assert needs_shown(ranked.text) == [
+        roll_needs_said("roll_needs.needed_ranked", lang, contest, rows)
+        for contest, rows in RANKED_ROWS
+    ]
+    download = client.post("/organiser/manifest", data=ranked_fields(csrf, action="download"))
+    too_few = create_on_the_page(web, csrf, download.content, ranked_key, PLAN)
+    assert too_few.status_code == 400
+    assert page_error(too_few.text) == roll_needs_said(
+        "roll_needs.expected_ranked", lang, "leader", 216, 100
+    )
+    # the plain contest counted by mixing: 699 expected voters, 700 needed (the key is
+    # another manifest's: the voters are refused before the key ceremony is looked at)
+    download = client.post(
+        "/organiser/manifest", data=fields(csrf, action="download", contests=MIXED_CONTESTS)
+    )
+    plan = PLAN | {"voters": "699"}
+    too_few = create_on_the_page(web, csrf, download.content, ranked_key, plan)
+    assert too_few.status_code == 400
+    assert page_error(too_few.text) == roll_needs_said(
+        "roll_needs.expected", lang, "council", 7, 699
+    )
+    assert web.services.store.list_elections() == []
