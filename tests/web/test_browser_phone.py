@@ -417,6 +417,16 @@ PLAN_PAGE = (
     "/organiser/elections?voters=40&opens_at=8&hours=12&interval=60&k0=0&epsilon=1#proposed"
 )
 
+
+def _create_on_the_page(page: Page, manifest: Path, key: Path) -> None:
+    """The elections page's create form (the proposed schedule shown) sent with the
+    builder's organiser's key and these two files."""
+    page.locator("#organiser-key").fill(base_mul(BUILDER_ORGANISER).hex())
+    page.locator("#manifest").set_input_files(str(manifest))
+    page.locator("#election-key").set_input_files(str(key))
+    page.locator("form[action='/organiser/elections'] [type=submit]").click()
+
+
 FAMILY_ROLL = (
     web_roll_csv().decode()
     + "900101300031,Saule Family,+7 701 000 0077,,station-1\n"
@@ -478,10 +488,7 @@ def test_an_organiser_builds_the_election_on_the_pages(
             expect(page.locator("#revoting-choice")).to_have_text(
                 _say("organiser.revoting.use", "kk")
             )
-            page.locator("#organiser-key").fill(base_mul(BUILDER_ORGANISER).hex())
-            page.locator("#manifest").set_input_files(str(manifest_in))
-            page.locator("#election-key").set_input_files(str(key_in))
-            page.locator("form[action='/organiser/elections'] [type=submit]").click()
+            _create_on_the_page(page, manifest_in, key_in)
             if manifest_in == key_file:
                 expect(page.locator("[role=alert] .error")).to_have_text(
                     _say("msg.organiser.files_swapped", "kk")
@@ -617,10 +624,7 @@ def test_an_organiser_makes_a_ranked_election_in_the_form(
         # 40 expected voters are fewer than leader's roll needs: refused, then 21,600
         for plan_page in (PLAN_PAGE, PLAN_PAGE.replace("voters=40", "voters=21600")):
             page.goto(server.url(plan_page))
-            page.locator("#organiser-key").fill(base_mul(BUILDER_ORGANISER).hex())
-            page.locator("#manifest").set_input_files(str(manifest_file))
-            page.locator("#election-key").set_input_files(str(key_file))
-            page.locator("form[action='/organiser/elections'] [type=submit]").click()
+            _create_on_the_page(page, manifest_file, key_file)
             if plan_page == PLAN_PAGE:
                 expect(page.locator("p.error")).to_have_text(
                     _say("msg.roll_needs.expected_ranked", "kk", contest="leader", rows=216,
