@@ -158,30 +158,31 @@ def check_mixed_contests(manifest: Manifest, voters: int) -> None:
 
 
 def roll_needs(manifest: Manifest, expected_voters: int | None) -> tuple[Text, ...]:
-    """Before there is a roll: what the organiser is told of the contests counted by
-    mixing that :func:`check_mixed_contests` will hold to the roll.  With
-    ``expected_voters``, one text per such contest that needs more voters than that
-    (creating the election is then refused); without, one per such contest, naming the
-    voters it needs.  Each names the contest, its admissible rows and the voters needed,
-    and the ways out: a ranked contest fewer candidates or fewer places, any other
-    counting by sum or fewer choices, either a larger roll."""
+    """Before there is a roll: what the organiser is warned of the contests counted by
+    mixing that :func:`check_mixed_contests` will hold to the roll, one text per such
+    contest.  Each names the contest, its admissible rows and the voters needed on the
+    roll, and the ways out: a ranked contest fewer candidates or fewer places, any other
+    counting by sum or fewer choices, either a larger roll.  ``expected_voters`` (the
+    turnout expected, usually fewer than the roll) only phrases it: fewer than the
+    contest needs are named beside what it needs; nothing is refused here."""
     said: list[Text] = []
     for contest in manifest.contests:
-        needed = voters_needed(contest)
-        if contest.count != "mix" or (expected_voters is not None and needed <= expected_voters):
+        if contest.count != "mix":
             continue
+        needed = voters_needed(contest)
         rows = admissible_rows(contest)
         advice = "count it by sum or give it fewer choices"
         if contest.ranked:
             advice = "list fewer candidates or rank fewer places"
-        known = "" if expected_voters is None else f", more than the {expected_voters:,} expected"
+        fewer = expected_voters is not None and expected_voters < needed
+        known = f"; {expected_voters:,} voters are expected" if fewer else ""
         message = (
             f"contest {contest.id!r} is counted by mixing and admits {rows:,} different "
             f"ballots; with re-voting protection the roll needs {VOTERS_PER_ROW} voters per "
-            f"admissible ballot, {needed:,} voters{known}, or the encrypted roll is refused: "
-            f"{advice}, or plan a larger roll"
+            f"admissible ballot, {needed:,} voters on the roll{known}; with fewer on the "
+            f"roll the encrypted roll is refused: {advice}, or plan a larger roll"
         )
-        key = "roll_needs." + ("expected" if expected_voters is not None else "needed")
+        key = "roll_needs." + ("expected" if fewer else "needed")
         said.append(
             Text(
                 key + ("_ranked" if contest.ranked else ""), message, contest=contest.id,

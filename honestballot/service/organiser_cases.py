@@ -103,18 +103,6 @@ def check_may_create(who: Organiser, election_id: str) -> None:
         )
 
 
-def check_expected_voters(manifest: Manifest, expected_voters: int | None) -> tuple[Text, ...]:
-    """:class:`InvalidInput` if ``expected_voters`` are given and a contest counted by
-    mixing needs a larger roll (the first such contest named); else what the organiser
-    is told of such contests (:func:`~honestballot.protocol.encrypted_roll.roll_needs`:
-    nothing with ``expected_voters``, the voters each needs without)."""
-    warnings = roll_needs(manifest, expected_voters)
-    if expected_voters is not None and warnings:
-        first = warnings[0]  # a roll_needs.expected* text of the catalogue
-        raise InvalidInput(Text(first.key, str(first), **first.params))
-    return warnings
-
-
 def create_election(
     elections: ElectionService,
     who: Organiser,
@@ -139,14 +127,13 @@ def create_election(
     (:func:`check_may_create`).
 
     A contest counted by mixing needs a roll of ``voters_needed`` voters, which the
-    encrypted roll is held to (docs/coercion.md §8.3): with ``expected_voters`` (the
-    pages and the command always give it) an election one such contest needs more for
-    is refused, :class:`InvalidInput`, since it could never open with that roll; without
-    (the API may leave it out) the answer's ``warnings`` name every such contest with
-    the voters it needs (:func:`check_expected_voters`, docs/ranked.md)."""
+    encrypted roll is held to (docs/coercion.md §8.3); the roll is not known yet, so
+    nothing is refused for it here: the answer's ``warnings`` name every such contest
+    with the voters it needs on the roll, beside ``expected_voters`` when fewer are
+    expected (:func:`~honestballot.protocol.encrypted_roll.roll_needs`, docs/ranked.md)."""
     check_may_create(who, manifest.election_id)
     check_schedule(schedule)
-    warnings = check_expected_voters(manifest, expected_voters)
+    warnings = roll_needs(manifest, expected_voters)
     wanted = manifest_hash(manifest)
     ceremony = key.ceremony
     if ceremony.election_id != manifest.election_id or ceremony.manifest_hash != wanted:

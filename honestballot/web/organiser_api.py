@@ -114,10 +114,11 @@ def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, Any]:
     ``K0`` and ``ε`` (docs/coercion.md §4; the setup's form, docs/record-format.md §3),
     which needs the organiser's key; without a schedule the request is refused (400
     ``invalid_input``).  A token scoped to one election creates only
-    that one (403 ``forbidden``).  With ``expected_voters``, a contest counted by mixing
-    that needs a larger roll is refused (400 ``invalid_input``, ``roll_needs.expected*``);
-    without, the answer's ``warnings`` name each such contest with the voters it needs
-    (``message`` in English, ``text`` in the request's language; docs/ranked.md)."""
+    that one (403 ``forbidden``).  The answer's ``warnings`` name each contest counted by
+    mixing with the voters it needs on the roll (``message`` in English, ``text`` in the
+    request's language; docs/ranked.md); ``expected_voters``, when given and fewer, is
+    named beside them (``roll_needs.expected*``). Nothing is refused for it: the roll
+    is held to the rule when the encrypted roll is uploaded."""
     r = _json(request, body, limit=16 * 1024 * 1024)
     manifest = manifest_from_json(r.raw("manifest"), "manifest")
     key = decode_election_key(r.raw("election_key"), "election_key")

@@ -258,7 +258,7 @@ def page_manifest_post(
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )
     # every contest counted by mixing, with the roll it needs (docs/ranked.md): the
-    # encrypted roll is refused below that, and create refuses fewer expected voters
+    # encrypted roll is refused below that, and create warns of it too
     needs = say_all(list(roll_needs(manifest, None)), lang)
     return _page(
         request, form, contests, hash=manifest_hash(manifest).hex(), ok=True, needs=needs

@@ -612,34 +612,34 @@ STRINGS: dict[str, tuple[str, str, str]] = {
     "msg.roll_needs.expected": (
         "Вопрос «{contest}» считается перемешиванием и допускает {rows} разных бюллетеней. "
         "С защитой повторного голосования в списке должно быть {per} избирателей на каждый "
-        "такой бюллетень, то есть не меньше {needed}, а ожидается {voters}: такое голосование "
-        "не откроется. Считайте вопрос суммой, дайте ему меньше вариантов или укажите "
-        "больше ожидаемых избирателей, если список будет больше.",
+        "такой бюллетень, то есть не меньше {needed}; ожидается {voters} избирателей. Если в "
+        "списке будет меньше {needed}, зашифрованный список будет отклонён: тогда считайте "
+        "вопрос суммой или дайте ему меньше вариантов.",
         "«{contest}» сұрағы араластыру арқылы саналады және {rows} түрлі бюллетеньге рұқсат "
         "береді. Қайта дауыс беруден қорғау кезінде тізімде әр осындай бюллетеньге {per} "
-        "сайлаушы, яғни кемінде {needed} сайлаушы болуы керек, ал {voters} сайлаушы күтіледі: "
-        "мұндай дауыс беру ашылмайды. Сұрақты қосынды арқылы санаңыз, нұсқаларын азайтыңыз "
-        "немесе тізім үлкенірек болса, күтілетін сайлаушыларды көбірек көрсетіңіз.",
+        "сайлаушы, яғни кемінде {needed} сайлаушы болуы керек; {voters} сайлаушы күтіледі. "
+        "Тізімде {needed} сайлаушыдан аз болса, шифрланған тізім қабылданбайды: онда сұрақты "
+        "қосынды арқылы санаңыз немесе нұсқаларын азайтыңыз.",
         "Contest {contest} is counted by mixing and admits {rows} different ballots. With "
         "re-voting protection the roll needs {per} voters per such ballot, at least "
-        "{needed}, and {voters} are expected: such an election would never open. Count it "
-        "by sum, give it fewer choices, or, if the roll will be larger, expect more voters.",
+        "{needed}; {voters} voters are expected. If the roll has fewer than {needed}, the "
+        "encrypted roll is refused: then count it by sum or give it fewer choices.",
     ),
     "msg.roll_needs.expected_ranked": (
         "Вопрос «{contest}» с ранжированием допускает {rows} разных бюллетеней. С защитой "
         "повторного голосования в списке должно быть {per} избирателей на каждый такой "
-        "бюллетень, то есть не меньше {needed}, а ожидается {voters}: такое голосование не "
-        "откроется. Укажите меньше кандидатов, ранжируйте меньше мест или укажите больше "
-        "ожидаемых избирателей, если список будет больше.",
+        "бюллетень, то есть не меньше {needed}; ожидается {voters} избирателей. Если в "
+        "списке будет меньше {needed}, зашифрованный список будет отклонён: тогда укажите "
+        "меньше кандидатов или ранжируйте меньше мест.",
         "Ранжирленген «{contest}» сұрағы {rows} түрлі бюллетеньге рұқсат береді. Қайта дауыс "
         "беруден қорғау кезінде тізімде әр осындай бюллетеньге {per} сайлаушы, яғни кемінде "
-        "{needed} сайлаушы болуы керек, ал {voters} сайлаушы күтіледі: мұндай дауыс беру "
-        "ашылмайды. Кандидаттарды азайтыңыз, орындарды азырақ ранжирлеңіз немесе тізім "
-        "үлкенірек болса, күтілетін сайлаушыларды көбірек көрсетіңіз.",
+        "{needed} сайлаушы болуы керек; {voters} сайлаушы күтіледі. Тізімде {needed} "
+        "сайлаушыдан аз болса, шифрланған тізім қабылданбайды: онда кандидаттарды азайтыңыз "
+        "немесе орындарды азырақ ранжирлеңіз.",
         "Ranked contest {contest} admits {rows} different ballots. With re-voting "
-        "protection the roll needs {per} voters per such ballot, at least {needed}, and "
-        "{voters} are expected: such an election would never open. List fewer candidates, "
-        "rank fewer places, or, if the roll will be larger, expect more voters.",
+        "protection the roll needs {per} voters per such ballot, at least {needed}; "
+        "{voters} voters are expected. If the roll has fewer than {needed}, the encrypted "
+        "roll is refused: then list fewer candidates or rank fewer places.",
     ),
     "msg.encrypted_roll.unsigned": (
         "Зашифрованный список не подписан ключом организатора.",

@@ -151,32 +151,35 @@ def test_k0_and_epsilon_are_chosen_for_the_setup(files: list[str], tmp_path: Pat
     assert schedule == plan.schedule() and schedule.cover == Cover(40, 250)
 
 
-def test_too_few_expected_voters_for_a_ranked_contest_create_nothing(tmp_path: Path) -> None:
+def test_too_few_expected_voters_for_a_ranked_contest_are_a_warning(tmp_path: Path) -> None:
     """A contest counted by mixing needs 100 voters on the roll per row its ballots admit
-    (docs/ranked.md): fewer expected voters are one error line naming the contest, its
-    rows, the voters needed and the ways out, before the database is opened; as many
-    create it."""
+    (docs/ranked.md); the roll, usually larger than the voters expected, is held to it
+    later: the election is created, and a warning line names the contest, its rows, the
+    voters needed on the roll, the voters expected when fewer, and the ways out."""
     manifest = ranked_manifest()
     key_ceremony(manifest, tmp_path, "cli-ranked-roll")
     manifest_file = tmp_path / "manifest.json"
     manifest_file.write_text(json.dumps(manifest_to_json(manifest), ensure_ascii=False))
-    url = f"sqlite:///{tmp_path / 'hb.sqlite'}"
     common = [
         "election", "create", "--manifest", str(manifest_file), "--election-key",
         str(tmp_path / "election-key.json"), "--organiser-key", ORGANISER_KEY,
-        "--database", url,
     ]  # fmt: skip
-    for expected in ("40", "21599"):
-        refused = run_cli(*common, "--expected-voters", expected, cwd=tmp_path)
-        one_line_error(
-            refused,
-            "contest 'leader' is counted by mixing and admits 216 different ballots",
-            f"21,600 voters, more than the {int(expected):,} expected",
-            "list fewer candidates or rank fewer places, or plan a larger roll",
-        )
-        assert "proposed batch schedule" in refused.stdout  # printed, then refused
-        assert not (tmp_path / "hb.sqlite").exists()
-    made = run_cli(*common, "--expected-voters", "21600", cwd=tmp_path)
-    assert made.returncode == 0, made.stderr
-    assert f"created election {manifest.election_id}" in made.stdout
-    assert open_service(url).phase(manifest.election_id) == "setup"
+    # leader admits 216 rows, 21,600 voters on the roll; board 125, 12,500
+    for expected in (40, 20_000, 21_600):
+        url = f"sqlite:///{tmp_path / f'hb-{expected}.sqlite'}"
+        made = run_cli(*common, "--expected-voters", str(expected), "--database", url,
+                       cwd=tmp_path)  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        assert f"created election {manifest.election_id}" in made.stdout
+        assert open_service(url).phase(manifest.election_id) == "setup"
+        warnings = [line for line in made.stdout.splitlines() if line.startswith("warning:")]
+        assert [w.split(" is counted")[0] for w in warnings] == [
+            "warning: contest 'leader'", "warning: contest 'board'"
+        ], made.stdout
+        for line, rows in zip(warnings, (216, 125), strict=True):
+            needed = rows * 100
+            assert f"admits {rows} different ballots" in line
+            assert f"{needed:,} voters on the roll" in line
+            fewer = f"{expected:,} voters are expected" in line
+            assert fewer == (expected < needed), line
+            assert line.endswith("rank fewer places, or plan a larger roll"), line
