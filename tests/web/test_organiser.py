@@ -370,38 +370,46 @@ def roll_needs_said(key: str, lang: str, contest: str, rows: int, voters: int = 
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_create_refuses_fewer_expected_voters_than_a_mixed_contest_needs(
-    web_app: WebElection, ranked_other: Other, lang: str
+def test_fewer_expected_voters_than_a_mixed_contest_needs_are_a_warning(
+    web: WebElection, ranked_other: Other, lang: str
 ) -> None:
-    """With expected voters fewer than a contest counted by mixing needs on the roll, the
-    election could never open: refused in the organiser's language, naming the contest,
-    its rows and the voters it needs; nothing is created."""
-    web = web_app
+    """The roll, not the turnout expected, is held to a contest counted by mixing (and
+    only when the encrypted roll comes): with fewer expected voters than a contest needs
+    on the roll the election is created, and the warning, in the organiser's language,
+    names the contest, its rows, the voters it needs and the voters expected; a contest
+    that needs no more than expected is warned of without them."""
     path = f"/api/organiser/elections?lang={lang}"
-    # leader's 216 rows need 21,600 voters; council's 125 need 12,500
-    for expected in (1, 12_500, 21_599):
-        r = post_json(web, path, {**ranked_other.body(), "expected_voters": expected})
-        assert r.status_code == 400 and error_code(r) == "invalid_input", r.text
-        error = r.json()["error"]
-        assert error["text"] == roll_needs_said(
-            "roll_needs.expected_ranked", lang, "leader", 216, expected
-        )
-        assert "contest 'leader' is counted by mixing and admits 216" in error["message"]
-        assert f"21,600 voters, more than the {expected:,} expected" in error["message"]
     r = post_json(web, path, {**ranked_other.body(), "expected_voters": 0})
     assert r.status_code == 400 and error_code(r) == "malformed_input", r.text
     assert RANKED_API not in web.services.store.list_elections()
+    # leader's 216 rows need 21,600 voters on the roll; council's 125 need 12,500
+    r = post_json(web, path, {**ranked_other.body(), "expected_voters": 12_500})
+    assert r.status_code == 201, r.text
+    warnings = r.json()["warnings"]
+    assert [w["key"] for w in warnings] == [
+        "roll_needs.expected_ranked",
+        "roll_needs.needed_ranked",
+    ]
+    assert [w["text"] for w in warnings] == [
+        roll_needs_said("roll_needs.expected_ranked", lang, "leader", 216, 12_500),
+        roll_needs_said("roll_needs.needed_ranked", lang, "council", 125),
+    ]
+    assert "contest 'leader' is counted by mixing and admits 216" in warnings[0]["message"]
+    assert "21,600 voters on the roll; 12,500 voters are expected" in warnings[0]["message"]
+    assert "expected" not in warnings[1]["message"]
+    assert web.services.elections.phase(RANKED_API) == "setup"
 
 
 def test_create_with_the_voters_a_mixed_contest_needs(
     web: WebElection, ranked_other: Other
 ) -> None:
     """As many expected voters as the largest contest counted by mixing needs: created,
-    nothing to warn of."""
+    and each such contest is still named with the roll it needs (the roll is what the
+    encrypted roll is held to)."""
     body = {**ranked_other.body(), "expected_voters": 21_600}
     r = post_json(web, "/api/organiser/elections", body)
     assert r.status_code == 201, r.text
-    assert r.json()["warnings"] == []
+    assert [w["key"] for w in r.json()["warnings"]] == ["roll_needs.needed_ranked"] * 2
     assert web.services.elections.phase(RANKED_API) == "setup"
 
 
@@ -419,7 +427,7 @@ def test_create_without_expected_voters_says_the_roll_each_mixed_contest_needs(
         roll_needs_said("roll_needs.needed_ranked", lang, contest, rows)
         for contest, rows in RANKED_ROWS
     ]
-    assert "the roll needs 100 voters per admissible ballot, 21,600 voters" in (
+    assert "the roll needs 100 voters per admissible ballot, 21,600 voters on the roll" in (
         warnings[0]["message"]
     )
     assert web.services.elections.phase(RANKED_API) == "setup"
