@@ -411,11 +411,10 @@ def page_create(
     except (HonestBallotError, ApiError) as exc:
         failure = _failure(request, exc)
         return _elections_page(request, who, *failure, plan=_plan_view(values, plan))
-    # the dashboard warns of the roll each contest counted by mixing needs, beside the
-    # voters expected (docs/ranked.md)
-    return _see_other(
-        f"/organiser/e/{created['election_id']}?done=created&voters={plan.voters}#encrypted-roll"
-    )
+    # with a contest counted by mixing, the dashboard warns of the roll it needs, beside
+    # the voters expected (docs/ranked.md)
+    voters = f"&voters={plan.voters}" if created["warnings"] else ""
+    return _see_other(f"/organiser/e/{created['election_id']}?done=created{voters}#encrypted-roll")
 
 
 def _required_plan(values: Mapping[str, str]) -> Plan:
