@@ -198,10 +198,14 @@ def create(
         quorum=witness_quorum,
         organiser_key=organiser,
         schedule=schedule,
+        expected_voters=expected_voters,
     )
     base_hash = created["base_hash"]
     click.echo(f"created election {m.election_id}; base hash {base_hash}")
     click.echo(f"its fingerprint, to give voters, witnesses and observers: {base_hash[:16]}")
+    for warning in created["warnings"]:
+        # a contest counted by mixing and the roll it needs (docs/ranked.md)
+        click.echo(f"warning: {warning}")
     click.echo(
         "re-voting protection: import the roll, then make the encrypted roll and the "
         "letters ('honestballot organiser make-roll') and upload it before opening"

@@ -123,6 +123,12 @@ def admissible_rows(contest: Contest) -> int:
     return exclusive + sum(comb(c, k) for k in range(lower, contest.max_selections + 1))
 
 
+def voters_needed(contest: Contest) -> int:
+    """The fewest voters on the roll :func:`check_mixed_contests` accepts for ``contest``
+    counted by mixing: :data:`VOTERS_PER_ROW` per admissible row."""
+    return admissible_rows(contest) * VOTERS_PER_ROW
+
+
 def check_mixed_contests(manifest: Manifest, voters: int) -> None:
     """With re-voting protection, every decrypted row of a contest counted by mixing is
     published, so a coercer could mark a ballot with a rare row and look for it
@@ -132,8 +138,8 @@ def check_mixed_contests(manifest: Manifest, voters: int) -> None:
     positions or candidates), naming the roll it would need."""
     for contest in manifest.contests:
         rows = admissible_rows(contest)
-        if contest.count == "mix" and rows * VOTERS_PER_ROW > voters:
-            needed = rows * VOTERS_PER_ROW
+        needed = voters_needed(contest)
+        if contest.count == "mix" and needed > voters:
             advice = "count it by sum, or give it fewer choices"
             if contest.ranked:
                 advice = f"rank fewer places or list fewer candidates: {needed:,} voters needed"
@@ -149,6 +155,41 @@ def check_mixed_contests(manifest: Manifest, voters: int) -> None:
                     per=VOTERS_PER_ROW, needed=needed,
                 )
             )  # fmt: skip
+
+
+def roll_needs(manifest: Manifest, expected_voters: int | None) -> tuple[Text, ...]:
+    """Before there is a roll: what the organiser is warned of the contests counted by
+    mixing that :func:`check_mixed_contests` will hold to the roll, one text per such
+    contest.  Each names the contest, its admissible rows and the voters needed on the
+    roll, and the ways out: a ranked contest fewer candidates or fewer places, any other
+    counting by sum or fewer choices, either a larger roll.  ``expected_voters`` (the
+    turnout expected, usually fewer than the roll) only phrases it: fewer than the
+    contest needs are named beside what it needs; nothing is refused here."""
+    said: list[Text] = []
+    for contest in manifest.contests:
+        if contest.count != "mix":
+            continue
+        needed = voters_needed(contest)
+        rows = admissible_rows(contest)
+        advice = "count it by sum or give it fewer choices"
+        if contest.ranked:
+            advice = "list fewer candidates or rank fewer places"
+        fewer = expected_voters is not None and expected_voters < needed
+        known = f"; {expected_voters:,} voters are expected" if fewer else ""
+        message = (
+            f"contest {contest.id!r} is counted by mixing and admits {rows:,} different "
+            f"ballots; with re-voting protection the roll needs {VOTERS_PER_ROW} voters per "
+            f"admissible ballot, {needed:,} voters on the roll{known}; with fewer on the "
+            f"roll the encrypted roll is refused: {advice}, or plan a larger roll"
+        )
+        key = "roll_needs." + ("expected" if fewer else "needed")
+        said.append(
+            Text(
+                key + ("_ranked" if contest.ranked else ""), message, contest=contest.id,
+                rows=rows, needed=needed, per=VOTERS_PER_ROW, voters=expected_voters or 0,
+            )
+        )  # fmt: skip
+    return tuple(said)
 
 
 def check_reporting_units(

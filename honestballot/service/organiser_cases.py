@@ -37,6 +37,7 @@ from honestballot.errors import (
 )
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import manifest_hash
+from honestballot.protocol.encrypted_roll import roll_needs
 from honestballot.protocol.manifest import Manifest
 from honestballot.protocol.schedule import Schedule
 from honestballot.protocol.witnesses import Witness
@@ -112,7 +113,8 @@ def create_election(
     quorum: int | None = None,
     organiser_key: Point | None = None,
     schedule: Schedule | None = None,
-) -> dict[str, str]:
+    expected_voters: int | None = None,
+) -> dict[str, Any]:
     """``honestballot election create``, the API's and the create form's: the service
     re-verifies the whole ceremony and checks it was run for this manifest; the two
     cheap checks come first here, so that a wrong file is named before the slow
@@ -122,9 +124,16 @@ def create_election(
     rule, :func:`check_schedule`, checked here before the ceremony).
 
     A scoped token creates only its own election, refused before anything else
-    (:func:`check_may_create`)."""
+    (:func:`check_may_create`).
+
+    A contest counted by mixing needs a roll of ``voters_needed`` voters, which the
+    encrypted roll is held to (docs/coercion.md §8.3); the roll is not known yet, so
+    nothing is refused for it here: the answer's ``warnings`` name every such contest
+    with the voters it needs on the roll, beside ``expected_voters`` when fewer are
+    expected (:func:`~honestballot.protocol.encrypted_roll.roll_needs`, docs/ranked.md)."""
     check_may_create(who, manifest.election_id)
     check_schedule(schedule)
+    warnings = roll_needs(manifest, expected_voters)
     wanted = manifest_hash(manifest)
     ceremony = key.ceremony
     if ceremony.election_id != manifest.election_id or ceremony.manifest_hash != wanted:
@@ -163,6 +172,7 @@ def create_election(
         "election_id": manifest.election_id,
         "base_hash": ctx.base_hash.hex(),
         "phase": elections.phase(manifest.election_id),
+        "warnings": list(warnings),
     }
 
 

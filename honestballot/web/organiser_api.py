@@ -49,6 +49,8 @@ from honestballot.service.reports import ATTACHMENT_SUFFIX
 from honestballot.service.security.organisers import Organiser
 from honestballot.web.deps import organiser, services_of
 from honestballot.web.errors import ApiError
+from honestballot.web.i18n import language_of
+from honestballot.web.messages import say
 from honestballot.web.openapi import csv_body, file_response, json_body, strings
 
 router = APIRouter()
@@ -101,10 +103,10 @@ def _json(request: Request, body: bytes, limit: int = 64 * 1024) -> Reader:
         '{"manifest": manifest, "election_key": election-key file, "witnesses": '
         '[{"name": …, "key": hex}], "witness_quorum": n, "organiser_key": hex, '
         '"schedule": {"interval": seconds, "hours": [[rows, registrations], …], '
-        '"cover": {"k0": K0, "epsilon_milli": ε in thousandths}}}'
+        '"cover": {"k0": K0, "epsilon_milli": ε in thousandths}}, "expected_voters": n}'
     ),
 )
-def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
+def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, Any]:
     """``{"manifest": …, "election_key": …}``: the same checks as ``election create``;
     optionally the witnesses who co-sign the board (``witness_quorum`` of them needed,
     default all) and the organiser's key that signs the roll summary.  Re-voting
@@ -112,7 +114,11 @@ def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
     ``K0`` and ``ε`` (docs/coercion.md §4; the setup's form, docs/record-format.md §3),
     which needs the organiser's key; without a schedule the request is refused (400
     ``invalid_input``).  A token scoped to one election creates only
-    that one (403 ``forbidden``)."""
+    that one (403 ``forbidden``).  The answer's ``warnings`` name each contest counted by
+    mixing with the voters it needs on the roll (``message`` in English, ``text`` in the
+    request's language; docs/ranked.md); ``expected_voters``, when given and fewer, is
+    named beside them (``roll_needs.expected*``). Nothing is refused for it: the roll
+    is held to the rule when the encrypted roll is uploaded."""
     r = _json(request, body, limit=16 * 1024 * 1024)
     manifest = manifest_from_json(r.raw("manifest"), "manifest")
     key = decode_election_key(r.raw("election_key"), "election_key")
@@ -120,8 +126,9 @@ def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
     quorum = r.integer("witness_quorum", minimum=0) if r.has("witness_quorum") else None
     organiser_key = r.point("organiser_key") if r.has("organiser_key") else None
     schedule = schedule_from_json(r.raw("schedule"), "schedule") if r.has("schedule") else None
+    expected = r.integer("expected_voters", minimum=1) if r.has("expected_voters") else None
     r.done()
-    return create_election(
+    created = create_election(
         services_of(request).elections,
         who,
         manifest,
@@ -130,7 +137,13 @@ def api_create(request: Request, who: SignedIn, body: Body) -> dict[str, str]:
         quorum=quorum,
         organiser_key=organiser_key,
         schedule=schedule,
+        expected_voters=expected,
     )
+    lang = language_of(request)
+    created["warnings"] = [
+        {"key": w.key, "message": str(w), "text": say(w, lang)} for w in created["warnings"]
+    ]
+    return created
 
 
 @router.post(

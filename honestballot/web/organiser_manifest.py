@@ -10,9 +10,11 @@ docs/ranked.md) followed by its candidates (``id; label ru; label kk; label en``
 contests separated by an empty line.
 "Check" shows the manifest hash the trustees run their key ceremony for; "Download"
 gives the manifest file (docs/record-format.md §4) that ``Create an election`` takes
-with the ceremony's key.  A manifest file can be loaded into the form (import), so an
-expert may write JSON and still use the form.  The manifest is checked by the record
-layer's own parser, exactly as ``election create`` reads it.
+with the ceremony's key; beside the hash, every contest counted by mixing is named with
+the voters its election needs on the roll (docs/ranked.md).  A manifest file can be
+loaded into the form (import), so an expert may write JSON and still use the form.  The
+manifest is checked by the record layer's own parser, exactly as ``election create``
+reads it.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from honestballot.errors import HonestBallotError, InvalidInput, Text
 from honestballot.protocol.election import manifest_hash
+from honestballot.protocol.encrypted_roll import roll_needs
 from honestballot.protocol.manifest import MAX_RANKS, RANKED_METHODS
 from honestballot.record.manifest import load_manifest, manifest_to_json
 from honestballot.web.deps import ORGANISER, require_csrf, services_of
 from honestballot.web.errors import classify
 from honestballot.web.i18n import LANGUAGES, language_of
-from honestballot.web.messages import describe, message_of
+from honestballot.web.messages import describe, message_of, say_all
 from honestballot.web.pages import render
 
 router = APIRouter()
@@ -254,4 +257,9 @@ def page_manifest_post(
             media_type="application/json",
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )
-    return _page(request, form, contests, hash=manifest_hash(manifest).hex(), ok=True)
+    # every contest counted by mixing, with the roll it needs (docs/ranked.md): the
+    # encrypted roll is refused below that, and create warns of it too
+    needs = say_all(list(roll_needs(manifest, None)), lang)
+    return _page(
+        request, form, contests, hash=manifest_hash(manifest).hex(), ok=True, needs=needs
+    )

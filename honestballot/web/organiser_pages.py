@@ -31,6 +31,7 @@ from honestballot.errors import (
     RollRejected,
     Text,
 )
+from honestballot.protocol.encrypted_roll import roll_needs
 from honestballot.protocol.manifest import Manifest
 from honestballot.protocol.schedule import DEFAULT_EPSILON_MILLI, DEFAULT_K0, Schedule
 from honestballot.protocol.schedule_plan import (
@@ -404,12 +405,16 @@ def page_create(
             key,
             organiser_key=decode_point(signer, "organiser_key") if signer else None,
             schedule=plan.schedule(),
+            expected_voters=plan.voters,
         )
 
     except (HonestBallotError, ApiError) as exc:
         failure = _failure(request, exc)
         return _elections_page(request, who, *failure, plan=_plan_view(values, plan))
-    return _see_other(f"/organiser/e/{created['election_id']}?done=created#encrypted-roll")
+    # with a contest counted by mixing, the dashboard warns of the roll it needs, beside
+    # the voters expected (docs/ranked.md)
+    voters = f"&voters={plan.voters}" if created["warnings"] else ""
+    return _see_other(f"/organiser/e/{created['election_id']}?done=created{voters}#encrypted-roll")
 
 
 def _required_plan(values: Mapping[str, str]) -> Plan:
@@ -436,6 +441,7 @@ def _dashboard(
     detail: str = "",
     problems: list[str] | None = None,
     done: str = "",
+    expected_voters: int | None = None,
 ) -> Response:
     services = services_of(request)
     lang = language_of(request)
@@ -487,6 +493,10 @@ def _dashboard(
         cover_epsilon=epsilon_text(schedule.cover.epsilon_milli) if schedule else "",
         cover_ratio=ratio_text(schedule.cover.epsilon_milli) if schedule else "",
         fingerprint=context.base_hash.hex()[:16],
+        # before the encrypted roll: the roll each contest counted by mixing needs
+        roll_needs=say_all(list(roll_needs(manifest, expected_voters)), lang)
+        if phase == "setup"
+        else [],
     )
 
 
@@ -510,11 +520,16 @@ def _dashboard_after(
 
 
 @router.get("/organiser/e/{election_id}", include_in_schema=False)
-def page_dashboard(request: Request, election_id: str, done: str = "") -> Response:
+def page_dashboard(
+    request: Request, election_id: str, done: str = "", voters: str = ""
+) -> Response:
+    """The election's dashboard; ``voters`` (the create form's expected voters, given by
+    its redirect) only phrases the warning of the roll a contest counted by mixing needs."""
     who = _page_organiser(request)
     if who is None:
         return _see_other("/organiser")
-    return _dashboard(request, who, election_id, done=done)
+    expected = int(voters) if voters.isdigit() and 0 < len(voters) <= 12 else None
+    return _dashboard(request, who, election_id, done=done, expected_voters=expected)
 
 
 @router.post("/organiser/e/{election_id}/roll", include_in_schema=False)

@@ -581,6 +581,69 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "a voter: rank fewer places or list fewer candidates. Such a contest needs "
         "{needed} voters on the roll.",
     ),
+    "msg.roll_needs.needed": (
+        "Вопрос «{contest}» считается перемешиванием и допускает {rows} разных бюллетеней. "
+        "С защитой повторного голосования в списке должно быть {per} избирателей на каждый "
+        "такой бюллетень, то есть не меньше {needed}, иначе зашифрованный список будет "
+        "отклонён. Если избирателей будет меньше, считайте вопрос суммой или дайте ему "
+        "меньше вариантов.",
+        "«{contest}» сұрағы араластыру арқылы саналады және {rows} түрлі бюллетеньге рұқсат "
+        "береді. Қайта дауыс беруден қорғау кезінде тізімде әр осындай бюллетеньге {per} "
+        "сайлаушы, яғни кемінде {needed} сайлаушы болуы керек, әйтпесе шифрланған тізім "
+        "қабылданбайды. Сайлаушылар азырақ болса, сұрақты қосынды арқылы санаңыз немесе "
+        "нұсқаларын азайтыңыз.",
+        "Contest {contest} is counted by mixing and admits {rows} different ballots. With "
+        "re-voting protection the roll needs {per} voters per such ballot, at least "
+        "{needed}, or the encrypted roll is refused. With fewer voters, count it by sum or "
+        "give it fewer choices.",
+    ),
+    "msg.roll_needs.needed_ranked": (
+        "Вопрос «{contest}» с ранжированием допускает {rows} разных бюллетеней. С защитой "
+        "повторного голосования в списке должно быть {per} избирателей на каждый такой "
+        "бюллетень, то есть не меньше {needed}, иначе зашифрованный список будет отклонён. "
+        "Если избирателей будет меньше, укажите меньше кандидатов или ранжируйте меньше "
+        "мест.",
+        "Ранжирленген «{contest}» сұрағы {rows} түрлі бюллетеньге рұқсат береді. Қайта дауыс "
+        "беруден қорғау кезінде тізімде әр осындай бюллетеньге {per} сайлаушы, яғни кемінде "
+        "{needed} сайлаушы болуы керек, әйтпесе шифрланған тізім қабылданбайды. Сайлаушылар "
+        "азырақ болса, кандидаттарды азайтыңыз немесе орындарды азырақ ранжирлеңіз.",
+        "Ranked contest {contest} admits {rows} different ballots. With re-voting "
+        "protection the roll needs {per} voters per such ballot, at least {needed}, or the "
+        "encrypted roll is refused. With fewer voters, list fewer candidates or rank fewer "
+        "places.",
+    ),
+    "msg.roll_needs.expected": (
+        "Вопрос «{contest}» считается перемешиванием и допускает {rows} разных бюллетеней. "
+        "С защитой повторного голосования в списке должно быть {per} избирателей на каждый "
+        "такой бюллетень, то есть не меньше {needed}; ожидается {voters} избирателей. Если в "
+        "списке будет меньше {needed}, зашифрованный список будет отклонён: тогда считайте "
+        "вопрос суммой или дайте ему меньше вариантов.",
+        "«{contest}» сұрағы араластыру арқылы саналады және {rows} түрлі бюллетеньге рұқсат "
+        "береді. Қайта дауыс беруден қорғау кезінде тізімде әр осындай бюллетеньге {per} "
+        "сайлаушы, яғни кемінде {needed} сайлаушы болуы керек; {voters} сайлаушы күтіледі. "
+        "Тізімде {needed} сайлаушыдан аз болса, шифрланған тізім қабылданбайды: онда сұрақты "
+        "қосынды арқылы санаңыз немесе нұсқаларын азайтыңыз.",
+        "Contest {contest} is counted by mixing and admits {rows} different ballots. With "
+        "re-voting protection the roll needs {per} voters per such ballot, at least "
+        "{needed}; {voters} voters are expected. If the roll has fewer than {needed}, the "
+        "encrypted roll is refused: then count it by sum or give it fewer choices.",
+    ),
+    "msg.roll_needs.expected_ranked": (
+        "Вопрос «{contest}» с ранжированием допускает {rows} разных бюллетеней. С защитой "
+        "повторного голосования в списке должно быть {per} избирателей на каждый такой "
+        "бюллетень, то есть не меньше {needed}; ожидается {voters} избирателей. Если в "
+        "списке будет меньше {needed}, зашифрованный список будет отклонён: тогда укажите "
+        "меньше кандидатов или ранжируйте меньше мест.",
+        "Ранжирленген «{contest}» сұрағы {rows} түрлі бюллетеньге рұқсат береді. Қайта дауыс "
+        "беруден қорғау кезінде тізімде әр осындай бюллетеньге {per} сайлаушы, яғни кемінде "
+        "{needed} сайлаушы болуы керек; {voters} сайлаушы күтіледі. Тізімде {needed} "
+        "сайлаушыдан аз болса, шифрланған тізім қабылданбайды: онда кандидаттарды азайтыңыз "
+        "немесе орындарды азырақ ранжирлеңіз.",
+        "Ranked contest {contest} admits {rows} different ballots. With re-voting "
+        "protection the roll needs {per} voters per such ballot, at least {needed}; "
+        "{voters} voters are expected. If the roll has fewer than {needed}, the encrypted "
+        "roll is refused: then list fewer candidates or rank fewer places.",
+    ),
     "msg.encrypted_roll.unsigned": (
         "Зашифрованный список не подписан ключом организатора.",
         "Шифрланған тізімге ұйымдастырушының кілтімен қол қойылмаған.",

@@ -19,7 +19,7 @@ from honestballot.protocol.schedule import Cover
 from honestballot.protocol.schedule_plan import Plan, hour_runs, slots
 from honestballot.record.manifest import manifest_to_json
 from honestballot.record.trustee import encode_election_key
-from tests.factories import DemoCeremonies
+from tests.factories import DemoCeremonies, key_ceremony, ranked_manifest
 from tests.helpers import one_line_error, run_cli
 
 ELECTION = "cli-revoting"
@@ -149,3 +149,37 @@ def test_k0_and_epsilon_are_chosen_for_the_setup(files: list[str], tmp_path: Pat
     plan = Plan(voters=5000, opens_at=20, hours=30, interval=60, k0=40, epsilon_milli=250)
     schedule = open_service(_database(files)).board_keys(ELECTION).schedule
     assert schedule == plan.schedule() and schedule.cover == Cover(40, 250)
+
+
+def test_too_few_expected_voters_for_a_ranked_contest_are_a_warning(tmp_path: Path) -> None:
+    """A contest counted by mixing needs 100 voters on the roll per row its ballots admit
+    (docs/ranked.md); the roll, usually larger than the voters expected, is held to it
+    later: the election is created, and a warning line names the contest, its rows, the
+    voters needed on the roll, the voters expected when fewer, and the ways out."""
+    manifest = ranked_manifest()
+    key_ceremony(manifest, tmp_path, "cli-ranked-roll")
+    manifest_file = tmp_path / "manifest.json"
+    manifest_file.write_text(json.dumps(manifest_to_json(manifest), ensure_ascii=False))
+    common = [
+        "election", "create", "--manifest", str(manifest_file), "--election-key",
+        str(tmp_path / "election-key.json"), "--organiser-key", ORGANISER_KEY,
+    ]  # fmt: skip
+    # leader admits 216 rows, 21,600 voters on the roll; board 125, 12,500
+    for expected in (40, 20_000, 21_600):
+        url = f"sqlite:///{tmp_path / f'hb-{expected}.sqlite'}"
+        made = run_cli(*common, "--expected-voters", str(expected), "--database", url,
+                       cwd=tmp_path)  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        assert f"created election {manifest.election_id}" in made.stdout
+        assert open_service(url).phase(manifest.election_id) == "setup"
+        warnings = [line for line in made.stdout.splitlines() if line.startswith("warning:")]
+        assert [w.split(" is counted")[0] for w in warnings] == [
+            "warning: contest 'leader'", "warning: contest 'board'"
+        ], made.stdout
+        for line, rows in zip(warnings, (216, 125), strict=True):
+            needed = rows * 100
+            assert f"admits {rows} different ballots" in line
+            assert f"{needed:,} voters on the roll" in line
+            fewer = f"{expected:,} voters are expected" in line
+            assert fewer == (expected < needed), line
+            assert line.endswith("rank fewer places, or plan a larger roll"), line

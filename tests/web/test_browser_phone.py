@@ -417,6 +417,16 @@ PLAN_PAGE = (
     "/organiser/elections?voters=40&opens_at=8&hours=12&interval=60&k0=0&epsilon=1#proposed"
 )
 
+
+def _create_on_the_page(page: Page, manifest: Path, key: Path) -> None:
+    """The elections page's create form (the proposed schedule shown) sent with the
+    builder's organiser's key and these two files."""
+    page.locator("#organiser-key").fill(base_mul(BUILDER_ORGANISER).hex())
+    page.locator("#manifest").set_input_files(str(manifest))
+    page.locator("#election-key").set_input_files(str(key))
+    page.locator("form[action='/organiser/elections'] [type=submit]").click()
+
+
 FAMILY_ROLL = (
     web_roll_csv().decode()
     + "900101300031,Saule Family,+7 701 000 0077,,station-1\n"
@@ -478,10 +488,7 @@ def test_an_organiser_builds_the_election_on_the_pages(
             expect(page.locator("#revoting-choice")).to_have_text(
                 _say("organiser.revoting.use", "kk")
             )
-            page.locator("#organiser-key").fill(base_mul(BUILDER_ORGANISER).hex())
-            page.locator("#manifest").set_input_files(str(manifest_in))
-            page.locator("#election-key").set_input_files(str(key_in))
-            page.locator("form[action='/organiser/elections'] [type=submit]").click()
+            _create_on_the_page(page, manifest_in, key_in)
             if manifest_in == key_file:
                 expect(page.locator("[role=alert] .error")).to_have_text(
                     _say("msg.organiser.files_swapped", "kk")
@@ -600,6 +607,14 @@ def test_an_organiser_makes_a_ranked_election_in_the_form(
         expect(page.locator("#manifest-hash")).to_have_text(
             manifest_hash(ranked_ceremony.manifest).hex()
         )
+        # the roll each ranked contest needs (docs/ranked.md), in Kazakh
+        expect(page.locator("#roll-needs p")).to_have_text(
+            [
+                _say("msg.roll_needs.needed_ranked", "kk", contest=contest, rows=rows,
+                     per=100, needed=rows * 100)
+                for contest, rows in (("leader", 216), ("council", 125))
+            ]
+        )  # fmt: skip
         assert _width(page) <= PHONE["width"]
         with page.expect_download() as download:
             page.locator("#manifest-form [value=download]").click()
@@ -607,11 +622,18 @@ def test_an_organiser_makes_a_ranked_election_in_the_form(
         download.value.save_as(manifest_file)
 
         page.goto(server.url(PLAN_PAGE))
-        page.locator("#organiser-key").fill(base_mul(BUILDER_ORGANISER).hex())
-        page.locator("#manifest").set_input_files(str(manifest_file))
-        page.locator("#election-key").set_input_files(str(key_file))
-        page.locator("form[action='/organiser/elections'] [type=submit]").click()
+        _create_on_the_page(page, manifest_file, key_file)
         page.wait_for_url(f"**/organiser/e/{WEB_ELECTION}?done=created**")
+        # 40 expected voters are fewer than either contest needs on the roll: created,
+        # and the election's page warns of it, in Kazakh, on the phone
+        expect(page.locator("#roll-needs p")).to_have_text(
+            [
+                _say("msg.roll_needs.expected_ranked", "kk", contest=contest, rows=rows,
+                     per=100, needed=rows * 100, voters=40)
+                for contest, rows in (("leader", 216), ("council", 125))
+            ]
+        )  # fmt: skip
+        assert _width(page) <= PHONE["width"]
         watch.forget("/organiser/manifest")  # the 400 of the refused places
         watch.assert_clean()
     created = server.services.elections.context(WEB_ELECTION).manifest

@@ -91,6 +91,7 @@ DYNAMIC_KEYS = (
     + [f"report.already_{status}" for status in ("published", "rejected")]
     + [f"json.{rule}" for rule in JSON_RULES]
     + [f"audit.cli.without.{c}" for c in ("birth_date", "enrolled_at", "organisation")]
+    + [f"roll_needs.{w}{r}" for w in ("needed", "expected") for r in ("", "_ranked")]
 )
 
 #: the modules whose errors a voter, an organiser or an observer can meet through the pages

@@ -20,7 +20,7 @@ import io
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,8 @@ from tests.factories import (
     RevotingDevice,
     RevotingElection,
     WebElection,
+    key_ceremony,
+    ranked_web_manifest,
     web_roll_csv,
 )
 
@@ -261,6 +263,7 @@ def test_create_an_election_through_the_api(fresh_setup: RevotingElection, other
     assert web.services.elections.takes_revoting(OTHER)
     keys = web.services.elections.board_keys(OTHER)
     assert (keys.schedule, keys.organiser_key) == (SMALL_SCHEDULE, ORGANISER_KEY)
+    assert created["warnings"] == []  # no contest counted by mixing
 
     again = post_json(web, "/api/organiser/elections", other.body())
     assert again.status_code == 409, again.text
@@ -333,6 +336,101 @@ def test_create_needs_the_schedule_of_re_voting_protection(
     r = post_json(web, path, keyed)
     assert r.status_code == 201, r.text
     assert web.services.elections.context(OTHER).revoting
+
+
+# -- contests counted by mixing and the roll they need (docs/ranked.md) --------------------
+
+RANKED_API = "api-ranked"
+#: tests/factories.ranked_web_manifest's contests counted by mixing, with the rows their
+#: ballots' proofs admit: leader ranks 3 places of 4 candidates and "against all",
+#: (5 + 1) ** 3; council 3 places of 3 candidates and "blank", (4 + 1) ** 3
+RANKED_ROWS = (("leader", 216), ("council", 125))
+
+
+@pytest.fixture(scope="module")
+def ranked_other(tmp_path_factory: pytest.TempPathFactory) -> Other:
+    manifest = replace(ranked_web_manifest(), election_id=RANKED_API)
+    made = key_ceremony(manifest, tmp_path_factory.mktemp("api-ranked"), RANKED_API)
+    return Other(made.manifest, made.key)
+
+
+def said(key: str, lang: str, **values: object) -> str:
+    """The catalogue's ``msg.<key>`` in ``lang`` with its fields filled in."""
+    text = STRINGS[f"msg.{key}"][LANGUAGES.index(lang)]
+    for name, value in values.items():
+        text = text.replace(f"{{{name}}}", str(value))
+    assert "{" not in text, text
+    return text
+
+
+def roll_needs_said(key: str, lang: str, contest: str, rows: int, voters: int = 0) -> str:
+    """What the organiser is told of a contest counted by mixing admitting ``rows``: the
+    roll it needs (100 voters a row), and with ``voters`` expected, that they are fewer."""
+    return said(key, lang, contest=contest, rows=rows, per=100, needed=rows * 100, voters=voters)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_fewer_expected_voters_than_a_mixed_contest_needs_are_a_warning(
+    web: WebElection, ranked_other: Other, lang: str
+) -> None:
+    """The roll, not the turnout expected, is held to a contest counted by mixing (and
+    only when the encrypted roll comes): with fewer expected voters than a contest needs
+    on the roll the election is created, and the warning, in the organiser's language,
+    names the contest, its rows, the voters it needs and the voters expected; a contest
+    that needs no more than expected is warned of without them."""
+    path = f"/api/organiser/elections?lang={lang}"
+    r = post_json(web, path, {**ranked_other.body(), "expected_voters": 0})
+    assert r.status_code == 400 and error_code(r) == "malformed_input", r.text
+    assert RANKED_API not in web.services.store.list_elections()
+    # leader's 216 rows need 21,600 voters on the roll; council's 125 need 12,500
+    r = post_json(web, path, {**ranked_other.body(), "expected_voters": 12_500})
+    assert r.status_code == 201, r.text
+    warnings = r.json()["warnings"]
+    assert [w["key"] for w in warnings] == [
+        "roll_needs.expected_ranked",
+        "roll_needs.needed_ranked",
+    ]
+    assert [w["text"] for w in warnings] == [
+        roll_needs_said("roll_needs.expected_ranked", lang, "leader", 216, 12_500),
+        roll_needs_said("roll_needs.needed_ranked", lang, "council", 125),
+    ]
+    assert "contest 'leader' is counted by mixing and admits 216" in warnings[0]["message"]
+    assert "21,600 voters on the roll; 12,500 voters are expected" in warnings[0]["message"]
+    assert "expected" not in warnings[1]["message"]
+    assert web.services.elections.phase(RANKED_API) == "setup"
+
+
+def test_create_with_the_voters_a_mixed_contest_needs(
+    web: WebElection, ranked_other: Other
+) -> None:
+    """As many expected voters as the largest contest counted by mixing needs: created,
+    and each such contest is still named with the roll it needs (the roll is what the
+    encrypted roll is held to)."""
+    body = {**ranked_other.body(), "expected_voters": 21_600}
+    r = post_json(web, "/api/organiser/elections", body)
+    assert r.status_code == 201, r.text
+    assert [w["key"] for w in r.json()["warnings"]] == ["roll_needs.needed_ranked"] * 2
+    assert web.services.elections.phase(RANKED_API) == "setup"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_create_without_expected_voters_says_the_roll_each_mixed_contest_needs(
+    web: WebElection, ranked_other: Other, lang: str
+) -> None:
+    """Without expected voters the API creates the election (the encrypted roll is held
+    to the rule later) and warns, per contest counted by mixing, of the roll it needs."""
+    r = post_json(web, f"/api/organiser/elections?lang={lang}", ranked_other.body())
+    assert r.status_code == 201, r.text
+    warnings = r.json()["warnings"]
+    assert [w["key"] for w in warnings] == ["roll_needs.needed_ranked"] * 2
+    assert [w["text"] for w in warnings] == [
+        roll_needs_said("roll_needs.needed_ranked", lang, contest, rows)
+        for contest, rows in RANKED_ROWS
+    ]
+    assert "the roll needs 100 voters per admissible ballot, 21,600 voters on the roll" in (
+        warnings[0]["message"]
+    )
+    assert web.services.elections.phase(RANKED_API) == "setup"
 
 
 # -- the roll and exceptions -----------------------------------------------------------------

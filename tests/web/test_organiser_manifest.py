@@ -11,6 +11,7 @@ import re
 from dataclasses import replace
 
 import pytest
+from httpx import Response
 
 from honestballot.protocol.dkg_verify import ElectionKey
 from honestballot.protocol.election import manifest_hash
@@ -18,11 +19,18 @@ from honestballot.protocol.manifest import MAX_RANKS, Manifest
 from honestballot.record.manifest import load_manifest, manifest_to_json
 from honestballot.record.trustee import encode_election_key
 from honestballot.service.demo import demo_manifest
+from honestballot.web.i18n import LANGUAGES
 from honestballot.web.organiser_manifest import form_of
 from honestballot.web.strings_errors import STRINGS as ERRORS
 from honestballot.web.strings_organiser import STRINGS as ORGANISER
 from tests.factories import WebElection, key_ceremony, ranked_web_manifest
-from tests.web.test_organiser import PLAN, PROTECTION, sign_in_page
+from tests.web.test_organiser import (
+    PLAN,
+    PROTECTION,
+    RANKED_ROWS,
+    roll_needs_said,
+    sign_in_page,
+)
 
 UNITS = "almaly; Алмалинский; Алмалы; Almaly\nmedeu; Медеуский; Медеу; Medeu"
 CONTESTS = (
@@ -182,6 +190,34 @@ def ranked_fields(csrf: str, **over: str) -> dict[str, str]:
     )
 
 
+def needs_shown(page: str) -> list[str]:
+    """The manifest form's notice of the roll each contest counted by mixing needs, one
+    paragraph a contest (none: no notice)."""
+    notice = re.search(r'id="roll-needs">(.*?)</div>', page, re.S)
+    if notice is None:
+        return []
+    return [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", notice.group(1), re.S)]
+
+
+def create_on_the_page(
+    web: WebElection, csrf: str, manifest: bytes, key: ElectionKey, plan: dict[str, str]
+) -> Response:
+    """The elections page's create form with the manifest file, the key and ``plan``."""
+    return web.client.post(
+        "/organiser/elections",
+        data={"csrf": csrf, "organiser_key": PROTECTION["organiser_key"], **plan},
+        files={
+            "manifest": ("manifest.json", manifest, "application/json"),
+            "election_key": (
+                "key.json",
+                json.dumps(encode_election_key(key)).encode(),
+                "application/json",
+            ),
+        },
+        follow_redirects=False,
+    )
+
+
 def test_a_ranked_election_is_made_from_the_form(web: WebElection, ranked_key: ElectionKey) -> None:
     """Ranked contests typed in the form give the manifest Python builds (the same hash),
     counted by mixing; the downloaded file and the trustees' key create the election on
@@ -198,6 +234,10 @@ def test_a_ranked_election_is_made_from_the_form(web: WebElection, ranked_key: E
     assert r.status_code == 200, r.text
     shown = re.search(r'id="manifest-hash">([0-9a-f]{64})<', r.text)
     assert shown is not None and shown.group(1) == manifest_hash(expected).hex()
+    assert needs_shown(r.text) == [
+        roll_needs_said("roll_needs.needed_ranked", "ru", contest, rows)
+        for contest, rows in RANKED_ROWS
+    ]
 
     r = client.post("/organiser/manifest", data=ranked_fields(csrf, action="download"))
     assert r.status_code == 200
@@ -209,21 +249,13 @@ def test_a_ranked_election_is_made_from_the_form(web: WebElection, ranked_key: E
     written = json.loads(r.content)["contests"][1]
     assert (written["kind"], written["method"]) == ("ranked", "irv") and "count" not in written
 
-    created = client.post(
-        "/organiser/elections",
-        data={"csrf": csrf, "organiser_key": PROTECTION["organiser_key"], **PLAN},
-        files={
-            "manifest": ("manifest.json", r.content, "application/json"),
-            "election_key": (
-                "key.json",
-                json.dumps(encode_election_key(ranked_key)).encode(),
-                "application/json",
-            ),
-        },
-        follow_redirects=False,
-    )
+    # the plan's 100 expected voters are fewer than the ranked contests' rolls need: the
+    # election is created all the same (the roll is held to it), and its page warns
+    created = create_on_the_page(web, csrf, r.content, ranked_key, PLAN)
     assert created.status_code == 303, created.text
-    assert created.headers["location"] == f"/organiser/e/{RANKED_ID}?done=created#encrypted-roll"
+    assert created.headers["location"] == (
+        f"/organiser/e/{RANKED_ID}?done=created&voters=100#encrypted-roll"
+    )
     context = web.services.elections.context(RANKED_ID)
     assert manifest_hash(context.manifest) == manifest_hash(expected)
     assert [c.method for c in context.manifest.contests] == [None, "irv", "schulze"]
@@ -327,3 +359,52 @@ def test_a_wrong_ranked_contest_is_named_and_changes_nothing(
         # what was typed stays in the form, and no English detail is needed
         assert contests.splitlines()[0] in page and '<details class="detail">' not in page
     assert web.services.store.list_elections() == before
+
+
+#: the form's plural contests with council counted by mixing: its "blank" (minimum 0)
+#: alone, or 1 or 2 of its 3 members, 1 + C(3, 1) + C(3, 2) = 7 rows
+MIXED_CONTESTS = CONTESTS.replace("Совет; Кеңес; Council", "Совет; Кеңес; Council; mix")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_form_and_the_dashboard_say_the_roll_each_mixed_contest_needs(
+    web: WebElection, ranked_key: ElectionKey, lang: str
+) -> None:
+    """In the organiser's language: the checked form names each contest counted by mixing
+    with its rows, the voters its roll needs and the ways out (none for contests counted
+    by sum); the election created with fewer expected voters is warned of on its page,
+    beside them right after the create form, without them later (in setup)."""
+    client = web.client
+    csrf = sign_in_page(client, web.organiser_token)
+    client.cookies.set("hb_lang", lang)
+    plain = client.post("/organiser/manifest", data=fields(csrf, action="check"))
+    assert plain.status_code == 200 and 'id="manifest-hash"' in plain.text
+    assert needs_shown(plain.text) == []
+    mixed = client.post(
+        "/organiser/manifest", data=fields(csrf, action="check", contests=MIXED_CONTESTS)
+    )
+    assert mixed.status_code == 200
+    assert needs_shown(mixed.text) == [roll_needs_said("roll_needs.needed", lang, "council", 7)]
+    ranked = client.post("/organiser/manifest", data=ranked_fields(csrf, action="check"))
+    assert needs_shown(ranked.text) == [
+        roll_needs_said("roll_needs.needed_ranked", lang, contest, rows)
+        for contest, rows in RANKED_ROWS
+    ]
+    download = client.post("/organiser/manifest", data=ranked_fields(csrf, action="download"))
+    # the plan's 100 expected voters are fewer than either contest needs on the roll:
+    # created, and the election's page warns, beside the voters expected
+    created = create_on_the_page(web, csrf, download.content, ranked_key, PLAN)
+    assert created.status_code == 303, created.text
+    dashboard = client.get(created.headers["location"])
+    assert dashboard.status_code == 200
+    assert needs_shown(dashboard.text) == [
+        roll_needs_said("roll_needs.expected_ranked", lang, contest, rows, 100)
+        for contest, rows in RANKED_ROWS
+    ]
+    # later, without the create form's expected voters: the roll each contest needs
+    later = client.get(f"/organiser/e/{RANKED_ID}")
+    assert needs_shown(later.text) == [
+        roll_needs_said("roll_needs.needed_ranked", lang, contest, rows)
+        for contest, rows in RANKED_ROWS
+    ]
+    assert web.services.elections.phase(RANKED_ID) == "setup"
