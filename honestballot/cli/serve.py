@@ -57,7 +57,8 @@ from honestballot.service.web_demo import WEB_DEMO_ELECTION, WebDemo
     default=60.0,
     show_default=True,
     type=float,
-    help="Seconds between the rounds that send cast notices (on the clock, not after casts).",
+    help="Seconds between the rounds that send cast notices (on the clock, not after casts). "
+    "No flow queues a cast notice today (version 1's casts did): this settles nothing now.",
 )
 @click.option(
     "--notice-delay",
@@ -66,8 +67,8 @@ from honestballot.service.web_demo import WEB_DEMO_ELECTION, WebDemo
     type=(float, float),
     metavar="MIN MAX",
     help="A cast notice is due a random MIN to MAX seconds after its ballot, so the SMS "
-    "gateway cannot match it to the board by time; a voter hears of a ballot cast in "
-    "their name within MAX + round seconds.",
+    "gateway cannot match it to the board by time. No flow queues a cast notice today "
+    "(version 1's casts did): this settles nothing now.",
 )
 @click.option("--secure-cookies", is_flag=True, help="Send cookies over HTTPS only.")
 @click.option(

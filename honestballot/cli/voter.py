@@ -50,7 +50,8 @@ from honestballot.service.runtime import open_board_views
 
 @click.group("voter")
 def voter_group() -> None:
-    """Voter: make a credential, encrypt, audit, cast, check the board."""
+    """Voter: check a ballot's place on the board; offline, version 1's credential,
+    encryption and audit check (no election of this service takes version 1's ballots)."""
 
 
 @voter_group.command("credential")

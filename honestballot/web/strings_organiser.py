@@ -237,14 +237,14 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "First enter the expected voters above and show the proposed schedule.",
     ),
     "organiser.revoting.none": (
-        "У этого голосования нет защиты переголосования: общая доска показывает, что "
-        "избиратель проголосовал повторно или заменил ключ голосования. Этот режим будет "
-        "удалён.",
-        "Бұл дауыс беруде қайта дауыс беруді қорғау жоқ: жалпы тақта сайлаушының қайта "
-        "дауыс бергенін немесе дауыс беру кілтін ауыстырғанын көрсетеді. Бұл режим алынып "
-        "тасталады.",
-        "This election has no re-voting protection: its public board shows when a voter "
-        "votes again or replaces a credential. This mode is to be removed.",
+        "У этого голосования нет защиты повторного голосования: его создала прежняя "
+        "версия, и этот сервис больше не открывает такие голосования и не принимает в них "
+        "голоса. Создайте его заново.",
+        "Бұл дауыс беруде қайта дауыс беруді қорғау жоқ: оны бұрынғы нұсқа жасаған, бұл "
+        "сервис мұндай дауыс беруді енді ашпайды және оның дауыстарын қабылдамайды. Оны "
+        "қайта жасаңыз.",
+        "This election has no re-voting protection: an earlier version made it, and this "
+        "service no longer opens such an election or takes its votes. Create it again.",
     ),
     "organiser.create.organiser_key": (
         "Открытый ключ организатора (hex)",

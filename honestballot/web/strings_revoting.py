@@ -6,6 +6,15 @@ from __future__ import annotations
 
 #: key -> (ru, kk, en)
 STRINGS: dict[str, tuple[str, str, str]] = {
+    "msg.revoting.not_revoting_open": (
+        "В этих выборах нет защиты повторного голосования (их создала прежняя версия): "
+        "сервис больше не открывает такие выборы и не принимает в них голоса; создайте их "
+        "заново.",
+        "Бұл сайлауда қайта дауыс беруді қорғау жоқ (оны бұрынғы нұсқа жасаған): сервис "
+        "мұндай сайлауды енді ашпайды және оның дауыстарын қабылдамайды; оны қайта жасаңыз.",
+        "This election has no re-voting protection (an earlier version made it): this "
+        "service no longer opens such an election or takes its votes; create it again.",
+    ),
     "msg.revoting.not_revoting": (
         "В этих выборах нет защиты повторного голосования: сервис больше не принимает их "
         "регистрации и бюллетени.",

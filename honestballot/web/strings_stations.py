@@ -73,6 +73,11 @@ STRINGS: dict[str, tuple[str, str, str]] = {
         "Дауыс беру жабылды: учаскелер енді өзгермейді.",
         "Voting has closed: the stations no longer change.",
     ),
+    "station.signed_file": (
+        "Подписанный файл участка",
+        "Учаскенің қол қойылған файлы",
+        "The signed station file",
+    ),
     "station.signed_hint": (
         "У этих выборов есть ключ организатора: он подписывает каждый участок на вашем "
         "компьютере. Запишите сведения об участке в JSON (unit, address, hours, paper, "

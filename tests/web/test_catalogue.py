@@ -398,3 +398,28 @@ def test_every_reason_a_roll_or_log_row_is_bad_for_is_in_the_catalogue() -> None
     assert {"empty", "no @", "empty line", "unknown event type"} <= written
     catalogued = {en for key, (_, _, en) in STRINGS.items() if key.startswith("audit.bad.")}
     assert written <= catalogued, written - catalogued
+
+
+TEMPLATES = Path(honestballot.__file__).parent / "web" / "templates"
+#: a text a template names by a literal key: ``t("key")``
+TEMPLATE_KEY = re.compile(r"""\bt\(\s*["']([a-z0-9_.]+)["']\s*[,)]""")
+
+
+def template_keys(text: str) -> set[str]:
+    return set(TEMPLATE_KEY.findall(text))
+
+
+def test_every_text_a_template_names_is_in_the_catalogue() -> None:
+    """A key missing from the catalogue is printed as the key itself, in every language."""
+    used = {
+        (path.name, key)
+        for path in sorted(TEMPLATES.glob("*.html"))
+        for key in template_keys(path.read_text(encoding="utf-8"))
+    }
+    assert len(used) > 100  # the scan reads the templates
+    assert sorted((name, key) for name, key in used if key not in STRINGS) == []
+
+
+def test_the_template_scan_catches_what_it_should() -> None:
+    page = '<label>{{ t("station.signed_file") }}</label>{{ t("phase." ~ e.phase) }}'
+    assert template_keys(page) == {"station.signed_file"}

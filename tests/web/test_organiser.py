@@ -32,6 +32,7 @@ from honestballot.audit.findings import AuditInputError
 from honestballot.crypto.group import base_mul
 from honestballot.crypto.randomness import SeededRandomness, random_nonzero_scalar
 from honestballot.protocol.dkg_verify import ElectionKey
+from honestballot.protocol.election import ElectionContext
 from honestballot.protocol.manifest import Manifest
 from honestballot.record.codec import parse_json
 from honestballot.record.manifest import manifest_to_json
@@ -497,6 +498,24 @@ def test_a_shared_phone_needs_an_exception(fresh_setup: RevotingElection) -> Non
 
 
 # -- phases ----------------------------------------------------------------------------------
+
+
+def test_an_election_without_re_voting_protection_is_not_opened(
+    fresh_setup: RevotingElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An election an earlier version made without re-voting protection (its setup has
+    no batch schedule) cannot be opened: this service takes none of its votes. Such a
+    setup can no longer be made, so the test makes the service read its election so."""
+    web_setup = fresh_setup.web
+    keep_roll(fresh_setup)
+    monkeypatch.setattr(ElectionContext, "revoting", property(lambda self: False))
+    for lang in LANGUAGES:
+        r = api(web_setup, "POST", f"{E}/open?lang={lang}")
+        assert r.status_code == 409 and error_code(r) == "not_allowed_now", r.text
+        said = STRINGS["msg.revoting.not_revoting_open"][LANGUAGES.index(lang)]
+        assert said in r.text
+    monkeypatch.undo()
+    assert api(web_setup, "GET", f"{E}/status").json()["phase"] == "setup"
 
 
 def test_open_posts_the_roll_summary_and_the_board_verifies(

@@ -112,6 +112,12 @@ def _hold_credentials(
 
 
 
+NOT_REVOTING_OPEN = Text(
+    "revoting.not_revoting_open",
+    "this election has no re-voting protection (an earlier version made it): this service "
+    "no longer opens such an election or takes its votes; create it again",
+)
+
 
 def _stale(kept: Mapping[str, Any], summary: Mapping[str, Any] | None) -> bool:
     """Whether the kept encrypted roll's body ``kept`` is not of the roll ``summary``."""
@@ -423,7 +429,10 @@ class ElectionService(BoardLog):
             now = self._now(row)
             summary = dict(roll(conn)) if roll is not None else None
             kept = self.store.encrypted_roll(conn, election_id)
-            if self.context(election_id).revoting and not kept:
+            if not self.context(election_id).revoting:
+                # made by an earlier version: this service takes no ballot of its flow
+                raise ProtocolError(NOT_REVOTING_OPEN)
+            if not kept:
                 message = (
                     "an election with re-voting protection opens with the organiser's "
                     "encrypted roll: upload it first"

@@ -1,9 +1,11 @@
-"""Cast notices: every accepted ballot tells its voter, through a transactional outbox.
+"""Cast notices: every accepted ballot told its voter, through a transactional outbox.
 
-A cast writes its notice into ``notices`` (:func:`notice_row`) *inside the cast's own
-transaction*, so a committed ballot always has its notice and a rolled-back cast has
-none.  Nothing is sent while that transaction is open: a slow or broken SMS gateway can
-neither block nor fail a cast.
+No flow queues a notice today: version 1's cast did, and its flow is gone (an election
+with re-voting protection sends no per-ballot notice, docs/coercion.md §3); the outbox
+stays for the notices already queued. A version 1 cast wrote its notice into ``notices``
+(:func:`notice_row`) *inside the cast's own transaction*, so a committed ballot always
+has its notice and a rolled-back cast has none. Nothing is sent while that transaction
+is open: a slow or broken SMS gateway can neither block nor fail a cast.
 
 The SMS gateway or mail provider sees each notice's destination and when it arrives, and
 the public board shows when each ballot was cast.  Sent at once and in commit order, the
