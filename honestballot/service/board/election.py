@@ -93,25 +93,6 @@ NOT_REVOTING = Text(
     "registrations or ballots",
 )
 
-
-
-
-
-
-def _hold_credentials(
-    board: BoardRules, points: Mapping[bytes, Point], rows: Mapping[bytes, Mapping[str, Any]]
-) -> None:
-    """Give the board's rules what the store holds of these credentials (their rows)."""
-    for data, cred in rows.items():
-        point = points[data]
-        board.credential_unit[point] = str(cred["unit"])
-        if cred["revoked"]:
-            board.revoked.add(point)
-        elif cred["latest_tracking"] is not None:
-            board.latest_ballot[point] = bytes(cred["latest_tracking"])
-
-
-
 NOT_REVOTING_OPEN = Text(
     "revoting.not_revoting_open",
     "this election has no re-voting protection (an earlier version made it): this service "
@@ -135,8 +116,7 @@ def check_schedule(schedule: Schedule | None) -> None:
         raise InvalidInput(
             Text(
                 "organiser.revoting_needs_schedule",
-                "an election has re-voting protection: send its batch \"schedule\" "
-                "(docs/api.md)",
+                'an election has re-voting protection: send its batch "schedule" (docs/api.md)',
             )
         )
 
@@ -200,7 +180,6 @@ class ElectionService(BoardLog):
         it then takes the organiser's encrypted roll and cannot open without it."""
         return self.context(election_id).revoting
 
-
     def setup_body(self, election_id: str) -> Any:
         """The ``setup`` event's body (the organiser's tool checks it against the
         fingerprint before it makes an encrypted roll)."""
@@ -256,19 +235,17 @@ class ElectionService(BoardLog):
         conn: Tx,
         election_id: str,
         *,
-        credentials: Iterable[Point] = (),
         units: Iterable[str] | None = (),
         roll: bool = False,
     ) -> tuple[BoardRules, dict[str, Any]]:
         """The board as the rules see it (:mod:`honestballot.protocol.board`), holding
-        what the store has for these credentials and units (all units with None), and
+        what the store has for these units (all units with None), and
         the roll summary with ``roll``, read under the election's lock; and the
         election's row."""
         row = self.store.election_row(conn, election_id)
         if row is None:
             raise ProtocolError(no_election(election_id))
         phase = Phase(str(row["phase"]))
-        points = {c.data: c for c in credentials}
         wanted = None if units is None else list(units)
         board = BoardRules(
             phase=phase,
@@ -281,14 +258,12 @@ class ElectionService(BoardLog):
                 else {}
             ),
         )
-        _hold_credentials(board, points, self.store.credential_rows(conn, election_id, points))
         return board, row
 
     def _unit_ids(self, election_id: str) -> frozenset[str]:
         """The election's units (read before a batch takes the lock: the first time, the
         setup event is read, with a connection of its own)."""
         return frozenset(self.context(election_id).manifest.unit_ids())
-
 
     def _now(self, row: Mapping[str, Any]) -> int:
         """The time of an event appended now: this process's clock, but never before the
@@ -407,9 +382,6 @@ class ElectionService(BoardLog):
             raise exists from exc
         self.publish_tree_head(manifest.election_id)
         return self.context(manifest.election_id)
-
-
-
 
     def open(
         self,
